@@ -1,0 +1,242 @@
+"""Raw FHIR R4 resources to typed facts, cheaply.
+
+Only resources whose codes are in a value set become facts; everything else is ignored
+without being parsed. The fields the rules use are read defensively: a selected resource
+whose date, value or unit cannot be read is skipped and becomes a `DataNote`, never a
+silent change of advice. Full model validation of the resources an advice relies on is
+done afterwards (`validation.py`), so the cost does not grow with resources nobody uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from cql_like_rules.facts import (
+    BsAbExposure,
+    CarTInfusion,
+    DataNote,
+    Diagnosis,
+    Facts,
+    IgCourse,
+    IgGResult,
+    Infection,
+    MProteinResult,
+    Patient,
+)
+from cql_like_rules.valuesets import Terminology
+
+from .fhir_dates import BadDate, to_local_date
+
+RESULT_STATUSES = {"final", "amended", "corrected"}
+BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
+IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
+ADMIN_STATUSES = {"completed", "in-progress"}
+EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+
+
+class Skip(Exception):
+    """A selected resource that cannot be used; the message says why."""
+
+
+@dataclass
+class Extraction:
+    """The facts, plus the raw resources they came from (by reference)."""
+
+    facts: Facts
+    resources: dict[str, dict] = field(default_factory=dict)
+
+
+def reference_of(resource: Mapping[str, Any]) -> str:
+    return f"{resource.get('resourceType')}/{resource.get('id')}"
+
+
+def _codings(concept: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(concept, Mapping):
+        return []
+    codings = concept.get("coding")
+    return [c for c in codings if isinstance(c, Mapping)] if isinstance(codings, list) else []
+
+
+def _concept_text(concept: Any) -> str:
+    if not isinstance(concept, Mapping):
+        return ""
+    for coding in _codings(concept):
+        if coding.get("display"):
+            return str(coding["display"])
+    return str(concept.get("text") or "")
+
+
+def _first(resource: Mapping[str, Any], *paths: str) -> Any:
+    for path in paths:
+        value: Any = resource
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is not None:
+            return value
+    return None
+
+
+class FactBuilder:
+    """Builds `Facts` for one patient from raw resources (one instance per request)."""
+
+    def __init__(self, terminology: Terminology, tz: ZoneInfo) -> None:
+        self.t = terminology
+        self.tz = tz
+
+    def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
+        out: dict[str, list] = {k: [] for k in ("igg", "m_protein", "car_t", "bsab", "ig_courses", "infections", "diagnoses")}
+        patient: Patient | None = None
+        all_notes = list(notes)
+        used: dict[str, dict] = {}
+        for resource in resources:
+            ref = reference_of(resource)
+            kind = resource.get("resourceType")
+            try:
+                if kind == "Patient":
+                    patient = Patient(ref, self._date(resource.get("birthDate"), allow_partial=True) if resource.get("birthDate") else None)
+                    used[ref] = dict(resource)
+                    continue
+                handler = getattr(self, f"_{kind}", None)
+                if handler is None:
+                    continue
+                produced = handler(resource, ref)
+            except (Skip, BadDate) as exc:
+                all_notes.append(DataNote("invalid", ref, str(exc)))
+                continue
+            if produced is not None:
+                slot, fact = produced
+                out[slot].append(fact)
+                used[ref] = dict(resource)
+        for course in out["ig_courses"]:
+            if course.status in ("stopped", "completed") and course.end is None:
+                all_notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
+        facts = Facts(patient=patient, notes=tuple(all_notes), **{k: tuple(v) for k, v in out.items()})
+        return Extraction(facts, used)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _date(self, value: Any, *, allow_partial: bool = False):
+        return to_local_date(value, self.tz, allow_partial=allow_partial)
+
+    def _medication(self, resource: Mapping[str, Any]) -> Any:
+        """The medication CodeableConcept, following a reference to a contained Medication."""
+        concept = resource.get("medicationCodeableConcept")
+        if concept is not None:
+            return concept
+        ref = _first(resource, "medicationReference.reference")
+        if isinstance(ref, str) and ref.startswith("#"):
+            for contained in resource.get("contained") or []:
+                if isinstance(contained, Mapping) and contained.get("id") == ref[1:]:
+                    return contained.get("code")
+        return None
+
+    def _dosage_period(self, resource: Mapping[str, Any]):
+        """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
+        starts, ends, open_ended = [], [], False
+        for dosage in resource.get("dosageInstruction") or []:
+            period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, Mapping) else None
+            if not isinstance(period, Mapping):
+                continue
+            if period.get("start"):
+                starts.append(self._date(period["start"]))
+            if period.get("end"):
+                ends.append(self._date(period["end"]))
+            else:
+                open_ended = True
+        start = min(starts) if starts else None
+        if start is None:
+            if not resource.get("authoredOn"):
+                raise Skip("no start date (dosage boundsPeriod.start or authoredOn)")
+            start = self._date(resource["authoredOn"])
+        end = None if open_ended or not ends else max(ends)
+        if end is not None and end < start:
+            raise Skip(f"end date {end} before start date {start}")
+        return start, end
+
+    # -- per resource type ---------------------------------------------------------------
+    def _Observation(self, r: Mapping[str, Any], ref: str):
+        codings = _codings(r.get("code"))
+        igg = self.t.first_match("igg-serum", codings)
+        mprot = None if igg else self.t.first_match("m-protein", codings)
+        if igg is None and mprot is None:
+            return None
+        if r.get("status") not in RESULT_STATUSES:
+            return None  # preliminary, cancelled, entered-in-error: not a result
+        when = _first(r, "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued")
+        if when is None:
+            raise Skip("result has no effective date")
+        day = self._date(when)
+        qty = r.get("valueQuantity")
+        if not isinstance(qty, Mapping):
+            raise Skip("result has no valueQuantity")
+        value = qty.get("value")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Skip("valueQuantity.value is not a number")
+        unit = qty.get("code") or qty.get("unit")
+        factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
+        if factor is None:
+            raise Skip(f"unit {unit!r} cannot be converted to g/L")
+        comparator = qty.get("comparator") or ""
+        original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
+        if igg is not None:
+            return "igg", IgGResult(round(value * factor, 4), day, ref, original)
+        return "m_protein", MProteinResult(round(value * factor, 4), day, ref, str(mprot.get("isotype", "unknown")))
+
+    def _Procedure(self, r: Mapping[str, Any], ref: str):
+        entry = self.t.first_match("car-t-procedure", _codings(r.get("code")))
+        if entry is None or r.get("status") != "completed":
+            return None  # planned, not-done, in-progress: no infusion yet
+        when = _first(r, "performedDateTime", "performedPeriod.start")
+        if when is None:
+            raise Skip("completed CAR-T procedure has no performed date")
+        return "car_t", CarTInfusion(self._date(when), ref, _concept_text(r.get("code")))
+
+    def _MedicationAdministration(self, r: Mapping[str, Any], ref: str):
+        codings = _codings(self._medication(r))
+        car_t = self.t.first_match("car-t-product", codings)
+        bsab = None if car_t else self.t.first_match("bispecific-b-pc", codings)
+        if (car_t is None and bsab is None) or r.get("status") not in ADMIN_STATUSES:
+            return None
+        when = _first(r, "effectiveDateTime", "effectivePeriod.start")
+        if when is None:
+            raise Skip("administration has no effective date")
+        day = self._date(when)
+        if car_t is not None:
+            return "car_t", CarTInfusion(day, ref, str(car_t.get("drug", "")) or _concept_text(self._medication(r)))
+        return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, ref, day)
+
+    def _MedicationRequest(self, r: Mapping[str, Any], ref: str):
+        codings = _codings(self._medication(r))
+        status = r.get("status")
+        bsab = self.t.first_match("bispecific-b-pc", codings)
+        if bsab is not None:
+            if status not in BSAB_ORDER_STATUSES:
+                return None
+            start, end = self._dosage_period(r)
+            ongoing = status in ("active", "on-hold") and end is None
+            return "bsab", BsAbExposure(str(bsab.get("drug", "")), start, ref, end, ongoing)
+        ig = self.t.first_match("immunoglobulin-substitution", codings)
+        if ig is None or status not in IG_ORDER_STATUSES:
+            return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
+        start, end = self._dosage_period(r)
+        return "ig_courses", IgCourse(start, status, ref, end, _concept_text(self._medication(r)))
+
+    def _Condition(self, r: Mapping[str, Any], ref: str):
+        codings = _codings(r.get("code"))
+        verification = {c.get("code") for c in _codings(r.get("verificationStatus"))}
+        if verification & EXCLUDED_VERIFICATION:
+            return None
+        malignancy = self.t.first_match("haematological-malignancy", codings)
+        if malignancy is not None:
+            return "diagnoses", Diagnosis(
+                str(malignancy.code or malignancy.prefix), ref, bool(malignancy.get("myeloma")), _concept_text(r.get("code"))
+            )
+        infection = self.t.first_match("bacterial-infection", codings)
+        if infection is None or "confirmed" not in verification:
+            return None  # "verified" bacterial infections only (§4.1)
+        when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
+        if when is None:
+            raise Skip("infection has no onset or recorded date")
+        severe = bool(infection.get("severe")) or self.t.first_match("severity-severe", _codings(r.get("severity"))) is not None
+        return "infections", Infection(self._date(when, allow_partial=True), severe, ref, _concept_text(r.get("code")))

@@ -1,0 +1,46 @@
+"""FHIR date and dateTime strings to local calendar dates.
+
+Clinical rules count calendar days in the hospital's time zone, so an instant such as
+`2026-02-05T23:30:00Z` is 6 February in Copenhagen. A dateTime without an offset is read
+as local time. Partial dates ("2026", "2026-02") are rejected where a day matters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+class BadDate(ValueError):
+    """Not a FHIR date/dateTime we can place on a calendar day."""
+
+
+def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False) -> date:
+    """The calendar day (in `tz`) of a FHIR date or dateTime string."""
+    if not isinstance(value, str):
+        raise BadDate(f"expected a date string, got {type(value).__name__}")
+    m = _DATE.match(value)
+    if m:
+        year, month, day = m.group(1), m.group(2), m.group(3)
+        if day is None and not allow_partial:
+            raise BadDate(f"partial date {value!r} does not name a day")
+        try:
+            return date(int(year), int(month or 1), int(day or 1))
+        except ValueError:
+            raise BadDate(f"invalid date {value!r}") from None
+    m = _DATETIME.match(value)
+    if not m:
+        raise BadDate(f"invalid dateTime {value!r}")
+    try:
+        naive = datetime(*(int(g) for g in m.groups()[:5]), int(m.group(6) or 0))
+    except ValueError:
+        raise BadDate(f"invalid dateTime {value!r}") from None
+    offset = m.group(7)
+    if offset is None:
+        return naive.date()
+    aware = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return aware.astimezone(tz).date()

@@ -1,0 +1,93 @@
+"""Replay a FHIR Bundle through the service, in process, as an EHR would call it.
+
+The bundle's resources become the prefetch of a CDS Hooks request (grouped under the
+service's prefetch keys by resource type); the request goes through the same ASGI
+application as the HTTP server, so testers see exactly what the EHR would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .discovery import PATIENT_VIEW_ID
+
+KEY_OF_TYPE = {
+    "Observation": "observations",
+    "Procedure": "procedures",
+    "MedicationRequest": "medicationRequests",
+    "MedicationAdministration": "medicationAdministrations",
+    "Condition": "conditions",
+}
+BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-response", "batch-response"}
+
+
+class BundleError(Exception):
+    """The file is not a usable one-patient FHIR Bundle; the message says why."""
+
+
+def load_bundle(path: str | Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        raise BundleError(f"{path}: not a FHIR Bundle (resourceType must be 'Bundle')")
+    if data.get("type") not in BUNDLE_TYPES:
+        raise BundleError(f"{path}: Bundle.type {data.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
+    return data
+
+
+def request_from_bundle(bundle: dict, hook: str = "patient-view") -> dict:
+    """The CDS Hooks request an EHR would send for the bundle's patient."""
+    resources = [e.get("resource") for e in bundle.get("entry") or [] if isinstance(e, dict)]
+    resources = [r for r in resources if isinstance(r, dict)]
+    patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    if len(patients) != 1 or not patients[0].get("id"):
+        raise BundleError(f"the Bundle must hold exactly one Patient with an id (found {len(patients)})")
+    patient = patients[0]
+    prefetch: dict[str, Any] = {"patient": patient}
+    for key in KEY_OF_TYPE.values():
+        prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    for resource in resources:
+        key = KEY_OF_TYPE.get(resource.get("resourceType"))
+        if key:
+            prefetch[key]["entry"].append({"resource": resource, "search": {"mode": "match"}})
+    for key in KEY_OF_TYPE.values():
+        prefetch[key]["total"] = len(prefetch[key]["entry"])
+    return {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": hook,
+        "context": {"userId": "Practitioner/replay", "patientId": patient["id"]},
+        "prefetch": prefetch,
+    }
+
+
+async def call_app(app: Any, path: str, body: dict, lang: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://replay") as client:
+        return await client.post(path, json=body, headers={"Accept-Language": lang})
+
+
+def replay(app: Any, bundle: dict, lang: str = "en", service_id: str = PATIENT_VIEW_ID) -> tuple[int, dict]:
+    """Run one bundle through the app; returns (HTTP status, response JSON)."""
+    request = request_from_bundle(bundle)
+    response = asyncio.run(call_app(app, f"/cds-services/{service_id}", request, lang))
+    return response.status_code, response.json()
+
+
+def parse_at(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BundleError(f"--at {value!r} is not a date (YYYY-MM-DD)") from None

@@ -1,0 +1,72 @@
+"""FHIR resources an EHR can apply from a card: lab orders, Ig orders, order updates.
+
+New resources are drafts for the clinician to sign. Updates carry the whole resource, as
+CDS Hooks requires, copied from what the EHR sent with only the intended change.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import date
+from typing import Any, Mapping
+
+from cql_like_rules.valuesets import Terminology
+
+
+def _coding(terminology: Terminology, entry: Any) -> dict:
+    alias = entry.aliases[0]
+    return {"system": terminology.uris_of[alias][0], "code": entry.code, "display": entry.display}
+
+
+def igg_order(terminology: Terminology, patient_id: str, reason: str) -> dict:
+    """A draft ServiceRequest for total serum IgG, with every orderable code (LOINC, NPU)."""
+    codings = [_coding(terminology, e) for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
+    return {
+        "resourceType": "ServiceRequest",
+        "id": f"igg-{uuid.uuid4().hex[:12]}",
+        "status": "draft",
+        "intent": "order",
+        "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "108252007", "display": "Laboratory procedure"}]}],
+        "code": {"coding": codings, "text": "IgG, serum/plasma"},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "reasonCode": [{"text": reason}],
+    }
+
+
+def ig_order(terminology: Terminology, patient_id: str, route: str, start: date, end: date | None, dose_text: str) -> dict:
+    """A draft immunoglobulin MedicationRequest (IV or SC), ending on `end` when given."""
+    entry = next(e for e in terminology.valuesets["immunoglobulin-substitution"].entries if e.get("route") == route and e.code)
+    bounds: dict[str, str] = {"start": start.isoformat()}
+    if end is not None:
+        bounds["end"] = end.isoformat()
+    return {
+        "resourceType": "MedicationRequest",
+        "id": f"ig-{uuid.uuid4().hex[:12]}",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {"coding": [_coding(terminology, entry)], "text": entry.display},
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "authoredOn": start.isoformat(),
+        "dosageInstruction": [{"text": dose_text, "timing": {"repeat": {"boundsPeriod": bounds}}}],
+    }
+
+
+def on_hold(resource: Mapping[str, Any]) -> dict:
+    """The same order, put on hold (a pause: resuming it is a restart by §4.3)."""
+    updated = copy.deepcopy(dict(resource))
+    updated["status"] = "on-hold"
+    return updated
+
+
+def ending_on(resource: Mapping[str, Any], end: date) -> dict:
+    """The same order with every dosage bounded to end on `end`."""
+    updated = copy.deepcopy(dict(resource))
+    dosages = updated.get("dosageInstruction") or [{}]
+    for dosage in dosages:
+        repeat = dosage.setdefault("timing", {}).setdefault("repeat", {})
+        bounds = repeat.pop("boundsDuration", None) and {} or repeat.get("boundsPeriod") or {}
+        bounds["end"] = end.isoformat()
+        repeat["boundsPeriod"] = bounds
+    updated["dosageInstruction"] = dosages
+    return updated

@@ -1,0 +1,108 @@
+"""The rule set's parameters: every point where the guideline is silent and we chose.
+
+Each parameter has a default and a comment saying why. They are part of the rule-set
+version that every card carries (`ruleset_version`), so any advice can be traced to the
+exact configuration that produced it. Override them with a JSON file named by
+`CDS_POLICY_FILE` (keys as below); unknown keys are an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+GUIDELINE = "Medicinrådet 2025: IgG-substitution ved CAR-T/bispecifikke antistoffer (tillæg), afsnit 4"
+GUIDELINE_VERSION = "medicinraadet-2025-1.0"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    # §4.1: the special start criterion and the "immune restitution" stop criterion.
+    igg_start_threshold_g_l: float = 4.0
+    # §4.1 last paragraph: general SID criteria for haematological patients with IgG < 6.
+    igg_general_threshold_g_l: float = 6.0
+    # §4.1/§4.2: the high-risk window after CAR-T infusion or bsAb start.
+    window_months: int = 6
+    # [policy] Children are out of scope (§4); "child" = under this age at T0.
+    adult_age_years: int = 18
+    # [policy] A bsAb order/administration starts a new course when no exposure to the same
+    # drug lies within this many days before it; a shorter gap is a resumption.
+    bsab_course_gap_days: int = 90
+    # [policy] 'require': the supplement applies only with a haematological malignancy
+    # diagnosis (CD19 CAR-T and teclistamab are used off-label in autoimmune disease);
+    # 'assume': for sites whose EHR sends no diagnoses — cards then say so.
+    malignancy_requirement: Literal["require", "assume"] = "require"
+    # [policy] An IgG result older than this is stale inside the window (IgG keeps falling).
+    stale_days_in_window: int = 30
+    # [policy] ... and after the window.
+    stale_days_after_window: int = 90
+    # [policy] Stop advice is 'due' from this many days before the stop date.
+    stop_due_soon_days: int = 14
+    # [policy] Infections count as "before the substitution start" from this many months
+    # before T0 (§4.2 "uden forudgående ... infektioner").
+    infection_lookback_before_t0_months: int = 3
+    # [policy] Window in which severe / recurrent infections are looked for, before today.
+    infection_window_months: int = 12
+    # [policy] "Recurrent" = at least this many episodes ...
+    recurrent_min_episodes: int = 2
+    # ... with onsets at least this many days apart (one episode is not two diagnoses).
+    recurrent_min_days_apart: int = 14
+    # [policy] An IgG-isotype M-protein within this many days of the IgG result is
+    # subtracted (polyclonal IgG = IgG - M-protein; IMWG, COMMIT in Bilag C).
+    m_protein_max_days_apart: int = 30
+    # §4.2 general SID criteria: attempt discontinuation this long after the IG start ...
+    general_stop_after_months: int = 6
+    # ... and reassess this often when continued.
+    general_review_every_months: int = 6
+    # [policy] A general stop review is shown as a warning for this many days from each
+    # due date (no data tells us the review was done), as info otherwise.
+    general_review_due_days: int = 30
+    # [policy] Two IG orders are one continuous substitution when the second starts within
+    # this many days after the known end of the first (a switch of product or route).
+    ig_continuity_gap_days: int = 7
+    # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
+    # a patient-safety problem, so a site may switch them off.
+    show_information_only_cards: bool = True
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Parameters":
+        """Return a copy with overrides applied; unknown names or wrong types are errors."""
+        known = {f.name: f for f in fields(self)}
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            raise ValueError(f"unknown policy parameter(s): {', '.join(unknown)}")
+        for name, value in overrides.items():
+            if not _same_kind(getattr(self, name), value):
+                raise ValueError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
+        if overrides.get("malignancy_requirement", "require") not in ("require", "assume"):
+            raise ValueError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
+        return replace(self, **overrides)
+
+
+def _same_kind(current: Any, value: Any) -> bool:
+    if isinstance(current, bool) or isinstance(value, bool):
+        return isinstance(current, bool) and isinstance(value, bool)
+    if isinstance(current, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(current))
+
+
+def ruleset_version(params: Parameters) -> str:
+    """Guideline version plus a short hash of the parameters: names the exact rule set."""
+    blob = json.dumps(asdict(params), sort_keys=True).encode()
+    return f"{GUIDELINE_VERSION}+{hashlib.sha256(blob).hexdigest()[:12]}"
+
+
+def load_parameters(path: str | None) -> Parameters:
+    """Defaults, or defaults overridden by a JSON policy file."""
+    if not path:
+        return Parameters()
+    with open(path, encoding="utf-8") as fh:
+        try:
+            data = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"policy file {path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"policy file {path}: must hold a JSON object")
+    return Parameters().with_overrides(data)
