@@ -8,6 +8,7 @@ application as the HTTP server, so testers see exactly what the EHR would see.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import uuid
 from datetime import date
@@ -48,6 +49,7 @@ def load_bundle(path: str | Path) -> dict:
 
 def request_from_bundle(bundle: dict, hook: str = "patient-view") -> dict:
     """The CDS Hooks request an EHR would send for the bundle's patient."""
+    bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
     resources = [e.get("resource") for e in bundle.get("entry") or [] if isinstance(e, dict)]
     resources = [r for r in resources if isinstance(r, dict)]
     patients = [r for r in resources if r.get("resourceType") == "Patient"]

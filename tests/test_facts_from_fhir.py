@@ -1,0 +1,153 @@
+"""FHIR JSON to facts: codes, units, statuses, dates, and what is skipped and why."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cds_service.facts_from_fhir import FactBuilder
+from cds_service.fhir_dates import BadDate, to_local_date
+from cds_service.prefetch import pool_prefetch
+from cql_like_rules.valuesets import load_terminology
+
+TZ = ZoneInfo("Europe/Copenhagen")
+T = load_terminology()
+SUBJECT = {"reference": "Patient/p"}
+
+
+def build(*resources):
+    return FactBuilder(T, TZ).build(resources).facts
+
+
+def obs(code=("http://loinc.org", "2465-3"), value=350, unit="mg/dL", status="final", when="2026-01-10", **kw):
+    r = {"resourceType": "Observation", "id": kw.pop("id", "o1"), "status": status, "subject": SUBJECT,
+         "code": {"coding": [{"system": code[0], "code": code[1]}]}, "effectiveDateTime": when,
+         "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}}
+    r.update(kw)
+    return r
+
+
+@pytest.mark.parametrize("value, unit, g_l", [(350, "mg/dL", 3.5), (3.5, "g/L", 3.5), (3.5, "g/l", 3.5),
+                                              (3500, "mg/L", 3.5), (20, "umol/L", 2.998), (0.35, "g/dL", 3.5)])
+def test_units_are_converted_to_g_per_l(value, unit, g_l):
+    [result] = build(obs(value=value, unit=unit)).igg
+    assert result.value_g_l == pytest.approx(g_l, abs=1e-3)
+
+
+def test_npu_codes_under_all_three_systems():
+    for system in ("http://npu-terminology.org", "urn:oid:1.2.208.176.2.1", "urn:oid:1.2.208.176.9.1"):
+        assert build(obs(code=(system, "NPU19814"), value=3.1, unit="g/L")).igg
+
+
+@pytest.mark.parametrize("code", [("http://npu-terminology.org", "NPU19817"), ("http://loinc.org", "2464-6"),
+                                  ("http://npu-terminology.org", "NPU19812"), ("http://loinc.org", "2469-5")])
+def test_subclasses_and_csf_are_not_total_igg(code):
+    facts = build(obs(code=code, value=1.0, unit="g/L"))
+    assert facts.igg == () and facts.notes == ()
+
+
+@pytest.mark.parametrize("status", ["preliminary", "entered-in-error", "cancelled", "registered"])
+def test_non_final_results_are_ignored(status):
+    assert build(obs(status=status)).igg == ()
+
+
+def test_unreadable_results_become_notes():
+    facts = build(obs(unit="furlongs"), obs(id="o2", value="3"), obs(id="o3", when="2026-02"), obs(id="o4", valueQuantity=None))
+    assert facts.igg == ()
+    assert [n.source for n in facts.notes] == ["Observation/o1", "Observation/o2", "Observation/o3", "Observation/o4"]
+    assert all(n.kind == "invalid" for n in facts.notes)
+
+
+def test_datetimes_are_placed_on_the_copenhagen_calendar():
+    assert to_local_date("2026-02-05T23:30:00Z", TZ) == date(2026, 2, 6)
+    assert to_local_date("2026-02-05T23:30:00-05:00", TZ) == date(2026, 2, 6)
+    assert to_local_date("2026-02-05T10:00:00", TZ) == date(2026, 2, 5)
+    assert to_local_date("1970", TZ, allow_partial=True) == date(1970, 1, 1)
+    with pytest.raises(BadDate):
+        to_local_date("2026-02", TZ)
+    with pytest.raises(BadDate):
+        to_local_date("2026-02-30", TZ)
+
+
+def procedure(status="completed", code=("urn:oid:1.2.208.176.2.4", "BOQX1")):
+    return {"resourceType": "Procedure", "id": "pr", "status": status, "subject": SUBJECT,
+            "code": {"coding": [{"system": code[0], "code": code[1]}]}, "performedDateTime": "2025-11-01"}
+
+
+def test_only_completed_car_t_procedures_are_infusions():
+    assert len(build(procedure()).car_t) == 1
+    assert build(procedure(status="preparation")).car_t == ()
+    assert build(procedure(status="not-done")).car_t == ()
+    assert len(build(procedure(code=("http://www.ama-assn.org/go/cpt", "0540T"))).car_t) == 1
+    assert build(procedure(code=("http://www.ama-assn.org/go/cpt", "0537T"))).car_t == ()  # harvest, not infusion
+
+
+def med_request(atc, status="active", start="2025-11-01", end=None, **kw):
+    bounds = {"start": start, **({"end": end} if end else {})}
+    r = {"resourceType": "MedicationRequest", "id": kw.pop("id", "mr"), "status": status, "intent": "order",
+         "subject": SUBJECT, "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": atc}]},
+         "authoredOn": "2025-10-20", "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": bounds}}}]}
+    r.update(kw)
+    return r
+
+
+def test_medication_requests_become_bsab_exposures_and_ig_courses():
+    facts = build(med_request("L01FX24", id="tec"), med_request("J06BA02", status="stopped", end="2026-01-01", id="ivig"))
+    [tec] = facts.bsab
+    assert (tec.drug, tec.start, tec.ongoing) == ("teclistamab", date(2025, 11, 1), True)
+    [course] = facts.ig_courses
+    assert (course.status, course.start, course.end) == ("stopped", date(2025, 11, 1), date(2026, 1, 1))
+
+
+def test_orders_that_never_happened_are_ignored():
+    assert build(med_request("L01FX24", status="draft"), med_request("J06BA02", status="cancelled", id="x")).bsab == ()
+    assert build(med_request("L01XL04")).car_t == ()  # a CAR-T product order is not an infusion
+    assert build(med_request("L01FX33")).bsab == ()  # tarlatamab: DLL3, not B-cell/plasma-cell
+
+
+def test_start_falls_back_to_authored_on_and_contained_medication_is_read():
+    r = med_request("J06BA01", dosageInstruction=[])
+    r.pop("medicationCodeableConcept")
+    r["contained"] = [{"resourceType": "Medication", "id": "m", "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}]}}]
+    r["medicationReference"] = {"reference": "#m"}
+    [course] = build(r).ig_courses
+    assert course.start == date(2025, 10, 20)
+
+
+def test_stopped_order_without_end_is_noted():
+    facts = build(med_request("J06BA02", status="stopped"))
+    assert [n.kind for n in facts.notes] == ["unknown-end"]
+
+
+def condition(code, system="http://hl7.org/fhir/sid/icd-10", verification="confirmed", **kw):
+    r = {"resourceType": "Condition", "id": kw.pop("id", "c"), "subject": SUBJECT, "code": {"coding": [{"system": system, "code": code}]},
+         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": verification}]},
+         "onsetDateTime": "2026-01-05"}
+    r.update(kw)
+    return r
+
+
+def test_conditions():
+    assert build(condition("DC900", system="urn:oid:1.2.208.176.2.4.12")).diagnoses[0].myeloma
+    assert build(condition("C90.00", system="http://hl7.org/fhir/sid/icd-10-cm")).diagnoses
+    assert build(condition("C90.0", verification="refuted")).diagnoses == ()
+    assert build(condition("A41.9")).infections[0].severe
+    assert build(condition("J15.9", verification="provisional")).infections == ()  # not verified
+    pneumonia = build(condition("J15.9")).infections[0]
+    assert not pneumonia.severe
+    severe = condition("J15.9", severity={"coding": [{"system": "http://snomed.info/sct", "code": "24484000"}]})
+    assert build(severe).infections[0].severe
+    assert build(condition("M32.1")).diagnoses == () and build(condition("M32.1")).infections == ()
+
+
+def test_pooling_drops_other_patients_and_keeps_the_newest_version():
+    mine_old = obs(meta={"versionId": "1", "lastUpdated": "2026-01-10T10:00:00Z"})
+    mine_new = obs(value=200, meta={"versionId": "2", "lastUpdated": "2026-01-11T10:00:00Z"})
+    other = obs(id="o9", subject={"reference": "Patient/other"})
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in (mine_old, other, mine_new)]}
+    pooled = pool_prefetch({"observations": bundle, "patient": {"resourceType": "Patient", "id": "p"}}, ["patient", "observations"], "p")
+    assert len(pooled.resources) == 2
+    assert [r for r in pooled.resources if r["resourceType"] == "Observation"][0]["valueQuantity"]["value"] == 200
+    assert [(n.kind, n.source) for n in pooled.notes] == [("wrong-patient", "Observation/o9")]

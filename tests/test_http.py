@@ -1,0 +1,188 @@
+"""The HTTP contract over a real uvicorn server: discovery, errors, prefetch semantics, languages."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cds_service.app import create_app
+from cds_service.discovery import PATIENT_VIEW_ID
+from cds_service.replay import request_from_bundle
+from cds_service.settings import Settings
+
+from .fixtures import FIXTURES
+from .servers import SettableClock, serve_in_thread
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+LOW = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())  # at 2026-01-20: start-substitution
+
+
+@pytest.fixture(scope="module")
+def server():
+    clock = SettableClock()
+    clock.set(__import__("datetime").date(2026, 1, 20))
+    with serve_in_thread(create_app(Settings(), clock=clock, env={})) as base:
+        yield base
+
+
+def post(base: str, body, **kw) -> httpx.Response:
+    if isinstance(body, (bytes, str)):
+        return httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", content=body, timeout=10, **kw)
+    return httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=body, timeout=10, **kw)
+
+
+def diagnostics(response: httpx.Response) -> str:
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return body["issue"][0]["diagnostics"]
+
+
+def test_discovery_lists_patient_view_with_prefetch(server):
+    body = httpx.get(f"{server}/cds-services").json()
+    [service] = body["services"]
+    assert service["hook"] == "patient-view" and service["id"] == PATIENT_VIEW_ID
+    assert service["description"] and service["title"]
+    prefetch = service["prefetch"]
+    assert set(prefetch) == {"patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions"}
+    assert prefetch["patient"] == "Patient/{{context.patientId}}"
+    assert "http://loinc.org|2465-3" in prefetch["observations"] and "NPU19814" in prefetch["observations"]
+    assert "33358-3" in prefetch["observations"]  # M-protein
+    for template in prefetch.values():
+        assert "{{context.patientId}}" in template and "context.draftOrders" not in template
+
+
+def test_cards_for_a_valid_request(server):
+    response = post(server, request_from_bundle(LOW))
+    assert response.status_code == 200
+    [card] = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "start-substitution"
+
+
+@pytest.mark.parametrize("body, status, words", [
+    (b"{not json", 400, "not valid JSON"),
+    (b"[]", 400, "JSON object"),
+    ({"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p"}}, 400, "patient-view"),
+    ({"hookInstance": "x", "context": {"patientId": "p"}}, 400, "'hook'"),
+    ({"hook": "patient-view", "context": {"patientId": "p"}}, 400, "'hookInstance'"),
+    ({"hook": "patient-view", "hookInstance": "x"}, 400, "'context'"),
+    ({"hook": "patient-view", "hookInstance": "x", "context": {}}, 400, "'context.patientId'"),
+    ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": 5}}, 400, "'context.patientId'"),
+    ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}, 400, "'prefetch'"),
+    ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {"patient": 3}}, 400, "prefetch.patient"),
+    ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "fhirAuthorization": {"access_token": "t"}}, 400, "fhirServer"),
+    (b'{"a":' * 3000 + b"1" + b"}" * 3000, 400, "not valid JSON"),
+])
+def test_bad_requests_are_400_with_a_message(server, body, status, words):
+    response = post(server, body)
+    assert response.status_code == status
+    assert words in diagnostics(response)
+
+
+def test_unknown_service_is_404(server):
+    response = httpx.post(f"{server}/cds-services/nope", json={}, timeout=10)
+    assert response.status_code == 404 and "nope" in diagnostics(response)
+
+
+def test_wrong_method_has_the_error_shape(server):
+    response = httpx.get(f"{server}/cds-services/{PATIENT_VIEW_ID}")
+    assert response.status_code == 405 and diagnostics(response)
+
+
+def test_absent_prefetch_keys_without_fhir_server_are_412_naming_them(server):
+    request = request_from_bundle(LOW)
+    del request["prefetch"]["observations"], request["prefetch"]["conditions"]
+    response = post(server, request)
+    assert response.status_code == 412
+    assert "observations" in diagnostics(response) and "conditions" in diagnostics(response)
+
+
+def test_no_prefetch_at_all_is_412(server):
+    request = request_from_bundle(LOW)
+    del request["prefetch"]
+    assert post(server, request).status_code == 412
+
+
+def test_null_prefetch_means_no_data(server):
+    request = request_from_bundle(LOW)
+    for key in request["prefetch"]:
+        if key != "patient":
+            request["prefetch"][key] = None
+    response = post(server, request)
+    assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+def test_operation_outcome_prefetch_is_412(server):
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"] = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout", "diagnostics": "lab system down"}]}
+    response = post(server, request)
+    assert response.status_code == 412 and "lab system down" in diagnostics(response)
+
+
+def test_paged_prefetch_is_never_evaluated_as_complete(server):
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"]["link"] = [{"relation": "next", "url": "http://ehr.invalid/next"}]
+    response = post(server, request)
+    assert response.status_code == 412 and "next link" in diagnostics(response)
+
+
+def test_warning_outcome_entries_are_ignored(server):
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"]["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "informational"}]}, "search": {"mode": "outcome"}})
+    assert post(server, request).status_code == 200
+
+
+def test_invalid_decisive_resource_is_skipped_and_named(server):
+    request = request_from_bundle(LOW)
+    observations = request["prefetch"]["observations"]["entry"]
+    latest = max((e["resource"] for e in observations if e["resource"]["id"] == "obs-igg-0001-b"), key=lambda r: r["id"])
+    latest["valueQuantity"]["system"] = 12  # not a uri: invalid FHIR, but readable by the cheap path
+    response = post(server, request)
+    assert response.status_code == 200
+    cards = response.json()["cards"]
+    details = " ".join(c["detail"] for c in cards)
+    assert "Observation/obs-igg-0001-b" in details and "not valid FHIR" in details
+    assert all("3.2 g/L (2026-01-13)" not in c["summary"] for c in cards)  # the invalid value was not used
+
+
+def test_unreadable_resource_is_named(server):
+    request = request_from_bundle(LOW)
+    bogus = copy.deepcopy(request["prefetch"]["observations"]["entry"][0])
+    bogus["resource"]["id"] = "obs-bad-unit"
+    bogus["resource"]["valueQuantity"] = {"value": 2.0, "unit": "furlongs", "code": "furlongs"}
+    request["prefetch"]["observations"]["entry"].append(bogus)
+    response = post(server, request)
+    assert response.status_code == 200
+    assert "Observation/obs-bad-unit" in response.json()["cards"][0]["detail"]
+
+
+def test_duplicated_resources_across_keys_count_once(server):
+    request = request_from_bundle(LOW)
+    request["prefetch"]["conditions"]["entry"] += request["prefetch"]["observations"]["entry"]
+    assert [c["source"]["topic"]["code"] for c in post(server, request).json()["cards"]] == ["start-substitution"]
+
+
+def test_danish_by_accept_language(server):
+    response = post(server, request_from_bundle(LOW), headers={"Accept-Language": "da-DK,da;q=0.9,en;q=0.5"})
+    [card] = response.json()["cards"]
+    assert "kan startes" in card["summary"] and "3,2 g/L" in card["summary"]
+    english = post(server, request_from_bundle(LOW), headers={"Accept-Language": "en-GB,da;q=0.5"}).json()["cards"][0]
+    assert "may start" in english["summary"]
+
+
+def test_captured_sandbox_request_asks_for_the_missing_data(server):
+    captured = json.loads((SHARED / "cds-hooks-sandbox-request-example.json").read_text())["body"]
+    response = post(server, captured)
+    assert response.status_code == 412  # the sandbox sent keys of another service; its FHIR server is not running
+    assert "observations" in diagnostics(response)
+
+
+@pytest.mark.parametrize("junk", [
+    {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {k: {"resourceType": "Bundle", "entry": [1, "x", None, {"resource": [1]}]} for k in ("patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions")}},
+    {"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {k: {"resourceType": "Observation", "id": "o", "subject": {"reference": "Patient/p"}, "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]}, "status": "final", "effectiveDateTime": "2026-13-45", "valueQuantity": {"value": True}} for k in ("patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions")}},
+])
+def test_junk_never_gives_a_500(server, junk):
+    assert post(server, junk).status_code in (200, 400, 412)
