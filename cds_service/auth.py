@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth_jwks import ALLOWED_ALGORITHMS, JwksCache, KeyUnavailable, load_jwks_file
+from .errors import error_body
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -57,7 +58,7 @@ PROTECTED_PREFIX = "/cds-services"
 MAX_TOKEN_CHARS = 16 * 1024
 
 _ISSUER_KEYS = frozenset({"jwks_file", "jwks_url", "jku_prefixes", "tenant"})
-_UNAUTHORIZED_BODY = {"error": "unauthorized"}
+_UNAUTHORIZED_BODY = error_body(401, "unauthorized")  # the project's error shape, with no detail of why
 
 
 class AuthConfigError(Exception):
@@ -332,7 +333,13 @@ def _show(value: object, limit: int = 100) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number usable as a time; huge ints would overflow float arithmetic later."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _bearer_token(authorization_header: str | None) -> str:
@@ -425,7 +432,7 @@ class TokenVerifier:
             raise Unauthorized("token payload is not a JSON object")
 
         alg = header.get("alg")
-        if alg is None:
+        if alg not in ALLOWED_ALGORITHMS:
             raise Unauthorized(f"alg {_show(alg, 20)} not allowed")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
