@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lock bench clean
+.PHONY: install run test lock bench fuzz clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,20 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# Re-resolve the pinned versions (needs `uv`; run after changing dependencies in pyproject.toml).
-lock:
-	uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
+
+# Service vs a bare FastAPI endpoint under wrk (docs/performance.md); `make bench BENCH_ARGS=--quick` for a smoke run.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Schemathesis against uvicorn on 127.0.0.1 with >= 5,000 generated requests (docs/reliability.md);
+# `make fuzz FUZZ_CASES=20000` for a longer run.
+FUZZ_CASES ?= 5000
+fuzz: $(STAMP)
+	CDS_FUZZ_CASES=$(FUZZ_CASES) $(PY) -m pytest tests/test_fuzz.py -q -s -p no:logging
 
 clean:
 	rm -rf $(VENV) .pytest_cache

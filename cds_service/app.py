@@ -7,28 +7,47 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+import traceback
 from contextlib import asynccontextmanager
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 from fastapi import FastAPI, Request
+from starlette.middleware.cors import CORSMiddleware
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from .assess import assess, cards_for
-from .discovery import PATIENT_VIEW_ID, prefetch_templates, services
+from .assess import assess, assess_orders, cards_for
+from .auth import DEV_MODE_WARNING, AuthConfigError, AuthMiddleware, TokenVerifier, auth_settings_from_env, cors_middleware_options, cors_origins_from_env
+from .discovery import HOOK_OF, prefetch_templates, services
 from .errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
 from .fhir_fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
+from .health import add_health_routes
 from .hook_request import HookRequest, parse_hook_request
+from .killswitch import KillSwitch
+from .limits import BodyLimitMiddleware, Limits, check_request
+from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_error, note_request
+from .metrics import Metrics
+from .openapi import document as document_openapi
 from .prefetch import PooledResources, pool_prefetch
-from .runtime import Clock, Runtime, load_runtime
-from .settings import Settings, settings_from_env
+from .runtime import Clock, load_runtime
+from .settings import ConfigError, Settings, settings_from_env
 from .text import pick_language
 
 log = logging.getLogger("cds_service")
 
-HOOK_OF = {PATIENT_VIEW_ID: "patient-view"}
+
+
+class NoStore:
+    """For in-process tools (replay): cards are not recorded, so no feedback can follow."""
+
+    def record_cards(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def ping(self) -> bool:
+        return True
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -41,6 +60,8 @@ def create_app(
     clock: Clock | None = None,
     env: Mapping[str, str] | None = None,
     fetch_settings: FetchSettings | None = None,
+    auth_clock: Callable[[], float] = time.time,
+    record_cards: bool = True,
 ) -> FastAPI:
     """Build the application; `clock` and `settings` are injectable for tests and replay."""
     env = os.environ if env is None else env
@@ -48,23 +69,33 @@ def create_app(
     runtime = load_runtime(settings, clock)
     templates = prefetch_templates(runtime.terminology)
     discovery_body = orjson.dumps({"services": services(runtime.terminology)})
-    development = env.get("CDS_AUTH", "off").strip().lower() != "on"
-    fetcher = FhirFetcher(fetch_settings or fetch_settings_from_env(env, development=development))
+    try:
+        auth = auth_settings_from_env(env)
+        fetch_settings = fetch_settings or fetch_settings_from_env(env, development=not auth.enabled)
+    except (AuthConfigError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+    fetcher = FhirFetcher(fetch_settings)
+    verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         if settings.evaluation_date is not None:
             log.warning("CDS_EVALUATION_DATE=%s: every request is evaluated as of that date (testing only)",
                         settings.evaluation_date)
+        if verifier is None:
+            log.warning(DEV_MODE_WARNING)
         yield
         await fetcher.aclose()
+        if verifier is not None:
+            await verifier.aclose()
 
     app = FastAPI(title="Immunoglobulin substitution after CAR-T / bsAb — CDS Hooks service",
                   version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
 
     @app.exception_handler(ServiceError)
-    async def service_error(_: Request, exc: ServiceError) -> Response:
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        note_error(request, exc.message)
         return error_response(exc.status, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
@@ -77,7 +108,8 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> Response:
-        log.exception("unexpected error")
+        # The traceback without the exception's message: messages can carry request data.
+        log.error("unexpected error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
         return error_response(500, "internal error; the request was not evaluated")
 
     @app.get("/cds-services")
@@ -95,11 +127,45 @@ def create_app(
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
         req = parse_hook_request(data, hook)
+        note_request(request, req)
+        check_request(body, req, limits)
         pooled = await gather(req, templates, fetcher)
-        assessment = assess(pooled.resources, pooled.notes, runtime, runtime.today())
+        if req.hook == "patient-view":
+            assessment = assess(pooled.resources, pooled.notes, runtime, runtime.today())
+        else:
+            drafts = req.draft_orders if req.selections is None else [
+                d for d in req.draft_orders if f"{d['resourceType']}/{d['id']}" in req.selections]
+            assessment = assess_orders(pooled.resources, pooled.notes, drafts, req.patient_id, runtime, runtime.today())
         lang = pick_language(request.headers.get("accept-language"))
-        return _json({"cards": cards_for(assessment, runtime, req.patient_id, lang)})
+        cards, suppressed = kill_switch.apply(cards_for(assessment, runtime, req.patient_id, lang))
+        note_cards(request, cards, suppressed)
+        request.app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, cards)
+        return _json({"cards": cards})
 
+    if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
+        from .feedback import install as install_feedback
+        from .store import store_from_env
+
+        install_feedback(app, store_from_env(env, settings.data_dir, clock=runtime.clock), HOOK_OF)
+    else:
+        app.state.store = NoStore()
+    if verifier is not None:
+        app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=auth.public_base_url)
+    origins = cors_origins_from_env(env)
+    if origins:
+        app.add_middleware(CORSMiddleware, **cors_middleware_options(origins))  # outermost: preflight needs no token
+    limits = Limits.from_settings(settings)
+    metrics = app.state.metrics = Metrics()
+    kill_switch = KillSwitch(settings.disabled_advice_file, metrics)
+    fetcher.fetch = metrics.count_fetch_failures(fetcher.fetch)  # type: ignore[method-assign]
+    add_health_routes(app)
+    app.add_api_route("/metrics", metrics.response, methods=["GET"], tags=["operations"], summary="Prometheus metrics",
+                      responses={200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
+    document_openapi(app, HOOK_OF)
+    configure_logs()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout)
+    app.add_middleware(RequestLogMiddleware, metrics=metrics, services=HOOK_OF,
+                       patient_ids=PatientIds(settings.log_patient_id, settings.log_salt))  # outermost: sees every status
     return app
 
 

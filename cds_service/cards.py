@@ -7,7 +7,6 @@ caveats, the data problems met on the way, the rule trace and the rule-set versi
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -16,8 +15,9 @@ from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
 from . import suggestions as build
+from .ids import new_uuid
 from .text import (
-    CAVEAT, CODE_DISPLAY, EXPLANATION, KIND, LABELS, OVERRIDE_REASONS, SOURCE_LABEL, SOURCE_URL, SUMMARY,
+    CAVEAT, CODE_DISPLAY, CODE_DISPLAY_DA, EXPLANATION, FAILING, KIND, LABELS, OVERRIDE_REASONS, SOURCE_LABEL, SOURCE_URL, SUMMARY,
     days, format_values,
 )
 
@@ -41,6 +41,12 @@ class CardContext:
 
 
 def _summary_key(advice: Advice) -> str:
+    if advice.code == "order-meets-criteria":
+        return f"order-meets-criteria:{advice.values['situation']}"
+    if advice.code == "plan-igg-monitoring":
+        if advice.values.get("infusion_date_unknown"):
+            return "plan-igg-monitoring:car-t-product"
+        return "plan-igg-monitoring:" + ("continues" if advice.values.get("continues") else "new")
     if advice.code == "measure-igg":
         return f"measure-igg:{advice.values.get('reason', 'stale')}"
     if advice.code == "general-stop-review":
@@ -59,6 +65,10 @@ def summary(advice: Advice, lang: str) -> str:
         v["days_left"] = days(advice.values["days_to_stop"], lang, left=True)
         v["days_overdue_text"] = days(-advice.values["days_to_stop"], lang)
     v["last"] = f"; {'last' if lang == 'en' else 'seneste'} {v['igg']} {v['igg_date']}" if "igg_date" in v else ""
+    v["drug"] = (advice.values.get("order_drug") or "").capitalize()
+    v["baseline"] = "" if "igg_date" in v else FAILING[lang]["baseline"].format(**v)
+    v["failing_text"] = "; ".join(FAILING[lang][f].format(**{**v, "igg": format_values(advice.values, lang).get("igg")})
+                                  for f in advice.values.get("failing", ()))
     text = SUMMARY[lang][_summary_key(advice)].format(**v)
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2] + "…"
 
@@ -68,7 +78,7 @@ def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> str:
     L = LABELS[lang]
     v = format_values(advice.values, lang)
     lines = [
-        f"**{L['rule']}:** {CODE_DISPLAY[advice.code]} (`{advice.code}`) — Medicinrådet 2025, {advice.section}.",
+        f"**{L['rule']}:** {(CODE_DISPLAY_DA if lang == 'da' else CODE_DISPLAY)[advice.code]} (`{advice.code}`) — Medicinrådet 2025, {advice.section}.",
         "",
         EXPLANATION[lang][advice.code].format(**v),
         "",
@@ -87,7 +97,11 @@ def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> str:
     for ref in advice.evidence:
         if ref in (advice.values.get("t0_source"), advice.values.get("igg_source"), advice.values.get("m_protein_source")):
             continue
-        lines.append(f"- {_evidence_label(ref, lang)} — `{ref}`")
+        lines.append(f"- {_evidence_label(ref, lang, advice)} — `{ref}`")
+    failing = advice.values.get("failing", ())
+    if failing:
+        fv = {**v, "kind": kind}
+        lines += ["", f"**{L['failing']}**"] + [f"- {FAILING[lang][f].format(**fv)}" for f in failing]
     caveats = [CAVEAT[lang][c].format(**v) for c in advice.caveats]
     if caveats:
         lines += ["", f"**{L['caveats']}**"] + [f"- {c}" for c in caveats]
@@ -104,14 +118,16 @@ def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> str:
     return "\n".join(lines)
 
 
-def _evidence_label(ref: str, lang: str) -> str:
+def _evidence_label(ref: str, lang: str, advice: Advice | None = None) -> str:
     kind = ref.split("/", 1)[0]
     L = LABELS[lang]
+    if advice is not None and ref == advice.values.get("order_source"):
+        return L["draft"]
     return {"Condition": L["infections"], "MedicationRequest": L["substitution"]}.get(kind, kind)
 
 
 def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:
-    out: dict[str, Any] = {"label": label, "uuid": str(uuid.uuid4()), "actions": actions}
+    out: dict[str, Any] = {"label": label, "uuid": new_uuid(), "actions": actions}
     if recommended is not None:
         out["isRecommended"] = recommended
     return out
@@ -132,7 +148,7 @@ def suggestions_for(advice: Advice, ctx: CardContext) -> list[dict]:
             for route in ("iv", "sc"):
                 resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose)
                 out.append(_suggestion(L[f"{kind}:{route}"].format(**v), [{"type": "create", "description": L["ig-action"], "resource": resource}]))
-        elif kind in ("hold-ig", "set-ig-end"):
+        elif kind in ("hold-ig", "set-ig-end", "set-order-end"):
             actions = []
             for ref in advice.targets:
                 raw = ctx.resources.get(ref)
@@ -156,7 +172,7 @@ SUMMARY_REASON = {
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
     out: dict[str, Any] = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_uuid(),
         "summary": summary(advice, ctx.lang),
         "detail": detail(advice, evaluation, ctx),
         "indicator": advice.indicator,

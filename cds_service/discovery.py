@@ -10,6 +10,9 @@ from __future__ import annotations
 from cql_like_rules.valuesets import Terminology
 
 PATIENT_VIEW_ID = "igsub-patient-view"
+ORDER_SELECT_ID = "igsub-order-select"
+ORDER_SIGN_ID = "igsub-order-sign"
+HOOK_OF = {PATIENT_VIEW_ID: "patient-view", ORDER_SELECT_ID: "order-select", ORDER_SIGN_ID: "order-sign"}
 
 
 def _codes(terminology: Terminology, *valuesets: str) -> str:
@@ -32,6 +35,12 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
 
 
 def services(terminology: Terminology) -> list[dict]:
+    prefetch = prefetch_templates(terminology)
+    orders = (
+        "Holds a draft immunoglobulin order against the Medicinrådet 2025 criteria that apply if it is signed today "
+        "(inside the six-month window after CAR-T/bsAb start: IgG < 4 g/L; afterwards or for a restart: also severe or "
+        "recurrent verified bacterial infections), and plans IgG monitoring for draft bispecific-antibody or CAR-T orders."
+    )
     return [
         {
             "hook": "patient-view",
@@ -43,6 +52,10 @@ def services(terminology: Terminology) -> list[dict]:
                 "immunoglobulin substitution (Medicinrådet 2025). Adults with haematological malignancy; "
                 "children get an individual-assessment card."
             ),
-            "prefetch": prefetch_templates(terminology),
-        }
+            "prefetch": prefetch,
+        },
+        {"hook": "order-select", "id": ORDER_SELECT_ID, "title": "Immunoglobulin and bsAb/CAR-T orders: selected",
+         "description": orders + " Comments only on the selected orders.", "prefetch": prefetch},
+        {"hook": "order-sign", "id": ORDER_SIGN_ID, "title": "Immunoglobulin and bsAb/CAR-T orders: before signing",
+         "description": orders + " Comments on every draft order.", "prefetch": prefetch},
     ]

@@ -25,6 +25,7 @@ from cql_like_rules.facts import (
     MProteinResult,
     Patient,
 )
+from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Terminology
 
 from .fhir_dates import BadDate, to_local_date
@@ -53,14 +54,23 @@ def reference_of(resource: Mapping[str, Any]) -> str:
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
+    if not isinstance(concept, dict):
         return []
     codings = concept.get("coding")
-    return [c for c in codings if isinstance(c, Mapping)] if isinstance(codings, list) else []
+    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+
+
+def _list(value: Any) -> list:
+    """A JSON array, or nothing: malformed input must never crash the service."""
+    return value if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _concept_text(concept: Any) -> str:
-    if not isinstance(concept, Mapping):
+    if not isinstance(concept, dict):
         return ""
     for coding in _codings(concept):
         if coding.get("display"):
@@ -72,7 +82,7 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     for path in paths:
         value: Any = resource
         for part in path.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+            value = value.get(part) if isinstance(value, dict) else None
         if value is not None:
             return value
     return None
@@ -95,7 +105,8 @@ class FactBuilder:
             kind = resource.get("resourceType")
             try:
                 if kind == "Patient":
-                    patient = Patient(ref, self._date(resource.get("birthDate"), allow_partial=True) if resource.get("birthDate") else None)
+                    birth = resource.get("birthDate")
+                    patient = Patient(ref, to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None)
                     used[ref] = dict(resource)
                     continue
                 handler = getattr(self, f"_{kind}", None)
@@ -126,17 +137,17 @@ class FactBuilder:
             return concept
         ref = _first(resource, "medicationReference.reference")
         if isinstance(ref, str) and ref.startswith("#"):
-            for contained in resource.get("contained") or []:
-                if isinstance(contained, Mapping) and contained.get("id") == ref[1:]:
+            for contained in _list(resource.get("contained")):
+                if isinstance(contained, dict) and contained.get("id") == ref[1:]:
                     return contained.get("code")
         return None
 
     def _dosage_period(self, resource: Mapping[str, Any]):
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
         starts, ends, open_ended = [], [], False
-        for dosage in resource.get("dosageInstruction") or []:
-            period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, Mapping) else None
-            if not isinstance(period, Mapping):
+        for dosage in _list(resource.get("dosageInstruction")):
+            period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, dict) else None
+            if not isinstance(period, dict):
                 continue
             if period.get("start"):
                 starts.append(self._date(period["start"]))
@@ -161,14 +172,14 @@ class FactBuilder:
         mprot = None if igg else self.t.first_match("m-protein", codings)
         if igg is None and mprot is None:
             return None
-        if r.get("status") not in RESULT_STATUSES:
+        if _str(r.get("status")) not in RESULT_STATUSES:
             return None  # preliminary, cancelled, entered-in-error: not a result
         when = _first(r, "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued")
         if when is None:
             raise Skip("result has no effective date")
         day = self._date(when)
         qty = r.get("valueQuantity")
-        if not isinstance(qty, Mapping):
+        if not isinstance(qty, dict):
             raise Skip("result has no valueQuantity")
         value = qty.get("value")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -185,7 +196,7 @@ class FactBuilder:
 
     def _Procedure(self, r: Mapping[str, Any], ref: str):
         entry = self.t.first_match("car-t-procedure", _codings(r.get("code")))
-        if entry is None or r.get("status") != "completed":
+        if entry is None or _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
         when = _first(r, "performedDateTime", "performedPeriod.start")
         if when is None:
@@ -196,7 +207,7 @@ class FactBuilder:
         codings = _codings(self._medication(r))
         car_t = self.t.first_match("car-t-product", codings)
         bsab = None if car_t else self.t.first_match("bispecific-b-pc", codings)
-        if (car_t is None and bsab is None) or r.get("status") not in ADMIN_STATUSES:
+        if (car_t is None and bsab is None) or _str(r.get("status")) not in ADMIN_STATUSES:
             return None
         when = _first(r, "effectiveDateTime", "effectivePeriod.start")
         if when is None:
@@ -208,7 +219,7 @@ class FactBuilder:
 
     def _MedicationRequest(self, r: Mapping[str, Any], ref: str):
         codings = _codings(self._medication(r))
-        status = r.get("status")
+        status = _str(r.get("status"))
         bsab = self.t.first_match("bispecific-b-pc", codings)
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
@@ -224,7 +235,7 @@ class FactBuilder:
 
     def _Condition(self, r: Mapping[str, Any], ref: str):
         codings = _codings(r.get("code"))
-        verification = {c.get("code") for c in _codings(r.get("verificationStatus"))}
+        verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
         if verification & EXCLUDED_VERIFICATION:
             return None
         malignancy = self.t.first_match("haematological-malignancy", codings)
@@ -240,3 +251,22 @@ class FactBuilder:
             raise Skip("infection has no onset or recorded date")
         severe = bool(infection.get("severe")) or self.t.first_match("severity-severe", _codings(r.get("severity"))) is not None
         return "infections", Infection(self._date(when, allow_partial=True), severe, ref, _concept_text(r.get("code")))
+
+    # -- draft orders (order-select / order-sign) ----------------------------------------
+    def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:
+        """The draft order's kind and planned dates, or None when the guideline has nothing to say."""
+        if r.get("resourceType") != "MedicationRequest":
+            return None
+        codings = _codings(self._medication(r))
+        ref = reference_of(r)
+        kinds = (("ig", "immunoglobulin-substitution"), ("bsab", "bispecific-b-pc"), ("car-t-product", "car-t-product"))
+        for kind, valueset in kinds:
+            entry = self.t.first_match(valueset, codings)
+            if entry is None:
+                continue
+            try:
+                start, end = self._dosage_period(r)
+            except (Skip, BadDate):
+                start, end = None, None  # a draft may not be dated yet: it starts when signed
+            return DraftOrder(kind, ref, start, end, str(entry.get("drug", "")) or _concept_text(self._medication(r)))
+        return None

@@ -17,6 +17,8 @@ class HookRequest:
     prefetch: Mapping[str, Any] | None
     fhir_server: str | None
     fhir_authorization: Mapping[str, Any] | None
+    draft_orders: tuple[Mapping[str, Any], ...] = ()
+    selections: tuple[str, ...] | None = None  # order-select only
 
 
 def _string(body: Mapping[str, Any], name: str, where: str = "") -> str:
@@ -29,7 +31,7 @@ def _string(body: Mapping[str, Any], name: str, where: str = "") -> str:
 
 
 def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
     hook = _string(body, "hook")
     if hook != expected_hook:
@@ -38,21 +40,55 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     context = body.get("context")
     if context is None:
         raise BadRequest("missing required field 'context'")
-    if not isinstance(context, Mapping):
+    if not isinstance(context, dict):
         raise BadRequest("'context' must be a JSON object")
     patient_id = _string(context, "patientId", "context.")
     if "/" in patient_id:
         raise BadRequest("'context.patientId' must be a Patient id, not a reference")
     prefetch = body.get("prefetch")
-    if prefetch is not None and not isinstance(prefetch, Mapping):
+    if prefetch is not None and not isinstance(prefetch, dict):
         raise BadRequest("'prefetch' must be a JSON object")
     fhir_server = body.get("fhirServer")
     if fhir_server is not None and not isinstance(fhir_server, str):
         raise BadRequest("'fhirServer' must be a URL string")
     auth = body.get("fhirAuthorization")
     if auth is not None:
-        if not isinstance(auth, Mapping) or not isinstance(auth.get("access_token"), str):
+        if not isinstance(auth, dict) or not isinstance(auth.get("access_token"), str):
             raise BadRequest("'fhirAuthorization' must be an object with an 'access_token'")
         if fhir_server is None:
             raise BadRequest("'fhirAuthorization' requires 'fhirServer'")
-    return HookRequest(hook, hook_instance, context, patient_id, prefetch, fhir_server, auth)
+    drafts, selections = (), None
+    if hook in ("order-select", "order-sign"):
+        drafts = _draft_orders(context)
+        if hook == "order-select":
+            selections = _selections(context)
+    return HookRequest(hook, hook_instance, context, patient_id, prefetch, fhir_server, auth, drafts, selections)
+
+
+def _draft_orders(context: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    bundle = context.get("draftOrders")
+    if bundle is None:
+        raise BadRequest("missing required field 'context.draftOrders'")
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise BadRequest("'context.draftOrders' must be a FHIR Bundle")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise BadRequest("'context.draftOrders.entry' must be an array")
+    out = []
+    for i, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            raise BadRequest(f"'context.draftOrders.entry[{i}].resource' must be a FHIR resource")
+        if not isinstance(resource.get("id"), str) or not resource["id"]:
+            raise BadRequest(f"'context.draftOrders.entry[{i}].resource' needs an id (selections and suggestions refer to it)")
+        out.append(resource)
+    return tuple(out)
+
+
+def _selections(context: Mapping[str, Any]) -> tuple[str, ...]:
+    selections = context.get("selections")
+    if selections is None:
+        raise BadRequest("missing required field 'context.selections'")
+    if not isinstance(selections, list) or not all(isinstance(x, str) and "/" in x for x in selections):
+        raise BadRequest("'context.selections' must be an array of references like 'MedicationRequest/123'")
+    return tuple(selections)

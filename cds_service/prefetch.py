@@ -29,30 +29,31 @@ class PooledResources:
 
 def _outcome_text(outcome: Mapping[str, Any]) -> str:
     texts = []
-    for issue in outcome.get("issue") or []:
-        if isinstance(issue, Mapping):
+    issues = outcome.get("issue")
+    for issue in issues if isinstance(issues, list) else []:
+        if isinstance(issue, dict):
             texts.append(str(issue.get("diagnostics") or _first_display(issue.get("details")) or issue.get("code") or "error"))
     return "; ".join(texts) or "OperationOutcome without issues"
 
 
 def _first_display(concept: Any) -> str:
-    if isinstance(concept, Mapping):
+    if isinstance(concept, dict):
         if concept.get("text"):
             return str(concept["text"])
-        for coding in concept.get("coding") or []:
-            if isinstance(coding, Mapping) and coding.get("display"):
+        codings = concept.get("coding")
+        for coding in codings if isinstance(codings, list) else []:
+            if isinstance(coding, dict) and coding.get("display"):
                 return str(coding["display"])
     return ""
 
 
 def _is_error_outcome(outcome: Mapping[str, Any]) -> bool:
-    return any(
-        isinstance(i, Mapping) and i.get("severity") in ("error", "fatal") for i in outcome.get("issue") or []
-    )
+    issues = outcome.get("issue")
+    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in (issues if isinstance(issues, list) else []))
 
 
 def _refers_to_patient(reference: Any, patient_id: str) -> bool:
-    if not isinstance(reference, Mapping):
+    if not isinstance(reference, dict):
         return False
     ref = reference.get("reference")
     return isinstance(ref, str) and (ref == f"Patient/{patient_id}" or ref.endswith(f"/Patient/{patient_id}"))
@@ -66,7 +67,7 @@ def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
 
 
 def _version_key(resource: Mapping[str, Any]) -> tuple[str, str]:
-    meta = resource.get("meta") if isinstance(resource.get("meta"), Mapping) else {}
+    meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
     return (str(meta.get("lastUpdated") or ""), str(meta.get("versionId") or ""))
 
 
@@ -82,7 +83,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
         value = prefetch[key]
         if value is None:
             continue
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             raise BadRequest(f"prefetch.{key} must be a FHIR resource, a Bundle or null")
         for resource in _resources_of(key, value, pooled):
             _add(resource, by_ref, pooled, patient_id)
@@ -97,13 +98,15 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
         return []
     if kind != "Bundle":
         return [value]
-    if any(isinstance(l, Mapping) and l.get("relation") == "next" for l in value.get("link") or []):
+    links = value.get("link")
+    if any(isinstance(l, dict) and l.get("relation") == "next" for l in (links if isinstance(links, list) else [])):
         pooled.unusable[key] = "the EHR sent only the first page of the results (Bundle has a next link)"
         return []
     out = []
-    for entry in value.get("entry") or []:
-        resource = entry.get("resource") if isinstance(entry, Mapping) else None
-        if not isinstance(resource, Mapping):
+    entries = value.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
             continue
         if resource.get("resourceType") == "OperationOutcome":
             if _is_error_outcome(resource):

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from .discovery import PATIENT_VIEW_ID
+from .discovery import HOOK_OF
 
 KEY_OF_TYPE = {
     "Observation": "observations",
@@ -33,13 +33,17 @@ class BundleError(Exception):
     """The file is not a usable one-patient FHIR Bundle; the message says why."""
 
 
-def load_bundle(path: str | Path) -> dict:
+def _read_json(path: str | Path, what: str) -> Any:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BundleError(f"{path}: cannot read ({exc.strerror})") from None
+        raise BundleError(f"{what}{path}: cannot read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
-        raise BundleError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise BundleError(f"{what}{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def load_bundle(path: str | Path) -> dict:
+    data = _read_json(path, "")
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise BundleError(f"{path}: not a FHIR Bundle (resourceType must be 'Bundle')")
     if data.get("type") not in BUNDLE_TYPES:
@@ -47,10 +51,17 @@ def load_bundle(path: str | Path) -> dict:
     return data
 
 
-def request_from_bundle(bundle: dict, hook: str = "patient-view") -> dict:
-    """The CDS Hooks request an EHR would send for the bundle's patient."""
+def request_from_bundle(bundle: dict, hook: str = "patient-view", drafts: list[dict] | None = None) -> dict:
+    """The CDS Hooks request an EHR would send for the bundle's patient.
+
+    For order hooks, `drafts` are the draft orders (`context.draftOrders`); order-select
+    selects all of them.
+    """
     bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
-    resources = [e.get("resource") for e in bundle.get("entry") or [] if isinstance(e, dict)]
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise BundleError("Bundle.entry must be an array")
+    resources = [e.get("resource") for e in entries if isinstance(e, dict)]
     resources = [r for r in resources if isinstance(r, dict)]
     patients = [r for r in resources if r.get("resourceType") == "Patient"]
     if len(patients) != 1 or not patients[0].get("id"):
@@ -65,12 +76,29 @@ def request_from_bundle(bundle: dict, hook: str = "patient-view") -> dict:
             prefetch[key]["entry"].append({"resource": resource, "search": {"mode": "match"}})
     for key in KEY_OF_TYPE.values():
         prefetch[key]["total"] = len(prefetch[key]["entry"])
-    return {
-        "hookInstance": str(uuid.uuid4()),
-        "hook": hook,
-        "context": {"userId": "Practitioner/replay", "patientId": patient["id"]},
-        "prefetch": prefetch,
-    }
+    context: dict[str, Any] = {"userId": "Practitioner/replay", "patientId": patient["id"]}
+    if hook in ("order-select", "order-sign"):
+        drafts = copy.deepcopy(drafts or [])
+        context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": d} for d in drafts]}
+        if hook == "order-select":
+            context["selections"] = [f"{d.get('resourceType')}/{d.get('id')}" for d in drafts]
+    return {"hookInstance": str(uuid.uuid4()), "hook": hook, "context": context, "prefetch": prefetch}
+
+
+def load_drafts(paths: list[str]) -> list[dict]:
+    """Draft orders from files each holding one resource or a Bundle of them."""
+    drafts: list[dict] = []
+    for path in paths:
+        data = _read_json(path, "--draft ")
+        if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+            entries = data.get("entry") or []
+            found = [e.get("resource") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        else:
+            found = [data]
+        if not found or not all(isinstance(r, dict) and r.get("resourceType") and r.get("id") for r in found):
+            raise BundleError(f"--draft {path}: must hold a FHIR resource with an id, or a Bundle of them")
+        drafts.extend(found)
+    return drafts
 
 
 async def call_app(app: Any, path: str, body: dict, lang: str) -> httpx.Response:
@@ -79,9 +107,11 @@ async def call_app(app: Any, path: str, body: dict, lang: str) -> httpx.Response
         return await client.post(path, json=body, headers={"Accept-Language": lang})
 
 
-def replay(app: Any, bundle: dict, lang: str = "en", service_id: str = PATIENT_VIEW_ID) -> tuple[int, dict]:
+def replay(app: Any, bundle: dict, lang: str = "en", hook: str = "patient-view",
+           drafts: list[dict] | None = None) -> tuple[int, dict]:
     """Run one bundle through the app; returns (HTTP status, response JSON)."""
-    request = request_from_bundle(bundle)
+    service_id = next(sid for sid, h in HOOK_OF.items() if h == hook)
+    request = request_from_bundle(bundle, hook, drafts)
     response = asyncio.run(call_app(app, f"/cds-services/{service_id}", request, lang))
     return response.status_code, response.json()
 

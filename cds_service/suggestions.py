@@ -7,11 +7,12 @@ CDS Hooks requires, copied from what the EHR sent with only the intended change.
 from __future__ import annotations
 
 import copy
-import uuid
 from datetime import date
 from typing import Any, Mapping
 
 from cql_like_rules.valuesets import Terminology
+
+from .ids import new_uuid
 
 
 def _coding(terminology: Terminology, entry: Any) -> dict:
@@ -24,7 +25,7 @@ def igg_order(terminology: Terminology, patient_id: str, reason: str) -> dict:
     codings = [_coding(terminology, e) for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
     return {
         "resourceType": "ServiceRequest",
-        "id": f"igg-{uuid.uuid4().hex[:12]}",
+        "id": "igg-" + new_uuid().replace("-", "")[:12],
         "status": "draft",
         "intent": "order",
         "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "108252007", "display": "Laboratory procedure"}]}],
@@ -42,7 +43,7 @@ def ig_order(terminology: Terminology, patient_id: str, route: str, start: date,
         bounds["end"] = end.isoformat()
     return {
         "resourceType": "MedicationRequest",
-        "id": f"ig-{uuid.uuid4().hex[:12]}",
+        "id": "ig-" + new_uuid().replace("-", "")[:12],
         "status": "draft",
         "intent": "order",
         "medicationCodeableConcept": {"coding": [_coding(terminology, entry)], "text": entry.display},

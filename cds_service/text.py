@@ -29,11 +29,30 @@ CODE_DISPLAY = {
     "stop-overdue": "Stop attempt overdue",
     "general-stop-review": "Stop review by the general criteria",
     "child-individual-assessment": "Child: individual assessment",
+    "order-meets-criteria": "Draft immunoglobulin order meets the criteria",
+    "order-does-not-meet-criteria": "Draft immunoglobulin order does not meet the criteria",
+    "plan-igg-monitoring": "Plan IgG monitoring for the high-risk window",
+}
+
+CODE_DISPLAY_DA = {
+    "start-substitution": "Startkriteriet er opfyldt i seksmånedersvinduet",
+    "measure-igg": "Mål IgG",
+    "general-criteria-igg-under-6": "IgG 4 til <6 g/L: generelle kriterier gælder",
+    "no-start-without-infections": "IgG <4 g/L uden svære/gentagne bakterielle infektioner: ingen start",
+    "start-meets-general-criteria": "Generelle startkriterier opfyldt",
+    "stop-planned": "Seponeringsforsøg planlagt ved vinduets slutning",
+    "stop-due-soon": "Seponeringsforsøg forestår",
+    "stop-overdue": "Seponeringsforsøg overskredet",
+    "general-stop-review": "Seponeringsvurdering efter de generelle kriterier",
+    "child-individual-assessment": "Barn: individuel vurdering",
+    "order-meets-criteria": "Kladde til immunglobulinordination opfylder kriterierne",
+    "order-does-not-meet-criteria": "Kladde til immunglobulinordination opfylder ikke kriterierne",
+    "plan-igg-monitoring": "Planlæg IgG-monitorering i højrisikovinduet",
 }
 
 KIND = {
-    "en": {"car-t": "CAR-T", "bsab": "bsAb start"},
-    "da": {"car-t": "CAR-T", "bsab": "bsAb-start"},
+    "en": {"car-t": "CAR-T", "bsab": "bsAb start", "car-t-product": "CAR-T"},
+    "da": {"car-t": "CAR-T", "bsab": "bsAb-start", "car-t-product": "CAR-T"},
 }
 
 SUMMARY: dict[str, dict[str, str]] = {
@@ -51,6 +70,14 @@ SUMMARY: dict[str, dict[str, str]] = {
         "general-stop-review:due": "Ig since {episode_start}: stop attempt due {due_date} by the general SID criteria",
         "general-stop-review:info": "Ig since {episode_start} follows the general SID criteria: next stop review {due_date}",
         "child-individual-assessment": "Child ({age_at_t0} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult criteria",
+        "order-meets-criteria:window": "Ig order meets the start criterion: IgG {igg} ({igg_when}) <{threshold}; end it on {stop_date} ({days_left})",
+        "order-meets-criteria:general": "Ig order meets the general criteria: IgG {igg} ({igg_date}) <{threshold} with severe/recurrent bacterial infections",
+        "order-meets-criteria:continuation-window": "Ig continuation: end the order on the stop date {stop_date} ({days_left})",
+        "order-meets-criteria:continuation-general": "Ig continuation under the general SID criteria: stop attempt 6–12 months after start",
+        "order-does-not-meet-criteria": "Ig order does not meet the criteria: {failing_text}",
+        "plan-igg-monitoring:new": "{drug} starts a 6-month window {t0} to {stop_date}: follow IgG{baseline}",
+        "plan-igg-monitoring:continues": "{drug} continues the window from {t0} (to {stop_date}): follow IgG{baseline}",
+        "plan-igg-monitoring:car-t-product": "CAR-T order: a 6-month window starts at the infusion: follow IgG{baseline}",
     },
     "da": {
         "start-substitution": "IgG {igg} ({igg_when}) <{threshold}: Ig-substitution kan startes; seponeringsforsøg {stop_date} ({days_left})",
@@ -66,6 +93,14 @@ SUMMARY: dict[str, dict[str, str]] = {
         "general-stop-review:due": "Ig siden {episode_start}: seponeringsforsøg efter generelle SID-kriterier skal ske {due_date}",
         "general-stop-review:info": "Ig siden {episode_start} følger de generelle SID-kriterier: næste seponeringsvurdering {due_date}",
         "child-individual-assessment": "Barn ({age_at_t0} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter voksenkriterier",
+        "order-meets-criteria:window": "Ig-ordination opfylder startkriteriet: IgG {igg} ({igg_when}) <{threshold}; slut den {stop_date} ({days_left})",
+        "order-meets-criteria:general": "Ig-ordination opfylder de generelle kriterier: IgG {igg} ({igg_date}) <{threshold} med svære/gentagne infektioner",
+        "order-meets-criteria:continuation-window": "Ig fortsættes: slut ordinationen på seponeringsdatoen {stop_date} ({days_left})",
+        "order-meets-criteria:continuation-general": "Ig fortsættes efter generelle SID-kriterier: seponeringsforsøg 6–12 mdr. efter start",
+        "order-does-not-meet-criteria": "Ig-ordination opfylder ikke kriterierne: {failing_text}",
+        "plan-igg-monitoring:new": "{drug} starter et 6-måneders vindue {t0} til {stop_date}: følg IgG{baseline}",
+        "plan-igg-monitoring:continues": "{drug} fortsætter vinduet fra {t0} (til {stop_date}): følg IgG{baseline}",
+        "plan-igg-monitoring:car-t-product": "CAR-T-ordination: et 6-måneders vindue starter ved infusionen: følg IgG{baseline}",
     },
 }
 
@@ -81,6 +116,9 @@ EXPLANATION: dict[str, dict[str, str]] = {
         "stop-overdue": "The stop date has passed and substitution started on the special criterion is still active. Pause it, measure IgG later without substitution, and restart only by the general criteria. A short extension can be relevant when the community risk of bacterial infections is high.",
         "general-stop-review": "This substitution follows the general criteria for haematological patients (started before the index date, after the window, as a restart, or because of infections): discontinuation should be attempted 6–12 months after the start and, if continued, reassessed every 6 months. The first attempt is not prompted before the end of the high-risk window.",
         "child-individual-assessment": "Children are not covered by the start and stop criteria of the supplement: the need for substitution after CAR-T or bispecific antibodies is assessed individually, and routine substitution may be used where clinicians find it relevant (in practice often with bispecific antibodies).",
+        "order-meets-criteria": "The draft immunoglobulin order was held against the criteria that apply if it is signed today. Inside the first {window_months} months after CAR-T/bsAb start, IgG < {threshold} g/L is enough, and the substitution is to be paused on the stop date; afterwards, or for a restart, IgG < {threshold} g/L with severe or recurrent verified bacterial infections is required.",
+        "order-does-not-meet-criteria": "The draft immunoglobulin order was held against the criteria that apply if it is signed today, and at least one is not met (listed below). Inside the first {window_months} months after CAR-T/bsAb start, IgG < {threshold} g/L is enough; afterwards, or for a restart, IgG < {threshold} g/L together with severe or recurrent verified bacterial infections is required. A clinician may still order it for a reason the data does not show.",
+        "plan-igg-monitoring": "CAR-T and bispecific antibodies directed at B-cell or plasma-cell antigens cause hypogammaglobulinaemia; the first {window_months} months after the infusion or the start of a bsAb course carry the highest infection risk. In that window, immunoglobulin substitution may be started at IgG < {threshold} g/L, so IgG should be measured before and during the window.",
     },
     "da": {
         "start-substitution": "I de første {window_months} måneder efter CAR-T-infusion eller opstart af bispecifikt antistof kan immunglobulinsubstitution startes ved IgG < {threshold} g/L uanset infektionernes hyppighed og sværhedsgrad. Startes behandlingen, skal den forsøges pauseret/seponeret på seponeringsdatoen; en kort forlængelse kan være relevant ved betydelig smitterisiko for bakterielle infektioner i samfundet.",
@@ -93,6 +131,9 @@ EXPLANATION: dict[str, dict[str, str]] = {
         "stop-overdue": "Seponeringsdatoen er passeret, og substitution startet på særkriteriet er stadig aktiv. Pausér den, mål senere IgG uden substitution, og genstart kun efter de generelle kriterier. En kort forlængelse kan være relevant ved betydelig smitterisiko i samfundet.",
         "general-stop-review": "Denne substitution følger de generelle kriterier for hæmatologiske patienter (startet før indeksdatoen, efter vinduet, som genopstart eller pga. infektioner): seponering forsøges 6–12 måneder efter start og revurderes hver 6. måned ved fortsat behandling. Første forsøg foreslås ikke før højrisikovinduet er slut.",
         "child-individual-assessment": "Børn er ikke omfattet af tillæggets start- og seponeringskriterier: behovet for substitution efter CAR-T eller bispecifikke antistoffer vurderes individuelt, og rutinemæssig substitution kan anvendes, hvor klinikerne finder det relevant (i praksis ofte ved bispecifikke antistoffer).",
+        "order-meets-criteria": "Kladden til immunglobulinordinationen er holdt op mod de kriterier, der gælder, hvis den signeres i dag. I de første {window_months} måneder efter CAR-T/bsAb-start er IgG < {threshold} g/L nok, og substitutionen skal pauseres på seponeringsdatoen; derefter, eller ved genopstart, kræves IgG < {threshold} g/L sammen med svære eller gentagne verificerede bakterielle infektioner.",
+        "order-does-not-meet-criteria": "Kladden til immunglobulinordinationen er holdt op mod de kriterier, der gælder, hvis den signeres i dag, og mindst ét er ikke opfyldt (se nedenfor). I de første {window_months} måneder efter CAR-T/bsAb-start er IgG < {threshold} g/L nok; derefter, eller ved genopstart, kræves også svære eller gentagne verificerede bakterielle infektioner. En kliniker kan have grunde, som data ikke viser.",
+        "plan-igg-monitoring": "CAR-T og bispecifikke antistoffer rettet mod B-celle- eller plasmacelleantigener giver hypogammaglobulinæmi; de første {window_months} måneder efter infusion eller bsAb-start har den højeste infektionsrisiko. I det vindue kan immunglobulinsubstitution startes ved IgG < {threshold} g/L, så IgG bør måles før og under vinduet.",
     },
 }
 
@@ -127,7 +168,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ruleset": "Rule set", "dropped": "ignored",
         "order-igg": "Order serum IgG", "order-ig-until-stop:iv": "Order IVIG ending {stop_date}", "order-ig-until-stop:sc": "Order SCIG ending {stop_date}",
         "order-ig:iv": "Order IVIG (general criteria)", "order-ig:sc": "Order SCIG (general criteria)",
-        "hold-ig": "Put the immunoglobulin order on hold", "set-ig-end": "Set the immunoglobulin order to end on {stop_date}",
+        "hold-ig": "Put the immunoglobulin order on hold", "set-order-end": "End this order on {stop_date}",
+        "draft": "Draft order", "failing": "Criteria not met", "set-ig-end": "Set the immunoglobulin order to end on {stop_date}",
         "dose": "Dose per the SID guideline. Stop attempt on {stop_date}.", "dose-general": "Dose per the SID guideline. Attempt discontinuation 6–12 months after start.",
         "hold-action": "Put {ref} on hold (stop attempt)", "end-action": "Set the end of {ref} to {stop_date}",
         "igg-action": "Order total IgG in serum/plasma", "ig-action": "Create an immunoglobulin order",
@@ -141,7 +183,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ruleset": "Regelsæt", "dropped": "ignoreret",
         "order-igg": "Bestil IgG i serum", "order-ig-until-stop:iv": "Ordinér IVIG til {stop_date}", "order-ig-until-stop:sc": "Ordinér SCIG til {stop_date}",
         "order-ig:iv": "Ordinér IVIG (generelle kriterier)", "order-ig:sc": "Ordinér SCIG (generelle kriterier)",
-        "hold-ig": "Sæt immunglobulinordinationen i bero", "set-ig-end": "Sæt immunglobulinordinationen til at slutte {stop_date}",
+        "hold-ig": "Sæt immunglobulinordinationen i bero", "set-order-end": "Slut denne ordination {stop_date}",
+        "draft": "Ordinationskladde", "failing": "Kriterier, der ikke er opfyldt", "set-ig-end": "Sæt immunglobulinordinationen til at slutte {stop_date}",
         "dose": "Dosis efter SID-vejledningen. Seponeringsforsøg {stop_date}.", "dose-general": "Dosis efter SID-vejledningen. Seponering forsøges 6–12 måneder efter start.",
         "hold-action": "Sæt {ref} i bero (seponeringsforsøg)", "end-action": "Sæt slutdatoen for {ref} til {stop_date}",
         "igg-action": "Bestil total-IgG i serum/plasma", "ig-action": "Opret en immunglobulinordination",
@@ -153,11 +196,33 @@ OVERRIDE_REASONS: dict[str, dict[str, str]] = {
         "community-infection-risk": "Short extension: significant community risk of bacterial infections",
         "specialist-decision": "Specialist decision documented elsewhere",
         "infections-persist": "Continue: infections persist despite prophylaxis",
+        "infection-not-coded": "Severe infection not yet coded",
     },
     "da": {
         "community-infection-risk": "Kort forlængelse: betydelig smitterisiko for bakterielle infektioner i samfundet",
         "specialist-decision": "Speciallægebeslutning dokumenteret andetsteds",
         "infections-persist": "Fortsæt: infektionerne fortsætter trods profylakse",
+        "infection-not-coded": "Svær infektion endnu ikke kodet",
+    },
+}
+
+
+FAILING: dict[str, dict[str, str]] = {
+    "en": {
+        "no-igg-since-t0": "no IgG since {kind} {t0}",
+        "igg-not-low": "IgG {igg} g/L ({igg_date}) is not <{threshold}",
+        "no-recent-igg": "no IgG in the last {stale_days} days",
+        "no-infections": "no severe/recurrent verified bacterial infection",
+        "past-stop-date": "the stop date {stop_date} has passed",
+        "baseline": "; no IgG in the last {stale_days} days",
+    },
+    "da": {
+        "no-igg-since-t0": "ingen IgG siden {kind} {t0}",
+        "igg-not-low": "IgG {igg} g/L ({igg_date}) er ikke <{threshold}",
+        "no-recent-igg": "ingen IgG de sidste {stale_days} dage",
+        "no-infections": "ingen svær/gentagen verificeret bakteriel infektion",
+        "past-stop-date": "seponeringsdatoen {stop_date} er passeret",
+        "baseline": "; ingen IgG de sidste {stale_days} dage",
     },
 }
 

@@ -40,14 +40,30 @@ def define(name: str, comment: str) -> Callable[[Definition], Definition]:
     return register
 
 
-@dataclass(frozen=True)
 class TraceStep:
-    """One evaluated definition: its name, a short rendering of its value, its evidence."""
+    """One evaluated definition: its name, a short rendering of its value, its evidence.
 
-    name: str
-    comment: str
-    value: str
-    sources: tuple[str, ...]
+    Rendering is deferred: most evaluations end without a card, and the trace is read
+    only for the cards (and for the resources that must be validated).
+    """
+
+    __slots__ = ("name", "comment", "raw", "_sources")
+
+    def __init__(self, name: str, comment: str, raw: Any) -> None:
+        self.name, self.comment, self.raw, self._sources = name, comment, raw, None
+
+    @property
+    def value(self) -> str:
+        return render(self.raw)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        if self._sources is None:
+            self._sources = tuple(sources_of(self.raw))
+        return self._sources
+
+    def __repr__(self) -> str:
+        return f"TraceStep({self.name!r}, {self.value!r}, {self.sources!r})"
 
 
 class Context:
@@ -66,7 +82,7 @@ class Context:
         info = LIBRARY[name]
         value = info.function(self)
         self._values[name] = value
-        self.trace.append(TraceStep(name, info.comment, render(value), tuple(sources_of(value))))
+        self.trace.append(TraceStep(name, info.comment, value))
         return value
 
 

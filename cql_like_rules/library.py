@@ -25,10 +25,10 @@ function of the facts, "today" and the parameters.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 
 from .advice import Advice
 from .engine import Context, define
@@ -36,8 +36,19 @@ from .facts import IgCourse, IgGResult, Infection, MProteinResult
 
 
 def add_months(day: date, months: int) -> date:
-    """Calendar-month arithmetic: 31 August + 6 months = 28/29 February."""
-    return day + relativedelta(months=months)
+    """Calendar-month arithmetic: 31 August + 6 months = 28/29 February.
+
+    Same result as python-dateutil's `day + relativedelta(months=months)` (the tests
+    check it), written out because it runs several times per request.
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def years_between(start: date, end: date) -> int:
+    """Completed years from `start` to `end` (age on a birthday counts the new year)."""
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ def age_at_t0(c: Context) -> int | None:
     patient = c.facts.patient
     if patient is None or patient.birth_date is None or c["T0"] is None:
         return None
-    return relativedelta(c["T0"], patient.birth_date).years
+    return years_between(patient.birth_date, c["T0"])
 
 
 @define("Is Child", "Under the adult age at T0: individual assessment instead of these criteria")
@@ -250,11 +261,11 @@ def unknown_end(c: Context) -> tuple[IgCourse, ...]:
 
 def severe_or_recurrent(infections: list[Infection], min_episodes: int, min_days_apart: int) -> tuple[Infection, ...]:
     """The evidence for 'severe or recurrent': one severe episode, or enough separate ones."""
-    severe = [i for i in infections if i.severe]
+    severe = sorted((i for i in infections if i.severe), key=lambda i: (i.onset, i.source))
     if severe:
-        return (severe[-1],)
+        return (severe[-1],)  # the most recent severe episode (order-independent)
     episodes: list[Infection] = []
-    for inf in sorted(infections, key=lambda i: i.onset):
+    for inf in sorted(infections, key=lambda i: (i.onset, i.source)):
         if not episodes or (inf.onset - episodes[-1].onset).days >= min_days_apart:
             episodes.append(inf)
     return tuple(episodes) if len(episodes) >= min_episodes else ()
@@ -306,7 +317,8 @@ def latest_igg(c: Context) -> IgGUsed | None:
         if m.isotype == "IgG" and m.date <= c.today and abs((m.date - latest.date).days) <= c.params.m_protein_max_days_apart
     ]
     if near:
-        m = min(near, key=lambda m: abs((m.date - latest.date).days))
+        # nearest to the IgG result; ties: the later result, then the reference (order-independent)
+        m = min(near, key=lambda m: (abs((m.date - latest.date).days), -m.date.toordinal(), m.source))
         value = max(latest.value_g_l - m.value_g_l, 0.0)
         return IgGUsed(latest, value, m, (latest.source, m.source))
     return IgGUsed(latest, latest.value_g_l, None, (latest.source,))
@@ -341,7 +353,7 @@ def paraprotein_unaccounted(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _advice(c: Context, code: str, rule: str, section: str, indicator: str = "info", *,
+def build_advice(c: Context, code: str, rule: str, section: str, indicator: str = "info", *,
             information_only: bool = False, evidence: tuple = (), suggestions: tuple[str, ...] = (),
             override_reasons: tuple[str, ...] = (), extra_caveats: tuple[str, ...] = (), **values) -> Advice:
     used = c["Latest IgG"]
@@ -365,6 +377,7 @@ def _advice(c: Context, code: str, rule: str, section: str, indicator: str = "in
         "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
         "threshold": c.params.igg_start_threshold_g_l, "general_threshold": c.params.igg_general_threshold_g_l,
         "window_months": c.params.window_months,
+        "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,
     }
     if used is not None:
         base.update(igg=used.value_g_l, igg_date=used.result.date, igg_source=used.result.source,
@@ -386,7 +399,7 @@ def _advice(c: Context, code: str, rule: str, section: str, indicator: str = "in
 
 @define("Child Advice", "Children: individual assessment, whatever the IgG (§4, §4.3)")
 def child_advice(c: Context) -> tuple[Advice, ...]:
-    return (_advice(c, "child-individual-assessment", "Child Advice", "§4, §4.3", age_at_t0=c["Age At T0"]),)
+    return (build_advice(c, "child-individual-assessment", "Child Advice", "§4, §4.3", age_at_t0=c["Age At T0"]),)
 
 
 @define("Special Stop Applies", "First course since T0, started in the window, not because of infections (§4.2)")
@@ -427,10 +440,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         if days > c.params.stop_due_soon_days:
             course = episode.courses[-1]
             needs_end = course.end is None or course.end > c["Stop Date"]
-            return (_advice(c, "stop-planned", "Stop Advice", "§4.2", information_only=True, evidence=(episode,),
+            return (build_advice(c, "stop-planned", "Stop Advice", "§4.2", information_only=True, evidence=(episode,),
                             suggestions=("set-ig-end",) if needs_end else (), episode_start=episode.start),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
-        return (_advice(c, code, "Stop Advice", "§4.2", "warning", evidence=(episode,), suggestions=("hold-ig",),
+        return (build_advice(c, code, "Stop Advice", "§4.2", "warning", evidence=(episode,), suggestions=("hold-ig",),
                         override_reasons=("community-infection-risk", "specialist-decision"),
                         episode_start=episode.start, days_overdue=-days),)
     next_due, due_now = c["General Review Due Dates"]
@@ -442,10 +455,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     )
     evidence = (episode, *c["Infections Before Substitution"])
     if due_now:
-        return (_advice(c, "general-stop-review", "Stop Advice", "§4.2", "warning", evidence=evidence,
+        return (build_advice(c, "general-stop-review", "Stop Advice", "§4.2", "warning", evidence=evidence,
                         suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
                         due_date=due_now, reason=reason, episode_start=episode.start),)
-    return (_advice(c, "general-stop-review", "Stop Advice", "§4.2", information_only=True, evidence=evidence,
+    return (build_advice(c, "general-stop-review", "Stop Advice", "§4.2", information_only=True, evidence=evidence,
                     due_date=next_due, reason=reason, episode_start=episode.start),)
 
 
@@ -458,22 +471,22 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     if not c["General Criteria Apply"]:
         if low:
             caveats = ("infections-general-stop",) if infections else ()
-            return (_advice(c, "start-substitution", "Start Advice", "§4.1", evidence=infections,
+            return (build_advice(c, "start-substitution", "Start Advice", "§4.1", evidence=infections,
                             suggestions=("order-ig-until-stop",), extra_caveats=caveats),)
         if used is None or stale:
-            return (_advice(c, "measure-igg", "Start Advice", "§4.1", suggestions=("order-igg",),
+            return (build_advice(c, "measure-igg", "Start Advice", "§4.1", suggestions=("order-igg",),
                             reason="no-igg-since-t0" if used is None else "stale"),)
     elif infections:
         if used is None or stale:
-            return (_advice(c, "measure-igg", "Start Advice", "§4.1, §4.3", evidence=infections,
+            return (build_advice(c, "measure-igg", "Start Advice", "§4.1, §4.3", evidence=infections,
                             suggestions=("order-igg",), reason="infections-no-recent-igg"),)
         if low:
-            return (_advice(c, "start-meets-general-criteria", "Start Advice", "§4.1, §4.3", evidence=infections,
+            return (build_advice(c, "start-meets-general-criteria", "Start Advice", "§4.1, §4.3", evidence=infections,
                             suggestions=("order-ig",), restart=c["Is Restart"]),)
     elif low:
-        return (_advice(c, "no-start-without-infections", "Start Advice", "§4.3", restart=c["Is Restart"]),)
+        return (build_advice(c, "no-start-without-infections", "Start Advice", "§4.3", restart=c["Is Restart"]),)
     if under_6 and not stale:
-        return (_advice(c, "general-criteria-igg-under-6", "Start Advice", "§4.1", information_only=True,
+        return (build_advice(c, "general-criteria-igg-under-6", "Start Advice", "§4.1", information_only=True,
                         evidence=infections),)
     return ()
 

@@ -40,13 +40,19 @@ class SettableClock:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app) -> Iterator[str]:
-    """Run an ASGI app under a real uvicorn server on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+def serve_in_thread(app, **config) -> Iterator[str]:
+    """Run an ASGI app under a real uvicorn server on 127.0.0.1; yields its base URL.
+
+    The socket is bound here and handed to uvicorn, so no other process can take the port.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    options = {"log_level": "warning", "lifespan": "on", "access_log": False, **config}
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
@@ -55,7 +61,8 @@ def serve_in_thread(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=15)
+        sock.close()
 
 
 @contextlib.contextmanager

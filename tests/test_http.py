@@ -43,7 +43,8 @@ def diagnostics(response: httpx.Response) -> str:
 
 def test_discovery_lists_patient_view_with_prefetch(server):
     body = httpx.get(f"{server}/cds-services").json()
-    [service] = body["services"]
+    assert [s["hook"] for s in body["services"]] == ["patient-view", "order-select", "order-sign"]
+    service = body["services"][0]
     assert service["hook"] == "patient-view" and service["id"] == PATIENT_VIEW_ID
     assert service["description"] and service["title"]
     prefetch = service["prefetch"]

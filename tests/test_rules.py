@@ -379,3 +379,18 @@ def test_parameters_override_and_reject_unknown_names():
         Parameters().with_overrides({"stale_days_in_window": "45"})
     with pytest.raises(ValueError, match="require"):
         Parameters().with_overrides({"malignancy_requirement": "maybe"})
+
+
+def test_add_months_matches_dateutil_and_age_counts_birthdays():
+    from dateutil.relativedelta import relativedelta
+
+    from cql_like_rules.library import years_between
+
+    day = D("2023-01-01")
+    while day < D("2025-01-01"):
+        for months in (-12, -3, 1, 6, 18):
+            assert add_months(day, months) == day + relativedelta(months=months)
+        day = day + relativedelta(days=1)
+    assert years_between(D("2008-02-29"), D("2026-02-28")) == 17
+    assert years_between(D("2008-02-29"), D("2026-03-01")) == 18
+    assert years_between(D("2008-06-01"), D("2026-06-01")) == 18

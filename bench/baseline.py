@@ -1,0 +1,56 @@
+"""The floor the service is measured against: same framework, same body parsing, no work.
+
+FastAPI + uvicorn started the way `cds-service serve` starts the service (`uvicorn.run`,
+default loop/http, log level info, so access logging costs the same), the body read and
+parsed with orjson as `cds_service/app.py` does, and one fixed card returned. Whatever the
+service costs above this is the cost of the service's own work.
+
+Run: python bench/baseline.py --port 8001   (or `uvicorn --factory bench.baseline:create_app`)
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import orjson
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+CARD = orjson.dumps({"cards": [{
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "summary": "Fixed card from the benchmark baseline",
+    "indicator": "info",
+    "source": {"label": "baseline", "topic": {"code": "baseline"}},
+}]})
+
+
+def create_app() -> FastAPI:
+    """The baseline app: discovery for the start-up probe, and a hook endpoint that only parses."""
+    app = FastAPI(title="benchmark baseline")
+
+    @app.get("/cds-services")
+    async def discovery() -> Response:
+        return Response(b'{"services":[]}', media_type="application/json")
+
+    @app.post("/cds-services/{service_id}")
+    async def call_service(service_id: str, request: Request) -> Response:
+        data = orjson.loads(await request.body())
+        if not isinstance(data, dict):
+            return Response(b'{"error":"not an object"}', status_code=400, media_type="application/json")
+        return Response(CARD, media_type="application/json")
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    args = parser.parse_args()
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

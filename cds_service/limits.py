@@ -1,0 +1,159 @@
+"""Request limits: body size (413), body read time (408), JSON depth (400), resources (413).
+
+Why here and not in the handler: the body limit must hold before the body is buffered,
+including chunked bodies that announce no Content-Length, so it is a pure ASGI middleware
+counting bytes as they stream in. Depth and resource count need the bytes/JSON and are
+checked by `check_request` right after the envelope is parsed; a limit that is hit is
+always an error naming the limit, never a silent truncation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import BadRequest, ServiceError, error_response
+from .settings import Settings
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+
+
+class BodyTimeout(ServiceError):
+    status = 408
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = Settings.max_body_bytes
+    max_resources: int = Settings.max_resources
+    max_json_depth: int = Settings.max_json_depth
+    body_timeout: float = Settings.body_timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Limits":
+        return cls(settings.max_body_bytes, settings.max_resources, settings.max_json_depth, settings.body_timeout)
+
+
+# -- JSON depth, measured on the bytes --------------------------------------------------------
+# A walk over the parsed tree costs a Python step per value; this costs a few C passes:
+# drop escapes (so an escaped quote cannot end a string), drop strings (every other piece
+# between quotes; brackets inside them do not nest), keep only brackets, and take the
+# maximum running sum of +1/-1.
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_BRACKETS = b"[]{}"
+_NOT_BRACKET = bytes(b for b in range(256) if b not in _BRACKETS)
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def json_depth(body: bytes) -> int:
+    """Nesting depth of a JSON text (`[]` is 1, `{"a": [1]}` is 2); meaningful for valid JSON."""
+    if b"\\" in body:
+        body = _ESCAPE.sub(b"", body)
+    brackets = b"".join(body.split(b'"')[::2]).translate(_STEP, _NOT_BRACKET)
+    return max(accumulate(array("b", brackets)), default=0)
+
+
+def count_resources(prefetch: Mapping[str, Any] | None) -> int:
+    """Resources in the prefetch: one per resource value, one per entry of a Bundle."""
+    count = 0
+    for value in (prefetch or {}).values():
+        if isinstance(value, Mapping):
+            entry = value.get("entry")
+            count += len(entry) if value.get("resourceType") == "Bundle" and isinstance(entry, list) else 1
+    return count
+
+
+def check_request(body: bytes, req: Any, limits: Limits) -> None:
+    """Raise 400 for JSON nested too deep and 413 for too many resources (prefetch and draft orders)."""
+    if body.count(b"[") + body.count(b"{") > limits.max_json_depth and json_depth(body) > limits.max_json_depth:
+        raise BadRequest(f"the request JSON is nested deeper than {limits.max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
+    count = count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
+    if count > limits.max_resources:
+        raise PayloadTooLarge(
+            f"the request holds {count} prefetched resources, more than the limit of {limits.max_resources} "
+            "(CDS_MAX_RESOURCES); nothing was evaluated"
+        )
+
+
+# -- body size and read time ------------------------------------------------------------------
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over `max_bytes` (413) and bodies that take over `timeout` s to arrive (408).
+
+    A declared Content-Length over the limit is answered before the app runs; otherwise
+    bytes are counted as the app reads them and the read raises the error, which the
+    app's ServiceError handler turns into the usual OperationOutcome.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            exc = self._too_large()
+            await error_response(exc.status, exc.message, {"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+        done = False
+        deadline: float | None = None
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, done, deadline
+            if done:  # after the body: disconnect listeners wait as long as they like
+                return await receive()
+            loop = asyncio.get_running_loop()
+            if deadline is None:
+                deadline = loop.time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(f"the request body did not arrive within {self.timeout:g} s (CDS_BODY_TIMEOUT)") from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+                done = not message.get("more_body", False)
+            else:
+                done = True
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except (PayloadTooLarge, BodyTimeout) as exc:  # raised where no handler caught it
+            if started:
+                raise
+            await error_response(exc.status, exc.message, {"Connection": "close"})(scope, receive, send)

@@ -1,0 +1,189 @@
+"""Structured logs: JSON lines on stderr, one line per request.
+
+Privacy is decided here, not at each call site: the request line carries the request's
+own `hookInstance`, service, status, duration and advice codes, and the patient only as
+`context.patientId` in the configured form (`CDS_LOG_PATIENT_ID=plain|hash|off`, hash by
+default, salted per deployment by `CDS_LOG_SALT`). No token, no body, no resource
+content, no other identifier is ever put on it; an error is logged as its status and the
+service's own message, which by design (errors.py) names fields, never data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import sys
+import time
+from collections.abc import Collection
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .metrics import Metrics
+
+ROOT_LOGGER = "cds_service"
+request_log = logging.getLogger("cds_service.request")
+FIELD_LIMIT = 128  # client-chosen strings (hookInstance, plain patientId, messages) are cut here
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def timestamp(now: float) -> str:
+    """UTC ISO 8601 with milliseconds; the per-second prefix is cached (isoformat costs ~5 us)."""
+    global _second
+    whole = int(now)
+    if _second[0] != whole:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((now - whole) * 1000):03d}Z"
+
+
+def write_line(line: dict[str, Any]) -> None:
+    sys.stderr.write(orjson.dumps(line, default=str).decode() + "\n")
+
+
+class JsonLinesHandler(logging.Handler):
+    """Writes each record as one JSON object per line to the *current* sys.stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line: dict[str, Any] = {
+                "ts": timestamp(record.created),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+            }
+            fields = getattr(record, "fields", None)
+            if fields is not None:
+                line.update(fields)
+            else:
+                line["message"] = record.getMessage()
+            if record.exc_info and record.exc_info[0] is not None:
+                line["exception"] = record.exc_info[0].__name__  # the type only: messages may hold data
+            write_line(line)
+        except Exception:  # a log line must never fail a request
+            self.handleError(record)
+
+
+def configure() -> None:
+    """Install the JSON handler on the service's logger once (create_app may run many times)."""
+    logger = logging.getLogger(ROOT_LOGGER)
+    if not any(isinstance(h, JsonLinesHandler) for h in logger.handlers):
+        logger.addHandler(JsonLinesHandler())
+    if request_log.level == logging.NOTSET:  # only the request line: other levels stay the deployment's choice
+        request_log.setLevel(logging.INFO)
+
+
+class PatientIds:
+    """How `context.patientId` appears in the log: plain, an HMAC-SHA256 prefix, or not at all."""
+
+    def __init__(self, mode: str = "hash", salt: str | None = None) -> None:
+        self.mode = mode
+        if mode == "hash" and not salt:
+            logging.getLogger(ROOT_LOGGER).warning(
+                "CDS_LOG_SALT is not set: patient ids in the log are hashed with a random salt, "
+                "so they cannot be correlated across restarts or replicas")
+        self._key = (salt or secrets.token_hex(16)).encode()
+
+    def field(self, patient_id: str) -> tuple[str, str] | None:
+        if self.mode == "off":
+            return None
+        if self.mode == "plain":
+            return "patientId", patient_id[:FIELD_LIMIT]
+        return "patientHash", hmac.new(self._key, patient_id.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# -- what the handler tells the log (kept in the request's scope state) -----------------------
+def note_request(request: Request, req: Any) -> None:
+    """Called once the envelope is parsed: later failures are still logged with hookInstance."""
+    request.state.log_request = req
+
+
+def note_cards(request: Request, cards: list[dict], suppressed: list[str] = ()) -> None:
+    request.state.log_codes = [c["source"]["topic"]["code"] for c in cards]
+    if suppressed:
+        request.state.log_suppressed = list(suppressed)
+
+
+def note_error(request: Request, message: str) -> None:
+    request.state.log_error = message
+
+
+def endpoint_of(path: str, services: Collection[str]) -> tuple[str, str]:
+    """(endpoint, service) for a path: fixed names only, whatever the client sent."""
+    if path == "/cds-services":
+        return "discovery", ""
+    if path.startswith("/cds-services/"):
+        service, _, rest = path[len("/cds-services/"):].partition("/")
+        service = service if service in services else "unknown"
+        return ("service" if not rest else "feedback" if rest == "feedback" else "other"), service
+    if path in ("/healthz", "/readyz", "/metrics"):
+        return path[1:], ""
+    return "other", ""
+
+
+class RequestLogMiddleware:
+    """Pure ASGI: times each HTTP request, writes its log line and records its metrics."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, patient_ids: PatientIds, services: Collection[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.patient_ids = patient_ids
+        self.services = frozenset(services)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+        state = scope.setdefault("state", {})
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        except Exception as exc:
+            status = 500
+            state.setdefault("log_error", type(exc).__name__)
+            raise
+        finally:
+            self._finish(scope, state, status, time.perf_counter() - start)
+
+    def _finish(self, scope: Scope, state: dict, status: int, seconds: float) -> None:
+        endpoint, service = endpoint_of(scope["path"], self.services)
+        codes = state.get("log_codes") or []
+        self.metrics.observe_request(endpoint, service, status, seconds, codes)
+        suppressed = state.get("log_suppressed")
+        if not request_log.isEnabledFor(logging.INFO):
+            return
+        fields: dict[str, Any] = {
+            "ts": timestamp(time.time()), "level": "info", "logger": request_log.name,
+            "event": "request", "method": scope["method"], "endpoint": endpoint, "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+        }
+        if service:
+            fields["service"] = service
+        req = state.get("log_request")
+        if req is not None:
+            fields["hookInstance"] = str(req.hook_instance)[:FIELD_LIMIT]
+            patient = self.patient_ids.field(req.patient_id)
+            if patient is not None:
+                fields[patient[0]] = patient[1]
+        if endpoint == "service" and status == 200:
+            fields["advice"] = codes
+        if suppressed:
+            fields["suppressed"] = suppressed
+        if status >= 400 and "log_error" in state:
+            fields["error"] = str(state["log_error"])[:FIELD_LIMIT * 2]
+        try:  # straight to stderr: logging's record/caller machinery would cost ~30 us a line
+            write_line(fields)
+        except Exception:  # a log line must never fail a request
+            pass

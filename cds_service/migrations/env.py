@@ -1,0 +1,39 @@
+"""Alembic environment for the card store.
+
+The service runs migrations itself (`cds_service.store.migrate`) and hands over its own
+connection, inside a transaction it holds a migration lock on. Run by hand
+(`alembic -x url=... upgrade head` with `script_location` pointing here), it connects to
+the given URL, or to the one the service would use (`DATABASE_URL` / `CDS_DATA_DIR`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+from cds_service.store import database_url, make_engine
+
+connection = context.config.attributes.get("connection")
+
+
+def _configure_and_run(conn) -> None:
+    context.configure(connection=conn, render_as_batch=conn.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("the card store migrations run online only (no --sql)")
+elif connection is not None:
+    _configure_and_run(connection)
+else:
+    url = context.get_x_argument(as_dictionary=True).get("url") or database_url(
+        os.environ, os.environ.get("CDS_DATA_DIR") or "data")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            _configure_and_run(conn)
+            conn.commit()
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Revisions, oldest first; each one says why the schema changed."""

@@ -1,0 +1,434 @@
+"""The OpenAPI description: precise request and response models, documentation only.
+
+Why documentation only: the handlers parse bytes by hand with orjson (cheap, and every
+error names the field), so these models never run on the hot path. They are attached
+to the routes as `openapi_extra` (request bodies) and `responses=` (one entry per status
+the endpoint really answers), and the generated document is tidied once: the service
+id becomes an enum per hook, FastAPI's automatic 422 goes (the service never answers
+422; validation errors are 400 OperationOutcomes), and the models land in components.
+Requests are described as the CDS Hooks 2.0 contract (extra fields allowed, as the spec
+asks servers to ignore them); responses are closed (`additionalProperties: false`), so a
+stray field in a card fails the schema tests.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import ConfigDict, Field, TypeAdapter
+from typing_extensions import NotRequired, TypedDict
+
+REF = "#/components/schemas/{model}"
+FHIR_ID = r"^[A-Za-z0-9\-\.]{1,64}$"
+NON_BLANK = r"\S"
+
+Closed = ConfigDict(extra="forbid")
+Open = ConfigDict(extra="allow")
+
+
+# -- CDS Hooks response -----------------------------------------------------------------------
+class Coding(TypedDict):
+    """A code: a card's topic, or an override reason the user can pick."""
+
+    __pydantic_config__ = Closed
+    code: str
+    system: NotRequired[str]
+    display: NotRequired[str]
+
+
+class Source(TypedDict):
+    """Where the advice comes from: the guideline, and the advice code as the topic."""
+
+    __pydantic_config__ = Closed
+    label: str
+    url: NotRequired[str]
+    icon: NotRequired[str]
+    topic: NotRequired[Coding]
+
+
+class Action(TypedDict):
+    """A change the EHR can make when the user accepts the suggestion."""
+
+    __pydantic_config__ = Closed
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: NotRequired[dict[str, Any]]
+    resourceId: NotRequired[list[str]]
+
+
+class Suggestion(TypedDict):
+    __pydantic_config__ = Closed
+    label: str
+    uuid: NotRequired[str]
+    isRecommended: NotRequired[bool]
+    actions: NotRequired[list[Action]]
+
+
+class Link(TypedDict):
+    __pydantic_config__ = Closed
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+    appContext: NotRequired[str]
+    autolaunchable: NotRequired[bool]
+
+
+class Card(TypedDict):
+    """One piece of advice; `extension` carries the rule-set version that produced it."""
+
+    __pydantic_config__ = Closed
+    uuid: NotRequired[str]
+    summary: Annotated[str, Field(max_length=140)]
+    detail: NotRequired[str]
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: NotRequired[list[Suggestion]]
+    selectionBehavior: NotRequired[Literal["at-most-one", "any"]]
+    overrideReasons: NotRequired[list[Coding]]
+    links: NotRequired[list[Link]]
+    extension: NotRequired[dict[str, Any]]
+
+
+class CdsResponse(TypedDict):
+    """At most one card per patient; `[]` when the patient is out of scope or nothing is due."""
+
+    __pydantic_config__ = Closed
+    cards: list[Card]
+    systemActions: NotRequired[list[Action]]
+
+
+# -- CDS Hooks request (patient-view) ---------------------------------------------------------
+class FhirResource(TypedDict):
+    """Any FHIR R4 resource (only the fields the service reads are described)."""
+
+    __pydantic_config__ = Open
+    resourceType: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")]
+    id: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
+
+
+class BundleEntry(TypedDict):
+    __pydantic_config__ = Open
+    fullUrl: NotRequired[str]
+    resource: NotRequired[FhirResource]
+    search: NotRequired[dict[str, Any]]
+
+
+class BundleLink(TypedDict):
+    __pydantic_config__ = Open
+    relation: str
+    url: str
+
+
+class Bundle(TypedDict):
+    """A search result; a `next` link means a partial result, which the service will not use."""
+
+    __pydantic_config__ = Open
+    resourceType: Literal["Bundle"]
+    type: str
+    total: NotRequired[Annotated[int, Field(ge=0)]]
+    link: NotRequired[list[BundleLink]]
+    entry: NotRequired[list[BundleEntry]]
+
+
+Prefetched = Annotated[Bundle | FhirResource | None, Field(description="null = no data; absent = not prefetched")]
+
+
+class PatientViewPrefetch(TypedDict):
+    """The keys announced at discovery; an absent key is fetched from `fhirServer` or answered 412."""
+
+    __pydantic_config__ = Open
+    patient: NotRequired[FhirResource | None]
+    observations: NotRequired[Prefetched]
+    procedures: NotRequired[Prefetched]
+    medicationRequests: NotRequired[Prefetched]
+    medicationAdministrations: NotRequired[Prefetched]
+    conditions: NotRequired[Prefetched]
+
+
+class PatientViewContext(TypedDict):
+    __pydantic_config__ = Open
+    userId: Annotated[str, Field(pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-\.]{1,64}$")]
+    patientId: Annotated[str, Field(pattern=FHIR_ID)]
+    encounterId: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
+
+
+class FhirAuthorization(TypedDict):
+    """The bearer token for `fhirServer`; it is sent nowhere else and never logged."""
+
+    __pydantic_config__ = Open
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: Annotated[int, Field(ge=0)]
+    scope: str
+    subject: str
+    patient: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
+
+
+class PatientViewRequest(TypedDict):
+    """A patient-view call. `fhirAuthorization` requires `fhirServer`."""
+
+    __pydantic_config__ = ConfigDict(extra="allow", json_schema_extra={"dependentRequired": {"fhirAuthorization": ["fhirServer"]}})
+    hook: Literal["patient-view"]
+    hookInstance: Annotated[str, Field(pattern=NON_BLANK)]
+    fhirServer: NotRequired[Annotated[str, Field(json_schema_extra={"format": "uri"})]]
+    fhirAuthorization: NotRequired[FhirAuthorization]
+    context: PatientViewContext
+    prefetch: NotRequired[PatientViewPrefetch | None]
+
+
+class DraftResource(TypedDict):
+    """A draft order; selections and suggestions refer to it by type and id."""
+
+    __pydantic_config__ = Open
+    resourceType: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")]
+    id: Annotated[str, Field(pattern=FHIR_ID)]
+
+
+class DraftEntry(TypedDict):
+    __pydantic_config__ = Open
+    resource: DraftResource
+
+
+class DraftOrders(TypedDict):
+    __pydantic_config__ = Open
+    resourceType: Literal["Bundle"]
+    type: NotRequired[str]
+    entry: NotRequired[list[DraftEntry]]
+
+
+USER_ID = Annotated[str, Field(pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-\.]{1,64}$")]
+PATIENT_ID = Annotated[str, Field(pattern=FHIR_ID)]
+HOOK_INSTANCE = Annotated[str, Field(pattern=NON_BLANK)]
+FHIR_SERVER = Annotated[str, Field(json_schema_extra={"format": "uri"})]
+NEEDS_SERVER = ConfigDict(extra="allow", json_schema_extra={"dependentRequired": {"fhirAuthorization": ["fhirServer"]}})
+
+
+class OrderSignContext(TypedDict):
+    __pydantic_config__ = Open
+    userId: USER_ID
+    patientId: PATIENT_ID
+    encounterId: NotRequired[PATIENT_ID]
+    draftOrders: DraftOrders
+
+
+class OrderSelectContext(TypedDict):
+    __pydantic_config__ = Open
+    userId: USER_ID
+    patientId: PATIENT_ID
+    encounterId: NotRequired[PATIENT_ID]
+    selections: list[Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-\.]{1,64}$")]]
+    draftOrders: DraftOrders
+
+
+class OrderSelectRequest(TypedDict):
+    """An order-select call: advice on the selected draft orders."""
+
+    __pydantic_config__ = NEEDS_SERVER
+    hook: Literal["order-select"]
+    hookInstance: HOOK_INSTANCE
+    fhirServer: NotRequired[FHIR_SERVER]
+    fhirAuthorization: NotRequired[FhirAuthorization]
+    context: OrderSelectContext
+    prefetch: NotRequired[PatientViewPrefetch | None]
+
+
+class OrderSignRequest(TypedDict):
+    """An order-sign call: advice on every draft order."""
+
+    __pydantic_config__ = NEEDS_SERVER
+    hook: Literal["order-sign"]
+    hookInstance: HOOK_INSTANCE
+    fhirServer: NotRequired[FHIR_SERVER]
+    fhirAuthorization: NotRequired[FhirAuthorization]
+    context: OrderSignContext
+    prefetch: NotRequired[PatientViewPrefetch | None]
+
+
+# -- discovery, feedback, errors --------------------------------------------------------------
+class Service(TypedDict):
+    __pydantic_config__ = Closed
+    hook: str
+    id: str
+    title: NotRequired[str]
+    description: str
+    prefetch: NotRequired[dict[str, str]]
+    usageRequirements: NotRequired[str]
+
+
+class Discovery(TypedDict):
+    __pydantic_config__ = Closed
+    services: list[Service]
+
+
+class OverrideReason(TypedDict):
+    __pydantic_config__ = Open
+    reason: NotRequired[Coding]
+    userComment: NotRequired[str]
+
+
+class AcceptedSuggestion(TypedDict):
+    __pydantic_config__ = Open
+    id: str
+
+
+class FeedbackItem(TypedDict):
+    __pydantic_config__ = Open
+    card: str
+    outcome: Literal["accepted", "overridden"]
+    outcomeTimestamp: str
+    acceptedSuggestions: NotRequired[list[AcceptedSuggestion]]
+    overrideReason: NotRequired[OverrideReason]
+
+
+class FeedbackRequest(TypedDict):
+    __pydantic_config__ = Open
+    feedback: Annotated[list[FeedbackItem], Field(min_length=1)]
+
+
+class FeedbackResponse(TypedDict):
+    """Committed: an empty object."""
+
+    __pydantic_config__ = Closed
+
+
+class Issue(TypedDict):
+    __pydantic_config__ = Closed
+    severity: Literal["fatal", "error", "warning", "information"]
+    code: str
+    diagnostics: str
+
+
+class OperationOutcome(TypedDict):
+    """The service's one error shape: what is wrong, never echoing tokens or resource contents."""
+
+    __pydantic_config__ = Closed
+    resourceType: Literal["OperationOutcome"]
+    issue: Annotated[list[Issue], Field(min_length=1)]
+
+
+MODELS: dict[str, Any] = {
+    m.__name__: m
+    for m in (CdsResponse, PatientViewRequest, OrderSelectRequest, OrderSignRequest, Discovery, FeedbackRequest, FeedbackResponse, OperationOutcome)
+}
+REQUEST_MODEL_OF_HOOK = {
+    "patient-view": "PatientViewRequest", "order-select": "OrderSelectRequest", "order-sign": "OrderSignRequest",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": REF.format(model=name)}
+
+
+def json_response(description: str, model: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return json_response(description, "OperationOutcome")
+
+
+UNAUTHORIZED = {**_error("No valid client JWT (only when CDS_AUTH=on); never says why"),
+                "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}}
+BODY_ERRORS = {
+    408: _error("The request body did not arrive within CDS_BODY_TIMEOUT"),
+    413: _error("The request body exceeds CDS_MAX_BODY_BYTES, or the prefetch holds more than CDS_MAX_RESOURCES resources"),
+}
+
+
+def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
+    requests = [_ref(REQUEST_MODEL_OF_HOOK[h]) for h in dict.fromkeys(hooks.values())]
+    body = requests[0] if len(requests) == 1 else {"oneOf": requests}
+    extra = {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+    responses = {
+        200: json_response("The cards for this patient (possibly none)", "CdsResponse"),
+        400: _error("Malformed request: not JSON, nested deeper than CDS_MAX_JSON_DEPTH, or a field missing or of the wrong type"),
+        401: UNAUTHORIZED,
+        404: _error("No CDS service with this id"),
+        **BODY_ERRORS,
+        412: _error("Prefetch incomplete and the data could not be fetched from fhirServer"),
+    }
+    return extra, responses
+
+
+DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
+    ("/cds-services", "GET"): ({}, {200: json_response("The services this server offers", "Discovery"), 401: UNAUTHORIZED}),
+    ("/cds-services/{service_id}/feedback", "POST"): (
+        {"requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}}},
+        {200: json_response("Feedback stored", "FeedbackResponse"), 400: _error("Malformed feedback, or about a card this service did not issue"),
+         401: UNAUTHORIZED, 404: _error("No CDS service with this id"), **BODY_ERRORS},
+    ),
+}
+
+
+def document(app: FastAPI, hooks: Mapping[str, str]) -> None:
+    """Attach the models to the routes and tidy the generated document (built once, on first request)."""
+    docs = {**DOCS, ("/cds-services/{service_id}", "POST"): _service_docs(hooks)}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for method in route.methods:
+            found = docs.get((route.path, method))
+            if found is not None:
+                route.openapi_extra = {**(route.openapi_extra or {}), **found[0]}
+                route.responses = {**found[1], **route.responses}
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = tidy(generate(), hooks)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def component_schemas() -> dict[str, Any]:
+    _, defs = TypeAdapter.json_schemas(
+        [(name, "validation", TypeAdapter(model)) for name, model in MODELS.items()], ref_template=REF
+    )
+    return defs["$defs"]
+
+
+def tidy(schema: dict[str, Any], hooks: Mapping[str, str]) -> dict[str, Any]:
+    """One path per service with its hook's request model, no 422 the service never sends, models as components."""
+    service_ids = list(hooks)
+    paths = schema.setdefault("paths", {})
+    generic = paths.pop("/cds-services/{service_id}", {}).get("post")
+    if generic is not None:
+        for service_id, hook in hooks.items():
+            op = copy.deepcopy(generic)
+            op["parameters"] = [p for p in op.get("parameters", []) if p.get("name") != "service_id"]
+            if not op["parameters"]:
+                del op["parameters"]
+            op["operationId"] = f"call_{service_id}".replace("-", "_")
+            op["summary"] = f"Call the {hook} service"
+            op["requestBody"]["content"]["application/json"]["schema"] = _ref(REQUEST_MODEL_OF_HOOK[hook])
+            op["responses"].pop("404", None)
+            paths[f"/cds-services/{service_id}"] = {"post": op}
+        unknown = copy.deepcopy(generic)
+        unknown["summary"] = "Any other service id: 404"
+        unknown["requestBody"] = {"content": {"application/json": {"schema": {}}}}
+        unknown["responses"] = {k: v for k, v in unknown["responses"].items() if k in ("401", "404", "408", "413")}
+        for param in unknown.get("parameters", []):
+            if param.get("name") == "service_id":
+                param["schema"] = {"type": "string", "not": {"enum": service_ids}}
+        paths["/cds-services/{service_id}"] = {"post": unknown}
+    for path, item in paths.items():
+        for operation in item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses and responses["422"].get("description") == "Validation Error":
+                del responses["422"]
+            for param in operation.get("parameters", []):
+                if param.get("name") == "service_id" and path.endswith("/feedback"):
+                    param["schema"] = {"type": "string", "enum": service_ids}
+                    param["description"] = "A service id announced at discovery (others are answered 404)"
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    components.update(component_schemas())
+    if not schema["components"]["schemas"]:
+        del schema["components"]["schemas"]
+    return schema

@@ -1,0 +1,422 @@
+"""The card store: which cards were issued, and the feedback given on them.
+
+Recording an issued card must not slow down the hook (patient-view answers in about a
+millisecond), so `record_cards` only appends to a bounded in-memory queue and a writer
+thread commits what is queued every `FLUSH_INTERVAL` seconds or `BATCH_SIZE` cards, one
+transaction per batch. Feedback is the other way round: it is committed before the
+client is told it was received, so an acknowledged feedback item is never lost.
+
+Only what feedback and the report need is kept: card and suggestion uuids, service id,
+advice code, `Patient/<id>`, hookInstance and the time of issue; never card text or
+patient data beyond the reference.
+
+Database: `DATABASE_URL` (any SQLAlchemy URL) when set, else the SQLite file
+`$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
+`cds_service/migrations`, applied (`upgrade head`) when the store opens.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger("cds_service.store")
+
+FLUSH_INTERVAL = 0.05  # seconds: the most a just-issued card waits in memory
+BATCH_SIZE = 500  # cards per transaction; a full batch is written at once
+RETRY_DELAY = 1.0  # seconds between attempts while the database cannot be written
+MAX_PENDING = 50_000  # cards held in memory at most (if the database is away); newer ones are dropped
+SQLITE_FILE = "cds.sqlite3"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
+
+ACCEPTED, OVERRIDDEN = "accepted", "overridden"
+UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Stored as naive UTC (same bytes on every backend, so the unique key compares alike)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+# What the queries see; the migrations create the same tables.
+metadata = sa.MetaData()
+issued_card = sa.Table(
+    "issued_card", metadata,
+    sa.Column("card_uuid", sa.String(64), primary_key=True),
+    sa.Column("service_id", sa.String(128), nullable=False),
+    sa.Column("advice_code", sa.String(128), nullable=False),
+    sa.Column("patient_ref", sa.String(300), nullable=False),
+    sa.Column("hook_instance", sa.String(300), nullable=False),
+    sa.Column("issued_at", UTCDateTime(), nullable=False),
+)
+card_suggestion = sa.Table(
+    "card_suggestion", metadata,
+    sa.Column("card_uuid", sa.String(64), sa.ForeignKey("issued_card.card_uuid", ondelete="CASCADE"), primary_key=True),
+    sa.Column("suggestion_uuid", sa.String(64), primary_key=True),
+)
+card_feedback = sa.Table(
+    "card_feedback", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("card_uuid", sa.String(64), sa.ForeignKey("issued_card.card_uuid", ondelete="CASCADE"), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("outcome_at", UTCDateTime(), nullable=False),
+    sa.Column("accepted_suggestions", sa.Text, nullable=True),
+    sa.Column("reason_system", sa.Text, nullable=True),
+    sa.Column("reason_code", sa.Text, nullable=True),
+    sa.Column("reason_display", sa.Text, nullable=True),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("card_uuid", "outcome", "outcome_at", name="uq_card_feedback_card_outcome_time"),
+)
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    card_uuid: str
+    service_id: str
+    suggestions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One validated feedback item, as stored."""
+
+    card_uuid: str
+    outcome: str
+    outcome_at: datetime
+    accepted_suggestions: tuple[str, ...] = ()
+    reason_system: str | None = None
+    reason_code: str | None = None
+    reason_display: str | None = None
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def database_url(env: Mapping[str, str], data_dir: str | Path = "data", *, create_dir: bool = True) -> str:
+    """`DATABASE_URL` when set, else the SQLite file in the data directory (created if absent)."""
+    url = (env.get("DATABASE_URL") or "").strip()
+    if url:
+        return url
+    directory = Path(data_dir).expanduser().resolve()
+    if create_dir:
+        directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / SQLITE_FILE}"
+
+
+def make_engine(url: str | sa.URL) -> Engine:
+    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this package installs
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        if parsed.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the client hears of it
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Connection) -> None:
+        # A writer takes the write lock up front: waiting on busy_timeout beats failing
+        # with SQLITE_BUSY when a read transaction later wants to write.
+        immediate = connection.get_execution_options().get("sqlite_immediate")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision; safe when several instances start at once."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.connect() as connection:
+        connection.execution_options(sqlite_immediate=True)
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+def has_schema(engine: Engine) -> bool:
+    return sa.inspect(engine).has_table("card_feedback")
+
+
+def _clean(value: Any, limit: int) -> str:
+    """A client-supplied string made storable everywhere (PostgreSQL refuses NUL)."""
+    return str(value).replace("\x00", "")[:limit]
+
+
+class CardStore:
+    """Issued cards (queued, written in batches) and feedback (written at once)."""
+
+    def __init__(self, url: str, *, clock: Clock = utc_now, flush_interval: float = FLUSH_INTERVAL,
+                 batch_size: int = BATCH_SIZE, max_pending: int = MAX_PENDING) -> None:
+        self.engine = make_engine(url)
+        self._writer_engine = self.engine.execution_options(sqlite_immediate=True)
+        self._clock = clock
+        self._flush_interval = flush_interval
+        self._batch_size = batch_size
+        self._max_pending = max_pending
+        self._pending: deque[tuple[dict, list[dict]]] = deque()
+        self._dropped = 0
+        self._write_lock = threading.Lock()  # one batch at a time, whoever flushes
+        self._state_lock = threading.Lock()
+        self._wake = threading.Event()  # something was queued
+        self._full = threading.Event()  # a batch is full, or we are closing: write now
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._migrated = False
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"CardStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Migrate and start the writer; the app's lifespan calls it so a bad database fails the start."""
+        self._ensure_migrated()
+        self._start_writer()
+
+    def close(self) -> None:
+        """Stop the writer, write what is queued, release the connections."""
+        with self._state_lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread, self._thread = self._thread, None
+        atexit.unregister(self.close)
+        self._stopping.set()
+        self._full.set()
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout=10)
+        if self._pending:
+            self._flush_quietly()
+        if self._pending:
+            log.error("card store closed with %d unwritten card(s)", len(self._pending))
+        self.engine.dispose()
+
+    def _start_writer(self) -> None:
+        with self._state_lock:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="card-store-writer", daemon=True)
+                self._thread.start()
+                atexit.register(self.close)  # replay and scripts end without a lifespan shutdown
+
+    def _ensure_migrated(self) -> None:
+        with self._state_lock:
+            if not self._migrated:
+                migrate(self.engine)
+                self._migrated = True
+
+    # -- issued cards -------------------------------------------------------------------
+
+    def record_cards(self, service_id: str, patient_id: str, hook_instance: str, cards: Sequence[Mapping[str, Any]]) -> None:
+        """Queue the cards just issued; never touches the database (this is on the hook's path)."""
+        if not cards or self._closed:
+            return
+        if self._thread is None:  # an app run without lifespan (replay, ASGI test clients)
+            self._start_writer()
+        issued_at = self._clock().astimezone(timezone.utc)
+        for card in cards:
+            uuid = card.get("uuid")
+            if not isinstance(uuid, str):
+                continue
+            if len(self._pending) >= self._max_pending:
+                self._dropped += 1
+                if self._dropped in (1, 10, 100) or self._dropped % 1000 == 0:
+                    log.error("card store queue full: %d issued card(s) not recorded so far", self._dropped)
+                continue
+            topic = (card.get("source") or {}).get("topic") or {}
+            row = {
+                "card_uuid": uuid,
+                "service_id": service_id,
+                "advice_code": _clean(topic.get("code") or "unknown", 128),
+                "patient_ref": "Patient/" + _clean(patient_id, 290),
+                "hook_instance": _clean(hook_instance, 300),
+                "issued_at": issued_at,
+            }
+            suggestions = [{"card_uuid": uuid, "suggestion_uuid": s["uuid"]}
+                           for s in card.get("suggestions") or () if isinstance(s.get("uuid"), str)]
+            self._pending.append((row, suggestions))
+        if len(self._pending) >= self._batch_size:
+            self._full.set()
+        self._wake.set()
+
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def flush(self) -> None:
+        """Write every card queued before this call (feedback on a just-issued card must find it)."""
+        self._ensure_migrated()
+        with self._write_lock:
+            while self._pending:
+                batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending)))]
+                try:
+                    self._write_cards(batch)
+                except (OperationalError, InterfaceError):
+                    self._pending.extendleft(reversed(batch))  # the database is away: keep them, retry later
+                    raise
+                except sa.exc.DBAPIError:
+                    log.exception("a batch of issued cards was refused; writing it card by card")
+                    self._write_one_by_one(batch)
+
+    def _write_cards(self, batch: list[tuple[dict, list[dict]]]) -> None:
+        with self._writer_engine.begin() as connection:
+            _insert_new(connection, issued_card, [row for row, _ in batch], ["card_uuid"])
+            suggestions = [s for _, found in batch for s in found]
+            if suggestions:
+                _insert_new(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
+
+    def _write_one_by_one(self, batch: list[tuple[dict, list[dict]]]) -> None:
+        for item in batch:
+            try:
+                self._write_cards([item])
+            except sa.exc.DBAPIError:
+                log.error("issued card %s could not be recorded", item[0]["card_uuid"])
+
+    def _flush_quietly(self) -> bool:
+        try:
+            self.flush()
+            return True
+        except Exception:  # the writer must survive a database outage
+            log.exception("writing issued cards failed; %d card(s) kept for the next attempt", len(self._pending))
+            return False
+
+    def _run(self) -> None:
+        """Idle until something is queued, let a batch gather for at most the flush interval, write it."""
+        while not self._stopping.is_set():
+            self._wake.wait()
+            self._full.wait(self._flush_interval)
+            # Cleared before writing: a card queued from here on sets them again and is not missed.
+            self._wake.clear()
+            self._full.clear()
+            if not self._flush_quietly():
+                self._stopping.wait(RETRY_DELAY)
+                self._wake.set()
+        self._flush_quietly()
+
+    def issued(self, card_uuids: Iterable[str]) -> dict[str, IssuedCard]:
+        """The issued cards among `card_uuids` (flush first to see the queued ones)."""
+        wanted = sorted(set(card_uuids))
+        if not wanted:
+            return {}
+        found: dict[str, IssuedCard] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(wanted, 500):
+                services = dict(connection.execute(
+                    sa.select(issued_card.c.card_uuid, issued_card.c.service_id).where(issued_card.c.card_uuid.in_(chunk))
+                ).all())
+                suggestions: dict[str, set[str]] = {uuid: set() for uuid in services}
+                for uuid, suggestion in connection.execute(
+                    sa.select(card_suggestion.c.card_uuid, card_suggestion.c.suggestion_uuid).where(card_suggestion.c.card_uuid.in_(chunk))
+                ):
+                    suggestions[uuid].add(suggestion)
+                for uuid, service_id in services.items():
+                    found[uuid] = IssuedCard(uuid, service_id, frozenset(suggestions[uuid]))
+        return found
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def add_feedback(self, items: Sequence[Feedback]) -> int:
+        """Store a batch in one transaction; a repeat of a stored item is skipped. Returns how many were new."""
+        self._ensure_migrated()
+        received_at = self._clock().astimezone(timezone.utc)
+        rows = [{
+            "card_uuid": item.card_uuid,
+            "outcome": item.outcome,
+            "outcome_at": item.outcome_at,
+            "accepted_suggestions": " ".join(dict.fromkeys(item.accepted_suggestions)) or None,
+            "reason_system": item.reason_system,
+            "reason_code": item.reason_code,
+            "reason_display": item.reason_display,
+            "received_at": received_at,
+        } for item in items]
+        if not rows:
+            return 0
+        with self._writer_engine.begin() as connection:
+            return _insert_new(connection, card_feedback, rows, ["card_uuid", "outcome", "outcome_at"], count=True)
+
+    # -- health -------------------------------------------------------------------------
+
+    def ping(self) -> bool:
+        """Can the database be reached? (a `SELECT 1`, for a readiness probe)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            return True
+        except Exception as exc:
+            log.warning("card store unreachable: %s", type(exc).__name__)
+            return False
+
+
+def store_from_env(env: Mapping[str, str], data_dir: str | Path = "data", *, clock: Clock = utc_now) -> CardStore:
+    return CardStore(database_url(env, data_dir), clock=clock)
+
+
+def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: list[str], *, count: bool = False) -> int:
+    """Insert the rows whose `key` is not stored yet; the unique key decides, so racing writers agree.
+
+    With `count`, rows go one by one so the result says how many were new; else in one executemany.
+    """
+    upsert = UPSERT.get(connection.dialect.name)
+    if upsert is not None:
+        statement = upsert(table).on_conflict_do_nothing(index_elements=key)
+        if not count:
+            connection.execute(statement, rows)
+            return len(rows)
+        return sum(connection.execute(statement, row).rowcount for row in rows)
+    # Other backends: look first, in the same transaction; a concurrent duplicate then
+    # fails the unique constraint, and the client's retry finds it stored.
+    inserted = 0
+    for row in rows:
+        where = sa.and_(*(table.c[k] == row[k] for k in key))
+        if connection.execute(sa.select(sa.literal(1)).select_from(table).where(where)).first() is None:
+            connection.execute(table.insert(), row)
+            inserted += 1
+    return inserted
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

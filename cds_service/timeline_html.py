@@ -1,0 +1,261 @@
+"""The timeline as one self-contained HTML page: a plot and the table of changes.
+
+The plot is drawn with matplotlib (Agg) and inlined as SVG, so the file opens offline
+and can be attached to a ticket. matplotlib is imported here only, and this module only
+by `cds-service timeline --html`: the service never pays for it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import date, timedelta
+
+from cql_like_rules.library import add_months
+from cql_like_rules.timeline import index_dates
+
+from .runtime import Runtime
+from .timeline import State, Timeline, reasons_text
+
+COLOURS = {"warning": "#d9480f", "info": "#1c7ed6", "critical": "#c92a2a", "none": "#adb5bd"}
+WINDOW = "#e5dbff"
+IG_ACTIVE, IG_PAUSED = "#2f9e44", "#adb5bd"
+
+WORDS = {
+    "en": {
+        "title": "Immunoglobulin advice timeline", "patient": "Patient", "range": "Range",
+        "now": "Advice on {day}", "last": "Last change in the range ({day})", "none": "No advice",
+        "igg": "IgG (g/L)", "threshold": "{v:g} g/L: start threshold", "general": "{v:g} g/L: general criteria",
+        "window": "six-month window", "stop": "stop date {day}", "substitution": "Ig", "advice": "Advice", "today": "today",
+        "during": "IgG during Ig substitution", "mprot": "M-protein", "infection": "bacterial infection",
+        "infection-severe": "severe bacterial infection", "on-hold": "on hold",
+        "end-unknown": "end unknown", "date": "Date", "code": "Advice code", "summary": "Summary",
+        "why": "Why this day", "detail": "Card detail", "changes": "Changes ({n}; {k} days evaluated)",
+        "legend": "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during substitution. "
+                  "Triangles on the axis: verified bacterial infections. Green bars: immunoglobulin orders (grey: on hold). "
+                  "Bottom lane: the advice in force, one colour per indicator (blue information, orange warning); "
+                  "▼ marks each change.",
+    },
+    "da": {
+        "title": "Tidslinje for immunglobulin-råd", "patient": "Patient", "range": "Periode",
+        "now": "Råd {day}", "last": "Seneste ændring i perioden ({day})", "none": "Intet råd",
+        "igg": "IgG (g/L)", "threshold": "{v:g} g/L: startgrænse", "general": "{v:g} g/L: generelle kriterier",
+        "window": "seksmånedersvindue", "stop": "seponeringsdato {day}", "substitution": "Ig", "advice": "Råd", "today": "i dag",
+        "during": "IgG under Ig-substitution", "mprot": "M-komponent", "infection": "bakteriel infektion",
+        "infection-severe": "svær bakteriel infektion", "on-hold": "i bero",
+        "end-unknown": "slutdato ukendt", "date": "Dato", "code": "Rådkode", "summary": "Resumé",
+        "why": "Hvorfor denne dag", "detail": "Kortets detaljer", "changes": "Ændringer ({n}; {k} dage vurderet)",
+        "legend": "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under substitution. "
+                  "Trekanter på aksen: verificerede bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i bero). "
+                  "Nederste bånd: det gældende råd, farvet efter indikator (blå information, orange advarsel); "
+                  "▼ markerer hver ændring.",
+    },
+}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#212529;max-width:1200px}
+h1{font-size:1.3rem;margin:0 0 .3rem}
+.meta{color:#495057;margin-bottom:.8rem}
+.now{border-left:6px solid var(--c);background:#f8f9fa;padding:.6rem .9rem;margin:.6rem 0 1rem;font-size:1.05rem}
+.plot svg{width:100%;height:auto}
+.legend{color:#495057;font-size:.85rem;margin:.2rem 0 1rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #dee2e6;padding:.4rem .5rem;text-align:left;vertical-align:top}
+th{background:#f1f3f5}
+.badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem;white-space:nowrap}
+td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
+details pre{white-space:pre-wrap;font-size:.8rem;background:#f8f9fa;padding:.5rem}
+"""
+
+
+def _indicator(state: State) -> str:
+    indicators = [c["indicator"] for c in state.cards]
+    for level in ("critical", "warning", "info"):
+        if level in indicators:
+            return level
+    return "none"
+
+
+def state_at(timeline: Timeline, day: date) -> State | None:
+    """The change in force on `day` (the last change on or before it)."""
+    found = None
+    for state in timeline.changes:
+        if state.day <= day:
+            found = state
+    return found
+
+
+def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date | None = None) -> str:
+    """The timeline plot as an inline <svg> element (fonts as paths: no network, no fonts)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    w = WORDS[lang]
+    params = runtime.params
+    facts = timeline.facts
+    left, right = timeline.start - timedelta(days=7), timeline.end + timedelta(days=7)
+    with matplotlib.rc_context({"svg.hashsalt": "igsub-timeline", "font.size": 9, "axes.spines.top": False,
+                                "axes.spines.right": False}):
+        fig, (ax, ax_ig, ax_adv) = plt.subplots(
+            3, 1, sharex=True, figsize=(11, 5.6), gridspec_kw={"height_ratios": [4.2, 0.7, 0.9], "hspace": 0.08})
+        # The six-month windows and index events, across all lanes.
+        for i, (t0, _source) in enumerate(index_dates(facts)):
+            stop = add_months(t0, params.window_months)
+            if stop < left or t0 > right:
+                continue
+            for a in (ax, ax_ig, ax_adv):
+                a.axvspan(t0, stop, color=WINDOW, alpha=0.7, lw=0, label=w["window"] if a is ax and i == 0 else None)
+                a.axvline(t0, color="#5f3dc4", lw=1.2, ls="--")
+            ax.annotate(_index_label(facts, t0), (t0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+                        textcoords="offset points", va="top", fontsize=8, color="#5f3dc4")
+            if stop <= right:  # a second row, inside the window: never on top of the index label
+                ax.annotate(w["stop"].format(day=stop), (stop, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(-3, -15), textcoords="offset points", va="top", ha="right", fontsize=8,
+                            color="#5f3dc4")
+        # IgG results and thresholds.
+        igg = sorted(facts.igg, key=lambda r: r.date)
+        top = max([8.0] + [r.value_g_l * 1.18 for r in igg])
+        ax.axhline(params.igg_start_threshold_g_l, color=COLOURS["critical"], ls="--", lw=1.2,
+                   label=w["threshold"].format(v=params.igg_start_threshold_g_l))
+        ax.axhline(params.igg_general_threshold_g_l, color="#f08c00", ls=":", lw=1.4,
+                   label=w["general"].format(v=params.igg_general_threshold_g_l))
+        if igg:
+            ax.plot([r.date for r in igg], [r.value_g_l for r in igg], color="#343a40", lw=0.8, alpha=0.6)
+            during = [_on_ig(facts, r.date) for r in igg]
+            for r, on_ig in zip(igg, during):
+                ax.plot(r.date, r.value_g_l, "o", ms=7, mfc="white" if on_ig else "#343a40", mec="#343a40", mew=1.5)
+                ax.annotate(f"{r.value_g_l:.1f}", (r.date, r.value_g_l), xytext=(0, 7), textcoords="offset points",
+                            ha="center", fontsize=8, fontweight="bold")
+            if any(during):
+                ax.plot([], [], "o", mfc="white", mec="#343a40", label=w["during"])
+        for severe in (True, False):
+            onsets = [i.onset for i in facts.infections if i.severe == severe]
+            if onsets:
+                ax.plot(onsets, [top * 0.03] * len(onsets), "^", ms=9, color=COLOURS["critical"] if severe else "#f08c00",
+                        mec="white", label=w["infection-severe" if severe else "infection"], clip_on=False)
+        if facts.m_protein:
+            ax.plot([m.date for m in facts.m_protein], [m.value_g_l for m in facts.m_protein], "x", color="#868e96",
+                    label=w["mprot"])
+        ax.set_ylim(0, top)
+        ax.set_ylabel(w["igg"])
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=5, fontsize=8, frameon=False,
+                  borderaxespad=0, handlelength=2.5)
+        # Immunoglobulin orders.
+        for course in facts.ig_courses:
+            end = course.end or (timeline.end if course.status in ("active", "on-hold") else course.start + timedelta(days=7))
+            colour = IG_PAUSED if course.status == "on-hold" else IG_ACTIVE
+            ax_ig.barh(0, (end - course.start).days + 1, left=course.start, height=0.6, color=colour,
+                       hatch="//" if course.status == "on-hold" else None, edgecolor="white")
+            note = w["on-hold"] if course.status == "on-hold" else (
+                w["end-unknown"] if course.status in ("stopped", "completed") and course.end is None else "")
+            if note:
+                ax_ig.text(course.start, 0, f" {note}", va="center", fontsize=7, color="#212529")
+        ax_ig.set_ylim(-0.6, 0.6)
+        ax_ig.set_yticks([0], [w["substitution"]])
+        # The advice in force, with a marker on each change; codes written where they fit.
+        lane_pt = ax_adv.get_position().width * fig.get_figwidth() * 72
+        span_days = (right - left).days
+        for state, nxt in zip(timeline.changes, timeline.changes[1:] + [None]):
+            until = nxt.day if nxt else timeline.end + timedelta(days=1)
+            colour = COLOURS[_indicator(state)]
+            ax_adv.barh(0, (until - state.day).days, left=state.day, height=0.7, color=colour,
+                        alpha=0.85 if state.cards else 0.35, edgecolor="white")
+            ax_adv.plot(state.day, 0.55, "v", color=colour, ms=7, clip_on=False)
+            label_pt = 4.4 * len(", ".join(state.codes)) + 6
+            if state.cards and (until - state.day).days / span_days * lane_pt >= label_pt:
+                ax_adv.text(state.day + (until - state.day) / 2, 0, ", ".join(state.codes), ha="center",
+                            va="center", fontsize=7, color="white", fontweight="bold", clip_on=True)
+        ax_adv.set_ylim(-0.6, 0.75)
+        ax_adv.set_yticks([0], [w["advice"]])
+        if today is not None and left <= today <= right:
+            for a in (ax, ax_ig, ax_adv):
+                a.axvline(today, color="#2b8a3e", lw=2)
+            ax.annotate(w["today"], (today, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
+                        textcoords="offset points", color="#2b8a3e", fontweight="bold")
+        ax.set_xlim(left, right)
+        locator = mdates.AutoDateLocator(minticks=6, maxticks=14)
+        ax_adv.xaxis.set_major_locator(locator)
+        ax_adv.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        for a in (ax, ax_ig, ax_adv):
+            a.set_axisbelow(True)
+            a.grid(axis="x", color="#e9ecef", lw=0.6)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _index_label(facts, t0: date) -> str:
+    for c in facts.car_t:
+        if c.date == t0:
+            return f"CAR-T {t0}"
+    drugs = sorted({b.drug for b in facts.bsab if b.start == t0})
+    return f"bsAb {', '.join(drugs)} {t0}".replace("  ", " ")
+
+
+def _on_ig(facts, day: date) -> bool:
+    for c in facts.ig_courses:
+        if c.start <= day and c.status != "on-hold" and (c.end is not None and day <= c.end or
+                                                         c.end is None and c.status == "active"):
+            return True
+    return False
+
+
+def render_html(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date | None = None,
+                now: State | None = None) -> str:
+    """The whole page: where the patient stands now, the plot, and the table of changes.
+
+    `now` is the advice evaluated on `today` (exact day counts); without it the page shows
+    the last change in force, which is the same advice with the counts of its first day.
+    """
+    w = WORDS[lang]
+    e = html.escape
+    in_range = today is not None and timeline.start <= today <= timeline.end
+    if in_range:
+        focus = now if now is not None and now.day == today else state_at(timeline, today)
+    else:
+        focus = timeline.changes[-1] if timeline.changes else None
+    heading = w["now"].format(day=today) if in_range else w["last"].format(day=focus.day if focus else timeline.end)
+    if focus is not None and focus.cards:
+        now_text = "<br>".join(f"<b>{e(c['source']['topic']['code'])}</b>: {e(c['summary'])}" for c in focus.cards)
+        colour = COLOURS[_indicator(focus)]
+    else:
+        now_text, colour = e(w["none"]), COLOURS["none"]
+    rows = []
+    for state in timeline.changes:
+        colour_row = COLOURS[_indicator(state)]
+        codes = " ".join(f'<span class="badge" style="background:{colour_row}">{e(code)}</span>' for code in state.codes)
+        summaries = "<br>".join(e(c["summary"]) for c in state.cards) or e(w["none"])
+        details = "".join(
+            f"<details><summary>{e(w['detail'])}</summary><pre>{e(c.get('detail', ''))}</pre></details>" for c in state.cards)
+        rows.append(f'<tr><td class="date">{state.day}</td><td>{codes or "–"}</td><td>{summaries}{details}</td>'
+                    f"<td>{e(reasons_text(timeline, state.day, lang))}</td></tr>")
+    svg = plot_svg(timeline, runtime, lang, today)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(w['title'])} — Patient/{e(timeline.patient_id)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>{e(w['title'])}</h1>
+<div class="meta">{e(w['patient'])}/{e(timeline.patient_id)} · {e(w['range'])} {timeline.start} – {timeline.end} · {e(runtime.ruleset)}</div>
+<div class="now" style="--c:{colour}"><div><b>{e(heading)}</b></div>{now_text}</div>
+<div class="plot">{svg}</div>
+<div class="legend">{e(w['legend'])}</div>
+<h2>{e(w['changes'].format(n=len(timeline.changes), k=timeline.evaluated))}</h2>
+<table id="changes">
+<thead><tr><th>{e(w['date'])}</th><th>{e(w['code'])}</th><th>{e(w['summary'])}</th><th>{e(w['why'])}</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+</body>
+</html>
+"""

@@ -1,0 +1,252 @@
+"""A population worklist from a FHIR Bulk Data export: who needs action, most urgent first.
+
+Each patient is evaluated by `evaluate_patient_resources`, the same path as a patient-view
+call (`assess`: facts, rules, validation of decisive resources). It is a plain function of
+(resources, day, runtime), so the same code maps over patient groups in Dask or Spark
+(docs/distributed.md). Here it runs in a local process pool: the parent only indexes the
+export (offsets), workers read their patients' lines by offset, load the runtime once, and
+send back only the rows that need action.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from array import array
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple
+
+from cql_like_rules import Advice
+
+from .assess import assess
+from .bundle_sets import Progress
+from .cards import summary
+from .facts_from_fhir import reference_of
+from .ndjson import ExportError, ExportIndex, LineReader, build_index, export_files, patient_of
+from .runtime import Runtime, load_runtime
+from .settings import Settings
+
+# Most urgent first. general-stop-review counts only while due (indicator warning).
+ACTION_ORDER = (
+    "stop-overdue", "stop-due-soon", "start-substitution", "start-meets-general-criteria",
+    "measure-igg", "general-stop-review",
+)
+CHUNK_PATIENTS = 250
+
+
+class WorklistError(Exception):
+    """The export cannot be read as a whole (a bad line is counted, not an error)."""
+
+
+class AdviceRow(NamedTuple):
+    """One advice for one patient, flat and picklable (a DataFrame row in Dask/Spark)."""
+
+    patient_id: str
+    code: str
+    indicator: str
+    action: bool
+    t0: date | None
+    t0_kind: str
+    stop_date: date | None
+    igg_g_l: float | None
+    igg_date: date | None
+    due_date: date | None
+    summary: str
+
+
+def needs_action(advice: Advice) -> bool:
+    if advice.code == "general-stop-review":
+        return advice.indicator == "warning"
+    return advice.code in ACTION_ORDER
+
+
+def _latest_versions(resources: Iterable[dict]) -> list[dict]:
+    """One resource per reference (the latest meta.lastUpdated), as prefetch pooling does."""
+    by_ref: dict[str, dict] = {}
+    for r in resources:
+        ref = reference_of(r)
+        meta = r.get("meta") if isinstance(r.get("meta"), dict) else {}
+        current = by_ref.get(ref)
+        if current is None or str(meta.get("lastUpdated") or "") >= str((current.get("meta") or {}).get("lastUpdated") or ""):
+            by_ref[ref] = r
+    return list(by_ref.values())
+
+
+def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runtime, lang: str = "en") -> list[AdviceRow]:
+    """All advice for one patient's resources on `today` (same path as the service)."""
+    patient_id = next((pid for r in resources if (pid := patient_of(r))), "")
+    assessment = assess(_latest_versions(resources), [], runtime, today)
+    rows = []
+    for a in assessment.evaluation.advice:
+        v = a.values
+        rows.append(AdviceRow(
+            patient_id, a.code, a.indicator, needs_action(a), v.get("t0"), v.get("t0_kind", ""), v.get("stop_date"),
+            v.get("igg"), v.get("igg_date"), v.get("due_date"), summary(a, lang),
+        ))
+    return rows
+
+
+def urgency(row: AdviceRow) -> tuple:
+    """Sort key: action order, then the oldest stop/due date first, then patient id."""
+    rank = ACTION_ORDER.index(row.code) if row.code in ACTION_ORDER else len(ACTION_ORDER)
+    when = row.due_date or row.stop_date or date.max
+    return rank, when, row.patient_id
+
+
+@dataclass
+class ChunkResult:
+    rows: list[AdviceRow] = field(default_factory=list)  # only rows that need action
+    codes: Counter = field(default_factory=Counter)  # every advice code seen
+    patients: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class WorklistResult:
+    at: date
+    rows: list[AdviceRow]
+    codes: Counter
+    patients: int
+    lines: int
+    invalid_json: int
+    no_patient: int
+    examples: list[str]
+    errors: list[tuple[str, str]]
+    seconds: float
+    jobs: int
+
+
+# -- worker side ---------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(files: list[str], settings: Settings) -> None:
+    """Once per worker process: the runtime (value sets, parameters) and open files."""
+    _WORKER["runtime"] = load_runtime(settings)
+    _WORKER["reader"] = LineReader(files)
+
+
+def _evaluate_chunk(chunk: list[tuple[str, array]], today: date) -> ChunkResult:
+    runtime: Runtime = _WORKER["runtime"]
+    reader: LineReader = _WORKER["reader"]
+    out = ChunkResult()
+    for patient_id, flat in chunk:
+        out.patients += 1
+        try:
+            rows = evaluate_patient_resources(reader.read(flat), today, runtime)
+        except Exception as exc:  # one patient's bad data must not stop the population run
+            out.errors.append((patient_id, f"{type(exc).__name__}: {exc}"[:300]))
+            continue
+        for row in rows:
+            out.codes[row.code] += 1
+            if row.action:
+                out.rows.append(row)
+    return out
+
+
+# -- parent side ---------------------------------------------------------------------------
+def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array]]]:
+    chunk: list[tuple[str, array]] = []
+    for item in index.patients.items():
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int | None = None,
+                 chunk_patients: int = CHUNK_PATIENTS) -> WorklistResult:
+    """Index the export, evaluate every patient on `at`, and collect the rows needing action."""
+    started = time.perf_counter()
+    try:
+        files = export_files(directory)
+    except ExportError as exc:
+        raise WorklistError(str(exc)) from None
+    load_runtime(settings)  # fail fast on a bad configuration, before any work
+    total_bytes = sum(f.stat().st_size for f in files)
+    indexing = Progress(max(total_bytes, 1), "index  ")
+    index = build_index(files, on_bytes=indexing.advance if indexing.enabled else None)
+    indexing.close()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    size = max(1, min(chunk_patients, math.ceil(len(index.patients) / (jobs * 4)) or 1))
+    total = ChunkResult()
+    progress = Progress(len(index.patients), "assess ")
+    if jobs == 1:
+        _init_worker(index.files, settings)
+        try:
+            for chunk in _chunks(index, size):
+                _merge(total, _evaluate_chunk(chunk, at))
+                progress.advance(len(chunk))
+        finally:
+            _WORKER.pop("reader").close()
+    else:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(index.files, settings)) as pool:
+            futures = [pool.submit(_evaluate_chunk, chunk, at) for chunk in _chunks(index, size)]
+            for future in as_completed(futures):
+                part = future.result()
+                _merge(total, part)
+                progress.advance(part.patients)
+    progress.close()
+    return WorklistResult(
+        at, sorted(total.rows, key=urgency), total.codes, total.patients, index.lines, index.invalid_json,
+        index.no_patient, index.examples, total.errors, time.perf_counter() - started, jobs,
+    )
+
+
+def _merge(total: ChunkResult, part: ChunkResult) -> None:
+    total.rows += part.rows
+    total.codes += part.codes
+    total.patients += part.patients
+    total.errors += part.errors
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+COLUMNS = ("patient_id", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date", "summary")
+
+
+def render_table(result: WorklistResult) -> str:
+    """One line per patient needing action, then what was read and what was skipped."""
+    head = ("patient", "advice", "T0", "stop date", "IgG used")
+    body = [
+        (r.patient_id, r.code, f"{_fmt(r.t0)} {r.t0_kind}".strip(), _fmt(r.stop_date),
+         f"{_fmt(r.igg_g_l)} g/L {_fmt(r.igg_date)}" if r.igg_g_l is not None else "none")
+        for r in result.rows
+    ]
+    widths = [max([len(h)] + [len(row[i]) for row in body]) for i, h in enumerate(head)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [f"Worklist as of {result.at}: {len(result.rows)} of {result.patients} patients need action", "",
+           line(head), line(["-" * w for w in widths]), *map(line, body), ""]
+    counts = ", ".join(f"{code} {n}" for code, n in sorted(result.codes.items(), key=lambda kv: (-kv[1], kv[0])))
+    out.append(f"advice codes (all patients): {counts or 'none'}")
+    out.append(f"read {result.lines} lines; skipped {result.invalid_json} not valid JSON, "
+               f"{result.no_patient} without a patient reference")
+    out += [f"  {e}" for e in result.examples]
+    if result.errors:
+        out.append(f"{len(result.errors)} patient(s) could not be evaluated:")
+        out += [f"  Patient/{pid}: {msg}" for pid, msg in result.errors[:10]]
+    out.append(f"{result.patients} patients in {result.seconds:.1f} s with {result.jobs} process(es)")
+    return "\n".join(out) + "\n"
+
+
+def write_csv(result: WorklistResult, path: str | Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for row in result.rows:
+            writer.writerow([_fmt(getattr(row, c)) if c != "igg_g_l" else ("" if row.igg_g_l is None else row.igg_g_l)
+                             for c in COLUMNS])

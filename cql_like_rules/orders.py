@@ -1,0 +1,165 @@
+"""OrderAdvice — the same rules, applied to a draft order (order-select / order-sign).
+
+A draft immunoglobulin order is held against the start criteria that would apply if it
+were signed today (§4.1, §4.3); a draft bsAb or CAR-T product order starts (or continues)
+a high-risk window, so IgG monitoring is planned. Each function evaluates the library's
+named definitions for the patient and adds what the order itself says; the trace shows
+both.
+
+Assumptions where the guideline is not specific:
+- A draft IG order while the patient is on substitution is a continuation: it meets the
+  criteria under the special stop rule only up to the stop date.
+- Inside the window, a stale IgG < 4 still supports the start (as on patient-view).
+- A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
+  current course: it does not start a new window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from .advice import Advice
+from .engine import Context, TraceStep
+from .facts import Facts
+from .library import add_months, build_advice, years_between
+from .parameters import Parameters
+
+ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment")
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    """A draft order from `context.draftOrders`."""
+
+    kind: str  # "ig" | "bsab" | "car-t-product"
+    source: str
+    start: date | None = None
+    end: date | None = None
+    drug: str = ""
+
+
+@dataclass(frozen=True)
+class OrderEvaluation:
+    advice: tuple[Advice, ...]
+    trace: tuple[TraceStep, ...]
+    today: date
+
+
+def _with_order(advice: Advice, order: DraftOrder, **values) -> Advice:
+    merged = {**advice.values, "order_source": order.source, "order_drug": order.drug, **values}
+    evidence = advice.evidence if order.source in advice.evidence else advice.evidence + (order.source,)
+    return replace(advice, values=merged, evidence=evidence, targets=(order.source,))
+
+
+def ig_order_advice(c: Context, order: DraftOrder) -> Advice | None:
+    """Does a draft immunoglobulin order meet the start criteria today?"""
+    if not c["In Scope"]:
+        return None
+    used, stale = c["Latest IgG"], c["Latest IgG Is Stale"]
+    threshold = c.params.igg_start_threshold_g_l
+    infections = c["Recent Severe Or Recurrent Infections"]
+    failing: list[str] = []
+    if c["On Substitution"]:
+        if c["Special Stop Applies"] and c["Days To Stop Date"] >= 0:
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(c["Current Episode"],),
+                             suggestions=("set-order-end",), situation="continuation-window")
+            return _with_order(advice, order)
+        if c["Special Stop Applies"]:
+            failing.append("past-stop-date")
+            advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.2", "warning",
+                             evidence=(c["Current Episode"],), failing=tuple(failing),
+                             override_reasons=("community-infection-risk", "specialist-decision"))
+            return _with_order(advice, order)
+        advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(c["Current Episode"],),
+                         situation="continuation-general")
+        return _with_order(advice, order)
+    if not c["General Criteria Apply"]:
+        if used is not None and used.value_g_l < threshold:
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1", evidence=infections,
+                             suggestions=("set-order-end",), situation="window",
+                             extra_caveats=("infections-general-stop",) if infections else ())
+            return _with_order(advice, order)
+        failing.append("no-igg-since-t0" if used is None else "igg-not-low")
+    else:
+        if used is None or stale:
+            failing.append("no-recent-igg")
+        elif used.value_g_l >= threshold:
+            failing.append("igg-not-low")
+        if not infections:
+            failing.append("no-infections")
+        if not failing:
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1, §4.3", evidence=infections,
+                             situation="general")
+            return _with_order(advice, order)
+    advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.1, §4.3", "warning", evidence=infections,
+                     failing=tuple(failing), restart=c["Is Restart"],
+                     suggestions=("order-igg",) if {"no-igg-since-t0", "no-recent-igg"} & set(failing) else (),
+                     override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"))
+    return _with_order(advice, order)
+
+
+def therapy_order_advice(c: Context, order: DraftOrder) -> Advice | None:
+    """A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG."""
+    if not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+        return None
+    start = order.start or c.today
+    continues = None
+    if order.kind == "bsab":
+        gap = timedelta(days=c.params.bsab_course_gap_days)
+        same = [e for e in c.facts.bsab if e.drug == order.drug and e.start <= start]
+        if same:
+            last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
+            if start - last <= gap:
+                continues = max((s for s in c["BsAb Course Starts"] if s.product == order.drug), key=lambda s: s.date, default=None)
+    t0 = continues.date if continues else start
+    recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window]
+    values = {
+        "t0": t0, "t0_kind": order.kind, "t0_product": order.drug, "t0_source": continues.source if continues else order.source,
+        "stop_date": add_months(t0, c.params.window_months), "days_to_stop": None, "today": c.today,
+        "threshold": c.params.igg_start_threshold_g_l, "general_threshold": c.params.igg_general_threshold_g_l,
+        "window_months": c.params.window_months, "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
+        "continues": continues is not None, "infusion_date_unknown": order.kind == "car-t-product",
+    }
+    if recent:
+        latest = max(recent, key=lambda r: r.date)
+        values.update(igg=latest.value_g_l, igg_date=latest.date, igg_source=latest.source, igg_original=latest.original)
+    return Advice(code="plan-igg-monitoring", indicator="info", rule="Order Advice", section="§4.1, §4.2",
+                  values=values, evidence=tuple(dict.fromkeys([order.source] + ([values["igg_source"]] if recent else []))),
+                  suggestions=() if recent else ("order-igg",), targets=(order.source,))
+
+
+def evaluate_orders(facts: Facts, orders: list[DraftOrder], today: date, params: Parameters | None = None) -> OrderEvaluation:
+    """Advice for each relevant draft order; one child card at most, never duplicates."""
+    params = params or Parameters()
+    context = Context(facts, today, params)
+    found: list[Advice] = []
+    seen: set[str] = set()
+    for order in orders:
+        if order.source in seen:
+            continue
+        seen.add(order.source)
+        advice = ig_order_advice(context, order) if order.kind == "ig" else therapy_order_advice(context, order)
+        if advice is None:
+            continue
+        if _is_child(context, order, advice):
+            advice = replace(advice, code="child-individual-assessment", indicator="info", suggestions=(),
+                             override_reasons=(), values={**advice.values, "age_at_t0": _age(facts, advice.values["t0"])})
+            if any(a.code == "child-individual-assessment" for a in found):
+                continue
+        found.append(advice)
+    return OrderEvaluation(tuple(found), tuple(context.trace), today)
+
+
+def _age(facts: Facts, at: date) -> int | None:
+    if facts.patient is None or facts.patient.birth_date is None:
+        return None
+    return years_between(facts.patient.birth_date, at)
+
+
+def _is_child(c: Context, order: DraftOrder, advice: Advice) -> bool:
+    """Under the adult age at the T0 the order belongs to (the planned start for new therapy)."""
+    if order.kind == "ig":
+        return bool(c["Is Child"])
+    age = _age(c.facts, advice.values["t0"])
+    return age is not None and age < c.params.adult_age_years

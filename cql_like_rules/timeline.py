@@ -1,0 +1,131 @@
+"""The dates on which a patient's advice can change, worked out from the facts alone.
+
+The rules depend on "today" only through comparisons with dates derived from the facts
+(a result date, T0 + 6 months, a review due date ...). Between two such dates every
+comparison gives the same answer, so the advice can only change on one of them. Listing
+them lets a timeline evaluate a handful of days instead of every day of a year; the test
+suite checks the list against a day-by-day evaluation.
+
+Pure: facts, parameters and a date range in, sorted dates out. Each date carries the
+reasons it was listed, so tools can say why a day matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable
+
+from dateutil.relativedelta import relativedelta
+
+from .facts import Facts
+from .library import add_months
+from .parameters import Parameters
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, order=True)
+class Candidate:
+    """A date on which the advice may change, the kind of reason, and the fact behind it."""
+
+    date: date
+    kind: str  # see KINDS
+    source: str = ""
+
+
+# The reasons a date is a candidate (wording lives in the tools that show them).
+KINDS = (
+    "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
+    "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
+    "ig-start", "ig-end", "ig-ended", "review-due", "review-warning-ends",
+    "infection-onset", "infection-leaves-lookback", "adult-birthday",
+)
+
+
+def fact_dates(facts: Facts) -> list[date]:
+    """Every date the clinical facts carry (birth date excluded): the default timeline range."""
+    days: list[date] = [r.date for r in facts.igg] + [m.date for m in facts.m_protein]
+    days += [c.date for c in facts.car_t] + [i.onset for i in facts.infections]
+    for exposure in facts.bsab:
+        days += [exposure.start] + ([exposure.end] if exposure.end else [])
+    for course in facts.ig_courses:
+        days += [course.start] + ([course.end] if course.end else [])
+    return sorted(days)
+
+
+def index_dates(facts: Facts) -> list[tuple[date, str]]:
+    """Every date that could become T0: CAR-T infusions and bsAb exposure starts."""
+    found = {(c.date, c.source) for c in facts.car_t} | {(b.start, b.source) for b in facts.bsab}
+    return sorted(found)
+
+
+def first_day_outside(onset: date, months: int) -> date:
+    """The first `today` with `today - months` on or after `onset` (calendar months, clamped).
+
+    Month-end clamping makes `onset + months` an approximation (29 February), so step to
+    the exact day the rules' comparison flips.
+    """
+    day = add_months(onset, months)
+    while add_months(day - ONE_DAY, -months) >= onset:
+        day -= ONE_DAY
+    while add_months(day, -months) < onset:
+        day += ONE_DAY
+    return day
+
+
+def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list[Candidate]:
+    """Every (date, reason) in [start, end] on which the advice may change, sorted."""
+    found: list[Candidate] = []
+    add = found.append
+    for t0, source in index_dates(facts):
+        stop = add_months(t0, params.window_months)
+        add(Candidate(t0, "index-event", source))
+        add(Candidate(stop - timedelta(days=params.stop_due_soon_days), "stop-due-soon", source))
+        add(Candidate(stop, "stop-date", source))
+        add(Candidate(stop + ONE_DAY, "after-stop-date", source))
+    for exposure in facts.bsab:
+        if not exposure.ongoing:
+            last = exposure.end or exposure.start
+            add(Candidate(last + timedelta(days=params.bsab_course_gap_days + 1), "bsab-gap-end", exposure.source))
+    for result in facts.igg:
+        add(Candidate(result.date, "igg-result", result.source))
+        add(Candidate(result.date + timedelta(days=params.stale_days_in_window + 1), "igg-stale-in-window", result.source))
+        add(Candidate(result.date + timedelta(days=params.stale_days_after_window + 1), "igg-stale-after-window", result.source))
+    for m in facts.m_protein:
+        add(Candidate(m.date, "m-protein-result", m.source))
+    for course in facts.ig_courses:
+        add(Candidate(course.start, "ig-start", course.source))
+        if course.end is not None:
+            add(Candidate(course.end, "ig-end", course.source))
+            add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
+    found += _review_dates(facts, params, end)
+    for infection in facts.infections:
+        add(Candidate(infection.onset, "infection-onset", infection.source))
+        add(Candidate(first_day_outside(infection.onset, params.infection_window_months), "infection-leaves-lookback", infection.source))
+    patient = facts.patient
+    if patient is not None and patient.birth_date is not None:
+        add(Candidate(patient.birth_date + relativedelta(years=params.adult_age_years), "adult-birthday", patient.source))
+    return sorted({c for c in found if start <= c.date <= end})
+
+
+def _review_dates(facts: Facts, params: Parameters, end: date) -> Iterable[Candidate]:
+    """General stop reviews: due at max(episode start + 6 months, stop date), then every 6 months.
+
+    An episode starts on some course's start; T0 is one of the index dates. Trying every
+    pair over-lists a little, which costs an evaluation, never a missed change.
+    """
+    stops = {add_months(t0, params.window_months) for t0, _ in index_dates(facts)}
+    for course in facts.ig_courses:
+        for stop in stops:
+            first = max(add_months(course.start, params.general_stop_after_months), stop)
+            k = 0
+            while (due := add_months(first, params.general_review_every_months * k)) <= end:
+                yield Candidate(due, "review-due", course.source)
+                yield Candidate(due + timedelta(days=params.general_review_due_days), "review-warning-ends", course.source)
+                k += 1
+
+
+def candidate_dates(facts: Facts, params: Parameters, start: date, end: date) -> list[date]:
+    """The sorted distinct dates in [start, end] on which the advice may change."""
+    return sorted({c.date for c in candidates(facts, params, start, end)})

@@ -1,0 +1,209 @@
+"""Request limits: body size (also chunked), resources, JSON depth, body read time, settings."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import http.client
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cds_service.app import create_app
+from cds_service.limits import BodyLimitMiddleware, json_depth
+from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.settings import ConfigError, Settings, settings_from_env
+
+try:
+    from tests.test_fuzz import live_server
+except ImportError:  # tests/ is not a package and the repo root is not on sys.path
+    from test_fuzz import live_server
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fhir_fixtures" / "cart-in-window-igg-low.json"
+PATH = "/cds-services/igsub-patient-view"
+
+
+def make_app(tmp_path: Path, **limits):
+    return create_app(Settings(data_dir=str(tmp_path / "data"), **limits), env={})
+
+
+async def post(app, body: bytes | object, path: str = PATH, **kwargs) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        content = body if isinstance(body, (bytes, str)) or hasattr(body, "__aiter__") else orjson.dumps(body)
+        return await client.post(path, content=content, headers={"content-type": "application/json"}, **kwargs)
+
+
+def request_body() -> dict:
+    return request_from_bundle(load_bundle(FIXTURE))
+
+
+def diagnostics(response: httpx.Response) -> str:
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    return body["issue"][0]["diagnostics"]
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+# -- json_depth -------------------------------------------------------------------------------
+def reference_depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max((reference_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((reference_depth(v) for v in value), default=0)
+    return 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text(alphabet=st.sampled_from('[]{}"\\\\ab,:é\n')),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(alphabet='[]{}"\\\\x'), children, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_json_depth_matches_a_tree_walk(value) -> None:
+    """Brackets and quotes inside strings (escaped or not) never count."""
+    assert json_depth(orjson.dumps(value)) == reference_depth(value)
+    assert json_depth(json.dumps(value, indent=1).encode()) == reference_depth(value)
+
+
+# -- through the app --------------------------------------------------------------------------
+async def test_body_over_the_limit_with_content_length_is_413(tmp_path: Path) -> None:
+    app = make_app(tmp_path, max_body_bytes=1000)
+    r = await post(app, b"x" * 1001)
+    assert r.status_code == 413
+    assert "CDS_MAX_BODY_BYTES" in diagnostics(r)
+
+
+async def test_chunked_body_over_the_limit_is_413_while_streaming(tmp_path: Path) -> None:
+    app = make_app(tmp_path, max_body_bytes=1000)
+    chunks_sent = 0
+
+    async def chunks():
+        nonlocal chunks_sent
+        for _ in range(100):
+            chunks_sent += 1
+            yield b"x" * 300
+
+    r = await post(app, chunks())
+    assert r.status_code == 413 and "CDS_MAX_BODY_BYTES" in diagnostics(r)
+
+
+def test_chunked_body_over_the_limit_on_a_real_socket(tmp_path: Path) -> None:
+    """No Content-Length at all (Transfer-Encoding: chunked), through uvicorn."""
+    app = make_app(tmp_path, max_body_bytes=10_000)
+    with live_server(app) as base:
+        url = urlsplit(base)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        conn.request("POST", PATH, body=iter([b"[" * 4000] * 5), headers={"Content-Type": "application/json"},
+                     encode_chunked=True)
+        r = conn.getresponse()
+        body = json.loads(r.read())
+        assert r.status == 413 and "CDS_MAX_BODY_BYTES" in body["issue"][0]["diagnostics"]
+        conn.close()
+        # ...and a body under the limit is evaluated as usual
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        data = orjson.dumps(request_body())
+        conn.request("POST", PATH, body=iter([data[:100], data[100:]]), headers={"Content-Type": "application/json"},
+                     encode_chunked=True)
+        assert conn.getresponse().status == 200
+
+
+async def test_body_at_the_limit_is_accepted(tmp_path: Path) -> None:
+    data = orjson.dumps(request_body())
+    r = await post(make_app(tmp_path, max_body_bytes=len(data)), data)
+    assert r.status_code == 200
+
+
+async def test_too_many_resources_is_413_naming_the_limit(tmp_path: Path) -> None:
+    body = request_body()
+    count = sum(len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1 for v in body["prefetch"].values())
+    assert (await post(make_app(tmp_path, max_resources=count), body)).status_code == 200
+    r = await post(make_app(tmp_path, max_resources=count - 1), body)
+    assert r.status_code == 413
+    assert "CDS_MAX_RESOURCES" in diagnostics(r) and str(count) in diagnostics(r)
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 1025, 100_000])
+async def test_json_nested_too_deep_is_400(tmp_path: Path, depth: int) -> None:
+    body = orjson.dumps(request_body())[:-1] + b', "extension": ' + nested(depth) + b"}"
+    r = await post(make_app(tmp_path), body)
+    assert r.status_code == 400
+    assert "deeper" in diagnostics(r) or "not valid JSON" in diagnostics(r)
+
+
+async def test_json_depth_limit_is_configurable(tmp_path: Path) -> None:
+    body = request_body()
+    body["extension"] = json.loads(nested(20).decode())
+    assert (await post(make_app(tmp_path, max_json_depth=30), body)).status_code == 200
+    r = await post(make_app(tmp_path, max_json_depth=15), body)
+    assert r.status_code == 400 and "CDS_MAX_JSON_DEPTH" in diagnostics(r)
+
+
+async def test_slow_body_is_408() -> None:
+    """A client that stops sending mid-body is cut off after CDS_BODY_TIMEOUT."""
+    sent: list[dict] = []
+
+    async def app(scope, receive, send):
+        from starlette.requests import Request
+
+        await Request(scope, receive).body()
+        raise AssertionError("the body never completes")
+
+    from cds_service.errors import ServiceError, error_response
+
+    async def with_handler(scope, receive, send):
+        try:
+            await app(scope, receive, send)
+        except ServiceError as exc:
+            await error_response(exc.status, exc.message)(scope, receive, send)
+
+    messages = [{"type": "http.request", "body": b"{", "more_body": True}]
+
+    async def receive():
+        if messages:
+            return messages.pop()
+        await asyncio.sleep(3600)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": PATH, "headers": []}
+    await BodyLimitMiddleware(with_handler, max_bytes=1000, timeout=0.05)(scope, receive, send)
+    assert sent[0]["status"] == 408
+    assert b"CDS_BODY_TIMEOUT" in sent[1]["body"]
+
+
+def test_limit_settings_from_env() -> None:
+    s = settings_from_env({"CDS_MAX_BODY_BYTES": "1024", "CDS_MAX_RESOURCES": "10", "CDS_MAX_JSON_DEPTH": "8",
+                           "CDS_BODY_TIMEOUT": "2.5"})
+    assert (s.max_body_bytes, s.max_resources, s.max_json_depth, s.body_timeout) == (1024, 10, 8, 2.5)
+    defaults = settings_from_env({})
+    assert defaults.max_body_bytes == 5 * 1024 * 1024 and defaults.max_resources == 5000 and defaults.max_json_depth == 64
+    assert dataclasses.asdict(defaults) == dataclasses.asdict(Settings())
+
+
+@pytest.mark.parametrize("name,value", [("CDS_MAX_BODY_BYTES", "5MB"), ("CDS_MAX_RESOURCES", "0"),
+                                        ("CDS_MAX_JSON_DEPTH", "-1"), ("CDS_BODY_TIMEOUT", "nan")])
+def test_bad_limit_settings_stop_the_service(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        settings_from_env({name: value})

@@ -1,0 +1,184 @@
+"""order-select / order-sign: draft orders held against the criteria, over HTTP and replay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import httpx
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from cds_service.app import create_app
+from cds_service.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
+from cds_service.replay import load_drafts, request_from_bundle
+from cds_service.settings import Settings
+
+from .fixtures import FIXTURES
+from .servers import ROOT, SettableClock, serve_in_thread
+
+DRAFTS = FIXTURES / "drafts"
+ORDER_CODES = {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment"}
+
+
+def bundle(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def drafts(*names: str) -> list[dict]:
+    return load_drafts([str(DRAFTS / f"{n}.draft.json") for n in names])
+
+
+@pytest.fixture(scope="module")
+def server():
+    clock = SettableClock()
+    with serve_in_thread(create_app(Settings(), clock=clock, env={})) as base:
+        yield base, clock
+
+
+def call(server, patient: str, at: str, draft_names, hook="order-sign", selections=None, lang="en") -> httpx.Response:
+    base, clock = server
+    clock.set(date.fromisoformat(at))
+    request = request_from_bundle(bundle(patient), hook, drafts(*draft_names))
+    if selections is not None:
+        request["context"]["selections"] = selections
+    service = ORDER_SIGN_ID if hook == "order-sign" else ORDER_SELECT_ID
+    return httpx.post(f"{base}/cds-services/{service}", json=request, headers={"Accept-Language": lang}, timeout=10)
+
+
+def codes(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return sorted(c["source"]["topic"]["code"] for c in response.json()["cards"])
+
+
+def test_discovery_announces_both_order_hooks(server):
+    services = {s["id"]: s for s in httpx.get(f"{server[0]}/cds-services").json()["services"]}
+    assert services[ORDER_SELECT_ID]["hook"] == "order-select" and services[ORDER_SIGN_ID]["hook"] == "order-sign"
+    for s in services.values():
+        assert all("draftOrders" not in t for t in s["prefetch"].values())
+
+
+def test_ivig_in_window_with_low_igg_meets_and_offers_the_end_date(server):
+    response = call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-pt-dk-0001"])
+    [card] = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and card["indicator"] == "info"
+    assert "2026-05-18" in card["summary"] and "3.2 g/L" in card["summary"]
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    assert action["type"] == "update" and action["resource"]["id"] == "draft-ivig-0001"
+    assert action["resource"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-01-20", "end": "2026-05-18"}
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+
+
+def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
+    [card] = call(server, "cart-in-window-igg-7-5-fresh", "2026-02-24", ["scig-pt-dk-0006"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["indicator"] == "warning"
+    assert "7.5 g/L" in card["summary"] and "not <4" in card["summary"]
+    reasons = {r["code"] for r in card["overrideReasons"]}
+    assert reasons == {"infection-not-coded", "specialist-decision", "community-infection-risk"}
+    assert "Criteria not met" in card["detail"]
+
+
+def test_after_window_without_infections_and_old_igg_names_both_failures(server):
+    [card] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20", ["ivig-pt-dk-0007"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "no IgG in the last 90 days" in card["summary"] and "no severe/recurrent" in card["summary"]
+    assert card["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+
+
+def test_after_window_with_recurrent_infections_meets_general_criteria(server):
+    [card] = call(server, "cart-after-window-recurrent-pneumonia-fresh-igg", "2026-02-03", ["ivig-pt-dk-0008"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "general criteria" in card["summary"]
+
+
+def test_order_sign_comments_on_every_relevant_draft_once(server):
+    response = call(server, "cart-in-window-igg-low", "2026-01-20", ["orders-pt-dk-0001", "ivig-pt-dk-0001"])
+    assert codes(response) == ["order-meets-criteria", "plan-igg-monitoring"]  # paracetamol: no card; duplicate: once
+    plan = next(c for c in response.json()["cards"] if c["source"]["topic"]["code"] == "plan-igg-monitoring")
+    assert "2026-01-22" in plan["summary"] and "2026-07-22" in plan["summary"]
+    assert "suggestions" not in plan  # an IgG from the last 30 days exists
+
+
+def test_order_select_comments_only_on_selections(server):
+    response = call(server, "cart-in-window-igg-low", "2026-01-20", ["orders-pt-dk-0001"], hook="order-select",
+                    selections=["MedicationRequest/draft-tec-0001"])
+    assert codes(response) == ["plan-igg-monitoring"]
+
+
+def test_new_bsab_without_recent_igg_suggests_a_baseline(server):
+    [card] = call(server, "rituximab-only-no-index-event", "2026-06-01", ["elranatamab-pt-dk-0022"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
+    assert card["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+
+
+def test_child_gets_the_child_card_on_order_hooks(server):
+    assert codes(call(server, "child-16-tisagenlecleucel-on-ig", "2025-12-01", ["ivig-pt-dk-0020"])) == ["child-individual-assessment"]
+
+
+def test_no_card_without_malignancy_or_for_another_patient(server):
+    assert codes(call(server, "teclistamab-sle-no-haem-malignancy", "2026-01-26", ["ivig-pt-dk-0032"])) == []
+    assert codes(call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-other-patient"])) == []
+
+
+def test_continuation_on_substitution(server):
+    [card] = call(server, "cart-ig-active-stop-planned-40-days", "2026-03-05", ["ivig-pt-dk-0011"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-04-14" in card["summary"]
+    [late] = call(server, "cart-ig-active-stop-planned-40-days", "2026-04-20", ["ivig-pt-dk-0011"]).json()["cards"]
+    assert late["source"]["topic"]["code"] == "order-does-not-meet-criteria" and "2026-04-14 has passed" in late["summary"]
+
+
+def test_order_hooks_never_return_patient_view_codes(server):
+    for name in ("cart-in-window-igg-low", "cart-after-window-no-infections-old-igg", "cart-ig-active-stop-planned-40-days"):
+        response = call(server, name, "2026-03-05", ["ivig-pt-dk-0001"])
+        assert set(codes(response)) <= ORDER_CODES
+
+
+def test_danish_order_cards(server):
+    [card] = call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-pt-dk-0001"], lang="da").json()["cards"]
+    assert "opfylder startkriteriet" in card["summary"] and "3,2 g/L" in card["summary"]
+
+
+@pytest.mark.parametrize("context_change, words", [
+    ({"draftOrders": None}, "context.draftOrders"),
+    ({"draftOrders": {"resourceType": "Patient"}}, "must be a FHIR Bundle"),
+    ({"draftOrders": {"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "MedicationRequest"}}]}}, "needs an id"),
+])
+def test_bad_draft_orders_are_400(server, context_change, words):
+    base, clock = server
+    request = request_from_bundle(bundle("cart-in-window-igg-low"), "order-sign", drafts("ivig-pt-dk-0001"))
+    request["context"].update(context_change)
+    response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+    assert response.status_code == 400 and words in response.json()["issue"][0]["diagnostics"]
+
+
+def test_order_select_needs_selections(server):
+    base, _ = server
+    request = request_from_bundle(bundle("cart-in-window-igg-low"), "order-select", drafts("ivig-pt-dk-0001"))
+    del request["context"]["selections"]
+    response = httpx.post(f"{base}/cds-services/{ORDER_SELECT_ID}", json=request, timeout=10)
+    assert response.status_code == 400 and "selections" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_invalid_draft_order_is_400_naming_it(server):
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    bad = drafts("ivig-pt-dk-0001")
+    bad[0]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = "2026-01-20T25:00:00"
+    bad[0]["authoredOn"] = "not a date"
+    request = request_from_bundle(bundle("cart-in-window-igg-low"), "order-sign", bad)
+    response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+    assert response.status_code == 400 and "MedicationRequest/draft-ivig-0001" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_replay_with_drafts_on_the_command_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"), "--hook", "order-sign",
+         "--draft", str(DRAFTS / "ivig-pt-dk-0001.draft.json"), "--draft", str(DRAFTS / "teclistamab-pt-dk-0001.draft.json"),
+         "--at", "2026-01-20", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert sorted(c["source"]["topic"]["code"] for c in json.loads(result.stdout)["cards"]) == ["order-meets-criteria", "plan-igg-monitoring"]
+    missing = subprocess.run([sys.executable, "-m", "cds_service.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"),
+                              "--hook", "order-sign"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "--draft" in missing.stderr

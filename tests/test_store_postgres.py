@@ -1,0 +1,126 @@
+"""Several instances on one PostgreSQL: cards issued by one, feedback taken by another, counted once."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from cds_service.app import create_app
+from cds_service.discovery import PATIENT_VIEW_ID
+from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.report import collect, feedback_report
+from cds_service.settings import Settings
+from cds_service.store import card_feedback, make_engine, migrate
+
+from .pg_server import PostgresUnavailable, running_postgres
+from .servers import serve_in_thread
+
+BUNDLE = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "cart-in-window-igg-low.json"
+SETTINGS = replace(Settings(), evaluation_date=date(2026, 1, 20))
+WHEN = "2026-01-20T10:05:31Z"
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(f"no PostgreSQL for the multi-instance tests: {exc}")
+
+
+@pytest.fixture(scope="module")
+def instances(database_url: str, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """Two services sharing the database (their data dirs are apart, to show nothing goes there)."""
+    engine = make_engine(database_url)
+    try:  # instances starting together: the migration lock lets exactly one create the schema
+        threads = [threading.Thread(target=migrate, args=(engine,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        engine.dispose()
+    clock = lambda: datetime(2026, 1, 20, 9, 0, tzinfo=timezone.utc)  # noqa: E731
+    with ExitStack() as stack:
+        bases = [stack.enter_context(serve_in_thread(create_app(
+            replace(SETTINGS, data_dir=str(tmp_path_factory.mktemp(name))), clock=clock, env={"DATABASE_URL": database_url})))
+            for name in ("a", "b")]
+        yield bases[0], bases[1]
+
+
+def issue(base: str) -> dict:
+    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request_from_bundle(load_bundle(BUNDLE)), timeout=10)
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    return card
+
+
+def post(base: str, items: list[dict]) -> httpx.Response:
+    return httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}/feedback", json={"feedback": items}, timeout=20)
+
+
+def count(database_url: str, card_uuid: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.select(sa.func.count()).select_from(card_feedback).where(card_feedback.c.card_uuid == card_uuid)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_feedback_is_taken_by_the_instance_that_did_not_issue_the_card(instances, database_url):
+    a, b = instances
+    from_a, from_b = issue(a), issue(b)
+    on_a = {"card": from_a["uuid"], "outcome": "accepted", "outcomeTimestamp": WHEN,
+            "acceptedSuggestions": [{"id": from_a["suggestions"][0]["uuid"]}]}
+    on_b = {"card": from_b["uuid"], "outcome": "overridden", "outcomeTimestamp": WHEN,
+            "overrideReason": {"reason": {"system": "urn:igsub-cds:override-reason", "code": "specialist-decision",
+                                          "display": "Specialist decision documented elsewhere"}}}
+    assert post(b, [on_a]).status_code == 200  # A's card, possibly still in A's queue: B must not refuse it
+    assert post(a, [on_b]).status_code == 200
+    assert post(a, [on_a]).status_code == 200 and post(b, [on_b]).status_code == 200  # the same again, crosswise
+    assert count(database_url, from_a["uuid"]) == 1 and count(database_url, from_b["uuid"]) == 1
+    unknown = {**on_a, "card": str(uuid.uuid4())}
+    assert post(a, [on_b, unknown]).status_code == 400
+
+    engine = make_engine(database_url)
+    try:
+        [row] = collect(engine)
+    finally:
+        engine.dispose()
+    assert (row.code, row.issued, row.accepted, row.overridden) == ("start-substitution", 2, 1, 1)
+    assert row.reasons == [("Specialist decision documented elsewhere", 1)]
+    text = feedback_report(SETTINGS, {"DATABASE_URL": database_url})
+    assert text.splitlines()[1].split() == ["start-substitution", "2", "1", "1"]
+
+
+def test_the_same_feedback_racing_to_both_instances_lands_once(instances, database_url):
+    a, b = instances
+    cards = [issue(a if i % 2 else b) for i in range(5)]
+    items = [{"card": c["uuid"], "outcome": "accepted", "outcomeTimestamp": WHEN,
+              "acceptedSuggestions": [{"id": c["suggestions"][1]["uuid"]}]} for c in cards]
+    barrier = threading.Barrier(10)
+    statuses: list[int] = []
+
+    def send(base: str) -> None:
+        barrier.wait()
+        statuses.append(post(base, items).status_code)
+
+    threads = [threading.Thread(target=send, args=(a if i % 2 else b,)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 10
+    assert [count(database_url, c["uuid"]) for c in cards] == [1] * 5

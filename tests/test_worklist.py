@@ -1,0 +1,184 @@
+"""Population worklist over an NDJSON export: contents, order, CSV, bad lines, bounded memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tracemalloc
+from array import array
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bench.make_export import make_export
+from cds_service import cli
+from cds_service.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.worklist import AdviceRow, evaluate_patient_resources, needs_action, run_worklist
+from cql_like_rules import Advice
+
+from .fixtures import FIXTURES, load_fixtures
+
+AT = date(2026, 4, 28)
+CHOSEN = [
+    "cart-ig-active-stop-overdue", "cart-ig-started-after-sepsis-general-stop-review",
+    "cart-after-window-recurrent-pneumonia-fresh-igg", "cart-in-window-igg-low", "teclistamab-in-window-only-pre-t0-igg",
+    "talquetamab-admin-ig-active-stop-planned", "cart-after-window-no-infections-old-igg", "rituximab-only-no-index-event",
+    "scig-before-t0-general-stop-review", "wrong-patient-observation-dropped",
+]
+# (patient, code, T0, stop date, IgG value, IgG date) on AT, most urgent first.
+EXPECTED = [
+    ("pt-dk-0011", "stop-overdue", "2025-10-14", "2026-04-14", "6.8", "2026-01-20"),
+    ("pt-dk-0035", "stop-due-soon", "2025-11-03", "2026-05-03", "2.9", "2025-11-20"),
+    ("pt-dk-0001", "start-substitution", "2025-11-18", "2026-05-18", "3.2", "2026-01-13"),
+    ("pt-dk-0008", "measure-igg", "2025-02-11", "2025-08-11", "3.4", "2026-01-26"),
+    ("pt-dk-0029", "measure-igg", "2025-11-11", "2026-05-11", "5.1", "2026-01-26"),
+    ("pt-dk-0002", "measure-igg", "2025-12-08", "2026-06-08", "", ""),
+    ("pt-dk-0016", "general-stop-review", "2025-10-06", "2026-04-06", "3.3", "2025-01-28"),
+    ("pt-dk-0017", "general-stop-review", "2025-09-15", "2026-03-15", "2.4", "2025-10-22"),
+]
+RUNTIME = load_runtime(Settings())
+
+
+def write_export(names: list[str], where: Path, bad: bool = False) -> Path:
+    """Fixture bundles as a Bulk Data export; Observations split over two files."""
+    where.mkdir(parents=True, exist_ok=True)
+    files: dict[str, list[str]] = {}
+    n = 0
+    for name in names:
+        bundle = json.loads((FIXTURES / f"{name}.json").read_text())
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            kind = resource["resourceType"]
+            if kind == "Observation":
+                kind = f"Observation.{n % 2:03d}"
+                n += 1
+            files.setdefault(kind, []).append(json.dumps(resource))
+    if bad:
+        files["Observation.000"] += ['{"resourceType": "Observation", "id": "cut', "",
+                                     json.dumps({"resourceType": "Observation", "id": "no-subject", "status": "final"})]
+        files.setdefault("Condition", []).append(json.dumps({"resourceType": "Condition", "id": "c",
+                                                             "subject": {"reference": "Group/g"}}))
+    for kind, lines in files.items():
+        (where / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (where / "README.txt").write_text("not part of the export")
+    return where
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory):
+    return write_export(CHOSEN, tmp_path_factory.mktemp("export"), bad=True)
+
+
+def table_rows(result) -> list[tuple]:
+    return [(r.patient_id, r.code, str(r.t0), str(r.stop_date), "" if r.igg_g_l is None else f"{r.igg_g_l:.1f}",
+             "" if r.igg_date is None else str(r.igg_date)) for r in result.rows]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_worklist_lists_who_needs_action_most_urgent_first(export, jobs):
+    result = run_worklist(export, AT, Settings(), jobs=jobs)
+    assert table_rows(result) == EXPECTED
+    assert result.patients == 11  # ten fixtures plus the other patient of the wrong-patient Observation
+    assert result.codes["no-start-without-infections"] == 1 and "stop-planned" not in result.codes
+
+
+def test_bad_lines_are_counted_not_fatal(export):
+    result = run_worklist(export, AT, Settings(), jobs=1)
+    assert (result.invalid_json, result.no_patient) == (1, 2)
+    assert any("not valid JSON" in e for e in result.examples)
+    assert not result.errors
+
+
+def test_cli_table_and_csv(export, tmp_path, capsys):
+    out_csv = tmp_path / "worklist.csv"
+    assert cli.main(["worklist", str(export), "--at", AT.isoformat(), "--csv", str(out_csv), "--jobs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Worklist as of 2026-04-28: 8 of 11 patients need action")
+    body = [line.split()[:2] for line in out.splitlines()[4:12]]
+    assert body == [[pid, code] for pid, code, *_ in EXPECTED]
+    assert "skipped 1 not valid JSON, 2 without a patient reference" in out
+    with out_csv.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["patient_id"], r["code"], r["t0"], r["stop_date"], r["igg_g_l"], r["igg_date"]) for r in rows] == EXPECTED
+    assert rows[0]["indicator"] == "warning" and "2026-04-14" in rows[0]["summary"]
+    assert rows[-1]["due_date"] == "2026-04-27"
+
+
+def test_cli_errors(tmp_path, capsys):
+    assert cli.main(["worklist", str(tmp_path), "--at", "2026-04-28"]) == 2
+    assert "no *.ndjson files" in capsys.readouterr().err
+    assert cli.main(["worklist", str(tmp_path / "missing"), "--at", "2026-04-28"]) == 2
+    assert cli.main(["worklist", str(tmp_path), "--at", "28/4"]) == 2
+
+
+def test_split_files_are_read(export):
+    names = [p.name for p in export_files(export)]
+    assert "Observation.000.ndjson" in names and "Observation.001.ndjson" in names and "README.txt" not in names
+
+
+def test_the_per_patient_function_gives_the_service_answer_for_every_fixture():
+    for fixture in load_fixtures():
+        resources = [e["resource"] for e in fixture.bundle["entry"]]
+        pid = next(r["id"] for r in resources if r["resourceType"] == "Patient")
+        rows = evaluate_patient_resources([r for r in resources if patient_of(r) == pid], fixture.at, RUNTIME)
+        assert sorted(r.code for r in rows) == sorted(fixture.expected), fixture.name
+        assert all(isinstance(r, AdviceRow) and r.patient_id == pid for r in rows)
+
+
+def test_general_stop_review_needs_action_only_when_due():
+    assert needs_action(Advice("general-stop-review", "warning", "r", "§"))
+    assert not needs_action(Advice("general-stop-review", "info", "r", "§"))
+    assert not needs_action(Advice("stop-planned", "info", "r", "§"))
+    assert needs_action(Advice("measure-igg", "info", "r", "§"))
+
+
+# -- memory: the parent holds offsets, never the export ------------------------------------
+
+def test_index_holds_only_offsets(export):
+    index = build_index(export_files(export))
+    assert isinstance(index, ExportIndex) and len(index.patients) == 11
+    for flat in index.patients.values():
+        assert isinstance(flat, array) and flat.typecode == "Q" and len(flat) % 3 == 0
+    lines = sum(len(flat) // 3 for flat in index.patients.values())
+    assert lines == index.lines - index.invalid_json - index.no_patient
+    pid, resources = next(iter_patients(index))
+    assert all(patient_of(r) == pid for r in resources) and len(resources) == len(index.patients[pid]) // 3
+
+
+def _index_peak(directory: Path) -> tuple[int, int]:
+    """(peak bytes allocated while indexing beyond what the index keeps, bytes the index keeps)."""
+    files = export_files(directory)
+    tracemalloc.start()
+    try:
+        index = build_index(files)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert index.patients
+    return peak - kept, kept
+
+
+def test_indexing_memory_does_not_grow_with_the_export(tmp_path):
+    make_export(100, tmp_path / "small", seed=7)
+    make_export(800, tmp_path / "large", seed=7)
+    transient_small, kept_small = _index_peak(tmp_path / "small")
+    transient_large, kept_large = _index_peak(tmp_path / "large")
+    assert kept_large > 4 * kept_small  # the index itself grows with the patients ...
+    assert transient_large < 256 * 1024  # ... but nothing else: one line at a time
+    assert transient_large < 2 * transient_small + 64 * 1024
+
+
+def test_synthetic_export_is_deterministic_and_mixed(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    counts = make_export(300, a, seed=11, at=AT, bad_lines=2)
+    make_export(300, b, seed=11, at=AT, bad_lines=2)
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in (p.name for p in a.iterdir()))
+    assert 25 <= sum(counts.values()) / 300 <= 35
+    result = run_worklist(a, AT, Settings(), jobs=2)
+    in_scope = sum(result.codes.values()) + 0
+    assert 0.1 < in_scope / 300 < 0.3, result.codes
+    assert {"stop-overdue", "stop-due-soon", "start-substitution", "measure-igg"} <= {r.code for r in result.rows}
+    assert (result.invalid_json, result.no_patient, result.errors) == (1, 1, [])
