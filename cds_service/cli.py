@@ -28,13 +28,15 @@ def _serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     try:
-        app = create_app()  # fail fast, in the parent, on a bad configuration
+        settings = settings_from_env()
+        app = create_app(settings)  # fail fast, in the parent, on a bad configuration
     except ConfigError as exc:
         print(f"cds-service: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     # Every log line goes to stderr (uvicorn's access log would go to stdout); requests are
     # logged by the service itself, one structured line each.
-    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None)
+    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None,
+                   timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout)
     if args.workers > 1:
         uvicorn.run("cds_service.app:create_app", factory=True, workers=args.workers, **options)
     else:

@@ -240,8 +240,11 @@ class FactBuilder:
             return None
         malignancy = self.t.first_match("haematological-malignancy", codings)
         if malignancy is not None:
+            when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
+            recorded = self._date(when, allow_partial=True) if when is not None else None
             return "diagnoses", Diagnosis(
-                str(malignancy.code or malignancy.prefix), ref, bool(malignancy.get("myeloma")), _concept_text(r.get("code"))
+                str(malignancy.code or malignancy.prefix), ref, bool(malignancy.get("myeloma")),
+                _concept_text(r.get("code")), recorded,
             )
         infection = self.t.first_match("bacterial-infection", codings)
         if infection is None or "confirmed" not in verification:

@@ -14,6 +14,8 @@
 | `CDS_LOG_PATIENT_ID` | `hash` | the request log shows `context.patientId` as `plain`, `hash` (salted) or `off` |
 | `CDS_LOG_SALT` | (random per process) | salt of the patient-id hash; set it to correlate logs across restarts |
 | `CDS_DISABLED_ADVICE_FILE` | (none) | kill switch: JSON list of advice codes never shown (re-read on change) |
+| `CDS_KEEPALIVE_TIMEOUT` | `5` | seconds an idle keep-alive connection stays open (uvicorn) |
+| `CDS_SHUTDOWN_TIMEOUT` | `10` | seconds in-flight requests get to finish on shutdown (uvicorn) |
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Settings:
     log_patient_id: str = "hash"  # plain | hash | off
     log_salt: str | None = None
     disabled_advice_file: str | None = None
+    keepalive_timeout: float = 5.0
+    shutdown_timeout: float = 10.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -77,6 +81,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_patient_id=log_patient_id,
         log_salt=env.get("CDS_LOG_SALT") or None,
         disabled_advice_file=env.get("CDS_DISABLED_ADVICE_FILE") or None,
+        keepalive_timeout=_positive(env, "CDS_KEEPALIVE_TIMEOUT", Settings.keepalive_timeout, float),
+        shutdown_timeout=_positive(env, "CDS_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout, float),
     )
 
 

@@ -57,7 +57,7 @@ KIND = {
 
 SUMMARY: dict[str, dict[str, str]] = {
     "en": {
-        "start-substitution": "IgG {igg} ({igg_when}) <{threshold}: Ig substitution may start; stop attempt on {stop_date} ({days_left})",
+        "start-substitution": "IgG {igg} ({igg_when}) <{threshold} after {kind} {t0}: Ig substitution may start; stop on {stop_date} ({days_left})",
         "measure-igg:no-igg-since-t0": "No IgG since {kind} {t0}: measure IgG to decide on Ig substitution (window ends {stop_date})",
         "measure-igg:stale": "Last IgG {igg} is {igg_age_days} days old ({igg_date}): measure IgG again before deciding on Ig substitution",
         "measure-igg:infections-no-recent-igg": "Severe/recurrent bacterial infections, no recent IgG{last}: measure IgG (general criteria)",
@@ -80,7 +80,7 @@ SUMMARY: dict[str, dict[str, str]] = {
         "plan-igg-monitoring:car-t-product": "CAR-T order: a 6-month window starts at the infusion: follow IgG{baseline}",
     },
     "da": {
-        "start-substitution": "IgG {igg} ({igg_when}) <{threshold}: Ig-substitution kan startes; seponeringsforsøg {stop_date} ({days_left})",
+        "start-substitution": "IgG {igg} ({igg_when}) <{threshold} efter {kind} {t0}: Ig-substitution kan startes; seponering {stop_date} ({days_left})",
         "measure-igg:no-igg-since-t0": "Ingen IgG siden {kind} {t0}: mål IgG før beslutning om Ig-substitution (vinduet slutter {stop_date})",
         "measure-igg:stale": "Seneste IgG {igg} er {igg_age_days} dage gammel ({igg_date}): mål IgG igen før beslutning om Ig-substitution",
         "measure-igg:infections-no-recent-igg": "Svære/gentagne bakterielle infektioner, ingen ny IgG{last}: mål IgG (generelle kriterier)",

@@ -88,6 +88,7 @@ class Diagnosis:
     source: str
     myeloma: bool = False
     display: str = ""
+    recorded: date | None = None  # onset or recorded date, when the EHR sends one
 
 
 @dataclass(frozen=True)

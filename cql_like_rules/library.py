@@ -151,9 +151,9 @@ def days_to_stop(c: Context) -> int | None:
 # ---------------------------------------------------------------------------------------
 
 
-@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record")
+@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today")
 def malignancy(c: Context) -> tuple:
-    return tuple(c.facts.diagnoses)
+    return tuple(d for d in c.facts.diagnoses if d.recorded is None or d.recorded <= c.today)
 
 
 @define("Malignancy Assumed", "No diagnosis on record, but the site assumes one (policy 'assume')")

@@ -394,3 +394,10 @@ def test_add_months_matches_dateutil_and_age_counts_birthdays():
     assert years_between(D("2008-02-29"), D("2026-02-28")) == 17
     assert years_between(D("2008-02-29"), D("2026-03-01")) == 18
     assert years_between(D("2008-06-01"), D("2026-06-01")) == 18
+
+
+def test_a_diagnosis_recorded_after_today_does_not_count_yet():
+    later = Diagnosis("C833", "Condition/dx", recorded=D("2025-12-01"))
+    f = facts(diagnoses=(later,), igg=(igg(3.0, "2025-11-01"),))
+    assert codes(f, "2025-11-10") == []
+    assert codes(f, "2025-12-01") == ["start-substitution"]

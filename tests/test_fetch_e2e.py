@@ -1,0 +1,67 @@
+"""The service with no prefetch fetches from a real FHIR server, as a real EHR connection would."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from cds_service.app import create_app
+from cds_service.discovery import PATIENT_VIEW_ID
+from cds_service.settings import Settings
+
+from .fhir_server import running_fhir_server
+from .fixtures import load_fixtures
+from .servers import SettableClock, serve_in_thread
+
+TOKEN = "e2e-" + uuid.uuid4().hex
+CASES = ["cart-in-window-igg-low", "cart-ig-active-stop-overdue", "wrong-patient-observation-dropped",
+         "us-loinc-mgdl-cart-in-window", "teclistamab-ig-on-hold-in-window"]
+FIXTURES = {f.name: f for f in load_fixtures()}
+
+
+@pytest.fixture(scope="module")
+def service():
+    clock = SettableClock()
+    with serve_in_thread(create_app(Settings(), clock=clock, env={}, record_cards=False)) as base:
+        yield base, clock
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_absent_prefetch_is_fetched_from_the_fhir_server(service, name):
+    fixture = FIXTURES[name]
+    resources = [e["resource"] for e in fixture.bundle["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    base, clock = service
+    clock.set(fixture.at)
+    with running_fhir_server(resources, bearer_token=TOKEN) as fhir:
+        request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
+                   "fhirAuthorization": {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                         "scope": "patient/*.read", "subject": "igsub-cds"},
+                   "context": {"userId": "Practitioner/x", "patientId": patient["id"]}}
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+        assert response.status_code == 200, response.text
+        assert sorted(c["source"]["topic"]["code"] for c in response.json()["cards"]) == sorted(fixture.expected)
+        # a wrong token: the FHIR server answers 401, and the service answers 412 naming it, never partial cards
+        request["fhirAuthorization"]["access_token"] = "wrong"
+        refused = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+        assert refused.status_code == 412
+        message = refused.json()["issue"][0]["diagnostics"]
+        assert "401" in message and "wrong" not in message and TOKEN not in message
+
+
+def test_unreachable_fhir_server_is_412(service):
+    base, _ = service
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": "http://127.0.0.1:9/fhir",
+               "context": {"userId": "Practitioner/x", "patientId": "p"}}
+    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+    assert response.status_code == 412 and "patient" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_non_loopback_http_server_is_refused_without_contact(service):
+    base, _ = service
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": "http://ehr.invalid/fhir",
+               "context": {"userId": "Practitioner/x", "patientId": "p"}}
+    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+    assert response.status_code == 412 and "refused" in response.json()["issue"][0]["diagnostics"]
