@@ -10,9 +10,17 @@ disturbed by neighbours, so targets on cost use it.
     python bench/run.py              # ~10 s per run, about 5 minutes in all
     python bench/run.py --quick      # smoke run, under a minute
     python bench/run.py --json out.json --duration 20
+    python bench/run.py --auth both  # auth-on table with ES384 and RS384 (default: ES384 only)
+    python bench/run.py --auth off   # skip the auth-on table
 
 Load generator: `wrk` (Debian package; `apt-get install -y wrk`) with `post.lua`; without
 wrk, `loadgen.py` (httpx, own process), which is slower and said so in the output.
+
+Auth on (`CDS_AUTH=on`): every request needs its own signed JWT (the service refuses a jti
+twice, and aud is the exact URL), so tokens are signed before each run in a process pool
+(`tokens.py`, outside the measured time) and sent one per request by `auth.lua` (wrk) or
+`loadgen.py --tokens`. The auth-off service is driven by that same token-sending client, so
+the auth cost is the difference between two runs of one client.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from bench.requests import Scenario
@@ -129,6 +137,7 @@ def _cmdline(pid: int) -> bytes:
 
 
 def _get(port: int, path: str, timeout: float = 0.5) -> int:
+    """Status of one GET (used to wait for start-up)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path)
@@ -137,12 +146,15 @@ def _get(port: int, path: str, timeout: float = 0.5) -> int:
         conn.close()
 
 
-def post(port: int, body: bytes) -> tuple[int, dict, float]:
+def post(port: int, body: bytes, token: str | None = None) -> tuple[int, dict, float]:
     """One request: status, JSON answer, seconds (used for checks and the first-request time)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     try:
         t = time.perf_counter()
-        conn.request("POST", SERVICE_PATH, body, {"Content-Type": "application/json", "Accept-Language": "en"})
+        conn.request("POST", SERVICE_PATH, body, headers)
         r = conn.getresponse()
         data = r.read()
         return r.status, json.loads(data), time.perf_counter() - t
@@ -150,8 +162,12 @@ def post(port: int, body: bytes) -> tuple[int, dict, float]:
         conn.close()
 
 
-def start(name: str, cmd: list[str], env: dict[str, str], log: Path, workers: int = 1, cwd: Path = ROOT) -> Server:
-    """Start a server; start-up time is process start until the first 200 on GET /cds-services."""
+def start(name: str, cmd: list[str], env: dict[str, str], log: Path, workers: int = 1, cwd: Path = ROOT,
+          ready: tuple[int, ...] = (200,)) -> Server:
+    """Start a server; start-up time is process start until the first 200 on GET /cds-services.
+
+    With auth on, GET /cds-services without a token answers 401: pass `ready=(401,)`.
+    """
     port = int(cmd[cmd.index("--port") + 1])
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -160,7 +176,7 @@ def start(name: str, cmd: list[str], env: dict[str, str], log: Path, workers: in
         if proc.poll() is not None:
             raise SystemExit(f"{name} exited with {proc.returncode}; see {log}")
         try:
-            if _get(port, "/cds-services") == 200:
+            if _get(port, "/cds-services") in ready:
                 break
         except OSError:
             pass
@@ -193,28 +209,41 @@ class Run:
     errors: int
     load: str  # load average when the run started
     others_cores: float  # CPU used by every other process on the machine during the run
+    tokens_reused: int = 0  # auth-on runs: requests sent with a token already spent (must be 0)
 
 
 def generator() -> str:
     return "wrk" if shutil.which("wrk") else "loadgen.py (httpx)"
 
 
-def _load_command(port: int, body_file: Path, concurrency: int, seconds: float) -> tuple[list[str], dict[str, str]]:
+def _load_command(port: int, body_file: Path, concurrency: int, seconds: float,
+                  tokens: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The load generator's command line; with `tokens`, one JWT from that file per request."""
     url = f"http://127.0.0.1:{port}{SERVICE_PATH}"
     if shutil.which("wrk"):
         # One wrk thread keeps the second core for the server; it drives >20k req/s alone.
-        cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", str(ROOT / "bench" / "post.lua"), url]
-        return cmd, {**os.environ, "BENCH_BODY": str(body_file)}
+        script = "auth.lua" if tokens else "post.lua"
+        cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "-s", str(ROOT / "bench" / script), url]
+        env = {**os.environ, "BENCH_BODY": str(body_file)}
+        if tokens:
+            env.update(BENCH_TOKENS=str(tokens), BENCH_THREADS="1")
+        return cmd, env
     cmd = [sys.executable, str(ROOT / "bench" / "loadgen.py"), url, "--body", str(body_file),
            "--concurrency", str(concurrency), "--duration", str(seconds)]
+    if tokens:
+        cmd += ["--tokens", str(tokens)]
     return cmd, dict(os.environ)
 
 
-def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int, seconds: float, warmup: float) -> Run:
-    """Warm up, then one measured run, reading the server's CPU and the machine's around it."""
-    cmd, env = _load_command(server.port, body_file, concurrency, warmup)
+def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int, seconds: float, warmup: float,
+          tokens: tuple[Path, Path] | None = None) -> Run:
+    """Warm up, then one measured run, reading the server's CPU and the machine's around it.
+
+    `tokens`: (warm-up file, run file) of signed JWTs, one per request (auth-on benchmark).
+    """
+    cmd, env = _load_command(server.port, body_file, concurrency, warmup, tokens and tokens[0])
     subprocess.run(cmd, env=env, capture_output=True, check=True)
-    cmd, env = _load_command(server.port, body_file, concurrency, seconds)
+    cmd, env = _load_command(server.port, body_file, concurrency, seconds, tokens and tokens[1])
     load = Load.now()
     cpu0, busy0 = cpu_seconds(server.proc.pid), machine_busy_seconds()
     gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -230,20 +259,94 @@ def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int,
     others = max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - gen_cpu) / elapsed
     n = max(1, r["requests"])
     return Run(server.name, scenario.name, concurrency, r["requests"], r["requests"] / elapsed, r["p50_us"] / 1000,
-               r["p99_us"] / 1000, (cpu1 - cpu0) * 1000 / n, r["errors"] + r["non_2xx"], str(load), others)
+               r["p99_us"] / 1000, (cpu1 - cpu0) * 1000 / n, r["errors"] + r["non_2xx"], str(load), others,
+               r.get("tokens_reused", 0))
 
 
-def check_answers(server: Server, scenarios: list[Scenario]) -> dict[str, float]:
+def check_answers(server: Server, scenarios: list[Scenario], token: Callable[[], str] | None = None) -> dict[str, float]:
+    """The service must give each scenario's expected cards; returns each first-request time (s)."""
     from bench.requests import card_codes
 
-    """The service must give each scenario's expected cards; returns each first-request time (s)."""
     first: dict[str, float] = {}
     for s in scenarios:
-        status, data, seconds = post(server.port, s.body)
+        status, data, seconds = post(server.port, s.body, token() if token else None)
         if status != 200 or card_codes(data) != s.expected_cards:
             raise SystemExit(f"{server.name}: {s.name} answered {status} {card_codes(data)}, expected {s.expected_cards}")
         first[s.name] = seconds
     return first
+
+
+# -- auth on ---------------------------------------------------------------------------------
+
+AUTH_SCENARIO = "in-scope-20"
+AUTH_MODES = {"off": (), "es384": ("ES384",), "rs384": ("RS384",), "both": ("ES384", "RS384")}
+TOKEN_MARGIN = 1.3  # tokens signed per run = auth-off req/s x seconds x margin + 500
+OFF_TOKENS = 2000  # the auth-off service ignores tokens; the client cycles through these
+
+
+def auth_runs(algorithms: tuple[str, ...], scenario: Scenario, body_file: Path, env: dict[str, str], tmp: Path,
+              seconds: float, warmup: float, key_file: Path, sign_log: dict) -> list[Run]:
+    """Auth off vs ES384 vs RS384 for one scenario at c=1 and c=16, all driven by the token client.
+
+    The three services run side by side and are driven in turn (off first: its req/s bounds how
+    many tokens the auth-on runs can use). Tokens are signed right before each run, outside it.
+    """
+    from bench import tokens as tk
+
+    signers = {"ES384": lambda: tk.es384(key_file), "RS384": lambda: tk.rs384(tmp / "rs384")}
+    mints = {alg: tk.TokenMint(signers[alg]()) for alg in ("ES384", *algorithms) if alg in signers}
+    servers: dict[str, Server] = {}
+    out: list[Run] = []
+    try:
+        servers["auth off"] = start("auth off", service_command(free_port()), env, tmp / "auth-off.log", cwd=SRC)
+        for alg in algorithms:
+            servers[alg] = start(alg, service_command(free_port()), {**env, **mints[alg].signer.env()},
+                                 tmp / f"auth-{alg}.log", cwd=SRC, ready=(401,))
+        aud = {name: f"http://127.0.0.1:{srv.port}{SERVICE_PATH}" for name, srv in servers.items()}
+        # Any ES384 token will do for the auth-off service: it ignores the header, the client sends it.
+        off_tokens = mints["ES384"].write(aud["auth off"], OFF_TOKENS, tmp / "tokens-off.txt")
+        for alg in algorithms:
+            check = mints[alg].write(aud[alg], 2, tmp / f"tokens-{alg}-check.txt").read_text().split()
+            check_answers(servers[alg], [scenario], iter(check).__next__)
+            if post(servers[alg].port, scenario.body, check[0])[0] != 401:
+                raise SystemExit(f"{alg}: a replayed token was accepted; the auth-on service is not checking")
+            if post(servers[alg].port, scenario.body)[0] != 401:
+                raise SystemExit(f"{alg}: a request without a token was accepted")
+        check_answers(servers["auth off"], [scenario])
+        for c in CONCURRENCY:
+            off = drive(servers["auth off"], scenario, body_file, c, seconds, warmup, (off_tokens, off_tokens))
+            out.append(off)
+            for alg in algorithms:
+                files = []
+                for what, secs in (("warmup", warmup), ("run", seconds)):
+                    n = int(off.rps * secs * TOKEN_MARGIN) + 500
+                    files.append(mints[alg].write(aud[alg], n, tmp / f"tokens-{alg}-c{c}-{what}.txt"))
+                out.append(drive(servers[alg], scenario, body_file, c, seconds, warmup, (files[0], files[1])))
+        for alg, mint in mints.items():
+            sign_log[alg] = {"tokens": mint.signed, "seconds": round(mint.sign_seconds, 2),
+                             "ms_per_token_wall": round(mint.sign_seconds / max(1, mint.signed) * 1000, 3),
+                             "processes": mint.processes}
+    finally:
+        for srv in servers.values():
+            srv.stop()
+        for mint in mints.values():
+            mint.close()
+    return out
+
+
+def print_auth_table(title: str, runs: list[Run]) -> None:
+    print(f"\n{title}")
+    print(f"  {'c':>3} {'auth':9} {'req/s':>8} {'vs off':>6} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'+CPU ms':>8}"
+          f" {'err':>4} {'reused':>6}  {'load 1/5/15':14} {'others':>6}")
+    off = {r.concurrency: r for r in runs if r.target == "auth off"}
+    for r in runs:
+        b = off.get(r.concurrency)
+        is_off = r.target == "auth off"
+        ratio = "" if is_off or not b else f"{r.rps / b.rps:.0%}"
+        extra = "" if is_off or not b else f"{r.cpu_ms - b.cpu_ms:+.3f}"
+        reused = "-" if is_off else str(r.tokens_reused)  # the auth-off client cycles through its tokens on purpose
+        print(f"  {r.concurrency:>3} {r.target:9} {r.rps:8.0f} {ratio:>6} {r.p50_ms:7.2f} {r.p99_ms:7.2f} {r.cpu_ms:10.3f}"
+              f" {extra:>8} {r.errors:>4} {reused:>6}  {r.load:14} {r.others_cores:5.2f}c")
 
 
 # -- report ----------------------------------------------------------------------------------
@@ -307,6 +410,8 @@ class Results:
     duration_s: float
     runs: list[Run] = field(default_factory=list)
     worker_runs: list[Run] = field(default_factory=list)
+    auth_runs: list[Run] = field(default_factory=list)
+    auth_signing: dict = field(default_factory=dict)
     inprocess: dict = field(default_factory=dict)
     startup_s: list[float] = field(default_factory=list)
     baseline_startup_s: float = 0.0
@@ -345,6 +450,10 @@ def main() -> int:
     parser.add_argument("--no-workers", action="store_true", help=f"skip the --workers {WORKERS} runs")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
     parser.add_argument("--src", type=Path, default=ROOT, help="service tree to measure (default: this checkout)")
+    parser.add_argument("--auth", choices=list(AUTH_MODES), default="es384",
+                        help=f"auth-on table for {AUTH_SCENARIO}: off (skip), es384 (default), rs384 or both")
+    parser.add_argument("--sandbox-key", type=Path, default=None,
+                        help="the CDS Hooks Sandbox's EC private key (default: ../shared/data/cds-hooks-sandbox-ec-private-key.pem)")
     args = parser.parse_args()
     global SRC
     SRC = args.src.resolve()
@@ -404,6 +513,22 @@ def main() -> int:
               f"baseline {', '.join(f'{rss_mb(p):.0f}' for p in base.worker_pids())} MB")
         base.stop()
         svc.stop()
+
+        algorithms = AUTH_MODES[args.auth]
+        if algorithms:
+            from bench import tokens as tk
+
+            key_file = args.sandbox_key or tk.SANDBOX_KEY
+            if not key_file.exists():
+                raise SystemExit(f"--auth {args.auth}: no sandbox key at {key_file} (use --sandbox-key, or --auth off)")
+            scenario = next(s for s in scenarios if s.name == AUTH_SCENARIO)
+            print(f"\nauth on: CDS_AUTH=on, a fresh signed JWT per request ({generator()}"
+                  f"{' + auth.lua' if shutil.which('wrk') else ' --tokens'}); every service driven by that same client")
+            res.auth_runs = auth_runs(algorithms, scenario, bodies[scenario.name], env, tmp, seconds, warmup, key_file,
+                                      res.auth_signing)
+            print_auth_table(f"{scenario.title}, auth off vs {' vs '.join(algorithms)}", res.auth_runs)
+            print("token signing (outside the measured runs): " + "; ".join(
+                f"{alg} {v['tokens']} tokens in {v['seconds']} s ({v['processes']} processes)" for alg, v in res.auth_signing.items()))
 
         if not args.no_workers:
             print(f"\n--workers {WORKERS}: `cds-service serve` "

@@ -84,6 +84,8 @@ def assess_orders(resources: list[dict], notes: Iterable[DataNote], drafts: Iter
                   patient_id: str, runtime: Runtime, today: date) -> Assessment:
     """order-select / order-sign: the advice on each relevant draft order."""
     builder = FactBuilder(runtime.terminology, runtime.tz)
+    drafts = list(drafts)
+    builder.know_medications([*resources, *drafts])
     notes = list(notes)
     orders: list[DraftOrder] = []
     raw: dict[str, dict] = {}

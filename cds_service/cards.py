@@ -65,7 +65,7 @@ def summary(advice: Advice, lang: str) -> str:
         v["days_left"] = days(advice.values["days_to_stop"], lang, left=True)
         v["days_overdue_text"] = days(-advice.values["days_to_stop"], lang)
     v["last"] = f"; {'last' if lang == 'en' else 'seneste'} {v['igg']} {v['igg_date']}" if "igg_date" in v else ""
-    v["drug"] = (advice.values.get("order_drug") or "").capitalize()
+    v["drug"] = (advice.values.get("order_drug") or "").capitalize()[:30]  # a local display text can be long
     v["baseline"] = "" if "igg_date" in v else FAILING[lang]["baseline"].format(**v)
     v["failing_text"] = "; ".join(FAILING[lang][f].format(**{**v, "igg": format_values(advice.values, lang).get("igg")})
                                   for f in advice.values.get("failing", ()))

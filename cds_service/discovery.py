@@ -1,8 +1,9 @@
 """The service definitions announced at `GET /cds-services`, with prefetch templates.
 
-Templates are built from the value sets, so a hospital's local codes are asked for too.
-Condition codes are matched by prefix (ICD-10/SKS families), which a FHIR token search
-cannot express, so Conditions are fetched without a code filter.
+Observation templates are built from the value sets (exact codes), so a hospital's local
+codes are asked for too. Conditions, Procedures and medication orders are matched by code
+prefix (ICD-10/SKS families) or through Medication resources, which a FHIR token search
+cannot express, so they are fetched without a code filter and selected by the service.
 """
 
 from __future__ import annotations
@@ -27,9 +28,12 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
     return {
         "patient": "Patient/{{context.patientId}}",
         "observations": f"Observation?{p}&code={_codes(terminology, 'igg-serum', 'm-protein')}",
-        "procedures": f"Procedure?{p}&code={_codes(terminology, 'car-t-procedure')}",
-        "medicationRequests": f"MedicationRequest?{p}&code={_codes(terminology, 'bispecific-b-pc', 'immunoglobulin-substitution', 'car-t-product')}",
-        "medicationAdministrations": f"MedicationAdministration?{p}&code={_codes(terminology, 'bispecific-b-pc', 'car-t-product')}",
+        # No code filter below: SKS codes are matched by prefix (BOQX1*, BOHJ10*), which a token
+        # search cannot express, and orders that name their drug through a Medication resource
+        # would not match one. The service filters these itself.
+        "procedures": f"Procedure?{p}",
+        "medicationRequests": f"MedicationRequest?{p}&_include=MedicationRequest:medication",
+        "medicationAdministrations": f"MedicationAdministration?{p}&_include=MedicationAdministration:medication",
         "conditions": f"Condition?{p}",
     }
 

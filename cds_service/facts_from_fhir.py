@@ -94,12 +94,16 @@ class FactBuilder:
     def __init__(self, terminology: Terminology, tz: ZoneInfo) -> None:
         self.t = terminology
         self.tz = tz
+        self._medications: dict[Any, Mapping[str, Any]] = {}
+        self._unresolved = 0
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
         out: dict[str, list] = {k: [] for k in ("igg", "m_protein", "car_t", "bsab", "ig_courses", "infections", "diagnoses")}
         patient: Patient | None = None
         all_notes = list(notes)
         used: dict[str, dict] = {}
+        resources = list(resources)
+        self.know_medications(resources)
         for resource in resources:
             ref = reference_of(resource)
             kind = resource.get("resourceType")
@@ -120,27 +124,43 @@ class FactBuilder:
                 slot, fact = produced
                 out[slot].append(fact)
                 used[ref] = dict(resource)
+        if self._unresolved:
+            all_notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
+                                      "refer to a Medication resource that was not sent; their drug could not be checked"))
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
                 all_notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         facts = Facts(patient=patient, notes=tuple(all_notes), **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
+    def know_medications(self, resources: Iterable[Mapping[str, Any]]) -> None:
+        """Medication resources that orders may refer to (sent by `_include` or in a Bundle)."""
+        self._medications = {r.get("id"): r for r in resources if r.get("resourceType") == "Medication"}
+        self._unresolved = 0
+
     # -- helpers -------------------------------------------------------------------------
     def _date(self, value: Any, *, allow_partial: bool = False):
         return to_local_date(value, self.tz, allow_partial=allow_partial)
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
-        """The medication CodeableConcept, following a reference to a contained Medication."""
+        """The medication CodeableConcept, following a reference to a contained or sent Medication."""
         concept = resource.get("medicationCodeableConcept")
         if concept is not None:
             return concept
         ref = _first(resource, "medicationReference.reference")
-        if isinstance(ref, str) and ref.startswith("#"):
+        if not isinstance(ref, str):
+            return None
+        if ref.startswith("#"):
             for contained in _list(resource.get("contained")):
                 if isinstance(contained, dict) and contained.get("id") == ref[1:]:
                     return contained.get("code")
-        return None
+            return None
+        head, _, mid = ref.rpartition("/")
+        medication = self._medications.get(mid) if head.endswith("Medication") else None
+        if medication is None:
+            self._unresolved += 1
+            return None
+        return medication.get("code")
 
     def _dosage_period(self, resource: Mapping[str, Any]):
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
@@ -188,11 +208,16 @@ class FactBuilder:
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
             raise Skip(f"unit {unit!r} cannot be converted to g/L")
-        comparator = qty.get("comparator") or ""
+        comparator = qty.get("comparator") if isinstance(qty.get("comparator"), str) else ""
         original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
+        value = value * factor
+        if comparator in ("<", "<="):
+            value -= 1e-6  # "<4 g/L" is below 4, not 4
+        elif comparator in (">", ">="):
+            value += 1e-6
         if igg is not None:
-            return "igg", IgGResult(round(value * factor, 4), day, ref, original)
-        return "m_protein", MProteinResult(round(value * factor, 4), day, ref, str(mprot.get("isotype", "unknown")))
+            return "igg", IgGResult(round(value, 6), day, ref, original)
+        return "m_protein", MProteinResult(round(value, 6), day, ref, str(mprot.get("isotype", "unknown")))
 
     def _Procedure(self, r: Mapping[str, Any], ref: str):
         entry = self.t.first_match("car-t-procedure", _codings(r.get("code")))

@@ -31,6 +31,7 @@ FIELD_LIMIT = 128  # client-chosen strings (hookInstance, plain patientId, messa
 
 
 _second: tuple[int, str] = (-1, "")
+_salt_warned = False
 
 
 def timestamp(now: float) -> str:
@@ -82,7 +83,9 @@ class PatientIds:
 
     def __init__(self, mode: str = "hash", salt: str | None = None) -> None:
         self.mode = mode
-        if mode == "hash" and not salt:
+        global _salt_warned
+        if mode == "hash" and not salt and not _salt_warned:
+            _salt_warned = True  # once per process, not once per application built
             logging.getLogger(ROOT_LOGGER).warning(
                 "CDS_LOG_SALT is not set: patient ids in the log are hashed with a random salt, "
                 "so they cannot be correlated across restarts or replicas")

@@ -59,10 +59,16 @@ def _refers_to_patient(reference: Any, patient_id: str) -> bool:
     return isinstance(ref, str) and (ref == f"Patient/{patient_id}" or ref.endswith(f"/Patient/{patient_id}"))
 
 
+SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
+
+
 def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
-    """True when the resource is the patient, or names the patient as its subject."""
-    if resource.get("resourceType") == "Patient":
+    """True when the resource is the patient, names the patient as its subject, or is shared (Medication)."""
+    kind = resource.get("resourceType")
+    if kind == "Patient":
         return resource.get("id") == patient_id
+    if kind in SHARED_TYPES:
+        return True
     return any(_refers_to_patient(resource.get(f), patient_id) for f in SUBJECT_FIELDS)
 
 

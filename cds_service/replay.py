@@ -25,6 +25,7 @@ KEY_OF_TYPE = {
     "MedicationRequest": "medicationRequests",
     "MedicationAdministration": "medicationAdministrations",
     "Condition": "conditions",
+    "Medication": "medicationRequests",  # as `_include=MedicationRequest:medication` sends them
 }
 BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-response", "batch-response"}
 

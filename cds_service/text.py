@@ -65,8 +65,8 @@ SUMMARY: dict[str, dict[str, str]] = {
         "no-start-without-infections": "IgG {igg} ({igg_date}) <{threshold} but no severe/recurrent verified bacterial infection: Ig start not recommended",
         "start-meets-general-criteria": "IgG {igg} ({igg_date}) <{threshold} with severe/recurrent verified bacterial infections: general start criteria met",
         "stop-planned": "Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
-        "stop-due-soon": "Ig stop attempt due {stop_date} ({days_left}), 6 months after {kind} {t0}: pause substitution",
-        "stop-overdue": "Ig stop attempt overdue since {stop_date} ({days_overdue_text}), 6 months after {kind} {t0}: pause substitution",
+        "stop-due-soon": "Ig stop attempt due {stop_date} ({days_left}), {window_months} months after {kind} {t0}: pause substitution",
+        "stop-overdue": "Ig stop attempt overdue since {stop_date} ({days_overdue_text}), {window_months} months after {kind} {t0}: pause substitution",
         "general-stop-review:due": "Ig since {episode_start}: stop attempt due {due_date} by the general SID criteria",
         "general-stop-review:info": "Ig since {episode_start} follows the general SID criteria: next stop review {due_date}",
         "child-individual-assessment": "Child ({age_at_t0} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult criteria",
@@ -75,9 +75,9 @@ SUMMARY: dict[str, dict[str, str]] = {
         "order-meets-criteria:continuation-window": "Ig continuation: end the order on the stop date {stop_date} ({days_left})",
         "order-meets-criteria:continuation-general": "Ig continuation under the general SID criteria: stop attempt 6–12 months after start",
         "order-does-not-meet-criteria": "Ig order does not meet the criteria: {failing_text}",
-        "plan-igg-monitoring:new": "{drug} starts a 6-month window {t0} to {stop_date}: follow IgG{baseline}",
+        "plan-igg-monitoring:new": "{drug} starts a {window_months}-month window {t0} to {stop_date}: follow IgG{baseline}",
         "plan-igg-monitoring:continues": "{drug} continues the window from {t0} (to {stop_date}): follow IgG{baseline}",
-        "plan-igg-monitoring:car-t-product": "CAR-T order: a 6-month window starts at the infusion: follow IgG{baseline}",
+        "plan-igg-monitoring:car-t-product": "CAR-T order: a {window_months}-month window starts at the infusion: follow IgG{baseline}",
     },
     "da": {
         "start-substitution": "IgG {igg} ({igg_when}) <{threshold} efter {kind} {t0}: Ig-substitution kan startes; seponering {stop_date} ({days_left})",
@@ -88,8 +88,8 @@ SUMMARY: dict[str, dict[str, str]] = {
         "no-start-without-infections": "IgG {igg} ({igg_date}) <{threshold} uden svære/gentagne verificerede bakterielle infektioner: start anbefales ikke",
         "start-meets-general-criteria": "IgG {igg} ({igg_date}) <{threshold} med svære/gentagne verificerede bakterielle infektioner: generelle startkriterier opfyldt",
         "stop-planned": "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
-        "stop-due-soon": "Seponeringsforsøg af Ig {stop_date} ({days_left}), 6 mdr. efter {kind} {t0}: pausér substitution",
-        "stop-overdue": "Seponeringsforsøg af Ig overskredet siden {stop_date} ({days_overdue_text}), 6 mdr. efter {kind} {t0}: pausér",
+        "stop-due-soon": "Seponeringsforsøg af Ig {stop_date} ({days_left}), {window_months} mdr. efter {kind} {t0}: pausér substitution",
+        "stop-overdue": "Seponeringsforsøg af Ig overskredet siden {stop_date} ({days_overdue_text}), {window_months} mdr. efter {kind} {t0}: pausér",
         "general-stop-review:due": "Ig siden {episode_start}: seponeringsforsøg efter generelle SID-kriterier skal ske {due_date}",
         "general-stop-review:info": "Ig siden {episode_start} følger de generelle SID-kriterier: næste seponeringsvurdering {due_date}",
         "child-individual-assessment": "Barn ({age_at_t0} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter voksenkriterier",
@@ -98,9 +98,9 @@ SUMMARY: dict[str, dict[str, str]] = {
         "order-meets-criteria:continuation-window": "Ig fortsættes: slut ordinationen på seponeringsdatoen {stop_date} ({days_left})",
         "order-meets-criteria:continuation-general": "Ig fortsættes efter generelle SID-kriterier: seponeringsforsøg 6–12 mdr. efter start",
         "order-does-not-meet-criteria": "Ig-ordination opfylder ikke kriterierne: {failing_text}",
-        "plan-igg-monitoring:new": "{drug} starter et 6-måneders vindue {t0} til {stop_date}: følg IgG{baseline}",
+        "plan-igg-monitoring:new": "{drug} starter et {window_months}-måneders vindue {t0} til {stop_date}: følg IgG{baseline}",
         "plan-igg-monitoring:continues": "{drug} fortsætter vinduet fra {t0} (til {stop_date}): følg IgG{baseline}",
-        "plan-igg-monitoring:car-t-product": "CAR-T-ordination: et 6-måneders vindue starter ved infusionen: følg IgG{baseline}",
+        "plan-igg-monitoring:car-t-product": "CAR-T-ordination: et {window_months}-måneders vindue starter ved infusionen: følg IgG{baseline}",
     },
 }
 
@@ -140,6 +140,7 @@ EXPLANATION: dict[str, dict[str, str]] = {
 CAVEAT: dict[str, dict[str, str]] = {
     "en": {
         "igg-during-substitution": "The IgG was measured during immunoglobulin substitution: it reflects the infused immunoglobulin and cannot show immune restitution or be compared with the thresholds as if untreated (§3.4).",
+        "igg-during-substitution-ignored": "A more recent IgG ({ignored_igg} g/L, {ignored_igg_date}, `{ignored_igg_source}`) was taken during immunoglobulin substitution or within {washout_days} days after it; it reflects infused immunoglobulin and was not used for this decision (§3.4).",
         "paraprotein-subtracted": "IgG-type myeloma: the M-protein ({m_protein} g/L, `{m_protein_source}`) was subtracted from total IgG ({igg_total} g/L); the decision uses polyclonal IgG {igg} g/L.",
         "paraprotein-possible": "Myeloma: total IgG may include a monoclonal IgG paraprotein and overstate functional IgG; no IgG-type M-protein result was found to subtract.",
         "malignancy-assumed": "No haematological malignancy diagnosis was received; this site's configuration assumes one. The supplement does not apply to off-label use in autoimmune disease.",
@@ -149,6 +150,7 @@ CAVEAT: dict[str, dict[str, str]] = {
     },
     "da": {
         "igg-during-substitution": "IgG er målt under immunglobulinsubstitution: værdien afspejler det tilførte immunglobulin og kan hverken vise immunrestitution eller sammenlignes med grænserne som ubehandlet (§3.4).",
+        "igg-during-substitution-ignored": "En nyere IgG ({ignored_igg} g/L, {ignored_igg_date}, `{ignored_igg_source}`) er taget under immunglobulinsubstitution eller inden for {washout_days} dage efter; den afspejler tilført immunglobulin og er ikke brugt til denne vurdering (§3.4).",
         "paraprotein-subtracted": "IgG-myelomatose: M-komponenten ({m_protein} g/L, `{m_protein_source}`) er fratrukket total-IgG ({igg_total} g/L); beslutningen bruger polyklonalt IgG {igg} g/L.",
         "paraprotein-possible": "Myelomatose: total-IgG kan indeholde en monoklonal IgG-komponent og overvurdere funktionelt IgG; der er ikke fundet en IgG-type M-komponent at fratrække.",
         "malignancy-assumed": "Der er ikke modtaget en hæmatologisk kræftdiagnose; stedets opsætning antager en. Tillægget gælder ikke off-label brug ved autoimmun sygdom.",
@@ -211,6 +213,8 @@ FAILING: dict[str, dict[str, str]] = {
     "en": {
         "no-igg-since-t0": "no IgG since {kind} {t0}",
         "igg-not-low": "IgG {igg} g/L ({igg_date}) is not <{threshold}",
+        "igg-stale": "IgG {igg} g/L is {igg_age_days} days old ({igg_date}): measure again",
+        "igg-4-6": "IgG {igg} g/L ({igg_date}) is {threshold} to <{general_threshold}: the general SID criteria for IgG <{general_threshold} decide",
         "no-recent-igg": "no IgG in the last {stale_days} days",
         "no-infections": "no severe/recurrent verified bacterial infection",
         "past-stop-date": "the stop date {stop_date} has passed",
@@ -219,6 +223,8 @@ FAILING: dict[str, dict[str, str]] = {
     "da": {
         "no-igg-since-t0": "ingen IgG siden {kind} {t0}",
         "igg-not-low": "IgG {igg} g/L ({igg_date}) er ikke <{threshold}",
+        "igg-stale": "IgG {igg} g/L er {igg_age_days} dage gammel ({igg_date}): mål igen",
+        "igg-4-6": "IgG {igg} g/L ({igg_date}) er {threshold} til <{general_threshold}: de generelle SID-kriterier for IgG <{general_threshold} afgør",
         "no-recent-igg": "ingen IgG de sidste {stale_days} dage",
         "no-infections": "ingen svær/gentagen verificeret bakteriel infektion",
         "past-stop-date": "seponeringsdatoen {stop_date} er passeret",
@@ -243,11 +249,17 @@ def number(value: float, lang: str) -> str:
 def format_values(values: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Values as text: numbers with one decimal in the language's style, ISO dates."""
     out: dict[str, Any] = {}
+    limits = {values.get("threshold"), values.get("general_threshold")}
     for key, value in values.items():
         if isinstance(value, bool) or value is None:
             out[key] = value
         elif isinstance(value, float):
-            out[key] = number(value, lang) if key not in ("threshold", "general_threshold") else _threshold(value, lang)
+            if key in ("threshold", "general_threshold"):
+                out[key] = _threshold(value, lang)
+            elif round(value, 1) in limits and abs(value - round(value, 1)) > 1e-9:
+                out[key] = f"{value:.2f}".replace(".", ",") if lang == "da" else f"{value:.2f}"  # 3.96, not "4.0 <4"
+            else:
+                out[key] = number(value, lang)
         elif isinstance(value, date):
             out[key] = value.isoformat()
         else:

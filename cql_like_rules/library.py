@@ -16,6 +16,11 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
   `recurrent_min_episodes` episodes `recurrent_min_days_apart` days apart, looked for in
   the `infection_window_months` before today.
 - An IgG-isotype M-protein within `m_protein_max_days_apart` days is subtracted.
+- An IgG taken during substitution or within `igg_washout_days` after it reflects infused
+  immunoglobulin (§3.4): start decisions use only IgG taken off substitution.
+- Immunoglobulin that ended within `prior_substitution_days` before T0 counts as
+  substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
+- A `stopped` order whose planned end lies ahead was stopped early, on an unknown day.
 - General stop reviews are due at max(IG start + 6 months, stop date), then every 6
   months, and shown as warnings for `general_review_due_days` days from each due date.
 
@@ -189,21 +194,42 @@ def has_myeloma(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _active_on(course: IgCourse, day: date) -> bool:
+def _last_day(course: IgCourse, today: date) -> date | None:
+    """The last day of substitution the data vouches for; None when open-ended (active) or unknown.
+
+    A stopped order whose planned end is still ahead was stopped early, on a day the data
+    does not tell (R4 has no stop date): it is not active, and its end is unknown.
+    """
+    if course.status == "stopped" and course.end is not None and course.end > today:
+        return None
+    return course.end
+
+
+def _active_on(course: IgCourse, day: date, today: date) -> bool:
+    """On substitution on `day` (as known on `today`): on-hold counts as paused."""
     if course.start > day or course.status == "on-hold":
         return False
+    end = _last_day(course, today)
     if course.status == "active":
-        return course.end is None or day <= course.end
-    return course.end is not None and day <= course.end  # stopped/completed
+        return end is None or day <= end
+    return end is not None and day <= end  # stopped/completed: only up to a known end
 
 
-def _has_ended(course: IgCourse, day: date) -> bool:
-    """Ended or paused as of `day`: on hold, or stopped/completed/active past a known end."""
-    if course.status == "on-hold":
-        return True
-    if course.status == "active":
-        return course.end is not None and course.end < day
-    return course.end is None or course.end < day
+def _has_ended(course: IgCourse, today: date) -> bool:
+    """Ended or paused by `today`: on hold, or no longer active."""
+    return course.status == "on-hold" or not _active_on(course, today, today)
+
+
+def _influences(course: IgCourse, day: date, today: date, washout: int) -> bool:
+    """An IgG taken on `day` reflects infused immunoglobulin: during a course or its washout."""
+    if course.start > day or course.status == "on-hold" and course.end is None:
+        return False
+    end = _last_day(course, today)
+    if end is None:
+        if course.status != "active":
+            return False  # ended on an unknown day: named in the cards instead
+        end = today
+    return day <= end + timedelta(days=washout)
 
 
 @define("IG Courses", "Immunoglobulin orders that had started by today")
@@ -213,7 +239,7 @@ def ig_courses(c: Context) -> tuple[IgCourse, ...]:
 
 @define("Active IG Courses", "Immunoglobulin orders active today (on-hold counts as paused)")
 def active_ig(c: Context) -> tuple[IgCourse, ...]:
-    return tuple(x for x in c["IG Courses"] if _active_on(x, c.today))
+    return tuple(x for x in c["IG Courses"] if _active_on(x, c.today, c.today))
 
 
 @define("On Substitution", "The patient receives immunoglobulin today")
@@ -288,6 +314,15 @@ def infections_before_substitution(c: Context) -> tuple[Infection, ...]:
     return severe_or_recurrent(before, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
+@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would be because of them")
+def infections_since_lookback(c: Context) -> tuple[Infection, ...]:
+    if c["T0"] is None:
+        return ()
+    since = add_months(c["T0"], -c.params.infection_lookback_before_t0_months)
+    found = [i for i in c.facts.infections if since <= i.onset <= c.today]
+    return severe_or_recurrent(found, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
+
+
 # ---------------------------------------------------------------------------------------
 # IgG (§4.1, §3.4)
 # ---------------------------------------------------------------------------------------
@@ -306,40 +341,65 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(sorted(results, key=lambda r: (r.date, r.source)))
 
 
-@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known")
-def latest_igg(c: Context) -> IgGUsed | None:
-    results = c["Relevant IgG Results"]
-    if not results:
-        return None
-    latest = results[-1]
+def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
+    """Polyclonal IgG = IgG - the nearest IgG-isotype M-protein within the policy's days."""
     near = [
         m for m in c.facts.m_protein
-        if m.isotype == "IgG" and m.date <= c.today and abs((m.date - latest.date).days) <= c.params.m_protein_max_days_apart
+        if m.isotype == "IgG" and m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart
     ]
     if near:
         # nearest to the IgG result; ties: the later result, then the reference (order-independent)
-        m = min(near, key=lambda m: (abs((m.date - latest.date).days), -m.date.toordinal(), m.source))
-        value = max(latest.value_g_l - m.value_g_l, 0.0)
-        return IgGUsed(latest, value, m, (latest.source, m.source))
-    return IgGUsed(latest, latest.value_g_l, None, (latest.source,))
+        m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source))
+        return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
+    return IgGUsed(result, result.value_g_l, None, (result.source,))
+
+
+@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known")
+def latest_igg(c: Context) -> IgGUsed | None:
+    results = c["Relevant IgG Results"]
+    return _with_m_protein(c, results[-1]) if results else None
+
+
+def _age_days(c: Context, used: IgGUsed | None) -> int | None:
+    return (c.today - used.result.date).days if used else None
+
+
+def _is_stale(c: Context, used: IgGUsed | None) -> bool:
+    limit = c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window
+    return used is not None and _age_days(c, used) > limit
 
 
 @define("Latest IgG Age Days", "Days since the latest relevant IgG was taken")
 def latest_igg_age(c: Context) -> int | None:
-    used = c["Latest IgG"]
-    return (c.today - used.result.date).days if used else None
+    return _age_days(c, c["Latest IgG"])
 
 
 @define("Latest IgG Is Stale", "Older than the staleness limit for the current phase")
 def latest_igg_stale(c: Context) -> bool:
-    limit = c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window
-    return c["Latest IgG"] is not None and c["Latest IgG Age Days"] > limit
+    return _is_stale(c, c["Latest IgG"])
 
 
-@define("IgG Measured During Substitution", "The latest IgG was taken while on immunoglobulin (§3.4)")
+def _during_substitution(c: Context, result: IgGResult) -> bool:
+    return any(_influences(x, result.date, c.today, c.params.igg_washout_days) for x in c["IG Courses"])
+
+
+@define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
 def igg_during_substitution(c: Context) -> bool:
     used = c["Latest IgG"]
-    return used is not None and any(_active_on(x, used.result.date) for x in c["IG Courses"])
+    return used is not None and _during_substitution(c, used.result)
+
+
+@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use (§3.4)")
+def latest_untreated_igg(c: Context) -> IgGUsed | None:
+    for result in reversed(c["Relevant IgG Results"]):
+        if not _during_substitution(c, result):
+            return _with_m_protein(c, result)
+    return None
+
+
+@define("Untreated IgG Is Stale", "The untreated IgG is older than the staleness limit for the current phase")
+def untreated_igg_stale(c: Context) -> bool:
+    return _is_stale(c, c["Latest Untreated IgG"])
 
 
 @define("Paraprotein Unaccounted", "Myeloma patient and no IgG M-protein subtracted from the IgG")
@@ -353,17 +413,22 @@ def paraprotein_unaccounted(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
+_LATEST = object()
+
+
 def build_advice(c: Context, code: str, rule: str, section: str, indicator: str = "info", *,
-            information_only: bool = False, evidence: tuple = (), suggestions: tuple[str, ...] = (),
-            override_reasons: tuple[str, ...] = (), extra_caveats: tuple[str, ...] = (), **values) -> Advice:
-    used = c["Latest IgG"]
+                 information_only: bool = False, evidence: tuple = (), suggestions: tuple[str, ...] = (),
+                 override_reasons: tuple[str, ...] = (), extra_caveats: tuple[str, ...] = (),
+                 igg: object = _LATEST, **values) -> Advice:
+    """An advice with the values, evidence and caveats every card shows; `igg` = the IgG it used."""
+    used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
     if used is not None and code not in ("child-individual-assessment",):
-        if c["IgG Measured During Substitution"]:
+        if _during_substitution(c, used.result):
             caveats.append("igg-during-substitution")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
-        elif c["Paraprotein Unaccounted"]:
+        elif c["Has Myeloma"]:
             caveats.append("paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
@@ -376,13 +441,13 @@ def build_advice(c: Context, code: str, rule: str, section: str, indicator: str 
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
         "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
         "threshold": c.params.igg_start_threshold_g_l, "general_threshold": c.params.igg_general_threshold_g_l,
-        "window_months": c.params.window_months,
+        "window_months": c.params.window_months, "washout_days": c.params.igg_washout_days,
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,
     }
     if used is not None:
         base.update(igg=used.value_g_l, igg_date=used.result.date, igg_source=used.result.source,
                     igg_original=used.result.original, igg_total=used.result.value_g_l,
-                    igg_age_days=c["Latest IgG Age Days"], igg_stale=c["Latest IgG Is Stale"],
+                    igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
                     m_protein=used.m_protein.value_g_l if used.m_protein else None,
                     m_protein_source=used.m_protein.source if used.m_protein else None)
     base.update(values)
@@ -402,6 +467,21 @@ def child_advice(c: Context) -> tuple[Advice, ...]:
     return (build_advice(c, "child-individual-assessment", "Child Advice", "§4, §4.3", age_at_t0=c["Age At T0"]),)
 
 
+@define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it: general stop criteria (§4.2)")
+def substitution_before_t0(c: Context) -> tuple[IgCourse, ...]:
+    if c["T0"] is None:
+        return ()
+    since = c["T0"] - timedelta(days=c.params.prior_substitution_days)
+    out = []
+    for course in c["IG Courses"]:
+        if course.start >= c["T0"]:
+            continue
+        end = _last_day(course, c.today)
+        if course.status == "active" and end is None or end is not None and end >= since:
+            out.append(course)
+    return tuple(out)
+
+
 @define("Special Stop Applies", "First course since T0, started in the window, not because of infections (§4.2)")
 def special_stop_applies(c: Context) -> bool:
     episode = c["Current Episode"]
@@ -411,6 +491,7 @@ def special_stop_applies(c: Context) -> bool:
     return (
         c["T0"] <= episode.start < c["Stop Date"]
         and first is not None and first in episode.courses
+        and not c["Substitution Before T0"]
         and not c["Infections Before Substitution"]
     )
 
@@ -443,12 +524,14 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
             return (build_advice(c, "stop-planned", "Stop Advice", "§4.2", information_only=True, evidence=(episode,),
                             suggestions=("set-ig-end",) if needs_end else (), episode_start=episode.start),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
-        return (build_advice(c, code, "Stop Advice", "§4.2", "warning", evidence=(episode,), suggestions=("hold-ig",),
+        ends_in_time = all(x.end is not None and x.end <= c["Stop Date"] for x in c["Active IG Courses"])
+        return (build_advice(c, code, "Stop Advice", "§4.2", "warning", evidence=(episode,),
+                             suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
                         override_reasons=("community-infection-risk", "specialist-decision"),
                         episode_start=episode.start, days_overdue=-days),)
     next_due, due_now = c["General Review Due Dates"]
     reason = (
-        "before-t0" if episode.start < c["T0"]
+        "before-t0" if episode.start < c["T0"] or c["Substitution Before T0"]
         else "after-window" if episode.start >= c["Stop Date"]
         else "infections" if c["Infections Before Substitution"]
         else "restart"
@@ -464,30 +547,39 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
 
 @define("Start Advice", "Not on substitution: whether to start or measure (§4.1, §4.3)")
 def start_advice(c: Context) -> tuple[Advice, ...]:
-    used, stale = c["Latest IgG"], c["Latest IgG Is Stale"]
+    used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     low = used is not None and used.value_g_l < c.params.igg_start_threshold_g_l
     under_6 = used is not None and not low and used.value_g_l < c.params.igg_general_threshold_g_l
     infections = c["Recent Severe Or Recurrent Infections"]
+    latest = c["Latest IgG"]
+    caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
+    ignored = {"ignored_igg": latest.value_g_l, "ignored_igg_date": latest.result.date,
+               "ignored_igg_source": latest.result.source} if caveats else {}
+
+    def advise(code: str, section: str, **kw) -> tuple[Advice, ...]:
+        extra = tuple(kw.pop("extra_caveats", ())) + caveats
+        return (build_advice(c, code, "Start Advice", section, igg=used, extra_caveats=extra, **ignored, **kw),)
+
     if not c["General Criteria Apply"]:
         if low:
-            caveats = ("infections-general-stop",) if infections else ()
-            return (build_advice(c, "start-substitution", "Start Advice", "§4.1", evidence=infections,
-                            suggestions=("order-ig-until-stop",), extra_caveats=caveats),)
+            because = c["Infections Since Lookback"]
+            return advise("start-substitution", "§4.1", evidence=because,
+                          suggestions=("order-ig",) if because else ("order-ig-until-stop",),
+                          extra_caveats=("infections-general-stop",) if because else ())
         if used is None or stale:
-            return (build_advice(c, "measure-igg", "Start Advice", "§4.1", suggestions=("order-igg",),
-                            reason="no-igg-since-t0" if used is None else "stale"),)
+            return advise("measure-igg", "§4.1", suggestions=("order-igg",),
+                          reason="no-igg-since-t0" if used is None else "stale")
     elif infections:
         if used is None or stale:
-            return (build_advice(c, "measure-igg", "Start Advice", "§4.1, §4.3", evidence=infections,
-                            suggestions=("order-igg",), reason="infections-no-recent-igg"),)
+            return advise("measure-igg", "§4.1, §4.3", evidence=infections, suggestions=("order-igg",),
+                          reason="infections-no-recent-igg")
         if low:
-            return (build_advice(c, "start-meets-general-criteria", "Start Advice", "§4.1, §4.3", evidence=infections,
-                            suggestions=("order-ig",), restart=c["Is Restart"]),)
+            return advise("start-meets-general-criteria", "§4.1, §4.3", evidence=infections,
+                          suggestions=("order-ig",), restart=c["Is Restart"])
     elif low:
-        return (build_advice(c, "no-start-without-infections", "Start Advice", "§4.3", restart=c["Is Restart"]),)
+        return advise("no-start-without-infections", "§4.3", restart=c["Is Restart"])
     if under_6 and not stale:
-        return (build_advice(c, "general-criteria-igg-under-6", "Start Advice", "§4.1", information_only=True,
-                        evidence=infections),)
+        return advise("general-criteria-igg-under-6", "§4.1", information_only=True, evidence=infections)
     return ()
 
 

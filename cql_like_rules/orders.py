@@ -53,49 +53,55 @@ def _with_order(advice: Advice, order: DraftOrder, **values) -> Advice:
 
 
 def ig_order_advice(c: Context, order: DraftOrder) -> Advice | None:
-    """Does a draft immunoglobulin order meet the start criteria today?"""
+    """Does a draft immunoglobulin order meet the start criteria today? (the patient-view rules)"""
     if not c["In Scope"]:
         return None
-    used, stale = c["Latest IgG"], c["Latest IgG Is Stale"]
-    threshold = c.params.igg_start_threshold_g_l
-    infections = c["Recent Severe Or Recurrent Infections"]
-    failing: list[str] = []
+    episode = c["Current Episode"]
     if c["On Substitution"]:
-        if c["Special Stop Applies"] and c["Days To Stop Date"] >= 0:
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(c["Current Episode"],),
-                             suggestions=("set-order-end",), situation="continuation-window")
+        starts_in_time = order.start is None or order.start <= c["Stop Date"]
+        if c["Special Stop Applies"] and c["Days To Stop Date"] >= 0 and starts_in_time:
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(episode,),
+                                  suggestions=("set-order-end",), situation="continuation-window")
             return _with_order(advice, order)
         if c["Special Stop Applies"]:
-            failing.append("past-stop-date")
             advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.2", "warning",
-                             evidence=(c["Current Episode"],), failing=tuple(failing),
-                             override_reasons=("community-infection-risk", "specialist-decision"))
+                                  evidence=(episode,), failing=("past-stop-date",),
+                                  override_reasons=("community-infection-risk", "specialist-decision"))
             return _with_order(advice, order)
-        advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(c["Current Episode"],),
-                         situation="continuation-general")
+        advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(episode,),
+                              situation="continuation-general")
         return _with_order(advice, order)
+    used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
+    threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
+    low = used is not None and used.value_g_l < threshold
+    failing: list[str] = []
     if not c["General Criteria Apply"]:
-        if used is not None and used.value_g_l < threshold:
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1", evidence=infections,
-                             suggestions=("set-order-end",), situation="window",
-                             extra_caveats=("infections-general-stop",) if infections else ())
+        if low:  # a stale IgG < 4 still supports the start inside the window, as on patient-view
+            because = c["Infections Since Lookback"]
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1", igg=used, evidence=because,
+                                  suggestions=() if because else ("set-order-end",), situation="window",
+                                  extra_caveats=("infections-general-stop",) if because else ())
             return _with_order(advice, order)
-        failing.append("no-igg-since-t0" if used is None else "igg-not-low")
+        failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else
+                       "igg-4-6" if used.value_g_l < general else "igg-not-low")
+        infections: tuple = ()
     else:
+        infections = c["Recent Severe Or Recurrent Infections"]
         if used is None or stale:
             failing.append("no-recent-igg")
-        elif used.value_g_l >= threshold:
-            failing.append("igg-not-low")
+        elif not low:
+            failing.append("igg-4-6" if used.value_g_l < general else "igg-not-low")
         if not infections:
             failing.append("no-infections")
         if not failing:
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1, §4.3", evidence=infections,
-                             situation="general")
+            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1, §4.3", igg=used,
+                                  evidence=infections, situation="general")
             return _with_order(advice, order)
-    advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.1, §4.3", "warning", evidence=infections,
-                     failing=tuple(failing), restart=c["Is Restart"],
-                     suggestions=("order-igg",) if {"no-igg-since-t0", "no-recent-igg"} & set(failing) else (),
-                     override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"))
+    measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
+    advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.1, §4.3", "warning", igg=used,
+                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"],
+                          suggestions=("order-igg",) if measure else (),
+                          override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"))
     return _with_order(advice, order)
 
 

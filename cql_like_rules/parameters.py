@@ -62,6 +62,13 @@ class Parameters:
     # [policy] Two IG orders are one continuous substitution when the second starts within
     # this many days after the known end of the first (a switch of product or route).
     ig_continuity_gap_days: int = 7
+    # [policy] An IgG taken within this many days after the last day of a substitution course
+    # still reflects infused immunoglobulin (IgG half-life ~3-4 weeks): start decisions use
+    # only results taken off substitution (§3.4: "målingen ... i en periode uden substitution").
+    igg_washout_days: int = 28
+    # [policy] Immunoglobulin that ended this many days or fewer before T0 counts as "in
+    # treatment before CAR-T/bsAb" (§4.2: general stop criteria), e.g. paused for the infusion.
+    prior_substitution_days: int = 90
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True

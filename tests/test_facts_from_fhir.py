@@ -151,3 +151,25 @@ def test_pooling_drops_other_patients_and_keeps_the_newest_version():
     assert len(pooled.resources) == 2
     assert [r for r in pooled.resources if r["resourceType"] == "Observation"][0]["valueQuantity"]["value"] == 200
     assert [(n.kind, n.source) for n in pooled.notes] == [("wrong-patient", "Observation/o9")]
+
+
+def test_orders_naming_their_drug_through_a_medication_resource():
+    medication = {"resourceType": "Medication", "id": "privigen", "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+    order = med_request("J06BA02", id="ivig")
+    order.pop("medicationCodeableConcept")
+    order["medicationReference"] = {"reference": "Medication/privigen"}
+    assert len(build(medication, order).ig_courses) == 1
+    facts = build(order)  # the Medication was not sent
+    assert facts.ig_courses == () and [n.kind for n in facts.notes] == ["unresolved-medication"]
+
+
+def test_medication_resources_have_no_subject_and_are_kept():
+    medication = {"resourceType": "Medication", "id": "m1", "code": {"text": "x"}}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": medication, "search": {"mode": "include"}}]}
+    pooled = pool_prefetch({"medicationRequests": bundle}, ["medicationRequests"], "p")
+    assert pooled.resources == [medication] and pooled.notes == []
+
+
+def test_a_result_below_a_detection_limit_is_below_it():
+    [result] = build(obs(value=4, unit="g/L", valueQuantity={"value": 4, "comparator": "<", "unit": "g/L", "code": "g/L"})).igg
+    assert result.value_g_l < 4 and result.original == "<4 g/L"

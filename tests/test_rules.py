@@ -243,7 +243,7 @@ def test_start_advice_after_window(infections, igg_values, expected):
 
 def test_restart_inside_window_follows_general_criteria():
     first = IgCourse(D("2025-10-10"), "stopped", "MedicationRequest/ig1", D("2025-12-01"))
-    f = facts(ig_courses=(first,), igg=(igg(3.0, "2025-12-20"),))
+    f = facts(ig_courses=(first,), igg=(igg(3.0, "2025-12-30"),))  # 29 days after the last dose: off substitution
     assert value("Is Restart", f, "2026-01-05") is True
     assert codes(f, "2026-01-05") == ["no-start-without-infections"]
     with_inf = replace(f, infections=(inf("2025-12-15", True),))
@@ -289,7 +289,40 @@ def test_special_stop_phases(today, expected):
 
 
 def test_order_ending_on_the_stop_date_is_not_overdue():
-    assert codes(on_ig(end="2026-04-01", igg=(igg(3.0, "2026-03-20"),)), "2026-04-02") == ["no-start-without-infections"]
+    f = on_ig(end="2026-04-01", igg=(igg(3.0, "2025-10-10", "Observation/before"), igg(6.5, "2026-03-20", "Observation/on-ig")))
+    [advice] = evaluate_patient(f, D("2026-04-02")).advice
+    assert advice.code == "no-start-without-infections"  # decided on the untreated 3.0, not the 6.5 taken on IG
+    assert advice.values["igg_source"] == "Observation/before" and "igg-during-substitution-ignored" in advice.caveats
+
+
+def test_igg_in_the_washout_after_substitution_is_not_used_for_a_start():
+    course = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2025-11-01"))
+    f = facts(ig_courses=(course,), igg=(igg(7.0, "2025-11-20"),))
+    assert codes(f, "2025-11-25") == []  # the only IgG since T0 is in the washout: restart, no infections
+    f = facts(ig_courses=(course,), igg=(igg(7.0, "2025-11-20"),), infections=(inf("2025-11-10", True),))
+    assert codes(f, "2025-11-25") == ["measure-igg"]
+    assert codes(replace(f, igg=(igg(3.0, "2025-12-05"),)), "2025-12-06") == ["start-meets-general-criteria"]
+
+
+def test_stopped_order_with_a_future_planned_end_is_not_active():
+    early = IgCourse(D("2025-10-15"), "stopped", "MedicationRequest/ig", D("2026-04-01"))
+    f = facts(ig_courses=(early,), igg=(igg(3.0, "2025-10-10"),))
+    assert value("On Substitution", f, "2026-01-05") is False
+    assert value("Is Restart", f, "2026-01-05") is True
+
+
+def test_substitution_paused_for_the_infusion_follows_general_stop_criteria():
+    before = IgCourse(D("2025-03-01"), "completed", "MedicationRequest/before", D("2025-09-20"))
+    after = IgCourse(D("2025-10-20"), "active", "MedicationRequest/after")
+    [advice] = evaluate_patient(facts(ig_courses=(before, after)), D("2025-12-01")).advice
+    assert (advice.code, advice.values["reason"]) == ("general-stop-review", "before-t0")
+
+
+def test_order_already_ending_on_the_stop_date_gets_no_hold_suggestion():
+    [advice] = evaluate_patient(on_ig(end="2026-04-01"), D("2026-03-25")).advice
+    assert advice.code == "stop-due-soon" and advice.suggestions == ()
+    [advice] = evaluate_patient(on_ig(), D("2026-03-25")).advice
+    assert advice.suggestions == ("hold-ig",)
 
 
 def test_stop_planned_suggests_an_end_date_only_when_missing():
@@ -401,3 +434,11 @@ def test_a_diagnosis_recorded_after_today_does_not_count_yet():
     f = facts(diagnoses=(later,), igg=(igg(3.0, "2025-11-01"),))
     assert codes(f, "2025-11-10") == []
     assert codes(f, "2025-12-01") == ["start-substitution"]
+
+
+def test_values_next_to_a_threshold_are_not_rounded_onto_it():
+    from cds_service.cards import summary
+
+    [advice] = evaluate_patient(facts(igg=(igg(3.96, "2025-11-01"),)), D("2025-11-10")).advice
+    assert advice.code == "start-substitution" and "IgG 3.96 g/L" in summary(advice, "en")
+    assert "IgG 3,96 g/L" in summary(advice, "da")
