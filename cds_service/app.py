@@ -117,7 +117,8 @@ def create_app(
         return Response(discovery_body, media_type="application/json")
 
     @app.post("/cds-services/{service_id}")
-    async def call_service(service_id: str, request: Request) -> Response:
+    async def call_service(request: Request) -> Response:
+        service_id = request.path_params["service_id"]  # read here: no per-request parameter validation
         hook = HOOK_OF.get(service_id)
         if hook is None:
             raise NotFound(f"no CDS service with id '{service_id}'")

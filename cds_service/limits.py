@@ -54,6 +54,9 @@ _NOT_BRACKET = bytes(b for b in range(256) if b not in _BRACKETS)
 _STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
+PARSER_DEPTH_LIMIT = 1024  # orjson refuses deeper JSON itself (a decode error: 400)
+
+
 def json_depth(body: bytes) -> int:
     """Nesting depth of a JSON text (`[]` is 1, `{"a": [1]}` is 2); meaningful for valid JSON."""
     if b"\\" in body:
@@ -74,7 +77,8 @@ def count_resources(prefetch: Mapping[str, Any] | None) -> int:
 
 def check_request(body: bytes, req: Any, limits: Limits) -> None:
     """Raise 400 for JSON nested too deep and 413 for too many resources (prefetch and draft orders)."""
-    if body.count(b"[") + body.count(b"{") > limits.max_json_depth and json_depth(body) > limits.max_json_depth:
+    if limits.max_json_depth < PARSER_DEPTH_LIMIT and body.count(b"[") + body.count(b"{") > limits.max_json_depth \
+            and json_depth(body) > limits.max_json_depth:
         raise BadRequest(f"the request JSON is nested deeper than {limits.max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
     count = count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
     if count > limits.max_resources:

@@ -128,7 +128,7 @@ async def test_every_fixture_response_matches_the_schema(app, doc: dict, fixture
 
 
 def _deep() -> bytes:
-    return b'{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "extension": ' + b"[" * 100 + b"]" * 100 + b"}"
+    return b'{"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "extension": ' + b"[" * 1100 + b"]" * 1100 + b"}"
 
 
 def _partial() -> dict:
