@@ -68,7 +68,7 @@ def create_app(
     settings = settings or settings_from_env(env)
     runtime = load_runtime(settings, clock)
     templates = prefetch_templates(runtime.terminology)
-    discovery_body = orjson.dumps({"services": services(runtime.terminology)})
+    discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
     try:
         auth = auth_settings_from_env(env)
         fetch_settings = fetch_settings or fetch_settings_from_env(env, development=not auth.enabled)

@@ -8,6 +8,7 @@ cannot express, so they are fetched without a code filter and selected by the se
 
 from __future__ import annotations
 
+from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Terminology
 
 PATIENT_VIEW_ID = "igsub-patient-view"
@@ -38,12 +39,13 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
     }
 
 
-def services(terminology: Terminology) -> list[dict]:
+def services(terminology: Terminology, params: Parameters) -> list[dict]:
     prefetch = prefetch_templates(terminology)
     orders = (
         "Holds a draft immunoglobulin order against the Medicinrådet 2025 criteria that apply if it is signed today "
-        "(inside the six-month window after CAR-T/bsAb start: IgG < 4 g/L; afterwards or for a restart: also severe or "
-        "recurrent verified bacterial infections), and plans IgG monitoring for draft bispecific-antibody or CAR-T orders."
+        f"(inside the {params.window_months}-month window after CAR-T/bsAb start: IgG < {params.igg_start_threshold_g_l:g} g/L; "
+        "afterwards or for a restart: also severe or recurrent verified bacterial infections), and plans IgG monitoring "
+        "for draft bispecific-antibody or CAR-T orders."
     )
     return [
         {
