@@ -27,9 +27,11 @@ DECISIVE = (
     "Index Event",
     "Malignancy Diagnoses",
     "Latest IgG",
+    "Latest Untreated IgG",
     "Current Episode",
     "Recent Severe Or Recurrent Infections",
     "Infections Before Substitution",
+    "Infections Since Lookback",
 )
 
 

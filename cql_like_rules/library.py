@@ -369,11 +369,6 @@ def _is_stale(c: Context, used: IgGUsed | None) -> bool:
     return used is not None and _age_days(c, used) > limit
 
 
-@define("Latest IgG Age Days", "Days since the latest relevant IgG was taken")
-def latest_igg_age(c: Context) -> int | None:
-    return _age_days(c, c["Latest IgG"])
-
-
 @define("Latest IgG Is Stale", "Older than the staleness limit for the current phase")
 def latest_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest IgG"])
@@ -402,12 +397,6 @@ def untreated_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest Untreated IgG"])
 
 
-@define("Paraprotein Unaccounted", "Myeloma patient and no IgG M-protein subtracted from the IgG")
-def paraprotein_unaccounted(c: Context) -> bool:
-    used = c["Latest IgG"]
-    return c["Has Myeloma"] and used is not None and used.m_protein is None
-
-
 # ---------------------------------------------------------------------------------------
 # Advice
 # ---------------------------------------------------------------------------------------
@@ -424,7 +413,8 @@ def build_advice(c: Context, code: str, rule: str, section: str, indicator: str 
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
     if used is not None and code not in ("child-individual-assessment",):
-        if _during_substitution(c, used.result):
+        latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
+        if c["IgG Measured During Substitution"] if latest else _during_substitution(c, used.result):
             caveats.append("igg-during-substitution")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")

@@ -51,17 +51,19 @@ def test_absent_prefetch_is_fetched_from_the_fhir_server(service, name):
         assert "401" in message and "wrong" not in message and TOKEN not in message
 
 
+def call_without_prefetch(base: str, fhir_server: str) -> httpx.Response:
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir_server,
+               "context": {"userId": "Practitioner/x", "patientId": "p"}}
+    return httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+
+
 def test_unreachable_fhir_server_is_412(service):
     base, _ = service
-    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": "http://127.0.0.1:9/fhir",
-               "context": {"userId": "Practitioner/x", "patientId": "p"}}
-    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+    response = call_without_prefetch(base, "http://127.0.0.1:9/fhir")
     assert response.status_code == 412 and "patient" in response.json()["issue"][0]["diagnostics"]
 
 
 def test_non_loopback_http_server_is_refused_without_contact(service):
     base, _ = service
-    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": "http://ehr.invalid/fhir",
-               "context": {"userId": "Practitioner/x", "patientId": "p"}}
-    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+    response = call_without_prefetch(base, "http://ehr.invalid/fhir")
     assert response.status_code == 412 and "refused" in response.json()["issue"][0]["diagnostics"]
