@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import traceback
 from contextlib import asynccontextmanager
 from typing import Any, Callable, Mapping
 
@@ -26,6 +25,7 @@ from .errors import BadRequest, NotFound, PreconditionFailed, ServiceError, erro
 from .fhir_fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
 from .health import add_health_routes
 from .hook_request import HookRequest, parse_hook_request
+from .hook_route import HookRoute, log_unexpected
 from .killswitch import KillSwitch
 from .limits import BodyLimitMiddleware, Limits, check_request
 from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_error, note_request
@@ -48,10 +48,6 @@ class NoStore:
 
     def ping(self) -> bool:
         return True
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
 def create_app(
@@ -95,7 +91,7 @@ def create_app(
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
-        note_error(request, exc.message)
+        note_error(request.scope.setdefault("state", {}), exc.message)
         return error_response(exc.status, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
@@ -108,27 +104,24 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> Response:
-        # The traceback without the exception's message: messages can carry request data.
-        log.error("unexpected error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+        log_unexpected(exc)
         return error_response(500, "internal error; the request was not evaluated")
 
     @app.get("/cds-services")
     async def discovery() -> Response:
         return Response(discovery_body, media_type="application/json")
 
-    @app.post("/cds-services/{service_id}")
-    async def call_service(request: Request) -> Response:
-        service_id = request.path_params["service_id"]  # read here: no per-request parameter validation
+    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict) -> bytes:
+        """One hook call, from the raw body to the JSON answer; raises ServiceError for a client's error."""
         hook = HOOK_OF.get(service_id)
         if hook is None:
             raise NotFound(f"no CDS service with id '{service_id}'")
-        body = await request.body()
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
         req = parse_hook_request(data, hook)
-        note_request(request, req)
+        note_request(state, req)
         check_request(body, req, limits)
         pooled = await gather(req, templates, fetcher)
         if req.hook == "patient-view":
@@ -137,11 +130,17 @@ def create_app(
             drafts = req.draft_orders if req.selections is None else [
                 d for d in req.draft_orders if f"{d['resourceType']}/{d['id']}" in req.selections]
             assessment = assess_orders(pooled.resources, pooled.notes, drafts, req.patient_id, runtime, runtime.today())
-        lang = pick_language(request.headers.get("accept-language"))
-        cards, suppressed = kill_switch.apply(cards_for(assessment, runtime, req.patient_id, lang))
-        note_cards(request, cards, suppressed)
-        request.app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, cards)
-        return _json({"cards": cards})
+        cards, suppressed = kill_switch.apply(cards_for(assessment, runtime, req.patient_id, pick_language(accept_language)))
+        note_cards(state, cards, suppressed)
+        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, cards)
+        return orjson.dumps({"cards": cards})
+
+    @app.post("/cds-services/{service_id}")
+    async def call_service(request: Request) -> Response:
+        # Served by HookRoute (hook_route.py) before FastAPI routes; kept for the OpenAPI document.
+        body = await answer_hook(request.path_params["service_id"], await request.body(),
+                                 request.headers.get("accept-language"), request.scope.setdefault("state", {}))
+        return Response(body, media_type="application/json")
 
     if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
         from .feedback import install as install_feedback
@@ -150,6 +149,8 @@ def create_app(
         install_feedback(app, store_from_env(env, settings.data_dir, clock=runtime.clock), HOOK_OF)
     else:
         app.state.store = NoStore()
+    # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
+    app.add_middleware(HookRoute, handler=answer_hook)
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=auth.public_base_url)
     origins = cors_origins_from_env(env)

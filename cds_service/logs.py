@@ -20,7 +20,6 @@ from collections.abc import Collection
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import Metrics
@@ -100,19 +99,20 @@ class PatientIds:
 
 
 # -- what the handler tells the log (kept in the request's scope state) -----------------------
-def note_request(request: Request, req: Any) -> None:
+# `state` is the request's `scope["state"]` (what Starlette's `request.state` wraps).
+def note_request(state: dict, req: Any) -> None:
     """Called once the envelope is parsed: later failures are still logged with hookInstance."""
-    request.state.log_request = req
+    state["log_request"] = req
 
 
-def note_cards(request: Request, cards: list[dict], suppressed: list[str] = ()) -> None:
-    request.state.log_codes = [c["source"]["topic"]["code"] for c in cards]
+def note_cards(state: dict, cards: list[dict], suppressed: list[str] = ()) -> None:
+    state["log_codes"] = [c["source"]["topic"]["code"] for c in cards]
     if suppressed:
-        request.state.log_suppressed = list(suppressed)
+        state["log_suppressed"] = list(suppressed)
 
 
-def note_error(request: Request, message: str) -> None:
-    request.state.log_error = message
+def note_error(state: dict, message: str) -> None:
+    state["log_error"] = message
 
 
 def endpoint_of(path: str, services: Collection[str]) -> tuple[str, str]:

@@ -11,6 +11,7 @@ import pytest
 
 from cds_service.app import create_app
 from cds_service.discovery import PATIENT_VIEW_ID
+from cds_service.hook_route import HookRoute
 from cds_service.replay import request_from_bundle
 from cds_service.settings import Settings
 
@@ -91,6 +92,53 @@ def test_unknown_service_is_404(server):
 def test_wrong_method_has_the_error_shape(server):
     response = httpx.get(f"{server}/cds-services/{PATIENT_VIEW_ID}")
     assert response.status_code == 405 and diagnostics(response)
+
+
+def test_a_body_sent_in_chunks_is_read_whole(server):
+    body = json.dumps(request_from_bundle(LOW)).encode()
+
+    def chunks():
+        for start in range(0, len(body), 1000):
+            yield body[start:start + 1000]
+
+    response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=chunks(), timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["start-substitution"]
+
+
+@pytest.mark.parametrize("path", [f"/cds-services/{PATIENT_VIEW_ID}/", "/cds-services/", f"/cds-services/{PATIENT_VIEW_ID}/x"])
+def test_paths_beside_a_hook_are_not_hook_calls(server, path):
+    response = httpx.post(f"{server}{path}", json=request_from_bundle(LOW), timeout=10)
+    if response.status_code == 307:  # the framework's trailing-slash redirect
+        assert response.headers["location"].endswith(path.rstrip("/"))
+    else:
+        assert response.status_code in (404, 405) and diagnostics(response)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_documented_route_answers_as_the_hook_route(anyio_backend):
+    """HookRoute serves hook calls ahead of FastAPI; the FastAPI route (the OpenAPI one) must agree."""
+    clock = SettableClock()
+    clock.set(__import__("datetime").date(2026, 1, 20))
+    body = json.dumps(request_from_bundle(LOW)).encode()
+    answers = []
+    for bypass in (False, True):
+        target = create_app(Settings(), clock=clock, env={}, record_cards=False)
+        if bypass:  # the same application without HookRoute: FastAPI routes the call
+            target.user_middleware = [m for m in target.user_middleware if m.cls is not HookRoute]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=target), base_url="http://t") as client:
+            response = await client.post(f"/cds-services/{PATIENT_VIEW_ID}", content=body, headers={"accept-language": "da"})
+        assert response.status_code == 200
+        answers.append([{k: v for k, v in card.items() if k != "uuid"} for card in response.json()["cards"]])
+    for cards in answers:
+        for card in cards:
+            for suggestion in card.get("suggestions", []):
+                suggestion.pop("uuid")
+                for action in suggestion["actions"]:
+                    action.get("resource", {}).pop("id", None)
+    assert answers[0] == answers[1] and answers[0][0]["source"]["topic"]["code"] == "start-substitution"
+    assert "Medicinrådet" in answers[0][0]["detail"] and "Regel" in answers[0][0]["detail"]
 
 
 def test_absent_prefetch_keys_without_fhir_server_are_412_naming_them(server):

@@ -1,0 +1,97 @@
+"""`POST /cds-services/{id}` straight to the hook handler, in plain ASGI.
+
+Why: every chart opened can call a hook, and FastAPI's router, request object,
+dependency solving and exception middleware cost about as much per request as a
+whole out-of-scope evaluation. This middleware sits innermost among the service's
+own middleware (request log, body limit, CORS, authentication all still apply) and
+answers the hook calls itself; every other request, and anything it does not
+recognise, goes on to the FastAPI application. The FastAPI route for the same path
+stays for the OpenAPI document and calls the same handler, so both give one answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Awaitable, Callable
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ServiceError, error_body
+
+PREFIX = "/cds-services/"
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+# (service id, body, Accept-Language, the request's scope state) -> the JSON answer
+HookHandler = Callable[[str, bytes, "str | None", dict], Awaitable[bytes]]
+
+log = logging.getLogger("cds_service")
+
+
+def service_id_of(scope: Scope) -> str | None:
+    """The service id of a hook call (`POST /cds-services/<one segment>`), else None."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return None
+    path: str = scope["path"]
+    if not path.startswith(PREFIX):
+        return None
+    service_id = path[len(PREFIX):]
+    return service_id if service_id and "/" not in service_id else None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)  # disconnected: whatever arrived (the parse names the problem)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def answer_error(exc: Exception, state: dict) -> tuple[int, bytes]:
+    """The service's one error shape, as the FastAPI exception handlers give it."""
+    if isinstance(exc, ServiceError):
+        state["log_error"] = exc.message
+        return exc.status, orjson.dumps(error_body(exc.status, exc.message))
+    log_unexpected(exc)
+    state["log_error"] = type(exc).__name__  # the type only: messages can carry request data
+    return 500, orjson.dumps(error_body(500, "internal error; the request was not evaluated"))
+
+
+def log_unexpected(exc: BaseException) -> None:
+    # The traceback without the exception's message: messages can carry request data.
+    log.error("unexpected error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+
+
+class HookRoute:
+    """Pure ASGI: hook calls to `handler`, everything else to the wrapped application."""
+
+    def __init__(self, app: ASGIApp, *, handler: HookHandler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service_id = service_id_of(scope)
+        if service_id is None:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        try:
+            body = await read_body(receive)
+            status, content = 200, await self.handler(service_id, body, header(scope, b"accept-language"), state)
+        except Exception as exc:
+            status, content = answer_error(exc, state)
+        start: Message = {"type": "http.response.start", "status": status,
+                          "headers": [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]}
+        await send(start)
+        await send({"type": "http.response.body", "body": content})
