@@ -54,8 +54,10 @@ def _summary_key(advice: Advice) -> str:
     return advice.code
 
 
-def summary(advice: Advice, lang: str) -> str:
-    v = format_values(advice.values, lang)
+def summary(advice: Advice, lang: str, formatted: Mapping[str, Any] | None = None) -> str:
+    """`formatted`: the advice's values through `format_values`, when the caller has them already."""
+    formatted = format_values(advice.values, lang) if formatted is None else formatted
+    v = dict(formatted)
     v["kind"] = KIND[lang].get(advice.values.get("t0_kind", ""), "")
     if "igg_date" in v:
         stale = advice.values.get("igg_stale")
@@ -67,16 +69,16 @@ def summary(advice: Advice, lang: str) -> str:
     v["last"] = f"; {'last' if lang == 'en' else 'seneste'} {v['igg']} {v['igg_date']}" if "igg_date" in v else ""
     v["drug"] = (advice.values.get("order_drug") or "").capitalize()[:30]  # a local display text can be long
     v["baseline"] = "" if "igg_date" in v else FAILING[lang]["baseline"].format(**v)
-    v["failing_text"] = "; ".join(FAILING[lang][f].format(**{**v, "igg": format_values(advice.values, lang).get("igg")})
+    v["failing_text"] = "; ".join(FAILING[lang][f].format(**{**v, "igg": formatted.get("igg")})
                                   for f in advice.values.get("failing", ()))
     text = SUMMARY[lang][_summary_key(advice)].format(**v)
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2] + "…"
 
 
-def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> str:
+def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext, formatted: Mapping[str, Any] | None = None) -> str:
     lang = ctx.lang
     L = LABELS[lang]
-    v = format_values(advice.values, lang)
+    v = format_values(advice.values, lang) if formatted is None else formatted
     lines = [
         f"**{L['rule']}:** {(CODE_DISPLAY_DA if lang == 'da' else CODE_DISPLAY)[advice.code]} (`{advice.code}`) — Medicinrådet 2025, {advice.section}.",
         "",
@@ -133,9 +135,9 @@ def _suggestion(label: str, actions: list[dict], recommended: bool | None = None
     return out
 
 
-def suggestions_for(advice: Advice, ctx: CardContext) -> list[dict]:
+def suggestions_for(advice: Advice, ctx: CardContext, formatted: Mapping[str, Any] | None = None) -> list[dict]:
     L = LABELS[ctx.lang]
-    v = format_values(advice.values, ctx.lang)
+    v = format_values(advice.values, ctx.lang) if formatted is None else formatted
     today, stop = advice.values["today"], advice.values.get("stop_date")
     out = []
     for kind in advice.suggestions:
@@ -171,10 +173,11 @@ SUMMARY_REASON = {
 
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
+    formatted = format_values(advice.values, ctx.lang)
     out: dict[str, Any] = {
         "uuid": new_uuid(),
-        "summary": summary(advice, ctx.lang),
-        "detail": detail(advice, evaluation, ctx),
+        "summary": summary(advice, ctx.lang, formatted),
+        "detail": detail(advice, evaluation, ctx, formatted),
         "indicator": advice.indicator,
         "source": {
             "label": SOURCE_LABEL[ctx.lang],
@@ -183,7 +186,7 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
         },
         "extension": {RULESET_EXTENSION: ctx.ruleset},
     }
-    found = suggestions_for(advice, ctx)
+    found = suggestions_for(advice, ctx, formatted)
     if found:
         out["suggestions"] = found
         out["selectionBehavior"] = "at-most-one"

@@ -96,6 +96,10 @@ class FactBuilder:
         self.tz = tz
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
+        # resourceType -> handler(resource) -> (fact slot, fact) or None
+        self._handlers = {"Observation": self._observation, "Procedure": self._procedure,
+                          "MedicationAdministration": self._medication_administration,
+                          "MedicationRequest": self._medication_request, "Condition": self._condition}
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
         out: dict[str, list] = {k: [] for k in ("igg", "m_protein", "car_t", "bsab", "ig_courses", "infections", "diagnoses")}
@@ -104,26 +108,27 @@ class FactBuilder:
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
+        handlers = self._handlers
         for resource in resources:
-            ref = reference_of(resource)
             kind = resource.get("resourceType")
             try:
                 if kind == "Patient":
+                    ref = reference_of(resource)
                     birth = resource.get("birthDate")
                     patient = Patient(ref, to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None)
-                    used[ref] = dict(resource)
+                    used[ref] = resource  # type: ignore[assignment]
                     continue
-                handler = getattr(self, f"_{kind}", None)
+                handler = handlers.get(kind)  # type: ignore[arg-type]
                 if handler is None:
                     continue
-                produced = handler(resource, ref)
+                produced = handler(resource)
             except (Skip, BadDate) as exc:
-                all_notes.append(DataNote("invalid", ref, str(exc)))
+                all_notes.append(DataNote("invalid", reference_of(resource), str(exc)))
                 continue
             if produced is not None:
                 slot, fact = produced
                 out[slot].append(fact)
-                used[ref] = dict(resource)
+                used[fact.source] = resource  # type: ignore[assignment]
         if self._unresolved:
             all_notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
                                       "refer to a Medication resource that was not sent; their drug could not be checked"))
@@ -185,11 +190,13 @@ class FactBuilder:
             raise Skip(f"end date {end} before start date {start}")
         return start, end
 
-    # -- per resource type ---------------------------------------------------------------
-    def _Observation(self, r: Mapping[str, Any], ref: str):
-        codings = _codings(r.get("code"))
-        igg = self.t.first_match("igg-serum", codings)
-        mprot = None if igg else self.t.first_match("m-protein", codings)
+    # -- per resource type: the reference is made only for the few resources that are used ----
+    def _observation(self, r: Mapping[str, Any]):
+        sets = self.t.sets_of(r.get("code"))
+        if not sets:
+            return None
+        igg = sets.get("igg-serum")
+        mprot = None if igg else sets.get("m-protein")
         if igg is None and mprot is None:
             return None
         if _str(r.get("status")) not in RESULT_STATUSES:
@@ -216,22 +223,22 @@ class FactBuilder:
         elif comparator in (">", ">="):
             value += 1e-6
         if igg is not None:
-            return "igg", IgGResult(round(value, 6), day, ref, original)
-        return "m_protein", MProteinResult(round(value, 6), day, ref, str(mprot.get("isotype", "unknown")))
+            return "igg", IgGResult(round(value, 6), day, reference_of(r), original)
+        return "m_protein", MProteinResult(round(value, 6), day, reference_of(r), str(mprot.get("isotype", "unknown")))
 
-    def _Procedure(self, r: Mapping[str, Any], ref: str):
-        entry = self.t.first_match("car-t-procedure", _codings(r.get("code")))
+    def _procedure(self, r: Mapping[str, Any]):
+        entry = self.t.sets_of(r.get("code")).get("car-t-procedure")
         if entry is None or _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
         when = _first(r, "performedDateTime", "performedPeriod.start")
         if when is None:
             raise Skip("completed CAR-T procedure has no performed date")
-        return "car_t", CarTInfusion(self._date(when), ref, _concept_text(r.get("code")))
+        return "car_t", CarTInfusion(self._date(when), reference_of(r), _concept_text(r.get("code")))
 
-    def _MedicationAdministration(self, r: Mapping[str, Any], ref: str):
-        codings = _codings(self._medication(r))
-        car_t = self.t.first_match("car-t-product", codings)
-        bsab = None if car_t else self.t.first_match("bispecific-b-pc", codings)
+    def _medication_administration(self, r: Mapping[str, Any]):
+        sets = self.t.sets_of(self._medication(r))
+        car_t = sets.get("car-t-product")
+        bsab = None if car_t else sets.get("bispecific-b-pc")
         if (car_t is None and bsab is None) or _str(r.get("status")) not in ADMIN_STATUSES:
             return None
         when = _first(r, "effectiveDateTime", "effectivePeriod.start")
@@ -239,46 +246,50 @@ class FactBuilder:
             raise Skip("administration has no effective date")
         day = self._date(when)
         if car_t is not None:
-            return "car_t", CarTInfusion(day, ref, str(car_t.get("drug", "")) or _concept_text(self._medication(r)))
-        return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, ref, day)
+            return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug", "")) or _concept_text(self._medication(r)))
+        return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, reference_of(r), day)
 
-    def _MedicationRequest(self, r: Mapping[str, Any], ref: str):
-        codings = _codings(self._medication(r))
+    def _medication_request(self, r: Mapping[str, Any]):
+        sets = self.t.sets_of(self._medication(r))
+        if not sets:
+            return None
         status = _str(r.get("status"))
-        bsab = self.t.first_match("bispecific-b-pc", codings)
+        bsab = sets.get("bispecific-b-pc")
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
             start, end = self._dosage_period(r)
             ongoing = status in ("active", "on-hold") and end is None
-            return "bsab", BsAbExposure(str(bsab.get("drug", "")), start, ref, end, ongoing)
-        ig = self.t.first_match("immunoglobulin-substitution", codings)
+            return "bsab", BsAbExposure(str(bsab.get("drug", "")), start, reference_of(r), end, ongoing)
+        ig = sets.get("immunoglobulin-substitution")
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         start, end = self._dosage_period(r)
-        return "ig_courses", IgCourse(start, status, ref, end, _concept_text(self._medication(r)))
+        return "ig_courses", IgCourse(start, status, reference_of(r), end, _concept_text(self._medication(r)))
 
-    def _Condition(self, r: Mapping[str, Any], ref: str):
-        codings = _codings(r.get("code"))
+    def _condition(self, r: Mapping[str, Any]):
+        sets = self.t.sets_of(r.get("code"))
+        malignancy = sets.get("haematological-malignancy")
+        infection = None if malignancy else sets.get("bacterial-infection")
+        if malignancy is None and infection is None:
+            return None
         verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
         if verification & EXCLUDED_VERIFICATION:
             return None
-        malignancy = self.t.first_match("haematological-malignancy", codings)
         if malignancy is not None:
             when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
             recorded = self._date(when, allow_partial=True) if when is not None else None
             return "diagnoses", Diagnosis(
-                str(malignancy.code or malignancy.prefix), ref, bool(malignancy.get("myeloma")),
+                str(malignancy.code or malignancy.prefix), reference_of(r), bool(malignancy.get("myeloma")),
                 _concept_text(r.get("code")), recorded,
             )
-        infection = self.t.first_match("bacterial-infection", codings)
-        if infection is None or "confirmed" not in verification:
+        if "confirmed" not in verification:
             return None  # "verified" bacterial infections only (§4.1)
         when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
         if when is None:
             raise Skip("infection has no onset or recorded date")
-        severe = bool(infection.get("severe")) or self.t.first_match("severity-severe", _codings(r.get("severity"))) is not None
-        return "infections", Infection(self._date(when, allow_partial=True), severe, ref, _concept_text(r.get("code")))
+        severe = bool(infection.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))
+        return "infections", Infection(self._date(when, allow_partial=True), severe, reference_of(r), _concept_text(r.get("code")))
 
     # -- draft orders (order-select / order-sign) ----------------------------------------
     def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 
 _BUFFER_IDS = 256
 _lock = threading.Lock()
@@ -24,6 +23,9 @@ def new_uuid() -> str:
     with _lock:
         if _offset >= len(_buffer):
             _buffer, _offset = os.urandom(16 * _BUFFER_IDS), 0
-        chunk = _buffer[_offset:_offset + 16]
+        chunk = bytearray(_buffer[_offset:_offset + 16])
         _offset += 16
-    return str(uuid.UUID(bytes=chunk, version=4))
+    chunk[6] = (chunk[6] & 0x0F) | 0x40  # version 4
+    chunk[8] = (chunk[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = chunk.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"  # as str(uuid.UUID(...)), without the object

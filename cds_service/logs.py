@@ -26,6 +26,7 @@ from .metrics import Metrics
 
 ROOT_LOGGER = "cds_service"
 request_log = logging.getLogger("cds_service.request")
+HASH_CACHE_SIZE = 10_000
 FIELD_LIMIT = 128  # client-chosen strings (hookInstance, plain patientId, messages) are cut here
 
 
@@ -89,13 +90,21 @@ class PatientIds:
                 "CDS_LOG_SALT is not set: patient ids in the log are hashed with a random salt, "
                 "so they cannot be correlated across restarts or replicas")
         self._key = (salt or secrets.token_hex(16)).encode()
+        self._hashes: dict[str, str] = {}  # a chart is opened many times: hash each id once
 
     def field(self, patient_id: str) -> tuple[str, str] | None:
         if self.mode == "off":
             return None
         if self.mode == "plain":
             return "patientId", patient_id[:FIELD_LIMIT]
-        return "patientHash", hmac.new(self._key, patient_id.encode(), hashlib.sha256).hexdigest()[:16]
+        hashed = self._hashes.get(patient_id)
+        if hashed is None:
+            hashed = hmac.new(self._key, patient_id.encode(), hashlib.sha256).hexdigest()[:16]
+            if len(patient_id) <= FIELD_LIMIT:  # bounded in count and size
+                if len(self._hashes) >= HASH_CACHE_SIZE:
+                    self._hashes.clear()  # cheaper than LRU bookkeeping on every request
+                self._hashes[patient_id] = hashed
+        return "patientHash", hashed
 
 
 # -- what the handler tells the log (kept in the request's scope state) -----------------------

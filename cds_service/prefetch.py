@@ -52,24 +52,34 @@ def _is_error_outcome(outcome: Mapping[str, Any]) -> bool:
     return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in (issues if isinstance(issues, list) else []))
 
 
-def _refers_to_patient(reference: Any, patient_id: str) -> bool:
-    if not isinstance(reference, dict):
-        return False
-    ref = reference.get("reference")
-    return isinstance(ref, str) and (ref == f"Patient/{patient_id}" or ref.endswith(f"/Patient/{patient_id}"))
-
-
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
 
 
 def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
     """True when the resource is the patient, names the patient as its subject, or is shared (Medication)."""
-    kind = resource.get("resourceType")
-    if kind == "Patient":
-        return resource.get("id") == patient_id
-    if kind in SHARED_TYPES:
-        return True
-    return any(_refers_to_patient(resource.get(f), patient_id) for f in SUBJECT_FIELDS)
+    return _Owner(patient_id).owns(resource.get("resourceType"), resource)
+
+
+class _Owner:
+    """Whether resources are about one patient, with the reference strings made once (runs per resource)."""
+
+    def __init__(self, patient_id: str) -> None:
+        self.patient_id = patient_id
+        self.own = f"Patient/{patient_id}"
+        self.tail = f"/Patient/{patient_id}"
+
+    def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
+        if kind == "Patient":
+            return resource.get("id") == self.patient_id
+        if kind in SHARED_TYPES:
+            return True
+        for name in SUBJECT_FIELDS:
+            reference = resource.get(name)
+            if isinstance(reference, dict):
+                ref = reference.get("reference")
+                if isinstance(ref, str) and (ref == self.own or ref.endswith(self.tail)):
+                    return True
+        return False
 
 
 def _version_key(resource: Mapping[str, Any]) -> tuple[str, str]:
@@ -81,6 +91,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     """Collect every declared key's resources; say which keys are missing or unusable."""
     pooled = PooledResources()
     by_ref: dict[str, dict] = {}
+    owner = _Owner(patient_id)
     prefetch = prefetch or {}
     for key in keys:
         if key not in prefetch:
@@ -92,7 +103,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
         if not isinstance(value, dict):
             raise BadRequest(f"prefetch.{key} must be a FHIR resource, a Bundle or null")
         for resource in _resources_of(key, value, pooled):
-            _add(resource, by_ref, pooled, patient_id)
+            _add(resource, by_ref, pooled, owner)
     pooled.resources = list(by_ref.values())
     return pooled
 
@@ -123,16 +134,16 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     return out
 
 
-def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledResources, patient_id: str) -> None:
+def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledResources, owner: _Owner) -> None:
     kind, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
         pooled.notes.append(DataNote("invalid", f"{kind or 'resource'} without id", "a prefetched resource has no resourceType or id"))
         return
     ref = f"{kind}/{rid}"
-    if not belongs_to(resource, patient_id):
+    if not owner.owns(kind, resource):
         if not any(n.source == ref for n in pooled.notes):
-            pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{patient_id}; ignored"))
+            pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
         return
     current = by_ref.get(ref)
     if current is None or _version_key(resource) > _version_key(current):
-        by_ref[ref] = dict(resource)
+        by_ref[ref] = resource  # type: ignore[assignment]  (the parsed request is ours: no copy)

@@ -8,7 +8,7 @@ returned, so a card can say exactly which definitions fired with which facts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
@@ -77,8 +77,10 @@ class Context:
         self.trace: list[TraceStep] = []
 
     def __getitem__(self, name: str) -> Any:
-        if name in self._values:
+        try:
             return self._values[name]
+        except KeyError:
+            pass
         info = LIBRARY[name]
         value = info.function(self)
         self._values[name] = value
@@ -107,22 +109,29 @@ def render(value: Any) -> str:
     """A short, stable text for the trace (dates ISO, floats one decimal)."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is bool:
         return "true" if value else "false"
+    if kind is float:
+        return f"{value:.1f}"
+    if kind is tuple or kind is list:
+        if not value:
+            return "[]"
+        return "[" + ", ".join([render(v) for v in value[:5]]) + (", ..." if len(value) > 5 else "") + "]"
+    if kind is date:
+        return value.isoformat()
+    if hasattr(kind, "__dataclass_fields__"):
+        label = getattr(value, "label", None)
+        if callable(label):
+            return label()
+        source = getattr(value, "source", "")
+        return f"{kind.__name__}({source})" if source else kind.__name__
     if isinstance(value, float):
         return f"{value:.1f}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        return "[" + ", ".join(render(v) for v in value[:5]) + (", ..." if len(value) > 5 else "") + "]"
-    if is_dataclass(value):
-        label = getattr(value, "label", None)
-        if callable(label):
-            return label()
-        source = getattr(value, "source", "")
-        return f"{type(value).__name__}({source})" if source else type(value).__name__
+        return render(tuple(value))
     return str(value)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 SHIPPED_DIR = Path(__file__).with_name("valuesets")
@@ -25,6 +26,9 @@ REQUIRED_VALUESETS = (
     "haematological-malignancy",
     "severity-severe",
 )
+
+
+NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
 
 
 class ValueSetError(Exception):
@@ -101,6 +105,7 @@ class Terminology:
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
+        self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
         for directory in directories:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
@@ -198,6 +203,46 @@ class Terminology:
                 if found is not None:
                     return found
         return None
+
+    def sets_of(self, concept: Any) -> Mapping[str, Entry]:
+        """Every value set a CodeableConcept is in, with the entry its first matching coding hit.
+
+        One cached lookup per coding answers for all value sets at once: most resources in a
+        chart are in none, and are passed over at the cost of a dict lookup.
+        """
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        if not isinstance(codings, list):
+            return NO_SETS
+        found: Mapping[str, Entry] = NO_SETS
+        merged = False
+        for coding in codings:
+            if not isinstance(coding, dict):
+                continue
+            system, code = coding.get("system"), coding.get("code")
+            if not isinstance(system, str) or not isinstance(code, str):
+                continue
+            sets = self._coding_sets(system, code)
+            if not sets:
+                continue
+            if not found:
+                found = sets
+            else:  # a second coding in other value sets: the first coding keeps its entries
+                if not merged:
+                    found, merged = dict(found), True
+                for vs, entry in sets.items():
+                    found.setdefault(vs, entry)  # type: ignore[attr-defined]
+        return found
+
+    def _coding_sets(self, system: str, code: str) -> Mapping[str, Entry]:
+        key = (system, code)
+        try:
+            return self._sets_of[key]
+        except KeyError:
+            pass
+        sets = MappingProxyType({vs: entry for vs in self.valuesets if (entry := self.lookup(vs, system, code)) is not None}) or NO_SETS
+        if len(self._sets_of) < 100_000:
+            self._sets_of[key] = sets
+        return sets
 
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""
