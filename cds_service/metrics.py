@@ -37,6 +37,7 @@ class Metrics:
                                          "Kill-switch files that could not be read (the previous list stays)",
                                          registry=r)
         self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._cards: dict[tuple[str, str], Any] = {}
 
     def observe_request(self, endpoint: str, service: str, status: int, seconds: float, codes: list[str]) -> None:
         key = (endpoint, service, str(status))
@@ -46,7 +47,10 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
         for code in codes:
-            self.cards.labels(service, code).inc()
+            card = self._cards.get((service, code))
+            if card is None:  # codes are the service's own, a fixed set
+                card = self._cards[(service, code)] = self.cards.labels(service, code)
+            card.inc()
 
     def count_fetch_failures(self, fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         """Wrap `FhirFetcher.fetch`: the app turns FetchFailed into a 412, the count stays here."""

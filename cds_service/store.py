@@ -303,10 +303,10 @@ class CardStore:
 
     def _write_cards(self, batch: list[tuple[dict, list[dict]]]) -> None:
         with self._writer_engine.begin() as connection:
-            _insert_new(connection, issued_card, [row for row, _ in batch], ["card_uuid"])
+            _insert_many(connection, issued_card, [row for row, _ in batch], ["card_uuid"])
             suggestions = [s for _, found in batch for s in found]
             if suggestions:
-                _insert_new(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
+                _insert_many(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
 
     def _write_one_by_one(self, batch: list[tuple[dict, list[dict]]]) -> None:
         for item in batch:
@@ -392,6 +392,36 @@ class CardStore:
 
 def store_from_env(env: Mapping[str, str], data_dir: str | Path = "data", *, clock: Clock = utc_now) -> CardStore:
     return CardStore(database_url(env, data_dir), clock=clock)
+
+
+_DRIVER_INSERTS: dict[tuple[str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+
+def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key: list[str]) -> None:
+    """`_insert_new` for a batch, handed to the driver's executemany in one call.
+
+    Why: SQLAlchemy's per-row parameter handling cost ~30 us per issued card in the writer
+    thread, which shares the GIL with the request loop. The statement is compiled by
+    SQLAlchemy once per dialect, and each column's own bind processor (the UTC timestamp)
+    is applied, so the rows stored are the same as through `connection.execute`.
+    """
+    dialect = connection.dialect
+    if dialect.name not in UPSERT:
+        _insert_new(connection, table, rows, key)
+        return
+    cache_key = (dialect.name, table.name)
+    if cache_key not in _DRIVER_INSERTS:
+        compiled = UPSERT[dialect.name](table).on_conflict_do_nothing(index_elements=key).compile(
+            dialect=dialect, column_keys=list(rows[0]))
+        processors = {c.key: p for c in table.columns if c.key in rows[0]
+                      and (p := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        _DRIVER_INSERTS[cache_key] = (compiled.string, order, processors)
+    sql, order, processors = _DRIVER_INSERTS[cache_key]
+    if processors:
+        rows = [{**row, **{k: p(row[k]) for k, p in processors.items()}} for row in rows]
+    params = [tuple(row[k] for k in order) for row in rows] if order is not None else rows
+    connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
 
 
 def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: list[str], *, count: bool = False) -> int:

@@ -88,8 +88,13 @@ class Context:
         return value
 
 
+_NO_SOURCES = (type(None), bool, int, float, str, date)
+
+
 def sources_of(value: Any) -> list[str]:
     """FHIR references carried by a value (a fact, a derived record, or a collection)."""
+    if type(value) in _NO_SOURCES:  # most trace values: flags, dates, numbers
+        return []
     if isinstance(value, (list, tuple, set, frozenset)):
         out: list[str] = []
         for item in value:

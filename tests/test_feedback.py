@@ -415,3 +415,30 @@ def test_replay_records_no_cards_and_exits_promptly(tmp_path):
     assert time.monotonic() - started < 30
     assert "start-substitution" in done.stdout
     assert not (tmp_path / "data").exists()
+
+
+def test_issued_cards_are_stored_as_sqlalchemy_would_store_them(tmp_path: Path) -> None:
+    """The writer hands batches to the driver directly; rows must read back exactly, duplicates once."""
+    import sqlalchemy as sa
+
+    from cds_service.store import card_suggestion, issued_card
+
+    when = datetime(2026, 1, 20, 10, 30, 15, 250000, tzinfo=timezone.utc)
+    store = CardStore(f"sqlite:///{tmp_path / 'cards.db'}", clock=lambda: when)
+    cards = [{"uuid": f"card-{i}", "source": {"topic": {"code": "start-substitution"}},
+              "suggestions": [{"uuid": f"s-{i}-a"}, {"uuid": f"s-{i}-b"}]} for i in range(3)]
+    store.record_cards(PATIENT_VIEW_ID, "pat-1", "hook-1", cards)
+    store.record_cards(PATIENT_VIEW_ID, "pat-1", "hook-1", cards[:1])  # the same card again
+    store.flush()
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.select(issued_card).order_by(issued_card.c.card_uuid)).all()
+        suggestions = connection.execute(sa.select(card_suggestion)).all()
+    assert [r.card_uuid for r in rows] == ["card-0", "card-1", "card-2"]
+    assert {(r.service_id, r.advice_code, r.patient_ref, r.hook_instance) for r in rows} == {
+        (PATIENT_VIEW_ID, "start-substitution", "Patient/pat-1", "hook-1")}
+    assert all(r.issued_at == when for r in rows)
+    assert len(suggestions) == 6
+    raw = sqlite3.connect(tmp_path / "cards.db").execute("SELECT DISTINCT issued_at FROM issued_card").fetchall()
+    assert raw == [("2026-01-20 10:30:15.250000",)]  # SQLAlchemy's SQLite DATETIME text, naive UTC
+    assert store.issued(["card-1", "nope"])["card-1"].suggestions == frozenset({"s-1-a", "s-1-b"})
+    store.close()
