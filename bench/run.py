@@ -1,13 +1,14 @@
 """`make bench`: the patient-view service against a bare FastAPI endpoint, on one machine, in one run.
 
 Why this shape: absolute req/s depend on the machine and on whoever else is using it, so
-every service number sits beside a baseline measured minutes apart on the same machine
-(same framework, same body parsing, fixed answer; `baseline.py`), runs alternate
-baseline/service per scenario, and each number carries the load average and the CPU that
-other processes used meanwhile. CPU ms/request of the server process is the figure least
-disturbed by neighbours, so targets on cost use it.
+every service number sits beside a baseline measured seconds apart on the same machine
+(same framework, same body parsing, fixed answer; `baseline.py`): baseline and service
+alternate in short rounds (3 by default) and each row is the median of its rounds, with
+the spread of the per-round ratios beside it. Each number carries the load average and the
+CPU that other processes used meanwhile. On a virtual machine even CPU ms/request drifts
+with the host's load, which only the alternation cancels.
 
-    python bench/run.py              # ~10 s per run, about 5 minutes in all
+    python bench/run.py              # 3 rounds of 5 s per server, about 12 minutes in all
     python bench/run.py --quick      # smoke run, under a minute
     python bench/run.py --json out.json --duration 20
     python bench/run.py --auth both  # auth-on table with ES384 and RS384 (default: ES384 only)
@@ -210,6 +211,7 @@ class Run:
     load: str  # load average when the run started
     others_cores: float  # CPU used by every other process on the machine during the run
     tokens_reused: int = 0  # auth-on runs: requests sent with a token already spent (must be 0)
+    ratio_range: str = ""  # service rows of paired rounds: lowest-highest per-round req/s ratio to the baseline
 
 
 def generator() -> str:
@@ -241,8 +243,9 @@ def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int,
 
     `tokens`: (warm-up file, run file) of signed JWTs, one per request (auth-on benchmark).
     """
-    cmd, env = _load_command(server.port, body_file, concurrency, warmup, tokens and tokens[0])
-    subprocess.run(cmd, env=env, capture_output=True, check=True)
+    if warmup > 0:
+        cmd, env = _load_command(server.port, body_file, concurrency, warmup, tokens and tokens[0])
+        subprocess.run(cmd, env=env, capture_output=True, check=True)
     cmd, env = _load_command(server.port, body_file, concurrency, seconds, tokens and tokens[1])
     load = Load.now()
     cpu0, busy0 = cpu_seconds(server.proc.pid), machine_busy_seconds()
@@ -261,6 +264,36 @@ def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int,
     return Run(server.name, scenario.name, concurrency, r["requests"], r["requests"] / elapsed, r["p50_us"] / 1000,
                r["p99_us"] / 1000, (cpu1 - cpu0) * 1000 / n, r["errors"] + r["non_2xx"], str(load), others,
                r.get("tokens_reused", 0))
+
+
+def median_run(runs: list[Run]) -> Run:
+    """One row for several rounds against one server: medians of the rates, sums of the counts."""
+    def med(name: str) -> float:
+        return statistics.median(getattr(r, name) for r in runs)
+
+    first = runs[0]
+    return Run(first.target, first.scenario, first.concurrency, sum(r.requests for r in runs), med("rps"), med("p50_ms"),
+               med("p99_ms"), med("cpu_ms"), sum(r.errors for r in runs), first.load, med("others_cores"),
+               sum(r.tokens_reused for r in runs))
+
+
+def paired_rounds(base: Server, svc: Server, scenario: Scenario, body_file: Path, concurrency: int, seconds: float,
+                  warmup: float, rounds: int) -> list[Run]:
+    """Baseline and service in alternating rounds, each reported as the median of its rounds.
+
+    Why: on a shared virtual machine the speed of a core drifts by tens of percent within
+    minutes (the host's other guests, invisible from here), so a single baseline run and a
+    single service run a minute apart can disagree by more than the effect measured. Short
+    alternating rounds expose both to the same drift; the spread of the per-round ratios says
+    how much to trust the median.
+    """
+    pairs = [(drive(base, scenario, body_file, concurrency, seconds, warmup if i == 0 else 0),
+              drive(svc, scenario, body_file, concurrency, seconds, warmup if i == 0 else 0)) for i in range(rounds)]
+    b, s = median_run([p[0] for p in pairs]), median_run([p[1] for p in pairs])
+    if rounds > 1:
+        ratios = [sv.rps / bs.rps for bs, sv in pairs if bs.rps]
+        s.ratio_range = f"{min(ratios):.0%}-{max(ratios):.0%}"
+    return [b, s]
 
 
 def check_answers(server: Server, scenarios: list[Scenario], token: Callable[[], str] | None = None) -> dict[str, float]:
@@ -358,7 +391,7 @@ def verdict(ok: bool, detail: str = "") -> str:
 def print_table(title: str, runs: list[Run]) -> None:
     print(f"\n{title}")
     print(f"  {'c':>3} {'target':9} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'CPU ratio':>9}"
-          f" {'err':>4}  {'load 1/5/15':14} {'others':>6}")
+          f" {'err':>4}  {'load 1/5/15':14} {'others':>6} {'rounds':>9}")
     base = {r.concurrency: r for r in runs if r.target.startswith("baseline")}
     for r in runs:
         b = base.get(r.concurrency)
@@ -366,7 +399,7 @@ def print_table(title: str, runs: list[Run]) -> None:
         ratio = "" if is_base or not b else f"{r.rps / b.rps:.0%}"
         cpu_ratio = "" if is_base or not b else f"{r.cpu_ms / b.cpu_ms:.1f}x"
         print(f"  {r.concurrency:>3} {r.target:9} {r.rps:8.0f} {ratio:>6} {r.p50_ms:7.2f} {r.p99_ms:7.2f} {r.cpu_ms:10.3f}"
-              f" {cpu_ratio:>9} {r.errors:>4}  {r.load:14} {r.others_cores:5.2f}c")
+              f" {cpu_ratio:>9} {r.errors:>4}  {r.load:14} {r.others_cores:5.2f}c {r.ratio_range:>9}")
 
 
 def find(runs: list[Run], target: str, scenario: str, c: int) -> Run:
@@ -445,7 +478,9 @@ def machine() -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured run (default 10)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measured run (default 5)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating baseline/service rounds per scenario and concurrency; rows are medians (default 3)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 s runs, short warm-up, fewer start-ups")
     parser.add_argument("--no-workers", action="store_true", help=f"skip the --workers {WORKERS} runs")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
@@ -463,10 +498,11 @@ def main() -> int:
 
     seconds = 2.0 if args.quick else args.duration
     warmup = 1.0 if args.quick else 2.0
+    rounds = 1 if args.quick else max(1, args.rounds)
     scenarios = build()
     res = Results(machine(), generator(), seconds, cli_workers=cli_has_workers())
     print(f"machine: {res.machine}")
-    print(f"load generator: {res.generator}; {seconds:g} s per run after {warmup:g} s warm-up; "
+    print(f"load generator: {res.generator}; {rounds} alternating round(s) of {seconds:g} s per server after {warmup:g} s warm-up; "
           f"CDS_EVALUATION_DATE={EVALUATION_DATE}")
     for s in scenarios:
         print(f"  {s.name:17} {s.resources:4d} resources, {len(s.body) / 1024:6.1f} KB body, expects {list(s.expected_cards)}")
@@ -503,9 +539,8 @@ def main() -> int:
 
         for s in scenarios:
             runs = []
-            for c in CONCURRENCY:
-                for srv in (base, svc):  # alternate, so drift in machine load hits both alike
-                    runs.append(drive(srv, s, bodies[s.name], c, seconds, warmup))
+            for c in CONCURRENCY:  # baseline and service alternate, so drift hits both alike
+                runs += paired_rounds(base, svc, s, bodies[s.name], c, seconds, warmup, rounds)
             res.runs += runs
             print_table(f"{s.title} — {len(s.body) / 1024:.1f} KB", runs)
         res.rss_mb = [rss_mb(p) for p in svc.worker_pids()]
@@ -544,7 +579,7 @@ def main() -> int:
             for s in scenarios:
                 if s.name == "in-scope-200-igg":
                     continue
-                runs = [drive(srv, s, bodies[s.name], 16, seconds, warmup) for srv in (base, svc)]
+                runs = paired_rounds(base, svc, s, bodies[s.name], 16, seconds, warmup, rounds)
                 for r in runs:
                     r.target += f"x{WORKERS}"
                 res.worker_runs += runs

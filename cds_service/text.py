@@ -8,6 +8,7 @@ separator. Summaries are kept under 140 characters by construction and checked i
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any, Mapping
 
 LANGUAGES = ("en", "da")
@@ -271,6 +272,7 @@ def _threshold(value: float, lang: str) -> str:
     return f"{value:g}".replace(".", ",") if lang == "da" else f"{value:g}"
 
 
+@lru_cache(maxsize=256)  # an EHR sends the same few headers on every call
 def pick_language(accept_language: str | None) -> str:
     """The best of our languages for an Accept-Language header (English by default)."""
     if not accept_language:
