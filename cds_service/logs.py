@@ -110,8 +110,13 @@ class PatientIds:
 # -- what the handler tells the log (kept in the request's scope state) -----------------------
 # `state` is the request's `scope["state"]` (what Starlette's `request.state` wraps).
 def note_request(state: dict, req: Any) -> None:
-    """Called once the envelope is parsed: later failures are still logged with hookInstance."""
-    state["log_request"] = req
+    """Called once the envelope is parsed: later failures are still logged with hookInstance.
+
+    Only the two strings the log line needs are kept, not the request: the server keeps a
+    connection's last scope until its next request, and holding the parsed body there kept
+    every keep-alive connection's whole chart in memory and freed it on the next request's path.
+    """
+    state["log_request"] = (str(req.hook_instance)[:FIELD_LIMIT], req.patient_id)
 
 
 def note_cards(state: dict, cards: list[dict], suppressed: list[str] = ()) -> None:
@@ -185,8 +190,8 @@ class RequestLogMiddleware:
             fields["service"] = service
         req = state.get("log_request")
         if req is not None:
-            fields["hookInstance"] = str(req.hook_instance)[:FIELD_LIMIT]
-            patient = self.patient_ids.field(req.patient_id)
+            fields["hookInstance"], patient_id = req
+            patient = self.patient_ids.field(patient_id)
             if patient is not None:
                 fields[patient[0]] = patient[1]
         if endpoint == "service" and status == 200:

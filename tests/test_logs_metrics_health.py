@@ -132,6 +132,29 @@ async def test_unexpected_errors_are_logged_without_their_message(tmp_path: Path
     assert metric(app, "cds_requests_total", endpoint="service", service="igsub-patient-view", status="500") == 1
 
 
+async def test_a_request_leaves_only_its_log_fields_in_the_scope(tmp_path: Path) -> None:
+    """The server keeps a connection's last scope until its next request: the chart must not stay with it."""
+    app = make_app(tmp_path)
+    body = orjson.dumps(request_body())
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "", "headers": [],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent = []
+
+    async def receive():
+        return messages.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    state = scope["state"]
+    assert len(orjson.dumps(state, default=str)) < 500, state  # hookInstance, patient id, advice codes
+    assert body[:200] not in orjson.dumps(state, default=str)
+
+
 # -- metrics ----------------------------------------------------------------------------------
 async def test_metrics_count_requests_statuses_latency_and_cards(tmp_path: Path) -> None:
     app = make_app(tmp_path)
