@@ -199,29 +199,36 @@ class FactBuilder:
         mprot = None if igg else sets.get("m-protein")
         if igg is None and mprot is None:
             return None
-        if _str(r.get("status")) not in RESULT_STATUSES:
-            return None  # preliminary, cancelled, entered-in-error: not a result
-        when = _first(r, "effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued")
+        if r.get("status") not in RESULT_STATUSES:
+            return None  # preliminary, cancelled, entered-in-error (or not a string): not a result
+        when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
-            raise Skip("result has no effective date")
+            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+            if when is None:
+                raise Skip("result has no effective date")
         day = self._date(when)
         qty = r.get("valueQuantity")
         if not isinstance(qty, dict):
             raise Skip("result has no valueQuantity")
         value = qty.get("value")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise Skip("valueQuantity.value is not a number")
+        if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise Skip("valueQuantity.value is not a number")
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
             raise Skip(f"unit {unit!r} cannot be converted to g/L")
-        comparator = qty.get("comparator") if isinstance(qty.get("comparator"), str) else ""
-        original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
-        value = value * factor
-        if comparator in ("<", "<="):
-            value -= 1e-6  # "<4 g/L" is below 4, not 4
-        elif comparator in (">", ">="):
-            value += 1e-6
+        comparator = qty.get("comparator")
+        if comparator is None and factor == 1:
+            original = ""
+        else:
+            comparator = comparator if isinstance(comparator, str) else ""
+            original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
+            value = value * factor
+            if comparator in ("<", "<="):
+                value -= 1e-6  # "<4 g/L" is below 4, not 4
+            elif comparator in (">", ">="):
+                value += 1e-6
         if igg is not None:
             return "igg", IgGResult(round(value, 6), day, reference_of(r), original)
         return "m_protein", MProteinResult(round(value, 6), day, reference_of(r), str(mprot.get("isotype", "unknown")))
