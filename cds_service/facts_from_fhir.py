@@ -96,10 +96,6 @@ class FactBuilder:
         self.tz = tz
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
-        # resourceType -> handler(resource) -> (fact slot, fact) or None
-        self._handlers = {"Observation": self._observation, "Procedure": self._procedure,
-                          "MedicationAdministration": self._medication_administration,
-                          "MedicationRequest": self._medication_request, "Condition": self._condition}
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
         out: dict[str, list] = {k: [] for k in ("igg", "m_protein", "car_t", "bsab", "ig_courses", "infections", "diagnoses")}
@@ -108,7 +104,7 @@ class FactBuilder:
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
-        handlers = self._handlers
+        handlers = HANDLERS
         for resource in resources:
             kind = resource.get("resourceType")
             try:
@@ -118,10 +114,10 @@ class FactBuilder:
                     patient = Patient(ref, to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None)
                     used[ref] = resource  # type: ignore[assignment]
                     continue
-                handler = handlers.get(kind)  # type: ignore[arg-type]
+                handler = handlers.get(kind) if isinstance(kind, str) else None
                 if handler is None:
                     continue
-                produced = handler(resource)
+                produced = handler(self, resource)
             except (Skip, BadDate) as exc:
                 all_notes.append(DataNote("invalid", reference_of(resource), str(exc)))
                 continue
@@ -199,8 +195,8 @@ class FactBuilder:
         mprot = None if igg else sets.get("m-protein")
         if igg is None and mprot is None:
             return None
-        if r.get("status") not in RESULT_STATUSES:
-            return None  # preliminary, cancelled, entered-in-error (or not a string): not a result
+        if _str(r.get("status")) not in RESULT_STATUSES:
+            return None  # preliminary, cancelled, entered-in-error: not a result
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
             when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
@@ -220,7 +216,7 @@ class FactBuilder:
             raise Skip(f"unit {unit!r} cannot be converted to g/L")
         comparator = qty.get("comparator")
         if comparator is None and factor == 1:
-            original = ""
+            value, original = float(value), ""  # a float, as after a conversion: "3.0 g/L" on the card
         else:
             comparator = comparator if isinstance(comparator, str) else ""
             original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
@@ -316,3 +312,10 @@ class FactBuilder:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             return DraftOrder(kind, ref, start, end, str(entry.get("drug", "")) or _concept_text(self._medication(r)))
         return None
+
+
+# resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
+# instance: bound methods kept on a builder would make it a reference cycle, freed only by the GC.
+HANDLERS = {"Observation": FactBuilder._observation, "Procedure": FactBuilder._procedure,
+            "MedicationAdministration": FactBuilder._medication_administration,
+            "MedicationRequest": FactBuilder._medication_request, "Condition": FactBuilder._condition}

@@ -69,6 +69,8 @@ class _Owner:
         self.tail = f"/Patient/{patient_id}"
 
     def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
+        if not isinstance(kind, str):
+            return False
         if kind == "Patient":
             return resource.get("id") == self.patient_id
         if kind in SHARED_TYPES:

@@ -394,7 +394,7 @@ def store_from_env(env: Mapping[str, str], data_dir: str | Path = "data", *, clo
     return CardStore(database_url(env, data_dir), clock=clock)
 
 
-_DRIVER_INSERTS: dict[tuple[str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+_DRIVER_INSERTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
 def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key: list[str]) -> None:
@@ -409,7 +409,7 @@ def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key:
     if dialect.name not in UPSERT:
         _insert_new(connection, table, rows, key)
         return
-    cache_key = (dialect.name, table.name)
+    cache_key = (dialect.name, dialect.driver, table.name)  # the driver decides the parameter style
     if cache_key not in _DRIVER_INSERTS:
         compiled = UPSERT[dialect.name](table).on_conflict_do_nothing(index_elements=key).compile(
             dialect=dialect, column_keys=list(rows[0]))

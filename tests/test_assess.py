@@ -35,3 +35,18 @@ def test_the_untreated_igg_a_start_decision_uses_is_validated():
     result = assessment(bundle)
     assert all(a.values.get("igg_source") != "Observation/obs-igg-0018-a" for a in result.evaluation.advice)
     assert any(n.source == "Observation/obs-igg-0018-a" and n.kind == "invalid" for n in result.extraction.facts.notes)
+
+
+def test_a_whole_number_igg_is_printed_with_its_decimal():
+    """An EHR may send `"value": 3`; the card must read as it does for 3.2 (and in Danish with a comma)."""
+    from cds_service.assess import cards_for
+
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    for entry in bundle["entry"]:
+        if entry["resource"]["id"] == "obs-igg-0001-b":
+            entry["resource"]["valueQuantity"]["value"] = 3
+    found, patient = assessment(bundle), request_from_bundle(bundle)["context"]["patientId"]
+    [card] = cards_for(found, RUNTIME, patient, "en")
+    assert "IgG 3.0 g/L" in card["summary"] and "3.0 g/L" in card["detail"]
+    [card] = cards_for(found, RUNTIME, patient, "da")
+    assert "IgG 3,0 g/L" in card["summary"]

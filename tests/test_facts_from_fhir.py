@@ -173,3 +173,17 @@ def test_medication_resources_have_no_subject_and_are_kept():
 def test_a_result_below_a_detection_limit_is_below_it():
     [result] = build(obs(value=4, unit="g/L", valueQuantity={"value": 4, "comparator": "<", "unit": "g/L", "code": "g/L"})).igg
     assert result.value_g_l < 4 and result.original == "<4 g/L"
+
+
+@pytest.mark.parametrize("status", [["final"], {"code": "final"}, 5, None])
+def test_results_with_a_malformed_status_are_ignored_not_fatal(status):
+    assert build(obs(status=status, value=3, unit="g/L")).igg == ()
+
+
+def test_whole_number_results_are_values_like_any_other():
+    [result] = build(obs(value=3, unit="g/L")).igg
+    assert result.value_g_l == 3.0 and isinstance(result.value_g_l, float)  # printed "3.0", as 3.2 is "3.2"
+
+
+def test_a_malformed_resource_type_is_passed_over():
+    assert build({"resourceType": ["Observation"], "id": "x"}, obs(value=3.1, unit="g/L")).igg[0].value_g_l == 3.1
