@@ -25,10 +25,10 @@ from .errors import BadRequest, NotFound, PreconditionFailed, ServiceError, erro
 from .fhir_fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
 from .health import add_health_routes
 from .hook_request import HookRequest, parse_hook_request
-from .hook_route import HookRoute, log_unexpected
+from .hook_route import HookRoute, answer_error
 from .killswitch import KillSwitch
 from .limits import BodyLimitMiddleware, Limits, check_request
-from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_error, note_request
+from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request
 from .metrics import Metrics
 from .openapi import document as document_openapi
 from .prefetch import PooledResources, pool_prefetch
@@ -90,9 +90,11 @@ def create_app(
     app.state.runtime = runtime
 
     @app.exception_handler(ServiceError)
-    async def service_error(request: Request, exc: ServiceError) -> Response:
-        note_error(request.scope.setdefault("state", {}), exc.message)
-        return error_response(exc.status, exc.message)
+    @app.exception_handler(Exception)
+    async def service_error(request: Request, exc: Exception) -> Response:
+        # The same answer, log fields and traceback policy as hook calls get from HookRoute.
+        status, body = answer_error(exc, request.scope.setdefault("state", {}))
+        return Response(body, status_code=status, media_type="application/json")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
@@ -101,11 +103,6 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> Response:
         return error_response(400, "invalid request")
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> Response:
-        log_unexpected(exc)
-        return error_response(500, "internal error; the request was not evaluated")
 
     @app.get("/cds-services")
     async def discovery() -> Response:

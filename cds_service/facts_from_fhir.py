@@ -299,11 +299,11 @@ class FactBuilder:
         """The draft order's kind and planned dates, or None when the guideline has nothing to say."""
         if r.get("resourceType") != "MedicationRequest":
             return None
-        codings = _codings(self._medication(r))
+        sets = self.t.sets_of(self._medication(r))
         ref = reference_of(r)
         kinds = (("ig", "immunoglobulin-substitution"), ("bsab", "bispecific-b-pc"), ("car-t-product", "car-t-product"))
         for kind, valueset in kinds:
-            entry = self.t.first_match(valueset, codings)
+            entry = sets.get(valueset)
             if entry is None:
                 continue
             try:

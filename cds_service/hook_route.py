@@ -19,6 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ServiceError, error_body
+from .logs import note_error
 
 PREFIX = "/cds-services/"
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -55,22 +56,18 @@ async def read_body(receive: Receive) -> bytes:
             return b"".join(chunks)  # disconnected: whatever arrived (the parse names the problem)
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join(chunks)  # one chunk: joined without a copy
 
 
 def answer_error(exc: Exception, state: dict) -> tuple[int, bytes]:
-    """The service's one error shape, as the FastAPI exception handlers give it."""
+    """(status, OperationOutcome JSON) for an error; the FastAPI exception handlers use it too."""
     if isinstance(exc, ServiceError):
-        state["log_error"] = exc.message
+        note_error(state, exc.message)
         return exc.status, orjson.dumps(error_body(exc.status, exc.message))
-    log_unexpected(exc)
-    state["log_error"] = type(exc).__name__  # the type only: messages can carry request data
-    return 500, orjson.dumps(error_body(500, "internal error; the request was not evaluated"))
-
-
-def log_unexpected(exc: BaseException) -> None:
-    # The traceback without the exception's message: messages can carry request data.
+    # The type and traceback only, never the message: messages can carry request data.
     log.error("unexpected error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
+    note_error(state, type(exc).__name__)
+    return 500, orjson.dumps(error_body(500, "internal error; the request was not evaluated"))
 
 
 class HookRoute:

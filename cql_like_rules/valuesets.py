@@ -194,16 +194,6 @@ class Terminology:
             self._cache[key] = found
         return found
 
-    def first_match(self, valueset_id: str, codings: Iterable[Mapping[str, Any]]) -> Entry | None:
-        """The first coding of a CodeableConcept that is in the value set."""
-        for coding in codings:
-            system, code = coding.get("system"), coding.get("code")
-            if isinstance(system, str) and isinstance(code, str):
-                found = self.lookup(valueset_id, system, code)
-                if found is not None:
-                    return found
-        return None
-
     def sets_of(self, concept: Any) -> Mapping[str, Entry]:
         """Every value set a CodeableConcept is in, with the entry its first matching coding hit.
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from .servers import stop_process
+
 STARTUP_TIMEOUT = 20.0  # seconds; it normally answers within about a second
 
 
@@ -105,10 +107,5 @@ def running_fhir_server(
                         )
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
             log_file.close()
