@@ -2,7 +2,7 @@
 
 FastAPI + uvicorn started the way `cds-service serve` starts the service (`uvicorn.run`,
 default loop/http, log level info, so access logging costs the same), the body read and
-parsed with orjson as `cds_service/app.py` does, and one fixed card returned. Whatever the
+parsed with orjson as `cds_service/http/app.py` does, and one fixed card returned. Whatever the
 service costs above this is the cost of the service's own work.
 
 Run: python bench/baseline.py --port 8001   (or `uvicorn --factory bench.baseline:create_app`)

@@ -15,11 +15,11 @@ from typing import Callable
 
 import orjson
 
-from cds_service import validation
+from cds_service.fhir import validation
 from cds_service.assess import assess, cards_for
-from cds_service.discovery import prefetch_templates
-from cds_service.hook_request import parse_hook_request
-from cds_service.prefetch import pool_prefetch
+from cds_service.http.discovery import prefetch_templates
+from cds_service.fhir.request import parse_hook_request
+from cds_service.fhir.prefetch import pool_prefetch
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 

@@ -58,7 +58,7 @@ async def call(app, body: bytes) -> int:
 
 
 async def loop(app, body: bytes, n: int, cold: bool) -> None:
-    from cds_service import validation
+    from cds_service.fhir import validation
 
     for _ in range(n):
         if cold:
@@ -79,7 +79,7 @@ def main() -> None:
     os.environ.setdefault("CDS_EVALUATION_DATE", EVALUATION_DATE)
     from pyinstrument import Profiler
 
-    from cds_service.app import create_app
+    from cds_service.http.app import create_app
 
     app = create_app()
     body = next(s.body for s in build() if s.name == args.scenario)

@@ -1,6 +1,6 @@
 """The three patient-view request bodies the benchmark sends, built from the fixtures.
 
-Built with `cds_service.replay.request_from_bundle`, i.e. exactly as the replay tool and
+Built with `cds_service.tools.replay.request_from_bundle`, i.e. exactly as the replay tool and
 an EHR would shape them, so the benchmark exercises the real prefetch path. The fixtures
 hold 3-8 resources; a real chart holds more, so each is padded with plausible extra
 resources (IgG history, unrelated diagnoses) that do not change the advice. `check()`
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.tools.replay import load_bundle, request_from_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fhir_fixtures"

@@ -87,13 +87,13 @@ def python_for_servers() -> str:
 def service_command(port: int) -> list[str]:
     """Exactly what `make run` runs, on another port."""
     exe = SRC / ".venv" / "bin" / "cds-service"
-    head = [str(exe)] if exe.exists() else [python_for_servers(), "-m", "cds_service.cli"]
+    head = [str(exe)] if exe.exists() else [python_for_servers(), "-m", "cds_service.tools.cli"]
     return head + ["serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def cli_has_workers() -> bool:
     """Whether `cds-service serve` accepts --workers yet (it did not when this was written)."""
-    from cds_service.cli import build_parser
+    from cds_service.tools.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -570,7 +570,7 @@ def main() -> int:
                   + ("has --workers" if res.cli_workers else "has NO --workers flag; uvicorn started directly on the app factory"))
             uv = [py, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", str(WORKERS), "--factory"]
             svc_cmd = (service_command(free_port()) + ["--workers", str(WORKERS)] if res.cli_workers
-                       else uv + ["cds_service.app:create_app", "--port", str(free_port())])
+                       else uv + ["cds_service.http.app:create_app", "--port", str(free_port())])
             base = start("baseline", uv + ["bench.baseline:create_app", "--port", str(free_port())], env,
                          tmp / "baseline.log", WORKERS)
             svc = start("service", svc_cmd, env, tmp / "service.log", WORKERS, cwd=SRC)

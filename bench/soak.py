@@ -3,7 +3,7 @@
 Open loop on purpose: requests are started on a schedule (rate x time), not when the
 previous one returns, so a slow server shows up as latency and backlog instead of being
 hidden by a politely waiting client. The mix is built from the fixtures with
-`cds_service.replay.request_from_bundle` (every fixture, all three hooks' shapes where
+`cds_service.tools.replay.request_from_bundle` (every fixture, all three hooks' shapes where
 possible) plus a few error kinds (400, 404, 412), so error paths soak too.
 
     python bench/soak.py                         # starts its own server, 10 min at 100 req/s
@@ -37,7 +37,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cds_service.replay import load_bundle, request_from_bundle  # noqa: E402
+from cds_service.tools.replay import load_bundle, request_from_bundle  # noqa: E402
 
 PATIENT_VIEW = "/cds-services/igsub-patient-view"
 
@@ -195,7 +195,7 @@ def start_server(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:
     data = tempfile.mkdtemp(prefix="soak-")
     env = {**os.environ, "CDS_DATA_DIR": data, "CDS_EVALUATION_DATE": "2026-01-20", "CDS_LOG_SALT": "soak", **env_extra}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "cds_service.app:create_app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "--factory", "cds_service.http.app:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env, stderr=open(Path(data) / "server.log", "wb"),
     )

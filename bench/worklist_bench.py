@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.make_export import make_export
 from cds_service.settings import settings_from_env
-from cds_service.worklist import run_worklist
+from cds_service.tools.worklist import run_worklist
 
 TARGET_S = 60.0
 

@@ -15,12 +15,12 @@ from cql_like_rules import Evaluation, evaluate_patient
 from cql_like_rules.facts import DataNote, Facts
 from cql_like_rules.orders import DraftOrder, OrderEvaluation, evaluate_orders
 
-from .cards import CardContext, cards
+from .cards.render import CardContext, cards
 from .errors import BadRequest
-from .facts_from_fhir import Extraction, FactBuilder, reference_of
-from .prefetch import belongs_to
+from .fhir.facts import Extraction, FactBuilder, reference_of
+from .fhir.prefetch import belongs_to
 from .runtime import Runtime
-from .validation import validation_error
+from .fhir.validation import validation_error
 
 # The definitions whose facts decide the advice: their resources are fully validated.
 DECISIVE = (

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from cql_like_rules import ADVICE_CODES
 
-from .metrics import Metrics
+from .http.metrics import Metrics
 
 log = logging.getLogger("cds_service.killswitch")
 CHECK_INTERVAL = 1.0  # seconds between stat() calls

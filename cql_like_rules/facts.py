@@ -2,7 +2,7 @@
 
 Facts are small frozen records with a date and the reference of the FHIR resource they
 came from, so that every piece of advice can name its evidence. They are built from FHIR
-by `cds_service.facts_from_fhir` (or by hand in tests); the rules never see JSON.
+by `cds_service.fhir.facts` (or by hand in tests); the rules never see JSON.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def serve_subprocess(env: dict[str, str] | None = None, args: list[str] | None =
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cds_service.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *(args or [])],
+        [sys.executable, "-m", "cds_service.tools.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *(args or [])],
         cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -6,9 +6,9 @@ import json
 from datetime import date
 
 from cds_service.assess import assess
-from cds_service.discovery import prefetch_templates
-from cds_service.prefetch import pool_prefetch
-from cds_service.replay import request_from_bundle
+from cds_service.http.discovery import prefetch_templates
+from cds_service.fhir.prefetch import pool_prefetch
+from cds_service.tools.replay import request_from_bundle
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 

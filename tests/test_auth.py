@@ -1,4 +1,4 @@
-"""Tests for cds_service.auth: Trusting CDS Clients (CDS Hooks 2.0 JWT bearer tokens).
+"""Tests for cds_service.http.auth: Trusting CDS Clients (CDS Hooks 2.0 JWT bearer tokens).
 
 Key servers are real HTTP servers on 127.0.0.1 (no other network); the app is
 driven over httpx.ASGITransport. The clock is fixed so exp/iat checks are exact.
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.auth import (
+from cds_service.http.auth import (
     DEV_MODE_WARNING,
     AuthConfigError,
     AuthMiddleware,
@@ -43,7 +43,7 @@ from cds_service.auth import (
     cors_middleware_options,
     cors_origins_from_env,
 )
-from cds_service.auth import ReplayCache, jku_allowed
+from cds_service.http.auth import ReplayCache, jku_allowed
 
 pytestmark = pytest.mark.anyio
 
@@ -646,14 +646,14 @@ async def test_http_query_string_not_part_of_aud(verifier: TokenVerifier) -> Non
 
 async def test_http_401_shape_and_log(verifier: TokenVerifier, caplog: pytest.LogCaptureFixture) -> None:
     token = sign(claims(aud=DISCOVERY_URL))  # discovery token used on a service
-    caplog.set_level(logging.WARNING, logger="cds_service.auth")
+    caplog.set_level(logging.WARNING, logger="cds_service.http.auth")
     async with client(make_app(verifier)) as http:
         r = await http.post("/cds-services/igsub", json={}, headers={"Authorization": bearer(token)})
     assert r.status_code == 401
     assert r.json() == UNAUTHORIZED
     assert r.headers["www-authenticate"] == "Bearer"
     assert "aud" not in r.text
-    records = [rec for rec in caplog.records if rec.name == "cds_service.auth"]
+    records = [rec for rec in caplog.records if rec.name == "cds_service.http.auth"]
     assert records and all(rec.levelno == logging.WARNING for rec in records)
     assert "aud" in records[0].getMessage()
     for part in token.split("."):
@@ -947,7 +947,7 @@ def test_replay_cache_bounded_and_expiring() -> None:
 
 
 def test_jwks_skips_unusable_keys(tmp_path: Path) -> None:
-    from cds_service.auth_jwks import keys_from_jwks
+    from cds_service.http.jwks import keys_from_jwks
 
     document = jwks((EC_A, "a"), (RSA_KEY, "r"))
     document["keys"] += [

@@ -11,9 +11,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from cds_service.app import create_app
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.replay import request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.tools.replay import request_from_bundle
 from cds_service.settings import ConfigError, Settings
 
 from .fixtures import FIXTURES

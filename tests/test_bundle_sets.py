@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_service import cli
-from cds_service.bundle_sets import Progress, find_bundles
+from cds_service.tools import cli
+from cds_service.tools.bundle_sets import Progress, find_bundles
 
 from .fixtures import FIXTURES
 

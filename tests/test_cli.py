@@ -8,8 +8,8 @@ import sys
 
 import httpx
 
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.replay import request_from_bundle
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.tools.replay import request_from_bundle
 
 from .fixtures import FIXTURES
 from .servers import ROOT, serve_subprocess
@@ -18,7 +18,7 @@ LOW = FIXTURES / "cart-in-window-igg-low.json"
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cds_service.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cds_service.tools.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, env=env)
 
 

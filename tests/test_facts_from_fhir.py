@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cds_service.facts_from_fhir import FactBuilder
-from cds_service.fhir_dates import BadDate, to_local_date
-from cds_service.prefetch import pool_prefetch
+from cds_service.fhir.facts import FactBuilder
+from cds_service.fhir.dates import BadDate, to_local_date
+from cds_service.fhir.prefetch import pool_prefetch
 from cql_like_rules.valuesets import load_terminology
 
 TZ = ZoneInfo("Europe/Copenhagen")

@@ -20,13 +20,13 @@ from typing import Any
 import httpx
 import pytest
 
-from cds_service.app import create_app
-from cds_service.cli import main as cli_main
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.feedback import parse_timestamp
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.tools.cli import main as cli_main
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.http.feedback import parse_timestamp
+from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import Settings
-from cds_service.store import CardStore, Feedback, utc_now
+from cds_service.records.store import CardStore, Feedback, utc_now
 
 from .servers import free_port, serve_in_thread
 
@@ -261,7 +261,7 @@ def serve_process(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     env.update(CDS_DATA_DIR=str(data_dir), CDS_EVALUATION_DATE=AT.isoformat(), PYTHONPATH=str(ROOT))
     log = data_dir / f"serve-{port}.log"  # a file, not a pipe: a full pipe would block the server
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "cds_service.cli", "serve", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "cds_service.tools.cli", "serve", "--port", str(port)],
                                    cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -280,7 +280,7 @@ def serve_process(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
 def report(data_dir: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(CDS_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-m", "cds_service.cli", "feedback-report", *args],
+    done = subprocess.run([sys.executable, "-m", "cds_service.tools.cli", "feedback-report", *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -368,7 +368,7 @@ def test_report_on_a_fresh_data_dir_is_empty_and_creates_nothing(tmp_path, monke
 
 
 def test_feedback_finds_a_card_still_queued(tmp_path):
-    from cds_service.feedback import store_feedback
+    from cds_service.http.feedback import store_feedback
 
     store = CardStore(f"sqlite:///{tmp_path / 'q.sqlite3'}", flush_interval=3600)  # the writer would wait an hour
     try:
@@ -409,7 +409,7 @@ def test_replay_records_no_cards_and_exits_promptly(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CDS_DATA_DIR")}
     env["PYTHONPATH"] = str(ROOT)
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "cds_service.cli", "replay", str(BUNDLE), "--at", AT.isoformat()],
+    done = subprocess.run([sys.executable, "-m", "cds_service.tools.cli", "replay", str(BUNDLE), "--at", AT.isoformat()],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30
@@ -421,7 +421,7 @@ def test_issued_cards_are_stored_as_sqlalchemy_would_store_them(tmp_path: Path) 
     """The writer hands batches to the driver directly; rows must read back exactly, duplicates once."""
     import sqlalchemy as sa
 
-    from cds_service.store import card_suggestion, issued_card
+    from cds_service.records.store import card_suggestion, issued_card
 
     when = datetime(2026, 1, 20, 10, 30, 15, 250000, tzinfo=timezone.utc)
     store = CardStore(f"sqlite:///{tmp_path / 'cards.db'}", clock=lambda: when)

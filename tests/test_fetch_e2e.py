@@ -7,8 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from cds_service.app import create_app
-from cds_service.discovery import PATIENT_VIEW_ID
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.settings import Settings
 
 from .fhir_server import running_fhir_server

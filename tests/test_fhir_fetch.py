@@ -1,4 +1,4 @@
-"""Tests for cds_service.fhir_fetch: respx for every branch, then a real FHIR server end to end."""
+"""Tests for cds_service.fhir.fetch: respx for every branch, then a real FHIR server end to end."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from cds_service.fhir_fetch import (
+from cds_service.fhir.fetch import (
     FetchFailed,
     FetchSettings,
     FhirFetcher,
@@ -479,7 +479,7 @@ async def test_token_never_in_messages_or_logs(
     mock.get(f"{BASE}/Observation").respond(401, text=f"invalid token {TOKEN}")
     problems = await failed(fetcher, TEMPLATES)
     assert problems == ["observations: FHIR server answered 401"]
-    records = [r for r in caplog.records if r.name == "cds_service.fhir_fetch"]
+    records = [r for r in caplog.records if r.name == "cds_service.fhir.fetch"]
     assert {r.levelno for r in records} == {logging.DEBUG}
     assert [r.getMessage() for r in records if "401" in r.getMessage()] == ["fhir fetch observations: 401"]
     assert TOKEN not in caplog.text

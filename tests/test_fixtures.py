@@ -7,9 +7,9 @@ import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from cds_service.app import create_app
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.replay import replay, request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.tools.replay import replay, request_from_bundle
 from cds_service.settings import Settings
 
 from .fixtures import load_fixtures

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cds_service.app import create_app
+from cds_service.http.app import create_app
 
 from .servers import serve_in_thread
 
@@ -170,7 +170,7 @@ def _paths(value, prefix=()):
 
 @st.composite
 def mutated_requests(draw):
-    from cds_service.replay import load_bundle, request_from_bundle
+    from cds_service.tools.replay import load_bundle, request_from_bundle
 
     body = request_from_bundle(load_bundle(draw(st.sampled_from(FIXTURES))))
     for _ in range(draw(st.integers(1, 4))):

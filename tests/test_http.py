@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cds_service.app import create_app
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.hook_route import HookRoute
-from cds_service.replay import request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.http.hook_route import HookRoute
+from cds_service.tools.replay import request_from_bundle
 from cds_service.settings import Settings
 
 from .fixtures import FIXTURES

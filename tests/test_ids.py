@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from cds_service.ids import new_uuid
+from cds_service.cards.ids import new_uuid
 
 
 def test_ids_are_canonical_random_uuids_and_never_repeat() -> None:

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cds_service.app import create_app
-from cds_service.limits import BodyLimitMiddleware, json_depth
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.http.limits import BodyLimitMiddleware, json_depth
+from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import ConfigError, Settings, settings_from_env
 
 try:

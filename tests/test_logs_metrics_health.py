@@ -12,12 +12,12 @@ import orjson
 import pytest
 import respx
 
-from cds_service import app as app_module
-from cds_service.app import create_app
+from cds_service.http import app as app_module
+from cds_service.http.app import create_app
 from cds_service.killswitch import KillSwitch
-from cds_service.logs import PatientIds
-from cds_service.metrics import Metrics
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.http.logs import PatientIds
+from cds_service.http.metrics import Metrics
+from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ import pytest
 from fastapi.routing import APIRoute
 from jsonschema import Draft202012Validator
 
-from cds_service.app import create_app
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from cds_service.app import create_app
-from cds_service.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
-from cds_service.replay import load_drafts, request_from_bundle
+from cds_service.http.app import create_app
+from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
+from cds_service.tools.replay import load_drafts, request_from_bundle
 from cds_service.settings import Settings
 
 from .fixtures import FIXTURES
@@ -174,11 +174,11 @@ def test_invalid_draft_order_is_400_naming_it(server):
 
 def test_replay_with_drafts_on_the_command_line():
     result = subprocess.run(
-        [sys.executable, "-m", "cds_service.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"), "--hook", "order-sign",
+        [sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"), "--hook", "order-sign",
          "--draft", str(DRAFTS / "ivig-pt-dk-0001.draft.json"), "--draft", str(DRAFTS / "teclistamab-pt-dk-0001.draft.json"),
          "--at", "2026-01-20", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert sorted(c["source"]["topic"]["code"] for c in json.loads(result.stdout)["cards"]) == ["order-meets-criteria", "plan-igg-monitoring"]
-    missing = subprocess.run([sys.executable, "-m", "cds_service.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"),
+    missing = subprocess.run([sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"),
                               "--hook", "order-sign"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "--draft" in missing.stderr

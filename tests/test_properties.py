@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from cds_service.assess import assess
-from cds_service.prefetch import pool_prefetch
-from cds_service.replay import load_bundle, request_from_bundle
+from cds_service.fhir.prefetch import pool_prefetch
+from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cql_like_rules import evaluate, evaluate_patient

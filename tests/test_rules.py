@@ -437,7 +437,7 @@ def test_a_diagnosis_recorded_after_today_does_not_count_yet():
 
 
 def test_values_next_to_a_threshold_are_not_rounded_onto_it():
-    from cds_service.cards import summary
+    from cds_service.cards.render import summary
 
     [advice] = evaluate_patient(facts(igg=(igg(3.96, "2025-11-01"),)), D("2025-11-10")).advice
     assert advice.code == "start-substitution" and "IgG 3.96 g/L" in summary(advice, "en")

@@ -14,12 +14,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from cds_service.app import create_app
-from cds_service.discovery import PATIENT_VIEW_ID
-from cds_service.replay import load_bundle, request_from_bundle
-from cds_service.report import collect, feedback_report
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.tools.replay import load_bundle, request_from_bundle
+from cds_service.records.report import collect, feedback_report
 from cds_service.settings import Settings
-from cds_service.store import card_feedback, make_engine, migrate
+from cds_service.records.store import card_feedback, make_engine, migrate
 
 from .pg_server import PostgresUnavailable, running_postgres
 from .servers import serve_in_thread

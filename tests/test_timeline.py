@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from cds_service import cli
-from cds_service.replay import load_bundle
+from cds_service.tools import cli
+from cds_service.tools.replay import load_bundle
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.timeline import build_timeline, change_days, patient_data, state_on
+from cds_service.tools.timeline import build_timeline, change_days, patient_data, state_on
 from cql_like_rules import Parameters
 from cql_like_rules.facts import CarTInfusion, Facts, IgCourse, IgGResult, Infection, Patient
 from cql_like_rules.timeline import candidate_dates, candidates, first_day_outside
@@ -139,7 +139,7 @@ def test_cli_rejects_bad_dates_and_bundles(tmp_path, capsys):
 
 
 def test_text_timeline_does_not_import_matplotlib():
-    code = ("import sys; from cds_service import cli; "
+    code = ("import sys; from cds_service.tools import cli; "
             f"cli.main(['timeline', {str(BUNDLES[0])!r}]); print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

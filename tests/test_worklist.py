@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bench.make_export import make_export
-from cds_service import cli
-from cds_service.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
+from cds_service.tools import cli
+from cds_service.tools.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.worklist import AdviceRow, evaluate_patient_resources, needs_action, run_worklist
+from cds_service.tools.worklist import AdviceRow, evaluate_patient_resources, needs_action, run_worklist
 from cql_like_rules import Advice
 
 from .fixtures import FIXTURES, load_fixtures

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .settings import Settings
+from ..settings import Settings
 from .store import ACCEPTED, OVERRIDDEN, card_feedback, database_url, has_schema, issued_card, make_engine
 
 NO_REASON = "(no coded reason)"

@@ -19,12 +19,12 @@ from dateutil.relativedelta import relativedelta
 from cql_like_rules.facts import DataNote, Facts
 from cql_like_rules.timeline import Candidate, candidates, fact_dates
 
-from .assess import assess, cards_for
-from .cards import summary
-from .discovery import prefetch_templates
-from .prefetch import pool_prefetch
+from ..assess import assess, cards_for
+from ..cards.render import summary
+from ..http.discovery import prefetch_templates
+from ..fhir.prefetch import pool_prefetch
 from .replay import BundleError, request_from_bundle
-from .runtime import Runtime
+from ..runtime import Runtime
 
 # Advice values that count days relative to "today": they change every day by construction.
 COUNTERS = {"days_to_stop": 0, "days_overdue": 0, "igg_age_days": 0, "today": date(1970, 1, 1)}
@@ -74,7 +74,7 @@ def patient_data(bundle: dict, runtime: Runtime) -> PatientData:
 
 def facts_of(data: PatientData, runtime: Runtime) -> Facts:
     """The facts of every resource (before validation drops any): a superset for candidates."""
-    from .facts_from_fhir import FactBuilder
+    from ..fhir.facts import FactBuilder
 
     return FactBuilder(runtime.terminology, runtime.tz).build(data.resources, data.notes).facts
 

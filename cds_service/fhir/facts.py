@@ -28,7 +28,7 @@ from cql_like_rules.facts import (
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Terminology
 
-from .fhir_dates import BadDate, to_local_date
+from .dates import BadDate, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from cql_like_rules.library import add_months
 from cql_like_rules.timeline import index_dates
 
-from .runtime import Runtime
+from ..runtime import Runtime
 from .timeline import State, Timeline, reasons_text
 
 COLOURS = {"warning": "#d9480f", "info": "#1c7ed6", "critical": "#c92a2a", "none": "#adb5bd"}

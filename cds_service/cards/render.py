@@ -16,7 +16,7 @@ from cql_like_rules.valuesets import Terminology
 
 from . import suggestions as build
 from .ids import new_uuid
-from .text import (
+from .language import (
     CAVEAT, CODE_DISPLAY, CODE_DISPLAY_DA, EXPLANATION, FAILING, KIND, LABELS, OVERRIDE_REASONS, SOURCE_LABEL, SOURCE_URL, SUMMARY,
     days, format_values,
 )

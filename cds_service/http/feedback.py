@@ -18,8 +18,8 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from .errors import BadRequest, NotFound
-from .store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
+from ..errors import BadRequest, NotFound
+from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
 
 MAX_ITEMS = 1000  # a client reports what one user did; more in one call is a mistake
 MAX_TEXT = 1000  # longest system, code or display kept from a client's Coding

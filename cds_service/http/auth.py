@@ -26,8 +26,8 @@ from jwt import PyJWK, PyJWS, PyJWTError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .auth_jwks import ALLOWED_ALGORITHMS, JwksCache, KeyUnavailable, load_jwks_file
-from .errors import error_body
+from .jwks import ALLOWED_ALGORITHMS, JwksCache, KeyUnavailable, load_jwks_file
+from ..errors import error_body
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -43,7 +43,7 @@ __all__ = [
     "cors_origins_from_env",
 ]
 
-logger = logging.getLogger("cds_service.auth")
+logger = logging.getLogger("cds_service.http.auth")
 
 DEV_MODE_WARNING = (
     "CDS_AUTH is off: DEVELOPMENT MODE. /cds-services accepts calls WITHOUT verifying "

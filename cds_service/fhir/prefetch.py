@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from cql_like_rules.facts import DataNote
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 SUBJECT_FIELDS = ("subject", "patient")
 

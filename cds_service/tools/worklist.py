@@ -24,13 +24,13 @@ from typing import Any, Iterable, NamedTuple
 
 from cql_like_rules import Advice
 
-from .assess import assess
+from ..assess import assess
 from .bundle_sets import Progress
-from .cards import summary
-from .facts_from_fhir import reference_of
+from ..cards.render import summary
+from ..fhir.facts import reference_of
 from .ndjson import ExportError, ExportIndex, LineReader, build_index, export_files, patient_of
-from .runtime import Runtime, load_runtime
-from .settings import Settings
+from ..runtime import Runtime, load_runtime
+from ..settings import Settings
 
 # Most urgent first. general-stop-review counts only while due (indicator warning).
 ACTION_ORDER = (

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-logger = logging.getLogger("cds_service.fhir_fetch")
+logger = logging.getLogger("cds_service.fhir.fetch")
 
 _TOKEN = re.compile(r"\{\{(.*?)\}\}")
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")

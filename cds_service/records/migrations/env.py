@@ -1,6 +1,6 @@
 """Alembic environment for the card store.
 
-The service runs migrations itself (`cds_service.store.migrate`) and hands over its own
+The service runs migrations itself (`cds_service.records.store.migrate`) and hands over its own
 connection, inside a transaction it holds a migration lock on. Run by hand
 (`alembic -x url=... upgrade head` with `script_location` pointing here), it connects to
 the given URL, or to the one the service would use (`DATABASE_URL` / `CDS_DATA_DIR`).
@@ -12,7 +12,7 @@ import os
 
 from alembic import context
 
-from cds_service.store import database_url, make_engine
+from cds_service.records.store import database_url, make_engine
 
 connection = context.config.attributes.get("connection")
 

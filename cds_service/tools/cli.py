@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .replay import BundleError, load_bundle, load_drafts, parse_at, replay
-from .settings import ConfigError, settings_from_env
+from ..settings import ConfigError, settings_from_env
 
 EXIT_USAGE = 2
 
@@ -39,7 +39,7 @@ def settle_memory() -> None:
 
 def worker_app() -> Any:
     """The application of one worker process (`serve --workers N`), memory settled like a single one."""
-    from .app import create_app
+    from ..http.app import create_app
 
     app = create_app()
     settle_memory()
@@ -49,7 +49,7 @@ def worker_app() -> Any:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from ..http.app import create_app
 
     try:
         settings = settings_from_env()
@@ -62,7 +62,7 @@ def _serve(args: argparse.Namespace) -> int:
     options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None,
                    timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout)
     if args.workers > 1:
-        uvicorn.run("cds_service.cli:worker_app", factory=True, workers=args.workers, **options)
+        uvicorn.run("cds_service.tools.cli:worker_app", factory=True, workers=args.workers, **options)
     else:
         settle_memory()
         uvicorn.run(app, **options)
@@ -70,7 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .app import create_app
+    from ..http.app import create_app
 
     if len(args.bundles) > 1 or args.expect or Path(args.bundles[0]).is_dir():
         return _replay_set(args)
@@ -100,7 +100,7 @@ def _replay(args: argparse.Namespace) -> int:
 def _replay_set(args: argparse.Namespace) -> int:
     """Several bundles or directories: one line per bundle, a summary, non-zero on any failure."""
     from . import bundle_sets
-    from .app import create_app
+    from ..http.app import create_app
 
     if getattr(args, "hook", "patient-view") != "patient-view":
         print("cds-service replay: several bundles are replayed with --hook patient-view only", file=sys.stderr)
@@ -128,7 +128,7 @@ def _replay_set(args: argparse.Namespace) -> int:
 
 
 def _timeline(args: argparse.Namespace) -> int:
-    from .runtime import load_runtime
+    from ..runtime import load_runtime
     from .timeline import build_timeline, patient_data, render_text
 
     try:
@@ -169,7 +169,7 @@ def _worklist(args: argparse.Namespace) -> int:
 def _feedback_report(args: argparse.Namespace) -> int:
     import os
 
-    from .report import ReportError, feedback_report
+    from ..records.report import ReportError, feedback_report
 
     try:
         sys.stdout.write(feedback_report(settings_from_env(), os.environ, since=args.since, as_csv=args.csv))

@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import ServiceError, error_body
+from ..errors import ServiceError, error_body
 from .logs import note_error
 
 PREFIX = "/cds-services/"

@@ -26,7 +26,7 @@ __all__ = [
     "load_jwks_file",
 ]
 
-logger = logging.getLogger("cds_service.auth")
+logger = logging.getLogger("cds_service.http.auth")
 
 #: The spec RECOMMENDS exactly these; anything else (none, HMAC, RS256 ...) is refused.
 ALLOWED_ALGORITHMS: tuple[str, ...] = ("ES384", "RS384")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-log = logging.getLogger("cds_service.health")
+log = logging.getLogger("cds_service.http.health")
 
 HEALTH_SCHEMA = {
     "type": "object",

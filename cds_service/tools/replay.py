@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from .discovery import HOOK_OF
+from ..http.discovery import HOOK_OF
 
 KEY_OF_TYPE = {
     "Observation": "observations",

@@ -19,8 +19,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import BadRequest, ServiceError, error_response
-from .settings import Settings
+from ..errors import BadRequest, ServiceError, error_response
+from ..settings import Settings
 
 
 class PayloadTooLarge(ServiceError):

@@ -18,23 +18,23 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from .assess import assess, assess_orders, cards_for
+from ..assess import assess, assess_orders, cards_for
 from .auth import DEV_MODE_WARNING, AuthConfigError, AuthMiddleware, TokenVerifier, auth_settings_from_env, cors_middleware_options, cors_origins_from_env
 from .discovery import HOOK_OF, prefetch_templates, services
-from .errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
-from .fhir_fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
+from ..errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
+from ..fhir.fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
 from .health import add_health_routes
-from .hook_request import HookRequest, parse_hook_request
+from ..fhir.request import HookRequest, parse_hook_request
 from .hook_route import HookRoute, answer_error
-from .killswitch import KillSwitch
+from ..killswitch import KillSwitch
 from .limits import BodyLimitMiddleware, Limits, check_request
 from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request
 from .metrics import Metrics
 from .openapi import document as document_openapi
-from .prefetch import PooledResources, pool_prefetch
-from .runtime import Clock, load_runtime
-from .settings import ConfigError, Settings, settings_from_env
-from .text import pick_language
+from ..fhir.prefetch import PooledResources, pool_prefetch
+from ..runtime import Clock, load_runtime
+from ..settings import ConfigError, Settings, settings_from_env
+from ..cards.language import pick_language
 
 log = logging.getLogger("cds_service")
 
@@ -141,7 +141,7 @@ def create_app(
 
     if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
         from .feedback import install as install_feedback
-        from .store import store_from_env
+        from ..records.store import store_from_env
 
         install_feedback(app, store_from_env(env, settings.data_dir, clock=runtime.clock), HOOK_OF)
     else:

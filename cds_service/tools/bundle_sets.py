@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from .replay import BundleError, load_bundle, replay
-from .settings import Settings
+from ..settings import Settings
 
 SIDECAR = ".expect.json"
 

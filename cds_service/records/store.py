@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-log = logging.getLogger("cds_service.store")
+log = logging.getLogger("cds_service.records.store")
 
 FLUSH_INTERVAL = 0.05  # seconds: the most a just-issued card waits in memory
 BATCH_SIZE = 500  # cards per transaction; a full batch is written at once

@@ -1,0 +1,1 @@
+"""Advice out: CDS Hooks cards, their wording, suggestions and ids."""

@@ -1,0 +1,1 @@
+"""What the service keeps: issued cards, feedback, the report, and the database migrations."""

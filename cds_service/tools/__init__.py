@@ -1,0 +1,1 @@
+"""Command-line tools: serve, replay, timeline, worklist, bundle sets, NDJSON exports."""
