@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.make_export import make_export
-from cds_service.settings import settings_from_env
+from cds_service.settings import load_settings
 from cds_service.tools.worklist import run_worklist
 
 TARGET_S = 60.0
@@ -87,7 +87,7 @@ def main() -> None:
     sampler = RssSampler()
     sampler.start()
     started = time.perf_counter()
-    result = run_worklist(export, args.at, settings_from_env(), jobs=args.jobs)
+    result = run_worklist(export, args.at, load_settings(), jobs=args.jobs)
     wall = time.perf_counter() - started
     sampler.stop()
     parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

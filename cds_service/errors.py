@@ -1,8 +1,22 @@
-"""One error shape for every endpoint: a FHIR OperationOutcome (as CDS Hooks 3.0 advises).
+"""Every error the service raises on purpose, in one hierarchy.
 
-Body: `{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": ...,
-"diagnostics": "<what is wrong>"}]}`. The message names what is wrong in the request and
-never echoes tokens or resource contents.
+```
+IgsubError
+├── ConfigError        the configuration is unusable: the service refuses to start (exit 78)
+├── ServiceError       answered over HTTP as a FHIR OperationOutcome with `status`
+│   ├── BadRequest 400, Unauthorized 401, Forbidden 403, NotFound 404,
+│   └── BodyTimeout 408, PreconditionFailed 412, PayloadTooLarge 413, HeadersTooLarge 431
+├── InputError         a tool's input (bundle, draft order, export, date) is unusable (exit 2)
+├── DataError          one field of one resource cannot be used: it becomes a data note
+└── UpstreamError      the EHR's FHIR server or a key server failed us (a 412 or a 401)
+```
+
+The rules library (`cql_like_rules`) is a package of its own and raises `RulesError`
+(a bad value set or policy file); the service turns it into a `ConfigError` at start-up.
+
+The HTTP error body is `{"resourceType": "OperationOutcome", "issue": [{"severity":
+"error", "code": ..., "diagnostics": "<what is wrong>"}]}` (as CDS Hooks 3.0 advises); the
+message names what is wrong and never echoes tokens or resource contents.
 """
 
 from __future__ import annotations
@@ -10,31 +24,82 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
-ISSUE_CODES = {400: "invalid", 401: "login", 404: "not-found", 405: "not-supported", 412: "incomplete", 413: "too-costly", 415: "invalid", 500: "exception"}
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               408: "timeout", 412: "incomplete", 413: "too-costly", 415: "invalid", 431: "too-costly",
+               500: "exception"}
+
+EXIT_INPUT = 2  # a tool's input or arguments are unusable
+EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): the configuration is unusable, nothing was started
 
 
-class ServiceError(Exception):
-    """An error the service answers with a status and a message (never a stack trace)."""
-
-    status = 500
+class IgsubError(Exception):
+    """Base of every error the service raises on purpose; `message` is safe to show."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
+class ConfigError(IgsubError):
+    """The configuration is unusable: the service refuses to start, saying why."""
+
+
+class ServiceError(IgsubError):
+    """An error the service answers with a status and a message (never a stack trace)."""
+
+    status = 500
+
+
 class BadRequest(ServiceError):
     status = 400
+
+
+class Unauthorized(ServiceError):
+    """The call is not authenticated; `message` is for the log, never the response."""
+
+    status = 401
+
+    @property
+    def reason(self) -> str:
+        return self.message
+
+
+class Forbidden(ServiceError):
+    status = 403
 
 
 class NotFound(ServiceError):
     status = 404
 
 
+class BodyTimeout(ServiceError):
+    status = 408
+
+
 class PreconditionFailed(ServiceError):
     """CDS Hooks: the data the service needs can be had neither from prefetch nor the FHIR server."""
 
     status = 412
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+
+
+class HeadersTooLarge(ServiceError):
+    status = 431
+
+
+class InputError(IgsubError):
+    """A tool's input is not usable (a bundle, a draft order, an export, a date); exit code 2."""
+
+
+class DataError(IgsubError, ValueError):
+    """One field of one resource cannot be used; the resource is skipped and named in a data note."""
+
+
+class UpstreamError(IgsubError):
+    """A server the service depends on per request (the EHR's FHIR server, a JWK Set URL) failed."""
 
 
 def error_body(status: int, message: str) -> dict:

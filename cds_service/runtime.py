@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from cql_like_rules import Parameters, load_parameters, ruleset_version
 from cql_like_rules.valuesets import Terminology, ValueSetError, load_terminology
 
-from .settings import ConfigError, Settings
+from .errors import ConfigError
+from .settings import Settings
 
 Clock = Callable[[], datetime]
 

@@ -32,17 +32,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.http.auth import (
-    DEV_MODE_WARNING,
-    AuthConfigError,
-    AuthMiddleware,
-    AuthSettings,
-    TokenVerifier,
-    Unauthorized,
-    auth_settings_from_env,
-    cors_middleware_options,
-    cors_origins_from_env,
-)
+from cds_service.errors import ConfigError, Unauthorized
+from cds_service.http.auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
+from cds_service.settings import AuthSettings, load_settings
+
+
+def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
+    return load_settings(env).auth
+
+
+def cors_origins_from_env(env: dict[str, str]) -> list[str]:
+    return list(load_settings(env).cors_origins)
 from cds_service.http.auth import ReplayCache, jku_allowed
 
 pytestmark = pytest.mark.anyio
@@ -696,8 +696,9 @@ async def test_http_default_base_url_is_request_host(verifier: TokenVerifier) ->
 
 async def test_http_public_base_url_behind_proxy(tmp_path: Path, clock: Clock) -> None:
     settings = make_settings(tmp_path, CDS_PUBLIC_BASE_URL="https://cds.hospital.dk/igsub/")
-    assert settings.public_base_url == "https://cds.hospital.dk/igsub"
-    app = make_app(TokenVerifier(settings, clock=clock), settings.public_base_url)
+    public_base_url = load_settings({"CDS_PUBLIC_BASE_URL": "https://cds.hospital.dk/igsub/"}).public_base_url
+    assert public_base_url == "https://cds.hospital.dk/igsub"
+    app = make_app(TokenVerifier(settings, clock=clock), public_base_url)
     async with client(app, "http://10.0.0.5:8000") as http:  # how the proxy reaches us
         token = sign(claims(aud="https://cds.hospital.dk/igsub/cds-services/igsub"))
         assert (await http.post("/cds-services/igsub", json={}, headers={"Authorization": bearer(token)})).status_code == 200
@@ -761,7 +762,7 @@ async def test_captured_sandbox_request_accepted_over_http(tmp_path: Path) -> No
     payload = example["decoded_jwt"]["payload"]
     settings = sandbox_settings(tmp_path)
     verifier = TokenVerifier(settings, clock=Clock(payload["iat"] + 5))
-    async with client(make_app(verifier, settings.public_base_url), "http://127.0.0.1:8092") as http:
+    async with client(make_app(verifier, "http://127.0.0.1:8092"), "http://127.0.0.1:8092") as http:
         path = httpx.URL(example["url"]).path
         r = await http.post(path, json=example["body"], headers={"Authorization": example["authorization"]})
         assert r.status_code == 200
@@ -830,7 +831,7 @@ async def test_shipped_sandbox_config_accepts_sandbox_style_tokens(keyserver: Jw
         (SHARED_DATA / "cds-hooks-sandbox-jwks.json").read_text()
     )
     verifier = TokenVerifier(settings)  # real clock
-    app = make_app(verifier, settings.public_base_url)
+    app = make_app(verifier, "http://localhost:8092")
     async with client(app, "http://localhost:8092") as http:
         for path in ("/cds-services", "/cds-services/igsub", "/cds-services/igsub/feedback"):
             token = sandbox_token(time.time(), "http://localhost:8092" + path)
@@ -881,14 +882,14 @@ def test_env_numbers(tmp_path: Path) -> None:
     ],
 )
 def test_env_errors(env: dict[str, str], message: str) -> None:
-    with pytest.raises(AuthConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         auth_settings_from_env(env)
 
 
 def test_bad_json(tmp_path: Path) -> None:
     path = tmp_path / "issuers.json"
     path.write_text("{not json")
-    with pytest.raises(AuthConfigError, match="not valid JSON"):
+    with pytest.raises(ConfigError, match="not valid JSON"):
         auth_settings_from_env({"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(path)})
 
 
@@ -915,7 +916,7 @@ def test_issuers_file_errors(tmp_path: Path, content: dict[str, Any], message: s
     (tmp_path / "empty.json").write_text(json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "h"}]}))
     path = tmp_path / "issuers.json"
     path.write_text(json.dumps(content))
-    with pytest.raises(AuthConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         auth_settings_from_env({"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(path)})
 
 
@@ -968,9 +969,9 @@ def test_cors_origins_parsing() -> None:
     env = {"CDS_CORS_ORIGINS": " https://sandbox.cds-hooks.org/ , http://localhost:8080,,https://sandbox.cds-hooks.org"}
     assert cors_origins_from_env(env) == ["https://sandbox.cds-hooks.org", "http://localhost:8080"]
     assert cors_origins_from_env({"CDS_CORS_ORIGINS": "https://a.example, *"}) == ["*"]
-    with pytest.raises(AuthConfigError, match="not an origin"):
+    with pytest.raises(ConfigError, match="not an origin"):
         cors_origins_from_env({"CDS_CORS_ORIGINS": "https://a.example/path"})
-    with pytest.raises(AuthConfigError):
+    with pytest.raises(ConfigError):
         cors_origins_from_env({"CDS_CORS_ORIGINS": "sandbox.cds-hooks.org"})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 import uuid
 from datetime import date
@@ -14,7 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.tools.replay import request_from_bundle
-from cds_service.settings import ConfigError, Settings
+from cds_service.errors import ConfigError
+from cds_service.settings import load_settings
 
 from .fixtures import FIXTURES
 from .servers import ROOT, serve_in_thread
@@ -36,7 +39,7 @@ def token(aud: str) -> str:
 
 @pytest.fixture(scope="module")
 def server():
-    with serve_in_thread(create_app(Settings(evaluation_date=date(2026, 1, 20)), env=ENV)) as base:
+    with serve_in_thread(create_app(dataclasses.replace(load_settings(ENV), evaluation_date=date(2026, 1, 20)))) as base:
         yield base
 
 
@@ -78,4 +81,4 @@ def test_cors_preflight_needs_no_token(server):
 
 def test_auth_on_without_trusted_issuers_refuses_to_start():
     with pytest.raises(ConfigError, match="CDS_TRUSTED_ISSUERS_FILE"):
-        create_app(Settings(), env={"CDS_AUTH": "on"})
+        create_app(load_settings({"CDS_AUTH": "on"}))

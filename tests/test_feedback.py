@@ -51,7 +51,7 @@ class Clock:
 @contextmanager
 def service(data_dir: Path, clock: Clock | None = None) -> Iterator[tuple[str, Any]]:
     settings = replace(Settings(), evaluation_date=AT, data_dir=str(data_dir))
-    app = create_app(settings, clock=clock or Clock(datetime(2026, 1, 20, 9, 0, tzinfo=timezone.utc)), env={})
+    app = create_app(settings, clock=clock or Clock(datetime(2026, 1, 20, 9, 0, tzinfo=timezone.utc)))
     with serve_in_thread(app) as base:
         yield base, app
 

@@ -24,7 +24,7 @@ FIXTURES = {f.name: f for f in load_fixtures()}
 @pytest.fixture(scope="module")
 def service():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock, env={}, record_cards=False)) as base:
+    with serve_in_thread(create_app(Settings(), clock=clock, record_cards=False)) as base:
         yield base, clock
 
 

@@ -10,14 +10,10 @@ import httpx
 import pytest
 import respx
 
-from cds_service.fhir.fetch import (
-    FetchFailed,
-    FetchSettings,
-    FhirFetcher,
-    check_server_allowed,
-    fetch_settings_from_env,
-    fill_template,
-)
+from cds_service.errors import ConfigError
+from cds_service.fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed, fill_template
+from cds_service.settings import FetchSettings
+from cds_service.settings import fetch_settings as fetch_settings_from_env
 
 try:
     from tests.fhir_server import running_fhir_server
@@ -107,7 +103,7 @@ def test_settings_defaults_and_env() -> None:
     "env", [{"CDS_FHIR_MAX_PAGES": "2.5"}, {"CDS_FHIR_TOTAL_TIMEOUT": "fast"}, {"CDS_FHIR_CONNECT_TIMEOUT": "0"}]
 )
 def test_settings_invalid_values_name_the_variable(env: dict[str, str]) -> None:
-    with pytest.raises(ValueError, match=next(iter(env))):
+    with pytest.raises(ConfigError, match=next(iter(env))):
         fetch_settings_from_env(env)
 
 

@@ -49,7 +49,7 @@ def check_cards(fixture, body: dict) -> None:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
 def test_replay_in_process(fixture):
-    app = create_app(Settings(evaluation_date=fixture.at), env={})
+    app = create_app(Settings(evaluation_date=fixture.at))
     status, body = replay(app, fixture.bundle)
     assert status == 200, body
     check_cards(fixture, body)
@@ -57,7 +57,7 @@ def test_replay_in_process(fixture):
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
 def test_danish_cards_carry_the_same_advice(fixture):
-    app = create_app(Settings(evaluation_date=fixture.at), env={})
+    app = create_app(Settings(evaluation_date=fixture.at))
     status, body = replay(app, fixture.bundle, lang="da")
     assert status == 200
     assert sorted(c["source"]["topic"]["code"] for c in body["cards"]) == sorted(fixture.expected)
@@ -69,7 +69,7 @@ def test_danish_cards_carry_the_same_advice(fixture):
 @pytest.fixture(scope="module")
 def live_server():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock, env={})) as base:
+    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
         yield base, clock
 
 

@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cds_service.http.app import create_app
+from cds_service.settings import load_settings
 
 from .servers import serve_in_thread
 
@@ -132,7 +133,7 @@ def test_fuzz_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     outbound = Outbound()
     outbound.install(monkeypatch)
-    app = create_app(env=fuzz_env(tmp_path))
+    app = create_app(load_settings(fuzz_env(tmp_path)))
     started = time.monotonic()
     with live_server(app) as base_url:
         seen = run_fuzz(base_url, budget, derandomize=not cases)
@@ -194,7 +195,7 @@ def test_fuzz_mutated_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     cases = int(os.environ.get("CDS_FUZZ_CASES", "0")) // 2 or 60
     outbound = Outbound()
     outbound.install(monkeypatch)
-    app = create_app(env=fuzz_env(tmp_path))
+    app = create_app(load_settings(fuzz_env(tmp_path)))
     doc = app.openapi()
     operation = doc["paths"]["/cds-services/igsub-patient-view"]["post"]
     statuses: Counter = Counter()

@@ -26,7 +26,7 @@ LOW = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())  # at 2
 def server():
     clock = SettableClock()
     clock.set(__import__("datetime").date(2026, 1, 20))
-    with serve_in_thread(create_app(Settings(), clock=clock, env={})) as base:
+    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
         yield base
 
 
@@ -124,7 +124,7 @@ async def test_the_documented_route_answers_as_the_hook_route(anyio_backend):
     body = json.dumps(request_from_bundle(LOW)).encode()
     answers = []
     for bypass in (False, True):
-        target = create_app(Settings(), clock=clock, env={}, record_cards=False)
+        target = create_app(Settings(), clock=clock, record_cards=False)
         if bypass:  # the same application without HookRoute: FastAPI routes the call
             target.user_middleware = [m for m in target.user_middleware if m.cls is not HookRoute]
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=target), base_url="http://t") as client:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from cds_service.http.app import create_app
 from cds_service.http.limits import BodyLimitMiddleware, json_depth
 from cds_service.tools.replay import load_bundle, request_from_bundle
-from cds_service.settings import ConfigError, Settings, settings_from_env
+from cds_service.errors import ConfigError
+from cds_service.settings import Settings, load_settings as settings_from_env
 
 try:
     from tests.test_fuzz import live_server
@@ -38,7 +39,7 @@ PATH = "/cds-services/igsub-patient-view"
 
 
 def make_app(tmp_path: Path, **limits):
-    return create_app(Settings(data_dir=str(tmp_path / "data"), **limits), env={})
+    return create_app(Settings(data_dir=str(tmp_path / "data"), **limits))
 
 
 async def post(app, body: bytes | object, path: str = PATH, **kwargs) -> httpx.Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 from pathlib import Path
@@ -18,7 +20,7 @@ from cds_service.killswitch import KillSwitch
 from cds_service.http.logs import PatientIds
 from cds_service.http.metrics import Metrics
 from cds_service.tools.replay import load_bundle, request_from_bundle
-from cds_service.settings import Settings
+from cds_service.settings import load_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +37,7 @@ def anyio_backend() -> str:
 
 def make_app(tmp_path: Path, env: dict | None = None, **settings):
     settings.setdefault("evaluation_date", __import__("datetime").date(2026, 1, 20))
-    return create_app(Settings(data_dir=str(tmp_path / "data"), **settings), env=env or {})
+    return create_app(dataclasses.replace(load_settings(env or {}), data_dir=str(tmp_path / "data"), **settings))
 
 
 async def call(app, method: str, path: str, body=None, headers=None) -> httpx.Response:

@@ -6,6 +6,8 @@ against the schema the document gives for that path, method and status.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from cds_service.http.app import create_app
 from cds_service.tools.replay import load_bundle, request_from_bundle
-from cds_service.settings import Settings
+from cds_service.settings import Settings, load_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -35,8 +37,8 @@ def anyio_backend() -> str:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     data = tmp_path_factory.mktemp("openapi")
-    return create_app(Settings(data_dir=str(data), max_resources=200, max_body_bytes=200_000),
-                      env={"CDS_FHIR_ALLOWED_SERVERS": "https://fhir.invalid"})
+    return create_app(dataclasses.replace(load_settings({"CDS_FHIR_ALLOWED_SERVERS": "https://fhir.invalid"}),
+                                          data_dir=str(data), max_resources=200, max_body_bytes=200_000))
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,7 @@ def test_fixture_requests_match_the_request_model(doc: dict) -> None:
 async def test_every_fixture_response_matches_the_schema(app, doc: dict, fixture: Path) -> None:
     expect = json.loads(fixture.with_name(fixture.stem + ".expect.json").read_text())
     at = date.fromisoformat(expect["at"])
-    dated = create_app(Settings(data_dir=str(app.state.runtime.settings.data_dir), evaluation_date=at), env={})
+    dated = create_app(Settings(data_dir=str(app.state.runtime.settings.data_dir), evaluation_date=at))
     for lang in ("en", "da"):
         r = await send(dated, "POST", PV, request_for(fixture), headers={"accept-language": lang})
         assert r.status_code == 200
@@ -177,7 +179,7 @@ async def test_error_responses_match_the_schema(app, doc: dict, case: str) -> No
 async def test_401_matches_the_schema(tmp_path: Path, doc: dict) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
            "CDS_PUBLIC_BASE_URL": "http://test"}
-    secured = create_app(Settings(data_dir=str(tmp_path)), env=env)
+    secured = create_app(dataclasses.replace(load_settings(env), data_dir=str(tmp_path)))
     for method, path in (("GET", "/cds-services"), ("POST", PV)):
         r = await send(secured, method, path, {} if method == "POST" else None)
         assert r.status_code == 401

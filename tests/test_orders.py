@@ -34,7 +34,7 @@ def drafts(*names: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def server():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock, env={})) as base:
+    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
         yield base, clock
 
 

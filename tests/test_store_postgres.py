@@ -53,7 +53,7 @@ def instances(database_url: str, tmp_path_factory) -> Iterator[tuple[str, str]]:
     clock = lambda: datetime(2026, 1, 20, 9, 0, tzinfo=timezone.utc)  # noqa: E731
     with ExitStack() as stack:
         bases = [stack.enter_context(serve_in_thread(create_app(
-            replace(SETTINGS, data_dir=str(tmp_path_factory.mktemp(name))), clock=clock, env={"DATABASE_URL": database_url})))
+            replace(SETTINGS, data_dir=str(tmp_path_factory.mktemp(name)), database_url=database_url), clock=clock)))
             for name in ("a", "b")]
         yield bases[0], bases[1]
 
@@ -101,7 +101,7 @@ def test_feedback_is_taken_by_the_instance_that_did_not_issue_the_card(instances
         engine.dispose()
     assert (row.code, row.issued, row.accepted, row.overridden) == ("start-substitution", 2, 1, 1)
     assert row.reasons == [("Specialist decision documented elsewhere", 1)]
-    text = feedback_report(SETTINGS, {"DATABASE_URL": database_url})
+    text = feedback_report(replace(SETTINGS, database_url=database_url))
     assert text.splitlines()[1].split() == ["start-substitution", "2", "1", "1"]
 
 

@@ -13,12 +13,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from ..errors import DataError
+
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
-
-
-class BadDate(ValueError):
-    """Not a FHIR date/dateTime we can place on a calendar day."""
 
 
 def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, partial_as_last_day: bool = False) -> date:
@@ -29,7 +27,7 @@ def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, p
     youngest the patient can be, so a possible child is treated as a child).
     """
     if not isinstance(value, str):
-        raise BadDate(f"expected a date string, got {type(value).__name__}")
+        raise DataError(f"expected a date string, got {type(value).__name__}")
     return _parse(value, tz, allow_partial, partial_as_last_day)
 
 
@@ -40,21 +38,21 @@ def _parse(value: str, tz: ZoneInfo, allow_partial: bool, last_day: bool) -> dat
     if m:
         year, month, day = m.group(1), m.group(2), m.group(3)
         if day is None and not allow_partial:
-            raise BadDate(f"partial date {value!r} does not name a day")
+            raise DataError(f"partial date {value!r} does not name a day")
         try:
             if day is None and last_day:
                 y, mo = int(year), int(month or 12)
                 return date(y, mo, monthrange(y, mo)[1])
             return date(int(year), int(month or 1), int(day or 1))
         except ValueError:
-            raise BadDate(f"invalid date {value!r}") from None
+            raise DataError(f"invalid date {value!r}") from None
     m = _DATETIME.match(value)
     if not m:
-        raise BadDate(f"invalid dateTime {value!r}")
+        raise DataError(f"invalid dateTime {value!r}")
     try:
         naive = datetime(*(int(g) for g in m.groups()[:5]), int(m.group(6) or 0))
     except ValueError:
-        raise BadDate(f"invalid dateTime {value!r}") from None
+        raise DataError(f"invalid dateTime {value!r}") from None
     offset = m.group(7)
     if offset is None:
         return naive.date()

@@ -28,17 +28,14 @@ from cql_like_rules.facts import (
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Terminology
 
-from .dates import BadDate, to_local_date
+from ..errors import DataError
+from .dates import to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
-
-
-class Skip(Exception):
-    """A selected resource that cannot be used; the message says why."""
 
 
 @dataclass
@@ -118,7 +115,7 @@ class FactBuilder:
                 if handler is None:
                     continue
                 produced = handler(self, resource)
-            except (Skip, BadDate) as exc:
+            except DataError as exc:
                 all_notes.append(DataNote("invalid", reference_of(resource), str(exc)))
                 continue
             if produced is not None:
@@ -179,11 +176,11 @@ class FactBuilder:
         start = min(starts) if starts else None
         if start is None:
             if not resource.get("authoredOn"):
-                raise Skip("no start date (dosage boundsPeriod.start or authoredOn)")
+                raise DataError("no start date (dosage boundsPeriod.start or authoredOn)")
             start = self._date(resource["authoredOn"])
         end = None if open_ended or not ends else max(ends)
         if end is not None and end < start:
-            raise Skip(f"end date {end} before start date {start}")
+            raise DataError(f"end date {end} before start date {start}")
         return start, end
 
     # -- per resource type: the reference is made only for the few resources that are used ----
@@ -201,19 +198,19 @@ class FactBuilder:
         if when is None:
             when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
             if when is None:
-                raise Skip("result has no effective date")
+                raise DataError("result has no effective date")
         day = self._date(when)
         qty = r.get("valueQuantity")
         if not isinstance(qty, dict):
-            raise Skip("result has no valueQuantity")
+            raise DataError("result has no valueQuantity")
         value = qty.get("value")
         if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise Skip("valueQuantity.value is not a number")
+                raise DataError("valueQuantity.value is not a number")
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
-            raise Skip(f"unit {unit!r} cannot be converted to g/L")
+            raise DataError(f"unit {unit!r} cannot be converted to g/L")
         comparator = qty.get("comparator")
         if comparator is None and factor == 1:
             value, original = float(value), ""  # a float, as after a conversion: "3.0 g/L" on the card
@@ -235,7 +232,7 @@ class FactBuilder:
             return None  # planned, not-done, in-progress: no infusion yet
         when = _first(r, "performedDateTime", "performedPeriod.start")
         if when is None:
-            raise Skip("completed CAR-T procedure has no performed date")
+            raise DataError("completed CAR-T procedure has no performed date")
         return "car_t", CarTInfusion(self._date(when), reference_of(r), _concept_text(r.get("code")))
 
     def _medication_administration(self, r: Mapping[str, Any]):
@@ -246,7 +243,7 @@ class FactBuilder:
             return None
         when = _first(r, "effectiveDateTime", "effectivePeriod.start")
         if when is None:
-            raise Skip("administration has no effective date")
+            raise DataError("administration has no effective date")
         day = self._date(when)
         if car_t is not None:
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug", "")) or _concept_text(self._medication(r)))
@@ -290,7 +287,7 @@ class FactBuilder:
             return None  # "verified" bacterial infections only (§4.1)
         when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
         if when is None:
-            raise Skip("infection has no onset or recorded date")
+            raise DataError("infection has no onset or recorded date")
         severe = bool(infection.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))
         return "infections", Infection(self._date(when, allow_partial=True), severe, reference_of(r), _concept_text(r.get("code")))
 
@@ -308,7 +305,7 @@ class FactBuilder:
                 continue
             try:
                 start, end = self._dosage_period(r)
-            except (Skip, BadDate):
+            except DataError:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             return DraftOrder(kind, ref, start, end, str(entry.get("drug", "")) or _concept_text(self._medication(r)))
         return None

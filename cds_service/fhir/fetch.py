@@ -12,14 +12,15 @@ server), optionally restricted to an allow-list; it is never logged, stored or e
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import httpx
+
+from ..errors import UpstreamError
+from ..settings import FetchSettings, is_loopback
 
 logger = logging.getLogger("cds_service.fhir.fetch")
 
@@ -32,20 +33,10 @@ _USER_TOKENS = {
     "userPatientId": "Patient",
     "userRelatedPersonId": "RelatedPerson",
 }
-_LOOPBACK_NAMES = {"localhost"}
 _NO_DATA_STATUSES = {404, 410}  # a read of a resource that does not exist (any more)
 
 
-@dataclass(frozen=True)
-class FetchSettings:
-    connect_timeout: float = 0.1  # seconds, per connection attempt
-    total_timeout: float = 0.3  # all fetches of one request together; the spec asks for ~500 ms answers
-    max_pages: int = 10  # Bundle next links followed per key
-    allowed_base_urls: tuple[str, ...] = ()  # empty = any https server
-    development: bool = False  # allows http://, but only to loopback hosts
-
-
-class FetchFailed(Exception):
+class FetchFailed(UpstreamError):
     """Data needed for the request could not be fetched; the caller answers 412.
 
     ``problems`` holds one message per failed key ("observations: FHIR server answered 401").
@@ -57,36 +48,8 @@ class FetchFailed(Exception):
         self.problems = problems
 
 
-class _KeyFailed(Exception):
+class _KeyFailed(UpstreamError):
     """Internal: one key failed, with a message safe to show to the CDS client."""
-
-
-def fetch_settings_from_env(env: Mapping[str, str], development: bool = False) -> FetchSettings:
-    """Read CDS_FHIR_* variables; ``development`` comes from the caller (CDS_AUTH != "on")."""
-    defaults = FetchSettings()
-
-    def number(name: str, default: float, kind: type[int] | type[float]) -> float:
-        raw = env.get(name, "").strip()
-        if not raw:
-            return default
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
-        if value <= 0:
-            raise ValueError(f"{name} must be greater than 0, got {raw!r}")
-        return value
-
-    servers = tuple(
-        s.strip().rstrip("/") for s in env.get("CDS_FHIR_ALLOWED_SERVERS", "").split(",") if s.strip()
-    )
-    return FetchSettings(
-        connect_timeout=number("CDS_FHIR_CONNECT_TIMEOUT", defaults.connect_timeout, float),
-        total_timeout=number("CDS_FHIR_TOTAL_TIMEOUT", defaults.total_timeout, float),
-        max_pages=int(number("CDS_FHIR_MAX_PAGES", defaults.max_pages, int)),
-        allowed_base_urls=servers,
-        development=development,
-    )
 
 
 def _token_value(name: str, context: Mapping[str, object]) -> str:
@@ -138,15 +101,6 @@ def fill_template(template: str, context: Mapping[str, object]) -> str:
     return fill(path, False) + sep + fill(query, True)
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_server_allowed(fhir_server: str, settings: FetchSettings) -> str | None:
     """None when the token may be sent to ``fhir_server``, else why not (the URL is not echoed)."""
     try:
@@ -164,7 +118,7 @@ def check_server_allowed(fhir_server: str, settings: FetchSettings) -> str | Non
     if parts.scheme == "http":
         if not settings.development:
             return "fhirServer must use https"
-        if not _is_loopback(host):
+        if not is_loopback(host):
             return "fhirServer must use https (http is allowed only to loopback hosts in development)"
     if settings.allowed_base_urls:
         normalised = fhir_server.rstrip("/")

@@ -6,7 +6,6 @@ Nothing clinical lives here: no thresholds, no dates, no codes.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from contextlib import asynccontextmanager
 from typing import Any, Callable, Mapping
@@ -19,10 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..assess import assess, assess_orders, cards_for
-from .auth import DEV_MODE_WARNING, AuthConfigError, AuthMiddleware, TokenVerifier, auth_settings_from_env, cors_middleware_options, cors_origins_from_env
+from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
 from .discovery import HOOK_OF, prefetch_templates, services
 from ..errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
-from ..fhir.fetch import FetchFailed, FetchSettings, FhirFetcher, check_server_allowed, fetch_settings_from_env
+from ..fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
 from .health import add_health_routes
 from ..fhir.request import HookRequest, parse_hook_request
 from .hook_route import HookRoute, answer_error
@@ -33,7 +32,7 @@ from .metrics import Metrics
 from .openapi import document as document_openapi
 from ..fhir.prefetch import PooledResources, pool_prefetch
 from ..runtime import Clock, load_runtime
-from ..settings import ConfigError, Settings, settings_from_env
+from ..settings import Settings, load_settings
 from ..cards.language import pick_language
 
 log = logging.getLogger("cds_service")
@@ -54,23 +53,16 @@ def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    env: Mapping[str, str] | None = None,
-    fetch_settings: FetchSettings | None = None,
     auth_clock: Callable[[], float] = time.time,
     record_cards: bool = True,
 ) -> FastAPI:
-    """Build the application; `clock` and `settings` are injectable for tests and replay."""
-    env = os.environ if env is None else env
-    settings = settings or settings_from_env(env)
+    """Build the application from `settings` (the environment's when None); `clock` is for tests."""
+    settings = settings or load_settings()
     runtime = load_runtime(settings, clock)
     templates = prefetch_templates(runtime.terminology)
     discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
-    try:
-        auth = auth_settings_from_env(env)
-        fetch_settings = fetch_settings or fetch_settings_from_env(env, development=not auth.enabled)
-    except (AuthConfigError, ValueError) as exc:
-        raise ConfigError(str(exc)) from None
-    fetcher = FhirFetcher(fetch_settings)
+    auth = settings.auth
+    fetcher = FhirFetcher(settings.fetch)
     verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None
 
     @asynccontextmanager
@@ -140,19 +132,18 @@ def create_app(
         return Response(body, media_type="application/json")
 
     if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
+        from ..records.store import CardStore
         from .feedback import install as install_feedback
-        from ..records.store import store_from_env
 
-        install_feedback(app, store_from_env(env, settings.data_dir, clock=runtime.clock), HOOK_OF)
+        install_feedback(app, CardStore(settings.store_url(), clock=runtime.clock), HOOK_OF)
     else:
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook)
     if verifier is not None:
-        app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=auth.public_base_url)
-    origins = cors_origins_from_env(env)
-    if origins:
-        app.add_middleware(CORSMiddleware, **cors_middleware_options(origins))  # outermost: preflight needs no token
+        app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_middleware_options(list(settings.cors_origins)))  # outermost: preflight needs no token
     limits = Limits.from_settings(settings)
     metrics = app.state.metrics = Metrics()
     kill_switch = KillSwitch(settings.disabled_advice_file, metrics)

@@ -2,7 +2,7 @@
 
 The spec lets a CDS client prove who it is only through `Authorization: Bearer <JWT>`
 signed with a key from its JWK Set, so this module is the service's front door:
-settings from the environment, a `TokenVerifier`, and a pure ASGI `AuthMiddleware`
+a `TokenVerifier` (its `AuthSettings` come from `settings.py`), and a pure ASGI `AuthMiddleware`
 that answers 401 without saying why (the reason goes to the log, the token never).
 """
 
@@ -13,11 +13,7 @@ import json
 import logging
 import math
 import time
-import types
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from ipaddress import ip_address
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,21 +22,16 @@ from jwt import PyJWK, PyJWS, PyJWTError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .jwks import ALLOWED_ALGORITHMS, JwksCache, KeyUnavailable, load_jwks_file
-from ..errors import error_body
+from ..errors import ConfigError, Unauthorized, UpstreamError, error_body
+from ..settings import AuthSettings, IssuerConfig
+from .jwks import ALLOWED_ALGORITHMS, JwksCache, load_jwks_file
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "DEV_MODE_WARNING",
-    "AuthConfigError",
     "AuthMiddleware",
-    "AuthSettings",
-    "IssuerConfig",
     "TokenVerifier",
-    "Unauthorized",
-    "auth_settings_from_env",
     "cors_middleware_options",
-    "cors_origins_from_env",
 ]
 
 logger = logging.getLogger("cds_service.http.auth")
@@ -61,216 +52,7 @@ _ISSUER_KEYS = frozenset({"jwks_file", "jwks_url", "jku_prefixes", "tenant"})
 _UNAUTHORIZED_BODY = error_body(401, "unauthorized")  # the project's error shape, with no detail of why
 
 
-class AuthConfigError(Exception):
-    """The auth configuration is unusable; the server must not start with it."""
-
-
-class Unauthorized(Exception):
-    """The call is not authenticated; `reason` is for the log, never the response."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class IssuerConfig:
-    """One trusted CDS client (`iss`) and where its public keys come from."""
-
-    iss: str
-    jwks_file: Path | None = None
-    jwks_url: str | None = None
-    jku_prefixes: tuple[str, ...] = ()
-    tenant: str | None = None
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    """Everything the verifier needs, parsed and validated once at start-up."""
-
-    enabled: bool = False
-    issuers: Mapping[str, IssuerConfig] = field(default_factory=lambda: types.MappingProxyType({}))
-    public_base_url: str | None = None
-    leeway_seconds: float = 60.0
-    jwks_timeout_seconds: float = 2.0
-    jwks_cache_seconds: float = 3600.0
-    jwks_refetch_interval_seconds: float = 30.0
-    replay_cache_size: int = 65_536
-
-
-# --------------------------------------------------------------------------- settings
-
-
-def auth_settings_from_env(env: Mapping[str, str]) -> AuthSettings:
-    """Build `AuthSettings` from environment variables; raise `AuthConfigError` if unusable.
-
-    Failing here (rather than on the first request) is what makes a half-configured
-    production server refuse to start instead of silently rejecting or admitting calls.
-    """
-    mode = env.get("CDS_AUTH", "off").strip().lower() or "off"
-    if mode not in ("on", "off"):
-        raise AuthConfigError(f"CDS_AUTH must be 'on' or 'off', not {mode!r}")
-    public_base_url = _public_base_url(env.get("CDS_PUBLIC_BASE_URL", ""))
-    numbers = {
-        "leeway_seconds": _number(env, "CDS_AUTH_LEEWAY_SECONDS", 60.0, minimum=0.0),
-        "jwks_timeout_seconds": _number(env, "CDS_JWKS_TIMEOUT_SECONDS", 2.0, minimum=0.001),
-        "jwks_cache_seconds": _number(env, "CDS_JWKS_CACHE_SECONDS", 3600.0, minimum=0.0),
-    }
-    if mode == "off":
-        return AuthSettings(enabled=False, public_base_url=public_base_url, **numbers)
-    filename = env.get("CDS_TRUSTED_ISSUERS_FILE", "").strip()
-    if not filename:
-        raise AuthConfigError(
-            "CDS_AUTH=on but CDS_TRUSTED_ISSUERS_FILE is not set; "
-            "point it at a JSON file listing the trusted issuers (see docs/authentication.md)"
-        )
-    issuers = _load_issuers_file(Path(filename))
-    return AuthSettings(
-        enabled=True,
-        issuers=types.MappingProxyType(issuers),
-        public_base_url=public_base_url,
-        **numbers,
-    )
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise AuthConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if not math.isfinite(value) or value < minimum:
-        raise AuthConfigError(f"{name} must be a finite number >= {minimum:g}, not {raw!r}")
-    return value
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return host is not None and ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(url: str, what: str, *, need_path: bool = False) -> str:
-    """Validate a configured key-source URL: https, or http on loopback for local tests."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise AuthConfigError(f"{what} must be an absolute https URL, not {url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise AuthConfigError(f"{what} must use https (http is allowed only on loopback): {url!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise AuthConfigError(f"{what} must not carry credentials, a query or a fragment: {url!r}")
-    if need_path and not parts.path.startswith("/"):
-        # Without the "/" after the host, "https://a.org" would also match "https://a.org.evil.com".
-        raise AuthConfigError(f"{what} must include a path, at least '/' after the host: {url!r}")
-    return url
-
-
-def _public_base_url(raw: str) -> str | None:
-    raw = raw.strip()
-    if not raw:
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
-        raise AuthConfigError(
-            f"CDS_PUBLIC_BASE_URL must look like https://host[:port][/prefix], not {raw!r}"
-        )
-    return raw.rstrip("/")
-
-
-def _load_issuers_file(path: Path) -> dict[str, IssuerConfig]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise AuthConfigError(
-            f"cannot read CDS_TRUSTED_ISSUERS_FILE {str(path)!r}: {exc.strerror or exc}"
-        ) from None
-    except ValueError as exc:
-        raise AuthConfigError(f"CDS_TRUSTED_ISSUERS_FILE {str(path)!r} is not valid JSON: {exc}") from None
-    where = f"CDS_TRUSTED_ISSUERS_FILE {str(path)!r}"
-    if not isinstance(document, dict) or not isinstance(document.get("issuers"), dict):
-        raise AuthConfigError(f'{where} must be an object with an "issuers" object')
-    if not document["issuers"]:
-        raise AuthConfigError(f'{where} lists no issuers; with CDS_AUTH=on nobody could call')
-    return {
-        iss: _issuer_config(iss, entry, path.parent, where)
-        for iss, entry in document["issuers"].items()
-    }
-
-
-def _issuer_config(iss: str, entry: object, base: Path, where: str) -> IssuerConfig:
-    what = f"{where}, issuer {iss!r}"
-    if not iss.strip():
-        raise AuthConfigError(f"{where}: an issuer name is empty")
-    if not isinstance(entry, dict):
-        raise AuthConfigError(f"{what} must be an object")
-    unknown = sorted(k for k in entry if k not in _ISSUER_KEYS and not k.startswith("_"))
-    if unknown:
-        raise AuthConfigError(
-            f"{what} has unknown keys {unknown}; allowed: {sorted(_ISSUER_KEYS)} (or '_comment')"
-        )
-    jwks_file, jwks_url = entry.get("jwks_file"), entry.get("jwks_url")
-    prefixes, tenant = entry.get("jku_prefixes"), entry.get("tenant")
-    for name, value in (("jwks_file", jwks_file), ("jwks_url", jwks_url), ("tenant", tenant)):
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise AuthConfigError(f"{what}: {name} must be a non-empty string")
-    if prefixes is not None and (
-        not isinstance(prefixes, list)
-        or not prefixes
-        or not all(isinstance(p, str) and p for p in prefixes)
-    ):
-        raise AuthConfigError(f"{what}: jku_prefixes must be a non-empty list of URL prefixes")
-    if jwks_file is None and jwks_url is None and prefixes is None:
-        raise AuthConfigError(f"{what} has no key source: give jwks_file, jwks_url or jku_prefixes")
-    if jwks_file is not None and (jwks_url is not None or prefixes is not None):
-        raise AuthConfigError(
-            f"{what}: jwks_file cannot be combined with jwks_url or jku_prefixes "
-            "(allowed: jwks_file | jwks_url | jku_prefixes | jwks_url + jku_prefixes)"
-        )
-    file_path = None
-    if jwks_file is not None:
-        file_path = (base / jwks_file).resolve()
-        try:
-            load_jwks_file(file_path)
-        except ValueError as exc:
-            raise AuthConfigError(f"{what}: {exc}") from None
-    if jwks_url is not None:
-        _check_url(jwks_url, f"{what}: jwks_url")
-    for prefix in prefixes or ():
-        _check_url(prefix, f"{what}: jku_prefixes entry", need_path=True)
-    return IssuerConfig(
-        iss=iss,
-        jwks_file=file_path,
-        jwks_url=jwks_url,
-        jku_prefixes=tuple(prefixes or ()),
-        tenant=tenant,
-    )
-
-
 # ------------------------------------------------------------------------------- CORS
-
-
-def cors_origins_from_env(env: Mapping[str, str]) -> list[str]:
-    """Allowed browser origins from `CDS_CORS_ORIGINS` (comma-separated); `*` wins alone."""
-    origins: list[str] = []
-    for raw in env.get("CDS_CORS_ORIGINS", "").split(","):
-        origin = raw.strip().rstrip("/")
-        if not origin:
-            continue
-        if origin == "*":
-            return ["*"]
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-            raise AuthConfigError(
-                f"CDS_CORS_ORIGINS entry {raw.strip()!r} is not an origin like https://host[:port]"
-            )
-        if origin not in origins:
-            origins.append(origin)
-    return origins
 
 
 def cors_middleware_options(origins: list[str]) -> dict[str, Any]:
@@ -406,7 +188,7 @@ class TokenVerifier:
                 try:
                     self._static_keys[iss] = load_jwks_file(issuer.jwks_file)
                 except ValueError as exc:
-                    raise AuthConfigError(f"issuer {iss!r}: {exc}") from None
+                    raise ConfigError(f"issuer {iss!r}: {exc}") from None
         self._replay = ReplayCache(settings.replay_cache_size)
         self._jws = PyJWS()
 
@@ -471,8 +253,8 @@ class TokenVerifier:
                 return static[kid]
             if issuer.jwks_url is not None:
                 return await self._jwks.key(issuer.iss, issuer.jwks_url, kid)
-        except KeyUnavailable as exc:
-            raise Unauthorized(f"iss {issuer.iss!r}: {exc.reason}") from None
+        except UpstreamError as exc:
+            raise Unauthorized(f"iss {issuer.iss!r}: {exc.message}") from None
         raise Unauthorized(f"no jku in token and iss {issuer.iss!r} has only jku_prefixes")
 
     def _check_claims(self, claims: dict[str, Any], issuer: IssuerConfig, url: str) -> None:

@@ -18,10 +18,11 @@ import anyio
 import httpx
 from jwt import PyJWK, PyJWTError
 
+from ..errors import UpstreamError
+
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "JwksCache",
-    "KeyUnavailable",
     "keys_from_jwks",
     "load_jwks_file",
 ]
@@ -37,14 +38,6 @@ MAX_JWKS_BYTES = 64 * 1024
 #: Members that only a private JWK carries. Stripped so a key set that leaks its private
 #: half still only gives us a public key to verify with.
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-
-
-class KeyUnavailable(Exception):
-    """No usable key for a token; `reason` is for the log only."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _algorithm_for(jwk: dict[str, Any]) -> str | None:
@@ -170,7 +163,7 @@ class JwksCache:
                 logger.info("kid %r not in cached JWK Set %s; refetching", kid[:100], url)
                 entry = await self._load(issuer, url)
         if kid not in entry.keys:
-            raise KeyUnavailable(f"kid {kid[:100]!r} not in JWK Set {url}")
+            raise UpstreamError(f"kid {kid[:100]!r} not in JWK Set {url}")
         return entry.keys[kid]
 
     def _lock(self, issuer: str) -> anyio.Lock:
@@ -184,14 +177,14 @@ class JwksCache:
     def _take_refetch_slot(self, issuer: str, now: float, why: str) -> None:
         last = self._last_refetch.get(issuer)
         if last is not None and now - last < self._refetch_interval:
-            raise KeyUnavailable(f"{why}; refetch rate-limited")
+            raise UpstreamError(f"{why}; refetch rate-limited")
         self._last_refetch[issuer] = now
 
     async def _load(self, issuer: str, url: str) -> _Entry:
         now = self._clock()
         try:
             keys = await self._fetch(url)
-        except KeyUnavailable:
+        except UpstreamError:
             # Negative entry: while the key server is down, requests fail fast instead
             # of each waiting out the timeout; the retry comes via the refetch slot.
             self._last_refetch[issuer] = now
@@ -225,18 +218,18 @@ class JwksCache:
                     follow_redirects=False,  # a redirect could leave the jku allow-list
                 ) as response:
                     if response.status_code != 200:
-                        raise KeyUnavailable(f"JWK Set {url} answered HTTP {response.status_code}")
+                        raise UpstreamError(f"JWK Set {url} answered HTTP {response.status_code}")
                     async for chunk in response.aiter_bytes():
                         body += chunk
                         if len(body) > MAX_JWKS_BYTES:
-                            raise KeyUnavailable(f"JWK Set {url} is larger than {MAX_JWKS_BYTES} bytes")
+                            raise UpstreamError(f"JWK Set {url} is larger than {MAX_JWKS_BYTES} bytes")
         except TimeoutError:
-            raise KeyUnavailable(f"JWK Set {url} timed out after {self._timeout} s") from None
+            raise UpstreamError(f"JWK Set {url} timed out after {self._timeout} s") from None
         except httpx.HTTPError as exc:
-            raise KeyUnavailable(f"JWK Set {url} fetch failed: {type(exc).__name__}") from None
+            raise UpstreamError(f"JWK Set {url} fetch failed: {type(exc).__name__}") from None
         try:
             keys = keys_from_jwks(json.loads(body))
         except ValueError as exc:
-            raise KeyUnavailable(f"JWK Set {url}: {exc}") from None
+            raise UpstreamError(f"JWK Set {url}: {exc}") from None
         logger.info("loaded JWK Set %s (%d usable keys)", url, len(keys))
         return keys

@@ -19,16 +19,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import BadRequest, ServiceError, error_response
+from ..errors import BadRequest, BodyTimeout, PayloadTooLarge, error_response
 from ..settings import Settings
-
-
-class PayloadTooLarge(ServiceError):
-    status = 413
-
-
-class BodyTimeout(ServiceError):
-    status = 408
 
 
 @dataclass(frozen=True)

@@ -12,21 +12,17 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..settings import Settings
-from .store import ACCEPTED, OVERRIDDEN, card_feedback, database_url, has_schema, issued_card, make_engine
+from ..errors import ConfigError, InputError
+from .store import ACCEPTED, OVERRIDDEN, card_feedback, has_schema, issued_card, make_engine
 
 NO_REASON = "(no coded reason)"
 HEADER = ("advice code", "issued", "accepted", "overridden")
-
-
-class ReportError(Exception):
-    """The report cannot be made; the message says why."""
 
 
 @dataclass
@@ -45,7 +41,7 @@ def parse_since(value: str | None, tz: ZoneInfo) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ReportError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"--since {value!r} is not a date (YYYY-MM-DD)") from None
     return datetime.combine(day, time.min, tz)
 
 
@@ -98,17 +94,17 @@ def render_csv(rows: list[CodeRow]) -> str:
     return buffer.getvalue()
 
 
-def feedback_report(settings: Settings, env: Mapping[str, str], since: str | None = None, as_csv: bool = False) -> str:
+def feedback_report(settings: Settings, since: str | None = None, as_csv: bool = False) -> str:
     """The report from the database the server uses (`DATABASE_URL`, else `$CDS_DATA_DIR/cds.sqlite3`)."""
     start = parse_since(since, settings.tz)
-    url = sa.engine.make_url(database_url(env, settings.data_dir, create_dir=False))
+    url = sa.engine.make_url(settings.store_url(create_dir=False))
     rows: list[CodeRow] = []
     if url.get_backend_name() != "sqlite" or Path(url.database or "").is_file():  # never create an empty file
         engine = make_engine(url)
         try:
             rows = collect(engine, start) if has_schema(engine) else []
         except sa.exc.SQLAlchemyError as exc:
-            raise ReportError(f"cannot read the card store: {getattr(exc, 'orig', None) or exc}") from None
+            raise ConfigError(f"cannot read the card store: {getattr(exc, 'orig', None) or exc}") from None
         finally:
             engine.dispose()
     return render_csv(rows) if as_csv else render_text(rows, start)

@@ -10,8 +10,8 @@ Only what feedback and the report need is kept: card and suggestion uuids, servi
 advice code, `Patient/<id>`, hookInstance and the time of issue; never card text or
 patient data beyond the reference.
 
-Database: `DATABASE_URL` (any SQLAlchemy URL) when set, else the SQLite file
-`$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
+Database: `Settings.store_url()`: `DATABASE_URL` (any SQLAlchemy URL) when set, else the
+SQLite file `$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
 `cds_service/migrations`, applied (`upgrade head`) when the store opens.
 """
 
@@ -37,7 +37,6 @@ FLUSH_INTERVAL = 0.05  # seconds: the most a just-issued card waits in memory
 BATCH_SIZE = 500  # cards per transaction; a full batch is written at once
 RETRY_DELAY = 1.0  # seconds between attempts while the database cannot be written
 MAX_PENDING = 50_000  # cards held in memory at most (if the database is away); newer ones are dropped
-SQLITE_FILE = "cds.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
 
@@ -118,17 +117,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def database_url(env: Mapping[str, str], data_dir: str | Path = "data", *, create_dir: bool = True) -> str:
-    """`DATABASE_URL` when set, else the SQLite file in the data directory (created if absent)."""
-    url = (env.get("DATABASE_URL") or "").strip()
-    if url:
-        return url
-    directory = Path(data_dir).expanduser().resolve()
-    if create_dir:
-        directory.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{directory / SQLITE_FILE}"
 
 
 def make_engine(url: str | sa.URL) -> Engine:
@@ -388,10 +376,6 @@ class CardStore:
         except Exception as exc:
             log.warning("card store unreachable: %s", type(exc).__name__)
             return False
-
-
-def store_from_env(env: Mapping[str, str], data_dir: str | Path = "data", *, clock: Clock = utc_now) -> CardStore:
-    return CardStore(database_url(env, data_dir), clock=clock)
 
 
 _DRIVER_INSERTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}

@@ -18,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-from .replay import BundleError, load_bundle, replay
+from ..errors import InputError
+from .replay import load_bundle, replay
 from ..settings import Settings
 
 SIDECAR = ".expect.json"
@@ -66,23 +67,23 @@ def sidecar_of(bundle: Path) -> Path:
 
 
 def load_expectation(bundle: Path) -> Expectation | None:
-    """The sidecar beside the bundle, or None; a broken sidecar is a BundleError."""
+    """The sidecar beside the bundle, or None; a broken sidecar is an InputError."""
     path = sidecar_of(bundle)
     if not path.exists():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise BundleError(f"{path}: unreadable expectation ({exc})") from None
+        raise InputError(f"{path}: unreadable expectation ({exc})") from None
     if not isinstance(data, dict):
-        raise BundleError(f"{path}: expectation must be a JSON object")
+        raise InputError(f"{path}: expectation must be a JSON object")
     try:
         at = date.fromisoformat(data["at"]) if data.get("at") else None
     except (TypeError, ValueError):
-        raise BundleError(f"{path}: 'at' {data.get('at')!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"{path}: 'at' {data.get('at')!r} is not a date (YYYY-MM-DD)") from None
     expected = data.get("expected")
     if expected is not None and not (isinstance(expected, list) and all(isinstance(c, str) for c in expected)):
-        raise BundleError(f"{path}: 'expected' must be a list of advice codes")
+        raise InputError(f"{path}: 'expected' must be a list of advice codes")
     return Expectation(at, expected, data.get("summary_contains") or {}, data.get("detail_contains") or {})
 
 
@@ -125,7 +126,7 @@ def run_one(path: Path, apps: AppCache, at: date | None, lang: str, expect: bool
             outcome.at = expectation.at
         bundle = load_bundle(path)
         status, body = replay(apps.for_date(outcome.at), bundle, lang)
-    except BundleError as exc:
+    except InputError as exc:
         outcome.status, outcome.problems = "error", [str(exc).removeprefix(f"{path}: ")]
         return outcome
     if status != 200:

@@ -17,8 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
-from .replay import BundleError, load_bundle, load_drafts, parse_at, replay
-from ..settings import ConfigError, settings_from_env
+from ..errors import ConfigError, InputError
+from ..settings import load_settings
+from .replay import load_bundle, load_drafts, parse_at, replay
 
 EXIT_USAGE = 2
 
@@ -52,7 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ..http.app import create_app
 
     try:
-        settings = settings_from_env()
+        settings = load_settings()
         app = create_app(settings)  # fail fast, in the parent, on a bad configuration
     except ConfigError as exc:
         print(f"cds-service: configuration error: {exc}", file=sys.stderr)
@@ -77,13 +78,13 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         at = parse_at(args.at)
         bundle = load_bundle(args.bundles[0])
-        settings = dataclasses.replace(settings_from_env(), evaluation_date=at) if at else settings_from_env()
+        settings = dataclasses.replace(load_settings(), evaluation_date=at) if at else load_settings()
         app = create_app(settings, record_cards=False)  # a tester's replay is not an issued card
         drafts = load_drafts(args.draft) if args.draft else None
         if args.hook != "patient-view" and not drafts:
-            raise BundleError(f"--hook {args.hook} needs at least one --draft ORDER.json")
+            raise InputError(f"--hook {args.hook} needs at least one --draft ORDER.json")
         status, body = replay(app, bundle, args.lang, args.hook, drafts)
-    except (BundleError, ConfigError) as exc:
+    except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if status != 200:
@@ -107,8 +108,8 @@ def _replay_set(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         at = parse_at(args.at)
-        apps = bundle_sets.AppCache(settings_from_env(), functools.partial(create_app, record_cards=False))
-    except (BundleError, ConfigError) as exc:
+        apps = bundle_sets.AppCache(load_settings(), functools.partial(create_app, record_cards=False))
+    except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
     paths = bundle_sets.find_bundles(args.bundles)
@@ -132,10 +133,10 @@ def _timeline(args: argparse.Namespace) -> int:
     from .timeline import build_timeline, patient_data, render_text
 
     try:
-        runtime = load_runtime(settings_from_env())
+        runtime = load_runtime(load_settings())
         data = patient_data(load_bundle(args.bundle), runtime)
         timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang)
-    except (BundleError, ConfigError) as exc:
+    except (InputError, ConfigError) as exc:
         print(f"cds-service timeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(render_text(timeline, args.lang))
@@ -151,12 +152,12 @@ def _timeline(args: argparse.Namespace) -> int:
 
 
 def _worklist(args: argparse.Namespace) -> int:
-    from .worklist import WorklistError, render_table, run_worklist, write_csv
+    from .worklist import render_table, run_worklist, write_csv
 
     try:
         at = parse_at(args.at)
-        result = run_worklist(args.directory, at, settings_from_env(), jobs=args.jobs)
-    except (BundleError, ConfigError, WorklistError) as exc:
+        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs)
+    except (InputError, ConfigError) as exc:
         print(f"cds-service worklist: {exc}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(render_table(result))
@@ -167,13 +168,12 @@ def _worklist(args: argparse.Namespace) -> int:
 
 
 def _feedback_report(args: argparse.Namespace) -> int:
-    import os
 
-    from ..records.report import ReportError, feedback_report
+    from ..records.report import feedback_report
 
     try:
-        sys.stdout.write(feedback_report(settings_from_env(), os.environ, since=args.since, as_csv=args.csv))
-    except (ConfigError, ReportError) as exc:
+        sys.stdout.write(feedback_report(load_settings(), since=args.since, as_csv=args.csv))
+    except (ConfigError, InputError) as exc:
         print(f"cds-service feedback-report: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0

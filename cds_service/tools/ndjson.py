@@ -17,12 +17,10 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 import orjson
 
+from ..errors import InputError
+
 NDJSON_NAME = re.compile(r"^[A-Za-z]+(\.\d+)?\.ndjson$")
 MAX_EXAMPLES = 5
-
-
-class ExportError(Exception):
-    """The directory is not a usable export; the message says why."""
 
 
 @dataclass
@@ -49,10 +47,10 @@ def export_files(directory: str | Path) -> list[Path]:
     """The export's NDJSON files (`Type.ndjson`, `Type.000.ndjson`), in a stable order."""
     root = Path(directory)
     if not root.is_dir():
-        raise ExportError(f"{directory}: not a directory")
+        raise InputError(f"{directory}: not a directory")
     files = sorted(p for p in root.iterdir() if p.is_file() and NDJSON_NAME.match(p.name))
     if not files:
-        raise ExportError(f"{directory}: no *.ndjson files (expected e.g. Patient.ndjson, Observation.000.ndjson)")
+        raise InputError(f"{directory}: no *.ndjson files (expected e.g. Patient.ndjson, Observation.000.ndjson)")
     return files
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from ..errors import InputError
+
 from ..http.discovery import HOOK_OF
 
 KEY_OF_TYPE = {
@@ -30,25 +32,21 @@ KEY_OF_TYPE = {
 BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-response", "batch-response"}
 
 
-class BundleError(Exception):
-    """The file is not a usable one-patient FHIR Bundle; the message says why."""
-
-
 def _read_json(path: str | Path, what: str) -> Any:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BundleError(f"{what}{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{what}{path}: cannot read ({exc.strerror})") from None
     except json.JSONDecodeError as exc:
-        raise BundleError(f"{what}{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise InputError(f"{what}{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
 def load_bundle(path: str | Path) -> dict:
     data = _read_json(path, "")
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
-        raise BundleError(f"{path}: not a FHIR Bundle (resourceType must be 'Bundle')")
+        raise InputError(f"{path}: not a FHIR Bundle (resourceType must be 'Bundle')")
     if data.get("type") not in BUNDLE_TYPES:
-        raise BundleError(f"{path}: Bundle.type {data.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
+        raise InputError(f"{path}: Bundle.type {data.get('type')!r} is not one of {', '.join(sorted(BUNDLE_TYPES))}")
     return data
 
 
@@ -61,12 +59,12 @@ def request_from_bundle(bundle: dict, hook: str = "patient-view", drafts: list[d
     bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
-        raise BundleError("Bundle.entry must be an array")
+        raise InputError("Bundle.entry must be an array")
     resources = [e.get("resource") for e in entries if isinstance(e, dict)]
     resources = [r for r in resources if isinstance(r, dict)]
     patients = [r for r in resources if r.get("resourceType") == "Patient"]
     if len(patients) != 1 or not patients[0].get("id"):
-        raise BundleError(f"the Bundle must hold exactly one Patient with an id (found {len(patients)})")
+        raise InputError(f"the Bundle must hold exactly one Patient with an id (found {len(patients)})")
     patient = patients[0]
     prefetch: dict[str, Any] = {"patient": patient}
     for key in KEY_OF_TYPE.values():
@@ -97,7 +95,7 @@ def load_drafts(paths: list[str]) -> list[dict]:
         else:
             found = [data]
         if not found or not all(isinstance(r, dict) and r.get("resourceType") and r.get("id") for r in found):
-            raise BundleError(f"--draft {path}: must hold a FHIR resource with an id, or a Bundle of them")
+            raise InputError(f"--draft {path}: must hold a FHIR resource with an id, or a Bundle of them")
         drafts.extend(found)
     return drafts
 
@@ -123,4 +121,4 @@ def parse_at(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BundleError(f"--at {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD)") from None

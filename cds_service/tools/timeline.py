@@ -23,7 +23,8 @@ from ..assess import assess, cards_for
 from ..cards.render import summary
 from ..http.discovery import prefetch_templates
 from ..fhir.prefetch import pool_prefetch
-from .replay import BundleError, request_from_bundle
+from ..errors import InputError
+from .replay import request_from_bundle
 from ..runtime import Runtime
 
 # Advice values that count days relative to "today": they change every day by construction.
@@ -98,7 +99,7 @@ def default_range(facts: Facts) -> tuple[date, date]:
     """First fact date to the last fact date + 12 months."""
     days = fact_dates(facts)
     if not days:
-        raise BundleError("the Bundle has no dated facts to build a timeline from; give --from and --to")
+        raise InputError("the Bundle has no dated facts to build a timeline from; give --from and --to")
     return days[0], days[-1] + relativedelta(months=DEFAULT_MONTHS_AFTER)
 
 
@@ -110,7 +111,7 @@ def build_timeline(data: PatientData, runtime: Runtime, start: date | None = Non
         first, last = default_range(facts)
         start, end = start or first, end or last
     if end < start:
-        raise BundleError(f"--to {end} is before --from {start}")
+        raise InputError(f"--to {end} is before --from {start}")
     found = candidates(facts, runtime.params, start, end)
     reasons: dict[date, list[Candidate]] = {}
     for c in found:

@@ -28,7 +28,7 @@ from ..assess import assess
 from .bundle_sets import Progress
 from ..cards.render import summary
 from ..fhir.facts import reference_of
-from .ndjson import ExportError, ExportIndex, LineReader, build_index, export_files, patient_of
+from .ndjson import ExportIndex, LineReader, build_index, export_files, patient_of
 from ..runtime import Runtime, load_runtime
 from ..settings import Settings
 
@@ -38,10 +38,6 @@ ACTION_ORDER = (
     "measure-igg", "general-stop-review",
 )
 CHUNK_PATIENTS = 250
-
-
-class WorklistError(Exception):
-    """The export cannot be read as a whole (a bad line is counted, not an error)."""
 
 
 class AdviceRow(NamedTuple):
@@ -166,10 +162,7 @@ def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int 
                  chunk_patients: int = CHUNK_PATIENTS) -> WorklistResult:
     """Index the export, evaluate every patient on `at`, and collect the rows needing action."""
     started = time.perf_counter()
-    try:
-        files = export_files(directory)
-    except ExportError as exc:
-        raise WorklistError(str(exc)) from None
+    files = export_files(directory)
     load_runtime(settings)  # fail fast on a bad configuration, before any work
     total_bytes = sum(f.stat().st_size for f in files)
     indexing = Progress(max(total_bytes, 1), "index  ")

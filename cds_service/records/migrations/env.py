@@ -8,11 +8,10 @@ the given URL, or to the one the service would use (`DATABASE_URL` / `CDS_DATA_D
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
-from cds_service.records.store import database_url, make_engine
+from cds_service.records.store import make_engine
+from cds_service.settings import load_settings
 
 connection = context.config.attributes.get("connection")
 
@@ -28,8 +27,7 @@ if context.is_offline_mode():
 elif connection is not None:
     _configure_and_run(connection)
 else:
-    url = context.get_x_argument(as_dictionary=True).get("url") or database_url(
-        os.environ, os.environ.get("CDS_DATA_DIR") or "data")
+    url = context.get_x_argument(as_dictionary=True).get("url") or load_settings().store_url()
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
