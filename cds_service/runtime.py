@@ -11,6 +11,8 @@ from cql_like_rules import Parameters, RuleSet, RulesError, load_ruleset
 from cql_like_rules.valuesets import Terminology, load_terminology
 
 from .errors import ConfigError
+from .fhir.prefetch import prefetch_templates
+from .killswitch import KillSwitch
 from .settings import Settings
 
 Clock = Callable[[], datetime]
@@ -23,6 +25,8 @@ class Runtime:
     ruleset: RuleSet
     tz: ZoneInfo
     clock: Clock
+    templates: dict[str, str]  # prefetch templates (discovery, FHIR fetch, pooling)
+    kill_switch: KillSwitch | None = None
 
     @property
     def params(self) -> Parameters:
@@ -38,12 +42,15 @@ class Runtime:
         return self.clock().astimezone(self.tz).date()
 
 
-def load_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Value sets and the configured rule set; a ConfigError names what is unusable."""
+def load_runtime(settings: Settings, clock: Clock | None = None,
+                 on_kill_switch_error: Callable[[], None] = lambda: None) -> Runtime:
+    """Value sets, the configured rule set and the kill switch; a ConfigError names what is unusable."""
     try:
         terminology = load_terminology(settings.valueset_dir)
         ruleset = load_ruleset(settings.ruleset, settings.policy_file)
     except RulesError as exc:
         raise ConfigError(str(exc)) from None
     tz = settings.tz
-    return Runtime(settings, terminology, ruleset, tz, clock or (lambda: datetime.now(tz)))
+    kill_switch = KillSwitch(settings.disabled_advice_file, on_kill_switch_error) if settings.disabled_advice_file else None
+    return Runtime(settings, terminology, ruleset, tz, clock or (lambda: datetime.now(tz)),
+                   prefetch_templates(terminology), kill_switch)

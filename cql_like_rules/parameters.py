@@ -50,8 +50,17 @@ class Parameters:
     # [policy] An IgG-isotype M-protein within this many days of the IgG result is
     # subtracted (polyclonal IgG = IgG - M-protein; IMWG, COMMIT in Bilag C).
     m_protein_max_days_apart: int = 30
+    # [policy] With an IgG M-protein of unknown type (or myeloma without an M-protein result), a
+    # caveat is shown only when the decision could change: when subtracting the M-protein would
+    # cross a threshold, or (no quantity known) when total IgG is within this margin above one.
+    paraprotein_caveat_margin_g_l: float = 2.0
+    # [policy] An IgG value at or below 0, or above this, is not used for any decision (a unit or
+    # typing error) and is named in the data notes.
+    igg_max_plausible_g_l: float = 50.0
     # §4.2 general SID criteria: attempt discontinuation this long after the IG start ...
     general_stop_after_months: int = 6
+    # ... and at the latest this long after it (the guideline's "6-12 months"; wording only).
+    general_stop_latest_months: int = 12
     # ... and reassess this often when continued.
     general_review_every_months: int = 6
     # [policy] A general stop review is shown as a warning for this many days from each
@@ -67,6 +76,19 @@ class Parameters:
     # [policy] Immunoglobulin that ended this many days or fewer before T0 counts as "in
     # treatment before CAR-T/bsAb" (§4.2: general stop criteria), e.g. paused for the infusion.
     prior_substitution_days: int = 90
+    # [policy] Recorded doses of immunoglobulin (MedicationAdministration) make a substitution
+    # course from the first dose to this many days after the last one (IVIG every 3-4 weeks,
+    # SCIG weekly); a longer gap ends the course.
+    ig_administration_course_days: int = 35
+    # [policy] An infection coded without its organism (ICD-10 J18.x, SNOMED pneumonia) counts as
+    # bacterial when a positive bacterial culture lies within this many days of its onset.
+    culture_window_days: int = 7
+    # [policy] A positive bacterial blood culture is bacteraemia, which counts as a severe
+    # infection (clinical-rules §5: "explicit severe-infection code (sepsis, bacteraemia ...)").
+    bacteraemia_counts_as_severe: bool = True
+    # [policy] A start card with fewer than this many days left to the stop date says when the
+    # special criterion ends and that the general criteria apply from then.
+    late_start_notice_days: int = 30
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True

@@ -25,7 +25,7 @@ from . import orders as _orders  # noqa: F401  (registers the order-level defini
 from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
-from .facts import Facts
+from .facts import DataNote, Facts
 from .orders import DraftOrder
 from .parameters import Parameters, load_parameters
 
@@ -42,6 +42,7 @@ class Evaluation:
     trace: tuple[TraceStep, ...]
     today: date
     order_traces: tuple[tuple[str, tuple[TraceStep, ...]], ...] = ()
+    notes: tuple[DataNote, ...] = ()  # what the rules saw and did not use
 
     def trace_for(self, advice: Advice) -> tuple[TraceStep, ...]:
         """The definitions a piece of advice rests on: the patient's, plus its order's."""
@@ -81,7 +82,8 @@ class RuleSet:
     def evaluate(self, facts: Facts, today: date) -> Evaluation:
         """patient-view: the advice for the patient as of `today`."""
         context = self.context(facts, today)
-        return Evaluation(context["Advice"], tuple(context.trace), today)
+        found = context["Advice"]
+        return Evaluation(found, tuple(context.trace), today, notes=_notes(context))
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date) -> Evaluation:
         """order-select / order-sign: advice on each relevant draft order; one child card at most."""
@@ -101,7 +103,14 @@ class RuleSet:
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
                 continue
             found.append(advice)
-        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces))
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), _notes(context))
+
+
+def _notes(context: Context) -> tuple[DataNote, ...]:
+    """The rules' data notes, when the library defines them."""
+    if "Data Notes" not in context.library.definitions:
+        return ()
+    return context["Data Notes"]  # type: ignore[no-any-return]
 
 
 MEDICINRAADET_2025 = RuleSet(
