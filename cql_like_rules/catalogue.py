@@ -203,8 +203,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "bacterial infections besides IgG below {threshold}.",
                      "Efter perioden, eller ved genopstart, kræver de generelle kriterier svære eller "
                      "tilbagevendende verificerede bakterielle infektioner ud over IgG under {threshold}."),
-                Text("Do not start on IgG alone; keep vaccination and antibiotic prophylaxis in place.",
-                     "Start ikke på IgG alene; hold vaccination og antibiotikaprofylakse ved lige."),
+                Text("Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be "
+                     "tried.",
+                     "Start ikke på IgG alene; vender infektionerne tilbage efter seponering, kan "
+                     "antibiotikaprofylakse forsøges."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
         ),
