@@ -61,6 +61,7 @@ class RuleSet:
     guideline_url: str
     library: Library
     parameters: Parameters
+    guideline_title: str = "Medicinrådet 2025"  # short, for texts
 
     @property
     def label(self) -> str:
