@@ -54,10 +54,11 @@ def draft_order(c: Context) -> DraftOrder:
     return c.order  # type: ignore[no-any-return]
 
 
-@define("Order Start", "The order's planned start: its dosage bounds start, else today", scope="order")
+@define("Order Start", "The order's planned start: its dosage bounds start (never before today), else today",
+        scope="order")
 def order_start(c: Context) -> date:
     order: DraftOrder = c["Draft Order"]
-    return order.start or c.today
+    return max(order.start or c.today, c.today)
 
 
 @define("Order Starts After Stop Date", "The order would start on or after the stop date: general criteria",
