@@ -58,7 +58,6 @@ def measure(scenarios: list[Scenario], evaluation_date: str, budget_s: float = 1
     for s in scenarios:
         data = orjson.loads(s.body)
         req = parse_hook_request(data, "patient-view")
-        pooled = pool_prefetch(req.prefetch, keys, req.patient_id)
 
         def evaluate() -> list[dict]:
             return answer_local(req, runtime, today=today).cards
