@@ -103,3 +103,9 @@ def test_under_a_site_policy_no_card_shows_a_default_number(tmp_path):
                 for pattern in DEFAULT_WORDS:
                     assert not re.search(pattern, text), (pattern, fixture.name, text)
     assert seen > 20
+
+
+def test_the_documented_tables_are_the_catalogue_and_the_parameters():
+    from cds_service.tools import docs_tables
+
+    assert docs_tables.main([]) == 0, "run: python -m cds_service.tools.docs_tables --write"
