@@ -141,7 +141,7 @@ def refreshed(entry: dict[str, Any], answer: Expansion, tx: str, today: date) ->
     A concept already in the expansion keeps everything it had (its attributes, source),
     with the server's display; a new concept gets the entry's attributes.
     """
-    operator, focus = parse_ecl(entry["ecl"])
+    _, focus = parse_ecl(entry["ecl"])
     old = {c["code"]: c for c in (entry.get("expansion") or {}).get("contains", []) if isinstance(c, dict)}
     inherited = {k: v for k, v in entry.items() if k not in ENTRY_OWN_KEYS | DOCUMENTATION_KEYS}
     edition = answer.edition or "not stated by the server"
@@ -175,7 +175,7 @@ def _read(path: Path) -> Any:
 
 
 def expand_directories(tx: str, targets: Sequence[tuple[Path, Path]], *, timeout: float, today: date,
-                       page_size: int = PAGE_SIZE, transport: httpx.BaseTransport | None = None) -> list[str]:
+                       page_size: int = PAGE_SIZE) -> list[str]:
     """Expand every intensional entry of the value-set files in each (source, target) pair of directories.
 
     Returns one summary line per entry and one per file written. Raises InputError when
@@ -197,8 +197,7 @@ def expand_directories(tx: str, targets: Sequence[tuple[Path, Path]], *, timeout
             if any(True for _ in _intensional(data)):
                 files.append((path, Path(target), data))
     summary, failures = [], []
-    with httpx.Client(timeout=timeout, transport=transport, follow_redirects=True,
-                      headers={"Accept": "application/fhir+json"}) as client:
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"Accept": "application/fhir+json"}) as client:
         for path, _, data in files:
             for entry in _intensional(data):
                 try:
