@@ -179,25 +179,6 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _valuesets_expand(args: argparse.Namespace) -> int:
-    from .valuesets_expand import expand_directories, targets_for
-    from ..errors import UpstreamError
-
-    try:
-        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
-        summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
-    except UpstreamError as exc:
-        for line in exc.message.splitlines():
-            print(f"cds-service valuesets expand: {line}", file=sys.stderr)
-        print("cds-service valuesets expand: nothing was written", file=sys.stderr)
-        return EXIT_USAGE
-    except (InputError, ConfigError) as exc:
-        print(f"cds-service valuesets expand: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    sys.stdout.write("".join(f"{line}\n" for line in summary))
-    return 0
-
-
 def render_cards(cards: list[dict], at: str | None) -> str:
     """A readable rendering for testers: one block per card."""
     when = f" as of {at}" if at else ""
@@ -220,6 +201,25 @@ def _day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _valuesets_expand(args: argparse.Namespace) -> int:
+    from .valuesets_expand import expand_directories, targets_for
+    from ..errors import UpstreamError
+
+    try:
+        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
+        summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
+    except UpstreamError as exc:
+        for line in exc.message.splitlines():
+            print(f"cds-service valuesets expand: {line}", file=sys.stderr)
+        print("cds-service valuesets expand: nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service valuesets expand: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"{line}\n" for line in summary))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
