@@ -253,6 +253,25 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _valuesets_expand(args: argparse.Namespace) -> int:
+    from .valuesets_expand import expand_directories, targets_for
+    from ..errors import UpstreamError
+
+    try:
+        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
+        summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
+    except UpstreamError as exc:
+        for line in exc.message.splitlines():
+            print(f"cds-service valuesets expand: {line}", file=sys.stderr)
+        print("cds-service valuesets expand: nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service valuesets expand: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"{line}\n" for line in summary))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cds-service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -309,6 +328,15 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
     fb.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
     fb.set_defaults(run=_feedback_report)
+    vs = sub.add_parser("valuesets", help="value-set maintenance")
+    vs_sub = vs.add_subparsers(dest="valuesets_command", required=True)
+    ex = vs_sub.add_parser("expand", help="refresh the SNOMED CT expansions from a FHIR terminology server ($expand)")
+    ex.add_argument("--tx", required=True, metavar="URL", help="base URL of the FHIR R4 terminology server")
+    ex.add_argument("--out", metavar="DIR", help="where to write the files (default: ./valuesets-expanded; "
+                    "the package's value-set directory updates it in place)")
+    ex.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request (default 30)")
+    ex.add_argument("--count", type=int, default=1000, metavar="N", help="concepts per $expand page (default 1000)")
+    ex.set_defaults(run=_valuesets_expand)
     return parser
 
 
