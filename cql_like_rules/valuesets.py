@@ -362,12 +362,26 @@ def _expansion(expansion: Any, where: str) -> list[dict[str, Any]]:
     return contains
 
 
+COMPOUND_MIN = 5  # hints this long also match inside Danish compounds ("mantlecellelymfom", "myelomatose")
+
+
 def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:
-    """One regex for every hint: longest first, whole words only, any case, any spacing."""
+    """One regex for every hint: longest first, any case, any spacing.
+
+    Short hints ("ivig", "car-t") match whole words only; longer ones also as part of a
+    compound word, since Danish writes "mantlecellelymfom" and "myelomatose" as one word.
+    """
     if not owners:
         return None
-    alternatives = (re.escape(hint).replace(r"\ ", r"\s+") for hint in sorted(owners, key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    ordered = sorted(owners, key=len, reverse=True)
+    words = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) < COMPOUND_MIN]
+    parts = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) >= COMPOUND_MIN]
+    alternatives = []
+    if parts:
+        alternatives.append("(?:" + "|".join(parts) + ")")
+    if words:
+        alternatives.append(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
 def _read_json(path: Path) -> Any:

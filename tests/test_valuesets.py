@@ -138,7 +138,9 @@ def test_text_hints_name_the_value_set_of_a_word_in_the_text():
     assert t.hint_for("Myelomatose, IgG kappa") == "haematological-malignancy"
     assert t.hint_for("BLODDYRKNING(BAKTERIUM+FUNGUS),B") == "culture"
     assert t.hint_for("blood\n culture") == "culture"  # any spacing
-    assert t.hint_for("Tecvaylix") is None  # whole words only
+    assert t.hint_for("Mantlecellelymfom") == "haematological-malignancy"  # Danish compounds: long hints inside words
+    short = [h for hints in t.hints.values() for h in hints if len(h) < 5]
+    assert short and all(t.hint_for(f"x{h}x") is None for h in short)  # short hints: whole words only
     assert t.hint_for("Paracetamol 500 mg") is None
     assert t.hint_for(None) is None
     assert "tecvayli" in t.hints["bispecific-b-pc"]

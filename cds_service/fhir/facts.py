@@ -51,7 +51,7 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
 _LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
-_NEGATIVE_TEXT = re.compile(r"\b(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
+_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
                             re.IGNORECASE)
 _FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|mucor|cryptococcus)", re.IGNORECASE)
 _CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus)",
