@@ -14,6 +14,7 @@ from cql_like_rules import Advice, Evaluation
 from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
+from . import markdown as md
 from . import suggestions as build
 from .ids import new_uuid
 from .language import (
@@ -87,19 +88,19 @@ def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext, formatted: 
         f"**{L['facts']}**",
     ]
     kind = KIND[lang].get(advice.values.get("t0_kind", ""), "")
-    product = f" {advice.values['t0_product']}" if advice.values.get("t0_product") else ""
-    lines.append(f"- {L['index']}: {kind}{product} {v['t0']} — `{advice.values['t0_source']}`")
+    product = f" {md.plain(advice.values['t0_product'])}" if advice.values.get("t0_product") else ""
+    lines.append(f"- {L['index']}: {kind}{product} {v['t0']} — `{md.code(advice.values['t0_source'])}`")
     lines.append(f"- {L['window']}: {L['window_text'].format(**v)}")
     if advice.code == "child-individual-assessment" and advice.values.get("age_at_t0") is not None:
         lines.append(f"- {L['age']}: {advice.values['age_at_t0']}")
     if "igg_date" in v:
         reported = f" ({L['reported']} {advice.values['igg_original']})" if advice.values.get("igg_original") else ""
-        lines.append(f"- {L['igg']}: {v['igg']} g/L, {v['igg_date']}{reported} — `{advice.values['igg_source']}`")
+        lines.append(f"- {L['igg']}: {v['igg']} g/L, {v['igg_date']}{reported} — `{md.code(advice.values['igg_source'])}`")
     used = set(advice.evidence)
     for ref in advice.evidence:
         if ref in (advice.values.get("t0_source"), advice.values.get("igg_source"), advice.values.get("m_protein_source")):
             continue
-        lines.append(f"- {_evidence_label(ref, lang, advice)} — `{ref}`")
+        lines.append(f"- {_evidence_label(ref, lang, advice)} — `{md.code(ref)}`")
     failing = advice.values.get("failing", ())
     if failing:
         fv = {**v, "kind": kind}
@@ -109,13 +110,13 @@ def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext, formatted: 
         lines += ["", f"**{L['caveats']}**"] + [f"- {c}" for c in caveats]
     problems = [n for n in ctx.notes if n.source not in used]
     if problems:
-        lines += ["", f"**{L['data']}**"] + [f"- `{n.source}`: {n.message}" for n in problems]
+        lines += ["", f"**{L['data']}**"] + [f"- `{md.code(n.source)}`: {md.plain(n.message, 400)}" for n in problems]
     lines += ["", L["reminder"], "", f"**{L['trace']}**"]
     for step in evaluation.trace:
         if step.name in TRACE_HIDDEN:
             continue
-        refs = f" ({', '.join(f'`{s}`' for s in step.sources[:6])}{', …' if len(step.sources) > 6 else ''})" if step.sources else ""
-        lines.append(f"- `{step.name}` = {step.value}{refs}")
+        refs = f" ({', '.join(f'`{md.code(s)}`' for s in step.sources[:6])}{', …' if len(step.sources) > 6 else ''})" if step.sources else ""
+        lines.append(f"- `{step.name}` = {md.plain(step.value, 600)}{refs}")
     lines += ["", f"{L['ruleset']}: `{ctx.ruleset}`"]
     return "\n".join(lines)
 
