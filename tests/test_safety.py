@@ -42,6 +42,7 @@ def copy_matrix(tmp_path: Path) -> Path:
     target = tmp_path / "traceability.toml"
     shutil.copy(MATRIX, target)
     shutil.copy(MATRIX.with_name(safety.HAZARD_LOG), tmp_path / safety.HAZARD_LOG)
+    shutil.copy(MATRIX.with_name(safety.RELEASE_NOTES), tmp_path / safety.RELEASE_NOTES)
     return target
 
 
@@ -96,6 +97,7 @@ def test_code_the_matrix_does_not_cover_is_reported():
         patient_view_codes=code.patient_view_codes | {"no-advice-deceased"},
         parameters=code.parameters | {"culture_window_days"},
         ruleset="medicinraadet-2025-1.1",
+        default_ruleset="medicinraadet-2025-1.1+0123456789ab",
     )
     gaps = safety.check(matrix, grown)
     assert "rule definition 'Deceased' is not implemented by any requirement" in gaps
@@ -104,6 +106,8 @@ def test_code_the_matrix_does_not_cover_is_reported():
     assert "policy parameter 'culture_window_days' is absent from the matrix" in gaps
     assert "requirement G-43-RESTART names rule 'Is Restart', which the code does not define" in gaps
     assert any(g.startswith("the matrix was reviewed for rule set 'medicinraadet-2025-1.0'") for g in gaps)
+    assert ("release-notes.md does not describe rule set medicinraadet-2025-1.1+0123456789ab "
+            "(the default parameters' rule set): add its release notes") in gaps
 
 
 def test_an_unusable_matrix_file_exits_2_saying_why(tmp_path):
@@ -117,6 +121,8 @@ def test_an_unusable_matrix_file_exits_2_saying_why(tmp_path):
     assert done.returncode == 2 and "hazard #7: 'id' must be a non-empty string" in done.stderr
     done = cli("--matrix", str(tmp_path / "missing.toml"))
     assert done.returncode == 2 and "cannot read" in done.stderr
+    done = cli("--html", str(tmp_path / "no-such-dir" / "matrix.html"))
+    assert done.returncode == 2 and "cannot write" in done.stderr
 
 
 def test_markdown_report_traces_requirements_and_hazards_both_ways():

@@ -206,7 +206,11 @@ def _safety_report(args: argparse.Namespace) -> int:
     if args.html:
         from .safety_html import render_html
 
-        Path(args.html).write_text(render_html(matrix, gaps), encoding="utf-8")
+        try:
+            Path(args.html).write_text(render_html(matrix, gaps), encoding="utf-8")
+        except OSError as exc:
+            print(f"cds-service safety-report: cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"wrote {args.html}", file=sys.stderr)
     if args.check:
         for gap in gaps:

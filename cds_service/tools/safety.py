@@ -25,6 +25,7 @@ from ..errors import InputError
 ROOT = Path(__file__).resolve().parents[2]
 MATRIX = Path("docs/safety/traceability.toml")
 HAZARD_LOG = "hazard-log.md"  # beside the matrix: generated from it, checked to be in sync
+RELEASE_NOTES = "release-notes.md"  # beside the matrix: must name the rule set of the default parameters
 FIXTURES = Path("fhir_fixtures")
 KINDS = ("guideline", "policy", "design")
 
@@ -37,7 +38,8 @@ class CodeFacts:
     patient_view_codes: frozenset[str]
     order_codes: frozenset[str]
     parameters: frozenset[str]
-    ruleset: str
+    ruleset: str  # the guideline version of the rule library
+    default_ruleset: str  # what cards carry with the default parameters (guideline version + parameter hash)
 
     @property
     def advice_codes(self) -> frozenset[str]:
@@ -52,7 +54,7 @@ def discover() -> CodeFacts:
     """
     import cql_like_rules
     from cql_like_rules.orders import ORDER_CODES
-    from cql_like_rules.parameters import GUIDELINE_VERSION
+    from cql_like_rules.parameters import GUIDELINE_VERSION, ruleset_version
 
     return CodeFacts(
         rules=frozenset(cql_like_rules.LIBRARY),
@@ -60,6 +62,7 @@ def discover() -> CodeFacts:
         order_codes=frozenset(ORDER_CODES),
         parameters=frozenset(f.name for f in dataclasses.fields(cql_like_rules.Parameters)),
         ruleset=GUIDELINE_VERSION,
+        default_ruleset=ruleset_version(cql_like_rules.Parameters()),
     )
 
 
@@ -339,6 +342,7 @@ def check(matrix: Matrix, code: CodeFacts, root: Path = ROOT, lock: Path | None 
         gaps += _hazard_gaps(hazard, matrix, index)
     gaps += _soup_gaps(matrix, lock if lock is not None else root / "requirements.lock")
     gaps += _hazard_log_gaps(matrix)
+    gaps += _release_gaps(matrix, code)
     return gaps
 
 
@@ -439,6 +443,18 @@ def _hazard_log_gaps(matrix: Matrix) -> list[str]:
         return [f"{log.name} is missing beside {matrix.path.name}: cds-service safety-report --hazard-log > {log.name}"]
     if current != render_hazard_log(matrix):
         return [f"{log.name} is out of date: regenerate it with cds-service safety-report --hazard-log > {log}"]
+    return []
+
+
+def _release_gaps(matrix: Matrix, code: CodeFacts) -> list[str]:
+    notes = matrix.path.parent / RELEASE_NOTES
+    try:
+        text = notes.read_text(encoding="utf-8")
+    except OSError:
+        return [f"{notes.name} is missing beside {matrix.path.name}"]
+    if code.default_ruleset not in text:
+        return [f"{notes.name} does not describe rule set {code.default_ruleset} (the default parameters' rule set): "
+                "add its release notes"]
     return []
 
 
