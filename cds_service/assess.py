@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 
-from cql_like_rules import Evaluation, evaluate_patient
+from cql_like_rules import Evaluation
 from cql_like_rules.facts import DataNote, Facts
-from cql_like_rules.orders import DraftOrder, OrderEvaluation, evaluate_orders
+from cql_like_rules.orders import DraftOrder
 
 from .cards.render import CardContext, cards
 from .errors import BadRequest
@@ -22,31 +22,18 @@ from .fhir.prefetch import belongs_to
 from .runtime import Runtime
 from .fhir.validation import validation_error
 
-# The definitions whose facts decide the advice: their resources are fully validated.
-DECISIVE = (
-    "Index Event",
-    "Malignancy Diagnoses",
-    "Latest IgG",
-    "Latest Untreated IgG",
-    "Current Episode",
-    "Recent Severe Or Recurrent Infections",
-    "Infections Before Substitution",
-    "Infections Since Lookback",
-)
-
-
 @dataclass(frozen=True)
 class Assessment:
-    evaluation: Evaluation | OrderEvaluation
+    evaluation: Evaluation
     extraction: Extraction
 
 
-def decisive_sources(evaluation: Evaluation | OrderEvaluation, extraction: Extraction) -> list[str]:
+def decisive_sources(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str]) -> list[str]:
     refs: list[str] = []
     if extraction.facts.patient is not None:
         refs.append(extraction.facts.patient.source)
     for step in evaluation.trace:
-        if step.name in DECISIVE:
+        if step.name in decisive:
             refs.extend(s for s in step.sources if s not in refs)
     for advice in evaluation.advice:
         refs.extend(s for s in advice.targets if s not in refs)
@@ -54,7 +41,7 @@ def decisive_sources(evaluation: Evaluation | OrderEvaluation, extraction: Extra
 
 
 def _validated(resources: list[dict], notes: Iterable[DataNote], runtime: Runtime,
-               run: Callable[[Facts], Evaluation | OrderEvaluation], extra: Mapping[str, dict] | None = None) -> Assessment:
+               run: Callable[[Facts], Evaluation], extra: Mapping[str, dict] | None = None) -> Assessment:
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(notes)
     rejected: set[str] = set()
@@ -66,7 +53,7 @@ def _validated(resources: list[dict], notes: Iterable[DataNote], runtime: Runtim
         evaluation = run(extraction.facts)
         bad = [
             (ref, error)
-            for ref in decisive_sources(evaluation, extraction)
+            for ref in decisive_sources(evaluation, extraction, runtime.ruleset.decisive)
             if ref in extraction.resources and ref not in (extra or {})
             and (error := validation_error(extraction.resources[ref])) is not None
         ]
@@ -79,7 +66,7 @@ def _validated(resources: list[dict], notes: Iterable[DataNote], runtime: Runtim
 
 def assess(resources: list[dict], notes: Iterable[DataNote], runtime: Runtime, today: date) -> Assessment:
     """patient-view: the advice for the patient today."""
-    return _validated(resources, notes, runtime, lambda facts: evaluate_patient(facts, today, runtime.params))
+    return _validated(resources, notes, runtime, lambda facts: runtime.ruleset.evaluate(facts, today))
 
 
 def assess_orders(resources: list[dict], notes: Iterable[DataNote], drafts: Iterable[Mapping[str, Any]],
@@ -105,16 +92,16 @@ def assess_orders(resources: list[dict], notes: Iterable[DataNote], drafts: Iter
         orders.append(order)
         raw[ref] = dict(resource)
     if not orders:
-        return Assessment(OrderEvaluation((), (), today), Extraction(Facts(notes=tuple(notes))))
+        return Assessment(Evaluation((), (), today), Extraction(Facts(notes=tuple(notes))))
     return _validated(resources, notes, runtime,
-                      lambda facts: evaluate_orders(facts, orders, today, runtime.params), extra=raw)
+                      lambda facts: runtime.ruleset.evaluate_orders(facts, orders, today), extra=raw)
 
 
 def cards_for(assessment: Assessment, runtime: Runtime, patient_id: str, lang: str) -> list[dict]:
     ctx = CardContext(
         lang=lang,
         patient_id=patient_id,
-        ruleset=runtime.ruleset,
+        ruleset=runtime.ruleset.label,
         terminology=runtime.terminology,
         resources=assessment.extraction.resources,
         notes=assessment.extraction.facts.notes,

@@ -1,4 +1,4 @@
-"""What the service loads once at start-up and shares across requests."""
+"""What the service loads once at start-up and shares across requests: value sets, the rule set, the clock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from cql_like_rules import Parameters, load_parameters, ruleset_version
-from cql_like_rules.valuesets import Terminology, ValueSetError, load_terminology
+from cql_like_rules import Parameters, RuleSet, RulesError, load_ruleset
+from cql_like_rules.valuesets import Terminology, load_terminology
 
 from .errors import ConfigError
 from .settings import Settings
@@ -20,10 +20,13 @@ Clock = Callable[[], datetime]
 class Runtime:
     settings: Settings
     terminology: Terminology
-    params: Parameters
-    ruleset: str
+    ruleset: RuleSet
     tz: ZoneInfo
     clock: Clock
+
+    @property
+    def params(self) -> Parameters:
+        return self.ruleset.parameters
 
     def today(self) -> date:
         """The evaluation day: a fixed date for testers, else today in the configured zone.
@@ -36,10 +39,11 @@ class Runtime:
 
 
 def load_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Value sets and the configured rule set; a ConfigError names what is unusable."""
     try:
         terminology = load_terminology(settings.valueset_dir)
-        params = load_parameters(settings.policy_file)
-    except (ValueSetError, ValueError, OSError) as exc:
+        ruleset = load_ruleset(settings.ruleset, settings.policy_file)
+    except RulesError as exc:
         raise ConfigError(str(exc)) from None
     tz = settings.tz
-    return Runtime(settings, terminology, params, ruleset_version(params), tz, clock or (lambda: datetime.now(tz)))
+    return Runtime(settings, terminology, ruleset, tz, clock or (lambda: datetime.now(tz)))

@@ -36,7 +36,7 @@ from datetime import date, timedelta
 
 
 from .advice import Advice
-from .engine import Context, define
+from .engine import Context, Library
 from .facts import IgCourse, IgGResult, Infection, MProteinResult
 
 
@@ -94,6 +94,10 @@ class Episode:
         return f"substitution since {self.start.isoformat()} ({', '.join(self.sources)})"
 
 
+LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.0")
+define = LIBRARY.define
+
+
 # ---------------------------------------------------------------------------------------
 # Index events, T0 and the window (§4.1, §4.2)
 # ---------------------------------------------------------------------------------------
@@ -124,7 +128,7 @@ def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
     return tuple(starts)
 
 
-@define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today")
+@define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
 def index_event(c: Context) -> IndexEvent | None:
     events = list(c["CAR-T Infusions"]) + list(c["BsAb Course Starts"])
     return max(events, key=lambda e: (e.date, e.kind == "car-t"), default=None)
@@ -156,7 +160,7 @@ def days_to_stop(c: Context) -> int | None:
 # ---------------------------------------------------------------------------------------
 
 
-@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today")
+@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today", decisive=True)
 def malignancy(c: Context) -> tuple:
     return tuple(d for d in c.facts.diagnoses if d.recorded is None or d.recorded <= c.today)
 
@@ -247,7 +251,7 @@ def on_substitution(c: Context) -> bool:
     return bool(c["Active IG Courses"])
 
 
-@define("Current Episode", "The continuous substitution the patient is in today, back to its first order")
+@define("Current Episode", "The continuous substitution the patient is in today, back to its first order", decisive=True)
 def current_episode(c: Context) -> Episode | None:
     active = c["Active IG Courses"]
     if not active:
@@ -297,14 +301,14 @@ def severe_or_recurrent(infections: list[Infection], min_episodes: int, min_days
     return tuple(episodes) if len(episodes) >= min_episodes else ()
 
 
-@define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last months")
+@define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last months", decisive=True)
 def recent_infections(c: Context) -> tuple[Infection, ...]:
     since = add_months(c.today, -c.params.infection_window_months)
     recent = [i for i in c.facts.infections if since < i.onset <= c.today]
     return severe_or_recurrent(recent, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
-@define("Infections Before Substitution", "Severe/recurrent infections from T0 - 3 months to the substitution start")
+@define("Infections Before Substitution", "Severe/recurrent infections from T0 - 3 months to the substitution start", decisive=True)
 def infections_before_substitution(c: Context) -> tuple[Infection, ...]:
     episode = c["Current Episode"]
     if episode is None or c["T0"] is None:
@@ -314,7 +318,7 @@ def infections_before_substitution(c: Context) -> tuple[Infection, ...]:
     return severe_or_recurrent(before, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
-@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would be because of them")
+@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would be because of them", decisive=True)
 def infections_since_lookback(c: Context) -> tuple[Infection, ...]:
     if c["T0"] is None:
         return ()
@@ -354,7 +358,7 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
     return IgGUsed(result, result.value_g_l, None, (result.source,))
 
 
-@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known")
+@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)
 def latest_igg(c: Context) -> IgGUsed | None:
     results = c["Relevant IgG Results"]
     return _with_m_protein(c, results[-1]) if results else None
@@ -384,7 +388,7 @@ def igg_during_substitution(c: Context) -> bool:
     return used is not None and _during_substitution(c, used.result)
 
 
-@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use (§3.4)")
+@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use (§3.4)", decisive=True)
 def latest_untreated_igg(c: Context) -> IgGUsed | None:
     for result in reversed(c["Relevant IgG Results"]):
         if not _during_substitution(c, result):

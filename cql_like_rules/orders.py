@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .advice import Advice
-from .engine import Context, TraceStep
-from .facts import Facts
-from .library import add_months, build_advice, years_between
-from .parameters import Parameters
+from .engine import Context
+from .library import LIBRARY, add_months, build_advice, years_between
+
+define = LIBRARY.define
 
 ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment")
 
@@ -39,21 +39,21 @@ class DraftOrder:
     drug: str = ""
 
 
-@dataclass(frozen=True)
-class OrderEvaluation:
-    advice: tuple[Advice, ...]
-    trace: tuple[TraceStep, ...]
-    today: date
-
-
 def _with_order(advice: Advice, order: DraftOrder, **values) -> Advice:
     merged = {**advice.values, "order_source": order.source, "order_drug": order.drug, **values}
     evidence = advice.evidence if order.source in advice.evidence else advice.evidence + (order.source,)
     return replace(advice, values=merged, evidence=evidence, targets=(order.source,))
 
 
-def ig_order_advice(c: Context, order: DraftOrder) -> Advice | None:
-    """Does a draft immunoglobulin order meet the start criteria today? (the patient-view rules)"""
+@define("Draft Order", "The draft order being judged", scope="order")
+def draft_order(c: Context) -> DraftOrder:
+    return c.order  # type: ignore[no-any-return]
+
+
+@define("IG Order Advice", "Does a draft immunoglobulin order meet the start criteria? (the patient-view rules)",
+        scope="order")
+def ig_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
     if not c["In Scope"]:
         return None
     episode = c["Current Episode"]
@@ -105,8 +105,10 @@ def ig_order_advice(c: Context, order: DraftOrder) -> Advice | None:
     return _with_order(advice, order)
 
 
-def therapy_order_advice(c: Context, order: DraftOrder) -> Advice | None:
-    """A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG."""
+@define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",
+        scope="order")
+def therapy_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
     if not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
         return None
     start = order.start or c.today
@@ -135,37 +137,26 @@ def therapy_order_advice(c: Context, order: DraftOrder) -> Advice | None:
                   suggestions=() if recent else ("order-igg",), targets=(order.source,))
 
 
-def evaluate_orders(facts: Facts, orders: list[DraftOrder], today: date, params: Parameters | None = None) -> OrderEvaluation:
-    """Advice for each relevant draft order; one child card at most, never duplicates."""
-    params = params or Parameters()
-    context = Context(facts, today, params)
-    found: list[Advice] = []
-    seen: set[str] = set()
-    for order in orders:
-        if order.source in seen:
-            continue
-        seen.add(order.source)
-        advice = ig_order_advice(context, order) if order.kind == "ig" else therapy_order_advice(context, order)
-        if advice is None:
-            continue
-        if _is_child(context, order, advice):
-            advice = replace(advice, code="child-individual-assessment", indicator="info", suggestions=(),
-                             override_reasons=(), values={**advice.values, "age_at_t0": _age(facts, advice.values["t0"])})
-            if any(a.code == "child-individual-assessment" for a in found):
-                continue
-        found.append(advice)
-    return OrderEvaluation(tuple(found), tuple(context.trace), today)
-
-
-def _age(facts: Facts, at: date) -> int | None:
-    if facts.patient is None or facts.patient.birth_date is None:
-        return None
-    return years_between(facts.patient.birth_date, at)
-
-
-def _is_child(c: Context, order: DraftOrder, advice: Advice) -> bool:
-    """Under the adult age at the T0 the order belongs to (the planned start for new therapy)."""
+@define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",
+        scope="order")
+def order_is_child(c: Context) -> bool:
+    order: DraftOrder = c["Draft Order"]
     if order.kind == "ig":
         return bool(c["Is Child"])
-    age = _age(c.facts, advice.values["t0"])
-    return age is not None and age < c.params.adult_age_years
+    advice = c["Therapy Order Advice"]
+    patient = c.facts.patient
+    if advice is None or patient is None or patient.birth_date is None:
+        return False
+    return years_between(patient.birth_date, advice.values["t0"]) < c.params.adult_age_years
+
+
+@define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
+def order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    advice = c["IG Order Advice"] if order.kind == "ig" else c["Therapy Order Advice"]
+    if advice is None or not c["Order Is Child"]:
+        return advice  # type: ignore[no-any-return]
+    patient = c.facts.patient
+    age = years_between(patient.birth_date, advice.values["t0"]) if patient and patient.birth_date else None
+    return replace(advice, code="child-individual-assessment", indicator="info", suggestions=(),
+                   override_reasons=(), values={**advice.values, "age_at_t0": age})

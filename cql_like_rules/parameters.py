@@ -1,20 +1,18 @@
 """The rule set's parameters: every point where the guideline is silent and we chose.
 
 Each parameter has a default and a comment saying why. They are part of the rule-set
-version that every card carries (`ruleset_version`), so any advice can be traced to the
+label that every card carries (`RuleSet.label`), so any advice can be traced to the
 exact configuration that produced it. Override them with a JSON file named by
 `CDS_POLICY_FILE` (keys as below); unknown keys are an error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-GUIDELINE = "Medicinrådet 2025: IgG-substitution ved CAR-T/bispecifikke antistoffer (tillæg), afsnit 4"
-GUIDELINE_VERSION = "medicinraadet-2025-1.0"
+from .errors import RulesError
 
 
 @dataclass(frozen=True)
@@ -78,12 +76,12 @@ class Parameters:
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(overrides) - set(known))
         if unknown:
-            raise ValueError(f"unknown policy parameter(s): {', '.join(unknown)}")
+            raise RulesError(f"unknown policy parameter(s): {', '.join(unknown)}")
         for name, value in overrides.items():
             if not _same_kind(getattr(self, name), value):
-                raise ValueError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
+                raise RulesError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
         if overrides.get("malignancy_requirement", "require") not in ("require", "assume"):
-            raise ValueError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
+            raise RulesError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
         return replace(self, **overrides)
 
 
@@ -95,21 +93,19 @@ def _same_kind(current: Any, value: Any) -> bool:
     return isinstance(value, type(current))
 
 
-def ruleset_version(params: Parameters) -> str:
-    """Guideline version plus a short hash of the parameters: names the exact rule set."""
-    blob = json.dumps(asdict(params), sort_keys=True).encode()
-    return f"{GUIDELINE_VERSION}+{hashlib.sha256(blob).hexdigest()[:12]}"
-
-
 def load_parameters(path: str | None) -> Parameters:
     """Defaults, or defaults overridden by a JSON policy file."""
     if not path:
         return Parameters()
-    with open(path, encoding="utf-8") as fh:
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"policy file {path}: cannot read ({exc.strerror})") from None
+    with fh:
         try:
             data = json.load(fh)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"policy file {path}: not valid JSON ({exc})") from None
+            raise RulesError(f"policy file {path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"policy file {path}: must hold a JSON object")
+        raise RulesError(f"policy file {path}: must hold a JSON object")
     return Parameters().with_overrides(data)

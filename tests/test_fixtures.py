@@ -31,7 +31,7 @@ def check_cards(fixture, body: dict) -> None:
         for text in fixture.detail_contains.get(code, []):
             assert text in card["detail"], text
         assert card["uuid"] and card["indicator"] in ("info", "warning")
-        assert "Rule set: `medicinraadet-2025-1.0+" in card["detail"]
+        assert "Rule set: `medicinraadet-2025-1.1+" in card["detail"]
         assert all(v not in (None, "", [], {}) for v in card.values()), "empty fields are not allowed"
         if card.get("suggestions"):
             assert card["selectionBehavior"] == "at-most-one"

@@ -390,7 +390,7 @@ def test_information_only_cards_can_be_switched_off():
 # --- the library itself -------------------------------------------------------------------
 
 def test_every_definition_has_a_comment_and_evaluates_on_empty_facts():
-    for name, info in LIBRARY.items():
+    for name, info in LIBRARY.definitions.items():
         assert info.comment, name
     assert evaluate_patient(Facts(), D("2026-01-01")).advice == ()
 
