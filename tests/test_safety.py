@@ -96,8 +96,8 @@ def test_code_the_matrix_does_not_cover_is_reported():
         rules=(code.rules - {"Is Restart"}) | {"Deceased"},
         patient_view_codes=code.patient_view_codes | {"no-advice-deceased"},
         parameters=code.parameters | {"culture_window_days"},
-        ruleset="medicinraadet-2025-1.1",
-        default_ruleset="medicinraadet-2025-1.1+0123456789ab",
+        ruleset="medicinraadet-2025-1.2",
+        default_ruleset="medicinraadet-2025-1.2+0123456789ab",
     )
     gaps = safety.check(matrix, grown)
     assert "rule definition 'Deceased' is not implemented by any requirement" in gaps
@@ -105,8 +105,8 @@ def test_code_the_matrix_does_not_cover_is_reported():
     assert "advice code 'no-advice-deceased': no fixture in the matrix shows it" in gaps
     assert "policy parameter 'culture_window_days' is absent from the matrix" in gaps
     assert "requirement G-43-RESTART names rule 'Is Restart', which the code does not define" in gaps
-    assert any(g.startswith("the matrix was reviewed for rule set 'medicinraadet-2025-1.0'") for g in gaps)
-    assert ("release-notes.md does not describe rule set medicinraadet-2025-1.1+0123456789ab "
+    assert any(g.startswith("the matrix was reviewed for rule set 'medicinraadet-2025-1.1'") for g in gaps)
+    assert ("release-notes.md does not describe rule set medicinraadet-2025-1.2+0123456789ab "
             "(the default parameters' rule set): add its release notes") in gaps
 
 

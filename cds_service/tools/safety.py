@@ -38,8 +38,8 @@ class CodeFacts:
     patient_view_codes: frozenset[str]
     order_codes: frozenset[str]
     parameters: frozenset[str]
-    ruleset: str  # the guideline version of the rule library
-    default_ruleset: str  # what cards carry with the default parameters (guideline version + parameter hash)
+    ruleset: str  # the default rule set's id and version
+    default_ruleset: str  # what its cards carry: id, version and the hash of the default parameters
 
     @property
     def advice_codes(self) -> frozenset[str]:
@@ -54,15 +54,15 @@ def discover() -> CodeFacts:
     """
     import cql_like_rules
     from cql_like_rules.orders import ORDER_CODES
-    from cql_like_rules.parameters import GUIDELINE_VERSION, ruleset_version
 
+    ruleset = cql_like_rules.RULESETS[cql_like_rules.DEFAULT_RULESET]
     return CodeFacts(
-        rules=frozenset(cql_like_rules.LIBRARY),
+        rules=frozenset(ruleset.library.definitions),
         patient_view_codes=frozenset(cql_like_rules.ADVICE_CODES),
         order_codes=frozenset(ORDER_CODES),
         parameters=frozenset(f.name for f in dataclasses.fields(cql_like_rules.Parameters)),
-        ruleset=GUIDELINE_VERSION,
-        default_ruleset=ruleset_version(cql_like_rules.Parameters()),
+        ruleset=f"{ruleset.id}-{ruleset.version}",
+        default_ruleset=ruleset.label,
     )
 
 
