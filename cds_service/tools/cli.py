@@ -217,6 +217,50 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _safety_report(args: argparse.Namespace) -> int:
+    """The traceability matrix (markdown or HTML), its check, the hazard log or the SOUP list."""
+    from . import safety
+
+    matrix_path = Path(args.matrix) if args.matrix else safety.ROOT / safety.MATRIX
+    lock = Path(args.lock) if args.lock else safety.ROOT / "requirements.lock"
+    try:
+        if args.soup:
+            from .soup import read_lock, render_soup, runtime_packages, vulnerabilities
+
+            purposes = safety.load_matrix(matrix_path).soup_purpose
+            packages = read_lock(lock)
+            runtime = runtime_packages(packages, safety.ROOT / "pyproject.toml")
+            sys.stdout.write(render_soup(packages, purposes, runtime, vulnerabilities(packages, args.offline),
+                                         date.today(), lock.name))
+            return 0
+        matrix = safety.load_matrix(matrix_path)
+    except InputError as exc:
+        print(f"cds-service safety-report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.hazard_log:
+        sys.stdout.write(safety.render_hazard_log(matrix))
+        return 0
+    gaps = safety.check(matrix, safety.discover(), lock=lock)
+    if args.html:
+        from .safety_html import render_html
+
+        try:
+            Path(args.html).write_text(render_html(matrix, gaps), encoding="utf-8")
+        except OSError as exc:
+            print(f"cds-service safety-report: cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.check:
+        for gap in gaps:
+            print(f"gap: {gap}")
+        print(f"safety-report --check: {len(gaps)} gap(s)" if gaps else
+              f"safety-report --check: no gaps ({len(matrix.requirements)} requirements, {len(matrix.hazards)} hazards)")
+        return 1 if gaps else 0
+    if not args.html:
+        sys.stdout.write(safety.render_markdown(matrix, gaps))
+    return 0
+
+
 def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None) -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
     from ..cards.notes import describe
@@ -337,6 +381,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request (default 30)")
     ex.add_argument("--count", type=int, default=1000, metavar="N", help="concepts per $expand page (default 1000)")
     ex.set_defaults(run=_valuesets_expand)
+    sr = sub.add_parser("safety-report", help="the clinical safety traceability matrix, its check, hazard log and SOUP list")
+    sr.add_argument("--check", action="store_true", help="exit 1 naming every gap between the matrix and the code")
+    sr.add_argument("--html", metavar="OUT.html", help="write the matrix as a self-contained HTML page")
+    sr.add_argument("--hazard-log", action="store_true", help="print the hazard log (markdown) generated from the matrix")
+    sr.add_argument("--soup", action="store_true", help="print the SOUP list (markdown) from the lock file")
+    sr.add_argument("--offline", action="store_true", help="with --soup: do not ask the package index about vulnerabilities")
+    sr.add_argument("--matrix", metavar="TRACEABILITY.toml", help="default: docs/safety/traceability.toml of this checkout")
+    sr.add_argument("--lock", metavar="requirements.lock", help="default: requirements.lock of this checkout")
+    sr.set_defaults(run=_safety_report)
     return parser
 
 
