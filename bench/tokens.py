@@ -43,7 +43,8 @@ class Signer:
     headers: dict
 
     def env(self) -> dict[str, str]:
-        return {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(self.issuers_file)}
+        return {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(self.issuers_file),
+                "CDS_LINK_SECRET": "benchmark-only-explanation-link-secret"}
 
 
 def es384(key_file: Path = SANDBOX_KEY, issuers_file: Path = SANDBOX_ISSUERS) -> Signer:

@@ -33,6 +33,9 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_FHIR_TOTAL_TIMEOUT` | `0.3` | seconds for all fetches of one request together |
 | `CDS_FHIR_MAX_PAGES` | `10` | Bundle `next` links followed per prefetch key |
 | `CDS_FHIR_ALLOWED_SERVERS` | (any https) | comma-separated base URLs the service may fetch from |
+| `CDS_LINK_SECRET` | (random per process; required with `CDS_AUTH=on` unless retention is 0) | key (>= 32 characters) signing the cards' "Why?" links; the same on every instance |
+| `CDS_LINK_TTL_SECONDS` | `3600` | [policy] seconds a card's "Why?" link stays valid |
+| `CDS_EXPLAIN_RETENTION_DAYS` | `7` | days an explanation snapshot is kept; `0`: none stored, cards carry no link |
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 SQLITE_FILE = "cds.sqlite3"
+MIN_LINK_SECRET = 32  # characters: a guessable key would let anyone mint links to explanation pages
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,9 @@ class Settings:
     keepalive_timeout: float = 5.0
     shutdown_timeout: float = 10.0
     public_base_url: str | None = None
+    link_secret: str | None = None  # None: a random key per process (development mode only)
+    link_ttl_seconds: int = 3600
+    explain_retention_days: int = 7
     cors_origins: tuple[str, ...] = ()
     auth: AuthSettings = field(default_factory=AuthSettings)
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings(development=True))
@@ -142,6 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if log_patient_id not in ("plain", "hash", "off"):
         raise ConfigError(f"CDS_LOG_PATIENT_ID={log_patient_id!r} must be plain, hash or off")
     auth = auth_settings(env)
+    retention_days = int(_number(env, "CDS_EXPLAIN_RETENTION_DAYS", Settings.explain_retention_days, int, minimum=0))
     return Settings(
         timezone=tz,
         ruleset=_text(env, "CDS_RULESET") or Settings.ruleset,
@@ -160,6 +168,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_timeout=_positive(env, "CDS_KEEPALIVE_TIMEOUT", Settings.keepalive_timeout, float),
         shutdown_timeout=_positive(env, "CDS_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout, float),
         public_base_url=_public_base_url(_text(env, "CDS_PUBLIC_BASE_URL") or ""),
+        link_secret=link_secret(_text(env, "CDS_LINK_SECRET"), auth.enabled and retention_days > 0),
+        link_ttl_seconds=int(_positive(env, "CDS_LINK_TTL_SECONDS", Settings.link_ttl_seconds, int)),
+        explain_retention_days=retention_days,
         cors_origins=cors_origins(_text(env, "CDS_CORS_ORIGINS") or ""),
         auth=auth,
         fetch=fetch_settings(env, development=not auth.enabled),
@@ -213,6 +224,22 @@ def _public_base_url(raw: str) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"CDS_PUBLIC_BASE_URL must look like https://host[:port][/prefix], not {raw!r}")
     return raw.rstrip("/")
+
+
+def link_secret(value: str | None, required: bool) -> str | None:
+    """The key for explanation links: required with authentication on (unless no links are made), never short.
+
+    Every instance of one deployment must share it (a link issued by one is opened at
+    another); without it in development mode, `cds_service.http.explain` makes one per process.
+    """
+    if value is None:
+        if required:
+            raise ConfigError("CDS_AUTH=on but CDS_LINK_SECRET is not set; set it to a random string of at least "
+                              f"{MIN_LINK_SECRET} characters, the same on every instance (docs/explanation.md)")
+        return None
+    if len(value) < MIN_LINK_SECRET:
+        raise ConfigError(f"CDS_LINK_SECRET must be at least {MIN_LINK_SECRET} characters long (it is {len(value)})")
+    return value
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ from cds_service.settings import AuthSettings, load_settings
 
 
 def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
-    return load_settings(env).auth
+    return load_settings({"CDS_LINK_SECRET": "l" * 32, **env}).auth  # CDS_AUTH=on needs a link secret too
 
 
 def cors_origins_from_env(env: dict[str, str]) -> list[str]:

@@ -25,7 +25,7 @@ from .servers import ROOT, serve_in_thread
 SHARED = ROOT.parent / "shared" / "data"
 KEY = serialization.load_pem_private_key((SHARED / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
 ENV = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-       "CDS_CORS_ORIGINS": "https://sandbox.cds-hooks.org"}
+       "CDS_CORS_ORIGINS": "https://sandbox.cds-hooks.org", "CDS_LINK_SECRET": "l" * 32}
 
 
 def token(aud: str) -> str:

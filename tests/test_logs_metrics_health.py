@@ -184,7 +184,7 @@ async def test_metrics_count_requests_statuses_latency_and_cards(tmp_path: Path)
 
 async def test_metrics_count_401(tmp_path: Path) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(Path(__file__).resolve().parent.parent / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_PUBLIC_BASE_URL": "http://test"}
+           "CDS_PUBLIC_BASE_URL": "http://test", "CDS_LINK_SECRET": "l" * 32}
     app = make_app(tmp_path, env=env)
     r = await call(app, "POST", PATH, request_body())
     assert r.status_code == 401

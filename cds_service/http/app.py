@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, Callable
 
 import orjson
@@ -18,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from ..cards.language import pick_language
+from ..cards.render import Link
 from ..errors import BadRequest, NotFound, ServiceError, error_response
 from ..fhir.fetch import FhirFetcher
 from ..fhir.request import parse_hook_request
@@ -27,7 +29,7 @@ from ..settings import Settings, load_settings
 from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
 from .discovery import HOOK_OF, services
 from .health import add_health_routes
-from .hook_route import HookRoute, answer_error
+from .hook_route import HookRoute, answer_error, request_origin
 from .limits import BodyLimitMiddleware, Limits, check_request
 from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request
 from .logs import configure as configure_logs
@@ -99,7 +101,7 @@ def create_app(
     async def discovery() -> Response:
         return Response(discovery_body, media_type="application/json")
 
-    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict) -> bytes:
+    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict, origin: str) -> bytes:
         """One hook call, from the raw body to the JSON answer; raises ServiceError for a client's error."""
         hook = HOOK_OF.get(service_id)
         if hook is None:
@@ -111,26 +113,34 @@ def create_app(
         req = parse_hook_request(data, hook)
         note_request(state, req)
         check_request(body, req, limits)
-        answered = await answer(req, runtime, lang=pick_language(accept_language), fetcher=fetcher)
+        answered = await answer(req, runtime, lang=pick_language(accept_language), fetcher=fetcher,
+                                link=why_links(origin) if why_links is not None else None)
         for code in answered.suppressed:
             metrics.suppressed.labels(code).inc()
         note_cards(state, answered.cards, list(answered.suppressed))
-        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, answered.cards)
+        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, answered.cards, answered)
         return orjson.dumps({"cards": answered.cards})
 
     @app.post("/cds-services/{service_id}")
     async def call_service(request: Request) -> Response:
         # Served by HookRoute (hook_route.py) before FastAPI routes; kept for the OpenAPI document.
         body = await answer_hook(request.path_params["service_id"], await request.body(),
-                                 request.headers.get("accept-language"), request.scope.setdefault("state", {}))
+                                 request.headers.get("accept-language"), request.scope.setdefault("state", {}),
+                                 request_origin(request.scope))
         return Response(body, media_type="application/json")
 
+    why_links: Callable[[str], Link] | None = None  # origin -> the links of one answer's cards
     if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
+        from ..records.snapshot import payload
         from ..records.store import CardStore
+        from .explain import install as install_explain
         from .feedback import install as install_feedback
 
-        install_feedback(app, CardStore(settings.store_url(), clock=runtime.clock), HOOK_OF)
-    else:
+        store = CardStore(settings.store_url(), clock=runtime.clock, explain_days=settings.explain_retention_days,
+                          serialise=partial(payload, ruleset=runtime.ruleset))
+        install_feedback(app, store, HOOK_OF)
+        why_links = install_explain(app, settings, runtime, store)
+    else:  # in-process tools (replay): nothing recorded, so no explanation page to link to
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook)

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import ConfigError, Unauthorized, UpstreamError, error_body
 from ..settings import AuthSettings, IssuerConfig
+from .hook_route import request_origin
 from .jwks import ALLOWED_ALGORITHMS, JwksCache, load_jwks_file
 
 __all__ = [
@@ -328,15 +329,7 @@ class AuthMiddleware:
 
     def called_url(self, scope: Scope) -> str:
         """The URL the client called, as it must appear in `aud` (no query string)."""
-        if self.public_base_url is not None:
-            return self.public_base_url + scope["path"]
-        scheme = scope.get("scheme", "http")
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-        if not host and scope.get("server"):
-            server_host, port = scope["server"]
-            default = {"http": 80, "https": 443}.get(scheme)
-            host = server_host if port in (None, default) else f"{server_host}:{port}"
-        return f"{scheme}://{host}{scope['path']}"
+        return (self.public_base_url or request_origin(scope)) + scope["path"]
 
     @staticmethod
     def _log_rejection(scope: Scope, reason: str) -> None:

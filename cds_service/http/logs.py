@@ -139,6 +139,8 @@ def endpoint_of(path: str, services: Collection[str]) -> tuple[str, str]:
         return ("service" if not rest else "feedback" if rest == "feedback" else "other"), service
     if path in ("/healthz", "/readyz", "/metrics"):
         return path[1:], ""
+    if path.startswith("/explain/"):  # never the card uuid or the token: the endpoint name only
+        return "explain", ""
     return "other", ""
 
 

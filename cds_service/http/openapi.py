@@ -366,6 +366,14 @@ def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
     return extra, responses
 
 
+EXPLANATION_PAGE = {
+    "description": "The card's explanation page: self-contained HTML (inline CSS and SVG, no script), in the card's "
+                   "language; nothing is loaded when it is shown",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+    "headers": {name: {"schema": {"type": "string"}} for name in (
+        "Content-Security-Policy", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy")},
+}
+
 DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
     ("/cds-services", "GET"): ({}, {200: json_response("The services this server offers", "Discovery"), 401: UNAUTHORIZED}),
     ("/cds-services/{service_id}/feedback", "POST"): (
@@ -373,6 +381,13 @@ DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
         {200: json_response("Feedback stored", "FeedbackResponse"), 400: _error("Malformed feedback, or about a card this service did not issue"),
          401: UNAUTHORIZED, 404: _error("No CDS service with this id"), **BODY_ERRORS},
     ),
+    ("/explain/{card_uuid}", "GET"): ({}, {
+        200: EXPLANATION_PAGE,
+        403: _error("The token `t` is missing, malformed, altered, made for another card, or expired "
+                    "(CDS_LINK_TTL_SECONDS)"),
+        404: _error("A valid link, but no explanation is kept for this card: unknown, not stored, or deleted after "
+                    "CDS_EXPLAIN_RETENTION_DAYS"),
+    }),
 }
 
 

@@ -151,8 +151,9 @@ def _timeline(args: argparse.Namespace) -> int:
 
     try:
         runtime = load_runtime(load_settings())
+        today = args.at or runtime.today()  # the evaluation date: the "today" marker and the default range
         data = patient_data(load_bundle(args.bundle), runtime)
-        timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang)
+        timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang, today)
     except (InputError, ConfigError) as exc:
         print(f"cds-service timeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -161,9 +162,8 @@ def _timeline(args: argparse.Namespace) -> int:
         from .timeline import state_on
         from .timeline_html import render_html
 
-        today = runtime.today()
         now = state_on(data, runtime, today, args.lang) if timeline.start <= today <= timeline.end else None
-        Path(args.html).write_text(render_html(timeline, runtime, args.lang, today, now), encoding="utf-8")
+        Path(args.html).write_text(render_html(timeline, args.lang, today, now), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
 
@@ -346,8 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(run=_replay)
     tl = sub.add_parser("timeline", help="the days on which a patient's advice changes")
     tl.add_argument("bundle")
-    tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE", help="first day (default: first fact date)")
-    tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE", help="last day (default: last fact date + 12 months)")
+    tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE",
+                    help="first day (default: a month before the first index event, else the first fact date)")
+    tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE",
+                    help="last day (default: two months after the later of --at and the stop date, else the last "
+                         "fact date + 12 months)")
+    tl.add_argument("--at", type=_day, metavar="DATE",
+                    help="draw it as of this day: the evaluation date and the 'today' marker (default: today)")
     tl.add_argument("--lang", default="en", choices=["en", "da"])
     tl.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page with a plot")
     tl.set_defaults(run=_timeline)
