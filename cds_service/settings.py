@@ -168,7 +168,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_timeout=_positive(env, "CDS_KEEPALIVE_TIMEOUT", Settings.keepalive_timeout, float),
         shutdown_timeout=_positive(env, "CDS_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout, float),
         public_base_url=_public_base_url(_text(env, "CDS_PUBLIC_BASE_URL") or ""),
-        link_secret=link_secret(_text(env, "CDS_LINK_SECRET"), auth.enabled and retention_days > 0),
+        link_secret=link_secret(_text(env, "CDS_LINK_SECRET")),
         link_ttl_seconds=int(_positive(env, "CDS_LINK_TTL_SECONDS", Settings.link_ttl_seconds, int)),
         explain_retention_days=retention_days,
         cors_origins=cors_origins(_text(env, "CDS_CORS_ORIGINS") or ""),
@@ -226,16 +226,14 @@ def _public_base_url(raw: str) -> str | None:
     return raw.rstrip("/")
 
 
-def link_secret(value: str | None, required: bool) -> str | None:
-    """The key for explanation links: required with authentication on (unless no links are made), never short.
+def link_secret(value: str | None) -> str | None:
+    """The key for explanation links, never short. The server refuses to start without it when
+    authentication is on (`cds_service.http.explain`); the local tools, which make no links, do not need it.
 
     Every instance of one deployment must share it (a link issued by one is opened at
     another); without it in development mode, `cds_service.http.explain` makes one per process.
     """
     if value is None:
-        if required:
-            raise ConfigError("CDS_AUTH=on but CDS_LINK_SECRET is not set; set it to a random string of at least "
-                              f"{MIN_LINK_SECRET} characters, the same on every instance (docs/explanation.md)")
         return None
     if len(value) < MIN_LINK_SECRET:
         raise ConfigError(f"CDS_LINK_SECRET must be at least {MIN_LINK_SECRET} characters long (it is {len(value)})")

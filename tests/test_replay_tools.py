@@ -20,7 +20,8 @@ from .fixtures import FIXTURES
 from .servers import ROOT, serve_in_thread
 
 SANDBOX_KEY = ROOT.parent / "shared" / "data" / "cds-hooks-sandbox-ec-private-key.pem"
-SANDBOX = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json")}
+SANDBOX = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
+           "CDS_LINK_SECRET": "replay-tools-test-secret-0123456789abcdef"}
 LOW = str(FIXTURES / "cart-in-window-igg-low.json")
 
 
