@@ -10,8 +10,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.tools.replay import replay, request_from_bundle
-from cds_service.settings import Settings
 
+from .environment import tmp_settings
 from .fixtures import load_fixtures
 from .servers import SettableClock, serve_in_thread
 
@@ -49,7 +49,7 @@ def check_cards(fixture, body: dict) -> None:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
 def test_replay_in_process(fixture):
-    app = create_app(Settings(evaluation_date=fixture.at))
+    app = create_app(tmp_settings(evaluation_date=fixture.at))
     status, body = replay(app, fixture.bundle)
     assert status == 200, body
     check_cards(fixture, body)
@@ -57,7 +57,7 @@ def test_replay_in_process(fixture):
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
 def test_danish_cards_carry_the_same_advice(fixture):
-    app = create_app(Settings(evaluation_date=fixture.at))
+    app = create_app(tmp_settings(evaluation_date=fixture.at))
     status, body = replay(app, fixture.bundle, lang="da")
     assert status == 200
     assert sorted(c["source"]["topic"]["code"] for c in body["cards"]) == sorted(fixture.expected)
@@ -69,7 +69,7 @@ def test_danish_cards_carry_the_same_advice(fixture):
 @pytest.fixture(scope="module")
 def live_server():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
         yield base, clock
 
 

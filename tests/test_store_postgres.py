@@ -21,6 +21,7 @@ from cds_service.records.report import collect, feedback_report
 from cds_service.settings import Settings
 from cds_service.records.store import card_feedback, make_engine, migrate
 
+from .environment import require_system
 from .pg_server import PostgresUnavailable, running_postgres
 from .servers import serve_in_thread
 
@@ -35,7 +36,7 @@ def database_url() -> Iterator[str]:
         with running_postgres() as url:
             yield url
     except PostgresUnavailable as exc:
-        pytest.skip(f"no PostgreSQL for the multi-instance tests: {exc}")
+        require_system("PostgreSQL", str(exc))
 
 
 @pytest.fixture(scope="module")

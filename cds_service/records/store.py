@@ -41,6 +41,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
 
 ACCEPTED, OVERRIDDEN = "accepted", "overridden"
+_ALEMBIC_LOCK = threading.Lock()
 UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
 
 
@@ -155,7 +156,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.connect() as connection:
+    # alembic's command API works through process-wide state (`alembic.context`): stores of
+    # several databases in one process (tests, tools) must not migrate at the same moment.
+    with _ALEMBIC_LOCK, engine.connect() as connection:
         connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             if connection.dialect.name == "postgresql":
