@@ -121,7 +121,11 @@ class Settings:
             return self.database_url
         directory = Path(self.data_dir).expanduser().resolve()
         if create_dir:
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"CDS_DATA_DIR={self.data_dir!r}: cannot create the directory "
+                                  f"({exc.strerror or exc})") from None
         return f"sqlite:///{directory / SQLITE_FILE}"
 
 

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from .. import package_version
 from ..assess import assess, assess_orders, cards_for
 from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
 from .discovery import HOOK_OF, prefetch_templates, services
@@ -27,7 +28,8 @@ from ..fhir.request import HookRequest, parse_hook_request
 from .hook_route import HookRoute, answer_error
 from ..killswitch import KillSwitch
 from .limits import BodyLimitMiddleware, Limits, check_request
-from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request
+from .logs import (PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request,
+                   warn_random_salt)
 from .metrics import Metrics
 from .openapi import document as document_openapi
 from ..fhir.prefetch import PooledResources, pool_prefetch
@@ -72,13 +74,14 @@ def create_app(
                         settings.evaluation_date)
         if verifier is None:
             log.warning(DEV_MODE_WARNING)
+        warn_random_salt(settings.log_patient_id, settings.log_salt)
         yield
         await fetcher.aclose()
         if verifier is not None:
             await verifier.aclose()
 
     app = FastAPI(title="Immunoglobulin substitution after CAR-T / bsAb — CDS Hooks service",
-                  version="0.1.0", lifespan=lifespan)
+                  version=package_version(), lifespan=lifespan)
     app.state.runtime = runtime
 
     @app.exception_handler(ServiceError)

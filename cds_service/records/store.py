@@ -31,6 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from ..errors import ConfigError
+
 log = logging.getLogger("cds_service.records.store")
 
 FLUSH_INTERVAL = 0.05  # seconds: the most a just-issued card waits in memory
@@ -39,6 +41,7 @@ RETRY_DELAY = 1.0  # seconds between attempts while the database cannot be writt
 MAX_PENDING = 50_000  # cards held in memory at most (if the database is away); newer ones are dropped
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): an unreachable host stops the start-up instead of hanging it
 
 ACCEPTED, OVERRIDDEN = "accepted", "overridden"
 _ALEMBIC_LOCK = threading.Lock()
@@ -121,13 +124,29 @@ def utc_now() -> datetime:
 
 
 def make_engine(url: str | sa.URL) -> Engine:
-    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions)."""
-    parsed = make_url(url)
+    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions).
+
+    A URL that is not one, or names a database whose driver is not installed, is a
+    ConfigError saying so (PostgreSQL's driver comes with `pip install 'igsub-cds[postgres]'`).
+    """
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)") from None
     if parsed.drivername in ("postgres", "postgresql"):
-        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this package installs
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver of the [postgres] extra
+    try:
+        if parsed.get_backend_name() != "sqlite":
+            connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+            return sa.create_engine(parsed, pool_pre_ping=True,
+                                    connect_args=connect_args if parsed.get_backend_name() == "postgresql" else {})
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+    except ImportError as exc:
+        extra = " (pip install 'igsub-cds[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
+        raise ConfigError(f"the database driver for {parsed.drivername!r} is not installed: "
+                          f"no module {exc.name or exc}{extra}") from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigError(f"DATABASE_URL names a database SQLAlchemy does not know: {parsed.drivername!r}") from None
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
@@ -205,8 +224,24 @@ class CardStore:
 
     def open(self) -> None:
         """Migrate and start the writer; the app's lifespan calls it so a bad database fails the start."""
-        self._ensure_migrated()
+        self.prepare()
         self._start_writer()
+
+    def prepare(self) -> None:
+        """Reach the database and bring its schema up to date; ConfigError (one line) if it cannot be used.
+
+        `cds-service serve` calls it before the server starts, so an unreachable or
+        unwritable database stops the start with a message instead of a traceback.
+        """
+        from alembic.util import CommandError
+
+        try:
+            self._ensure_migrated()
+        except (sa.exc.SQLAlchemyError, CommandError) as exc:
+            cause = getattr(exc, "orig", None) or exc
+            why = " ".join(str(cause).split()) or type(cause).__name__
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"cannot use the card store database {where}: {why}") from None
 
     def close(self) -> None:
         """Stop the writer, write what is queued, release the connections."""

@@ -1,0 +1,51 @@
+"""What a new user tries first: `--version`, `--help` on every command, `make run`, the licence."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import version
+
+import pytest
+
+from cds_service import package_version
+from cds_service.tools.cli import build_parser
+
+from .servers import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    done = subprocess.run([sys.executable, "-m", "cds_service", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout == f"cds-service {PYPROJECT['project']['version']}\n"
+    assert package_version() == version("igsub-cds") == PYPROJECT["project"]["version"]
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+@pytest.mark.parametrize("command", sorted(subcommands()))
+def test_every_option_of_every_command_has_help(command: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "cds_service", command, "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith(f"usage: cds-service {command}")
+    parser = subcommands()[command]
+    assert parser.description, f"`cds-service {command} --help` should say what the command is for"
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = "/".join(action.option_strings) or action.dest
+        assert action.help and action.help != argparse.SUPPRESS, f"{command} {name} has no help text"
+        shown = " ".join(action.help.split()[:3])  # argparse wraps lines: compare the first words
+        assert shown in " ".join(done.stdout.split()), f"{command} {name}: help not shown"
+
+
+def test_top_level_help_lists_the_exit_codes() -> None:
+    text = build_parser().format_help()
+    assert "--version" in text and "78" in text and "exit codes" in text
