@@ -49,3 +49,37 @@ def test_every_option_of_every_command_has_help(command: str) -> None:
 def test_top_level_help_lists_the_exit_codes() -> None:
     text = build_parser().format_help()
     assert "--version" in text and "78" in text and "exit codes" in text
+
+
+def make_dry_run(*args: str) -> str:
+    done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1]  # the serve command, after the (dry) install steps
+
+
+def test_make_run_listens_where_asked() -> None:
+    assert make_dry_run("run").endswith("cds-service serve --host 127.0.0.1 --port 8000")
+    assert make_dry_run("run", "PORT=8123", "HOST=0.0.0.0").endswith("cds-service serve --host 0.0.0.0 --port 8123")
+
+
+def test_licence_text_and_metadata() -> None:
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text and "END OF TERMS AND CONDITIONS" in text
+    assert PYPROJECT["project"]["license"] == "Apache-2.0" and PYPROJECT["project"]["license-files"] == ["LICENSE"]
+    from importlib.metadata import metadata
+
+    assert metadata("igsub-cds")["License-Expression"] == "Apache-2.0"
+
+
+def test_postgresql_driver_is_an_extra_that_make_installs() -> None:
+    project = PYPROJECT["project"]
+    assert not any(d.startswith("psycopg") for d in project["dependencies"])
+    assert any(d.startswith("psycopg[binary]") for d in project["optional-dependencies"]["postgres"])
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert "--extra postgres" in lock and "\npsycopg==" in lock
+
+
+def test_changelog_has_an_unreleased_section() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in text and f"## [{PYPROJECT['project']['version']}]" in text
