@@ -23,7 +23,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_KEEPALIVE_TIMEOUT` | `5` | seconds an idle keep-alive connection stays open (uvicorn) |
 | `CDS_SHUTDOWN_TIMEOUT` | `10` | seconds in-flight requests get to finish on shutdown (uvicorn) |
 | `CDS_PUBLIC_BASE_URL` | (the request's) | the URL clients call the service at (JWT `aud`, links in cards) |
-| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`) |
+| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`); with `CDS_AUTH` off, loopback origins are allowed too |
 | `CDS_AUTH` | `off` | `on`: every call must carry a JWT from a trusted issuer |
 | `CDS_TRUSTED_ISSUERS_FILE` | (none) | with `CDS_AUTH=on`: JSON file of trusted issuers and their keys |
 | `CDS_AUTH_LEEWAY_SECONDS` | `60` | clock skew allowed on `exp`, `iat`, `nbf` |

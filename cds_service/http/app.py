@@ -145,8 +145,9 @@ def create_app(
     app.add_middleware(HookRoute, handler=answer_hook)
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **cors_middleware_options(list(settings.cors_origins)))  # outermost: preflight needs no token
+    if settings.cors_origins or verifier is None:  # development mode: loopback origins too (a local sandbox)
+        app.add_middleware(CORSMiddleware, **cors_middleware_options(  # outermost: preflight needs no token
+            list(settings.cors_origins), allow_loopback=verifier is None))
     limits = Limits.from_settings(settings)
     metrics = app.state.metrics = Metrics()
     kill_switch = KillSwitch(settings.disabled_advice_file, metrics)
