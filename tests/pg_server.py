@@ -123,3 +123,15 @@ def _tail(path: Path) -> str:
         return path.read_text(errors="replace")[-2000:]
     except OSError:
         return "(no server log)"
+
+
+@contextmanager
+def required_postgres(database: str = "cds_test") -> Iterator[str]:
+    """`running_postgres`, or, without PostgreSQL, a skip saying why (a failure under CI=true)."""
+    from .environment import require_system
+
+    try:
+        with running_postgres(database) as url:
+            yield url
+    except PostgresUnavailable as exc:
+        require_system("PostgreSQL", str(exc))
