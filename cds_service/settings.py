@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from ipaddress import ip_address
@@ -153,7 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         valueset_dir=_text(env, "CDS_VALUESET_DIR"),
         evaluation_date=evaluation_date,
         data_dir=_text(env, "CDS_DATA_DIR") or Settings.data_dir,
-        database_url=_text(env, "DATABASE_URL"),
+        database_url=_database_url(_text(env, "DATABASE_URL")),
         max_body_bytes=int(_positive(env, "CDS_MAX_BODY_BYTES", Settings.max_body_bytes, int)),
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
         max_json_depth=int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int)),
@@ -208,6 +209,13 @@ def is_loopback(host: str | None) -> bool:
         return ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _database_url(raw: str | None) -> str | None:
+    """`driver://...` as SQLAlchemy reads it; checked here so every command refuses a typo alike."""
+    if raw is not None and not re.match(r"[A-Za-z][A-Za-z0-9+._-]*://", raw):
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)")
+    return raw
 
 
 def _public_base_url(raw: str) -> str | None:

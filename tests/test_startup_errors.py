@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cds_service.errors import EXIT_CONFIG
+from cds_service.errors import EXIT_CONFIG, ConfigError
 from cds_service.records.store import CardStore, make_engine
-from cds_service.errors import ConfigError
 
 from .servers import free_port
 
@@ -93,3 +92,13 @@ def test_the_store_check_names_the_database_in_process(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unable to open database file"):
         store.prepare()
     store.close()
+
+
+def test_feedback_report_on_an_unreachable_database_says_so_in_one_line(tmp_path: Path) -> None:
+    for url, why in (("postgresql://127.0.0.1:1/x", "cannot read the card store: connection failed"),
+                     ("not a url", "DATABASE_URL is not a database URL")):
+        done = subprocess.run([sys.executable, "-m", "cds_service", "feedback-report"], cwd=tmp_path,
+                              env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and done.stdout == ""
+        [line] = done.stderr.splitlines()
+        assert line.startswith("cds-service feedback-report: ") and why in line

@@ -135,14 +135,15 @@ def make_engine(url: str | sa.URL) -> Engine:
         raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)") from None
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver of the [postgres] extra
+    backend = parsed.get_backend_name()
     try:
-        if parsed.get_backend_name() != "sqlite":
-            connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
-            return sa.create_engine(parsed, pool_pre_ping=True,
-                                    connect_args=connect_args if parsed.get_backend_name() == "postgresql" else {})
+        if backend == "postgresql" and "connect_timeout" not in parsed.query:
+            return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        if backend != "sqlite":
+            return sa.create_engine(parsed, pool_pre_ping=True)
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
     except ImportError as exc:
-        extra = " (pip install 'igsub-cds[postgres]')" if parsed.get_backend_name() == "postgresql" else ""
+        extra = " (pip install 'igsub-cds[postgres]')" if backend == "postgresql" else ""
         raise ConfigError(f"the database driver for {parsed.drivername!r} is not installed: "
                           f"no module {exc.name or exc}{extra}") from None
     except sa.exc.NoSuchModuleError:

@@ -22,13 +22,12 @@ from ..settings import load_settings
 from .replay import load_bundle, load_drafts, parse_at, replay
 
 EXIT_USAGE = 2
-
-
 EXIT_CODES = """exit codes:
   0   done
   1   replay of several bundles: a bundle failed its expectation or could not be read
   2   unusable input or arguments (a bundle, a date, an export; the message says which)
   78  serve: unusable configuration or database, nothing was started (one line on stderr says why)"""
+
 
 GC_THRESHOLDS = (20_000, 20, 20)  # a request allocates thousands of short-lived objects: collect less often
 
