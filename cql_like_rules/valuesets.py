@@ -14,6 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
+from .errors import RulesError
+
 SHIPPED_DIR = Path(__file__).with_name("valuesets")
 REQUIRED_VALUESETS = (
     "igg-serum",
@@ -29,10 +31,6 @@ REQUIRED_VALUESETS = (
 
 
 NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
-
-
-class ValueSetError(Exception):
-    """A value-set file is missing or malformed: the service must not start."""
 
 
 @dataclass(frozen=True)
@@ -110,14 +108,14 @@ class Terminology:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
         if missing:
-            raise ValueSetError(f"value set file(s) missing: {', '.join(missing)}")
+            raise RulesError(f"value set file(s) missing: {', '.join(missing)}")
         if not self.unit_factors:
-            raise ValueSetError("units.json is missing or empty")
+            raise RulesError("units.json is missing or empty")
 
     # -- loading -------------------------------------------------------------------------
     def _load_directory(self, directory: Path) -> None:
         if not directory.is_dir():
-            raise ValueSetError(f"value-set directory not found: {directory}")
+            raise RulesError(f"value-set directory not found: {directory}")
         systems = directory / "code-systems.json"
         if systems.exists():
             self._load_systems(_read_json(systems))
@@ -132,11 +130,11 @@ class Terminology:
     def _load_systems(self, data: Any) -> None:
         aliases = data.get("aliases") if isinstance(data, dict) else None
         if not isinstance(aliases, dict):
-            raise ValueSetError("code-systems.json: expected {'aliases': {...}}")
+            raise RulesError("code-systems.json: expected {'aliases': {...}}")
         for alias, spec in aliases.items():
             uris = tuple(spec.get("uris") or ())
             if not uris:
-                raise ValueSetError(f"code-systems.json: alias {alias} has no uris")
+                raise RulesError(f"code-systems.json: alias {alias} has no uris")
             self.uris_of[alias] = uris
             for uri in uris:
                 self.alias_of[uri] = (alias, spec.get("normalize"))
@@ -147,13 +145,13 @@ class Terminology:
                 factor = float(unit["factor"])
                 names = [unit["code"], *unit.get("aliases", [])]
             except (KeyError, TypeError, ValueError):
-                raise ValueSetError(f"{path.name}: each unit needs 'code' and a numeric 'factor'") from None
+                raise RulesError(f"{path.name}: each unit needs 'code' and a numeric 'factor'") from None
             for name in names:
                 self.unit_factors[name] = factor
 
     def _load_valueset(self, data: Any, path: Path) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            raise ValueSetError(f"{path.name}: a value set needs an 'id'")
+            raise RulesError(f"{path.name}: a value set needs an 'id'")
         vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], data.get("title", data["id"])))
         for exclude, key in ((False, "include"), (True, "exclude")):
             for raw in data.get(key, []):
@@ -161,13 +159,13 @@ class Terminology:
 
     def _entry(self, raw: Any, path: Path) -> Entry:
         if not isinstance(raw, dict):
-            raise ValueSetError(f"{path.name}: entries must be objects")
+            raise RulesError(f"{path.name}: entries must be objects")
         aliases = tuple(raw.get("systems") or ([raw["system"]] if "system" in raw else []))
         unknown = [a for a in aliases if a not in self.uris_of]
         if not aliases or unknown:
-            raise ValueSetError(f"{path.name}: entry {raw.get('code') or raw.get('prefix')}: unknown system alias {unknown or '(none)'}")
+            raise RulesError(f"{path.name}: entry {raw.get('code') or raw.get('prefix')}: unknown system alias {unknown or '(none)'}")
         if ("code" in raw) == ("prefix" in raw):
-            raise ValueSetError(f"{path.name}: entry needs exactly one of 'code' or 'prefix'")
+            raise RulesError(f"{path.name}: entry needs exactly one of 'code' or 'prefix'")
         kinds = {self._kind(a) for a in aliases}
         kind = kinds.pop() if len(kinds) == 1 else None
         code = _normalise(kind, str(raw["code"])) if "code" in raw else None
@@ -249,7 +247,7 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueSetError(f"{path}: cannot read value set ({exc})") from None
+        raise RulesError(f"{path}: cannot read value set ({exc})") from None
 
 
 def load_terminology(extra_dir: str | None = None) -> Terminology:

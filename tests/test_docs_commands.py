@@ -11,6 +11,7 @@ preceded by `<!-- exit: N -->`; a block preceded by `<!-- not run: reason -->` i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -30,8 +31,9 @@ import pytest
 
 from bench.make_export import make_export
 from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.settings import is_loopback
-from cds_service.tools.replay import replay
+from cds_service.tools.replay import request_from_bundle
 
 from .environment import tmp_settings
 from .fixtures import FIXTURES
@@ -175,9 +177,14 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_export(40, root / "EXPORT_DIR", seed=3, at=date(2026, 1, 20))
     settings = tmp_settings(data_dir=str(root / "cds-data"), evaluation_date=date(2026, 1, 20))
     app = create_app(settings)
-    for bundle in ("cart-in-window-igg-low.json", "cart-ig-active-stop-overdue.json"):
-        status, _ = replay(app, json.loads((FIXTURES / bundle).read_text()))
-        assert status == 200
+
+    async def issue_cards() -> None:  # as an EHR would: the service records the cards it answers with
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://docs") as client:
+            for bundle in ("cart-in-window-igg-low.json", "cart-ig-active-stop-overdue.json"):
+                request = request_from_bundle(json.loads((FIXTURES / bundle).read_text()))
+                assert (await client.post(f"/cds-services/{PATIENT_VIEW_ID}", json=request)).status_code == 200
+
+    asyncio.run(issue_cards())
     app.state.store.flush()
     app.state.store.close()
     failing = root / "my-cases"  # a bundle set whose expectation no longer holds (docs/tools.md)

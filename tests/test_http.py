@@ -138,7 +138,7 @@ async def test_the_documented_route_answers_as_the_hook_route(anyio_backend):
                 for action in suggestion["actions"]:
                     action.get("resource", {}).pop("id", None)
     assert answers[0] == answers[1] and answers[0][0]["source"]["topic"]["code"] == "start-substitution"
-    assert "Medicinrådet" in answers[0][0]["detail"] and "Regel" in answers[0][0]["detail"]
+    assert "Medicinrådet" in answers[0][0]["detail"] and "**Gør:**" in answers[0][0]["detail"]
 
 
 def test_absent_prefetch_keys_without_fhir_server_are_412_naming_them(server):
@@ -193,7 +193,7 @@ def test_invalid_decisive_resource_is_skipped_and_named(server):
     assert response.status_code == 200
     cards = response.json()["cards"]
     details = " ".join(c["detail"] for c in cards)
-    assert "Observation/obs-igg-0001-b" in details and "not valid FHIR" in details
+    assert "Observation/obs-igg-0001-b" in details and "unusable data" in details
     assert all("3.2 g/L (2026-01-13)" not in c["summary"] for c in cards)  # the invalid value was not used
 
 

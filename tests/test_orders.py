@@ -75,10 +75,10 @@ def test_ivig_in_window_with_low_igg_meets_and_offers_the_end_date(server):
 def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
     [card] = call(server, "cart-in-window-igg-7-5-fresh", "2026-02-24", ["scig-pt-dk-0006"]).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["indicator"] == "warning"
-    assert "7.5 g/L" in card["summary"] and "not <4" in card["summary"]
+    assert "7.5 g/L" in card["summary"] and "not < 4 g/L" in card["summary"]
     reasons = {r["code"] for r in card["overrideReasons"]}
     assert reasons == {"infection-not-coded", "specialist-decision", "community-infection-risk"}
-    assert "Criteria not met" in card["detail"]
+    assert "Not met" in card["detail"]
 
 
 def test_after_window_without_infections_and_old_igg_names_both_failures(server):

@@ -114,10 +114,12 @@ def test_cli_prints_one_line_per_change(capsys):
     path = FIXTURES / "cart-ig-active-stop-overdue.json"
     assert cli.main(["timeline", str(path), "--from", "2025-10-01", "--to", "2026-06-30"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Timeline for Patient/pt-dk-0011, 2025-10-01 to 2026-06-30: 6 change(s)")
+    assert lines[0].startswith("Timeline for Patient/pt-dk-0011, 2025-10-01 to 2026-06-30: 7 change(s)")
     assert [line.split()[:2] for line in lines[1:]] == [
         ["2025-10-01", "-"], ["2025-10-14", "measure-igg"], ["2025-10-21", "start-substitution"],
+        ["2025-10-23", "-"],  # the IVIG order is written for the next day: substitution is planned, no start card
         ["2025-10-24", "stop-planned"], ["2026-03-31", "stop-due-soon"], ["2026-04-15", "stop-overdue"]]
+    assert "[Ig order written]" in lines[4]
     assert "2026-04-14" in lines[-1] and "[day after the stop date]" in lines[-1]
 
 
@@ -167,7 +169,7 @@ def test_html_is_self_contained(html_page):
     for needle in ('src="http', "src='http", 'href="http', "url(http", "<script", "<link"):
         assert needle not in text, needle
     assert "Advice on 2026-04-20" in text and "stop-overdue" in text and "(6 days)" in text
-    assert text.count('<td class="date">') == 5
+    assert text.count('<td class="date">') == 6
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +183,7 @@ def chromium():
 def test_page_loads_in_a_real_browser(chromium, html_page):
     dom = browser.dump_dom(chromium, html_page)
     assert "<svg" in dom and 'id="changes"' in dom
-    assert dom.count('<td class="date">') == 5
+    assert dom.count('<td class="date">') == 6
     assert "stop-due-soon" in dom and "2026-04-14" in dom
 
 

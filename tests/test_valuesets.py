@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from cql_like_rules.valuesets import SHIPPED_DIR, Terminology, ValueSetError, load_terminology
+from cql_like_rules import RulesError as ValueSetError
+from cql_like_rules.valuesets import SHIPPED_DIR, Terminology, load_terminology
 
 
 def test_shipped_value_sets_carry_sources():

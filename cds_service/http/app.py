@@ -1,4 +1,4 @@
-"""The HTTP layer: thin. Parse, gather data, hand over to `assess`, return cards.
+"""The HTTP layer: thin. Parse the envelope, hand the request to the pipeline, return its cards.
 
 Nothing clinical lives here: no thresholds, no dates, no codes.
 """
@@ -8,34 +8,32 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import orjson
 from fastapi import FastAPI, Request
-from starlette.middleware.cors import CORSMiddleware
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from .. import package_version
-from ..assess import assess, assess_orders, cards_for
-from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
-from .discovery import HOOK_OF, prefetch_templates, services
-from ..errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
-from ..fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
-from .health import add_health_routes
-from ..fhir.request import HookRequest, parse_hook_request
-from .hook_route import HookRoute, answer_error
-from ..killswitch import KillSwitch
-from .limits import BodyLimitMiddleware, Limits, check_request
-from .logs import (PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request,
-                   warn_random_salt)
-from .metrics import Metrics
-from .openapi import document as document_openapi
-from ..fhir.prefetch import PooledResources, pool_prefetch
+from ..cards.language import pick_language
+from ..errors import BadRequest, NotFound, ServiceError, error_response
+from ..fhir.fetch import FhirFetcher
+from ..fhir.request import parse_hook_request
+from ..pipeline import answer
 from ..runtime import Clock, load_runtime
 from ..settings import Settings, load_settings
-from ..cards.language import pick_language
+from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
+from .discovery import HOOK_OF, services
+from .health import add_health_routes
+from .hook_route import HookRoute, answer_error
+from .limits import BodyLimitMiddleware, Limits, check_request
+from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request, warn_random_salt
+from .logs import configure as configure_logs
+from .metrics import Metrics
+from .openapi import document as document_openapi
 
 log = logging.getLogger("cds_service")
 
@@ -60,8 +58,8 @@ def create_app(
 ) -> FastAPI:
     """Build the application from `settings` (the environment's when None); `clock` is for tests."""
     settings = settings or load_settings()
-    runtime = load_runtime(settings, clock)
-    templates = prefetch_templates(runtime.terminology)
+    metrics = Metrics()
+    runtime = load_runtime(settings, clock, on_kill_switch_error=metrics.killswitch_errors.inc)
     discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
     auth = settings.auth
     fetcher = FhirFetcher(settings.fetch)
@@ -115,17 +113,12 @@ def create_app(
         req = parse_hook_request(data, hook)
         note_request(state, req)
         check_request(body, req, limits)
-        pooled = await gather(req, templates, fetcher)
-        if req.hook == "patient-view":
-            assessment = assess(pooled.resources, pooled.notes, runtime, runtime.today())
-        else:
-            drafts = req.draft_orders if req.selections is None else [
-                d for d in req.draft_orders if f"{d['resourceType']}/{d['id']}" in req.selections]
-            assessment = assess_orders(pooled.resources, pooled.notes, drafts, req.patient_id, runtime, runtime.today())
-        cards, suppressed = kill_switch.apply(cards_for(assessment, runtime, req.patient_id, pick_language(accept_language)))
-        note_cards(state, cards, suppressed)
-        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, cards)
-        return orjson.dumps({"cards": cards})
+        answered = await answer(req, runtime, lang=pick_language(accept_language), fetcher=fetcher)
+        for code in answered.suppressed:
+            metrics.suppressed.labels(code).inc()
+        note_cards(state, answered.cards, list(answered.suppressed))
+        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, answered.cards)
+        return orjson.dumps({"cards": answered.cards})
 
     @app.post("/cds-services/{service_id}")
     async def call_service(request: Request) -> Response:
@@ -149,8 +142,7 @@ def create_app(
         app.add_middleware(CORSMiddleware, **cors_middleware_options(  # outermost: preflight needs no token
             list(settings.cors_origins), allow_loopback=verifier is None))
     limits = Limits.from_settings(settings)
-    metrics = app.state.metrics = Metrics()
-    kill_switch = KillSwitch(settings.disabled_advice_file, metrics)
+    app.state.metrics = metrics
     fetcher.fetch = metrics.count_fetch_failures(fetcher.fetch)  # type: ignore[method-assign]
     add_health_routes(app)
     app.add_api_route("/metrics", metrics.response, methods=["GET"], tags=["operations"], summary="Prometheus metrics",
@@ -161,38 +153,3 @@ def create_app(
     app.add_middleware(RequestLogMiddleware, metrics=metrics, services=HOOK_OF,
                        patient_ids=PatientIds(settings.log_patient_id, settings.log_salt))  # outermost: sees every status
     return app
-
-
-async def gather(req: HookRequest, templates: Mapping[str, str], fetcher: FhirFetcher) -> PooledResources:
-    """The patient's resources from prefetch, fetching from `fhirServer` what is missing.
-
-    Never evaluates partial data as if complete: what cannot be had is a 412.
-    """
-    keys = list(templates)
-    pooled = pool_prefetch(req.prefetch, keys, req.patient_id)
-    needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
-    if not needed:
-        return pooled
-    if not req.fhir_server:
-        raise PreconditionFailed(_precondition_message(pooled, "the request has no fhirServer to fetch it from"))
-    refused = check_server_allowed(req.fhir_server, fetcher.settings)
-    if refused:
-        raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
-    token = (req.fhir_authorization or {}).get("access_token")
-    try:
-        fetched = await fetcher.fetch({k: templates[k] for k in needed}, req.context, req.fhir_server, token)
-    except FetchFailed as exc:
-        raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
-    merged = {**(req.prefetch or {}), **fetched}
-    pooled = pool_prefetch(merged, keys, req.patient_id)
-    if pooled.missing or pooled.unusable:
-        raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
-    return pooled
-
-
-def _precondition_message(pooled: PooledResources, why: str) -> str:
-    parts = []
-    if pooled.missing:
-        parts.append("prefetch missing for: " + ", ".join(pooled.missing))
-    parts += [f"prefetch '{k}' unusable: {msg}" for k, msg in pooled.unusable.items()]
-    return "required data not available — " + "; ".join(parts) + f" ({why})"

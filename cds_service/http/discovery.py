@@ -1,42 +1,16 @@
-"""The service definitions announced at `GET /cds-services`, with prefetch templates.
-
-Observation templates are built from the value sets (exact codes), so a hospital's local
-codes are asked for too. Conditions, Procedures and medication orders are matched by code
-prefix (ICD-10/SKS families) or through Medication resources, which a FHIR token search
-cannot express, so they are fetched without a code filter and selected by the service.
-"""
+"""The service definitions announced at `GET /cds-services` (prefetch templates: fhir/prefetch.py)."""
 
 from __future__ import annotations
 
 from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Terminology
 
+from ..fhir.prefetch import prefetch_templates
+
 PATIENT_VIEW_ID = "igsub-patient-view"
 ORDER_SELECT_ID = "igsub-order-select"
 ORDER_SIGN_ID = "igsub-order-sign"
 HOOK_OF = {PATIENT_VIEW_ID: "patient-view", ORDER_SELECT_ID: "order-select", ORDER_SIGN_ID: "order-sign"}
-
-
-def _codes(terminology: Terminology, *valuesets: str) -> str:
-    tokens: list[str] = []
-    for vs in valuesets:
-        tokens.extend(terminology.codes_for_search(vs))
-    return ",".join(dict.fromkeys(tokens))
-
-
-def prefetch_templates(terminology: Terminology) -> dict[str, str]:
-    p = "patient={{context.patientId}}"
-    return {
-        "patient": "Patient/{{context.patientId}}",
-        "observations": f"Observation?{p}&code={_codes(terminology, 'igg-serum', 'm-protein')}",
-        # No code filter below: SKS codes are matched by prefix (BOQX1*, BOHJ10*), which a token
-        # search cannot express, and orders that name their drug through a Medication resource
-        # would not match one. The service filters these itself.
-        "procedures": f"Procedure?{p}",
-        "medicationRequests": f"MedicationRequest?{p}&_include=MedicationRequest:medication",
-        "medicationAdministrations": f"MedicationAdministration?{p}&_include=MedicationAdministration:medication",
-        "conditions": f"Condition?{p}",
-    }
 
 
 def services(terminology: Terminology, params: Parameters) -> list[dict]:

@@ -7,8 +7,6 @@ Logs go to stderr; with `replay --json` stdout holds exactly one CDS Hooks respo
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
 import gc
 import json
 import sys
@@ -20,6 +18,7 @@ from .. import package_version
 from ..errors import EXIT_CONFIG, ConfigError, InputError
 from ..settings import load_settings
 from .replay import load_bundle, load_drafts, parse_at, replay
+from .worklist import CPR_SYSTEM
 
 EXIT_USAGE = 2
 EXIT_CODES = """exit codes:
@@ -88,44 +87,66 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from ..http.app import create_app
-
     if len(args.bundles) > 1 or args.expect or Path(args.bundles[0]).is_dir():
         return _replay_set(args)
+    from ..errors import ServiceError
+    from ..runtime import load_runtime
+    from .replay import request_from_bundle, send, service_id_of, signed_token
+
     try:
         at = parse_at(args.at)
         bundle = load_bundle(args.bundles[0])
-        settings = dataclasses.replace(load_settings(), evaluation_date=at) if at else load_settings()
-        app = create_app(settings, record_cards=False)  # a tester's replay is not an issued card
         drafts = load_drafts(args.draft) if args.draft else None
         if args.hook != "patient-view" and not drafts:
             raise InputError(f"--hook {args.hook} needs at least one --draft ORDER.json")
-        status, body = replay(app, bundle, args.lang, args.hook, drafts)
+        if args.sign_key and not (args.url and args.iss):
+            raise InputError("--sign-key needs --url and --iss")
+        if args.print_request:
+            request = request_from_bundle(bundle, args.hook, drafts)
+            sys.stdout.write(json.dumps(request, ensure_ascii=False, indent=2) + "\n")
+            return 0
+        if args.url:
+            url = args.url.rstrip("/")
+            if not url.rsplit("/", 2)[-2:-1] == ["cds-services"]:
+                url = f"{url}/cds-services/{service_id_of(args.hook)}"
+            token = signed_token(Path(args.sign_key).read_bytes(), args.iss, url, args.kid, args.jku) if args.sign_key else None
+            status, body = send(url, request_from_bundle(bundle, args.hook, drafts), args.lang, token)
+            if status != 200:
+                message = "; ".join(str(i.get("diagnostics", "")) for i in body.get("issue", []) if isinstance(i, dict))
+                raise InputError(f"{url} answered {status}: {message}")
+            cards, notes = body.get("cards", []), None
+        else:
+            runtime = load_runtime(load_settings())  # a local tool: no authentication, no card store
+            answered = replay(runtime, bundle, args.lang, args.hook, drafts, at)
+            cards, notes, body = answered.cards, answered.notes, {"cards": answered.cards}
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if status != 200:
-        message = "; ".join(i.get("diagnostics", "") for i in body.get("issue", []))
-        print(f"cds-service replay: the service answered {status}: {message}", file=sys.stderr)
+    except ServiceError as exc:
+        print(f"cds-service replay: the service would answer {exc.status}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_cards(body["cards"], args.at))
+        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes))
     return 0
 
 
 def _replay_set(args: argparse.Namespace) -> int:
     """Several bundles or directories: one line per bundle, a summary, non-zero on any failure."""
+    from ..runtime import load_runtime
     from . import bundle_sets
-    from ..http.app import create_app
 
-    if getattr(args, "hook", "patient-view") != "patient-view":
-        print("cds-service replay: several bundles are replayed with --hook patient-view only", file=sys.stderr)
+    if getattr(args, "hook", "patient-view") != "patient-view" or args.url or args.print_request:
+        print("cds-service replay: several bundles are replayed in process with --hook patient-view only",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         at = parse_at(args.at)
-        apps = bundle_sets.AppCache(load_settings(), functools.partial(create_app, record_cards=False))
+        runtime = load_runtime(load_settings())
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -133,11 +154,7 @@ def _replay_set(args: argparse.Namespace) -> int:
     if not paths:
         print("cds-service replay: no bundles found", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        outcomes = bundle_sets.run_set(paths, apps, at, args.lang, args.expect)
-    except ConfigError as exc:
-        print(f"cds-service replay: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    outcomes = bundle_sets.run_set(paths, runtime, at, args.lang, args.expect)
     if args.json:
         sys.stdout.write(json.dumps(bundle_sets.as_json(outcomes), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -173,7 +190,8 @@ def _worklist(args: argparse.Namespace) -> int:
 
     try:
         at = parse_at(args.at)
-        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs)
+        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs,
+                              identifier_system=args.identifier_system)
     except (InputError, ConfigError) as exc:
         print(f"cds-service worklist: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -196,12 +214,13 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_cards(cards: list[dict], at: str | None) -> str:
-    """A readable rendering for testers: one block per card."""
+def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None) -> str:
+    """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
+    from ..cards.notes import describe
+    from ..cards.trace import TRACE_EXTENSION
+
     when = f" as of {at}" if at else ""
-    if not cards:
-        return f"No cards{when}.\n"
-    out = [f"{len(cards)} card(s){when}:"]
+    out = [f"{len(cards)} card(s){when}:" if cards else f"No cards{when}."]
     for card in cards:
         topic = card["source"].get("topic", {}).get("code", "?")
         out += ["", f"[{card['indicator'].upper()}] {topic}", f"  {card['summary']}"]
@@ -209,7 +228,18 @@ def render_cards(cards: list[dict], at: str | None) -> str:
             out.append(f"  suggestion: {s['label']}")
         for r in card.get("overrideReasons", []):
             out.append(f"  override reason: {r['display']}")
+        for link in card.get("links", []):
+            out.append(f"  link: {link['label']} -> {link['url']}")
         out += ["", *("  " + line for line in card.get("detail", "").splitlines())]
+        if trace:
+            out += ["", "  How this was decided:"]
+            for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []):
+                refs = f"  [{', '.join(step['references'][:6])}{', ...' if len(step['references']) > 6 else ''}]" \
+                    if step.get("references") else ""
+                out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
+    if notes:
+        out += ["", f"Data notes ({len(notes)}): what the service saw and did not use"]
+        out += [f"  - {describe(n)}" for n in notes]
     return "\n".join(out) + "\n"
 
 
@@ -241,8 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the hook to call (default: patient-view); order hooks need --draft")
     rep.add_argument("--draft", action="append", metavar="ORDER.json",
                      help="a draft order (one resource or a Bundle) for order hooks; may repeat")
-    rep.add_argument("--lang", default="en", choices=["en", "da"], help="language of the cards (default: en)")
+    rep.add_argument("--lang", default="en", choices=["en", "da"], help="the card language (Accept-Language)")
     rep.add_argument("--json", action="store_true", help="print exactly one CDS Hooks response JSON document")
+    rep.add_argument("--trace", action="store_true", help="text mode: also print each card's full reasoning")
+    rep.add_argument("--print-request", action="store_true",
+                     help="print the CDS Hooks request the bundle becomes, and stop")
+    rep.add_argument("--url", metavar="URL",
+                     help="send the request to a running service (its base URL or the service URL) instead")
+    rep.add_argument("--sign-key", metavar="PEM", help="with --url: sign a client JWT with this private key")
+    rep.add_argument("--iss", metavar="ISS", help="with --sign-key: the token's issuer")
+    rep.add_argument("--kid", metavar="KID", help="with --sign-key: the key id (default: the key's JWK thumbprint)")
+    rep.add_argument("--jku", metavar="URL", help="with --sign-key: the JWK Set URL to name in the token header")
     rep.set_defaults(run=_replay)
     tl = sub.add_parser("timeline", help="the days on which a patient's advice changes")
     tl.add_argument("bundle", metavar="BUNDLE", help="a one-patient FHIR Bundle (JSON file)")
@@ -256,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
     wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
+                    help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)
     fb = sub.add_parser("feedback-report", help="per advice code: cards issued, accepted, overridden, and why")
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")

@@ -1,7 +1,7 @@
 """A patient's advice over time: only the days on which it changes.
 
 The candidate days come from `cql_like_rules.timeline` (pure, from the facts); on each,
-the patient is evaluated exactly as the service would (`assess` + `cards_for`), and a day
+the patient is evaluated exactly as the service would (`pipeline.answer_local`), and a day
 is a change when the advice codes or a card summary differ from the day before. Day
 counters in summaries ("12 days left", "40 days old") tick daily by design and do not
 count as changes: the summary is compared with those counters neutralised.
@@ -16,16 +16,16 @@ from typing import Iterable
 
 from dateutil.relativedelta import relativedelta
 
-from cql_like_rules.facts import DataNote, Facts
+from cql_like_rules.facts import Facts
 from cql_like_rules.timeline import Candidate, candidates, fact_dates
 
-from ..assess import assess, cards_for
 from ..cards.render import summary
-from ..http.discovery import prefetch_templates
-from ..fhir.prefetch import pool_prefetch
+from ..cards.values import placeholders
 from ..errors import InputError
-from .replay import request_from_bundle
+from ..fhir.request import HookRequest, parse_hook_request
+from ..pipeline import Answer, answer_local
 from ..runtime import Runtime
+from .replay import request_from_bundle
 
 # Advice values that count days relative to "today": they change every day by construction.
 COUNTERS = {"days_to_stop": 0, "days_overdue": 0, "igg_age_days": 0, "today": date(1970, 1, 1)}
@@ -34,11 +34,10 @@ DEFAULT_MONTHS_AFTER = 12
 
 @dataclass(frozen=True)
 class PatientData:
-    """One patient's resources as the service would pool them from prefetch."""
+    """One patient's bundle as the hook request an EHR would send (evaluated on many days)."""
 
     patient_id: str
-    resources: list[dict]
-    notes: list[DataNote]
+    request: HookRequest
 
 
 @dataclass(frozen=True)
@@ -66,29 +65,33 @@ class Timeline:
 
 
 def patient_data(bundle: dict, runtime: Runtime) -> PatientData:
-    """Pool a one-patient Bundle the way the service pools prefetch (drops other patients)."""
-    request = request_from_bundle(bundle)
-    patient_id = request["context"]["patientId"]
-    pooled = pool_prefetch(request["prefetch"], list(prefetch_templates(runtime.terminology)), patient_id)
-    return PatientData(patient_id, pooled.resources, pooled.notes)
+    """The bundle as a patient-view request (the service pools it, dropping other patients)."""
+    request = parse_hook_request(request_from_bundle(bundle), "patient-view")
+    return PatientData(request.patient_id, request)
+
+
+def answer_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> Answer:
+    """The service's answer for the patient as of `day`."""
+    return answer_local(data.request, runtime, lang=lang, today=day)
 
 
 def facts_of(data: PatientData, runtime: Runtime) -> Facts:
-    """The facts of every resource (before validation drops any): a superset for candidates."""
+    """Every fact of the patient (before validation drops any): the candidates come from these."""
     from ..fhir.facts import FactBuilder
+    from ..fhir.prefetch import pool_prefetch
 
-    return FactBuilder(runtime.terminology, runtime.tz).build(data.resources, data.notes).facts
+    pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id)
+    return FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources, pooled.notes).facts
 
 
 def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> State:
     """The service's advice on `day`, with a change key that ignores day counters."""
-    assessment = assess(data.resources, data.notes, runtime, day)
-    cards = cards_for(assessment, runtime, data.patient_id, lang)
-    key = tuple(
-        (a.code, a.indicator, summary(dataclasses.replace(a, values={**a.values, **_counters(a.values)}), lang))
-        for a in assessment.evaluation.advice
-    )
-    return State(day, cards, key)
+    answered = answer_on(data, runtime, day, lang)
+    key = []
+    for a in answered.advice:
+        still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
+        key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, runtime.params, lang))))
+    return State(day, answered.cards, tuple(key))
 
 
 def _counters(values: dict) -> dict:
@@ -151,6 +154,10 @@ REASON_TEXT = {
         "igg-result": "IgG result", "igg-stale-in-window": "IgG older than the in-window limit",
         "igg-stale-after-window": "IgG older than the after-window limit", "m-protein-result": "M-protein result",
         "ig-start": "Ig substitution starts", "ig-end": "Ig course last day", "ig-ended": "Ig course ended",
+        "ig-ordered": "Ig order written", "ig-dose": "Ig dose given", "ig-doses-end": "Ig doses stop covering",
+        "culture": "culture result", "culture-window-ends": "culture no longer near an infection",
+        "immunofixation": "immunofixation result", "late-start-notice": "special criterion ends soon",
+        "death": "date of death",
         "review-due": "general stop review due", "review-warning-ends": "review warning period ends",
         "infection-onset": "infection", "infection-leaves-lookback": "infection leaves the 12-month look-back",
         "adult-birthday": "adult age reached",
@@ -161,6 +168,10 @@ REASON_TEXT = {
         "igg-result": "IgG-svar", "igg-stale-in-window": "IgG ældre end grænsen i vinduet",
         "igg-stale-after-window": "IgG ældre end grænsen efter vinduet", "m-protein-result": "M-komponent-svar",
         "ig-start": "Ig-substitution starter", "ig-end": "sidste dag af Ig-ordination", "ig-ended": "Ig-ordination afsluttet",
+        "ig-ordered": "Ig-ordination skrevet", "ig-dose": "Ig-dosis givet", "ig-doses-end": "Ig-doser dækker ikke længere",
+        "culture": "dyrkningssvar", "culture-window-ends": "dyrkning ikke længere nær en infektion",
+        "immunofixation": "immunfiksationssvar", "late-start-notice": "særkriteriet ophører snart",
+        "death": "dødsdato",
         "review-due": "seponeringsvurdering efter generelle kriterier", "review-warning-ends": "advarselsperioden for vurdering slutter",
         "infection-onset": "infektion", "infection-leaves-lookback": "infektion uden for 12-måneders perioden",
         "adult-birthday": "voksenalder nået",

@@ -245,7 +245,7 @@ def render_html(timeline: Timeline, runtime: Runtime, lang: str = "en", today: d
 </head>
 <body>
 <h1>{e(w['title'])}</h1>
-<div class="meta">{e(w['patient'])}/{e(timeline.patient_id)} · {e(w['range'])} {timeline.start} – {timeline.end} · {e(runtime.ruleset)}</div>
+<div class="meta">{e(w['patient'])}/{e(timeline.patient_id)} · {e(w['range'])} {timeline.start} – {timeline.end} · {e(runtime.ruleset.label)}</div>
 <div class="now" style="--c:{colour}"><div><b>{e(heading)}</b></div>{now_text}</div>
 <div class="plot">{svg}</div>
 <div class="legend">{e(w['legend'])}</div>
