@@ -4,9 +4,15 @@ Each is run as a real process in a temporary directory that has the repository's
 `fhir_fixtures/` and `config/`, an NDJSON export named `EXPORT_DIR` and a card store with
 issued cards; files a command writes land there. `serve` is started on 127.0.0.1 at a free
 port, checked to answer and stopped. A PostgreSQL `DATABASE_URL` on another host is
-replaced by a throwaway cluster on 127.0.0.1. The exit code must be 0 unless the block is
-preceded by `<!-- exit: N -->`; a block preceded by `<!-- not run: reason -->` is skipped
-(synopses with placeholders, examples that need a hospital's files).
+replaced by a throwaway cluster on 127.0.0.1.
+
+Marks, as HTML comments on the lines right before a block:
+- the exit code must be 0 unless the block is marked `<!-- exit: N -->`;
+- in a block with `$ ` prompts, the lines shown after a command are its output: each one
+  (but `...` and blank lines) must appear, in that order, in what the command printed
+  (stdout, then stderr), unless the block is marked `<!-- output not checked: reason -->`;
+- `<!-- not run: reason -->` skips the block (synopses with placeholders, examples that
+  need a hospital's files).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from .servers import ROOT, free_port
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(```|~~~)")
-MARK = re.compile(r"<!--\s*(not run|exit)\s*:\s*(.*?)\s*-->")
+MARK = re.compile(r"<!--\s*(not run|exit|output not checked)\s*:\s*(.*?)\s*-->")
 MAX_NOT_RUN = 6  # marking an example as not run is the exception
 
 
@@ -55,6 +61,7 @@ class Example:
     stdout_file: str | None = None  # `> file`
     exit_code: int = 0
     not_run: str | None = None
+    output: tuple[str, ...] = ()  # the lines shown after a `$ ` command, to be found in what it prints
 
 
 def logical_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
@@ -91,6 +98,19 @@ def parse_command(text: str) -> tuple[dict[str, str], list[str], str | None] | N
     return env, args, stdout_file
 
 
+def marks_before(lines: list[str], fence_at: int) -> dict[str, str]:
+    """The `<!-- name: value -->` comments on the lines right above a fence (blank lines between allowed)."""
+    marks: dict[str, str] = {}
+    for j in range(fence_at - 1, -1, -1):
+        if not lines[j].strip():
+            continue
+        found = MARK.search(lines[j])
+        if found is None:
+            break
+        marks[found.group(1)] = found.group(2)
+    return marks
+
+
 def extract(markdown: str, name: str) -> list[Example]:
     """The `cds-service` commands in the code blocks of one Markdown document."""
     lines = markdown.splitlines()
@@ -104,24 +124,52 @@ def extract(markdown: str, name: str) -> list[Example]:
         end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith(fence)), len(lines))
         block = lines[start + 1:end]
         i = end + 1
-        previous = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-        mark = MARK.search(previous)
-        not_run = mark.group(2) if mark and mark.group(1) == "not run" else None
-        exit_code = int(mark.group(2)) if mark and mark.group(1) == "exit" else 0
+        marks = marks_before(lines, start)
+        exit_code = int(marks.get("exit", "0"))
+        check_output = "output not checked" not in marks
         prompted = any(line.startswith("$ ") for line in block)
-        for offset, text in logical_lines(block):
+        entries = list(logical_lines(block))
+        for n, (offset, text) in enumerate(entries):
+            output: tuple[str, ...] = ()
             if prompted:
                 if not text.startswith("$ "):
-                    continue  # shown output
+                    continue  # shown output, taken with its command below
                 text = text[2:]
+                shown = []
+                for following_at, following in entries[n + 1:]:
+                    if following.startswith("$ "):
+                        break
+                    shown.append(block[following_at])  # as printed: indentation kept
+                output = tuple(shown) if check_output else ()
             if "cds-service" not in text:
                 continue
             parsed = parse_command(text)
             if parsed is None:
                 continue
             env, args, stdout_file = parsed
-            examples.append(Example(f"{name}:{start + 2 + offset}", text, env, args, stdout_file, exit_code, not_run))
+            examples.append(Example(f"{name}:{start + 2 + offset}", text, env, args, stdout_file, exit_code,
+                                    marks.get("not run"), output))
     return examples
+
+
+def missing_output(shown: tuple[str, ...], printed: str) -> list[str]:
+    """The shown lines (but `...` and blank ones) not found, in order, among the printed lines.
+
+    A shown line ending in `...` stands for any printed line that begins with what precedes it.
+    """
+    actual = [line.rstrip() for line in printed.splitlines()]
+    missing, position = [], 0
+    for line in (line.rstrip() for line in shown):
+        if not line.strip() or line.strip() == "...":
+            continue
+        prefix = line[:-3].rstrip() if line.endswith("...") else None
+        found = next((i for i in range(position, len(actual))
+                      if (actual[i].startswith(prefix) if prefix is not None else actual[i] == line)), None)
+        if found is None:
+            missing.append(line)
+        else:
+            position = found + 1
+    return missing
 
 
 def documented() -> list[Example]:
@@ -142,19 +190,30 @@ def test_extraction_of_commands_from_markdown() -> None:
     text = "\n".join([
         "Intro.", "```sh", ".venv/bin/cds-service replay a.json --at 2026-01-20   # a comment",
         "CDS_AUTH=on X_Y=1 \\", "  cds-service serve \\", "    --port 8092", "make test", "```",
-        "<!-- exit: 78 -->", "```", "$ DATABASE_URL=postgresql://h/x cds-service serve", "output cds-service line", "```",
+        "<!-- exit: 78 -->", "```", "$ DATABASE_URL=postgresql://h/x cds-service serve", "output cds-service line",
+        "$ cds-service --version", "cds-service 1.0", "```",
         "<!-- not run: synopsis -->", "", "```", "cds-service timeline BUNDLE.json [--from DATE]", "```",
-        "```", "cds-service feedback-report --csv > out.csv", "```",
+        "<!-- exit: 1 -->", "<!-- output not checked: timing -->", "```", "$ cds-service feedback-report --csv > out.csv",
+        "12 s", "```",
     ])
     found = extract(text, "x.md")
-    assert [(e.args, e.env, e.exit_code, e.not_run, e.stdout_file) for e in found] == [
-        (["replay", "a.json", "--at", "2026-01-20"], {}, 0, None, None),
-        (["serve", "--port", "8092"], {"CDS_AUTH": "on", "X_Y": "1"}, 0, None, None),
-        (["serve"], {"DATABASE_URL": "postgresql://h/x"}, 78, None, None),
-        (["timeline", "BUNDLE.json", "[--from", "DATE]"], {}, 0, "synopsis", None),
-        (["feedback-report", "--csv"], {}, 0, None, "out.csv"),
+    assert [(e.args, e.env, e.exit_code, e.not_run, e.stdout_file, e.output) for e in found] == [
+        (["replay", "a.json", "--at", "2026-01-20"], {}, 0, None, None, ()),
+        (["serve", "--port", "8092"], {"CDS_AUTH": "on", "X_Y": "1"}, 0, None, None, ()),
+        (["serve"], {"DATABASE_URL": "postgresql://h/x"}, 78, None, None, ("output cds-service line",)),
+        (["--version"], {}, 78, None, None, ("cds-service 1.0",)),
+        (["timeline", "BUNDLE.json", "[--from", "DATE]"], {}, 0, "synopsis", None, ()),
+        (["feedback-report", "--csv"], {}, 1, None, "out.csv", ()),
     ]
-    assert [e.where for e in found] == ["x.md:3", "x.md:4", "x.md:11", "x.md:17", "x.md:20"]
+    assert [e.where for e in found] == ["x.md:3", "x.md:4", "x.md:11", "x.md:13", "x.md:19", "x.md:24"]
+
+
+def test_shown_output_is_found_in_order() -> None:
+    printed = "a\nb  \nc\nd\n"
+    assert missing_output(("a", "...", "c", "", "d"), printed) == []
+    assert missing_output(("c", "b"), printed) == ["b"]  # out of order
+    assert missing_output(("x",), printed) == ["x"]
+    assert missing_output(("b ...",), "b, c, d\n") == []  # an elided line
 
 
 def test_the_docs_show_commands_and_rarely_skip_one() -> None:
@@ -251,7 +310,8 @@ def run_serve(example: Example, env: dict[str, str], workdir: Path) -> str:
 def test_documented_command_works_as_shown(example: Example, workdir: Path, request: pytest.FixtureRequest) -> None:
     env = environment(example, workdir, request)
     if example.args[:1] == ["serve"]:
-        run_serve(example, env, workdir)
+        printed = run_serve(example, env, workdir)
+        assert not missing_output(example.output, printed), (example.where, missing_output(example.output, printed))
         return
     out = (workdir / example.stdout_file).open("w") if example.stdout_file else None
     try:
@@ -263,3 +323,5 @@ def test_documented_command_works_as_shown(example: Example, workdir: Path, requ
     assert done.returncode == example.exit_code, (
         f"{example.where}: `{example.command}` exited {done.returncode}, the docs say {example.exit_code}\n"
         f"{(done.stdout or '')[-1500:]}{done.stderr[-1500:]}")
+    missing = missing_output(example.output, (done.stdout or "") + done.stderr)
+    assert not missing, f"{example.where}: shown but not printed by `{example.command}`:\n" + "\n".join(missing)
