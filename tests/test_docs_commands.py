@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -44,7 +43,7 @@ from cds_service.tools.replay import request_from_bundle
 from .environment import tmp_settings
 from .fixtures import FIXTURES
 from .pg_server import required_postgres
-from .servers import ROOT, free_port
+from .servers import ROOT, free_port, stop_process
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(```|~~~)")
@@ -301,8 +300,7 @@ def run_serve(example: Example, env: dict[str, str], workdir: Path) -> str:
             assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200, log.read_text()
         finally:
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait(timeout=30)
+                stop_process(process)
     return log.read_text()
 
 

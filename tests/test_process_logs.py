@@ -18,7 +18,7 @@ from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.tools.replay import request_from_bundle
 
 from .fixtures import FIXTURES
-from .servers import ROOT, free_port
+from .servers import ROOT, free_port, stop_process
 
 LOW = FIXTURES / "cart-in-window-igg-low.json"
 CLI = [sys.executable, "-m", "cds_service"]
@@ -45,9 +45,8 @@ def serve_and_stop(tmp_path: Path, env: dict[str, str], calls) -> tuple[int, str
                 time.sleep(0.05)
             calls(base)
         finally:
-            process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=20)
-    return code, out.read_text(), err.read_text()
+            stop_process(process)  # SIGTERM, as a service manager stops it
+    return process.returncode, out.read_text(), err.read_text()
 
 
 def test_serve_writes_one_json_object_per_line_and_each_warning_once(tmp_path: Path) -> None:
