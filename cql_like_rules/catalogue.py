@@ -321,18 +321,33 @@ CATALOGUE: dict[str, AdviceKind] = {
             "child-individual-assessment",
             Text("Child: individual assessment", "Barn: individuel vurdering"),
             "§4, §4.3", "info", False, ALL_HOOKS,
-            {"": Variant(
-                Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
-                     "criteria",
-                     "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
-                     "voksenkriterierne"),
-                Text("The criteria do not cover children: the need for substitution is assessed individually, and "
-                     "routine substitution may be used where clinicians find it relevant.",
-                     "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og rutinemæssig "
-                     "substitution kan bruges, hvor klinikerne finder det relevant."),
-                Text("Decide individually; children on bispecifics usually receive immunoglobulin routinely.",
-                     "Beslut individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
-            )},
+            {
+                "": Variant(
+                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
+                         "criteria",
+                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
+                         "voksenkriterierne"),
+                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
+                         "routine substitution may be used where clinicians find it relevant.",
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
+                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+                    Text("Decide individually; after CAR-T, routine substitution is far from always needed.",
+                         "Beslut individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant."),
+                ),
+                "bsab": Variant(
+                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
+                         "criteria",
+                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
+                         "voksenkriterierne"),
+                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
+                         "routine substitution may be used where clinicians find it relevant.",
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
+                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+                    Text("Decide individually; children on bispecifics usually receive immunoglobulin routinely.",
+                         "Beslut individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
+                ),
+            },
+            variant_doc={"": "after CAR-T (or an index event of unknown kind)", "bsab": "after a bispecific antibody"},
         ),
         AdviceKind(
             "order-meets-criteria",

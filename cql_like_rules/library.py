@@ -686,7 +686,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
 
 @define("Child Advice", "Children: individual assessment, whatever the IgG (§4, §4.3)")
 def child_advice(c: Context) -> tuple[Advice, ...]:
-    return (build_advice(c, "child-individual-assessment", "Child Advice", age=c["Age At T0"]),)
+    variant = "bsab" if c["Index Event"].kind == "bsab" else ""
+    return (build_advice(c, "child-individual-assessment", "Child Advice", variant, age=c["Age At T0"]),)
 
 
 @define("Special Stop Applies", "First course since T0, started in the window, not because of infections, no "

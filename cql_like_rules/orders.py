@@ -54,10 +54,11 @@ def draft_order(c: Context) -> DraftOrder:
     return c.order  # type: ignore[no-any-return]
 
 
-@define("Order Start", "The order's planned start: its dosage bounds start, else today", scope="order")
+@define("Order Start", "The order's planned start: its dosage bounds start (never before today), else today",
+        scope="order")
 def order_start(c: Context) -> date:
     order: DraftOrder = c["Draft Order"]
-    return order.start or c.today
+    return max(order.start or c.today, c.today)
 
 
 @define("Order Starts After Stop Date", "The order would start on or after the stop date: general criteria",
@@ -189,5 +190,6 @@ def order_advice(c: Context) -> Advice | None:
         return found
     patient = c.facts.patient
     age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
-    return advice("child-individual-assessment", "", "Order Advice", values={**found.values, "age": age},
+    variant = "bsab" if found.values.get("t0_kind") == "bsab" else ""
+    return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
                   evidence=found.evidence, targets=found.targets)

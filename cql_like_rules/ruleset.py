@@ -61,6 +61,7 @@ class RuleSet:
     guideline_url: str
     library: Library
     parameters: Parameters
+    guideline_title: str = "Medicinrådet 2025"  # short, for texts
 
     @property
     def label(self) -> str:
@@ -83,7 +84,8 @@ class RuleSet:
         """patient-view: the advice for the patient as of `today`."""
         context = self.context(facts, today)
         found = context["Advice"]
-        return Evaluation(found, tuple(context.trace), today, notes=_notes(context))
+        notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
+        return Evaluation(found, tuple(context.trace), today, notes=notes)
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date) -> Evaluation:
         """order-select / order-sign: advice on each relevant draft order; one child card at most."""
@@ -103,7 +105,8 @@ class RuleSet:
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
                 continue
             found.append(advice)
-        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), _notes(context))
+        notes = _notes(context)
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes)
 
 
 def _notes(context: Context) -> tuple[DataNote, ...]:

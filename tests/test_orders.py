@@ -182,3 +182,14 @@ def test_replay_with_drafts_on_the_command_line():
     missing = subprocess.run([sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"),
                               "--hook", "order-sign"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "--draft" in missing.stderr
+
+
+def test_an_ivig_draft_planned_after_the_stop_date_is_judged_at_its_start(server):
+    """CAR-T 2025-11-18 (stop date 2026-05-18); signed 2026-05-10 to start 2026-05-25: the general criteria apply."""
+    response = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-after-stop-date-pt-dk-0001"])
+    [card] = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "after the stop date 2026-05-18" in card["summary"]
+    assert not any("2026-05-18" in s["label"] for s in card.get("suggestions", []))  # no end before its start
+    same_day = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-pt-dk-0001"])  # starts 2026-01-20: in the window
+    assert [c["source"]["topic"]["code"] for c in same_day.json()["cards"]] == ["order-meets-criteria"]

@@ -60,7 +60,7 @@ def create_app(
     settings = settings or load_settings()
     metrics = Metrics()
     runtime = load_runtime(settings, clock, on_kill_switch_error=metrics.killswitch_errors.inc)
-    discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
+    discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.ruleset)})
     auth = settings.auth
     fetcher = FhirFetcher(settings.fetch)
     verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None

@@ -22,6 +22,8 @@ from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import NotRequired, TypedDict
 
+from cql_like_rules.catalogue import ADVICE_CODES  # noqa: E402
+
 REF = "#/components/schemas/{model}"
 FHIR_ID = r"^[A-Za-z0-9\-\.]{1,64}$"
 NON_BLANK = r"\S"
@@ -40,6 +42,15 @@ class Coding(TypedDict):
     display: NotRequired[str]
 
 
+class Topic(TypedDict):
+    """The advice code (the public contract: the catalogue's codes), and its title in the card's language."""
+
+    __pydantic_config__ = Closed
+    code: Literal[ADVICE_CODES]  # type: ignore[valid-type]
+    system: NotRequired[str]
+    display: NotRequired[str]
+
+
 class Source(TypedDict):
     """Where the advice comes from: the guideline, and the advice code as the topic."""
 
@@ -47,7 +58,7 @@ class Source(TypedDict):
     label: str
     url: NotRequired[str]
     icon: NotRequired[str]
-    topic: NotRequired[Coding]
+    topic: NotRequired[Topic]
 
 
 class Action(TypedDict):
@@ -257,6 +268,7 @@ class Service(TypedDict):
     description: str
     prefetch: NotRequired[dict[str, str]]
     usageRequirements: NotRequired[str]
+    extension: NotRequired[dict[str, Any]]  # dk.igsub-cds.advice-codes (from the catalogue), dk.igsub-cds.ruleset
 
 
 class Discovery(TypedDict):

@@ -202,6 +202,26 @@ def _worklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare_rulesets(args: argparse.Namespace) -> int:
+    from ..runtime import load_runtime
+    from .compare import compare, render_text, with_ruleset, write_csv
+
+    try:
+        at = parse_at(args.at)
+        base = load_runtime(load_settings())
+        runtime_a = with_ruleset(base, args.ruleset_a or base.ruleset.id, args.policy_a)
+        runtime_b = with_ruleset(base, args.ruleset_b or base.ruleset.id, args.policy_b)
+        result = compare(args.input, runtime_a, runtime_b, at)  # type: ignore[arg-type]
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service compare-rulesets: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(render_text(result))
+    if args.csv:
+        write_csv(result, args.csv)
+        print(f"wrote {args.csv}", file=sys.stderr)
+    return 0
+
+
 def _feedback_report(args: argparse.Namespace) -> int:
 
     from ..records.report import feedback_report
@@ -298,6 +318,15 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
                     help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)
+    cmp = sub.add_parser("compare-rulesets", help="patients whose advice differs between two rule sets or policies")
+    cmp.add_argument("input", metavar="INPUT", help="a folder of one-patient Bundles, a Bundle, or an NDJSON export folder")
+    cmp.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
+    cmp.add_argument("--policy-a", metavar="A.json", help="policy file of rule set A (default: the rule set's defaults)")
+    cmp.add_argument("--policy-b", metavar="B.json", help="policy file of rule set B (default: the rule set's defaults)")
+    cmp.add_argument("--ruleset-a", metavar="ID", help="rule set A (default: the configured one, CDS_RULESET)")
+    cmp.add_argument("--ruleset-b", metavar="ID", help="rule set B (default: the configured one, CDS_RULESET)")
+    cmp.add_argument("--csv", metavar="OUT.csv", help="also write the differences as CSV (patient,advice_a,advice_b)")
+    cmp.set_defaults(run=_compare_rulesets)
     fb = sub.add_parser("feedback-report", help="per advice code: cards issued, accepted, overridden, and why")
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
     fb.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
