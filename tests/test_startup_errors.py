@@ -3,7 +3,9 @@ or its database cannot be used: nothing listens, no traceback."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -102,3 +104,16 @@ def test_feedback_report_on_an_unreachable_database_says_so_in_one_line(tmp_path
         assert done.returncode == 2 and done.stdout == ""
         [line] = done.stderr.splitlines()
         assert line.startswith("cds-service feedback-report: ") and why in line
+
+
+def test_a_port_in_use_is_uvicorns_exit_code_3_in_json(tmp_path: Path) -> None:
+    """Everything checked, then the address cannot be bound: uvicorn's own error, as a JSON line."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = subprocess.run([sys.executable, "-m", "cds_service", "serve", "--port", str(taken.getsockname()[1])],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3 and done.stdout == ""
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    [error] = [line for line in lines if line["level"] == "error"]
+    assert error["logger"] == "uvicorn.error" and "address already in use" in error["message"]

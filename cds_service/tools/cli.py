@@ -25,6 +25,7 @@ EXIT_CODES = """exit codes:
   0   done
   1   replay of several bundles: a bundle failed its expectation or could not be read
   2   unusable input or arguments (a bundle, a date, an export; the message says which)
+  3   serve: the address could not be listened on (in use, or not allowed)
   78  serve: unusable configuration or database, nothing was started (one line on stderr says why)"""
 
 
