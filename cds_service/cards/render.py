@@ -33,6 +33,7 @@ RULESET_EXTENSION = "dk.igsub-cds.ruleset"
 SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
+SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already states (total − M-protein)
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -104,7 +105,8 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     variant = CATALOGUE[advice.code].variant(advice.variant)
     facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
     todo = f"**{TO_DO(lang)}:** {variant.action(lang).format_map(p)}"
-    caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats if c in CAVEATS]
+    caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats
+               if c in CAVEATS and c not in SHOWN_AS_FACTS]
     notes = ctx.notes
     unused = brief(notes, lang)
     source = f"{GUIDELINE(lang)} {advice.section}."

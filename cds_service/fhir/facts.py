@@ -51,9 +51,11 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
 _LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
-_NEGATIVE_TEXT = re.compile(r"\b(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
+_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
                             re.IGNORECASE)
-_POSITIVE_TEXT = re.compile(r"\b(positiv|positive|detected|påvist|growth|vækst)\b", re.IGNORECASE)
+_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|mucor|cryptococcus)", re.IGNORECASE)
+_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus)",
+                               re.IGNORECASE)
 
 
 @dataclass
@@ -216,12 +218,13 @@ class FactBuilder:
         text = _texts(concept)
         if not text:
             return
+        shown = _concept_text(concept)
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(text) if hint_for is not None else None
         if found:
             self._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                         f"its text looks like '{found}' but none of its codes is in that value set; "
-                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", text[:80]))
+                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80]))
 
     def _dosage_period(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
@@ -333,22 +336,26 @@ class FactBuilder:
         text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
         bacterial_organisms = [(e, o) for e, o in found if e.get("kind") == "bacterial"]
         organism = _concept_text(found[0][1])[:60] if found else ""
-        if interpretation:
+        negative_text = bool(_NEGATIVE_TEXT.search(text))
+        if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
         elif found:
             positive = True
-        else:
-            positive = bool(_POSITIVE_TEXT.search(text)) and not _NEGATIVE_TEXT.search(text)
+        else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
+            positive = bool(text.strip()) and not negative_text
+        contaminant = bool(_CONTAMINANT_TEXT.search(text)) or (
+            bool(bacterial_organisms) and all(e.get("contaminant_often") for e, _ in bacterial_organisms))
         if entry.get("fungal_only"):
             bacterial = False
         elif found:
-            bacterial = any(not e.get("contaminant_often") for e, _ in bacterial_organisms)
-            if bacterial_organisms and not bacterial and positive:
-                self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
-                                            "contaminant (e.g. coagulase-negative staphylococci): not counted",
-                                            organism, day))
+            bacterial = bool(bacterial_organisms) and not contaminant
         else:
-            bacterial = positive  # a positive bacterial culture without a coded organism
+            bacterial = positive and not contaminant and not _FUNGAL_TEXT.search(text)
+        organism = organism or text.strip()[:60]
+        if positive and contaminant and not entry.get("fungal_only"):
+            self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
+                                        "contaminant (e.g. coagulase-negative staphylococci): not counted",
+                                        organism, day))
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
 

@@ -212,7 +212,7 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
     p = "patient={{context.patientId}}"
     return {
         "patient": "Patient/{{context.patientId}}",
-        "observations": f"Observation?{p}&code={_codes(terminology, 'igg-serum', 'm-protein')}",
+        "observations": f"Observation?{p}&code={_codes(terminology, 'igg-serum', 'm-protein', 'immunofixation', 'culture')}",
         # No code filter below: SKS codes are matched by prefix (BOQX1*, BOHJ10*), which a token
         # search cannot express, and orders that name their drug through a Medication resource
         # would not match one. The service filters these itself.

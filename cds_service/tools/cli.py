@@ -235,6 +235,50 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _safety_report(args: argparse.Namespace) -> int:
+    """The traceability matrix (markdown or HTML), its check, the hazard log or the SOUP list."""
+    from . import safety
+
+    matrix_path = Path(args.matrix) if args.matrix else safety.ROOT / safety.MATRIX
+    lock = Path(args.lock) if args.lock else safety.ROOT / "requirements.lock"
+    try:
+        if args.soup:
+            from .soup import read_lock, render_soup, runtime_packages, vulnerabilities
+
+            purposes = safety.load_matrix(matrix_path).soup_purpose
+            packages = read_lock(lock)
+            runtime = runtime_packages(packages, safety.ROOT / "pyproject.toml")
+            sys.stdout.write(render_soup(packages, purposes, runtime, vulnerabilities(packages, args.offline),
+                                         date.today(), lock.name))
+            return 0
+        matrix = safety.load_matrix(matrix_path)
+    except InputError as exc:
+        print(f"cds-service safety-report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.hazard_log:
+        sys.stdout.write(safety.render_hazard_log(matrix))
+        return 0
+    gaps = safety.check(matrix, safety.discover(), lock=lock)
+    if args.html:
+        from .safety_html import render_html
+
+        try:
+            Path(args.html).write_text(render_html(matrix, gaps), encoding="utf-8")
+        except OSError as exc:
+            print(f"cds-service safety-report: cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.check:
+        for gap in gaps:
+            print(f"gap: {gap}")
+        print(f"safety-report --check: {len(gaps)} gap(s)" if gaps else
+              f"safety-report --check: no gaps ({len(matrix.requirements)} requirements, {len(matrix.hazards)} hazards)")
+        return 1 if gaps else 0
+    if not args.html:
+        sys.stdout.write(safety.render_markdown(matrix, gaps))
+    return 0
+
+
 def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None) -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
     from ..cards.notes import describe
@@ -269,6 +313,35 @@ def _day(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _valuesets_expand(args: argparse.Namespace) -> int:
+    from .valuesets_expand import expand_directories, targets_for
+    from ..errors import UpstreamError
+
+    try:
+        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
+        summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
+    except UpstreamError as exc:
+        for line in exc.message.splitlines():
+            print(f"cds-service valuesets expand: {line}", file=sys.stderr)
+        print("cds-service valuesets expand: nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service valuesets expand: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"{line}\n" for line in summary))
+    return 0
+
+
+def describe_commands(parser: argparse.ArgumentParser) -> None:
+    """`cds-service CMD --help` (and CMD SUB --help) opens with what the command is for: its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                command = action.choices[choice.dest]
+                command.description = command.description or choice.help
+                describe_commands(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -332,8 +405,25 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
     fb.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
     fb.set_defaults(run=_feedback_report)
-    for action in sub._choices_actions:  # `cds-service CMD --help` opens with what CMD is for
-        sub.choices[action.dest].description = sub.choices[action.dest].description or action.help
+    vs = sub.add_parser("valuesets", help="value-set maintenance")
+    vs_sub = vs.add_subparsers(dest="valuesets_command", required=True)
+    ex = vs_sub.add_parser("expand", help="refresh the SNOMED CT expansions from a FHIR terminology server ($expand)")
+    ex.add_argument("--tx", required=True, metavar="URL", help="base URL of the FHIR R4 terminology server")
+    ex.add_argument("--out", metavar="DIR", help="where to write the files (default: ./valuesets-expanded; "
+                    "the package's value-set directory updates it in place)")
+    ex.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request (default 30)")
+    ex.add_argument("--count", type=int, default=1000, metavar="N", help="concepts per $expand page (default 1000)")
+    ex.set_defaults(run=_valuesets_expand)
+    sr = sub.add_parser("safety-report", help="the clinical safety traceability matrix, its check, hazard log and SOUP list")
+    sr.add_argument("--check", action="store_true", help="exit 1 naming every gap between the matrix and the code")
+    sr.add_argument("--html", metavar="OUT.html", help="write the matrix as a self-contained HTML page")
+    sr.add_argument("--hazard-log", action="store_true", help="print the hazard log (markdown) generated from the matrix")
+    sr.add_argument("--soup", action="store_true", help="print the SOUP list (markdown) from the lock file")
+    sr.add_argument("--offline", action="store_true", help="with --soup: do not ask the package index about vulnerabilities")
+    sr.add_argument("--matrix", metavar="TRACEABILITY.toml", help="default: docs/safety/traceability.toml of this checkout")
+    sr.add_argument("--lock", metavar="requirements.lock", help="default: requirements.lock of this checkout")
+    sr.set_defaults(run=_safety_report)
+    describe_commands(parser)
     return parser
 
 
