@@ -23,7 +23,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_KEEPALIVE_TIMEOUT` | `5` | seconds an idle keep-alive connection stays open (uvicorn) |
 | `CDS_SHUTDOWN_TIMEOUT` | `10` | seconds in-flight requests get to finish on shutdown (uvicorn) |
 | `CDS_PUBLIC_BASE_URL` | (the request's) | the URL clients call the service at (JWT `aud`, links in cards) |
-| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`) |
+| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`); with `CDS_AUTH` off, loopback origins are allowed too |
 | `CDS_AUTH` | `off` | `on`: every call must carry a JWT from a trusted issuer |
 | `CDS_TRUSTED_ISSUERS_FILE` | (none) | with `CDS_AUTH=on`: JSON file of trusted issuers and their keys |
 | `CDS_AUTH_LEEWAY_SECONDS` | `60` | clock skew allowed on `exp`, `iat`, `nbf` |
@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from ipaddress import ip_address
@@ -128,7 +129,11 @@ class Settings:
             return self.database_url
         directory = Path(self.data_dir).expanduser().resolve()
         if create_dir:
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"CDS_DATA_DIR={self.data_dir!r}: cannot create the directory "
+                                  f"({exc.strerror or exc})") from None
         return f"sqlite:///{directory / SQLITE_FILE}"
 
 
@@ -157,7 +162,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         valueset_dir=_text(env, "CDS_VALUESET_DIR"),
         evaluation_date=evaluation_date,
         data_dir=_text(env, "CDS_DATA_DIR") or Settings.data_dir,
-        database_url=_text(env, "DATABASE_URL"),
+        database_url=_database_url(_text(env, "DATABASE_URL")),
         max_body_bytes=int(_positive(env, "CDS_MAX_BODY_BYTES", Settings.max_body_bytes, int)),
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
         max_json_depth=int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int)),
@@ -215,6 +220,13 @@ def is_loopback(host: str | None) -> bool:
         return ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _database_url(raw: str | None) -> str | None:
+    """`driver://...` as SQLAlchemy reads it; checked here so every command refuses a typo alike."""
+    if raw is not None and not re.match(r"[A-Za-z][A-Za-z0-9+._-]*://", raw):
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)")
+    return raw
 
 
 def _public_base_url(raw: str) -> str | None:

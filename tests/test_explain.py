@@ -250,6 +250,22 @@ def test_authentication_without_a_link_secret_refuses_to_start(tmp_path):
     assert "CDS_LINK_SECRET" in done.stderr
 
 
+def test_development_without_a_link_secret_warns_once_started(tmp_path, caplog):
+    from cds_service.http.explain import EPHEMERAL_KEY_WARNING
+
+    app = create_app(dataclasses.replace(load_settings({}), data_dir=str(tmp_path)))
+    assert EPHEMERAL_KEY_WARNING not in caplog.text  # a start refused later stays one line
+    with caplog.at_level("WARNING", logger="cds_service"), serve_in_thread(app):
+        pass
+    assert EPHEMERAL_KEY_WARNING in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="cds_service"), \
+            serve_in_thread(create_app(dataclasses.replace(load_settings({"CDS_LINK_SECRET": SECRET}),
+                                                           data_dir=str(tmp_path / "b")))):
+        pass
+    assert EPHEMERAL_KEY_WARNING not in caplog.text
+
+
 def test_link_settings_are_checked():
     assert load_settings({}).link_ttl_seconds == 3600 and load_settings({}).explain_retention_days == 7
     assert load_settings({"CDS_LINK_TTL_SECONDS": "600"}).link_ttl_seconds == 600

@@ -14,8 +14,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
 from cds_service.tools.replay import load_drafts, request_from_bundle
-from cds_service.settings import Settings
 
+from .environment import tmp_settings
 from .fixtures import FIXTURES
 from .servers import ROOT, SettableClock, serve_in_thread
 
@@ -34,7 +34,7 @@ def drafts(*names: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def server():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
         yield base, clock
 
 

@@ -19,7 +19,7 @@ from cds_service.tools import cli
 from .fixtures import FIXTURES
 from .servers import ROOT, serve_in_thread
 
-SANDBOX_KEY = ROOT.parent / "shared" / "data" / "cds-hooks-sandbox-ec-private-key.pem"
+SANDBOX_KEY = ROOT / "tests" / "data" / "cds-hooks-sandbox-ec-private-key.pem"  # tests/data/README.md
 SANDBOX = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
            "CDS_LINK_SECRET": "replay-tools-test-secret-0123456789abcdef"}
 LOW = str(FIXTURES / "cart-in-window-igg-low.json")

@@ -21,7 +21,7 @@ from cds_service.records.report import collect, feedback_report
 from cds_service.settings import Settings
 from cds_service.records.store import card_feedback, make_engine, migrate
 
-from .pg_server import PostgresUnavailable, running_postgres
+from .pg_server import required_postgres
 from .servers import serve_in_thread
 
 BUNDLE = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "cart-in-window-igg-low.json"
@@ -31,11 +31,8 @@ WHEN = "2026-01-20T10:05:31Z"
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    try:
-        with running_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(f"no PostgreSQL for the multi-instance tests: {exc}")
+    with required_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

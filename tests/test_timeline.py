@@ -22,6 +22,7 @@ from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgCourse, IgGRe
 from cql_like_rules.timeline import candidate_dates, candidates, first_day_outside
 
 from . import browser
+from .environment import require_system
 from .fixtures import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,9 +188,9 @@ def test_html_is_self_contained(html_page):
 
 @pytest.fixture(scope="module")
 def chromium():
-    path, why = browser.find_or_install_chromium()
+    path, why = browser.find_chromium()
     if path is None:
-        pytest.skip(f"headless browser tests skipped: {why}")
+        require_system("Chromium", why)
     return path
 
 

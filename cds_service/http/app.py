@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
+from .. import package_version
 from ..cards.language import pick_language
 from ..cards.render import Link
 from ..errors import BadRequest, NotFound, ServiceError, error_response
@@ -31,7 +32,7 @@ from .discovery import HOOK_OF, services
 from .health import add_health_routes
 from .hook_route import HookRoute, answer_error, request_origin
 from .limits import BodyLimitMiddleware, Limits, check_request
-from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request
+from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request, warn_random_salt
 from .logs import configure as configure_logs
 from .metrics import Metrics
 from .openapi import document as document_openapi
@@ -73,13 +74,18 @@ def create_app(
                         settings.evaluation_date)
         if verifier is None:
             log.warning(DEV_MODE_WARNING)
+        warn_random_salt(settings.log_patient_id, settings.log_salt)
+        signer = getattr(app.state, "link_signer", None)
+        if signer is not None and signer.ephemeral:  # logged here so that a refused start stays one line
+            from .explain import EPHEMERAL_KEY_WARNING
+            log.warning(EPHEMERAL_KEY_WARNING)
         yield
         await fetcher.aclose()
         if verifier is not None:
             await verifier.aclose()
 
     app = FastAPI(title="Immunoglobulin substitution after CAR-T / bsAb — CDS Hooks service",
-                  version="0.1.0", lifespan=lifespan)
+                  version=package_version(), lifespan=lifespan)
     app.state.runtime = runtime
 
     @app.exception_handler(ServiceError)
@@ -146,8 +152,9 @@ def create_app(
     app.add_middleware(HookRoute, handler=answer_hook)
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **cors_middleware_options(list(settings.cors_origins)))  # outermost: preflight needs no token
+    if settings.cors_origins or verifier is None:  # development mode: loopback origins too (a local sandbox)
+        app.add_middleware(CORSMiddleware, **cors_middleware_options(  # outermost: preflight needs no token
+            list(settings.cors_origins), allow_loopback=verifier is None))
     limits = Limits.from_settings(settings)
     app.state.metrics = metrics
     fetcher.fetch = metrics.count_fetch_failures(fetcher.fetch)  # type: ignore[method-assign]

@@ -56,15 +56,22 @@ _UNAUTHORIZED_BODY = error_body(401, "unauthorized")  # the project's error shap
 # ------------------------------------------------------------------------------- CORS
 
 
-def cors_middleware_options(origins: list[str]) -> dict[str, Any]:
+#: Browser origins on this machine: http or https, 127.0.0.1, localhost or [::1], any port.
+LOOPBACK_ORIGIN_REGEX = r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?"
+
+
+def cors_middleware_options(origins: list[str], *, allow_loopback: bool = False) -> dict[str, Any]:
     """Keyword arguments for Starlette's `CORSMiddleware`.
 
-    Credentials are never allowed: CDS clients send the JWT in an explicit
-    Authorization header, which needs no cookies, and `*` with credentials would
-    let any site ride on a user's session.
+    `allow_loopback` (development mode, no CDS_AUTH) also admits loopback origins, so a
+    CDS Hooks Sandbox run on the same machine works with no configuration. Credentials
+    are never allowed: CDS clients send the JWT in an explicit Authorization header,
+    which needs no cookies, and `*` with credentials would let any site ride on a
+    user's session.
     """
     return {
         "allow_origins": list(origins),
+        "allow_origin_regex": LOOPBACK_ORIGIN_REGEX if allow_loopback else None,
         "allow_credentials": False,
         "allow_methods": ["GET", "POST", "OPTIONS"],
         "allow_headers": ["Authorization", "Content-Type"],

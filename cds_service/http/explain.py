@@ -58,8 +58,9 @@ NOT_KEPT = "no explanation is kept for this card (unknown card, or deleted after
 class LinkSigner:
     """Makes and checks the tokens of explanation links."""
 
-    def __init__(self, secret: str, ttl_seconds: int, now: Callable[[], float]) -> None:
+    def __init__(self, secret: str, ttl_seconds: int, now: Callable[[], float], *, ephemeral: bool = False) -> None:
         self._key = secret.encode("utf-8")
+        self.ephemeral = ephemeral  # a key of this process only: logged once the server has started
         self.ttl_seconds = ttl_seconds
         self._now = now
 
@@ -85,21 +86,24 @@ class LinkSigner:
             raise Forbidden(EXPIRED)
 
 
+EPHEMERAL_KEY_WARNING = ("CDS_LINK_SECRET is not set: explanation links are signed with a key of this process only "
+                         "(they stop working on restart and at other instances or workers)")
+
+
 def link_signer(settings: Settings, now: Callable[[], float]) -> LinkSigner:
     """The deployment's signer; without `CDS_LINK_SECRET` (development only) a key for this process."""
     secret = settings.link_secret
     if secret is None:
         if settings.auth.enabled:  # settings made in code; load_settings refuses this already
             raise ConfigError("CDS_AUTH=on but CDS_LINK_SECRET is not set (docs/explanation.md)")
-        log.warning("CDS_LINK_SECRET is not set: explanation links are signed with a key of this process only "
-                    "(they stop working on restart and at other instances or workers)")
-        secret = secrets.token_urlsafe(MIN_LINK_SECRET)
+        return LinkSigner(secrets.token_urlsafe(MIN_LINK_SECRET), settings.link_ttl_seconds, now, ephemeral=True)
     return LinkSigner(secret, settings.link_ttl_seconds, now)
 
 
 def install(app: FastAPI, settings: Settings, runtime: Runtime, store: CardStore) -> Callable[[str], Link] | None:
     """Add `GET /explain/{card_uuid}`; returns what makes an answer's links from its base URL (None: no links)."""
     signer = link_signer(settings, lambda: runtime.clock().timestamp())
+    app.state.link_signer = signer
 
     async def explain(card_uuid: str,
                       t: str | None = Query(default=None, description="the link's token (from the card)")) -> Response:

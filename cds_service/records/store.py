@@ -38,6 +38,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
+from ..errors import ConfigError
 
 log = logging.getLogger("cds_service.records.store")
 
@@ -51,8 +52,10 @@ MAX_PENDING_SNAPSHOTS = 1_000
 PURGE_INTERVAL = 60.0  # seconds between deletions of expired snapshots
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): an unreachable host stops the start-up instead of hanging it
 
 ACCEPTED, OVERRIDDEN = "accepted", "overridden"
+_ALEMBIC_LOCK = threading.Lock()
 UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
 
 
@@ -159,13 +162,30 @@ def utc_now() -> datetime:
 
 
 def make_engine(url: str | sa.URL) -> Engine:
-    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions)."""
-    parsed = make_url(url)
+    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions).
+
+    A URL that is not one, or names a database whose driver is not installed, is a
+    ConfigError saying so (PostgreSQL's driver comes with `pip install 'igsub-cds[postgres]'`).
+    """
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)") from None
     if parsed.drivername in ("postgres", "postgresql"):
-        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this package installs
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver of the [postgres] extra
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "postgresql" and "connect_timeout" not in parsed.query:
+            return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        if backend != "sqlite":
+            return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+    except ImportError as exc:
+        extra = " (pip install 'igsub-cds[postgres]')" if backend == "postgresql" else ""
+        raise ConfigError(f"the database driver for {parsed.drivername!r} is not installed: "
+                          f"no module {exc.name or exc}{extra}") from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigError(f"DATABASE_URL names a database SQLAlchemy does not know: {parsed.drivername!r}") from None
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
@@ -194,7 +214,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.connect() as connection:
+    # alembic's command API works through process-wide state (`alembic.context`): stores of
+    # several databases in one process (tests, tools) must not migrate at the same moment.
+    with _ALEMBIC_LOCK, engine.connect() as connection:
         connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             if connection.dialect.name == "postgresql":
@@ -253,8 +275,24 @@ class CardStore:
 
     def open(self) -> None:
         """Migrate and start the writer; the app's lifespan calls it so a bad database fails the start."""
-        self._ensure_migrated()
+        self.prepare()
         self._start_writer()
+
+    def prepare(self) -> None:
+        """Reach the database and bring its schema up to date; ConfigError (one line) if it cannot be used.
+
+        `cds-service serve` calls it before the server starts, so an unreachable or
+        unwritable database stops the start with a message instead of a traceback.
+        """
+        from alembic.util import CommandError
+
+        try:
+            self._ensure_migrated()
+        except (sa.exc.SQLAlchemyError, CommandError) as exc:
+            cause = getattr(exc, "orig", None) or exc
+            why = " ".join(str(cause).split()) or type(cause).__name__
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"cannot use the card store database {where}: {why}") from None
 
     def close(self) -> None:
         """Stop the writer, write what is queued, release the connections."""

@@ -9,18 +9,24 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import logging
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import ConfigError, InputError
+from .. import package_version
+from ..errors import EXIT_CONFIG, ConfigError, InputError
 from ..settings import load_settings
 from .replay import load_bundle, load_drafts, parse_at, replay
 from .worklist import CPR_SYSTEM
 
 EXIT_USAGE = 2
+EXIT_CODES = """exit codes:
+  0   done
+  1   replay of several bundles: a bundle failed its expectation or could not be read
+  2   unusable input or arguments (a bundle, a date, an export; the message says which)
+  3   serve: the address could not be listened on (in use, or not allowed)
+  78  serve: unusable configuration or database, nothing was started (one line on stderr says why)"""
 
 
 GC_THRESHOLDS = (20_000, 20, 20)  # a request allocates thousands of short-lived objects: collect less often
@@ -47,21 +53,33 @@ def worker_app() -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Check everything (configuration, rules, database) before uvicorn starts, then serve.
+
+    Logging is configured once, here, through the standard library: the same dictConfig is
+    uvicorn's `log_config`, so uvicorn's lines and the service's are JSON alike, in every
+    worker. A start-up refusal is one plain line on stderr and exit code 78 (EXIT_CONFIG).
+    """
+    import logging.config
+
     import uvicorn
 
     from ..http.app import create_app
+    from ..http.logs import service_logging_config
 
+    log_config = service_logging_config()
+    logging.config.dictConfig(log_config)
+    logging.captureWarnings(True)  # Python warnings become JSON lines too
     try:
         settings = load_settings()
         app = create_app(settings)  # fail fast, in the parent, on a bad configuration
+        app.state.store.prepare()  # the database is reachable, writable and migrated
     except ConfigError as exc:
-        print(f"cds-service: configuration error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    # Every log line goes to stderr (uvicorn's access log would go to stdout); requests are
-    # logged by the service itself, one structured line each.
-    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None,
+        print(f"cds-service serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=log_config,
                    timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout)
     if args.workers > 1:
+        app.state.store.close()  # each worker opens its own
         uvicorn.run("cds_service.tools.cli:worker_app", factory=True, workers=args.workers, **options)
     else:
         settle_memory()
@@ -316,12 +334,26 @@ def _valuesets_expand(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_commands(parser: argparse.ArgumentParser) -> None:
+    """`cds-service CMD --help` (and CMD SUB --help) opens with what the command is for: its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                command = action.choices[choice.dest]
+                command.description = command.description or choice.help
+                describe_commands(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cds-service", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cds-service", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the CDS Hooks service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default: 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (each loads the rules once)")
     serve.set_defaults(run=_serve)
     rep = sub.add_parser("replay", help="replay one-patient FHIR Bundles (files or directories) and print the cards")
@@ -329,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--at", help="evaluation date YYYY-MM-DD (default: today)")
     rep.add_argument("--expect", action="store_true",
                      help="check each bundle against NAME.expect.json beside it (its 'at' wins over --at)")
-    rep.add_argument("--hook", default="patient-view", choices=["patient-view", "order-select", "order-sign"])
+    rep.add_argument("--hook", default="patient-view", choices=["patient-view", "order-select", "order-sign"],
+                     help="the hook to call (default: patient-view); order hooks need --draft")
     rep.add_argument("--draft", action="append", metavar="ORDER.json",
                      help="a draft order (one resource or a Bundle) for order hooks; may repeat")
     rep.add_argument("--lang", default="en", choices=["en", "da"], help="the card language (Accept-Language)")
@@ -345,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jku", metavar="URL", help="with --sign-key: the JWK Set URL to name in the token header")
     rep.set_defaults(run=_replay)
     tl = sub.add_parser("timeline", help="the days on which a patient's advice changes")
-    tl.add_argument("bundle")
+    tl.add_argument("bundle", metavar="BUNDLE", help="a one-patient FHIR Bundle (JSON file)")
     tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE",
                     help="first day (default: a month before the first index event, else the first fact date)")
     tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE",
@@ -353,11 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "fact date + 12 months)")
     tl.add_argument("--at", type=_day, metavar="DATE",
                     help="draw it as of this day: the evaluation date and the 'today' marker (default: today)")
-    tl.add_argument("--lang", default="en", choices=["en", "da"])
+    tl.add_argument("--lang", default="en", choices=["en", "da"], help="language of the summaries (default: en)")
     tl.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page with a plot")
     tl.set_defaults(run=_timeline)
     wl = sub.add_parser("worklist", help="patients in a FHIR Bulk Data export (NDJSON) whose advice needs action")
-    wl.add_argument("directory", metavar="NDJSON_DIR")
+    wl.add_argument("directory", metavar="NDJSON_DIR", help="a FHIR Bulk Data export: one NDJSON file (or several) per type")
     wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
     wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
@@ -395,13 +428,18 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--matrix", metavar="TRACEABILITY.toml", help="default: docs/safety/traceability.toml of this checkout")
     sr.add_argument("--lock", metavar="requirements.lock", help="default: requirements.lock of this checkout")
     sr.set_defaults(run=_safety_report)
+    describe_commands(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if args.command == "serve":
+        return args.run(args)  # JSON lines, configured by _serve
+    from ..http.logs import tool_logging
+
+    with tool_logging():  # a person at a terminal: plain lines, only what concerns the command
+        return args.run(args)
 
 
 if __name__ == "__main__":
