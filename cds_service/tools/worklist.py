@@ -4,7 +4,8 @@ Each patient is evaluated by `evaluate_patient_resources`, the same path as a pa
 call (`pipeline.answer_local`: pooling, facts, rules, validation of decisive resources). It
 is a plain function of
 (resources, day, runtime). The parent only indexes the export (offsets) and hands chunks of
-patients to an engine (a local process pool): each worker loads the runtime once,
+patients to an engine: a local process pool, or a Dask cluster with `--dask`
+(worklist_dask.py, docs/distributed.md). Either way each worker loads the runtime once,
 reads its patients' lines by offset, runs `evaluate_chunk` and sends back only the rows
 that need action; the parts are merged in chunk order, so the result does not depend on
 the engine or on which worker finished first.
@@ -111,7 +112,7 @@ class WorklistResult:
     errors: list[tuple[str, str]]
     seconds: float
     jobs: int
-    engine: str = "process(es)"  # what `jobs` counts
+    engine: str = "process(es)"  # what `jobs` counts: local processes or Dask workers
 
 
 # -- worker side ---------------------------------------------------------------------------
@@ -201,12 +202,22 @@ class ProcessPool:
 
 
 def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int | None = None,
-                 chunk_patients: int = CHUNK_PATIENTS, identifier_system: str = CPR_SYSTEM) -> WorklistResult:
-    """Index the export, evaluate every patient on `at`, and collect the rows needing action."""
+                 chunk_patients: int = CHUNK_PATIENTS, identifier_system: str = CPR_SYSTEM,
+                 dask: str | None = None) -> WorklistResult:
+    """Index the export, evaluate every patient on `at`, and collect the rows needing action.
+
+    `dask` ("local", or a scheduler address such as tcp://host:8786) evaluates on a Dask
+    cluster instead of the local process pool; the result is the same.
+    """
     started = time.perf_counter()
     files = export_files(directory)
     load_runtime(settings)  # fail fast on a bad configuration, before any work
-    return _run(files, at, settings, ProcessPool(jobs), chunk_patients, identifier_system, started)
+    if dask is None:
+        return _run(files, at, settings, ProcessPool(jobs), chunk_patients, identifier_system, started)
+    from .worklist_dask import DaskCluster  # the optional [dask] extra: imported only when asked for
+
+    with DaskCluster(dask, jobs) as cluster:  # reached (or started) before indexing: fails fast
+        return _run(files, at, settings, cluster, chunk_patients, identifier_system, started)
 
 
 def _run(files: list[Path], at: date, settings: Settings, engine: Engine, chunk_patients: int,
