@@ -87,10 +87,12 @@ def test_unreachable_scheduler_is_a_clear_error(export, capsys):
 
 def test_a_worker_that_cannot_read_the_export_says_so(cluster, export):
     patients = export / "Patient.ndjson"
-    size = patients.stat().st_size
+    seen = ExportFiles.of([str(patients)])
+    missing = ExportFiles((str(export / "Missing.ndjson"),), seen.sizes, seen.mtimes)
     with Client(cluster) as client:
-        for export_seen, why in [(ExportFiles((str(export / "Missing.ndjson"),), (size,)), "cannot read"),
-                                 (ExportFiles((str(patients),), (size + 1,)), "with %d bytes" % size)]:
+        for export_seen, why in [(missing, "cannot read"),
+                                 (ExportFiles(seen.paths, (seen.sizes[0] + 1,), seen.mtimes), "sees another"),
+                                 (ExportFiles(seen.paths, seen.sizes, (seen.mtimes[0] - 60,)), "sees another")]:
             task = client.submit(evaluate_chunk_task, [], export=export_seen, settings=Settings(), ruleset=RULESET,
                                  identifier_system="", today=AT, pure=False)
             with pytest.raises(InputError, match=why) as raised:

@@ -36,15 +36,17 @@ WAIT_FOR_WORKERS_S = 30.0  # a scheduler with no workers would leave the run wai
 
 @dataclass(frozen=True)
 class ExportFiles:
-    """The export as the client saw it: absolute paths and sizes (workers check both)."""
+    """The export as the client saw it: absolute paths, sizes and modification times (workers check them)."""
 
     paths: tuple[str, ...]
     sizes: tuple[int, ...]
+    mtimes: tuple[int, ...]  # whole seconds: shared file systems differ in finer precision
 
     @classmethod
     def of(cls, files: list[str]) -> ExportFiles:
         paths = tuple(str(Path(f).resolve()) for f in files)
-        return cls(paths, tuple(os.stat(p).st_size for p in paths))
+        stats = [os.stat(p) for p in paths]
+        return cls(paths, tuple(st.st_size for st in stats), tuple(int(st.st_mtime) for st in stats))
 
 
 def worker_settings(settings: Settings) -> Settings:
@@ -83,15 +85,15 @@ def _reader(export: ExportFiles) -> LineReader:
         for old in _READERS.values():  # a new export: the previous one's files are done with
             old.close()
         _READERS.clear()
-        for path, size in zip(export.paths, export.sizes):
+        for path, size, mtime in zip(export.paths, export.sizes, export.mtimes):
             try:
-                seen = os.stat(path).st_size
+                seen = os.stat(path)
             except OSError as exc:
                 raise InputError(f"a Dask worker on {socket.gethostname()} cannot read {path} ({exc.strerror}): "
                                  f"{SHARED}") from None
-            if seen != size:
-                raise InputError(f"a Dask worker on {socket.gethostname()} sees {path} with {seen} bytes, "
-                                 f"the client {size}: {SHARED}")
+            if (seen.st_size, int(seen.st_mtime)) != (size, mtime):
+                raise InputError(f"a Dask worker on {socket.gethostname()} sees another {path} ({seen.st_size} bytes, "
+                                 f"modified {int(seen.st_mtime)}; the client: {size}, {mtime}): {SHARED}")
         reader = _READERS[export] = LineReader(list(export.paths))
     return reader
 
