@@ -192,7 +192,7 @@ def _worklist(args: argparse.Namespace) -> int:
     try:
         at = parse_at(args.at)
         result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs,
-                              identifier_system=args.identifier_system)
+                              identifier_system=args.identifier_system, dask=args.dask)
     except (InputError, ConfigError) as exc:
         print(f"cds-service worklist: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -394,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
     wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    wl.add_argument("--dask", metavar="ADDRESS",
+                    help="evaluate on a Dask cluster: 'local' starts one here with --jobs workers, or a scheduler "
+                         "address tcp://host:8786 (every worker must read NDJSON_DIR at the same path)")
     wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
                     help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)
