@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import LIBRARY, add_months, build_advice, infection_values, years_between
+from .library import LIBRARY, CountedInfection, add_months, build_advice, infection_values, years_between
 
 define = LIBRARY.define
 
@@ -86,9 +86,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-window",
                                      evidence=(episode,), suggestions=_end_suggestion(c))
                 return _with_order(found, order, start)
-            failing = ("starts-after-stop-date",) if c["Days To Stop Date"] >= 0 else ("past-stop-date",)
+            late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
-                                 failing=failing, override_reasons=("community-infection-risk", "specialist-decision"))
+                                 failing=(late,), override_reasons=("community-infection-risk", "specialist-decision"))
             return _with_order(found, order, start)
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
                              reason=c["General Stop Reason"])
@@ -102,14 +102,14 @@ def ig_order_advice(c: Context) -> Advice | None:
             because = c["Infections Since Lookback"]
             if because or c["Substitution Before T0"]:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window-general-stop", igg=used,
-                                     evidence=because, reason=c["General Stop Reason"], **infection_values(because))
+                                     evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
             else:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window", igg=used,
                                      suggestions=_end_suggestion(c))
             return _with_order(found, order, start)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else
                        "igg-4-6" if used.below(general) else "igg-not-low")
-        infections: tuple = ()
+        infections: tuple[CountedInfection, ...] = ()
     else:
         if c["Order Starts After Stop Date"] and c["In Window"]:
             failing.append("starts-after-stop-date")
@@ -122,14 +122,14 @@ def ig_order_advice(c: Context) -> Advice | None:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
-                                 **infection_values(infections))
+                                 more=infection_values(infections))
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
                          failing=tuple(failing), restart=c["Is Restart"],
                          suggestions=("order-igg",) if measure else (),
                          override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
-                         **infection_values(infections))
+                         more=infection_values(infections))
     return _with_order(found, order, start)
 
 
