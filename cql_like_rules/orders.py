@@ -14,6 +14,8 @@ Assumptions where the guideline is not specific:
 - A suggested end date never precedes the order's start.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
   current course: it does not start a new window.
+- A draft whose code is in no value set is never judged by its name; when its name is an
+  immunoglobulin, bsAb or CAR-T product, the clinician is told it was not checked.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ ORDER_CODES = tuple(code for code, kind in CATALOGUE.items() if "order-sign" in 
 class DraftOrder:
     """A draft order from `context.draftOrders`."""
 
-    kind: str  # "ig" | "bsab" | "car-t-product"
+    kind: str  # "ig" | "bsab" | "car-t-product" | "unrecognised" (a known name, but a code in no value set)
     source: str
     start: date | None = None
     end: date | None = None
-    drug: str = ""
+    drug: str = ""  # the product; for an unrecognised order, its name as the EHR gives it
+    looks_like: str = ""  # unrecognised orders: the kind its name suggests ("ig", "bsab", "car-t-product")
+    code: str = ""  # unrecognised orders: the code it carries, e.g. "999999"
+    code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -182,9 +187,27 @@ def order_is_child(c: Context) -> bool:
     return years_between(patient.birth_date, found.values["t0"]) < c.params.adult_age_years
 
 
+@define("Unrecognised Order Advice", "A draft whose name is one the guideline covers but whose code is in no value "
+        "set: not judged (a name is not a code); the clinician is told it was not checked", scope="order")
+def unrecognised_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    if order.looks_like == "ig":
+        if not c["In Scope"]:
+            return None  # a recognised immunoglobulin order would get no card either
+        found = build_advice(c, "order-not-recognised", "Order Advice", igg=c["Latest Untreated IgG"])
+    else:
+        if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+            return None
+        found = advice("order-not-recognised", "", "Order Advice", values={"today": c.today}, evidence=())
+    return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
+                       order_code_system=order.code_system)
+
+
 @define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
 def order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
+    if order.kind == "unrecognised":
+        return c["Unrecognised Order Advice"]  # type: ignore[no-any-return]
     found: Advice | None = c["IG Order Advice"] if order.kind == "ig" else c["Therapy Order Advice"]
     if found is None or not c["Order Is Child"]:
         return found
