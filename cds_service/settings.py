@@ -15,7 +15,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `DATABASE_URL` | (none) | a SQLAlchemy URL (PostgreSQL) instead of the SQLite file; shared by instances |
 | `CDS_MAX_BODY_BYTES` | `5242880` | larger request bodies are refused with 413 (counted while streaming) |
 | `CDS_MAX_RESOURCES` | `5000` | more resources in one request are refused with 413 |
-| `CDS_MAX_JSON_DEPTH` | `1024` | JSON nested deeper is refused with 400 |
+| `CDS_MAX_JSON_DEPTH` | `200` | JSON nested deeper is refused with 400 (requests) or 412 (FHIR server answers); at most 240 |
 | `CDS_BODY_TIMEOUT` | `10` | seconds a client may take to send the request body (then 408) |
 | `CDS_LOG_PATIENT_ID` | `hash` | the request log shows `context.patientId` as `plain`, `hash` (salted) or `off` |
 | `CDS_LOG_SALT` | (random per process) | salt of the patient-id hash; set it to correlate logs across restarts |
@@ -32,6 +32,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_FHIR_CONNECT_TIMEOUT` | `0.1` | seconds per connection attempt to the EHR's FHIR server |
 | `CDS_FHIR_TOTAL_TIMEOUT` | `0.3` | seconds for all fetches of one request together |
 | `CDS_FHIR_MAX_PAGES` | `10` | Bundle `next` links followed per prefetch key |
+| `CDS_FHIR_MAX_BYTES` | `8388608` | bytes (decoded) all FHIR server answers of one request may hold together; more is a 412 |
 | `CDS_FHIR_ALLOWED_SERVERS` | (any https) | comma-separated base URLs the service may fetch from |
 """
 
@@ -86,6 +87,7 @@ class FetchSettings:
     max_pages: int = 10  # Bundle next links followed per key
     allowed_base_urls: tuple[str, ...] = ()  # empty = any https server
     development: bool = False  # allows http://, but only to loopback hosts
+    max_bytes: int = 8 * 1024 * 1024  # decoded answer bytes per CDS request, all keys and pages together
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,7 @@ def fetch_settings(env: Mapping[str, str], development: bool = False) -> FetchSe
         max_pages=int(_positive(env, "CDS_FHIR_MAX_PAGES", defaults.max_pages, int)),
         allowed_base_urls=servers,
         development=development,
+        max_bytes=int(_positive(env, "CDS_FHIR_MAX_BYTES", defaults.max_bytes, int)),
     )
 
 

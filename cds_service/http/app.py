@@ -26,7 +26,7 @@ from .health import add_health_routes
 from ..fhir.request import HookRequest, parse_hook_request
 from .hook_route import HookRoute, answer_error
 from ..killswitch import KillSwitch
-from .limits import BodyLimitMiddleware, Limits, check_request
+from .limits import BodyLimitMiddleware, Limits, check_request, resources_in
 from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request
 from .metrics import Metrics
 from .openapi import document as document_openapi
@@ -62,7 +62,7 @@ def create_app(
     templates = prefetch_templates(runtime.terminology)
     discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
     auth = settings.auth
-    fetcher = FhirFetcher(settings.fetch)
+    fetcher = FhirFetcher(settings.fetch, max_resources=settings.max_resources, max_json_depth=settings.max_json_depth)
     verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None
 
     @asynccontextmanager
@@ -176,7 +176,7 @@ async def gather(req: HookRequest, templates: Mapping[str, str], fetcher: FhirFe
         raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
     token = (req.fhir_authorization or {}).get("access_token")
     try:
-        fetched = await fetcher.fetch({k: templates[k] for k in needed}, req.context, req.fhir_server, token)
+        fetched = await fetcher.fetch({k: templates[k] for k in needed}, req.context, req.fhir_server, token, fetcher.max_resources - resources_in(req))
     except FetchFailed as exc:
         raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
     merged = {**(req.prefetch or {}), **fetched}

@@ -67,12 +67,17 @@ def count_resources(prefetch: Mapping[str, Any] | None) -> int:
     return count
 
 
+def resources_in(req: Any) -> int:
+    """Resources the client sent: prefetch and draft orders (what CDS_MAX_RESOURCES counts)."""
+    return count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
+
+
 def check_request(body: bytes, req: Any, limits: Limits) -> None:
     """Raise 400 for JSON nested too deep and 413 for too many resources (prefetch and draft orders)."""
     if limits.max_json_depth < PARSER_DEPTH_LIMIT and body.count(b"[") + body.count(b"{") > limits.max_json_depth \
             and json_depth(body) > limits.max_json_depth:
         raise BadRequest(f"the request JSON is nested deeper than {limits.max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
-    count = count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
+    count = resources_in(req)
     if count > limits.max_resources:
         raise PayloadTooLarge(
             f"the request holds {count} prefetched resources, more than the limit of {limits.max_resources} "
