@@ -52,6 +52,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 SQLITE_FILE = "cds.sqlite3"
+# The highest CDS_MAX_JSON_DEPTH allowed. orjson.dumps refuses JSON deeper than 254 levels,
+# and the service dumps what it accepted (validation cache keys, cards quoting a draft or
+# prefetched order, which sits about 2 levels deeper in the answer than in the request):
+# with every request at most 240 deep, no dump can fail.
+MAX_JSON_DEPTH = 240
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class Settings:
     database_url: str | None = None
     max_body_bytes: int = 5 * 1024 * 1024
     max_resources: int = 5000
-    max_json_depth: int = 1024  # the JSON parser's own limit: no extra pass over the body
+    max_json_depth: int = 200  # requests and FHIR server answers; at most MAX_JSON_DEPTH
     body_timeout: float = 10.0
     log_patient_id: str = "hash"  # plain | hash | off
     log_salt: str | None = None
@@ -154,7 +159,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_text(env, "DATABASE_URL"),
         max_body_bytes=int(_positive(env, "CDS_MAX_BODY_BYTES", Settings.max_body_bytes, int)),
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
-        max_json_depth=int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int)),
+        max_json_depth=_json_depth(env),
         body_timeout=_positive(env, "CDS_BODY_TIMEOUT", Settings.body_timeout, float),
         log_patient_id=log_patient_id,
         log_salt=_text(env, "CDS_LOG_SALT"),
@@ -195,6 +200,14 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
         relation = ">=" if inclusive else ">"
         raise ConfigError(f"{name}={raw!r} must be a finite number {relation} {minimum:g}")
     return value
+
+
+def _json_depth(env: Mapping[str, str]) -> int:
+    depth = int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int))
+    if depth > MAX_JSON_DEPTH:
+        raise ConfigError(f"CDS_MAX_JSON_DEPTH={depth} is above {MAX_JSON_DEPTH}, the deepest JSON the service "
+                          "can write back (orjson stops at 254 levels)")
+    return depth
 
 
 def is_loopback(host: str | None) -> bool:

@@ -160,6 +160,47 @@ async def test_json_depth_limit_is_configurable(tmp_path: Path) -> None:
     assert r.status_code == 400 and "CDS_MAX_JSON_DEPTH" in diagnostics(r)
 
 
+def deep_extension(levels: int) -> list:
+    """A valid FHIR `extension` array exactly `levels` deep (extensions within extensions)."""
+    inner: list = [{"url": "urn:x", "valueString": "v"}] if levels % 2 == 0 else [{"url": "urn:x", "valueCodeableConcept": {"text": "v"}}]
+    depth = 2 if levels % 2 == 0 else 3
+    while depth < levels:
+        inner, depth = [{"url": "urn:x", "extension": inner}], depth + 2
+    return inner
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return sorted(card["source"]["topic"]["code"] for card in response.json()["cards"])
+
+
+@pytest.mark.parametrize("depth", [199, 200, 201, 253, 254, 255, 300])
+async def test_deep_resources_in_prefetch_and_in_draft_orders_are_200_or_400(tmp_path: Path, depth: int) -> None:
+    """One limit (CDS_MAX_JSON_DEPTH, 200) for the whole request: never a 500 from a later dump or validation.
+
+    The resources given the deep extension are those the advice relies on (the IgG results;
+    the draft order a card updates), so it is validated and written back into the answer.
+    """
+    app = create_app(Settings(data_dir=str(tmp_path / "data")), record_cards=False)
+    body = request_body()
+    iggs = [e["resource"] for e in body["prefetch"]["observations"]["entry"] if e["resource"]["id"].startswith("obs-igg")]
+    drafts = [json.loads((FIXTURE.parent / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())]
+    order = request_from_bundle(load_bundle(FIXTURE), "order-sign", drafts)
+    expected = {PATH: codes(await post(app, body)), "/cds-services/igsub-order-sign": codes(await post(app, order, "/cds-services/igsub-order-sign"))}
+    for igg in iggs:
+        igg["extension"] = deep_extension(depth - 6)  # request{ prefetch{ Bundle{ entry[ {resource{
+    order["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = deep_extension(depth - 6)  # request{ context{ draftOrders{ entry[ {resource{
+    for path, request in ((PATH, body), ("/cds-services/igsub-order-sign", order)):
+        sent = json.dumps(request).encode()  # orjson itself would refuse to write past 254 levels
+        assert json_depth(sent) == depth
+        response = await post(app, sent, path)
+        if depth <= 200:
+            assert response.status_code == 200, response.text
+            assert codes(response) == expected[path]
+        else:
+            assert response.status_code == 400, response.text
+            assert "nested deeper than 200 levels (CDS_MAX_JSON_DEPTH)" in diagnostics(response)
+
+
 async def test_slow_body_is_408() -> None:
     """A client that stops sending mid-body is cut off after CDS_BODY_TIMEOUT."""
     sent: list[dict] = []
@@ -199,12 +240,13 @@ def test_limit_settings_from_env() -> None:
                            "CDS_BODY_TIMEOUT": "2.5"})
     assert (s.max_body_bytes, s.max_resources, s.max_json_depth, s.body_timeout) == (1024, 10, 8, 2.5)
     defaults = settings_from_env({})
-    assert defaults.max_body_bytes == 5 * 1024 * 1024 and defaults.max_resources == 5000 and defaults.max_json_depth == 1024
+    assert defaults.max_body_bytes == 5 * 1024 * 1024 and defaults.max_resources == 5000 and defaults.max_json_depth == 200
     assert dataclasses.asdict(defaults) == dataclasses.asdict(Settings())
 
 
 @pytest.mark.parametrize("name,value", [("CDS_MAX_BODY_BYTES", "5MB"), ("CDS_MAX_RESOURCES", "0"),
-                                        ("CDS_MAX_JSON_DEPTH", "-1"), ("CDS_BODY_TIMEOUT", "nan")])
+                                        ("CDS_MAX_JSON_DEPTH", "-1"), ("CDS_MAX_JSON_DEPTH", "241"),
+                                        ("CDS_BODY_TIMEOUT", "nan")])
 def test_bad_limit_settings_stop_the_service(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         settings_from_env({name: value})

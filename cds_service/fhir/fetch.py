@@ -28,7 +28,7 @@ import httpx
 import orjson
 
 from ..errors import UpstreamError
-from ..http.limits import json_depth
+from ..http.limits import too_deep
 from ..settings import FetchSettings, Settings, is_loopback
 
 logger = logging.getLogger("cds_service.fhir.fetch")
@@ -377,7 +377,7 @@ class FhirFetcher:
     def _json_resource(self, status: int, body: bytearray) -> dict[str, object]:
         """The answer as a JSON object, no deeper than the request itself may be."""
         depth = self.max_json_depth
-        if body.count(b"[") + body.count(b"{") > depth and json_depth(body) > depth:
+        if too_deep(body, depth):
             raise _KeyFailed(f"FHIR server answered JSON nested deeper than {depth} levels (CDS_MAX_JSON_DEPTH)")
         try:
             resource = orjson.loads(body)
