@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 _CACHE: "OrderedDict[bytes, str | None]" = OrderedDict()
 _CACHE_SIZE = 20_000
+_CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte resources are not kept
 
 
 def _describe(exc: ValidationError) -> str:
@@ -45,7 +46,8 @@ def validation_error(resource: Mapping[str, Any]) -> str | None:
             result = _describe(exc)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
             result = str(exc)[:200]
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    if len(key) <= _CACHED_BYTES:
+        _CACHE[key] = result
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
