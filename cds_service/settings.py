@@ -27,6 +27,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_AUTH` | `off` | `on`: every call must carry a JWT from a trusted issuer |
 | `CDS_TRUSTED_ISSUERS_FILE` | (none) | with `CDS_AUTH=on`: JSON file of trusted issuers and their keys |
 | `CDS_AUTH_LEEWAY_SECONDS` | `60` | clock skew allowed on `exp`, `iat`, `nbf` |
+| `CDS_AUTH_MAX_TOKEN_SECONDS` | `3600` | longest token lifetime accepted (`exp` - now, plus the leeway) |
 | `CDS_JWKS_TIMEOUT_SECONDS` | `2` | time allowed to fetch a client's JWK Set |
 | `CDS_JWKS_CACHE_SECONDS` | `3600` | how long a fetched JWK Set is trusted |
 | `CDS_FHIR_CONNECT_TIMEOUT` | `0.1` | seconds per connection attempt to the EHR's FHIR server |
@@ -77,6 +78,7 @@ class AuthSettings:
     enabled: bool = False
     issuers: Mapping[str, IssuerConfig] = field(default_factory=dict)
     leeway_seconds: float = 60.0
+    max_token_seconds: float = 3600.0  # exp - now must not exceed this (+ leeway): bounds the replay record
     jwks_timeout_seconds: float = 2.0
     jwks_cache_seconds: float = 3600.0
     jwks_refetch_interval_seconds: float = 30.0
@@ -264,6 +266,7 @@ def fetch_settings(env: Mapping[str, str], development: bool = False) -> FetchSe
 # -- trusted issuers -------------------------------------------------------------------------
 
 _ISSUER_KEYS = frozenset({"jwks_file", "jwks_url", "jku_prefixes", "tenant"})
+MAX_ISSUER_CHARS = 1024  # the replay record's column (records/replay.py)
 
 
 def auth_settings(env: Mapping[str, str]) -> AuthSettings:
@@ -273,6 +276,7 @@ def auth_settings(env: Mapping[str, str]) -> AuthSettings:
         raise ConfigError(f"CDS_AUTH must be 'on' or 'off', not {mode!r}")
     numbers = {
         "leeway_seconds": _number(env, "CDS_AUTH_LEEWAY_SECONDS", 60.0, minimum=0.0),
+        "max_token_seconds": _positive(env, "CDS_AUTH_MAX_TOKEN_SECONDS", AuthSettings.max_token_seconds, float),
         "jwks_timeout_seconds": _number(env, "CDS_JWKS_TIMEOUT_SECONDS", 2.0, minimum=0.001),
         "jwks_cache_seconds": _number(env, "CDS_JWKS_CACHE_SECONDS", 3600.0, minimum=0.0),
     }
@@ -322,6 +326,8 @@ def _issuer_config(iss: str, entry: object, base: Path, where: str) -> IssuerCon
     what = f"{where}, issuer {iss!r}"
     if not iss.strip():
         raise ConfigError(f"{where}: an issuer name is empty")
+    if len(iss) > MAX_ISSUER_CHARS:
+        raise ConfigError(f"{where}: an issuer name is longer than {MAX_ISSUER_CHARS} characters")
     if not isinstance(entry, dict):
         raise ConfigError(f"{what} must be an object")
     unknown = sorted(k for k in entry if k not in _ISSUER_KEYS and not k.startswith("_"))

@@ -63,7 +63,15 @@ def create_app(
     discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
     auth = settings.auth
     fetcher = FhirFetcher(settings.fetch, max_resources=settings.max_resources, max_json_depth=settings.max_json_depth)
-    verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None
+    store = None
+    if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
+        from ..records.replay import DatabaseReplayRecord
+        from ..records.store import CardStore
+
+        store = CardStore(settings.store_url(), clock=runtime.clock)
+    # Spent token ids go to the store's database, shared by every worker and instance; memory without one.
+    replay = DatabaseReplayRecord(store) if store is not None and auth.enabled else None
+    verifier = TokenVerifier(auth, clock=auth_clock, replay=replay) if auth.enabled else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -131,11 +139,10 @@ def create_app(
                                  request.headers.get("accept-language"), request.scope.setdefault("state", {}))
         return Response(body, media_type="application/json")
 
-    if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
-        from ..records.store import CardStore
+    if store is not None:
         from .feedback import install as install_feedback
 
-        install_feedback(app, CardStore(settings.store_url(), clock=runtime.clock), HOOK_OF)
+        install_feedback(app, store, HOOK_OF, max_json_depth=settings.max_json_depth)
     else:
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.

@@ -14,10 +14,11 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+from anyio import to_thread
 from jwt import PyJWK, PyJWS, PyJWTError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +31,8 @@ __all__ = [
     "ALLOWED_ALGORITHMS",
     "DEV_MODE_WARNING",
     "AuthMiddleware",
+    "ReplayCache",
+    "ReplayRecord",
     "TokenVerifier",
     "cors_middleware_options",
 ]
@@ -70,15 +73,31 @@ def cors_middleware_options(origins: list[str]) -> dict[str, Any]:
     }
 
 
-# ----------------------------------------------------------------------- replay cache
+# ----------------------------------------------------------------------- replay record
+
+
+class ReplayRecord(Protocol):
+    """Where spent token ids are kept: `ReplayCache` (memory, one process) or the database
+    (`cds_service.records.replay.DatabaseReplayRecord`, every worker and instance).
+
+    `first_use` records `(iss, jti)` until `expires_at` and says whether it was new; a
+    `blocking` record is called in a worker thread, never on the event loop.
+    """
+
+    blocking: bool
+
+    def first_use(self, iss: str, jti: str, expires_at: float, now: float) -> bool: ...
 
 
 class ReplayCache:
-    """Remembers `(iss, jti)` until the token expires, so a captured token is single-use.
+    """Remembers `(iss, jti)` until the token expires, in this process only.
 
+    For unit tests and apps without a card store; the server uses the database record.
     Bounded: when full, the entries closest to expiry go first, since they are the
     ones whose replay window is shortest anyway.
     """
+
+    blocking = False
 
     def __init__(self, max_entries: int) -> None:
         self._max_entries = max_entries
@@ -104,6 +123,9 @@ class ReplayCache:
         expires_at, key = heapq.heappop(self._heap)
         if self._expiry.get(key) == expires_at:
             del self._expiry[key]
+
+    def first_use(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
+        return not self.seen_before((iss, jti), expires_at, now)
 
 
 # --------------------------------------------------------------------------- verifier
@@ -168,6 +190,7 @@ class TokenVerifier:
         *,
         clock: Callable[[], float] = time.time,
         http: httpx.AsyncClient | None = None,
+        replay: ReplayRecord | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -189,7 +212,7 @@ class TokenVerifier:
                     self._static_keys[iss] = load_jwks_file(issuer.jwks_file)
                 except ValueError as exc:
                     raise ConfigError(f"issuer {iss!r}: {exc}") from None
-        self._replay = ReplayCache(settings.replay_cache_size)
+        self._replay: ReplayRecord = replay if replay is not None else ReplayCache(settings.replay_cache_size)
         self._jws = PyJWS()
 
     async def aclose(self) -> None:
@@ -235,7 +258,12 @@ class TokenVerifier:
         except PyJWTError as exc:
             raise Unauthorized(f"signature check failed ({type(exc).__name__}), iss {iss!r} kid {_show(kid)}") from None
         claims = json.loads(verified["payload"])
-        self._check_claims(claims, issuer, url)
+        now, expires_at = self._check_claims(claims, issuer, url)
+        jti, record = claims["jti"], self._replay
+        arguments = (issuer.iss, jti, expires_at, now)
+        first = await to_thread.run_sync(record.first_use, *arguments) if record.blocking else record.first_use(*arguments)
+        if not first:
+            raise Unauthorized(f"jti {_show(jti)} replayed (iss {issuer.iss!r})")
         return claims
 
     async def _key(self, issuer: IssuerConfig, header: dict[str, Any], kid: str) -> PyJWK:
@@ -257,7 +285,8 @@ class TokenVerifier:
             raise Unauthorized(f"iss {issuer.iss!r}: {exc.message}") from None
         raise Unauthorized(f"no jku in token and iss {issuer.iss!r} has only jku_prefixes")
 
-    def _check_claims(self, claims: dict[str, Any], issuer: IssuerConfig, url: str) -> None:
+    def _check_claims(self, claims: dict[str, Any], issuer: IssuerConfig, url: str) -> tuple[float, float]:
+        """Every claim but the jti's novelty; returns now and until when the jti must be remembered."""
         now = self._clock()
         leeway = self._settings.leeway_seconds
         aud = claims.get("aud")
@@ -269,6 +298,9 @@ class TokenVerifier:
             raise Unauthorized("exp missing or not a number")
         if now >= exp + leeway:
             raise Unauthorized(f"token expired {now - exp:.0f} s ago")
+        if exp - now > self._settings.max_token_seconds + leeway:
+            raise Unauthorized(f"token valid for {exp - now:.0f} s, more than CDS_AUTH_MAX_TOKEN_SECONDS "
+                               f"({self._settings.max_token_seconds:g} s)")
         if not _is_number(iat):
             raise Unauthorized("iat missing or not a number")
         if iat > now + leeway:
@@ -280,8 +312,7 @@ class TokenVerifier:
             raise Unauthorized("jti missing or invalid")
         if issuer.tenant is not None and claims.get("tenant") != issuer.tenant:
             raise Unauthorized(f"tenant {_show(claims.get('tenant'))} not allowed for iss {issuer.iss!r}")
-        if self._replay.seen_before((issuer.iss, jti), exp + leeway, now):
-            raise Unauthorized(f"jti {jti!r} replayed (iss {issuer.iss!r})")
+        return now, exp + leeway
 
 
 # ------------------------------------------------------------------------- middleware
