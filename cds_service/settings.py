@@ -17,6 +17,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_MAX_RESOURCES` | `5000` | more resources in one request are refused with 413 |
 | `CDS_MAX_JSON_DEPTH` | `200` | JSON nested deeper is refused with 400 (requests) or 412 (FHIR server answers); at most 240 |
 | `CDS_BODY_TIMEOUT` | `10` | seconds a client may take to send the request body (then 408) |
+| `CDS_MAX_HEADER_BYTES` | `32768` | request headers larger than this (names and values) are refused with 431 |
 | `CDS_LOG_PATIENT_ID` | `hash` | the request log shows `context.patientId` as `plain`, `hash` (salted) or `off` |
 | `CDS_LOG_SALT` | (random per process) | salt of the patient-id hash; set it to correlate logs across restarts |
 | `CDS_DISABLED_ADVICE_FILE` | (none) | kill switch: JSON list of advice codes never shown (re-read on change) |
@@ -110,6 +111,7 @@ class Settings:
     max_resources: int = 5000
     max_json_depth: int = 200  # requests and FHIR server answers; at most MAX_JSON_DEPTH
     body_timeout: float = 10.0
+    max_header_bytes: int = 32 * 1024
     log_patient_id: str = "hash"  # plain | hash | off
     log_salt: str | None = None
     disabled_advice_file: str | None = None
@@ -163,6 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
         max_json_depth=_json_depth(env),
         body_timeout=_positive(env, "CDS_BODY_TIMEOUT", Settings.body_timeout, float),
+        max_header_bytes=int(_positive(env, "CDS_MAX_HEADER_BYTES", Settings.max_header_bytes, int)),
         log_patient_id=log_patient_id,
         log_salt=_text(env, "CDS_LOG_SALT"),
         disabled_advice_file=_text(env, "CDS_DISABLED_ADVICE_FILE"),

@@ -201,6 +201,77 @@ async def test_deep_resources_in_prefetch_and_in_draft_orders_are_200_or_400(tmp
             assert "nested deeper than 200 levels (CDS_MAX_JSON_DEPTH)" in diagnostics(response)
 
 
+# -- request headers ----------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/cds-services", PATH, "/healthz", "/no-such-page"])
+async def test_headers_over_the_limit_are_431_everywhere(tmp_path: Path, path: str) -> None:
+    app = make_app(tmp_path)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        one_big = await client.request("POST" if path == PATH else "GET", path, headers={"x-big": "a" * 33_000})
+        many = await client.get(path, headers={f"x-{i}": "b" * 1000 for i in range(40)})
+        fits = await client.get("/healthz", headers={"x-big": "a" * 30_000})
+    for response in (one_big, many):
+        assert response.status_code == 431
+        assert "larger than 32768 bytes (CDS_MAX_HEADER_BYTES)" in diagnostics(response)
+        assert response.json()["issue"][0]["code"] == "too-costly"
+    assert fits.status_code == 200
+
+
+def test_header_limit_setting() -> None:
+    assert settings_from_env({}).max_header_bytes == 32 * 1024
+    assert settings_from_env({"CDS_MAX_HEADER_BYTES": "8192"}).max_header_bytes == 8192
+    with pytest.raises(ConfigError, match="CDS_MAX_HEADER_BYTES"):
+        settings_from_env({"CDS_MAX_HEADER_BYTES": "0"})
+
+
+def _raw_request(base: str, head: bytes, filler_bytes: int) -> bytes:
+    """Send `head`, then up to `filler_bytes` of one header's value, stopping as soon as the server answers."""
+    import select
+    import socket
+
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head)
+        chunk, sent = b"a" * 65536, 0
+        try:
+            while sent < filler_bytes:
+                sock.sendall(chunk)
+                sent += len(chunk)
+                if select.select([sock], [], [], 0.02)[0]:
+                    break  # the server answered before the head was complete
+            else:
+                sock.sendall(b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while data := sock.recv(65536):
+                answer += data
+                if b"\r\n\r\n" in answer and len(answer) > answer.index(b"\r\n\r\n") + 20:
+                    break
+        except ConnectionResetError:
+            pass
+        return answer
+
+
+def test_the_server_stops_reading_a_huge_header(tmp_path: Path) -> None:
+    """`cds-service serve`: a 32 MB header is refused with 431 after ~40 KB, not read whole."""
+    try:
+        from tests.servers import serve_subprocess
+    except ImportError:
+        from servers import serve_subprocess
+
+    with serve_subprocess({"CDS_DATA_DIR": str(tmp_path / "data")}) as base:
+        answer = _raw_request(base, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: ", 32 * 1024 * 1024)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert "CDS_MAX_HEADER_BYTES" in body["issue"][0]["diagnostics"]
+        # Between the exact cap (application) and the parser's hard stop: the same answer from the app.
+        answer = _raw_request(base, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 36_000, 0)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        assert httpx.get(f"{base}/healthz").status_code == 200
+
+
 async def test_slow_body_is_408() -> None:
     """A client that stops sending mid-body is cut off after CDS_BODY_TIMEOUT."""
     sent: list[dict] = []

@@ -160,7 +160,8 @@ def create_app(
                       responses={200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
     document_openapi(app, HOOK_OF)
     configure_logs()
-    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout,
+                       max_header_bytes=limits.max_header_bytes)
     app.add_middleware(RequestLogMiddleware, metrics=metrics, services=HOOK_OF,
                        patient_ids=PatientIds(settings.log_patient_id, settings.log_salt))  # outermost: sees every status
     return app

@@ -1,6 +1,7 @@
-"""Request limits: body size (413), body read time (408), JSON depth (400), resources (413).
+"""Request limits: header size (431), body size (413), body read time (408), JSON depth (400), resources (413).
 
-Why here and not in the handler: the body limit must hold before the body is buffered,
+Why here and not in the handler: the header limit must hold before anything reads a
+header (the token, the language), and the body limit before the body is buffered,
 including chunked bodies that announce no Content-Length, so it is a pure ASGI middleware
 counting bytes as they stream in. Depth and resource count need the bytes/JSON and are
 checked by `check_request` right after the envelope is parsed; a limit that is hit is
@@ -18,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import BadRequest, BodyTimeout, PayloadTooLarge, error_response
+from ..errors import BadRequest, BodyTimeout, HeadersTooLarge, PayloadTooLarge, error_response
 from ..settings import Settings
 
 
@@ -28,10 +29,12 @@ class Limits:
     max_resources: int = Settings.max_resources
     max_json_depth: int = Settings.max_json_depth
     body_timeout: float = Settings.body_timeout
+    max_header_bytes: int = Settings.max_header_bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":
-        return cls(settings.max_body_bytes, settings.max_resources, settings.max_json_depth, settings.body_timeout)
+        return cls(settings.max_body_bytes, settings.max_resources, settings.max_json_depth, settings.body_timeout,
+                   settings.max_header_bytes)
 
 
 # -- JSON depth, measured on the bytes --------------------------------------------------------
@@ -109,18 +112,26 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes` (413) and bodies that take over `timeout` s to arrive (408).
+def header_bytes(scope: Scope) -> int:
+    """Bytes of the request's header names and values (what CDS_MAX_HEADER_BYTES bounds)."""
+    return sum(len(name) + len(value) for name, value in scope.get("headers") or ())
 
-    A declared Content-Length over the limit is answered before the app runs; otherwise
-    bytes are counted as the app reads them and the read raises the error, which the
-    app's ServiceError handler turns into the usual OperationOutcome.
+
+class BodyLimitMiddleware:
+    """Refuse headers over `max_header_bytes` (431), bodies over `max_bytes` (413) and bodies
+    that take over `timeout` s to arrive (408).
+
+    Headers and a declared Content-Length over the limit are answered before the app runs;
+    otherwise body bytes are counted as the app reads them and the read raises the error,
+    which the app's ServiceError handler turns into the usual OperationOutcome.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float,
+                 max_header_bytes: int = Settings.max_header_bytes) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.max_header_bytes = max_header_bytes
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)")
@@ -128,6 +139,11 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if header_bytes(scope) > self.max_header_bytes:
+            exc: PayloadTooLarge | HeadersTooLarge = HeadersTooLarge(
+                f"the request headers are larger than {self.max_header_bytes} bytes (CDS_MAX_HEADER_BYTES)")
+            await error_response(exc.status, exc.message, {"Connection": "close"})(scope, receive, send)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:

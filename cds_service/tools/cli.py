@@ -51,6 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..http.app import create_app
+    from ..http.head_limit import uvicorn_http_options
 
     try:
         settings = load_settings()
@@ -60,8 +61,10 @@ def _serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     # Every log line goes to stderr (uvicorn's access log would go to stdout); requests are
     # logged by the service itself, one structured line each.
+    # The request head is capped in the parser too (head_limit.py): uvicorn alone reads headers of any size.
     options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None,
-                   timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout)
+                   timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout,
+                   **uvicorn_http_options(settings.max_header_bytes))
     if args.workers > 1:
         uvicorn.run("cds_service.tools.cli:worker_app", factory=True, workers=args.workers, **options)
     else:
