@@ -36,6 +36,7 @@ from cds_service.settings import Settings
 from cds_service.tools.replay import load_bundle, load_drafts, request_from_bundle
 
 from .fixtures import FIXTURES
+from .test_fuzz import _paths  # every path in a JSON value
 
 SERVICE_OF = {hook: sid for sid, hook in HOOK_OF.items()}
 BUNDLES = sorted(p for p in FIXTURES.glob("*.json") if not p.name.endswith(".expect.json"))
@@ -105,16 +106,6 @@ def _resources(body: dict) -> Iterator[tuple[tuple, dict]]:
         yield ("context", "draftOrders", "entry", i, "resource"), entry["resource"]
 
 
-def _paths_in(value: Any, prefix: tuple) -> Iterator[tuple]:
-    yield prefix
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths_in(v, prefix + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths_in(v, prefix + (i,))
-
-
 def field_paths(body: dict) -> list[tuple]:
     """Every field of every resource (and of every prefetch Bundle), plus the read fields they lack."""
     paths: dict[tuple, None] = {}
@@ -122,7 +113,7 @@ def field_paths(body: dict) -> list[tuple]:
         if isinstance(value, dict) and value.get("resourceType") == "Bundle":
             paths.update(dict.fromkeys(("prefetch", key, *(int(p) if p.isdigit() else p for p in f.split("."))) for f in BUNDLE_FIELDS))
     for prefix, resource in _resources(body):
-        paths.update(dict.fromkeys(p for p in _paths_in(resource, prefix) if len(p) > len(prefix)))
+        paths.update(dict.fromkeys(p for p in _paths(resource, prefix) if len(p) > len(prefix)))
         for f in EXTRA_FIELDS.get(resource.get("resourceType"), []):
             paths[prefix + tuple(int(p) if p.isdigit() else p for p in f.split("."))] = None
     return list(paths)

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..errors import ConfigError, Unauthorized, UpstreamError, error_body
 from ..settings import AuthSettings, IssuerConfig
 from .jwks import ALLOWED_ALGORITHMS, JwksCache, load_jwks_file
+from .logs import sanitise
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -132,8 +133,8 @@ class ReplayCache:
 
 
 def _show(value: object, limit: int = 100) -> str:
-    """Attacker-supplied values for the log: repr (no newlines) and truncated."""
-    return repr(str(value)[:limit])
+    """Attacker-supplied values for the log: bounded, unsafe characters replaced, quoted."""
+    return repr(sanitise(value, limit))
 
 
 def _is_number(value: object) -> bool:
@@ -160,20 +161,56 @@ def _bearer_token(authorization_header: str | None) -> str:
     return token
 
 
-def jku_allowed(jku: str, prefixes: tuple[str, ...]) -> bool:
-    """True if `jku` starts with a configured prefix and cannot escape it.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-    Dot segments, credentials and backslashes are refused outright because an HTTP
-    library may normalise them after our prefix check, landing on another URL.
+
+def _canonical_url(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, host, port, path and query) of a plain absolute http(s) URL, or None.
+
+    Anything a server or library might decode or rewrite later is refused instead of being
+    interpreted here: any `%` (so no encoded dot, slash, backslash or percent, in any case,
+    single or double), backslashes, spaces and control characters, non-ASCII, dot segments,
+    `;` path parameters, user info and fragments. What is left reads the same everywhere.
     """
-    parts = urlsplit(jku)
-    if parts.scheme not in ("https", "http") or parts.username or parts.password or parts.fragment:
-        return False
-    if "\\" in jku or any(seg in (".", "..") for seg in parts.path.split("/")):
-        return False
-    if "%2e" in jku.lower() or "%2f" in jku.lower():
-        return False
-    return any(jku.startswith(prefix) for prefix in prefixes)
+    if not url.isascii() or any(c in url for c in "%\\#") or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    path = parts.path or "/"
+    if ";" in path or any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    return scheme, parts.hostname, port or _DEFAULT_PORTS[scheme], path + (f"?{parts.query}" if parts.query else "")
+
+
+def allowed_jku(jku: str, prefixes: tuple[str, ...]) -> str | None:
+    """The URL to fetch if `jku` lies under a configured prefix, else None.
+
+    Both sides are compared in canonical form (scheme and host lower-cased, default port
+    made explicit): same scheme, host and port, and the prefix's path a prefix of the
+    jku's. The URL returned is rebuilt from that form, so what is fetched is what was checked.
+    """
+    found = _canonical_url(jku)
+    if found is None:
+        return None
+    scheme, host, port, path = found
+    for prefix in prefixes:
+        allowed = _canonical_url(prefix)
+        if allowed is not None and allowed[:3] == (scheme, host, port) and path.startswith(allowed[3]):
+            shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address
+            shown_port = "" if port == _DEFAULT_PORTS[scheme] else f":{port}"
+            return f"{scheme}://{shown_host}{shown_port}{path}"
+    return None
+
+
+def jku_allowed(jku: str, prefixes: tuple[str, ...]) -> bool:
+    """True if `jku` starts with a configured prefix and cannot escape it (see `allowed_jku`)."""
+    return allowed_jku(jku, prefixes) is not None
 
 
 class TokenVerifier:
@@ -271,9 +308,10 @@ class TokenVerifier:
         jku = header.get("jku")
         try:
             if issuer.jku_prefixes and jku is not None:
-                if not isinstance(jku, str) or not jku_allowed(jku, issuer.jku_prefixes):
+                url = allowed_jku(jku, issuer.jku_prefixes) if isinstance(jku, str) else None
+                if url is None:
                     raise Unauthorized(f"jku {_show(jku, 200)} not allowed for iss {issuer.iss!r}")
-                return await self._jwks.key(issuer.iss, jku, kid)
+                return await self._jwks.key(issuer.iss, url, kid)
             static = self._static_keys.get(issuer.iss)
             if static is not None:
                 if kid not in static:
@@ -351,7 +389,8 @@ class AuthMiddleware:
             await self._reject(scope, receive, send)
             return
         except Exception:  # fail closed: a bug in verification must not open the door
-            logger.exception("token verification crashed; rejecting %s %s", scope["method"], scope["path"])
+            logger.exception("token verification crashed; rejecting %s %s", sanitise(scope["method"], 16),
+                             sanitise(scope["path"]))
             await self._reject(scope, receive, send)
             return
         scope.setdefault("state", {})["cds_auth_claims"] = claims
@@ -374,10 +413,10 @@ class AuthMiddleware:
         client = scope.get("client")
         logger.warning(
             "401 for %s %s from %s: %s",
-            scope["method"],
-            scope["path"],
+            sanitise(scope["method"], 16),
+            sanitise(scope["path"]),
             client[0] if client else "?",
-            reason,
+            sanitise(reason, 400),  # its client values are quoted with _show already; this bounds the whole
         )
 
     @staticmethod
