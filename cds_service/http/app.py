@@ -98,7 +98,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, str(exc.detail), exc.headers)  # a 405 keeps its Allow header
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> Response:
@@ -158,7 +158,7 @@ def create_app(
     add_health_routes(app)
     app.add_api_route("/metrics", metrics.response, methods=["GET"], tags=["operations"], summary="Prometheus metrics",
                       responses={200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
-    document_openapi(app, HOOK_OF)
+    document_openapi(app, HOOK_OF, auth=auth.enabled)
     configure_logs()
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout,
                        max_header_bytes=limits.max_header_bytes)
