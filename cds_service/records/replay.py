@@ -7,8 +7,9 @@ host, PostgreSQL for several), so a token is accepted exactly once anywhere, unt
 `exp` (plus the leeway) has passed.
 
 The check is one statement: insert `(iss, jti)`, or, when that key is already there but
-its time is up, take it over. Whoever's statement changes the row first wins; a second
-insert of a live key changes nothing and is refused. No read-then-write, so no race
+its time is up, take it over, returning the row if either happened. Whoever's statement
+changes the row first wins; a second insert of a live key changes nothing, returns
+nothing and is refused. No read-then-write, so no race
 between workers. Rows past their time are purged every `PURGE_EVERY` checks of a process
 (and at its first), with one `DELETE` on an indexed column.
 
@@ -63,7 +64,7 @@ class DatabaseReplayRecord:
             index_elements=["iss", "jti"],
             set_={"expires_at": insert.excluded.expires_at},
             where=jwt_seen.c.expires_at <= sa.bindparam("now"),  # a spent key whose time is up may be used again
-        )
+        ).returning(jwt_seen.c.jti)  # a row back: inserted or taken over (rowcount is -1 with psycopg here)
 
     def first_use(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
         """Record the token; True if no live record of `(iss, jti)` existed (the token may pass)."""
@@ -73,13 +74,13 @@ class DatabaseReplayRecord:
         with self._engine.begin() as connection:
             changed = connection.execute(
                 self._statement, {"iss": iss, "jti": jti, "expires_at": math.ceil(expires_at), "now": math.floor(now)}
-            ).rowcount
+            ).first() is not None
         with self._lock:
             self._checks += 1
             due = self._checks % self._purge_every == 1
         if due:
             self.purge(now)
-        return changed == 1
+        return changed
 
     def purge(self, now: float) -> int:
         """Delete the records whose time is up; returns how many went."""
