@@ -1,5 +1,8 @@
 # Two commands on a fresh machine: `make run` serves on 127.0.0.1:8000, `make test` runs the suite.
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -16,15 +19,16 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/cds-service serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/cds-service serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# Re-resolve the pinned versions after changing dependencies in pyproject.toml.
+# Re-resolve the pinned versions after changing dependencies in pyproject.toml. The lock holds
+# the test and PostgreSQL extras: `make install` and `make test` have both (the suite uses PostgreSQL).
 lock: $(STAMP)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra postgres --python-version 3.11 --quiet -o requirements.lock
 
 # Service vs a bare FastAPI endpoint under wrk (docs/performance.md); `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: $(STAMP)

@@ -16,10 +16,9 @@ from typing import Callable
 import orjson
 
 from cds_service.fhir import validation
-from cds_service.assess import assess, cards_for
-from cds_service.http.discovery import prefetch_templates
-from cds_service.fhir.request import parse_hook_request
 from cds_service.fhir.prefetch import pool_prefetch
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 
@@ -32,8 +31,8 @@ class StageTimes:
 
     parse_ms: float  # orjson.loads of the body
     pool_ms: float  # parse_hook_request + pool_prefetch
-    cold_ms: float  # assess + cards_for, validation cache cleared each time
-    warm_ms: float  # assess + cards_for, validation cache warm
+    cold_ms: float  # the pipeline (pool, facts, rules, cards), validation cache cleared each time
+    warm_ms: float  # the pipeline, validation cache warm
     validated: int  # resources fully validated per evaluation (size of the cold cache)
 
 
@@ -53,16 +52,15 @@ def _median_ms(fn: Callable[[], object], budget_s: float, max_n: int, before: Ca
 def measure(scenarios: list[Scenario], evaluation_date: str, budget_s: float = 1.0) -> dict[str, StageTimes]:
     """Time each stage of each scenario in this process (single-threaded, no event loop)."""
     runtime = load_runtime(Settings(evaluation_date=date.fromisoformat(evaluation_date)))
-    keys = list(prefetch_templates(runtime.terminology))
+    keys = list(runtime.templates)
     today = runtime.today()
     out: dict[str, StageTimes] = {}
     for s in scenarios:
         data = orjson.loads(s.body)
         req = parse_hook_request(data, "patient-view")
-        pooled = pool_prefetch(req.prefetch, keys, req.patient_id)
 
         def evaluate() -> list[dict]:
-            return cards_for(assess(pooled.resources, pooled.notes, runtime, today), runtime, req.patient_id, "en")
+            return answer_local(req, runtime, today=today).cards
 
         validation._CACHE.clear()
         codes = card_codes({"cards": evaluate()})

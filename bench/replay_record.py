@@ -101,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
         signer = tokens.rs384(Path(tmp)) if args.alg == "rs384" else tokens.es384()
-        base = load_settings({**signer.env(), "CDS_LOG_SALT": "bench"})
+        base = load_settings({**signer.env(), "CDS_LOG_SALT": "bench", "CDS_LINK_SECRET": "b" * 32})
         records = {
             "memory (no store)": (dataclasses.replace(base, data_dir=f"{tmp}/memory"), False, None),
             "SQLite (WAL, synchronous=FULL)": (dataclasses.replace(base, data_dir=f"{tmp}/sqlite"), True, None),

@@ -488,7 +488,7 @@ def main() -> int:
     parser.add_argument("--auth", choices=list(AUTH_MODES), default="es384",
                         help=f"auth-on table for {AUTH_SCENARIO}: off (skip), es384 (default), rs384 or both")
     parser.add_argument("--sandbox-key", type=Path, default=None,
-                        help="the CDS Hooks Sandbox's EC private key (default: ../shared/data/cds-hooks-sandbox-ec-private-key.pem)")
+                        help="the CDS Hooks Sandbox's EC private key (default: tests/data/cds-hooks-sandbox-ec-private-key.pem)")
     args = parser.parse_args()
     global SRC
     SRC = args.src.resolve()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SANDBOX_KEY = ROOT.parent / "shared" / "data" / "cds-hooks-sandbox-ec-private-key.pem"
+SANDBOX_KEY = ROOT / "tests" / "data" / "cds-hooks-sandbox-ec-private-key.pem"
 SANDBOX_ISSUERS = ROOT / "config" / "sandbox-trusted-issuers.json"
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
@@ -43,7 +43,8 @@ class Signer:
     headers: dict
 
     def env(self) -> dict[str, str]:
-        return {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(self.issuers_file)}
+        return {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(self.issuers_file),
+                "CDS_LINK_SECRET": "benchmark-only-explanation-link-secret"}
 
 
 def es384(key_file: Path = SANDBOX_KEY, issuers_file: Path = SANDBOX_ISSUERS) -> Signer:

@@ -2,8 +2,9 @@
 
 `CDS_DISABLED_ADVICE_FILE` names a JSON list of advice codes, e.g. `["stop-overdue"]`.
 The file is stat'ed at most once per second and re-read when its mtime (or size)
-changes, so the hot path costs a clock read. Cards with a disabled code are removed
-from responses and counted (`cds_cards_suppressed_total`). A file that cannot be read
+changes, so the hot path costs a clock read. Advice with a disabled code is removed
+before any card is rendered (the pipeline applies it), and the HTTP layer counts it
+(`cds_cards_suppressed_total`). A file that cannot be read
 or parsed keeps the previous list (a half-written file must not switch advice back on)
 and is retried on the next check; a deleted file switches everything back on.
 """
@@ -16,18 +17,17 @@ import os
 import time
 from collections.abc import Callable
 
-from cql_like_rules import ADVICE_CODES
-
-from .http.metrics import Metrics
+from cql_like_rules import ADVICE_CODES, Advice
 
 log = logging.getLogger("cds_service.killswitch")
 CHECK_INTERVAL = 1.0  # seconds between stat() calls
 
 
 class KillSwitch:
-    def __init__(self, path: str | None, metrics: Metrics, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, path: str | None, on_error: Callable[[], None] = lambda: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
-        self.metrics = metrics
+        self.on_error = on_error  # counts unreadable files (a metric in the server)
         self.clock = clock
         self.disabled: frozenset[str] = frozenset()
         self._checked = float("-inf")
@@ -70,21 +70,14 @@ class KillSwitch:
         self._stamp, self.disabled = stamp, codes
 
     def _failed(self, why: str) -> None:
-        self.metrics.killswitch_errors.inc()
+        self.on_error()
         log.error("kill-switch file %s: %s; keeping the previous list %s", self.path, why, sorted(self.disabled))
 
-    def apply(self, cards: list[dict]) -> tuple[list[dict], list[str]]:
-        """(cards to show, codes removed)."""
+    def apply(self, advice: tuple[Advice, ...]) -> tuple[tuple[Advice, ...], list[str]]:
+        """(advice to show, codes removed)."""
         if self.path and self.clock() - self._checked >= CHECK_INTERVAL:
             self.refresh()
-        if not self.disabled or not cards:
-            return cards, []
-        kept, removed = [], []
-        for card in cards:
-            code = card["source"]["topic"]["code"]
-            if code in self.disabled:
-                removed.append(code)
-                self.metrics.suppressed.labels(code).inc()
-            else:
-                kept.append(card)
-        return kept, removed
+        if not self.disabled or not advice:
+            return advice, []
+        kept = tuple(a for a in advice if a.code not in self.disabled)
+        return kept, [a.code for a in advice if a.code in self.disabled]

@@ -24,7 +24,7 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_KEEPALIVE_TIMEOUT` | `5` | seconds an idle keep-alive connection stays open (uvicorn) |
 | `CDS_SHUTDOWN_TIMEOUT` | `10` | seconds in-flight requests get to finish on shutdown (uvicorn) |
 | `CDS_PUBLIC_BASE_URL` | (the request's) | the URL clients call the service at (JWT `aud`, links in cards) |
-| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`) |
+| `CDS_CORS_ORIGINS` | (none) | browser origins allowed to call (comma-separated, or `*`); with `CDS_AUTH` off, loopback origins are allowed too |
 | `CDS_AUTH` | `off` | `on`: every call must carry a JWT from a trusted issuer |
 | `CDS_TRUSTED_ISSUERS_FILE` | (none) | with `CDS_AUTH=on`: JSON file of trusted issuers and their keys |
 | `CDS_AUTH_LEEWAY_SECONDS` | `60` | clock skew allowed on `exp`, `iat`, `nbf` |
@@ -36,6 +36,9 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_FHIR_MAX_PAGES` | `10` | Bundle `next` links followed per prefetch key |
 | `CDS_FHIR_MAX_BYTES` | `8388608` | bytes (decoded) all FHIR server answers of one request may hold together; more is a 412 |
 | `CDS_FHIR_ALLOWED_SERVERS` | (any https) | comma-separated base URLs the service may fetch from |
+| `CDS_LINK_SECRET` | (random per process; required with `CDS_AUTH=on` unless retention is 0) | key (>= 32 characters) signing the cards' "Why?" links; the same on every instance |
+| `CDS_LINK_TTL_SECONDS` | `3600` | [policy] seconds a card's "Why?" link stays valid |
+| `CDS_EXPLAIN_RETENTION_DAYS` | `7` | days an explanation snapshot is kept; `0`: none stored, cards carry no link |
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from ipaddress import ip_address
@@ -59,6 +63,7 @@ SQLITE_FILE = "cds.sqlite3"
 # prefetched order, which sits about 2 levels deeper in the answer than in the request):
 # with every request at most 240 deep, no dump can fail.
 MAX_JSON_DEPTH = 240
+MIN_LINK_SECRET = 32  # characters: a guessable key would let anyone mint links to explanation pages
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,9 @@ class Settings:
     keepalive_timeout: float = 5.0
     shutdown_timeout: float = 10.0
     public_base_url: str | None = None
+    link_secret: str | None = None  # None: a random key per process (development mode only)
+    link_ttl_seconds: int = 3600
+    explain_retention_days: int = 7
     cors_origins: tuple[str, ...] = ()
     auth: AuthSettings = field(default_factory=AuthSettings)
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings(development=True))
@@ -132,7 +140,11 @@ class Settings:
             return self.database_url
         directory = Path(self.data_dir).expanduser().resolve()
         if create_dir:
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"CDS_DATA_DIR={self.data_dir!r}: cannot create the directory "
+                                  f"({exc.strerror or exc})") from None
         return f"sqlite:///{directory / SQLITE_FILE}"
 
 
@@ -153,6 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if log_patient_id not in ("plain", "hash", "off"):
         raise ConfigError(f"CDS_LOG_PATIENT_ID={log_patient_id!r} must be plain, hash or off")
     auth = auth_settings(env)
+    retention_days = int(_number(env, "CDS_EXPLAIN_RETENTION_DAYS", Settings.explain_retention_days, int, minimum=0))
     return Settings(
         timezone=tz,
         ruleset=_text(env, "CDS_RULESET") or Settings.ruleset,
@@ -160,7 +173,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         valueset_dir=_text(env, "CDS_VALUESET_DIR"),
         evaluation_date=evaluation_date,
         data_dir=_text(env, "CDS_DATA_DIR") or Settings.data_dir,
-        database_url=_text(env, "DATABASE_URL"),
+        database_url=_database_url(_text(env, "DATABASE_URL")),
         max_body_bytes=int(_positive(env, "CDS_MAX_BODY_BYTES", Settings.max_body_bytes, int)),
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
         max_json_depth=_json_depth(env),
@@ -172,6 +185,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_timeout=_positive(env, "CDS_KEEPALIVE_TIMEOUT", Settings.keepalive_timeout, float),
         shutdown_timeout=_positive(env, "CDS_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout, float),
         public_base_url=_public_base_url(_text(env, "CDS_PUBLIC_BASE_URL") or ""),
+        link_secret=link_secret(_text(env, "CDS_LINK_SECRET")),
+        link_ttl_seconds=int(_positive(env, "CDS_LINK_TTL_SECONDS", Settings.link_ttl_seconds, int)),
+        explain_retention_days=retention_days,
         cors_origins=cors_origins(_text(env, "CDS_CORS_ORIGINS") or ""),
         auth=auth,
         fetch=fetch_settings(env, development=not auth.enabled),
@@ -226,6 +242,13 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _database_url(raw: str | None) -> str | None:
+    """`driver://...` as SQLAlchemy reads it; checked here so every command refuses a typo alike."""
+    if raw is not None and not re.match(r"[A-Za-z][A-Za-z0-9+._-]*://", raw):
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)")
+    return raw
+
+
 def _public_base_url(raw: str) -> str | None:
     if not raw:
         return None
@@ -233,6 +256,20 @@ def _public_base_url(raw: str) -> str | None:
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"CDS_PUBLIC_BASE_URL must look like https://host[:port][/prefix], not {raw!r}")
     return raw.rstrip("/")
+
+
+def link_secret(value: str | None) -> str | None:
+    """The key for explanation links, never short. The server refuses to start without it when
+    authentication is on (`cds_service.http.explain`); the local tools, which make no links, do not need it.
+
+    Every instance of one deployment must share it (a link issued by one is opened at
+    another); without it in development mode, `cds_service.http.explain` makes one per process.
+    """
+    if value is None:
+        return None
+    if len(value) < MIN_LINK_SECRET:
+        raise ConfigError(f"CDS_LINK_SECRET must be at least {MIN_LINK_SECRET} characters long (it is {len(value)})")
+    return value
 
 
 def cors_origins(raw: str) -> tuple[str, ...]:

@@ -1,21 +1,28 @@
 """A tiny CQL-like evaluator: named, memoised, side-effect-free definitions with a trace.
 
-`@define("Name", "one-line comment")` registers a function of a `Context`. Inside a
-definition, `c["Other Name"]` evaluates another definition once per evaluation. Every
-evaluated definition is recorded with its value and the FHIR references of the facts it
-returned, so a card can say exactly which definitions fired with which facts.
+A `Library` is the `library X version 'Y'` of CQL: its definitions are registered with
+`@library.define("Name", "one-line comment")`. Inside a definition, `c["Other Name"]`
+evaluates another definition once per evaluation. Every evaluated definition is recorded
+with its value and the FHIR references of the facts it returned, so a card can say exactly
+which definitions fired with which facts. Libraries are objects, not a global registry, so
+one process can hold several rule sets (`ruleset.py`).
+
+Definitions are patient-level (evaluated once per patient and day) or order-level
+(`scope="order"`: they read `c.order`, the draft order being judged). An order context
+shares its patient context's memo for patient-level definitions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from .facts import Facts
 from .parameters import Parameters
 
 Definition = Callable[["Context"], Any]
+Scope = Literal["patient", "order"]
 
 
 @dataclass(frozen=True)
@@ -23,25 +30,37 @@ class DefinitionInfo:
     name: str
     comment: str
     function: Definition
+    decisive: bool = False  # its facts decide advice: the service validates their resources
+    scope: Scope = "patient"
 
 
-LIBRARY: dict[str, DefinitionInfo] = {}
+@dataclass
+class Library:
+    """Named, versioned definitions (the `library` of CQL)."""
 
+    id: str
+    version: str
+    definitions: dict[str, DefinitionInfo] = field(default_factory=dict)
 
-def define(name: str, comment: str) -> Callable[[Definition], Definition]:
-    """Register a named definition (the `define "Name":` of CQL)."""
+    def define(self, name: str, comment: str, *, decisive: bool = False,
+               scope: Scope = "patient") -> Callable[[Definition], Definition]:
+        """Register a named definition (the `define "Name":` of CQL)."""
 
-    def register(function: Definition) -> Definition:
-        if name in LIBRARY:
-            raise ValueError(f"definition {name!r} defined twice")
-        LIBRARY[name] = DefinitionInfo(name, comment, function)
-        return function
+        def register(function: Definition) -> Definition:
+            if name in self.definitions:
+                raise ValueError(f"definition {name!r} defined twice in library {self.id}")
+            self.definitions[name] = DefinitionInfo(name, comment, function, decisive, scope)
+            return function
 
-    return register
+        return register
+
+    @property
+    def decisive(self) -> frozenset[str]:
+        return frozenset(name for name, info in self.definitions.items() if info.decisive)
 
 
 class TraceStep:
-    """One evaluated definition: its name, a short rendering of its value, its evidence.
+    """One evaluated definition: its name, its value, and the FHIR references of its evidence.
 
     Rendering is deferred: most evaluations end without a card, and the trace is read
     only for the cards (and for the resources that must be validated).
@@ -69,23 +88,40 @@ class TraceStep:
 class Context:
     """The facts, "today" and the parameters of one evaluation, plus its memo and trace."""
 
-    def __init__(self, facts: Facts, today: date, params: Parameters) -> None:
+    def __init__(self, facts: Facts, today: date, params: Parameters, library: Library,
+                 order: Any = None, parent: "Context | None" = None) -> None:
         self.facts = facts
         self.today = today
         self.params = params
+        self.library = library
+        self.order = order
+        self.parent = parent
         self._values: dict[str, Any] = {}
         self.trace: list[TraceStep] = []
+
+    def for_order(self, order: Any) -> "Context":
+        """A context judging one draft order; patient-level definitions come from this one."""
+        return Context(self.facts, self.today, self.params, self.library, order, self)
 
     def __getitem__(self, name: str) -> Any:
         try:
             return self._values[name]
         except KeyError:
             pass
-        info = LIBRARY[name]
-        value = info.function(self)
+        info = self.library.definitions[name]
+        if self.parent is not None and info.scope == "patient":
+            value = self.parent[name]
+        else:
+            if info.scope == "order" and self.order is None:
+                raise LookupError(f"definition {name!r} needs a draft order")
+            value = info.function(self)
+            self.trace.append(TraceStep(name, info.comment, value))
         self._values[name] = value
-        self.trace.append(TraceStep(name, info.comment, value))
         return value
+
+    def full_trace(self) -> list[TraceStep]:
+        """This context's trace after its parent's (an order context shows both)."""
+        return (self.parent.full_trace() if self.parent is not None else []) + self.trace
 
 
 _NO_SOURCES = (type(None), bool, int, float, str, date)
@@ -128,20 +164,7 @@ def render(value: Any) -> str:
     if hasattr(kind, "__dataclass_fields__"):
         label = getattr(value, "label", None)
         if callable(label):
-            return label()
+            return str(label())
         source = getattr(value, "source", "")
         return f"{kind.__name__}({source})" if source else kind.__name__
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return render(tuple(value))
     return str(value)
-
-
-def evaluate(name: str, facts: Facts, today: date, params: Parameters | None = None) -> tuple[Any, list[TraceStep]]:
-    """Evaluate one named definition; returns its value and the trace that led to it."""
-    context = Context(facts, today, params or Parameters())
-    value = context[name]
-    return value, context.trace

@@ -2,37 +2,57 @@
 
 Facts are small frozen records with a date and the reference of the FHIR resource they
 came from, so that every piece of advice can name its evidence. They are built from FHIR
-by `cds_service.fhir.facts` (or by hand in tests); the rules never see JSON.
+by `cds_service.fhir.facts` (or by hand in tests); the rules never see JSON. Facts carry
+what the data says, not what it means: plausibility, course boundaries, culture evidence
+and the like are decided by the rules, with their [policy] parameters.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, Union
 
 IndexKind = Literal["car-t", "bsab"]
 CourseStatus = Literal["active", "on-hold", "stopped", "completed"]
+Organism = Literal["bacterial", "unspecified", "other"]
 
 
 @dataclass(frozen=True)
 class IgGResult:
-    """A total serum/plasma IgG result, already converted to g/L."""
+    """A total serum/plasma IgG result in g/L (the bound, when reported with a comparator)."""
 
     value_g_l: float
     date: date
     source: str
-    original: str = ""  # the value as reported, e.g. "350 mg/dL"
+    comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
+    reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
+
+    def below(self, threshold: float) -> bool:
+        """Below `threshold`, decided on the reported bound: "<4" is below 4, "<=4" and "4" are not."""
+        return self.value_g_l < threshold or (self.value_g_l == threshold and self.comparator == "<")
 
 
 @dataclass(frozen=True)
 class MProteinResult:
-    """A serum M-protein (paraprotein) result in g/L; isotype 'IgG' or 'unknown'."""
+    """A serum M-protein (paraprotein) quantity in g/L; isotype as the result itself states it."""
 
     value_g_l: float
     date: date
     source: str
-    isotype: str = "unknown"
+    isotype: str = ""  # "IgG", "IgA", "IgM", "IgD", "light-chain" or "" (not stated)
+
+
+@dataclass(frozen=True)
+class Immunofixation:
+    """A serum immunofixation: which immunoglobulin the M-protein is ("" when none or unreadable)."""
+
+    date: date
+    source: str
+    isotype: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,7 +61,7 @@ class CarTInfusion:
 
     date: date
     source: str
-    product: str = ""
+    product: str = ""  # the product's INN when the code names one
 
 
 @dataclass(frozen=True)
@@ -49,7 +69,7 @@ class BsAbExposure:
     """One order or administration of a B-cell/plasma-cell-directed bispecific antibody.
 
     `end` is known only for orders with a dosage bounds end; course starts are derived by
-    the rules, not here.
+    the rules, not here. `administered` marks a recorded dose (MedicationAdministration).
     """
 
     drug: str
@@ -57,6 +77,7 @@ class BsAbExposure:
     source: str
     end: date | None = None
     ongoing: bool = False  # an active order without an end date: exposure runs to today
+    administered: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,17 +88,41 @@ class IgCourse:
     status: CourseStatus
     source: str
     end: date | None = None
-    product: str = ""
+    product: str = ""  # "IVIG", "SCIG" or "" (route unknown)
+    authored: date | None = None  # when the order was written (authoredOn), if sent
+
+
+@dataclass(frozen=True)
+class IgAdministration:
+    """One recorded dose of immunoglobulin (MedicationAdministration, completed)."""
+
+    date: date
+    source: str
+    product: str = ""  # "IVIG", "SCIG" or ""
 
 
 @dataclass(frozen=True)
 class Infection:
-    """A confirmed bacterial infection diagnosis."""
+    """A confirmed infection diagnosis; `organism` says whether the code itself makes it bacterial."""
 
     onset: date
     severe: bool
     source: str
     code: str = ""
+    display: str = ""  # the EHR's text (shown escaped, in data notes only)
+    organism: Organism = "bacterial"  # "unspecified": bacterial only with a positive culture (J18.x)
+
+
+@dataclass(frozen=True)
+class Culture:
+    """A microbiological culture result."""
+
+    date: date
+    source: str
+    positive: bool
+    bacterial: bool  # the organism (or the culture) is bacterial
+    specimen: str = ""  # "blood", "respiratory", "csf", "urine", "other"
+    organism: str = ""  # the organism as named, when coded
 
 
 @dataclass(frozen=True)
@@ -93,19 +138,29 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class Patient:
-    """The patient: only what the rules need."""
+    """The patient: only what the rules and the tools need."""
 
     source: str
     birth_date: date | None = None
+    deceased: bool = False  # deceasedBoolean true, or a deceasedDateTime (see deceased_date)
+    deceased_date: date | None = None
+    identifiers: tuple[tuple[str, str], ...] = ()  # (system, value), e.g. the CPR number
 
 
 @dataclass(frozen=True)
 class DataNote:
-    """A data problem the cards must mention (skipped resource, wrong patient ...)."""
+    """Something the service saw and did not use, and why (a card lists these briefly).
 
-    kind: str  # "invalid" | "wrong-patient" | "unknown-end" | "unit" | ...
+    `kind` picks the wording (see `cds_service/cards/notes.py`); `message` is the technical
+    detail in English (for the explanation page and the trace); `display` is EHR text the
+    note is about (shown escaped); `day` the date it concerns, when there is one.
+    """
+
+    kind: str
     source: str
-    message: str
+    message: str = ""
+    display: str = ""
+    day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -115,9 +170,62 @@ class Facts:
     patient: Patient | None = None
     igg: tuple[IgGResult, ...] = ()
     m_protein: tuple[MProteinResult, ...] = ()
+    immunofixation: tuple[Immunofixation, ...] = ()
     car_t: tuple[CarTInfusion, ...] = ()
     bsab: tuple[BsAbExposure, ...] = ()
     ig_courses: tuple[IgCourse, ...] = ()
+    ig_administrations: tuple[IgAdministration, ...] = ()
     infections: tuple[Infection, ...] = ()
+    cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     notes: tuple[DataNote, ...] = field(default=())
+
+
+# -- JSON form (explanation snapshots keep the facts a card rests on) -----------------------------
+
+JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]
+
+
+def to_json(value: object) -> JsonValue:
+    """Facts (or any of their parts) as JSON: dates ISO, records as objects."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    raise TypeError(f"not a fact value: {type(value).__name__}")
+
+
+def facts_from_json(data: dict[str, JsonValue]) -> Facts:
+    """The inverse of `to_json(facts)`."""
+    return _decode(Facts, data)  # type: ignore[no-any-return]
+
+
+def _decode(kind: object, data: object) -> object:
+    if data is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        return _decode(options[0], data)
+    if origin is tuple:
+        args = typing.get_args(kind)
+        inner = args[0]
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(inner, item) for item in data)  # type: ignore[union-attr]
+        return tuple(_decode(a, item) for a, item in zip(args, data))  # type: ignore[call-overload]
+    if origin is Literal:
+        return data
+    if kind is date:
+        return date.fromisoformat(data)  # type: ignore[arg-type]
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = {f.name: _decode(hints[f.name], data[f.name])  # type: ignore[index]
+                  for f in dataclasses.fields(kind) if f.name in data}  # type: ignore[operator]
+        return kind(**fields)
+    if kind is float:
+        return float(data)  # type: ignore[arg-type]
+    return data

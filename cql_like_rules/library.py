@@ -1,28 +1,39 @@
 """IgGSubstitutionAfterCarTBsAb — the clinical rules as named definitions.
 
+library IgGSubstitutionAfterCarTBsAb version '1.1.0'
+
 Source guideline: Medicinrådet (Danish Medicines Council), supplement to the guideline on
 immunoglobulin substitution in secondary immunodeficiency: criteria for patients with
 malignant haematological disease treated with CAR-T or bispecific antibodies directed at
-B-cell or plasma-cell antigens (2025), section 4.
+B-cell or plasma-cell antigens (2025), section 4 (4.1 start, 4.2 stop, 4.3 background) and
+§3.4 (immune restitution is IgG measured off substitution).
 
 Assumptions where the guideline is not specific (each is a parameter in `parameters.py`):
-- T0 is the most recent index event (CAR-T infusion or bsAb course start); a bsAb
+- T0 is the most recent index event: a CAR-T infusion that happened, or the start of a bsAb
+  course — its first recorded dose when there is one, else its order's planned start; an
   interruption shorter than `bsab_course_gap_days` is a resumption, not a new start.
 - Children (under `adult_age_years` at T0) get one card asking for individual assessment.
 - The supplement needs a haematological malignancy (`malignancy_requirement`).
+- A deceased patient gets no advice.
 - IgG is stale after `stale_days_in_window` / `stale_days_after_window` days; inside the
-  window only results on or after T0 count.
-- "Severe" = coded severe or a severe-infection code; "recurrent" = at least
-  `recurrent_min_episodes` episodes `recurrent_min_days_apart` days apart, looked for in
-  the `infection_window_months` before today.
-- An IgG-isotype M-protein within `m_protein_max_days_apart` days is subtracted.
+  window only results on or after T0 count; a value at or below 0 or above
+  `igg_max_plausible_g_l` is not used; a comparator ("<4.0") is decided on its bound.
+- With an IgG-isotype M-protein (isotype from the result or an immunofixation) within
+  `m_protein_max_days_apart` days, decisions use polyclonal IgG = total − M-protein.
 - An IgG taken during substitution or within `igg_washout_days` after it reflects infused
   immunoglobulin (§3.4): start decisions use only IgG taken off substitution.
-- Immunoglobulin that ended within `prior_substitution_days` before T0 counts as
-  substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
-- A `stopped` order whose planned end lies ahead was stopped early, on an unknown day.
-- General stop reviews are due at max(IG start + 6 months, stop date), then every 6
-  months, and shown as warnings for `general_review_due_days` days from each due date.
+- Recorded doses make a substitution course until `ig_administration_course_days` after the
+  last one; a dose inside an order's period belongs to that order.
+- An active order whose start lies ahead means substitution is planned: no start advice.
+- Immunoglobulin that ended within `prior_substitution_days` before T0 (or is on hold then)
+  counts as substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
+- "Severe" = coded severe, a severe-by-definition code, or (`bacteraemia_counts_as_severe`)
+  a positive blood culture; "recurrent" = `recurrent_min_episodes` episodes
+  `recurrent_min_days_apart` days apart, within `infection_window_months`; an infection
+  coded without its organism counts only with a positive bacterial culture within
+  `culture_window_days` of its onset.
+- General stop reviews are due at max(IG start + 6 months, stop date), then every 6 months,
+  and shown as warnings for `general_review_due_days` days from each due date.
 
 Facts in (`facts.Facts`), advice out (`advice.Advice`); every definition is a pure
 function of the facts, "today" and the parameters.
@@ -33,11 +44,14 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Iterable
 
+from .advice import Advice, Value, advice
+from .engine import Context, Library
+from .facts import Culture, DataNote, IgCourse, IgGResult, Infection, MProteinResult
 
-from .advice import Advice
-from .engine import Context, define
-from .facts import IgCourse, IgGResult, Infection, MProteinResult
+LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.0")
+define = LIBRARY.define
 
 
 def add_months(day: date, months: int) -> date:
@@ -71,12 +85,18 @@ class IndexEvent:
 
 @dataclass(frozen=True)
 class IgGUsed:
-    """The IgG result a decision uses, after subtracting an IgG M-protein when known."""
+    """The IgG result a decision uses: polyclonal IgG when an IgG M-protein is subtracted."""
 
     result: IgGResult
     value_g_l: float
     m_protein: MProteinResult | None
     sources: tuple[str, ...]
+    paraprotein_caveat: bool = False  # the M-protein's type is unknown and could change the decision
+
+    def below(self, threshold: float) -> bool:
+        if self.m_protein is None:
+            return self.result.below(threshold)
+        return self.value_g_l < threshold
 
     def label(self) -> str:
         return f"{self.value_g_l:.1f} g/L on {self.result.date.isoformat()} ({self.result.source})"
@@ -84,7 +104,7 @@ class IgGUsed:
 
 @dataclass(frozen=True)
 class Episode:
-    """A continuous period of substitution made of one or more IG orders."""
+    """A continuous period of substitution made of one or more IG courses."""
 
     start: date
     courses: tuple[IgCourse, ...]
@@ -92,6 +112,24 @@ class Episode:
 
     def label(self) -> str:
         return f"substitution since {self.start.isoformat()} ({', '.join(self.sources)})"
+
+
+@dataclass(frozen=True)
+class CountedInfection:
+    """A bacterial infection the criteria count, with its evidence (the diagnosis, a culture)."""
+
+    onset: date
+    severe: bool
+    infection: Infection
+    culture: Culture | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.infection.source,) + ((self.culture.source,) if self.culture else ())
+
+    def label(self) -> str:
+        evidence = f" + culture {self.culture.date.isoformat()}" if self.culture else ""
+        return f"{'severe ' if self.severe else ''}infection {self.onset.isoformat()}{evidence} ({self.infection.source})"
 
 
 # ---------------------------------------------------------------------------------------
@@ -108,23 +146,35 @@ def car_t_infusions(c: Context) -> tuple[IndexEvent, ...]:
     return tuple(seen.values())
 
 
-@define("BsAb Course Starts", "First exposure to a bsAb not preceded by the same drug within the course gap")
+@define("BsAb Course Starts", "First dose of each bsAb course (else its order's start); a shorter gap than the "
+        "course gap resumes a course")
 def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
     gap = timedelta(days=c.params.bsab_course_gap_days)
-    starts: list[IndexEvent] = []
-    last_seen: dict[str, date] = {}
+    courses: list[list] = []  # per course: [drug, first order start, first dose, source of start, last exposure]
+    current: dict[str, list] = {}
     for exp in sorted(c.facts.bsab, key=lambda e: (e.start, e.source)):
         if exp.start > c.today:
             continue
-        previous = last_seen.get(exp.drug)
-        if previous is None or exp.start - previous > gap:
-            starts.append(IndexEvent("bsab", exp.start, exp.source, exp.drug))
+        course = current.get(exp.drug)
+        if course is None or exp.start - course[4] > gap:
+            course = [exp.drug, None, None, None, exp.start]
+            courses.append(course)
+            current[exp.drug] = course
+        if exp.administered:
+            if course[2] is None:
+                course[2] = (exp.start, exp.source)
+        elif course[1] is None:
+            course[1] = (exp.start, exp.source)
         end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
-        last_seen[exp.drug] = max(previous or end, end)
-    return tuple(starts)
+        course[4] = max(course[4], end)
+    starts = []
+    for drug, ordered, dosed, _, _ in courses:
+        day, source = dosed or ordered  # a recorded first dose wins over the order's planned start
+        starts.append(IndexEvent("bsab", day, source, drug))
+    return tuple(sorted(starts, key=lambda e: (e.date, e.source)))
 
 
-@define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today")
+@define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
 def index_event(c: Context) -> IndexEvent | None:
     events = list(c["CAR-T Infusions"]) + list(c["BsAb Course Starts"])
     return max(events, key=lambda e: (e.date, e.kind == "car-t"), default=None)
@@ -136,7 +186,7 @@ def t0(c: Context) -> date | None:
     return event.date if event else None
 
 
-@define("Stop Date", "T0 + 6 calendar months: the end of the high-risk window")
+@define("Stop Date", "T0 + the window (calendar months): the end of the high-risk window")
 def stop_date(c: Context) -> date | None:
     return add_months(c["T0"], c.params.window_months) if c["T0"] else None
 
@@ -156,7 +206,7 @@ def days_to_stop(c: Context) -> int | None:
 # ---------------------------------------------------------------------------------------
 
 
-@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today")
+@define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today", decisive=True)
 def malignancy(c: Context) -> tuple:
     return tuple(d for d in c.facts.diagnoses if d.recorded is None or d.recorded <= c.today)
 
@@ -166,9 +216,18 @@ def malignancy_assumed(c: Context) -> bool:
     return not c["Malignancy Diagnoses"] and c.params.malignancy_requirement == "assume"
 
 
-@define("In Scope", "A qualifying index event and a haematological malignancy (or assumed)")
+@define("Is Deceased", "The patient died on or before today (or is recorded as deceased): no advice")
+def is_deceased(c: Context) -> bool:
+    patient = c.facts.patient
+    if patient is None or not patient.deceased:
+        return False
+    return patient.deceased_date is None or patient.deceased_date <= c.today
+
+
+@define("In Scope", "Alive, a qualifying index event, and a haematological malignancy (or assumed)")
 def in_scope(c: Context) -> bool:
-    return c["Index Event"] is not None and (bool(c["Malignancy Diagnoses"]) or c["Malignancy Assumed"])
+    return (not c["Is Deceased"] and c["Index Event"] is not None
+            and (bool(c["Malignancy Diagnoses"]) or c["Malignancy Assumed"]))
 
 
 @define("Age At T0", "Completed years of age at T0, or null when the birth date is unknown")
@@ -232,40 +291,97 @@ def _influences(course: IgCourse, day: date, today: date, washout: int) -> bool:
     return day <= end + timedelta(days=washout)
 
 
-@define("IG Courses", "Immunoglobulin orders that had started by today")
+def _order_covers(order: IgCourse, day: date, today: date) -> bool:
+    """A dose on `day` belongs to this order: inside its period (an open period runs to today)."""
+    if order.start > day:
+        return False
+    if order.status in ("active", "on-hold"):
+        return order.end is None or day <= order.end
+    end = _last_day(order, today)
+    return end is not None and day <= end  # an order that ended on an unknown day claims no doses
+
+
+def is_order(course: IgCourse) -> bool:
+    """An order (which a suggestion can update), not a course made of recorded doses."""
+    return course.source.startswith("MedicationRequest/")
+
+
+@define("IG Administration Courses", "Recorded doses outside any order's period, grouped into courses that run "
+        "until the course days after the last dose")
+def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    span = timedelta(days=c.params.ig_administration_course_days)
+    doses = sorted((d for d in c.facts.ig_administrations
+                    if d.date <= c.today and not any(_order_covers(o, d.date, c.today) for o in orders)),
+                   key=lambda d: (d.date, d.source))
+    groups: list[list] = []
+    for dose in doses:
+        if groups and dose.date - groups[-1][-1].date <= span:
+            groups[-1].append(dose)
+        else:
+            groups.append([dose])
+    courses = []
+    for group in groups:
+        products = {d.product for d in group}
+        product = products.pop() if len(products) == 1 else ""
+        courses.append(IgCourse(group[0].date, "active", group[0].source, group[-1].date + span, product))
+    return tuple(courses)
+
+
+@define("IG Courses", "Immunoglobulin orders and dose-based courses that had started by today")
 def ig_courses(c: Context) -> tuple[IgCourse, ...]:
-    return tuple(sorted((x for x in c.facts.ig_courses if x.start <= c.today), key=lambda x: (x.start, x.source)))
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    return tuple(sorted(orders + list(c["IG Administration Courses"]), key=lambda x: (x.start, x.source)))
 
 
-@define("Active IG Courses", "Immunoglobulin orders active today (on-hold counts as paused)")
+@define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
+        "booked course)")
+def planned_courses(c: Context) -> tuple[IgCourse, ...]:
+    return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
+                 and (x.authored is None or x.authored <= c.today))
+
+
+@define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime")
+def substitution_planned(c: Context) -> bool:
+    return bool(c["Planned IG Courses"])
+
+
+@define("Active IG Courses", "Immunoglobulin courses active today (on-hold counts as paused)")
 def active_ig(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if _active_on(x, c.today, c.today))
 
 
-@define("On Substitution", "The patient receives immunoglobulin today")
-def on_substitution(c: Context) -> bool:
-    return bool(c["Active IG Courses"])
-
-
-@define("Current Episode", "The continuous substitution the patient is in today, back to its first order")
+@define("Current Episode", "The continuous substitution the patient is in today, back to its first course; "
+        "a gap of a few days before a planned course does not interrupt it", decisive=True)
 def current_episode(c: Context) -> Episode | None:
-    active = c["Active IG Courses"]
-    if not active:
-        return None
     gap = timedelta(days=c.params.ig_continuity_gap_days)
-    members = list(active)
-    start = min(x.start for x in active)
+    members = list(c["Active IG Courses"])
+    if not members:  # between two orders (a switch of product or route)?
+        ended = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
+                 and c.today - end <= gap and x.status != "on-hold"]
+        upcoming = [x for x in c["Planned IG Courses"] if ended and x.start - max(_last_day(e, c.today) for e in ended)
+                    <= gap + timedelta(days=1)]
+        if not upcoming:
+            return None
+        members = ended + upcoming
+    start = min(x.start for x in members)
     for course in reversed(c["IG Courses"]):
-        if course in members or course.end is None:
+        end = _last_day(course, c.today)
+        if course in members or end is None:
             continue
-        if course.start < start and start - course.end <= gap:
+        if course.start < start and start - end <= gap:
             members.append(course)
             start = course.start
-    members.sort(key=lambda x: x.start)
+    members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
 
 
-@define("IG Courses Since T0", "Immunoglobulin orders started on or after T0")
+@define("On Substitution", "The patient receives immunoglobulin today (or is between two courses)")
+def on_substitution(c: Context) -> bool:
+    return c["Current Episode"] is not None
+
+
+@define("IG Courses Since T0", "Immunoglobulin courses started on or after T0")
 def courses_since_t0(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if c["T0"] and x.start >= c["T0"])
 
@@ -280,51 +396,124 @@ def unknown_end(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if x.status in ("stopped", "completed") and x.end is None)
 
 
+@define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it, or paused then: "
+        "general stop criteria (§4.2)")
+def substitution_before_t0(c: Context) -> tuple[IgCourse, ...]:
+    if c["T0"] is None:
+        return ()
+    since = c["T0"] - timedelta(days=c.params.prior_substitution_days)
+    unknown_since = add_months(c["T0"], -c.params.general_stop_latest_months)
+    out = []
+    for course in c["IG Courses"]:
+        if course.start >= c["T0"]:
+            continue
+        end = _last_day(course, c.today)
+        if course.status in ("active", "on-hold") and end is None:
+            out.append(course)  # running (or paused) across T0
+        elif end is not None and end >= since:
+            out.append(course)  # ended shortly before T0: paused for the infusion
+        elif end is None and course.start >= unknown_since:
+            out.append(course)  # ended on an unknown day; it may have run up to T0
+    return tuple(out)
+
+
+@define("Substitution Paused For T0", "Substitution before T0 that had ended or was on hold at T0")
+def paused_for_t0(c: Context) -> bool:
+    courses = c["Substitution Before T0"]
+    return bool(courses) and all(x.status == "on-hold" or (e := _last_day(x, c.today)) is not None and e < c["T0"]
+                                 for x in courses)
+
+
 # ---------------------------------------------------------------------------------------
 # Infections (§4.1, §4.2, §4.3)
 # ---------------------------------------------------------------------------------------
 
 
-def severe_or_recurrent(infections: list[Infection], min_episodes: int, min_days_apart: int) -> tuple[Infection, ...]:
+def _culture_for(c: Context, infection: Infection) -> Culture | None:
+    """The positive bacterial culture nearest the infection's onset within the policy's days."""
+    window = c.params.culture_window_days
+    near = [x for x in c.facts.cultures if x.positive and x.bacterial and x.date <= c.today
+            and abs((x.date - infection.onset).days) <= window]
+    return min(near, key=lambda x: (abs((x.date - infection.onset).days), x.specimen != "blood", x.source), default=None)
+
+
+@define("Bacterial Infections", "Verified bacterial infections: by their code, or coded without organism and "
+        "backed by a positive bacterial culture near their onset")
+def bacterial_infections(c: Context) -> tuple[CountedInfection, ...]:
+    out = []
+    for infection in sorted(c.facts.infections, key=lambda i: (i.onset, i.source)):
+        if infection.onset > c.today or infection.organism == "other":
+            continue
+        culture = _culture_for(c, infection)
+        if infection.organism == "unspecified" and culture is None:
+            continue
+        bacteraemia = culture is not None and culture.specimen == "blood" and c.params.bacteraemia_counts_as_severe
+        out.append(CountedInfection(infection.onset, infection.severe or bacteraemia, infection, culture))
+    return tuple(out)
+
+
+@define("Infections Not Counted", "Infections seen but not counted: not bacterial by code and no positive "
+        "bacterial culture near their onset")
+def infections_not_counted(c: Context) -> tuple[Infection, ...]:
+    counted = {x.infection.source for x in c["Bacterial Infections"]}
+    since = add_months(c.today, -c.params.infection_window_months)
+    return tuple(i for i in c.facts.infections if since < i.onset <= c.today and i.source not in counted)
+
+
+@define("Cultures Without Diagnosis", "Positive bacterial cultures with no infection diagnosis near them "
+        "(not counted: a culture alone is not a diagnosis)")
+def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
+    window = c.params.culture_window_days
+    since = add_months(c.today, -c.params.infection_window_months)
+    return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since < x.date <= c.today
+                 and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections))
+
+
+def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,
+                        min_days_apart: int) -> tuple[CountedInfection, ...]:
     """The evidence for 'severe or recurrent': one severe episode, or enough separate ones."""
-    severe = sorted((i for i in infections if i.severe), key=lambda i: (i.onset, i.source))
+    ordered = sorted(infections, key=lambda i: (i.onset, i.infection.source))
+    severe = [i for i in ordered if i.severe]
     if severe:
         return (severe[-1],)  # the most recent severe episode (order-independent)
-    episodes: list[Infection] = []
-    for inf in sorted(infections, key=lambda i: (i.onset, i.source)):
+    episodes: list[CountedInfection] = []
+    for inf in ordered:
         if not episodes or (inf.onset - episodes[-1].onset).days >= min_days_apart:
             episodes.append(inf)
     return tuple(episodes) if len(episodes) >= min_episodes else ()
 
 
-@define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last months")
-def recent_infections(c: Context) -> tuple[Infection, ...]:
-    since = add_months(c.today, -c.params.infection_window_months)
-    recent = [i for i in c.facts.infections if since < i.onset <= c.today]
-    return severe_or_recurrent(recent, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
-
-
-@define("Infections Before Substitution", "Severe/recurrent infections from T0 - 3 months to the substitution start")
-def infections_before_substitution(c: Context) -> tuple[Infection, ...]:
-    episode = c["Current Episode"]
-    if episode is None or c["T0"] is None:
-        return ()
-    since = add_months(c["T0"], -c.params.infection_lookback_before_t0_months)
-    before = [i for i in c.facts.infections if since <= i.onset <= episode.start]
-    return severe_or_recurrent(before, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
-
-
-@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would be because of them")
-def infections_since_lookback(c: Context) -> tuple[Infection, ...]:
-    if c["T0"] is None:
-        return ()
-    since = add_months(c["T0"], -c.params.infection_lookback_before_t0_months)
-    found = [i for i in c.facts.infections if since <= i.onset <= c.today]
+def _infections_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
+    found = [i for i in c["Bacterial Infections"] if since <= i.onset <= until]
     return severe_or_recurrent(found, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
+@define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last "
+        "months", decisive=True)
+def recent_infections(c: Context) -> tuple[CountedInfection, ...]:
+    since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
+    return _infections_between(c, since, c.today)
+
+
+@define("Infections Before Substitution", "Severe/recurrent infections from T0 - 3 months to the substitution "
+        "start", decisive=True)
+def infections_before_substitution(c: Context) -> tuple[CountedInfection, ...]:
+    episode = c["Current Episode"]
+    if episode is None or c["T0"] is None:
+        return ()
+    return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), episode.start)
+
+
+@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would "
+        "be because of them", decisive=True)
+def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
+    if c["T0"] is None:
+        return ()
+    return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), c.today)
+
+
 # ---------------------------------------------------------------------------------------
-# IgG (§4.1, §3.4)
+# IgG (§4.1, §3.4) and paraprotein
 # ---------------------------------------------------------------------------------------
 
 
@@ -333,28 +522,56 @@ def general_criteria(c: Context) -> bool:
     return not c["In Window"] or c["Is Restart"]
 
 
-@define("Relevant IgG Results", "IgG results up to today; inside the window only those on or after T0")
+def _plausible(c: Context, result: IgGResult) -> bool:
+    return 0 < result.value_g_l <= c.params.igg_max_plausible_g_l
+
+
+@define("Implausible IgG Results", "IgG values at or below 0 or above the plausible maximum: not used")
+def implausible_igg(c: Context) -> tuple[IgGResult, ...]:
+    return tuple(r for r in c.facts.igg if r.date <= c.today and not _plausible(c, r))
+
+
+@define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
 def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
-    results = [r for r in c.facts.igg if r.date <= c.today]
+    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.source)))
 
 
+@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today")
+def paraprotein_isotype(c: Context) -> str:
+    found = [x for x in c.facts.immunofixation if x.date <= c.today]
+    return max(found, key=lambda x: (x.date, x.source)).isotype if found else ""
+
+
+NOT_IGG = frozenset({"IgA", "IgM", "IgD", "IgE", "light-chain"})  # an M-protein of these types is not in total IgG
+
+
+def _crosses(c: Context, high: float, low: float) -> bool:
+    """Would a value moving from `high` down to `low` cross a decision threshold?"""
+    return any(low < t <= high for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l))
+
+
 def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
-    """Polyclonal IgG = IgG - the nearest IgG-isotype M-protein within the policy's days."""
-    near = [
-        m for m in c.facts.m_protein
-        if m.isotype == "IgG" and m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart
-    ]
-    if near:
-        # nearest to the IgG result; ties: the later result, then the reference (order-independent)
-        m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source))
+    """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
+    near = [m for m in c.facts.m_protein
+            if m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart]
+    # nearest to the IgG result; ties: the later result, then the reference (order-independent)
+    m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source), default=None)
+    isotype = (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
+    if m is not None and isotype == "IgG":
         return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
-    return IgGUsed(result, result.value_g_l, None, (result.source,))
+    caveat = False
+    if c["Has Myeloma"] and isotype not in NOT_IGG:  # an IgG paraprotein cannot be ruled out
+        if m is not None:
+            caveat = _crosses(c, result.value_g_l, result.value_g_l - m.value_g_l)
+        else:
+            caveat = _crosses(c, result.value_g_l, result.value_g_l - c.params.paraprotein_caveat_margin_g_l)
+    return IgGUsed(result, result.value_g_l, None, (result.source,), caveat)
 
 
-@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known")
+@define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)
 def latest_igg(c: Context) -> IgGUsed | None:
     results = c["Relevant IgG Results"]
     return _with_m_protein(c, results[-1]) if results else None
@@ -366,7 +583,7 @@ def _age_days(c: Context, used: IgGUsed | None) -> int | None:
 
 def _is_stale(c: Context, used: IgGUsed | None) -> bool:
     limit = c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window
-    return used is not None and _age_days(c, used) > limit
+    return used is not None and (_age_days(c, used) or 0) > limit
 
 
 @define("Latest IgG Is Stale", "Older than the staleness limit for the current phase")
@@ -384,7 +601,8 @@ def igg_during_substitution(c: Context) -> bool:
     return used is not None and _during_substitution(c, used.result)
 
 
-@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use (§3.4)")
+@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
+        "(§3.4)", decisive=True)
 def latest_untreated_igg(c: Context) -> IgGUsed | None:
     for result in reversed(c["Relevant IgG Results"]):
         if not _during_substitution(c, result):
@@ -405,20 +623,29 @@ def untreated_igg_stale(c: Context) -> bool:
 _LATEST = object()
 
 
-def build_advice(c: Context, code: str, rule: str, section: str, indicator: str = "info", *,
-                 information_only: bool = False, evidence: tuple = (), suggestions: tuple[str, ...] = (),
-                 override_reasons: tuple[str, ...] = (), extra_caveats: tuple[str, ...] = (),
-                 igg: object = _LATEST, **values) -> Advice:
+def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
+    """What a card shows of the infections a decision rests on: dates, severity, culture evidence."""
+    found = list(found)
+    return {
+        "infection_dates": tuple(i.onset.isoformat() for i in found),
+        "infection_severe": any(i.severe for i in found),
+        "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}" for i in found if i.culture),
+    }
+
+
+def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple = (),
+                 suggestions: tuple[str, ...] = (), override_reasons: tuple[str, ...] | None = None,
+                 extra_caveats: tuple[str, ...] = (), igg: object = _LATEST, **values: Value) -> Advice:
     """An advice with the values, evidence and caveats every card shows; `igg` = the IgG it used."""
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
-    if used is not None and code not in ("child-individual-assessment",):
+    if used is not None and code != "child-individual-assessment":
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         if c["IgG Measured During Substitution"] if latest else _during_substitution(c, used.result):
             caveats.append("igg-during-substitution")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
-        elif c["Has Myeloma"]:
+        elif used.paraprotein_caveat:
             caveats.append("paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
@@ -427,52 +654,44 @@ def build_advice(c: Context, code: str, rule: str, section: str, indicator: str 
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
     event = c["Index Event"]
-    base = {
+    base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
         "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
-        "threshold": c.params.igg_start_threshold_g_l, "general_threshold": c.params.igg_general_threshold_g_l,
-        "window_months": c.params.window_months, "washout_days": c.params.igg_washout_days,
+        "in_window": c["In Window"],
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,
     }
     if used is not None:
-        base.update(igg=used.value_g_l, igg_date=used.result.date, igg_source=used.result.source,
-                    igg_original=used.result.original, igg_total=used.result.value_g_l,
+        m = used.m_protein
+        base.update(igg=used.value_g_l, igg_comparator="" if m else used.result.comparator, igg_date=used.result.date,
+                    igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
                     igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
-                    m_protein=used.m_protein.value_g_l if used.m_protein else None,
-                    m_protein_source=used.m_protein.source if used.m_protein else None)
+                    m_protein=m.value_g_l if m else None, m_protein_date=m.date if m else None,
+                    m_protein_source=m.source if m else None)
+    episode = c["Current Episode"]
+    if episode is not None:
+        products = {x.product for x in episode.courses if x.start <= c.today}
+        base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
     base.update(values)
     sources = [event.source]
     for item in (used, *evidence):
         for s in ([] if item is None else ([item.source] if hasattr(item, "source") else list(item.sources))):
             if s not in sources:
                 sources.append(s)
-    return Advice(code=code, indicator=indicator, rule=rule, section=section, information_only=information_only,
-                  values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
-                  suggestions=suggestions, override_reasons=override_reasons,
-                  targets=tuple(x.source for x in c["Active IG Courses"]))
+    kind_reasons = override_reasons if override_reasons is not None else ()
+    targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
+                    and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
+    return advice(code, variant, rule, values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
+                  suggestions=suggestions, override_reasons=kind_reasons, targets=targets)
 
 
 @define("Child Advice", "Children: individual assessment, whatever the IgG (§4, §4.3)")
 def child_advice(c: Context) -> tuple[Advice, ...]:
-    return (build_advice(c, "child-individual-assessment", "Child Advice", "§4, §4.3", age_at_t0=c["Age At T0"]),)
+    variant = "bsab" if c["Index Event"].kind == "bsab" else ""
+    return (build_advice(c, "child-individual-assessment", "Child Advice", variant, age=c["Age At T0"]),)
 
 
-@define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it: general stop criteria (§4.2)")
-def substitution_before_t0(c: Context) -> tuple[IgCourse, ...]:
-    if c["T0"] is None:
-        return ()
-    since = c["T0"] - timedelta(days=c.params.prior_substitution_days)
-    out = []
-    for course in c["IG Courses"]:
-        if course.start >= c["T0"]:
-            continue
-        end = _last_day(course, c.today)
-        if course.status == "active" and end is None or end is not None and end >= since:
-            out.append(course)
-    return tuple(out)
-
-
-@define("Special Stop Applies", "First course since T0, started in the window, not because of infections (§4.2)")
+@define("Special Stop Applies", "First course since T0, started in the window, not because of infections, no "
+        "substitution before T0 (§4.2)")
 def special_stop_applies(c: Context) -> bool:
     episode = c["Current Episode"]
     if episode is None or c["T0"] is None:
@@ -484,6 +703,21 @@ def special_stop_applies(c: Context) -> bool:
         and not c["Substitution Before T0"]
         and not c["Infections Before Substitution"]
     )
+
+
+@define("General Stop Reason", "Why the general stop criteria apply to this patient's substitution")
+def general_stop_reason(c: Context) -> str:
+    episode = c["Current Episode"]
+    if c["Substitution Before T0"]:
+        return "paused-for-infusion" if c["Substitution Paused For T0"] and (episode is None or episode.start >= c["T0"]) \
+            else "before-t0"
+    if episode is not None and episode.start < c["T0"]:
+        return "before-t0"
+    if episode is not None and episode.start >= c["Stop Date"]:
+        return "after-window"
+    if c["Infections Before Substitution"] or (episode is None and c["Infections Since Lookback"]):
+        return "infections"
+    return "restart"
 
 
 @define("General Review Due Dates", "Later of IG start + 6 months and the stop date, then every 6 months")
@@ -508,78 +742,101 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     episode = c["Current Episode"]
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
+        orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
         if days > c.params.stop_due_soon_days:
-            course = episode.courses[-1]
-            needs_end = course.end is None or course.end > c["Stop Date"]
-            return (build_advice(c, "stop-planned", "Stop Advice", "§4.2", information_only=True, evidence=(episode,),
-                            suggestions=("set-ig-end",) if needs_end else (), episode_start=episode.start),)
+            needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
+            return (build_advice(c, "stop-planned", "Stop Advice", evidence=(episode,),
+                                 suggestions=("set-ig-end",) if needs_end else ()),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
-        ends_in_time = all(x.end is not None and x.end <= c["Stop Date"] for x in c["Active IG Courses"])
-        return (build_advice(c, code, "Stop Advice", "§4.2", "warning", evidence=(episode,),
+        dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
+        ends_in_time = bool(orders) and not dose_courses and all(x.end is not None and x.end <= c["Stop Date"]
+                                                                 for x in orders)
+        return (build_advice(c, code, "Stop Advice", evidence=(episode,),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
-                        override_reasons=("community-infection-risk", "specialist-decision"),
-                        episode_start=episode.start, days_overdue=-days),)
+                             override_reasons=("community-infection-risk", "specialist-decision"),
+                             days_overdue=-days),)
     next_due, due_now = c["General Review Due Dates"]
-    reason = (
-        "before-t0" if episode.start < c["T0"] or c["Substitution Before T0"]
-        else "after-window" if episode.start >= c["Stop Date"]
-        else "infections" if c["Infections Before Substitution"]
-        else "restart"
-    )
     evidence = (episode, *c["Infections Before Substitution"])
+    values = {"reason": c["General Stop Reason"], **infection_values(c["Infections Before Substitution"])}
     if due_now:
-        return (build_advice(c, "general-stop-review", "Stop Advice", "§4.2", "warning", evidence=evidence,
-                        suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
-                        due_date=due_now, reason=reason, episode_start=episode.start),)
-    return (build_advice(c, "general-stop-review", "Stop Advice", "§4.2", information_only=True, evidence=evidence,
-                    due_date=next_due, reason=reason, episode_start=episode.start),)
+        return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
+                             suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
+                             due_date=due_now, **values),)
+    return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
+                         due_date=next_due, **values),)
 
 
 @define("Start Advice", "Not on substitution: whether to start or measure (§4.1, §4.3)")
 def start_advice(c: Context) -> tuple[Advice, ...]:
+    if c["Substitution Planned"]:
+        return ()  # a course is booked to begin: nothing to start
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
-    low = used is not None and used.value_g_l < c.params.igg_start_threshold_g_l
-    under_6 = used is not None and not low and used.value_g_l < c.params.igg_general_threshold_g_l
+    low = used is not None and used.below(c.params.igg_start_threshold_g_l)
+    under_6 = used is not None and not low and used.below(c.params.igg_general_threshold_g_l)
     infections = c["Recent Severe Or Recurrent Infections"]
     latest = c["Latest IgG"]
     caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
-    ignored = {"ignored_igg": latest.value_g_l, "ignored_igg_date": latest.result.date,
-               "ignored_igg_source": latest.result.source} if caveats else {}
+    ignored: dict[str, Value] = {"ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.result.comparator,
+                                 "ignored_igg_date": latest.result.date,
+                                 "ignored_igg_source": latest.result.source} if caveats else {}
 
-    def advise(code: str, section: str, **kw) -> tuple[Advice, ...]:
+    def advise(code: str, variant: str = "", **kw) -> tuple[Advice, ...]:  # type: ignore[no-untyped-def]
         extra = tuple(kw.pop("extra_caveats", ())) + caveats
-        return (build_advice(c, code, "Start Advice", section, igg=used, extra_caveats=extra, **ignored, **kw),)
+        return (build_advice(c, code, "Start Advice", variant, igg=used, extra_caveats=extra, **ignored, **kw),)
 
     if not c["General Criteria Apply"]:
         if low:
             because = c["Infections Since Lookback"]
-            return advise("start-substitution", "§4.1", evidence=because,
-                          suggestions=("order-ig",) if because else ("order-ig-until-stop",),
-                          extra_caveats=("infections-general-stop",) if because else ())
+            general_stop = bool(because) or bool(c["Substitution Before T0"])
+            late = c["Days To Stop Date"] < c.params.late_start_notice_days
+            notes = (("stale-igg-supports-start",) if stale else ()) + (("late-in-window",) if late else ())
+            if general_stop:
+                return advise("start-substitution", "general-stop", evidence=because, suggestions=("order-ig",),
+                              extra_caveats=notes, reason=c["General Stop Reason"], **infection_values(because))
+            return advise("start-substitution", evidence=because, suggestions=("order-ig-until-stop",),
+                          extra_caveats=notes)
         if used is None or stale:
-            return advise("measure-igg", "§4.1", suggestions=("order-igg",),
-                          reason="no-igg-since-t0" if used is None else "stale")
+            return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", suggestions=("order-igg",))
     elif infections:
         if used is None or stale:
-            return advise("measure-igg", "§4.1, §4.3", evidence=infections, suggestions=("order-igg",),
-                          reason="infections-no-recent-igg")
+            return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
+                          **infection_values(infections))
         if low:
-            return advise("start-meets-general-criteria", "§4.1, §4.3", evidence=infections,
-                          suggestions=("order-ig",), restart=c["Is Restart"])
+            return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
+                          restart=c["Is Restart"], **infection_values(infections))
     elif low:
-        return advise("no-start-without-infections", "§4.3", restart=c["Is Restart"])
+        return advise("no-start-without-infections", restart=c["Is Restart"],
+                      override_reasons=("infection-not-coded", "specialist-decision"))
     if under_6 and not stale:
-        return advise("general-criteria-igg-under-6", "§4.1", information_only=True, evidence=infections)
+        return advise("general-criteria-igg-under-6", evidence=infections, **infection_values(infections))
     return ()
 
 
+@define("Data Notes", "What the rules saw and did not use, and why (implausible IgG, infections without "
+        "bacterial evidence, cultures without a diagnosis)")
+def data_notes(c: Context) -> tuple[DataNote, ...]:
+    if c["Is Deceased"]:
+        return ()
+    notes = [DataNote("igg-implausible", r.source, f"IgG {r.value_g_l:g} g/L is not plausible (at or below 0, or above "
+                      f"{c.params.igg_max_plausible_g_l:g} g/L): not used", f"{r.comparator}{r.value_g_l:g}", r.date)
+             for r in c["Implausible IgG Results"]]
+    notes += [DataNote("infection-not-counted", i.source,
+                       "not a bacterial infection by its code, and no positive bacterial culture within "
+                       f"{c.params.culture_window_days} days of its onset: not counted" if i.organism == "unspecified"
+                       else "not a bacterial infection: not counted", i.display, i.onset)
+              for i in c["Infections Not Counted"]]
+    notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without an infection "
+                       "diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
+    return tuple(notes)
+
+
 @define("Advice", "The advice for this patient today: at most one card per situation")
-def advice(c: Context) -> tuple[Advice, ...]:
+def advice_today(c: Context) -> tuple[Advice, ...]:
     if not c["In Scope"]:
         return ()
     if c["Is Child"]:
-        return c["Child Advice"]
-    found = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]
+        return c["Child Advice"]  # type: ignore[no-any-return]
+    found: tuple[Advice, ...] = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]
     if not c.params.show_information_only_cards:
         found = tuple(a for a in found if not a.information_only)
     return found

@@ -1,15 +1,17 @@
 """OrderAdvice — the same rules, applied to a draft order (order-select / order-sign).
 
-A draft immunoglobulin order is held against the start criteria that would apply if it
-were signed today (§4.1, §4.3); a draft bsAb or CAR-T product order starts (or continues)
-a high-risk window, so IgG monitoring is planned. Each function evaluates the library's
-named definitions for the patient and adds what the order itself says; the trace shows
-both.
+A draft immunoglobulin order is held against the start criteria that apply at its planned
+start (§4.1, §4.3): the dosage's boundsPeriod.start, else the day it is signed. A draft
+bsAb or CAR-T product order starts (or continues) a high-risk window, so IgG monitoring is
+planned. The definitions here are order-scoped (`c.order` is the draft being judged); they
+build on the patient-level definitions of `library.py`, and the trace shows both.
 
 Assumptions where the guideline is not specific:
 - A draft IG order while the patient is on substitution is a continuation: it meets the
   criteria under the special stop rule only up to the stop date.
+- An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view).
+- A suggested end date never precedes the order's start.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
   current course: it does not start a new window.
 """
@@ -19,13 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from .advice import Advice
-from .engine import Context, TraceStep
-from .facts import Facts
-from .library import add_months, build_advice, years_between
-from .parameters import Parameters
+from .advice import Advice, Value, advice
+from .catalogue import CATALOGUE
+from .engine import Context
+from .library import LIBRARY, add_months, build_advice, infection_values, years_between
 
-ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment")
+define = LIBRARY.define
+
+ORDER_CODES = tuple(code for code, kind in CATALOGUE.items() if "order-sign" in kind.hooks)
 
 
 @dataclass(frozen=True)
@@ -39,77 +42,104 @@ class DraftOrder:
     drug: str = ""
 
 
-@dataclass(frozen=True)
-class OrderEvaluation:
-    advice: tuple[Advice, ...]
-    trace: tuple[TraceStep, ...]
-    today: date
+def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
+    merged = {**found.values, "order_source": order.source, "order_drug": order.drug, "order_kind": order.kind,
+              "order_start": start, **values}
+    evidence = found.evidence if order.source in found.evidence else found.evidence + (order.source,)
+    return replace(found, values=merged, evidence=evidence, targets=(order.source,))
 
 
-def _with_order(advice: Advice, order: DraftOrder, **values) -> Advice:
-    merged = {**advice.values, "order_source": order.source, "order_drug": order.drug, **values}
-    evidence = advice.evidence if order.source in advice.evidence else advice.evidence + (order.source,)
-    return replace(advice, values=merged, evidence=evidence, targets=(order.source,))
+@define("Draft Order", "The draft order being judged", scope="order")
+def draft_order(c: Context) -> DraftOrder:
+    return c.order  # type: ignore[no-any-return]
 
 
-def ig_order_advice(c: Context, order: DraftOrder) -> Advice | None:
-    """Does a draft immunoglobulin order meet the start criteria today? (the patient-view rules)"""
+@define("Order Start", "The order's planned start: its dosage bounds start (never before today), else today",
+        scope="order")
+def order_start(c: Context) -> date:
+    order: DraftOrder = c["Draft Order"]
+    return max(order.start or c.today, c.today)
+
+
+@define("Order Starts After Stop Date", "The order would start on or after the stop date: general criteria",
+        scope="order")
+def order_after_stop(c: Context) -> bool:
+    return c["Stop Date"] is not None and c["Order Start"] >= c["Stop Date"]
+
+
+def _end_suggestion(c: Context) -> tuple[str, ...]:
+    """End the order on the stop date, but never before it starts."""
+    return ("set-order-end",) if c["Stop Date"] is not None and c["Stop Date"] > c["Order Start"] else ()
+
+
+@define("IG Order Advice", "Does a draft immunoglobulin order meet the criteria that apply at its planned start?",
+        scope="order")
+def ig_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    start: date = c["Order Start"]
     if not c["In Scope"]:
         return None
     episode = c["Current Episode"]
     if c["On Substitution"]:
-        starts_in_time = order.start is None or order.start <= c["Stop Date"]
-        if c["Special Stop Applies"] and c["Days To Stop Date"] >= 0 and starts_in_time:
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(episode,),
-                                  suggestions=("set-order-end",), situation="continuation-window")
-            return _with_order(advice, order)
         if c["Special Stop Applies"]:
-            advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.2", "warning",
-                                  evidence=(episode,), failing=("past-stop-date",),
-                                  override_reasons=("community-infection-risk", "specialist-decision"))
-            return _with_order(advice, order)
-        advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.2", evidence=(episode,),
-                              situation="continuation-general")
-        return _with_order(advice, order)
+            if c["Days To Stop Date"] >= 0 and not c["Order Starts After Stop Date"]:
+                found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-window",
+                                     evidence=(episode,), suggestions=_end_suggestion(c))
+                return _with_order(found, order, start)
+            failing = ("starts-after-stop-date",) if c["Days To Stop Date"] >= 0 else ("past-stop-date",)
+            found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
+                                 failing=failing, override_reasons=("community-infection-risk", "specialist-decision"))
+            return _with_order(found, order, start)
+        found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
+                             reason=c["General Stop Reason"])
+        return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
-    low = used is not None and used.value_g_l < threshold
+    low = used is not None and used.below(threshold)
     failing: list[str] = []
-    if not c["General Criteria Apply"]:
+    if not c["General Criteria Apply"] and not c["Order Starts After Stop Date"]:
         if low:  # a stale IgG < 4 still supports the start inside the window, as on patient-view
             because = c["Infections Since Lookback"]
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1", igg=used, evidence=because,
-                                  suggestions=() if because else ("set-order-end",), situation="window",
-                                  extra_caveats=("infections-general-stop",) if because else ())
-            return _with_order(advice, order)
+            if because or c["Substitution Before T0"]:
+                found = build_advice(c, "order-meets-criteria", "Order Advice", "window-general-stop", igg=used,
+                                     evidence=because, reason=c["General Stop Reason"], **infection_values(because))
+            else:
+                found = build_advice(c, "order-meets-criteria", "Order Advice", "window", igg=used,
+                                     suggestions=_end_suggestion(c))
+            return _with_order(found, order, start)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else
-                       "igg-4-6" if used.value_g_l < general else "igg-not-low")
+                       "igg-4-6" if used.below(general) else "igg-not-low")
         infections: tuple = ()
     else:
+        if c["Order Starts After Stop Date"] and c["In Window"]:
+            failing.append("starts-after-stop-date")
         infections = c["Recent Severe Or Recurrent Infections"]
         if used is None or stale:
             failing.append("no-recent-igg")
         elif not low:
-            failing.append("igg-4-6" if used.value_g_l < general else "igg-not-low")
+            failing.append("igg-4-6" if used.below(general) else "igg-not-low")
         if not infections:
             failing.append("no-infections")
-        if not failing:
-            advice = build_advice(c, "order-meets-criteria", "Order Advice", "§4.1, §4.3", igg=used,
-                                  evidence=infections, situation="general")
-            return _with_order(advice, order)
+        if failing == ["starts-after-stop-date"] or not failing:
+            found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
+                                 **infection_values(infections))
+            return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
-    advice = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "§4.1, §4.3", "warning", igg=used,
-                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"],
-                          suggestions=("order-igg",) if measure else (),
-                          override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"))
-    return _with_order(advice, order)
+    found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
+                         failing=tuple(failing), restart=c["Is Restart"],
+                         suggestions=("order-igg",) if measure else (),
+                         override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
+                         **infection_values(infections))
+    return _with_order(found, order, start)
 
 
-def therapy_order_advice(c: Context, order: DraftOrder) -> Advice | None:
-    """A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG."""
-    if not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+@define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",
+        scope="order")
+def therapy_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
         return None
-    start = order.start or c.today
+    start: date = c["Order Start"]
     continues = None
     if order.kind == "bsab":
         gap = timedelta(days=c.params.bsab_course_gap_days)
@@ -117,55 +147,49 @@ def therapy_order_advice(c: Context, order: DraftOrder) -> Advice | None:
         if same:
             last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
             if start - last <= gap:
-                continues = max((s for s in c["BsAb Course Starts"] if s.product == order.drug), key=lambda s: s.date, default=None)
+                continues = max((s for s in c["BsAb Course Starts"] if s.product == order.drug),
+                                key=lambda s: s.date, default=None)
     t0 = continues.date if continues else start
-    recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window]
-    values = {
-        "t0": t0, "t0_kind": order.kind, "t0_product": order.drug, "t0_source": continues.source if continues else order.source,
+    recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
+              and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
+    variant = "car-t-product" if order.kind == "car-t-product" else "continues" if continues else "new"
+    values: dict[str, Value] = {
+        "t0": t0, "t0_kind": order.kind, "t0_product": order.drug,
+        "t0_source": continues.source if continues else order.source,
         "stop_date": add_months(t0, c.params.window_months), "days_to_stop": None, "today": c.today,
-        "threshold": c.params.igg_start_threshold_g_l, "general_threshold": c.params.igg_general_threshold_g_l,
-        "window_months": c.params.window_months, "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
-        "continues": continues is not None, "infusion_date_unknown": order.kind == "car-t-product",
+        "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
+        "order_kind": order.kind, "order_start": start,
     }
     if recent:
-        latest = max(recent, key=lambda r: r.date)
-        values.update(igg=latest.value_g_l, igg_date=latest.date, igg_source=latest.source, igg_original=latest.original)
-    return Advice(code="plan-igg-monitoring", indicator="info", rule="Order Advice", section="§4.1, §4.2",
-                  values=values, evidence=tuple(dict.fromkeys([order.source] + ([values["igg_source"]] if recent else []))),
+        latest = max(recent, key=lambda r: (r.date, r.source))
+        values.update(igg=latest.value_g_l, igg_comparator=latest.comparator, igg_date=latest.date,
+                      igg_source=latest.source, igg_reported=latest.reported)
+    evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
+    return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence,
                   suggestions=() if recent else ("order-igg",), targets=(order.source,))
 
 
-def evaluate_orders(facts: Facts, orders: list[DraftOrder], today: date, params: Parameters | None = None) -> OrderEvaluation:
-    """Advice for each relevant draft order; one child card at most, never duplicates."""
-    params = params or Parameters()
-    context = Context(facts, today, params)
-    found: list[Advice] = []
-    seen: set[str] = set()
-    for order in orders:
-        if order.source in seen:
-            continue
-        seen.add(order.source)
-        advice = ig_order_advice(context, order) if order.kind == "ig" else therapy_order_advice(context, order)
-        if advice is None:
-            continue
-        if _is_child(context, order, advice):
-            advice = replace(advice, code="child-individual-assessment", indicator="info", suggestions=(),
-                             override_reasons=(), values={**advice.values, "age_at_t0": _age(facts, advice.values["t0"])})
-            if any(a.code == "child-individual-assessment" for a in found):
-                continue
-        found.append(advice)
-    return OrderEvaluation(tuple(found), tuple(context.trace), today)
-
-
-def _age(facts: Facts, at: date) -> int | None:
-    if facts.patient is None or facts.patient.birth_date is None:
-        return None
-    return years_between(facts.patient.birth_date, at)
-
-
-def _is_child(c: Context, order: DraftOrder, advice: Advice) -> bool:
-    """Under the adult age at the T0 the order belongs to (the planned start for new therapy)."""
+@define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",
+        scope="order")
+def order_is_child(c: Context) -> bool:
+    order: DraftOrder = c["Draft Order"]
     if order.kind == "ig":
         return bool(c["Is Child"])
-    age = _age(c.facts, advice.values["t0"])
-    return age is not None and age < c.params.adult_age_years
+    found = c["Therapy Order Advice"]
+    patient = c.facts.patient
+    if found is None or patient is None or patient.birth_date is None:
+        return False
+    return years_between(patient.birth_date, found.values["t0"]) < c.params.adult_age_years
+
+
+@define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
+def order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    found: Advice | None = c["IG Order Advice"] if order.kind == "ig" else c["Therapy Order Advice"]
+    if found is None or not c["Order Is Child"]:
+        return found
+    patient = c.facts.patient
+    age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
+    variant = "bsab" if found.values.get("t0_kind") == "bsab" else ""
+    return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
+                  evidence=found.evidence, targets=found.targets)

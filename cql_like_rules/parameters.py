@@ -1,20 +1,18 @@
 """The rule set's parameters: every point where the guideline is silent and we chose.
 
 Each parameter has a default and a comment saying why. They are part of the rule-set
-version that every card carries (`ruleset_version`), so any advice can be traced to the
+label that every card carries (`RuleSet.label`), so any advice can be traced to the
 exact configuration that produced it. Override them with a JSON file named by
 `CDS_POLICY_FILE` (keys as below); unknown keys are an error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
-GUIDELINE = "Medicinrådet 2025: IgG-substitution ved CAR-T/bispecifikke antistoffer (tillæg), afsnit 4"
-GUIDELINE_VERSION = "medicinraadet-2025-1.0"
+from .errors import RulesError
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,17 @@ class Parameters:
     # [policy] An IgG-isotype M-protein within this many days of the IgG result is
     # subtracted (polyclonal IgG = IgG - M-protein; IMWG, COMMIT in Bilag C).
     m_protein_max_days_apart: int = 30
+    # [policy] With an IgG M-protein of unknown type (or myeloma without an M-protein result), a
+    # caveat is shown only when the decision could change: when subtracting the M-protein would
+    # cross a threshold, or (no quantity known) when total IgG is within this margin above one.
+    paraprotein_caveat_margin_g_l: float = 2.0
+    # [policy] An IgG value at or below 0, or above this, is not used for any decision (a unit or
+    # typing error) and is named in the data notes.
+    igg_max_plausible_g_l: float = 50.0
     # §4.2 general SID criteria: attempt discontinuation this long after the IG start ...
     general_stop_after_months: int = 6
+    # ... and at the latest this long after it (the guideline's "6-12 months"; wording only).
+    general_stop_latest_months: int = 12
     # ... and reassess this often when continued.
     general_review_every_months: int = 6
     # [policy] A general stop review is shown as a warning for this many days from each
@@ -69,6 +76,19 @@ class Parameters:
     # [policy] Immunoglobulin that ended this many days or fewer before T0 counts as "in
     # treatment before CAR-T/bsAb" (§4.2: general stop criteria), e.g. paused for the infusion.
     prior_substitution_days: int = 90
+    # [policy] Recorded doses of immunoglobulin (MedicationAdministration) make a substitution
+    # course from the first dose to this many days after the last one (IVIG every 3-4 weeks,
+    # SCIG weekly); a longer gap ends the course.
+    ig_administration_course_days: int = 35
+    # [policy] An infection coded without its organism (ICD-10 J18.x, SNOMED pneumonia) counts as
+    # bacterial when a positive bacterial culture lies within this many days of its onset.
+    culture_window_days: int = 7
+    # [policy] A positive bacterial blood culture is bacteraemia, which counts as a severe
+    # infection (clinical-rules §5: "explicit severe-infection code (sepsis, bacteraemia ...)").
+    bacteraemia_counts_as_severe: bool = True
+    # [policy] A start card with fewer than this many days left to the stop date says when the
+    # special criterion ends and that the general criteria apply from then.
+    late_start_notice_days: int = 30
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True
@@ -78,12 +98,12 @@ class Parameters:
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(overrides) - set(known))
         if unknown:
-            raise ValueError(f"unknown policy parameter(s): {', '.join(unknown)}")
+            raise RulesError(f"unknown policy parameter(s): {', '.join(unknown)}")
         for name, value in overrides.items():
             if not _same_kind(getattr(self, name), value):
-                raise ValueError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
+                raise RulesError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
         if overrides.get("malignancy_requirement", "require") not in ("require", "assume"):
-            raise ValueError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
+            raise RulesError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
         return replace(self, **overrides)
 
 
@@ -95,21 +115,19 @@ def _same_kind(current: Any, value: Any) -> bool:
     return isinstance(value, type(current))
 
 
-def ruleset_version(params: Parameters) -> str:
-    """Guideline version plus a short hash of the parameters: names the exact rule set."""
-    blob = json.dumps(asdict(params), sort_keys=True).encode()
-    return f"{GUIDELINE_VERSION}+{hashlib.sha256(blob).hexdigest()[:12]}"
-
-
 def load_parameters(path: str | None) -> Parameters:
     """Defaults, or defaults overridden by a JSON policy file."""
     if not path:
         return Parameters()
-    with open(path, encoding="utf-8") as fh:
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(f"policy file {path}: cannot read ({exc.strerror})") from None
+    with fh:
         try:
             data = json.load(fh)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"policy file {path}: not valid JSON ({exc})") from None
+            raise RulesError(f"policy file {path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"policy file {path}: must hold a JSON object")
+        raise RulesError(f"policy file {path}: must hold a JSON object")
     return Parameters().with_overrides(data)

@@ -38,8 +38,9 @@ class Candidate:
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
-    "ig-start", "ig-end", "ig-ended", "review-due", "review-warning-ends",
-    "infection-onset", "infection-leaves-lookback", "adult-birthday",
+    "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "review-due", "review-warning-ends",
+    "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
+    "late-start-notice", "adult-birthday", "death",
 )
 
 
@@ -47,6 +48,8 @@ def fact_dates(facts: Facts) -> list[date]:
     """Every date the clinical facts carry (birth date excluded): the default timeline range."""
     days: list[date] = [r.date for r in facts.igg] + [m.date for m in facts.m_protein]
     days += [c.date for c in facts.car_t] + [i.onset for i in facts.infections]
+    days += [d.date for d in facts.ig_administrations] + [x.date for x in facts.cultures]
+    days += [x.date for x in facts.immunofixation]
     for exposure in facts.bsab:
         days += [exposure.start] + ([exposure.end] if exposure.end else [])
     for course in facts.ig_courses:
@@ -82,6 +85,7 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         stop = add_months(t0, params.window_months)
         add(Candidate(t0, "index-event", source))
         add(Candidate(stop - timedelta(days=params.stop_due_soon_days), "stop-due-soon", source))
+        add(Candidate(stop - timedelta(days=params.late_start_notice_days - 1), "late-start-notice", source))
         add(Candidate(stop, "stop-date", source))
         add(Candidate(stop + ONE_DAY, "after-stop-date", source))
     for exposure in facts.bsab:
@@ -94,8 +98,23 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(result.date + timedelta(days=params.stale_days_after_window + 1), "igg-stale-after-window", result.source))
     for m in facts.m_protein:
         add(Candidate(m.date, "m-protein-result", m.source))
+    for x in facts.immunofixation:
+        add(Candidate(x.date, "immunofixation", x.source))
+    for dose in facts.ig_administrations:
+        add(Candidate(dose.date, "ig-dose", dose.source))
+        add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + 1), "ig-doses-end", dose.source))
+        add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1),
+                      "ig-ended", dose.source))
+    for culture in facts.cultures:
+        add(Candidate(culture.date, "culture", culture.source))
+        add(Candidate(culture.date + timedelta(days=params.culture_window_days + 1), "culture-window-ends",
+                      culture.source))
+        add(Candidate(first_day_outside(culture.date, params.infection_window_months), "infection-leaves-lookback",
+                      culture.source))
     for course in facts.ig_courses:
         add(Candidate(course.start, "ig-start", course.source))
+        if course.authored is not None:
+            add(Candidate(course.authored, "ig-ordered", course.source))
         if course.end is not None:
             add(Candidate(course.end, "ig-end", course.source))
             add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
@@ -106,6 +125,8 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     patient = facts.patient
     if patient is not None and patient.birth_date is not None:
         add(Candidate(patient.birth_date + relativedelta(years=params.adult_age_years), "adult-birthday", patient.source))
+    if patient is not None and patient.deceased_date is not None:
+        add(Candidate(patient.deceased_date, "death", patient.source))
     return sorted({c for c in found if start <= c.date <= end})
 
 

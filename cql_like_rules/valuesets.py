@@ -4,17 +4,27 @@ The JSON files in `valuesets/` (format in `valuesets/README.md`) are loaded once
 start-up. A hospital adds local codes by dropping files of the same format into the
 directory named by `CDS_VALUESET_DIR`; a file whose `id` matches a shipped value set adds
 its entries to it. Lookups are cached because the same few codes recur in every request.
+
+SNOMED CT entries may be intensional (`"ecl": "<< 87628006"`): the file carries the
+expansion (the descendant concepts), and loading turns the focus concept and every
+expansion concept into exact entries. A request therefore costs a dict lookup per coding
+and never walks a hierarchy; a site refreshes the expansions from its own terminology
+server with `cds-service valuesets expand`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
+
+from .errors import RulesError
 
 SHIPPED_DIR = Path(__file__).with_name("valuesets")
+SNOMED_URI = "http://snomed.info/sct"
 REQUIRED_VALUESETS = (
     "igg-serum",
     "m-protein",
@@ -26,28 +36,41 @@ REQUIRED_VALUESETS = (
     "haematological-malignancy",
     "severity-severe",
 )
+# Keys that describe the entry itself; every other key of an entry is an attribute.
+ENTRY_KEYS = frozenset({"system", "systems", "code", "prefix", "ecl", "expansion", "display", "display_da"})
+CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
+# The two ECL forms the loader understands: descendants-or-self and descendants of one
+# concept, with an optional |term| after the concept id.
+ECL_PATTERN = re.compile(r"\s*(<<|<)\s*(\d{6,18})\s*(?:\|[^|]*\|)?\s*")
+SCTID = re.compile(r"\d{6,18}")
 
 
 NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
 CACHED_CODE_CHARS = 512  # system + code: real ones are far shorter; a client's megabyte "code" is not kept
 
 
-class ValueSetError(Exception):
-    """A value-set file is missing or malformed: the service must not start."""
-
-
 @dataclass(frozen=True)
 class Entry:
-    """One include/exclude line of a value set, with its attributes (drug, severe ...)."""
+    """One include/exclude line of a value set, with its attributes (drug, severe ...).
+
+    A concept of an intensional entry's expansion is an Entry of its own, carrying the
+    intensional entry's attributes overridden by the concept's, and the `ecl` it came from.
+    """
 
     aliases: tuple[str, ...]
     code: str | None
     prefix: str | None
     display: str
     attributes: Mapping[str, Any]
+    display_da: str = ""
+    ecl: str | None = None
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.attributes.get(name, default)
+
+    def display_for(self, lang: str) -> str:
+        """The Danish display for `da` when the data gives one, else the (English) display."""
+        return self.display_da if lang == "da" and self.display_da else self.display
 
 
 @dataclass
@@ -61,16 +84,27 @@ class ValueSet:
     entries: list[Entry] = field(default_factory=list)
     longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
 
-    def add(self, entry: Entry, exclude: bool) -> None:
+    def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
+        """Add an entry; an expansion concept never replaces an entry already there.
+
+        So a code listed explicitly keeps its own attributes whichever expansion also
+        contains it, and of two overlapping expansions the first loaded wins.
+        """
+        placed = False
         for alias in entry.aliases:
             if entry.code is not None:
                 key = (alias, entry.code)
-                (self.excluded_exact.add(key) if exclude else self.exact.__setitem__(key, entry))
+                if exclude:
+                    self.excluded_exact.add(key)
+                elif not expanded or key not in self.exact:
+                    self.exact[key] = entry
+                    placed = True
             else:
                 key = (alias, entry.prefix or "")
                 (self.excluded_prefixes.add(key) if exclude else self.prefixes.__setitem__(key, entry))
                 self.longest_prefix = max(self.longest_prefix, len(key[1]))
-        if not exclude:
+                placed = not exclude
+        if placed:
             self.entries.append(entry)
 
     def match(self, alias: str, code: str) -> Entry | None:
@@ -100,28 +134,43 @@ def _normalise(kind: str | None, code: str) -> str:
     return code.strip()
 
 
+def parse_ecl(ecl: Any) -> tuple[str, str]:
+    """`("<<" or "<", concept id)` of a supported ECL expression; RulesError otherwise."""
+    found = ECL_PATTERN.fullmatch(ecl) if isinstance(ecl, str) else None
+    if found is None:
+        raise RulesError(f"unsupported ECL {ecl!r}: only '<< CONCEPT' and '< CONCEPT' are understood")
+    return found.group(1), found.group(2)
+
+
+def _hint_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 class Terminology:
-    """All value sets, code-system aliases and unit factors, loaded from data files."""
+    """All value sets, code-system aliases, unit factors and text hints, loaded from data files."""
 
     def __init__(self, directories: Iterable[Path]) -> None:
         self.alias_of: dict[str, tuple[str, str | None]] = {}
         self.uris_of: dict[str, tuple[str, ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
+        self.hints: dict[str, tuple[str, ...]] = {}
+        self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
         for directory in directories:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
         if missing:
-            raise ValueSetError(f"value set file(s) missing: {', '.join(missing)}")
+            raise RulesError(f"value set file(s) missing: {', '.join(missing)}")
         if not self.unit_factors:
-            raise ValueSetError("units.json is missing or empty")
+            raise RulesError("units.json is missing or empty")
+        self._hint_pattern = _hint_pattern(self._hint_owner)
 
     # -- loading -------------------------------------------------------------------------
     def _load_directory(self, directory: Path) -> None:
         if not directory.is_dir():
-            raise ValueSetError(f"value-set directory not found: {directory}")
+            raise RulesError(f"value-set directory not found: {directory}")
         systems = directory / "code-systems.json"
         if systems.exists():
             self._load_systems(_read_json(systems))
@@ -136,11 +185,11 @@ class Terminology:
     def _load_systems(self, data: Any) -> None:
         aliases = data.get("aliases") if isinstance(data, dict) else None
         if not isinstance(aliases, dict):
-            raise ValueSetError("code-systems.json: expected {'aliases': {...}}")
+            raise RulesError("code-systems.json: expected {'aliases': {...}}")
         for alias, spec in aliases.items():
             uris = tuple(spec.get("uris") or ())
             if not uris:
-                raise ValueSetError(f"code-systems.json: alias {alias} has no uris")
+                raise RulesError(f"code-systems.json: alias {alias} has no uris")
             self.uris_of[alias] = uris
             for uri in uris:
                 self.alias_of[uri] = (alias, spec.get("normalize"))
@@ -151,33 +200,69 @@ class Terminology:
                 factor = float(unit["factor"])
                 names = [unit["code"], *unit.get("aliases", [])]
             except (KeyError, TypeError, ValueError):
-                raise ValueSetError(f"{path.name}: each unit needs 'code' and a numeric 'factor'") from None
+                raise RulesError(f"{path.name}: each unit needs 'code' and a numeric 'factor'") from None
             for name in names:
                 self.unit_factors[name] = factor
 
     def _load_valueset(self, data: Any, path: Path) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-            raise ValueSetError(f"{path.name}: a value set needs an 'id'")
+            raise RulesError(f"{path.name}: a value set needs an 'id'")
         vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], data.get("title", data["id"])))
         for exclude, key in ((False, "include"), (True, "exclude")):
-            for raw in data.get(key, []):
-                vs.add(self._entry(raw, path), exclude)
+            raws = data.get(key, [])
+            if not isinstance(raws, list):
+                raise RulesError(f"{path.name}: '{key}' must be a list of entries")
+            for raw in raws:
+                for entry, expanded in self._entries(raw, path):
+                    vs.add(entry, exclude, expanded)
+        self._load_hints(vs.id, data.get("text_hints", []), path)
 
-    def _entry(self, raw: Any, path: Path) -> Entry:
+    def _load_hints(self, valueset_id: str, hints: Any, path: Path) -> None:
+        if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
+            raise RulesError(f"{path.name}: 'text_hints' must be a list of non-empty strings")
+        for hint in map(_hint_key, hints):
+            owner = self._hint_owner.setdefault(hint, valueset_id)
+            if owner != valueset_id:
+                raise RulesError(f"{path.name}: text hint {hint!r} is already a hint of {owner}")
+            if hint not in self.hints.get(valueset_id, ()):
+                self.hints[valueset_id] = (*self.hints.get(valueset_id, ()), hint)
+
+    def _entries(self, raw: Any, path: Path) -> Iterator[tuple[Entry, bool]]:
+        """The entries one include/exclude line stands for, each flagged 'from an expansion'."""
         if not isinstance(raw, dict):
-            raise ValueSetError(f"{path.name}: entries must be objects")
+            raise RulesError(f"{path.name}: entries must be objects")
+        label = raw.get("ecl") or raw.get("code") or raw.get("prefix")
+        where = f"{path.name}: entry {label}"
         aliases = tuple(raw.get("systems") or ([raw["system"]] if "system" in raw else []))
         unknown = [a for a in aliases if a not in self.uris_of]
         if not aliases or unknown:
-            raise ValueSetError(f"{path.name}: entry {raw.get('code') or raw.get('prefix')}: unknown system alias {unknown or '(none)'}")
-        if ("code" in raw) == ("prefix" in raw):
-            raise ValueSetError(f"{path.name}: entry needs exactly one of 'code' or 'prefix'")
+            raise RulesError(f"{where}: unknown system alias {unknown or '(none)'}")
+        if sum(k in raw for k in ("code", "prefix", "ecl")) != 1:
+            raise RulesError(f"{where}: entry needs exactly one of 'code', 'prefix' or 'ecl'")
         kinds = {self._kind(a) for a in aliases}
         kind = kinds.pop() if len(kinds) == 1 else None
-        code = _normalise(kind, str(raw["code"])) if "code" in raw else None
-        prefix = _normalise(kind, str(raw["prefix"])) if "prefix" in raw else None
-        attributes = {k: v for k, v in raw.items() if k not in ("system", "systems", "code", "prefix", "display")}
-        return Entry(aliases, code, prefix, str(raw.get("display", "")), attributes)
+        attributes = {k: v for k, v in raw.items() if k not in ENTRY_KEYS}
+        display, display_da = _text(raw, "display", where), _text(raw, "display_da", where)
+        if "ecl" not in raw:
+            code = _normalise(kind, str(raw["code"])) if "code" in raw else None
+            prefix = _normalise(kind, str(raw["prefix"])) if "prefix" in raw else None
+            yield Entry(aliases, code, prefix, display, MappingProxyType(attributes), display_da), False
+            return
+        if any(SNOMED_URI not in self.uris_of[a] for a in aliases):
+            raise RulesError(f"{where}: 'ecl' needs a SNOMED CT system alias")
+        try:
+            operator, focus = parse_ecl(raw["ecl"])
+        except RulesError as exc:
+            raise RulesError(f"{where}: {exc}") from None
+        ecl = raw["ecl"].strip()
+        if operator == "<<":
+            yield Entry(aliases, focus, None, display, MappingProxyType(attributes), display_da, ecl), False
+        for concept in _expansion(raw.get("expansion"), where):
+            if concept["code"] == focus and operator == "<":
+                raise RulesError(f"{where}: the expansion of '< {focus}' must not contain {focus} itself")
+            own = {k: v for k, v in concept.items() if k not in CONCEPT_KEYS}
+            yield Entry(aliases, concept["code"], None, _text(concept, "display", where),
+                        MappingProxyType({**attributes, **own}), _text(concept, "display_da", where), ecl), True
 
     def _kind(self, alias: str) -> str | None:
         return self.alias_of[self.uris_of[alias][0]][1]
@@ -238,6 +323,17 @@ class Terminology:
             self._sets_of[key] = sets
         return sets
 
+    def hint_for(self, text: Any) -> str | None:
+        """The value set whose text hint (a drug or disease name) occurs in `text` as a word.
+
+        For saying "this looks like X, but its code is in no value set": never used to
+        count anything. The first hint in the text wins; case and spacing do not matter.
+        """
+        if self._hint_pattern is None or not isinstance(text, str) or not text:
+            return None
+        found = self._hint_pattern.search(text)
+        return self._hint_owner[_hint_key(found.group(0))] if found else None
+
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""
         tokens = []
@@ -249,11 +345,54 @@ class Terminology:
         return sorted(set(tokens))
 
 
+def _text(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise RulesError(f"{where}: '{key}' must be a string")
+    return value
+
+
+def _expansion(expansion: Any, where: str) -> list[dict[str, Any]]:
+    """The concepts of an intensional entry's expansion, checked (none when it has no expansion)."""
+    if expansion is None:
+        return []
+    contains = expansion.get("contains") if isinstance(expansion, dict) else None
+    if not isinstance(contains, list):
+        raise RulesError(f"{where}: 'expansion' must be an object with a 'contains' list")
+    for concept in contains:
+        code = concept.get("code") if isinstance(concept, dict) else None
+        if not isinstance(code, str) or SCTID.fullmatch(code) is None:
+            raise RulesError(f"{where}: expansion concept {concept!r} needs a SNOMED CT concept id as 'code'")
+    return contains
+
+
+COMPOUND_MIN = 5  # hints this long also match inside Danish compounds ("mantlecellelymfom", "myelomatose")
+
+
+def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:
+    """One regex for every hint: longest first, any case, any spacing.
+
+    Short hints ("ivig", "car-t") match whole words only; longer ones also as part of a
+    compound word, since Danish writes "mantlecellelymfom" and "myelomatose" as one word.
+    """
+    if not owners:
+        return None
+    ordered = sorted(owners, key=len, reverse=True)
+    words = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) < COMPOUND_MIN]
+    parts = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) >= COMPOUND_MIN]
+    alternatives = []
+    if parts:
+        alternatives.append("(?:" + "|".join(parts) + ")")
+    if words:
+        alternatives.append(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueSetError(f"{path}: cannot read value set ({exc})") from None
+        raise RulesError(f"{path}: cannot read value set ({exc})") from None
 
 
 def load_terminology(extra_dir: str | None = None) -> Terminology:

@@ -1,8 +1,8 @@
 """A real headless Chromium for tests: dump the DOM, take a screenshot, decode the PNG.
 
-Debian's chromium is installed on demand (root, non-interactive, with a timeout); the tests
-that need it are skipped, saying why, only when it cannot be installed. The PNG decoder is
-a few lines of zlib so the check needs no imaging library.
+Debian's chromium is installed by `scripts/install-system-packages.sh`, never by a test;
+without it the tests that need it skip, saying why (and fail under CI=true). The PNG
+decoder is a few lines of zlib so the check needs no imaging library.
 """
 
 from __future__ import annotations
@@ -21,25 +21,15 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage", "--hide-scrollbars",
 ]
-INSTALL_TIMEOUT_S = 900
 RUN_TIMEOUT_S = 90
 
 
-def find_or_install_chromium() -> tuple[str | None, str]:
-    """(path, "") when chromium is usable, else (None, why it could not be had)."""
+def find_chromium() -> tuple[str | None, str]:
+    """(path, "") when chromium is installed, else (None, why not)."""
     path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
     if path:
         return path, ""
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return None, "chromium is not installed and cannot be installed here (need root and apt-get)"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
-            subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=INSTALL_TIMEOUT_S)
-    except (subprocess.SubprocessError, OSError) as exc:
-        return None, f"chromium could not be installed with apt-get ({exc})"
-    path = shutil.which("chromium")
-    return (path, "") if path else (None, "apt-get ran but no chromium binary appeared")
+    return None, "no chromium on PATH or at /usr/bin/chromium (Debian package chromium)"
 
 
 def _run(chromium: str, args: list[str], profile: str) -> subprocess.CompletedProcess:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +18,7 @@ class Fixture:
     expected: list[str]
     summary_contains: dict
     detail_contains: dict
+    evidence: dict = field(default_factory=dict)
 
 
 def load_fixtures() -> list[Fixture]:
@@ -28,5 +29,6 @@ def load_fixtures() -> list[Fixture]:
         out.append(Fixture(
             bundle_path.stem, json.loads(bundle_path.read_text()), date.fromisoformat(expect["at"]),
             expect["expected"], expect.get("summary_contains", {}), expect.get("detail_contains", {}),
+            expect.get("evidence", {}),
         ))
     return out

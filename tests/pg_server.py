@@ -1,5 +1,7 @@
 """A throwaway PostgreSQL cluster on 127.0.0.1 for tests, from Debian's `postgresql` package.
 
+The package is installed by `scripts/install-system-packages.sh`, never by a test.
+
 `initdb` refuses to run as root, so as root the cluster belongs to `postgres` (or `nobody`)
 and its commands run through `runuser`. The cluster lives in a temporary directory with
 fsync off (nothing here needs to survive a power cut) and is deleted when the test ends.
@@ -19,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-INSTALL_TIMEOUT = 600  # seconds for `apt-get install postgresql` (only when not installed yet)
 START_TIMEOUT = 30
 
 
@@ -33,29 +34,12 @@ def _bin_dir() -> Path | None:
     return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, default=None)
 
 
-def _apt_get(*args: str) -> bool:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        done = subprocess.run(["apt-get", *args], env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=INSTALL_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def find_or_install() -> Path:
-    """The directory holding initdb and pg_ctl, installing the Debian package as root if need be."""
+def find_postgres() -> Path:
+    """The directory holding initdb and pg_ctl; PostgresUnavailable (saying why) when not installed."""
     found = _bin_dir()
-    if found:
-        return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise PostgresUnavailable("PostgreSQL is not installed (apt-get install postgresql) and this user cannot install it")
-    if not _apt_get("install", "-y", "--no-install-recommends", "postgresql"):
-        _apt_get("update")
-        _apt_get("install", "-y", "--no-install-recommends", "postgresql")
-    found = _bin_dir()
-    if not found:
-        raise PostgresUnavailable("`apt-get install postgresql` did not provide initdb/pg_ctl under /usr/lib/postgresql/*/bin")
+    if found is None:
+        raise PostgresUnavailable("initdb/pg_ctl not found under /usr/lib/postgresql/*/bin "
+                                  "(Debian package postgresql)")
     return found
 
 
@@ -91,7 +75,7 @@ def running_postgres(database: str = "cds_test") -> Iterator[str]:
     """Yield a SQLAlchemy URL (`postgresql+psycopg://...`) of an empty database on a fresh cluster."""
     import psycopg
 
-    bin_dir = find_or_install()
+    bin_dir = find_postgres()
     owner = _owner()
     tmp = Path(tempfile.mkdtemp(prefix="cds-pg-"))
     data, log = tmp / "data", tmp / "server.log"
@@ -139,3 +123,15 @@ def _tail(path: Path) -> str:
         return path.read_text(errors="replace")[-2000:]
     except OSError:
         return "(no server log)"
+
+
+@contextmanager
+def required_postgres(database: str = "cds_test") -> Iterator[str]:
+    """`running_postgres`, or, without PostgreSQL, a skip saying why (a failure under CI=true)."""
+    from .environment import require_system
+
+    try:
+        with running_postgres(database) as url:
+            yield url
+    except PostgresUnavailable as exc:
+        require_system("PostgreSQL", str(exc))

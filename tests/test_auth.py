@@ -38,7 +38,7 @@ from cds_service.settings import AuthSettings, load_settings
 
 
 def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
-    return load_settings(env).auth
+    return load_settings({"CDS_LINK_SECRET": "l" * 32, **env}).auth  # CDS_AUTH=on needs a link secret too
 
 
 def cors_origins_from_env(env: dict[str, str]) -> list[str]:
@@ -48,7 +48,7 @@ from cds_service.http.auth import ReplayCache, jku_allowed
 pytestmark = pytest.mark.anyio
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SANDBOX_DATA = Path(__file__).resolve().parent / "data"  # copied from the CDS Hooks Sandbox (data/README.md)
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 SANDBOX_JKU = "https://sandbox.cds-hooks.org/.well-known/jwks.json"
@@ -788,11 +788,11 @@ async def test_http_cors_preflight_and_401_carry_cors_headers(verifier: TokenVer
 
 
 def sandbox_example() -> dict[str, Any]:
-    return json.loads((SHARED_DATA / "cds-hooks-sandbox-request-example.json").read_text())
+    return json.loads((SANDBOX_DATA / "cds-hooks-sandbox-request-example.json").read_text())
 
 
 def sandbox_settings(tmp_path: Path) -> AuthSettings:
-    path = write_issuers(tmp_path, {SANDBOX_ISS: {"jwks_file": str(SHARED_DATA / "cds-hooks-sandbox-jwks.json")}})
+    path = write_issuers(tmp_path, {SANDBOX_ISS: {"jwks_file": str(SANDBOX_DATA / "cds-hooks-sandbox-jwks.json")}})
     return auth_settings_from_env(
         {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(path), "CDS_PUBLIC_BASE_URL": "http://127.0.0.1:8092"}
     )
@@ -821,7 +821,7 @@ async def test_captured_sandbox_token_outside_lifetime(tmp_path: Path) -> None:
 
 
 async def test_captured_sandbox_discovery_token(tmp_path: Path) -> None:
-    example = json.loads((SHARED_DATA / "cds-hooks-sandbox-discovery-example.json").read_text())
+    example = json.loads((SANDBOX_DATA / "cds-hooks-sandbox-discovery-example.json").read_text())
     clock = Clock(example["decoded_jwt"]["payload"]["iat"] + 1)
     verifier = TokenVerifier(sandbox_settings(tmp_path), clock=clock)
     service_url = "http://127.0.0.1:8092/cds-services/harness-patient-view"
@@ -853,7 +853,7 @@ async def test_captured_sandbox_token_every_byte_changed_rejected(tmp_path: Path
 
 def sandbox_token(now: float, aud: str) -> str:
     private_key = serialization.load_pem_private_key(
-        (SHARED_DATA / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None
+        (SANDBOX_DATA / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None
     )
     payload = {"iss": SANDBOX_ISS, "aud": aud, "exp": int(now) + 300, "iat": int(now), "jti": str(uuid.uuid4())}
     return jwt.encode(payload, private_key, algorithm="ES384", headers={"typ": "JWT", "kid": SANDBOX_KID, "jku": SANDBOX_JKU})
@@ -869,7 +869,7 @@ async def test_shipped_sandbox_config_accepts_sandbox_style_tokens(keyserver: Jw
     )
     assert list(settings.issuers) == [SANDBOX_ISS]
     assert json.loads((REPO / "config" / "sandbox-jwks.json").read_text()) == json.loads(
-        (SHARED_DATA / "cds-hooks-sandbox-jwks.json").read_text()
+        (SANDBOX_DATA / "cds-hooks-sandbox-jwks.json").read_text()
     )
     verifier = TokenVerifier(settings)  # real clock
     app = make_app(verifier, "http://localhost:8092")

@@ -19,13 +19,14 @@ from cds_service.tools.replay import request_from_bundle
 from cds_service.errors import ConfigError
 from cds_service.settings import load_settings
 
+from .environment import tmp_settings
 from .fixtures import FIXTURES
 from .servers import ROOT, serve_in_thread
 
-SHARED = ROOT.parent / "shared" / "data"
-KEY = serialization.load_pem_private_key((SHARED / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
+SANDBOX_DATA = ROOT / "tests" / "data"  # copied from the CDS Hooks Sandbox (data/README.md)
+KEY = serialization.load_pem_private_key((SANDBOX_DATA / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
 ENV = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-       "CDS_CORS_ORIGINS": "https://sandbox.cds-hooks.org"}
+       "CDS_CORS_ORIGINS": "https://sandbox.cds-hooks.org", "CDS_LINK_SECRET": "l" * 32}
 
 
 def token(aud: str) -> str:
@@ -39,7 +40,8 @@ def token(aud: str) -> str:
 
 @pytest.fixture(scope="module")
 def server():
-    with serve_in_thread(create_app(dataclasses.replace(load_settings(ENV), evaluation_date=date(2026, 1, 20)))) as base:
+    with serve_in_thread(create_app(dataclasses.replace(load_settings(ENV), evaluation_date=date(2026, 1, 20),
+                                                         data_dir=tmp_settings().data_dir))) as base:
         yield base
 
 

@@ -47,11 +47,13 @@ def test_a_wrong_sidecar_fails_with_exit_code_1(tmp_path, capsys):
 def test_text_mismatches_are_reported(tmp_path, capsys):
     copy_fixture(STOP_DUE, tmp_path, {"at": "2026-03-31", "expected": ["stop-due-soon"],
                                       "summary_contains": {"stop-due-soon": ["2099-01-01"]},
-                                      "detail_contains": {"stop-due-soon": ["Procedure/proc-cart-0011"]}})
+                                      "detail_contains": {"stop-due-soon": ["Pause substitution"]},
+                                      "evidence": {"stop-due-soon": ["Procedure/proc-cart-0011", "Condition/nope"]}})
     assert cli.main(["replay", str(tmp_path), "--expect"]) == 1
     out = capsys.readouterr().out
     assert "stop-due-soon summary lacks '2099-01-01'" in out
     assert "detail lacks" not in out
+    assert "stop-due-soon does not name Condition/nope" in out and "proc-cart-0011" not in out
 
 
 def test_sidecar_date_wins_over_at(tmp_path, capsys):

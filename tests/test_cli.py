@@ -78,4 +78,4 @@ def test_serve_answers_over_http(tmp_path):
 def test_serve_refuses_a_bad_configuration(tmp_path):
     import os
     result = cli("serve", "--port", "1", env={**os.environ, "CDS_TIMEZONE": "Mars/Olympus"})
-    assert result.returncode == 2 and "CDS_TIMEZONE" in result.stderr
+    assert result.returncode == 78 and "CDS_TIMEZONE" in result.stderr  # EXIT_CONFIG

@@ -173,7 +173,10 @@ def test_medication_resources_have_no_subject_and_are_kept():
 
 def test_a_result_below_a_detection_limit_is_below_it():
     [result] = build(obs(value=4, unit="g/L", valueQuantity={"value": 4, "comparator": "<", "unit": "g/L", "code": "g/L"})).igg
-    assert result.value_g_l < 4 and result.original == "<4 g/L"
+    assert (result.value_g_l, result.comparator) == (4.0, "<")  # decided on its bound: below 4, printed "<4.0 g/L"
+    assert result.below(4.0) and not result.below(3.9)
+    [result] = build(obs(value=4, unit="g/L", valueQuantity={"value": 4, "comparator": "<=", "unit": "g/L", "code": "g/L"})).igg
+    assert not result.below(4.0)  # "<=4" may be 4: not below it
 
 
 @pytest.mark.parametrize("status", [["final"], {"code": "final"}, 5, None])

@@ -9,8 +9,8 @@ import pytest
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
-from cds_service.settings import Settings
 
+from .environment import tmp_settings
 from .fhir_server import running_fhir_server
 from .fixtures import load_fixtures
 from .servers import SettableClock, serve_in_thread
@@ -24,7 +24,7 @@ FIXTURES = {f.name: f for f in load_fixtures()}
 @pytest.fixture(scope="module")
 def service():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock, record_cards=False)) as base:
+    with serve_in_thread(create_app(tmp_settings(), clock=clock, record_cards=False)) as base:
         yield base, clock
 
 

@@ -13,12 +13,12 @@ from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.http.hook_route import HookRoute
 from cds_service.tools.replay import request_from_bundle
-from cds_service.settings import Settings
 
+from .environment import tmp_settings
 from .fixtures import FIXTURES
 from .servers import SettableClock, serve_in_thread
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SANDBOX_DATA = Path(__file__).resolve().parent / "data"  # copied from the CDS Hooks Sandbox (data/README.md)
 LOW = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())  # at 2026-01-20: start-substitution
 
 
@@ -26,7 +26,7 @@ LOW = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())  # at 2
 def server():
     clock = SettableClock()
     clock.set(__import__("datetime").date(2026, 1, 20))
-    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
         yield base
 
 
@@ -124,7 +124,7 @@ async def test_the_documented_route_answers_as_the_hook_route(anyio_backend):
     body = json.dumps(request_from_bundle(LOW)).encode()
     answers = []
     for bypass in (False, True):
-        target = create_app(Settings(), clock=clock, record_cards=False)
+        target = create_app(tmp_settings(), clock=clock, record_cards=False)
         if bypass:  # the same application without HookRoute: FastAPI routes the call
             target.user_middleware = [m for m in target.user_middleware if m.cls is not HookRoute]
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=target), base_url="http://t") as client:
@@ -138,7 +138,7 @@ async def test_the_documented_route_answers_as_the_hook_route(anyio_backend):
                 for action in suggestion["actions"]:
                     action.get("resource", {}).pop("id", None)
     assert answers[0] == answers[1] and answers[0][0]["source"]["topic"]["code"] == "start-substitution"
-    assert "Medicinrådet" in answers[0][0]["detail"] and "Regel" in answers[0][0]["detail"]
+    assert "Medicinrådet" in answers[0][0]["detail"] and "**Gør:**" in answers[0][0]["detail"]
 
 
 def test_absent_prefetch_keys_without_fhir_server_are_412_naming_them(server):
@@ -193,7 +193,7 @@ def test_invalid_decisive_resource_is_skipped_and_named(server):
     assert response.status_code == 200
     cards = response.json()["cards"]
     details = " ".join(c["detail"] for c in cards)
-    assert "Observation/obs-igg-0001-b" in details and "not valid FHIR" in details
+    assert "Observation/obs-igg-0001-b" in details and "unusable data" in details
     assert all("3.2 g/L (2026-01-13)" not in c["summary"] for c in cards)  # the invalid value was not used
 
 
@@ -223,7 +223,7 @@ def test_danish_by_accept_language(server):
 
 
 def test_captured_sandbox_request_asks_for_the_missing_data(server):
-    captured = json.loads((SHARED / "cds-hooks-sandbox-request-example.json").read_text())["body"]
+    captured = json.loads((SANDBOX_DATA / "cds-hooks-sandbox-request-example.json").read_text())["body"]
     response = post(server, captured)
     assert response.status_code == 412  # the sandbox sent keys of another service; its FHIR server is not running
     assert "observations" in diagnostics(response)

@@ -12,13 +12,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import time
 from datetime import date
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
@@ -28,6 +25,7 @@ from cds_service.tools.replay import load_bundle, request_from_bundle
 
 from .fixtures import FIXTURES
 from .servers import ROOT
+from .test_replay_record import sandbox_token
 
 UNSAFE = ["\x00", "\x07", "\x1b", "\r", "\n", "\x85", "\u2028", "\u2029", "\u202e", "\u2066", "\ufeff"]
 HOSTILE = "\x1b[31m\u202eevil\u2066\r\nfake line\x00" + "z" * 5000
@@ -75,18 +73,10 @@ async def test_the_request_line_shows_client_strings_sanitised(tmp_path, capsys)
     assert lines[0]["error"].startswith("this service answers the 'patient-view' hook, not '?[31m?evil")
 
 
-def sandbox_token(aud: str, jti: str, kid: str = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f") -> str:
-    key = serialization.load_pem_private_key(
-        (ROOT.parent / "shared" / "data" / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
-    now = int(time.time())
-    return jwt.encode({"iss": "https://sandbox.cds-hooks.org", "aud": aud, "exp": now + 300, "iat": now, "jti": jti},
-                      key, algorithm="ES384", headers={"kid": kid, "typ": "JWT"})
-
-
 @pytest.mark.anyio
 async def test_401_reasons_show_client_strings_sanitised(tmp_path, caplog) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_DATA_DIR": str(tmp_path)}
+           "CDS_DATA_DIR": str(tmp_path), "CDS_LINK_SECRET": "l" * 32}
     app = create_app(dataclasses.replace(load_settings(env), evaluation_date=date(2026, 1, 20)), record_cards=False)
     caplog.set_level(logging.INFO, logger="cds_service")
     url = "http://test/cds-services"

@@ -19,6 +19,8 @@ from cds_service.http.app import create_app
 from cds_service.killswitch import KillSwitch
 from cds_service.http.logs import PatientIds
 from cds_service.http.metrics import Metrics
+from cql_like_rules.advice import Advice, advice
+from cql_like_rules.catalogue import CATALOGUE
 from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import load_settings
 
@@ -121,7 +123,7 @@ async def test_unexpected_errors_are_logged_without_their_message(tmp_path: Path
     def boom(*args, **kwargs):
         raise ValueError("resource content " + SECRET)  # not a literal: tracebacks show source lines
 
-    monkeypatch.setattr(app_module, "assess", boom)
+    monkeypatch.setattr(app_module, "answer", boom)
     app = make_app(tmp_path)
     capsys.readouterr()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t") as c:
@@ -182,7 +184,7 @@ async def test_metrics_count_requests_statuses_latency_and_cards(tmp_path: Path)
 
 async def test_metrics_count_401(tmp_path: Path) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(Path(__file__).resolve().parent.parent / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_PUBLIC_BASE_URL": "http://test"}
+           "CDS_PUBLIC_BASE_URL": "http://test", "CDS_LINK_SECRET": "l" * 32}
     app = make_app(tmp_path, env=env)
     r = await call(app, "POST", PATH, request_body())
     assert r.status_code == 401
@@ -216,38 +218,44 @@ def write(path: Path, codes, mtime: float) -> None:
     os.utime(path, (mtime, mtime))
 
 
-def card(code: str) -> dict:
-    return {"source": {"topic": {"code": code}}}
+def card(code: str) -> Advice:
+    return advice(code, next(iter(CATALOGUE[code].variants)), "test")
 
 
 def test_kill_switch_rereads_on_mtime_change_at_most_once_a_second(tmp_path: Path) -> None:
-    path, clock, metrics = tmp_path / "disabled.json", FakeClock(), Metrics()
+    path, clock = tmp_path / "disabled.json", FakeClock()
     write(path, ["stop-overdue"], 1_000_000)
-    ks = KillSwitch(str(path), metrics, clock)
-    assert ks.apply([card("stop-overdue"), card("measure-igg")]) == ([card("measure-igg")], ["stop-overdue"])
+    ks = KillSwitch(str(path), clock=clock)
+    assert ks.apply((card("stop-overdue"), card("measure-igg"))) == ((card("measure-igg"),), ["stop-overdue"])
     write(path, ["measure-igg"], 1_000_010)
     clock.now += 0.5  # within the second: not looked at yet
-    assert ks.apply([card("measure-igg")]) == ([card("measure-igg")], [])
+    assert ks.apply((card("measure-igg"),)) == ((card("measure-igg"),), [])
     clock.now += 0.6
-    assert ks.apply([card("measure-igg"), card("stop-overdue")]) == ([card("stop-overdue")], ["measure-igg"])
-    assert metrics.registry.get_sample_value("cds_cards_suppressed_total", {"code": "measure-igg"}) == 1
-    assert metrics.registry.get_sample_value("cds_cards_suppressed_total", {"code": "stop-overdue"}) == 1
+    assert ks.apply((card("measure-igg"), card("stop-overdue"))) == ((card("stop-overdue"),), ["measure-igg"])
 
 
 def test_kill_switch_keeps_the_last_good_list_on_a_bad_file_and_reenables_on_delete(tmp_path: Path) -> None:
     path, clock, metrics = tmp_path / "disabled.json", FakeClock(), Metrics()
     write(path, ["stop-overdue"], 1_000_000)
-    ks = KillSwitch(str(path), metrics, clock)
+    ks = KillSwitch(str(path), metrics.killswitch_errors.inc, clock)
     write(path, '["measure-ig', 1_000_010)  # half written
     clock.now += 2
-    assert ks.apply([card("stop-overdue")]) == ([], ["stop-overdue"])
+    assert ks.apply((card("stop-overdue"),)) == ((), ["stop-overdue"])
     assert metrics.registry.get_sample_value("cds_killswitch_reload_errors_total") == 1
     write(path, '{"not": "a list"}', 1_000_020)
     clock.now += 2
-    assert ks.apply([card("stop-overdue")]) == ([], ["stop-overdue"])
+    assert ks.apply((card("stop-overdue"),)) == ((), ["stop-overdue"])
     path.unlink()
     clock.now += 2
-    assert ks.apply([card("stop-overdue")]) == ([card("stop-overdue")], [])
+    assert ks.apply((card("stop-overdue"),)) == ((card("stop-overdue"),), [])
+
+
+def test_the_kill_switch_knows_every_catalogue_code(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "disabled.json"
+    path.write_text(json.dumps(list(CATALOGUE)))
+    with caplog.at_level("WARNING", logger="cds_service.killswitch"):
+        KillSwitch(str(path))
+    assert "unknown advice codes" not in caplog.text
 
 
 async def test_kill_switch_in_the_service(tmp_path: Path, capsys) -> None:

@@ -189,7 +189,7 @@ async def test_error_responses_match_the_schema(app, doc: dict, case: str) -> No
 
 async def test_401_is_documented_when_auth_is_on_and_matches_the_schema(tmp_path: Path) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_PUBLIC_BASE_URL": "http://test"}
+           "CDS_PUBLIC_BASE_URL": "http://test", "CDS_LINK_SECRET": "l" * 32}
     secured = create_app(dataclasses.replace(load_settings(env), data_dir=str(tmp_path)))
     doc = secured.openapi()
     for method, path in (("GET", "/cds-services"), ("POST", PV), ("GET", PV), ("POST", "/cds-services/other")):

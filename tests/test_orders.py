@@ -14,8 +14,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
 from cds_service.tools.replay import load_drafts, request_from_bundle
-from cds_service.settings import Settings
 
+from .environment import tmp_settings
 from .fixtures import FIXTURES
 from .servers import ROOT, SettableClock, serve_in_thread
 
@@ -34,7 +34,7 @@ def drafts(*names: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def server():
     clock = SettableClock()
-    with serve_in_thread(create_app(Settings(), clock=clock)) as base:
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
         yield base, clock
 
 
@@ -75,10 +75,10 @@ def test_ivig_in_window_with_low_igg_meets_and_offers_the_end_date(server):
 def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
     [card] = call(server, "cart-in-window-igg-7-5-fresh", "2026-02-24", ["scig-pt-dk-0006"]).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["indicator"] == "warning"
-    assert "7.5 g/L" in card["summary"] and "not <4" in card["summary"]
+    assert "7.5 g/L" in card["summary"] and "not < 4 g/L" in card["summary"]
     reasons = {r["code"] for r in card["overrideReasons"]}
     assert reasons == {"infection-not-coded", "specialist-decision", "community-infection-risk"}
-    assert "Criteria not met" in card["detail"]
+    assert "Not met" in card["detail"]
 
 
 def test_after_window_without_infections_and_old_igg_names_both_failures(server):
@@ -182,3 +182,14 @@ def test_replay_with_drafts_on_the_command_line():
     missing = subprocess.run([sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / "cart-in-window-igg-low.json"),
                               "--hook", "order-sign"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert missing.returncode == 2 and "--draft" in missing.stderr
+
+
+def test_an_ivig_draft_planned_after_the_stop_date_is_judged_at_its_start(server):
+    """CAR-T 2025-11-18 (stop date 2026-05-18); signed 2026-05-10 to start 2026-05-25: the general criteria apply."""
+    response = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-after-stop-date-pt-dk-0001"])
+    [card] = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "after the stop date 2026-05-18" in card["summary"]
+    assert not any("2026-05-18" in s["label"] for s in card.get("suggestions", []))  # no end before its start
+    same_day = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-pt-dk-0001"])  # starts 2026-01-20: in the window
+    assert [c["source"]["topic"]["code"] for c in same_day.json()["cards"]] == ["order-meets-criteria"]

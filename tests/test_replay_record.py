@@ -27,8 +27,9 @@ from cds_service.settings import SQLITE_FILE, auth_settings
 
 from .servers import ROOT, serve_subprocess
 from .test_auth import ISS, NOW, SERVICE_URL, Clock, bearer, claims, make_settings, rejected, sign
+from .test_auth_app import KEY as SANDBOX_KEY
 
-SHARED = ROOT.parent / "shared" / "data"
+SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 
 
 @pytest.fixture
@@ -138,14 +139,11 @@ def test_max_token_seconds_setting(tmp_path: Path) -> None:
 
 
 # -- the real server: two workers, then a restart -----------------------------------------------
-def sandbox_token(aud: str) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key((SHARED / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
+def sandbox_token(aud: str, jti: str | None = None, kid: str = SANDBOX_KID) -> str:
+    """A token as the CDS Hooks Sandbox signs it (its published key, tests/data), valid 5 minutes from now."""
     now = int(time.time())
     return jwt.encode({"iss": "https://sandbox.cds-hooks.org", "aud": aud, "exp": now + 300, "iat": now,
-                       "jti": str(uuid.uuid4())}, key, algorithm="ES384",
-                      headers={"kid": "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f", "typ": "JWT"})
+                       "jti": jti or str(uuid.uuid4())}, SANDBOX_KEY, algorithm="ES384", headers={"kid": kid, "typ": "JWT"})
 
 
 def call(base: str, token: str) -> int:
@@ -157,7 +155,8 @@ def call(base: str, token: str) -> int:
 def test_two_workers_and_a_restart_accept_a_token_once(tmp_path: Path) -> None:
     public = "https://cds.example.org"  # as behind a proxy: the token's aud survives the restart's new port
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_PUBLIC_BASE_URL": public, "CDS_DATA_DIR": str(tmp_path / "data"), "CDS_LOG_SALT": "test"}
+           "CDS_PUBLIC_BASE_URL": public, "CDS_DATA_DIR": str(tmp_path / "data"), "CDS_LOG_SALT": "test",
+           "CDS_LINK_SECRET": "l" * 32}
     aud = f"{public}/cds-services"
     token, raced = sandbox_token(aud), sandbox_token(aud)
     with serve_subprocess(env, ["--workers", "2"]) as base:

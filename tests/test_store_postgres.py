@@ -21,8 +21,9 @@ from cds_service.records.report import collect, feedback_report
 from cds_service.settings import Settings
 from cds_service.records.store import card_feedback, make_engine, migrate
 
-from .pg_server import PostgresUnavailable, running_postgres
+from .pg_server import required_postgres
 from .servers import ROOT, serve_in_thread
+from .test_replay_record import sandbox_token
 
 BUNDLE = Path(__file__).resolve().parents[1] / "fhir_fixtures" / "cart-in-window-igg-low.json"
 SETTINGS = replace(Settings(), evaluation_date=date(2026, 1, 20))
@@ -31,11 +32,8 @@ WHEN = "2026-01-20T10:05:31Z"
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    try:
-        with running_postgres() as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(f"no PostgreSQL for the multi-instance tests: {exc}")
+    with required_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +134,7 @@ def secured_instances(database_url: str, tmp_path_factory) -> Iterator[tuple[str
     from cds_service.settings import load_settings
 
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
-           "CDS_PUBLIC_BASE_URL": PUBLIC}
+           "CDS_PUBLIC_BASE_URL": PUBLIC, "CDS_LINK_SECRET": "l" * 32}
     with ExitStack() as stack:
         bases = [stack.enter_context(serve_in_thread(create_app(
             replace(load_settings(env), evaluation_date=SETTINGS.evaluation_date, database_url=database_url,
@@ -183,44 +181,3 @@ def test_two_instances_share_cards_feedback_and_spent_tokens(secured_instances, 
     assert (row.code, row.issued, row.accepted, row.overridden) == ("start-substitution", 2, 1, 1)
 
     # Explanation snapshots of cards issued by one instance, read through the other: to be added here.
-
-
-def sandbox_token(aud: str) -> str:
-    import time
-
-    import jwt
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(
-        (ROOT.parent / "shared" / "data" / "cds-hooks-sandbox-ec-private-key.pem").read_bytes(), password=None)
-    now = int(time.time())
-    return jwt.encode({"iss": "https://sandbox.cds-hooks.org", "aud": aud, "exp": now + 300, "iat": now,
-                       "jti": str(uuid.uuid4())}, key, algorithm="ES384",
-                      headers={"kid": "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f", "typ": "JWT"})
-
-
-def test_the_replay_record_is_atomic_on_postgresql(database_url):
-    """Sixteen connections spending one token at once: exactly one wins; expired records go."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from cds_service.records.replay import DatabaseReplayRecord
-    from cds_service.records.store import CardStore
-
-    store = CardStore(database_url)
-    try:
-        record = DatabaseReplayRecord(store, purge_every=1_000_000)
-        barrier = threading.Barrier(16)
-
-        def spend(_: int) -> bool:
-            barrier.wait()
-            return record.first_use("https://pg.example", "contested", 2_000_000_000, now=1_000_000_000)
-
-        with ThreadPoolExecutor(16) as pool:
-            assert list(pool.map(spend, range(16))).count(True) == 1
-        assert record.first_use("https://pg.example", "short", 1_000_000_100, now=1_000_000_000)
-        assert not record.first_use("https://pg.example", "short", 1_000_000_100, now=1_000_000_050)
-        assert record.first_use("https://pg.example", "short", 1_000_000_300, now=1_000_000_101)  # taken over
-        assert record.purge(now=1_000_000_400) >= 1
-        assert not record.first_use("https://pg.example", "contested", 2_000_000_000, now=1_000_000_500)
-    finally:
-        store.close()

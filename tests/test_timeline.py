@@ -14,17 +14,25 @@ from cds_service.tools import cli
 from cds_service.tools.replay import load_bundle
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.timeline import build_timeline, change_days, patient_data, state_on
+from cds_service.tools.timeline import (build_timeline, change_days, default_range, patient_data, state_on,
+                                        timeline_from_facts)
+from cds_service.tools.timeline_html import CODE_COLOURS, code_title, igg_runs, tick_labels
 from cql_like_rules import Parameters
-from cql_like_rules.facts import CarTInfusion, Facts, IgCourse, IgGResult, Infection, Patient
+from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgCourse, IgGResult, Infection, Patient
 from cql_like_rules.timeline import candidate_dates, candidates, first_day_outside
 
 from . import browser
+from .environment import require_system
 from .fixtures import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLES = sorted(p for p in FIXTURES.glob("*.json") if not p.name.endswith(".expect.json"))
 RUNTIME = load_runtime(Settings())
+
+
+def at_of(path: Path) -> date:
+    """The fixture's evaluation date: the default range reaches past "today", so tests fix it."""
+    return date.fromisoformat(json.loads(path.with_name(path.stem + ".expect.json").read_text())["at"])
 
 
 def brute_force_changes(data, runtime, start: date, end: date) -> list[date]:
@@ -80,10 +88,13 @@ def test_review_cycles_birthday_and_range_limits():
 @pytest.mark.parametrize("path", BUNDLES, ids=[p.stem for p in BUNDLES])
 def test_timeline_matches_day_by_day_evaluation(path):
     data = patient_data(load_bundle(path), RUNTIME)
-    timeline = build_timeline(data, RUNTIME)
+    timeline = build_timeline(data, RUNTIME, today=at_of(path))
     assert [s.day for s in timeline.changes] == brute_force_changes(data, RUNTIME, timeline.start, timeline.end)
     span = (timeline.end - timeline.start).days + 1
-    assert timeline.evaluated < span / 10, "the timeline must not evaluate every day"
+    # The default range frames the window (a month before T0 to two months past the stop date
+    # or today), not a year past the last fact, so candidate days lie denser in it than they
+    # did: a fifth of the days still shows that the candidate list, not the calendar, decides.
+    assert timeline.evaluated < span / 5, "the timeline must not evaluate every day"
 
 
 @pytest.mark.parametrize("name", ["scig-before-t0-general-stop-review", "cart-ig-started-after-sepsis-general-stop-review",
@@ -103,7 +114,7 @@ def test_candidates_follow_a_site_policy(tmp_path, name):
                                   "stop_due_soon_days": 21, "general_review_due_days": 10, "bsab_course_gap_days": 30}))
     runtime = load_runtime(Settings(policy_file=str(policy)))
     data = patient_data(load_bundle(FIXTURES / f"{name}.json"), runtime)
-    timeline = build_timeline(data, runtime)
+    timeline = build_timeline(data, runtime, today=at_of(FIXTURES / f"{name}.json"))
     assert [s.day for s in timeline.changes] == brute_force_changes(data, runtime, timeline.start, timeline.end)
 
 
@@ -113,18 +124,22 @@ def test_cli_prints_one_line_per_change(capsys):
     path = FIXTURES / "cart-ig-active-stop-overdue.json"
     assert cli.main(["timeline", str(path), "--from", "2025-10-01", "--to", "2026-06-30"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Timeline for Patient/pt-dk-0011, 2025-10-01 to 2026-06-30: 6 change(s)")
+    assert lines[0].startswith("Timeline for Patient/pt-dk-0011, 2025-10-01 to 2026-06-30: 7 change(s)")
     assert [line.split()[:2] for line in lines[1:]] == [
         ["2025-10-01", "-"], ["2025-10-14", "measure-igg"], ["2025-10-21", "start-substitution"],
+        ["2025-10-23", "-"],  # the IVIG order is written for the next day: substitution is planned, no start card
         ["2025-10-24", "stop-planned"], ["2026-03-31", "stop-due-soon"], ["2026-04-15", "stop-overdue"]]
+    assert "[Ig order written]" in lines[4]
     assert "2026-04-14" in lines[-1] and "[day after the stop date]" in lines[-1]
 
 
 def test_cli_default_range_and_danish(capsys):
     path = FIXTURES / "cart-in-window-igg-low-stale.json"
-    assert cli.main(["timeline", str(path), "--lang", "da"]) == 0
+    assert cli.main(["timeline", str(path), "--lang", "da", "--at", "2026-01-20"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Tidslinje for Patient/pt-dk-0004")
+    # A month before the CAR-T infusion (2025-09-23) to two months after its stop date (2026-03-23),
+    # which is later than --at.
+    assert out.startswith("Tidslinje for Patient/pt-dk-0004, 2025-08-23 til 2026-05-23")
     assert "Ig-substitution kan startes" in out and "IgG-svar" in out
 
 
@@ -140,7 +155,7 @@ def test_cli_rejects_bad_dates_and_bundles(tmp_path, capsys):
 
 def test_text_timeline_does_not_import_matplotlib():
     code = ("import sys; from cds_service.tools import cli; "
-            f"cli.main(['timeline', {str(BUNDLES[0])!r}]); print('matplotlib' in sys.modules)")
+            f"cli.main(['timeline', {str(BUNDLES[0])!r}, '--at', '2026-01-20']); print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("False")
@@ -166,21 +181,23 @@ def test_html_is_self_contained(html_page):
     for needle in ('src="http', "src='http", 'href="http', "url(http", "<script", "<link"):
         assert needle not in text, needle
     assert "Advice on 2026-04-20" in text and "stop-overdue" in text and "(6 days)" in text
-    assert text.count('<td class="date">') == 5
+    # Seven rows: the default range starts a month before T0 (2025-10-14), so its first day
+    # (2025-09-14, no advice yet) is a row of its own before the six changes from T0 on.
+    assert text.count('<td class="date">') == 7
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    path, why = browser.find_or_install_chromium()
+    path, why = browser.find_chromium()
     if path is None:
-        pytest.skip(f"headless browser tests skipped: {why}")
+        require_system("Chromium", why)
     return path
 
 
 def test_page_loads_in_a_real_browser(chromium, html_page):
     dom = browser.dump_dom(chromium, html_page)
     assert "<svg" in dom and 'id="changes"' in dom
-    assert dom.count('<td class="date">') == 5
+    assert dom.count('<td class="date">') == 7  # the first day, a month before T0, and six changes
     assert "stop-due-soon" in dom and "2026-04-14" in dom
 
 
@@ -191,3 +208,66 @@ def test_screenshot_shows_a_plot(chromium, html_page):
     total, non_white, colours = browser.ink(rows, bpp)
     assert non_white / total > 0.08, "the page is (nearly) blank"
     assert len(colours) >= 8, "the plot should be in colour (window, thresholds, bars, markers)"
+
+
+# -- the picture: range, axis, lines, advice lane ----------------------------------------------
+
+def test_default_range_frames_the_window_and_reaches_past_today():
+    facts = Facts(car_t=(CarTInfusion(date(2025, 10, 14), "Procedure/p"),),
+                  igg=(IgGResult(3.0, date(2024, 1, 5), "Observation/old"),))
+    # A month before T0 to two months after the stop date (2026-04-14) ...
+    assert default_range(facts, Parameters(), date(2026, 1, 20)) == (date(2025, 9, 14), date(2026, 6, 14))
+    # ... or after today, when today is later.
+    assert default_range(facts, Parameters(), date(2026, 9, 1)) == (date(2025, 9, 14), date(2026, 11, 1))
+    assert default_range(facts, Parameters(window_months=3), date(2025, 11, 1)) == (date(2025, 9, 14), date(2026, 3, 14))
+    # Without an index event: the first fact date to the last one + 12 months, as before.
+    no_index = Facts(igg=(IgGResult(3.0, date(2025, 2, 1), "Observation/a"), IgGResult(3.0, date(2025, 5, 1), "Observation/b")))
+    assert default_range(no_index, Parameters(), date(2026, 1, 20)) == (date(2025, 2, 1), date(2026, 5, 1))
+
+
+def test_axis_labels_are_in_the_page_language_whatever_the_locale():
+    days = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 15), date(2026, 5, 1)]
+    assert tick_labels(days, "da") == ["dec\n2025", "jan\n2026", "15. feb", "maj"]
+    assert tick_labels(days, "en") == ["Dec\n2025", "Jan\n2026", "Feb 15", "May"]
+    assert tick_labels([date(2025, 1, 1), date(2026, 1, 1)], "da") == ["2025", "2026"]
+
+
+def test_igg_points_on_and_off_substitution_are_not_joined():
+    facts = Facts(
+        car_t=(CarTInfusion(date(2025, 1, 10), "Procedure/p"),),
+        diagnoses=(Diagnosis("C83.3", "Condition/c"),),
+        ig_courses=(IgCourse(date(2025, 3, 1), "completed", "MedicationRequest/ivig", end=date(2025, 6, 30)),),
+        igg=tuple(IgGResult(v, d, f"Observation/{d}") for v, d in (
+            (3.1, date(2025, 1, 20)), (2.8, date(2025, 2, 20)), (7.5, date(2025, 4, 10)), (8.0, date(2025, 5, 20)),
+            (4.5, date(2025, 9, 1)))),
+    )
+    timeline = timeline_from_facts("x", facts, RUNTIME.ruleset, RUNTIME.terminology, "en", date(2025, 10, 1))
+    assert timeline.on_substitution == {"Observation/2025-04-10", "Observation/2025-05-20"}
+    assert [(on, [r.date.month for r in run]) for on, run in igg_runs(timeline)] == [
+        (False, [1, 2]), (True, [4, 5]), (False, [9])]
+
+
+def test_advice_lane_colours_and_names_each_code(html_page, tmp_path):
+    text = html_page.read_text(encoding="utf-8")
+    for code in ("measure-igg", "start-substitution", "stop-planned", "stop-due-soon", "stop-overdue"):
+        assert f"fill: {CODE_COLOURS[code]}" in text, code
+    assert "<!-- stop-overdue: Stop attempt overdue -->" in text and "<!-- Apr -->" in text
+    danish = tmp_path / "da.html"
+    assert cli.main(["timeline", str(FIXTURES / "cart-ig-active-stop-overdue.json"), "--lang", "da", "--at", "2026-04-20",
+                     "--html", str(danish)]) == 0
+    text = danish.read_text(encoding="utf-8")
+    assert "<!-- stop-overdue: Seponeringsforsøg overskredet -->" in text and "<!-- maj -->" in text
+    assert "<!-- May -->" not in text
+    assert code_title("general-criteria-igg-under-6", Parameters(igg_start_threshold_g_l=3.5), "da") == (
+        "IgG 3,5 g/L til < 6 g/L: generelle kriterier gælder")
+
+
+def test_at_draws_the_timeline_as_of_a_past_day(tmp_path, capsys):
+    out = tmp_path / "past.html"
+    assert cli.main(["timeline", str(FIXTURES / "cart-ig-active-stop-overdue.json"), "--at", "2025-11-01",
+                     "--html", str(out)]) == 0
+    # The stop date (2026-04-14) is later than --at: the range ends two months after it.
+    assert capsys.readouterr().out.startswith("Timeline for Patient/pt-dk-0011, 2025-09-14 to 2026-06-14")
+    text = out.read_text(encoding="utf-8")
+    assert "Advice on 2025-11-01" in text and "stop-planned</b>: " in text and "(164 days left)" in text
+    assert "<!-- today -->" in text

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from cql_like_rules.valuesets import SHIPPED_DIR, Terminology, ValueSetError, load_terminology
+from cql_like_rules import RulesError as ValueSetError
+from cql_like_rules.valuesets import SHIPPED_DIR, Terminology, load_terminology
 
 
 def test_shipped_value_sets_carry_sources():
@@ -48,3 +49,171 @@ def test_broken_value_sets_refuse_to_load(tmp_path):
         Terminology([broken])
     with pytest.raises(ValueSetError, match="not found"):
         load_terminology(str(tmp_path / "missing"))
+
+
+SCT = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+
+
+def _local(tmp_path, *valuesets: dict, code_systems: dict | None = None) -> str:
+    local = tmp_path / "local"
+    local.mkdir(exist_ok=True)
+    for i, vs in enumerate(valuesets):
+        (local / f"vs{i}.json").write_text(json.dumps(vs))
+    if code_systems:
+        (local / "code-systems.json").write_text(json.dumps(code_systems))
+    return str(local)
+
+
+def test_a_snomed_descendant_counts_with_its_own_attributes():
+    t = load_terminology()
+    pneumococcal = t.lookup("bacterial-infection", SCT, "233607000")  # Pneumococcal pneumonia
+    assert pneumococcal is not None and pneumococcal.ecl == "<< 87628006"
+    assert pneumococcal.get("severe") is False and "Pneumococcal" in pneumococcal.display
+    meningitis = t.lookup("bacterial-infection", SCT, "51169003")  # Pneumococcal meningitis: severe by its own flag
+    assert meningitis is not None and meningitis.get("severe") is True
+    assert t.lookup("bacterial-infection", SCT, "87628006") is not None  # << includes the focus
+
+
+def test_dlbcl_and_igg_myeloma_are_haematological_malignancies():
+    t = load_terminology()
+    dlbcl = t.lookup("haematological-malignancy", SCT, "109969005")
+    assert dlbcl is not None and dlbcl.get("myeloma") is False
+    igg_myeloma = t.sets_of({"coding": [{"system": SCT, "code": "285421005"}]})["haematological-malignancy"]
+    assert igg_myeloma.get("myeloma") is True and igg_myeloma.get("isotype") == "IgG"
+
+
+def test_sepsis_codes_are_severe_bacterial_and_unspecified_pneumonia_is_not():
+    t = load_terminology()
+    for system, code in [(ICD10, "A41.9"), ("urn:oid:1.2.208.176.2.4.12", "DR572"), (SCT, "91302008"), (SCT, "76571007")]:
+        entry = t.lookup("bacterial-infection", system, code)
+        assert entry is not None and entry.get("severe") is True, code
+    staph = t.lookup("bacterial-infection", SCT, "448417001")
+    assert "Staphylococcus aureus" in staph.display and t.lookup("bacterial-infection", SCT, "448418006") is not None
+    pneumonia = t.sets_of({"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DJ189"}]})
+    assert list(pneumonia) == ["infection-other"] and pneumonia["infection-other"].get("organism") == "unspecified"
+    assert t.lookup("infection-other", SCT, "840539006").get("organism") == "other"  # COVID-19
+
+
+def test_cultures_organisms_and_interpretations_carry_what_the_rules_need():
+    t = load_terminology()
+    assert t.lookup("culture", "http://npu-terminology.org", "NPU17191").get("specimen") == "blood"
+    assert t.lookup("culture", "http://loinc.org", "580-1").get("fungal_only") is True
+    for faecalis in ("78065002", "1187454003"):
+        assert t.lookup("organism", SCT, faecalis).get("kind") == "bacterial"
+    assert t.lookup("organism", SCT, "60875001").get("contaminant_often") is True  # S. epidermidis
+    assert t.lookup("organism", SCT, "3092008").get("contaminant_often") is False  # S. aureus
+    assert t.lookup("organism", SCT, "53326005").get("kind") == "other"  # Candida albicans
+    interpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+    assert t.lookup("result-interpretation", interpretation, "POS").get("result") == "positive"
+    assert t.lookup("result-interpretation", interpretation, "A").get("result") == "indeterminate"
+    assert t.lookup("result-interpretation", SCT, "260415000").get("result") == "negative"
+
+
+def test_m_protein_isotypes_and_heavy_light_chain_pairs():
+    t = load_terminology()
+    npu = "urn:oid:1.2.208.176.2.1"
+    assert t.lookup("m-protein", npu, "NPU28638").get("isotype") == "IgG"
+    assert t.lookup("m-protein", npu, "NPU19844").get("isotype") == ""
+    assert t.lookup("m-protein", "http://loinc.org", "33358-3").get("isotype") == ""
+    assert t.lookup("immunofixation", npu, "NPU02642") is not None
+    assert not t.sets_of({"coding": [{"system": npu, "code": "NPU19807"}]})  # IgG(kappa) pair: neither total IgG nor M-protein
+
+
+def test_danish_displays_are_exposed():
+    t = load_terminology()
+    igg = t.lookup("igg-serum", "http://npu-terminology.org", "NPU19814")
+    assert igg.display_for("da") == "P-Immunglobulin G; massek. = ? g/L"
+    myeloma = t.lookup("haematological-malignancy", ICD10, "C90.0")
+    assert myeloma.display_for("da") == "Maligne plasmacelle neoplasier"
+    assert myeloma.display_for("en").startswith("Multiple myeloma")
+    dlbcl = t.lookup("haematological-malignancy", SCT, "109969005")
+    assert dlbcl.display_for("da") == dlbcl.display  # no Danish display: the English one
+
+
+def test_text_hints_name_the_value_set_of_a_word_in_the_text():
+    t = load_terminology()
+    assert t.hint_for("Tecvayli 10 mg/ml") == "bispecific-b-pc"
+    assert t.hint_for("PRIVIGEN 100 mg/ml infusionsvæske") == "immunoglobulin-substitution"
+    assert t.hint_for("Myelomatose, IgG kappa") == "haematological-malignancy"
+    assert t.hint_for("BLODDYRKNING(BAKTERIUM+FUNGUS),B") == "culture"
+    assert t.hint_for("blood\n culture") == "culture"  # any spacing
+    assert t.hint_for("Mantlecellelymfom") == "haematological-malignancy"  # Danish compounds: long hints inside words
+    short = [h for hints in t.hints.values() for h in hints if len(h) < 5]
+    assert short and all(t.hint_for(f"x{h}x") is None for h in short)  # short hints: whole words only
+    assert t.hint_for("Paracetamol 500 mg") is None
+    assert t.hint_for(None) is None
+    assert "tecvayli" in t.hints["bispecific-b-pc"]
+
+
+def test_descendants_or_self_includes_the_focus_and_descendants_only_does_not(tmp_path):
+    local = _local(tmp_path, {"id": "bacterial-infection", "include": [
+        {"system": "SNOMED", "ecl": "<< 1000001 |parent|", "display": "parent", "source": "test", "severe": False,
+         "expansion": {"contains": [{"code": "1000002", "display": "child", "severe": True}]}},
+        {"system": "SNOMED", "ecl": "< 1000011", "display": "other parent", "source": "test",
+         "expansion": {"contains": [{"code": "1000012", "display": "other child"}]}}]})
+    t = load_terminology(local)
+    assert t.lookup("bacterial-infection", SCT, "1000001").get("severe") is False
+    child = t.lookup("bacterial-infection", SCT, "1000002")
+    assert child.get("severe") is True and child.get("source") == "test" and child.display == "child"
+    assert t.lookup("bacterial-infection", SCT, "1000011") is None
+    assert t.lookup("bacterial-infection", SCT, "1000012") is not None
+
+
+def test_an_excluded_code_wins_over_an_expansion_and_an_explicit_code_over_a_concept(tmp_path):
+    local = _local(tmp_path, {"id": "haematological-malignancy",
+                              "include": [{"system": "SNOMED", "code": "1000003", "display": "explicit", "source": "test", "myeloma": True},
+                                          {"system": "SNOMED", "ecl": "<< 1000001", "display": "parent", "source": "test",
+                                           "expansion": {"contains": [{"code": "1000002"}, {"code": "1000003", "myeloma": False}]}}],
+                              "exclude": [{"system": "SNOMED", "code": "1000002", "display": "not this one", "source": "test"}]})
+    t = load_terminology(local)
+    assert t.lookup("haematological-malignancy", SCT, "1000001") is not None
+    assert t.lookup("haematological-malignancy", SCT, "1000002") is None
+    assert t.lookup("haematological-malignancy", SCT, "1000003").get("myeloma") is True
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"system": "SNOMED", "ecl": "<<< 1000001"}, "unsupported ECL"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 OR << 1000002"}, "unsupported ECL"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 : 246075003 = 409822003"}, "unsupported ECL"),
+    ({"system": "SNOMED", "ecl": ["<< 1000001"]}, "unsupported ECL"),
+    ({"system": "LOINC", "ecl": "<< 1000001"}, "needs a SNOMED CT system"),
+    ({"system": "SNOMED", "ecl": "<< 1000001", "code": "1000001"}, "exactly one of"),
+    ({"system": "SNOMED", "ecl": "<< 1000001", "expansion": [{"code": "1000002"}]}, "'contains' list"),
+    ({"system": "SNOMED", "ecl": "<< 1000001", "expansion": {"contains": [{"display": "no code"}]}}, "concept id"),
+    ({"system": "SNOMED", "ecl": "<< 1000001", "expansion": {"contains": [{"code": "C90"}]}}, "concept id"),
+    ({"system": "SNOMED", "ecl": "< 1000001", "expansion": {"contains": [{"code": "1000001"}]}}, "must not contain"),
+])
+def test_a_malformed_intensional_entry_is_refused_naming_file_and_entry(tmp_path, entry, message):
+    local = _local(tmp_path, {"id": "organism", "include": [{"display": "x", "source": "test", **entry}]})
+    with pytest.raises(ValueSetError, match=message) as refused:
+        load_terminology(local)
+    assert "vs0.json: entry" in str(refused.value)
+    assert "<< 1000001" in str(refused.value) or "< 1000001" in str(refused.value)
+
+
+def test_broken_text_hints_refuse_to_load(tmp_path):
+    with pytest.raises(ValueSetError, match="text_hints"):
+        load_terminology(_local(tmp_path, {"id": "culture", "text_hints": "bloddyrkning"}))
+    with pytest.raises(ValueSetError, match="already a hint of bispecific-b-pc"):
+        load_terminology(_local(tmp_path, {"id": "car-t-product", "text_hints": ["Tecvayli"]}))
+
+
+def test_a_local_directory_adds_an_intensional_entry_and_hints(tmp_path):
+    local = _local(tmp_path, {"id": "haematological-malignancy", "text_hints": ["Storcellet lymfom"], "include": [
+        {"system": "SNOMED", "ecl": "<< 1000021", "display": "local parent", "display_da": "lokal", "source": "Hospital X",
+         "myeloma": False, "expansion": {"edition": "http://snomed.info/sct/554471000005108", "expanded": "2026-01-01",
+                                         "source": "https://tx.example.org/fhir",
+                                         "contains": [{"code": "1000022", "display": "local child", "myeloma": True}]}}]})
+    t = load_terminology(local)
+    assert t.lookup("haematological-malignancy", SCT, "1000022").get("myeloma") is True
+    assert t.lookup("haematological-malignancy", SCT, "1000021").display_for("da") == "lokal"
+    assert t.lookup("haematological-malignancy", SCT, "109969005") is not None  # shipped expansion stays
+    assert t.hint_for("storcellet  LYMFOM i remission") == "haematological-malignancy"
+    assert "storcellet lymfom" in t.hints["haematological-malignancy"]
+
+
+def test_sources_name_public_material_only():
+    for path in SHIPPED_DIR.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        assert "/work/" not in text and "terminology.md" not in text, path.name

@@ -1,131 +1,136 @@
-"""Advice to CDS Hooks cards: wording, evidence, caveats, suggestions, trace.
+"""Advice to CDS Hooks cards a clinician reads in ten seconds, with the reasoning one click away.
 
-Every card says what to do in its summary (with the numbers), and in its detail which rule
-fired, every fact it used with date and resource reference, the guideline section, the
-caveats, the data problems met on the way, the rule trace and the rule-set version.
+A card's summary (under 140 characters) says what to do, with the numbers, units and dates.
+Its detail (at most 700 characters of markdown) gives the decision in one sentence, the
+facts it rests on with their dates, what to do and by when, short notes, the data the
+service saw and did not use, and the guideline section. The full reasoning — every
+definition evaluated, its value and the FHIR resources behind it — travels with the card in
+the `dk.igsub-cds.trace` extension and on the explanation page its `links` entry opens.
+Wording comes from the advice catalogue (`cql_like_rules/catalogue.py`) in the card's
+language; EHR text is made inert (`markdown.py`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from cql_like_rules import Advice, Evaluation
+from cql_like_rules import Advice, Evaluation, RuleSet
+from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
 from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
 from . import suggestions as build
 from .ids import new_uuid
-from .language import (
-    CAVEAT, CODE_DISPLAY, CODE_DISPLAY_DA, EXPLANATION, FAILING, KIND, LABELS, OVERRIDE_REASONS, SOURCE_LABEL, SOURCE_URL, SUMMARY,
-    days, format_values,
-)
+from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
+from .notes import brief
+from .trace import TRACE_EXTENSION, trace_json
+from .values import Placeholders, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
 RULESET_EXTENSION = "dk.igsub-cds.ruleset"
-SUMMARY_LIMIT = 140
-TRACE_HIDDEN = {"Advice"}
+SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
+DETAIL_LIMIT = 700
+MAX_FACTS = 5
+SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already states (total − M-protein)
+
+Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
 
 @dataclass(frozen=True)
 class CardContext:
-    """What the card layer needs besides the advice: language, patient, raw resources."""
+    """What the card layer needs besides the advice: language, patient, rule set, raw resources."""
 
     lang: str
     patient_id: str
-    ruleset: str
+    ruleset: RuleSet
     terminology: Terminology
     resources: Mapping[str, Mapping[str, Any]]
     notes: tuple[DataNote, ...]
+    link: Link | None = None
 
 
-def _summary_key(advice: Advice) -> str:
-    if advice.code == "order-meets-criteria":
-        return f"order-meets-criteria:{advice.values['situation']}"
-    if advice.code == "plan-igg-monitoring":
-        if advice.values.get("infusion_date_unknown"):
-            return "plan-igg-monitoring:car-t-product"
-        return "plan-igg-monitoring:" + ("continues" if advice.values.get("continues") else "new")
-    if advice.code == "measure-igg":
-        return f"measure-igg:{advice.values.get('reason', 'stale')}"
-    if advice.code == "general-stop-review":
-        return "general-stop-review:" + ("due" if advice.indicator == "warning" else "info")
-    return advice.code
+def summary(advice: Advice, lang: str, p: Placeholders) -> str:
+    text = CATALOGUE[advice.code].variant(advice.variant).summary(lang).format_map(p)
+    return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
-def summary(advice: Advice, lang: str, formatted: Mapping[str, Any] | None = None) -> str:
-    """`formatted`: the advice's values through `format_values`, when the caller has them already."""
-    formatted = format_values(advice.values, lang) if formatted is None else formatted
-    v = dict(formatted)
-    v["kind"] = KIND[lang].get(advice.values.get("t0_kind", ""), "")
-    if "igg_date" in v:
-        stale = advice.values.get("igg_stale")
-        v["igg_when"] = f"{v['igg_date']}, {advice.values['igg_age_days']} d" if stale else v["igg_date"]
-        v["igg"] = f"{v['igg']} g/L"
-    if advice.values.get("days_to_stop") is not None:
-        v["days_left"] = days(advice.values["days_to_stop"], lang, left=True)
-        v["days_overdue_text"] = days(-advice.values["days_to_stop"], lang)
-    v["last"] = f"; {'last' if lang == 'en' else 'seneste'} {v['igg']} {v['igg_date']}" if "igg_date" in v else ""
-    v["drug"] = (advice.values.get("order_drug") or "").capitalize()[:30]  # a local display text can be long
-    v["baseline"] = "" if "igg_date" in v else FAILING[lang]["baseline"].format(**v)
-    v["failing_text"] = "; ".join(FAILING[lang][f].format(**{**v, "igg": formatted.get("igg")})
-                                  for f in advice.values.get("failing", ()))
-    text = SUMMARY[lang][_summary_key(advice)].format(**v)
-    return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2] + "…"
+def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
+    """The 2–5 facts a decision rests on, each with its date (no resource ids)."""
+    v = advice.values
+    lines: list[str] = []
+    if p.get("failing"):
+        lines.append(f"**{NOT_MET(lang)}:** {p['failing']}")
+    if advice.code == "child-individual-assessment" and v.get("age") is not None:
+        lines.append(FACT["age"](lang).format_map(p))
+    if "igg" in p:
+        if v.get("m_protein") is not None:
+            lines.append(FACT["polyclonal"](lang).format_map(p))
+        else:
+            line = FACT["igg"](lang).format_map(p)
+            if v.get("igg_reported"):
+                line += FACT["igg-reported"](lang).format_map(p)
+            if v.get("igg_stale"):
+                line += FACT["igg-old"](lang).format_map(p)
+            lines.append(line)
+    kind = str(v.get("t0_kind") or "")
+    if advice.code == "plan-igg-monitoring" and advice.variant != "continues":
+        lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
+    elif kind in ("car-t", "bsab") and "t0" in p:
+        lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
+        window = FACT["window"](lang).format_map(p)
+        if p.get("days_left"):
+            window += FACT["window-left"](lang).format_map(p)
+        lines.append(window)
+    dates = v.get("infection_dates")
+    if isinstance(dates, tuple) and dates:
+        line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
+        cultures = v.get("infection_cultures")
+        if isinstance(cultures, tuple) and cultures:
+            specimen, _, day = cultures[-1].partition(":")
+            line += FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day)
+        lines.append(line.replace("  ", " "))
+    if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
+        product = p.get("episode_product") or FACT["immunoglobulin"](lang)
+        lines.append(FACT["substitution"](lang).format_map(Placeholders(p, episode_product=product)))
+    if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria"):
+        lines.append(FACT["order"](lang).format_map(p))
+    return [line for line in lines if line][:MAX_FACTS]
 
 
-def detail(advice: Advice, evaluation: Evaluation, ctx: CardContext, formatted: Mapping[str, Any] | None = None) -> str:
+def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
+    """At most 700 characters: decision, facts, what to do, notes, data not used, section."""
     lang = ctx.lang
-    L = LABELS[lang]
-    v = format_values(advice.values, lang) if formatted is None else formatted
-    lines = [
-        f"**{L['rule']}:** {(CODE_DISPLAY_DA if lang == 'da' else CODE_DISPLAY)[advice.code]} (`{advice.code}`) — Medicinrådet 2025, {advice.section}.",
-        "",
-        EXPLANATION[lang][advice.code].format(**v),
-        "",
-        f"**{L['facts']}**",
-    ]
-    kind = KIND[lang].get(advice.values.get("t0_kind", ""), "")
-    product = f" {advice.values['t0_product']}" if advice.values.get("t0_product") else ""
-    lines.append(f"- {L['index']}: {kind}{product} {v['t0']} — `{advice.values['t0_source']}`")
-    lines.append(f"- {L['window']}: {L['window_text'].format(**v)}")
-    if advice.code == "child-individual-assessment" and advice.values.get("age_at_t0") is not None:
-        lines.append(f"- {L['age']}: {advice.values['age_at_t0']}")
-    if "igg_date" in v:
-        reported = f" ({L['reported']} {advice.values['igg_original']})" if advice.values.get("igg_original") else ""
-        lines.append(f"- {L['igg']}: {v['igg']} g/L, {v['igg_date']}{reported} — `{advice.values['igg_source']}`")
-    used = set(advice.evidence)
-    for ref in advice.evidence:
-        if ref in (advice.values.get("t0_source"), advice.values.get("igg_source"), advice.values.get("m_protein_source")):
-            continue
-        lines.append(f"- {_evidence_label(ref, lang, advice)} — `{ref}`")
-    failing = advice.values.get("failing", ())
-    if failing:
-        fv = {**v, "kind": kind}
-        lines += ["", f"**{L['failing']}**"] + [f"- {FAILING[lang][f].format(**fv)}" for f in failing]
-    caveats = [CAVEAT[lang][c].format(**v) for c in advice.caveats]
-    if caveats:
-        lines += ["", f"**{L['caveats']}**"] + [f"- {c}" for c in caveats]
-    problems = [n for n in ctx.notes if n.source not in used]
-    if problems:
-        lines += ["", f"**{L['data']}**"] + [f"- `{n.source}`: {n.message}" for n in problems]
-    lines += ["", L["reminder"], "", f"**{L['trace']}**"]
-    for step in evaluation.trace:
-        if step.name in TRACE_HIDDEN:
-            continue
-        refs = f" ({', '.join(f'`{s}`' for s in step.sources[:6])}{', …' if len(step.sources) > 6 else ''})" if step.sources else ""
-        lines.append(f"- `{step.name}` = {step.value}{refs}")
-    lines += ["", f"{L['ruleset']}: `{ctx.ruleset}`"]
-    return "\n".join(lines)
+    variant = CATALOGUE[advice.code].variant(advice.variant)
+    facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
+    todo = f"**{TO_DO(lang)}:** {variant.action(lang).format_map(p)}"
+    caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats
+               if c in CAVEATS and c not in SHOWN_AS_FACTS]
+    notes = ctx.notes
+    unused = brief(notes, lang)
+    source = f"{GUIDELINE(lang)} {advice.section}."
+    reminder = REMINDER(lang)
 
+    def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
+        blocks = [variant.decision(lang).format_map(p), "\n".join(facts), todo, "\n\n".join(caveats),
+                  f"*{unused}*" if unused else "", f"{source} {reminder}".strip()]
+        return "\n\n".join(b for b in blocks if b)
 
-def _evidence_label(ref: str, lang: str, advice: Advice | None = None) -> str:
-    kind = ref.split("/", 1)[0]
-    L = LABELS[lang]
-    if advice is not None and ref == advice.values.get("order_source"):
-        return L["draft"]
-    return {"Condition": L["infections"], "MedicationRequest": L["substitution"]}.get(kind, kind)
+    text = assemble(facts, caveats, unused, reminder)
+    # Over the limit: drop, in turn, the reminder, the data-note detail, caveats beyond two, facts beyond three.
+    if len(text) > DETAIL_LIMIT:
+        text = assemble(facts, caveats, unused, "")
+    if len(text) > DETAIL_LIMIT and unused:
+        unused = brief(notes, lang, max_groups=0 if has_link else 1)
+        text = assemble(facts, caveats, unused, "")
+    while len(text) > DETAIL_LIMIT and len(caveats) > 2:
+        caveats = caveats[:-1]
+        text = assemble(facts, caveats, unused, "")
+    while len(text) > DETAIL_LIMIT and len(facts) > 3:
+        facts = facts[:-1]
+        text = assemble(facts, caveats, unused, "")
+    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rstrip() + "…"
 
 
 def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:
@@ -135,67 +140,81 @@ def _suggestion(label: str, actions: list[dict], recommended: bool | None = None
     return out
 
 
-def suggestions_for(advice: Advice, ctx: CardContext, formatted: Mapping[str, Any] | None = None) -> list[dict]:
-    L = LABELS[ctx.lang]
-    v = format_values(advice.values, ctx.lang) if formatted is None else formatted
-    today, stop = advice.values["today"], advice.values.get("stop_date")
+def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[dict]:
+    from cql_like_rules.catalogue import ORDER_TEXTS, SUGGESTION_ACTIONS
+
+    lang = ctx.lang
+    values = advice.values
+    today, stop = values["today"], values.get("stop_date")
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
-            resource = build.igg_order(ctx.terminology, ctx.patient_id, SUMMARY_REASON[ctx.lang])
-            out.append(_suggestion(L["order-igg"], [{"type": "create", "description": L["igg-action"], "resource": resource}], True))
+            resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang))
+            out.append(_suggestion(SUGGESTION_LABELS[kind](lang),
+                                   [{"type": "create", "description": SUGGESTION_ACTIONS["order-igg"](lang),
+                                     "resource": resource}], True))
         elif kind in ("order-ig-until-stop", "order-ig"):
             end = stop if kind == "order-ig-until-stop" else None
-            dose = L["dose"].format(**v) if end else L["dose-general"]
+            dose = ORDER_TEXTS["dose-until-stop" if end else "dose-general"](lang).format_map(p)
             for route in ("iv", "sc"):
-                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose)
-                out.append(_suggestion(L[f"{kind}:{route}"].format(**v), [{"type": "create", "description": L["ig-action"], "resource": resource}]))
+                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose)  # type: ignore[arg-type]
+                out.append(_suggestion(SUGGESTION_LABELS[f"{kind}:{route}"](lang).format_map(p),
+                                       [{"type": "create", "description": SUGGESTION_ACTIONS["order-ig"](lang),
+                                         "resource": resource}]))
         elif kind in ("hold-ig", "set-ig-end", "set-order-end"):
             actions = []
             for ref in advice.targets:
                 raw = ctx.resources.get(ref)
                 if raw is None:
                     continue
+                shown = build.plain_reference(ref)
                 if kind == "hold-ig":
-                    actions.append({"type": "update", "description": L["hold-action"].format(ref=ref), "resource": build.on_hold(raw)})
+                    actions.append({"type": "update", "resource": build.on_hold(raw),
+                                    "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
-                    actions.append({"type": "update", "description": L["end-action"].format(ref=ref, **v), "resource": build.ending_on(raw, stop)})
+                    actions.append({"type": "update", "resource": build.ending_on(raw, stop),  # type: ignore[arg-type]
+                                    "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
+                                                                                              stop_date=p["stop_date"])})
             if actions:
-                out.append(_suggestion(L[kind].format(**v), actions, True))
+                out.append(_suggestion(SUGGESTION_LABELS[kind](lang).format_map(p), actions, True))
     return out
-
-
-SUMMARY_REASON = {
-    "en": "IgG needed to decide on immunoglobulin substitution after CAR-T/bispecific antibody (Medicinrådet 2025)",
-    "da": "IgG til beslutning om immunglobulinsubstitution efter CAR-T/bispecifikt antistof (Medicinrådet 2025)",
-}
 
 
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
-    formatted = format_values(advice.values, ctx.lang)
+    kind = CATALOGUE[advice.code]
+    p = placeholders(advice, ctx.ruleset.parameters, ctx.lang)
+    uuid = new_uuid()
+    url = ctx.link(uuid) if ctx.link is not None else None
     out: dict[str, Any] = {
-        "uuid": new_uuid(),
-        "summary": summary(advice, ctx.lang, formatted),
-        "detail": detail(advice, evaluation, ctx, formatted),
+        "uuid": uuid,
+        "summary": summary(advice, ctx.lang, p),
+        "detail": detail(advice, ctx, p, url is not None),
         "indicator": advice.indicator,
         "source": {
-            "label": SOURCE_LABEL[ctx.lang],
-            "url": SOURCE_URL,
-            "topic": {"system": ADVICE_SYSTEM, "code": advice.code, "display": CODE_DISPLAY[advice.code]},
+            "label": SOURCE_LABEL(ctx.lang),
+            "url": ctx.ruleset.guideline_url,
+            "topic": {"system": ADVICE_SYSTEM, "code": advice.code, "display": kind.title(ctx.lang).format_map(p)},
         },
-        "extension": {RULESET_EXTENSION: ctx.ruleset},
+        "extension": {
+            RULESET_EXTENSION: ctx.ruleset.label,
+            TRACE_EXTENSION: trace_json(evaluation.trace_for(advice)),
+        },
     }
-    found = suggestions_for(advice, ctx, formatted)
+    found = suggestions_for(advice, ctx, p)
     if found:
         out["suggestions"] = found
         out["selectionBehavior"] = "at-most-one"
     if advice.override_reasons:
         out["overrideReasons"] = [
-            {"system": OVERRIDE_SYSTEM, "code": code, "display": OVERRIDE_REASONS[ctx.lang][code]} for code in advice.override_reasons
+            {"system": OVERRIDE_SYSTEM, "code": code, "display": OVERRIDE_REASONS[code](ctx.lang)}
+            for code in advice.override_reasons
         ]
+    if url is not None:
+        out["links"] = [{"label": WHY_LINK(ctx.lang), "url": url, "type": "absolute"}]
     return out
 
 
-def cards(evaluation: Evaluation, ctx: CardContext) -> list[dict]:
-    return [card(a, evaluation, ctx) for a in evaluation.advice]
+def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] | None = None) -> list[dict]:
+    """The cards of an evaluation (of `advice` when given: the kill switch may have removed some)."""
+    return [card(a, evaluation, ctx) for a in (evaluation.advice if advice is None else advice)]

@@ -81,3 +81,10 @@ def ending_on(resource: Mapping[str, Any], end: date) -> dict:
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages
     return updated
+
+
+def plain_reference(ref: str) -> str:
+    """A resource reference for an action's description (plain text): bounded, no markup."""
+    from .markdown import plain
+
+    return plain(ref, 80)

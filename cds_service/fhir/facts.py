@@ -1,14 +1,18 @@
 """Raw FHIR R4 resources to typed facts, cheaply.
 
-Only resources whose codes are in a value set become facts; everything else is ignored
-without being parsed. The fields the rules use are read defensively: a selected resource
-whose date, value or unit cannot be read is skipped and becomes a `DataNote`, never a
-silent change of advice. Full model validation of the resources an advice relies on is
-done afterwards (`validation.py`), so the cost does not grow with resources nobody uses.
+Only resources whose codes are in a value set become facts; everything else is passed over
+at the cost of one dictionary lookup per coding. The fields the rules use are read
+defensively: a selected resource whose date, value or unit cannot be read is skipped and
+becomes a `DataNote`, never a silent change of advice. A Condition, order or procedure
+whose code is in no value set but whose text names something the rules care about (a drug,
+a lymphoma) is named in the data notes too. Full model validation of the resources an
+advice relies on is done afterwards (`validation.py`), so the cost does not grow with
+resources nobody uses.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -16,17 +20,20 @@ from zoneinfo import ZoneInfo
 from cql_like_rules.facts import (
     BsAbExposure,
     CarTInfusion,
+    Culture,
     DataNote,
     Diagnosis,
     Facts,
+    IgAdministration,
     IgCourse,
     IgGResult,
+    Immunofixation,
     Infection,
     MProteinResult,
     Patient,
 )
 from cql_like_rules.orders import DraftOrder
-from cql_like_rules.valuesets import Terminology
+from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
 from .dates import to_local_date
@@ -36,6 +43,19 @@ BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+COMPARATORS = {"<", "<=", ">", ">="}
+PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
+SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
+         "cultures", "diagnoses")
+
+# "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
+_ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
+_LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
+_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
+                            re.IGNORECASE)
+_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|mucor|cryptococcus)", re.IGNORECASE)
+_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus)",
+                               re.IGNORECASE)
 
 
 @dataclass
@@ -67,12 +87,46 @@ def _str(value: Any) -> str | None:
 
 
 def _concept_text(concept: Any) -> str:
+    """A concept's human text: its text, else its first display ("" when none)."""
     if not isinstance(concept, dict):
         return ""
+    if isinstance(concept.get("text"), str) and concept["text"].strip():
+        return str(concept["text"])
     for coding in _codings(concept):
-        if coding.get("display"):
+        if isinstance(coding.get("display"), str) and coding["display"]:
             return str(coding["display"])
-    return str(concept.get("text") or "")
+    return ""
+
+
+def _texts(*concepts: Any) -> str:
+    """Every text and display of some concepts, joined (for isotype and result words)."""
+    parts: list[str] = []
+    for concept in concepts:
+        if isinstance(concept, str):
+            parts.append(concept)
+        elif isinstance(concept, dict):
+            if isinstance(concept.get("text"), str):
+                parts.append(concept["text"])
+            parts += [c["display"] for c in _codings(concept) if isinstance(c.get("display"), str)]
+    return " ".join(parts)
+
+
+def isotype_of(text: str) -> str:
+    """The M-protein's heavy chain named in a text ("IgG kappa" -> "IgG"); "light-chain"; or ""."""
+    heavy = {m.group(1).upper() for m in _ISOTYPE.finditer(text)}
+    if len(heavy) == 1:
+        return "Ig" + heavy.pop()
+    if not heavy and _LIGHT_CHAIN.search(text):
+        return "light-chain"
+    return ""
+
+
+ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
+
+
+def _isotype(value: Any) -> str:
+    """A value set's isotype attribute; anything but a known type ("unknown") means not stated."""
+    return value if value in ISOTYPES else ""
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
@@ -93,11 +147,12 @@ class FactBuilder:
         self.tz = tz
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
+        self._notes: list[DataNote] = []
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
-        out: dict[str, list] = {k: [] for k in ("igg", "m_protein", "car_t", "bsab", "ig_courses", "infections", "diagnoses")}
+        out: dict[str, list] = {k: [] for k in SLOTS}
         patient: Patient | None = None
-        all_notes = list(notes)
+        self._notes = list(notes)
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -106,29 +161,27 @@ class FactBuilder:
             kind = resource.get("resourceType")
             try:
                 if kind == "Patient":
-                    ref = reference_of(resource)
-                    birth = resource.get("birthDate")
-                    patient = Patient(ref, to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None)
-                    used[ref] = resource  # type: ignore[assignment]
+                    patient = self._patient(resource)
+                    used[patient.source] = resource  # type: ignore[assignment]
                     continue
                 handler = handlers.get(kind) if isinstance(kind, str) else None
                 if handler is None:
                     continue
                 produced = handler(self, resource)
             except DataError as exc:
-                all_notes.append(DataNote("invalid", reference_of(resource), str(exc)))
+                self._notes.append(DataNote("invalid", reference_of(resource), str(exc)))
                 continue
             if produced is not None:
                 slot, fact = produced
                 out[slot].append(fact)
                 used[fact.source] = resource  # type: ignore[assignment]
         if self._unresolved:
-            all_notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
-                                      "refer to a Medication resource that was not sent; their drug could not be checked"))
+            self._notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
+                                        "refer to a Medication resource that was not sent; their drug could not be checked"))
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
-                all_notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
-        facts = Facts(patient=patient, notes=tuple(all_notes), **{k: tuple(v) for k, v in out.items()})
+                self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
+        facts = Facts(patient=patient, notes=tuple(self._notes), **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
     def know_medications(self, resources: Iterable[Mapping[str, Any]]) -> None:
@@ -137,7 +190,7 @@ class FactBuilder:
         self._unresolved = 0
 
     # -- helpers -------------------------------------------------------------------------
-    def _date(self, value: Any, *, allow_partial: bool = False):
+    def _date(self, value: Any, *, allow_partial: bool = False):  # type: ignore[no-untyped-def]
         return to_local_date(value, self.tz, allow_partial=allow_partial)
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
@@ -160,7 +213,20 @@ class FactBuilder:
             return None
         return medication.get("code")
 
-    def _dosage_period(self, resource: Mapping[str, Any]):
+    def _unrecognised(self, resource: Mapping[str, Any], concept: Any) -> None:
+        """A code in no value set whose text names something the rules care about: say so."""
+        text = _texts(concept)
+        if not text:
+            return
+        shown = _concept_text(concept)
+        hint_for = getattr(self.t, "hint_for", None)
+        found = hint_for(text) if hint_for is not None else None
+        if found:
+            self._notes.append(DataNote("unrecognised-code", reference_of(resource),
+                                        f"its text looks like '{found}' but none of its codes is in that value set; "
+                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80]))
+
+    def _dosage_period(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
         starts, ends, open_ended = [], [], False
         for dosage in _list(resource.get("dosageInstruction")):
@@ -183,23 +249,51 @@ class FactBuilder:
             raise DataError(f"end date {end} before start date {start}")
         return start, end
 
-    # -- per resource type: the reference is made only for the few resources that are used ----
-    def _observation(self, r: Mapping[str, Any]):
-        sets = self.t.sets_of(r.get("code"))
-        if not sets:
-            return None
-        igg = sets.get("igg-serum")
-        mprot = None if igg else sets.get("m-protein")
-        if igg is None and mprot is None:
-            return None
-        if _str(r.get("status")) not in RESULT_STATUSES:
-            return None  # preliminary, cancelled, entered-in-error: not a result
+    def _when(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
             when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
             if when is None:
                 raise DataError("result has no effective date")
-        day = self._date(when)
+        return self._date(when)
+
+    # -- per resource type: the reference is made only for the few resources that are used ----
+    def _patient(self, r: Mapping[str, Any]) -> Patient:
+        birth = r.get("birthDate")
+        born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        deceased, died = r.get("deceasedBoolean") is True, None
+        if r.get("deceasedDateTime") is not None:
+            died = self._date(r["deceasedDateTime"], allow_partial=True)
+            deceased = True
+        identifiers = tuple((i["system"], i["value"]) for i in _list(r.get("identifier"))
+                            if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
+        return Patient(reference_of(r), born, deceased, died, identifiers)
+
+    def _observation(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        sets = self.t.sets_of(r.get("code"))
+        if not sets:
+            return None
+        if _str(r.get("status")) not in RESULT_STATUSES:
+            return None  # preliminary, cancelled, entered-in-error: not a result
+        igg = sets.get("igg-serum")
+        if igg is not None:
+            return self._quantity(r, "igg", igg)
+        mprot = sets.get("m-protein")
+        if mprot is not None:
+            return self._quantity(r, "m_protein", mprot)
+        if "immunofixation" in sets:
+            text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
+                          *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
+                            if isinstance(c, dict)])
+            negative = self._interpretation(r) == "negative" or bool(_NEGATIVE_TEXT.search(text)) and not _ISOTYPE.search(text)
+            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "" if negative else isotype_of(text))
+        culture = sets.get("culture")
+        if culture is not None:
+            return self._culture(r, culture)
+        return None
+
+    def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry):  # type: ignore[no-untyped-def]
+        day = self._when(r)
         qty = r.get("valueQuantity")
         if not isinstance(qty, dict):
             raise DataError("result has no valueQuantity")
@@ -207,51 +301,106 @@ class FactBuilder:
         if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise DataError("valueQuantity.value is not a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise DataError("valueQuantity.value is not a finite number")
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
-            raise DataError(f"unit {unit!r} cannot be converted to g/L")
+            raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L")
         comparator = qty.get("comparator")
-        if comparator is None and factor == 1:
-            value, original = float(value), ""  # a float, as after a conversion: "3.0 g/L" on the card
-        else:
-            comparator = comparator if isinstance(comparator, str) else ""
-            original = f"{comparator}{value:g} {unit}" if comparator or factor != 1 else ""
-            value = value * factor
-            if comparator in ("<", "<="):
-                value -= 1e-6  # "<4 g/L" is below 4, not 4
-            elif comparator in (">", ">="):
-                value += 1e-6
-        if igg is not None:
-            return "igg", IgGResult(round(value, 6), day, reference_of(r), original)
-        return "m_protein", MProteinResult(round(value, 6), day, reference_of(r), str(mprot.get("isotype", "unknown")))
+        comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
+        reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
+        value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
+        if slot == "igg":
+            return "igg", IgGResult(value, day, reference_of(r), comparator, reported)
+        isotype = _isotype(entry.get("isotype")) or isotype_of(_texts(
+            r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
+                             if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
+        return "m_protein", MProteinResult(value, day, reference_of(r), isotype)
 
-    def _procedure(self, r: Mapping[str, Any]):
-        entry = self.t.sets_of(r.get("code")).get("car-t-procedure")
-        if entry is None or _str(r.get("status")) != "completed":
+    def _interpretation(self, r: Mapping[str, Any]) -> str:
+        """'positive', 'negative', 'indeterminate' or '' from Observation.interpretation."""
+        for concept in _list(r.get("interpretation")):
+            entry = self.t.sets_of(concept).get("result-interpretation")
+            if entry is not None:
+                return str(entry.get("result") or "")
+        return ""
+
+    def _culture(self, r: Mapping[str, Any], entry: Entry):  # type: ignore[no-untyped-def]
+        day = self._when(r)
+        organisms = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
+                                                       if isinstance(c, dict)]
+        found = [(self.t.sets_of(o).get("organism"), o) for o in organisms if isinstance(o, dict)]
+        found = [(e, o) for e, o in found if e is not None]
+        interpretation = self._interpretation(r)
+        text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+        bacterial_organisms = [(e, o) for e, o in found if e.get("kind") == "bacterial"]
+        organism = _concept_text(found[0][1])[:60] if found else ""
+        negative_text = bool(_NEGATIVE_TEXT.search(text))
+        if interpretation in ("positive", "negative"):
+            positive = interpretation == "positive"
+        elif found:
+            positive = True
+        else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
+            positive = bool(text.strip()) and not negative_text
+        contaminant = bool(_CONTAMINANT_TEXT.search(text)) or (
+            bool(bacterial_organisms) and all(e.get("contaminant_often") for e, _ in bacterial_organisms))
+        if entry.get("fungal_only"):
+            bacterial = False
+        elif found:
+            bacterial = bool(bacterial_organisms) and not contaminant
+        else:
+            bacterial = positive and not contaminant and not _FUNGAL_TEXT.search(text)
+        organism = organism or text.strip()[:60]
+        if positive and contaminant and not entry.get("fungal_only"):
+            self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
+                                        "contaminant (e.g. coagulase-negative staphylococci): not counted",
+                                        organism, day))
+        return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
+                                   organism)
+
+    def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        sets = self.t.sets_of(r.get("code"))
+        entry = sets.get("car-t-procedure")
+        if entry is None:
+            if not sets:
+                self._unrecognised(r, r.get("code"))
+            return None
+        if _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
         when = _first(r, "performedDateTime", "performedPeriod.start")
         if when is None:
             raise DataError("completed CAR-T procedure has no performed date")
-        return "car_t", CarTInfusion(self._date(when), reference_of(r), _concept_text(r.get("code")))
+        return "car_t", CarTInfusion(self._date(when), reference_of(r), str(entry.get("drug") or ""))
 
-    def _medication_administration(self, r: Mapping[str, Any]):
-        sets = self.t.sets_of(self._medication(r))
+    def _medication_administration(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        concept = self._medication(r)
+        sets = self.t.sets_of(concept)
         car_t = sets.get("car-t-product")
         bsab = None if car_t else sets.get("bispecific-b-pc")
-        if (car_t is None and bsab is None) or _str(r.get("status")) not in ADMIN_STATUSES:
+        ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
+        if car_t is None and bsab is None and ig is None:
+            if not sets:
+                self._unrecognised(r, concept)
             return None
+        if _str(r.get("status")) not in ADMIN_STATUSES:
+            return None  # not-done, entered-in-error, stopped before it was given
         when = _first(r, "effectiveDateTime", "effectivePeriod.start")
         if when is None:
             raise DataError("administration has no effective date")
         day = self._date(when)
         if car_t is not None:
-            return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug", "")) or _concept_text(self._medication(r)))
-        return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, reference_of(r), day)
+            return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
+        if bsab is not None:
+            return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, reference_of(r), day, administered=True)
+        return "ig_administrations", IgAdministration(day, reference_of(r),
+                                                      PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))  # type: ignore[union-attr]
 
-    def _medication_request(self, r: Mapping[str, Any]):
-        sets = self.t.sets_of(self._medication(r))
+    def _medication_request(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        concept = self._medication(r)
+        sets = self.t.sets_of(concept)
         if not sets:
+            self._unrecognised(r, concept)
             return None
         status = _str(r.get("status"))
         bsab = sets.get("bispecific-b-pc")
@@ -265,31 +414,42 @@ class FactBuilder:
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         start, end = self._dosage_period(r)
-        return "ig_courses", IgCourse(start, status, reference_of(r), end, _concept_text(self._medication(r)))
+        authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        return "ig_courses", IgCourse(start, status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                      authored)
 
-    def _condition(self, r: Mapping[str, Any]):
+    def _condition(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
         malignancy = sets.get("haematological-malignancy")
         infection = None if malignancy else sets.get("bacterial-infection")
-        if malignancy is None and infection is None:
+        other = None if malignancy or infection else sets.get("infection-other")
+        if malignancy is None and infection is None and other is None:
+            if not sets:
+                self._unrecognised(r, r.get("code"))
             return None
         verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
         if verification & EXCLUDED_VERIFICATION:
             return None
+        when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
         if malignancy is not None:
-            when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
             recorded = self._date(when, allow_partial=True) if when is not None else None
             return "diagnoses", Diagnosis(
                 str(malignancy.code or malignancy.prefix), reference_of(r), bool(malignancy.get("myeloma")),
-                _concept_text(r.get("code")), recorded,
+                _concept_text(r.get("code"))[:80], recorded,
             )
-        if "confirmed" not in verification:
-            return None  # "verified" bacterial infections only (§4.1)
-        when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
         if when is None:
             raise DataError("infection has no onset or recorded date")
-        severe = bool(infection.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))
-        return "infections", Infection(self._date(when, allow_partial=True), severe, reference_of(r), _concept_text(r.get("code")))
+        onset = self._date(when, allow_partial=True)
+        display = _concept_text(r.get("code"))[:80]
+        if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
+            self._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
+                                        "(verificationStatus): not counted", display, onset))
+            return None
+        entry = infection or other
+        severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
+        organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
+        return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
+                                       display, organism)  # type: ignore[arg-type]
 
     # -- draft orders (order-select / order-sign) ----------------------------------------
     def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:
@@ -307,7 +467,8 @@ class FactBuilder:
                 start, end = self._dosage_period(r)
             except DataError:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-            return DraftOrder(kind, ref, start, end, str(entry.get("drug", "")) or _concept_text(self._medication(r)))
+            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else str(entry.get("drug") or "")
+            return DraftOrder(kind, ref, start, end, drug)
         return None
 
 

@@ -10,9 +10,10 @@ another patient is dropped and reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from cql_like_rules.facts import DataNote
+from cql_like_rules.valuesets import Terminology
 
 from ..errors import BadRequest
 
@@ -61,12 +62,20 @@ def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
 
 
 class _Owner:
-    """Whether resources are about one patient, with the reference strings made once (runs per resource)."""
+    """Whether resources are about one patient, with the reference strings made once (runs per resource).
 
-    def __init__(self, patient_id: str) -> None:
+    A resource is the patient's when its subject references `Patient/{id}` (relative or
+    absolute), the Patient's `fullUrl` in the request (`urn:uuid:...`), or one of the
+    Patient's identifiers (`{"identifier": {"system": ..., "value": ...}}`).
+    """
+
+    def __init__(self, patient_id: str, aliases: Iterable[str] = (),
+                 identifiers: Iterable[tuple[str, str]] = ()) -> None:
         self.patient_id = patient_id
         self.own = f"Patient/{patient_id}"
         self.tail = f"/Patient/{patient_id}"
+        self.aliases = frozenset(aliases)
+        self.identifiers = frozenset(identifiers)
 
     def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
         if not isinstance(kind, str):
@@ -79,9 +88,43 @@ class _Owner:
             reference = resource.get(name)
             if isinstance(reference, dict):
                 ref = reference.get("reference")
-                if isinstance(ref, str) and (ref == self.own or ref.endswith(self.tail)):
-                    return True
+                if isinstance(ref, str):
+                    if ref == self.own or ref.endswith(self.tail) or ref in self.aliases:
+                        return True
+                elif self.identifiers:
+                    ident = reference.get("identifier")
+                    if isinstance(ident, dict) and (ident.get("system"), ident.get("value")) in self.identifiers:
+                        return True
         return False
+
+
+def _patient_entries(prefetch: Mapping[str, Any], patient_id: str) -> Iterable[tuple[str | None, Mapping[str, Any]]]:
+    """(fullUrl, resource) of every copy of the Patient the request carries."""
+    for value in prefetch.values():
+        if not isinstance(value, dict):
+            continue
+        if value.get("resourceType") == "Patient":
+            if value.get("id") == patient_id:
+                yield None, value
+            continue
+        entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+        for entry in entries if isinstance(entries, list) else []:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(resource, dict) and resource.get("resourceType") == "Patient" and resource.get("id") == patient_id:
+                yield (entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None), resource
+
+
+def owner_of(prefetch: Mapping[str, Any], patient_id: str) -> _Owner:
+    """Who the patient is in this request: id, fullUrls and identifiers of its Patient resource."""
+    aliases: list[str] = []
+    identifiers: list[tuple[str, str]] = []
+    for full_url, resource in _patient_entries(prefetch, patient_id):
+        if full_url:
+            aliases.append(full_url)
+        for ident in resource.get("identifier") or () if isinstance(resource.get("identifier"), list) else ():
+            if isinstance(ident, dict) and isinstance(ident.get("system"), str) and isinstance(ident.get("value"), str):
+                identifiers.append((ident["system"], ident["value"]))
+    return _Owner(patient_id, aliases, identifiers)
 
 
 def _version_key(resource: Mapping[str, Any]) -> tuple[str, str]:
@@ -93,8 +136,8 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     """Collect every declared key's resources; say which keys are missing or unusable."""
     pooled = PooledResources()
     by_ref: dict[str, dict] = {}
-    owner = _Owner(patient_id)
     prefetch = prefetch or {}
+    owner = owner_of(prefetch, patient_id)
     for key in keys:
         if key not in prefetch:
             pooled.missing.append(key)
@@ -149,3 +192,32 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
     current = by_ref.get(ref)
     if current is None or _version_key(resource) > _version_key(current):
         by_ref[ref] = resource  # type: ignore[assignment]  (the parsed request is ours: no copy)
+
+
+# -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------
+# Observation templates are built from the value sets (exact codes), so a hospital's local
+# codes are asked for too. Conditions, Procedures and medication orders are matched by code
+# prefix (ICD-10/SKS families) or through Medication resources, which a FHIR token search
+# cannot express, so they are fetched without a code filter and selected by the service.
+
+
+def _codes(terminology: Terminology, *valuesets: str) -> str:
+    tokens: list[str] = []
+    for vs in valuesets:
+        tokens.extend(terminology.codes_for_search(vs))
+    return ",".join(dict.fromkeys(tokens))
+
+
+def prefetch_templates(terminology: Terminology) -> dict[str, str]:
+    p = "patient={{context.patientId}}"
+    return {
+        "patient": "Patient/{{context.patientId}}",
+        "observations": f"Observation?{p}&code={_codes(terminology, 'igg-serum', 'm-protein', 'immunofixation', 'culture')}",
+        # No code filter below: SKS codes are matched by prefix (BOQX1*, BOHJ10*), which a token
+        # search cannot express, and orders that name their drug through a Medication resource
+        # would not match one. The service filters these itself.
+        "procedures": f"Procedure?{p}",
+        "medicationRequests": f"MedicationRequest?{p}&_include=MedicationRequest:medication",
+        "medicationAdministrations": f"MedicationAdministration?{p}&_include=MedicationAdministration:medication",
+        "conditions": f"Condition?{p}",
+    }

@@ -1,53 +1,107 @@
-"""Full FHIR R4 validation (fhir.resources R4B models) of the resources advice relies on.
+"""FHIR R4 validation (fhir.resources R4B models) of the resources advice relies on — tolerantly.
 
-Validating every prefetched resource costs ~0.1–0.4 ms each, so it is done only for the
-resources whose facts decide the advice (see `evaluate.py`). Results are cached by the
+Only the fields a decision uses must be valid: a resource whose used field is malformed is
+dropped and named; a malformed field the rules never read (an EHR sends `category` as an
+object, a free-text `note` of the wrong type) is named in the data notes and the resource is
+used. Validating every prefetched resource costs ~0.1–0.4 ms each, so this runs only for the
+resources whose facts decide the advice (see `pipeline.py`). Results are cached by the
 resource's exact JSON, because the same chart is opened again and again.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-_CACHE: "OrderedDict[bytes, str | None]" = OrderedDict()
+_CACHE: "OrderedDict[bytes, Validity]" = OrderedDict()
 _CACHE_SIZE = 20_000
 _CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte resources are not kept
 
+# The elements the fact builders read, per resource type, as paths ("*" = any list index).
+# An error at or under one of them, or on a path leading to one, makes the resource unusable.
+_COMMON = (("resourceType",), ("id",), ("subject",), ("patient",))
+USED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Patient": (("birthDate",), ("deceasedBoolean",), ("deceasedDateTime",), ("identifier",)),
+    "Observation": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("effectiveInstant",),
+                    ("issued",), ("valueQuantity",), ("valueCodeableConcept",), ("valueString",),
+                    ("interpretation",), ("specimen",)),
+    "Procedure": (("status",), ("code",), ("performedDateTime",), ("performedPeriod",)),
+    "MedicationRequest": (("status",), ("medicationCodeableConcept",), ("medicationReference",), ("contained",),
+                          ("authoredOn",), ("dosageInstruction", "*", "timing", "repeat", "boundsPeriod")),
+    "MedicationAdministration": (("status",), ("medicationCodeableConcept",), ("medicationReference",),
+                                 ("contained",), ("effectiveDateTime",), ("effectivePeriod",)),
+    "Condition": (("code",), ("verificationStatus",), ("severity",), ("onsetDateTime",), ("onsetPeriod",),
+                  ("recordedDate",)),
+    "Medication": (("code",),),
+}
 
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__") or "resource"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    more = len(exc.errors()) - 3
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+@dataclass(frozen=True)
+class Validity:
+    """`fatal`: why the resource cannot be used (None: usable); `ignored`: malformed unused fields."""
+
+    fatal: str | None = None
+    ignored: tuple[str, ...] = ()
 
 
-def validation_error(resource: Mapping[str, Any]) -> str | None:
-    """None when the resource is valid FHIR R4, else a short description of what is wrong."""
+VALID = Validity()
+
+
+def _is_used(loc: tuple[Any, ...], paths: tuple[tuple[str, ...], ...]) -> bool:
+    if not loc:
+        return True  # a rule over the whole resource (e.g. "one of effective[x]"): be careful
+    for path in paths:
+        n = min(len(loc), len(path))
+        if all(p == "*" and isinstance(l, int) or p == l for p, l in zip(path[:n], loc[:n])):
+            return True
+    return False
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p != "__root__") or "resource"
+
+
+def validity(resource: Mapping[str, Any]) -> Validity:
+    """Whether a resource's used fields are valid FHIR R4, and which unused fields are not."""
     key = orjson.dumps(resource)  # as sent: an EHR sends a resource the same way each time (unsorted is ~2x cheaper)
-    if key in _CACHE:
+    cached = _CACHE.get(key)
+    if cached is not None:
         _CACHE.move_to_end(key)
-        return _CACHE[key]
+        return cached
+    kind = str(resource.get("resourceType"))
     try:
-        model = get_fhir_model_class(str(resource.get("resourceType")))
+        model = get_fhir_model_class(kind)
     except (KeyError, ValueError, AttributeError):
-        result: str | None = f"unknown resourceType {resource.get('resourceType')!r}"
+        result = Validity(f"unknown resourceType {kind!r}")
     else:
         try:
             model.model_validate(resource)
-            result = None
+            result = VALID
         except ValidationError as exc:
-            result = _describe(exc)
+            paths = _COMMON + USED.get(kind, ())
+            fatal = [e for e in exc.errors() if _is_used(tuple(e.get("loc", ())), paths)]
+            ignored = tuple(dict.fromkeys(_where(tuple(e.get("loc", ())))
+                                          for e in exc.errors() if e not in fatal))
+            if fatal:
+                parts = [f"{_where(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in fatal[:3]]
+                more = len(fatal) - 3
+                result = Validity("; ".join(parts) + (f" (+{more} more)" if more > 0 else ""), ignored)
+            else:
+                result = Validity(None, ignored)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
-            result = str(exc)[:200]
+            result = Validity(str(exc)[:200])
     if len(key) <= _CACHED_BYTES:
         _CACHE[key] = result
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
+
+
+def validation_error(resource: Mapping[str, Any]) -> str | None:
+    """None when the fields the rules use are valid FHIR R4, else a short description."""
+    return validity(resource).fatal

@@ -1,4 +1,4 @@
-"""The HTTP layer: thin. Parse, gather data, hand over to `assess`, return cards.
+"""The HTTP layer: thin. Parse the envelope, hand the request to the pipeline, return its cards.
 
 Nothing clinical lives here: no thresholds, no dates, no codes.
 """
@@ -8,32 +8,34 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import Any, Callable, Mapping
+from functools import partial
+from typing import Any, Callable
 
 import orjson
 from fastapi import FastAPI, Request
-from starlette.middleware.cors import CORSMiddleware
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
-from ..assess import assess, assess_orders, cards_for
-from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
-from .discovery import HOOK_OF, prefetch_templates, services
-from ..errors import BadRequest, NotFound, PreconditionFailed, ServiceError, error_response
-from ..fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
-from .health import add_health_routes
-from ..fhir.request import HookRequest, parse_hook_request
-from .hook_route import HookRoute, answer_error
-from ..killswitch import KillSwitch
-from .limits import BodyLimitMiddleware, Limits, check_request, resources_in
-from .logs import PatientIds, RequestLogMiddleware, configure as configure_logs, note_cards, note_request
-from .metrics import Metrics
-from .openapi import document as document_openapi
-from ..fhir.prefetch import PooledResources, pool_prefetch
+from .. import package_version
+from ..cards.language import pick_language
+from ..cards.render import Link
+from ..errors import BadRequest, NotFound, ServiceError, error_response
+from ..fhir.fetch import FhirFetcher
+from ..fhir.request import parse_hook_request
+from ..pipeline import answer
 from ..runtime import Clock, load_runtime
 from ..settings import Settings, load_settings
-from ..cards.language import pick_language
+from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
+from .discovery import HOOK_OF, services
+from .health import add_health_routes
+from .hook_route import HookRoute, answer_error, request_origin
+from .limits import BodyLimitMiddleware, Limits, check_request
+from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request, warn_random_salt
+from .logs import configure as configure_logs
+from .metrics import Metrics
+from .openapi import document as document_openapi
 
 log = logging.getLogger("cds_service")
 
@@ -58,17 +60,19 @@ def create_app(
 ) -> FastAPI:
     """Build the application from `settings` (the environment's when None); `clock` is for tests."""
     settings = settings or load_settings()
-    runtime = load_runtime(settings, clock)
-    templates = prefetch_templates(runtime.terminology)
-    discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.params)})
+    metrics = Metrics()
+    runtime = load_runtime(settings, clock, on_kill_switch_error=metrics.killswitch_errors.inc)
+    discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.ruleset)})
     auth = settings.auth
     fetcher = FhirFetcher(settings.fetch, max_resources=settings.max_resources, max_json_depth=settings.max_json_depth)
     store = None
     if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
         from ..records.replay import DatabaseReplayRecord
+        from ..records.snapshot import payload
         from ..records.store import CardStore
 
-        store = CardStore(settings.store_url(), clock=runtime.clock)
+        store = CardStore(settings.store_url(), clock=runtime.clock, explain_days=settings.explain_retention_days,
+                          serialise=partial(payload, ruleset=runtime.ruleset))
     # Spent token ids go to the store's database, shared by every worker and instance; memory without one.
     replay = DatabaseReplayRecord(store) if store is not None and auth.enabled else None
     verifier = TokenVerifier(auth, clock=auth_clock, replay=replay) if auth.enabled else None
@@ -80,13 +84,18 @@ def create_app(
                         settings.evaluation_date)
         if verifier is None:
             log.warning(DEV_MODE_WARNING)
+        warn_random_salt(settings.log_patient_id, settings.log_salt)
+        signer = getattr(app.state, "link_signer", None)
+        if signer is not None and signer.ephemeral:  # logged here so that a refused start stays one line
+            from .explain import EPHEMERAL_KEY_WARNING
+            log.warning(EPHEMERAL_KEY_WARNING)
         yield
         await fetcher.aclose()
         if verifier is not None:
             await verifier.aclose()
 
     app = FastAPI(title="Immunoglobulin substitution after CAR-T / bsAb — CDS Hooks service",
-                  version="0.1.0", lifespan=lifespan)
+                  version=package_version(), lifespan=lifespan)
     app.state.runtime = runtime
 
     @app.exception_handler(ServiceError)
@@ -108,7 +117,7 @@ def create_app(
     async def discovery() -> Response:
         return Response(discovery_body, media_type="application/json")
 
-    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict) -> bytes:
+    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict, origin: str) -> bytes:
         """One hook call, from the raw body to the JSON answer; raises ServiceError for a client's error."""
         hook = HOOK_OF.get(service_id)
         if hook is None:
@@ -120,40 +129,40 @@ def create_app(
         req = parse_hook_request(data, hook)
         note_request(state, req)
         check_request(body, req, limits)
-        pooled = await gather(req, templates, fetcher)
-        if req.hook == "patient-view":
-            assessment = assess(pooled.resources, pooled.notes, runtime, runtime.today())
-        else:
-            drafts = req.draft_orders if req.selections is None else [
-                d for d in req.draft_orders if f"{d['resourceType']}/{d['id']}" in req.selections]
-            assessment = assess_orders(pooled.resources, pooled.notes, drafts, req.patient_id, runtime, runtime.today())
-        cards, suppressed = kill_switch.apply(cards_for(assessment, runtime, req.patient_id, pick_language(accept_language)))
-        note_cards(state, cards, suppressed)
-        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, cards)
-        return orjson.dumps({"cards": cards})
+        answered = await answer(req, runtime, lang=pick_language(accept_language), fetcher=fetcher,
+                                link=why_links(origin) if why_links is not None else None)
+        for code in answered.suppressed:
+            metrics.suppressed.labels(code).inc()
+        note_cards(state, answered.cards, list(answered.suppressed))
+        app.state.store.record_cards(service_id, req.patient_id, req.hook_instance, answered.cards, answered)
+        return orjson.dumps({"cards": answered.cards})
 
     @app.post("/cds-services/{service_id}")
     async def call_service(request: Request) -> Response:
         # Served by HookRoute (hook_route.py) before FastAPI routes; kept for the OpenAPI document.
         body = await answer_hook(request.path_params["service_id"], await request.body(),
-                                 request.headers.get("accept-language"), request.scope.setdefault("state", {}))
+                                 request.headers.get("accept-language"), request.scope.setdefault("state", {}),
+                                 request_origin(request.scope))
         return Response(body, media_type="application/json")
 
+    why_links: Callable[[str], Link] | None = None  # origin -> the links of one answer's cards
     if store is not None:
+        from .explain import install as install_explain
         from .feedback import install as install_feedback
 
         install_feedback(app, store, HOOK_OF, max_json_depth=settings.max_json_depth)
-    else:
+        why_links = install_explain(app, settings, runtime, store)
+    else:  # in-process tools (replay): nothing recorded, so no explanation page to link to
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook)
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, **cors_middleware_options(list(settings.cors_origins)))  # outermost: preflight needs no token
+    if settings.cors_origins or verifier is None:  # development mode: loopback origins too (a local sandbox)
+        app.add_middleware(CORSMiddleware, **cors_middleware_options(  # outermost: preflight needs no token
+            list(settings.cors_origins), allow_loopback=verifier is None))
     limits = Limits.from_settings(settings)
-    metrics = app.state.metrics = Metrics()
-    kill_switch = KillSwitch(settings.disabled_advice_file, metrics)
+    app.state.metrics = metrics
     fetcher.fetch = metrics.count_fetch_failures(fetcher.fetch)  # type: ignore[method-assign]
     add_health_routes(app)
     app.add_api_route("/metrics", metrics.response, methods=["GET"], tags=["operations"], summary="Prometheus metrics",
@@ -165,38 +174,3 @@ def create_app(
     app.add_middleware(RequestLogMiddleware, metrics=metrics, services=HOOK_OF,
                        patient_ids=PatientIds(settings.log_patient_id, settings.log_salt))  # outermost: sees every status
     return app
-
-
-async def gather(req: HookRequest, templates: Mapping[str, str], fetcher: FhirFetcher) -> PooledResources:
-    """The patient's resources from prefetch, fetching from `fhirServer` what is missing.
-
-    Never evaluates partial data as if complete: what cannot be had is a 412.
-    """
-    keys = list(templates)
-    pooled = pool_prefetch(req.prefetch, keys, req.patient_id)
-    needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
-    if not needed:
-        return pooled
-    if not req.fhir_server:
-        raise PreconditionFailed(_precondition_message(pooled, "the request has no fhirServer to fetch it from"))
-    refused = check_server_allowed(req.fhir_server, fetcher.settings)
-    if refused:
-        raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
-    token = (req.fhir_authorization or {}).get("access_token")
-    try:
-        fetched = await fetcher.fetch({k: templates[k] for k in needed}, req.context, req.fhir_server, token, fetcher.max_resources - resources_in(req))
-    except FetchFailed as exc:
-        raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
-    merged = {**(req.prefetch or {}), **fetched}
-    pooled = pool_prefetch(merged, keys, req.patient_id)
-    if pooled.missing or pooled.unusable:
-        raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
-    return pooled
-
-
-def _precondition_message(pooled: PooledResources, why: str) -> str:
-    parts = []
-    if pooled.missing:
-        parts.append("prefetch missing for: " + ", ".join(pooled.missing))
-    parts += [f"prefetch '{k}' unusable: {msg}" for k, msg in pooled.unusable.items()]
-    return "required data not available — " + "; ".join(parts) + f" ({why})"

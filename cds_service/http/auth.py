@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import ConfigError, Unauthorized, UpstreamError, error_body
 from ..settings import AuthSettings, IssuerConfig
+from .hook_route import request_origin
 from .jwks import ALLOWED_ALGORITHMS, JwksCache, load_jwks_file
 from .logs import sanitise
 
@@ -59,15 +60,22 @@ _UNAUTHORIZED_BODY = error_body(401, "unauthorized")  # the project's error shap
 # ------------------------------------------------------------------------------- CORS
 
 
-def cors_middleware_options(origins: list[str]) -> dict[str, Any]:
+#: Browser origins on this machine: http or https, 127.0.0.1, localhost or [::1], any port.
+LOOPBACK_ORIGIN_REGEX = r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?"
+
+
+def cors_middleware_options(origins: list[str], *, allow_loopback: bool = False) -> dict[str, Any]:
     """Keyword arguments for Starlette's `CORSMiddleware`.
 
-    Credentials are never allowed: CDS clients send the JWT in an explicit
-    Authorization header, which needs no cookies, and `*` with credentials would
-    let any site ride on a user's session.
+    `allow_loopback` (development mode, no CDS_AUTH) also admits loopback origins, so a
+    CDS Hooks Sandbox run on the same machine works with no configuration. Credentials
+    are never allowed: CDS clients send the JWT in an explicit Authorization header,
+    which needs no cookies, and `*` with credentials would let any site ride on a
+    user's session.
     """
     return {
         "allow_origins": list(origins),
+        "allow_origin_regex": LOOPBACK_ORIGIN_REGEX if allow_loopback else None,
         "allow_credentials": False,
         "allow_methods": ["GET", "POST", "OPTIONS"],
         "allow_headers": ["Authorization", "Content-Type"],
@@ -398,15 +406,7 @@ class AuthMiddleware:
 
     def called_url(self, scope: Scope) -> str:
         """The URL the client called, as it must appear in `aud` (no query string)."""
-        if self.public_base_url is not None:
-            return self.public_base_url + scope["path"]
-        scheme = scope.get("scheme", "http")
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-        if not host and scope.get("server"):
-            server_host, port = scope["server"]
-            default = {"http": 80, "https": 443}.get(scheme)
-            host = server_host if port in (None, default) else f"{server_host}:{port}"
-        return f"{scheme}://{host}{scope['path']}"
+        return (self.public_base_url or request_origin(scope)) + scope["path"]
 
     @staticmethod
     def _log_rejection(scope: Scope, reason: str) -> None:

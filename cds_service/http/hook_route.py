@@ -24,8 +24,8 @@ from .logs import FIELD_LIMIT, note_error, sanitise
 PREFIX = "/cds-services/"
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
-# (service id, body, Accept-Language, the request's scope state) -> the JSON answer
-HookHandler = Callable[[str, bytes, "str | None", dict], Awaitable[bytes]]
+# (service id, body, Accept-Language, the request's scope state, its origin) -> the JSON answer
+HookHandler = Callable[[str, bytes, "str | None", dict, str], Awaitable[bytes]]
 
 log = logging.getLogger("cds_service")
 
@@ -46,6 +46,17 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def request_origin(scope: Scope) -> str:
+    """`scheme://host[:port]` as the client called it (Host header, else the server's address)."""
+    scheme = scope.get("scheme", "http")
+    host = header(scope, b"host")
+    if not host and scope.get("server"):
+        server_host, port = scope["server"]
+        default = {"http": 80, "https": 443}.get(scheme)
+        host = server_host if port in (None, default) else f"{server_host}:{port}"
+    return f"{scheme}://{host}"
 
 
 async def read_body(receive: Receive) -> bytes:
@@ -85,7 +96,8 @@ class HookRoute:
         state = scope.setdefault("state", {})
         try:
             body = await read_body(receive)
-            status, content = 200, await self.handler(service_id, body, header(scope, b"accept-language"), state)
+            status, content = 200, await self.handler(service_id, body, header(scope, b"accept-language"), state,
+                                                      request_origin(scope))
         except Exception as exc:
             status, content = answer_error(exc, state)
         logged = state.get("log_request")

@@ -16,7 +16,8 @@ import logging
 import secrets
 import sys
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -69,26 +70,93 @@ class JsonLinesHandler(logging.Handler):
             self.handleError(record)
 
 
+class PlainLinesHandler(logging.Handler):
+    """`cds-service: warning: <message>`, one line per record, to the *current* sys.stderr (tools)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = " ".join(record.getMessage().split())  # one line, whatever the message held
+            sys.stderr.write(f"cds-service: {record.levelname.lower()}: {message}\n")
+        except Exception:
+            self.handleError(record)
+
+
 def configure() -> None:
-    """Install the JSON handler on the service's logger once (create_app may run many times)."""
+    """Give the service's logger the JSON handler, unless the process set up logging already.
+
+    `create_app` calls this so an app built by a test or a library user logs JSON lines;
+    `cds-service serve` (`service_logging_config`) and the tools (`tool_logging`) configure
+    the process first, and then this adds nothing, so no record is written twice.
+    """
     logger = logging.getLogger(ROOT_LOGGER)
-    if not any(isinstance(h, JsonLinesHandler) for h in logger.handlers):
+    if not logger.handlers:
         logger.addHandler(JsonLinesHandler())
     if request_log.level == logging.NOTSET:  # only the request line: other levels stay the deployment's choice
         request_log.setLevel(logging.INFO)
+
+
+def service_logging_config() -> dict[str, Any]:
+    """The `logging.config.dictConfig` of `cds-service serve`, also uvicorn's `log_config`.
+
+    One handler, the JSON one, on the service's loggers, uvicorn's and the root (libraries,
+    Python warnings), nothing propagating twice: every stderr line is one JSON object.
+    uvicorn applies it again in each worker process (`--workers N`). uvicorn's access log
+    is off: the service writes its own request line.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"json": {"class": f"{__name__}.JsonLinesHandler"}},
+        "loggers": {
+            ROOT_LOGGER: {"handlers": ["json"], "level": "WARNING", "propagate": False},
+            request_log.name: {"level": "INFO"},
+            "uvicorn": {"handlers": ["json"], "level": "INFO", "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+        "root": {"handlers": ["json"], "level": "WARNING"},
+    }
+
+
+@contextmanager
+def tool_logging() -> Iterator[None]:
+    """For `replay`, `timeline`, `worklist`, `feedback-report`: warnings and errors as plain lines.
+
+    A person reads these at a terminal, so no JSON and no request lines (an in-process
+    replay is not a served request). The previous set-up is restored afterwards, so a
+    test calling `cli.main` in process leaves the logging of later tests as it found it.
+    """
+    root, service = logging.getLogger(), logging.getLogger(ROOT_LOGGER)
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in (root, service, request_log)]
+    handler = PlainLinesHandler()
+    service.handlers, service.propagate = [handler], False
+    service.setLevel(logging.WARNING)
+    request_log.setLevel(logging.WARNING)
+    if not root.handlers:  # libraries' warnings too, but never on top of a handler someone installed
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers, logger.propagate = handlers, propagate
+            logger.setLevel(level)
+
+
+def warn_random_salt(mode: str, salt: str | None) -> None:
+    """At server start-up: hashed patient ids with a random salt cannot be correlated across restarts."""
+    global _salt_warned
+    if mode == "hash" and not salt and not _salt_warned:
+        _salt_warned = True  # once per process, not once per application built
+        logging.getLogger(ROOT_LOGGER).warning(
+            "CDS_LOG_SALT is not set: patient ids in the log are hashed with a random salt, "
+            "so they cannot be correlated across restarts or replicas")
 
 
 class PatientIds:
     """How `context.patientId` appears in the log: plain, an HMAC-SHA256 prefix, or not at all."""
 
     def __init__(self, mode: str = "hash", salt: str | None = None) -> None:
-        self.mode = mode
-        global _salt_warned
-        if mode == "hash" and not salt and not _salt_warned:
-            _salt_warned = True  # once per process, not once per application built
-            logging.getLogger(ROOT_LOGGER).warning(
-                "CDS_LOG_SALT is not set: patient ids in the log are hashed with a random salt, "
-                "so they cannot be correlated across restarts or replicas")
+        self.mode = mode  # a missing salt is reported when a server starts (warn_random_salt)
         self._key = (salt or secrets.token_hex(16)).encode()
         self._hashes: dict[str, str] = {}  # a chart is opened many times: hash each id once
 
@@ -139,6 +207,8 @@ def endpoint_of(path: str, services: Collection[str]) -> tuple[str, str]:
         return ("service" if not rest else "feedback" if rest == "feedback" else "other"), service
     if path in ("/healthz", "/readyz", "/metrics"):
         return path[1:], ""
+    if path.startswith("/explain/"):  # never the card uuid or the token: the endpoint name only
+        return "explain", ""
     return "other", ""
 
 

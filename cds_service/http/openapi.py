@@ -22,6 +22,8 @@ from fastapi.routing import APIRoute
 from pydantic import ConfigDict, Field, TypeAdapter
 from typing_extensions import NotRequired, TypedDict
 
+from cql_like_rules.catalogue import ADVICE_CODES  # noqa: E402
+
 REF = "#/components/schemas/{model}"
 FHIR_ID = r"^[A-Za-z0-9\-\.]{1,64}$"
 NON_BLANK = r"\S"
@@ -40,6 +42,15 @@ class Coding(TypedDict):
     display: NotRequired[str]
 
 
+class Topic(TypedDict):
+    """The advice code (the public contract: the catalogue's codes), and its title in the card's language."""
+
+    __pydantic_config__ = Closed
+    code: Literal[ADVICE_CODES]  # type: ignore[valid-type]
+    system: NotRequired[str]
+    display: NotRequired[str]
+
+
 class Source(TypedDict):
     """Where the advice comes from: the guideline, and the advice code as the topic."""
 
@@ -47,7 +58,7 @@ class Source(TypedDict):
     label: str
     url: NotRequired[str]
     icon: NotRequired[str]
-    topic: NotRequired[Coding]
+    topic: NotRequired[Topic]
 
 
 class Action(TypedDict):
@@ -257,6 +268,7 @@ class Service(TypedDict):
     description: str
     prefetch: NotRequired[dict[str, str]]
     usageRequirements: NotRequired[str]
+    extension: NotRequired[dict[str, Any]]  # dk.igsub-cds.advice-codes (from the catalogue), dk.igsub-cds.ruleset
 
 
 class Discovery(TypedDict):
@@ -361,6 +373,14 @@ def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
     return extra, responses
 
 
+EXPLANATION_PAGE = {
+    "description": "The card's explanation page: self-contained HTML (inline CSS and SVG, no script), in the card's "
+                   "language; nothing is loaded when it is shown",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+    "headers": {name: {"schema": {"type": "string"}} for name in (
+        "Content-Security-Policy", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy")},
+}
+
 DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
     ("/cds-services", "GET"): ({}, {200: json_response("The services this server offers", "Discovery"), 401: UNAUTHORIZED}),
     ("/cds-services/{service_id}/feedback", "POST"): (
@@ -368,6 +388,13 @@ DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
         {200: json_response("Feedback stored", "FeedbackResponse"), 400: _error("Malformed feedback, or about a card this service did not issue"),
          401: UNAUTHORIZED, 404: _error("No CDS service with this id"), **BODY_ERRORS},
     ),
+    ("/explain/{card_uuid}", "GET"): ({}, {
+        200: EXPLANATION_PAGE,
+        403: _error("The token `t` is missing, malformed, altered, made for another card, or expired "
+                    "(CDS_LINK_TTL_SECONDS)"),
+        404: _error("A valid link, but no explanation is kept for this card: unknown, not stored, or deleted after "
+                    "CDS_EXPLAIN_RETENTION_DAYS"),
+    }),
 }
 
 

@@ -104,7 +104,8 @@ def feedback_report(settings: Settings, since: str | None = None, as_csv: bool =
         try:
             rows = collect(engine, start) if has_schema(engine) else []
         except sa.exc.SQLAlchemyError as exc:
-            raise ConfigError(f"cannot read the card store: {getattr(exc, 'orig', None) or exc}") from None
+            why = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line: drivers' messages wrap
+            raise ConfigError(f"cannot read the card store: {why}") from None
         finally:
             engine.dispose()
     return render_csv(rows) if as_csv else render_text(rows, start)

@@ -8,7 +8,10 @@ client is told it was received, so an acknowledged feedback item is never lost.
 
 Only what feedback and the report need is kept: card and suggestion uuids, service id,
 advice code, `Patient/<id>`, hookInstance and the time of issue; never card text or
-patient data beyond the reference.
+patient data beyond the reference. The exception is the explanation snapshot of a card
+with a "Why?" link (`snapshot.py`): serialised by the writer thread from the answer it is
+handed, kept for `CDS_EXPLAIN_RETENTION_DAYS`, and deleted by the writer once expired (at
+most one DELETE a minute).
 
 Database: `Settings.store_url()`: `DATABASE_URL` (any SQLAlchemy URL) when set, else the
 SQLite file `$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
@@ -21,16 +24,22 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
+from ..errors import ConfigError
 
 log = logging.getLogger("cds_service.records.store")
 
@@ -38,10 +47,16 @@ FLUSH_INTERVAL = 0.05  # seconds: the most a just-issued card waits in memory
 BATCH_SIZE = 500  # cards per transaction; a full batch is written at once
 RETRY_DELAY = 1.0  # seconds between attempts while the database cannot be written
 MAX_PENDING = 50_000  # cards held in memory at most (if the database is away); newer ones are dropped
+# Snapshots waiting to be written hold their whole answer (the request's chart) in memory:
+# beyond this many, cards are queued without one (their page answers 404).
+MAX_PENDING_SNAPSHOTS = 1_000
+PURGE_INTERVAL = 60.0  # seconds between deletions of expired snapshots
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
+CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): an unreachable host stops the start-up instead of hanging it
 
 ACCEPTED, OVERRIDDEN = "accepted", "overridden"
+_ALEMBIC_LOCK = threading.Lock()
 UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
 
 
@@ -77,6 +92,14 @@ card_suggestion = sa.Table(
     "card_suggestion", metadata,
     sa.Column("card_uuid", sa.String(64), sa.ForeignKey("issued_card.card_uuid", ondelete="CASCADE"), primary_key=True),
     sa.Column("suggestion_uuid", sa.String(64), primary_key=True),
+)
+explanation = sa.Table(
+    "explanation", metadata,
+    sa.Column("card_uuid", sa.String(64), sa.ForeignKey("issued_card.card_uuid", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created", UTCDateTime(), nullable=False),
+    sa.Column("expires", UTCDateTime(), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
 )
 card_feedback = sa.Table(
     "card_feedback", metadata,
@@ -114,6 +137,25 @@ class Feedback:
 
 
 Clock = Callable[[], datetime]
+Serialiser = Callable[[Any, int], dict]  # (answer, index of the card) -> its snapshot payload
+
+
+class PendingSnapshot:
+    """A card's snapshot before it is written: serialised once, in the writer thread."""
+
+    __slots__ = ("answer", "index", "created", "expires", "_row")
+
+    def __init__(self, answer: Any, index: int, created: datetime, expires: datetime) -> None:
+        self.answer, self.index, self.created, self.expires = answer, index, created, expires
+        self._row: dict | None = None
+
+    def row(self, card_uuid: str, serialise: Serialiser) -> dict:
+        if self._row is None:
+            body = orjson.dumps(serialise(self.answer, self.index)).decode()
+            self._row = {"card_uuid": card_uuid, "created": self.created, "expires": self.expires,
+                         "language": _clean(getattr(self.answer, "lang", "en"), 8), "payload": body}
+            self.answer = None  # the chart is no longer held once serialised
+        return self._row
 
 
 def utc_now() -> datetime:
@@ -121,13 +163,30 @@ def utc_now() -> datetime:
 
 
 def make_engine(url: str | sa.URL) -> Engine:
-    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions)."""
-    parsed = make_url(url)
+    """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions).
+
+    A URL that is not one, or names a database whose driver is not installed, is a
+    ConfigError saying so (PostgreSQL's driver comes with `pip install 'igsub-cds[postgres]'`).
+    """
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError("DATABASE_URL is not a database URL (e.g. postgresql://user@host:5432/cds)") from None
     if parsed.drivername in ("postgres", "postgresql"):
-        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver this package installs
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver of the [postgres] extra
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "postgresql" and "connect_timeout" not in parsed.query:
+            return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        if backend != "sqlite":
+            return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+    except ImportError as exc:
+        extra = " (pip install 'igsub-cds[postgres]')" if backend == "postgresql" else ""
+        raise ConfigError(f"the database driver for {parsed.drivername!r} is not installed: "
+                          f"no module {exc.name or exc}{extra}") from None
+    except sa.exc.NoSuchModuleError:
+        raise ConfigError(f"DATABASE_URL names a database SQLAlchemy does not know: {parsed.drivername!r}") from None
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: Any, _: Any) -> None:
@@ -156,7 +215,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.connect() as connection:
+    # alembic's command API works through process-wide state (`alembic.context`): stores of
+    # several databases in one process (tests, tools) must not migrate at the same moment.
+    with _ALEMBIC_LOCK, engine.connect() as connection:
         connection.execution_options(sqlite_immediate=True)
         with connection.begin():
             if connection.dialect.name == "postgresql":
@@ -178,15 +239,27 @@ class CardStore:
     """Issued cards (queued, written in batches) and feedback (written at once)."""
 
     def __init__(self, url: str, *, clock: Clock = utc_now, flush_interval: float = FLUSH_INTERVAL,
-                 batch_size: int = BATCH_SIZE, max_pending: int = MAX_PENDING) -> None:
+                 batch_size: int = BATCH_SIZE, max_pending: int = MAX_PENDING, explain_days: int = 0,
+                 serialise: Serialiser | None = None, purge_interval: float = PURGE_INTERVAL,
+                 max_pending_snapshots: int = MAX_PENDING_SNAPSHOTS) -> None:
+        """`explain_days` > 0 with a `serialise` function: cards recorded with their answer get a snapshot."""
         self.engine = make_engine(url)
         self._writer_engine = self.engine.execution_options(sqlite_immediate=True)
         self._clock = clock
         self._flush_interval = flush_interval
         self._batch_size = batch_size
         self._max_pending = max_pending
-        self._pending: deque[tuple[dict, list[dict]]] = deque()
+        self._pending: deque[tuple[dict, list[dict], PendingSnapshot | None]] = deque()
         self._dropped = 0
+        self.explain_days = explain_days
+        self._serialise = serialise
+        self._purge_interval = purge_interval
+        self._last_purge = float("-inf")
+        self._max_pending_snapshots = max_pending_snapshots
+        # Each counter has one writer (the request loop, the flushing thread): no lock needed.
+        self._snapshots_queued = 0
+        self._snapshots_taken = 0
+        self._snapshots_dropped = 0
         self._write_lock = threading.Lock()  # one batch at a time, whoever flushes
         self._state_lock = threading.Lock()
         self._wake = threading.Event()  # something was queued
@@ -208,8 +281,24 @@ class CardStore:
 
     def open(self) -> None:
         """Migrate and start the writer; the app's lifespan calls it so a bad database fails the start."""
-        self._ensure_migrated()
+        self.prepare()
         self._start_writer()
+
+    def prepare(self) -> None:
+        """Reach the database and bring its schema up to date; ConfigError (one line) if it cannot be used.
+
+        `cds-service serve` calls it before the server starts, so an unreachable or
+        unwritable database stops the start with a message instead of a traceback.
+        """
+        from alembic.util import CommandError
+
+        try:
+            self._ensure_migrated()
+        except (sa.exc.SQLAlchemyError, CommandError) as exc:
+            cause = getattr(exc, "orig", None) or exc
+            why = " ".join(str(cause).split()) or type(cause).__name__
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"cannot use the card store database {where}: {why}") from None
 
     def close(self) -> None:
         """Stop the writer, write what is queued, release the connections."""
@@ -245,14 +334,26 @@ class CardStore:
 
     # -- issued cards -------------------------------------------------------------------
 
-    def record_cards(self, service_id: str, patient_id: str, hook_instance: str, cards: Sequence[Mapping[str, Any]]) -> None:
-        """Queue the cards just issued; never touches the database (this is on the hook's path)."""
+    @property
+    def explains(self) -> bool:
+        """Whether cards get explanation snapshots (and so links to their page)."""
+        return self.explain_days > 0 and self._serialise is not None
+
+    def record_cards(self, service_id: str, patient_id: str, hook_instance: str, cards: Sequence[Mapping[str, Any]],
+                     answer: Any = None) -> None:
+        """Queue the cards just issued; never touches the database (this is on the hook's path).
+
+        With `answer` (the pipeline's `Answer` whose `cards` these are) and snapshots on, each
+        card is queued with its snapshot, serialised later by the writer.
+        """
         if not cards or self._closed:
             return
         if self._thread is None:  # an app run without lifespan (replay, ASGI test clients)
             self._start_writer()
         issued_at = self._clock().astimezone(timezone.utc)
-        for card in cards:
+        expires = issued_at + timedelta(days=self.explain_days)
+        explain = answer is not None and self.explains
+        for index, card in enumerate(cards):
             uuid = card.get("uuid")
             if not isinstance(uuid, str):
                 continue
@@ -272,7 +373,17 @@ class CardStore:
             }
             suggestions = [{"card_uuid": uuid, "suggestion_uuid": s["uuid"]}
                            for s in card.get("suggestions") or () if isinstance(s.get("uuid"), str)]
-            self._pending.append((row, suggestions))
+            snapshot = None
+            if explain:
+                if self._snapshots_queued - self._snapshots_taken < self._max_pending_snapshots:
+                    snapshot = PendingSnapshot(answer, index, issued_at, expires)
+                    self._snapshots_queued += 1
+                else:
+                    self._snapshots_dropped += 1
+                    if self._snapshots_dropped in (1, 10, 100) or self._snapshots_dropped % 1000 == 0:
+                        log.error("card store: %d explanation snapshot(s) not kept so far (too many waiting)",
+                                  self._snapshots_dropped)
+            self._pending.append((row, suggestions, snapshot))
         if len(self._pending) >= self._batch_size:
             self._full.set()
         self._wake.set()
@@ -286,28 +397,48 @@ class CardStore:
         with self._write_lock:
             while self._pending:
                 batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending)))]
+                self._snapshots_taken += sum(1 for item in batch if item[2] is not None)
                 try:
                     self._write_cards(batch)
                 except (OperationalError, InterfaceError):
                     self._pending.extendleft(reversed(batch))  # the database is away: keep them, retry later
+                    self._snapshots_taken -= sum(1 for item in batch if item[2] is not None)
                     raise
                 except sa.exc.DBAPIError:
                     log.exception("a batch of issued cards was refused; writing it card by card")
                     self._write_one_by_one(batch)
 
-    def _write_cards(self, batch: list[tuple[dict, list[dict]]]) -> None:
+    def _write_cards(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
+        snapshots = [row for item in batch if (row := self._snapshot_row(item)) is not None]
         with self._writer_engine.begin() as connection:
-            _insert_many(connection, issued_card, [row for row, _ in batch], ["card_uuid"])
-            suggestions = [s for _, found in batch for s in found]
+            _insert_many(connection, issued_card, [row for row, _, _ in batch], ["card_uuid"])
+            suggestions = [s for _, found, _ in batch for s in found]
             if suggestions:
                 _insert_many(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
+            if snapshots:
+                _insert_many(connection, explanation, snapshots, ["card_uuid"])
 
-    def _write_one_by_one(self, batch: list[tuple[dict, list[dict]]]) -> None:
+    def _snapshot_row(self, item: tuple[dict, list[dict], PendingSnapshot | None]) -> dict | None:
+        """The snapshot's row (serialised here, in the writing thread); a failure loses the snapshot, not the card."""
+        row, _, snapshot = item
+        if snapshot is None or self._serialise is None:
+            return None
+        try:
+            return snapshot.row(row["card_uuid"], self._serialise)
+        except Exception:
+            log.exception("the explanation snapshot of card %s could not be serialised", row["card_uuid"])
+            return None
+
+    def _write_one_by_one(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
         for item in batch:
             try:
                 self._write_cards([item])
             except sa.exc.DBAPIError:
-                log.error("issued card %s could not be recorded", item[0]["card_uuid"])
+                if item[2] is not None:  # the card matters more than its explanation: once more without it
+                    log.error("the explanation snapshot of card %s could not be stored", item[0]["card_uuid"])
+                    self._write_one_by_one([(item[0], item[1], None)])
+                else:
+                    log.error("issued card %s could not be recorded", item[0]["card_uuid"])
 
     def _flush_quietly(self) -> bool:
         try:
@@ -318,17 +449,57 @@ class CardStore:
             return False
 
     def _run(self) -> None:
-        """Idle until something is queued, let a batch gather for at most the flush interval, write it."""
+        """Idle until something is queued, let a batch gather for at most the flush interval, write it.
+
+        Between batches (and at least every purge interval while idle) expired snapshots are deleted.
+        """
         while not self._stopping.is_set():
-            self._wake.wait()
-            self._full.wait(self._flush_interval)
-            # Cleared before writing: a card queued from here on sets them again and is not missed.
-            self._wake.clear()
-            self._full.clear()
-            if not self._flush_quietly():
-                self._stopping.wait(RETRY_DELAY)
-                self._wake.set()
+            if self._wake.wait(self._purge_interval):
+                self._full.wait(self._flush_interval)
+                # Cleared before writing: a card queued from here on sets them again and is not missed.
+                self._wake.clear()
+                self._full.clear()
+                if not self._flush_quietly():
+                    self._stopping.wait(RETRY_DELAY)
+                    self._wake.set()
+                    continue
+            self._purge_if_due()
         self._flush_quietly()
+
+    def _purge_if_due(self) -> None:
+        if time.monotonic() - self._last_purge < self._purge_interval:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            self.purge_expired()
+        except Exception:  # the writer must survive a database outage; the next minute tries again
+            log.exception("deleting expired explanation snapshots failed")
+
+    # -- explanation snapshots --------------------------------------------------------------
+
+    def _expired(self) -> sa.ColumnElement[bool]:
+        """Past its `expires`, or older than the retention now configured (a shortened one applies to all)."""
+        now = self._clock().astimezone(timezone.utc)
+        return sa.or_(explanation.c.expires <= now, explanation.c.created <= now - timedelta(days=self.explain_days))
+
+    def purge_expired(self) -> int:
+        """Delete the snapshots whose retention has passed (one DELETE); how many were deleted."""
+        self._ensure_migrated()
+        with self._writer_engine.begin() as connection:
+            return connection.execute(explanation.delete().where(self._expired())).rowcount or 0
+
+    def snapshot(self, card_uuid: str) -> "Snapshot | None":
+        """The card's snapshot while it is kept (this instance's queued cards are written first), else None."""
+        from .snapshot import Snapshot
+
+        self.flush()  # also waits for a batch being written right now
+        query = sa.select(explanation.c.created, explanation.c.expires, explanation.c.language, explanation.c.payload
+                          ).where(explanation.c.card_uuid == card_uuid, sa.not_(self._expired()))
+        with self.engine.connect() as connection:
+            found = connection.execute(query).first()
+        if found is None:
+            return None
+        return Snapshot(card_uuid, found.created, found.expires, found.language, orjson.loads(found.payload))
 
     def issued(self, card_uuids: Iterable[str]) -> dict[str, IssuedCard]:
         """The issued cards among `card_uuids` (flush first to see the queued ones)."""

@@ -2,25 +2,26 @@
 
 Testers keep a folder of one-patient Bundles; beside `NAME.json` may lie
 `NAME.expect.json` = `{"at": DATE, "expected": [codes], "summary_contains": {code: [text]},
-"detail_contains": {code: [text]}}`. Every bundle goes through the same in-process ASGI
-app as a single `replay`, so a passing set means the EHR would see the same cards. A
+"detail_contains": {code: [text]}, "evidence": {code: [FHIR reference]}}` (`evidence`: references
+the card's reasoning — its `dk.igsub-cds.trace` extension — or its data notes must name). Every bundle goes through the same pipeline as a
+single `replay`, so a passing set means the EHR would see the same cards. A
 bundle that cannot be read is reported on its own line and the run goes on.
+Each bundle walks the same pipeline as a call to the server (`replay.replay`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, TextIO
+from typing import Iterable, TextIO
 
-from ..errors import InputError
+from ..errors import InputError, ServiceError
+from ..runtime import Runtime
 from .replay import load_bundle, replay
-from ..settings import Settings
 
 SIDECAR = ".expect.json"
 
@@ -31,6 +32,7 @@ class Expectation:
     expected: list[str] | None
     summary_contains: dict[str, list[str]] = field(default_factory=dict)
     detail_contains: dict[str, list[str]] = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,7 +86,16 @@ def load_expectation(bundle: Path) -> Expectation | None:
     expected = data.get("expected")
     if expected is not None and not (isinstance(expected, list) and all(isinstance(c, str) for c in expected)):
         raise InputError(f"{path}: 'expected' must be a list of advice codes")
-    return Expectation(at, expected, data.get("summary_contains") or {}, data.get("detail_contains") or {})
+    return Expectation(at, expected, data.get("summary_contains") or {}, data.get("detail_contains") or {},
+                       data.get("evidence") or {})
+
+
+def evidence_of(card: dict) -> set[str]:
+    """Every FHIR reference a card names: in its reasoning (trace extension) or its data notes."""
+    from ..cards.trace import TRACE_EXTENSION
+
+    refs = {ref for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []) for ref in step.get("references", [])}
+    return refs | {word.strip("()*.,;") for word in card.get("detail", "").split() if "/" in word}
 
 
 def check(cards: list[dict], expectation: Expectation) -> list[str]:
@@ -100,40 +111,29 @@ def check(cards: list[dict], expectation: Expectation) -> list[str]:
             if card is None:
                 continue  # already reported as a code mismatch
             problems += [f"{code} {part} lacks {text!r}" for text in texts if text not in card.get(part, "")]
+    for code, refs in expectation.evidence.items():
+        card = by_code.get(code)
+        if card is not None:
+            named = evidence_of(card)
+            problems += [f"{code} does not name {ref}" for ref in refs if ref not in named]
     return problems
 
 
-class AppCache:
-    """One app per evaluation date (the date is part of the service's settings)."""
-
-    def __init__(self, settings: Settings, factory: Callable[[Settings], Any]) -> None:
-        self.settings = settings
-        self.factory = factory
-        self.apps: dict[date | None, Any] = {}
-
-    def for_date(self, at: date | None) -> Any:
-        if at not in self.apps:
-            settings = dataclasses.replace(self.settings, evaluation_date=at) if at else self.settings
-            self.apps[at] = self.factory(settings)
-        return self.apps[at]
-
-
-def run_one(path: Path, apps: AppCache, at: date | None, lang: str, expect: bool) -> Outcome:
+def run_one(path: Path, runtime: Runtime, at: date | None, lang: str, expect: bool) -> Outcome:
     outcome = Outcome(path, "ok", at)
     try:
         expectation = load_expectation(path) if expect else None
         if expectation is not None and expectation.at is not None:
             outcome.at = expectation.at
         bundle = load_bundle(path)
-        status, body = replay(apps.for_date(outcome.at), bundle, lang)
+        answered = replay(runtime, bundle, lang, at=outcome.at)
     except InputError as exc:
         outcome.status, outcome.problems = "error", [str(exc).removeprefix(f"{path}: ")]
         return outcome
-    if status != 200:
-        message = "; ".join(i.get("diagnostics", "") for i in body.get("issue", []))
-        outcome.status, outcome.problems = "error", [f"the service answered {status}: {message}"]
+    except ServiceError as exc:
+        outcome.status, outcome.problems = "error", [f"the service would answer {exc.status}: {exc.message}"]
         return outcome
-    outcome.cards = body["cards"]
+    outcome.cards = answered.cards
     outcome.codes = [c["source"]["topic"]["code"] for c in outcome.cards]
     if expectation is not None:
         outcome.problems = check(outcome.cards, expectation)
@@ -170,11 +170,11 @@ class Progress:
             self.stream.flush()
 
 
-def run_set(paths: list[Path], apps: AppCache, at: date | None, lang: str, expect: bool) -> list[Outcome]:
+def run_set(paths: list[Path], runtime: Runtime, at: date | None, lang: str, expect: bool) -> list[Outcome]:
     progress = Progress(len(paths), "replay ")
     outcomes = []
     for path in paths:
-        outcomes.append(run_one(path, apps, at, lang, expect))
+        outcomes.append(run_one(path, runtime, at, lang, expect))
         progress.advance(note=path.name)
     progress.close()
     return outcomes

@@ -7,21 +7,26 @@ Logs go to stderr; with `replay --json` stdout holds exactly one CDS Hooks respo
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
 import gc
 import json
-import logging
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..errors import ConfigError, InputError
+from .. import package_version
+from ..errors import EXIT_CONFIG, ConfigError, InputError
 from ..settings import load_settings
 from .replay import load_bundle, load_drafts, parse_at, replay
+from .worklist import CPR_SYSTEM
 
 EXIT_USAGE = 2
+EXIT_CODES = """exit codes:
+  0   done
+  1   replay of several bundles: a bundle failed its expectation or could not be read
+  2   unusable input or arguments (a bundle, a date, an export; the message says which)
+  3   serve: the address could not be listened on (in use, or not allowed)
+  78  serve: unusable configuration or database, nothing was started (one line on stderr says why)"""
 
 
 GC_THRESHOLDS = (20_000, 20, 20)  # a request allocates thousands of short-lived objects: collect less often
@@ -48,24 +53,36 @@ def worker_app() -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Check everything (configuration, rules, database) before uvicorn starts, then serve.
+
+    Logging is configured once, here, through the standard library: the same dictConfig is
+    uvicorn's `log_config`, so uvicorn's lines and the service's are JSON alike, in every
+    worker. A start-up refusal is one plain line on stderr and exit code 78 (EXIT_CONFIG).
+    """
+    import logging.config
+
     import uvicorn
 
     from ..http.app import create_app
     from ..http.head_limit import uvicorn_http_options
+    from ..http.logs import service_logging_config
 
+    log_config = service_logging_config()
+    logging.config.dictConfig(log_config)
+    logging.captureWarnings(True)  # Python warnings become JSON lines too
     try:
         settings = load_settings()
         app = create_app(settings)  # fail fast, in the parent, on a bad configuration
+        app.state.store.prepare()  # the database is reachable, writable and migrated
     except ConfigError as exc:
-        print(f"cds-service: configuration error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    # Every log line goes to stderr (uvicorn's access log would go to stdout); requests are
-    # logged by the service itself, one structured line each.
+        print(f"cds-service serve: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     # The request head is capped in the parser too (head_limit.py): uvicorn alone reads headers of any size.
-    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=None,
+    options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=log_config,
                    timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout,
                    **uvicorn_http_options(settings.max_header_bytes))
     if args.workers > 1:
+        app.state.store.close()  # each worker opens its own
         uvicorn.run("cds_service.tools.cli:worker_app", factory=True, workers=args.workers, **options)
     else:
         settle_memory()
@@ -74,44 +91,66 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from ..http.app import create_app
-
     if len(args.bundles) > 1 or args.expect or Path(args.bundles[0]).is_dir():
         return _replay_set(args)
+    from ..errors import ServiceError
+    from ..runtime import load_runtime
+    from .replay import request_from_bundle, send, service_id_of, signed_token
+
     try:
         at = parse_at(args.at)
         bundle = load_bundle(args.bundles[0])
-        settings = dataclasses.replace(load_settings(), evaluation_date=at) if at else load_settings()
-        app = create_app(settings, record_cards=False)  # a tester's replay is not an issued card
         drafts = load_drafts(args.draft) if args.draft else None
         if args.hook != "patient-view" and not drafts:
             raise InputError(f"--hook {args.hook} needs at least one --draft ORDER.json")
-        status, body = replay(app, bundle, args.lang, args.hook, drafts)
+        if args.sign_key and not (args.url and args.iss):
+            raise InputError("--sign-key needs --url and --iss")
+        if args.print_request:
+            request = request_from_bundle(bundle, args.hook, drafts)
+            sys.stdout.write(json.dumps(request, ensure_ascii=False, indent=2) + "\n")
+            return 0
+        if args.url:
+            url = args.url.rstrip("/")
+            if not url.rsplit("/", 2)[-2:-1] == ["cds-services"]:
+                url = f"{url}/cds-services/{service_id_of(args.hook)}"
+            token = signed_token(Path(args.sign_key).read_bytes(), args.iss, url, args.kid, args.jku) if args.sign_key else None
+            status, body = send(url, request_from_bundle(bundle, args.hook, drafts), args.lang, token)
+            if status != 200:
+                message = "; ".join(str(i.get("diagnostics", "")) for i in body.get("issue", []) if isinstance(i, dict))
+                raise InputError(f"{url} answered {status}: {message}")
+            cards, notes = body.get("cards", []), None
+        else:
+            runtime = load_runtime(load_settings())  # a local tool: no authentication, no card store
+            answered = replay(runtime, bundle, args.lang, args.hook, drafts, at)
+            cards, notes, body = answered.cards, answered.notes, {"cards": answered.cards}
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if status != 200:
-        message = "; ".join(i.get("diagnostics", "") for i in body.get("issue", []))
-        print(f"cds-service replay: the service answered {status}: {message}", file=sys.stderr)
+    except ServiceError as exc:
+        print(f"cds-service replay: the service would answer {exc.status}: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_cards(body["cards"], args.at))
+        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes))
     return 0
 
 
 def _replay_set(args: argparse.Namespace) -> int:
     """Several bundles or directories: one line per bundle, a summary, non-zero on any failure."""
+    from ..runtime import load_runtime
     from . import bundle_sets
-    from ..http.app import create_app
 
-    if getattr(args, "hook", "patient-view") != "patient-view":
-        print("cds-service replay: several bundles are replayed with --hook patient-view only", file=sys.stderr)
+    if getattr(args, "hook", "patient-view") != "patient-view" or args.url or args.print_request:
+        print("cds-service replay: several bundles are replayed in process with --hook patient-view only",
+              file=sys.stderr)
         return EXIT_USAGE
     try:
         at = parse_at(args.at)
-        apps = bundle_sets.AppCache(load_settings(), functools.partial(create_app, record_cards=False))
+        runtime = load_runtime(load_settings())
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -119,11 +158,7 @@ def _replay_set(args: argparse.Namespace) -> int:
     if not paths:
         print("cds-service replay: no bundles found", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        outcomes = bundle_sets.run_set(paths, apps, at, args.lang, args.expect)
-    except ConfigError as exc:
-        print(f"cds-service replay: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    outcomes = bundle_sets.run_set(paths, runtime, at, args.lang, args.expect)
     if args.json:
         sys.stdout.write(json.dumps(bundle_sets.as_json(outcomes), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -137,8 +172,9 @@ def _timeline(args: argparse.Namespace) -> int:
 
     try:
         runtime = load_runtime(load_settings())
+        today = args.at or runtime.today()  # the evaluation date: the "today" marker and the default range
         data = patient_data(load_bundle(args.bundle), runtime)
-        timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang)
+        timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang, today)
     except (InputError, ConfigError) as exc:
         print(f"cds-service timeline: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -147,9 +183,8 @@ def _timeline(args: argparse.Namespace) -> int:
         from .timeline import state_on
         from .timeline_html import render_html
 
-        today = runtime.today()
         now = state_on(data, runtime, today, args.lang) if timeline.start <= today <= timeline.end else None
-        Path(args.html).write_text(render_html(timeline, runtime, args.lang, today, now), encoding="utf-8")
+        Path(args.html).write_text(render_html(timeline, args.lang, today, now), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
 
@@ -159,11 +194,32 @@ def _worklist(args: argparse.Namespace) -> int:
 
     try:
         at = parse_at(args.at)
-        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs)
+        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs,
+                              identifier_system=args.identifier_system)
     except (InputError, ConfigError) as exc:
         print(f"cds-service worklist: {exc}", file=sys.stderr)
         return EXIT_USAGE
     sys.stdout.write(render_table(result))
+    if args.csv:
+        write_csv(result, args.csv)
+        print(f"wrote {args.csv}", file=sys.stderr)
+    return 0
+
+
+def _compare_rulesets(args: argparse.Namespace) -> int:
+    from ..runtime import load_runtime
+    from .compare import compare, render_text, with_ruleset, write_csv
+
+    try:
+        at = parse_at(args.at)
+        base = load_runtime(load_settings())
+        runtime_a = with_ruleset(base, args.ruleset_a or base.ruleset.id, args.policy_a)
+        runtime_b = with_ruleset(base, args.ruleset_b or base.ruleset.id, args.policy_b)
+        result = compare(args.input, runtime_a, runtime_b, at)  # type: ignore[arg-type]
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service compare-rulesets: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write(render_text(result))
     if args.csv:
         write_csv(result, args.csv)
         print(f"wrote {args.csv}", file=sys.stderr)
@@ -182,12 +238,57 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_cards(cards: list[dict], at: str | None) -> str:
-    """A readable rendering for testers: one block per card."""
+def _safety_report(args: argparse.Namespace) -> int:
+    """The traceability matrix (markdown or HTML), its check, the hazard log or the SOUP list."""
+    from . import safety
+
+    matrix_path = Path(args.matrix) if args.matrix else safety.ROOT / safety.MATRIX
+    lock = Path(args.lock) if args.lock else safety.ROOT / "requirements.lock"
+    try:
+        if args.soup:
+            from .soup import read_lock, render_soup, runtime_packages, vulnerabilities
+
+            purposes = safety.load_matrix(matrix_path).soup_purpose
+            packages = read_lock(lock)
+            runtime = runtime_packages(packages, safety.ROOT / "pyproject.toml")
+            sys.stdout.write(render_soup(packages, purposes, runtime, vulnerabilities(packages, args.offline),
+                                         date.today(), lock.name))
+            return 0
+        matrix = safety.load_matrix(matrix_path)
+    except InputError as exc:
+        print(f"cds-service safety-report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.hazard_log:
+        sys.stdout.write(safety.render_hazard_log(matrix))
+        return 0
+    gaps = safety.check(matrix, safety.discover(), lock=lock)
+    if args.html:
+        from .safety_html import render_html
+
+        try:
+            Path(args.html).write_text(render_html(matrix, gaps), encoding="utf-8")
+        except OSError as exc:
+            print(f"cds-service safety-report: cannot write {args.html}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.check:
+        for gap in gaps:
+            print(f"gap: {gap}")
+        print(f"safety-report --check: {len(gaps)} gap(s)" if gaps else
+              f"safety-report --check: no gaps ({len(matrix.requirements)} requirements, {len(matrix.hazards)} hazards)")
+        return 1 if gaps else 0
+    if not args.html:
+        sys.stdout.write(safety.render_markdown(matrix, gaps))
+    return 0
+
+
+def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None) -> str:
+    """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
+    from ..cards.notes import describe
+    from ..cards.trace import TRACE_EXTENSION
+
     when = f" as of {at}" if at else ""
-    if not cards:
-        return f"No cards{when}.\n"
-    out = [f"{len(cards)} card(s){when}:"]
+    out = [f"{len(cards)} card(s){when}:" if cards else f"No cards{when}."]
     for card in cards:
         topic = card["source"].get("topic", {}).get("code", "?")
         out += ["", f"[{card['indicator'].upper()}] {topic}", f"  {card['summary']}"]
@@ -195,7 +296,18 @@ def render_cards(cards: list[dict], at: str | None) -> str:
             out.append(f"  suggestion: {s['label']}")
         for r in card.get("overrideReasons", []):
             out.append(f"  override reason: {r['display']}")
+        for link in card.get("links", []):
+            out.append(f"  link: {link['label']} -> {link['url']}")
         out += ["", *("  " + line for line in card.get("detail", "").splitlines())]
+        if trace:
+            out += ["", "  How this was decided:"]
+            for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []):
+                refs = f"  [{', '.join(step['references'][:6])}{', ...' if len(step['references']) > 6 else ''}]" \
+                    if step.get("references") else ""
+                out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
+    if notes:
+        out += ["", f"Data notes ({len(notes)}): what the service saw and did not use"]
+        out += [f"  - {describe(n)}" for n in notes]
     return "\n".join(out) + "\n"
 
 
@@ -206,12 +318,45 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _valuesets_expand(args: argparse.Namespace) -> int:
+    from .valuesets_expand import expand_directories, targets_for
+    from ..errors import UpstreamError
+
+    try:
+        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
+        summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
+    except UpstreamError as exc:
+        for line in exc.message.splitlines():
+            print(f"cds-service valuesets expand: {line}", file=sys.stderr)
+        print("cds-service valuesets expand: nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service valuesets expand: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"{line}\n" for line in summary))
+    return 0
+
+
+def describe_commands(parser: argparse.ArgumentParser) -> None:
+    """`cds-service CMD --help` (and CMD SUB --help) opens with what the command is for: its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                command = action.choices[choice.dest]
+                command.description = command.description or choice.help
+                describe_commands(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cds-service", description=__doc__)
+    parser = argparse.ArgumentParser(prog="cds-service", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the CDS Hooks service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default: 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (each loads the rules once)")
     serve.set_defaults(run=_serve)
     rep = sub.add_parser("replay", help="replay one-patient FHIR Bundles (files or directories) and print the cards")
@@ -219,36 +364,85 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--at", help="evaluation date YYYY-MM-DD (default: today)")
     rep.add_argument("--expect", action="store_true",
                      help="check each bundle against NAME.expect.json beside it (its 'at' wins over --at)")
-    rep.add_argument("--hook", default="patient-view", choices=["patient-view", "order-select", "order-sign"])
+    rep.add_argument("--hook", default="patient-view", choices=["patient-view", "order-select", "order-sign"],
+                     help="the hook to call (default: patient-view); order hooks need --draft")
     rep.add_argument("--draft", action="append", metavar="ORDER.json",
                      help="a draft order (one resource or a Bundle) for order hooks; may repeat")
-    rep.add_argument("--lang", default="en", choices=["en", "da"])
+    rep.add_argument("--lang", default="en", choices=["en", "da"], help="the card language (Accept-Language)")
     rep.add_argument("--json", action="store_true", help="print exactly one CDS Hooks response JSON document")
+    rep.add_argument("--trace", action="store_true", help="text mode: also print each card's full reasoning")
+    rep.add_argument("--print-request", action="store_true",
+                     help="print the CDS Hooks request the bundle becomes, and stop")
+    rep.add_argument("--url", metavar="URL",
+                     help="send the request to a running service (its base URL or the service URL) instead")
+    rep.add_argument("--sign-key", metavar="PEM", help="with --url: sign a client JWT with this private key")
+    rep.add_argument("--iss", metavar="ISS", help="with --sign-key: the token's issuer")
+    rep.add_argument("--kid", metavar="KID", help="with --sign-key: the key id (default: the key's JWK thumbprint)")
+    rep.add_argument("--jku", metavar="URL", help="with --sign-key: the JWK Set URL to name in the token header")
     rep.set_defaults(run=_replay)
     tl = sub.add_parser("timeline", help="the days on which a patient's advice changes")
-    tl.add_argument("bundle")
-    tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE", help="first day (default: first fact date)")
-    tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE", help="last day (default: last fact date + 12 months)")
-    tl.add_argument("--lang", default="en", choices=["en", "da"])
+    tl.add_argument("bundle", metavar="BUNDLE", help="a one-patient FHIR Bundle (JSON file)")
+    tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE",
+                    help="first day (default: a month before the first index event, else the first fact date)")
+    tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE",
+                    help="last day (default: two months after the later of --at and the stop date, else the last "
+                         "fact date + 12 months)")
+    tl.add_argument("--at", type=_day, metavar="DATE",
+                    help="draw it as of this day: the evaluation date and the 'today' marker (default: today)")
+    tl.add_argument("--lang", default="en", choices=["en", "da"], help="language of the summaries (default: en)")
     tl.add_argument("--html", metavar="OUT.html", help="also write a self-contained HTML page with a plot")
     tl.set_defaults(run=_timeline)
     wl = sub.add_parser("worklist", help="patients in a FHIR Bulk Data export (NDJSON) whose advice needs action")
-    wl.add_argument("directory", metavar="NDJSON_DIR")
+    wl.add_argument("directory", metavar="NDJSON_DIR", help="a FHIR Bulk Data export: one NDJSON file (or several) per type")
     wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
     wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
+                    help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)
+    cmp = sub.add_parser("compare-rulesets", help="patients whose advice differs between two rule sets or policies")
+    cmp.add_argument("input", metavar="INPUT", help="a folder of one-patient Bundles, a Bundle, or an NDJSON export folder")
+    cmp.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
+    cmp.add_argument("--policy-a", metavar="A.json", help="policy file of rule set A (default: the rule set's defaults)")
+    cmp.add_argument("--policy-b", metavar="B.json", help="policy file of rule set B (default: the rule set's defaults)")
+    cmp.add_argument("--ruleset-a", metavar="ID", help="rule set A (default: the configured one, CDS_RULESET)")
+    cmp.add_argument("--ruleset-b", metavar="ID", help="rule set B (default: the configured one, CDS_RULESET)")
+    cmp.add_argument("--csv", metavar="OUT.csv", help="also write the differences as CSV (patient,advice_a,advice_b)")
+    cmp.set_defaults(run=_compare_rulesets)
     fb = sub.add_parser("feedback-report", help="per advice code: cards issued, accepted, overridden, and why")
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
     fb.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
     fb.set_defaults(run=_feedback_report)
+    vs = sub.add_parser("valuesets", help="value-set maintenance")
+    vs_sub = vs.add_subparsers(dest="valuesets_command", required=True)
+    ex = vs_sub.add_parser("expand", help="refresh the SNOMED CT expansions from a FHIR terminology server ($expand)")
+    ex.add_argument("--tx", required=True, metavar="URL", help="base URL of the FHIR R4 terminology server")
+    ex.add_argument("--out", metavar="DIR", help="where to write the files (default: ./valuesets-expanded; "
+                    "the package's value-set directory updates it in place)")
+    ex.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds per request (default 30)")
+    ex.add_argument("--count", type=int, default=1000, metavar="N", help="concepts per $expand page (default 1000)")
+    ex.set_defaults(run=_valuesets_expand)
+    sr = sub.add_parser("safety-report", help="the clinical safety traceability matrix, its check, hazard log and SOUP list")
+    sr.add_argument("--check", action="store_true", help="exit 1 naming every gap between the matrix and the code")
+    sr.add_argument("--html", metavar="OUT.html", help="write the matrix as a self-contained HTML page")
+    sr.add_argument("--hazard-log", action="store_true", help="print the hazard log (markdown) generated from the matrix")
+    sr.add_argument("--soup", action="store_true", help="print the SOUP list (markdown) from the lock file")
+    sr.add_argument("--offline", action="store_true", help="with --soup: do not ask the package index about vulnerabilities")
+    sr.add_argument("--matrix", metavar="TRACEABILITY.toml", help="default: docs/safety/traceability.toml of this checkout")
+    sr.add_argument("--lock", metavar="requirements.lock", help="default: requirements.lock of this checkout")
+    sr.set_defaults(run=_safety_report)
+    describe_commands(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if args.command == "serve":
+        return args.run(args)  # JSON lines, configured by _serve
+    from ..http.logs import tool_logging
+
+    with tool_logging():  # a person at a terminal: plain lines, only what concerns the command
+        return args.run(args)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,29 @@
-"""Replay a FHIR Bundle through the service, in process, as an EHR would call it.
+"""Replay a FHIR Bundle through the service as an EHR would call it.
 
 The bundle's resources become the prefetch of a CDS Hooks request (grouped under the
-service's prefetch keys by resource type); the request goes through the same ASGI
-application as the HTTP server, so testers see exactly what the EHR would see.
+service's prefetch keys by resource type); the request then walks the same pipeline as a
+call to the server (`pipeline.answer_local`), in process and without authentication: it is
+a local tool. `--print-request` shows the request; `--url` sends it to a running service
+instead (optionally signing a JWT the way a CDS client does).
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import copy
+import hashlib
 import json
+import time
 import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ..errors import InputError
-
+from ..fhir.request import parse_hook_request
 from ..http.discovery import HOOK_OF
+from ..pipeline import Answer, answer_local
+from ..runtime import Runtime
 
 KEY_OF_TYPE = {
     "Observation": "observations",
@@ -51,31 +55,49 @@ def load_bundle(path: str | Path) -> dict:
 
 
 def request_from_bundle(bundle: dict, hook: str = "patient-view", drafts: list[dict] | None = None) -> dict:
-    """The CDS Hooks request an EHR would send for the bundle's patient.
-
-    For order hooks, `drafts` are the draft orders (`context.draftOrders`); order-select
-    selects all of them.
-    """
+    """The CDS Hooks request an EHR would send for the bundle's one patient (see `request_for`)."""
     bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise InputError("Bundle.entry must be an array")
-    resources = [e.get("resource") for e in entries if isinstance(e, dict)]
-    resources = [r for r in resources if isinstance(r, dict)]
-    patients = [r for r in resources if r.get("resourceType") == "Patient"]
-    if len(patients) != 1 or not patients[0].get("id"):
+    entries = [e for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    patients = [e for e in entries if e["resource"].get("resourceType") == "Patient"]
+    if len(patients) != 1 or not isinstance(patients[0]["resource"].get("id"), str) or not patients[0]["resource"]["id"]:
         raise InputError(f"the Bundle must hold exactly one Patient with an id (found {len(patients)})")
-    patient = patients[0]
-    prefetch: dict[str, Any] = {"patient": patient}
+    return request_for(patients[0]["resource"]["id"], entries, hook, drafts)
+
+
+def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view",
+                drafts: list[dict] | None = None) -> dict:
+    """The request for a patient's resources (`entries` as Bundle entries: `resource`, optional `fullUrl`).
+
+    Entries keep their `fullUrl`; when resources refer to the Patient by its `fullUrl`
+    (`urn:uuid:...`), the Patient entry is included in those searchsets as FHIR's
+    `_include` would (search mode "include"), so the service can tell they are the
+    patient's. Without a Patient resource the `patient` key is null ("no data"). For order
+    hooks, `drafts` are the draft orders (`context.draftOrders`); order-select selects all.
+    """
+    patient_entry = next((e for e in entries if e["resource"].get("resourceType") == "Patient"
+                          and e["resource"].get("id") == patient_id), None)
+    prefetch: dict[str, Any] = {"patient": patient_entry["resource"] if patient_entry else None}
     for key in KEY_OF_TYPE.values():
         prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
-    for resource in resources:
-        key = KEY_OF_TYPE.get(resource.get("resourceType"))
+    for entry in entries:
+        key = KEY_OF_TYPE.get(entry["resource"].get("resourceType"))
         if key:
-            prefetch[key]["entry"].append({"resource": resource, "search": {"mode": "match"}})
+            item = {"resource": entry["resource"], "search": {"mode": "match"}}
+            if isinstance(entry.get("fullUrl"), str):
+                item["fullUrl"] = entry["fullUrl"]
+            prefetch[key]["entry"].append(item)
+    full_url = patient_entry.get("fullUrl") if patient_entry else None
+    if isinstance(full_url, str) and full_url.startswith("urn:"):
+        for key in KEY_OF_TYPE.values():
+            if full_url in json.dumps(prefetch[key]["entry"]):
+                prefetch[key]["entry"].append({"fullUrl": full_url, "resource": patient_entry["resource"],  # type: ignore[index]
+                                               "search": {"mode": "include"}})
     for key in KEY_OF_TYPE.values():
-        prefetch[key]["total"] = len(prefetch[key]["entry"])
-    context: dict[str, Any] = {"userId": "Practitioner/replay", "patientId": patient["id"]}
+        prefetch[key]["total"] = sum(1 for e in prefetch[key]["entry"] if e["search"]["mode"] == "match")
+    context: dict[str, Any] = {"userId": "Practitioner/replay", "patientId": patient_id}
     if hook in ("order-select", "order-sign"):
         drafts = copy.deepcopy(drafts or [])
         context["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": d} for d in drafts]}
@@ -100,19 +122,15 @@ def load_drafts(paths: list[str]) -> list[dict]:
     return drafts
 
 
-async def call_app(app: Any, path: str, body: dict, lang: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://replay") as client:
-        return await client.post(path, json=body, headers={"Accept-Language": lang})
+def service_id_of(hook: str) -> str:
+    return next(sid for sid, h in HOOK_OF.items() if h == hook)
 
 
-def replay(app: Any, bundle: dict, lang: str = "en", hook: str = "patient-view",
-           drafts: list[dict] | None = None) -> tuple[int, dict]:
-    """Run one bundle through the app; returns (HTTP status, response JSON)."""
-    service_id = next(sid for sid, h in HOOK_OF.items() if h == hook)
-    request = request_from_bundle(bundle, hook, drafts)
-    response = asyncio.run(call_app(app, f"/cds-services/{service_id}", request, lang))
-    return response.status_code, response.json()
+def replay(runtime: Runtime, bundle: dict, lang: str = "en", hook: str = "patient-view",
+           drafts: list[dict] | None = None, at: date | None = None) -> Answer:
+    """Run one bundle through the pipeline in process; a ServiceError says why it was refused."""
+    request = parse_hook_request(request_from_bundle(bundle, hook, drafts), hook)
+    return answer_local(request, runtime, lang=lang, today=at)
 
 
 def parse_at(value: str | None) -> date | None:
@@ -122,3 +140,58 @@ def parse_at(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+# -- sending to a running service -------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signed_token(key_pem: bytes, iss: str, aud: str, kid: str | None = None, jku: str | None = None,
+                 lifetime: int = 300, now: float | None = None) -> str:
+    """A CDS client's bearer JWT (ES384 for an EC key, RS384 for RSA), as CDS Hooks 2.0 describes."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except ValueError as exc:
+        raise InputError(f"--sign-key: not a PEM private key ({exc})") from None
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        algorithm = "ES384"
+        numbers = key.public_key().public_numbers()
+        size = (key.curve.key_size + 7) // 8
+        members = {"crv": "P-384", "kty": "EC", "x": _b64(numbers.x.to_bytes(size, "big")),
+                   "y": _b64(numbers.y.to_bytes(size, "big"))}
+    elif isinstance(key, rsa.RSAPrivateKey):
+        algorithm = "RS384"
+        numbers = key.public_key().public_numbers()  # type: ignore[assignment]
+        members = {"e": _b64(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),  # type: ignore[attr-defined]
+                   "kty": "RSA", "n": _b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big"))}  # type: ignore[attr-defined]
+    else:
+        raise InputError("--sign-key: only EC P-384 (ES384) and RSA (RS384) keys are supported")
+    if kid is None:  # the JWK thumbprint (RFC 7638), a common kid convention
+        kid = _b64(hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest())
+    issued = int(now if now is not None else time.time())
+    headers = {"typ": "JWT", "kid": kid, **({"jku": jku} if jku else {})}
+    claims = {"iss": iss, "aud": aud, "exp": issued + lifetime, "iat": issued, "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)  # type: ignore[arg-type]
+
+
+def send(url: str, request: dict, lang: str, token: str | None = None, timeout: float = 30.0) -> tuple[int, dict]:
+    """POST a hook request to a running service; (status, JSON body)."""
+    import httpx
+
+    headers = {"Accept-Language": lang, **({"Authorization": f"Bearer {token}"} if token else {})}
+    try:
+        response = httpx.post(url, json=request, headers=headers, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise InputError(f"--url {url}: {type(exc).__name__}: {exc}") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"issue": [{"diagnostics": response.text[:300]}]}
+    return response.status_code, body

@@ -1,10 +1,11 @@
 """A patient's advice over time: only the days on which it changes.
 
 The candidate days come from `cql_like_rules.timeline` (pure, from the facts); on each,
-the patient is evaluated exactly as the service would (`assess` + `cards_for`), and a day
-is a change when the advice codes or a card summary differ from the day before. Day
-counters in summaries ("12 days left", "40 days old") tick daily by design and do not
-count as changes: the summary is compared with those counters neutralised.
+the patient is evaluated exactly as the service would (`pipeline.answer_local`, for a
+bundle), or with the rule set straight from stored facts (`timeline_from_facts`, for the
+explanation page), and a day is a change when the advice codes or a card summary differ
+from the day before. Day counters in summaries ("12 days left", "40 days old") tick daily
+by design and do not count as changes: the summary is compared with those counters neutralised.
 """
 
 from __future__ import annotations
@@ -12,33 +13,39 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable
 
 from dateutil.relativedelta import relativedelta
 
-from cql_like_rules.facts import DataNote, Facts
-from cql_like_rules.timeline import Candidate, candidates, fact_dates
+from cql_like_rules import Advice, Parameters, RuleSet
+from cql_like_rules.facts import Facts
+from cql_like_rules.library import add_months
+from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
+from cql_like_rules.valuesets import Terminology
 
-from ..assess import assess, cards_for
-from ..cards.render import summary
-from ..http.discovery import prefetch_templates
-from ..fhir.prefetch import pool_prefetch
+from ..cards.render import CardContext, cards, summary
+from ..cards.values import placeholders
 from ..errors import InputError
-from .replay import request_from_bundle
+from ..fhir.request import HookRequest, parse_hook_request
+from ..killswitch import KillSwitch
+from ..pipeline import Answer, answer_local
 from ..runtime import Runtime
+from .replay import request_from_bundle
 
 # Advice values that count days relative to "today": they change every day by construction.
 COUNTERS = {"days_to_stop": 0, "days_overdue": 0, "igg_age_days": 0, "today": date(1970, 1, 1)}
-DEFAULT_MONTHS_AFTER = 12
+DEFAULT_MONTHS_AFTER = 12  # without an index event: the last fact date + this
+MONTHS_BEFORE_T0 = 1  # the default range starts this long before the first index event ...
+MONTHS_AFTER_STOP = 2  # ... and ends this long after the later of today and the (last) stop date
+ON_SUBSTITUTION = "On Substitution"  # the rule set's definition: is the patient on immunoglobulin on a day?
 
 
 @dataclass(frozen=True)
 class PatientData:
-    """One patient's resources as the service would pool them from prefetch."""
+    """One patient's bundle as the hook request an EHR would send (evaluated on many days)."""
 
     patient_id: str
-    resources: list[dict]
-    notes: list[DataNote]
+    request: HookRequest
 
 
 @dataclass(frozen=True)
@@ -60,43 +67,64 @@ class Timeline:
     facts: Facts
     start: date
     end: date
+    params: Parameters = field(default_factory=Parameters)  # what the windows and thresholds are drawn with
+    label: str = ""  # the rule set's label
     changes: list[State] = field(default_factory=list)
     reasons: dict[date, list[Candidate]] = field(default_factory=dict)
     evaluated: int = 0
+    on_substitution: frozenset[str] = frozenset()  # IgG results (by source) taken while on immunoglobulin
 
 
 def patient_data(bundle: dict, runtime: Runtime) -> PatientData:
-    """Pool a one-patient Bundle the way the service pools prefetch (drops other patients)."""
-    request = request_from_bundle(bundle)
-    patient_id = request["context"]["patientId"]
-    pooled = pool_prefetch(request["prefetch"], list(prefetch_templates(runtime.terminology)), patient_id)
-    return PatientData(patient_id, pooled.resources, pooled.notes)
+    """The bundle as a patient-view request (the service pools it, dropping other patients)."""
+    request = parse_hook_request(request_from_bundle(bundle), "patient-view")
+    return PatientData(request.patient_id, request)
+
+
+def answer_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> Answer:
+    """The service's answer for the patient as of `day`."""
+    return answer_local(data.request, runtime, lang=lang, today=day)
 
 
 def facts_of(data: PatientData, runtime: Runtime) -> Facts:
-    """The facts of every resource (before validation drops any): a superset for candidates."""
+    """Every fact of the patient (before validation drops any): the candidates come from these."""
     from ..fhir.facts import FactBuilder
+    from ..fhir.prefetch import pool_prefetch
 
-    return FactBuilder(runtime.terminology, runtime.tz).build(data.resources, data.notes).facts
+    pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id)
+    return FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources, pooled.notes).facts
 
 
 def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> State:
     """The service's advice on `day`, with a change key that ignores day counters."""
-    assessment = assess(data.resources, data.notes, runtime, day)
-    cards = cards_for(assessment, runtime, data.patient_id, lang)
-    key = tuple(
-        (a.code, a.indicator, summary(dataclasses.replace(a, values={**a.values, **_counters(a.values)}), lang))
-        for a in assessment.evaluation.advice
-    )
-    return State(day, cards, key)
+    answered = answer_on(data, runtime, day, lang)
+    return State(day, answered.cards, change_key(answered.advice, runtime.params, lang))
+
+
+def change_key(advice: Iterable[Advice], params: Parameters, lang: str) -> tuple:
+    """Codes, variants, indicators and summaries, with the day counters held constant."""
+    key = []
+    for a in advice:
+        still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
+        key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang))))
+    return tuple(key)
 
 
 def _counters(values: dict) -> dict:
     return {k: v for k, v in COUNTERS.items() if values.get(k) is not None}
 
 
-def default_range(facts: Facts) -> tuple[date, date]:
-    """First fact date to the last fact date + 12 months."""
+def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
+    """One month before the first index event (T0) to two months after the later of today and the stop date.
+
+    The window is what the advice is about, so the picture frames it. Without an index
+    event: the first fact date to the last fact date + 12 months.
+    """
+    starts = index_dates(facts)
+    if starts:
+        stop = add_months(starts[-1][0], (params or Parameters()).window_months)
+        last = max(stop, today) if today is not None else stop
+        return starts[0][0] - relativedelta(months=MONTHS_BEFORE_T0), last + relativedelta(months=MONTHS_AFTER_STOP)
     days = fact_dates(facts)
     if not days:
         raise InputError("the Bundle has no dated facts to build a timeline from; give --from and --to")
@@ -104,27 +132,62 @@ def default_range(facts: Facts) -> tuple[date, date]:
 
 
 def build_timeline(data: PatientData, runtime: Runtime, start: date | None = None, end: date | None = None,
-                   lang: str = "en") -> Timeline:
-    """Evaluate the start day and every candidate day; keep the days whose advice changed."""
+                   lang: str = "en", today: date | None = None) -> Timeline:
+    """The service's advice on the start day and every candidate day; the days whose advice changed.
+
+    `today` (the runtime's day when None) is the evaluation date the default range reaches past.
+    """
     facts = facts_of(data, runtime)
+    return timeline_of(data.patient_id, facts, runtime.ruleset, lambda day: state_on(data, runtime, day, lang),
+                       start, end, today or runtime.today())
+
+
+def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, terminology: Terminology, lang: str,
+                        today: date, start: date | None = None, end: date | None = None,
+                        kill_switch: KillSwitch | None = None) -> Timeline:
+    """The same timeline from facts alone (a stored snapshot): the rule set evaluated on each candidate day.
+
+    The kill switch, when given, hides the advice it hides in the service.
+    """
+    def state(day: date) -> State:
+        evaluation = ruleset.evaluate(facts, day)
+        shown = kill_switch.apply(evaluation.advice)[0] if kill_switch is not None else evaluation.advice
+        context = CardContext(lang, patient_id, ruleset, terminology, {}, evaluation.notes)
+        return State(day, cards(evaluation, context, shown), change_key(shown, ruleset.parameters, lang))
+
+    return timeline_of(patient_id, facts, ruleset, state, start, end, today)
+
+
+def timeline_of(patient_id: str, facts: Facts, ruleset: RuleSet, state_on_day: Callable[[date], State],
+                start: date | None, end: date | None, today: date | None) -> Timeline:
+    """Evaluate the start day and every candidate day; keep the days whose advice changed."""
+    params = ruleset.parameters
     if start is None or end is None:
-        first, last = default_range(facts)
+        first, last = default_range(facts, params, today)
         start, end = start or first, end or last
     if end < start:
         raise InputError(f"--to {end} is before --from {start}")
-    found = candidates(facts, runtime.params, start, end)
+    found = candidates(facts, params, start, end)
     reasons: dict[date, list[Candidate]] = {}
     for c in found:
         reasons.setdefault(c.date, []).append(c)
-    timeline = Timeline(data.patient_id, facts, start, end, reasons=reasons)
+    timeline = Timeline(patient_id, facts, start, end, params, ruleset.label, reasons=reasons,
+                        on_substitution=igg_on_substitution(facts, ruleset))
     previous: State | None = None
     for day in [start, *(d for d in reasons if d > start)]:
-        state = state_on(data, runtime, day, lang)
+        state = state_on_day(day)
         timeline.evaluated += 1
         if previous is None or state.key != previous.key:
             timeline.changes.append(state)
         previous = state
     return timeline
+
+
+def igg_on_substitution(facts: Facts, ruleset: RuleSet) -> frozenset[str]:
+    """The IgG results taken while the patient was on immunoglobulin, as the rules see it on that day."""
+    if ON_SUBSTITUTION not in ruleset.library.definitions:
+        return frozenset()
+    return frozenset(r.source for r in facts.igg if ruleset.context(facts, r.date)[ON_SUBSTITUTION])
 
 
 def change_days(states: Iterable[State]) -> list[date]:
@@ -151,6 +214,10 @@ REASON_TEXT = {
         "igg-result": "IgG result", "igg-stale-in-window": "IgG older than the in-window limit",
         "igg-stale-after-window": "IgG older than the after-window limit", "m-protein-result": "M-protein result",
         "ig-start": "Ig substitution starts", "ig-end": "Ig course last day", "ig-ended": "Ig course ended",
+        "ig-ordered": "Ig order written", "ig-dose": "Ig dose given", "ig-doses-end": "Ig doses stop covering",
+        "culture": "culture result", "culture-window-ends": "culture no longer near an infection",
+        "immunofixation": "immunofixation result", "late-start-notice": "special criterion ends soon",
+        "death": "date of death",
         "review-due": "general stop review due", "review-warning-ends": "review warning period ends",
         "infection-onset": "infection", "infection-leaves-lookback": "infection leaves the 12-month look-back",
         "adult-birthday": "adult age reached",
@@ -161,6 +228,10 @@ REASON_TEXT = {
         "igg-result": "IgG-svar", "igg-stale-in-window": "IgG ældre end grænsen i vinduet",
         "igg-stale-after-window": "IgG ældre end grænsen efter vinduet", "m-protein-result": "M-komponent-svar",
         "ig-start": "Ig-substitution starter", "ig-end": "sidste dag af Ig-ordination", "ig-ended": "Ig-ordination afsluttet",
+        "ig-ordered": "Ig-ordination skrevet", "ig-dose": "Ig-dosis givet", "ig-doses-end": "Ig-doser dækker ikke længere",
+        "culture": "dyrkningssvar", "culture-window-ends": "dyrkning ikke længere nær en infektion",
+        "immunofixation": "immunfiksationssvar", "late-start-notice": "særkriteriet ophører snart",
+        "death": "dødsdato",
         "review-due": "seponeringsvurdering efter generelle kriterier", "review-warning-ends": "advarselsperioden for vurdering slutter",
         "infection-onset": "infektion", "infection-leaves-lookback": "infektion uden for 12-måneders perioden",
         "adult-birthday": "voksenalder nået",

@@ -1,23 +1,47 @@
 """The timeline as one self-contained HTML page: a plot and the table of changes.
 
-The plot is drawn with matplotlib (Agg) and inlined as SVG, so the file opens offline
-and can be attached to a ticket. matplotlib is imported here only, and this module only
-by `cds-service timeline --html`: the service never pays for it.
+The plot is drawn with matplotlib and inlined as SVG (text as paths), so the page opens
+offline, can be attached to a ticket, and shows inside an EHR's browser with nothing to
+load. matplotlib is imported only when a plot is drawn (`cds-service timeline --html`, an
+explanation page), never by the hook path. The same `plot_svg` serves both.
+
+The advice lane has one colour per advice code (`CODE_COLOURS`), labelled in the legend
+with the catalogue's title in the page's language; month names on the axis come from
+`MONTHS`, not from the system locale.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import threading
 from datetime import date, timedelta
 
+from cql_like_rules.advice import Advice
+from cql_like_rules.catalogue import CATALOGUE
+from cql_like_rules.facts import Facts
 from cql_like_rules.library import add_months
+from cql_like_rules.parameters import Parameters
 from cql_like_rules.timeline import index_dates
 
-from ..runtime import Runtime
+from ..cards.values import Placeholders, number, placeholders
 from .timeline import State, Timeline, reasons_text
 
 COLOURS = {"warning": "#d9480f", "info": "#1c7ed6", "critical": "#c92a2a", "none": "#adb5bd"}
+# One colour per advice code: related advice in related hues (starts blue, stops green to red).
+CODE_COLOURS = {
+    "measure-igg": "#0b7285", "plan-igg-monitoring": "#1098ad",
+    "start-substitution": "#1864ab", "start-meets-general-criteria": "#3b5bdb",
+    "general-criteria-igg-under-6": "#5c940d", "no-start-without-infections": "#868e96",
+    "stop-planned": "#2b8a3e", "stop-due-soon": "#e67700", "stop-overdue": "#c92a2a",
+    "general-stop-review": "#862e9c", "child-individual-assessment": "#a61e4d",
+    "order-meets-criteria": "#087f5b", "order-does-not-meet-criteria": "#d9480f",
+}
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "da": ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+}
+_PLOT_LOCK = threading.Lock()  # matplotlib's rc settings are process-wide: one plot at a time
 WINDOW = "#e5dbff"
 IG_ACTIVE, IG_PAUSED = "#2f9e44", "#adb5bd"
 
@@ -31,10 +55,12 @@ WORDS = {
         "infection-severe": "severe bacterial infection", "on-hold": "on hold",
         "end-unknown": "end unknown", "date": "Date", "code": "Advice code", "summary": "Summary",
         "why": "Why this day", "detail": "Card detail", "changes": "Changes ({n}; {k} days evaluated)",
-        "legend": "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during substitution. "
-                  "Triangles on the axis: verified bacterial infections. Green bars: immunoglobulin orders (grey: on hold). "
-                  "Bottom lane: the advice in force, one colour per indicator (blue information, orange warning); "
-                  "▼ marks each change.",
+        "no-advice": "no advice", "warning-outline": "dark outline: a warning",
+        "legend": "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during substitution "
+                  "(lines join only results taken with the same substitution status). Triangles on the axis: verified "
+                  "bacterial infections. Green bars: immunoglobulin orders (grey: on hold), ticks: recorded doses. "
+                  "Bottom lane: the advice in force, one colour per advice code (named below the plot), a dark outline "
+                  "on warnings; ▼ marks each change.",
     },
     "da": {
         "title": "Tidslinje for immunglobulin-råd", "patient": "Patient", "range": "Periode",
@@ -45,10 +71,12 @@ WORDS = {
         "infection-severe": "svær bakteriel infektion", "on-hold": "i bero",
         "end-unknown": "slutdato ukendt", "date": "Dato", "code": "Rådkode", "summary": "Resumé",
         "why": "Hvorfor denne dag", "detail": "Kortets detaljer", "changes": "Ændringer ({n}; {k} dage vurderet)",
-        "legend": "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under substitution. "
-                  "Trekanter på aksen: verificerede bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i bero). "
-                  "Nederste bånd: det gældende råd, farvet efter indikator (blå information, orange advarsel); "
-                  "▼ markerer hver ændring.",
+        "no-advice": "intet råd", "warning-outline": "mørk kant: en advarsel",
+        "legend": "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under substitution "
+                  "(linjer forbinder kun svar taget med samme substitutionsstatus). Trekanter på aksen: verificerede "
+                  "bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i bero), streger: givne doser. "
+                  "Nederste bånd: det gældende råd, én farve pr. rådkode (navngivet under grafen), mørk kant på "
+                  "advarsler; ▼ markerer hver ændring.",
     },
 }
 
@@ -85,22 +113,77 @@ def state_at(timeline: Timeline, day: date) -> State | None:
     return found
 
 
-def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date | None = None) -> str:
-    """The timeline plot as an inline <svg> element (fonts as paths: no network, no fonts)."""
-    import matplotlib
+def parameter_text(params: Parameters, lang: str) -> Placeholders:
+    """The parameters as the card layer writes them ("4 g/L", "6 months"), for titles and guideline text."""
+    return placeholders(Advice(code="", variant="", indicator="info", rule="", section=""), params, lang)
 
-    matplotlib.use("Agg")
+
+def code_colour(code: str, indicator: str = "info") -> str:
+    return CODE_COLOURS.get(code, COLOURS.get(indicator, COLOURS["info"]))
+
+
+def code_title(code: str, params: Parameters, lang: str) -> str:
+    kind = CATALOGUE.get(code)
+    return kind.title(lang).format_map(parameter_text(params, lang)) if kind is not None else code
+
+
+def tick_labels(days: list[date], lang: str) -> list[str]:
+    """Axis labels in `lang`: the month on the 1st, day and month otherwise; the year when it changes."""
+    if days and all(d.month == 1 and d.day == 1 for d in days):
+        return [str(d.year) for d in days]
+    out = []
+    for i, d in enumerate(days):
+        month = MONTHS[lang][d.month - 1]
+        text = month if d.day == 1 else (f"{d.day}. {month}" if lang == "da" else f"{month} {d.day}")
+        if i == 0 or d.year != days[i - 1].year:
+            text += f"\n{d.year}"
+        out.append(text)
+    return out
+
+
+def igg_runs(timeline: Timeline) -> list[tuple[bool, list]]:
+    """IgG results in date order, grouped into runs of the same substitution status (each run is one line)."""
+    runs: list[tuple[bool, list]] = []
+    for result in sorted(timeline.facts.igg, key=lambda r: r.date):
+        on = result.source in timeline.on_substitution
+        if runs and runs[-1][0] == on:
+            runs[-1][1].append(result)
+        else:
+            runs.append((on, [result]))
+    return runs
+
+
+def plot_svg(timeline: Timeline, lang: str = "en", today: date | None = None) -> str:
+    """The timeline plot as an inline <svg> element (fonts as paths: no network, no fonts)."""
+    with _PLOT_LOCK:
+        return _plot_svg(timeline, lang, today)
+
+
+def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
+    import matplotlib
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import Formatter
 
     w = WORDS[lang]
-    params = runtime.params
+    params = timeline.params
     facts = timeline.facts
     left, right = timeline.start - timedelta(days=7), timeline.end + timedelta(days=7)
-    with matplotlib.rc_context({"svg.hashsalt": "igsub-timeline", "font.size": 9, "axes.spines.top": False,
-                                "axes.spines.right": False}):
-        fig, (ax, ax_ig, ax_adv) = plt.subplots(
-            3, 1, sharex=True, figsize=(11, 5.6), gridspec_kw={"height_ratios": [4.2, 0.7, 0.9], "hspace": 0.08})
+
+    class DateLabels(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return tick_labels([mdates.num2date(x).date()], lang)[0]
+
+        def format_ticks(self, values: list[float]) -> list[str]:
+            return tick_labels([mdates.num2date(v).date() for v in values], lang)
+
+    with matplotlib.rc_context({"svg.hashsalt": "igsub-timeline", "svg.fonttype": "path", "font.size": 9,
+                                "axes.spines.top": False, "axes.spines.right": False}):
+        fig = Figure(figsize=(11, 6.2))
+        ax, ax_ig, ax_adv = fig.subplots(3, 1, sharex=True,
+                                         gridspec_kw={"height_ratios": [4.2, 0.7, 0.9], "hspace": 0.08})
         # The six-month windows and index events, across all lanes.
         for i, (t0, _source) in enumerate(index_dates(facts)):
             stop = add_months(t0, params.window_months)
@@ -115,22 +198,23 @@ def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date
                 ax.annotate(w["stop"].format(day=stop), (stop, 1.0), xycoords=("data", "axes fraction"),
                             xytext=(-3, -15), textcoords="offset points", va="top", ha="right", fontsize=8,
                             color="#5f3dc4")
-        # IgG results and thresholds.
+        # IgG results and thresholds; a line joins only results of the same substitution status.
         igg = sorted(facts.igg, key=lambda r: r.date)
         top = max([8.0] + [r.value_g_l * 1.18 for r in igg])
         ax.axhline(params.igg_start_threshold_g_l, color=COLOURS["critical"], ls="--", lw=1.2,
                    label=w["threshold"].format(v=params.igg_start_threshold_g_l))
         ax.axhline(params.igg_general_threshold_g_l, color="#f08c00", ls=":", lw=1.4,
                    label=w["general"].format(v=params.igg_general_threshold_g_l))
-        if igg:
-            ax.plot([r.date for r in igg], [r.value_g_l for r in igg], color="#343a40", lw=0.8, alpha=0.6)
-            during = [_on_ig(facts, r.date) for r in igg]
-            for r, on_ig in zip(igg, during):
+        for on_ig, run in igg_runs(timeline):
+            if len(run) > 1:
+                ax.plot([r.date for r in run], [r.value_g_l for r in run], color="#343a40", lw=0.8, alpha=0.6,
+                        ls=":" if on_ig else "-")
+            for r in run:
                 ax.plot(r.date, r.value_g_l, "o", ms=7, mfc="white" if on_ig else "#343a40", mec="#343a40", mew=1.5)
-                ax.annotate(f"{r.value_g_l:.1f}", (r.date, r.value_g_l), xytext=(0, 7), textcoords="offset points",
-                            ha="center", fontsize=8, fontweight="bold")
-            if any(during):
-                ax.plot([], [], "o", mfc="white", mec="#343a40", label=w["during"])
+                ax.annotate(number(r.value_g_l, lang), (r.date, r.value_g_l), xytext=(0, 7),
+                            textcoords="offset points", ha="center", fontsize=8, fontweight="bold")
+        if any(r.source in timeline.on_substitution for r in igg):
+            ax.plot([], [], "o", mfc="white", mec="#343a40", label=w["during"])
         for severe in (True, False):
             onsets = [i.onset for i in facts.infections if i.severe == severe]
             if onsets:
@@ -143,7 +227,7 @@ def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date
         ax.set_ylabel(w["igg"])
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=5, fontsize=8, frameon=False,
                   borderaxespad=0, handlelength=2.5)
-        # Immunoglobulin orders.
+        # Immunoglobulin orders, and recorded doses as ticks.
         for course in facts.ig_courses:
             end = course.end or (timeline.end if course.status in ("active", "on-hold") else course.start + timedelta(days=7))
             colour = IG_PAUSED if course.status == "on-hold" else IG_ACTIVE
@@ -153,19 +237,33 @@ def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date
                 w["end-unknown"] if course.status in ("stopped", "completed") and course.end is None else "")
             if note:
                 ax_ig.text(course.start, 0, f" {note}", va="center", fontsize=7, color="#212529")
+        if facts.ig_administrations:
+            ax_ig.plot([d.date for d in facts.ig_administrations], [0] * len(facts.ig_administrations), "|",
+                       ms=12, mew=2, color=IG_ACTIVE)
         ax_ig.set_ylim(-0.6, 0.6)
         ax_ig.set_yticks([0], [w["substitution"]])
-        # The advice in force, with a marker on each change; codes written where they fit.
+        # The advice in force: one colour per advice code (several codes share the lane's height),
+        # a dark outline on warnings, a marker on each change, codes written where they fit.
         lane_pt = ax_adv.get_position().width * fig.get_figwidth() * 72
         span_days = (right - left).days
+        shown: dict[str, str] = {}
         for state, nxt in zip(timeline.changes, timeline.changes[1:] + [None]):
             until = nxt.day if nxt else timeline.end + timedelta(days=1)
-            colour = COLOURS[_indicator(state)]
-            ax_adv.barh(0, (until - state.day).days, left=state.day, height=0.7, color=colour,
-                        alpha=0.85 if state.cards else 0.35, edgecolor="white")
-            ax_adv.plot(state.day, 0.55, "v", color=colour, ms=7, clip_on=False)
+            width = (until - state.day).days
+            if not state.cards:
+                ax_adv.barh(0, width, left=state.day, height=0.7, color=COLOURS["none"], alpha=0.35, edgecolor="white")
+            height = 0.7 / max(1, len(state.cards))
+            for k, card in enumerate(state.cards):
+                code = card["source"]["topic"]["code"]
+                shown.setdefault(code, card["indicator"])
+                warning = card["indicator"] in ("warning", "critical")
+                ax_adv.barh(0.35 - height * (k + 0.5), width, left=state.day, height=height,
+                            color=code_colour(code, card["indicator"]), alpha=0.9,
+                            edgecolor="#212529" if warning else "white", lw=1.2 if warning else 0.5)
+            marker = code_colour(state.codes[0], state.cards[0]["indicator"]) if state.cards else COLOURS["none"]
+            ax_adv.plot(state.day, 0.55, "v", color=marker, ms=7, clip_on=False)
             label_pt = 4.4 * len(", ".join(state.codes)) + 6
-            if state.cards and (until - state.day).days / span_days * lane_pt >= label_pt:
+            if state.cards and width / span_days * lane_pt >= label_pt:
                 ax_adv.text(state.day + (until - state.day) / 2, 0, ", ".join(state.codes), ha="center",
                             va="center", fontsize=7, color="white", fontweight="bold", clip_on=True)
         ax_adv.set_ylim(-0.6, 0.75)
@@ -176,20 +274,26 @@ def plot_svg(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date
             ax.annotate(w["today"], (today, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
                         textcoords="offset points", color="#2b8a3e", fontweight="bold")
         ax.set_xlim(left, right)
-        locator = mdates.AutoDateLocator(minticks=6, maxticks=14)
-        ax_adv.xaxis.set_major_locator(locator)
-        ax_adv.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax_adv.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=6, maxticks=14))
+        ax_adv.xaxis.set_major_formatter(DateLabels())
         for a in (ax, ax_ig, ax_adv):
             a.set_axisbelow(True)
             a.grid(axis="x", color="#e9ecef", lw=0.6)
+        handles = [Patch(facecolor=code_colour(code, indicator), edgecolor="#212529" if indicator != "info" else "white",
+                         label=f"{code}: {code_title(code, params, lang)}") for code, indicator in shown.items()]
+        if not shown or any(not s.cards for s in timeline.changes):
+            handles.append(Patch(facecolor=COLOURS["none"], alpha=0.35, label=w["no-advice"]))
+        if any(indicator != "info" for indicator in shown.values()):
+            handles.append(Line2D([], [], color="#212529", lw=1.2, label=w["warning-outline"]))
+        ax_adv.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.75), ncol=2, fontsize=8,
+                      frameon=False, borderaxespad=0, handlelength=1.6)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-        plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
 
-def _index_label(facts, t0: date) -> str:
+def _index_label(facts: Facts, t0: date) -> str:
     for c in facts.car_t:
         if c.date == t0:
             return f"CAR-T {t0}"
@@ -197,16 +301,7 @@ def _index_label(facts, t0: date) -> str:
     return f"bsAb {', '.join(drugs)} {t0}".replace("  ", " ")
 
 
-def _on_ig(facts, day: date) -> bool:
-    for c in facts.ig_courses:
-        if c.start <= day and c.status != "on-hold" and (c.end is not None and day <= c.end or
-                                                         c.end is None and c.status == "active"):
-            return True
-    return False
-
-
-def render_html(timeline: Timeline, runtime: Runtime, lang: str = "en", today: date | None = None,
-                now: State | None = None) -> str:
+def render_html(timeline: Timeline, lang: str = "en", today: date | None = None, now: State | None = None) -> str:
     """The whole page: where the patient stands now, the plot, and the table of changes.
 
     `now` is the advice evaluated on `today` (exact day counts); without it the page shows
@@ -227,14 +322,14 @@ def render_html(timeline: Timeline, runtime: Runtime, lang: str = "en", today: d
         now_text, colour = e(w["none"]), COLOURS["none"]
     rows = []
     for state in timeline.changes:
-        colour_row = COLOURS[_indicator(state)]
-        codes = " ".join(f'<span class="badge" style="background:{colour_row}">{e(code)}</span>' for code in state.codes)
+        codes = " ".join(f'<span class="badge" style="background:{code_colour(c["source"]["topic"]["code"], c["indicator"])}">'
+                         f'{e(c["source"]["topic"]["code"])}</span>' for c in state.cards)
         summaries = "<br>".join(e(c["summary"]) for c in state.cards) or e(w["none"])
         details = "".join(
             f"<details><summary>{e(w['detail'])}</summary><pre>{e(c.get('detail', ''))}</pre></details>" for c in state.cards)
         rows.append(f'<tr><td class="date">{state.day}</td><td>{codes or "–"}</td><td>{summaries}{details}</td>'
                     f"<td>{e(reasons_text(timeline, state.day, lang))}</td></tr>")
-    svg = plot_svg(timeline, runtime, lang, today)
+    svg = plot_svg(timeline, lang, today)
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -245,7 +340,7 @@ def render_html(timeline: Timeline, runtime: Runtime, lang: str = "en", today: d
 </head>
 <body>
 <h1>{e(w['title'])}</h1>
-<div class="meta">{e(w['patient'])}/{e(timeline.patient_id)} · {e(w['range'])} {timeline.start} – {timeline.end} · {e(runtime.ruleset)}</div>
+<div class="meta">{e(w['patient'])}/{e(timeline.patient_id)} · {e(w['range'])} {timeline.start} – {timeline.end} · {e(timeline.label)}</div>
 <div class="now" style="--c:{colour}"><div><b>{e(heading)}</b></div>{now_text}</div>
 <div class="plot">{svg}</div>
 <div class="legend">{e(w['legend'])}</div>

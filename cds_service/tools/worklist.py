@@ -1,7 +1,8 @@
 """A population worklist from a FHIR Bulk Data export: who needs action, most urgent first.
 
 Each patient is evaluated by `evaluate_patient_resources`, the same path as a patient-view
-call (`assess`: facts, rules, validation of decisive resources). It is a plain function of
+call (`pipeline.answer_local`: pooling, facts, rules, validation of decisive resources). It
+is a plain function of
 (resources, day, runtime), so the same code maps over patient groups in Dask or Spark
 (docs/distributed.md). Here it runs in a local process pool: the parent only indexes the
 export (offsets), workers read their patients' lines by offset, load the runtime once, and
@@ -23,20 +24,20 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
 from cql_like_rules import Advice
+from cql_like_rules.catalogue import CATALOGUE
 
-from ..assess import assess
+from ..fhir.request import parse_hook_request
+from ..pipeline import answer_local
 from .bundle_sets import Progress
-from ..cards.render import summary
-from ..fhir.facts import reference_of
+from .replay import request_for
 from .ndjson import ExportIndex, LineReader, build_index, export_files, patient_of
 from ..runtime import Runtime, load_runtime
 from ..settings import Settings
 
-# Most urgent first. general-stop-review counts only while due (indicator warning).
-ACTION_ORDER = (
-    "stop-overdue", "stop-due-soon", "start-substitution", "start-meets-general-criteria",
-    "measure-igg", "general-stop-review",
-)
+# Most urgent first: the catalogue's worklist rank (codes without one never need action here).
+ACTION_ORDER = tuple(sorted((code for code, kind in CATALOGUE.items() if kind.worklist_rank is not None),
+                            key=lambda code: CATALOGUE[code].worklist_rank or 0))
+CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"  # the Danish civil registration number (DK Core)
 CHUNK_PATIENTS = 250
 
 
@@ -44,6 +45,7 @@ class AdviceRow(NamedTuple):
     """One advice for one patient, flat and picklable (a DataFrame row in Dask/Spark)."""
 
     patient_id: str
+    identifier: str  # the patient's identifier in the chosen system (CPR by default), or ""
     code: str
     indicator: str
     action: bool
@@ -57,33 +59,25 @@ class AdviceRow(NamedTuple):
 
 
 def needs_action(advice: Advice) -> bool:
-    if advice.code == "general-stop-review":
-        return advice.indicator == "warning"
-    return advice.code in ACTION_ORDER
+    """On the worklist: a ranked code whose advice asks for an action now (not information only)."""
+    return CATALOGUE[advice.code].worklist_rank is not None and not advice.information_only
 
 
-def _latest_versions(resources: Iterable[dict]) -> list[dict]:
-    """One resource per reference (the latest meta.lastUpdated), as prefetch pooling does."""
-    by_ref: dict[str, dict] = {}
-    for r in resources:
-        ref = reference_of(r)
-        meta = r.get("meta") if isinstance(r.get("meta"), dict) else {}
-        current = by_ref.get(ref)
-        if current is None or str(meta.get("lastUpdated") or "") >= str((current.get("meta") or {}).get("lastUpdated") or ""):
-            by_ref[ref] = r
-    return list(by_ref.values())
-
-
-def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runtime, lang: str = "en") -> list[AdviceRow]:
-    """All advice for one patient's resources on `today` (same path as the service)."""
+def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runtime, lang: str = "en",
+                               identifier_system: str = CPR_SYSTEM) -> list[AdviceRow]:
+    """All advice for one patient's resources on `today` (the same path as a patient-view call)."""
     patient_id = next((pid for r in resources if (pid := patient_of(r))), "")
-    assessment = assess(_latest_versions(resources), [], runtime, today)
+    request = parse_hook_request(request_for(patient_id, [{"resource": r} for r in resources]), "patient-view")
+    answered = answer_local(request, runtime, lang=lang, today=today)
+    patient = answered.facts.patient
+    identifier = next((value for system, value in (patient.identifiers if patient else ())
+                       if system == identifier_system), "")
     rows = []
-    for a in assessment.evaluation.advice:
+    for a, card in zip(answered.advice, answered.cards):
         v = a.values
         rows.append(AdviceRow(
-            patient_id, a.code, a.indicator, needs_action(a), v.get("t0"), v.get("t0_kind", ""), v.get("stop_date"),
-            v.get("igg"), v.get("igg_date"), v.get("due_date"), summary(a, lang),
+            patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
+            v.get("stop_date"), v.get("igg"), v.get("igg_date"), v.get("due_date"), card["summary"],  # type: ignore[arg-type]
         ))
     return rows
 
@@ -122,10 +116,11 @@ class WorklistResult:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(files: list[str], settings: Settings) -> None:
+def _init_worker(files: list[str], settings: Settings, identifier_system: str = CPR_SYSTEM) -> None:
     """Once per worker process: the runtime (value sets, parameters) and open files."""
     _WORKER["runtime"] = load_runtime(settings)
     _WORKER["reader"] = LineReader(files)
+    _WORKER["identifier_system"] = identifier_system
 
 
 def _evaluate_chunk(chunk: list[tuple[str, array]], today: date) -> ChunkResult:
@@ -135,7 +130,8 @@ def _evaluate_chunk(chunk: list[tuple[str, array]], today: date) -> ChunkResult:
     for patient_id, flat in chunk:
         out.patients += 1
         try:
-            rows = evaluate_patient_resources(reader.read(flat), today, runtime)
+            rows = evaluate_patient_resources(reader.read(flat), today, runtime,
+                                              identifier_system=_WORKER["identifier_system"])
         except Exception as exc:  # one patient's bad data must not stop the population run
             out.errors.append((patient_id, f"{type(exc).__name__}: {exc}"[:300]))
             continue
@@ -159,7 +155,7 @@ def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array]]]:
 
 
 def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int | None = None,
-                 chunk_patients: int = CHUNK_PATIENTS) -> WorklistResult:
+                 chunk_patients: int = CHUNK_PATIENTS, identifier_system: str = CPR_SYSTEM) -> WorklistResult:
     """Index the export, evaluate every patient on `at`, and collect the rows needing action."""
     started = time.perf_counter()
     files = export_files(directory)
@@ -173,7 +169,7 @@ def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int 
     total = ChunkResult()
     progress = Progress(len(index.patients), "assess ")
     if jobs == 1:
-        _init_worker(index.files, settings)
+        _init_worker(index.files, settings, identifier_system)
         try:
             for chunk in _chunks(index, size):
                 _merge(total, _evaluate_chunk(chunk, at))
@@ -181,7 +177,7 @@ def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int 
         finally:
             _WORKER.pop("reader").close()
     else:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(index.files, settings)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(index.files, settings, identifier_system)) as pool:
             futures = [pool.submit(_evaluate_chunk, chunk, at) for chunk in _chunks(index, size)]
             for future in as_completed(futures):
                 part = future.result()
@@ -209,14 +205,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-COLUMNS = ("patient_id", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date", "summary")
+COLUMNS = ("patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date", "summary")
 
 
 def render_table(result: WorklistResult) -> str:
     """One line per patient needing action, then what was read and what was skipped."""
-    head = ("patient", "advice", "T0", "stop date", "IgG used")
+    head = ("patient", "identifier", "advice", "T0", "stop date", "IgG used")
     body = [
-        (r.patient_id, r.code, f"{_fmt(r.t0)} {r.t0_kind}".strip(), _fmt(r.stop_date),
+        (r.patient_id, r.identifier or "-", r.code, f"{_fmt(r.t0)} {r.t0_kind}".strip(), _fmt(r.stop_date),
          f"{_fmt(r.igg_g_l)} g/L {_fmt(r.igg_date)}" if r.igg_g_l is not None else "none")
         for r in result.rows
     ]

@@ -1,0 +1,44 @@
+"""Text from the EHR made inert before it goes into a card.
+
+A coding's display, a product name, an id: anything the request carries may hold HTML
+(`<img src=x onerror=...>`), a link (`[x](javascript:...)`), an image or markdown control
+characters, and EHRs render card details as markdown — some with raw HTML passed through.
+`escape` makes such text literal for CommonMark: HTML-significant characters become
+entities, every other ASCII punctuation character that markdown could read as markup is
+backslash-escaped, control characters and line breaks become spaces (so no new block can
+start), and the length is bounded. `plain` is for plain-text fields (summary, labels):
+it strips control characters and markup-opening characters instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Inline text never starts a line here (newlines are removed), so only what is active inline
+# is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
+_PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
+_MARKUP = re.compile(r"[<>\[\]()`*_|~#!\\]")
+
+
+def escape(text: object, limit: int = 120) -> str:
+    """`text` as literal CommonMark inline text, at most `limit` characters (before escaping)."""
+    value = _CONTROL.sub(" ", str(text)).strip()
+    if len(value) > limit:
+        value = value[: limit - 1].rstrip() + "…"
+    out = []
+    for ch in value:
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _PUNCTUATION:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def plain(text: object, limit: int = 60) -> str:
+    """`text` for a plain-text field: no control characters, nothing a renderer could read as markup."""
+    value = _MARKUP.sub("", _CONTROL.sub(" ", str(text))).strip()
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"

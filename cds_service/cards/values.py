@@ -1,0 +1,123 @@
+"""An advice's values and the rule set's parameters as text, per language.
+
+Every placeholder a catalogue template may use is filled here, so wording never holds a
+number: thresholds carry their unit ("4 g/L"), periods their word ("6 months",
+"6 måneder"), decimals the language's separator ("3,2 g/L"), dates are ISO 8601 in both
+languages (unambiguous, and the order an EHR sorts by).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Mapping
+
+from cql_like_rules.advice import Advice, Value
+from cql_like_rules.catalogue import FAILING, GENERAL_STOP_REASONS, Text
+from cql_like_rules.parameters import Parameters
+
+from .markdown import plain
+
+KIND = {"car-t": "CAR-T", "bsab": "bsAb", "car-t-product": "CAR-T"}
+T0_EVENT = {
+    "car-t": Text("the CAR-T infusion on {t0}", "CAR-T-infusionen {t0}"),
+    "bsab": Text("the start of {product} on {t0}", "opstart af {product} {t0}"),
+    "car-t-product": Text("the CAR-T infusion", "CAR-T-infusionen"),
+}
+BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
+DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A bispecific antibody", "Et bispecifikt antistof"),
+                 "car-t-product": Text("CAR-T", "CAR-T")}
+BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
+LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+
+
+def number(value: float, lang: str, decimals: int = 1) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "da" else text
+
+
+def g_l(value: float, lang: str, limits: tuple[float, ...] = (), comparator: str = "") -> str:
+    """A concentration: one decimal, two when one would round onto a threshold (3.96, not 4.0)."""
+    near = any(round(value, 1) == t and abs(value - t) > 1e-9 for t in limits)
+    return f"{comparator}{number(value, lang, 2 if near else 1)} g/L"
+
+
+def threshold(value: float, lang: str) -> str:
+    text = f"{value:g}"
+    return (text.replace(".", ",") if lang == "da" else text) + " g/L"
+
+
+def days(n: int, lang: str) -> str:
+    if lang == "da":
+        return f"{n} dag" if n == 1 else f"{n} dage"
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def months(n: int, lang: str) -> str:
+    if lang == "da":
+        return f"{n} måned" if n == 1 else f"{n} måneder"
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def month_range(low: int, high: int, lang: str) -> str:
+    return f"{low}–{high} {'måneder' if lang == 'da' else 'months'}"
+
+
+def iso(value: Value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value or "")
+
+
+class Placeholders(dict):  # type: ignore[type-arg]
+    """A template's values; a missing one shows as "?" rather than failing a card."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
+    """Every value a template may name, as text in `lang`."""
+    v: Mapping[str, Value] = advice.values
+    limits = (params.igg_start_threshold_g_l, params.igg_general_threshold_g_l)
+    p = Placeholders(
+        threshold=threshold(params.igg_start_threshold_g_l, lang),
+        general_threshold=threshold(params.igg_general_threshold_g_l, lang),
+        window=months(params.window_months, lang),
+        general_stop=month_range(params.general_stop_after_months, params.general_stop_latest_months, lang),
+        review_every=months(params.general_review_every_months, lang),
+        stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
+        kind=KIND.get(str(v.get("t0_kind", "")), ""),
+    )
+    for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start",
+                "ignored_igg_date", "today"):
+        if v.get(key) is not None:
+            p[key] = iso(v[key])
+    if isinstance(v.get("igg"), float):
+        p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
+        p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits)  # type: ignore[arg-type]
+        p["igg_reported"] = plain(v.get("igg_reported") or "", 30)
+        if v.get("igg_age_days") is not None:
+            p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
+    if isinstance(v.get("m_protein"), float):
+        p["m_protein"] = g_l(v["m_protein"], lang)  # type: ignore[arg-type]
+    if isinstance(v.get("ignored_igg"), float):
+        p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
+    left = v.get("days_to_stop")
+    if isinstance(left, int):
+        p["days_left"] = f"{days(left, lang)} {'tilbage' if lang == 'da' else 'left'}" if left >= 0 else ""
+        p["days_overdue"] = days(-left, lang)
+    if v.get("age") is not None:
+        p["age"] = str(v["age"])
+    product = plain(v.get("t0_product") or "", 30)
+    p["product"] = product or BISPECIFIC(lang)
+    p["t0_event"] = T0_EVENT.get(str(v.get("t0_kind", "")), T0_EVENT["car-t"])(lang).format_map(p)
+    drug = plain(v.get("order_drug") or "", 30)
+    p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
+    p["episode_product"] = plain(v.get("episode_product") or "", 20)
+    p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
+    p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
+    reason = GENERAL_STOP_REASONS.get(str(v.get("reason") or ""))
+    if reason is not None:
+        p["general_stop_reason"] = reason(lang).format_map(p)
+    failing = v.get("failing")
+    if isinstance(failing, tuple):
+        p["failing"] = "; ".join(FAILING[f](lang).format_map(p) for f in failing if f in FAILING)
+    return p

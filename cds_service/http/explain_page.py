@@ -1,0 +1,336 @@
+"""The explanation page of one card: a self-contained HTML document from its stored snapshot.
+
+What a clinician needs to check the advice independently, in the card's language, in this
+order: the card (summary, and its markdown detail rendered with raw HTML, links and images
+off), the decision, the guideline text it rests on (this project's paraphrase, with the
+rule set's parameters), every fact with its date and FHIR source, the patient's timeline
+redrawn from the stored facts by the same renderer as `cds-service timeline --html`, every
+data note, every rule definition evaluated (name, the library's comment, value,
+references), and the rule set with its parameters.
+
+Self-contained on purpose: inline CSS, inline SVG, no script, nothing fetched at view time,
+so it works inside an EHR's embedded browser under the strict Content-Security-Policy the
+route sends. All text from the snapshot is HTML-escaped. Rendered per request (the
+snapshot holds data, not HTML), so a fix to the page applies to every stored snapshot.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import date
+from typing import Any, Mapping
+
+import orjson
+
+from cql_like_rules import Parameters, RuleSet
+from cql_like_rules.catalogue import GUIDELINE_SECTIONS, Text
+from cql_like_rules.facts import facts_from_json
+from cql_like_rules.ruleset import RULESETS
+from cql_like_rules.valuesets import Terminology
+
+from ..cards.language import WHY_LINK
+from ..cards.notes import NOTE_TEXT
+from ..errors import InputError
+from ..killswitch import KillSwitch
+from ..records.snapshot import Snapshot
+
+log = logging.getLogger("cds_service.http.explain")
+
+LONG_VALUE = 160  # characters: longer definition values are folded away (<details>, no script needed)
+
+W = {
+    "title": WHY_LINK,
+    "lead": Text("The basis of this advice, as the service evaluated it when the card was shown.",
+                 "Grundlaget for rådet, som tjenesten vurderede det, da kortet blev vist."),
+    "evaluated": Text("Evaluated as of {day}", "Vurderet pr. {day}"),
+    "kept": Text("kept until {day}", "gemmes til {day}"),
+    "card": Text("The card", "Kortet"),
+    "decision": Text("Decision", "Beslutning"),
+    "advice": Text("Advice", "Råd"), "code": Text("Advice code", "Rådkode"),
+    "variant": Text("Situation", "Situation"), "indicator": Text("Indicator", "Indikator"),
+    "rule": Text("Rule", "Regel"), "section": Text("Guideline section", "Afsnit i vejledningen"),
+    "values": Text("Values behind the card", "Værdier bag kortet"),
+    "facts": Text("Facts ({n})", "Fakta ({n})"),
+    "facts-lead": Text("Every fact the rules were given, from the EHR's data (identifiers are not stored).",
+                       "Alle fakta, reglerne fik, fra EPJ'ens data (identifikatorer gemmes ikke)."),
+    "kind": Text("Kind", "Type"), "date": Text("Date", "Dato"), "details": Text("Details", "Detaljer"),
+    "source": Text("Source", "Kilde"),
+    "reasoning": Text("Reasoning ({n} definitions)", "Ræsonnement ({n} definitioner)"),
+    "reasoning-lead": Text("Every rule definition evaluated for this advice, in order: its value and the FHIR "
+                           "resources behind it. Names and comments are the rule library's own (English).",
+                           "Alle regeldefinitioner, der blev evalueret for dette råd, i rækkefølge: værdi og de "
+                           "FHIR-ressourcer, den bygger på. Navne og kommentarer er regelbibliotekets egne (engelsk)."),
+    "definition": Text("Definition", "Definition"), "value": Text("Value", "Værdi"),
+    "references": Text("References", "Referencer"),
+    "notes": Text("Data not used ({n})", "Data ikke brugt ({n})"),
+    "notes-none": Text("The service used all the data it was sent.", "Tjenesten brugte alle de data, den fik."),
+    "what": Text("What", "Hvad"), "technical": Text("Technical detail", "Teknisk detalje"),
+    "guideline": Text("Guideline", "Vejledning"),
+    "guideline-lead": Text("This project's own summary of the guideline section the advice rests on, with this rule "
+                           "set's parameters; the guideline itself is authoritative: {guideline}.",
+                           "Projektets egen sammenfatning af det afsnit i vejledningen, rådet bygger på, med dette "
+                           "regelsæts parametre; vejledningen selv er gældende: {guideline}."),
+    "other-sections": Text("Other sections", "Andre afsnit"),
+    "ruleset": Text("Rule set", "Regelsæt"), "parameter": Text("Parameter", "Parameter"),
+    "timeline": Text("Timeline", "Tidslinje"),
+    "timeline-lead": Text("The patient's advice over time, redrawn from the stored facts with this rule set.",
+                          "Patientens råd over tid, tegnet igen ud fra de gemte fakta med dette regelsæt."),
+    "no-timeline": Text("No timeline: {why}", "Ingen tidslinje: {why}"),
+    "unknown-ruleset": Text("the rule set {label} is no longer installed", "regelsættet {label} er ikke længere installeret"),
+    "no-dates": Text("the facts carry no dates", "fakta har ingen datoer"),
+    "failed": Text("it could not be drawn", "den kunne ikke tegnes"),
+    "yes": Text("yes", "ja"), "no": Text("no", "nej"),
+    "footer": Text("Snapshot of card {uuid}, made {created}. The page holds no link and loads nothing.",
+                   "Øjebliksbillede af kort {uuid}, lavet {created}. Siden har ingen links og henter intet."),
+}
+FACT_KINDS = {
+    "patient": Text("Patient", "Patient"), "igg": Text("IgG result", "IgG-svar"),
+    "m_protein": Text("M-protein", "M-komponent"), "immunofixation": Text("Immunofixation", "Immunfiksation"),
+    "car_t": Text("CAR-T infusion", "CAR-T-infusion"), "bsab": Text("Bispecific antibody", "Bispecifikt antistof"),
+    "ig_courses": Text("Immunoglobulin order", "Immunglobulinordination"),
+    "ig_administrations": Text("Immunoglobulin dose", "Immunglobulindosis"),
+    "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
+    "diagnoses": Text("Diagnosis", "Diagnose"),
+}
+DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
+FIELDS = {
+    "value_g_l": Text("g/L", "g/L"), "comparator": Text("comparator", "komparator"),
+    "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
+    "product": Text("product", "produkt"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
+    "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
+    "status": Text("status", "status"), "authored": Text("ordered", "ordineret"), "severe": Text("severe", "svær"),
+    "code": Text("code", "kode"), "display": Text("text", "tekst"), "organism": Text("organism", "organisme"),
+    "positive": Text("positive", "positiv"), "bacterial": Text("bacterial", "bakteriel"),
+    "specimen": Text("specimen", "prøvemateriale"), "myeloma": Text("myeloma", "myelomatose"),
+    "birth_date": Text("born", "født"), "deceased": Text("deceased", "død"),
+    "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
+}
+SKIPPED_FIELDS = {"source", "identifiers"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2rem;color:#212529;max-width:1200px;line-height:1.4}
+h1{font-size:1.35rem;margin:0 0 .2rem}
+h2{font-size:1.1rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #dee2e6;padding-bottom:.2rem}
+.meta,.lead{color:#495057;font-size:.9rem}
+.card{border-left:6px solid var(--c);background:#f8f9fa;padding:.5rem .9rem;margin:.8rem 0}
+.card .summary{font-weight:600;font-size:1.05rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem}
+th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:#f1f3f5}
+td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
+code,pre{font-size:.82rem;word-break:break-word;white-space:pre-wrap}
+pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
+.refs{font-size:.8rem;color:#495057;word-break:break-all}
+.guideline{background:#fff9db;padding:.5rem .8rem;border-left:4px solid #fab005}
+.plot svg{width:100%;height:auto}
+.badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
+footer{margin-top:2rem;color:#868e96;font-size:.8rem}
+"""
+# The route's policy, also in the page: a saved copy loads nothing either (frame-ancestors works in headers only).
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+INDICATOR_COLOURS = {"info": "#1c7ed6", "warning": "#d9480f", "critical": "#c92a2a"}
+
+e = html.escape
+
+
+def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillSwitch | None = None) -> str:
+    """The whole page for one stored snapshot (the timeline hides what the kill switch hides)."""
+    lang = snapshot.language if snapshot.language in ("en", "da") else "en"
+    data = snapshot.payload
+    card: Mapping[str, Any] = data.get("card") or {}
+    advice: Mapping[str, Any] = data.get("advice") or {}
+    ruleset_data: Mapping[str, Any] = data.get("ruleset") or {}
+    params = _parameters(ruleset_data.get("parameters") or {})
+    colour = INDICATOR_COLOURS.get(str(card.get("indicator")), INDICATOR_COLOURS["info"])
+    parts = [
+        f"<h1>{e(W['title'](lang))}</h1>",
+        f'<div class="lead">{e(W["lead"](lang))}</div>',
+        f'<div class="meta">{e(W["evaluated"](lang).format(day=data.get("evaluation_date", "?")))} · '
+        f'{e(str(ruleset_data.get("label", "")))} · {e(W["kept"](lang).format(day=_day(snapshot.expires)))}</div>',
+        f'<div class="card" style="--c:{colour}"><div class="summary">{e(str(card.get("summary", "")))}</div>'
+        f'{_markdown(str(card.get("detail", "")))}</div>',
+        _decision(advice, params, lang),
+        _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
+        _facts(data.get("facts") or {}, lang),
+        _timeline(data, params, terminology, kill_switch, lang),
+        _notes(data.get("notes") or [], lang),
+        _reasoning(data.get("trace") or [], lang),
+        _ruleset(ruleset_data, lang),
+        f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created)))}</footer>",
+    ]
+    body = "\n".join(parts)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}">
+<meta name="referrer" content="no-referrer">
+<title>{e(W['title'](lang))}: {e(str(card.get('summary', '')))}</title>
+<style>{CSS}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def _day(when: Any) -> str:
+    return when.date().isoformat() if hasattr(when, "date") else str(when)
+
+
+def _markdown(text: str) -> str:
+    """The card's markdown detail as HTML: CommonMark with raw HTML, links and images switched off."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"]).render(text)
+
+
+def _parameters(stored: Mapping[str, Any]) -> Parameters:
+    """The snapshot's parameters (names this version no longer knows are left out)."""
+    known = set(Parameters.__dataclass_fields__)
+    return Parameters().with_overrides({k: v for k, v in stored.items() if k in known})
+
+
+def _text(value: Any, lang: str) -> str:
+    """A value for a table cell (plain text; escaped by the caller)."""
+    if isinstance(value, bool):
+        return W["yes" if value else "no"](lang)
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang == "da" else text
+    if isinstance(value, list):
+        return ", ".join(_text(v, lang) for v in value)
+    return "" if value is None else str(value)
+
+
+def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
+    from ..tools.timeline_html import code_title
+
+    code = str(advice.get("code", ""))
+    rows = [(W["advice"](lang), code_title(code, params, lang)), (W["code"](lang), code),
+            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), advice.get("indicator", "")),
+            (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
+    table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    values = advice.get("values") or {}
+    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_text(v, lang))}</td></tr>"
+                    for k, v in values.items() if v not in (None, "", []))
+    extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
+    return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
+
+
+def _facts(facts: Mapping[str, Any], lang: str) -> str:
+    rows = []
+    for kind, label in FACT_KINDS.items():
+        found = facts.get(kind)
+        for fact in ([found] if isinstance(found, dict) else found or []):
+            if not isinstance(fact, dict):
+                continue
+            day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
+            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: {_text(v, lang)}"
+                                for k, v in fact.items()
+                                if k not in SKIPPED_FIELDS and k != day_field and v not in (None, "", [], False))
+            rows.append(f'<tr><td>{e(label(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
+                        f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
+    head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
+            f"<th>{e(W['source'](lang))}</th></tr>")
+    return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
+            f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _value(value: Any) -> str:
+    text = orjson.dumps(value).decode()
+    if len(text) <= LONG_VALUE:
+        return f"<code>{e(text)}</code>"
+    pretty = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return f"<details><summary><code>{e(text[:LONG_VALUE])}…</code></summary><pre>{e(pretty)}</pre></details>"
+
+
+def _reasoning(trace: list, lang: str) -> str:
+    rows = []
+    for step in trace:
+        if not isinstance(step, dict):
+            continue
+        refs = ", ".join(str(r) for r in step.get("references") or [])
+        rows.append(f"<tr><td><b>{e(str(step.get('name', '')))}</b><br><span class=\"lead\">"
+                    f"{e(str(step.get('comment', '')))}</span></td><td>{_value(step.get('value'))}</td>"
+                    f'<td class="refs">{e(refs)}</td></tr>')
+    head = (f"<tr><th>{e(W['definition'](lang))}</th><th>{e(W['value'](lang))}</th>"
+            f"<th>{e(W['references'](lang))}</th></tr>")
+    return (f"<h2>{e(W['reasoning'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['reasoning-lead'](lang))}"
+            f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _notes(notes: list, lang: str) -> str:
+    rows = []
+    for note in notes:
+        if not isinstance(note, dict):
+            continue
+        kind = str(note.get("kind", ""))
+        day = note.get("day") or ""
+        what = kind
+        if kind in NOTE_TEXT:
+            what = NOTE_TEXT[kind][0](lang).format(ref=note.get("source", ""), display=note.get("display", ""),
+                                                   day=day or "?", n=1)
+        rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
+                    f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
+                    f"<td>{e(str(note.get('message', '')))}</td></tr>")
+    title = f"<h2>{e(W['notes'](lang).format(n=len(rows)))}</h2>"
+    if not rows:
+        return f"{title}<p>{e(W['notes-none'](lang))}</p>"
+    head = (f"<tr><th>{e(W['what'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['source'](lang))}</th>"
+            f"<th>{e(W['technical'](lang))}</th></tr>")
+    return f'{title}<table id="notes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _guideline(section: str, params: Parameters, ruleset: Mapping[str, Any], lang: str) -> str:
+    from ..tools.timeline_html import parameter_text
+
+    p = parameter_text(params, lang)
+    guideline = str(ruleset.get("guideline", ""))
+    if ruleset.get("guideline_url"):
+        guideline += f" ({ruleset['guideline_url']})"
+    main = [s for s in GUIDELINE_SECTIONS if s == section] or [s for s in GUIDELINE_SECTIONS if section.startswith(s)]
+    blocks = [f'<div class="guideline" id="section"><b>{e(s)}</b> {e(GUIDELINE_SECTIONS[s](lang).format_map(p))}</div>'
+              for s in main]
+    others = "".join(f"<p><b>{e(s)}</b> {e(text(lang).format_map(p))}</p>"
+                     for s, text in GUIDELINE_SECTIONS.items() if s not in main)
+    return (f"<h2>{e(W['guideline'](lang))}</h2><div class=\"lead\">{e(W['guideline-lead'](lang).format(guideline=guideline))}"
+            f"</div>{''.join(blocks)}<details><summary>{e(W['other-sections'](lang))}</summary>{others}</details>")
+
+
+def _ruleset(ruleset: Mapping[str, Any], lang: str) -> str:
+    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_text(v, lang))}</td></tr>"
+                   for k, v in (ruleset.get("parameters") or {}).items())
+    return (f"<h2>{e(W['ruleset'](lang))}</h2><p id=\"ruleset\"><b>{e(str(ruleset.get('label', '')))}</b></p>"
+            f"<details><summary>{e(W['parameter'](lang))}</summary><table>{rows}</table></details>")
+
+
+def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminology, kill_switch: KillSwitch | None,
+              lang: str) -> str:
+    """The timeline from the stored facts and parameters, as of the evaluation date (matplotlib loads here)."""
+    from ..tools.timeline import timeline_from_facts
+    from ..tools.timeline_html import WORDS, plot_svg
+
+    title = f"<h2>{e(W['timeline'](lang))}</h2>"
+    ruleset_data = data.get("ruleset") or {}
+    base: RuleSet | None = RULESETS.get(str(ruleset_data.get("id")))
+    if base is None:
+        why = W["unknown-ruleset"](lang).format(label=ruleset_data.get("label", "?"))
+        return f"{title}<p>{e(W['no-timeline'](lang).format(why=why))}</p>"
+    try:
+        facts = facts_from_json(data.get("facts") or {})
+        day = date.fromisoformat(str(data.get("evaluation_date")))
+        patient = facts.patient.source.partition("/")[2] if facts.patient is not None else ""
+        timeline = timeline_from_facts(patient, facts, base.with_parameters(params), terminology, lang, day,
+                                       kill_switch=kill_switch)
+        svg = plot_svg(timeline, lang, day)
+    except InputError:
+        return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['no-dates'](lang)))}</p>"
+    except Exception as exc:  # the page still shows the basis of the advice without its picture
+        log.error("explanation timeline failed: %s", type(exc).__name__)
+        return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
+    return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
+            f"<div class=\"lead\">{e(WORDS[lang]['legend'])}</div>")

@@ -1,0 +1,205 @@
+"""Answering one hook call: the one path every entrance walks.
+
+request → prefetch pool (and the EHR's FHIR server for what is missing) → typed facts →
+rules → advice → kill switch → cards. The HTTP route, `replay`, `timeline`, `worklist`, the
+benchmark and the tests all call `answer` (tools whose data is local call `answer_local`,
+the same coroutine run without an event loop). Nothing here knows HTTP.
+
+Resources whose facts decide the advice are validated with the FHIR R4 models (only the
+fields the rules read must be valid); if one fails it is dropped, named in the data notes,
+and the evaluation runs again, so invalid data can never silently change the advice while
+the cost stays proportional to what is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Coroutine, Mapping, TypeVar
+
+from cql_like_rules import Advice, Evaluation
+from cql_like_rules.facts import DataNote, Facts
+from cql_like_rules.orders import DraftOrder
+
+from .cards.render import CardContext, Link, cards
+from .errors import BadRequest, PreconditionFailed
+from .fhir.facts import Extraction, FactBuilder, reference_of
+from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
+from .fhir.prefetch import PooledResources, belongs_to, pool_prefetch
+from .fhir.request import HookRequest
+from .fhir.validation import validity
+from .http.limits import resources_in
+from .runtime import Runtime
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One hook call answered: the cards, and everything that explains them."""
+
+    request: HookRequest
+    lang: str
+    today: date
+    cards: list[dict]
+    advice: tuple[Advice, ...]  # what the cards show (the kill switch may have removed some)
+    suppressed: tuple[str, ...]  # advice codes the kill switch removed
+    evaluation: Evaluation
+    facts: Facts
+    notes: tuple[DataNote, ...]  # every data note: pooling, facts, validation, rules
+    resources: Mapping[str, Mapping[str, Any]]  # the resources behind the facts, by reference
+
+
+async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
+                 fetcher: FhirFetcher | None = None, link: Link | None = None) -> Answer:
+    """The cards for one hook request, as of `today` (the runtime's day when None)."""
+    pooled = await gather(request, runtime, fetcher)
+    day = today or runtime.today()
+    drafts = _drafts(request)
+    evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts)
+    shown, suppressed = (runtime.kill_switch.apply(evaluation.advice) if runtime.kill_switch is not None
+                         else (evaluation.advice, ()))
+    context = CardContext(lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources,
+                          notes, link)
+    return Answer(request, lang, day, cards(evaluation, context, shown), shown, tuple(suppressed), evaluation,
+                  extraction.facts, notes, extraction.resources)
+
+
+def answer_local(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
+                 link: Link | None = None) -> Answer:
+    """`answer` for data that is all in the request (replay, timeline, worklist): no event loop needed."""
+    return run_without_loop(answer(request, runtime, lang=lang, today=today, link=link))
+
+
+def run_without_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never waits (no fetch) to its end, synchronously."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("this request needs an event loop (it waited on I/O)")
+
+
+# -- data -----------------------------------------------------------------------------------------
+
+
+async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | None) -> PooledResources:
+    """The patient's resources from prefetch, fetching from `fhirServer` what is missing.
+
+    Never evaluates partial data as if complete: what cannot be had is a 412.
+    """
+    keys = list(runtime.templates)
+    pooled = pool_prefetch(request.prefetch, keys, request.patient_id)
+    needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
+    if not needed:
+        return pooled
+    if not request.fhir_server or fetcher is None:
+        why = "the request has no fhirServer to fetch it from" if not request.fhir_server else "fetching is not possible here"
+        raise PreconditionFailed(_precondition_message(pooled, why))
+    refused = check_server_allowed(request.fhir_server, fetcher.settings)
+    if refused:
+        raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
+    token = (request.fhir_authorization or {}).get("access_token")
+    try:
+        fetched = await fetcher.fetch({k: runtime.templates[k] for k in needed}, request.context,
+                                      request.fhir_server, token, fetcher.max_resources - resources_in(request))
+    except FetchFailed as exc:
+        raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
+    merged = {**(request.prefetch or {}), **fetched}
+    pooled = pool_prefetch(merged, keys, request.patient_id)
+    if pooled.missing or pooled.unusable:
+        raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
+    return pooled
+
+
+def _precondition_message(pooled: PooledResources, why: str) -> str:
+    parts = []
+    if pooled.missing:
+        parts.append("prefetch missing for: " + ", ".join(pooled.missing))
+    parts += [f"prefetch '{k}' unusable: {msg}" for k, msg in pooled.unusable.items()]
+    return "required data not available — " + "; ".join(parts) + f" ({why})"
+
+
+def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
+    """The draft orders to judge (order hooks), or None (patient-view)."""
+    if request.hook == "patient-view":
+        return None
+    if request.selections is None:
+        return request.draft_orders
+    chosen = set(request.selections)
+    return tuple(d for d in request.draft_orders if reference_of(d) in chosen)
+
+
+# -- facts and rules ------------------------------------------------------------------------------
+
+
+def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
+             drafts: tuple[Mapping[str, Any], ...] | None = None) -> tuple[Evaluation, Extraction, tuple[DataNote, ...]]:
+    """Facts and rules, validating the decisive resources (patient-view, or draft orders when given)."""
+    builder = FactBuilder(runtime.terminology, runtime.tz)
+    notes = list(pooled.notes)
+    orders: list[DraftOrder] = []
+    raw_orders: dict[str, dict] = {}
+    if drafts is not None:
+        builder.know_medications([*pooled.resources, *drafts])
+        for resource in drafts:
+            ref = reference_of(resource)
+            if not belongs_to(resource, patient_id):
+                notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
+                continue
+            order = builder.draft_order(resource)
+            if order is None or ref in raw_orders:
+                continue
+            checked = validity(resource)
+            if checked.fatal is not None:  # the order being signed must be judged as it is, not skipped silently
+                raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
+            notes += _ignored_fields(ref, checked.ignored)
+            orders.append(order)
+            raw_orders[ref] = dict(resource)
+        if not orders:
+            extraction = builder.build([], notes)
+            return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
+    rejected: set[str] = set()
+    while True:
+        usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
+        extraction = builder.build(usable, notes)
+        extraction.resources.update(raw_orders)
+        if drafts is None:
+            evaluation = runtime.ruleset.evaluate(extraction.facts, today)
+        else:
+            evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
+        bad: list[tuple[str, str]] = []
+        kept: list[DataNote] = []
+        for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
+            if ref not in extraction.resources or ref in raw_orders:
+                continue
+            checked = validity(extraction.resources[ref])
+            if checked.fatal is not None:
+                bad.append((ref, checked.fatal))
+            else:
+                kept += _ignored_fields(ref, checked.ignored)
+        if not bad:
+            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+        for ref, error in bad:
+            rejected.add(ref)
+            notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+
+
+def _ignored_fields(ref: str, fields: tuple[str, ...]) -> list[DataNote]:
+    if not fields:
+        return []
+    return [DataNote("malformed-field", ref, f"malformed field(s) the rules do not read, ignored: {', '.join(fields)}",
+                     ", ".join(fields[:3]))]
+
+
+def _decisive_sources(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str]) -> list[str]:
+    refs: list[str] = []
+    if extraction.facts.patient is not None:
+        refs.append(extraction.facts.patient.source)
+    for step in evaluation.trace:
+        if step.name in decisive:
+            refs.extend(s for s in step.sources if s not in refs)
+    for found in evaluation.advice:
+        refs.extend(s for s in found.targets if s not in refs)
+    return refs

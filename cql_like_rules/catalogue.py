@@ -1,0 +1,627 @@
+"""The advice catalogue: every advice code, in one place, in English and Danish.
+
+Each `AdviceKind` holds what the rest of the product needs to know about one code: the
+guideline section, the indicator, whether it is information only, the suggestions and
+override reasons it may carry, its rank on the population worklist, and its wording — a
+title, and per situation (variant) a summary, a one-sentence decision and what to do.
+Discovery, OpenAPI, the kill switch, the worklist, the docs table and both languages read it.
+
+Wording rules:
+- No number, period or threshold is written into text: templates take them from the
+  parameters and the advice (`{threshold}`, `{window}`, `{stop_date}` ...), formatted per
+  language by the card layer (`cds_service.cards.values`). So a site's policy file changes
+  the cards too.
+- Dates are ISO 8601 (2026-05-18) in both languages: unambiguous, and how the EHR sorts them.
+- Summaries stay under 140 characters with realistic values (checked by tests).
+- The clinical text is this project's own; facts and numbers come from the guideline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+Indicator = Literal["info", "warning"]
+LANGUAGES = ("en", "da")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in both languages."""
+
+    en: str
+    da: str
+
+    def __call__(self, lang: str) -> str:
+        return self.da if lang == "da" else self.en
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One situation of an advice code: what the card says, and what is to be done."""
+
+    summary: Text
+    decision: Text
+    action: Text
+    indicator: Indicator | None = None  # overrides the code's indicator
+    information_only: bool | None = None  # overrides the code's
+    section: str | None = None  # overrides the code's guideline section
+
+
+@dataclass(frozen=True)
+class AdviceKind:
+    code: str
+    title: Text
+    section: str
+    indicator: Indicator
+    information_only: bool
+    hooks: tuple[str, ...]
+    variants: Mapping[str, Variant]
+    suggestions: tuple[str, ...] = ()
+    override_reasons: tuple[str, ...] = ()
+    worklist_rank: int | None = None  # None: not on the worklist (no action due)
+    variant_doc: Mapping[str, str] = field(default_factory=dict)
+
+    def variant(self, name: str = "") -> Variant:
+        try:
+            return self.variants[name]
+        except KeyError:
+            raise KeyError(f"advice {self.code!r} has no variant {name!r} (has {sorted(self.variants)})") from None
+
+    def indicator_of(self, variant: str = "") -> Indicator:
+        return self.variant(variant).indicator or self.indicator
+
+    def information_only_of(self, variant: str = "") -> bool:
+        chosen = self.variant(variant).information_only
+        return self.information_only if chosen is None else chosen
+
+    def section_of(self, variant: str = "") -> str:
+        return self.variant(variant).section or self.section
+
+
+PATIENT_VIEW = ("patient-view",)
+ORDERS = ("order-select", "order-sign")
+ALL_HOOKS = PATIENT_VIEW + ORDERS
+
+_START_ACTION = Text(
+    "If substitution is started, end the order on {stop_date} and attempt the stop then; measure IgG off "
+    "substitution afterwards.",
+    "Startes substitution, så lad ordinationen slutte {stop_date} og forsøg seponering da; mål IgG uden "
+    "substitution bagefter.",
+)
+
+CATALOGUE: dict[str, AdviceKind] = {
+    kind.code: kind for kind in (
+        AdviceKind(
+            "start-substitution",
+            Text("Start criterion met in the high-risk window", "Startkriteriet er opfyldt i højrisikoperioden"),
+            "§4.1", "info", False, PATIENT_VIEW,
+            {
+                "": Variant(
+                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig substitution may start; "
+                         "stop attempt {stop_date} ({days_left})",
+                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig-substitution kan startes; "
+                         "seponeringsforsøg {stop_date} ({days_left})"),
+                    Text("Within {window} of {t0_event}, IgG below {threshold} is enough to start immunoglobulin "
+                         "substitution, whatever the infections.",
+                         "Inden for {window} efter {t0_event} er IgG under {threshold} nok til at starte "
+                         "immunglobulinsubstitution, uanset infektioner."),
+                    _START_ACTION,
+                ),
+                "general-stop": Variant(
+                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig may start; stop by the general "
+                         "criteria ({general_stop} after start)",
+                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig kan startes; seponering efter "
+                         "generelle kriterier ({general_stop})"),
+                    Text("IgG below {threshold} within {window} of {t0_event} meets the start criterion; because "
+                         "{general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "IgG under {threshold} inden for {window} efter {t0_event} opfylder startkriteriet; da "
+                         "{general_stop_reason}, gælder de generelle seponeringskriterier, ikke seponeringsdatoen."),
+                    Text("If substitution is started, attempt the stop {general_stop} after its start and reassess "
+                         "every {review_every} if it continues.",
+                         "Startes substitution, så forsøg seponering {general_stop} efter opstart og revurdér hver "
+                         "{review_every}, hvis den fortsætter."),
+                ),
+            },
+            suggestions=("order-ig-until-stop", "order-ig"),
+            worklist_rank=3,
+            variant_doc={"": "inside the window, IgG < threshold (special criterion, special stop)",
+                         "general-stop": "inside the window, IgG < threshold, but the general stop criteria apply "
+                                         "(infections, substitution before T0)"},
+        ),
+        AdviceKind(
+            "measure-igg",
+            Text("Measure IgG", "Mål IgG"),
+            "§4.1", "info", False, PATIENT_VIEW,
+            {
+                "no-igg-since-t0": Variant(
+                    Text("No IgG since {kind} {t0}: measure IgG to decide on Ig substitution (window ends {stop_date})",
+                         "Ingen IgG siden {kind} {t0}: mål IgG for at afgøre Ig-substitution (perioden slutter "
+                         "{stop_date})"),
+                    Text("No IgG has been measured since {t0_event}; inside the window the start criterion rests on "
+                         "IgG alone.",
+                         "Der er ikke målt IgG siden {t0_event}; i perioden afgøres startkriteriet af IgG alene."),
+                    Text("Measure serum IgG now.", "Mål IgG i serum nu."),
+                ),
+                "stale": Variant(
+                    Text("Last IgG {igg} ({igg_date}) is {igg_age} old: measure IgG before deciding on Ig substitution",
+                         "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG før beslutning om Ig-substitution"),
+                    Text("The latest IgG is older than {stale_days} and at least {threshold}; IgG can keep falling "
+                         "after {kind}.",
+                         "Seneste IgG er ældre end {stale_days} og mindst {threshold}; IgG kan blive ved med at falde "
+                         "efter {kind}."),
+                    Text("Measure serum IgG now.", "Mål IgG i serum nu."),
+                ),
+                "infections-no-recent-igg": Variant(
+                    Text("Severe/recurrent bacterial infections, no IgG in the last {stale_days}{last}: measure "
+                         "IgG (general criteria)",
+                         "Svære/tilbagevendende bakterielle infektioner, ingen IgG de sidste {stale_days}{last}: mål "
+                         "IgG (generelle kriterier)"),
+                    Text("Severe or recurrent verified bacterial infections are recorded; by the general criteria "
+                         "a start also needs IgG below {threshold}.",
+                         "Der er svære eller tilbagevendende verificerede bakterielle infektioner; efter de generelle "
+                         "kriterier kræver start også IgG under {threshold}."),
+                    Text("Measure serum IgG now.", "Mål IgG i serum nu."),
+                    section="§4.1, §4.3",
+                ),
+            },
+            suggestions=("order-igg",),
+            worklist_rank=5,
+            variant_doc={"no-igg-since-t0": "inside the window, no IgG since T0",
+                         "stale": "inside the window, the latest IgG is stale and not low",
+                         "infections-no-recent-igg": "general criteria, infections present, no recent IgG"},
+        ),
+        AdviceKind(
+            "general-criteria-igg-under-6",
+            Text("IgG {threshold} to < {general_threshold}: general criteria apply",
+                 "IgG {threshold} til < {general_threshold}: generelle kriterier gælder"),
+            "§4.1", "info", True, PATIENT_VIEW,
+            {"": Variant(
+                Text("IgG {igg} ({igg_date}) is {threshold} to < {general_threshold}: no special criterion; "
+                     "general SID criteria apply",
+                     "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; "
+                     "de generelle SID-kriterier gælder"),
+                Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
+                     "criteria for haematological patients with IgG below {general_threshold} apply throughout.",
+                     "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
+                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder hele vejen."),
+                Text("No start on this advice; assess by the general SID criteria.",
+                     "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
+            )},
+        ),
+        AdviceKind(
+            "no-start-without-infections",
+            Text("IgG < {threshold} without severe/recurrent bacterial infections: no start",
+                 "IgG < {threshold} uden svære/tilbagevendende bakterielle infektioner: ingen start"),
+            "§4.3", "info", False, PATIENT_VIEW,
+            {"": Variant(
+                Text("IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: "
+                     "Ig start not recommended",
+                     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel "
+                     "infektion: Ig-start anbefales ikke"),
+                Text("After the window, or for a restart, the general criteria need severe or recurrent verified "
+                     "bacterial infections besides IgG below {threshold}.",
+                     "Efter perioden, eller ved genopstart, kræver de generelle kriterier svære eller "
+                     "tilbagevendende verificerede bakterielle infektioner ud over IgG under {threshold}."),
+                Text("Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be "
+                     "tried.",
+                     "Start ikke på IgG alene; vender infektionerne tilbage efter seponering, kan "
+                     "antibiotikaprofylakse forsøges."),
+            )},
+            override_reasons=("infection-not-coded", "specialist-decision"),
+        ),
+        AdviceKind(
+            "start-meets-general-criteria",
+            Text("General start criteria met", "Generelle startkriterier er opfyldt"),
+            "§4.1, §4.3", "info", False, PATIENT_VIEW,
+            {"": Variant(
+                Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent verified bacterial infections: "
+                     "general start criteria met",
+                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende verificerede bakterielle "
+                     "infektioner: generelle startkriterier opfyldt"),
+                Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
+                     "general start criteria.",
+                     "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
+                     "opfylder de generelle startkriterier."),
+                Text("Substitution may start; attempt the stop {general_stop} after its start.",
+                     "Substitution kan startes; forsøg seponering {general_stop} efter opstart."),
+            )},
+            suggestions=("order-ig",),
+            worklist_rank=4,
+        ),
+        AdviceKind(
+            "stop-planned",
+            Text("Stop attempt planned at the end of the window", "Seponeringsforsøg planlagt ved periodens slutning"),
+            "§4.2", "info", True, PATIENT_VIEW,
+            {"": Variant(
+                Text("Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
+                     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})"),
+                Text("Substitution started in the window on IgG below {threshold} is to be stopped {window} after "
+                     "{t0_event}.",
+                     "Substitution startet i perioden på IgG under {threshold} skal seponeres {window} efter "
+                     "{t0_event}."),
+                Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
+            )},
+            suggestions=("set-ig-end",),
+        ),
+        AdviceKind(
+            "stop-due-soon",
+            Text("Stop attempt due", "Seponeringsforsøg forestår"),
+            "§4.2", "warning", False, PATIENT_VIEW,
+            {"": Variant(
+                Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause substitution",
+                     "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
+                     "substitution"),
+                Text("The stop date of substitution started in the window is near.",
+                     "Seponeringsdatoen for substitution startet i perioden nærmer sig."),
+                Text("Pause substitution on {stop_date}; a short extension is possible when the community risk of "
+                     "bacterial infection is high.",
+                     "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
+                     "bakterielle infektioner i samfundet."),
+            )},
+            suggestions=("hold-ig",),
+            override_reasons=("community-infection-risk", "specialist-decision"),
+            worklist_rank=2,
+        ),
+        AdviceKind(
+            "stop-overdue",
+            Text("Stop attempt overdue", "Seponeringsforsøg overskredet"),
+            "§4.2", "warning", False, PATIENT_VIEW,
+            {"": Variant(
+                Text("Ig stop attempt overdue since {stop_date} ({days_overdue}), {window} after {kind} {t0}: "
+                     "pause substitution",
+                     "Ig-seponeringsforsøg overskredet siden {stop_date} ({days_overdue}), {window} efter {kind} "
+                     "{t0}: pausér"),
+                Text("Substitution started in the window on IgG below {threshold} is still active after its stop "
+                     "date.",
+                     "Substitution startet i perioden på IgG under {threshold} er stadig aktiv efter "
+                     "seponeringsdatoen."),
+                Text("Pause substitution now; measure IgG off substitution later and restart only by the general "
+                     "criteria.",
+                     "Pausér substitution nu; mål senere IgG uden substitution og genstart kun efter de generelle "
+                     "kriterier."),
+            )},
+            suggestions=("hold-ig",),
+            override_reasons=("community-infection-risk", "specialist-decision"),
+            worklist_rank=1,
+        ),
+        AdviceKind(
+            "general-stop-review",
+            Text("Stop review by the general criteria", "Seponeringsvurdering efter de generelle kriterier"),
+            "§4.2", "info", True, PATIENT_VIEW,
+            {
+                "due": Variant(
+                    Text("Ig since {episode_start}: stop attempt due {due_date} by the general SID criteria",
+                         "Ig siden {episode_start}: seponeringsforsøg {due_date} efter de generelle SID-kriterier"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply: attempt the stop "
+                         "{general_stop} after the start, then reassess every {review_every}.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
+                         "{general_stop} efter opstart, revurdér derefter hver {review_every}."),
+                    Text("Review now whether substitution can be paused.",
+                         "Vurdér nu, om substitution kan pauseres."),
+                    indicator="warning", information_only=False,
+                ),
+                "info": Variant(
+                    Text("Ig since {episode_start} follows the general SID criteria: next stop review {due_date}",
+                         "Ig siden {episode_start} følger de generelle SID-kriterier: næste seponeringsvurdering "
+                         "{due_date}"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
+                         "seponeringsdatoen."),
+                    Text("Review on {due_date} whether substitution can be paused.",
+                         "Vurdér {due_date}, om substitution kan pauseres."),
+                ),
+            },
+            suggestions=("hold-ig",),
+            override_reasons=("infections-persist", "specialist-decision"),
+            worklist_rank=6,
+            variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)"},
+        ),
+        AdviceKind(
+            "child-individual-assessment",
+            Text("Child: individual assessment", "Barn: individuel vurdering"),
+            "§4, §4.3", "info", False, ALL_HOOKS,
+            {
+                "": Variant(
+                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
+                         "criteria",
+                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
+                         "voksenkriterierne"),
+                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
+                         "routine substitution may be used where clinicians find it relevant.",
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
+                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+                    Text("Decide individually; after CAR-T, routine substitution is far from always needed.",
+                         "Beslut individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant."),
+                ),
+                "bsab": Variant(
+                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
+                         "criteria",
+                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
+                         "voksenkriterierne"),
+                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
+                         "routine substitution may be used where clinicians find it relevant.",
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
+                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+                    Text("Decide individually; children on bispecifics usually receive immunoglobulin routinely.",
+                         "Beslut individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
+                ),
+            },
+            variant_doc={"": "after CAR-T (or an index event of unknown kind)", "bsab": "after a bispecific antibody"},
+        ),
+        AdviceKind(
+            "order-meets-criteria",
+            Text("Draft immunoglobulin order meets the criteria", "Immunglobulinordinationen opfylder kriterierne"),
+            "§4.1, §4.2", "info", False, ORDERS,
+            {
+                "window": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); end it on "
+                         "{stop_date} ({days_left})",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); slut den "
+                         "{stop_date} ({days_left})"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
+                    Text("Let the order end on the stop date {stop_date}.",
+                         "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
+                    section="§4.1",
+                ),
+                "window-general-stop": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop by the "
+                         "general criteria",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); seponering "
+                         "efter generelle kriterier"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough; because "
+                         "{general_stop_reason}, the general stop criteria apply.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
+                         "{general_stop_reason}, gælder de generelle seponeringskriterier."),
+                    Text("Attempt the stop {general_stop} after the start.",
+                         "Forsøg seponering {general_stop} efter opstart."),
+                ),
+                "general": Variant(
+                    Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
+                         "severe/recurrent bacterial infections",
+                         "Ig-ordinationen opfylder de generelle kriterier: IgG {igg} < {threshold} ({igg_date}) med "
+                         "svære/tilbagevendende infektioner"),
+                    Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
+                         "general start criteria.",
+                         "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
+                         "opfylder de generelle startkriterier."),
+                    Text("Attempt the stop {general_stop} after the start.",
+                         "Forsøg seponering {general_stop} efter opstart."),
+                    section="§4.1, §4.3",
+                ),
+                "continuation-window": Variant(
+                    Text("Ig continuation: end the order on the stop date {stop_date} ({days_left})",
+                         "Fortsat Ig: slut ordinationen på seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Substitution started in the window continues only up to its stop date.",
+                         "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
+                    Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
+                    section="§4.2",
+                ),
+                "continuation-general": Variant(
+                    Text("Ig continuation under the general SID criteria: stop attempt {general_stop} after start",
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsforsøg {general_stop} efter opstart"),
+                    Text("This substitution follows the general stop criteria.",
+                         "Denne substitution følger de generelle seponeringskriterier."),
+                    Text("Attempt the stop {general_stop} after its start; reassess every {review_every}.",
+                         "Forsøg seponering {general_stop} efter opstart; revurdér hver {review_every}."),
+                    section="§4.2",
+                ),
+            },
+            suggestions=("set-order-end",),
+            variant_doc={"window": "starts inside the window on IgG < threshold",
+                         "window-general-stop": "starts inside the window, general stop criteria apply",
+                         "general": "general criteria met (IgG and infections)",
+                         "continuation-window": "continues substitution started in the window",
+                         "continuation-general": "continues substitution under the general criteria"},
+        ),
+        AdviceKind(
+            "order-does-not-meet-criteria",
+            Text("Draft immunoglobulin order does not meet the criteria",
+                 "Immunglobulinordinationen opfylder ikke kriterierne"),
+            "§4.1, §4.3", "warning", False, ORDERS,
+            {"": Variant(
+                Text("Ig order does not meet the criteria: {failing}",
+                     "Ig-ordinationen opfylder ikke kriterierne: {failing}"),
+                Text("The order was held against the criteria that apply at its planned start; at least one is "
+                     "not met.",
+                     "Ordinationen er holdt op mod de kriterier, der gælder ved dens planlagte start; mindst ét er "
+                     "ikke opfyldt."),
+                Text("Reconsider the order, or sign it with a reason.",
+                     "Genovervej ordinationen, eller signér den med en begrundelse."),
+            )},
+            suggestions=("order-igg",),
+            override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
+        ),
+        AdviceKind(
+            "plan-igg-monitoring",
+            Text("Plan IgG monitoring for the high-risk window", "Planlæg IgG-monitorering i højrisikoperioden"),
+            "§4.1, §4.2", "info", False, ORDERS,
+            {
+                "new": Variant(
+                    Text("{drug} from {order_start}: high-risk window to {stop_date}; measure IgG at baseline and "
+                         "during it{baseline}",
+                         "{drug} fra {order_start}: højrisikoperiode til {stop_date}; mål IgG før start og "
+                         "undervejs{baseline}"),
+                    Text("CAR-T and B-cell or plasma-cell directed bispecifics cause low IgG; within {window} of the "
+                         "start, IgG below {threshold} is enough to start substitution.",
+                         "CAR-T og bispecifikke antistoffer mod B- eller plasmaceller giver lavt IgG; inden for "
+                         "{window} efter start er IgG under {threshold} nok til at starte substitution."),
+                    Text("Measure IgG before the first dose and regularly until {stop_date}.",
+                         "Mål IgG før første dosis og jævnligt indtil {stop_date}."),
+                ),
+                "continues": Variant(
+                    Text("{drug} continues the course from {t0}: IgG monitoring until {stop_date}{baseline}",
+                         "{drug} fortsætter forløbet fra {t0}: IgG-monitorering indtil {stop_date}{baseline}"),
+                    Text("This order resumes a course that started on {t0}; the high-risk window runs from then.",
+                         "Ordinationen genoptager et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
+                    Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
+                ),
+                "car-t-product": Variant(
+                    Text("CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it{baseline}",
+                         "CAR-T ordineret: højrisikoperioden starter ved infusionen; mål IgG før den{baseline}"),
+                    Text("The window runs {window} from the infusion, whose date the order does not give.",
+                         "Perioden løber {window} fra infusionen, hvis dato ordinationen ikke angiver."),
+                    Text("Measure IgG before the infusion and regularly for {window} after it.",
+                         "Mål IgG før infusionen og jævnligt i {window} efter."),
+                ),
+            },
+            suggestions=("order-igg",),
+            variant_doc={"new": "a new bsAb course", "continues": "resumes a current bsAb course",
+                         "car-t-product": "a CAR-T product order (infusion date unknown)"},
+        ),
+    )
+}
+
+ADVICE_CODES = tuple(CATALOGUE)
+
+# -- families shared by several codes ------------------------------------------------------------
+
+OVERRIDE_REASONS: dict[str, Text] = {
+    "community-infection-risk": Text("Short extension: significant community risk of bacterial infections",
+                                     "Kort forlængelse: betydelig smitterisiko for bakterielle infektioner i samfundet"),
+    "specialist-decision": Text("Specialist decision documented elsewhere",
+                                "Speciallægebeslutning dokumenteret andetsteds"),
+    "infections-persist": Text("Continue: infections persist despite prophylaxis",
+                               "Fortsæt: infektionerne fortsætter trods profylakse"),
+    "infection-not-coded": Text("Severe bacterial infection not yet coded", "Svær bakteriel infektion endnu ikke kodet"),
+}
+
+# Why the general stop criteria apply (fills {general_stop_reason}).
+GENERAL_STOP_REASONS: dict[str, Text] = {
+    "before-t0": Text("substitution began before {kind}", "substitution begyndte før {kind}"),
+    "paused-for-infusion": Text("substitution was paused shortly before {kind}",
+                                "substitution blev pauseret kort før {kind}"),
+    "after-window": Text("substitution began after the window", "substitution begyndte efter perioden"),
+    "infections": Text("severe or recurrent bacterial infections came first",
+                       "svære eller tilbagevendende bakterielle infektioner kom først"),
+    "restart": Text("it is a restart", "det er en genopstart"),
+}
+
+# Criteria an order fails (order-does-not-meet-criteria); joined into {failing}.
+FAILING: dict[str, Text] = {
+    "no-igg-since-t0": Text("no IgG since {kind} {t0}", "ingen IgG siden {kind} {t0}"),
+    "igg-not-low": Text("IgG {igg} ({igg_date}) is not < {threshold}", "IgG {igg} ({igg_date}) er ikke < {threshold}"),
+    "igg-stale": Text("IgG {igg} is {igg_age} old", "IgG {igg} er {igg_age} gammel"),
+    "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}",
+                    "IgG {igg} er {threshold} til < {general_threshold}"),
+    "no-recent-igg": Text("no IgG in the last {stale_days}", "ingen IgG de sidste {stale_days}"),
+    "no-infections": Text("no severe/recurrent verified bacterial infection",
+                          "ingen svær/tilbagevendende verificeret bakteriel infektion"),
+    "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),
+    "starts-after-stop-date": Text("it starts {order_start}, after the stop date {stop_date}",
+                                   "den starter {order_start}, efter seponeringsdatoen {stop_date}"),
+}
+
+# Short notes under a card's decision (each at most one line).
+CAVEATS: dict[str, Text] = {
+    "igg-during-substitution": Text(
+        "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
+        "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
+    "igg-during-substitution-ignored": Text(
+        "A later IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
+        "En senere IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
+    "paraprotein-subtracted": Text(
+        "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
+        "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
+    "paraprotein-possible": Text(
+        "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "
+        "this decision; immunofixation tells.",
+        "Myelomatose af ukendt type: er M-komponenten (paraproteinet) IgG, er polyklonalt IgG lavere og kan ændre "
+        "vurderingen; immunfiksation afgør det."),
+    "malignancy-assumed": Text(
+        "No haematological cancer diagnosis received; this site assumes one.",
+        "Ingen hæmatologisk kræftdiagnose modtaget; stedet antager en."),
+    "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
+    "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
+                               "En Ig-ordination er afsluttet uden slutdato: regnet som afsluttet på en ukendt dag."),
+    "infections-general-stop": Text(
+        "Severe/recurrent bacterial infections are present: a start for them follows the general stop criteria.",
+        "Der er svære/tilbagevendende bakterielle infektioner: en start for dem følger de generelle "
+        "seponeringskriterier."),
+    "late-in-window": Text(
+        "The special criterion ends on {stop_date}; from then the general criteria apply.",
+        "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
+    "stale-igg-supports-start": Text(
+        "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
+        "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),
+}
+
+# The reminder every card on these patients may carry (§4.1).
+REMINDER = Text("Vaccination and antibiotic prophylaxis remain central (§4.1).",
+                "Vaccination og antibiotikaprofylakse er fortsat centrale (§4.1).")
+
+# What each guideline section says, in this project's words (for the explanation page).
+GUIDELINE_SECTIONS: dict[str, Text] = {
+    "§4": Text(
+        "The special start and stop criteria cover adults. For children the need for immunoglobulin is assessed "
+        "individually, and routine substitution may be used where clinicians find it relevant.",
+        "Særkriterierne for start og stop gælder voksne. For børn vurderes behovet for immunglobulin individuelt, "
+        "og rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+    "§4.1": Text(
+        "In the first {window} after a CAR-T infusion or the start of a B-cell or plasma-cell directed bispecific "
+        "antibody, immunoglobulin may be started at IgG below {threshold} regardless of infections, and is to be "
+        "paused or stopped {window} after that start. From {window} on, the general criteria apply: IgG below "
+        "{threshold} together with severe or recurrent verified bacterial infections. Patients with IgG below "
+        "{general_threshold} are covered by the general criteria for haematological patients throughout. "
+        "Vaccination and antibiotic prophylaxis are central.",
+        "I de første {window} efter en CAR-T-infusion eller opstart af et bispecifikt antistof mod B- eller "
+        "plasmaceller kan immunglobulin startes ved IgG under {threshold} uanset infektioner, og det skal pauseres "
+        "eller seponeres {window} efter starten. Fra {window} gælder de generelle kriterier: IgG under {threshold} "
+        "sammen med svære eller tilbagevendende verificerede bakterielle infektioner. Patienter med IgG under "
+        "{general_threshold} er hele vejen omfattet af de generelle kriterier for hæmatologiske patienter. "
+        "Vaccination og antibiotikaprofylakse er centrale."),
+    "§4.2": Text(
+        "Substitution started in the window on low IgG alone, without earlier severe or recurrent bacterial "
+        "infections, is to be stopped {window} after the CAR-T infusion or bispecific start; a short extension "
+        "may be relevant when the community risk of bacterial infection is high. Patients already on "
+        "immunoglobulin before the therapy, or started later than {window} after it, follow the general stop "
+        "criteria: attempt the stop {general_stop} after the start and reassess every {review_every} if it "
+        "continues.",
+        "Substitution startet i perioden på lavt IgG alene, uden forudgående svære eller tilbagevendende "
+        "bakterielle infektioner, skal seponeres {window} efter CAR-T-infusionen eller bispecifik opstart; en kort "
+        "forlængelse kan være relevant ved høj smitterisiko i samfundet. Patienter, der allerede fik immunglobulin "
+        "før behandlingen, eller som startes senere end {window} efter den, følger de generelle "
+        "seponeringskriterier: seponering forsøges {general_stop} efter opstart og revurderes hver {review_every} "
+        "ved fortsat behandling."),
+    "§4.3": Text(
+        "A restart, or a first start later than {window} after the therapy, follows the general criteria: IgG "
+        "below {threshold} and severe or recurrent verified bacterial infections. After a stop, antibiotic "
+        "prophylaxis can be tried if infections return. Children on bispecifics usually receive immunoglobulin "
+        "routinely; after CAR-T their need is assessed individually.",
+        "En genopstart, eller en første start senere end {window} efter behandlingen, følger de generelle "
+        "kriterier: IgG under {threshold} og svære eller tilbagevendende verificerede bakterielle infektioner. "
+        "Efter seponering kan antibiotikaprofylakse forsøges, hvis infektionerne vender tilbage. Børn i bispecifik "
+        "behandling får som regel immunglobulin rutinemæssigt; efter CAR-T vurderes behovet individuelt."),
+    "§3.4": Text(
+        "Immune restitution means IgG above {threshold} measured in a period without substitution; an IgG taken "
+        "on substitution reflects the infused immunoglobulin.",
+        "Immunrestitution er IgG over {threshold} målt i en periode uden substitution; en IgG taget under "
+        "substitution afspejler det tilførte immunglobulin."),
+}
+
+# Suggestions an EHR can act on: labels (plain text) and action descriptions.
+SUGGESTION_LABELS: dict[str, Text] = {
+    "order-igg": Text("Order serum IgG", "Bestil IgG i serum"),
+    "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG til {stop_date}"),
+    "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG til {stop_date}"),
+    "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
+    "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
+    "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
+    "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
+    "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
+}
+SUGGESTION_ACTIONS: dict[str, Text] = {
+    "order-igg": Text("Order total IgG in serum/plasma", "Bestil total-IgG i serum/plasma"),
+    "order-ig": Text("Create an immunoglobulin order", "Opret en immunglobulinordination"),
+    "hold-ig": Text("Put {ref} on hold (stop attempt)", "Sæt {ref} i bero (seponeringsforsøg)"),
+    "set-end": Text("Set the end of {ref} to {stop_date}", "Sæt slutdatoen for {ref} til {stop_date}"),
+}
+ORDER_TEXTS: dict[str, Text] = {
+    "igg-reason": Text("IgG to decide on immunoglobulin substitution after CAR-T/bispecific antibody",
+                       "IgG til beslutning om immunglobulinsubstitution efter CAR-T/bispecifikt antistof"),
+    "dose-until-stop": Text("Dose per the SID guideline. Stop attempt on {stop_date}.",
+                            "Dosis efter SID-vejledningen. Seponeringsforsøg {stop_date}."),
+    "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
+                         "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
+}

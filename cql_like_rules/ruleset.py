@@ -1,0 +1,138 @@
+"""Rule sets as versioned objects: a library of definitions plus the parameters it runs with.
+
+A `RuleSet` names the guideline it implements, its own version, its library and its
+[policy] parameters; its `label` (id, version and a hash of the parameters) is what every
+card carries, so any advice can be traced to the exact rules that produced it. Rule sets are
+plain objects: two can live in one process (`cds-service compare-rulesets` evaluates the
+same patients under two of them), and which one a service uses is configuration
+(`CDS_RULESET`, `CDS_POLICY_FILE`).
+
+Adding a new guideline version: write a new library (or copy this one) with its own id and
+version, register a `RuleSet` for it in `RULESETS`, and describe it in
+docs/safety/release-notes.md with its `compare-rulesets` impact on the shipped fixtures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date
+from typing import Iterable
+
+from . import library as _library  # noqa: F401  (registers the patient-level definitions)
+from . import orders as _orders  # noqa: F401  (registers the order-level definitions)
+from .advice import Advice
+from .engine import Context, Library, TraceStep
+from .errors import RulesError
+from .facts import DataNote, Facts
+from .orders import DraftOrder
+from .parameters import Parameters, load_parameters
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The advice for one patient on one day, with the trace that explains it.
+
+    `order_traces` holds, per draft order reference, the order-level definitions that
+    judged it (the patient-level ones are in `trace`).
+    """
+
+    advice: tuple[Advice, ...]
+    trace: tuple[TraceStep, ...]
+    today: date
+    order_traces: tuple[tuple[str, tuple[TraceStep, ...]], ...] = ()
+    notes: tuple[DataNote, ...] = ()  # what the rules saw and did not use
+
+    def trace_for(self, advice: Advice) -> tuple[TraceStep, ...]:
+        """The definitions a piece of advice rests on: the patient's, plus its order's."""
+        order = advice.values.get("order_source")
+        for ref, steps in self.order_traces:
+            if ref == order:
+                return self.trace + steps
+        return self.trace
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    version: str
+    guideline: str
+    guideline_url: str
+    library: Library
+    parameters: Parameters
+    guideline_title: str = "Medicinrådet 2025"  # short, for texts
+
+    @property
+    def label(self) -> str:
+        """`<id>-<version>+<hash of the parameters>`: names the exact rules behind a card."""
+        blob = json.dumps(asdict(self.parameters), sort_keys=True).encode()
+        return f"{self.id}-{self.version}+{hashlib.sha256(blob).hexdigest()[:12]}"
+
+    @property
+    def decisive(self) -> frozenset[str]:
+        """The definitions whose facts decide advice (their resources are fully validated)."""
+        return self.library.decisive
+
+    def with_parameters(self, parameters: Parameters) -> "RuleSet":
+        return replace(self, parameters=parameters)
+
+    def context(self, facts: Facts, today: date) -> Context:
+        return Context(facts, today, self.parameters, self.library)
+
+    def evaluate(self, facts: Facts, today: date) -> Evaluation:
+        """patient-view: the advice for the patient as of `today`."""
+        context = self.context(facts, today)
+        found = context["Advice"]
+        notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
+        return Evaluation(found, tuple(context.trace), today, notes=notes)
+
+    def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date) -> Evaluation:
+        """order-select / order-sign: advice on each relevant draft order; one child card at most."""
+        context = self.context(facts, today)
+        found: list[Advice] = []
+        traces: list[tuple[str, tuple[TraceStep, ...]]] = []
+        seen: set[str] = set()
+        for order in orders:
+            if order.source in seen:
+                continue
+            seen.add(order.source)
+            judged = context.for_order(order)
+            advice = judged["Order Advice"]
+            traces.append((order.source, tuple(judged.trace)))
+            if advice is None:
+                continue
+            if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
+                continue
+            found.append(advice)
+        notes = _notes(context)
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes)
+
+
+def _notes(context: Context) -> tuple[DataNote, ...]:
+    """The rules' data notes, when the library defines them."""
+    if "Data Notes" not in context.library.definitions:
+        return ()
+    return context["Data Notes"]  # type: ignore[no-any-return]
+
+
+MEDICINRAADET_2025 = RuleSet(
+    id="medicinraadet-2025",
+    version="1.1",
+    guideline="Medicinrådet 2025: IgG-substitution ved CAR-T/bispecifikke antistoffer (tillæg), afsnit 4",
+    guideline_url="https://medicinraadet.dk/",
+    library=_library.LIBRARY,
+    parameters=Parameters(),
+)
+
+RULESETS: dict[str, RuleSet] = {MEDICINRAADET_2025.id: MEDICINRAADET_2025}
+DEFAULT_RULESET = MEDICINRAADET_2025.id
+
+
+def load_ruleset(ruleset_id: str = DEFAULT_RULESET, policy_file: str | None = None) -> RuleSet:
+    """A registered rule set, with its parameters overridden by a policy file when given."""
+    try:
+        ruleset = RULESETS[ruleset_id]
+    except KeyError:
+        raise RulesError(f"unknown rule set {ruleset_id!r}; known: {', '.join(sorted(RULESETS))}") from None
+    return ruleset.with_parameters(load_parameters(policy_file)) if policy_file else ruleset

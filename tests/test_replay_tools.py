@@ -1,0 +1,105 @@
+"""replay's ways in and out: in process without auth, --print-request, --url with a signed token, --trace;
+and compare-rulesets, the impact of a policy change before it goes live."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from cds_service.http.app import create_app
+from cds_service.settings import load_settings
+from cds_service.tools import cli
+
+from .fixtures import FIXTURES
+from .servers import ROOT, serve_in_thread
+
+SANDBOX_KEY = ROOT / "tests" / "data" / "cds-hooks-sandbox-ec-private-key.pem"  # tests/data/README.md
+SANDBOX = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
+           "CDS_LINK_SECRET": "replay-tools-test-secret-0123456789abcdef"}
+LOW = str(FIXTURES / "cart-in-window-igg-low.json")
+
+
+def test_replay_runs_in_process_even_when_the_environment_asks_for_auth(tmp_path, monkeypatch, capsys):
+    """A local tool: CDS_AUTH=on configures the server, not replay."""
+    for name, value in SANDBOX.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CDS_DATA_DIR", str(tmp_path))
+    assert cli.main(["replay", LOW, "--at", "2026-01-20"]) == 0
+    out = capsys.readouterr().out
+    assert "[INFO] start-substitution" in out and "3.2 g/L" in out
+
+
+def test_print_request_prints_the_cds_hooks_request(capsys):
+    assert cli.main(["replay", LOW, "--print-request"]) == 0
+    request = json.loads(capsys.readouterr().out)
+    assert request["hook"] == "patient-view" and request["context"]["patientId"] == "pt-dk-0001"
+    assert request["prefetch"]["patient"]["resourceType"] == "Patient"
+    assert {"observations", "conditions", "procedures", "medicationRequests"} <= set(request["prefetch"])
+
+
+def test_trace_shows_the_reasoning_and_notes_show_without_cards(capsys):
+    assert cli.main(["replay", LOW, "--at", "2026-01-20", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "How this was decided:" in out and "Latest Untreated IgG = " in out and "Observation/obs-igg-0001-b" in out
+    wrong = str(FIXTURES / "wrong-patient-observation-dropped.json")
+    assert cli.main(["replay", wrong, "--at", "2020-01-01"]) == 0  # before any index event: no card
+    out = capsys.readouterr().out
+    assert out.startswith("No cards as of 2020-01-01.") and "Data notes (1)" in out and "obs-igg-0029-x" in out
+
+
+@pytest.fixture(scope="module")
+def secured_server(tmp_path_factory):
+    settings = dataclasses.replace(load_settings(SANDBOX), evaluation_date=date(2026, 1, 20),
+                                   data_dir=str(tmp_path_factory.mktemp("replay-url")))
+    with serve_in_thread(create_app(settings)) as base:
+        yield base
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cds_service", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_url_sends_to_a_running_service_and_signs_like_a_cds_client(secured_server):
+    unsigned = _run("replay", LOW, "--url", secured_server)
+    assert unsigned.returncode == 2 and "answered 401" in unsigned.stderr
+    signed = _run("replay", LOW, "--url", secured_server, "--sign-key", str(SANDBOX_KEY),
+                  "--iss", "https://sandbox.cds-hooks.org", "--kid", "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f", "--json")
+    assert signed.returncode == 0, signed.stderr
+    [card] = json.loads(signed.stdout)["cards"]
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    half = _run("replay", LOW, "--sign-key", str(SANDBOX_KEY))
+    assert half.returncode == 2 and "--sign-key needs --url and --iss" in half.stderr
+
+
+def test_compare_rulesets_lists_the_patients_whose_advice_changes(tmp_path, capsys):
+    policy = tmp_path / "three-months.json"
+    policy.write_text(json.dumps({"window_months": 3}))
+    out_csv = tmp_path / "diff.csv"
+    assert cli.main(["compare-rulesets", str(FIXTURES), "--at", "2026-03-01", "--policy-b", str(policy),
+                     "--csv", str(out_csv)]) == 0
+    text = capsys.readouterr().out
+    assert "patients get different advice" in text
+    with out_csv.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and list(rows[0]) == ["patient", "advice_a", "advice_b"]
+    by_patient = {r["patient"]: r for r in rows}
+    # CAR-T 2025-11-18 with IgG 3.2: inside a 6-month window on 2026-03-01, after a 3-month one.
+    assert by_patient["pt-dk-0001"] == {"patient": "pt-dk-0001", "advice_a": "start-substitution",
+                                        "advice_b": "no-start-without-infections"}
+    assert all(r["advice_a"] != r["advice_b"] for r in rows)
+    assert cli.main(["compare-rulesets", str(FIXTURES), "--at", "2026-03-01"]) == 0
+    assert "0 of" in capsys.readouterr().out  # a rule set against itself changes nothing
+
+
+def test_compare_rulesets_refuses_unknown_rule_sets_and_inputs(tmp_path, capsys):
+    assert cli.main(["compare-rulesets", str(FIXTURES), "--at", "2026-03-01", "--ruleset-b", "nope"]) == 2
+    assert "unknown rule set 'nope'" in capsys.readouterr().err
+    assert cli.main(["compare-rulesets", str(tmp_path), "--at", "2026-03-01"]) == 2
+    assert "no bundles" in capsys.readouterr().err

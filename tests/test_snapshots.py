@@ -1,0 +1,158 @@
+"""Explanation snapshots in the card store: what is kept, serialised off the hook's path, deleted on time.
+
+Real SQLite files, real answers from the pipeline for a shipped fixture.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+import uuid as uuids
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from cds_service.fhir.request import parse_hook_request
+from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.pipeline import Answer, answer_local
+from cds_service.records.snapshot import payload, stored_facts
+from cds_service.records.store import CardStore
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import load_bundle, request_from_bundle
+from cql_like_rules.facts import facts_from_json
+
+from .servers import ROOT, SettableClock
+
+BUNDLE = ROOT / "fhir_fixtures" / "cart-in-window-igg-low.json"  # as of 2026-01-20: start-substitution, IgG 3.2 g/L
+AT = date(2026, 1, 20)
+CPR = "1704611457"  # the fixture patient's identifier: never stored
+RUNTIME = load_runtime(Settings(evaluation_date=AT))
+
+
+def answered(bundle: dict | None = None) -> Answer:
+    return answer_local(parse_hook_request(request_from_bundle(bundle or load_bundle(BUNDLE)), "patient-view"), RUNTIME)
+
+
+def serialise(answer: Any, index: int) -> dict:
+    return payload(answer, index, RUNTIME.ruleset)
+
+
+def snapshot_rows(directory: Path) -> int:
+    engine = sa.create_engine(f"sqlite:///{directory / 'cds.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT count(*) FROM explanation")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_the_writer_thread_serialises_snapshots_and_purges_them(tmp_path):
+    """Serialisation happens off the hook's path; expired snapshots go without anyone asking."""
+    clock = SettableClock(AT)
+    answer = answered()
+    threads: list[str] = []
+
+    def watched(answer: Any, index: int) -> dict:
+        threads.append(threading.current_thread().name)
+        return serialise(answer, index)
+
+    store = CardStore(f"sqlite:///{tmp_path / 'cds.sqlite3'}", clock=clock, explain_days=2, serialise=watched,
+                      purge_interval=0.05)
+    try:
+        store.open()
+        store.record_cards(PATIENT_VIEW_ID, "pt-dk-0001", "hook-1", answer.cards, answer)
+        assert threads == []  # nothing serialised on the caller's thread
+        deadline = time.monotonic() + 10
+        while snapshot_rows(tmp_path) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert threads == ["card-store-writer"]
+        assert store.snapshot(answer.cards[0]["uuid"]) is not None
+        clock.set(AT + timedelta(days=2))
+        while snapshot_rows(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert snapshot_rows(tmp_path) == 0
+    finally:
+        store.close()
+
+
+def test_a_shortened_retention_applies_to_stored_snapshots(tmp_path):
+    clock = SettableClock(AT)
+    answer = answered()
+    url = f"sqlite:///{tmp_path / 'cds.sqlite3'}"
+    store = CardStore(url, clock=clock, explain_days=7, serialise=serialise)
+    store.record_cards(PATIENT_VIEW_ID, "pt-dk-0001", "hook-1", answer.cards, answer)
+    store.close()
+    clock.set(AT + timedelta(days=3))
+    kept = CardStore(url, clock=clock, explain_days=7, serialise=serialise)
+    try:
+        assert kept.snapshot(answer.cards[0]["uuid"]) is not None
+    finally:
+        kept.close()
+    shorter = CardStore(url, clock=clock, explain_days=2, serialise=serialise)
+    try:
+        assert shorter.snapshot(answer.cards[0]["uuid"]) is None
+        assert shorter.purge_expired() == 1
+    finally:
+        shorter.close()
+
+
+def test_the_snapshot_holds_the_whole_basis_and_no_identifier(tmp_path):
+    bundle = load_bundle(BUNDLE)
+    igg = next(e for e in bundle["entry"] if e["resource"]["id"] == "obs-igg-0001-b")
+    for day in range(25):  # more results since T0 (2025-11-18) than a card's trace shows
+        extra = copy.deepcopy(igg)
+        extra["resource"]["id"] = f"obs-igg-extra-{day}"
+        extra["resource"]["effectiveDateTime"] = f"2025-12-{day + 1:02d}T08:00:00+01:00"
+        extra["fullUrl"] = f"urn:uuid:{uuids.uuid4()}"
+        bundle["entry"].append(extra)
+    answer = answered(bundle)
+    stored = json.loads(json.dumps(payload(answer, 0, RUNTIME.ruleset)))
+    assert stored["card"] == json.loads(json.dumps(answer.cards[0]))
+    assert stored["ruleset"]["label"] == RUNTIME.ruleset.label
+    assert stored["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 4.0
+    assert stored["evaluation_date"] == "2026-01-20"
+    assert facts_from_json(stored["facts"]) == stored_facts(answer.facts)
+    assert len(stored["facts"]["igg"]) == 27
+    assert stored["advice"]["code"] == "start-substitution" and stored["advice"]["values"]["igg"] == 3.2
+    trace = {step["name"]: step for step in stored["trace"]}
+    assert trace["Latest IgG"]["comment"].startswith("The most recent relevant IgG")
+    card_trace = {s["name"]: s for s in answer.cards[0]["extension"]["dk.igsub-cds.trace"]}
+    # The card's trace cuts long lists; the snapshot keeps them whole.
+    igg_steps = [n for n, s in card_trace.items() if isinstance(s["value"], dict) and "count" in s["value"]]
+    assert igg_steps, "the card should cut at least one long list"
+    for name in igg_steps:
+        assert isinstance(trace[name]["value"], list) and len(trace[name]["value"]) == card_trace[name]["value"]["count"]
+    assert CPR not in json.dumps(stored)
+
+
+def test_a_snapshot_that_cannot_be_serialised_loses_only_itself(tmp_path):
+    def broken(answer: Any, index: int) -> dict:
+        raise ValueError("not serialisable")
+
+    answer = answered()
+    store = CardStore(f"sqlite:///{tmp_path / 'cds.sqlite3'}", explain_days=7, serialise=broken)
+    try:
+        store.record_cards(PATIENT_VIEW_ID, "pt-dk-0001", "hook-1", answer.cards, answer)
+        store.flush()
+        assert set(store.issued([answer.cards[0]["uuid"]])) == {answer.cards[0]["uuid"]}
+        assert snapshot_rows(tmp_path) == 0
+    finally:
+        store.close()
+
+
+def test_without_an_answer_or_with_retention_zero_nothing_is_kept(tmp_path):
+    answer = answered()
+    for days, given in ((7, None), (0, answer)):
+        store = CardStore(f"sqlite:///{tmp_path / 'cds.sqlite3'}", explain_days=days, serialise=serialise)
+        try:
+            assert store.explains is (days > 0)
+            store.record_cards(PATIENT_VIEW_ID, "pt-dk-0001", f"hook-{days}", answered().cards, given)
+            store.flush()
+        finally:
+            store.close()
+    assert snapshot_rows(tmp_path) == 0
