@@ -21,7 +21,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/cds-service serve --host $(HOST) --port $(PORT)
 
+# Types and lint first (seconds), then the suite: mypy strict on the rules and the pipeline
+# ([tool.mypy] in pyproject.toml), ruff on everything ([tool.ruff]).
 test: $(STAMP)
+	$(PY) -m mypy
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml. The lock holds

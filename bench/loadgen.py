@@ -63,7 +63,10 @@ async def run(url: str, body: bytes, concurrency: int, duration: float, tokens: 
         await asyncio.gather(*(_worker(client, url, body, stop, latencies, bad, tokens) for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
     latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e6 if latencies else 0.0
+
+    def pick(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e6 if latencies else 0.0
+
     result = {"requests": len(latencies), "duration_us": int(elapsed * 1e6), "p50_us": pick(0.50), "p99_us": pick(0.99),
               "max_us": latencies[-1] * 1e6 if latencies else 0.0, "errors": bad[0], "non_2xx": bad[1]}
     if tokens is not None:

@@ -253,7 +253,7 @@ def drive(server: Server, scenario: Scenario, body_file: Path, concurrency: int,
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu1, busy1 = cpu_seconds(server.proc.pid), machine_busy_seconds()
-    line = next((l for l in out.splitlines() if l.startswith("BENCH_RESULT ")), None)
+    line = next((row for row in out.splitlines() if row.startswith("BENCH_RESULT ")), None)
     if line is None:
         raise SystemExit(f"no result from the load generator:\n{out}")
     r = json.loads(line.split(" ", 1)[1])
@@ -463,13 +463,13 @@ def tree_state() -> str:
     head = git("rev-parse", "--short", "HEAD")
     if not head:
         return f"{SRC} (not a git checkout)"
-    dirty = [l for l in git("status", "--short").splitlines() if not l.endswith("bench/")]
+    dirty = [row for row in git("status", "--short").splitlines() if not row.endswith("bench/")]
     return f"{SRC} at {head}" + (f" + {len(dirty)} uncommitted changes" if dirty else " (clean)")
 
 
 def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next((row.split(":", 1)[1].strip() for row in Path("/proc/cpuinfo").read_text().splitlines()
+                if row.startswith("model name")), platform.processor())
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
             "load_at_start": str(Load.now()), "tree": tree_state()}
 
@@ -523,7 +523,7 @@ def main() -> int:
     servers: list[Server] = []
     try:
         # Start-up: a few cold starts of the service alone (nothing else starting meanwhile).
-        for i in range(1 if args.quick else 3):
+        for _ in range(1 if args.quick else 3):
             srv = start("service", service_command(free_port()), env, tmp / "service.log", cwd=SRC)
             res.startup_s.append(srv.startup_s)
             srv.stop()

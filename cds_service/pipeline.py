@@ -41,7 +41,7 @@ class Answer:
     request: HookRequest
     lang: str
     today: date
-    cards: list[dict]
+    cards: list[dict[str, object]]
     advice: tuple[Advice, ...]  # what the cards show (the kill switch may have removed some)
     suppressed: tuple[str, ...]  # advice codes the kill switch removed
     evaluation: Evaluation
@@ -140,7 +140,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
-    raw_orders: dict[str, dict] = {}
+    raw_orders: dict[str, dict[str, object]] = {}
     if drafts is not None:
         builder.know_medications([*pooled.resources, *drafts])
         for resource in drafts:

@@ -470,6 +470,24 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"new": "a new bsAb course", "continues": "resumes a current bsAb course",
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
         ),
+        AdviceKind(
+            "order-not-recognised",
+            Text("Draft order not checked: its code is unknown to the service",
+                 "Ordinationsudkast ikke vurderet: koden er ukendt for tjenesten"),
+            "§4.1", "warning", False, ORDERS,
+            {"": Variant(
+                Text("Order not checked: {drug} ({order_code}) has a code this service does not know",
+                     "Ordination ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke kender"),
+                Text("Its name looks like {looks_like}, which the guideline covers, but none of its codes is in the "
+                     "service's value sets, so the criteria were not applied to it.",
+                     "Navnet ligner {looks_like}, som retningslinjen omfatter, men ingen af dens koder findes i "
+                     "tjenestens værdisæt, så kriterierne er ikke anvendt på den."),
+                Text("Check the criteria for this order yourself, and ask the CDS team to add the code "
+                     "{order_code} ({order_code_system}).",
+                     "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet tilføje koden {order_code} "
+                     "({order_code_system})."),
+            )},
+        ),
     )
 }
 

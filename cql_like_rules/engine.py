@@ -69,7 +69,8 @@ class TraceStep:
     __slots__ = ("name", "comment", "raw", "_sources")
 
     def __init__(self, name: str, comment: str, raw: Any) -> None:
-        self.name, self.comment, self.raw, self._sources = name, comment, raw, None
+        self.name, self.comment, self.raw = name, comment, raw
+        self._sources: tuple[str, ...] | None = None
 
     @property
     def value(self) -> str:
@@ -160,7 +161,7 @@ def render(value: Any) -> str:
             return "[]"
         return "[" + ", ".join([render(v) for v in value[:5]]) + (", ..." if len(value) > 5 else "") + "]"
     if kind is date:
-        return value.isoformat()
+        return str(value.isoformat())
     if hasattr(kind, "__dataclass_fields__"):
         label = getattr(value, "label", None)
         if callable(label):

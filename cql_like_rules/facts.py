@@ -201,31 +201,32 @@ def to_json(value: object) -> JsonValue:
 
 def facts_from_json(data: dict[str, JsonValue]) -> Facts:
     """The inverse of `to_json(facts)`."""
-    return _decode(Facts, data)  # type: ignore[no-any-return]
+    decoded = _decode(Facts, data)
+    assert isinstance(decoded, Facts)
+    return decoded
 
 
-def _decode(kind: object, data: object) -> object:
+def _decode(kind: object, data: JsonValue) -> object:
+    """`data` as the type `kind` (a dataclass, tuple, union, date, float or plain value)."""
     if data is None:
         return None
     origin = typing.get_origin(kind)
     if origin in (Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
         return _decode(options[0], data)
-    if origin is tuple:
+    if origin is tuple and isinstance(data, list):
         args = typing.get_args(kind)
-        inner = args[0]
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(inner, item) for item in data)  # type: ignore[union-attr]
-        return tuple(_decode(a, item) for a, item in zip(args, data))  # type: ignore[call-overload]
+            return tuple(_decode(args[0], item) for item in data)
+        return tuple(_decode(a, item) for a, item in zip(args, data))
     if origin is Literal:
         return data
-    if kind is date:
-        return date.fromisoformat(data)  # type: ignore[arg-type]
-    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+    if kind is date and isinstance(data, str):
+        return date.fromisoformat(data)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind) and isinstance(data, dict):
         hints = typing.get_type_hints(kind)
-        fields = {f.name: _decode(hints[f.name], data[f.name])  # type: ignore[index]
-                  for f in dataclasses.fields(kind) if f.name in data}  # type: ignore[operator]
+        fields = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(kind) if f.name in data}
         return kind(**fields)
-    if kind is float:
-        return float(data)  # type: ignore[arg-type]
+    if kind is float and isinstance(data, (int, float)):
+        return float(data)
     return data

@@ -44,11 +44,12 @@ from __future__ import annotations
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable
+from types import MappingProxyType
+from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import Culture, DataNote, IgCourse, IgGResult, Infection, MProteinResult
+from .facts import Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.0")
 define = LIBRARY.define
@@ -132,6 +133,9 @@ class CountedInfection:
         return f"{'severe ' if self.severe else ''}infection {self.onset.isoformat()}{evidence} ({self.infection.source})"
 
 
+Evidence = Union[IndexEvent, IgGUsed, Episode, CountedInfection]  # what a card names as its basis
+
+
 # ---------------------------------------------------------------------------------------
 # Index events, T0 and the window (§4.1, §4.2)
 # ---------------------------------------------------------------------------------------
@@ -146,31 +150,41 @@ def car_t_infusions(c: Context) -> tuple[IndexEvent, ...]:
     return tuple(seen.values())
 
 
+@dataclass
+class _BsabCourse:
+    """One bsAb course while it is being assembled: (day, source) of its first order start and first dose."""
+
+    drug: str
+    last_exposure: date
+    ordered: tuple[date, str] | None = None
+    first_dose: tuple[date, str] | None = None
+
+
 @define("BsAb Course Starts", "First dose of each bsAb course (else its order's start); a shorter gap than the "
         "course gap resumes a course")
 def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
     gap = timedelta(days=c.params.bsab_course_gap_days)
-    courses: list[list] = []  # per course: [drug, first order start, first dose, source of start, last exposure]
-    current: dict[str, list] = {}
+    courses: list[_BsabCourse] = []
+    current: dict[str, _BsabCourse] = {}
     for exp in sorted(c.facts.bsab, key=lambda e: (e.start, e.source)):
         if exp.start > c.today:
             continue
         course = current.get(exp.drug)
-        if course is None or exp.start - course[4] > gap:
-            course = [exp.drug, None, None, None, exp.start]
+        if course is None or exp.start - course.last_exposure > gap:
+            course = _BsabCourse(exp.drug, last_exposure=exp.start)
             courses.append(course)
             current[exp.drug] = course
         if exp.administered:
-            if course[2] is None:
-                course[2] = (exp.start, exp.source)
-        elif course[1] is None:
-            course[1] = (exp.start, exp.source)
+            course.first_dose = course.first_dose or (exp.start, exp.source)
+        else:
+            course.ordered = course.ordered or (exp.start, exp.source)
         end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
-        course[4] = max(course[4], end)
+        course.last_exposure = max(course.last_exposure, end)
     starts = []
-    for drug, ordered, dosed, _, _ in courses:
-        day, source = dosed or ordered  # a recorded first dose wins over the order's planned start
-        starts.append(IndexEvent("bsab", day, source, drug))
+    for course in courses:
+        found = course.first_dose or course.ordered  # a recorded first dose wins over the order's planned start
+        assert found is not None  # every course is opened by an exposure, a dose or an order
+        starts.append(IndexEvent("bsab", found[0], found[1], course.drug))
     return tuple(sorted(starts, key=lambda e: (e.date, e.source)))
 
 
@@ -207,7 +221,7 @@ def days_to_stop(c: Context) -> int | None:
 
 
 @define("Malignancy Diagnoses", "Haematological malignancy diagnoses on record by today", decisive=True)
-def malignancy(c: Context) -> tuple:
+def malignancy(c: Context) -> tuple[Diagnosis, ...]:
     return tuple(d for d in c.facts.diagnoses if d.recorded is None or d.recorded <= c.today)
 
 
@@ -314,7 +328,7 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and not any(_order_covers(o, d.date, c.today) for o in orders)),
                    key=lambda d: (d.date, d.source))
-    groups: list[list] = []
+    groups: list[list[IgAdministration]] = []
     for dose in doses:
         if groups and dose.date - groups[-1][-1].date <= span:
             groups[-1].append(dose)
@@ -359,8 +373,8 @@ def current_episode(c: Context) -> Episode | None:
     if not members:  # between two orders (a switch of product or route)?
         ended = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
                  and c.today - end <= gap and x.status != "on-hold"]
-        upcoming = [x for x in c["Planned IG Courses"] if ended and x.start - max(_last_day(e, c.today) for e in ended)
-                    <= gap + timedelta(days=1)]
+        last = max((day for e in ended if (day := _last_day(e, c.today)) is not None), default=None)
+        upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap + timedelta(days=1)]
         if not upcoming:
             return None
         members = ended + upcoming
@@ -621,6 +635,7 @@ def untreated_igg_stale(c: Context) -> bool:
 
 
 _LATEST = object()
+EMPTY: Mapping[str, Value] = MappingProxyType({})
 
 
 def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
@@ -633,10 +648,12 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     }
 
 
-def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple = (),
+def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (),
                  suggestions: tuple[str, ...] = (), override_reasons: tuple[str, ...] | None = None,
-                 extra_caveats: tuple[str, ...] = (), igg: object = _LATEST, **values: Value) -> Advice:
-    """An advice with the values, evidence and caveats every card shows; `igg` = the IgG it used."""
+                 extra_caveats: tuple[str, ...] = (), igg: IgGUsed | None | object = _LATEST,
+                 more: Mapping[str, Value] = EMPTY, **values: Value) -> Advice:
+    """An advice with the values, evidence and caveats every card shows; `igg` = the IgG it used,
+    `more` = values whose names are computed (infection details)."""
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
     if used is not None and code != "child-individual-assessment":
@@ -671,10 +688,11 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if episode is not None:
         products = {x.product for x in episode.courses if x.start <= c.today}
         base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
+    base.update(more)
     base.update(values)
     sources = [event.source]
     for item in (used, *evidence):
-        for s in ([] if item is None else ([item.source] if hasattr(item, "source") else list(item.sources))):
+        for s in ([] if item is None else [item.source] if isinstance(item, IndexEvent) else list(item.sources)):
             if s not in sources:
                 sources.append(s)
     kind_reasons = override_reasons if override_reasons is not None else ()
@@ -757,13 +775,14 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                              days_overdue=-days),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
-    values = {"reason": c["General Stop Reason"], **infection_values(c["Infections Before Substitution"])}
+    values = infection_values(c["Infections Before Substitution"])
+    reason = c["General Stop Reason"]
     if due_now:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
-                             due_date=due_now, **values),)
+                             due_date=due_now, reason=reason, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
-                         due_date=next_due, **values),)
+                         due_date=next_due, reason=reason, more=values),)
 
 
 @define("Start Advice", "Not on substitution: whether to start or measure (§4.1, §4.3)")
@@ -780,9 +799,12 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                                  "ignored_igg_date": latest.result.date,
                                  "ignored_igg_source": latest.result.source} if caveats else {}
 
-    def advise(code: str, variant: str = "", **kw) -> tuple[Advice, ...]:  # type: ignore[no-untyped-def]
-        extra = tuple(kw.pop("extra_caveats", ())) + caveats
-        return (build_advice(c, code, "Start Advice", variant, igg=used, extra_caveats=extra, **ignored, **kw),)
+    def advise(code: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (), suggestions: tuple[str, ...] = (),
+               override_reasons: tuple[str, ...] | None = None, extra_caveats: tuple[str, ...] = (),
+               more: Mapping[str, Value] = EMPTY, **values: Value) -> tuple[Advice, ...]:
+        return (build_advice(c, code, "Start Advice", variant, igg=used, evidence=evidence, suggestions=suggestions,
+                             override_reasons=override_reasons, extra_caveats=extra_caveats + caveats,
+                             more={**ignored, **more}, **values),)
 
     if not c["General Criteria Apply"]:
         if low:
@@ -792,7 +814,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             notes = (("stale-igg-supports-start",) if stale else ()) + (("late-in-window",) if late else ())
             if general_stop:
                 return advise("start-substitution", "general-stop", evidence=because, suggestions=("order-ig",),
-                              extra_caveats=notes, reason=c["General Stop Reason"], **infection_values(because))
+                              extra_caveats=notes, reason=c["General Stop Reason"], more=infection_values(because))
             return advise("start-substitution", evidence=because, suggestions=("order-ig-until-stop",),
                           extra_caveats=notes)
         if used is None or stale:
@@ -800,15 +822,15 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     elif infections:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
-                          **infection_values(infections))
+                          more=infection_values(infections))
         if low:
             return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
-                          restart=c["Is Restart"], **infection_values(infections))
+                          restart=c["Is Restart"], more=infection_values(infections))
     elif low:
         return advise("no-start-without-infections", restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"))
     if under_6 and not stale:
-        return advise("general-criteria-igg-under-6", evidence=infections, **infection_values(infections))
+        return advise("general-criteria-igg-under-6", evidence=infections, more=infection_values(infections))
     return ()
 
 

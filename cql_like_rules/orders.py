@@ -14,6 +14,8 @@ Assumptions where the guideline is not specific:
 - A suggested end date never precedes the order's start.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
   current course: it does not start a new window.
+- A draft whose code is in no value set is never judged by its name; when its name is an
+  immunoglobulin, bsAb or CAR-T product, the clinician is told it was not checked.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import LIBRARY, add_months, build_advice, infection_values, years_between
+from .library import LIBRARY, CountedInfection, add_months, build_advice, infection_values, years_between
 
 define = LIBRARY.define
 
@@ -35,11 +37,14 @@ ORDER_CODES = tuple(code for code, kind in CATALOGUE.items() if "order-sign" in 
 class DraftOrder:
     """A draft order from `context.draftOrders`."""
 
-    kind: str  # "ig" | "bsab" | "car-t-product"
+    kind: str  # "ig" | "bsab" | "car-t-product" | "unrecognised" (a known name, but a code in no value set)
     source: str
     start: date | None = None
     end: date | None = None
-    drug: str = ""
+    drug: str = ""  # the product; for an unrecognised order, its name as the EHR gives it
+    looks_like: str = ""  # unrecognised orders: the kind its name suggests ("ig", "bsab", "car-t-product")
+    code: str = ""  # unrecognised orders: the code it carries, e.g. "999999"
+    code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -86,9 +91,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-window",
                                      evidence=(episode,), suggestions=_end_suggestion(c))
                 return _with_order(found, order, start)
-            failing = ("starts-after-stop-date",) if c["Days To Stop Date"] >= 0 else ("past-stop-date",)
+            late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
-                                 failing=failing, override_reasons=("community-infection-risk", "specialist-decision"))
+                                 failing=(late,), override_reasons=("community-infection-risk", "specialist-decision"))
             return _with_order(found, order, start)
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
                              reason=c["General Stop Reason"])
@@ -102,14 +107,14 @@ def ig_order_advice(c: Context) -> Advice | None:
             because = c["Infections Since Lookback"]
             if because or c["Substitution Before T0"]:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window-general-stop", igg=used,
-                                     evidence=because, reason=c["General Stop Reason"], **infection_values(because))
+                                     evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
             else:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window", igg=used,
                                      suggestions=_end_suggestion(c))
             return _with_order(found, order, start)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else
                        "igg-4-6" if used.below(general) else "igg-not-low")
-        infections: tuple = ()
+        infections: tuple[CountedInfection, ...] = ()
     else:
         if c["Order Starts After Stop Date"] and c["In Window"]:
             failing.append("starts-after-stop-date")
@@ -122,14 +127,14 @@ def ig_order_advice(c: Context) -> Advice | None:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
-                                 **infection_values(infections))
+                                 more=infection_values(infections))
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
                          failing=tuple(failing), restart=c["Is Restart"],
                          suggestions=("order-igg",) if measure else (),
                          override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
-                         **infection_values(infections))
+                         more=infection_values(infections))
     return _with_order(found, order, start)
 
 
@@ -182,9 +187,27 @@ def order_is_child(c: Context) -> bool:
     return years_between(patient.birth_date, found.values["t0"]) < c.params.adult_age_years
 
 
+@define("Unrecognised Order Advice", "A draft whose name is one the guideline covers but whose code is in no value "
+        "set: not judged (a name is not a code); the clinician is told it was not checked", scope="order")
+def unrecognised_order_advice(c: Context) -> Advice | None:
+    order: DraftOrder = c["Draft Order"]
+    if order.looks_like == "ig":
+        if not c["In Scope"]:
+            return None  # a recognised immunoglobulin order would get no card either
+        found = build_advice(c, "order-not-recognised", "Order Advice", igg=c["Latest Untreated IgG"])
+    else:
+        if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+            return None
+        found = advice("order-not-recognised", "", "Order Advice", values={"today": c.today}, evidence=())
+    return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
+                       order_code_system=order.code_system)
+
+
 @define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
 def order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
+    if order.kind == "unrecognised":
+        return c["Unrecognised Order Advice"]  # type: ignore[no-any-return]
     found: Advice | None = c["IG Order Advice"] if order.kind == "ig" else c["Therapy Order Advice"]
     if found is None or not c["Order Is Child"]:
         return found

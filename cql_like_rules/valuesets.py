@@ -207,7 +207,7 @@ class Terminology:
     def _load_valueset(self, data: Any, path: Path) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise RulesError(f"{path.name}: a value set needs an 'id'")
-        vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], data.get("title", data["id"])))
+        vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], str(data.get("title") or data["id"])))
         for exclude, key in ((False, "include"), (True, "exclude")):
             raws = data.get(key, [])
             if not isinstance(raws, list):
@@ -336,7 +336,7 @@ class Terminology:
 
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""
-        tokens = []
+        tokens: list[str] = []
         for entry in self.valuesets[valueset_id].entries:
             if entry.code is None:
                 continue

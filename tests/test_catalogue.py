@@ -55,7 +55,7 @@ def test_no_number_period_or_threshold_is_written_into_text(text):
 def test_the_codes_of_the_product_come_from_the_catalogue():
     assert ADVICE_CODES == tuple(CATALOGUE)
     assert set(ORDER_CODES) == {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring",
-                                "child-individual-assessment"}
+                                "child-individual-assessment", "order-not-recognised"}
     assert set(codes_of("patient-view")) | set(codes_of("order-sign")) == set(CATALOGUE)
     assert list(ACTION_ORDER) == sorted((c for c in CATALOGUE if CATALOGUE[c].worklist_rank),
                                         key=lambda c: CATALOGUE[c].worklist_rank)
@@ -68,7 +68,8 @@ LONG = {"t0": date(2026, 12, 31), "stop_date": date(2027, 6, 30), "igg_date": da
         "t0_product": "lisocabtagene maraleucel", "episode_start": date(2026, 12, 31), "due_date": date(2027, 12, 31),
         "order_drug": "linvoseltamab", "order_start": date(2027, 1, 31), "age": 17, "stale_days": 90,
         "reason": "paused-for-infusion", "failing": ("no-igg-since-t0",), "today": date(2026, 12, 31),
-        "m_protein": 2.5, "m_protein_date": date(2026, 12, 30)}
+        "m_protein": 2.5, "m_protein_date": date(2026, 12, 30), "order_looks_like": "car-t-product",
+        "order_code": "DK-LOCAL-1234567890", "order_code_system": "urn:oid:1.2.208.176.2.99.123456789"}
 
 
 @pytest.mark.parametrize("code, variant", VARIANTS)

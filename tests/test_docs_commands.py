@@ -163,18 +163,21 @@ def missing_output(shown: tuple[str, ...], printed: str) -> list[str]:
     for line in (line.rstrip() for line in shown):
         if not line.strip() or line.strip() == "...":
             continue
-        if line.endswith("..."):
-            matches = lambda printed_line, head=line[:-3].rstrip(): printed_line.startswith(head)  # noqa: E731
-        elif line.startswith("... "):
-            matches = lambda printed_line, tail=line[4:]: printed_line.endswith(tail)  # noqa: E731
-        else:
-            matches = lambda printed_line, whole=line: printed_line == whole  # noqa: E731
-        found = next((i for i in range(position, len(actual)) if matches(actual[i])), None)
+        found = next((i for i in range(position, len(actual)) if _shows(line, actual[i])), None)
         if found is None:
             missing.append(line)
         else:
             position = found + 1
     return missing
+
+
+def _shows(shown: str, printed: str) -> bool:
+    """Whether a printed line is the shown one (`text ...` elides its end, `... text` its start)."""
+    if shown.endswith("..."):
+        return printed.startswith(shown[:-3].rstrip())
+    if shown.startswith("... "):
+        return printed.endswith(shown[4:])
+    return printed == shown
 
 
 def documented() -> list[Example]:

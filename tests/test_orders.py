@@ -20,7 +20,8 @@ from .fixtures import FIXTURES
 from .servers import ROOT, SettableClock, serve_in_thread
 
 DRAFTS = FIXTURES / "drafts"
-ORDER_CODES = {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment"}
+ORDER_CODES = {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring", "child-individual-assessment",
+               "order-not-recognised"}
 
 
 def bundle(name: str) -> dict:
@@ -193,3 +194,65 @@ def test_an_ivig_draft_planned_after_the_stop_date_is_judged_at_its_start(server
     assert not any("2026-05-18" in s["label"] for s in card.get("suggestions", []))  # no end before its start
     same_day = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-pt-dk-0001"])  # starts 2026-01-20: in the window
     assert [c["source"]["topic"]["code"] for c in same_day.json()["cards"]] == ["order-meets-criteria"]
+
+
+# -- a draft whose name the guideline covers but whose code is in no value set ----------------
+
+
+def local_draft(patient: str, text: str, code: str = "999999", start: str = "2026-01-20") -> dict:
+    """An order as an EHR with an unmapped local or national product code sends it."""
+    return {"resourceType": "MedicationRequest", "id": "draft-local-1", "status": "draft", "intent": "order",
+            "subject": {"reference": f"Patient/{patient}"},
+            "medicationCodeableConcept": {"text": text, "coding": [
+                {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": text}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+
+
+def call_with(base: str, clock: SettableClock, patient: str, at: str, draft: dict, lang: str = "en") -> httpx.Response:
+    clock.set(date.fromisoformat(at))
+    request = request_from_bundle(bundle(patient), "order-sign", [draft])
+    return httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, headers={"Accept-Language": lang}, timeout=10)
+
+
+def test_an_ivig_draft_with_an_unknown_code_is_named_as_not_checked(server):
+    base, clock = server
+    draft = local_draft("pt-dk-0001", "Privigen 100 mg/ml infusionsvæske")
+    [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-not-recognised" and card["indicator"] == "warning"
+    assert "Privigen" in card["summary"] and "999999" in card["summary"] and len(card["summary"]) <= 140
+    assert "not applied" in card["detail"] and "IgG 3.2 g/L on 2026-01-13" in card["detail"]
+    assert "suggestions" not in card or card["suggestions"] == []  # nothing is offered for an order not judged
+    [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft, lang="da").json()["cards"]
+    assert card["summary"].startswith("Ordination ikke vurderet") and "værdisæt" in card["detail"]
+
+
+def test_a_bsab_draft_with_an_unknown_code_is_named_too(server):
+    base, clock = server
+    draft = local_draft("pt-dk-0022", "Elrexfio 40 mg/ml", code="LOCAL-77", start="2026-06-03")
+    [card] = call_with(base, clock, "rituximab-only-no-index-event", "2026-06-01", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-not-recognised"
+    assert "a bispecific antibody" in card["detail"] and "LOCAL-77 (RXNORM)" in card["detail"]
+
+
+def test_unknown_codes_get_no_card_where_a_known_one_would_get_none(server):
+    base, clock = server
+    outside = local_draft("pt-dk-0032", "Privigen 100 mg/ml")  # no haematological malignancy: not in scope
+    assert codes(call_with(base, clock, "teclistamab-sle-no-haem-malignancy", "2026-01-26", outside)) == []
+    other = local_draft("pt-dk-0001", "Paracetamol 500 mg")  # a name the guideline does not cover
+    assert codes(call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", other)) == []
+    atg = local_draft("pt-dk-0001", "Thymoglobuline (anti-thymocyte globulin)")  # not substitution
+    assert codes(call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", atg)) == []
+
+
+def test_the_same_draft_is_judged_once_the_site_adds_its_code(tmp_path):
+    site = tmp_path / "valuesets"
+    site.mkdir()
+    (site / "immunoglobulin-substitution.json").write_text(json.dumps({
+        "id": "immunoglobulin-substitution",
+        "include": [{"system": "RXNORM", "code": "999999", "display": "Privigen (local)", "route": "iv",
+                     "source": "Hospital X drug catalogue"}]}))
+    clock = SettableClock()
+    with serve_in_thread(create_app(tmp_settings(valueset_dir=str(site)), clock=clock)) as base:
+        draft = local_draft("pt-dk-0001", "Privigen 100 mg/ml infusionsvæske")
+        [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-05-18" in card["summary"]

@@ -94,7 +94,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
         lines.append(FACT["substitution"](lang).format_map(Placeholders(p, episode_product=product)))
-    if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria"):
+    if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
+                                                 "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
     return [line for line in lines if line][:MAX_FACTS]
 

@@ -26,6 +26,9 @@ T0_EVENT = {
 BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
 DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A bispecific antibody", "Et bispecifikt antistof"),
                  "car-t-product": Text("CAR-T", "CAR-T")}
+LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstitution"),
+              "bsab": Text("a bispecific antibody", "et bispecifikt antistof"),
+              "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 
@@ -112,6 +115,10 @@ def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
     drug = plain(v.get("order_drug") or "", 30)
     p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
     p["episode_product"] = plain(v.get("episode_product") or "", 20)
+    if v.get("order_looks_like"):
+        p["looks_like"] = LOOKS_LIKE.get(str(v["order_looks_like"]), LOOKS_LIKE["ig"])(lang)
+        p["order_code"] = plain(v.get("order_code") or "?", 20)
+        p["order_code_system"] = plain(v.get("order_code_system") or "", 60)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
     reason = GENERAL_STOP_REASONS.get(str(v.get("reason") or ""))

@@ -469,7 +469,33 @@ class FactBuilder:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug)
-        return None
+        return self._unrecognised_order(r, kinds)
+
+    def _unrecognised_order(self, r: Mapping[str, Any], kinds: tuple[tuple[str, str], ...]) -> DraftOrder | None:
+        """A draft whose name is an immunoglobulin, bsAb or CAR-T product but whose code is in no value set.
+
+        It is not judged (a name is not a code), but the clinician signing it is told that it was
+        not checked, instead of getting no card at all.
+        """
+        concept = self._medication(r)
+        hint_for = getattr(self.t, "hint_for", None)
+        found = hint_for(_texts(concept)) if hint_for is not None else None
+        looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
+        if looks_like is None:
+            return None
+        try:
+            start, end = self._dosage_period(r)
+        except DataError:
+            start, end = None, None
+        coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
+        code, system = "", ""
+        if coding is not None:
+            code = str(coding["code"])
+            system = str(coding.get("system") or "")
+            known = self.t.alias_of.get(system)  # "RXNORM", not its URI, when the system is one we know
+            system = known[0] if known else system
+        return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
+                          looks_like=looks_like, code=code[:40], code_system=system[:100])
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the

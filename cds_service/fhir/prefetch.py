@@ -161,7 +161,7 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     if kind != "Bundle":
         return [value]
     links = value.get("link")
-    if any(isinstance(l, dict) and l.get("relation") == "next" for l in (links if isinstance(links, list) else [])):
+    if any(isinstance(link, dict) and link.get("relation") == "next" for link in (links if isinstance(links, list) else [])):
         pooled.unusable[key] = "the EHR sent only the first page of the results (Bundle has a next link)"
         return []
     out = []

@@ -57,7 +57,7 @@ def _is_used(loc: tuple[Any, ...], paths: tuple[tuple[str, ...], ...]) -> bool:
         return True  # a rule over the whole resource (e.g. "one of effective[x]"): be careful
     for path in paths:
         n = min(len(loc), len(path))
-        if all(p == "*" and isinstance(l, int) or p == l for p, l in zip(path[:n], loc[:n])):
+        if all(p == "*" and isinstance(at, int) or p == at for p, at in zip(path[:n], loc[:n])):
             return True
     return False
 

@@ -7,12 +7,13 @@ Logs go to stderr; with `replay --json` stdout holds exactly one CDS Hooks respo
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import package_version
 from ..errors import EXIT_CONFIG, ConfigError, InputError
@@ -190,39 +191,43 @@ def _timeline(args: argparse.Namespace) -> int:
 
 
 def _worklist(args: argparse.Namespace) -> int:
-    from .worklist import render_table, run_worklist, write_csv
+    from .worklist import csv_rows, render_table, run_worklist
 
-    try:
-        at = parse_at(args.at)
-        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs,
-                              identifier_system=args.identifier_system)
-    except (InputError, ConfigError) as exc:
-        print(f"cds-service worklist: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    sys.stdout.write(render_table(result))
-    if args.csv:
-        write_csv(result, args.csv)
-        print(f"wrote {args.csv}", file=sys.stderr)
-    return 0
+    def run() -> Any:
+        return run_worklist(args.directory, parse_at(args.at), load_settings(), jobs=args.jobs,
+                            identifier_system=args.identifier_system, dask=args.dask)
+
+    return _table_command("worklist", run, render_table, csv_rows, args.csv)
 
 
 def _compare_rulesets(args: argparse.Namespace) -> int:
     from ..runtime import load_runtime
-    from .compare import compare, render_text, with_ruleset, write_csv
+    from .compare import compare, csv_rows, render_text, with_ruleset
 
-    try:
+    def run() -> Any:
         at = parse_at(args.at)
         base = load_runtime(load_settings())
         runtime_a = with_ruleset(base, args.ruleset_a or base.ruleset.id, args.policy_a)
         runtime_b = with_ruleset(base, args.ruleset_b or base.ruleset.id, args.policy_b)
-        result = compare(args.input, runtime_a, runtime_b, at)  # type: ignore[arg-type]
+        return compare(args.input, runtime_a, runtime_b, at)
+
+    return _table_command("compare-rulesets", run, render_text, csv_rows, args.csv)
+
+
+def _table_command(name: str, run: Callable[[], Any], render: Callable[[Any], str],
+                   rows: Callable[[Any], Iterable[Sequence[object]]], csv_path: str | None) -> int:
+    """A tool that prints a table: one line and exit code 2 for unusable input, else the table
+    on stdout and, with --csv, the same result as CSV."""
+    try:
+        result = run()
     except (InputError, ConfigError) as exc:
-        print(f"cds-service compare-rulesets: {exc}", file=sys.stderr)
+        print(f"cds-service {name}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(render_text(result))
-    if args.csv:
-        write_csv(result, args.csv)
-        print(f"wrote {args.csv}", file=sys.stderr)
+    sys.stdout.write(render(result))
+    if csv_path:
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows(result))
+        print(f"wrote {csv_path}", file=sys.stderr)
     return 0
 
 
@@ -397,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
     wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    wl.add_argument("--dask", metavar="ADDRESS",
+                    help="evaluate on a Dask cluster: 'local' starts one here with --jobs workers, or a scheduler "
+                         "address tcp://host:8786 (every worker must read NDJSON_DIR at the same path)")
     wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
                     help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)

@@ -3,15 +3,16 @@
 Each patient is evaluated by `evaluate_patient_resources`, the same path as a patient-view
 call (`pipeline.answer_local`: pooling, facts, rules, validation of decisive resources). It
 is a plain function of
-(resources, day, runtime), so the same code maps over patient groups in Dask or Spark
-(docs/distributed.md). Here it runs in a local process pool: the parent only indexes the
-export (offsets), workers read their patients' lines by offset, load the runtime once, and
-send back only the rows that need action.
+(resources, day, runtime). The parent only indexes the export (offsets) and hands chunks of
+patients to an engine: a local process pool, or a Dask cluster with `--dask`
+(worklist_dask.py, docs/distributed.md). Either way each worker loads the runtime once,
+reads its patients' lines by offset, runs `evaluate_chunk` and sends back only the rows
+that need action; the parts are merged in chunk order, so the result does not depend on
+the engine or on which worker finished first.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import time
@@ -21,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
@@ -110,6 +111,7 @@ class WorklistResult:
     errors: list[tuple[str, str]]
     seconds: float
     jobs: int
+    engine: str = "process(es)"  # what `jobs` counts: local processes or Dask workers
 
 
 # -- worker side ---------------------------------------------------------------------------
@@ -124,14 +126,17 @@ def _init_worker(files: list[str], settings: Settings, identifier_system: str = 
 
 
 def _evaluate_chunk(chunk: list[tuple[str, array]], today: date) -> ChunkResult:
-    runtime: Runtime = _WORKER["runtime"]
-    reader: LineReader = _WORKER["reader"]
+    return evaluate_chunk(chunk, today, _WORKER["runtime"], _WORKER["reader"], _WORKER["identifier_system"])
+
+
+def evaluate_chunk(chunk: list[tuple[str, array]], today: date, runtime: Runtime, reader: LineReader,
+                   identifier_system: str = CPR_SYSTEM) -> ChunkResult:
+    """The unit of work of every engine: a chunk of (patient id, line offsets) in, counts and action rows out."""
     out = ChunkResult()
     for patient_id, flat in chunk:
         out.patients += 1
         try:
-            rows = evaluate_patient_resources(reader.read(flat), today, runtime,
-                                              identifier_system=_WORKER["identifier_system"])
+            rows = evaluate_patient_resources(reader.read(flat), today, runtime, identifier_system=identifier_system)
         except Exception as exc:  # one patient's bad data must not stop the population run
             out.errors.append((patient_id, f"{type(exc).__name__}: {exc}"[:300]))
             continue
@@ -154,39 +159,82 @@ def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array]]]:
         yield chunk
 
 
+Chunk = list[tuple[str, array]]
+
+
+class Engine(Protocol):
+    """Evaluates chunks somewhere and returns their results in chunk order."""
+
+    workers: int
+    label: str
+
+    def evaluate(self, files: list[str], chunks: list[Chunk], today: date, settings: Settings,
+                 identifier_system: str, done: Callable[[int], None]) -> list[ChunkResult]: ...
+
+
+class ProcessPool:
+    """This machine's cores: `jobs` worker processes (1 = in this process)."""
+
+    label = "process(es)"
+
+    def __init__(self, jobs: int | None) -> None:
+        self.workers = max(1, jobs or os.cpu_count() or 1)
+
+    def evaluate(self, files: list[str], chunks: list[Chunk], today: date, settings: Settings,
+                 identifier_system: str, done: Callable[[int], None]) -> list[ChunkResult]:
+        if self.workers == 1:
+            _init_worker(files, settings, identifier_system)
+            try:
+                parts = []
+                for chunk in chunks:
+                    parts.append(_evaluate_chunk(chunk, today))
+                    done(len(chunk))
+                return parts
+            finally:
+                _WORKER.pop("reader").close()
+        with ProcessPoolExecutor(self.workers, initializer=_init_worker,
+                                 initargs=(files, settings, identifier_system)) as pool:
+            futures = [pool.submit(_evaluate_chunk, chunk, today) for chunk in chunks]
+            for future in as_completed(futures):
+                done(future.result().patients)
+            return [future.result() for future in futures]
+
+
 def run_worklist(directory: str | Path, at: date, settings: Settings, jobs: int | None = None,
-                 chunk_patients: int = CHUNK_PATIENTS, identifier_system: str = CPR_SYSTEM) -> WorklistResult:
-    """Index the export, evaluate every patient on `at`, and collect the rows needing action."""
+                 chunk_patients: int = CHUNK_PATIENTS, identifier_system: str = CPR_SYSTEM,
+                 dask: str | None = None) -> WorklistResult:
+    """Index the export, evaluate every patient on `at`, and collect the rows needing action.
+
+    `dask` ("local", or a scheduler address such as tcp://host:8786) evaluates on a Dask
+    cluster instead of the local process pool; the result is the same.
+    """
     started = time.perf_counter()
     files = export_files(directory)
     load_runtime(settings)  # fail fast on a bad configuration, before any work
+    if dask is None:
+        return _run(files, at, settings, ProcessPool(jobs), chunk_patients, identifier_system, started)
+    from .worklist_dask import DaskCluster  # the optional [dask] extra: imported only when asked for
+
+    with DaskCluster(dask, jobs) as cluster:  # reached (or started) before indexing: fails fast
+        return _run(files, at, settings, cluster, chunk_patients, identifier_system, started)
+
+
+def _run(files: list[Path], at: date, settings: Settings, engine: Engine, chunk_patients: int,
+         identifier_system: str, started: float) -> WorklistResult:
     total_bytes = sum(f.stat().st_size for f in files)
     indexing = Progress(max(total_bytes, 1), "index  ")
     index = build_index(files, on_bytes=indexing.advance if indexing.enabled else None)
     indexing.close()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    size = max(1, min(chunk_patients, math.ceil(len(index.patients) / (jobs * 4)) or 1))
-    total = ChunkResult()
+    size = max(1, min(chunk_patients, math.ceil(len(index.patients) / (engine.workers * 4)) or 1))
     progress = Progress(len(index.patients), "assess ")
-    if jobs == 1:
-        _init_worker(index.files, settings, identifier_system)
-        try:
-            for chunk in _chunks(index, size):
-                _merge(total, _evaluate_chunk(chunk, at))
-                progress.advance(len(chunk))
-        finally:
-            _WORKER.pop("reader").close()
-    else:
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(index.files, settings, identifier_system)) as pool:
-            futures = [pool.submit(_evaluate_chunk, chunk, at) for chunk in _chunks(index, size)]
-            for future in as_completed(futures):
-                part = future.result()
-                _merge(total, part)
-                progress.advance(part.patients)
+    total = ChunkResult()
+    for part in engine.evaluate(index.files, list(_chunks(index, size)), at, settings, identifier_system,
+                                progress.advance):
+        _merge(total, part)
     progress.close()
     return WorklistResult(
         at, sorted(total.rows, key=urgency), total.codes, total.patients, index.lines, index.invalid_json,
-        index.no_patient, index.examples, total.errors, time.perf_counter() - started, jobs,
+        index.no_patient, index.examples, total.errors, time.perf_counter() - started, engine.workers, engine.label,
     )
 
 
@@ -228,14 +276,13 @@ def render_table(result: WorklistResult) -> str:
     if result.errors:
         out.append(f"{len(result.errors)} patient(s) could not be evaluated:")
         out += [f"  Patient/{pid}: {msg}" for pid, msg in result.errors[:10]]
-    out.append(f"{result.patients} patients in {result.seconds:.1f} s with {result.jobs} process(es)")
+    out.append(f"{result.patients} patients in {result.seconds:.1f} s with {result.jobs} {result.engine}")
     return "\n".join(out) + "\n"
 
 
-def write_csv(result: WorklistResult, path: str | Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for row in result.rows:
-            writer.writerow([_fmt(getattr(row, c)) if c != "igg_g_l" else ("" if row.igg_g_l is None else row.igg_g_l)
-                             for c in COLUMNS])
+def csv_rows(result: WorklistResult) -> Iterator[list[object]]:
+    """The CSV's rows: `COLUMNS`, then one per patient who needs action, most urgent first."""
+    yield list(COLUMNS)
+    for row in result.rows:
+        yield [_fmt(getattr(row, c)) if c != "igg_g_l" else ("" if row.igg_g_l is None else row.igg_g_l)
+               for c in COLUMNS]
