@@ -123,7 +123,7 @@ def main() -> None:
             print(f"(no PostgreSQL: {exc})")
     memory = results["memory (no store)"]
     print(f"\n{args.n} x GET /cds-services, {signer.name} tokens, in process; per request:\n")
-    print(f"| replay record | CPU ms (service) | CPU ms (database server) | wall ms | check: CPU ms / wall ms |")
+    print("| replay record | CPU ms (service) | CPU ms (database server) | wall ms | check: CPU ms / wall ms |")
     print("|---|---:|---:|---:|---:|")
     for name, (cpu, server, wall) in results.items():
         extra = "—" if name == "memory (no store)" else f"+{cpu + server - memory[0]:.2f} / +{wall - memory[2]:.2f}"
