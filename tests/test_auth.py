@@ -22,19 +22,24 @@ from typing import Any
 
 import httpx
 import jwt
-
-from cds_service.errors import error_body
-
-UNAUTHORIZED = error_body(401, "unauthorized")
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.errors import ConfigError, Unauthorized
-from cds_service.http.auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
+from cds_service.errors import ConfigError, Unauthorized, error_body
+from cds_service.http.auth import (
+    DEV_MODE_WARNING,
+    AuthMiddleware,
+    ReplayCache,
+    TokenVerifier,
+    cors_middleware_options,
+    jku_allowed,
+)
 from cds_service.settings import AuthSettings, load_settings
+
+UNAUTHORIZED = error_body(401, "unauthorized")
 
 
 def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
@@ -43,7 +48,7 @@ def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
 
 def cors_origins_from_env(env: dict[str, str]) -> list[str]:
     return list(load_settings(env).cors_origins)
-from cds_service.http.auth import ReplayCache, jku_allowed
+
 
 pytestmark = pytest.mark.anyio
 
