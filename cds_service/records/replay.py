@@ -34,7 +34,7 @@ log = logging.getLogger("cds_service.records.replay")
 
 PURGE_EVERY = 1000  # checks between two purges of expired rows, per process
 
-# What the queries see; migration 0004 creates the same table.
+# What the queries see; migration 0003 creates the same table.
 metadata = sa.MetaData()
 jwt_seen = sa.Table(
     "jwt_seen", metadata,

@@ -1,7 +1,7 @@
 """Spent JWT ids: one replay record for every worker and instance of the service.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-30
 
 The primary key (iss, jti) is what makes the check atomic: a token is accepted by whichever
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
