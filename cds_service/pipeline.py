@@ -28,6 +28,7 @@ from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
 from .fhir.prefetch import PooledResources, belongs_to, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
+from .http.limits import resources_in
 from .runtime import Runtime
 
 T = TypeVar("T")
@@ -102,7 +103,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     token = (request.fhir_authorization or {}).get("access_token")
     try:
         fetched = await fetcher.fetch({k: runtime.templates[k] for k in needed}, request.context,
-                                      request.fhir_server, token)
+                                      request.fhir_server, token, fetcher.max_resources - resources_in(request))
     except FetchFailed as exc:
         raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
     merged = {**(request.prefetch or {}), **fetched}

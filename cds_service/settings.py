@@ -15,8 +15,9 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `DATABASE_URL` | (none) | a SQLAlchemy URL (PostgreSQL) instead of the SQLite file; shared by instances |
 | `CDS_MAX_BODY_BYTES` | `5242880` | larger request bodies are refused with 413 (counted while streaming) |
 | `CDS_MAX_RESOURCES` | `5000` | more resources in one request are refused with 413 |
-| `CDS_MAX_JSON_DEPTH` | `1024` | JSON nested deeper is refused with 400 |
+| `CDS_MAX_JSON_DEPTH` | `200` | JSON nested deeper is refused with 400 (requests) or 412 (FHIR server answers); at most 240 |
 | `CDS_BODY_TIMEOUT` | `10` | seconds a client may take to send the request body (then 408) |
+| `CDS_MAX_HEADER_BYTES` | `32768` | request headers larger than this (names and values) are refused with 431 |
 | `CDS_LOG_PATIENT_ID` | `hash` | the request log shows `context.patientId` as `plain`, `hash` (salted) or `off` |
 | `CDS_LOG_SALT` | (random per process) | salt of the patient-id hash; set it to correlate logs across restarts |
 | `CDS_DISABLED_ADVICE_FILE` | (none) | kill switch: JSON list of advice codes never shown (re-read on change) |
@@ -27,11 +28,13 @@ middlewares do, so a test or a tool builds exactly the configuration it wants.
 | `CDS_AUTH` | `off` | `on`: every call must carry a JWT from a trusted issuer |
 | `CDS_TRUSTED_ISSUERS_FILE` | (none) | with `CDS_AUTH=on`: JSON file of trusted issuers and their keys |
 | `CDS_AUTH_LEEWAY_SECONDS` | `60` | clock skew allowed on `exp`, `iat`, `nbf` |
+| `CDS_AUTH_MAX_TOKEN_SECONDS` | `3600` | longest token lifetime accepted (`exp` - now, plus the leeway) |
 | `CDS_JWKS_TIMEOUT_SECONDS` | `2` | time allowed to fetch a client's JWK Set |
 | `CDS_JWKS_CACHE_SECONDS` | `3600` | how long a fetched JWK Set is trusted |
 | `CDS_FHIR_CONNECT_TIMEOUT` | `0.1` | seconds per connection attempt to the EHR's FHIR server |
 | `CDS_FHIR_TOTAL_TIMEOUT` | `0.3` | seconds for all fetches of one request together |
 | `CDS_FHIR_MAX_PAGES` | `10` | Bundle `next` links followed per prefetch key |
+| `CDS_FHIR_MAX_BYTES` | `8388608` | bytes (decoded) all FHIR server answers of one request may hold together; more is a 412 |
 | `CDS_FHIR_ALLOWED_SERVERS` | (any https) | comma-separated base URLs the service may fetch from |
 | `CDS_LINK_SECRET` | (random per process; required with `CDS_AUTH=on` unless retention is 0) | key (>= 32 characters) signing the cards' "Why?" links; the same on every instance |
 | `CDS_LINK_TTL_SECONDS` | `3600` | [policy] seconds a card's "Why?" link stays valid |
@@ -55,6 +58,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 SQLITE_FILE = "cds.sqlite3"
+# The highest CDS_MAX_JSON_DEPTH allowed. orjson.dumps refuses JSON deeper than 254 levels,
+# and the service dumps what it accepted (validation cache keys, cards quoting a draft or
+# prefetched order, which sits about 2 levels deeper in the answer than in the request):
+# with every request at most 240 deep, no dump can fail.
+MAX_JSON_DEPTH = 240
 MIN_LINK_SECRET = 32  # characters: a guessable key would let anyone mint links to explanation pages
 
 
@@ -76,6 +84,7 @@ class AuthSettings:
     enabled: bool = False
     issuers: Mapping[str, IssuerConfig] = field(default_factory=dict)
     leeway_seconds: float = 60.0
+    max_token_seconds: float = 3600.0  # exp - now must not exceed this (+ leeway): bounds the replay record
     jwks_timeout_seconds: float = 2.0
     jwks_cache_seconds: float = 3600.0
     jwks_refetch_interval_seconds: float = 30.0
@@ -91,6 +100,7 @@ class FetchSettings:
     max_pages: int = 10  # Bundle next links followed per key
     allowed_base_urls: tuple[str, ...] = ()  # empty = any https server
     development: bool = False  # allows http://, but only to loopback hosts
+    max_bytes: int = 8 * 1024 * 1024  # decoded answer bytes per CDS request, all keys and pages together
 
 
 @dataclass(frozen=True)
@@ -104,8 +114,9 @@ class Settings:
     database_url: str | None = None
     max_body_bytes: int = 5 * 1024 * 1024
     max_resources: int = 5000
-    max_json_depth: int = 1024  # the JSON parser's own limit: no extra pass over the body
+    max_json_depth: int = 200  # requests and FHIR server answers; at most MAX_JSON_DEPTH
     body_timeout: float = 10.0
+    max_header_bytes: int = 32 * 1024
     log_patient_id: str = "hash"  # plain | hash | off
     log_salt: str | None = None
     disabled_advice_file: str | None = None
@@ -165,8 +176,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=_database_url(_text(env, "DATABASE_URL")),
         max_body_bytes=int(_positive(env, "CDS_MAX_BODY_BYTES", Settings.max_body_bytes, int)),
         max_resources=int(_positive(env, "CDS_MAX_RESOURCES", Settings.max_resources, int)),
-        max_json_depth=int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int)),
+        max_json_depth=_json_depth(env),
         body_timeout=_positive(env, "CDS_BODY_TIMEOUT", Settings.body_timeout, float),
+        max_header_bytes=int(_positive(env, "CDS_MAX_HEADER_BYTES", Settings.max_header_bytes, int)),
         log_patient_id=log_patient_id,
         log_salt=_text(env, "CDS_LOG_SALT"),
         disabled_advice_file=_text(env, "CDS_DISABLED_ADVICE_FILE"),
@@ -209,6 +221,14 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type[int] |
         relation = ">=" if inclusive else ">"
         raise ConfigError(f"{name}={raw!r} must be a finite number {relation} {minimum:g}")
     return value
+
+
+def _json_depth(env: Mapping[str, str]) -> int:
+    depth = int(_positive(env, "CDS_MAX_JSON_DEPTH", Settings.max_json_depth, int))
+    if depth > MAX_JSON_DEPTH:
+        raise ConfigError(f"CDS_MAX_JSON_DEPTH={depth} is above {MAX_JSON_DEPTH}, the deepest JSON the service "
+                          "can write back (orjson stops at 254 levels)")
+    return depth
 
 
 def is_loopback(host: str | None) -> bool:
@@ -279,12 +299,14 @@ def fetch_settings(env: Mapping[str, str], development: bool = False) -> FetchSe
         max_pages=int(_positive(env, "CDS_FHIR_MAX_PAGES", defaults.max_pages, int)),
         allowed_base_urls=servers,
         development=development,
+        max_bytes=int(_positive(env, "CDS_FHIR_MAX_BYTES", defaults.max_bytes, int)),
     )
 
 
 # -- trusted issuers -------------------------------------------------------------------------
 
 _ISSUER_KEYS = frozenset({"jwks_file", "jwks_url", "jku_prefixes", "tenant"})
+MAX_ISSUER_CHARS = 1024  # the replay record's column (records/replay.py)
 
 
 def auth_settings(env: Mapping[str, str]) -> AuthSettings:
@@ -294,6 +316,7 @@ def auth_settings(env: Mapping[str, str]) -> AuthSettings:
         raise ConfigError(f"CDS_AUTH must be 'on' or 'off', not {mode!r}")
     numbers = {
         "leeway_seconds": _number(env, "CDS_AUTH_LEEWAY_SECONDS", 60.0, minimum=0.0),
+        "max_token_seconds": _positive(env, "CDS_AUTH_MAX_TOKEN_SECONDS", AuthSettings.max_token_seconds, float),
         "jwks_timeout_seconds": _number(env, "CDS_JWKS_TIMEOUT_SECONDS", 2.0, minimum=0.001),
         "jwks_cache_seconds": _number(env, "CDS_JWKS_CACHE_SECONDS", 3600.0, minimum=0.0),
     }
@@ -343,6 +366,8 @@ def _issuer_config(iss: str, entry: object, base: Path, where: str) -> IssuerCon
     what = f"{where}, issuer {iss!r}"
     if not iss.strip():
         raise ConfigError(f"{where}: an issuer name is empty")
+    if len(iss) > MAX_ISSUER_CHARS:
+        raise ConfigError(f"{where}: an issuer name is longer than {MAX_ISSUER_CHARS} characters")
     if not isinstance(entry, dict):
         raise ConfigError(f"{what} must be an object")
     unknown = sorted(k for k in entry if k not in _ISSUER_KEYS and not k.startswith("_"))

@@ -46,6 +46,7 @@ SCTID = re.compile(r"\d{6,18}")
 
 
 NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
+CACHED_CODE_CHARS = 512  # system + code: real ones are far shorter; a client's megabyte "code" is not kept
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ValueSet:
     excluded_exact: set[tuple[str, str]] = field(default_factory=set)
     excluded_prefixes: set[tuple[str, str]] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
+    longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
 
     def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
         """Add an entry; an expansion concept never replaces an entry already there.
@@ -100,25 +102,27 @@ class ValueSet:
             else:
                 key = (alias, entry.prefix or "")
                 (self.excluded_prefixes.add(key) if exclude else self.prefixes.__setitem__(key, entry))
+                self.longest_prefix = max(self.longest_prefix, len(key[1]))
                 placed = not exclude
         if placed:
             self.entries.append(entry)
 
     def match(self, alias: str, code: str) -> Entry | None:
-        if (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code):
+        longest = min(len(code), self.longest_prefix)
+        if (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code, longest):
             return None
         found = self.exact.get((alias, code))
         if found is not None:
             return found
-        for end in range(len(code), 0, -1):
+        for end in range(longest, 0, -1):
             found = self.prefixes.get((alias, code[:end]))
             if found is not None:
                 return found
         return None
 
 
-def _has_prefix(prefixes: set[tuple[str, str]], alias: str, code: str) -> bool:
-    return any((alias, code[:end]) in prefixes for end in range(len(code), 0, -1))
+def _has_prefix(prefixes: set[tuple[str, str]], alias: str, code: str, longest: int) -> bool:
+    return any((alias, code[:end]) in prefixes for end in range(longest, 0, -1))
 
 
 def _normalise(kind: str | None, code: str) -> str:
@@ -275,7 +279,7 @@ class Terminology:
         found = None
         if alias is not None:
             found = self.valuesets[valueset_id].match(alias[0], _normalise(alias[1], code))
-        if len(self._cache) < 100_000:
+        if len(self._cache) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
             self._cache[key] = found
         return found
 
@@ -315,7 +319,7 @@ class Terminology:
         except KeyError:
             pass
         sets = MappingProxyType({vs: entry for vs in self.valuesets if (entry := self.lookup(vs, system, code)) is not None}) or NO_SETS
-        if len(self._sets_of) < 100_000:
+        if len(self._sets_of) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
             self._sets_of[key] = sets
         return sets
 

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import date, datetime, time as dtime
@@ -67,21 +68,27 @@ def serve_in_thread(app, **config) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_subprocess(env: dict[str, str] | None = None, args: list[str] | None = None) -> Iterator[str]:
-    """Run `cds-service serve` as its own process, exactly as `make run` does."""
+    """Run `cds-service serve` as its own process, exactly as `make run` does.
+
+    Its log goes to a temporary file, not a pipe: nobody reads a pipe while the test runs,
+    and a full one (a few hundred request lines) would block the server mid-request.
+    """
     port = free_port()
     full_env = {**os.environ, **(env or {})}
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cds_service.tools.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *(args or [])],
-        cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                raise RuntimeError(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
-                if httpx.get(f"{base}/cds-services", timeout=0.5).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:  # not behind CDS_AUTH
                     break
             except httpx.TransportError:
                 pass
@@ -91,6 +98,7 @@ def serve_subprocess(env: dict[str, str] | None = None, args: list[str] | None =
         yield base
     finally:
         stop_process(proc)
+        log.close()
 
 
 def stop_process(proc: subprocess.Popen) -> None:

@@ -22,19 +22,24 @@ from typing import Any
 
 import httpx
 import jwt
-
-from cds_service.errors import error_body
-
-UNAUTHORIZED = error_body(401, "unauthorized")
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.errors import ConfigError, Unauthorized
-from cds_service.http.auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
+from cds_service.errors import ConfigError, Unauthorized, error_body
+from cds_service.http.auth import (
+    DEV_MODE_WARNING,
+    AuthMiddleware,
+    ReplayCache,
+    TokenVerifier,
+    cors_middleware_options,
+    jku_allowed,
+)
 from cds_service.settings import AuthSettings, load_settings
+
+UNAUTHORIZED = error_body(401, "unauthorized")
 
 
 def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
@@ -43,7 +48,7 @@ def auth_settings_from_env(env: dict[str, str]) -> AuthSettings:
 
 def cors_origins_from_env(env: dict[str, str]) -> list[str]:
     return list(load_settings(env).cors_origins)
-from cds_service.http.auth import ReplayCache, jku_allowed
+
 
 pytestmark = pytest.mark.anyio
 
@@ -566,6 +571,47 @@ async def test_jku_prefix_needs_host_boundary() -> None:
     assert jku_allowed("https://a.org/keys/jwks.json", ("https://a.org/",))
     assert not jku_allowed("https://a.org.evil.com/keys/jwks.json", ("https://a.org/",))
     assert not jku_allowed("https://a.org@evil.com/keys", ("https://a.org",))
+
+
+PREFIXES = ("https://a.org/keys/",)
+
+
+@pytest.mark.parametrize("jku", [
+    "https://a.org/keys/%2e%2e/evil.json", "https://a.org/keys/%2E%2E/evil.json", "https://a.org/keys/.%2e/evil.json",
+    "https://a.org/keys/%2f..%2fevil.json", "https://a.org/keys/..%2F..%2Fevil.json", "https://a.org/keys/%2Fevil.json",
+    "https://a.org/keys/..%5c..%5cevil.json", "https://a.org/keys/..%5C..%5Cevil.json", "https://a.org/keys/%5cevil.json",
+    "https://a.org/keys/%252e%252e/evil.json", "https://a.org/keys/%25252e%25252e/evil.json", "https://a.org/keys/%25",
+    "https://a.org/keys/%2e%2E%2f%2F%5c%5C", "https://a.org/keys/j%77ks.json",  # even a harmless escape: no % at all
+    "https://a.org/keys/..\\evil.json", "https://a.org/keys\\..\\evil.json", "https://a.org/keys/../evil.json",
+    "https://a.org/keys/./jwks.json", "https://a.org/keys/..;/evil.json", "https://a.org/keys/jwks.json;x=1",
+    "https://a.org/keys/.\t./evil.json", "https://a.org/keys/\n../evil.json", "https://a.org/keys/ ../evil.json",
+    "https://a.org/keys/\x00", "https://a.org/keys/\uff0e\uff0e/evil.json", "https://a.org/keys/j\u0301wks.json",
+    "https://a.org/keys/jwks.json#frag", "https://a.org@evil.com/keys/jwks.json", "https://user:pw@a.org/keys/jwks.json",
+    "https://a.org:8443/keys/jwks.json", "http://a.org/keys/jwks.json", "https://a.org.evil.com/keys/jwks.json",
+    "https://a.org/keysX/jwks.json", "https://a.org/KEYS/jwks.json", "https://a.org:notaport/keys/jwks.json",
+    "//a.org/keys/jwks.json", "a.org/keys/jwks.json", "",
+])
+def test_jku_path_tricks_are_refused(jku: str) -> None:
+    assert not jku_allowed(jku, PREFIXES)
+
+
+@pytest.mark.parametrize(("jku", "fetched"), [
+    ("https://a.org/keys/jwks.json", "https://a.org/keys/jwks.json"),
+    ("HTTPS://A.ORG/keys/jwks.json", "https://a.org/keys/jwks.json"),  # scheme and host compare case-blind
+    ("https://a.org:443/keys/jwks.json", "https://a.org/keys/jwks.json"),  # the default port, spelt out
+    ("https://a.org/keys/sub/jwks.json?v=2", "https://a.org/keys/sub/jwks.json?v=2"),
+])
+def test_jku_is_compared_and_fetched_in_canonical_form(jku: str, fetched: str) -> None:
+    from cds_service.http.auth import allowed_jku
+
+    assert allowed_jku(jku, PREFIXES) == fetched
+    assert allowed_jku("http://[::1]:8080/k/j.json", ("http://[::1]:8080/k/",)) == "http://[::1]:8080/k/j.json"
+
+
+async def test_an_encoded_jku_is_refused_before_any_fetch(jku_verifier: TokenVerifier, keyserver: JwksServer) -> None:
+    token = sign(key=EC_B, kid="b", headers={"jku": keyserver.url("/trusted/..%2fevil/jwks.json")})
+    assert "jku" in await rejected(jku_verifier, bearer(token))
+    assert keyserver.requests == []
 
 
 async def test_jku_issuer_requires_jku(jku_verifier: TokenVerifier, keyserver: JwksServer) -> None:

@@ -281,7 +281,7 @@ def test_the_route_is_in_the_openapi_document(tmp_path):
     with service(tmp_path) as (base, app):
         doc = app.openapi()
         operation = doc["paths"]["/explain/{card_uuid}"]["get"]
-        assert sorted(operation["responses"]) == ["200", "403", "404"]
+        assert sorted(operation["responses"]) == ["200", "403", "404", "413", "431"]
         assert "text/html" in operation["responses"]["200"]["content"]
         assert [p["name"] for p in operation["parameters"]] == ["card_uuid", "t"]
         url = link_of(issue(base))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from cds_service.http.app import create_app
@@ -28,7 +29,7 @@ from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.settings import Settings
 from cds_service.records.store import CardStore, Feedback, utc_now
 
-from .servers import free_port, serve_in_thread
+from .servers import free_port, serve_in_thread, serve_subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "fhir_fixtures" / "cart-in-window-igg-low.json"  # as of 2026-01-20: one start-substitution card
@@ -362,6 +363,58 @@ def test_report_on_a_fresh_data_dir_is_empty_and_creates_nothing(tmp_path, monke
     assert cli_main(["feedback-report"]) == 0
     assert capsys.readouterr().out.endswith("(no cards issued)\n")
     assert not (tmp_path / "none").exists()
+
+
+def test_feedback_on_unknown_cards_holds_no_worker_thread(tmp_path):
+    """300 posts about cards nobody issued, all at once: /readyz (a database ping in a worker
+    thread) keeps answering at once, because the wait for other instances' writers is on the
+    event loop and feedback's database work has threads of its own."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from cds_service.http.feedback import OTHER_INSTANCE_GRACE
+
+    async def flood(base: str) -> list[bytes]:
+        """Raw connections, so the client costs next to nothing beside the server under test."""
+        url = urlsplit(base)
+        streams = [await asyncio.open_connection(url.hostname, url.port) for _ in range(300)]
+        for i, (_, writer) in enumerate(streams):
+            body = orjson.dumps({"feedback": [{"card": f"unknown-{i}", "outcome": "overridden", "outcomeTimestamp": WHEN}]})
+            writer.write(f"POST /cds-services/{PATIENT_VIEW_ID}/feedback HTTP/1.1\r\nHost: test\r\n"
+                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        answers = [await reader.read() for reader, _ in streams]
+        for _, writer in streams:
+            writer.close()
+        return answers
+
+    probes: list[float] = []
+    done = threading.Event()
+
+    def probe(base: str) -> None:
+        with httpx.Client() as client:
+            while not done.is_set():
+                started = time.perf_counter()
+                assert client.get(f"{base}/readyz").status_code == 200
+                probes.append(time.perf_counter() - started)
+                time.sleep(0.01)
+
+    with serve_subprocess({"CDS_DATA_DIR": str(tmp_path / "data"), "CDS_LOG_SALT": "t"}) as base:
+        httpx.get(f"{base}/readyz")
+        prober = threading.Thread(target=probe, args=(base,))
+        prober.start()
+        started = time.perf_counter()
+        try:
+            answers = asyncio.run(flood(base))
+        finally:
+            done.set()
+            prober.join()
+        took = time.perf_counter() - started
+    print(f"\n300 unknown-card posts in {took * 1000:.0f} ms; /readyz meanwhile: {len(probes)} probes, "
+          f"slowest {max(probes) * 1000:.0f} ms")
+    assert all(a.startswith(b"HTTP/1.1 400") for a in answers)
+    # Threads sleeping out the grace made probes queue behind 300 / 40 rounds of it (~1.5 s); what
+    # is left is the loop parsing 300 requests at once (~0.15 ms each) on a busy shared machine.
+    assert max(probes) < 2 * OTHER_INSTANCE_GRACE
 
 
 # -- the store on its own --------------------------------------------------------------------

@@ -160,6 +160,118 @@ async def test_json_depth_limit_is_configurable(tmp_path: Path) -> None:
     assert r.status_code == 400 and "CDS_MAX_JSON_DEPTH" in diagnostics(r)
 
 
+def deep_extension(levels: int) -> list:
+    """A valid FHIR `extension` array exactly `levels` deep (extensions within extensions)."""
+    inner: list = [{"url": "urn:x", "valueString": "v"}] if levels % 2 == 0 else [{"url": "urn:x", "valueCodeableConcept": {"text": "v"}}]
+    depth = 2 if levels % 2 == 0 else 3
+    while depth < levels:
+        inner, depth = [{"url": "urn:x", "extension": inner}], depth + 2
+    return inner
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return sorted(card["source"]["topic"]["code"] for card in response.json()["cards"])
+
+
+@pytest.mark.parametrize("depth", [199, 200, 201, 253, 254, 255, 300])
+async def test_deep_resources_in_prefetch_and_in_draft_orders_are_200_or_400(tmp_path: Path, depth: int) -> None:
+    """One limit (CDS_MAX_JSON_DEPTH, 200) for the whole request: never a 500 from a later dump or validation.
+
+    The resources given the deep extension are those the advice relies on (the IgG results;
+    the draft order a card updates), so it is validated and written back into the answer.
+    """
+    app = create_app(Settings(data_dir=str(tmp_path / "data")), record_cards=False)
+    body = request_body()
+    iggs = [e["resource"] for e in body["prefetch"]["observations"]["entry"] if e["resource"]["id"].startswith("obs-igg")]
+    drafts = [json.loads((FIXTURE.parent / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())]
+    order = request_from_bundle(load_bundle(FIXTURE), "order-sign", drafts)
+    expected = {PATH: codes(await post(app, body)), "/cds-services/igsub-order-sign": codes(await post(app, order, "/cds-services/igsub-order-sign"))}
+    for igg in iggs:
+        igg["extension"] = deep_extension(depth - 6)  # request{ prefetch{ Bundle{ entry[ {resource{
+    order["context"]["draftOrders"]["entry"][0]["resource"]["extension"] = deep_extension(depth - 6)  # request{ context{ draftOrders{ entry[ {resource{
+    for path, request in ((PATH, body), ("/cds-services/igsub-order-sign", order)):
+        sent = json.dumps(request).encode()  # orjson itself would refuse to write past 254 levels
+        assert json_depth(sent) == depth
+        response = await post(app, sent, path)
+        if depth <= 200:
+            assert response.status_code == 200, response.text
+            assert codes(response) == expected[path]
+        else:
+            assert response.status_code == 400, response.text
+            assert "nested deeper than 200 levels (CDS_MAX_JSON_DEPTH)" in diagnostics(response)
+
+
+# -- request headers ----------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/cds-services", PATH, "/healthz", "/no-such-page"])
+async def test_headers_over_the_limit_are_431_everywhere(tmp_path: Path, path: str) -> None:
+    app = make_app(tmp_path)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        one_big = await client.request("POST" if path == PATH else "GET", path, headers={"x-big": "a" * 33_000})
+        many = await client.get(path, headers={f"x-{i}": "b" * 1000 for i in range(40)})
+        fits = await client.get("/healthz", headers={"x-big": "a" * 30_000})
+    for response in (one_big, many):
+        assert response.status_code == 431
+        assert "larger than 32768 bytes (CDS_MAX_HEADER_BYTES)" in diagnostics(response)
+        assert response.json()["issue"][0]["code"] == "too-costly"
+    assert fits.status_code == 200
+
+
+def test_header_limit_setting() -> None:
+    assert settings_from_env({}).max_header_bytes == 32 * 1024
+    assert settings_from_env({"CDS_MAX_HEADER_BYTES": "8192"}).max_header_bytes == 8192
+    with pytest.raises(ConfigError, match="CDS_MAX_HEADER_BYTES"):
+        settings_from_env({"CDS_MAX_HEADER_BYTES": "0"})
+
+
+def _raw_request(base: str, head: bytes, filler_bytes: int) -> bytes:
+    """Send `head`, then up to `filler_bytes` of one header's value, stopping as soon as the server answers."""
+    import select
+    import socket
+
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head)
+        chunk, sent = b"a" * 65536, 0
+        try:
+            while sent < filler_bytes:
+                sock.sendall(chunk)
+                sent += len(chunk)
+                if select.select([sock], [], [], 0.02)[0]:
+                    break  # the server answered before the head was complete
+            else:
+                sock.sendall(b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while data := sock.recv(65536):
+                answer += data
+                if b"\r\n\r\n" in answer and len(answer) > answer.index(b"\r\n\r\n") + 20:
+                    break
+        except ConnectionResetError:
+            pass
+        return answer
+
+
+def test_the_server_stops_reading_a_huge_header(tmp_path: Path) -> None:
+    """`cds-service serve`: a 32 MB header is refused with 431 after ~40 KB, not read whole."""
+    try:
+        from tests.servers import serve_subprocess
+    except ImportError:
+        from servers import serve_subprocess
+
+    with serve_subprocess({"CDS_DATA_DIR": str(tmp_path / "data")}) as base:
+        answer = _raw_request(base, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: ", 32 * 1024 * 1024)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+        assert "CDS_MAX_HEADER_BYTES" in body["issue"][0]["diagnostics"]
+        # Between the exact cap (application) and the parser's hard stop: the same answer from the app.
+        answer = _raw_request(base, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Big: " + b"a" * 36_000, 0)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        assert httpx.get(f"{base}/healthz").status_code == 200
+
+
 async def test_slow_body_is_408() -> None:
     """A client that stops sending mid-body is cut off after CDS_BODY_TIMEOUT."""
     sent: list[dict] = []
@@ -199,12 +311,13 @@ def test_limit_settings_from_env() -> None:
                            "CDS_BODY_TIMEOUT": "2.5"})
     assert (s.max_body_bytes, s.max_resources, s.max_json_depth, s.body_timeout) == (1024, 10, 8, 2.5)
     defaults = settings_from_env({})
-    assert defaults.max_body_bytes == 5 * 1024 * 1024 and defaults.max_resources == 5000 and defaults.max_json_depth == 1024
+    assert defaults.max_body_bytes == 5 * 1024 * 1024 and defaults.max_resources == 5000 and defaults.max_json_depth == 200
     assert dataclasses.asdict(defaults) == dataclasses.asdict(Settings())
 
 
 @pytest.mark.parametrize("name,value", [("CDS_MAX_BODY_BYTES", "5MB"), ("CDS_MAX_RESOURCES", "0"),
-                                        ("CDS_MAX_JSON_DEPTH", "-1"), ("CDS_BODY_TIMEOUT", "nan")])
+                                        ("CDS_MAX_JSON_DEPTH", "-1"), ("CDS_MAX_JSON_DEPTH", "241"),
+                                        ("CDS_BODY_TIMEOUT", "nan")])
 def test_bad_limit_settings_stop_the_service(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         settings_from_env({name: value})

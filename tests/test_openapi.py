@@ -82,8 +82,19 @@ def test_every_route_is_documented_with_its_statuses(app, doc: dict) -> None:
                 assert (route.path, method) in documented or route.path == "/cds-services/{service_id}"
     assert {"/cds-services/igsub-patient-view", "/cds-services/igsub-order-select", "/cds-services/igsub-order-sign"} <= set(doc["paths"])
     statuses = sorted(doc["paths"][PV]["post"]["responses"])
-    assert statuses == ["200", "400", "401", "408", "412", "413"]
-    assert sorted(doc["paths"]["/cds-services/{service_id}"]["post"]["responses"]) == ["401", "404", "408", "413"]
+    assert statuses == ["200", "400", "408", "412", "413", "431"]  # no 401: this app runs without CDS_AUTH
+    catch_all = doc["paths"]["/cds-services/{service_id}"]["post"]
+    assert sorted(catch_all["responses"]) == ["404", "408", "413", "431"]
+    [parameter] = catch_all["parameters"]
+    assert parameter["name"] == "service_id" and parameter["in"] == "path" and parameter["required"]
+    assert "igsub-patient-view" in parameter["schema"]["not"]["enum"]
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status[0] == "4":
+                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/OperationOutcome"}, (path, method, status)
+            for name in (p.strip("{}") for p in path.split("/") if p.startswith("{")):
+                assert any(p["name"] == name and p["in"] == "path" for p in operation.get("parameters", [])), (path, method)
     for item in doc["paths"].values():
         for operation in item.values():
             assert "422" not in operation["responses"]  # the service answers 400, never 422
@@ -176,14 +187,53 @@ async def test_error_responses_match_the_schema(app, doc: dict, case: str) -> No
     assert r.json()["resourceType"] == "OperationOutcome"
 
 
-async def test_401_matches_the_schema(tmp_path: Path, doc: dict) -> None:
+async def test_401_is_documented_when_auth_is_on_and_matches_the_schema(tmp_path: Path) -> None:
     env = {"CDS_AUTH": "on", "CDS_TRUSTED_ISSUERS_FILE": str(ROOT / "config" / "sandbox-trusted-issuers.json"),
            "CDS_PUBLIC_BASE_URL": "http://test", "CDS_LINK_SECRET": "l" * 32}
     secured = create_app(dataclasses.replace(load_settings(env), data_dir=str(tmp_path)))
-    for method, path in (("GET", "/cds-services"), ("POST", PV)):
+    doc = secured.openapi()
+    for method, path in (("GET", "/cds-services"), ("POST", PV), ("GET", PV), ("POST", "/cds-services/other")):
         r = await send(secured, method, path, {} if method == "POST" else None)
-        assert r.status_code == 401
-        check(doc, path, method.lower(), r)
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        check(doc, path if path in doc["paths"] else "/cds-services/{service_id}", method.lower(), r)
+    for path, item in doc["paths"].items():
+        for operation in item.values():
+            assert ("401" in operation["responses"]) == path.startswith("/cds-services"), path
+
+
+def concrete(path: str) -> str:
+    return path.replace("{service_id}", "igsub-patient-view").replace("{card_uuid}", "00000000-0000-4000-8000-000000000000")
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE", "PATCH"])
+async def test_every_405_names_the_allowed_methods_and_is_documented(app, doc: dict, method: str) -> None:
+    """Each route, each method it does not serve: 405, an Allow header, the OperationOutcome, as documented."""
+    seen = 0
+    for route in app.routes:
+        methods = getattr(route, "methods", None)
+        if not methods or method in methods:
+            continue  # every route, documented (the API) or not (/openapi.json, /docs)
+        r = await send(app, method, concrete(route.path))
+        assert r.status_code == 405, (method, route.path, r.status_code)
+        assert set(r.headers["allow"].replace(" ", "").split(",")) == set(methods), (route.path, r.headers.get("allow"))
+        assert r.json()["issue"][0]["code"] == "not-supported"
+        documented = [p for p in doc["paths"] if p == route.path or concrete(p) == concrete(route.path)]
+        for path in documented:
+            check(doc, path, method.lower(), r)
+            assert "Allow" in doc["paths"][path][method.lower()]["responses"]["405"]["headers"]
+        seen += 1
+    assert seen >= (2 if method == "GET" else 7)
+
+
+async def test_413_and_431_are_documented_everywhere_and_answered_before_routing(app, doc: dict) -> None:
+    for path, item in doc["paths"].items():
+        for method in item:
+            big_header = await send(app, method.upper(), concrete(path), headers={"x-big": "h" * 40_000})
+            assert big_header.status_code == 431, (method, path)
+            check(doc, path, method, big_header)
+    declared = await send(app, "GET", "/healthz", headers={"content-length": "999999999"})
+    assert declared.status_code == 413
+    check(doc, "/healthz", "get", declared)
 
 
 async def test_discovery_and_health_match_the_schema(app, doc: dict) -> None:

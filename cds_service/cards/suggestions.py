@@ -60,13 +60,23 @@ def on_hold(resource: Mapping[str, Any]) -> dict:
     return updated
 
 
+def _object(parent: dict, key: str) -> dict:
+    """`parent[key]` as an object, replacing whatever else the EHR put there (null, a string...)."""
+    value = parent.get(key)
+    if not isinstance(value, dict):
+        value = parent[key] = {}
+    return value
+
+
 def ending_on(resource: Mapping[str, Any], end: date) -> dict:
     """The same order with every dosage bounded to end on `end`."""
     updated = copy.deepcopy(dict(resource))
-    dosages = updated.get("dosageInstruction") or [{}]
+    dosages = updated.get("dosageInstruction")
+    dosages = [d if isinstance(d, dict) else {} for d in dosages] if isinstance(dosages, list) and dosages else [{}]
     for dosage in dosages:
-        repeat = dosage.setdefault("timing", {}).setdefault("repeat", {})
-        bounds = repeat.pop("boundsDuration", None) and {} or repeat.get("boundsPeriod") or {}
+        repeat = _object(_object(dosage, "timing"), "repeat")
+        repeat.pop("boundsDuration", None)
+        bounds = _object(repeat, "boundsPeriod")
         bounds["end"] = end.isoformat()
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages

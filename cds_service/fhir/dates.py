@@ -1,22 +1,34 @@
-"""FHIR date and dateTime strings to local calendar dates.
+"""FHIR date, dateTime and instant strings to local calendar dates.
 
 Clinical rules count calendar days in the hospital's time zone, so an instant such as
 `2026-02-05T23:30:00Z` is 6 February in Copenhagen. A dateTime without an offset is read
 as local time. Partial dates ("2026", "2026-02") are rejected where a day matters.
+
+Anything else is a `DataError` (the resource is skipped and named), never an exception of
+another kind: an offset outside FHIR's -14:00..+14:00, a day that does not exist, a
+year whose conversion to local time leaves the calendar, digits other than ASCII. A leap
+second (`23:59:60`, which FHIR allows) is read as the second before it.
 """
 
 from __future__ import annotations
 
 import re
 from calendar import monthrange
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ..errors import DataError
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_DATETIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+_DATETIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(Z|([+-])([0-9]{2}):([0-9]{2}))?")
+MAX_OFFSET = timedelta(hours=14)  # FHIR: (Z|(+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))
+SHOWN = 40  # characters of a bad value quoted in its data note (the note reaches the card)
+
+
+def _show(value: str) -> str:
+    return repr(value[:SHOWN]) + ("..." if len(value) > SHOWN else "")
 
 
 def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, partial_as_last_day: bool = False) -> date:
@@ -34,27 +46,33 @@ def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, p
 @lru_cache(maxsize=65536)
 def _parse(value: str, tz: ZoneInfo, allow_partial: bool, last_day: bool) -> date:
     """Cached: a chart's dates recur on every opening (exceptions are not cached)."""
-    m = _DATE.match(value)
+    m = _DATE.fullmatch(value)
     if m:
         year, month, day = m.group(1), m.group(2), m.group(3)
         if day is None and not allow_partial:
-            raise DataError(f"partial date {value!r} does not name a day")
+            raise DataError(f"partial date {_show(value)} does not name a day")
         try:
             if day is None and last_day:
                 y, mo = int(year), int(month or 12)
                 return date(y, mo, monthrange(y, mo)[1])
             return date(int(year), int(month or 1), int(day or 1))
         except ValueError:
-            raise DataError(f"invalid date {value!r}") from None
-    m = _DATETIME.match(value)
+            raise DataError(f"invalid date {_show(value)}") from None
+    m = _DATETIME.fullmatch(value)
     if not m:
-        raise DataError(f"invalid dateTime {value!r}")
+        raise DataError(f"invalid dateTime {_show(value)}")
+    year, month, day, hour, minute, second, zone, sign, off_h, off_m = m.groups()
     try:
-        naive = datetime(*(int(g) for g in m.groups()[:5]), int(m.group(6) or 0))
+        seconds = int(second or 0)
+        naive = datetime(int(year), int(month), int(day), int(hour), int(minute), 59 if seconds == 60 else seconds)
     except ValueError:
-        raise DataError(f"invalid dateTime {value!r}") from None
-    offset = m.group(7)
-    if offset is None:
+        raise DataError(f"invalid dateTime {_show(value)}") from None
+    if zone is None:
         return naive.date()
-    aware = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return aware.astimezone(tz).date()
+    offset = timedelta(hours=int(off_h or 0), minutes=int(off_m or 0))
+    if offset > MAX_OFFSET or int(off_m or 0) > 59:
+        raise DataError(f"invalid time-zone offset in {_show(value)} (FHIR allows -14:00 to +14:00)")
+    try:
+        return naive.replace(tzinfo=timezone(-offset if sign == "-" else offset)).astimezone(tz).date()
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted out of the calendar
+        raise DataError(f"dateTime {_show(value)} is out of range") from None

@@ -308,7 +308,7 @@ class FactBuilder:
         if factor is None:
             raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L")
         comparator = qty.get("comparator")
-        comparator = comparator if comparator in COMPARATORS else ""
+        comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
         reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
         value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
         if slot == "igg":

@@ -8,19 +8,28 @@ cannot be had, the caller answers 412 with the messages of ``FetchFailed``.
 
 Safety: the token is sent only to an https server (or, in development, a loopback http
 server), optionally restricted to an allow-list; it is never logged, stored or echoed.
+
+Cost: one CDS request may take at most ``FetchSettings.max_bytes`` decoded bytes from the
+FHIR server (all keys and pages together), at most ``max_resources`` resources, JSON no
+deeper than ``max_json_depth``, and ``total_timeout`` seconds. Bodies are streamed and
+counted as they arrive (gzip/deflate decoded here, a bounded amount per network read), so
+a huge or endless answer is abandoned at the first byte over the budget, not buffered.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+import zlib
 from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
 import httpx
+import orjson
 
 from ..errors import UpstreamError
-from ..settings import FetchSettings, is_loopback
+from ..http.limits import too_deep
+from ..settings import FetchSettings, Settings, is_loopback
 
 logger = logging.getLogger("cds_service.fhir.fetch")
 
@@ -34,6 +43,9 @@ _USER_TOKENS = {
     "userRelatedPersonId": "RelatedPerson",
 }
 _NO_DATA_STATUSES = {404, 410}  # a read of a resource that does not exist (any more)
+# Decoded here, so the byte budget bounds the decoded size (httpx would inflate a whole read at once).
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_ACCEPT_ENCODING = "gzip, deflate"
 
 
 class FetchFailed(UpstreamError):
@@ -50,6 +62,34 @@ class FetchFailed(UpstreamError):
 
 class _KeyFailed(UpstreamError):
     """Internal: one key failed, with a message safe to show to the CDS client."""
+
+
+class _LimitHit(_KeyFailed):
+    """Internal: a limit of the whole request was hit; the other keys are stopped too."""
+
+
+class _Budget:
+    """What one CDS request may still take from the FHIR server, shared by all its keys and pages."""
+
+    def __init__(self, max_bytes: int, max_resources: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes_left = max_bytes
+        self.resources_left = max_resources
+
+    def too_many_bytes(self) -> _LimitHit:
+        return _LimitHit(f"the FHIR server's answers for this request exceed {self.max_bytes} bytes "
+                         "(CDS_FHIR_MAX_BYTES); nothing was evaluated")
+
+    def take_bytes(self, count: int) -> None:
+        self.bytes_left -= count
+        if self.bytes_left < 0:
+            raise self.too_many_bytes()
+
+    def take_resources(self, count: int) -> None:
+        if count > self.resources_left:
+            raise _LimitHit("prefetch and fetched data together hold more resources than CDS_MAX_RESOURCES "
+                            f"allows (at most {max(self.resources_left, 0)} more could be fetched); nothing was evaluated")
+        self.resources_left -= count
 
 
 def _token_value(name: str, context: Mapping[str, object]) -> str:
@@ -154,8 +194,11 @@ class FhirFetcher:
     A client passed in stays owned by the caller (``aclose`` leaves it open).
     """
 
-    def __init__(self, settings: FetchSettings, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: FetchSettings, client: httpx.AsyncClient | None = None, *,
+                 max_resources: int = Settings.max_resources, max_json_depth: int = Settings.max_json_depth) -> None:
         self.settings = settings
+        self.max_resources = max_resources  # per CDS request, prefetch included: callers pass what is left
+        self.max_json_depth = max_json_depth
         self._timeout = httpx.Timeout(settings.total_timeout, connect=settings.connect_timeout)
         self._owns_client = client is None
         # No redirects (the token would follow them) and no proxy/netrc from the environment.
@@ -173,11 +216,14 @@ class FhirFetcher:
         context: Mapping[str, object],
         fhir_server: str,
         access_token: str | None,
+        max_resources: int | None = None,
     ) -> dict[str, object]:
         """Fetch every key in parallel; raise FetchFailed naming every key that failed.
 
         A read gives the resource (None when the server answers 404/410); a search gives
-        one searchset Bundle holding the entries of all pages.
+        one searchset Bundle holding the entries of all pages. `max_resources` is what the
+        request may still hold (`self.max_resources` less what the client sent); a limit
+        that is hit fails the whole fetch with the one message naming it.
         """
         if not templates:
             return {}
@@ -201,34 +247,43 @@ class FhirFetcher:
         if problems:
             raise FetchFailed(problems)
 
-        headers = {"Accept": "application/fhir+json"}
+        headers = {"Accept": "application/fhir+json", "Accept-Encoding": _ACCEPT_ENCODING}
         if access_token:
             headers["Authorization"] = f"Bearer {access_token}"
 
+        budget = _Budget(self.settings.max_bytes, self.max_resources if max_resources is None else max_resources)
         results: dict[str, object] = {}
         failures: dict[str, str] = {}
+        tasks: list[asyncio.Task[None]] = []
+        limit_hit: list[str] = []
 
         async def run(key: str, path: str) -> None:
             try:
-                results[key] = await self._fetch_key(key, path, base, headers)
+                results[key] = await self._fetch_key(key, path, base, headers, budget)
+            except _LimitHit as exc:
+                limit_hit.append(f"{key}: {exc}")
+                for task in tasks:  # the request cannot be answered: stop reading the other keys
+                    if task is not asyncio.current_task():
+                        task.cancel()
             except _KeyFailed as exc:
                 failures[key] = str(exc)
 
         try:
             async with asyncio.timeout(self.settings.total_timeout), asyncio.TaskGroup() as group:
-                for key, path in paths.items():
-                    group.create_task(run(key, path))
+                tasks.extend(group.create_task(run(key, path)) for key, path in paths.items())
         except TimeoutError:
             limit = f"{self.settings.total_timeout * 1000:.0f} ms"
             for key in paths:
                 if key not in results and key not in failures:
                     failures[key] = f"FHIR server did not answer within {limit}"
+        if limit_hit:
+            raise FetchFailed(limit_hit[:1])
         if failures:
             raise FetchFailed([f"{key}: {failures[key]}" for key in templates if key in failures])
         return {key: results[key] for key in paths}  # template order, not completion order
 
     async def _fetch_key(
-        self, key: str, path: str, base: httpx.URL, headers: Mapping[str, str]
+        self, key: str, path: str, base: httpx.URL, headers: Mapping[str, str], budget: _Budget
     ) -> object:
         segments = [s for s in path.partition("?")[0].split("/") if s]
         if not segments:
@@ -237,35 +292,38 @@ class FhirFetcher:
         if not _same_base(url, base):
             raise _KeyFailed("prefetch template leads outside the fhirServer")
         if len(segments) == 1:
-            return await self._search(key, url, base, headers)
-        return await self._read(key, url, segments[0], headers)
+            return await self._search(key, url, base, headers, budget)
+        return await self._read(key, url, segments[0], headers, budget)
 
     async def _read(
-        self, key: str, url: httpx.URL, resource_type: str, headers: Mapping[str, str]
+        self, key: str, url: httpx.URL, resource_type: str, headers: Mapping[str, str], budget: _Budget
     ) -> dict[str, object] | None:
-        response = await self._get(key, url, headers, no_data_ok=True)
-        if response.status_code in _NO_DATA_STATUSES:
+        status, body = await self._get(key, url, headers, budget, no_data_ok=True)
+        if status in _NO_DATA_STATUSES:
             return None
-        resource = _json_resource(response)
+        resource = self._json_resource(status, body)
         if resource.get("resourceType") == "OperationOutcome":
             raise _KeyFailed(_outcome_message(resource))
         if resource.get("resourceType") != resource_type:
             raise _KeyFailed(f"FHIR server answered a {_type_name(resource)}, expected {resource_type}")
+        budget.take_resources(1)
         return resource
 
     async def _search(
-        self, key: str, url: httpx.URL, base: httpx.URL, headers: Mapping[str, str]
+        self, key: str, url: httpx.URL, base: httpx.URL, headers: Mapping[str, str], budget: _Budget
     ) -> dict[str, object]:
         first: dict[str, object] | None = None
         entries: list[object] = []
         links_followed = 0
         while True:
-            bundle = _json_resource(await self._get(key, url, headers))
+            bundle = self._json_resource(*await self._get(key, url, headers, budget))
             if bundle.get("resourceType") == "OperationOutcome":
                 raise _KeyFailed(_outcome_message(bundle))
             if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "searchset":
                 raise _KeyFailed(f"FHIR server answered a {_type_name(bundle)}, expected a searchset Bundle")
-            entries.extend(_kept_entries(bundle))
+            kept = _kept_entries(bundle)
+            budget.take_resources(len(kept))
+            entries.extend(kept)
             first = first or bundle
             next_url = _next_link(bundle)
             if next_url is None:
@@ -286,12 +344,22 @@ class FhirFetcher:
         return merged
 
     async def _get(
-        self, key: str, url: httpx.URL, headers: Mapping[str, str], no_data_ok: bool = False
-    ) -> httpx.Response:
-        """GET with one retry when the connection could not be made (nothing was sent yet)."""
+        self, key: str, url: httpx.URL, headers: Mapping[str, str], budget: _Budget, no_data_ok: bool = False
+    ) -> tuple[int, bytearray]:
+        """GET with one retry when the connection could not be made (nothing was sent yet).
+
+        Returns the status and the decoded body, read within the byte budget; the body of
+        an error or no-data answer is not read at all.
+        """
         for attempt in (1, 2):
             try:
-                response = await self._client.get(url, headers=headers, timeout=self._timeout)
+                async with self._client.stream("GET", url, headers=headers, timeout=self._timeout) as response:
+                    logger.debug("fhir fetch %s: %d", key, response.status_code)
+                    if no_data_ok and response.status_code in _NO_DATA_STATUSES:
+                        return response.status_code, bytearray()
+                    if not response.is_success:
+                        raise _KeyFailed(f"FHIR server answered {response.status_code}")
+                    return response.status_code, await _read_body(response, budget)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 logger.debug("fhir fetch %s: %s (attempt %d)", key, type(exc).__name__, attempt)
                 if attempt == 2:
@@ -304,20 +372,45 @@ class FhirFetcher:
             except httpx.HTTPError as exc:
                 logger.debug("fhir fetch %s: %s", key, type(exc).__name__)
                 raise _KeyFailed(f"request to the FHIR server failed ({type(exc).__name__})") from None
-            logger.debug("fhir fetch %s: %d", key, response.status_code)
-            if response.is_success or (no_data_ok and response.status_code in _NO_DATA_STATUSES):
-                return response
-            raise _KeyFailed(f"FHIR server answered {response.status_code}")
         raise AssertionError("unreachable")
 
+    def _json_resource(self, status: int, body: bytearray) -> dict[str, object]:
+        """The answer as a JSON object, no deeper than the request itself may be."""
+        depth = self.max_json_depth
+        if too_deep(body, depth):
+            raise _KeyFailed(f"FHIR server answered JSON nested deeper than {depth} levels (CDS_MAX_JSON_DEPTH)")
+        try:
+            resource = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise _KeyFailed(f"FHIR server answered {status} with invalid JSON") from None
+        if not isinstance(resource, dict):
+            raise _KeyFailed(f"FHIR server answered {status} with JSON that is not a resource")
+        return resource
 
-def _json_resource(response: httpx.Response) -> dict[str, object]:
+
+async def _read_body(response: httpx.Response, budget: _Budget) -> bytearray:
+    """The decoded body, counted against the budget as it streams in; abandoned at the first byte over."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > budget.bytes_left:
+        raise budget.too_many_bytes()  # said so up front: not one byte is read
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity") and encoding not in _DECODERS:
+        raise _KeyFailed(f"FHIR server answered with an unsupported Content-Encoding ({encoding[:40]})")
+    decoder = zlib.decompressobj(_DECODERS[encoding]) if encoding in _DECODERS else None
+    body = bytearray()
     try:
-        body = response.json()
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        raise _KeyFailed(f"FHIR server answered {response.status_code} with invalid JSON") from None
-    if not isinstance(body, dict):
-        raise _KeyFailed(f"FHIR server answered {response.status_code} with JSON that is not a resource")
+        async for chunk in response.aiter_raw():
+            if decoder is not None:
+                # At most one byte over what is left: a small compressed chunk cannot inflate into memory.
+                chunk = decoder.decompress(chunk, max(budget.bytes_left, 0) + 1)
+            budget.take_bytes(len(chunk))
+            body += chunk
+        if decoder is not None:
+            tail = decoder.flush()
+            budget.take_bytes(len(tail))
+            body += tail
+    except zlib.error:
+        raise _KeyFailed(f"FHIR server answered with a body that is not valid {encoding}") from None
     return body
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 _CACHE: "OrderedDict[bytes, Validity]" = OrderedDict()
 _CACHE_SIZE = 20_000
+_CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte resources are not kept
 
 # The elements the fact builders read, per resource type, as paths ("*" = any list index).
 # An error at or under one of them, or on a path leading to one, makes the resource unusable.
@@ -94,9 +95,10 @@ def validity(resource: Mapping[str, Any]) -> Validity:
                 result = Validity(None, ignored)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
             result = Validity(str(exc)[:200])
-    _CACHE[key] = result
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    if len(key) <= _CACHED_BYTES:
+        _CACHE[key] = result
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return result
 
 

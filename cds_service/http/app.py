@@ -64,8 +64,18 @@ def create_app(
     runtime = load_runtime(settings, clock, on_kill_switch_error=metrics.killswitch_errors.inc)
     discovery_body = orjson.dumps({"services": services(runtime.terminology, runtime.ruleset)})
     auth = settings.auth
-    fetcher = FhirFetcher(settings.fetch)
-    verifier = TokenVerifier(auth, clock=auth_clock) if auth.enabled else None
+    fetcher = FhirFetcher(settings.fetch, max_resources=settings.max_resources, max_json_depth=settings.max_json_depth)
+    store = None
+    if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
+        from ..records.replay import DatabaseReplayRecord
+        from ..records.snapshot import payload
+        from ..records.store import CardStore
+
+        store = CardStore(settings.store_url(), clock=runtime.clock, explain_days=settings.explain_retention_days,
+                          serialise=partial(payload, ruleset=runtime.ruleset))
+    # Spent token ids go to the store's database, shared by every worker and instance; memory without one.
+    replay = DatabaseReplayRecord(store) if store is not None and auth.enabled else None
+    verifier = TokenVerifier(auth, clock=auth_clock, replay=replay) if auth.enabled else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -97,7 +107,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, str(exc.detail), exc.headers)  # a 405 keeps its Allow header
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> Response:
@@ -136,15 +146,11 @@ def create_app(
         return Response(body, media_type="application/json")
 
     why_links: Callable[[str], Link] | None = None  # origin -> the links of one answer's cards
-    if record_cards:  # the card store (and SQLAlchemy) is loaded only when cards are recorded
-        from ..records.snapshot import payload
-        from ..records.store import CardStore
+    if store is not None:
         from .explain import install as install_explain
         from .feedback import install as install_feedback
 
-        store = CardStore(settings.store_url(), clock=runtime.clock, explain_days=settings.explain_retention_days,
-                          serialise=partial(payload, ruleset=runtime.ruleset))
-        install_feedback(app, store, HOOK_OF)
+        install_feedback(app, store, HOOK_OF, max_json_depth=settings.max_json_depth)
         why_links = install_explain(app, settings, runtime, store)
     else:  # in-process tools (replay): nothing recorded, so no explanation page to link to
         app.state.store = NoStore()
@@ -161,9 +167,10 @@ def create_app(
     add_health_routes(app)
     app.add_api_route("/metrics", metrics.response, methods=["GET"], tags=["operations"], summary="Prometheus metrics",
                       responses={200: {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}})
-    document_openapi(app, HOOK_OF)
+    document_openapi(app, HOOK_OF, auth=auth.enabled)
     configure_logs()
-    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes, timeout=limits.body_timeout,
+                       max_header_bytes=limits.max_header_bytes)
     app.add_middleware(RequestLogMiddleware, metrics=metrics, services=HOOK_OF,
                        patient_ids=PatientIds(settings.log_patient_id, settings.log_salt))  # outermost: sees every status
     return app

@@ -14,10 +14,11 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
+from anyio import to_thread
 from jwt import PyJWK, PyJWS, PyJWTError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,11 +27,14 @@ from ..errors import ConfigError, Unauthorized, UpstreamError, error_body
 from ..settings import AuthSettings, IssuerConfig
 from .hook_route import request_origin
 from .jwks import ALLOWED_ALGORITHMS, JwksCache, load_jwks_file
+from .logs import sanitise
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "DEV_MODE_WARNING",
     "AuthMiddleware",
+    "ReplayCache",
+    "ReplayRecord",
     "TokenVerifier",
     "cors_middleware_options",
 ]
@@ -78,15 +82,31 @@ def cors_middleware_options(origins: list[str], *, allow_loopback: bool = False)
     }
 
 
-# ----------------------------------------------------------------------- replay cache
+# ----------------------------------------------------------------------- replay record
+
+
+class ReplayRecord(Protocol):
+    """Where spent token ids are kept: `ReplayCache` (memory, one process) or the database
+    (`cds_service.records.replay.DatabaseReplayRecord`, every worker and instance).
+
+    `first_use` records `(iss, jti)` until `expires_at` and says whether it was new; a
+    `blocking` record is called in a worker thread, never on the event loop.
+    """
+
+    blocking: bool
+
+    def first_use(self, iss: str, jti: str, expires_at: float, now: float) -> bool: ...
 
 
 class ReplayCache:
-    """Remembers `(iss, jti)` until the token expires, so a captured token is single-use.
+    """Remembers `(iss, jti)` until the token expires, in this process only.
 
+    For unit tests and apps without a card store; the server uses the database record.
     Bounded: when full, the entries closest to expiry go first, since they are the
     ones whose replay window is shortest anyway.
     """
+
+    blocking = False
 
     def __init__(self, max_entries: int) -> None:
         self._max_entries = max_entries
@@ -113,13 +133,16 @@ class ReplayCache:
         if self._expiry.get(key) == expires_at:
             del self._expiry[key]
 
+    def first_use(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
+        return not self.seen_before((iss, jti), expires_at, now)
+
 
 # --------------------------------------------------------------------------- verifier
 
 
 def _show(value: object, limit: int = 100) -> str:
-    """Attacker-supplied values for the log: repr (no newlines) and truncated."""
-    return repr(str(value)[:limit])
+    """Attacker-supplied values for the log: bounded, unsafe characters replaced, quoted."""
+    return repr(sanitise(value, limit))
 
 
 def _is_number(value: object) -> bool:
@@ -146,20 +169,56 @@ def _bearer_token(authorization_header: str | None) -> str:
     return token
 
 
-def jku_allowed(jku: str, prefixes: tuple[str, ...]) -> bool:
-    """True if `jku` starts with a configured prefix and cannot escape it.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-    Dot segments, credentials and backslashes are refused outright because an HTTP
-    library may normalise them after our prefix check, landing on another URL.
+
+def _canonical_url(url: str) -> tuple[str, str, int, str] | None:
+    """(scheme, host, port, path and query) of a plain absolute http(s) URL, or None.
+
+    Anything a server or library might decode or rewrite later is refused instead of being
+    interpreted here: any `%` (so no encoded dot, slash, backslash or percent, in any case,
+    single or double), backslashes, spaces and control characters, non-ASCII, dot segments,
+    `;` path parameters, user info and fragments. What is left reads the same everywhere.
     """
-    parts = urlsplit(jku)
-    if parts.scheme not in ("https", "http") or parts.username or parts.password or parts.fragment:
-        return False
-    if "\\" in jku or any(seg in (".", "..") for seg in parts.path.split("/")):
-        return False
-    if "%2e" in jku.lower() or "%2f" in jku.lower():
-        return False
-    return any(jku.startswith(prefix) for prefix in prefixes)
+    if not url.isascii() or any(c in url for c in "%\\#") or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    path = parts.path or "/"
+    if ";" in path or any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    return scheme, parts.hostname, port or _DEFAULT_PORTS[scheme], path + (f"?{parts.query}" if parts.query else "")
+
+
+def allowed_jku(jku: str, prefixes: tuple[str, ...]) -> str | None:
+    """The URL to fetch if `jku` lies under a configured prefix, else None.
+
+    Both sides are compared in canonical form (scheme and host lower-cased, default port
+    made explicit): same scheme, host and port, and the prefix's path a prefix of the
+    jku's. The URL returned is rebuilt from that form, so what is fetched is what was checked.
+    """
+    found = _canonical_url(jku)
+    if found is None:
+        return None
+    scheme, host, port, path = found
+    for prefix in prefixes:
+        allowed = _canonical_url(prefix)
+        if allowed is not None and allowed[:3] == (scheme, host, port) and path.startswith(allowed[3]):
+            shown_host = f"[{host}]" if ":" in host else host  # an IPv6 address
+            shown_port = "" if port == _DEFAULT_PORTS[scheme] else f":{port}"
+            return f"{scheme}://{shown_host}{shown_port}{path}"
+    return None
+
+
+def jku_allowed(jku: str, prefixes: tuple[str, ...]) -> bool:
+    """True if `jku` starts with a configured prefix and cannot escape it (see `allowed_jku`)."""
+    return allowed_jku(jku, prefixes) is not None
 
 
 class TokenVerifier:
@@ -176,6 +235,7 @@ class TokenVerifier:
         *,
         clock: Callable[[], float] = time.time,
         http: httpx.AsyncClient | None = None,
+        replay: ReplayRecord | None = None,
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -197,7 +257,7 @@ class TokenVerifier:
                     self._static_keys[iss] = load_jwks_file(issuer.jwks_file)
                 except ValueError as exc:
                     raise ConfigError(f"issuer {iss!r}: {exc}") from None
-        self._replay = ReplayCache(settings.replay_cache_size)
+        self._replay: ReplayRecord = replay if replay is not None else ReplayCache(settings.replay_cache_size)
         self._jws = PyJWS()
 
     async def aclose(self) -> None:
@@ -243,7 +303,12 @@ class TokenVerifier:
         except PyJWTError as exc:
             raise Unauthorized(f"signature check failed ({type(exc).__name__}), iss {iss!r} kid {_show(kid)}") from None
         claims = json.loads(verified["payload"])
-        self._check_claims(claims, issuer, url)
+        now, expires_at = self._check_claims(claims, issuer, url)
+        jti, record = claims["jti"], self._replay
+        arguments = (issuer.iss, jti, expires_at, now)
+        first = await to_thread.run_sync(record.first_use, *arguments) if record.blocking else record.first_use(*arguments)
+        if not first:
+            raise Unauthorized(f"jti {_show(jti)} replayed (iss {issuer.iss!r})")
         return claims
 
     async def _key(self, issuer: IssuerConfig, header: dict[str, Any], kid: str) -> PyJWK:
@@ -251,9 +316,10 @@ class TokenVerifier:
         jku = header.get("jku")
         try:
             if issuer.jku_prefixes and jku is not None:
-                if not isinstance(jku, str) or not jku_allowed(jku, issuer.jku_prefixes):
+                url = allowed_jku(jku, issuer.jku_prefixes) if isinstance(jku, str) else None
+                if url is None:
                     raise Unauthorized(f"jku {_show(jku, 200)} not allowed for iss {issuer.iss!r}")
-                return await self._jwks.key(issuer.iss, jku, kid)
+                return await self._jwks.key(issuer.iss, url, kid)
             static = self._static_keys.get(issuer.iss)
             if static is not None:
                 if kid not in static:
@@ -265,7 +331,8 @@ class TokenVerifier:
             raise Unauthorized(f"iss {issuer.iss!r}: {exc.message}") from None
         raise Unauthorized(f"no jku in token and iss {issuer.iss!r} has only jku_prefixes")
 
-    def _check_claims(self, claims: dict[str, Any], issuer: IssuerConfig, url: str) -> None:
+    def _check_claims(self, claims: dict[str, Any], issuer: IssuerConfig, url: str) -> tuple[float, float]:
+        """Every claim but the jti's novelty; returns now and until when the jti must be remembered."""
         now = self._clock()
         leeway = self._settings.leeway_seconds
         aud = claims.get("aud")
@@ -277,6 +344,9 @@ class TokenVerifier:
             raise Unauthorized("exp missing or not a number")
         if now >= exp + leeway:
             raise Unauthorized(f"token expired {now - exp:.0f} s ago")
+        if exp - now > self._settings.max_token_seconds + leeway:
+            raise Unauthorized(f"token valid for {exp - now:.0f} s, more than CDS_AUTH_MAX_TOKEN_SECONDS "
+                               f"({self._settings.max_token_seconds:g} s)")
         if not _is_number(iat):
             raise Unauthorized("iat missing or not a number")
         if iat > now + leeway:
@@ -288,8 +358,7 @@ class TokenVerifier:
             raise Unauthorized("jti missing or invalid")
         if issuer.tenant is not None and claims.get("tenant") != issuer.tenant:
             raise Unauthorized(f"tenant {_show(claims.get('tenant'))} not allowed for iss {issuer.iss!r}")
-        if self._replay.seen_before((issuer.iss, jti), exp + leeway, now):
-            raise Unauthorized(f"jti {jti!r} replayed (iss {issuer.iss!r})")
+        return now, exp + leeway
 
 
 # ------------------------------------------------------------------------- middleware
@@ -328,7 +397,8 @@ class AuthMiddleware:
             await self._reject(scope, receive, send)
             return
         except Exception:  # fail closed: a bug in verification must not open the door
-            logger.exception("token verification crashed; rejecting %s %s", scope["method"], scope["path"])
+            logger.exception("token verification crashed; rejecting %s %s", sanitise(scope["method"], 16),
+                             sanitise(scope["path"]))
             await self._reject(scope, receive, send)
             return
         scope.setdefault("state", {})["cds_auth_claims"] = claims
@@ -343,10 +413,10 @@ class AuthMiddleware:
         client = scope.get("client")
         logger.warning(
             "401 for %s %s from %s: %s",
-            scope["method"],
-            scope["path"],
+            sanitise(scope["method"], 16),
+            sanitise(scope["path"]),
             client[0] if client else "?",
-            reason,
+            sanitise(reason, 400),  # its client values are quoted with _show already; this bounds the whole
         )
 
     @staticmethod

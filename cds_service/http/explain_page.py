@@ -333,4 +333,4 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
         log.error("explanation timeline failed: %s", type(exc).__name__)
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
     return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
-            f"<div class=\"lead\">{e(WORDS[lang]['legend'])}</div>")
+            f"<div class=\"lead\">{e(WORDS['legend'](lang))}</div>")

@@ -7,23 +7,27 @@ retry, and may report one card several times), so a stored item sent again is a 
 
 from __future__ import annotations
 
+import asyncio
 import re
-import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any, AsyncIterator, Iterable, Mapping
 
 import orjson
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from ..errors import BadRequest, NotFound
 from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
+from ..settings import Settings
+from .limits import too_deep
 
 MAX_ITEMS = 1000  # a client reports what one user did; more in one call is a mistake
 MAX_TEXT = 1000  # longest system, code or display kept from a client's Coding
 OTHER_INSTANCE_GRACE = 4 * FLUSH_INTERVAL  # seconds to wait before calling a card unknown
+FEEDBACK_THREADS = 8  # feedback's own worker threads: a flood of feedback leaves the shared pool (/readyz) free
 RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
 )
@@ -157,22 +161,25 @@ def check_against_issued(items: Iterable[Feedback], issued: Mapping[str, IssuedC
                 raise BadRequest(f"feedback[{i}].acceptedSuggestions[{j}].id is not a suggestion of that card")
 
 
-def store_feedback(store: CardStore, service_id: str, items: list[Feedback]) -> int:
-    """Blocking: check against the store and commit the batch in one transaction."""
+def store_feedback(store: CardStore, service_id: str, items: list[Feedback], *, final: bool = True) -> int | None:
+    """Blocking: check against the store and commit the batch in one transaction.
+
+    Not `final`: None when a card is not (yet) known, so the caller can wait for other
+    instances' writers without holding a thread, and ask again with `final`.
+    """
     store.flush()  # cards this instance issued a moment ago may still be queued
     uuids = {item.card_uuid for item in items}
     issued = store.issued(uuids)
-    if not uuids <= issued.keys():
-        # Perhaps issued by another instance whose writer has not committed it yet.
-        time.sleep(OTHER_INSTANCE_GRACE)
-        issued = store.issued(uuids)
+    if not final and not uuids <= issued.keys():
+        return None
     check_against_issued(items, issued, service_id)
     return store.add_feedback(items)
 
 
-def install(app: FastAPI, store: CardStore, service_ids: Iterable[str]) -> None:
+def install(app: FastAPI, store: CardStore, service_ids: Iterable[str], *,
+            max_json_depth: int = Settings.max_json_depth) -> None:
     """Add the feedback route, and tie the store to the app's lifespan (open at start, flush at stop)."""
-    add_feedback_route(app, store, service_ids)
+    add_feedback_route(app, store, service_ids, max_json_depth=max_json_depth)
     app.state.store = store
     inner = app.router.lifespan_context
 
@@ -188,19 +195,29 @@ def install(app: FastAPI, store: CardStore, service_ids: Iterable[str]) -> None:
     app.router.lifespan_context = lifespan
 
 
-def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str]) -> None:
+def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str], *,
+                       max_json_depth: int = Settings.max_json_depth) -> None:
     """`POST /cds-services/{id}/feedback` for each of `service_ids`; 200 `{}` once committed."""
     known = frozenset(service_ids)
+    limiter: list[CapacityLimiter | None] = [None]
 
     async def feedback(service_id: str, request: Request) -> Response:
         if service_id not in known:
             raise NotFound(f"no CDS service with id '{service_id}'")
+        raw = await request.body()
         try:
-            body = orjson.loads(await request.body())
+            body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
+        if too_deep(raw, max_json_depth):
+            raise BadRequest(f"the request JSON is nested deeper than {max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
         items = parse_feedback(body)
-        await to_thread.run_sync(store_feedback, store, service_id, items)
+        threads = limiter[0] = limiter[0] or CapacityLimiter(FEEDBACK_THREADS)  # made in the loop that uses it
+        if await to_thread.run_sync(partial(store_feedback, store, service_id, items, final=False), limiter=threads) is None:
+            # Perhaps issued by another instance whose writer has not committed it yet: wait on
+            # the event loop (a sleeping worker thread would starve /readyz and other feedback).
+            await asyncio.sleep(OTHER_INSTANCE_GRACE)
+            await to_thread.run_sync(partial(store_feedback, store, service_id, items), limiter=threads)
         return Response(b"{}", media_type="application/json")
 
     app.add_api_route("/cds-services/{service_id}/feedback", feedback, methods=["POST"],

@@ -19,7 +19,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import ServiceError, error_body
-from .logs import note_error
+from .logs import FIELD_LIMIT, note_error, sanitise
 
 PREFIX = "/cds-services/"
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -73,7 +73,7 @@ async def read_body(receive: Receive) -> bytes:
 def answer_error(exc: Exception, state: dict) -> tuple[int, bytes]:
     """(status, OperationOutcome JSON) for an error; the FastAPI exception handlers use it too."""
     if isinstance(exc, ServiceError):
-        note_error(state, exc.message)
+        note_error(state, sanitise(exc.message, 2 * FIELD_LIMIT))  # messages may quote the client (its hook, a path)
         return exc.status, orjson.dumps(error_body(exc.status, exc.message))
     # The type and traceback only, never the message: messages can carry request data.
     log.error("unexpected error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
@@ -100,6 +100,9 @@ class HookRoute:
                                                       request_origin(scope))
         except Exception as exc:
             status, content = answer_error(exc, state)
+        logged = state.get("log_request")
+        if isinstance(logged, tuple) and len(logged) == 2:  # hookInstance and patientId are the client's strings
+            state["log_request"] = (sanitise(logged[0]), sanitise(logged[1]))
         start: Message = {"type": "http.response.start", "status": status,
                           "headers": [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]}
         await send(start)

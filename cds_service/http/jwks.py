@@ -19,6 +19,7 @@ import httpx
 from jwt import PyJWK, PyJWTError
 
 from ..errors import UpstreamError
+from .logs import sanitise
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -84,7 +85,7 @@ def keys_from_jwks(document: object) -> dict[str, PyJWK]:
         try:
             keys[kid] = PyJWK(public, algorithm)
         except (PyJWTError, ValueError, TypeError):
-            logger.debug("skipping unusable JWK kid=%r", kid)
+            logger.debug("skipping unusable JWK kid=%r", sanitise(kid))
     return keys
 
 
@@ -160,7 +161,7 @@ class JwksCache:
                 entry = await self._load(issuer, url)
             elif kid not in entry.keys:
                 self._take_refetch_slot(issuer, now, f"kid {kid[:100]!r} not in JWK Set {url}")
-                logger.info("kid %r not in cached JWK Set %s; refetching", kid[:100], url)
+                logger.info("kid %r not in cached JWK Set %s; refetching", sanitise(kid, 100), url)
                 entry = await self._load(issuer, url)
         if kid not in entry.keys:
             raise UpstreamError(f"kid {kid[:100]!r} not in JWK Set {url}")

@@ -1,6 +1,7 @@
-"""Request limits: body size (413), body read time (408), JSON depth (400), resources (413).
+"""Request limits: header size (431), body size (413), body read time (408), JSON depth (400), resources (413).
 
-Why here and not in the handler: the body limit must hold before the body is buffered,
+Why here and not in the handler: the header limit must hold before anything reads a
+header (the token, the language), and the body limit before the body is buffered,
 including chunked bodies that announce no Content-Length, so it is a pure ASGI middleware
 counting bytes as they stream in. Depth and resource count need the bytes/JSON and are
 checked by `check_request` right after the envelope is parsed; a limit that is hit is
@@ -10,7 +11,6 @@ always an error naming the limit, never a silent truncation.
 from __future__ import annotations
 
 import asyncio
-import re
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import BadRequest, BodyTimeout, PayloadTooLarge, error_response
+from ..errors import BadRequest, BodyTimeout, HeadersTooLarge, PayloadTooLarge, error_response
 from ..settings import Settings
 
 
@@ -29,32 +29,49 @@ class Limits:
     max_resources: int = Settings.max_resources
     max_json_depth: int = Settings.max_json_depth
     body_timeout: float = Settings.body_timeout
+    max_header_bytes: int = Settings.max_header_bytes
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Limits":
-        return cls(settings.max_body_bytes, settings.max_resources, settings.max_json_depth, settings.body_timeout)
+        return cls(settings.max_body_bytes, settings.max_resources, settings.max_json_depth, settings.body_timeout,
+                   settings.max_header_bytes)
 
 
 # -- JSON depth, measured on the bytes --------------------------------------------------------
 # A walk over the parsed tree costs a Python step per value; this costs a few C passes:
-# drop escapes (so an escaped quote cannot end a string), drop strings (every other piece
-# between quotes; brackets inside them do not nest), keep only brackets, and take the
-# maximum running sum of +1/-1.
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_BRACKETS = b"[]{}"
-_NOT_BRACKET = bytes(b for b in range(256) if b not in _BRACKETS)
-_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+# drop escaped backslashes, then escaped quotes (so an escaped quote cannot end a string);
+# keep only brackets and quotes; drop every `""` (a string holding no bracket: removing two
+# adjacent quotes leaves every later bracket's in-string parity as it was); drop what is
+# left inside strings (every other piece between quotes). Then peel: one `replace` of `()`
+# removes every innermost pair at once, so the number of peels until nothing is left is the
+# depth. A typical request is ~11 deep, so a few peels leave only the outer brackets; past
+# `_PEELS` the running sum of +1/-1 of what is left finishes the count (linear, however deep).
+_MARKS = b'[]{}"'
+_NOT_MARK = bytes(b for b in range(256) if b not in _MARKS)
+_PAIRS = bytes.maketrans(b"[{]}", b"(())")
+_STEP = bytes.maketrans(b"()", b"\x01\xff")
+_PEELS = 16
 
-
-PARSER_DEPTH_LIMIT = 1024  # orjson refuses deeper JSON itself (a decode error: 400)
-
-
-def json_depth(body: bytes) -> int:
+def json_depth(body: bytes | bytearray) -> int:
     """Nesting depth of a JSON text (`[]` is 1, `{"a": [1]}` is 2); meaningful for valid JSON."""
     if b"\\" in body:
-        body = _ESCAPE.sub(b"", body)
-    brackets = b"".join(body.split(b'"')[::2]).translate(_STEP, _NOT_BRACKET)
-    return max(accumulate(array("b", brackets)), default=0)
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = body.translate(None, _NOT_MARK).replace(b'""', b"")
+    if b'"' in marks:
+        marks = b"".join(marks.split(b'"')[::2])
+    pairs = bytes(marks.translate(_PAIRS))
+    depth = 0
+    while pairs and depth < _PEELS:
+        pairs = pairs.replace(b"()", b"")
+        depth += 1
+    if pairs:
+        depth += max(accumulate(array("b", pairs.translate(_STEP))))
+    return depth
+
+
+def too_deep(body: bytes | bytearray, limit: int) -> bool:
+    """Is the JSON nested deeper than `limit`? Free when it has fewer brackets than that."""
+    return body.count(b"[") + body.count(b"{") > limit and json_depth(body) > limit
 
 
 def count_resources(prefetch: Mapping[str, Any] | None) -> int:
@@ -67,12 +84,16 @@ def count_resources(prefetch: Mapping[str, Any] | None) -> int:
     return count
 
 
+def resources_in(req: Any) -> int:
+    """Resources the client sent: prefetch and draft orders (what CDS_MAX_RESOURCES counts)."""
+    return count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
+
+
 def check_request(body: bytes, req: Any, limits: Limits) -> None:
     """Raise 400 for JSON nested too deep and 413 for too many resources (prefetch and draft orders)."""
-    if limits.max_json_depth < PARSER_DEPTH_LIMIT and body.count(b"[") + body.count(b"{") > limits.max_json_depth \
-            and json_depth(body) > limits.max_json_depth:
+    if too_deep(body, limits.max_json_depth):
         raise BadRequest(f"the request JSON is nested deeper than {limits.max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
-    count = count_resources(req.prefetch) + len(getattr(req, "draft_orders", ()) or ())
+    count = resources_in(req)
     if count > limits.max_resources:
         raise PayloadTooLarge(
             f"the request holds {count} prefetched resources, more than the limit of {limits.max_resources} "
@@ -91,18 +112,26 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes` (413) and bodies that take over `timeout` s to arrive (408).
+def header_bytes(scope: Scope) -> int:
+    """Bytes of the request's header names and values (what CDS_MAX_HEADER_BYTES bounds)."""
+    return sum(len(name) + len(value) for name, value in scope.get("headers") or ())
 
-    A declared Content-Length over the limit is answered before the app runs; otherwise
-    bytes are counted as the app reads them and the read raises the error, which the
-    app's ServiceError handler turns into the usual OperationOutcome.
+
+class BodyLimitMiddleware:
+    """Refuse headers over `max_header_bytes` (431), bodies over `max_bytes` (413) and bodies
+    that take over `timeout` s to arrive (408).
+
+    Headers and a declared Content-Length over the limit are answered before the app runs;
+    otherwise body bytes are counted as the app reads them and the read raises the error,
+    which the app's ServiceError handler turns into the usual OperationOutcome.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float,
+                 max_header_bytes: int = Settings.max_header_bytes) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.max_header_bytes = max_header_bytes
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes (CDS_MAX_BODY_BYTES)")
@@ -110,6 +139,11 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if header_bytes(scope) > self.max_header_bytes:
+            exc: PayloadTooLarge | HeadersTooLarge = HeadersTooLarge(
+                f"the request headers are larger than {self.max_header_bytes} bytes (CDS_MAX_HEADER_BYTES)")
+            await error_response(exc.status, exc.message, {"Connection": "close"})(scope, receive, send)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:

@@ -274,3 +274,18 @@ class RequestLogMiddleware:
             write_line(fields)
         except Exception:  # a log line must never fail a request
             pass
+
+
+# -- client-chosen strings on their way into a log line ---------------------------------------
+# C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates, BOM
+# and lone surrogates: what could split, recolour or visually reorder a line in a terminal.
+_UNSAFE = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
+                         *range(0x2066, 0x206A), 0xFEFF, *range(0xD800, 0xE000)], "?")
+
+
+def sanitise(value: object, limit: int = FIELD_LIMIT) -> str:
+    """A request-derived value as a log line may show it: at most `limit` characters, unsafe ones as `?`."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:max(limit - 1, 0)] + "…"
+    return text.translate(_UNSAFE)

@@ -343,12 +343,19 @@ def _error(description: str) -> dict[str, Any]:
     return json_response(description, "OperationOutcome")
 
 
-UNAUTHORIZED = {**_error("No valid client JWT (only when CDS_AUTH=on); never says why"),
+UNAUTHORIZED = {**_error("No valid client JWT (CDS_AUTH=on); never says why"),
                 "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}}
 BODY_ERRORS = {
     408: _error("The request body did not arrive within CDS_BODY_TIMEOUT"),
     413: _error("The request body exceeds CDS_MAX_BODY_BYTES, or the prefetch holds more than CDS_MAX_RESOURCES resources"),
 }
+# Answered by the middleware before any route, so by every operation (documented in `tidy`).
+HEADERS_TOO_LARGE = _error("The request headers exceed CDS_MAX_HEADER_BYTES")
+DECLARED_TOO_LARGE = _error("The request declares a Content-Length over CDS_MAX_BODY_BYTES")
+NOT_ALLOWED = {**_error("This path does not answer this method; Allow names the methods it does"),
+               "headers": {"Allow": {"required": True, "schema": {"type": "string"}}}}
+METHODS = ("get", "put", "post", "delete", "patch")  # each path documents all of them: the others answer 405
+PROTECTED_PREFIX = "/cds-services"  # behind the client JWT when CDS_AUTH=on (auth.py)
 
 
 def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
@@ -391,8 +398,11 @@ DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
 }
 
 
-def document(app: FastAPI, hooks: Mapping[str, str]) -> None:
-    """Attach the models to the routes and tidy the generated document (built once, on first request)."""
+def document(app: FastAPI, hooks: Mapping[str, str], *, auth: bool = False) -> None:
+    """Attach the models to the routes and tidy the generated document (built once, on first request).
+
+    `auth`: CDS_AUTH is on, so every /cds-services operation may answer 401.
+    """
     docs = {**DOCS, ("/cds-services/{service_id}", "POST"): _service_docs(hooks)}
     for route in app.routes:
         if not isinstance(route, APIRoute):
@@ -406,10 +416,35 @@ def document(app: FastAPI, hooks: Mapping[str, str]) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = tidy(generate(), hooks)
+            app.openapi_schema = tidy(generate(), hooks, auth=auth)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _every_status(paths: dict[str, Any], auth: bool) -> None:
+    """The answers the middleware gives before any route: on every operation, of every method."""
+    for path, item in paths.items():
+        allowed = ", ".join(m.upper() for m in METHODS if m in item)
+        served = next(iter(item.values()))
+        parameters = [p for p in served.get("parameters", []) if p.get("in") == "path"]
+        for method in METHODS:
+            if method not in item:
+                item[method] = {"summary": f"Not allowed here (Allow: {allowed}): 405",
+                                "operationId": f"not_allowed_{method}_{path}".replace("/", "_").replace("{", "").replace("}", ""),
+                                **({"parameters": copy.deepcopy(parameters)} if parameters else {}),
+                                "responses": {"405": NOT_ALLOWED}}
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            if path.startswith(PROTECTED_PREFIX) and auth:
+                responses.setdefault("401", UNAUTHORIZED)
+            elif not auth:
+                responses.pop("401", None)
+            responses.setdefault("413", DECLARED_TOO_LARGE)
+            responses.setdefault("431", HEADERS_TOO_LARGE)
+            if method == "post" and "requestBody" in operation:
+                responses.setdefault("408", BODY_ERRORS[408])
+            operation["responses"] = dict(sorted(responses.items()))
 
 
 def component_schemas() -> dict[str, Any]:
@@ -419,8 +454,9 @@ def component_schemas() -> dict[str, Any]:
     return defs["$defs"]
 
 
-def tidy(schema: dict[str, Any], hooks: Mapping[str, str]) -> dict[str, Any]:
-    """One path per service with its hook's request model, no 422 the service never sends, models as components."""
+def tidy(schema: dict[str, Any], hooks: Mapping[str, str], *, auth: bool = False) -> dict[str, Any]:
+    """One path per service with its hook's request model, no 422 the service never sends, models as components,
+    and every status the service can give: 401 only with `auth`, 413 and 431 everywhere, 405 for other methods."""
     service_ids = list(hooks)
     paths = schema.setdefault("paths", {})
     generic = paths.pop("/cds-services/{service_id}", {}).get("post")
@@ -439,9 +475,9 @@ def tidy(schema: dict[str, Any], hooks: Mapping[str, str]) -> dict[str, Any]:
         unknown["summary"] = "Any other service id: 404"
         unknown["requestBody"] = {"content": {"application/json": {"schema": {}}}}
         unknown["responses"] = {k: v for k, v in unknown["responses"].items() if k in ("401", "404", "408", "413")}
-        for param in unknown.get("parameters", []):
-            if param.get("name") == "service_id":
-                param["schema"] = {"type": "string", "not": {"enum": service_ids}}
+        unknown["parameters"] = [{"name": "service_id", "in": "path", "required": True,
+                                  "description": "Any id that is not announced at discovery",
+                                  "schema": {"type": "string", "not": {"enum": service_ids}}}]
         paths["/cds-services/{service_id}"] = {"post": unknown}
     for path, item in paths.items():
         for operation in item.values():
@@ -452,6 +488,7 @@ def tidy(schema: dict[str, Any], hooks: Mapping[str, str]) -> dict[str, Any]:
                 if param.get("name") == "service_id" and path.endswith("/feedback"):
                     param["schema"] = {"type": "string", "enum": service_ids}
                     param["description"] = "A service id announced at discovery (others are answered 404)"
+    _every_status(paths, auth)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

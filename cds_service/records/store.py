@@ -15,7 +15,8 @@ most one DELETE a minute).
 
 Database: `Settings.store_url()`: `DATABASE_URL` (any SQLAlchemy URL) when set, else the
 SQLite file `$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
-`cds_service/migrations`, applied (`upgrade head`) when the store opens.
+`cds_service/records/migrations`, applied (`upgrade head`) when the store opens. The same
+database keeps the spent JWT ids (`replay.py`), so every worker and instance shares them.
 """
 
 from __future__ import annotations
@@ -270,6 +271,11 @@ class CardStore:
 
     def __repr__(self) -> str:
         return f"CardStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def writer_engine(self) -> Engine:
+        """The engine for short write transactions (SQLite: BEGIN IMMEDIATE, so writers queue instead of failing)."""
+        return self._writer_engine
 
     # -- life cycle ---------------------------------------------------------------------
 

@@ -7,12 +7,13 @@ Logs go to stderr; with `replay --json` stdout holds exactly one CDS Hooks respo
 from __future__ import annotations
 
 import argparse
+import csv
 import gc
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import package_version
 from ..errors import EXIT_CONFIG, ConfigError, InputError
@@ -64,6 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..http.app import create_app
+    from ..http.head_limit import uvicorn_http_options
     from ..http.logs import service_logging_config
 
     log_config = service_logging_config()
@@ -76,8 +78,10 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"cds-service serve: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    # The request head is capped in the parser too (head_limit.py): uvicorn alone reads headers of any size.
     options = dict(host=args.host, port=args.port, log_level="info", access_log=False, log_config=log_config,
-                   timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout)
+                   timeout_keep_alive=settings.keepalive_timeout, timeout_graceful_shutdown=settings.shutdown_timeout,
+                   **uvicorn_http_options(settings.max_header_bytes))
     if args.workers > 1:
         app.state.store.close()  # each worker opens its own
         uvicorn.run("cds_service.tools.cli:worker_app", factory=True, workers=args.workers, **options)
@@ -187,39 +191,43 @@ def _timeline(args: argparse.Namespace) -> int:
 
 
 def _worklist(args: argparse.Namespace) -> int:
-    from .worklist import render_table, run_worklist, write_csv
+    from .worklist import csv_rows, render_table, run_worklist
 
-    try:
-        at = parse_at(args.at)
-        result = run_worklist(args.directory, at, load_settings(), jobs=args.jobs,
-                              identifier_system=args.identifier_system, dask=args.dask)
-    except (InputError, ConfigError) as exc:
-        print(f"cds-service worklist: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    sys.stdout.write(render_table(result))
-    if args.csv:
-        write_csv(result, args.csv)
-        print(f"wrote {args.csv}", file=sys.stderr)
-    return 0
+    def run() -> Any:
+        return run_worklist(args.directory, parse_at(args.at), load_settings(), jobs=args.jobs,
+                            identifier_system=args.identifier_system, dask=args.dask)
+
+    return _table_command("worklist", run, render_table, csv_rows, args.csv)
 
 
 def _compare_rulesets(args: argparse.Namespace) -> int:
     from ..runtime import load_runtime
-    from .compare import compare, render_text, with_ruleset, write_csv
+    from .compare import compare, csv_rows, render_text, with_ruleset
 
-    try:
+    def run() -> Any:
         at = parse_at(args.at)
         base = load_runtime(load_settings())
         runtime_a = with_ruleset(base, args.ruleset_a or base.ruleset.id, args.policy_a)
         runtime_b = with_ruleset(base, args.ruleset_b or base.ruleset.id, args.policy_b)
-        result = compare(args.input, runtime_a, runtime_b, at)  # type: ignore[arg-type]
+        return compare(args.input, runtime_a, runtime_b, at)
+
+    return _table_command("compare-rulesets", run, render_text, csv_rows, args.csv)
+
+
+def _table_command(name: str, run: Callable[[], Any], render: Callable[[Any], str],
+                   rows: Callable[[Any], Iterable[Sequence[object]]], csv_path: str | None) -> int:
+    """A tool that prints a table: one line and exit code 2 for unusable input, else the table
+    on stdout and, with --csv, the same result as CSV."""
+    try:
+        result = run()
     except (InputError, ConfigError) as exc:
-        print(f"cds-service compare-rulesets: {exc}", file=sys.stderr)
+        print(f"cds-service {name}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(render_text(result))
-    if args.csv:
-        write_csv(result, args.csv)
-        print(f"wrote {args.csv}", file=sys.stderr)
+    sys.stdout.write(render(result))
+    if csv_path:
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows(rows(result))
+        print(f"wrote {csv_path}", file=sys.stderr)
     return 0
 
 

@@ -9,7 +9,6 @@ live: the list is the impact, patient by patient.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
@@ -110,9 +109,8 @@ def render_text(result: Comparison) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_csv(result: Comparison, path: str | Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for d in result.differences:
-            writer.writerow([d.patient, ";".join(d.advice_a), ";".join(d.advice_b)])
+def csv_rows(result: Comparison) -> Iterator[list[str]]:
+    """The CSV's rows: `COLUMNS`, then one per patient whose advice differs (codes joined by ';')."""
+    yield list(COLUMNS)
+    for d in result.differences:
+        yield [d.patient, ";".join(d.advice_a), ";".join(d.advice_b)]

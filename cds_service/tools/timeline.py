@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 from dateutil.relativedelta import relativedelta
 
 from cql_like_rules import Advice, Parameters, RuleSet
+from cql_like_rules.catalogue import Text
 from cql_like_rules.facts import Facts
 from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
@@ -201,57 +202,58 @@ def change_days(states: Iterable[State]) -> list[date]:
 
 
 TEXT = {
-    "en": {"header": "Timeline for Patient/{pid}, {start} to {end}: {n} change(s), {k} day(s) evaluated",
-           "none": "(no advice)", "why": "because"},
-    "da": {"header": "Tidslinje for Patient/{pid}, {start} til {end}: {n} ændring(er), {k} dag(e) vurderet",
-           "none": "(intet råd)", "why": "fordi"},
+    "header": Text(
+        "Timeline for Patient/{pid}, {start} to {end}: {n} change(s), {k} day(s) evaluated",
+        "Tidslinje for Patient/{pid}, {start} til {end}: {n} ændring(er), {k} dag(e) vurderet",
+    ),
+    "none": Text("(no advice)", "(intet råd)"),
+    "why": Text("because", "fordi"),
 }
 
 REASON_TEXT = {
-    "en": {
-        "index-event": "index event", "stop-due-soon": "stop attempt due soon", "stop-date": "stop date (window ends)",
-        "after-stop-date": "day after the stop date", "bsab-gap-end": "bsAb course gap ends",
-        "igg-result": "IgG result", "igg-stale-in-window": "IgG older than the in-window limit",
-        "igg-stale-after-window": "IgG older than the after-window limit", "m-protein-result": "M-protein result",
-        "ig-start": "Ig substitution starts", "ig-end": "Ig course last day", "ig-ended": "Ig course ended",
-        "ig-ordered": "Ig order written", "ig-dose": "Ig dose given", "ig-doses-end": "Ig doses stop covering",
-        "culture": "culture result", "culture-window-ends": "culture no longer near an infection",
-        "immunofixation": "immunofixation result", "late-start-notice": "special criterion ends soon",
-        "death": "date of death",
-        "review-due": "general stop review due", "review-warning-ends": "review warning period ends",
-        "infection-onset": "infection", "infection-leaves-lookback": "infection leaves the 12-month look-back",
-        "adult-birthday": "adult age reached",
-    },
-    "da": {
-        "index-event": "indekshændelse", "stop-due-soon": "seponeringsforsøg snart", "stop-date": "seponeringsdato (vinduet slutter)",
-        "after-stop-date": "dagen efter seponeringsdatoen", "bsab-gap-end": "bsAb-behandlingspause slutter",
-        "igg-result": "IgG-svar", "igg-stale-in-window": "IgG ældre end grænsen i vinduet",
-        "igg-stale-after-window": "IgG ældre end grænsen efter vinduet", "m-protein-result": "M-komponent-svar",
-        "ig-start": "Ig-substitution starter", "ig-end": "sidste dag af Ig-ordination", "ig-ended": "Ig-ordination afsluttet",
-        "ig-ordered": "Ig-ordination skrevet", "ig-dose": "Ig-dosis givet", "ig-doses-end": "Ig-doser dækker ikke længere",
-        "culture": "dyrkningssvar", "culture-window-ends": "dyrkning ikke længere nær en infektion",
-        "immunofixation": "immunfiksationssvar", "late-start-notice": "særkriteriet ophører snart",
-        "death": "dødsdato",
-        "review-due": "seponeringsvurdering efter generelle kriterier", "review-warning-ends": "advarselsperioden for vurdering slutter",
-        "infection-onset": "infektion", "infection-leaves-lookback": "infektion uden for 12-måneders perioden",
-        "adult-birthday": "voksenalder nået",
-    },
+    "index-event": Text("index event", "indekshændelse"),
+    "stop-due-soon": Text("stop attempt due soon", "seponeringsforsøg snart"),
+    "stop-date": Text("stop date (window ends)", "seponeringsdato (vinduet slutter)"),
+    "after-stop-date": Text("day after the stop date", "dagen efter seponeringsdatoen"),
+    "bsab-gap-end": Text("bsAb course gap ends", "bsAb-behandlingspause slutter"),
+    "igg-result": Text("IgG result", "IgG-svar"),
+    "igg-stale-in-window": Text("IgG older than the in-window limit", "IgG ældre end grænsen i vinduet"),
+    "igg-stale-after-window": Text("IgG older than the after-window limit", "IgG ældre end grænsen efter vinduet"),
+    "m-protein-result": Text("M-protein result", "M-komponent-svar"),
+    "ig-start": Text("Ig substitution starts", "Ig-substitution starter"),
+    "ig-end": Text("Ig course last day", "sidste dag af Ig-ordination"),
+    "ig-ended": Text("Ig course ended", "Ig-ordination afsluttet"),
+    "ig-ordered": Text("Ig order written", "Ig-ordination skrevet"),
+    "ig-dose": Text("Ig dose given", "Ig-dosis givet"),
+    "ig-doses-end": Text("Ig doses stop covering", "Ig-doser dækker ikke længere"),
+    "culture": Text("culture result", "dyrkningssvar"),
+    "culture-window-ends": Text("culture no longer near an infection", "dyrkning ikke længere nær en infektion"),
+    "immunofixation": Text("immunofixation result", "immunfiksationssvar"),
+    "late-start-notice": Text("special criterion ends soon", "særkriteriet ophører snart"),
+    "death": Text("date of death", "dødsdato"),
+    "review-due": Text("general stop review due", "seponeringsvurdering efter generelle kriterier"),
+    "review-warning-ends": Text("review warning period ends", "advarselsperioden for vurdering slutter"),
+    "infection-onset": Text("infection", "infektion"),
+    "infection-leaves-lookback": Text(
+        "infection leaves the 12-month look-back",
+        "infektion uden for 12-måneders perioden",
+    ),
+    "adult-birthday": Text("adult age reached", "voksenalder nået"),
 }
 
 
 def reasons_text(timeline: Timeline, day: date, lang: str) -> str:
-    kinds = dict.fromkeys(REASON_TEXT[lang][c.kind] for c in timeline.reasons.get(day, []))
+    kinds = dict.fromkeys(REASON_TEXT[c.kind](lang) for c in timeline.reasons.get(day, []))
     return ", ".join(kinds)
 
 
 def render_text(timeline: Timeline, lang: str = "en") -> str:
     """One line per change: date, advice codes, summaries (and why the day mattered)."""
-    t = TEXT[lang]
-    out = [t["header"].format(pid=timeline.patient_id, start=timeline.start, end=timeline.end,
+    out = [TEXT["header"](lang).format(pid=timeline.patient_id, start=timeline.start, end=timeline.end,
                               n=len(timeline.changes), k=timeline.evaluated)]
     for state in timeline.changes:
         codes = ", ".join(state.codes) or "-"
-        summaries = " | ".join(c["summary"] for c in state.cards) or t["none"]
+        summaries = " | ".join(c["summary"] for c in state.cards) or TEXT["none"](lang)
         why = reasons_text(timeline, state.day, lang)
         out.append(f"{state.day}  {codes:<30} {summaries}" + (f"  [{why}]" if why else ""))
     return "\n".join(out) + "\n"

@@ -18,7 +18,7 @@ import threading
 from datetime import date, timedelta
 
 from cql_like_rules.advice import Advice
-from cql_like_rules.catalogue import CATALOGUE
+from cql_like_rules.catalogue import CATALOGUE, Text
 from cql_like_rules.facts import Facts
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -46,39 +46,52 @@ WINDOW = "#e5dbff"
 IG_ACTIVE, IG_PAUSED = "#2f9e44", "#adb5bd"
 
 WORDS = {
-    "en": {
-        "title": "Immunoglobulin advice timeline", "patient": "Patient", "range": "Range",
-        "now": "Advice on {day}", "last": "Last change in the range ({day})", "none": "No advice",
-        "igg": "IgG (g/L)", "threshold": "{v:g} g/L: start threshold", "general": "{v:g} g/L: general criteria",
-        "window": "six-month window", "stop": "stop date {day}", "substitution": "Ig", "advice": "Advice", "today": "today",
-        "during": "IgG during Ig substitution", "mprot": "M-protein", "infection": "bacterial infection",
-        "infection-severe": "severe bacterial infection", "on-hold": "on hold",
-        "end-unknown": "end unknown", "date": "Date", "code": "Advice code", "summary": "Summary",
-        "why": "Why this day", "detail": "Card detail", "changes": "Changes ({n}; {k} days evaluated)",
-        "no-advice": "no advice", "warning-outline": "dark outline: a warning",
-        "legend": "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during substitution "
-                  "(lines join only results taken with the same substitution status). Triangles on the axis: verified "
-                  "bacterial infections. Green bars: immunoglobulin orders (grey: on hold), ticks: recorded doses. "
-                  "Bottom lane: the advice in force, one colour per advice code (named below the plot), a dark outline "
-                  "on warnings; ▼ marks each change.",
-    },
-    "da": {
-        "title": "Tidslinje for immunglobulin-råd", "patient": "Patient", "range": "Periode",
-        "now": "Råd {day}", "last": "Seneste ændring i perioden ({day})", "none": "Intet råd",
-        "igg": "IgG (g/L)", "threshold": "{v:g} g/L: startgrænse", "general": "{v:g} g/L: generelle kriterier",
-        "window": "seksmånedersvindue", "stop": "seponeringsdato {day}", "substitution": "Ig", "advice": "Råd", "today": "i dag",
-        "during": "IgG under Ig-substitution", "mprot": "M-komponent", "infection": "bakteriel infektion",
-        "infection-severe": "svær bakteriel infektion", "on-hold": "i bero",
-        "end-unknown": "slutdato ukendt", "date": "Dato", "code": "Rådkode", "summary": "Resumé",
-        "why": "Hvorfor denne dag", "detail": "Kortets detaljer", "changes": "Ændringer ({n}; {k} dage vurderet)",
-        "no-advice": "intet råd", "warning-outline": "mørk kant: en advarsel",
-        "legend": "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under substitution "
-                  "(linjer forbinder kun svar taget med samme substitutionsstatus). Trekanter på aksen: verificerede "
-                  "bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i bero), streger: givne doser. "
-                  "Nederste bånd: det gældende råd, én farve pr. rådkode (navngivet under grafen), mørk kant på "
-                  "advarsler; ▼ markerer hver ændring.",
-    },
+    "title": Text("Immunoglobulin advice timeline", "Tidslinje for immunglobulin-råd"),
+    "patient": Text("Patient", "Patient"),
+    "range": Text("Range", "Periode"),
+    "now": Text("Advice on {day}", "Råd {day}"),
+    "last": Text("Last change in the range ({day})", "Seneste ændring i perioden ({day})"),
+    "none": Text("No advice", "Intet råd"),
+    "igg": Text("IgG (g/L)", "IgG (g/L)"),
+    "threshold": Text("{v:g} g/L: start threshold", "{v:g} g/L: startgrænse"),
+    "general": Text("{v:g} g/L: general criteria", "{v:g} g/L: generelle kriterier"),
+    "window": Text("six-month window", "seksmånedersvindue"),
+    "stop": Text("stop date {day}", "seponeringsdato {day}"),
+    "substitution": Text("Ig", "Ig"),
+    "advice": Text("Advice", "Råd"),
+    "today": Text("today", "i dag"),
+    "during": Text("IgG during Ig substitution", "IgG under Ig-substitution"),
+    "mprot": Text("M-protein", "M-komponent"),
+    "infection": Text("bacterial infection", "bakteriel infektion"),
+    "infection-severe": Text("severe bacterial infection", "svær bakteriel infektion"),
+    "on-hold": Text("on hold", "i bero"),
+    "end-unknown": Text("end unknown", "slutdato ukendt"),
+    "date": Text("Date", "Dato"),
+    "code": Text("Advice code", "Rådkode"),
+    "summary": Text("Summary", "Resumé"),
+    "why": Text("Why this day", "Hvorfor denne dag"),
+    "detail": Text("Card detail", "Kortets detaljer"),
+    "changes": Text("Changes ({n}; {k} days evaluated)", "Ændringer ({n}; {k} dage vurderet)"),
+    "no-advice": Text("no advice", "intet råd"),
+    "warning-outline": Text("dark outline: a warning", "mørk kant: en advarsel"),
+    "legend": Text(
+        "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during "
+        "substitution (lines join only results taken with the same substitution status). Triangles on "
+        "the axis: verified bacterial infections. Green bars: immunoglobulin orders (grey: on hold), "
+        "ticks: recorded doses. Bottom lane: the advice in force, one colour per advice code (named "
+        "below the plot), a dark outline on warnings; ▼ marks each change.",
+        "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under "
+        "substitution (linjer forbinder kun svar taget med samme substitutionsstatus). Trekanter på "
+        "aksen: verificerede bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i "
+        "bero), streger: givne doser. Nederste bånd: det gældende råd, én farve pr. rådkode (navngivet "
+        "under grafen), mørk kant på advarsler; ▼ markerer hver ændring.",
+    ),
 }
+
+
+def words(lang: str) -> dict[str, str]:
+    """The page's labels in one language."""
+    return {key: text(lang) for key, text in WORDS.items()}
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#212529;max-width:1200px}
@@ -167,7 +180,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
     from matplotlib.patches import Patch
     from matplotlib.ticker import Formatter
 
-    w = WORDS[lang]
+    w = words(lang)
     params = timeline.params
     facts = timeline.facts
     left, right = timeline.start - timedelta(days=7), timeline.end + timedelta(days=7)
@@ -307,7 +320,7 @@ def render_html(timeline: Timeline, lang: str = "en", today: date | None = None,
     `now` is the advice evaluated on `today` (exact day counts); without it the page shows
     the last change in force, which is the same advice with the counts of its first day.
     """
-    w = WORDS[lang]
+    w = words(lang)
     e = html.escape
     in_range = today is not None and timeline.start <= today <= timeline.end
     if in_range:

@@ -13,7 +13,6 @@ the engine or on which worker finished first.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import time
@@ -23,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
@@ -281,10 +280,9 @@ def render_table(result: WorklistResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_csv(result: WorklistResult, path: str | Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for row in result.rows:
-            writer.writerow([_fmt(getattr(row, c)) if c != "igg_g_l" else ("" if row.igg_g_l is None else row.igg_g_l)
-                             for c in COLUMNS])
+def csv_rows(result: WorklistResult) -> Iterator[list[object]]:
+    """The CSV's rows: `COLUMNS`, then one per patient who needs action, most urgent first."""
+    yield list(COLUMNS)
+    for row in result.rows:
+        yield [_fmt(getattr(row, c)) if c != "igg_g_l" else ("" if row.igg_g_l is None else row.igg_g_l)
+               for c in COLUMNS]
