@@ -345,14 +345,19 @@ def check_url(url: str, what: str, *, need_path: bool = False) -> str:
     return url
 
 
-def load_issuers_file(path: Path) -> dict[str, IssuerConfig]:
-    where = f"CDS_TRUSTED_ISSUERS_FILE {str(path)!r}"
+def read_json_file(path: Path, where: str) -> object:
+    """A configuration file's JSON; a ConfigError says which file (`where`) and what is wrong."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise ConfigError(f"{where} is not valid JSON: {exc}") from None
+
+
+def load_issuers_file(path: Path) -> dict[str, IssuerConfig]:
+    where = f"CDS_TRUSTED_ISSUERS_FILE {str(path)!r}"
+    document = read_json_file(path, where)
     if not isinstance(document, dict) or not isinstance(document.get("issuers"), dict):
         raise ConfigError(f'{where} must be an object with an "issuers" object')
     if not document["issuers"]:

@@ -18,7 +18,8 @@ import anyio
 import httpx
 from jwt import PyJWK, PyJWTError
 
-from ..errors import UpstreamError
+from ..errors import ConfigError, UpstreamError
+from ..settings import read_json_file
 from .logs import sanitise
 
 __all__ = [
@@ -92,11 +93,9 @@ def keys_from_jwks(document: object) -> dict[str, PyJWK]:
 def load_jwks_file(path: Path) -> dict[str, PyJWK]:
     """Keys from a JWK Set file; raises ValueError naming the problem."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"cannot read JWK Set file {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise ValueError(f"JWK Set file {path} is not valid JSON: {exc}") from None
+        document = read_json_file(path, f"JWK Set file {path}")
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
     try:
         keys = keys_from_jwks(document)
     except ValueError as exc:

@@ -352,6 +352,12 @@ def describe_commands(parser: argparse.ArgumentParser) -> None:
                 describe_commands(command)
 
 
+def _at_and_csv(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options every table tool has: the evaluation date, and a CSV copy of the table."""
+    parser.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
+    parser.add_argument("--csv", metavar="OUT.csv", help=f"also write {what} as CSV")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cds-service", description=__doc__, epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -399,8 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     tl.set_defaults(run=_timeline)
     wl = sub.add_parser("worklist", help="patients in a FHIR Bulk Data export (NDJSON) whose advice needs action")
     wl.add_argument("directory", metavar="NDJSON_DIR", help="a FHIR Bulk Data export: one NDJSON file (or several) per type")
-    wl.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
-    wl.add_argument("--csv", metavar="OUT.csv", help="also write the worklist as CSV")
+    _at_and_csv(wl, "the worklist")
     wl.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     wl.add_argument("--dask", metavar="ADDRESS",
                     help="evaluate on a Dask cluster: 'local' starts one here with --jobs workers, or a scheduler "
@@ -410,12 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
     wl.set_defaults(run=_worklist)
     cmp = sub.add_parser("compare-rulesets", help="patients whose advice differs between two rule sets or policies")
     cmp.add_argument("input", metavar="INPUT", help="a folder of one-patient Bundles, a Bundle, or an NDJSON export folder")
-    cmp.add_argument("--at", required=True, help="evaluation date YYYY-MM-DD")
-    cmp.add_argument("--policy-a", metavar="A.json", help="policy file of rule set A (default: the rule set's defaults)")
-    cmp.add_argument("--policy-b", metavar="B.json", help="policy file of rule set B (default: the rule set's defaults)")
-    cmp.add_argument("--ruleset-a", metavar="ID", help="rule set A (default: the configured one, CDS_RULESET)")
-    cmp.add_argument("--ruleset-b", metavar="ID", help="rule set B (default: the configured one, CDS_RULESET)")
-    cmp.add_argument("--csv", metavar="OUT.csv", help="also write the differences as CSV (patient,advice_a,advice_b)")
+    for side in "AB":
+        cmp.add_argument(f"--policy-{side.lower()}", metavar=f"{side}.json",
+                         help=f"policy file of rule set {side} (default: the rule set's defaults)")
+    for side in "AB":
+        cmp.add_argument(f"--ruleset-{side.lower()}", metavar="ID",
+                         help=f"rule set {side} (default: the configured one, CDS_RULESET)")
+    _at_and_csv(cmp, "the differences (patient,advice_a,advice_b)")
     cmp.set_defaults(run=_compare_rulesets)
     fb = sub.add_parser("feedback-report", help="per advice code: cards issued, accepted, overridden, and why")
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
