@@ -1,4 +1,4 @@
-"""Signed client JWTs for the auth-on benchmark (`run.py --auth es384`, `replay` tests of the service).
+"""Signed client JWTs for the auth-on benchmark (`run.py --auth es384`).
 
 With `CDS_AUTH=on` every call needs its own token: the service refuses a `jti` it has
 seen (replay cache) and checks `aud` against the exact URL called. So tokens are signed

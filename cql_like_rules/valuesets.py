@@ -166,6 +166,9 @@ class Terminology:
         if not self.unit_factors:
             raise RulesError("units.json is missing or empty")
         self._hint_pattern = _hint_pattern(self._hint_owner)
+        # The hints are lower case, so for ASCII text the same pattern without IGNORECASE, on the
+        # lower-cased text, finds the same hint ~4x faster (no case-insensitive alternation).
+        self._hint_ascii = re.compile(self._hint_pattern.pattern) if self._hint_pattern is not None else None
 
     # -- loading -------------------------------------------------------------------------
     def _load_directory(self, directory: Path) -> None:
@@ -329,9 +332,9 @@ class Terminology:
         For saying "this looks like X, but its code is in no value set": never used to
         count anything. The first hint in the text wins; case and spacing do not matter.
         """
-        if self._hint_pattern is None or not isinstance(text, str) or not text:
+        if self._hint_pattern is None or self._hint_ascii is None or not isinstance(text, str) or not text:
             return None
-        found = self._hint_pattern.search(text)
+        found = self._hint_ascii.search(text.lower()) if text.isascii() else self._hint_pattern.search(text)
         return self._hint_owner[_hint_key(found.group(0))] if found else None
 
     def codes_for_search(self, valueset_id: str) -> list[str]:

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from cds_service.fhir.request import parse_hook_request
@@ -111,7 +112,7 @@ def test_the_snapshot_holds_the_whole_basis_and_no_identifier(tmp_path):
         extra["fullUrl"] = f"urn:uuid:{uuids.uuid4()}"
         bundle["entry"].append(extra)
     answer = answered(bundle)
-    stored = json.loads(json.dumps(payload(answer, 0, RUNTIME.ruleset)))
+    stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))  # as the card store writes it
     assert stored["card"] == json.loads(json.dumps(answer.cards[0]))
     assert stored["ruleset"]["label"] == RUNTIME.ruleset.label
     assert stored["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 4.0
