@@ -217,3 +217,48 @@ def test_fuzz_mutated_fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     print(f"\nmutated fixtures: {sum(statuses.values())} cases, statuses {dict(statuses)}")
     assert outbound.outside({urlsplit(ALLOWED_FHIR).hostname, "127.0.0.1"}) == []
     assert statuses[200] > 0  # the evaluation path was reached
+
+
+# -- the community's own description of the API ------------------------------------------------
+# cds-hooks/api (tests/data/README.md) describes a generic CDS service in Swagger 2.0. Requests
+# generated from it, not from our document, are sent to each of the service's ids and to the
+# generated one: whatever they hold, the answer is never a server error.
+API_DOCUMENT = Path(__file__).resolve().parent / "data" / "cds-hooks-api-swagger.yaml"
+SERVICE_IDS = ("igsub-patient-view", "igsub-order-select", "igsub-order-sign")
+
+
+def test_fuzz_with_the_cds_hooks_api_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cases = int(os.environ.get("CDS_FUZZ_CASES", "0")) // 4 or 40
+    outbound = Outbound()
+    outbound.install(monkeypatch)
+    app = create_app(load_settings(fuzz_env(tmp_path)))
+    statuses: Counter = Counter()
+    with live_server(app) as base_url:
+        schema = schemathesis.openapi.from_path(API_DOCUMENT)
+        schema.config.update(base_url=base_url)
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @settings(max_examples=cases, deadline=None, database=None,
+                          derandomize=not os.environ.get("CDS_FUZZ_CASES"), suppress_health_check=list(HealthCheck))
+                @given(case=operation.as_strategy(generation_mode=mode))
+                def check(case) -> None:
+                    targets = [None] if "id" not in (case.path_parameters or {}) else [None, *SERVICE_IDS]
+                    for service_id in targets:
+                        if service_id is not None:
+                            case.path_parameters["id"] = service_id
+                        response = case.call(base_url=base_url, timeout=30)
+                        statuses[(operation.label, response.status_code)] += 1
+                        assert response.status_code < 500, (case.path_parameters, response.text[:300])
+                        if response.status_code >= 400:  # refused with a reason, in FHIR's error format
+                            assert response.json()["resourceType"] == "OperationOutcome", response.text[:300]
+
+                try:
+                    check()
+                except Unsatisfiable:
+                    assert mode is GenerationMode.NEGATIVE, operation.label
+    print(f"\ncds-hooks/api fuzz: {sum(statuses.values())} requests: {dict(sorted(statuses.items(), key=str))}")
+    assert statuses[("GET /cds-services", 200)] >= 1
+    assert sum(n for (label, _), n in statuses.items() if label.startswith("POST")) >= 4 * cases  # every id was called
+    assert outbound.outside({urlsplit(ALLOWED_FHIR).hostname, "127.0.0.1"}) == []

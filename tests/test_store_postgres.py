@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -180,4 +181,23 @@ def test_two_instances_share_cards_feedback_and_spent_tokens(secured_instances, 
         engine.dispose()
     assert (row.code, row.issued, row.accepted, row.overridden) == ("start-substitution", 2, 1, 1)
 
-    # Explanation snapshots of cards issued by one instance, read through the other: to be added here.
+    # A card's "Why" page opens at either instance: the snapshot is in the shared database and
+    # the link is signed with the deployment's key, whichever instance issued the card.
+    for card, other in ((from_a, b), (from_b, a)):
+        [link] = card["links"]
+        assert link["url"].startswith(f"{PUBLIC}/explain/{card['uuid']}?t=")
+        page = opened(link["url"].replace(PUBLIC, other))
+        assert page.status_code == 200, page.text
+        assert "2026-01-13" in page.text and "Observation/obs-igg-0001-b" in page.text  # the IgG and its source
+    forged = from_a["links"][0]["url"].replace(PUBLIC, b).replace(from_a["uuid"], from_b["uuid"])
+    assert httpx.get(forged, timeout=10).status_code == 403  # a link is bound to its own card
+
+
+def opened(url: str, within: float = 5.0) -> httpx.Response:
+    """GET an explanation page, allowing the issuing instance its background write (a flush interval)."""
+    deadline = time.monotonic() + within
+    while True:
+        page = httpx.get(url, timeout=10)
+        if page.status_code != 404 or time.monotonic() > deadline:
+            return page
+        time.sleep(0.05)
