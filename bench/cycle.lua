@@ -10,6 +10,8 @@
 -- $BENCH_TOKENS (optional): signed JWTs, one a line (bench/tokens.py); thread k of T sends lines
 -- k+1, k+1+T, ... one per request, so no jti is sent twice; past the end it starts again and
 -- counts those requests as "tokens_reused" (401s from a service that checks). $BENCH_THREADS = T.
+-- $BENCH_REVISION (optional): a fixed revision for every request instead, so the cohort's bodies
+-- repeat byte for byte each time round (what a harness that only cycles patients measures).
 -- Prints one line: BENCH_RESULT {...} (latencies in microseconds over the whole run).
 local threads = {}
 local nthreads = 0
@@ -24,6 +26,7 @@ local MARK = "@REV@"
 local bodies, nb, b = {}, 0, 0
 local tokens, nt, t, wrapped = {}, 0, 0, false
 local counter = 0
+local fixed = os.getenv("BENCH_REVISION")
 used, reused = 0, 0  -- globals, read by done() through thread:get
 local path
 local headers = {["Content-Type"] = "application/json", ["Accept-Language"] = "en"}
@@ -83,7 +86,7 @@ function request()
     if wrapped then reused = reused + 1 end
     headers["Authorization"] = "Bearer " .. tokens[t]
   end
-  return wrk.format("POST", path, headers, table.concat(bodies[b], tostring(counter)))
+  return wrk.format("POST", path, headers, table.concat(bodies[b], fixed or tostring(counter)))
 end
 
 function done(summary, latency, requests)

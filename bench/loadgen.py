@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 
 import httpx
@@ -40,12 +41,12 @@ class Tokens:
 class Bodies:
     """The next body of a cohort, each with a fresh revision number (see cycle.lua)."""
 
-    def __init__(self, bodies: list[bytes]) -> None:
-        self.bodies, self.n = bodies, 0
+    def __init__(self, bodies: list[bytes], revision: str | None = None) -> None:
+        self.bodies, self.n, self.revision = bodies, 0, revision
 
     def next(self) -> bytes:
         self.n += 1
-        return self.bodies[self.n % len(self.bodies)].replace(b"@REV@", str(self.n).encode())
+        return self.bodies[self.n % len(self.bodies)].replace(b"@REV@", (self.revision or str(self.n)).encode())
 
 
 async def _worker(client: httpx.AsyncClient, url: str, body: bytes | Bodies, stop: float, out: list[float],
@@ -98,7 +99,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.bodies:
         with open(args.bodies, "rb") as f:
-            body: bytes | Bodies = Bodies([line for line in f.read().split(b"\n") if line])
+            body: bytes | Bodies = Bodies([line for line in f.read().split(b"\n") if line],
+                                          os.environ.get("BENCH_REVISION"))
     elif args.body:
         with open(args.body, "rb") as f:
             body = f.read()

@@ -201,6 +201,9 @@ class Run:
         return statistics.median(self.ratios) if self.ratios else 0.0
 
 
+REVISION: str | None = None  # --repeat-bodies: one fixed revision, so the cohort's bodies repeat
+
+
 def wrk_command(port: int, bodies: Path, concurrency: int, threads: int, seconds: float,
                 tokens: Path | None = None) -> tuple[list[str], dict[str, str]]:
     """The load generator's command and environment (wrk + cycle.lua, else loadgen.py)."""
@@ -208,6 +211,8 @@ def wrk_command(port: int, bodies: Path, concurrency: int, threads: int, seconds
     env = {"BENCH_BODIES": str(bodies), "BENCH_THREADS": str(threads)}
     if tokens:
         env["BENCH_TOKENS"] = str(tokens)
+    if REVISION is not None:
+        env["BENCH_REVISION"] = REVISION
     if shutil.which("wrk"):
         cmd = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
                "-s", str(ROOT / "bench" / "cycle.lua"), url]
@@ -386,6 +391,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0,
                         help="also measure `serve --workers N` at c=16, 2 wrk threads (default: skip)")
     parser.add_argument("--seed", type=int, default=2026, help="cohort seed (default 2026)")
+    parser.add_argument("--repeat-bodies", action="store_true",
+                        help="send the cohort's bodies unchanged each time round (content caches then answer: "
+                             "for comparison with harnesses that only cycle patients; not what the targets are on)")
     parser.add_argument("--baseline-parser", choices=("json", "orjson"), default="json",
                         help="the baseline's body parser: the standard library (default) or orjson")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
@@ -393,8 +401,9 @@ def main() -> int:
     parser.add_argument("--sandbox-key", type=Path, default=None,
                         help="the CDS Hooks Sandbox's EC private key (default: tests/data/cds-hooks-sandbox-ec-private-key.pem)")
     args = parser.parse_args()
-    global SRC
+    global SRC, REVISION
     SRC = args.src.resolve()
+    REVISION = "1" if args.repeat_bodies else None
     sys.path.insert(0, str(SRC))
     from bench import inprocess
     from bench.patients import EVALUATION_DATE, cohort, write_bodies
@@ -408,6 +417,8 @@ def main() -> int:
     print(f"machine: {res.machine}")
     print(f"load generator: {gen}; {rounds} alternating round(s) of {seconds:g} s per server after {warmup:g} s "
           f"warm-up; CDS_EVALUATION_DATE={EVALUATION_DATE}; baseline parses with {args.baseline_parser}")
+    if REVISION is not None:
+        print("--repeat-bodies: each patient's body is sent unchanged every time round; content caches answer")
 
     tmp = Path(tempfile.mkdtemp(prefix="cds-bench-"))
     charts: dict[str, list] = {}
@@ -522,7 +533,8 @@ def main() -> int:
     res.targets = check_targets(pairs_off, res.rss_mb, "")
     if res.auth_runs:
         res.targets += check_targets([(b, s) for b, s in res.auth_runs], res.auth_rss_mb, "auth ES384: ")
-    print(f"\ntargets (single worker, distinct unseen charts; load now {Load.now()}):")
+    charts_seen = "bodies repeated (--repeat-bodies): NOT the targets' conditions" if REVISION else "distinct unseen charts"
+    print(f"\ntargets (single worker, {charts_seen}; load now {Load.now()}):")
     for line in res.targets:
         print("  " + line)
     if args.json:
