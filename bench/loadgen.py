@@ -2,11 +2,13 @@
 
 Runs as its own process so its CPU is not charged to the server, keeps `--concurrency`
 connections busy for `--duration` seconds, and prints the same `BENCH_RESULT` line as
-`post.lua`. It is much slower than wrk (Python per request), so at c=16 it may be the
+`cycle.lua`. It is much slower than wrk (Python per request), so at c=16 it may be the
 bottleneck: `run.py` says which generator was used, and wrk is preferred.
 
 `--tokens FILE` (auth-on runs, see `tokens.py`): one JWT a line; each request sends the
-next one as `Authorization: Bearer`, like `auth.lua` does for wrk.
+next one as `Authorization: Bearer`, like `cycle.lua` does for wrk. `--bodies FILE` (one body a
+line, `patients.py`): each request sends the next, with a number unique to it in place of
+every "@REV@", like `cycle.lua`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 
 import httpx
@@ -35,15 +38,26 @@ class Tokens:
         return self.tokens[self.i - 1]
 
 
-async def _worker(client: httpx.AsyncClient, url: str, body: bytes, stop: float, out: list[float], bad: list[int],
-                  tokens: Tokens | None = None) -> None:
+class Bodies:
+    """The next body of a cohort, each with a fresh revision number (see cycle.lua)."""
+
+    def __init__(self, bodies: list[bytes], revision: str | None = None) -> None:
+        self.bodies, self.n, self.revision = bodies, 0, revision
+
+    def next(self) -> bytes:
+        self.n += 1
+        return self.bodies[self.n % len(self.bodies)].replace(b"@REV@", (self.revision or str(self.n)).encode())
+
+
+async def _worker(client: httpx.AsyncClient, url: str, body: bytes | Bodies, stop: float, out: list[float],
+                  bad: list[int], tokens: Tokens | None = None) -> None:
     headers = {"Content-Type": "application/json", "Accept-Language": "en"}
     while time.perf_counter() < stop:
         if tokens is not None:
             headers["Authorization"] = "Bearer " + tokens.next()
         t = time.perf_counter()
         try:
-            r = await client.post(url, content=body, headers=headers)
+            r = await client.post(url, content=body.next() if isinstance(body, Bodies) else body, headers=headers)
         except httpx.HTTPError:
             bad[0] += 1
             continue
@@ -52,8 +66,8 @@ async def _worker(client: httpx.AsyncClient, url: str, body: bytes, stop: float,
             bad[1] += 1
 
 
-async def run(url: str, body: bytes, concurrency: int, duration: float, tokens: Tokens | None = None) -> dict:
-    """Latencies and counts of one run, in the `post.lua` format."""
+async def run(url: str, body: bytes | Bodies, concurrency: int, duration: float, tokens: Tokens | None = None) -> dict:
+    """Latencies and counts of one run, in the `cycle.lua` format."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     bad = [0, 0]
@@ -77,13 +91,21 @@ async def run(url: str, body: bytes, concurrency: int, duration: float, tokens: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("url")
-    parser.add_argument("--body", required=True, help="file holding the request body")
+    parser.add_argument("--body", help="file holding the request body")
+    parser.add_argument("--bodies", help="file of request bodies, one a line, cycled (bench/patients.py)")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--tokens", help="file of JWTs, one a line; one per request as Authorization: Bearer")
     args = parser.parse_args()
-    with open(args.body, "rb") as f:
-        body = f.read()
+    if args.bodies:
+        with open(args.bodies, "rb") as f:
+            body: bytes | Bodies = Bodies([line for line in f.read().split(b"\n") if line],
+                                          os.environ.get("BENCH_REVISION"))
+    elif args.body:
+        with open(args.body, "rb") as f:
+            body = f.read()
+    else:
+        parser.error("--body or --bodies is required")
     tokens = None
     if args.tokens:
         with open(args.tokens) as f:

@@ -3,9 +3,11 @@
 Calls the ASGI app directly (one `http` scope per request, body delivered in one message),
 so the profile holds routing, body parsing, prefetch pooling, facts, rules and cards and
 nothing of an HTTP client. That is where the service's cost above the baseline lives.
+Requests cycle through a cohort of distinct patients (`patients.py`), each sent with a
+fresh revision number, so every chart is unseen as in `make bench`.
 
-    python bench/profile.py in-scope-20 -n 2000          # warm validation cache
-    python bench/profile.py in-scope-200-igg --cold      # every request validates afresh
+    python bench/profile.py in-scope -n 2000
+    python bench/profile.py in-scope-200-igg -n 200
     python bench/profile.py out-of-scope --html out.html
 
 For the server under real load instead: `py-spy top --pid <server pid>` or
@@ -23,9 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)  # `bench/requests.py` must not shadow the `requests` distribution
+    sys.path[0] = str(ROOT)  # the bench folder itself must not shadow installed distributions
 
-from bench.requests import EVALUATION_DATE, SERVICE_PATH, build  # noqa: E402
+from bench.patients import EVALUATION_DATE, KINDS, cohort  # noqa: E402
+
+SERVICE_PATH = "/cds-services/igsub-patient-view"
 
 
 async def call(app, body: bytes) -> int:
@@ -57,40 +61,35 @@ async def call(app, body: bytes) -> int:
     return status
 
 
-async def loop(app, body: bytes, n: int, cold: bool) -> None:
-    from cds_service.fhir import validation
-
-    for _ in range(n):
-        if cold:
-            validation._CACHE.clear()
-        status = await call(app, body)
+async def loop(app, charts: list, n: int, first: int = 0) -> None:
+    for i in range(first, first + n):
+        status = await call(app, charts[i % len(charts)].sendable(str(i)))
         if status != 200:
             raise SystemExit(f"status {status}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=[s.name for s in build()])
+    parser.add_argument("scenario", choices=list(KINDS))
     parser.add_argument("-n", type=int, default=1000, help="requests to profile (default 1000)")
-    parser.add_argument("--cold", action="store_true", help="clear the validation cache before every request")
     parser.add_argument("--interval", type=float, default=0.0002, help="sampling interval, seconds")
     parser.add_argument("--html", type=Path, help="write pyinstrument's HTML report here too")
     args = parser.parse_args()
-    os.environ.setdefault("CDS_EVALUATION_DATE", EVALUATION_DATE)
+    os.environ.setdefault("CDS_EVALUATION_DATE", EVALUATION_DATE.isoformat())
     from pyinstrument import Profiler
 
     from cds_service.http.app import create_app
 
     app = create_app()
-    body = next(s.body for s in build() if s.name == args.scenario)
-    asyncio.run(loop(app, body, 50, args.cold))  # warm-up: imports, model classes, caches
+    charts = cohort(args.scenario, 400 if args.scenario != "in-scope-200-igg" else 40)
+    asyncio.run(loop(app, charts, 50, 10**8))  # warm-up: imports, model classes
     profiler = Profiler(interval=args.interval, async_mode="disabled")
     t = time.perf_counter()
     profiler.start()
-    asyncio.run(loop(app, body, args.n, args.cold))
+    asyncio.run(loop(app, charts, args.n))
     profiler.stop()
     per = (time.perf_counter() - t) / args.n * 1000
-    print(f"{args.scenario}: {per:.3f} ms/request in process, profiler included ({'cold' if args.cold else 'warm'} cache)")
+    print(f"{args.scenario}: {per:.3f} ms/request in process, profiler included (unseen charts)")
     print(profiler.output_text(unicode=False, color=False, show_all=False))
     if args.html:
         args.html.write_text(profiler.output_html())

@@ -1,9 +1,9 @@
-"""Signed client JWTs for the auth-on benchmark (`run.py --auth es384|rs384|both`).
+"""Signed client JWTs for the auth-on benchmark (`run.py --auth es384`).
 
 With `CDS_AUTH=on` every call needs its own token: the service refuses a `jti` it has
 seen (replay cache) and checks `aud` against the exact URL called. So tokens are signed
 before each load run, outside the measured time, in a process pool (ES384 ≈ 0.6 ms and
-RS384 ≈ 1 ms per signature here), written one per line, and `auth.lua` (or
+RS384 ≈ 1 ms per signature here), written one per line, and `cycle.lua` (or
 `loadgen.py --tokens`) sends the next line with each request.
 
 - ES384: the CDS Hooks Sandbox issuer (`config/sandbox-trusted-issuers.json`), signed with

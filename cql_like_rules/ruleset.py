@@ -18,6 +18,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from functools import cached_property
 from typing import Iterable
 
 from . import library as _library  # noqa: F401  (registers the patient-level definitions)
@@ -63,9 +64,12 @@ class RuleSet:
     parameters: Parameters
     guideline_title: str = "Medicinrådet 2025"  # short, for texts
 
-    @property
+    @cached_property
     def label(self) -> str:
-        """`<id>-<version>+<hash of the parameters>`: names the exact rules behind a card."""
+        """`<id>-<version>+<hash of the parameters>`: names the exact rules behind a card.
+
+        Computed once per rule set (every card carries it): the fields it hashes never change.
+        """
         blob = json.dumps(asdict(self.parameters), sort_keys=True).encode()
         return f"{self.id}-{self.version}+{hashlib.sha256(blob).hexdigest()[:12]}"
 

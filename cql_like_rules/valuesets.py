@@ -166,6 +166,12 @@ class Terminology:
         if not self.unit_factors:
             raise RulesError("units.json is missing or empty")
         self._hint_pattern = _hint_pattern(self._hint_owner)
+        # The hints are lower case, so for text made only of characters that lower-casing maps
+        # exactly as the case-insensitive match would (checked character by character against
+        # every hint character, below), the same pattern without IGNORECASE on the lower-cased
+        # text finds the same hint ~4x faster. Other text takes the case-insensitive pattern.
+        self._hint_lower = re.compile(self._hint_pattern.pattern) if self._hint_pattern is not None else None
+        self._hint_unsafe = _unsafe_for_lowering(self._hint_owner)
 
     # -- loading -------------------------------------------------------------------------
     def _load_directory(self, directory: Path) -> None:
@@ -329,10 +335,19 @@ class Terminology:
         For saying "this looks like X, but its code is in no value set": never used to
         count anything. The first hint in the text wins; case and spacing do not matter.
         """
-        if self._hint_pattern is None or not isinstance(text, str) or not text:
+        if self._hint_pattern is None or self._hint_lower is None or not isinstance(text, str) or not text:
             return None
-        found = self._hint_pattern.search(text)
-        return self._hint_owner[_hint_key(found.group(0))] if found else None
+        if text.isascii() or self._hint_unsafe.search(text) is None:
+            found = self._hint_lower.search(text.lower())
+        else:
+            found = self._hint_pattern.search(text)
+        if found is None:
+            return None
+        owner = self._hint_owner.get(_hint_key(found.group(0)))
+        if owner is None:  # matched through a case equivalence lower() does not make (a long s, the Kelvin sign)
+            owner = next((o for hint, o in self._hint_owner.items()
+                          if re.fullmatch(_hint_regex(hint), found.group(0), re.IGNORECASE)), None)
+        return owner
 
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""
@@ -369,6 +384,10 @@ def _expansion(expansion: Any, where: str) -> list[dict[str, Any]]:
 COMPOUND_MIN = 5  # hints this long also match inside Danish compounds ("mantlecellelymfom", "myelomatose")
 
 
+def _hint_regex(hint: str) -> str:
+    return re.escape(hint).replace(r"\ ", r"\s+")
+
+
 def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:
     """One regex for every hint: longest first, any case, any spacing.
 
@@ -378,14 +397,40 @@ def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:
     if not owners:
         return None
     ordered = sorted(owners, key=len, reverse=True)
-    words = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) < COMPOUND_MIN]
-    parts = [re.escape(h).replace(r"\ ", r"\s+") for h in ordered if len(h) >= COMPOUND_MIN]
+    words = [_hint_regex(h) for h in ordered if len(h) < COMPOUND_MIN]
+    parts = [_hint_regex(h) for h in ordered if len(h) >= COMPOUND_MIN]
     alternatives = []
     if parts:
         alternatives.append("(?:" + "|".join(parts) + ")")
     if words:
         alternatives.append(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)")
     return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# Characters outside these blocks always take the case-insensitive pattern (Greek, Cyrillic,
+# letterlike symbols such as the Kelvin and Angstrom signs, which match ASCII letters).
+_LOWERING_CANDIDATES = [chr(c) for c in (*range(0x250), *range(0x2000, 0x20A0))]
+
+
+def _unsafe_for_lowering(owners: Mapping[str, str]) -> re.Pattern[str]:
+    """A class matching any character for which `text.lower()` + a case-sensitive match could differ.
+
+    A character is safe when it lower-cases to one character with the same `\\w`/`\\s`
+    class, and, for every character of every hint, matches it case-insensitively exactly
+    when its lower case equals it.
+    """
+    hint_chars = sorted({c for hint in owners for c in hint})
+    matchers = [(h, re.compile(re.escape(h), re.IGNORECASE)) for h in hint_chars]
+    word, space = re.compile(r"\w"), re.compile(r"\s")
+    safe = []
+    for c in _LOWERING_CANDIDATES:
+        low = c.lower()
+        if len(low) != 1 or bool(word.fullmatch(c)) != bool(word.fullmatch(low)) \
+                or bool(space.fullmatch(c)) != bool(space.fullmatch(low)):
+            continue
+        if all(bool(m.fullmatch(c)) == (low == h) for h, m in matchers):
+            safe.append(c)
+    return re.compile("[^" + "".join(re.escape(c) for c in safe) + "]")
 
 
 def _read_json(path: Path) -> Any:

@@ -272,6 +272,28 @@ def test_the_server_stops_reading_a_huge_header(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/healthz").status_code == 200
 
 
+def test_the_server_reads_a_large_body_after_a_small_head(tmp_path: Path) -> None:
+    """`cds-service serve`: a 235 KB chart (200 IgG results) arrives in reads larger than the head cap; it is answered."""
+    try:
+        from tests.servers import serve_subprocess
+    except ImportError:
+        from servers import serve_subprocess
+    bundle = load_bundle(FIXTURE)
+    igg = next(e for e in bundle["entry"] if e["resource"]["id"] == "obs-igg-0001-a")
+    for i in range(200):
+        extra = json.loads(json.dumps(igg))
+        extra["resource"]["id"] = f"obs-igg-history-{i:03d}"
+        bundle["entry"].append(extra)
+    body = json.dumps(request_from_bundle(bundle)).encode()
+    assert len(body) > 150_000
+    with serve_subprocess({"CDS_DATA_DIR": str(tmp_path / "data")}) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for _ in range(3):  # one connection: the head after a large body is counted afresh
+                response = client.post("/cds-services/igsub-patient-view", content=body,
+                                       headers={"Content-Type": "application/json"})
+                assert response.status_code == 200, response.text[:300]
+
+
 async def test_slow_body_is_408() -> None:
     """A client that stops sending mid-body is cut off after CDS_BODY_TIMEOUT."""
     sent: list[dict] = []

@@ -6,6 +6,7 @@ Real SQLite files, real answers from the pipeline for a shipped fixture.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import threading
 import time
@@ -14,13 +15,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from cds_service.fhir.request import parse_hook_request
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.pipeline import Answer, answer_local
 from cds_service.records.snapshot import payload, stored_facts
-from cds_service.records.store import CardStore
+from cds_service.records.store import SERIALISE_INLINE_AFTER, CardStore
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import load_bundle, request_from_bundle
@@ -80,6 +82,38 @@ def test_the_writer_thread_serialises_snapshots_and_purges_them(tmp_path):
         store.close()
 
 
+def test_a_backlog_of_snapshots_is_kept_and_each_page_finds_its_own(tmp_path):
+    """The writer behind (here: not due for 10 s): later snapshots are serialised by the request, none dropped."""
+    answer = answered()
+    threads: list[str] = []
+
+    def watched(answer: Any, index: int) -> dict:
+        threads.append(threading.current_thread().name)
+        return serialise(answer, index)
+
+    issued = []
+    store = CardStore(f"sqlite:///{tmp_path / 'cds.sqlite3'}", clock=SettableClock(AT), explain_days=7,
+                      serialise=watched, flush_interval=10.0, batch_size=10_000)
+    try:
+        store.open()
+        for n in range(50):
+            cards = [dict(card, uuid=str(uuids.uuid4())) for card in answer.cards]
+            issued.append(dataclasses.replace(answer, cards=cards))
+            store.record_cards(PATIENT_VIEW_ID, "pt-dk-0001", f"hook-{n}", cards, issued[-1])
+        assert threads == ["MainThread"] * (50 - SERIALISE_INLINE_AFTER)  # the first ones wait for the writer
+    finally:
+        store.close()
+    assert snapshot_rows(tmp_path) == 50
+    assert threads.count("card-store-writer") == SERIALISE_INLINE_AFTER
+    kept = CardStore(f"sqlite:///{tmp_path / 'cds.sqlite3'}", clock=SettableClock(AT), explain_days=7, serialise=watched)
+    try:
+        for one in (issued[0], issued[-1]):
+            found = kept.snapshot(one.cards[0]["uuid"])
+            assert found is not None and found.payload["card"]["uuid"] == one.cards[0]["uuid"]
+    finally:
+        kept.close()
+
+
 def test_a_shortened_retention_applies_to_stored_snapshots(tmp_path):
     clock = SettableClock(AT)
     answer = answered()
@@ -111,7 +145,7 @@ def test_the_snapshot_holds_the_whole_basis_and_no_identifier(tmp_path):
         extra["fullUrl"] = f"urn:uuid:{uuids.uuid4()}"
         bundle["entry"].append(extra)
     answer = answered(bundle)
-    stored = json.loads(json.dumps(payload(answer, 0, RUNTIME.ruleset)))
+    stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))  # as the card store writes it
     assert stored["card"] == json.loads(json.dumps(answer.cards[0]))
     assert stored["ruleset"]["label"] == RUNTIME.ruleset.label
     assert stored["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 4.0

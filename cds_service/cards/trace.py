@@ -34,10 +34,30 @@ def value_json(value: object, limit: int | None = LIST_LIMIT) -> JsonValue:
         if limit is not None and len(items) > limit:
             return {"count": len(items), "last": [value_json(v, limit) for v in items[-limit:]]}
         return [value_json(v, limit) for v in items]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__,
-                **{f.name: value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)}}
+    names = _field_names(type(value))
+    if names is not None:
+        out: dict[str, JsonValue] = {"type": type(value).__name__}
+        for name in names:
+            out[name] = value_json(getattr(value, name), limit)
+        return out
     return str(value)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass type's field names (None for any other type), looked up once per type.
+
+    Every card renders the whole trace, most of it records: `dataclasses.fields` per value
+    was a third of that.
+    """
+    try:
+        return _FIELDS[kind]
+    except KeyError:
+        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        _FIELDS[kind] = names
+        return names
 
 
 def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> list[JsonValue]:

@@ -10,6 +10,7 @@ resource's exact JSON, because the same chart is opened again and again.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -18,6 +19,8 @@ import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+# Keyed by a 128-bit digest of the resource as sent, not the resource's bytes: full keys held
+# ~4 KB each, 80 MB of a worker's memory once the cache had filled with charts never seen again.
 _CACHE: "OrderedDict[bytes, Validity]" = OrderedDict()
 _CACHE_SIZE = 20_000
 _CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte resources are not kept
@@ -68,7 +71,8 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 def validity(resource: Mapping[str, Any]) -> Validity:
     """Whether a resource's used fields are valid FHIR R4, and which unused fields are not."""
-    key = orjson.dumps(resource)  # as sent: an EHR sends a resource the same way each time (unsorted is ~2x cheaper)
+    sent = orjson.dumps(resource)  # as sent: an EHR sends a resource the same way each time (unsorted is ~2x cheaper)
+    key = hashlib.blake2b(sent, digest_size=16).digest()
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
@@ -95,7 +99,7 @@ def validity(resource: Mapping[str, Any]) -> Validity:
                 result = Validity(None, ignored)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
             result = Validity(str(exc)[:200])
-    if len(key) <= _CACHED_BYTES:
+    if len(sent) <= _CACHED_BYTES:
         _CACHE[key] = result
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)

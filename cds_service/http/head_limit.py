@@ -64,21 +64,25 @@ if HttpToolsProtocol is not None:
             self._head_limit = config.h11_max_incomplete_event_size or head_limit(32 * 1024)
             self._head_bytes = 0
             self._in_head = True
+            self._heads = 0  # heads completed on this connection
             self._refused = False
 
         def data_received(self, data: bytes) -> None:
             if self._refused:
                 return
+            was_in_head, heads = self._in_head, self._heads
             super().data_received(data)
-            # Counted after parsing: a chunk that completes the head (and may carry body bytes)
-            # is not head. The parser holds at most the cap plus one read.
-            if self._in_head and not self.transport.is_closing():
+            # Counted after parsing, and only a chunk that is head from end to end: one that
+            # completes a head, or ends a body (a large body's last read can be 200 KB), is
+            # not head. The parser holds at most the cap plus one read.
+            if was_in_head and self._in_head and self._heads == heads and not self.transport.is_closing():
                 self._head_bytes += len(data)
                 if self._head_bytes > self._head_limit:
                     self._refuse()
 
         def on_headers_complete(self) -> None:
             self._in_head = False
+            self._heads += 1
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from cql_like_rules import RuleSet
 from cql_like_rules.facts import DataNote, Facts, JsonValue, to_json
 
@@ -51,7 +53,12 @@ def note_json(note: DataNote) -> dict[str, JsonValue]:
 
 
 def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
-    """The snapshot of the `index`-th card of an answer (cards are made in the order of `answer.advice`)."""
+    """The snapshot of the `index`-th card of an answer (cards are made in the order of `answer.advice`).
+
+    For `orjson.dumps` (the card store's writer): the rule set and the facts are already
+    serialised (`orjson.Fragment`), the rule set once per rule set, the facts by orjson's own
+    dataclass encoding, which gives the bytes `to_json` would (tests/test_fast_encodings.py).
+    """
     card, advice = answer.cards[index], answer.advice[index]
     steps = answer.evaluation.trace_for(advice)
     trace = trace_json(steps, limit=None)
@@ -61,11 +68,9 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
         "version": VERSION,
         "card": card,
         "hook": answer.request.hook,
-        "ruleset": {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label,
-                    "guideline": ruleset.guideline, "guideline_url": ruleset.guideline_url,
-                    "parameters": dataclasses.asdict(ruleset.parameters)},
+        "ruleset": ruleset_json(ruleset),
         "evaluation_date": answer.today.isoformat(),
-        "facts": to_json(stored_facts(answer.facts)),
+        "facts": orjson.Fragment(orjson.dumps(stored_facts(answer.facts))),
         "trace": trace,
         "notes": [note_json(n) for n in answer.notes],
         "advice": {"code": advice.code, "variant": advice.variant, "indicator": advice.indicator,
@@ -73,3 +78,19 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
                    "values": {k: to_json(v) for k, v in advice.values.items()},
                    "evidence": list(advice.evidence), "caveats": list(advice.caveats)},
     }
+
+
+_RULESETS: dict[int, tuple[RuleSet, orjson.Fragment]] = {}
+
+
+def ruleset_json(ruleset: RuleSet) -> orjson.Fragment:
+    """The rule set's part of every snapshot, serialised once per rule set (it never changes)."""
+    held = _RULESETS.get(id(ruleset))
+    if held is None or held[0] is not ruleset:
+        if len(_RULESETS) > 16:
+            _RULESETS.clear()
+        held = (ruleset, orjson.Fragment(orjson.dumps({
+            "id": ruleset.id, "version": ruleset.version, "label": ruleset.label, "guideline": ruleset.guideline,
+            "guideline_url": ruleset.guideline_url, "parameters": dataclasses.asdict(ruleset.parameters)})))
+        _RULESETS[id(ruleset)] = held
+    return held[1]

@@ -10,8 +10,9 @@ Only what feedback and the report need is kept: card and suggestion uuids, servi
 advice code, `Patient/<id>`, hookInstance and the time of issue; never card text or
 patient data beyond the reference. The exception is the explanation snapshot of a card
 with a "Why?" link (`snapshot.py`): serialised by the writer thread from the answer it is
-handed, kept for `CDS_EXPLAIN_RETENTION_DAYS`, and deleted by the writer once expired (at
-most one DELETE a minute).
+handed (by the request itself while the writer is behind, see `SERIALISE_INLINE_AFTER`),
+kept for `CDS_EXPLAIN_RETENTION_DAYS`, and deleted by the writer once expired (at most one
+DELETE a minute).
 
 Database: `Settings.store_url()`: `DATABASE_URL` (any SQLAlchemy URL) when set, else the
 SQLite file `$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
@@ -50,6 +51,10 @@ MAX_PENDING = 50_000  # cards held in memory at most (if the database is away); 
 # Snapshots waiting to be written hold their whole answer (the request's chart) in memory:
 # beyond this many, cards are queued without one (their page answers 404).
 MAX_PENDING_SNAPSHOTS = 1_000
+# Past this many snapshots waiting, a card's snapshot is serialised by the request that issued
+# it (~0.06 ms) rather than by the writer: under sustained load the writer, sharing the GIL with
+# the request loop, fell behind, and snapshots were dropped while the answers held their charts.
+SERIALISE_INLINE_AFTER = 8
 PURGE_INTERVAL = 60.0  # seconds between deletions of expired snapshots
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
@@ -375,9 +380,13 @@ class CardStore:
                            for s in card.get("suggestions") or () if isinstance(s.get("uuid"), str)]
             snapshot = None
             if explain:
-                if self._snapshots_queued - self._snapshots_taken < self._max_pending_snapshots:
+                waiting = self._snapshots_queued - self._snapshots_taken
+                if waiting < self._max_pending_snapshots:
                     snapshot = PendingSnapshot(answer, index, issued_at, expires)
                     self._snapshots_queued += 1
+                    if waiting >= SERIALISE_INLINE_AFTER and self._snapshot_row((row, suggestions, snapshot)) is None:
+                        snapshot = None  # could not be serialised (logged); the card is kept without it
+                        self._snapshots_queued -= 1
                 else:
                     self._snapshots_dropped += 1
                     if self._snapshots_dropped in (1, 10, 100) or self._snapshots_dropped % 1000 == 0:
@@ -582,7 +591,37 @@ def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key:
     if processors:
         rows = [{**row, **{k: p(row[k]) for k, p in processors.items()}} for row in rows]
     params = [tuple(row[k] for k in order) for row in rows] if order is not None else rows
+    if dialect.name == "sqlite" and order is not None:
+        _insert_rows_at_once(connection, sql, params)  # type: ignore[arg-type]
+        return
     connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+SQLITE_PARAMETERS = 900  # per statement (SQLite before 3.32 allows 999)
+SQLITE_ROWS = 64  # per statement at most, in power-of-two counts (see below)
+
+
+def _insert_rows_at_once(connection: Connection, sql: str, params: list[tuple]) -> None:
+    """SQLite: many rows in one `INSERT ... VALUES (...), (...)`, stepped once, instead of executemany.
+
+    Why: the driver releases the GIL around every step, and a thread that wants it back
+    waits while the request loop holds it (up to the switch interval). executemany steps
+    once per row, so under load the writer got a few hundred rows a second: explanation
+    snapshots were dropped and the answers waiting for them held their charts in memory
+    (RSS 400-700 MB). ON CONFLICT DO NOTHING treats each row as the single-row statement did.
+    Row counts are powers of two up to `SQLITE_ROWS`: the driver caches each statement with
+    its last parameters bound, so few statement shapes keep few snapshots' text in memory.
+    """
+    at = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", at) + 1
+    head, one, tail = sql[:at], sql[at:end], sql[end:]
+    most = max(1, min(SQLITE_ROWS, SQLITE_PARAMETERS // max(1, len(params[0]))))
+    start = 0
+    while start < len(params):
+        size = 1 << (min(most, len(params) - start).bit_length() - 1)
+        chunk = params[start:start + size]
+        connection.exec_driver_sql(head + ", ".join([one] * size) + tail, tuple(value for row in chunk for value in row))
+        start += size
 
 
 def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: list[str], *, count: bool = False) -> int:

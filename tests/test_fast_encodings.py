@@ -1,0 +1,119 @@
+"""The request path's faster encodings give exactly what the plain ones gave, on every shipped fixture.
+
+The explanation snapshot encodes the facts with orjson's own dataclass support and the rule
+set once per rule set; text hints use a case-sensitive pattern on the lower-cased text
+wherever that is exact; trace values look up record fields once per type. Each must be
+indistinguishable from the straightforward encoding it replaced, or a stored explanation
+or a card would change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+
+import orjson
+import pytest
+
+from cds_service.cards.trace import LIST_LIMIT, value_json
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import Answer, answer_local
+from cds_service.records.snapshot import payload, stored_facts
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import request_from_bundle
+from cql_like_rules.facts import to_json
+
+from .fixtures import load_fixtures
+
+FIXTURES = load_fixtures()
+RUNTIME = load_runtime(Settings())
+
+
+def answered(bundle: dict, at: date) -> Answer:
+    return answer_local(parse_hook_request(request_from_bundle(bundle), "patient-view"), RUNTIME, today=at)
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f.name)
+def test_stored_facts_are_the_bytes_to_json_gives(fixture):
+    facts = stored_facts(answered(fixture.bundle, fixture.at).facts)
+    assert orjson.dumps(facts) == orjson.dumps(to_json(facts))
+
+
+def test_a_stored_snapshot_reads_back_as_the_plain_encoding():
+    fixture = next(f for f in FIXTURES if f.name == "cart-in-window-igg-low")
+    answer = answered(fixture.bundle, fixture.at)
+    ruleset = RUNTIME.ruleset
+    stored = orjson.loads(orjson.dumps(payload(answer, 0, ruleset)))
+    assert stored["facts"] == to_json(stored_facts(answer.facts))
+    assert stored["ruleset"] == {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label,
+                                 "guideline": ruleset.guideline, "guideline_url": ruleset.guideline_url,
+                                 "parameters": dataclasses.asdict(ruleset.parameters)}
+    other = ruleset.with_parameters(dataclasses.replace(ruleset.parameters, igg_start_threshold_g_l=5.0))
+    again = orjson.loads(orjson.dumps(payload(answer, 0, other)))
+    assert again["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 5.0  # not the first rule set's part
+    assert again["ruleset"]["label"] == other.label != ruleset.label
+
+
+def _texts(value: object) -> list[str]:
+    """Every "text" and "display" string in a resource."""
+    if isinstance(value, dict):
+        own = [v for k, v in value.items() if k in ("text", "display") and isinstance(v, str)]
+        return own + [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def test_text_hints_are_found_in_any_case_as_before():
+    terminology = RUNTIME.terminology
+    case_insensitive = terminology._hint_pattern
+    assert case_insensitive is not None and case_insensitive.flags & re.IGNORECASE
+
+    def reference(text: str) -> str | None:
+        found = case_insensitive.search(text)
+        if found is None:
+            return None
+        return next(owner for hint, owner in terminology._hint_owner.items()
+                    if re.fullmatch(re.escape(hint).replace(r"\ ", r"\s+"), found.group(0), re.IGNORECASE))
+
+    texts = {t for f in FIXTURES for e in f.bundle["entry"] for t in _texts(e["resource"])}
+    texts |= {"CAR-T celle infusion", "car t-cell therapy", "Non-Hodgkin LYMFOM", "MANTLECELLELYMFOM",
+              "Bloddyrkning: Koagulase-negative stafylokokker", "IVIG", "givig", "Myelomatose (IgG kappa)",
+              "Waldenström", "WALDENSTRÖM makroglobulinæmi", "Kronisk lymfatisk LEUKÆMI", "plasmacytom\tsolitært",
+              "Knæartrose", "Gastro-øsofageal refluks", "B—Hæmoglobin; stofk. = ? mmol/L",
+              "Waldenſtröm",  # a long s matches "s" case-insensitively: such text keeps the slow pattern
+              "\u212aRONISK LYMFATISK LEUKÆMI", "\u0130VIG", "\u212bRHUS myelomatose"}
+    found = 0
+    for text in sorted(texts):
+        for variant in (text, text.upper(), text.lower(), text.title(), text.swapcase()):
+            assert terminology.hint_for(variant) == reference(variant), variant
+            found += reference(variant) is not None
+    assert found > 20  # the texts do name things the hints know
+    assert terminology.hint_for("Waldenſtröm") == "haematological-malignancy"  # was a KeyError (a 500)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dose:
+    day: date
+    grams: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Course:
+    source: str
+    doses: tuple[Dose, ...]
+    note: str | None = None
+
+
+def test_trace_values_render_records_lists_and_dates():
+    course = Course("MedicationAdministration/1", tuple(Dose(date(2026, 1, d), 30.0) for d in range(1, 26)))
+    shown = value_json(course)
+    assert list(shown) == ["type", "source", "doses", "note"]  # type: ignore[arg-type]
+    assert shown["type"] == "Course" and shown["note"] is None  # type: ignore[index]
+    doses = shown["doses"]  # type: ignore[index]
+    assert doses["count"] == 25 and len(doses["last"]) == LIST_LIMIT
+    assert doses["last"][-1] == {"type": "Dose", "day": "2026-01-25", "grams": 30.0}
+    assert len(value_json(course, limit=None)["doses"]) == 25  # type: ignore[index, arg-type]
+    assert value_json(Course) == str(Course)  # a class is not a record
