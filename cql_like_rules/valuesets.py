@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from .errors import RulesError
 
@@ -39,9 +39,14 @@ REQUIRED_VALUESETS = (
 # Keys that describe the entry itself; every other key of an entry is an attribute.
 ENTRY_KEYS = frozenset({"system", "systems", "code", "prefix", "ecl", "expansion", "display", "display_da"})
 CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
-# The two ECL forms the loader understands: descendants-or-self and descendants of one
-# concept, with an optional |term| after the concept id.
-ECL_PATTERN = re.compile(r"\s*(<<|<)\s*(\d{6,18})\s*(?:\|[^|]*\|)?\s*")
+# The ECL the loader understands: descendants-or-self (`<<`) or descendants (`<`) of one
+# concept, optionally `MINUS` one such constraint or a bracketed `OR` of them (sepsis minus
+# viral and fungal sepsis); any concept id may carry a |term|, which never changes the meaning.
+_CONSTRAINT = r"(?:<<|<)\s*\d{6,18}"
+ECL_PATTERN = re.compile(rf"\s*{_CONSTRAINT}\s*(?:MINUS\s*(?:{_CONSTRAINT}|\(\s*{_CONSTRAINT}(?:\s*OR\s*{_CONSTRAINT})*\s*\))\s*)?",
+                         re.IGNORECASE)
+ECL_CONSTRAINT = re.compile(r"(<<|<)\s*(\d{6,18})")
+ECL_TERM = re.compile(r"\|[^|]*\|")
 SCTID = re.compile(r"\d{6,18}")
 
 
@@ -134,12 +139,26 @@ def _normalise(kind: str | None, code: str) -> str:
     return code.strip()
 
 
-def parse_ecl(ecl: Any) -> tuple[str, str]:
-    """`("<<" or "<", concept id)` of a supported ECL expression; RulesError otherwise."""
-    found = ECL_PATTERN.fullmatch(ecl) if isinstance(ecl, str) else None
-    if found is None:
-        raise RulesError(f"unsupported ECL {ecl!r}: only '<< CONCEPT' and '< CONCEPT' are understood")
-    return found.group(1), found.group(2)
+class Ecl(NamedTuple):
+    """A supported ECL expression: its focus constraint and the constraints it subtracts."""
+
+    operator: str  # "<<" or "<"
+    focus: str
+    minus: tuple[tuple[str, str], ...] = ()
+
+    def excludes(self, code: str) -> bool:
+        """Whether a concept is one the expression subtracts by name (its descendants only a server knows)."""
+        return any(operator == "<<" and code == focus for operator, focus in self.minus)
+
+
+def parse_ecl(ecl: Any) -> Ecl:
+    """The focus and subtracted constraints of a supported ECL expression; RulesError otherwise."""
+    bare = ECL_TERM.sub(" ", ecl) if isinstance(ecl, str) else None
+    if bare is None or ECL_PATTERN.fullmatch(bare) is None:
+        raise RulesError(f"unsupported ECL {ecl!r}: only '<< CONCEPT' and '< CONCEPT', optionally followed by "
+                         "'MINUS << CONCEPT' or 'MINUS (<< CONCEPT OR << CONCEPT ...)', are understood")
+    (operator, focus), *minus = ECL_CONSTRAINT.findall(bare)
+    return Ecl(operator, focus, tuple(minus))
 
 
 def _hint_key(text: str) -> str:
@@ -257,15 +276,19 @@ class Terminology:
         if any(SNOMED_URI not in self.uris_of[a] for a in aliases):
             raise RulesError(f"{where}: 'ecl' needs a SNOMED CT system alias")
         try:
-            operator, focus = parse_ecl(raw["ecl"])
+            parsed = parse_ecl(raw["ecl"])
         except RulesError as exc:
             raise RulesError(f"{where}: {exc}") from None
-        ecl = raw["ecl"].strip()
+        ecl, operator, focus = raw["ecl"].strip(), parsed.operator, parsed.focus
+        if parsed.excludes(focus):
+            raise RulesError(f"{where}: the expression subtracts its own focus {focus}")
         if operator == "<<":
             yield Entry(aliases, focus, None, display, MappingProxyType(attributes), display_da, ecl), False
         for concept in _expansion(raw.get("expansion"), where):
             if concept["code"] == focus and operator == "<":
                 raise RulesError(f"{where}: the expansion of '< {focus}' must not contain {focus} itself")
+            if parsed.excludes(concept["code"]):
+                raise RulesError(f"{where}: the expansion contains {concept['code']}, which the expression subtracts")
             own = {k: v for k, v in concept.items() if k not in CONCEPT_KEYS}
             yield Entry(aliases, concept["code"], None, _text(concept, "display", where),
                         MappingProxyType({**attributes, **own}), _text(concept, "display_da", where), ecl), True

@@ -183,6 +183,11 @@ def test_an_excluded_code_wins_over_an_expansion_and_an_explicit_code_over_a_con
     ({"system": "SNOMED", "ecl": "<< 1000001", "expansion": {"contains": [{"display": "no code"}]}}, "concept id"),
     ({"system": "SNOMED", "ecl": "<< 1000001", "expansion": {"contains": [{"code": "C90"}]}}, "concept id"),
     ({"system": "SNOMED", "ecl": "< 1000001", "expansion": {"contains": [{"code": "1000001"}]}}, "must not contain"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 MINUS << 1000002 OR << 1000003"}, "unsupported ECL"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 MINUS"}, "unsupported ECL"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 MINUS << 1000001"}, "subtracts its own focus"),
+    ({"system": "SNOMED", "ecl": "<< 1000001 MINUS (<< 1000002 OR << 1000003)",
+      "expansion": {"contains": [{"code": "1000003"}]}}, "contains 1000003, which the expression subtracts"),
 ])
 def test_a_malformed_intensional_entry_is_refused_naming_file_and_entry(tmp_path, entry, message):
     local = _local(tmp_path, {"id": "organism", "include": [{"display": "x", "source": "test", **entry}]})
@@ -217,3 +222,33 @@ def test_sources_name_public_material_only():
     for path in SHIPPED_DIR.glob("*.json"):
         text = path.read_text(encoding="utf-8")
         assert "/work/" not in text and "terminology.md" not in text, path.name
+
+
+def test_an_entry_may_subtract_hierarchies_with_minus(tmp_path):
+    local = _local(tmp_path, {"id": "bacterial-infection", "include": [
+        {"system": "SNOMED", "ecl": "<< 1000031 |parent| minus (<< 1000032 |viral| OR < 1000033)", "display": "parent",
+         "source": "test", "severe": True, "expansion": {"contains": [{"code": "1000034", "display": "bacterial child"},
+                                                                       {"code": "1000033", "display": "kept: '<' subtracts only below it"}]}}]})
+    t = load_terminology(local)
+    assert t.lookup("bacterial-infection", SCT, "1000031").get("severe") is True
+    assert t.lookup("bacterial-infection", SCT, "1000034").ecl.startswith("<< 1000031")
+    assert t.lookup("bacterial-infection", SCT, "1000033") is not None
+    assert t.lookup("bacterial-infection", SCT, "1000032") is None
+
+
+def test_sepsis_is_intensional_and_viral_or_fungal_sepsis_is_not_bacterial():
+    t = load_terminology()
+    sepsis = t.lookup("bacterial-infection", SCT, "91302008")
+    assert sepsis.ecl is not None and sepsis.ecl.startswith("<< 91302008") and "MINUS" in sepsis.ecl
+    for code in ("91302008", "10001005", "448417001", "448421008", "449082003", "721104000"):
+        entry = t.lookup("bacterial-infection", SCT, code)
+        assert entry is not None and entry.get("severe") is True and entry.ecl == sepsis.ecl, code
+    for code in ("770349000", "700054008"):  # sepsis caused by a virus / a fungus
+        assert t.lookup("bacterial-infection", SCT, code) is None
+        assert t.lookup("infection-other", SCT, code).get("organism") == "other"
+    assert t.lookup("bacterial-infection", SCT, "76571007").get("severe") is True  # septic shock, explicit
+
+
+def test_burkitt_lymphoma_is_a_malignant_lymphoma():
+    burkitt = load_terminology().lookup("haematological-malignancy", SCT, "118617000")
+    assert burkitt is not None and burkitt.ecl == "<< 118600007" and burkitt.get("myeloma") is False

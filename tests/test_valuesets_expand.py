@@ -27,6 +27,7 @@ TX = "https://tx.example.org/fhir"
 EXPAND = f"{TX}/ValueSet/$expand"
 DAY = date(2026, 3, 1)
 DK_EDITION = "http://snomed.info/sct/554471000005108/version/20250930"
+SEPSIS_ECL = "<< 91302008 |Sepsis| MINUS (<< 770349000 |Sepsis caused by virus| OR << 700054008 |Sepsis caused by fungus|)"
 
 
 def _expansion(concepts: list[tuple[str, str]], total: int, parameter: list | None = None) -> dict:
@@ -154,7 +155,8 @@ def _terminology_server(answers: dict[str, list[tuple[str, str]]], calls: list[s
 
 
 def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp_path, monkeypatch, capsys):
-    shipped_ecls = ["<< 87628006", "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003", "<< 414561005", "<< 49872002"]
+    shipped_ecls = ["<< 87628006", SEPSIS_ECL, "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003",
+                    "<< 414561005", "<< 49872002"]
     answers = {ecl: [("1000001", "first"), ("1000002", "second"), ("1000003", "third")] for ecl in shipped_ecls}
     answers["<< 233604007"] = [("1000011", "local child")]
     site = _site(tmp_path, [{"system": "SNOMED", "ecl": "<< 233604007", "display": "Pneumonia", "source": "Hospital X",
@@ -168,7 +170,7 @@ def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp
     out = tmp_path / "valuesets-expanded"
     assert sorted(p.name for p in out.glob("*.json")) == ["bacterial-infection.json", "haematological-malignancy.json", "organism.json"]
     assert [p.name for p in (out / "local").glob("*.json")] == ["bacterial-infection.json"]
-    assert len(calls) == 7 * 2 + 1  # three concepts, two a page, for every shipped entry; one page for the local one
+    assert len(calls) == 8 * 2 + 1  # three concepts, two a page, for every shipped entry; one page for the local one
     assert {p.name: p.read_bytes() for p in SHIPPED_DIR.glob("*.json")} == before  # the package is untouched
     assert "edition " + DK_EDITION in capsys.readouterr().out
     refreshed = tmp_path / "refreshed"  # what a site gets when it puts the files in place
@@ -179,11 +181,11 @@ def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp
     assert terminology.lookup("organism", "http://snomed.info/sct", "1000002").get("kind") == "bacterial"
     assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "1000011") is not None
     assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "233607000") is None  # not in the server's answer
-    assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "91302008").get("severe") is True  # explicit
+    assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "91302008").get("severe") is True  # the focus
 
 
 def test_the_command_exits_2_and_writes_nothing_when_an_entry_fails(tmp_path, monkeypatch, capsys):
-    answers = {"<< 87628006": [("1000001", "first")]}  # every other ECL is refused with 400
+    answers = {"<< 87628006": [("1000001", "first")], SEPSIS_ECL: [("1000002", "second")]}  # any other ECL: 400
     monkeypatch.delenv("CDS_VALUESET_DIR", raising=False)
     with serve_in_thread(_terminology_server(answers, [])) as base:
         assert main(["valuesets", "expand", "--tx", f"{base}/fhir", "--out", str(tmp_path / "out")]) == 2
@@ -208,3 +210,25 @@ def test_value_sets_that_would_not_load_are_refused_before_any_request(tmp_path)
     with pytest.raises(InputError, match="not an http"):
         expand_directories("tx.example.org", [(site, tmp_path / "out")], timeout=5, today=DAY)
     assert not (tmp_path / "out").exists()
+
+
+@respx.mock
+def test_new_sepsis_concepts_are_severe_bacterial_and_viral_sepsis_stays_subtracted(tmp_path):
+    """The server evaluates the MINUS: a new bacterial sepsis concept comes in severe; one it should have subtracted is refused."""
+    site = _site(tmp_path, [{"system": "SNOMED", "ecl": SEPSIS_ECL, "display": "Sepsis", "source": "shipped",
+                             "severe": True, "group": "sepsis", "expansion": {"contains": [
+                                 {"code": "10001005", "display": "Bacterial sepsis", "source": "pama"}]}}])
+    route = respx.get(EXPAND).mock(return_value=httpx.Response(200, json=_expansion(
+        [("91302008", "Sepsis"), ("10001005", "Bacterial sepsis"), ("1000041", "Sepsis caused by a new bacterium")], 3)))
+    out = tmp_path / "out"
+    expand_directories(TX, [(site, out)], timeout=5, today=DAY)
+    assert unquote(route.calls[0].request.url.params["url"]).endswith(f"fhir_vs=ecl/{SEPSIS_ECL}")  # MINUS sent as written
+    loaded = Terminology([SHIPPED_DIR, out])
+    new = loaded.lookup("bacterial-infection", "http://snomed.info/sct", "1000041")
+    assert new.get("severe") is True and new.get("group") == "sepsis"
+    assert loaded.lookup("bacterial-infection", "http://snomed.info/sct", "770349000") is None
+    respx.get(EXPAND).mock(return_value=httpx.Response(200, json=_expansion(
+        [("91302008", "Sepsis"), ("770349000", "Sepsis caused by virus")], 2)))
+    with pytest.raises(UpstreamError, match="770349000, which the expression subtracts"):
+        expand_directories(TX, [(site, tmp_path / "again")], timeout=5, today=DAY)
+    assert not (tmp_path / "again").exists()

@@ -5,6 +5,12 @@ An export is one file per resource type (`Observation.ndjson`, or split as
 first pass records, per patient, where each of their lines lies (file number, byte offset,
 length) — a few integers per line — and later passes read one patient's lines back by
 offset. Memory stays at the index plus one patient's resources, whatever the export size.
+
+A resource may name its patient by identifier instead of id (`subject.identifier`, e.g. the
+CPR number), as the service accepts in a hook call. Such lines wait, by identifier, until the
+pass is over; then the Patient files alone are read once more to learn whose identifier it is.
+So memory grows with the lines that refer by identifier, not with the number of patients, and
+an export without such lines costs nothing extra.
 """
 
 from __future__ import annotations
@@ -75,9 +81,72 @@ def patient_of(resource: Any) -> str | None:
     return None
 
 
+def identifier_of(resource: Any) -> str | None:
+    """`system|value` of the identifier a resource names its patient by, when it has no Patient reference."""
+    if not isinstance(resource, dict):
+        return None
+    for key in ("subject", "patient"):
+        ref = resource.get(key)
+        ident = ref.get("identifier") if isinstance(ref, dict) else None
+        if isinstance(ident, dict):
+            system, value = ident.get("system"), ident.get("value")
+            if isinstance(system, str) and isinstance(value, str) and value:
+                return f"{system}|{value}"
+    return None
+
+
+def _is_patient_file(name: str) -> bool:
+    return Path(name).name.split(".", 1)[0] == "Patient"
+
+
+def _resolve_identifiers(index: ExportIndex, waiting: dict[str, array]) -> None:
+    """Give each line waiting on an identifier to the Patient that carries it; count the rest.
+
+    `waiting` maps `system|value` to [file, offset, length, line number, ...]. Only the
+    Patient files are read, and only while some identifier is still unresolved.
+    """
+    for name in index.files:
+        if not waiting:
+            break
+        if not _is_patient_file(name):
+            continue
+        with open(name, "rb") as fh:
+            for line in fh:
+                try:
+                    patient = orjson.loads(line) if line.strip() else None
+                except orjson.JSONDecodeError:
+                    continue  # counted in the first pass
+                pid = patient_of(patient) if isinstance(patient, dict) and patient.get("resourceType") == "Patient" else None
+                if pid is not None:
+                    _claim(index, pid, patient.get("identifier"), waiting)
+    for lines in waiting.values():
+        for i in range(0, len(lines), 4):
+            index.no_patient += 1
+            index.note(index.files[lines[i]], lines[i + 3], "its subject identifier is on no Patient in the export")
+
+
+def _claim(index: ExportIndex, pid: str, identifiers: Any, waiting: dict[str, array]) -> None:
+    """Move the lines waiting on any of this Patient's identifiers to the Patient's own lines."""
+    for ident in identifiers if isinstance(identifiers, list) else ():
+        if not isinstance(ident, dict):
+            continue
+        lines = waiting.pop(f"{ident.get('system')}|{ident.get('value')}", None)
+        if lines is None:
+            continue
+        slot = index.patients.get(pid)
+        if slot is None:
+            slot = index.patients[pid] = array("Q")
+        for i in range(0, len(lines), 4):
+            slot.extend(lines[i:i + 3])
+
+
 def build_index(files: Iterable[str | Path], on_bytes: Callable[[int], None] | None = None) -> ExportIndex:
-    """One streaming pass: offsets of every line, grouped by patient; bad lines counted."""
+    """One streaming pass: offsets of every line, grouped by patient; bad lines counted.
+
+    Lines naming their patient by identifier are resolved afterwards (`_resolve_identifiers`).
+    """
     index = ExportIndex([str(f) for f in files])
+    waiting: dict[str, array] = {}
     for file_no, name in enumerate(index.files):
         offset = 0
         with open(name, "rb") as fh:
@@ -92,7 +161,13 @@ def build_index(files: Iterable[str | Path], on_bytes: Callable[[int], None] | N
                         index.note(name, line_no, "not valid JSON")
                     else:
                         pid = patient_of(resource)
-                        if pid is None:
+                        ident = identifier_of(resource) if pid is None else None
+                        if ident is not None:
+                            pending = waiting.get(ident)
+                            if pending is None:
+                                pending = waiting[ident] = array("Q")
+                            pending.extend((file_no, offset, length, line_no))
+                        elif pid is None:
                             index.no_patient += 1
                             index.note(name, line_no, "no patient reference")
                         else:
@@ -103,6 +178,8 @@ def build_index(files: Iterable[str | Path], on_bytes: Callable[[int], None] | N
                 if on_bytes is not None:
                     on_bytes(length)
                 offset += length
+    if waiting:
+        _resolve_identifiers(index, waiting)
     return index
 
 

@@ -75,6 +75,10 @@ def expand_ecl(client: httpx.Client, tx: str, ecl: str, page_size: int = PAGE_SI
             concepts.append({"code": code, "display": str(concept.get("display") or "")})
         total = expansion.get("total")
         if len(received) < page_size or (isinstance(total, int) and offset >= total):
+            subtracted = [c["code"] for c in concepts if parse_ecl(ecl).excludes(c["code"])]
+            if subtracted:
+                raise UpstreamError(f"the answer contains {', '.join(subtracted)}, which the expression subtracts "
+                                    "(does the server understand MINUS?)")
             return Expansion(concepts, edition)
     raise UpstreamError(f"more than {MAX_PAGES} pages: stopped")
 
@@ -141,7 +145,7 @@ def refreshed(entry: dict[str, Any], answer: Expansion, tx: str, today: date) ->
     A concept already in the expansion keeps everything it had (its attributes, source),
     with the server's display; a new concept gets the entry's attributes.
     """
-    _, focus = parse_ecl(entry["ecl"])
+    focus = parse_ecl(entry["ecl"]).focus
     old = {c["code"]: c for c in (entry.get("expansion") or {}).get("contains", []) if isinstance(c, dict)}
     inherited = {k: v for k, v in entry.items() if k not in ENTRY_OWN_KEYS | DOCUMENTATION_KEYS}
     edition = answer.edition or "not stated by the server"
