@@ -29,6 +29,7 @@ from ..runtime import Clock, load_runtime
 from ..settings import Settings, load_settings
 from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
 from .discovery import HOOK_OF, services
+from .head import HeadAsGet
 from .health import add_health_routes
 from .hook_route import HookRoute, answer_error, request_origin
 from .limits import BodyLimitMiddleware, Limits, check_request
@@ -156,6 +157,7 @@ def create_app(
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook)
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET; hook calls (POST) pass straight through
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
     if settings.cors_origins or verifier is None:  # development mode: loopback origins too (a local sandbox)
