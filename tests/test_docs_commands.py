@@ -1,7 +1,8 @@
-"""Every `cds-service ...` command that README.md and docs/*.md show in a code block still works as shown.
+"""Every `cds-service ...` command that README.md, docs/**/*.md and the value sets' README show in a code block
+still works as shown.
 
 Each is run as a real process in a temporary directory that has the repository's
-`fhir_fixtures/` and `config/`, an NDJSON export named `EXPORT_DIR` and a card store with
+`fhir_fixtures/` and `config/`, an empty `docs/safety/`, an NDJSON export named `EXPORT_DIR` and a card store with
 issued cards; files a command writes land there. `serve` is started on 127.0.0.1 at a free
 port, checked to answer and stopped. A PostgreSQL `DATABASE_URL` on another host is
 replaced by a throwaway cluster on 127.0.0.1.
@@ -46,7 +47,8 @@ from .fixtures import FIXTURES
 from .pg_server import required_postgres
 from .servers import ROOT, free_port, stop_process
 
-DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md")),
+             ROOT / "cql_like_rules" / "valuesets" / "README.md"]
 FENCE = re.compile(r"^(```|~~~)")
 MARK = re.compile(r"<!--\s*(not run|exit|output not checked)\s*:\s*(.*?)\s*-->")
 MAX_NOT_RUN = 6  # marking an example as not run is the exception
@@ -243,6 +245,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("docs-commands")
     for name in ("fhir_fixtures", "config"):
         (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    (root / "docs" / "safety").mkdir(parents=True)  # where the safety file's generated documents are written
     make_export(40, root / "EXPORT_DIR", seed=3, at=date(2026, 1, 20))
     settings = tmp_settings(data_dir=str(root / "cds-data"), evaluation_date=date(2026, 1, 20))
     app = create_app(settings)

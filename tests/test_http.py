@@ -76,7 +76,7 @@ def test_cards_for_a_valid_request(server):
     ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}, 400, "'prefetch'"),
     ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": {"patient": 3}}, 400, "prefetch.patient"),
     ({"hook": "patient-view", "hookInstance": "x", "context": {"patientId": "p"}, "fhirAuthorization": {"access_token": "t"}}, 400, "fhirServer"),
-    (b'{"a":' * 3000 + b"1" + b"}" * 3000, 400, "not valid JSON"),
+    (b'{"a":' * 3000 + b"1" + b"}" * 3000, 400, "nested deeper than 200 levels (CDS_MAX_JSON_DEPTH)"),
 ])
 def test_bad_requests_are_400_with_a_message(server, body, status, words):
     response = post(server, body)

@@ -144,12 +144,24 @@ async def test_too_many_resources_is_413_naming_the_limit(tmp_path: Path) -> Non
     assert "CDS_MAX_RESOURCES" in diagnostics(r) and str(count) in diagnostics(r)
 
 
-@pytest.mark.parametrize("depth, limit", [(65, 64), (1000, 64), (1025, None), (100_000, None)])
+@pytest.mark.parametrize("depth, limit", [(65, 64), (1000, 64), (201, None), (1022, None), (1025, None), (100_000, None)])
 async def test_json_nested_too_deep_is_400(tmp_path: Path, depth: int, limit: int | None) -> None:
+    """One message for one limit, also past the 1024 levels the JSON parser itself refuses."""
     body = orjson.dumps(request_body())[:-1] + b', "extension": ' + nested(depth) + b"}"
     r = await post(make_app(tmp_path, **({"max_json_depth": limit} if limit else {})), body)
     assert r.status_code == 400
-    assert "deeper" in diagnostics(r) or "not valid JSON" in diagnostics(r)
+    assert diagnostics(r) == f"the request JSON is nested deeper than {limit or 200} levels (CDS_MAX_JSON_DEPTH)"
+
+
+async def test_feedback_nested_past_the_parsers_limit_names_cds_max_json_depth(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    for depth in (201, 1100):
+        r = await post(app, b'{"feedback": ' + nested(depth) + b"}",
+                       path="/cds-services/igsub-patient-view/feedback")
+        assert r.status_code == 400
+        assert diagnostics(r) == "the request JSON is nested deeper than 200 levels (CDS_MAX_JSON_DEPTH)"
+    r = await post(app, b'{"feedback": [}', path="/cds-services/igsub-patient-view/feedback")
+    assert r.status_code == 400 and diagnostics(r).startswith("the request body is not valid JSON (")
 
 
 async def test_json_depth_limit_is_configurable(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cds_service.tools import safety
+from cds_service.tools import soup as soup_module
 
 from . import browser
 from .servers import ROOT
@@ -38,11 +39,11 @@ def test_the_check_command_passes_and_says_what_it_covered():
 
 
 def copy_matrix(tmp_path: Path) -> Path:
-    """The shipped matrix and its hazard log, in a directory of their own."""
+    """The shipped matrix and the files checked beside it, in a directory of their own."""
     target = tmp_path / "traceability.toml"
     shutil.copy(MATRIX, target)
-    shutil.copy(MATRIX.with_name(safety.HAZARD_LOG), tmp_path / safety.HAZARD_LOG)
-    shutil.copy(MATRIX.with_name(safety.RELEASE_NOTES), tmp_path / safety.RELEASE_NOTES)
+    for name in (safety.HAZARD_LOG, safety.RELEASE_NOTES, safety.SOUP, safety.SIGN_OFF):
+        shutil.copy(MATRIX.with_name(name), tmp_path / name)
     return target
 
 
@@ -85,6 +86,39 @@ def test_a_broken_matrix_is_reported_gap_by_gap(tmp_path):
     ):
         assert expected in out, (expected, out)
     assert re.search(r"safety-report --check: \d+ gap\(s\)", out)
+
+
+def test_a_soup_list_that_differs_from_the_lock_fails_the_check_naming_the_packages(tmp_path):
+    matrix = copy_matrix(tmp_path)
+    soup = tmp_path / safety.SOUP
+    assert cli("--check", "--matrix", str(matrix)).returncode == 0
+    edit(soup, r"\n\| tornado \| [^\n]*", "")  # a locked package the list lacks
+    edit(soup, r"\| msgpack \| [0-9.]+ \|", "| msgpack | 0.9.9 |")  # a version the lock does not pin
+    edit(soup, r"(\| psutil \| [^|]*\|[^|]*\|[^|]*\|)[^\n]*", r"\1 GHSA-some-thing (fixed in 99) |")  # not compared
+    done = cli("--check", "--matrix", str(matrix))
+    assert done.returncode == 1, done.stdout
+    locked = {p.name: p.version for p in soup_module.read_lock(ROOT / "requirements.lock")}
+    gap = next(line for line in done.stdout.splitlines() if "soup.md (the SOUP list) differs from the lock" in line)
+    assert f"missing tornado=={locked['tornado']}" in gap
+    assert f"other versions: msgpack (soup.md 0.9.9, lock {locked['msgpack']})" in gap
+    assert "psutil" not in gap and "cds-service safety-report --soup >" in gap
+    soup.unlink()
+    assert "soup.md (the SOUP list) is missing" in cli("--check", "--matrix", str(matrix)).stdout
+
+
+def test_the_sign_off_table_must_start_with_the_label_cards_carry(tmp_path):
+    matrix = copy_matrix(tmp_path)
+    label = safety.discover().default_ruleset  # computed: a new version or parameter changes it
+    readme = tmp_path / safety.SIGN_OFF
+    assert safety.sign_off_rows(readme.read_text(encoding="utf-8"))[0] == label
+    old = label.rsplit("+", 1)[0] + "+000000000000"
+    edit(readme, re.escape(f"| {label} |"), f"| {old} |")
+    done = cli("--check", "--matrix", str(matrix))
+    assert done.returncode == 1
+    assert (f"the top row of the sign-off table in README.md is '{old}', the cards carry '{label}': "
+            "add a row for it above the others") in done.stdout
+    edit(readme, re.escape(f"| {old} |"), f"| {label} | | | |\n| {old} |")  # the new release on top
+    assert cli("--check", "--matrix", str(matrix)).returncode == 0
 
 
 def test_code_the_matrix_does_not_cover_is_reported():

@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from cds_service.errors import InputError
-from cds_service.tools.soup import INDEX, read_lock, render_soup, runtime_packages, vulnerabilities
+from cds_service.tools.soup import INDEX, extra_packages, read_lock, render_soup, runtime_packages, vulnerabilities
 
 from .servers import ROOT
 
@@ -112,4 +112,19 @@ def test_cli_prints_the_projects_soup_list_offline():
     assert "| yes | HTTP framework" in fastapi and "not checked: offline" in fastapi
     assert any(r.startswith("| pytest |") and "| tests | tests only" in r for r in rows)
     assert all("(purpose not recorded)" not in r for r in rows)
+    dask = next(r for r in rows if r.startswith("| dask |"))  # `cds-service worklist --dask`: product, not tests
+    assert "| product (optional extra `[dask]`) |" in dask
+    assert "| product (optional extra `[postgres]`) |" in next(r for r in rows if r.startswith("| psycopg |"))
+
+
+def test_an_optional_extra_of_the_product_is_product_even_when_the_tests_pin_it_too(lock):
+    pyproject = lock.with_name("pyproject.toml")
+    pyproject.write_text(PYPROJECT.replace('test = ["gamma"]', 'test = ["gamma"]\ncluster = ["gamma[fast]>=0.1"]'))
+    packages = read_lock(lock)
+    extras = extra_packages(packages, pyproject)
+    assert extras == {"gamma": ("cluster",), "beta": ("cluster",), "delta": ("cluster",)}
+    text = render_soup(packages, {"alpha": "a", "gamma": "g"}, runtime_packages(packages, pyproject),
+                       vulnerabilities(packages, True), DAY, extras=extras)
+    assert "| gamma | 0.3 | product (optional extra `[cluster]`) | g |" in text
+    assert "| beta | 2.1 | yes |" in text  # alpha, a dependency, needs it too
 

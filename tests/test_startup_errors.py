@@ -82,7 +82,8 @@ def test_postgresql_without_its_driver(tmp_path: Path) -> None:
     hide.mkdir()
     (hide / "psycopg.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n")
     line = refused(serve(tmp_path, {"DATABASE_URL": "postgresql://127.0.0.1:1/x"}, extra_path=hide))
-    assert "driver for 'postgresql+psycopg' is not installed" in line and "pip install 'igsub-cds[postgres]'" in line
+    assert "driver for 'postgresql+psycopg' is not installed" in line and "pip install '.[postgres]' in the igsub-cds checkout, or make install" in line
+    assert "igsub-cds[" not in line  # not a package name on PyPI, where the name is not ours
 
 
 def test_the_store_check_names_the_database_in_process(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from cds_service.tools import cli
 from cds_service.tools.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.worklist import AdviceRow, evaluate_patient_resources, needs_action, run_worklist
+from cds_service.tools.worklist import CPR_SYSTEM, AdviceRow, evaluate_patient_resources, needs_action, run_worklist
 from cql_like_rules.advice import advice
 
 from .fixtures import FIXTURES, load_fixtures
@@ -107,6 +107,30 @@ def test_cli_table_and_csv(export, tmp_path, capsys):
     assert rows[0]["indicator"] == "warning" and "2026-04-14" in rows[0]["summary"]
     assert all(len(r["identifier"]) == 10 for r in rows)
     assert rows[-1]["due_date"] == "2026-04-27"
+
+
+def test_cli_shows_the_identifier_of_the_system_asked_for(tmp_path, capsys):
+    """A hospital that works by its own record number (MRN) sees that number beside the FHIR id."""
+    mrn_system = "https://hospital.example.dk/fhir/sid/mrn"
+    export = write_export(["cart-in-window-igg-low"], tmp_path / "export")
+    patients = export / "Patient.ndjson"
+    [patient] = [json.loads(line) for line in patients.read_text().splitlines()]
+    cpr = next(i["value"] for i in patient["identifier"] if i["system"] == CPR_SYSTEM)
+    patient["identifier"].append({"system": mrn_system, "value": "MRN-0042117"})
+    patients.write_text(json.dumps(patient) + "\n")
+    out_csv = tmp_path / "worklist.csv"
+    assert cli.main(["worklist", str(export), "--at", AT.isoformat(), "--jobs", "1", "--csv", str(out_csv),
+                     "--identifier-system", mrn_system]) == 0
+    out = capsys.readouterr().out
+    [row] = [line.split() for line in out.splitlines() if line.startswith("pt-dk-0001")]
+    assert row[:3] == ["pt-dk-0001", "MRN-0042117", "start-substitution"]
+    assert cpr not in out
+    with out_csv.open(newline="") as fh:
+        [written] = list(csv.DictReader(fh))
+    assert written["identifier"] == "MRN-0042117"
+    # without the option: the CPR number, as before
+    assert cli.main(["worklist", str(export), "--at", AT.isoformat(), "--jobs", "1"]) == 0
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("pt-dk-0001")] == [cpr]
 
 
 def test_cli_errors(tmp_path, capsys):

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from .. import package_version
 from ..cards.language import pick_language
 from ..cards.render import Link
-from ..errors import BadRequest, NotFound, ServiceError, error_response
+from ..errors import NotFound, ServiceError, error_response
 from ..fhir.fetch import FhirFetcher
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer
@@ -29,9 +29,10 @@ from ..runtime import Clock, load_runtime
 from ..settings import Settings, load_settings
 from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middleware_options
 from .discovery import HOOK_OF, services
+from .head import HeadAsGet
 from .health import add_health_routes
 from .hook_route import HookRoute, answer_error, request_origin
-from .limits import BodyLimitMiddleware, Limits, check_request
+from .limits import BodyLimitMiddleware, Limits, check_request, parse_request_json
 from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request, warn_random_salt
 from .logs import configure as configure_logs
 from .metrics import Metrics
@@ -122,10 +123,7 @@ def create_app(
         hook = HOOK_OF.get(service_id)
         if hook is None:
             raise NotFound(f"no CDS service with id '{service_id}'")
-        try:
-            data = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
+        data = parse_request_json(body, limits.max_json_depth)
         req = parse_hook_request(data, hook)
         note_request(state, req)
         check_request(body, req, limits)
@@ -156,6 +154,7 @@ def create_app(
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook)
+    app.add_middleware(HeadAsGet)  # HEAD wherever GET; hook calls (POST) pass straight through
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)
     if settings.cors_origins or verifier is None:  # development mode: loopback origins too (a local sandbox)

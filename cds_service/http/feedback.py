@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any, AsyncIterator, Iterable, Mapping
 
-import orjson
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from starlette.responses import Response
@@ -22,7 +21,7 @@ from starlette.responses import Response
 from ..errors import BadRequest, NotFound
 from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
 from ..settings import Settings
-from .limits import too_deep
+from .limits import parse_request_json, too_deep, too_deep_error
 
 MAX_ITEMS = 1000  # a client reports what one user did; more in one call is a mistake
 MAX_TEXT = 1000  # longest system, code or display kept from a client's Coding
@@ -205,12 +204,9 @@ def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str
         if service_id not in known:
             raise NotFound(f"no CDS service with id '{service_id}'")
         raw = await request.body()
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
+        body = parse_request_json(raw, max_json_depth)
         if too_deep(raw, max_json_depth):
-            raise BadRequest(f"the request JSON is nested deeper than {max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
+            raise too_deep_error(max_json_depth)
         items = parse_feedback(body)
         threads = limiter[0] = limiter[0] or CapacityLimiter(FEEDBACK_THREADS)  # made in the loop that uses it
         if await to_thread.run_sync(partial(store_feedback, store, service_id, items, final=False), limiter=threads) is None:

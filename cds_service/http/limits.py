@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import BadRequest, BodyTimeout, HeadersTooLarge, PayloadTooLarge, error_response
@@ -74,6 +75,25 @@ def too_deep(body: bytes | bytearray, limit: int) -> bool:
     return body.count(b"[") + body.count(b"{") > limit and json_depth(body) > limit
 
 
+def too_deep_error(limit: int) -> BadRequest:
+    return BadRequest(f"the request JSON is nested deeper than {limit} levels (CDS_MAX_JSON_DEPTH)")
+
+
+def parse_request_json(body: bytes, max_depth: int) -> Any:
+    """The request body as JSON; 400 naming what is wrong.
+
+    orjson refuses JSON nested deeper than 1024 levels with its own "depth limit exceeded":
+    such a body is nested deeper than CDS_MAX_JSON_DEPTH too, and says so, as a body nested
+    201 levels deep does (one message for one limit).
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if too_deep(body, max_depth):
+            raise too_deep_error(max_depth) from None
+        raise BadRequest(f"the request body is not valid JSON ({exc.msg})") from None
+
+
 def count_resources(prefetch: Mapping[str, Any] | None) -> int:
     """Resources in the prefetch: one per resource value, one per entry of a Bundle."""
     count = 0
@@ -92,7 +112,7 @@ def resources_in(req: Any) -> int:
 def check_request(body: bytes, req: Any, limits: Limits) -> None:
     """Raise 400 for JSON nested too deep and 413 for too many resources (prefetch and draft orders)."""
     if too_deep(body, limits.max_json_depth):
-        raise BadRequest(f"the request JSON is nested deeper than {limits.max_json_depth} levels (CDS_MAX_JSON_DEPTH)")
+        raise too_deep_error(limits.max_json_depth)
     count = resources_in(req)
     if count > limits.max_resources:
         raise PayloadTooLarge(

@@ -355,6 +355,13 @@ DECLARED_TOO_LARGE = _error("The request declares a Content-Length over CDS_MAX_
 NOT_ALLOWED = {**_error("This path does not answer this method; Allow names the methods it does"),
                "headers": {"Allow": {"required": True, "schema": {"type": "string"}}}}
 METHODS = ("get", "put", "post", "delete", "patch")  # each path documents all of them: the others answer 405
+# Methods an OpenAPI operation per path would only repeat (cds_service/http/head.py, CORS in auth.py).
+OTHER_METHODS = (
+    "HEAD is answered wherever GET is, as GET without a body (same status and headers); every 405's `Allow` "
+    "names HEAD beside GET. OPTIONS and TRACE are answered 405 with `Allow`, except a CORS preflight (OPTIONS "
+    "with `Origin` and `Access-Control-Request-Method`) where CORS is on (CDS_CORS_ORIGINS, or loopback origins "
+    "in development mode): 200 with the `Access-Control-Allow-*` headers for an allowed origin, 400 otherwise."
+)
 PROTECTED_PREFIX = "/cds-services"  # behind the client JWT when CDS_AUTH=on (auth.py)
 
 
@@ -425,7 +432,7 @@ def document(app: FastAPI, hooks: Mapping[str, str], *, auth: bool = False) -> N
 def _every_status(paths: dict[str, Any], auth: bool) -> None:
     """The answers the middleware gives before any route: on every operation, of every method."""
     for path, item in paths.items():
-        allowed = ", ".join(m.upper() for m in METHODS if m in item)
+        allowed = ", ".join(m.upper() for m in METHODS if m in item).replace("GET", "GET, HEAD")  # head.py
         served = next(iter(item.values()))
         parameters = [p for p in served.get("parameters", []) if p.get("in") == "path"]
         for method in METHODS:
@@ -489,6 +496,7 @@ def tidy(schema: dict[str, Any], hooks: Mapping[str, str], *, auth: bool = False
                     param["schema"] = {"type": "string", "enum": service_ids}
                     param["description"] = "A service id announced at discovery (others are answered 404)"
     _every_status(paths, auth)
+    schema.setdefault("info", {})["description"] = OTHER_METHODS
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

@@ -171,7 +171,7 @@ def make_engine(url: str | sa.URL) -> Engine:
     """An engine with the settings the store relies on (SQLite: WAL, full fsync, real transactions).
 
     A URL that is not one, or names a database whose driver is not installed, is a
-    ConfigError saying so (PostgreSQL's driver comes with `pip install 'igsub-cds[postgres]'`).
+    ConfigError saying so (PostgreSQL's driver comes with `pip install '.[postgres]'` in the checkout).
     """
     try:
         parsed = make_url(url)
@@ -187,7 +187,8 @@ def make_engine(url: str | sa.URL) -> Engine:
             return sa.create_engine(parsed, pool_pre_ping=True)
         engine = sa.create_engine(parsed, connect_args={"timeout": 30})
     except ImportError as exc:
-        extra = " (pip install 'igsub-cds[postgres]')" if backend == "postgresql" else ""
+        # From the checkout: the project is not published on PyPI, where the name could be anyone's.
+        extra = " (pip install '.[postgres]' in the igsub-cds checkout, or make install)" if backend == "postgresql" else ""
         raise ConfigError(f"the database driver for {parsed.drivername!r} is not installed: "
                           f"no module {exc.name or exc}{extra}") from None
     except sa.exc.NoSuchModuleError:

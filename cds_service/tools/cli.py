@@ -256,13 +256,14 @@ def _safety_report(args: argparse.Namespace) -> int:
     lock = Path(args.lock) if args.lock else safety.ROOT / "requirements.lock"
     try:
         if args.soup:
-            from .soup import read_lock, render_soup, runtime_packages, vulnerabilities
+            from .soup import extra_packages, read_lock, render_soup, runtime_packages, vulnerabilities
 
             purposes = safety.load_matrix(matrix_path).soup_purpose
             packages = read_lock(lock)
-            runtime = runtime_packages(packages, safety.ROOT / "pyproject.toml")
-            sys.stdout.write(render_soup(packages, purposes, runtime, vulnerabilities(packages, args.offline),
-                                         date.today(), lock.name))
+            pyproject = safety.ROOT / "pyproject.toml"
+            sys.stdout.write(render_soup(packages, purposes, runtime_packages(packages, pyproject),
+                                         vulnerabilities(packages, args.offline), date.today(), lock.name,
+                                         extra_packages(packages, pyproject)))
             return 0
         matrix = safety.load_matrix(matrix_path)
     except InputError as exc:

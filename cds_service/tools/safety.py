@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MATRIX = Path("docs/safety/traceability.toml")
 HAZARD_LOG = "hazard-log.md"  # beside the matrix: generated from it, checked to be in sync
 RELEASE_NOTES = "release-notes.md"  # beside the matrix: must name the rule set of the default parameters
+SOUP = "soup.md"  # beside the matrix: its packages and versions must be the lock's
+SIGN_OFF = "README.md"  # beside the matrix: the top row of its sign-off table is the current rule set
 FIXTURES = Path("fhir_fixtures")
 KINDS = ("guideline", "policy", "design")
 
@@ -344,6 +346,7 @@ def check(matrix: Matrix, code: CodeFacts, root: Path = ROOT, lock: Path | None 
     gaps += _soup_gaps(matrix, lock if lock is not None else root / "requirements.lock")
     gaps += _hazard_log_gaps(matrix)
     gaps += _release_gaps(matrix, code)
+    gaps += _sign_off_gaps(matrix, code)
     return gaps
 
 
@@ -424,7 +427,7 @@ def _fixture_codes(matrix: Matrix, root: Path) -> set[str]:
 
 
 def _soup_gaps(matrix: Matrix, lock: Path) -> list[str]:
-    from .soup import read_lock
+    from .soup import read_lock, soup_gaps
 
     if not lock.is_file():
         return []
@@ -433,7 +436,37 @@ def _soup_gaps(matrix: Matrix, lock: Path) -> list[str]:
     except InputError as exc:
         return [str(exc)]
     return [f"direct dependency {p.name!r} has no purpose in [soup.purpose]"
-            for p in packages if p.direct and _normal(p.name) not in matrix.soup_purpose]
+            for p in packages if p.direct and _normal(p.name) not in matrix.soup_purpose] + \
+        soup_gaps(packages, matrix.path.parent / SOUP)
+
+
+def sign_off_rows(readme: str) -> list[str]:
+    """The release (rule set label) column of the table under `## Sign-off`, top row first."""
+    rows: list[str] = []
+    in_section = False
+    for line in readme.splitlines():
+        if line.startswith("## "):
+            in_section = line.strip() == "## Sign-off"
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if in_section and line.startswith("|") and not set(cells[0]) <= set("-: ") and not cells[0].startswith("release"):
+            rows.append(cells[0])
+    return rows
+
+
+def _sign_off_gaps(matrix: Matrix, code: CodeFacts) -> list[str]:
+    """The sign-off table's top row must be the label today's cards carry (computed, never written here)."""
+    readme = matrix.path.parent / SIGN_OFF
+    try:
+        rows = sign_off_rows(readme.read_text(encoding="utf-8"))
+    except OSError:
+        return [f"{readme.name} (with the sign-off table) is missing beside {matrix.path.name}"]
+    if not rows:
+        return [f"{readme.name} has no sign-off table (a `## Sign-off` section with one row per release)"]
+    if rows[0] != code.default_ruleset:
+        return [f"the top row of the sign-off table in {readme.name} is {rows[0]!r}, the cards carry "
+                f"{code.default_ruleset!r}: add a row for it above the others"]
+    return []
 
 
 def _hazard_log_gaps(matrix: Matrix) -> list[str]:

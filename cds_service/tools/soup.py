@@ -6,6 +6,9 @@ Purposes of the direct dependencies are written by hand in the traceability matr
 (`[soup.purpose]`); a transitive package is "dependency of X". Known vulnerabilities come
 from the Python Package Index's JSON API when it can be reached; offline, or on any error,
 the list says so per package and in its header, and is still produced.
+
+`safety-report --check` compares the list's packages and versions with the lock
+(`soup_gaps`), so a changed lock cannot be released with a stale list.
 """
 
 from __future__ import annotations
@@ -80,26 +83,93 @@ def read_lock(path: Path) -> list[Package]:
     return [Package(name, version, tuple(via)) for name, version, via in packages]
 
 
+def _project(pyproject: Path) -> dict:
+    try:
+        return tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read {pyproject}: {exc}") from None
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {_normal(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in requirements}
+
+
+def _closure(seeds: set[str], packages: list[Package]) -> set[str]:
+    """The seeds and every package that a package in the set pulls in (by the lock's `# via`)."""
+    parents = {_normal(p.name): {_normal(v.split(" ")[0]) for v in p.via if not v.startswith(PROJECT)} for p in packages}
+    found = set(seeds)
+    changed = True
+    while changed:
+        changed = False
+        for name, via in parents.items():
+            if name not in found and via & found:
+                found.add(name)
+                changed = True
+    return found
+
+
 def runtime_packages(packages: list[Package], pyproject: Path) -> set[str]:
     """Normalised names of the packages the product runs with (not only its tests).
 
     The direct ones are `[project] dependencies`; a transitive one is runtime when any
     package that pulls it in is.
     """
+    return _closure(_requirement_names(_project(pyproject).get("dependencies", [])), packages)
+
+
+def extra_packages(packages: list[Package], pyproject: Path) -> dict[str, tuple[str, ...]]:
+    """Normalised name -> the optional extras of the product (all but `test`) that bring it in.
+
+    An extra such as `[dask]` is part of the product for whoever installs it, so its packages
+    are SOUP of the product, not of the tests, even when the test extra pins them too.
+    """
+    extras = _project(pyproject).get("optional-dependencies", {})
+    out: dict[str, tuple[str, ...]] = {}
+    for extra, requirements in sorted(extras.items()):
+        if extra == "test":
+            continue
+        for name in _closure(_requirement_names(list(requirements)), packages):
+            out[name] = (*out.get(name, ()), extra)
+    return out
+
+
+def in_the_product(name: str, runtime: set[str], extras: Mapping[str, tuple[str, ...]]) -> str:
+    """The "in the product" column: yes, an optional extra's, or tests."""
+    key = _normal(name)
+    if key in runtime:
+        return "yes"
+    if key in extras:
+        return "product (optional extra " + ", ".join(f"`[{e}]`" for e in extras[key]) + ")"
+    return "tests"
+
+
+def soup_gaps(packages: list[Package], soup: Path) -> list[str]:
+    """How the SOUP list's packages and versions differ from the lock (empty: they agree).
+
+    Only the name and version columns are compared: the vulnerability column changes with
+    the day the index was asked, the set of packages only with the lock.
+    """
+    shown = soup.relative_to(Path.cwd()) if soup.is_relative_to(Path.cwd()) else soup
+    regenerate = f"regenerate it with cds-service safety-report --soup > {shown}"
     try:
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"cannot read {pyproject}: {exc}") from None
-    runtime = {_normal(re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0]) for d in project.get("dependencies", [])}
-    parents = {_normal(p.name): {_normal(v.split(" ")[0]) for v in p.via if not v.startswith(PROJECT)} for p in packages}
-    changed = True
-    while changed:
-        changed = False
-        for name, via in parents.items():
-            if name not in runtime and via & runtime:
-                runtime.add(name)
-                changed = True
-    return runtime
+        text = soup.read_text(encoding="utf-8")
+    except OSError:
+        return [f"{soup.name} (the SOUP list) is missing: {regenerate}"]
+    listed: dict[str, str] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 2 and cells[0] != "package" and not set(cells[0]) <= set("-: "):
+            listed[_normal(cells[0])] = cells[1]
+    locked = {_normal(p.name): p.version for p in packages}
+    missing = [f"{n}=={v}" for n, v in sorted(locked.items()) if n not in listed]
+    versions = [f"{n} ({soup.name} {listed[n]}, lock {v})" for n, v in sorted(locked.items()) if n in listed and listed[n] != v]
+    extra = sorted(set(listed) - set(locked))
+    parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+        ([f"other versions: {', '.join(versions)}"] if versions else []) + \
+        ([f"not in the lock: {', '.join(extra)}"] if extra else [])
+    if not parts:
+        return []
+    return [f"{soup.name} (the SOUP list) differs from the lock: {'; '.join(parts)}: {regenerate}"]
 
 
 def lookup(client: httpx.Client, package: Package) -> Vulnerabilities:
@@ -158,7 +228,8 @@ def vulnerabilities(packages: list[Package], offline: bool, client: httpx.Client
 
 
 def render_soup(packages: list[Package], purposes: Mapping[str, str], runtime: set[str],
-                vulns: Mapping[str, Vulnerabilities], today: date, lock_name: str = "requirements.lock") -> str:
+                vulns: Mapping[str, Vulnerabilities], today: date, lock_name: str = "requirements.lock",
+                extras: Mapping[str, tuple[str, ...]] | None = None) -> str:
     """The SOUP list as markdown, with a header saying when and how completely it was checked."""
     checked = [p for p in packages if vulns[p.name].checked]
     with_findings = [p for p in checked if vulns[p.name].found]
@@ -178,7 +249,8 @@ def render_soup(packages: list[Package], purposes: Mapping[str, str], runtime: s
         "",
         "Purposes of direct dependencies are kept in `docs/safety/traceability.toml` (`[soup.purpose]`); "
         "a transitive package is there because the packages named need it. \"In the product\": the service runs "
-        "with it (yes) or only the test suite uses it (tests).",
+        "with it (yes), an optional extra of the product brings it in (installed with `pip install '.[dask]'`, "
+        "for example), or only the test suite uses it (tests).",
         "",
         "| package | version | in the product | purpose | known vulnerabilities |",
         "|---|---|---|---|---|",
@@ -191,6 +263,6 @@ def render_soup(packages: list[Package], purposes: Mapping[str, str], runtime: s
             purpose = "dependency of " + ", ".join(parents) if parents else "(no `# via` in the lock)"
         v = vulns[p.name]
         found = "; ".join(v.found) if v.found else ("none known to the index" if v.checked else f"not checked: {v.why_not}")
-        product = "yes" if _normal(p.name) in runtime else "tests"
+        product = in_the_product(p.name, runtime, extras or {})
         out.append(f"| {p.name} | {p.version} | {product} | {purpose.replace('|', '/')} | {found.replace('|', '/')} |")
     return "\n".join(out) + "\n"
