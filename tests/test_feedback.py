@@ -413,8 +413,9 @@ def test_feedback_on_unknown_cards_holds_no_worker_thread(tmp_path):
           f"slowest {max(probes) * 1000:.0f} ms")
     assert all(a.startswith(b"HTTP/1.1 400") for a in answers)
     # Threads sleeping out the grace made probes queue behind 300 / 40 rounds of it (~1.5 s); what
-    # is left is the loop parsing 300 requests at once (~0.15 ms each) on a busy shared machine.
-    assert max(probes) < 2 * OTHER_INSTANCE_GRACE
+    # is left is the loop parsing 300 requests at once (~0.15 ms each; 50-540 ms seen on a machine
+    # loaded six-fold). The bound sits between the two, so only the queueing fails it.
+    assert max(probes) < 5 * OTHER_INSTANCE_GRACE
 
 
 # -- the store on its own --------------------------------------------------------------------
