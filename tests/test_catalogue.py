@@ -81,6 +81,30 @@ def test_every_summary_fits_with_long_realistic_values(code, variant, lang):
     assert "?" not in text and "{" not in text, text
 
 
+@pytest.mark.parametrize("failing", [
+    ("no-infections",), ("igg-not-low",), ("no-recent-igg", "no-infections"),
+    ("starts-after-stop-date", "no-infections"), ("starts-after-stop-date", "igg-4-6", "no-infections"),
+    ("starts-after-stop-date", "no-recent-igg", "no-infections"),
+])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_order_that_fails_names_its_igg_and_whole_criteria_in_the_summary(failing, lang):
+    """Several failing criteria: the IgG used, the first criterion whole, and how many more — never a cut word."""
+    values = {**LONG, "igg_comparator": "", "failing": failing, "igg_date": date(2026, 11, 30)}
+    found = advice("order-does-not-meet-criteria", "", "test", values=values)
+    p = placeholders(found, Parameters(), lang)
+    text = summary(found, lang, p)
+    assert len(text) < SUMMARY_LIMIT and "…" not in text, (len(text), text)
+    assert ("IgG 12.3 g/L" if lang == "en" else "IgG 12,3 g/L") in text, text
+    first = FAILING[failing[0]](lang).format_map(p)
+    assert first in text, text
+    shown = [f for f in failing if FAILING[f](lang).format_map(p) in text]
+    rest = len(failing) - len(shown)
+    more = {"en": f"(+{rest} more)", "da": f"(+{rest} {'mere' if rest == 1 else 'flere'})"}[lang]
+    assert text.endswith(more) if rest else "(+" not in text, text
+    if len(failing) == 1:
+        assert "2026-11-30" in text, text  # one criterion leaves room for the IgG's date
+
+
 SITE = Parameters(igg_start_threshold_g_l=5.0, igg_general_threshold_g_l=7.0, window_months=3,
                   stale_days_in_window=21, stale_days_after_window=60, general_stop_after_months=4,
                   general_stop_latest_months=10, general_review_every_months=4)
