@@ -87,6 +87,7 @@ def assert_refused(response: httpx.Response, status: int) -> None:
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["resourceType"] == "OperationOutcome"
     assert "3.2" not in response.text and "<html" not in response.text
+    assert response.headers["cache-control"] == "no-store"  # a refusal names a card too: no cache keeps it
 
 
 # -- the link and the page -------------------------------------------------------------------

@@ -314,7 +314,7 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
               lang: str) -> str:
     """The timeline from the stored facts and parameters, as of the evaluation date (matplotlib loads here)."""
     from ..tools.timeline import timeline_from_facts
-    from ..tools.timeline_html import WORDS, plot_svg
+    from ..tools.timeline_html import legend, plot_svg
 
     title = f"<h2>{e(W['timeline'](lang))}</h2>"
     ruleset_data = data.get("ruleset") or {}
@@ -335,4 +335,4 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
         log.error("explanation timeline failed: %s", type(exc).__name__)
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
     return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
-            f"<div class=\"lead\">{e(WORDS['legend'](lang))}</div>")
+            f"<div class=\"lead\">{e(legend(params, lang))}</div>")
