@@ -148,8 +148,14 @@ class Settings:
         return f"sqlite:///{directory / SQLITE_FILE}"
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """The settings from the environment (`os.environ` when `env` is None); ConfigError if unusable."""
+def load_settings(env: Mapping[str, str] | None = None, *, local: bool = False) -> Settings:
+    """The settings from the environment (`os.environ` when `env` is None); ConfigError if unusable.
+
+    `local` is for the tools run on a workstation or in a pipeline (replay, timeline, worklist,
+    compare-rulesets, feedback-report, valuesets expand): they answer no EHR and sign no links,
+    so the server's authentication (CDS_AUTH, CDS_TRUSTED_ISSUERS_FILE, ...) and link key
+    (CDS_LINK_SECRET) are not read — a shell holding the server's environment can run them.
+    """
     env = os.environ if env is None else env
     tz = _text(env, "CDS_TIMEZONE") or Settings.timezone
     try:
@@ -164,7 +170,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     log_patient_id = (_text(env, "CDS_LOG_PATIENT_ID") or "hash").lower()
     if log_patient_id not in ("plain", "hash", "off"):
         raise ConfigError(f"CDS_LOG_PATIENT_ID={log_patient_id!r} must be plain, hash or off")
-    auth = auth_settings(env)
+    auth = AuthSettings(enabled=False) if local else auth_settings(env)
     retention_days = int(_number(env, "CDS_EXPLAIN_RETENTION_DAYS", Settings.explain_retention_days, int, minimum=0))
     return Settings(
         timezone=tz,
@@ -185,12 +191,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_timeout=_positive(env, "CDS_KEEPALIVE_TIMEOUT", Settings.keepalive_timeout, float),
         shutdown_timeout=_positive(env, "CDS_SHUTDOWN_TIMEOUT", Settings.shutdown_timeout, float),
         public_base_url=_public_base_url(_text(env, "CDS_PUBLIC_BASE_URL") or ""),
-        link_secret=link_secret(_text(env, "CDS_LINK_SECRET")),
+        link_secret=None if local else link_secret(_text(env, "CDS_LINK_SECRET")),
         link_ttl_seconds=int(_positive(env, "CDS_LINK_TTL_SECONDS", Settings.link_ttl_seconds, int)),
         explain_retention_days=retention_days,
         cors_origins=cors_origins(_text(env, "CDS_CORS_ORIGINS") or ""),
         auth=auth,
-        fetch=fetch_settings(env, development=not auth.enabled),
+        fetch=fetch_settings(env, development=(_text(env, "CDS_AUTH") or "off").lower() != "on"),
     )
 
 

@@ -32,7 +32,8 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
   `recurrent_min_days_apart` days apart, within `infection_window_months`; an infection
   coded without its organism counts only with a positive bacterial culture within
   `culture_window_days` of its onset.
-- General stop reviews are due at max(IG start + 6 months, stop date), then every 6 months,
+- General stop reviews are due at max(IG start + `general_stop_after_months`, stop date), then
+  every `general_review_every_months`,
   and shown as warnings for `general_review_due_days` days from each due date.
 
 Facts in (`facts.Facts`), advice out (`advice.Advice`); every definition is a pure
@@ -509,7 +510,7 @@ def recent_infections(c: Context) -> tuple[CountedInfection, ...]:
     return _infections_between(c, since, c.today)
 
 
-@define("Infections Before Substitution", "Severe/recurrent infections from T0 - 3 months to the substitution "
+@define("Infections Before Substitution", "Severe/recurrent infections from T0 - the lookback months to the substitution "
         "start", decisive=True)
 def infections_before_substitution(c: Context) -> tuple[CountedInfection, ...]:
     episode = c["Current Episode"]
@@ -518,7 +519,7 @@ def infections_before_substitution(c: Context) -> tuple[CountedInfection, ...]:
     return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), episode.start)
 
 
-@define("Infections Since Lookback", "Severe/recurrent infections from T0 - 3 months to today: a start now would "
+@define("Infections Since Lookback", "Severe/recurrent infections from T0 - the lookback months to today: a start now would "
         "be because of them", decisive=True)
 def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
     if c["T0"] is None:
@@ -738,7 +739,7 @@ def general_stop_reason(c: Context) -> str:
     return "restart"
 
 
-@define("General Review Due Dates", "Later of IG start + 6 months and the stop date, then every 6 months")
+@define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
 def general_review_dates(c: Context) -> tuple[date, date | None]:
     """(the next due date, the current due date when a review is due now, else None)"""
     episode = c["Current Episode"]

@@ -1,8 +1,9 @@
 """What every card says, whatever the advice: the prevention reminder, and EHR text kept inert.
 
-Text from the request (ids, displays, free texts, product names) must never become markup in
-a card: the test renders every card's detail with a CommonMark renderer and finds no link,
-image, HTML, heading, emphasis or code that the data could have put there.
+Text from the request (ids, displays, free texts, product names, codes and code systems) must
+never become markup in a card: the test renders every card's detail as an EHR with raw HTML
+and GFM autolinks would (bare `www.`, `https://` and e-mail text become links there) and finds
+no link, image, HTML, heading, emphasis or code that the data could have put there.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from .fixtures import FIXTURES, load_fixtures
 
 RUNTIME = load_runtime(Settings())
 WITH_CARDS = [f for f in load_fixtures() if f.expected]
-RENDER = MarkdownIt("commonmark").enable(["strikethrough", "table"])
+# CommonMark with raw HTML, GFM tables, strikethrough and autolinks (linkify-it-py): the most
+# permissive renderer an EHR is likely to use for a card's detail.
+RENDER = MarkdownIt("commonmark", {"linkify": True}).enable(["linkify", "strikethrough", "table"])
 
 
 @pytest.mark.parametrize("fixture", WITH_CARDS, ids=[f.name for f in WITH_CARDS])
@@ -46,7 +49,8 @@ def test_the_no_start_card_names_prophylaxis_after_a_stop():
 
 
 HOSTILE = ("<img src=x onerror=alert(1)> [Click here](javascript:alert(1)) ![i](https://evil.example/i.png) "
-           "**BOLD** _em_ `code` ~~strike~~ <script>x</script> www.evil.example mail@evil.example\n\n# Heading\n- item")
+           "**BOLD** _em_ `code` ~~strike~~ <script>x</script> www.evil.com https://evil.example/x mail@evil.dk evil.dk"
+           "\n\n# Heading\n- item")
 
 
 def _poison(value: object) -> object:
@@ -103,3 +107,33 @@ def test_a_draft_orders_texts_stay_inert_on_order_sign():
         for suggestion in card.get("suggestions", []):
             for action in suggestion["actions"]:
                 assert "](" not in action["description"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("code, system", [("www.evil.com", "https://evil.example/x"), ("x@evil.dk", "urn:a"),
+                                          ("evil.dk", "http://evil.dk/codes")])
+def test_an_unknown_order_code_and_its_system_show_as_text_not_links(code, system, lang):
+    """The code and system of an unrecognised draft are named in the detail, where an EHR could autolink them."""
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    draft = {"resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0001"},
+             "medicationCodeableConcept": {"text": "Privigen www.evil.com", "coding": [{"system": system, "code": code}]}}
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20), lang=lang).cards
+    assert card["source"]["topic"]["code"] == "order-not-recognised"
+    html = RENDER.render(card["detail"])
+    assert _active_markup(card["detail"]) == [], html
+    assert code in html and system in html, html  # shown, as text: the clinician can pass it on
+    assert code in card["summary"] and "\\" not in card["summary"]  # the summary is plain text, unescaped
+
+
+def test_the_suggested_igg_order_is_named_in_the_cards_language():
+    bundle = json.loads((FIXTURES / "igg-negative-value-not-used-measure-igg.json").read_text())
+    danish_name = next(e.display_da for e in RUNTIME.terminology.valuesets["igg-serum"].entries
+                       if e.get("orderable") and e.display_da)
+    texts = {}
+    for lang in ("en", "da"):
+        [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 1, 20)).cards
+        [order] = [a["resource"] for s in card["suggestions"] for a in s["actions"]
+                   if a["resource"]["resourceType"] == "ServiceRequest"]
+        texts[lang] = order["code"]["text"]
+    assert texts == {"en": "IgG, serum/plasma", "da": danish_name}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from cds_service.cards.values import placeholders
 from cds_service.http.discovery import codes_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.replay import replay
+from cds_service.tools.replay import load_bundle, load_drafts, replay
 from cds_service.tools.worklist import ACTION_ORDER
 from cql_like_rules import ADVICE_CODES, Parameters
 from cql_like_rules.advice import advice
@@ -23,7 +24,7 @@ from cql_like_rules.catalogue import (
 )
 from cql_like_rules.orders import ORDER_CODES
 
-from .fixtures import load_fixtures
+from .fixtures import FIXTURES, load_fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = [(code, variant) for code, kind in CATALOGUE.items() for variant in kind.variants]
@@ -81,29 +82,127 @@ def test_every_summary_fits_with_long_realistic_values(code, variant, lang):
     assert "?" not in text and "{" not in text, text
 
 
+@pytest.mark.parametrize("failing", [
+    ("no-infections",), ("igg-not-low",), ("no-recent-igg", "no-infections"),
+    ("starts-after-stop-date", "no-infections"), ("starts-after-stop-date", "igg-4-6", "no-infections"),
+    ("starts-after-stop-date", "no-recent-igg", "no-infections"),
+])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_order_that_fails_names_its_igg_and_whole_criteria_in_the_summary(failing, lang):
+    """Several failing criteria: the IgG used, the first criterion whole, and how many more — never a cut word."""
+    values = {**LONG, "igg_comparator": "", "failing": failing, "igg_date": date(2026, 11, 30)}
+    found = advice("order-does-not-meet-criteria", "", "test", values=values)
+    p = placeholders(found, Parameters(), lang)
+    text = summary(found, lang, p)
+    assert len(text) < SUMMARY_LIMIT and "…" not in text, (len(text), text)
+    assert ("IgG 12.3 g/L" if lang == "en" else "IgG 12,3 g/L") in text, text
+    first = FAILING[failing[0]](lang).format_map(p)
+    assert first in text, text
+    shown = [f for f in failing if FAILING[f](lang).format_map(p) in text]
+    rest = len(failing) - len(shown)
+    more = {"en": f"(+{rest} more)", "da": f"(+{rest} {'mere' if rest == 1 else 'flere'})"}[lang]
+    assert text.endswith(more) if rest else "(+" not in text, text
+    if len(failing) == 1:
+        assert "2026-11-30" in text, text  # one criterion leaves room for the IgG's date
+
+
 SITE = Parameters(igg_start_threshold_g_l=5.0, igg_general_threshold_g_l=7.0, window_months=3,
                   stale_days_in_window=21, stale_days_after_window=60, general_stop_after_months=4,
                   general_stop_latest_months=10, general_review_every_months=4)
 DEFAULT_WORDS = [r"(?<![\d.,])4 g/L", r"(?<![\d.,])6 g/L", r"\b6 months\b", r"\b6 måneder\b", r"6–12",
-                 r"last (30|90) days", r"sidste (30|90) dage", r"older than (30|90)", r"ældre end (30|90)"]
+                 r"last (30|90) days", r"sidste (30|90) dage", r"older than (30|90)", r"ældre end (30|90)",
+                 r"six[- ]month", r"seksmåneders", r"every 6\b", r"\+ 6\b"]
+DRAFTS = [FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json", FIXTURES / "drafts" / "teclistamab-pt-dk-0001.draft.json"]
 
 
-def test_under_a_site_policy_no_card_shows_a_default_number(tmp_path):
-    policy = tmp_path / "policy.json"
-    policy.write_text(__import__("json").dumps(dataclasses.asdict(SITE)))
-    runtime = load_runtime(Settings(policy_file=str(policy)))
+@pytest.fixture(scope="module")
+def site_runtime(tmp_path_factory):
+    policy = tmp_path_factory.mktemp("policy") / "policy.json"
+    policy.write_text(json.dumps(dataclasses.asdict(SITE)))
+    return Settings(policy_file=str(policy)), load_runtime(Settings(policy_file=str(policy)))
+
+
+def assert_no_default_number(text: str, where: str) -> None:
+    """No threshold, period or age limit of the default parameters in `text` (measured values aside)."""
+    text = re.sub(r"IgG [<>=]*\d+[.,]\d+ g/L", "IgG x", text)  # measured values are not thresholds
+    text = re.sub(r"\d+[.,]\d+ g/L", "x", text)
+    for pattern in DEFAULT_WORDS:
+        found = re.search(pattern, text)
+        assert not found, (pattern, where, text[max(0, found.start() - 200):found.end() + 200])
+
+
+def card_text(card: dict) -> str:
+    return " ".join([card["summary"], card["detail"], card["source"]["topic"]["display"],
+                     *(s["label"] for s in card.get("suggestions", []))])
+
+
+def test_under_a_site_policy_no_card_shows_a_default_number(site_runtime):
+    _, runtime = site_runtime
     seen = 0
     for fixture in load_fixtures():
         for lang in ("en", "da"):
             for card in replay(runtime, fixture.bundle, lang=lang, at=fixture.at).cards:
                 seen += 1
-                text = " ".join([card["summary"], card["detail"], card["source"]["topic"]["display"],
-                                 *(s["label"] for s in card.get("suggestions", []))])
-                text = re.sub(r"IgG [<>=]*\d+[.,]\d+ g/L", "IgG x", text)  # measured values are not thresholds
-                text = re.sub(r"\d+[.,]\d+ g/L", "x", text)
-                for pattern in DEFAULT_WORDS:
-                    assert not re.search(pattern, text), (pattern, fixture.name, text)
+                assert_no_default_number(card_text(card), fixture.name)
     assert seen > 20
+
+
+def test_under_a_site_policy_no_order_card_shows_a_default_number(site_runtime):
+    """Order hooks: an IVIG and a bsAb draft for every fixture's patient."""
+    _, runtime = site_runtime
+    codes = set()
+    for fixture in load_fixtures():
+        patient = next(e["resource"]["id"] for e in fixture.bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        drafts = load_drafts([str(d) for d in DRAFTS])
+        for draft in drafts:
+            draft["subject"] = {"reference": f"Patient/{patient}"}
+        for lang in ("en", "da"):
+            for card in replay(runtime, fixture.bundle, lang=lang, hook="order-sign", drafts=drafts, at=fixture.at).cards:
+                codes.add(card["source"]["topic"]["code"])
+                assert_no_default_number(card_text(card), f"{fixture.name} order-sign")
+    assert {"order-meets-criteria", "order-does-not-meet-criteria"} <= codes, codes
+
+
+def test_under_a_site_policy_the_timeline_page_shows_no_default_number(site_runtime):
+    from cds_service.tools.timeline import build_timeline, patient_data
+    from cds_service.tools.timeline_html import render_html
+
+    _, runtime = site_runtime
+    for name, at in [("cart-in-window-igg-low", date(2026, 1, 20)),
+                     ("cart-ig-active-stop-overdue", date(2026, 2, 23))]:
+        data = patient_data(load_bundle(FIXTURES / f"{name}.json"), runtime)
+        for lang in ("en", "da"):
+            page = render_html(build_timeline(data, runtime, lang=lang, today=at), lang, at)
+            assert ("3 months" if lang == "en" else "3 måneder") in page
+            assert_no_default_number(re.sub(r"<svg.*?</svg>", "", page, flags=re.S), f"timeline {name} {lang}")
+
+
+def test_under_a_site_policy_the_explanation_page_shows_no_default_number(site_runtime, tmp_path):
+    import httpx
+
+    from cds_service.http.app import create_app
+    from cds_service.http.discovery import PATIENT_VIEW_ID
+    from cds_service.tools.replay import request_from_bundle
+
+    from .servers import SettableClock, serve_in_thread
+
+    settings, _ = site_runtime
+    at = date(2026, 1, 20)
+    settings = dataclasses.replace(settings, evaluation_date=at, data_dir=str(tmp_path),
+                                   link_secret="site-policy-explanation-test-secret-0123")
+    with serve_in_thread(create_app(settings, clock=SettableClock(at))) as base:
+        for name in ("cart-in-window-igg-low", "cart-ig-active-stop-overdue"):
+            body = request_from_bundle(load_bundle(FIXTURES / f"{name}.json"))
+            for lang in ("en", "da"):
+                answer = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=body,
+                                    headers={"accept-language": lang}, timeout=20)
+                assert answer.status_code == 200 and answer.json()["cards"], answer.text
+                for card in answer.json()["cards"]:
+                    page = httpx.get(card["links"][0]["url"], timeout=60).text
+                    assert ("3 months" if lang == "en" else "3 måneder") in page
+                    # The page's own text: the plot and the rule set's parameter table hold numbers by design.
+                    shown = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+                    assert_no_default_number(shown, f"explanation {name} {lang} {card['source']['topic']['code']}")
 
 
 def test_the_documented_tables_are_the_catalogue_and_the_parameters():

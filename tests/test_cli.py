@@ -30,9 +30,12 @@ def test_replay_json_prints_exactly_one_response_document():
 
 
 def test_replay_readable_and_danish():
-    result = cli("replay", str(LOW), "--at", "2026-01-20", "--lang", "da")
+    result = cli("replay", str(LOW), "--at", "2026-01-20", "--lang", "da", "--trace")
     assert result.returncode == 0
     assert "[INFO] start-substitution" in result.stdout and "kan startes" in result.stdout
+    assert result.stdout.startswith("1 kort pr. 2026-01-20:") and "  forslag: " in result.stdout
+    assert "Sådan blev det vurderet:" in result.stdout
+    assert not any(word in result.stdout for word in ("card(s)", "suggestion:", "How this was decided"))
 
 
 def test_replay_at_changes_the_answer():
@@ -79,3 +82,29 @@ def test_serve_refuses_a_bad_configuration(tmp_path):
     import os
     result = cli("serve", "--port", "1", env={**os.environ, "CDS_TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 78 and "CDS_TIMEZONE" in result.stderr  # EXIT_CONFIG
+
+
+def test_local_tools_run_with_the_servers_auth_setting_alone(tmp_path):
+    """A shell with CDS_AUTH=on (the server's environment) but no issuers file or link key still runs the tools."""
+    import os
+
+    from .test_worklist import write_export
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_") and k != "DATABASE_URL"}
+    env.update(CDS_AUTH="on", CDS_DATA_DIR=str(tmp_path / "data"))
+    export = write_export(["cart-in-window-igg-low"], tmp_path / "export")
+    runs = {
+        "replay": cli("replay", str(LOW), "--at", "2026-01-20", "--json", env=env),
+        "replay (set)": cli("replay", str(LOW), str(LOW), "--at", "2026-01-20", env=env),
+        "timeline": cli("timeline", str(LOW), "--at", "2026-01-20", env=env),
+        "worklist": cli("worklist", str(export), "--at", "2026-01-20", env=env),
+        "compare-rulesets": cli("compare-rulesets", str(LOW), "--at", "2026-01-20", env=env),
+        "feedback-report": cli("feedback-report", env=env),
+    }
+    for tool, result in runs.items():
+        assert result.returncode == 0, (tool, result.stderr)
+        assert "CDS_TRUSTED_ISSUERS_FILE" not in result.stderr, tool
+    assert [c["source"]["topic"]["code"] for c in json.loads(runs["replay"].stdout)["cards"]] == ["start-substitution"]
+    assert "pt-dk-0001" in runs["worklist"].stdout
+    served = cli("serve", "--port", "1", env=env)  # the server itself still refuses to start half-configured
+    assert served.returncode == 78 and "CDS_TRUSTED_ISSUERS_FILE is not set" in served.stderr

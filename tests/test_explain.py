@@ -8,6 +8,7 @@ start. What a snapshot holds is tested in test_snapshots.py.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import html
@@ -86,6 +87,7 @@ def assert_refused(response: httpx.Response, status: int) -> None:
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["resourceType"] == "OperationOutcome"
     assert "3.2" not in response.text and "<html" not in response.text
+    assert response.headers["cache-control"] == "no-store"  # a refusal names a card too: no cache keeps it
 
 
 # -- the link and the page -------------------------------------------------------------------
@@ -339,3 +341,59 @@ def test_the_page_timeline_hides_what_the_kill_switch_hides(tmp_path):
         hidden = httpx.get(link_of(issue(base)), timeout=60).text
     assert "<!-- measure-igg: Measure IgG -->" in shown
     assert "<!-- measure-igg: Measure IgG -->" not in hidden and "<!-- start-substitution: " in hidden
+
+
+def _noted_bundle() -> dict:
+    """The fixture with five things not used: three impossible IgG values, another patient's IgG, an unknown order."""
+    bundle = load_bundle(BUNDLE)
+    observation = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    for i in range(3):
+        bad = copy.deepcopy(observation)
+        bad["resource"]["id"], bad["resource"]["valueQuantity"]["value"] = f"neg{i}", -1.0
+        bundle["entry"].append(bad)
+    other = copy.deepcopy(observation)
+    other["resource"]["id"], other["resource"]["subject"] = "other", {"reference": "Patient/someone-else"}
+    bundle["entry"].append(other)
+    bundle["entry"].append({"resource": {
+        "resourceType": "MedicationRequest", "id": "mr-x", "status": "active", "intent": "order",
+        "subject": observation["resource"]["subject"], "authoredOn": "2026-01-10",
+        "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}})
+    return bundle
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_path, lang):
+    from .test_fixtures import RESOURCE_ID
+
+    more_page = {"en": "more on the explanation page", "da": "mere på begrundelsessiden"}[lang]
+    with service(tmp_path / "linked") as (base, _):
+        linked = issue(base, lang, _noted_bundle())
+        page = httpx.get(link_of(linked), timeout=60).text
+    with service(tmp_path / "unlinked", explain_retention_days=0) as (base, _):
+        unlinked = issue(base, lang, _noted_bundle())
+    replayed = replayed_card(lang)
+    other = {"en": "A lab result of another patient was ignored", "da": "Et laboratoriesvar om en anden patient er ignoreret"}
+    for card in (linked, unlinked, replayed):
+        assert not RESOURCE_ID.search(card["detail"]), card["detail"]  # named by what they are, not by id
+        assert other[lang] in card["detail"], card["detail"]
+    assert more_page in linked["detail"]
+    for card in (unlinked, replayed):  # no page: the count alone
+        assert "links" not in card and more_page not in card["detail"], card["detail"]
+        assert {"en": "+1 more data note.", "da": "+1 yderligere datanote."}[lang] in card["detail"], card["detail"]
+    assert "MedicationRequest/mr-x" in page and "Observation/other" in page  # the page keeps the references
+
+
+def replayed_card(lang: str) -> dict:
+    """One card of `replay --json` (in process: no link) for the noted bundle."""
+    import contextlib
+    import io
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as where:
+        path = Path(where) / "noted.json"
+        path.write_text(json.dumps(_noted_bundle()))
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert cli.main(["replay", str(path), "--at", "2026-01-20", "--json", "--lang", lang]) == 0
+    [card] = json.loads(out.getvalue())["cards"]
+    return card

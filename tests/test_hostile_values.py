@@ -3,7 +3,8 @@
 A valid request is built from a fixture (`request_from_bundle`, as `replay` does), then one
 field at a time is replaced with a hostile value: the wrong JSON type, huge or tiny
 numbers, number-like strings, deep nesting, very long strings, control and bidi
-characters, impossible dates. Fields that the fixtures lack but the facts read (deceased,
+characters, impossible dates, links and HTML (every card's detail is rendered with raw HTML and
+GFM autolinks and must show no link or image). Fields that the fixtures lack but the facts read (deceased,
 comparators, medication references, periods, ...) are added the same way. Requests go
 through the real ASGI application (httpx ASGITransport, as `replay` does).
 
@@ -36,6 +37,7 @@ from cds_service.settings import Settings
 from cds_service.tools.replay import load_bundle, load_drafts, request_from_bundle
 
 from .fixtures import FIXTURES
+from .test_card_text import RENDER  # CommonMark with raw HTML and GFM autolinks
 from .test_fuzz import _paths  # every path in a JSON value
 
 SERVICE_OF = {hook: sid for sid, hook in HOOK_OF.items()}
@@ -60,6 +62,7 @@ HOSTILE: list[Any] = [
     "x" * 100_000, "\x00\x01\x1b[31m\r\n", "\u202e\u2066evil\u2069", "😀" * 1000, "\ud7ff\ue000\uffff",  # strings
     "2026-02-05T10:00:00+24:00", "2026-02-05T10:00:00-99:99", "9999-12-31T23:59:59-14:00", "0000-00-00",  # dates
     "Patient/", "Patient/../../x", "#", "#missing", "urn:uuid:", "Medication/" + "9" * 300,  # references
+    "www.evil.com", "https://evil.example/x", "x@evil.dk", "<img src=x onerror=alert(1)>[a](javascript:x)",  # links
 ]
 
 # Fields the facts read that fixtures may lack, per resource type (dotted; digits index arrays).
@@ -167,6 +170,9 @@ def check(response: httpx.Response, path: tuple, value: Any) -> None:
     body = response.json()
     if response.status_code == 200:
         assert isinstance(body.get("cards"), list), where
+        for card in body["cards"]:  # request text in a detail stays text, however the EHR renders it
+            html = RENDER.render(card["detail"])
+            assert "<a " not in html and "<img" not in html, f"{where}: {html}"
     else:
         assert 400 <= response.status_code < 500, where
         assert body["resourceType"] == "OperationOutcome" and body["issue"][0]["diagnostics"], where

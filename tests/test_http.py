@@ -193,7 +193,8 @@ def test_invalid_decisive_resource_is_skipped_and_named(server):
     assert response.status_code == 200
     cards = response.json()["cards"]
     details = " ".join(c["detail"] for c in cards)
-    assert "Observation/obs-igg-0001-b" in details and "unusable data" in details
+    assert "A lab result holds unusable data and was skipped" in details  # named by what it is, not by id
+    assert "obs-igg-0001-b" not in details
     assert all("3.2 g/L (2026-01-13)" not in c["summary"] for c in cards)  # the invalid value was not used
 
 
@@ -205,7 +206,8 @@ def test_unreadable_resource_is_named(server):
     request["prefetch"]["observations"]["entry"].append(bogus)
     response = post(server, request)
     assert response.status_code == 200
-    assert "Observation/obs-bad-unit" in response.json()["cards"][0]["detail"]
+    detail = response.json()["cards"][0]["detail"]
+    assert "A lab result holds unusable data and was skipped" in detail and "obs-bad-unit" not in detail
 
 
 def test_duplicated_resources_across_keys_count_once(server):

@@ -85,15 +85,22 @@ def test_compare_rulesets_lists_the_patients_whose_advice_changes(tmp_path, caps
     assert cli.main(["compare-rulesets", str(FIXTURES), "--at", "2026-03-01", "--policy-b", str(policy),
                      "--csv", str(out_csv)]) == 0
     text = capsys.readouterr().out
-    assert "patients get different advice" in text
     with out_csv.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert rows and list(rows[0]) == ["patient", "advice_a", "advice_b"]
-    by_patient = {r["patient"]: r for r in rows}
+    assert rows and list(rows[0]) == ["bundle", "patient", "advice_a", "advice_b"]
+    by_bundle = {r["bundle"]: r for r in rows}
+    assert len(by_bundle) == len(rows)  # one row per Bundle: several Bundles hold one patient
     # CAR-T 2025-11-18 with IgG 3.2: inside a 6-month window on 2026-03-01, after a 3-month one.
-    assert by_patient["pt-dk-0001"] == {"patient": "pt-dk-0001", "advice_a": "start-substitution",
-                                        "advice_b": "no-start-without-infections"}
+    assert by_bundle["cart-in-window-igg-low.json"] == {
+        "bundle": "cart-in-window-igg-low.json", "patient": "pt-dk-0001", "advice_a": "start-substitution",
+        "advice_b": "no-start-without-infections"}
+    same_patient = [r["bundle"] for r in rows if r["patient"] == "pt-dk-0011"]
+    assert len(same_patient) > 1 and all(b.startswith("cart-ig-active-stop-") for b in same_patient)
     assert all(r["advice_a"] != r["advice_b"] for r in rows)
+    bundles = len(list(FIXTURES.glob("*.json"))) - len(list(FIXTURES.glob("*.expect.json")))
+    patients = len({r["patient"] for r in rows})
+    assert f"2026-03-01: {len(rows)} of {bundles} bundles ({patients} of " in text, text
+    assert "cart-ig-active-stop-overdue.json" in text and "pt-dk-0011" in text
     assert cli.main(["compare-rulesets", str(FIXTURES), "--at", "2026-03-01"]) == 0
     assert "0 of" in capsys.readouterr().out  # a rule set against itself changes nothing
 
@@ -103,3 +110,18 @@ def test_compare_rulesets_refuses_unknown_rule_sets_and_inputs(tmp_path, capsys)
     assert "unknown rule set 'nope'" in capsys.readouterr().err
     assert cli.main(["compare-rulesets", str(tmp_path), "--at", "2026-03-01"]) == 2
     assert "no bundles" in capsys.readouterr().err
+
+
+def test_compare_rulesets_on_an_export_counts_patients(tmp_path, capsys):
+    from .test_worklist import write_export
+
+    export = write_export(["cart-in-window-igg-low", "cart-ig-active-stop-overdue"], tmp_path / "export")
+    policy = tmp_path / "three-months.json"
+    policy.write_text(json.dumps({"window_months": 3}))
+    out_csv = tmp_path / "diff.csv"
+    assert cli.main(["compare-rulesets", str(export), "--at", "2026-03-01", "--policy-b", str(policy),
+                     "--csv", str(out_csv)]) == 0
+    assert "2026-03-01: 2 of 2 patients get different advice" in capsys.readouterr().out
+    with out_csv.open(newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: r["patient"])
+    assert [(r["bundle"], r["patient"]) for r in rows] == [("", "pt-dk-0001"), ("", "pt-dk-0011")]

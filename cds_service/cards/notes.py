@@ -1,8 +1,9 @@
 """Data notes: what the service saw and did not use, and why — briefly on a card, fully elsewhere.
 
 A card has room for one short line; the explanation page, the `dk.igsub-cds.trace`
-extension and `replay` show every note with its technical reason. EHR text in a note
-(a display, an id) is escaped here.
+extension and `replay` show every note with its technical reason and resource reference.
+On the card an item is named by what it is (a lab result, an order, its display and date),
+never by a resource id a clinician cannot look up. EHR text in a note is escaped here.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from .markdown import escape
 # kind -> (one note, several notes). Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "wrong-patient": (
-        Text("a resource of another patient ({ref}) was ignored", "en ressource om en anden patient ({ref}) er ignoreret"),
+        Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
     "invalid": (
-        Text("{ref} holds unusable data and was skipped", "{ref} har ubrugelige data og er sprunget over"),
+        Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
         Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),
     "malformed-field": (
-        Text("{ref}: a malformed field ({display}) the rules do not read was ignored",
-             "{ref}: et fejlformateret felt ({display}), som reglerne ikke læser, er ignoreret"),
+        Text("a malformed field ({display}) of {what}{when}, which the rules do not read, was ignored",
+             "et fejlformateret felt ({display}) i {what}{when}, som reglerne ikke læser, er ignoreret"),
         Text("{n} malformed fields the rules do not read were ignored",
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
     "igg-implausible": (
@@ -50,8 +51,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} positive cultures without an infection diagnosis were not counted",
              "{n} positive dyrkninger uden infektionsdiagnose er ikke talt med")),
     "unrecognised-code": (
-        Text("“{display}” ({ref}) was not recognised by its code: not used",
-             "“{display}” ({ref}) blev ikke genkendt på sin kode: ikke brugt"),
+        Text("{what} “{display}”{when} was not recognised by its code: not used",
+             "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
         Text("{n} entries were not recognised by their codes: not used",
              "{n} registreringer blev ikke genkendt på deres koder: ikke brugt")),
     "unresolved-medication": (
@@ -61,12 +62,29 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
 }
 ORDER = tuple(NOTE_TEXT)
+# What a resource is, in words, by its type ({what} above); the reference itself is on the page.
+WHAT: dict[str, Text] = {
+    "Observation": Text("a lab result", "et laboratoriesvar"),
+    "MedicationRequest": Text("an order", "en ordination"),
+    "MedicationAdministration": Text("a recorded dose", "en registreret dosis"),
+    "MedicationStatement": Text("a medication record", "en medicinregistrering"),
+    "Medication": Text("a medication", "et lægemiddel"),
+    "Condition": Text("a diagnosis", "en diagnose"),
+    "Procedure": Text("a procedure", "en procedure"),
+    "ServiceRequest": Text("a lab order", "en laboratorierekvisition"),
+    "Patient": Text("a patient record", "en patientregistrering"),
+}
+SOME_RESOURCE = Text("a record", "en registrering")
 HEADING = Text("Data not used", "Data ikke brugt")
 MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsessiden")
+# A card without a link (retention 0, replay in process): no page to point to.
+MORE_UNLINKED = (Text("+{n} more data note", "+{n} yderligere datanote"),
+                 Text("+{n} more data notes", "+{n} yderligere datanoter"))
 
 
-def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2) -> str:
-    """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out."""
+def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True) -> str:
+    """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out
+    (the rest counted, pointing to the explanation page when the card links to one)."""
     groups: dict[str, list[DataNote]] = defaultdict(list)
     for note in notes:
         if note.kind in NOTE_TEXT:
@@ -80,15 +98,21 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2) -> str:
         one, several = NOTE_TEXT[kind]
         if len(found) == 1:
             note = found[0]
-            parts.append(one(lang).format(ref=escape(note.source, 60), display=escape(note.display, 40),
-                                          day=note.day.isoformat() if note.day else "?", n=1))
+            day = note.day.isoformat() if note.day else ""
+            parts.append(one(lang).format(what=what(note.source, lang), display=escape(note.display, 40), day=day or "?",
+                                          when=f" ({day})" if day else "", n=1))
         else:
             parts.append(several(lang).format(n=len(found)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
     if rest:
-        parts.append(MORE(lang).format(n=rest))
+        parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+def what(source: str, lang: str) -> str:
+    """The noted resource in words ("a lab result"), from the type in its reference."""
+    return WHAT.get(source.split("/", 1)[0].split(" ", 1)[0], SOME_RESOURCE)(lang)
 
 
 def describe(note: DataNote) -> str:

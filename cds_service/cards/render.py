@@ -60,8 +60,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     """The 2–5 facts a decision rests on, each with its date (no resource ids)."""
     v = advice.values
     lines: list[str] = []
-    if p.get("failing"):
-        lines.append(f"**{NOT_MET(lang)}:** {p['failing']}")
+    if p.get("failing_all"):
+        lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
         lines.append(FACT["age"](lang).format_map(p))
     if "igg" in p:
@@ -109,7 +109,7 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats
                if c in CAVEATS and c not in SHOWN_AS_FACTS]
     notes = ctx.notes
-    unused = brief(notes, lang)
+    unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
 
@@ -123,7 +123,7 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     if len(text) > DETAIL_LIMIT:
         text = assemble(facts, caveats, unused, "")
     if len(text) > DETAIL_LIMIT and unused:
-        unused = brief(notes, lang, max_groups=0 if has_link else 1)
+        unused = brief(notes, lang, max_groups=0 if has_link else 1, linked=has_link)
         text = assemble(facts, caveats, unused, "")
     while len(text) > DETAIL_LIMIT and len(caveats) > 2:
         caveats = caveats[:-1]
@@ -150,7 +150,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
-            resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang))
+            resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang), lang)
             out.append(_suggestion(SUGGESTION_LABELS[kind](lang),
                                    [{"type": "create", "description": SUGGESTION_ACTIONS["order-igg"](lang),
                                      "resource": resource}], True))
@@ -184,13 +184,14 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
     kind = CATALOGUE[advice.code]
-    p = placeholders(advice, ctx.ruleset.parameters, ctx.lang)
+    p = placeholders(advice, ctx.ruleset.parameters, ctx.lang)  # summary, title, labels: plain text
     uuid = new_uuid()
     url = ctx.link(uuid) if ctx.link is not None else None
     out: dict[str, Any] = {
         "uuid": uuid,
         "summary": summary(advice, ctx.lang, p),
-        "detail": detail(advice, ctx, p, url is not None),
+        "detail": detail(advice, ctx, placeholders(advice, ctx.ruleset.parameters, ctx.lang, markdown=True),
+                         url is not None),
         "indicator": advice.indicator,
         "source": {
             "label": SOURCE_LABEL(ctx.lang),

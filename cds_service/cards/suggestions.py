@@ -20,16 +20,23 @@ def _coding(terminology: Terminology, entry: Any) -> dict:
     return {"system": terminology.uris_of[alias][0], "code": entry.code, "display": entry.display}
 
 
-def igg_order(terminology: Terminology, patient_id: str, reason: str) -> dict:
-    """A draft ServiceRequest for total serum IgG, with every orderable code (LOINC, NPU)."""
-    codings = [_coding(terminology, e) for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
+IGG_TEXT = "IgG, serum/plasma"
+
+
+def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str = "en") -> dict:
+    """A draft ServiceRequest for total serum IgG, with every orderable code (LOINC, NPU); on a
+    Danish card its text is the value set's Danish name (the NPU name Danish labs order by)."""
+    orderable = [e for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
+    codings = [_coding(terminology, e) for e in orderable]
+    danish = next((e.display_da for e in orderable if e.display_da), None)
+    text = danish if lang == "da" and danish else IGG_TEXT
     return {
         "resourceType": "ServiceRequest",
         "id": "igg-" + new_uuid().replace("-", "")[:12],
         "status": "draft",
         "intent": "order",
         "category": [{"coding": [{"system": "http://snomed.info/sct", "code": "108252007", "display": "Laboratory procedure"}]}],
-        "code": {"coding": codings, "text": "IgG, serum/plasma"},
+        "code": {"coding": codings, "text": text},
         "subject": {"reference": f"Patient/{patient_id}"},
         "reasonCode": [{"text": reason}],
     }

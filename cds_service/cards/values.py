@@ -9,13 +9,13 @@ languages (unambiguous, and the order an EHR sorts by).
 from __future__ import annotations
 
 from datetime import date
-from typing import Mapping
+from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
-from cql_like_rules.catalogue import FAILING, GENERAL_STOP_REASONS, Text
+from cql_like_rules.catalogue import CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text
 from cql_like_rules.parameters import Parameters
 
-from .markdown import plain
+from .markdown import escape, plain
 
 KIND = {"car-t": "CAR-T", "bsab": "bsAb", "car-t-product": "CAR-T"}
 T0_EVENT = {
@@ -31,6 +31,9 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
               "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
+MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
+SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_LIMIT)
 
 
 def number(value: float, lang: str, decimals: int = 1) -> str:
@@ -76,9 +79,16 @@ class Placeholders(dict):  # type: ignore[type-arg]
         return "?"
 
 
-def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
-    """Every value a template may name, as text in `lang`."""
+def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool = False) -> Placeholders:
+    """Every value a template may name, as text in `lang`.
+
+    Text taken from the request (a product, a drug, a code and its system, a reported value)
+    is plain for the summary and labels, where nothing is rendered, and markdown-escaped when
+    `markdown` (the detail): `plain` keeps ":", "." and "@", which an autolinking renderer
+    would turn into a link ("www.evil.example").
+    """
     v: Mapping[str, Value] = advice.values
+    text: Callable[[object, int], str] = escape if markdown else plain
     limits = (params.igg_start_threshold_g_l, params.igg_general_threshold_g_l)
     p = Placeholders(
         threshold=threshold(params.igg_start_threshold_g_l, lang),
@@ -96,7 +106,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
     if isinstance(v.get("igg"), float):
         p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
         p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits)  # type: ignore[arg-type]
-        p["igg_reported"] = plain(v.get("igg_reported") or "", 30)
+        p["igg_reported"] = text(v.get("igg_reported") or "", 30)
         if v.get("igg_age_days") is not None:
             p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
     if isinstance(v.get("m_protein"), float):
@@ -109,16 +119,16 @@ def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
         p["days_overdue"] = days(-left, lang)
     if v.get("age") is not None:
         p["age"] = str(v["age"])
-    product = plain(v.get("t0_product") or "", 30)
+    product = text(v.get("t0_product") or "", 30)
     p["product"] = product or BISPECIFIC(lang)
     p["t0_event"] = T0_EVENT.get(str(v.get("t0_kind", "")), T0_EVENT["car-t"])(lang).format_map(p)
-    drug = plain(v.get("order_drug") or "", 30)
+    drug = text(v.get("order_drug") or "", 30)
     p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
-    p["episode_product"] = plain(v.get("episode_product") or "", 20)
+    p["episode_product"] = text(v.get("episode_product") or "", 20)
     if v.get("order_looks_like"):
         p["looks_like"] = LOOKS_LIKE.get(str(v["order_looks_like"]), LOOKS_LIKE["ig"])(lang)
-        p["order_code"] = plain(v.get("order_code") or "?", 20)
-        p["order_code_system"] = plain(v.get("order_code_system") or "", 60)
+        p["order_code"] = text(v.get("order_code") or "?", 20)
+        p["order_code_system"] = text(v.get("order_code_system") or "", 60)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
     reason = GENERAL_STOP_REASONS.get(str(v.get("reason") or ""))
@@ -126,5 +136,24 @@ def placeholders(advice: Advice, params: Parameters, lang: str) -> Placeholders:
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")
     if isinstance(failing, tuple):
-        p["failing"] = "; ".join(FAILING[f](lang).format_map(p) for f in failing if f in FAILING)
+        reasons = [FAILING[f](lang).format_map(p) for f in failing if f in FAILING]
+        p["failing_all"] = "; ".join(reasons)  # the detail's "Not met" line: every criterion
+        summary = CATALOGUE[advice.code].variant(advice.variant).summary(lang) if advice.code in CATALOGUE else None
+        room = SUMMARY_CHARS - len(summary.format_map(Placeholders(p, failing=""))) if summary is not None else 100
+        p["failing"] = failing_brief(reasons, p, lang, room)
     return p
+
+
+def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> str:
+    """The failing criteria within `room` characters for a summary: the IgG the decision used
+    (with its date if it fits) and as many whole criteria as fit, then "(+n more)" — never a
+    criterion cut off mid-word."""
+    igg_named = any(reason.startswith("IgG ") for reason in reasons[:1])
+    values = [""] if igg_named or "igg" not in p else [t(lang).format_map(p) + "; " for t in FAILING_IGG] + [""]
+    for value in values:
+        for shown in range(len(reasons), 0, -1):
+            rest = len(reasons) - shown
+            text = value + "; ".join(reasons[:shown]) + (MORE_FAILING[rest > 1](lang).format(n=rest) if rest else "")
+            if len(text) <= room:
+                return text
+    return reasons[0][: max(room - 1, 1)].rstrip() + "…" if reasons else ""

@@ -26,15 +26,16 @@ import secrets
 from typing import Callable
 
 from anyio import to_thread
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
 from starlette.responses import Response
 
 from ..cards.render import Link
-from ..errors import ConfigError, Forbidden, NotFound
+from ..errors import ConfigError, Forbidden, NotFound, ServiceError
 from ..records.store import CardStore
 from ..runtime import Runtime
 from ..settings import MIN_LINK_SECRET, Settings
 from .explain_page import PAGE_POLICY, render_page
+from .hook_route import answer_error
 
 log = logging.getLogger("cds_service.http.explain")
 
@@ -50,6 +51,7 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # refusals (403, 404) too
 NOT_VALID = "this explanation link is not valid for this card"
 EXPIRED = "this explanation link has expired; the card's advice is shown with a new link when the chart is opened again"
 NOT_KEPT = "no explanation is kept for this card (unknown card, or deleted after its retention period)"
@@ -105,12 +107,16 @@ def install(app: FastAPI, settings: Settings, runtime: Runtime, store: CardStore
     signer = link_signer(settings, lambda: runtime.clock().timestamp())
     app.state.link_signer = signer
 
-    async def explain(card_uuid: str,
+    async def explain(request: Request, card_uuid: str,
                       t: str | None = Query(default=None, description="the link's token (from the card)")) -> Response:
-        signer.check(card_uuid, t)
-        snapshot = await to_thread.run_sync(store.snapshot, card_uuid)
-        if snapshot is None:
-            raise NotFound(NOT_KEPT)
+        try:
+            signer.check(card_uuid, t)
+            snapshot = await to_thread.run_sync(store.snapshot, card_uuid)
+            if snapshot is None:
+                raise NotFound(NOT_KEPT)
+        except ServiceError as exc:  # a refusal names a card: no cache between the clinician and us keeps it
+            status, body = answer_error(exc, request.scope.setdefault("state", {}))
+            return Response(body, status_code=status, media_type="application/json", headers=NO_STORE)
         page = await to_thread.run_sync(render_page, snapshot, runtime.terminology, runtime.kill_switch)
         return Response(page, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 

@@ -31,6 +31,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT
+from ..cards.notes import what as what_of
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -272,7 +273,8 @@ def _notes(notes: list, lang: str) -> str:
         day = note.get("day") or ""
         what = kind
         if kind in NOTE_TEXT:
-            what = NOTE_TEXT[kind][0](lang).format(ref=note.get("source", ""), display=note.get("display", ""),
+            what = NOTE_TEXT[kind][0](lang).format(what=what_of(str(note.get("source", "")), lang),
+                                                   when=f" ({day})" if day else "", display=note.get("display", ""),
                                                    day=day or "?", n=1)
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
@@ -312,7 +314,7 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
               lang: str) -> str:
     """The timeline from the stored facts and parameters, as of the evaluation date (matplotlib loads here)."""
     from ..tools.timeline import timeline_from_facts
-    from ..tools.timeline_html import WORDS, plot_svg
+    from ..tools.timeline_html import legend, plot_svg
 
     title = f"<h2>{e(W['timeline'](lang))}</h2>"
     ruleset_data = data.get("ruleset") or {}
@@ -333,4 +335,4 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
         log.error("explanation timeline failed: %s", type(exc).__name__)
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
     return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
-            f"<div class=\"lead\">{e(WORDS['legend'](lang))}</div>")
+            f"<div class=\"lead\">{e(legend(params, lang))}</div>")

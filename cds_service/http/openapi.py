@@ -380,6 +380,7 @@ def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
     return extra, responses
 
 
+NOT_CACHED = {name: {"schema": {"type": "string"}} for name in ("Cache-Control", "Referrer-Policy")}
 EXPLANATION_PAGE = {
     "description": "The card's explanation page: self-contained HTML (inline CSS and SVG, no script), in the card's "
                    "language; nothing is loaded when it is shown",
@@ -397,10 +398,10 @@ DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
     ),
     ("/explain/{card_uuid}", "GET"): ({}, {
         200: EXPLANATION_PAGE,
-        403: _error("The token `t` is missing, malformed, altered, made for another card, or expired "
-                    "(CDS_LINK_TTL_SECONDS)"),
-        404: _error("A valid link, but no explanation is kept for this card: unknown, not stored, or deleted after "
-                    "CDS_EXPLAIN_RETENTION_DAYS"),
+        403: {**_error("The token `t` is missing, malformed, altered, made for another card, or expired "
+                       "(CDS_LINK_TTL_SECONDS)"), "headers": NOT_CACHED},
+        404: {**_error("A valid link, but no explanation is kept for this card: unknown, not stored, or deleted after "
+                       "CDS_EXPLAIN_RETENTION_DAYS"), "headers": NOT_CACHED},
     }),
 }
 

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from cql_like_rules.catalogue import Text
+
 from .. import package_version
 from ..errors import EXIT_CONFIG, ConfigError, InputError
 from ..settings import load_settings
@@ -126,7 +128,7 @@ def _replay(args: argparse.Namespace) -> int:
                 raise InputError(f"{url} answered {status}: {message}")
             cards, notes = body.get("cards", []), None
         else:
-            runtime = load_runtime(load_settings())  # a local tool: no authentication, no card store
+            runtime = load_runtime(load_settings(local=True))  # a local tool: no authentication, no card store
             answered = replay(runtime, bundle, args.lang, args.hook, drafts, at)
             cards, notes, body = answered.cards, answered.notes, {"cards": answered.cards}
     except (InputError, ConfigError) as exc:
@@ -141,7 +143,7 @@ def _replay(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes))
+        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes, lang=args.lang))
     return 0
 
 
@@ -156,7 +158,7 @@ def _replay_set(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         at = parse_at(args.at)
-        runtime = load_runtime(load_settings())
+        runtime = load_runtime(load_settings(local=True))
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -177,7 +179,7 @@ def _timeline(args: argparse.Namespace) -> int:
     from .timeline import build_timeline, patient_data, render_text
 
     try:
-        runtime = load_runtime(load_settings())
+        runtime = load_runtime(load_settings(local=True))
         today = args.at or runtime.today()  # the evaluation date: the "today" marker and the default range
         data = patient_data(load_bundle(args.bundle), runtime)
         timeline = build_timeline(data, runtime, args.from_date, args.to_date, args.lang, today)
@@ -199,7 +201,7 @@ def _worklist(args: argparse.Namespace) -> int:
     from .worklist import csv_rows, render_table, run_worklist
 
     def run() -> Any:
-        return run_worklist(args.directory, parse_at(args.at), load_settings(), jobs=args.jobs,
+        return run_worklist(args.directory, parse_at(args.at), load_settings(local=True), jobs=args.jobs,
                             identifier_system=args.identifier_system, dask=args.dask)
 
     return _table_command("worklist", run, render_table, csv_rows, args.csv)
@@ -211,7 +213,7 @@ def _compare_rulesets(args: argparse.Namespace) -> int:
 
     def run() -> Any:
         at = parse_at(args.at)
-        base = load_runtime(load_settings())
+        base = load_runtime(load_settings(local=True))
         runtime_a = with_ruleset(base, args.ruleset_a or base.ruleset.id, args.policy_a)
         runtime_b = with_ruleset(base, args.ruleset_b or base.ruleset.id, args.policy_b)
         return compare(args.input, runtime_a, runtime_b, at)
@@ -241,7 +243,7 @@ def _feedback_report(args: argparse.Namespace) -> int:
     from ..records.report import feedback_report
 
     try:
-        sys.stdout.write(feedback_report(load_settings(), since=args.since, as_csv=args.csv))
+        sys.stdout.write(feedback_report(load_settings(local=True), since=args.since, as_csv=args.csv))
     except (ConfigError, InputError) as exc:
         print(f"cds-service feedback-report: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -293,31 +295,46 @@ def _safety_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None) -> str:
+# The headings of `replay`'s readable output, in the cards' language (codes and definition names stay as they are).
+REPLAY_WORDS = {
+    "as-of": Text(" as of {at}", " pr. {at}"),
+    "cards": Text("{n} card(s){when}:", "{n} kort{when}:"),
+    "none": Text("No cards{when}.", "Ingen kort{when}."),
+    "suggestion": Text("suggestion", "forslag"),
+    "override": Text("override reason", "begrundelse for at tilsidesætte"),
+    "link": Text("link", "link"),
+    "trace": Text("How this was decided:", "Sådan blev det vurderet:"),
+    "notes": Text("Data notes ({n}): what the service saw and did not use",
+                  "Datanoter ({n}): hvad tjenesten så og ikke brugte"),
+}
+
+
+def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en") -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
     from ..cards.notes import describe
     from ..cards.trace import TRACE_EXTENSION
 
-    when = f" as of {at}" if at else ""
-    out = [f"{len(cards)} card(s){when}:" if cards else f"No cards{when}."]
+    w = {key: text(lang) for key, text in REPLAY_WORDS.items()}
+    when = w["as-of"].format(at=at) if at else ""
+    out = [w["cards"].format(n=len(cards), when=when) if cards else w["none"].format(when=when)]
     for card in cards:
         topic = card["source"].get("topic", {}).get("code", "?")
         out += ["", f"[{card['indicator'].upper()}] {topic}", f"  {card['summary']}"]
         for s in card.get("suggestions", []):
-            out.append(f"  suggestion: {s['label']}")
+            out.append(f"  {w['suggestion']}: {s['label']}")
         for r in card.get("overrideReasons", []):
-            out.append(f"  override reason: {r['display']}")
+            out.append(f"  {w['override']}: {r['display']}")
         for link in card.get("links", []):
-            out.append(f"  link: {link['label']} -> {link['url']}")
+            out.append(f"  {w['link']}: {link['label']} -> {link['url']}")
         out += ["", *("  " + line for line in card.get("detail", "").splitlines())]
         if trace:
-            out += ["", "  How this was decided:"]
+            out += ["", f"  {w['trace']}"]
             for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []):
                 refs = f"  [{', '.join(step['references'][:6])}{', ...' if len(step['references']) > 6 else ''}]" \
                     if step.get("references") else ""
                 out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
     if notes:
-        out += ["", f"Data notes ({len(notes)}): what the service saw and did not use"]
+        out += ["", w["notes"].format(n=len(notes))]
         out += [f"  - {describe(n)}" for n in notes]
     return "\n".join(out) + "\n"
 
@@ -334,7 +351,7 @@ def _valuesets_expand(args: argparse.Namespace) -> int:
     from ..errors import UpstreamError
 
     try:
-        targets = targets_for(Path(args.out) if args.out else None, load_settings().valueset_dir)
+        targets = targets_for(Path(args.out) if args.out else None, load_settings(local=True).valueset_dir)
         summary = expand_directories(args.tx, targets, timeout=args.timeout, page_size=args.count, today=date.today())
     except UpstreamError as exc:
         for line in exc.message.splitlines():

@@ -4,7 +4,9 @@ Every patient of a folder of one-patient Bundles, or of a FHIR Bulk Data export 
 is answered twice through the same pipeline as a patient-view call — under rule set A and
 rule set B (two `RuleSet` objects in one process) — and every patient whose advice differs
 is listed. Run it on a hospital's export before a new policy file or guideline version goes
-live: the list is the impact, patient by patient.
+live: the list is the impact, patient by patient. A folder of Bundles may hold several
+Bundles of one patient (a chart at different moments): each Bundle is its own row, named by
+its file, and counted as a Bundle.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from .bundle_sets import find_bundles
 from .ndjson import build_index, export_files, iter_patients, patient_of
 from .replay import load_bundle, request_for, request_from_bundle
 
-COLUMNS = ("patient", "advice_a", "advice_b")
+COLUMNS = ("bundle", "patient", "advice_a", "advice_b")
 
 
 @dataclass(frozen=True)
 class Difference:
+    bundle: str  # the Bundle's file (relative to INPUT); "" for a patient of an NDJSON export
     patient: str
     advice_a: tuple[str, ...]
     advice_b: tuple[str, ...]
@@ -40,9 +43,16 @@ class Comparison:
     label_a: str
     label_b: str
     at: date
-    patients: int = 0
+    evaluated: int = 0  # Bundles, or patients of an NDJSON export
+    patient_ids: set[str] = dataclasses.field(default_factory=set)
+    bundles: bool = True  # INPUT was Bundles (else an NDJSON export)
     differences: list[Difference] = dataclasses.field(default_factory=list)
     errors: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+    @property
+    def patients(self) -> int:
+        """Distinct patients evaluated (several Bundles may hold one patient)."""
+        return len(self.patient_ids)
 
 
 def with_ruleset(runtime: Runtime, ruleset_id: str, policy_file: str | None) -> Runtime:
@@ -53,24 +63,31 @@ def with_ruleset(runtime: Runtime, ruleset_id: str, policy_file: str | None) -> 
         raise ConfigError(str(exc)) from None
 
 
-def requests_of(source: str | Path) -> Iterator[tuple[str, dict]]:
-    """(patient, request) for each patient: a folder of Bundles, one Bundle, or an NDJSON export folder."""
+def is_export(source: str | Path) -> bool:
     path = Path(source)
-    if path.is_dir() and any(path.glob("*.ndjson")):
+    return path.is_dir() and any(path.glob("*.ndjson"))
+
+
+def requests_of(source: str | Path) -> Iterator[tuple[str, str, dict]]:
+    """(bundle, patient, request) for each Bundle of a folder (or one Bundle), or for each patient
+    of an NDJSON export folder (bundle "")."""
+    path = Path(source)
+    if is_export(path):
         index = build_index(export_files(path))
         for pid, resources in iter_patients(index):
-            yield pid, request_for(pid, [{"resource": r} for r in resources if patient_of(r) == pid])
+            yield "", pid, request_for(pid, [{"resource": r} for r in resources if patient_of(r) == pid])
         return
     bundles = find_bundles([path])
     if not bundles:
         raise InputError(f"{source}: no bundles (*.json) or NDJSON export (*.ndjson) found")
     for bundle_path in bundles:
+        name = str(bundle_path.relative_to(path)) if path.is_dir() else bundle_path.name
         try:
             request = request_from_bundle(load_bundle(bundle_path))
         except InputError as exc:
-            yield str(bundle_path), {"error": str(exc)}
+            yield name, "", {"error": str(exc)}
             continue
-        yield request["context"]["patientId"], request
+        yield name, request["context"]["patientId"], request
 
 
 def _codes(runtime: Runtime, request: dict, at: date) -> tuple[str, ...]:
@@ -80,37 +97,48 @@ def _codes(runtime: Runtime, request: dict, at: date) -> tuple[str, ...]:
 
 
 def compare(source: str | Path, runtime_a: Runtime, runtime_b: Runtime, at: date) -> Comparison:
-    result = Comparison(runtime_a.ruleset.label, runtime_b.ruleset.label, at)
-    for patient, request in requests_of(source):
-        result.patients += 1
+    result = Comparison(runtime_a.ruleset.label, runtime_b.ruleset.label, at, bundles=not is_export(source))
+    for bundle, patient, request in requests_of(source):
+        result.evaluated += 1
         if "error" in request:
-            result.errors.append((patient, str(request["error"])))
+            result.errors.append((bundle or patient, str(request["error"])))
             continue
+        result.patient_ids.add(patient)
         try:
             a, b = _codes(runtime_a, request, at), _codes(runtime_b, request, at)
         except ServiceError as exc:
-            result.errors.append((patient, f"the service would answer {exc.status}: {exc.message}"))
+            result.errors.append((bundle or patient, f"the service would answer {exc.status}: {exc.message}"))
             continue
         if a != b:
-            result.differences.append(Difference(patient, a, b))
+            result.differences.append(Difference(bundle, patient, a, b))
     return result
 
 
 def render_text(result: Comparison) -> str:
-    out = [f"Rule set A: {result.label_a}", f"Rule set B: {result.label_b}",
-           f"As of {result.at}: {len(result.differences)} of {result.patients} patients get different advice", ""]
-    width = max([len("patient")] + [len(d.patient) for d in result.differences])
-    out.append(f"{'patient':<{width}}  advice A  ->  advice B")
-    for d in result.differences:
-        out.append(f"{d.patient:<{width}}  {';'.join(d.advice_a) or '-'}  ->  {';'.join(d.advice_b) or '-'}")
+    changed = len(result.differences)
+    if result.bundles:
+        counted = (f"{changed} of {result.evaluated} bundles ({len({d.patient for d in result.differences})} of "
+                   f"{result.patients} patients) get different advice")
+    else:
+        counted = f"{changed} of {result.evaluated} patients get different advice"
+    out = [f"Rule set A: {result.label_a}", f"Rule set B: {result.label_b}", f"As of {result.at}: {counted}", ""]
+    rows = [([d.bundle] if result.bundles else []) + [d.patient] for d in result.differences]
+    heads = (["bundle"] if result.bundles else []) + ["patient"]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(heads)]
+    out.append("  ".join(f"{h:<{w}}" for h, w in zip(heads, widths)) + "  advice A  ->  advice B")
+    for row, d in zip(rows, result.differences):
+        out.append("  ".join(f"{c:<{w}}" for c, w in zip(row, widths))
+                   + f"  {';'.join(d.advice_a) or '-'}  ->  {';'.join(d.advice_b) or '-'}")
     if result.errors:
-        out += ["", f"{len(result.errors)} patient(s) could not be evaluated:"]
-        out += [f"  {patient}: {why}" for patient, why in result.errors[:20]]
+        what = "bundle(s)" if result.bundles else "patient(s)"
+        out += ["", f"{len(result.errors)} {what} could not be evaluated:"]
+        out += [f"  {where}: {why}" for where, why in result.errors[:20]]
     return "\n".join(out) + "\n"
 
 
 def csv_rows(result: Comparison) -> Iterator[list[str]]:
-    """The CSV's rows: `COLUMNS`, then one per patient whose advice differs (codes joined by ';')."""
+    """The CSV's rows: `COLUMNS`, then one per Bundle (or export patient) whose advice differs
+    (codes joined by ';'; bundle empty for an NDJSON export)."""
     yield list(COLUMNS)
     for d in result.differences:
-        yield [d.patient, ";".join(d.advice_a), ";".join(d.advice_b)]
+        yield [d.bundle, d.patient, ";".join(d.advice_a), ";".join(d.advice_b)]

@@ -55,7 +55,7 @@ WORDS = {
     "igg": Text("IgG (g/L)", "IgG (g/L)"),
     "threshold": Text("{v:g} g/L: start threshold", "{v:g} g/L: startgrænse"),
     "general": Text("{v:g} g/L: general criteria", "{v:g} g/L: generelle kriterier"),
-    "window": Text("six-month window", "seksmånedersvindue"),
+    "window": Text("high-risk window ({window})", "højrisikovindue ({window})"),
     "stop": Text("stop date {day}", "seponeringsdato {day}"),
     "substitution": Text("Ig", "Ig"),
     "advice": Text("Advice", "Råd"),
@@ -75,12 +75,12 @@ WORDS = {
     "no-advice": Text("no advice", "intet råd"),
     "warning-outline": Text("dark outline: a warning", "mørk kant: en advarsel"),
     "legend": Text(
-        "Shaded: the six-month window from T0 to the stop date. Open circles: IgG taken during "
+        "Shaded: the high-risk window ({window}) from T0 to the stop date. Open circles: IgG taken during "
         "substitution (lines join only results taken with the same substitution status). Triangles on "
         "the axis: verified bacterial infections. Green bars: immunoglobulin orders (grey: on hold), "
         "ticks: recorded doses. Bottom lane: the advice in force, one colour per advice code (named "
         "below the plot), a dark outline on warnings; ▼ marks each change.",
-        "Skraveret: seksmånedersvinduet fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under "
+        "Skraveret: højrisikovinduet ({window}) fra T0 til seponeringsdatoen. Åbne cirkler: IgG målt under "
         "substitution (linjer forbinder kun svar taget med samme substitutionsstatus). Trekanter på "
         "aksen: verificerede bakterielle infektioner. Grønne bjælker: immunglobulinordinationer (grå: i "
         "bero), streger: givne doser. Nederste bånd: det gældende råd, én farve pr. rådkode (navngivet "
@@ -89,9 +89,18 @@ WORDS = {
 }
 
 
-def words(lang: str) -> dict[str, str]:
-    """The page's labels in one language."""
-    return {key: text(lang) for key, text in WORDS.items()}
+PARAMETER_WORDS = ("window", "legend")  # labels naming a period of the rule set: filled from its parameters
+
+
+def words(lang: str, params: Parameters) -> dict[str, str]:
+    """The page's labels in one language, periods as the rule set (and a site's policy) has them."""
+    p = parameter_text(params, lang)
+    return {key: text(lang).format_map(p) if key in PARAMETER_WORDS else text(lang) for key, text in WORDS.items()}
+
+
+def legend(params: Parameters, lang: str) -> str:
+    """What the plot's marks mean (below the plot here and on the explanation page)."""
+    return WORDS["legend"](lang).format_map(parameter_text(params, lang))
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;color:#212529;max-width:1200px}
@@ -180,8 +189,8 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
     from matplotlib.patches import Patch
     from matplotlib.ticker import Formatter
 
-    w = words(lang)
     params = timeline.params
+    w = words(lang, params)
     facts = timeline.facts
     left, right = timeline.start - timedelta(days=7), timeline.end + timedelta(days=7)
 
@@ -197,7 +206,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
         fig = Figure(figsize=(11, 6.2))
         ax, ax_ig, ax_adv = fig.subplots(3, 1, sharex=True,
                                          gridspec_kw={"height_ratios": [4.2, 0.7, 0.9], "hspace": 0.08})
-        # The six-month windows and index events, across all lanes.
+        # The high-risk windows and index events, across all lanes.
         for i, (t0, _source) in enumerate(index_dates(facts)):
             stop = add_months(t0, params.window_months)
             if stop < left or t0 > right:
@@ -320,7 +329,7 @@ def render_html(timeline: Timeline, lang: str = "en", today: date | None = None,
     `now` is the advice evaluated on `today` (exact day counts); without it the page shows
     the last change in force, which is the same advice with the counts of its first day.
     """
-    w = words(lang)
+    w = words(lang, timeline.params)
     e = html.escape
     in_range = today is not None and timeline.start <= today <= timeline.end
     if in_range:
