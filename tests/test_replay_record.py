@@ -9,6 +9,7 @@ record too: tests/test_store_postgres.py.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -214,3 +215,14 @@ def test_closing_the_store_stops_the_committer(store: CardStore) -> None:
     assert not any(thread.name == "replay-record" and thread.is_alive() for thread in threading.enumerate())
     with pytest.raises(RuntimeError, match="closed"):
         record.first_use("https://a", "j2", 2_000_000_000, now=1_000_000_000)
+
+
+@pytest.mark.anyio
+async def test_requests_awaiting_one_token_id_on_the_event_loop_accept_it_once(store: CardStore) -> None:
+    record = DatabaseReplayRecord(store)
+    assert await record.first_use_async("https://a", "warm-up", 2_000_000_000, 1_000_000_000)  # opens the store
+    results = await asyncio.gather(*(record.first_use_async("https://a", "contested", 2_000_000_000, 1_000_000_000)
+                                     for _ in range(16)),
+                                   record.first_use_async("https://a", "other", 2_000_000_000, 1_000_000_000))
+    assert results[:16].count(True) == 1 and results[16] is True
+    assert not record.first_use("https://a", "contested", 2_000_000_000, now=1_000_000_001)  # a thread sees it spent too

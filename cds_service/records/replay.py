@@ -24,17 +24,22 @@ committed; if it fails, every request of the group is refused (fail closed). Not
 to fill a group: a lone request is committed at once. PostgreSQL locks rows, not the
 database, so there each check stays its own transaction from the pool.
 
-The calls are blocking; the verifier runs them in a worker thread, not on the event loop.
+`first_use` blocks; the verifier awaits `first_use_async`, which on SQLite hands the id to the
+committer and awaits its answer without occupying a worker thread (PostgreSQL, and a
+record whose migrations have not run yet: `first_use` in a worker thread). Nothing blocks
+the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from anyio import to_thread
 
 from .store import UPSERT
 
@@ -57,15 +62,43 @@ jwt_seen = sa.Table(
 
 
 class _Check:
-    """One token id waiting for the group commit that decides it."""
+    """One token id waiting for the group commit that decides it: a blocked thread, or a coroutine."""
 
-    __slots__ = ("params", "done", "first", "error")
+    __slots__ = ("params", "first", "error", "_done", "_future")
 
-    def __init__(self, params: tuple[Any, ...]) -> None:
+    def __init__(self, params: tuple[Any, ...], future: "asyncio.Future[bool] | None" = None) -> None:
         self.params = params
-        self.done = threading.Event()
         self.first = False
         self.error: BaseException | None = None
+        self._future = future
+        self._done = threading.Event() if future is None else None
+
+    def settle(self) -> None:
+        """Called by the committer once the group's transaction has committed (or failed)."""
+        if self._done is not None:
+            self._done.set()
+            return
+        assert self._future is not None
+        try:
+            self._future.get_loop().call_soon_threadsafe(_settle, self._future, self.first, self.error)
+        except RuntimeError:  # the event loop has closed: nobody is waiting any more
+            pass
+
+    def wait(self) -> bool:
+        assert self._done is not None
+        self._done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.first
+
+
+def _settle(future: "asyncio.Future[bool]", first: bool, error: BaseException | None) -> None:
+    if future.cancelled():  # the request went away; its id is recorded all the same
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(first)
 
 
 class DatabaseReplayRecord:
@@ -108,9 +141,11 @@ class DatabaseReplayRecord:
         if not self._opened:
             self._store.open()  # migrations (idempotent), for apps used without a lifespan
             self._opened = True
-        values = {"iss": iss, "jti": jti, "expires_at": math.ceil(expires_at), "now": math.floor(now)}
         if self._grouped:
-            return self._wait_for_group(tuple(values[name] for name in self._order))
+            check = _Check(self._params(iss, jti, expires_at, now))
+            self._enqueue(check)
+            return check.wait()
+        values = {"iss": iss, "jti": jti, "expires_at": math.ceil(expires_at), "now": math.floor(now)}
         with self._engine.begin() as connection:
             changed = connection.execute(self._statement, values).first() is not None
         if self._count(1):
@@ -126,8 +161,19 @@ class DatabaseReplayRecord:
 
     # -- SQLite: group commit ----------------------------------------------------------------
 
-    def _wait_for_group(self, params: tuple[Any, ...]) -> bool:
-        check = _Check(params)
+    async def first_use_async(self, iss: str, jti: str, expires_at: float, now: float) -> bool:
+        """`first_use` for the event loop: on SQLite it awaits the group commit without holding a worker thread."""
+        if not self._grouped or not self._opened:  # PostgreSQL, or migrations still to run: blocking, in a thread
+            return await to_thread.run_sync(self.first_use, iss, jti, expires_at, now)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._enqueue(_Check(self._params(iss, jti, expires_at, now), future))
+        return await future
+
+    def _params(self, iss: str, jti: str, expires_at: float, now: float) -> tuple[Any, ...]:
+        values = {"iss": iss, "jti": jti, "expires_at": math.ceil(expires_at), "now": math.floor(now)}
+        return tuple(values[name] for name in self._order)
+
+    def _enqueue(self, check: _Check) -> None:
         with self._wake:
             if self._closed:
                 raise RuntimeError("the replay record is closed")
@@ -136,10 +182,6 @@ class DatabaseReplayRecord:
                 self._thread = threading.Thread(target=self._commit_groups, name="replay-record", daemon=True)
                 self._thread.start()
             self._wake.notify()
-        check.done.wait()
-        if check.error is not None:
-            raise check.error
-        return check.first
 
     def _commit_groups(self) -> None:
         """The committer: take whatever is queued (up to `max_group`), decide it in one transaction, answer it."""
@@ -166,7 +208,7 @@ class DatabaseReplayRecord:
             if self._count(len(group)):
                 self.purge(max(check.params[self._now_at] for check in group))
             for check in group:
-                check.done.set()
+                check.settle()
         _discard(connection)
 
     def _decide(self, connection: Any, group: list[_Check]) -> None:
