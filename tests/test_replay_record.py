@@ -9,6 +9,8 @@ record too: tests/test_store_postgres.py.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 import time
 import uuid
@@ -167,3 +169,60 @@ def test_two_workers_and_a_restart_accept_a_token_once(tmp_path: Path) -> None:
     with serve_subprocess(env, ["--workers", "2"]) as base:  # same data directory: the record is still there
         assert call(base, token) == 401 and call(base, raced) == 401
         assert call(base, sandbox_token(aud)) == 200  # a fresh token passes: the refusals were the jti
+
+
+# -- SQLite: token ids that arrive together are committed together --------------------------------
+def test_token_ids_waiting_together_are_decided_in_one_transaction_each_id_once(tmp_path: Path, store: CardStore) -> None:
+    record = DatabaseReplayRecord(store)
+    assert record.first_use("https://a", "warm-up", 2_000_000_000, now=1_000_000_000)
+    commits = record.commits
+    blocker = sqlite3.connect(tmp_path / SQLITE_FILE, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock: the committer waits, the rest queue behind it
+    jtis = ["contested"] * 16 + [f"own-{i}" for i in range(8)] + ["warm-up"]
+    with ThreadPoolExecutor(len(jtis)) as pool:
+        futures = [pool.submit(record.first_use, "https://a", jti, 2_000_000_000, 1_000_000_000) for jti in jtis]
+        deadline = time.monotonic() + 10
+        while record.waiting() < len(jtis) - 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(future.done() for future in futures)  # nobody is answered before their id is committed
+        blocker.execute("COMMIT")
+        results = [future.result(timeout=30) for future in futures]
+    blocker.close()
+    assert results[:16].count(True) == 1  # one acceptance of the contested id, wherever it sat in the group
+    assert results[16:24] == [True] * 8 and results[24] is False  # the others decided one by one, as alone
+    assert record.commits - commits <= 2  # the first id alone, then everyone who queued behind it
+    assert not record.first_use("https://a", "contested", 2_000_000_000, now=1_000_000_001)
+
+
+def test_a_group_whose_transaction_fails_is_refused_and_the_record_recovers(tmp_path: Path, store: CardStore) -> None:
+    record = DatabaseReplayRecord(store)
+    assert record.first_use("https://a", "before", 2_000_000_000, now=1_000_000_000)
+    other = sqlite3.connect(tmp_path / SQLITE_FILE, isolation_level=None)
+    other.execute("ALTER TABLE jwt_seen RENAME TO jwt_seen_away")  # the database refuses the statement
+    with pytest.raises(sqlite3.OperationalError):  # raised to the verifier: the call is refused (fail closed)
+        record.first_use("https://a", "during", 2_000_000_000, now=1_000_000_000)
+    other.execute("ALTER TABLE jwt_seen_away RENAME TO jwt_seen")
+    other.close()
+    assert record.first_use("https://a", "during", 2_000_000_000, now=1_000_000_001)  # nothing was recorded for it
+    assert not record.first_use("https://a", "before", 2_000_000_000, now=1_000_000_001)
+
+
+def test_closing_the_store_stops_the_committer(store: CardStore) -> None:
+    record = DatabaseReplayRecord(store)
+    assert record.first_use("https://a", "j1", 2_000_000_000, now=1_000_000_000)
+    assert any(thread.name == "replay-record" for thread in threading.enumerate())
+    store.close()
+    assert not any(thread.name == "replay-record" and thread.is_alive() for thread in threading.enumerate())
+    with pytest.raises(RuntimeError, match="closed"):
+        record.first_use("https://a", "j2", 2_000_000_000, now=1_000_000_000)
+
+
+@pytest.mark.anyio
+async def test_requests_awaiting_one_token_id_on_the_event_loop_accept_it_once(store: CardStore) -> None:
+    record = DatabaseReplayRecord(store)
+    assert await record.first_use_async("https://a", "warm-up", 2_000_000_000, 1_000_000_000)  # opens the store
+    results = await asyncio.gather(*(record.first_use_async("https://a", "contested", 2_000_000_000, 1_000_000_000)
+                                     for _ in range(16)),
+                                   record.first_use_async("https://a", "other", 2_000_000_000, 1_000_000_000))
+    assert results[:16].count(True) == 1 and results[16] is True
+    assert not record.first_use("https://a", "contested", 2_000_000_000, now=1_000_000_001)  # a thread sees it spent too

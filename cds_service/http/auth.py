@@ -90,7 +90,9 @@ class ReplayRecord(Protocol):
     (`cds_service.records.replay.DatabaseReplayRecord`, every worker and instance).
 
     `first_use` records `(iss, jti)` until `expires_at` and says whether it was new; a
-    `blocking` record is called in a worker thread, never on the event loop.
+    `blocking` record is called in a worker thread, never on the event loop. A record may
+    also offer `async first_use_async(...)` (same arguments and answer), which is awaited
+    instead: the database record answers the event loop straight from its committer thread.
     """
 
     blocking: bool
@@ -306,7 +308,11 @@ class TokenVerifier:
         now, expires_at = self._check_claims(claims, issuer, url)
         jti, record = claims["jti"], self._replay
         arguments = (issuer.iss, jti, expires_at, now)
-        first = await to_thread.run_sync(record.first_use, *arguments) if record.blocking else record.first_use(*arguments)
+        awaitable = getattr(record, "first_use_async", None)
+        if awaitable is not None:
+            first = await awaitable(*arguments)
+        else:
+            first = await to_thread.run_sync(record.first_use, *arguments) if record.blocking else record.first_use(*arguments)
         if not first:
             raise Unauthorized(f"jti {_show(jti)} replayed (iss {issuer.iss!r})")
         return claims

@@ -274,6 +274,7 @@ class CardStore:
         self._thread: threading.Thread | None = None
         self._migrated = False
         self._closed = False
+        self._on_close: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"CardStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -306,6 +307,10 @@ class CardStore:
             where = self.engine.url.render_as_string(hide_password=True)
             raise ConfigError(f"cannot use the card store database {where}: {why}") from None
 
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when the store closes (the replay record's committer ends with it)."""
+        self._on_close.append(callback)
+
     def close(self) -> None:
         """Stop the writer, write what is queued, release the connections."""
         with self._state_lock:
@@ -314,6 +319,8 @@ class CardStore:
             self._closed = True
             thread, self._thread = self._thread, None
         atexit.unregister(self.close)
+        for callback in self._on_close:
+            callback()
         self._stopping.set()
         self._full.set()
         self._wake.set()
