@@ -136,6 +136,17 @@ def test_a_danish_card_has_a_danish_link_and_page(tmp_path):
         assert english not in text, english
 
 
+@pytest.mark.parametrize("lang, words", [("en", "IgG reported as &lt;6.0 g/L (2026-01-10): cannot tell whether below 4 g/L"),
+                                         ("da", "IgG svaret som &lt;6,0 g/L (2026-01-10): kan ikke afgøre, om den er under "
+                                                "4 g/L")])
+def test_the_page_names_a_bound_that_cannot_be_placed_with_its_threshold(tmp_path, lang, words):
+    bundle = load_bundle(ROOT / "fhir_fixtures" / "igg-reported-below-6-not-placed-in-4-6-band.json")  # as of AT
+    with service(tmp_path) as (base, _):
+        card = issue(base, lang, bundle)
+        text = httpx.get(link_of(card), timeout=60).text
+    assert words in text
+
+
 def test_the_page_renders_in_a_real_browser(tmp_path, chromium):  # noqa: F811
     with service(tmp_path) as (base, _):
         page = httpx.get(link_of(issue(base)), timeout=60)
