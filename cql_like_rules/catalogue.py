@@ -90,6 +90,28 @@ _START_ACTION = Text(
     "substitution bagefter.",
 )
 
+_PARAPROTEIN_DECISION = Text(
+    "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
+    "M-protein); without the M-protein's type it cannot be told whether that is below {paraprotein_threshold}.",
+    "Ved IgG-myelomatose indeholder total-IgG M-komponenten, og beslutninger hviler på polyklonalt IgG (total minus "
+    "M-komponenten); uden M-komponentens type kan det ikke afgøres, om det er under {paraprotein_threshold}.",
+)
+_PARAPROTEIN_ACTION = Text(
+    "Ask the laboratory for serum immunofixation (the M-protein's isotype); decide on the IgG and M-protein "
+    "figures with their dates.",
+    "Bed laboratoriet om immunfiksation i serum (M-komponentens isotype); beslut ud fra IgG- og M-komponenttallene "
+    "med deres datoer.",
+)
+
+_STOP_PLANNED_SUMMARY = Text(
+    "Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
+    "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
+)
+_STOP_PLANNED_DECISION = Text(
+    "Substitution started in the window on IgG below {threshold} is to be stopped {window} after {t0_event}.",
+    "Substitution startet i perioden på IgG under {threshold} skal seponeres {window} efter {t0_event}.",
+)
+
 CATALOGUE: dict[str, AdviceKind] = {
     kind.code: kind for kind in (
         AdviceKind(
@@ -164,12 +186,26 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                     section="§4.1, §4.3",
                 ),
+                "indeterminate": Variant(
+                    Text("IgG reported as {igg} ({igg_date}): cannot tell whether below {threshold}; measure IgG "
+                         "again before deciding on Ig",
+                         "IgG svaret som {igg} ({igg_date}): kan ikke afgøre, om den er under {threshold}; mål IgG "
+                         "igen før beslutning om Ig"),
+                    Text("The laboratory reported only a bound, and the bound lies on the wrong side of {threshold} "
+                         "to tell whether the start criterion is met.",
+                         "Laboratoriet har kun svaret en grænse, og den ligger på den forkerte side af {threshold} "
+                         "til at afgøre, om startkriteriet er opfyldt."),
+                    Text("Measure serum IgG again (ask for a quantified value); do not start on this result.",
+                         "Mål IgG i serum igen (bed om en kvantificeret værdi); start ikke på dette svar."),
+                ),
             },
             suggestions=("order-igg",),
             worklist_rank=5,
             variant_doc={"no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
-                         "infections-no-recent-igg": "general criteria, infections present, no recent IgG"},
+                         "infections-no-recent-igg": "general criteria, infections present, no recent IgG",
+                         "indeterminate": "the IgG was reported with a comparator whose bound cannot be placed "
+                                          "against the start threshold (\"<6.0\", \">3.9\")"},
         ),
         AdviceKind(
             "general-criteria-igg-under-6",
@@ -188,6 +224,33 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("No start on this advice; assess by the general SID criteria.",
                      "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
             )},
+        ),
+        AdviceKind(
+            "paraprotein-type-unknown",
+            Text("Myeloma: M-protein type unknown", "Myelomatose: M-komponentens type ukendt"),
+            "§4.1", "info", False, PATIENT_VIEW,
+            {
+                "m-protein": Variant(
+                    Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein {untyped_m_protein} of unknown type: if "
+                         "IgG, polyclonal IgG is {polyclonal_if_igg}",
+                         "Total-IgG {igg} ({igg_date}) ved myelomatose, M-komponent {untyped_m_protein} af ukendt "
+                         "type: er den IgG, er polyklonalt IgG {polyclonal_if_igg}"),
+                    _PARAPROTEIN_DECISION,
+                    _PARAPROTEIN_ACTION,
+                ),
+                "": Variant(
+                    Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein type unknown: if IgG, polyclonal IgG may "
+                         "be below {paraprotein_threshold}",
+                         "Total-IgG {igg} ({igg_date}) ved myelomatose, M-komponentens type ukendt: er den IgG, kan "
+                         "polyklonalt IgG være under {paraprotein_threshold}"),
+                    _PARAPROTEIN_DECISION,
+                    _PARAPROTEIN_ACTION,
+                ),
+            },
+            worklist_rank=5,
+            variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
+                         "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
+                             "threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",
@@ -233,16 +296,22 @@ CATALOGUE: dict[str, AdviceKind] = {
             "stop-planned",
             Text("Stop attempt planned at the end of the window", "Seponeringsforsøg planlagt ved periodens slutning"),
             "§4.2", "info", True, PATIENT_VIEW,
-            {"": Variant(
-                Text("Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
-                     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})"),
-                Text("Substitution started in the window on IgG below {threshold} is to be stopped {window} after "
-                     "{t0_event}.",
-                     "Substitution startet i perioden på IgG under {threshold} skal seponeres {window} efter "
-                     "{t0_event}."),
-                Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
-            )},
+            {
+                "": Variant(
+                    _STOP_PLANNED_SUMMARY,
+                    _STOP_PLANNED_DECISION,
+                    Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
+                ),
+                "doses": Variant(
+                    _STOP_PLANNED_SUMMARY,
+                    _STOP_PLANNED_DECISION,
+                    Text("Book no doses after {stop_date}: the course of doses ends there.",
+                         "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
+                ),
+            },
             suggestions=("set-ig-end",),
+            variant_doc={"": "substitution by an order: let the order end on the stop date",
+                         "doses": "substitution recorded as doses only (no order to end)"},
         ),
         AdviceKind(
             "stop-due-soon",
@@ -521,6 +590,8 @@ FAILING: dict[str, Text] = {
     "no-igg-since-t0": Text("no IgG since {kind} {t0}", "ingen IgG siden {kind} {t0}"),
     "igg-not-low": Text("IgG {igg} ({igg_date}) is not < {threshold}", "IgG {igg} ({igg_date}) er ikke < {threshold}"),
     "igg-stale": Text("IgG {igg} is {igg_age} old", "IgG {igg} er {igg_age} gammel"),
+    "igg-indeterminate": Text("IgG reported as {igg} ({igg_date}) cannot be placed against {threshold}",
+                              "IgG svaret som {igg} ({igg_date}) kan ikke placeres i forhold til {threshold}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}",
                     "IgG {igg} er {threshold} til < {general_threshold}"),
     "no-recent-igg": Text("no IgG in the last {stale_days}", "ingen IgG de sidste {stale_days}"),

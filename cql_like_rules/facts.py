@@ -32,8 +32,19 @@ class IgGResult:
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
 
     def below(self, threshold: float) -> bool:
-        """Below `threshold`, decided on the reported bound: "<4" is below 4, "<=4" and "4" are not."""
+        """Certainly below `threshold`, decided on the reported bound: "<4" and "3.9" are below 4; "<=4", "4",
+        ">3.9" and "<6" are not (the last two: `indeterminate`)."""
+        if self.comparator in (">", ">="):
+            return False  # a lower bound never proves a value below anything
         return self.value_g_l < threshold or (self.value_g_l == threshold and self.comparator == "<")
+
+    def indeterminate(self, threshold: float) -> bool:
+        """The reported bound cannot tell which side of `threshold` the value lies: ">3.9" or "<6.0" against 4."""
+        if self.comparator in (">", ">="):
+            return self.value_g_l < threshold  # ">4.5" is not below 4; ">3.9" may or may not be
+        if self.comparator in ("<", "<="):
+            return not self.below(threshold)  # "<6.0" against 4, "<=4.0" against 4
+        return False
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,7 @@ class DataNote:
     message: str = ""
     display: str = ""
     day: date | None = None
+    threshold: float | None = None  # the g/L threshold a note is about ("cannot tell whether below 4 g/L")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """IgGSubstitutionAfterCarTBsAb — the clinical rules as named definitions.
 
-library IgGSubstitutionAfterCarTBsAb version '1.1.0'
+library IgGSubstitutionAfterCarTBsAb version '1.1.1'
 
 Source guideline: Medicinrådet (Danish Medicines Council), supplement to the guideline on
 immunoglobulin substitution in secondary immunodeficiency: criteria for patients with
@@ -52,7 +52,7 @@ from .advice import Advice, Value, advice
 from .engine import Context, Library
 from .facts import Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
 
-LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.0")
+LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
 
 
@@ -96,9 +96,14 @@ class IgGUsed:
     paraprotein_caveat: bool = False  # the M-protein's type is unknown and could change the decision
 
     def below(self, threshold: float) -> bool:
+        """Certainly below `threshold` (a comparator's bound decides; polyclonal IgG is a computed value)."""
         if self.m_protein is None:
             return self.result.below(threshold)
         return self.value_g_l < threshold
+
+    def indeterminate(self, threshold: float) -> bool:
+        """Reported with a comparator whose bound cannot place it on either side of `threshold`."""
+        return self.m_protein is None and self.result.indeterminate(threshold)
 
     def label(self) -> str:
         return f"{self.value_g_l:.1f} g/L on {self.result.date.isoformat()} ({self.result.source})"
@@ -503,6 +508,12 @@ def _infections_between(c: Context, since: date, until: date) -> tuple[CountedIn
     return severe_or_recurrent(found, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
+@define("Recent Bacterial Infections", "Verified bacterial infections in the last months, severe/recurrent or not")
+def recent_bacterial(c: Context) -> tuple[CountedInfection, ...]:
+    since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
+    return tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
+
+
 @define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last "
         "months", decisive=True)
 def recent_infections(c: Context) -> tuple[CountedInfection, ...]:
@@ -546,9 +557,22 @@ def implausible_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(r for r in c.facts.igg if r.date <= c.today and not _plausible(c, r))
 
 
+@define("IgG Below Its M-Protein", "IgG results smaller than the IgG-type M-protein measured with them: one of the "
+        "two is wrong, so neither decides")
+def igg_below_m_protein(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
+    out = []
+    for result in c.facts.igg:
+        if result.date <= c.today and _plausible(c, result):
+            m, isotype = _nearest_m_protein(c, result)
+            if m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l:
+                out.append((result, m))
+    return tuple(out)
+
+
 @define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
 def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
-    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
+    conflicting = {r for r, _m in c["IgG Below Its M-Protein"]}
+    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r) and r not in conflicting]
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.source)))
@@ -568,13 +592,18 @@ def _crosses(c: Context, high: float, low: float) -> bool:
     return any(low < t <= high for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l))
 
 
-def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
-    """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
+def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | None, str]:
+    """The M-protein nearest the IgG result within the policy's days, and the isotype known for it."""
     near = [m for m in c.facts.m_protein
             if m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart]
     # nearest to the IgG result; ties: the later result, then the reference (order-independent)
     m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source), default=None)
-    isotype = (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
+    return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
+
+
+def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
+    """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
+    m, isotype = _nearest_m_protein(c, result)
     if m is not None and isotype == "IgG":
         return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
     caveat = False
@@ -625,6 +654,14 @@ def latest_untreated_igg(c: Context) -> IgGUsed | None:
     return None
 
 
+@define("Untreated IgG Indeterminate", "The threshold the untreated IgG's reported bound cannot place it against "
+        "(a \"<\" bound above it, or a \">\" bound below it), if any: no start and no band on it")
+def untreated_igg_indeterminate(c: Context) -> float | None:
+    used = c["Latest Untreated IgG"]
+    thresholds = (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l)
+    return next((t for t in thresholds if used is not None and used.indeterminate(t)), None)
+
+
 @define("Untreated IgG Is Stale", "The untreated IgG is older than the staleness limit for the current phase")
 def untreated_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest Untreated IgG"])
@@ -663,7 +700,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
             caveats.append("igg-during-substitution")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
-        elif used.paraprotein_caveat:
+        elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
             caveats.append("paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
@@ -764,7 +801,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
         if days > c.params.stop_due_soon_days:
             needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
-            return (build_advice(c, "stop-planned", "Stop Advice", evidence=(episode,),
+            variant = "" if orders else "doses"  # a course of recorded doses has no order to end
+            return (build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,),
                                  suggestions=("set-ig-end",) if needs_end else ()),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
@@ -793,6 +831,9 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     low = used is not None and used.below(c.params.igg_start_threshold_g_l)
     under_6 = used is not None and not low and used.below(c.params.igg_general_threshold_g_l)
+    indeterminate = c["Untreated IgG Indeterminate"]  # "<6.0" or ">3.9": neither low nor in the band
+    unclear = indeterminate == c.params.igg_start_threshold_g_l  # only a new IgG can decide a start
+    under_6 = under_6 and indeterminate is None
     infections = c["Recent Severe Or Recurrent Infections"]
     latest = c["Latest IgG"]
     caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
@@ -820,6 +861,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                           extra_caveats=notes)
         if used is None or stale:
             return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", suggestions=("order-igg",))
+        if unclear:
+            return advise("measure-igg", "indeterminate", suggestions=("order-igg",))
     elif infections:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
@@ -827,12 +870,35 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if low:
             return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
                           restart=c["Is Restart"], more=infection_values(infections))
+        if unclear:
+            return advise("measure-igg", "indeterminate", evidence=infections, suggestions=("order-igg",),
+                          more=infection_values(infections))
     elif low:
-        return advise("no-start-without-infections", restart=c["Is Restart"],
-                      override_reasons=("infection-not-coded", "specialist-decision"))
+        seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
+        return advise("no-start-without-infections", evidence=seen, restart=c["Is Restart"],
+                      override_reasons=("infection-not-coded", "specialist-decision"),
+                      more={"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))})
     if under_6 and not stale:
         return advise("general-criteria-igg-under-6", evidence=infections, more=infection_values(infections))
+    if used is not None and used.paraprotein_caveat and not stale:
+        return (_paraprotein_advice(c, used, caveats, ignored),)
     return ()
+
+
+def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
+    """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
+    m, _isotype = _nearest_m_protein(c, used.result)
+    total = used.result.value_g_l
+    low = total - (m.value_g_l if m is not None else c.params.paraprotein_caveat_margin_g_l)
+    crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
+    values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
+    igg = used
+    if m is not None:
+        values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
+                      polyclonal_if_igg=max(total - m.value_g_l, 0.0))
+        igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
+    return build_advice(c, "paraprotein-type-unknown", "Start Advice", "m-protein" if m is not None else "", igg=igg,
+                        extra_caveats=caveats, more=values)
 
 
 @define("Data Notes", "What the rules saw and did not use, and why (implausible IgG, infections without "
@@ -850,7 +916,38 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               for i in c["Infections Not Counted"]]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without an infection "
                        "diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
+    notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "
+                       f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
+                       _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
+    if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
+        notes += _start_igg_notes(c)
     return tuple(notes)
+
+
+def _as_reported(result: IgGResult) -> str:
+    """An IgG value for a data note, with its comparator and at least one decimal ("<6.0", "3.25")."""
+    return f"{result.comparator}{result.value_g_l:.1f}" if round(result.value_g_l, 1) == result.value_g_l \
+        else f"{result.comparator}{result.value_g_l:g}"
+
+
+def _start_igg_notes(c: Context) -> list[DataNote]:
+    """Why an IgG result did not decide a start: taken on substitution (named when no card says so), or a
+    comparator whose bound cannot be placed against a threshold."""
+    notes = []
+    used = c["Latest Untreated IgG"]
+    threshold = c["Untreated IgG Indeterminate"]
+    if used is not None and threshold is not None:
+        r = used.result
+        notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L: "
+                              f"cannot tell whether below {threshold:g} g/L; measure again", _as_reported(r), r.date,
+                              threshold))
+    if not c["Start Advice"]:  # a start card names the ignored IgG itself
+        skipped = [r for r in c["Relevant IgG Results"] if used is None or r.date > used.result.date]
+        notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
+                           f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
+                           "for start decisions", _as_reported(r), r.date)
+                  for r in skipped if _during_substitution(c, r)]
+    return notes
 
 
 @define("Advice", "The advice for this patient today: at most one card per situation")

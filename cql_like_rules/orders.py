@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import LIBRARY, CountedInfection, add_months, build_advice, infection_values, years_between
+from .library import LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values, years_between
 
 define = LIBRARY.define
 
@@ -77,6 +77,13 @@ def _end_suggestion(c: Context) -> tuple[str, ...]:
     return ("set-order-end",) if c["Stop Date"] is not None and c["Stop Date"] > c["Order Start"] else ()
 
 
+def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
+    """Why an IgG that is not below the start threshold fails it: a bound that cannot tell, the 4–6 band, or higher."""
+    if used.indeterminate(threshold):
+        return "igg-indeterminate"
+    return "igg-4-6" if used.below(general) else "igg-not-low"
+
+
 @define("IG Order Advice", "Does a draft immunoglobulin order meet the criteria that apply at its planned start?",
         scope="order")
 def ig_order_advice(c: Context) -> Advice | None:
@@ -109,11 +116,12 @@ def ig_order_advice(c: Context) -> Advice | None:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window-general-stop", igg=used,
                                      evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
             else:
+                late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window", igg=used,
-                                     suggestions=_end_suggestion(c))
+                                     suggestions=_end_suggestion(c),
+                                     extra_caveats=("late-in-window",) if late else ())
             return _with_order(found, order, start)
-        failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else
-                       "igg-4-6" if used.below(general) else "igg-not-low")
+        failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         infections: tuple[CountedInfection, ...] = ()
     else:
         if c["Order Starts After Stop Date"] and c["In Window"]:
@@ -122,7 +130,7 @@ def ig_order_advice(c: Context) -> Advice | None:
         if used is None or stale:
             failing.append("no-recent-igg")
         elif not low:
-            failing.append("igg-4-6" if used.below(general) else "igg-not-low")
+            failing.append(_not_low(used, threshold, general))
         if not infections:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:

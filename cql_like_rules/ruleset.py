@@ -122,7 +122,7 @@ def _notes(context: Context) -> tuple[DataNote, ...]:
 
 MEDICINRAADET_2025 = RuleSet(
     id="medicinraadet-2025",
-    version="1.1",
+    version="1.1.1",
     guideline="Medicinrådet 2025: IgG-substitution ved CAR-T/bispecifikke antistoffer (tillæg), afsnit 4",
     guideline_url="https://medicinraadet.dk/",
     library=_library.LIBRARY,

@@ -137,3 +137,66 @@ def test_the_suggested_igg_order_is_named_in_the_cards_language():
                    if a["resource"]["resourceType"] == "ServiceRequest"]
         texts[lang] = order["code"]["text"]
     assert texts == {"en": "IgG, serum/plasma", "da": danish_name}
+
+
+def _fixture(name: str) -> tuple[dict, date]:
+    expect = json.loads((FIXTURES / f"{name}.expect.json").read_text())
+    return json.loads((FIXTURES / f"{name}.json").read_text()), date.fromisoformat(expect["at"])
+
+
+def test_notes_that_could_change_the_decision_are_shown_before_the_others():
+    bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
+    for lang, first, later in (("en", "implausible IgG", "other patients"), ("da", "usandsynlige IgG", "andre patienter")):
+        answered = replay(RUNTIME, bundle, lang=lang, at=at)
+        assert {n.kind for n in answered.notes} >= {"wrong-patient", "igg-implausible", "infection-unconfirmed"}
+        [card] = answered.cards
+        assert first in card["detail"] and later not in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "IgG 3.0 g/L on 2026-01-10 was taken on substitution or in its washout: not used for a start (§3.4)"),
+    ("da", "IgG 3,0 g/L den 2026-01-10 er taget under substitution eller i udvaskningen: ikke brugt til start (§3.4)"),
+])
+def test_an_igg_taken_on_substitution_that_leaves_no_card_is_a_data_note(lang, words):
+    from cds_service.cards.notes import one_line
+
+    bundle, at = _fixture("ivig-doses-restart-igg-in-washout-named-no-card")
+    answered = replay(RUNTIME, bundle, lang=lang, at=at)
+    assert answered.cards == []
+    [note] = [n for n in answered.notes if n.kind == "igg-during-substitution"]
+    assert one_line(note.kind, lang, note.source, note.display, note.day.isoformat()) == words
+
+
+@pytest.mark.parametrize("lang, summary, note", [
+    ("en", "IgG reported as <6.0 g/L (2026-01-10): cannot tell whether below 4 g/L",
+     "IgG reported as &lt;6\\.0 g/L (2026-01-10): cannot tell whether below 4 g/L; measure again"),
+    ("da", "IgG svaret som <6,0 g/L (2026-01-10): kan ikke afgøre, om den er under 4 g/L",
+     "IgG svaret som &lt;6,0 g/L (2026-01-10): kan ikke afgøre, om den er under 4 g/L; mål igen"),
+])
+def test_a_bound_that_cannot_decide_is_said_so_in_both_languages(lang, summary, note):
+    bundle, at = _fixture("igg-reported-below-6-not-placed-in-4-6-band")
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["summary"].startswith(summary) and note in card["detail"]
+    assert "4 g/L to < 6 g/L" not in card["detail"] and "start" not in [s["label"] for s in card.get("suggestions", [])]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Polyclonal IgG 2.2 g/L (total 9.0) < 4 g/L"),
+                                         ("da", "Polyklonalt IgG 2,2 g/L (total 9,0) < 4 g/L")])
+def test_a_summary_decided_on_polyclonal_igg_says_so_with_the_total(lang, words):
+    bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["summary"].startswith(words) and len(card["summary"]) < 140
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", ("M-protein 6.8 g/L of unknown type: if IgG, polyclonal IgG is 2.2 g/L", "serum immunofixation",
+            "below 4 g/L")),
+    ("da", ("M-komponent 6,8 g/L af ukendt type: er den IgG, er polyklonalt IgG 2,2 g/L", "immunfiksation i serum",
+            "under 4 g/L")),
+])
+def test_the_paraprotein_card_asks_for_the_isotype_in_both_languages(lang, words):
+    bundle, at = _fixture("myeloma-total-igg-9-untyped-m-protein-6-8-asks-for-immunofixation")
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == "paraprotein-type-unknown" and card["indicator"] == "info"
+    assert words[0] in card["summary"] and all(w in card["detail"] for w in words[1:]), card
+    assert "suggestions" not in card

@@ -138,6 +138,17 @@ def test_a_danish_card_has_a_danish_link_and_page(tmp_path):
         assert english not in text, english
 
 
+@pytest.mark.parametrize("lang, words", [("en", "IgG reported as &lt;6.0 g/L (2026-01-10): cannot tell whether below 4 g/L"),
+                                         ("da", "IgG svaret som &lt;6,0 g/L (2026-01-10): kan ikke afgøre, om den er under "
+                                                "4 g/L")])
+def test_the_page_names_a_bound_that_cannot_be_placed_with_its_threshold(tmp_path, lang, words):
+    bundle = load_bundle(ROOT / "fhir_fixtures" / "igg-reported-below-6-not-placed-in-4-6-band.json")  # as of AT
+    with service(tmp_path) as (base, _):
+        card = issue(base, lang, bundle)
+        text = httpx.get(link_of(card), timeout=60).text
+    assert words in text
+
+
 def test_the_page_renders_in_a_real_browser(tmp_path, chromium):  # noqa: F811
     with service(tmp_path) as (base, _):
         page = httpx.get(link_of(issue(base)), timeout=60)
@@ -372,10 +383,12 @@ def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_
     with service(tmp_path / "unlinked", explain_retention_days=0) as (base, _):
         unlinked = issue(base, lang, _noted_bundle())
     replayed = replayed_card(lang)
-    other = {"en": "A lab result of another patient was ignored", "da": "Et laboratoriesvar om en anden patient er ignoreret"}
+    # Shown first: what could change the decision (IgG not used, an order not recognised); the other patient's
+    # result is the one counted.
+    named = {"en": "an order “Privigen IVIG” was not recognised", "da": "en ordination “Privigen IVIG” blev ikke genkendt"}
     for card in (linked, unlinked, replayed):
         assert not RESOURCE_ID.search(card["detail"]), card["detail"]  # named by what they are, not by id
-        assert other[lang] in card["detail"], card["detail"]
+        assert named[lang] in card["detail"], card["detail"]
     assert more_page in linked["detail"]
     for card in (unlinked, replayed):  # no page: the count alone
         assert "links" not in card and more_page not in card["detail"], card["detail"]

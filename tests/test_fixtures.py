@@ -48,7 +48,7 @@ def check_cards(fixture, cards: list[dict], lang: str = "en") -> None:
         assert not RESOURCE_ID.search(card["detail"]), card["detail"]  # items are named, not referenced
         assert not any(f"`{name}`" in card["detail"] for name in DEFINITIONS), "no internal definition names"
         assert card["uuid"] and card["indicator"] in ("info", "warning")
-        assert card["extension"]["dk.igsub-cds.ruleset"].startswith("medicinraadet-2025-1.1+")
+        assert card["extension"]["dk.igsub-cds.ruleset"].startswith("medicinraadet-2025-1.1.1+")
         trace = card["extension"]["dk.igsub-cds.trace"]
         assert trace and all({"name", "value", "references"} <= set(step) for step in trace)
         assert {step["name"] for step in trace} <= DEFINITIONS

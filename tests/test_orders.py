@@ -73,6 +73,18 @@ def test_ivig_in_window_with_low_igg_meets_and_offers_the_end_date(server):
     get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
 
 
+@pytest.mark.parametrize("lang, words", [("en", "The special criterion ends on 2026-02-05"),
+                                         ("da", "Særkriteriet ophører 2026-02-05")])
+def test_an_ivig_draft_late_in_the_window_says_when_the_special_criterion_ends(server, lang, words):
+    response = call(server, "cart-start-criterion-met-days-before-stop-date", "2026-01-20", ["ivig-pt-dk-0048"],
+                    lang=lang)
+    [card] = response.json()["cards"]
+    assert (card["source"]["topic"]["code"], card["indicator"]) == ("order-meets-criteria", "info")
+    assert words in card["detail"]  # as on the patient-view card of the same patient
+    early = call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-pt-dk-0001"], lang=lang).json()["cards"]
+    assert "2026-05-18" in early[0]["summary"] and words.split(" 2026")[0] not in early[0]["detail"]
+
+
 def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
     [card] = call(server, "cart-in-window-igg-7-5-fresh", "2026-02-24", ["scig-pt-dk-0006"]).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["indicator"] == "warning"

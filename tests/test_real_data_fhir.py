@@ -135,6 +135,9 @@ def test_cultures_are_read_from_organism_codes_interpretations_and_danish_result
     assert [(c.positive, c.bacterial) for c in no_growth.cultures] == [(False, False)]
     yeast = _build(_obs(NPU_BLOOD, valueString="Candida albicans"))
     assert [(c.positive, c.bacterial) for c in yeast.cultures] == [(True, False)]
+    coded_yeast = _build(_obs(BLOOD, valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct",
+                                                                      "code": "58296003"}]}))  # S. cerevisiae
+    assert [(c.positive, c.bacterial) for c in coded_yeast.cultures] == [(True, False)]  # no bacterial evidence
     cons = _build(_obs(NPU_BLOOD, valueString="Koagulase-negative stafylokokker"))
     assert [(c.positive, c.bacterial) for c in cons.cultures] == [(True, False)]
     assert [n.kind for n in cons.notes] == ["culture-contaminant"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from cql_like_rules import Parameters, evaluate, evaluate_patient
 from cql_like_rules.facts import (
     BsAbExposure, CarTInfusion, Culture, Diagnosis, Facts, IgAdministration, IgCourse, IgGResult, Immunofixation,
@@ -70,6 +72,29 @@ def test_igg_raised_by_infusions_recorded_only_as_doses_is_not_read_as_untreated
     assert untreated.result.source == "Observation/before"
 
 
+def test_a_course_of_doses_is_not_told_to_let_an_order_end():
+    f = facts(ig_administrations=monthly_doses("2025-10-20", 4), igg=(IgGResult(3.1, D("2025-10-15"), "Observation/i"),))
+    [found] = advice(f, "2026-01-20")
+    assert (found.code, found.variant, found.suggestions) == ("stop-planned", "doses", ())
+    order = IgCourse(D("2025-10-20"), "active", "MedicationRequest/ivig", None, "IVIG")
+    [found] = advice(facts(ig_courses=(order,), igg=(IgGResult(3.1, D("2025-10-15"), "Observation/i"),)), "2026-01-20")
+    assert (found.code, found.variant, found.suggestions) == ("stop-planned", "", ("set-ig-end",))
+
+
+def test_an_igg_ignored_for_being_on_substitution_is_named_when_no_card_names_it():
+    before_t0 = monthly_doses("2025-08-20", 2)  # last dose 2025-09-17: a course to 2025-10-22, washout to 2025-11-19
+    restarted = (IgAdministration(D("2025-12-01"), "MedicationAdministration/r1", "IVIG"),)  # ended by 2026-01-05
+    f = facts(ig_administrations=before_t0 + restarted, igg=(IgGResult(3.0, D("2025-11-10"), "Observation/on"),))
+    assert codes(f, "2026-03-01") == []  # a restart without infections: no start, whatever the IgG
+    notes = evaluate_patient(f, D("2026-03-01")).notes
+    assert [(n.kind, n.source, n.day) for n in notes] == [("igg-during-substitution", "Observation/on", D("2025-11-10"))]
+    severe = Infection(D("2026-02-20"), True, "Condition/sepsis", "A41.9")
+    with_card = facts(ig_administrations=before_t0 + restarted, igg=f.igg, infections=(severe,))
+    [found] = advice(with_card, "2026-03-01")  # the card says the IgG was not used: no note besides
+    assert found.code == "measure-igg" and "igg-during-substitution-ignored" in found.caveats
+    assert [n.kind for n in evaluate_patient(with_card, D("2026-03-01")).notes] == []
+
+
 def test_a_dose_inside_an_orders_period_belongs_to_that_order():
     order = IgCourse(D("2025-10-20"), "active", "MedicationRequest/ivig", D("2026-04-01"), "IVIG")
     f = facts(ig_courses=(order,), ig_administrations=monthly_doses("2025-10-20", 3))
@@ -130,6 +155,17 @@ def test_two_unspecified_pneumonias_with_sputum_cultures_are_recurrent_not_sever
     assert found.values["infection_dates"] == ("2026-03-01", "2026-05-01")
 
 
+def test_a_counted_infection_that_is_neither_severe_nor_recurrent_is_named_on_the_no_start_card():
+    low = IgGResult(3.0, D("2026-06-10"), "Observation/igg")
+    f = facts(igg=(low,), infections=(pneumonia("2026-05-01", ref="Condition/a"),),
+              cultures=(Culture(D("2026-05-02"), "Observation/s1", True, True, "respiratory"),))
+    [found] = advice(f, "2026-06-15")
+    assert found.code == "no-start-without-infections" and found.values["infections_seen"] == ("2026-05-01",)
+    assert {"Condition/a", "Observation/s1"} <= set(found.evidence)
+    [found] = advice(facts(igg=(low,)), "2026-06-15")
+    assert found.values["infections_seen"] == ()
+
+
 def test_a_viral_infection_is_seen_and_named_never_counted():
     covid = Infection(D("2026-06-01"), True, "Condition/covid", "U071", "COVID-19", "other")
     culture = Culture(D("2026-06-01"), "Observation/bc", True, True, "blood")
@@ -175,6 +211,48 @@ def test_the_unknown_type_caveat_appears_only_where_it_can_change_the_decision()
     assert "paraprotein-possible" not in caveats(4.5, 0.3)  # 4.2 stays on the same side
     assert "paraprotein-possible" in caveats(5.0, None)     # no quantity: within the margin above 4
     assert caveats(9.5, None) == ()                         # far from any threshold: no card, no caveat
+
+
+@pytest.mark.parametrize("total, m, variant, threshold", [
+    (9.0, 6.8, "m-protein", 4.0),   # polyclonal could be 2.2: below the start threshold
+    (7.0, 1.5, "m-protein", 6.0),   # 5.5: below the general threshold only
+    (7.0, None, "", 6.0),           # no M-protein quantity: within the margin above 6
+])
+def test_a_high_total_whose_m_protein_type_is_unknown_gets_a_card_saying_so(total, m, variant, threshold):
+    mprot = (MProteinResult(m, D("2025-11-10"), "Observation/m", ""),) if m is not None else ()
+    f = facts(diagnoses=(MYELOMA,), igg=(IgGResult(total, D("2025-11-10"), "Observation/igg"),), m_protein=mprot)
+    [found] = advice(f, "2025-11-15")
+    assert (found.code, found.variant, found.values["paraprotein_threshold"]) == ("paraprotein-type-unknown", variant,
+                                                                               threshold)
+    assert "paraprotein-possible" not in found.caveats  # the card is the caveat
+    assert not found.information_only and not found.suggestions
+    if m is not None:
+        assert found.values["polyclonal_if_igg"] == pytest.approx(total - m) and "Observation/m" in found.evidence
+
+
+def test_no_paraprotein_card_where_the_type_cannot_change_the_decision():
+    def found(total: float, m: float | None, isotype: str = "", diagnosis: Diagnosis = MYELOMA) -> list[str]:
+        mprot = (MProteinResult(m, D("2025-11-10"), "Observation/m", isotype),) if m is not None else ()
+        return codes(facts(diagnoses=(diagnosis,), igg=(IgGResult(total, D("2025-11-10"), "Observation/igg"),),
+                           m_protein=mprot), "2025-11-15")
+    assert found(9.0, 2.0) == []              # 7.0 either way: above both thresholds
+    assert found(9.0, 6.8, "IgA") == []       # an IgA M-protein is not in total IgG
+    assert found(9.0, None) == []             # no quantity, total beyond the margin
+    assert found(9.0, 6.8, diagnosis=DLBCL) == []  # no myeloma
+    assert found(9.0, 6.8, "IgG") == ["start-substitution"]  # typed: decided on polyclonal 2.2
+
+
+def test_an_igg_m_protein_larger_than_the_total_is_implausible_and_starts_nothing():
+    total = IgGResult(3.0, D("2025-11-10"), "Observation/igg")
+    mprot = MProteinResult(5.0, D("2025-11-10"), "Observation/m", "IgG")
+    f = facts(diagnoses=(MYELOMA,), igg=(total,), m_protein=(mprot,))
+    found = advice(f, "2025-11-15")
+    assert [(a.code, a.variant) for a in found] == [("measure-igg", "no-igg-since-t0")]  # neither 3.0 nor 0.0
+    notes = evaluate_patient(f, D("2025-11-15")).notes
+    assert [(n.kind, n.source) for n in notes] == [("igg-below-m-protein", "Observation/igg")]
+    earlier = IgGResult(3.5, D("2025-10-02"), "Observation/igg0")  # an earlier IgG without an M-protein near it
+    assert [a.values["igg"] for a in advice(facts(diagnoses=(MYELOMA,), igg=(earlier, total), m_protein=(mprot,)),
+                                            "2025-11-15")] == [3.5]
 
 
 def test_an_m_protein_naming_its_isotype_itself_is_subtracted():
@@ -241,8 +319,46 @@ def test_a_value_below_the_measuring_range_is_decided_on_its_bound():
     below = IgGResult(4.0, D("2025-11-10"), "Observation/igg", "<")
     [found] = advice(facts(igg=(below,)), "2025-11-15")
     assert found.code == "start-substitution" and found.values["igg_comparator"] == "<"
-    at_most = IgGResult(4.0, D("2025-11-10"), "Observation/igg", "<=")
-    assert codes(facts(igg=(at_most,)), "2025-11-15") == ["general-criteria-igg-under-6"]
+    at_most = IgGResult(4.0, D("2025-11-10"), "Observation/igg", "<=")  # 4.0 itself is not below 4
+    assert [(a.code, a.variant) for a in advice(facts(igg=(at_most,)), "2025-11-15")] == [("measure-igg", "indeterminate")]
+
+
+@pytest.mark.parametrize("comparator, bound, expected", [
+    ("", 3.9, ("start-substitution", "")),
+    ("", 4.0, ("general-criteria-igg-under-6", "")),
+    ("<", 4.0, ("start-substitution", "")),           # below the measuring range at 4: below 4
+    ("<", 3.0, ("start-substitution", "")),
+    ("<=", 3.9, ("start-substitution", "")),
+    ("<=", 4.0, ("measure-igg", "indeterminate")),   # could be 4.0
+    ("<", 6.0, ("measure-igg", "indeterminate")),    # anywhere below 6: neither "low" nor "4 to 6"
+    ("<=", 5.0, ("measure-igg", "indeterminate")),
+    (">", 3.9, ("measure-igg", "indeterminate")),    # a lower bound never proves a value below anything
+    (">=", 3.0, ("measure-igg", "indeterminate")),
+    (">", 4.0, None),                                # not below 4; whether below 6 is unknown: no band card
+    (">=", 4.5, None),
+    (">", 6.0, None),
+    (">=", 8.0, None),
+])
+def test_each_comparator_is_decided_on_its_bound_only_where_the_bound_decides(comparator, bound, expected):
+    result = IgGResult(bound, D("2025-11-10"), "Observation/igg", comparator)
+    found = [(a.code, a.variant) for a in advice(facts(igg=(result,)), "2025-11-15")]
+    assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("comparator, bound, threshold", [("<", 6.0, 4.0), (">", 3.9, 4.0), ("<=", 4.0, 4.0),
+                                                           (">", 4.5, 6.0)])
+def test_a_bound_that_cannot_be_placed_is_named_with_the_threshold_it_misses(comparator, bound, threshold):
+    result = IgGResult(bound, D("2025-11-10"), "Observation/igg", comparator)
+    notes = [n for n in evaluate_patient(facts(igg=(result,)), D("2025-11-15")).notes if n.kind == "igg-indeterminate"]
+    assert [(n.source, n.display, n.threshold) for n in notes] == [("Observation/igg", f"{comparator}{bound:.1f}", threshold)]
+
+
+def test_a_bound_after_the_window_asks_for_a_new_igg_only_when_infections_make_igg_decide():
+    result = IgGResult(3.9, D("2026-05-01"), "Observation/igg", ">")
+    assert codes(facts(igg=(result,)), "2026-05-10") == []  # no infections: no start whatever the IgG
+    severe = Infection(D("2026-04-20"), True, "Condition/sepsis", "A41.9")
+    found = advice(facts(igg=(result,), infections=(severe,)), "2026-05-10")
+    assert [(a.code, a.variant) for a in found] == [("measure-igg", "indeterminate")]
 
 
 def test_implausible_values_are_never_used_and_are_named():
@@ -270,6 +386,29 @@ def test_an_ivig_draft_planned_after_the_stop_date_follows_the_general_criteria(
     on_the_day = DraftOrder("ig", "MedicationRequest/draft", D("2026-03-31"), None, "IVIG")
     [found] = MEDICINRAADET_2025.evaluate_orders(f, [on_the_day], D("2026-03-10")).advice
     assert found.code == "order-meets-criteria" and found.values["order_start"] < found.values["stop_date"]
+
+
+@pytest.mark.parametrize("comparator, bound, failing", [(">", 3.9, "igg-indeterminate"), ("<", 6.0, "igg-indeterminate"),
+                                                         ("", 4.5, "igg-4-6"), (">", 6.0, "igg-not-low")])
+def test_an_ivig_draft_on_a_bound_that_cannot_be_placed_does_not_meet_and_says_why(comparator, bound, failing):
+    from cql_like_rules import MEDICINRAADET_2025
+    from cql_like_rules.orders import DraftOrder
+
+    f = facts(igg=(IgGResult(bound, D("2025-11-10"), "Observation/igg", comparator),))
+    draft = DraftOrder("ig", "MedicationRequest/draft", D("2025-11-15"), None, "IVIG")
+    [found] = MEDICINRAADET_2025.evaluate_orders(f, [draft], D("2025-11-15")).advice
+    assert (found.code, found.values["failing"]) == ("order-does-not-meet-criteria", (failing,))
+
+
+def test_an_ivig_draft_late_in_the_window_carries_the_late_start_note():
+    from cql_like_rules import MEDICINRAADET_2025
+    from cql_like_rules.orders import DraftOrder
+
+    f = facts(igg=(IgGResult(3.0, D("2026-03-01"), "Observation/igg"),))  # stop date 2026-04-01
+    for start, late in (("2026-03-05", True), ("2026-03-01", False)):  # 27 and 31 days before the stop date
+        draft = DraftOrder("ig", "MedicationRequest/draft", D(start), None, "IVIG")
+        [found] = MEDICINRAADET_2025.evaluate_orders(f, [draft], D("2026-03-01")).advice
+        assert found.code == "order-meets-criteria" and ("late-in-window" in found.caveats) is late
 
 
 def test_no_draft_order_advice_for_a_deceased_patient():

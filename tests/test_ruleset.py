@@ -22,7 +22,7 @@ def test_two_rule_sets_in_one_process_give_their_own_advice():
     lenient = MEDICINRAADET_2025.with_parameters(Parameters(igg_start_threshold_g_l=5.0))
     assert [a.code for a in strict.evaluate(FACTS, date(2026, 1, 20)).advice] == ["general-criteria-igg-under-6"]
     assert [a.code for a in lenient.evaluate(FACTS, date(2026, 1, 20)).advice] == ["start-substitution"]
-    assert strict.label != lenient.label and strict.label.startswith("medicinraadet-2025-1.1+")
+    assert strict.label != lenient.label and strict.label.startswith("medicinraadet-2025-1.1.1+")
     # the first is untouched by the second
     assert [a.code for a in strict.evaluate(FACTS, date(2026, 1, 20)).advice] == ["general-criteria-igg-under-6"]
 

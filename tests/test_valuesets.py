@@ -104,6 +104,8 @@ def test_cultures_organisms_and_interpretations_carry_what_the_rules_need():
     assert t.lookup("organism", SCT, "60875001").get("contaminant_often") is True  # S. epidermidis
     assert t.lookup("organism", SCT, "3092008").get("contaminant_often") is False  # S. aureus
     assert t.lookup("organism", SCT, "53326005").get("kind") == "other"  # Candida albicans
+    yeast = t.lookup("organism", SCT, "58296003")  # Saccharomyces cerevisiae: a yeast, filed under Fungi
+    assert yeast.get("kind") == "other" and "bacterial" not in yeast.get("hierarchy_source", "")
     interpretation = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
     assert t.lookup("result-interpretation", interpretation, "POS").get("result") == "positive"
     assert t.lookup("result-interpretation", interpretation, "A").get("result") == "indeterminate"

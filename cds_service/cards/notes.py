@@ -1,9 +1,8 @@
 """Data notes: what the service saw and did not use, and why — briefly on a card, fully elsewhere.
 
 A card has room for one short line; the explanation page, the `dk.igsub-cds.trace`
-extension and `replay` show every note with its technical reason and resource reference.
-On the card an item is named by what it is (a lab result, an order, its display and date),
-never by a resource id a clinician cannot look up. EHR text in a note is escaped here.
+extension and `replay` show every note with its technical reason. EHR text in a note
+(a display, an id) is escaped here.
 """
 
 from __future__ import annotations
@@ -15,32 +14,40 @@ from cql_like_rules.catalogue import Text
 from cql_like_rules.facts import DataNote
 
 from .markdown import escape
+from .values import threshold as g_l_threshold
 
-# kind -> (one note, several notes). Kinds not listed here are shown on the page only.
+# kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an IgG
+# or an infection not used), then what could not (codes not recognised, other patients' resources, unusable data).
+# Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
-    "wrong-patient": (
-        Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
-        Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
-    "invalid": (
-        Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
-        Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),
-    "malformed-field": (
-        Text("a malformed field ({display}) of {what}{when}, which the rules do not read, was ignored",
-             "et fejlformateret felt ({display}) i {what}{when}, som reglerne ikke læser, er ignoreret"),
-        Text("{n} malformed fields the rules do not read were ignored",
-             "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
+    "igg-indeterminate": (
+        Text("IgG reported as {display} g/L ({day}): cannot tell whether below {threshold}; measure again",
+             "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
+        Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
+             "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
+    "igg-below-m-protein": (
+        Text("IgG {display} g/L on {day} is not larger than its IgG M-protein: not used",
+             "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),
+        Text("{n} IgG values not larger than their IgG M-protein were not used",
+             "{n} IgG-værdier, der ikke er større end deres IgG-M-komponent, er ikke brugt")),
     "igg-implausible": (
         Text("IgG {display} g/L on {day} is implausible: not used", "IgG {display} g/L den {day} er usandsynlig: ikke brugt"),
         Text("{n} implausible IgG values were not used", "{n} usandsynlige IgG-værdier er ikke brugt")),
+    "igg-during-substitution": (
+        Text("IgG {display} g/L on {day} was taken on substitution or in its washout: not used for a start (§3.4)",
+             "IgG {display} g/L den {day} er taget under substitution eller i udvaskningen: ikke brugt til start "
+             "(§3.4)"),
+        Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
+             "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "infection-unconfirmed": (
+        Text("infection “{display}” ({day}) is not confirmed: not counted",
+             "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
+        Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
     "infection-not-counted": (
         Text("infection “{display}” ({day}) has no bacterial code or positive culture: not counted",
              "infektion “{display}” ({day}) har ingen bakteriel kode eller positiv dyrkning: ikke talt med"),
         Text("{n} infections without a bacterial code or positive culture were not counted",
              "{n} infektioner uden bakteriel kode eller positiv dyrkning er ikke talt med")),
-    "infection-unconfirmed": (
-        Text("infection “{display}” ({day}) is not confirmed: not counted",
-             "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
-        Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
     "culture-contaminant": (
         Text("a culture ({day}) grew a likely contaminant: not counted",
              "en dyrkning ({day}) viste en sandsynlig kontaminant: ikke talt med"),
@@ -60,6 +67,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
         Text("{n} orders name a Medication that was not sent: not checked",
              "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
+    "wrong-patient": (
+        Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
+        Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
+    "invalid": (
+        Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
+        Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),
+    "malformed-field": (
+        Text("a malformed field ({display}) of {what}{when}, which the rules do not read, was ignored",
+             "et fejlformateret felt ({display}) i {what}{when}, som reglerne ikke læser, er ignoreret"),
+        Text("{n} malformed fields the rules do not read were ignored",
+             "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
@@ -98,9 +116,8 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         one, several = NOTE_TEXT[kind]
         if len(found) == 1:
             note = found[0]
-            day = note.day.isoformat() if note.day else ""
-            parts.append(one(lang).format(what=what(note.source, lang), display=escape(note.display, 40), day=day or "?",
-                                          when=f" ({day})" if day else "", n=1))
+            parts.append(one_line(note.kind, lang, escape(note.source, 60), escape(note.display, 40),
+                                  note.day.isoformat() if note.day else "?", note.threshold))
         else:
             parts.append(several(lang).format(n=len(found)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
@@ -108,6 +125,16 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+def one_line(kind: str, lang: str, ref: str, display: str, day: str, threshold: float | None = None) -> str:
+    """One note of a kind in `lang` (the caller escapes EHR text for its medium)."""
+    if kind.startswith("igg-") and lang == "da":
+        display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
+    known = day not in ("", "?")
+    return NOTE_TEXT[kind][0](lang).format(ref=ref, what=what(ref, lang), when=f" ({day})" if known else "",
+                                           display=display, day=day or "?", n=1,
+                                           threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
 
 
 def what(source: str, lang: str) -> str:

@@ -12,6 +12,7 @@ language; EHR text is made inert (`markdown.py`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -51,9 +52,25 @@ class CardContext:
     link: Link | None = None
 
 
+POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
+SINCE_T0 = re.compile(r" (after|efter) \{kind\} \{t0\}")  # the detail gives T0 too
+
+
 def summary(advice: Advice, lang: str, p: Placeholders) -> str:
-    text = CATALOGUE[advice.code].variant(advice.variant).summary(lang).format_map(p)
-    return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
+    template = CATALOGUE[advice.code].variant(advice.variant).summary(lang)
+    candidates = []
+    if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
+        # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
+        for named in (FACT["polyclonal-summary"](lang), FACT["polyclonal-summary-short"](lang)):
+            full = POLYCLONAL_AT.sub(lambda m, named=named: m.group(1) + named, template, count=1)
+            full = full[:1].upper() + full[1:]
+            shorter = full.replace(" ({days_left})", "")
+            candidates += [full, shorter, SINCE_T0.sub("", shorter)]
+    for candidate in (*candidates, template):
+        text = candidate.format_map(p)
+        if len(text) < SUMMARY_LIMIT:
+            return text
+    return text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
 def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
@@ -74,6 +91,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             if v.get("igg_stale"):
                 line += FACT["igg-old"](lang).format_map(p)
             lines.append(line)
+            if v.get("untyped_m_protein") is not None:
+                lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
     if advice.code == "plan-igg-monitoring" and advice.variant != "continues":
         lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
@@ -91,6 +110,10 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             specimen, _, day = cultures[-1].partition(":")
             line += FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day)
         lines.append(line.replace("  ", " "))
+    seen = v.get("infections_seen")
+    if isinstance(seen, tuple) and seen:  # counted, but not enough for the general criteria
+        key = "infections-seen" if len(seen) == 1 else "infections-seen-many"
+        lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
     if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
         lines.append(FACT["substitution"](lang).format_map(Placeholders(p, episode_product=product)))
@@ -119,7 +142,11 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
         return "\n\n".join(b for b in blocks if b)
 
     text = assemble(facts, caveats, unused, reminder)
-    # Over the limit: drop, in turn, the reminder, the data-note detail, caveats beyond two, facts beyond three.
+    # Over the limit: drop, in turn, data notes beyond the first kind (the one likeliest to change the decision),
+    # the reminder, the rest of the data-note detail, caveats beyond two, facts beyond three.
+    if len(text) > DETAIL_LIMIT and unused:
+        unused = brief(notes, lang, max_groups=1, linked=has_link)
+        text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT:
         text = assemble(facts, caveats, unused, "")
     if len(text) > DETAIL_LIMIT and unused:

@@ -111,6 +111,14 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
             p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
     if isinstance(v.get("m_protein"), float):
         p["m_protein"] = g_l(v["m_protein"], lang)  # type: ignore[arg-type]
+        p["igg_total_number"] = number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
+    for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
+        if isinstance(v.get(key), float):
+            p[key] = g_l(v[key], lang, limits)  # type: ignore[arg-type]
+    if v.get("untyped_m_protein_date") is not None:
+        p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
+    if isinstance(v.get("paraprotein_threshold"), float):
+        p["paraprotein_threshold"] = threshold(v["paraprotein_threshold"], lang)  # type: ignore[arg-type]
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     left = v.get("days_to_stop")

@@ -30,8 +30,7 @@ from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
-from ..cards.notes import NOTE_TEXT
-from ..cards.notes import what as what_of
+from ..cards.notes import NOTE_TEXT, one_line
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -273,9 +272,9 @@ def _notes(notes: list, lang: str) -> str:
         day = note.get("day") or ""
         what = kind
         if kind in NOTE_TEXT:
-            what = NOTE_TEXT[kind][0](lang).format(what=what_of(str(note.get("source", "")), lang),
-                                                   when=f" ({day})" if day else "", display=note.get("display", ""),
-                                                   day=day or "?", n=1)
+            limit = note.get("threshold")
+            what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
+                            float(limit) if isinstance(limit, (int, float)) else None)
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")

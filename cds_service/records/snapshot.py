@@ -49,7 +49,7 @@ def stored_facts(facts: Facts) -> Facts:
 
 def note_json(note: DataNote) -> dict[str, JsonValue]:
     return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note.day.isoformat() if note.day else None}
+            "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
 
 
 def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:

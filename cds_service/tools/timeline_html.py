@@ -36,6 +36,7 @@ CODE_COLOURS = {
     "stop-planned": "#2b8a3e", "stop-due-soon": "#e67700", "stop-overdue": "#c92a2a",
     "general-stop-review": "#862e9c", "child-individual-assessment": "#a61e4d",
     "order-meets-criteria": "#087f5b", "order-does-not-meet-criteria": "#d9480f",
+    "paraprotein-type-unknown": "#5f3dc4",
 }
 MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
