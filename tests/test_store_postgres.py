@@ -20,7 +20,7 @@ from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.records.report import collect, feedback_report
 from cds_service.settings import Settings
-from cds_service.records.store import card_feedback, make_engine, migrate
+from cds_service.records.store import CardStore, card_feedback, make_engine, migrate
 
 from .pg_server import required_postgres
 from .servers import ROOT, serve_in_thread
@@ -201,3 +201,34 @@ def opened(url: str, within: float = 5.0) -> httpx.Response:
         if page.status_code != 404 or time.monotonic() > deadline:
             return page
         time.sleep(0.05)
+
+
+def test_a_card_committed_between_the_two_reads_of_issued_is_not_found_yet(database_url):
+    """`issued` reads cards, then their suggestions, in two statements, and PostgreSQL shows each statement
+    what was committed when it began: another instance's batch committing in between is not found by this
+    read (feedback waits and asks again), never a KeyError (a 500 to the feedback's sender)."""
+    store, other = CardStore(database_url, flush_interval=3600), CardStore(database_url, flush_interval=3600)
+    first, late = str(uuid.uuid4()), str(uuid.uuid4())
+    try:
+        store.open()
+        other.open()
+        store.record_cards(PATIENT_VIEW_ID, "p-1", "h-1", [{"uuid": first, "suggestions": [{"uuid": "s-1"}]}])
+        store.flush()
+        fired = []
+
+        def between(conn, cursor, statement, parameters, context, executemany):
+            if "card_suggestion" in statement and not fired:
+                fired.append(True)
+                other.record_cards(PATIENT_VIEW_ID, "p-2", "h-2", [{"uuid": late, "suggestions": [{"uuid": "s-2"}]}])
+                other.flush()
+
+        sa.event.listen(store.engine, "before_cursor_execute", between)
+        try:
+            found = store.issued([first, late])
+        finally:
+            sa.event.remove(store.engine, "before_cursor_execute", between)
+        assert fired and set(found) == {first} and found[first].suggestions == frozenset({"s-1"})
+        assert set(store.issued([first, late])) == {first, late}  # the next read finds it
+    finally:
+        other.close()
+        store.close()

@@ -530,10 +530,13 @@ class CardStore:
                     sa.select(issued_card.c.card_uuid, issued_card.c.service_id).where(issued_card.c.card_uuid.in_(chunk))
                 ).all())
                 suggestions: dict[str, set[str]] = {uuid: set() for uuid in services}
+                # Two statements, two snapshots (PostgreSQL reads committed rows per statement): a card that
+                # committed between them shows suggestions only. It was not found in this read; skip them.
                 for uuid, suggestion in connection.execute(
                     sa.select(card_suggestion.c.card_uuid, card_suggestion.c.suggestion_uuid).where(card_suggestion.c.card_uuid.in_(chunk))
                 ):
-                    suggestions[uuid].add(suggestion)
+                    if uuid in suggestions:
+                        suggestions[uuid].add(suggestion)
                 for uuid, service_id in services.items():
                     found[uuid] = IssuedCard(uuid, service_id, frozenset(suggestions[uuid]))
         return found
