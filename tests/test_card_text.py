@@ -200,3 +200,18 @@ def test_the_paraprotein_card_asks_for_the_isotype_in_both_languages(lang, words
     assert card["source"]["topic"]["code"] == "paraprotein-type-unknown" and card["indicator"] == "info"
     assert words[0] in card["summary"] and all(w in card["detail"] for w in words[1:]), card
     assert "suggestions" not in card
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("Immune globulin, human (IVIG) 100 MG/ML Injectable Solution", "Immune globulin, human IVIG…"),
+    ("Privigen 100 mg/ml infusionsvæske, opløsning", "Privigen 100 mg/ml…"),
+])
+def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
+    """A summary names the drug briefly: its tail goes, never half a word or half a dose ("IVIG 1…")."""
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    draft = {"resourceType": "MedicationRequest", "id": "d1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0001"},
+             "medicationCodeableConcept": {"text": name, "coding": [{"system": "urn:local", "code": "Z9"}]}}
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
+    assert card["source"]["topic"]["code"] == "order-not-recognised"
+    assert f"{shown} (Z9)" in card["summary"], card["summary"]

@@ -25,8 +25,7 @@ _MARKUP = re.compile(r"[<>\[\]()`*_|~#!\\]")
 def escape(text: object, limit: int = 120) -> str:
     """`text` as literal CommonMark inline text, at most `limit` characters (before escaping)."""
     value = _CONTROL.sub(" ", str(text)).strip()
-    if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
+    value = shorten(value, limit)
     out = []
     for ch in value:
         if ch in _ENTITIES:
@@ -40,5 +39,16 @@ def escape(text: object, limit: int = 120) -> str:
 
 def plain(text: object, limit: int = 60) -> str:
     """`text` for a plain-text field: no control characters, nothing a renderer could read as markup."""
-    value = _MARKUP.sub("", _CONTROL.sub(" ", str(text))).strip()
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+    return shorten(_MARKUP.sub("", _CONTROL.sub(" ", str(text))).strip(), limit)
+
+
+def shorten(value: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word's end where one lies in the second half, so a
+    product name loses its tail ("Immune globulin, human…"), not half a word or a dose."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
