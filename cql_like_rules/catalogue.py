@@ -157,12 +157,12 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "no-igg-since-t0": Variant(
-                    Text("No IgG since {kind} {t0}: measure IgG to decide on Ig substitution (window ends {stop_date})",
-                         "Ingen IgG siden {kind} {t0}: mål IgG for at afgøre Ig-substitution (perioden slutter "
+                    Text("No usable IgG since {kind} {t0}: measure IgG to decide on Ig substitution (window ends {stop_date})",
+                         "Ingen brugbar IgG siden {kind} {t0}: mål IgG for at afgøre Ig-substitution (perioden slutter "
                          "{stop_date})"),
-                    Text("No IgG has been measured since {t0_event}; inside the window the start criterion rests on "
+                    Text("No usable IgG result since {t0_event}; inside the window the start criterion rests on "
                          "IgG alone.",
-                         "Der er ikke målt IgG siden {t0_event}; i perioden afgøres startkriteriet af IgG alene."),
+                         "Intet brugbart IgG-svar siden {t0_event}; i perioden afgøres startkriteriet af IgG alene."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "stale": Variant(
