@@ -8,14 +8,16 @@ the same coroutine run without an event loop). Nothing here knows HTTP.
 Resources whose facts decide the advice are validated with the FHIR R4 models (only the
 fields the rules read must be valid); if one fails it is dropped, named in the data notes,
 and the evaluation runs again, so invalid data can never silently change the advice while
-the cost stays proportional to what is used.
+the cost stays proportional to what is used. One validation is deferred, not skipped: on a
+chart with no CAR-T or bsAb fact the Patient cannot change the (empty) advice, so it is
+validated only when something asks for the notes (see `_may_defer_patient`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Coroutine, Mapping, TypeVar
+from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from cql_like_rules import Advice, Evaluation
 from cql_like_rules.facts import DataNote, Facts
@@ -34,6 +36,31 @@ from .runtime import Runtime
 T = TypeVar("T")
 
 
+Explained = tuple[Evaluation, Extraction, tuple[DataNote, ...]]
+
+
+class Explanation:
+    """What lies behind an answer's cards (evaluation, facts, notes), computed at most once, when asked.
+
+    Computed at once for every answer with cards; for a chart without advice whose Patient was
+    not validated yet, only when a caller reads the notes, facts or evaluation (`replay` and
+    the worklist do; an HTTP answer without cards does not).
+    """
+
+    __slots__ = ("_compute", "_value")
+
+    def __init__(self, compute: Callable[[], Explained] | None = None, value: Explained | None = None) -> None:
+        self._compute = compute
+        self._value = value
+
+    def get(self) -> Explained:
+        if self._value is None:
+            assert self._compute is not None
+            self._value = self._compute()
+            self._compute = None
+        return self._value
+
+
 @dataclass(frozen=True)
 class Answer:
     """One hook call answered: the cards, and everything that explains them."""
@@ -44,10 +71,25 @@ class Answer:
     cards: list[dict[str, object]]
     advice: tuple[Advice, ...]  # what the cards show (the kill switch may have removed some)
     suppressed: tuple[str, ...]  # advice codes the kill switch removed
-    evaluation: Evaluation
-    facts: Facts
-    notes: tuple[DataNote, ...]  # every data note: pooling, facts, validation, rules
-    resources: Mapping[str, Mapping[str, Any]]  # the resources behind the facts, by reference
+    explanation: Explanation = field(repr=False, compare=False)
+
+    @property
+    def evaluation(self) -> Evaluation:
+        return self.explanation.get()[0]
+
+    @property
+    def facts(self) -> Facts:
+        return self.explanation.get()[1].facts
+
+    @property
+    def notes(self) -> tuple[DataNote, ...]:
+        """Every data note: pooling, facts, validation, rules."""
+        return self.explanation.get()[2]
+
+    @property
+    def resources(self) -> Mapping[str, Mapping[str, Any]]:
+        """The resources behind the facts, by reference."""
+        return self.explanation.get()[1].resources
 
 
 async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
@@ -56,13 +98,19 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     pooled = await gather(request, runtime, fetcher)
     day = today or runtime.today()
     drafts = _drafts(request)
-    evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts)
+    evaluation, extraction, notes, deferred = _evaluate(pooled, request.patient_id, runtime, day, drafts,
+                                                        defer_patient=True)
     shown, suppressed = (runtime.kill_switch.apply(evaluation.advice) if runtime.kill_switch is not None
                          else (evaluation.advice, ()))
+    if deferred is None:
+        explanation = Explanation(value=(evaluation, extraction, notes))
+    else:
+        explanation = Explanation(lambda: _settle(deferred, (evaluation, extraction, notes), pooled, request.patient_id,
+                                                  runtime, day))
     context = CardContext(lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources,
-                          notes, link)
-    return Answer(request, lang, day, cards(evaluation, context, shown), shown, tuple(suppressed), evaluation,
-                  extraction.facts, notes, extraction.resources)
+                          notes, link) if shown else None
+    shown_cards = cards(evaluation, context, shown) if context is not None else []
+    return Answer(request, lang, day, shown_cards, shown, tuple(suppressed), explanation)
 
 
 def answer_local(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
@@ -135,8 +183,16 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 
 
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
-             drafts: tuple[Mapping[str, Any], ...] | None = None) -> tuple[Evaluation, Extraction, tuple[DataNote, ...]]:
+             drafts: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given)."""
+    evaluation, extraction, notes, _ = _evaluate(pooled, patient_id, runtime, today, drafts, defer_patient=False)
+    return evaluation, extraction, notes
+
+
+def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
+              drafts: tuple[Mapping[str, Any], ...] | None, *,
+              defer_patient: bool) -> tuple[Evaluation, Extraction, tuple[DataNote, ...], str | None]:
+    """`evaluate`, and the Patient whose validation was deferred (`_may_defer_patient`), if any."""
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
@@ -159,7 +215,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             raw_orders[ref] = dict(resource)
         if not orders:
             extraction = builder.build([], notes)
-            return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
+            return Evaluation((), (), today), extraction, tuple(extraction.facts.notes), None
     rejected: set[str] = set()
     while True:
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
@@ -169,10 +225,12 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             evaluation = runtime.ruleset.evaluate(extraction.facts, today)
         else:
             evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
+        deferred = (extraction.facts.patient.source  # type: ignore[union-attr]
+                    if defer_patient and drafts is None and _may_defer_patient(evaluation, extraction.facts) else None)
         bad: list[tuple[str, str]] = []
         kept: list[DataNote] = []
         for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
-            if ref not in extraction.resources or ref in raw_orders:
+            if ref not in extraction.resources or ref in raw_orders or ref == deferred:
                 continue
             checked = validity(extraction.resources[ref])
             if checked.fatal is not None:
@@ -180,10 +238,36 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             else:
                 kept += _ignored_fields(ref, checked.ignored)
         if not bad:
-            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes), deferred
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+
+
+def _may_defer_patient(evaluation: Evaluation, facts: Facts) -> bool:
+    """Whether the Patient's validation can wait: the chart has no CAR-T or bsAb fact at all.
+
+    Why removing the Patient then cannot change the advice or the cards: advice needs
+    "In Scope", which needs an "Index Event", made only of CAR-T infusion and bsAb exposure
+    facts. The Patient yields neither (only `facts.patient`), and dropping it, or any other
+    resource found invalid in the evaluation that follows, can only remove facts, never add one;
+    so there is no advice with the Patient or without it (checked: `evaluation.advice` is empty).
+    The Patient still decides the notes (an invalid Patient is named; "Is Deceased" silences the
+    rules' notes), so it is validated when the notes are asked for (`_settle`), and only a
+    Patient found valid with nothing ignored keeps this evaluation.
+    """
+    return facts.patient is not None and not facts.car_t and not facts.bsab and not evaluation.advice
+
+
+def _settle(patient_ref: str, deferred: Explained, pooled: PooledResources, patient_id: str, runtime: Runtime,
+            today: date) -> Explained:
+    """The evaluation as if the Patient had been validated with the rest: the same one when it is
+    plainly valid, else the whole evaluation again, validating it (which names and drops it)."""
+    patient = deferred[1].resources[patient_ref]
+    checked = validity(patient)
+    if checked.fatal is None and not checked.ignored:
+        return deferred
+    return evaluate(pooled, patient_id, runtime, today)
 
 
 def _ignored_fields(ref: str, fields: tuple[str, ...]) -> list[DataNote]:

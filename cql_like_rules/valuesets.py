@@ -52,6 +52,10 @@ SCTID = re.compile(r"\d{6,18}")
 
 NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
 CACHED_CODE_CHARS = 512  # system + code: real ones are far shorter; a client's megabyte "code" is not kept
+# Texts searched for hints, kept with their answer: a few thousand distinct diagnosis and drug
+# names at a site; at most ~4 MB when clients send ever new texts.
+HINT_CACHE_SIZE = 20_000
+HINT_CACHED_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,7 @@ class Terminology:
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
+        self._hint_of: dict[str, str | None] = {}
         for directory in directories:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
@@ -357,9 +362,22 @@ class Terminology:
 
         For saying "this looks like X, but its code is in no value set": never used to
         count anything. The first hint in the text wins; case and spacing do not matter.
+        Answers are kept per text: a chart's other diagnoses and drugs (in no value set, so
+        searched every time) repeat from patient to patient.
         """
         if self._hint_pattern is None or self._hint_lower is None or not isinstance(text, str) or not text:
             return None
+        try:
+            return self._hint_of[text]
+        except KeyError:
+            pass
+        owner = self._search_hint(text)
+        if len(self._hint_of) < HINT_CACHE_SIZE and len(text) <= HINT_CACHED_CHARS:
+            self._hint_of[text] = owner
+        return owner
+
+    def _search_hint(self, text: str) -> str | None:
+        assert self._hint_pattern is not None and self._hint_lower is not None
         if text.isascii() or self._hint_unsafe.search(text) is None:
             found = self._hint_lower.search(text.lower())
         else:
