@@ -8,9 +8,9 @@ the same coroutine run without an event loop). Nothing here knows HTTP.
 Resources whose facts decide the advice are validated with the FHIR R4 models (only the
 fields the rules read must be valid); if one fails it is dropped, named in the data notes,
 and the evaluation runs again, so invalid data can never silently change the advice while
-the cost stays proportional to what is used. One validation is deferred, not skipped: on a
-chart with no CAR-T or bsAb fact the Patient cannot change the (empty) advice, so it is
-validated only when something asks for the notes (see `_may_defer_patient`).
+the cost stays proportional to what is used. On a chart with no CAR-T or bsAb fact nothing
+can change the (empty) advice, so the rules' data notes and every validation are deferred,
+not skipped: done when something asks for the notes (see `_may_defer`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from cql_like_rules import Advice, Evaluation
+from cql_like_rules.engine import Context
 from cql_like_rules.facts import DataNote, Facts
 from cql_like_rules.orders import DraftOrder
 
@@ -42,9 +43,9 @@ Explained = tuple[Evaluation, Extraction, tuple[DataNote, ...]]
 class Explanation:
     """What lies behind an answer's cards (evaluation, facts, notes), computed at most once, when asked.
 
-    Computed at once for every answer with cards; for a chart without advice whose Patient was
-    not validated yet, only when a caller reads the notes, facts or evaluation (`replay` and
-    the worklist do; an HTTP answer without cards does not).
+    Computed at once for every answer with cards; for a chart without CAR-T or bsAb facts, whose
+    data notes and validation were deferred, only when a caller reads the notes, facts or
+    evaluation (`replay` and the worklist do; an HTTP answer without cards does not).
     """
 
     __slots__ = ("_compute", "_value")
@@ -99,13 +100,13 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     day = today or runtime.today()
     drafts = _drafts(request)
     evaluation, extraction, notes, deferred = _evaluate(pooled, request.patient_id, runtime, day, drafts,
-                                                        defer_patient=True)
+                                                        defer=True)
     shown, suppressed = (runtime.kill_switch.apply(evaluation.advice) if runtime.kill_switch is not None
                          else (evaluation.advice, ()))
     if deferred is None:
         explanation = Explanation(value=(evaluation, extraction, notes))
     else:
-        explanation = Explanation(lambda: _settle(deferred, (evaluation, extraction, notes), pooled, request.patient_id,
+        explanation = Explanation(lambda: _settle(deferred, evaluation, extraction, pooled, request.patient_id,
                                                   runtime, day))
     context = CardContext(lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources,
                           notes, link) if shown else None
@@ -185,14 +186,15 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
              drafts: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given)."""
-    evaluation, extraction, notes, _ = _evaluate(pooled, patient_id, runtime, today, drafts, defer_patient=False)
+    evaluation, extraction, notes, _ = _evaluate(pooled, patient_id, runtime, today, drafts, defer=False)
     return evaluation, extraction, notes
 
 
 def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
               drafts: tuple[Mapping[str, Any], ...] | None, *,
-              defer_patient: bool) -> tuple[Evaluation, Extraction, tuple[DataNote, ...], str | None]:
-    """`evaluate`, and the Patient whose validation was deferred (`_may_defer_patient`), if any."""
+              defer: bool) -> tuple[Evaluation, Extraction, tuple[DataNote, ...], Context | None]:
+    """`evaluate`; or, when `_may_defer` allows it, the advice alone, without notes (`()`), nothing
+    validated, and the rules' context that `_settle` completes."""
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
@@ -222,15 +224,16 @@ def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today:
         extraction = builder.build(usable, notes)
         extraction.resources.update(raw_orders)
         if drafts is None:
-            evaluation = runtime.ruleset.evaluate(extraction.facts, today)
+            evaluation, context = runtime.ruleset.advise(extraction.facts, today)
+            if defer and not rejected and _may_defer(evaluation, extraction.facts):
+                return evaluation, extraction, (), context
+            evaluation = runtime.ruleset.with_notes(evaluation, context)
         else:
             evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
-        deferred = (extraction.facts.patient.source  # type: ignore[union-attr]
-                    if defer_patient and drafts is None and _may_defer_patient(evaluation, extraction.facts) else None)
         bad: list[tuple[str, str]] = []
         kept: list[DataNote] = []
         for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
-            if ref not in extraction.resources or ref in raw_orders or ref == deferred:
+            if ref not in extraction.resources or ref in raw_orders:
                 continue
             checked = validity(extraction.resources[ref])
             if checked.fatal is not None:
@@ -238,36 +241,40 @@ def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today:
             else:
                 kept += _ignored_fields(ref, checked.ignored)
         if not bad:
-            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes), deferred
+            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes), None
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
 
 
-def _may_defer_patient(evaluation: Evaluation, facts: Facts) -> bool:
-    """Whether the Patient's validation can wait: the chart has no CAR-T or bsAb fact at all.
+def _may_defer(evaluation: Evaluation, facts: Facts) -> bool:
+    """Whether the data notes and every validation can wait: the chart has no CAR-T or bsAb fact.
 
-    Why removing the Patient then cannot change the advice or the cards: advice needs
-    "In Scope", which needs an "Index Event", made only of CAR-T infusion and bsAb exposure
-    facts. The Patient yields neither (only `facts.patient`), and dropping it, or any other
-    resource found invalid in the evaluation that follows, can only remove facts, never add one;
-    so there is no advice with the Patient or without it (checked: `evaluation.advice` is empty).
-    The Patient still decides the notes (an invalid Patient is named; "Is Deceased" silences the
-    rules' notes), so it is validated when the notes are asked for (`_settle`), and only a
-    Patient found valid with nothing ignored keeps this evaluation.
+    Why nothing can then change the advice or the cards: advice needs "In Scope", which needs
+    an "Index Event", made only of CAR-T infusion and bsAb exposure facts; dropping a resource
+    found invalid can only remove facts, never add one, so there is no advice with every
+    resource or without any of them (checked: `evaluation.advice` is empty). What the
+    validation and the notes still decide (an invalid resource named and dropped, a malformed
+    field named, the rules' notes) is worked out when the notes are asked for (`_settle`).
     """
-    return facts.patient is not None and not facts.car_t and not facts.bsab and not evaluation.advice
+    return not facts.car_t and not facts.bsab and not evaluation.advice
 
 
-def _settle(patient_ref: str, deferred: Explained, pooled: PooledResources, patient_id: str, runtime: Runtime,
-            today: date) -> Explained:
-    """The evaluation as if the Patient had been validated with the rest: the same one when it is
-    plainly valid, else the whole evaluation again, validating it (which names and drops it)."""
-    patient = deferred[1].resources[patient_ref]
-    checked = validity(patient)
-    if checked.fatal is None and not checked.ignored:
-        return deferred
-    return evaluate(pooled, patient_id, runtime, today)
+def _settle(context: Context, evaluation: Evaluation, extraction: Extraction, pooled: PooledResources,
+            patient_id: str, runtime: Runtime, today: date) -> Explained:
+    """What `evaluate` gives for a chart `_evaluate` deferred: the same evaluation, completed with the
+    data notes, when every decisive resource (the Patient too) is valid; else the whole evaluation
+    again, validating them (which names and drops the invalid ones)."""
+    evaluation = runtime.ruleset.with_notes(evaluation, context)
+    kept: list[DataNote] = []
+    for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
+        if ref not in extraction.resources:
+            continue
+        checked = validity(extraction.resources[ref])
+        if checked.fatal is not None:
+            return evaluate(pooled, patient_id, runtime, today)
+        kept += _ignored_fields(ref, checked.ignored)
+    return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
 
 
 def _ignored_fields(ref: str, fields: tuple[str, ...]) -> list[DataNote]:

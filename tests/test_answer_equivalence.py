@@ -1,6 +1,6 @@
 """Answering without validating what cannot matter gives the same answer as validating everything.
 
-On a chart with no index event the Patient's validation waits until the notes are read, and
+On a chart with no CAR-T or bsAb fact the data notes and every validation wait until the notes are read, and
 text hints are searched once per distinct text. Here every fixture (patient-view, and each
 draft order as order-select and order-sign), generated benchmark patients in and out of
 scope, and out-of-scope charts with a broken, malformed or deceased Patient are answered
@@ -132,3 +132,33 @@ def test_a_patient_that_is_not_valid_is_named_as_before(runtimes, kind, change, 
     assert got["advice"] == (["start-substitution"] if kind == "in-scope" and alive else [])
     assert {n.kind for n in got["notes"] if n.source.startswith("Patient/")} == named
     assert (got["facts"].patient is None) == ("invalid" in named)
+
+
+def with_broken_resources(seed: int) -> Iterator[tuple[str, HookRequest]]:
+    """An out-of-scope chart without its Patient, and once per resource and damage: a field the
+    rules read (`status`, `code`, `valueQuantity`) or one they do not (`language`) not valid FHIR."""
+    body = orjson.loads(cohort("out-of-scope", 1, seed=seed)[0].sendable())
+    yield "no Patient", parse_hook_request({**body, "prefetch": {**body["prefetch"], "patient": None}}, "patient-view")
+    for key, value in body["prefetch"].items():
+        entries = value.get("entry", []) if value.get("resourceType") == "Bundle" else [{"resource": value}]
+        for index in range(len(entries)):
+            for change in ({"status": 17}, {"code": {"coding": 17}}, {"valueQuantity": {"value": "x"}},
+                           {"language": 17}):
+                broken = copy.deepcopy(body)
+                value = broken["prefetch"][key]
+                resource = value["entry"][index]["resource"] if value.get("resourceType") == "Bundle" else value
+                resource.update(change)
+                yield f"{key}[{index}]+{next(iter(change))}", parse_hook_request(broken, "patient-view")
+
+
+def test_out_of_scope_charts_with_a_broken_resource_are_named_as_before(runtimes) -> None:
+    """The deferred data notes and validation, with every resource of a chart broken in turn."""
+    fast, reference = runtimes
+    named: set[tuple[str, str]] = set()
+    for seed in (13, 14, 15):
+        for name, request in with_broken_resources(seed):
+            got = as_answered(request, fast, EVALUATION_DATE)
+            assert got == validated_first(request, reference, EVALUATION_DATE), name
+            assert got["cards"] == [] and got["advice"] == []
+            named |= {(n.kind, n.source.split("/")[0]) for n in got["notes"] if n.kind in ("invalid", "malformed-field")}
+    assert {("malformed-field", "Patient"), ("invalid", "Observation")} <= named

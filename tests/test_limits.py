@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_service.http.app import create_app
-from cds_service.http.limits import BodyLimitMiddleware, json_depth
+from cds_service.http.limits import BodyLimitMiddleware, json_depth, parsed_too_deep, too_deep
 from cds_service.tools.replay import load_bundle, request_from_bundle
 from cds_service.errors import ConfigError
 from cds_service.settings import Settings, load_settings as settings_from_env
@@ -85,6 +85,14 @@ def test_json_depth_matches_a_tree_walk(value) -> None:
     """Brackets and quotes inside strings (escaped or not) never count."""
     assert json_depth(orjson.dumps(value)) == reference_depth(value)
     assert json_depth(json.dumps(value, indent=1).encode()) == reference_depth(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.integers(0, 8))
+def test_parsed_too_deep_agrees_with_a_tree_walk(value, limit: int) -> None:
+    """The check for parsed bodies (no bracket count first) says what the tree and the byte count say."""
+    for body in (orjson.dumps(value), json.dumps(value, indent=1).encode()):
+        assert parsed_too_deep(body, limit) == (reference_depth(value) > limit) == too_deep(body, limit)
 
 
 # -- through the app --------------------------------------------------------------------------

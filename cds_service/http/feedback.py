@@ -21,7 +21,7 @@ from starlette.responses import Response
 from ..errors import BadRequest, NotFound
 from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
 from ..settings import Settings
-from .limits import parse_request_json, too_deep, too_deep_error
+from .limits import parse_request_json, parsed_too_deep, too_deep_error
 
 MAX_ITEMS = 1000  # a client reports what one user did; more in one call is a mistake
 MAX_TEXT = 1000  # longest system, code or display kept from a client's Coding
@@ -205,7 +205,7 @@ def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str
             raise NotFound(f"no CDS service with id '{service_id}'")
         raw = await request.body()
         body = parse_request_json(raw, max_json_depth)
-        if too_deep(raw, max_json_depth):
+        if parsed_too_deep(raw, max_json_depth):
             raise too_deep_error(max_json_depth)
         items = parse_feedback(body)
         threads = limiter[0] = limiter[0] or CapacityLimiter(FEEDBACK_THREADS)  # made in the loop that uses it
