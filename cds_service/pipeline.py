@@ -32,6 +32,7 @@ from .fhir.prefetch import PooledResources, belongs_to, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
+from .killswitch import KillSwitch
 from .runtime import Runtime
 
 T = TypeVar("T")
@@ -101,17 +102,23 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     drafts = _drafts(request)
     evaluation, extraction, notes, deferred = _evaluate(pooled, request.patient_id, runtime, day, drafts,
                                                         defer=True)
-    shown, suppressed = (runtime.kill_switch.apply(evaluation.advice) if runtime.kill_switch is not None
-                         else (evaluation.advice, ()))
     if deferred is None:
         explanation = Explanation(value=(evaluation, extraction, notes))
     else:
         explanation = Explanation(lambda: _settle(deferred, evaluation, extraction, pooled, request.patient_id,
                                                   runtime, day))
-    context = CardContext(lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources,
-                          notes, link) if shown else None
-    shown_cards = cards(evaluation, context, shown) if context is not None else []
-    return Answer(request, lang, day, shown_cards, shown, tuple(suppressed), explanation)
+    shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
+    return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
+
+
+def present(evaluation: Evaluation, kill_switch: KillSwitch | None, context: Callable[[], CardContext],
+            ) -> tuple[list[dict[str, object]], tuple[Advice, ...], tuple[str, ...]]:
+    """Advice to cards: the kill switch applied to the advice (not to rendered JSON), then the
+    cards of what it lets through (the context is built only when there is something to show).
+    Returns the cards, the advice shown and the codes the kill switch removed."""
+    shown, suppressed = kill_switch.apply(evaluation.advice) if kill_switch is not None else (evaluation.advice, [])
+    return (cards(evaluation, context(), shown) if shown else []), shown, tuple(suppressed)
 
 
 def answer_local(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,

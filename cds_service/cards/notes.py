@@ -113,13 +113,12 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
     parts = []
     for kind in kinds[:max_groups]:
         found = groups[kind]
-        one, several = NOTE_TEXT[kind]
         if len(found) == 1:
             note = found[0]
-            parts.append(one_line(note.kind, lang, escape(note.source, 60), escape(note.display, 40),
+            parts.append(one_line(note.kind, lang, note.source, escape(note.display, 40),
                                   note.day.isoformat() if note.day else "?", note.threshold))
         else:
-            parts.append(several(lang).format(n=len(found)))
+            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
     if rest:
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
@@ -127,12 +126,13 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
     return text[:1].upper() + text[1:] + "."
 
 
-def one_line(kind: str, lang: str, ref: str, display: str, day: str, threshold: float | None = None) -> str:
-    """One note of a kind in `lang` (the caller escapes EHR text for its medium)."""
+def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None) -> str:
+    """One note of a kind in `lang` (the caller escapes `display` for its medium; `source`, the
+    noted resource's reference, is only named by its type, in our words)."""
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     known = day not in ("", "?")
-    return NOTE_TEXT[kind][0](lang).format(ref=ref, what=what(ref, lang), when=f" ({day})" if known else "",
+    return NOTE_TEXT[kind][0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
                                            display=display, day=day or "?", n=1,
                                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
 

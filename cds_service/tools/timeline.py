@@ -24,12 +24,12 @@ from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
 
-from ..cards.render import CardContext, cards, summary
+from ..cards.render import CardContext, summary
 from ..cards.values import placeholders
 from ..errors import InputError
 from ..fhir.request import HookRequest, parse_hook_request
 from ..killswitch import KillSwitch
-from ..pipeline import Answer, answer_local
+from ..pipeline import Answer, answer_local, present
 from ..runtime import Runtime
 from .replay import request_from_bundle
 
@@ -152,9 +152,9 @@ def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, termino
     """
     def state(day: date) -> State:
         evaluation = ruleset.evaluate(facts, day)
-        shown = kill_switch.apply(evaluation.advice)[0] if kill_switch is not None else evaluation.advice
-        context = CardContext(lang, patient_id, ruleset, terminology, {}, evaluation.notes)
-        return State(day, cards(evaluation, context, shown), change_key(shown, ruleset.parameters, lang))
+        shown_cards, shown, _ = present(evaluation, kill_switch, lambda: CardContext(
+            lang, patient_id, ruleset, terminology, {}, evaluation.notes))
+        return State(day, shown_cards, change_key(shown, ruleset.parameters, lang))
 
     return timeline_of(patient_id, facts, ruleset, state, start, end, today)
 
