@@ -366,6 +366,8 @@ class CardStore:
         issued_at = self._clock().astimezone(timezone.utc)
         expires = issued_at + timedelta(days=self.explain_days)
         explain = answer is not None and self.explains
+        if explain:
+            answer = answer.for_snapshot()  # what the snapshot reads, without the request's chart
         for index, card in enumerate(cards):
             uuid = card.get("uuid")
             if not isinstance(uuid, str):
