@@ -43,6 +43,13 @@ def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, p
     return _parse(value, tz, allow_partial, partial_as_last_day)
 
 
+def local_day(value: object, tz: ZoneInfo) -> date:
+    """`to_local_date(value, tz)`, for a full date or dateTime: the call made for every result on record."""
+    if value.__class__ is str:
+        return _parse(value, tz, False, False)  # type: ignore[arg-type]
+    return to_local_date(value, tz)
+
+
 @lru_cache(maxsize=65536)
 def _parse(value: str, tz: ZoneInfo, allow_partial: bool, last_day: bool) -> date:
     """Cached: a chart's dates recur on every opening (exceptions are not cached)."""
