@@ -33,6 +33,7 @@ EXIT_CODES = """exit codes:
 
 
 GC_THRESHOLDS = (20_000, 20, 20)  # a request allocates thousands of short-lived objects: collect less often
+MIGRATE_APART_TIMEOUT = 120.0  # seconds the child migrating the schema may take before the server does it itself
 SWITCH_INTERVAL_S = 0.001  # the longest the card store's writer thread holds a waiting request up (Python's default: 5 ms)
 
 
@@ -49,6 +50,41 @@ def settle_memory() -> None:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
+def migrate_apart(store: Any, timeout: float = MIGRATE_APART_TIMEOUT) -> None:
+    """Bring the card store's schema up to date in a child process, so the server never loads alembic.
+
+    alembic and its templates are about 10 MB of modules that nothing serving a request uses,
+    and a module once imported stays. The child is a fork (everything else already loaded)
+    and exits when done; the server's own `store.prepare()` then finds the schema current.
+    Whatever goes wrong here (no fork, other threads running, a failure, a hang), that
+    `prepare()` migrates in process as before and names the problem.
+    """
+    import os
+    import threading
+    import time
+
+    from ..records.store import at_newest_revision
+
+    if not hasattr(os, "fork") or threading.active_count() > 1 or at_newest_revision(store.engine):
+        return
+    pid = os.fork()
+    if pid == 0:  # the child: migrate, and leave without running the parent's exit handlers
+        code = 1
+        try:
+            store.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+            store.prepare()
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.01)
 
 
 def worker_app() -> Any:
@@ -81,6 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         app = create_app(settings)  # fail fast, in the parent, on a bad configuration
+        migrate_apart(app.state.store)
         app.state.store.prepare()  # the database is reachable, writable and migrated
     except ConfigError as exc:
         print(f"cds-service serve: configuration error: {exc}", file=sys.stderr)
