@@ -564,6 +564,11 @@ def igg_below_m_protein(c: Context) -> tuple[tuple[IgGResult, MProteinResult], .
         if any(r.date <= c.today and _plausible(c, r) for r in c.facts.igg):
             c["Paraprotein Isotype"]  # where the first search would have asked for it: the same trace
         return ()
+    return igg_below_m_protein_searched(c)
+
+
+def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
+    """"IgG Below Its M-Protein" by a search for the M-protein nearest each IgG result."""
     out = []
     for result in c.facts.igg:
         if result.date <= c.today and _plausible(c, result):

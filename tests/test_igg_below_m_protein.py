@@ -2,8 +2,9 @@
 
 The definition searched the M-protein results nearest each of a chart's IgG results (200 of
 them on a long history) even when there were none. Here every fixture and generated charts
-(with and without M-protein results) are evaluated with that search as it was and with the
-definition as it is: the same advice, notes and trace, step by step and in the same order.
+(with and without M-protein results) are evaluated with that search for every chart
+(`igg_below_m_protein_searched`) and with the definition as it is: the same advice, notes and
+trace, step by step and in the same order.
 """
 
 from __future__ import annotations
@@ -20,25 +21,12 @@ from cds_service.fhir.request import parse_hook_request
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
-from cql_like_rules.engine import Context
-from cql_like_rules.facts import IgGResult, MProteinResult
-from cql_like_rules.library import LIBRARY, _nearest_m_protein, _plausible
+from cql_like_rules.library import LIBRARY, igg_below_m_protein_searched
 
 from .fixtures import load_fixtures
 from .test_answer_equivalence import explained
 
 NAME = "IgG Below Its M-Protein"
-
-
-def searched_for_every_result(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
-    """The definition as it was: one search per plausible IgG result up to today."""
-    out = []
-    for result in c.facts.igg:
-        if result.date <= c.today and _plausible(c, result):
-            m, isotype = _nearest_m_protein(c, result)
-            if m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l:
-                out.append((result, m))
-    return tuple(out)
 
 
 def requests() -> Iterator[tuple[date, Any]]:
@@ -56,7 +44,7 @@ def test_the_same_evaluation_with_and_without_the_search(monkeypatch) -> None:
     for at, request in requests():
         runtime = runtimes.setdefault(at, load_runtime(Settings(evaluation_date=at)))
         answers = []
-        for function in (current.function, searched_for_every_result):
+        for function in (current.function, igg_below_m_protein_searched):
             monkeypatch.setitem(LIBRARY.definitions, NAME, dataclasses.replace(current, function=function))
             answer = pipeline.answer_local(request, runtime, today=at)
             answers.append((explained(answer.evaluation), answer.notes, answer.facts))
