@@ -581,7 +581,9 @@ def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinR
 @define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
 def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     conflicting = {r for r, _m in c["IgG Below Its M-Protein"]}
-    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r) and r not in conflicting]
+    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
+    if conflicting:  # rare: spares hashing every result (a dataclass of five fields) when there are none
+        results = [r for r in results if r not in conflicting]
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.source)))
