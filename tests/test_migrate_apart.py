@@ -4,7 +4,8 @@ A module once imported stays for the life of the process (its code alone is most
 memory at start-up). `cds-service serve` migrates the card store's schema in a forked child,
 so alembic (about 10 MB) never loads in the server: its own check then finds the schema
 current by reading the migration scripts' revision lines. Nor does httpx's command-line
-client (rich, pygments: 2 MB). Real SQLite files, real processes.
+client (rich, pygments: 2 MB), nor fhir_core's XML and YAML support (lxml, PyYAML: 6 MB),
+and FHIR validation works without them. Real SQLite files, real processes.
 """
 
 from __future__ import annotations
@@ -34,21 +35,26 @@ def test_the_newest_revision_is_alembics_head() -> None:
     assert [newest_revision()] == ScriptDirectory.from_config(config).get_heads()
 
 
-def test_serve_start_migrates_in_a_child_and_the_server_loads_neither_alembic_nor_httpxs_cli(tmp_path: Path) -> None:
+def test_serve_start_migrates_in_a_child_and_loads_no_module_it_never_uses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cds.sqlite3'}"
     out = run(f"""
         import sys
+        from cds_service.tools.cli import leave_out_unused, migrate_apart
+        leave_out_unused()  # as `serve` does first
         from cds_service.records.store import CardStore, at_newest_revision
-        from cds_service.tools.cli import migrate_apart
         store = CardStore({url!r})
         assert not at_newest_revision(store.engine)
         migrate_apart(store)
         store.prepare()
-        import cds_service.http.app
-        print(at_newest_revision(store.engine), [m for m in ("alembic", "mako", "rich", "pygments") if m in sys.modules])
+        from cds_service.http.app import create_app
+        from cds_service.fhir.validation import validity
+        create_app()
+        valid = validity(dict(resourceType="Observation", id="o", status="final", code=dict(text="IgG")))
+        loaded = [m for m in ("alembic", "mako", "rich", "pygments", "lxml", "yaml") if sys.modules.get(m) is not None]
+        print(at_newest_revision(store.engine), loaded, valid.fatal)
         store.close()
     """, tmp_path)
-    assert out == "True []"
+    assert out == "True [] None"
     engine = sa.create_engine(url)
     with engine.connect() as connection:  # the schema is complete: the tables the store writes exist
         assert {"issued_card", "card_feedback", "explanation"} <= set(sa.inspect(connection).get_table_names())
