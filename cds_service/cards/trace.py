@@ -37,25 +37,29 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
     kind = type(value)
     if kind in _SCALARS:  # most values: the exact types first, then what subclasses them
         return value  # type: ignore[return-value]
+    if kind is date:
+        return value.isoformat()  # type: ignore[attr-defined]
     names = _FIELDS.get(kind, _UNKNOWN)
     if names is not _UNKNOWN and names is not None:  # a record seen before
         out: dict[str, JsonValue] = {"type": kind.__name__}
         for name in names:  # type: ignore[union-attr]
             field = getattr(value, name)
-            out[name] = field if type(field) in _SCALARS else _json(field, limit, cut)
+            field_kind = type(field)
+            out[name] = (field if field_kind in _SCALARS else field.isoformat() if field_kind is date
+                         else _json(field, limit, cut))
         return out
+    if isinstance(value, _COLLECTIONS):  # before the checks below: no scalar, date or advice is a collection
+        items = value if kind is tuple or kind is list else list(value)
+        if limit is not None and len(items) > limit:
+            cut.append(len(items))
+            return {"count": len(items), "last": [_json(v, limit, cut) for v in items[-limit:]]}
+        return [_json(v, limit, cut) for v in items]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value  # type: ignore[return-value]
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Advice):
         return {"code": value.code, "variant": value.variant, "indicator": value.indicator}
-    if isinstance(value, _COLLECTIONS):
-        items = list(value)
-        if limit is not None and len(items) > limit:
-            cut.append(len(items))
-            return {"count": len(items), "last": [_json(v, limit, cut) for v in items[-limit:]]}
-        return [_json(v, limit, cut) for v in items]
     names = _field_names(kind)
     if names is not None:
         out = {"type": kind.__name__}
@@ -112,8 +116,13 @@ def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> li
     out: list[JsonValue] = []
     for s in steps:
         raw = s.raw
-        if type(raw) in _SCALARS:  # flags, numbers, texts: no references, no rendering (sources_of agrees)
+        kind = type(raw)
+        if kind in _SCALARS:  # flags, numbers, texts: no references, no rendering (sources_of agrees)
             out.append({"name": s.name, "value": raw, "references": []})
+        elif kind is tuple and not raw:  # nothing found
+            out.append({"name": s.name, "value": [], "references": []})
+        elif kind is date:
+            out.append({"name": s.name, "value": raw.isoformat(), "references": []})
         else:
             out.append({"name": s.name, "value": _shown(s, memo)[whole],
                         "references": list(s.sources if whole else s.sources[:REFERENCE_LIMIT])})
