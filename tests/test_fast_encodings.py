@@ -140,7 +140,7 @@ def plain_value_json(value: object, limit: int | None) -> object:
     return str(value)
 
 
-def plain_trace_json(steps, limit: int | None) -> list:
+def plain_trace_json(steps, limit: int | None = LIST_LIMIT) -> list:
     return [{"name": s.name, "value": plain_value_json(s.raw, limit),
              "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)} for s in steps]
 
