@@ -14,6 +14,7 @@ and it must answer for the common resources, or the speed-up would be silently o
 from __future__ import annotations
 
 import json
+import random
 import typing
 from collections import Counter
 from pathlib import Path
@@ -119,6 +120,8 @@ ADDED: list[tuple[str, Any]] = [
     ("authorReference", {"reference": "Practitioner/1"}), ("asNeededBoolean", True),
     ("asNeededCodeableConcept", {"text": "x"}), ("doseRange", {"low": {"value": 1}}),
     ("rateQuantity", {"value": 1}), ("rateRatio", {"numerator": {"value": 1}}),
+    ("dataAbsentReason", {"text": "x"}), ("valueQuantity", {"value": 1}), ("onsetDateTime", "2025-01-01"),
+    ("deceasedDateTime", "2025-01-01"), ("end", "1999-01-01"), ("start", "2999-01-01"),
 ]
 
 
@@ -208,6 +211,42 @@ def test_every_mutation_the_fast_path_accepts_the_models_accept() -> None:
     # The mutations reach both sides: many still plainly valid, many the models reject.
     assert counts["mutations"] > 20_000 and counts["answered"] > 1_000, counts
     assert counts["models reject"] > 1_000, counts
+
+
+def test_several_mutations_at_once_the_fast_path_accepts_the_models_accept() -> None:
+    """Two to four of the single mutations above applied together, on random elements (seeded)."""
+    rnd = random.Random(2026)
+    wrong: list[str] = []
+    answered = 0
+    for resource in _distinct_shapes():
+        for _ in range(300):
+            m, what = _copy(resource), []
+            for _ in range(rnd.randint(2, 4)):
+                paths = [p for p, _ in _leaves(m)]
+                path = rnd.choice(paths)
+                target = _at(m, path)
+                if isinstance(target, dict) and rnd.random() < 0.3:
+                    key, v = rnd.choice(ADDED)
+                    target[key] = _copy(v)
+                    what.append(f"{'.'.join(map(str, path))}.{key} added")
+                elif path:
+                    v = rnd.choice(VALUES + [None, "__delete__"])
+                    if v == "__delete__":
+                        del _at(m, path[:-1])[path[-1]]
+                    else:
+                        _at(m, path[:-1])[path[-1]] = _copy(v)
+                    what.append(f"{'.'.join(map(str, path))} = {v!r}")
+            try:
+                orjson.dumps(m)
+            except TypeError:
+                continue
+            if plainly_valid(m):
+                answered += 1
+                full = full_validity(m)
+                if full != VALID:
+                    wrong.append(f"{resource['resourceType']} {'; '.join(what)}: {full}")
+    assert not wrong, f"{len(wrong)} accepted wrongly, e.g.\n" + "\n".join(wrong[:20])
+    assert answered > 300, answered
 
 
 def test_validity_gives_the_same_answer_as_the_models_on_a_hit_and_on_a_miss() -> None:
