@@ -2,7 +2,7 @@
 
 Validating a resource with the `fhir.resources` models costs 0.05-0.15 ms, most of it
 fhir_core's Python validators run per nested element; on an in-scope chart that was half of
-the service's CPU. Real charts send the same few plain shapes again and again (a coded
+the request's CPU in process (docs/performance.md, item 9). Real charts send the same few plain shapes again and again (a coded
 Observation with a quantity, a Condition with an onset date), which plain Python can check
 exactly, far faster.
 
