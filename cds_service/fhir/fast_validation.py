@@ -2,9 +2,9 @@
 
 Validating a resource with the `fhir.resources` models costs 0.05-0.15 ms, most of it
 fhir_core's Python validators run per nested element; on an in-scope chart that was half of
-the request's CPU in process (docs/performance.md, item 9). Real charts send the same few plain shapes again and again (a coded
-Observation with a quantity, a Condition with an onset date), which plain Python can check
-exactly, far faster.
+the request's CPU in process (docs/performance.md, item 9). Real charts send the same few
+plain shapes again and again (a coded Observation with a quantity, a Condition with an onset
+date), which plain Python can check exactly, far faster.
 
 `plainly_valid` answers True only when it can prove that the model would accept the resource
 without any error: every key is one this module models, with the element's type and
