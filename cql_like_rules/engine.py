@@ -66,11 +66,14 @@ class TraceStep:
     only for the cards (and for the resources that must be validated).
     """
 
-    __slots__ = ("name", "comment", "raw", "_sources")
+    __slots__ = ("name", "comment", "raw", "_sources", "shown")
 
     def __init__(self, name: str, comment: str, raw: Any) -> None:
         self.name, self.comment, self.raw = name, comment, raw
         self._sources: tuple[str, ...] | None = None
+        # The card layer's JSON of the value, kept here so that every card and explanation
+        # snapshot of one answer renders a step once (cds_service/cards/trace.py).
+        self.shown: Any = None
 
     @property
     def value(self) -> str:

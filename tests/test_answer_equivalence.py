@@ -5,6 +5,8 @@ text hints are searched once per distinct text. Here every fixture (patient-view
 draft order as order-select and order-sign), generated benchmark patients in and out of
 scope, and out-of-scope charts with a broken, malformed or deceased Patient are answered
 both ways: the cards (but their uuids), advice, notes, facts and evaluation must be equal.
+And the trace, rendered once per answer for its cards and explanation snapshots, must give
+every card and snapshot byte for byte as the plain encoding does.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ import pytest
 
 from bench.patients import EVALUATION_DATE, cohort
 from cds_service import pipeline
+from cds_service.cards import render
 from cds_service.cards.render import CardContext, cards
 from cds_service.errors import ServiceError
 from cds_service.fhir.request import HookRequest, parse_hook_request
+from cds_service.records import snapshot
+from cds_service.records.snapshot import payload
 from cds_service.runtime import Runtime, load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import load_drafts, request_from_bundle
 from cql_like_rules import Evaluation, valuesets
 
 from .fixtures import FIXTURES, load_fixtures
+from .test_fast_encodings import plain_trace_json
 
 DRAFTS = load_drafts([str(p) for p in sorted((FIXTURES / "drafts").glob("*.draft.json"))])
 
@@ -162,3 +168,25 @@ def test_out_of_scope_charts_with_a_broken_resource_are_named_as_before(runtimes
             assert got["cards"] == [] and got["advice"] == []
             named |= {(n.kind, n.source.split("/")[0]) for n in got["notes"] if n.kind in ("invalid", "malformed-field")}
     assert {("malformed-field", "Patient"), ("invalid", "Observation")} <= named
+
+
+def cards_and_snapshots(request: HookRequest, runtime: Runtime, today: date) -> Any:
+    """An answer's cards and their explanation snapshots as JSON bytes (uuids and suggested ids left out)."""
+    try:
+        answer = pipeline.answer_local(request, runtime, today=today)
+    except ServiceError as exc:
+        return (type(exc).__name__, str(exc))
+    return [orjson.dumps(without_uuids(answer.cards))] + [
+        orjson.dumps(without_uuids(payload(answer, index, runtime.ruleset))) for index in range(len(answer.cards))]
+
+
+def test_cards_and_snapshots_are_the_bytes_the_plain_trace_encoding_gives(runtimes, monkeypatch) -> None:
+    """The trace rendered once per answer and shared by its cards and snapshots: every card and
+    snapshot, byte for byte, as when each walks every value anew (the encoding as first written)."""
+    fast, reference = runtimes
+    answered = [(name, request, today, cards_and_snapshots(request, fast, today)) for name, request, today in requests()]
+    assert sum(len(got) - 1 for *_, got in answered if isinstance(got, list)) > 150  # snapshots compared
+    monkeypatch.setattr(render, "trace_json", plain_trace_json)
+    monkeypatch.setattr(snapshot, "trace_json", plain_trace_json)
+    differ = [name for name, request, today, got in answered if got != cards_and_snapshots(request, reference, today)]
+    assert differ == []

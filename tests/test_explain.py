@@ -410,3 +410,16 @@ def replayed_card(lang: str) -> dict:
             assert cli.main(["replay", str(path), "--at", "2026-01-20", "--json", "--lang", lang]) == 0
     [card] = json.loads(out.getvalue())["cards"]
     return card
+
+
+def test_the_page_lists_the_data_notes_that_could_change_the_decision_first(tmp_path):
+    """The bundle sends other patients' resources first; the page, like the card, names the IgG and
+    infection notes before them."""
+    ranked = load_bundle(ROOT / "fhir_fixtures" / "data-notes-that-could-change-the-decision-come-first.json")
+    with service(tmp_path) as (base, _):
+        page = httpx.get(link_of(issue(base, "en", ranked)), timeout=60).text
+    table = page.split('<table id="notes">', 1)[1].split("</table>", 1)[0]
+    rows = [html.unescape(row) for row in table.split("<tr>")[2:]]
+    assert len(rows) == 10, rows
+    assert all("not plausible" in row for row in rows[:2]), rows
+    assert all("not about Patient/pt-dk-0065" in row for row in rows[-2:]), rows

@@ -16,13 +16,15 @@ from datetime import date
 import orjson
 import pytest
 
-from cds_service.cards.trace import LIST_LIMIT, value_json
+from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, trace_json, value_json
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import Answer, answer_local
 from cds_service.records.snapshot import payload, stored_facts
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
+from cql_like_rules.advice import Advice
+from cql_like_rules.engine import TraceStep
 from cql_like_rules.facts import to_json
 
 from .fixtures import load_fixtures
@@ -117,3 +119,66 @@ def test_trace_values_render_records_lists_and_dates():
     assert doses["last"][-1] == {"type": "Dose", "day": "2026-01-25", "grams": 30.0}
     assert len(value_json(course, limit=None)["doses"]) == 25  # type: ignore[index, arg-type]
     assert value_json(Course) == str(Course)  # a class is not a record
+
+
+def plain_value_json(value: object, limit: int | None) -> object:
+    """The trace value encoding as first written: every value walked anew, nothing kept."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Advice):
+        return {"code": value.code, "variant": value.variant, "indicator": value.indicator}
+    if isinstance(value, (tuple, list, set, frozenset)):
+        items = list(value)
+        if limit is not None and len(items) > limit:
+            return {"count": len(items), "last": [plain_value_json(v, limit) for v in items[-limit:]]}
+        return [plain_value_json(v, limit) for v in items]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__name__,
+                **{f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)}}
+    return str(value)
+
+
+def plain_trace_json(steps, limit: int | None = LIST_LIMIT) -> list:
+    return [{"name": s.name, "value": plain_value_json(s.raw, limit),
+             "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)} for s in steps]
+
+
+def long_trace() -> list[TraceStep]:
+    """Steps with lists longer than a card shows, more references than it names, a value shared by two steps."""
+    courses = tuple(Course(f"MedicationAdministration/{i}", tuple(Dose(date(2026, 1, 1 + d % 28), 1.0 + d)
+                                                                    for d in range(i % 30)), None if i % 2 else "x")
+                    for i in range(60))
+    shared = courses[:3]
+    return [TraceStep("Flag", "", True), TraceStep("Day", "", date(2026, 1, 2)), TraceStep("None", "", None),
+            TraceStep("Courses", "", courses), TraceStep("Few", "", shared), TraceStep("Same few", "", shared),
+            TraceStep("Set", "", frozenset({"a", "b"})), TraceStep("Text", "", "IgG"), TraceStep("Number", "", 3.5)]
+
+
+def test_each_step_is_rendered_once_for_the_card_and_the_snapshot_as_before():
+    """The card's trace, then the snapshot's whole one (which reuses what the card rendered), then
+    the card's again: each as the plain encoding gives it, for every fixture and for long lists."""
+    traces = [list(answered(f.bundle, f.at).evaluation.trace) for f in FIXTURES] + [long_trace()]
+    for steps in traces:
+        shown = orjson.dumps(trace_json(steps))
+        assert shown == orjson.dumps(plain_trace_json(steps, LIST_LIMIT))
+        assert orjson.dumps(trace_json(steps, limit=None)) == orjson.dumps(plain_trace_json(steps, None))
+        assert orjson.dumps(trace_json(steps)) == shown
+        assert orjson.dumps(trace_json(steps, limit=3)) == orjson.dumps(plain_trace_json(steps, 3))
+    whole = trace_json(traces[-1], limit=None)[3]
+    assert len(whole["value"]) == 60 and len(whole["references"]) == 60  # type: ignore[arg-type, index]
+    card = trace_json(traces[-1])[3]
+    assert card["value"]["count"] == 60 and len(card["references"]) == REFERENCE_LIMIT  # type: ignore[index]
+
+
+def test_a_snapshot_after_its_card_holds_the_same_bytes_as_one_made_alone():
+    """The snapshot reuses the values its card rendered: its bytes are those of a snapshot rendered
+    from steps no card has touched."""
+    for fixture in FIXTURES:
+        answer = answered(fixture.bundle, fixture.at)
+        for index in range(len(answer.cards)):
+            kept = orjson.dumps(payload(answer, index, RUNTIME.ruleset))
+            for step in answer.evaluation.trace_for(answer.advice[index]):
+                step.shown = None
+            assert orjson.dumps(payload(answer, index, RUNTIME.ruleset)) == kept, fixture.name

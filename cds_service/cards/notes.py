@@ -80,6 +80,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
+_RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {
     "Observation": Text("a lab result", "et laboratoriesvar"),
@@ -109,7 +110,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
             groups[note.kind].append(note)
     if not groups:
         return ""
-    kinds = sorted(groups, key=ORDER.index)
+    kinds = sorted(groups, key=rank)
     parts = []
     for kind in kinds[:max_groups]:
         found = groups[kind]
@@ -124,6 +125,12 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+def rank(kind: str) -> int:
+    """Where a note of this kind goes in a list: what could change the decision first (`NOTE_TEXT`'s
+    order), kinds a card does not spell out last. Every list of notes (card, page, replay) uses it."""
+    return _RANK.get(kind, len(ORDER))
 
 
 def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None) -> str:

@@ -4,6 +4,9 @@ Each definition the decision used — name, value as JSON, the FHIR references b
 in evaluation order. Long lists are cut to their last `LIST_LIMIT` items with a count, so a
 patient with years of results does not make every card large; the explanation page shows
 them whole.
+
+Each step's value is rendered once per answer (kept on the step): every card of the answer
+and every explanation snapshot show the same JSON objects, so they must not be changed in place.
 """
 
 from __future__ import annotations
@@ -20,30 +23,54 @@ TRACE_EXTENSION = "dk.igsub-cds.trace"
 LIST_LIMIT = 20
 REFERENCE_LIMIT = 50
 
+_SCALARS = frozenset({type(None), bool, int, float, str})
+_COLLECTIONS = (tuple, list, set, frozenset)
+
 
 def value_json(value: object, limit: int | None = LIST_LIMIT) -> JsonValue:
     """A definition's value as JSON: dates ISO, records as objects, advice as its code."""
+    return _json(value, limit, [])
+
+
+def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
+    """`value_json`, noting in `cut` each list it shortened (so that an uncut value serves both limits)."""
+    kind = type(value)
+    if kind in _SCALARS:  # most values: the exact types first, then what subclasses them
+        return value  # type: ignore[return-value]
+    if kind is date:
+        return value.isoformat()  # type: ignore[attr-defined]
+    names = _FIELDS.get(kind, _UNKNOWN)
+    if names is not _UNKNOWN and names is not None:  # a record seen before
+        out: dict[str, JsonValue] = {"type": kind.__name__}
+        for name in names:  # type: ignore[union-attr]
+            field = getattr(value, name)
+            field_kind = type(field)
+            out[name] = (field if field_kind in _SCALARS else field.isoformat() if field_kind is date
+                         else _json(field, limit, cut))
+        return out
+    if isinstance(value, _COLLECTIONS):  # before the checks below: no scalar, date or advice is a collection
+        items = value if kind is tuple or kind is list else list(value)
+        if limit is not None and len(items) > limit:
+            cut.append(len(items))
+            return {"count": len(items), "last": [_json(v, limit, cut) for v in items[-limit:]]}
+        return [_json(v, limit, cut) for v in items]
     if value is None or isinstance(value, (bool, int, float, str)):
-        return value
+        return value  # type: ignore[return-value]
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Advice):
         return {"code": value.code, "variant": value.variant, "indicator": value.indicator}
-    if isinstance(value, (tuple, list, set, frozenset)):
-        items = list(value)
-        if limit is not None and len(items) > limit:
-            return {"count": len(items), "last": [value_json(v, limit) for v in items[-limit:]]}
-        return [value_json(v, limit) for v in items]
-    names = _field_names(type(value))
+    names = _field_names(kind)
     if names is not None:
-        out: dict[str, JsonValue] = {"type": type(value).__name__}
+        out = {"type": kind.__name__}
         for name in names:
-            out[name] = value_json(getattr(value, name), limit)
+            out[name] = _json(getattr(value, name), limit, cut)
         return out
     return str(value)
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
+_UNKNOWN = object()
 
 
 def _field_names(kind: type) -> tuple[str, ...] | None:
@@ -60,7 +87,43 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
         return names
 
 
+def _shown(step: TraceStep, memo: dict[int, tuple[JsonValue, JsonValue]]) -> tuple[JsonValue, JsonValue]:
+    """(the card's value, the whole value) of a step, rendered once per step; the same object twice
+    when no list was long enough to cut. Steps sharing one value (`memo`, by identity) share its JSON."""
+    held = step.shown
+    if held is None:
+        raw = step.raw
+        if type(raw) in _SCALARS:
+            held = (raw, raw)
+        else:
+            held = memo.get(id(raw))
+            if held is None:
+                cut: list[int] = []
+                shown = _json(raw, LIST_LIMIT, cut)
+                held = memo[id(raw)] = (shown, _json(raw, None, cut) if cut else shown)
+        step.shown = held
+    return held  # type: ignore[no-any-return]
+
+
 def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> list[JsonValue]:
-    return [{"name": s.name, "value": value_json(s.raw, limit),
-             "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)}
-            for s in steps]
+    """The steps as the card shows them (`limit`: `LIST_LIMIT`) or whole (None, the explanation snapshot)."""
+    if limit not in (LIST_LIMIT, None):
+        return [{"name": s.name, "value": value_json(s.raw, limit),
+                 "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)}
+                for s in steps]
+    whole = limit is None
+    memo: dict[int, tuple[JsonValue, JsonValue]] = {}
+    out: list[JsonValue] = []
+    for s in steps:
+        raw = s.raw
+        kind = type(raw)
+        if kind in _SCALARS:  # flags, numbers, texts: no references, no rendering (sources_of agrees)
+            out.append({"name": s.name, "value": raw, "references": []})
+        elif kind is tuple and not raw:  # nothing found
+            out.append({"name": s.name, "value": [], "references": []})
+        elif kind is date:
+            out.append({"name": s.name, "value": raw.isoformat(), "references": []})
+        else:
+            out.append({"name": s.name, "value": _shown(s, memo)[whole],
+                        "references": list(s.sources if whole else s.sources[:REFERENCE_LIMIT])})
+    return out

@@ -5,7 +5,11 @@ dropped and named; a malformed field the rules never read (an EHR sends `categor
 object, a free-text `note` of the wrong type) is named in the data notes and the resource is
 used. Validating every prefetched resource costs ~0.1–0.4 ms each, so this runs only for the
 resources whose facts decide the advice (see `pipeline.py`). Results are cached by the
-resource's exact JSON, because the same chart is opened again and again.
+resource's exact JSON, because the same chart is opened again and again. On a cache miss,
+`fast_validation.plainly_valid` first recognises the common, plainly valid shapes in plain
+Python (~6x cheaper) and answers `VALID` only where the model would find no error at all;
+anything it is not certain of goes to the model as before, so the answer is the same either
+way (`tests/test_fast_validation.py` compares the two on fixtures and mutations of them).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any, Mapping
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
+
+from .fast_validation import plainly_valid
 
 # Keyed by a 128-bit digest of the resource as sent, not the resource's bytes: full keys held
 # ~4 KB each, 80 MB of a worker's memory once the cache had filled with charts never seen again.
@@ -77,6 +83,19 @@ def validity(resource: Mapping[str, Any]) -> Validity:
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
+    if plainly_valid(resource):
+        result = VALID
+    else:
+        result = full_validity(resource)
+    if len(sent) <= _CACHED_BYTES:
+        _CACHE[key] = result
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
+
+
+def full_validity(resource: Mapping[str, Any]) -> Validity:
+    """The full validation by the resource type's fhir.resources model, not cached (`validity` caches)."""
     kind = str(resource.get("resourceType"))
     try:
         model = get_fhir_model_class(kind)
@@ -99,10 +118,6 @@ def validity(resource: Mapping[str, Any]) -> Validity:
                 result = Validity(None, ignored)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
             result = Validity(str(exc)[:200])
-    if len(sent) <= _CACHED_BYTES:
-        _CACHE[key] = result
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
     return result
 
 

@@ -30,7 +30,7 @@ from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
-from ..cards.notes import NOTE_TEXT, one_line
+from ..cards.notes import NOTE_TEXT, one_line, rank
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -265,9 +265,8 @@ def _reasoning(trace: list, lang: str) -> str:
 
 def _notes(notes: list, lang: str) -> str:
     rows = []
-    for note in notes:
-        if not isinstance(note, dict):
-            continue
+    shown = [note for note in notes if isinstance(note, dict)]
+    for note in sorted(shown, key=lambda n: rank(str(n.get("kind", "")))):
         kind = str(note.get("kind", ""))
         day = note.get("day") or ""
         what = kind

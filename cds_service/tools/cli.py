@@ -367,7 +367,7 @@ REPLAY_WORDS = {
 
 def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en") -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
-    from ..cards.notes import describe
+    from ..cards.notes import describe, rank
     from ..cards.trace import TRACE_EXTENSION
 
     w = {key: text(lang) for key, text in REPLAY_WORDS.items()}
@@ -391,7 +391,7 @@ def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, note
                 out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
     if notes:
         out += ["", w["notes"].format(n=len(notes))]
-        out += [f"  - {describe(n)}" for n in notes]
+        out += [f"  - {describe(n)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
     return "\n".join(out) + "\n"
 
 
