@@ -15,7 +15,7 @@ not skipped: done when something asks for the notes (see `_may_defer`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
@@ -55,6 +55,11 @@ class Explanation:
         self._compute = compute
         self._value = value
 
+    @property
+    def ready(self) -> bool:
+        """Whether it has been computed (nothing left that needs the request's chart)."""
+        return self._value is not None
+
     def get(self) -> Explained:
         if self._value is None:
             assert self._compute is not None
@@ -92,6 +97,23 @@ class Answer:
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
         """The resources behind the facts, by reference."""
         return self.explanation.get()[1].resources
+
+    def for_snapshot(self) -> "Answer":
+        """This answer as its explanation snapshots read it, holding none of the request's chart.
+
+        A snapshot waits for the card store's writer; the answer it waits with would keep the
+        whole parsed request (and the resources behind the facts) alive until then, to be freed
+        by the writer, cache-cold, long after the request: for a 235 KB chart that was the
+        larger part of the writer's work. Without them the chart is freed as the request ends.
+        The snapshot reads the cards, advice, evaluation, facts, notes, day, language and the
+        hook only, all kept. An explanation not yet computed needs the chart: kept as it is.
+        """
+        if not self.explanation.ready:
+            return self
+        evaluation, extraction, notes = self.explanation.get()
+        request = replace(self.request, context={}, prefetch=None, fhir_authorization=None, draft_orders=())
+        return replace(self, request=request,
+                       explanation=Explanation(value=(evaluation, Extraction(extraction.facts), notes)))
 
 
 async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,

@@ -560,6 +560,15 @@ def implausible_igg(c: Context) -> tuple[IgGResult, ...]:
 @define("IgG Below Its M-Protein", "IgG results smaller than the IgG-type M-protein measured with them: one of the "
         "two is wrong, so neither decides")
 def igg_below_m_protein(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
+    if not c.facts.m_protein:  # the usual chart: no pair, known without a search per IgG result
+        if any(r.date <= c.today and _plausible(c, r) for r in c.facts.igg):
+            c["Paraprotein Isotype"]  # where the first search would have asked for it: the same trace
+        return ()
+    return igg_below_m_protein_searched(c)
+
+
+def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
+    """"IgG Below Its M-Protein" by a search for the M-protein nearest each IgG result."""
     out = []
     for result in c.facts.igg:
         if result.date <= c.today and _plausible(c, result):
@@ -572,7 +581,9 @@ def igg_below_m_protein(c: Context) -> tuple[tuple[IgGResult, MProteinResult], .
 @define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
 def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     conflicting = {r for r, _m in c["IgG Below Its M-Protein"]}
-    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r) and r not in conflicting]
+    results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
+    if conflicting:  # rare: spares hashing every result (a dataclass of five fields) when there are none
+        results = [r for r in results if r not in conflicting]
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.source)))

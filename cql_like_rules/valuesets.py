@@ -326,6 +326,15 @@ class Terminology:
         codings = concept.get("coding") if isinstance(concept, dict) else None
         if not isinstance(codings, list):
             return NO_SETS
+        if len(codings) == 1:  # the usual concept (every lab result): its one coding's sets, cached
+            coding = codings[0]
+            if coding.__class__ is dict:
+                system, code = coding.get("system"), coding.get("code")
+                if system.__class__ is str and code.__class__ is str:
+                    try:
+                        return self._sets_of[(system, code)]
+                    except KeyError:
+                        return self._coding_sets(system, code)
         found: Mapping[str, Entry] = NO_SETS
         merged = False
         for coding in codings:

@@ -7,12 +7,15 @@ another exception (which would be a 500 for the whole request).
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cds_service.errors import DataError
-from cds_service.fhir.dates import to_local_date
+from cds_service.fhir.dates import _DATETIME, _from_fields, _parse, to_local_date
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -96,3 +99,38 @@ def test_extreme_zones_and_extreme_offsets_never_raise_anything_else(zone: str) 
             to_local_date(value, tz)
         except DataError:
             pass
+
+
+# -- the quick reading of an instant (datetime.fromisoformat) against the fields --------------
+def _two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: f"{n:02d}")
+
+
+instants = st.builds(
+    lambda y, mo, d, h, mi, s, zone: f"{y:04d}-{mo}-{d}T{h}:{mi}{s}{zone}",
+    st.sampled_from([1, 2, 1970, 2024, 2025, 2026, 9999]) | st.integers(1, 9999), _two(0, 13), _two(0, 32),
+    _two(0, 25), _two(0, 61),
+    st.just("") | st.builds(lambda s, frac: f":{s}{frac}", _two(0, 61),
+                            st.just("") | st.integers(0, 10**9).map(lambda n: f".{n}")),
+    st.just("") | st.just("Z") | st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), _two(0, 15),
+                                           _two(0, 99)),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(instants, st.sampled_from(["Europe/Copenhagen", "UTC", "Pacific/Kiritimati", "America/St_Johns",
+                                  "Europe/Amsterdam", "Pacific/Pago_Pago"]))
+def test_an_instant_read_quickly_is_the_day_its_fields_give(value: str, zone: str) -> None:
+    """Leap seconds, hour 24, days that do not exist, offsets past 14:00 or with 60+ minutes, years
+    shifted out of the calendar: the same day or the same DataError either way."""
+    tz = ZoneInfo(zone)
+    match = _DATETIME.fullmatch(value)
+    assert match is not None
+
+    def outcome(read: Callable[[], date]) -> object:
+        try:
+            return read()
+        except DataError as exc:
+            return str(exc)
+
+    assert outcome(lambda: _parse.__wrapped__(value, tz, False, False)) == outcome(lambda: _from_fields(value, match, tz))

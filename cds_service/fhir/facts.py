@@ -36,7 +36,7 @@ from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
-from .dates import to_local_date
+from .dates import local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
@@ -45,6 +45,7 @@ ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
+_INFINITE = (float("inf"), float("-inf"))
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
          "cultures", "diagnoses")
 
@@ -255,7 +256,7 @@ class FactBuilder:
             when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
             if when is None:
                 raise DataError("result has no effective date")
-        return self._date(when)
+        return local_day(when, self.tz)
 
     # -- per resource type: the reference is made only for the few resources that are used ----
     def _patient(self, r: Mapping[str, Any]) -> Patient:
@@ -273,7 +274,8 @@ class FactBuilder:
         sets = self.t.sets_of(r.get("code"))
         if not sets:
             return None
-        if _str(r.get("status")) not in RESULT_STATUSES:
+        status = r.get("status")
+        if not isinstance(status, str) or status not in RESULT_STATUSES:
             return None  # preliminary, cancelled, entered-in-error: not a result
         igg = sets.get("igg-serum")
         if igg is not None:
@@ -301,7 +303,7 @@ class FactBuilder:
         if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise DataError("valueQuantity.value is not a number")
-        if value != value or value in (float("inf"), float("-inf")):
+        if value != value or value in _INFINITE:
             raise DataError("valueQuantity.value is not a finite number")
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None

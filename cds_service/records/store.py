@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -214,6 +215,34 @@ def make_engine(url: str | sa.URL) -> Engine:
     return engine
 
 
+def newest_revision() -> str | None:
+    """The migrations' head revision, read from the scripts' `revision`/`down_revision` lines
+    without importing alembic (about 10 MB that a server whose schema is current never needs);
+    None when that reading is not certain (then alembic decides)."""
+    revisions: dict[str, str | None] = {}
+    for script in (MIGRATIONS_DIR / "versions").glob("[!_]*.py"):  # not __init__.py
+        found = dict(re.findall(r'^(revision|down_revision) = (None|"[^"\n]*")$', script.read_text(), re.MULTILINE))
+        if set(found) != {"revision", "down_revision"}:
+            return None
+        revisions[found["revision"].strip('"')] = None if found["down_revision"] == "None" else found["down_revision"].strip('"')
+    heads = set(revisions) - set(revisions.values())
+    return heads.pop() if len(heads) == 1 else None
+
+
+def at_newest_revision(engine: Engine) -> bool:
+    """Whether the database's schema is already the newest (then `migrate` has nothing to do)."""
+    head = newest_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("alembic_version"):
+                return False
+            return list(connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars()) == [head]
+    except sa.exc.SQLAlchemyError:
+        return False  # `migrate` meets the same problem and names it
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision; safe when several instances start at once."""
     from alembic import command
@@ -230,6 +259,13 @@ def migrate(engine: Engine) -> None:
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+
+def _migration_error(exc: Exception) -> bool:
+    """An alembic error (alembic is loaded only when a migration ran)."""
+    from alembic.util import CommandError
+
+    return isinstance(exc, CommandError)
 
 
 def has_schema(engine: Engine) -> bool:
@@ -297,11 +333,11 @@ class CardStore:
         `cds-service serve` calls it before the server starts, so an unreachable or
         unwritable database stops the start with a message instead of a traceback.
         """
-        from alembic.util import CommandError
-
         try:
             self._ensure_migrated()
-        except (sa.exc.SQLAlchemyError, CommandError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, sa.exc.SQLAlchemyError) and not _migration_error(exc):
+                raise
             cause = getattr(exc, "orig", None) or exc
             why = " ".join(str(cause).split()) or type(cause).__name__
             where = self.engine.url.render_as_string(hide_password=True)
@@ -342,7 +378,8 @@ class CardStore:
     def _ensure_migrated(self) -> None:
         with self._state_lock:
             if not self._migrated:
-                migrate(self.engine)
+                if not at_newest_revision(self.engine):
+                    migrate(self.engine)
                 self._migrated = True
 
     # -- issued cards -------------------------------------------------------------------
@@ -366,6 +403,8 @@ class CardStore:
         issued_at = self._clock().astimezone(timezone.utc)
         expires = issued_at + timedelta(days=self.explain_days)
         explain = answer is not None and self.explains
+        if explain:
+            answer = answer.for_snapshot()  # what the snapshot reads, without the request's chart
         for index, card in enumerate(cards):
             uuid = card.get("uuid")
             if not isinstance(uuid, str):

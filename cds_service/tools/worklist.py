@@ -29,6 +29,7 @@ from cql_like_rules.catalogue import CATALOGUE
 
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer_local
+from . import CPR_SYSTEM
 from .bundle_sets import Progress
 from .replay import request_for
 from .ndjson import ExportIndex, LineReader, build_index, export_files, patient_of
@@ -38,7 +39,6 @@ from ..settings import Settings
 # Most urgent first: the catalogue's worklist rank (codes without one never need action here).
 ACTION_ORDER = tuple(sorted((code for code, kind in CATALOGUE.items() if kind.worklist_rank is not None),
                             key=lambda code: CATALOGUE[code].worklist_rank or 0))
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"  # the Danish civil registration number (DK Core)
 CHUNK_PATIENTS = 250
 
 
