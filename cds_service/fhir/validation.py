@@ -118,6 +118,8 @@ def full_validity(resource: Mapping[str, Any]) -> Validity:
                 result = Validity(None, ignored)
         except (ValueError, TypeError) as exc:  # fhir.resources raises these for some bad input
             result = Validity(str(exc)[:200])
+        except RecursionError:  # the validators recurse ~8 frames per level: ~60 nested references
+            result = Validity("nested too deeply to validate")
     return result
 
 
