@@ -51,9 +51,13 @@ def test_bad_bundles_exit_2_with_a_clear_message(tmp_path):
         "badtype.json": json.dumps({"resourceType": "Bundle", "type": "document"}),
         "twopatients.json": json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
             {"resource": {"resourceType": "Patient", "id": "a"}}, {"resource": {"resourceType": "Patient", "id": "b"}}]}),
+        # a lone surrogate: the service's parser refuses it in a request, so replay refuses it too
+        "surrogate.json": LOW.read_text().replace('"resourceType": "Patient"',
+                                                  '"resourceType": "Patient", "language": "x\\ud800y"', 1),
     }
     expected = {"missing.json": "cannot read", "notjson.json": "not valid JSON", "notbundle.json": "not a FHIR Bundle",
-                "badtype.json": "Bundle.type", "twopatients.json": "exactly one Patient"}
+                "badtype.json": "Bundle.type", "twopatients.json": "exactly one Patient",
+                "surrogate.json": "not valid JSON (no low surrogate"}
     for name, content in cases.items():
         path = tmp_path / name
         if content is not None:

@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import InputError
 from ..fhir.request import parse_hook_request
 from ..http.discovery import HOOK_OF
@@ -37,11 +39,14 @@ BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-
 
 
 def _read_json(path: str | Path, what: str) -> Any:
+    """A JSON file read by the parser the service reads requests with (orjson), so that replay
+    accepts exactly what the service accepts: e.g. a lone surrogate (`"\\ud800"`), which the
+    standard library's parser lets through and orjson refuses, is refused here too."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return orjson.loads(Path(path).read_bytes())
     except OSError as exc:
         raise InputError(f"{what}{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
+    except orjson.JSONDecodeError as exc:
         raise InputError(f"{what}{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
