@@ -43,7 +43,7 @@ function of the facts, "today" and the parameters.
 from __future__ import annotations
 
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Iterable, Mapping, Union
@@ -96,14 +96,19 @@ class IgGUsed:
     paraprotein_caveat: bool = False  # the M-protein's type is unknown and could change the decision
 
     def below(self, threshold: float) -> bool:
-        """Certainly below `threshold` (a comparator's bound decides; polyclonal IgG is a computed value)."""
-        if self.m_protein is None:
-            return self.result.below(threshold)
-        return self.value_g_l < threshold
+        """Certainly below `threshold` (a comparator's bound decides, for polyclonal IgG too)."""
+        return self._bound().below(threshold)
 
     def indeterminate(self, threshold: float) -> bool:
         """Reported with a comparator whose bound cannot place it on either side of `threshold`."""
-        return self.m_protein is None and self.result.indeterminate(threshold)
+        return self._bound().indeterminate(threshold)
+
+    def _bound(self) -> IgGResult:
+        """The value used, with the comparator as reported: a total reported as ">5.0" less an
+        M-protein of 2.0 is polyclonal IgG ">3.0", never an exact 3.0."""
+        if self.m_protein is None:
+            return self.result
+        return replace(self.result, value_g_l=self.value_g_l)
 
     def label(self) -> str:
         return f"{self.value_g_l:.1f} g/L on {self.result.date.isoformat()} ({self.result.source})"

@@ -418,3 +418,21 @@ def test_no_draft_order_advice_for_a_deceased_patient():
     dead = facts(patient=Patient("Patient/p", D("1960-05-01"), True), igg=(IgGResult(3.0, D("2025-11-10"), "Observation/igg"),))
     orders = [DraftOrder("ig", "MedicationRequest/d1"), DraftOrder("bsab", "MedicationRequest/d2", drug="teclistamab")]
     assert MEDICINRAADET_2025.evaluate_orders(dead, orders, D("2025-11-15")).advice == ()
+
+
+@pytest.mark.parametrize("comparator, total, expected", [
+    (">", 5.0, ("measure-igg", "indeterminate")),    # polyclonal IgG > 3.0: may or may not be below 4
+    (">", 3.9, ("measure-igg", "indeterminate")),    # > 2.9
+    ("<", 6.0, ("start-substitution", "")),          # < 4.0: below 4
+    ("<", 7.0, ("measure-igg", "indeterminate")),    # < 5.0: anywhere below 5, neither "low" nor "4 to 6"
+    ("<", 4.0, ("start-substitution", "")),          # < 2.0: certainly below 4
+    ("", 5.0, ("start-substitution", "")),           # exactly 3.0
+])
+def test_a_bound_less_an_igg_m_protein_is_still_a_bound(comparator, total, expected):
+    """Subtracting an IgG M-protein of 2.0 from a total reported as a bound gives a bound on
+    polyclonal IgG, decided like any other bound, never an exact value."""
+    result = IgGResult(total, D("2025-11-10"), "Observation/igg", comparator)
+    mprot = MProteinResult(2.0, D("2025-11-10"), "Observation/m", "IgG")
+    found = [(a.code, a.variant) for a in advice(facts(diagnoses=(MYELOMA,), igg=(result,), m_protein=(mprot,)),
+                                                  "2025-11-15")]
+    assert found == [expected]
