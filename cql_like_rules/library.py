@@ -563,7 +563,7 @@ def implausible_igg(c: Context) -> tuple[IgGResult, ...]:
 
 
 @define("IgG Below Its M-Protein", "IgG results smaller than the IgG-type M-protein measured with them: one of the "
-        "two is wrong, so neither decides")
+        "two is wrong, so neither decides", decisive=True)  # it removes IgG results: both sides are validated
 def igg_below_m_protein(c: Context) -> tuple[tuple[IgGResult, MProteinResult], ...]:
     if not c.facts.m_protein:  # the usual chart: no pair, known without a search per IgG result
         if any(r.date <= c.today and _plausible(c, r) for r in c.facts.igg):

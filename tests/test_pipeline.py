@@ -92,3 +92,19 @@ def test_answer_local_is_the_same_path_as_a_parsed_request():
     direct = answer_local(request, RUNTIME, today=date(2026, 1, 20))
     assert [c["summary"] for c in direct.cards] == [c["summary"] for c in replay(
         RUNTIME, bundle_of("cart-in-window-igg-low"), at=date(2026, 1, 20)).cards]
+
+
+def test_an_m_protein_that_sets_an_igg_aside_is_validated():
+    # Total IgG 9.0 and an IgG M-protein 9.5 the same day: the IgG is set aside, so the M-protein
+    # decides as much as the IgG would. Invalid, it is named and dropped, and the IgG is used.
+    bundle = bundle_of("myeloma-igg-kappa-m-protein-above-total-igg-not-used")
+    at = date(2026, 1, 20)
+    assert [a.code for a in replay(RUNTIME, bundle, at=at).advice] == ["measure-igg"]
+    for entry in bundle["entry"]:
+        if entry["resource"]["id"] == "o11-0060":
+            entry["resource"]["valueQuantity"]["system"] = 12  # readable by the cheap path, invalid FHIR in a used field
+    result = replay(RUNTIME, bundle, at=at)
+    assert any(n.source == "Observation/o11-0060" and n.kind == "invalid" for n in result.notes)
+    assert not any(n.kind == "igg-below-m-protein" for n in result.notes)
+    [latest] = [s.raw for s in result.evaluation.trace if s.name == "Latest IgG"]
+    assert latest.result.source == "Observation/o10-0060" and result.advice == ()  # total 9.0 used: no card
