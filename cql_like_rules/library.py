@@ -957,7 +957,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
         notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L: "
                               f"cannot tell whether below {threshold:g} g/L; measure again", _as_reported(r), r.date,
                               threshold))
-    if not c["Start Advice"]:  # a start card names the ignored IgG itself
+    if not any("igg-during-substitution-ignored" in a.caveats for a in c["Advice"]):  # a card shown names it
         skipped = [r for r in c["Relevant IgG Results"] if used is None or r.date > used.result.date]
         notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
                            f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "

@@ -6,6 +6,7 @@ of the same situations is in tests/test_real_data_fhir.py and the fixtures.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -436,3 +437,15 @@ def test_a_bound_less_an_igg_m_protein_is_still_a_bound(comparator, total, expec
     found = [(a.code, a.variant) for a in advice(facts(diagnoses=(MYELOMA,), igg=(result,), m_protein=(mprot,)),
                                                   "2025-11-15")]
     assert found == [expected]
+
+
+@pytest.mark.parametrize("show", [True, False])
+def test_an_igg_taken_on_substitution_is_named_whether_or_not_its_card_is_shown(show):
+    """After the window, IgG 5.0 before a dose and 4.5 in its washout: the 4-6 band card names the
+    later IgG as not used; with information-only cards hidden a data note names it instead."""
+    f = facts(ig_administrations=monthly_doses("2026-03-01", 1),
+              igg=(IgGResult(5.0, D("2026-02-20"), "Observation/a"), IgGResult(4.5, D("2026-03-20"), "Observation/b")))
+    found = evaluate_patient(f, D("2026-05-01"), dataclasses.replace(Parameters(), show_information_only_cards=show))
+    shown = [a for a in found.advice if "igg-during-substitution-ignored" in a.caveats]
+    noted = [n.source for n in found.notes if n.kind == "igg-during-substitution"]
+    assert (len(shown), noted) == ((1, []) if show else (0, ["Observation/b"]))
