@@ -1,14 +1,8 @@
 """igsub-cds: a CDS Hooks 2.0 service advising on immunoglobulin substitution after CAR-T or bispecifics."""
 
-import sys
 from importlib.metadata import PackageNotFoundError, version
 
 DISTRIBUTION = "igsub-cds"
-
-# httpx imports its command-line client whenever click, rich and pygments are installed (other
-# tools bring them): about 100 modules and 2 MB in every server process, which never runs that
-# client. Marked absent before httpx is first imported, httpx defines a stub `main` instead.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 def package_version() -> str:

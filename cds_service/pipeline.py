@@ -44,9 +44,9 @@ Explained = tuple[Evaluation, Extraction, tuple[DataNote, ...]]
 class Explanation:
     """What lies behind an answer's cards (evaluation, facts, notes), computed at most once, when asked.
 
-    Computed at once for every answer with cards; for a chart without CAR-T or bsAb facts, whose
-    data notes and validation were deferred, only when a caller reads the notes, facts or
-    evaluation (`replay` and the worklist do; an HTTP answer without cards does not).
+    Computed at once for every answer but one whose data notes and validation were deferred (a
+    patient-view chart without CAR-T or bsAb facts: `_may_defer`); that one only when a caller
+    reads the notes, facts or evaluation (`replay` and the worklist do; an HTTP answer does not).
     """
 
     __slots__ = ("_compute", "_value")
@@ -259,16 +259,7 @@ def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today:
             evaluation = runtime.ruleset.with_notes(evaluation, context)
         else:
             evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
-        bad: list[tuple[str, str]] = []
-        kept: list[DataNote] = []
-        for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
-            if ref not in extraction.resources or ref in raw_orders:
-                continue
-            checked = validity(extraction.resources[ref])
-            if checked.fatal is not None:
-                bad.append((ref, checked.fatal))
-            else:
-                kept += _ignored_fields(ref, checked.ignored)
+        bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
         if not bad:
             return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes), None
         for ref, error in bad:
@@ -295,15 +286,28 @@ def _settle(context: Context, evaluation: Evaluation, extraction: Extraction, po
     data notes, when every decisive resource (the Patient too) is valid; else the whole evaluation
     again, validating them (which names and drops the invalid ones)."""
     evaluation = runtime.ruleset.with_notes(evaluation, context)
+    bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive)
+    if bad:
+        return evaluate(pooled, patient_id, runtime, today)
+    return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+
+
+def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str],
+                    skip: Mapping[str, object] | frozenset[str] = frozenset(),
+                    ) -> tuple[list[tuple[str, str]], list[DataNote]]:
+    """Validate the resources behind the decisive definitions (but `skip`, the draft orders, checked
+    on arrival): the unusable ones with why, and the notes naming malformed fields the rules do not read."""
+    bad: list[tuple[str, str]] = []
     kept: list[DataNote] = []
-    for ref in _decisive_sources(evaluation, extraction, runtime.ruleset.decisive):
-        if ref not in extraction.resources:
+    for ref in _decisive_sources(evaluation, extraction, decisive):
+        if ref not in extraction.resources or ref in skip:
             continue
         checked = validity(extraction.resources[ref])
         if checked.fatal is not None:
-            return evaluate(pooled, patient_id, runtime, today)
-        kept += _ignored_fields(ref, checked.ignored)
-    return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+            bad.append((ref, checked.fatal))
+        else:
+            kept += _ignored_fields(ref, checked.ignored)
+    return bad, kept
 
 
 def _ignored_fields(ref: str, fields: tuple[str, ...]) -> list[DataNote]:

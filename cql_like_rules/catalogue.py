@@ -587,7 +587,7 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
 
 # Criteria an order fails (order-does-not-meet-criteria); joined into {failing}.
 FAILING: dict[str, Text] = {
-    "no-igg-since-t0": Text("no IgG since {kind} {t0}", "ingen IgG siden {kind} {t0}"),
+    "no-igg-since-t0": Text("no usable IgG since {kind} {t0}", "ingen brugbar IgG siden {kind} {t0}"),
     "igg-not-low": Text("IgG {igg} ({igg_date}) is not < {threshold}", "IgG {igg} ({igg_date}) er ikke < {threshold}"),
     "igg-stale": Text("IgG {igg} is {igg_age} old", "IgG {igg} er {igg_age} gammel"),
     "igg-indeterminate": Text("IgG reported as {igg} ({igg_date}) cannot be placed against {threshold}",

@@ -184,6 +184,7 @@ def test_token_ids_waiting_together_are_decided_in_one_transaction_each_id_once(
         deadline = time.monotonic() + 10
         while record.waiting() < len(jtis) - 1 and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert record.waiting() >= len(jtis) - 1  # they all queued (else the commit count below proves nothing)
         assert not any(future.done() for future in futures)  # nobody is answered before their id is committed
         blocker.execute("COMMIT")
         results = [future.result(timeout=30) for future in futures]

@@ -78,6 +78,10 @@ class _Owner:
         self.identifiers = frozenset(identifiers)
 
     def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
+        subject = resource.get("subject")  # the usual case first: the loop below answers the same, in more steps
+        if subject.__class__ is dict and subject.get("reference") == self.own and kind.__class__ is str \
+                and kind != "Patient":
+            return True
         if not isinstance(kind, str):
             return False
         if kind == "Patient":
@@ -185,9 +189,7 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
         pooled.notes.append(DataNote("invalid", f"{kind or 'resource'} without id", "a prefetched resource has no resourceType or id"))
         return
     ref = f"{kind}/{rid}"
-    subject = resource.get("subject")  # the usual case first: `owns` answers the same, in more steps
-    if (kind == "Patient" or subject.__class__ is not dict or subject.get("reference") != owner.own) and \
-            not owner.owns(kind, resource):
+    if not owner.owns(kind, resource):
         if not any(n.source == ref for n in pooled.notes):
             pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
         return

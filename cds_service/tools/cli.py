@@ -87,9 +87,11 @@ def migrate_apart(store: Any, timeout: float = MIGRATE_APART_TIMEOUT) -> None:
 
 
 # Optional modules that dependencies load when they are installed, for what the server never
-# does: fhir_core's XML (lxml) and YAML (PyYAML) reading and writing of models; the service
-# validates parsed JSON. Left out, each server process is about 6 MB smaller.
-UNUSED_WHEN_SERVING = ("lxml", "yaml")
+# does: fhir_core's XML (lxml) and YAML (PyYAML) reading and writing of models (the service
+# validates parsed JSON), about 6 MB; httpx's command-line client, which httpx imports whenever
+# click, rich and pygments are installed (other tools bring them), about 2 MB (marked absent,
+# httpx defines a stub `main` instead).
+UNUSED_WHEN_SERVING = ("lxml", "yaml", "httpx._main")
 
 
 def leave_out_unused() -> None:
