@@ -180,8 +180,17 @@ def test_token_ids_waiting_together_are_decided_in_one_transaction_each_id_once(
     blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock: the committer waits, the rest queue behind it
     jtis = ["contested"] * 16 + [f"own-{i}" for i in range(8)] + ["warm-up"]
     with ThreadPoolExecutor(len(jtis)) as pool:
-        futures = [pool.submit(record.first_use, "https://a", jti, 2_000_000_000, 1_000_000_000) for jti in jtis]
+        # The first id alone goes to the committer, which the lock holds up; the rest then queue behind it
+        # (submitted together, two could otherwise reach the committer as one group and the rest never
+        # number len - 1).
+        futures = [pool.submit(record.first_use, "https://a", jtis[0], 2_000_000_000, 1_000_000_000)]
         deadline = time.monotonic() + 10
+        while not futures[0].running() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # it queues its id
+        while record.waiting() and time.monotonic() < deadline:  # taken by the committer, not yet committed
+            time.sleep(0.01)
+        futures += [pool.submit(record.first_use, "https://a", jti, 2_000_000_000, 1_000_000_000) for jti in jtis[1:]]
         while record.waiting() < len(jtis) - 1 and time.monotonic() < deadline:
             time.sleep(0.01)
         assert record.waiting() >= len(jtis) - 1  # they all queued (else the commit count below proves nothing)
