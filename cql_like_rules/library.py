@@ -591,7 +591,7 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
         results = [r for r in results if r not in conflicting]
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
-    return tuple(sorted(results, key=lambda r: (r.date, r.source)))
+    return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
 
 
 @define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today")

@@ -174,7 +174,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
         "order_kind": order.kind, "order_start": start,
     }
     if recent:
-        latest = max(recent, key=lambda r: (r.date, r.source))
+        latest = max(recent, key=lambda r: (r.date, r.taken, r.source))
         values.update(igg=latest.value_g_l, igg_comparator=latest.comparator, igg_date=latest.date,
                       igg_source=latest.source, igg_reported=latest.reported)
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))

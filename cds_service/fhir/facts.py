@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -258,6 +259,22 @@ class FactBuilder:
                 raise DataError("result has no effective date")
         return local_day(when, self.tz)
 
+    def _taken(self, r: Mapping[str, Any]) -> str:
+        """When a result was taken, as a UTC instant ("" for a date alone): the later of two results of
+        one day is the most recent (a repeat after an unexpected value)."""
+        when = r.get("effectiveDateTime")
+        if when is None:
+            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+        if not isinstance(when, str) or len(when) <= 10:
+            return ""
+        try:
+            moment = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
     # -- per resource type: the reference is made only for the few resources that are used ----
     def _patient(self, r: Mapping[str, Any]) -> Patient:
         birth = r.get("birthDate")
@@ -314,7 +331,7 @@ class FactBuilder:
         reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
         value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
         if slot == "igg":
-            return "igg", IgGResult(value, day, reference_of(r), comparator, reported)
+            return "igg", IgGResult(value, day, reference_of(r), comparator, reported, self._taken(r))
         isotype = _isotype(entry.get("isotype")) or isotype_of(_texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
