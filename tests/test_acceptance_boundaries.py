@@ -63,3 +63,29 @@ def test_two_igg_results_on_one_day_the_later_one_decides(first, second, expecte
     [(code, summary)] = cards(b, "2026-01-20")
     assert code == expected
     assert f"IgG {second[2]} g/L" in summary
+
+
+def sepsis(day: str) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "sepsis", "subject": SUBJECT, "onsetDateTime": day,
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                               "code": "confirmed"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.9"}]}}
+
+
+def ivig_draft(start: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "draft-ivig", "status": "draft", "intent": "order",
+            "subject": SUBJECT, "authoredOn": start,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+
+
+@pytest.mark.parametrize(("lang", "says"), [("en", "general SID criteria apply"), ("da", "generelle SID-kriterier gælder")])
+def test_an_order_on_igg_4_to_6_names_the_general_criteria_for_igg_under_6(lang: str, says: str) -> None:
+    """§4.1, last paragraph: with IgG < 6 g/L the general criteria for haematological patients with IgG < 6 g/L
+    apply throughout ("gælder i hele perioden"); the order card says so, as the patient-view card does (§3: "Say so")."""
+    b = bundle(lymphoma(), car_t("2025-01-10"), igg("igg", "2026-01-10", 4.5), sepsis("2025-12-01"))
+    answer = replay(RUNTIME, b, lang=lang, hook="order-sign", drafts=[ivig_draft("2026-01-20")],
+                    at=date(2026, 1, 20))
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"  # type: ignore[index]
+    assert says in str(card["summary"]) and says in str(card["detail"])
