@@ -437,12 +437,15 @@ def test_a_diagnosis_recorded_after_today_does_not_count_yet():
     assert codes(f, "2025-12-01") == ["start-substitution"]
 
 
-def test_values_next_to_a_threshold_are_not_rounded_onto_it():
+@pytest.mark.parametrize("value, en, da", [(3.96, "IgG 3.96 g/L", "IgG 3,96 g/L"),
+                                           (3.999, "IgG 3.999 g/L", "IgG 3,999 g/L"),  # e.g. 26.66 µmol/L
+                                           (3.9996, "IgG 3.9996 g/L", "IgG 3,9996 g/L")])
+def test_values_next_to_a_threshold_are_not_rounded_onto_it(value, en, da):
     from cds_service.cards.render import summary
     from cds_service.cards.values import placeholders
 
-    [advice] = evaluate_patient(facts(igg=(igg(3.96, "2025-11-01"),)), D("2025-11-10")).advice
+    [advice] = evaluate_patient(facts(igg=(igg(value, "2025-11-01"),)), D("2025-11-10")).advice
     params = Parameters()
     assert advice.code == "start-substitution"
-    assert "IgG 3.96 g/L" in summary(advice, "en", placeholders(advice, params, "en"))
-    assert "IgG 3,96 g/L" in summary(advice, "da", placeholders(advice, params, "da"))
+    assert en in summary(advice, "en", placeholders(advice, params, "en"))
+    assert da in summary(advice, "da", placeholders(advice, params, "da"))

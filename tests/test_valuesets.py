@@ -136,6 +136,7 @@ def test_danish_displays_are_exposed():
 def test_text_hints_name_the_value_set_of_a_word_in_the_text():
     t = load_terminology()
     assert t.hint_for("Tecvayli 10 mg/ml") == "bispecific-b-pc"
+    assert t.hint_for("Ordspono (odronextamab) 80 mg") == "bispecific-b-pc"  # no confirmed code: named, by its text
     assert t.hint_for("PRIVIGEN 100 mg/ml infusionsvæske") == "immunoglobulin-substitution"
     assert t.hint_for("Myelomatose, IgG kappa") == "haematological-malignancy"
     assert t.hint_for("BLODDYRKNING(BAKTERIUM+FUNGUS),B") == "culture"

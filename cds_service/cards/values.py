@@ -33,6 +33,7 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
+MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
 SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_LIMIT)
 
 
@@ -42,9 +43,12 @@ def number(value: float, lang: str, decimals: int = 1) -> str:
 
 
 def g_l(value: float, lang: str, limits: tuple[float, ...] = (), comparator: str = "") -> str:
-    """A concentration: one decimal, two when one would round onto a threshold (3.96, not 4.0)."""
-    near = any(round(value, 1) == t and abs(value - t) > 1e-9 for t in limits)
-    return f"{comparator}{number(value, lang, 2 if near else 1)} g/L"
+    """A concentration: one decimal, more when fewer would round onto a threshold it is not
+    (3.96, not 4.0; 3.999, not 4.00: "IgG 4.00 g/L < 4 g/L" reads as a contradiction)."""
+    decimals = 1
+    while decimals < MAX_DECIMALS and any(round(value, decimals) == t and abs(value - t) > 1e-9 for t in limits):
+        decimals += 1
+    return f"{comparator}{number(value, lang, decimals)} g/L"
 
 
 def threshold(value: float, lang: str) -> str:
