@@ -54,9 +54,19 @@ _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IG
 _LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
 _NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
                             re.IGNORECASE)
-_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|mucor|cryptococcus)", re.IGNORECASE)
-_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus)",
-                               re.IGNORECASE)
+# A culture that names a yeast or mould is no bacterial evidence: the common ones by their word ("yeast", "gær",
+# "skimmel") and by genus, also the new names of Candida species (Nakaseomyces glabratus, Pichia kudriavzevii ...).
+_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|yeast|mould|mold\b|skimmel|mucor|rhizopus|"
+                          r"lichtheimia|cryptococcus|nakaseomyces|pichia|meyerozyma|clavispora|kluyveromyces|"
+                          r"saccharomyces|trichosporon|geotrichum|rhodotorula|fusarium|scedosporium|lomentospora|"
+                          r"malassezia|histoplasma|pneumocystis)", re.IGNORECASE)
+# Skin commensals that grow from one blood-culture set are usually contamination (CLSI M47; CDC NHSN "common
+# commensals"): coagulase-negative staphylococci, Micrococcus, Corynebacterium ("diphtheroids"), Cutibacterium
+# (Propionibacterium) acnes, Bacillus species, Kocuria, Rothia, Dermabacter; and a growth of mixed skin or normal flora.
+_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus|"
+                               r"corynebacteri|difteroid|diphtheroid|cutibacteri|propionibacteri|kocuria|rothia|"
+                               r"dermabacter|\bbacillus\s+(?:sp\b|spp\b|species|cereus|subtilis|licheniformis|pumilus)|"
+                               r"hudflora|skin flora|normal ?flora|blandet flora|mixed flora|svælgflora)", re.IGNORECASE)
 
 
 @dataclass
