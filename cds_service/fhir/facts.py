@@ -46,6 +46,8 @@ EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
+# Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
+DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
          "cultures", "diagnoses")
 
@@ -232,10 +234,22 @@ class FactBuilder:
         shown = _concept_text(concept)
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(text) if hint_for is not None else None
+        if found in DIAGNOSIS_HINTS and resource.get("resourceType") != "Condition":
+            return  # an order or procedure whose name mentions an infection ("... mod pneumoni") is not a diagnosis
         if found:
             self._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                         f"its text looks like '{found}' but none of its codes is in that value set; "
-                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80]))
+                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
+                                        self._day_of(resource)))
+
+    def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
+        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime",
+                      "effectivePeriod.start", "performedDateTime", "performedPeriod.start", "authoredOn")
+        try:
+            return self._date(when, allow_partial=True) if isinstance(when, str) else None
+        except DataError:
+            return None
 
     def _dosage_period(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
