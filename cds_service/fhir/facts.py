@@ -48,6 +48,8 @@ PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
 DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
+# Value sets of lab results: a result whose local code is in none but whose name is total IgG is named.
+LAB_HINTS = frozenset({"igg-serum"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
          "cultures", "diagnoses")
 
@@ -69,6 +71,11 @@ _CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b
                                r"corynebacteri|difteroid|diphtheroid|cutibacteri|propionibacteri|kocuria|rothia|"
                                r"dermabacter|\bbacillus\s+(?:sp\b|spp\b|species|cereus|subtilis|licheniformis|pumilus)|"
                                r"hudflora|skin flora|normal ?flora|blandet flora|mixed flora|svælgflora)", re.IGNORECASE)
+
+# Names of IgG results that are not total serum IgG (subclasses, CSF, urine, monoclonal or heavy/light-chain
+# pairs, antibodies, ratios): never named as "looks like total IgG" when their code is in no value set.
+_NOT_TOTAL_IGG = re.compile(r"(globulin\s*g\s*[1-4]\b|\bigg\s*[1-4]\b|subkl|subcl|csv|csf|cns|spinal|liquor|\bu-|urin|"
+                            r"antistof|antibod|monoklon|monoclon|kappa|lambda|index|ratio|albumin)", re.IGNORECASE)
 
 
 @dataclass
@@ -234,13 +241,24 @@ class FactBuilder:
         shown = _concept_text(concept)
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(text) if hint_for is not None else None
-        if found in DIAGNOSIS_HINTS and resource.get("resourceType") != "Condition":
-            return  # an order or procedure whose name mentions an infection ("... mod pneumoni") is not a diagnosis
+        kind = resource.get("resourceType")
+        if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation"):
+            return  # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code
         if found:
             self._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                         f"its text looks like '{found}' but none of its codes is in that value set; "
                                         "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
                                         self._day_of(resource)))
+
+    def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
+        """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"): say so.
+
+        Every other result of the chart passes here too, so the name is looked up in the cached hints
+        first; subclasses, CSF and urine IgG are not total IgG.
+        """
+        text = _concept_text(r.get("code"))
+        if text and self.t.hint_for(text) in LAB_HINTS and not _NOT_TOTAL_IGG.search(text):
+            self._unrecognised(r, r.get("code"))
 
     def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
@@ -297,6 +315,9 @@ class FactBuilder:
     def _observation(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
         if not sets:
+            status = r.get("status")
+            if r.get("valueQuantity") is not None and isinstance(status, str) and status in RESULT_STATUSES:
+                self._unrecognised_result(r)
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
