@@ -250,6 +250,20 @@ class FactBuilder:
                                         "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
                                         self._day_of(resource)))
 
+    def _bsab_drug(self, entry: Entry, concept: Any) -> str:
+        """The bispecific's INN: the code's, unless the order's own text names another bispecific of the value set.
+
+        ATC L01FX24 is teclistamab (WHO), but the German ATC-GM once gave it to mosunetuzumab: a card must
+        not call a patient's Lunsumio "teclistamab" (value set bispecific-b-pc, purpose).
+        """
+        drug = str(entry.get("drug") or "")
+        text = _texts(concept).lower()
+        if not text or drug in text:
+            return drug
+        vs = self.t.valuesets.get("bispecific-b-pc")
+        named = {str(e.get("drug")) for e in vs.entries if e.get("drug")} if vs is not None else set()
+        return next((other for other in sorted(named) if other in text), drug)
+
     def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
         """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"): say so.
 
@@ -439,7 +453,7 @@ class FactBuilder:
         if car_t is not None:
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
-            return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, reference_of(r), day, administered=True)
+            return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))  # type: ignore[union-attr]
 
@@ -456,7 +470,7 @@ class FactBuilder:
                 return None
             start, end = self._dosage_period(r)
             ongoing = status in ("active", "on-hold") and end is None
-            return "bsab", BsAbExposure(str(bsab.get("drug", "")), start, reference_of(r), end, ongoing)
+            return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
@@ -514,7 +528,8 @@ class FactBuilder:
                 start, end = self._dosage_period(r)
             except DataError:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else str(entry.get("drug") or "")
+            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
+                self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug)
         return self._unrecognised_order(r, kinds)
 
