@@ -44,6 +44,7 @@ def _condition(cid: str, system: str, code: str, text: str, onset: str) -> dict:
     ("http://hl7.org/fhir/sid/icd-10", "A02.1", "Salmonella sepsis"),
     ("http://hl7.org/fhir/sid/icd-10", "A39.0", "Meningococcal meningitis"),
     ("http://hl7.org/fhir/sid/icd-10-cm", "A48.3", "Toxic shock syndrome"),
+    ("http://hl7.org/fhir/sid/icd-10-cm", "R78.81", "Bacteremia"),
 ])
 def test_a_bacterial_sepsis_or_meningococcal_code_is_a_severe_bacterial_infection(system: str, code: str,
                                                                                  text: str) -> None:
