@@ -385,7 +385,8 @@ def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_
     replayed = replayed_card(lang)
     # Shown first: what could change the decision (IgG not used, an order not recognised); the other patient's
     # result is the one counted.
-    named = {"en": "an order “Privigen IVIG” was not recognised", "da": "en ordination “Privigen IVIG” blev ikke genkendt"}
+    named = {"en": "an order “Privigen IVIG” (2026-01-10) was not recognised",
+             "da": "en ordination “Privigen IVIG” (2026-01-10) blev ikke genkendt"}
     for card in (linked, unlinked, replayed):
         assert not RESOURCE_ID.search(card["detail"]), card["detail"]  # named by what they are, not by id
         assert named[lang] in card["detail"], card["detail"]

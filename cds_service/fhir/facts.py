@@ -47,6 +47,10 @@ EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
+# Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
+DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
+# Value sets of lab results: a result whose local code is in none but whose name is total IgG is named.
+LAB_HINTS = frozenset({"igg-serum"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
          "cultures", "diagnoses")
 
@@ -55,9 +59,24 @@ _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IG
 _LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
 _NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
                             re.IGNORECASE)
-_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|mucor|cryptococcus)", re.IGNORECASE)
-_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus)",
-                               re.IGNORECASE)
+# A culture that names a yeast or mould is no bacterial evidence: the common ones by their word ("yeast", "gær",
+# "skimmel") and by genus, also the new names of Candida species (Nakaseomyces glabratus, Pichia kudriavzevii ...).
+_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|yeast|mould|mold\b|skimmel|mucor|rhizopus|"
+                          r"lichtheimia|cryptococcus|nakaseomyces|pichia|meyerozyma|clavispora|kluyveromyces|"
+                          r"saccharomyces|trichosporon|geotrichum|rhodotorula|fusarium|scedosporium|lomentospora|"
+                          r"malassezia|histoplasma|pneumocystis)", re.IGNORECASE)
+# Skin commensals that grow from one blood-culture set are usually contamination (CLSI M47; CDC NHSN "common
+# commensals"): coagulase-negative staphylococci, Micrococcus, Corynebacterium ("diphtheroids"), Cutibacterium
+# (Propionibacterium) acnes, Bacillus species, Kocuria, Rothia, Dermabacter; and a growth of mixed skin or normal flora.
+_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus|"
+                               r"corynebacteri|difteroid|diphtheroid|cutibacteri|propionibacteri|kocuria|rothia|"
+                               r"dermabacter|\bbacillus\s+(?:sp\b|spp\b|species|cereus|subtilis|licheniformis|pumilus)|"
+                               r"hudflora|skin flora|normal ?flora|blandet flora|mixed flora|svælgflora)", re.IGNORECASE)
+
+# Names of IgG results that are not total serum IgG (subclasses, CSF, urine, monoclonal or heavy/light-chain
+# pairs, antibodies, ratios): never named as "looks like total IgG" when their code is in no value set.
+_NOT_TOTAL_IGG = re.compile(r"(globulin\s*g\s*[1-4]\b|\bigg\s*[1-4]\b|subkl|subcl|csv|csf|cns|spinal|liquor|\bu-|urin|"
+                            r"antistof|antibod|monoklon|monoclon|kappa|lambda|index|ratio|albumin)", re.IGNORECASE)
 
 
 @dataclass
@@ -223,10 +242,47 @@ class FactBuilder:
         shown = _concept_text(concept)
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(text) if hint_for is not None else None
+        kind = resource.get("resourceType")
+        if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation"):
+            return  # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code
         if found:
             self._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                         f"its text looks like '{found}' but none of its codes is in that value set; "
-                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80]))
+                                        "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
+                                        self._day_of(resource)))
+
+    def _bsab_drug(self, entry: Entry, concept: Any) -> str:
+        """The bispecific's INN: the code's, unless the order's own text names another bispecific of the value set.
+
+        ATC L01FX24 is teclistamab (WHO), but the German ATC-GM once gave it to mosunetuzumab: a card must
+        not call a patient's Lunsumio "teclistamab" (value set bispecific-b-pc, purpose).
+        """
+        drug = str(entry.get("drug") or "")
+        text = _texts(concept).lower()
+        if not text or drug in text:
+            return drug
+        vs = self.t.valuesets.get("bispecific-b-pc")
+        named = {str(e.get("drug")) for e in vs.entries if e.get("drug")} if vs is not None else set()
+        return next((other for other in sorted(named) if other in text), drug)
+
+    def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
+        """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"): say so.
+
+        Every other result of the chart passes here too, so the name is looked up in the cached hints
+        first; subclasses, CSF and urine IgG are not total IgG.
+        """
+        text = _concept_text(r.get("code"))
+        if text and self.t.hint_for(text) in LAB_HINTS and not _NOT_TOTAL_IGG.search(text):
+            self._unrecognised(r, r.get("code"))
+
+    def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
+        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime",
+                      "effectivePeriod.start", "performedDateTime", "performedPeriod.start", "authoredOn")
+        try:
+            return self._date(when, allow_partial=True) if isinstance(when, str) else None
+        except DataError:
+            return None
 
     def _dosage_period(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
@@ -290,6 +346,9 @@ class FactBuilder:
     def _observation(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
         if not sets:
+            status = r.get("status")
+            if r.get("valueQuantity") is not None and isinstance(status, str) and status in RESULT_STATUSES:
+                self._unrecognised_result(r)
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
@@ -411,7 +470,7 @@ class FactBuilder:
         if car_t is not None:
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
-            return "bsab", BsAbExposure(str(bsab.get("drug", "")), day, reference_of(r), day, administered=True)
+            return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))  # type: ignore[union-attr]
 
@@ -428,7 +487,7 @@ class FactBuilder:
                 return None
             start, end = self._dosage_period(r)
             ongoing = status in ("active", "on-hold") and end is None
-            return "bsab", BsAbExposure(str(bsab.get("drug", "")), start, reference_of(r), end, ongoing)
+            return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
@@ -486,7 +545,8 @@ class FactBuilder:
                 start, end = self._dosage_period(r)
             except DataError:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else str(entry.get("drug") or "")
+            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
+                self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug)
         return self._unrecognised_order(r, kinds)
 
