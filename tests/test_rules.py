@@ -449,3 +449,18 @@ def test_values_next_to_a_threshold_are_not_rounded_onto_it(value, en, da):
     assert advice.code == "start-substitution"
     assert en in summary(advice, "en", placeholders(advice, params, "en"))
     assert da in summary(advice, "da", placeholders(advice, params, "da"))
+
+
+@pytest.mark.parametrize("bound, en, da", [(0.33, "IgG <0.33 g/L", "IgG <0,33 g/L"),
+                                           (0.3, "IgG <0.3 g/L", "IgG <0,3 g/L"),
+                                           (3.96, "IgG <3.96 g/L", "IgG <3,96 g/L")])
+def test_a_bound_is_shown_as_reported_not_rounded_tighter(bound, en, da):
+    from cds_service.cards.render import summary
+    from cds_service.cards.values import placeholders
+
+    result = IgGResult(bound, D("2025-11-01"), "Observation/igg", "<")
+    [advice] = evaluate_patient(facts(igg=(result,)), D("2025-11-10")).advice
+    params = Parameters()
+    assert advice.code == "start-substitution"
+    assert en in summary(advice, "en", placeholders(advice, params, "en"))
+    assert da in summary(advice, "da", placeholders(advice, params, "da"))

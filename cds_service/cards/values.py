@@ -34,6 +34,7 @@ LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
+BOUND_DECIMALS = 3  # a bound ("<0.33") keeps up to this many of its decimals
 SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_LIMIT)
 
 
@@ -46,6 +47,9 @@ def g_l(value: float, lang: str, limits: tuple[float, ...] = (), comparator: str
     """A concentration: one decimal, more when fewer would round onto a threshold it is not
     (3.96, not 4.0; 3.999, not 4.00: "IgG 4.00 g/L < 4 g/L" reads as a contradiction)."""
     decimals = 1
+    if comparator:  # a bound is shown as reported: "<0.33" rounded to "<0.3" would claim less than the lab did
+        while decimals < BOUND_DECIMALS and abs(round(value, decimals) - value) > 1e-9:
+            decimals += 1
     while decimals < MAX_DECIMALS and any(round(value, decimals) == t and abs(value - t) > 1e-9 for t in limits):
         decimals += 1
     return f"{comparator}{number(value, lang, decimals)} g/L"
