@@ -30,7 +30,7 @@ class IgGResult:
     source: str
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
-    taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00" ("" for a date alone): orders one day's results
+    taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00", when another result shares its day ("" for a date alone): orders one day's results
 
     def below(self, threshold: float) -> bool:
         """Certainly below `threshold`, decided on the reported bound: "<4" and "3.9" are below 4; "<=4", "4",
