@@ -146,7 +146,8 @@ def _fixture(name: str) -> tuple[dict, date]:
 
 def test_notes_that_could_change_the_decision_are_shown_before_the_others():
     bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
-    for lang, first, later in (("en", "implausible IgG", "other patients"), ("da", "usandsynlige IgG", "andre patienter")):
+    for lang, first, later in (("en", "“Privigen lokal kode” and 1 more: codes not recognised", "other patients"),
+                               ("da", "“Privigen lokal kode” og 1 mere: koder ikke genkendt", "andre patienter")):
         answered = replay(RUNTIME, bundle, lang=lang, at=at)
         assert {n.kind for n in answered.notes} >= {"wrong-patient", "igg-implausible", "infection-unconfirmed"}
         [card] = answered.cards

@@ -383,10 +383,10 @@ def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_
     with service(tmp_path / "unlinked", explain_retention_days=0) as (base, _):
         unlinked = issue(base, lang, _noted_bundle())
     replayed = replayed_card(lang)
-    # Shown first: what could change the decision (IgG not used, an order not recognised); the other patient's
-    # result is the one counted.
-    named = {"en": "an order “Privigen IVIG” (2026-01-10) was not recognised",
-             "da": "en ordination “Privigen IVIG” (2026-01-10) blev ikke genkendt"}
+    # Shown first: what could change the decision (an order not recognised whose name is an Ig product, the
+    # patient may be on it; then IgG not used); the other patient's result is the one counted.
+    named = {"en": "*An order “Privigen IVIG” (2026-01-10) was not recognised",
+             "da": "*En ordination “Privigen IVIG” (2026-01-10) blev ikke genkendt"}
     for card in (linked, unlinked, replayed):
         assert not RESOURCE_ID.search(card["detail"]), card["detail"]  # named by what they are, not by id
         assert named[lang] in card["detail"], card["detail"]
@@ -422,5 +422,5 @@ def test_the_page_lists_the_data_notes_that_could_change_the_decision_first(tmp_
     table = page.split('<table id="notes">', 1)[1].split("</table>", 1)[0]
     rows = [html.unescape(row) for row in table.split("<tr>")[2:]]
     assert len(rows) == 10, rows
-    assert all("not plausible" in row for row in rows[:2]), rows
+    assert "Privigen lokal kode" in rows[0] and "not plausible" in rows[2] and "not plausible" in rows[3], rows
     assert all("not about Patient/pt-dk-0065" in row for row in rows[-2:]), rows

@@ -51,3 +51,58 @@ def test_a_specific_immunoglobulin_is_still_not_substitution() -> None:
     answered = replay(RUNTIME, BUNDLE, hook="order-sign", at=AT,
                       drafts=[_draft("http://www.whocc.no/atc", "J06BB01", "Anti-D immunglobulin")])
     assert answered.advice == ()
+
+
+def test_an_immunoglobulin_order_under_a_local_code_is_named_first_on_a_start_card() -> None:
+    """A patient-view start card for a patient whose active Ig order has a local code: the order may
+    mean the patient is already on substitution, so its note comes before IgG and infection notes
+    that a card with room for two kinds would otherwise show instead (clinical rules §7)."""
+    chart = copy.deepcopy(BUNDLE)
+    patient = {"reference": "Patient/pt-dk-0001"}
+    chart["entry"] += [{"resource": resource} for resource in (
+        {"resourceType": "MedicationRequest", "id": "mr-local-ig", "status": "active", "intent": "order",
+         "subject": patient, "authoredOn": "2026-01-12",
+         "medicationCodeableConcept": {"coding": [{"system": "urn:oid:1.2.208.176.2.1.99", "code": "123"}],
+                                       "text": "Octanorm 165 mg/ml"}},
+        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final", "subject": patient,
+         "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+         "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 250, "unit": "g/L"}},
+        {"resourceType": "Condition", "id": "cond-provisional-sepsis", "subject": patient,
+         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                            "code": "provisional"}]},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.0"}], "text": "Sepsis"},
+         "onsetDateTime": "2026-01-08"})]
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT)
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    kinds = {note.kind for note in answered.notes}
+    assert {"unrecognised-code", "igg-implausible", "infection-unconfirmed"} <= kinds, kinds
+    card = json.dumps(answered.cards[0], ensure_ascii=False)
+    assert "Octanorm 165 mg/ml" in card and "was not recognised by its code" in card
+
+
+@pytest.mark.parametrize("lang, says", [("en", "check whether the patient is already on substitution"),
+                                        ("da", "tjek, om patienten allerede får substitution")])
+def test_an_active_immunoglobulin_order_without_a_date_is_named_first(lang: str, says: str) -> None:
+    """An active IVIG order with neither authoredOn nor a dosage period cannot be placed in time, so the
+    rules do not count it; the start card then names it first, as the order the patient may be on,
+    not as "unusable data" behind other notes."""
+    chart = copy.deepcopy(BUNDLE)
+    patient = {"reference": "Patient/pt-dk-0001"}
+    chart["entry"] += [{"resource": resource} for resource in (
+        {"resourceType": "MedicationRequest", "id": "mr-ivig-undated", "status": "active", "intent": "order",
+         "subject": patient, "medicationCodeableConcept": {
+             "coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Privigen"}},
+        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final", "subject": patient,
+         "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+         "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 250, "unit": "g/L"}},
+        {"resourceType": "Condition", "id": "cond-provisional-sepsis", "subject": patient,
+         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                            "code": "provisional"}]},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.0"}], "text": "Sepsis"},
+         "onsetDateTime": "2026-01-08"})]
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT, lang=lang)
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    undated = [n for n in answered.notes if n.source == "MedicationRequest/mr-ivig-undated"]
+    assert [n.kind for n in undated] == ["ig-order-undated"] and "no start date" in undated[0].message
+    card = json.dumps(answered.cards[0], ensure_ascii=False)
+    assert "Privigen" in card and says in card

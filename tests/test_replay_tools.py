@@ -128,12 +128,14 @@ def test_compare_rulesets_on_an_export_counts_patients(tmp_path, capsys):
 
 
 def test_replay_lists_the_data_notes_that_could_change_the_decision_first(capsys):
-    """The card shows IgG and infection notes before other patients' resources; replay's full list
-    follows the same order (the bundle sends the other patients' results first)."""
+    """The card shows codes not recognised (one is the Ig order the patient may be on), then IgG and
+    infection notes, before other patients' resources; replay's full list follows the same order (the
+    bundle sends the other patients' results first)."""
     ranked = str(FIXTURES / "data-notes-that-could-change-the-decision-come-first.json")
     assert cli.main(["replay", ranked, "--at", "2026-01-20"]) == 0
     out = capsys.readouterr().out
     listed = [line for line in out.split("Data notes (10)", 1)[1].splitlines() if line.startswith("  - ")]
     assert len(listed) == 10, listed
-    assert all("IgG" in line and "not plausible" in line for line in listed[:2]), listed  # could change the decision
+    assert "Privigen lokal kode" in listed[0] and "Sepsis caused by Klebsiella" in listed[1], listed  # names an Ig order
+    assert all("IgG" in line and "not plausible" in line for line in listed[2:4]), listed  # could change the decision
     assert all("not about Patient/pt-dk-0065" in line for line in listed[-2:]), listed  # could not

@@ -16,15 +16,36 @@ from cql_like_rules.facts import DataNote
 from .markdown import escape
 from .values import threshold as g_l_threshold
 
-# kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an IgG
-# or an infection not used), then what could not (codes not recognised, other patients' resources, unusable data).
+# kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
+# immunoglobulin order that cannot be placed in time; an IgG that cannot be placed; an entry whose name is an
+# immunoglobulin, a CAR-T or bsAb product, a disease or total IgG but whose code is not recognised -- a local code for
+# an Ig order the patient is on changes a start card --; an order whose drug could not be checked; IgG values and
+# infections not used), then what could not (other patients' resources, unusable data).
 # Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
+    "ig-order-undated": (
+        Text("immunoglobulin order “{display}” has no usable date and was not used: check whether the "
+             "patient is already on substitution",
+             "immunglobulinordination “{display}” har ingen brugbar dato og er ikke brugt: tjek, om "
+             "patienten allerede får substitution"),
+        Text("{n} immunoglobulin orders have no usable date and were not used: check whether the patient is "
+             "already on substitution",
+             "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
+             "får substitution")),
     "igg-indeterminate": (
         Text("IgG reported as {display} g/L ({day}): cannot tell whether below {threshold}; measure again",
              "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
         Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
              "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
+    "unrecognised-code": (
+        Text("{what} “{display}”{when} was not recognised by its code: not used",
+             "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
+        Text("{names}: codes not recognised", "{names}: koder ikke genkendt")),
+    "unresolved-medication": (
+        Text("an order names a Medication that was not sent: its drug was not checked",
+             "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
+        Text("{n} orders name a Medication that was not sent: not checked",
+             "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
     "igg-below-m-protein": (
         Text("IgG {display} g/L on {day} is not larger than its IgG M-protein: not used",
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),
@@ -57,16 +78,6 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en positiv dyrkning ({day}) uden infektionsdiagnose er ikke talt med"),
         Text("{n} positive cultures without an infection diagnosis were not counted",
              "{n} positive dyrkninger uden infektionsdiagnose er ikke talt med")),
-    "unrecognised-code": (
-        Text("{what} “{display}”{when} was not recognised by its code: not used",
-             "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
-        Text("{n} entries were not recognised by their codes: not used",
-             "{n} registreringer blev ikke genkendt på deres koder: ikke brugt")),
-    "unresolved-medication": (
-        Text("an order names a Medication that was not sent: its drug was not checked",
-             "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
-        Text("{n} orders name a Medication that was not sent: not checked",
-             "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
@@ -94,6 +105,8 @@ WHAT: dict[str, Text] = {
     "Patient": Text("a patient record", "en patientregistrering"),
 }
 SOME_RESOURCE = Text("a record", "en registrering")
+AND = Text("and", "og")
+AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
 MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsessiden")
 # A card without a link (retention 0, replay in process): no page to point to.
@@ -119,12 +132,22 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
             parts.append(one_line(note.kind, lang, note.source, escape(note.display, 40),
                                   note.day.isoformat() if note.day else "?", note.threshold))
         else:
-            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found)))
+            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
     if rest:
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+def names(notes: list[DataNote], lang: str, shown: int = 1) -> str:
+    """The first few notes' displays, escaped, and how many more: several codes not recognised are
+    each worth naming (one may be the Ig order the patient is on), not only counting."""
+    quoted = [f"“{escape(n.display, 40)}”" if n.display else what(n.source, lang) for n in notes[:shown]]
+    rest = len(notes) - len(quoted)
+    if rest:
+        quoted.append(AND_MORE(lang).format(n=rest))
+    return ", ".join(quoted[:-1]) + f" {AND(lang)} " + quoted[-1] if len(quoted) > 1 else quoted[0]
 
 
 def rank(kind: str) -> int:

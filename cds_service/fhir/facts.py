@@ -502,7 +502,14 @@ class FactBuilder:
         ig = sets.get("immunoglobulin-substitution")
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
-        start, end = self._dosage_period(r)
+        try:
+            start, end = self._dosage_period(r)
+        except DataError as exc:
+            # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
+            self._notes.append(DataNote("ig-order-undated", reference_of(r), f"{exc}; the order could not be "
+                                        "placed in time and was not used", _concept_text(concept)[:80],
+                                        self._day_of(r)))
+            return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
         return "ig_courses", IgCourse(start, status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored)
