@@ -53,25 +53,32 @@ def test_a_specific_immunoglobulin_is_still_not_substitution() -> None:
     assert answered.advice == ()
 
 
-def test_an_immunoglobulin_order_under_a_local_code_is_named_first_on_a_start_card() -> None:
-    """A patient-view start card for a patient whose active Ig order has a local code: the order may
-    mean the patient is already on substitution, so its note comes before IgG and infection notes
-    that a card with room for two kinds would otherwise show instead (clinical rules §7)."""
+PATIENT = {"reference": "Patient/pt-dk-0001"}
+
+
+def _start_chart_with(order: dict) -> dict:
+    """The start chart with `order` and two notes a card would otherwise show first: an implausible
+    IgG and an unconfirmed sepsis."""
     chart = copy.deepcopy(BUNDLE)
-    patient = {"reference": "Patient/pt-dk-0001"}
     chart["entry"] += [{"resource": resource} for resource in (
-        {"resourceType": "MedicationRequest", "id": "mr-local-ig", "status": "active", "intent": "order",
-         "subject": patient, "authoredOn": "2026-01-12",
-         "medicationCodeableConcept": {"coding": [{"system": "urn:oid:1.2.208.176.2.1.99", "code": "123"}],
-                                       "text": "Octanorm 165 mg/ml"}},
-        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final", "subject": patient,
+        {"resourceType": "MedicationRequest", "status": "active", "intent": "order", "subject": PATIENT, **order},
+        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final", "subject": PATIENT,
          "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
          "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 250, "unit": "g/L"}},
-        {"resourceType": "Condition", "id": "cond-provisional-sepsis", "subject": patient,
+        {"resourceType": "Condition", "id": "cond-provisional-sepsis", "subject": PATIENT,
          "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
                                             "code": "provisional"}]},
          "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.0"}], "text": "Sepsis"},
          "onsetDateTime": "2026-01-08"})]
+    return chart
+
+
+def test_an_immunoglobulin_order_under_a_local_code_is_named_first_on_a_start_card() -> None:
+    """A patient-view start card for a patient whose active Ig order has a local code: the order may
+    mean the patient is already on substitution, so its note comes before IgG and infection notes
+    that a card with room for two kinds would otherwise show instead (clinical rules §7)."""
+    chart = _start_chart_with({"id": "mr-local-ig", "authoredOn": "2026-01-12", "medicationCodeableConcept": {
+        "coding": [{"system": "urn:oid:1.2.208.176.2.1.99", "code": "123"}], "text": "Octanorm 165 mg/ml"}})
     answered = replay(RUNTIME, chart, hook="patient-view", at=AT)
     assert [a.code for a in answered.advice] == ["start-substitution"]
     kinds = {note.kind for note in answered.notes}
@@ -86,20 +93,8 @@ def test_an_active_immunoglobulin_order_without_a_date_is_named_first(lang: str,
     """An active IVIG order with neither authoredOn nor a dosage period cannot be placed in time, so the
     rules do not count it; the start card then names it first, as the order the patient may be on,
     not as "unusable data" behind other notes."""
-    chart = copy.deepcopy(BUNDLE)
-    patient = {"reference": "Patient/pt-dk-0001"}
-    chart["entry"] += [{"resource": resource} for resource in (
-        {"resourceType": "MedicationRequest", "id": "mr-ivig-undated", "status": "active", "intent": "order",
-         "subject": patient, "medicationCodeableConcept": {
-             "coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Privigen"}},
-        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final", "subject": patient,
-         "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
-         "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 250, "unit": "g/L"}},
-        {"resourceType": "Condition", "id": "cond-provisional-sepsis", "subject": patient,
-         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                                            "code": "provisional"}]},
-         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.0"}], "text": "Sepsis"},
-         "onsetDateTime": "2026-01-08"})]
+    chart = _start_chart_with({"id": "mr-ivig-undated", "medicationCodeableConcept": {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Privigen"}})
     answered = replay(RUNTIME, chart, hook="patient-view", at=AT, lang=lang)
     assert [a.code for a in answered.advice] == ["start-substitution"]
     undated = [n for n in answered.notes if n.source == "MedicationRequest/mr-ivig-undated"]
