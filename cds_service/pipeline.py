@@ -9,8 +9,8 @@ Resources whose facts decide the advice are validated with the FHIR R4 models (o
 fields the rules read must be valid); if one fails it is dropped, named in the data notes,
 and the evaluation runs again, so invalid data can never silently change the advice while
 the cost stays proportional to what is used. On a chart with no CAR-T or bsAb fact nothing
-can change the (empty) advice, so the rules' data notes and every validation are deferred,
-not skipped: done when something asks for the notes (see `_may_defer`).
+can give advice, so its facts, rules, data notes and validation are deferred, not skipped:
+done when something asks for the notes (see `_has_index_event`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import date
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from cql_like_rules import Advice, Evaluation
-from cql_like_rules.engine import Context
 from cql_like_rules.facts import DataNote, Facts
 from cql_like_rules.orders import DraftOrder
 
@@ -44,8 +43,8 @@ Explained = tuple[Evaluation, Extraction, tuple[DataNote, ...]]
 class Explanation:
     """What lies behind an answer's cards (evaluation, facts, notes), computed at most once, when asked.
 
-    Computed at once for every answer but one whose data notes and validation were deferred (a
-    patient-view chart without CAR-T or bsAb facts: `_may_defer`); that one only when a caller
+    Computed at once for every answer but one whose evaluation was deferred (a patient-view
+    chart without CAR-T or bsAb facts: `_has_index_event`); that one only when a caller
     reads the notes, facts or evaluation (`replay` and the worklist do; an HTTP answer does not).
     """
 
@@ -122,13 +121,13 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     pooled = await gather(request, runtime, fetcher)
     day = today or runtime.today()
     drafts = _drafts(request)
-    evaluation, extraction, notes, deferred = _evaluate(pooled, request.patient_id, runtime, day, drafts,
-                                                        defer=True)
-    if deferred is None:
-        explanation = Explanation(value=(evaluation, extraction, notes))
-    else:
-        explanation = Explanation(lambda: _settle(deferred, evaluation, extraction, pooled, request.patient_id,
-                                                  runtime, day))
+    if drafts is None and not _has_index_event(pooled, runtime):
+        # No CAR-T or bsAb fact: no advice whatever else the chart holds (see `_has_index_event`), so
+        # the facts, rules, notes and validation wait until something reads them.
+        deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day))
+        return Answer(request, lang, day, [], (), (), deferred)
+    evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts)
+    explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
         lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
@@ -215,15 +214,6 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
              drafts: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given)."""
-    evaluation, extraction, notes, _ = _evaluate(pooled, patient_id, runtime, today, drafts, defer=False)
-    return evaluation, extraction, notes
-
-
-def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
-              drafts: tuple[Mapping[str, Any], ...] | None, *,
-              defer: bool) -> tuple[Evaluation, Extraction, tuple[DataNote, ...], Context | None]:
-    """`evaluate`; or, when `_may_defer` allows it, the advice alone, without notes (`()`), nothing
-    validated, and the rules' context that `_settle` completes."""
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
@@ -246,50 +236,36 @@ def _evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today:
             raw_orders[ref] = dict(resource)
         if not orders:
             extraction = builder.build([], notes)
-            return Evaluation((), (), today), extraction, tuple(extraction.facts.notes), None
+            return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
     rejected: set[str] = set()
     while True:
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
         extraction = builder.build(usable, notes)
         extraction.resources.update(raw_orders)
         if drafts is None:
-            evaluation, context = runtime.ruleset.advise(extraction.facts, today)
-            if defer and not rejected and _may_defer(evaluation, extraction.facts):
-                return evaluation, extraction, (), context
-            evaluation = runtime.ruleset.with_notes(evaluation, context)
+            evaluation = runtime.ruleset.evaluate(extraction.facts, today)
         else:
             evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
         bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
         if not bad:
-            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes), None
+            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
 
 
-def _may_defer(evaluation: Evaluation, facts: Facts) -> bool:
-    """Whether the data notes and every validation can wait: the chart has no CAR-T or bsAb fact.
+def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
+    """Whether the chart holds a CAR-T infusion or bsAb exposure fact; when not, nothing is evaluated yet.
 
-    Why nothing can then change the advice or the cards: advice needs "In Scope", which needs
-    an "Index Event", made only of CAR-T infusion and bsAb exposure facts; dropping a resource
-    found invalid can only remove facts, never add one, so there is no advice with every
-    resource or without any of them (checked: `evaluation.advice` is empty). What the
-    validation and the notes still decide (an invalid resource named and dropped, a malformed
-    field named, the rules' notes) is worked out when the notes are asked for (`_settle`).
+    Why a chart without one gets no advice, whatever else it holds: advice needs "In Scope",
+    which needs an "Index Event", made only of those facts, and each comes from one Procedure,
+    MedicationRequest or MedicationAdministration (with the Medication it may name) alone;
+    dropping a resource found invalid can only remove facts, never add one. So only those
+    resources are read here, up to the first such fact; the rest of the chart (IgG, diagnoses,
+    the Patient), the rules' data notes and every validation wait for `Answer.explanation`,
+    which evaluates the whole chart exactly as a chart with advice is evaluated.
     """
-    return not facts.car_t and not facts.bsab and not evaluation.advice
-
-
-def _settle(context: Context, evaluation: Evaluation, extraction: Extraction, pooled: PooledResources,
-            patient_id: str, runtime: Runtime, today: date) -> Explained:
-    """What `evaluate` gives for a chart `_evaluate` deferred: the same evaluation, completed with the
-    data notes, when every decisive resource (the Patient too) is valid; else the whole evaluation
-    again, validating them (which names and drops the invalid ones)."""
-    evaluation = runtime.ruleset.with_notes(evaluation, context)
-    bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive)
-    if bad:
-        return evaluate(pooled, patient_id, runtime, today)
-    return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+    return FactBuilder(runtime.terminology, runtime.tz).has_index_event(pooled.resources)
 
 
 def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str],

@@ -1,6 +1,6 @@
 """Answering without validating what cannot matter gives the same answer as validating everything.
 
-On a chart with no CAR-T or bsAb fact the data notes and every validation wait until the notes are read, and
+On a chart with no CAR-T or bsAb fact the facts, rules, data notes and validation wait until the notes are read, and
 text hints are searched once per distinct text. Here every fixture (patient-view, and each
 draft order as order-select and order-sign), generated benchmark patients in and out of
 scope, and out-of-scope charts with a broken, malformed or deceased Patient are answered
@@ -120,6 +120,21 @@ def test_every_fixture_draft_and_generated_chart_gets_the_same_answer(runtimes, 
     again = [name for name, (request, today, got) in list(answered.items())[::7]
              if got != outcome(as_answered, request, fast, today)]
     assert again == []
+
+
+def test_the_shortcut_finds_an_index_event_exactly_where_the_facts_hold_one(runtimes) -> None:
+    """`_has_index_event` reads only orders, doses and procedures: it must agree with the whole
+    chart's facts on every fixture and generated chart, and on charts with a resource broken."""
+    fast, _ = runtimes
+    charts = [(name, request) for name, request, _ in requests() if request.hook == "patient-view"]
+    charts += [(name, request) for seed in (13, 14) for name, request in with_broken_resources(seed)]
+    found = {}
+    for name, request in charts:
+        pooled = pipeline.run_without_loop(pipeline.gather(request, fast, None))
+        facts = pipeline.evaluate(pooled, request.patient_id, fast, EVALUATION_DATE)[1].facts
+        found[name] = (pipeline._has_index_event(pooled, fast), bool(facts.car_t or facts.bsab))
+    assert [name for name, (shortcut, whole) in found.items() if shortcut != whole] == []
+    assert {shortcut for shortcut, _ in found.values()} == {True, False}
 
 
 @pytest.mark.parametrize(("change", "named"), [

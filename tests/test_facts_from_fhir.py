@@ -191,3 +191,20 @@ def test_whole_number_results_are_values_like_any_other():
 
 def test_a_malformed_resource_type_is_passed_over():
     assert build({"resourceType": ["Observation"], "id": "x"}, obs(value=3.1, unit="g/L")).igg[0].value_g_l == 3.1
+
+
+def test_results_sharing_a_day_keep_every_field_with_their_instant():
+    """Two results of one day get the instant they were taken, and lose nothing else (the copy is
+    built field by field for speed: a field added to IgGResult must be copied too)."""
+    import dataclasses
+
+    from cql_like_rules.facts import IgGResult
+
+    every = {f.name: f"x-{f.name}" for f in dataclasses.fields(IgGResult)}
+    first = IgGResult(**{**every, "value_g_l": 3.5, "date": date(2026, 1, 10), "source": "Observation/a", "taken": ""})
+    second = dataclasses.replace(first, source="Observation/b", value_g_l=4.4)
+    used = {"Observation/a": {"effectiveDateTime": "2026-01-10T08:00:00+01:00"},
+            "Observation/b": {"effectiveDateTime": "2026-01-10T14:00:00+01:00"}}
+    timed = FactBuilder(T, TZ)._timed([first, second], used)
+    assert timed == [dataclasses.replace(first, taken="2026-01-10T07:00:00"),
+                     dataclasses.replace(second, taken="2026-01-10T13:00:00")]
