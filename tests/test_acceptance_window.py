@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
@@ -82,3 +84,19 @@ def test_an_order_to_start_after_the_stop_date_with_an_old_igg_names_the_general
     assert code(card) == "order-does-not-meet-criteria"
     assert "no IgG in the last 90 days" in str(card["detail"])
 
+
+@pytest.mark.parametrize(("at", "expected"), [("2026-03-05", "stop-planned"), ("2026-05-25", "stop-overdue")])
+@pytest.mark.parametrize(("lang", "claim", "decision"), [
+    ("en", "IgG below 4 g/L", "Substitution started in the window without prior severe/recurrent bacterial infections"),
+    ("da", "IgG under 4 g/L", "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+                              "infektioner")])
+def test_a_stop_card_does_not_claim_a_low_igg_the_chart_does_not_show(at: str, expected: str, lang: str, claim: str,
+                                                                       decision: str) -> None:
+    """§4.2: substitution started in the window without prior severe/recurrent bacterial infections is to be stopped
+    6 months after T0, whatever IgG it was started on (clinical-rules §4). Started on IgG 5.0 g/L, the stop card shows
+    that IgG and must not say the substitution was 'started on IgG below 4 g/L'."""
+    b = chart(igg("igg", "2025-12-10", 5.0), ivig("ivig", "2025-12-20"))
+    card = one_card(b, at, lang=lang)
+    assert code(card) == expected
+    detail = str(card["detail"])
+    assert claim not in detail and decision in detail and "2026-05-18" in detail
