@@ -600,8 +600,8 @@ FAILING: dict[str, Text] = {
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),
-    "starts-after-stop-date": Text("it starts {order_start}, after the stop date {stop_date}",
-                                   "den starter {order_start}, efter seponeringsdatoen {stop_date}"),
+    "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
+                                   "den starter {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
 
 # Short notes under a card's decision (each at most one line).

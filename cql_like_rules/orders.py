@@ -12,7 +12,8 @@ Assumptions where the guideline is not specific:
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
   after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).
-- A suggested end date never precedes the order's start.
+- A suggested end date never precedes the order's start, and never lengthens a draft that already ends
+  by the stop date.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
   current course: it does not start a new window.
 - A draft whose code is in no value set is never judged by its name; when its name is an
@@ -74,8 +75,9 @@ def order_after_stop(c: Context) -> bool:
 
 
 def _end_suggestion(c: Context) -> tuple[str, ...]:
-    """End the order on the stop date, but never before it starts."""
-    return ("set-order-end",) if c["Stop Date"] is not None and c["Stop Date"] > c["Order Start"] else ()
+    """End the order on the stop date, but never before it starts, nor later than the end it already has."""
+    stop, end = c["Stop Date"], c["Draft Order"].end
+    return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
 
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:

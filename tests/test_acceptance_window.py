@@ -100,3 +100,35 @@ def test_a_stop_card_does_not_claim_a_low_igg_the_chart_does_not_show(at: str, e
     assert code(card) == expected
     detail = str(card["detail"])
     assert claim not in detail and decision in detail and "2026-05-18" in detail
+
+
+def draft_ivig(start: str, end: str | None = None) -> dict[str, Any]:
+    order = ivig("draft-ivig", start, status="draft")
+    if end:
+        order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
+    return order
+
+
+@pytest.mark.parametrize(("lang", "says", "wrong"), [
+    ("en", "it starts 2026-05-18, on or after the stop date 2026-05-18", ", after the stop date"),
+    ("da", "den starter 2026-05-18, på eller efter seponeringsdatoen 2026-05-18", ", efter seponeringsdatoen")])
+def test_an_order_starting_on_the_stop_date_is_not_said_to_start_after_it(lang: str, says: str,
+                                                                                  wrong: str) -> None:
+    """§4.1: 'Seks måneder eller senere' the general criteria apply, so an order to start on the stop date itself
+    is judged by them; the card does not say it starts 'after' it."""
+    b = chart(igg("igg", "2026-04-20", 3.2))
+    card = one_card(b, "2026-05-10", lang=lang, drafts=[draft_ivig("2026-05-18")])
+    assert code(card) == "order-does-not-meet-criteria"
+    assert says in str(card["detail"]) and wrong not in str(card["detail"]) + str(card["summary"])
+
+
+def test_an_order_ending_before_the_stop_date_is_not_offered_a_longer_course() -> None:
+    """§4.1/§4.2: substitution started in the window is to be stopped at the latest 6 months after T0. A draft that
+    already ends before the stop date complies; the card must not offer to lengthen it to the stop date."""
+    b = chart(igg("igg", "2026-01-13", 3.2))
+    card = one_card(b, "2026-01-20", drafts=[draft_ivig("2026-01-22", "2026-03-01")])
+    assert code(card) == "order-meets-criteria"
+    assert not card.get("suggestions")
+    longer = one_card(b, "2026-01-20", drafts=[draft_ivig("2026-01-22", "2026-09-01")])
+    [suggestion] = longer["suggestions"]
+    assert suggestion["label"] == "End this order on 2026-05-18"
