@@ -108,8 +108,10 @@ _STOP_PLANNED_SUMMARY = Text(
     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
 )
 _STOP_PLANNED_DECISION = Text(
-    "Substitution started in the window on IgG below {threshold} is to be stopped {window} after {t0_event}.",
-    "Substitution startet i perioden på IgG under {threshold} skal seponeres {window} efter {t0_event}.",
+    "Substitution started in the window without prior severe/recurrent bacterial infections is to be stopped "
+    "{window} after {t0_event}.",
+    "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle infektioner skal seponeres "
+    "{window} efter {t0_event}.",
 )
 
 CATALOGUE: dict[str, AdviceKind] = {
@@ -341,10 +343,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "pause substitution",
                      "Ig-seponeringsforsøg overskredet siden {stop_date} ({days_overdue}), {window} efter {kind} "
                      "{t0}: pausér"),
-                Text("Substitution started in the window on IgG below {threshold} is still active after its stop "
-                     "date.",
-                     "Substitution startet i perioden på IgG under {threshold} er stadig aktiv efter "
-                     "seponeringsdatoen."),
+                Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
+                     "still active after its stop date.",
+                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+                     "infektioner er stadig aktiv efter seponeringsdatoen."),
                 Text("Pause substitution now; measure IgG off substitution later and restart only by the general "
                      "criteria.",
                      "Pausér substitution nu; mål senere IgG uden substitution og genstart kun efter de generelle "
@@ -598,8 +600,8 @@ FAILING: dict[str, Text] = {
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),
-    "starts-after-stop-date": Text("it starts {order_start}, after the stop date {stop_date}",
-                                   "den starter {order_start}, efter seponeringsdatoen {stop_date}"),
+    "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
+                                   "den starter {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
 
 # Short notes under a card's decision (each at most one line).

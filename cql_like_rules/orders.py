@@ -10,8 +10,10 @@ Assumptions where the guideline is not specific:
 - A draft IG order while the patient is on substitution is a continuation: it meets the
   criteria under the special stop rule only up to the stop date.
 - An order planned to start on or after the stop date follows the general criteria.
-- Inside the window, a stale IgG < 4 still supports the start (as on patient-view).
-- A suggested end date never precedes the order's start.
+- Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
+  after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).
+- A suggested end date never precedes the order's start, and never lengthens a draft that already ends
+  by the stop date.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
   current course: it does not start a new window.
 - A draft whose code is in no value set is never judged by its name; when its name is an
@@ -73,8 +75,9 @@ def order_after_stop(c: Context) -> bool:
 
 
 def _end_suggestion(c: Context) -> tuple[str, ...]:
-    """End the order on the stop date, but never before it starts."""
-    return ("set-order-end",) if c["Stop Date"] is not None and c["Stop Date"] > c["Order Start"] else ()
+    """End the order on the stop date, but never before it starts, nor later than the end it already has."""
+    stop, end = c["Stop Date"], c["Draft Order"].end
+    return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
 
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
@@ -106,6 +109,10 @@ def ig_order_advice(c: Context) -> Advice | None:
                              reason=c["General Stop Reason"])
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
+    ages: dict[str, Value] = {}
+    if c["Order Starts After Stop Date"] and c["In Window"]:  # judged at its start, after the window (§4.1)
+        ages = {"stale_days": c.params.stale_days_after_window}
+        stale = used is not None and (c.today - used.result.date).days > c.params.stale_days_after_window
     threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
     low = used is not None and used.below(threshold)
     failing: list[str] = []
@@ -135,14 +142,14 @@ def ig_order_advice(c: Context) -> Advice | None:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
-                                 more=infection_values(infections))
+                                 more={**infection_values(infections), **ages})
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
                          failing=tuple(failing), restart=c["Is Restart"],
                          suggestions=("order-igg",) if measure else (),
                          override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
-                         more=infection_values(infections))
+                         more={**infection_values(infections), **ages})
     return _with_order(found, order, start)
 
 
