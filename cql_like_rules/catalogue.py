@@ -238,6 +238,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
+                "igg-no-m-protein": Variant(
+                    Text("Total IgG {igg} ({igg_date}) in IgG myeloma, no M-protein measured with it: polyclonal IgG "
+                         "may be below {paraprotein_threshold}",
+                         "Total-IgG {igg} ({igg_date}) ved IgG-myelomatose, ingen M-komponent målt sammen med den: "
+                         "polyklonalt IgG kan være under {paraprotein_threshold}"),
+                    Text("The M-protein is IgG, so the total IgG includes it and decisions rest on polyclonal IgG "
+                         "(total minus the M-protein); without an M-protein measured with this IgG it cannot be told "
+                         "whether that is below {paraprotein_threshold}.",
+                         "M-komponenten er IgG, så total-IgG indeholder den, og beslutninger hviler på polyklonalt IgG "
+                         "(total minus M-komponenten); uden en M-komponent målt sammen med denne IgG kan det ikke "
+                         "afgøres, om det er under {paraprotein_threshold}."),
+                    Text("Measure the M-protein (serum protein electrophoresis) together with IgG; decide on polyclonal "
+                         "IgG.",
+                         "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonalt "
+                         "IgG."),
+                ),
                 "": Variant(
                     Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein type unknown: if IgG, polyclonal IgG may "
                          "be below {paraprotein_threshold}",
@@ -250,7 +266,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=5,
             variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
                          "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
-                             "threshold"},
+                             "threshold",
+                         "igg-no-m-protein": "the M-protein is IgG by immunofixation, but none is measured near the "
+                                             "IgG; the total lies within the caveat margin above a threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",
@@ -613,6 +631,11 @@ CAVEATS: dict[str, Text] = {
     "paraprotein-subtracted": Text(
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
         "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
+    "paraprotein-unmeasured": Text(
+        "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG is lower and could change this "
+        "decision; measure the M-protein.",
+        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonalt IgG er lavere og kan ændre "
+        "vurderingen; mål M-komponenten."),
     "paraprotein-possible": Text(
         "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "
         "this decision; immunofixation tells.",

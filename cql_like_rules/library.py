@@ -717,7 +717,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
-            caveats.append("paraprotein-possible")
+            caveats.append("paraprotein-unmeasured" if _nearest_m_protein(c, used.result)[1] == "IgG"
+                           else "paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:
@@ -903,7 +904,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
 
 def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
-    m, _isotype = _nearest_m_protein(c, used.result)
+    m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
     low = total - (m.value_g_l if m is not None else c.params.paraprotein_caveat_margin_g_l)
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
@@ -913,7 +914,8 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
         values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
                       polyclonal_if_igg=max(total - m.value_g_l, 0.0))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
-    return build_advice(c, "paraprotein-type-unknown", "Start Advice", "m-protein" if m is not None else "", igg=igg,
+    variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""
+    return build_advice(c, "paraprotein-type-unknown", "Start Advice", variant, igg=igg,
                         extra_caveats=caveats, more=values)
 
 

@@ -216,3 +216,29 @@ def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
     assert f"{shown} (Z9)" in card["summary"], card["summary"]
+
+
+@pytest.mark.parametrize("lang, summary, detail, caveat", [
+    ("en", "in IgG myeloma, no M-protein measured with it: polyclonal IgG may be below 6 g/L",
+     "Measure the M-protein", "IgG myeloma without an M-protein measured with this IgG"),
+    ("da", "ved IgG-myelomatose, ingen M-komponent målt sammen med den: polyklonalt IgG kan være under 6 g/L",
+     "Mål M-komponenten", "IgG-myelomatose uden M-komponent målt sammen med denne IgG"),
+])
+def test_an_igg_myeloma_without_a_recent_m_protein_is_not_called_of_unknown_type(lang, summary, detail, caveat):
+    """Immunofixation already said IgG kappa: the card asks for the M-protein quantity, not for the isotype."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    fixation = {"resourceType": "Observation", "id": "ife-0059", "status": "final",
+                "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+                "subject": {"reference": "Patient/pt-dk-0059"}, "effectiveDateTime": "2025-11-20",
+                "valueString": "IgG kappa"}
+    bundle["entry"].append({"fullUrl": "Observation/ife-0059", "resource": fixation})
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == "paraprotein-type-unknown"
+    assert summary in card["summary"] and detail in card["detail"], card
+    assert "immunofixation" not in card["detail"] and "immunfiksation" not in card["detail"]
+    assert "unknown" not in card["summary"] and "ukendt" not in card["summary"]
+    for total in ("4.6", "4.4"):  # on a card that is not about the paraprotein, the same holds for its note
+        igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+        igg["valueQuantity"]["value"] = float(total)
+        [other] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+        assert caveat in other["detail"] and "immunofixation tells" not in other["detail"], other["detail"]
