@@ -186,6 +186,20 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                     section="§4.1, §4.3",
                 ),
+                "indeterminate-m-protein": Variant(
+                    Text("Polyclonal IgG {igg} (total {igg_total}, M-protein {m_protein}) ({igg_date}): cannot tell "
+                         "whether below {threshold}",
+                         "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}) ({igg_date}): kan ikke "
+                         "afgøre, om det er under {threshold}"),
+                    Text("The M-protein was reported only as a bound, so polyclonal IgG (total minus the M-protein) "
+                         "lies between the total less that bound and the total: on both sides of {threshold}.",
+                         "M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus M-komponenten) "
+                         "ligger mellem totalen minus grænsen og totalen: på begge sider af {threshold}."),
+                    Text("Decide on the IgG and M-protein figures with their dates, or measure both again; do not "
+                         "start on this result alone.",
+                         "Beslut ud fra IgG- og M-komponenttallene med deres datoer, eller mål begge igen; start ikke "
+                         "på dette svar alene."),
+                ),
                 "indeterminate": Variant(
                     Text("IgG reported as {igg} ({igg_date}): cannot tell whether below {threshold}; measure IgG "
                          "again before deciding on Ig",
@@ -201,7 +215,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             worklist_rank=5,
-            variant_doc={"no-igg-since-t0": "inside the window, no IgG since T0",
+            variant_doc={"indeterminate-m-protein": "polyclonal IgG with an IgG M-protein reported only as a bound "
+                                                    "(\"<1.0\"): it lies on both sides of the start threshold",
+                         "no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
                          "infections-no-recent-igg": "general criteria, infections present, no recent IgG",
                          "indeterminate": "the IgG was reported with a comparator whose bound cannot be placed "

@@ -56,6 +56,7 @@ class MProteinResult:
     date: date
     source: str
     isotype: str = ""  # "IgG", "IgA", "IgM", "IgD", "light-chain" or "" (not stated)
+    comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<1.0 g/L": below the measuring range)
 
 
 @dataclass(frozen=True)

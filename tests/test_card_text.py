@@ -242,3 +242,41 @@ def test_an_igg_myeloma_without_a_recent_m_protein_is_not_called_of_unknown_type
         igg["valueQuantity"]["value"] = float(total)
         [other] = replay(RUNTIME, bundle, lang=lang, at=at).cards
         assert caveat in other["detail"] and "immunofixation tells" not in other["detail"], other["detail"]
+
+
+def _with_igg_kappa_m_protein(total: float, m_protein: dict) -> tuple[dict, date]:
+    """The IgG-7 myeloma fixture with another total, an IgG-kappa immunofixation and an M-protein the same day."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"]["value"] = total
+    subject, day = {"reference": "Patient/pt-dk-0059"}, igg["effectiveDateTime"]
+    for resource in ({"resourceType": "Observation", "id": "ife-0059", "status": "final",
+                      "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+                      "subject": subject, "effectiveDateTime": "2025-11-20", "valueString": "IgG kappa"},
+                     {"resourceType": "Observation", "id": "mp-0059", "status": "final",
+                      "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19844"}]},
+                      "subject": subject, "effectiveDateTime": day,
+                      "valueQuantity": {"unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L",
+                                        **m_protein}}):
+        bundle["entry"].append({"fullUrl": f"Observation/{resource['id']}", "resource": resource})
+    return bundle, at
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Polyclonal IgG >3.5 g/L (total 4.5 g/L, M-protein <1.0 g/L) (2026-01-10): cannot tell whether below 4 g/L"),
+    ("da", "Polyklonalt IgG >3,5 g/L (total 4,5 g/L, M-komponent <1,0 g/L) (2026-01-10): kan ikke afgøre, om det er "
+           "under 4 g/L"),
+])
+def test_an_m_protein_below_the_measuring_range_is_not_subtracted_as_if_measured(lang, summary):
+    """'<1.0 g/L' is at most 1.0: polyclonal IgG lies between 3.5 and 4.5, so no start on it (it was: '3.5 < 4')."""
+    bundle, at = _with_igg_kappa_m_protein(4.5, {"value": 1.0, "comparator": "<"})
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == "measure-igg" and card["summary"] == summary, card["summary"]
+    assert not any("start" in s["label"].lower() for s in card.get("suggestions", []))
+
+
+def test_a_total_below_the_threshold_is_low_whatever_an_m_protein_bound_takes_off():
+    bundle, at = _with_igg_kappa_m_protein(3.5, {"value": 1.0, "comparator": "<"})
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "start-substitution", card["summary"]
+    assert card["summary"].startswith("Polyclonal IgG <=3.5 g/L (total 3.5)") and "M-protein <1.0 g/L" in card["detail"]

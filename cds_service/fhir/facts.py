@@ -405,7 +405,7 @@ class FactBuilder:
         isotype = _isotype(entry.get("isotype")) or isotype_of(_texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
-        return "m_protein", MProteinResult(value, day, reference_of(r), isotype)
+        return "m_protein", MProteinResult(value, day, reference_of(r), isotype, comparator)
 
     def _interpretation(self, r: Mapping[str, Any]) -> str:
         """'positive', 'negative', 'indeterminate' or '' from Observation.interpretation."""
