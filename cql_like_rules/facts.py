@@ -61,7 +61,8 @@ class MProteinResult:
 
 @dataclass(frozen=True)
 class Immunofixation:
-    """A serum immunofixation: which immunoglobulin the M-protein is ("" when none or unreadable)."""
+    """A serum immunofixation: which immunoglobulin the M-protein is ("none" when no M-protein was
+    found, "" when unreadable)."""
 
     date: date
     source: str

@@ -623,9 +623,10 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
 
 
-@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today")
+@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today "
+        "that found one (a negative one in remission does not change the myeloma's type)")
 def paraprotein_isotype(c: Context) -> str:
-    found = [x for x in c.facts.immunofixation if x.date <= c.today]
+    found = [x for x in c.facts.immunofixation if x.date <= c.today and x.isotype not in ("", "none")]
     return max(found, key=lambda x: (x.date, x.source)).isotype if found else ""
 
 
@@ -646,12 +647,20 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
 
 
+def _negative_fixation_near(c: Context, result: IgGResult) -> bool:
+    """An immunofixation that found no M-protein within the policy's days of the IgG: the total is polyclonal."""
+    return any(x.isotype == "none" and x.date <= c.today
+               and abs((x.date - result.date).days) <= c.params.m_protein_max_days_apart for x in c.facts.immunofixation)
+
+
 def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
     """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
     m, isotype = _nearest_m_protein(c, result)
     if m is not None and isotype == "IgG":
         return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
     caveat = False
+    if m is None and _negative_fixation_near(c, result):
+        return IgGUsed(result, result.value_g_l, None, (result.source,))  # no M-protein in the serum then
     if c["Has Myeloma"] and isotype not in NOT_IGG:  # an IgG paraprotein cannot be ruled out
         if m is not None:
             caveat = _crosses(c, result.value_g_l, result.value_g_l - m.value_g_l)

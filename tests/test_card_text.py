@@ -280,3 +280,33 @@ def test_a_total_below_the_threshold_is_low_whatever_an_m_protein_bound_takes_of
     [card] = replay(RUNTIME, bundle, at=at).cards
     assert card["source"]["topic"]["code"] == "start-substitution", card["summary"]
     assert card["summary"].startswith("Polyclonal IgG <=3.5 g/L (total 3.5)") and "M-protein <1.0 g/L" in card["detail"]
+
+
+def _with_fixations(total: float, *fixations: tuple[str, str]) -> tuple[dict, date]:
+    """The IgG-7 myeloma fixture with another total and serum immunofixations (date, result text)."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"]["value"] = total
+    for n, (day, text) in enumerate(fixations):
+        bundle["entry"].append({"fullUrl": f"Observation/ife-{n}", "resource": {
+            "resourceType": "Observation", "id": f"ife-{n}", "status": "final",
+            "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+            "subject": {"reference": "Patient/pt-dk-0059"}, "effectiveDateTime": day, "valueString": text}})
+    return bundle, at
+
+
+def test_a_negative_immunofixation_with_the_igg_leaves_no_unknown_type_caveat():
+    """No M-protein in the serum when the IgG was taken: the total is polyclonal, nothing to ask the laboratory."""
+    bundle, at = _with_fixations(4.5, ("2024-03-01", "IgG kappa"), ("2026-01-05", "Ingen M-komponent påvist"))
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "general-criteria-igg-under-6"
+    assert "immunofixation" not in card["detail"] and "M-protein" not in card["detail"], card["detail"]
+    bundle, at = _with_fixations(7.0, ("2024-03-01", "IgG kappa"), ("2026-01-05", "Ingen M-komponent påvist"))
+    assert replay(RUNTIME, bundle, at=at).cards == []
+
+
+def test_a_negative_immunofixation_in_remission_does_not_erase_the_myelomas_type():
+    """IgG kappa at diagnosis, negative in remission, no M-protein measured with today's IgG: still IgG myeloma."""
+    bundle, at = _with_fixations(7.0, ("2024-03-01", "IgG kappa"), ("2025-06-01", "Ingen M-komponent påvist"))
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert "in IgG myeloma, no M-protein measured with it" in card["summary"], card["summary"]

@@ -375,7 +375,7 @@ class FactBuilder:
                           *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                             if isinstance(c, dict)])
             negative = self._interpretation(r) == "negative" or bool(_NEGATIVE_TEXT.search(text)) and not _ISOTYPE.search(text)
-            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "" if negative else isotype_of(text))
+            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "none" if negative else isotype_of(text))
         culture = sets.get("culture")
         if culture is not None:
             return self._culture(r, culture)
