@@ -310,3 +310,12 @@ def test_a_negative_immunofixation_in_remission_does_not_erase_the_myelomas_type
     bundle, at = _with_fixations(7.0, ("2024-03-01", "IgG kappa"), ("2025-06-01", "Ingen M-komponent påvist"))
     [card] = replay(RUNTIME, bundle, at=at).cards
     assert "in IgG myeloma, no M-protein measured with it" in card["summary"], card["summary"]
+
+
+def test_an_igg_without_a_unit_is_named_as_such():
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"] = {"value": 3.0}
+    answered = replay(RUNTIME, bundle, at=at)
+    [note] = [n for n in answered.notes if n.source == "Observation/o7-0059"]
+    assert note.message == "result has no unit", note

@@ -395,7 +395,8 @@ class FactBuilder:
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
-            raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L")
+            raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L" if isinstance(unit, str) and unit
+                            else "result has no unit")
         comparator = qty.get("comparator")
         comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
         reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
