@@ -188,6 +188,20 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                     section="§4.1, §4.3",
                 ),
+                "indeterminate-m-protein": Variant(
+                    Text("Polyclonal IgG {igg} (total {igg_total}, M-protein {m_protein}) ({igg_date}): cannot tell "
+                         "whether below {threshold}",
+                         "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}) ({igg_date}): kan ikke "
+                         "afgøre, om det er under {threshold}"),
+                    Text("The M-protein was reported only as a bound, so polyclonal IgG (total minus the M-protein) "
+                         "lies between the total less that bound and the total: on both sides of {threshold}.",
+                         "M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus M-komponenten) "
+                         "ligger mellem totalen minus grænsen og totalen: på begge sider af {threshold}."),
+                    Text("Decide on the IgG and M-protein figures with their dates, or measure both again; do not "
+                         "start on this result alone.",
+                         "Beslut ud fra IgG- og M-komponenttallene med deres datoer, eller mål begge igen; start ikke "
+                         "på dette svar alene."),
+                ),
                 "indeterminate": Variant(
                     Text("IgG reported as {igg} ({igg_date}): cannot tell whether below {threshold}; measure IgG "
                          "again before deciding on Ig",
@@ -203,7 +217,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             worklist_rank=5,
-            variant_doc={"no-igg-since-t0": "inside the window, no IgG since T0",
+            variant_doc={"indeterminate-m-protein": "polyclonal IgG with an IgG M-protein reported only as a bound "
+                                                    "(\"<1.0\"): it lies on both sides of the start threshold",
+                         "no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
                          "infections-no-recent-igg": "general criteria, infections present, no recent IgG",
                          "indeterminate": "the IgG was reported with a comparator whose bound cannot be placed "
@@ -240,6 +256,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
+                "igg-no-m-protein": Variant(
+                    Text("Total IgG {igg} ({igg_date}) in IgG myeloma, no M-protein measured with it: polyclonal IgG "
+                         "may be below {paraprotein_threshold}",
+                         "Total-IgG {igg} ({igg_date}) ved IgG-myelomatose, ingen M-komponent målt sammen med den: "
+                         "polyklonalt IgG kan være under {paraprotein_threshold}"),
+                    Text("The M-protein is IgG, so the total IgG includes it and decisions rest on polyclonal IgG "
+                         "(total minus the M-protein); without an M-protein measured with this IgG it cannot be told "
+                         "whether that is below {paraprotein_threshold}.",
+                         "M-komponenten er IgG, så total-IgG indeholder den, og beslutninger hviler på polyklonalt IgG "
+                         "(total minus M-komponenten); uden en M-komponent målt sammen med denne IgG kan det ikke "
+                         "afgøres, om det er under {paraprotein_threshold}."),
+                    Text("Measure the M-protein (serum protein electrophoresis) together with IgG; decide on polyclonal "
+                         "IgG.",
+                         "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonalt "
+                         "IgG."),
+                ),
                 "": Variant(
                     Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein type unknown: if IgG, polyclonal IgG may "
                          "be below {paraprotein_threshold}",
@@ -252,7 +284,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=5,
             variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
                          "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
-                             "threshold"},
+                             "threshold",
+                         "igg-no-m-protein": "the M-protein is IgG by immunofixation, but none is measured near the "
+                                             "IgG; the total lies within the caveat margin above a threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",
@@ -615,6 +649,11 @@ CAVEATS: dict[str, Text] = {
     "paraprotein-subtracted": Text(
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
         "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
+    "paraprotein-unmeasured": Text(
+        "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG is lower and could change this "
+        "decision; measure the M-protein.",
+        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonalt IgG er lavere og kan ændre "
+        "vurderingen; mål M-komponenten."),
     "paraprotein-possible": Text(
         "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "
         "this decision; immunofixation tells.",

@@ -56,11 +56,13 @@ class MProteinResult:
     date: date
     source: str
     isotype: str = ""  # "IgG", "IgA", "IgM", "IgD", "light-chain" or "" (not stated)
+    comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<1.0 g/L": below the measuring range)
 
 
 @dataclass(frozen=True)
 class Immunofixation:
-    """A serum immunofixation: which immunoglobulin the M-protein is ("" when none or unreadable)."""
+    """A serum immunofixation: which immunoglobulin the M-protein is ("none" when no M-protein was
+    found, "" when unreadable)."""
 
     date: date
     source: str

@@ -97,17 +97,46 @@ class IgGUsed:
 
     def below(self, threshold: float) -> bool:
         """Certainly below `threshold` (a comparator's bound decides, for polyclonal IgG too)."""
+        if self._m_is_upper_bound():  # polyclonal IgG is at most the total
+            return self.result.below(threshold)
         return self._bound().below(threshold)
 
     def indeterminate(self, threshold: float) -> bool:
         """Reported with a comparator whose bound cannot place it on either side of `threshold`."""
+        if self._m_is_upper_bound():  # at least the total less the bound, at most the total
+            return not self.below(threshold) and self._lowest() < threshold
         return self._bound().indeterminate(threshold)
+
+    def shown(self, threshold: float) -> tuple[float, str]:
+        """The value and comparator a card shows for polyclonal IgG from an M-protein bound: the bound
+        that decides against `threshold` ("<=3.5" when the total 3.5 is below it, else "more than" the
+        total less an M-protein "<1.0"; "<3.0" for 5.0 less an M-protein ">2.0")."""
+        if not self._m_is_upper_bound():
+            bound = self._bound()
+            return bound.value_g_l, bound.comparator
+        if self.result.comparator in ("<", "<=") or self.below(threshold):
+            return self.result.value_g_l, self.result.comparator or "<="
+        strict = "<" in (self.m_protein.comparator if self.m_protein else "", self.result.comparator)
+        return self.value_g_l, ">" if strict or self.result.comparator == ">" else ">="
+
+    def _m_is_upper_bound(self) -> bool:
+        return self.m_protein is not None and self.m_protein.comparator in ("<", "<=")
+
+    def _lowest(self) -> float:
+        """Polyclonal IgG's lower bound when the M-protein is an upper bound (none from a total "<")."""
+        return 0.0 if self.result.comparator in ("<", "<=") else self.value_g_l
 
     def _bound(self) -> IgGResult:
         """The value used, with the comparator as reported: a total reported as ">5.0" less an
-        M-protein of 2.0 is polyclonal IgG ">3.0", never an exact 3.0."""
+        M-protein of 2.0 is polyclonal IgG ">3.0", never an exact 3.0; an M-protein ">2.0" less
+        from 5.0 leaves "<3.0"."""
         if self.m_protein is None:
             return self.result
+        if self.m_protein.comparator in (">", ">="):
+            if self.result.comparator in (">", ">="):
+                return replace(self.result, value_g_l=0.0, comparator=">")  # no bound on either side
+            strict = "<" if "<" in (self.m_protein.comparator.replace(">", "<"), self.result.comparator) else "<="
+            return replace(self.result, value_g_l=self.value_g_l, comparator=strict)
         return replace(self.result, value_g_l=self.value_g_l)
 
     def label(self) -> str:
@@ -578,7 +607,7 @@ def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinR
     for result in c.facts.igg:
         if result.date <= c.today and _plausible(c, result):
             m, isotype = _nearest_m_protein(c, result)
-            if m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l:
+            if m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l and m.comparator not in ("<", "<="):
                 out.append((result, m))
     return tuple(out)
 
@@ -594,9 +623,10 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
 
 
-@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today")
+@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today "
+        "that found one (a negative one in remission does not change the myeloma's type)")
 def paraprotein_isotype(c: Context) -> str:
-    found = [x for x in c.facts.immunofixation if x.date <= c.today]
+    found = [x for x in c.facts.immunofixation if x.date <= c.today and x.isotype not in ("", "none")]
     return max(found, key=lambda x: (x.date, x.source)).isotype if found else ""
 
 
@@ -617,12 +647,20 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
 
 
+def _negative_fixation_near(c: Context, result: IgGResult) -> bool:
+    """An immunofixation that found no M-protein within the policy's days of the IgG: the total is polyclonal."""
+    return any(x.isotype == "none" and x.date <= c.today
+               and abs((x.date - result.date).days) <= c.params.m_protein_max_days_apart for x in c.facts.immunofixation)
+
+
 def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
     """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
     m, isotype = _nearest_m_protein(c, result)
     if m is not None and isotype == "IgG":
         return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
     caveat = False
+    if m is None and _negative_fixation_near(c, result):
+        return IgGUsed(result, result.value_g_l, None, (result.source,))  # no M-protein in the serum then
     if c["Has Myeloma"] and isotype not in NOT_IGG:  # an IgG paraprotein cannot be ruled out
         if m is not None:
             caveat = _crosses(c, result.value_g_l, result.value_g_l - m.value_g_l)
@@ -717,7 +755,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
-            caveats.append("paraprotein-possible")
+            caveats.append("paraprotein-unmeasured" if _nearest_m_protein(c, used.result)[1] == "IgG"
+                           else "paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:
@@ -733,10 +772,14 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     }
     if used is not None:
         m = used.m_protein
-        base.update(igg=used.value_g_l, igg_comparator="" if m else used.result.comparator, igg_date=used.result.date,
+        shown, comparator = used.value_g_l, "" if m else used.result.comparator
+        if m is not None and m.comparator:  # polyclonal IgG is a bound: the one that decides is shown
+            shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
+        base.update(igg=shown, igg_comparator=comparator, igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
                     igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
-                    m_protein=m.value_g_l if m else None, m_protein_date=m.date if m else None,
+                    m_protein=m.value_g_l if m else None, m_protein_comparator=m.comparator if m else "",
+                    m_protein_date=m.date if m else None,
                     m_protein_source=m.source if m else None)
     episode = c["Current Episode"]
     if episode is not None:
@@ -878,7 +921,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if used is None or stale:
             return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", suggestions=("order-igg",))
         if unclear:
-            return advise("measure-igg", "indeterminate", suggestions=("order-igg",))
+            return advise("measure-igg", _indeterminate(used), suggestions=("order-igg",))
     elif infections:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
@@ -887,7 +930,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
                           restart=c["Is Restart"], more=infection_values(infections))
         if unclear:
-            return advise("measure-igg", "indeterminate", evidence=infections, suggestions=("order-igg",),
+            return advise("measure-igg", _indeterminate(used), evidence=infections, suggestions=("order-igg",),
                           more=infection_values(infections))
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
@@ -901,9 +944,16 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     return ()
 
 
+def _indeterminate(used: IgGUsed | None) -> str:
+    """The measure-igg variant for an IgG that cannot be placed: a bound the laboratory reported for
+    the IgG, or for the M-protein subtracted from it."""
+    return "indeterminate-m-protein" if used is not None and used.m_protein is not None \
+        and used.m_protein.comparator else "indeterminate"
+
+
 def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
-    m, _isotype = _nearest_m_protein(c, used.result)
+    m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
     low = total - (m.value_g_l if m is not None else c.params.paraprotein_caveat_margin_g_l)
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
@@ -913,7 +963,8 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
         values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
                       polyclonal_if_igg=max(total - m.value_g_l, 0.0))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
-    return build_advice(c, "paraprotein-type-unknown", "Start Advice", "m-protein" if m is not None else "", igg=igg,
+    variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""
+    return build_advice(c, "paraprotein-type-unknown", "Start Advice", variant, igg=igg,
                         extra_caveats=caveats, more=values)
 
 
@@ -952,8 +1003,8 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     notes = []
     used = c["Latest Untreated IgG"]
     threshold = c["Untreated IgG Indeterminate"]
-    if used is not None and threshold is not None:
-        r = used.result
+    if used is not None and threshold is not None and not (used.m_protein and used.m_protein.comparator):
+        r = used.result  # (an M-protein bound is not the IgG's: the card names both figures)
         notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L: "
                               f"cannot tell whether below {threshold:g} g/L; measure again", _as_reported(r), r.date,
                               threshold))

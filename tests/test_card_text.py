@@ -216,3 +216,106 @@ def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
     assert f"{shown} (Z9)" in card["summary"], card["summary"]
+
+
+@pytest.mark.parametrize("lang, summary, detail, caveat", [
+    ("en", "in IgG myeloma, no M-protein measured with it: polyclonal IgG may be below 6 g/L",
+     "Measure the M-protein", "IgG myeloma without an M-protein measured with this IgG"),
+    ("da", "ved IgG-myelomatose, ingen M-komponent målt sammen med den: polyklonalt IgG kan være under 6 g/L",
+     "Mål M-komponenten", "IgG-myelomatose uden M-komponent målt sammen med denne IgG"),
+])
+def test_an_igg_myeloma_without_a_recent_m_protein_is_not_called_of_unknown_type(lang, summary, detail, caveat):
+    """Immunofixation already said IgG kappa: the card asks for the M-protein quantity, not for the isotype."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    fixation = {"resourceType": "Observation", "id": "ife-0059", "status": "final",
+                "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+                "subject": {"reference": "Patient/pt-dk-0059"}, "effectiveDateTime": "2025-11-20",
+                "valueString": "IgG kappa"}
+    bundle["entry"].append({"fullUrl": "Observation/ife-0059", "resource": fixation})
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == "paraprotein-type-unknown"
+    assert summary in card["summary"] and detail in card["detail"], card
+    assert "immunofixation" not in card["detail"] and "immunfiksation" not in card["detail"]
+    assert "unknown" not in card["summary"] and "ukendt" not in card["summary"]
+    for total in ("4.6", "4.4"):  # on a card that is not about the paraprotein, the same holds for its note
+        igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+        igg["valueQuantity"]["value"] = float(total)
+        [other] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+        assert caveat in other["detail"] and "immunofixation tells" not in other["detail"], other["detail"]
+
+
+def _with_igg_kappa_m_protein(total: float, m_protein: dict) -> tuple[dict, date]:
+    """The IgG-7 myeloma fixture with another total, an IgG-kappa immunofixation and an M-protein the same day."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"]["value"] = total
+    subject, day = {"reference": "Patient/pt-dk-0059"}, igg["effectiveDateTime"]
+    for resource in ({"resourceType": "Observation", "id": "ife-0059", "status": "final",
+                      "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+                      "subject": subject, "effectiveDateTime": "2025-11-20", "valueString": "IgG kappa"},
+                     {"resourceType": "Observation", "id": "mp-0059", "status": "final",
+                      "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19844"}]},
+                      "subject": subject, "effectiveDateTime": day,
+                      "valueQuantity": {"unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L",
+                                        **m_protein}}):
+        bundle["entry"].append({"fullUrl": f"Observation/{resource['id']}", "resource": resource})
+    return bundle, at
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Polyclonal IgG >3.5 g/L (total 4.5 g/L, M-protein <1.0 g/L) (2026-01-10): cannot tell whether below 4 g/L"),
+    ("da", "Polyklonalt IgG >3,5 g/L (total 4,5 g/L, M-komponent <1,0 g/L) (2026-01-10): kan ikke afgøre, om det er "
+           "under 4 g/L"),
+])
+def test_an_m_protein_below_the_measuring_range_is_not_subtracted_as_if_measured(lang, summary):
+    """'<1.0 g/L' is at most 1.0: polyclonal IgG lies between 3.5 and 4.5, so no start on it (it was: '3.5 < 4')."""
+    bundle, at = _with_igg_kappa_m_protein(4.5, {"value": 1.0, "comparator": "<"})
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == "measure-igg" and card["summary"] == summary, card["summary"]
+    assert not any("start" in s["label"].lower() for s in card.get("suggestions", []))
+
+
+def test_a_total_below_the_threshold_is_low_whatever_an_m_protein_bound_takes_off():
+    bundle, at = _with_igg_kappa_m_protein(3.5, {"value": 1.0, "comparator": "<"})
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "start-substitution", card["summary"]
+    assert card["summary"].startswith("Polyclonal IgG <=3.5 g/L (total 3.5)") and "M-protein <1.0 g/L" in card["detail"]
+
+
+def _with_fixations(total: float, *fixations: tuple[str, str]) -> tuple[dict, date]:
+    """The IgG-7 myeloma fixture with another total and serum immunofixations (date, result text)."""
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"]["value"] = total
+    for n, (day, text) in enumerate(fixations):
+        bundle["entry"].append({"fullUrl": f"Observation/ife-{n}", "resource": {
+            "resourceType": "Observation", "id": f"ife-{n}", "status": "final",
+            "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]},
+            "subject": {"reference": "Patient/pt-dk-0059"}, "effectiveDateTime": day, "valueString": text}})
+    return bundle, at
+
+
+def test_a_negative_immunofixation_with_the_igg_leaves_no_unknown_type_caveat():
+    """No M-protein in the serum when the IgG was taken: the total is polyclonal, nothing to ask the laboratory."""
+    bundle, at = _with_fixations(4.5, ("2024-03-01", "IgG kappa"), ("2026-01-05", "Ingen M-komponent påvist"))
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "general-criteria-igg-under-6"
+    assert "immunofixation" not in card["detail"] and "M-protein" not in card["detail"], card["detail"]
+    bundle, at = _with_fixations(7.0, ("2024-03-01", "IgG kappa"), ("2026-01-05", "Ingen M-komponent påvist"))
+    assert replay(RUNTIME, bundle, at=at).cards == []
+
+
+def test_a_negative_immunofixation_in_remission_does_not_erase_the_myelomas_type():
+    """IgG kappa at diagnosis, negative in remission, no M-protein measured with today's IgG: still IgG myeloma."""
+    bundle, at = _with_fixations(7.0, ("2024-03-01", "IgG kappa"), ("2025-06-01", "Ingen M-komponent påvist"))
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert "in IgG myeloma, no M-protein measured with it" in card["summary"], card["summary"]
+
+
+def test_an_igg_without_a_unit_is_named_as_such():
+    bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    igg["valueQuantity"] = {"value": 3.0}
+    answered = replay(RUNTIME, bundle, at=at)
+    [note] = [n for n in answered.notes if n.source == "Observation/o7-0059"]
+    assert note.message == "result has no unit", note

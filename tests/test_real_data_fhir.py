@@ -149,7 +149,7 @@ def test_the_m_protein_type_comes_from_immunofixation_or_the_result_itself():
     lambda_light = _build(_obs(("http://npu-terminology.org", "NPU02642"), valueString="Fri lambda (Bence Jones)"))
     assert [x.isotype for x in lambda_light.immunofixation] == ["light-chain"]
     none = _build(_obs(("http://npu-terminology.org", "NPU02642"), valueString="Ingen M-komponent påvist"))
-    assert [x.isotype for x in none.immunofixation] == [""]
+    assert [x.isotype for x in none.immunofixation] == ["none"]
     generic = ("http://npu-terminology.org", "NPU19844")
     qty = {"value": 5.0, "unit": "g/L", "code": "g/L"}
     from_text = _build(_obs(generic, valueQuantity=qty, note=[{"text": "M-komponent type IgA lambda"}]))

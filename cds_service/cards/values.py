@@ -118,7 +118,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         if v.get("igg_age_days") is not None:
             p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
     if isinstance(v.get("m_protein"), float):
-        p["m_protein"] = g_l(v["m_protein"], lang)  # type: ignore[arg-type]
+        p["m_protein"] = g_l(v["m_protein"], lang, comparator=str(v.get("m_protein_comparator") or ""))  # type: ignore[arg-type]
         p["igg_total_number"] = number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
     for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
         if isinstance(v.get(key), float):

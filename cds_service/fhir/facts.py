@@ -396,7 +396,7 @@ class FactBuilder:
                           *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                             if isinstance(c, dict)])
             negative = self._interpretation(r) == "negative" or bool(_NEGATIVE_TEXT.search(text)) and not _ISOTYPE.search(text)
-            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "" if negative else isotype_of(text))
+            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "none" if negative else isotype_of(text))
         culture = sets.get("culture")
         if culture is not None:
             return self._culture(r, culture)
@@ -416,7 +416,8 @@ class FactBuilder:
         unit = qty.get("code") or qty.get("unit")
         factor = self.t.unit_factors.get(unit) if isinstance(unit, str) else None
         if factor is None:
-            raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L")
+            raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L" if isinstance(unit, str) and unit
+                            else "result has no unit")
         comparator = qty.get("comparator")
         comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
         reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
@@ -426,7 +427,7 @@ class FactBuilder:
         isotype = _isotype(entry.get("isotype")) or isotype_of(_texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
-        return "m_protein", MProteinResult(value, day, reference_of(r), isotype)
+        return "m_protein", MProteinResult(value, day, reference_of(r), isotype, comparator)
 
     def _interpretation(self, r: Mapping[str, Any]) -> str:
         """'positive', 'negative', 'indeterminate' or '' from Observation.interpretation."""
