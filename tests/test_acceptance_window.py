@@ -132,3 +132,16 @@ def test_an_order_ending_before_the_stop_date_is_not_offered_a_longer_course() -
     longer = one_card(b, "2026-01-20", drafts=[draft_ivig("2026-01-22", "2026-09-01")])
     [suggestion] = longer["suggestions"]
     assert suggestion["label"] == "End this order on 2026-05-18"
+
+
+@pytest.mark.parametrize("lang, today", [("en", "(today)"), ("da", "(i dag)")])
+def test_on_the_stop_date_no_card_counts_zero_days_left(lang: str, today: str) -> None:
+    """On the stop date the window's start criterion no longer applies ('seks måneder eller senere': general
+    criteria), so no card shows the window with '0 days left'; the stop card says the stop is due today."""
+    start = one_card(chart(igg("igg", "2026-05-10", 3.2)), "2026-05-18", lang)
+    assert code(start) == "no-start-without-infections"
+    stop = one_card(chart(igg("igg", "2026-05-10", 3.2), ivig("iv", "2026-01-10")), "2026-05-18", lang)
+    assert code(stop) == "stop-due-soon" and f"2026-05-18 {today}" in stop["summary"]
+    for card in (start, stop):
+        assert "0 days" not in card["summary"] + card["detail"] and "0 dage" not in card["summary"] + card["detail"]
+        assert "2025-11-18 " + {"en": "to", "da": "til"}[lang] + " 2026-05-18\n" in card["detail"] + "\n"

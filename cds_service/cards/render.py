@@ -99,7 +99,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     elif kind in ("car-t", "bsab") and "t0" in p:
         lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
         window = FACT["window"](lang).format_map(p)
-        if p.get("days_left"):
+        if p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date the window has closed
             window += FACT["window-left"](lang).format_map(p)
         lines.append(window)
     dates = v.get("infection_dates")

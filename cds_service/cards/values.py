@@ -31,6 +31,7 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
               "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
@@ -131,7 +132,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     left = v.get("days_to_stop")
     if isinstance(left, int):
-        p["days_left"] = f"{days(left, lang)} {'tilbage' if lang == 'da' else 'left'}" if left >= 0 else ""
+        p["days_left"] = (f"{days(left, lang)} {'tilbage' if lang == 'da' else 'left'}" if left > 0
+                          else TODAY(lang) if left == 0 else "")
         p["days_overdue"] = days(-left, lang)
     if v.get("age") is not None:
         p["age"] = str(v["age"])
