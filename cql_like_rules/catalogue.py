@@ -357,8 +357,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause substitution",
                      "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
                      "substitution"),
-                Text("The stop date of substitution started in the window is near.",
-                     "Seponeringsdatoen for substitution startet i perioden nærmer sig."),
+                Text("The stop date of substitution started in the window has come or is near.",
+                     "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig."),
                 Text("Pause substitution on {stop_date}; a short extension is possible when the community risk of "
                      "bacterial infection is high.",
                      "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
@@ -650,9 +650,9 @@ CAVEATS: dict[str, Text] = {
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
         "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
     "paraprotein-unmeasured": Text(
-        "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG is lower and could change this "
-        "decision; measure the M-protein.",
-        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonalt IgG er lavere og kan ændre "
+        "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG may be lower and could change "
+        "this decision; measure the M-protein.",
+        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonalt IgG kan være lavere og kan ændre "
         "vurderingen; mål M-komponenten."),
     "paraprotein-possible": Text(
         "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "

@@ -648,9 +648,12 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
 
 
 def _negative_fixation_near(c: Context, result: IgGResult) -> bool:
-    """An immunofixation that found no M-protein within the policy's days of the IgG: the total is polyclonal."""
-    return any(x.isotype == "none" and x.date <= c.today
-               and abs((x.date - result.date).days) <= c.params.m_protein_max_days_apart for x in c.facts.immunofixation)
+    """The immunofixation nearest the IgG (within the policy's days; ties: the later) found no M-protein: the
+    total is polyclonal. A nearer one that found an M-protein (a relapse) wins over a negative one."""
+    near = [x for x in c.facts.immunofixation
+            if x.date <= c.today and abs((x.date - result.date).days) <= c.params.m_protein_max_days_apart]
+    nearest = min(near, key=lambda x: (abs((x.date - result.date).days), -x.date.toordinal(), x.source), default=None)
+    return nearest is not None and nearest.isotype == "none"
 
 
 def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
@@ -1003,10 +1006,15 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     notes = []
     used = c["Latest Untreated IgG"]
     threshold = c["Untreated IgG Indeterminate"]
-    if used is not None and threshold is not None and not (used.m_protein and used.m_protein.comparator):
-        r = used.result  # (an M-protein bound is not the IgG's: the card names both figures)
-        notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L: "
-                              f"cannot tell whether below {threshold:g} g/L; measure again", _as_reported(r), r.date,
+    m = used.m_protein if used is not None else None
+    if m is not None and m.comparator and any(a.variant == "indeterminate-m-protein" for a in c["Advice"]):
+        pass  # an M-protein bound is not the IgG's: the card shown names both figures
+    elif used is not None and threshold is not None:
+        r = used.result
+        shown = _as_reported(r) if m is None else f"{_as_reported(r)} − {m.comparator}{m.value_g_l:g}"
+        why = "" if m is None else f" less an IgG M-protein of {m.comparator}{m.value_g_l:g} g/L"
+        notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L{why}: "
+                              f"cannot tell whether below {threshold:g} g/L; measure again", shown, r.date,
                               threshold))
     if not any("igg-during-substitution-ignored" in a.caveats for a in c["Advice"]):  # a card shown names it
         skipped = [r for r in c["Relevant IgG Results"] if used is None or r.date > used.result.date]

@@ -112,7 +112,7 @@ def ig_order_advice(c: Context) -> Advice | None:
     ages: dict[str, Value] = {}
     if c["Order Starts After Stop Date"] and c["In Window"]:  # judged at its start, after the window (§4.1)
         ages = {"stale_days": c.params.stale_days_after_window}
-        stale = used is not None and (c.today - used.result.date).days > c.params.stale_days_after_window
+        stale = used is not None and (start - used.result.date).days > c.params.stale_days_after_window  # at its start
     threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
     low = used is not None and used.below(threshold)
     failing: list[str] = []

@@ -76,6 +76,15 @@ def test_an_order_to_start_after_the_stop_date_is_held_to_the_igg_age_of_the_gen
     assert "30 days" not in str(card["detail"])
 
 
+def test_an_order_is_held_to_the_igg_age_on_its_start_day_not_on_the_signing_day() -> None:
+    """An IgG 84 days old when the order is signed is 94 days old on its start after the stop date: what
+    patient-view says on that day (measure IgG) is what the order card says, not 'meets the criteria'."""
+    b = chart(igg("igg", "2026-02-15", 3.2), *RECURRENT_PNEUMONIA)
+    assert code(one_card(b, "2026-05-20")) == "measure-igg"
+    card = one_card(b, "2026-05-10", drafts=[ivig("draft-ivig", "2026-05-20", status="draft")])
+    assert code(card) == "order-does-not-meet-criteria" and "no IgG in the last 90 days" in str(card["detail"])
+
+
 def test_an_order_to_start_after_the_stop_date_with_an_old_igg_names_the_general_igg_age() -> None:
     """The same order with a 100-day-old IgG does not meet the general criteria: the card names the IgG age that
     applies at the order's start (90 days), not the window's 30 days."""

@@ -312,6 +312,17 @@ def test_a_negative_immunofixation_in_remission_does_not_erase_the_myelomas_type
     assert "in IgG myeloma, no M-protein measured with it" in card["summary"], card["summary"]
 
 
+def test_a_positive_immunofixation_nearer_the_igg_wins_over_an_earlier_negative_one():
+    """Negative a week before the IgG, IgG kappa three days after it (a relapse): the caveat stays."""
+    bundle, at = _with_fixations(4.5, ("2024-03-01", "IgG kappa"), ("2026-01-05", "Ingen M-komponent påvist"),
+                                 ("2026-01-13", "IgG kappa"))
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
+    day = igg["effectiveDateTime"][:10]
+    assert day == "2026-01-10", day  # the fixations are placed around it
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert "without an M-protein measured with this IgG" in card["detail"], card["detail"]
+
+
 def test_an_igg_without_a_unit_is_named_as_such():
     bundle, at = _fixture("myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation")
     igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "o7-0059")
@@ -319,3 +330,20 @@ def test_an_igg_without_a_unit_is_named_as_such():
     answered = replay(RUNTIME, bundle, at=at)
     [note] = [n for n in answered.notes if n.source == "Observation/o7-0059"]
     assert note.message == "result has no unit", note
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "IgG reported as 6\\.5 − &lt;1 g/L (2026-01-10): cannot tell whether below 6 g/L; measure again"),
+    ("da", "IgG svaret som 6,5 − &lt;1 g/L (2026-01-10): kan ikke afgøre, om den er under 6 g/L; mål igen"),
+])
+def test_an_m_protein_bound_that_leaves_no_card_is_a_data_note(lang, words):
+    """Total 6.5 less an M-protein '<1.0': polyclonal IgG lies in (5.5, 6.5], maybe below 6. No card decides on
+    it, so the data notes must say so (the note is left out only when a card names both figures)."""
+    bundle, at = _with_igg_kappa_m_protein(6.5, {"value": 1.0, "comparator": "<"})
+    answered = replay(RUNTIME, bundle, lang=lang, at=at)
+    [note] = [n for n in answered.notes if n.kind == "igg-indeterminate"]
+    assert "less an IgG M-protein of <1 g/L" in note.message
+    from cds_service.cards.notes import brief
+    assert words in brief([note], lang), brief([note], lang)
+    shown, at = _with_igg_kappa_m_protein(4.5, {"value": 1.0, "comparator": "<"})
+    assert not [n for n in replay(RUNTIME, shown, at=at).notes if n.kind == "igg-indeterminate"]  # its card says it

@@ -101,3 +101,10 @@ def test_an_active_immunoglobulin_order_without_a_date_is_named_first(lang: str,
     assert [n.kind for n in undated] == ["ig-order-undated"] and "no start date" in undated[0].message
     card = json.dumps(answered.cards[0], ensure_ascii=False)
     assert "Privigen" in card and says in card
+
+
+def test_an_undated_immunoglobulin_order_with_a_code_only_is_named_by_its_code() -> None:
+    chart = _start_chart_with({"id": "mr-ivig-undated", "medicationCodeableConcept": {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}})
+    card = json.dumps(replay(RUNTIME, chart, hook="patient-view", at=AT).cards[0], ensure_ascii=False)
+    assert "order “J06BA02” has no usable date" in card and "“”" not in card

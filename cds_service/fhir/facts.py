@@ -528,9 +528,9 @@ class FactBuilder:
             start, end = self._dosage_period(r)
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
+            shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
             self._notes.append(DataNote("ig-order-undated", reference_of(r), f"{exc}; the order could not be "
-                                        "placed in time and was not used", _concept_text(concept)[:80],
-                                        self._day_of(r)))
+                                        "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
         return "ig_courses", IgCourse(start, status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
