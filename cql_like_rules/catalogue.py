@@ -628,6 +628,9 @@ FAILING: dict[str, Text] = {
     "igg-stale": Text("IgG {igg} is {igg_age} old", "IgG {igg} er {igg_age} gammel"),
     "igg-indeterminate": Text("IgG reported as {igg} ({igg_date}) cannot be placed against {threshold}",
                               "IgG svaret som {igg} ({igg_date}) kan ikke placeres i forhold til {threshold}"),
+    "igg-indeterminate-m-protein": Text(
+        "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}) cannot be placed against {threshold}",
+        "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}) kan ikke holdes op mod {threshold}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no IgG in the last {stale_days}", "ingen IgG de sidste {stale_days}"),

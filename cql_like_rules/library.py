@@ -647,6 +647,15 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
 
 
+def _lowest_if_igg(total: float, m: MProteinResult) -> float:
+    """The lowest polyclonal IgG the total less this M-protein allows: a lower bound (">2.0") allows any."""
+    return 0.0 if m.comparator in (">", ">=") else total - m.value_g_l
+
+
+# An M-protein bound turns round when subtracted: total less "<1.0" is more than total - 1.0.
+_POLYCLONAL_BOUND = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
 def _negative_fixation_near(c: Context, result: IgGResult) -> bool:
     """The immunofixation nearest the IgG (within the policy's days; ties: the later) found no M-protein: the
     total is polyclonal. A nearer one that found an M-protein (a relapse) wins over a negative one."""
@@ -666,7 +675,7 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
         return IgGUsed(result, result.value_g_l, None, (result.source,))  # no M-protein in the serum then
     if c["Has Myeloma"] and isotype not in NOT_IGG:  # an IgG paraprotein cannot be ruled out
         if m is not None:
-            caveat = _crosses(c, result.value_g_l, result.value_g_l - m.value_g_l)
+            caveat = _crosses(c, result.value_g_l, _lowest_if_igg(result.value_g_l, m))
         else:
             caveat = _crosses(c, result.value_g_l, result.value_g_l - c.params.paraprotein_caveat_margin_g_l)
     return IgGUsed(result, result.value_g_l, None, (result.source,), caveat)
@@ -958,13 +967,14 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
     m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
-    low = total - (m.value_g_l if m is not None else c.params.paraprotein_caveat_margin_g_l)
+    low = _lowest_if_igg(total, m) if m is not None else total - c.params.paraprotein_caveat_margin_g_l
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
     values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
     igg = used
     if m is not None:
         values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
-                      polyclonal_if_igg=max(total - m.value_g_l, 0.0))
+                      polyclonal_if_igg=max(total - m.value_g_l, 0.0), untyped_m_protein_comparator=m.comparator,
+                      polyclonal_if_igg_comparator=_POLYCLONAL_BOUND.get(m.comparator, ""))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
     variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""
     return build_advice(c, "paraprotein-type-unknown", "Start Advice", variant, igg=igg,

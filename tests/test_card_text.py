@@ -347,3 +347,47 @@ def test_an_m_protein_bound_that_leaves_no_card_is_a_data_note(lang, words):
     assert words in brief([note], lang), brief([note], lang)
     shown, at = _with_igg_kappa_m_protein(4.5, {"value": 1.0, "comparator": "<"})
     assert not [n for n in replay(RUNTIME, shown, at=at).notes if n.kind == "igg-indeterminate"]  # its card says it
+
+
+def _with_untyped_m_protein(total: float, m_protein: dict) -> tuple[dict, date]:
+    """The IgG-7 myeloma fixture (no immunofixation) with another total and an M-protein the same day."""
+    bundle, at = _with_igg_kappa_m_protein(total, m_protein)
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["id"] != "ife-0059"]
+    return bundle, at
+
+
+@pytest.mark.parametrize("total, m_protein, shown", [
+    (6.5, {"value": 1.0, "comparator": "<"}, "M-protein <1.0 g/L of unknown type: if IgG, polyclonal IgG is >5.5 g/L"),
+    (7.0, {"value": 2.0, "comparator": ">"}, "M-protein >2.0 g/L of unknown type: if IgG, polyclonal IgG is <5.0 g/L"),
+])
+def test_an_untyped_m_protein_bound_keeps_its_sign_on_the_card(total, m_protein, shown):
+    """An M-protein reported as a bound is not a measured amount: the card shows it as reported and the
+    polyclonal IgG it allows as a bound too (total less '<1.0' is more than total - 1.0)."""
+    bundle, at = _with_untyped_m_protein(total, m_protein)
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "paraprotein-type-unknown"
+    assert shown in card["summary"], card["summary"]
+
+
+def test_a_lower_bound_m_protein_of_unknown_type_could_take_polyclonal_igg_below_4():
+    """Total 7.0 less an M-protein '>2.0' of unknown type: polyclonal IgG below 5.0, which could be below the
+    window's 4 g/L; the card names 4 g/L (before, 7.0 - 2.0 = 5.0 was taken as the lowest: only 6 g/L)."""
+    bundle, at = _with_untyped_m_protein(7.0, {"value": 2.0, "comparator": ">"})
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert "below 4 g/L" in card["detail"] or "under 4 g/L" in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "polyclonal IgG >3.5 g/L (total 4.5, M-protein <1.0 g/L) cannot be placed against 4 g/L"),
+    ("da", "polyklonalt IgG >3,5 g/L (total 4,5, M-komponent <1,0 g/L) kan ikke holdes op mod 4 g/L"),
+])
+def test_an_order_card_does_not_present_a_derived_bound_as_the_laboratorys(lang, words):
+    """Total 4.5 less an M-protein '<1.0': the laboratory reported neither '>3.5' nor an IgG bound; the order card
+    says which figure is derived and from what."""
+    bundle, at = _with_igg_kappa_m_protein(4.5, {"value": 1.0, "comparator": "<"})
+    draft = {"resourceType": "MedicationRequest", "id": "draft-ivig", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0059"}, "authoredOn": at.isoformat(),
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+    [card] = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=at).cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert words in card["summary"] and "reported as" not in card["summary"] and "svaret som" not in card["summary"]

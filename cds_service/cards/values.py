@@ -123,7 +123,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["igg_total_number"] = number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
     for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
         if isinstance(v.get(key), float):
-            p[key] = g_l(v[key], lang, limits)  # type: ignore[arg-type]
+            p[key] = g_l(v[key], lang, limits, str(v.get(f"{key}_comparator") or ""))  # type: ignore[arg-type]
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
     if isinstance(v.get("paraprotein_threshold"), float):
