@@ -228,6 +228,6 @@ def order_advice(c: Context) -> Advice | None:
         return found
     patient = c.facts.patient
     age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
-    variant = "bsab" if found.values.get("t0_kind") == "bsab" else ""
+    variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
     return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
                   evidence=found.evidence, targets=found.targets)
