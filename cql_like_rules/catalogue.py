@@ -476,6 +476,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
                     section="§4.1",
                 ),
+                "window-ends-earlier": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); it ends "
+                         "{order_end}, before the stop date {stop_date}",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); den slutter "
+                         "{order_end}, før seponeringsdatoen {stop_date}"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
+                    section="§4.1",
+                ),
                 "window-general-stop": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop by the "
                          "general criteria",
@@ -524,6 +537,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "window-general-stop": "starts inside the window, general stop criteria apply",
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
+                         "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
+                                                "before the stop date",
                          "continuation-general": "continues substitution under the general criteria"},
         ),
         AdviceKind(
