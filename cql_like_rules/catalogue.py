@@ -682,7 +682,7 @@ CAVEATS: dict[str, Text] = {
         "vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
-        "Ingen hæmatologisk kræftdiagnose modtaget; stedet antager en."),
+        "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination er afsluttet uden slutdato: regnet som afsluttet på en ukendt dag."),

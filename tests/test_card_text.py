@@ -319,3 +319,17 @@ def test_an_igg_without_a_unit_is_named_as_such():
     answered = replay(RUNTIME, bundle, at=at)
     [note] = [n for n in answered.notes if n.source == "Observation/o7-0059"]
     assert note.message == "result has no unit", note
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "No haematological cancer diagnosis received; this site assumes one."),
+    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
+])
+def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang, words):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"malignancy_requirement": "assume"}))
+    runtime = load_runtime(Settings(data_dir=str(tmp_path), policy_file=str(policy)))
+    bundle, at = _fixture("cart-in-window-igg-low")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Condition"]
+    [card] = replay(runtime, bundle, lang=lang, at=at).cards
+    assert words in card["detail"], card["detail"]
