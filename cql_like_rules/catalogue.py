@@ -103,6 +103,21 @@ _PARAPROTEIN_ACTION = Text(
     "med deres datoer.",
 )
 
+_CHILD_SUMMARY = Text(
+    "Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult criteria",
+    "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter voksenkriterierne",
+)
+_CHILD_DECISION = Text(
+    "The criteria do not cover children: the need for substitution is assessed individually, and routine "
+    "substitution may be used where clinicians find it relevant.",
+    "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og rutinemæssig substitution "
+    "kan bruges, hvor klinikerne finder det relevant.",
+)
+_CHILD_CAR_T_ACTION = Text(
+    "Decide individually; after CAR-T, routine substitution is far from always needed.",
+    "Beslut individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant.",
+)
+
 _STOP_PLANNED_SUMMARY = Text(
     "Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
@@ -427,32 +442,23 @@ CATALOGUE: dict[str, AdviceKind] = {
             Text("Child: individual assessment", "Barn: individuel vurdering"),
             "§4, §4.3", "info", False, ALL_HOOKS,
             {
-                "": Variant(
-                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
-                         "criteria",
-                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
-                         "voksenkriterierne"),
-                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
-                         "routine substitution may be used where clinicians find it relevant.",
-                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
-                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
-                    Text("Decide individually; after CAR-T, routine substitution is far from always needed.",
-                         "Beslut individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant."),
-                ),
+                "": Variant(_CHILD_SUMMARY, _CHILD_DECISION, _CHILD_CAR_T_ACTION),
                 "bsab": Variant(
-                    Text("Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult "
-                         "criteria",
-                         "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter "
-                         "voksenkriterierne"),
-                    Text("The criteria do not cover children: the need for substitution is assessed individually, and "
-                         "routine substitution may be used where clinicians find it relevant.",
-                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt, og "
-                         "rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
+                    _CHILD_SUMMARY,
+                    _CHILD_DECISION,
                     Text("Decide individually; children on bispecifics usually receive immunoglobulin routinely.",
                          "Beslut individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
                 ),
+                "car-t-product": Variant(
+                    Text("Child ({age} y; CAR-T ordered): Ig substitution is an individual assessment, not the adult "
+                         "criteria",
+                         "Barn ({age} år; CAR-T ordineret): Ig-substitution vurderes individuelt, ikke efter "
+                         "voksenkriterierne"),
+                    _CHILD_DECISION, _CHILD_CAR_T_ACTION,
+                ),
             },
-            variant_doc={"": "after CAR-T (or an index event of unknown kind)", "bsab": "after a bispecific antibody"},
+            variant_doc={"": "after CAR-T (or an index event of unknown kind)", "bsab": "after a bispecific antibody",
+                         "car-t-product": "a CAR-T product ordered: the order does not date the infusion"},
         ),
         AdviceKind(
             "order-meets-criteria",
@@ -468,6 +474,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
                          "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
+                    section="§4.1",
+                ),
+                "window-ends-earlier": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); it ends "
+                         "{order_end}, before the stop date {stop_date}",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); den slutter "
+                         "{order_end}, før seponeringsdatoen {stop_date}"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
                     section="§4.1",
                 ),
                 "window-general-stop": Variant(
@@ -518,6 +537,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "window-general-stop": "starts inside the window, general stop criteria apply",
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
+                         "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
+                                                "before the stop date",
                          "continuation-general": "continues substitution under the general criteria"},
         ),
         AdviceKind(
@@ -664,7 +685,7 @@ CAVEATS: dict[str, Text] = {
         "vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
-        "Ingen hæmatologisk kræftdiagnose modtaget; stedet antager en."),
+        "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination er afsluttet uden slutdato: regnet som afsluttet på en ukendt dag."),

@@ -124,10 +124,12 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
             else:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
-                found = build_advice(c, "order-meets-criteria", "Order Advice", "window", igg=used,
+                ends_earlier = order.end is not None and start <= order.end < c["Stop Date"]
+                found = build_advice(c, "order-meets-criteria", "Order Advice",
+                                     "window-ends-earlier" if ends_earlier else "window", igg=used,
                                      suggestions=_end_suggestion(c),
                                      extra_caveats=("late-in-window",) if late else ())
-            return _with_order(found, order, start)
+            return _with_order(found, order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         infections: tuple[CountedInfection, ...] = ()
     else:
@@ -228,6 +230,6 @@ def order_advice(c: Context) -> Advice | None:
         return found
     patient = c.facts.patient
     age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
-    variant = "bsab" if found.values.get("t0_kind") == "bsab" else ""
+    variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
     return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
                   evidence=found.evidence, targets=found.targets)

@@ -391,3 +391,17 @@ def test_an_order_card_does_not_present_a_derived_bound_as_the_laboratorys(lang,
     [card] = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=at).cards
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
     assert words in card["summary"] and "reported as" not in card["summary"] and "svaret som" not in card["summary"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "No haematological cancer diagnosis received; this site assumes one."),
+    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
+])
+def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang, words):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"malignancy_requirement": "assume"}))
+    runtime = load_runtime(Settings(data_dir=str(tmp_path), policy_file=str(policy)))
+    bundle, at = _fixture("cart-in-window-igg-low")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Condition"]
+    [card] = replay(runtime, bundle, lang=lang, at=at).cards
+    assert words in card["detail"], card["detail"]

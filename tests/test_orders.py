@@ -268,3 +268,30 @@ def test_the_same_draft_is_judged_once_the_site_adds_its_code(tmp_path):
         draft = local_draft("pt-dk-0001", "Privigen 100 mg/ml infusionsvæske")
         [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-05-18" in card["summary"]
+
+
+def test_child_card_on_a_car_t_order_gives_no_infusion_date(server):
+    """A CAR-T order does not date the infusion (manufacturing takes weeks): the child card must not invent one."""
+    base, clock = server
+    draft = {"resourceType": "MedicationRequest", "id": "draft-kymriah-1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0020"},
+             "medicationCodeableConcept": {"text": "Kymriah", "coding": [
+                 {"system": "http://www.whocc.no/atc", "code": "L01XL04", "display": "tisagenlecleucel"}]}}
+    [card] = call_with(base, clock, "child-16-tisagenlecleucel-on-ig", "2025-12-01", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "child-individual-assessment"
+    assert "2025-12-01" not in card["summary"] and "CAR-T ordered" in card["summary"] and len(card["summary"]) <= 140
+    [card] = call_with(base, clock, "child-16-tisagenlecleucel-on-ig", "2025-12-01", draft, lang="da").json()["cards"]
+    assert "2025-12-01" not in card["summary"] and "CAR-T ordineret" in card["summary"]
+
+
+def test_a_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
+    """The clinician chose a shorter course: the card must not tell them to let it run to the stop date."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0001")[0]
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-20", "end": "2026-03-01"}}}}]
+    [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "suggestions" not in card
+    assert "end it on 2026-05-18" not in card["summary"] and "ends 2026-03-01" in card["summary"]
+    assert "Let the order end on the stop date" not in card["detail"] and len(card["summary"]) <= 140
+    [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft, lang="da").json()["cards"]
+    assert "slutter 2026-03-01" in card["summary"] and "slut den 2026-05-18" not in card["summary"]

@@ -108,7 +108,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
-    for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start",
+    for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
                 "ignored_igg_date", "today"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
