@@ -351,6 +351,14 @@ async def test_warning_outcome_entries_are_dropped(mock: respx.MockRouter, fetch
     assert [e["resource"]["id"] for e in result["observations"]["entry"]] == ["o1", "p1"]
 
 
+async def test_a_warning_that_results_are_incomplete_fails_the_key(mock: respx.MockRouter, fetcher: FhirFetcher) -> None:
+    incomplete = {"resource": outcome("warning", "incomplete"), "search": {"mode": "outcome"}}
+    mock.get(f"{BASE}/Observation").respond(200, json=bundle(incomplete, obs("o1")))
+    assert await failed(fetcher, {"observations": OBS_TEMPLATE}) == [
+        "observations: FHIR server reported an error in the search result (incomplete)"
+    ]
+
+
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 502, 503, 302])
 async def test_http_errors_name_the_status(mock: respx.MockRouter, fetcher: FhirFetcher, status: int) -> None:
     # the body echoes the token to prove that nothing from it reaches the messages

@@ -184,6 +184,17 @@ def test_warning_outcome_entries_are_ignored(server):
     assert post(server, request).status_code == 200
 
 
+def test_a_search_the_ehr_reports_incomplete_is_not_decided_on(server):
+    """A warning of type 'incomplete' in a searchset: results were left out, so the service does not decide
+    on the rest as if it were the whole chart (412 naming it, as for a Bundle with a next link)."""
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"]["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "warning", "code": "incomplete", "diagnostics": "lab archive not reached"}]},
+        "search": {"mode": "outcome"}})
+    response = post(server, request)
+    assert response.status_code == 412 and "incomplete (lab archive not reached)" in diagnostics(response)
+
+
 def test_invalid_decisive_resource_is_skipped_and_named(server):
     request = request_from_bundle(LOW)
     observations = request["prefetch"]["observations"]["entry"]

@@ -179,10 +179,12 @@ def _same_base(url: httpx.URL, base: httpx.URL) -> bool:
 
 
 def _error_outcome(resource: Mapping[str, object]) -> str | None:
-    """The issue code of the first error/fatal issue of an OperationOutcome, else None."""
+    """The issue code of the first error/fatal issue of an OperationOutcome, or of an `incomplete` one
+    whatever its severity (results were left out: deciding on them would be deciding on part of the chart),
+    else None."""
     issues = resource.get("issue")
     for issue in issues if isinstance(issues, list) else []:
-        if isinstance(issue, dict) and issue.get("severity") in ("error", "fatal"):
+        if isinstance(issue, dict) and (issue.get("severity") in ("error", "fatal") or issue.get("code") == "incomplete"):
             return str(issue.get("code") or "unknown")
     return None
 

@@ -53,6 +53,13 @@ def _is_error_outcome(outcome: Mapping[str, Any]) -> bool:
     return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in (issues if isinstance(issues, list) else []))
 
 
+def _is_incomplete_outcome(outcome: Mapping[str, Any]) -> bool:
+    """An issue of type `incomplete`, whatever its severity: the search left results out (a source
+    not reached, a limit hit), so deciding on what came would be deciding on part of the chart."""
+    issues = outcome.get("issue")
+    return any(isinstance(i, dict) and i.get("code") == "incomplete" for i in (issues if isinstance(issues, list) else []))
+
+
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
 
 
@@ -177,6 +184,9 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
         if resource.get("resourceType") == "OperationOutcome":
             if _is_error_outcome(resource):
                 pooled.unusable[key] = f"the EHR reported an error ({_outcome_text(resource)})"
+                return []
+            if _is_incomplete_outcome(resource):
+                pooled.unusable[key] = f"the EHR reported the results incomplete ({_outcome_text(resource)})"
                 return []
             continue  # informational search outcome
         out.append(resource)
