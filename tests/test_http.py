@@ -184,6 +184,16 @@ def test_warning_outcome_entries_are_ignored(server):
     assert post(server, request).status_code == 200
 
 
+def test_a_patient_prefetch_of_another_patient_is_not_fulfilled(server):
+    """The Patient the EHR sent is another patient's: without the right one, age (the child rule) and death
+    cannot be checked, so the key is unusable (412 naming it), not dropped with adult rules applied."""
+    request = request_from_bundle(LOW)
+    request["prefetch"]["patient"] = {**request["prefetch"]["patient"], "id": "someone-else"}
+    response = post(server, request)
+    assert response.status_code == 412
+    assert "prefetch 'patient' unusable: it is Patient/someone-else" in diagnostics(response)
+
+
 def test_a_search_the_ehr_reports_incomplete_is_not_decided_on(server):
     """A warning of type 'incomplete' in a searchset: results were left out, so the service does not decide
     on the rest as if it were the whole chart (412 naming it, as for a Bundle with a next link)."""

@@ -61,7 +61,8 @@ async def test_the_request_line_shows_client_strings_sanitised(tmp_path, capsys)
     body = request_from_bundle(load_bundle(FIXTURES / "cart-in-window-igg-low.json"))
     wrong_hook = {**body, "hook": HOSTILE, "hookInstance": HOSTILE}
     assert (await post(app, f"/cds-services/{PATIENT_VIEW_ID}", json=wrong_hook)).status_code == 400
-    odd_patient = {**body, "hookInstance": HOSTILE, "context": {**body["context"], "patientId": "p\u202e\x1b1"}}
+    odd_patient = {**body, "hookInstance": HOSTILE, "context": {**body["context"], "patientId": "p\u202e\x1b1"},
+                   "prefetch": {**body["prefetch"], "patient": None}}  # (another id's Patient would be a 412)
     assert (await post(app, f"/cds-services/{PATIENT_VIEW_ID}", json=odd_patient)).status_code == 200
     assert (await post(app, "/cds-services/" + "%E2%80%AE%1B" * 300, json=body)).status_code == 404  # decoded by the server
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"event":"request"' in line]

@@ -158,6 +158,11 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             continue
         if not isinstance(value, dict):
             raise BadRequest(f"prefetch.{key} must be a FHIR resource, a Bundle or null")
+        if value.get("resourceType") == "Patient" and not owner.owns("Patient", value):
+            # The patient's own record came as another's: their age (children) and death go unchecked
+            # if it is merely dropped, so the key was not fulfilled (fetched from fhirServer, else 412).
+            pooled.unusable[key] = f"it is Patient/{str(value.get('id'))[:64]}, not the context's Patient/{patient_id}"
+            continue
         for resource in _resources_of(key, value, pooled):
             _add(resource, by_ref, pooled, owner)
     pooled.resources = list(by_ref.values())
