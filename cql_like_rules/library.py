@@ -119,6 +119,11 @@ class IgGUsed:
         strict = "<" in (self.m_protein.comparator if self.m_protein else "", self.result.comparator)
         return self.value_g_l, ">" if strict or self.result.comparator == ">" else ">="
 
+    @property
+    def m_protein_bound(self) -> bool:
+        """Polyclonal IgG less an M-protein reported only as a bound ("<1.0"): a figure no laboratory gave."""
+        return self.m_protein is not None and bool(self.m_protein.comparator)
+
     def _m_is_upper_bound(self) -> bool:
         return self.m_protein is not None and self.m_protein.comparator in ("<", "<=")
 
@@ -785,7 +790,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if used is not None:
         m = used.m_protein
         shown, comparator = used.value_g_l, "" if m else used.result.comparator
-        if m is not None and m.comparator:  # polyclonal IgG is a bound: the one that decides is shown
+        if used.m_protein_bound:  # polyclonal IgG is a bound: the one that decides is shown
             shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
         base.update(igg=shown, igg_comparator=comparator, igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
@@ -959,8 +964,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
 def _indeterminate(used: IgGUsed | None) -> str:
     """The measure-igg variant for an IgG that cannot be placed: a bound the laboratory reported for
     the IgG, or for the M-protein subtracted from it."""
-    return "indeterminate-m-protein" if used is not None and used.m_protein is not None \
-        and used.m_protein.comparator else "indeterminate"
+    return "indeterminate-m-protein" if used is not None and used.m_protein_bound else "indeterminate"
 
 
 def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
@@ -1017,9 +1021,10 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     used = c["Latest Untreated IgG"]
     threshold = c["Untreated IgG Indeterminate"]
     m = used.m_protein if used is not None else None
-    if m is not None and m.comparator and any(a.variant == "indeterminate-m-protein" for a in c["Advice"]):
-        pass  # an M-protein bound is not the IgG's: the card shown names both figures
-    elif used is not None and threshold is not None:
+    # An M-protein bound is not the IgG's: a card shown with both figures says it, no note needed.
+    named = used is not None and used.m_protein_bound and any(a.variant == "indeterminate-m-protein"
+                                                              for a in c["Advice"])
+    if used is not None and threshold is not None and not named:
         r = used.result
         shown = _as_reported(r) if m is None else f"{_as_reported(r)} − {m.comparator}{m.value_g_l:g}"
         why = "" if m is None else f" less an IgG M-protein of {m.comparator}{m.value_g_l:g} g/L"

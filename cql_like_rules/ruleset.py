@@ -85,20 +85,11 @@ class RuleSet:
         return Context(facts, today, self.parameters, self.library)
 
     def evaluate(self, facts: Facts, today: date) -> Evaluation:
-        """patient-view: the advice for the patient as of `today`."""
-        return self.with_notes(*self.advise(facts, today))
-
-    def advise(self, facts: Facts, today: date) -> tuple[Evaluation, Context]:
-        """patient-view without the data notes yet: the advice, its trace, and the context that
-        `with_notes` completes (a caller that may never read the notes need not pay for them)."""
+        """patient-view: the advice for the patient as of `today`, with its trace and data notes."""
         context = self.context(facts, today)
         found = context["Advice"]
-        return Evaluation(found, tuple(context.trace), today), context
-
-    def with_notes(self, evaluation: Evaluation, context: Context) -> Evaluation:
-        """`advise`'s evaluation with the data notes, exactly what `evaluate` returns."""
         notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
-        return Evaluation(evaluation.advice, tuple(context.trace), evaluation.today, notes=notes)
+        return Evaluation(found, tuple(context.trace), today, notes=notes)
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date) -> Evaluation:
         """order-select / order-sign: advice on each relevant draft order; one child card at most."""

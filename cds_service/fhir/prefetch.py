@@ -48,16 +48,17 @@ def _first_display(concept: Any) -> str:
     return ""
 
 
-def _is_error_outcome(outcome: Mapping[str, Any]) -> bool:
+def _outcome_failure(outcome: Mapping[str, Any]) -> str | None:
+    """Why a search outcome makes its key unusable, or None for an informational one: an error, or an
+    issue of type `incomplete` whatever its severity (results were left out: a source not reached, a
+    limit hit, so deciding on what came would be deciding on part of the chart)."""
     issues = outcome.get("issue")
-    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in (issues if isinstance(issues, list) else []))
-
-
-def _is_incomplete_outcome(outcome: Mapping[str, Any]) -> bool:
-    """An issue of type `incomplete`, whatever its severity: the search left results out (a source
-    not reached, a limit hit), so deciding on what came would be deciding on part of the chart."""
-    issues = outcome.get("issue")
-    return any(isinstance(i, dict) and i.get("code") == "incomplete" for i in (issues if isinstance(issues, list) else []))
+    issues = [i for i in (issues if isinstance(issues, list) else []) if isinstance(i, dict)]
+    if any(i.get("severity") in ("error", "fatal") for i in issues):
+        return "reported an error"
+    if any(i.get("code") == "incomplete" for i in issues):
+        return "reported the results incomplete"
+    return None
 
 
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
@@ -187,11 +188,9 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
         if not isinstance(resource, dict):
             continue
         if resource.get("resourceType") == "OperationOutcome":
-            if _is_error_outcome(resource):
-                pooled.unusable[key] = f"the EHR reported an error ({_outcome_text(resource)})"
-                return []
-            if _is_incomplete_outcome(resource):
-                pooled.unusable[key] = f"the EHR reported the results incomplete ({_outcome_text(resource)})"
+            failure = _outcome_failure(resource)
+            if failure is not None:
+                pooled.unusable[key] = f"the EHR {failure} ({_outcome_text(resource)})"
                 return []
             continue  # informational search outcome
         out.append(resource)
