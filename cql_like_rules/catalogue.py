@@ -380,7 +380,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "bakterielle infektioner i samfundet."),
             )},
             suggestions=("hold-ig",),
-            override_reasons=("community-infection-risk", "specialist-decision"),
+            override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
             worklist_rank=2,
         ),
         AdviceKind(
@@ -402,7 +402,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "kriterier."),
             )},
             suggestions=("hold-ig",),
-            override_reasons=("community-infection-risk", "specialist-decision"),
+            override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
             worklist_rank=1,
         ),
         AdviceKind(
@@ -557,7 +557,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Genovervej ordinationen, eller signér den med en begrundelse."),
             )},
             suggestions=("order-igg",),
-            override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
+            override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk",
+                              "infection-tendency"),
         ),
         AdviceKind(
             "plan-igg-monitoring",
@@ -629,6 +630,9 @@ OVERRIDE_REASONS: dict[str, Text] = {
     "infections-persist": Text("Continue: infections persist despite prophylaxis",
                                "Fortsæt: infektionerne fortsætter trods profylakse"),
     "infection-not-coded": Text("Severe bacterial infection not yet coded", "Svær bakteriel infektion endnu ikke kodet"),
+    "infection-tendency": Text("Continue by the general criteria: severe/recurrent bacterial infections on substitution",
+                               "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner "
+                               "under substitution"),
 }
 
 # Why the general stop criteria apply (fills {general_stop_reason}).
@@ -693,6 +697,11 @@ CAVEATS: dict[str, Text] = {
         "Severe/recurrent bacterial infections are present: a start for them follows the general stop criteria.",
         "Der er svære/tilbagevendende bakterielle infektioner: en start for dem følger de generelle "
         "seponeringskriterier."),
+    "infections-on-substitution": Text(
+        "Severe/recurrent bacterial infections on substitution: weigh them at the stop attempt; continuing follows "
+        "the general criteria.",
+        "Svære/tilbagevendende bakterielle infektioner under substitution: vurdér dem ved seponeringsforsøget; "
+        "fortsat behandling følger de generelle kriterier."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),

@@ -1,0 +1,63 @@
+"""Infections and the general criteria around and after the six-month window, one clinical
+situation per test on hand-made facts and a fixed "today" (T0 2025-10-01, stop date 2026-04-01)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cql_like_rules import MEDICINRAADET_2025, evaluate_patient
+from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgCourse, IgGResult, Infection, Patient
+from cql_like_rules.orders import DraftOrder
+
+D = date.fromisoformat
+
+
+def facts(**kw) -> Facts:
+    base = dict(patient=Patient("Patient/p", D("1960-05-01")), diagnoses=(Diagnosis("C833", "Condition/dx"),),
+                car_t=(CarTInfusion(D("2025-10-01"), "Procedure/cart"),),
+                igg=(IgGResult(2.5, D("2025-10-10"), "Observation/igg"),))
+    base.update(kw)
+    return Facts(**base)
+
+
+def on_ig(*infections: Infection) -> Facts:
+    """IVIG since 2025-10-15 for IgG < 4 g/L alone: the special stop at 2026-04-01 applies."""
+    return facts(ig_courses=(IgCourse(D("2025-10-15"), "active", "MedicationRequest/ig"),), infections=infections)
+
+
+def sepsis(when: str, ref: str = "Condition/sepsis") -> Infection:
+    return Infection(D(when), True, ref)
+
+
+# --- §4.3: the stop attempt weighs the infection tendency on substitution --------------------------
+
+def test_stop_attempt_names_severe_infections_on_substitution_and_offers_to_continue():
+    for today, code in (("2026-03-25", "stop-due-soon"), ("2026-05-01", "stop-overdue")):
+        [found] = evaluate_patient(on_ig(sepsis("2026-01-10")), D(today)).advice
+        assert found.code == code and found.indicator == "warning"  # the stop is still to be attempted (§4.2)
+        assert "Condition/sepsis" in found.evidence and found.values["infection_dates"] == ("2026-01-10",)
+        assert "infections-on-substitution" in found.caveats
+        assert found.override_reasons[0] == "infection-tendency"
+
+
+def test_stop_attempt_without_infections_on_substitution_is_unchanged():
+    # a severe infection before the look-back (T0 - 3 months) neither changes the stop rule nor is named
+    for f in (on_ig(), on_ig(sepsis("2025-06-01"))):
+        [found] = evaluate_patient(f, D("2026-04-02")).advice
+        assert found.code == "stop-overdue"
+        assert "infections-on-substitution" not in found.caveats and "infection-tendency" not in found.override_reasons
+        assert "Condition/sepsis" not in found.evidence
+
+
+def test_one_mild_infection_on_substitution_is_not_an_infection_tendency():
+    [found] = evaluate_patient(on_ig(Infection(D("2026-01-10"), False, "Condition/uvi")), D("2026-04-02")).advice
+    assert found.code == "stop-overdue" and "infection-tendency" not in found.override_reasons
+
+
+def test_order_continuing_past_the_stop_date_names_infections_on_substitution():
+    draft = DraftOrder("ig", "MedicationRequest/draft", D("2026-04-10"), None, "IVIG")
+    [found] = MEDICINRAADET_2025.evaluate_orders(on_ig(sepsis("2026-01-10")), [draft], D("2026-04-10")).advice
+    assert (found.code, found.values["failing"]) == ("order-does-not-meet-criteria", ("past-stop-date",))
+    assert "Condition/sepsis" in found.evidence and "infection-tendency" in found.override_reasons
+    [plain] = MEDICINRAADET_2025.evaluate_orders(on_ig(), [draft], D("2026-04-10")).advice
+    assert "infection-tendency" not in plain.override_reasons
