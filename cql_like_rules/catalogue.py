@@ -90,6 +90,18 @@ _START_ACTION = Text(
     "substitution bagefter.",
 )
 
+_NO_START_SUMMARY = Text(
+    "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
+    "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
+    "anbefales ikke",
+)
+_NO_START_DECISION = Text(
+    "After the window, or for a restart, the general criteria need severe or recurrent verified bacterial "
+    "infections besides IgG below {threshold}.",
+    "Efter perioden, eller ved genopstart, kræver de generelle kriterier svære eller tilbagevendende verificerede "
+    "bakterielle infektioner ud over IgG under {threshold}.",
+)
+
 _PARAPROTEIN_DECISION = Text(
     "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
     "M-protein); without the M-protein's type it cannot be told whether that is below {paraprotein_threshold}.",
@@ -309,20 +321,24 @@ CATALOGUE: dict[str, AdviceKind] = {
                  "IgG < {threshold} uden svære/tilbagevendende bakterielle infektioner: ingen start"),
             "§4.3", "info", False, PATIENT_VIEW,
             {"": Variant(
-                Text("IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: "
-                     "Ig start not recommended",
-                     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel "
-                     "infektion: Ig-start anbefales ikke"),
-                Text("After the window, or for a restart, the general criteria need severe or recurrent verified "
-                     "bacterial infections besides IgG below {threshold}.",
-                     "Efter perioden, eller ved genopstart, kræver de generelle kriterier svære eller "
-                     "tilbagevendende verificerede bakterielle infektioner ud over IgG under {threshold}."),
+                _NO_START_SUMMARY,
+                _NO_START_DECISION,
                 Text("Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be "
                      "tried.",
                      "Start ikke på IgG alene; vender infektionerne tilbage efter seponering, kan "
                      "antibiotikaprofylakse forsøges."),
+            ),
+             "no-substitution": Variant(
+                _NO_START_SUMMARY,
+                _NO_START_DECISION,
+                Text("Do not start on IgG alone; reassess if severe or recurrent verified bacterial infections "
+                     "occur.",
+                     "Start ikke på IgG alene; vurdér igen, hvis der kommer svære eller tilbagevendende "
+                     "verificerede bakterielle infektioner."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
+            variant_doc={"": "after substitution was stopped or paused",
+                         "no-substitution": "no substitution so far (nothing to stop)"},
         ),
         AdviceKind(
             "start-meets-general-criteria",

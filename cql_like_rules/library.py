@@ -965,7 +965,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                           more=infection_values(infections))
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
-        return advise("no-start-without-infections", evidence=seen, restart=c["Is Restart"],
+        variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
+        return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
                       more={"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))})
     if under_6 and not stale:

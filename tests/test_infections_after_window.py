@@ -3,13 +3,20 @@ situation per test on hand-made facts and a fixed "today" (T0 2025-10-01, stop d
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
 from cql_like_rules import MEDICINRAADET_2025, evaluate_patient
 from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgCourse, IgGResult, Infection, Patient
 from cql_like_rules.orders import DraftOrder
 
+from .fixtures import FIXTURES
+
 D = date.fromisoformat
+RUNTIME = load_runtime(Settings())
 
 
 def facts(**kw) -> Facts:
@@ -61,3 +68,24 @@ def test_order_continuing_past_the_stop_date_names_infections_on_substitution():
     assert "Condition/sepsis" in found.evidence and "infection-tendency" in found.override_reasons
     [plain] = MEDICINRAADET_2025.evaluate_orders(on_ig(), [draft], D("2026-04-10")).advice
     assert "infection-tendency" not in plain.override_reasons
+
+
+# --- §4.3: prophylaxis "after a stop" is advice for a patient who had substitution -----------------
+
+def test_no_start_card_speaks_of_a_stop_only_after_substitution():
+    low = (IgGResult(3.0, D("2026-05-01"), "Observation/igg"),)
+    [never] = evaluate_patient(facts(igg=low), D("2026-05-10")).advice
+    assert (never.code, never.variant) == ("no-start-without-infections", "no-substitution")
+    stopped = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-04-01"))
+    [after] = evaluate_patient(facts(igg=(IgGResult(3.0, D("2026-05-20"), "Observation/igg"),),
+                                     ig_courses=(stopped,)), D("2026-05-25")).advice
+    assert (after.code, after.variant) == ("no-start-without-infections", "")
+
+
+def test_no_start_card_of_a_patient_never_substituted_names_no_stop_in_either_language():
+    bundle = json.loads((FIXTURES / "cart-after-window-no-infections-old-igg.json").read_text())  # never on Ig
+    for lang, stop, again in (("en", "after a stop", "reassess if severe or recurrent"),
+                              ("da", "efter seponering", "vurdér igen, hvis der kommer svære")):
+        [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 2, 20)).cards
+        assert card["source"]["topic"]["code"] == "no-start-without-infections"
+        assert stop not in card["detail"] and again in card["detail"]
