@@ -151,10 +151,12 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  more={**infection_values(infections), **ages})
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
+    # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
+    extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
                          failing=tuple(failing), restart=c["Is Restart"],
                          suggestions=("order-igg",) if measure else (),
-                         override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk"),
+                         override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages})
     return _with_order(found, order, start)
 

@@ -89,3 +89,15 @@ def test_no_start_card_of_a_patient_never_substituted_names_no_stop_in_either_la
         [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 2, 20)).cards
         assert card["source"]["topic"]["code"] == "no-start-without-infections"
         assert stop not in card["detail"] and again in card["detail"]
+
+
+# --- §4.2: a "short extension" extends a substitution; a first course has none -----------------------
+
+def test_order_outside_the_criteria_offers_a_short_extension_only_after_substitution_since_t0():
+    low = (IgGResult(3.0, D("2026-05-01"), "Observation/igg"),)
+    draft = DraftOrder("ig", "MedicationRequest/draft", D("2026-05-10"), None, "IVIG")
+    [first] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low), [draft], D("2026-05-10")).advice
+    assert first.code == "order-does-not-meet-criteria" and "community-infection-risk" not in first.override_reasons
+    ended = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-04-01"))
+    [again] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low, ig_courses=(ended,)), [draft], D("2026-05-10")).advice
+    assert again.code == "order-does-not-meet-criteria" and "community-infection-risk" in again.override_reasons
