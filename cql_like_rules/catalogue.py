@@ -646,9 +646,8 @@ OVERRIDE_REASONS: dict[str, Text] = {
     "infections-persist": Text("Continue: infections persist despite prophylaxis",
                                "Fortsæt: infektionerne fortsætter trods profylakse"),
     "infection-not-coded": Text("Severe bacterial infection not yet coded", "Svær bakteriel infektion endnu ikke kodet"),
-    "infection-tendency": Text("Continue by the general criteria: severe/recurrent bacterial infections on substitution",
-                               "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner "
-                               "under substitution"),
+    "infection-tendency": Text("Continue by the general criteria: severe/recurrent bacterial infections",
+                               "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner"),
 }
 
 # Why the general stop criteria apply (fills {general_stop_reason}).
@@ -713,10 +712,10 @@ CAVEATS: dict[str, Text] = {
         "Severe/recurrent bacterial infections are present: a start for them follows the general stop criteria.",
         "Der er svære/tilbagevendende bakterielle infektioner: en start for dem følger de generelle "
         "seponeringskriterier."),
-    "infections-on-substitution": Text(
-        "Severe/recurrent bacterial infections on substitution: weigh them at the stop attempt; continuing follows "
-        "the general criteria.",
-        "Svære/tilbagevendende bakterielle infektioner under substitution: vurdér dem ved seponeringsforsøget; "
+    "infections-at-stop-attempt": Text(
+        "Severe/recurrent verified bacterial infections are recorded: weigh them at the stop attempt; continuing "
+        "follows the general criteria.",
+        "Der er svære/tilbagevendende verificerede bakterielle infektioner: vurdér dem ved seponeringsforsøget; "
         "fortsat behandling følger de generelle kriterier."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",

@@ -577,14 +577,14 @@ def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
     return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), c.today)
 
 
-@define("Infections On Substitution", "Severe/recurrent infections since the current substitution began (within the "
-        "look-back): the infection tendency the stop attempt is to weigh (§4.3)", decisive=True)
-def infections_on_substitution(c: Context) -> tuple[CountedInfection, ...]:
-    episode = c["Current Episode"]
-    if episode is None:
+@define("Infection Tendency", "Severe/recurrent infections from T0 - the lookback months (within the look-back "
+        "before today) to today: what the stop attempt weighs (§4.3)", decisive=True)
+def infection_tendency(c: Context) -> tuple[CountedInfection, ...]:
+    if c["T0"] is None:
         return ()
     since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
-    return _infections_between(c, max(episode.start, since), c.today)
+    return _infections_between(c, max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months), since),
+                               c.today)
 
 
 # ---------------------------------------------------------------------------------------
@@ -894,13 +894,13 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
         ends_in_time = bool(orders) and not dose_courses and all(x.end is not None and x.end <= c["Stop Date"]
                                                                  for x in orders)
-        # Infections on substitution are what the stop attempt weighs (§4.3): named, with a reason to continue.
-        tendency = c["Infections On Substitution"]
+        # The infection tendency is what the stop attempt weighs (§4.3): named, with a reason to continue.
+        tendency = c["Infection Tendency"]
         return (build_advice(c, code, "Stop Advice", evidence=(episode, *tendency),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
                              override_reasons=(("infection-tendency",) if tendency else ())
                              + ("community-infection-risk", "specialist-decision"),
-                             extra_caveats=("infections-on-substitution",) if tendency else (),
+                             extra_caveats=("infections-at-stop-attempt",) if tendency else (),
                              days_overdue=-days, more=infection_values(tendency)),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])

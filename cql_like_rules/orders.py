@@ -102,11 +102,11 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      evidence=(episode,), suggestions=_end_suggestion(c))
                 return _with_order(found, order, start)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
-            tendency = c["Infections On Substitution"]  # what the stop attempt weighs (§4.3), as on patient-view
+            tendency = c["Infection Tendency"]  # what the stop attempt weighs (§4.3), as on patient-view
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode, *tendency),
                                  failing=(late,), override_reasons=(("infection-tendency",) if tendency else ())
                                  + ("community-infection-risk", "specialist-decision"),
-                                 extra_caveats=("infections-on-substitution",) if tendency else (),
+                                 extra_caveats=("infections-at-stop-attempt",) if tendency else (),
                                  more=infection_values(tendency))
             return _with_order(found, order, start)
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),

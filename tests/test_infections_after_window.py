@@ -36,24 +36,32 @@ def sepsis(when: str, ref: str = "Condition/sepsis") -> Infection:
     return Infection(D(when), True, ref)
 
 
-# --- §4.3: the stop attempt weighs the infection tendency on substitution --------------------------
+# --- §4.3: the stop attempt weighs the infection tendency --------------------------
 
-def test_stop_attempt_names_severe_infections_on_substitution_and_offers_to_continue():
+def test_stop_attempt_names_severe_infections_and_offers_to_continue():
     for today, code in (("2026-03-25", "stop-due-soon"), ("2026-05-01", "stop-overdue")):
         [found] = evaluate_patient(on_ig(sepsis("2026-01-10")), D(today)).advice
         assert found.code == code and found.indicator == "warning"  # the stop is still to be attempted (§4.2)
         assert "Condition/sepsis" in found.evidence and found.values["infection_dates"] == ("2026-01-10",)
-        assert "infections-on-substitution" in found.caveats
+        assert "infections-at-stop-attempt" in found.caveats
         assert found.override_reasons[0] == "infection-tendency"
 
 
-def test_stop_attempt_without_infections_on_substitution_is_unchanged():
+def test_stop_attempt_without_such_infections_is_unchanged():
     # a severe infection before the look-back (T0 - 3 months) neither changes the stop rule nor is named
     for f in (on_ig(), on_ig(sepsis("2025-06-01"))):
         [found] = evaluate_patient(f, D("2026-04-02")).advice
         assert found.code == "stop-overdue"
-        assert "infections-on-substitution" not in found.caveats and "infection-tendency" not in found.override_reasons
+        assert "infections-at-stop-attempt" not in found.caveats and "infection-tendency" not in found.override_reasons
         assert "Condition/sepsis" not in found.evidence
+
+
+def test_recurrent_infections_across_the_substitution_start_are_named_at_the_stop_attempt():
+    # one pneumonia in the window before the start (the start was for IgG alone), one on substitution
+    before, during = Infection(D("2025-10-12"), False, "Condition/a"), Infection(D("2026-01-10"), False, "Condition/b")
+    [found] = evaluate_patient(on_ig(before, during), D("2026-04-02")).advice
+    assert found.code == "stop-overdue" and found.values["infection_dates"] == ("2025-10-12", "2026-01-10")
+    assert found.override_reasons[0] == "infection-tendency"
 
 
 def test_one_mild_infection_on_substitution_is_not_an_infection_tendency():
@@ -61,7 +69,7 @@ def test_one_mild_infection_on_substitution_is_not_an_infection_tendency():
     assert found.code == "stop-overdue" and "infection-tendency" not in found.override_reasons
 
 
-def test_order_continuing_past_the_stop_date_names_infections_on_substitution():
+def test_order_continuing_past_the_stop_date_names_the_infections():
     draft = DraftOrder("ig", "MedicationRequest/draft", D("2026-04-10"), None, "IVIG")
     [found] = MEDICINRAADET_2025.evaluate_orders(on_ig(sepsis("2026-01-10")), [draft], D("2026-04-10")).advice
     assert (found.code, found.values["failing"]) == ("order-does-not-meet-criteria", ("past-stop-date",))
