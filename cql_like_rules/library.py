@@ -519,13 +519,14 @@ def infections_not_counted(c: Context) -> tuple[Infection, ...]:
     return tuple(i for i in c.facts.infections if since < i.onset <= c.today and i.source not in counted)
 
 
-@define("Cultures Without Diagnosis", "Positive bacterial cultures with no infection diagnosis near them "
-        "(not counted: a culture alone is not a diagnosis)")
+@define("Cultures Without Diagnosis", "Positive bacterial cultures with no infection diagnosis near them but a viral "
+        "or fungal one (not counted: a culture alone is not a diagnosis)")
 def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
     window = c.params.culture_window_days
     since = add_months(c.today, -c.params.infection_window_months)
+    # A viral or fungal diagnosis near it is no diagnosis for a bacterial culture: the culture is still named.
     return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since < x.date <= c.today
-                 and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections))
+                 and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections if i.organism != "other"))
 
 
 def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,
@@ -1008,10 +1009,11 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
     notes = [DataNote("igg-implausible", r.source, f"IgG {r.value_g_l:g} g/L is not plausible (at or below 0, or above "
                       f"{c.params.igg_max_plausible_g_l:g} g/L): not used", f"{r.comparator}{r.value_g_l:g}", r.date)
              for r in c["Implausible IgG Results"]]
-    notes += [DataNote("infection-not-counted", i.source,
-                       "not a bacterial infection by its code, and no positive bacterial culture within "
-                       f"{c.params.culture_window_days} days of its onset: not counted" if i.organism == "unspecified"
-                       else "not a bacterial infection: not counted", i.display, i.onset)
+    notes += [DataNote("infection-not-counted", i.source, "not a bacterial infection by its code, and no positive "
+                       f"bacterial culture within {c.params.culture_window_days} days of its onset: not counted",
+                       i.display, i.onset) if i.organism == "unspecified" else
+              DataNote("infection-not-bacterial", i.source, "a viral or fungal infection by its code: not counted "
+                       "(a culture does not change that)", i.display, i.onset)
               for i in c["Infections Not Counted"]]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without an infection "
                        "diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]

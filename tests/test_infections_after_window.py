@@ -109,3 +109,27 @@ def test_order_outside_the_criteria_offers_a_short_extension_only_after_substitu
     ended = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-04-01"))
     [again] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low, ig_courses=(ended,)), [draft], D("2026-05-10")).advice
     assert again.code == "order-does-not-meet-criteria" and "community-infection-risk" in again.override_reasons
+
+
+# --- §7: what was seen and not counted is named for what it is ------------------------------------
+
+def test_a_viral_infection_is_named_as_viral_and_a_bacterial_culture_beside_it_is_named_too():
+    from cds_service.cards.notes import brief
+    from cql_like_rules.facts import Culture
+
+    cmv = Infection(D("2026-05-01"), False, "Condition/cmv", "B250", "CMV-pneumonitis", "other")
+    ecoli = Culture(D("2026-05-01"), "Observation/bc", True, True, "blood", "Escherichia coli")
+    f = facts(igg=(IgGResult(3.0, D("2026-05-10"), "Observation/igg"),), infections=(cmv,), cultures=(ecoli,))
+    found = evaluate_patient(f, D("2026-05-15"))
+    assert [a.code for a in found.advice] == ["no-start-without-infections"]
+    kinds = {n.source: n.kind for n in found.notes}
+    assert kinds == {"Condition/cmv": "infection-not-bacterial", "Observation/bc": "culture-without-diagnosis"}
+    line = brief(found.notes, "en")
+    assert "is viral or fungal" in line and "no bacterial code or positive culture" not in line
+    assert "er viral eller svampebetinget" in brief(found.notes, "da")
+
+
+def test_a_pneumonia_without_organism_is_still_named_for_its_missing_culture():
+    pneumonia = Infection(D("2026-05-01"), False, "Condition/pn", "J189", "Pneumoni UNS", "unspecified")
+    f = facts(igg=(IgGResult(3.0, D("2026-05-10"), "Observation/igg"),), infections=(pneumonia,))
+    assert [n.kind for n in evaluate_patient(f, D("2026-05-15")).notes] == ["infection-not-counted"]

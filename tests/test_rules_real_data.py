@@ -172,7 +172,7 @@ def test_a_viral_infection_is_seen_and_named_never_counted():
     culture = Culture(D("2026-06-01"), "Observation/bc", True, True, "blood")
     f = facts(igg=(IgGResult(3.0, D("2026-06-10"), "Observation/igg"),), infections=(covid,), cultures=(culture,))
     assert codes(f, "2026-06-15") == ["no-start-without-infections"]
-    assert "infection-not-counted" in [n.kind for n in evaluate_patient(f, D("2026-06-15")).notes]
+    assert "infection-not-bacterial" in [n.kind for n in evaluate_patient(f, D("2026-06-15")).notes]
 
 
 def test_a_positive_culture_without_a_diagnosis_is_named_not_counted():

@@ -69,6 +69,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "infektion “{display}” ({day}) har ingen bakteriel kode eller positiv dyrkning: ikke talt med"),
         Text("{n} infections without a bacterial code or positive culture were not counted",
              "{n} infektioner uden bakteriel kode eller positiv dyrkning er ikke talt med")),
+    "infection-not-bacterial": (
+        Text("infection “{display}” ({day}) is viral or fungal: not counted",
+             "infektion “{display}” ({day}) er viral eller svampebetinget: ikke talt med"),
+        Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner er ikke "
+             "talt med")),
     "culture-contaminant": (
         Text("a culture ({day}) grew a likely contaminant: not counted",
              "en dyrkning ({day}) viste en sandsynlig kontaminant: ikke talt med"),
