@@ -125,6 +125,7 @@ class Infection:
     code: str = ""
     display: str = ""  # the EHR's text (shown escaped, in data notes only)
     organism: Organism = "bacterial"  # "unspecified": bacterial only with a positive culture (J18.x)
+    abated: date | None = None  # abatement[x]: a diagnosis with onset before it is the same episode
 
 
 @dataclass(frozen=True)

@@ -537,9 +537,14 @@ def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: in
     if severe:
         return (severe[-1],)  # the most recent severe episode (order-independent)
     episodes: list[CountedInfection] = []
+    ends: date | None = None  # the current episode's known abatement: a diagnosis with onset before it is the same episode
     for inf in ordered:
-        if not episodes or (inf.onset - episodes[-1].onset).days >= min_days_apart:
+        if not episodes or ((inf.onset - episodes[-1].onset).days >= min_days_apart
+                            and (ends is None or inf.onset > ends)):
             episodes.append(inf)
+            ends = inf.infection.abated
+        elif inf.infection.abated is not None:
+            ends = inf.infection.abated if ends is None else max(ends, inf.infection.abated)
     return tuple(episodes) if len(episodes) >= min_episodes else ()
 
 

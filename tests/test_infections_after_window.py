@@ -133,3 +133,52 @@ def test_a_pneumonia_without_organism_is_still_named_for_its_missing_culture():
     pneumonia = Infection(D("2026-05-01"), False, "Condition/pn", "J189", "Pneumoni UNS", "unspecified")
     f = facts(igg=(IgGResult(3.0, D("2026-05-10"), "Observation/igg"),), infections=(pneumonia,))
     assert [n.kind for n in evaluate_patient(f, D("2026-05-15")).notes] == ["infection-not-counted"]
+
+
+# --- recurrent = separate episodes: a diagnosis during an infection that has not abated is the same one -----
+
+def test_a_second_diagnosis_before_the_first_abated_is_the_same_episode():
+    first = Infection(D("2026-04-01"), False, "Condition/a", abated=D("2026-05-01"))
+    during = Infection(D("2026-04-16"), False, "Condition/b")          # 15 days later, still ill
+    after = Infection(D("2026-05-10"), False, "Condition/c")           # after it abated: a new episode
+    low = (IgGResult(3.0, D("2026-05-20"), "Observation/igg"),)
+    assert [a.code for a in evaluate_patient(facts(igg=low, infections=(first, during)), D("2026-05-25")).advice] \
+        == ["no-start-without-infections"]
+    [found] = evaluate_patient(facts(igg=low, infections=(first, during, after)), D("2026-05-25")).advice
+    assert found.code == "start-meets-general-criteria" and found.values["infection_dates"] == ("2026-04-01", "2026-05-10")
+    unknown = Infection(D("2026-04-01"), False, "Condition/a")         # no abatement recorded: onsets decide
+    assert [a.code for a in evaluate_patient(facts(igg=low, infections=(unknown, during)), D("2026-05-25")).advice] \
+        == ["start-meets-general-criteria"]
+
+
+def _condition(cid: str, onset: str, **more: object) -> dict:
+    return {"resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/p"}, "onsetDateTime": onset,
+            "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                               "code": "confirmed"}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J15.9"}], "text": "Pneumoni"},
+            **more}
+
+
+def test_abatement_is_read_from_fhir_and_an_unreadable_one_keeps_the_infection():
+    base = [{"resourceType": "Patient", "id": "p", "birthDate": "1960-05-01"},
+            {"resourceType": "Condition", "id": "dx", "subject": {"reference": "Patient/p"},
+             "verificationStatus": {"coding": [{"code": "confirmed"}]},
+             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C83.3"}]}},
+            {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": {"reference": "Patient/p"},
+             "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]},
+             "performedDateTime": "2025-06-02"},
+            {"resourceType": "Observation", "id": "igg", "status": "final", "subject": {"reference": "Patient/p"},
+             "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]}, "effectiveDateTime": "2026-02-20",
+             "valueQuantity": {"value": 3.0, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}]
+
+    def code_at(*conditions: dict) -> str:
+        bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in (*base, *conditions)]}
+        [card] = replay(RUNTIME, bundle, at=date(2026, 3, 2)).cards
+        return card["source"]["topic"]["code"]
+
+    second = _condition("b", "2026-01-16")
+    assert code_at(_condition("a", "2026-01-01", abatementDateTime="2026-02-01"), second) == "no-start-without-infections"
+    assert code_at(_condition("a", "2026-01-01", abatementPeriod={"end": "2026-01-10"}), second) \
+        == "start-meets-general-criteria"
+    assert code_at(_condition("a", "2026-01-01", abatementDateTime="not a date"), second) \
+        == "start-meets-general-criteria"

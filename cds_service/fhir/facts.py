@@ -567,7 +567,15 @@ class FactBuilder:
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
         return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
-                                       display, organism)  # type: ignore[arg-type]
+                                       display, organism, self._abatement(r))  # type: ignore[arg-type]
+
+    def _abatement(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """The day an infection abated, when the EHR says so; an unreadable one is no reason to drop the infection."""
+        when = _first(r, "abatementDateTime", "abatementPeriod.end", "abatementPeriod.start")
+        try:
+            return self._date(when, allow_partial=True) if isinstance(when, str) else None
+        except DataError:
+            return None
 
     # -- draft orders (order-select / order-sign) ----------------------------------------
     def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:
