@@ -204,9 +204,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
-                    Text("Severe/recurrent bacterial infections, no IgG in the last {stale_days}{last}: measure "
-                         "IgG (general criteria)",
-                         "Svære/tilbagevendende bakterielle infektioner, ingen IgG de sidste {stale_days}{last}: mål "
+                    Text("Severe/recurrent bacterial infections, no usable IgG in the last {stale_days}{last}: "
+                         "measure IgG (general criteria)",
+                         "Svære/tilbagevendende bakterielle infektioner, ingen brugbar IgG i {stale_days}{last}: mål "
                          "IgG (generelle kriterier)"),
                     Text("Severe or recurrent verified bacterial infections are recorded; by the general criteria "
                          "a start also needs IgG below {threshold}.",

@@ -182,3 +182,14 @@ def test_abatement_is_read_from_fhir_and_an_unreadable_one_keeps_the_infection()
         == "start-meets-general-criteria"
     assert code_at(_condition("a", "2026-01-01", abatementDateTime="not a date"), second) \
         == "start-meets-general-criteria"
+
+
+# --- an IgG taken on substitution is an IgG, just not a usable one (§3.4) --------------------------------
+
+def test_measure_card_after_infections_does_not_deny_an_igg_taken_on_substitution():
+    bundle = json.loads((FIXTURES / "cart-after-window-sepsis-igg-200-days-old.json").read_text())
+    at = json.loads((FIXTURES / "cart-after-window-sepsis-igg-200-days-old.expect.json").read_text())["at"]
+    for lang, words in (("en", "no usable IgG in the last 90 days"), ("da", "ingen brugbar IgG i 90 dage")):
+        [card] = replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at)).cards
+        assert card["source"]["topic"]["code"] == "measure-igg" and words in card["summary"]
+        assert len(card["summary"]) <= 140
