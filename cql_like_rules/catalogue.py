@@ -522,6 +522,17 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
                     section="§4.2",
                 ),
+                "continuation-ends-earlier": Variant(
+                    Text("Ig continuation: it ends {order_end}, before the stop date {stop_date} ({days_left})",
+                         "Fortsat Ig: den slutter {order_end}, før seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Substitution started in the window continues only up to its stop date.",
+                         "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
+                    section="§4.2",
+                ),
                 "continuation-general": Variant(
                     Text("Ig continuation under the general SID criteria: stop attempt {general_stop} after start",
                          "Fortsat Ig efter de generelle SID-kriterier: seponeringsforsøg {general_stop} efter opstart"),
@@ -537,6 +548,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "window-general-stop": "starts inside the window, general stop criteria apply",
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
+                         "continuation-ends-earlier": "continues substitution started in the window; the draft "
+                                                      "already ends before the stop date",
                          "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
                                                 "before the stop date",
                          "continuation-general": "continues substitution under the general criteria"},

@@ -98,9 +98,11 @@ def ig_order_advice(c: Context) -> Advice | None:
     if c["On Substitution"]:
         if c["Special Stop Applies"]:
             if c["Days To Stop Date"] >= 0 and not c["Order Starts After Stop Date"]:
-                found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-window",
+                ends_earlier = order.end is not None and start <= order.end < c["Stop Date"]
+                found = build_advice(c, "order-meets-criteria", "Order Advice",
+                                     "continuation-ends-earlier" if ends_earlier else "continuation-window",
                                      evidence=(episode,), suggestions=_end_suggestion(c))
-                return _with_order(found, order, start)
+                return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
                                  failing=(late,), override_reasons=("community-infection-risk", "specialist-decision"))

@@ -295,3 +295,19 @@ def test_a_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
     assert "Let the order end on the stop date" not in card["detail"] and len(card["summary"]) <= 140
     [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft, lang="da").json()["cards"]
     assert "slutter 2026-03-01" in card["summary"] and "slut den 2026-05-18" not in card["summary"]
+
+
+def test_a_continuation_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
+    """As for a new start: a continuation the clinician already ends earlier keeps its end, and the stop is
+    attempted then, not on the stop date."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0011")[0]
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-03-05", "end": "2026-03-31"}}}}]
+    [card] = call_with(base, clock, "cart-ig-active-stop-planned-40-days", "2026-03-05", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "suggestions" not in card
+    assert "end the order on the stop date" not in card["summary"] and "ends 2026-03-31" in card["summary"]
+    assert "2026-04-14" in card["summary"] and len(card["summary"]) <= 140
+    assert "Let the order end on 2026-04-14" not in card["detail"] and "(2026-03-31)" in card["detail"]
+    [card] = call_with(base, clock, "cart-ig-active-stop-planned-40-days", "2026-03-05", draft, lang="da").json()["cards"]
+    assert "slutter 2026-03-31" in card["summary"] and "slut ordinationen på seponeringsdatoen" not in card["summary"]
+    assert "Lad ordinationen slutte 2026-04-14" not in card["detail"] and len(card["summary"]) <= 140
