@@ -23,7 +23,8 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
 - An IgG taken during substitution or within `igg_washout_days` after it reflects infused
   immunoglobulin (§3.4): start decisions use only IgG taken off substitution.
 - Recorded doses make a substitution course until `ig_administration_course_days` after the
-  last one; a dose inside an order's period belongs to that order.
+  last one; a dose inside an order's period belongs to that order, and a course starting
+  within those days of such a dose continues the order (doses went on past its end date).
 - An active order whose start lies ahead means substitution is planned: no start advice.
 - Immunoglobulin that ended within `prior_substitution_days` before T0 (or is on hold then)
   counts as substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
@@ -428,11 +429,19 @@ def current_episode(c: Context) -> Episode | None:
         end = _last_day(course, c.today)
         if course in members or end is None:
             continue
-        if course.start < start and start - end <= gap:
+        if course.start < start and (start - end <= gap or _dose_reaches(c, course, start)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
+
+
+def _dose_reaches(c: Context, order: IgCourse, day: date) -> bool:
+    """A dose of this order lies within the course days before `day`: doses went on (every 3–4 weeks, weekly)
+    past an end date on paper, so a course starting on `day` continues it, not restarts it."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    return is_order(order) and any(d.date <= day and day - d.date <= span and _order_covers(order, d.date, c.today)
+                                   for d in c.facts.ig_administrations if d.date <= c.today)
 
 
 @define("On Substitution", "The patient receives immunoglobulin today (or is between two courses)")
