@@ -359,10 +359,23 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Book no doses after {stop_date}: the course of doses ends there.",
                          "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
                 ),
+                "order-ends-earlier": Variant(
+                    Text("Ig after {kind} {t0}: the order ends {order_end}, before the stop date {stop_date}: "
+                         "attempt the stop then",
+                         "Ig efter {kind} {t0}: ordinationen slutter {order_end}, før seponeringsdatoen {stop_date}: "
+                         "forsøg seponering da"),
+                    _STOP_PLANNED_DECISION,
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
+                ),
             },
             suggestions=("set-ig-end",),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
-                         "doses": "substitution recorded as doses only (no order to end)"},
+                         "doses": "substitution recorded as doses only (no order to end)",
+                         "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
+                                               "when it ends"},
         ),
         AdviceKind(
             "stop-due-soon",

@@ -884,13 +884,15 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
         orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
+        dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
         if days > c.params.stop_due_soon_days:
             needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
-            variant = "" if orders else "doses"  # a course of recorded doses has no order to end
+            ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
+            # a course of recorded doses has no order to end; an order that ends before the stop date is not lengthened
+            variant = "doses" if not orders else "order-ends-earlier" if ends and ends < c["Stop Date"] else ""
             return (build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,),
-                                 suggestions=("set-ig-end",) if needs_end else ()),)
+                                 suggestions=("set-ig-end",) if needs_end else (), order_end=ends),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
-        dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
         ends_in_time = bool(orders) and not dose_courses and all(x.end is not None and x.end <= c["Stop Date"]
                                                                  for x in orders)
         return (build_advice(c, code, "Stop Advice", evidence=(episode,),
