@@ -547,12 +547,16 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.2",
                 ),
                 "continuation-general": Variant(
-                    Text("Ig continuation under the general SID criteria: stop attempt {general_stop} after start",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsforsøg {general_stop} efter opstart"),
-                    Text("This substitution follows the general stop criteria.",
-                         "Denne substitution følger de generelle seponeringskriterier."),
-                    Text("Attempt the stop {general_stop} after its start; reassess every {review_every}.",
-                         "Forsøg seponering {general_stop} efter opstart; revurdér hver {review_every}."),
+                    Text("Ig continuation under the general SID criteria: stop review date {due_date}",
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering {due_date}"),
+                    Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
+                         "its start.",
+                         "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
+                         "{general_stop} efter opstart."),
+                    Text("Review whether substitution can be paused (review date {due_date}); then every "
+                         "{review_every}.",
+                         "Vurdér, om substitution kan pauseres (vurderingsdato {due_date}); derefter hver "
+                         "{review_every}."),
                     section="§4.2",
                 ),
             },

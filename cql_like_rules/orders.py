@@ -107,8 +107,9 @@ def ig_order_advice(c: Context) -> Advice | None:
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
                                  failing=(late,), override_reasons=("community-infection-risk", "specialist-decision"))
             return _with_order(found, order, start)
+        next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
-                             reason=c["General Stop Reason"])
+                             reason=c["General Stop Reason"], due_date=due_now or next_due)
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     ages: dict[str, Value] = {}

@@ -311,3 +311,21 @@ def test_a_continuation_draft_ending_before_the_stop_date_is_not_told_to_end_on_
     [card] = call_with(base, clock, "cart-ig-active-stop-planned-40-days", "2026-03-05", draft, lang="da").json()["cards"]
     assert "slutter 2026-03-31" in card["summary"] and "slut ordinationen på seponeringsdatoen" not in card["summary"]
     assert "Lad ordinationen slutte 2026-04-14" not in card["detail"] and len(card["summary"]) <= 140
+
+
+@pytest.mark.parametrize("at", ["2026-01-12", "2026-05-01"])
+def test_a_continuation_under_the_general_criteria_names_the_review_date_patient_view_gives(server, at):
+    """Order-sign and patient-view on the same day name the same stop review date, not only '6-12 months after start'."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0011")[0]
+    draft["subject"] = {"reference": "Patient/pt-dk-0017"}
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": at}}}}]
+    [card] = call_with(base, clock, "cart-ig-started-after-sepsis-general-stop-review", at, draft).json()["cards"]
+    request = request_from_bundle(bundle("cart-ig-started-after-sepsis-general-stop-review"))
+    [view] = httpx.post(f"{base}/cds-services/igsub-patient-view", json=request, timeout=10).json()["cards"]
+    assert view["source"]["topic"]["code"] == "general-stop-review" and "2026-04-27" in view["summary"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-04-27" in card["summary"]
+    assert "2026-04-27" in card["detail"] and len(card["summary"]) <= 140 and "suggestions" not in card
+    [card] = call_with(base, clock, "cart-ig-started-after-sepsis-general-stop-review", at, draft, lang="da").json()["cards"]
+    assert "2026-04-27" in card["summary"] and "seponeringsvurdering" in card["summary"]
+    assert "vurderingsdato 2026-04-27" in card["detail"]  # also when the date has just passed (a review due now)
