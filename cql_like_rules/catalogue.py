@@ -122,6 +122,10 @@ _STOP_PLANNED_SUMMARY = Text(
     "Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
 )
+_STOP_DUE_DECISION = Text(
+    "The stop date of substitution started in the window has come or is near.",
+    "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig.",
+)
 _STOP_PLANNED_DECISION = Text(
     "Substitution started in the window without prior severe/recurrent bacterial infections is to be stopped "
     "{window} after {t0_event}.",
@@ -381,20 +385,36 @@ CATALOGUE: dict[str, AdviceKind] = {
             "stop-due-soon",
             Text("Stop attempt due", "Seponeringsforsøg forestår"),
             "§4.2", "warning", False, PATIENT_VIEW,
-            {"": Variant(
-                Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause substitution",
-                     "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                     "substitution"),
-                Text("The stop date of substitution started in the window has come or is near.",
-                     "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig."),
-                Text("Pause substitution on {stop_date}; a short extension is possible when the community risk of "
-                     "bacterial infection is high.",
-                     "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
-                     "bakterielle infektioner i samfundet."),
-            )},
+            {
+                "": Variant(
+                    Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
+                         "substitution",
+                         "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
+                         "substitution"),
+                    _STOP_DUE_DECISION,
+                    Text("Pause substitution on {stop_date}; a short extension is possible when the community risk "
+                         "of bacterial infection is high.",
+                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
+                         "bakterielle infektioner i samfundet."),
+                ),
+                "order-ends-earlier": Variant(
+                    Text("Ig stop attempt due: the order ends {order_end}, before the stop date {stop_date} "
+                         "({days_left})",
+                         "Ig-seponeringsforsøg forestår: ordinationen slutter {order_end}, før seponeringsdatoen "
+                         "{stop_date} ({days_left})"),
+                    _STOP_DUE_DECISION,
+                    Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
+                         "the community risk of bacterial infection is high.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
+                         "ved høj smitterisiko for bakterielle infektioner i samfundet."),
+                ),
+            },
             suggestions=("hold-ig",),
             override_reasons=("community-infection-risk", "specialist-decision"),
             worklist_rank=2,
+            variant_doc={"": "put the order on hold on the stop date",
+                         "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
+                                               "when it ends"},
         ),
         AdviceKind(
             "stop-overdue",

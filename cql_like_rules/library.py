@@ -885,20 +885,20 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         days = c["Days To Stop Date"]
         orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
         dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
+        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
+        # the day the orders end when they all end by the stop date (a course of doses has no order to end)
+        ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
+        earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
         if days > c.params.stop_due_soon_days:
-            needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
-            ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
-            # a course of recorded doses has no order to end; an order that ends before the stop date is not lengthened
-            variant = "doses" if not orders else "order-ends-earlier" if ends and ends < c["Stop Date"] else ""
-            return (build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,),
-                                 suggestions=("set-ig-end",) if needs_end else (), order_end=ends),)
+            return (build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
+                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (),
+                                 order_end=ends),)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
-        ends_in_time = bool(orders) and not dose_courses and all(x.end is not None and x.end <= c["Stop Date"]
-                                                                 for x in orders)
-        return (build_advice(c, code, "Stop Advice", evidence=(episode,),
+        ends_in_time = ends is not None
+        return (build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "", evidence=(episode,),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
                              override_reasons=("community-infection-risk", "specialist-decision"),
-                             days_overdue=-days),)
+                             order_end=ends, days_overdue=-days),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])
