@@ -134,6 +134,10 @@ _STOP_PLANNED_SUMMARY = Text(
     "Ig substitution after {kind} {t0}: plan the stop attempt on {stop_date} ({days_left})",
     "Ig-substitution efter {kind} {t0}: planlæg seponeringsforsøg {stop_date} ({days_left})",
 )
+_STOP_DUE_DECISION = Text(
+    "The stop date of substitution started in the window has come or is near.",
+    "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig.",
+)
 _STOP_PLANNED_DECISION = Text(
     "Substitution started in the window without prior severe/recurrent bacterial infections is to be stopped "
     "{window} after {t0_event}.",
@@ -375,29 +379,58 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Book no doses after {stop_date}: the course of doses ends there.",
                          "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
                 ),
+                "order-ends-earlier": Variant(
+                    Text("Ig after {kind} {t0}: the order ends {order_end}, before the stop date {stop_date}: "
+                         "attempt the stop then",
+                         "Ig efter {kind} {t0}: ordinationen slutter {order_end}, før seponeringsdatoen {stop_date}: "
+                         "forsøg seponering da"),
+                    _STOP_PLANNED_DECISION,
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
+                ),
             },
             suggestions=("set-ig-end",),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
-                         "doses": "substitution recorded as doses only (no order to end)"},
+                         "doses": "substitution recorded as doses only (no order to end)",
+                         "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
+                                               "when it ends"},
         ),
         AdviceKind(
             "stop-due-soon",
             Text("Stop attempt due", "Seponeringsforsøg forestår"),
             "§4.2", "warning", False, PATIENT_VIEW,
-            {"": Variant(
-                Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause substitution",
-                     "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                     "substitution"),
-                Text("The stop date of substitution started in the window has come or is near.",
-                     "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig."),
-                Text("Pause substitution on {stop_date}; a short extension is possible when the community risk of "
-                     "bacterial infection is high.",
-                     "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
-                     "bakterielle infektioner i samfundet."),
-            )},
+            {
+                "": Variant(
+                    Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
+                         "substitution",
+                         "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
+                         "substitution"),
+                    _STOP_DUE_DECISION,
+                    Text("Pause substitution on {stop_date}; a short extension is possible when the community risk "
+                         "of bacterial infection is high.",
+                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
+                         "bakterielle infektioner i samfundet."),
+                ),
+                "order-ends-earlier": Variant(
+                    Text("Ig stop attempt due: the order ends {order_end}, before the stop date {stop_date} "
+                         "({days_left})",
+                         "Ig-seponeringsforsøg forestår: ordinationen slutter {order_end}, før seponeringsdatoen "
+                         "{stop_date} ({days_left})"),
+                    _STOP_DUE_DECISION,
+                    Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
+                         "the community risk of bacterial infection is high.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
+                         "ved høj smitterisiko for bakterielle infektioner i samfundet."),
+                ),
+            },
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
             worklist_rank=2,
+            variant_doc={"": "put the order on hold on the stop date",
+                         "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
+                                               "when it ends"},
         ),
         AdviceKind(
             "stop-overdue",
@@ -538,13 +571,28 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
                     section="§4.2",
                 ),
+                "continuation-ends-earlier": Variant(
+                    Text("Ig continuation: it ends {order_end}, before the stop date {stop_date} ({days_left})",
+                         "Fortsat Ig: den slutter {order_end}, før seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Substitution started in the window continues only up to its stop date.",
+                         "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
+                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
+                         "afterwards.",
+                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
+                         "bagefter."),
+                    section="§4.2",
+                ),
                 "continuation-general": Variant(
-                    Text("Ig continuation under the general SID criteria: stop attempt {general_stop} after start",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsforsøg {general_stop} efter opstart"),
-                    Text("This substitution follows the general stop criteria.",
-                         "Denne substitution følger de generelle seponeringskriterier."),
-                    Text("Attempt the stop {general_stop} after its start; reassess every {review_every}.",
-                         "Forsøg seponering {general_stop} efter opstart; revurdér hver {review_every}."),
+                    Text("Ig continuation under the general SID criteria: stop review date {due_date}",
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering {due_date}"),
+                    Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
+                         "its start.",
+                         "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
+                         "{general_stop} efter opstart."),
+                    Text("Review whether substitution can be paused (review date {due_date}); then every "
+                         "{review_every}.",
+                         "Vurdér, om substitution kan pauseres (vurderingsdato {due_date}); derefter hver "
+                         "{review_every}."),
                     section="§4.2",
                 ),
             },
@@ -553,6 +601,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "window-general-stop": "starts inside the window, general stop criteria apply",
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
+                         "continuation-ends-earlier": "continues substitution started in the window; the draft "
+                                                      "already ends before the stop date",
                          "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
                                                 "before the stop date",
                          "continuation-general": "continues substitution under the general criteria"},

@@ -23,7 +23,8 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
 - An IgG taken during substitution or within `igg_washout_days` after it reflects infused
   immunoglobulin (§3.4): start decisions use only IgG taken off substitution.
 - Recorded doses make a substitution course until `ig_administration_course_days` after the
-  last one; a dose inside an order's period belongs to that order.
+  last one; a dose inside an order's period belongs to that order, and a course starting
+  within those days of such a dose continues the order (doses went on past its end date).
 - An active order whose start lies ahead means substitution is planned: no start advice.
 - Immunoglobulin that ended within `prior_substitution_days` before T0 (or is on hold then)
   counts as substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
@@ -428,11 +429,19 @@ def current_episode(c: Context) -> Episode | None:
         end = _last_day(course, c.today)
         if course in members or end is None:
             continue
-        if course.start < start and start - end <= gap:
+        if course.start < start and (start - end <= gap or _dose_reaches(c, course, start)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
+
+
+def _dose_reaches(c: Context, order: IgCourse, day: date) -> bool:
+    """A dose of this order lies within the course days before `day`: doses went on (every 3–4 weeks, weekly)
+    past an end date on paper, so a course starting on `day` continues it, not restarts it."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    return is_order(order) and any(d.date <= day and day - d.date <= span and _order_covers(order, d.date, c.today)
+                                   for d in c.facts.ig_administrations if d.date <= c.today)
 
 
 @define("On Substitution", "The patient receives immunoglobulin today (or is between two courses)")
@@ -891,23 +900,26 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
         orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
-        if days > c.params.stop_due_soon_days:
-            needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
-            variant = "" if orders else "doses"  # a course of recorded doses has no order to end
-            return (build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,),
-                                 suggestions=("set-ig-end",) if needs_end else ()),)
-        code = "stop-due-soon" if days >= 0 else "stop-overdue"
         dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
-        ends_in_time = bool(orders) and not dose_courses and all(x.end is not None and x.end <= c["Stop Date"]
-                                                                 for x in orders)
+        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
+        # the day the orders end when they all end by the stop date (a course of doses has no order to end)
+        ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
+        earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
+        if days > c.params.stop_due_soon_days:
+            return (build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
+                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (),
+                                 order_end=ends),)
+        code = "stop-due-soon" if days >= 0 else "stop-overdue"
+        ends_in_time = ends is not None
         # The infection tendency is what the stop attempt weighs (§4.3): named, with a reason to continue.
         tendency = c["Infection Tendency"]
-        return (build_advice(c, code, "Stop Advice", evidence=(episode, *tendency),
+        return (build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
+                             evidence=(episode, *tendency),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
                              override_reasons=(("infection-tendency",) if tendency else ())
                              + ("community-infection-risk", "specialist-decision"),
                              extra_caveats=("infections-at-stop-attempt",) if tendency else (),
-                             days_overdue=-days, more=infection_values(tendency)),)
+                             order_end=ends, days_overdue=-days, more=infection_values(tendency)),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])

@@ -98,9 +98,11 @@ def ig_order_advice(c: Context) -> Advice | None:
     if c["On Substitution"]:
         if c["Special Stop Applies"]:
             if c["Days To Stop Date"] >= 0 and not c["Order Starts After Stop Date"]:
-                found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-window",
+                ends_earlier = order.end is not None and start <= order.end < c["Stop Date"]
+                found = build_advice(c, "order-meets-criteria", "Order Advice",
+                                     "continuation-ends-earlier" if ends_earlier else "continuation-window",
                                      evidence=(episode,), suggestions=_end_suggestion(c))
-                return _with_order(found, order, start)
+                return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency = c["Infection Tendency"]  # what the stop attempt weighs (§4.3), as on patient-view
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode, *tendency),
@@ -109,8 +111,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  extra_caveats=("infections-at-stop-attempt",) if tendency else (),
                                  more=infection_values(tendency))
             return _with_order(found, order, start)
+        next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
-                             reason=c["General Stop Reason"])
+                             reason=c["General Stop Reason"], due_date=due_now or next_due)
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     ages: dict[str, Value] = {}

@@ -405,3 +405,26 @@ def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang,
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Condition"]
     [card] = replay(runtime, bundle, lang=lang, at=at).cards
     assert words in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("fixture, end, code, lang, ends, lengthens", [
+    ("cart-ig-active-stop-planned-40-days", "2026-03-20", "stop-planned", "en",
+     "the order ends 2026-03-20, before the stop date 2026-04-14", "Let the order end on 2026-04-14"),
+    ("cart-ig-active-stop-planned-40-days", "2026-03-20", "stop-planned", "da",
+     "ordinationen slutter 2026-03-20, før seponeringsdatoen 2026-04-14", "Lad ordinationen slutte 2026-04-14"),
+    ("cart-ig-active-stop-due-14-days", "2026-04-05", "stop-due-soon", "en",
+     "the order ends 2026-04-05, before the stop date 2026-04-14", "Pause substitution on 2026-04-14"),
+    ("cart-ig-active-stop-due-14-days", "2026-04-05", "stop-due-soon", "da",
+     "ordinationen slutter 2026-04-05, før seponeringsdatoen 2026-04-14", "Pausér substitution 2026-04-14"),
+])
+def test_a_stop_card_does_not_lengthen_an_order_that_ends_before_the_stop_date(fixture, end, code, lang, ends,
+                                                                                  lengthens):
+    """The clinician ordered a shorter course: the card names its end as the stop attempt, as the order cards do
+    (the stop-due card stays a warning: the stop attempt is near)."""
+    bundle, at = _fixture(fixture)
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "mr-ivig-0011")
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert card["source"]["topic"]["code"] == code and not card.get("suggestions")
+    assert ends in card["summary"] and len(card["summary"]) <= 140
+    assert lengthens not in card["detail"] and f"({end})" in card["detail"]

@@ -295,3 +295,37 @@ def test_a_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
     assert "Let the order end on the stop date" not in card["detail"] and len(card["summary"]) <= 140
     [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft, lang="da").json()["cards"]
     assert "slutter 2026-03-01" in card["summary"] and "slut den 2026-05-18" not in card["summary"]
+
+
+def test_a_continuation_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
+    """As for a new start: a continuation the clinician already ends earlier keeps its end, and the stop is
+    attempted then, not on the stop date."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0011")[0]
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-03-05", "end": "2026-03-31"}}}}]
+    [card] = call_with(base, clock, "cart-ig-active-stop-planned-40-days", "2026-03-05", draft).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "suggestions" not in card
+    assert "end the order on the stop date" not in card["summary"] and "ends 2026-03-31" in card["summary"]
+    assert "2026-04-14" in card["summary"] and len(card["summary"]) <= 140
+    assert "Let the order end on 2026-04-14" not in card["detail"] and "(2026-03-31)" in card["detail"]
+    [card] = call_with(base, clock, "cart-ig-active-stop-planned-40-days", "2026-03-05", draft, lang="da").json()["cards"]
+    assert "slutter 2026-03-31" in card["summary"] and "slut ordinationen på seponeringsdatoen" not in card["summary"]
+    assert "Lad ordinationen slutte 2026-04-14" not in card["detail"] and len(card["summary"]) <= 140
+
+
+@pytest.mark.parametrize("at", ["2026-01-12", "2026-05-01"])
+def test_a_continuation_under_the_general_criteria_names_the_review_date_patient_view_gives(server, at):
+    """Order-sign and patient-view on the same day name the same stop review date, not only '6-12 months after start'."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0011")[0]
+    draft["subject"] = {"reference": "Patient/pt-dk-0017"}
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": at}}}}]
+    [card] = call_with(base, clock, "cart-ig-started-after-sepsis-general-stop-review", at, draft).json()["cards"]
+    request = request_from_bundle(bundle("cart-ig-started-after-sepsis-general-stop-review"))
+    [view] = httpx.post(f"{base}/cds-services/igsub-patient-view", json=request, timeout=10).json()["cards"]
+    assert view["source"]["topic"]["code"] == "general-stop-review" and "2026-04-27" in view["summary"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-04-27" in card["summary"]
+    assert "2026-04-27" in card["detail"] and len(card["summary"]) <= 140 and "suggestions" not in card
+    [card] = call_with(base, clock, "cart-ig-started-after-sepsis-general-stop-review", at, draft, lang="da").json()["cards"]
+    assert "2026-04-27" in card["summary"] and "seponeringsvurdering" in card["summary"]
+    assert "vurderingsdato 2026-04-27" in card["detail"]  # also when the date has just passed (a review due now)

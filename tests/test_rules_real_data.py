@@ -449,3 +449,19 @@ def test_an_igg_taken_on_substitution_is_named_whether_or_not_its_card_is_shown(
     shown = [a for a in found.advice if "igg-during-substitution-ignored" in a.caveats]
     noted = [n.source for n in found.notes if n.kind == "igg-during-substitution"]
     assert (len(shown), noted) == ((1, []) if show else (0, ["Observation/b"]))
+
+
+def test_doses_every_four_weeks_past_the_orders_end_date_are_one_substitution_not_a_restart():
+    """An order ended on paper (2025-12-01) while IVIG went on every 4 weeks: no pause, so no restart (§4.3); the
+    special stop on the stop date still applies (§4.2)."""
+    order = IgCourse(D("2025-10-20"), "completed", "MedicationRequest/ivig", D("2025-12-01"), "IVIG")
+    doses = monthly_doses("2025-10-20", 5)  # 10-20, 11-17 in the order; 12-15, 01-12, 02-09 after its end
+    f = facts(ig_courses=(order,), ig_administrations=doses, igg=(IgGResult(3.1, D("2025-10-15"), "Observation/i"),))
+    [found] = advice(f, "2026-02-20")
+    assert (found.code, found.values["episode_start"], found.values["stop_date"]) == (
+        "stop-planned", D("2025-10-20"), D("2026-04-01"))
+    assert value("Is Restart", f, "2026-02-20") is False
+    late = (IgAdministration(D("2026-01-20"), "MedicationAdministration/late", "IVIG"),)  # 7 weeks after the last
+    f = facts(ig_courses=(order,), ig_administrations=doses[:2] + late, igg=f.igg)
+    [found] = advice(f, "2026-02-20")
+    assert (found.code, found.values["episode_start"]) == ("general-stop-review", D("2026-01-20"))  # a real pause
