@@ -906,9 +906,12 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
         if days > c.params.stop_due_soon_days:
-            return (build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
-                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (),
-                                 order_end=ends),)
+            found = build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
+                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (), order_end=ends)
+            if needs_end:  # only orders that run past the stop date are ended on it: an earlier end is never lengthened
+                to_end = {x.source for x in orders if x.end is None or x.end > c["Stop Date"]}
+                found = replace(found, targets=tuple(t for t in found.targets if t in to_end))
+            return (found,)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
         # The infection tendency is what the stop attempt weighs (§4.3): named, with a reason to continue.

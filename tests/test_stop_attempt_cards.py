@@ -1,0 +1,54 @@
+"""The stop attempt at T0 + 6 months as a clinician reads it: what is named, and which orders a
+suggestion updates, when more than one immunoglobulin order is on record (a switch, a booked course)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+PATIENT = "pt-dk-0011"  # CAR-T 2025-10-14, IVIG since 2025-10-24 for IgG alone: stop date 2026-04-14
+
+
+def _fixture(name: str) -> tuple[dict, date]:
+    expect = json.loads((FIXTURES / f"{name}.expect.json").read_text())
+    return json.loads((FIXTURES / f"{name}.json").read_text()), date.fromisoformat(expect["at"])
+
+
+def _ivig_ends(bundle: dict, end: str) -> None:
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "mr-ivig-0011")
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
+
+
+def _scig_order(rid: str, start: str, authored: str) -> dict:
+    """An active SCIG order (a switch of route), open-ended."""
+    resource = {"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}]},
+                "subject": {"reference": f"Patient/{PATIENT}"}, "authoredOn": authored,
+                "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+    return {"fullUrl": f"urn:uuid:{rid}", "resource": resource}
+
+
+def _updates(card: dict) -> dict[str, dict]:
+    """What each suggested update does, by order id: the resource as it would be written."""
+    return {a["resource"]["id"]: a["resource"] for s in card.get("suggestions", []) for a in s["actions"]
+            if a["type"] == "update"}
+
+
+def test_ending_the_orders_on_the_stop_date_never_lengthens_one_that_ends_before_it():
+    """IVIG ends 2026-03-20, SCIG runs since 2026-03-01 with no end: the suggestion ends the SCIG on the stop
+    date and leaves the IVIG's earlier end alone."""
+    bundle, at = _fixture("cart-ig-active-stop-planned-40-days")
+    _ivig_ends(bundle, "2026-03-20")
+    bundle["entry"].append(_scig_order("mr-scig-0011", "2026-03-01", "2026-03-01"))
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    assert card["source"]["topic"]["code"] == "stop-planned"
+    updates = _updates(card)
+    assert updates["mr-scig-0011"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
+    assert "mr-ivig-0011" not in updates  # its end 2026-03-20 would have become 2026-04-14
