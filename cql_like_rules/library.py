@@ -900,6 +900,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
         orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
+        # an order booked to begin (a switch of route, a course booked ahead) carries the substitution on
+        booked = [x for x in c["Planned IG Courses"] if x not in orders]
+        orders += booked
         dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
         needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
@@ -908,21 +911,23 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         if days > c.params.stop_due_soon_days:
             found = build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
                                  evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (), order_end=ends)
-            if needs_end:  # only orders that run past the stop date are ended on it: an earlier end is never lengthened
-                to_end = {x.source for x in orders if x.end is None or x.end > c["Stop Date"]}
-                found = replace(found, targets=tuple(t for t in found.targets if t in to_end))
+            if needs_end:  # only orders that run past the stop date are ended on it: an earlier end is never
+                # lengthened, and no end is set before an order's start
+                found = replace(found, targets=tuple(x.source for x in orders if x.start < c["Stop Date"]
+                                                     and (x.end is None or x.end > c["Stop Date"])))
             return (found,)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
         # The infection tendency is what the stop attempt weighs (§4.3): named, with a reason to continue.
         tendency = c["Infection Tendency"]
-        return (build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
+        found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
                              override_reasons=(("infection-tendency",) if tendency else ())
                              + ("community-infection-risk", "specialist-decision"),
                              extra_caveats=("infections-at-stop-attempt",) if tendency else (),
-                             order_end=ends, days_overdue=-days, more=infection_values(tendency)),)
+                             order_end=ends, days_overdue=-days, more=infection_values(tendency))
+        return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])

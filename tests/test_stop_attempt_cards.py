@@ -41,6 +41,27 @@ def _updates(card: dict) -> dict[str, dict]:
             if a["type"] == "update"}
 
 
+def test_a_booked_switch_past_the_stop_date_is_not_hidden_behind_the_current_orders_end():
+    """IVIG ends 2026-04-05, SCIG is booked from 2026-04-06 with no end: substitution goes on past the stop
+    date, so no card may say the stop is attempted when the IVIG order ends; the booked order is ended (planned)
+    or put on hold (due) with the others."""
+    for at, code in (("2026-03-05", "stop-planned"), ("2026-04-02", "stop-due-soon")):
+        for lang, wrong in (("en", "the order ends 2026-04-05"), ("da", "ordinationen slutter 2026-04-05")):
+            bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
+            _ivig_ends(bundle, "2026-04-05")
+            bundle["entry"].append(_scig_order("mr-scig-booked", "2026-04-06", "2026-03-01"))
+            [card] = replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at)).cards
+            assert card["source"]["topic"]["code"] == code
+            assert wrong not in card["summary"] and "2026-04-14" in card["summary"], card["summary"]
+            updates = _updates(card)
+            assert "mr-scig-booked" in updates, (at, lang)
+            booked = updates["mr-scig-booked"]
+            if code == "stop-planned":
+                assert booked["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
+            else:
+                assert booked["status"] == "on-hold"
+
+
 def test_ending_the_orders_on_the_stop_date_never_lengthens_one_that_ends_before_it():
     """IVIG ends 2026-03-20, SCIG runs since 2026-03-01 with no end: the suggestion ends the SCIG on the stop
     date and leaves the IVIG's earlier end alone."""
