@@ -762,11 +762,11 @@ CAVEATS: dict[str, Text] = {
         "Severe/recurrent bacterial infections are present: a start for them follows the general stop criteria.",
         "Der er svære/tilbagevendende bakterielle infektioner: en start for dem følger de generelle "
         "seponeringskriterier."),
-    "infections-at-stop-attempt": Text(
-        "Severe/recurrent verified bacterial infections are recorded: weigh them at the stop attempt; continuing "
-        "follows the general criteria.",
-        "Der er svære/tilbagevendende verificerede bakterielle infektioner: vurdér dem ved seponeringsforsøget; "
-        "fortsat behandling følger de generelle kriterier."),
+    "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
+        "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
+        "continuing follows the general criteria.",
+        "Svære/tilbagevendende verificerede bakterielle infektioner ({infection_dates}): vurdér dem ved "
+        "seponeringsforsøget; fortsat behandling følger de generelle kriterier."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),

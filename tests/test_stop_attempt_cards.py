@@ -73,3 +73,26 @@ def test_ending_the_orders_on_the_stop_date_never_lengthens_one_that_ends_before
     updates = _updates(card)
     assert updates["mr-scig-0011"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
     assert "mr-ivig-0011" not in updates  # its end 2026-03-20 would have become 2026-04-14
+
+
+def _pneumonia(rid: str, onset: str) -> dict:
+    resource = {"resourceType": "Condition", "id": rid, "subject": {"reference": f"Patient/{PATIENT}"},
+                "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                                   "code": "confirmed"}]},
+                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J13"}]},
+                "onsetDateTime": onset}
+    return {"fullUrl": f"urn:uuid:{rid}", "resource": resource}
+
+
+def test_the_stop_card_names_the_dates_of_the_infections_it_asks_to_weigh_in_both_languages():
+    """The stop attempt weighs the infection tendency (§4.3): a card that says infections are recorded names
+    when, also when the Danish detail is too long for every fact line."""
+    for name, code in (("cart-ig-active-stop-due-14-days", "stop-due-soon"), ("cart-ig-active-stop-overdue", "stop-overdue")):
+        bundle, at = _fixture(name)
+        bundle["entry"] += [_pneumonia("pn-1", "2025-12-01"), _pneumonia("pn-2", "2026-02-01")]
+        for lang in ("en", "da"):
+            [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+            assert card["source"]["topic"]["code"] == code
+            assert "infection-tendency" in [r["code"] for r in card["overrideReasons"]]
+            assert "2025-12-01" in card["detail"] and "2026-02-01" in card["detail"], (name, lang, card["detail"])
+            assert len(card["detail"]) <= 700

@@ -130,6 +130,9 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["paraprotein_threshold"] = threshold(v["paraprotein_threshold"], lang)  # type: ignore[arg-type]
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
+    dates = v.get("infection_dates")
+    if isinstance(dates, tuple) and dates:  # the last three, as the fact line shows them
+        p["infection_dates"] = ", ".join(dates[-3:])
     left = v.get("days_to_stop")
     if isinstance(left, int):
         p["days_left"] = (f"{days(left, lang)} {'tilbage' if lang == 'da' else 'left'}" if left > 0
