@@ -1040,8 +1040,8 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               DataNote("infection-not-bacterial", i.source, "a viral or fungal infection by its code: not counted "
                        "(a culture does not change that)", i.display, i.onset)
               for i in c["Infections Not Counted"]]
-    notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without an infection "
-                       "diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
+    notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
+                       "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
     notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "
                        f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]

@@ -79,10 +79,10 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en dyrkning ({day}) viste en sandsynlig kontaminant: ikke talt med"),
         Text("{n} cultures grew likely contaminants: not counted", "{n} dyrkninger viste sandsynlige kontaminanter: ikke talt med")),
     "culture-without-diagnosis": (
-        Text("a positive culture ({day}) without an infection diagnosis was not counted",
-             "en positiv dyrkning ({day}) uden infektionsdiagnose er ikke talt med"),
-        Text("{n} positive cultures without an infection diagnosis were not counted",
-             "{n} positive dyrkninger uden infektionsdiagnose er ikke talt med")),
+        Text("a positive culture ({day}) without a bacterial infection diagnosis was not counted",
+             "en positiv dyrkning ({day}) uden diagnose af bakteriel infektion er ikke talt med"),
+        Text("{n} positive cultures without a bacterial infection diagnosis were not counted",
+             "{n} positive dyrkninger uden diagnose af bakteriel infektion er ikke talt med")),
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
