@@ -429,16 +429,21 @@ def current_episode(c: Context) -> Episode | None:
         end = _last_day(course, c.today)
         if course in members or end is None:
             continue
-        if course.start < start and (start - end <= gap or _dose_reaches(c, course, start)):
+        later = min(members, key=lambda x: (x.start, x.source))
+        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
 
 
-def _dose_reaches(c: Context, order: IgCourse, day: date) -> bool:
-    """A dose of this order lies within the course days before `day`: doses went on (every 3–4 weeks, weekly)
-    past an end date on paper, so a course starting on `day` continues it, not restarts it."""
+def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
+    """A dose of this order lies within the course days before the `later` course starts: doses went on (every
+    3–4 weeks, weekly) past an end date on paper, so the later course continues it, not restarts it. Not a new
+    order from the stop date on: that is a restart after the stop attempt (§4.3), as the order hooks judge it."""
+    if is_order(later) and c["Stop Date"] is not None and later.start >= c["Stop Date"]:
+        return False
+    day = later.start
     span = timedelta(days=c.params.ig_administration_course_days)
     return is_order(order) and any(d.date <= day and day - d.date <= span and _order_covers(order, d.date, c.today)
                                    for d in c.facts.ig_administrations if d.date <= c.today)

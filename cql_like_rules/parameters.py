@@ -79,7 +79,8 @@ class Parameters:
     # [policy] Recorded doses of immunoglobulin (MedicationAdministration) make a substitution
     # course from the first dose to this many days after the last one (IVIG every 3-4 weeks,
     # SCIG weekly); a longer gap ends the course. A course starting within this many days of a
-    # dose given under an order continues that order (the doses went on past its end date).
+    # dose given under an order continues that order (the doses went on past its end date), unless
+    # it is a new order starting on or after the stop date (a restart after the stop attempt).
     ig_administration_course_days: int = 35
     # [policy] An infection coded without its organism (ICD-10 J18.x, SNOMED pneumonia) counts as
     # bacterial when a positive bacterial culture lies within this many days of its onset.

@@ -1,14 +1,17 @@
-"""The stop attempt at T0 + 6 months as a clinician reads it: what is named, and which orders a
-suggestion updates, when more than one immunoglobulin order is on record (a switch, a booked course)."""
+"""The stop attempt at T0 + 6 months as a clinician reads it: what is named, which orders a suggestion
+updates when more than one immunoglobulin order is on record (a switch, a booked course), and when a
+new course after it is a restart."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
+from cql_like_rules import evaluate_patient
+from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgAdministration, IgCourse, IgGResult, Infection, Patient
 
 from .fixtures import FIXTURES
 
@@ -96,3 +99,21 @@ def test_the_stop_card_names_the_dates_of_the_infections_it_asks_to_weigh_in_bot
             assert "infection-tendency" in [r["code"] for r in card["overrideReasons"]]
             assert "2025-12-01" in card["detail"] and "2026-02-01" in card["detail"], (name, lang, card["detail"])
             assert len(card["detail"]) <= 700
+
+
+def test_a_new_order_after_the_stop_attempt_is_a_restart_even_within_a_dosing_interval_of_the_last_dose():
+    """The order ended on the stop date, as the card advised (last dose that day); infections returned and a new
+    order starts 24 days later, inside the 35-day dosing interval: a restart after the stop attempt, which follows
+    the general criteria (§4.3), not an overdue stop of the first course."""
+    day = date.fromisoformat
+    first = IgCourse(day("2025-10-15"), "completed", "MedicationRequest/first", day("2026-04-01"), "IVIG")
+    doses = tuple(IgAdministration(day("2025-10-15") + timedelta(days=28 * i), f"MedicationAdministration/d{i}", "IVIG")
+                  for i in range(7))  # every 4 weeks, the last on 2026-04-01
+    again = IgCourse(day("2026-04-25"), "active", "MedicationRequest/again", None, "IVIG", authored=day("2026-04-20"))
+    f = Facts(patient=Patient("Patient/p", day("1960-05-01")), diagnoses=(Diagnosis("C833", "Condition/dx"),),
+              car_t=(CarTInfusion(day("2025-10-01"), "Procedure/cart"),),  # stop date 2026-04-01
+              igg=(IgGResult(2.5, day("2025-10-10"), "Observation/igg"),),
+              infections=(Infection(day("2026-04-10"), True, "Condition/sepsis"),),
+              ig_courses=(first, again), ig_administrations=doses)
+    [found] = evaluate_patient(f, day("2026-05-10")).advice
+    assert (found.code, found.values["episode_start"]) == ("general-stop-review", day("2026-04-25"))
