@@ -899,6 +899,17 @@ def general_review_dates(c: Context) -> tuple[date, date | None]:
     return add_months(first, every * (k + 1)), None
 
 
+def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tuple[str, ...], tuple[str, ...],
+                                                dict[str, Value]]:
+    """What a card advising the stop at T0 + 6 months (patient-view, or an order past it) weighs (§4.3): the
+    infection tendency as evidence, the override reasons (continue by the general criteria when there is one),
+    the note, and the infections' values."""
+    tendency = c["Infection Tendency"]
+    reasons = (("infection-tendency",) if tendency else ()) + ("community-infection-risk", "specialist-decision")
+    notes = ("infections-at-stop-attempt",) if tendency else ()
+    return tendency, reasons, notes, infection_values(tendency)
+
+
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")
 def stop_advice(c: Context) -> tuple[Advice, ...]:
     episode = c["Current Episode"]
@@ -923,15 +934,12 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
             return (found,)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
-        # The infection tendency is what the stop attempt weighs (§4.3): named, with a reason to continue.
-        tendency = c["Infection Tendency"]
+        tendency, reasons, notes, values = stop_attempt_weighing(c)
         found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=() if ends_in_time else ("hold-ig",), ends_in_time=ends_in_time,
-                             override_reasons=(("infection-tendency",) if tendency else ())
-                             + ("community-infection-risk", "specialist-decision"),
-                             extra_caveats=("infections-at-stop-attempt",) if tendency else (),
-                             order_end=ends, days_overdue=-days, more=infection_values(tendency))
+                             override_reasons=reasons, extra_caveats=notes,
+                             order_end=ends, days_overdue=-days, more=values)
         return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])

@@ -28,7 +28,8 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values, years_between
+from .library import (LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values,
+                      stop_attempt_weighing, years_between)
 
 define = LIBRARY.define
 
@@ -104,12 +105,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      evidence=(episode,), suggestions=_end_suggestion(c))
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
-            tendency = c["Infection Tendency"]  # what the stop attempt weighs (§4.3), as on patient-view
+            tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode, *tendency),
-                                 failing=(late,), override_reasons=(("infection-tendency",) if tendency else ())
-                                 + ("community-infection-risk", "specialist-decision"),
-                                 extra_caveats=("infections-at-stop-attempt",) if tendency else (),
-                                 more=infection_values(tendency))
+                                 failing=(late,), override_reasons=reasons, extra_caveats=notes, more=values)
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
         found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
