@@ -723,7 +723,7 @@ FAILING: dict[str, Text] = {
         "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}) kan ikke holdes op mod {threshold}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
-    "no-recent-igg": Text("no IgG in the last {stale_days}", "ingen IgG de sidste {stale_days}"),
+    "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),

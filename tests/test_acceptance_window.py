@@ -82,7 +82,7 @@ def test_an_order_is_held_to_the_igg_age_on_its_start_day_not_on_the_signing_day
     b = chart(igg("igg", "2026-02-15", 3.2), *RECURRENT_PNEUMONIA)
     assert code(one_card(b, "2026-05-20")) == "measure-igg"
     card = one_card(b, "2026-05-10", drafts=[ivig("draft-ivig", "2026-05-20", status="draft")])
-    assert code(card) == "order-does-not-meet-criteria" and "no IgG in the last 90 days" in str(card["detail"])
+    assert code(card) == "order-does-not-meet-criteria" and "no usable IgG for 90 days" in str(card["detail"])
 
 
 def test_an_order_to_start_after_the_stop_date_with_an_old_igg_names_the_general_igg_age() -> None:
@@ -91,7 +91,30 @@ def test_an_order_to_start_after_the_stop_date_with_an_old_igg_names_the_general
     b = chart(igg("igg", "2026-01-30", 3.2), *RECURRENT_PNEUMONIA)
     card = one_card(b, "2026-05-10", drafts=[ivig("draft-ivig", "2026-05-20", status="draft")])
     assert code(card) == "order-does-not-meet-criteria"
-    assert "no IgG in the last 90 days" in str(card["detail"])
+    assert "no usable IgG for 90 days" in str(card["detail"])
+
+
+def ended_ivig(rid: str, start: str, end: str) -> dict[str, Any]:
+    order = ivig(rid, start, status="completed")
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
+    return order
+
+
+@pytest.mark.parametrize(("lang", "view_words", "words"), [
+    ("en", "no usable IgG in the last 90 days", "no usable IgG for 90 days"),
+    ("da", "ingen brugbar IgG i 90 dage", "ingen brugbar IgG i 90 dage")])
+def test_an_order_card_does_not_deny_an_igg_taken_on_substitution(lang: str, view_words: str, words: str) -> None:
+    """After the window, the only IgG of the last 90 days was taken during a course that has since ended (§3.4:
+    not usable for a start). A new order is refused for want of a usable IgG, as patient-view says the same
+    day: the card must not say there was no IgG at all."""
+    b = chart(ended_ivig("ivig-old", "2026-05-20", "2026-07-20"), igg("igg-on-ivig", "2026-07-01", 7.5),
+              igg("igg-before", "2026-03-01", 3.1), *RECURRENT_PNEUMONIA)
+    view = one_card(b, "2026-09-01", lang=lang)
+    assert code(view) == "measure-igg" and view_words in view["summary"]
+    card = one_card(b, "2026-09-01", lang=lang, drafts=[ivig("draft-ivig", "2026-09-01", status="draft")])
+    assert code(card) == "order-does-not-meet-criteria"
+    assert words in card["summary"] + str(card["detail"])
+    assert len(card["summary"]) < 140
 
 
 @pytest.mark.parametrize(("at", "expected"), [("2026-03-05", "stop-planned"), ("2026-05-25", "stop-overdue")])

@@ -97,7 +97,7 @@ def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
 def test_after_window_without_infections_and_old_igg_names_both_failures(server):
     [card] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20", ["ivig-pt-dk-0007"]).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
-    assert "no IgG in the last 90 days" in card["summary"] and "no severe/recurrent" in card["summary"]
+    assert "no usable IgG for 90 days" in card["summary"] and "no severe/recurrent" in card["summary"]
     assert card["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
 
 
