@@ -27,7 +27,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
-from .fhir.prefetch import PooledResources, belongs_to, pool_prefetch
+from .fhir.prefetch import PooledResources, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
@@ -222,7 +222,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         builder.know_medications([*pooled.resources, *drafts])
         for resource in drafts:
             ref = reference_of(resource)
-            if not belongs_to(resource, patient_id):
+            if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
                 continue
             order = builder.draft_order(resource)
