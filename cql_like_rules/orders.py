@@ -28,7 +28,8 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values, years_between
+from .library import (LIBRARY, CountedInfection, IgGUsed, _during_substitution, add_months, build_advice, infection_values,
+                      years_between)
 
 define = LIBRARY.define
 
@@ -196,7 +197,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(igg=latest.value_g_l, igg_comparator=latest.comparator, igg_date=latest.date,
                       igg_source=latest.source, igg_reported=latest.reported)
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
-    return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence,
+    # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
+    caveats = ("igg-during-substitution",) if recent and _during_substitution(c, latest) else ()
+    return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
                   suggestions=() if recent else ("order-igg",), targets=(order.source,))
 
 

@@ -1,0 +1,68 @@
+"""The card on a draft bispecific or CAR-T product order, read as the clinician starting the therapy reads it.
+
+Each case is a small bundle built here (an adult with myeloma, no index event yet, and the facts that
+matter) with a draft teclistamab order starting on 2026-03-05, signed on 2026-03-02: the card names the
+window the order opens and the IgG to measure (Medicinrådet 2025 §4.1, §4.2, §3.4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+RUNTIME = load_runtime(Settings())
+PATIENT = "pt-therapy-order"
+SUBJECT = {"reference": f"Patient/{PATIENT}"}
+ATC = "http://www.whocc.no/atc"
+
+
+def igg(rid: str, when: str, value: float) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": rid, "status": "final", "subject": SUBJECT, "effectiveDateTime": when,
+            "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+            "valueQuantity": {"value": value, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}
+
+
+def medication_request(rid: str, atc: str, start: str, status: str = "active", end: str | None = None) -> dict[str, Any]:
+    bounds = {"start": start} if end is None else {"start": start, "end": end}
+    return {"resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order", "subject": SUBJECT,
+            "authoredOn": start, "medicationCodeableConcept": {"coding": [{"system": ATC, "code": atc}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": bounds}}}]}
+
+
+TECLISTAMAB_DRAFT = medication_request("draft-tec", "L01FX24", "2026-03-05", status="draft")
+
+
+def plan_card(*resources: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in (patient, myeloma, *resources)]}
+    [card] = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[TECLISTAMAB_DRAFT], at=date(2026, 3, 2)).cards
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
+    return card  # type: ignore[no-any-return]
+
+
+ON_SUBSTITUTION = {"en": "This IgG was taken on substitution: it shows infused immunoglobulin",
+                   "da": "Denne IgG er taget under substitution: den viser tilført immunglobulin"}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_igg_taken_on_immunoglobulin_is_named_as_such_on_the_plan_card(lang):
+    """§3.4: an IgG measured on substitution shows the infused immunoglobulin, not the patient's own IgG."""
+    card = plan_card(medication_request("ivig", "J06BA02", "2025-11-01"), igg("igg", "2026-02-20", 8.0), lang=lang)
+    assert ON_SUBSTITUTION[lang] in card["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_igg_taken_off_immunoglobulin_has_no_such_note(lang):
+    card = plan_card(medication_request("ivig", "J06BA02", "2025-06-01", status="completed", end="2025-10-01"),
+                     igg("igg", "2026-02-20", 8.0), lang=lang)  # four months after the last Ig day
+    assert ("8.0 g/L" if lang == "en" else "8,0 g/L") in card["detail"]
+    assert ON_SUBSTITUTION[lang] not in card["detail"]
