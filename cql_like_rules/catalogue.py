@@ -770,6 +770,11 @@ CAVEATS: dict[str, Text] = {
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
+    "substitution-before-therapy": Text(
+        "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt {general_stop} "
+        "after its start), not the stop at the end of the window.",
+        "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
+        "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
     "stale-igg-supports-start": Text(
         "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
         "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),

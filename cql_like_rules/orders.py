@@ -29,7 +29,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .library import (LIBRARY, CountedInfection, IgGUsed, _during_substitution, add_months, build_advice, infection_values,
-                      years_between)
+                      substitution_before, years_between)
 
 define = LIBRARY.define
 
@@ -198,7 +198,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
                       igg_source=latest.source, igg_reported=latest.reported)
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
-    caveats = ("igg-during-substitution",) if recent and _during_substitution(c, latest) else ()
+    caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and _during_substitution(c, latest) else ()
+    if substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
+        caveats += ("substitution-before-therapy",)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
                   suggestions=() if recent else ("order-igg",), targets=(order.source,))
 

@@ -66,3 +66,25 @@ def test_an_igg_taken_off_immunoglobulin_has_no_such_note(lang):
                      igg("igg", "2026-02-20", 8.0), lang=lang)  # four months after the last Ig day
     assert ("8.0 g/L" if lang == "en" else "8,0 g/L") in card["detail"]
     assert ON_SUBSTITUTION[lang] not in card["detail"]
+
+
+GENERAL_STOP = {"en": "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
+                      "6–12 months after its start), not the stop at the end of the window",
+                "da": "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier "
+                      "(seponeringsforsøg 6–12 måneder efter opstart), ikke seponeringen"}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("ivig", [medication_request("ivig", "J06BA02", "2025-11-01"),  # on it now
+                                  medication_request("ivig", "J06BA02", "2025-06-01", status="completed",
+                                                     end="2026-02-10")])  # paused for the bispecific
+def test_immunoglobulin_begun_before_the_bispecific_is_not_stopped_with_the_window(lang, ivig):
+    """§4.2: a patient in treatment with immunoglobulin before the bispecific follows the general stop criteria."""
+    assert GENERAL_STOP[lang] in plan_card(ivig, lang=lang)["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_immunoglobulin_that_ended_long_before_the_bispecific_is_not_named(lang):
+    ivig = medication_request("ivig", "J06BA02", "2025-01-01", status="completed", end="2025-06-01")  # 9 months before
+    card = plan_card(ivig, lang=lang)
+    assert "2026-09-05" in card["summary"] and GENERAL_STOP[lang] not in card["detail"]
