@@ -88,3 +88,25 @@ def test_immunoglobulin_that_ended_long_before_the_bispecific_is_not_named(lang)
     ivig = medication_request("ivig", "J06BA02", "2025-01-01", status="completed", end="2025-06-01")  # 9 months before
     card = plan_card(ivig, lang=lang)
     assert "2026-09-05" in card["summary"] and GENERAL_STOP[lang] not in card["detail"]
+
+
+def resumed_card(lang: str, end: str) -> dict[str, Any]:
+    """Teclistamab given from 2025-06-02 (stop date 2025-12-02) to `end`, and resumed by the draft on 2026-03-05."""
+    return plan_card(medication_request("tec", "L01FX24", "2025-06-02", status="completed", end=end), lang=lang)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "Teclistamab continues the course from 2025-06-02; its high-risk window ended 2025-12-02: general criteria"),
+    ("da", "Teclistamab fortsætter forløbet fra 2025-06-02; dets højrisikoperiode sluttede 2025-12-02: generelle")])
+def test_a_bispecific_resumed_after_its_window_ended_opens_no_window_and_asks_for_no_monitoring_until_a_past_date(
+        lang, words):
+    """A resumption within the course gap keeps T0 (policy); past the stop date the general criteria apply (§4.1, §4.3)."""
+    card = resumed_card(lang, end="2026-01-10")  # resumed 54 days after the last order ended
+    assert card["summary"].startswith(words)
+    assert ("until 2025-12-02" if lang == "en" else "indtil 2025-12-02") not in card["summary"] + card["detail"]
+    assert "suggestions" not in card  # no baseline for a window that is over
+
+
+def test_a_bispecific_resumed_inside_its_window_still_plans_monitoring_to_the_stop_date():
+    card = plan_card(medication_request("tec", "L01FX24", "2025-12-01", status="completed", end="2026-01-20"))
+    assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: IgG monitoring until 2026-06-01")

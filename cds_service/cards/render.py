@@ -94,7 +94,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
-    if advice.code == "plan-igg-monitoring" and advice.variant != "continues":
+    if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window"):
         lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
     elif kind in ("car-t", "bsab") and "t0" in p:
         lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
