@@ -14,7 +14,9 @@ import pytest
 
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.replay import replay
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
+from cds_service.tools.replay import replay, request_from_bundle
 
 RUNTIME = load_runtime(Settings())
 PATIENT = "pt-therapy-order"
@@ -110,3 +112,30 @@ def test_a_bispecific_resumed_after_its_window_ended_opens_no_window_and_asks_fo
 def test_a_bispecific_resumed_inside_its_window_still_plans_monitoring_to_the_stop_date():
     card = plan_card(medication_request("tec", "L01FX24", "2025-12-01", status="completed", end="2026-01-20"))
     assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: IgG monitoring until 2026-06-01")
+
+
+def igg_lab_order(code: str = "NPU19814", system: str = "http://npu-terminology.org") -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "draft-lab", "status": "draft", "intent": "order", "subject": SUBJECT,
+            "code": {"coding": [{"system": system, "code": code}]}}
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_no_igg_order_is_suggested_when_one_is_drafted_with_the_therapy(hook):
+    """The baseline IgG ordered in the same session is not to be ordered twice (order-select: selected or not)."""
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"Patient/{PATIENT}", "resource": patient}, {"fullUrl": "Condition/dx", "resource": myeloma}]}
+
+    def suggestions(lab: dict[str, Any]) -> list[dict[str, Any]]:
+        request = request_from_bundle(chart, hook, [TECLISTAMAB_DRAFT, lab])
+        if hook == "order-select":
+            request["context"]["selections"] = ["MedicationRequest/draft-tec"]  # the lab order is drafted, not selected
+        [card] = answer_local(parse_hook_request(request, hook), RUNTIME, lang="en", today=date(2026, 3, 2)).cards
+        return card.get("suggestions", [])  # type: ignore[no-any-return]
+
+    assert suggestions(igg_lab_order()) == []
+    assert suggestions(igg_lab_order("2465-3", "http://loinc.org")) == []
+    [other] = suggestions(igg_lab_order("1988-5", "http://loinc.org"))  # a CRP order: the IgG is still to be ordered
+    assert other["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
