@@ -27,7 +27,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
-from .fhir.prefetch import PooledResources, belongs_to, pool_prefetch
+from .fhir.prefetch import PooledResources, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
@@ -128,9 +128,16 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
         return Answer(request, lang, day, [], (), (), deferred)
     evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts)
     explanation = Explanation(value=(evaluation, extraction, notes))
+    igg_drafted = any(_orders_igg(d, runtime) and pooled.owns(d, request.patient_id)  # selected or not: same session
+                      for d in request.draft_orders)
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
-        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, igg_drafted))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
+
+
+def _orders_igg(draft: Mapping[str, Any], runtime: Runtime) -> bool:
+    """A draft lab order for total serum IgG (signed with the therapy, it is the baseline a card would suggest)."""
+    return draft.get("resourceType") == "ServiceRequest" and "igg-serum" in runtime.terminology.sets_of(draft.get("code"))
 
 
 def present(evaluation: Evaluation, kill_switch: KillSwitch | None, context: Callable[[], CardContext],
@@ -222,7 +229,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         builder.know_medications([*pooled.resources, *drafts])
         for resource in drafts:
             ref = reference_of(resource)
-            if not belongs_to(resource, patient_id):
+            if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
                 continue
             order = builder.draft_order(resource)

@@ -650,6 +650,20 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ordinationen genoptager et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
                     Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
                 ),
+                "continues-after-window": Variant(
+                    Text("{drug} continues the course from {t0}; its high-risk window ended {stop_date}: general "
+                         "criteria apply",
+                         "{drug} fortsætter forløbet fra {t0}; dets højrisikoperiode sluttede {stop_date}: generelle "
+                         "kriterier gælder"),
+                    Text("This order resumes a course that started on {t0}; its high-risk window has ended, and a "
+                         "resumption opens no new one.",
+                         "Ordinationen genoptager et forløb, der startede {t0}; dets højrisikoperiode er slut, og en "
+                         "genoptagelse åbner ingen ny."),
+                    Text("Start immunoglobulin only by the general criteria: IgG below {threshold} with severe or "
+                         "recurrent verified bacterial infections.",
+                         "Start kun immunglobulin efter de generelle kriterier: IgG under {threshold} og svære eller "
+                         "tilbagevendende verificerede bakterielle infektioner."),
+                ),
                 "car-t-product": Variant(
                     Text("CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it{baseline}",
                          "CAR-T ordineret: højrisikoperioden starter ved infusionen; mål IgG før den{baseline}"),
@@ -661,6 +675,7 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             variant_doc={"new": "a new bsAb course", "continues": "resumes a current bsAb course",
+                         "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
         ),
         AdviceKind(
@@ -770,6 +785,11 @@ CAVEATS: dict[str, Text] = {
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
+    "substitution-before-therapy": Text(
+        "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt {general_stop} "
+        "after its start), not the stop at the end of the window.",
+        "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
+        "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
     "stale-igg-supports-start": Text(
         "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
         "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),

@@ -472,13 +472,16 @@ def unknown_end(c: Context) -> tuple[IgCourse, ...]:
 @define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it, or paused then: "
         "general stop criteria (§4.2)")
 def substitution_before_t0(c: Context) -> tuple[IgCourse, ...]:
-    if c["T0"] is None:
-        return ()
-    since = c["T0"] - timedelta(days=c.params.prior_substitution_days)
-    unknown_since = add_months(c["T0"], -c.params.general_stop_latest_months)
+    return () if c["T0"] is None else substitution_before(c, c["T0"])
+
+
+def substitution_before(c: Context, t0: date) -> tuple[IgCourse, ...]:
+    """The courses "in treatment before" a therapy starting on `t0` (§4.2); also for a draft therapy order."""
+    since = t0 - timedelta(days=c.params.prior_substitution_days)
+    unknown_since = add_months(t0, -c.params.general_stop_latest_months)
     out = []
     for course in c["IG Courses"]:
-        if course.start >= c["T0"]:
+        if course.start >= t0:
             continue
         end = _last_day(course, c.today)
         if course.status in ("active", "on-hold") and end is None:

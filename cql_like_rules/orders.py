@@ -28,8 +28,8 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import (LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values,
-                      stop_attempt_weighing, years_between)
+from .library import (LIBRARY, CountedInfection, IgGUsed, _during_substitution, add_months, build_advice,
+                      infection_values, stop_attempt_weighing, substitution_before, years_between)
 
 define = LIBRARY.define
 
@@ -181,11 +181,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
     t0 = continues.date if continues else start
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
               and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
-    variant = "car-t-product" if order.kind == "car-t-product" else "continues" if continues else "new"
+    stop_date = add_months(t0, c.params.window_months)
+    ended = continues is not None and start >= stop_date  # a resumption opens no new window: general criteria
+    variant = ("car-t-product" if order.kind == "car-t-product" else "continues-after-window" if ended
+               else "continues" if continues else "new")
     values: dict[str, Value] = {
         "t0": t0, "t0_kind": order.kind, "t0_product": order.drug,
         "t0_source": continues.source if continues else order.source,
-        "stop_date": add_months(t0, c.params.window_months), "days_to_stop": None, "today": c.today,
+        "stop_date": stop_date, "days_to_stop": None, "today": c.today,
         "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
         "order_kind": order.kind, "order_start": start,
     }
@@ -194,8 +197,12 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(igg=latest.value_g_l, igg_comparator=latest.comparator, igg_date=latest.date,
                       igg_source=latest.source, igg_reported=latest.reported)
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
-    return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence,
-                  suggestions=() if recent else ("order-igg",), targets=(order.source,))
+    # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
+    caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and _during_substitution(c, latest) else ()
+    if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
+        caveats += ("substitution-before-therapy",)
+    return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
+                  suggestions=() if recent or ended else ("order-igg",), targets=(order.source,))
 
 
 @define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",

@@ -130,6 +130,24 @@ def test_child_gets_the_child_card_on_order_hooks(server):
     assert codes(call(server, "child-16-tisagenlecleucel-on-ig", "2025-12-01", ["ivig-pt-dk-0020"])) == ["child-individual-assessment"]
 
 
+@pytest.mark.parametrize("subject", [{"reference": "urn:uuid:0b6c2f4e-3f0a-4c55-9a39-2b7f7f0e0001"},  # the chart's own
+                                     {"identifier": {"system": "urn:oid:1.2.208.176.1.2", "value": "1704611457"}}])
+def test_a_draft_naming_the_patient_by_full_url_or_identifier_is_judged(server, subject):
+    """The chart's resources may name the patient by the Patient's fullUrl or an identifier; so may a draft."""
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    urn = "urn:uuid:0b6c2f4e-3f0a-4c55-9a39-2b7f7f0e0001"
+    chart = json.loads(json.dumps(bundle("cart-in-window-igg-low")).replace('"Patient/pt-dk-0001"', f'"{urn}"'))
+    chart["entry"][0]["fullUrl"] = urn
+    [draft] = drafts("ivig-pt-dk-0001")
+    draft["subject"] = subject
+    request = request_from_bundle(chart, "order-sign", [draft])
+    response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+    assert codes(response) == ["order-meets-criteria"]
+    action = response.json()["cards"][0]["suggestions"][0]["actions"][0]
+    assert action["resource"]["id"] == "draft-ivig-0001" and action["resource"]["subject"] == subject
+
+
 def test_no_card_without_malignancy_or_for_another_patient(server):
     assert codes(call(server, "teclistamab-sle-no-haem-malignancy", "2026-01-26", ["ivig-pt-dk-0032"])) == []
     assert codes(call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-other-patient"])) == []

@@ -37,6 +37,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
         Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
              "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
+    "igg-preliminary": (
+        Text("IgG on {day} is not final yet (preliminary): not used",
+             "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),
+        Text("{n} IgG results are not final yet (preliminary): not used",
+             "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt")),
     "unrecognised-code": (
         Text("{what} “{display}”{when} was not recognised by its code: not used",
              "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),

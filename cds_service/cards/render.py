@@ -50,6 +50,7 @@ class CardContext:
     resources: Mapping[str, Mapping[str, Any]]
     notes: tuple[DataNote, ...]
     link: Link | None = None
+    igg_drafted: bool = False  # an IgG lab order is among the draft orders: suggesting one would order it twice
 
 
 POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
@@ -94,7 +95,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
-    if advice.code == "plan-igg-monitoring" and advice.variant != "continues":
+    if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window"):
         lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
     elif kind in ("car-t", "bsab") and "t0" in p:
         lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
@@ -177,6 +178,8 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
+            if ctx.igg_drafted:
+                continue
             resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang), lang)
             out.append(_suggestion(SUGGESTION_LABELS[kind](lang),
                                    [{"type": "create", "description": SUGGESTION_ACTIONS["order-igg"](lang),

@@ -384,6 +384,9 @@ class FactBuilder:
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
+            if status in ("preliminary", "registered") and "igg-serum" in sets:  # a result on its way: say so
+                self._notes.append(DataNote("igg-preliminary", reference_of(r), f"IgG with status '{status}': not a "
+                                            "final result, not used", day=self._day_of(r)))
             return None  # preliminary, cancelled, entered-in-error: not a result
         igg = sets.get("igg-serum")
         if igg is not None:

@@ -26,6 +26,12 @@ class PooledResources:
     notes: list[DataNote] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
+    owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
+
+    def owns(self, resource: Mapping[str, Any], patient_id: str) -> bool:
+        """The resource is this request's patient's: by id, the Patient's fullUrl or one of its identifiers."""
+        owner = self.owner if self.owner is not None and self.owner.patient_id == patient_id else _Owner(patient_id)
+        return owner.owns(resource.get("resourceType"), resource)
 
 
 def _outcome_text(outcome: Mapping[str, Any]) -> str:
@@ -149,7 +155,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     pooled = PooledResources()
     by_ref: dict[str, dict] = {}
     prefetch = prefetch or {}
-    owner = owner_of(prefetch, patient_id)
+    owner = pooled.owner = owner_of(prefetch, patient_id)
     for key in keys:
         if key not in prefetch:
             pooled.missing.append(key)

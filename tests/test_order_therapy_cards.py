@@ -1,0 +1,141 @@
+"""The card on a draft bispecific or CAR-T product order, read as the clinician starting the therapy reads it.
+
+Each case is a small bundle built here (an adult with myeloma, no index event yet, and the facts that
+matter) with a draft teclistamab order starting on 2026-03-05, signed on 2026-03-02: the card names the
+window the order opens and the IgG to measure (Medicinrådet 2025 §4.1, §4.2, §3.4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
+from cds_service.tools.replay import replay, request_from_bundle
+
+RUNTIME = load_runtime(Settings())
+PATIENT = "pt-therapy-order"
+SUBJECT = {"reference": f"Patient/{PATIENT}"}
+ATC = "http://www.whocc.no/atc"
+
+
+def igg(rid: str, when: str, value: float) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": rid, "status": "final", "subject": SUBJECT, "effectiveDateTime": when,
+            "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+            "valueQuantity": {"value": value, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}
+
+
+def medication_request(rid: str, atc: str, start: str, status: str = "active", end: str | None = None) -> dict[str, Any]:
+    bounds = {"start": start} if end is None else {"start": start, "end": end}
+    return {"resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order", "subject": SUBJECT,
+            "authoredOn": start, "medicationCodeableConcept": {"coding": [{"system": ATC, "code": atc}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": bounds}}}]}
+
+
+TECLISTAMAB_DRAFT = medication_request("draft-tec", "L01FX24", "2026-03-05", status="draft")
+
+
+def plan_card(*resources: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in (patient, myeloma, *resources)]}
+    [card] = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[TECLISTAMAB_DRAFT], at=date(2026, 3, 2)).cards
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
+    return card  # type: ignore[no-any-return]
+
+
+ON_SUBSTITUTION = {"en": "This IgG was taken on substitution: it shows infused immunoglobulin",
+                   "da": "Denne IgG er taget under substitution: den viser tilført immunglobulin"}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_igg_taken_on_immunoglobulin_is_named_as_such_on_the_plan_card(lang):
+    """§3.4: an IgG measured on substitution shows the infused immunoglobulin, not the patient's own IgG."""
+    card = plan_card(medication_request("ivig", "J06BA02", "2025-11-01"), igg("igg", "2026-02-20", 8.0), lang=lang)
+    assert ON_SUBSTITUTION[lang] in card["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_igg_taken_off_immunoglobulin_has_no_such_note(lang):
+    card = plan_card(medication_request("ivig", "J06BA02", "2025-06-01", status="completed", end="2025-10-01"),
+                     igg("igg", "2026-02-20", 8.0), lang=lang)  # four months after the last Ig day
+    assert ("8.0 g/L" if lang == "en" else "8,0 g/L") in card["detail"]
+    assert ON_SUBSTITUTION[lang] not in card["detail"]
+
+
+GENERAL_STOP = {"en": "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
+                      "6–12 months after its start), not the stop at the end of the window",
+                "da": "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier "
+                      "(seponeringsforsøg 6–12 måneder efter opstart), ikke seponeringen"}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("ivig", [medication_request("ivig", "J06BA02", "2025-11-01"),  # on it now
+                                  medication_request("ivig", "J06BA02", "2025-06-01", status="completed",
+                                                     end="2026-02-10")])  # paused for the bispecific
+def test_immunoglobulin_begun_before_the_bispecific_is_not_stopped_with_the_window(lang, ivig):
+    """§4.2: a patient in treatment with immunoglobulin before the bispecific follows the general stop criteria."""
+    assert GENERAL_STOP[lang] in plan_card(ivig, lang=lang)["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_immunoglobulin_that_ended_long_before_the_bispecific_is_not_named(lang):
+    ivig = medication_request("ivig", "J06BA02", "2025-01-01", status="completed", end="2025-06-01")  # 9 months before
+    card = plan_card(ivig, lang=lang)
+    assert "2026-09-05" in card["summary"] and GENERAL_STOP[lang] not in card["detail"]
+
+
+def resumed_card(lang: str, end: str) -> dict[str, Any]:
+    """Teclistamab given from 2025-06-02 (stop date 2025-12-02) to `end`, and resumed by the draft on 2026-03-05."""
+    return plan_card(medication_request("tec", "L01FX24", "2025-06-02", status="completed", end=end), lang=lang)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "Teclistamab continues the course from 2025-06-02; its high-risk window ended 2025-12-02: general criteria"),
+    ("da", "Teclistamab fortsætter forløbet fra 2025-06-02; dets højrisikoperiode sluttede 2025-12-02: generelle")])
+def test_a_bispecific_resumed_after_its_window_ended_opens_no_window_and_asks_for_no_monitoring_until_a_past_date(
+        lang, words):
+    """A resumption within the course gap keeps T0 (policy); past the stop date the general criteria apply (§4.1, §4.3)."""
+    card = resumed_card(lang, end="2026-01-10")  # resumed 54 days after the last order ended
+    assert card["summary"].startswith(words)
+    assert ("until 2025-12-02" if lang == "en" else "indtil 2025-12-02") not in card["summary"] + card["detail"]
+    assert "suggestions" not in card  # no baseline for a window that is over
+
+
+def test_a_bispecific_resumed_inside_its_window_still_plans_monitoring_to_the_stop_date():
+    card = plan_card(medication_request("tec", "L01FX24", "2025-12-01", status="completed", end="2026-01-20"))
+    assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: IgG monitoring until 2026-06-01")
+
+
+def igg_lab_order(code: str = "NPU19814", system: str = "http://npu-terminology.org") -> dict[str, Any]:
+    return {"resourceType": "ServiceRequest", "id": "draft-lab", "status": "draft", "intent": "order", "subject": SUBJECT,
+            "code": {"coding": [{"system": system, "code": code}]}}
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_no_igg_order_is_suggested_when_one_is_drafted_with_the_therapy(hook):
+    """The baseline IgG ordered in the same session is not to be ordered twice (order-select: selected or not)."""
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"Patient/{PATIENT}", "resource": patient}, {"fullUrl": "Condition/dx", "resource": myeloma}]}
+
+    def suggestions(lab: dict[str, Any]) -> list[dict[str, Any]]:
+        request = request_from_bundle(chart, hook, [TECLISTAMAB_DRAFT, lab])
+        if hook == "order-select":
+            request["context"]["selections"] = ["MedicationRequest/draft-tec"]  # the lab order is drafted, not selected
+        [card] = answer_local(parse_hook_request(request, hook), RUNTIME, lang="en", today=date(2026, 3, 2)).cards
+        return card.get("suggestions", [])  # type: ignore[no-any-return]
+
+    assert suggestions(igg_lab_order()) == []
+    assert suggestions(igg_lab_order("2465-3", "http://loinc.org")) == []
+    [other] = suggestions(igg_lab_order("1988-5", "http://loinc.org"))  # a CRP order: the IgG is still to be ordered
+    assert other["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
