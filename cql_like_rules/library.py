@@ -554,15 +554,33 @@ def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: in
     if severe:
         return (severe[-1],)  # the most recent severe episode (order-independent)
     episodes: list[CountedInfection] = []
-    ends: date | None = None  # the current episode's known abatement: a diagnosis with onset before it is the same episode
+    # each episode's illnesses and known abatement: the same illness coded again before it abated is part of
+    # that episode; another infection beginning meanwhile is not
+    open_until: list[tuple[set[str], date | None]] = []
     for inf in ordered:
-        if not episodes or ((inf.onset - episodes[-1].onset).days >= min_days_apart
-                            and (ends is None or inf.onset > ends)):
+        illness = _illness(inf.infection.code)
+        same = next((i for i, (names, ends) in enumerate(open_until)
+                     if illness in names and ends is not None and inf.onset <= ends), None)
+        if same is None and episodes and (inf.onset - episodes[-1].onset).days < min_days_apart:
+            same = len(episodes) - 1
+        if same is None:
             episodes.append(inf)
-            ends = inf.infection.abated
-        elif inf.infection.abated is not None:
-            ends = inf.infection.abated if ends is None else max(ends, inf.infection.abated)
+            open_until.append(({illness}, inf.infection.abated))
+            continue
+        names, ends = open_until[same]
+        names.add(illness)
+        if inf.infection.abated is not None:
+            open_until[same] = (names, inf.infection.abated if ends is None else max(ends, inf.infection.abated))
     return tuple(episodes) if len(episodes) >= min_episodes else ()
+
+
+def _illness(code: str) -> str:
+    """The illness a diagnosis code names, for telling a diagnosis recorded again from another infection: an
+    ICD-10 category (SKS "DJ159" and "J15.9" are both J15), a SNOMED CT concept as it is."""
+    plain = code.upper().replace(".", "")
+    if len(plain) > 3 and plain[0] == "D" and plain[1].isalpha():
+        plain = plain[1:]  # the SKS D prefix
+    return plain[:3] if plain[:1].isalpha() else plain
 
 
 def _infections_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:

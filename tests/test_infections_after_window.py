@@ -151,6 +151,21 @@ def test_a_second_diagnosis_before_the_first_abated_is_the_same_episode():
         == ["start-meets-general-criteria"]
 
 
+def test_another_infection_beginning_before_the_first_abated_is_a_separate_episode():
+    """Abatement merges the same illness recorded again, not a different infection: two pneumonias two months
+    apart during a long osteomyelitis are recurrent infections, and so is the osteomyelitis."""
+    osteo = Infection(D("2025-12-01"), False, "Condition/osteo", "DM860", abated=D("2026-04-30"))
+    pneu1 = Infection(D("2026-01-10"), False, "Condition/pn1", "DJ159")
+    pneu2 = Infection(D("2026-03-15"), False, "Condition/pn2", "J15.9")
+    again = Infection(D("2026-01-25"), False, "Condition/osteo-again", "M86.1")  # the osteomyelitis coded again
+    low = (IgGResult(3.0, D("2026-05-20"), "Observation/igg"),)
+    [found] = evaluate_patient(facts(igg=low, infections=(osteo, pneu1, pneu2, again)), D("2026-05-25")).advice
+    assert found.code == "start-meets-general-criteria"
+    assert found.values["infection_dates"] == ("2025-12-01", "2026-01-10", "2026-03-15")
+    only_osteo = evaluate_patient(facts(igg=low, infections=(osteo, again)), D("2026-05-25")).advice
+    assert [a.code for a in only_osteo] == ["no-start-without-infections"]
+
+
 def _condition(cid: str, onset: str, **more: object) -> dict:
     return {"resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/p"}, "onsetDateTime": onset,
             "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
