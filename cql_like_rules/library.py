@@ -532,17 +532,17 @@ def bacterial_infections(c: Context) -> tuple[CountedInfection, ...]:
         "bacterial culture near their onset")
 def infections_not_counted(c: Context) -> tuple[Infection, ...]:
     counted = {x.infection.source for x in c["Bacterial Infections"]}
-    since = add_months(c.today, -c.params.infection_window_months)
-    return tuple(i for i in c.facts.infections if since < i.onset <= c.today and i.source not in counted)
+    since = _lookback_start(c)
+    return tuple(i for i in c.facts.infections if since <= i.onset <= c.today and i.source not in counted)
 
 
 @define("Cultures Without Diagnosis", "Positive bacterial cultures with no infection diagnosis near them but a viral "
         "or fungal one (not counted: a culture alone is not a diagnosis)")
 def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
     window = c.params.culture_window_days
-    since = add_months(c.today, -c.params.infection_window_months)
+    since = _lookback_start(c)
     # A viral or fungal diagnosis near it is no diagnosis for a bacterial culture: the culture is still named.
-    return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since < x.date <= c.today
+    return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since <= x.date <= c.today
                  and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections if i.organism != "other"))
 
 
@@ -583,6 +583,11 @@ def _illness(code: str) -> str:
     return plain[:3] if plain[:1].isalpha() else plain
 
 
+def _lookback_start(c: Context) -> date:
+    """The first day of the infection look-back (`infection_window_months` before today, today included)."""
+    return add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
+
+
 def _infections_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
     found = [i for i in c["Bacterial Infections"] if since <= i.onset <= until]
     return severe_or_recurrent(found, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
@@ -590,15 +595,14 @@ def _infections_between(c: Context, since: date, until: date) -> tuple[CountedIn
 
 @define("Recent Bacterial Infections", "Verified bacterial infections in the last months, severe/recurrent or not")
 def recent_bacterial(c: Context) -> tuple[CountedInfection, ...]:
-    since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
+    since = _lookback_start(c)
     return tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
 
 
 @define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last "
         "months", decisive=True)
 def recent_infections(c: Context) -> tuple[CountedInfection, ...]:
-    since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
-    return _infections_between(c, since, c.today)
+    return _infections_between(c, _lookback_start(c), c.today)
 
 
 @define("Infections Before Substitution", "Severe/recurrent infections from T0 - the lookback months to the substitution "
@@ -623,9 +627,8 @@ def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
 def infection_tendency(c: Context) -> tuple[CountedInfection, ...]:
     if c["T0"] is None:
         return ()
-    since = add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
-    return _infections_between(c, max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months), since),
-                               c.today)
+    return _infections_between(c, max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months),
+                                      _lookback_start(c)), c.today)
 
 
 # ---------------------------------------------------------------------------------------
@@ -757,21 +760,22 @@ def latest_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest IgG"])
 
 
-def _during_substitution(c: Context, result: IgGResult) -> bool:
+def taken_on_substitution(c: Context, result: IgGResult) -> bool:
+    """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days) for x in c["IG Courses"])
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
-def igg_during_substitution(c: Context) -> bool:
+def iggtaken_on_substitution(c: Context) -> bool:
     used = c["Latest IgG"]
-    return used is not None and _during_substitution(c, used.result)
+    return used is not None and taken_on_substitution(c, used.result)
 
 
 @define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
         "(§3.4)", decisive=True)
 def latest_untreated_igg(c: Context) -> IgGUsed | None:
     for result in reversed(c["Relevant IgG Results"]):
-        if not _during_substitution(c, result):
+        if not taken_on_substitution(c, result):
             return _with_m_protein(c, result)
     return None
 
@@ -818,7 +822,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     caveats = list(extra_caveats)
     if used is not None and code != "child-individual-assessment":
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
-        if c["IgG Measured During Substitution"] if latest else _during_substitution(c, used.result):
+        if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
@@ -1112,7 +1116,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
         notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
                            f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
                            "for start decisions", _as_reported(r), r.date)
-                  for r in skipped if _during_substitution(c, r)]
+                  for r in skipped if taken_on_substitution(c, r)]
     return notes
 
 

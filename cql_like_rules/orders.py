@@ -28,8 +28,8 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .library import (LIBRARY, CountedInfection, IgGUsed, _during_substitution, add_months, build_advice,
-                      infection_values, stop_attempt_weighing, substitution_before, years_between)
+from .library import (LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values,
+                      stop_attempt_weighing, substitution_before, taken_on_substitution, years_between)
 
 define = LIBRARY.define
 
@@ -198,7 +198,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
                       igg_source=latest.source, igg_reported=latest.reported)
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
-    caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and _during_substitution(c, latest) else ()
+    caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,

@@ -70,11 +70,6 @@ def _outcome_failure(outcome: Mapping[str, Any]) -> str | None:
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
 
 
-def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
-    """True when the resource is the patient, names the patient as its subject, or is shared (Medication)."""
-    return _Owner(patient_id).owns(resource.get("resourceType"), resource)
-
-
 class _Owner:
     """Whether resources are about one patient, with the reference strings made once (runs per resource).
 
