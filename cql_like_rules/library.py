@@ -51,7 +51,7 @@ from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
+from .facts import CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -187,13 +187,32 @@ Evidence = Union[IndexEvent, IgGUsed, Episode, CountedInfection]  # what a card 
 # ---------------------------------------------------------------------------------------
 
 
-@define("CAR-T Infusions", "Completed CAR-T infusions on or before today")
+@define("CAR-T Infusions", "Completed CAR-T infusions on or before today; a record within the same-treatment "
+        "days of an earlier one is that infusion again (recorded twice, or a split dose)")
 def car_t_infusions(c: Context) -> tuple[IndexEvent, ...]:
-    seen: dict[date, IndexEvent] = {}
+    return tuple(first for first, _ in _car_t_treatments(c))
+
+
+@define("CAR-T Records Of The Same Treatment", "CAR-T records dated after the first day of their treatment: "
+        "not a new infusion, so not a new T0")
+def car_t_repeats(c: Context) -> tuple[tuple[IndexEvent, CarTInfusion], ...]:
+    return tuple((first, again) for first, repeats in _car_t_treatments(c) for again in repeats)
+
+
+def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]:
+    """Each CAR-T treatment: its first record, and the later records of it (at most
+    `car_t_same_treatment_days` after its first day: a chain of records does not stretch it)."""
+    same = timedelta(days=c.params.car_t_same_treatment_days)
+    treatments: list[tuple[IndexEvent, list[CarTInfusion]]] = []
     for inf in sorted(c.facts.car_t, key=lambda f: (f.date, f.source)):
-        if inf.date <= c.today and inf.date not in seen:
-            seen[inf.date] = IndexEvent("car-t", inf.date, inf.source, inf.product)
-    return tuple(seen.values())
+        if inf.date > c.today:
+            continue
+        if treatments and inf.date - treatments[-1][0].date <= same:
+            if inf.date != treatments[-1][0].date:  # the same day twice says nothing new
+                treatments[-1][1].append(inf)
+        else:
+            treatments.append((IndexEvent("car-t", inf.date, inf.source, inf.product), []))
+    return treatments
 
 
 @dataclass
@@ -1078,6 +1097,10 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               DataNote("infection-not-bacterial", i.source, "a viral or fungal infection by its code: not counted "
                        "(a culture does not change that)", i.display, i.onset)
               for i in c["Infections Not Counted"]]
+    notes += [DataNote("car-t-same-treatment", again.source, f"CAR-T recorded again {(again.date - first.date).days} "
+                       f"days after {first.date.isoformat()} ({first.source}): the same treatment, T0 stays "
+                       f"{first.date.isoformat()}", first.date.isoformat(), again.date)
+              for first, again in c["CAR-T Records Of The Same Treatment"]]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
     notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "
