@@ -752,8 +752,8 @@ CAVEATS: dict[str, Text] = {
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
     "igg-during-substitution-ignored": Text(
-        "A later IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
-        "En senere IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
+        "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
+        "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
     "paraprotein-subtracted": Text(
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
         "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),

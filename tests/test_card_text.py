@@ -428,3 +428,34 @@ def test_a_stop_card_does_not_lengthen_an_order_that_ends_before_the_stop_date(f
     assert card["source"]["topic"]["code"] == code and not card.get("suggestions")
     assert ends in card["summary"] and len(card["summary"]) <= 140
     assert lengthens not in card["detail"] and f"({end})" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "The latest IgG (5.0 g/L, 2025-11-15) was taken on substitution"),
+                                         ("da", "Seneste IgG (5,0 g/L, 2025-11-15) er taget under substitution")])
+def test_an_igg_on_substitution_with_none_before_it_is_not_called_later(lang, words):
+    """The only IgG since T0 was taken during a course that has ended: the card asking for an IgG names it as
+    the latest, not as "a later IgG" (there is no earlier one it could be later than)."""
+    subject = {"reference": "Patient/p"}
+    confirmed = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+    resources = [
+        {"resourceType": "Patient", "id": "p", "birthDate": "1958-03-02"},
+        {"resourceType": "Condition", "id": "dx", "subject": subject, "verificationStatus": confirmed,
+         "onsetDateTime": "2024-01-01", "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DC833"}]}},
+        {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": subject,
+         "performedDateTime": "2025-09-10", "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}},
+        {"resourceType": "MedicationRequest", "id": "ivig", "status": "stopped", "intent": "order", "subject": subject,
+         "authoredOn": "2025-10-01",
+         "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+         "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-10-01", "end": "2025-12-01"}}}}]},
+        {"resourceType": "Observation", "id": "igg-on", "status": "final", "subject": subject,
+         "effectiveDateTime": "2025-11-15", "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+         "valueQuantity": {"value": 5.0, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}},
+        {"resourceType": "Condition", "id": "sepsis", "subject": subject, "verificationStatus": confirmed,
+         "onsetDateTime": "2025-12-20", "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.9"}]}},
+    ]
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in resources]}
+    [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 1, 10)).cards
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert words in card["detail"]
+    assert "later IgG" not in card["detail"] and "senere IgG" not in card["detail"]
