@@ -428,7 +428,8 @@ CATALOGUE: dict[str, AdviceKind] = {
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
             worklist_rank=2,
-            variant_doc={"": "put the order on hold on the stop date",
+            variant_doc={"": "pause on the stop date: before it the order is set to end on it, on the day it is put on "
+                             "hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
                                                "when it ends"},
         ),

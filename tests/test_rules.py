@@ -322,8 +322,17 @@ def test_substitution_paused_for_the_infusion_follows_general_stop_criteria():
 def test_order_already_ending_on_the_stop_date_gets_no_hold_suggestion():
     [advice] = evaluate_patient(on_ig(end="2026-04-01"), D("2026-03-25")).advice
     assert advice.code == "stop-due-soon" and advice.suggestions == ()
+
+
+def test_a_due_stop_is_set_for_the_stop_date_not_applied_days_early():
+    """§6: the order is updated to stop *at* the stop date (2026-04-01). Seven days before it the suggestion
+    ends the order on that date; putting it on hold now would pause a week early. On the day it goes on hold."""
     [advice] = evaluate_patient(on_ig(), D("2026-03-25")).advice
-    assert advice.suggestions == ("hold-ig",)
+    assert (advice.code, advice.suggestions, advice.targets) == ("stop-due-soon", ("set-ig-end",),
+                                                                 ("MedicationRequest/ig",))
+    [advice] = evaluate_patient(on_ig(), D("2026-04-01")).advice
+    assert (advice.code, advice.suggestions, advice.targets) == ("stop-due-soon", ("hold-ig",),
+                                                                 ("MedicationRequest/ig",))
 
 
 def test_stop_planned_suggests_an_end_date_only_when_missing():

@@ -46,8 +46,8 @@ def _updates(card: dict) -> dict[str, dict]:
 
 def test_a_booked_switch_past_the_stop_date_is_not_hidden_behind_the_current_orders_end():
     """IVIG ends 2026-04-05, SCIG is booked from 2026-04-06 with no end: substitution goes on past the stop
-    date, so no card may say the stop is attempted when the IVIG order ends; the booked order is ended (planned)
-    or put on hold (due) with the others."""
+    date, so no card may say the stop is attempted when the IVIG order ends; the booked order is ended on the
+    stop date, while the stop is planned and while it is due (the pause is set for the day, not applied early)."""
     for at, code in (("2026-03-05", "stop-planned"), ("2026-04-02", "stop-due-soon")):
         for lang, wrong in (("en", "the order ends 2026-04-05"), ("da", "ordinationen slutter 2026-04-05")):
             bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
@@ -59,10 +59,8 @@ def test_a_booked_switch_past_the_stop_date_is_not_hidden_behind_the_current_ord
             updates = _updates(card)
             assert "mr-scig-booked" in updates, (at, lang)
             booked = updates["mr-scig-booked"]
-            if code == "stop-planned":
-                assert booked["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
-            else:
-                assert booked["status"] == "on-hold"
+            assert booked["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
+            assert booked["status"] == "active"
 
 
 def test_ending_the_orders_on_the_stop_date_never_lengthens_one_that_ends_before_it():
