@@ -262,10 +262,12 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
 
 
 def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
-    """Whether the chart holds a CAR-T infusion or bsAb exposure fact; when not, nothing is evaluated yet.
+    """Whether the chart holds a CAR-T infusion or bsAb exposure fact, or such a therapy known only by its
+    name (which gets a card of its own); when not, nothing is evaluated yet.
 
     Why a chart without one gets no advice, whatever else it holds: advice needs "In Scope",
-    which needs an "Index Event", made only of those facts, and each comes from one Procedure,
+    which needs an "Index Event", made only of those facts (or, for `therapy-not-recognised`, a
+    therapy known only by its name), and each comes from one Procedure,
     MedicationRequest or MedicationAdministration (with the Medication it may name) alone;
     dropping a resource found invalid can only remove facts, never add one. So only those
     resources are read here, up to the first such fact; the rest of the chart (IgG, diagnoses,

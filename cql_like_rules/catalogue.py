@@ -680,6 +680,40 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
         ),
         AdviceKind(
+            "therapy-not-recognised",
+            Text("Therapy not checked: its code is unknown to the service",
+                 "Behandling ikke vurderet: koden er ukendt for tjenesten"),
+            "§4.1", "info", False, PATIENT_VIEW,
+            {
+                "": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, has a code this service does not know",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har en kode, tjenesten ikke kender"),
+                    Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but none "
+                         "of its codes is in the service's value sets: no window, start or stop criterion was applied.",
+                         "Navnet ligner {looks_like}, som åbner retningslinjens højrisikoperiode ({window}), men ingen af dens "
+                         "koder findes i tjenestens værdisæt: ingen periode, start- eller stopkriterier er anvendt."),
+                    Text("Check the immunoglobulin criteria yourself, and ask the CDS team to add the code "
+                         "{order_code} ({order_code_system}).",
+                         "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet tilføje koden {order_code} "
+                         "({order_code_system})."),
+                ),
+                "no-code": Variant(
+                    Text("Not checked: {drug}, {therapy_date}, is recorded without a code this service knows",
+                         "Ikke vurderet: {drug}, {therapy_date}, er registreret uden en kode, tjenesten kender"),
+                    Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but it "
+                         "has no code in the service's value sets: no window, start or stop criterion was applied.",
+                         "Navnet ligner {looks_like}, som åbner retningslinjens højrisikoperiode ({window}), men den har ingen "
+                         "kode i tjenestens værdisæt: ingen periode, start- eller stopkriterier er anvendt."),
+                    Text("Check the immunoglobulin criteria yourself, and ask the CDS team to record the therapy "
+                         "with a code the service knows.",
+                         "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
+                         "kode, tjenesten kender."),
+                ),
+            },
+            variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
+                         "no-code": "the same, recorded with no code at all (text only)"},
+        ),
+        AdviceKind(
             "order-not-recognised",
             Text("Draft order not checked: its code is unknown to the service",
                  "Ordinationsudkast ikke vurderet: koden er ukendt for tjenesten"),

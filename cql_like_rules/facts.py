@@ -79,6 +79,22 @@ class CarTInfusion:
 
 
 @dataclass(frozen=True)
+class UnrecognisedTherapy:
+    """A recorded CAR-T or bispecific therapy known only by its name: its code is in no value set.
+
+    Not an index event (a name is not a code), but a patient-view card says the criteria could not be
+    applied, instead of nothing at all. `looks_like` is "bsab" or "car-t-product".
+    """
+
+    date: date
+    source: str
+    display: str
+    looks_like: str
+    code: str = ""
+    code_system: str = ""
+
+
+@dataclass(frozen=True)
 class BsAbExposure:
     """One order or administration of a B-cell/plasma-cell-directed bispecific antibody.
 
@@ -194,6 +210,7 @@ class Facts:
     infections: tuple[Infection, ...] = ()
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
+    unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
     notes: tuple[DataNote, ...] = field(default=())
 
 

@@ -51,7 +51,8 @@ from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
+from .facts import (CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection,
+                    MProteinResult, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -307,6 +308,27 @@ def is_deceased(c: Context) -> bool:
 def in_scope(c: Context) -> bool:
     return (not c["Is Deceased"] and c["Index Event"] is not None
             and (bool(c["Malignancy Diagnoses"]) or c["Malignancy Assumed"]))
+
+
+@define("Therapies Known Only By Name", "Recorded CAR-T or bsAb therapies on or before today whose code is in no "
+        "value set: not index events (a name is not a code)")
+def therapies_by_name(c: Context) -> tuple[UnrecognisedTherapy, ...]:
+    return tuple(sorted((x for x in c.facts.unrecognised_therapies if x.date <= c.today), key=lambda x: (x.date, x.source)))
+
+
+@define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
+        "patient with a haematological malignancy: say the criteria could not be applied, instead of nothing")
+def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
+    found = c["Therapies Known Only By Name"]
+    if not found or c["Index Event"] is not None or c["Is Deceased"] \
+            or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+        return ()
+    latest = found[-1]
+    return (advice("therapy-not-recognised", "" if latest.code else "no-code", "Unrecognised Therapy Advice",
+                   values={"order_drug": latest.display, "order_looks_like": latest.looks_like,
+                           "order_code": latest.code, "order_code_system": latest.code_system,
+                           "therapy_date": latest.date, "today": c.today},
+                   evidence=(latest.source,)),)
 
 
 @define("Age At T0", "Completed years of age at T0, or null when the birth date is unknown")
@@ -1154,7 +1176,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
 @define("Advice", "The advice for this patient today: at most one card per situation")
 def advice_today(c: Context) -> tuple[Advice, ...]:
     if not c["In Scope"]:
-        return ()
+        return c["Unrecognised Therapy Advice"]  # type: ignore[no-any-return]
     if c["Is Child"]:
         return c["Child Advice"]  # type: ignore[no-any-return]
     found: tuple[Advice, ...] = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]

@@ -109,7 +109,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today"):
+                "ignored_igg_date", "today", "therapy_date"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     if isinstance(v.get("igg"), float):

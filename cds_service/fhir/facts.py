@@ -33,6 +33,7 @@ from cql_like_rules.facts import (
     Infection,
     MProteinResult,
     Patient,
+    UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Entry, Terminology
@@ -53,7 +54,12 @@ DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematol
 # Value sets of lab results: a result whose local code is in none but whose name is total IgG is named.
 LAB_HINTS = frozenset({"igg-serum"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
-         "cultures", "diagnoses")
+         "cultures", "diagnoses", "unrecognised_therapies")
+# Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
+# its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
+THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
+THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
+                    "Procedure": {"completed"}}
 
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
@@ -170,11 +176,13 @@ class FactBuilder:
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
+        self._therapies: list[UnrecognisedTherapy] = []
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
         out: dict[str, list] = {k: [] for k in SLOTS}
         patient: Patient | None = None
         self._notes = list(notes)
+        self._therapies = []
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -205,6 +213,7 @@ class FactBuilder:
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
+        out["unrecognised_therapies"] = self._therapies
         facts = Facts(patient=patient, notes=tuple(self._notes), **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
@@ -216,6 +225,7 @@ class FactBuilder:
         """
         resources = list(resources)
         self.know_medications(resources)
+        self._therapies = []
         for resource in resources:
             handler = INDEX_HANDLERS.get(resource.get("resourceType"))  # type: ignore[arg-type]
             if handler is None:
@@ -224,8 +234,8 @@ class FactBuilder:
                 produced = handler(self, resource)
             except DataError:
                 continue
-            if produced is not None and produced[0] in ("car_t", "bsab"):
-                return True
+            if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies:
+                return True  # a therapy known only by its name gets a card too: the rules must see the chart
         return False
 
     def know_medications(self, resources: Iterable[Mapping[str, Any]]) -> None:
@@ -273,6 +283,27 @@ class FactBuilder:
                                         f"its text looks like '{found}' but none of its codes is in that value set; "
                                         "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
                                         self._day_of(resource)))
+            self._therapy_by_name(resource, concept, found, shown)
+
+    def _therapy_by_name(self, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
+        """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
+        looks_like = THERAPY_HINTS.get(found)
+        statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
+        if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses:
+            return
+        day = self._day_of(resource)
+        if resource.get("resourceType") == "MedicationRequest":
+            try:
+                day = self._dosage_period(resource)[0]  # the planned start, as for a recognised bsAb
+            except DataError:
+                pass
+        if day is None:
+            return
+        coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
+        code, system = ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
+        known = self.t.alias_of.get(system) if system else None
+        self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
+                                                   (known[0] if known else system)[:100]))
 
     def _bsab_drug(self, entry: Entry, concept: Any) -> str:
         """The bispecific's INN: the code's, unless the order's own text names another bispecific of the value set.

@@ -1,0 +1,91 @@
+"""A CAR-T or bispecific therapy recorded under a code the service does not know.
+
+The drug is named ("Lynozyfic (linvoseltamab)", a local code): a name is not a code, so it opens no window,
+but the patient-view card says the criteria could not be applied and which code to add, instead of
+showing nothing for a patient who may need immunoglobulin. Once a recognised index event exists, the
+normal card comes and names the unrecognised record in its data notes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+RUNTIME = load_runtime(Settings())
+SUBJECT = {"reference": "Patient/pt-named"}
+CONFIRMED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+
+
+def order(medication: dict[str, Any], status: str = "active", rid: str = "bsab") -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order", "subject": SUBJECT,
+            "authoredOn": "2025-11-01", "medicationCodeableConcept": medication,
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-11-03"}}}}]}
+
+
+def chart(*resources: dict[str, Any], myeloma: bool = True) -> dict[str, Any]:
+    found = [{"resourceType": "Patient", "id": "pt-named", "birthDate": "1955-01-01"},
+             {"resourceType": "Observation", "id": "igg", "status": "final", "subject": SUBJECT,
+              "effectiveDateTime": "2026-01-05", "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+              "valueQuantity": {"value": 3.0, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}]
+    if myeloma:
+        found.append({"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "verificationStatus": CONFIRMED,
+                      "onsetDateTime": "2023-01-01",
+                      "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}})
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in (*found, *resources)]}
+
+
+def cards(b: dict[str, Any], lang: str = "en") -> list[dict[str, Any]]:
+    return replay(RUNTIME, b, lang=lang, at=date(2026, 1, 10)).cards  # type: ignore[no-any-return]
+
+
+LINVOSELTAMAB = {"text": "Lynozyfic (linvoseltamab) 200 mg"}
+LOCAL = {"text": "Elrexfio 40 mg/ml", "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                  "code": "LOCAL-77", "display": "Elrexfio 40 mg/ml"}]}
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Not checked: Lynozyfic linvoseltamab 200 mg, 2025-11-03, is recorded without a code this service knows",
+     "ask the CDS team to record the therapy with a code the service knows"),
+    ("da", "Ikke vurderet: Lynozyfic linvoseltamab 200 mg, 2025-11-03, er registreret uden en kode, tjenesten kender",
+     "bed CDS-teamet registrere behandlingen med en kode, tjenesten kender"),
+])
+def test_a_bispecific_known_only_by_its_name_is_said_to_be_unchecked(lang, summary, todo):
+    [card] = cards(chart(order(LINVOSELTAMAB)), lang)
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised" and card["indicator"] == "info"
+    assert card["summary"] == summary and len(card["summary"]) <= 140
+    assert todo in card["detail"] and len(card["detail"]) <= 700
+
+
+def test_a_local_code_is_named_with_its_system_so_the_site_can_add_it():
+    [card] = cards(chart(order(LOCAL)))
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert "(LOCAL-77)" in card["summary"] and "add the code LOCAL-77 (RXNORM)" in card["detail"]
+    assert "a bispecific antibody" in card["detail"]
+
+
+def test_a_car_t_product_given_under_a_local_code_is_named_as_car_t():
+    given = {"resourceType": "MedicationAdministration", "id": "cart", "status": "completed", "subject": SUBJECT,
+             "effectiveDateTime": "2025-10-20", "medicationCodeableConcept": {"text": "Carvykti infusion"}}
+    [card] = cards(chart(given))
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised" and "a CAR-T product" in card["detail"]
+
+
+def test_no_card_where_a_recognised_therapy_would_get_none():
+    assert cards(chart(order(LINVOSELTAMAB), myeloma=False)) == []           # no haematological malignancy
+    assert cards(chart(order(LINVOSELTAMAB, status="draft"))) == []          # never happened
+    assert cards(chart(order(LINVOSELTAMAB, status="cancelled"))) == []
+    assert cards(chart(order({"text": "Paracetamol 500 mg"}))) == []       # a name the guideline does not cover
+
+
+def test_with_a_recognised_index_event_the_normal_card_names_the_unrecognised_one():
+    tecvayli = order({"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}]}, rid="tec")
+    [card] = cards(chart(tecvayli, order(LINVOSELTAMAB)))
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "was not recognised by its code" in card["detail"]
