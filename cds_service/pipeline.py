@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
 
 from cql_like_rules import Advice, Evaluation
-from cql_like_rules.facts import DataNote, Facts
+from cql_like_rules.facts import DataNote, Facts, IgGOrderDraft
 from cql_like_rules.orders import DraftOrder
 
 from .cards.render import CardContext, Link, cards
@@ -126,18 +126,12 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
         # the facts, rules, notes and validation wait until something reads them.
         deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day))
         return Answer(request, lang, day, [], (), (), deferred)
-    evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts)
+    evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts,
+                                             session=request.draft_orders if drafts is not None else None)
     explanation = Explanation(value=(evaluation, extraction, notes))
-    igg_drafted = any(_orders_igg(d, runtime) and pooled.owns(d, request.patient_id)  # selected or not: same session
-                      for d in request.draft_orders)
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
-        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, igg_drafted))
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
-
-
-def _orders_igg(draft: Mapping[str, Any], runtime: Runtime) -> bool:
-    """A draft lab order for total serum IgG (signed with the therapy, it is the baseline a card would suggest)."""
-    return draft.get("resourceType") == "ServiceRequest" and "igg-serum" in runtime.terminology.sets_of(draft.get("code"))
 
 
 def present(evaluation: Evaluation, kill_switch: KillSwitch | None, context: Callable[[], CardContext],
@@ -219,13 +213,20 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 
 
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
-             drafts: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
-    """Facts and rules, validating the decisive resources (patient-view, or draft orders when given)."""
+             drafts: tuple[Mapping[str, Any], ...] | None = None,
+             session: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
+    """Facts and rules, validating the decisive resources (patient-view, or draft orders when given).
+
+    `drafts` are the draft orders to judge; `session` every draft order of the hook call, selected or
+    not (default: `drafts`), read only for the IgG lab orders drafted with them (a typed fact).
+    """
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
     raw_orders: dict[str, dict[str, object]] = {}
+    igg_drafted: tuple[IgGOrderDraft, ...] = ()
     if drafts is not None:
+        igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, drafts if session is None else session)
         builder.know_medications([*pooled.resources, *drafts])
         for resource in drafts:
             ref = reference_of(resource)
@@ -242,12 +243,12 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             orders.append(order)
             raw_orders[ref] = dict(resource)
         if not orders:
-            extraction = builder.build([], notes)
+            extraction = builder.build([], notes, igg_drafted)
             return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
     rejected: set[str] = set()
     while True:
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
-        extraction = builder.build(usable, notes)
+        extraction = builder.build(usable, notes, igg_drafted)
         extraction.resources.update(raw_orders)
         if drafts is None:
             evaluation = runtime.ruleset.evaluate(extraction.facts, today)
@@ -259,6 +260,18 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+
+
+def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,
+                        session: tuple[Mapping[str, Any], ...]) -> tuple[IgGOrderDraft, ...]:
+    """The IgG lab orders among the session's draft orders about this patient (selected or not: order-select
+    comments on the therapy it selects, but the IgG drafted beside it is ordered all the same)."""
+    found: dict[str, IgGOrderDraft] = {}
+    for resource in session:
+        drafted = builder.igg_order_drafted(resource)
+        if drafted is not None and drafted.source not in found and pooled.owns(resource, patient_id):
+            found[drafted.source] = drafted
+    return tuple(found.values())
 
 
 def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:

@@ -825,6 +825,9 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the stop at the end of the window.",
         "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
+    "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
+        "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
+        "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
     "stale-igg-supports-start": Text(
         "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
         "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),

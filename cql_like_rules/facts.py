@@ -168,6 +168,18 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class IgGOrderDraft:
+    """A lab order for total serum/plasma IgG drafted in this order session (order hooks only).
+
+    A `ServiceRequest` among `context.draftOrders`, selected or not, status draft or active, whose
+    code is in the IgG value set: the IgG a card would ask for is being ordered already.
+    """
+
+    source: str
+    date: date | None = None  # the day it is planned for (occurrence[x]), else written (authoredOn); None: undated
+
+
+@dataclass(frozen=True)
 class Patient:
     """The patient: only what the rules and the tools need."""
 
@@ -211,6 +223,7 @@ class Facts:
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
+    igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     notes: tuple[DataNote, ...] = field(default=())
 
 

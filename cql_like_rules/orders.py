@@ -18,6 +18,9 @@ Assumptions where the guideline is not specific:
   current course: it does not start a new window.
 - A draft whose code is in no value set is never judged by its name; when its name is an
   immunoglobulin, bsAb or CAR-T product, the clinician is told it was not checked.
+- A lab order for total IgG drafted in the same session (selected or not, whatever day it is
+  planned for) is the IgG measurement a card would ask for: the advice suggests no second one
+  and says one is drafted ("IgG Order Drafted").
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
+from .facts import IgGOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values,
                       stop_attempt_weighing, substitution_before, taken_on_substitution, years_between)
 
@@ -79,6 +83,23 @@ def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
+
+
+@define("IgG Order Drafted", "Lab orders for total serum IgG among this session's draft orders, selected or not "
+        "(ServiceRequest, draft or active, a code of the IgG value set): the IgG to measure is being ordered, so no "
+        "IgG order is suggested", scope="order")
+def igg_order_drafted(c: Context) -> tuple[IgGOrderDraft, ...]:
+    return c.facts.igg_orders_drafted
+
+
+def _igg_order(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, Value]]:
+    """An IgG measurement is needed: (suggestions, caveats, values) — an IgG order to sign, or, when one is
+    drafted in this session already, none and a note naming it."""
+    drafted: tuple[IgGOrderDraft, ...] = c["IgG Order Drafted"]
+    if not drafted:
+        return ("order-igg",), (), {}
+    first = min(drafted, key=lambda d: (d.date is None, d.date or date.min, d.source))
+    return (), ("igg-order-drafted",), {"igg_drafted_source": first.source, "igg_drafted_date": first.date}
 
 
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
@@ -152,14 +173,14 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  more={**infection_values(infections), **ages})
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
+    suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
     # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
-                         failing=tuple(failing), restart=c["Is Restart"],
-                         suggestions=("order-igg",) if measure else (),
+                         failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
-                         more={**infection_values(infections), **ages})
-    return _with_order(found, order, start)
+                         more={**infection_values(infections), **ages, **drafted_values})
+    return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note
 
 
 @define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",
@@ -201,8 +222,13 @@ def therapy_order_advice(c: Context) -> Advice | None:
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
+    suggestions: tuple[str, ...] = ()
+    if not (recent or ended):  # a baseline IgG to measure
+        suggestions, drafted, drafted_values = _igg_order(c)
+        caveats += drafted
+        values.update(drafted_values)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
-                  suggestions=() if recent or ended else ("order-igg",), targets=(order.source,))
+                  suggestions=suggestions, targets=(order.source,))
 
 
 @define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",

@@ -32,11 +32,11 @@ import sqlalchemy as sa
 
 from cds_service.errors import ConfigError
 from cds_service.http.app import create_app
-from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
 from cds_service.http.explain import LinkSigner
 from cds_service.settings import Settings, load_settings
 from cds_service.tools import cli
-from cds_service.tools.replay import load_bundle, request_from_bundle
+from cds_service.tools.replay import load_bundle, load_drafts, request_from_bundle
 
 from . import browser
 from .servers import ROOT, SettableClock, serve_in_thread
@@ -236,6 +236,23 @@ def test_snapshots_are_deleted_after_the_retention_period(tmp_path):
 
 
 # -- what is not linked ---------------------------------------------------------------------
+
+
+def test_the_page_of_an_order_card_names_the_igg_lab_order_drafted_with_it(tmp_path):
+    """No IgG order suggested beside the elranatamab order because one is drafted: the page shows that fact."""
+    at = date(2026, 6, 1)
+    settings = replace(Settings(), evaluation_date=at, data_dir=str(tmp_path / "data"), link_secret=SECRET)
+    drafts = load_drafts([str(ROOT / "fhir_fixtures" / "drafts" / f"{name}.draft.json")
+                          for name in ("elranatamab-pt-dk-0022", "igg-lab-pt-dk-0022")])
+    body = request_from_bundle(load_bundle(ROOT / "fhir_fixtures" / "rituximab-only-no-index-event.json"), "order-sign",
+                               drafts)
+    with serve_in_thread(create_app(settings, clock=SettableClock(at))) as base:
+        [card] = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=body, timeout=20).json()["cards"]
+        page = httpx.get(link_of(card), timeout=60)
+    assert page.status_code == 200, page.text
+    assert "suggestions" not in card
+    assert "IgG lab order drafted (this session)" in page.text and "ServiceRequest/draft-igg-0022" in page.text
+    assert "IgG Order Drafted" in page.text
 
 
 def test_replay_makes_no_links(capsys):

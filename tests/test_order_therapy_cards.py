@@ -7,7 +7,9 @@ window the order opens and the IgG to measure (Medicinrådet 2025 §4.1, §4.2, 
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from cds_service.settings import Settings
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import answer_local
 from cds_service.tools.replay import replay, request_from_bundle
+from cql_like_rules import valuesets
 
 RUNTIME = load_runtime(Settings())
 PATIENT = "pt-therapy-order"
@@ -114,6 +117,13 @@ def test_a_bispecific_resumed_inside_its_window_still_plans_monitoring_to_the_st
     assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: IgG monitoring until 2026-06-01")
 
 
+CHART = {"resourceType": "Bundle", "type": "collection", "entry": [
+    {"fullUrl": f"Patient/{PATIENT}", "resource": {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}},
+    {"fullUrl": "Condition/dx", "resource": {
+        "resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}}]}
+
+
 def igg_lab_order(code: str = "NPU19814", system: str = "http://npu-terminology.org") -> dict[str, Any]:
     return {"resourceType": "ServiceRequest", "id": "draft-lab", "status": "draft", "intent": "order", "subject": SUBJECT,
             "code": {"coding": [{"system": system, "code": code}]}}
@@ -139,3 +149,18 @@ def test_no_igg_order_is_suggested_when_one_is_drafted_with_the_therapy(hook):
     assert suggestions(igg_lab_order("2465-3", "http://loinc.org")) == []
     [other] = suggestions(igg_lab_order("1988-5", "http://loinc.org"))  # a CRP order: the IgG is still to be ordered
     assert other["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+
+
+IGG_VALUE_SET = json.loads((Path(valuesets.__file__).parent / "valuesets" / "igg-serum.json").read_text())
+
+
+@pytest.mark.parametrize("entry, counts", [*((e, True) for e in IGG_VALUE_SET["include"]),
+                                           *((e, False) for e in IGG_VALUE_SET["exclude"][:6])],
+                         ids=lambda v: v["code"] if isinstance(v, dict) else str(v))
+def test_every_total_igg_code_of_the_value_set_drafted_is_an_igg_order(entry, counts):
+    """Any code of total serum/plasma IgG (LOINC, NPU in g/L or µmol/L ...) drafted is the baseline, not a subclass."""
+    system = RUNTIME.terminology.uris_of[entry["system"]][0]
+    request = request_from_bundle(CHART, "order-sign", [TECLISTAMAB_DRAFT, igg_lab_order(entry["code"], system)])
+    [card] = answer_local(parse_hook_request(request, "order-sign"), RUNTIME, lang="en", today=date(2026, 3, 2)).cards
+    assert ("suggestions" not in card) is counts
+    assert ("is among the draft orders" in card["detail"]) is counts

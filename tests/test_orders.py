@@ -14,6 +14,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
 from cds_service.tools.replay import load_drafts, request_from_bundle
+from cql_like_rules.facts import Facts, IgGOrderDraft
+from cql_like_rules.ruleset import MEDICINRAADET_2025
 
 from .environment import tmp_settings
 from .fixtures import FIXTURES
@@ -347,3 +349,123 @@ def test_a_continuation_under_the_general_criteria_names_the_review_date_patient
     [card] = call_with(base, clock, "cart-ig-started-after-sepsis-general-stop-review", at, draft, lang="da").json()["cards"]
     assert "2026-04-27" in card["summary"] and "seponeringsvurdering" in card["summary"]
     assert "vurderingsdato 2026-04-27" in card["detail"]  # also when the date has just passed (a review due now)
+
+
+# -- an IgG lab order drafted in the same session --------------------------------------------------
+
+
+def trace(card: dict) -> dict[str, dict]:
+    return {step["name"]: step for step in card["extension"]["dk.igsub-cds.trace"]}
+
+
+def igg_suggested(card: dict) -> bool:
+    return any(a.get("resource", {}).get("resourceType") == "ServiceRequest"
+               for s in card.get("suggestions", []) for a in s["actions"])
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+@pytest.mark.parametrize("lang, note", [
+    ("en", "An IgG lab order (2026-06-01) is among the draft orders: no second one is suggested."),
+    ("da", "En IgG-rekvisition (2026-06-01) er blandt udkastene: der foreslås ikke endnu en.")])
+def test_a_baseline_igg_drafted_with_the_bispecific_is_not_suggested_again_and_the_card_says_why(
+        server, hook, lang, note):
+    """The elranatamab card asks for a baseline IgG; drafted beside it (selected or not), the IgG order is not
+    suggested twice: the card says one is drafted, and its trace names the drafted order."""
+    selections = ["MedicationRequest/draft-elra-0022"] if hook == "order-select" else None
+    [alone] = call(server, "rituximab-only-no-index-event", "2026-06-01", ["elranatamab-pt-dk-0022"], hook=hook,
+                   lang=lang).json()["cards"]
+    [card] = call(server, "rituximab-only-no-index-event", "2026-06-01", ["elranatamab-pt-dk-0022", "igg-lab-pt-dk-0022"],
+                  hook=hook, selections=selections, lang=lang).json()["cards"]
+    assert igg_suggested(alone) and note not in alone["detail"] and trace(alone)["IgG Order Drafted"]["value"] == []
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring" and not igg_suggested(card)
+    assert card["summary"] == alone["summary"] and len(card["summary"]) < 140
+    assert note in card["detail"] and len(card["detail"]) <= 700
+    assert alone["detail"] == card["detail"].replace(f"*{'Note' if lang == 'en' else 'Bemærk'}:* {note}\n\n", "")
+    drafted = trace(card)["IgG Order Drafted"]
+    assert drafted["references"] == ["ServiceRequest/draft-igg-0022"]
+    assert drafted["value"] == [{"type": "IgGOrderDraft", "source": "ServiceRequest/draft-igg-0022", "date": "2026-06-01"}]
+
+
+def test_an_igg_drafted_with_an_ivig_order_that_needs_one_is_not_suggested_again(server):
+    """No usable IgG for 90 days: the IVIG card asks for an IgG; an NPU IgG order (active) drafted with it is enough."""
+    [alone] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20", ["ivig-pt-dk-0007"]).json()["cards"]
+    [card] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20",
+                  ["ivig-pt-dk-0007", "igg-lab-pt-dk-0007"]).json()["cards"]
+    assert igg_suggested(alone) and not igg_suggested(card)
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["summary"] == alone["summary"]
+    assert "An IgG lab order (2026-02-20) is among the draft orders" in card["detail"]
+    assert trace(card)["IgG Order Drafted"]["references"] == ["ServiceRequest/draft-igg-0007"]
+    assert {r["code"] for r in card["overrideReasons"]} == {r["code"] for r in alone["overrideReasons"]}
+
+
+def test_an_igg_drafted_where_the_card_asks_for_none_changes_nothing(server):
+    """A fresh IgG on record: the teclistamab card suggests no IgG order, and a drafted one is not mentioned."""
+    lab = drafts("igg-lab-pt-dk-0022")[0]
+    lab["subject"] = {"reference": "Patient/pt-dk-0001"}
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    request = request_from_bundle(bundle("cart-in-window-igg-low"), "order-sign", [*drafts("teclistamab-pt-dk-0001"), lab])
+    [card] = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10).json()["cards"]
+    [alone] = call(server, "cart-in-window-igg-low", "2026-01-20", ["teclistamab-pt-dk-0001"]).json()["cards"]
+    assert card["summary"] == alone["summary"] and card["detail"] == alone["detail"] and "suggestions" not in card
+    assert "IgG Order Drafted" not in trace(card)  # never evaluated: nothing to measure
+
+
+@pytest.mark.parametrize("status, drafted", [("draft", True), ("active", True), ("revoked", False),
+                                             ("entered-in-error", False), ("completed", False)])
+def test_only_an_igg_lab_order_being_drafted_counts(server, status, drafted):
+    """A lab order revoked or entered in error in the draft bundle orders nothing: the IgG is still suggested."""
+    lab = drafts("igg-lab-pt-dk-0022")[0]
+    lab["status"] = status
+    base, clock = server
+    clock.set(date(2026, 6, 1))
+    request = request_from_bundle(bundle("rituximab-only-no-index-event"), "order-sign",
+                                  [*drafts("elranatamab-pt-dk-0022"), lab])
+    [card] = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10).json()["cards"]
+    assert igg_suggested(card) is not drafted
+
+
+def test_an_igg_lab_order_for_another_patient_is_not_this_patients(server):
+    lab = drafts("igg-lab-pt-dk-0022")[0]
+    lab["subject"] = {"reference": "Patient/pt-dk-0001"}
+    base, clock = server
+    clock.set(date(2026, 6, 1))
+    request = request_from_bundle(bundle("rituximab-only-no-index-event"), "order-sign",
+                                  [*drafts("elranatamab-pt-dk-0022"), lab])
+    [card] = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10).json()["cards"]
+    assert igg_suggested(card) and trace(card)["IgG Order Drafted"]["value"] == []
+
+
+def test_patient_view_never_reads_draft_orders(server):
+    """Drafts exist only on order hooks: a patient-view request carrying draftOrders still asks for the IgG."""
+    base, clock = server
+    clock.set(date(2026, 2, 9))
+    request = request_from_bundle(bundle("cart-after-window-sepsis-igg-200-days-old"))
+    lab = drafts("igg-lab-pt-dk-0007")[0]
+    lab["subject"] = {"reference": "Patient/pt-dk-0009"}
+    request["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": lab}]}
+    [card] = httpx.post(f"{base}/cds-services/igsub-patient-view", json=request, timeout=10).json()["cards"]
+    assert card["source"]["topic"]["code"] == "measure-igg" and igg_suggested(card)
+    assert "IgG Order Drafted" not in trace(card) and "draft orders" not in card["detail"]
+
+
+def test_the_drafted_igg_is_a_fact_only_order_hooks_read():
+    """"IgG Order Drafted" is an order-level definition: evaluating it for patient-view is an error, not an empty list."""
+    facts = Facts(igg_orders_drafted=(IgGOrderDraft("ServiceRequest/lab", date(2026, 2, 9)),))
+    context = MEDICINRAADET_2025.context(facts, date(2026, 2, 9))
+    with pytest.raises(LookupError, match="needs a draft order"):
+        context["IgG Order Drafted"]
+
+
+def test_replay_order_sign_shows_the_drafted_igg_in_the_trace():
+    """`cds-service replay --hook order-sign`: no IgG order suggested, the note on the card, the draft in the reasoning."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / "rituximab-only-no-index-event.json"),
+         "--hook", "order-sign", "--draft", str(DRAFTS / "elranatamab-pt-dk-0022.draft.json"),
+         "--draft", str(DRAFTS / "igg-lab-pt-dk-0022.draft.json"), "--at", "2026-06-01", "--trace"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "An IgG lab order (2026-06-01) is among the draft orders: no second one is suggested." in result.stdout
+    [line] = [x for x in result.stdout.splitlines() if x.strip().startswith("IgG Order Drafted = ")]
+    assert "ServiceRequest/draft-igg-0022" in line and "2026-06-01" in line
+    assert "Order serum IgG" not in result.stdout  # the suggestion's label

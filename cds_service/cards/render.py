@@ -35,6 +35,9 @@ SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-charac
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
 SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already states (total − M-protein)
+# Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
+# without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
+SPARE_CAVEATS = {"igg-order-drafted"}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -50,7 +53,6 @@ class CardContext:
     resources: Mapping[str, Mapping[str, Any]]
     notes: tuple[DataNote, ...]
     link: Link | None = None
-    igg_drafted: bool = False  # an IgG lab order is among the draft orders: suggesting one would order it twice
 
 
 POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
@@ -131,7 +133,8 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
     todo = f"**{TO_DO(lang)}:** {variant.action(lang).format_map(p)}"
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats
-               if c in CAVEATS and c not in SHOWN_AS_FACTS]
+               if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
+    spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats if c in SPARE_CAVEATS]
     notes = ctx.notes
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
@@ -149,16 +152,22 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
         unused = brief(notes, lang, max_groups=1, linked=has_link)
         text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT:
-        text = assemble(facts, caveats, unused, "")
+        reminder = ""
+        text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT and unused:
         unused = brief(notes, lang, max_groups=0 if has_link else 1, linked=has_link)
-        text = assemble(facts, caveats, unused, "")
+        text = assemble(facts, caveats, unused, reminder)
+    untrimmed = len(caveats), len(facts)
     while len(text) > DETAIL_LIMIT and len(caveats) > 2:
         caveats = caveats[:-1]
-        text = assemble(facts, caveats, unused, "")
+        text = assemble(facts, caveats, unused, reminder)
     while len(text) > DETAIL_LIMIT and len(facts) > 3:
         facts = facts[:-1]
-        text = assemble(facts, caveats, unused, "")
+        text = assemble(facts, caveats, unused, reminder)
+    if spare and (len(caveats), len(facts)) == untrimmed:  # room left: the spare caveats, if they fit whole
+        fuller = assemble(facts, caveats + spare, unused, reminder)
+        if len(fuller) <= DETAIL_LIMIT:
+            text = fuller
     return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rstrip() + "…"
 
 
@@ -178,8 +187,6 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
-            if ctx.igg_drafted:
-                continue
             resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang), lang)
             out.append(_suggestion(SUGGESTION_LABELS[kind](lang),
                                    [{"type": "create", "description": SUGGESTION_ACTIONS["order-igg"](lang),

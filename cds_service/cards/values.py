@@ -128,6 +128,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
     if isinstance(v.get("paraprotein_threshold"), float):
         p["paraprotein_threshold"] = threshold(v["paraprotein_threshold"], lang)  # type: ignore[arg-type]
+    if v.get("igg_drafted_source") is not None:  # an IgG lab order drafted in the session, dated when it is
+        p["igg_drafted"] = f" ({iso(v['igg_drafted_date'])})" if v.get("igg_drafted_date") is not None else ""
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     dates = v.get("infection_dates")

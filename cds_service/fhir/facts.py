@@ -28,6 +28,7 @@ from cql_like_rules.facts import (
     Facts,
     IgAdministration,
     IgCourse,
+    IgGOrderDraft,
     IgGResult,
     Immunofixation,
     Infection,
@@ -44,6 +45,7 @@ from .dates import local_day, to_local_date
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
+IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
@@ -178,7 +180,10 @@ class FactBuilder:
         self._notes: list[DataNote] = []
         self._therapies: list[UnrecognisedTherapy] = []
 
-    def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = ()) -> Extraction:
+    def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
+              igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()) -> Extraction:
+        """The facts of the chart; on order hooks also the IgG lab orders drafted in the session
+        (each made by `igg_order_drafted` from `context.draftOrders`, never from the chart)."""
         out: dict[str, list] = {k: [] for k in SLOTS}
         patient: Patient | None = None
         self._notes = list(notes)
@@ -215,6 +220,8 @@ class FactBuilder:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         out["unrecognised_therapies"] = self._therapies
         facts = Facts(patient=patient, notes=tuple(self._notes), **{k: tuple(v) for k, v in out.items()})
+        facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
+                      **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
     def has_index_event(self, resources: Iterable[Mapping[str, Any]]) -> bool:
@@ -631,6 +638,20 @@ class FactBuilder:
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug)
         return self._unrecognised_order(r, kinds)
+
+    def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
+        """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
+        status draft or active, with the day it is planned for (else written); None for anything else."""
+        if r.get("resourceType") != "ServiceRequest" or r.get("status") not in IGG_DRAFT_STATUSES:
+            return None
+        if "igg-serum" not in self.t.sets_of(r.get("code")):
+            return None
+        when = _first(r, "occurrenceDateTime", "occurrencePeriod.start", "authoredOn")
+        try:
+            day = self._date(when, allow_partial=True) if isinstance(when, str) else None
+        except DataError:
+            day = None  # an unreadable date does not make the lab order less drafted
+        return IgGOrderDraft(reference_of(r), day)
 
     def _unrecognised_order(self, r: Mapping[str, Any], kinds: tuple[tuple[str, str], ...]) -> DraftOrder | None:
         """A draft whose name is an immunoglobulin, bsAb or CAR-T product but whose code is in no value set.

@@ -92,6 +92,7 @@ FACT_KINDS = {
     "ig_administrations": Text("Immunoglobulin dose", "Immunglobulindosis"),
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
+    "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
