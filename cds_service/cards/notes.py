@@ -65,6 +65,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "infection-severity-not-read": (
+        Text("the severity “{display}” of an infection ({day}) is not coded: not read",
+             "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),
+        Text("{n} infections have a severity that is not coded: not read",
+             "{n} infektioner har en sværhedsgrad, der ikke er kodet: ikke læst")),
     "infection-unconfirmed": (
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
