@@ -255,6 +255,23 @@ def test_the_page_of_an_order_card_names_the_igg_lab_order_drafted_with_it(tmp_p
     assert "IgG Order Drafted" in page.text
 
 
+def test_the_page_of_a_therapy_known_only_by_name_names_it_in_danish(tmp_path):
+    """Patient-view over HTTP for linvoseltamab under a local code: the card links to a Danish page whose facts
+    list the therapy the rules saw but could not place in time."""
+    at = date(2026, 1, 2)
+    settings = replace(Settings(), evaluation_date=at, data_dir=str(tmp_path / "data"), link_secret=SECRET)
+    body = request_from_bundle(load_bundle(ROOT / "fhir_fixtures" / "linvoseltamab-local-code-not-checked.json"),
+                               "patient-view", [])
+    with serve_in_thread(create_app(settings, clock=SettableClock(at))) as base:
+        [card] = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=body, timeout=20,
+                            headers={"Accept-Language": "da"}).json()["cards"]
+        page = httpx.get(link_of(card), timeout=60)
+    assert page.status_code == 200, page.text
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised" and card["summary"].startswith("Ikke vurderet")
+    assert "Behandling kendt kun ved navn (kode ikke genkendt)" in page.text
+    assert "MedicationRequest/mr-linvoseltamab-0067" in page.text and "LOK-448112" in page.text
+
+
 def test_replay_makes_no_links(capsys):
     assert cli.main(["replay", str(BUNDLE), "--at", "2026-01-20", "--json"]) == 0
     [card] = json.loads(capsys.readouterr().out)["cards"]

@@ -93,6 +93,8 @@ FACT_KINDS = {
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
+    "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
+                                   "Behandling kendt kun ved navn (kode ikke genkendt)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
@@ -106,6 +108,7 @@ FIELDS = {
     "specimen": Text("specimen", "prøvemateriale"), "myeloma": Text("myeloma", "myelomatose"),
     "birth_date": Text("born", "født"), "deceased": Text("deceased", "død"),
     "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
+    "looks_like": Text("looks like", "ligner"), "code_system": Text("code system", "kodesystem"),
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
 
