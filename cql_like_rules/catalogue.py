@@ -316,8 +316,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
                          "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
                              "threshold",
-                         "igg-no-m-protein": "the M-protein is IgG by immunofixation, but none is measured near the "
-                                             "IgG; the total lies within the caveat margin above a threshold"},
+                         "igg-no-m-protein": "the M-protein is IgG (by immunofixation or an earlier typed M-protein "
+                                             "result), but none is measured near the IgG; the total lies within the "
+                                             "caveat margin above a threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",

@@ -682,11 +682,15 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
 
 
-@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today "
-        "that found one (a negative one in remission does not change the myeloma's type)")
+@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation, or M-protein quantity "
+        "whose own result names it, on or before today (a negative immunofixation in remission does not change the "
+        "myeloma's type)")
 def paraprotein_isotype(c: Context) -> str:
-    found = [x for x in c.facts.immunofixation if x.date <= c.today and x.isotype not in ("", "none")]
-    return max(found, key=lambda x: (x.date, x.source)).isotype if found else ""
+    # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
+    # when it is too far from the IgG result to be subtracted from it.
+    found = [(x.date, x.source, x.isotype) for x in (*c.facts.immunofixation, *c.facts.m_protein)
+             if x.date <= c.today and x.isotype not in ("", "none")]
+    return max(found)[2] if found else ""
 
 
 NOT_IGG = frozenset({"IgA", "IgM", "IgD", "IgE", "light-chain"})  # an M-protein of these types is not in total IgG
