@@ -99,3 +99,24 @@ def test_an_order_failing_on_a_polyclonal_igg_of_4_to_6_says_polyclonal(lang, na
     [card] = cards(chart, "2026-02-10", lang, "order-sign", [draft("d", "J06BA02", "2026-02-11")])
     assert code_of(card) == "order-does-not-meet-criteria"
     assert named in card["summary"] and len(card["summary"]) <= 140
+
+
+def culture(rid: str, day: str, organism: str) -> dict:
+    return {"resourceType": "Observation", "id": rid, "status": "final", "code": _coded(LOINC, "600-7"),
+            "subject": SUBJECT, "effectiveDateTime": day, "valueCodeableConcept": _coded(SCT, organism)}
+
+
+CAR_T_LYMPHOMA = (patient(), condition("dlbcl", SKSD, "DC833", "2024-06-01"),
+                  {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+                   "code": _coded(SCT, "1156961008"), "performedDateTime": "2026-01-05"})
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_pneumonia_sent_with_a_code_only_is_named_by_its_code_in_the_note_that_it_was_not_counted(lang):
+    # DJ189 (pneumonia, organism unspecified) with no text or display, and only a contaminant culture: not counted.
+    # The note named it as “” (an empty name).
+    chart = bundle(*CAR_T_LYMPHOMA, condition("pn", SKSD, "DJ189", "2026-07-20"),
+                   culture("bc", "2026-07-21", "116197008"), quantity("igg", LOINC, "2465-3", "2026-09-05", 3.0))
+    [card] = cards(chart, "2026-09-10", lang)
+    assert code_of(card) == "no-start-without-infections"
+    assert "“”" not in card["detail"] and "“DJ189”" in card["detail"]

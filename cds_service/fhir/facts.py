@@ -120,6 +120,11 @@ def _concept_text(concept: Any) -> str:
     return ""
 
 
+def _first_code(concept: Any) -> str:
+    """A concept's first code ("DJ189"), for naming a coded entry that carries no text or display."""
+    return next((str(c["code"])[:20] for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()), "")
+
+
 def _texts(*concepts: Any) -> str:
     """Every text and display of some concepts, joined (for isotype and result words)."""
     parts: list[str] = []
@@ -561,7 +566,7 @@ class FactBuilder:
         if when is None:
             raise DataError("infection has no onset or recorded date")
         onset = self._date(when, allow_partial=True)
-        display = _concept_text(r.get("code"))[:80]
+        display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
         if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
             self._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
                                         "(verificationStatus): not counted", display, onset))
