@@ -505,11 +505,18 @@ def paused_for_t0(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
+def _culture_fits(culture: Culture, infection: Infection) -> bool:
+    """A culture can verify the infection: blood (bacteraemia), an unspecified specimen, or the infection's own
+    site. A urine culture does not make a pneumonia bacterial, nor a sputum culture a urinary tract infection."""
+    return culture.specimen in ("blood", "other") or not infection.site or culture.specimen == infection.site
+
+
 def _culture_for(c: Context, infection: Infection) -> Culture | None:
-    """The positive bacterial culture nearest the infection's onset within the policy's days."""
+    """The positive bacterial culture nearest the infection's onset within the policy's days, from a specimen that
+    can show that infection."""
     window = c.params.culture_window_days
     near = [x for x in c.facts.cultures if x.positive and x.bacterial and x.date <= c.today
-            and abs((x.date - infection.onset).days) <= window]
+            and abs((x.date - infection.onset).days) <= window and _culture_fits(x, infection)]
     return min(near, key=lambda x: (abs((x.date - infection.onset).days), x.specimen != "blood", x.source), default=None)
 
 
@@ -543,7 +550,8 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
     since = _lookback_start(c)
     # A viral or fungal diagnosis near it is no diagnosis for a bacterial culture: the culture is still named.
     return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since <= x.date <= c.today
-                 and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections if i.organism != "other"))
+                 and not any(abs((x.date - i.onset).days) <= window and _culture_fits(x, i)
+                             for i in c.facts.infections if i.organism != "other"))
 
 
 def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,

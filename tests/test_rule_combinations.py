@@ -120,3 +120,27 @@ def test_a_pneumonia_sent_with_a_code_only_is_named_by_its_code_in_the_note_that
     [card] = cards(chart, "2026-09-10", lang)
     assert code_of(card) == "no-start-without-infections"
     assert "“”" not in card["detail"] and "“DJ189”" in card["detail"]
+
+
+def culture_of(rid: str, day: str, organism: str, loinc: str) -> dict:
+    return {**culture(rid, day, organism), "code": _coded(LOINC, loinc)}
+
+
+@pytest.mark.parametrize("specimen, counted", [("630-4", False), ("6460-0", True), ("600-7", True)])
+def test_a_pneumonia_without_organism_is_verified_bacterial_by_a_respiratory_or_blood_culture_not_a_urine_culture(
+        specimen, counted):
+    # Two pneumonias (J18.9) after the window, each with E. coli grown within a day: from urine (630-4) that is
+    # no evidence about the lungs, so IgG 3.0 alone does not meet the general criteria; from sputum or blood it is.
+    chart = bundle(*CAR_T_LYMPHOMA, condition("pn1", ICD, "J18.9", "2026-07-20"),
+                   culture_of("c1", "2026-07-21", "112283007", specimen), condition("pn2", ICD, "J18.9", "2026-09-01"),
+                   culture_of("c2", "2026-09-02", "112283007", specimen), quantity("igg", LOINC, "2465-3", "2026-09-05", 3.0))
+    [card] = cards(chart, "2026-09-10")
+    assert code_of(card) == ("start-meets-general-criteria" if counted else "no-start-without-infections")
+
+
+def test_a_urinary_tract_infection_without_organism_is_verified_by_a_urine_culture():
+    chart = bundle(*CAR_T_LYMPHOMA, condition("uti1", SKSD, "DN390", "2026-07-20"),
+                   culture_of("c1", "2026-07-21", "112283007", "630-4"), condition("uti2", SKSD, "DN390", "2026-09-01"),
+                   culture_of("c2", "2026-09-02", "112283007", "630-4"), quantity("igg", LOINC, "2465-3", "2026-09-05", 3.0))
+    [card] = cards(chart, "2026-09-10")
+    assert code_of(card) == "start-meets-general-criteria"

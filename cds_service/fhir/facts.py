@@ -575,7 +575,8 @@ class FactBuilder:
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
         return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
-                                       display, organism, self._abatement(r))  # type: ignore[arg-type]
+                                       display, organism, self._abatement(r),  # type: ignore[arg-type]
+                                       str(entry.get("site") or ""))  # type: ignore[union-attr]
 
     def _abatement(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day an infection abated, when the EHR says so; an unreadable one is no reason to drop the infection."""
