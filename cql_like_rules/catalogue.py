@@ -768,6 +768,11 @@ CAVEATS: dict[str, Text] = {
         "this decision; immunofixation tells.",
         "Myelomatose af ukendt type: er M-komponenten (paraproteinet) IgG, er polyklonalt IgG lavere og kan ændre "
         "vurderingen; immunfiksation afgør det."),
+    "paraprotein-possible-measured": Text(
+        "M-protein {untyped_m_protein} ({untyped_m_protein_date}) of unknown type: if IgG, polyclonal IgG is "
+        "{polyclonal_if_igg}, which could change this decision; immunofixation tells.",
+        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: er den IgG, er polyklonalt IgG "
+        "{polyclonal_if_igg}, hvilket kan ændre vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
         "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),

@@ -839,8 +839,18 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
-            caveats.append("paraprotein-unmeasured" if _nearest_m_protein(c, used.result)[1] == "IgG"
-                           else "paraprotein-possible")
+            m, isotype = _nearest_m_protein(c, used.result)
+            if isotype == "IgG":
+                caveats.append("paraprotein-unmeasured")
+            elif m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
+                caveats.append("paraprotein-possible-measured")
+                untyped = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
+                           "untyped_m_protein_comparator": m.comparator,
+                           "polyclonal_if_igg": max(used.result.value_g_l - m.value_g_l, 0.0),
+                           "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
+                more = {**untyped, **more}
+            else:
+                caveats.append("paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:

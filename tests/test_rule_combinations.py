@@ -144,3 +144,16 @@ def test_a_urinary_tract_infection_without_organism_is_verified_by_a_urine_cultu
                    culture_of("c2", "2026-09-02", "112283007", "630-4"), quantity("igg", LOINC, "2465-3", "2026-09-05", 3.0))
     [card] = cards(chart, "2026-09-10")
     assert code_of(card) == "start-meets-general-criteria"
+
+
+@pytest.mark.parametrize("lang, said", [("en", "if IgG, polyclonal IgG is 3.0 g/L"),
+                                        ("da", "er den IgG, er polyklonalt IgG 3,0 g/L")])
+def test_an_order_card_beside_a_measured_m_protein_of_unknown_type_says_what_it_would_make_of_the_igg(lang, said):
+    # Total IgG 7.0 with an M-protein 4.0 of unknown type the same day: the draft fails on "7.0 is not < 4", but
+    # an IgG M-protein would give polyclonal 3.0, which meets the start criterion. The patient-view card gives
+    # that figure; the order card only said that an IgG paraprotein "could change this decision".
+    chart = bundle(*MYELOMA_ON_TECLISTAMAB, quantity("igg", LOINC, "2465-3", "2026-02-01", 7.0),
+                   quantity("mp", LOINC, "33358-3", "2026-02-01", 4.0))
+    [card] = cards(chart, "2026-02-10", lang, "order-sign", [draft("d", "J06BA02", "2026-02-11")])
+    assert code_of(card) == "order-does-not-meet-criteria"
+    assert said in card["detail"] and "2026-02-01" in card["detail"] and len(card["detail"]) <= 700
