@@ -752,6 +752,11 @@ CAVEATS: dict[str, Text] = {
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
+    "igg-after-unknown-pause": Text(
+        "This IgG was taken after the start of an Ig order now on hold from an unrecorded day: it may still show "
+        "infused immunoglobulin (§3.4).",
+        "Denne IgG er taget efter start af en Ig-ordination, der nu er i bero fra en ikke registreret dag: den kan "
+        "stadig vise tilført immunglobulin (§3.4)."),
     "igg-during-substitution-ignored": Text(
         "A later IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "En senere IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),

@@ -783,6 +783,12 @@ def iggtaken_on_substitution(c: Context) -> bool:
     return used is not None and taken_on_substitution(c, used.result)
 
 
+def _after_unknown_pause(c: Context, result: IgGResult) -> bool:
+    """Taken after the start of an order now on hold with no end date: the pause began on a day the data does not
+    give, so the result may lie on substitution or in its washout (§3.4); it is used, with that said."""
+    return any(x.status == "on-hold" and x.end is None and x.start <= result.date for x in c["IG Courses"])
+
+
 @define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
         "(§3.4)", decisive=True)
 def latest_untreated_igg(c: Context) -> IgGUsed | None:
@@ -836,6 +842,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
+        elif _after_unknown_pause(c, used.result):
+            caveats.append("igg-after-unknown-pause")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat

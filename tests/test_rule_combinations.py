@@ -157,3 +157,16 @@ def test_an_order_card_beside_a_measured_m_protein_of_unknown_type_says_what_it_
     [card] = cards(chart, "2026-02-10", lang, "order-sign", [draft("d", "J06BA02", "2026-02-11")])
     assert code_of(card) == "order-does-not-meet-criteria"
     assert said in card["detail"] and "2026-02-01" in card["detail"] and len(card["detail"]) <= 700
+
+
+@pytest.mark.parametrize("lang, said", [("en", "may still show infused immunoglobulin"),
+                                        ("da", "kan stadig vise tilført immunglobulin")])
+def test_an_igg_taken_after_an_order_went_on_hold_on_an_unrecorded_day_is_not_presented_as_the_patients_own(
+        lang, said):
+    # IVIG from 2026-02-15, on hold now (no end date: the pause day is not in the data); IgG 5.0 on 2026-07-15.
+    # The card placed it in the 4-6 band as if untreated, without a word that it may be infused immunoglobulin.
+    chart = bundle(*CAR_T_LYMPHOMA, quantity("igg0", LOINC, "2465-3", "2026-02-10", 3.0),
+                   order("ivig", "J06BA02", "2026-02-15", status="on-hold"),
+                   quantity("igg", LOINC, "2465-3", "2026-07-15", 5.0))
+    [card] = cards(chart, "2026-07-20", lang)
+    assert said in card["detail"]
