@@ -962,7 +962,13 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
     tendency = c["Infection Tendency"]
     reasons = (("infection-tendency",) if tendency else ()) + ("community-infection-risk", "specialist-decision")
     notes = ("infections-at-stop-attempt",) if tendency else ()
-    return tendency, reasons, notes, infection_values(tendency)
+    if tendency:
+        return tendency, reasons, notes, infection_values(tendency)
+    # a verified bacterial infection that is neither severe nor recurrent is part of the infection tendency the
+    # stop attempt weighs too: the card names it (as the card on a start does), without the general criteria
+    since = max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months), _lookback_start(c))
+    seen = tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
+    return tendency, reasons, notes, {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))}
 
 
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")

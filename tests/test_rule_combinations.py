@@ -170,3 +170,17 @@ def test_an_igg_taken_after_an_order_went_on_hold_on_an_unrecorded_day_is_not_pr
                    quantity("igg", LOINC, "2465-3", "2026-07-15", 5.0))
     [card] = cards(chart, "2026-07-20", lang)
     assert said in card["detail"]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Verified bacterial infection 2026-05-01: not severe, not recurrent"),
+                                        ("da", "Verificeret bakteriel infektion 2026-05-01: ikke svær, ikke "
+                                               "tilbagevendende")])
+def test_the_stop_card_names_a_verified_bacterial_infection_during_substitution_that_is_neither_severe_nor_recurrent(
+        lang, said):
+    # IVIG started in the window on IgG 3.0; a pneumococcal pneumonia (DJ13) on 2026-05-01. The stop attempt
+    # weighs the infection tendency (§4.3); the card named only severe/recurrent infections and said nothing.
+    chart = bundle(*CAR_T_LYMPHOMA, quantity("igg", LOINC, "2465-3", "2026-02-10", 3.0),
+                   order("ivig", "J06BA02", "2026-02-15"), condition("pn", SKSD, "DJ13", "2026-05-01"))
+    [card] = cards(chart, "2026-06-25", lang)
+    assert code_of(card) == "stop-due-soon"
+    assert said in card["detail"] and len(card["detail"]) <= 700
