@@ -184,3 +184,28 @@ def test_the_stop_card_names_a_verified_bacterial_infection_during_substitution_
     [card] = cards(chart, "2026-06-25", lang)
     assert code_of(card) == "stop-due-soon"
     assert said in card["detail"] and len(card["detail"]) <= 700
+
+
+def test_a_full_stop_card_keeps_its_guideline_section_and_never_cuts_a_word_or_an_emphasis():
+    # IgG myeloma (typed by immunofixation), IVIG then SCIG since the window, recurrent infections, an IgG reported
+    # as "<1.0" on substitution, a pneumonia without culture: the Danish detail was cut at 700 characters inside
+    # the data note ("*Infektion … har ingen bakteri…": no closing emphasis) and lost "Medicinrådet 2025 §4.2";
+    # the English one ended "Medicinrå…".
+    immunofixation = {"resourceType": "Observation", "id": "ifix", "status": "final", "code": _coded(LOINC, "25700-6"),
+                      "subject": SUBJECT, "effectiveDateTime": "2026-01-15", "valueString": "IgG kappa"}
+    low = quantity("igg2", LOINC, "2465-3", "2026-06-20", 1.0)
+    low["valueQuantity"]["comparator"] = "<"
+    chart = bundle(patient(), condition("mm", ICD, "C90.0", "2024-06-01"),
+                   {"resourceType": "MedicationAdministration", "id": "cilta", "status": "completed", "subject": SUBJECT,
+                    "medicationCodeableConcept": _coded(ATC, "L01XL05"), "effectiveDateTime": "2026-01-05"},
+                   quantity("igg", LOINC, "2465-3", "2026-02-10", 9.0), quantity("mp", LOINC, "33358-3", "2026-02-10", 6.0),
+                   immunofixation, {**order("ivig", "J06BA02", "2026-02-15", status="completed"), "dosageInstruction": [
+                       {"timing": {"repeat": {"boundsPeriod": {"start": "2026-02-15", "end": "2026-04-01"}}}}]},
+                   order("scig", "J06BA01", "2026-04-02"), condition("i1", ICD, "J13", "2026-03-01"),
+                   condition("i2", ICD, "J13", "2026-05-01"), condition("i3", ICD, "J18.9", "2026-06-01"), low)
+    for lang, section in (("en", "Medicinrådet 2025 §4.2."), ("da", "Medicinrådet 2025 §4.2.")):
+        [card] = cards(chart, "2026-07-20", lang)
+        text = card["detail"]
+        assert code_of(card) == "stop-overdue"
+        assert len(text) <= 700 and section in text and "…" not in text, text
+        assert all(line.count("*") % 2 == 0 for line in text.split("\n")), text

@@ -159,7 +159,19 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     while len(text) > DETAIL_LIMIT and len(facts) > 3:
         facts = facts[:-1]
         text = assemble(facts, caveats, unused, "")
-    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rstrip() + "…"
+    # Still over (a long decision, several notes, a long Danish text): the data notes only counted, then one caveat,
+    # then two facts, so that the text is never cut off — a cut took the guideline section, or left an
+    # unclosed emphasis and half a word ("*Infektion … har ingen bakteri…").
+    if len(text) > DETAIL_LIMIT and unused:
+        unused = brief(notes, lang, max_groups=0, linked=has_link)
+        text = assemble(facts, caveats, unused, "")
+    while len(text) > DETAIL_LIMIT and len(caveats) > 1:
+        caveats = caveats[:-1]
+        text = assemble(facts, caveats, unused, "")
+    while len(text) > DETAIL_LIMIT and len(facts) > 2:
+        facts = facts[:-1]
+        text = assemble(facts, caveats, unused, "")
+    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:
