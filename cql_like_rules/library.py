@@ -1027,7 +1027,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     infections = c["Recent Severe Or Recurrent Infections"]
     latest = c["Latest IgG"]
     caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
-    ignored: dict[str, Value] = {"ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.result.comparator,
+    # the IgG as the laboratory reported it: polyclonal IgG (total less an M-protein) is no figure the chart shows
+    ignored: dict[str, Value] = {"ignored_igg": latest.result.value_g_l, "ignored_igg_comparator": latest.result.comparator,
                                  "ignored_igg_date": latest.result.date,
                                  "ignored_igg_source": latest.result.source} if caveats else {}
 

@@ -209,3 +209,17 @@ def test_a_full_stop_card_keeps_its_guideline_section_and_never_cuts_a_word_or_a
         assert code_of(card) == "stop-overdue"
         assert len(text) <= 700 and section in text and "…" not in text, text
         assert all(line.count("*") % 2 == 0 for line in text.split("\n")), text
+
+
+@pytest.mark.parametrize("lang, said", [("en", "A later IgG (12.0 g/L, 2026-03-10)"),
+                                        ("da", "En senere IgG (12,0 g/L, 2026-03-10)")])
+def test_the_note_on_a_later_igg_taken_on_substitution_gives_the_igg_the_laboratory_reported(lang, said):
+    # IgG myeloma: IgG 12.0 with an IgG M-protein 5.5 taken in the washout after IVIG. The note named "IgG 6.5"
+    # (the polyclonal figure), a value that is nowhere in the chart.
+    chart = bundle(*MYELOMA_ON_TECLISTAMAB, quantity("igg", LOINC, "2465-3", "2026-01-20", 9.0),
+                   quantity("mp", NPU, "NPU28638", "2026-01-20", 6.0),
+                   {**order("ivig", "J06BA02", "2026-01-25", status="stopped"), "dosageInstruction": [
+                       {"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-25", "end": "2026-03-01"}}}}]},
+                   quantity("igg2", LOINC, "2465-3", "2026-03-10", 12.0), quantity("mp2", NPU, "NPU28638", "2026-03-10", 5.5))
+    [card] = cards(chart, "2026-03-15", lang)
+    assert said in card["detail"]
