@@ -481,11 +481,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Review on {due_date} whether substitution can be paused.",
                          "Vurdér {due_date}, om substitution kan pauseres."),
                 ),
+                "order-ends-earlier": Variant(
+                    Text("Ig since {episode_start} follows the general SID criteria; the order ends {order_end}, "
+                         "before the review date {due_date}",
+                         "Ig siden {episode_start} følger de generelle SID-kriterier; ordinationen slutter {order_end}, "
+                         "før vurderingsdatoen {due_date}"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
+                         "seponeringsdatoen."),
+                    Text("Substitution ends with the order on {order_end} unless it is renewed; if it continues, "
+                         "review on {due_date} whether it can be paused.",
+                         "Substitution slutter med ordinationen {order_end}, medmindre den fornyes; fortsætter den, så "
+                         "vurdér {due_date}, om den kan pauseres."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infections-persist", "specialist-decision"),
             worklist_rank=6,
-            variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)"},
+            variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)",
+                         "order-ends-earlier": "the next review date, after the day the orders end (information)"},
         ),
         AdviceKind(
             "child-individual-assessment",

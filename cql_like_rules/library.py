@@ -1010,6 +1010,15 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
                              due_date=due_now, reason=reason, more=values),)
+    # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
+    # recorded doses or booked order go on: the card says so instead of naming only a review after that end
+    orders = [x for x in episode.courses if is_order(x) and x.status == "active"] + [
+        x for x in c["Planned IG Courses"] if x not in episode.courses]
+    doses = any(not is_order(x) and _active_on(x, c.today, c.today) for x in episode.courses)
+    ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
+    if ends is not None and next_due is not None and ends < next_due:
+        return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
+                             due_date=next_due, reason=reason, order_end=ends, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
                          due_date=next_due, reason=reason, more=values),)
 

@@ -223,3 +223,22 @@ def test_the_note_on_a_later_igg_taken_on_substitution_gives_the_igg_the_laborat
                    quantity("igg2", LOINC, "2465-3", "2026-03-10", 12.0), quantity("mp2", NPU, "NPU28638", "2026-03-10", 5.5))
     [card] = cards(chart, "2026-03-15", lang)
     assert said in card["detail"]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "the order ends 2026-02-01, before the review date 2026-07-05"),
+                                        ("da", "ordinationen slutter 2026-02-01, før vurderingsdatoen 2026-07-05")])
+def test_a_general_review_after_the_day_the_order_ends_says_that_the_order_ends_first(lang, said):
+    # IVIG since 2025-05-01, before CAR-T on 2026-01-05: the general criteria, first review at the stop date
+    # 2026-07-05. The order ends 2026-02-01; the card only said "next stop review 2026-07-05".
+    chart = bundle(*CAR_T_LYMPHOMA, {**order("ivig", "J06BA02", "2025-05-01"), "dosageInstruction": [
+        {"timing": {"repeat": {"boundsPeriod": {"start": "2025-05-01", "end": "2026-02-01"}}}}]})
+    [card] = cards(chart, "2026-01-20", lang)
+    assert code_of(card) == "general-stop-review"
+    assert said in card["summary"] and len(card["summary"]) < 140
+
+
+def test_a_general_review_with_an_open_ended_order_names_only_the_review():
+    chart = bundle(*CAR_T_LYMPHOMA, order("ivig", "J06BA02", "2025-05-01"))
+    [card] = cards(chart, "2026-01-20")
+    assert code_of(card) == "general-stop-review" and "the order ends" not in card["summary"]
+    assert "2026-07-05" in card["summary"]
