@@ -51,7 +51,8 @@ from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection, MProteinResult
+from .facts import (Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Immunofixation, Infection,
+                    MProteinResult)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -696,8 +697,8 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
 def paraprotein_isotype(c: Context) -> str:
     # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
     # when it is too far from the IgG result to be subtracted from it.
-    found = [(x.date, x.source, x.isotype) for x in (*c.facts.immunofixation, *c.facts.m_protein)
-             if x.date <= c.today and x.isotype not in ("", "none")]
+    typed: list[Immunofixation | MProteinResult] = [*c.facts.immunofixation, *c.facts.m_protein]
+    found = [(x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
     return max(found)[2] if found else ""
 
 
@@ -852,7 +853,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
                 caveats.append("paraprotein-unmeasured")
             elif m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
                 caveats.append("paraprotein-possible-measured")
-                untyped = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
+                untyped: dict[str, Value] = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
                            "untyped_m_protein_comparator": m.comparator,
                            "polyclonal_if_igg": max(used.result.value_g_l - m.value_g_l, 0.0),
                            "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
