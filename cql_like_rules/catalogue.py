@@ -318,7 +318,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                              "threshold",
                          "igg-no-m-protein": "the M-protein is IgG (by immunofixation or an earlier typed M-protein "
                                              "result), but none is measured near the IgG; the total lies within the "
-                                             "caveat margin above a threshold"},
+                                             "caveat margin, or the last IgG M-protein if larger, above a threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",

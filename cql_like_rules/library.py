@@ -749,8 +749,20 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
         if m is not None:
             caveat = _crosses(c, result.value_g_l, _lowest_if_igg(result.value_g_l, m))
         else:
-            caveat = _crosses(c, result.value_g_l, result.value_g_l - c.params.paraprotein_caveat_margin_g_l)
+            caveat = _crosses(c, result.value_g_l, result.value_g_l - _unmeasured_margin(c, result, isotype))
     return IgGUsed(result, result.value_g_l, None, (result.source,), caveat)
+
+
+def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
+    """How far below the total polyclonal IgG may lie when no M-protein was measured with the IgG: the policy's
+    margin, or in IgG myeloma the last IgG M-protein measured before it when that was larger (total IgG 8.0 five
+    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2)."""
+    if isotype != "IgG":
+        return c.params.paraprotein_caveat_margin_g_l
+    last = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
+                if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
+               default=None)
+    return max(c.params.paraprotein_caveat_margin_g_l, last[2] if last else 0.0)
 
 
 @define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)
@@ -1097,7 +1109,7 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
     m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
-    low = _lowest_if_igg(total, m) if m is not None else total - c.params.paraprotein_caveat_margin_g_l
+    low = _lowest_if_igg(total, m) if m is not None else total - _unmeasured_margin(c, used.result, isotype)
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
     values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
     igg = used

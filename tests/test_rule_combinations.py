@@ -242,3 +242,21 @@ def test_a_general_review_with_an_open_ended_order_names_only_the_review():
     [card] = cards(chart, "2026-01-20")
     assert code_of(card) == "general-stop-review" and "the order ends" not in card["summary"]
     assert "2026-07-05" in card["summary"]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Measure the M-protein"), ("da", "Mål M-komponenten")])
+def test_a_total_igg_long_after_a_large_igg_m_protein_asks_for_the_m_protein(lang, said):
+    # IgG myeloma (NPU28638 IgG kappa 6.0 on 2026-03-01); after the window total IgG 8.0 with recurrent
+    # pneumococcal pneumonias, no M-protein measured with it. The 2 g/L caveat margin kept 8.0 clear of 6, so
+    # there was no card at all, though polyclonal IgG may be near 2 and the general criteria then met.
+    chart = bundle(*MYELOMA_ON_TECLISTAMAB, quantity("igg", LOINC, "2465-3", "2026-03-01", 9.0),
+                   quantity("mp", NPU, "NPU28638", "2026-03-01", 6.0), quantity("igg2", LOINC, "2465-3", "2026-08-25", 8.0),
+                   condition("p1", ICD, "J13", "2026-06-01"), condition("p2", ICD, "J13", "2026-07-10"))
+    [card] = cards(chart, "2026-09-01", lang)
+    assert code_of(card) == "paraprotein-type-unknown" and said in card["detail"]
+
+
+def test_a_total_igg_long_after_a_small_igg_m_protein_keeps_the_policy_margin():
+    chart = bundle(*MYELOMA_ON_TECLISTAMAB, quantity("igg", LOINC, "2465-3", "2026-03-01", 9.0),
+                   quantity("mp", NPU, "NPU28638", "2026-03-01", 0.5), quantity("igg2", LOINC, "2465-3", "2026-08-25", 8.5))
+    assert cards(chart, "2026-09-01") == []
