@@ -316,8 +316,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
                          "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
                              "threshold",
-                         "igg-no-m-protein": "the M-protein is IgG by immunofixation, but none is measured near the "
-                                             "IgG; the total lies within the caveat margin above a threshold"},
+                         "igg-no-m-protein": "the M-protein is IgG (by immunofixation or an earlier typed M-protein "
+                                             "result), but none is measured near the IgG; the total lies within the "
+                                             "caveat margin, or the last IgG M-protein if larger, above a threshold"},
         ),
         AdviceKind(
             "no-start-without-infections",
@@ -481,11 +482,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Review on {due_date} whether substitution can be paused.",
                          "Vurdér {due_date}, om substitution kan pauseres."),
                 ),
+                "order-ends-earlier": Variant(
+                    Text("Ig since {episode_start} follows the general SID criteria; the order ends {order_end}, "
+                         "before the review date {due_date}",
+                         "Ig siden {episode_start} følger de generelle SID-kriterier; ordinationen slutter {order_end}, "
+                         "før vurderingsdatoen {due_date}"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
+                         "seponeringsdatoen."),
+                    Text("Substitution ends with the order on {order_end} unless it is renewed; if it continues, "
+                         "review on {due_date} whether it can be paused.",
+                         "Substitution slutter med ordinationen {order_end}, medmindre den fornyes; fortsætter den, så "
+                         "vurdér {due_date}, om den kan pauseres."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infections-persist", "specialist-decision"),
             worklist_rank=6,
-            variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)"},
+            variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)",
+                         "order-ends-earlier": "the next review date, after the day the orders end (information)"},
         ),
         AdviceKind(
             "child-individual-assessment",
@@ -786,6 +801,11 @@ CAVEATS: dict[str, Text] = {
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
+    "igg-after-unknown-pause": Text(
+        "This IgG was taken after the start of an Ig order now on hold from an unrecorded day: it may still show "
+        "infused immunoglobulin (§3.4).",
+        "Denne IgG er taget efter start af en Ig-ordination, der nu er i bero fra en ikke registreret dag: den kan "
+        "stadig vise tilført immunglobulin (§3.4)."),
     "igg-during-substitution-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
@@ -802,6 +822,11 @@ CAVEATS: dict[str, Text] = {
         "this decision; immunofixation tells.",
         "Myelomatose af ukendt type: er M-komponenten (paraproteinet) IgG, er polyklonalt IgG lavere og kan ændre "
         "vurderingen; immunfiksation afgør det."),
+    "paraprotein-possible-measured": Text(
+        "M-protein {untyped_m_protein} ({untyped_m_protein_date}) of unknown type: if IgG, polyclonal IgG is "
+        "{polyclonal_if_igg}, which could change this decision; immunofixation tells.",
+        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: er den IgG, er polyklonalt IgG "
+        "{polyclonal_if_igg}, hvilket kan ændre vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
         "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),

@@ -142,6 +142,7 @@ class Infection:
     display: str = ""  # the EHR's text (shown escaped, in data notes only)
     organism: Organism = "bacterial"  # "unspecified": bacterial only with a positive culture (J18.x)
     abated: date | None = None  # abatement[x]: a diagnosis with onset before it is the same episode
+    site: str = ""  # "respiratory", "urine", "csf" or "" (any): a culture from another site does not verify it
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import (CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Infection,
-                    MProteinResult, UnrecognisedTherapy)
+from .facts import (CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Immunofixation,
+                    Infection, MProteinResult, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -546,11 +546,18 @@ def paused_for_t0(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
+def _culture_fits(culture: Culture, infection: Infection) -> bool:
+    """A culture can verify the infection: blood (bacteraemia), an unspecified specimen, or the infection's own
+    site. A urine culture does not make a pneumonia bacterial, nor a sputum culture a urinary tract infection."""
+    return culture.specimen in ("blood", "other") or not infection.site or culture.specimen == infection.site
+
+
 def _culture_for(c: Context, infection: Infection) -> Culture | None:
-    """The positive bacterial culture nearest the infection's onset within the policy's days."""
+    """The positive bacterial culture nearest the infection's onset within the policy's days, from a specimen that
+    can show that infection."""
     window = c.params.culture_window_days
     near = [x for x in c.facts.cultures if x.positive and x.bacterial and x.date <= c.today
-            and abs((x.date - infection.onset).days) <= window]
+            and abs((x.date - infection.onset).days) <= window and _culture_fits(x, infection)]
     return min(near, key=lambda x: (abs((x.date - infection.onset).days), x.specimen != "blood", x.source), default=None)
 
 
@@ -584,7 +591,8 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
     since = _lookback_start(c)
     # A viral or fungal diagnosis near it is no diagnosis for a bacterial culture: the culture is still named.
     return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since <= x.date <= c.today
-                 and not any(abs((x.date - i.onset).days) <= window for i in c.facts.infections if i.organism != "other"))
+                 and not any(abs((x.date - i.onset).days) <= window and _culture_fits(x, i)
+                             for i in c.facts.infections if i.organism != "other"))
 
 
 def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,
@@ -723,11 +731,15 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
 
 
-@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation on or before today "
-        "that found one (a negative one in remission does not change the myeloma's type)")
+@define("Paraprotein Isotype", "The M-protein's type from the latest serum immunofixation, or M-protein quantity "
+        "whose own result names it, on or before today (a negative immunofixation in remission does not change the "
+        "myeloma's type)")
 def paraprotein_isotype(c: Context) -> str:
-    found = [x for x in c.facts.immunofixation if x.date <= c.today and x.isotype not in ("", "none")]
-    return max(found, key=lambda x: (x.date, x.source)).isotype if found else ""
+    # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
+    # when it is too far from the IgG result to be subtracted from it.
+    typed: list[Immunofixation | MProteinResult] = [*c.facts.immunofixation, *c.facts.m_protein]
+    found = [(x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
+    return max(found)[2] if found else ""
 
 
 NOT_IGG = frozenset({"IgA", "IgM", "IgD", "IgE", "light-chain"})  # an M-protein of these types is not in total IgG
@@ -777,8 +789,20 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
         if m is not None:
             caveat = _crosses(c, result.value_g_l, _lowest_if_igg(result.value_g_l, m))
         else:
-            caveat = _crosses(c, result.value_g_l, result.value_g_l - c.params.paraprotein_caveat_margin_g_l)
+            caveat = _crosses(c, result.value_g_l, result.value_g_l - _unmeasured_margin(c, result, isotype))
     return IgGUsed(result, result.value_g_l, None, (result.source,), caveat)
+
+
+def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
+    """How far below the total polyclonal IgG may lie when no M-protein was measured with the IgG: the policy's
+    margin, or in IgG myeloma the last IgG M-protein measured before it when that was larger (total IgG 8.0 five
+    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2)."""
+    if isotype != "IgG":
+        return c.params.paraprotein_caveat_margin_g_l
+    last = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
+                if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
+               default=None)
+    return max(c.params.paraprotein_caveat_margin_g_l, last[2] if last else 0.0)
 
 
 @define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)
@@ -810,6 +834,12 @@ def taken_on_substitution(c: Context, result: IgGResult) -> bool:
 def iggtaken_on_substitution(c: Context) -> bool:
     used = c["Latest IgG"]
     return used is not None and taken_on_substitution(c, used.result)
+
+
+def _after_unknown_pause(c: Context, result: IgGResult) -> bool:
+    """Taken after the start of an order now on hold with no end date: the pause began on a day the data does not
+    give, so the result may lie on substitution or in its washout (§3.4); it is used, with that said."""
+    return any(x.status == "on-hold" and x.end is None and x.start <= result.date for x in c["IG Courses"])
 
 
 @define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
@@ -865,11 +895,23 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
+        elif _after_unknown_pause(c, used.result):
+            caveats.append("igg-after-unknown-pause")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
-            caveats.append("paraprotein-unmeasured" if _nearest_m_protein(c, used.result)[1] == "IgG"
-                           else "paraprotein-possible")
+            m, isotype = _nearest_m_protein(c, used.result)
+            if isotype == "IgG":
+                caveats.append("paraprotein-unmeasured")
+            elif m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
+                caveats.append("paraprotein-possible-measured")
+                untyped: dict[str, Value] = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
+                           "untyped_m_protein_comparator": m.comparator,
+                           "polyclonal_if_igg": max(used.result.value_g_l - m.value_g_l, 0.0),
+                           "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
+                more = {**untyped, **more}
+            else:
+                caveats.append("paraprotein-possible")
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:
@@ -973,7 +1015,13 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
     tendency = c["Infection Tendency"]
     reasons = (("infection-tendency",) if tendency else ()) + ("community-infection-risk", "specialist-decision")
     notes = ("infections-at-stop-attempt",) if tendency else ()
-    return tendency, reasons, notes, infection_values(tendency)
+    if tendency:
+        return tendency, reasons, notes, infection_values(tendency)
+    # a verified bacterial infection that is neither severe nor recurrent is part of the infection tendency the
+    # stop attempt weighs too: the card names it (as the card on a start does), without the general criteria
+    since = max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months), _lookback_start(c))
+    seen = tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
+    return tendency, reasons, notes, {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))}
 
 
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")
@@ -1023,6 +1071,15 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
                              due_date=due_now, reason=reason, more=values),)
+    # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
+    # recorded doses or booked order go on: the card says so instead of naming only a review after that end
+    orders = [x for x in episode.courses if is_order(x) and x.status == "active"] + [
+        x for x in c["Planned IG Courses"] if x not in episode.courses]
+    doses = any(not is_order(x) and _active_on(x, c.today, c.today) for x in episode.courses)
+    ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
+    if ends is not None and next_due is not None and ends < next_due:
+        return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
+                             due_date=next_due, reason=reason, order_end=ends, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
                          due_date=next_due, reason=reason, more=values),)
 
@@ -1040,7 +1097,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     infections = c["Recent Severe Or Recurrent Infections"]
     latest = c["Latest IgG"]
     caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
-    ignored: dict[str, Value] = {"ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.result.comparator,
+    # the IgG as the laboratory reported it: polyclonal IgG (total less an M-protein) is no figure the chart shows
+    ignored: dict[str, Value] = {"ignored_igg": latest.result.value_g_l, "ignored_igg_comparator": latest.result.comparator,
                                  "ignored_igg_date": latest.result.date,
                                  "ignored_igg_source": latest.result.source} if caveats else {}
 
@@ -1099,7 +1157,7 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
     m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
-    low = _lowest_if_igg(total, m) if m is not None else total - c.params.paraprotein_caveat_margin_g_l
+    low = _lowest_if_igg(total, m) if m is not None else total - _unmeasured_margin(c, used.result, isotype)
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
     values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
     igg = used

@@ -172,7 +172,7 @@ def test_igg_m_protein_is_subtracted_only_when_igg_isotype_and_near():
     assert value("Latest IgG", facts(m_protein=(far,), **base), "2025-11-15").value_g_l == 5.0
     assert value("Latest IgG", facts(m_protein=(unknown,), **base), "2025-11-15").value_g_l == 5.0
     advice = evaluate_patient(facts(m_protein=(unknown,), **base), D("2025-11-15")).advice[0]
-    assert advice.code == "general-criteria-igg-under-6" and "paraprotein-possible" in advice.caveats
+    assert advice.code == "general-criteria-igg-under-6" and "paraprotein-possible-measured" in advice.caveats
 
 
 def test_igg_measured_during_substitution_is_flagged():

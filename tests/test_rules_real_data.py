@@ -208,8 +208,8 @@ def test_the_unknown_type_caveat_appears_only_where_it_can_change_the_decision()
         f = facts(diagnoses=(MYELOMA,), igg=(IgGResult(total, D("2025-11-10"), "Observation/igg"),), m_protein=mprot)
         found = advice(f, "2025-11-15")
         return found[0].caveats if found else ()
-    assert "paraprotein-possible" in caveats(4.5, 1.0)      # 4.5 - 1.0 = 3.5 would cross 4
-    assert "paraprotein-possible" not in caveats(4.5, 0.3)  # 4.2 stays on the same side
+    assert "paraprotein-possible-measured" in caveats(4.5, 1.0)  # 4.5 - 1.0 = 3.5 would cross 4 (named with its M-protein)
+    assert not {"paraprotein-possible", "paraprotein-possible-measured"} & set(caveats(4.5, 0.3))  # 4.2: same side
     assert "paraprotein-possible" in caveats(5.0, None)     # no quantity: within the margin above 4
     assert caveats(9.5, None) == ()                         # far from any threshold: no card, no caveat
 

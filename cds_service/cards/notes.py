@@ -132,6 +132,11 @@ MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsesside
 # A card without a link (retention 0, replay in process): no page to point to.
 MORE_UNLINKED = (Text("+{n} more data note", "+{n} yderligere datanote"),
                  Text("+{n} more data notes", "+{n} yderligere datanoter"))
+# Every note only counted (a card short of room): "+2 more" would follow nothing.
+ONLY_COUNTED = (Text("{n} data note on the explanation page", "{n} datanote på begrundelsessiden"),
+                Text("{n} data notes on the explanation page", "{n} datanoter på begrundelsessiden"))
+ONLY_COUNTED_UNLINKED = (Text("{n} data note not shown here", "{n} datanote ikke vist her"),
+                         Text("{n} data notes not shown here", "{n} datanoter ikke vist her"))
 
 
 def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True) -> str:
@@ -154,7 +159,9 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         else:
             parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
-    if rest:
+    if rest and not parts:
+        parts.append((ONLY_COUNTED if linked else ONLY_COUNTED_UNLINKED)[rest > 1](lang).format(n=rest))
+    elif rest:
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."

@@ -33,6 +33,12 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
+# ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
+FAILING_POLYCLONAL = (Text("polyclonal IgG {igg} (total {igg_total_number}) ({igg_date})",
+                           "polyklonalt IgG {igg} (total {igg_total_number}) ({igg_date})"),
+                      Text("polyclonal IgG {igg} ({igg_date})", "polyklonalt IgG {igg} ({igg_date})"),
+                      Text("polyclonal IgG {igg}", "polyklonalt IgG {igg}"))
+POLYCLONAL_REASON = Text("polyclonal IgG {igg}", "polyklonalt IgG {igg}")  # a criterion naming the IgG, e.g. "not < 4"
 MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
 BOUND_DECIMALS = 3  # a bound ("<0.33") keeps up to this many of its decimals
@@ -159,7 +165,10 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")
     if isinstance(failing, tuple):
-        reasons = [FAILING[f](lang).format_map(p) for f in failing if f in FAILING]
+        polyclonal = "m_protein" in p
+        reasons = [_polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang)
+                   for f in failing if f in FAILING]
+        reasons = [r.format_map(p) for r in reasons]
         p["failing_all"] = "; ".join(reasons)  # the detail's "Not met" line: every criterion
         summary = CATALOGUE[advice.code].variant(advice.variant).summary(lang) if advice.code in CATALOGUE else None
         room = SUMMARY_CHARS - len(summary.format_map(Placeholders(p, failing=""))) if summary is not None else 100
@@ -167,12 +176,18 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     return p
 
 
+def _polyclonal(template: str, lang: str) -> str:
+    """A criterion that begins with the IgG ("IgG {igg} ... is not < 4 g/L") names it as polyclonal IgG."""
+    return POLYCLONAL_REASON(lang) + template[len("IgG {igg}"):] if template.startswith("IgG {igg}") else template
+
+
 def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> str:
     """The failing criteria within `room` characters for a summary: the IgG the decision used
     (with its date if it fits) and as many whole criteria as fit, then "(+n more)" — never a
     criterion cut off mid-word."""
-    igg_named = any(reason.startswith("IgG ") for reason in reasons[:1])
-    values = [""] if igg_named or "igg" not in p else [t(lang).format_map(p) + "; " for t in FAILING_IGG] + [""]
+    igg_named = any(reason.startswith(("IgG ", "polyclonal IgG ", "polyklonalt IgG ")) for reason in reasons[:1])
+    named = (*FAILING_POLYCLONAL, *FAILING_IGG) if "m_protein" in p else FAILING_IGG  # the IgG named, polyclonal if room
+    values = [""] if igg_named or "igg" not in p else [t(lang).format_map(p) + "; " for t in named] + [""]
     for value in values:
         for shown in range(len(reasons), 0, -1):
             rest = len(reasons) - shown

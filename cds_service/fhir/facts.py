@@ -128,6 +128,11 @@ def _concept_text(concept: Any) -> str:
     return ""
 
 
+def _first_code(concept: Any) -> str:
+    """A concept's first code ("DJ189"), for naming a coded entry that carries no text or display."""
+    return next((str(c["code"])[:20] for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()), "")
+
+
 def _texts(*concepts: Any) -> str:
     """Every text and display of some concepts, joined (for isotype and result words)."""
     parts: list[str] = []
@@ -599,7 +604,7 @@ class FactBuilder:
         if when is None:
             raise DataError("infection has no onset or recorded date")
         onset = self._date(when, allow_partial=True)
-        display = _concept_text(r.get("code"))[:80]
+        display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
         if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
             self._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
                                         "(verificationStatus): not counted", display, onset))
@@ -610,7 +615,8 @@ class FactBuilder:
             self._severity_not_read(r, onset)
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
         return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
-                                       display, organism, self._abatement(r))  # type: ignore[arg-type]
+                                       display, organism, self._abatement(r),  # type: ignore[arg-type]
+                                       str(entry.get("site") or ""))  # type: ignore[union-attr]
 
     def _severity_not_read(self, r: Mapping[str, Any], onset: Any) -> None:
         """A severity given only in words ("Svær", a local code) is not read (only a coded one is, clinical-rules
