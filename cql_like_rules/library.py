@@ -51,8 +51,8 @@ from typing import Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import (CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult, Immunofixation,
-                    Infection, MProteinResult, UnrecognisedTherapy)
+from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult,
+                    Immunofixation, Infection, MProteinResult, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -218,17 +218,19 @@ def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]
 
 @dataclass
 class _BsabCourse:
-    """One bsAb course while it is being assembled: (day, source) of its first order start and first dose."""
+    """One bsAb course while it is being assembled: (day, source) of its first order start and first dose, and the
+    order before it, when that one ended on a day the data does not tell (so the gap is counted from its start)."""
 
     drug: str
     last_exposure: date
     ordered: tuple[date, str] | None = None
     first_dose: tuple[date, str] | None = None
+    last_end_unknown: BsAbExposure | None = None
+    after_unknown_end: BsAbExposure | None = None
 
 
-@define("BsAb Course Starts", "First dose of each bsAb course (else its order's start); a shorter gap than the "
-        "course gap resumes a course")
-def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
+def _bsab_courses(c: Context) -> list[_BsabCourse]:
+    """The bsAb courses up to today: a new one where no exposure to the same drug lies within the course gap."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
     courses: list[_BsabCourse] = []
     current: dict[str, _BsabCourse] = {}
@@ -237,7 +239,8 @@ def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
             continue
         course = current.get(exp.drug)
         if course is None or exp.start - course.last_exposure > gap:
-            course = _BsabCourse(exp.drug, last_exposure=exp.start)
+            before = course.last_end_unknown if course is not None else None
+            course = _BsabCourse(exp.drug, last_exposure=exp.start, after_unknown_end=before)
             courses.append(course)
             current[exp.drug] = course
         if exp.administered:
@@ -245,13 +248,33 @@ def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
         else:
             course.ordered = course.ordered or (exp.start, exp.source)
         end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
+        if end >= course.last_exposure:
+            # an order stopped or completed with no end date ended on a day the data does not tell
+            course.last_end_unknown = exp if not (exp.ongoing or exp.administered or exp.end) else None
         course.last_exposure = max(course.last_exposure, end)
+    return courses
+
+
+@define("BsAb Course Starts", "First dose of each bsAb course (else its order's start); a shorter gap than the "
+        "course gap resumes a course")
+def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
     starts = []
-    for course in courses:
+    for course in _bsab_courses(c):
         found = course.first_dose or course.ordered  # a recorded first dose wins over the order's planned start
         assert found is not None  # every course is opened by an exposure, a dose or an order
         starts.append(IndexEvent("bsab", found[0], found[1], course.drug))
     return tuple(sorted(starts, key=lambda e: (e.date, e.source)))
+
+
+@define("BsAb Courses After An Unknown End", "BsAb courses that began after an order of the same drug stopped on an "
+        "unrecorded day: the gap was counted from that order's start, so the new course (and T0) may be a resumption")
+def bsab_after_unknown_end(c: Context) -> tuple[tuple[BsAbExposure, IndexEvent], ...]:
+    found = []
+    for course in _bsab_courses(c):
+        start = course.first_dose or course.ordered
+        if course.after_unknown_end is not None and start is not None:
+            found.append((course.after_unknown_end, IndexEvent("bsab", start[0], start[1], course.drug)))
+    return tuple(found)
 
 
 @define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
@@ -1185,6 +1208,10 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               DataNote("infection-not-bacterial", i.source, "a viral or fungal infection by its code: not counted "
                        "(a culture does not change that)", i.display, i.onset)
               for i in c["Infections Not Counted"]]
+    notes += [DataNote("bsab-end-unknown", before.source, f"{before.drug} stopped with no end date: the gap to the "
+                       f"next order ({(after.date - before.start).days} days from this one's start) made "
+                       f"{after.date.isoformat()} a new course (T0)", before.drug, before.start)
+              for before, after in c["BsAb Courses After An Unknown End"]]
     notes += [DataNote("car-t-same-treatment", again.source, f"CAR-T recorded again {(again.date - first.date).days} "
                        f"days after {first.date.isoformat()} ({first.source}): the same treatment, T0 stays "
                        f"{first.date.isoformat()}", first.date.isoformat(), again.date)

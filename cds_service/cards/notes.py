@@ -32,6 +32,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "bsab-end-unknown": (
+        Text("the {display} order of {day} has no end date: the next one was counted as a new course",
+             "ordinationen på {display} fra {day} har ingen slutdato: den næste er regnet som et nyt forløb"),
+        Text("{n} bispecific orders have no end date: the next ones were counted as new courses",
+             "{n} ordinationer på bispecifikke antistoffer har ingen slutdato: de næste er regnet som nye forløb")),
     "igg-indeterminate": (
         Text("IgG reported as {display} g/L ({day}): cannot tell whether below {threshold}; measure again",
              "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
