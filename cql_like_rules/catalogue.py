@@ -725,6 +725,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "kode, tjenesten kender."),
                 ),
             },
+            worklist_rank=7,
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
                          "no-code": "the same, recorded with no code at all (text only)"},
         ),

@@ -85,6 +85,15 @@ def test_worklist_lists_who_needs_action_most_urgent_first(export, jobs):
     assert result.codes["no-start-without-infections"] == 1 and "stop-planned" not in result.codes
 
 
+def test_a_therapy_the_service_cannot_recognise_is_listed_last_not_left_out(tmp_path):
+    """Linvoseltamab under a local code gets no advice on the criteria, but the patient is on the list (after
+    every clinical action), so the team sees whose therapy could not be checked."""
+    where = write_export(["cart-in-window-igg-low", "linvoseltamab-local-code-not-checked"], tmp_path / "export")
+    result = run_worklist(where, date(2026, 1, 20), Settings(), jobs=1)
+    assert [(r.patient_id, r.code) for r in result.rows] == [("pt-dk-0001", "start-substitution"),
+                                                              ("pt-dk-0067", "therapy-not-recognised")]
+
+
 def test_bad_lines_are_counted_not_fatal(export):
     result = run_worklist(export, AT, Settings(), jobs=1)
     assert (result.invalid_json, result.no_patient) == (1, 2)
