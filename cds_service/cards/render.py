@@ -148,34 +148,26 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     text = assemble(facts, caveats, unused, reminder)
     whole = len(text) <= DETAIL_LIMIT  # nothing to drop: room, perhaps, for the spare caveats
     # Over the limit: drop, in turn, data notes beyond the first kind (the one likeliest to change the decision),
-    # the reminder, the rest of the data-note detail, caveats beyond two, facts beyond three.
+    # the reminder.
     if len(text) > DETAIL_LIMIT and unused:
         unused = brief(notes, lang, max_groups=1, linked=has_link)
         text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT:
         reminder = ""
         text = assemble(facts, caveats, unused, reminder)
-    if len(text) > DETAIL_LIMIT and unused:
-        unused = brief(notes, lang, max_groups=0 if has_link else 1, linked=has_link)
-        text = assemble(facts, caveats, unused, reminder)
-    while len(text) > DETAIL_LIMIT and len(caveats) > 2:
-        caveats = caveats[:-1]
-        text = assemble(facts, caveats, unused, reminder)
-    while len(text) > DETAIL_LIMIT and len(facts) > 3:
-        facts = facts[:-1]
-        text = assemble(facts, caveats, unused, reminder)
-    # Still over (a long decision, several notes, a long Danish text): the data notes only counted, then one caveat,
-    # then two facts, so that the text is never cut off — a cut took the guideline section, or left an
-    # unclosed emphasis and half a word ("*Infektion … har ingen bakteri…").
-    if len(text) > DETAIL_LIMIT and unused:
-        unused = brief(notes, lang, max_groups=0, linked=has_link)
-        text = assemble(facts, caveats, unused, reminder)
-    while len(text) > DETAIL_LIMIT and len(caveats) > 1:
-        caveats = caveats[:-1]
-        text = assemble(facts, caveats, unused, reminder)
-    while len(text) > DETAIL_LIMIT and len(facts) > 2:
-        facts = facts[:-1]
-        text = assemble(facts, caveats, unused, reminder)
+    # Then the rest of the data-note detail, caveats beyond two, facts beyond three; still over (a long decision,
+    # several notes, a long Danish text): the data notes only counted, one caveat, two facts, so that the text is
+    # never cut off — a cut took the guideline section, or left an unclosed emphasis and half a word.
+    for notes_kept, caveats_kept, facts_kept in ((0 if has_link else 1, 2, 3), (0, 1, 2)):
+        if len(text) > DETAIL_LIMIT and unused:
+            unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
+            text = assemble(facts, caveats, unused, reminder)
+        while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept:
+            caveats = caveats[:-1]
+            text = assemble(facts, caveats, unused, reminder)
+        while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
+            facts = facts[:-1]
+            text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
