@@ -775,6 +775,8 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
     "infections": Text("severe or recurrent bacterial infections came first",
                        "svære eller tilbagevendende bakterielle infektioner kom først"),
     "restart": Text("it is a restart", "det er en genopstart"),
+    "restart-after": Text("it restarts a course that ended {previous_end}, {restart_gap} earlier",
+                          "det genoptager et forløb, der sluttede {previous_end}, {restart_gap} før"),
 }
 
 # Criteria an order fails (order-does-not-meet-criteria); joined into {failing}.

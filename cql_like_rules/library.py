@@ -1013,6 +1013,17 @@ def general_stop_reason(c: Context) -> str:
     return "restart"
 
 
+@define("Course Before The Restart", "For a restart: the last day of the course since T0 that ended before the "
+        "current one began, and the days between (a switch within the continuity gap would have continued it)")
+def course_before_restart(c: Context) -> tuple[date, int] | None:
+    episode = c["Current Episode"]
+    if episode is None or c["General Stop Reason"] != "restart":
+        return None
+    ends = [end for x in c["IG Courses Since T0"] if x not in episode.courses
+            and (end := _last_day(x, c.today)) is not None and end < episode.start]
+    return (max(ends), (episode.start - max(ends)).days) if ends else None
+
+
 @define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
 def general_review_dates(c: Context) -> tuple[date, date | None]:
     """(the next due date, the current due date when a review is due now, else None)"""
@@ -1090,6 +1101,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])
     reason = c["General Stop Reason"]
+    before = c["Course Before The Restart"]
+    if before is not None:  # a restart says after what, so a clinician who switched route or product sees the gap
+        values.update(previous_end=before[0], restart_gap_days=before[1])
     if due_now:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),

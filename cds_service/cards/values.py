@@ -115,7 +115,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today", "therapy_date"):
+                "ignored_igg_date", "today", "therapy_date", "previous_end"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     if isinstance(v.get("igg"), float):
@@ -160,7 +160,10 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
-    reason = GENERAL_STOP_REASONS.get(str(v.get("reason") or ""))
+    if isinstance(v.get("restart_gap_days"), int):
+        p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
+    restarted_after = v.get("reason") == "restart" and v.get("previous_end") is not None
+    reason = GENERAL_STOP_REASONS.get("restart-after" if restarted_after else str(v.get("reason") or ""))
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")
