@@ -157,7 +157,8 @@ def _replay(args: argparse.Namespace) -> int:
         return _replay_set(args)
     from ..errors import ServiceError
     from ..runtime import load_runtime
-    from .replay import load_bundle, load_drafts, parse_at, replay, request_from_bundle, send, service_id_of, signed_token
+    from .replay import (load_bundle, load_drafts, parse_at, replay, request_from_bundle, send, service_id_of,
+                         signed_token, unsent_types)
 
     try:
         at = parse_at(args.at)
@@ -197,7 +198,8 @@ def _replay(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
-        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes, lang=args.lang))
+        sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes, lang=args.lang,
+                                      unsent=unsent_types(bundle)))
     return 0
 
 
@@ -364,11 +366,15 @@ REPLAY_WORDS = {
     "trace": Text("How this was decided:", "Sådan blev det vurderet:"),
     "notes": Text("Data notes ({n}): what the service saw and did not use",
                   "Datanoter ({n}): hvad tjenesten så og ikke brugte"),
+    "unsent": Text("Not sent to the service (no prefetch key asks for these types): {types}",
+                   "Ikke sendt til tjenesten (ingen prefetch-nøgle beder om disse typer): {types}"),
 }
 
 
-def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en") -> str:
-    """A readable rendering for testers: one block per card, then the data notes (even without cards)."""
+def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en",
+                 unsent: dict[str, int] | None = None) -> str:
+    """A readable rendering for testers: one block per card, then the data notes (even without cards), then the
+    bundle's resource types the request could not carry."""
     from ..cards.notes import describe, rank
     from ..cards.trace import TRACE_EXTENSION
 
@@ -394,6 +400,8 @@ def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, note
     if notes:
         out += ["", w["notes"].format(n=len(notes))]
         out += [f"  - {describe(n)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
+    if unsent:
+        out += ["", w["unsent"].format(types=", ".join(f"{kind} ×{n}" for kind, n in sorted(unsent.items())))]
     return "\n".join(out) + "\n"
 
 

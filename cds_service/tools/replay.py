@@ -88,7 +88,8 @@ def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view"
     for key in KEY_OF_TYPE.values():
         prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
     for entry in entries:
-        key = KEY_OF_TYPE.get(entry["resource"].get("resourceType"))
+        kind = entry["resource"].get("resourceType")
+        key = KEY_OF_TYPE.get(kind) if isinstance(kind, str) else None
         if key:
             item = {"resource": entry["resource"], "search": {"mode": "match"}}
             if isinstance(entry.get("fullUrl"), str):
@@ -109,6 +110,22 @@ def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view"
         if hook == "order-select":
             context["selections"] = [f"{d.get('resourceType')}/{d.get('id')}" for d in drafts]
     return {"hookInstance": str(uuid.uuid4()), "hook": hook, "context": context, "prefetch": prefetch}
+
+
+def unsent_types(bundle: dict) -> dict[str, int]:
+    """The resource types of a bundle that no prefetch key asks for, with their counts: an EHR would not send
+    them, so the service never sees them (an Encounter, a DiagnosticReport); a tester is told, not left to guess."""
+    entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+    found: dict[str, int] = {}
+    for entry in entries:  # type: ignore[union-attr]
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        kind = resource.get("resourceType")
+        if kind != "Patient" and not (isinstance(kind, str) and kind in KEY_OF_TYPE):
+            name = kind if isinstance(kind, str) and kind else "(no resourceType)"
+            found[name] = found.get(name, 0) + 1
+    return found
 
 
 def load_drafts(paths: list[str]) -> list[dict]:
