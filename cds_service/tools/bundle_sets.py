@@ -21,7 +21,7 @@ from typing import Iterable, TextIO
 
 from ..errors import InputError, ServiceError
 from ..runtime import Runtime
-from .replay import load_bundle, replay
+from .replay import load_bundle, replay, unsent_types
 
 SIDECAR = ".expect.json"
 
@@ -45,6 +45,7 @@ class Outcome:
     codes: list[str] = field(default_factory=list)
     cards: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unsent: dict[str, int] = field(default_factory=dict)  # resource types no prefetch key asks for: not sent
 
 
 def is_sidecar(path: Path) -> bool:
@@ -126,6 +127,7 @@ def run_one(path: Path, runtime: Runtime, at: date | None, lang: str, expect: bo
         if expectation is not None and expectation.at is not None:
             outcome.at = expectation.at
         bundle = load_bundle(path)
+        outcome.unsent = unsent_types(bundle)
         answered = replay(runtime, bundle, lang, at=outcome.at)
     except InputError as exc:
         outcome.status, outcome.problems = "error", [str(exc).removeprefix(f"{path}: ")]
@@ -195,6 +197,9 @@ def render(outcomes: list[Outcome], expect: bool) -> str:
         summary = f"  {o.cards[0]['summary']}" if o.cards and not expect else ""
         lines.append(f"{STATUS_LABEL[o.status]} {o.path}  {when}  {codes}{summary}")
         lines += [f"        {p}" for p in o.problems]
+        if o.unsent:
+            lines.append("        not sent (no prefetch key asks for these types): "
+                         + ", ".join(f"{kind} ×{n}" for kind, n in sorted(o.unsent.items())))
     lines += ["", *summary_table(outcomes, expect)]
     return "\n".join(lines) + "\n"
 
@@ -220,7 +225,7 @@ def as_json(outcomes: list[Outcome]) -> dict:
     return {
         "results": [
             {"bundle": str(o.path), "status": o.status, "at": o.at.isoformat() if o.at else None,
-             "codes": o.codes, "problems": o.problems, "cards": o.cards}
+             "codes": o.codes, "problems": o.problems, "unsent": o.unsent, "cards": o.cards}
             for o in outcomes
         ],
         "summary": dict(Counter(o.status for o in outcomes)),
