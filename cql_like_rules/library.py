@@ -347,10 +347,14 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
             or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
         return ()
     latest = found[-1]
-    return (advice("therapy-not-recognised", "" if latest.code else "no-code", "Unrecognised Therapy Advice",
+    patient = c.facts.patient
+    age = years_between(patient.birth_date, latest.date) if patient is not None and patient.birth_date else None
+    child = age is not None and age < c.params.adult_age_years  # §4: the criteria do not cover children
+    return (advice("therapy-not-recognised", "child" if child else "" if latest.code else "no-code",
+                   "Unrecognised Therapy Advice",
                    values={"order_drug": latest.display, "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system,
-                           "therapy_date": latest.date, "today": c.today},
+                           "therapy_date": latest.date, "today": c.today, "age": age},
                    evidence=(latest.source,)),)
 
 

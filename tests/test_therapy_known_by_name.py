@@ -89,3 +89,28 @@ def test_with_a_recognised_index_event_the_normal_card_names_the_unrecognised_on
     [card] = cards(chart(tecvayli, order(LINVOSELTAMAB)))
     assert card["source"]["topic"]["code"] == "start-substitution"
     assert "was not recognised by its code" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, summary, assessed", [
+    ("en", "child (13 y): individual assessment", "The criteria do not cover children"),
+    ("da", "barn (13 år): individuel vurdering", "Kriterierne omfatter ikke børn"),
+])
+def test_a_child_is_told_to_assess_individually_not_to_apply_the_criteria(lang, summary, assessed):
+    """A 13-year-old (born 2012) on a bispecific known only by its name: §4 leaves children to individual
+    assessment, so the card neither sends the clinician to the adult criteria nor speaks of their window."""
+    b = chart(order(LINVOSELTAMAB))
+    b["entry"][0]["resource"]["birthDate"] = "2012-05-01"
+    [card] = cards(b, lang)
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert card["summary"].endswith(summary) and len(card["summary"]) <= 140
+    assert assessed in card["detail"]
+    assert "criteria yourself" not in card["detail"] and "kriterierne for immunglobulin" not in card["detail"]
+    assert "window" not in card["detail"] and "højrisikoperiode" not in card["detail"]
+
+
+def test_an_adult_on_the_therapy_day_is_not_a_child():
+    """Born 2007-11-03: 18 on 2025-11-03, the day the therapy began: the adult variant."""
+    b = chart(order(LINVOSELTAMAB))
+    b["entry"][0]["resource"]["birthDate"] = "2007-11-03"
+    [card] = cards(b)
+    assert "child" not in card["summary"] and "criteria yourself" in card["detail"]
