@@ -114,3 +114,17 @@ def test_an_adult_on_the_therapy_day_is_not_a_child():
     b["entry"][0]["resource"]["birthDate"] = "2007-11-03"
     [card] = cards(b)
     assert "child" not in card["summary"] and "criteria yourself" in card["detail"]
+
+
+def test_the_card_does_not_repeat_its_own_record_as_a_data_note():
+    """The card is about the Lynozyfic order's code: the data note "not recognised by its code" on that same
+    order said it again (with the order's written date beside the card's start date); another record known
+    only by its name is still named."""
+    [card] = cards(chart(order(LINVOSELTAMAB)))
+    assert "not recognised by its code" not in card["detail"]
+    carvykti = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+                "performedDateTime": "2025-06-02", "code": {"text": "Carvykti infusion"}}
+    [card] = cards(chart(carvykti, order(LINVOSELTAMAB)))
+    assert "Lynozyfic linvoseltamab 200 mg, 2025-11-03" in card["summary"]
+    assert "“Carvykti infusion” (2025-06-02) was not recognised by its code" in card["detail"]
+    assert "Lynozyfic" not in card["detail"].split("**")[-1]
