@@ -1231,8 +1231,8 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"{after.date.isoformat()} a new course (T0)", before.drug, before.start)
               for before, after in c["BsAb Courses After An Unknown End"]]
     notes += [DataNote("car-t-same-treatment", again.source, f"CAR-T recorded again {(again.date - first.date).days} "
-                       f"days after {first.date.isoformat()} ({first.source}): the same treatment, T0 stays "
-                       f"{first.date.isoformat()}", first.date.isoformat(), again.date)
+                       f"days after {first.date.isoformat()} ({first.source}): the same treatment, dated by its "
+                       f"first day {first.date.isoformat()}", first.date.isoformat(), again.date)
               for first, again in c["CAR-T Records Of The Same Treatment"]]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
