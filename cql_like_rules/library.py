@@ -1100,6 +1100,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                              order_end=ends, days_overdue=-days, more=values)
         if end_on_stop_date:
             return (replace(found, targets=tuple(x.source for x in running_past)),)
+        if days > 0 and not running_past:  # only an order booked to begin on or after the stop date runs past it:
+            # that one is held (it has not begun); one that ends by the stop date is left to end, not paused early
+            return (replace(found, targets=tuple(x.source for x in orders if x.start >= c["Stop Date"])),)
         return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
