@@ -1087,22 +1087,25 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
         tendency, reasons, notes, values = stop_attempt_weighing(c)
-        # Before the stop date the pause is set for the stop date (the order ends on it), not applied now: putting
-        # the order on hold today would pause up to `stop_due_soon_days` early. On the day, or an order booked to
-        # begin after the stop date, it is put on hold.
+        # Before the stop date the pause is set for the stop date (an order running past it ends on it), not applied
+        # now: putting it on hold today would pause up to `stop_due_soon_days` early. On the day, or an order booked
+        # to begin on or after the stop date (it has not begun), it is put on hold; one that ends by the stop date is
+        # left to end.
         running_past = [x for x in orders if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])]
-        end_on_stop_date = days > 0 and bool(running_past) and all(x.start < c["Stop Date"] for x in orders)
+        booked_after = [x for x in orders if x.start >= c["Stop Date"]]
+        end_on_stop_date = days > 0 and bool(running_past)
         suggestions = () if ends_in_time else ("set-ig-end",) if end_on_stop_date else ("hold-ig",)
         found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,
                              order_end=ends, days_overdue=-days, more=values)
-        if end_on_stop_date:
-            return (replace(found, targets=tuple(x.source for x in running_past)),)
-        if days > 0 and not running_past:  # only an order booked to begin on or after the stop date runs past it:
-            # that one is held (it has not begun); one that ends by the stop date is left to end, not paused early
-            return (replace(found, targets=tuple(x.source for x in orders if x.start >= c["Stop Date"])),)
+        if end_on_stop_date:  # the orders booked after the stop date are held in the same suggestion
+            held = tuple(x.source for x in booked_after)
+            return (replace(found, targets=tuple(x.source for x in running_past) + held,
+                            values={**found.values, "hold_targets": held} if held else found.values),)
+        if days > 0:  # nothing begun runs past the stop date: only an order booked to begin on or after it is held
+            return (replace(found, targets=tuple(x.source for x in booked_after)),)
         return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])

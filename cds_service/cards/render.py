@@ -192,6 +192,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     lang = ctx.lang
     values = advice.values
     today, stop = values["today"], values.get("stop_date")
+    held = values.get("hold_targets") or ()  # orders not begun by the stop date: held, not ended before they begin
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
@@ -214,7 +215,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                 if raw is None:
                     continue
                 shown = build.plain_reference(ref)
-                if kind == "hold-ig":
+                if kind == "hold-ig" or (kind == "set-ig-end" and isinstance(held, tuple) and ref in held):
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
