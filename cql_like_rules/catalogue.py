@@ -737,6 +737,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "knows.",
                          "Beslut individuelt, og bed CDS-teamet registrere behandlingen med en kode, tjenesten "
                          "kender."),
+                    section="§4",  # children: the paragraph before the criteria
                 ),
             },
             worklist_rank=7,
