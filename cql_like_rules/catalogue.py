@@ -724,10 +724,27 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
                          "kode, tjenesten kender."),
                 ),
+                "child": Variant(
+                    Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug}, {therapy_date}, kode ukendt for tjenesten; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("Its name looks like {looks_like}, but the service does not know its code. The criteria do "
+                         "not cover children: the need for substitution is assessed individually.",
+                         "Navnet ligner {looks_like}, men tjenesten kender ikke koden. Kriterierne omfatter ikke børn: "
+                         "behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and ask the CDS team to record the therapy with a code the service "
+                         "knows.",
+                         "Beslut individuelt, og bed CDS-teamet registrere behandlingen med en kode, tjenesten "
+                         "kender."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
             },
             worklist_rank=7,
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
-                         "no-code": "the same, recorded with no code at all (text only)"},
+                         "no-code": "the same, recorded with no code at all (text only)",
+                         "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
+                                  "not cover children, so individual assessment"},
         ),
         AdviceKind(
             "order-not-recognised",

@@ -347,10 +347,14 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
             or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
         return ()
     latest = found[-1]
-    return (advice("therapy-not-recognised", "" if latest.code else "no-code", "Unrecognised Therapy Advice",
+    patient = c.facts.patient
+    age = years_between(patient.birth_date, latest.date) if patient is not None and patient.birth_date else None
+    child = age is not None and age < c.params.adult_age_years  # §4: the criteria do not cover children
+    return (advice("therapy-not-recognised", "child" if child else "" if latest.code else "no-code",
+                   "Unrecognised Therapy Advice",
                    values={"order_drug": latest.display, "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system,
-                           "therapy_date": latest.date, "today": c.today},
+                           "therapy_date": latest.date, "today": c.today, "age": age},
                    evidence=(latest.source,)),)
 
 
@@ -1083,19 +1087,25 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
         tendency, reasons, notes, values = stop_attempt_weighing(c)
-        # Before the stop date the pause is set for the stop date (the order ends on it), not applied now: putting
-        # the order on hold today would pause up to `stop_due_soon_days` early. On the day, or an order booked to
-        # begin after the stop date, it is put on hold.
+        # Before the stop date the pause is set for the stop date (an order running past it ends on it), not applied
+        # now: putting it on hold today would pause up to `stop_due_soon_days` early. On the day, or an order booked
+        # to begin on or after the stop date (it has not begun), it is put on hold; one that ends by the stop date is
+        # left to end.
         running_past = [x for x in orders if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])]
-        end_on_stop_date = days > 0 and bool(running_past) and all(x.start < c["Stop Date"] for x in orders)
+        booked_after = [x for x in orders if x.start >= c["Stop Date"]]
+        end_on_stop_date = days > 0 and bool(running_past)
         suggestions = () if ends_in_time else ("set-ig-end",) if end_on_stop_date else ("hold-ig",)
         found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,
                              order_end=ends, days_overdue=-days, more=values)
-        if end_on_stop_date:
-            return (replace(found, targets=tuple(x.source for x in running_past)),)
+        if end_on_stop_date:  # the orders booked after the stop date are held in the same suggestion
+            held = tuple(x.source for x in booked_after)
+            return (replace(found, targets=tuple(x.source for x in running_past) + held,
+                            values={**found.values, "hold_targets": held} if held else found.values),)
+        if days > 0:  # nothing begun runs past the stop date: only an order booked to begin on or after it is held
+            return (replace(found, targets=tuple(x.source for x in booked_after)),)
         return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
@@ -1227,8 +1237,8 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"{after.date.isoformat()} a new course (T0)", before.drug, before.start)
               for before, after in c["BsAb Courses After An Unknown End"]]
     notes += [DataNote("car-t-same-treatment", again.source, f"CAR-T recorded again {(again.date - first.date).days} "
-                       f"days after {first.date.isoformat()} ({first.source}): the same treatment, T0 stays "
-                       f"{first.date.isoformat()}", first.date.isoformat(), again.date)
+                       f"days after {first.date.isoformat()} ({first.source}): the same treatment, dated by its "
+                       f"first day {first.date.isoformat()}", first.date.isoformat(), again.date)
               for first, again in c["CAR-T Records Of The Same Treatment"]]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]

@@ -40,7 +40,7 @@ KINDS = (
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
     "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "review-due", "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
-    "late-start-notice", "adult-birthday", "death",
+    "late-start-notice", "adult-birthday", "death", "therapy-by-name",
 )
 
 
@@ -49,7 +49,7 @@ def fact_dates(facts: Facts) -> list[date]:
     days: list[date] = [r.date for r in facts.igg] + [m.date for m in facts.m_protein]
     days += [c.date for c in facts.car_t] + [i.onset for i in facts.infections]
     days += [d.date for d in facts.ig_administrations] + [x.date for x in facts.cultures]
-    days += [x.date for x in facts.immunofixation]
+    days += [x.date for x in facts.immunofixation] + [x.date for x in facts.unrecognised_therapies]
     for exposure in facts.bsab:
         days += [exposure.start] + ([exposure.end] if exposure.end else [])
     for course in facts.ig_courses:
@@ -88,6 +88,8 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(stop - timedelta(days=params.late_start_notice_days - 1), "late-start-notice", source))
         add(Candidate(stop, "stop-date", source))
         add(Candidate(stop + ONE_DAY, "after-stop-date", source))
+    for therapy in facts.unrecognised_therapies:  # known only by its name: its own card from this day
+        add(Candidate(therapy.date, "therapy-by-name", therapy.source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start

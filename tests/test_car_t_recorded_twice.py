@@ -58,10 +58,10 @@ def test_an_infusion_recorded_again_two_days_later_keeps_t0_on_the_first_day() -
     assert card["source"]["topic"]["code"] == "start-substitution"
     text = card["summary"] + card["detail"]
     assert "2026-03-10" in text and "2026-03-12" not in text
-    assert "CAR-T recorded again on 2025-09-12: taken as the infusion of 2025-09-10 (T0)" in card["detail"]
+    assert "CAR-T recorded again on 2025-09-12: taken as the infusion of 2025-09-10." in card["detail"]
     da = answer(chart(procedure("cart-proc", "2025-09-10"), administration("cart-adm", "2025-09-12")), "2026-01-10",
                 lang="da").cards[0]
-    assert "CAR-T registreret igen den 2025-09-12: regnet som infusionen den 2025-09-10 (T0)" in da["detail"]
+    assert "CAR-T registreret igen den 2025-09-12: regnet som infusionen den 2025-09-10." in da["detail"]
 
 
 def test_the_stop_falls_due_six_months_after_the_first_day_of_a_split_dose() -> None:
@@ -86,3 +86,16 @@ def test_the_same_day_recorded_twice_is_not_a_data_note() -> None:
     [card] = answer(chart(procedure("cart-proc", "2025-09-10"), administration("cart-adm", "2025-09-10")),
                     "2026-01-10").cards
     assert "recorded again" not in card["detail"]
+
+
+def test_the_note_does_not_call_the_first_infusion_t0_when_a_later_bispecific_is():
+    """CAR-T recorded 2025-06-10 and 2025-06-12, teclistamab 2025-12-20: T0 is the bispecific's start, so the
+    note on the repeated CAR-T record names the infusion's day without calling it T0 (the card said both)."""
+    tec = {"resourceType": "MedicationAdministration", "id": "tec", "status": "completed", "subject": SUBJECT,
+           "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}]},
+           "effectiveDateTime": "2025-12-20"}
+    b = chart(procedure("cart-proc", "2025-06-10"), administration("cart-adm", "2025-06-12"), tec)
+    for lang, t0 in (("en", "Start of teclistamab (T0) 2025-12-20"), ("da", "(T0) 2025-12-20")):
+        [card] = answer(b, "2026-01-10", lang).cards
+        assert t0 in card["detail"]
+        assert "2025-06-10 (T0)" not in card["detail"] and "2025-06-10" in card["detail"]

@@ -115,3 +115,37 @@ def test_a_new_order_after_the_stop_attempt_is_a_restart_even_within_a_dosing_in
               ig_courses=(first, again), ig_administrations=doses)
     [found] = evaluate_patient(f, day("2026-05-10")).advice
     assert (found.code, found.values["episode_start"]) == ("general-stop-review", day("2026-04-25"))
+
+
+def test_a_due_stop_holds_only_the_order_booked_for_the_stop_date_not_the_one_ending_before_it():
+    """IVIG ends 2026-04-13, SCIG is booked from the stop date 2026-04-14: on 2026-03-31 the SCIG (not begun) is put
+    on hold; the IVIG was put on hold too, pausing it two weeks before the stop date the card names, although it
+    ends in time. On the stop date itself the pause applies to what is active."""
+    bundle, _ = _fixture("cart-ig-active-stop-due-14-days")
+    _ivig_ends(bundle, "2026-04-13")
+    bundle["entry"].append(_scig_order("mr-scig-booked", "2026-04-14", "2026-03-20"))
+    [card] = replay(RUNTIME, bundle, at=date(2026, 3, 31)).cards
+    assert card["source"]["topic"]["code"] == "stop-due-soon"
+    updates = _updates(card)
+    assert list(updates) == ["mr-scig-booked"] and updates["mr-scig-booked"]["status"] == "on-hold"
+    [card] = replay(RUNTIME, bundle, at=date(2026, 4, 14)).cards
+    assert _updates(card)["mr-scig-booked"]["status"] == "on-hold"
+
+
+def test_a_due_stop_ends_the_running_order_and_holds_the_one_booked_after_the_stop_date():
+    """IVIG runs with no end, SCIG is booked from 2026-04-20, after the stop date 2026-04-14: on 2026-03-31 one
+    suggestion ends the IVIG on the stop date and holds the SCIG (an end before its start is no end); both were
+    put on hold, pausing the IVIG two weeks early. On the stop date both go on hold."""
+    bundle, _ = _fixture("cart-ig-active-stop-due-14-days")
+    bundle["entry"].append(_scig_order("mr-scig-booked", "2026-04-20", "2026-03-20"))
+    for lang in ("en", "da"):
+        [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 3, 31)).cards
+        [suggestion] = card["suggestions"]
+        updates = _updates(card)
+        ivig = updates["mr-ivig-0011"]
+        assert ivig["status"] == "active"
+        assert ivig["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-04-14"
+        assert updates["mr-scig-booked"]["status"] == "on-hold"
+        assert "end" not in updates["mr-scig-booked"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]
+    [card] = replay(RUNTIME, bundle, at=date(2026, 4, 14)).cards
+    assert {k: v["status"] for k, v in _updates(card).items()} == {"mr-ivig-0011": "on-hold", "mr-scig-booked": "on-hold"}

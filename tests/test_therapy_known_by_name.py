@@ -89,3 +89,54 @@ def test_with_a_recognised_index_event_the_normal_card_names_the_unrecognised_on
     [card] = cards(chart(tecvayli, order(LINVOSELTAMAB)))
     assert card["source"]["topic"]["code"] == "start-substitution"
     assert "was not recognised by its code" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, summary, assessed", [
+    ("en", "child (13 y): individual assessment", "The criteria do not cover children"),
+    ("da", "barn (13 år): individuel vurdering", "Kriterierne omfatter ikke børn"),
+])
+def test_a_child_is_told_to_assess_individually_not_to_apply_the_criteria(lang, summary, assessed):
+    """A 13-year-old (born 2012) on a bispecific known only by its name: §4 leaves children to individual
+    assessment, so the card neither sends the clinician to the adult criteria nor speaks of their window."""
+    b = chart(order(LINVOSELTAMAB))
+    b["entry"][0]["resource"]["birthDate"] = "2012-05-01"
+    [card] = cards(b, lang)
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert card["summary"].endswith(summary) and len(card["summary"]) <= 140
+    assert assessed in card["detail"] and "Medicinrådet 2025 §4." in card["detail"]  # §4 on children, not §4.1
+    assert "criteria yourself" not in card["detail"] and "kriterierne for immunglobulin" not in card["detail"]
+    assert "window" not in card["detail"] and "højrisikoperiode" not in card["detail"]
+
+
+def test_an_adult_on_the_therapy_day_is_not_a_child():
+    """Born 2007-11-03: 18 on 2025-11-03, the day the therapy began: the adult variant."""
+    b = chart(order(LINVOSELTAMAB))
+    b["entry"][0]["resource"]["birthDate"] = "2007-11-03"
+    [card] = cards(b)
+    assert "child" not in card["summary"] and "criteria yourself" in card["detail"]
+
+
+def test_the_card_does_not_repeat_its_own_record_as_a_data_note():
+    """The card is about the Lynozyfic order's code: the data note "not recognised by its code" on that same
+    order said it again (with the order's written date beside the card's start date); another record known
+    only by its name is still named."""
+    [card] = cards(chart(order(LINVOSELTAMAB)))
+    assert "not recognised by its code" not in card["detail"]
+    carvykti = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+                "performedDateTime": "2025-06-02", "code": {"text": "Carvykti infusion"}}
+    [card] = cards(chart(carvykti, order(LINVOSELTAMAB)))
+    assert "Lynozyfic linvoseltamab 200 mg, 2025-11-03" in card["summary"]
+    assert "“Carvykti infusion” (2025-06-02) was not recognised by its code" in card["detail"]
+    assert "Lynozyfic" not in card["detail"].split("**")[-1]
+
+
+def test_a_car_t_product_order_known_by_name_gets_no_card_as_a_coded_one_gets_none():
+    """An order for Carvykti (ciltacabtagene autoleucel) by name only: an order never dates a CAR-T infusion (it is
+    written weeks ahead and may be cancelled), so a coded one gets no card; the name-only one said a high-risk
+    window had opened on the order's planned start. A Procedure named after a bispecific dates nothing either."""
+    coded = order({"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL05"}]}, rid="cart-order")
+    assert cards(chart(coded)) == []
+    assert cards(chart(order({"text": "Carvykti (ciltacabtagene autoleucel) infusion"}, rid="cart-order"))) == []
+    procedure = {"resourceType": "Procedure", "id": "p", "status": "completed", "subject": SUBJECT,
+                 "performedDateTime": "2025-11-03", "code": {"text": "Tecvayli (teclistamab) injection"}}
+    assert cards(chart(procedure)) == []

@@ -271,3 +271,18 @@ def test_at_draws_the_timeline_as_of_a_past_day(tmp_path, capsys):
     text = out.read_text(encoding="utf-8")
     assert "Advice on 2025-11-01" in text and "stop-planned</b>: " in text and "(164 days left)" in text
     assert "<!-- today -->" in text
+
+
+def test_a_therapy_known_only_by_its_name_dates_its_card_on_the_timeline():
+    """Linvoseltamab under a local code, 2025-12-08, IgG 2025-12-22: the therapy-not-recognised card applies from
+    the therapy's day, so the timeline starts there and names the therapy, not the IgG result, as the reason."""
+    path = FIXTURES / "linvoseltamab-local-code-not-checked.json"
+    data = patient_data(load_bundle(path), RUNTIME)
+    timeline = build_timeline(data, RUNTIME, today=at_of(path))
+    assert timeline.start == date(2025, 12, 8)
+    first = timeline.changes[0]
+    assert first.day == date(2025, 12, 8) and first.key and "therapy-not-recognised" in str(first.key)
+    assert [c.kind for c in timeline.reasons[date(2025, 12, 8)]] == ["therapy-by-name"]
+    start, end = date(2025, 11, 1), date(2026, 3, 1)  # from before the therapy: the change is on its day
+    assert [s.day for s in build_timeline(data, RUNTIME, start, end).changes] == \
+        brute_force_changes(data, RUNTIME, start, end) == [start, date(2025, 12, 8)]

@@ -99,10 +99,10 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} positive cultures without a bacterial infection diagnosis were not counted",
              "{n} positive dyrkninger uden diagnose af bakteriel infektion er ikke talt med")),
     "car-t-same-treatment": (
-        Text("CAR-T recorded again on {day}: taken as the infusion of {display} (T0)",
-             "CAR-T registreret igen den {day}: regnet som infusionen den {display} (T0)"),
-        Text("{n} later CAR-T records taken as the same infusion (T0 is the first)",
-             "{n} senere CAR-T-registreringer regnet som samme infusion (T0 er den første)")),
+        Text("CAR-T recorded again on {day}: taken as the infusion of {display}",
+             "CAR-T registreret igen den {day}: regnet som infusionen den {display}"),
+        Text("{n} later CAR-T records taken as the infusion they repeat (its first day counts)",
+             "{n} senere CAR-T-registreringer regnet som den infusion, de gentager (dens første dag tæller)")),
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),

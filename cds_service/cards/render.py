@@ -38,6 +38,8 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
+# Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
+SELF_NOTED = {"therapy-not-recognised": "unrecognised-code"}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -136,6 +138,8 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats if c in SPARE_CAVEATS]
     notes = ctx.notes
+    if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
+        notes = tuple(n for n in notes if not (n.kind == SELF_NOTED[advice.code] and n.source in advice.evidence))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
@@ -188,6 +192,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     lang = ctx.lang
     values = advice.values
     today, stop = values["today"], values.get("stop_date")
+    held = values.get("hold_targets") or ()  # orders not begun by the stop date: held, not ended before they begin
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
@@ -210,7 +215,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                 if raw is None:
                     continue
                 shown = build.plain_reference(ref)
-                if kind == "hold-ig":
+                if kind == "hold-ig" or (kind == "set-ig-end" and isinstance(held, tuple) and ref in held):
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:

@@ -62,6 +62,10 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
+# What each resource type can date, as for a recognised code: an order never dates a CAR-T infusion (it is
+# ordered weeks ahead, and orders get cancelled), and a procedure dates a CAR-T infusion, not a bsAb.
+THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bsab", "car-t-product"},
+                 "Procedure": {"car-t-product"}}
 
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
@@ -301,7 +305,8 @@ class FactBuilder:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
         looks_like = THERAPY_HINTS.get(found)
         statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
-        if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses:
+        if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
+                or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))]:
             return
         day = self._day_of(resource)
         if resource.get("resourceType") == "MedicationRequest":

@@ -239,6 +239,7 @@ REASON_TEXT = {
         "infektion uden for 12-måneders perioden",
     ),
     "adult-birthday": Text("adult age reached", "voksenalder nået"),
+    "therapy-by-name": Text("therapy known only by its name", "behandling kendt kun ved navn"),
 }
 
 
