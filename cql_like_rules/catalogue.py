@@ -708,8 +708,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Navnet ligner {looks_like}, som åbner retningslinjens højrisikoperiode ({window}), men ingen af dens "
                          "koder findes i tjenestens værdisæt: ingen periode, start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask the CDS team to add the code "
-                         "{order_code} ({order_code_system}).",
-                         "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet tilføje koden {order_code} "
+                         "{order_code_whole} ({order_code_system}).",
+                         "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet tilføje koden {order_code_whole} "
                          "({order_code_system})."),
                 ),
                 "no-code": Variant(
@@ -759,8 +759,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Navnet ligner {looks_like}, som retningslinjen omfatter, men ingen af dens koder findes i "
                      "tjenestens værdisæt, så kriterierne er ikke anvendt på den."),
                 Text("Check the criteria for this order yourself, and ask the CDS team to add the code "
-                     "{order_code} ({order_code_system}).",
-                     "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet tilføje koden {order_code} "
+                     "{order_code_whole} ({order_code_system}).",
+                     "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet tilføje koden {order_code_whole} "
                      "({order_code_system})."),
             )},
         ),

@@ -140,3 +140,12 @@ def test_a_car_t_product_order_known_by_name_gets_no_card_as_a_coded_one_gets_no
     procedure = {"resourceType": "Procedure", "id": "p", "status": "completed", "subject": SUBJECT,
                  "performedDateTime": "2025-11-03", "code": {"text": "Tecvayli (teclistamab) injection"}}
     assert cards(chart(procedure)) == []
+
+
+def test_the_code_to_add_is_given_whole_in_the_detail():
+    """A local code of 34 characters: the summary may shorten it, the request to the CDS team may not."""
+    code = "DK-REGION-H-LOCAL-LYNOZYFIC-200MG"
+    local = {"text": "Lynozyfic 200 mg", "coding": [{"system": "urn:oid:1.2.208.176.2.99.7", "code": code}]}
+    [card] = cards(chart(order(local)))
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert f"add the code {code} (" in card["detail"].replace("\\", "")

@@ -156,7 +156,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     p["episode_product"] = text(v.get("episode_product") or "", 20)
     if v.get("order_looks_like"):
         p["looks_like"] = LOOKS_LIKE.get(str(v["order_looks_like"]), LOOKS_LIKE["ig"])(lang)
-        p["order_code"] = text(v.get("order_code") or "?", 20)
+        p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
+        p["order_code_whole"] = text(v.get("order_code") or "?", 40)  # the code to add, as sent (facts keep 40)
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
