@@ -143,6 +143,7 @@ class Infection:
     organism: Organism = "bacterial"  # "unspecified": bacterial only with a positive culture (J18.x)
     abated: date | None = None  # abatement[x]: a diagnosis with onset before it is the same episode
     site: str = ""  # "respiratory", "urine", "csf" or "" (any): a culture from another site does not verify it
+    severity_text: str = ""  # a severity given only in words (no SNOMED CT code): not read, named when it matters
 
 
 @dataclass(frozen=True)

@@ -1240,6 +1240,10 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"days after {first.date.isoformat()} ({first.source}): the same treatment, dated by its "
                        f"first day {first.date.isoformat()}", first.date.isoformat(), again.date)
               for first, again in c["CAR-T Records Of The Same Treatment"]]
+    notes += [DataNote("infection-severity-not-read", i.infection.source, f"its severity is given as "
+                       f"'{i.infection.severity_text}' with no SNOMED CT code: not read, so the infection does not "
+                       "count as severe", i.infection.severity_text, i.onset)
+              for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
     notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "

@@ -62,3 +62,11 @@ def test_a_coded_severity_is_read_and_needs_no_note():
     severe = card({"coding": [{"system": "http://snomed.info/sct", "code": "24484000"}], "text": "Svær"})
     assert severe["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert "not coded" not in severe["detail"]
+
+
+def test_an_infection_outside_the_look_back_is_not_noted():
+    """The pneumonia of 2025-12-01 is more than 12 months before 2027-01-10: no decision weighs it, no note."""
+    [found] = replay(RUNTIME, chart({"text": "Svær"}), at=date(2027, 1, 10)).cards
+    assert "not coded" not in found["detail"]
+    assert all(n.kind != "infection-severity-not-read"
+               for n in replay(RUNTIME, chart({"text": "Svær"}), at=date(2027, 1, 10)).notes)

@@ -616,26 +616,21 @@ class FactBuilder:
             return None
         entry = infection or other
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
-        if not severe and infection is not None:
-            self._severity_not_read(r, onset)
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
         return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
                                        display, organism, self._abatement(r),  # type: ignore[arg-type]
-                                       str(entry.get("site") or ""))  # type: ignore[union-attr]
+                                       str(entry.get("site") or ""),  # type: ignore[union-attr]
+                                       "" if severe else self._severity_words(r))
 
-    def _severity_not_read(self, r: Mapping[str, Any], onset: Any) -> None:
-        """A severity given only in words ("Svær", a local code) is not read (only a coded one is, clinical-rules
-        §5): the card says so, instead of calling the infection "not severe" in silence."""
+    def _severity_words(self, r: Mapping[str, Any]) -> str:
+        """A severity given only in words ("Svær", under a local code): not read (only a coded one is, clinical-rules
+        §5), but kept, so a card that calls the infection "not severe" can say why."""
         severity = r.get("severity")
         if not isinstance(severity, dict):
-            return
+            return ""
         coded = any(self.t.alias_of.get(str(c.get("system")), ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
                     for c in _codings(severity))
-        shown = _concept_text(severity)
-        if not coded and shown.strip():
-            self._notes.append(DataNote("infection-severity-not-read", reference_of(r), f"its severity is given as "
-                                        f"'{shown[:40]}' with no SNOMED CT code: not read, so the infection does not "
-                                        "count as severe", shown[:40], onset))
+        return "" if coded else _concept_text(severity).strip()[:40]
 
     def _abatement(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day an infection abated, when the EHR says so; an unreadable one is no reason to drop the infection."""
