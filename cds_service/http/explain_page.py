@@ -31,6 +31,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT, one_line, rank
+from ..cards.values import LOOKS_LIKE
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -233,7 +234,8 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
             if not isinstance(fact, dict):
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
-            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: {_text(v, lang)}"
+            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: "
+                                f"{LOOKS_LIKE[v](lang) if k == 'looks_like' and v in LOOKS_LIKE else _text(v, lang)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k != day_field and v not in (None, "", [], False))
             rows.append(f'<tr><td>{e(label(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
