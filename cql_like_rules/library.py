@@ -355,6 +355,7 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                    values={"order_drug": latest.display, "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system,
                            "therapy_date": latest.date, "today": c.today, "age": age},
+                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),  # as every other card says
                    evidence=(latest.source,)),)
 
 

@@ -8,6 +8,7 @@ normal card comes and names the unrecognised record in its data notes.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -149,3 +150,12 @@ def test_the_code_to_add_is_given_whole_in_the_detail():
     [card] = cards(chart(order(local)))
     assert card["source"]["topic"]["code"] == "therapy-not-recognised"
     assert f"add the code {code} (" in card["detail"].replace("\\", "")
+
+
+def test_where_the_site_assumes_a_malignancy_the_card_says_so(tmp_path):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"malignancy_requirement": "assume"}))
+    assumed = load_runtime(Settings(data_dir=str(tmp_path), policy_file=str(policy)))
+    [card] = replay(assumed, chart(order(LINVOSELTAMAB), myeloma=False), at=date(2026, 1, 10)).cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert "this site assumes one" in card["detail"]
