@@ -380,6 +380,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Book no doses after {stop_date}: the course of doses ends there.",
                          "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
                 ),
+                "booked-after-stop": Variant(
+                    _STOP_PLANNED_SUMMARY,
+                    _STOP_PLANNED_DECISION,
+                    Text("Put the order booked to begin on or after {stop_date} on hold, so substitution pauses then.",
+                         "Sæt ordinationen, der er planlagt at begynde {stop_date} eller senere, i bero, så "
+                         "substitutionen pauseres da."),
+                ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: the order ends {order_end}, before the stop date {stop_date}: "
                          "attempt the stop then",
@@ -392,9 +399,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "bagefter."),
                 ),
             },
-            suggestions=("set-ig-end",),
+            suggestions=("set-ig-end", "hold-ig"),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
                          "doses": "substitution recorded as doses only (no order to end)",
+                         "booked-after-stop": "the only order running past the stop date is booked to begin on or "
+                                              "after it: put it on hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
                                                "when it ends"},
         ),

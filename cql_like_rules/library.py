@@ -1061,13 +1061,20 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
         ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
+        # an order booked to begin on or after the stop date cannot end on it: it is put on hold instead
+        booked_after = tuple(x.source for x in orders if x.start >= c["Stop Date"])
         if days > c.params.stop_due_soon_days:
-            found = build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
-                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (), order_end=ends)
-            if needs_end:  # only orders that run past the stop date are ended on it: an earlier end is never
-                # lengthened, and no end is set before an order's start
-                found = replace(found, targets=tuple(x.source for x in orders if x.start < c["Stop Date"]
-                                                     and (x.end is None or x.end > c["Stop Date"])))
+            # only orders that run past the stop date are ended on it: an earlier end is never lengthened, and no
+            # end is set before an order's start
+            ending = tuple(x.source for x in orders if x.start < c["Stop Date"]
+                           and (x.end is None or x.end > c["Stop Date"]))
+            hold = needs_end and not ending and bool(booked_after)
+            found = build_advice(c, "stop-planned", "Stop Advice",
+                                 "doses" if not orders else "booked-after-stop" if hold else earlier,
+                                 evidence=(episode,), order_end=ends,
+                                 suggestions=("hold-ig",) if hold else ("set-ig-end",) if needs_end else ())
+            if needs_end:
+                found = replace(found, targets=booked_after if hold else ending)
             return (found,)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
@@ -1085,7 +1092,11 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                              order_end=ends, days_overdue=-days, more=values)
         if end_on_stop_date:
             return (replace(found, targets=tuple(x.source for x in running_past)),)
-        return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
+        targets = tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))
+        if days > 0:  # before the stop date an order that ends by it is left to end: no pause days early
+            in_time = {x.source for x in orders if x.end is not None and x.end <= c["Stop Date"]}
+            targets = tuple(t for t in targets if t not in in_time)
+        return (replace(found, targets=targets),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])

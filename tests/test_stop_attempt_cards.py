@@ -115,3 +115,23 @@ def test_a_new_order_after_the_stop_attempt_is_a_restart_even_within_a_dosing_in
               ig_courses=(first, again), ig_administrations=doses)
     [found] = evaluate_patient(f, day("2026-05-10")).advice
     assert (found.code, found.values["episode_start"]) == ("general-stop-review", day("2026-04-25"))
+
+
+def test_a_switch_booked_after_the_stop_date_is_put_on_hold_and_the_order_ending_in_time_is_left_alone():
+    """IVIG ends 2026-04-10, before the stop date 2026-04-14; SCIG is booked from 2026-04-16, after it, with no
+    end. Substitution would go on past the stop date, and the booked order cannot end on a day before it starts:
+    it is put on hold, while the stop is planned (the card had no suggestion) and while it is due. The IVIG order,
+    which ends in time, is never put on hold before the stop date (it was, four days early)."""
+    for at, code in (("2026-03-05", "stop-planned"), ("2026-04-06", "stop-due-soon")):
+        for lang, todo in (("en", "booked to begin on or after 2026-04-14 on hold"),
+                           ("da", "planlagt at begynde 2026-04-14 eller senere, i bero")):
+            bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
+            _ivig_ends(bundle, "2026-04-10")
+            bundle["entry"].append(_scig_order("mr-scig-after", "2026-04-16", "2026-03-01"))
+            [card] = replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at)).cards
+            assert card["source"]["topic"]["code"] == code
+            updates = _updates(card)
+            assert set(updates) == {"mr-scig-after"}, (at, lang, set(updates))
+            assert updates["mr-scig-after"]["status"] == "on-hold"
+            if code == "stop-planned":
+                assert todo in card["detail"], card["detail"]
