@@ -859,6 +859,11 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the stop at the end of the window.",
         "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
+    "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
+        "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
+        "this order is judged on the current window until that therapy has begun.",
+        "{session_therapy}, der er i udkastene med denne ordination, vil åbne en ny højrisikoperiode fra "
+        "{session_therapy_start}; ordinationen vurderes efter den nuværende periode, indtil behandlingen er begyndt."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
