@@ -399,7 +399,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "bagefter."),
                 ),
             },
-            suggestions=("set-ig-end", "hold-ig"),
+            suggestions=("set-ig-end", "hold-booked-ig"),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
                          "doses": "substitution recorded as doses only (no order to end)",
                          "booked-after-stop": "the only order running past the stop date is booked to begin on or "
@@ -933,6 +933,8 @@ SUGGESTION_LABELS: dict[str, Text] = {
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
+    "hold-booked-ig": Text("Put the order booked after {stop_date} on hold",
+                           "Sæt ordinationen planlagt efter {stop_date} i bero"),
     "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
     "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
 }

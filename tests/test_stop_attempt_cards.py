@@ -135,3 +135,22 @@ def test_a_switch_booked_after_the_stop_date_is_put_on_hold_and_the_order_ending
             assert updates["mr-scig-after"]["status"] == "on-hold"
             if code == "stop-planned":
                 assert todo in card["detail"], card["detail"]
+
+
+def test_an_open_order_is_ended_on_the_stop_date_and_one_booked_after_it_put_on_hold_on_the_same_card():
+    """IVIG open-ended, SCIG booked from 2026-04-16, after the stop date 2026-04-14. Before the stop date the IVIG
+    is set to end on it (it was put on hold a week early once due, and the booked SCIG was left out while the stop
+    was planned) and the SCIG is put on hold; on the stop date both are put on hold."""
+    end_of = lambda r: r["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"].get("end")  # noqa: E731
+    for at in ("2026-03-05", "2026-04-06", "2026-04-14"):
+        bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
+        bundle["entry"].append(_scig_order("mr-scig-after", "2026-04-16", "2026-03-01"))
+        [card] = replay(RUNTIME, bundle, at=date.fromisoformat(at)).cards
+        updates = _updates(card)
+        assert set(updates) == {"mr-ivig-0011", "mr-scig-after"}, (at, set(updates))
+        assert updates["mr-scig-after"]["status"] == "on-hold" and end_of(updates["mr-scig-after"]) is None
+        if at < "2026-04-14":
+            assert updates["mr-ivig-0011"]["status"] == "active", at
+            assert end_of(updates["mr-ivig-0011"]) == "2026-04-14", at
+        else:
+            assert updates["mr-ivig-0011"]["status"] == "on-hold"
