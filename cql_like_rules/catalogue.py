@@ -933,8 +933,8 @@ SUGGESTION_LABELS: dict[str, Text] = {
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
-    "hold-booked-ig": Text("Put the order booked after {stop_date} on hold",
-                           "Sæt ordinationen planlagt efter {stop_date} i bero"),
+    "hold-booked-ig": Text("Put the order booked to begin on or after {stop_date} on hold",
+                           "Sæt ordinationen, der begynder {stop_date} eller senere, i bero"),
     "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
     "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
 }
