@@ -240,6 +240,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             if checked.fatal is not None:  # the order being signed must be judged as it is, not skipped silently
                 raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
             notes += _ignored_fields(ref, checked.ignored)
+            if order.dates_unread:  # judged from the day it is signed: the clinician must see why
+                notes.append(DataNote("draft-dates-unread", ref, f"{order.dates_unread}; judged as starting on the "
+                                      "day it is signed"))
             orders.append(order)
             raw_orders[ref] = dict(resource)
         if not orders:

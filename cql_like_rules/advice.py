@@ -31,7 +31,7 @@ class Advice:
     values: Mapping[str, Value] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()
     caveats: tuple[str, ...] = ()
-    suggestions: tuple[str, ...] = ()  # "order-igg" | "order-ig-until-stop" | "order-ig" | "hold-ig" | "set-ig-end" | "set-order-end"
+    suggestions: tuple[str, ...] = ()  # "order-igg" | "order-ig-until-stop" | "order-ig" | "hold-ig" | "hold-booked-ig" | "set-ig-end" | "set-order-end"
     override_reasons: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()  # active IG orders that update suggestions act on
 

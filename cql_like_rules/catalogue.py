@@ -380,6 +380,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Book no doses after {stop_date}: the course of doses ends there.",
                          "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
                 ),
+                "booked-after-stop": Variant(
+                    _STOP_PLANNED_SUMMARY,
+                    _STOP_PLANNED_DECISION,
+                    Text("Put the order booked to begin on or after {stop_date} on hold, so substitution pauses then.",
+                         "Sæt ordinationen, der er planlagt at begynde {stop_date} eller senere, i bero, så "
+                         "substitutionen pauseres da."),
+                ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: the order ends {order_end}, before the stop date {stop_date}: "
                          "attempt the stop then",
@@ -392,9 +399,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "bagefter."),
                 ),
             },
-            suggestions=("set-ig-end",),
+            suggestions=("set-ig-end", "hold-booked-ig"),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
                          "doses": "substitution recorded as doses only (no order to end)",
+                         "booked-after-stop": "the only order running past the stop date is booked to begin on or "
+                                              "after it: put it on hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
                                                "when it ends"},
         ),
@@ -870,6 +879,11 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the stop at the end of the window.",
         "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
+    "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
+        "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
+        "this order is judged on the current window until that therapy has begun.",
+        "{session_therapy}, der er i udkastene med denne ordination, vil åbne en ny højrisikoperiode fra "
+        "{session_therapy_start}; ordinationen vurderes efter den nuværende periode, indtil behandlingen er begyndt."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
@@ -939,6 +953,8 @@ SUGGESTION_LABELS: dict[str, Text] = {
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
+    "hold-booked-ig": Text("Put the order booked to begin on or after {stop_date} on hold",
+                           "Sæt ordinationen, der begynder {stop_date} eller senere, i bero"),
     "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
     "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
 }

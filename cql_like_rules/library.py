@@ -1077,37 +1077,37 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
         ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
+        # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
+        # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
+        ending = tuple(x.source for x in orders if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"]))
+        booked_after = tuple(x.source for x in orders if x.start >= c["Stop Date"])
+        before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
+        split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
         if days > c.params.stop_due_soon_days:
-            found = build_advice(c, "stop-planned", "Stop Advice", "doses" if not orders else earlier,
-                                 evidence=(episode,), suggestions=("set-ig-end",) if needs_end else (), order_end=ends)
-            if needs_end:  # only orders that run past the stop date are ended on it: an earlier end is never
-                # lengthened, and no end is set before an order's start
-                found = replace(found, targets=tuple(x.source for x in orders if x.start < c["Stop Date"]
-                                                     and (x.end is None or x.end > c["Stop Date"])))
-            return (found,)
+            variant = "doses" if not orders else "booked-after-stop" if booked_after and not ending else earlier
+            found = build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,), order_end=ends,
+                                 suggestions=before, more=split)
+            return (replace(found, targets=ending + booked_after) if before else found,)
         code = "stop-due-soon" if days >= 0 else "stop-overdue"
         ends_in_time = ends is not None
         tendency, reasons, notes, values = stop_attempt_weighing(c)
-        # Before the stop date the pause is set for the stop date (an order running past it ends on it), not applied
-        # now: putting it on hold today would pause up to `stop_due_soon_days` early. On the day, or an order booked
-        # to begin on or after the stop date (it has not begun), it is put on hold; one that ends by the stop date is
-        # left to end.
-        running_past = [x for x in orders if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])]
-        booked_after = [x for x in orders if x.start >= c["Stop Date"]]
-        end_on_stop_date = days > 0 and bool(running_past)
-        suggestions = () if ends_in_time else ("set-ig-end",) if end_on_stop_date else ("hold-ig",)
+        # Before the stop date the pause is set for the stop date (the order ends on it), not applied now: putting
+        # the order on hold today would pause up to `stop_due_soon_days` early. An order booked to begin on or
+        # after the stop date is put on hold; on the day, every order is.
+        early = days > 0 and bool(before)
+        suggestions = before if early else () if ends_in_time else ("hold-ig",)
         found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,
-                             order_end=ends, days_overdue=-days, more=values)
-        if end_on_stop_date:  # the orders booked after the stop date are held in the same suggestion
-            held = tuple(x.source for x in booked_after)
-            return (replace(found, targets=tuple(x.source for x in running_past) + held,
-                            values={**found.values, "hold_targets": held} if held else found.values),)
-        if days > 0:  # nothing begun runs past the stop date: only an order booked to begin on or after it is held
-            return (replace(found, targets=tuple(x.source for x in booked_after)),)
-        return (replace(found, targets=tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))),)
+                             order_end=ends, days_overdue=-days, more={**values, **(split if early else {})})
+        if early:
+            return (replace(found, targets=ending + booked_after),)
+        targets = tuple(dict.fromkeys((*found.targets, *(x.source for x in booked))))
+        if days > 0:  # before the stop date an order that ends by it is left to end: no pause days early
+            in_time = {x.source for x in orders if x.end is not None and x.end <= c["Stop Date"]}
+            targets = tuple(t for t in targets if t not in in_time)
+        return (replace(found, targets=targets),)
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])

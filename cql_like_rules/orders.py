@@ -52,6 +52,7 @@ class DraftOrder:
     looks_like: str = ""  # unrecognised orders: the kind its name suggests ("ig", "bsab", "car-t-product")
     code: str = ""  # unrecognised orders: the code it carries, e.g. "999999"
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
+    dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:

@@ -164,3 +164,31 @@ def test_every_total_igg_code_of_the_value_set_drafted_is_an_igg_order(entry, co
     [card] = answer_local(parse_hook_request(request, "order-sign"), RUNTIME, lang="en", today=date(2026, 3, 2)).cards
     assert ("suggestions" not in card) is counts
     assert ("is among the draft orders" in card["detail"]) is counts
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Teclistamab, drafted with this order, would open a new high-risk window from 2026-03-05"),
+    ("da", "Teclistamab, der er i udkastene med denne ordination, vil åbne en ny højrisikoperiode fra 2026-03-05"),
+])
+def test_an_ig_order_signed_with_a_new_bispecific_says_the_therapy_card_gives_another_window(lang, said):
+    """CAR-T 2025-11-01 (stop date 2026-05-01), IgG 3.0 since: IVIG and teclistamab from 2026-03-05 drafted together.
+    The IVIG card is judged on the CAR-T window (a draft is not an index event) and says "end it on 2026-05-01",
+    while the teclistamab card beside it names a window to 2026-09-05: the IVIG card says why the two differ."""
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    cart = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+            "performedDateTime": "2025-11-01",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r}
+                       for r in (patient, myeloma, cart, igg("igg", "2026-02-20", 3.0))]}
+    ivig = medication_request("draft-ivig", "J06BA02", "2026-03-05", status="draft")
+    cards = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig, TECLISTAMAB_DRAFT], at=date(2026, 3, 2)).cards
+    by_code = {c["source"]["topic"]["code"]: c for c in cards}
+    assert set(by_code) == {"order-meets-criteria", "plan-igg-monitoring"}
+    assert "2026-05-01" in by_code["order-meets-criteria"]["summary"]
+    assert said in by_code["order-meets-criteria"]["detail"], by_code["order-meets-criteria"]["detail"]
+    assert said not in by_code["plan-igg-monitoring"]["detail"]
+    [alone] = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig], at=date(2026, 3, 2)).cards
+    assert said not in alone["detail"]

@@ -134,13 +134,12 @@ def test_a_due_stop_holds_only_the_order_booked_for_the_stop_date_not_the_one_en
 
 def test_a_due_stop_ends_the_running_order_and_holds_the_one_booked_after_the_stop_date():
     """IVIG runs with no end, SCIG is booked from 2026-04-20, after the stop date 2026-04-14: on 2026-03-31 one
-    suggestion ends the IVIG on the stop date and holds the SCIG (an end before its start is no end); both were
+    card ends the IVIG on the stop date and holds the SCIG (an end before its start is no end); both were
     put on hold, pausing the IVIG two weeks early. On the stop date both go on hold."""
     bundle, _ = _fixture("cart-ig-active-stop-due-14-days")
     bundle["entry"].append(_scig_order("mr-scig-booked", "2026-04-20", "2026-03-20"))
     for lang in ("en", "da"):
         [card] = replay(RUNTIME, bundle, lang=lang, at=date(2026, 3, 31)).cards
-        [suggestion] = card["suggestions"]
         updates = _updates(card)
         ivig = updates["mr-ivig-0011"]
         assert ivig["status"] == "active"
@@ -149,3 +148,42 @@ def test_a_due_stop_ends_the_running_order_and_holds_the_one_booked_after_the_st
         assert "end" not in updates["mr-scig-booked"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]
     [card] = replay(RUNTIME, bundle, at=date(2026, 4, 14)).cards
     assert {k: v["status"] for k, v in _updates(card).items()} == {"mr-ivig-0011": "on-hold", "mr-scig-booked": "on-hold"}
+
+
+def test_a_switch_booked_after_the_stop_date_is_put_on_hold_and_the_order_ending_in_time_is_left_alone():
+    """IVIG ends 2026-04-10, before the stop date 2026-04-14; SCIG is booked from 2026-04-16, after it, with no
+    end. Substitution would go on past the stop date, and the booked order cannot end on a day before it starts:
+    it is put on hold, while the stop is planned (the card had no suggestion) and while it is due. The IVIG order,
+    which ends in time, is never put on hold before the stop date (it was, four days early)."""
+    for at, code in (("2026-03-05", "stop-planned"), ("2026-04-06", "stop-due-soon")):
+        for lang, todo in (("en", "booked to begin on or after 2026-04-14 on hold"),
+                           ("da", "planlagt at begynde 2026-04-14 eller senere, i bero")):
+            bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
+            _ivig_ends(bundle, "2026-04-10")
+            bundle["entry"].append(_scig_order("mr-scig-after", "2026-04-16", "2026-03-01"))
+            [card] = replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at)).cards
+            assert card["source"]["topic"]["code"] == code
+            updates = _updates(card)
+            assert set(updates) == {"mr-scig-after"}, (at, lang, set(updates))
+            assert updates["mr-scig-after"]["status"] == "on-hold"
+            if code == "stop-planned":
+                assert todo in card["detail"], card["detail"]
+
+
+def test_an_open_order_is_ended_on_the_stop_date_and_one_booked_after_it_put_on_hold_on_the_same_card():
+    """IVIG open-ended, SCIG booked from 2026-04-16, after the stop date 2026-04-14. Before the stop date the IVIG
+    is set to end on it (it was put on hold a week early once due, and the booked SCIG was left out while the stop
+    was planned) and the SCIG is put on hold; on the stop date both are put on hold."""
+    end_of = lambda r: r["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"].get("end")  # noqa: E731
+    for at in ("2026-03-05", "2026-04-06", "2026-04-14"):
+        bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
+        bundle["entry"].append(_scig_order("mr-scig-after", "2026-04-16", "2026-03-01"))
+        [card] = replay(RUNTIME, bundle, at=date.fromisoformat(at)).cards
+        updates = _updates(card)
+        assert set(updates) == {"mr-ivig-0011", "mr-scig-after"}, (at, set(updates))
+        assert updates["mr-scig-after"]["status"] == "on-hold" and end_of(updates["mr-scig-after"]) is None
+        if at < "2026-04-14":
+            assert updates["mr-ivig-0011"]["status"] == "active", at
+            assert end_of(updates["mr-ivig-0011"]) == "2026-04-14", at
+        else:
+            assert updates["mr-ivig-0011"]["status"] == "on-hold"

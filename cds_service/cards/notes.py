@@ -32,6 +32,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "draft-dates-unread": (
+        Text("the planned dates of {what} could not be read (an end before its start): it was judged as starting "
+             "today; check its start and end",
+             "de planlagte datoer i {what} kunne ikke læses (slut før start): den er vurderet som startende i dag; "
+             "tjek start og slut"),
+        Text("the planned dates of {n} draft orders could not be read: they were judged as starting today",
+             "de planlagte datoer i {n} ordinationsudkast kunne ikke læses: de er vurderet som startende i dag")),
     "bsab-end-unknown": (
         Text("the {display} order of {day} has no end date: the next one was counted as a new course",
              "ordinationen på {display} fra {day} har ingen slutdato: den næste er regnet som et nyt forløb"),

@@ -192,7 +192,6 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     lang = ctx.lang
     values = advice.values
     today, stop = values["today"], values.get("stop_date")
-    held = values.get("hold_targets") or ()  # orders not begun by the stop date: held, not ended before they begin
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
@@ -208,14 +207,15 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                 out.append(_suggestion(SUGGESTION_LABELS[f"{kind}:{route}"](lang).format_map(p),
                                        [{"type": "create", "description": SUGGESTION_ACTIONS["order-ig"](lang),
                                          "resource": resource}]))
-        elif kind in ("hold-ig", "set-ig-end", "set-order-end"):
+        elif kind in ("hold-ig", "hold-booked-ig", "set-ig-end", "set-order-end"):
             actions = []
+            booked = values.get("booked_after") or ()  # orders booked to begin on or after the stop date: held
             for ref in advice.targets:
                 raw = ctx.resources.get(ref)
-                if raw is None:
+                if raw is None or (kind != "hold-ig" and (kind == "hold-booked-ig") != (ref in booked)):
                     continue
                 shown = build.plain_reference(ref)
-                if kind == "hold-ig" or (kind == "set-ig-end" and isinstance(held, tuple) and ref in held):
+                if kind in ("hold-ig", "hold-booked-ig"):
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:

@@ -115,7 +115,7 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today", "therapy_date", "previous_end"):
+                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     if isinstance(v.get("igg"), float):
@@ -154,6 +154,9 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     drug = text(v.get("order_drug") or "", 30)
     p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
     p["episode_product"] = text(v.get("episode_product") or "", 20)
+    if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
+        therapy = text(v.get("session_therapy") or "", 30) or BISPECIFIC(lang)
+        p["session_therapy"] = therapy[:1].upper() + therapy[1:]
     if v.get("order_looks_like"):
         p["looks_like"] = LOOKS_LIKE.get(str(v["order_looks_like"]), LOOKS_LIKE["ig"])(lang)
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary

@@ -652,13 +652,16 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
+            unread = ""
             try:
                 start, end = self._dosage_period(r)
-            except DataError:
+            except DataError as exc:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
+                if not str(exc).startswith("no start date"):  # dated, but not usably (an end before its start)
+                    unread = str(exc)
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
-            return DraftOrder(kind, ref, start, end, drug)
+            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread)
         return self._unrecognised_order(r, kinds)
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
