@@ -859,7 +859,7 @@ def taken_on_substitution(c: Context, result: IgGResult) -> bool:
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
-def iggtaken_on_substitution(c: Context) -> bool:
+def igg_during_substitution(c: Context) -> bool:
     used = c["Latest IgG"]
     return used is not None and taken_on_substitution(c, used.result)
 

@@ -212,7 +212,8 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
             booked = values.get("booked_after") or ()  # orders booked to begin on or after the stop date: held
             for ref in advice.targets:
                 raw = ctx.resources.get(ref)
-                if raw is None or (kind != "hold-ig" and (kind == "hold-booked-ig") != (ref in booked)):
+                # hold-ig acts on every target; the rules split the others: booked orders held, the rest ended
+                if raw is None or (kind != "hold-ig" and (ref in booked) != (kind == "hold-booked-ig")):
                     continue
                 shown = build.plain_reference(ref)
                 if kind in ("hold-ig", "hold-booked-ig"):

@@ -168,6 +168,10 @@ def _isotype(value: Any) -> str:
     return value if value in ISOTYPES else ""
 
 
+class NoStartDate(DataError):
+    """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
+
+
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     for path in paths:
         value: Any = resource
@@ -228,7 +232,6 @@ class FactBuilder:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         out["unrecognised_therapies"] = self._therapies
-        facts = Facts(patient=patient, notes=tuple(self._notes), **{k: tuple(v) for k, v in out.items()})
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
@@ -371,7 +374,7 @@ class FactBuilder:
         start = min(starts) if starts else None
         if start is None:
             if not resource.get("authoredOn"):
-                raise DataError("no start date (dosage boundsPeriod.start or authoredOn)")
+                raise NoStartDate("no start date (dosage boundsPeriod.start or authoredOn)")
             start = self._date(resource["authoredOn"])
         end = None if open_ended or not ends else max(ends)
         if end is not None and end < start:
@@ -655,10 +658,10 @@ class FactBuilder:
             unread = ""
             try:
                 start, end = self._dosage_period(r)
-            except DataError as exc:
+            except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-                if not str(exc).startswith("no start date"):  # dated, but not usably (an end before its start)
-                    unread = str(exc)
+            except DataError as exc:  # dated, but not usably (an end before its start): judged as undated, and said
+                start, end, unread = None, None, str(exc)
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread)

@@ -21,7 +21,7 @@ from typing import Iterable, TextIO
 
 from ..errors import InputError, ServiceError
 from ..runtime import Runtime
-from .replay import load_bundle, replay, unsent_types
+from .replay import load_bundle, replay, unsent_text, unsent_types
 
 SIDECAR = ".expect.json"
 
@@ -198,8 +198,7 @@ def render(outcomes: list[Outcome], expect: bool) -> str:
         lines.append(f"{STATUS_LABEL[o.status]} {o.path}  {when}  {codes}{summary}")
         lines += [f"        {p}" for p in o.problems]
         if o.unsent:
-            lines.append("        not sent (no prefetch key asks for these types): "
-                         + ", ".join(f"{kind} ×{n}" for kind, n in sorted(o.unsent.items())))
+            lines.append(f"        not sent (no prefetch key asks for these types): {unsent_text(o.unsent)}")
     lines += ["", *summary_table(outcomes, expect)]
     return "\n".join(lines) + "\n"
 

@@ -377,6 +377,7 @@ def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, note
     bundle's resource types the request could not carry."""
     from ..cards.notes import describe, rank
     from ..cards.trace import TRACE_EXTENSION
+    from .replay import unsent_text
 
     w = {key: text(lang) for key, text in REPLAY_WORDS.items()}
     when = w["as-of"].format(at=at) if at else ""
@@ -401,7 +402,7 @@ def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, note
         out += ["", w["notes"].format(n=len(notes))]
         out += [f"  - {describe(n)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
     if unsent:
-        out += ["", w["unsent"].format(types=", ".join(f"{kind} ×{n}" for kind, n in sorted(unsent.items())))]
+        out += ["", w["unsent"].format(types=unsent_text(unsent))]
     return "\n".join(out) + "\n"
 
 

@@ -128,6 +128,11 @@ def unsent_types(bundle: dict) -> dict[str, int]:
     return found
 
 
+def unsent_text(unsent: dict[str, int]) -> str:
+    """`unsent_types` in words for a tester ("DiagnosticReport ×1, Encounter ×2")."""
+    return ", ".join(f"{kind} ×{n}" for kind, n in sorted(unsent.items()))
+
+
 def load_drafts(paths: list[str]) -> list[dict]:
     """Draft orders from files each holding one resource or a Bundle of them."""
     drafts: list[dict] = []
