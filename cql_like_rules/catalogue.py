@@ -707,7 +707,7 @@ CATALOGUE: dict[str, AdviceKind] = {
             "therapy-not-recognised",
             Text("Therapy not checked: its code is unknown to the service",
                  "Behandling ikke vurderet: koden er ukendt for tjenesten"),
-            "§4.1", "info", False, PATIENT_VIEW,
+            "§4.1", "info", False, ALL_HOOKS,
             {
                 "": Variant(
                     Text("Not checked: {drug} ({order_code}), {therapy_date}, has a code this service does not know",

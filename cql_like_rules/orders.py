@@ -18,6 +18,8 @@ Assumptions where the guideline is not specific:
   current course: it does not start a new window.
 - A draft whose code is in no value set is never judged by its name; when its name is an
   immunoglobulin, bsAb or CAR-T product, the clinician is told it was not checked.
+- A draft immunoglobulin order for a patient whose only CAR-T or bsAb is known by its name is not checked
+  either; its card says so (the patient-view card, tied to the draft), one card for all such drafts.
 - A lab order for total IgG drafted in the same session (selected or not, whatever day it is
   planned for) is the IgG measurement a card would ask for: the advice suggests no second one
   and says one is drafted ("IgG Order Drafted").
@@ -116,7 +118,7 @@ def ig_order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
     start: date = c["Order Start"]
     if not c["In Scope"]:
-        return None
+        return _therapy_not_checked(c, order, start)
     episode = c["Current Episode"]
     if c["On Substitution"]:
         if c["Special Stop Applies"]:
@@ -182,6 +184,17 @@ def ig_order_advice(c: Context) -> Advice | None:
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})
     return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note
+
+
+def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice | None:
+    """No index event, but a CAR-T or bsAb known only by its name: the order cannot be held against the criteria,
+    and its card says so as patient-view does, rather than a silence a clinician could take for approval."""
+    found: tuple[Advice, ...] = c["Unrecognised Therapy Advice"]
+    if not found:
+        return None
+    therapy = found[0]  # its `order_drug` is the therapy's name, which the card is about: kept
+    values = {**therapy.values, "order_source": order.source, "order_kind": order.kind, "order_start": start}
+    return replace(therapy, values=values, evidence=therapy.evidence + (order.source,), targets=(order.source,))
 
 
 @define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",

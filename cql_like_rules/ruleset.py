@@ -108,6 +108,12 @@ class RuleSet:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
                 continue
+            same = [i for i, a in enumerate(found) if a.code == advice.code == "therapy-not-recognised"]
+            if same:  # about the patient's therapy, not the order: one card, naming every draft
+                first = found[same[0]]
+                found[same[0]] = replace(first, targets=first.targets + advice.targets,
+                                         evidence=tuple(dict.fromkeys(first.evidence + advice.evidence)))
+                continue
             found.append(advice)
         notes = _notes(context)
         return Evaluation(_with_session_therapy(tuple(found)), tuple(context.trace), today, tuple(traces), notes)

@@ -56,7 +56,7 @@ def test_no_number_period_or_threshold_is_written_into_text(text):
 def test_the_codes_of_the_product_come_from_the_catalogue():
     assert ADVICE_CODES == tuple(CATALOGUE)
     assert set(ORDER_CODES) == {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring",
-                                "child-individual-assessment", "order-not-recognised"}
+                                "child-individual-assessment", "order-not-recognised", "therapy-not-recognised"}
     assert set(codes_of("patient-view")) | set(codes_of("order-sign")) == set(CATALOGUE)
     assert list(ACTION_ORDER) == sorted((c for c in CATALOGUE if CATALOGUE[c].worklist_rank),
                                         key=lambda c: CATALOGUE[c].worklist_rank)

@@ -159,3 +159,58 @@ def test_where_the_site_assumes_a_malignancy_the_card_says_so(tmp_path):
     [card] = replay(assumed, chart(order(LINVOSELTAMAB), myeloma=False), at=date(2026, 1, 10)).cards
     assert card["source"]["topic"]["code"] == "therapy-not-recognised"
     assert "this site assumes one" in card["detail"]
+
+
+def ivig_draft(rid: str = "ivig-draft", start: str = "2026-01-12") -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "draft", "intent": "order", "subject": SUBJECT,
+            "authoredOn": "2026-01-10",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Not checked: Lynozyfic linvoseltamab 200 mg, 2025-11-03, is recorded without a code this service knows",
+     "Check the immunoglobulin criteria yourself"),
+    ("da", "Ikke vurderet: Lynozyfic linvoseltamab 200 mg, 2025-11-03, er registreret uden en kode, tjenesten kender",
+     "Vurdér selv kriterierne for immunglobulin"),
+])
+def test_an_ig_order_for_a_patient_whose_therapy_is_known_only_by_name_says_it_was_not_checked(hook, lang, summary,
+                                                                                             todo):
+    """An IVIG order signed for a myeloma patient on Lynozyfic known only by its name: patient-view says the
+    criteria could not be applied; the order screen said nothing at all, so a clinician signing the order
+    could take silence for approval. The order gets the same card, tied to the draft."""
+    answer = replay(RUNTIME, chart(order(LINVOSELTAMAB)), lang=lang, hook=hook, drafts=[ivig_draft()],
+                    at=date(2026, 1, 10))
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised" and card["indicator"] == "info"
+    assert card["summary"] == summary and todo in card["detail"] and len(card["detail"]) <= 700
+    [shown] = answer.advice
+    assert shown.targets == ("MedicationRequest/ivig-draft",)
+    assert "MedicationRequest/ivig-draft" in shown.evidence
+
+
+def test_an_ig_order_gets_no_such_card_where_patient_view_gets_none():
+    """No haematological malignancy, or a name the guideline does not cover: no card, as for a coded therapy."""
+    for b in (chart(order(LINVOSELTAMAB), myeloma=False), chart(order({"text": "Paracetamol 500 mg"}))):
+        assert replay(RUNTIME, b, hook="order-sign", drafts=[ivig_draft()], at=date(2026, 1, 10)).cards == []
+
+
+def test_a_child_s_ig_order_is_left_to_individual_assessment():
+    b = chart(order(LINVOSELTAMAB))
+    b["entry"][0]["resource"]["birthDate"] = "2012-05-01"
+    [card] = replay(RUNTIME, b, hook="order-sign", drafts=[ivig_draft()], at=date(2026, 1, 10)).cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert card["summary"].endswith("child (13 y): individual assessment")
+
+
+def test_two_ig_drafts_get_one_card():
+    """The card is about the patient's therapy, not about each order: two drafts (IVIG and SCIG) give one card
+    that names both."""
+    scig = ivig_draft("scig-draft")
+    scig["medicationCodeableConcept"] = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}]}
+    answer = replay(RUNTIME, chart(order(LINVOSELTAMAB)), hook="order-sign", drafts=[ivig_draft(), scig],
+                    at=date(2026, 1, 10))
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert answer.advice[0].targets == ("MedicationRequest/ivig-draft", "MedicationRequest/scig-draft")
