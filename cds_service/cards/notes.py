@@ -77,6 +77,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "date-partial": (
+        Text("the date “{display}” of {what} names no day: read as {day}; check it",
+             "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
+        Text("{n} dates name no day (a month or a year only): each read as one day; check them",
+             "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
     "infection-severity-not-read": (
         Text("the severity “{display}” of an infection ({day}) is not coded: not read",
              "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),

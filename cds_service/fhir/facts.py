@@ -168,8 +168,19 @@ def _isotype(value: Any) -> str:
     return value if value in ISOTYPES else ""
 
 
+# A Period with only its end is still dated: a sample, an infusion or a dose whose start was not recorded
+# happened by its end (for a sample or an infusion, the same day). The start comes first when both are there.
+PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
+PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
+
+
 class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
+
+
+def _partial(value: Any) -> bool:
+    """A FHIR date with no day ("2026", "2026-03"), which a rule reading it as a day must name."""
+    return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
@@ -351,8 +362,8 @@ class FactBuilder:
 
     def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime",
-                      "effectivePeriod.start", "performedDateTime", "performedPeriod.start", "authoredOn")
+        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
+                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
         try:
             return self._date(when, allow_partial=True) if isinstance(when, str) else None
         except DataError:
@@ -384,7 +395,7 @@ class FactBuilder:
     def _when(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
-            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+            when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
             if when is None:
                 raise DataError("result has no effective date")
         return local_day(when, self.tz)
@@ -403,7 +414,7 @@ class FactBuilder:
         one day is the most recent (a repeat after an unexpected value)."""
         when = r.get("effectiveDateTime")
         if when is None:
-            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+            when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
         if not isinstance(when, str) or len(when) <= 10:
             return ""
         try:
@@ -418,6 +429,9 @@ class FactBuilder:
     def _patient(self, r: Mapping[str, Any]) -> Patient:
         birth = r.get("birthDate")
         born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
+            self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
+                                        "its last day (the youngest the patient can be)", str(birth), born))
         deceased, died = r.get("deceasedBoolean") is True, None
         if r.get("deceasedDateTime") is not None:
             died = self._date(r["deceasedDateTime"], allow_partial=True)
@@ -533,7 +547,7 @@ class FactBuilder:
             return None
         if _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
-        when = _first(r, "performedDateTime", "performedPeriod.start")
+        when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
         if when is None:
             raise DataError("completed CAR-T procedure has no performed date")
         return "car_t", CarTInfusion(self._date(when), reference_of(r), str(entry.get("drug") or ""))
@@ -550,7 +564,7 @@ class FactBuilder:
             return None
         if _str(r.get("status")) not in ADMIN_STATUSES:
             return None  # not-done, entered-in-error, stopped before it was given
-        when = _first(r, "effectiveDateTime", "effectivePeriod.start")
+        when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:
             raise DataError("administration has no effective date")
         day = self._date(when)
@@ -602,7 +616,7 @@ class FactBuilder:
         verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
         if verification & EXCLUDED_VERIFICATION:
             return None
-        when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
+        when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
         if malignancy is not None:
             recorded = self._date(when, allow_partial=True) if when is not None else None
             return "diagnoses", Diagnosis(
@@ -617,6 +631,9 @@ class FactBuilder:
             self._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
                                         "(verificationStatus): not counted", display, onset))
             return None
+        if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
+            self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
+                                        f"day: read as its first day ({display[:40]})", str(when)[:10], onset))
         entry = infection or other
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]

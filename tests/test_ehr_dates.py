@@ -1,0 +1,147 @@
+"""Dates as Danish EHRs send them, through the pipeline: the calendar day a clinician means, or a note naming it.
+
+A FHIR Period with only its end, a partial date, an onset given as a Period: each chart here is replayed at a
+fixed date and the test names the card (or the fact, or the data note) the date must give. A date that cannot
+be read as a day is named in the data notes, never silently dropped or moved to another day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cds_service.fhir.facts import FactBuilder
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+from cql_like_rules.valuesets import load_terminology
+
+RUNTIME = load_runtime(Settings())
+TZ = ZoneInfo("Europe/Copenhagen")
+TERMINOLOGY = load_terminology()
+PATIENT = "pt-dates"
+SUBJECT = {"reference": f"Patient/{PATIENT}"}
+CONFIRMED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+
+
+def lymphoma() -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2024-01-01",
+            "verificationStatus": CONFIRMED, "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DC833"}]}}
+
+
+def car_t(**when: Any) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}, **when}
+
+
+def igg(rid: str, value: float, **when: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": rid, "status": "final", "subject": SUBJECT,
+            "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+            "valueQuantity": {"value": value, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}, **when}
+
+
+def pneumonia(rid: str, **when: Any) -> dict[str, Any]:
+    """A confirmed bacterial pneumonia (not severe by its code): it counts towards 'recurrent'."""
+    return {"resourceType": "Condition", "id": rid, "subject": SUBJECT, "verificationStatus": CONFIRMED,
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J15.1"}]}, **when}
+
+
+def bundle(*resources: dict[str, Any], birth: str = "1960-05-01") -> dict[str, Any]:
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": birth}
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in (patient, *resources)]}
+
+
+def cards(b: dict[str, Any], at: str, lang: str = "en") -> list[tuple[str, str]]:
+    answer = replay(RUNTIME, b, at=date.fromisoformat(at), lang=lang)
+    return [(str(c["source"]["topic"]["code"]), str(c["summary"])) for c in answer.cards]  # type: ignore[index]
+
+
+def facts(*resources: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return FactBuilder(TERMINOLOGY, TZ).build(resources).facts
+
+
+# -- a Period with only its end ----------------------------------------------------------------
+
+def test_a_car_t_infusion_with_only_a_performed_period_end_is_dated_by_it() -> None:
+    """Before: "completed CAR-T procedure has no performed date", the infusion skipped, and no card at all."""
+    chart = bundle(lymphoma(), car_t(performedPeriod={"end": "2025-10-14T10:00:00+02:00"}),
+                   igg("g", 3.0, effectiveDateTime="2025-10-20"))
+    [(code, summary)] = cards(chart, "2025-10-21")
+    assert code == "start-substitution"
+    assert "CAR-T 2025-10-14" in summary and "stop attempt 2026-04-14" in summary
+
+
+def test_an_igg_with_only_an_effective_period_end_is_dated_by_the_sample_not_by_issued() -> None:
+    """The sample was taken by 10 February; the report was issued on the 12th. Before: with `issued` the result
+    moved to the 12th, without it the result was skipped as having no date."""
+    period = {"effectivePeriod": {"end": "2026-02-10T10:00:00+01:00"}}
+    assert [r.date for r in facts(igg("a", 3.0, **period)).igg] == [date(2026, 2, 10)]
+    assert [r.date for r in facts(igg("b", 3.0, **period, issued="2026-02-12T10:00:00+01:00")).igg] == [date(2026, 2, 10)]
+    chart = bundle(lymphoma(), car_t(performedDateTime="2025-10-14T11:30:00+02:00"), igg("g", 3.0, **period))
+    [(code, summary)] = cards(chart, "2026-02-11")
+    assert code == "start-substitution" and "(2026-02-10)" in summary
+
+
+def test_an_igg_with_only_issued_is_dated_by_the_danish_day_it_was_issued() -> None:
+    """`issued` 00:30 on 1 March in Copenhagen (23:30 UTC on 28 February) is a result of 1 March."""
+    for issued in ("2026-03-01T00:30:00+01:00", "2026-02-28T23:30:00Z"):
+        chart = bundle(lymphoma(), car_t(performedDateTime="2025-10-14"), igg("g", 3.0, issued=issued))
+        assert [c for c, _ in cards(chart, "2026-02-28")] == ["measure-igg"]
+        [(code, summary)] = cards(chart, "2026-03-01")
+        assert code == "start-substitution" and "(2026-03-01)" in summary
+
+
+def test_a_dose_with_only_an_effective_period_end_is_dated_by_it() -> None:
+    dose = {"resourceType": "MedicationAdministration", "id": "dose", "status": "completed", "subject": SUBJECT,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+            "effectivePeriod": {"end": "2026-01-05T23:30:00Z"}}
+    extraction = facts(dose)
+    assert [d.date for d in extraction.ig_administrations] == [date(2026, 1, 6)] and extraction.notes == ()
+
+
+def test_an_infection_onset_period_with_only_its_end_dates_the_onset_not_the_recorded_date() -> None:
+    """Two pneumonias 19 days apart are recurrent (>= 14 days apart). Before, the first one's onsetPeriod.end was
+    passed over for its recordedDate (10 days before the second): not recurrent, and the start not recommended."""
+    chart = bundle(lymphoma(), car_t(performedDateTime="2025-10-14"), igg("g", 3.0, effectiveDateTime="2026-04-20"),
+                   pneumonia("p1", onsetPeriod={"end": "2026-03-01"}, recordedDate="2026-03-10"),
+                   pneumonia("p2", onsetDateTime="2026-03-20"))
+    assert [i.onset for i in facts(*[e["resource"] for e in chart["entry"]]).infections] == [
+        date(2026, 3, 1), date(2026, 3, 20)]
+    assert [c for c, _ in cards(chart, "2026-05-01")] == ["start-meets-general-criteria"]
+
+
+# -- partial dates: read as a day, and that day named ---------------------------------------------
+
+def test_an_infection_dated_only_by_its_year_is_named_with_the_day_it_was_read_as() -> None:
+    """Sepsis "2025" is read as 1 January 2025, out of the 12-month look-back on 1 May 2026: the card says no
+    infection counts. Before, it said so with no word on the sepsis, which may have been in the look-back."""
+    chart = bundle(lymphoma(), car_t(performedDateTime="2025-10-14"), igg("g", 3.0, effectiveDateTime="2026-03-02"),
+                   {**pneumonia("sepsis", onsetDateTime="2025"),
+                    "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.9"}]}})
+    answer = replay(RUNTIME, chart, at=date(2026, 5, 1))
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"  # type: ignore[index]
+    assert "The date “2025” of a diagnosis names no day: read as 2025-01-01" in str(card["detail"])
+    danish = replay(RUNTIME, chart, at=date(2026, 5, 1), lang="da").cards[0]
+    assert "Datoen “2025” i en diagnose angiver ingen dag: læst som 2025-01-01" in str(danish["detail"])
+
+
+def test_a_month_only_infection_onset_and_a_full_one_differ_only_by_the_note() -> None:
+    extraction = facts(pneumonia("a", onsetDateTime="2026-03"), pneumonia("b", onsetDateTime="2026-03-20"))
+    assert [i.onset for i in extraction.infections] == [date(2026, 3, 1), date(2026, 3, 20)]
+    assert [(n.kind, n.source, n.display, n.day) for n in extraction.notes] == [
+        ("date-partial", "Condition/a", "2026-03", date(2026, 3, 1))]
+
+
+def test_a_year_only_birth_date_that_makes_a_child_is_named_on_the_card() -> None:
+    """Born "2008", CAR-T on 1 March 2026: 17 or 18 at T0. The youngest reading (a child) stands, and the card
+    now says the age rests on a birth date with no day."""
+    chart = bundle(lymphoma(), car_t(performedDateTime="2026-03-01T00:30:00+01:00"),
+                   igg("g", 3.0, effectiveDateTime="2026-03-05"), birth="2008")
+    [card] = replay(RUNTIME, chart, at=date(2026, 3, 6)).cards
+    assert card["source"]["topic"]["code"] == "child-individual-assessment"  # type: ignore[index]
+    assert "The date “2008” of a patient record names no day: read as 2008-12-31" in str(card["detail"])
+    assert facts({"resourceType": "Patient", "id": PATIENT, "birthDate": "1960-05-01"}).notes == ()
+
