@@ -7,7 +7,7 @@ be read as a day is named in the data notes, never silently dropped or moved to 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -145,3 +145,23 @@ def test_a_year_only_birth_date_that_makes_a_child_is_named_on_the_card() -> Non
     assert "The date “2008” of a patient record names no day: read as 2008-12-31" in str(card["detail"])
     assert facts({"resourceType": "Patient", "id": PATIENT, "birthDate": "1960-05-01"}).notes == ()
 
+
+# -- the same chart on every entrance: the timeline changes where replay does ------------------------
+
+def test_the_timeline_shows_the_start_card_from_the_day_the_malignancy_is_recorded() -> None:
+    """CAR-T 14 October, IgG 3.0 on the 20th, the lymphoma recorded on 5 November (23:30 UTC: the 6th in
+    Copenhagen). Replay gives the start card from the 6th; the timeline drew "no advice" until the IgG aged
+    past 30 days (20 November), since the day a diagnosis is recorded was not among its candidate days."""
+    from cds_service.tools.timeline import build_timeline, change_days, patient_data, state_on
+
+    dx = {**lymphoma(), "recordedDate": "2025-11-05T23:30:00Z"}
+    del dx["onsetDateTime"]
+    chart = bundle(dx, car_t(performedDateTime="2025-10-14T11:30:00+02:00"), igg("g", 3.0, effectiveDateTime="2025-10-20"))
+    assert cards(chart, "2025-11-05") == []
+    assert [c for c, _ in cards(chart, "2025-11-06")] == ["start-substitution"]
+    data = patient_data(chart, RUNTIME)
+    start, end = date(2025, 10, 1), date(2026, 5, 1)
+    timeline = build_timeline(data, RUNTIME, start, end)
+    every_day = [state_on(data, RUNTIME, start + timedelta(days=n)) for n in range((end - start).days + 1)]
+    assert [s.day for s in timeline.changes] == change_days(every_day)
+    assert date(2025, 11, 6) in [s.day for s in timeline.changes]
