@@ -165,3 +165,32 @@ def test_the_timeline_shows_the_start_card_from_the_day_the_malignancy_is_record
     every_day = [state_on(data, RUNTIME, start + timedelta(days=n)) for n in range((end - start).days + 1)]
     assert [s.day for s in timeline.changes] == change_days(every_day)
     assert date(2025, 11, 6) in [s.day for s in timeline.changes]
+
+
+def test_the_explanation_page_dates_a_card_made_after_midnight_in_copenhagen_by_that_day(tmp_path) -> None:
+    """The service's clock at 23:30 UTC on 20 January is 00:30 on the 21st in Copenhagen: the card is evaluated
+    as of the 21st, and its page said it was made on the 20th (the UTC day of the stored instant)."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    import httpx
+
+    from cds_service.http.app import create_app
+    from cds_service.tools.replay import load_bundle, request_from_bundle
+
+    from .fixtures import FIXTURES
+    from .servers import serve_in_thread
+
+    def clock() -> datetime:
+        return datetime(2026, 1, 20, 23, 30, tzinfo=timezone.utc)
+
+    settings = replace(Settings(), data_dir=str(tmp_path / "data"), link_secret="explanation-link-test-secret-0123456789")
+    body = request_from_bundle(load_bundle(FIXTURES / "cart-in-window-igg-low.json"))
+    with serve_in_thread(create_app(settings, clock=clock)) as base:
+        response = httpx.post(f"{base}/cds-services/igsub-patient-view", json=body, timeout=20)
+        assert response.status_code == 200, response.text
+        [card] = response.json()["cards"]
+        page = httpx.get(card["links"][0]["url"], timeout=60).text
+    assert "Evaluated as of 2026-01-21" in page
+    assert f"Snapshot of card {card['uuid']}, made 2026-01-21." in page
+    assert "made 2026-01-20" not in page
