@@ -146,6 +146,20 @@ def test_a_year_only_birth_date_that_makes_a_child_is_named_on_the_card() -> Non
     assert facts({"resourceType": "Patient", "id": PATIENT, "birthDate": "1960-05-01"}).notes == ()
 
 
+
+def test_an_infection_onset_given_as_text_or_age_is_named_with_the_recorded_date_used_instead() -> None:
+    """onsetString "i marts" or onsetAge 65 a name no day: the infection is dated by its recordedDate, and the
+    card now says so (before, the recorded date silently stood in for the onset)."""
+    extraction = facts(pneumonia("text", onsetString="i marts", recordedDate="2026-03-21"),
+                       pneumonia("age", onsetAge={"value": 65, "unit": "a", "system": "http://unitsofmeasure.org",
+                                                  "code": "a"}, recordedDate="2026-03-22T23:30:00Z"))
+    assert [i.onset for i in extraction.infections] == [date(2026, 3, 21), date(2026, 3, 23)]
+    assert [(n.kind, n.display, n.day) for n in extraction.notes] == [
+        ("date-partial", "i marts", date(2026, 3, 21)), ("date-partial", "65 a", date(2026, 3, 23))]
+    [note] = facts(pneumonia("only-text", onsetString="marts 2026")).notes
+    assert note.kind == "invalid" and "'marts 2026', not a date, and no recordedDate" in note.message
+
+
 # -- the same chart on every entrance: the timeline changes where replay does ------------------------
 
 def test_the_timeline_shows_the_start_card_from_the_day_the_malignancy_is_recorded() -> None:

@@ -183,6 +183,17 @@ def _partial(value: Any) -> bool:
     return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
 
 
+def _onset_in_words(r: Mapping[str, Any]) -> str:
+    """A Condition's onset given as an age, an age range or text ("65 a", "i marts"): it names no day; "" if none."""
+    text = r.get("onsetString")
+    if isinstance(text, str) and text.strip():
+        return text.strip()[:40]
+    age = r.get("onsetAge")
+    if isinstance(age, dict) and age.get("value") is not None:
+        return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
+    return "age range" if isinstance(r.get("onsetRange"), dict) else ""
+
+
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     for path in paths:
         value: Any = resource
@@ -623,8 +634,10 @@ class FactBuilder:
                 str(malignancy.code or malignancy.prefix), reference_of(r), bool(malignancy.get("myeloma")),
                 _concept_text(r.get("code"))[:80], recorded,
             )
+        in_words = _onset_in_words(r)  # onsetAge, onsetRange, onsetString: no calendar day
         if when is None:
-            raise DataError("infection has no onset or recorded date")
+            raise DataError(f"infection onset given only as {in_words!r}, not a date, and no recordedDate" if in_words
+                            else "infection has no onset or recorded date")
         onset = self._date(when, allow_partial=True)
         display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
         if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
@@ -634,6 +647,9 @@ class FactBuilder:
         if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
             self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
                                         f"day: read as its first day ({display[:40]})", str(when)[:10], onset))
+        elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
+            self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
+                                        f"dated by its recordedDate ({display[:40]})", in_words, onset))
         entry = infection or other
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
