@@ -160,6 +160,24 @@ def test_an_infection_onset_given_as_text_or_age_is_named_with_the_recorded_date
     assert note.kind == "invalid" and "'marts 2026', not a date, and no recordedDate" in note.message
 
 
+
+def test_a_draft_order_planned_for_a_month_is_said_to_have_no_day_not_an_end_before_its_start() -> None:
+    """order-sign, IVIG drafted to start "2026-03" (a valid FHIR dateTime): judged as starting the day it is
+    signed, as before; the card said its dates could not be read "(an end before its start)"."""
+    chart = bundle(lymphoma(), car_t(performedDateTime="2025-10-14"), igg("g", 3.0, effectiveDateTime="2026-02-20"))
+    draft = {"resourceType": "MedicationRequest", "id": "draft", "status": "draft", "intent": "order", "subject": SUBJECT,
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+             "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-03"}}}}]}
+    for lang, says in (("en", "A planned date of an order, “2026-03”, names no day: it was judged as starting today"),
+                       ("da", "En planlagt dato i en ordination, “2026-03”, angiver ingen dag: den er vurderet som "
+                              "startende i dag")):
+        answer = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[draft], at=date(2026, 2, 25))
+        [card] = answer.cards
+        assert card["source"]["topic"]["code"] == "order-meets-criteria"  # type: ignore[index]
+        assert says in str(card["detail"]) and "(an end before its start)" not in str(card["detail"])
+        assert "(slut før start)" not in str(card["detail"])
+
+
 # -- the same chart on every entrance: the timeline changes where replay does ------------------------
 
 def test_the_timeline_shows_the_start_card_from_the_day_the_malignancy_is_recorded() -> None:

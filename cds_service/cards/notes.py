@@ -39,6 +39,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "tjek start og slut"),
         Text("the planned dates of {n} draft orders could not be read: they were judged as starting today",
              "de planlagte datoer i {n} ordinationsudkast kunne ikke læses: de er vurderet som startende i dag")),
+    "draft-date-partial": (
+        Text("a planned date of {what}, “{display}”, names no day: it was judged as starting today; check its "
+             "start and end",
+             "en planlagt dato i {what}, “{display}”, angiver ingen dag: den er vurderet som startende i dag; tjek "
+             "start og slut"),
+        Text("{n} draft orders have a planned date with no day: they were judged as starting today",
+             "{n} ordinationsudkast har en planlagt dato uden dag: de er vurderet som startende i dag")),
     "bsab-end-unknown": (
         Text("the {display} order of {day} has no end date: the next one was counted as a new course",
              "ordinationen på {display} fra {day} har ingen slutdato: den næste er regnet som et nyt forløb"),

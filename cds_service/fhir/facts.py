@@ -40,7 +40,7 @@ from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
-from .dates import local_day, to_local_date
+from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
@@ -688,16 +688,17 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
-            unread = ""
+            unread, partial = "", ""
             try:
                 start, end = self._dosage_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-            except DataError as exc:  # dated, but not usably (an end before its start): judged as undated, and said
-                start, end, unread = None, None, str(exc)
+            except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
+                start, end, unread = None, None, str(exc)  # as undated, and said
+                partial = exc.value if isinstance(exc, PartialDate) else ""
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
-            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread)
+            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial)
         return self._unrecognised_order(r, kinds)
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
