@@ -241,8 +241,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
             notes += _ignored_fields(ref, checked.ignored)
             if order.dates_unread:  # judged from the day it is signed: the clinician must see why
-                notes.append(DataNote("draft-dates-unread", ref, f"{order.dates_unread}; judged as starting on the "
-                                      "day it is signed"))
+                notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
+                                      f"{order.dates_unread}; judged as starting on the day it is signed",
+                                      order.date_partial))
             orders.append(order)
             raw_orders[ref] = dict(resource)
         if not orders:

@@ -55,6 +55,7 @@ class DraftOrder:
     code: str = ""  # unrecognised orders: the code it carries, e.g. "999999"
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
     dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
+    date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:

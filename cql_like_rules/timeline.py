@@ -40,7 +40,7 @@ KINDS = (
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
     "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "review-due", "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
-    "late-start-notice", "adult-birthday", "death", "therapy-by-name",
+    "late-start-notice", "adult-birthday", "death", "therapy-by-name", "diagnosis-recorded",
 )
 
 
@@ -124,6 +124,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for infection in facts.infections:
         add(Candidate(infection.onset, "infection-onset", infection.source))
         add(Candidate(first_day_outside(infection.onset, params.infection_window_months), "infection-leaves-lookback", infection.source))
+    for diagnosis in facts.diagnoses:  # in scope from the day the malignancy is on record (often after T0)
+        if diagnosis.recorded is not None:
+            add(Candidate(diagnosis.recorded, "diagnosis-recorded", diagnosis.source))
     patient = facts.patient
     if patient is not None and patient.birth_date is not None:
         add(Candidate(patient.birth_date + relativedelta(years=params.adult_age_years), "adult-birthday", patient.source))

@@ -39,6 +39,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "tjek start og slut"),
         Text("the planned dates of {n} draft orders could not be read: they were judged as starting today",
              "de planlagte datoer i {n} ordinationsudkast kunne ikke læses: de er vurderet som startende i dag")),
+    "draft-date-partial": (
+        Text("a planned date of {what}, “{display}”, names no day: it was judged as starting today; check its "
+             "start and end",
+             "en planlagt dato i {what}, “{display}”, angiver ingen dag: den er vurderet som startende i dag; tjek "
+             "start og slut"),
+        Text("{n} draft orders have a planned date with no day: they were judged as starting today",
+             "{n} ordinationsudkast har en planlagt dato uden dag: de er vurderet som startende i dag")),
     "bsab-end-unknown": (
         Text("the {display} order of {day} has no end date: the next one was counted as a new course",
              "ordinationen på {display} fra {day} har ingen slutdato: den næste er regnet som et nyt forløb"),
@@ -77,6 +84,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "date-partial": (
+        Text("the date “{display}” of {what} names no day: read as {day}; check it",
+             "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
+        Text("{n} dates name no day (a month or a year only): each read as one day; check them",
+             "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
     "infection-severity-not-read": (
         Text("the severity “{display}” of an infection ({day}) is not coded: not read",
              "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),

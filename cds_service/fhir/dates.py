@@ -27,6 +27,14 @@ MAX_OFFSET = timedelta(hours=14)  # FHIR: (Z|(+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14
 SHOWN = 40  # characters of a bad value quoted in its data note (the note reaches the card)
 
 
+class PartialDate(DataError):
+    """A date with no day ("2026", "2026-03", valid FHIR) where a day is needed: `value` is the date as sent."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"partial date {_show(value)} does not name a day")
+        self.value = value[:SHOWN]
+
+
 def _show(value: str) -> str:
     return repr(value[:SHOWN]) + ("..." if len(value) > SHOWN else "")
 
@@ -57,7 +65,7 @@ def _parse(value: str, tz: ZoneInfo, allow_partial: bool, last_day: bool) -> dat
     if m:
         year, month, day = m.group(1), m.group(2), m.group(3)
         if day is None and not allow_partial:
-            raise DataError(f"partial date {_show(value)} does not name a day")
+            raise PartialDate(value)
         try:
             if day is None and last_day:
                 y, mo = int(year), int(month or 12)

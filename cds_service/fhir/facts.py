@@ -40,7 +40,7 @@ from cql_like_rules.orders import DraftOrder
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
-from .dates import local_day, to_local_date
+from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
@@ -168,8 +168,30 @@ def _isotype(value: Any) -> str:
     return value if value in ISOTYPES else ""
 
 
+# A Period with only its end is still dated: a sample, an infusion or a dose whose start was not recorded
+# happened by its end (for a sample or an infusion, the same day). The start comes first when both are there.
+PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
+PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
+
+
 class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
+
+
+def _partial(value: Any) -> bool:
+    """A FHIR date with no day ("2026", "2026-03"), which a rule reading it as a day must name."""
+    return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
+
+
+def _onset_in_words(r: Mapping[str, Any]) -> str:
+    """A Condition's onset given as an age, an age range or text ("65 a", "i marts"): it names no day; "" if none."""
+    text = r.get("onsetString")
+    if isinstance(text, str) and text.strip():
+        return text.strip()[:40]
+    age = r.get("onsetAge")
+    if isinstance(age, dict) and age.get("value") is not None:
+        return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
+    return "age range" if isinstance(r.get("onsetRange"), dict) else ""
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
@@ -351,8 +373,8 @@ class FactBuilder:
 
     def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime",
-                      "effectivePeriod.start", "performedDateTime", "performedPeriod.start", "authoredOn")
+        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
+                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
         try:
             return self._date(when, allow_partial=True) if isinstance(when, str) else None
         except DataError:
@@ -384,7 +406,7 @@ class FactBuilder:
     def _when(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
-            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+            when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
             if when is None:
                 raise DataError("result has no effective date")
         return local_day(when, self.tz)
@@ -403,7 +425,7 @@ class FactBuilder:
         one day is the most recent (a repeat after an unexpected value)."""
         when = r.get("effectiveDateTime")
         if when is None:
-            when = _first(r, "effectivePeriod.start", "effectiveInstant", "issued")
+            when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
         if not isinstance(when, str) or len(when) <= 10:
             return ""
         try:
@@ -418,6 +440,9 @@ class FactBuilder:
     def _patient(self, r: Mapping[str, Any]) -> Patient:
         birth = r.get("birthDate")
         born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
+            self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
+                                        "its last day (the youngest the patient can be)", str(birth), born))
         deceased, died = r.get("deceasedBoolean") is True, None
         if r.get("deceasedDateTime") is not None:
             died = self._date(r["deceasedDateTime"], allow_partial=True)
@@ -533,7 +558,7 @@ class FactBuilder:
             return None
         if _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
-        when = _first(r, "performedDateTime", "performedPeriod.start")
+        when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
         if when is None:
             raise DataError("completed CAR-T procedure has no performed date")
         return "car_t", CarTInfusion(self._date(when), reference_of(r), str(entry.get("drug") or ""))
@@ -550,7 +575,7 @@ class FactBuilder:
             return None
         if _str(r.get("status")) not in ADMIN_STATUSES:
             return None  # not-done, entered-in-error, stopped before it was given
-        when = _first(r, "effectiveDateTime", "effectivePeriod.start")
+        when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:
             raise DataError("administration has no effective date")
         day = self._date(when)
@@ -602,21 +627,29 @@ class FactBuilder:
         verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
         if verification & EXCLUDED_VERIFICATION:
             return None
-        when = _first(r, "onsetDateTime", "onsetPeriod.start", "recordedDate")
+        when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
         if malignancy is not None:
             recorded = self._date(when, allow_partial=True) if when is not None else None
             return "diagnoses", Diagnosis(
                 str(malignancy.code or malignancy.prefix), reference_of(r), bool(malignancy.get("myeloma")),
                 _concept_text(r.get("code"))[:80], recorded,
             )
+        in_words = _onset_in_words(r)  # onsetAge, onsetRange, onsetString: no calendar day
         if when is None:
-            raise DataError("infection has no onset or recorded date")
+            raise DataError(f"infection onset given only as {in_words!r}, not a date, and no recordedDate" if in_words
+                            else "infection has no onset or recorded date")
         onset = self._date(when, allow_partial=True)
         display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
         if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
             self._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
                                         "(verificationStatus): not counted", display, onset))
             return None
+        if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
+            self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
+                                        f"day: read as its first day ({display[:40]})", str(when)[:10], onset))
+        elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
+            self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
+                                        f"dated by its recordedDate ({display[:40]})", in_words, onset))
         entry = infection or other
         severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
         organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
@@ -655,16 +688,17 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
-            unread = ""
+            unread, partial = "", ""
             try:
                 start, end = self._dosage_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
-            except DataError as exc:  # dated, but not usably (an end before its start): judged as undated, and said
-                start, end, unread = None, None, str(exc)
+            except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
+                start, end, unread = None, None, str(exc)  # as undated, and said
+                partial = exc.value if isinstance(exc, PartialDate) else ""
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
-            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread)
+            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial)
         return self._unrecognised_order(r, kinds)
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:

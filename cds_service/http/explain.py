@@ -117,7 +117,7 @@ def install(app: FastAPI, settings: Settings, runtime: Runtime, store: CardStore
         except ServiceError as exc:  # a refusal names a card: no cache between the clinician and us keeps it
             status, body = answer_error(exc, request.scope.setdefault("state", {}))
             return Response(body, status_code=status, media_type="application/json", headers=NO_STORE)
-        page = await to_thread.run_sync(render_page, snapshot, runtime.terminology, runtime.kill_switch)
+        page = await to_thread.run_sync(render_page, snapshot, runtime.terminology, runtime.kill_switch, runtime.tz)
         return Response(page, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
     app.add_api_route(PATH, explain, methods=["GET"], tags=["explanation"],

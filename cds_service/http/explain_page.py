@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -35,6 +36,7 @@ from ..cards.values import LOOKS_LIKE
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
+from ..settings import Settings
 
 log = logging.getLogger("cds_service.http.explain")
 
@@ -137,10 +139,13 @@ PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; f
 INDICATOR_COLOURS = {"info": "#1c7ed6", "warning": "#d9480f", "critical": "#c92a2a"}
 
 e = html.escape
+SITE_ZONE = ZoneInfo(Settings.timezone)  # the default zone; the service passes its configured one
 
 
-def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillSwitch | None = None) -> str:
-    """The whole page for one stored snapshot (the timeline hides what the kill switch hides)."""
+def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillSwitch | None = None,
+                tz: ZoneInfo = SITE_ZONE) -> str:
+    """The whole page for one stored snapshot (the timeline hides what the kill switch hides); the days it was
+    made and is kept until are calendar days in `tz`, the site's zone (the store keeps UTC instants)."""
     lang = snapshot.language if snapshot.language in ("en", "da") else "en"
     data = snapshot.payload
     card: Mapping[str, Any] = data.get("card") or {}
@@ -152,7 +157,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f"<h1>{e(W['title'](lang))}</h1>",
         f'<div class="lead">{e(W["lead"](lang))}</div>',
         f'<div class="meta">{e(W["evaluated"](lang).format(day=data.get("evaluation_date", "?")))} · '
-        f'{e(str(ruleset_data.get("label", "")))} · {e(W["kept"](lang).format(day=_day(snapshot.expires)))}</div>',
+        f'{e(str(ruleset_data.get("label", "")))} · {e(W["kept"](lang).format(day=_day(snapshot.expires, tz)))}</div>',
         f'<div class="card" style="--c:{colour}"><div class="summary">{e(str(card.get("summary", "")))}</div>'
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
@@ -162,7 +167,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         _notes(data.get("notes") or [], lang),
         _reasoning(data.get("trace") or [], lang),
         _ruleset(ruleset_data, lang),
-        f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created)))}</footer>",
+        f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created, tz)))}</footer>",
     ]
     body = "\n".join(parts)
     return f"""<!DOCTYPE html>
@@ -182,8 +187,12 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
 """
 
 
-def _day(when: Any) -> str:
-    return when.date().isoformat() if hasattr(when, "date") else str(when)
+def _day(when: Any, tz: ZoneInfo) -> str:
+    """An instant's calendar day where the clinician is: a card made at 00:30 in Copenhagen (23:30 UTC) was made
+    on the day it was evaluated as of, not the day before."""
+    if isinstance(when, datetime):
+        return (when.astimezone(tz) if when.tzinfo is not None else when).date().isoformat()
+    return str(when)
 
 
 def _markdown(text: str) -> str:

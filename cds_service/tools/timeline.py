@@ -240,6 +240,7 @@ REASON_TEXT = {
     ),
     "adult-birthday": Text("adult age reached", "voksenalder nået"),
     "therapy-by-name": Text("therapy known only by its name", "behandling kendt kun ved navn"),
+    "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
 }
 
 
