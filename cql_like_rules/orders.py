@@ -189,17 +189,6 @@ def ig_order_advice(c: Context) -> Advice | None:
     return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note
 
 
-def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
-    """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
-    gap = timedelta(days=c.params.bsab_course_gap_days)
-    same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start]
-    if same:
-        last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
-        if start - last <= gap:
-            return max((s for s in c["BsAb Course Starts"] if s.product == drug), key=lambda s: s.date, default=None)
-    return None
-
-
 @define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",
         scope="order")
 def therapy_order_advice(c: Context) -> Advice | None:
@@ -238,6 +227,17 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(drafted_values)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
                   suggestions=suggestions, targets=(order.source,))
+
+
+def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
+    """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
+    gap = timedelta(days=c.params.bsab_course_gap_days)
+    same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start]
+    if same:
+        last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
+        if start - last <= gap:
+            return max((s for s in c["BsAb Course Starts"] if s.product == drug), key=lambda s: s.date, default=None)
+    return None
 
 
 @define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",
@@ -280,9 +280,15 @@ def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
     return min(new, key=lambda n: n[:2])[2] if new else None
 
 
+# The cards on a draft immunoglobulin order that a caveat on a new therapy drafted with it concerns
+IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
+
+
 def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
-    """An immunoglobulin order's advice, with the caveat naming a new bsAb window drafted beside it."""
-    therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"] if c.facts.therapies_drafted else None
+    """An immunoglobulin order's criteria card, with the caveat naming a new bsAb window drafted beside it."""
+    if found.code not in IG_ORDER_CODES or not c.facts.therapies_drafted:
+        return found
+    therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"]
     if therapy is None:
         return found
     values = {**found.values, "session_therapy": therapy.drug,
