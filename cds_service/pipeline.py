@@ -250,9 +250,10 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             extraction = builder.build([], notes, igg_drafted)
             return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
     rejected: set[str] = set()
+    therapies = builder.therapies_drafted(orders)
     while True:
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
-        extraction = builder.build(usable, notes, igg_drafted)
+        extraction = builder.build(usable, notes, igg_drafted, therapies)
         extraction.resources.update(raw_orders)
         if drafts is None:
             evaluation = runtime.ruleset.evaluate(extraction.facts, today)

@@ -196,7 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, local: bool = False) 
         explain_retention_days=retention_days,
         cors_origins=cors_origins(_text(env, "CDS_CORS_ORIGINS") or ""),
         auth=auth,
-        fetch=fetch_settings(env, development=(_text(env, "CDS_AUTH") or "off").lower() != "on"),
+        fetch=fetch_settings(env, development=not auth.enabled),  # CDS_AUTH is read once, by auth_settings
     )
 
 

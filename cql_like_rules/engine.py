@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from .facts import Facts
 from .parameters import Parameters
 
 Definition = Callable[["Context"], Any]
 Scope = Literal["patient", "order"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Context:
         self.order = order
         self.parent = parent
         self._values: dict[str, Any] = {}
+        self._helpers: dict[Callable[..., Any], Any] = {}
         self.trace: list[TraceStep] = []
 
     def for_order(self, order: Any) -> "Context":
@@ -122,6 +124,18 @@ class Context:
             self.trace.append(TraceStep(name, info.comment, value))
         self._values[name] = value
         return value
+
+    def once(self, helper: Callable[["Context"], T]) -> T:
+        """A patient-level helper that several definitions build on, evaluated once per evaluation like a
+        definition (an order context asks its patient context), but not a step of the trace."""
+        if self.parent is not None:
+            return self.parent.once(helper)
+        try:
+            return self._helpers[helper]  # type: ignore[no-any-return]
+        except KeyError:
+            value: T = helper(self)
+            self._helpers[helper] = value
+            return value
 
     def full_trace(self) -> list[TraceStep]:
         """This context's trace after its parent's (an order context shows both)."""

@@ -182,6 +182,20 @@ class IgGOrderDraft:
 
 
 @dataclass(frozen=True)
+class TherapyOrderDraft:
+    """A bsAb or CAR-T product order drafted in this order session and judged with it (order hooks only).
+
+    A draft is not an index event until the therapy has begun (clinical-rules §2): it is what an immunoglobulin
+    order judged beside it is told about, when it would open a new high-risk window.
+    """
+
+    source: str
+    kind: str  # "bsab" | "car-t-product"
+    drug: str = ""
+    start: date | None = None  # its planned start (dosage bounds), when it carries one
+
+
+@dataclass(frozen=True)
 class Patient:
     """The patient: only what the rules and the tools need."""
 
@@ -226,6 +240,7 @@ class Facts:
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
+    therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
     notes: tuple[DataNote, ...] = field(default=())
 
 

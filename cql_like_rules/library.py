@@ -191,13 +191,13 @@ Evidence = Union[IndexEvent, IgGUsed, Episode, CountedInfection]  # what a card 
 @define("CAR-T Infusions", "Completed CAR-T infusions on or before today; a record within the same-treatment "
         "days of an earlier one is that infusion again (recorded twice, or a split dose)")
 def car_t_infusions(c: Context) -> tuple[IndexEvent, ...]:
-    return tuple(first for first, _ in _car_t_treatments(c))
+    return tuple(first for first, _ in c.once(_car_t_treatments))
 
 
 @define("CAR-T Records Of The Same Treatment", "CAR-T records dated after the first day of their treatment: "
         "not a new infusion, so not a new T0")
 def car_t_repeats(c: Context) -> tuple[tuple[IndexEvent, CarTInfusion], ...]:
-    return tuple((first, again) for first, repeats in _car_t_treatments(c) for again in repeats)
+    return tuple((first, again) for first, repeats in c.once(_car_t_treatments) for again in repeats)
 
 
 def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]:
@@ -259,7 +259,7 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
         "course gap resumes a course")
 def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
     starts = []
-    for course in _bsab_courses(c):
+    for course in c.once(_bsab_courses):
         found = course.first_dose or course.ordered  # a recorded first dose wins over the order's planned start
         assert found is not None  # every course is opened by an exposure, a dose or an order
         starts.append(IndexEvent("bsab", found[0], found[1], course.drug))
@@ -270,7 +270,7 @@ def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
         "unrecorded day: the gap was counted from that order's start, so the new course (and T0) may be a resumption")
 def bsab_after_unknown_end(c: Context) -> tuple[tuple[BsAbExposure, IndexEvent], ...]:
     found = []
-    for course in _bsab_courses(c):
+    for course in c.once(_bsab_courses):
         start = course.first_dose or course.ordered
         if course.after_unknown_end is not None and start is not None:
             found.append((course.after_unknown_end, IndexEvent("bsab", start[0], start[1], course.drug)))

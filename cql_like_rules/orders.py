@@ -33,8 +33,8 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .facts import IgGOrderDraft
-from .library import (LIBRARY, CountedInfection, IgGUsed, add_months, build_advice, infection_values,
+from .facts import IgGOrderDraft, TherapyOrderDraft
+from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, build_advice, infection_values,
                       stop_attempt_weighing, substitution_before, taken_on_substitution, years_between)
 
 define = LIBRARY.define
@@ -74,7 +74,12 @@ def draft_order(c: Context) -> DraftOrder:
         scope="order")
 def order_start(c: Context) -> date:
     order: DraftOrder = c["Draft Order"]
-    return max(order.start or c.today, c.today)
+    return _planned_start(order.start, c.today)
+
+
+def _planned_start(start: date | None, today: date) -> date:
+    """A draft's planned start, never before today; undated, it starts the day it is signed."""
+    return max(start or today, today)
 
 
 @define("Order Starts After Stop Date", "The order would start on or after the stop date: general criteria",
@@ -205,15 +210,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
     if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
         return None
     start: date = c["Order Start"]
-    continues = None
-    if order.kind == "bsab":
-        gap = timedelta(days=c.params.bsab_course_gap_days)
-        same = [e for e in c.facts.bsab if e.drug == order.drug and e.start <= start]
-        if same:
-            last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
-            if start - last <= gap:
-                continues = max((s for s in c["BsAb Course Starts"] if s.product == order.drug),
-                                key=lambda s: s.date, default=None)
+    continues = _course_resumed(c, order.drug, start) if order.kind == "bsab" else None
     t0 = continues.date if continues else start
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
               and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
@@ -246,6 +243,17 @@ def therapy_order_advice(c: Context) -> Advice | None:
                   suggestions=suggestions, targets=(order.source,))
 
 
+def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
+    """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
+    gap = timedelta(days=c.params.bsab_course_gap_days)
+    same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start]
+    if same:
+        last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
+        if start - last <= gap:
+            return max((s for s in c["BsAb Course Starts"] if s.product == drug), key=lambda s: s.date, default=None)
+    return None
+
+
 @define("Order Is Child", "Under the adult age at the T0 the order belongs to (the planned start for new therapy)",
         scope="order")
 def order_is_child(c: Context) -> bool:
@@ -275,14 +283,43 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
                        order_code_system=order.code_system)
 
 
+@define("Therapy Drafted With It", "A bsAb drafted in this session that would open a new high-risk window (the "
+        "first to start): not an index event until it has begun (clinical-rules §2), so the immunoglobulin order "
+        "is judged on the window that has begun and its card says the therapy gives another", scope="order")
+def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
+    if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+        return None  # the therapy order gets no card to name another window
+    new = [(_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
+           if t.kind == "bsab" and _course_resumed(c, t.drug, _planned_start(t.start, c.today)) is None]
+    return min(new, key=lambda n: n[:2])[2] if new else None
+
+
+# The cards on a draft immunoglobulin order that a caveat on a new therapy drafted with it concerns
+IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
+
+
+def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
+    """An immunoglobulin order's criteria card, with the caveat naming a new bsAb window drafted beside it."""
+    if found.code not in IG_ORDER_CODES or not c.facts.therapies_drafted:
+        return found
+    therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"]
+    if therapy is None:
+        return found
+    values = {**found.values, "session_therapy": therapy.drug,
+              "session_therapy_start": _planned_start(therapy.start, c.today)}
+    return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
+
+
 @define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
 def order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
     if order.kind == "unrecognised":
         return c["Unrecognised Order Advice"]  # type: ignore[no-any-return]
     found: Advice | None = c["IG Order Advice"] if order.kind == "ig" else c["Therapy Order Advice"]
-    if found is None or not c["Order Is Child"]:
-        return found
+    if found is None:
+        return None
+    if not c["Order Is Child"]:
+        return _with_therapy_drafted(c, found) if order.kind == "ig" else found
     patient = c.facts.patient
     age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
     variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")

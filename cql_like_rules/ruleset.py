@@ -116,24 +116,7 @@ class RuleSet:
                 continue
             found.append(advice)
         notes = _notes(context)
-        return Evaluation(_with_session_therapy(tuple(found)), tuple(context.trace), today, tuple(traces), notes)
-
-
-# The cards on a draft immunoglobulin order that a caveat on a new therapy drafted with it concerns
-IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
-
-
-def _with_session_therapy(found: tuple[Advice, ...]) -> tuple[Advice, ...]:
-    """A bsAb drafted in the same session that would open a new high-risk window: the immunoglobulin order is
-    still judged on the window that has begun (a draft is not an index event, clinical-rules §2), so its card
-    says the therapy's card gives another window, rather than two cards naming two stop dates unexplained."""
-    new = [a for a in found if a.code == "plan-igg-monitoring" and a.variant == "new" and a.values.get("t0_kind") == "bsab"]
-    if not new:
-        return found
-    first = min(new, key=lambda a: (a.values["t0"], str(a.values.get("order_source"))))
-    extra = {"session_therapy": first.values.get("t0_product"), "session_therapy_start": first.values["t0"]}
-    return tuple(replace(a, caveats=a.caveats + ("therapy-drafted-with-it",), values={**a.values, **extra})
-                 if a.code in IG_ORDER_CODES and a.values.get("order_kind") == "ig" else a for a in found)
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes)
 
 
 def _notes(context: Context) -> tuple[DataNote, ...]:

@@ -983,6 +983,16 @@ def test_issuers_file_valid_forms(tmp_path: Path) -> None:
     assert settings.issuers["https://d"].jku_prefixes == ("https://d.example/",)
 
 
+def test_fhir_fetch_development_mode_follows_the_auth_setting(tmp_path: Path) -> None:
+    """http to a loopback FHIR server is allowed exactly when authentication is off (CDS_AUTH, read once)."""
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks((EC_A, "a"))))
+    path = write_issuers(tmp_path, {"https://a": {"jwks_file": "jwks.json"}})
+    on = load_settings({"CDS_LINK_SECRET": "l" * 32, "CDS_AUTH": "ON", "CDS_TRUSTED_ISSUERS_FILE": str(path)})
+    assert on.auth.enabled and not on.fetch.development
+    off = load_settings({"CDS_AUTH": "off"})
+    assert not off.auth.enabled and off.fetch.development
+
+
 def test_replay_cache_bounded_and_expiring() -> None:
     cache = ReplayCache(max_entries=3)
     assert not cache.seen_before(("i", "1"), 100, now=0)

@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 
+from cds_service.fhir.facts import FactBuilder
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import answer_local
 from cds_service.tools.replay import replay, request_from_bundle
 from cql_like_rules import valuesets
+from cql_like_rules.facts import TherapyOrderDraft
+from cql_like_rules.orders import DraftOrder
 
 RUNTIME = load_runtime(Settings())
 PATIENT = "pt-therapy-order"
@@ -166,6 +169,44 @@ def test_every_total_igg_code_of_the_value_set_drafted_is_an_igg_order(entry, co
     assert ("is among the draft orders" in card["detail"]) is counts
 
 
+def after_car_t_chart() -> dict[str, Any]:
+    """An adult with myeloma, CAR-T on 2025-11-01 (stop date 2026-05-01), IgG 3.0 g/L on 2026-02-20."""
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    cart = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
+            "performedDateTime": "2025-11-01",
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}}
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r}
+                      for r in (patient, myeloma, cart, igg("igg", "2026-02-20", 3.0))]}
+
+
+def test_the_therapy_drafted_with_an_ig_order_is_a_fact_and_a_definition_of_the_ig_order():
+    """The bsAb / CAR-T orders judged in the session are a typed fact (never an IgG or unrecognised draft); the
+    immunoglobulin order's trace names the new bsAb window drafted beside it ("Therapy Drafted With It"), the
+    therapy card's does not; a CAR-T product drafted alone beside it opens no bsAb course and is not named."""
+    orders = [DraftOrder("ig", "MedicationRequest/ig"),
+              DraftOrder("bsab", "MedicationRequest/tec", date(2026, 3, 5), drug="teclistamab"),
+              DraftOrder("car-t-product", "MedicationRequest/cart", drug="cilta-cel"),
+              DraftOrder("unrecognised", "MedicationRequest/x", looks_like="bsab")]
+    assert FactBuilder.therapies_drafted(orders) == (
+        TherapyOrderDraft("MedicationRequest/tec", "bsab", "teclistamab", date(2026, 3, 5)),
+        TherapyOrderDraft("MedicationRequest/cart", "car-t-product", "cilta-cel"))
+    ivig = medication_request("draft-ivig", "J06BA02", "2026-03-05", status="draft")
+    answer = replay(RUNTIME, after_car_t_chart(), hook="order-sign", drafts=[ivig, TECLISTAMAB_DRAFT],
+                    at=date(2026, 3, 2))
+    steps = {c["source"]["topic"]["code"]: {s["name"]: s for s in c["extension"]["dk.igsub-cds.trace"]}
+             for c in answer.cards}
+    named = steps["order-meets-criteria"]["Therapy Drafted With It"]
+    assert named["references"] == ["MedicationRequest/draft-tec"] and named["value"]["start"] == "2026-03-05", named
+    assert "Therapy Drafted With It" not in steps["plan-igg-monitoring"]
+    axicel = medication_request("draft-axicel", "L01XL03", "2026-03-05", status="draft")
+    cards = replay(RUNTIME, after_car_t_chart(), hook="order-sign", drafts=[ivig, axicel], at=date(2026, 3, 2)).cards
+    assert {c["source"]["topic"]["code"] for c in cards} == {"order-meets-criteria", "plan-igg-monitoring"}
+    assert not any("drafted with this order" in c["detail"] for c in cards)
+
+
 @pytest.mark.parametrize("lang, said", [
     ("en", "Teclistamab, drafted with this order, would open a new high-risk window from 2026-03-05"),
     ("da", "Teclistamab, der er i udkastene med denne ordination, vil åbne en ny højrisikoperiode fra 2026-03-05"),
@@ -174,16 +215,7 @@ def test_an_ig_order_signed_with_a_new_bispecific_says_the_therapy_card_gives_an
     """CAR-T 2025-11-01 (stop date 2026-05-01), IgG 3.0 since: IVIG and teclistamab from 2026-03-05 drafted together.
     The IVIG card is judged on the CAR-T window (a draft is not an index event) and says "end it on 2026-05-01",
     while the teclistamab card beside it names a window to 2026-09-05: the IVIG card says why the two differ."""
-    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
-    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
-               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
-    cart = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
-            "performedDateTime": "2025-11-01",
-            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}}
-    chart = {"resourceType": "Bundle", "type": "collection",
-             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r}
-                       for r in (patient, myeloma, cart, igg("igg", "2026-02-20", 3.0))]}
-    ivig = medication_request("draft-ivig", "J06BA02", "2026-03-05", status="draft")
+    chart, ivig = after_car_t_chart(), medication_request("draft-ivig", "J06BA02", "2026-03-05", status="draft")
     cards = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig, TECLISTAMAB_DRAFT], at=date(2026, 3, 2)).cards
     by_code = {c["source"]["topic"]["code"]: c for c in cards}
     assert set(by_code) == {"order-meets-criteria", "plan-igg-monitoring"}

@@ -52,6 +52,26 @@ def test_a_definition_cannot_be_defined_twice():
         library.define("X", "x again")(lambda c: 2)
 
 
+def test_a_helper_of_several_definitions_runs_once_per_evaluation_and_is_not_traced():
+    """`Context.once`: two definitions reading one helper compute it once; an order context shares its
+    patient context's value; the helper is no step of the trace (only definitions are)."""
+    library, calls = Library("Once", "1"), []
+
+    def helper(c):  # noqa: ANN001
+        calls.append(c.today)
+        return [c.today]
+
+    library.define("A", "a")(lambda c: c.once(helper)[0])
+    library.define("B", "b")(lambda c: len(c.once(helper)))
+    library.define("C", "c", scope="order")(lambda c: c.once(helper)[0])
+    ruleset = RuleSet("once", "1", "a test guideline", "https://example.org", library, Parameters())
+    context = ruleset.context(FACTS, date(2026, 1, 20))
+    assert (context["A"], context["B"], context.for_order("order")["C"]) == (date(2026, 1, 20), 1, date(2026, 1, 20))
+    assert calls == [date(2026, 1, 20)] and [s.name for s in context.trace] == ["A", "B"]
+    ruleset.context(FACTS, date(2026, 1, 21))["A"]  # a new evaluation computes it afresh
+    assert calls == [date(2026, 1, 20), date(2026, 1, 21)]
+
+
 def test_unknown_rule_set_and_bad_policy_file_are_rules_errors(tmp_path):
     with pytest.raises(RulesError, match="unknown rule set 'nope'"):
         load_ruleset("nope")

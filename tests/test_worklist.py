@@ -16,7 +16,8 @@ from cds_service.tools import cli
 from cds_service.tools.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.worklist import CPR_SYSTEM, AdviceRow, evaluate_patient_resources, needs_action, run_worklist
+from cds_service.tools.worklist import (CPR_SYSTEM, AdviceRow, evaluate_patient_resources, needs_action, render_table,
+                                        run_worklist)
 from cql_like_rules.advice import advice
 
 from .fixtures import FIXTURES, load_fixtures
@@ -92,6 +93,9 @@ def test_a_therapy_the_service_cannot_recognise_is_listed_last_not_left_out(tmp_
     result = run_worklist(where, date(2026, 1, 20), Settings(), jobs=1)
     assert [(r.patient_id, r.code) for r in result.rows] == [("pt-dk-0001", "start-substitution"),
                                                               ("pt-dk-0067", "therapy-not-recognised")]
+    lines = {line.split()[0]: line for line in render_table(result).splitlines()[4:6]}
+    assert lines["pt-dk-0067"].endswith("  not used")  # nothing was checked: not "none", as if no IgG were on file
+    assert " g/L 20" in lines["pt-dk-0001"]
 
 
 def test_bad_lines_are_counted_not_fatal(export):

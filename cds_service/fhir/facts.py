@@ -34,6 +34,7 @@ from cql_like_rules.facts import (
     Infection,
     MProteinResult,
     Patient,
+    TherapyOrderDraft,
     UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
@@ -216,9 +217,11 @@ class FactBuilder:
         self._therapies: list[UnrecognisedTherapy] = []
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
-              igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()) -> Extraction:
+              igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
+              therapies_drafted: tuple[TherapyOrderDraft, ...] = ()) -> Extraction:
         """The facts of the chart; on order hooks also the IgG lab orders drafted in the session
-        (each made by `igg_order_drafted` from `context.draftOrders`, never from the chart)."""
+        (each made by `igg_order_drafted` from `context.draftOrders`, never from the chart) and the
+        bsAb / CAR-T product orders judged in it (`therapies_drafted`)."""
         out: dict[str, list] = {k: [] for k in SLOTS}
         patient: Patient | None = None
         self._notes = list(notes)
@@ -255,6 +258,7 @@ class FactBuilder:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         out["unrecognised_therapies"] = self._therapies
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
+                      therapies_drafted=therapies_drafted,
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
@@ -700,6 +704,12 @@ class FactBuilder:
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial)
         return self._unrecognised_order(r, kinds)
+
+    @staticmethod
+    def therapies_drafted(orders: Iterable[DraftOrder]) -> tuple[TherapyOrderDraft, ...]:
+        """The bsAb and CAR-T product orders among the draft orders judged (as `draft_order` read them)."""
+        return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
+                     if o.kind in ("bsab", "car-t-product"))
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),

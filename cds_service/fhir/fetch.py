@@ -30,6 +30,7 @@ import orjson
 from ..errors import UpstreamError
 from ..http.limits import too_deep
 from ..settings import FetchSettings, Settings, is_loopback
+from .outcome import failing_code
 
 logger = logging.getLogger("cds_service.fhir.fetch")
 
@@ -176,17 +177,6 @@ def _same_base(url: httpx.URL, base: httpx.URL) -> bool:
         and url.port == base.port
         and url.path.startswith(base_path)
     )
-
-
-def _error_outcome(resource: Mapping[str, object]) -> str | None:
-    """The issue code of the first error/fatal issue of an OperationOutcome, or of an `incomplete` one
-    whatever its severity (results were left out: deciding on them would be deciding on part of the chart),
-    else None."""
-    issues = resource.get("issue")
-    for issue in issues if isinstance(issues, list) else []:
-        if isinstance(issue, dict) and (issue.get("severity") in ("error", "fatal") or issue.get("code") == "incomplete"):
-            return str(issue.get("code") or "unknown")
-    return None
 
 
 class FhirFetcher:
@@ -418,7 +408,7 @@ async def _read_body(response: httpx.Response, budget: _Budget) -> bytearray:
 
 def _outcome_message(outcome: Mapping[str, object]) -> str:
     """Names the issue code only: diagnostics are free text and might echo request details."""
-    return f"FHIR server answered an OperationOutcome ({_error_outcome(outcome) or 'no error code'})"
+    return f"FHIR server answered an OperationOutcome ({failing_code(outcome) or 'no error code'})"
 
 
 def _type_name(resource: Mapping[str, object]) -> str:
@@ -441,7 +431,7 @@ def _kept_entries(bundle: Mapping[str, object]) -> list[object]:
         if not is_outcome:
             kept.append(entry)
             continue
-        code = _error_outcome(resource) if isinstance(resource, dict) else None
+        code = failing_code(resource) if isinstance(resource, dict) else None
         if code is not None:
             raise _KeyFailed(f"FHIR server reported an error in the search result ({code})")
     return kept

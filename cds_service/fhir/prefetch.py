@@ -16,6 +16,7 @@ from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
 from ..errors import BadRequest
+from .outcome import failure_reason, outcome_text
 
 SUBJECT_FIELDS = ("subject", "patient")
 
@@ -32,39 +33,6 @@ class PooledResources:
         """The resource is this request's patient's: by id, the Patient's fullUrl or one of its identifiers."""
         owner = self.owner if self.owner is not None and self.owner.patient_id == patient_id else _Owner(patient_id)
         return owner.owns(resource.get("resourceType"), resource)
-
-
-def _outcome_text(outcome: Mapping[str, Any]) -> str:
-    texts = []
-    issues = outcome.get("issue")
-    for issue in issues if isinstance(issues, list) else []:
-        if isinstance(issue, dict):
-            texts.append(str(issue.get("diagnostics") or _first_display(issue.get("details")) or issue.get("code") or "error"))
-    return "; ".join(texts) or "OperationOutcome without issues"
-
-
-def _first_display(concept: Any) -> str:
-    if isinstance(concept, dict):
-        if concept.get("text"):
-            return str(concept["text"])
-        codings = concept.get("coding")
-        for coding in codings if isinstance(codings, list) else []:
-            if isinstance(coding, dict) and coding.get("display"):
-                return str(coding["display"])
-    return ""
-
-
-def _outcome_failure(outcome: Mapping[str, Any]) -> str | None:
-    """Why a search outcome makes its key unusable, or None for an informational one: an error, or an
-    issue of type `incomplete` whatever its severity (results were left out: a source not reached, a
-    limit hit, so deciding on what came would be deciding on part of the chart)."""
-    issues = outcome.get("issue")
-    issues = [i for i in (issues if isinstance(issues, list) else []) if isinstance(i, dict)]
-    if any(i.get("severity") in ("error", "fatal") for i in issues):
-        return "reported an error"
-    if any(i.get("code") == "incomplete" for i in issues):
-        return "reported the results incomplete"
-    return None
 
 
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
@@ -174,7 +142,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
 def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -> list[Mapping[str, Any]]:
     kind = value.get("resourceType")
     if kind == "OperationOutcome":
-        pooled.unusable[key] = f"the EHR could not fetch it ({_outcome_text(value)})"
+        pooled.unusable[key] = f"the EHR could not fetch it ({outcome_text(value)})"
         return []
     if kind != "Bundle":
         return [value]
@@ -189,9 +157,9 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
         if not isinstance(resource, dict):
             continue
         if resource.get("resourceType") == "OperationOutcome":
-            failure = _outcome_failure(resource)
+            failure = failure_reason(resource)
             if failure is not None:
-                pooled.unusable[key] = f"the EHR {failure} ({_outcome_text(resource)})"
+                pooled.unusable[key] = f"the EHR {failure} ({outcome_text(resource)})"
                 return []
             continue  # informational search outcome
         out.append(resource)

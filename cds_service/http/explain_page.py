@@ -96,6 +96,8 @@ FACT_KINDS = {
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
+    "therapies_drafted": Text("bsAb / CAR-T order drafted (this session)",
+                              "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
 }

@@ -68,11 +68,11 @@ def is_export(source: str | Path) -> bool:
     return path.is_dir() and any(path.glob("*.ndjson"))
 
 
-def requests_of(source: str | Path) -> Iterator[tuple[str, str, dict]]:
+def requests_of(source: str | Path, export: bool | None = None) -> Iterator[tuple[str, str, dict]]:
     """(bundle, patient, request) for each Bundle of a folder (or one Bundle), or for each patient
-    of an NDJSON export folder (bundle "")."""
+    of an NDJSON export folder (bundle ""); `export`: whether it is one, when the caller has looked already."""
     path = Path(source)
-    if is_export(path):
+    if is_export(path) if export is None else export:
         index = build_index(export_files(path))
         for pid, resources in iter_patients(index):
             yield "", pid, request_for(pid, [{"resource": r} for r in resources if patient_of(r) == pid])
@@ -97,8 +97,9 @@ def _codes(runtime: Runtime, request: dict, at: date) -> tuple[str, ...]:
 
 
 def compare(source: str | Path, runtime_a: Runtime, runtime_b: Runtime, at: date) -> Comparison:
-    result = Comparison(runtime_a.ruleset.label, runtime_b.ruleset.label, at, bundles=not is_export(source))
-    for bundle, patient, request in requests_of(source):
+    export = is_export(source)
+    result = Comparison(runtime_a.ruleset.label, runtime_b.ruleset.label, at, bundles=not export)
+    for bundle, patient, request in requests_of(source, export):
         result.evaluated += 1
         if "error" in request:
             result.errors.append((bundle or patient, str(request["error"])))

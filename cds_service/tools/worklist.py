@@ -253,6 +253,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+# Advice on which nothing was checked (a therapy under a code the service does not know): no IgG was looked for,
+# so the table says so rather than "none", which would read as "no IgG on file"
+NOTHING_CHECKED = frozenset({"therapy-not-recognised"})
+
+
+def _igg_cell(row: AdviceRow) -> str:
+    if row.igg_g_l is not None:
+        return f"{_fmt(row.igg_g_l)} g/L {_fmt(row.igg_date)}"
+    return "not used" if row.code in NOTHING_CHECKED else "none"
+
+
 COLUMNS = ("patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date", "summary")
 
 
@@ -261,7 +272,7 @@ def render_table(result: WorklistResult) -> str:
     head = ("patient", "identifier", "advice", "T0", "stop date", "IgG used")
     body = [
         (r.patient_id, r.identifier or "-", r.code, f"{_fmt(r.t0)} {r.t0_kind}".strip(), _fmt(r.stop_date),
-         f"{_fmt(r.igg_g_l)} g/L {_fmt(r.igg_date)}" if r.igg_g_l is not None else "none")
+         _igg_cell(r))
         for r in result.rows
     ]
     widths = [max([len(h)] + [len(row[i]) for row in body]) for i, h in enumerate(head)]
