@@ -1,0 +1,84 @@
+"""Draft orders shaped as EHRs send them (order-select / order-sign), over HTTP and replay.
+
+The drug through a Medication (contained, beside the draft in draftOrders, in prefetch, nowhere, by its
+ingredient); the planned dates as `timing.event` or a length (boundsDuration / boundsRange) instead of a
+boundsPeriod; selections naming a draft that is not there. The chart: CAR-T 2025-11-18 (stop date
+2026-05-18), IgG 3.2 g/L on 2026-01-13, no substitution (pt-dk-0001).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+import httpx
+import pytest
+
+from cds_service.http.app import create_app
+from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
+from cds_service.tools.replay import request_from_bundle
+
+from .environment import tmp_settings
+from .fixtures import FIXTURES
+from .servers import SettableClock, serve_in_thread
+
+CHART = "cart-in-window-igg-low"
+ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}
+VARENUMMER = {"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "176934", "display": "Privigen 100 mg/ml"}]}
+
+
+@pytest.fixture(scope="module")
+def server():
+    clock = SettableClock()
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
+        yield base, clock
+
+
+def ivig(**changes) -> dict:
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft.update(changes)
+    return {k: v for k, v in draft.items() if v is not None}
+
+
+def by_reference(medication: str, **changes) -> dict:
+    return ivig(medicationCodeableConcept=None, medicationReference={"reference": medication}, **changes)
+
+
+def post(server, drafts: list[dict], hook: str = "order-sign", selections: list[str] | None = None,
+         prefetched: list[dict] = (), at: str = "2026-01-20") -> httpx.Response:
+    base, clock = server
+    clock.set(date.fromisoformat(at))
+    request = request_from_bundle(json.loads((FIXTURES / f"{CHART}.json").read_text()), hook, copy.deepcopy(drafts))
+    if selections is not None:
+        request["context"]["selections"] = selections
+    request["prefetch"]["medicationRequests"]["entry"] += [{"resource": m, "search": {"mode": "include"}} for m in prefetched]
+    service = ORDER_SIGN_ID if hook == "order-sign" else ORDER_SELECT_ID
+    return httpx.post(f"{base}/cds-services/{service}", json=request, timeout=10)
+
+
+def the_card(response: httpx.Response) -> dict:
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    return card
+
+
+def codes(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [c["source"]["topic"]["code"] for c in response.json()["cards"]]
+
+
+def diagnostics(response: httpx.Response) -> str:
+    return str(response.json()["issue"][0]["diagnostics"])
+
+
+# -- selections ---------------------------------------------------------------------------
+
+
+def test_a_selection_naming_no_draft_is_400_naming_it(server):
+    response = post(server, [ivig()], "order-select", ["MedicationRequest/draft-ivig-9999"])
+    assert response.status_code == 400, response.text
+    assert "MedicationRequest/draft-ivig-9999" in diagnostics(response) and "draftOrders" in diagnostics(response)
+    both = post(server, [ivig(), ivig(id="draft-ivig-2")], "order-select", ["MedicationRequest/draft-ivig-2"])
+    assert codes(both) == ["order-meets-criteria"]
+    assert both.json()["cards"][0]["suggestions"][0]["actions"][0]["resource"]["id"] == "draft-ivig-2"
