@@ -72,6 +72,49 @@ def diagnostics(response: httpx.Response) -> str:
     return str(response.json()["issue"][0]["diagnostics"])
 
 
+# -- the drug through a Medication --------------------------------------------------------------
+
+
+def test_order_select_finds_the_medication_sent_beside_the_selected_draft(server):
+    """The Medication is an entry of draftOrders but not a selection: it was read only on order-sign."""
+    medication = {"resourceType": "Medication", "id": "m-ivig", "code": ATC_IVIG}
+    response = post(server, [by_reference("Medication/m-ivig"), medication], "order-select",
+                    ["MedicationRequest/draft-ivig-0001"])
+    assert codes(response) == ["order-meets-criteria"]
+    assert codes(post(server, [by_reference("Medication/m-ivig")], prefetched=[medication])) == ["order-meets-criteria"]
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_a_draft_naming_a_medication_sent_nowhere_is_named_not_passed_over(server, hook):
+    response = post(server, [by_reference("Medication/m-ivig")], hook, ["MedicationRequest/draft-ivig-0001"]
+                    if hook == "order-select" else None)
+    assert response.status_code == 412, response.text
+    said = diagnostics(response)
+    assert "MedicationRequest/draft-ivig-0001" in said and "Medication/m-ivig" in said and "not be checked" in said
+
+
+@pytest.mark.parametrize("draft, words", [
+    (by_reference("#med1"), "#med1 is not among its contained resources"),
+    (ivig(medicationCodeableConcept=None, medicationReference={"display": "Privigen"}), "has no reference"),
+    (by_reference("#med1", contained=[{"resourceType": "Medication", "id": "med1", "form": {"text": "infusion"}}]),
+     "has no code"),
+])
+def test_a_draft_whose_drug_cannot_be_read_is_400_saying_why(server, draft, words):
+    response = post(server, [draft])
+    assert response.status_code == 400, response.text
+    assert "MedicationRequest/draft-ivig-0001" in diagnostics(response) and words in diagnostics(response)
+
+
+def test_a_product_number_is_read_through_the_medications_ingredient(server):
+    """A Danish varenummer is in no value set; the Medication's ingredient (ATC J06BA02) says what it is."""
+    contained = {"resourceType": "Medication", "id": "med1", "code": VARENUMMER,
+                 "ingredient": [{"itemCodeableConcept": ATC_IVIG, "isActive": True}]}
+    card = the_card(post(server, [by_reference("#med1", contained=[contained])]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-05-18" in card["summary"]
+    contained.pop("code")
+    assert codes(post(server, [by_reference("#med1", contained=[contained])])) == ["order-meets-criteria"]
+
+
 # -- selections ---------------------------------------------------------------------------
 
 

@@ -277,14 +277,55 @@ class FactBuilder:
         if ref.startswith("#"):
             for contained in _list(resource.get("contained")):
                 if isinstance(contained, dict) and contained.get("id") == ref[1:]:
-                    return contained.get("code")
+                    return self._medication_code(contained)
             return None
         head, _, mid = ref.rpartition("/")
         medication = self._medications.get(mid) if head.endswith("Medication") else None
         if medication is None:
             self._unresolved += 1
             return None
-        return medication.get("code")
+        return self._medication_code(medication)
+
+    def _medication_code(self, medication: Mapping[str, Any]) -> Any:
+        """A Medication's code; when that is in no value set (a product number, varenummer), its code together
+        with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code),
+        so a product sent under a local number is still known by what it contains."""
+        code = medication.get("code")
+        items = [i.get("itemCodeableConcept") for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
+        extra = [c for item in items for c in _codings(item)]
+        if not extra or self.t.sets_of(code):
+            return code
+        merged: dict[str, Any] = {"coding": _codings(code) + extra}
+        text = _concept_text(code) or next((t for t in map(_concept_text, items) if t), "")
+        if text:
+            merged["text"] = text
+        return merged
+
+    def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
+        """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
+        rather than a malformed order; None when it can be read (whether or not the rules know its code)."""
+        concept = resource.get("medicationCodeableConcept")
+        if concept is not None:
+            return None if isinstance(concept, dict) else ("medicationCodeableConcept is not a CodeableConcept", False)
+        reference = resource.get("medicationReference")
+        if reference is None:
+            return "it names no medication (medicationCodeableConcept or medicationReference)", False
+        ref = _first(resource, "medicationReference.reference")
+        if not isinstance(ref, str) or not ref.strip():
+            return "its medicationReference has no reference", False
+        shown = ref[:80]
+        if ref.startswith("#"):
+            found = next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]), None)
+            if found is None:
+                return f"its medicationReference {shown} is not among its contained resources", False
+        else:
+            head, _, mid = ref.rpartition("/")
+            found = self._medications.get(mid) if head.endswith("Medication") else None
+            if found is None:
+                return f"its medicationReference {shown} was sent neither in context.draftOrders nor in prefetch", True
+        if not isinstance(self._medication(resource), dict):
+            return f"the Medication {shown} has no code", False
+        return None
 
     def _unrecognised(self, resource: Mapping[str, Any], concept: Any) -> None:
         """A code in no value set whose text names something the rules care about: say so."""
