@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from datetime import date
 
 import httpx
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
@@ -21,7 +24,7 @@ from cds_service.tools.replay import request_from_bundle
 
 from .environment import tmp_settings
 from .fixtures import FIXTURES
-from .servers import SettableClock, serve_in_thread
+from .servers import ROOT, SettableClock, serve_in_thread
 
 CHART = "cart-in-window-igg-low"
 ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}
@@ -115,6 +118,64 @@ def test_a_product_number_is_read_through_the_medications_ingredient(server):
     assert codes(post(server, [by_reference("#med1", contained=[contained])])) == ["order-meets-criteria"]
 
 
+# -- planned dates other than a boundsPeriod --------------------------------------------------
+
+
+def test_a_draft_planned_by_its_dose_dates_after_the_stop_date_follows_the_general_criteria(server):
+    """No boundsPeriod, doses on 2026-06-01 and 2026-06-29: it starts after the stop date 2026-05-18 (§4.3)."""
+    draft = ivig(dosageInstruction=[{"timing": {"event": ["2026-06-01T09:00:00+02:00", "2026-06-29T09:00:00+02:00"]}}])
+    card = the_card(post(server, [draft]))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "it starts 2026-06-01, on or after the stop date 2026-05-18" in card["summary"]
+
+
+def test_the_end_suggested_for_dose_dates_drops_the_doses_after_it(server):
+    draft = ivig(dosageInstruction=[{"timing": {"event": ["2026-02-01T09:00:00+01:00", "2026-06-01T09:00:00+02:00"]}}])
+    card = the_card(post(server, [draft]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    timing = action["resource"]["dosageInstruction"][0]["timing"]
+    assert timing["event"] == ["2026-02-01T09:00:00+01:00"] and timing["repeat"]["boundsPeriod"]["end"] == "2026-05-18"
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+
+
+def weekly(bounds: dict) -> dict:
+    return ivig(dosageInstruction=[{"timing": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", **bounds}}}])
+
+
+@pytest.mark.parametrize("bounds, ends", [
+    ({"boundsDuration": {"value": 12, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, "2026-04-14"),
+    ({"boundsRange": {"low": {"value": 1, "unit": "mo"}, "high": {"value": 3, "unit": "mo"}}}, "2026-04-20"),
+])
+def test_a_draft_of_a_length_that_ends_before_the_stop_date_is_not_lengthened(server, bounds, ends):
+    card = the_card(post(server, [weekly(bounds)]))  # authored 2026-01-20: it starts then
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    assert f"it ends {ends}, before the stop date 2026-05-18" in card["summary"]
+    assert not card.get("suggestions")
+
+
+def test_a_draft_of_several_dosages_of_a_length_ends_with_the_longest(server):
+    weeks = [{"timing": {"repeat": {"boundsDuration": {"value": n, "unit": "wk", "code": "wk"}}}} for n in (4, 12)]
+    card = the_card(post(server, [ivig(dosageInstruction=weeks)]))
+    assert "it ends 2026-04-14, before the stop date 2026-05-18" in card["summary"]
+
+
+@pytest.mark.parametrize("bounds", [
+    {"boundsDuration": {"value": 52, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}},
+    {"boundsRange": {"low": {"value": 6, "unit": "mo"}, "high": {"value": 12, "unit": "mo"}}},
+])
+def test_the_end_suggested_for_a_draft_of_a_length_is_valid_fhir(server, bounds):
+    """Timing.repeat has one bounds[x]: the suggestion replaces the length by the period it gives."""
+    card = the_card(post(server, [weekly(bounds)]))
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    repeat = action["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert repeat["boundsPeriod"] == {"start": "2026-01-20", "end": "2026-05-18"}
+    assert "boundsDuration" not in repeat and "boundsRange" not in repeat and repeat["period"] == 4
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+
+
 # -- selections ---------------------------------------------------------------------------
 
 
@@ -125,3 +186,21 @@ def test_a_selection_naming_no_draft_is_400_naming_it(server):
     both = post(server, [ivig(), ivig(id="draft-ivig-2")], "order-select", ["MedicationRequest/draft-ivig-2"])
     assert codes(both) == ["order-meets-criteria"]
     assert both.json()["cards"][0]["suggestions"][0]["actions"][0]["resource"]["id"] == "draft-ivig-2"
+
+
+# -- replay ------------------------------------------------------------------------------
+
+
+def test_replay_reads_a_contained_medication_and_dose_dates(tmp_path):
+    contained = {"resourceType": "Medication", "id": "med1", "code": VARENUMMER,
+                 "ingredient": [{"itemCodeableConcept": ATC_IVIG}]}
+    draft = by_reference("#med1", contained=[contained],
+                         dosageInstruction=[{"timing": {"event": ["2026-06-01T09:00:00+02:00"]}}])
+    path = tmp_path / "ivig.draft.json"
+    path.write_text(json.dumps(draft))
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / f"{CHART}.json"), "--hook", "order-sign",
+         "--draft", str(path), "--at", "2026-01-20", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    [card] = json.loads(result.stdout)["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and "2026-06-01" in card["summary"]

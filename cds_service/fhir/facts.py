@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 from cql_like_rules.facts import (
     BsAbExposure,
     CarTInfusion,
@@ -166,6 +168,23 @@ ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 def _isotype(value: Any) -> str:
     """A value set's isotype attribute; anything but a known type ("unknown") means not stated."""
     return value if value in ISOTYPES else ""
+
+
+_LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years"}
+
+
+def _length(quantity: Any) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable."""
+    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
+            or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
+        return None
+    unit = _LENGTH_UNITS.get(str(quantity.get("code") or quantity.get("unit") or "").strip().lower())
+    if unit is None:
+        return None
+    value = quantity["value"]
+    return relativedelta(days=round(value * 7 if unit == "weeks" else value)) if unit in ("days", "weeks") \
+        else relativedelta(**{unit: int(value)})
 
 
 class NoStartDate(DataError):
@@ -698,7 +717,7 @@ class FactBuilder:
                 continue
             unread = ""
             try:
-                start, end = self._dosage_period(r)
+                start, end = self._draft_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start): judged as undated, and said
@@ -707,6 +726,33 @@ class FactBuilder:
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread)
         return self._unrecognised_order(r, kinds)
+
+    def _draft_period(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """A draft's planned (start, end): the dosage's boundsPeriod as `_dosage_period` reads it, and what EHRs
+        send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
+        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
+        dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
+        timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
+        events = sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
+        bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
+        try:
+            start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
+        except NoStartDate:
+            if not events:
+                raise
+            start, end = events[0], None
+        if events and not bounded:
+            start = events[0]
+            if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
+                end = events[-1]
+        if end is None:
+            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration")) or _length(_first(t, "repeat.boundsRange.high"))
+                                   for t in timings) if n is not None]
+            if lengths:
+                end = max(start + n for n in lengths)
+        if end is not None and end < start:
+            raise DataError(f"end date {end} before start date {start}")
+        return start, end
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
