@@ -99,6 +99,7 @@ def test_a_draft_naming_a_medication_sent_nowhere_is_named_not_passed_over(serve
 @pytest.mark.parametrize("draft, words", [
     (by_reference("#med1"), "#med1 is not among its contained resources"),
     (ivig(medicationCodeableConcept=None, medicationReference={"display": "Privigen"}), "has no reference"),
+    (by_reference("urn:uuid:6f0c1a52-3b7e-4d0e-9a51-0c2b8f1e7d44"), "not a reference this service resolves"),
     (by_reference("#med1", contained=[{"resourceType": "Medication", "id": "med1", "form": {"text": "infusion"}}]),
      "has no code"),
 ])

@@ -339,7 +339,10 @@ class FactBuilder:
                 return f"its medicationReference {shown} is not among its contained resources", False
         else:
             head, _, mid = ref.rpartition("/")
-            found = self._medications.get(mid) if head.endswith("Medication") else None
+            if not head.endswith("Medication"):  # a Bundle fullUrl (urn:uuid:...) is not looked up
+                return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
+                       "'Medication/id')", False
+            found = self._medications.get(mid)
             if found is None:
                 return f"its medicationReference {shown} was sent neither in context.draftOrders nor in prefetch", True
         if not isinstance(self._medication(resource), dict):
