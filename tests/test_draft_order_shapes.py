@@ -87,6 +87,13 @@ def test_order_select_finds_the_medication_sent_beside_the_selected_draft(server
     assert codes(post(server, [by_reference("Medication/m-ivig")], prefetched=[medication])) == ["order-meets-criteria"]
 
 
+def test_a_versioned_or_absolute_reference_to_a_sent_medication_is_followed(server):
+    medication = {"resourceType": "Medication", "id": "m-ivig", "code": ATC_IVIG}
+    for reference in ("Medication/m-ivig/_history/3", "https://ehr.example/fhir/Medication/m-ivig/_history/3",
+                      "https://ehr.example/fhir/Medication/m-ivig"):
+        assert codes(post(server, [by_reference(reference)], prefetched=[medication])) == ["order-meets-criteria"]
+
+
 @pytest.mark.parametrize("hook", ["order-sign", "order-select"])
 def test_a_draft_naming_a_medication_sent_nowhere_is_named_not_passed_over(server, hook):
     response = post(server, [by_reference("Medication/m-ivig")], hook, ["MedicationRequest/draft-ivig-0001"]

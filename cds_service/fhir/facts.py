@@ -187,6 +187,11 @@ def _length(quantity: Any) -> relativedelta | None:
         else relativedelta(**{unit: int(value)})
 
 
+def _unversioned(reference: str) -> str:
+    """A reference without its version ("Medication/m1/_history/2" -> "Medication/m1")."""
+    return reference.split("/_history/", 1)[0]
+
+
 class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
 
@@ -298,7 +303,7 @@ class FactBuilder:
                 if isinstance(contained, dict) and contained.get("id") == ref[1:]:
                     return self._medication_code(contained)
             return None
-        head, _, mid = ref.rpartition("/")
+        head, _, mid = _unversioned(ref).rpartition("/")
         medication = self._medications.get(mid) if head.endswith("Medication") else None
         if medication is None:
             self._unresolved += 1
@@ -338,7 +343,7 @@ class FactBuilder:
             if found is None:
                 return f"its medicationReference {shown} is not among its contained resources", False
         else:
-            head, _, mid = ref.rpartition("/")
+            head, _, mid = _unversioned(ref).rpartition("/")
             if not head.endswith("Medication"):  # a Bundle fullUrl (urn:uuid:...) is not looked up
                 return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
                        "'Medication/id')", False
