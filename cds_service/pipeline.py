@@ -227,13 +227,16 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
     if drafts is not None:
         igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, drafts if session is None else session)
-        builder.know_medications([*pooled.resources, *drafts])
+        # A Medication the draft names may come in the draft orders' Bundle beside it, selected or not
+        builder.know_medications([*pooled.resources, *(drafts if session is None else session)])
         for resource in drafts:
             ref = reference_of(resource)
             if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
                 continue
             order = builder.draft_order(resource)
+            if order is None and resource.get("resourceType") == "MedicationRequest":
+                _check_drug_readable(builder, resource, ref)
             if order is None or ref in raw_orders:
                 continue
             checked = validity(resource)
@@ -265,6 +268,21 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+
+
+def _check_drug_readable(builder: FactBuilder, resource: Mapping[str, Any], ref: str) -> None:
+    """A draft medication order whose drug cannot be read is not passed over as "not an immunoglobulin":
+    it may be one. The answer names it: a 412 when the Medication it refers to was not sent (the
+    request is incomplete), a 400 when the order itself is malformed."""
+    unread = builder.medication_unread(resource)
+    if unread is None:
+        return
+    why, not_sent = unread
+    checked = validity(resource)
+    if checked.fatal is not None:
+        raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
+    message = f"context.draftOrders: {ref}: {why}; its drug could not be checked"
+    raise PreconditionFailed(message) if not_sent else BadRequest(message)
 
 
 def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,

@@ -220,7 +220,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
-                    actions.append({"type": "update", "resource": build.ending_on(raw, stop),  # type: ignore[arg-type]
+                    actions.append({"type": "update", "resource": build.ending_on(raw, stop, values.get("order_start")),  # type: ignore[arg-type]
                                     "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
                                                                                               stop_date=p["stop_date"])})
             if actions:

@@ -75,15 +75,31 @@ def _object(parent: dict, key: str) -> dict:
     return value
 
 
-def ending_on(resource: Mapping[str, Any], end: date) -> dict:
-    """The same order with every dosage bounded to end on `end`."""
+def ending_on(resource: Mapping[str, Any], end: date, start: date | None = None) -> dict:
+    """The same order with every dosage bounded to end on `end`.
+
+    The bounds become a boundsPeriod (FHIR allows one bounds[x]): a length it had (boundsDuration,
+    boundsRange) is replaced by the period from `start` (the order's start, when known and the
+    period has none); planned doses (`timing.event`) after `end` are dropped, so the order does not
+    end before doses it still lists.
+    """
     updated = copy.deepcopy(dict(resource))
     dosages = updated.get("dosageInstruction")
     dosages = [d if isinstance(d, dict) else {} for d in dosages] if isinstance(dosages, list) and dosages else [{}]
     for dosage in dosages:
-        repeat = _object(_object(dosage, "timing"), "repeat")
-        repeat.pop("boundsDuration", None)
+        timing = _object(dosage, "timing")
+        events = timing.get("event")
+        if isinstance(events, list):
+            kept = [e for e in events if not (isinstance(e, str) and e[:10] > end.isoformat())]
+            if kept:
+                timing["event"] = kept
+            else:
+                timing.pop("event")
+        repeat = _object(timing, "repeat")
+        length = [repeat.pop(k) for k in ("boundsDuration", "boundsRange") if k in repeat]
         bounds = _object(repeat, "boundsPeriod")
+        if length and start is not None and "start" not in bounds:
+            bounds["start"] = start.isoformat()
         bounds["end"] = end.isoformat()
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages

@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
 from cql_like_rules.facts import (
     BsAbExposure,
     CarTInfusion,
@@ -174,6 +176,27 @@ def _isotype(value: Any) -> str:
 PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
 PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
 
+_LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "week": "weeks", "weeks": "weeks",
+                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years"}
+
+
+def _length(quantity: Any) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable."""
+    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
+            or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
+        return None
+    unit = _LENGTH_UNITS.get(str(quantity.get("code") or quantity.get("unit") or "").strip().lower())
+    if unit is None:
+        return None
+    value = quantity["value"]
+    return relativedelta(days=round(value * 7 if unit == "weeks" else value)) if unit in ("days", "weeks") \
+        else relativedelta(**{unit: int(value)})
+
+
+def _unversioned(reference: str) -> str:
+    """A reference without its version ("Medication/m1/_history/2" -> "Medication/m1")."""
+    return reference.split("/_history/", 1)[0]
+
 
 class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
@@ -303,14 +326,58 @@ class FactBuilder:
         if ref.startswith("#"):
             for contained in _list(resource.get("contained")):
                 if isinstance(contained, dict) and contained.get("id") == ref[1:]:
-                    return contained.get("code")
+                    return self._medication_code(contained)
             return None
-        head, _, mid = ref.rpartition("/")
+        head, _, mid = _unversioned(ref).rpartition("/")
         medication = self._medications.get(mid) if head.endswith("Medication") else None
         if medication is None:
             self._unresolved += 1
             return None
-        return medication.get("code")
+        return self._medication_code(medication)
+
+    def _medication_code(self, medication: Mapping[str, Any]) -> Any:
+        """A Medication's code; when that is in no value set (a product number, varenummer), its code together
+        with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code),
+        so a product sent under a local number is still known by what it contains."""
+        code = medication.get("code")
+        items = [i.get("itemCodeableConcept") for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
+        extra = [c for item in items for c in _codings(item)]
+        if not extra or self.t.sets_of(code):
+            return code
+        merged: dict[str, Any] = {"coding": _codings(code) + extra}
+        text = _concept_text(code) or next((t for t in map(_concept_text, items) if t), "")
+        if text:
+            merged["text"] = text
+        return merged
+
+    def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
+        """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
+        rather than a malformed order; None when it can be read (whether or not the rules know its code)."""
+        concept = resource.get("medicationCodeableConcept")
+        if concept is not None:
+            return None if isinstance(concept, dict) else ("medicationCodeableConcept is not a CodeableConcept", False)
+        reference = resource.get("medicationReference")
+        if reference is None:
+            return "it names no medication (medicationCodeableConcept or medicationReference)", False
+        ref = _first(resource, "medicationReference.reference")
+        if not isinstance(ref, str) or not ref.strip():
+            return "its medicationReference has no reference", False
+        shown = ref[:80]
+        if ref.startswith("#"):
+            found = next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]), None)
+            if found is None:
+                return f"its medicationReference {shown} is not among its contained resources", False
+        else:
+            head, _, mid = _unversioned(ref).rpartition("/")
+            if not head.endswith("Medication"):  # a Bundle fullUrl (urn:uuid:...) is not looked up
+                return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
+                       "'Medication/id')", False
+            found = self._medications.get(mid)
+            if found is None:
+                return f"its medicationReference {shown} was sent neither in context.draftOrders nor in prefetch", True
+        if not isinstance(self._medication(resource), dict):
+            return f"the Medication {shown} has no code", False
+        return None
 
     def _unrecognised(self, resource: Mapping[str, Any], concept: Any) -> None:
         """A code in no value set whose text names something the rules care about: say so."""
@@ -694,7 +761,7 @@ class FactBuilder:
                 continue
             unread, partial = "", ""
             try:
-                start, end = self._dosage_period(r)
+                start, end = self._draft_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -710,6 +777,33 @@ class FactBuilder:
         """The bsAb and CAR-T product orders among the draft orders judged (as `draft_order` read them)."""
         return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
                      if o.kind in ("bsab", "car-t-product"))
+
+    def _draft_period(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """A draft's planned (start, end): the dosage's boundsPeriod as `_dosage_period` reads it, and what EHRs
+        send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
+        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
+        dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
+        timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
+        events = sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
+        bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
+        try:
+            start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
+        except NoStartDate:
+            if not events:
+                raise
+            start, end = events[0], None
+        if events and not bounded:
+            start = events[0]
+            if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
+                end = events[-1]
+        if end is None:
+            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration")) or _length(_first(t, "repeat.boundsRange.high"))
+                                   for t in timings) if n is not None]
+            if lengths:
+                end = max(start + n for n in lengths)
+        if end is not None and end < start:
+            raise DataError(f"end date {end} before start date {start}")
+        return start, end
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),

@@ -61,7 +61,7 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     if hook in ("order-select", "order-sign"):
         drafts = _draft_orders(context)
         if hook == "order-select":
-            selections = _selections(context)
+            selections = _selections(context, drafts)
     return HookRequest(hook, hook_instance, context, patient_id, prefetch, fhir_server, auth, drafts, selections)
 
 
@@ -85,10 +85,17 @@ def _draft_orders(context: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     return tuple(out)
 
 
-def _selections(context: Mapping[str, Any]) -> tuple[str, ...]:
+def _selections(context: Mapping[str, Any], drafts: tuple[Mapping[str, Any], ...]) -> tuple[str, ...]:
     selections = context.get("selections")
     if selections is None:
         raise BadRequest("missing required field 'context.selections'")
     if not isinstance(selections, list) or not all(isinstance(x, str) and "/" in x for x in selections):
         raise BadRequest("'context.selections' must be an array of references like 'MedicationRequest/123'")
+    # A selection names a draft of the same request (CDS Hooks order-select): one that is not there cannot be
+    # judged, and answering without it would be silence on the very order the clinician selected.
+    sent = {f"{d.get('resourceType')}/{d.get('id')}" for d in drafts}
+    missing = [s for s in selections if s not in sent]
+    if missing:
+        shown = ", ".join(repr(s[:80]) for s in missing[:3]) + (f" (+{len(missing) - 3} more)" if len(missing) > 3 else "")
+        raise BadRequest(f"'context.selections' names {shown}, not among 'context.draftOrders'")
     return tuple(selections)

@@ -1,0 +1,214 @@
+"""Draft orders shaped as EHRs send them (order-select / order-sign), over HTTP and replay.
+
+The drug through a Medication (contained, beside the draft in draftOrders, in prefetch, nowhere, by its
+ingredient); the planned dates as `timing.event` or a length (boundsDuration / boundsRange) instead of a
+boundsPeriod; selections naming a draft that is not there. The chart: CAR-T 2025-11-18 (stop date
+2026-05-18), IgG 3.2 g/L on 2026-01-13, no substitution (pt-dk-0001).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from datetime import date
+
+import httpx
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from cds_service.http.app import create_app
+from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
+from cds_service.tools.replay import request_from_bundle
+
+from .environment import tmp_settings
+from .fixtures import FIXTURES
+from .servers import ROOT, SettableClock, serve_in_thread
+
+CHART = "cart-in-window-igg-low"
+ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}
+VARENUMMER = {"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "176934", "display": "Privigen 100 mg/ml"}]}
+
+
+@pytest.fixture(scope="module")
+def server():
+    clock = SettableClock()
+    with serve_in_thread(create_app(tmp_settings(), clock=clock)) as base:
+        yield base, clock
+
+
+def ivig(**changes) -> dict:
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft.update(changes)
+    return {k: v for k, v in draft.items() if v is not None}
+
+
+def by_reference(medication: str, **changes) -> dict:
+    return ivig(medicationCodeableConcept=None, medicationReference={"reference": medication}, **changes)
+
+
+def post(server, drafts: list[dict], hook: str = "order-sign", selections: list[str] | None = None,
+         prefetched: list[dict] = (), at: str = "2026-01-20") -> httpx.Response:
+    base, clock = server
+    clock.set(date.fromisoformat(at))
+    request = request_from_bundle(json.loads((FIXTURES / f"{CHART}.json").read_text()), hook, copy.deepcopy(drafts))
+    if selections is not None:
+        request["context"]["selections"] = selections
+    request["prefetch"]["medicationRequests"]["entry"] += [{"resource": m, "search": {"mode": "include"}} for m in prefetched]
+    service = ORDER_SIGN_ID if hook == "order-sign" else ORDER_SELECT_ID
+    return httpx.post(f"{base}/cds-services/{service}", json=request, timeout=10)
+
+
+def the_card(response: httpx.Response) -> dict:
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    return card
+
+
+def codes(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [c["source"]["topic"]["code"] for c in response.json()["cards"]]
+
+
+def diagnostics(response: httpx.Response) -> str:
+    return str(response.json()["issue"][0]["diagnostics"])
+
+
+# -- the drug through a Medication --------------------------------------------------------------
+
+
+def test_order_select_finds_the_medication_sent_beside_the_selected_draft(server):
+    """The Medication is an entry of draftOrders but not a selection: it was read only on order-sign."""
+    medication = {"resourceType": "Medication", "id": "m-ivig", "code": ATC_IVIG}
+    response = post(server, [by_reference("Medication/m-ivig"), medication], "order-select",
+                    ["MedicationRequest/draft-ivig-0001"])
+    assert codes(response) == ["order-meets-criteria"]
+    assert codes(post(server, [by_reference("Medication/m-ivig")], prefetched=[medication])) == ["order-meets-criteria"]
+
+
+def test_a_versioned_or_absolute_reference_to_a_sent_medication_is_followed(server):
+    medication = {"resourceType": "Medication", "id": "m-ivig", "code": ATC_IVIG}
+    for reference in ("Medication/m-ivig/_history/3", "https://ehr.example/fhir/Medication/m-ivig/_history/3",
+                      "https://ehr.example/fhir/Medication/m-ivig"):
+        assert codes(post(server, [by_reference(reference)], prefetched=[medication])) == ["order-meets-criteria"]
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_a_draft_naming_a_medication_sent_nowhere_is_named_not_passed_over(server, hook):
+    response = post(server, [by_reference("Medication/m-ivig")], hook, ["MedicationRequest/draft-ivig-0001"]
+                    if hook == "order-select" else None)
+    assert response.status_code == 412, response.text
+    said = diagnostics(response)
+    assert "MedicationRequest/draft-ivig-0001" in said and "Medication/m-ivig" in said and "not be checked" in said
+
+
+@pytest.mark.parametrize("draft, words", [
+    (by_reference("#med1"), "#med1 is not among its contained resources"),
+    (ivig(medicationCodeableConcept=None, medicationReference={"display": "Privigen"}), "has no reference"),
+    (by_reference("urn:uuid:6f0c1a52-3b7e-4d0e-9a51-0c2b8f1e7d44"), "not a reference this service resolves"),
+    (by_reference("#med1", contained=[{"resourceType": "Medication", "id": "med1", "form": {"text": "infusion"}}]),
+     "has no code"),
+])
+def test_a_draft_whose_drug_cannot_be_read_is_400_saying_why(server, draft, words):
+    response = post(server, [draft])
+    assert response.status_code == 400, response.text
+    assert "MedicationRequest/draft-ivig-0001" in diagnostics(response) and words in diagnostics(response)
+
+
+def test_a_product_number_is_read_through_the_medications_ingredient(server):
+    """A Danish varenummer is in no value set; the Medication's ingredient (ATC J06BA02) says what it is."""
+    contained = {"resourceType": "Medication", "id": "med1", "code": VARENUMMER,
+                 "ingredient": [{"itemCodeableConcept": ATC_IVIG, "isActive": True}]}
+    card = the_card(post(server, [by_reference("#med1", contained=[contained])]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and "2026-05-18" in card["summary"]
+    contained.pop("code")
+    assert codes(post(server, [by_reference("#med1", contained=[contained])])) == ["order-meets-criteria"]
+
+
+# -- planned dates other than a boundsPeriod --------------------------------------------------
+
+
+def test_a_draft_planned_by_its_dose_dates_after_the_stop_date_follows_the_general_criteria(server):
+    """No boundsPeriod, doses on 2026-06-01 and 2026-06-29: it starts after the stop date 2026-05-18 (§4.3)."""
+    draft = ivig(dosageInstruction=[{"timing": {"event": ["2026-06-01T09:00:00+02:00", "2026-06-29T09:00:00+02:00"]}}])
+    card = the_card(post(server, [draft]))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "it starts 2026-06-01, on or after the stop date 2026-05-18" in card["summary"]
+
+
+def test_the_end_suggested_for_dose_dates_drops_the_doses_after_it(server):
+    draft = ivig(dosageInstruction=[{"timing": {"event": ["2026-02-01T09:00:00+01:00", "2026-06-01T09:00:00+02:00"]}}])
+    card = the_card(post(server, [draft]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    timing = action["resource"]["dosageInstruction"][0]["timing"]
+    assert timing["event"] == ["2026-02-01T09:00:00+01:00"] and timing["repeat"]["boundsPeriod"]["end"] == "2026-05-18"
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+
+
+def weekly(bounds: dict) -> dict:
+    return ivig(dosageInstruction=[{"timing": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", **bounds}}}])
+
+
+@pytest.mark.parametrize("bounds, ends", [
+    ({"boundsDuration": {"value": 12, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, "2026-04-14"),
+    ({"boundsRange": {"low": {"value": 1, "unit": "mo"}, "high": {"value": 3, "unit": "mo"}}}, "2026-04-20"),
+])
+def test_a_draft_of_a_length_that_ends_before_the_stop_date_is_not_lengthened(server, bounds, ends):
+    card = the_card(post(server, [weekly(bounds)]))  # authored 2026-01-20: it starts then
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    assert f"it ends {ends}, before the stop date 2026-05-18" in card["summary"]
+    assert not card.get("suggestions")
+
+
+def test_a_draft_of_several_dosages_of_a_length_ends_with_the_longest(server):
+    weeks = [{"timing": {"repeat": {"boundsDuration": {"value": n, "unit": "wk", "code": "wk"}}}} for n in (4, 12)]
+    card = the_card(post(server, [ivig(dosageInstruction=weeks)]))
+    assert "it ends 2026-04-14, before the stop date 2026-05-18" in card["summary"]
+
+
+@pytest.mark.parametrize("bounds", [
+    {"boundsDuration": {"value": 52, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}},
+    {"boundsRange": {"low": {"value": 6, "unit": "mo"}, "high": {"value": 12, "unit": "mo"}}},
+])
+def test_the_end_suggested_for_a_draft_of_a_length_is_valid_fhir(server, bounds):
+    """Timing.repeat has one bounds[x]: the suggestion replaces the length by the period it gives."""
+    card = the_card(post(server, [weekly(bounds)]))
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    repeat = action["resource"]["dosageInstruction"][0]["timing"]["repeat"]
+    assert repeat["boundsPeriod"] == {"start": "2026-01-20", "end": "2026-05-18"}
+    assert "boundsDuration" not in repeat and "boundsRange" not in repeat and repeat["period"] == 4
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+
+
+# -- selections ---------------------------------------------------------------------------
+
+
+def test_a_selection_naming_no_draft_is_400_naming_it(server):
+    response = post(server, [ivig()], "order-select", ["MedicationRequest/draft-ivig-9999"])
+    assert response.status_code == 400, response.text
+    assert "MedicationRequest/draft-ivig-9999" in diagnostics(response) and "draftOrders" in diagnostics(response)
+    both = post(server, [ivig(), ivig(id="draft-ivig-2")], "order-select", ["MedicationRequest/draft-ivig-2"])
+    assert codes(both) == ["order-meets-criteria"]
+    assert both.json()["cards"][0]["suggestions"][0]["actions"][0]["resource"]["id"] == "draft-ivig-2"
+
+
+# -- replay ------------------------------------------------------------------------------
+
+
+def test_replay_reads_a_contained_medication_and_dose_dates(tmp_path):
+    contained = {"resourceType": "Medication", "id": "med1", "code": VARENUMMER,
+                 "ingredient": [{"itemCodeableConcept": ATC_IVIG}]}
+    draft = by_reference("#med1", contained=[contained],
+                         dosageInstruction=[{"timing": {"event": ["2026-06-01T09:00:00+02:00"]}}])
+    path = tmp_path / "ivig.draft.json"
+    path.write_text(json.dumps(draft))
+    result = subprocess.run(
+        [sys.executable, "-m", "cds_service.tools.cli", "replay", str(FIXTURES / f"{CHART}.json"), "--hook", "order-sign",
+         "--draft", str(path), "--at", "2026-01-20", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    [card] = json.loads(result.stdout)["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and "2026-06-01" in card["summary"]
