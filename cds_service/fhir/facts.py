@@ -668,14 +668,14 @@ class FactBuilder:
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
-            start, end = self._dosage_period(r)
+            start, end = self._planned_period(r)  # a course of a set length ends by itself
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")
         if ig is None or status not in IG_ORDER_STATUSES:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         try:
-            start, end = self._dosage_period(r)
+            start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
             shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
@@ -761,7 +761,7 @@ class FactBuilder:
                 continue
             unread, partial = "", ""
             try:
-                start, end = self._draft_period(r)
+                start, end = self._planned_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -778,8 +778,9 @@ class FactBuilder:
         return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
                      if o.kind in ("bsab", "car-t-product"))
 
-    def _draft_period(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
-        """A draft's planned (start, end): the dosage's boundsPeriod as `_dosage_period` reads it, and what EHRs
+    def _planned_period(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+        """An order's planned (start, end), a draft's or one on the chart: the dosage's boundsPeriod as
+        `_dosage_period` reads it, and what EHRs
         send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
         the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
         dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]

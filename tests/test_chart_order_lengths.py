@@ -1,0 +1,57 @@
+"""Immunoglobulin and bsAb orders on the chart whose course is given by its doses or its length.
+
+EHRs write a fixed course as `timing.event` (the planned dose days) or `repeat.boundsDuration` /
+`boundsRange` (12 weeks) instead of a boundsPeriod with an end. Read as open-ended from authoredOn,
+a finished 12-week IVIG course stayed "on substitution" for ever: months after it ended, patient-view
+said the stop was overdue. The chart: CAR-T 2025-11-18 (stop date 2026-05-18), IgG 3.2 g/L 2026-01-13.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}
+
+
+def chart(order: dict[str, Any]) -> dict[str, Any]:
+    b = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    b["entry"].append({"fullUrl": "MedicationRequest/ivig", "resource": order})
+    return b
+
+
+def ivig(timing: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "ivig", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/pt-dk-0001"}, "authoredOn": "2026-01-15",
+            "medicationCodeableConcept": IVIG, "dosageInstruction": [{"timing": timing}]}
+
+
+WEEKS_12 = {"repeat": {"boundsDuration": {"value": 12, "unit": "wk", "system": "http://unitsofmeasure.org",
+                                          "code": "wk"}, "frequency": 1, "period": 4, "periodUnit": "wk"}}
+DOSES = {"event": ["2026-01-16", "2026-02-13", "2026-03-13"]}
+
+
+@pytest.mark.parametrize("timing, end", [(WEEKS_12, date(2026, 4, 9)), (DOSES, date(2026, 3, 13))])
+def test_a_course_of_a_set_length_ends_by_itself(timing, end):
+    answer = replay(RUNTIME, chart(ivig(timing)), at=date(2026, 6, 10))
+    [course] = answer.facts.ig_courses
+    assert course.end == end
+    assert "stop-overdue" not in [c["source"]["topic"]["code"] for c in answer.cards]
+
+
+def test_within_its_length_the_card_names_the_end_it_has():
+    """On 2026-02-01 the 12-week course runs to 2026-04-09, before the stop date: the stop is attempted then
+    (read as open-ended, the card planned it for the stop date, 2026-05-18)."""
+    [card] = replay(RUNTIME, chart(ivig(WEEKS_12)), at=date(2026, 2, 1)).cards
+    assert card["source"]["topic"]["code"] == "stop-planned"
+    assert "the order ends 2026-04-09, before the stop date 2026-05-18" in card["summary"]
