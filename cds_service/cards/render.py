@@ -40,6 +40,9 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
 SELF_NOTED = {"therapy-not-recognised": "unrecognised-code"}
+# Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
+# from the same order's values, says the adult criteria do not apply).
+JUDGED = {"order-does-not-meet-criteria"}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -82,7 +85,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     """The 2–5 facts a decision rests on, each with its date (no resource ids)."""
     v = advice.values
     lines: list[str] = []
-    if p.get("failing_all"):
+    if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
         lines.append(FACT["age"](lang).format_map(p))

@@ -1,0 +1,47 @@
+"""Cards read as a clinician reads them: nothing on a card contradicts the rest of it, and a
+Danish card's suggested order reads Danish too."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+
+
+def _bundle(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def _draft(name: str) -> dict:
+    return json.loads((FIXTURES / "drafts" / f"{name}.draft.json").read_text())
+
+
+def _card(cards: list[dict], code: str) -> dict:
+    [found] = [c for c in cards if c["source"]["topic"]["code"] == code]
+    return found
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("lang, not_met, individual", [("en", "Not met", "individual"),
+                                                       ("da", "Ikke opfyldt", "individuel")])
+def test_a_child_order_card_lists_no_adult_criterion_as_not_met(hook, lang, not_met, individual):
+    # 16 years old at CAR-T 2025-09-10; an IVIG order drafted to begin 2026-05-25, after the stop date 2026-03-10.
+    # The child card says the adult criteria do not apply: it must not list one of them as "not met".
+    draft = _draft("ivig-after-stop-date-pt-dk-0001")
+    bundle = _bundle("child-16-tisagenlecleucel-on-ig")
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    draft["subject"] = {"reference": f"Patient/{patient}"}
+    cards = replay(RUNTIME, bundle, lang=lang, hook=hook, drafts=[draft], at=date(2025, 12, 1)).cards
+    card = _card(cards, "child-individual-assessment")
+    assert individual in card["summary"]
+    assert not_met not in card["detail"]
+    assert "2025-09-10" in card["detail"]  # its facts stay: T0 and the window
