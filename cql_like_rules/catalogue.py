@@ -276,7 +276,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "paraprotein-type-unknown",
-            Text("Myeloma: M-protein type unknown", "Myelomatose: M-komponentens type ukendt"),
+            Text("Myeloma: polyclonal IgG cannot be told", "Myelomatose: polyklonalt IgG kan ikke afgøres"),
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "m-protein": Variant(

@@ -45,3 +45,17 @@ def test_a_child_order_card_lists_no_adult_criterion_as_not_met(hook, lang, not_
     assert individual in card["summary"]
     assert not_met not in card["detail"]
     assert "2025-09-10" in card["detail"]  # its facts stay: T0 and the window
+
+
+@pytest.mark.parametrize("lang, unknown", [("en", "type unknown"), ("da", "type ukendt")])
+def test_the_myeloma_card_title_holds_when_the_m_protein_is_known_igg(lang, unknown):
+    # IgG kappa myeloma (immunofixation), total IgG 6.5 g/L with no M-protein measured with it: the type is known,
+    # the amount is not. The card's title must not say the type is unknown while its text says it is IgG.
+    bundle = _bundle("igg-kappa-myeloma-normal-total-low-polyclonal-start")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"].get("id") != "obs-mprotein-0055"]
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "obs-igg-0055-a")
+    igg["valueQuantity"]["value"] = 6.5
+    answer = replay(RUNTIME, bundle, lang=lang, at=date(2026, 1, 20))
+    assert [(a.code, a.variant) for a in answer.advice] == [("paraprotein-type-unknown", "igg-no-m-protein")]
+    [card] = answer.cards
+    assert "IgG" in card["summary"] and unknown not in card["source"]["topic"]["display"]
