@@ -59,3 +59,26 @@ def test_the_myeloma_card_title_holds_when_the_m_protein_is_known_igg(lang, unkn
     assert [(a.code, a.variant) for a in answer.advice] == [("paraprotein-type-unknown", "igg-no-m-protein")]
     [card] = answer.cards
     assert "IgG" in card["summary"] and unknown not in card["source"]["topic"]["display"]
+
+
+@pytest.mark.parametrize("lang, left", [("en", "days left"), ("da", "dage tilbage")])
+def test_a_card_under_the_general_stop_criteria_counts_no_days_to_the_window_end(lang, left):
+    # IVIG begun after a severe infection inside the window: the general stop criteria apply, with a review on
+    # 2026-04-27. "(62 days left)" beside the window's end read as a countdown to a stop the card says does not apply.
+    bundle = _bundle("cart-ig-started-after-sepsis-general-stop-review")
+    at = date(2026, 1, 12)
+    [review] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    assert review["source"]["topic"]["code"] == "general-stop-review"
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    draft = _draft("ivig-after-stop-date-pt-dk-0001")
+    draft["subject"] = {"reference": f"Patient/{patient}"}
+    order = _card(replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=at).cards,
+                  "order-meets-criteria")
+    for card in (review, order):
+        assert "2026-03-15" in card["detail"] and "2026-04-27" in card["detail"]  # the window's end, the review
+        assert left not in card["detail"] and left not in card["summary"]
+
+
+def test_a_window_card_still_counts_the_days_to_the_stop_date():
+    [card] = replay(RUNTIME, _bundle("cart-ig-active-stop-planned-40-days"), at=date(2026, 3, 5)).cards
+    assert "(40 days left)" in card["summary"] and "(40 days left)" in card["detail"]

@@ -43,6 +43,10 @@ SELF_NOTED = {"therapy-not-recognised": "unrecognised-code"}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
+# Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read
+# as one beside "stop review"; the window's dates stay.
+NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
+                ("general-stop-review", "order-ends-earlier"), ("order-meets-criteria", "continuation-general")}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -107,7 +111,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     elif kind in ("car-t", "bsab") and "t0" in p:
         lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
         window = FACT["window"](lang).format_map(p)
-        if p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date the window has closed
+        counted = (advice.code, advice.variant) not in NO_COUNTDOWN
+        if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
             window += FACT["window-left"](lang).format_map(p)
         lines.append(window)
     dates = v.get("infection_dates")
