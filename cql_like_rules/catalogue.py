@@ -969,6 +969,10 @@ ORDER_TEXTS: dict[str, Text] = {
                        "IgG til beslutning om immunglobulinsubstitution efter CAR-T/bispecifikt antistof"),
     "dose-until-stop": Text("Dose per the SID guideline. Stop attempt on {stop_date}.",
                             "Dosis efter SID-vejledningen. Seponeringsforsøg {stop_date}."),
+    # the product of a suggested immunoglobulin order, in words (the coding keeps the ATC display)
+    "product:iv": Text("Immunoglobulin, normal human, intravenous (IVIG)", "Immunglobulin, normalt humant, intravenøst (IVIG)"),
+    "product:sc": Text("Immunoglobulin, normal human, subcutaneous (SCIG)",
+                       "Immunglobulin, normalt humant, subkutant (SCIG)"),
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
 }

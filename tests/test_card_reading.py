@@ -3,10 +3,12 @@ Danish card's suggested order reads Danish too."""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
@@ -82,3 +84,18 @@ def test_a_card_under_the_general_stop_criteria_counts_no_days_to_the_window_end
 def test_a_window_card_still_counts_the_days_to_the_stop_date():
     [card] = replay(RUNTIME, _bundle("cart-ig-active-stop-planned-40-days"), at=date(2026, 3, 5)).cards
     assert "(40 days left)" in card["summary"] and "(40 days left)" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Immunoglobulin"), ("da", "Immunglobulin")])
+def test_a_suggested_immunoglobulin_order_reads_in_the_cards_language(lang, words):
+    [card] = replay(RUNTIME, _bundle("cart-in-window-igg-low"), lang=lang, at=date(2026, 1, 20)).cards
+    created = [a["resource"] for s in card["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    assert {r["resourceType"] for r in created} == {"MedicationRequest"} and len(created) == 2
+    for resource in created:
+        get_fhir_model_class("MedicationRequest").model_validate(copy.deepcopy(resource))
+        text = resource["medicationCodeableConcept"]["text"]
+        assert text.startswith(words) and ("IVIG" in text or "SCIG" in text)
+        if lang == "da":
+            assert "human," not in text and "administration" not in text
+        [coding] = resource["medicationCodeableConcept"]["coding"]
+        assert coding["code"] in ("J06BA01", "J06BA02") and "immunoglobulins, normal human" in coding["display"]

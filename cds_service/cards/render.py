@@ -211,7 +211,9 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
             end = stop if kind == "order-ig-until-stop" else None
             dose = ORDER_TEXTS["dose-until-stop" if end else "dose-general"](lang).format_map(p)
             for route in ("iv", "sc"):
-                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose)  # type: ignore[arg-type]
+                product = ORDER_TEXTS[f"product:{route}"](lang)  # a Danish card's order reads Danish too
+                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose,  # type: ignore[arg-type]
+                                          product)
                 out.append(_suggestion(SUGGESTION_LABELS[f"{kind}:{route}"](lang).format_map(p),
                                        [{"type": "create", "description": SUGGESTION_ACTIONS["order-ig"](lang),
                                          "resource": resource}]))
