@@ -99,3 +99,48 @@ def test_a_suggested_immunoglobulin_order_reads_in_the_cards_language(lang, word
             assert "human," not in text and "administration" not in text
         [coding] = resource["medicationCodeableConcept"]["coding"]
         assert coding["code"] in ("J06BA01", "J06BA02") and "immunoglobulins, normal human" in coding["display"]
+
+
+def _page(name: str, at: date, lang: str) -> str:
+    """The explanation page of the chart's first card, as the link opens it (snapshot stored as JSON)."""
+    import html
+    import re
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.http.explain_page import render_page
+    from cds_service.records.snapshot import Snapshot, payload
+
+    answer = replay(RUNTIME, _bundle(name), lang=lang, at=at)
+    stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))
+    now = datetime(2026, 1, 12, 12, tzinfo=timezone.utc)
+    page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
+    [facts] = re.findall(r'<table id="facts">.*?</table>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " | ", facts))
+
+
+def test_the_danish_page_names_the_facts_service_values_in_danish():
+    # IVIG order (status active) after a sepsis (organism: bacterial, abated 2025-11-03): the facts table of a
+    # Danish page showed "status: active", "organisme: bacterial" and "abated: 2025-11-03".
+    danish = _page("cart-ig-started-after-sepsis-general-stop-review", date(2026, 1, 12), "da")
+    for words in ("status: aktiv", "organisme: bakteriel", "ophørt: 2025-11-03",
+                  "Sepsis med Klebsiella pneumoniae i bloddyrkning"):  # the EHR's own text stays as sent
+        assert words in danish, words
+    for english in ("active", "bacterial", "abated"):
+        assert english not in danish, english
+    english_page = _page("cart-ig-started-after-sepsis-general-stop-review", date(2026, 1, 12), "en")
+    assert "status: active" in english_page and "organism: bacterial" in english_page
+    assert "resolved: 2025-11-03" in english_page
+
+
+def test_the_danish_page_names_specimen_and_site_in_danish():
+    # a pneumonia without organism (site: airways) counted on a positive blood culture
+    danish = _page("pneumonia-unspecified-positive-blood-culture-general-criteria-met", _at(
+        "pneumonia-unspecified-positive-blood-culture-general-criteria-met"), "da")
+    assert "prøvemateriale: blod" in danish and "organisme: ikke angivet" in danish
+    assert "specimen" not in danish and ": blood" not in danish and "unspecified" not in danish
+
+
+def _at(name: str) -> date:
+    return date.fromisoformat(json.loads((FIXTURES / f"{name}.expect.json").read_text())["at"])
