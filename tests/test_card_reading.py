@@ -155,3 +155,20 @@ def test_a_card_about_an_igg_bound_does_not_repeat_itself_as_a_data_note(name, l
     [card] = replay(RUNTIME, _bundle(name), lang=lang, at=_at(name)).cards
     assert card["source"]["topic"]["code"] == "measure-igg"
     assert cannot in card["summary"] and cannot not in card["detail"]
+
+
+@pytest.mark.parametrize("lang, wrong, right", [("en", "Age at T0", "Age at the order's start 2025-12-01: 16 years"),
+                                                ("da", "Alder ved T0", "Alder ved ordinationens start 2025-12-01: 16 år")])
+def test_a_child_card_on_a_car_t_order_dates_the_age_by_the_order_not_a_t0(lang, wrong, right):
+    # A CAR-T product order does not date the infusion (the card says so): the age is the age at the order's start.
+    bundle = _bundle("child-16-tisagenlecleucel-on-ig")
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    draft = _draft("ivig-pt-dk-0001")
+    draft.update(id="draft-cart", subject={"reference": f"Patient/{patient}"}, medicationCodeableConcept={
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL04", "display": "axicabtagene ciloleucel"}],
+        "text": "Yescarta"})
+    draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2025-12-01"}
+    answer = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=date(2025, 12, 1))
+    assert [(a.code, a.variant) for a in answer.advice] == [("child-individual-assessment", "car-t-product")]
+    [card] = answer.cards
+    assert right in card["detail"] and wrong not in card["detail"]

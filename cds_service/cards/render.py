@@ -93,7 +93,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
-        lines.append(FACT["age"](lang).format_map(p))
+        lines.append(FACT["age-at-order" if advice.variant == "car-t-product" else "age"](lang).format_map(p))
     if "igg" in p:
         if v.get("m_protein") is not None:
             lines.append(FACT["polyclonal"](lang).format_map(p))
