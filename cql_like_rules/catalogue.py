@@ -653,7 +653,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "plan-igg-monitoring",
-            Text("Plan IgG monitoring for the high-risk window", "Planlæg IgG-monitorering i højrisikoperioden"),
+            Text("IgG monitoring with a CAR-T or bispecific order", "IgG-monitorering ved ordination af CAR-T eller bispecifikt antistof"),
             "§4.1, §4.2", "info", False, ORDERS,
             {
                 "new": Variant(

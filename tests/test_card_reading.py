@@ -172,3 +172,19 @@ def test_a_child_card_on_a_car_t_order_dates_the_age_by_the_order_not_a_t0(lang,
     assert [(a.code, a.variant) for a in answer.advice] == [("child-individual-assessment", "car-t-product")]
     [card] = answer.cards
     assert right in card["detail"] and wrong not in card["detail"]
+
+
+@pytest.mark.parametrize("lang, window", [("en", "window"), ("da", "periode")])
+def test_the_title_of_a_resumed_course_card_does_not_plan_for_a_window_that_has_ended(lang, window):
+    # Teclistamab resumed after its course's window ended (2025-11-05): the card says a resumption opens no new window
+    # and the general criteria apply; its title said "Plan IgG monitoring for the high-risk window".
+    name = "teclistamab-after-window-no-igg-no-infections"
+    bundle = _bundle(name)
+    draft = _draft("teclistamab-pt-dk-0001")
+    draft["subject"] = {"reference": "Patient/" + next(e["resource"]["id"] for e in bundle["entry"]
+                                                       if e["resource"]["resourceType"] == "Patient")}
+    answer = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=_at(name))
+    [card] = [c for a, c in zip(answer.advice, answer.cards) if (a.code, a.variant) == ("plan-igg-monitoring",
+                                                                                       "continues-after-window")]
+    assert "2025-11-05" in card["summary"]
+    assert window not in card["source"]["topic"]["display"]
