@@ -366,7 +366,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "stop-planned",
-            Text("Stop attempt planned at the end of the window", "Seponeringsforsøg planlagt ved periodens slutning"),
+            Text("Stop attempt planned", "Seponeringsforsøg planlagt"),
             "§4.2", "info", True, PATIENT_VIEW,
             {
                 "": Variant(

@@ -188,3 +188,16 @@ def test_the_title_of_a_resumed_course_card_does_not_plan_for_a_window_that_has_
                                                                                        "continues-after-window")]
     assert "2025-11-05" in card["summary"]
     assert window not in card["source"]["topic"]["display"]
+
+
+@pytest.mark.parametrize("lang, at_window_end", [("en", "end of the window"), ("da", "periodens slutning")])
+def test_the_title_of_a_stop_planned_card_holds_when_the_order_ends_first(lang, at_window_end):
+    # IVIG started in the window after CAR-T 2025-10-14 (stop date 2026-04-14), its order ending 2026-04-10: the card
+    # says the stop is attempted when the order ends; its title said "planned at the end of the window".
+    bundle = _bundle("cart-ig-active-stop-planned-40-days")
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "mr-ivig-0011")
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2025-10-24", "end": "2026-04-10"}
+    answer = replay(RUNTIME, bundle, lang=lang, at=date(2026, 3, 5))
+    assert [(a.code, a.variant) for a in answer.advice] == [("stop-planned", "order-ends-earlier")]
+    [card] = answer.cards
+    assert "2026-04-10" in card["summary"] and at_window_end not in card["source"]["topic"]["display"]
