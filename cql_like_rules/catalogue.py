@@ -352,8 +352,8 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent verified bacterial infections: "
                      "general start criteria met",
-                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende verificerede bakterielle "
-                     "infektioner: generelle startkriterier opfyldt"),
+                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende bakterielle infektioner: "
+                     "generelle startkriterier opfyldt"),
                 Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                      "general start criteria.",
                      "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
@@ -553,7 +553,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); it ends "
                          "{order_end}, before the stop date {stop_date}",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); den slutter "
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); slutter "
                          "{order_end}, før seponeringsdatoen {stop_date}"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),

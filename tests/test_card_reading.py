@@ -201,3 +201,34 @@ def test_the_title_of_a_stop_planned_card_holds_when_the_order_ends_first(lang, 
     assert [(a.code, a.variant) for a in answer.advice] == [("stop-planned", "order-ends-earlier")]
     [card] = answer.cards
     assert "2026-04-10" in card["summary"] and at_window_end not in card["source"]["topic"]["display"]
+
+
+POLYCLONAL = {"t0": date(2026, 1, 5), "stop_date": date(2026, 7, 5), "igg_date": date(2026, 2, 10), "igg": 2.2,
+              "igg_total": 9.0, "m_protein": 6.8, "m_protein_date": date(2026, 2, 10), "days_to_stop": 145,
+              "t0_kind": "bsab", "t0_product": "teclistamab", "episode_start": date(2026, 2, 12),
+              "due_date": date(2026, 8, 12), "order_drug": "Privigen", "order_start": date(2026, 2, 12),
+              "order_end": date(2026, 5, 12), "reason": "infections", "failing": ("igg-not-low",),
+              "today": date(2026, 2, 11), "igg_age_days": 1, "stale_days": 30}
+
+
+@pytest.mark.parametrize("lang, named", [("en", "olyclonal IgG"), ("da", "olyklonalt IgG")])
+def test_every_summary_naming_a_polyclonal_igg_says_it_is_polyclonal(lang, named):
+    # IgG myeloma: total IgG 9.0 g/L less an IgG M-protein of 6.8 g/L. A summary that shows "IgG 2,2 g/L" unlabelled
+    # beside a laboratory IgG of 9.0 misleads; the Danish start-meets-general-criteria and window-ends-earlier
+    # summaries had no room for the word and dropped it.
+    from cds_service.cards.render import POLYCLONAL_AT, summary
+    from cds_service.cards.values import placeholders
+    from cql_like_rules.advice import advice
+    from cql_like_rules.catalogue import CATALOGUE
+    from cql_like_rules.parameters import Parameters
+
+    unlabelled = []
+    for code, kind in CATALOGUE.items():
+        for variant in kind.variants:
+            if not POLYCLONAL_AT.search(kind.variant(variant).summary(lang)):
+                continue
+            found = advice(code, variant, "test", values=POLYCLONAL)
+            text = summary(found, lang, placeholders(found, Parameters(), lang))
+            if named not in text or len(text) >= 140:
+                unlabelled.append((code, variant, text))
+    assert not unlabelled
