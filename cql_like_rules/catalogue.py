@@ -818,6 +818,9 @@ FAILING: dict[str, Text] = {
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
+    # ... of an order that starts later: the IgG is judged at its start, so a recent one may already be too old then
+    "no-recent-igg-at-start": Text("no usable IgG for {stale_days} before its start {order_start}",
+                                   "ingen brugbar IgG i {stale_days} før dens start {order_start}"),
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),

@@ -232,3 +232,19 @@ def test_every_summary_naming_a_polyclonal_igg_says_it_is_polyclonal(lang, named
             if named not in text or len(text) >= 140:
                 unlabelled.append((code, variant, text))
     assert not unlabelled
+
+
+@pytest.mark.parametrize("lang, said", [("en", "no usable IgG for 90 days before its start 2026-05-25"),
+                                        ("da", "ingen brugbar IgG i 90 dage før dens start 2026-05-25")])
+def test_an_order_starting_later_says_its_igg_is_too_old_by_its_start(lang, said):
+    # IgG 3.6 g/L taken yesterday (2026-01-19); an IVIG order drafted to begin 2026-05-25, after the stop date
+    # 2026-02-05, is judged at its start, when that IgG will be 126 days old. "No usable IgG for 90 days" beside
+    # yesterday's IgG read as a mistake; the card says by when.
+    name = "cart-start-criterion-met-days-before-stop-date"
+    bundle = _bundle(name)
+    draft = _draft("ivig-after-stop-date-pt-dk-0001")
+    draft["subject"] = {"reference": "Patient/" + next(e["resource"]["id"] for e in bundle["entry"]
+                                                       if e["resource"]["resourceType"] == "Patient")}
+    cards = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
+    card = _card(cards, "order-does-not-meet-criteria")
+    assert said in card["detail"] and "2026-01-19" in card["detail"]
