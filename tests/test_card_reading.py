@@ -101,8 +101,8 @@ def test_a_suggested_immunoglobulin_order_reads_in_the_cards_language(lang, word
         assert coding["code"] in ("J06BA01", "J06BA02") and "immunoglobulins, normal human" in coding["display"]
 
 
-def _page(name: str, at: date, lang: str) -> str:
-    """The explanation page of the chart's first card, as the link opens it (snapshot stored as JSON)."""
+def _page(name: str, at: date, lang: str, table: str = "facts") -> str:
+    """A table of the explanation page of the chart's first card, as the link opens it (snapshot stored as JSON)."""
     import html
     import re
     from datetime import datetime, timezone
@@ -116,8 +116,8 @@ def _page(name: str, at: date, lang: str) -> str:
     stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))
     now = datetime(2026, 1, 12, 12, tzinfo=timezone.utc)
     page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
-    [facts] = re.findall(r'<table id="facts">.*?</table>', page, re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " | ", facts))
+    [found] = re.findall(rf'<table id="{table}">.*?</table>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " | ", found))
 
 
 def test_the_danish_page_names_the_facts_service_values_in_danish():
@@ -248,3 +248,9 @@ def test_an_order_starting_later_says_its_igg_is_too_old_by_its_start(lang, said
     cards = replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
     card = _card(cards, "order-does-not-meet-criteria")
     assert said in card["detail"] and "2026-01-19" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, word", [("en", "warning"), ("da", "advarsel")])
+def test_the_page_names_a_warning_in_its_language(lang, word):
+    decision = _page("cart-ig-active-stop-overdue", _at("cart-ig-active-stop-overdue"), lang, table="decision")
+    assert f"| {word} |" in decision and (lang == "en" or "warning" not in decision)

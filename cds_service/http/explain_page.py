@@ -226,12 +226,22 @@ def _text(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+INDICATOR_WORDS = {"info": Text("info", "info"), "warning": Text("warning", "advarsel"),
+                   "critical": Text("critical", "kritisk")}
+
+
+def _indicator(advice: Mapping[str, Any], lang: str) -> str:
+    """The card's indicator in the page's language (CDS Hooks' code kept in English for an English page)."""
+    code = str(advice.get("indicator", ""))
+    return INDICATOR_WORDS[code](lang) if code in INDICATOR_WORDS else code
+
+
 def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     from ..tools.timeline_html import code_title
 
     code = str(advice.get("code", ""))
     rows = [(W["advice"](lang), code_title(code, params, lang)), (W["code"](lang), code),
-            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), advice.get("indicator", "")),
+            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), _indicator(advice, lang)),
             (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
