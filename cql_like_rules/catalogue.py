@@ -964,8 +964,9 @@ SUGGESTION_LABELS: dict[str, Text] = {
 SUGGESTION_ACTIONS: dict[str, Text] = {
     "order-igg": Text("Order total IgG in serum/plasma", "Bestil total-IgG i serum/plasma"),
     "order-ig": Text("Create an immunoglobulin order", "Opret en immunglobulinordination"),
-    "hold-ig": Text("Put {ref} on hold (stop attempt)", "Sæt {ref} i bero (seponeringsforsøg)"),
-    "set-end": Text("Set the end of {ref} to {stop_date}", "Sæt slutdatoen for {ref} til {stop_date}"),
+    "hold-ig": Text("Put the order {ref} on hold (stop attempt)", "Sæt ordinationen {ref} i bero (seponeringsforsøg)"),
+    "set-end": Text("Set the end of the order {ref} to {stop_date}",
+                    "Sæt slutdatoen for ordinationen {ref} til {stop_date}"),
 }
 ORDER_TEXTS: dict[str, Text] = {
     "igg-reason": Text("IgG to decide on immunoglobulin substitution after CAR-T/bispecific antibody",

@@ -254,3 +254,13 @@ def test_an_order_starting_later_says_its_igg_is_too_old_by_its_start(lang, said
 def test_the_page_names_a_warning_in_its_language(lang, word):
     decision = _page("cart-ig-active-stop-overdue", _at("cart-ig-active-stop-overdue"), lang, table="decision")
     assert f"| {word} |" in decision and (lang == "en" or "warning" not in decision)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Set the end of the order mr-ivig-0011 to 2026-04-14"),
+                                         ("da", "Sæt slutdatoen for ordinationen mr-ivig-0011 til 2026-04-14")])
+def test_an_action_names_the_order_in_words_not_by_its_fhir_type(lang, words):
+    # "Sæt slutdatoen for MedicationRequest/mr-ivig-0011 til 2026-04-14": a FHIR type name in a Danish sentence.
+    [card] = replay(RUNTIME, _bundle("cart-ig-active-stop-due-14-days"), lang=lang, at=date(2026, 3, 31)).cards
+    [action] = [a for s in card["suggestions"] for a in s["actions"]]
+    assert action["description"] == words
+    assert action["resource"]["id"] == "mr-ivig-0011"  # the update still names the resource it changes

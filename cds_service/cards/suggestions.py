@@ -93,7 +93,9 @@ def ending_on(resource: Mapping[str, Any], end: date) -> dict:
 
 
 def plain_reference(ref: str) -> str:
-    """A resource reference for an action's description (plain text): bounded, no markup."""
+    """An order's reference for an action's description (plain text): its id, bounded, no markup; the words
+    around it say it is an order (the FHIR type name is no word of the card's language)."""
     from .markdown import plain
 
-    return plain(ref, 80)
+    kind, _, rid = ref.partition("/")
+    return plain(rid if kind == "MedicationRequest" and rid else ref, 80)
