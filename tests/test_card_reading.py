@@ -146,17 +146,6 @@ def _at(name: str) -> date:
     return date.fromisoformat(json.loads((FIXTURES / f"{name}.expect.json").read_text())["at"])
 
 
-@pytest.mark.parametrize("lang, cannot", [("en", "cannot tell whether below"), ("da", "kan ikke afgøre, om den er under")])
-@pytest.mark.parametrize("name", ["igg-reported-above-3-9-cannot-decide-measure-again",
-                                  "igg-reported-below-6-not-placed-in-4-6-band"])
-def test_a_card_about_an_igg_bound_does_not_repeat_itself_as_a_data_note(name, lang, cannot):
-    # The measure-igg card says the IgG reported as a bound cannot be placed; the data note on that same result said
-    # it again in the detail, taking the room of the notes that could change the decision.
-    [card] = replay(RUNTIME, _bundle(name), lang=lang, at=_at(name)).cards
-    assert card["source"]["topic"]["code"] == "measure-igg"
-    assert cannot in card["summary"] and cannot not in card["detail"]
-
-
 @pytest.mark.parametrize("lang, wrong, right", [("en", "Age at T0", "Age at the order's start 2025-12-01: 16 years"),
                                                 ("da", "Alder ved T0", "Alder ved ordinationens start 2025-12-01: 16 år")])
 def test_a_child_card_on_a_car_t_order_dates_the_age_by_the_order_not_a_t0(lang, wrong, right):

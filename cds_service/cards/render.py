@@ -38,9 +38,8 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
-# Advice about a record's unknown code, or about an IgG reported as a bound it cannot place: the data note of that
-# kind on its own evidence repeats the summary.
-SELF_NOTED = {"therapy-not-recognised": "unrecognised-code", "measure-igg": "igg-indeterminate"}
+# Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
+SELF_NOTED = {"therapy-not-recognised": "unrecognised-code"}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -147,7 +146,7 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats if c in SPARE_CAVEATS]
     notes = ctx.notes
-    if advice.code in SELF_NOTED:  # the card is about that record: its note would say it twice
+    if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind == SELF_NOTED[advice.code] and n.source in advice.evidence))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
