@@ -276,7 +276,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "paraprotein-type-unknown",
-            Text("Myeloma: M-protein type unknown", "Myelomatose: M-komponentens type ukendt"),
+            Text("Myeloma: polyclonal IgG cannot be told", "Myelomatose: polyklonalt IgG kan ikke afgøres"),
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "m-protein": Variant(
@@ -352,8 +352,8 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent verified bacterial infections: "
                      "general start criteria met",
-                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende verificerede bakterielle "
-                     "infektioner: generelle startkriterier opfyldt"),
+                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende bakterielle infektioner: "
+                     "generelle startkriterier opfyldt"),
                 Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                      "general start criteria.",
                      "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
@@ -366,7 +366,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "stop-planned",
-            Text("Stop attempt planned at the end of the window", "Seponeringsforsøg planlagt ved periodens slutning"),
+            Text("Stop attempt planned", "Seponeringsforsøg planlagt"),
             "§4.2", "info", True, PATIENT_VIEW,
             {
                 "": Variant(
@@ -553,7 +553,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); it ends "
                          "{order_end}, before the stop date {stop_date}",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); den slutter "
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); slutter "
                          "{order_end}, før seponeringsdatoen {stop_date}"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
@@ -653,7 +653,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "plan-igg-monitoring",
-            Text("Plan IgG monitoring for the high-risk window", "Planlæg IgG-monitorering i højrisikoperioden"),
+            Text("IgG monitoring with a CAR-T or bispecific order", "IgG-monitorering ved ordination af CAR-T eller bispecifikt antistof"),
             "§4.1, §4.2", "info", False, ORDERS,
             {
                 "new": Variant(
@@ -818,6 +818,9 @@ FAILING: dict[str, Text] = {
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
+    # ... of an order that starts later: the IgG is judged at its start, so a recent one may already be too old then
+    "no-recent-igg-at-start": Text("no usable IgG for {stale_days} before its start {order_start}",
+                                   "ingen brugbar IgG i {stale_days} før dens start {order_start}"),
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),
@@ -961,14 +964,19 @@ SUGGESTION_LABELS: dict[str, Text] = {
 SUGGESTION_ACTIONS: dict[str, Text] = {
     "order-igg": Text("Order total IgG in serum/plasma", "Bestil total-IgG i serum/plasma"),
     "order-ig": Text("Create an immunoglobulin order", "Opret en immunglobulinordination"),
-    "hold-ig": Text("Put {ref} on hold (stop attempt)", "Sæt {ref} i bero (seponeringsforsøg)"),
-    "set-end": Text("Set the end of {ref} to {stop_date}", "Sæt slutdatoen for {ref} til {stop_date}"),
+    "hold-ig": Text("Put the order {ref} on hold (stop attempt)", "Sæt ordinationen {ref} i bero (seponeringsforsøg)"),
+    "set-end": Text("Set the end of the order {ref} to {stop_date}",
+                    "Sæt slutdatoen for ordinationen {ref} til {stop_date}"),
 }
 ORDER_TEXTS: dict[str, Text] = {
     "igg-reason": Text("IgG to decide on immunoglobulin substitution after CAR-T/bispecific antibody",
                        "IgG til beslutning om immunglobulinsubstitution efter CAR-T/bispecifikt antistof"),
     "dose-until-stop": Text("Dose per the SID guideline. Stop attempt on {stop_date}.",
                             "Dosis efter SID-vejledningen. Seponeringsforsøg {stop_date}."),
+    # the product of a suggested immunoglobulin order, in words (the coding keeps the ATC display)
+    "product:iv": Text("Immunoglobulin, normal human, intravenous (IVIG)", "Immunglobulin, normalt humant, intravenøst (IVIG)"),
+    "product:sc": Text("Immunoglobulin, normal human, subcutaneous (SCIG)",
+                       "Immunglobulin, normalt humant, subkutant (SCIG)"),
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
 }

@@ -46,6 +46,8 @@ FACT = {
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),
     "order": Text("Draft order: {drug} from {order_start}", "Ordinationsudkast: {drug} fra {order_start}"),
     "age": Text("Age at T0: {age} years", "Alder ved T0: {age} år"),
+    "age-at-order": Text("Age at the order's start {order_start}: {age} years",  # a CAR-T order: no T0 yet
+                         "Alder ved ordinationens start {order_start}: {age} år"),
     "review": Text("Next stop review {due_date}", "Næste seponeringsvurdering {due_date}"),
 }
 SPECIMEN = {

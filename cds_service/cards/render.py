@@ -40,6 +40,13 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
 SELF_NOTED = {"therapy-not-recognised": "unrecognised-code"}
+# Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
+# from the same order's values, says the adult criteria do not apply).
+JUDGED = {"order-does-not-meet-criteria"}
+# Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read
+# as one beside "stop review"; the window's dates stay.
+NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
+                ("general-stop-review", "order-ends-earlier"), ("order-meets-criteria", "continuation-general")}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -82,10 +89,10 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     """The 2–5 facts a decision rests on, each with its date (no resource ids)."""
     v = advice.values
     lines: list[str] = []
-    if p.get("failing_all"):
+    if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
-        lines.append(FACT["age"](lang).format_map(p))
+        lines.append(FACT["age-at-order" if advice.variant == "car-t-product" else "age"](lang).format_map(p))
     if "igg" in p:
         if v.get("m_protein") is not None:
             lines.append(FACT["polyclonal"](lang).format_map(p))
@@ -104,7 +111,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     elif kind in ("car-t", "bsab") and "t0" in p:
         lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
         window = FACT["window"](lang).format_map(p)
-        if p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date the window has closed
+        counted = (advice.code, advice.variant) not in NO_COUNTDOWN
+        if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
             window += FACT["window-left"](lang).format_map(p)
         lines.append(window)
     dates = v.get("infection_dates")
@@ -203,7 +211,9 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
             end = stop if kind == "order-ig-until-stop" else None
             dose = ORDER_TEXTS["dose-until-stop" if end else "dose-general"](lang).format_map(p)
             for route in ("iv", "sc"):
-                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose)  # type: ignore[arg-type]
+                product = ORDER_TEXTS[f"product:{route}"](lang)  # a Danish card's order reads Danish too
+                resource = build.ig_order(ctx.terminology, ctx.patient_id, route, today, end, dose,  # type: ignore[arg-type]
+                                          product)
                 out.append(_suggestion(SUGGESTION_LABELS[f"{kind}:{route}"](lang).format_map(p),
                                        [{"type": "create", "description": SUGGESTION_ACTIONS["order-ig"](lang),
                                          "resource": resource}]))

@@ -42,8 +42,10 @@ def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str 
     }
 
 
-def ig_order(terminology: Terminology, patient_id: str, route: str, start: date, end: date | None, dose_text: str) -> dict:
-    """A draft immunoglobulin MedicationRequest (IV or SC), ending on `end` when given."""
+def ig_order(terminology: Terminology, patient_id: str, route: str, start: date, end: date | None, dose_text: str,
+             text: str | None = None) -> dict:
+    """A draft immunoglobulin MedicationRequest (IV or SC), ending on `end` when given. Its text is `text`
+    when given (the card's language), else the code's display; the coding keeps the code system's display."""
     entry = next(e for e in terminology.valuesets["immunoglobulin-substitution"].entries if e.get("route") == route and e.code)
     bounds: dict[str, str] = {"start": start.isoformat()}
     if end is not None:
@@ -53,7 +55,7 @@ def ig_order(terminology: Terminology, patient_id: str, route: str, start: date,
         "id": "ig-" + new_uuid().replace("-", "")[:12],
         "status": "draft",
         "intent": "order",
-        "medicationCodeableConcept": {"coding": [_coding(terminology, entry)], "text": entry.display},
+        "medicationCodeableConcept": {"coding": [_coding(terminology, entry)], "text": text or entry.display},
         "subject": {"reference": f"Patient/{patient_id}"},
         "authoredOn": start.isoformat(),
         "dosageInstruction": [{"text": dose_text, "timing": {"repeat": {"boundsPeriod": bounds}}}],
@@ -107,7 +109,9 @@ def ending_on(resource: Mapping[str, Any], end: date, start: date | None = None)
 
 
 def plain_reference(ref: str) -> str:
-    """A resource reference for an action's description (plain text): bounded, no markup."""
+    """An order's reference for an action's description (plain text): its id, bounded, no markup; the words
+    around it say it is an order (the FHIR type name is no word of the card's language)."""
     from .markdown import plain
 
-    return plain(ref, 80)
+    kind, _, rid = ref.partition("/")
+    return plain(rid if kind == "MedicationRequest" and rid else ref, 80)

@@ -173,6 +173,9 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     failing = v.get("failing")
     if isinstance(failing, tuple):
         polyclonal = "m_protein" in p
+        later = isinstance(v.get("order_start"), date) and isinstance(v.get("today"), date) \
+            and v["order_start"] > v["today"]  # type: ignore[operator]
+        failing = tuple("no-recent-igg-at-start" if f == "no-recent-igg" and later else f for f in failing)
         reasons = [_polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang)
                    for f in failing if f in FAILING]
         reasons = [r.format_map(p) for r in reasons]

@@ -114,6 +114,21 @@ FIELDS = {
     "birth_date": Text("born", "født"), "deceased": Text("deceased", "død"),
     "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
     "looks_like": Text("looks like", "ligner"), "code_system": Text("code system", "kodesystem"),
+    "abated": Text("resolved", "ophørt"), "site": Text("site", "lokalisation"),
+    "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
+}
+# The service's own values of a fact field (not EHR text), in words per language.
+_SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftveje"),
+          "csf": Text("cerebrospinal fluid", "spinalvæske"), "urine": Text("urine", "urin"),
+          "other": Text("other", "andet")}
+FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
+    ("ig_courses", "status"): {"active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"),
+                               "stopped": Text("stopped", "stoppet"), "completed": Text("completed", "afsluttet")},
+    ("infections", "organism"): {"bacterial": Text("bacterial", "bakteriel"),
+                                 "unspecified": Text("not specified", "ikke angivet"),
+                                 "other": Text("not bacterial", "ikke bakteriel")},
+    ("infections", "site"): _SITES,
+    ("cultures", "specimen"): _SITES,
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
 
@@ -222,12 +237,22 @@ def _text(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+INDICATOR_WORDS = {"info": Text("info", "info"), "warning": Text("warning", "advarsel"),
+                   "critical": Text("critical", "kritisk")}
+
+
+def _indicator(advice: Mapping[str, Any], lang: str) -> str:
+    """The card's indicator in the page's language (CDS Hooks' code kept in English for an English page)."""
+    code = str(advice.get("indicator", ""))
+    return INDICATOR_WORDS[code](lang) if code in INDICATOR_WORDS else code
+
+
 def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     from ..tools.timeline_html import code_title
 
     code = str(advice.get("code", ""))
     rows = [(W["advice"](lang), code_title(code, params, lang)), (W["code"](lang), code),
-            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), advice.get("indicator", "")),
+            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), _indicator(advice, lang)),
             (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
@@ -245,8 +270,7 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
             if not isinstance(fact, dict):
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
-            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: "
-                                f"{LOOKS_LIKE[v](lang) if k == 'looks_like' and v in LOOKS_LIKE else _text(v, lang)}"
+            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: {_field_value(kind, k, v, lang)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k != day_field and v not in (None, "", [], False))
             rows.append(f'<tr><td>{e(label(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
@@ -255,6 +279,14 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
             f"<th>{e(W['source'](lang))}</th></tr>")
     return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
             f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _field_value(kind: str, field: str, value: Any, lang: str) -> str:
+    """A fact field's value for the facts table: the service's own values in words, EHR text as sent."""
+    if field == "looks_like" and value in LOOKS_LIKE:
+        return LOOKS_LIKE[value](lang)
+    words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
+    return words(lang) if words is not None else _text(value, lang)
 
 
 def _value(value: Any) -> str:
