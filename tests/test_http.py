@@ -245,6 +245,17 @@ def test_danish_by_accept_language(server):
     assert "may start" in english["summary"]
 
 
+@pytest.mark.parametrize("accepted, language", [("da-DK,da;q=0.9,en;q=0.5", "da"), ("en-GB,da;q=0.5", "en"),
+                                                (None, "en"), ("fr", "en")])
+def test_the_answer_names_the_language_of_its_cards(server, accepted, language):
+    """The cards' language follows Accept-Language: the answer says which (Content-Language), and that a cache
+    between EHR and service must not hand a Danish answer to an English client (Vary)."""
+    response = post(server, request_from_bundle(LOW), headers={"Accept-Language": accepted} if accepted else {})
+    assert response.status_code == 200
+    assert response.headers["content-language"] == language
+    assert "accept-language" in response.headers["vary"].lower()
+
+
 def test_captured_sandbox_request_asks_for_the_missing_data(server):
     captured = json.loads((SANDBOX_DATA / "cds-hooks-sandbox-request-example.json").read_text())["body"]
     response = post(server, captured)

@@ -153,7 +153,7 @@ def create_app(
     else:  # in-process tools (replay): nothing recorded, so no explanation page to link to
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
-    app.add_middleware(HookRoute, handler=answer_hook)
+    app.add_middleware(HookRoute, handler=answer_hook, language=pick_language)
     app.add_middleware(HeadAsGet)  # HEAD wherever GET; hook calls (POST) pass straight through
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)

@@ -84,9 +84,11 @@ def answer_error(exc: Exception, state: dict) -> tuple[int, bytes]:
 class HookRoute:
     """Pure ASGI: hook calls to `handler`, everything else to the wrapped application."""
 
-    def __init__(self, app: ASGIApp, *, handler: HookHandler) -> None:
+    def __init__(self, app: ASGIApp, *, handler: HookHandler,
+                 language: Callable[["str | None"], str] | None = None) -> None:
         self.app = app
         self.handler = handler
+        self.language = language  # Accept-Language -> the cards' language, named in the answer's headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         service_id = service_id_of(scope)
@@ -103,7 +105,10 @@ class HookRoute:
         logged = state.get("log_request")
         if isinstance(logged, tuple) and len(logged) == 2:  # hookInstance and patientId are the client's strings
             state["log_request"] = (sanitise(logged[0]), sanitise(logged[1]))
-        start: Message = {"type": "http.response.start", "status": status,
-                          "headers": [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]}
+        headers = [*JSON_HEADERS, (b"content-length", str(len(content)).encode())]
+        if status == 200 and self.language is not None:  # the cards' language follows the header: say which, and
+            accepted = header(scope, b"accept-language")  # that a cache must key on it
+            headers += [(b"content-language", self.language(accepted).encode()), (b"vary", b"Accept-Language")]
+        start: Message = {"type": "http.response.start", "status": status, "headers": headers}
         await send(start)
         await send({"type": "http.response.body", "body": content})
