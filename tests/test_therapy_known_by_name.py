@@ -214,3 +214,10 @@ def test_two_ig_drafts_get_one_card():
     [card] = answer.cards
     assert card["source"]["topic"]["code"] == "therapy-not-recognised"
     assert answer.advice[0].targets == ("MedicationRequest/ivig-draft", "MedicationRequest/scig-draft")
+
+
+def test_markup_in_the_drug_name_leaves_no_tag_letters_in_the_summary():
+    """"<b>Lynozyfic</b>" read "BLynozyfic/b": the brackets were stripped and the tag names stayed as letters."""
+    [card] = cards(chart(order({"text": "<b>Lynozyfic</b> <i>linvoseltamab</i> 200 mg"})))
+    assert card["summary"].startswith("Not checked: Lynozyfic linvoseltamab 200 mg, 2025-11-03")
+    assert "<" not in card["summary"] and "/b" not in card["summary"]

@@ -7,7 +7,7 @@ characters, and EHRs render card details as markdown — some with raw HTML pass
 entities, every other ASCII punctuation character that markdown could read as markup is
 backslash-escaped, control characters and line breaks become spaces (so no new block can
 start), and the length is bounded. `plain` is for plain-text fields (summary, labels):
-it strips control characters and markup-opening characters instead.
+it strips control characters, HTML tags and markup-opening characters instead.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
 _PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
 _MARKUP = re.compile(r"[<>\[\]()`*_|~#!\\]")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name does not stay behind as letters
 
 
 def escape(text: object, limit: int = 120) -> str:
@@ -39,7 +40,8 @@ def escape(text: object, limit: int = 120) -> str:
 
 def plain(text: object, limit: int = 60) -> str:
     """`text` for a plain-text field: no control characters, nothing a renderer could read as markup."""
-    return shorten(_MARKUP.sub("", _CONTROL.sub(" ", str(text))).strip(), limit)
+    untagged = _TAG.sub(" ", _CONTROL.sub(" ", str(text)))
+    return shorten(re.sub(r" {2,}", " ", _MARKUP.sub("", untagged)).strip(), limit)
 
 
 def shorten(value: str, limit: int) -> str:
