@@ -865,10 +865,6 @@ CAVEATS: dict[str, Text] = {
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination er afsluttet uden slutdato: regnet som afsluttet på en ukendt dag."),
-    "infections-general-stop": Text(
-        "Severe/recurrent bacterial infections are present: a start for them follows the general stop criteria.",
-        "Der er svære/tilbagevendende bakterielle infektioner: en start for dem følger de generelle "
-        "seponeringskriterier."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",
