@@ -527,6 +527,17 @@ class FactBuilder:
     def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
         entry = sets.get("car-t-procedure")
+        ig = sets.get("immunoglobulin-substitution")
+        if entry is None and ig is not None:
+            # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
+            # Procedure): a dose given that day, as a MedicationAdministration would be (clinical rules §5).
+            if _str(r.get("status")) not in ADMIN_STATUSES:
+                return None
+            when = _first(r, "performedDateTime", "performedPeriod.start")
+            if when is None:
+                raise DataError("completed immunoglobulin procedure has no performed date")
+            return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
+                                                          PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         if entry is None:
             if not sets:
                 self._unrecognised(r, r.get("code"))
