@@ -32,7 +32,9 @@ ENGLISH_ONLY = ("To do", "High-risk window", "Note:", "since", " on 20")
 
 
 # A FHIR reference anywhere in a detail (`Observation/o-1`, `MedicationRequest/mr\-x` escaped, `urn:uuid:`).
-RESOURCE_ID = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*/[A-Za-z0-9\\]|urn\\?:uuid")
+# Only FHIR resource types: card prose says "Severe/recurrent", which is no reference.
+RESOURCE_ID = re.compile(r"\b(?:Patient|Observation|Condition|Procedure|Medication(?:Request|Administration|Statement)?|"
+                         r"ServiceRequest|DiagnosticReport|Encounter|Specimen)/[A-Za-z0-9\\]|urn\\?:uuid")
 
 
 def check_cards(fixture, cards: list[dict], lang: str = "en") -> None:

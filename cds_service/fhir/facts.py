@@ -56,8 +56,9 @@ PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
 DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
-# Value sets of lab results: a result whose local code is in none but whose name is total IgG is named.
-LAB_HINTS = frozenset({"igg-serum"})
+# Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
+# culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
+LAB_HINTS = frozenset({"igg-serum", "culture"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
          "cultures", "diagnoses", "unrecognised_therapies")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
@@ -433,14 +434,22 @@ class FactBuilder:
         return next((other for other in sorted(named) if other in text), drug)
 
     def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
-        """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"): say so.
+        """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
+        that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B"): say so.
 
         Every other result of the chart passes here too, so the name is looked up in the cached hints
         first; subclasses, CSF and urine IgG are not total IgG.
         """
         text = _concept_text(r.get("code"))
-        if text and self.t.hint_for(text) in LAB_HINTS and not _NOT_TOTAL_IGG.search(text):
+        found = self.t.hint_for(text) if text else None
+        if found == "igg-serum" and not _NOT_TOTAL_IGG.search(text):
             self._unrecognised(r, r.get("code"))
+        elif found == "culture":
+            # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
+            # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
+            value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+            if value.strip() and not _NEGATIVE_TEXT.search(value) and self._interpretation(r) != "negative":
+                self._unrecognised(r, r.get("code"))
 
     def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
@@ -526,8 +535,10 @@ class FactBuilder:
         sets = self.t.sets_of(r.get("code"))
         if not sets:
             status = r.get("status")
-            if r.get("valueQuantity") is not None and isinstance(status, str) and status in RESULT_STATUSES:
-                self._unrecognised_result(r)
+            if (r.get("valueQuantity") is not None or r.get("valueString") is not None
+                    or r.get("valueCodeableConcept") is not None) and isinstance(status, str) \
+                    and status in RESULT_STATUSES:
+                self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
@@ -623,6 +634,17 @@ class FactBuilder:
     def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
         entry = sets.get("car-t-procedure")
+        ig = sets.get("immunoglobulin-substitution")
+        if entry is None and ig is not None:
+            # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
+            # Procedure): a dose given that day, as a MedicationAdministration would be (clinical rules §5).
+            if _str(r.get("status")) not in ADMIN_STATUSES:
+                return None
+            when = _first(r, "performedDateTime", "performedPeriod.start")
+            if when is None:
+                raise DataError("completed immunoglobulin procedure has no performed date")
+            return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
+                                                          PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         if entry is None:
             if not sets:
                 self._unrecognised(r, r.get("code"))
