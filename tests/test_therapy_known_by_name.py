@@ -134,13 +134,15 @@ def test_the_card_does_not_repeat_its_own_record_as_a_data_note():
 def test_a_car_t_product_order_known_by_name_gets_no_card_as_a_coded_one_gets_none():
     """An order for Carvykti (ciltacabtagene autoleucel) by name only: an order never dates a CAR-T infusion (it is
     written weeks ahead and may be cancelled), so a coded one gets no card; the name-only one said a high-risk
-    window had opened on the order's planned start. A Procedure named after a bispecific dates nothing either."""
+    window had opened on the order's planned start. A Procedure named after a bispecific is a dose given, as a
+    coded one (SKS BOHJ19K1) is: known only by its name, it is not checked, and the card says so."""
     coded = order({"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL05"}]}, rid="cart-order")
     assert cards(chart(coded)) == []
     assert cards(chart(order({"text": "Carvykti (ciltacabtagene autoleucel) infusion"}, rid="cart-order"))) == []
     procedure = {"resourceType": "Procedure", "id": "p", "status": "completed", "subject": SUBJECT,
                  "performedDateTime": "2025-11-03", "code": {"text": "Tecvayli (teclistamab) injection"}}
-    assert cards(chart(procedure)) == []
+    [card] = cards(chart(procedure))
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised" and "a bispecific antibody" in card["detail"]
 
 
 def test_the_code_to_add_is_given_whole_in_the_detail():

@@ -67,9 +67,10 @@ THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "c
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
 # What each resource type can date, as for a recognised code: an order never dates a CAR-T infusion (it is
-# ordered weeks ahead, and orders get cancelled), and a procedure dates a CAR-T infusion, not a bsAb.
+# ordered weeks ahead, and orders get cancelled); a procedure dates a CAR-T infusion, or a bsAb dose registered
+# as a treatment (SKS BOHJ19K1), as an administration does.
 THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bsab", "car-t-product"},
-                 "Procedure": {"car-t-product"}}
+                 "Procedure": {"bsab", "car-t-product"}}
 
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
@@ -635,12 +636,24 @@ class FactBuilder:
         sets = self.t.sets_of(r.get("code"))
         entry = sets.get("car-t-procedure")
         ig = sets.get("immunoglobulin-substitution")
+        bsab = None if entry is not None else sets.get("bispecific-b-pc")
+        if bsab is not None:
+            # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
+            # a dose given that day, as a MedicationAdministration of it is (it may start the window).
+            if _str(r.get("status")) != "completed":
+                return None
+            when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
+            if when is None:
+                raise DataError("completed bispecific procedure has no performed date")
+            day = self._date(when)
+            return "bsab", BsAbExposure(self._bsab_drug(bsab, r.get("code")), day, reference_of(r), day,
+                                        administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
             # Procedure): a dose given that day, as a MedicationAdministration would be (clinical rules §5).
             if _str(r.get("status")) not in ADMIN_STATUSES:
                 return None
-            when = _first(r, "performedDateTime", "performedPeriod.start")
+            when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
             if when is None:
                 raise DataError("completed immunoglobulin procedure has no performed date")
             return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
