@@ -434,6 +434,17 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
                          "ved høj smitterisiko for bakterielle infektioner i samfundet."),
                 ),
+                "order-ends-on-stop": Variant(
+                    Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
+                         "then",
+                         "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: ordinationen "
+                         "slutter da"),
+                    _STOP_DUE_DECISION,
+                    Text("Let the order end on {stop_date} as set; a short extension is possible when the community "
+                         "risk of bacterial infection is high.",
+                         "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig ved høj "
+                         "smitterisiko for bakterielle infektioner i samfundet."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
@@ -441,7 +452,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"": "pause on the stop date: before it the order is set to end on it, on the day it is put on "
                              "hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
-                                               "when it ends"},
+                                               "when it ends",
+                         "order-ends-on-stop": "the orders already end on the stop date: nothing to change, the stop "
+                                               "is attempted then"},
         ),
         AdviceKind(
             "stop-overdue",

@@ -1096,7 +1096,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # after the stop date is put on hold; on the day, every order is.
         early = days > 0 and bool(before)
         suggestions = before if early else () if ends_in_time else ("hold-ig",)
-        found = build_advice(c, code, "Stop Advice", earlier if code == "stop-due-soon" else "",
+        on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
+        found = build_advice(c, code, "Stop Advice", (earlier or on_stop) if code == "stop-due-soon" else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,

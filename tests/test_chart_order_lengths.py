@@ -55,3 +55,19 @@ def test_within_its_length_the_card_names_the_end_it_has():
     [card] = replay(RUNTIME, chart(ivig(WEEKS_12)), at=date(2026, 2, 1)).cards
     assert card["source"]["topic"]["code"] == "stop-planned"
     assert "the order ends 2026-04-09, before the stop date 2026-05-18" in card["summary"]
+
+
+@pytest.mark.parametrize("at, lang, summary, todo", [
+    (date(2026, 5, 10), "en", "(8 days left), 6 months after CAR-T 2025-11-18: the order ends then",
+     "Let the order end on 2026-05-18 as set"),
+    (date(2026, 5, 18), "da", "(i dag), 6 måneder efter CAR-T 2025-11-18: ordinationen slutter da",
+     "Lad ordinationen slutte 2026-05-18 som planlagt"),
+])
+def test_a_stop_due_on_an_order_that_already_ends_then_says_so(at, lang, summary, todo):
+    """The order runs to the stop date, 2026-05-18: the stop-due warning said "pause substitution" with nothing
+    to pause and no word that the order already ends on the day; it now says the order ends then."""
+    order = ivig({"repeat": {"boundsPeriod": {"start": "2026-01-16", "end": "2026-05-18"}}})
+    [card] = replay(RUNTIME, chart(order), at=at, lang=lang).cards
+    assert card["source"]["topic"]["code"] == "stop-due-soon" and card["indicator"] == "warning"
+    assert card["summary"].endswith(summary) and todo in card["detail"]
+    assert "suggestions" not in card or card["suggestions"] == []
