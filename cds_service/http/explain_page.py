@@ -100,6 +100,8 @@ FACT_KINDS = {
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
+    "undated_therapies": Text("Therapy whose date names no day (window not placed)",
+                              "Behandling, hvis dato ikke angiver en dag (periode ikke placeret)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
@@ -114,6 +116,8 @@ FIELDS = {
     "birth_date": Text("born", "født"), "deceased": Text("deceased", "død"),
     "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
     "looks_like": Text("looks like", "ligner"), "code_system": Text("code system", "kodesystem"),
+    "earliest": Text("earliest day", "tidligste dag"),
+    "latest": Text("latest day", "seneste dag"),
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
 
