@@ -299,11 +299,12 @@ def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_i
 
 def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     """Whether the chart holds a CAR-T infusion or bsAb exposure fact, or such a therapy known only by its
-    name (which gets a card of its own); when not, nothing is evaluated yet.
+    name or recorded with a date that names no day (each gets a card of its own); when not, nothing is
+    evaluated yet.
 
     Why a chart without one gets no advice, whatever else it holds: advice needs "In Scope",
     which needs an "Index Event", made only of those facts (or, for `therapy-not-recognised`, a
-    therapy known only by its name), and each comes from one Procedure,
+    therapy known only by its name; for `therapy-undated`, one whose date names no day), and each comes from one Procedure,
     MedicationRequest or MedicationAdministration (with the Medication it may name) alone;
     dropping a resource found invalid can only remove facts, never add one. So only those
     resources are read here, up to the first such fact; the rest of the chart (IgG, diagnoses,

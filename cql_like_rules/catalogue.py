@@ -769,6 +769,48 @@ CATALOGUE: dict[str, AdviceKind] = {
                                   "not cover children, so individual assessment"},
         ),
         AdviceKind(
+            "therapy-undated",
+            Text("Therapy not checked: its date names no day",
+                 "Behandling ikke vurderet: datoen angiver ingen dag"),
+            "§4.1", "info", False, ALL_HOOKS,
+            {
+                "": Variant(
+                    Text("Not checked: {drug} is dated “{therapy_recorded}”, which names no day, so its window "
+                         "was not placed",
+                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}”, som ikke angiver en dag, så "
+                         "perioden er ikke placeret"),
+                    Text("The guideline's high-risk window ({window}) opens on the day {looks_like} is given. This "
+                         "one is dated only “{therapy_recorded}”: the window could not be placed, and no window, start "
+                         "or stop criterion was applied.",
+                         "Retningslinjens højrisikoperiode ({window}) åbner den dag, {looks_like} gives. Denne er kun "
+                         "dateret “{therapy_recorded}”: perioden kunne ikke placeres, og ingen periode, start- eller "
+                         "stopkriterier er anvendt."),
+                    Text("Record the day it was given (for a therapy given elsewhere, from that hospital's "
+                         "letter); until then check the immunoglobulin criteria yourself.",
+                         "Registrér dagen, den blev givet (for en behandling givet andetsteds: fra det sygehus' "
+                         "brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                ),
+                "child": Variant(
+                    Text("Not checked: {drug} is dated “{therapy_recorded}” (no day); child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” (ingen dag); barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which names no "
+                         "day. The criteria do not cover children: the need for substitution is assessed individually.",
+                         "Behandlingen ({looks_like}) er registreret med datoen “{therapy_recorded}”, som ikke angiver "
+                         "en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the day the therapy was given.",
+                         "Beslut individuelt, og registrér dagen, behandlingen blev givet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+            },
+            worklist_rank=7,
+            variant_doc={"": "a recognised CAR-T infusion or bsAb start whose date names no day (a month, a year, "
+                             "words), and no other recognised index event",
+                         "child": "the same, in a child (under the adult age on the first day the date can mean): "
+                                  "the criteria do not cover children, so individual assessment"},
+        ),
+        AdviceKind(
             "order-not-recognised",
             Text("Draft order not checked: its code is unknown to the service",
                  "Ordinationsudkast ikke vurderet: koden er ukendt for tjenesten"),

@@ -95,6 +95,25 @@ class UnrecognisedTherapy:
 
 
 @dataclass(frozen=True)
+class UndatedTherapy:
+    """A recognised CAR-T infusion or bispecific start (its code is in the value sets, its status says it happened)
+    whose date names no day: "2025-10", "2025", or words only ("oktober 2025", `performedString`).
+
+    Not an index event (the window cannot be placed), but a patient-view card says so and asks for the day.
+    `recorded` is the date as the record gives it; `earliest` and `latest` the first and last day it can mean
+    (None for words). `looks_like` is "bsab" or "car-t-product" (as for `UnrecognisedTherapy`); `drug` the
+    product's INN, else the record's name.
+    """
+
+    source: str
+    looks_like: str
+    drug: str
+    recorded: str
+    earliest: date | None = None
+    latest: date | None = None
+
+
+@dataclass(frozen=True)
 class BsAbExposure:
     """One order or administration of a B-cell/plasma-cell-directed bispecific antibody.
 
@@ -239,6 +258,7 @@ class Facts:
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
+    undated_therapies: tuple[UndatedTherapy, ...] = ()
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
     notes: tuple[DataNote, ...] = field(default=())

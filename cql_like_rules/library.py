@@ -52,7 +52,7 @@ from typing import Iterable, Mapping, Union
 from .advice import Advice, Value, advice
 from .engine import Context, Library
 from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult,
-                    Immunofixation, Infection, MProteinResult, UnrecognisedTherapy)
+                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -356,6 +356,35 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                            "order_code": latest.code, "order_code_system": latest.code_system,
                            "therapy_date": latest.date, "today": c.today, "age": age},
                    caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),  # as every other card says
+                   evidence=(latest.source,)),)
+
+
+@define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
+        "(a month, a year, words), on or before today as far as can be told: not index events (no day, no window)")
+def undated_therapies(c: Context) -> tuple[UndatedTherapy, ...]:
+    return tuple(sorted((x for x in c.facts.undated_therapies if x.earliest is None or x.earliest <= c.today),
+                        key=lambda x: (x.earliest or date.min, x.source)))
+
+
+@define("Undated Therapy Advice", "No index event, but a recognised CAR-T or bsAb whose date names no day, in a "
+        "patient with a haematological malignancy: say the window could not be placed and ask for the day")
+def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
+    found = c["Undated Therapies"]
+    if not found or c["Index Event"] is not None or c["Is Deceased"] \
+            or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+        return ()
+    latest = found[-1]
+    patient = c.facts.patient
+    # §4: the criteria do not cover children. The age on the first day the date can mean (today for words):
+    # a patient who may have been a child that day is treated as one.
+    age = years_between(patient.birth_date, latest.earliest or c.today) \
+        if patient is not None and patient.birth_date else None
+    child = age is not None and age < c.params.adult_age_years
+    return (advice("therapy-undated", "child" if child else "", "Undated Therapy Advice",
+                   values={"order_drug": latest.drug, "order_kind": latest.looks_like, "order_looks_like": latest.looks_like,
+                           "therapy_recorded": latest.recorded, "therapy_date": latest.earliest,
+                           "therapy_latest": latest.latest, "today": c.today, "age": age},
+                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),
                    evidence=(latest.source,)),)
 
 
@@ -1291,7 +1320,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
 @define("Advice", "The advice for this patient today: at most one card per situation")
 def advice_today(c: Context) -> tuple[Advice, ...]:
     if not c["In Scope"]:
-        return c["Unrecognised Therapy Advice"]  # type: ignore[no-any-return]
+        return c["Unrecognised Therapy Advice"] + c["Undated Therapy Advice"]  # type: ignore[no-any-return]
     if c["Is Child"]:
         return c["Child Advice"]  # type: ignore[no-any-return]
     found: tuple[Advice, ...] = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]

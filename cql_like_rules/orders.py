@@ -193,9 +193,10 @@ def ig_order_advice(c: Context) -> Advice | None:
 
 
 def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice | None:
-    """No index event, but a CAR-T or bsAb known only by its name: the order cannot be held against the criteria,
-    and its card says so as patient-view does, rather than a silence a clinician could take for approval."""
-    found: tuple[Advice, ...] = c["Unrecognised Therapy Advice"]
+    """No index event, but a CAR-T or bsAb known only by its name, or recognised but with a date that names no day:
+    the order cannot be held against the criteria, and its card says so as patient-view does, rather than a
+    silence a clinician could take for approval."""
+    found: tuple[Advice, ...] = c["Unrecognised Therapy Advice"] or c["Undated Therapy Advice"]
     if not found:
         return None
     therapy = found[0]  # its `order_drug` is the therapy's name, which the card is about: kept

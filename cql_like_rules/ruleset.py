@@ -108,7 +108,7 @@ class RuleSet:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
                 continue
-            same = [i for i, a in enumerate(found) if a.code == advice.code == "therapy-not-recognised"]
+            same = [i for i, a in enumerate(found) if a.code == advice.code in ("therapy-not-recognised", "therapy-undated")]
             if same:  # about the patient's therapy, not the order: one card, naming every draft
                 first = found[same[0]]
                 found[same[0]] = replace(first, targets=first.targets + advice.targets,

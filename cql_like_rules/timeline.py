@@ -40,7 +40,7 @@ KINDS = (
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
     "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "review-due", "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
-    "late-start-notice", "adult-birthday", "death", "therapy-by-name", "diagnosis-recorded",
+    "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "diagnosis-recorded",
 )
 
 
@@ -50,6 +50,7 @@ def fact_dates(facts: Facts) -> list[date]:
     days += [c.date for c in facts.car_t] + [i.onset for i in facts.infections]
     days += [d.date for d in facts.ig_administrations] + [x.date for x in facts.cultures]
     days += [x.date for x in facts.immunofixation] + [x.date for x in facts.unrecognised_therapies]
+    days += [x.earliest for x in facts.undated_therapies if x.earliest is not None]
     for exposure in facts.bsab:
         days += [exposure.start] + ([exposure.end] if exposure.end else [])
     for course in facts.ig_courses:
@@ -90,6 +91,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(stop + ONE_DAY, "after-stop-date", source))
     for therapy in facts.unrecognised_therapies:  # known only by its name: its own card from this day
         add(Candidate(therapy.date, "therapy-by-name", therapy.source))
+    for undated in facts.undated_therapies:  # a date with no day: its own card from the first day it can mean
+        if undated.earliest is not None:
+            add(Candidate(undated.earliest, "therapy-undated", undated.source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start

@@ -125,7 +125,8 @@ def test_every_fixture_draft_and_generated_chart_gets_the_same_answer(runtimes, 
 def test_the_shortcut_finds_an_index_event_exactly_where_the_facts_hold_one(runtimes) -> None:
     """`_has_index_event` reads only orders, doses and procedures: it must agree with the whole
     chart's facts on every fixture and generated chart, and on charts with a resource broken. A therapy
-    known only by its name counts (it gets `therapy-not-recognised`)."""
+    known only by its name counts (it gets `therapy-not-recognised`), and so does a recognised one whose date
+    names no day (`therapy-undated`)."""
     fast, _ = runtimes
     charts = [(name, request) for name, request, _ in requests() if request.hook == "patient-view"]
     charts += [(name, request) for seed in (13, 14) for name, request in with_broken_resources(seed)]
@@ -134,7 +135,7 @@ def test_the_shortcut_finds_an_index_event_exactly_where_the_facts_hold_one(runt
         pooled = pipeline.run_without_loop(pipeline.gather(request, fast, None))
         facts = pipeline.evaluate(pooled, request.patient_id, fast, EVALUATION_DATE)[1].facts
         found[name] = (pipeline._has_index_event(pooled, fast),
-                       bool(facts.car_t or facts.bsab or facts.unrecognised_therapies))
+                       bool(facts.car_t or facts.bsab or facts.unrecognised_therapies or facts.undated_therapies))
     assert [name for name, (shortcut, whole) in found.items() if shortcut != whole] == []
     assert {shortcut for shortcut, _ in found.values()} == {True, False}
 

@@ -56,7 +56,8 @@ def test_no_number_period_or_threshold_is_written_into_text(text):
 def test_the_codes_of_the_product_come_from_the_catalogue():
     assert ADVICE_CODES == tuple(CATALOGUE)
     assert set(ORDER_CODES) == {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring",
-                                "child-individual-assessment", "order-not-recognised", "therapy-not-recognised"}
+                                "child-individual-assessment", "order-not-recognised", "therapy-not-recognised",
+                                "therapy-undated"}
     assert set(codes_of("patient-view")) | set(codes_of("order-sign")) == set(CATALOGUE)
     assert list(ACTION_ORDER) == sorted((c for c in CATALOGUE if CATALOGUE[c].worklist_rank),
                                         key=lambda c: CATALOGUE[c].worklist_rank)
@@ -73,7 +74,8 @@ LONG = {"t0": date(2026, 12, 31), "stop_date": date(2027, 6, 30), "igg_date": da
         "m_protein": 2.5, "m_protein_date": date(2026, 12, 30), "order_looks_like": "car-t-product",
         "order_code": "DK-LOCAL-1234567890", "order_code_system": "urn:oid:1.2.208.176.2.99.123456789",
         "untyped_m_protein": 12.5, "untyped_m_protein_date": date(2026, 12, 30), "polyclonal_if_igg": 2.25,
-        "paraprotein_threshold": 4.0, "therapy_date": date(2026, 12, 31)}
+        "paraprotein_threshold": 4.0, "therapy_date": date(2026, 12, 31),
+        "therapy_recorded": "primo december 2026 (epikrise fra OUH)"}
 
 
 @pytest.mark.parametrize("code, variant", VARIANTS)

@@ -162,6 +162,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
         p["order_code_whole"] = text(v.get("order_code") or "?", 40)  # the code to add, as sent (facts keep 40)
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)
+    if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
+        p["therapy_recorded"] = text(v["therapy_recorded"], 40)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
     if isinstance(v.get("restart_gap_days"), int):

@@ -37,6 +37,7 @@ from cql_like_rules.facts import (
     MProteinResult,
     Patient,
     TherapyOrderDraft,
+    UndatedTherapy,
     UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
@@ -60,7 +61,7 @@ DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematol
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
 LAB_HINTS = frozenset({"igg-serum", "culture"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
-         "cultures", "diagnoses", "unrecognised_therapies")
+         "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
@@ -204,6 +205,21 @@ class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
 
 
+def _planned_start(r: Mapping[str, Any]) -> str:
+    """An order's start as written (the first dosage boundsPeriod.start, else the first planned dose, else
+    authoredOn), "" when none: to tell a start with no day from an end with none."""
+    for dosage in _list(r.get("dosageInstruction")):
+        start = _first(dosage, "timing.repeat.boundsPeriod.start") if isinstance(dosage, dict) else None
+        if isinstance(start, str):
+            return start
+    for dosage in _list(r.get("dosageInstruction")):
+        events = _first(dosage, "timing.event") if isinstance(dosage, dict) else None
+        for event in _list(events):
+            if isinstance(event, str):
+                return event
+    return _str(r.get("authoredOn")) or ""
+
+
 def _partial(value: Any) -> bool:
     """A FHIR date with no day ("2026", "2026-03"), which a rule reading it as a day must name."""
     return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
@@ -240,6 +256,7 @@ class FactBuilder:
         self._unresolved = 0
         self._notes: list[DataNote] = []
         self._therapies: list[UnrecognisedTherapy] = []
+        self._undated: list[UndatedTherapy] = []
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -251,6 +268,7 @@ class FactBuilder:
         patient: Patient | None = None
         self._notes = list(notes)
         self._therapies = []
+        self._undated = []
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -282,6 +300,7 @@ class FactBuilder:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         out["unrecognised_therapies"] = self._therapies
+        out["undated_therapies"] = self._undated
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       therapies_drafted=therapies_drafted,
                       **{k: tuple(v) for k, v in out.items()})
@@ -296,6 +315,7 @@ class FactBuilder:
         resources = list(resources)
         self.know_medications(resources)
         self._therapies = []
+        self._undated = []
         for resource in resources:
             handler = INDEX_HANDLERS.get(resource.get("resourceType"))  # type: ignore[arg-type]
             if handler is None:
@@ -304,8 +324,8 @@ class FactBuilder:
                 produced = handler(self, resource)
             except DataError:
                 continue
-            if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies:
-                return True  # a therapy known only by its name gets a card too: the rules must see the chart
+            if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated:
+                return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
         return False
 
     def know_medications(self, resources: Iterable[Mapping[str, Any]]) -> None:
@@ -419,6 +439,22 @@ class FactBuilder:
         known = self.t.alias_of.get(system) if system else None
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    (known[0] if known else system)[:100]))
+
+    def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
+        """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"):
+        not an index event (the window cannot be placed), kept as a fact of its own and named in a data note."""
+        earliest = latest = None
+        try:
+            earliest = self._date(recorded, allow_partial=True)
+            latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True)
+        except DataError:
+            pass  # words: no day to begin or end with
+        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest))
+        what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
+        name = drug[:28] + ("…" if len(drug) > 28 else "")
+        self._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
+                                    "no day: its window could not be placed, not used as an index event",
+                                    f"{name}, {recorded[:20]}" if name else recorded[:20], earliest))
 
     def _bsab_drug(self, entry: Entry, concept: Any) -> str:
         """The bispecific's INN: the code's, unless the order's own text names another bispecific of the value set.
@@ -664,10 +700,17 @@ class FactBuilder:
             return None
         if _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
+        drug = str(entry.get("drug") or "")
         when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
         if when is None:
+            words = _str(r.get("performedString"))
+            if words and words.strip():  # "oktober 2025": given, but on no day the service can read
+                return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), words.strip())
             raise DataError("completed CAR-T procedure has no performed date")
-        return "car_t", CarTInfusion(self._date(when), reference_of(r), str(entry.get("drug") or ""))
+        try:
+            return "car_t", CarTInfusion(self._date(when), reference_of(r), drug)
+        except PartialDate as exc:
+            return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
 
     def _medication_administration(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         concept = self._medication(r)
@@ -684,7 +727,14 @@ class FactBuilder:
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:
             raise DataError("administration has no effective date")
-        day = self._date(when)
+        try:
+            day = self._date(when)
+        except PartialDate as exc:
+            if car_t is None and bsab is None:
+                raise
+            drug = str(car_t.get("drug") or "") if car_t is not None else self._bsab_drug(bsab, concept)  # type: ignore[arg-type]
+            return self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab",
+                                         drug or _concept_text(concept), exc.value)
         if car_t is not None:
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
@@ -703,7 +753,13 @@ class FactBuilder:
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
-            start, end = self._planned_period(r)  # a course of a set length ends by itself
+            try:
+                start, end = self._planned_period(r)  # a course of a set length ends by itself
+            except PartialDate as exc:
+                if exc.value != _planned_start(r)[:len(exc.value)]:
+                    raise  # an end with no day: the start is known, the order is unusable as before
+                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
+                                             exc.value)
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")

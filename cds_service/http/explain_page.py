@@ -100,6 +100,8 @@ FACT_KINDS = {
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
+    "undated_therapies": Text("Therapy whose date names no day (window not placed)",
+                              "Behandling, hvis dato ikke angiver en dag (periode ikke placeret)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
@@ -116,6 +118,8 @@ FIELDS = {
     "looks_like": Text("looks like", "ligner"), "code_system": Text("code system", "kodesystem"),
     "abated": Text("resolved", "ophørt"), "site": Text("site", "lokalisation"),
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
+    "earliest": Text("earliest day", "tidligste dag"),
+    "latest": Text("latest day", "seneste dag"),
 }
 # The service's own values of a fact field (not EHR text), in words per language.
 _SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftveje"),

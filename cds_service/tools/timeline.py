@@ -240,6 +240,8 @@ REASON_TEXT = {
     ),
     "adult-birthday": Text("adult age reached", "voksenalder nået"),
     "therapy-by-name": Text("therapy known only by its name", "behandling kendt kun ved navn"),
+    "therapy-undated": Text("therapy dated with no day (its first possible day)",
+                            "behandling dateret uden dag (dens første mulige dag)"),
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
 }
 

@@ -253,9 +253,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-# Advice on which nothing was checked (a therapy under a code the service does not know): no IgG was looked for,
+# Advice on which nothing was checked (a therapy under a code the service does not know, or with no day): no IgG was looked for,
 # so the table says so rather than "none", which would read as "no IgG on file"
-NOTHING_CHECKED = frozenset({"therapy-not-recognised"})
+NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated"})
 
 
 def _igg_cell(row: AdviceRow) -> str:
