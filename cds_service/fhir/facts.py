@@ -799,8 +799,10 @@ class FactBuilder:
         the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
         dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
         timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
-        events = sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
+        # dose days date the order only when no boundsPeriod start does, and are read only then: a dose day that
+        # names no day ("2025-09") must not drop an order its boundsPeriod dates
+        events = [] if bounded else sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
         try:
             start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
