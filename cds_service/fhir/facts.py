@@ -221,7 +221,13 @@ def _onset_in_words(r: Mapping[str, Any]) -> str:
     age = r.get("onsetAge")
     if isinstance(age, dict) and age.get("value") is not None:
         return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
-    return "age range" if isinstance(r.get("onsetRange"), dict) else ""
+    span = r.get("onsetRange")
+    if isinstance(span, dict):  # its numbers and unit as sent ("60–61 a"): no words of the service's own, in one language
+        low, high = (span.get(k) if isinstance(span.get(k), dict) else {} for k in ("low", "high"))
+        unit = high.get("unit") or high.get("code") or low.get("unit") or low.get("code") or ""
+        shown = "–".join(str(q["value"]) for q in (low, high) if q.get("value") is not None)
+        return f"{shown or '–'} {unit}".strip()[:40]
+    return ""
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
