@@ -135,6 +135,20 @@ def test_a_draft_whose_drug_cannot_be_read_does_not_take_the_card_of_the_order_b
     assert post(server, [other]).status_code in (400, 412)  # alone, it is still the answer
 
 
+def test_a_drug_that_cannot_be_read_is_no_refusal_for_a_patient_no_order_could_get_a_card_for(server):
+    """No CAR-T or bsAb on the chart, none known by name, no haematological malignancy: whatever the drug, no draft
+    gets a card, and a paracetamol naming a Medication not sent was answered 412 (an order of every such patient)."""
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    chart = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "pt-dk-0001", "birthDate": "1960-05-01"}}]}
+    other = paracetamol(medicationCodeableConcept=None, medicationReference={"reference": "Medication/m-para"})
+    for draft in (other, ivig(medicationCodeableConcept=None, medicationReference={"reference": "Medication/m-ivig"})):
+        request = request_from_bundle(chart, "order-sign", [copy.deepcopy(draft)])
+        response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+        assert response.status_code == 200 and response.json()["cards"] == [], response.text
+
+
 def test_a_drug_named_only_by_its_references_display_is_read_by_that_name(server):
     """Reference.display is valid FHIR without a reference: read as a name, as a CodeableConcept with text only is
     (it was a 400 for any drug, a paracetamol too)."""
