@@ -24,7 +24,7 @@ from cql_like_rules.facts import DataNote, Facts, IgGOrderDraft
 from cql_like_rules.orders import DraftOrder
 
 from .cards.render import CardContext, Link, cards
-from .errors import BadRequest, PreconditionFailed
+from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
 from .fhir.prefetch import PooledResources, pool_prefetch
@@ -224,6 +224,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
     raw_orders: dict[str, dict[str, object]] = {}
+    unreadable: list[tuple[str, ServiceError]] = []  # drafts whose drug could not be read, each with its refusal
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
     if drafts is not None:
         igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, drafts if session is None else session)
@@ -236,7 +237,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 continue
             order = builder.draft_order(resource)
             if order is None and resource.get("resourceType") == "MedicationRequest":
-                _check_drug_readable(builder, resource, ref)
+                unread = _drug_unread(builder, resource, ref)
+                if unread is not None:
+                    unreadable.append(unread)
             if order is None or ref in raw_orders:
                 continue
             checked = validity(resource)
@@ -249,6 +252,11 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                                       order.date_partial))
             orders.append(order)
             raw_orders[ref] = dict(resource)
+        builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
+        if unreadable and not orders and _card_possible(pooled, runtime):  # nothing else to judge: the answer is
+            raise unreadable[0][1]  # the order that could not be read (unless no order could get a card here)
+        # Judged beside other drafts, it does not take their cards away (a 412 or 400 is no card at all): named on them
+        notes += [DataNote("draft-drug-unread", ref, str(error)) for ref, error in unreadable]
         if not orders:
             extraction = builder.build([], notes, igg_drafted)
             return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
@@ -270,19 +278,29 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
 
 
-def _check_drug_readable(builder: FactBuilder, resource: Mapping[str, Any], ref: str) -> None:
+def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str) -> tuple[str, ServiceError] | None:
     """A draft medication order whose drug cannot be read is not passed over as "not an immunoglobulin":
-    it may be one. The answer names it: a 412 when the Medication it refers to was not sent (the
-    request is incomplete), a 400 when the order itself is malformed."""
+    it may be one. Its refusal names it: a 412 when the Medication it refers to was not sent (the
+    request is incomplete), a 400 when the order itself is malformed; `evaluate` answers with it when no
+    other draft of the call is judged, else names the draft on their cards. None when the drug can be read."""
     unread = builder.medication_unread(resource)
     if unread is None:
-        return
+        return None
     why, not_sent = unread
     checked = validity(resource)
     if checked.fatal is not None:
         raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
     message = f"context.draftOrders: {ref}: {why}; its drug could not be checked"
-    raise PreconditionFailed(message) if not_sent else BadRequest(message)
+    return ref, PreconditionFailed(message) if not_sent else BadRequest(message)
+
+
+def _card_possible(pooled: PooledResources, runtime: Runtime) -> bool:
+    """Whether a draft order could get a card for this patient, whatever its drug: a CAR-T or bsAb on the chart (or
+    one known by its name) for an immunoglobulin order, a haematological malignancy on record (or assumed by policy)
+    for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no reason to refuse the call."""
+    if runtime.ruleset.parameters.malignancy_requirement == "assume" or _has_index_event(pooled, runtime):
+        return True
+    return bool(FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts.diagnoses)
 
 
 def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,

@@ -18,8 +18,9 @@ Assumptions where the guideline is not specific:
   current course: it does not start a new window.
 - A draft whose code is in no value set is never judged by its name; when its name is an
   immunoglobulin, bsAb or CAR-T product, the clinician is told it was not checked.
-- A draft immunoglobulin order for a patient whose only CAR-T or bsAb is known by its name is not checked
-  either; its card says so (the patient-view card, tied to the draft), one card for all such drafts.
+- A draft immunoglobulin order (coded, or known by its name) for a patient whose only CAR-T or bsAb is known
+  by its name is not checked either; its card says so (the patient-view card, tied to the draft), one card
+  for all such drafts.
 - A lab order for total IgG drafted in the same session (selected or not, whatever day it is
   planned for) is the IgG measurement a card would ask for: the advice suggests no second one
   and says one is drafted ("IgG Order Drafted").
@@ -273,8 +274,8 @@ def order_is_child(c: Context) -> bool:
 def unrecognised_order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
     if order.looks_like == "ig":
-        if not c["In Scope"]:
-            return None  # a recognised immunoglobulin order would get no card either
+        if not c["In Scope"]:  # as a recognised immunoglobulin order: no card, or the therapy's known only by name
+            return _therapy_not_checked(c, order, c["Order Start"])
         found = build_advice(c, "order-not-recognised", "Order Advice", igg=c["Latest Untreated IgG"])
     else:
         if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):

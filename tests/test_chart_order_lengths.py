@@ -71,3 +71,14 @@ def test_a_stop_due_on_an_order_that_already_ends_then_says_so(at, lang, summary
     assert card["source"]["topic"]["code"] == "stop-due-soon" and card["indicator"] == "warning"
     assert card["summary"].endswith(summary) and todo in card["detail"]
     assert "suggestions" not in card or card["suggestions"] == []
+
+
+def test_a_dose_day_that_names_no_day_does_not_drop_an_order_its_bounds_period_dates():
+    """A bsAb order dated by boundsPeriod.start 2025-12-08 also listing a dose day '2025-09' (valid FHIR, no day):
+    the order was dropped as unreadable, the patient's only bsAb with it, and patient-view gave no card."""
+    bundle = json.loads((FIXTURES / "teclistamab-in-window-only-pre-t0-igg.json").read_text())
+    [order] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest"]
+    order["dosageInstruction"][0]["timing"]["event"] = ["2025-09"]
+    answer = replay(RUNTIME, bundle, at=date(2026, 1, 2))
+    assert [e.start for e in answer.facts.bsab] == [date(2025, 12, 8)]
+    assert [c["source"]["topic"]["code"] for c in answer.cards] == ["measure-igg"]

@@ -49,7 +49,7 @@ def by_reference(medication: str, **changes) -> dict:
 
 
 def post(server, drafts: list[dict], hook: str = "order-sign", selections: list[str] | None = None,
-         prefetched: list[dict] = (), at: str = "2026-01-20") -> httpx.Response:
+         prefetched: list[dict] = (), at: str = "2026-01-20", lang: str = "en") -> httpx.Response:
     base, clock = server
     clock.set(date.fromisoformat(at))
     request = request_from_bundle(json.loads((FIXTURES / f"{CHART}.json").read_text()), hook, copy.deepcopy(drafts))
@@ -57,7 +57,7 @@ def post(server, drafts: list[dict], hook: str = "order-sign", selections: list[
         request["context"]["selections"] = selections
     request["prefetch"]["medicationRequests"]["entry"] += [{"resource": m, "search": {"mode": "include"}} for m in prefetched]
     service = ORDER_SIGN_ID if hook == "order-sign" else ORDER_SELECT_ID
-    return httpx.post(f"{base}/cds-services/{service}", json=request, timeout=10)
+    return httpx.post(f"{base}/cds-services/{service}", json=request, timeout=10, headers={"Accept-Language": lang})
 
 
 def the_card(response: httpx.Response) -> dict:
@@ -105,7 +105,7 @@ def test_a_draft_naming_a_medication_sent_nowhere_is_named_not_passed_over(serve
 
 @pytest.mark.parametrize("draft, words", [
     (by_reference("#med1"), "#med1 is not among its contained resources"),
-    (ivig(medicationCodeableConcept=None, medicationReference={"display": "Privigen"}), "has no reference"),
+    (ivig(medicationCodeableConcept=None, medicationReference={"id": "r1"}), "has no reference"),
     (by_reference("urn:uuid:6f0c1a52-3b7e-4d0e-9a51-0c2b8f1e7d44"), "not a reference this service resolves"),
     (by_reference("#med1", contained=[{"resourceType": "Medication", "id": "med1", "form": {"text": "infusion"}}]),
      "has no code"),
@@ -114,6 +114,50 @@ def test_a_draft_whose_drug_cannot_be_read_is_400_saying_why(server, draft, word
     response = post(server, [draft])
     assert response.status_code == 400, response.text
     assert "MedicationRequest/draft-ivig-0001" in diagnostics(response) and words in diagnostics(response)
+
+
+def paracetamol(**changes) -> dict:
+    draft = json.loads((FIXTURES / "drafts" / "paracetamol-pt-dk-0001.draft.json").read_text())
+    draft.update(changes)
+    return {k: v for k, v in draft.items() if v is not None}
+
+
+@pytest.mark.parametrize("reference", ["Medication/m-para", "#m-para"])
+def test_a_draft_whose_drug_cannot_be_read_does_not_take_the_card_of_the_order_beside_it(server, reference):
+    """An IVIG and a second draft naming a Medication not sent: the IVIG is still judged (a 412 or 400 is no card
+    at all), and its card says the other draft's drug was not checked."""
+    other = paracetamol(medicationCodeableConcept=None, medicationReference={"reference": reference})
+    for lang, words in (("en", "The drug of an order could not be read: it was not checked"),
+                        ("da", "Lægemidlet i en ordination kunne ikke læses: det er ikke vurderet")):
+        response = post(server, [ivig(), other], lang=lang)
+        card = the_card(response)
+        assert card["source"]["topic"]["code"] == "order-meets-criteria" and words in card["detail"], card["detail"]
+    assert post(server, [other]).status_code in (400, 412)  # alone, it is still the answer
+
+
+def test_a_drug_that_cannot_be_read_is_no_refusal_for_a_patient_no_order_could_get_a_card_for(server):
+    """No CAR-T or bsAb on the chart, none known by name, no haematological malignancy: whatever the drug, no draft
+    gets a card, and a paracetamol naming a Medication not sent was answered 412 (an order of every such patient)."""
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    chart = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "pt-dk-0001", "birthDate": "1960-05-01"}}]}
+    other = paracetamol(medicationCodeableConcept=None, medicationReference={"reference": "Medication/m-para"})
+    for draft in (other, ivig(medicationCodeableConcept=None, medicationReference={"reference": "Medication/m-ivig"})):
+        request = request_from_bundle(chart, "order-sign", [copy.deepcopy(draft)])
+        response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+        assert response.status_code == 200 and response.json()["cards"] == [], response.text
+
+
+def test_a_drug_named_only_by_its_references_display_is_read_by_that_name(server):
+    """Reference.display is valid FHIR without a reference: read as a name, as a CodeableConcept with text only is
+    (it was a 400 for any drug, a paracetamol too)."""
+    named = {"display": "Privigen 100 mg/ml"}
+    for reference in (named, {"reference": "Medication/m-not-sent", **named}):
+        card = the_card(post(server, [ivig(medicationCodeableConcept=None, medicationReference=reference)]))
+        assert card["source"]["topic"]["code"] == "order-not-recognised" and "Privigen" in card["summary"]
+    response = post(server, [paracetamol(medicationCodeableConcept=None, medicationReference={"display": "Pamol"})])
+    assert response.status_code == 200 and response.json()["cards"] == []
 
 
 def test_a_product_number_is_read_through_the_medications_ingredient(server):

@@ -160,6 +160,14 @@ def test_an_infection_onset_given_as_text_or_age_is_named_with_the_recorded_date
     assert note.kind == "invalid" and "'marts 2026', not a date, and no recordedDate" in note.message
 
 
+def test_an_infection_onset_given_as_an_age_range_is_named_by_its_numbers_not_in_english() -> None:
+    """onsetRange was named "age range", words of the service's own in English, on a Danish card too
+    ('Datoen “age range” i en diagnose ...'): the range is named by its numbers and unit as sent."""
+    ages = {"low": {"value": 60, "unit": "a"}, "high": {"value": 61, "unit": "a"}}
+    [note] = facts(pneumonia("range", onsetRange=ages, recordedDate="2026-03-21")).notes
+    assert (note.kind, note.display, note.day) == ("date-partial", "60–61 a", date(2026, 3, 21))
+
+
 
 def test_a_draft_order_planned_for_a_month_is_said_to_have_no_day_not_an_end_before_its_start() -> None:
     """order-sign, IVIG drafted to start "2026-03" (a valid FHIR dateTime): judged as starting the day it is

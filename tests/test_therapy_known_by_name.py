@@ -223,3 +223,19 @@ def test_markup_in_the_drug_name_leaves_no_tag_letters_in_the_summary():
     [card] = cards(chart(order({"text": "<b>Lynozyfic</b> <i>linvoseltamab</i> 200 mg"})))
     assert card["summary"].startswith("Not checked: Lynozyfic linvoseltamab 200 mg, 2025-11-03")
     assert "<" not in card["summary"] and "/b" not in card["summary"]
+
+
+def test_an_ig_order_known_only_by_its_name_gets_the_same_card():
+    """An IVIG drafted under a local code with the name Privigen, for the same patient: the coded IVIG got the card,
+    the one known by its name got nothing (silence the card exists to break); one card names both drafts."""
+    by_name = ivig_draft("local-ivig")
+    by_name["medicationCodeableConcept"] = {"text": "Privigen 100 mg/ml infusionsvæske",
+                                            "coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "LOK-1"}]}
+    answer = replay(RUNTIME, chart(order(LINVOSELTAMAB)), hook="order-sign", drafts=[by_name], at=date(2026, 1, 10))
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert answer.advice[0].targets == ("MedicationRequest/local-ivig",)
+    both = replay(RUNTIME, chart(order(LINVOSELTAMAB)), hook="order-sign", drafts=[ivig_draft(), by_name],
+                  at=date(2026, 1, 10))
+    assert [c["source"]["topic"]["code"] for c in both.cards] == ["therapy-not-recognised"]
+    assert both.advice[0].targets == ("MedicationRequest/ivig-draft", "MedicationRequest/local-ivig")

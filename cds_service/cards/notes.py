@@ -77,6 +77,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
         Text("{n} orders name a Medication that was not sent: not checked",
              "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
+    "draft-drug-unread": (
+        Text("the drug of {what} could not be read: it was not checked",
+             "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),
+        Text("the drug of {n} draft orders could not be read: they were not checked",
+             "lægemidlet i {n} ordinationsudkast kunne ikke læses: de er ikke vurderet")),
     "igg-below-m-protein": (
         Text("IgG {display} g/L on {day} is not larger than its IgG M-protein: not used",
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),

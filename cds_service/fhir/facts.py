@@ -225,6 +225,12 @@ def _partial(value: Any) -> bool:
     return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
 
 
+def _reference_display(resource: Mapping[str, Any]) -> str:
+    """The drug's name as the order's medicationReference.display gives it ("" when none)."""
+    display = _first(resource, "medicationReference.display")
+    return display.strip()[:80] if isinstance(display, str) else ""
+
+
 def _onset_in_words(r: Mapping[str, Any]) -> str:
     """A Condition's onset given as an age, an age range or text ("65 a", "i marts"): it names no day; "" if none."""
     text = r.get("onsetString")
@@ -233,7 +239,13 @@ def _onset_in_words(r: Mapping[str, Any]) -> str:
     age = r.get("onsetAge")
     if isinstance(age, dict) and age.get("value") is not None:
         return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
-    return "age range" if isinstance(r.get("onsetRange"), dict) else ""
+    span = r.get("onsetRange")
+    if isinstance(span, dict):  # its numbers and unit as sent ("60–61 a"): no words of the service's own, in one language
+        low, high = (span.get(k) if isinstance(span.get(k), dict) else {} for k in ("low", "high"))
+        unit = high.get("unit") or high.get("code") or low.get("unit") or low.get("code") or ""
+        shown = "–".join(str(q["value"]) for q in (low, high) if q.get("value") is not None)
+        return f"{shown or '–'} {unit}".strip()[:40]
+    return ""
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
@@ -333,6 +345,10 @@ class FactBuilder:
         self._medications = {r.get("id"): r for r in resources if r.get("resourceType") == "Medication"}
         self._unresolved = 0
 
+    def forget_unresolved(self) -> None:
+        """Forget the Medications not found so far (the draft orders': each is named by a note of its own)."""
+        self._unresolved = 0
+
     # -- helpers -------------------------------------------------------------------------
     def _date(self, value: Any, *, allow_partial: bool = False):  # type: ignore[no-untyped-def]
         return to_local_date(value, self.tz, allow_partial=allow_partial)
@@ -374,7 +390,11 @@ class FactBuilder:
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
         """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
-        rather than a malformed order; None when it can be read (whether or not the rules know its code)."""
+        rather than a malformed order; None when it can be read (whether or not the rules know its code), or is
+        named by its reference's display (read by that name, as a CodeableConcept with text only is)."""
+        if resource.get("medicationCodeableConcept") is None and _reference_display(resource) \
+                and not isinstance(self._medication(resource), dict):
+            return None
         concept = resource.get("medicationCodeableConcept")
         if concept is not None:
             return None if isinstance(concept, dict) else ("medicationCodeableConcept is not a CodeableConcept", False)
@@ -876,8 +896,10 @@ class FactBuilder:
         the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
         dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
         timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
-        events = sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
+        # dose days date the order only when no boundsPeriod start does, and are read only then: a dose day that
+        # names no day ("2025-09") must not drop an order its boundsPeriod dates
+        events = [] if bounded else sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
         try:
             start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
@@ -918,6 +940,8 @@ class FactBuilder:
         not checked, instead of getting no card at all.
         """
         concept = self._medication(r)
+        if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
+            concept = {"text": _reference_display(r)}
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(_texts(concept)) if hint_for is not None else None
         looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
