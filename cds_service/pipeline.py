@@ -15,6 +15,7 @@ done when something asks for the notes (see `_has_index_event`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Coroutine, Mapping, TypeVar
@@ -26,7 +27,7 @@ from cql_like_rules.orders import DraftOrder
 from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, reference_of
-from .fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed
+from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
@@ -118,7 +119,8 @@ class Answer:
 async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
                  fetcher: FhirFetcher | None = None, link: Link | None = None) -> Answer:
     """The cards for one hook request, as of `today` (the runtime's day when None)."""
-    pooled = await gather(request, runtime, fetcher)
+    budget = fetcher.budget(fetcher.max_resources - resources_in(request)) if fetcher is not None else None
+    pooled = await gather(request, runtime, fetcher, budget)
     day = today or runtime.today()
     drafts = _drafts(request)
     if drafts is None and not _has_index_event(pooled, runtime):
@@ -126,8 +128,10 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
         # the facts, rules, notes and validation wait until something reads them.
         deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day))
         return Answer(request, lang, day, [], (), (), deferred)
+    medications = await fetch_medications(request, drafts, pooled, runtime, fetcher, budget) if drafts else None
     evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts,
-                                             session=request.draft_orders if drafts is not None else None)
+                                             session=request.draft_orders if drafts is not None else None,
+                                             medications=medications)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
         lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
@@ -162,8 +166,10 @@ def run_without_loop(coroutine: Coroutine[Any, Any, T]) -> T:
 # -- data -----------------------------------------------------------------------------------------
 
 
-async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | None) -> PooledResources:
-    """The patient's resources from prefetch, fetching from `fhirServer` what is missing.
+async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | None,
+                 budget: RequestBudget | None = None) -> PooledResources:
+    """The patient's resources from prefetch, fetching from `fhirServer` what is missing (within
+    `budget`, the request's, shared with `fetch_medications`).
 
     Never evaluates partial data as if complete: what cannot be had is a 412.
     """
@@ -181,7 +187,8 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     token = (request.fhir_authorization or {}).get("access_token")
     try:
         fetched = await fetcher.fetch({k: runtime.templates[k] for k in needed}, request.context,
-                                      request.fhir_server, token, fetcher.max_resources - resources_in(request))
+                                      request.fhir_server, token, fetcher.max_resources - resources_in(request),
+                                      budget=budget)
     except FetchFailed as exc:
         raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
     merged = {**(request.prefetch or {}), **fetched}
@@ -189,6 +196,73 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     if pooled.missing or pooled.unusable:
         raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
     return pooled
+
+
+@dataclass(frozen=True)
+class FetchedMedications:
+    """The Medications the judged drafts name but the request did not carry: those read from `fhirServer`,
+    and for each reference (as the draft writes it) that could not be read, why not."""
+    resources: tuple[Mapping[str, Any], ...] = ()
+    why_not: Mapping[str, str] = field(default_factory=dict)
+
+
+_MEDICATION_PATH = re.compile(r"Medication/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?")
+
+
+async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any], ...], pooled: PooledResources,
+                            runtime: Runtime, fetcher: FhirFetcher | None,
+                            budget: RequestBudget | None = None) -> FetchedMedications:
+    """Read from `fhirServer` each Medication a judged draft names by reference that is neither contained,
+    nor in context.draftOrders, nor in prefetch (CDS Hooks 2.0 §FHIR Resource Access: a service lacking
+    data may fetch it with `fhirAuthorization`): one read per Medication, with the checks, limits and
+    error messages of `gather`. What cannot be read is kept with why; `evaluate` then answers 412.
+    """
+    builder = FactBuilder(runtime.terminology, runtime.tz)
+    builder.know_medications([*pooled.resources, *request.draft_orders])
+    refs: list[str] = []  # each reference as the drafts write it, once
+    for resource in drafts:
+        if resource.get("resourceType") == "MedicationRequest" and pooled.owns(resource, request.patient_id):
+            ref = builder.medication_not_sent(resource)
+            if ref is not None and ref not in refs:
+                refs.append(ref)
+    if not refs:
+        return FetchedMedications()
+    if not request.fhir_server or fetcher is None:
+        reason = "the request has no fhirServer" if not request.fhir_server else "fetching is not possible here"
+        return FetchedMedications((), dict.fromkeys(refs, reason))
+    refused = check_server_allowed(request.fhir_server, fetcher.settings)
+    if refused:
+        return FetchedMedications((), dict.fromkeys(refs, f"fhirServer refused: {refused}"))
+    base = request.fhir_server.rstrip("/") + "/"
+    wanted: dict[str, str] = {}  # reference -> the path read from fhirServer (relative, or absolute under it)
+    why_not: dict[str, str] = {}
+    for ref in refs:
+        path = ref.removeprefix(base)
+        if _MEDICATION_PATH.fullmatch(path) and all(set(part) != {"."} for part in path.split("/")):
+            wanted[ref] = path
+        else:  # the token goes to fhirServer only
+            why_not[ref] = "it is not a 'Medication/id' reference on fhirServer"
+    if not wanted:
+        return FetchedMedications((), why_not)
+    token = (request.fhir_authorization or {}).get("access_token")
+    paths = sorted(set(wanted.values()))
+    try:
+        fetched = await fetcher.fetch({p: p for p in paths}, request.context, request.fhir_server, token, budget=budget)
+    except FetchFailed as exc:
+        for ref, path in wanted.items():
+            own = [p.removeprefix(f"{path}: ") for p in exc.problems if p.startswith(f"{path}: ")]
+            why_not[ref] = "; ".join(own or exc.problems)
+        return FetchedMedications((), why_not)
+    found: list[Mapping[str, Any]] = []
+    for ref, path in wanted.items():
+        medication = fetched.get(path)
+        if not isinstance(medication, dict):
+            why_not[ref] = "fhirServer answered 404 or 410 (it holds no such Medication)"
+        elif medication.get("id") != path.split("/")[1]:  # not the Medication asked for: never read as the drug
+            why_not[ref] = "fhirServer answered a Medication with another id"
+        elif medication not in found:
+            found.append(medication)
+    return FetchedMedications(tuple(found), why_not)
 
 
 def _precondition_message(pooled: PooledResources, why: str) -> str:
@@ -214,11 +288,13 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
              drafts: tuple[Mapping[str, Any], ...] | None = None,
-             session: tuple[Mapping[str, Any], ...] | None = None) -> Explained:
+             session: tuple[Mapping[str, Any], ...] | None = None,
+             medications: FetchedMedications | None = None) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given).
 
     `drafts` are the draft orders to judge; `session` every draft order of the hook call, selected or
     not (default: `drafts`), read only for the IgG lab orders drafted with them (a typed fact).
+    `medications`: what `fetch_medications` read from fhirServer for the drafts, and why not the rest.
     """
     builder = FactBuilder(runtime.terminology, runtime.tz)
     notes = list(pooled.notes)
@@ -229,7 +305,8 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     if drafts is not None:
         igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, drafts if session is None else session)
         # A Medication the draft names may come in the draft orders' Bundle beside it, selected or not
-        builder.know_medications([*pooled.resources, *(drafts if session is None else session)])
+        fetched = medications.resources if medications is not None else ()
+        builder.know_medications([*pooled.resources, *(drafts if session is None else session), *fetched])
         for resource in drafts:
             ref = reference_of(resource)
             if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
@@ -237,7 +314,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 continue
             order = builder.draft_order(resource)
             if order is None and resource.get("resourceType") == "MedicationRequest":
-                unread = _drug_unread(builder, resource, ref)
+                unread = _drug_unread(builder, resource, ref, medications)
                 if unread is not None:
                     unreadable.append(unread)
             if order is None or ref in raw_orders:
@@ -278,11 +355,13 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
 
 
-def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str) -> tuple[str, ServiceError] | None:
+def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,
+                 medications: FetchedMedications | None = None) -> tuple[str, ServiceError] | None:
     """A draft medication order whose drug cannot be read is not passed over as "not an immunoglobulin":
-    it may be one. Its refusal names it: a 412 when the Medication it refers to was not sent (the
-    request is incomplete), a 400 when the order itself is malformed; `evaluate` answers with it when no
-    other draft of the call is judged, else names the draft on their cards. None when the drug can be read."""
+    it may be one. Its refusal names it: a 412 when the Medication it refers to was not sent and could not
+    be fetched (the request is incomplete; `medications` says why not), a 400 when the order itself is
+    malformed; `evaluate` answers with it when no other draft of the call is judged, else names the draft
+    on their cards. None when the drug can be read."""
     unread = builder.medication_unread(resource)
     if unread is None:
         return None
@@ -290,6 +369,10 @@ def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str) ->
     checked = validity(resource)
     if checked.fatal is not None:
         raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
+    medication = _first_reference(resource)
+    not_fetched = medications.why_not.get(medication) if medications is not None and medication else None
+    if not_sent and not_fetched is not None:
+        why += f", and was not fetched from fhirServer: {not_fetched}"
     message = f"context.draftOrders: {ref}: {why}; its drug could not be checked"
     return ref, PreconditionFailed(message) if not_sent else BadRequest(message)
 
@@ -301,6 +384,12 @@ def _card_possible(pooled: PooledResources, runtime: Runtime) -> bool:
     if runtime.ruleset.parameters.malignancy_requirement == "assume" or _has_index_event(pooled, runtime):
         return True
     return bool(FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts.diagnoses)
+
+
+def _first_reference(resource: Mapping[str, Any]) -> str | None:
+    reference = resource.get("medicationReference")
+    value = reference.get("reference") if isinstance(reference, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import date
 
 import httpx
 import pytest
 
 from cds_service.http.app import create_app
-from cds_service.http.discovery import PATIENT_VIEW_ID
+from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
 
 from .environment import tmp_settings
 from .fhir_server import running_fhir_server
 from .fixtures import load_fixtures
-from .servers import SettableClock, serve_in_thread
+from .servers import ROOT, SettableClock, serve_in_thread
 
 TOKEN = "e2e-" + uuid.uuid4().hex
 CASES = ["cart-in-window-igg-low", "cart-ig-active-stop-overdue", "wrong-patient-observation-dropped",
@@ -67,3 +69,34 @@ def test_non_loopback_http_server_is_refused_without_contact(service):
     base, _ = service
     response = call_without_prefetch(base, "http://ehr.invalid/fhir")
     assert response.status_code == 412 and "refused" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_a_draft_naming_a_medication_only_the_fhir_server_holds_is_judged_with_it(service):
+    """order-sign without prefetch: the chart and the Medication the draft names are read from the server."""
+    fixture = FIXTURES["cart-in-window-igg-low"]
+    resources = [e["resource"] for e in fixture.bundle["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    medication = {"resourceType": "Medication", "id": "m-ivig",
+                  "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+    draft = json.loads((ROOT / "fhir_fixtures" / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft.pop("medicationCodeableConcept", None)
+    base, clock = service
+    clock.set(date(2026, 1, 20))
+    with running_fhir_server([*resources, medication], bearer_token=TOKEN) as fhir:
+        def sign(reference: str) -> httpx.Response:
+            order = {**draft, "medicationReference": {"reference": reference}}
+            request = {"hook": "order-sign", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
+                       "fhirAuthorization": {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                             "scope": "patient/*.read", "subject": "igsub-cds"},
+                       "context": {"userId": "Practitioner/x", "patientId": patient["id"],
+                                   "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                                   "entry": [{"resource": order}]}}}
+            return httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=20)
+
+        response = sign("Medication/m-ivig")
+        assert response.status_code == 200, response.text
+        assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["order-meets-criteria"]
+        missing = sign("Medication/m-nowhere")  # the server answers 404: the draft cannot be judged
+        assert missing.status_code == 412, missing.text
+        said = missing.json()["issue"][0]["diagnostics"]
+        assert "Medication/m-nowhere" in said and "404" in said and TOKEN not in said

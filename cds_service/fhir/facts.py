@@ -421,6 +421,15 @@ class FactBuilder:
             return f"the Medication {shown} has no code", False
         return None
 
+    def medication_not_sent(self, resource: Mapping[str, Any]) -> str | None:
+        """The reference (as written) of the Medication an order names that was sent nowhere (not contained,
+        not among the known Medications), which the service may fetch; None when nothing is missing."""
+        unread = self.medication_unread(resource)
+        if unread is None or not unread[1]:
+            return None
+        ref = _first(resource, "medicationReference.reference")
+        return ref if isinstance(ref, str) else None
+
     def _unrecognised(self, resource: Mapping[str, Any], concept: Any) -> None:
         """A code in no value set whose text names something the rules care about: say so."""
         text = _texts(concept)

@@ -3,8 +3,10 @@
 CDS Hooks 2.0 §Prefetch: a key that is *absent* from ``prefetch`` was not satisfied, so the
 service may run the template itself against ``fhirServer`` with the bearer token from
 ``fhirAuthorization``. A key that is ``null`` means "no data" and is never re-queried; that
-decision belongs to the caller, which passes only the absent keys here. When the data
-cannot be had, the caller answers 412 with the messages of ``FetchFailed``.
+decision belongs to the caller, which passes only the absent keys here. The order hooks also
+read here, as keys of their own, the Medications that draft orders name but the request does not
+carry (``pipeline.fetch_medications``). When the data cannot be had, the caller answers 412 with
+the messages of ``FetchFailed``.
 
 Safety: the token is sent only to an https server (or, in development, a loopback http
 server), optionally restricted to an allow-list; it is never logged, stored or echoed.
@@ -69,13 +71,16 @@ class _LimitHit(_KeyFailed):
     """Internal: a limit of the whole request was hit; the other keys are stopped too."""
 
 
-class _Budget:
-    """What one CDS request may still take from the FHIR server, shared by all its keys and pages."""
+class RequestBudget:
+    """What one CDS request may still take from the FHIR server, shared by all its keys and pages,
+    and by every fetch it makes (the absent prefetch keys, then the Medications its drafts name):
+    bytes, resources and time (`deadline`, set by the first fetch, on the event loop's clock)."""
 
     def __init__(self, max_bytes: int, max_resources: int) -> None:
         self.max_bytes = max_bytes
         self.bytes_left = max_bytes
         self.resources_left = max_resources
+        self.deadline: float | None = None
 
     def too_many_bytes(self) -> _LimitHit:
         return _LimitHit(f"the FHIR server's answers for this request exceed {self.max_bytes} bytes "
@@ -198,6 +203,11 @@ class FhirFetcher:
             timeout=self._timeout, follow_redirects=False, trust_env=False
         )
 
+    def budget(self, max_resources: int | None = None) -> RequestBudget:
+        """A budget for one CDS request, to pass to each of its `fetch` calls (`max_resources`: what
+        the request may still hold, `self.max_resources` less what the client sent)."""
+        return RequestBudget(self.settings.max_bytes, self.max_resources if max_resources is None else max_resources)
+
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
@@ -209,13 +219,15 @@ class FhirFetcher:
         fhir_server: str,
         access_token: str | None,
         max_resources: int | None = None,
+        budget: RequestBudget | None = None,
     ) -> dict[str, object]:
         """Fetch every key in parallel; raise FetchFailed naming every key that failed.
 
         A read gives the resource (None when the server answers 404/410); a search gives
         one searchset Bundle holding the entries of all pages. `max_resources` is what the
         request may still hold (`self.max_resources` less what the client sent); a limit
-        that is hit fails the whole fetch with the one message naming it.
+        that is hit fails the whole fetch with the one message naming it. A `budget` from
+        `self.budget` is shared with the request's other fetches (then `max_resources` is not read).
         """
         if not templates:
             return {}
@@ -243,7 +255,10 @@ class FhirFetcher:
         if access_token:
             headers["Authorization"] = f"Bearer {access_token}"
 
-        budget = _Budget(self.settings.max_bytes, self.max_resources if max_resources is None else max_resources)
+        budget = budget or self.budget(max_resources)
+        loop = asyncio.get_running_loop()
+        if budget.deadline is None:
+            budget.deadline = loop.time() + self.settings.total_timeout
         results: dict[str, object] = {}
         failures: dict[str, str] = {}
         tasks: list[asyncio.Task[None]] = []
@@ -261,7 +276,7 @@ class FhirFetcher:
                 failures[key] = str(exc)
 
         try:
-            async with asyncio.timeout(self.settings.total_timeout), asyncio.TaskGroup() as group:
+            async with asyncio.timeout_at(budget.deadline), asyncio.TaskGroup() as group:
                 tasks.extend(group.create_task(run(key, path)) for key, path in paths.items())
         except TimeoutError:
             limit = f"{self.settings.total_timeout * 1000:.0f} ms"
@@ -275,7 +290,7 @@ class FhirFetcher:
         return {key: results[key] for key in paths}  # template order, not completion order
 
     async def _fetch_key(
-        self, key: str, path: str, base: httpx.URL, headers: Mapping[str, str], budget: _Budget
+        self, key: str, path: str, base: httpx.URL, headers: Mapping[str, str], budget: RequestBudget
     ) -> object:
         segments = [s for s in path.partition("?")[0].split("/") if s]
         if not segments:
@@ -288,7 +303,7 @@ class FhirFetcher:
         return await self._read(key, url, segments[0], headers, budget)
 
     async def _read(
-        self, key: str, url: httpx.URL, resource_type: str, headers: Mapping[str, str], budget: _Budget
+        self, key: str, url: httpx.URL, resource_type: str, headers: Mapping[str, str], budget: RequestBudget
     ) -> dict[str, object] | None:
         status, body = await self._get(key, url, headers, budget, no_data_ok=True)
         if status in _NO_DATA_STATUSES:
@@ -302,7 +317,7 @@ class FhirFetcher:
         return resource
 
     async def _search(
-        self, key: str, url: httpx.URL, base: httpx.URL, headers: Mapping[str, str], budget: _Budget
+        self, key: str, url: httpx.URL, base: httpx.URL, headers: Mapping[str, str], budget: RequestBudget
     ) -> dict[str, object]:
         first: dict[str, object] | None = None
         entries: list[object] = []
@@ -336,7 +351,7 @@ class FhirFetcher:
         return merged
 
     async def _get(
-        self, key: str, url: httpx.URL, headers: Mapping[str, str], budget: _Budget, no_data_ok: bool = False
+        self, key: str, url: httpx.URL, headers: Mapping[str, str], budget: RequestBudget, no_data_ok: bool = False
     ) -> tuple[int, bytearray]:
         """GET with one retry when the connection could not be made (nothing was sent yet).
 
@@ -380,7 +395,7 @@ class FhirFetcher:
         return resource
 
 
-async def _read_body(response: httpx.Response, budget: _Budget) -> bytearray:
+async def _read_body(response: httpx.Response, budget: RequestBudget) -> bytearray:
     """The decoded body, counted against the budget as it streams in; abandoned at the first byte over."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > budget.bytes_left:
