@@ -826,7 +826,21 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "{order_code_whole} ({order_code_system}).",
                      "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet tilføje koden {order_code_whole} "
                      "({order_code_system})."),
+            ),
+             "no-code": Variant(
+                Text("Order not checked: {drug} is drafted without a code this service knows",
+                     "Ordination ikke vurderet: {drug} er oprettet uden en kode, tjenesten kender"),
+                Text("Its name looks like {looks_like}, which the guideline covers, but it carries no code in the "
+                     "service's value sets, so the criteria were not applied to it.",
+                     "Navnet ligner {looks_like}, som retningslinjen omfatter, men den har ingen kode i tjenestens "
+                     "værdisæt, så kriterierne er ikke anvendt på den."),
+                Text("Check the criteria for this order yourself, and ask the CDS team to have the drug ordered "
+                     "under a code the service knows.",
+                     "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet sørge for, at lægemidlet "
+                     "ordineres under en kode, tjenesten kender."),
             )},
+            variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
+                         "no-code": "the same, drafted with no code at all (a name only)"},
         ),
     )
 }

@@ -276,11 +276,13 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
     if order.looks_like == "ig":
         if not c["In Scope"]:  # as a recognised immunoglobulin order: no card, or the therapy's known only by name
             return _therapy_not_checked(c, order, c["Order Start"])
-        found = build_advice(c, "order-not-recognised", "Order Advice", igg=c["Latest Untreated IgG"])
+        found = build_advice(c, "order-not-recognised", "Order Advice", "" if order.code else "no-code",
+                             igg=c["Latest Untreated IgG"])
     else:
         if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
             return None
-        found = advice("order-not-recognised", "", "Order Advice", values={"today": c.today}, evidence=())
+        found = advice("order-not-recognised", "" if order.code else "no-code", "Order Advice",
+                       values={"today": c.today}, evidence=())
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
 

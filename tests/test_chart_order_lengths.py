@@ -82,3 +82,22 @@ def test_a_dose_day_that_names_no_day_does_not_drop_an_order_its_bounds_period_d
     answer = replay(RUNTIME, bundle, at=date(2026, 1, 2))
     assert [e.start for e in answer.facts.bsab] == [date(2025, 12, 8)]
     assert [c["source"]["topic"]["code"] for c in answer.cards] == ["measure-igg"]
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Order not checked: Privigen 100 mg/ml is drafted without a code this service knows",
+     "have the drug ordered under a code the service knows"),
+    ("da", "Ordination ikke vurderet: Privigen 100 mg/ml er oprettet uden en kode, tjenesten kender",
+     "ordineres under en kode, tjenesten kender"),
+])
+def test_a_draft_known_only_by_its_name_is_not_said_to_have_a_code(lang, summary, todo):
+    """An IVIG drafted by its name alone read "Privigen 100 mg/ml (?) has a code this service does not know": it
+    has none, and the CDS team was asked to add the code "?"."""
+    draft = {"resourceType": "MedicationRequest", "id": "by-name", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0001"}, "authoredOn": "2026-01-20",
+             "medicationCodeableConcept": {"text": "Privigen 100 mg/ml"}}
+    answer = replay(RUNTIME, chart({"resourceType": "Basic", "id": "nothing"}), hook="order-sign", drafts=[draft],
+                    at=date(2026, 1, 20), lang=lang)
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "order-not-recognised"
+    assert card["summary"] == summary and todo in card["detail"] and "(?)" not in card["detail"]
