@@ -592,7 +592,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
                          "severe/recurrent bacterial infections",
                          "Ig-ordinationen opfylder de generelle kriterier: IgG {igg} < {threshold} ({igg_date}) med "
-                         "svære/tilbagevendende infektioner"),
+                         "svære/tilbagevendende bakterielle infektioner"),
                     Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                          "general start criteria.",
                          "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "

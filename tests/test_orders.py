@@ -469,3 +469,16 @@ def test_replay_order_sign_shows_the_drafted_igg_in_the_trace():
     [line] = [x for x in result.stdout.splitlines() if x.strip().startswith("IgG Order Drafted = ")]
     assert "ServiceRequest/draft-igg-0022" in line and "2026-06-01" in line
     assert "Order serum IgG" not in result.stdout  # the suggestion's label
+
+
+def test_the_danish_general_criteria_order_card_names_the_infections_bacterial(server):
+    """§4.1/§4.3: the general criteria ask for severe or recurrent verified *bacterial* infections; the Danish summary
+    said only 'infektioner' where the English one says 'bacterial infections'."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0001")[0]
+    draft["subject"] = {"reference": "Patient/pt-dk-0106"}
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-07-22"}}}}]
+    [card] = call_with(base, clock, "after-special-stop-recurrent-pneumonias-restart-general-criteria", "2026-07-22",
+                       draft, lang="da").json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    assert "svære/tilbagevendende bakterielle infektioner" in card["summary"] and len(card["summary"]) <= 140
