@@ -591,7 +591,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "general": Variant(
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
                          "severe/recurrent bacterial infections",
-                         "Ig-ordinationen opfylder de generelle kriterier: IgG {igg} < {threshold} ({igg_date}) med "
+                         "Ig-ordinationen opfylder generelle kriterier: IgG {igg} < {threshold} ({igg_date}) og "
                          "svære/tilbagevendende bakterielle infektioner"),
                     Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                          "general start criteria.",
