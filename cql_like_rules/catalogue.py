@@ -591,8 +591,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "general": Variant(
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
                          "severe/recurrent bacterial infections",
-                         "Ig-ordinationen opfylder de generelle kriterier: IgG {igg} < {threshold} ({igg_date}) med "
-                         "svære/tilbagevendende infektioner"),
+                         "Ig-ordinationen opfylder generelle kriterier: IgG {igg} < {threshold} ({igg_date}) og "
+                         "svære/tilbagevendende bakterielle infektioner"),
                     Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                          "general start criteria.",
                          "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
@@ -633,6 +633,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{review_every}."),
                     section="§4.2",
                 ),
+                "continuation-general-due": Variant(
+                    Text("Ig continuation under the general SID criteria: stop review due since {due_date}",
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering aktuel siden {due_date}"),
+                    Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
+                         "its start; that review is due now.",
+                         "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
+                         "{general_stop} efter opstart; den vurdering er aktuel nu."),
+                    Text("Review now whether substitution can be paused (review date {due_date}) before renewing "
+                         "it; then every {review_every}.",
+                         "Vurdér nu, om substitution kan pauseres (vurderingsdato {due_date}), før den fornyes; "
+                         "derefter hver {review_every}."),
+                    indicator="warning", information_only=False, section="§4.2",
+                ),
             },
             suggestions=("set-order-end",),
             variant_doc={"window": "starts inside the window on IgG < threshold",
@@ -643,7 +656,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                       "already ends before the stop date",
                          "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
                                                 "before the stop date",
-                         "continuation-general": "continues substitution under the general criteria"},
+                         "continuation-general": "continues substitution under the general criteria",
+                         "continuation-general-due": "continues substitution under the general criteria while its "
+                                                     "stop review is due (warning)"},
         ),
         AdviceKind(
             "order-does-not-meet-criteria",

@@ -141,7 +141,10 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  failing=(late,), override_reasons=reasons, extra_caveats=notes, more=values)
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
-        found = build_advice(c, "order-meets-criteria", "Order Advice", "continuation-general", evidence=(episode,),
+        # a review due now is due on the order that renews it too, as on patient-view the same day (§4.2)
+        found = build_advice(c, "order-meets-criteria", "Order Advice",
+                             "continuation-general-due" if due_now else "continuation-general", evidence=(episode,),
+                             override_reasons=("infections-persist", "specialist-decision") if due_now else None,
                              reason=c["General Stop Reason"], due_date=due_now or next_due)
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]

@@ -469,3 +469,72 @@ def test_replay_order_sign_shows_the_drafted_igg_in_the_trace():
     [line] = [x for x in result.stdout.splitlines() if x.strip().startswith("IgG Order Drafted = ")]
     assert "ServiceRequest/draft-igg-0022" in line and "2026-06-01" in line
     assert "Order serum IgG" not in result.stdout  # the suggestion's label
+
+
+# -- acceptance round 3: order hooks held to the guideline ----------------------------------------------
+
+
+@pytest.mark.parametrize("lang, words", [("en", "stop review due since 2026-12-01"),
+                                         ("da", "seponeringsvurdering aktuel siden 2026-12-01")])
+def test_a_continuation_while_the_general_stop_review_is_due_warns_as_patient_view_does(server, lang, words):
+    """Ig given since 2025-12-01 after a severe sepsis (general stop criteria, §4.2: a stop attempt 6-12 months after
+    the start, then a review every 6 months); on 2026-12-20 patient-view warns that the review is due (2026-12-01).
+    A continuation order signed that day said 'meets the criteria' (info) with the passed date as a 'review date'."""
+    fixture = "sepsis-then-ig-general-review-due-continuation-drafted"
+    [card] = call(server, fixture, "2026-12-20", ["scig-continuation-pt-dk-0112"], lang=lang).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and card["indicator"] == "warning"
+    assert words in card["summary"] and len(card["summary"]) <= 140 and "suggestions" not in card
+    assert {r["code"] for r in card["overrideReasons"]} == {"infections-persist", "specialist-decision"}
+    base, clock = server
+    request = request_from_bundle(bundle(fixture))
+    [view] = httpx.post(f"{base}/cds-services/igsub-patient-view", json=request, timeout=10).json()["cards"]
+    assert view["source"]["topic"]["code"] == "general-stop-review" and view["indicator"] == "warning"
+
+
+def test_a_continuation_before_the_general_review_is_due_stays_information(server):
+    """On Ig since before T0 (2025-06-01): a SCIG switch in the window names the first review (the later of six
+    months after the start and the stop date, [policy]) and is information; it promises no special stop."""
+    [card] = call(server, "ig-before-t0-continuing-general-review-at-stop-date", "2026-02-01",
+                  ["scig-switch-pt-dk-0113"]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and card["indicator"] == "info"
+    assert "general SID criteria" in card["summary"] and "2026-05-03" in card["summary"]
+    assert "suggestions" not in card and "end it on" not in card["summary"]
+
+
+@pytest.mark.parametrize("fixture, at, draft, failing", [
+    ("ig-in-window-continuation-drafted-on-stop-date", "2026-05-03", "scig-continuation-pt-dk-0114",
+     "it starts 2026-05-03, on or after the stop date 2026-05-03"),
+    ("ig-stopped-in-window-restart-without-infections", "2026-02-23", "ivig-restart-pt-dk-0115",
+     "no severe/recurrent verified bacterial infection"),
+])
+def test_a_continuation_on_the_stop_date_and_a_restart_without_infections_do_not_meet(server, fixture, at, draft,
+                                                                                      failing):
+    """§4.2: substitution started in the window is paused at T0 + 6 months (a short extension is an override);
+    §4.3: a restart inside the window follows the general criteria (IgG < 4 g/L and severe/recurrent infections)."""
+    [card] = call(server, fixture, at, [draft]).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["indicator"] == "warning"
+    assert failing in card["detail"]
+
+
+@pytest.mark.parametrize("lang, notice", [("en", "The special criterion ends on 2026-05-03"),
+                                          ("da", "Særkriteriet ophører 2026-05-03")])
+def test_an_order_signed_early_for_a_start_late_in_the_window_gets_the_late_start_notice(server, lang, notice):
+    """Signed 2026-03-01 to start 2026-04-20, 13 days before the stop date: judged at its start (spec §7)."""
+    [card] = call(server, "cart-in-window-ivig-booked-13-days-before-stop", "2026-03-01",
+                  ["ivig-booked-late-pt-dk-0116"], lang=lang).json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria" and notice in card["detail"]
+    [action] = card["suggestions"][0]["actions"]
+    assert action["resource"]["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] == "2026-05-03"
+
+
+def test_the_danish_general_criteria_order_card_names_the_infections_bacterial(server):
+    """§4.1/§4.3: the general criteria ask for severe or recurrent verified *bacterial* infections; the Danish summary
+    said only 'infektioner' where the English one says 'bacterial infections'."""
+    base, clock = server
+    draft = drafts("ivig-pt-dk-0001")[0]
+    draft["subject"] = {"reference": "Patient/pt-dk-0106"}
+    draft["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-07-22"}}}}]
+    [card] = call_with(base, clock, "after-special-stop-recurrent-pneumonias-restart-general-criteria", "2026-07-22",
+                       draft, lang="da").json()["cards"]
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    assert "svære/tilbagevendende bakterielle infektioner" in card["summary"] and len(card["summary"]) <= 140
