@@ -581,7 +581,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
                          "stop by the general criteria",
                          "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
-                         "{t0}; stop efter generelle kriterier"),
+                         "{t0}; seponering efter generelle kriterier"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough; because "
                          "{general_stop_reason}, the general stop criteria apply.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
