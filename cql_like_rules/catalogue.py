@@ -424,10 +424,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "bakterielle infektioner i samfundet."),
                 ),
                 "order-ends-earlier": Variant(
-                    Text("Ig stop attempt due: the order ends {order_end}, before the stop date {stop_date} "
-                         "({days_left})",
-                         "Ig-seponeringsforsøg forestår: ordinationen slutter {order_end}, før seponeringsdatoen "
-                         "{stop_date} ({days_left})"),
+                    Text("Ig stop attempt due after {kind} {t0}: the order ends {order_end}, before the stop date "
+                         "{stop_date} ({days_left})",
+                         "Ig-seponeringsforsøg efter {kind} {t0} forestår: ordinationen slutter {order_end}, før "
+                         "seponeringsdatoen {stop_date} ({days_left})"),
                     _STOP_DUE_DECISION,
                     Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
                          "the community risk of bacterial infection is high.",
@@ -484,8 +484,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.2", "info", True, PATIENT_VIEW,
             {
                 "due": Variant(
-                    Text("Ig since {episode_start}: stop attempt due {due_date} by the general SID criteria",
-                         "Ig siden {episode_start}: seponeringsforsøg {due_date} efter de generelle SID-kriterier"),
+                    Text("Ig since {episode_start} ({kind} {t0}): stop attempt due {due_date} by the general SID criteria",
+                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg {due_date} efter de generelle "
+                         "SID-kriterier"),
                     Text("Because {general_stop_reason}, the general stop criteria apply: attempt the stop "
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
@@ -495,9 +496,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                     indicator="warning", information_only=False,
                 ),
                 "info": Variant(
-                    Text("Ig since {episode_start} follows the general SID criteria: next stop review {due_date}",
-                         "Ig siden {episode_start} følger de generelle SID-kriterier: næste seponeringsvurdering "
-                         "{due_date}"),
+                    Text("Ig since {episode_start} ({kind} {t0}) follows the general SID criteria: next stop review {due_date}",
+                         "Ig siden {episode_start} ({kind} {t0}) følger de generelle SID-kriterier: næste "
+                         "seponeringsvurdering {due_date}"),
                     Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
                          "seponeringsdatoen."),
@@ -505,10 +506,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér {due_date}, om substitution kan pauseres."),
                 ),
                 "order-ends-earlier": Variant(
-                    Text("Ig since {episode_start} follows the general SID criteria; the order ends {order_end}, "
-                         "before the review date {due_date}",
-                         "Ig siden {episode_start} følger de generelle SID-kriterier; ordinationen slutter {order_end}, "
-                         "før vurderingsdatoen {due_date}"),
+                    Text("Ig since {episode_start} ({kind} {t0}), general SID criteria: the order ends {order_end}, before "
+                         "the review date {due_date}",
+                         "Ig siden {episode_start} ({kind} {t0}), generelle SID-kriterier: ordinationen slutter "
+                         "{order_end}, før vurderingsdatoen {due_date}"),
                     Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
                          "seponeringsdatoen."),
@@ -553,10 +554,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1, §4.2", "info", False, ORDERS,
             {
                 "window": Variant(
-                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); end it on "
-                         "{stop_date} ({days_left})",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); slut den "
-                         "{stop_date} ({days_left})"),
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; end "
+                         "it on {stop_date} ({days_left})",
+                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "{t0}; slut den {stop_date} ({days_left})"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
@@ -564,10 +565,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.1",
                 ),
                 "window-ends-earlier": Variant(
-                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); it ends "
-                         "{order_end}, before the stop date {stop_date}",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); slutter "
-                         "{order_end}, før seponeringsdatoen {stop_date}"),
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
+                         "ends {order_end} (stop date {stop_date})",
+                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "{t0}; ender {order_end} (stopdato {stop_date})"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
@@ -577,10 +578,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.1",
                 ),
                 "window-general-stop": Variant(
-                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop by the "
-                         "general criteria",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); seponering "
-                         "efter generelle kriterier"),
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
+                         "stop by the general criteria",
+                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "{t0}; seponering efter generelle kriterier"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough; because "
                          "{general_stop_reason}, the general stop criteria apply.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
@@ -602,16 +603,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.1, §4.3",
                 ),
                 "continuation-window": Variant(
-                    Text("Ig continuation: end the order on the stop date {stop_date} ({days_left})",
-                         "Fortsat Ig: slut ordinationen på seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Ig continuation after {kind} {t0}: end the order on the stop date {stop_date} ({days_left})",
+                         "Fortsat Ig efter {kind} {t0}: slut ordinationen på seponeringsdatoen {stop_date} "
+                         "({days_left})"),
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
                     Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
                     section="§4.2",
                 ),
                 "continuation-ends-earlier": Variant(
-                    Text("Ig continuation: it ends {order_end}, before the stop date {stop_date} ({days_left})",
-                         "Fortsat Ig: den slutter {order_end}, før seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Ig continuation after {kind} {t0}: it ends {order_end}, before the stop date {stop_date} "
+                         "({days_left})",
+                         "Fortsat Ig efter {kind} {t0}: den slutter {order_end}, før seponeringsdatoen {stop_date} "
+                         "({days_left})"),
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
                     Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
@@ -674,10 +678,24 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "ikke opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
                      "Genovervej ordinationen, eller signér den med en begrundelse."),
+            ),
+             "window": Variant(
+                Text("Ig order does not meet the start criterion after {kind} {t0}: {failing}",
+                     "Ig-ordinationen opfylder ikke startkriteriet efter {kind} {t0}: {failing}"),
+                Text("Starting within {window} of {t0_event}, the order needs a usable IgG below {threshold}; "
+                     "that is not met.",
+                     "Ved start inden for {window} efter {t0_event} kræver ordinationen en brugbar IgG under "
+                     "{threshold}; det er ikke opfyldt."),
+                Text("Reconsider the order, or sign it with a reason.",
+                     "Genovervej ordinationen, eller signér den med en begrundelse."),
+                section="§4.1",
             )},
             suggestions=("order-igg",),
             override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk",
                               "infection-tendency"),
+            variant_doc={"": "held against the general criteria, a stop date passed, or no IgG since T0",
+                         "window": "starts inside the window, where IgG alone decides, and the IgG does not qualify "
+                                   "(not low, too old, or a bound that cannot be placed)"},
         ),
         AdviceKind(
             "plan-igg-monitoring",
@@ -907,7 +925,8 @@ FAILING: dict[str, Text] = {
                                    "ingen brugbar IgG i {stale_days} før dens start {order_start}"),
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
-    "past-stop-date": Text("the stop date {stop_date} has passed", "seponeringsdatoen {stop_date} er passeret"),
+    "past-stop-date": Text("the stop date {stop_date} has passed ({window} after {kind} {t0})",
+                           "seponeringsdatoen {stop_date} er passeret ({window} efter {kind} {t0})"),
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
                                    "den starter {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
@@ -954,6 +973,9 @@ CAVEATS: dict[str, Text] = {
         "continuing follows the general criteria.",
         "Svære/tilbagevendende verificerede bakterielle infektioner ({infection_dates}): vurdér dem ved "
         "seponeringsforsøget; fortsat behandling følger de generelle kriterier."),
+    "infections-at-stop-attempt-dated": Text(  # ... when the fact line dates them
+        "The infections above: weigh them at the stop attempt; continuing follows the general criteria.",
+        "Infektionerne ovenfor: vurdér dem ved seponeringsforsøget; fortsat behandling følger de generelle kriterier."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),

@@ -652,14 +652,32 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
                              for i in c.facts.infections if i.organism != "other"))
 
 
+class Infections(tuple[CountedInfection, ...]):
+    """The evidence for 'severe or recurrent', with every episode of the period it was found in (`episodes`: the
+    first infection of each, or its severe one): a card counts and dates them, so that three pneumonias months apart
+    do not read as one when the latest alone, being severe, decides."""
+
+    episodes: tuple[CountedInfection, ...] = ()
+
+
 def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,
                         min_days_apart: int) -> tuple[CountedInfection, ...]:
     """The evidence for 'severe or recurrent': one severe episode, or enough separate ones."""
     ordered = sorted(infections, key=lambda i: (i.onset, i.infection.source))
     severe = [i for i in ordered if i.severe]
+    groups = _episodes(ordered, min_days_apart)
     if severe:
-        return (severe[-1],)  # the most recent severe episode (order-independent)
-    episodes: list[CountedInfection] = []
+        found = Infections((severe[-1],))  # the most recent severe episode (order-independent)
+    else:
+        found = Infections(group[0] for group in groups) if len(groups) >= min_episodes else Infections()
+    found.episodes = tuple(next((i for i in group if i.severe), group[0]) for group in groups) if found else ()
+    return found
+
+
+def _episodes(ordered: list[CountedInfection], min_days_apart: int) -> list[list[CountedInfection]]:
+    """The infections (in onset order) as episodes: the same illness coded again before it abated is part of its
+    episode, as is any infection beginning less than `min_days_apart` after the episode's first."""
+    groups: list[list[CountedInfection]] = []
     # each episode's illnesses and known abatement: the same illness coded again before it abated is part of
     # that episode; another infection beginning meanwhile is not
     open_until: list[tuple[set[str], date | None]] = []
@@ -667,17 +685,18 @@ def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: in
         illness = _illness(inf.infection.code)
         same = next((i for i, (names, ends) in enumerate(open_until)
                      if illness in names and ends is not None and inf.onset <= ends), None)
-        if same is None and episodes and (inf.onset - episodes[-1].onset).days < min_days_apart:
-            same = len(episodes) - 1
+        if same is None and groups and (inf.onset - groups[-1][0].onset).days < min_days_apart:
+            same = len(groups) - 1
         if same is None:
-            episodes.append(inf)
+            groups.append([inf])
             open_until.append(({illness}, inf.infection.abated))
             continue
+        groups[same].append(inf)
         names, ends = open_until[same]
         names.add(illness)
         if inf.infection.abated is not None:
             open_until[same] = (names, inf.infection.abated if ends is None else max(ends, inf.infection.abated))
-    return tuple(episodes) if len(episodes) >= min_episodes else ()
+    return groups
 
 
 def _illness(code: str) -> str:
@@ -932,12 +951,17 @@ EMPTY: Mapping[str, Value] = MappingProxyType({})
 
 def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     """What a card shows of the infections a decision rests on: dates, severity, culture evidence."""
+    episodes: tuple[CountedInfection, ...] = getattr(found, "episodes", ())
     found = list(found)
-    return {
+    values: dict[str, Value] = {
         "infection_dates": tuple(i.onset.isoformat() for i in found),
         "infection_severe": any(i.severe for i in found),
         "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}" for i in found if i.culture),
     }
+    if len(episodes) > 1:  # how many episodes, and which of them were severe
+        values.update(infection_episodes=tuple(i.onset.isoformat() for i in episodes),
+                      infection_severe_episodes=tuple(i.onset.isoformat() for i in episodes if i.severe))
+    return values
 
 
 def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (),

@@ -189,8 +189,11 @@ def ig_order_advice(c: Context) -> Advice | None:
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
     # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
-    found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", igg=used, evidence=infections,
-                         failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
+    # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
+    in_window = not c["General Criteria Apply"] and not c["Order Starts After Stop Date"]  # the branch above
+    window = in_window and failing != ["no-igg-since-t0"]
+    found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "window" if window else "", igg=used,
+                         evidence=infections, failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})
     return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note

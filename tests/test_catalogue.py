@@ -78,13 +78,43 @@ LONG = {"t0": date(2026, 12, 31), "stop_date": date(2027, 6, 30), "igg_date": da
         "therapy_recorded": "primo december 2026 (epikrise fra OUH)"}
 
 
+# The worst cases a summary meets: polyclonal IgG in myeloma (LONG), the total IgG (no polyclonal fallback drops
+# days left or T0 to make room), the stop date itself ("(today)"/"(i dag)"), a bispecific's T0.
+WORST = {"polyclonal": LONG, "total": {**LONG, "m_protein": None},
+         "today": {**LONG, "m_protein": None, "days_to_stop": 0}, "bsab": {**LONG, "m_protein": None, "t0_kind": "bsab"}}
+# the criteria each variant of an order that fails can name (inside the window: one IgG criterion)
+WORST_FAILING = {"window": [("igg-not-low",), ("igg-stale",), ("igg-4-6",), ("igg-indeterminate",)],
+                 "": [("no-igg-since-t0",), ("past-stop-date",)]}
+# Where T0 is the reference point of the decision (the window, its stop date, the general stop criteria because of
+# when substitution began against T0), the summary names it ("CAR-T 2026-12-31") with the total IgG (§6).
+NAMES_T0 = [(code, variant) for code, variant in VARIANTS
+            if code in ("order-meets-criteria", "general-stop-review", "stop-due-soon", "stop-overdue", "stop-planned",
+                        "start-substitution")
+            and variant not in ("general", "continuation-general", "continuation-general-due")]
+
+
 @pytest.mark.parametrize("code, variant", VARIANTS)
 @pytest.mark.parametrize("lang", ["en", "da"])
-def test_every_summary_fits_with_long_realistic_values(code, variant, lang):
-    found = advice(code, variant, "test", values=LONG)
+@pytest.mark.parametrize("worst", list(WORST))
+def test_every_summary_fits_with_long_realistic_values(code, variant, lang, worst):
+    for failing in WORST_FAILING.get(variant, [()]) if code == "order-does-not-meet-criteria" else [()]:
+        values = {**WORST[worst], **({"failing": failing} if failing else {})}
+        if variant == "indeterminate-m-protein":  # a card about the M-protein has one
+            values["m_protein"] = LONG["m_protein"]
+        found = advice(code, variant, "test", values=values)
+        text = summary(found, lang, placeholders(found, Parameters(), lang))
+        assert len(text) < SUMMARY_LIMIT and "…" not in text, (len(text), text)
+        assert "?" not in text and "{" not in text, text
+
+
+@pytest.mark.parametrize("code, variant", NAMES_T0 + [("order-does-not-meet-criteria", "window")])
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("worst", ["total", "today", "bsab"])
+def test_a_summary_names_t0_where_the_decision_counts_from_it(code, variant, lang, worst):
+    values = {**WORST[worst], "failing": ("igg-not-low",)}
+    found = advice(code, variant, "test", values=values)
     text = summary(found, lang, placeholders(found, Parameters(), lang))
-    assert len(text) < SUMMARY_LIMIT and not text.endswith("…"), (len(text), text)
-    assert "?" not in text and "{" not in text, text
+    assert ("CAR-T 2026-12-31" if worst != "bsab" else "bsAb 2026-12-31") in text, text
 
 
 @pytest.mark.parametrize("failing", [

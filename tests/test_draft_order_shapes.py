@@ -203,14 +203,14 @@ def weekly(bounds: dict) -> dict:
 def test_a_draft_of_a_length_that_ends_before_the_stop_date_is_not_lengthened(server, bounds, ends):
     card = the_card(post(server, [weekly(bounds)]))  # authored 2026-01-20: it starts then
     assert card["source"]["topic"]["code"] == "order-meets-criteria"
-    assert f"it ends {ends}, before the stop date 2026-05-18" in card["summary"]
+    assert f"ends {ends} (stop date 2026-05-18)" in card["summary"]
     assert not card.get("suggestions")
 
 
 def test_a_draft_of_several_dosages_of_a_length_ends_with_the_longest(server):
     weeks = [{"timing": {"repeat": {"boundsDuration": {"value": n, "unit": "wk", "code": "wk"}}}} for n in (4, 12)]
     card = the_card(post(server, [ivig(dosageInstruction=weeks)]))
-    assert "it ends 2026-04-14, before the stop date 2026-05-18" in card["summary"]
+    assert "ends 2026-04-14 (stop date 2026-05-18)" in card["summary"]
 
 
 @pytest.mark.parametrize("bounds", [

@@ -314,7 +314,7 @@ def test_a_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):
     assert "end it on 2026-05-18" not in card["summary"] and "ends 2026-03-01" in card["summary"]
     assert "Let the order end on the stop date" not in card["detail"] and len(card["summary"]) <= 140
     [card] = call_with(base, clock, "cart-in-window-igg-low", "2026-01-20", draft, lang="da").json()["cards"]
-    assert "slutter 2026-03-01" in card["summary"] and "slut den 2026-05-18" not in card["summary"]
+    assert "ender 2026-03-01" in card["summary"] and "slut den 2026-05-18" not in card["summary"]
 
 
 def test_a_continuation_draft_ending_before_the_stop_date_is_not_told_to_end_on_it(server):

@@ -41,6 +41,13 @@ FACT = {
                            "Planlagt start {order_start}; periode til {stop_date}"),
     "severe": Text("Severe bacterial infection {dates}", "Svær bakteriel infektion {dates}"),
     "recurrent": Text("Recurrent bacterial infections {dates}", "Tilbagevendende bakterielle infektioner {dates}"),
+    # several episodes of severe or recurrent infection: counted, the latest three dated (one severe one decides,
+    # but three pneumonias months apart do not read as one)
+    "episodes": Text(" ({n} episodes)", " ({n} episoder)"),
+    "episodes-latest": Text(" (the latest {shown} of {n} episodes)", " (de seneste {shown} af {n} episoder)"),
+    "severe-episodes": Text("Severe bacterial infections {dates}", "Svære bakterielle infektioner {dates}"),
+    "severe-among-episodes": Text("Severe bacterial infection {severe} among the episodes {dates}",
+                                  "Svær bakteriel infektion {severe} blandt episoderne {dates}"),
     "culture": Text(" (positive {specimen} culture {date})", " (positiv {specimen}dyrkning {date})"),
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),

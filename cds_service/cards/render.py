@@ -26,7 +26,7 @@ from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
 from .notes import brief
 from .trace import TRACE_EXTENSION, trace_json
-from .values import Placeholders, placeholders
+from .values import SINCE_T0, Placeholders, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -66,7 +66,6 @@ class CardContext:
 
 
 POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
-SINCE_T0 = re.compile(r" (after|efter) \{kind\} \{t0\}")  # the detail gives T0 too
 
 
 def summary(advice: Advice, lang: str, p: Placeholders) -> str:
@@ -79,7 +78,8 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
             full = full[:1].upper() + full[1:]
             shorter = full.replace(" ({days_left})", "")
             candidates += [full, shorter, SINCE_T0.sub("", shorter)]
-    for candidate in (*candidates, template):
+    # the template whole; else without T0, which the facts give too (a long criterion an order fails)
+    for candidate in (*candidates, template, SINCE_T0.sub("", template)):
         text = candidate.format_map(p)
         if len(text) < SUMMARY_LIMIT:
             return text
@@ -119,6 +119,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
         line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
+        episodes = v.get("infection_episodes")
+        if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
+            line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)
         cultures = v.get("infection_cultures")
         if isinstance(cultures, tuple) and cultures:
             specimen, _, day = cultures[-1].partition(":")
@@ -137,15 +140,44 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     return [line for line in lines if line][:MAX_FACTS]
 
 
+def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str) -> str:
+    """Several episodes of severe or recurrent infection: the latest three dated, how many, which were severe."""
+    severe = severe if isinstance(severe, tuple) else ()
+    shown = episodes[-3:]
+    dates = ", ".join(str(d) for d in shown)
+    if not severe:
+        line = FACT["recurrent"](lang).format(dates=dates)
+    elif len(severe) == len(episodes):
+        line = FACT["severe-episodes"](lang).format(dates=dates)
+    else:
+        line = FACT["severe-among-episodes"](lang).format(severe=", ".join(str(d) for d in severe[-3:]), dates=dates)
+    return line + FACT["episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(
+        n=len(episodes), shown=len(shown))
+
+
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
     """At most 700 characters: decision, facts, what to do, notes, data not used, section."""
+    text, facts = _detail(advice, ctx, p, has_link, advice.caveats)
+    dates = p.get("infection_dates")
+    if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):
+        # the fact line dates the infections (and counts the episodes): the note need not date them again, and the
+        # room goes to what the longer note pushed out (the reminder)
+        named = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
+                      for c in advice.caveats)
+        text, _ = _detail(advice, ctx, p, has_link, named)
+    return text
+
+
+def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
+            caveat_keys: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The detail with these caveats, and the facts it kept."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
     facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
     todo = f"**{TO_DO(lang)}:** {variant.action(lang).format_map(p)}"
-    caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats
+    caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
-    spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in advice.caveats if c in SPARE_CAVEATS]
+    spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     notes = ctx.notes
     if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind == SELF_NOTED[advice.code] and n.source in advice.evidence))
@@ -185,7 +217,7 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
-    return text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
 
 
 def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:

@@ -8,6 +8,7 @@ languages (unambiguous, and the order an EHR sorts by).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Callable, Mapping
 
@@ -43,6 +44,7 @@ MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
 BOUND_DECIMALS = 3  # a bound ("<0.33") keeps up to this many of its decimals
 SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_LIMIT)
+SINCE_T0 = re.compile(r" (after|efter) \{kind\} \{t0\}")  # T0 in a summary, left out where it leaves no room (facts give it)
 
 
 def number(value: float, lang: str, decimals: int = 1) -> str:
@@ -139,6 +141,9 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     dates = v.get("infection_dates")
+    episodes = v.get("infection_episodes")  # several episodes, one severe deciding: all of them dated
+    if isinstance(episodes, tuple) and len(episodes) > 1:
+        dates = episodes
     if isinstance(dates, tuple) and dates:  # the last three, as the fact line shows them
         p["infection_dates"] = ", ".join(dates[-3:])
     left = v.get("days_to_stop")
@@ -185,6 +190,11 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         summary = CATALOGUE[advice.code].variant(advice.variant).summary(lang) if advice.code in CATALOGUE else None
         room = SUMMARY_CHARS - len(summary.format_map(Placeholders(p, failing=""))) if summary is not None else 100
         p["failing"] = failing_brief(reasons, p, lang, room)
+        if p["failing"].endswith("…") and summary is not None and SINCE_T0.search(summary):
+            # T0 leaves no room for the criterion whole ("cannot be placed against 4 g/L"): the summary goes without
+            # it (`render.summary` falls back), the facts give T0
+            room = SUMMARY_CHARS - len(SINCE_T0.sub("", summary).format_map(Placeholders(p, failing="")))
+            p["failing"] = failing_brief(reasons, p, lang, room)
     return p
 
 
