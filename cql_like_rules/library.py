@@ -339,12 +339,18 @@ def therapies_by_name(c: Context) -> tuple[UnrecognisedTherapy, ...]:
     return tuple(sorted((x for x in c.facts.unrecognised_therapies if x.date <= c.today), key=lambda x: (x.date, x.source)))
 
 
+def _unplaced_therapy_counts(c: Context) -> bool:
+    """A therapy the rules cannot place (known only by its name, or with no day) gets a card of its own only where a
+    placed one would be the index event: no other index event, alive, a haematological malignancy (or assumed)."""
+    return c["Index Event"] is None and not c["Is Deceased"] and (bool(c["Malignancy Diagnoses"])
+                                                                    or c["Malignancy Assumed"])
+
+
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
         "patient with a haematological malignancy: say the criteria could not be applied, instead of nothing")
 def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
     found = c["Therapies Known Only By Name"]
-    if not found or c["Index Event"] is not None or c["Is Deceased"] \
-            or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+    if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
     patient = c.facts.patient
@@ -370,8 +376,7 @@ def undated_therapies(c: Context) -> tuple[UndatedTherapy, ...]:
         "patient with a haematological malignancy: say the window could not be placed and ask for the day")
 def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     found = c["Undated Therapies"]
-    if not found or c["Index Event"] is not None or c["Is Deceased"] \
-            or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+    if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
     patient = c.facts.patient
