@@ -330,7 +330,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             orders.append(order)
             raw_orders[ref] = dict(resource)
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
-        if unreadable and not orders and _card_possible(pooled, runtime):  # nothing else to judge: the answer is
+        if unreadable and not orders and _card_possible(pooled, runtime, today):  # nothing else to judge: the answer is
             raise unreadable[0][1]  # the order that could not be read (unless no order could get a card here)
         # Judged beside other drafts, it does not take their cards away (a 412 or 400 is no card at all): named on them
         notes += [DataNote("draft-drug-unread", ref, str(error)) for ref, error in unreadable]
@@ -377,13 +377,18 @@ def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,
     return ref, PreconditionFailed(message) if not_sent else BadRequest(message)
 
 
-def _card_possible(pooled: PooledResources, runtime: Runtime) -> bool:
-    """Whether a draft order could get a card for this patient, whatever its drug: a CAR-T or bsAb on the chart (or
-    one known by its name) for an immunoglobulin order, a haematological malignancy on record (or assumed by policy)
-    for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no reason to refuse the call."""
+def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bool:
+    """Whether a draft order could get a card for this patient, whatever its drug: alive on `today`, and a CAR-T or
+    bsAb on the chart (or one known by its name) for an immunoglobulin order, a haematological malignancy on record
+    (or assumed by policy) for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no
+    reason to refuse the call."""
+    facts = FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts
+    patient = facts.patient
+    if patient is not None and patient.deceased and (patient.deceased_date is None or patient.deceased_date <= today):
+        return False  # no advice after death, in any hook (clinical-rules §7)
     if runtime.ruleset.parameters.malignancy_requirement == "assume" or _has_index_event(pooled, runtime):
         return True
-    return bool(FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts.diagnoses)
+    return bool(facts.diagnoses)
 
 
 def _first_reference(resource: Mapping[str, Any]) -> str | None:

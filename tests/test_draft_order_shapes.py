@@ -149,6 +149,22 @@ def test_a_drug_that_cannot_be_read_is_no_refusal_for_a_patient_no_order_could_g
         assert response.status_code == 200 and response.json()["cards"] == [], response.text
 
 
+def test_a_drug_that_cannot_be_read_is_no_refusal_for_a_deceased_patient(server):
+    """The in-window CAR-T patient, dead since 2026-01-15: no card after death in any hook, so a draft whose
+    Medication was not sent changes no answer (it was a 412); the day before the death it is still refused."""
+    base, clock = server
+    bundle = json.loads((FIXTURES / f"{CHART}.json").read_text())
+    bundle["entry"][0]["resource"]["deceasedDateTime"] = "2026-01-15"
+    draft = ivig(medicationCodeableConcept=None, medicationReference={"reference": "Medication/m-ivig"})
+    for day, status in (("2026-01-20", 200), ("2026-01-14", 412)):
+        clock.set(date.fromisoformat(day))
+        request = request_from_bundle(copy.deepcopy(bundle), "order-sign", [copy.deepcopy(draft)])
+        response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+        assert response.status_code == status, response.text
+        if status == 200:
+            assert response.json()["cards"] == []
+
+
 def test_a_drug_named_only_by_its_references_display_is_read_by_that_name(server):
     """Reference.display is valid FHIR without a reference: read as a name, as a CodeableConcept with text only is
     (it was a 400 for any drug, a paracetamol too)."""
