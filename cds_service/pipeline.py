@@ -303,10 +303,11 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     unreadable: list[tuple[str, ServiceError]] = []  # drafts whose drug could not be read, each with its refusal
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
     if drafts is not None:
-        igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, drafts if session is None else session)
+        session = drafts if session is None else session
+        igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, session)
         # A Medication the draft names may come in the draft orders' Bundle beside it, selected or not
         fetched = medications.resources if medications is not None else ()
-        builder.know_medications([*pooled.resources, *(drafts if session is None else session), *fetched])
+        builder.know_medications([*pooled.resources, *session, *fetched])
         for resource in drafts:
             ref = reference_of(resource)
             if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
@@ -369,9 +370,10 @@ def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,
     checked = validity(resource)
     if checked.fatal is not None:
         raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
-    medication = _first_reference(resource)
+    named = resource.get("medicationReference") if not_sent else None  # the reference `fetch_medications` keyed
+    medication = named.get("reference") if isinstance(named, dict) else None
     not_fetched = medications.why_not.get(medication) if medications is not None and medication else None
-    if not_sent and not_fetched is not None:
+    if not_fetched is not None:
         why += f", and was not fetched from fhirServer: {not_fetched}"
     message = f"context.draftOrders: {ref}: {why}; its drug could not be checked"
     return ref, PreconditionFailed(message) if not_sent else BadRequest(message)
@@ -389,12 +391,6 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     if runtime.ruleset.parameters.malignancy_requirement == "assume" or _has_index_event(pooled, runtime):
         return True
     return bool(facts.diagnoses)
-
-
-def _first_reference(resource: Mapping[str, Any]) -> str | None:
-    reference = resource.get("medicationReference")
-    value = reference.get("reference") if isinstance(reference, dict) else None
-    return value if isinstance(value, str) else None
 
 
 def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,

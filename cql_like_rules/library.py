@@ -189,7 +189,7 @@ Evidence = Union[IndexEvent, IgGUsed, Episode, CountedInfection]  # what a card 
 
 
 @define("CAR-T Infusions", "Completed CAR-T infusions on or before today; a record within the same-treatment "
-        "days of an earlier one is that infusion again (recorded twice, or a split dose)")
+        "days of a treatment's first record is that infusion again (recorded twice, or a split dose)")
 def car_t_infusions(c: Context) -> tuple[IndexEvent, ...]:
     return tuple(first for first, _ in c.once(_car_t_treatments))
 
@@ -339,11 +339,15 @@ def therapies_by_name(c: Context) -> tuple[UnrecognisedTherapy, ...]:
     return tuple(sorted((x for x in c.facts.unrecognised_therapies if x.date <= c.today), key=lambda x: (x.date, x.source)))
 
 
+def alive_with_malignancy(c: Context) -> bool:
+    """Alive, with a haematological malignancy on record (or assumed by policy): who any card may be for."""
+    return not c["Is Deceased"] and (bool(c["Malignancy Diagnoses"]) or c["Malignancy Assumed"])
+
+
 def _unplaced_therapy_counts(c: Context) -> bool:
     """A therapy the rules cannot place (known only by its name, or with no day) gets a card of its own only where a
     placed one would be the index event: no other index event, alive, a haematological malignancy (or assumed)."""
-    return c["Index Event"] is None and not c["Is Deceased"] and (bool(c["Malignancy Diagnoses"])
-                                                                    or c["Malignancy Assumed"])
+    return c["Index Event"] is None and alive_with_malignancy(c)
 
 
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
@@ -666,7 +670,7 @@ class Infections(tuple[CountedInfection, ...]):
 
 
 def severe_or_recurrent(infections: Iterable[CountedInfection], min_episodes: int,
-                        min_days_apart: int) -> tuple[CountedInfection, ...]:
+                        min_days_apart: int) -> Infections:
     """The evidence for 'severe or recurrent': one severe episode, or enough separate ones."""
     ordered = sorted(infections, key=lambda i: (i.onset, i.infection.source))
     severe = [i for i in ordered if i.severe]

@@ -35,7 +35,8 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, build_advice, infection_values,
+from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, alive_with_malignancy, build_advice,
+                      infection_values,
                       stop_attempt_weighing, substitution_before, taken_on_substitution, years_between)
 
 define = LIBRARY.define
@@ -207,15 +208,14 @@ def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice |
     if not found:
         return None
     therapy = found[0]  # its `order_drug` is the therapy's name, which the card is about: kept
-    values = {**therapy.values, "order_source": order.source, "order_kind": order.kind, "order_start": start}
-    return replace(therapy, values=values, evidence=therapy.evidence + (order.source,), targets=(order.source,))
+    return _with_order(therapy, order, start, order_drug=therapy.values["order_drug"])
 
 
 @define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",
         scope="order")
 def therapy_order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
-    if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+    if not alive_with_malignancy(c):
         return None
     start: date = c["Order Start"]
     continues = _course_resumed(c, order.drug, start) if order.kind == "bsab" else None
@@ -285,7 +285,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         found = build_advice(c, "order-not-recognised", "Order Advice", "" if order.code else "no-code",
                              igg=c["Latest Untreated IgG"])
     else:
-        if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+        if not alive_with_malignancy(c):
             return None
         found = advice("order-not-recognised", "" if order.code else "no-code", "Order Advice",
                        values={"today": c.today}, evidence=())
@@ -297,7 +297,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         "first to start): not an index event until it has begun (clinical-rules §2), so the immunoglobulin order "
         "is judged on the window that has begun and its card says the therapy gives another", scope="order")
 def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
-    if c["Is Deceased"] or not (c["Malignancy Diagnoses"] or c["Malignancy Assumed"]):
+    if not alive_with_malignancy(c):
         return None  # the therapy order gets no card to name another window
     new = [(_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
            if t.kind == "bsab" and _course_resumed(c, t.drug, _planned_start(t.start, c.today)) is None]

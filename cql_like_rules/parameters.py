@@ -28,7 +28,7 @@ class Parameters:
     # [policy] A bsAb order/administration starts a new course when no exposure to the same
     # drug lies within this many days before it; a shorter gap is a resumption.
     bsab_course_gap_days: int = 90
-    # [policy] A CAR-T infusion recorded this many days or fewer after an earlier one is the same
+    # [policy] A CAR-T infusion recorded this many days or fewer after a treatment's first record is the same
     # treatment (one infusion recorded twice, as a Procedure and as an administration, or a dose
     # split over days): T0 stays the first day. A later infusion is a new one and opens a new window.
     car_t_same_treatment_days: int = 30

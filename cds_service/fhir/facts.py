@@ -458,7 +458,7 @@ class FactBuilder:
         day = self._day_of(resource)
         if resource.get("resourceType") == "MedicationRequest":
             try:
-                day = self._dosage_period(resource)[0]  # the planned start, as for a recognised bsAb
+                day = self._dosage_period(resource)[0]  # the boundsPeriod start, else authoredOn
             except DataError:
                 pass
         if day is None:
