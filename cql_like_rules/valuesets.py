@@ -38,6 +38,17 @@ REQUIRED_VALUESETS = (
 )
 # Keys that describe the entry itself; every other key of an entry is an attribute.
 ENTRY_KEYS = frozenset({"system", "systems", "code", "prefix", "ecl", "expansion", "display", "display_da"})
+# Where an EHR carries a value set's codes: a file's `carried_on` maps each code-system alias to
+# these FHIR elements ("ATC on a MedicationAdministration's drug, SKS on a Procedure"). It is the
+# one place that says which resource types a code is read from: tests/test_valueset_coverage.py
+# builds every code on every element declared and fails when no reader recognises it there.
+# `.medication` is medicationCodeableConcept or the code (or an ingredient's) of the Medication
+# that medicationReference names; a MedicationRequest is also read as a draft on the order hooks.
+CARRIERS = frozenset({
+    "Observation.code", "Observation.valueCodeableConcept", "Observation.component.valueCodeableConcept",
+    "Observation.interpretation", "Observation.valueQuantity", "Condition.code", "Condition.severity",
+    "Procedure.code", "MedicationAdministration.medication", "MedicationRequest.medication", "ServiceRequest.code",
+})
 CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
 # The ECL the loader understands: descendants-or-self (`<<`) or descendants (`<`) of one
 # concept, optionally `MINUS` one such constraint or a bracketed `OR` of them (sepsis minus
@@ -91,6 +102,7 @@ class ValueSet:
     excluded_exact: set[tuple[str, str]] = field(default_factory=set)
     excluded_prefixes: set[tuple[str, str]] = field(default_factory=set)
     entries: list[Entry] = field(default_factory=list)
+    carried_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # system alias -> FHIR elements (CARRIERS)
     longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
 
     def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
@@ -177,6 +189,7 @@ class Terminology:
         self.uris_of: dict[str, tuple[str, ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
+        self.unit_carriers: tuple[str, ...] = ()  # where a unit is read (units.json `carried_on`)
         self.hints: dict[str, tuple[str, ...]] = {}
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
@@ -225,6 +238,10 @@ class Terminology:
                 self.alias_of[uri] = (alias, spec.get("normalize"))
 
     def _load_units(self, data: Any, path: Path) -> None:
+        carriers = data.get("carried_on", []) if isinstance(data, dict) else []
+        if not isinstance(carriers, list) or any(c not in CARRIERS for c in carriers):
+            raise RulesError(f"{path.name}: 'carried_on' must be a list of FHIR elements from {sorted(CARRIERS)}")
+        self.unit_carriers = tuple(dict.fromkeys((*self.unit_carriers, *carriers)))
         for unit in data.get("units", []) if isinstance(data, dict) else []:
             try:
                 factor = float(unit["factor"])
@@ -246,6 +263,19 @@ class Terminology:
                 for entry, expanded in self._entries(raw, path):
                     vs.add(entry, exclude, expanded)
         self._load_hints(vs.id, data.get("text_hints", []), path)
+        self._load_carriers(vs, data.get("carried_on", {}), path)
+
+    def _load_carriers(self, vs: ValueSet, carriers: Any, path: Path) -> None:
+        """`carried_on`: system alias -> the FHIR elements an EHR sends that system's codes of this value set on."""
+        if not isinstance(carriers, dict):
+            raise RulesError(f"{path.name}: 'carried_on' must map a system alias to a list of FHIR elements")
+        for alias, elements in carriers.items():
+            if alias not in self.uris_of:
+                raise RulesError(f"{path.name}: 'carried_on' names unknown system alias {alias!r}")
+            if not isinstance(elements, list) or not elements or any(e not in CARRIERS for e in elements):
+                raise RulesError(f"{path.name}: 'carried_on' of {alias} must be a non-empty list of FHIR elements from "
+                                 f"{sorted(CARRIERS)}")
+            vs.carried_on[alias] = tuple(dict.fromkeys((*vs.carried_on.get(alias, ()), *elements)))
 
     def _load_hints(self, valueset_id: str, hints: Any, path: Path) -> None:
         if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):

@@ -699,7 +699,9 @@ class FactBuilder:
 
     def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
-        entry = sets.get("car-t-procedure")
+        # The infusion, coded as a procedure (SNOMED, SKS BOQX1, ICD-10-PCS, CPT) or as the product given (the
+        # HCPCS Q-code a US hospital bills on the day of the dose, Q2041 Yescarta): either dates T0.
+        entry = sets.get("car-t-procedure") or sets.get("car-t-product")
         ig = sets.get("immunoglobulin-substitution")
         bsab = None if entry is not None else sets.get("bispecific-b-pc")
         if bsab is not None:
