@@ -396,6 +396,21 @@ class Terminology:
             self._sets_of[key] = sets
         return sets
 
+    def carried(self, valueset_id: str, entry: Entry, element: str) -> bool:
+        """Whether the value set's file says an EHR carries this entry's code on `element` (`carried_on`): a system
+        the file does not declare is read everywhere (a site's local system added without a declaration)."""
+        carried_on = self.valuesets[valueset_id].carried_on
+        return any(element in carried_on.get(alias, (element,)) for alias in entry.aliases)
+
+    def entry_on(self, valueset_id: str, concept: Any, element: str) -> Entry | None:
+        """The entry of the first coding of a concept that is in the value set and carried on `element`, if any."""
+        for coding in concept.get("coding") or () if isinstance(concept, dict) else ():
+            if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
+                entry = self.lookup(valueset_id, coding["system"], coding["code"])
+                if entry is not None and self.carried(valueset_id, entry, element):
+                    return entry
+        return None
+
     def hint_for(self, text: Any) -> str | None:
         """The value set whose text hint (a drug or disease name) occurs in `text` as a word.
 

@@ -614,6 +614,13 @@ class FactBuilder:
             return None  # preliminary, cancelled, entered-in-error: not a result
         igg = sets.get("igg-serum")
         if igg is not None:
+            if not self.t.carried("igg-serum", igg, "Observation.code"):
+                # An order code (SNOMED CT 45293001 "Immunoglobulin G measurement") names no specimen: on a result it
+                # may be CSF IgG in mg/L, read as a near-zero serum IgG. Only a result code counts (carried_on).
+                igg = self.t.entry_on("igg-serum", r.get("code"), "Observation.code")
+                if igg is None:
+                    raise DataError("its code is an IgG order code that names no specimen, not a serum/plasma IgG "
+                                    "result code: not used as total IgG")
             return self._quantity(r, "igg", igg)
         mprot = sets.get("m-protein")
         if mprot is not None:
