@@ -464,3 +464,32 @@ def test_a_wrong_declaration_refuses_to_load(tmp_path, carried_on: str) -> None:
     (tmp_path / "igg.json").write_text(f'{{"id": "igg-serum", "carried_on": {carried_on}}}', encoding="utf-8")
     with pytest.raises(RulesError, match="carried_on"):
         Terminology([SHIPPED_DIR, tmp_path])
+
+
+# -- the reverse: what the readers match by hand agrees with the value sets ------------------------
+
+@pytest.mark.parametrize("entry", [e for e in T.valuesets["organism"].entries if e.code != "49872002"],
+                         ids=lambda e: e.display[:40])
+def test_an_organism_named_in_words_is_read_as_its_code_is(entry: Entry) -> None:
+    """Danish laboratories report the organism as text: the reader's own lists of fungal and contaminant names must
+    give the verdict the organism value set gives the code (kind, contaminant_often). The focus concept Virus is
+    left out: a bacterial culture does not report a virus."""
+    coded = read(observation(BLOOD_CULTURE, valueCodeableConcept=concept({"system": SNOMED, "code": str(entry.code)})))
+    for name in filter(None, (entry.display, entry.display_da)):
+        named = read(observation(BLOOD_CULTURE, valueString=name.replace(" (organism)", "")))
+        assert [(c.positive, c.bacterial) for c in named.cultures] == [(c.positive, c.bacterial) for c in coded.cultures], \
+            f"{name!r} in words is read otherwise than its code {entry.code}"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_orders_the_service_suggests_are_read_back_as_what_they_are(lang: str) -> None:
+    """A suggested IgG lab order or immunoglobulin order, once drafted in the EHR, is recognised by its own codes."""
+    from datetime import date
+
+    from cds_service.cards.suggestions import ig_order, igg_order
+
+    builder = FactBuilder(T, TZ)
+    assert builder.igg_order_drafted({**igg_order(T, "p", "reason", lang), "authoredOn": DAY}) is not None
+    for route, product in PRODUCT_OF_ROUTE.items():
+        draft = builder.draft_order(ig_order(T, "p", route, date(2026, 1, 10), date(2026, 5, 3), "dose"))
+        assert draft is not None and (draft.kind, draft.drug) == ("ig", product)

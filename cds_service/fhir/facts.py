@@ -76,8 +76,10 @@ THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bs
 # "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
 _ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
 _LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
-_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b",
-                            re.IGNORECASE)
+# "Negative" names an organism's stain or test, not a result, after "Gram" or "coagulase" ("Gram negative rods",
+# "Koagulase negative stafylokokker"), with a space as with a hyphen: those cultures grew something.
+_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(?<!gram )(?<!koagulase )(?<!coagulase )"
+                            r"(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b", re.IGNORECASE)
 # A culture that names a yeast or mould is no bacterial evidence: the common ones by their word ("yeast", "gær",
 # "skimmel") and by genus, also the new names of Candida species (Nakaseomyces glabratus, Pichia kudriavzevii ...).
 _FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|yeast|mould|mold\b|skimmel|mucor|rhizopus|"
@@ -87,7 +89,10 @@ _FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|yeast
 # Skin commensals that grow from one blood-culture set are usually contamination (CLSI M47; CDC NHSN "common
 # commensals"): coagulase-negative staphylococci, Micrococcus, Corynebacterium ("diphtheroids"), Cutibacterium
 # (Propionibacterium) acnes, Bacillus species, Kocuria, Rothia, Dermabacter; and a growth of mixed skin or normal flora.
-_CONTAMINANT_TEXT = re.compile(r"(koagulase-?negativ|coagulase-?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus|"
+# The coagulase-negative species by name too ("Staphylococcus hominis"), as the organism value set marks their codes
+# (`contaminant_often`): a result in words must not count where the same organism coded does not.
+_CONTAMINANT_TEXT = re.compile(r"(koagulase[- ]?negativ|coagulase[- ]?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus|"
+                               r"\b(?:staphylococcus|stafylokok\w*|s\.)\s*(?:haemolyticus|hominis|capitis|warneri)\b|"
                                r"corynebacteri|difteroid|diphtheroid|cutibacteri|propionibacteri|kocuria|rothia|"
                                r"dermabacter|\bbacillus\s+(?:sp\b|spp\b|species|cereus|subtilis|licheniformis|pumilus)|"
                                r"hudflora|skin flora|normal ?flora|blandet flora|mixed flora|svælgflora)", re.IGNORECASE)
