@@ -96,8 +96,8 @@ def procedure(code: dict[str, Any]) -> dict[str, Any]:
 
 
 def medication_forms(kind: str, drug: dict[str, Any], **fields: Any) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The drug as medicationCodeableConcept, as the code of a Medication sent with the order, and as the
-    ingredient of a Medication sent under a local product number."""
+    """The drug as medicationCodeableConcept, as the code of a Medication sent with the order or contained in it,
+    and as the ingredient of a Medication sent under a local product number."""
     base = {"resourceType": kind, "id": "m1", "subject": SUBJECT, **fields}
     yield "medicationCodeableConcept", [{**base, "medicationCodeableConcept": drug}]
     yield "Medication.code", [{**base, "medicationReference": {"reference": "Medication/med1"}},
@@ -105,6 +105,8 @@ def medication_forms(kind: str, drug: dict[str, Any], **fields: Any) -> Iterator
     yield "Medication.ingredient", [{**base, "medicationReference": {"reference": "Medication/med1"}},
                                     {"resourceType": "Medication", "id": "med1", "code": LOCAL_PRODUCT,
                                      "ingredient": [{"itemCodeableConcept": drug}]}]
+    yield "contained Medication", [{**base, "medicationReference": {"reference": "#med"},
+                                    "contained": [{"resourceType": "Medication", "id": "med", "code": drug}]}]
 
 
 def administrations(drug: dict[str, Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
