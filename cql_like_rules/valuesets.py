@@ -195,6 +195,7 @@ class Terminology:
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
         self._hint_of: dict[str, str | None] = {}
+        self._carried: dict[tuple[str, int, str], bool] = {}
         for directory in directories:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
@@ -399,8 +400,14 @@ class Terminology:
     def carried(self, valueset_id: str, entry: Entry, element: str) -> bool:
         """Whether the value set's file says an EHR carries this entry's code on `element` (`carried_on`): a system
         the file does not declare is read everywhere (a site's local system added without a declaration)."""
+        key = (valueset_id, id(entry), element)  # entries live as long as the terminology: their ids are not reused
+        try:
+            return self._carried[key]  # asked for every IgG result of a chart
+        except KeyError:
+            pass
         carried_on = self.valuesets[valueset_id].carried_on
-        return any(element in carried_on.get(alias, (element,)) for alias in entry.aliases)
+        found = self._carried[key] = any(element in carried_on.get(alias, (element,)) for alias in entry.aliases)
+        return found
 
     def entry_on(self, valueset_id: str, concept: Any, element: str) -> Entry | None:
         """The entry of the first coding of a concept that is in the value set and carried on `element`, if any."""
