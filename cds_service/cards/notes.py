@@ -82,6 +82,21 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),
         Text("the drug of {n} draft orders could not be read: they were not checked",
              "lægemidlet i {n} ordinationsudkast kunne ikke læses: de er ikke vurderet")),
+    # The two reads the EHR's FHIR server answered, told apart: a drug record it does not hold (404), one deleted (410)
+    "draft-drug-missing": (
+        Text("the drug record {what} names was not found in the EHR: it was not checked; check the order's drug",
+             "lægemiddelregistreringen, som {what} henviser til, findes ikke i journalen: den er ikke vurderet; tjek "
+             "ordinationens lægemiddel"),
+        Text("{n} draft orders name a drug record not found in the EHR: they were not checked",
+             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der ikke findes i journalen: de er ikke "
+             "vurderet")),
+    "draft-drug-deleted": (
+        Text("the drug record {what} names has been deleted in the EHR: it was not checked; check the order's drug",
+             "lægemiddelregistreringen, som {what} henviser til, er slettet i journalen: den er ikke vurderet; tjek "
+             "ordinationens lægemiddel"),
+        Text("{n} draft orders name a drug record deleted in the EHR: they were not checked",
+             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der er slettet i journalen: de er ikke "
+             "vurderet")),
     "igg-below-m-protein": (
         Text("IgG {display} g/L on {day} is not larger than its IgG M-protein: not used",
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),
