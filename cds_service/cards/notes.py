@@ -32,6 +32,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "ig-dose-undated": (
+        Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
+             "already on substitution",
+             "en immunglobulindosis (“{display}”) registreret uden dato er ikke brugt: tjek, om patienten allerede "
+             "får substitution"),
+        Text("{n} immunoglobulin doses recorded with no date were not used: check whether the patient is already on "
+             "substitution",
+             "{n} immunglobulindoser registreret uden dato er ikke brugt: tjek, om patienten allerede får "
+             "substitution")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
@@ -39,6 +48,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} CAR-T or bispecific records have a date with no day: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har en dato uden dag: deres perioder er ikke placeret; "
              "registrér dagene")),
+    "therapy-no-date": (
+        Text("the therapy “{display}” is recorded with no date, so its high-risk window was not placed; record the day",
+             "behandlingen “{display}” er registreret uden dato, så dens højrisikoperiode er ikke placeret; registrér "
+             "dagen"),
+        Text("{n} CAR-T or bispecific records carry no date: their windows were not placed; record the days",
+             "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
+             "dagene")),
     "draft-dates-unread": (
         Text("the planned dates of {what} could not be read (an end before its start): it was judged as starting "
              "today; check its start and end",

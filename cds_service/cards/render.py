@@ -39,7 +39,7 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
-SELF_NOTED = {"therapy-not-recognised": "unrecognised-code", "therapy-undated": "therapy-undated"}
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"}}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -180,7 +180,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     notes = ctx.notes
     if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
-        notes = tuple(n for n in notes if not (n.kind == SELF_NOTED[advice.code] and n.source in advice.evidence))
+        notes = tuple(n for n in notes if not (n.kind in SELF_NOTED[advice.code] and n.source in advice.evidence))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
