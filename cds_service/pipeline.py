@@ -220,7 +220,7 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
     a Medication fhirServer does not hold, 404, from one deleted there, 410, or a read that failed), and
     `evaluate` names it on the cards of the drafts that could be judged, or answers 412 when none can.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
     builder.know_medications([*pooled.resources, *request.draft_orders])
     refs: list[str] = []  # each reference as the drafts write it, once
     for resource in drafts:
@@ -311,7 +311,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     not (default: `drafts`), read only for the IgG lab orders drafted with them (a typed fact).
     `medications`: what `fetch_medications` read from fhirServer for the drafts, and why not the rest.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
     raw_orders: dict[str, dict[str, object]] = {}
@@ -402,7 +402,7 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     bsAb on the chart (or one known by its name) for an immunoglobulin order, a haematological malignancy on record
     (or assumed by policy) for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no
     reason to refuse the call."""
-    facts = FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts
+    facts = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources).facts
     patient = facts.patient
     if patient is not None and patient.deceased and (patient.deceased_date is None or patient.deceased_date <= today):
         return False  # no advice after death, in any hook (clinical-rules §7)
@@ -437,7 +437,7 @@ def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     the Patient), the rules' data notes and every validation wait for `Answer.explanation`,
     which evaluates the whole chart exactly as a chart with advice is evaluated.
     """
-    return FactBuilder(runtime.terminology, runtime.tz).has_index_event(pooled.resources)
+    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).has_index_event(pooled.resources)
 
 
 def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str],

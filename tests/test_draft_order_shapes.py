@@ -215,6 +215,8 @@ def weekly(bounds: dict) -> dict:
 @pytest.mark.parametrize("bounds, ends", [
     ({"boundsDuration": {"value": 12, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, "2026-04-14"),
     ({"boundsRange": {"low": {"value": 1, "unit": "mo"}, "high": {"value": 3, "unit": "mo"}}}, "2026-04-20"),
+    # 2.5 months: two calendar months and 0.5 x 30.4375 = 15 days (it was cut to 2 months: "ends 2026-03-20")
+    ({"boundsDuration": {"value": 2.5, "unit": "mo", "system": "http://unitsofmeasure.org", "code": "mo"}}, "2026-04-04"),
 ])
 def test_a_draft_of_a_length_that_ends_before_the_stop_date_is_not_lengthened(server, bounds, ends):
     card = the_card(post(server, [weekly(bounds)]))  # authored 2026-01-20: it starts then

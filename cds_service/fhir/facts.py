@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from fractions import Fraction
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from cql_like_rules.facts import (
     UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
+from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
@@ -183,8 +185,12 @@ _LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "wee
                  "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years"}
 
 
-def _length(quantity: Any) -> relativedelta | None:
-    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable."""
+def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable.
+
+    Days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
+    fraction as `month_days` per month, to the nearest day (1.5 mo: a month and 15 days; it was cut to 1 month).
+    """
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
             or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
         return None
@@ -192,8 +198,11 @@ def _length(quantity: Any) -> relativedelta | None:
     if unit is None:
         return None
     value = quantity["value"]
-    return relativedelta(days=round(value * 7 if unit == "weeks" else value)) if unit in ("days", "weeks") \
-        else relativedelta(**{unit: int(value)})
+    if unit in ("days", "weeks"):
+        return relativedelta(days=round(value * 7 if unit == "weeks" else value))
+    months = Fraction(str(value)) * (12 if unit == "years" else 1)  # exact: 0.1 a is 1.2 months, not 1.2000000000000002
+    whole = int(months)
+    return relativedelta(months=whole, days=round(float(months - whole) * month_days))
 
 
 def _unversioned(reference: str) -> str:
@@ -261,9 +270,11 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
 class FactBuilder:
     """Builds `Facts` for one patient from raw resources (one instance per request)."""
 
-    def __init__(self, terminology: Terminology, tz: ZoneInfo) -> None:
+    def __init__(self, terminology: Terminology, tz: ZoneInfo, parameters: Parameters | None = None) -> None:
         self.t = terminology
         self.tz = tz
+        # the one rule-set parameter facts read: how an order's length in fractional months is counted
+        self.month_days = (parameters or Parameters()).days_per_fractional_month
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -941,7 +952,8 @@ class FactBuilder:
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration")) or _length(_first(t, "repeat.boundsRange.high"))
+            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration"), self.month_days)
+                                   or _length(_first(t, "repeat.boundsRange.high"), self.month_days)
                                    for t in timings) if n is not None]
             if lengths:
                 end = max(start + n for n in lengths)
