@@ -134,7 +134,7 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
                                              medications=medications)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
-        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, runtime.tz))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
 from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
+from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
@@ -63,6 +65,7 @@ class CardContext:
     resources: Mapping[str, Mapping[str, Any]]
     notes: tuple[DataNote, ...]
     link: Link | None = None
+    tz: ZoneInfo = ZoneInfo(Settings.timezone)  # the hospital's time zone (the runtime's): whose day a date is
 
 
 POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
@@ -263,7 +266,8 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
-                    actions.append({"type": "update", "resource": build.ending_on(raw, stop, values.get("order_start")),  # type: ignore[arg-type]
+                    actions.append({"type": "update",  # dose days compared as the hospital's days, as the rules do
+                                    "resource": build.ending_on(raw, stop, ctx.tz, values.get("order_start")),  # type: ignore[arg-type]
                                     "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
                                                                                               stop_date=p["stop_date"])})
             if actions:
