@@ -134,7 +134,7 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
                                              medications=medications)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
-        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link))
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, runtime.tz))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
 
 
@@ -204,6 +204,7 @@ class FetchedMedications:
     and for each reference (as the draft writes it) that could not be read, why not."""
     resources: tuple[Mapping[str, Any], ...] = ()
     why_not: Mapping[str, str] = field(default_factory=dict)
+    absent: Mapping[str, int] = field(default_factory=dict)  # reference -> 404 or 410, as fhirServer answered its read
 
 
 _MEDICATION_PATH = re.compile(r"Medication/[A-Za-z0-9\-.]{1,64}(/_history/[A-Za-z0-9\-.]{1,64})?")
@@ -215,9 +216,11 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
     """Read from `fhirServer` each Medication a judged draft names by reference that is neither contained,
     nor in context.draftOrders, nor in prefetch (CDS Hooks 2.0 §FHIR Resource Access: a service lacking
     data may fetch it with `fhirAuthorization`): one read per Medication, with the checks, limits and
-    error messages of `gather`. What cannot be read is kept with why; `evaluate` then answers 412.
+    error messages of `gather`. Each read stands alone: what cannot be read is kept with why (told apart:
+    a Medication fhirServer does not hold, 404, from one deleted there, 410, or a read that failed), and
+    `evaluate` names it on the cards of the drafts that could be judged, or answers 412 when none can.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
     builder.know_medications([*pooled.resources, *request.draft_orders])
     refs: list[str] = []  # each reference as the drafts write it, once
     for resource in drafts:
@@ -246,23 +249,35 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
         return FetchedMedications((), why_not)
     token = (request.fhir_authorization or {}).get("access_token")
     paths = sorted(set(wanted.values()))
-    try:
-        fetched = await fetcher.fetch({p: p for p in paths}, request.context, request.fhir_server, token, budget=budget)
-    except FetchFailed as exc:
+    try:  # each read stands alone: one that fails leaves the others' Medications read
+        fetched = await fetcher.fetch_each({p: p for p in paths}, request.context, request.fhir_server, token,
+                                           budget=budget)
+    except FetchFailed as exc:  # what stops every read (a limit of the request): each draft is told why
         for ref, path in wanted.items():
             own = [p.removeprefix(f"{path}: ") for p in exc.problems if p.startswith(f"{path}: ")]
             why_not[ref] = "; ".join(own or exc.problems)
         return FetchedMedications((), why_not)
     found: list[Mapping[str, Any]] = []
+    absent: dict[str, int] = {}
     for ref, path in wanted.items():
-        medication = fetched.get(path)
-        if not isinstance(medication, dict):
-            why_not[ref] = "fhirServer answered 404 or 410 (it holds no such Medication)"
-        elif medication.get("id") != path.split("/")[1]:  # not the Medication asked for: never read as the drug
-            why_not[ref] = "fhirServer answered a Medication with another id"
+        medication = fetched.found.get(path)
+        if path in fetched.failed:
+            why_not[ref] = fetched.failed[path]
+        elif path in fetched.absent:
+            absent[ref] = fetched.absent[path]
+            why_not[ref] = _NOT_THERE.get(absent[ref], _NOT_THERE[404]).format(path=path)
+        elif not isinstance(medication, dict) or medication.get("id") != path.split("/")[1]:
+            why_not[ref] = "fhirServer answered a Medication with another id"  # never read as the drug asked for
         elif medication not in found:
             found.append(medication)
-    return FetchedMedications(tuple(found), why_not)
+    return FetchedMedications(tuple(found), why_not, absent)
+
+
+# Why a Medication read found nothing, by the status fhirServer answered (the reference is the draft's).
+_NOT_THERE = {
+    404: "fhirServer answered 404 Not Found: it holds no {path} (never recorded, or not visible with this token)",
+    410: "fhirServer answered 410 Gone: {path} was deleted there",
+}
 
 
 def _precondition_message(pooled: PooledResources, why: str) -> str:
@@ -296,11 +311,11 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     not (default: `drafts`), read only for the IgG lab orders drafted with them (a typed fact).
     `medications`: what `fetch_medications` read from fhirServer for the drafts, and why not the rest.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
     raw_orders: dict[str, dict[str, object]] = {}
-    unreadable: list[tuple[str, ServiceError]] = []  # drafts whose drug could not be read, each with its refusal
+    unreadable: list[tuple[str, ServiceError, str]] = []  # drafts whose drug could not be read: refusal, note kind
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
     if drafts is not None:
         session = drafts if session is None else session
@@ -334,7 +349,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         if unreadable and not orders and _card_possible(pooled, runtime, today):  # nothing else to judge: the answer is
             raise unreadable[0][1]  # the order that could not be read (unless no order could get a card here)
         # Judged beside other drafts, it does not take their cards away (a 412 or 400 is no card at all): named on them
-        notes += [DataNote("draft-drug-unread", ref, str(error)) for ref, error in unreadable]
+        notes += [DataNote(kind, ref, str(error)) for ref, error, kind in unreadable]
         if not orders:
             extraction = builder.build([], notes, igg_drafted)
             return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
@@ -357,12 +372,13 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
 
 
 def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,
-                 medications: FetchedMedications | None = None) -> tuple[str, ServiceError] | None:
+                 medications: FetchedMedications | None = None) -> tuple[str, ServiceError, str] | None:
     """A draft medication order whose drug cannot be read is not passed over as "not an immunoglobulin":
     it may be one. Its refusal names it: a 412 when the Medication it refers to was not sent and could not
     be fetched (the request is incomplete; `medications` says why not), a 400 when the order itself is
     malformed; `evaluate` answers with it when no other draft of the call is judged, else names the draft
-    on their cards. None when the drug can be read."""
+    on their cards with the note kind returned: `draft-drug-missing` or `draft-drug-deleted` when fhirServer
+    answered its read 404 or 410, else `draft-drug-unread`. None when the drug can be read."""
     unread = builder.medication_unread(resource)
     if unread is None:
         return None
@@ -376,7 +392,9 @@ def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,
     if not_fetched is not None:
         why += f", and was not fetched from fhirServer: {not_fetched}"
     message = f"context.draftOrders: {ref}: {why}; its drug could not be checked"
-    return ref, PreconditionFailed(message) if not_sent else BadRequest(message)
+    status = medications.absent.get(medication) if medications is not None and medication else None
+    kind = {404: "draft-drug-missing", 410: "draft-drug-deleted"}.get(status or 0, "draft-drug-unread")
+    return ref, PreconditionFailed(message) if not_sent else BadRequest(message), kind
 
 
 def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bool:
@@ -384,7 +402,7 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     bsAb on the chart (or one known by its name) for an immunoglobulin order, a haematological malignancy on record
     (or assumed by policy) for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no
     reason to refuse the call."""
-    facts = FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources).facts
+    facts = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources).facts
     patient = facts.patient
     if patient is not None and patient.deceased and (patient.deceased_date is None or patient.deceased_date <= today):
         return False  # no advice after death, in any hook (clinical-rules §7)
@@ -419,7 +437,7 @@ def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     the Patient), the rules' data notes and every validation wait for `Answer.explanation`,
     which evaluates the whole chart exactly as a chart with advice is evaluated.
     """
-    return FactBuilder(runtime.terminology, runtime.tz).has_index_event(pooled.resources)
+    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).has_index_event(pooled.resources)
 
 
 def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str],

@@ -803,8 +803,8 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "therapy-undated",
-            Text("Therapy not checked: its date names no day",
-                 "Behandling ikke vurderet: datoen angiver ingen dag"),
+            Text("Therapy not checked: its date names no day, or it has none",
+                 "Behandling ikke vurderet: datoen angiver ingen dag, eller den mangler"),
             "§4.1", "info", False, ALL_HOOKS,
             {
                 "": Variant(
@@ -836,12 +836,41 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og registrér dagen, behandlingen blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                "no-date": Variant(
+                    Text("Not checked: {drug} is recorded with no date at all, so its window was not placed",
+                         "Ikke vurderet: {drug} er registreret helt uden dato, så perioden er ikke placeret"),
+                    Text("The guideline's high-risk window ({window}) opens on the day {looks_like} is given. This "
+                         "record of it carries no date: the window could not be placed, and no window, start or stop "
+                         "criterion was applied.",
+                         "Retningslinjens højrisikoperiode ({window}) åbner den dag, {looks_like} gives. Denne "
+                         "registrering af den har ingen dato: perioden kunne ikke placeres, og hverken periode-, "
+                         "start- eller stopkriterier er anvendt."),
+                    Text("Add the day it was given to the record (for a therapy given elsewhere, from that "
+                         "hospital's letter); until then check the immunoglobulin criteria yourself.",
+                         "Tilføj dagen, den blev givet, til registreringen (for en behandling givet andetsteds: fra "
+                         "det sygehus' brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                ),
+                "no-date-child": Variant(
+                    Text("Not checked: {drug} is recorded with no date; child ({age} y): individual assessment",
+                         "Ikke vurderet: {drug} er registreret uden dato; barn ({age} år): individuel vurdering"),
+                    Text("The therapy ({looks_like}) is recorded with no date at all. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Behandlingen ({looks_like}) er registreret helt uden dato. Kriterierne omfatter ikke børn: "
+                         "behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and add the day the therapy was given to the record.",
+                         "Beslut individuelt, og tilføj dagen, behandlingen blev givet, til registreringen."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
             },
             worklist_rank=7,
             variant_doc={"": "a recognised CAR-T infusion or bsAb start whose date names no day (a month, a year, "
                              "words), and no other recognised index event",
                          "child": "the same, in a child (under the adult age on the first day the date can mean): "
-                                  "the criteria do not cover children, so individual assessment"},
+                                  "the criteria do not cover children, so individual assessment",
+                         "no-date": "a recognised CAR-T infusion or bsAb start that carries no date at all (a completed "
+                                    "Procedure with no performed[x], an administration with no effective[x], an order "
+                                    "with no start, dose day or authoredOn), and no other recognised index event",
+                         "no-date-child": "the same, in a child (under the adult age today): individual assessment"},
         ),
         AdviceKind(
             "order-not-recognised",

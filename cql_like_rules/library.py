@@ -370,14 +370,16 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
-        "(a month, a year, words), on or before today as far as can be told: not index events (no day, no window)")
+        "(a month, a year, words) or with no date at all, on or before today as far as can be told: not index events "
+        "(no day, no window)")
 def undated_therapies(c: Context) -> tuple[UndatedTherapy, ...]:
     return tuple(sorted((x for x in c.facts.undated_therapies if x.earliest is None or x.earliest <= c.today),
                         key=lambda x: (x.earliest or date.min, x.source)))
 
 
-@define("Undated Therapy Advice", "No index event, but a recognised CAR-T or bsAb whose date names no day, in a "
-        "patient with a haematological malignancy: say the window could not be placed and ask for the day")
+@define("Undated Therapy Advice", "No index event, but a recognised CAR-T or bsAb whose date names no day, or that "
+        "carries no date, in a patient with a haematological malignancy: say the window could not be placed and ask "
+        "for the day")
 def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     found = c["Undated Therapies"]
     if not found or not _unplaced_therapy_counts(c):
@@ -389,7 +391,10 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     age = years_between(patient.birth_date, latest.earliest or c.today) \
         if patient is not None and patient.birth_date else None
     child = age is not None and age < c.params.adult_age_years
-    return (advice("therapy-undated", "child" if child else "", "Undated Therapy Advice",
+    variant = "child" if child else ""
+    if not latest.recorded:  # no date at all (no performed[x], no effective[x], no start): not a date to correct
+        variant = "no-date-child" if child else "no-date"
+    return (advice("therapy-undated", variant, "Undated Therapy Advice",
                    values={"order_drug": latest.drug, "order_kind": latest.looks_like, "order_looks_like": latest.looks_like,
                            "therapy_recorded": latest.recorded, "therapy_date": latest.earliest,
                            "therapy_latest": latest.latest, "today": c.today, "age": age},

@@ -95,6 +95,10 @@ class Parameters:
     # [policy] A start card with fewer than this many days left to the stop date says when the
     # special criterion ends and that the general criteria apply from then.
     late_start_notice_days: int = 30
+    # [policy] An order's length in months (UCUM `mo`, or `a` as 12 months) counts its whole months as calendar
+    # months and its fraction as this many days per month, rounded to the nearest day: 30.4375 is UCUM's `mo`
+    # (a mean Julian month, 365.25 / 12 days), so 1.5 mo = one calendar month and 15 days. Weeks are 7 days.
+    days_per_fractional_month: float = 30.4375
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True

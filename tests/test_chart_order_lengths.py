@@ -101,3 +101,46 @@ def test_a_draft_known_only_by_its_name_is_not_said_to_have_a_code(lang, summary
     [card] = answer.cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
     assert card["summary"] == summary and todo in card["detail"] and "(?)" not in card["detail"]
+
+
+# -- a length in fractional months (UCUM mo, a) ----------------------------------------------------
+
+
+def months(value: float, unit: str = "mo") -> dict[str, Any]:
+    return {"repeat": {"boundsDuration": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org",
+                                          "code": unit}, "frequency": 1, "period": 4, "periodUnit": "wk"}}
+
+
+@pytest.mark.parametrize("timing, end, before", [
+    (months(1.5), date(2026, 3, 2), date(2026, 2, 15)),    # a calendar month, then 0.5 x 30.4375 = 15 days
+    (months(2), date(2026, 3, 15), date(2026, 3, 15)),     # whole months: calendar months, as before
+    (months(0.5, "a"), date(2026, 7, 15), date(2026, 1, 15)),  # half a year: 6 months (it was cut to 0: no length)
+    (months(1.25, "a"), date(2027, 4, 15), date(2027, 1, 15)),
+    ({"repeat": {"boundsRange": {"low": {"value": 1, "unit": "mo"}, "high": {"value": 2.5, "unit": "mo"}}}},
+     date(2026, 3, 30), date(2026, 3, 15)),                 # boundsRange.high read the same way
+])
+def test_a_length_in_fractional_months_is_read_whole(timing, end, before):
+    """An IVIG authored 2026-01-15 for 1.5 mo ended 2026-02-15: the half month was cut off (half a year ended the
+    day it began). The whole months are calendar months, the fraction UCUM's mean month of 30.4375 days, to the
+    nearest day ([policy] days_per_fractional_month)."""
+    answer = replay(RUNTIME, chart(ivig(timing)), at=date(2026, 1, 20))
+    [course] = answer.facts.ig_courses
+    assert course.end == end, f"read as ending {course.end} (before: {before})"
+
+
+def test_on_the_day_after_the_cut_end_the_patient_is_still_on_substitution():
+    """1.5 mo from 2026-01-15 runs to 2026-03-02. On 2026-02-20, patient-view read the course as ended on
+    2026-02-15 (the last IgG then counted as off substitution); it is still running."""
+    answer = replay(RUNTIME, chart(ivig(months(1.5))), at=date(2026, 2, 20))
+    [course] = answer.facts.ig_courses
+    assert course.start <= date(2026, 2, 20) <= course.end  # type: ignore[operator]
+
+
+def test_a_site_policy_counts_the_fraction_with_its_own_month(tmp_path):
+    """0.9 mo: 27 days at 30.4375 days a month (2026-02-11), 25 at a site's 28 (2026-02-09)."""
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"days_per_fractional_month": 28}))
+    site = load_runtime(Settings(policy_file=str(policy)))
+    for runtime, end in ((RUNTIME, date(2026, 2, 11)), (site, date(2026, 2, 9))):
+        [course] = replay(runtime, chart(ivig(months(0.9))), at=date(2026, 1, 20)).facts.ig_courses
+        assert course.end == end

@@ -208,6 +208,40 @@ def test_the_end_suggested_for_dose_dates_drops_the_doses_after_it(server):
     get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
 
 
+@pytest.mark.parametrize("events, kept", [
+    # 23:30 UTC on the stop date is 01:30 on 19 May in Copenhagen: after the suggested end, dropped (it was kept,
+    # read as written, so the suggested order ended on 18 May before a dose it still listed)
+    (["2026-02-01T09:00:00+01:00", "2026-05-18T23:30:00Z"], ["2026-02-01T09:00:00+01:00"]),
+    # 01:00 at +05:00 on 19 May is 22:00 on 18 May in Copenhagen: on the stop date, kept (it was dropped as "19 May")
+    (["2026-02-01T09:00:00+01:00", "2026-05-19T01:00:00+05:00", "2026-06-01T09:00:00+02:00"],
+     ["2026-02-01T09:00:00+01:00", "2026-05-19T01:00:00+05:00"]),
+])
+def test_the_dose_days_dropped_after_the_suggested_end_are_copenhagen_days(server, events, kept):
+    """The rules read a dose's day in Copenhagen; the suggested end (the stop date, 2026-05-18) dropped the doses
+    after it by the date as written."""
+    card = the_card(post(server, [ivig(dosageInstruction=[{"timing": {"event": events}}])]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    timing = action["resource"]["dosageInstruction"][0]["timing"]
+    assert timing["event"] == kept and timing["repeat"]["boundsPeriod"]["end"] == "2026-05-18"
+
+
+def test_a_dose_day_is_read_in_the_hospitals_time_zone():
+    """The card layer's own unit: `ending_on` reads a dose day in the zone it is given (the runtime's)."""
+    from zoneinfo import ZoneInfo
+
+    from cds_service.cards.suggestions import ending_on
+
+    order = {"resourceType": "MedicationRequest", "dosageInstruction": [{"timing": {"event": [
+        "2026-05-18T10:00:00+02:00", "2026-05-19T03:00:00+02:00", "2026-06", "not a date"]}}]}
+    end = date(2026, 5, 18)
+    events = ending_on(order, end, ZoneInfo("Europe/Copenhagen"))["dosageInstruction"][0]["timing"]["event"]
+    assert events == ["2026-05-18T10:00:00+02:00", "not a date"]  # June and 19 May dropped; an unreadable one kept
+    events = ending_on(order, end, ZoneInfo("America/New_York"))["dosageInstruction"][0]["timing"]["event"]
+    assert events == ["2026-05-18T10:00:00+02:00", "2026-05-19T03:00:00+02:00", "not a date"]  # 21:00 on the 18th there
+
+
 def weekly(bounds: dict) -> dict:
     return ivig(dosageInstruction=[{"timing": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", **bounds}}}])
 
@@ -215,6 +249,8 @@ def weekly(bounds: dict) -> dict:
 @pytest.mark.parametrize("bounds, ends", [
     ({"boundsDuration": {"value": 12, "unit": "wk", "system": "http://unitsofmeasure.org", "code": "wk"}}, "2026-04-14"),
     ({"boundsRange": {"low": {"value": 1, "unit": "mo"}, "high": {"value": 3, "unit": "mo"}}}, "2026-04-20"),
+    # 2.5 months: two calendar months and 0.5 x 30.4375 = 15 days (it was cut to 2 months: "ends 2026-03-20")
+    ({"boundsDuration": {"value": 2.5, "unit": "mo", "system": "http://unitsofmeasure.org", "code": "mo"}}, "2026-04-04"),
 ])
 def test_a_draft_of_a_length_that_ends_before_the_stop_date_is_not_lengthened(server, bounds, ends):
     card = the_card(post(server, [weekly(bounds)]))  # authored 2026-01-20: it starts then

@@ -100,3 +100,53 @@ def test_a_draft_naming_a_medication_only_the_fhir_server_holds_is_judged_with_i
         assert missing.status_code == 412, missing.text
         said = missing.json()["issue"][0]["diagnostics"]
         assert "Medication/m-nowhere" in said and "404" in said and TOKEN not in said
+
+
+def test_each_medication_read_stands_alone_and_a_deleted_one_is_told_from_one_never_there(service):
+    """order-sign without prefetch, the real FHIR server holding the IVIG's Medication and a paracetamol's one that
+    was deleted (the server answers its read 410 Gone): the IVIG is judged, its card naming the paracetamol whose drug
+    record was deleted; one naming a Medication never stored (404) is named as not found. Alone, the IVIG naming the
+    deleted record is a 412 saying so. Before, one failed read failed all: 412 and no card, 404 and 410 alike."""
+    fixture = FIXTURES["cart-in-window-igg-low"]
+    resources = [e["resource"] for e in fixture.bundle["entry"]]
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    atc = "http://www.whocc.no/atc"
+    medications = [{"resourceType": "Medication", "id": "m-ivig", "code": {"coding": [{"system": atc, "code": "J06BA02"}]}},
+                   {"resourceType": "Medication", "id": "m-para", "code": {"coding": [{"system": atc, "code": "N02BE01"}]}},
+                   {"resourceType": "Medication", "id": "m-gone", "code": {"coding": [{"system": atc, "code": "J06BA02"}]}}]
+    ivig = json.loads((ROOT / "fhir_fixtures" / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    para = json.loads((ROOT / "fhir_fixtures" / "drafts" / "paracetamol-pt-dk-0001.draft.json").read_text())
+    for draft in (ivig, para):
+        draft.pop("medicationCodeableConcept", None)
+    base, clock = service
+    clock.set(date(2026, 1, 20))
+    with running_fhir_server([*resources, *medications], bearer_token=TOKEN) as fhir:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        for gone in ("m-para", "m-gone"):
+            assert httpx.delete(f"{fhir}/Medication/{gone}", headers=auth, timeout=10).status_code in (200, 204)
+        assert httpx.get(f"{fhir}/Medication/m-para", headers=auth, timeout=10).status_code == 410
+
+        def sign(*orders: tuple[dict, str], lang: str = "en") -> httpx.Response:
+            entries = [{"resource": {**order, "medicationReference": {"reference": ref}}} for order, ref in orders]
+            request = {"hook": "order-sign", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
+                       "fhirAuthorization": {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                             "scope": "patient/*.read", "subject": "igsub-cds"},
+                       "context": {"userId": "Practitioner/x", "patientId": patient["id"],
+                                   "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": entries}}}
+            return httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=20,
+                              headers={"Accept-Language": lang})
+
+        for reference, en, da in (
+                ("Medication/m-para", "The drug record an order names has been deleted in the EHR",
+                 "Lægemiddelregistreringen, som en ordination henviser til, er slettet i journalen"),
+                ("Medication/m-nowhere", "The drug record an order names was not found in the EHR",
+                 "Lægemiddelregistreringen, som en ordination henviser til, findes ikke i journalen")):
+            for lang, words in (("en", en), ("da", da)):
+                response = sign((ivig, "Medication/m-ivig"), (para, reference), lang=lang)
+                assert response.status_code == 200, response.text
+                [card] = response.json()["cards"]
+                assert card["source"]["topic"]["code"] == "order-meets-criteria" and words in card["detail"], card
+        alone = sign((ivig, "Medication/m-gone"))
+        assert alone.status_code == 412, alone.text
+        said = alone.json()["issue"][0]["diagnostics"]
+        assert "410 Gone: Medication/m-gone was deleted there" in said and TOKEN not in said

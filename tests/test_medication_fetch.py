@@ -148,10 +148,17 @@ async def test_a_reference_not_to_a_medication_on_fhir_server_is_412_without_con
     assert "not a 'Medication/id' reference on fhirServer" in str(info.value) and route.call_count == 0
 
 
-@pytest.mark.parametrize("status", [404, 410])
-async def test_a_medication_the_server_does_not_have_is_412(runtime, fetcher, mock, status):
+@pytest.mark.parametrize("status, words", [
+    (404, "fhirServer answered 404 Not Found: it holds no Medication/m-ivig"),
+    (410, "fhirServer answered 410 Gone: Medication/m-ivig was deleted there"),
+])
+async def test_a_medication_the_server_does_not_have_is_412_telling_not_found_from_deleted(
+        runtime, fetcher, mock, status, words):
+    """404 (never there, or not visible) and 410 (deleted) are different faults to the one fixing the order: told
+    apart (both read 'fhirServer answered 404 or 410' before)."""
     mock.get(f"{BASE}/Medication/m-ivig").respond(status)
-    assert "fhirServer answered 404 or 410" in await refused(runtime, fetcher, [draft()])
+    said = await refused(runtime, fetcher, [draft()])
+    assert words in said and ("deleted" in said) == (status == 410)
 
 
 async def test_a_refused_token_is_412_naming_the_status(runtime, fetcher, mock):
@@ -222,3 +229,105 @@ async def test_the_medication_read_shares_the_requests_time_budget(runtime, mock
     finally:
         await f.aclose()
     assert "Medication/m-ivig" in str(info.value) and "did not answer within 600 ms" in str(info.value)
+
+
+# -- each Medication read stands alone -------------------------------------------------------------
+
+
+def second(reference: str = "Medication/m-para") -> dict[str, Any]:
+    """A paracetamol drafted beside the IVIG, its drug only in a Medication on fhirServer."""
+    order = json.loads((FIXTURES / "drafts" / "paracetamol-pt-dk-0001.draft.json").read_text())
+    order.pop("medicationCodeableConcept", None)
+    order["medicationReference"] = {"reference": reference}
+    return dict(order)
+
+
+PARA = "MedicationRequest/draft-para-0001"
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+async def test_a_failed_read_does_not_take_the_medication_read_beside_it(runtime, fetcher, mock, hook):
+    """IVIG naming Medication/m-ivig (read) and a paracetamol naming Medication/m-para (the server answers 500):
+    the IVIG is judged with the Medication read for it, and its card names the paracetamol whose drug was not
+    checked, with why. Before, one failed read failed them all: 412, no card."""
+    mock.get(f"{BASE}/Medication/m-ivig").respond(200, json=MEDICATION)
+    mock.get(f"{BASE}/Medication/m-para").respond(500)
+    request = body([draft(), second()], hook=hook)
+    if hook == "order-select":
+        request["context"]["selections"] = [DRAFT, PARA]
+    answered = await pipeline.answer(parse_hook_request(request, hook), runtime, today=DAY, fetcher=fetcher)
+    assert codes(answered) == ["order-meets-criteria"]
+    [note] = [n for n in answered.notes if n.kind.startswith("draft-drug-")]
+    assert (note.kind, note.source) == ("draft-drug-unread", PARA)
+    assert "Medication/m-para" in note.message and "FHIR server answered 500" in note.message
+    assert "The drug of an order could not be read: it was not checked" in str(answered.cards[0]["detail"])
+
+
+@pytest.mark.parametrize("status, kind, en, da", [
+    (404, "draft-drug-missing", "The drug record an order names was not found in the EHR: it was not checked",
+     "Lægemiddelregistreringen, som en ordination henviser til, findes ikke i journalen"),
+    (410, "draft-drug-deleted", "The drug record an order names has been deleted in the EHR: it was not checked",
+     "Lægemiddelregistreringen, som en ordination henviser til, er slettet i journalen"),
+])
+async def test_the_card_tells_a_drug_record_not_found_from_one_deleted(runtime, fetcher, mock, status, kind, en, da):
+    mock.get(f"{BASE}/Medication/m-ivig").respond(200, json=MEDICATION)
+    mock.get(f"{BASE}/Medication/m-para").respond(status)
+    for lang, words in (("en", en), ("da", da)):
+        request = parse_hook_request(body([draft(), second()]), "order-sign")
+        answered = await pipeline.answer(request, runtime, lang=lang, today=DAY, fetcher=fetcher)
+        assert codes(answered) == ["order-meets-criteria"]
+        assert [(n.kind, n.source) for n in answered.notes if n.kind.startswith("draft-drug-")] == [(kind, PARA)]
+        assert words in str(answered.cards[0]["detail"]), answered.cards[0]["detail"]
+
+
+async def test_a_read_not_answered_in_time_leaves_the_one_answered(runtime, mock):
+    """The time runs out on the paracetamol's Medication only: the IVIG's, answered, is used."""
+    async def never(_: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return httpx.Response(200, json={**MEDICATION, "id": "m-para"})
+
+    mock.get(f"{BASE}/Medication/m-ivig").respond(200, json=MEDICATION)
+    mock.get(f"{BASE}/Medication/m-para").mock(side_effect=never)
+    f = FhirFetcher(FetchSettings(total_timeout=0.5))
+    try:
+        answered = await answer(runtime, f, [draft(), second()])
+    finally:
+        await f.aclose()
+    assert codes(answered) == ["order-meets-criteria"]
+    [note] = [n for n in answered.notes if n.kind.startswith("draft-drug-")]
+    assert note.source == PARA and "did not answer within 500 ms" in note.message
+
+
+async def test_when_only_the_failed_draft_could_be_carded_the_answer_is_its_412(runtime, fetcher, mock):
+    """The refusal rule holds: the IVIG's Medication could not be read (410), and the paracetamol beside it, read,
+    gets no card of its own: nothing else can be carded, so the answer is the IVIG's 412, naming the deletion."""
+    mock.get(f"{BASE}/Medication/m-ivig").respond(410)
+    mock.get(f"{BASE}/Medication/m-para").respond(200, json={"resourceType": "Medication", "id": "m-para", "code": {
+        "coding": [{"system": "http://www.whocc.no/atc", "code": "N02BE01"}]}})
+    said = await refused(runtime, fetcher, [draft(), second()])
+    assert "410 Gone: Medication/m-ivig was deleted there" in said
+
+
+async def test_fetch_each_keeps_each_key_apart(mock):
+    """The client unit: what each read gave, 404 and 410 apart, a failure with its message, the others kept."""
+    mock.get(f"{BASE}/Medication/a").respond(200, json={"resourceType": "Medication", "id": "a"})
+    mock.get(f"{BASE}/Medication/b").respond(404)
+    mock.get(f"{BASE}/Medication/c").respond(410)
+    mock.get(f"{BASE}/Medication/d").respond(503)
+    mock.get(f"{BASE}/Medication/e").respond(200, json={"resourceType": "Patient", "id": "e"})
+    f = FhirFetcher(FetchSettings(total_timeout=2.0))
+    try:
+        keys = {k: f"Medication/{k}" for k in "abcde"}
+        fetched = await f.fetch_each(keys, {}, BASE, TOKEN)
+        assert dict(fetched.found) == {"a": {"resourceType": "Medication", "id": "a"}}
+        assert dict(fetched.absent) == {"b": 404, "c": 410}
+        assert dict(fetched.failed) == {"d": "FHIR server answered 503",
+                                        "e": "FHIR server answered a Patient, expected Medication"}
+        # `fetch` (the prefetch keys) is as it was: every failure raised, a 404/410 read is None
+        with pytest.raises(pipeline.FetchFailed) as info:
+            await f.fetch(keys, {}, BASE, TOKEN)
+        assert info.value.problems == ["d: FHIR server answered 503", "e: FHIR server answered a Patient, expected "
+                                       "Medication"]
+        assert await f.fetch({"b": "Medication/b", "c": "Medication/c"}, {}, BASE, TOKEN) == {"b": None, "c": None}
+    finally:
+        await f.aclose()

@@ -212,6 +212,6 @@ def test_over_http_patient_view_gives_the_card_and_its_page_names_the_record(tmp
     assert "Registrér dagen" in card["detail"]
     assert page.status_code == 200, page.text
     text = html.unescape(page.text)
-    assert "Behandling, hvis dato ikke angiver en dag (periode ikke placeret)" in text
+    assert "Behandling, hvis dato ikke angiver en dag, eller uden dato (periode ikke placeret)" in text
     assert "Procedure/proc-cart-0068" in text and "tidligste dag: 2025-11-01" in text
     assert "seneste dag: 2025-11-30" in text

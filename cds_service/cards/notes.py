@@ -32,6 +32,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "ig-dose-undated": (
+        Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
+             "already on substitution",
+             "en immunglobulindosis (“{display}”) registreret uden dato er ikke brugt: tjek, om patienten allerede "
+             "får substitution"),
+        Text("{n} immunoglobulin doses recorded with no date were not used: check whether the patient is already on "
+             "substitution",
+             "{n} immunglobulindoser registreret uden dato er ikke brugt: tjek, om patienten allerede får "
+             "substitution")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
@@ -39,6 +48,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} CAR-T or bispecific records have a date with no day: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har en dato uden dag: deres perioder er ikke placeret; "
              "registrér dagene")),
+    "therapy-no-date": (
+        Text("the therapy “{display}” is recorded with no date, so its high-risk window was not placed; record the day",
+             "behandlingen “{display}” er registreret uden dato, så dens højrisikoperiode er ikke placeret; registrér "
+             "dagen"),
+        Text("{n} CAR-T or bispecific records carry no date: their windows were not placed; record the days",
+             "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
+             "dagene")),
     "draft-dates-unread": (
         Text("the planned dates of {what} could not be read (an end before its start): it was judged as starting "
              "today; check its start and end",
@@ -82,6 +98,21 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),
         Text("the drug of {n} draft orders could not be read: they were not checked",
              "lægemidlet i {n} ordinationsudkast kunne ikke læses: de er ikke vurderet")),
+    # The two reads the EHR's FHIR server answered, told apart: a drug record it does not hold (404), one deleted (410)
+    "draft-drug-missing": (
+        Text("the drug record {what} names was not found in the EHR: it was not checked; check the order's drug",
+             "lægemiddelregistreringen, som {what} henviser til, findes ikke i journalen: den er ikke vurderet; tjek "
+             "ordinationens lægemiddel"),
+        Text("{n} draft orders name a drug record not found in the EHR: they were not checked",
+             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der ikke findes i journalen: de er ikke "
+             "vurderet")),
+    "draft-drug-deleted": (
+        Text("the drug record {what} names has been deleted in the EHR: it was not checked; check the order's drug",
+             "lægemiddelregistreringen, som {what} henviser til, er slettet i journalen: den er ikke vurderet; tjek "
+             "ordinationens lægemiddel"),
+        Text("{n} draft orders name a drug record deleted in the EHR: they were not checked",
+             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der er slettet i journalen: de er ikke "
+             "vurderet")),
     "igg-below-m-protein": (
         Text("IgG {display} g/L on {day} is not larger than its IgG M-protein: not used",
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),

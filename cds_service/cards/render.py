@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
 from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
+from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
@@ -39,7 +41,7 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
-SELF_NOTED = {"therapy-not-recognised": "unrecognised-code", "therapy-undated": "therapy-undated"}
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"}}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -63,6 +65,7 @@ class CardContext:
     resources: Mapping[str, Mapping[str, Any]]
     notes: tuple[DataNote, ...]
     link: Link | None = None
+    tz: ZoneInfo = ZoneInfo(Settings.timezone)  # the hospital's time zone (the runtime's): whose day a date is
 
 
 POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
@@ -180,7 +183,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     notes = ctx.notes
     if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
-        notes = tuple(n for n in notes if not (n.kind == SELF_NOTED[advice.code] and n.source in advice.evidence))
+        notes = tuple(n for n in notes if not (n.kind in SELF_NOTED[advice.code] and n.source in advice.evidence))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
@@ -263,7 +266,8 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
-                    actions.append({"type": "update", "resource": build.ending_on(raw, stop, values.get("order_start")),  # type: ignore[arg-type]
+                    actions.append({"type": "update",  # dose days compared as the hospital's days, as the rules do
+                                    "resource": build.ending_on(raw, stop, ctx.tz, values.get("order_start")),  # type: ignore[arg-type]
                                     "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
                                                                                               stop_date=p["stop_date"])})
             if actions:

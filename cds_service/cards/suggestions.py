@@ -9,8 +9,12 @@ from __future__ import annotations
 import copy
 from datetime import date
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 from cql_like_rules.valuesets import Terminology
+
+from ..errors import DataError
+from ..fhir.dates import to_local_date
 
 from .ids import new_uuid
 
@@ -77,13 +81,14 @@ def _object(parent: dict, key: str) -> dict:
     return value
 
 
-def ending_on(resource: Mapping[str, Any], end: date, start: date | None = None) -> dict:
+def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None) -> dict:
     """The same order with every dosage bounded to end on `end`.
 
     The bounds become a boundsPeriod (FHIR allows one bounds[x]): a length it had (boundsDuration,
     boundsRange) is replaced by the period from `start` (the order's start, when known and the
     period has none); planned doses (`timing.event`) after `end` are dropped, so the order does not
-    end before doses it still lists.
+    end before doses it still lists. A dose's day is its day in `tz` (the hospital's), as the rules
+    read it, not the date as written: "2026-05-18T23:30:00Z" is 19 May in Copenhagen.
     """
     updated = copy.deepcopy(dict(resource))
     dosages = updated.get("dosageInstruction")
@@ -92,7 +97,7 @@ def ending_on(resource: Mapping[str, Any], end: date, start: date | None = None)
         timing = _object(dosage, "timing")
         events = timing.get("event")
         if isinstance(events, list):
-            kept = [e for e in events if not (isinstance(e, str) and e[:10] > end.isoformat())]
+            kept = [e for e in events if not _after(e, end, tz)]
             if kept:
                 timing["event"] = kept
             else:
@@ -106,6 +111,15 @@ def ending_on(resource: Mapping[str, Any], end: date, start: date | None = None)
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages
     return updated
+
+
+def _after(event: object, end: date, tz: ZoneInfo) -> bool:
+    """Whether a planned dose surely lies after `end`: its first possible day in `tz` is later (a date with no day,
+    "2026-06", from its first day). A dose whose date cannot be read is kept: not the suggestion's to drop."""
+    try:
+        return to_local_date(event, tz, allow_partial=True) > end
+    except DataError:
+        return False
 
 
 def plain_reference(ref: str) -> str:

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from fractions import Fraction
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from cql_like_rules.facts import (
     UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
+from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
@@ -188,8 +190,12 @@ _LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "wee
                  "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years"}
 
 
-def _length(quantity: Any) -> relativedelta | None:
-    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable."""
+def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable.
+
+    Days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
+    fraction as `month_days` per month, to the nearest day (1.5 mo: a month and 15 days; it was cut to 1 month).
+    """
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
             or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
         return None
@@ -197,8 +203,11 @@ def _length(quantity: Any) -> relativedelta | None:
     if unit is None:
         return None
     value = quantity["value"]
-    return relativedelta(days=round(value * 7 if unit == "weeks" else value)) if unit in ("days", "weeks") \
-        else relativedelta(**{unit: int(value)})
+    if unit in ("days", "weeks"):
+        return relativedelta(days=round(value * 7 if unit == "weeks" else value))
+    months = Fraction(str(value)) * (12 if unit == "years" else 1)  # exact: 0.1 a is 1.2 months, not 1.2000000000000002
+    whole = int(months)
+    return relativedelta(months=whole, days=round(float(months - whole) * month_days))
 
 
 def _unversioned(reference: str) -> str:
@@ -266,9 +275,11 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
 class FactBuilder:
     """Builds `Facts` for one patient from raw resources (one instance per request)."""
 
-    def __init__(self, terminology: Terminology, tz: ZoneInfo) -> None:
+    def __init__(self, terminology: Terminology, tz: ZoneInfo, parameters: Parameters | None = None) -> None:
         self.t = terminology
         self.tz = tz
+        # the one rule-set parameter facts read: how an order's length in fractional months is counted
+        self.month_days = (parameters or Parameters()).days_per_fractional_month
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -475,20 +486,33 @@ class FactBuilder:
                                                    (known[0] if known else system)[:100]))
 
     def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
-        """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"):
-        not an index event (the window cannot be placed), kept as a fact of its own and named in a data note."""
+        """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"),
+        or that carries no date at all (`recorded` ""): not an index event (the window cannot be placed), kept as a
+        fact of its own and named in a data note."""
         earliest = latest = None
         try:
-            earliest = self._date(recorded, allow_partial=True)
-            latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True)
+            earliest = self._date(recorded, allow_partial=True) if recorded else None
+            latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True) if recorded else None
         except DataError:
             pass  # words: no day to begin or end with
         self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest))
         what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
         name = drug[:28] + ("…" if len(drug) > 28 else "")
+        if not recorded:  # a different fault from a date with no day: there is no date to correct, only one to add
+            self._notes.append(DataNote("therapy-no-date", reference_of(r), f"{what} recorded with no date at all: its "
+                                        "window could not be placed, not used as an index event", name))
+            return
         self._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                     "no day: its window could not be placed, not used as an index event",
                                     f"{name}, {recorded[:20]}" if name else recorded[:20], earliest))
+
+    def _ig_dose_undated(self, r: Mapping[str, Any], concept: Any, why: str) -> None:
+        """An immunoglobulin dose given (an administration, or a procedure under its SKS code) with no date: not
+        placed in time, yet the patient may be on substitution. Named first on any card, never a plain "invalid"
+        (as an immunoglobulin order that cannot be placed is)."""
+        shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
+        self._notes.append(DataNote("ig-dose-undated", reference_of(r), f"{why}; the dose could not be placed in time "
+                                    "and was not used", shown[:80]))
 
     def _bsab_drug(self, entry: Entry, concept: Any) -> str:
         """The bispecific's INN: the code's, unless the order's own text names another bispecific of the value set.
@@ -722,11 +746,15 @@ class FactBuilder:
             if _str(r.get("status")) != "completed":
                 return None
             when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
-            if when is None:
-                raise DataError("completed bispecific procedure has no performed date")
-            day = self._date(when)
-            return "bsab", BsAbExposure(self._bsab_drug(bsab, r.get("code")), day, reference_of(r), day,
-                                        administered=True)
+            drug = self._bsab_drug(bsab, r.get("code"))
+            if when is None:  # given, on no day the record says: named as an undated therapy, never dropped
+                words = _str(r.get("performedString"))
+                return self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), (words or "").strip())
+            try:
+                day = self._date(when)
+            except PartialDate as exc:
+                return self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
+            return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
             # Procedure): a dose given that day, as a MedicationAdministration would be (clinical rules §5).
@@ -734,7 +762,7 @@ class FactBuilder:
                 return None
             when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
             if when is None:
-                raise DataError("completed immunoglobulin procedure has no performed date")
+                return self._ig_dose_undated(r, r.get("code"), "completed immunoglobulin procedure has no performed date")
             return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
                                                           PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         if entry is None:
@@ -745,11 +773,9 @@ class FactBuilder:
             return None  # planned, not-done, in-progress: no infusion yet
         drug = str(entry.get("drug") or "")
         when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
-        if when is None:
+        if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
             words = _str(r.get("performedString"))
-            if words and words.strip():  # "oktober 2025": given, but on no day the service can read
-                return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), words.strip())
-            raise DataError("completed CAR-T procedure has no performed date")
+            return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), (words or "").strip())
         try:
             return "car_t", CarTInfusion(self._date(when), reference_of(r), drug)
         except PartialDate as exc:
@@ -768,8 +794,12 @@ class FactBuilder:
         if _str(r.get("status")) not in ADMIN_STATUSES:
             return None  # not-done, entered-in-error, stopped before it was given
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
-        if when is None:
-            raise DataError("administration has no effective date")
+        if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
+            if car_t is not None:
+                return self._undated_therapy(r, "car-t-product", str(car_t.get("drug") or "") or _concept_text(concept), "")
+            if bsab is not None:
+                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
+            return self._ig_dose_undated(r, concept, "administration has no effective date")
         try:
             day = self._date(when)
         except PartialDate as exc:
@@ -798,6 +828,8 @@ class FactBuilder:
                 return None
             try:
                 start, end = self._planned_period(r)  # a course of a set length ends by itself
+            except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
+                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
             except PartialDate as exc:
                 if exc.value != _planned_start(r)[:len(exc.value)]:
                     raise  # an end with no day: the start is known, the order is unusable as before
@@ -934,7 +966,8 @@ class FactBuilder:
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration")) or _length(_first(t, "repeat.boundsRange.high"))
+            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration"), self.month_days)
+                                   or _length(_first(t, "repeat.boundsRange.high"), self.month_days)
                                    for t in timings) if n is not None]
             if lengths:
                 end = max(start + n for n in lengths)

@@ -24,6 +24,7 @@ import logging
 import re
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -61,6 +62,24 @@ class FetchFailed(UpstreamError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What `FhirFetcher.fetch_each` had, key by key: the resource (a read) or searchset Bundle (a search)
+    found; the reads the server answered 404 Not Found or 410 Gone (deleted), with that status; and for
+    every other key, why it could not be had (a message safe to show, never holding the token)."""
+
+    found: Mapping[str, object] = field(default_factory=dict)
+    absent: Mapping[str, int] = field(default_factory=dict)
+    failed: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _NoSuchResource:
+    """Internal: a read answered 404 or 410 (`status`)."""
+
+    status: int
 
 
 class _KeyFailed(UpstreamError):
@@ -231,42 +250,75 @@ class FhirFetcher:
         """
         if not templates:
             return {}
+        paths, problems = self._paths(templates, context, fhir_server)
+        if problems:
+            raise FetchFailed([f"{key}: {problems[key]}" for key in templates if key in problems])
+        fetched = await self._run(paths, fhir_server, access_token, budget or self.budget(max_resources))
+        if fetched.failed:
+            raise FetchFailed([f"{key}: {fetched.failed[key]}" for key in templates if key in fetched.failed])
+        return {key: fetched.found.get(key) for key in paths}  # template order, not completion order
+
+    async def fetch_each(
+        self,
+        templates: Mapping[str, str],
+        context: Mapping[str, object],
+        fhir_server: str,
+        access_token: str | None,
+        budget: RequestBudget | None = None,
+    ) -> Fetched:
+        """Fetch every key in parallel, each standing alone: what one key's failure (an error status, a
+        connection, a malformed answer, the time running out before it was answered) does not take the
+        others' results away. A read the server answers 404 or 410 is kept apart with its status.
+        Only what stops the whole request fails every key at once (raised as FetchFailed): a fhirServer the
+        token may not go to, or a limit of the request's budget (bytes, resources)."""
+        if not templates:
+            return Fetched()
+        paths, problems = self._paths(templates, context, fhir_server)
+        fetched = await self._run(paths, fhir_server, access_token, budget or self.budget())
+        return Fetched(fetched.found, fetched.absent, {**problems, **fetched.failed})
+
+    def _paths(self, templates: Mapping[str, str], context: Mapping[str, object],
+               fhir_server: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Each key's relative URL, and for each key whose template cannot be filled, why not.
+        Raises FetchFailed for every key when the token may not go to `fhir_server`."""
         reason = check_server_allowed(fhir_server, self.settings)
         if reason is not None:
             raise FetchFailed([f"{key}: {reason}" for key in templates])
-        base = httpx.URL(fhir_server.rstrip("/") + "/")
-
         paths: dict[str, str] = {}
-        problems: list[str] = []
+        problems: dict[str, str] = {}
         for key, template in templates.items():
             try:
                 path = fill_template(template, context)
             except ValueError as exc:
-                problems.append(f"{key}: {exc}")
+                problems[key] = str(exc)
                 continue
             if urlsplit(path).scheme or path.startswith(("/", "\\")):
-                problems.append(f"{key}: prefetch template is not a relative FHIR URL")
+                problems[key] = "prefetch template is not a relative FHIR URL"
                 continue
             paths[key] = path
-        if problems:
-            raise FetchFailed(problems)
+        return paths, problems
 
+    async def _run(self, paths: Mapping[str, str], fhir_server: str, access_token: str | None,
+                   budget: RequestBudget) -> Fetched:
+        """Every path read in parallel within `budget`: what each gave, or why not. A limit of the
+        request that is hit raises FetchFailed with the one message naming it (the others are stopped)."""
+        base = httpx.URL(fhir_server.rstrip("/") + "/")
         headers = {"Accept": "application/fhir+json", "Accept-Encoding": _ACCEPT_ENCODING}
         if access_token:
             headers["Authorization"] = f"Bearer {access_token}"
 
-        budget = budget or self.budget(max_resources)
         loop = asyncio.get_running_loop()
         if budget.deadline is None:
             budget.deadline = loop.time() + self.settings.total_timeout
         results: dict[str, object] = {}
+        absent: dict[str, int] = {}
         failures: dict[str, str] = {}
         tasks: list[asyncio.Task[None]] = []
         limit_hit: list[str] = []
 
         async def run(key: str, path: str) -> None:
             try:
-                results[key] = await self._fetch_key(key, path, base, headers, budget)
+                found = await self._fetch_key(key, path, base, headers, budget)
             except _LimitHit as exc:
                 limit_hit.append(f"{key}: {exc}")
                 for task in tasks:  # the request cannot be answered: stop reading the other keys
@@ -274,6 +326,11 @@ class FhirFetcher:
                         task.cancel()
             except _KeyFailed as exc:
                 failures[key] = str(exc)
+            else:
+                if isinstance(found, _NoSuchResource):
+                    absent[key] = found.status
+                else:
+                    results[key] = found
 
         try:
             async with asyncio.timeout_at(budget.deadline), asyncio.TaskGroup() as group:
@@ -281,13 +338,13 @@ class FhirFetcher:
         except TimeoutError:
             limit = f"{self.settings.total_timeout * 1000:.0f} ms"
             for key in paths:
-                if key not in results and key not in failures:
+                if key not in results and key not in failures and key not in absent:
                     failures[key] = f"FHIR server did not answer within {limit}"
         if limit_hit:
             raise FetchFailed(limit_hit[:1])
-        if failures:
-            raise FetchFailed([f"{key}: {failures[key]}" for key in templates if key in failures])
-        return {key: results[key] for key in paths}  # template order, not completion order
+        return Fetched({key: results[key] for key in paths if key in results},
+                       {key: absent[key] for key in paths if key in absent},
+                       {key: failures[key] for key in paths if key in failures})
 
     async def _fetch_key(
         self, key: str, path: str, base: httpx.URL, headers: Mapping[str, str], budget: RequestBudget
@@ -304,10 +361,10 @@ class FhirFetcher:
 
     async def _read(
         self, key: str, url: httpx.URL, resource_type: str, headers: Mapping[str, str], budget: RequestBudget
-    ) -> dict[str, object] | None:
+    ) -> dict[str, object] | _NoSuchResource:
         status, body = await self._get(key, url, headers, budget, no_data_ok=True)
         if status in _NO_DATA_STATUSES:
-            return None
+            return _NoSuchResource(status)
         resource = self._json_resource(status, body)
         if resource.get("resourceType") == "OperationOutcome":
             raise _KeyFailed(_outcome_message(resource))

@@ -100,8 +100,8 @@ FACT_KINDS = {
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
-    "undated_therapies": Text("Therapy whose date names no day (window not placed)",
-                              "Behandling, hvis dato ikke angiver en dag (periode ikke placeret)"),
+    "undated_therapies": Text("Therapy whose date names no day, or with no date (window not placed)",
+                              "Behandling, hvis dato ikke angiver en dag, eller uden dato (periode ikke placeret)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {

@@ -93,7 +93,7 @@ def facts_of(data: PatientData, runtime: Runtime) -> Facts:
     from ..fhir.prefetch import pool_prefetch
 
     pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id)
-    return FactBuilder(runtime.terminology, runtime.tz).build(pooled.resources, pooled.notes).facts
+    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources, pooled.notes).facts
 
 
 def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> State:
