@@ -566,9 +566,20 @@ def courses_since_t0(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if c["T0"] and x.start >= c["T0"])
 
 
-@define("Is Restart", "Not on substitution, and a course since T0 has ended or is on hold (§4.3)")
+@define("IG Courses Given After T0", "Immunoglobulin courses started on or after T0, or begun before it and given "
+        "after the infusion day (a known last day after T0; one that ended by T0 or was on hold was paused for it)")
+def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
+    t0 = c["T0"]
+    if t0 is None:
+        return ()
+    return tuple(x for x in c["IG Courses"] if x.start >= t0 or (
+        x.status != "on-hold" and (end := _last_day(x, c.today)) is not None and end > t0))
+
+
+@define("Is Restart", "Not on substitution, and a course given after T0 has ended or is on hold (§4.3: a new start "
+        "after substitution stopped in the window, also one begun before T0, is a restart)")
 def is_restart(c: Context) -> bool:
-    return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Since T0"])
+    return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Given After T0"])
 
 
 @define("Ended Courses With Unknown End", "Stopped/completed orders without an end date")
