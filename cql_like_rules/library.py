@@ -1170,7 +1170,14 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         early = days > 0 and bool(before)
         suggestions = before if early else () if ends_in_time else ("hold-ig",)
         on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
-        found = build_advice(c, code, "Stop Advice", (earlier or on_stop) if code == "stop-due-soon" else "",
+        # a course of doses only has no order to pause: the overdue card names the last dose given, since "still
+        # active" is then only the dose course's span after it (a stop made on time looks the same for those days)
+        doses_only = code == "stop-overdue" and not orders and bool(dose_courses)
+        if doses_only:
+            span = timedelta(days=c.params.ig_administration_course_days)
+            values = {**values, "last_dose": max(x.end for x in dose_courses if x.end) - span}
+        found = build_advice(c, code, "Stop Advice",
+                             (earlier or on_stop) if code == "stop-due-soon" else "doses" if doses_only else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,
