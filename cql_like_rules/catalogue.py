@@ -473,10 +473,29 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "criteria.",
                      "Pausér substitution nu; mål senere IgG uden substitution og genstart kun efter de generelle "
                      "kriterier."),
+            ),
+             "doses": Variant(
+                Text("Ig stop attempt overdue since {stop_date} ({days_overdue}), {window} after {kind} {t0}: last "
+                     "dose {last_dose}, give no more",
+                     "Ig-seponeringsforsøg overskredet siden {stop_date} ({days_overdue}), {window} efter {kind} "
+                     "{t0}: sidste dosis {last_dose}, giv ikke flere"),
+                Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
+                     "recorded as doses only, the last on {last_dose}; a course of doses counts as running for "
+                     "{dose_course} after the last dose.",
+                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+                     "infektioner er kun registreret som doser, den sidste {last_dose}; et dosisforløb regnes som "
+                     "igangværende {dose_course} efter sidste dosis."),
+                Text("Give no dose after {stop_date}; if none has been given since, the stop has been made. Measure "
+                     "IgG off substitution later and restart only by the general criteria.",
+                     "Giv ingen dosis efter {stop_date}; er der ikke givet nogen siden, er seponeringen sket. Mål "
+                     "senere IgG uden substitution og genstart kun efter de generelle kriterier."),
             )},
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
             worklist_rank=1,
+            variant_doc={"": "substitution by an order still active after the stop date",
+                         "doses": "substitution recorded as doses only (no order to pause): the card names the last "
+                                  "dose, so a stop already made (no dose since the stop date) can be told"},
         ),
         AdviceKind(
             "general-stop-review",

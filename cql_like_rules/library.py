@@ -571,9 +571,20 @@ def courses_since_t0(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if c["T0"] and x.start >= c["T0"])
 
 
-@define("Is Restart", "Not on substitution, and a course since T0 has ended or is on hold (§4.3)")
+@define("IG Courses Given After T0", "Immunoglobulin courses started on or after T0, or begun before it and given "
+        "after the infusion day (a known last day after T0; one that ended by T0 or was on hold was paused for it)")
+def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
+    t0 = c["T0"]
+    if t0 is None:
+        return ()
+    return tuple(x for x in c["IG Courses"] if x.start >= t0 or (
+        x.status != "on-hold" and (end := _last_day(x, c.today)) is not None and end > t0))
+
+
+@define("Is Restart", "Not on substitution, and a course given after T0 has ended or is on hold (§4.3: a new start "
+        "after substitution stopped in the window, also one begun before T0, is a restart)")
 def is_restart(c: Context) -> bool:
-    return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Since T0"])
+    return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Given After T0"])
 
 
 @define("Ended Courses With Unknown End", "Stopped/completed orders without an end date")
@@ -1164,7 +1175,14 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         early = days > 0 and bool(before)
         suggestions = before if early else () if ends_in_time else ("hold-ig",)
         on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
-        found = build_advice(c, code, "Stop Advice", (earlier or on_stop) if code == "stop-due-soon" else "",
+        # a course of doses only has no order to pause: the overdue card names the last dose given, since "still
+        # active" is then only the dose course's span after it (a stop made on time looks the same for those days)
+        doses_only = code == "stop-overdue" and not orders and bool(dose_courses)
+        if doses_only:
+            span = timedelta(days=c.params.ig_administration_course_days)
+            values = {**values, "last_dose": max(x.end for x in dose_courses if x.end) - span}
+        found = build_advice(c, code, "Stop Advice",
+                             (earlier or on_stop) if code == "stop-due-soon" else "doses" if doses_only else "",
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,

@@ -38,7 +38,8 @@ class Candidate:
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
-    "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "review-due", "review-warning-ends",
+    "ig-start", "ig-ordered", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
+    "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "diagnosis-recorded",
 )
@@ -110,7 +111,7 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(dose.date, "ig-dose", dose.source))
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + 1), "ig-doses-end", dose.source))
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1),
-                      "ig-ended", dose.source))
+                      "ig-washout-ends", dose.source))
     for culture in facts.cultures:
         add(Candidate(culture.date, "culture", culture.source))
         add(Candidate(culture.date + timedelta(days=params.culture_window_days + 1), "culture-window-ends",

@@ -18,7 +18,8 @@ from cds_service.tools.timeline import (build_timeline, change_days, default_ran
                                         timeline_from_facts)
 from cds_service.tools.timeline_html import CODE_COLOURS, code_title, igg_runs, tick_labels
 from cql_like_rules import Parameters
-from cql_like_rules.facts import CarTInfusion, Diagnosis, Facts, IgCourse, IgGResult, Infection, Patient
+from cql_like_rules.facts import (CarTInfusion, Diagnosis, Facts, IgAdministration, IgCourse, IgGResult, Infection,
+                                 Patient)
 from cql_like_rules.timeline import candidate_dates, candidates, first_day_outside
 
 from . import browser
@@ -286,3 +287,15 @@ def test_a_therapy_known_only_by_its_name_dates_its_card_on_the_timeline():
     start, end = date(2025, 11, 1), date(2026, 3, 1)  # from before the therapy: the change is on its day
     assert [s.day for s in build_timeline(data, RUNTIME, start, end).changes] == \
         brute_force_changes(data, RUNTIME, start, end) == [start, date(2025, 12, 8)]
+
+
+def test_the_washout_after_a_dose_is_named_as_such_not_as_a_course_end():
+    """The day a recorded dose's course days and the IgG washout after them have passed is a candidate; its reason
+    said "Ig course ended", also on days the course went on with later doses."""
+    dose = date(2025, 9, 30)
+    facts = Facts(ig_administrations=(IgAdministration(dose, "MedicationAdministration/d"),))
+    params = Parameters()
+    found = candidates(facts, params, date(2025, 1, 1), date(2026, 12, 31))
+    washout_end = dose + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1)
+    assert {c.kind for c in found if c.date == washout_end} == {"ig-washout-ends"}
+    assert "ig-ended" not in {c.kind for c in found}

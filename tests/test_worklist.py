@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import tracemalloc
+from collections import Counter
 from array import array
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,8 @@ from cds_service.tools import cli
 from cds_service.tools.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.worklist import (CPR_SYSTEM, AdviceRow, evaluate_patient_resources, needs_action, render_table,
-                                        run_worklist)
+from cds_service.tools.worklist import (CPR_SYSTEM, AdviceRow, WorklistResult, evaluate_patient_resources, needs_action,
+                                        render_table, run_worklist)
 from cql_like_rules.advice import advice
 
 from .fixtures import FIXTURES, load_fixtures
@@ -223,3 +224,37 @@ def test_synthetic_export_is_deterministic_and_mixed(tmp_path):
     assert 0.1 < in_scope / 300 < 0.3, result.codes
     assert {"stop-overdue", "stop-due-soon", "start-substitution", "measure-igg"} <= {r.code for r in result.rows}
     assert (result.invalid_json, result.no_patient, result.errors) == (1, 1, [])
+
+
+def test_an_igg_taken_on_substitution_is_marked_in_the_table():
+    """A stop due on 2025-08-27 after a CAR-T on 2025-03-10, IVIG since 2025-04-07: the latest IgG (5.5 g/L,
+    2025-07-01) was taken on substitution. The card says it shows the infused immunoglobulin (§3.4); the worklist
+    line said only "5.5 g/L 2025-07-01", which reads as recovery."""
+    subject = {"reference": "Patient/pt-wl-on-ig"}
+
+    def igg(rid: str, day: str, value: float) -> dict:
+        return {"resourceType": "Observation", "id": rid, "status": "final", "subject": subject, "effectiveDateTime": day,
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+                "valueQuantity": {"value": value, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}
+
+    resources = [
+        {"resourceType": "Patient", "id": "pt-wl-on-ig", "birthDate": "1960-01-01"},
+        {"resourceType": "Condition", "id": "dx", "subject": subject, "onsetDateTime": "2023-01-01",
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C83.3"}]}},
+        {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": subject,
+         "performedDateTime": "2025-03-10", "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]}},
+        igg("igg-1", "2025-03-31", 2.8), igg("igg-2", "2025-07-01", 5.5),
+        {"resourceType": "MedicationRequest", "id": "ivig", "status": "active", "intent": "order", "subject": subject,
+         "authoredOn": "2025-04-07", "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
+                                                                               "code": "J06BA02"}]},
+         "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-04-07"}}}}]},
+    ]
+    [row] = evaluate_patient_resources(resources, date(2025, 8, 27), RUNTIME)
+    assert (row.code, row.igg_g_l, row.igg_on_substitution) == ("stop-due-soon", 5.5, True)
+    result = WorklistResult(date(2025, 8, 27), [row], Counter({row.code: 1}), 1, 6, 0, 0, [], [], 0.1, 1)
+    assert "5.5 g/L 2025-07-01 on Ig" in render_table(result)
+    untreated = [r for r in resources if r["id"] != "igg-2"]
+    [row] = evaluate_patient_resources(untreated, date(2025, 8, 27), RUNTIME)
+    assert not row.igg_on_substitution
+    assert "2.8 g/L 2025-03-31\n" in render_table(WorklistResult(date(2025, 8, 27), [row], Counter(), 1, 5, 0, 0, [], [],
+                                                                   0.1, 1))

@@ -113,11 +113,12 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
         window=months(params.window_months, lang),
         general_stop=month_range(params.general_stop_after_months, params.general_stop_latest_months, lang),
         review_every=months(params.general_review_every_months, lang),
+        dose_course=days(params.ig_administration_course_days, lang),
         stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start"):
+                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     if isinstance(v.get("igg"), float):
