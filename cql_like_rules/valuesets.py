@@ -502,7 +502,7 @@ class Terminology:
     def words_in(self, text: Any, *valueset_ids: str) -> tuple[WordMatch, ...]:
         """The text words of these value sets that a text names, in order, longest first where two start together.
 
-        A word matches at the start of a word, any case; a space in it matches any spacing or a hyphen, or none
+        A word matches at the start of a word, any case; a space in it matches any spacing, a comma or a hyphen, or none
         ("gram negative" is also "Gram-negative", "Gramnegative"; "e. coli" also "E.coli"); it must end where a word
         ends unless it ends in `*` ("candida*": Candidaemia). A word inside a longer word of the text is not found,
         so "gram negative rods" is one bacterial name, and its "negative" no word of its own.
@@ -570,10 +570,11 @@ def _hint_regex(hint: str) -> str:
 
 
 def _word_regex(word: str) -> str:
-    """A text word as a regex: at a word's start; a space is any spacing, a hyphen or none; `*` ends it anywhere."""
+    """A text word as a regex: at a word's start; a space is any spacing, a comma, a hyphen or none; `*` ends it
+    anywhere."""
     open_end = word.endswith("*")
     parts = [re.escape(part.rstrip("*")) + (r"\w*" if part.endswith("*") else "") for part in word.split(" ")]
-    body = r"[\s\-]*".join(parts)
+    body = r"[\s,\-]*".join(parts)
     head = r"(?<!\w)" if re.match(r"\w", word) else ""
     tail = "" if open_end or not re.search(r"\w$", word) else r"(?!\w)"
     return head + body + tail

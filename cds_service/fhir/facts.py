@@ -98,12 +98,14 @@ def growth_in(t: Terminology, text: str) -> Growth:
     "Achromobacter xylosoxidans", is still one); with one, only organisms named in other statements grew."""
     if not text.strip():
         return Growth(False, ())
-    clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    found = t.words_in(text, *CULTURE_WORDS)
+    # A full stop inside a word ("S. Aureus") ends no statement.
+    clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)
+                   if not any(w.start <= m.start() < w.end for w in found)]
 
     def clause(position: int) -> int:
         return sum(1 for end in clause_ends if end < position)
 
-    found = t.words_in(text, *CULTURE_WORDS)
     negated = {clause(m.start) for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"}
     named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated)
     return Growth(bool(named) if negated else True, named)
@@ -111,13 +113,16 @@ def growth_in(t: Terminology, text: str) -> Growth:
 
 def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
     """'bacterial' when any organism grown is a bacterium that is not a likely contaminant (guideline §4.3: the culture
-    grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants;
-    'other' when only yeasts, moulds or viruses grew; '' when no organism is known."""
-    kinds = [(a.get("kind"), bool(a.get("contaminant_often"))) for a in named]
-    if ("bacterial", False) in kinds:
+    grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
+    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name; 'other' when only
+    yeasts, moulds or viruses grew; '' when no organism is known."""
+    kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
+    if ("bacterial", False, False) in kinds:
         return "bacterial"
-    if ("bacterial", True) in kinds:
+    if ("bacterial", True, False) in kinds:
         return "contaminant"
+    if ("bacterial", False, True) in kinds:
+        return "bacterial"
     return "other" if kinds else ""
 
 
