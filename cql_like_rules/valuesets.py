@@ -67,6 +67,22 @@ CACHED_CODE_CHARS = 512  # system + code: real ones are far shorter; a client's 
 # names at a site; at most ~4 MB when clients send ever new texts.
 HINT_CACHE_SIZE = 20_000
 HINT_CACHED_CHARS = 160
+# Keys of a `text_words` group that describe the group itself; every other key is an attribute its words give.
+WORD_GROUP_KEYS = frozenset({"words", "source", "note"})
+WORDS_CACHE_SIZE = 20_000
+
+
+class WordMatch(NamedTuple):
+    """A value set's text word found in a text: where, which word, and the attributes it gives (kind ...)."""
+
+    start: int
+    end: int
+    valueset: str
+    word: str
+    attributes: Mapping[str, Any]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.attributes.get(name, default)
 
 
 @dataclass(frozen=True)
@@ -196,6 +212,11 @@ class Terminology:
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
         self._hint_of: dict[str, str | None] = {}
         self._carried: dict[tuple[str, int, str], bool] = {}
+        # `text_words`: value set -> word (lower case, single spaces) -> the attributes it gives, as a code's entry
+        # gives them (organism `kind`, result-interpretation `result` ...); read by `words_in`.
+        self.words: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self._word_patterns: dict[tuple[str, ...], tuple[re.Pattern[str], tuple[tuple[str, str], ...]] | None] = {}
+        self._words_of: dict[tuple[tuple[str, ...], str], tuple[WordMatch, ...]] = {}
         for directory in directories:
             self._load_directory(Path(directory))
         missing = [vs for vs in REQUIRED_VALUESETS if vs not in self.valuesets]
@@ -264,7 +285,34 @@ class Terminology:
                 for entry, expanded in self._entries(raw, path):
                     vs.add(entry, exclude, expanded)
         self._load_hints(vs.id, data.get("text_hints", []), path)
+        self._load_words(vs.id, data.get("text_words", []), path)
         self._load_carriers(vs, data.get("carried_on", {}), path)
+
+    def _load_words(self, valueset_id: str, groups: Any, path: Path) -> None:
+        """`text_words`: groups of words that name, in a result's text, what a code of the value set names.
+
+        Each group is `{"words": [...], <attributes>}`: a word gives the group's attributes, as an entry gives its
+        code its attributes. A word in two groups of one file refuses to load; a later file (a site's) listing a
+        word again gives it that file's attributes, as a site's entry for a shipped code does.
+        """
+        if not isinstance(groups, list):
+            raise RulesError(f"{path.name}: 'text_words' must be a list of groups {{'words': [...], attributes}}")
+        words = self.words.setdefault(valueset_id, {})
+        seen: set[str] = set()
+        for group in groups:
+            listed = group.get("words") if isinstance(group, dict) else None
+            if not isinstance(listed, list) or not listed or not all(isinstance(w, str) and w.strip() for w in listed):
+                raise RulesError(f"{path.name}: each 'text_words' group needs a non-empty list of non-empty 'words'")
+            attributes = MappingProxyType({k: v for k, v in group.items() if k not in WORD_GROUP_KEYS})
+            for word in map(_hint_key, listed):
+                if word in seen:
+                    raise RulesError(f"{path.name}: text word {word!r} is listed twice")
+                if any(not part.rstrip("*") or "*" in part.rstrip("*") or part.endswith("**") for part in word.split(" ")):
+                    raise RulesError(f"{path.name}: text word {word!r}: one '*' may only end a word")
+                seen.add(word)
+                words[word] = attributes
+        self._word_patterns.clear()
+        self._words_of.clear()
 
     def _load_carriers(self, vs: ValueSet, carriers: Any, path: Path) -> None:
         """`carried_on`: system alias -> the FHIR elements an EHR sends that system's codes of this value set on."""
@@ -451,6 +499,37 @@ class Terminology:
                           if re.fullmatch(_hint_regex(hint), found.group(0), re.IGNORECASE)), None)
         return owner
 
+    def words_in(self, text: Any, *valueset_ids: str) -> tuple[WordMatch, ...]:
+        """The text words of these value sets that a text names, in order, longest first where two start together.
+
+        A word matches at the start of a word, any case; a space in it matches any spacing, a comma or a hyphen, or none
+        ("gram negative" is also "Gram-negative", "Gramnegative"; "e. coli" also "E.coli"); it must end where a word
+        ends unless it ends in `*` ("candida*": Candidaemia). A word inside a longer word of the text is not found,
+        so "gram negative rods" is one bacterial name, and its "negative" no word of its own.
+        """
+        if not isinstance(text, str) or not text:
+            return ()
+        key = (valueset_ids, text)
+        try:
+            return self._words_of[key]
+        except KeyError:
+            pass
+        if valueset_ids not in self._word_patterns:
+            self._word_patterns[valueset_ids] = _words_pattern(self.words, valueset_ids)
+        compiled = self._word_patterns[valueset_ids]
+        found: tuple[WordMatch, ...] = ()
+        if compiled is not None:
+            pattern, owners = compiled
+            matches = []
+            for m in pattern.finditer(text):
+                if m.lastindex is not None:
+                    vs, word = owners[m.lastindex - 1]
+                    matches.append(WordMatch(m.start(), m.end(), vs, word, self.words[vs][word]))
+            found = tuple(matches)
+        if len(self._words_of) < WORDS_CACHE_SIZE and len(text) <= HINT_CACHED_CHARS:
+            self._words_of[key] = found
+        return found
+
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""
         tokens: list[str] = []
@@ -488,6 +567,27 @@ COMPOUND_MIN = 5  # hints this long also match inside Danish compounds ("mantlec
 
 def _hint_regex(hint: str) -> str:
     return re.escape(hint).replace(r"\ ", r"\s+")
+
+
+def _word_regex(word: str) -> str:
+    """A text word as a regex: at a word's start; a space is any spacing, a comma, a hyphen or none; `*` ends it
+    anywhere."""
+    open_end = word.endswith("*")
+    parts = [re.escape(part.rstrip("*")) + (r"\w*" if part.endswith("*") else "") for part in word.split(" ")]
+    body = r"[\s,\-]*".join(parts)
+    head = r"(?<!\w)" if re.match(r"\w", word) else ""
+    tail = "" if open_end or not re.search(r"\w$", word) else r"(?!\w)"
+    return head + body + tail
+
+
+def _words_pattern(words: Mapping[str, Mapping[str, Mapping[str, Any]]],
+                   valueset_ids: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[tuple[str, str], ...]] | None:
+    """One regex for the words of some value sets, each word a group, longest first; None when they have none."""
+    owners = [(vs, word) for vs in valueset_ids for word in words.get(vs, {})]
+    if not owners:
+        return None
+    owners.sort(key=lambda o: len(o[1].rstrip("*")), reverse=True)
+    return re.compile("|".join(f"({_word_regex(w)})" for _, w in owners), re.IGNORECASE), tuple(owners)
 
 
 def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:

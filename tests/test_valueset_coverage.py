@@ -495,3 +495,97 @@ def test_the_orders_the_service_suggests_are_read_back_as_what_they_are(lang: st
     for route, product in PRODUCT_OF_ROUTE.items():
         draft = builder.draft_order(ig_order(T, "p", route, date(2026, 1, 10), date(2026, 5, 3), "dose"))
         assert draft is not None and (draft.kind, draft.drug) == ("ig", product)
+
+
+# -- the words a result's text names things with (`text_words`) give what the codes give ----------------------------
+
+def _as_text(word: str) -> str:
+    """A text word as a laboratory writes it: "candida*" is "candida"."""
+    return word.replace("*", "")
+
+
+def _coded_verdict(attributes: Any) -> tuple[bool, bool]:
+    return True, attributes.get("kind") == "bacterial" and not attributes.get("contaminant_often")
+
+
+@pytest.mark.parametrize("word", sorted(T.words["organism"]))
+def test_every_organism_word_is_read_as_its_group_says(word: str) -> None:
+    """A culture whose text is one organism word grew that organism: bacterial evidence exactly when its group is a
+    bacterium that is not a likely contaminant, as a coded organism with the same attributes is."""
+    named = read(observation(BLOOD_CULTURE, valueString=_as_text(word))).cultures
+    assert [(c.positive, c.bacterial) for c in named] == [_coded_verdict(T.words["organism"][word])], word
+
+
+@pytest.mark.parametrize("entry", [e for e in T.valuesets["organism"].entries if e.code != "49872002"],
+                         ids=lambda e: e.display[:40])
+def test_every_organism_word_agrees_with_the_coded_organism_it_names(entry: Entry) -> None:
+    """A word found in a coded organism's display gives that organism's kind and contaminant_often: a contaminant name
+    listed among the pathogens (or a bacterium among the fungi) fails here."""
+    for name in filter(None, (entry.display, entry.display_da)):
+        for found in T.words_in(name, "organism"):
+            assert (found.get("kind"), bool(found.get("contaminant_often"))) == \
+                (entry.get("kind"), bool(entry.get("contaminant_often"))), f"{found.word!r} in {name!r} ({entry.code})"
+
+
+@pytest.mark.parametrize("word", sorted(T.words["result-interpretation"]))
+def test_every_no_growth_word_is_read_as_the_coded_negative_interpretation(word: str) -> None:
+    [negative] = [e for e in T.valuesets["result-interpretation"].entries if e.code == "NEG"]
+    assert T.words["result-interpretation"][word].get("result") == negative.get("result") == "negative"
+    coded = read(observation(BLOOD_CULTURE, interpretation=[concept({"system": T.uris_of[negative.aliases[0]][0],
+                                                                      "code": "NEG"})]))
+    worded = read(observation(BLOOD_CULTURE, valueString=_as_text(word).capitalize()))
+    assert [c.positive for c in worded.cultures] == [c.positive for c in coded.cultures] == [False], word
+    fixation = read(observation(IMMUNOFIXATION, valueString=_as_text(word))).immunofixation
+    assert [f.isotype for f in fixation] == ["none"], word
+
+
+IMMUNOFIXATION = {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]}
+
+
+@pytest.mark.parametrize("word", sorted(T.words["m-protein"]))
+def test_every_isotype_word_names_the_isotype_a_code_would(word: str) -> None:
+    isotype = T.words["m-protein"][word].get("isotype")
+    assert isotype in {e.get("isotype") for e in T.valuesets["m-protein"].entries} | {"light-chain", "IgD", "IgE"}
+    fixation = read(observation(IMMUNOFIXATION, valueString=f"M-komponent {_as_text(word)}")).immunofixation
+    assert [f.isotype for f in fixation] == [isotype], word
+
+
+LOCAL_LAB = "urn:oid:1.2.208.176.2.999"
+
+
+@pytest.mark.parametrize("word", sorted(T.words["igg-serum"]))
+def test_every_not_total_igg_word_keeps_a_local_result_from_looking_like_total_igg(word: str) -> None:
+    def unrecognised(name: str) -> list[str]:
+        facts = read(observation({"coding": [{"system": LOCAL_LAB, "code": "X1"}], "text": name}, **quantity(5.0)))
+        return [n.kind for n in facts.notes if n.kind == "unrecognised-code"]
+
+    assert unrecognised("P-Immunglobulin G") == ["unrecognised-code"]
+    assert unrecognised(f"P-Immunglobulin G ({_as_text(word)})") == [], word
+
+
+def _site(tmp_path, text_words: str) -> Terminology:
+    from cql_like_rules.valuesets import SHIPPED_DIR
+
+    (tmp_path / "organism-local.json").write_text(f'{{"id": "organism", "text_words": {text_words}}}', encoding="utf-8")
+    return Terminology([SHIPPED_DIR, tmp_path])
+
+
+def test_a_site_adds_an_organism_word_in_its_own_file(tmp_path) -> None:
+    site = _site(tmp_path, '[{"kind": "bacterial", "source": "local", "words": ["kolibakterie*"]},'
+                           ' {"kind": "bacterial", "contaminant_often": false, "words": ["rothia*"]}]')
+    culture = observation(BLOOD_CULTURE, valueString="Kolibakterier og gærsvamp")
+    assert [c.bacterial for c in FactBuilder(T, TZ).build([culture]).facts.cultures] == [False]
+    assert [c.bacterial for c in FactBuilder(site, TZ).build([culture]).facts.cultures] == [True]
+    rothia = observation(BLOOD_CULTURE, valueString="Rothia mucilaginosa")  # the site's word wins, as its codes do
+    assert [c.bacterial for c in FactBuilder(T, TZ).build([rothia]).facts.cultures] == [False]
+    assert [c.bacterial for c in FactBuilder(site, TZ).build([rothia]).facts.cultures] == [True]
+
+
+@pytest.mark.parametrize("text_words", ['[{"kind": "other", "words": ["gær*", "gær*"]}]',
+                                        '[{"kind": "other", "words": ["g*r"]}]', '[{"kind": "other", "words": []}]',
+                                        '{"kind": "other"}'])
+def test_a_wrong_word_list_refuses_to_load(tmp_path, text_words: str) -> None:
+    from cql_like_rules.errors import RulesError
+
+    with pytest.raises(RulesError, match="text word|text_words"):
+        _site(tmp_path, text_words)

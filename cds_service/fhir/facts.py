@@ -75,34 +75,57 @@ THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdminis
 THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bsab", "car-t-product"},
                  "Procedure": {"bsab", "car-t-product"}}
 
-# "IgG kappa", "IgG-lambda", "Immunglobulin G", "M-komponent IgA" -> the heavy chain; a light chain alone -> "light-chain"
-_ISOTYPE = re.compile(r"\b(?:ig\s*-?\s*|immun[o]?globulin\s+)([gamde])\b", re.IGNORECASE)
-_LIGHT_CHAIN = re.compile(r"\b(kappa|lambda|κ|λ)\b", re.IGNORECASE)
-# "Negative" names an organism's stain or test, not a result, after "Gram" or "coagulase" ("Gram negative rods",
-# "Koagulase negative stafylokokker"), with a space as with a hyphen: those cultures grew something.
-_NEGATIVE_TEXT = re.compile(r"(?<![\w-])(?<!gram )(?<!koagulase )(?<!coagulase )"
-                            r"(negativ|negative|ingen|none|not detected|ikke påvist|no growth|ingen vækst)\b", re.IGNORECASE)
-# A culture that names a yeast or mould is no bacterial evidence: the common ones by their word ("yeast", "gær",
-# "skimmel") and by genus, also the new names of Candida species (Nakaseomyces glabratus, Pichia kudriavzevii ...).
-_FUNGAL_TEXT = re.compile(r"\b(candida|aspergillus|gær|svamp|fungus|fungi|yeast|mould|mold\b|skimmel|mucor|rhizopus|"
-                          r"lichtheimia|cryptococcus|nakaseomyces|pichia|meyerozyma|clavispora|kluyveromyces|"
-                          r"saccharomyces|trichosporon|geotrichum|rhodotorula|fusarium|scedosporium|lomentospora|"
-                          r"malassezia|histoplasma|pneumocystis)", re.IGNORECASE)
-# Skin commensals that grow from one blood-culture set are usually contamination (CLSI M47; CDC NHSN "common
-# commensals"): coagulase-negative staphylococci, Micrococcus, Corynebacterium ("diphtheroids"), Cutibacterium
-# (Propionibacterium) acnes, Bacillus species, Kocuria, Rothia, Dermabacter; and a growth of mixed skin or normal flora.
-# The coagulase-negative species by name too ("Staphylococcus hominis"), as the organism value set marks their codes
-# (`contaminant_often`): a result in words must not count where the same organism coded does not.
-_CONTAMINANT_TEXT = re.compile(r"(koagulase[- ]?negativ|coagulase[- ]?negative|\bKNS\b|\bCoNS\b|epidermidis|micrococcus|"
-                               r"\b(?:staphylococcus|stafylokok\w*|s\.)\s*(?:haemolyticus|hominis|capitis|warneri)\b|"
-                               r"corynebacteri|difteroid|diphtheroid|cutibacteri|propionibacteri|kocuria|rothia|"
-                               r"dermabacter|\bbacillus\s+(?:sp\b|spp\b|species|cereus|subtilis|licheniformis|pumilus)|"
-                               r"hudflora|skin flora|normal ?flora|blandet flora|mixed flora|svælgflora)", re.IGNORECASE)
+# The words a result's text names things with are value-set data (`text_words`, valuesets/README.md), so that a site
+# adds a local organism name or a Danish spelling in its own file: organism (bacteria, likely contaminants, yeasts and
+# moulds: `kind`, `contaminant_often` as the codes), result-interpretation ("Ingen vækst", "Negativ": `result`),
+# m-protein (the heavy chain "IgG kappa" or a light chain: `isotype`) and igg-serum (names that are not total IgG).
+CULTURE_WORDS = ("organism", "result-interpretation")
+# Where a culture's text starts a new statement ("Vækst af E. coli. Ingen vækst af Candida"): a semicolon, a line, or
+# a full stop before a capital letter (not the one in "E. coli").
+_CLAUSE_END = re.compile(r"[;\n]|\.\s+(?=[A-ZÆØÅ])")
 
-# Names of IgG results that are not total serum IgG (subclasses, CSF, urine, monoclonal or heavy/light-chain
-# pairs, antibodies, ratios): never named as "looks like total IgG" when their code is in no value set.
-_NOT_TOTAL_IGG = re.compile(r"(globulin\s*g\s*[1-4]\b|\bigg\s*[1-4]\b|subkl|subcl|csv|csf|cns|spinal|liquor|\bu-|urin|"
-                            r"antistof|antibod|monoklon|monoclon|kappa|lambda|index|ratio|albumin)", re.IGNORECASE)
+
+@dataclass(frozen=True)
+class Growth:
+    """What a culture's text says grew: `grew` when it reports a growth; `named` the attributes (kind,
+    contaminant_often) of every organism it names as grown. A statement with a no-growth word ("ingen vækst af
+    Candida", "Negativ for MRSA") grew none of the organisms it names."""
+
+    grew: bool
+    named: tuple[Mapping[str, Any], ...]
+
+
+def growth_in(t: Terminology, text: str) -> Growth:
+    """Read a culture's text. With no no-growth word any text is a growth (an organism the word lists do not know,
+    "Achromobacter xylosoxidans", is still one); with one, only organisms named in other statements grew."""
+    if not text.strip():
+        return Growth(False, ())
+    found = t.words_in(text, *CULTURE_WORDS)
+    # A full stop inside a word ("S. Aureus") ends no statement.
+    clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)
+                   if not any(w.start <= m.start() < w.end for w in found)]
+
+    def clause(position: int) -> int:
+        return sum(1 for end in clause_ends if end < position)
+
+    negated = {clause(m.start) for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"}
+    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated)
+    return Growth(bool(named) if negated else True, named)
+
+
+def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
+    """'bacterial' when any organism grown is a bacterium that is not a likely contaminant (guideline §4.3: the culture
+    grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
+    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name; 'other' when only
+    yeasts, moulds or viruses grew; '' when no organism is known."""
+    kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
+    if ("bacterial", False, False) in kinds:
+        return "bacterial"
+    if ("bacterial", True, False) in kinds:
+        return "contaminant"
+    if ("bacterial", False, True) in kinds:
+        return "bacterial"
+    return "other" if kinds else ""
 
 
 @dataclass
@@ -163,14 +186,24 @@ def _texts(*concepts: Any) -> str:
     return " ".join(parts)
 
 
-def isotype_of(text: str) -> str:
-    """The M-protein's heavy chain named in a text ("IgG kappa" -> "IgG"); "light-chain"; or ""."""
-    heavy = {m.group(1).upper() for m in _ISOTYPE.finditer(text)}
+def isotype_of(t: Terminology, text: str) -> str:
+    """The M-protein's heavy chain named in a text ("IgG kappa" -> "IgG"); "light-chain"; or "" (m-protein words)."""
+    named = {str(m.get("isotype")) for m in t.words_in(text, "m-protein") if m.get("isotype")}
+    heavy = named - {"light-chain"}
     if len(heavy) == 1:
-        return "Ig" + heavy.pop()
-    if not heavy and _LIGHT_CHAIN.search(text):
+        return heavy.pop()
+    if not heavy and named:
         return "light-chain"
     return ""
+
+
+def names_heavy_chain(t: Terminology, text: str) -> bool:
+    return any(m.get("isotype") not in (None, "light-chain") for m in t.words_in(text, "m-protein"))
+
+
+def says_negative(t: Terminology, text: str) -> bool:
+    """A result text with a no-growth / not-found word ("Negativ", "Ikke påvist")."""
+    return any(m.get("result") == "negative" for m in t.words_in(text, "result-interpretation"))
 
 
 ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
@@ -537,13 +570,13 @@ class FactBuilder:
         """
         text = _concept_text(r.get("code"))
         found = self.t.hint_for(text) if text else None
-        if found == "igg-serum" and not _NOT_TOTAL_IGG.search(text):
+        if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
         elif found == "culture":
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
             value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
-            if value.strip() and not _NEGATIVE_TEXT.search(value) and self._interpretation(r) != "negative":
+            if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
 
     def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
@@ -658,8 +691,8 @@ class FactBuilder:
             text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
                           *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                             if isinstance(c, dict)])
-            negative = self._interpretation(r) == "negative" or bool(_NEGATIVE_TEXT.search(text)) and not _ISOTYPE.search(text)
-            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "none" if negative else isotype_of(text))
+            negative = self._interpretation(r) == "negative" or says_negative(self.t, text) and not names_heavy_chain(self.t, text)
+            return "immunofixation", Immunofixation(self._when(r), reference_of(r), "none" if negative else isotype_of(self.t, text))
         culture = sets.get("culture")
         if culture is not None:
             return self._culture(r, culture)
@@ -687,7 +720,7 @@ class FactBuilder:
         value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
         if slot == "igg":
             return "igg", IgGResult(value, day, reference_of(r), comparator, reported)
-        isotype = _isotype(entry.get("isotype")) or isotype_of(_texts(
+        isotype = _isotype(entry.get("isotype")) or isotype_of(self.t, _texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
         return "m_protein", MProteinResult(value, day, reference_of(r), isotype, comparator)
@@ -702,36 +735,52 @@ class FactBuilder:
 
     def _culture(self, r: Mapping[str, Any], entry: Entry):  # type: ignore[no-untyped-def]
         day = self._when(r)
-        organisms = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
-                                                       if isinstance(c, dict)]
-        found = [(self.t.sets_of(o).get("organism"), o) for o in organisms if isinstance(o, dict)]
-        found = [(e, o) for e, o in found if e is not None]
+        concepts = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
+                                                      if isinstance(c, dict)]
+        # Every organism coded, on the value and on each component, and under each coding of a concept (mixed growth
+        # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
+        coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
+                 for e in self._organisms(o)]
         interpretation = self._interpretation(r)
         text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
-        bacterial_organisms = [(e, o) for e, o in found if e.get("kind") == "bacterial"]
-        organism = _concept_text(found[0][1])[:60] if found else ""
-        negative_text = bool(_NEGATIVE_TEXT.search(text))
+        growth = growth_in(self.t, text)
+        verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
-        elif found:
+        elif coded:
             positive = True
         else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
-            positive = bool(text.strip()) and not negative_text
-        contaminant = bool(_CONTAMINANT_TEXT.search(text)) or (
-            bool(bacterial_organisms) and all(e.get("contaminant_often") for e, _ in bacterial_organisms))
+            positive = growth.grew
         if entry.get("fungal_only"):
             bacterial = False
-        elif found:
-            bacterial = bool(bacterial_organisms) and not contaminant
-        else:
-            bacterial = positive and not contaminant and not _FUNGAL_TEXT.search(text)
-        organism = organism or text.strip()[:60]
-        if positive and contaminant and not entry.get("fungal_only"):
+        elif verdict:
+            bacterial = verdict == "bacterial"
+        else:  # a growth of an organism no list knows: a bacterial culture's growth
+            bacterial = positive
+        shown = [o for e, o in coded if e.get("kind") == "bacterial" and not e.get("contaminant_often")] \
+            if verdict == "bacterial" else [o for _, o in coded]
+        organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
+        if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
                                         organism, day))
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
+
+    def _organisms(self, concept: Mapping[str, Any]) -> list[Entry]:
+        """The organism entry of every coding of a concept (two codings may be two organisms grown together)."""
+        found = []
+        for coding in _codings(concept):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str):
+                organism = self.t.lookup("organism", system, code)
+                if organism is not None and organism not in found:
+                    found.append(organism)
+        return found
+
+    def _says_not_grown(self, concept: Mapping[str, Any]) -> bool:
+        text = _texts(concept)
+        return bool(text.strip()) and not growth_in(self.t, text).grew
 
     def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
         sets = self.t.sets_of(r.get("code"))
