@@ -738,6 +738,7 @@ def _tendency_start(c: Context) -> date:
 
 
 def _bacterial_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
+    """The verified bacterial infections with onset in [since, until], severe/recurrent or not."""
     return tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= until)
 
 

@@ -90,8 +90,7 @@ def order_after_stop(c: Context) -> bool:
 
 
 def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
-    """The draft already ends before the stop date (on or after its start): its card says so, and offers no
-    longer course."""
+    """The draft already ends before the stop date (on or after its start): its card offers no longer course."""
     return order.end is not None and start <= order.end < c["Stop Date"]
 
 

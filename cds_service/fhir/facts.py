@@ -372,7 +372,7 @@ class FactBuilder:
             return None
         medication, _ = self._referenced_medication(resource, ref)
         if medication is None:
-            if not ref.startswith("#"):
+            if not ref.startswith("#"):  # one not sent: counted for the note (a contained one is the order's own)
                 self._unresolved += 1
             return None
         return self._medication_code(medication)
