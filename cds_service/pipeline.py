@@ -406,9 +406,14 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     patient = facts.patient
     if patient is not None and patient.deceased and (patient.deceased_date is None or patient.deceased_date <= today):
         return False  # no advice after death, in any hook (clinical-rules §7)
-    if runtime.ruleset.parameters.malignancy_requirement == "assume" or _has_index_event(pooled, runtime):
+    if runtime.ruleset.parameters.malignancy_requirement == "assume" or _holds_index_event(facts):
         return True
     return bool(facts.diagnoses)
+
+
+def _holds_index_event(facts: Facts) -> bool:
+    """`_has_index_event` read from facts already built (the same resources, read by the same handlers)."""
+    return bool(facts.car_t or facts.bsab or facts.unrecognised_therapies or facts.undated_therapies)
 
 
 def _igg_orders_drafted(builder: FactBuilder, pooled: PooledResources, patient_id: str,

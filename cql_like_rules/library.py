@@ -74,6 +74,12 @@ def years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+def age_on(c: Context, day: date) -> int | None:
+    """The patient's completed years of age on `day`, None when the birth date is unknown."""
+    patient = c.facts.patient
+    return years_between(patient.birth_date, day) if patient is not None and patient.birth_date else None
+
+
 @dataclass(frozen=True)
 class IndexEvent:
     """A CAR-T infusion or a bsAb course start: the start of a high-risk window."""
@@ -228,6 +234,12 @@ class _BsabCourse:
     last_end_unknown: BsAbExposure | None = None
     after_unknown_end: BsAbExposure | None = None
 
+    def start(self) -> IndexEvent:
+        """The course's start: its first recorded dose, which wins over its first order's planned start."""
+        found = self.first_dose or self.ordered
+        assert found is not None  # every course is opened by an exposure, a dose or an order
+        return IndexEvent("bsab", found[0], found[1], self.drug)
+
 
 def _bsab_courses(c: Context) -> list[_BsabCourse]:
     """The bsAb courses up to today: a new one where no exposure to the same drug lies within the course gap."""
@@ -258,23 +270,15 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
 @define("BsAb Course Starts", "First dose of each bsAb course (else its order's start); a shorter gap than the "
         "course gap resumes a course")
 def bsab_course_starts(c: Context) -> tuple[IndexEvent, ...]:
-    starts = []
-    for course in c.once(_bsab_courses):
-        found = course.first_dose or course.ordered  # a recorded first dose wins over the order's planned start
-        assert found is not None  # every course is opened by an exposure, a dose or an order
-        starts.append(IndexEvent("bsab", found[0], found[1], course.drug))
+    starts = [course.start() for course in c.once(_bsab_courses)]
     return tuple(sorted(starts, key=lambda e: (e.date, e.source)))
 
 
 @define("BsAb Courses After An Unknown End", "BsAb courses that began after an order of the same drug stopped on an "
         "unrecorded day: the gap was counted from that order's start, so the new course (and T0) may be a resumption")
 def bsab_after_unknown_end(c: Context) -> tuple[tuple[BsAbExposure, IndexEvent], ...]:
-    found = []
-    for course in c.once(_bsab_courses):
-        start = course.first_dose or course.ordered
-        if course.after_unknown_end is not None and start is not None:
-            found.append((course.after_unknown_end, IndexEvent("bsab", start[0], start[1], course.drug)))
-    return tuple(found)
+    return tuple((course.after_unknown_end, course.start()) for course in c.once(_bsab_courses)
+                 if course.after_unknown_end is not None)
 
 
 @define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
@@ -350,6 +354,16 @@ def _unplaced_therapy_counts(c: Context) -> bool:
     return c["Index Event"] is None and alive_with_malignancy(c)
 
 
+def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, therapy_day: date, source: str,
+                             values: dict[str, Value], child_variant: str = "child") -> tuple[Advice, ...]:
+    """The card of a therapy the rules cannot place: the child variant by the age on `therapy_day` (§4: the
+    criteria do not cover children), and the assumed-malignancy caveat every other card gives."""
+    age = age_on(c, therapy_day)
+    child = age is not None and age < c.params.adult_age_years
+    return (advice(code, child_variant if child else variant, name, values={**values, "today": c.today, "age": age},
+                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (), evidence=(source,)),)
+
+
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
         "patient with a haematological malignancy: say the criteria could not be applied, instead of nothing")
 def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
@@ -357,16 +371,11 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    patient = c.facts.patient
-    age = years_between(patient.birth_date, latest.date) if patient is not None and patient.birth_date else None
-    child = age is not None and age < c.params.adult_age_years  # §4: the criteria do not cover children
-    return (advice("therapy-not-recognised", "child" if child else "" if latest.code else "no-code",
-                   "Unrecognised Therapy Advice",
-                   values={"order_drug": latest.display, "order_looks_like": latest.looks_like,
-                           "order_code": latest.code, "order_code_system": latest.code_system,
-                           "therapy_date": latest.date, "today": c.today, "age": age},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),  # as every other card says
-                   evidence=(latest.source,)),)
+    return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if latest.code else "no-code",
+                                    "Unrecognised Therapy Advice", latest.date, latest.source,
+                                    {"order_drug": latest.display, "order_looks_like": latest.looks_like,
+                                     "order_code": latest.code, "order_code_system": latest.code_system,
+                                     "therapy_date": latest.date})
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
@@ -385,21 +394,15 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    patient = c.facts.patient
-    # §4: the criteria do not cover children. The age on the first day the date can mean (today for words):
-    # a patient who may have been a child that day is treated as one.
-    age = years_between(patient.birth_date, latest.earliest or c.today) \
-        if patient is not None and patient.birth_date else None
-    child = age is not None and age < c.params.adult_age_years
-    variant = "child" if child else ""
-    if not latest.recorded:  # no date at all (no performed[x], no effective[x], no start): not a date to correct
-        variant = "no-date-child" if child else "no-date"
-    return (advice("therapy-undated", variant, "Undated Therapy Advice",
-                   values={"order_drug": latest.drug, "order_kind": latest.looks_like, "order_looks_like": latest.looks_like,
-                           "therapy_recorded": latest.recorded, "therapy_date": latest.earliest,
-                           "therapy_latest": latest.latest, "today": c.today, "age": age},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),
-                   evidence=(latest.source,)),)
+    variant, child_variant = ("no-date", "no-date-child") if not latest.recorded else ("", "child")
+    # The age on the first day the date can mean (today for words or no date): a patient who may have been a child
+    # that day is treated as one. No date at all is not a date to correct: a variant of its own.
+    return _unplaced_therapy_advice(c, "therapy-undated", variant, "Undated Therapy Advice", latest.earliest or c.today,
+                                    latest.source,
+                                    {"order_drug": latest.drug, "order_kind": latest.looks_like,
+                                     "order_looks_like": latest.looks_like, "therapy_recorded": latest.recorded,
+                                     "therapy_date": latest.earliest, "therapy_latest": latest.latest},
+                                    child_variant)
 
 
 @define("Age At T0", "Completed years of age at T0, or null when the birth date is unknown")
@@ -738,15 +741,30 @@ def _lookback_start(c: Context) -> date:
     return add_months(c.today, -c.params.infection_window_months) + timedelta(days=1)
 
 
+def _before_t0(c: Context) -> date:
+    """The first day infections before T0 count from (`infection_lookback_before_t0_months` before it)."""
+    return add_months(c["T0"], -c.params.infection_lookback_before_t0_months)
+
+
+def _tendency_start(c: Context) -> date:
+    """The first day of the infection tendency a stop attempt weighs (§4.3): the later of the look-back before T0
+    and the look-back before today."""
+    return max(_before_t0(c), _lookback_start(c))
+
+
+def _bacterial_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
+    """The verified bacterial infections with onset in [since, until], severe/recurrent or not."""
+    return tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= until)
+
+
 def _infections_between(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
-    found = [i for i in c["Bacterial Infections"] if since <= i.onset <= until]
+    found = _bacterial_between(c, since, until)
     return severe_or_recurrent(found, c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart)
 
 
 @define("Recent Bacterial Infections", "Verified bacterial infections in the last months, severe/recurrent or not")
 def recent_bacterial(c: Context) -> tuple[CountedInfection, ...]:
-    since = _lookback_start(c)
-    return tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
+    return _bacterial_between(c, _lookback_start(c), c.today)
 
 
 @define("Recent Severe Or Recurrent Infections", "Severe or recurrent verified bacterial infections in the last "
@@ -761,7 +779,7 @@ def infections_before_substitution(c: Context) -> tuple[CountedInfection, ...]:
     episode = c["Current Episode"]
     if episode is None or c["T0"] is None:
         return ()
-    return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), episode.start)
+    return _infections_between(c, _before_t0(c), episode.start)
 
 
 @define("Infections Since Lookback", "Severe/recurrent infections from T0 - the lookback months to today: a start now would "
@@ -769,7 +787,7 @@ def infections_before_substitution(c: Context) -> tuple[CountedInfection, ...]:
 def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
     if c["T0"] is None:
         return ()
-    return _infections_between(c, add_months(c["T0"], -c.params.infection_lookback_before_t0_months), c.today)
+    return _infections_between(c, _before_t0(c), c.today)
 
 
 @define("Infection Tendency", "Severe/recurrent infections from T0 - the lookback months (within the look-back "
@@ -777,8 +795,7 @@ def infections_since_lookback(c: Context) -> tuple[CountedInfection, ...]:
 def infection_tendency(c: Context) -> tuple[CountedInfection, ...]:
     if c["T0"] is None:
         return ()
-    return _infections_between(c, max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months),
-                                      _lookback_start(c)), c.today)
+    return _infections_between(c, _tendency_start(c), c.today)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1136,8 +1153,7 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
         return tendency, reasons, notes, infection_values(tendency)
     # a verified bacterial infection that is neither severe nor recurrent is part of the infection tendency the
     # stop attempt weighs too: the card names it (as the card on a start does), without the general criteria
-    since = max(add_months(c["T0"], -c.params.infection_lookback_before_t0_months), _lookback_start(c))
-    seen = tuple(i for i in c["Bacterial Infections"] if since <= i.onset <= c.today)
+    seen = _bacterial_between(c, _tendency_start(c), c.today)
     return tendency, reasons, notes, {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))}
 
 

@@ -35,9 +35,8 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, alive_with_malignancy, build_advice,
-                      infection_values,
-                      stop_attempt_weighing, substitution_before, taken_on_substitution, years_between)
+from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, alive_with_malignancy,
+                      build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -90,6 +89,11 @@ def order_after_stop(c: Context) -> bool:
     return c["Stop Date"] is not None and c["Order Start"] >= c["Stop Date"]
 
 
+def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
+    """The draft already ends before the stop date (on or after its start): its card offers no longer course."""
+    return order.end is not None and start <= order.end < c["Stop Date"]
+
+
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
@@ -131,9 +135,9 @@ def ig_order_advice(c: Context) -> Advice | None:
     if c["On Substitution"]:
         if c["Special Stop Applies"]:
             if c["Days To Stop Date"] >= 0 and not c["Order Starts After Stop Date"]:
-                ends_earlier = order.end is not None and start <= order.end < c["Stop Date"]
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
-                                     "continuation-ends-earlier" if ends_earlier else "continuation-window",
+                                     "continuation-ends-earlier" if _ends_earlier(c, order, start)
+                                     else "continuation-window",
                                      evidence=(episode,), suggestions=_end_suggestion(c))
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
@@ -156,7 +160,8 @@ def ig_order_advice(c: Context) -> Advice | None:
     threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
     low = used is not None and used.below(threshold)
     failing: list[str] = []
-    if not c["General Criteria Apply"] and not c["Order Starts After Stop Date"]:
+    in_window = not c["General Criteria Apply"] and not c["Order Starts After Stop Date"]
+    if in_window:
         if low:  # a stale IgG < 4 still supports the start inside the window, as on patient-view
             because = c["Infections Since Lookback"]
             if because or c["Substitution Before T0"]:
@@ -164,9 +169,8 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
             else:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
-                ends_earlier = order.end is not None and start <= order.end < c["Stop Date"]
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
-                                     "window-ends-earlier" if ends_earlier else "window", igg=used,
+                                     "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
                                      suggestions=_end_suggestion(c),
                                      extra_caveats=("late-in-window",) if late else ())
             return _with_order(found, order, start, order_end=order.end)
@@ -191,7 +195,6 @@ def ig_order_advice(c: Context) -> Advice | None:
     # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
     # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
-    in_window = not c["General Criteria Apply"] and not c["Order Starts After Stop Date"]  # the branch above
     window = in_window and failing != ["no-igg-since-t0"]
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "window" if window else "", igg=used,
                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
@@ -269,10 +272,8 @@ def order_is_child(c: Context) -> bool:
     if order.kind == "ig":
         return bool(c["Is Child"])
     found = c["Therapy Order Advice"]
-    patient = c.facts.patient
-    if found is None or patient is None or patient.birth_date is None:
-        return False
-    return years_between(patient.birth_date, found.values["t0"]) < c.params.adult_age_years
+    age = age_on(c, found.values["t0"]) if found is not None else None
+    return age is not None and age < c.params.adult_age_years
 
 
 @define("Unrecognised Order Advice", "A draft whose name is one the guideline covers but whose code is in no value "
@@ -330,8 +331,7 @@ def order_advice(c: Context) -> Advice | None:
         return None
     if not c["Order Is Child"]:
         return _with_therapy_drafted(c, found) if order.kind == "ig" else found
-    patient = c.facts.patient
-    age = years_between(patient.birth_date, found.values["t0"]) if patient and patient.birth_date else None  # type: ignore[arg-type]
+    age = age_on(c, found.values["t0"])  # type: ignore[arg-type]
     variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
     return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
                   evidence=found.evidence, targets=found.targets)

@@ -305,6 +305,12 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     return None
 
 
+def _performed(r: Mapping[str, Any]) -> Any:
+    """A completed procedure's performed date as sent (performedDateTime, else its period), or None: a record with
+    none is named as undated by its caller, never dropped."""
+    return _first(r, "performedDateTime", *PERIOD_PERFORMED)
+
+
 class FactBuilder:
     """Builds `Facts` for one patient from raw resources (one instance per request)."""
 
@@ -410,17 +416,23 @@ class FactBuilder:
         ref = _first(resource, "medicationReference.reference")
         if not isinstance(ref, str):
             return None
-        if ref.startswith("#"):
-            for contained in _list(resource.get("contained")):
-                if isinstance(contained, dict) and contained.get("id") == ref[1:]:
-                    return self._medication_code(contained)
-            return None
-        head, _, mid = _unversioned(ref).rpartition("/")
-        medication = self._medications.get(mid) if head.endswith("Medication") else None
+        medication, _ = self._referenced_medication(resource, ref)
         if medication is None:
-            self._unresolved += 1
+            if not ref.startswith("#"):  # one not sent: counted for the note (a contained one is the order's own)
+                self._unresolved += 1
             return None
         return self._medication_code(medication)
+
+    def _referenced_medication(self, resource: Mapping[str, Any], ref: str) -> tuple[Mapping[str, Any] | None, bool]:
+        """The Medication an order's reference names, contained ('#id') or sent ('Medication/id'), None when it is
+        not there; and whether the reference is one this service resolves (a Bundle fullUrl is not looked up)."""
+        if ref.startswith("#"):
+            return next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]),
+                        None), True
+        head, _, mid = _unversioned(ref).rpartition("/")
+        if not head.endswith("Medication"):
+            return None, False
+        return self._medications.get(mid), True
 
     def _medication_code(self, medication: Mapping[str, Any]) -> Any:
         """A Medication's code; when that is in no value set (a product number, varenummer), its code together
@@ -454,18 +466,14 @@ class FactBuilder:
         if not isinstance(ref, str) or not ref.strip():
             return "its medicationReference has no reference", False
         shown = ref[:80]
-        if ref.startswith("#"):
-            found = next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]), None)
-            if found is None:
+        found, resolved = self._referenced_medication(resource, ref)
+        if not resolved:
+            return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
+                   "'Medication/id')", False
+        if found is None:
+            if ref.startswith("#"):
                 return f"its medicationReference {shown} is not among its contained resources", False
-        else:
-            head, _, mid = _unversioned(ref).rpartition("/")
-            if not head.endswith("Medication"):  # a Bundle fullUrl (urn:uuid:...) is not looked up
-                return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
-                       "'Medication/id')", False
-            found = self._medications.get(mid)
-            if found is None:
-                return f"its medicationReference {shown} was sent neither in context.draftOrders nor in prefetch", True
+            return f"its medicationReference {shown} was sent neither in context.draftOrders nor in prefetch", True
         if not isinstance(self._medication(resource), dict):
             return f"the Medication {shown} has no code", False
         return None
@@ -514,9 +522,14 @@ class FactBuilder:
             return
         coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
         code, system = ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
-        known = self.t.alias_of.get(system) if system else None
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                                   (known[0] if known else system)[:100]))
+                                                   self._system_name(system)[:100]))
+
+    def _system_name(self, system: str) -> str:
+        """A code system as a card names it: its alias in code-systems.json ("RXNORM") when it is one we know,
+        else the URI as sent."""
+        known = self.t.alias_of.get(system) if system else None
+        return known[0] if known else system
 
     def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
         """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"),
@@ -794,7 +807,7 @@ class FactBuilder:
             # a dose given that day, as a MedicationAdministration of it is (it may start the window).
             if _str(r.get("status")) != "completed":
                 return None
-            when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
+            when = _performed(r)
             drug = self._bsab_drug(bsab, r.get("code"))
             if when is None:  # given, on no day the record says: named as an undated therapy, never dropped
                 words = _str(r.get("performedString"))
@@ -809,7 +822,7 @@ class FactBuilder:
             # Procedure): a dose given that day, as a MedicationAdministration would be (clinical rules §5).
             if _str(r.get("status")) not in ADMIN_STATUSES:
                 return None
-            when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
+            when = _performed(r)
             if when is None:
                 return self._ig_dose_undated(r, r.get("code"), "completed immunoglobulin procedure has no performed date")
             return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
@@ -821,7 +834,7 @@ class FactBuilder:
         if _str(r.get("status")) != "completed":
             return None  # planned, not-done, in-progress: no infusion yet
         drug = str(entry.get("drug") or "")
-        when = _first(r, "performedDateTime", *PERIOD_PERFORMED)
+        when = _performed(r)
         if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
             words = _str(r.get("performedString"))
             return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), (words or "").strip())
@@ -1010,7 +1023,7 @@ class FactBuilder:
             if not events:
                 raise
             start, end = events[0], None
-        if events and not bounded:
+        if events:  # read only when no boundsPeriod start dates the order
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
@@ -1060,9 +1073,7 @@ class FactBuilder:
         code, system = "", ""
         if coding is not None:
             code = str(coding["code"])
-            system = str(coding.get("system") or "")
-            known = self.t.alias_of.get(system)  # "RXNORM", not its URI, when the system is one we know
-            system = known[0] if known else system
+            system = self._system_name(str(coding.get("system") or ""))
         return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
                           looks_like=looks_like, code=code[:40], code_system=system[:100])
 
