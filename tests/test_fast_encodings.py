@@ -19,7 +19,7 @@ import pytest
 from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, trace_json, value_json
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import Answer, answer_local
-from cds_service.records.snapshot import payload, stored_facts
+from cds_service.records.snapshot import payload, read_payload, stored_facts
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
@@ -47,13 +47,15 @@ def test_a_stored_snapshot_reads_back_as_the_plain_encoding():
     fixture = next(f for f in FIXTURES if f.name == "cart-in-window-igg-low")
     answer = answered(fixture.bundle, fixture.at)
     ruleset = RUNTIME.ruleset
-    stored = orjson.loads(orjson.dumps(payload(answer, 0, ruleset)))
+    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, ruleset))))
+    assert stored is not None
     assert stored["facts"] == to_json(stored_facts(answer.facts))
     assert stored["ruleset"] == {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label,
                                  "guideline": ruleset.guideline, "guideline_url": ruleset.guideline_url,
                                  "parameters": dataclasses.asdict(ruleset.parameters)}
     other = ruleset.with_parameters(dataclasses.replace(ruleset.parameters, igg_start_threshold_g_l=5.0))
-    again = orjson.loads(orjson.dumps(payload(answer, 0, other)))
+    again = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, other))))
+    assert again is not None
     assert again["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 5.0  # not the first rule set's part
     assert again["ruleset"]["label"] == other.label != ruleset.label
 

@@ -105,6 +105,25 @@ def _shown(step: TraceStep, memo: dict[int, tuple[JsonValue, JsonValue]]) -> tup
     return held  # type: ignore[no-any-return]
 
 
+def card_trace(whole: Iterable[JsonValue]) -> list[JsonValue]:
+    """The card's trace from the whole one (`trace_json(steps, limit=None)`, as the explanation
+    snapshot stores it): what `trace_json(steps)` gives, lists cut to their last `LIST_LIMIT`
+    items with a count and references to `REFERENCE_LIMIT` (every list of a whole value is
+    one of `_json`'s collections, so cutting the JSON cuts as `_json` does)."""
+    return [{"name": s["name"], "value": _cut(s["value"]), "references": s["references"][:REFERENCE_LIMIT]}  # type: ignore[call-overload, index]
+            for s in whole]
+
+
+def _cut(value: JsonValue) -> JsonValue:
+    if isinstance(value, list):
+        if len(value) > LIST_LIMIT:
+            return {"count": len(value), "last": [_cut(v) for v in value[-LIST_LIMIT:]]}
+        return [_cut(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cut(v) for k, v in value.items()}
+    return value
+
+
 def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> list[JsonValue]:
     """The steps as the card shows them (`limit`: `LIST_LIMIT`) or whole (None, the explanation snapshot)."""
     if limit not in (LIST_LIMIT, None):
