@@ -29,7 +29,7 @@ import orjson
 from cql_like_rules import RuleSet
 from cql_like_rules.facts import DataNote, Facts, JsonValue, to_json
 
-from ..cards.trace import TRACE_EXTENSION, card_trace, trace_json
+from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
 if TYPE_CHECKING:
     from ..pipeline import Answer
@@ -84,13 +84,17 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
     steps = answer.evaluation.trace_for(advice)
     part = ruleset_part(ruleset)
     comments = part.comments
-    trace = trace_json(steps, limit=None)
-    for step, shown in zip(steps, trace):
-        if comments.get(step.name) != step.comment:
-            shown["comment"] = step.comment  # type: ignore[index]
+    extension = card.get("extension")
+    shown = extension.get(TRACE_EXTENSION) if isinstance(extension, dict) else None
+    trace, cut = whole_trace_json(steps, shown)
+    for at, step in enumerate(steps):
+        if comments.get(step.name) != step.comment:  # its own comment, on a copy (the step may be the card's)
+            trace[at] = {**trace[at], "comment": step.comment}  # type: ignore[dict-item]
+    if cut:  # the card's trace is `trace` cut: stored as null, cut again when read
+        card = {**card, "extension": {**extension, TRACE_EXTENSION: None}}
     return {
         "version": VERSION,
-        "card": _card_without_trace(card, trace),
+        "card": card,
         "hook": answer.request.hook,
         "part": part.digest,
         "evaluation_date": answer.today.isoformat(),
@@ -102,17 +106,6 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
                    "values": {k: to_json(v) for k, v in advice.values.items()},
                    "evidence": list(advice.evidence), "caveats": list(advice.caveats)},
     }
-
-
-def _card_without_trace(card: Any, trace: list[JsonValue]) -> Any:
-    """The card with its trace extension as null, when that trace is the snapshot's trace cut (else as it is)."""
-    extension = card.get("extension")
-    if not isinstance(extension, dict) or not isinstance(extension.get(TRACE_EXTENSION), list):
-        return card
-    shown = extension[TRACE_EXTENSION]
-    if len(shown) != len(trace) or any(a["name"] != b["name"] for a, b in zip(shown, trace)):  # type: ignore[index]
-        return card  # not this snapshot's steps (a card made otherwise): stored whole
-    return {**card, "extension": {**extension, TRACE_EXTENSION: None}}
 
 
 def read_payload(data: dict[str, Any], part_body: Callable[[str], str | None] | None = None) -> dict[str, Any] | None:
