@@ -218,14 +218,20 @@ def test_a_downgrade_keeps_the_rows_the_older_code_reads(tmp_path: Path) -> None
             connection.execute(store_module.explanation.insert().values(
                 card_uuid=old_cards[0]["uuid"], created=NOW, expires=datetime(2026, 1, 27, tzinfo=timezone.utc),
                 language="en", payload=orjson.dumps(payload_v1(dataclasses.replace(answer, cards=old_cards), 0)).decode()))
+    finally:
+        store.close()  # its writer thread (and its purge) gone before the schema changes
+    engine = store_module.make_engine(url)
+    try:
         config = Config()
         config.set_main_option("script_location", str(store_module.MIGRATIONS_DIR))
-        with store.engine.connect() as connection, connection.begin():
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
-        with store.engine.connect() as connection:
+        with engine.connect() as connection:
+            connection.execution_options(sqlite_immediate=True)  # the write lock up front, as `migrate` takes it
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.downgrade(config, "0003")
+        with engine.connect() as connection:
             kept = connection.execute(sa.text("SELECT card_uuid FROM explanation")).scalars().all()
             tables = set(sa.inspect(connection).get_table_names())
         assert kept == [old_cards[0]["uuid"]] and "explanation_part" not in tables
     finally:
-        store.close()
+        engine.dispose()
