@@ -27,7 +27,7 @@ from cds_service.fhir.request import parse_hook_request
 from cds_service.http.explain import LinkSigner
 from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload
+from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.records.store import CardStore
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
@@ -75,7 +75,7 @@ def main() -> None:
             body = orjson.dumps(payload(answered, 0, runtime.ruleset))
             serialise = median_ms(lambda: orjson.dumps(payload(answered, 0, runtime.ruleset)), args.budget)
             snapshot = Snapshot(answered.cards[0]["uuid"], datetime.now(timezone.utc), datetime.now(timezone.utc),
-                                answered.lang, orjson.loads(body))
+                                answered.lang, read_payload(orjson.loads(body)) or {})
             if first_page_ms is None:
                 start = time.perf_counter()
                 render_page(snapshot, runtime.terminology)

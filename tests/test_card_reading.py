@@ -110,10 +110,11 @@ def _page(name: str, at: date, lang: str, table: str = "facts") -> str:
     import orjson
 
     from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
 
     answer = replay(RUNTIME, _bundle(name), lang=lang, at=at)
-    stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))
+    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert stored is not None
     now = datetime(2026, 1, 12, 12, tzinfo=timezone.utc)
     page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
     [found] = re.findall(rf'<table id="{table}">.*?</table>', page, re.S)

@@ -208,3 +208,28 @@ def test_results_sharing_a_day_keep_every_field_with_their_instant():
     timed = FactBuilder(T, TZ)._timed([first, second], used)
     assert timed == [dataclasses.replace(first, taken="2026-01-10T07:00:00"),
                      dataclasses.replace(second, taken="2026-01-10T13:00:00")]
+
+
+@pytest.mark.parametrize("args", [(3.5, date(2026, 1, 10), "Observation/o1", "", ""),
+                                  (4.0, date(2025, 12, 31), "Observation/o-2", "<", "<400 mg/dL"),
+                                  (-0.0, date(1900, 1, 1), "Observation/None", ">=", "")])
+def test_an_igg_result_made_in_one_step_is_the_dataclass_made_by_its_constructor(args):
+    """`_igg_result` sets the frozen dataclass's fields at once (200 results a chart): the same object in every way."""
+    import dataclasses
+    import pickle
+
+    import orjson
+
+    from cds_service.fhir.facts import _igg_result
+    from cql_like_rules.facts import IgGResult, to_json
+
+    fast, plain = _igg_result(*args), IgGResult(*args)
+    assert type(fast) is IgGResult and fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    assert vars(fast) == vars(plain) and list(vars(fast)) == [f.name for f in dataclasses.fields(IgGResult)]
+    assert orjson.dumps(fast) == orjson.dumps(plain) == orjson.dumps(to_json(plain))
+    assert pickle.loads(pickle.dumps(fast)) == plain and dataclasses.replace(fast, taken="x") == dataclasses.replace(plain, taken="x")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.value_g_l = 1.0  # type: ignore[misc]
+    [built] = build(obs(value=args[0], unit="g/L", when=args[1].isoformat(), id=args[2].split("/")[1],
+                        valueQuantity={"value": args[0], "unit": "g/L", "code": "g/L", **({"comparator": args[3]} if args[3] else {})})).igg
+    assert built == dataclasses.replace(plain, reported="", value_g_l=round(float(args[0]), 6))

@@ -19,7 +19,7 @@ import pytest
 from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, trace_json, value_json
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import Answer, answer_local
-from cds_service.records.snapshot import payload, stored_facts
+from cds_service.records.snapshot import payload, read_payload, stored_facts, stored_facts_json
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
@@ -39,21 +39,38 @@ def answered(bundle: dict, at: date) -> Answer:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda f: f.name)
 def test_stored_facts_are_the_bytes_to_json_gives(fixture):
-    facts = stored_facts(answered(fixture.bundle, fixture.at).facts)
+    whole = answered(fixture.bundle, fixture.at).facts
+    facts = stored_facts(whole)
     assert orjson.dumps(facts) == orjson.dumps(to_json(facts))
+    assert stored_facts_json(whole) == orjson.dumps(to_json(facts))  # written without the copy: the same bytes
+
+
+def test_stored_facts_of_generated_charts_are_the_bytes_to_json_gives():
+    from bench.patients import EVALUATION_DATE, cohort
+    from cds_service.fhir.request import parse_hook_request
+    from cds_service.pipeline import answer_local
+
+    for kind, n in (("in-scope", 30), ("in-scope-200-igg", 2), ("out-of-scope", 10)):
+        for chart in cohort(kind, n, seed=3):
+            answer = answer_local(parse_hook_request(orjson.loads(chart.sendable()), "patient-view"), RUNTIME,
+                                  today=EVALUATION_DATE)
+            assert answer.facts.patient is not None and answer.facts.patient.identifiers  # a CPR number to leave out
+            assert stored_facts_json(answer.facts) == orjson.dumps(to_json(stored_facts(answer.facts))), chart.patient_id
 
 
 def test_a_stored_snapshot_reads_back_as_the_plain_encoding():
     fixture = next(f for f in FIXTURES if f.name == "cart-in-window-igg-low")
     answer = answered(fixture.bundle, fixture.at)
     ruleset = RUNTIME.ruleset
-    stored = orjson.loads(orjson.dumps(payload(answer, 0, ruleset)))
+    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, ruleset))))
+    assert stored is not None
     assert stored["facts"] == to_json(stored_facts(answer.facts))
     assert stored["ruleset"] == {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label,
                                  "guideline": ruleset.guideline, "guideline_url": ruleset.guideline_url,
                                  "parameters": dataclasses.asdict(ruleset.parameters)}
     other = ruleset.with_parameters(dataclasses.replace(ruleset.parameters, igg_start_threshold_g_l=5.0))
-    again = orjson.loads(orjson.dumps(payload(answer, 0, other)))
+    again = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, other))))
+    assert again is not None
     assert again["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 5.0  # not the first rule set's part
     assert again["ruleset"]["label"] == other.label != ruleset.label
 

@@ -70,6 +70,7 @@ def test_an_older_schema_is_still_brought_up_to_date(tmp_path: Path) -> None:
     with store.engine.begin() as connection:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
         connection.execute(sa.text("DROP TABLE jwt_seen"))
+        connection.execute(sa.text("DROP TABLE explanation_part"))
     store.close()
     assert head != "0002"
     again = CardStore(url)
@@ -77,5 +78,5 @@ def test_an_older_schema_is_still_brought_up_to_date(tmp_path: Path) -> None:
     again.prepare()
     assert at_newest_revision(again.engine)
     with again.engine.connect() as connection:
-        assert sa.inspect(connection).has_table("jwt_seen")
+        assert sa.inspect(connection).has_table("jwt_seen") and sa.inspect(connection).has_table("explanation_part")
     again.close()

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from cds_service.fhir.request import parse_hook_request
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.pipeline import Answer, answer_local
-from cds_service.records.snapshot import payload, stored_facts
+from cds_service.records.snapshot import payload, read_payload, stored_facts
 from cds_service.records.store import SERIALISE_INLINE_AFTER, CardStore
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
@@ -145,7 +145,12 @@ def test_the_snapshot_holds_the_whole_basis_and_no_identifier(tmp_path):
         extra["fullUrl"] = f"urn:uuid:{uuids.uuid4()}"
         bundle["entry"].append(extra)
     answer = answered(bundle)
-    stored = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))  # as the card store writes it
+    row = orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset)))  # as the card store writes it
+    # Stored compactly: the rule set and the comments in the shared part, the card's trace cut again when read.
+    assert row["version"] == 2 and "ruleset" not in row and row["card"]["extension"]["dk.igsub-cds.trace"] is None
+    assert not any("comment" in step for step in row["trace"])
+    stored = read_payload(row)  # as the page reads it
+    assert stored is not None
     assert stored["card"] == json.loads(json.dumps(answer.cards[0]))
     assert stored["ruleset"]["label"] == RUNTIME.ruleset.label
     assert stored["ruleset"]["parameters"]["igg_start_threshold_g_l"] == 4.0

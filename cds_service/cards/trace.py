@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from cql_like_rules.advice import Advice
 from cql_like_rules.engine import TraceStep
@@ -103,6 +103,53 @@ def _shown(step: TraceStep, memo: dict[int, tuple[JsonValue, JsonValue]]) -> tup
                 held = memo[id(raw)] = (shown, _json(raw, None, cut) if cut else shown)
         step.shown = held
     return held  # type: ignore[no-any-return]
+
+
+def whole_trace_json(steps: Sequence[TraceStep], card: object) -> tuple[list[JsonValue], bool]:
+    """`trace_json(steps, limit=None)`, sharing the step objects of `card` (the card's trace of the same
+    steps, `trace_json(steps)`) wherever the card cut nothing: there the two are equal (the explanation
+    snapshot stores the whole trace without comments, so its steps are the card's but for long lists and
+    references). And whether `card` is the trace of these steps, step for step (then the card's trace is
+    this one cut: `card_trace`)."""
+    if not isinstance(card, list) or len(card) != len(steps):
+        return trace_json(steps, limit=None), False
+    memo: dict[int, tuple[JsonValue, JsonValue]] = {}
+    out: list[JsonValue] = []
+    matched = True
+    for s, shown in zip(steps, card):
+        raw = s.raw
+        kind = type(raw)
+        held = s.shown
+        if shown.__class__ is not dict or shown.get("name") != s.name:
+            matched = False
+        elif (kind in _SCALARS or (kind is tuple and not raw) or kind is date  # no references, as trace_json
+              or (held is not None and held[0] is held[1] and len(s.sources) <= REFERENCE_LIMIT)):
+            out.append(shown)  # nothing cut: the card's step is the whole step
+            continue
+        if held is None:
+            out.extend(trace_json((s,), limit=None))
+        else:
+            out.append({"name": s.name, "value": _shown(s, memo)[1], "references": list(s.sources)})
+    return out, matched
+
+
+def card_trace(whole: Iterable[JsonValue]) -> list[JsonValue]:
+    """The card's trace from the whole one (`trace_json(steps, limit=None)`, as the explanation
+    snapshot stores it): what `trace_json(steps)` gives, lists cut to their last `LIST_LIMIT`
+    items with a count and references to `REFERENCE_LIMIT` (every list of a whole value is
+    one of `_json`'s collections, so cutting the JSON cuts as `_json` does)."""
+    return [{"name": s["name"], "value": _cut(s["value"]), "references": s["references"][:REFERENCE_LIMIT]}  # type: ignore[call-overload, index]
+            for s in whole]
+
+
+def _cut(value: JsonValue) -> JsonValue:
+    if isinstance(value, list):
+        if len(value) > LIST_LIMIT:
+            return {"count": len(value), "last": [_cut(v) for v in value[-LIST_LIMIT:]]}
+        return [_cut(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cut(v) for k, v in value.items()}
+    return value
 
 
 def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> list[JsonValue]:

@@ -140,6 +140,27 @@ def reference_of(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
+_IGG_FIELDS = ("value_g_l", "date", "source", "comparator", "reported", "taken")
+assert tuple(IgGResult.__dataclass_fields__) == _IGG_FIELDS and not hasattr(IgGResult, "__post_init__") \
+    and not hasattr(IgGResult, "__slots__"), "_igg_result must make what IgGResult(...) makes"
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _igg_result(value_g_l: float, day: Any, source: str, comparator: str, reported: str) -> IgGResult:
+    """`IgGResult(value_g_l, day, source, comparator, reported)`, made in one step.
+
+    A frozen dataclass's `__init__` sets each of its six fields through `object.__setattr__`,
+    ~1.1 us a result against ~0.6 us for its `__dict__` at once: a chart with 200 IgG results
+    makes 200. The same object (fields in order, so also the same JSON, repr, equality and hash:
+    tests/test_facts_from_fhir.py); the assertion above stops the import if the class changes.
+    """
+    result = _new(IgGResult)
+    _set(result, "__dict__", {"value_g_l": value_g_l, "date": day, "source": source, "comparator": comparator,
+                              "reported": reported, "taken": ""})
+    return result  # type: ignore[no-any-return]
+
+
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
     if not isinstance(concept, dict):
         return []
@@ -635,7 +656,7 @@ class FactBuilder:
     def _timed(self, results: list[IgGResult], used: Mapping[str, Mapping[str, Any]]) -> list[IgGResult]:
         """Results with the instant they were taken where another result shares their day: only there
         does it order them, and parsing it for every result was a tenth of a 200-IgG chart's facts."""
-        per_day = Counter(r.date for r in results)
+        per_day = Counter([r.date for r in results])  # a list is counted in C
         if len(per_day) == len(results):
             return results
         return [IgGResult(r.value_g_l, r.date, r.source, r.comparator, r.reported, self._taken(used[r.source]))
@@ -712,7 +733,8 @@ class FactBuilder:
         return None
 
     def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry):  # type: ignore[no-untyped-def]
-        day = self._when(r)
+        when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
+        day = local_day(when, self.tz) if when.__class__ is str else self._when(r)
         qty = r.get("valueQuantity")
         if not isinstance(qty, dict):
             raise DataError("result has no valueQuantity")
@@ -732,7 +754,7 @@ class FactBuilder:
         reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
         value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
         if slot == "igg":
-            return "igg", IgGResult(value, day, reference_of(r), comparator, reported)
+            return "igg", _igg_result(value, day, reference_of(r), comparator, reported)
         isotype = _isotype(entry.get("isotype")) or isotype_of(self.t, _texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))

@@ -6,37 +6,55 @@ service storing whole charts. So each card with a link gets one snapshot, built 
 pipeline's `Answer` in the card store's writer thread (never on the hook's path), kept for
 `CDS_EXPLAIN_RETENTION_DAYS` and then deleted. What is in it is listed in
 docs/explanation.md; the patient's identifiers (the CPR number) are not.
+
+Stored compactly (version 2): what every snapshot of one rule set repeats (the rule set
+with its parameters, the rule library's comment of each definition) is one shared *part*,
+stored once under the digest of its bytes (`explanation_part`), and the card is stored
+without its trace extension, which is the snapshot's whole trace cut as the card cuts it.
+`read_payload` puts both back: the page reads version 1 and version 2 rows alike, in the
+layout of version 1.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 
 from cql_like_rules import RuleSet
 from cql_like_rules.facts import DataNote, Facts, JsonValue, to_json
 
-from ..cards.trace import trace_json
+from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
 if TYPE_CHECKING:
     from ..pipeline import Answer
 
-VERSION = 1  # the payload's layout; the page reads this version
+VERSION = 2  # the payload's layout; `read_payload` reads this version and version 1
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One stored snapshot, as the page reads it."""
+    """One stored snapshot, as the page reads it (`payload` in the layout of version 1: `read_payload`)."""
 
     card_uuid: str
     created: datetime
     expires: datetime
     language: str
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Part:
+    """What every snapshot of one rule set shares, stored once: its bytes and their digest."""
+
+    digest: str  # SHA-256 of `body`, hexadecimal
+    body: str  # {"ruleset": {...}, "comments": {definition name: the library's comment}}
+    comments: dict[str, str]
 
 
 def stored_facts(facts: Facts) -> Facts:
@@ -47,6 +65,17 @@ def stored_facts(facts: Facts) -> Facts:
     return dataclasses.replace(facts, patient=patient, notes=())
 
 
+def stored_facts_json(facts: Facts) -> bytes:
+    """`orjson.dumps(stored_facts(facts))`, without making the copy (a frozen dataclass of 17 fields and its
+    patient, ~7 us a card in the writer): orjson writes a dataclass as its fields in order, as it writes
+    these dicts of the same fields in the same order (tests/test_fast_encodings.py compares the bytes)."""
+    patient = facts.patient
+    shown: dict[str, Any] = {**vars(facts), "notes": ()}
+    if patient is not None and patient.identifiers:
+        shown["patient"] = {**vars(patient), "identifiers": ()}
+    return orjson.dumps(shown)
+
+
 def note_json(note: DataNote) -> dict[str, JsonValue]:
     return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
             "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
@@ -55,22 +84,32 @@ def note_json(note: DataNote) -> dict[str, JsonValue]:
 def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
     """The snapshot of the `index`-th card of an answer (cards are made in the order of `answer.advice`).
 
-    For `orjson.dumps` (the card store's writer): the rule set and the facts are already
-    serialised (`orjson.Fragment`), the rule set once per rule set, the facts by orjson's own
-    dataclass encoding, which gives the bytes `to_json` would (tests/test_fast_encodings.py).
+    For `orjson.dumps` (the card store's writer): the facts are already serialised
+    (`orjson.Fragment`) by orjson's own dataclass encoding, which gives the bytes `to_json`
+    would (tests/test_fast_encodings.py). The rule set and the comments are the shared part's
+    (`"part"`, its digest; `ruleset_part`); a step whose comment is not the part's keeps its own.
+    The card's trace extension is stored as null: `read_payload` cuts it from `trace`, as
+    `card_trace` does, when the card's trace is that cut (always, for the cards `render` makes).
     """
     card, advice = answer.cards[index], answer.advice[index]
     steps = answer.evaluation.trace_for(advice)
-    trace = trace_json(steps, limit=None)
-    for step, shown in zip(steps, trace):
-        shown["comment"] = step.comment  # type: ignore[index]
+    part = ruleset_part(ruleset)
+    comments = part.comments
+    extension = card.get("extension")
+    shown = extension.get(TRACE_EXTENSION) if isinstance(extension, dict) else None
+    trace, cut = whole_trace_json(steps, shown)
+    for at, step in enumerate(steps):
+        if comments.get(step.name) != step.comment:  # its own comment, on a copy (the step may be the card's)
+            trace[at] = {**trace[at], "comment": step.comment}  # type: ignore[dict-item]
+    if cut:  # the card's trace is `trace` cut: stored as null, cut again when read
+        card = {**card, "extension": {**extension, TRACE_EXTENSION: None}}
     return {
         "version": VERSION,
         "card": card,
         "hook": answer.request.hook,
-        "ruleset": ruleset_json(ruleset),
+        "part": part.digest,
         "evaluation_date": answer.today.isoformat(),
-        "facts": orjson.Fragment(orjson.dumps(stored_facts(answer.facts))),
+        "facts": orjson.Fragment(stored_facts_json(answer.facts)),
         "trace": trace,
         "notes": [note_json(n) for n in answer.notes],
         "advice": {"code": advice.code, "variant": advice.variant, "indicator": advice.indicator,
@@ -80,17 +119,61 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
     }
 
 
-_RULESETS: dict[int, tuple[RuleSet, orjson.Fragment]] = {}
+def read_payload(data: dict[str, Any], part_body: Callable[[str], str | None] | None = None) -> dict[str, Any] | None:
+    """A stored payload in the layout of version 1, as the page reads it (a version-1 payload as it is).
+
+    `part_body` finds a part's bytes by digest (the card store reads its table); by default the
+    parts this process made. None when the part cannot be found.
+    """
+    if data.get("version") != 2:
+        return data
+    found = (part_body or _known_part)(str(data.get("part")))
+    if found is None:
+        return None
+    part = orjson.loads(found)
+    comments: dict[str, str] = part.get("comments") or {}
+    trace = data.get("trace") or []
+    card = data.get("card") or {}
+    extension = card.get("extension")
+    if isinstance(extension, dict) and TRACE_EXTENSION in extension and extension[TRACE_EXTENSION] is None:
+        card = {**card, "extension": {**extension, TRACE_EXTENSION: card_trace(trace)}}
+    for step in trace:
+        if isinstance(step, dict) and "comment" not in step:
+            step["comment"] = comments.get(str(step.get("name")), "")
+    return {"version": data["version"], "card": card, "hook": data.get("hook"), "ruleset": part.get("ruleset"),
+            "evaluation_date": data.get("evaluation_date"), "facts": data.get("facts"), "trace": trace,
+            "notes": data.get("notes"), "advice": data.get("advice")}
 
 
-def ruleset_json(ruleset: RuleSet) -> orjson.Fragment:
-    """The rule set's part of every snapshot, serialised once per rule set (it never changes)."""
+_RULESETS: dict[int, tuple[RuleSet, Part]] = {}
+_PARTS: dict[str, str] = {}  # digest -> body, every part this process made (one per rule set in use)
+_LOCK = threading.Lock()
+
+
+def ruleset_json(ruleset: RuleSet) -> dict[str, JsonValue]:
+    """The rule set as every snapshot shows it."""
+    return {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label, "guideline": ruleset.guideline,
+            "guideline_url": ruleset.guideline_url, "parameters": dataclasses.asdict(ruleset.parameters)}
+
+
+def ruleset_part(ruleset: RuleSet) -> Part:
+    """The rule set's part of every snapshot (the rule set, the library's comments), made once per rule set."""
     held = _RULESETS.get(id(ruleset))
     if held is None or held[0] is not ruleset:
-        if len(_RULESETS) > 16:
-            _RULESETS.clear()
-        held = (ruleset, orjson.Fragment(orjson.dumps({
-            "id": ruleset.id, "version": ruleset.version, "label": ruleset.label, "guideline": ruleset.guideline,
-            "guideline_url": ruleset.guideline_url, "parameters": dataclasses.asdict(ruleset.parameters)})))
-        _RULESETS[id(ruleset)] = held
+        comments = {name: info.comment for name, info in ruleset.library.definitions.items()}
+        body = orjson.dumps({"ruleset": ruleset_json(ruleset), "comments": comments}).decode()
+        part = Part(hashlib.sha256(body.encode()).hexdigest(), body, comments)
+        with _LOCK:
+            if len(_RULESETS) > 16:
+                _RULESETS.clear()
+            held = _RULESETS[id(ruleset)] = (ruleset, part)
+            _PARTS.setdefault(part.digest, body)
     return held[1]
+
+
+def known_part(digest: str) -> str | None:
+    """The body of a part this process made (for the card store's writer)."""
+    return _PARTS.get(digest)
+
+
+_known_part = known_part

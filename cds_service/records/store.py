@@ -107,6 +107,13 @@ explanation = sa.Table(
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
 )
+# What every explanation snapshot of one rule set shares (the rule set, the library's comments): stored once,
+# under the SHA-256 of its bytes, which the snapshot names (`snapshot.py`). No patient data; never deleted.
+explanation_part = sa.Table(
+    "explanation_part", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
 card_feedback = sa.Table(
     "card_feedback", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -149,15 +156,25 @@ Serialiser = Callable[[Any, int], dict]  # (answer, index of the card) -> its sn
 class PendingSnapshot:
     """A card's snapshot before it is written: serialised once, in the writer thread."""
 
-    __slots__ = ("answer", "index", "created", "expires", "_row")
+    __slots__ = ("answer", "index", "created", "expires", "_row", "part")
 
     def __init__(self, answer: Any, index: int, created: datetime, expires: datetime) -> None:
         self.answer, self.index, self.created, self.expires = answer, index, created, expires
         self._row: dict | None = None
+        self.part: dict | None = None  # the explanation_part row the snapshot names, if it names one
 
     def row(self, card_uuid: str, serialise: Serialiser) -> dict:
         if self._row is None:
-            body = orjson.dumps(serialise(self.answer, self.index)).decode()
+            data = serialise(self.answer, self.index)
+            body = orjson.dumps(data).decode()
+            digest = data.get("part")
+            if isinstance(digest, str):
+                from .snapshot import known_part
+
+                part = known_part(digest)
+                if part is None:
+                    raise LookupError(f"the snapshot names a part this process did not make: {digest}")
+                self.part = {"digest": digest, "body": part}
             self._row = {"card_uuid": card_uuid, "created": self.created, "expires": self.expires,
                          "language": _clean(getattr(self.answer, "lang", "en"), 8), "payload": body}
             self.answer = None  # the chart is no longer held once serialised
@@ -302,6 +319,7 @@ class CardStore:
         self._snapshots_queued = 0
         self._snapshots_taken = 0
         self._snapshots_dropped = 0
+        self._parts: set[str] = set()  # explanation parts this store has written (or found written)
         self._write_lock = threading.Lock()  # one batch at a time, whoever flushes
         self._state_lock = threading.Lock()
         self._wake = threading.Event()  # something was queued
@@ -466,13 +484,18 @@ class CardStore:
 
     def _write_cards(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
         snapshots = [row for item in batch if (row := self._snapshot_row(item)) is not None]
+        parts = {part["digest"]: part for _, _, snapshot in batch
+                 if snapshot is not None and (part := snapshot.part) is not None and part["digest"] not in self._parts}
         with self._writer_engine.begin() as connection:
             _insert_many(connection, issued_card, [row for row, _, _ in batch], ["card_uuid"])
             suggestions = [s for _, found, _ in batch for s in found]
             if suggestions:
                 _insert_many(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
+            if parts:  # before the snapshots that name them, in the same transaction
+                _insert_many(connection, explanation_part, list(parts.values()), ["digest"])
             if snapshots:
                 _insert_many(connection, explanation, snapshots, ["card_uuid"])
+        self._parts.update(parts)  # stored (or already there): not written again by this store
 
     def _snapshot_row(self, item: tuple[dict, list[dict], PendingSnapshot | None]) -> dict | None:
         """The snapshot's row (serialised here, in the writing thread); a failure loses the snapshot, not the card."""
@@ -546,16 +569,21 @@ class CardStore:
 
     def snapshot(self, card_uuid: str) -> "Snapshot | None":
         """The card's snapshot while it is kept (this instance's queued cards are written first), else None."""
-        from .snapshot import Snapshot
+        from .snapshot import Snapshot, read_payload
 
         self.flush()  # also waits for a batch being written right now
         query = sa.select(explanation.c.created, explanation.c.expires, explanation.c.language, explanation.c.payload
                           ).where(explanation.c.card_uuid == card_uuid, sa.not_(self._expired()))
         with self.engine.connect() as connection:
             found = connection.execute(query).first()
-        if found is None:
+            if found is None:
+                return None
+            data = read_payload(orjson.loads(found.payload), lambda digest: connection.execute(
+                sa.select(explanation_part.c.body).where(explanation_part.c.digest == digest)).scalar())
+        if data is None:
+            log.error("the explanation snapshot of card %s names a part the database does not hold", card_uuid)
             return None
-        return Snapshot(card_uuid, found.created, found.expires, found.language, orjson.loads(found.payload))
+        return Snapshot(card_uuid, found.created, found.expires, found.language, data)
 
     def issued(self, card_uuids: Iterable[str]) -> dict[str, IssuedCard]:
         """The issued cards among `card_uuids` (flush first to see the queued ones)."""
