@@ -117,3 +117,23 @@ def test_a_contaminant_or_a_fungus_without_a_pathogen_still_verifies_nothing(tex
     found = card({"valueString": text}, lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert (CONTAMINANT[lang] in found["detail"]) == contaminant
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("text", ["Escherichia coli, ESBL-negativ", "Gram-negative rods, oxidase-negative",
+                                  "Staphylococcus aureus (MRSA-negativ)", "Enterococcus faecium, vancomycin-negativ",
+                                  "Klebsiella pneumoniae\nESBL-negativ", "E. coli, MRSA-negativ"])
+def test_a_test_result_joined_by_a_hyphen_is_no_statement_that_nothing_grew(text: str, lang: str) -> None:
+    """'ESBL-negativ', 'oxidase-negative' say what a test found in the organism that grew, not that nothing grew.
+    Before: the whole statement read as no growth, and the card said 'Ig start not recommended' on a pneumonia whose
+    blood culture grew E. coli (release 1.1 read it as a growth)."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert COUNTED[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("text", ["MRSA-negativ", "Candida-negativ", "Negativ for MRSA"])
+def test_an_organism_joined_to_a_no_growth_word_did_not_grow(text: str) -> None:
+    found = card({"valueString": text}, "da")
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_COUNTED["da"] in found["detail"]

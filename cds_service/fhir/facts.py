@@ -108,9 +108,20 @@ def growth_in(t: Terminology, text: str) -> Growth:
     def clause(position: int) -> int:
         return sum(1 for end in clause_ends if end < position)
 
-    negated = {clause(m.start) for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"}
-    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated)
-    return Growth(bool(named) if negated else True, named)
+    negatives = [m for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"]
+    # A no-growth word joined by a hyphen to the word before it is that word's result, not the statement's: "MRSA-
+    # negativ" grew no MRSA, but "E. coli, ESBL-negativ" and "Gramnegative stave, oxidase-negative" grew the bacterium.
+    joined = [m for m in negatives if _hyphen_joined(text, m.start)]
+    not_grown = {o.start for m in joined for o in found if o.valueset == "organism" and o.end == m.start - 1}
+    negated = {clause(m.start) for m in negatives if m not in joined}
+    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated
+                  and m.start not in not_grown)
+    return Growth(bool(named) if negated or not_grown else True, named)
+
+
+def _hyphen_joined(text: str, start: int) -> bool:
+    """A word at `start` joined by a hyphen to a word before it ("ESBL-negativ")."""
+    return start >= 2 and text[start - 1] == "-" and (text[start - 2].isalnum())
 
 
 def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
