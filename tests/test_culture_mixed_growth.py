@@ -137,3 +137,23 @@ def test_an_organism_joined_to_a_no_growth_word_did_not_grow(text: str) -> None:
     found = card({"valueString": text}, "da")
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert NOT_COUNTED["da"] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("text", ["Gramnegative stave og koagulase negative stafylokokker",
+                                  "Gram-negative rods; Staphylococcus epidermidis", "Gram negative rods, Micrococcus"])
+def test_gram_negative_rods_beside_a_gram_positive_contaminant_are_a_second_organism(text: str, lang: str) -> None:
+    """Coagulase-negative staphylococci, Micrococcus, Corynebacterium ... are Gram-positive: Gram-negative rods beside
+    them are another bacterium, and count. Before: the contaminant was taken for the organism the stain saw, and the
+    card said 'Ig start not recommended'."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert COUNTED[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("text", ["Grampositive stave, Corynebacterium striatum", "Gramnegative stave. Blandet hudflora"])
+def test_a_stain_that_may_be_the_contaminant_beside_it_still_counts_for_nothing(text: str) -> None:
+    """Gram-positive rods and Corynebacterium are one organism; mixed skin flora may hold Gram-negative bacteria."""
+    found = card({"valueString": text}, "en")
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert CONTAMINANT["en"] in found["detail"]

@@ -127,14 +127,22 @@ def _hyphen_joined(text: str, start: int) -> bool:
 def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
     """'bacterial' when any organism grown is a bacterium that is not a likely contaminant (guideline §4.3: the culture
     grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
-    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name; 'other' when only
+    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name that may be the
+    organism it saw (a Gram-negative stain beside Gram-positive contaminants is a second organism: 'bacterial');
+    'other' when only
     yeasts, moulds or viruses grew; '' when no organism is known."""
     kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
     if ("bacterial", False, False) in kinds:
         return "bacterial"
+    stains = [a for a in named if a.get("kind") == "bacterial" and a.get("stain")]
     if ("bacterial", True, False) in kinds:
-        return "contaminant"
-    if ("bacterial", False, True) in kinds:
+        # a stain counts beside contaminants only when none of them can be the organism it saw: Gram-negative rods
+        # beside coagulase-negative staphylococci (Gram-positive) are a second organism
+        contaminants = [a for a in named if a.get("kind") == "bacterial" and a.get("contaminant_often")]
+        seen_apart = any(s.get("gram") and all(c.get("gram") and c.get("gram") != s.get("gram") for c in contaminants)
+                         for s in stains)
+        return "bacterial" if seen_apart else "contaminant"
+    if stains:
         return "bacterial"
     return "other" if kinds else ""
 
