@@ -157,3 +157,14 @@ def test_a_stain_that_may_be_the_contaminant_beside_it_still_counts_for_nothing(
     found = card({"valueString": text}, "en")
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert CONTAMINANT["en"] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("text", "contaminant"), [("Steril", False), ("Sterile", False),
+                                                   ("Prøven er kontamineret", True), ("Mulig kontamination", True)])
+def test_a_sterile_or_a_contaminated_culture_verifies_nothing(text: str, contaminant: bool, lang: str) -> None:
+    """Before: 'Steril' (nothing grew) and 'Prøven er kontamineret' read as a growth of an organism no list knows, so
+    a bacterial culture's growth, and the card said the general start criteria were met."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert (CONTAMINANT[lang] in found["detail"]) == contaminant
