@@ -103,3 +103,8 @@ def test_doses_that_ended_before_the_infusion_were_paused_for_it(last):
 
 def test_a_dose_given_after_the_infusion_and_then_stopped_makes_a_restart():
     assert codes(dose_chart("2024-12-23", "2025-01-24", "2025-02-20")) == ["no-start-without-infections"]
+
+
+def test_the_order_hook_agrees_a_dose_course_ended_before_the_infusion_is_no_stop():
+    assert codes(dose_chart("2024-11-25", "2024-12-23", "2025-01-24"), hook="order-sign", drafts=[DRAFT]) == \
+        ["order-meets-criteria"]
