@@ -575,13 +575,21 @@ def courses_since_t0(c: Context) -> tuple[IgCourse, ...]:
 
 
 @define("IG Courses Given After T0", "Immunoglobulin courses started on or after T0, or begun before it and given "
-        "after the infusion day (a known last day after T0; one that ended by T0 or was on hold was paused for it)")
+        "after the infusion day (a known last day, or last dose, after T0; one that ended by T0 or was on hold was "
+        "paused for it)")
 def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
     t0 = c["T0"]
     if t0 is None:
         return ()
+    span = timedelta(days=c.params.ig_administration_course_days)
+
+    def last_given(course: IgCourse) -> date | None:
+        end = _last_day(course, c.today)
+        # a course of doses runs `span` days past its last dose: the dose, not that span, says when Ig was given
+        return end - span if end is not None and not is_order(course) else end
+
     return tuple(x for x in c["IG Courses"] if x.start >= t0 or (
-        x.status != "on-hold" and (end := _last_day(x, c.today)) is not None and end > t0))
+        x.status != "on-hold" and (end := last_given(x)) is not None and end > t0))
 
 
 @define("Is Restart", "Not on substitution, and a course given after T0 has ended or is on hold (§4.3: a new start "

@@ -117,3 +117,54 @@ def test_a_contaminant_or_a_fungus_without_a_pathogen_still_verifies_nothing(tex
     found = card({"valueString": text}, lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert (CONTAMINANT[lang] in found["detail"]) == contaminant
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("text", ["Escherichia coli, ESBL-negativ", "Gram-negative rods, oxidase-negative",
+                                  "Staphylococcus aureus (MRSA-negativ)", "Enterococcus faecium, vancomycin-negativ",
+                                  "Klebsiella pneumoniae\nESBL-negativ", "E. coli, MRSA-negativ"])
+def test_a_test_result_joined_by_a_hyphen_is_no_statement_that_nothing_grew(text: str, lang: str) -> None:
+    """'ESBL-negativ', 'oxidase-negative' say what a test found in the organism that grew, not that nothing grew.
+    Before: the whole statement read as no growth, and the card said 'Ig start not recommended' on a pneumonia whose
+    blood culture grew E. coli (release 1.1 read it as a growth)."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert COUNTED[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("text", ["MRSA-negativ", "Candida-negativ", "Negativ for MRSA"])
+def test_an_organism_joined_to_a_no_growth_word_did_not_grow(text: str) -> None:
+    found = card({"valueString": text}, "da")
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_COUNTED["da"] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("text", ["Gramnegative stave og koagulase negative stafylokokker",
+                                  "Gram-negative rods; Staphylococcus epidermidis", "Gram negative rods, Micrococcus"])
+def test_gram_negative_rods_beside_a_gram_positive_contaminant_are_a_second_organism(text: str, lang: str) -> None:
+    """Coagulase-negative staphylococci, Micrococcus, Corynebacterium ... are Gram-positive: Gram-negative rods beside
+    them are another bacterium, and count. Before: the contaminant was taken for the organism the stain saw, and the
+    card said 'Ig start not recommended'."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert COUNTED[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("text", ["Grampositive stave, Corynebacterium striatum", "Gramnegative stave. Blandet hudflora"])
+def test_a_stain_that_may_be_the_contaminant_beside_it_still_counts_for_nothing(text: str) -> None:
+    """Gram-positive rods and Corynebacterium are one organism; mixed skin flora may hold Gram-negative bacteria."""
+    found = card({"valueString": text}, "en")
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert CONTAMINANT["en"] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("text", "contaminant"), [("Steril", False), ("Sterile", False),
+                                                   ("Prøven er kontamineret", True), ("Mulig kontamination", True)])
+def test_a_sterile_or_a_contaminated_culture_verifies_nothing(text: str, contaminant: bool, lang: str) -> None:
+    """Before: 'Steril' (nothing grew) and 'Prøven er kontamineret' read as a growth of an organism no list knows, so
+    a bacterial culture's growth, and the card said the general start criteria were met."""
+    found = card({"valueString": text}, lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert (CONTAMINANT[lang] in found["detail"]) == contaminant

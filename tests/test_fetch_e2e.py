@@ -140,7 +140,7 @@ def test_each_medication_read_stands_alone_and_a_deleted_one_is_told_from_one_ne
                 ("Medication/m-para", "The drug record an order names has been deleted in the EHR",
                  "Lægemiddelregistreringen, som en ordination henviser til, er slettet i journalen"),
                 ("Medication/m-nowhere", "The drug record an order names was not found in the EHR",
-                 "Lægemiddelregistreringen, som en ordination henviser til, findes ikke i journalen")):
+                 "Lægemiddelregistreringen, som en ordination henviser til, blev ikke fundet i journalen")):
             for lang, words in (("en", en), ("da", da)):
                 response = sign((ivig, "Medication/m-ivig"), (para, reference), lang=lang)
                 assert response.status_code == 200, response.text

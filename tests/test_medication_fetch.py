@@ -265,7 +265,7 @@ async def test_a_failed_read_does_not_take_the_medication_read_beside_it(runtime
 
 @pytest.mark.parametrize("status, kind, en, da", [
     (404, "draft-drug-missing", "The drug record an order names was not found in the EHR: it was not checked",
-     "Lægemiddelregistreringen, som en ordination henviser til, findes ikke i journalen"),
+     "Lægemiddelregistreringen, som en ordination henviser til, blev ikke fundet i journalen"),
     (410, "draft-drug-deleted", "The drug record an order names has been deleted in the EHR: it was not checked",
      "Lægemiddelregistreringen, som en ordination henviser til, er slettet i journalen"),
 ])

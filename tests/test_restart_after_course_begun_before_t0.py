@@ -78,3 +78,33 @@ def test_no_measure_igg_for_the_special_criterion_after_such_a_stop():
     bundle = chart("2025-04-30")
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["id"] != "igg"]
     assert codes(bundle) == []
+
+
+def dose_chart(*days: str) -> dict[str, Any]:
+    """The same patient with substitution recorded as doses only (MedicationAdministration), no order."""
+    bundle = chart("2025-01-20")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["id"] != "ivig"]
+    for i, day in enumerate(days):
+        dose = {"resourceType": "MedicationAdministration", "id": f"dose{i}", "status": "completed", "subject": SUBJECT,
+                "effectiveDateTime": day,
+                "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+        bundle["entry"].append({"fullUrl": f"MedicationAdministration/dose{i}", "resource": dose})
+    return bundle
+
+
+@pytest.mark.parametrize("last", ["2025-01-24", "2025-02-02"])
+def test_doses_that_ended_before_the_infusion_were_paused_for_it(last):
+    """A course of doses counts as running for some weeks after its last dose; that span is no dose given after T0.
+    Before: monthly IVIG last given on 24 January (CAR-T 3 February) was read as substitution stopped inside the
+    window, and IgG 3.1 g/L gave 'no start without infections', where the same course as an order ending on
+    20 January gives 'Ig may start'."""
+    assert codes(dose_chart("2024-11-25", "2024-12-23", last)) == ["start-substitution"]
+
+
+def test_a_dose_given_after_the_infusion_and_then_stopped_makes_a_restart():
+    assert codes(dose_chart("2024-12-23", "2025-01-24", "2025-02-20")) == ["no-start-without-infections"]
+
+
+def test_the_order_hook_agrees_a_dose_course_ended_before_the_infusion_is_no_stop():
+    assert codes(dose_chart("2024-11-25", "2024-12-23", "2025-01-24"), hook="order-sign", drafts=[DRAFT]) == \
+        ["order-meets-criteria"]

@@ -101,11 +101,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     # The two reads the EHR's FHIR server answered, told apart: a drug record it does not hold (404), one deleted (410)
     "draft-drug-missing": (
         Text("the drug record {what} names was not found in the EHR: it was not checked; check the order's drug",
-             "lægemiddelregistreringen, som {what} henviser til, findes ikke i journalen: den er ikke vurderet; tjek "
-             "ordinationens lægemiddel"),
+             "lægemiddelregistreringen, som {what} henviser til, blev ikke fundet i journalen: den er ikke vurderet; "
+             "tjek ordinationens lægemiddel"),
         Text("{n} draft orders name a drug record not found in the EHR: they were not checked",
-             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der ikke findes i journalen: de er ikke "
-             "vurderet")),
+             "{n} ordinationsudkast henviser til en lægemiddelregistrering, der ikke blev fundet i journalen: de er "
+             "ikke vurderet")),
     "draft-drug-deleted": (
         Text("the drug record {what} names has been deleted in the EHR: it was not checked; check the order's drug",
              "lægemiddelregistreringen, som {what} henviser til, er slettet i journalen: den er ikke vurderet; tjek "

@@ -108,22 +108,41 @@ def growth_in(t: Terminology, text: str) -> Growth:
     def clause(position: int) -> int:
         return sum(1 for end in clause_ends if end < position)
 
-    negated = {clause(m.start) for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"}
-    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated)
-    return Growth(bool(named) if negated else True, named)
+    negatives = [m for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"]
+    # A no-growth word joined by a hyphen to the word before it is that word's result, not the statement's: "MRSA-
+    # negativ" grew no MRSA, but "E. coli, ESBL-negativ" and "Gramnegative stave, oxidase-negative" grew the bacterium.
+    joined = [m for m in negatives if _hyphen_joined(text, m.start)]
+    not_grown = {o.start for m in joined for o in found if o.valueset == "organism" and o.end == m.start - 1}
+    negated = {clause(m.start) for m in negatives if m not in joined}
+    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated
+                  and m.start not in not_grown)
+    return Growth(bool(named) if negated or not_grown else True, named)
+
+
+def _hyphen_joined(text: str, start: int) -> bool:
+    """A word at `start` joined by a hyphen to a word before it ("ESBL-negativ")."""
+    return start >= 2 and text[start - 1] == "-" and (text[start - 2].isalnum())
 
 
 def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
     """'bacterial' when any organism grown is a bacterium that is not a likely contaminant (guideline §4.3: the culture
     grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
-    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name; 'other' when only
+    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name that may be the
+    organism it saw (a Gram-negative stain beside Gram-positive contaminants is a second organism: 'bacterial');
+    'other' when only
     yeasts, moulds or viruses grew; '' when no organism is known."""
     kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
     if ("bacterial", False, False) in kinds:
         return "bacterial"
+    stains = [a for a in named if a.get("kind") == "bacterial" and a.get("stain")]
     if ("bacterial", True, False) in kinds:
-        return "contaminant"
-    if ("bacterial", False, True) in kinds:
+        # a stain counts beside contaminants only when none of them can be the organism it saw: Gram-negative rods
+        # beside coagulase-negative staphylococci (Gram-positive) are a second organism
+        contaminants = [a for a in named if a.get("kind") == "bacterial" and a.get("contaminant_often")]
+        seen_apart = any(s.get("gram") and all(c.get("gram") and c.get("gram") != s.get("gram") for c in contaminants)
+                         for s in stains)
+        return "bacterial" if seen_apart else "contaminant"
+    if stains:
         return "bacterial"
     return "other" if kinds else ""
 
