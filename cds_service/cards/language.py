@@ -48,7 +48,8 @@ FACT = {
     "severe-episodes": Text("Severe bacterial infections {dates}", "Svære bakterielle infektioner {dates}"),
     "severe-among-episodes": Text("Severe bacterial infection {severe} among the episodes {dates}",
                                   "Svær bakteriel infektion {severe} blandt episoderne {dates}"),
-    "culture": Text(" (positive {specimen} culture {date})", " (positiv {specimen}dyrkning {date})"),
+    # the culture that made each shown episode bacterial (an infection coded without its organism), each named
+    "culture": Text("positive {specimen} culture {date}", "positiv {specimen}dyrkning {date}"),
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),
     "order": Text("Draft order: {drug} from {order_start}", "Ordinationsudkast: {drug} fra {order_start}"),

@@ -123,9 +123,13 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
             line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)
         cultures = v.get("infection_cultures")
-        if isinstance(cultures, tuple) and cultures:
-            specimen, _, day = cultures[-1].partition(":")
-            line += FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day)
+        if isinstance(cultures, tuple) and cultures:  # every shown episode's culture, not only the latest
+            named = []
+            for item in cultures[-3:]:
+                specimen, _, day = str(item).partition(":")
+                named.append(FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang),
+                                                          date=day))
+            line += f" ({', '.join(named)})"
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")
     if isinstance(seen, tuple) and seen:  # counted, but not enough for the general criteria
