@@ -1008,6 +1008,14 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         caveats.append("age-unknown")
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
+    restart_end: dict[str, Value] = {}
+    if values.get("restart") is True and c["In Window"] and "starts-after-stop-date" not in (values.get("failing") or ()):
+        # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
+        ended = [x for x in c["IG Courses Since T0"] if _has_ended(x, c.today)]
+        ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
+        restart_end = {"restart_in_window": True, "restart_courses": tuple(x.source for x in ended)}
+        if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
+            restart_end["previous_end"] = max(ends)
     event = c["Index Event"]
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
@@ -1031,12 +1039,14 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         products = {x.product for x in episode.courses if x.start <= c.today}
         base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
     base.update(more)
+    base.update(restart_end)
     base.update(values)
     sources = [event.source]
     for item in (used, *evidence):
         for s in ([] if item is None else [item.source] if isinstance(item, IndexEvent) else list(item.sources)):
             if s not in sources:
                 sources.append(s)
+    sources += [s for s in restart_end.get("restart_courses", ()) if s not in sources]  # type: ignore[union-attr]
     kind_reasons = override_reasons if override_reasons is not None else ()
     targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
                     and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))

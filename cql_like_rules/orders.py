@@ -184,7 +184,7 @@ def ig_order_advice(c: Context) -> Advice | None:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
-                                 more={**infection_values(infections), **ages})
+                                 restart=c["Is Restart"], more={**infection_values(infections), **ages})
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})

@@ -115,6 +115,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         counted = (advice.code, advice.variant) not in NO_COUNTDOWN
         if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
             window += FACT["window-left"](lang).format_map(p)
+        if v.get("restart_in_window"):
+            window += FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)
         lines.append(window)
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
