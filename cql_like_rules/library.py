@@ -1009,7 +1009,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
     restart_end: dict[str, Value] = {}
-    if values.get("restart") is True and c["In Window"] and "starts-after-stop-date" not in (values.get("failing") or ()):
+    failing = values.get("failing")
+    after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start
+    if values.get("restart") is True and c["In Window"] and not after_stop:
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
         ended = [x for x in c["IG Courses Since T0"] if _has_ended(x, c.today)]
         ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
@@ -1046,7 +1048,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         for s in ([] if item is None else [item.source] if isinstance(item, IndexEvent) else list(item.sources)):
             if s not in sources:
                 sources.append(s)
-    sources += [s for s in restart_end.get("restart_courses", ()) if s not in sources]  # type: ignore[union-attr]
+    restarted = restart_end.get("restart_courses")
+    sources += [s for s in (restarted if isinstance(restarted, tuple) else ()) if s not in sources]
     kind_reasons = override_reasons if override_reasons is not None else ()
     targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
                     and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
