@@ -52,7 +52,8 @@ from typing import Iterable, Mapping, Union
 from .advice import Advice, Value, advice
 from .engine import Context, Library
 from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult,
-                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedTherapy)
+                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedDiagnosis,
+                    UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -367,6 +368,27 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                            "therapy_date": latest.date, "today": c.today, "age": age},
                    caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),  # as every other card says
                    evidence=(latest.source,)),)
+
+
+@define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "
+        "whose code is in no value set (not refuted): not diagnoses the rules count (a name is not a code)")
+def malignancies_by_name(c: Context) -> tuple[UnrecognisedDiagnosis, ...]:
+    return tuple(x for x in c.facts.unrecognised_diagnoses if x.recorded is None or x.recorded <= c.today)
+
+
+@define("Unrecognised Malignancy Advice", "A recognised index event, no recognised haematological malignancy (the "
+        "policy requires one), but a diagnosis named like one: say the criteria were not applied, instead of nothing")
+def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
+    found = c["Malignancies Known Only By Name"]
+    if not found or c["Is Deceased"] or c["Index Event"] is None or c["Malignancy Diagnoses"] \
+            or c["Malignancy Assumed"]:
+        return ()
+    latest = found[-1]
+    variant = "child" if c["Is Child"] else "" if latest.code else "no-code"  # §4: children, individual assessment
+    return (build_advice(c, "malignancy-not-recognised", "Unrecognised Malignancy Advice", variant, igg=None,
+                         evidence=(latest,), age=c["Age At T0"],
+                         more={"order_drug": latest.display, "order_code": latest.code,
+                               "order_code_system": latest.code_system}),)
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
@@ -1366,7 +1388,8 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
 @define("Advice", "The advice for this patient today: at most one card per situation")
 def advice_today(c: Context) -> tuple[Advice, ...]:
     if not c["In Scope"]:
-        return c["Unrecognised Therapy Advice"] + c["Undated Therapy Advice"]  # type: ignore[no-any-return]
+        return (c["Unrecognised Therapy Advice"] + c["Undated Therapy Advice"]  # type: ignore[no-any-return]
+                + c["Unrecognised Malignancy Advice"])
     if c["Is Child"]:
         return c["Child Advice"]  # type: ignore[no-any-return]
     found: tuple[Advice, ...] = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]
