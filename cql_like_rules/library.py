@@ -1354,9 +1354,10 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
 
 
 def _as_reported(result: IgGResult) -> str:
-    """An IgG value for a data note, with its comparator and at least one decimal ("<6.0", "3.25")."""
-    return f"{result.comparator}{result.value_g_l:.1f}" if round(result.value_g_l, 1) == result.value_g_l \
-        else f"{result.comparator}{result.value_g_l:g}"
+    """An IgG value for a data note, with its comparator and one to three decimals ("<6.0", "3.25"), as the card
+    shows it: a value converted from another unit (26.7 umol/L = 4.00233 g/L) is not shown to six digits."""
+    shown = f"{result.value_g_l:.3f}".rstrip("0")
+    return f"{result.comparator}{shown}0" if shown.endswith(".") else f"{result.comparator}{shown}"
 
 
 def _start_igg_notes(c: Context) -> list[DataNote]:
