@@ -831,9 +831,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosen hedder som en sådan, men den "
                          "har ingen kode i tjenestens værdisæt: ingen start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask for the diagnosis to be recorded with a "
-                         "code the service knows (ICD-10/SKS C81-C96).",
-                         "Vurdér selv kriterierne for immunglobulin, og bed om at få diagnosen registreret med en kode, "
-                         "tjenesten kender (ICD-10/SKS C81-C96)."),
+                         "diagnosis code the service knows.",
+                         "Vurdér selv kriterierne for immunglobulin, og bed om at få diagnosen registreret med en "
+                         "diagnosekode, tjenesten kender."),
                 ),
                 "child": Variant(
                     Text("Not checked: diagnosis “{drug}” has a code unknown to this service; child ({age} y): "

@@ -81,7 +81,7 @@ def test_a_diagnosis_named_with_no_code_asks_for_a_coded_one():
     named = diagnosis("lym", [], "Follikulært lymfom")
     [card] = replay(RUNTIME, chart(named), at=AT).cards
     assert card["source"]["topic"]["code"] == "malignancy-not-recognised"
-    assert "recorded without a code" in card["summary"] and "ICD-10/SKS C81-C96" in card["detail"]
+    assert "recorded without a code" in card["summary"] and "with a diagnosis code the service knows" in card["detail"]
 
 
 def test_a_child_is_left_to_individual_assessment():
