@@ -805,7 +805,7 @@ CATALOGUE: dict[str, AdviceKind] = {
             "malignancy-not-recognised",
             Text("Diagnosis not checked: its code is unknown to the service",
                  "Diagnose ikke vurderet: koden er ukendt for tjenesten"),
-            "§4", "info", False, PATIENT_VIEW,
+            "§4", "info", False, ALL_HOOKS,
             {
                 "": Variant(
                     Text("Not checked: {kind} {t0}, but the diagnosis “{drug}” ({order_code}) has a code this service "

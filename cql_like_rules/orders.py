@@ -204,10 +204,11 @@ def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice |
     """No index event, but a CAR-T or bsAb known only by its name, or recognised but with a date that names no day:
     the order cannot be held against the criteria, and its card says so as patient-view does, rather than a
     silence a clinician could take for approval."""
-    found: tuple[Advice, ...] = c["Unrecognised Therapy Advice"] or c["Undated Therapy Advice"]
+    found: tuple[Advice, ...] = (c["Unrecognised Therapy Advice"] or c["Undated Therapy Advice"]
+                                 or c["Unrecognised Malignancy Advice"])  # a diagnosis known by name: as patient-view
     if not found:
         return None
-    therapy = found[0]  # its `order_drug` is the therapy's name, which the card is about: kept
+    therapy = found[0]  # its `order_drug` is the therapy's (or diagnosis') name, which the card is about: kept
     return _with_order(therapy, order, start, order_drug=therapy.values["order_drug"])
 
 

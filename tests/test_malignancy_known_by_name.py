@@ -133,3 +133,22 @@ def test_over_http_patient_view_gives_the_card_in_danish_and_its_page_names_the_
     assert page.status_code == 200, page.text
     text = html.unescape(page.text)
     assert "Diagnose kendt kun ved navn (kode ikke genkendt)" in text and "Condition/cond-bcl-0201" in text
+
+
+def ig_draft(rid: str, atc: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "draft", "intent": "order", "subject": SUBJECT,
+            "authoredOn": "2026-06-15", "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
+                                                                                "code": atc}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-06-16"}}}}]}
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_immunoglobulin_drafts_get_one_card_saying_the_diagnosis_was_not_checked(hook):
+    """An IVIG and an SCIG draft for such a patient: not silence a clinician could take for approval, and not a
+    card per draft: one card about the diagnosis, tied to both drafts, with nothing to sign."""
+    answer = replay(RUNTIME, chart(LOCAL), hook=hook, drafts=[ig_draft("ivig", "J06BA02"), ig_draft("scig", "J06BA01")],
+                    at=AT)
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "malignancy-not-recognised"
+    assert not card.get("suggestions")
+    assert answer.advice[0].targets == ("MedicationRequest/ivig", "MedicationRequest/scig")
