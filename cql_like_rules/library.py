@@ -1037,7 +1037,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
         ended = [x for x in c["IG Courses Since T0"] if _has_ended(x, c.today)]
         ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
-        restart_end = {"restart_in_window": True, "restart_courses": tuple(x.source for x in ended)}
+        restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
             restart_end["previous_end"] = max(ends)
     event = c["Index Event"]
