@@ -821,6 +821,62 @@ CATALOGUE: dict[str, AdviceKind] = {
                                   "not cover children, so individual assessment"},
         ),
         AdviceKind(
+            "malignancy-not-recognised",
+            Text("Diagnosis not checked: its code is unknown to the service",
+                 "Diagnose ikke vurderet: koden er ukendt for tjenesten"),
+            "§4", "info", False, ALL_HOOKS,
+            {
+                "": Variant(
+                    Text("Not checked: {kind} {t0}, but the diagnosis “{drug}” ({order_code}) has a code this service "
+                         "does not know",
+                         "Ikke vurderet: {kind} {t0}, men diagnosen “{drug}” ({order_code}) har en kode, tjenesten "
+                         "ikke kender"),
+                    Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
+                         "none of its codes is in the service's value sets: no start or stop criterion was applied.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosen hedder som en sådan, men ingen "
+                         "af dens koder findes i tjenestens værdisæt: ingen start- eller stopkriterier er anvendt."),
+                    Text("Check the immunoglobulin criteria yourself, and ask the CDS team to add the code "
+                         "{order_code_whole} ({order_code_system}).",
+                         "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet tilføje koden {order_code_whole} "
+                         "({order_code_system})."),
+                ),
+                "no-code": Variant(
+                    Text("Not checked: {kind} {t0}, but the diagnosis “{drug}” is recorded without a code this service "
+                         "knows",
+                         "Ikke vurderet: {kind} {t0}, men diagnosen “{drug}” er registreret uden en kode, tjenesten "
+                         "kender"),
+                    Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
+                         "it has no code in the service's value sets: no start or stop criterion was applied.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosen hedder som en sådan, men den "
+                         "har ingen kode i tjenestens værdisæt: ingen start- eller stopkriterier er anvendt."),
+                    Text("Check the immunoglobulin criteria yourself, and ask for the diagnosis to be recorded with a "
+                         "diagnosis code the service knows.",
+                         "Vurdér selv kriterierne for immunglobulin, og bed om at få diagnosen registreret med en "
+                         "diagnosekode, tjenesten kender."),
+                ),
+                "child": Variant(
+                    Text("Not checked: diagnosis “{drug}” has a code unknown to this service; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: diagnosen “{drug}” har en kode ukendt for tjenesten; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The diagnosis is named like a haematological malignancy, but the service does not know its "
+                         "code. The criteria do not cover children: the need for substitution is assessed "
+                         "individually.",
+                         "Diagnosen hedder som en hæmatologisk kræftsygdom, men tjenesten kender ikke koden. "
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and ask for the diagnosis to be recorded with a code the service "
+                         "knows.",
+                         "Beslut individuelt, og bed om at få diagnosen registreret med en kode, tjenesten kender."),
+                ),
+            },
+            worklist_rank=7,
+            variant_doc={"": "a recognised CAR-T or bsAb, and a diagnosis named like a haematological malignancy "
+                             "whose code is in no value set, with no recognised one (the malignancy policy requires "
+                             "one)",
+                         "no-code": "the same, the diagnosis recorded with no code at all (text only)",
+                         "child": "the same, in a child (under the adult age at T0): individual assessment"},
+        ),
+        AdviceKind(
             "therapy-undated",
             Text("Therapy not checked: its date names no day, or it has none",
                  "Behandling ikke vurderet: datoen angiver ingen dag, eller den mangler"),

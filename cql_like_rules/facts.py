@@ -95,6 +95,25 @@ class UnrecognisedTherapy:
 
 
 @dataclass(frozen=True)
+class UnrecognisedDiagnosis:
+    """A Condition whose text names a haematological malignancy but whose code is in no value set.
+
+    Not a diagnosis the rules count (a name is not a code), so the criteria are not applied; but a patient with a
+    recognised CAR-T or bsAb gets a card saying so and naming the code to add, instead of nothing at all.
+    """
+
+    source: str
+    display: str
+    code: str = ""
+    code_system: str = ""
+    recorded: date | None = None
+
+    @property
+    def sources(self) -> tuple[str, ...]:  # evidence of the card that names it
+        return (self.source,)
+
+
+@dataclass(frozen=True)
 class UndatedTherapy:
     """A recognised CAR-T infusion or bispecific start (its code is in the value sets, its status says it happened)
     whose date names no day: "2025-10", "2025", or words only ("oktober 2025", `performedString`).
@@ -258,6 +277,7 @@ class Facts:
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
+    unrecognised_diagnoses: tuple[UnrecognisedDiagnosis, ...] = ()
     undated_therapies: tuple[UndatedTherapy, ...] = ()
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged

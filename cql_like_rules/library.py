@@ -52,7 +52,8 @@ from typing import Iterable, Mapping, Union
 from .advice import Advice, Value, advice
 from .engine import Context, Library
 from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult,
-                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedTherapy)
+                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedDiagnosis,
+                    UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -376,6 +377,27 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": latest.display, "order_looks_like": latest.looks_like,
                                      "order_code": latest.code, "order_code_system": latest.code_system,
                                      "therapy_date": latest.date})
+
+
+@define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "
+        "whose code is in no value set (not refuted): not diagnoses the rules count (a name is not a code)")
+def malignancies_by_name(c: Context) -> tuple[UnrecognisedDiagnosis, ...]:
+    return tuple(x for x in c.facts.unrecognised_diagnoses if x.recorded is None or x.recorded <= c.today)
+
+
+@define("Unrecognised Malignancy Advice", "A recognised index event, no recognised haematological malignancy (the "
+        "policy requires one), but a diagnosis named like one: say the criteria were not applied, instead of nothing")
+def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
+    found = c["Malignancies Known Only By Name"]
+    if not found or c["Is Deceased"] or c["Index Event"] is None or c["Malignancy Diagnoses"] \
+            or c["Malignancy Assumed"]:
+        return ()
+    latest = found[-1]
+    variant = "child" if c["Is Child"] else "" if latest.code else "no-code"  # §4: children, individual assessment
+    return (build_advice(c, "malignancy-not-recognised", "Unrecognised Malignancy Advice", variant, igg=None,
+                         evidence=(latest,), age=c["Age At T0"],
+                         more={"order_drug": latest.display, "order_code": latest.code,
+                               "order_code_system": latest.code_system}),)
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
@@ -1049,6 +1071,16 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         caveats.append("age-unknown")
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
+    restart_end: dict[str, Value] = {}
+    failing = values.get("failing")
+    after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start
+    if values.get("restart") is True and c["In Window"] and not after_stop:
+        # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
+        ended = [x for x in c["IG Courses Since T0"] if _has_ended(x, c.today)]
+        ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
+        restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
+        if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
+            restart_end["previous_end"] = max(ends)
     event = c["Index Event"]
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
@@ -1072,12 +1104,15 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         products = {x.product for x in episode.courses if x.start <= c.today}
         base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
     base.update(more)
+    base.update(restart_end)
     base.update(values)
     sources = [event.source]
     for item in (used, *evidence):
         for s in ([] if item is None else [item.source] if isinstance(item, IndexEvent) else list(item.sources)):
             if s not in sources:
                 sources.append(s)
+    restarted = restart_end.get("restart_courses")
+    sources += [s for s in (restarted if isinstance(restarted, tuple) else ()) if s not in sources]
     kind_reasons = override_reasons if override_reasons is not None else ()
     targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
                     and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
@@ -1366,9 +1401,10 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
 
 
 def _as_reported(result: IgGResult) -> str:
-    """An IgG value for a data note, with its comparator and at least one decimal ("<6.0", "3.25")."""
-    return f"{result.comparator}{result.value_g_l:.1f}" if round(result.value_g_l, 1) == result.value_g_l \
-        else f"{result.comparator}{result.value_g_l:g}"
+    """An IgG value for a data note, with its comparator and one to three decimals ("<6.0", "3.25"), as the card
+    shows it: a value converted from another unit (26.7 umol/L = 4.00233 g/L) is not shown to six digits."""
+    shown = f"{result.value_g_l:.3f}".rstrip("0")
+    return f"{result.comparator}{shown}0" if shown.endswith(".") else f"{result.comparator}{shown}"
 
 
 def _start_igg_notes(c: Context) -> list[DataNote]:
@@ -1400,7 +1436,8 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
 @define("Advice", "The advice for this patient today: at most one card per situation")
 def advice_today(c: Context) -> tuple[Advice, ...]:
     if not c["In Scope"]:
-        return c["Unrecognised Therapy Advice"] + c["Undated Therapy Advice"]  # type: ignore[no-any-return]
+        return (c["Unrecognised Therapy Advice"] + c["Undated Therapy Advice"]  # type: ignore[no-any-return]
+                + c["Unrecognised Malignancy Advice"])
     if c["Is Child"]:
         return c["Child Advice"]  # type: ignore[no-any-return]
     found: tuple[Advice, ...] = c["Stop Advice"] if c["On Substitution"] else c["Start Advice"]

@@ -188,7 +188,7 @@ def ig_order_advice(c: Context) -> Advice | None:
             failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
-                                 more={**infection_values(infections), **ages})
+                                 restart=c["Is Restart"], more={**infection_values(infections), **ages})
             return _with_order(found, order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
@@ -207,10 +207,11 @@ def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice |
     """No index event, but a CAR-T or bsAb known only by its name, or recognised but with a date that names no day:
     the order cannot be held against the criteria, and its card says so as patient-view does, rather than a
     silence a clinician could take for approval."""
-    found: tuple[Advice, ...] = c["Unrecognised Therapy Advice"] or c["Undated Therapy Advice"]
+    found: tuple[Advice, ...] = (c["Unrecognised Therapy Advice"] or c["Undated Therapy Advice"]
+                                 or c["Unrecognised Malignancy Advice"])  # a diagnosis known by name: as patient-view
     if not found:
         return None
-    therapy = found[0]  # its `order_drug` is the therapy's name, which the card is about: kept
+    therapy = found[0]  # its `order_drug` is the therapy's (or diagnosis') name, which the card is about: kept
     return _with_order(therapy, order, start, order_drug=therapy.values["order_drug"])
 
 

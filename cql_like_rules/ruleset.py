@@ -31,6 +31,10 @@ from .orders import DraftOrder
 from .parameters import Parameters, load_parameters
 
 
+# Order-hook advice about the patient (a therapy or diagnosis the rules cannot use), not about the order: one card
+PATIENT_LEVEL = ("therapy-not-recognised", "therapy-undated", "malignancy-not-recognised")
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The advice for one patient on one day, with the trace that explains it.
@@ -108,8 +112,8 @@ class RuleSet:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
                 continue
-            same = [i for i, a in enumerate(found) if a.code == advice.code in ("therapy-not-recognised", "therapy-undated")]
-            if same:  # about the patient's therapy, not the order: one card, naming every draft
+            same = [i for i, a in enumerate(found) if a.code == advice.code in PATIENT_LEVEL]
+            if same:  # about the patient's therapy or diagnosis, not the order: one card, naming every draft
                 first = found[same[0]]
                 found[same[0]] = replace(first, targets=first.targets + advice.targets,
                                          evidence=tuple(dict.fromkeys(first.evidence + advice.evidence)))

@@ -132,6 +132,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for diagnosis in facts.diagnoses:  # in scope from the day the malignancy is on record (often after T0)
         if diagnosis.recorded is not None:
             add(Candidate(diagnosis.recorded, "diagnosis-recorded", diagnosis.source))
+    for named in facts.unrecognised_diagnoses:  # known only by its name: its own card from the day it is on record
+        if named.recorded is not None:
+            add(Candidate(named.recorded, "diagnosis-recorded", named.source))
     patient = facts.patient
     if patient is not None and patient.birth_date is not None:
         add(Candidate(patient.birth_date + relativedelta(years=params.adult_age_years), "adult-birthday", patient.source))

@@ -57,7 +57,7 @@ def test_the_codes_of_the_product_come_from_the_catalogue():
     assert ADVICE_CODES == tuple(CATALOGUE)
     assert set(ORDER_CODES) == {"order-meets-criteria", "order-does-not-meet-criteria", "plan-igg-monitoring",
                                 "child-individual-assessment", "order-not-recognised", "therapy-not-recognised",
-                                "therapy-undated"}
+                                "therapy-undated", "malignancy-not-recognised"}
     assert set(codes_of("patient-view")) | set(codes_of("order-sign")) == set(CATALOGUE)
     assert list(ACTION_ORDER) == sorted((c for c in CATALOGUE if CATALOGUE[c].worklist_rank),
                                         key=lambda c: CATALOGUE[c].worklist_rank)

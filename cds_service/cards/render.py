@@ -41,7 +41,8 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
-SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"}}
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"},
+              "malignancy-not-recognised": {"unrecognised-code"}}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -118,6 +119,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         counted = (advice.code, advice.variant) not in NO_COUNTDOWN
         if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
             window += FACT["window-left"](lang).format_map(p)
+        if v.get("restart_in_window"):
+            window += FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)
         lines.append(window)
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
@@ -126,9 +129,13 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
             line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)
         cultures = v.get("infection_cultures")
-        if isinstance(cultures, tuple) and cultures:
-            specimen, _, day = cultures[-1].partition(":")
-            line += FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day)
+        if isinstance(cultures, tuple) and cultures:  # every shown episode's culture, not only the latest
+            named = []
+            for item in cultures[-3:]:
+                specimen, _, day = str(item).partition(":")
+                named.append(FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang),
+                                                          date=day))
+            line += f" ({', '.join(named)})"
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")
     if isinstance(seen, tuple) and seen:  # counted, but not enough for the general criteria

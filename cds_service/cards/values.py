@@ -163,8 +163,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
         therapy = text(v.get("session_therapy") or "", 30) or BISPECIFIC(lang)
         p["session_therapy"] = therapy[:1].upper() + therapy[1:]
-    if v.get("order_looks_like"):
-        p["looks_like"] = LOOKS_LIKE.get(str(v["order_looks_like"]), LOOKS_LIKE["ig"])(lang)
+    if v.get("order_looks_like") or "order_code" in v:  # an unrecognised order, therapy or diagnosis: its code
+        p["looks_like"] = LOOKS_LIKE.get(str(v.get("order_looks_like")), LOOKS_LIKE["ig"])(lang)
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
         p["order_code_whole"] = text(v.get("order_code") or "?", 40)  # the code to add, as sent (facts keep 40)
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)

@@ -39,6 +39,7 @@ from cql_like_rules.facts import (
     Patient,
     TherapyOrderDraft,
     UndatedTherapy,
+    UnrecognisedDiagnosis,
     UnrecognisedTherapy,
 )
 from cql_like_rules.orders import DraftOrder
@@ -63,7 +64,7 @@ DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematol
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
 LAB_HINTS = frozenset({"igg-serum", "culture"})
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
-         "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies")
+         "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
@@ -364,6 +365,7 @@ class FactBuilder:
         self._notes: list[DataNote] = []
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
+        self._diagnoses: list[UnrecognisedDiagnosis] = []
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -376,6 +378,7 @@ class FactBuilder:
         self._notes = list(notes)
         self._therapies = []
         self._undated = []
+        self._diagnoses = []
         used: dict[str, dict] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -408,6 +411,7 @@ class FactBuilder:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
+        out["unrecognised_diagnoses"] = self._diagnoses
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       therapies_drafted=therapies_drafted,
                       **{k: tuple(v) for k, v in out.items()})
@@ -544,6 +548,20 @@ class FactBuilder:
                                         "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
                                         self._day_of(resource)))
             self._therapy_by_name(resource, concept, found, shown)
+            self._diagnosis_by_name(resource, concept, found, shown)
+
+    def _diagnosis_by_name(self, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
+        """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
+        if found != "haematological-malignancy" or resource.get("resourceType") != "Condition":
+            return
+        verification = {c.get("code") for c in _codings(resource.get("verificationStatus"))}
+        if verification & EXCLUDED_VERIFICATION:
+            return
+        coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
+        code, system = ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
+        known = self.t.alias_of.get(system) if system else None
+        self._diagnoses.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40],
+                                                     (known[0] if known else system)[:100], self._day_of(resource)))
 
     def _therapy_by_name(self, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
