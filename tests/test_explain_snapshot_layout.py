@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import uuid as uuids
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -28,6 +29,7 @@ from cds_service.fhir.request import parse_hook_request
 from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.http.explain_page import render_page
 from cds_service.pipeline import Answer, answer_local
+from cds_service.records import snapshot as snapshot_module
 from cds_service.records import store as store_module
 from cds_service.records.snapshot import note_json, payload, read_payload, ruleset_json, stored_facts
 from cds_service.records.store import CardStore
@@ -186,7 +188,9 @@ def test_pages_from_old_and_new_rows_are_the_same(tmp_path: Path) -> None:
     assert rendered >= len(PAGES) + 2
 
 
-def test_a_page_whose_part_is_missing_answers_no_snapshot(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_page_whose_part_is_missing_answers_no_snapshot(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part neither the database nor this process holds (another process made it): no page, and the log says why."""
     url = f"sqlite:///{tmp_path / 'cds.sqlite3'}"
     store = CardStore(url, clock=SettableClock(NOW), explain_days=7, serialise=lambda a, i: payload(a, i, RUNTIME.ruleset))
     try:
@@ -196,6 +200,7 @@ def test_a_page_whose_part_is_missing_answers_no_snapshot(tmp_path: Path, caplog
         assert store.snapshot(answer.cards[0]["uuid"]) is not None
         with store.engine.begin() as connection:
             connection.execute(sa.text("DELETE FROM explanation_part"))
+        monkeypatch.setattr(snapshot_module, "_PARTS", {})
         assert store.snapshot(answer.cards[0]["uuid"]) is None
         assert "names a part the database does not hold" in caplog.text
     finally:
@@ -235,3 +240,28 @@ def test_a_downgrade_keeps_the_rows_the_older_code_reads(tmp_path: Path) -> None
         assert kept == [old_cards[0]["uuid"]] and "explanation_part" not in tables
     finally:
         engine.dispose()
+
+
+def test_a_part_lost_under_a_running_store_is_written_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The store writes a part once per process: were its row lost under a running service (the schema taken down
+    to 0003 and up again, a restored backup), every page of this process's cards named a part the database did not
+    hold and answered 404 until a restart. The part is addressed by the digest of its bytes: the process that made
+    it serves the page from its own copy and writes the row again with its next batch."""
+    url = f"sqlite:///{tmp_path / 'cds.sqlite3'}"
+    store = CardStore(url, clock=SettableClock(NOW), explain_days=7, serialise=lambda a, i: payload(a, i, RUNTIME.ruleset))
+    try:
+        [first, second] = [answer for _, answer in itertools.islice(page_answers(), 2)]
+        store.record_cards(PATIENT_VIEW_ID, "pt", "h1", first.cards, first)
+        store.flush()
+        before = render_page(store.snapshot(first.cards[0]["uuid"]), RUNTIME.terminology)  # type: ignore[arg-type]
+        with store.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM explanation_part"))
+        shown = store.snapshot(first.cards[0]["uuid"])
+        assert shown is not None and render_page(shown, RUNTIME.terminology) == before
+        store.record_cards(PATIENT_VIEW_ID, "pt", "h2", second.cards, second)
+        store.flush()
+        with store.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM explanation_part")).scalar_one() == 1
+        assert "written again" in caplog.text
+    finally:
+        store.close()
