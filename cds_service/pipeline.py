@@ -323,10 +323,12 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         # A Medication the draft names may come in the draft orders' Bundle beside it, selected or not
         fetched = medications.resources if medications is not None else ()
         builder.know_medications([*pooled.resources, *session, *fetched])
+        others: list[str] = []  # drafts about another patient (or none): named, never judged
         for resource in drafts:
             ref = reference_of(resource)
             if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
+                others.append(ref)
                 continue
             order = builder.draft_order(resource)
             if order is None and resource.get("resourceType") == "MedicationRequest":
@@ -346,6 +348,10 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             orders.append(order)
             raw_orders[ref] = dict(resource)
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
+        if drafts and len(others) == len(drafts):  # nothing of this patient to judge: an empty answer would say "fine"
+            raise BadRequest(f"context.draftOrders: {', '.join(others[:3])}{' …' if len(others) > 3 else ''}: "
+                             f"not about Patient/{patient_id} (context.patientId); no draft order of this call "
+                             f"could be checked")
         if unreadable and not orders and _card_possible(pooled, runtime, today):  # nothing else to judge: the answer is
             raise unreadable[0][1]  # the order that could not be read (unless no order could get a card here)
         # Judged beside other drafts, it does not take their cards away (a 412 or 400 is no card at all): named on them

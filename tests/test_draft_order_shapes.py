@@ -308,3 +308,27 @@ def test_replay_reads_a_contained_medication_and_dose_dates(tmp_path):
     assert result.returncode == 0, result.stderr
     [card] = json.loads(result.stdout)["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and "2026-06-01" in card["summary"]
+
+
+# -- drafts about another patient -----------------------------------------------------------------
+
+
+def another_patients_ivig() -> dict:
+    return ivig(id="draft-ivig-other", subject={"reference": "Patient/pt-dk-9999"})
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+def test_a_call_whose_only_draft_is_another_patients_is_400_naming_it(server, hook):
+    """An empty answer would read as "nothing to say" about an IVIG the service never checked (clinical-rules §7:
+    resources of another patient are not used, and said so)."""
+    response = post(server, [another_patients_ivig()], hook,
+                    ["MedicationRequest/draft-ivig-other"] if hook == "order-select" else None)
+    assert response.status_code == 400, response.text
+    said = diagnostics(response)
+    assert "MedicationRequest/draft-ivig-other" in said and "not about Patient/pt-dk-0001" in said, said
+
+
+def test_another_patients_draft_beside_this_patients_is_named_on_its_card(server):
+    for lang, words in (("en", "An order of another patient was ignored"), ("da", "en anden patient")):
+        card = the_card(post(server, [ivig(), another_patients_ivig()], lang=lang))
+        assert card["source"]["topic"]["code"] == "order-meets-criteria" and words in card["detail"], card["detail"]

@@ -152,7 +152,8 @@ def test_a_draft_naming_the_patient_by_full_url_or_identifier_is_judged(server, 
 
 def test_no_card_without_malignancy_or_for_another_patient(server):
     assert codes(call(server, "teclistamab-sle-no-haem-malignancy", "2026-01-26", ["ivig-pt-dk-0032"])) == []
-    assert codes(call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-other-patient"])) == []
+    other = call(server, "cart-in-window-igg-low", "2026-01-20", ["ivig-other-patient"])
+    assert other.status_code == 400 and "not about Patient/pt-dk-0001" in other.text, other.text  # never judged, said
 
 
 def test_continuation_on_substitution(server):
@@ -163,9 +164,19 @@ def test_continuation_on_substitution(server):
 
 
 def test_order_hooks_never_return_patient_view_codes(server):
+    base, clock = server
+    clock.set(date(2026, 3, 5))
+    seen = set()
     for name in ("cart-in-window-igg-low", "cart-after-window-no-infections-old-igg", "cart-ig-active-stop-planned-40-days"):
-        response = call(server, name, "2026-03-05", ["ivig-pt-dk-0001"])
+        chart = bundle(name)
+        [patient] = [e["resource"]["id"] for e in chart["entry"] if e["resource"]["resourceType"] == "Patient"]
+        [draft] = drafts("ivig-pt-dk-0001")
+        draft["subject"] = {"reference": f"Patient/{patient}"}  # the draft of this chart's patient, so it is judged
+        request = request_from_bundle(chart, "order-sign", [draft])
+        response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+        seen |= set(codes(response))
         assert set(codes(response)) <= ORDER_CODES
+    assert seen, "no chart gave a card: the test checked nothing"
 
 
 def test_danish_order_cards(server):
