@@ -77,6 +77,12 @@ def long_history() -> dict:
     return bundle
 
 
+def _of_patient(bundle: dict[str, Any], draft: dict[str, Any]) -> dict[str, Any]:
+    """The draft as an order of the chart's own patient: another patient's draft is refused, not judged."""
+    patient = request_from_bundle(bundle)["context"]["patientId"]
+    return {**draft, "subject": {"reference": f"Patient/{patient}"}}
+
+
 def answers() -> Iterator[tuple[str, Answer]]:
     for fixture in load_fixtures():
         for lang in ("en", "da"):
@@ -84,7 +90,8 @@ def answers() -> Iterator[tuple[str, Answer]]:
             yield f"{fixture.name}/{lang}", answer_local(request, RUNTIME, lang=lang, today=fixture.at)
         for draft in DRAFTS:
             for hook in ("order-select", "order-sign"):
-                request = parse_hook_request(request_from_bundle(fixture.bundle, hook, [draft]), hook)
+                request = parse_hook_request(request_from_bundle(fixture.bundle, hook, [_of_patient(fixture.bundle, draft)]),
+                                             hook)
                 yield f"{fixture.name}+{draft['id']}/{hook}", answer_local(request, RUNTIME, today=fixture.at)
     yield "long-history", answer_local(parse_hook_request(request_from_bundle(long_history()), "patient-view"),
                                        RUNTIME, today=date(2026, 1, 20))
@@ -144,7 +151,8 @@ def page_answers() -> Iterator[tuple[str, Answer]]:
             request = parse_hook_request(request_from_bundle(fixture.bundle), "patient-view")
         else:
             draft = next(d for d in DRAFTS if d["id"] == draft_id)
-            request = parse_hook_request(request_from_bundle(fixture.bundle, "order-sign", [draft]), "order-sign")
+            request = parse_hook_request(request_from_bundle(fixture.bundle, "order-sign", [_of_patient(fixture.bundle, draft)]),
+                                         "order-sign")
         yield f"{name}/{lang}", answer_local(request, RUNTIME, lang=lang, today=fixture.at)
     yield "long-history", answer_local(parse_hook_request(request_from_bundle(long_history()), "patient-view"),
                                        RUNTIME, today=date(2026, 1, 20))
