@@ -918,12 +918,14 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "record of it carries no date: the window could not be placed, and no window, start or stop "
                          "criterion was applied.",
                          "Retningslinjens højrisikoperiode ({window}) åbner den dag, {looks_like} gives. Denne "
-                         "registrering af den har ingen dato: perioden kunne ikke placeres, og hverken periode-, "
+                         "registrering af behandlingen har ingen dato: perioden kunne ikke placeres, og hverken periode-, "
                          "start- eller stopkriterier er anvendt."),
-                    Text("Add the day it was given to the record (for a therapy given elsewhere, from that "
-                         "hospital's letter); until then check the immunoglobulin criteria yourself.",
-                         "Tilføj dagen, den blev givet, til registreringen (for en behandling givet andetsteds: fra "
-                         "det sygehus' brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                    Text("Add the day it was given to the record (for an order, the day it starts; for a therapy given "
+                         "elsewhere, from that hospital's letter); until then check the immunoglobulin criteria "
+                         "yourself.",
+                         "Tilføj dagen, den blev givet, til registreringen (for en ordination: dagen, den starter; for "
+                         "en behandling givet andetsteds: fra det sygehus' brev); vurdér indtil da selv kriterierne "
+                         "for immunglobulin."),
                 ),
                 "no-date-child": Variant(
                     Text("Not checked: {drug} is recorded with no date; child ({age} y): individual assessment",
@@ -932,8 +934,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "children: the need for substitution is assessed individually.",
                          "Behandlingen ({looks_like}) er registreret helt uden dato. Kriterierne omfatter ikke børn: "
                          "behovet for substitution vurderes individuelt."),
-                    Text("Decide individually, and add the day the therapy was given to the record.",
-                         "Beslut individuelt, og tilføj dagen, behandlingen blev givet, til registreringen."),
+                    Text("Decide individually, and add the day the therapy was given (for an order, the day it starts) to "
+                         "the record.",
+                         "Beslut individuelt, og tilføj dagen, behandlingen blev givet (for en ordination: dagen, den "
+                         "starter), til registreringen."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
             },

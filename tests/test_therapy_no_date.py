@@ -46,7 +46,7 @@ NO_DATE_PROCEDURE = undated(procedure(), "performedDateTime")
     ("en", "Not checked: CAR-T-celleterapi is recorded with no date at all, so its window was not placed",
      "This record of it carries no date", "Add the day it was given to the record"),
     ("da", "Ikke vurderet: CAR-T-celleterapi er registreret helt uden dato, så perioden er ikke placeret",
-     "Denne registrering af den har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
+     "Denne registrering af behandlingen har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
 ])
 def test_a_completed_car_t_procedure_with_no_date_gets_the_card_saying_it_carries_none(lang, summary, decision, todo):
     """A lymphoma patient whose CAR-T Procedure is completed with no performed[x]: no card before (an "invalid"
@@ -82,6 +82,7 @@ def test_a_bispecific_or_car_t_product_with_no_date_gets_the_same_card(record, d
     [card] = cards(chart(record))
     assert card["source"]["topic"]["code"] == "therapy-undated"
     assert card["summary"] == f"Not checked: {drug} is recorded with no date at all, so its window was not placed"
+    assert "for an order, the day it starts" in card["detail"]  # an order with no start may not have been given yet
 
 
 def test_a_bispecific_procedure_dated_by_its_month_is_the_undated_card_too():
