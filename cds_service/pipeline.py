@@ -410,7 +410,7 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     reason to refuse the call."""
     facts = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources).facts
     patient = facts.patient
-    if patient is not None and patient.deceased and (patient.deceased_date is None or patient.deceased_date <= today):
+    if patient is not None and patient.dead_on(today):
         return False  # no advice after death, in any hook (clinical-rules §7)
     if runtime.ruleset.parameters.malignancy_requirement == "assume" or _holds_index_event(facts):
         return True

@@ -243,6 +243,10 @@ class Patient:
     deceased_date: date | None = None
     identifiers: tuple[tuple[str, str], ...] = ()  # (system, value), e.g. the CPR number
 
+    def dead_on(self, day: date) -> bool:
+        """Died on or before `day`, or recorded as deceased with no date: no advice is for this patient that day."""
+        return self.deceased and (self.deceased_date is None or self.deceased_date <= day)
+
 
 @dataclass(frozen=True)
 class DataNote:

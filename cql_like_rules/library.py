@@ -327,9 +327,7 @@ def malignancy_assumed(c: Context) -> bool:
 @define("Is Deceased", "The patient died on or before today (or is recorded as deceased): no advice")
 def is_deceased(c: Context) -> bool:
     patient = c.facts.patient
-    if patient is None or not patient.deceased:
-        return False
-    return patient.deceased_date is None or patient.deceased_date <= c.today
+    return patient is not None and patient.dead_on(c.today)
 
 
 @define("In Scope", "Alive, a qualifying index event, and a haematological malignancy (or assumed)")
@@ -1076,7 +1074,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start
     if values.get("restart") is True and c["In Window"] and not after_stop:
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
-        ended = [x for x in c["IG Courses Since T0"] if _has_ended(x, c.today)]
+        ended = [x for x in c["IG Courses Given After T0"] if _has_ended(x, c.today)]  # what "Is Restart" reads
         ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
         restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold

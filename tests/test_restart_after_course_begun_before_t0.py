@@ -108,3 +108,9 @@ def test_a_dose_given_after_the_infusion_and_then_stopped_makes_a_restart():
 def test_the_order_hook_agrees_a_dose_course_ended_before_the_infusion_is_no_stop():
     assert codes(dose_chart("2024-11-25", "2024-12-23", "2025-01-24"), hook="order-sign", drafts=[DRAFT]) == \
         ["order-meets-criteria"]
+
+
+def test_the_restart_card_names_the_day_the_course_begun_before_t0_ended():
+    """The window line says why the general criteria apply, with the end of the course that makes it a restart."""
+    [card] = replay(RUNTIME, chart("2025-04-30"), at=date(2025, 6, 3)).cards
+    assert "a restart (Ig course since T0 ended 2025-04-30): general criteria" in card["detail"], card["detail"]

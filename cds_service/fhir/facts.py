@@ -130,8 +130,7 @@ def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
     grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
     a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name that may be the
     organism it saw (a Gram-negative stain beside Gram-positive contaminants is a second organism: 'bacterial');
-    'other' when only
-    yeasts, moulds or viruses grew; '' when no organism is known."""
+    'other' when only yeasts, moulds or viruses grew; '' when no organism is known."""
     kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
     if ("bacterial", False, False) in kinds:
         return "bacterial"
@@ -346,6 +345,12 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     return None
 
 
+def _code_and_system(concept: Any) -> tuple[str, str]:
+    """The first coding with a code, as (code, system); ("", "") for a concept with none (a name only)."""
+    coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
+    return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
+
+
 def _performed(r: Mapping[str, Any]) -> Any:
     """A completed procedure's performed date as sent (performedDateTime, else its period), or None: a record with
     none is named as undated by its caller, never dropped."""
@@ -557,11 +562,9 @@ class FactBuilder:
         verification = {c.get("code") for c in _codings(resource.get("verificationStatus"))}
         if verification & EXCLUDED_VERIFICATION:
             return
-        coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
-        code, system = ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
-        known = self.t.alias_of.get(system) if system else None
+        code, system = _code_and_system(concept)
         self._diagnoses.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40],
-                                                     (known[0] if known else system)[:100], self._day_of(resource)))
+                                                     self._system_name(system)[:100], self._day_of(resource)))
 
     def _therapy_by_name(self, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
@@ -578,8 +581,7 @@ class FactBuilder:
                 pass
         if day is None:
             return
-        coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
-        code, system = ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
+        code, system = _code_and_system(concept)
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    self._system_name(system)[:100]))
 
