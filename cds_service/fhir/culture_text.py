@@ -1,7 +1,7 @@
 """What a culture's text says grew: the words of a result reported as text, read into a growth and a verdict.
 
 Danish laboratories report a culture's organism as text ("Escherichia coli", "Ingen vækst") in
-Observation.valueString, valueCodeableConcept.text or a note. Whether the culture grew a bacterium decides
+Observation.valueString or valueCodeableConcept.text (read with the codings' displays). Whether the culture grew a bacterium decides
 whether an infection beside it is a verified bacterial infection (guideline §4.3; clinical-rules §7).
 """
 
@@ -11,50 +11,205 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from cql_like_rules.valuesets import Terminology
+from cql_like_rules.valuesets import Terminology, WordMatch
 
-# The words a result's text names things with are value-set data (`text_words`, valuesets/README.md), so that a site
+# The words a culture's text names things with are value-set data (`text_words`, valuesets/README.md), so that a site
 # adds a local organism name or a Danish spelling in its own file: organism (bacteria, likely contaminants, yeasts and
-# moulds: `kind`, `contaminant_often` as the codes), result-interpretation ("Ingen vækst", "Negativ": `result`),
-# m-protein (the heavy chain "IgG kappa" or a light chain: `isotype`) and igg-serum (names that are not total IgG).
+# moulds: `kind`, `contaminant_often` as the codes; markers such as ESBL or oxidase: `marker`) and result-interpretation
+# (no-growth words "Ingen vækst", "Negativ": `result: negative`; growth words "Vækst af", "isoleret": `positive`).
 CULTURE_WORDS = ("organism", "result-interpretation")
-# Where a culture's text starts a new statement ("Vækst af E. coli. Ingen vækst af Candida"): a semicolon, a line, or
-# a full stop before a capital letter (not the one in "E. coli").
-_CLAUSE_END = re.compile(r"[;\n]|\.\s+(?=[A-ZÆØÅ])")
 
 
 @dataclass(frozen=True)
 class Growth:
     """What a culture's text says grew: `grew` when it reports a growth; `named` the attributes (kind,
-    contaminant_often) of every organism it names as grown. A statement with a no-growth word ("ingen vækst af
-    Candida", "Negativ for MRSA") grew none of the organisms it names."""
+    contaminant_often) of every organism it names as grown. An organism the text names only as not grown ("ingen
+    vækst af Candida", "Negativ for MRSA", "Candida ikke påvist") is not among them."""
 
     grew: bool
     named: tuple[Mapping[str, Any], ...]
 
 
+# What a word found in a culture's text is, for the grammar below.
+ORGANISM, MARKER, NO, GREW = "organism", "marker", "no", "grew"
+# Where a culture's text starts a new statement ("Vækst af E. coli. Ingen vækst af Candida"): a semicolon, a line, or
+# a full stop before a capital letter (not the one in "E. coli").
+_STATEMENT_END = re.compile(r"[;\n]|\.\s+(?=[A-ZÆØÅ])")
+# Where a statement's comma-clause ends: a comma or a bracket ("Vækst af E. coli, Candida ikke påvist",
+# "Staphylococcus aureus (MRSA-negativ)").
+_CLAUSE_END = re.compile(r"[,()]")
+# What may stand between two names of one list ("E. coli, Klebsiella eller Candida"): the words of a species
+# ("Klebsiella pneumoniae"), commas and a conjunction; and the conjunctions that make a list of what precedes them.
+_LIST_GAP = re.compile(r"[\w\s.,+&/]*")
+_CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A word of a culture's text: what it is (ORGANISM, MARKER, NO, GREW), and its statement and comma-clause."""
+
+    match: WordMatch
+    role: str
+    statement: int
+    clause: int
+
+    @property
+    def name(self) -> bool:
+        return self.role in (ORGANISM, MARKER)
+
+    @property
+    def marker(self) -> bool:
+        """A marker (ESBL, oxidase) or an organism named by a marker (MRSA, VRE): its result is about it alone."""
+        return bool(self.match.get("marker"))
+
+
 def growth_in(t: Terminology, text: str) -> Growth:
-    """Read a culture's text. With no no-growth word any text is a growth (an organism the word lists do not know,
-    "Achromobacter xylosoxidans", is still one); with one, only organisms named in other statements grew."""
+    """Read a culture's text: which organisms it says grew.
+
+    With no no-growth word any text is a growth (an organism the word lists do not know, "Achromobacter
+    xylosoxidans", is still one); with one, only the organisms no negation reaches grew. Which names a negation
+    reaches is a small grammar of order, within one statement (`_STATEMENT_END`) and its comma-clauses
+    (`_CLAUSE_END`); the words are value-set data (`text_words`: organisms, markers such as ESBL with `marker`,
+    no-growth words `result: negative`, growth words `result: positive`):
+
+    1. A no-growth word BEFORE a name of its comma-clause negates that name and every name after it up to the
+       statement's end or a growth word: "Ingen vækst af E. coli, Klebsiella eller Candida", "No growth of S. aureus,
+       E. coli or Pseudomonas", "Ikke påvist: E. coli, Klebsiella", "Negativ for MRSA". It never reaches back:
+       "Vækst af E. coli og ingen Candida" grew E. coli.
+    2. A no-growth word right AFTER a name of its comma-clause (or joined to it by a hyphen) negates that name ("Candida
+       ikke påvist", "ESBL negativ", "MRSA-negativ"), and the list it ends when the list's last link is a
+       conjunction ("E. coli, Klebsiella og Candida ikke påvist"; a marker's list holds markers only, "MRSA og VRE
+       ikke påvist"). A marker's result stops there: it never negates an organism ("E. coli, ESBL negativ" and
+       "Staphylococcus aureus, MRSA ikke påvist" grew the bacterium). An organism's reaches the statement's other
+       organisms before it too unless the laboratory says they grew: "Vækst af E. coli, Candida ikke påvist" grew
+       E. coli; "E. coli, Candida ikke påvist" grew nothing.
+    3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
+       lists do not know: it negates nothing.
+    4. Any other no-growth word ("Ingen vækst", "Negativ", "Ingen vækst efter 5 døgn", "E. coli, ellers ingen vækst")
+       negates every organism of its statement that the laboratory does not say grew.
+
+    An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
+    between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
+    right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli").
+
+    Why the last part of rule 2 and rule 4 stay strict: "E. coli, Candida ikke påvist" may be a list of two
+    organisms not found, as "Ikke påvist: E. coli, Candida" is, and a laboratory that reports a growth says so. A
+    growth read as none misses a verified infection (guideline §4.3), but a none read as a growth would count an
+    infection that was not verified; the reading that does not hide a growth is chosen only where the text says an
+    organism grew, otherwise the text keeps the reading it had before this grammar (its whole statement negated).
+    """
     if not text.strip():
         return Growth(False, ())
-    found = t.words_in(text, *CULTURE_WORDS)
-    # A full stop inside a word ("S. Aureus") ends no statement.
-    clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)
-                   if not any(w.start <= m.start() < w.end for w in found)]
+    words = _words(text, t.words_in(text, *CULTURE_WORDS))
+    negated: set[int] = set()
+    negation = False
+    for number in sorted({w.statement for w in words}):
+        statement = [i for i, w in enumerate(words) if w.statement == number]
+        negation |= _negate(text, words, statement, negated)
+    named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
+    return Growth(bool(named) if negation else True, named)
 
-    def clause(position: int) -> int:
-        return sum(1 for end in clause_ends if end < position)
 
-    negatives = [m for m in found if m.valueset == "result-interpretation" and m.get("result") == "negative"]
-    # A no-growth word joined by a hyphen to the word before it is that word's result, not the statement's: "MRSA-
-    # negativ" grew no MRSA, but "E. coli, ESBL-negativ" and "Gramnegative stave, oxidase-negative" grew the bacterium.
-    joined = [m for m in negatives if _hyphen_joined(text, m.start)]
-    not_grown = {o.start for m in joined for o in found if o.valueset == "organism" and o.end == m.start - 1}
-    negated = {clause(m.start) for m in negatives if m not in joined}
-    named = tuple(m.attributes for m in found if m.valueset == "organism" and clause(m.start) not in negated
-                  and m.start not in not_grown)
-    return Growth(bool(named) if negated or not_grown else True, named)
+def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
+    """The words of a text with their roles and places; a growth word that belongs to a no-growth word before it is
+    dropped, and so is a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
+    found = tuple(found)
+
+    def ends(pattern: re.Pattern[str]) -> list[int]:
+        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
+        return [m.start() for m in pattern.finditer(text) if not any(w.start <= m.start() < w.end for w in found)]
+
+    statement_ends = ends(_STATEMENT_END)
+    clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
+    words: list[_Word] = []
+    for m in found:
+        if m.valueset == "result-interpretation":
+            role = {"negative": NO, "positive": GREW}.get(str(m.get("result")))
+        else:
+            role = ORGANISM if m.get("kind") else MARKER
+        if role is None:
+            continue
+        statement = sum(1 for end in statement_ends if end < m.start)
+        clause = sum(1 for end in clause_ends if end < m.start)
+        before = words[-1] if words and words[-1].clause == clause else None
+        if role == GREW and before is not None and before.role == NO:
+            continue  # "Ingen signifikant vækst": part of the no-growth word
+        if role == NO and _hyphen_joined(text, m.start) and not (before is not None and before.name
+                                                                 and before.match.end == m.start - 1):
+            continue  # "urease-negativ": a test the lists do not know
+        words.append(_Word(m, role, statement, clause))
+    return words
+
+
+def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> bool:
+    """Add to `negated` the words of one statement (indexes into `words`) that its no-growth words reach; True when
+    it has one."""
+    has_negation = False
+    for place, i in enumerate(statement):
+        word = words[i]
+        if word.role != NO:
+            continue
+        has_negation = True
+        before = words[statement[place - 1]] if place > 0 else None
+        after = words[statement[place + 1]] if place + 1 < len(statement) else None
+        joined = before is not None and before.name and before.match.end == word.match.start - 1 \
+            and _hyphen_joined(text, word.match.start)
+        if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1
+            for j in statement[place + 1:]:
+                if words[j].role == GREW:
+                    break
+                negated.add(j)
+        elif before is not None and before.name and before.clause == word.clause:  # rule 2
+            bound = statement[place - 1]
+            listed = _list_ending_in(text, words, statement[:place])
+            negated.update(listed)
+            if not words[bound].marker:
+                negated.update(j for j in statement[:place] if j < min(listed) and words[j].role == ORGANISM
+                               and not _said_to_grow(words, statement, j))
+        else:  # rule 4
+            negated.update(j for j in statement if words[j].role == ORGANISM and not _said_to_grow(words, statement, j))
+    return has_negation
+
+
+def _list_ending_in(text: str, words: list[_Word], before: list[int]) -> list[int]:
+    """The name a no-growth word follows (the last of `before`) and the list it ends: the names before it joined by
+    the words of a species only ("Klebsiella pneumoniae"), and, when the first other link back is a conjunction
+    ("E. coli, Klebsiella og Candida"), the names joined by commas and conjunctions before it. A marker's list
+    holds markers only."""
+    bound = before[-1]
+    pure_marker = words[bound].role == MARKER
+    listed = [bound]
+    conjunction_seen = False
+    for j in reversed(before[:-1]):
+        word, head = words[j], words[listed[-1]]
+        if not word.name or pure_marker and word.role != MARKER:
+            break
+        gap = text[word.match.end:head.match.start]
+        if not _LIST_GAP.fullmatch(gap):
+            break
+        if _CONJUNCTION.search(gap):
+            conjunction_seen = True
+        elif "," in gap and not conjunction_seen:
+            break
+        listed.append(j)
+    return listed
+
+
+def _said_to_grow(words: list[_Word], statement: list[int], j: int) -> bool:
+    """The laboratory says the organism grew: a growth word before it in its statement with no no-growth word
+    between ("Vækst af E. coli, Candida ikke påvist"), or after it in its comma-clause ("E. coli isoleret")."""
+    place = statement.index(j)
+    for k in reversed(statement[:place]):
+        if words[k].role == NO:
+            break
+        if words[k].role == GREW:
+            return True
+    for k in statement[place + 1:]:
+        if words[k].role == NO or words[k].clause != words[j].clause:
+            break
+        if words[k].role == GREW:
+            return True
+    return False
 
 
 def _hyphen_joined(text: str, start: int) -> bool:
