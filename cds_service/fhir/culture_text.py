@@ -8,6 +8,7 @@ whether an infection beside it is a verified bacterial infection (guideline §4.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -103,9 +104,11 @@ def growth_in(t: Terminology, text: str) -> Growth:
     words = _words(text, t.words_in(text, *CULTURE_WORDS))
     negated: set[int] = set()
     negation = False
-    for number in sorted({w.statement for w in words}):
-        statement = [i for i, w in enumerate(words) if w.statement == number]
-        negation |= _negate(text, words, statement, negated)
+    first = 0
+    for last in range(len(words)):
+        if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
+            negation |= _negate(text, words, list(range(first, last + 1)), negated)
+            first = last + 1
     named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
     return Growth(bool(named) if negation else True, named)
 
@@ -114,10 +117,15 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
     """The words of a text with their roles and places; a growth word that belongs to a no-growth word before it is
     dropped, and so is a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
     found = tuple(found)
+    starts = [w.start for w in found]
+
+    def inside_a_word(position: int) -> bool:
+        k = bisect_right(starts, position) - 1  # the last word starting at or before it (words do not overlap)
+        return k >= 0 and position < found[k].end
 
     def ends(pattern: re.Pattern[str]) -> list[int]:
         # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
-        return [m.start() for m in pattern.finditer(text) if not any(w.start <= m.start() < w.end for w in found)]
+        return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
 
     statement_ends = ends(_STATEMENT_END)
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
@@ -129,8 +137,8 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
             role = ORGANISM if m.get("kind") else MARKER
         if role is None:
             continue
-        statement = sum(1 for end in statement_ends if end < m.start)
-        clause = sum(1 for end in clause_ends if end < m.start)
+        statement = bisect_left(statement_ends, m.start)
+        clause = bisect_left(clause_ends, m.start)
         before = words[-1] if words and words[-1].clause == clause else None
         if role == GREW and before is not None and before.role == NO:
             continue  # "Ingen signifikant vækst": part of the no-growth word
@@ -142,9 +150,13 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
 
 
 def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> bool:
-    """Add to `negated` the words of one statement (indexes into `words`) that its no-growth words reach; True when
-    it has one."""
+    """Add to `negated` the words of one statement (consecutive indexes into `words`) that its no-growth words reach;
+    True when it has one. Each rule's reach only grows along the statement, so each word is looked at a few times."""
+    grown = _said_to_grow(words, statement)
     has_negation = False
+    scoped = set()  # reached by rule 1: a later no-growth word's list ends where this one's does
+    kept_before = statement[0]  # rule 2 has reached the organisms before this one
+    whole = False  # rule 4 has reached every organism of the statement
     for place, i in enumerate(statement):
         word = words[i]
         if word.role != NO:
@@ -156,18 +168,20 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
             and _hyphen_joined(text, word.match.start)
         if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1
             for j in statement[place + 1:]:
-                if words[j].role == GREW:
+                if words[j].role == GREW or j in scoped:
                     break
+                scoped.add(j)
                 negated.add(j)
         elif before is not None and before.name and before.clause == word.clause:  # rule 2
             bound = statement[place - 1]
             listed = _list_ending_in(text, words, statement[:place])
             negated.update(listed)
             if not words[bound].marker:
-                negated.update(j for j in statement[:place] if j < min(listed) and words[j].role == ORGANISM
-                               and not _said_to_grow(words, statement, j))
-        else:  # rule 4
-            negated.update(j for j in statement if words[j].role == ORGANISM and not _said_to_grow(words, statement, j))
+                negated.update(j for j in range(kept_before, min(listed)) if words[j].role == ORGANISM and j not in grown)
+                kept_before = max(kept_before, min(listed))
+        elif not whole:  # rule 4
+            negated.update(j for j in statement if words[j].role == ORGANISM and j not in grown)
+            whole = True
     return has_negation
 
 
@@ -195,21 +209,24 @@ def _list_ending_in(text: str, words: list[_Word], before: list[int]) -> list[in
     return listed
 
 
-def _said_to_grow(words: list[_Word], statement: list[int], j: int) -> bool:
-    """The laboratory says the organism grew: a growth word before it in its statement with no no-growth word
-    between ("Vækst af E. coli, Candida ikke påvist"), or after it in its comma-clause ("E. coli isoleret")."""
-    place = statement.index(j)
-    for k in reversed(statement[:place]):
-        if words[k].role == NO:
-            break
-        if words[k].role == GREW:
-            return True
-    for k in statement[place + 1:]:
-        if words[k].role == NO or words[k].clause != words[j].clause:
-            break
-        if words[k].role == GREW:
-            return True
-    return False
+def _said_to_grow(words: list[_Word], statement: list[int]) -> frozenset[int]:
+    """The organisms of a statement the laboratory says grew: a growth word before it in its statement with no
+    no-growth word between ("Vækst af E. coli, Candida ikke påvist"), or after it in its comma-clause ("E. coli
+    isoleret")."""
+    grown: set[int] = set()
+    growing = False
+    for j in statement:
+        growing = words[j].role == GREW or growing and words[j].role != NO
+        if growing:
+            grown.add(j)
+    growing, clause = False, -1
+    for j in reversed(statement):
+        if words[j].clause != clause:
+            growing, clause = False, words[j].clause
+        growing = words[j].role == GREW or growing and words[j].role != NO
+        if growing:
+            grown.add(j)
+    return frozenset(grown)
 
 
 def _hyphen_joined(text: str, start: int) -> bool:
