@@ -513,7 +513,13 @@ def test_every_organism_word_is_read_as_its_group_says(word: str) -> None:
     """A culture whose text is one organism word grew that organism: bacterial evidence exactly when its group is a
     bacterium that is not a likely contaminant, as a coded organism with the same attributes is."""
     named = read(observation(BLOOD_CULTURE, valueString=_as_text(word))).cultures
-    assert [(c.positive, c.bacterial) for c in named] == [_coded_verdict(T.words["organism"][word])], word
+    attributes = T.words["organism"][word]
+    if "kind" not in attributes:  # a marker ("ESBL", "oxidase") names no organism: read as a name no list knows
+        assert attributes.get("marker") is True, word
+        unknown = read(observation(BLOOD_CULTURE, valueString="Achromobacter xylosoxidans")).cultures
+        assert [(c.positive, c.bacterial) for c in named] == [(c.positive, c.bacterial) for c in unknown], word
+        return
+    assert [(c.positive, c.bacterial) for c in named] == [_coded_verdict(attributes)], word
 
 
 @pytest.mark.parametrize("entry", [e for e in T.valuesets["organism"].entries if e.code != "49872002"],
@@ -527,7 +533,16 @@ def test_every_organism_word_agrees_with_the_coded_organism_it_names(entry: Entr
                 (entry.get("kind"), bool(entry.get("contaminant_often"))), f"{found.word!r} in {name!r} ({entry.code})"
 
 
-@pytest.mark.parametrize("word", sorted(T.words["result-interpretation"]))
+NO_GROWTH_WORDS = sorted(w for w, a in T.words["result-interpretation"].items() if a.get("result") == "negative")
+GROWTH_WORDS = sorted(w for w, a in T.words["result-interpretation"].items() if a.get("result") == "positive")
+
+
+def test_every_result_word_says_growth_or_no_growth() -> None:
+    assert sorted(NO_GROWTH_WORDS + GROWTH_WORDS) == sorted(T.words["result-interpretation"])
+    assert NO_GROWTH_WORDS and GROWTH_WORDS
+
+
+@pytest.mark.parametrize("word", NO_GROWTH_WORDS)
 def test_every_no_growth_word_is_read_as_the_coded_negative_interpretation(word: str) -> None:
     [negative] = [e for e in T.valuesets["result-interpretation"].entries if e.code == "NEG"]
     assert T.words["result-interpretation"][word].get("result") == negative.get("result") == "negative"
@@ -540,6 +555,17 @@ def test_every_no_growth_word_is_read_as_the_coded_negative_interpretation(word:
 
 
 IMMUNOFIXATION = {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]}
+
+
+@pytest.mark.parametrize("word", GROWTH_WORDS)
+def test_a_growth_word_alone_is_read_as_the_coded_positive_interpretation(word: str) -> None:
+    """A growth word only says which organisms grew; alone it is a growth no list names, as a coded POS is."""
+    [positive] = [e for e in T.valuesets["result-interpretation"].entries if e.code == "POS"]
+    coded = read(observation(BLOOD_CULTURE, interpretation=[concept({"system": T.uris_of[positive.aliases[0]][0],
+                                                                      "code": "POS"})]))
+    worded = read(observation(BLOOD_CULTURE, valueString=_as_text(word).capitalize()))
+    assert [(c.positive, c.bacterial) for c in worded.cultures] == [(c.positive, c.bacterial) for c in coded.cultures] \
+        == [(True, True)], word
 
 
 @pytest.mark.parametrize("word", sorted(T.words["m-protein"]))

@@ -1,0 +1,256 @@
+"""What a culture's text says grew: the words of a result reported as text, read into a growth and a verdict.
+
+Danish laboratories report a culture's organism as text ("Escherichia coli", "Ingen vækst") in
+Observation.valueString or valueCodeableConcept.text (read with the codings' displays). Whether the culture grew a bacterium decides
+whether an infection beside it is a verified bacterial infection (guideline §4.3; clinical-rules §7).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from cql_like_rules.valuesets import Terminology, WordMatch
+
+# The words a culture's text names things with are value-set data (`text_words`, valuesets/README.md), so that a site
+# adds a local organism name or a Danish spelling in its own file: organism (bacteria, likely contaminants, yeasts and
+# moulds: `kind`, `contaminant_often` as the codes; markers such as ESBL or oxidase: `marker`) and result-interpretation
+# (no-growth words "Ingen vækst", "Negativ": `result: negative`; growth words "Vækst af", "isoleret": `positive`).
+CULTURE_WORDS = ("organism", "result-interpretation")
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What a culture's text says grew: `grew` when it reports a growth; `named` the attributes (kind,
+    contaminant_often) of every organism it names as grown. An organism the text names only as not grown ("ingen
+    vækst af Candida", "Negativ for MRSA", "Candida ikke påvist") is not among them."""
+
+    grew: bool
+    named: tuple[Mapping[str, Any], ...]
+
+
+# What a word found in a culture's text is, for the grammar below.
+ORGANISM, MARKER, NO, GREW = "organism", "marker", "no", "grew"
+# Where a culture's text starts a new statement ("Vækst af E. coli. Ingen vækst af Candida"): a semicolon, a line, or
+# a full stop before a capital letter (not the one in "E. coli").
+_STATEMENT_END = re.compile(r"[;\n]|\.\s+(?=[A-ZÆØÅ])")
+# Where a statement's comma-clause ends: a comma or a bracket ("Vækst af E. coli, Candida ikke påvist",
+# "Staphylococcus aureus (MRSA-negativ)").
+_CLAUSE_END = re.compile(r"[,()]")
+# What may stand between two names of one list ("E. coli, Klebsiella eller Candida"): the words of a species
+# ("Klebsiella pneumoniae"), commas and a conjunction; and the conjunctions that make a list of what precedes them.
+_LIST_GAP = re.compile(r"[\w\s.,+&/]*")
+_CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A word of a culture's text: what it is (ORGANISM, MARKER, NO, GREW), and its statement and comma-clause."""
+
+    match: WordMatch
+    role: str
+    statement: int
+    clause: int
+
+    @property
+    def name(self) -> bool:
+        return self.role in (ORGANISM, MARKER)
+
+    @property
+    def marker(self) -> bool:
+        """A marker (ESBL, oxidase) or an organism named by a marker (MRSA, VRE): its result is about it alone."""
+        return bool(self.match.get("marker"))
+
+
+def growth_in(t: Terminology, text: str) -> Growth:
+    """Read a culture's text: which organisms it says grew.
+
+    With no no-growth word any text is a growth (an organism the word lists do not know, "Achromobacter
+    xylosoxidans", is still one); with one, only the organisms no negation reaches grew. Which names a negation
+    reaches is a small grammar of order, within one statement (`_STATEMENT_END`) and its comma-clauses
+    (`_CLAUSE_END`); the words are value-set data (`text_words`: organisms, markers such as ESBL with `marker`,
+    no-growth words `result: negative`, growth words `result: positive`):
+
+    1. A no-growth word BEFORE a name of its comma-clause negates that name and every name after it up to the
+       statement's end or a growth word: "Ingen vækst af E. coli, Klebsiella eller Candida", "No growth of S. aureus,
+       E. coli or Pseudomonas", "Ikke påvist: E. coli, Klebsiella", "Negativ for MRSA". It never reaches back:
+       "Vækst af E. coli og ingen Candida" grew E. coli.
+    2. A no-growth word right AFTER a name of its comma-clause (or joined to it by a hyphen) negates that name ("Candida
+       ikke påvist", "ESBL negativ", "MRSA-negativ"), and the list it ends when the list's last link is a
+       conjunction ("E. coli, Klebsiella og Candida ikke påvist"; a marker's list holds markers only, "MRSA og VRE
+       ikke påvist"). A marker's result stops there: it never negates an organism ("E. coli, ESBL negativ" and
+       "Staphylococcus aureus, MRSA ikke påvist" grew the bacterium). An organism's reaches the statement's other
+       organisms before it too unless the laboratory says they grew: "Vækst af E. coli, Candida ikke påvist" grew
+       E. coli; "E. coli, Candida ikke påvist" grew nothing.
+    3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
+       lists do not know: it negates nothing.
+    4. Any other no-growth word ("Ingen vækst", "Negativ", "Ingen vækst efter 5 døgn", "E. coli, ellers ingen vækst")
+       negates every organism of its statement that the laboratory does not say grew.
+
+    An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
+    between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
+    right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli").
+
+    Why the last part of rule 2 and rule 4 stay strict: "E. coli, Candida ikke påvist" may be a list of two
+    organisms not found, as "Ikke påvist: E. coli, Candida" is, and a laboratory that reports a growth says so. A
+    growth read as none misses a verified infection (guideline §4.3), but a none read as a growth would count an
+    infection that was not verified; the reading that does not hide a growth is chosen only where the text says an
+    organism grew, otherwise the text keeps the reading it had before this grammar (its whole statement negated).
+    """
+    if not text.strip():
+        return Growth(False, ())
+    words = _words(text, t.words_in(text, *CULTURE_WORDS))
+    negated: set[int] = set()
+    negation = False
+    first = 0
+    for last in range(len(words)):
+        if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
+            negation |= _negate(text, words, list(range(first, last + 1)), negated)
+            first = last + 1
+    named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
+    return Growth(bool(named) if negation else True, named)
+
+
+def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
+    """The words of a text with their roles and places; a growth word that belongs to a no-growth word before it is
+    dropped, and so is a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
+    found = tuple(found)
+    starts = [w.start for w in found]
+
+    def inside_a_word(position: int) -> bool:
+        k = bisect_right(starts, position) - 1  # the last word starting at or before it (words do not overlap)
+        return k >= 0 and position < found[k].end
+
+    def ends(pattern: re.Pattern[str]) -> list[int]:
+        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
+        return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
+
+    statement_ends = ends(_STATEMENT_END)
+    clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
+    words: list[_Word] = []
+    for m in found:
+        if m.valueset == "result-interpretation":
+            role = {"negative": NO, "positive": GREW}.get(str(m.get("result")))
+        else:
+            role = ORGANISM if m.get("kind") else MARKER
+        if role is None:
+            continue
+        statement = bisect_left(statement_ends, m.start)
+        clause = bisect_left(clause_ends, m.start)
+        before = words[-1] if words and words[-1].clause == clause else None
+        if role == GREW and before is not None and before.role == NO:
+            continue  # "Ingen signifikant vækst": part of the no-growth word
+        if role == NO and _hyphen_joined(text, m.start) and not (before is not None and before.name
+                                                                 and before.match.end == m.start - 1):
+            continue  # "urease-negativ": a test the lists do not know
+        words.append(_Word(m, role, statement, clause))
+    return words
+
+
+def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> bool:
+    """Add to `negated` the words of one statement (consecutive indexes into `words`) that its no-growth words reach;
+    True when it has one. Each rule's reach only grows along the statement, so each word is looked at a few times."""
+    grown = _said_to_grow(words, statement)
+    has_negation = False
+    scoped = set()  # reached by rule 1: a later no-growth word's list ends where this one's does
+    kept_before = statement[0]  # rule 2 has reached the organisms before this one
+    whole = False  # rule 4 has reached every organism of the statement
+    for place, i in enumerate(statement):
+        word = words[i]
+        if word.role != NO:
+            continue
+        has_negation = True
+        before = words[statement[place - 1]] if place > 0 else None
+        after = words[statement[place + 1]] if place + 1 < len(statement) else None
+        joined = before is not None and before.name and before.match.end == word.match.start - 1 \
+            and _hyphen_joined(text, word.match.start)
+        if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1
+            for j in statement[place + 1:]:
+                if words[j].role == GREW or j in scoped:
+                    break
+                scoped.add(j)
+                negated.add(j)
+        elif before is not None and before.name and before.clause == word.clause:  # rule 2
+            bound = statement[place - 1]
+            listed = _list_ending_in(text, words, statement[:place])
+            negated.update(listed)
+            if not words[bound].marker:
+                negated.update(j for j in range(kept_before, min(listed)) if words[j].role == ORGANISM and j not in grown)
+                kept_before = max(kept_before, min(listed))
+        elif not whole:  # rule 4
+            negated.update(j for j in statement if words[j].role == ORGANISM and j not in grown)
+            whole = True
+    return has_negation
+
+
+def _list_ending_in(text: str, words: list[_Word], before: list[int]) -> list[int]:
+    """The name a no-growth word follows (the last of `before`) and the list it ends: the names before it joined by
+    the words of a species only ("Klebsiella pneumoniae"), and, when the first other link back is a conjunction
+    ("E. coli, Klebsiella og Candida"), the names joined by commas and conjunctions before it. A marker's list
+    holds markers only."""
+    bound = before[-1]
+    pure_marker = words[bound].role == MARKER
+    listed = [bound]
+    conjunction_seen = False
+    for j in reversed(before[:-1]):
+        word, head = words[j], words[listed[-1]]
+        if not word.name or pure_marker and word.role != MARKER:
+            break
+        gap = text[word.match.end:head.match.start]
+        if not _LIST_GAP.fullmatch(gap):
+            break
+        if _CONJUNCTION.search(gap):
+            conjunction_seen = True
+        elif "," in gap and not conjunction_seen:
+            break
+        listed.append(j)
+    return listed
+
+
+def _said_to_grow(words: list[_Word], statement: list[int]) -> frozenset[int]:
+    """The organisms of a statement the laboratory says grew: a growth word before it in its statement with no
+    no-growth word between ("Vækst af E. coli, Candida ikke påvist"), or after it in its comma-clause ("E. coli
+    isoleret")."""
+    grown: set[int] = set()
+    growing = False
+    for j in statement:
+        growing = words[j].role == GREW or growing and words[j].role != NO
+        if growing:
+            grown.add(j)
+    growing, clause = False, -1
+    for j in reversed(statement):
+        if words[j].clause != clause:
+            growing, clause = False, words[j].clause
+        growing = words[j].role == GREW or growing and words[j].role != NO
+        if growing:
+            grown.add(j)
+    return frozenset(grown)
+
+
+def _hyphen_joined(text: str, start: int) -> bool:
+    """A word at `start` joined by a hyphen to a word before it ("ESBL-negativ")."""
+    return start >= 2 and text[start - 1] == "-" and (text[start - 2].isalnum())
+
+
+def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:
+    """'bacterial' when any organism grown is a bacterium that is not a likely contaminant (guideline §4.3: the culture
+    grew a bacterium, whatever grew beside it); 'contaminant' when the bacteria are all likely contaminants, or
+    a Gram stain's words ("stain": a bacterium, not which one) stand beside a contaminant's name that may be the
+    organism it saw (a Gram-negative stain beside Gram-positive contaminants is a second organism: 'bacterial');
+    'other' when only yeasts, moulds or viruses grew; '' when no organism is known."""
+    kinds = [(a.get("kind"), bool(a.get("contaminant_often")), bool(a.get("stain"))) for a in named]
+    if ("bacterial", False, False) in kinds:
+        return "bacterial"
+    stains = [a for a in named if a.get("kind") == "bacterial" and a.get("stain")]
+    if ("bacterial", True, False) in kinds:
+        # a stain counts beside contaminants only when none of them can be the organism it saw: Gram-negative rods
+        # beside coagulase-negative staphylococci (Gram-positive) are a second organism
+        contaminants = [a for a in named if a.get("kind") == "bacterial" and a.get("contaminant_often")]
+        seen_apart = any(s.get("gram") and all(c.get("gram") and c.get("gram") != s.get("gram") for c in contaminants)
+                         for s in stains)
+        return "bacterial" if seen_apart else "contaminant"
+    if stains:
+        return "bacterial"
+    return "other" if kinds else ""
