@@ -28,7 +28,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
-from .fhir.prefetch import PooledResources, pool_prefetch
+from .fhir.prefetch import PooledResources, later_keys_not_sent, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
@@ -177,6 +177,8 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     pooled = pool_prefetch(request.prefetch, keys, request.patient_id)
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
+        return pooled
+    if (not request.fhir_server or fetcher is None) and later_keys_not_sent(pooled):
         return pooled
     if not request.fhir_server or fetcher is None:
         why = "the request has no fhirServer to fetch it from" if not request.fhir_server else "fetching is not possible here"
