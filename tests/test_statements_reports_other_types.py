@@ -140,7 +140,7 @@ def test_records_not_taken_or_entered_in_error_are_ignored(status: str) -> None:
     answered = replay(RUNTIME, bundle, at=date(2026, 1, 20))
     assert [a.code for a in answered.advice] == ["start-substitution"]
     named = [n.kind for n in answered.notes if n.source == "MedicationStatement/ms-scig"]
-    assert named == (["statement-not-taken"] if status == "not-taken" else [])  # a record in error is no data
+    assert named == (["statement-not-used"] if status == "not-taken" else [])  # a record in error is no data
     assert "medicinregistrering" not in replay(RUNTIME, bundle, at=date(2026, 1, 20), lang="da").cards[0]["detail"]
 
 

@@ -1187,9 +1187,10 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, An
             b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"immunoglobulin record with status "
                                      f"{str(status)[:20]!r}: not known whether it was taken, not used", shown,
                                      b._day_of(r)))
-        else:
-            b._notes.append(DataNote("statement-not-taken", reference_of(r), f"medication record with status "
-                                     f"{str(status)[:20]!r}: not taken, not used", shown, b._day_of(r)))
+        else:  # nothing taken, or a therapy not known to have been: shown on the explanation page only
+            why = "not taken" if status == "not-taken" else "not known whether it was taken"
+            b._notes.append(DataNote("statement-not-used", reference_of(r), f"medication record with status "
+                                     f"{str(status)[:20]!r}: {why}, not used", shown, b._day_of(r)))
         return None
     when = r.get("effectiveDateTime")
     start_raw = when if when is not None else _first(r, "effectivePeriod.start")
