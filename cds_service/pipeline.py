@@ -444,7 +444,7 @@ def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     Why a chart without one gets no advice, whatever else it holds: advice needs "In Scope",
     which needs an "Index Event", made only of those facts (or, for `therapy-not-recognised`, a
     therapy known only by its name; for `therapy-undated`, one whose date names no day), and each comes from one Procedure,
-    MedicationRequest or MedicationAdministration (with the Medication it may name) alone;
+    MedicationRequest, MedicationAdministration or MedicationStatement (with the Medication it may name) alone;
     dropping a resource found invalid can only remove facts, never add one. So only those
     resources are read here, up to the first such fact; the rest of the chart (IgG, diagnoses,
     the Patient), the rules' data notes and every validation wait for `Answer.explanation`,

@@ -1311,7 +1311,8 @@ def _observation_ref(reference: Any) -> str:
     return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "Observation" else ""
 
 
-def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list], used: dict[str, dict]) -> None:
+def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
+                  used: dict[str, dict[str, Any]]) -> None:
     """The culture reports, read after every Observation: a report whose result Observations were read as cultures
     is that culture already, and counts once."""
     if not reports:
