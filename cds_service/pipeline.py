@@ -28,7 +28,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
-from .fhir.prefetch import PooledResources, pool_prefetch
+from .fhir.prefetch import PooledResources, later_keys_not_sent, pool_prefetch
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
@@ -177,6 +177,8 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     pooled = pool_prefetch(request.prefetch, keys, request.patient_id)
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
+        return pooled
+    if (not request.fhir_server or fetcher is None) and later_keys_not_sent(pooled):
         return pooled
     if not request.fhir_server or fetcher is None:
         why = "the request has no fhirServer to fetch it from" if not request.fhir_server else "fetching is not possible here"
@@ -442,7 +444,7 @@ def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     Why a chart without one gets no advice, whatever else it holds: advice needs "In Scope",
     which needs an "Index Event", made only of those facts (or, for `therapy-not-recognised`, a
     therapy known only by its name; for `therapy-undated`, one whose date names no day), and each comes from one Procedure,
-    MedicationRequest or MedicationAdministration (with the Medication it may name) alone;
+    MedicationRequest, MedicationAdministration or MedicationStatement (with the Medication it may name) alone;
     dropping a resource found invalid can only remove facts, never add one. So only those
     resources are read here, up to the first such fact; the rest of the chart (IgG, diagnoses,
     the Patient), the rules' data notes and every validation wait for `Answer.explanation`,

@@ -501,6 +501,12 @@ def is_order(course: IgCourse) -> bool:
     return course.source.startswith("MedicationRequest/")
 
 
+def from_doses(course: IgCourse) -> bool:
+    """A course made of recorded doses (`IG Administration Courses`): it runs the course days past its last dose. Not
+    an order, nor a course a medication record tells of (MedicationStatement), whose end is the end it records."""
+    return not is_order(course) and not course.source.startswith("MedicationStatement/")
+
+
 @define("IG Administration Courses", "Recorded doses outside any order's period, grouped into courses that run "
         "until the course days after the last dose")
 def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
@@ -606,7 +612,7 @@ def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
     def last_given(course: IgCourse) -> date | None:
         end = _last_day(course, c.today)
         # a course of doses runs `span` days past its last dose: the dose, not that span, says when Ig was given
-        return end - span if end is not None and not is_order(course) else end
+        return end - span if end is not None and from_doses(course) else end
 
     return tuple(x for x in c["IG Courses"] if x.start >= t0 or (
         x.status != "on-hold" and (end := last_given(x)) is not None and end > t0))
@@ -1207,7 +1213,7 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # an order booked to begin (a switch of route, a course booked ahead) carries the substitution on
         booked = [x for x in c["Planned IG Courses"] if x not in orders]
         orders += booked
-        dose_courses = [x for x in episode.courses if not is_order(x) and _active_on(x, c.today, c.today)]
+        dose_courses = [x for x in episode.courses if from_doses(x) and _active_on(x, c.today, c.today)]
         needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
         ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)

@@ -19,7 +19,9 @@ from .servers import ROOT, SettableClock, serve_in_thread
 
 TOKEN = "e2e-" + uuid.uuid4().hex
 CASES = ["cart-in-window-igg-low", "cart-ig-active-stop-overdue", "wrong-patient-observation-dropped",
-         "us-loinc-mgdl-cart-in-window", "teclistamab-ig-on-hold-in-window"]
+         "us-loinc-mgdl-cart-in-window", "teclistamab-ig-on-hold-in-window",
+         "cart-home-scig-medication-statement-general-stop-review",
+         "pneumonia-unspecified-culture-reported-as-diagnostic-report-only"]
 FIXTURES = {f.name: f for f in load_fixtures()}
 
 

@@ -111,7 +111,8 @@ def test_request_models_per_hook(doc: dict) -> None:
     assert set(context["properties"]) == {"userId", "patientId", "encounterId"}
     assert set(context["required"]) == {"userId", "patientId"}
     assert set(schemas["PatientViewPrefetch"]["properties"]) == {
-        "patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions"}
+        "patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions",
+        "medicationStatements", "diagnosticReports"}
     assert "selections" in schemas["OrderSelectContext"]["required"]
     for name in ("Card", "Suggestion", "Action", "Link", "Coding", "Source", "OperationOutcome"):
         assert schemas[name]["additionalProperties"] is False, name

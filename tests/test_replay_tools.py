@@ -162,12 +162,12 @@ def test_replay_names_the_resource_types_the_request_cannot_carry(tmp_path, caps
 
 def test_a_set_replay_names_what_each_bundle_could_not_send(tmp_path, capsys):
     bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text(encoding="utf-8"))
-    bundle["entry"].append({"resource": {"resourceType": "DiagnosticReport", "id": "bc-1", "status": "final"}})
+    bundle["entry"].append({"resource": {"resourceType": "Specimen", "id": "bc-1", "status": "available"}})
     (tmp_path / "with-report.json").write_text(json.dumps(bundle), encoding="utf-8")
     (tmp_path / "plain.json").write_text((FIXTURES / "cart-in-window-igg-low.json").read_text(encoding="utf-8"))
     assert cli.main(["replay", str(tmp_path), "--at", "2026-01-20"]) == 0
     out = capsys.readouterr().out
-    assert out.count("not sent (no prefetch key asks for these types): DiagnosticReport ×1") == 1
+    assert out.count("not sent (no prefetch key asks for these types): Specimen ×1") == 1
     assert cli.main(["replay", str(tmp_path), "--at", "2026-01-20", "--json"]) == 0
     results = {r["bundle"].rsplit("/", 1)[-1]: r["unsent"] for r in json.loads(capsys.readouterr().out)["results"]}
-    assert results == {"plain.json": {}, "with-report.json": {"DiagnosticReport": 1}}
+    assert results == {"plain.json": {}, "with-report.json": {"Specimen": 1}}

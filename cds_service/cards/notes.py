@@ -41,6 +41,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "substitution",
              "{n} immunglobulindoser registreret uden dato er ikke brugt: tjek, om patienten allerede får "
              "substitution")),
+    "ig-statement-unread": (
+        Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
+             "whether the patient is already on substitution",
+             "en medicinregistrering af immunglobulin (“{display}”) kunne ikke placeres i tid og er ikke brugt: tjek, "
+             "om patienten allerede får substitution"),
+        Text("{n} medication records of immunoglobulin could not be placed in time and were not used: check whether "
+             "the patient is already on substitution",
+             "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
+             "patienten allerede får substitution")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
@@ -151,6 +160,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "infektion “{display}” ({day}) er viral eller svampebetinget: ikke talt med"),
         Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner er ikke "
              "talt med")),
+    "type-not-read": (
+        Text("{what} “{display}”{when} is a kind of record the rules do not read: seen, not used",
+             "{what} “{display}”{when} er en type registrering, reglerne ikke læser: set, ikke brugt"),
+        Text("{names}: kinds of record the rules do not read, not used",
+             "{names}: registreringstyper, reglerne ikke læser, ikke brugt")),
     "culture-contaminant": (
         Text("a culture ({day}) grew a likely contaminant: not counted",
              "en dyrkning ({day}) viste en sandsynlig kontaminant: ikke talt med"),
@@ -168,6 +182,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
+    "prefetch-not-sent": (
+        Text("medication records and microbiology reports were not sent: Ig or a therapy given elsewhere, and cultures "
+             "reported only as reports, were not checked",
+             "medicinregistreringer og mikrobiologisvar er ikke sendt: Ig eller behandling givet andetsteds og "
+             "dyrkninger, der kun findes som svarrapporter, er ikke tjekket"),
+        Text("medication records and microbiology reports were not sent: not checked",
+             "medicinregistreringer og mikrobiologisvar er ikke sendt: ikke tjekket")),
     "invalid": (
         Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
         Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),
@@ -185,6 +206,8 @@ WHAT: dict[str, Text] = {
     "MedicationRequest": Text("an order", "en ordination"),
     "MedicationAdministration": Text("a recorded dose", "en registreret dosis"),
     "MedicationStatement": Text("a medication record", "en medicinregistrering"),
+    "DiagnosticReport": Text("a lab report", "en laboratorierapport"),
+    "Encounter": Text("a contact", "en kontakt"),
     "Medication": Text("a medication", "et lægemiddel"),
     "Condition": Text("a diagnosis", "en diagnose"),
     "Procedure": Text("a procedure", "en procedure"),

@@ -317,6 +317,7 @@ class FactBuilder:
         resources = list(resources)
         self.know_medications(resources)
         handlers = HANDLERS
+        reports: list[Mapping[str, Any]] = []  # DiagnosticReports: read once every Observation has been
         for resource in resources:
             kind = resource.get("resourceType")
             try:
@@ -326,6 +327,7 @@ class FactBuilder:
                     continue
                 handler = handlers.get(kind) if isinstance(kind, str) else None
                 if handler is None:
+                    _not_read(self, resource, reports)
                     continue
                 produced = handler(self, resource)
             except DataError as exc:
@@ -335,6 +337,7 @@ class FactBuilder:
                 slot, fact = produced
                 out[slot].append(fact)
                 used[fact.source] = resource  # type: ignore[assignment]
+        _read_reports(self, reports, out, used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
         if self._unresolved:
@@ -1075,3 +1078,211 @@ HANDLERS = {"Observation": FactBuilder._observation, "Procedure": FactBuilder._p
             "MedicationRequest": FactBuilder._medication_request, "Condition": FactBuilder._condition}
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
 INDEX_HANDLERS = {kind: HANDLERS[kind] for kind in ("Procedure", "MedicationAdministration", "MedicationRequest")}
+
+
+# -- MedicationStatement: a drug taken, also one given elsewhere (docs/clinical-logic.md, "Medication records") ------
+# FHIR R4 MedicationStatement.status: active (still being taken), completed (no longer taken), stopped (halted before
+# all of it was taken) and on-hold (paused) say the drug was taken; intended (may be taken in the future) is a plan;
+# not-taken and entered-in-error say it was not; unknown says neither.
+STATEMENT_TAKEN = frozenset({"active", "completed", "stopped", "on-hold"})
+STATEMENT_ENDED = frozenset({"completed", "stopped"})
+THERAPY_STATUSES["MedicationStatement"] = set(STATEMENT_TAKEN)
+THERAPY_KINDS["MedicationStatement"] = {"bsab", "car-t-product"}
+
+
+def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """An immunoglobulin course, a bsAb course or a CAR-T infusion a medication record says was taken.
+
+    Ig: a course from its start (effectivePeriod.start, or the day of effectiveDateTime) to its end (effectivePeriod.end;
+    an ended record dated by one day ended that day), with the record's status as an order's; an intended one is a
+    course planned. bsAb: a course begun on its start, as a recorded first dose is (`administered`). CAR-T: an infusion
+    on its day. A record the rules cannot place is named, never dropped in silence.
+    """
+    concept = b._medication(r)
+    sets = b.t.sets_of(concept)
+    car_t = sets.get("car-t-product")
+    bsab = None if car_t else sets.get("bispecific-b-pc")
+    ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
+    if car_t is None and bsab is None and ig is None:
+        if not sets:
+            b._unrecognised(r, concept)
+        return None
+    status = _str(r.get("status"))
+    shown = (_concept_text(concept) or _first_code(concept))[:80]
+    if status == "entered-in-error":
+        return None
+    if status not in STATEMENT_TAKEN and status != "intended":
+        if ig is not None and status != "not-taken":  # unknown: the patient may be on it
+            b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"immunoglobulin record with status "
+                                     f"{str(status)[:20]!r}: not known whether it was taken, not used", shown,
+                                     b._day_of(r)))
+        else:  # nothing taken, or a therapy not known to have been: shown on the explanation page only
+            why = "not taken" if status == "not-taken" else "not known whether it was taken"
+            b._notes.append(DataNote("statement-not-used", reference_of(r), f"medication record with status "
+                                     f"{str(status)[:20]!r}: {why}, not used", shown, b._day_of(r)))
+        return None
+    when = r.get("effectiveDateTime")
+    start_raw = when if when is not None else _first(r, "effectivePeriod.start")
+    end_raw = _first(r, "effectivePeriod.end")
+    if ig is not None:
+        return _ig_statement(b, r, ig, str(status), start_raw, end_raw, shown)
+    if status == "intended":
+        return None  # a plan: a therapy dates T0 only once it has begun (clinical-rules §2)
+    drug = str(car_t.get("drug") or "") if car_t is not None else b._bsab_drug(bsab, concept)  # type: ignore[arg-type]
+    kind = "car-t-product" if car_t is not None else "bsab"
+    raw = start_raw if start_raw is not None or car_t is None else end_raw  # an infusion is one day: either date
+    if not isinstance(raw, str):
+        b._undated_therapy(r, kind, drug or shown, "")  # given, on no day the record says: named, never dropped
+        return None
+    try:
+        day = b._date(raw)
+    except PartialDate as exc:
+        b._undated_therapy(r, kind, drug or shown, exc.value)
+        return None
+    if car_t is not None:
+        return "car_t", CarTInfusion(day, reference_of(r), drug)
+    end = b._date(end_raw) if isinstance(end_raw, str) else day if when is not None and status in STATEMENT_ENDED \
+        else None
+    if end is not None and end < day:
+        raise DataError(f"end date {end} before start date {day}")
+    return "bsab", BsAbExposure(drug, day, reference_of(r), end, ongoing=status in ("active", "on-hold") and end is None,
+                                administered=True)
+
+
+def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, start_raw: Any, end_raw: Any,
+                  shown: str) -> tuple[str, IgCourse] | None:
+    """An immunoglobulin course a medication record tells of; one that cannot be placed in time is named first on any
+    card (the patient may be on substitution), as an immunoglobulin order that cannot be is."""
+    try:
+        if not isinstance(start_raw, str):
+            raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
+        start = b._date(start_raw)
+        end = b._date(end_raw) if isinstance(end_raw, str) else None
+        if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
+            end = start  # taken on that one day, and no longer
+        if end is not None and end < start:
+            raise DataError(f"end date {end} before start date {start}")
+        asserted = b._date(r["dateAsserted"], allow_partial=True) if isinstance(r.get("dateAsserted"), str) else None
+    except DataError as exc:
+        b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"{exc}; the immunoglobulin record could not "
+                                 "be placed in time and was not used", shown, b._day_of(r)))
+        return None
+    if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
+        return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                      asserted)
+    return "ig_courses", IgCourse(start, status, reference_of(r), end,  # type: ignore[arg-type]
+                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+
+
+# -- DiagnosticReport: a culture reported as a report, and resource types no reader takes ----------------------------
+# Value sets whose codes on a resource no reader takes are named (data the rules saw and did not use); result words,
+# units and severities are not things of their own.
+NAMED_VALUESETS = ("bacterial-infection", "infection-other", "haematological-malignancy", "immunoglobulin-substitution",
+                   "bispecific-b-pc", "car-t-product", "car-t-procedure", "igg-serum", "m-protein", "immunofixation",
+                   "culture")
+NOT_NAMED_TYPES = frozenset({"Medication"})  # read through the orders and records that name them
+_NOT_CONCEPTS = frozenset({"resourceType", "id", "meta", "text", "contained", "extension", "modifierExtension",
+                           "identifier", "subject", "patient"})
+
+
+def _not_read(b: FactBuilder, r: Mapping[str, Any], reports: list[Mapping[str, Any]]) -> None:
+    """A resource of a type no handler reads: a DiagnosticReport is kept to be read after the Observations
+    (`_read_reports`); any other is named when it carries a code of one of our value sets, else passed over."""
+    kind = r.get("resourceType")
+    if kind == "DiagnosticReport":
+        reports.append(r)
+    elif isinstance(kind, str) and kind not in NOT_NAMED_TYPES:
+        _name_if_coded(b, r)
+
+
+def _concepts(value: Any, depth: int = 0) -> Iterable[Mapping[str, Any]]:
+    """The CodeableConcepts of a resource's elements, and of their elements one level down (Encounter.reasonCode,
+    Encounter.hospitalization.admitSource, Claim.diagnosis[].diagnosisCodeableConcept)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("coding"), list):
+            yield item
+        elif depth < 2:
+            for key, inner in item.items():
+                if depth > 0 or key not in _NOT_CONCEPTS:
+                    yield from _concepts(inner, depth + 1)
+
+
+def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """Name a resource no reader takes that carries a code of one of our value sets (an Encounter whose reason is a
+    bacterial pneumonia): seen, not used. One note a resource; resources with no such code stay silent."""
+    for concept in _concepts(r):
+        sets = b.t.sets_of(concept)
+        found = next((vs for vs in NAMED_VALUESETS if vs in sets), None)
+        if found is None:
+            continue
+        when = _first(r, "period.start", "period.end", "issued")
+        day = b._day_of(r)
+        if day is None and isinstance(when, str):
+            try:
+                day = b._date(when, allow_partial=True)
+            except DataError:
+                day = None
+        b._notes.append(DataNote("type-not-read", reference_of(r), f"{str(r.get('resourceType'))[:40]} is not a "
+                                 f"resource type the rules read; its code of the value set '{found}' was not used",
+                                 (_concept_text(concept) or _first_code(concept))[:80], day))
+        return
+
+
+def _observation_ref(reference: Any) -> str:
+    """A report's result reference as 'Observation/id' (relative, absolute or versioned), '' when not one."""
+    ref = _first(reference, "reference") if isinstance(reference, dict) else None
+    if not isinstance(ref, str):
+        return ""
+    parts = _unversioned(ref).rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "Observation" else ""
+
+
+def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
+                  used: dict[str, dict[str, Any]]) -> None:
+    """The culture reports, read after every Observation: a report whose result Observations were read as cultures
+    is that culture already, and counts once."""
+    if not reports:
+        return
+    cultured = {c.source for c in out["cultures"]}
+    for r in reports:
+        try:
+            culture = _diagnostic_report(b, r, cultured)
+        except DataError as exc:
+            b._notes.append(DataNote("invalid", reference_of(r), str(exc)))
+            continue
+        if culture is not None:
+            out["cultures"].append(culture)
+            used[culture.source] = r  # type: ignore[assignment]
+
+
+def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str]) -> Culture | None:
+    """A culture reported as a DiagnosticReport whose code is a culture code (value set culture): its conclusion read
+    by the culture-text reader, its conclusionCode by the organism value set, as an Observation's value is. A report
+    of anything else (PCR, antigen tests, imaging) is not read, only named when it carries one of our codes."""
+    entry = b.t.sets_of(r.get("code")).get("culture")
+    if entry is None:
+        _name_if_coded(b, r)
+        return None
+    if _str(r.get("status")) not in RESULT_STATUSES:
+        return None  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+    results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
+    if results & cultured:
+        return None  # its Observations were read: the same culture, counted once
+    conclusion = _str(r.get("conclusion")) or ""
+    codes = [c for c in _list(r.get("conclusionCode")) if isinstance(c, dict)]
+    if not conclusion.strip() and not codes:
+        if results:
+            b._notes.append(DataNote("report-results-not-sent", reference_of(r), "culture report with no conclusion "
+                                     "whose result Observations were not sent: not read", _concept_text(r.get("code"))[:80],
+                                     b._day_of(r)))
+        return None
+    shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
+    shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes], interpretation=codes)
+    slot, culture = b._culture(shaped, entry)
+    return culture  # type: ignore[no-any-return]
+
+
+INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement  # type: ignore[assignment]

@@ -234,6 +234,17 @@ _RESOURCES: dict[str, dict[str, Element]] = {
         medicationReference="Reference", subject="Reference", context="Reference", effectiveDateTime="dateTime",
         effectivePeriod="Period", reasonCode="CodeableConcept*", request="Reference", note="Annotation*",
         dosage="MedicationAdministrationDosage"),
+    "MedicationStatement": _RESOURCE | _e(
+        identifier="Identifier*", basedOn="Reference*", partOf="Reference*", status="code",
+        statusReason="CodeableConcept*", category="CodeableConcept", medicationCodeableConcept="CodeableConcept",
+        medicationReference="Reference", subject="Reference", context="Reference", effectiveDateTime="dateTime",
+        effectivePeriod="Period", dateAsserted="dateTime", informationSource="Reference", derivedFrom="Reference*",
+        reasonCode="CodeableConcept*", reasonReference="Reference*", note="Annotation*", dosage="Dosage*"),
+    "DiagnosticReport": _RESOURCE | _e(
+        identifier="Identifier*", basedOn="Reference*", status="code", category="CodeableConcept*",
+        code="CodeableConcept", subject="Reference", encounter="Reference", effectiveDateTime="dateTime",
+        effectivePeriod="Period", issued="instant", performer="Reference*", resultsInterpreter="Reference*",
+        specimen="Reference*", result="Reference*", conclusion="string", conclusionCode="CodeableConcept*"),
 }
 
 # Elements the models require (a required primitive may instead carry an extension in its
@@ -244,6 +255,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "Condition": ("subject",),
     "MedicationRequest": ("status", "intent", "subject"),
     "MedicationAdministration": ("status", "subject"),
+    "MedicationStatement": ("status", "subject"),
+    "DiagnosticReport": ("status", "code"),
     "Annotation": ("text",),
 }
 
@@ -259,6 +272,9 @@ _CHOICES: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
     "MedicationRequest": ((("medicationCodeableConcept", "medicationReference"), True),),
     "MedicationAdministration": ((("medicationCodeableConcept", "medicationReference"), True),
                                  (("effectiveDateTime", "effectivePeriod"), True)),
+    "MedicationStatement": ((("medicationCodeableConcept", "medicationReference"), True),
+                            (("effectiveDateTime", "effectivePeriod"), False)),
+    "DiagnosticReport": ((("effectiveDateTime", "effectivePeriod"), False),),
     "Annotation": ((("authorReference", "authorString"), False),),
 }
 

@@ -207,4 +207,25 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
         "medicationRequests": f"MedicationRequest?{p}&_include=MedicationRequest:medication",
         "medicationAdministrations": f"MedicationAdministration?{p}&_include=MedicationAdministration:medication",
         "conditions": f"Condition?{p}",
+        # Added in rule set 1.1.1 (`LATER_KEYS`): a drug taken, also one given elsewhere (home SCIG, a bsAb at another
+        # centre), by the Medication it names or its code (no code filter, as for the orders); and cultures reported
+        # as a DiagnosticReport, by the culture codes (exact codes, as for the Observations).
+        "medicationStatements": f"MedicationStatement?{p}&_include=MedicationStatement:medication",
+        "diagnosticReports": f"DiagnosticReport?{p}&code={_codes(terminology, 'culture')}",
     }
+
+
+# Keys announced after the first ones: a client set up with the first six, sending neither these nor a fhirServer to
+# fetch them from, is answered (not refused with 412), with a data note saying what was not checked.
+LATER_KEYS = ("medicationStatements", "diagnosticReports")
+
+
+def later_keys_not_sent(pooled: PooledResources) -> bool:
+    """Only keys of `LATER_KEYS` are missing (none unusable): say so in a data note and answer with the rest."""
+    if not pooled.missing or pooled.unusable or not set(pooled.missing) <= set(LATER_KEYS):
+        return False
+    pooled.notes.append(DataNote("prefetch-not-sent", f"prefetch {', '.join(pooled.missing)}",
+                                 f"prefetch key(s) {', '.join(pooled.missing)} not sent and no fhirServer to fetch them "
+                                 "from: medication records and culture reports were not read"))
+    pooled.missing = []
+    return True

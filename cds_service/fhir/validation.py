@@ -47,6 +47,10 @@ USED: dict[str, tuple[tuple[str, ...], ...]] = {
     "Condition": (("code",), ("verificationStatus",), ("severity",), ("onsetDateTime",), ("onsetPeriod",),
                   ("recordedDate",)),
     "Medication": (("code",),),
+    "MedicationStatement": (("status",), ("medicationCodeableConcept",), ("medicationReference",), ("contained",),
+                            ("effectiveDateTime",), ("effectivePeriod",), ("dateAsserted",)),
+    "DiagnosticReport": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("issued",),
+                         ("result",), ("conclusion",), ("conclusionCode",)),
 }
 
 

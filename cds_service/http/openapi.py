@@ -158,6 +158,8 @@ class PatientViewPrefetch(TypedDict):
     medicationRequests: NotRequired[Prefetched]
     medicationAdministrations: NotRequired[Prefetched]
     conditions: NotRequired[Prefetched]
+    medicationStatements: NotRequired[Prefetched]
+    diagnosticReports: NotRequired[Prefetched]
 
 
 class PatientViewContext(TypedDict):

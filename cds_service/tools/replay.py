@@ -33,6 +33,8 @@ KEY_OF_TYPE = {
     "MedicationRequest": "medicationRequests",
     "MedicationAdministration": "medicationAdministrations",
     "Condition": "conditions",
+    "MedicationStatement": "medicationStatements",
+    "DiagnosticReport": "diagnosticReports",
     "Medication": "medicationRequests",  # as `_include=MedicationRequest:medication` sends them
 }
 BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-response", "batch-response"}
@@ -114,7 +116,7 @@ def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view"
 
 def unsent_types(bundle: dict) -> dict[str, int]:
     """The resource types of a bundle that no prefetch key asks for, with their counts: an EHR would not send
-    them, so the service never sees them (an Encounter, a DiagnosticReport); a tester is told, not left to guess."""
+    them, so the service never sees them (an Encounter, a Specimen); a tester is told, not left to guess."""
     entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
     found: dict[str, int] = {}
     for entry in entries:  # type: ignore[union-attr]
@@ -129,7 +131,7 @@ def unsent_types(bundle: dict) -> dict[str, int]:
 
 
 def unsent_text(unsent: dict[str, int]) -> str:
-    """`unsent_types` in words for a tester ("DiagnosticReport ×1, Encounter ×2")."""
+    """`unsent_types` in words for a tester ("Encounter ×2, Specimen ×1")."""
     return ", ".join(f"{kind} ×{n}" for kind, n in sorted(unsent.items()))
 
 

@@ -1,0 +1,272 @@
+"""Resource types the rules once saw and dropped in silence: MedicationStatement, DiagnosticReport, and the rest.
+
+`FactBuilder.build` read Observation, Procedure, MedicationAdministration, MedicationRequest and Condition; any
+other type was passed over with no note. Real charts carry the same facts on other types: home SCIG the patient
+gives, an IVIG course or a bsAb given at another hospital (MedicationStatement), a culture sent only as a
+microbiology report (DiagnosticReport). A patient on home SCIG recorded only as a MedicationStatement was told
+"Ig may start" (a wrong card). Any other type carrying one of our codes (an Encounter whose reason is a bacterial
+pneumonia) is named as seen and not used; one with none stays silent.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cds_service.cards.notes import brief
+from cds_service.fhir.facts import FactBuilder
+from cds_service.fhir.fast_validation import plainly_valid
+from cds_service.fhir.prefetch import LATER_KEYS, prefetch_templates
+from cds_service.fhir.request import parse_hook_request
+from cds_service.fhir.validation import full_validity
+from cds_service.pipeline import answer_local
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay, request_from_bundle
+from cql_like_rules.valuesets import load_terminology
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+T = load_terminology()
+TZ = ZoneInfo("Europe/Copenhagen")
+PATIENT = "pt-dk-0001"
+SUBJECT = {"reference": f"Patient/{PATIENT}"}
+SCIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}], "text": "Hizentra"}
+IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Privigen"}
+TECLISTAMAB = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24", "display": "teclistamab"}]}
+BLOOD_CULTURE = {"coding": [{"system": "http://loinc.org", "code": "600-7"}], "text": "Bloddyrkning"}
+PNEUMOCOCCAL_PNEUMONIA = {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DJ13",
+                                      "display": "Pneumokok-lungebetændelse"}]}
+
+
+def bundle_of(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def with_resources(name: str, *resources: dict, drop: tuple[str, ...] = ()) -> dict:
+    bundle = copy.deepcopy(bundle_of(name))
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["id"] not in drop]
+    bundle["entry"] += [{"resource": r} for r in resources]
+    return bundle
+
+
+def statement(rid: str, concept: dict, status: str, **dates: Any) -> dict:
+    return {"resourceType": "MedicationStatement", "id": rid, "status": status, "medicationCodeableConcept": concept,
+            "subject": SUBJECT, **dates}
+
+
+def build(*resources: dict):  # type: ignore[no-untyped-def]
+    return FactBuilder(T, TZ).build(resources).facts
+
+
+# -- MedicationStatement -------------------------------------------------------------------------------------------
+
+def test_home_scig_recorded_only_as_a_medication_statement_is_substitution_not_a_start() -> None:
+    """CAR-T 2025-11-18, IgG 3.2 since T0: without the record the card says "Ig may start"; with home SCIG since before
+    T0 the patient is on substitution begun before CAR-T: general stop criteria (§4.2)."""
+    plain = replay(RUNTIME, bundle_of("cart-in-window-igg-low"), at=date(2026, 1, 20))
+    assert [a.code for a in plain.advice] == ["start-substitution"]
+    home = replay(RUNTIME, bundle_of("cart-home-scig-medication-statement-general-stop-review"), at=date(2026, 1, 20))
+    assert [a.code for a in home.advice] == ["general-stop-review"]
+    assert "MedicationStatement/ms-hizentra-0001" in home.advice[0].evidence
+    assert not home.advice[0].targets  # a record of what the patient takes is no order a suggestion may change
+
+
+def test_home_scig_begun_in_the_window_gets_the_stop_attempt_with_no_order_to_change() -> None:
+    bundle = with_resources("cart-in-window-igg-low", statement("ms-scig", SCIG, "active",
+                                                                 effectivePeriod={"start": "2026-01-16"}))
+    planned = replay(RUNTIME, bundle, at=date(2026, 2, 20))
+    assert [a.code for a in planned.advice] == ["stop-planned"]
+    assert "2026-05-18" in planned.cards[0]["summary"]
+    overdue = replay(RUNTIME, bundle, at=date(2026, 6, 1))
+    assert [a.code for a in overdue.advice] == ["stop-overdue"]
+    assert overdue.advice[0].variant == ""  # not "doses": no last dose to name, the record runs on
+
+
+def test_an_ig_course_at_another_hospital_ended_in_the_window_makes_a_new_start_a_restart() -> None:
+    """IVIG given elsewhere after T0 and completed before today: a start now is a restart, which follows the general
+    criteria even inside the window (§4.3): IgG < 4 alone does not meet them."""
+    course = statement("ms-ivig-elsewhere", IVIG, "completed",
+                       effectivePeriod={"start": "2025-11-25", "end": "2026-01-05"})
+    bundle = with_resources("cart-in-window-igg-low", course)
+    bundle["entry"].append({"resource": {
+        "resourceType": "Observation", "id": "obs-igg-late", "status": "final", "subject": SUBJECT,
+        "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+        "effectiveDateTime": "2026-03-10", "valueQuantity": {"value": 3.1, "unit": "g/L", "code": "g/L",
+                                                              "system": "http://unitsofmeasure.org"}}})
+    without = replay(RUNTIME, with_resources("cart-in-window-igg-low", drop=()), at=date(2026, 3, 20))
+    assert [a.code for a in without.advice] == ["start-substitution"]
+    answered = replay(RUNTIME, bundle, at=date(2026, 3, 20))
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert answered.advice[0].variant == ""  # after substitution stopped, not "no substitution so far"
+    assert "MedicationStatement/ms-ivig-elsewhere" in answered.advice[0].evidence
+    assert "2026-01-05" in answered.cards[0]["summary"] + answered.cards[0]["detail"]  # the course it restarts after
+
+
+def test_a_bsab_given_at_another_centre_dates_t0() -> None:
+    """Teclistamab begun elsewhere on 2025-12-01 (a MedicationStatement): the index event, as a recorded first dose."""
+    bundle = with_resources("cart-in-window-igg-low", statement(
+        "ms-tec", TECLISTAMAB, "active", effectivePeriod={"start": "2025-12-01"}), drop=("proc-cart-0001",))
+    answered = replay(RUNTIME, bundle, at=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    assert answered.advice[0].values["t0"] == date(2025, 12, 1)
+    assert "MedicationStatement/ms-tec" in answered.advice[0].evidence
+    facts = build(statement("ms-tec", TECLISTAMAB, "completed", effectiveDateTime="2025-12-01"))
+    [exposure] = facts.bsab
+    assert (exposure.start, exposure.end, exposure.administered, exposure.ongoing) == \
+        (date(2025, 12, 1), date(2025, 12, 1), True, False)
+
+
+def test_a_car_t_and_a_bsab_intended_are_no_index_event_and_a_month_only_date_is_named() -> None:
+    cilta = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL05"}], "text": "Carvykti"}
+    facts = build(statement("ms-car-t", cilta, "completed", effectiveDateTime="2025-09-14"),
+                  statement("ms-plan", TECLISTAMAB, "intended", effectivePeriod={"start": "2026-02-01"}),
+                  statement("ms-month", TECLISTAMAB, "completed", effectiveDateTime="2025-10"))
+    assert [(c.date, c.source) for c in facts.car_t] == [(date(2025, 9, 14), "MedicationStatement/ms-car-t")]
+    assert facts.bsab == ()
+    assert [u.source for u in facts.undated_therapies] == ["MedicationStatement/ms-month"]
+
+
+@pytest.mark.parametrize("status", ["not-taken", "entered-in-error"])
+def test_records_not_taken_or_entered_in_error_are_ignored(status: str) -> None:
+    bundle = with_resources("cart-in-window-igg-low", statement("ms-scig", SCIG, status,
+                                                                 effectivePeriod={"start": "2025-06-02"}))
+    answered = replay(RUNTIME, bundle, at=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    named = [n.kind for n in answered.notes if n.source == "MedicationStatement/ms-scig"]
+    assert named == (["statement-not-used"] if status == "not-taken" else [])  # a record in error is no data
+    assert "medicinregistrering" not in replay(RUNTIME, bundle, at=date(2026, 1, 20), lang="da").cards[0]["detail"]
+
+
+def test_an_ig_record_with_no_date_or_an_unknown_status_is_named_first_on_the_card() -> None:
+    for record in (statement("ms-scig", SCIG, "active", dateAsserted="2026-01-02"),
+                   statement("ms-scig", SCIG, "unknown", effectivePeriod={"start": "2025-06-02"})):
+        answered = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20))
+        assert [n.kind for n in answered.notes][:1] == ["ig-statement-unread"]
+        assert "check whether the patient is already on substitution" in answered.cards[0]["detail"]
+        da = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20), lang="da")
+        assert "tjek, om patienten allerede får substitution" in da.cards[0]["detail"]
+
+
+def test_an_intended_ig_course_is_substitution_planned() -> None:
+    """A course to begin (intended, start ahead): no start card in the meantime, as for an order booked ahead."""
+    bundle = with_resources("cart-in-window-igg-low", statement(
+        "ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-02-02"}, dateAsserted="2026-01-15"))
+    assert [a.code for a in replay(RUNTIME, bundle, at=date(2026, 1, 20)).advice] != ["start-substitution"]
+
+
+# -- DiagnosticReport ----------------------------------------------------------------------------------------------
+
+def report(rid: str = "dr-1", conclusion: str = "Vækst af Streptococcus pneumoniae", **more: Any) -> dict:
+    return {"resourceType": "DiagnosticReport", "id": rid, "status": "final", "code": BLOOD_CULTURE, "subject": SUBJECT,
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0074", "code": "MB"}]}],
+            "effectiveDateTime": "2026-01-06T09:00:00+01:00", "conclusion": conclusion, **more}
+
+
+def test_a_culture_report_alone_verifies_an_organism_unspecified_pneumonia() -> None:
+    name = "pneumonia-unspecified-culture-reported-as-diagnostic-report-only"
+    answered = replay(RUNTIME, bundle_of(name), at=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]
+    assert "DiagnosticReport/dr-bloodculture-0053" in answered.advice[0].evidence
+    [culture] = answered.facts.cultures
+    assert (culture.positive, culture.bacterial, culture.specimen) == (True, True, "blood")
+
+
+def test_a_report_and_its_observation_are_one_culture() -> None:
+    observation = {"resourceType": "Observation", "id": "obs-bc", "status": "final", "code": BLOOD_CULTURE,
+                   "subject": SUBJECT, "effectiveDateTime": "2026-01-06T09:00:00+01:00",
+                   "valueString": "Streptococcus pneumoniae"}
+    ref = {"reference": "https://ehr.example/fhir/Observation/obs-bc/_history/2"}
+    facts = build(report(result=[ref]), observation)
+    assert [c.source for c in facts.cultures] == ["Observation/obs-bc"]
+    # the report read when its Observation is not sent; the coded organism read by the organism value set
+    coded = report(conclusion="", conclusionCode=[{"coding": [{"system": "http://snomed.info/sct",
+                                                                "code": "9861002"}]}], result=[ref])
+    [culture] = build(coded).cultures
+    assert (culture.source, culture.positive, culture.bacterial) == ("DiagnosticReport/dr-1", True, True)
+
+
+def test_report_statuses_words_and_other_reports() -> None:
+    assert build(report(status="preliminary")).cultures == ()
+    [negative] = build(report(conclusion="Ingen vækst efter 5 døgn")).cultures
+    assert not negative.positive
+    [contaminant] = build(report(conclusion="Koagulasenegative stafylokokker i 1 af 4 flasker")).cultures
+    assert not contaminant.bacterial
+    pcr = report(code={"coding": [{"system": "http://npu-terminology.org", "code": "NPU27135"}]})
+    assert build(pcr).cultures == ()  # a blood PCR is not a culture: not read
+    empty = build(report(conclusion="", result=[{"reference": "Observation/x"}]))
+    assert [n.kind for n in empty.notes] == ["report-results-not-sent"]
+
+
+# -- other types ---------------------------------------------------------------------------------------------------
+
+def encounter(rid: str, reason: dict) -> dict:
+    return {"resourceType": "Encounter", "id": rid, "status": "finished", "subject": SUBJECT,
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
+            "period": {"start": "2026-01-05T10:00:00+01:00", "end": "2026-01-09T12:00:00+01:00"},
+            "reasonCode": [reason]}
+
+
+def test_an_encounter_with_a_bacterial_infection_reason_is_named_not_read() -> None:
+    facts = build(encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA))
+    assert facts.infections == ()
+    [note] = facts.notes
+    assert (note.kind, note.source, note.day) == ("type-not-read", "Encounter/enc-1", date(2026, 1, 5))
+    assert "bacterial-infection" in note.message
+    assert brief([note], "en") == ("A contact “Pneumokok-lungebetændelse” (2026-01-05) is a kind of record the rules do "
+                                   "not read: seen, not used.")
+    assert brief([note], "da").startswith("En kontakt “Pneumokok-lungebetændelse” (2026-01-05) er en type registrering")
+
+
+def test_an_encounter_sent_in_prefetch_is_named_on_the_card() -> None:
+    request = request_from_bundle(bundle_of("cart-in-window-igg-low"))
+    request["prefetch"]["conditions"]["entry"].append({"resource": encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA)})
+    answered = answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["start-substitution"]  # not interpreted: the guideline does not
+    assert "is a kind of record the rules do not read" in answered.cards[0]["detail"]  # define "severe" by admissions
+
+
+def test_unrelated_types_stay_silent() -> None:
+    fever = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "R50.9"}]}
+    allergy = {"resourceType": "AllergyIntolerance", "id": "a1", "patient": SUBJECT,
+               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "91936005"}], "text": "Penicillin"}}
+    medication = {"resourceType": "Medication", "id": "m1", "code": SCIG}  # read through the orders naming it
+    assert build(encounter("enc-2", fever), allergy, medication).notes == ()
+
+
+# -- prefetch, fetch, validation -----------------------------------------------------------------------------------
+
+def test_the_new_prefetch_keys_ask_for_statements_and_culture_reports_and_keep_the_old_ones() -> None:
+    templates = prefetch_templates(T)
+    assert list(templates)[:6] == ["patient", "observations", "procedures", "medicationRequests",
+                                   "medicationAdministrations", "conditions"]
+    assert templates["medicationStatements"] == ("MedicationStatement?patient={{context.patientId}}"
+                                                 "&_include=MedicationStatement:medication")
+    assert templates["diagnosticReports"].startswith("DiagnosticReport?patient={{context.patientId}}&code=")
+    assert "http://loinc.org|600-7" in templates["diagnosticReports"] or "600-7" in templates["diagnosticReports"]
+    assert set(LATER_KEYS) == {"medicationStatements", "diagnosticReports"}
+
+
+def test_a_client_sending_only_the_first_keys_is_answered_and_told_what_was_not_checked() -> None:
+    request = request_from_bundle(bundle_of("cart-in-window-igg-low"))
+    for key in LATER_KEYS:
+        del request["prefetch"][key]
+    answered = answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    assert [n.kind for n in answered.notes] == ["prefetch-not-sent"]
+    assert "given elsewhere" in answered.cards[0]["detail"]
+
+
+def test_new_types_are_validated_as_the_others() -> None:
+    good = statement("ms-1", SCIG, "active", effectivePeriod={"start": "2025-06-02"})
+    assert plainly_valid(good) and plainly_valid(report())
+    assert full_validity(dict(good, status=7)).fatal is not None
+    bad_note = full_validity(dict(good, note="free text where R4 wants Annotations"))
+    assert bad_note.fatal is None and bad_note.ignored == ("note",)
+    assert full_validity(dict(report(), conclusionCode={"text": "one, not a list"})).fatal is not None
