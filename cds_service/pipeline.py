@@ -28,7 +28,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
-from .fhir.prefetch import PooledResources, later_keys_not_sent, pool_prefetch
+from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
 from .fhir.validation import validity
 from .http.limits import resources_in
@@ -178,26 +178,50 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
         return pooled
-    if (not request.fhir_server or fetcher is None) and later_keys_not_sent(pooled):
-        return pooled
+    required, later = later_keys(needed)
     if not request.fhir_server or fetcher is None:
         why = "the request has no fhirServer to fetch it from" if not request.fhir_server else "fetching is not possible here"
-        raise PreconditionFailed(_precondition_message(pooled, why))
+        if required:
+            raise PreconditionFailed(_precondition_message(pooled, why))
+        set_later_keys_aside(pooled, why)
+        return pooled
     refused = check_server_allowed(request.fhir_server, fetcher.settings)
     if refused:
-        raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
+        if required:
+            raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
+        set_later_keys_aside(pooled, f"fhirServer refused: {refused}")
+        return pooled
     token = (request.fhir_authorization or {}).get("access_token")
-    try:
-        fetched = await fetcher.fetch({k: runtime.templates[k] for k in needed}, request.context,
-                                      request.fhir_server, token, fetcher.max_resources - resources_in(request),
-                                      budget=budget)
-    except FetchFailed as exc:
-        raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
+    fetched: dict[str, Any] = {}
+    if required:
+        try:
+            fetched = await fetcher.fetch({k: runtime.templates[k] for k in required}, request.context,
+                                          request.fhir_server, token, fetcher.max_resources - resources_in(request),
+                                          budget=budget)
+        except FetchFailed as exc:
+            raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
+    failed = ""
+    if later:  # after the required keys, within what they left of the resource limit; a failure is a note, not a 412
+        try:
+            fetched.update(await fetcher.fetch({k: runtime.templates[k] for k in later}, request.context,
+                                               request.fhir_server, token,
+                                               fetcher.max_resources - resources_in(request) - _count(fetched),
+                                               budget=budget))
+        except FetchFailed as exc:
+            failed = "fhirServer: " + "; ".join(exc.problems)
     merged = {**(request.prefetch or {}), **fetched}
     pooled = pool_prefetch(merged, keys, request.patient_id)
+    if failed:
+        pooled.missing = [k for k in pooled.missing if k not in later] + later
+    set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
     if pooled.missing or pooled.unusable:
         raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
     return pooled
+
+
+def _count(fetched: Mapping[str, Any]) -> int:
+    """Resources in fetched searchsets (their entries), for the request's resource limit."""
+    return sum(len(v.get("entry") or ()) for v in fetched.values() if isinstance(v, dict))
 
 
 @dataclass(frozen=True)

@@ -183,12 +183,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
     "prefetch-not-sent": (
-        Text("medication records and microbiology reports were not sent: Ig or a therapy given elsewhere, and cultures "
-             "reported only as reports, were not checked",
-             "medicinregistreringer og mikrobiologisvar er ikke sendt: Ig eller behandling givet andetsteds og "
+        Text("medication records and microbiology reports could not be had: Ig or a therapy given elsewhere, and "
+             "cultures reported only as reports, were not checked",
+             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: Ig eller behandling givet andetsteds og "
              "dyrkninger, der kun findes som svarrapporter, er ikke tjekket"),
-        Text("medication records and microbiology reports were not sent: not checked",
-             "medicinregistreringer og mikrobiologisvar er ikke sendt: ikke tjekket")),
+        Text("medication records and microbiology reports could not be had: not checked",
+             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: ikke tjekket")),
     "invalid": (
         Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
         Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),

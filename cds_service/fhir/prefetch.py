@@ -215,17 +215,24 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
     }
 
 
-# Keys announced after the first ones: a client set up with the first six, sending neither these nor a fhirServer to
-# fetch them from, is answered (not refused with 412), with a data note saying what was not checked.
+# Keys announced after the first ones: a client set up with the first six is answered, never refused with 412, when
+# these cannot be had (not sent and no fhirServer, a fhirServer refused, a search the FHIR server failed or does not
+# support), with a data note saying what was not checked.
 LATER_KEYS = ("medicationStatements", "diagnosticReports")
 
 
-def later_keys_not_sent(pooled: PooledResources) -> bool:
-    """Only keys of `LATER_KEYS` are missing (none unusable): say so in a data note and answer with the rest."""
-    if not pooled.missing or pooled.unusable or not set(pooled.missing) <= set(LATER_KEYS):
-        return False
-    pooled.notes.append(DataNote("prefetch-not-sent", f"prefetch {', '.join(pooled.missing)}",
-                                 f"prefetch key(s) {', '.join(pooled.missing)} not sent and no fhirServer to fetch them "
-                                 "from: medication records and culture reports were not read"))
-    pooled.missing = []
-    return True
+def later_keys(keys: list[str]) -> tuple[list[str], list[str]]:
+    """`keys` split into those a request cannot do without and those of `LATER_KEYS`."""
+    return [k for k in keys if k not in LATER_KEYS], [k for k in keys if k in LATER_KEYS]
+
+
+def set_later_keys_aside(pooled: PooledResources, why: str) -> None:
+    """Answer without the `LATER_KEYS` that are missing or unusable: name them, and why, in one data note."""
+    absent = [k for k in LATER_KEYS if k in pooled.missing or k in pooled.unusable]
+    if not absent:
+        return
+    details = [f"{k}: {pooled.unusable[k]}" if k in pooled.unusable else k for k in absent]
+    pooled.notes.append(DataNote("prefetch-not-sent", f"prefetch {', '.join(absent)}",
+                                 f"{'; '.join(details)} ({why}): medication records and culture reports were not read"))
+    pooled.missing = [k for k in pooled.missing if k not in LATER_KEYS]
+    pooled.unusable = {k: v for k, v in pooled.unusable.items() if k not in LATER_KEYS}
