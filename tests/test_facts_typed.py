@@ -1,4 +1,5 @@
-"""What typing the fact builder (mypy strict) found: each a fault of a value a type did not allow."""
+"""What typing the fact builder (mypy strict) found, each a value its type did not allow; and a date with no day
+that says which element it came from, instead of being matched by its text against the order's start."""
 
 from __future__ import annotations
 
@@ -46,3 +47,35 @@ def test_an_infection_other_organism_outside_the_readme_is_never_bacterial(tmp_p
     assert infection.organism == read
     if read == "other":  # never counted, with or without a culture
         assert load_runtime(Settings()).ruleset.context(facts, date(2026, 2, 1))["Bacterial Infections"] == ()
+
+
+# -- a date with no day says which element it came from (PartialDate.field) -----------------------------------------
+
+@pytest.mark.parametrize("end", ["2025-10", "2025", "2026-03"])
+def test_a_bispecific_end_with_no_day_is_never_read_as_its_start(end):
+    """A teclistamab order from 2025-10-06 whose end names no day: the start is known. An end of the start's month
+    ("2025-10") or year ("2025") was taken for the start, because the date was matched by its text against the
+    start's: the card said "Teclistamab is dated “2025-10”, which names no day, so its window was not placed". Now
+    it is read as any other end with no day is ("2026-03")."""
+    from .test_therapy_undated import bsab_order, cards, chart
+
+    assert [c["source"]["topic"]["code"] for c in cards(chart(bsab_order("2025-10-06", end=end)))] == []
+
+
+def test_a_start_with_no_day_in_a_second_dosage_is_a_start_with_no_day():
+    """The start is the earliest boundsPeriod start of all dosages: one that names no day leaves it unknown, so the
+    order is an undated therapy (before, only the first dosage's start was compared, and the order was 'invalid')."""
+    from .test_therapy_undated import bsab_order, cards, chart
+
+    order = bsab_order("2025-10-06")
+    order["dosageInstruction"].append({"timing": {"repeat": {"boundsPeriod": {"start": "2025-09"}}}})
+    [card] = cards(chart(order))
+    assert card["source"]["topic"]["code"] == "therapy-undated" and "“2025-09”" in card["summary"]
+
+
+def test_a_partial_date_names_its_element():
+    from cds_service.fhir.dates import PartialDate
+
+    with pytest.raises(PartialDate) as raised:
+        FactBuilder(load_terminology(), TZ)._dosage_period({"authoredOn": "2025-10"})
+    assert (raised.value.value, raised.value.field) == ("2025-10", "authoredOn")

@@ -304,19 +304,11 @@ class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
 
 
-def _planned_start(r: Mapping[str, Any]) -> str:
-    """An order's start as written (the first dosage boundsPeriod.start, else the first planned dose, else
-    authoredOn), "" when none: to tell a start with no day from an end with none."""
-    for dosage in _list(r.get("dosageInstruction")):
-        start = _first(dosage, "timing.repeat.boundsPeriod.start") if isinstance(dosage, dict) else None
-        if isinstance(start, str):
-            return start
-    for dosage in _list(r.get("dosageInstruction")):
-        events = _first(dosage, "timing.event") if isinstance(dosage, dict) else None
-        for event in _list(events):
-            if isinstance(event, str):
-                return event
-    return _str(r.get("authoredOn")) or ""
+# The elements an order's start is read from (`_planned_period`: the earliest boundsPeriod start, else the earliest
+# planned dose, else authoredOn): a date with no day in one of them is a start with no day, not an end with none.
+BOUNDS_START, BOUNDS_END = "dosageInstruction.timing.repeat.boundsPeriod.start", "dosageInstruction.timing.repeat.boundsPeriod.end"
+DOSE_DAY = "dosageInstruction.timing.event"
+ORDER_START_FIELDS = frozenset({BOUNDS_START, DOSE_DAY, "authoredOn"})
 
 
 def _partial(value: Any) -> bool:
@@ -468,8 +460,13 @@ class FactBuilder:
         self._unresolved = 0
 
     # -- helpers -------------------------------------------------------------------------
-    def _date(self, value: Any, *, allow_partial: bool = False) -> date:
-        return to_local_date(value, self.tz, allow_partial=allow_partial)
+    def _date(self, value: Any, *, allow_partial: bool = False, field: str = "") -> date:
+        """The day of a FHIR date; a date with no day (when not allowed) says the `field` it was read from."""
+        try:
+            return to_local_date(value, self.tz, allow_partial=allow_partial)
+        except PartialDate as exc:
+            exc.field = field
+            raise
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
         """The medication CodeableConcept, following a reference to a contained or sent Medication."""
@@ -685,16 +682,16 @@ class FactBuilder:
             if not isinstance(period, dict):
                 continue
             if period.get("start"):
-                starts.append(self._date(period["start"]))
+                starts.append(self._date(period["start"], field=BOUNDS_START))
             if period.get("end"):
-                ends.append(self._date(period["end"]))
+                ends.append(self._date(period["end"], field=BOUNDS_END))
             else:
                 open_ended = True
         start = min(starts) if starts else None
         if start is None:
             if not resource.get("authoredOn"):
                 raise NoStartDate("no start date (dosage boundsPeriod.start or authoredOn)")
-            start = self._date(resource["authoredOn"])
+            start = self._date(resource["authoredOn"], field="authoredOn")
         end = None if open_ended or not ends else max(ends)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
@@ -982,7 +979,7 @@ class FactBuilder:
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
                 return None
             except PartialDate as exc:
-                if exc.value != _planned_start(r)[:len(exc.value)]:
+                if exc.field not in ORDER_START_FIELDS:
                     raise  # an end with no day: the start is known, the order is unusable as before
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
                                       exc.value)
@@ -1108,7 +1105,8 @@ class FactBuilder:
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
         # dose days date the order only when no boundsPeriod start does, and are read only then: a dose day that
         # names no day ("2025-09") must not drop an order its boundsPeriod dates
-        events = [] if bounded else sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
+        events = [] if bounded else sorted(self._date(e, field=DOSE_DAY) for t in timings for e in _list(t.get("event"))
+                                           if isinstance(e, str))
         try:
             start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
