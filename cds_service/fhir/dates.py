@@ -28,11 +28,13 @@ SHOWN = 40  # characters of a bad value quoted in its data note (the note reache
 
 
 class PartialDate(DataError):
-    """A date with no day ("2026", "2026-03", valid FHIR) where a day is needed: `value` is the date as sent."""
+    """A date with no day ("2026", "2026-03", valid FHIR) where a day is needed: `value` is the date as sent,
+    `field` the FHIR element it was read from ("authoredOn"; "" when the reader did not say)."""
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, field: str = "") -> None:
         super().__init__(f"partial date {_show(value)} does not name a day")
         self.value = value[:SHOWN]
+        self.field = field
 
 
 def _show(value: str) -> str:

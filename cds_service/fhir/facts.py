@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from fractions import Fraction
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Union, get_args
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from cql_like_rules.facts import (
     BsAbExposure,
     CarTInfusion,
+    CourseStatus,
     Culture,
     DataNote,
     Diagnosis,
@@ -35,6 +36,7 @@ from cql_like_rules.facts import (
     Immunofixation,
     Infection,
     MProteinResult,
+    Organism,
     Patient,
     TherapyOrderDraft,
     UndatedTherapy,
@@ -51,7 +53,11 @@ from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
-IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
+# The statuses of an immunoglobulin order the rules read, each as the course status it is (every CourseStatus).
+IG_ORDER_STATUSES: dict[str, CourseStatus] = {status: status for status in get_args(CourseStatus)}
+# What an infection-other entry's `organism` may say (valuesets/README.md); anything else is read as "other", as no
+# `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
+ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Organism) if organism != "bacterial"}
 IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
@@ -76,12 +82,18 @@ THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdminis
 THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bsab", "car-t-product"},
                  "Procedure": {"bsab", "car-t-product"}}
 
+# A fact `build` files under a slot of `Facts` (SLOTS), and what a handler gives: (slot, fact) or nothing.
+Fact = Union[IgGResult, MProteinResult, Immunofixation, CarTInfusion, BsAbExposure, IgCourse, IgAdministration,
+             Infection, Culture, Diagnosis]
+Produced = Union[tuple[str, Fact], None]
+
+
 @dataclass
 class Extraction:
     """The facts, plus the raw resources they came from (by reference)."""
 
     facts: Facts
-    resources: dict[str, dict] = field(default_factory=dict)
+    resources: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def reference_of(resource: Mapping[str, Any]) -> str:
@@ -95,7 +107,7 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _igg_result(value_g_l: float, day: Any, source: str, comparator: str, reported: str) -> IgGResult:
+def _igg_result(value_g_l: float, day: date, source: str, comparator: str, reported: str) -> IgGResult:
     """`IgGResult(value_g_l, day, source, comparator, reported)`, made in one step.
 
     A frozen dataclass's `__init__` sets each of its six fields through `object.__setattr__`,
@@ -103,10 +115,10 @@ def _igg_result(value_g_l: float, day: Any, source: str, comparator: str, report
     makes 200. The same object (fields in order, so also the same JSON, repr, equality and hash:
     tests/test_facts_from_fhir.py); the assertion above stops the import if the class changes.
     """
-    result = _new(IgGResult)
+    result: IgGResult = _new(IgGResult)
     _set(result, "__dict__", {"value_g_l": value_g_l, "date": day, "source": source, "comparator": comparator,
                               "reported": reported, "taken": ""})
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
@@ -116,7 +128,7 @@ def _codings(concept: Any) -> list[Mapping[str, Any]]:
     return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     """A JSON array, or nothing: malformed input must never crash the service."""
     return value if isinstance(value, list) else []
 
@@ -221,19 +233,11 @@ class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
 
 
-def _planned_start(r: Mapping[str, Any]) -> str:
-    """An order's start as written (the first dosage boundsPeriod.start, else the first planned dose, else
-    authoredOn), "" when none: to tell a start with no day from an end with none."""
-    for dosage in _list(r.get("dosageInstruction")):
-        start = _first(dosage, "timing.repeat.boundsPeriod.start") if isinstance(dosage, dict) else None
-        if isinstance(start, str):
-            return start
-    for dosage in _list(r.get("dosageInstruction")):
-        events = _first(dosage, "timing.event") if isinstance(dosage, dict) else None
-        for event in _list(events):
-            if isinstance(event, str):
-                return event
-    return _str(r.get("authoredOn")) or ""
+# The elements an order's start is read from (`_planned_period`: the earliest boundsPeriod start, else the earliest
+# planned dose, else authoredOn): a date with no day in one of them is a start with no day, not an end with none.
+BOUNDS_START, BOUNDS_END = "dosageInstruction.timing.repeat.boundsPeriod.start", "dosageInstruction.timing.repeat.boundsPeriod.end"
+DOSE_DAY = "dosageInstruction.timing.event"
+ORDER_START_FIELDS = frozenset({BOUNDS_START, DOSE_DAY, "authoredOn"})
 
 
 def _partial(value: Any) -> bool:
@@ -257,7 +261,8 @@ def _onset_in_words(r: Mapping[str, Any]) -> str:
         return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
     span = r.get("onsetRange")
     if isinstance(span, dict):  # its numbers and unit as sent ("60–61 a"): no words of the service's own, in one language
-        low, high = (span.get(k) if isinstance(span.get(k), dict) else {} for k in ("low", "high"))
+        bounds: list[Mapping[str, Any]] = [span[k] if isinstance(span.get(k), dict) else {} for k in ("low", "high")]
+        low, high = bounds
         unit = high.get("unit") or high.get("code") or low.get("unit") or low.get("code") or ""
         shown = "–".join(str(q["value"]) for q in (low, high) if q.get("value") is not None)
         return f"{shown or '–'} {unit}".strip()[:40]
@@ -307,13 +312,13 @@ class FactBuilder:
         """The facts of the chart; on order hooks also the IgG lab orders drafted in the session
         (each made by `igg_order_drafted` from `context.draftOrders`, never from the chart) and the
         bsAb / CAR-T product orders judged in it (`therapies_drafted`)."""
-        out: dict[str, list] = {k: [] for k in SLOTS}
+        out: dict[str, list[Any]] = {k: [] for k in SLOTS}  # each slot's facts, of its field's type in Facts
         patient: Patient | None = None
         self._notes = list(notes)
         self._therapies = []
         self._undated = []
         self._diagnoses = []
-        used: dict[str, dict] = {}
+        used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
         handlers = HANDLERS
@@ -323,7 +328,7 @@ class FactBuilder:
             try:
                 if kind == "Patient":
                     patient = self._patient(resource)
-                    used[patient.source] = resource  # type: ignore[assignment]
+                    used[patient.source] = resource
                     continue
                 handler = handlers.get(kind) if isinstance(kind, str) else None
                 if handler is None:
@@ -336,7 +341,7 @@ class FactBuilder:
             if produced is not None:
                 slot, fact = produced
                 out[slot].append(fact)
-                used[fact.source] = resource  # type: ignore[assignment]
+                used[fact.source] = resource
         _read_reports(self, reports, out, used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
@@ -365,7 +370,8 @@ class FactBuilder:
         self._therapies = []
         self._undated = []
         for resource in resources:
-            handler = INDEX_HANDLERS.get(resource.get("resourceType"))  # type: ignore[arg-type]
+            kind = resource.get("resourceType")
+            handler = INDEX_HANDLERS.get(kind) if isinstance(kind, str) else None
             if handler is None:
                 continue
             try:
@@ -386,8 +392,13 @@ class FactBuilder:
         self._unresolved = 0
 
     # -- helpers -------------------------------------------------------------------------
-    def _date(self, value: Any, *, allow_partial: bool = False):  # type: ignore[no-untyped-def]
-        return to_local_date(value, self.tz, allow_partial=allow_partial)
+    def _date(self, value: Any, *, allow_partial: bool = False, field: str = "") -> date:
+        """The day of a FHIR date; a date with no day (when not allowed) says the `field` it was read from."""
+        try:
+            return to_local_date(value, self.tz, allow_partial=allow_partial)
+        except PartialDate as exc:
+            exc.field = field
+            raise
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
         """The medication CodeableConcept, following a reference to a contained or sent Medication."""
@@ -584,7 +595,7 @@ class FactBuilder:
             if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
 
-    def _day_of(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
         when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
                       "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
@@ -593,30 +604,32 @@ class FactBuilder:
         except DataError:
             return None
 
-    def _dosage_period(self, resource: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _dosage_period(self, resource: Mapping[str, Any]) -> tuple[date, date | None]:
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
-        starts, ends, open_ended = [], [], False
+        starts: list[date] = []
+        ends: list[date] = []
+        open_ended = False
         for dosage in _list(resource.get("dosageInstruction")):
             period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, dict) else None
             if not isinstance(period, dict):
                 continue
             if period.get("start"):
-                starts.append(self._date(period["start"]))
+                starts.append(self._date(period["start"], field=BOUNDS_START))
             if period.get("end"):
-                ends.append(self._date(period["end"]))
+                ends.append(self._date(period["end"], field=BOUNDS_END))
             else:
                 open_ended = True
         start = min(starts) if starts else None
         if start is None:
             if not resource.get("authoredOn"):
                 raise NoStartDate("no start date (dosage boundsPeriod.start or authoredOn)")
-            start = self._date(resource["authoredOn"])
+            start = self._date(resource["authoredOn"], field="authoredOn")
         end = None if open_ended or not ends else max(ends)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return start, end
 
-    def _when(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _when(self, r: Mapping[str, Any]) -> date:
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
@@ -664,7 +677,7 @@ class FactBuilder:
                             if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
         return Patient(reference_of(r), born, deceased, died, identifiers)
 
-    def _observation(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _observation(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
         if not sets:
             status = r.get("status")
@@ -703,7 +716,7 @@ class FactBuilder:
             return self._culture(r, culture)
         return None
 
-    def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry):  # type: ignore[no-untyped-def]
+    def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry) -> tuple[str, IgGResult | MProteinResult]:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
         day = local_day(when, self.tz) if when.__class__ is str else self._when(r)
         qty = r.get("valueQuantity")
@@ -739,7 +752,7 @@ class FactBuilder:
                 return str(entry.get("result") or "")
         return ""
 
-    def _culture(self, r: Mapping[str, Any], entry: Entry):  # type: ignore[no-untyped-def]
+    def _culture(self, r: Mapping[str, Any], entry: Entry) -> tuple[str, Culture]:
         day = self._when(r)
         concepts = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
                                                       if isinstance(c, dict)]
@@ -788,7 +801,7 @@ class FactBuilder:
         text = _texts(concept)
         return bool(text.strip()) and not growth_in(self.t, text).grew
 
-    def _procedure(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _procedure(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
         # The infusion, coded as a procedure (SNOMED, SKS BOQX1, ICD-10-PCS, CPT) or as the product given (the
         # HCPCS Q-code a US hospital bills on the day of the dose, Q2041 Yescarta): either dates T0.
@@ -804,11 +817,13 @@ class FactBuilder:
             drug = self._bsab_drug(bsab, r.get("code"))
             if when is None:  # given, on no day the record says: named as an undated therapy, never dropped
                 words = _str(r.get("performedString"))
-                return self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), (words or "").strip())
+                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), (words or "").strip())
+                return None
             try:
                 day = self._date(when)
             except PartialDate as exc:
-                return self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
+                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
+                return None
             return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
@@ -817,7 +832,8 @@ class FactBuilder:
                 return None
             when = _performed(r)
             if when is None:
-                return self._ig_dose_undated(r, r.get("code"), "completed immunoglobulin procedure has no performed date")
+                self._ig_dose_undated(r, r.get("code"), "completed immunoglobulin procedure has no performed date")
+                return None
             return "ig_administrations", IgAdministration(self._date(when), reference_of(r),
                                                           PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         if entry is None:
@@ -830,13 +846,15 @@ class FactBuilder:
         when = _performed(r)
         if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
             words = _str(r.get("performedString"))
-            return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), (words or "").strip())
+            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), (words or "").strip())
+            return None
         try:
             return "car_t", CarTInfusion(self._date(when), reference_of(r), drug)
         except PartialDate as exc:
-            return self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
+            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
+            return None
 
-    def _medication_administration(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _medication_administration(self, r: Mapping[str, Any]) -> Produced:
         concept = self._medication(r)
         sets = self.t.sets_of(concept)
         car_t = sets.get("car-t-product")
@@ -851,26 +869,32 @@ class FactBuilder:
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
             if car_t is not None:
-                return self._undated_therapy(r, "car-t-product", str(car_t.get("drug") or "") or _concept_text(concept), "")
+                self._undated_therapy(r, "car-t-product", str(car_t.get("drug") or "") or _concept_text(concept), "")
+                return None
             if bsab is not None:
-                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
-            return self._ig_dose_undated(r, concept, "administration has no effective date")
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
+                return None
+            self._ig_dose_undated(r, concept, "administration has no effective date")
+            return None
         try:
             day = self._date(when)
         except PartialDate as exc:
             if car_t is None and bsab is None:
                 raise
-            drug = str(car_t.get("drug") or "") if car_t is not None else self._bsab_drug(bsab, concept)  # type: ignore[arg-type]
-            return self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab",
-                                         drug or _concept_text(concept), exc.value)
+            drug = str(car_t.get("drug") or "") if car_t is not None else \
+                self._bsab_drug(bsab, concept) if bsab is not None else ""
+            self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab",
+                                  drug or _concept_text(concept), exc.value)
+            return None
         if car_t is not None:
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
+        assert ig is not None  # one of the three is known (the test above)
         return "ig_administrations", IgAdministration(day, reference_of(r),
-                                                      PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))  # type: ignore[union-attr]
+                                                      PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
-    def _medication_request(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _medication_request(self, r: Mapping[str, Any]) -> Produced:
         concept = self._medication(r)
         sets = self.t.sets_of(concept)
         if not sets:
@@ -884,16 +908,19 @@ class FactBuilder:
             try:
                 start, end = self._planned_period(r)  # a course of a set length ends by itself
             except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
-                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
+                return None
             except PartialDate as exc:
-                if exc.value != _planned_start(r)[:len(exc.value)]:
+                if exc.field not in ORDER_START_FIELDS:
                     raise  # an end with no day: the start is known, the order is unusable as before
-                return self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
-                                             exc.value)
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
+                                      exc.value)
+                return None
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")
-        if ig is None or status not in IG_ORDER_STATUSES:
+        course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
+        if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         try:
             start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
@@ -904,10 +931,10 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
-        return "ig_courses", IgCourse(start, status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+        return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored)
 
-    def _condition(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _condition(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
         malignancy = sets.get("haematological-malignancy")
         infection = None if malignancy else sets.get("bacterial-infection")
@@ -943,11 +970,12 @@ class FactBuilder:
             self._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
                                         f"dated by its recordedDate ({display[:40]})", in_words, onset))
         entry = infection or other
-        severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))  # type: ignore[union-attr]
-        organism = "bacterial" if infection is not None else str(other.get("organism") or "other")  # type: ignore[union-attr]
-        return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),  # type: ignore[union-attr]
-                                       display, organism, self._abatement(r),  # type: ignore[arg-type]
-                                       str(entry.get("site") or ""),  # type: ignore[union-attr]
+        assert entry is not None  # a malignancy returned above
+        severe = bool(entry.get("severe")) or "severity-severe" in self.t.sets_of(r.get("severity"))
+        organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
+        return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),
+                                       display, organism, self._abatement(r),
+                                       str(entry.get("site") or ""),
                                        "" if severe else self._severity_words(r))
 
     def _severity_words(self, r: Mapping[str, Any]) -> str:
@@ -960,7 +988,7 @@ class FactBuilder:
                     for c in _codings(severity))
         return "" if coded else _concept_text(severity).strip()[:40]
 
-    def _abatement(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _abatement(self, r: Mapping[str, Any]) -> date | None:
         """The day an infection abated, when the EHR says so; an unreadable one is no reason to drop the infection."""
         when = _first(r, "abatementDateTime", "abatementPeriod.end", "abatementPeriod.start")
         try:
@@ -999,7 +1027,7 @@ class FactBuilder:
         return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
                      if o.kind in ("bsab", "car-t-product"))
 
-    def _planned_period(self, r: Mapping[str, Any]):  # type: ignore[no-untyped-def]
+    def _planned_period(self, r: Mapping[str, Any]) -> tuple[date, date | None]:
         """An order's planned (start, end), a draft's or one on the chart: the dosage's boundsPeriod as
         `_dosage_period` reads it, and what EHRs
         send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
@@ -1009,7 +1037,8 @@ class FactBuilder:
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
         # dose days date the order only when no boundsPeriod start does, and are read only then: a dose day that
         # names no day ("2025-09") must not drop an order its boundsPeriod dates
-        events = [] if bounded else sorted(self._date(e) for t in timings for e in _list(t.get("event")) if isinstance(e, str))
+        events = [] if bounded else sorted(self._date(e, field=DOSE_DAY) for t in timings for e in _list(t.get("event"))
+                                           if isinstance(e, str))
         try:
             start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
@@ -1073,7 +1102,8 @@ class FactBuilder:
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
 # instance: bound methods kept on a builder would make it a reference cycle, freed only by the GC.
-HANDLERS = {"Observation": FactBuilder._observation, "Procedure": FactBuilder._procedure,
+Handler = Callable[[FactBuilder, Mapping[str, Any]], Produced]
+HANDLERS: dict[str, Handler] = {"Observation": FactBuilder._observation, "Procedure": FactBuilder._procedure,
             "MedicationAdministration": FactBuilder._medication_administration,
             "MedicationRequest": FactBuilder._medication_request, "Condition": FactBuilder._condition}
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
@@ -1090,7 +1120,7 @@ THERAPY_STATUSES["MedicationStatement"] = set(STATEMENT_TAKEN)
 THERAPY_KINDS["MedicationStatement"] = {"bsab", "car-t-product"}
 
 
-def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, Any] | None:
+def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     """An immunoglobulin course, a bsAb course or a CAR-T infusion a medication record says was taken.
 
     Ig: a course from its start (effectivePeriod.start, or the day of effectiveDateTime) to its end (effectivePeriod.end;
@@ -1128,7 +1158,11 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, An
         return _ig_statement(b, r, ig, str(status), start_raw, end_raw, shown)
     if status == "intended":
         return None  # a plan: a therapy dates T0 only once it has begun (clinical-rules §2)
-    drug = str(car_t.get("drug") or "") if car_t is not None else b._bsab_drug(bsab, concept)  # type: ignore[arg-type]
+    if car_t is not None:
+        drug = str(car_t.get("drug") or "")
+    else:
+        assert bsab is not None  # neither Ig nor CAR-T (both returned above): a bispecific
+        drug = b._bsab_drug(bsab, concept)
     kind = "car-t-product" if car_t is not None else "bsab"
     raw = start_raw if start_raw is not None or car_t is None else end_raw  # an infusion is one day: either date
     if not isinstance(raw, str):
@@ -1170,7 +1204,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted)
-    return "ig_courses", IgCourse(start, status, reference_of(r), end,  # type: ignore[arg-type]
+    return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
 
@@ -1241,7 +1275,7 @@ def _observation_ref(reference: Any) -> str:
 
 
 def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
-                  used: dict[str, dict[str, Any]]) -> None:
+                  used: dict[str, Mapping[str, Any]]) -> None:
     """The culture reports, read after every Observation: a report whose result Observations were read as cultures
     is that culture already, and counts once."""
     if not reports:
@@ -1255,7 +1289,7 @@ def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[st
             continue
         if culture is not None:
             out["cultures"].append(culture)
-            used[culture.source] = r  # type: ignore[assignment]
+            used[culture.source] = r
 
 
 def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str]) -> Culture | None:
@@ -1282,7 +1316,7 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
     shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
     shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes], interpretation=codes)
     slot, culture = b._culture(shaped, entry)
-    return culture  # type: ignore[no-any-return]
+    return culture
 
 
-INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement  # type: ignore[assignment]
+INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement

@@ -266,6 +266,26 @@ def _worklist(args: argparse.Namespace) -> int:
     return _table_command("worklist", run, render_table, csv_rows, args.csv)
 
 
+def _answers(args: argparse.Namespace) -> int:
+    """Every answer for a set of bundles, one JSON line each (answers.py), to compare two trees with `cmp`."""
+    from ..runtime import load_runtime
+    from .answers import write_answers
+
+    try:
+        runtime = load_runtime(load_settings(local=True))
+        if not all(Path(p).exists() for p in args.paths):
+            raise InputError(f"no such file or directory: {', '.join(p for p in args.paths if not Path(p).exists())}")
+        written = write_answers(args.paths, runtime, args.out)
+    except (InputError, ConfigError) as exc:
+        print(f"cds-service answers: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"cds-service answers: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {written} answers to {args.out}", file=sys.stderr)
+    return 0
+
+
 def _compare_rulesets(args: argparse.Namespace) -> int:
     from ..runtime import load_runtime
     from .compare import compare, csv_rows, render_text, with_ruleset
@@ -503,6 +523,12 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--identifier-system", default=CPR_SYSTEM, metavar="URI",
                     help="show the patient's identifier of this system beside the FHIR id (default: CPR, %(default)s)")
     wl.set_defaults(run=_worklist)
+    ans = sub.add_parser("answers", help="every answer for a set of bundles, one sorted JSON line each: two trees "
+                                        "giving the same file (cmp) show users the same thing")
+    ans.add_argument("paths", nargs="+", metavar="DIR_OR_FILE",
+                     help="Bundle files or folders of them; a folder's drafts/*.draft.json are the draft orders")
+    ans.add_argument("--out", required=True, metavar="FILE.jsonl", help="where to write the lines")
+    ans.set_defaults(run=_answers)
     cmp = sub.add_parser("compare-rulesets", help="patients whose advice differs between two rule sets or policies")
     cmp.add_argument("input", metavar="INPUT", help="a folder of one-patient Bundles, a Bundle, or an NDJSON export folder")
     for side in "AB":

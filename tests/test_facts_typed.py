@@ -1,0 +1,81 @@
+"""What typing the fact builder (mypy strict) found, each a value its type did not allow; and a date with no day
+that says which element it came from, instead of being matched by its text against the order's start."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cds_service.fhir.facts import FactBuilder
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cql_like_rules.valuesets import load_terminology
+
+TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def local_infection(tmp_path: Path, organism: str | None) -> FactBuilder:
+    """A site's infection-other code (valuesets/README.md: `organism` is `unspecified` or `other`)."""
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "code-systems.json").write_text(json.dumps({"aliases": {"LOCAL-DX": {"uris": ["urn:oid:1.2.208.999.7"]}}}))
+    entry = {"system": "LOCAL-DX", "code": "INF42", "display": "Viral infection", "source": "local diagnosis list"}
+    if organism is not None:
+        entry["organism"] = organism
+    (local / "infection-other.json").write_text(json.dumps({"id": "infection-other", "include": [entry]}))
+    return FactBuilder(load_terminology(str(local)), TZ)
+
+
+def condition() -> dict:
+    return {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": "urn:oid:1.2.208.999.7", "code": "INF42"}]},
+            "verificationStatus": {"coding": [{"code": "confirmed"}]}, "onsetDateTime": "2026-01-10"}
+
+
+@pytest.mark.parametrize("organism, read", [("viral", "other"), ("Unspecified", "other"), ("", "other"), (None, "other"),
+                                            ("other", "other"), ("unspecified", "unspecified")])
+def test_an_infection_other_organism_outside_the_readme_is_never_bacterial(tmp_path, organism, read):
+    """`organism` reached Infection.organism as any string, and the rules count every infection whose organism is
+    neither "other" nor "unspecified" as a verified bacterial one: a site's viral code with `organism: "viral"`
+    counted towards the start criteria. Anything but the two words is now read as no organism is: "other"."""
+    facts = local_infection(tmp_path, organism).build([condition()]).facts
+    [infection] = facts.infections
+    assert infection.organism == read
+    if read == "other":  # never counted, with or without a culture
+        assert load_runtime(Settings()).ruleset.context(facts, date(2026, 2, 1))["Bacterial Infections"] == ()
+
+
+# -- a date with no day says which element it came from (PartialDate.field) -----------------------------------------
+
+@pytest.mark.parametrize("end", ["2025-10", "2025", "2026-03"])
+def test_a_bispecific_end_with_no_day_is_never_read_as_its_start(end):
+    """A teclistamab order from 2025-10-06 whose end names no day: the start is known. An end of the start's month
+    ("2025-10") or year ("2025") was taken for the start, because the date was matched by its text against the
+    start's: the card said "Teclistamab is dated “2025-10”, which names no day, so its window was not placed". Now
+    it is read as any other end with no day is ("2026-03")."""
+    from .test_therapy_undated import bsab_order, cards, chart
+
+    assert [c["source"]["topic"]["code"] for c in cards(chart(bsab_order("2025-10-06", end=end)))] == []
+
+
+def test_a_start_with_no_day_in_a_second_dosage_is_a_start_with_no_day():
+    """The start is the earliest boundsPeriod start of all dosages: one that names no day leaves it unknown, so the
+    order is an undated therapy (before, only the first dosage's start was compared, and the order was 'invalid')."""
+    from .test_therapy_undated import bsab_order, cards, chart
+
+    order = bsab_order("2025-10-06")
+    order["dosageInstruction"].append({"timing": {"repeat": {"boundsPeriod": {"start": "2025-09"}}}})
+    [card] = cards(chart(order))
+    assert card["source"]["topic"]["code"] == "therapy-undated" and "“2025-09”" in card["summary"]
+
+
+def test_a_partial_date_names_its_element():
+    from cds_service.fhir.dates import PartialDate
+
+    with pytest.raises(PartialDate) as raised:
+        FactBuilder(load_terminology(), TZ)._dosage_period({"authoredOn": "2025-10"})
+    assert (raised.value.value, raised.value.field) == ("2025-10", "authoredOn")
