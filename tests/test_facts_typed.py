@@ -51,15 +51,32 @@ def test_an_infection_other_organism_outside_the_readme_is_never_bacterial(tmp_p
 
 # -- a date with no day says which element it came from (PartialDate.field) -----------------------------------------
 
-@pytest.mark.parametrize("end", ["2025-10", "2025", "2026-03"])
-def test_a_bispecific_end_with_no_day_is_never_read_as_its_start(end):
-    """A teclistamab order from 2025-10-06 whose end names no day: the start is known. An end of the start's month
-    ("2025-10") or year ("2025") was taken for the start, because the date was matched by its text against the
-    start's: the card said "Teclistamab is dated “2025-10”, which names no day, so its window was not placed". Now
-    it is read as any other end with no day is ("2026-03")."""
+@pytest.mark.parametrize("end, read", [("2025-10", "2025-10-31"), ("2025", "2025-12-31"), ("2026-03", "2026-03-31")])
+def test_a_bispecific_end_with_no_day_is_read_as_its_last_day_and_the_window_placed(end, read):
+    """A teclistamab order from 2025-10-06 whose end names no day (valid FHIR): the start is known. An end of the
+    start's month ("2025-10") or year was taken for the start ("Teclistamab is dated “2025-10”, which names no day,
+    so its window was not placed"); and any end with no day made the order unusable, so this patient, IgG 3.0 g/L
+    in the window, got no card at all. The end is now its last day, named on the card, and the window is placed."""
     from .test_therapy_undated import bsab_order, cards, chart
 
-    assert [c["source"]["topic"]["code"] for c in cards(chart(bsab_order("2025-10-06", end=end)))] == []
+    [card] = cards(chart(bsab_order("2025-10-06", end=end)))
+    assert card["source"]["topic"]["code"] == "start-substitution" and "bsAb 2025-10-06" in card["summary"]
+    assert f"The date “{end}” of an order names no day: read as {read}; check it." in card["detail"]
+
+
+@pytest.mark.parametrize("end", ["2026-06", "2026"])
+def test_an_ig_order_whose_end_names_no_day_is_still_a_course(end):
+    """An active IVIG order from 2025-12-01 to "2026-06" after a CAR-T on 2025-10-06: the patient is on Ig. The
+    order was unusable (an end with no day), so the card said "Ig substitution may start"; it now plans the stop."""
+    from .test_therapy_undated import SUBJECT, cards, chart, procedure
+
+    ivig = {"resourceType": "MedicationRequest", "id": "ivig", "status": "active", "intent": "order",
+            "subject": SUBJECT, "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc",
+                                                                          "code": "J06BA02"}], "text": "Privigen"},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-12-01", "end": end}}}}]}
+    [card] = cards(chart(procedure(performedDateTime="2025-10-06"), ivig))
+    assert card["source"]["topic"]["code"] == "stop-planned"
+    assert "plan the stop attempt on 2026-04-06" in card["summary"] and f"“{end}”" in card["detail"]
 
 
 def test_a_start_with_no_day_in_a_second_dosage_is_a_start_with_no_day():

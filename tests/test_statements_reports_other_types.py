@@ -89,6 +89,16 @@ def test_home_scig_begun_in_the_window_gets_the_stop_attempt_with_no_order_to_ch
     assert overdue.advice[0].variant == ""  # not "doses": no last dose to name, the record runs on
 
 
+def test_home_scig_whose_end_names_no_day_is_still_substitution() -> None:
+    """An end with no day ("2026-06", valid FHIR) made the record unusable ("check whether the patient is already on
+    substitution" beside "may start"); it is read as its last day and named, and the course stands."""
+    bundle = with_resources("cart-in-window-igg-low", statement("ms-scig", SCIG, "active",
+                                                                 effectivePeriod={"start": "2026-01-16", "end": "2026-06"}))
+    planned = replay(RUNTIME, bundle, at=date(2026, 2, 20))
+    assert [a.code for a in planned.advice] == ["stop-planned"]
+    assert [n.kind for n in planned.notes if n.source == "MedicationStatement/ms-scig"] == ["date-partial"]
+
+
 def test_an_ig_course_at_another_hospital_ended_in_the_window_makes_a_new_start_a_restart() -> None:
     """IVIG given elsewhere after T0 and completed before today: a start now is a restart, which follows the general
     criteria even inside the window (§4.3): IgG < 4 alone does not meet them."""

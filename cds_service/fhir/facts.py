@@ -616,7 +616,7 @@ class FactBuilder:
             if period.get("start"):
                 starts.append(self._date(period["start"], field=BOUNDS_START))
             if period.get("end"):
-                ends.append(self._date(period["end"], field=BOUNDS_END))
+                ends.append(self._order_end(resource, period["end"]))
             else:
                 open_ended = True
         start = min(starts) if starts else None
@@ -628,6 +628,17 @@ class FactBuilder:
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return start, end
+
+    def _order_end(self, r: Mapping[str, Any], value: Any) -> date:
+        """An order's (or a medication record's) end. One with no day ("2026-06", valid FHIR) is the last day it can mean, named in a
+        note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
+        a bispecific's window unplaced (no card at all)."""
+        if not _partial(value):
+            return self._date(value, field=BOUNDS_END)
+        day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
+        self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
+                                    "its last day (the longest the order or record can run)", str(value), day))
+        return day
 
     def _when(self, r: Mapping[str, Any]) -> date:
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
@@ -912,7 +923,7 @@ class FactBuilder:
                 return None
             except PartialDate as exc:
                 if exc.field not in ORDER_START_FIELDS:
-                    raise  # an end with no day: the start is known, the order is unusable as before
+                    raise  # not reached: an end with no day is read as its last day (`_order_end`)
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
                                       exc.value)
                 return None
@@ -1191,7 +1202,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end = b._date(end_raw) if isinstance(end_raw, str) else None
+        end = b._order_end(r, end_raw) if isinstance(end_raw, str) else None  # no day: its last day, named
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:
