@@ -96,3 +96,16 @@ def test_a_partial_date_names_its_element():
     with pytest.raises(PartialDate) as raised:
         FactBuilder(load_terminology(), TZ)._dosage_period({"authoredOn": "2025-10"})
     assert (raised.value.value, raised.value.field) == ("2025-10", "authoredOn")
+
+
+def test_dose_days_date_an_order_whose_authored_on_names_no_day():
+    """A teclistamab order with its planned doses on full days and `authoredOn` "2025-10": the dose days date it
+    (as they do with no authoredOn), so the window is placed from the first dose; the month-only authoredOn made it an
+    undated therapy ("its window was not placed")."""
+    from .test_therapy_undated import bsab_order, cards, chart
+
+    order = bsab_order("2025-10-06")
+    order["authoredOn"] = "2025-10"
+    order["dosageInstruction"] = [{"timing": {"event": ["2025-10-06", "2025-10-09", "2025-10-13"]}}]
+    [card] = cards(chart(order))
+    assert card["source"]["topic"]["code"] == "start-substitution" and "bsAb 2025-10-06" in card["summary"]

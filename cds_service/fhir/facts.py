@@ -1056,6 +1056,10 @@ class FactBuilder:
             if not events:
                 raise
             start, end = events[0], None
+        except PartialDate as exc:  # authoredOn with no day ("2025-10"): the dose days date the order, when it has them
+            if not events or exc.field != "authoredOn":
+                raise
+            start, end = events[0], None
         if events:  # read only when no boundsPeriod start dates the order
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
