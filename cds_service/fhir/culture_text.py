@@ -167,14 +167,15 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
         joined = before is not None and before.name and before.match.end == word.match.start - 1 \
             and _hyphen_joined(text, word.match.start)
         if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1
-            for j in statement[place + 1:]:
+            for k in range(place + 1, len(statement)):  # no slice: a copy per no-growth word made a long text quadratic
+                j = statement[k]
                 if words[j].role == GREW or j in scoped:
                     break
                 scoped.add(j)
                 negated.add(j)
         elif before is not None and before.name and before.clause == word.clause:  # rule 2
             bound = statement[place - 1]
-            listed = _list_ending_in(text, words, statement[:place])
+            listed = _list_ending_in(text, words, statement, place)
             negated.update(listed)
             if not words[bound].marker:
                 negated.update(j for j in range(kept_before, min(listed)) if words[j].role == ORGANISM and j not in grown)
@@ -185,16 +186,17 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
     return has_negation
 
 
-def _list_ending_in(text: str, words: list[_Word], before: list[int]) -> list[int]:
-    """The name a no-growth word follows (the last of `before`) and the list it ends: the names before it joined by
+def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: int) -> list[int]:
+    """The name a no-growth word (at `place` of its statement) follows and the list it ends: the names before it joined by
     the words of a species only ("Klebsiella pneumoniae"), and, when the first other link back is a conjunction
     ("E. coli, Klebsiella og Candida"), the names joined by commas and conjunctions before it. A marker's list
     holds markers only."""
-    bound = before[-1]
+    bound = statement[place - 1]
     pure_marker = words[bound].role == MARKER
     listed = [bound]
     conjunction_seen = False
-    for j in reversed(before[:-1]):
+    for k in range(place - 2, -1, -1):
+        j = statement[k]
         word, head = words[j], words[listed[-1]]
         if not word.name or pure_marker and word.role != MARKER:
             break
