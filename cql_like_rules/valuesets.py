@@ -18,6 +18,7 @@ import json
 import re
 from array import array
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
@@ -217,7 +218,7 @@ class Terminology:
         # gives them (organism `kind`, result-interpretation `result` ...); read by `words_in`.
         self.words: dict[str, dict[str, Mapping[str, Any]]] = {}
         self._word_searches: dict[tuple[str, ...], _WordSearch | None] = {}
-        self._first_chars: dict[str, frozenset[str]] | None = None  # see `_first_chars_of`
+        self._first_chars: Mapping[str, frozenset[str]] | None = None  # see `_first_chars_of`
         self._words_of: dict[tuple[tuple[str, ...], str], tuple[WordMatch, ...]] = {}
         for directory in directories:
             self._load_directory(Path(directory))
@@ -227,6 +228,7 @@ class Terminology:
         if not self.unit_factors:
             raise RulesError("units.json is missing or empty")
         self._hint_pattern = _hint_pattern(self._hint_owner)
+        self._first_chars = _first_chars_of(self.words)  # at load, not on a clinician's first culture text
         # The hints are lower case, so for text made only of characters that lower-casing maps
         # exactly as the case-insensitive match would (checked character by character against
         # every hint character, below), the same pattern without IGNORECASE on the lower-cased
@@ -624,17 +626,23 @@ def _all_characters() -> str:
     return array("I", range(0x110000)).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _first_chars_of(words: Mapping[str, Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+def _first_chars_of(words: Mapping[str, Mapping[str, Any]]) -> Mapping[str, frozenset[str]]:
     """Each character of any text that a word's first character matches, in any case, as the word's regex matches it
     (IGNORECASE, with its Unicode equivalences: "K" the Kelvin sign, "ſ" a long s, "ϰ" a kappa), with those first
-    characters. Every code point is tried once, in one pass of the regex engine (~0.15 s, on the first search)."""
-    firsts = sorted({word[0] for listed in words.values() for word in listed})
+    characters. Every code point is tried once, in one pass of the regex engine (~0.15 s): once per process for a set
+    of first characters (every value-set load of a process shares it; the service's is made at start-up)."""
+    return _first_chars_matching(frozenset(word[0] for listed in words.values() for word in listed))
+
+
+@lru_cache(maxsize=16)
+def _first_chars_matching(first_chars: frozenset[str]) -> Mapping[str, frozenset[str]]:
+    firsts = sorted(first_chars)
     if not firsts:
-        return {}
+        return MappingProxyType({})
     literals = {f: re.compile(re.escape(f), re.IGNORECASE) for f in firsts}
     any_first = re.compile("|".join(re.escape(f) for f in firsts), re.IGNORECASE)
-    return {c: frozenset(f for f, literal in literals.items() if literal.fullmatch(c))
-            for c in set(any_first.findall(_all_characters()))}
+    return MappingProxyType({c: frozenset(f for f, literal in literals.items() if literal.fullmatch(c))
+                             for c in set(any_first.findall(_all_characters()))})
 
 
 def _word_search(words: Mapping[str, Mapping[str, Mapping[str, Any]]], valueset_ids: tuple[str, ...],
