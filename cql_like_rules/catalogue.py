@@ -488,10 +488,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
                      "infektioner er kun registreret som doser; et forløb regnes som igangværende {dose_course} efter "
                      "sidste dosis ({last_dose})."),
-                Text("Give no dose after {stop_date} (none since: the stop is made); measure IgG off substitution "
-                     "later, and restart only by the general criteria.",
-                     "Giv ingen dosis efter {stop_date} (ingen siden: seponeringen er sket); mål senere IgG uden "
-                     "substitution, og genstart kun efter de generelle kriterier."),
+                Text("Give no dose after {stop_date}; if none was given since, the stop is made. Measure IgG off "
+                     "substitution later; restart only by the general criteria.",
+                     "Giv ingen dosis efter {stop_date}; er der ikke givet nogen siden, er seponeringen sket. Mål "
+                     "senere IgG uden substitution; genstart kun efter de generelle kriterier."),
             )},
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
