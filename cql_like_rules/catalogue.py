@@ -741,7 +741,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "continues": Variant(
                     Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
-                         "{drug} fortsætter forløbet fra {t0}: fortsæt IgG-målinger indtil {stop_date}{baseline}"),
+                         "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
                     Text("This order resumes a course that started on {t0}; the high-risk window runs from then.",
                          "Ordinationen genoptager et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
                     Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
@@ -1026,8 +1026,8 @@ FAILING: dict[str, Text] = {
     "igg-indeterminate-m-protein": Text(
         "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}), unclear whether < {threshold}",
         "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
-    "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold} (general SID criteria)",
-                    "IgG {igg} er {threshold} til < {general_threshold} (generelle SID-kriterier)"),
+    "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
+                    "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
     # ... of an order that starts later: the IgG is judged at its start, so a recent one may already be too old then
     "no-recent-igg-at-start": Text("no usable IgG for {stale_days} before its start {order_start}",
