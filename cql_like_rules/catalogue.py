@@ -96,9 +96,9 @@ _NO_START_SUMMARY = Text(
     "anbefales ikke",
 )
 _NO_START_DECISION = Text(
-    "After the window, or for a restart, the general criteria need severe or recurrent verified bacterial "
+    "After the high-risk window, or for a restart, the general criteria need severe or recurrent verified bacterial "
     "infections besides IgG below {threshold}.",
-    "Efter perioden, eller ved genopstart, kræver de generelle kriterier svære eller tilbagevendende verificerede "
+    "Efter højrisikoperioden og ved genopstart kræver de generelle kriterier svære eller tilbagevendende verificerede "
     "bakterielle infektioner ud over IgG under {threshold}.",
 )
 
@@ -153,10 +153,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "": Variant(
-                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig substitution may start; "
-                         "stop attempt {stop_date} ({days_left})",
-                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig-substitution kan startes; "
-                         "seponeringsforsøg {stop_date} ({days_left})"),
+                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig may be started; stop attempt "
+                         "{stop_date} ({days_left})",
+                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig kan startes; seponeringsforsøg "
+                         "{stop_date} ({days_left})"),
                     Text("Within {window} of {t0_event}, IgG below {threshold} is enough to start immunoglobulin "
                          "substitution, whatever the infections.",
                          "Inden for {window} efter {t0_event} er IgG under {threshold} nok til at starte "
@@ -164,10 +164,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _START_ACTION,
                 ),
                 "general-stop": Variant(
-                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig may start; stop by the general "
-                         "criteria ({general_stop} after start)",
-                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig kan startes; seponering efter "
-                         "generelle kriterier ({general_stop})"),
+                    Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig may be started; general "
+                         "criteria: stop {general_stop} after start",
+                         "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig kan startes; generelle kriterier: "
+                         "seponering {general_stop} efter opstart"),
                     Text("IgG below {threshold} within {window} of {t0_event} meets the start criterion; because "
                          "{general_stop_reason}, the general stop criteria apply, not the stop date.",
                          "IgG under {threshold} inden for {window} efter {t0_event} opfylder startkriteriet; da "
@@ -190,17 +190,20 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "no-igg-since-t0": Variant(
-                    Text("No usable IgG since {kind} {t0}: measure IgG to decide on Ig substitution (window ends {stop_date})",
-                         "Ingen brugbar IgG siden {kind} {t0}: mål IgG for at afgøre Ig-substitution (perioden slutter "
-                         "{stop_date})"),
+                    Text("No usable IgG since {kind} {t0}: measure IgG; below {threshold}, Ig may be started until "
+                         "{stop_date}",
+                         "Ingen brugbar IgG siden {kind} {t0}: mål IgG; under {threshold} kan Ig startes indtil "
+                         "{stop_date}"),
                     Text("No usable IgG result since {t0_event}; inside the window the start criterion rests on "
                          "IgG alone.",
                          "Intet brugbart IgG-svar siden {t0_event}; i perioden afgøres startkriteriet af IgG alene."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "stale": Variant(
-                    Text("Last IgG {igg} ({igg_date}) is {igg_age} old: measure IgG before deciding on Ig substitution",
-                         "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG før beslutning om Ig-substitution"),
+                    Text("Last IgG {igg} ({igg_date}) is {igg_age} old: measure IgG; below {threshold}, Ig may be "
+                         "started until {stop_date}",
+                         "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes "
+                         "indtil {stop_date}"),
                     Text("The latest IgG is older than {stale_days} and at least {threshold}; IgG can keep falling "
                          "after {kind}.",
                          "Seneste IgG er ældre end {stale_days} og mindst {threshold}; IgG kan blive ved med at falde "
@@ -208,10 +211,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
-                    Text("Severe/recurrent bacterial infections, no usable IgG in the last {stale_days}{last}: "
-                         "measure IgG (general criteria)",
+                    Text("Severe/recurrent bacterial infections, no usable IgG in {stale_days}{last}: measure IgG; "
+                         "Ig if < {threshold}",
                          "Svære/tilbagevendende bakterielle infektioner, ingen brugbar IgG i {stale_days}{last}: mål "
-                         "IgG (generelle kriterier)"),
+                         "IgG; Ig ved < {threshold}"),
                     Text("Severe or recurrent verified bacterial infections are recorded; by the general criteria "
                          "a start also needs IgG below {threshold}.",
                          "Der er svære eller tilbagevendende verificerede bakterielle infektioner; efter de generelle "
@@ -220,10 +223,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.1, §4.3",
                 ),
                 "indeterminate-m-protein": Variant(
-                    Text("Polyclonal IgG {igg} (total {igg_total}, M-protein {m_protein}) ({igg_date}): cannot tell "
-                         "whether below {threshold}",
-                         "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}) ({igg_date}): kan ikke "
-                         "afgøre, om det er under {threshold}"),
+                    Text("Polyclonal IgG {igg} (total {igg_total}, M-protein {m_protein}, {igg_date}): unclear whether "
+                         "< {threshold}; measure both again",
+                         "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}, {igg_date}): uvist om "
+                         "< {threshold}; mål begge igen"),
                     Text("The M-protein was reported only as a bound, so polyclonal IgG (total minus the M-protein) "
                          "lies between the total less that bound and the total: on both sides of {threshold}.",
                          "M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus M-komponenten) "
@@ -280,18 +283,18 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "m-protein": Variant(
-                    Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein {untyped_m_protein} of unknown type: if "
-                         "IgG, polyclonal IgG is {polyclonal_if_igg}",
-                         "Total-IgG {igg} ({igg_date}) ved myelomatose, M-komponent {untyped_m_protein} af ukendt "
-                         "type: er den IgG, er polyklonalt IgG {polyclonal_if_igg}"),
+                    Text("Total IgG {igg} ({igg_date}), M-protein {untyped_m_protein} of unknown type: if IgG, "
+                         "polyclonal IgG is {polyclonal_if_igg}; ask for immunofixation",
+                         "Total-IgG {igg} ({igg_date}), M-komponent {untyped_m_protein} af ukendt type: er den IgG, er "
+                         "polyklonalt IgG {polyclonal_if_igg}; bestil immunfiksation"),
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
                 "igg-no-m-protein": Variant(
-                    Text("Total IgG {igg} ({igg_date}) in IgG myeloma, no M-protein measured with it: polyclonal IgG "
-                         "may be below {paraprotein_threshold}",
-                         "Total-IgG {igg} ({igg_date}) ved IgG-myelomatose, ingen M-komponent målt sammen med den: "
-                         "polyklonalt IgG kan være under {paraprotein_threshold}"),
+                    Text("IgG myeloma, total IgG {igg} ({igg_date}), M-protein not measured with it: polyclonal IgG "
+                         "may be < {paraprotein_threshold}; measure the M-protein",
+                         "IgG-myelomatose, total-IgG {igg} ({igg_date}), M-komponent ikke målt samtidig: polyklonalt "
+                         "IgG kan være < {paraprotein_threshold}; mål M-komponenten"),
                     Text("The M-protein is IgG, so the total IgG includes it and decisions rest on polyclonal IgG "
                          "(total minus the M-protein); without an M-protein measured with this IgG it cannot be told "
                          "whether that is below {paraprotein_threshold}.",
@@ -304,10 +307,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "IgG."),
                 ),
                 "": Variant(
-                    Text("Total IgG {igg} ({igg_date}) in myeloma, M-protein type unknown: if IgG, polyclonal IgG may "
-                         "be below {paraprotein_threshold}",
-                         "Total-IgG {igg} ({igg_date}) ved myelomatose, M-komponentens type ukendt: er den IgG, kan "
-                         "polyklonalt IgG være under {paraprotein_threshold}"),
+                    Text("Myeloma, total IgG {igg} ({igg_date}), M-protein type unknown: polyclonal IgG may be < "
+                         "{paraprotein_threshold}; ask for immunofixation",
+                         "Myelomatose, total-IgG {igg} ({igg_date}), M-komponentens type ukendt: polyklonalt IgG kan "
+                         "være < {paraprotein_threshold}; bestil immunfiksation"),
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
@@ -350,10 +353,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             Text("General start criteria met", "Generelle startkriterier er opfyldt"),
             "§4.1, §4.3", "info", False, PATIENT_VIEW,
             {"": Variant(
-                Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent verified bacterial infections: "
-                     "general start criteria met",
-                     "IgG {igg} < {threshold} ({igg_date}) med svære/tilbagevendende bakterielle infektioner: "
-                     "generelle startkriterier opfyldt"),
+                Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent bacterial infections: Ig may be "
+                     "started (general criteria)",
+                     "IgG {igg} < {threshold} ({igg_date}) og svære/tilbagevendende bakterielle infektioner: Ig kan "
+                     "startes (generelle kriterier)"),
                 Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                      "general start criteria.",
                      "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
@@ -388,10 +391,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "substitutionen pauseres da."),
                 ),
                 "order-ends-earlier": Variant(
-                    Text("Ig after {kind} {t0}: the order ends {order_end}, before the stop date {stop_date}: "
-                         "attempt the stop then",
-                         "Ig efter {kind} {t0}: ordinationen slutter {order_end}, før seponeringsdatoen {stop_date}: "
-                         "forsøg seponering da"),
+                    Text("Ig after {kind} {t0}: attempt the stop when the order ends {order_end} (stop date "
+                         "{stop_date})",
+                         "Ig efter {kind} {t0}: forsøg seponering, når ordinationen slutter {order_end} "
+                         "(seponeringsdato {stop_date})"),
                     _STOP_PLANNED_DECISION,
                     Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
                          "afterwards.",
@@ -424,10 +427,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "bakterielle infektioner i samfundet."),
                 ),
                 "order-ends-earlier": Variant(
-                    Text("Ig stop attempt due after {kind} {t0}: the order ends {order_end}, before the stop date "
-                         "{stop_date} ({days_left})",
-                         "Ig-seponeringsforsøg efter {kind} {t0} forestår: ordinationen slutter {order_end}, før "
-                         "seponeringsdatoen {stop_date} ({days_left})"),
+                    Text("Ig after {kind} {t0}: stop attempt when the order ends {order_end} (stop date {stop_date}, "
+                         "{days_left})",
+                         "Ig efter {kind} {t0}: seponeringsforsøg, når ordinationen slutter {order_end} "
+                         "(seponeringsdato {stop_date}, {days_left})"),
                     _STOP_DUE_DECISION,
                     Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
                          "the community risk of bacterial infection is high.",
@@ -461,10 +464,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             Text("Stop attempt overdue", "Seponeringsforsøg overskredet"),
             "§4.2", "warning", False, PATIENT_VIEW,
             {"": Variant(
-                Text("Ig stop attempt overdue since {stop_date} ({days_overdue}), {window} after {kind} {t0}: "
-                     "pause substitution",
-                     "Ig-seponeringsforsøg overskredet siden {stop_date} ({days_overdue}), {window} efter {kind} "
-                     "{t0}: pausér"),
+                Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: pause "
+                     "substitution",
+                     "Ig-seponeringsdato {stop_date} ({window} efter {kind} {t0}) overskredet med {days_overdue}: "
+                     "pausér substitution"),
                 Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
                      "still active after its stop date.",
                      "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
@@ -475,20 +478,20 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "kriterier."),
             ),
              "doses": Variant(
-                Text("Ig stop attempt overdue since {stop_date} ({days_overdue}), {window} after {kind} {t0}: last "
-                     "dose {last_dose}, give no more",
-                     "Ig-seponeringsforsøg overskredet siden {stop_date} ({days_overdue}), {window} efter {kind} "
-                     "{t0}: sidste dosis {last_dose}, giv ikke flere"),
+                Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: last dose "
+                     "{last_dose}, give no more",
+                     "Ig-seponeringsdato {stop_date} ({window} efter {kind} {t0}) overskredet med {days_overdue}: "
+                     "sidste dosis {last_dose}, giv ikke flere"),
                 Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
-                     "recorded as doses only, the last on {last_dose}; a course of doses counts as running for "
-                     "{dose_course} after the last dose.",
+                     "recorded as doses only; a course counts as running {dose_course} after its last dose "
+                     "({last_dose}).",
                      "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
-                     "infektioner er kun registreret som doser, den sidste {last_dose}; et dosisforløb regnes som "
-                     "igangværende {dose_course} efter sidste dosis."),
-                Text("Give no dose after {stop_date}; if none has been given since, the stop has been made. Measure "
-                     "IgG off substitution later and restart only by the general criteria.",
+                     "infektioner er kun registreret som doser; et forløb regnes som igangværende {dose_course} efter "
+                     "sidste dosis ({last_dose})."),
+                Text("Give no dose after {stop_date}; if none was given since, the stop is made. Measure IgG off "
+                     "substitution later; restart only by the general criteria.",
                      "Giv ingen dosis efter {stop_date}; er der ikke givet nogen siden, er seponeringen sket. Mål "
-                     "senere IgG uden substitution og genstart kun efter de generelle kriterier."),
+                     "senere IgG uden substitution; genstart kun efter de generelle kriterier."),
             )},
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
@@ -503,9 +506,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.2", "info", True, PATIENT_VIEW,
             {
                 "due": Variant(
-                    Text("Ig since {episode_start} ({kind} {t0}): stop attempt due {due_date} by the general SID criteria",
-                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg {due_date} efter de generelle "
-                         "SID-kriterier"),
+                    Text("Ig since {episode_start} ({kind} {t0}): stop attempt due since {due_date} by the general SID "
+                         "criteria",
+                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg aktuelt siden {due_date} efter de "
+                         "generelle SID-kriterier"),
                     Text("Because {general_stop_reason}, the general stop criteria apply: attempt the stop "
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
@@ -574,9 +578,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             {
                 "window": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; end "
-                         "it on {stop_date} ({days_left})",
+                         "it on {stop_date}",
                          "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
-                         "{t0}; slut den {stop_date} ({days_left})"),
+                         "{t0}; slutdato {stop_date}"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
@@ -598,9 +602,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "window-general-stop": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
-                         "stop by the general criteria",
+                         "general stop criteria",
                          "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
-                         "{t0}; seponering efter generelle kriterier"),
+                         "{t0}; generelle seponeringskriterier"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough; because "
                          "{general_stop_reason}, the general stop criteria apply.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
@@ -623,7 +627,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "continuation-window": Variant(
                     Text("Ig continuation after {kind} {t0}: end the order on the stop date {stop_date} ({days_left})",
-                         "Fortsat Ig efter {kind} {t0}: slut ordinationen på seponeringsdatoen {stop_date} "
+                         "Fortsat Ig efter {kind} {t0}: lad ordinationen slutte på seponeringsdatoen {stop_date} "
                          "({days_left})"),
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
@@ -631,10 +635,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.2",
                 ),
                 "continuation-ends-earlier": Variant(
-                    Text("Ig continuation after {kind} {t0}: it ends {order_end}, before the stop date {stop_date} "
-                         "({days_left})",
-                         "Fortsat Ig efter {kind} {t0}: den slutter {order_end}, før seponeringsdatoen {stop_date} "
-                         "({days_left})"),
+                    Text("Ig continuation after {kind} {t0}: attempt the stop when it ends {order_end} (stop date "
+                         "{stop_date}, {days_left})",
+                         "Fortsat Ig efter {kind} {t0}: forsøg seponering, når den slutter {order_end} "
+                         "(seponeringsdato {stop_date}, {days_left})"),
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
                     Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
@@ -644,8 +648,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.2",
                 ),
                 "continuation-general": Variant(
-                    Text("Ig continuation under the general SID criteria: stop review date {due_date}",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering {due_date}"),
+                    Text("Ig continuation under the general SID criteria: next stop review {due_date}",
+                         "Fortsat Ig efter de generelle SID-kriterier: næste seponeringsvurdering {due_date}"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start.",
                          "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
@@ -657,8 +661,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4.2",
                 ),
                 "continuation-general-due": Variant(
-                    Text("Ig continuation under the general SID criteria: stop review due since {due_date}",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering aktuel siden {due_date}"),
+                    Text("Ig continuation under the general SID criteria: stop review due since {due_date}; review "
+                         "before renewing",
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering aktuel siden {due_date}; "
+                         "vurdér før fornyelse"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start; that review is due now.",
                          "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
@@ -691,9 +697,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 Text("Ig order does not meet the criteria: {failing}",
                      "Ig-ordinationen opfylder ikke kriterierne: {failing}"),
-                Text("The order was held against the criteria that apply at its planned start; at least one is "
-                     "not met.",
-                     "Ordinationen er holdt op mod de kriterier, der gælder ved dens planlagte start; mindst ét er "
+                Text("The order was checked against the criteria that apply on its planned start day; at least one "
+                     "is not met.",
+                     "Ordinationen er vurderet efter de kriterier, der gælder ved dens planlagte start; mindst ét er "
                      "ikke opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
                      "Genovervej ordinationen, eller signér den med en begrundelse."),
@@ -722,10 +728,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1, §4.2", "info", False, ORDERS,
             {
                 "new": Variant(
-                    Text("{drug} from {order_start}: high-risk window to {stop_date}; measure IgG at baseline and "
-                         "during it{baseline}",
-                         "{drug} fra {order_start}: højrisikoperiode til {stop_date}; mål IgG før start og "
-                         "undervejs{baseline}"),
+                    Text("{drug} from {order_start}: measure IgG at baseline and until {stop_date} (high-risk "
+                         "window){baseline}",
+                         "{drug} fra {order_start}: mål IgG før start og indtil {stop_date} "
+                         "(højrisikoperiode){baseline}"),
                     Text("CAR-T and B-cell or plasma-cell directed bispecifics cause low IgG; within {window} of the "
                          "start, IgG below {threshold} is enough to start substitution.",
                          "CAR-T og bispecifikke antistoffer mod B- eller plasmaceller giver lavt IgG; inden for "
@@ -734,8 +740,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Mål IgG før første dosis og jævnligt indtil {stop_date}."),
                 ),
                 "continues": Variant(
-                    Text("{drug} continues the course from {t0}: IgG monitoring until {stop_date}{baseline}",
-                         "{drug} fortsætter forløbet fra {t0}: IgG-monitorering indtil {stop_date}{baseline}"),
+                    Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
+                         "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
                     Text("This order resumes a course that started on {t0}; the high-risk window runs from then.",
                          "Ordinationen genoptager et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
                     Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
@@ -883,16 +889,13 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, ALL_HOOKS,
             {
                 "": Variant(
-                    Text("Not checked: {drug} is dated “{therapy_recorded}”, which names no day, so its window "
-                         "was not placed",
-                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}”, som ikke angiver en dag, så "
-                         "perioden er ikke placeret"),
-                    Text("The guideline's high-risk window ({window}) opens on the day {looks_like} is given. This "
-                         "one is dated only “{therapy_recorded}”: the window could not be placed, and no window, start "
-                         "or stop criterion was applied.",
-                         "Retningslinjens højrisikoperiode ({window}) åbner den dag, {looks_like} gives. Denne er kun "
-                         "dateret “{therapy_recorded}”: perioden kunne ikke placeres, og ingen periode, start- eller "
-                         "stopkriterier er anvendt."),
+                    Text("Not checked: {drug} is dated “{therapy_recorded}”, with no day: record the day it was given",
+                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” uden dag: registrér dagen, den blev "
+                         "givet"),
+                    Text("The high-risk window ({window}) opens on the day {looks_like} is given; this one is dated "
+                         "only “{therapy_recorded}”, so no window, start or stop criterion was applied.",
+                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; denne er kun dateret "
+                         "“{therapy_recorded}”, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Record the day it was given (for a therapy given elsewhere, from that hospital's "
                          "letter); until then check the immunoglobulin criteria yourself.",
                          "Registrér dagen, den blev givet (for en behandling givet andetsteds: fra det sygehus' "
@@ -912,14 +915,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "no-date": Variant(
-                    Text("Not checked: {drug} is recorded with no date at all, so its window was not placed",
-                         "Ikke vurderet: {drug} er registreret helt uden dato, så perioden er ikke placeret"),
-                    Text("The guideline's high-risk window ({window}) opens on the day {looks_like} is given. This "
-                         "record of it carries no date: the window could not be placed, and no window, start or stop "
-                         "criterion was applied.",
-                         "Retningslinjens højrisikoperiode ({window}) åbner den dag, {looks_like} gives. Denne "
-                         "registrering af behandlingen har ingen dato: perioden kunne ikke placeres, og hverken periode-, "
-                         "start- eller stopkriterier er anvendt."),
+                    Text("Not checked: {drug} is recorded with no date: add the day it was given or starts",
+                         "Ikke vurderet: {drug} er registreret uden dato: tilføj dagen, den blev givet eller starter"),
+                    Text("The high-risk window ({window}) opens on the day {looks_like} is given; this record of it "
+                         "has no date, so no window, start or stop criterion was applied.",
+                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; denne registrering af "
+                         "behandlingen har ingen dato, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Add the day it was given to the record (for an order, the day it starts; for a therapy given "
                          "elsewhere, from that hospital's letter); until then check the immunoglobulin criteria "
                          "yourself.",
@@ -1020,11 +1021,11 @@ FAILING: dict[str, Text] = {
     "no-igg-since-t0": Text("no usable IgG since {kind} {t0}", "ingen brugbar IgG siden {kind} {t0}"),
     "igg-not-low": Text("IgG {igg} ({igg_date}) is not < {threshold}", "IgG {igg} ({igg_date}) er ikke < {threshold}"),
     "igg-stale": Text("IgG {igg} is {igg_age} old", "IgG {igg} er {igg_age} gammel"),
-    "igg-indeterminate": Text("IgG reported as {igg} ({igg_date}) cannot be placed against {threshold}",
-                              "IgG svaret som {igg} ({igg_date}) kan ikke placeres i forhold til {threshold}"),
+    "igg-indeterminate": Text("IgG reported as {igg} ({igg_date}), unclear whether < {threshold}",
+                              "IgG svaret som {igg} ({igg_date}), uvist om < {threshold}"),
     "igg-indeterminate-m-protein": Text(
-        "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}) cannot be placed against {threshold}",
-        "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}) kan ikke holdes op mod {threshold}"),
+        "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}), unclear whether < {threshold}",
+        "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),

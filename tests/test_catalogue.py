@@ -102,9 +102,78 @@ def test_every_summary_fits_with_long_realistic_values(code, variant, lang, wors
         if variant == "indeterminate-m-protein":  # a card about the M-protein has one
             values["m_protein"] = LONG["m_protein"]
         found = advice(code, variant, "test", values=values)
-        text = summary(found, lang, placeholders(found, Parameters(), lang))
+        p = placeholders(found, Parameters(), lang)
+        text = summary(found, lang, p)
         assert len(text) < SUMMARY_LIMIT and "…" not in text, (len(text), text)
         assert "?" not in text and "{" not in text, text
+        template = CATALOGUE[code].variant(variant).summary(lang)
+        if worst != "polyclonal" and "{failing}" not in template:
+            # whole: no fallback took T0 or the days left out to make it fit (only the polyclonal IgG, which names
+            # the total too, and the failing criteria of an order, which fill the room there is, may need one)
+            assert text == template.format_map(p), (len(template.format_map(p)), text)
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", text))
+
+
+def test_english_and_danish_say_the_same_numbers_and_dates():
+    """Each text names the same values in both languages: a date or threshold in one only is a different card."""
+    differing = [(text.en, text.da) for text in _texts() if _placeholders(text.en) != _placeholders(text.da)]
+    differing += [(t.en, t.da) for t in (*CAVEATS.values(), *FAILING.values()) if _placeholders(t.en) != _placeholders(t.da)]
+    assert differing == []
+
+
+# Words of the rule engine a clinician does not write in a summary (read in seconds in an order screen, §8): the
+# window is named with its dates or as the high-risk window, T0 as the therapy and its date ("after CAR-T 2026-01-05").
+JARGON = {"en": [r"\bT0\b", r"(?<!high-risk )\bwindow\b", r"placed against"],
+          "da": [r"\bT0\b", r"(?<!højrisiko)\bperioden?\b", r"holdes op mod", r"placeres i forhold"]}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_no_summary_speaks_the_rule_engines_words(lang):
+    summaries = [v.summary(lang) for kind in CATALOGUE.values() for v in kind.variants.values()]
+    words = [re.sub(r"\{\w+\}", "", s) for s in [*summaries, *(f(lang) for f in FAILING.values())]]
+    found = [(s, p) for s in words for p in JARGON[lang] if re.search(p, s)]
+    assert found == []
+
+
+# The longest realistic values a detail meets: LONG, with EHR text that is markup (a product, a drug: escaped in the
+# detail, stripped in the summary), three severe infections, a draft order, and three criteria an order fails.
+MARKUP = "Ig <b>x</b> [y](z) _w_"
+DETAIL_WORST = {**LONG, "order_drug": MARKUP, "t0_product": MARKUP, "episode_product": "Hizentra", "igg_stale": True,
+                "order_source": "MedicationRequest/draft-1", "infection_severe": True,
+                "infection_dates": ("2026-10-01", "2026-11-15", "2026-12-20"),
+                "failing": ("starts-after-stop-date", "no-recent-igg", "no-infections")}
+
+
+@pytest.fixture(scope="module")
+def default_runtime():
+    return load_runtime(Settings())
+
+
+@pytest.mark.parametrize("code, variant", VARIANTS)
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_every_detail_keeps_its_decision_facts_and_action_with_long_realistic_values(code, variant, lang,
+                                                                                    default_runtime):
+    """§8: at most 700 characters, and the catalogue's wording leaves room for what the card rests on — the
+    decision, every fact with its date, what to do, the guideline section — never cut off; EHR text inert."""
+    from cds_service.cards.render import DETAIL_LIMIT, CardContext, detail, fact_lines
+
+    found = advice(code, variant, "test", values=DETAIL_WORST)
+    ctx = CardContext(lang, "p", default_runtime.ruleset, default_runtime.terminology, {}, ())
+    p = placeholders(found, default_runtime.ruleset.parameters, lang, markdown=True)
+    text = detail(found, ctx, p, True)
+    assert len(text) <= DETAIL_LIMIT and not text.endswith("…"), (len(text), text)
+    kind = CATALOGUE[code].variant(variant)
+    for part in (kind.decision(lang).format_map(p), kind.action(lang).format_map(p), *fact_lines(found, lang, p),
+                 f"Medicinrådet 2025 {found.section}."):
+        assert part in text, (part, text)
+    assert "?" not in text and "{" not in text, text
+    for markup in ("<b>", "[y](z)", "_w_"):
+        assert markup not in text, text
+    shown = summary(found, lang, placeholders(found, default_runtime.ruleset.parameters, lang))
+    assert "<b>" not in shown and "[y]" not in shown and "_w_" not in shown, shown
 
 
 @pytest.mark.parametrize("code, variant", NAMES_T0 + [("order-does-not-meet-criteria", "window")])

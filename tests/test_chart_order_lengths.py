@@ -54,7 +54,7 @@ def test_within_its_length_the_card_names_the_end_it_has():
     (read as open-ended, the card planned it for the stop date, 2026-05-18)."""
     [card] = replay(RUNTIME, chart(ivig(WEEKS_12)), at=date(2026, 2, 1)).cards
     assert card["source"]["topic"]["code"] == "stop-planned"
-    assert "the order ends 2026-04-09, before the stop date 2026-05-18" in card["summary"]
+    assert "attempt the stop when the order ends 2026-04-09 (stop date 2026-05-18)" in card["summary"]
 
 
 @pytest.mark.parametrize("at, lang, summary, todo", [

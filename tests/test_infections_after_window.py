@@ -204,7 +204,7 @@ def test_abatement_is_read_from_fhir_and_an_unreadable_one_keeps_the_infection()
 def test_measure_card_after_infections_does_not_deny_an_igg_taken_on_substitution():
     bundle = json.loads((FIXTURES / "cart-after-window-sepsis-igg-200-days-old.json").read_text())
     at = json.loads((FIXTURES / "cart-after-window-sepsis-igg-200-days-old.expect.json").read_text())["at"]
-    for lang, words in (("en", "no usable IgG in the last 90 days"), ("da", "ingen brugbar IgG i 90 dage")):
+    for lang, words in (("en", "no usable IgG in 90 days"), ("da", "ingen brugbar IgG i 90 dage")):
         [card] = replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at)).cards
         assert card["source"]["topic"]["code"] == "measure-igg" and words in card["summary"]
         assert len(card["summary"]) <= 140

@@ -117,7 +117,7 @@ def test_a_bispecific_resumed_after_its_window_ended_opens_no_window_and_asks_fo
 
 def test_a_bispecific_resumed_inside_its_window_still_plans_monitoring_to_the_stop_date():
     card = plan_card(medication_request("tec", "L01FX24", "2025-12-01", status="completed", end="2026-01-20"))
-    assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: IgG monitoring until 2026-06-01")
+    assert card["summary"].startswith("Teclistamab continues the course from 2025-12-01: keep measuring IgG until 2026-06-01")
 
 
 CHART = {"resourceType": "Bundle", "type": "collection", "entry": [

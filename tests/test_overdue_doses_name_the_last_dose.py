@@ -56,13 +56,14 @@ def test_the_overdue_card_of_a_course_of_doses_names_the_last_dose(last, at, wor
     assert card["indicator"] == "warning"
     assert words in card["summary"]
     assert "still active" not in card["detail"]
-    assert "if none has been given since, the stop has been made" in card["detail"]
+    assert "if none was given since, the stop is made" in card["detail"]
 
 
 def test_in_danish():
     [card] = replay(RUNTIME, chart("2025-09-30"), at=date(2025, 10, 2), lang="da").cards
     assert "sidste dosis 2025-09-30, giv ikke flere" in card["summary"]
-    assert "kun registreret som doser, den sidste 2025-09-30" in card["detail"]
+    assert "kun registreret som doser; et forløb regnes som igangværende 35 dage efter sidste dosis (2025-09-30)" \
+        in card["detail"]
 
 
 def test_the_due_card_before_the_stop_date_is_unchanged():

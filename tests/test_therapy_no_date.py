@@ -43,10 +43,10 @@ NO_DATE_PROCEDURE = undated(procedure(), "performedDateTime")
 
 
 @pytest.mark.parametrize("lang, summary, decision, todo", [
-    ("en", "Not checked: CAR-T-celleterapi is recorded with no date at all, so its window was not placed",
-     "This record of it carries no date", "Add the day it was given to the record"),
-    ("da", "Ikke vurderet: CAR-T-celleterapi er registreret helt uden dato, så perioden er ikke placeret",
-     "Denne registrering af behandlingen har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
+    ("en", "Not checked: CAR-T-celleterapi is recorded with no date: add the day it was given or starts",
+     "this record of it has no date", "Add the day it was given to the record"),
+    ("da", "Ikke vurderet: CAR-T-celleterapi er registreret uden dato: tilføj dagen, den blev givet eller starter",
+     "denne registrering af behandlingen har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
 ])
 def test_a_completed_car_t_procedure_with_no_date_gets_the_card_saying_it_carries_none(lang, summary, decision, todo):
     """A lymphoma patient whose CAR-T Procedure is completed with no performed[x]: no card before (an "invalid"
@@ -81,7 +81,7 @@ def test_a_bispecific_or_car_t_product_with_no_date_gets_the_same_card(record, d
     """Each was an "invalid" note and no card (the bsAb order with no start, no dose day and no authoredOn too)."""
     [card] = cards(chart(record))
     assert card["source"]["topic"]["code"] == "therapy-undated"
-    assert card["summary"] == f"Not checked: {drug} is recorded with no date at all, so its window was not placed"
+    assert card["summary"] == f"Not checked: {drug} is recorded with no date: add the day it was given or starts"
     assert "for an order, the day it starts" in card["detail"]  # an order with no start may not have been given yet
 
 
@@ -126,7 +126,7 @@ def test_an_immunoglobulin_dose_with_no_date_is_named_first_not_as_unusable_data
 def test_an_ig_order_gets_the_card_too(hook):
     answer = replay(RUNTIME, chart(NO_DATE_PROCEDURE), hook=hook, drafts=[ivig_draft()], at=AT)
     [card] = answer.cards
-    assert card["source"]["topic"]["code"] == "therapy-undated" and "no date at all" in card["summary"]
+    assert card["source"]["topic"]["code"] == "therapy-undated" and "recorded with no date:" in card["summary"]
     assert answer.advice[0].targets == ("MedicationRequest/ivig-draft",)
 
 
@@ -174,7 +174,7 @@ def test_over_http_the_card_and_its_explanation_page_name_the_record(tmp_path):
         [card] = response.json()["cards"]
         [link] = card["links"]
         page = httpx.get(link["url"], timeout=60)
-    assert card["source"]["topic"]["code"] == "therapy-undated" and "helt uden dato" in card["summary"]
+    assert card["source"]["topic"]["code"] == "therapy-undated" and "registreret uden dato:" in card["summary"]
     assert page.status_code == 200, page.text
     text = html.unescape(page.text)
     assert "Behandling, hvis dato ikke angiver en dag, eller uden dato (periode ikke placeret)" in text
