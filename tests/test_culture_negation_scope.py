@@ -159,9 +159,9 @@ def card(text: str, lang: str, *days: str) -> dict[str, Any]:
     return found  # type: ignore[no-any-return]
 
 
-MET = {"en": ("with severe/recurrent verified bacterial infections: general start criteria met",
+MET = {"en": ("with severe/recurrent bacterial infections: Ig may be started (general criteria)",
               "Severe bacterial infections 2025-10-01, 2025-12-01 (2 episodes)"),
-       "da": ("med svære/tilbagevendende bakterielle infektioner: generelle startkriterier opfyldt",
+       "da": ("og svære/tilbagevendende bakterielle infektioner: Ig kan startes (generelle kriterier)",
               "Svære bakterielle infektioner 2025-10-01, 2025-12-01 (2 episoder)")}
 NOT_MET = {"en": "no severe/recurrent verified bacterial infection: Ig start not recommended",
            "da": "Ig-start anbefales ikke"}
