@@ -52,6 +52,9 @@ from .dates import PartialDate, local_day, to_local_date
 RESULT_STATUSES = {"final", "amended", "corrected"}
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
+# An order in `context.draftOrders` with one of these statuses is not being ordered (withdrawn, written in error, or
+# discontinued in the session): it is not judged, so no card treats it as a start and no suggestion lengthens it.
+CLOSED_DRAFT_STATUSES = frozenset({"cancelled", "entered-in-error", "stopped", "completed", "revoked"})
 IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
