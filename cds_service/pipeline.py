@@ -348,6 +348,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",
                                       order.date_partial))
+            if order.length_unread:  # no end date is suggested over it: the clinician must see why
+                notes.append(DataNote("draft-length-unread", ref, "its length cannot be read; no end date is suggested",
+                                      order.length_unread))
             orders.append(order)
             raw_orders[ref] = dict(resource)
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's

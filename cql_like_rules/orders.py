@@ -57,6 +57,8 @@ class DraftOrder:
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
     dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
+    length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
+    # date is suggested, as it would replace a length nobody read
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -97,6 +99,8 @@ def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
+    if c["Draft Order"].length_unread:  # its length may end it before the stop date: not the suggestion's to replace
+        return ()
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
 

@@ -200,6 +200,22 @@ def cases() -> list[Case]:
                                         "doseAndRate": [{"doseQuantity": {"value": 30, "unit": "g",
                                                                           "system": "http://unitsofmeasure.org", "code": "g"}}]}])],
              [MEETS], ends={"draft-ivig-l4": STOP}))
+    add(Case("l-bounds-duration-4-hours", "one infusion (bounded to 4 h) ends the day it starts: no later end offered",
+             chart("l5", iggs=LOW), "2026-01-20",
+             [draft("l5", "draft-ivig-l5", IVIG, "2026-01-20",
+                    dosageInstruction=[{"timing": {"repeat": {"boundsDuration": {"value": 4, "unit": "h",
+                                                                                  "system": "http://unitsofmeasure.org", "code": "h"}}}}])],
+             [MEETS], ends={"draft-ivig-l5": None}))
+    add(Case("l-bounds-duration-danish-months", "10 måneder runs past the stop date: end on it",
+             chart("l6", iggs=LOW), "2026-01-20",
+             [draft("l6", "draft-ivig-l6", IVIG, "2026-01-20",
+                    dosageInstruction=[{"timing": {"repeat": {"boundsDuration": {"value": 10, "unit": "måneder"}}}}])],
+             [MEETS], ends={"draft-ivig-l6": STOP}))
+    add(Case("l-bounds-duration-unreadable", "a length nobody can read is not replaced by a suggested end; it is named",
+             chart("l7", iggs=LOW), "2026-01-20",
+             [draft("l7", "draft-ivig-l7", IVIG, "2026-01-20",
+                    dosageInstruction=[{"timing": {"repeat": {"boundsDuration": {"value": 3, "unit": "kure"}}}}])],
+             [MEETS], ends={"draft-ivig-l7": None}, says=("3 kure",)))
     # (m) a bsAb start drafted while on immunoglobulin
     add(Case("m-bsab-start-on-ig", "IgG monitoring; the Ig follows the general stop criteria (on it before T0)",
              chart("m1", car_t_on=None, iggs=(("2026-01-10", 7.0),), orders=(running_ig("m1", "2025-09-01"),)),
