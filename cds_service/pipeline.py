@@ -26,7 +26,7 @@ from cql_like_rules.orders import DraftOrder
 
 from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
-from .fhir.facts import CLOSED_DRAFT_STATUSES, Extraction, FactBuilder, reference_of
+from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, pool_prefetch
 from .fhir.request import HookRequest
@@ -224,7 +224,7 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
     builder.know_medications([*pooled.resources, *request.draft_orders])
     refs: list[str] = []  # each reference as the drafts write it, once
     for resource in drafts:
-        if (resource.get("resourceType") == "MedicationRequest" and resource.get("status") not in CLOSED_DRAFT_STATUSES
+        if (resource.get("resourceType") == "MedicationRequest" and not closed_draft(resource)
                 and pooled.owns(resource, request.patient_id)):  # only a draft `evaluate` judges needs its drug
             ref = builder.medication_not_sent(resource)
             if ref is not None and ref not in refs:
@@ -331,7 +331,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
                 others.append(ref)
                 continue
-            if resource.get("status") in CLOSED_DRAFT_STATUSES:  # not being ordered: nothing to judge
+            if closed_draft(resource):  # not being ordered: nothing to judge
                 continue
             order = builder.draft_order(resource)
             if order is None and resource.get("resourceType") == "MedicationRequest":

@@ -269,6 +269,12 @@ def cases() -> list[Case]:
              chart("s1", iggs=LOW, malignancy=False), "2026-01-20", [ivig("s1")], []))
     add(Case("s-no-index-event", "no CAR-T/bsAb: this guideline says nothing", chart("s2", car_t_on=None, iggs=LOW),
              "2026-01-20", [ivig("s2")], []))
+    dead = chart("s4", iggs=LOW)
+    dead[0]["deceasedDateTime"] = "2026-01-15"
+    add(Case("s-deceased", "no advice for a patient who has died", dead, "2026-01-20", [ivig("s4")], []))
+    add(Case("s-igg-lab-of-another-patient", "another patient's IgG order does not stand in for this patient's",
+             chart("s5"), "2026-01-20", [ivig("s5"), igg_lab("zz-other", "draft-igg-other", "2026-01-20")], [NOT_MET],
+             igg_order=True, says=("another patient",)))
     add(Case("s-igg-lab-only", "an IgG order needs no advice", chart("s3", iggs=LOW), "2026-01-20",
              [igg_lab("s3", "draft-igg-s3", "2026-01-20")], []))
     return c

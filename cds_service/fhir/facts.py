@@ -55,7 +55,14 @@ IG_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 # An order in `context.draftOrders` with one of these statuses is not being ordered (withdrawn, written in error, or
 # discontinued in the session): it is not judged, so no card treats it as a start and no suggestion lengthens it.
 CLOSED_DRAFT_STATUSES = frozenset({"cancelled", "entered-in-error", "stopped", "completed", "revoked"})
-IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
+IGG_DRAFT_STATUSES = {"draft", "active"}
+
+
+def closed_draft(resource: Mapping[str, Any]) -> bool:
+    """An order in `context.draftOrders` that is not being ordered (`CLOSED_DRAFT_STATUSES`); a status that is not
+    a string (malformed) is not one: the order is judged, and its validation says what is wrong."""
+    status = resource.get("status")
+    return isinstance(status, str) and status in CLOSED_DRAFT_STATUSES  # a lab order being written in the session (EHRs send either on order-sign)
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
