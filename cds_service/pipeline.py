@@ -26,7 +26,7 @@ from cql_like_rules.orders import DraftOrder
 
 from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
-from .fhir.facts import Extraction, FactBuilder, reference_of
+from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
@@ -250,7 +250,8 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
     builder.know_medications([*pooled.resources, *request.draft_orders])
     refs: list[str] = []  # each reference as the drafts write it, once
     for resource in drafts:
-        if resource.get("resourceType") == "MedicationRequest" and pooled.owns(resource, request.patient_id):
+        if (resource.get("resourceType") == "MedicationRequest" and not closed_draft(resource)
+                and pooled.owns(resource, request.patient_id)):  # only a draft `evaluate` judges needs its drug
             ref = builder.medication_not_sent(resource)
             if ref is not None and ref not in refs:
                 refs.append(ref)
@@ -356,6 +357,8 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
                 others.append(ref)
                 continue
+            if closed_draft(resource):  # not being ordered: nothing to judge
+                continue
             order = builder.draft_order(resource)
             if order is None and resource.get("resourceType") == "MedicationRequest":
                 unread = _drug_unread(builder, resource, ref, medications)
@@ -371,6 +374,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",
                                       order.date_partial))
+            if order.length_unread:  # no end date is suggested over it: the clinician must see why
+                notes.append(DataNote("draft-length-unread", ref, "its length cannot be read; no end date is suggested",
+                                      order.length_unread))
             orders.append(order)
             raw_orders[ref] = dict(resource)
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's

@@ -57,6 +57,8 @@ class DraftOrder:
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
     dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
+    length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
+    # date is suggested, as it would replace a length nobody read
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -97,6 +99,8 @@ def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
+    if c["Draft Order"].length_unread:  # its length may end it before the stop date: not the suggestion's to replace
+        return ()
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
 
@@ -223,7 +227,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
         return None
     start: date = c["Order Start"]
     continues = _course_resumed(c, order.drug, start) if order.kind == "bsab" else None
-    t0 = continues.date if continues else start
+    # the step-up doses of one course drafted as separate orders: the window runs from the first of them
+    first: TherapyOrderDraft | None = c["Drafted Course Start"] if continues is None else None
+    t0 = continues.date if continues else _planned_start(first.start, c.today) if first else start
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
               and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
     stop_date = add_months(t0, c.params.window_months)
@@ -232,7 +238,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
                else "continues" if continues else "new")
     values: dict[str, Value] = {
         "t0": t0, "t0_kind": order.kind, "t0_product": order.drug,
-        "t0_source": continues.source if continues else order.source,
+        "t0_source": continues.source if continues else first.source if first else order.source,
         "stop_date": stop_date, "days_to_stop": None, "today": c.today,
         "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
         "order_kind": order.kind, "order_start": start,
@@ -253,6 +259,35 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(drafted_values)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
                   suggestions=suggestions, targets=(order.source,))
+
+
+@define("Drafted Course Start", "A bsAb draft of this session that begins the course a later draft of the same drug "
+        "belongs to (each starting within the course gap after the one before: step-up doses ordered apart); None "
+        "for the first draft of a course", scope="order")
+def drafted_course_start(c: Context) -> TherapyOrderDraft | None:
+    order: DraftOrder = c["Draft Order"]
+    if order.kind != "bsab":
+        return None
+    start: date = c["Order Start"]
+    same = sorted((_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
+                  if t.kind == "bsab" and t.drug == order.drug)
+    gap = timedelta(days=c.params.bsab_course_gap_days)
+    first, previous = None, None
+    for day, source, draft in same:
+        if previous is None or day - previous > gap:
+            first = (day, source, draft)
+        previous = day
+        if source == order.source:
+            break
+    return first[2] if first is not None and first[1] != order.source and first[0] <= start else None
+
+
+def same_course_card(one: Advice, other: Advice) -> bool:
+    """Two IgG-monitoring cards on drafts of one bsAb course (the same drug, the window from the same day): one card
+    says it for all of them, with one IgG order at most."""
+    keys = ("t0_kind", "t0_product", "t0", "stop_date")
+    return (one.code == other.code == "plan-igg-monitoring" and one.values.get("t0_kind") == "bsab"
+            and all(one.values.get(k) == other.values.get(k) for k in keys))
 
 
 def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:

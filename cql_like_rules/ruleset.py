@@ -27,7 +27,7 @@ from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
 from .facts import DataNote, Facts
-from .orders import DraftOrder
+from .orders import DraftOrder, same_course_card
 from .parameters import Parameters, load_parameters
 
 
@@ -117,6 +117,14 @@ class RuleSet:
                 first = found[same[0]]
                 found[same[0]] = replace(first, targets=first.targets + advice.targets,
                                          evidence=tuple(dict.fromkeys(first.evidence + advice.evidence)))
+                continue
+            course = next((i for i, a in enumerate(found) if same_course_card(a, advice)), None)
+            if course is not None:  # drafts of one bsAb course: one card, told from the first dose, naming every draft
+                kept, other = found[course], advice
+                if advice.values.get("order_start") < kept.values.get("order_start"):
+                    kept, other = advice, kept
+                found[course] = replace(kept, targets=kept.targets + other.targets,
+                                        evidence=tuple(dict.fromkeys(kept.evidence + other.evidence)))
                 continue
             found.append(advice)
         notes = _notes(context)

@@ -78,6 +78,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "start og slut"),
         Text("{n} draft orders have a planned date with no day: they were judged as starting today",
              "{n} ordinationsudkast har en planlagt dato uden dag: de er vurderet som startende i dag")),
+    "draft-length-unread": (
+        Text("the length “{display}” of {what} could not be read: no end date is suggested; check when it ends",
+             "længden “{display}” i {what} kunne ikke læses: der foreslås ingen slutdato; tjek, hvornår den slutter"),
+        Text("the lengths of {n} draft orders could not be read: no end dates are suggested",
+             "længden af {n} ordinationsudkast kunne ikke læses: der foreslås ingen slutdatoer")),
     "bsab-end-unknown": (
         Text("the {display} order of {day} has no end date: the next one was counted as a new course",
              "ordinationen på {display} fra {day} har ingen slutdato: den næste er regnet som et nyt forløb"),

@@ -59,6 +59,18 @@ IG_ORDER_STATUSES: dict[str, CourseStatus] = {status: status for status in get_a
 # `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
 ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Organism) if organism != "bacterial"}
 IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
+# An order in `context.draftOrders` with one of these statuses is not being ordered (withdrawn, written in error, or
+# discontinued in the session): it is not judged, so no card treats it as a start and no suggestion lengthens it.
+CLOSED_DRAFT_STATUSES = frozenset({"cancelled", "entered-in-error", "stopped", "completed", "revoked"})
+
+
+def closed_draft(resource: Mapping[str, Any]) -> bool:
+    """An order in `context.draftOrders` that is not being ordered (`CLOSED_DRAFT_STATUSES`); a status that is not
+    a string (malformed) is not one: the order is judged, and its validation says what is wrong."""
+    status = resource.get("status")
+    return isinstance(status, str) and status in CLOSED_DRAFT_STATUSES
+
+
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 COMPARATORS = {"<", "<=", ">", ">="}
@@ -201,13 +213,21 @@ PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
 PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
 
 _LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "week": "weeks", "weeks": "weeks",
-                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years"}
+                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years",
+                 # a course bounded in hours or minutes (one infusion) ends on the day it starts, or days later
+                 "h": "hours", "hour": "hours", "hours": "hours", "min": "minutes", "minute": "minutes",
+                 "minutes": "minutes",
+                 # the unit in Danish words, as a Danish EHR may write it without a UCUM code
+                 "dag": "days", "dage": "days", "uge": "weeks", "uger": "weeks", "måned": "months",
+                 "måneder": "months", "år": "years", "time": "hours", "timer": "hours", "minut": "minutes",
+                 "minutter": "minutes"}
+_HOURS_PER = {"hours": 1, "minutes": 1 / 60}
 
 
 def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
     """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable.
 
-    Days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
+    Hours, minutes, days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
     fraction as `month_days` per month, to the nearest day (1.5 mo: a month and 15 days; it was cut to 1 month).
     """
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
@@ -217,11 +237,20 @@ def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_mo
     if unit is None:
         return None
     value = quantity["value"]
+    if unit in _HOURS_PER:  # to the nearest day: 4 h is the day it starts, 36 h two days on
+        return relativedelta(days=round(value * _HOURS_PER[unit] / 24))
     if unit in ("days", "weeks"):
         return relativedelta(days=round(value * 7 if unit == "weeks" else value))
     months = Fraction(str(value)) * (12 if unit == "years" else 1)  # exact: 0.1 a is 1.2 months, not 1.2000000000000002
     whole = int(months)
     return relativedelta(months=whole, days=round(float(months - whole) * month_days))
+
+
+def _bounds_length(timing: Mapping[str, Any], month_days: float) -> relativedelta | None:
+    """A timing's length: its boundsDuration, else its boundsRange.high (a length of 0 days, hours on the day it
+    starts, is a length: not falsy here)."""
+    length = _length(_first(timing, "repeat.boundsDuration"), month_days)
+    return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), month_days)
 
 
 def _unversioned(reference: str) -> str:
@@ -1029,7 +1058,8 @@ class FactBuilder:
                 partial = exc.value if isinstance(exc, PartialDate) else ""
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
-            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial)
+            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
+                              length_unread=self._length_unread(r) if end is None else "")
         return self._unrecognised_order(r, kinds)
 
     @staticmethod
@@ -1065,14 +1095,25 @@ class FactBuilder:
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_length(_first(t, "repeat.boundsDuration"), self.month_days)
-                                   or _length(_first(t, "repeat.boundsRange.high"), self.month_days)
-                                   for t in timings) if n is not None]
+            lengths = [n for n in (_bounds_length(t, self.month_days) for t in timings) if n is not None]
             if lengths:
                 end = max(start + n for n in lengths)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return start, end
+
+    def _length_unread(self, r: Mapping[str, Any]) -> str:
+        """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
+        is all the end the draft has: "" otherwise. A suggested end date must not replace a length nobody read
+        (it could lengthen the course the clinician ordered)."""
+        timings = [t for t in (d.get("timing") for d in _list(r.get("dosageInstruction")) if isinstance(d, dict))
+                   if isinstance(t, dict)]
+        given = [q for t in timings for q in (_first(t, "repeat.boundsDuration"), _first(t, "repeat.boundsRange.high"))
+                 if isinstance(q, dict)]
+        if not given or any(_length(q, self.month_days) is not None for q in given):
+            return ""
+        q = given[0]
+        return f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip()[:40]
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
