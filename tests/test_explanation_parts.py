@@ -237,7 +237,7 @@ def test_a_worker_idle_past_the_retention_writes_its_part_again(url: str, writer
     assert apart(_read, url, at(30.4), cards + more) == [(True, False)] * len(cards + more)
 
 
-ROUNDS = 10  # day changes raced
+ROUNDS = 8  # day changes raced
 REQUESTS = 3  # hook calls per day, at once (each page takes ~0.1-1 s to render)
 
 
