@@ -126,13 +126,14 @@ def _serve(url: str, clock: Any, ports: Any, stop: Any) -> None:
         stop.wait(600)
 
 
-def _purge_while(url: str, clock: Any, stop: Any, purged: Any) -> None:
-    """Purge in a loop, as fast as the database lets it, until told to stop."""
+def _purge_while(url: str, clock: Any, stop: Any, purged: Any, parts_deleted: Any) -> None:
+    """Purge in a loop until told to stop; count the purges and the parts they deleted."""
     store = CardStore(url, clock=lambda: datetime.fromtimestamp(clock.value, timezone.utc), explain_days=RETENTION)
     try:
         while not stop.is_set():
             store.purge_expired()
             purged.value += 1
+            parts_deleted.value = store.parts_deleted
             stop.wait(0.005)  # a few hundred purges a second: the two servers share the machine with it
     finally:
         store.close()
@@ -249,9 +250,9 @@ def test_purges_racing_writes_leave_no_page_without_its_part(url: str) -> None:
     clock = SPAWN.Value("d", at(0))
     stop = SPAWN.Event()
     ports = SPAWN.Queue()
-    purged = SPAWN.Value("i", 0)
+    purged, parts_deleted = SPAWN.Value("i", 0), SPAWN.Value("i", 0)
     servers = [SPAWN.Process(target=_serve, args=(url, clock, ports, stop), daemon=True) for _ in range(2)]
-    purger = SPAWN.Process(target=_purge_while, args=(url, clock, stop, purged), daemon=True)
+    purger = SPAWN.Process(target=_purge_while, args=(url, clock, stop, purged, parts_deleted), daemon=True)
     body = orjson.loads(orjson.dumps(_request()))
     opened = 0
     try:
@@ -290,6 +291,7 @@ def test_purges_racing_writes_leave_no_page_without_its_part(url: str) -> None:
                     process.terminate()
                     process.join()
     assert opened >= ROUNDS * REQUESTS
+    assert parts_deleted.value >= 1  # the race was run: the purger deleted the part under instance A at least once
     [(parts,)] = table(url, "SELECT count(*) FROM explanation_part")
     assert parts == 1
 

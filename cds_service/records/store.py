@@ -350,6 +350,7 @@ class CardStore:
         self._snapshots_dropped = 0
         # The explanation parts this store has written (or found written), with the UTC day it last did so.
         self._parts: dict[str, date] = {}
+        self.parts_deleted = 0  # explanation parts this store's purges deleted
         self._write_lock = threading.Lock()  # one batch at a time, whoever flushes
         self._state_lock = threading.Lock()
         self._wake = threading.Event()  # something was queued
@@ -617,6 +618,7 @@ class CardStore:
             explanation_part.c.digest.in_(old), explanation_part.c.last_used < cutoff,
             ~sa.exists().where(named))).rowcount or 0
         if gone:
+            self.parts_deleted += gone
             log.info("deleted %d explanation part(s) no snapshot names, last used before %s", gone, cutoff)
         return gone
 
