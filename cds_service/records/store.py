@@ -14,6 +14,30 @@ handed (by the request itself while the writer is behind, see `SERIALISE_INLINE_
 kept for `CDS_EXPLAIN_RETENTION_DAYS`, and deleted by the writer once expired (at most one
 DELETE a minute).
 
+Explanation parts. What every snapshot of one rule set shares is one `explanation_part` row
+(`snapshot.py`), which each process writes once and then only names. A part is deleted by
+the same purge, in the same transaction, when no snapshot names it AND its `last_used` day is
+more than the retention plus `PART_GRACE_DAYS` (1) before today. The writer sets `last_used`
+(UTC day, moved forward only) with the first snapshot naming the part it writes each day, in
+that snapshot's transaction, inserting the row again should it be gone; other snapshots of that
+day only name it. Why this is safe without a lock: a process that names a part without writing
+it has set its `last_used` to today, by its own clock, in an earlier committed transaction, and
+the purge spares a part used less than retention + 1 day ago, so the two would have to disagree
+on the date by more than a day. The day's first write and the purge meet on the part's row: on
+SQLite one writer at a time (BEGIN IMMEDIATE), so either the purge comes first and the write
+inserts the row again, or the snapshot is there first and the row is fresh; on PostgreSQL
+(READ COMMITTED) the upsert (`INSERT ... ON CONFLICT DO UPDATE`) waits for a purge that has
+deleted the row and then inserts it, and a purge meeting a row the upsert has moved forward
+re-reads it and leaves it. "No snapshot names it" alone would not do: a PostgreSQL purge does not
+see the snapshot another transaction is committing, and a process keeps naming a part it wrote
+days ago. Nor would a purge and insert in one transaction (the inserting process is not the
+purging one) or a lock taken by every batch (a cost on every write for a deletion a few times a
+year). `last_used` alone would do for snapshots this code writes (all expire within the
+retention of their part's `last_used`); the reference check also spares a part that a row an
+older release wrote, or a process whose clock is wrong, still names. It costs a scan of the
+snapshots, made only while some part is past its `last_used` cutoff (after a rule-set change,
+once). Parts are ~9.5 KB, one per rule set and parameter set in use.
+
 Database: `Settings.store_url()`: `DATABASE_URL` (any SQLAlchemy URL) when set, else the
 SQLite file `$CDS_DATA_DIR/cds.sqlite3`. The schema is owned by the alembic migrations in
 `cds_service/records/migrations`, applied (`upgrade head`) when the store opens. The same
@@ -29,7 +53,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -57,6 +81,9 @@ MAX_PENDING_SNAPSHOTS = 1_000
 # the request loop, fell behind, and snapshots were dropped while the answers held their charts.
 SERIALISE_INLINE_AFTER = 8
 PURGE_INTERVAL = 60.0  # seconds between deletions of expired snapshots
+# An explanation part is deleted this many days after the retention past its last use (and only when no
+# snapshot names it): the margin for clocks of processes that disagree, and a write that crosses midnight.
+PART_GRACE_DAYS = 1
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x1695_CD5  # PostgreSQL advisory lock: one instance migrates at a time
 CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): an unreachable host stops the start-up instead of hanging it
@@ -108,11 +135,13 @@ explanation = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
 )
 # What every explanation snapshot of one rule set shares (the rule set, the library's comments): stored once,
-# under the SHA-256 of its bytes, which the snapshot names (`snapshot.py`). No patient data; never deleted.
+# under the SHA-256 of its bytes, which the snapshot names (`snapshot.py`). No patient data. `last_used`: the
+# last UTC day a snapshot naming it was written (see "Explanation parts" above for when a part is deleted).
 explanation_part = sa.Table(
     "explanation_part", metadata,
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("body", sa.Text, nullable=False),
+    sa.Column("last_used", sa.Date, nullable=False, server_default=sa.text("CURRENT_DATE")),
 )
 card_feedback = sa.Table(
     "card_feedback", metadata,
@@ -319,7 +348,9 @@ class CardStore:
         self._snapshots_queued = 0
         self._snapshots_taken = 0
         self._snapshots_dropped = 0
-        self._parts: set[str] = set()  # explanation parts this store has written (or found written)
+        # The explanation parts this store has written (or found written), with the UTC day it last did so.
+        self._parts: dict[str, date] = {}
+        self.parts_deleted = 0  # explanation parts this store's purges deleted
         self._write_lock = threading.Lock()  # one batch at a time, whoever flushes
         self._state_lock = threading.Lock()
         self._wake = threading.Event()  # something was queued
@@ -484,18 +515,20 @@ class CardStore:
 
     def _write_cards(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
         snapshots = [row for item in batch if (row := self._snapshot_row(item)) is not None]
-        parts = {part["digest"]: part for _, _, snapshot in batch
-                 if snapshot is not None and (part := snapshot.part) is not None and part["digest"] not in self._parts}
+        today = self._clock().astimezone(timezone.utc).date()
+        # A part is (re)asserted with the first snapshot naming it each day: see "Explanation parts" above.
+        parts = {part["digest"]: {**part, "last_used": today} for _, _, snapshot in batch
+                 if snapshot is not None and (part := snapshot.part) is not None and self._parts.get(part["digest"]) != today}
         with self._writer_engine.begin() as connection:
             _insert_many(connection, issued_card, [row for row, _, _ in batch], ["card_uuid"])
             suggestions = [s for _, found, _ in batch for s in found]
             if suggestions:
                 _insert_many(connection, card_suggestion, suggestions, ["card_uuid", "suggestion_uuid"])
             if parts:  # before the snapshots that name them, in the same transaction
-                _insert_many(connection, explanation_part, list(parts.values()), ["digest"])
+                _assert_parts(connection, list(parts.values()))
             if snapshots:
                 _insert_many(connection, explanation, snapshots, ["card_uuid"])
-        self._parts.update(parts)  # stored (or already there): not written again by this store
+        self._parts.update(dict.fromkeys(parts, today))  # stored, used today: not written again by this store today
 
     def _snapshot_row(self, item: tuple[dict, list[dict], PendingSnapshot | None]) -> dict | None:
         """The snapshot's row (serialised here, in the writing thread); a failure loses the snapshot, not the card."""
@@ -562,10 +595,32 @@ class CardStore:
         return sa.or_(explanation.c.expires <= now, explanation.c.created <= now - timedelta(days=self.explain_days))
 
     def purge_expired(self) -> int:
-        """Delete the snapshots whose retention has passed (one DELETE); how many were deleted."""
+        """Delete the snapshots whose retention has passed (one DELETE), then the explanation parts no snapshot
+        names that were last used before `part_cutoff` (one transaction); how many snapshots were deleted."""
         self._ensure_migrated()
         with self._writer_engine.begin() as connection:
-            return connection.execute(explanation.delete().where(self._expired())).rowcount or 0
+            deleted = connection.execute(explanation.delete().where(self._expired())).rowcount or 0
+            self._purge_parts(connection)
+            return deleted
+
+    def part_cutoff(self) -> date:
+        """Parts last used before this UTC day may be deleted (when no snapshot names them): the retention
+        plus `PART_GRACE_DAYS` before today."""
+        return self._clock().astimezone(timezone.utc).date() - timedelta(days=max(self.explain_days, 0) + PART_GRACE_DAYS)
+
+    def _purge_parts(self, connection: Connection) -> int:
+        cutoff = self.part_cutoff()
+        old = connection.execute(sa.select(explanation_part.c.digest).where(explanation_part.c.last_used < cutoff)).scalars().all()
+        if not old:  # the usual case (a few rows, one query): the snapshots are scanned only for a part gone out of use
+            return 0
+        named = explanation.c.payload.like(sa.literal('%"part":"') + explanation_part.c.digest + sa.literal('"%'))
+        gone = connection.execute(explanation_part.delete().where(
+            explanation_part.c.digest.in_(old), explanation_part.c.last_used < cutoff,
+            ~sa.exists().where(named))).rowcount or 0
+        if gone:
+            self.parts_deleted += gone
+            log.info("deleted %d explanation part(s) no snapshot names, last used before %s", gone, cutoff)
+        return gone
 
     def snapshot(self, card_uuid: str) -> "Snapshot | None":
         """The card's snapshot while it is kept (this instance's queued cards are written first), else None."""
@@ -583,7 +638,7 @@ class CardStore:
                 # backup): the bytes this process made under that digest are the part; written again with the
                 # next batch, for the pages of every process's cards that name it.
                 log.warning("explanation part %s is not in the database; written again with the next batch", digest)
-                self._parts.discard(digest)
+                self._parts.pop(digest, None)
             return body
 
         with self.engine.connect() as connection:
@@ -734,6 +789,23 @@ def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: 
             connection.execute(table.insert(), row)
             inserted += 1
     return inserted
+
+
+def _assert_parts(connection: Connection, rows: list[dict]) -> None:
+    """Insert the explanation parts, or move a stored one's `last_used` forward to the rows' (never back)."""
+    upsert = UPSERT.get(connection.dialect.name)
+    if upsert is not None:
+        statement = upsert(explanation_part)
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=["digest"], set_={"last_used": statement.excluded.last_used},
+            where=explanation_part.c.last_used < statement.excluded.last_used), rows)
+        return
+    for row in rows:
+        updated = connection.execute(explanation_part.update().where(
+            explanation_part.c.digest == row["digest"], explanation_part.c.last_used < row["last_used"]
+        ).values(last_used=row["last_used"])).rowcount
+        if not updated:
+            _insert_new(connection, explanation_part, [row], ["digest"])
 
 
 def _chunks(values: list[str], size: int) -> Iterable[list[str]]:

@@ -330,6 +330,17 @@ def _feedback_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_stats(args: argparse.Namespace) -> int:
+    from ..records.stats import store_stats
+
+    try:
+        sys.stdout.write(store_stats(load_settings(local=True), as_json=args.json))
+    except ConfigError as exc:
+        print(f"cds-service store-stats: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
 def _safety_report(args: argparse.Namespace) -> int:
     """The traceability matrix (markdown or HTML), its check, the hazard log or the SOUP list."""
     from . import safety
@@ -543,6 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--since", metavar="DATE", help="only cards issued from this day on, YYYY-MM-DD (default: all time)")
     fb.add_argument("--csv", action="store_true", help="print CSV instead of an aligned table")
     fb.set_defaults(run=_feedback_report)
+    st = sub.add_parser("store-stats", help="the card store's size and contents: rows and bytes per table, oldest "
+                        "card and snapshot, explanation parts (read-only)")
+    st.add_argument("--json", action="store_true", help="print JSON instead of text")
+    st.set_defaults(run=_store_stats)
     vs = sub.add_parser("valuesets", help="value-set maintenance")
     vs_sub = vs.add_subparsers(dest="valuesets_command", required=True)
     ex = vs_sub.add_parser("expand", help="refresh the SNOMED CT expansions from a FHIR terminology server ($expand)")
