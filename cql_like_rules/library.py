@@ -1220,8 +1220,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
         # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
         # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
-        ending = tuple(x.source for x in orders if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"]))
-        booked_after = tuple(x.source for x in orders if x.start >= c["Stop Date"])
+        # each order once, though a chart may hold it twice (a resource sent in two prefetch keys, a replayed bundle)
+        ending = tuple(dict.fromkeys(x.source for x in orders
+                                     if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
+        booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
         if days > c.params.stop_due_soon_days:

@@ -13,6 +13,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -249,3 +250,22 @@ def test_no_card_promises_the_special_stop_to_a_general_criteria_patient(history
         general = evaluate("Substitution Before T0", facts, today)[0] or evaluate("Infections Since Lookback", facts, today)[0]
         if advice.code == "start-substitution" and general:
             assert advice.variant == "general-stop" and "order-ig-until-stop" not in advice.suggestions
+
+
+@pytest.mark.parametrize("today", [date(2026, 3, 5), date(2026, 4, 10)])
+def test_an_order_held_twice_is_targeted_once(today) -> None:
+    """The same IVIG order twice among the facts (as the property above found): the stop card's suggestion named it
+    twice (targets mr-ivig-0011, mr-ivig-0011), so an EHR was asked to end one order twice."""
+    from zoneinfo import ZoneInfo
+
+    from cds_service.fhir.facts import FactBuilder
+    from cql_like_rules.valuesets import load_terminology
+
+    bundle = load_bundle(FIXTURES / "cart-ig-active-stop-planned-40-days.json")
+    facts = FactBuilder(load_terminology(), ZoneInfo("Europe/Copenhagen")).build(
+        [e["resource"] for e in bundle["entry"]]).facts
+    twice = Facts(patient=facts.patient, notes=facts.notes,
+                  **{name: getattr(facts, name) * (2 if name == "ig_courses" else 1) for name in FIELDS})
+    [advice] = evaluate_patient(twice, today).advice
+    assert advice.code in ("stop-planned", "stop-due-soon")
+    assert advice.targets == ("MedicationRequest/mr-ivig-0011",)
