@@ -894,7 +894,9 @@ class FactBuilder:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
             return None
 
-    def _medication_administration(self, r: Mapping[str, Any]) -> Produced:
+    def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
+        """(concept, CAR-T product, bsAb, Ig entry) of a drug given or taken, one of them set; None (a code no value
+        set knows named as unrecognised) when it is none of the three."""
         concept = self._medication(r)
         sets = self.t.sets_of(concept)
         car_t = sets.get("car-t-product")
@@ -904,6 +906,13 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, concept)
             return None
+        return concept, car_t, bsab, ig
+
+    def _medication_administration(self, r: Mapping[str, Any]) -> Produced:
+        given = self._given_drug(r)
+        if given is None:
+            return None
+        concept, car_t, bsab, ig = given
         if _str(r.get("status")) not in ADMIN_STATUSES:
             return None  # not-done, entered-in-error, stopped before it was given
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
@@ -1184,15 +1193,10 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     course planned. bsAb: a course begun on its start, as a recorded first dose is (`administered`). CAR-T: an infusion
     on its day. A record the rules cannot place is named, never dropped in silence.
     """
-    concept = b._medication(r)
-    sets = b.t.sets_of(concept)
-    car_t = sets.get("car-t-product")
-    bsab = None if car_t else sets.get("bispecific-b-pc")
-    ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
-    if car_t is None and bsab is None and ig is None:
-        if not sets:
-            b._unrecognised(r, concept)
+    given = b._given_drug(r)
+    if given is None:
         return None
+    concept, car_t, bsab, ig = given
     status = _str(r.get("status"))
     shown = (_concept_text(concept) or _first_code(concept))[:80]
     if status == "entered-in-error":
