@@ -280,3 +280,38 @@ def test_new_types_are_validated_as_the_others() -> None:
     bad_note = full_validity(dict(good, note="free text where R4 wants Annotations"))
     assert bad_note.fatal is None and bad_note.ignored == ("note",)
     assert full_validity(dict(report(), conclusionCode={"text": "one, not a list"})).fatal is not None
+
+
+def ivig_order(rid: str, status: str, start: str, end: str) -> dict:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": status, "intent": "order",
+            "medicationCodeableConcept": IVIG, "subject": SUBJECT, "authoredOn": start,
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start, "end": end}}}}]}
+
+
+@pytest.mark.parametrize("link", ["basedOn", "derivedFrom"])
+@pytest.mark.parametrize("status", ["active", "stopped"])
+def test_a_record_of_an_ig_order_is_that_order_not_a_course_that_outlasts_it(status: str, link: str) -> None:
+    """CAR-T 2025-11-18, IVIG ordered 2026-01-16 to the stop date 2026-05-18 (the stop card's own suggestion), and the
+    medication list's record of it (basedOn / derivedFrom the order) left active with no end. On 2026-06-01 the
+    order has ended on the stop date: before, the record kept a course going, so the card said 'Ig since 2026-01-16
+    ... follows the general SID criteria: next stop review 2026-07-16' after the stop attempt was made (§4.2: the
+    stop attempt at 6 months), as with the order stopped. Now the record is the order (named on the page) and the
+    card is the one the order alone gives."""
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"},
+                       **{link: [{"reference": "MedicationRequest/mr-ivig"}]})
+    order = ivig_order("mr-ivig", status, "2026-01-16", "2026-05-18")
+    alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", order), at=date(2026, 6, 1))
+    both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [a.code for a in both.advice] == [a.code for a in alone.advice] != ["general-stop-review"]
+    assert [n.kind for n in both.notes if n.source == "MedicationStatement/ms-ivig"] == ["statement-of-order"]
+    if status == "active":  # in the window the order is the course the stop card changes
+        planned = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20))
+        assert [(a.code, a.targets) for a in planned.advice] == [("stop-planned", ("MedicationRequest/mr-ivig",))]
+
+
+def test_a_record_based_on_an_order_not_in_the_chart_is_a_course_of_its_own() -> None:
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"},
+                       basedOn=[{"reference": "MedicationRequest/elsewhere"}])
+    found = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 6, 1))
+    assert [a.code for a in found.advice] != ["start-substitution"]
+    assert not [n for n in found.notes if n.kind == "statement-of-order"]

@@ -43,6 +43,9 @@ _CLAUSE_END = re.compile(r"[,()]")
 # ("Klebsiella pneumoniae"), commas and a conjunction; and the conjunctions that make a list of what precedes them.
 _LIST_GAP = re.compile(r"[\w\s.,+&/]*")
 _CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECASE)
+# What a culture was examined for, not what grew: a growth word right after "for" ("Undersøgt for vækst af Salmonella,
+# Shigella og Campylobacter: Negativ", "Culture for growth of ...", "screened for growth of ...").
+_EXAMINED_FOR = re.compile(r"(?<!\w)for\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,9 @@ def growth_in(t: Terminology, text: str) -> Growth:
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
-    right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli").
+    right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli"); one right
+    after "for" names what the culture was examined for, and says nothing grew ("Undersøgt for vækst af Salmonella,
+    Shigella og Campylobacter: Negativ").
 
     Why the last part of rule 2 and rule 4 stay strict: "E. coli, Candida ikke påvist" may be a list of two
     organisms not found, as "Ikke påvist: E. coli, Candida" is, and a laboratory that reports a growth says so. A
@@ -142,6 +147,8 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
         before = words[-1] if words and words[-1].clause == clause else None
         if role == GREW and before is not None and before.role == NO:
             continue  # "Ingen signifikant vækst": part of the no-growth word
+        if role == GREW and _EXAMINED_FOR.search(text, max(0, m.start - 12), m.start):
+            continue  # "Undersøgt for vækst af": what the culture was examined for, no growth said
         if role == NO and _hyphen_joined(text, m.start) and not (before is not None and before.name
                                                                  and before.match.end == m.start - 1):
             continue  # "urease-negativ": a test the lists do not know

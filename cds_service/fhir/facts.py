@@ -334,6 +334,7 @@ class FactBuilder:
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
+        self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -347,6 +348,7 @@ class FactBuilder:
         self._therapies = []
         self._undated = []
         self._diagnoses = []
+        self._statement_orders = {}
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -372,6 +374,8 @@ class FactBuilder:
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
+        if self._statement_orders:
+            out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
         if self._unresolved:
@@ -1261,11 +1265,39 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"{exc}; the immunoglobulin record could not "
                                  "be placed in time and was not used", shown, b._day_of(r)))
         return None
+    orders = frozenset(ref for ref in map(_request_ref, _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
+    if orders:
+        b._statement_orders[reference_of(r)] = orders
     if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+
+
+def _request_ref(reference: Any) -> str:
+    """A reference as 'MedicationRequest/id' (relative, absolute or versioned), '' when not one."""
+    ref = _first(reference, "reference") if isinstance(reference, dict) else None
+    if not isinstance(ref, str):
+        return ""
+    parts = _unversioned(ref).rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "MedicationRequest" else ""
+
+
+def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str, Mapping[str, Any]]) -> list[IgCourse]:
+    """The Ig courses, a medication record based on (or derived from) an Ig order of the chart counted once, as the
+    order: the order is the course (its status and end are what the clinician changes), and the record, often a copy
+    of it on the medication list that nobody ends, kept a stopped or ended order's course going on as substitution."""
+    ordered = {c.source for c in courses if c.source.startswith("MedicationRequest/")}
+    kept = []
+    for course in courses:
+        same = sorted(b._statement_orders.get(course.source, frozenset()) & ordered)
+        if same:
+            b._notes.append(DataNote("statement-of-order", course.source, f"immunoglobulin record based on the order "
+                                     f"{same[0]}: the same course, read as the order", "", course.start))
+            continue
+        kept.append(course)
+    return kept
 
 
 # -- DiagnosticReport: a culture reported as a report, and resource types no reader takes ----------------------------
