@@ -254,3 +254,18 @@ def test_an_action_names_the_order_in_words_not_by_its_fhir_type(lang, words):
     [action] = [a for s in card["suggestions"] for a in s["actions"]]
     assert action["description"] == words
     assert action["resource"]["id"] == "mr-ivig-0011"  # the update still names the resource it changes
+
+
+@pytest.mark.parametrize("name, at, stop", [
+    ("cart-in-window-igg-7-5-fresh", date(2026, 6, 2), "2026-06-03"),  # stale IgG 7.5 g/L, the day before the stop
+    ("cart-in-window-igg-low", date(2025, 11, 18), "2026-05-18"),  # no IgG since T0 (the CAR-T day)
+])
+@pytest.mark.parametrize("lang, before, until", [("en", "started before", "until"), ("da", "startes før", "indtil")])
+def test_a_measure_igg_card_says_a_start_on_igg_alone_is_possible_before_the_stop_date_not_on_it(
+        name, at, stop, lang, before, until):
+    # The window is [T0, T0 + 6 months): from the stop date the general criteria apply to a start (clinical-rules
+    # §2, §4.3), as the start card's own note says. "Ig may be started until <stop date>" invited a start on IgG
+    # alone on that day; the summary says "before" it.
+    card = _card(replay(RUNTIME, _bundle(name), lang=lang, at=at).cards, "measure-igg")
+    assert f"{before} {stop}" in card["summary"]
+    assert f"{until} {stop}" not in card["summary"]
