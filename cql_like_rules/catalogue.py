@@ -697,10 +697,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 Text("Ig order does not meet the criteria: {failing}",
                      "Ig-ordinationen opfylder ikke kriterierne: {failing}"),
-                Text("The order was checked against the criteria that apply on its planned start day; at least one "
-                     "is not met.",
-                     "Ordinationen er vurderet efter de kriterier, der gælder ved dens planlagte start; mindst ét er "
-                     "ikke opfyldt."),
+                Text("The order was checked against the criteria for its planned start day; at least one is not "
+                     "met.",
+                     "Ordinationen er vurderet efter kriterierne for dens planlagte startdag; mindst ét er ikke "
+                     "opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
                      "Genovervej ordinationen, eller signér den med en begrundelse."),
             ),
