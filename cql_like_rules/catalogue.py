@@ -190,9 +190,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "no-igg-since-t0": Variant(
-                    Text("No usable IgG since {kind} {t0}: measure IgG; below {threshold}, Ig may be started until "
+                    Text("No usable IgG since {kind} {t0}: measure IgG; below {threshold}, Ig may be started before "
                          "{stop_date}",
-                         "Ingen brugbar IgG siden {kind} {t0}: mål IgG; under {threshold} kan Ig startes indtil "
+                         "Ingen brugbar IgG siden {kind} {t0}: mål IgG; under {threshold} kan Ig startes før "
                          "{stop_date}"),
                     Text("No usable IgG result since {t0_event}; inside the window the start criterion rests on "
                          "IgG alone.",
@@ -201,9 +201,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "stale": Variant(
                     Text("Last IgG {igg} ({igg_date}) is {igg_age} old: measure IgG; below {threshold}, Ig may be "
-                         "started until {stop_date}",
+                         "started before {stop_date}",
                          "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes "
-                         "indtil {stop_date}"),
+                         "før {stop_date}"),
                     Text("The latest IgG is older than {stale_days} and at least {threshold}; IgG can keep falling "
                          "after {kind}.",
                          "Seneste IgG er ældre end {stale_days} og mindst {threshold}; IgG kan blive ved med at falde "
@@ -697,10 +697,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 Text("Ig order does not meet the criteria: {failing}",
                      "Ig-ordinationen opfylder ikke kriterierne: {failing}"),
-                Text("The order was checked against the criteria that apply on its planned start day; at least one "
-                     "is not met.",
-                     "Ordinationen er vurderet efter de kriterier, der gælder ved dens planlagte start; mindst ét er "
-                     "ikke opfyldt."),
+                Text("The order was checked against the criteria for its planned start day; at least one is not "
+                     "met.",
+                     "Ordinationen er vurderet efter kriterierne for dens planlagte startdag; mindst ét er ikke "
+                     "opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
                      "Genovervej ordinationen, eller signér den med en begrundelse."),
             ),

@@ -254,3 +254,43 @@ def test_an_action_names_the_order_in_words_not_by_its_fhir_type(lang, words):
     [action] = [a for s in card["suggestions"] for a in s["actions"]]
     assert action["description"] == words
     assert action["resource"]["id"] == "mr-ivig-0011"  # the update still names the resource it changes
+
+
+@pytest.mark.parametrize("name, at, stop", [
+    ("cart-in-window-igg-7-5-fresh", date(2026, 6, 2), "2026-06-03"),  # stale IgG 7.5 g/L, the day before the stop
+    ("cart-in-window-igg-low", date(2025, 11, 18), "2026-05-18"),  # no IgG since T0 (the CAR-T day)
+])
+@pytest.mark.parametrize("lang, before, until", [("en", "started before", "until"), ("da", "startes før", "indtil")])
+def test_a_measure_igg_card_says_a_start_on_igg_alone_is_possible_before_the_stop_date_not_on_it(
+        name, at, stop, lang, before, until):
+    # The window is [T0, T0 + 6 months): from the stop date the general criteria apply to a start (clinical-rules
+    # §2, §4.3), as the start card's own note says. "Ig may be started until <stop date>" invited a start on IgG
+    # alone on that day; the summary says "before" it.
+    card = _card(replay(RUNTIME, _bundle(name), lang=lang, at=at).cards, "measure-igg")
+    assert f"{before} {stop}" in card["summary"]
+    assert f"{until} {stop}" not in card["summary"]
+
+
+@pytest.mark.parametrize("name, at, draft, lang, fact", [
+    # a restart inside the window with an undated Ig end and a teclistamab drafted alongside (two notes): the window
+    # line says why infections are required ("a restart: general criteria")
+    ("ig-stopped-without-end-date-restart", date(2026, 5, 24), "orders-pt-dk-0001", "en",
+     "- High-risk window 2025-11-25 to 2026-05-25 (1 day left); a restart: general criteria"),
+    # myeloma with an untyped M-protein, a continuation drafted to start after the stop date: T0 stays on the card
+    ("myeloma-mprotein-unknown-isotype", date(2026, 6, 9), "scig-continuation-pt-dk-0112", "da",
+     "- CAR-T-infusion (T0) 2025-12-10"),
+])
+def test_an_order_card_that_does_not_meet_the_criteria_keeps_t0_and_the_window_within_700_characters(
+        name, at, draft, lang, fact):
+    # The decision sentence of the card grew by a few characters with the card wording, and these details, near 700
+    # characters, lost the T0 or window fact line (facts are dropped last but one); the sentence is short again.
+    from cds_service.tools.answers import of_patient
+    from cds_service.tools.replay import load_drafts
+
+    bundle = _bundle(name)
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / f"{draft}.draft.json")])]
+    card = _card(replay(RUNTIME, bundle, lang=lang, hook="order-select", drafts=drafts, at=at).cards,
+                 "order-does-not-meet-criteria")
+    assert fact in card["detail"].splitlines()
+    assert len(card["detail"]) <= 700
