@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .facts import IgGOrderDraft, TherapyOrderDraft
+from .facts import DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, alive_with_malignancy,
                       build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
 
@@ -59,6 +59,7 @@ class DraftOrder:
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
     # date is suggested, as it would replace a length nobody read
+    notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:

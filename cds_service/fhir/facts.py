@@ -1049,6 +1049,7 @@ class FactBuilder:
             if entry is None:
                 continue
             unread, partial = "", ""
+            mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
                 start, end = self._planned_period(r)
             except NoStartDate:
@@ -1058,8 +1059,10 @@ class FactBuilder:
                 partial = exc.value if isinstance(exc, PartialDate) else ""
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
+            read_notes = tuple(self._notes[mark:])
+            del self._notes[mark:]
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
-                              length_unread=self._length_unread(r) if end is None else "")
+                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes)
         return self._unrecognised_order(r, kinds)
 
     @staticmethod
