@@ -962,6 +962,7 @@ class FactBuilder:
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
+        mark = len(self._notes)
         try:
             start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
         except DataError as exc:
@@ -971,8 +972,9 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        assumed = any(n.kind == "date-partial" for n in self._notes[mark:])  # an end with no day: its last day
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      authored)
+                                      authored, end_assumed=assumed)
 
     def _condition(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
@@ -1264,7 +1266,8 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
-                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                  end_assumed=isinstance(end_raw, str) and _partial(end_raw))
 
 
 # -- DiagnosticReport: a culture reported as a report, and resource types no reader takes ----------------------------
