@@ -370,6 +370,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             if checked.fatal is not None:  # the order being signed must be judged as it is, not skipped silently
                 raise BadRequest(f"context.draftOrders: {ref} is not valid FHIR R4 ({checked.fatal})")
             notes += _ignored_fields(ref, checked.ignored)
+            notes += order.notes  # an end with no day read as its last day: the card names the date as written
             if order.dates_unread:  # judged from the day it is signed: the clinician must see why
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",

@@ -158,6 +158,7 @@ class IgCourse:
     end: date | None = None
     product: str = ""  # "IVIG", "SCIG" or "" (route unknown)
     authored: date | None = None  # when the order was written (authoredOn), if sent
+    end_assumed: bool = False  # `end` is the last day of an end that names no day ("2026-05")
 
 
 @dataclass(frozen=True)

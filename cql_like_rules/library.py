@@ -452,9 +452,12 @@ def _last_day(course: IgCourse, today: date) -> date | None:
     """The last day of substitution the data vouches for; None when open-ended (active) or unknown.
 
     A stopped order whose planned end is still ahead was stopped early, on a day the data
-    does not tell (R4 has no stop date): it is not active, and its end is unknown.
+    does not tell (R4 has no stop date): it is not active, and its end is unknown. So is a completed
+    one whose end names no day ("2026-05", read as the month's last day) seen before that day: it was
+    completed on a day of the month up to today, not on the last day.
     """
-    if course.status == "stopped" and course.end is not None and course.end > today:
+    early = course.status == "stopped" or course.status == "completed" and course.end_assumed
+    if early and course.end is not None and course.end > today:
         return None
     return course.end
 
@@ -624,9 +627,11 @@ def is_restart(c: Context) -> bool:
     return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Given After T0"])
 
 
-@define("Ended Courses With Unknown End", "Stopped/completed orders without an end date")
+@define("Ended Courses With Unknown End", "Stopped/completed orders without an end date, or whose end names no "
+        "day and is not yet past")
 def unknown_end(c: Context) -> tuple[IgCourse, ...]:
-    return tuple(x for x in c["IG Courses"] if x.status in ("stopped", "completed") and x.end is None)
+    return tuple(x for x in c["IG Courses"] if x.status in ("stopped", "completed")
+                 and (x.end is None or x.end_assumed and _last_day(x, c.today) is None))
 
 
 @define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it, or paused then: "

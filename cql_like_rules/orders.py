@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .facts import IgGOrderDraft, TherapyOrderDraft
+from .facts import DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, alive_with_malignancy,
                       build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
 
@@ -59,6 +59,7 @@ class DraftOrder:
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
     # date is suggested, as it would replace a length nobody read
+    notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -229,6 +230,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
     continues = _course_resumed(c, order.drug, start) if order.kind == "bsab" else None
     # the step-up doses of one course drafted as separate orders: the window runs from the first of them
     first: TherapyOrderDraft | None = c["Drafted Course Start"] if continues is None else None
+    if first is not None:  # a first dose that resumes the chart's course resumes it for the doses drafted after it
+        continues = _course_resumed(c, order.drug, _planned_start(first.start, c.today))
+        first = None if continues else first
     t0 = continues.date if continues else _planned_start(first.start, c.today) if first else start
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
               and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
@@ -290,6 +294,22 @@ def same_course_card(one: Advice, other: Advice) -> bool:
             and all(one.values.get(k) == other.values.get(k) for k in keys))
 
 
+def _draft_resumes(c: Context, draft: TherapyOrderDraft) -> IndexEvent | None:
+    """The chart's course of the same bsAb that a drafted bsAb resumes: itself, or through the first draft of the
+    step-up doses it is drafted with (each within the course gap of the one before), else None."""
+    start = _planned_start(draft.start, c.today)
+    gap = timedelta(days=c.params.bsab_course_gap_days)
+    first, previous = start, None
+    for day in sorted(_planned_start(t.start, c.today) for t in c.facts.therapies_drafted
+                      if t.kind == "bsab" and t.drug == draft.drug):
+        if day > start:
+            break
+        if previous is None or day - previous > gap:
+            first = day
+        previous = day
+    return _course_resumed(c, draft.drug, start) or _course_resumed(c, draft.drug, first)
+
+
 def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
     """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
@@ -337,7 +357,7 @@ def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
     if not alive_with_malignancy(c):
         return None  # the therapy order gets no card to name another window
     new = [(_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
-           if t.kind == "bsab" and _course_resumed(c, t.drug, _planned_start(t.start, c.today)) is None]
+           if t.kind == "bsab" and _draft_resumes(c, t) is None]
     return min(new, key=lambda n: n[:2])[2] if new else None
 
 

@@ -975,6 +975,7 @@ class FactBuilder:
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
+        mark = len(self._notes)
         try:
             start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
         except DataError as exc:
@@ -984,8 +985,9 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        assumed = any(n.kind == "date-partial" for n in self._notes[mark:])  # an end with no day: its last day
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      authored)
+                                      authored, end_assumed=assumed)
 
     def _condition(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
@@ -1062,6 +1064,7 @@ class FactBuilder:
             if entry is None:
                 continue
             unread, partial = "", ""
+            mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
                 start, end = self._planned_period(r)
             except NoStartDate:
@@ -1071,8 +1074,10 @@ class FactBuilder:
                 partial = exc.value if isinstance(exc, PartialDate) else ""
             drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
+            read_notes = tuple(self._notes[mark:])
+            del self._notes[mark:]
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
-                              length_unread=self._length_unread(r) if end is None else "")
+                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes)
         return self._unrecognised_order(r, kinds)
 
     @staticmethod
@@ -1272,7 +1277,8 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
-                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                  end_assumed=isinstance(end_raw, str) and _partial(end_raw))
 
 
 def _request_ref(reference: Any) -> str:
