@@ -1281,13 +1281,18 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
                                   end_assumed=isinstance(end_raw, str) and _partial(end_raw))
 
 
-def _request_ref(reference: Any) -> str:
-    """A reference as 'MedicationRequest/id' (relative, absolute or versioned), '' when not one."""
+def _reference_to(reference: Any, kind: str) -> str:
+    """A reference as '{kind}/id' (relative, absolute or versioned), '' when it is not one to a `kind`."""
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
         return ""
     parts = _unversioned(ref).rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "MedicationRequest" else ""
+    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == kind else ""
+
+
+def _request_ref(reference: Any) -> str:
+    """A reference as 'MedicationRequest/id', '' when not one."""
+    return _reference_to(reference, "MedicationRequest")
 
 
 def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str, Mapping[str, Any]]) -> list[IgCourse]:
@@ -1364,12 +1369,8 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
 
 
 def _observation_ref(reference: Any) -> str:
-    """A report's result reference as 'Observation/id' (relative, absolute or versioned), '' when not one."""
-    ref = _first(reference, "reference") if isinstance(reference, dict) else None
-    if not isinstance(ref, str):
-        return ""
-    parts = _unversioned(ref).rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == "Observation" else ""
+    """A report's result reference as 'Observation/id', '' when not one."""
+    return _reference_to(reference, "Observation")
 
 
 def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
