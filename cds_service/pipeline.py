@@ -31,7 +31,7 @@ from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_al
 from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
 from .fhir.validation import validity
-from .http.limits import resources_in
+from .http.limits import count_resources, resources_in
 from .killswitch import KillSwitch
 from .runtime import Runtime
 
@@ -205,7 +205,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
         try:
             fetched.update(await fetcher.fetch({k: runtime.templates[k] for k in later}, request.context,
                                                request.fhir_server, token,
-                                               fetcher.max_resources - resources_in(request) - _count(fetched),
+                                               fetcher.max_resources - resources_in(request) - count_resources(fetched),
                                                budget=budget))
         except FetchFailed as exc:
             failed = "fhirServer: " + "; ".join(exc.problems)
@@ -217,11 +217,6 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     if pooled.missing or pooled.unusable:
         raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
     return pooled
-
-
-def _count(fetched: Mapping[str, Any]) -> int:
-    """Resources in fetched searchsets (their entries), for the request's resource limit."""
-    return sum(len(v.get("entry") or ()) for v in fetched.values() if isinstance(v, dict))
 
 
 @dataclass(frozen=True)
