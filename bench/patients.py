@@ -16,6 +16,10 @@ Three kinds (the advice each patient must get is checked, in process and over HT
   -> `start-substitution`; ~20 resources (IgG before T0, other labs, other diagnoses).
 - `out-of-scope`: rituximab only, no CAR-T or bispecific -> no card; ~20 resources.
 - `in-scope-200-igg`: as in-scope with 200 IgG results (a long history).
+- `after-window-cultures`: CAR-T 8-16 months before, IgG below 4 g/L, two pneumonias coded without
+  an organism (DJ189), each with a blood culture the laboratory reported only as Danish free text
+  (a few hundred characters: growth, resistance, what was not found) -> `start-meets-general-criteria`;
+  the culture-text reader's cost on every request.
 """
 
 from __future__ import annotations
@@ -62,7 +66,14 @@ OTHER_RESULTS = [("NPU02319", "B—Hæmoglobin; stofk. = ? mmol/L", "mmol/L", 5.
                  ("NPU03230", "P—Natrium; stofk. = ? mmol/L", "mmol/L", 130.0, 146.0),
                  ("NPU19673", "P—Albumin; massek. = ? g/L", "g/L", 28.0, 48.0)]
 
-KINDS = {"in-scope": ("start-substitution",), "out-of-scope": (), "in-scope-200-igg": ("start-substitution",)}
+KINDS = {"in-scope": ("start-substitution",), "out-of-scope": (), "in-scope-200-igg": ("start-substitution",),
+         "after-window-cultures": ("start-meets-general-criteria",)}
+# Blood-culture growth as a Danish laboratory writes it: (organism as written, resistance line).
+CULTURE_GROWTH = [("Streptococcus pneumoniae", "Penicillin S, Erythromycin S, Cefuroxim S"),
+                  ("Escherichia coli", "Ampicillin R, Cefuroxim S, Gentamicin S, Ciprofloxacin S. ESBL negativ"),
+                  ("Haemophilus influenzae", "Ampicillin S, Amoxicillin/clavulansyre S. Betalaktamase negativ"),
+                  ("Staphylococcus aureus", "Dicloxacillin S, Clindamycin S, Rifampicin S. MRSA ikke påvist"),
+                  ("Klebsiella pneumoniae", "Piperacillin/tazobactam S, Meropenem S, Ciprofloxacin S. ESBL negativ")]
 
 
 @dataclass(frozen=True)
@@ -161,11 +172,11 @@ class _Builder:
         return orjson.dumps(request)
 
 
-def _in_scope(n: int, rnd: random.Random, igg_results: int) -> _Builder:
+def _in_scope(n: int, rnd: random.Random, igg_results: int, t0: date | None = None) -> _Builder:
     fx = _fixture("cart-in-window-igg-low")
     b = _Builder(n, rnd)
     b.patient(fx["pt-dk-0001"])
-    t0 = EVALUATION_DATE - timedelta(days=rnd.randrange(30, 160))
+    t0 = t0 or EVALUATION_DATE - timedelta(days=rnd.randrange(30, 160))
     code, display = rnd.choice(LYMPHOMAS)
     onset = (t0 - timedelta(days=rnd.randrange(150, 900))).isoformat()
     b.add(fx["cond-dlbcl-0001"], "cond-lymphoma", code={"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": code,
@@ -205,11 +216,41 @@ def _out_of_scope(n: int, rnd: random.Random) -> _Builder:
     return b
 
 
+def _culture_text(rnd: random.Random, day: date) -> str:
+    """A blood culture's free-text report: what grew, in how many bottles, its resistance, what did not grow."""
+    organism, resistance = rnd.choice(CULTURE_GROWTH)
+    bottles = rnd.choice(("1 af 2", "2 af 2", "2 af 4", "3 af 4"))
+    hours = rnd.randrange(9, 30)
+    return (f"Bloddyrkning, aerob og anaerob flaske, modtaget {day:%d.%m.%Y}. Foreløbigt svar efter {hours} timer: "
+            f"Gram-farvning viser bakterier. Endeligt svar: Vækst af {organism} i {bottles} flasker. "
+            f"Resistensbestemmelse: {resistance}. Candida ikke påvist. Anaerob dyrkning: ingen yderligere vækst. "
+            f"Svaret er telefoneret til afdelingen kl. {rnd.randrange(8, 22):02d}.{rnd.randrange(60):02d}. "
+            "Klinisk mikrobiologisk afdeling.")
+
+
+def _after_window_cultures(n: int, rnd: random.Random) -> _Builder:
+    fx = _fixture("pneumonia-unspecified-positive-blood-culture-general-criteria-met")
+    b = _in_scope(n, rnd, rnd.randrange(3, 6), t0=EVALUATION_DATE - timedelta(days=rnd.randrange(250, 480)))
+    first = EVALUATION_DATE - timedelta(days=rnd.randrange(120, 300))
+    for i, onset in enumerate((first, first + timedelta(days=rnd.randrange(20, 100)))):
+        b.add(fx["cond-pneumonia-0053"], f"cond-pneumonia-{i}", onsetDateTime=onset.isoformat(),
+              recordedDate=onset.isoformat())
+        taken = onset + timedelta(days=rnd.randrange(0, 3))
+        culture = b.add(fx["obs-bloodculture-0053"], f"obs-bloodculture-{i}", effectiveDateTime=_day(taken, rnd, 9),
+                        issued=_day(taken + timedelta(days=2), rnd, 13), valueString=_culture_text(rnd, taken))
+        culture.pop("valueCodeableConcept", None)
+    return b
+
+
 def chart(kind: str, n: int, seed: int = 2026) -> Chart:
     """Patient `n` of a kind's cohort; the same (kind, n, seed) gives the same bytes."""
     rnd = random.Random(f"{seed}:{kind}:{n}")
-    b = _out_of_scope(n, rnd) if kind == "out-of-scope" else _in_scope(n, rnd, 200 if kind == "in-scope-200-igg"
-                                                                         else rnd.randrange(3, 6))
+    if kind == "out-of-scope":
+        b = _out_of_scope(n, rnd)
+    elif kind == "after-window-cultures":
+        b = _after_window_cultures(n, rnd)
+    else:
+        b = _in_scope(n, rnd, 200 if kind == "in-scope-200-igg" else rnd.randrange(3, 6))
     template = b.resources[0]
     lab_template = next(r for r in b.resources if r["resourceType"] == "Observation")
     cond_template = next(r for r in b.resources if r["resourceType"] == "Condition")
@@ -258,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     for kind in KINDS:
         charts = cohort(kind, 5)
         sizes = [len(c.body) for c in charts]
-        print(f"{kind:17} resources {[c.resources for c in charts]} body {min(sizes) / 1024:.1f}-{max(sizes) / 1024:.1f} KB"
+        print(f"{kind:21} resources {[c.resources for c in charts]} body {min(sizes) / 1024:.1f}-{max(sizes) / 1024:.1f} KB"
               f" expects {list(KINDS[kind])}")
 
 

@@ -61,7 +61,7 @@ SRC = ROOT  # the tree whose service is measured (--src)
 SERVICE_PATH = "/cds-services/igsub-patient-view"
 FALLBACK_PYTHON = "/tmp/venv/bin/python"
 # (kind, patients in the cohort): 400 distinct charts, 40 of the 235 KB long-history ones.
-SCENARIOS = (("in-scope", 400), ("out-of-scope", 400), ("in-scope-200-igg", 40))
+SCENARIOS = (("in-scope", 400), ("out-of-scope", 400), ("in-scope-200-igg", 40), ("after-window-cultures", 400))
 CONFIGS = ((1, 1), (16, 1), (16, 2))  # (connections, wrk threads)
 TOKEN_MARGIN = 1.5  # tokens per auth-on run = the auth-off service's req/s x seconds x margin + 1000
 
@@ -428,16 +428,16 @@ def main() -> int:
         bodies[kind] = write_bodies(charts[kind], tmp / f"{kind}.txt")
         sizes = [len(c.body) for c in charts[kind]]
         res_counts = [c.resources for c in charts[kind]]
-        print(f"  {kind:17} {n:4d} patients, {min(res_counts)}-{max(res_counts)} resources, "
+        print(f"  {kind:21} {n:4d} patients, {min(res_counts)}-{max(res_counts)} resources, "
               f"{min(sizes) / 1024:.1f}-{max(sizes) / 1024:.1f} KB, expects {list(charts[kind][0].expected_cards)}"
               f"  (python -m bench.patients write {kind} {n} FILE --seed {args.seed})")
 
     print(f"\nin process, every chart unseen, CPU ms per request (load {Load.now()}):")
-    print(f"  {'kind':17} {'parse':>7} {'pool':>7} {'answer':>7} {'validate':>8} {'cards json':>10} {'snapshot':>8} {'total':>7}")
+    print(f"  {'kind':21} {'parse':>7} {'pool':>7} {'answer':>7} {'validate':>8} {'cards json':>10} {'snapshot':>8} {'total':>7}")
     for kind, _ in kinds:
         t = inprocess.measure(charts[kind], EVALUATION_DATE)
         res.inprocess[kind] = asdict(t)
-        print(f"  {kind:17} {t.parse_ms:7.3f} {t.pool_ms:7.3f} {t.answer_ms:7.3f} {t.validate_ms:8.3f} {t.dump_ms:10.3f}"
+        print(f"  {kind:21} {t.parse_ms:7.3f} {t.pool_ms:7.3f} {t.answer_ms:7.3f} {t.validate_ms:8.3f} {t.dump_ms:10.3f}"
               f" {t.snapshot_ms:8.3f} {t.total_ms:7.3f}")
 
     env = {**os.environ, "CDS_EVALUATION_DATE": EVALUATION_DATE.isoformat(), "CDS_DATA_DIR": str(tmp / "data")}
