@@ -85,6 +85,10 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
+# Clinical rules §1: every CAR-T product approved today is CD19- or BCMA-directed; a product whose value-set entry
+# names another target (a site's local code for a trial product, a future approval) is outside the guideline: not an
+# index event, named in a data note. An entry with no target (a procedure code) says nothing against it.
+CAR_T_TARGETS = frozenset({"CD19", "BCMA"})
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
@@ -850,6 +854,8 @@ class FactBuilder:
         # The infusion, coded as a procedure (SNOMED, SKS BOQX1, ICD-10-PCS, CPT) or as the product given (the
         # HCPCS Q-code a US hospital bills on the day of the dose, Q2041 Yescarta): either dates T0.
         entry = sets.get("car-t-procedure") or sets.get("car-t-product")
+        if entry is not None and self._car_t_out_of_scope(r, entry, r.get("code")):
+            return None
         ig = sets.get("immunoglobulin-substitution")
         bsab = None if entry is not None else sets.get("bispecific-b-pc")
         if bsab is not None:
@@ -898,12 +904,25 @@ class FactBuilder:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
             return None
 
+    def _car_t_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
+        """A CAR-T product directed at neither CD19 nor BCMA (clinical rules §1): named in a data note, not used."""
+        target = str(entry.get("target") or "")
+        if not target or target in CAR_T_TARGETS:
+            return False
+        shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
+        self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
+                                    f"CAR-T product directed at {target[:20]}, not CD19 or BCMA: outside the guideline "
+                                    "(clinical rules §1), not used as an index event", shown, self._day_of(r)))
+        return True
+
     def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
         """(concept, CAR-T product, bsAb, Ig entry) of a drug given or taken, one of them set; None (a code no value
         set knows named as unrecognised) when it is none of the three."""
         concept = self._medication(r)
         sets = self.t.sets_of(concept)
         car_t = sets.get("car-t-product")
+        if car_t is not None and self._car_t_out_of_scope(r, car_t, concept):
+            return None
         bsab = None if car_t else sets.get("bispecific-b-pc")
         ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
         if car_t is None and bsab is None and ig is None:

@@ -42,7 +42,7 @@ class _Owner:
     """Whether resources are about one patient, with the reference strings made once (runs per resource).
 
     A resource is the patient's when its subject references `Patient/{id}` (relative or
-    absolute), the Patient's `fullUrl` in the request (`urn:uuid:...`), or one of the
+    absolute, with or without a `/_history/{version}`), the Patient's `fullUrl` in the request (`urn:uuid:...`), or one of the
     Patient's identifiers (`{"identifier": {"system": ..., "value": ...}}`).
     """
 
@@ -70,6 +70,7 @@ class _Owner:
             if isinstance(reference, dict):
                 ref = reference.get("reference")
                 if isinstance(ref, str):
+                    ref = ref.split("/_history/", 1)[0]  # a versioned reference names the same patient
                     if ref == self.own or ref.endswith(self.tail) or ref in self.aliases:
                         return True
                 elif self.identifiers:
