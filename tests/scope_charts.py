@@ -506,6 +506,12 @@ TARGETS: list[Chart] = [
           local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
               {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "BCMA"}]}},
           why="the same local code declared BCMA-directed: in scope"),
+    Chart("target-cd22-local-product", "2026-01-20",
+          (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), START, MEETS, ("2026-05-18",),
+          local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+              {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "cd22"}]}},
+          why="§4: CAR-T directed at a B-cell antigen is in scope, CD22 as much as CD19 (a site may write it in "
+              "lower case)"),
 ]
 
 ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS]

@@ -65,13 +65,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
              "dagene")),
     "car-t-target-out-of-scope": (
-        Text("the CAR-T product “{display}” is directed at neither CD19 nor BCMA: outside these criteria, no "
-             "high-risk window was opened",
-             "CAR-T-produktet “{display}” er hverken rettet mod CD19 eller BCMA: uden for disse kriterier, ingen "
-             "højrisikoperiode er åbnet"),
-        Text("{n} CAR-T products are directed at neither CD19 nor BCMA: outside these criteria, no windows were opened",
-             "{n} CAR-T-produkter er hverken rettet mod CD19 eller BCMA: uden for disse kriterier, ingen perioder er "
-             "åbnet")),
+        Text("the CAR-T product “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
+             "criteria, no high-risk window was opened",
+             "CAR-T-produktet “{display}” er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse "
+             "kriterier, ingen højrisikoperiode er åbnet"),
+        Text("{n} CAR-T products are not directed at a B-cell or plasma-cell antigen: outside these criteria, no "
+             "windows were opened",
+             "{n} CAR-T-produkter er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse kriterier, "
+             "ingen perioder er åbnet")),
     "draft-dates-unread": (
         Text("the planned dates of {what} could not be read (an end before its start): it was judged as starting "
              "today; check its start and end",

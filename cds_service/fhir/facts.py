@@ -85,10 +85,12 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
-# Clinical rules §1: every CAR-T product approved today is CD19- or BCMA-directed; a product whose value-set entry
-# names another target (a site's local code for a trial product, a future approval) is outside the guideline: not an
-# index event, named in a data note. An entry with no target (a procedure code) says nothing against it.
-CAR_T_TARGETS = frozenset({"CD19", "BCMA"})
+# Guideline §4 (and clinical rules §1): CAR-T directed at a B-cell or plasma-cell antigen. Every product approved
+# today is CD19- or BCMA-directed; the others here are B-cell (CD20, CD22, CD79b) or plasma-cell (GPRC5D, FcRH5, CD38,
+# SLAMF7) antigens that products in trials are directed at. A product whose value-set entry names a target outside
+# them (CD7, CD30, CD33: a site's local code for a trial product) is outside the guideline: not an index event, named
+# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals.
+CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79B", "BCMA", "GPRC5D", "FCRH5", "CD38", "SLAMF7"})
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
@@ -905,14 +907,15 @@ class FactBuilder:
             return None
 
     def _car_t_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
-        """A CAR-T product directed at neither CD19 nor BCMA (clinical rules §1): named in a data note, not used."""
-        target = str(entry.get("target") or "")
-        if not target or target in CAR_T_TARGETS:
+        """A CAR-T product directed at no B-cell or plasma-cell antigen (guideline §4): named in a data note, not
+        used."""
+        target = str(entry.get("target") or "").strip()
+        if not target or target.upper() in CAR_T_TARGETS:
             return False
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
         self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
-                                    f"CAR-T product directed at {target[:20]}, not CD19 or BCMA: outside the guideline "
-                                    "(clinical rules §1), not used as an index event", shown, self._day_of(r)))
+                                    f"CAR-T product directed at {target[:20]}, not a B-cell or plasma-cell antigen: "
+                                    "outside the guideline (§4), not used as an index event", shown, self._day_of(r)))
         return True
 
     def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
