@@ -21,6 +21,8 @@ message names what is wrong and never echoes tokens or resource contents.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import orjson
 from starlette.responses import Response
 
@@ -70,6 +72,13 @@ class Forbidden(ServiceError):
 
 class NotFound(ServiceError):
     status = 404
+
+
+def unknown_service(service_id: str, known: Iterable[str]) -> NotFound:
+    """A call to a service id this service does not have: names the ids it has, and where they are listed."""
+    shown = service_id if len(service_id) <= 80 else service_id[:80] + "..."
+    return NotFound(f"no CDS service with id '{shown}'; the services here are {', '.join(known)} "
+                    "(GET /cds-services lists them)")
 
 
 class BodyTimeout(ServiceError):
