@@ -91,6 +91,23 @@ class PreconditionFailed(ServiceError):
     status = 412
 
 
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
+def check_json_content_type(content_type: str | None) -> None:
+    """A request body the service parses must be sent as JSON (CDS Hooks: application/json). No header is
+    taken as JSON; `text/plain` or a form, which a web page can send without a CORS preflight, is refused."""
+    if content_type is None:
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    shown = content_type if len(content_type) <= 60 else content_type[:60] + "..."
+    raise UnsupportedMediaType(f"Content-Type {shown!r} is not JSON: send the body with Content-Type: "
+                               "application/json (curl: -H 'Content-Type: application/json')")
+
+
 class PayloadTooLarge(ServiceError):
     status = 413
 

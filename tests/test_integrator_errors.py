@@ -137,3 +137,20 @@ def test_replay_refused_with_401_names_what_to_check(secured_server, capsys):
                      "--kid", "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f", "--json"]) == 0
     [card] = json.loads(capsys.readouterr().out)["cards"]
     assert card["source"]["topic"]["code"] == "start-substitution"
+
+
+def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
+    """curl -d sends a form; a web page can send text/plain without a CORS preflight. Both were evaluated
+    (and their cards recorded) as if JSON; now 415 names the header to send. JSON types and no header pass."""
+    request = json.loads(json.dumps(SANDBOX_REQUEST["body"]))
+    body = json.dumps(request).encode()
+    for path in (f"/cds-services/{PATIENT_VIEW_ID}", f"/cds-services/{PATIENT_VIEW_ID}/feedback"):
+        for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+            response = httpx.post(server + path, content=body, headers={"content-type": content_type}, timeout=10)
+            assert response.status_code == 415, (path, content_type)
+            assert diagnostics(response) == (f"Content-Type '{content_type}' is not JSON: send the body with "
+                                             "Content-Type: application/json (curl: -H 'Content-Type: application/json')")
+    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None):
+        headers = {"content-type": content_type} if content_type else {}
+        response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=body, headers=headers, timeout=10)
+        assert response.status_code == 412, content_type  # read as JSON: the sandbox's own keys are not ours

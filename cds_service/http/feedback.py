@@ -18,7 +18,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from ..errors import BadRequest, unknown_service
+from ..errors import BadRequest, check_json_content_type, unknown_service
 from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
 from ..settings import Settings
 from .limits import parse_request_json, parsed_too_deep, too_deep_error
@@ -205,6 +205,7 @@ def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str
         if service_id not in known:
             raise unknown_service(service_id, service_ids_order)
         raw = await request.body()
+        check_json_content_type(request.headers.get("content-type"))
         body = parse_request_json(raw, max_json_depth)
         if parsed_too_deep(raw, max_json_depth):
             raise too_deep_error(max_json_depth)
