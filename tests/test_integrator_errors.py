@@ -154,3 +154,14 @@ def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
         headers = {"content-type": content_type} if content_type else {}
         response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=body, headers=headers, timeout=10)
         assert response.status_code == 412, content_type  # read as JSON: the sandbox's own keys are not ours
+
+
+def test_a_local_browser_client_may_ask_for_danish_cards(server):
+    """docs/authentication.md, CORS: besides Authorization and Content-Type, Accept-Language passes a preflight."""
+    response = httpx.options(f"{server}/cds-services/{PATIENT_VIEW_ID}", headers={
+        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "accept-language, authorization, content-type"}, timeout=10)
+    assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert {"accept-language", "authorization", "content-type"} <= allowed
+    assert "access-control-allow-credentials" not in response.headers
