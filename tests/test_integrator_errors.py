@@ -165,3 +165,19 @@ def test_a_local_browser_client_may_ask_for_danish_cards(server):
     allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")}
     assert {"accept-language", "authorization", "content-type"} <= allowed
     assert "access-control-allow-credentials" not in response.headers
+
+
+def test_a_policy_file_typo_names_the_file_and_the_parameter_meant(tmp_path):
+    from cql_like_rules.errors import RulesError
+    from cql_like_rules.parameters import load_parameters
+
+    typo = tmp_path / "policy.json"
+    typo.write_text('{"stale_days": 45}')
+    with pytest.raises(RulesError) as refused:
+        load_parameters(str(typo))
+    assert str(refused.value) == (f"policy file {typo}: unknown policy parameter(s): 'stale_days' (did you mean "
+                                  "'stale_days_in_window'?); the parameters and their defaults are in "
+                                  "cql_like_rules/parameters.py")
+    typo.write_text('{"stale_days_in_window": "45"}')
+    with pytest.raises(RulesError, match=r"'stale_days_in_window' must be int, not str \(\"45\"\)"):
+        load_parameters(str(typo))
