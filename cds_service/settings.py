@@ -161,7 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, local: bool = False) 
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"CDS_TIMEZONE={tz!r} is not a known time zone") from None
+        raise ConfigError(f"CDS_TIMEZONE={tz!r} is not a known time zone (an IANA name such as Europe/Copenhagen)") from None
     when = _text(env, "CDS_EVALUATION_DATE")
     try:
         evaluation_date = date.fromisoformat(when) if when else None
