@@ -200,7 +200,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
                                           budget=budget)
         except FetchFailed as exc:
             raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)
-                                     + ". Send these keys in prefetch, or a fhirServer the service can reach"
+                                     + f". {FETCH_HINT}"
                                      + _unknown_keys(request, keys)) from None
     failed = ""
     if later:  # after the required keys, within what they left of the resource limit; a failure is a note, not a 412
@@ -329,6 +329,7 @@ def _unknown_keys(request: HookRequest | None, known: Sequence[str]) -> str:
     return f"; prefetch keys this service does not use, ignored: {shown}"
 
 
+FETCH_HINT = "Send these keys in prefetch, or a fhirServer the service can reach"
 PREFETCH_HINT = ("Send every prefetch key GET /cds-services lists, filled from its template "
                  "(null when the EHR holds no such data), or a fhirServer the service may fetch them from")
 

@@ -182,8 +182,13 @@ def example(doc: str, containing: str) -> object:
 
 def test_error_examples_are_the_services_error_shape() -> None:
     assert example("docs/authentication.md", '"login"') == error_body(401, "unauthorized")
+    from cds_service.pipeline import FETCH_HINT, PREFETCH_HINT
+
     outcome = example("docs/fhir-server.md", '"incomplete"')
-    assert outcome == error_body(412, outcome["issue"][0]["diagnostics"])  # type: ignore[index]
+    said = outcome["issue"][0]["diagnostics"]  # type: ignore[index]
+    assert outcome == error_body(412, said)
+    assert said.startswith("could not fetch required data from fhirServer: observations: ") and FETCH_HINT in said
+    assert PREFETCH_HINT in " ".join(TEXT["docs/fhir-server.md"].split())
 
 
 def test_the_card_link_example_has_the_shape_of_a_card_link() -> None:
