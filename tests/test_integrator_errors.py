@@ -181,3 +181,11 @@ def test_a_policy_file_typo_names_the_file_and_the_parameter_meant(tmp_path):
     typo.write_text('{"stale_days_in_window": "45"}')
     with pytest.raises(RulesError, match=r"'stale_days_in_window' must be int, not str \(\"45\"\)"):
         load_parameters(str(typo))
+
+
+def test_a_hook_sent_to_another_hooks_service_is_told_where_the_list_is(server):
+    body = {**SANDBOX_REQUEST["body"], "hook": "order-sign"}
+    response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", json=body, timeout=10)
+    assert response.status_code == 400
+    assert diagnostics(response) == ("this service answers the 'patient-view' hook, not 'order-sign' "
+                                     "(GET /cds-services lists each service's hook)")
