@@ -21,6 +21,8 @@ message names what is wrong and never echoes tokens or resource contents.
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import orjson
 from starlette.responses import Response
 
@@ -72,6 +74,13 @@ class NotFound(ServiceError):
     status = 404
 
 
+def unknown_service(service_id: str, known: Iterable[str]) -> NotFound:
+    """A call to a service id this service does not have: names the ids it has, and where they are listed."""
+    shown = service_id if len(service_id) <= 80 else service_id[:80] + "..."
+    return NotFound(f"no CDS service with id '{shown}'; the services here are {', '.join(known)} "
+                    "(GET /cds-services lists them)")
+
+
 class BodyTimeout(ServiceError):
     status = 408
 
@@ -80,6 +89,23 @@ class PreconditionFailed(ServiceError):
     """CDS Hooks: the data the service needs can be had neither from prefetch nor the FHIR server."""
 
     status = 412
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+
+
+def check_json_content_type(content_type: str | None) -> None:
+    """A request body the service parses must be sent as JSON (CDS Hooks: application/json). No header is
+    taken as JSON; `text/plain` or a form, which a web page can send without a CORS preflight, is refused."""
+    if content_type is None:
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        return
+    shown = content_type if len(content_type) <= 60 else content_type[:60] + "..."
+    raise UnsupportedMediaType(f"Content-Type {shown!r} is not JSON: send the body with Content-Type: "
+                               "application/json (curl: -H 'Content-Type: application/json')")
 
 
 class PayloadTooLarge(ServiceError):

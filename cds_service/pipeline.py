@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable, Coroutine, Mapping, TypeVar
+from typing import Any, Callable, Coroutine, Mapping, Sequence, TypeVar
 
 from cql_like_rules import Advice, Evaluation
 from cql_like_rules.facts import DataNote, Facts, IgGOrderDraft
@@ -182,13 +182,13 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     if not request.fhir_server or fetcher is None:
         why = "the request has no fhirServer to fetch it from" if not request.fhir_server else "fetching is not possible here"
         if required:
-            raise PreconditionFailed(_precondition_message(pooled, why))
+            raise PreconditionFailed(_precondition_message(pooled, why, request, keys))
         set_later_keys_aside(pooled, why)
         return pooled
     refused = check_server_allowed(request.fhir_server, fetcher.settings)
     if refused:
         if required:
-            raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}"))
+            raise PreconditionFailed(_precondition_message(pooled, f"fhirServer refused: {refused}", request, keys))
         set_later_keys_aside(pooled, f"fhirServer refused: {refused}")
         return pooled
     token = (request.fhir_authorization or {}).get("access_token")
@@ -199,7 +199,9 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
                                           request.fhir_server, token, fetcher.max_resources - resources_in(request),
                                           budget=budget)
         except FetchFailed as exc:
-            raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)) from None
+            raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)
+                                     + f". {FETCH_HINT}"
+                                     + _unknown_keys(request, keys)) from None
     failed = ""
     if later:  # after the required keys, within what they left of the resource limit; a failure is a note, not a 412
         try:
@@ -215,7 +217,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
         pooled.missing = [k for k in pooled.missing if k not in later] + later
     set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
     if pooled.missing or pooled.unusable:
-        raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it"))
+        raise PreconditionFailed(_precondition_message(pooled, "the FHIR server did not provide it", request, keys))
     return pooled
 
 
@@ -302,12 +304,34 @@ _NOT_THERE = {
 }
 
 
-def _precondition_message(pooled: PooledResources, why: str) -> str:
+def _precondition_message(pooled: PooledResources, why: str, request: HookRequest | None = None,
+                          known: Sequence[str] = ()) -> str:
+    """The 412 an integrator reads: which keys, why they could not be had, and what to send instead."""
     parts = []
-    if pooled.missing:
-        parts.append("prefetch missing for: " + ", ".join(pooled.missing))
+    required, later = later_keys(list(pooled.missing))
+    if required:
+        parts.append("prefetch missing for: " + ", ".join(required)
+                     + (f" (also {', '.join(later)}, which may be left out)" if later else ""))
+    elif later:
+        parts.append("prefetch missing for: " + ", ".join(later))
     parts += [f"prefetch '{k}' unusable: {msg}" for k, msg in pooled.unusable.items()]
-    return "required data not available — " + "; ".join(parts) + f" ({why})"
+    return ("required data not available — " + "; ".join(parts) + f" ({why}). " + PREFETCH_HINT
+            + _unknown_keys(request, known))
+
+
+def _unknown_keys(request: HookRequest | None, known: Sequence[str]) -> str:
+    """The request's prefetch keys the service does not use (e.g. a sandbox's own names: a likely cause of a 412),
+    named, cut short (the client chose them); "" when there are none."""
+    unknown = [k for k in (request.prefetch or {}) if k not in known] if request is not None and known else []
+    if not unknown:
+        return ""
+    shown = ", ".join(repr(k[:40]) for k in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+    return f"; prefetch keys this service does not use, ignored: {shown}"
+
+
+FETCH_HINT = "Send these keys in prefetch, or a fhirServer the service can reach"
+PREFETCH_HINT = ("Send every prefetch key GET /cds-services lists, filled from its template "
+                 "(null when the EHR holds no such data), or a fhirServer the service may fetch them from")
 
 
 def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:

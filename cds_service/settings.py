@@ -161,7 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, local: bool = False) 
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"CDS_TIMEZONE={tz!r} is not a known time zone") from None
+        raise ConfigError(f"CDS_TIMEZONE={tz!r} is not a known time zone (an IANA name such as Europe/Copenhagen)") from None
     when = _text(env, "CDS_EVALUATION_DATE")
     try:
         evaluation_date = date.fromisoformat(when) if when else None
@@ -295,10 +295,20 @@ def cors_origins(raw: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
+def _fhir_base_url(entry: str) -> str:
+    """An allow-list entry: a base URL `fhirServer` can equal. Anything else would refuse every server, silently."""
+    parts = urlsplit(entry)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(f"CDS_FHIR_ALLOWED_SERVERS entry {entry!r} is not a FHIR base URL like "
+                          "https://ehr.hospital.dk/fhir (comma-separated, as the EHR sends it in fhirServer)")
+    return entry
+
+
 def fetch_settings(env: Mapping[str, str], development: bool = False) -> FetchSettings:
     """CDS_FHIR_* variables; `development` (no CDS_AUTH) allows http to loopback servers."""
     defaults = FetchSettings()
-    servers = tuple(s.strip().rstrip("/") for s in (env.get("CDS_FHIR_ALLOWED_SERVERS") or "").split(",") if s.strip())
+    servers = tuple(_fhir_base_url(s.strip().rstrip("/"))
+                    for s in (env.get("CDS_FHIR_ALLOWED_SERVERS") or "").split(",") if s.strip())
     return FetchSettings(
         connect_timeout=_positive(env, "CDS_FHIR_CONNECT_TIMEOUT", defaults.connect_timeout, float),
         total_timeout=_positive(env, "CDS_FHIR_TOTAL_TIMEOUT", defaults.total_timeout, float),

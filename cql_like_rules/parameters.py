@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
+from difflib import get_close_matches
 from typing import Any, Literal
 
 from .errors import RulesError
@@ -107,11 +108,15 @@ class Parameters:
         """Return a copy with overrides applied; unknown names or wrong types are errors."""
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(overrides) - set(known))
-        if unknown:
-            raise RulesError(f"unknown policy parameter(s): {', '.join(unknown)}")
+        if unknown:  # a typo would otherwise be refused with no way to find the right name
+            hints = [repr(name) + "".join(f" (did you mean {c!r}?)" for c in get_close_matches(name, known, 1))
+                     for name in unknown]
+            raise RulesError(f"unknown policy parameter(s): {', '.join(hints)}; the parameters and their defaults are "
+                             "in cql_like_rules/parameters.py")
         for name, value in overrides.items():
             if not _same_kind(getattr(self, name), value):
-                raise RulesError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}")
+                raise RulesError(f"policy parameter {name!r} must be {type(getattr(self, name)).__name__}, "
+                                 f"not {type(value).__name__} ({json.dumps(value)[:40]})")
         if overrides.get("malignancy_requirement", "require") not in ("require", "assume"):
             raise RulesError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
         return replace(self, **overrides)
@@ -140,4 +145,7 @@ def load_parameters(path: str | None) -> Parameters:
             raise RulesError(f"policy file {path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise RulesError(f"policy file {path}: must hold a JSON object")
-    return Parameters().with_overrides(data)
+    try:
+        return Parameters().with_overrides(data)
+    except RulesError as exc:
+        raise RulesError(f"policy file {path}: {exc}") from None

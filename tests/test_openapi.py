@@ -82,9 +82,9 @@ def test_every_route_is_documented_with_its_statuses(app, doc: dict) -> None:
                 assert (route.path, method) in documented or route.path == "/cds-services/{service_id}"
     assert {"/cds-services/igsub-patient-view", "/cds-services/igsub-order-select", "/cds-services/igsub-order-sign"} <= set(doc["paths"])
     statuses = sorted(doc["paths"][PV]["post"]["responses"])
-    assert statuses == ["200", "400", "408", "412", "413", "431"]  # no 401: this app runs without CDS_AUTH
+    assert statuses == ["200", "400", "408", "412", "413", "415", "431"]  # no 401: this app runs without CDS_AUTH
     catch_all = doc["paths"]["/cds-services/{service_id}"]["post"]
-    assert sorted(catch_all["responses"]) == ["404", "408", "413", "431"]
+    assert sorted(catch_all["responses"]) == ["404", "408", "413", "415", "431"]
     [parameter] = catch_all["parameters"]
     assert parameter["name"] == "service_id" and parameter["in"] == "path" and parameter["required"]
     assert "igsub-patient-view" in parameter["schema"]["not"]["enum"]

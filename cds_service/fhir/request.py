@@ -35,7 +35,8 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
         raise BadRequest("the request body must be a JSON object")
     hook = _string(body, "hook")
     if hook != expected_hook:
-        raise BadRequest(f"this service answers the '{expected_hook}' hook, not '{hook}'")
+        raise BadRequest(f"this service answers the '{expected_hook}' hook, not '{hook}' "
+                         "(GET /cds-services lists each service's hook)")
     hook_instance = _string(body, "hookInstance")
     context = body.get("context")
     if context is None:

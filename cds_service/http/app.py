@@ -9,7 +9,7 @@ import logging
 import time
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import orjson
 from fastapi import FastAPI, Request
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from .. import package_version
 from ..cards.language import pick_language
 from ..cards.render import Link
-from ..errors import NotFound, ServiceError, error_response
+from ..errors import ServiceError, error_response, unknown_service
 from ..fhir.fetch import FhirFetcher
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer
@@ -50,6 +50,20 @@ class NoStore:
 
     def ping(self) -> bool:
         return True
+
+
+ENDPOINTS = ("discovery is GET /cds-services; a service is called with POST /cds-services/{id}, "
+             "its feedback with POST /cds-services/{id}/feedback")
+
+
+def routing_message(status: int, detail: str, headers: Mapping[str, str] | None) -> str:
+    """Starlette's bare "Not Found" / "Method Not Allowed" for a wrong URL or method, made to say what to use."""
+    if status == 404 and detail == "Not Found":
+        return f"no endpoint at this path: {ENDPOINTS}"
+    if status == 405 and detail == "Method Not Allowed":
+        allow = (headers or {}).get("Allow") or (headers or {}).get("allow")
+        return f"this path does not answer that method{f' (it answers {allow})' if allow else ''}: {ENDPOINTS}"
+    return detail
 
 
 def create_app(
@@ -108,7 +122,8 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
-        return error_response(exc.status_code, str(exc.detail), exc.headers)  # a 405 keeps its Allow header
+        return error_response(exc.status_code, routing_message(exc.status_code, str(exc.detail), exc.headers),
+                              exc.headers)  # a 405 keeps its Allow header
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> Response:
@@ -122,7 +137,7 @@ def create_app(
         """One hook call, from the raw body to the JSON answer; raises ServiceError for a client's error."""
         hook = HOOK_OF.get(service_id)
         if hook is None:
-            raise NotFound(f"no CDS service with id '{service_id}'")
+            raise unknown_service(service_id, HOOK_OF)
         data = parse_request_json(body, limits.max_json_depth)
         req = parse_hook_request(data, hook)
         note_request(state, req)

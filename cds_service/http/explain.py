@@ -52,7 +52,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # refusals (403, 404) too
-NOT_VALID = "this explanation link is not valid for this card"
+NOT_VALID = ("this explanation link is not valid for this card: open it from the card as the service sent it (a link "
+             "cut short or altered is refused, and so is every link issued before the service's link key changed: a "
+             "restart without CDS_LINK_SECRET, or a new key)")
 EXPIRED = "this explanation link has expired; the card's advice is shown with a new link when the chart is opened again"
 NOT_KEPT = "no explanation is kept for this card (unknown card, or deleted after its retention period)"
 
@@ -92,12 +94,18 @@ EPHEMERAL_KEY_WARNING = ("CDS_LINK_SECRET is not set: explanation links are sign
                          "(they stop working on restart and at other instances or workers)")
 
 
+LINK_SECRET_MISSING = ("CDS_AUTH=on but CDS_LINK_SECRET is not set: set it to one random key of at least "
+                       f"{MIN_LINK_SECRET} characters shared by every instance (e.g. the output of python -c 'import "
+                       "secrets; print(secrets.token_urlsafe(48))'), or CDS_EXPLAIN_RETENTION_DAYS=0 for cards without "
+                       "a \"Why?\" link (docs/explanation.md)")
+
+
 def link_signer(settings: Settings, now: Callable[[], float]) -> LinkSigner:
     """The deployment's signer; without `CDS_LINK_SECRET` (development only) a key for this process."""
     secret = settings.link_secret
     if secret is None:
         if settings.auth.enabled:  # settings made in code; load_settings refuses this already
-            raise ConfigError("CDS_AUTH=on but CDS_LINK_SECRET is not set (docs/explanation.md)")
+            raise ConfigError(LINK_SECRET_MISSING)
         return LinkSigner(secrets.token_urlsafe(MIN_LINK_SECRET), settings.link_ttl_seconds, now, ephemeral=True)
     return LinkSigner(secret, settings.link_ttl_seconds, now)
 

@@ -18,7 +18,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, check_json_content_type, unknown_service
 from ..records.store import ACCEPTED, FLUSH_INTERVAL, OVERRIDDEN, CardStore, Feedback, IssuedCard
 from ..settings import Settings
 from .limits import parse_request_json, parsed_too_deep, too_deep_error
@@ -197,13 +197,15 @@ def install(app: FastAPI, store: CardStore, service_ids: Iterable[str], *,
 def add_feedback_route(app: FastAPI, store: CardStore, service_ids: Iterable[str], *,
                        max_json_depth: int = Settings.max_json_depth) -> None:
     """`POST /cds-services/{id}/feedback` for each of `service_ids`; 200 `{}` once committed."""
-    known = frozenset(service_ids)
+    service_ids_order = list(service_ids)
+    known = frozenset(service_ids_order)
     limiter: list[CapacityLimiter | None] = [None]
 
     async def feedback(service_id: str, request: Request) -> Response:
         if service_id not in known:
-            raise NotFound(f"no CDS service with id '{service_id}'")
+            raise unknown_service(service_id, service_ids_order)
         raw = await request.body()
+        check_json_content_type(request.headers.get("content-type"))
         body = parse_request_json(raw, max_json_depth)
         if parsed_too_deep(raw, max_json_depth):
             raise too_deep_error(max_json_depth)

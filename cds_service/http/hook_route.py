@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import ServiceError, error_body
+from ..errors import ServiceError, check_json_content_type, error_body
 from .logs import FIELD_LIMIT, note_error, sanitise
 
 PREFIX = "/cds-services/"
@@ -98,6 +98,7 @@ class HookRoute:
         state = scope.setdefault("state", {})
         try:
             body = await read_body(receive)
+            check_json_content_type(header(scope, b"content-type"))
             status, content = 200, await self.handler(service_id, body, header(scope, b"accept-language"), state,
                                                       request_origin(scope))
         except Exception as exc:

@@ -351,6 +351,7 @@ BODY_ERRORS = {
     408: _error("The request body did not arrive within CDS_BODY_TIMEOUT"),
     413: _error("The request body exceeds CDS_MAX_BODY_BYTES, or the prefetch holds more than CDS_MAX_RESOURCES resources"),
 }
+NOT_JSON = _error("The request's Content-Type is neither application/json nor an application/*+json type")
 # Answered by the middleware before any route, so by every operation (documented in `tidy`).
 HEADERS_TOO_LARGE = _error("The request headers exceed CDS_MAX_HEADER_BYTES")
 DECLARED_TOO_LARGE = _error("The request declares a Content-Length over CDS_MAX_BODY_BYTES")
@@ -454,6 +455,7 @@ def _every_status(paths: dict[str, Any], auth: bool) -> None:
             responses.setdefault("431", HEADERS_TOO_LARGE)
             if method == "post" and "requestBody" in operation:
                 responses.setdefault("408", BODY_ERRORS[408])
+                responses.setdefault("415", NOT_JSON)
             operation["responses"] = dict(sorted(responses.items()))
 
 

@@ -168,6 +168,9 @@ def _replay(args: argparse.Namespace) -> int:
             raise InputError(f"--hook {args.hook} needs at least one --draft ORDER.json")
         if args.sign_key and not (args.url and args.iss):
             raise InputError("--sign-key needs --url and --iss")
+        if args.url and args.at:  # the running service evaluates as of its own day: the cards would be another day's
+            raise InputError("--at cannot be sent with --url: a running service evaluates as of its own today "
+                             "(start it with CDS_EVALUATION_DATE=YYYY-MM-DD to try a day), or leave out --url")
         if args.print_request:
             request = request_from_bundle(bundle, args.hook, drafts)
             sys.stdout.write(json.dumps(request, ensure_ascii=False, indent=2) + "\n")
@@ -180,7 +183,7 @@ def _replay(args: argparse.Namespace) -> int:
             status, body = send(url, request_from_bundle(bundle, args.hook, drafts), args.lang, token)
             if status != 200:
                 message = "; ".join(str(i.get("diagnostics", "")) for i in body.get("issue", []) if isinstance(i, dict))
-                raise InputError(f"{url} answered {status}: {message}")
+                raise InputError(f"{url} answered {status}: {message}{_unauthorized_hint(status, token)}")
             cards, notes = body.get("cards", []), None
         else:
             runtime = load_runtime(load_settings(local=True))  # a local tool: no authentication, no card store
@@ -201,6 +204,20 @@ def _replay(args: argparse.Namespace) -> int:
         sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes, lang=args.lang,
                                       unsent=unsent_types(bundle)))
     return 0
+
+
+def _unauthorized_hint(status: int, token: str | None) -> str:
+    """What to check when a running service refuses replay's call with 401 (its body says no more, by design)."""
+    if status != 401:
+        return ""
+    if token is None:
+        return " (the service verifies tokens, CDS_AUTH=on: sign the call with --sign-key PEM --iss ISS --kid KID)"
+    import jwt
+
+    header, claims = jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
+    return (f" (the service's log says why; check that iss {claims['iss']!r} is in its trusted issuers, "
+            f"kid {header['kid']!r} is the key's id in that issuer's JWK Set (--kid; default the key's RFC 7638 "
+            f"thumbprint) and aud {claims['aud']!r} is the URL it is called at (CDS_PUBLIC_BASE_URL))")
 
 
 def _replay_set(args: argparse.Namespace) -> int:
