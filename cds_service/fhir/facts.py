@@ -202,6 +202,18 @@ def says_negative(t: Terminology, text: str) -> bool:
 ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 
 
+def _value_as_sent(r: Mapping[str, Any]) -> str:
+    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"); "—" when there is none."""
+    if isinstance(r.get("valueString"), str):
+        return str(r["valueString"])
+    qty = r.get("valueQuantity")
+    if isinstance(qty, dict):
+        parts = [qty.get("comparator"), qty.get("value"), qty.get("unit") or qty.get("code")]
+        sent = " ".join(str(p) for p in parts if isinstance(p, (str, int, float)) and not isinstance(p, bool))
+        return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=") or "—"
+    return "—"
+
+
 def _isotype(value: Any) -> str:
     """A value set's isotype attribute; anything but a known type ("unknown") means not stated."""
     return value if value in ISOTYPES else ""
@@ -745,7 +757,14 @@ class FactBuilder:
                 if igg is None:
                     raise DataError("its code is an IgG order code that names no specimen, not a serum/plasma IgG "
                                     "result code: not used as total IgG")
-            return self._quantity(r, "igg", igg)
+            try:
+                return self._quantity(r, "igg", igg)
+            except DataError as exc:
+                # A total IgG the rules cannot read (a value as text "3,2", no unit, a unit not convertible, no date)
+                # leaves the card saying "no usable IgG": the note names that IgG, as sent, with its day.
+                self._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=_value_as_sent(r),
+                                            day=self._day_of(r)))
+                return None
         mprot = sets.get("m-protein")
         if mprot is not None:
             return self._quantity(r, "m_protein", mprot)
