@@ -735,6 +735,10 @@ class FactBuilder:
 
     def _observation(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
+        if not sets and r.get("component"):
+            part = self._component_result(r)
+            if part is not None:
+                return part
         if not sets:
             status = r.get("status")
             if (r.get("valueQuantity") is not None or r.get("valueString") is not None
@@ -778,6 +782,21 @@ class FactBuilder:
         if culture is not None:
             return self._culture(r, culture)
         return None
+
+    def _component_result(self, r: Mapping[str, Any]) -> Produced:
+        """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value
+        set holds: its total IgG component (else an M-protein one) is read as that result, with the panel's status,
+        date and subject. Left unread, the IgG was dropped without a word and the card asked for an IgG."""
+        found = [(sets, c) for c in _list(r.get("component")) if isinstance(c, dict)
+                 for sets in (self.t.sets_of(c.get("code")),) if "igg-serum" in sets or "m-protein" in sets]
+        found.sort(key=lambda sc: "igg-serum" not in sc[0])  # the total IgG first
+        if not found:
+            return None
+        part = found[0][1]
+        shaped = {key: value for key, value in r.items()
+                  if key not in ("code", "component") and not key.startswith("value")}
+        shaped.update({key: value for key, value in part.items() if key.startswith("value")}, code=part.get("code"))
+        return self._observation(shaped)
 
     def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry) -> tuple[str, IgGResult | MProteinResult]:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
