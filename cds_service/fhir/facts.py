@@ -203,7 +203,7 @@ ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 
 
 def _value_as_sent(r: Mapping[str, Any]) -> str:
-    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"); "—" when there is none."""
+    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"), else why there is none."""
     if isinstance(r.get("valueString"), str):
         return str(r["valueString"])
     qty = r.get("valueQuantity")
@@ -211,7 +211,7 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
         parts = [qty.get("comparator"), qty.get("value"), qty.get("unit") or qty.get("code")]
         sent = " ".join(str(p) for p in parts if isinstance(p, (str, int, float)) and not isinstance(p, bool))
         return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=") or "—"
-    return "—"
+    return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
 
 
 def _isotype(value: Any) -> str:
@@ -766,8 +766,13 @@ class FactBuilder:
             except DataError as exc:
                 # A total IgG the rules cannot read (a value as text "3,2", no unit, a unit not convertible, no date)
                 # leaves the card saying "no usable IgG": the note names that IgG, as sent, with its day.
-                self._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=_value_as_sent(r),
-                                            day=self._day_of(r)))
+                when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
+                try:  # a date that names no day ("2026-01") is shown as sent, not as the month's first day
+                    day = self._date(when) if isinstance(when, str) else None
+                except DataError:
+                    day = None
+                shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
+                self._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day))
                 return None
         mprot = sets.get("m-protein")
         if mprot is not None:
