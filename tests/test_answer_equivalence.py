@@ -184,8 +184,10 @@ def test_out_of_scope_charts_with_a_broken_resource_are_named_as_before(runtimes
             got = as_answered(request, fast, EVALUATION_DATE)
             assert got == validated_first(request, reference, EVALUATION_DATE), name
             assert got["cards"] == [] and got["advice"] == []
-            named |= {(n.kind, n.source.split("/")[0]) for n in got["notes"] if n.kind in ("invalid", "malformed-field")}
-    assert {("malformed-field", "Patient"), ("invalid", "Observation")} <= named
+            named |= {(n.kind, n.source.split("/")[0]) for n in got["notes"]
+                      if n.kind in ("invalid", "malformed-field", "igg-unreadable")}
+    # an IgG whose value cannot be read is named as an IgG ("igg-unreadable"), other results as unusable data
+    assert {("malformed-field", "Patient"), ("igg-unreadable", "Observation")} <= named
 
 
 def cards_and_snapshots(request: HookRequest, runtime: Runtime, today: date) -> Any:

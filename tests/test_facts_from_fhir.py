@@ -58,7 +58,7 @@ def test_unreadable_results_become_notes():
     facts = build(obs(unit="furlongs"), obs(id="o2", value="3"), obs(id="o3", when="2026-02"), obs(id="o4", valueQuantity=None))
     assert facts.igg == ()
     assert [n.source for n in facts.notes] == ["Observation/o1", "Observation/o2", "Observation/o3", "Observation/o4"]
-    assert all(n.kind == "invalid" for n in facts.notes)
+    assert all(n.kind == "igg-unreadable" for n in facts.notes)  # named as an IgG on the card, with its value
 
 
 def test_datetimes_are_placed_on_the_copenhagen_calendar():

@@ -231,7 +231,7 @@ def test_unreadable_resource_is_named(server):
     response = post(server, request)
     assert response.status_code == 200
     detail = response.json()["cards"][0]["detail"]
-    assert "A lab result holds unusable data and was skipped" in detail and "obs-bad-unit" not in detail
+    assert "could not be read (no number, no readable unit or no date)" in detail and "obs-bad-unit" not in detail
 
 
 def test_duplicated_resources_across_keys_count_once(server):

@@ -141,6 +141,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),
         Text("{n} IgG values not larger than their IgG M-protein were not used",
              "{n} IgG-værdier, der ikke er større end deres IgG-M-komponent, er ikke brugt")),
+    "igg-unreadable": (
+        Text("IgG “{display}”{when} could not be read (no number, no readable unit or no date): not used",
+             "IgG “{display}”{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
+        Text("{n} IgG results could not be read (no number, no readable unit or no date): not used",
+             "{n} IgG-svar kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt")),
     "igg-implausible": (
         Text("IgG {display} g/L on {day} is implausible: not used", "IgG {display} g/L den {day} er usandsynlig: ikke brugt"),
         Text("{n} implausible IgG values were not used", "{n} usandsynlige IgG-værdier er ikke brugt")),

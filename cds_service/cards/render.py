@@ -69,7 +69,15 @@ class CardContext:
     tz: ZoneInfo = ZoneInfo(Settings.timezone)  # the hospital's time zone (the runtime's): whose day a date is
 
 
-POLYCLONAL_AT = re.compile(r"(^|: )IgG \{igg\}")  # where a summary names the IgG a decision used
+# Where a summary names the IgG a decision used: at its start or after a colon, or as the latest IgG ("Last IgG",
+# "Seneste IgG": a stale one), which then reads "Last polyclonal IgG" / "Seneste polyklonale IgG".
+POLYCLONAL_AT = re.compile(r"(^|: )(Last |Seneste )?IgG \{igg\}")
+
+
+def _named_polyclonal(m: re.Match[str], named: str) -> str:
+    if not m.group(2):
+        return m.group(1) + named
+    return m.group(1) + m.group(2) + named.replace("polyklonalt", "polyklonale", 1)
 
 
 def summary(advice: Advice, lang: str, p: Placeholders) -> str:
@@ -78,7 +86,7 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
         # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
         for named in (FACT["polyclonal-summary"](lang), FACT["polyclonal-summary-short"](lang)):
-            full = POLYCLONAL_AT.sub(lambda m, named=named: m.group(1) + named, template, count=1)
+            full = POLYCLONAL_AT.sub(lambda m, named=named: _named_polyclonal(m, named), template, count=1)
             full = full[:1].upper() + full[1:]
             shorter = full.replace(" ({days_left})", "")
             candidates += [full, shorter, SINCE_T0.sub("", shorter)]

@@ -32,6 +32,8 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
               "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+# ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
+LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; polyklonalt {igg} {igg_date}")  # Danish: room
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
@@ -171,7 +173,8 @@ def placeholders(advice: Advice, params: Parameters, lang: str, markdown: bool =
     if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
         p["therapy_recorded"] = text(v["therapy_recorded"], 40)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
-    p["last"] = LAST(lang).format_map(p) if "igg" in p else ""
+    p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
+                 else "")
     if isinstance(v.get("restart_gap_days"), int):
         p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
     restarted_after = v.get("reason") == "restart" and v.get("previous_end") is not None

@@ -208,6 +208,18 @@ def says_negative(t: Terminology, text: str) -> bool:
 ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 
 
+def _value_as_sent(r: Mapping[str, Any]) -> str:
+    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"), else why there is none."""
+    if isinstance(r.get("valueString"), str):
+        return str(r["valueString"])
+    qty = r.get("valueQuantity")
+    if isinstance(qty, dict):
+        parts = [qty.get("comparator"), qty.get("value"), qty.get("unit") or qty.get("code")]
+        sent = " ".join(str(p) for p in parts if isinstance(p, (str, int, float)) and not isinstance(p, bool))
+        return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=") or "—"
+    return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
+
+
 def _isotype(value: Any) -> str:
     """A value set's isotype attribute; anything but a known type ("unknown") means not stated."""
     return value if value in ISOTYPES else ""
@@ -729,6 +741,10 @@ class FactBuilder:
 
     def _observation(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
+        if not sets and r.get("component"):
+            part = self._component_result(r)
+            if part is not None:
+                return part
         if not sets:
             status = r.get("status")
             if (r.get("valueQuantity") is not None or r.get("valueString") is not None
@@ -751,7 +767,19 @@ class FactBuilder:
                 if igg is None:
                     raise DataError("its code is an IgG order code that names no specimen, not a serum/plasma IgG "
                                     "result code: not used as total IgG")
-            return self._quantity(r, "igg", igg)
+            try:
+                return self._quantity(r, "igg", igg)
+            except DataError as exc:
+                # A total IgG the rules cannot read (a value as text "3,2", no unit, a unit not convertible, no date)
+                # leaves the card saying "no usable IgG": the note names that IgG, as sent, with its day.
+                when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
+                try:  # a date that names no day ("2026-01") is shown as sent, not as the month's first day
+                    day = self._date(when) if isinstance(when, str) else None
+                except DataError:
+                    day = None
+                shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
+                self._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day))
+                return None
         mprot = sets.get("m-protein")
         if mprot is not None:
             return self._quantity(r, "m_protein", mprot)
@@ -765,6 +793,21 @@ class FactBuilder:
         if culture is not None:
             return self._culture(r, culture)
         return None
+
+    def _component_result(self, r: Mapping[str, Any]) -> Produced:
+        """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value
+        set holds: its total IgG component (else an M-protein one) is read as that result, with the panel's status,
+        date and subject. Left unread, the IgG was dropped without a word and the card asked for an IgG."""
+        found = [(sets, c) for c in _list(r.get("component")) if isinstance(c, dict)
+                 for sets in (self.t.sets_of(c.get("code")),) if "igg-serum" in sets or "m-protein" in sets]
+        found.sort(key=lambda sc: "igg-serum" not in sc[0])  # the total IgG first
+        if not found:
+            return None
+        part = found[0][1]
+        shaped = {key: value for key, value in r.items()
+                  if key not in ("code", "component") and not key.startswith("value")}
+        shaped.update({key: value for key, value in part.items() if key.startswith("value")}, code=part.get("code"))
+        return self._observation(shaped)
 
     def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry) -> tuple[str, IgGResult | MProteinResult]:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
