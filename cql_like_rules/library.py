@@ -1214,14 +1214,19 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     episode = c["Current Episode"]
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
-        orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
+        # the orders running today: active, or completed with an end still ahead (an 'as of' day before the end
+        # the course ran to); a medication record (MedicationStatement) that runs today tells its end too, though
+        # no suggestion can update it
+        running = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)]
+        orders = [x for x in running if is_order(x)]
+        records = [x for x in running if not is_order(x)]
         # an order booked to begin (a switch of route, a course booked ahead) carries the substitution on
         booked = [x for x in c["Planned IG Courses"] if x not in orders]
         orders += booked
         dose_courses = [x for x in episode.courses if from_doses(x) and _active_on(x, c.today, c.today)]
-        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
+        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders + records)
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
-        ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
+        ends = None if needs_end or dose_courses else max((x.end for x in orders + records if x.end), default=None)
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
         # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
         # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
@@ -1232,7 +1237,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
         if days > c.params.stop_due_soon_days:
-            variant = "doses" if not orders else "booked-after-stop" if booked_after and not ending else earlier
+            variant = "doses" if not orders and not records else "booked-after-stop" if booked_after and not ending \
+                else earlier
             found = build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,), order_end=ends,
                                  suggestions=before, more=split)
             return (replace(found, targets=ending + booked_after) if before else found,)
@@ -1247,7 +1253,7 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
         # a course of doses only has no order to pause: the overdue card names the last dose given, since "still
         # active" is then only the dose course's span after it (a stop made on time looks the same for those days)
-        doses_only = code == "stop-overdue" and not orders and bool(dose_courses)
+        doses_only = code == "stop-overdue" and not orders and not records and bool(dose_courses)
         if doses_only:
             span = timedelta(days=c.params.ig_administration_course_days)
             values = {**values, "last_dose": max(x.end for x in dose_courses if x.end) - span}
@@ -1277,9 +1283,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                              due_date=due_now, reason=reason, more=values),)
     # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
     # recorded doses or booked order go on: the card says so instead of naming only a review after that end
-    orders = [x for x in episode.courses if is_order(x) and x.status == "active"] + [
+    # (orders and medication records running today, as for the special stop, and orders booked to begin)
+    orders = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)] + [
         x for x in c["Planned IG Courses"] if x not in episode.courses]
-    doses = any(not is_order(x) and _active_on(x, c.today, c.today) for x in episode.courses)
+    doses = any(from_doses(x) and _active_on(x, c.today, c.today) for x in episode.courses)
     ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
     if ends is not None and next_due is not None and ends < next_due:
         return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
