@@ -1339,9 +1339,9 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
                           more=infection_values(infections))
-        if low:
-            return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
-                          restart=c["Is Restart"], more=infection_values(infections))
+        if low:  # after a stop (or a pause), antibiotic prophylaxis can be tried when infections come (§4.3)
+            return advise("start-meets-general-criteria", "after-stop" if c["IG Courses"] else "", evidence=infections,
+                          suggestions=("order-ig",), restart=c["Is Restart"], more=infection_values(infections))
         if unclear:
             return advise("measure-igg", _indeterminate(used), evidence=infections, suggestions=("order-igg",),
                           more=infection_values(infections))
