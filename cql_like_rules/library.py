@@ -561,24 +561,40 @@ def current_episode(c: Context) -> Episode | None:
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     members = list(c["Active IG Courses"])
     if not members:  # between two orders (a switch of product or route)?
-        ended = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
-                 and c.today - end <= gap and x.status != "on-hold"]
+        recent = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
+                  and x.status != "on-hold"]
+        ended = [x for x in recent if (end := _last_day(x, c.today)) is not None and c.today - end <= gap]
         last = max((day for e in ended if (day := _last_day(e, c.today)) is not None), default=None)
         upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap + timedelta(days=1)]
-        if not upcoming:
+        follows = [(e, x) for e in recent for x in c["Planned IG Courses"] if _booked_to_follow(c, e, x)]
+        if not upcoming and not follows:
             return None
-        members = ended + upcoming
+        members = list(dict.fromkeys([*ended, *upcoming, *(e for e, _ in follows), *(x for _, x in follows)]))
     start = min(x.start for x in members)
     for course in reversed(c["IG Courses"]):
         end = _last_day(course, c.today)
         if course in members or end is None:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)):
+        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)
+                                     or _booked_to_follow(c, course, later)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
+
+
+def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
+    """The later order was written by the last day of the earlier course, to begin within the course days after
+    it (IVIG every 3–4 weeks): a planned switch of product or route (IVIG to SCIG), not a stop and a restart
+    (§4.3), whatever the days between them. Not a new order from the stop date on: that is a restart after the
+    stop attempt, as for doses (`_dose_reaches`)."""
+    end = _last_day(earlier, c.today)
+    if end is None or not is_order(later) or later.authored is None or later.authored > end:
+        return False
+    if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
+        return False
+    return timedelta(0) < later.start - end <= timedelta(days=c.params.ig_administration_course_days)
 
 
 def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:

@@ -29,7 +29,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
-from cds_service.tools.timeline import build_timeline, patient_data
+from cds_service.tools.timeline import build_timeline, patient_data, state_on
 from cds_service.tools.worklist import evaluate_patient_resources
 
 RUNTIME = load_runtime(Settings())
@@ -97,6 +97,11 @@ def ig_order(rid: str, start: str, status: str = "active", end: str | None = Non
         period = {"start": start, **({"end": end} if end else {})}
         out["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": period}}}]
     return out
+
+
+def booked(rid: str, start: str, authored: str, atc: str = "J06BA01") -> Resource:
+    """An active Ig order written on `authored` to begin on `start`."""
+    return {**ig_order(rid, start, atc=atc), "authoredOn": authored}
 
 
 def ig_doses(prefix: str, first: str, every_days: int, last: str, atc: str = "J06BA02") -> list[Resource]:
@@ -410,6 +415,23 @@ CHARTS = [
     Chart("before-t0-statement-ending-before-review",
           bundle(CART, igg("igg-pre", "2025-02-20", 3.0), ig_statement("ms", "2025-03-01", end="2026-09-01")),
           "2026-07-01", ("general-stop-review",), ("2026-09-01", "2026-11-18"), (), "info", "order-ends-earlier"),
+    # An IVIG -> SCIG switch booked while the IVIG course ran, to begin some days after it (within the course days of
+    # IVIG every 3-4 weeks), is one substitution, not a stop and a restart (§4.3): the special stop stays.
+    Chart("switch-booked-11-day-gap-in-the-gap", bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed",
+                                                                           "2026-02-01"),
+                                                        booked("scig", "2026-02-12", "2026-01-25")),
+          "2026-02-03", ("stop-planned",), ("2026-05-18",)),
+    Chart("switch-booked-11-day-gap-overdue", bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed",
+                                                                        "2026-02-01"),
+                                                     booked("scig", "2026-02-12", "2026-01-25")),
+          "2026-05-20", ("stop-overdue",), ("2026-05-18",), (), "warning"),
+    Chart("switch-booked-25-day-gap-due", bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2026-02-01"),
+                                                 booked("scig", "2026-02-26", "2026-01-20")),
+          "2026-05-10", ("stop-due-soon",), ("2026-05-18",), (), "warning"),
+    Chart("scig-written-after-the-ivig-ended", bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed",
+                                                                         "2026-02-01"),
+                                                      booked("scig", "2026-02-12", "2026-02-10")),
+          "2026-05-20", ("general-stop-review",), ("2026-08-12",)),
 ]
 
 
@@ -472,7 +494,10 @@ def test_worklist_and_timeline_agree_with_patient_view(chart: Chart) -> None:
     view = cards_of(chart)
     rows = evaluate_patient_resources(resources_of(chart), day, RUNTIME)
     assert [r.code for r in rows] == [code(c) for c in view]
-    timeline = build_timeline(patient_data(chart.bundle, RUNTIME), RUNTIME, end=day, today=day)
+    assert [r.igg_on_substitution for r in rows] == ["not recovery" in text(c) for c in view]  # §3.4 caveat
+    data = patient_data(chart.bundle, RUNTIME)
+    timeline = build_timeline(data, RUNTIME, end=day, today=day)
     [state] = [s for s in timeline.changes if s.day <= day][-1:]
     assert state.codes == [code(c) for c in view], state.day
+    assert state.key == state_on(data, RUNTIME, day).key, state.day  # variants and summaries, day counters aside
     assert [c["indicator"] for c in state.cards] == [c["indicator"] for c in view], state.day
