@@ -90,6 +90,15 @@ _START_ACTION = Text(
     "substitution bagefter.",
 )
 
+_GENERAL_START_SUMMARY = Text(
+    "IgG {igg} < {threshold} ({igg_date}) with severe/recurrent bacterial infections: Ig may be started (general "
+    "criteria)",
+    "IgG {igg} < {threshold} ({igg_date}) og svære/tilbagevendende bakterielle infektioner: Ig kan startes "
+    "(generelle kriterier)")
+_GENERAL_START_DECISION = Text(
+    "IgG below {threshold} with severe or recurrent verified bacterial infections meets the general start criteria.",
+    "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner opfylder de "
+    "generelle startkriterier.")
 _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
@@ -353,19 +362,24 @@ CATALOGUE: dict[str, AdviceKind] = {
             Text("General start criteria met", "Generelle startkriterier er opfyldt"),
             "§4.1, §4.3", "info", False, PATIENT_VIEW,
             {"": Variant(
-                Text("IgG {igg} < {threshold} ({igg_date}) with severe/recurrent bacterial infections: Ig may be "
-                     "started (general criteria)",
-                     "IgG {igg} < {threshold} ({igg_date}) og svære/tilbagevendende bakterielle infektioner: Ig kan "
-                     "startes (generelle kriterier)"),
-                Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
-                     "general start criteria.",
-                     "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
-                     "opfylder de generelle startkriterier."),
+                _GENERAL_START_SUMMARY,
+                _GENERAL_START_DECISION,
                 Text("Substitution may start; attempt the stop {general_stop} after its start.",
                      "Substitution kan startes; forsøg seponering {general_stop} efter opstart."),
+            ),
+             "after-stop": Variant(
+                _GENERAL_START_SUMMARY,
+                _GENERAL_START_DECISION,
+                Text("After a stop, antibiotic prophylaxis can be tried; if Ig is restarted, attempt the stop "
+                     "{general_stop} after the restart.",
+                     "Efter seponering kan antibiotikaprofylakse forsøges; genstartes Ig, så forsøg seponering "
+                     "{general_stop} efter genstarten."),
             )},
             suggestions=("order-ig",),
             worklist_rank=4,
+            variant_doc={"": "no substitution so far",
+                         "after-stop": "substitution was given and has stopped or is paused: prophylaxis can be tried "
+                                       "when infections come after a stop (§4.3)"},
         ),
         AdviceKind(
             "stop-planned",

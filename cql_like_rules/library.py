@@ -561,24 +561,40 @@ def current_episode(c: Context) -> Episode | None:
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     members = list(c["Active IG Courses"])
     if not members:  # between two orders (a switch of product or route)?
-        ended = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
-                 and c.today - end <= gap and x.status != "on-hold"]
+        recent = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
+                  and x.status != "on-hold"]
+        ended = [x for x in recent if (end := _last_day(x, c.today)) is not None and c.today - end <= gap]
         last = max((day for e in ended if (day := _last_day(e, c.today)) is not None), default=None)
         upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap + timedelta(days=1)]
-        if not upcoming:
+        follows = [(e, x) for e in recent for x in c["Planned IG Courses"] if _booked_to_follow(c, e, x)]
+        if not upcoming and not follows:
             return None
-        members = ended + upcoming
+        members = list(dict.fromkeys([*ended, *upcoming, *(e for e, _ in follows), *(x for _, x in follows)]))
     start = min(x.start for x in members)
     for course in reversed(c["IG Courses"]):
         end = _last_day(course, c.today)
         if course in members or end is None:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)):
+        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)
+                                     or _booked_to_follow(c, course, later)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
     return Episode(start, tuple(members), tuple(x.source for x in members))
+
+
+def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
+    """The later order was written by the last day of the earlier course, to begin within the course days after
+    it (IVIG every 3–4 weeks): a planned switch of product or route (IVIG to SCIG), not a stop and a restart
+    (§4.3), whatever the days between them. Not a new order from the stop date on: that is a restart after the
+    stop attempt, as for doses (`_dose_reaches`)."""
+    end = _last_day(earlier, c.today)
+    if end is None or not is_order(later) or later.authored is None or later.authored > end:
+        return False
+    if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
+        return False
+    return timedelta(0) < later.start - end <= timedelta(days=c.params.ig_administration_course_days)
 
 
 def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
@@ -1214,14 +1230,19 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     episode = c["Current Episode"]
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]
-        orders = [x for x in episode.courses if is_order(x) and x.status == "active"]
+        # the orders running today: active, or completed with an end still ahead (an 'as of' day before the end
+        # the course ran to); a medication record (MedicationStatement) that runs today tells its end too, though
+        # no suggestion can update it
+        running = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)]
+        orders = [x for x in running if is_order(x)]
+        records = [x for x in running if not is_order(x)]
         # an order booked to begin (a switch of route, a course booked ahead) carries the substitution on
         booked = [x for x in c["Planned IG Courses"] if x not in orders]
         orders += booked
         dose_courses = [x for x in episode.courses if from_doses(x) and _active_on(x, c.today, c.today)]
-        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders)
+        needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders + records)
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
-        ends = None if needs_end or dose_courses else max((x.end for x in orders if x.end), default=None)
+        ends = None if needs_end or dose_courses else max((x.end for x in orders + records if x.end), default=None)
         earlier = "order-ends-earlier" if ends and ends < c["Stop Date"] else ""  # not lengthened to the stop date
         # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
         # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
@@ -1232,7 +1253,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
         if days > c.params.stop_due_soon_days:
-            variant = "doses" if not orders else "booked-after-stop" if booked_after and not ending else earlier
+            variant = "doses" if not orders and not records else "booked-after-stop" if booked_after and not ending \
+                else earlier
             found = build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,), order_end=ends,
                                  suggestions=before, more=split)
             return (replace(found, targets=ending + booked_after) if before else found,)
@@ -1247,7 +1269,7 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
         # a course of doses only has no order to pause: the overdue card names the last dose given, since "still
         # active" is then only the dose course's span after it (a stop made on time looks the same for those days)
-        doses_only = code == "stop-overdue" and not orders and bool(dose_courses)
+        doses_only = code == "stop-overdue" and not orders and not records and bool(dose_courses)
         if doses_only:
             span = timedelta(days=c.params.ig_administration_course_days)
             values = {**values, "last_dose": max(x.end for x in dose_courses if x.end) - span}
@@ -1277,9 +1299,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                              due_date=due_now, reason=reason, more=values),)
     # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
     # recorded doses or booked order go on: the card says so instead of naming only a review after that end
-    orders = [x for x in episode.courses if is_order(x) and x.status == "active"] + [
+    # (orders and medication records running today, as for the special stop, and orders booked to begin)
+    orders = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)] + [
         x for x in c["Planned IG Courses"] if x not in episode.courses]
-    doses = any(not is_order(x) and _active_on(x, c.today, c.today) for x in episode.courses)
+    doses = any(from_doses(x) and _active_on(x, c.today, c.today) for x in episode.courses)
     ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
     if ends is not None and next_due is not None and ends < next_due:
         return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
@@ -1332,9 +1355,9 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
                           more=infection_values(infections))
-        if low:
-            return advise("start-meets-general-criteria", evidence=infections, suggestions=("order-ig",),
-                          restart=c["Is Restart"], more=infection_values(infections))
+        if low:  # after a stop (or a pause), antibiotic prophylaxis can be tried when infections come (§4.3)
+            return advise("start-meets-general-criteria", "after-stop" if c["IG Courses"] else "", evidence=infections,
+                          suggestions=("order-ig",), restart=c["Is Restart"], more=infection_values(infections))
         if unclear:
             return advise("measure-igg", _indeterminate(used), evidence=infections, suggestions=("order-igg",),
                           more=infection_values(infections))
