@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Union, get_args
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union, get_args
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -256,6 +256,15 @@ def _bounds_length(timing: Mapping[str, Any], month_days: float) -> relativedelt
 def _unversioned(reference: str) -> str:
     """A reference without its version ("Medication/m1/_history/2" -> "Medication/m1")."""
     return reference.split("/_history/", 1)[0]
+
+
+class Planned(NamedTuple):
+    """An order's (or record's) planned days: `end_assumed` when the end read is the last day of a date that names
+    no day ("2026-05" as 2026-05-31), said by the reader of that date, not guessed from the notes it left."""
+
+    start: date
+    end: date | None
+    end_assumed: bool = False
 
 
 class NoStartDate(DataError):
@@ -637,10 +646,11 @@ class FactBuilder:
         except DataError:
             return None
 
-    def _dosage_period(self, resource: Mapping[str, Any]) -> tuple[date, date | None]:
-        """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
+    def _dosage_period(self, resource: Mapping[str, Any]) -> Planned:
+        """(start, end) from the dosage bounds: earliest start, latest end (None if any is open); the end is assumed
+        only when no end that names its day falls on it."""
         starts: list[date] = []
-        ends: list[date] = []
+        ends: list[tuple[date, bool]] = []
         open_ended = False
         for dosage in _list(resource.get("dosageInstruction")):
             period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, dict) else None
@@ -657,21 +667,21 @@ class FactBuilder:
             if not resource.get("authoredOn"):
                 raise NoStartDate("no start date (dosage boundsPeriod.start or authoredOn)")
             start = self._date(resource["authoredOn"], field="authoredOn")
-        end = None if open_ended or not ends else max(ends)
+        end = None if open_ended or not ends else max(day for day, _ in ends)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
-        return start, end
+        return Planned(start, end, end is not None and all(assumed for day, assumed in ends if day == end))
 
-    def _order_end(self, r: Mapping[str, Any], value: Any) -> date:
+    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool]:
         """An order's (or a medication record's) end. One with no day ("2026-06", valid FHIR) is the last day it can mean, named in a
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
-        a bispecific's window unplaced (no card at all)."""
+        a bispecific's window unplaced (no card at all). The flag says the day was so assumed."""
         if not _partial(value):
-            return self._date(value, field=BOUNDS_END)
+            return self._date(value, field=BOUNDS_END), False
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
                                     "its last day (the longest the order or record can run)", str(value), day))
-        return day
+        return day, True
 
     def _when(self, r: Mapping[str, Any]) -> date:
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
@@ -959,7 +969,7 @@ class FactBuilder:
             if status not in BSAB_ORDER_STATUSES:
                 return None
             try:
-                start, end = self._planned_period(r)  # a course of a set length ends by itself
+                start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
             except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
                 return None
@@ -975,9 +985,8 @@ class FactBuilder:
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
-        mark = len(self._notes)
         try:
-            start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
+            start, end, assumed = self._planned_period(r)  # doses planned, or a length: the course ends with them
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
             shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
@@ -985,7 +994,6 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
-        assumed = any(n.kind == "date-partial" for n in self._notes[mark:])  # an end with no day: its last day
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored, end_assumed=assumed)
 
@@ -1066,7 +1074,7 @@ class FactBuilder:
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
-                start, end = self._planned_period(r)
+                start, end, _ = self._planned_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -1086,11 +1094,12 @@ class FactBuilder:
         return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
                      if o.kind in ("bsab", "car-t-product"))
 
-    def _planned_period(self, r: Mapping[str, Any]) -> tuple[date, date | None]:
+    def _planned_period(self, r: Mapping[str, Any]) -> Planned:
         """An order's planned (start, end), a draft's or one on the chart: the dosage's boundsPeriod as
         `_dosage_period` reads it, and what EHRs
         send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
-        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
+        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest). Only
+        a boundsPeriod end that names no day is an assumed end: one of dose days or a length is the one planned."""
         dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
         timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
@@ -1099,15 +1108,15 @@ class FactBuilder:
         events = [] if bounded else sorted(self._date(e, field=DOSE_DAY) for t in timings for e in _list(t.get("event"))
                                            if isinstance(e, str))
         try:
-            start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
+            start, end, assumed = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
             if not events:
                 raise
-            start, end = events[0], None
+            start, end, assumed = events[0], None, False
         except PartialDate as exc:  # authoredOn with no day ("2025-10"): the dose days date the order, when it has them
             if not events or exc.field != "authoredOn":
                 raise
-            start, end = events[0], None
+            start, end, assumed = events[0], None, False
         if events:  # read only when no boundsPeriod start dates the order
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
@@ -1118,7 +1127,7 @@ class FactBuilder:
                 end = max(start + n for n in lengths)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
-        return start, end
+        return Planned(start, end, assumed and end is not None)
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -1162,7 +1171,7 @@ class FactBuilder:
         if looks_like is None:
             return None
         try:
-            start, end = self._dosage_period(r)
+            start, end, _ = self._dosage_period(r)
         except DataError:
             start, end = None, None
         coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
@@ -1260,7 +1269,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end = b._order_end(r, end_raw) if isinstance(end_raw, str) else None  # no day: its last day, named
+        end, assumed = b._order_end(r, end_raw) if isinstance(end_raw, str) else (None, False)  # no day: its last day
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:
@@ -1275,10 +1284,10 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._statement_orders[reference_of(r)] = orders
     if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      asserted)
+                                      asserted, end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                  end_assumed=isinstance(end_raw, str) and _partial(end_raw))
+                                  end_assumed=assumed)
 
 
 def _reference_to(reference: Any, kind: str) -> str:
