@@ -212,20 +212,15 @@ def _isotype(value: Any) -> str:
 PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
 PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
 
-_LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "week": "weeks", "weeks": "weeks",
-                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years",
-                 # a course bounded in hours or minutes (one infusion) ends on the day it starts, or days later
-                 "h": "hours", "hour": "hours", "hours": "hours", "min": "minutes", "minute": "minutes",
-                 "minutes": "minutes",
-                 # the unit in Danish words, as a Danish EHR may write it without a UCUM code
-                 "dag": "days", "dage": "days", "uge": "weeks", "uger": "weeks", "måned": "months",
-                 "måneder": "months", "år": "years", "time": "hours", "timer": "hours", "minut": "minutes",
-                 "minutter": "minutes"}
+# A course bounded in hours or minutes (one infusion) ends on the day it starts, or days later. The words naming a
+# length's unit ("d", "uger", "måneder") are data: valuesets/duration-units.json, which a site extends.
 _HOURS_PER = {"hours": 1, "minutes": 1 / 60}
 
 
-def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
-    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable.
+def _length(quantity: Any, units: Mapping[str, str],
+            month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable. `units`:
+    a unit word (lower case) -> its unit (`Terminology.duration_units`).
 
     Hours, minutes, days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
     fraction as `month_days` per month, to the nearest day (1.5 mo: a month and 15 days; it was cut to 1 month).
@@ -233,7 +228,7 @@ def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_mo
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
             or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
         return None
-    unit = _LENGTH_UNITS.get(str(quantity.get("code") or quantity.get("unit") or "").strip().lower())
+    unit = units.get(" ".join(str(quantity.get("code") or quantity.get("unit") or "").lower().split()))
     if unit is None:
         return None
     value = quantity["value"]
@@ -246,11 +241,11 @@ def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_mo
     return relativedelta(months=whole, days=round(float(months - whole) * month_days))
 
 
-def _bounds_length(timing: Mapping[str, Any], month_days: float) -> relativedelta | None:
+def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length: its boundsDuration, else its boundsRange.high (a length of 0 days, hours on the day it
     starts, is a length: not falsy here)."""
-    length = _length(_first(timing, "repeat.boundsDuration"), month_days)
-    return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), month_days)
+    length = _length(_first(timing, "repeat.boundsDuration"), units, month_days)
+    return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), units, month_days)
 
 
 def _unversioned(reference: str) -> str:
@@ -1122,7 +1117,7 @@ class FactBuilder:
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_bounds_length(t, self.month_days) for t in timings) if n is not None]
+            lengths = [n for n in (_bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
             if lengths:
                 end = max(start + n for n in lengths)
         if end is not None and end < start:
@@ -1137,7 +1132,7 @@ class FactBuilder:
                    if isinstance(t, dict)]
         given = [q for t in timings for q in (_first(t, "repeat.boundsDuration"), _first(t, "repeat.boundsRange.high"))
                  if isinstance(q, dict)]
-        if not given or any(_length(q, self.month_days) is not None for q in given):
+        if not given or any(_length(q, self.t.duration_units, self.month_days) is not None for q in given):
             return ""
         q = given[0]
         return f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip()[:40]
