@@ -48,7 +48,7 @@ from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
-from .culture_text import bacterial_verdict, growth_in
+from .culture_text import CULTURE_WORDS, bacterial_verdict, growth_in
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -801,7 +801,21 @@ class FactBuilder:
                 return str(entry.get("result") or "")
         return ""
 
+    def _interpretation_in_words(self, r: Mapping[str, Any]) -> str:
+        """'positive' or 'negative' from an interpretation given in words only ("Positiv", "Ingen vækst": the
+        result-interpretation words, in `interpretation.text` or a coding's display outside the value set); ''
+        when it names neither, or both."""
+        said = {str(m.get("result")) for m in self.t.words_in(_texts(*_list(r.get("interpretation"))),
+                                                               "result-interpretation")}
+        return next(iter(said)) if len(said) == 1 and said <= {"positive", "negative"} else ""
+
     def _culture(self, r: Mapping[str, Any], entry: Entry) -> tuple[str, Culture]:
+        """A culture, read in a fixed order: whether it grew from the laboratory's interpretation (coded, else in
+        words), else from its result; what grew from the organisms coded on the value and its components, the value's
+        text, and the notes (`note[].text`) that name an organism or a growth or no-growth word (a note that names
+        none is a comment on the sample: "Modtaget efter 48 timer"). Where the interpretation and the result
+        disagree, the interpretation decides, and the card's data notes name the disagreement
+        (docs/clinical-logic.md)."""
         day = self._when(r)
         concepts = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
                                                       if isinstance(c, dict)]
@@ -809,8 +823,11 @@ class FactBuilder:
         # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
         coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
                  for e in self._organisms(o)]
-        interpretation = self._interpretation(r)
-        text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+        interpretation = self._interpretation(r) or self._interpretation_in_words(r)
+        notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
+                 and self.t.words_in(n["text"], *CULTURE_WORDS)]
+        # each text its own statements (a new line ends one): the value's, then each note's
+        text = "\n".join(t for t in (_texts(r.get("valueString"), r.get("valueCodeableConcept")), *notes) if t.strip())
         growth = growth_in(self.t, text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
         if interpretation in ("positive", "negative"):
@@ -828,12 +845,28 @@ class FactBuilder:
         shown = [o for e, o in coded if e.get("kind") == "bacterial" and not e.get("contaminant_often")] \
             if verdict == "bacterial" else [o for _, o in coded]
         organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
+        if not entry.get("fungal_only"):
+            self._culture_conflict(r, interpretation, verdict == "bacterial",
+                                   bool(text.strip()) and not growth.grew and not coded, organism, day)
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
                                         organism, day))
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
+
+    def _culture_conflict(self, r: Mapping[str, Any], interpretation: str, grew_bacterium: bool, said_none: bool,
+                          shown: str, day: date) -> None:
+        """Name a culture whose interpretation says the opposite of its result: coded (or worded) negative beside a
+        bacterium coded or named as grown (not counted), or positive beside a text that says nothing grew (counted).
+        The interpretation decides (docs/clinical-logic.md); the clinician sees both."""
+        if interpretation == "negative" and grew_bacterium:
+            self._notes.append(DataNote("culture-negative-names-growth", reference_of(r), "interpretation negative, "
+                                        "but the result names a bacterium grown: read as negative, not counted",
+                                        shown, day))
+        elif interpretation == "positive" and said_none:
+            self._notes.append(DataNote("culture-positive-says-none", reference_of(r), "interpretation positive, "
+                                        "but the result's text says nothing grew: read as positive", shown, day))
 
     def _organisms(self, concept: Mapping[str, Any]) -> list[Entry]:
         """The organism entry of every coding of a concept (two codings may be two organisms grown together)."""
