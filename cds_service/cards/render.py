@@ -229,6 +229,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     # in-window decision rests on, and no summary gives it; where the T0 line would go, the two become one line
     # (nothing lost). A Danish restart card lost its window line where the English kept it.
     window = window_facts(advice, lang, p)
+    every_fact = facts
     for notes_kept, caveats_kept, facts_kept in ((0 if has_link else 1, 2, 3), (0, 1, 2)):
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
@@ -239,11 +240,35 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
             facts = _without_one(facts, window)
             text = assemble(facts, caveats, unused, reminder)
+    if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
+        # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's
+        # "general criteria", the caveats go before them; else (or still too long) the first facts, as many as fit
+        # (two at least), rather than a text cut off (a stop date that a failing criterion or the action names,
+        # "on or after the stop date 2025-03-02", stays there).
+        restart = FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)[2:] \
+            if advice.values.get("restart_in_window") else ""
+        first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
+        if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
+            while len(text) > DETAIL_LIMIT and caveats:
+                caveats = caveats[:-1]
+                text = assemble(facts, caveats, unused, reminder)
+        if len(text) > DETAIL_LIMIT:
+            facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
+            text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
     return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
+
+
+def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],
+                 unused: str, reminder: str) -> list[str]:
+    """The first facts, as many as fit in the detail (two at least)."""
+    kept = len(facts)
+    while kept > 2 and len(assemble(facts[:kept], caveats, unused, reminder)) > DETAIL_LIMIT:
+        kept -= 1
+    return facts[:kept]
 
 
 def _without_one(facts: list[str], window: tuple[str, str, str] | None) -> list[str]:
