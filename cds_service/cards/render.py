@@ -230,7 +230,13 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     # (nothing lost). A Danish restart card lost its window line where the English kept it.
     window = window_facts(advice, lang, p)
     every_fact = facts
-    for notes_kept, caveats_kept, facts_kept in ((0 if has_link else 1, 2, 3), (0, 1, 2)):
+    for last, (notes_kept, caveats_kept, facts_kept) in enumerate(((0 if has_link else 1, 2, 3), (0, 1, 2))):
+        if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
+            # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
+            # the decision, is only counted
+            while len(text) > DETAIL_LIMIT and caveats:
+                caveats = caveats[:-1]
+                text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
             text = assemble(facts, caveats, unused, reminder)
