@@ -52,6 +52,10 @@ CARRIERS = frozenset({
     "Procedure.code", "MedicationAdministration.medication", "MedicationRequest.medication", "ServiceRequest.code",
 })
 CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
+# The files of a value-set directory that are no value set: code-system aliases, IgG units, length-unit words.
+NOT_VALUE_SETS = ("code-systems.json", "units.json", "duration-units.json")
+# The units a course's length is read in (`duration-units.json`): the fact builder's arithmetic knows these.
+DURATION_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes"})
 # The ECL the loader understands: descendants-or-self (`<<`) or descendants (`<`) of one
 # concept, optionally `MINUS` one such constraint or a bracketed `OR` of them (sepsis minus
 # viral and fungal sepsis); any concept id may carry a |term|, which never changes the meaning.
@@ -208,6 +212,8 @@ class Terminology:
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
         self.unit_carriers: tuple[str, ...] = ()  # where a unit is read (units.json `carried_on`)
+        # a length's unit word (lower case) -> its unit (`DURATION_UNITS`), from duration-units.json
+        self.duration_units: dict[str, str] = {}
         self.hints: dict[str, tuple[str, ...]] = {}
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
@@ -227,6 +233,8 @@ class Terminology:
             raise RulesError(f"value set file(s) missing: {', '.join(missing)}")
         if not self.unit_factors:
             raise RulesError("units.json is missing or empty")
+        if not self.duration_units:
+            raise RulesError("duration-units.json is missing or empty")
         self._hint_pattern = _hint_pattern(self._hint_owner)
         self._first_chars = _first_chars_of(self.words)  # at load, not on a clinician's first culture text
         # The hints are lower case, so for text made only of characters that lower-casing maps
@@ -246,8 +254,11 @@ class Terminology:
         units = directory / "units.json"
         if units.exists():
             self._load_units(_read_json(units), units)
+        durations = directory / "duration-units.json"
+        if durations.exists():
+            self._load_durations(_read_json(durations), durations)
         for path in sorted(directory.glob("*.json")):
-            if path.name in ("code-systems.json", "units.json"):
+            if path.name in NOT_VALUE_SETS:
                 continue
             self._load_valueset(_read_json(path), path)
 
@@ -276,6 +287,31 @@ class Terminology:
                 raise RulesError(f"{path.name}: each unit needs 'code' and a numeric 'factor'") from None
             for name in names:
                 self.unit_factors[name] = factor
+
+    def _load_durations(self, data: Any, path: Path) -> None:
+        """`duration-units.json`: `{"units": [{"unit": "days", "words": ["d", "dag"], "source": "..."}]}`. A word of a
+        later file (a site's) gives its unit instead of the shipped one; a word twice in one file refuses to load."""
+        groups = data.get("units") if isinstance(data, dict) else None
+        if not isinstance(groups, list):
+            raise RulesError(f"{path.name}: expected {{'units': [{{'unit': ..., 'words': [...], 'source': ...}}]}}")
+        seen: set[str] = set()
+        for n, group in enumerate(groups, 1):
+            where = f"{path}: entry {n} ({json.dumps(group, ensure_ascii=False)[:120]})"
+            if not isinstance(group, dict):
+                raise RulesError(f"{where}: an entry is an object with 'unit', 'words' and 'source'")
+            unit, words, source = group.get("unit"), group.get("words"), group.get("source")
+            if unit not in DURATION_UNITS:
+                raise RulesError(f"{where}: 'unit' must be one of {sorted(DURATION_UNITS)}")
+            if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+                raise RulesError(f"{where}: 'words' must be a non-empty list of words")
+            if not isinstance(source, str) or not source.strip():
+                raise RulesError(f"{where}: 'source' must say where the words come from")
+            for word in words:
+                key = " ".join(word.lower().split())
+                if key in seen:
+                    raise RulesError(f"{where}: the word {word!r} is listed twice")
+                seen.add(key)
+                self.duration_units[key] = unit
 
     def _load_valueset(self, data: Any, path: Path) -> None:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):

@@ -37,6 +37,8 @@ FACT = {
     "t0:bsab": Text("Start of {product} (T0) {t0}", "Opstart af {product} (T0) {t0}"),
     "window": Text("High-risk window {t0} to {stop_date}", "Højrisikoperiode {t0} til {stop_date}"),
     "window-left": Text(" ({days_left})", " ({days_left})"),
+    # the window on the T0 line, when a detail too long for both lines keeps one (render.window_facts)
+    "window-to": Text("; high-risk window to {stop_date}", "; højrisikoperiode til {stop_date}"),
     "window-planned": Text("Planned start {order_start}; window to {stop_date}",
                            "Planlagt start {order_start}; periode til {stop_date}"),
     "severe": Text("Severe bacterial infection {dates}", "Svær bakteriel infektion {dates}"),

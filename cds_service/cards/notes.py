@@ -169,6 +169,20 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
+    "culture-negative-names-growth": (
+        Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
+             "not counted; check the result",
+             "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie (“{display}”): ikke talt "
+             "med; tjek svaret"),
+        Text("{n} cultures interpreted negative name a bacterium grown: not counted; check the results",
+             "{n} dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene")),
+    "culture-positive-says-none": (
+        Text("a culture ({day}) is interpreted positive, but its text says nothing grew (“{display}”): counted as "
+             "positive; check the result",
+             "en dyrkning ({day}) er tolket positiv, men teksten siger, at intet voksede (“{display}”): talt som "
+             "positiv; tjek svaret"),
+        Text("{n} cultures interpreted positive say in their text that nothing grew: counted; check the results",
+             "{n} dyrkninger tolket positive siger i teksten, at intet voksede: talt med; tjek svarene")),
     "infection-not-counted": (
         Text("infection “{display}” ({day}) has no bacterial code or positive culture: not counted",
              "infektion “{display}” ({day}) har ingen bakteriel kode eller positiv dyrkning: ikke talt med"),

@@ -119,17 +119,11 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
+    window = window_facts(advice, lang, p)
     if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window"):
         lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
-    elif kind in ("car-t", "bsab") and "t0" in p:
-        lines.append(FACT[f"t0:{kind}"](lang).format_map(p))
-        window = FACT["window"](lang).format_map(p)
-        counted = (advice.code, advice.variant) not in NO_COUNTDOWN
-        if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
-            window += FACT["window-left"](lang).format_map(p)
-        if v.get("restart_in_window"):
-            window += FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)
-        lines.append(window)
+    elif window is not None:
+        lines += window[:2]
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
         line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
@@ -156,6 +150,24 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
     return [line for line in lines if line][:MAX_FACTS]
+
+
+def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, str] | None:
+    """The T0 line, the window line (its stop date, the days left, a restart's "general criteria"), and the two as
+    one line, which a detail too long for both keeps (`_detail`); None when the card names no window from T0."""
+    v = advice.values
+    kind = str(v.get("t0_kind") or "")
+    if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window") \
+            or kind not in ("car-t", "bsab") or "t0" not in p:
+        return None
+    t0 = FACT[f"t0:{kind}"](lang).format_map(p)
+    tail = ""
+    counted = (advice.code, advice.variant) not in NO_COUNTDOWN
+    if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
+        tail += FACT["window-left"](lang).format_map(p)
+    if v.get("restart_in_window"):
+        tail += FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)
+    return t0, FACT["window"](lang).format_map(p) + tail, t0 + FACT["window-to"](lang).format_map(p) + tail
 
 
 def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str) -> str:
@@ -221,7 +233,18 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     # Then the rest of the data-note detail, caveats beyond two, facts beyond three; still over (a long decision,
     # several notes, a long Danish text): the data notes only counted, one caveat, two facts, so that the text is
     # never cut off — a cut took the guideline section, or left an unclosed emphasis and half a word.
-    for notes_kept, caveats_kept, facts_kept in ((0 if has_link else 1, 2, 3), (0, 1, 2)):
+    # Facts go from the last, the window's line never: its stop date (and a restart's "general criteria") is what an
+    # in-window decision rests on, and no summary gives it; where the T0 line would go, the two become one line
+    # (nothing lost). A Danish restart card lost its window line where the English kept it.
+    window = window_facts(advice, lang, p)
+    every_fact = facts
+    for last, (notes_kept, caveats_kept, facts_kept) in enumerate(((0 if has_link else 1, 2, 3), (0, 1, 2))):
+        if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
+            # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
+            # the decision, is only counted
+            while len(text) > DETAIL_LIMIT and caveats:
+                caveats = caveats[:-1]
+                text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
             text = assemble(facts, caveats, unused, reminder)
@@ -229,13 +252,47 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveats = caveats[:-1]
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
-            facts = facts[:-1]
+            facts = _without_one(facts, window)
+            text = assemble(facts, caveats, unused, reminder)
+    if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
+        # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's
+        # "general criteria", the caveats go before them; else (or still too long) the first facts, as many as fit
+        # (two at least), rather than a text cut off (a stop date that a failing criterion or the action names,
+        # "on or after the stop date 2025-03-02", stays there).
+        restart = FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)[2:] \
+            if advice.values.get("restart_in_window") else ""
+        first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
+        if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
+            while len(text) > DETAIL_LIMIT and caveats:
+                caveats = caveats[:-1]
+                text = assemble(facts, caveats, unused, reminder)
+        if len(text) > DETAIL_LIMIT:
+            facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
     return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
+
+
+def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],
+                 unused: str, reminder: str) -> list[str]:
+    """The first facts, as many as fit in the detail (two at least)."""
+    kept = len(facts)
+    while kept > 2 and len(assemble(facts[:kept], caveats, unused, reminder)) > DETAIL_LIMIT:
+        kept -= 1
+    return facts[:kept]
+
+
+def _without_one(facts: list[str], window: tuple[str, str, str] | None) -> list[str]:
+    """The facts less the last one that is not the window's line; the T0 line, when its turn comes beside the window's
+    line, is not dropped but joined to it (the therapy and T0, the stop date, a restart: one line)."""
+    t0, line, merged = (f"- {part}" for part in window) if window is not None else ("", "", "")
+    last = next((k for k in range(len(facts) - 1, -1, -1) if facts[k] not in (line, merged)), len(facts) - 1)
+    if facts[last] == t0 and line in facts:
+        return [merged if fact == t0 else fact for fact in facts if fact != line]
+    return facts[:last] + facts[last + 1:]
 
 
 def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:

@@ -41,6 +41,7 @@ _STATEMENT_END = re.compile(r"[;\n]|\.\s+(?=[A-ZÆØÅ])")
 _CLAUSE_END = re.compile(r"[,()]")
 # What may stand between two names of one list ("E. coli, Klebsiella eller Candida"): the words of a species
 # ("Klebsiella pneumoniae"), commas and a conjunction; and the conjunctions that make a list of what precedes them.
+# Grammar, not terminology: they stay here, not in the value sets a site extends (docs/clinical-logic.md, "Facts": the culture text reader).
 _LIST_GAP = re.compile(r"[\w\s.,+&/]*")
 _CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECASE)
 # What a culture was examined for, not what grew: a growth word right after "for" ("Undersøgt for vækst af Salmonella,

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Union, get_args
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union, get_args
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -48,7 +48,7 @@ from cql_like_rules.parameters import Parameters
 from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
-from .culture_text import bacterial_verdict, growth_in
+from .culture_text import CULTURE_WORDS, bacterial_verdict, growth_in
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -230,20 +230,15 @@ def _isotype(value: Any) -> str:
 PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
 PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
 
-_LENGTH_UNITS = {"d": "days", "day": "days", "days": "days", "wk": "weeks", "week": "weeks", "weeks": "weeks",
-                 "mo": "months", "month": "months", "months": "months", "a": "years", "year": "years", "years": "years",
-                 # a course bounded in hours or minutes (one infusion) ends on the day it starts, or days later
-                 "h": "hours", "hour": "hours", "hours": "hours", "min": "minutes", "minute": "minutes",
-                 "minutes": "minutes",
-                 # the unit in Danish words, as a Danish EHR may write it without a UCUM code
-                 "dag": "days", "dage": "days", "uge": "weeks", "uger": "weeks", "måned": "months",
-                 "måneder": "months", "år": "years", "time": "hours", "timer": "hours", "minut": "minutes",
-                 "minutter": "minutes"}
+# A course bounded in hours or minutes (one infusion) ends on the day it starts, or days later. The words naming a
+# length's unit ("d", "uger", "måneder") are data: valuesets/duration-units.json, which a site extends.
 _HOURS_PER = {"hours": 1, "minutes": 1 / 60}
 
 
-def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
-    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable.
+def _length(quantity: Any, units: Mapping[str, str],
+            month_days: float = Parameters.days_per_fractional_month) -> relativedelta | None:
+    """A Duration (boundsDuration, boundsRange.high) as a calendar length; None for anything unreadable. `units`:
+    a unit word (lower case) -> its unit (`Terminology.duration_units`).
 
     Hours, minutes, days and weeks to the nearest day; months (and years, as 12 months each) as whole calendar months plus the
     fraction as `month_days` per month, to the nearest day (1.5 mo: a month and 15 days; it was cut to 1 month).
@@ -251,7 +246,7 @@ def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_mo
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
             or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
         return None
-    unit = _LENGTH_UNITS.get(str(quantity.get("code") or quantity.get("unit") or "").strip().lower())
+    unit = units.get(" ".join(str(quantity.get("code") or quantity.get("unit") or "").lower().split()))
     if unit is None:
         return None
     value = quantity["value"]
@@ -264,16 +259,25 @@ def _length(quantity: Any, month_days: float = Parameters.days_per_fractional_mo
     return relativedelta(months=whole, days=round(float(months - whole) * month_days))
 
 
-def _bounds_length(timing: Mapping[str, Any], month_days: float) -> relativedelta | None:
+def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length: its boundsDuration, else its boundsRange.high (a length of 0 days, hours on the day it
     starts, is a length: not falsy here)."""
-    length = _length(_first(timing, "repeat.boundsDuration"), month_days)
-    return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), month_days)
+    length = _length(_first(timing, "repeat.boundsDuration"), units, month_days)
+    return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), units, month_days)
 
 
 def _unversioned(reference: str) -> str:
     """A reference without its version ("Medication/m1/_history/2" -> "Medication/m1")."""
     return reference.split("/_history/", 1)[0]
+
+
+class Planned(NamedTuple):
+    """An order's (or record's) planned days: `end_assumed` when the end read is the last day of a date that names
+    no day ("2026-05" as 2026-05-31), said by the reader of that date, not guessed from the notes it left."""
+
+    start: date
+    end: date | None
+    end_assumed: bool = False
 
 
 class NoStartDate(DataError):
@@ -655,10 +659,11 @@ class FactBuilder:
         except DataError:
             return None
 
-    def _dosage_period(self, resource: Mapping[str, Any]) -> tuple[date, date | None]:
-        """(start, end) from the dosage bounds: earliest start, latest end (None if any is open)."""
+    def _dosage_period(self, resource: Mapping[str, Any]) -> Planned:
+        """(start, end) from the dosage bounds: earliest start, latest end (None if any is open); the end is assumed
+        only when no end that names its day falls on it."""
         starts: list[date] = []
-        ends: list[date] = []
+        ends: list[tuple[date, bool]] = []
         open_ended = False
         for dosage in _list(resource.get("dosageInstruction")):
             period = _first(dosage, "timing.repeat.boundsPeriod") if isinstance(dosage, dict) else None
@@ -675,21 +680,21 @@ class FactBuilder:
             if not resource.get("authoredOn"):
                 raise NoStartDate("no start date (dosage boundsPeriod.start or authoredOn)")
             start = self._date(resource["authoredOn"], field="authoredOn")
-        end = None if open_ended or not ends else max(ends)
+        end = None if open_ended or not ends else max(day for day, _ in ends)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
-        return start, end
+        return Planned(start, end, end is not None and all(assumed for day, assumed in ends if day == end))
 
-    def _order_end(self, r: Mapping[str, Any], value: Any) -> date:
+    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool]:
         """An order's (or a medication record's) end. One with no day ("2026-06", valid FHIR) is the last day it can mean, named in a
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
-        a bispecific's window unplaced (no card at all)."""
+        a bispecific's window unplaced (no card at all). The flag says the day was so assumed."""
         if not _partial(value):
-            return self._date(value, field=BOUNDS_END)
+            return self._date(value, field=BOUNDS_END), False
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
                                     "its last day (the longest the order or record can run)", str(value), day))
-        return day
+        return day, True
 
     def _when(self, r: Mapping[str, Any]) -> date:
         when = r.get("effectiveDateTime")  # the usual field first; this runs for every IgG on record
@@ -845,7 +850,21 @@ class FactBuilder:
                 return str(entry.get("result") or "")
         return ""
 
+    def _interpretation_in_words(self, r: Mapping[str, Any]) -> str:
+        """'positive' or 'negative' from an interpretation given in words only ("Positiv", "Ingen vækst": the
+        result-interpretation words, in `interpretation.text` or a coding's display outside the value set); ''
+        when it names neither, or both."""
+        said = {str(m.get("result")) for m in self.t.words_in(_texts(*_list(r.get("interpretation"))),
+                                                               "result-interpretation")}
+        return next(iter(said)) if len(said) == 1 and said <= {"positive", "negative"} else ""
+
     def _culture(self, r: Mapping[str, Any], entry: Entry) -> tuple[str, Culture]:
+        """A culture, read in a fixed order: whether it grew from the laboratory's interpretation (coded, else in
+        words), else from its result; what grew from the organisms coded on the value and its components, the value's
+        text, and the notes (`note[].text`) that name an organism or a growth or no-growth word (a note that names
+        none is a comment on the sample: "Modtaget efter 48 timer"). Where the interpretation and the result
+        disagree, the interpretation decides, and the card's data notes name the disagreement
+        (docs/clinical-logic.md)."""
         day = self._when(r)
         concepts = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
                                                       if isinstance(c, dict)]
@@ -853,8 +872,11 @@ class FactBuilder:
         # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
         coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
                  for e in self._organisms(o)]
-        interpretation = self._interpretation(r)
-        text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+        interpretation = self._interpretation(r) or self._interpretation_in_words(r)
+        notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
+                 and self.t.words_in(n["text"], *CULTURE_WORDS)]
+        # each text its own statements (a new line ends one): the value's, then each note's
+        text = "\n".join(t for t in (_texts(r.get("valueString"), r.get("valueCodeableConcept")), *notes) if t.strip())
         growth = growth_in(self.t, text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
         if interpretation in ("positive", "negative"):
@@ -872,12 +894,28 @@ class FactBuilder:
         shown = [o for e, o in coded if e.get("kind") == "bacterial" and not e.get("contaminant_often")] \
             if verdict == "bacterial" else [o for _, o in coded]
         organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
+        if not entry.get("fungal_only"):
+            self._culture_conflict(r, interpretation, verdict == "bacterial",
+                                   bool(text.strip()) and not growth.grew and not coded, organism, day)
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
                                         organism, day))
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
+
+    def _culture_conflict(self, r: Mapping[str, Any], interpretation: str, grew_bacterium: bool, said_none: bool,
+                          shown: str, day: date) -> None:
+        """Name a culture whose interpretation says the opposite of its result: coded (or worded) negative beside a
+        bacterium coded or named as grown (not counted), or positive beside a text that says nothing grew (counted).
+        The interpretation decides (docs/clinical-logic.md); the clinician sees both."""
+        if interpretation == "negative" and grew_bacterium:
+            self._notes.append(DataNote("culture-negative-names-growth", reference_of(r), "interpretation negative, "
+                                        "but the result names a bacterium grown: read as negative, not counted",
+                                        shown, day))
+        elif interpretation == "positive" and said_none:
+            self._notes.append(DataNote("culture-positive-says-none", reference_of(r), "interpretation positive, "
+                                        "but the result's text says nothing grew: read as positive", shown, day))
 
     def _organisms(self, concept: Mapping[str, Any]) -> list[Entry]:
         """The organism entry of every coding of a concept (two codings may be two organisms grown together)."""
@@ -1024,7 +1062,7 @@ class FactBuilder:
             if status not in BSAB_ORDER_STATUSES:
                 return None
             try:
-                start, end = self._planned_period(r)  # a course of a set length ends by itself
+                start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
             except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
                 return None
@@ -1040,9 +1078,8 @@ class FactBuilder:
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
-        mark = len(self._notes)
         try:
-            start, end = self._planned_period(r)  # doses planned, or a length: the course ends with them
+            start, end, assumed = self._planned_period(r)  # doses planned, or a length: the course ends with them
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
             shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
@@ -1050,7 +1087,6 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
-        assumed = any(n.kind == "date-partial" for n in self._notes[mark:])  # an end with no day: its last day
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored, end_assumed=assumed)
 
@@ -1131,7 +1167,7 @@ class FactBuilder:
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
-                start, end = self._planned_period(r)
+                start, end, _ = self._planned_period(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -1151,11 +1187,12 @@ class FactBuilder:
         return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
                      if o.kind in ("bsab", "car-t-product"))
 
-    def _planned_period(self, r: Mapping[str, Any]) -> tuple[date, date | None]:
+    def _planned_period(self, r: Mapping[str, Any]) -> Planned:
         """An order's planned (start, end), a draft's or one on the chart: the dosage's boundsPeriod as
         `_dosage_period` reads it, and what EHRs
         send instead of one: `timing.event` (the planned doses: the first is the start, and without a `repeat`
-        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest)."""
+        the last is the end) and `repeat.boundsDuration` / `boundsRange` (a length from the start, the longest). Only
+        a boundsPeriod end that names no day is an assumed end: one of dose days or a length is the one planned."""
         dosages = [d for d in _list(r.get("dosageInstruction")) if isinstance(d, dict)]
         timings = [t for t in (d.get("timing") for d in dosages) if isinstance(t, dict)]
         bounded = any(isinstance(_first(t, "repeat.boundsPeriod.start"), str) for t in timings)
@@ -1164,26 +1201,26 @@ class FactBuilder:
         events = [] if bounded else sorted(self._date(e, field=DOSE_DAY) for t in timings for e in _list(t.get("event"))
                                            if isinstance(e, str))
         try:
-            start, end = self._dosage_period(r)  # boundsPeriod, else authoredOn
+            start, end, assumed = self._dosage_period(r)  # boundsPeriod, else authoredOn
         except NoStartDate:
             if not events:
                 raise
-            start, end = events[0], None
+            start, end, assumed = events[0], None, False
         except PartialDate as exc:  # authoredOn with no day ("2025-10"): the dose days date the order, when it has them
             if not events or exc.field != "authoredOn":
                 raise
-            start, end = events[0], None
+            start, end, assumed = events[0], None, False
         if events:  # read only when no boundsPeriod start dates the order
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_bounds_length(t, self.month_days) for t in timings) if n is not None]
+            lengths = [n for n in (_bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
             if lengths:
                 end = max(start + n for n in lengths)
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
-        return start, end
+        return Planned(start, end, assumed and end is not None)
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -1193,7 +1230,7 @@ class FactBuilder:
                    if isinstance(t, dict)]
         given = [q for t in timings for q in (_first(t, "repeat.boundsDuration"), _first(t, "repeat.boundsRange.high"))
                  if isinstance(q, dict)]
-        if not given or any(_length(q, self.month_days) is not None for q in given):
+        if not given or any(_length(q, self.t.duration_units, self.month_days) is not None for q in given):
             return ""
         q = given[0]
         return f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip()[:40]
@@ -1227,7 +1264,7 @@ class FactBuilder:
         if looks_like is None:
             return None
         try:
-            start, end = self._dosage_period(r)
+            start, end, _ = self._dosage_period(r)
         except DataError:
             start, end = None, None
         coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
@@ -1325,7 +1362,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end = b._order_end(r, end_raw) if isinstance(end_raw, str) else None  # no day: its last day, named
+        end, assumed = b._order_end(r, end_raw) if isinstance(end_raw, str) else (None, False)  # no day: its last day
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:
@@ -1340,10 +1377,10 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._statement_orders[reference_of(r)] = orders
     if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      asserted)
+                                      asserted, end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                  end_assumed=isinstance(end_raw, str) and _partial(end_raw))
+                                  end_assumed=assumed)
 
 
 def _reference_to(reference: Any, kind: str) -> str:

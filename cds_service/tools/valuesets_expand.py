@@ -27,13 +27,12 @@ from urllib.parse import quote
 import httpx
 
 from cql_like_rules import RulesError
-from cql_like_rules.valuesets import SCTID, SNOMED_URI, SHIPPED_DIR, Terminology, parse_ecl
+from cql_like_rules.valuesets import NOT_VALUE_SETS, SCTID, SNOMED_URI, SHIPPED_DIR, Terminology, parse_ecl
 
 from ..errors import InputError, UpstreamError
 
 PAGE_SIZE = 1000  # concepts asked for per $expand call
 MAX_PAGES = 1000  # a server that never says it is done is stopped here
-NOT_VALUE_SETS = ("code-systems.json", "units.json")
 # What documents an entry rather than qualifies its codes: never copied onto new concepts.
 DOCUMENTATION_KEYS = frozenset({"source", "note", "confirmed", "hierarchy_source", "display", "display_da"})
 ENTRY_OWN_KEYS = frozenset({"system", "systems", "code", "prefix", "ecl", "expansion"})

@@ -1,0 +1,121 @@
+"""A culture whose result is only in `note[].text` ("Vækst af Streptococcus pneumoniae"), or only in its
+interpretation (coded POS/NEG, or in words in `interpretation.text`), is read: the notes through the same culture text
+reader and value sets as the value's text, the interpretation in words by the result-interpretation words. The rule
+where they disagree (docs/clinical-logic.md): the laboratory's interpretation decides whether the culture grew, and
+the card's data notes name the disagreement.
+
+The chart: CAR-T 2025-03-03 (the window ended 2025-09-03), myeloma, IgG 3.0 g/L 2026-01-05, pneumonia coded without
+its organism (J18.9) twice, 2025-11-01 and 2025-12-01, each with a sputum culture the same day (clinical-rules §7: an
+organism-unspecified infection counts as bacterial with a positive bacterial culture within 7 days of its onset).
+Two such pneumonias are recurrent verified bacterial infections: the general start criteria are met (§4.3).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .test_culture_contaminant_by_name import CAR_T, CONFIRMED, SUBJECT
+from .test_therapy_known_by_name import chart
+
+RUNTIME = load_runtime(Settings())
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+POS = {"coding": [{"system": INTERPRETATION, "code": "POS"}]}
+NEG = {"coding": [{"system": INTERPRETATION, "code": "NEG"}]}
+GREW = "Vækst af Streptococcus pneumoniae"
+MEETS, NOT_MET = "start-meets-general-criteria", "no-start-without-infections"
+
+
+def pneumonia(n: int, day: str) -> dict[str, Any]:
+    return {"resourceType": "Condition", "id": f"pneu{n}", "subject": SUBJECT, "verificationStatus": CONFIRMED,
+            "onsetDateTime": day, "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J18.9",
+                                                       "display": "Pneumonia, unspecified organism"}]}}
+
+
+def sputum(n: int, day: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": f"sputum{n}", "status": "final", "subject": SUBJECT,
+            "effectiveDateTime": day, "code": {"coding": [{"system": "http://loinc.org", "code": "6460-0"}]}, **result}
+
+
+def card(result: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    resources = [CAR_T, pneumonia(1, "2025-11-01"), sputum(1, "2025-11-01", result),
+                 pneumonia(2, "2025-12-01"), sputum(2, "2025-12-01", result)]
+    [found] = replay(RUNTIME, chart(*resources), at=date(2026, 1, 10), lang=lang).cards
+    return found  # type: ignore[no-any-return]
+
+
+def code(found: dict[str, Any]) -> str:
+    return str(found["source"]["topic"]["code"])
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("result", [
+    {"note": [{"text": GREW}]},
+    {"note": [{"text": "Prøven modtaget efter 30 timer"}, {"text": GREW}]},  # a comment beside the result
+    {"valueString": "Ingen vækst efter 2 døgn", "note": [{"text": f"Supplerende svar: {GREW.lower()}"}]},
+], ids=["note", "note-and-comment", "later-note"])
+def test_cultures_positive_only_by_their_note_text_meet_the_general_criteria(result, lang):
+    """Before: "no-start-without-infections" (the notes were not read; the pneumonias had no positive culture)."""
+    found = card(result, lang)
+    assert code(found) == MEETS, found["detail"]
+    assert ("positive airway culture 2025-12-01" if lang == "en" else "positiv luftvejsdyrkning 2025-12-01") \
+        in found["detail"]
+
+
+@pytest.mark.parametrize("result", [{"interpretation": [POS]}, {"interpretation": [{"text": "Positiv"}]},
+                                    {"interpretation": [{"coding": [{"system": "urn:oid:1.2.208.999", "code": "P",
+                                                                     "display": "Positive"}]}]}],
+                         ids=["coded", "in-words", "local-code-with-display"])
+def test_a_culture_positive_only_by_its_interpretation_counts_as_a_bacterial_culture_growth(result):
+    """No organism named: a bacterial culture the laboratory calls positive grew something, and an organism no list
+    names is a bacterial culture's growth (the rule for a text naming an unknown organism; docs/clinical-logic.md)."""
+    assert code(card(result)) == MEETS
+
+
+@pytest.mark.parametrize("result", [{"note": [{"text": "Prøven modtaget efter 30 timer"}]},
+                                    {"interpretation": [{"text": "Se kommentar"}]},
+                                    {"interpretation": [{"text": "Negativ"}], "note": [{"text": "Kommentar: se svar"}]}],
+                         ids=["comment-only", "interpretation-without-a-result-word", "negative-in-words"])
+def test_a_note_or_interpretation_that_names_no_growth_is_none(result):
+    assert code(card(result)) == NOT_MET
+
+
+@pytest.mark.parametrize("lang, noted", [
+    ("en", "2 cultures interpreted negative name a bacterium grown: not counted; check the results"),
+    ("da", "2 dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene"),
+])
+@pytest.mark.parametrize("result", [{"interpretation": [NEG], "note": [{"text": GREW}]},
+                                    {"interpretation": [NEG], "valueString": GREW},
+                                    {"interpretation": [{"text": "Negativ"}], "note": [{"text": GREW}]}],
+                         ids=["coded-note", "coded-value", "in-words-note"])
+def test_a_negative_interpretation_beside_a_growth_wins_and_is_named(result, lang, noted):
+    found = card(result, lang)
+    assert code(found) == NOT_MET
+    assert noted in found["detail"], found["detail"]
+
+
+def test_the_negative_interpretation_beside_a_growth_is_named_per_culture():
+    answer = replay(RUNTIME, chart(CAR_T, pneumonia(1, "2025-12-01"),
+                                   sputum(1, "2025-12-01", {"interpretation": [NEG], "note": [{"text": GREW}]})),
+                    at=date(2026, 1, 10))
+    [note] = [n for n in answer.notes if n.kind.startswith("culture-")]
+    assert (note.kind, note.source, note.day) == ("culture-negative-names-growth", "Observation/sputum1",
+                                                   date(2025, 12, 1))
+    [shown] = replay(RUNTIME, chart(CAR_T, pneumonia(1, "2025-12-01"),
+                                    sputum(1, "2025-12-01", {"interpretation": [NEG], "note": [{"text": GREW}]})),
+                     at=date(2026, 1, 10)).cards
+    assert "A culture (2025-12-01) is interpreted negative, but its result names a bacterium grown (“Vækst af " \
+        "Streptococcus pneumoniae”): not counted; check the result" in shown["detail"], shown["detail"]
+
+
+def test_a_positive_interpretation_beside_a_text_saying_nothing_grew_wins_and_is_named():
+    found = card({"interpretation": [POS], "valueString": "Ingen vækst"})
+    assert code(found) == MEETS
+    assert "2 cultures interpreted positive say in their text that nothing grew: counted; check the results" \
+        in found["detail"], found["detail"]
