@@ -146,6 +146,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
         Text("{n} dates name no day (a month or a year only): each read as one day; check them",
              "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
+    "infection-undated": (
+        Text("infection “{display}” has no usable date: not counted; record its onset",
+             "infektion “{display}” har ingen brugbar dato: ikke talt med; registrér debutdatoen"),
+        Text("{n} infections have no usable date: not counted; record their onset",
+             "{n} infektioner har ingen brugbar dato: ikke talt med; registrér debutdatoen")),
     "infection-severity-not-read": (
         Text("the severity “{display}” of an infection ({day}) is not coded: not read",
              "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),
