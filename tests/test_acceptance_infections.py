@@ -408,3 +408,20 @@ def test_a_confirmed_infection_with_no_date_is_named_as_that_infection(lang: str
     assert card["source"]["topic"]["code"] == NOT  # type: ignore[index]
     assert says in str(card["detail"]) and "unusable data" not in str(card["detail"])  # type: ignore[index]
     assert "ubrugelige data" not in str(card["detail"])  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("en", "2 verified bacterial infections {dates}, one episode: not severe, not recurrent"),
+    ("da", "2 verificerede bakterielle infektioner {dates}, én episode: ikke svær, ikke tilbagevendende")])
+@pytest.mark.parametrize(("records", "dates"), [
+    ((infection("DJ159", "2026-01-10"), infection("DJ159", "2026-01-23")), "2026-01-10, 2026-01-23"),
+    ((infection("DJ159", "2026-01-01", abatementDateTime="2026-02-01"), infection("DJ159", "2026-01-20")),
+     "2026-01-01, 2026-01-20")], ids=["13-days-apart", "recorded-again-before-it-abated"])
+def test_two_records_of_one_episode_are_not_called_two_infections_without_saying_so(
+        lang: str, says: str, records: tuple[dict[str, Any], ...], dates: str) -> None:
+    """Clinical-rules §5 [policy]: 'recurrent' = episodes with onsets at least 14 days apart; the same illness coded
+    again before it abated is the same episode. A card listing '2 verified bacterial infections' 19 days apart as
+    'not recurrent' contradicts itself to the clinician: it says they were one episode."""
+    [card] = replay(RUNTIME, bundle("2025-03-10", FRESH, *records), at=date(2026, 3, 1), lang=lang).cards
+    assert card["source"]["topic"]["code"] == NOT  # type: ignore[index]
+    assert says.format(dates=dates) in str(card["detail"])  # type: ignore[index]
