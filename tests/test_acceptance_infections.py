@@ -425,3 +425,25 @@ def test_two_records_of_one_episode_are_not_called_two_infections_without_saying
     [card] = replay(RUNTIME, bundle("2025-03-10", FRESH, *records), at=date(2026, 3, 1), lang=lang).cards
     assert card["source"]["topic"]["code"] == NOT  # type: ignore[index]
     assert says.format(dates=dates) in str(card["detail"])  # type: ignore[index]
+
+
+DATED = ["culture-reported-after-today-counts-once-known", "three-episodes-last-two-qualify",
+         "same-illness-recoded-before-abatement-is-one-episode", "window-ig-sepsis-exactly-t0-minus-3-months",
+         "window-restart-with-recurrent-pneumonia"]
+
+
+@pytest.mark.parametrize("name", DATED)
+def test_the_timeline_finds_every_day_the_infections_change_the_advice(name: str) -> None:
+    """The timeline evaluates candidate days only: every day an infection, a culture or a look-back edge changes
+    the advice (a culture arriving, an episode leaving the 12 months, T0 − 3 months) must be among them; checked
+    against an evaluation of every day."""
+    from cds_service.tools.timeline import change_days, state_on
+    [chart] = [c for c in CHARTS if c.name == name]
+    data = patient_data(chart.bundle(), RUNTIME)
+    start, end = date(2025, 1, 1), date(2026, 12, 31)
+    timeline = build_timeline(data, RUNTIME, start, end)
+    days, day = [], start
+    while day <= end:
+        days.append(state_on(data, RUNTIME, day))
+        day = date.fromordinal(day.toordinal() + 1)
+    assert [s.day for s in timeline.changes] == change_days(days)
