@@ -447,3 +447,22 @@ def test_the_timeline_finds_every_day_the_infections_change_the_advice(name: str
         days.append(state_on(data, RUNTIME, day))
         day = date.fromordinal(day.toordinal() + 1)
     assert [s.day for s in timeline.changes] == change_days(days)
+
+
+@pytest.mark.parametrize(("lang", "says", "wrong"), [
+    ("en", "Infection “Pneumoni UNS” (2026-01-10) has no bacterial code or matching positive culture: not counted",
+     "has no bacterial code or positive culture"),
+    ("da", "Infektion “Pneumoni UNS” (2026-01-10) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med",
+     "har ingen bakteriel kode eller positiv dyrkning")])
+@pytest.mark.parametrize("evidence", [culture("2026-01-20", organism="112283007"),
+                                      culture("2026-01-11", organism="112283007", loinc="630-4")],
+                         ids=["blood-culture-10-days-later", "urine-culture-next-day"])
+def test_a_pneumonia_beside_a_culture_that_does_not_fit_it_is_not_said_to_have_no_culture(
+        lang: str, says: str, wrong: str, evidence: dict[str, Any]) -> None:
+    """Clinical-rules §7: an organism-unspecified pneumonia counts with a positive bacterial culture within 7 days of
+    its onset, from blood or the airways. With a positive culture that does not fit (10 days later; a urine culture)
+    it is not counted, and the card does not say there was no positive culture, which the next note contradicts."""
+    [card] = replay(RUNTIME, bundle("2025-03-10", FRESH, pneumonia_j18(), evidence), at=date(2026, 3, 1),
+                    lang=lang).cards
+    assert card["source"]["topic"]["code"] == NOT  # type: ignore[index]
+    assert says in str(card["detail"]) and wrong not in str(card["detail"])  # type: ignore[index]

@@ -161,10 +161,10 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
     "infection-not-counted": (
-        Text("infection “{display}” ({day}) has no bacterial code or positive culture: not counted",
-             "infektion “{display}” ({day}) har ingen bakteriel kode eller positiv dyrkning: ikke talt med"),
-        Text("{n} infections without a bacterial code or positive culture were not counted",
-             "{n} infektioner uden bakteriel kode eller positiv dyrkning er ikke talt med")),
+        Text("infection “{display}” ({day}) has no bacterial code or matching positive culture: not counted",
+             "infektion “{display}” ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),
+        Text("{n} infections without a bacterial code or matching positive culture were not counted",
+             "{n} infektioner uden bakteriel kode eller passende positiv dyrkning er ikke talt med")),
     "infection-not-bacterial": (
         Text("infection “{display}” ({day}) is viral or fungal: not counted",
              "infektion “{display}” ({day}) er viral eller svampebetinget: ikke talt med"),
