@@ -1061,6 +1061,15 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     return values
 
 
+def seen_values(c: Context, seen: Iterable[CountedInfection]) -> dict[str, Value]:
+    """What a card shows of verified bacterial infections that counted but were neither severe nor recurrent: their
+    dates, and in how many episodes they fell (two records of one episode are no recurrence; a card saying "2
+    infections ... not recurrent" without that would contradict itself)."""
+    ordered = sorted(seen, key=lambda i: (i.onset, i.infection.source))
+    return {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in ordered)),
+            "infections_seen_episodes": len(_episodes(ordered, c.params.recurrent_min_days_apart))}
+
+
 def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (),
                  suggestions: tuple[str, ...] = (), override_reasons: tuple[str, ...] | None = None,
                  extra_caveats: tuple[str, ...] = (), igg: IgGUsed | None | object = _LATEST,
@@ -1222,7 +1231,7 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
     # a verified bacterial infection that is neither severe nor recurrent is part of the infection tendency the
     # stop attempt weighs too: the card names it (as the card on a start does), without the general criteria
     seen = _bacterial_between(c, _tendency_start(c), c.today)
-    return tendency, reasons, notes, {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))}
+    return tendency, reasons, notes, seen_values(c, seen)
 
 
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")
@@ -1366,7 +1375,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
-                      more={"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in seen))})
+                      more=seen_values(c, seen))
     if under_6 and not stale:
         return advise("general-criteria-igg-under-6", evidence=infections, more=infection_values(infections))
     if used is not None and used.paraprotein_caveat and not stale:

@@ -36,8 +36,8 @@ S_AUREUS = {"system": SNOMED, "code": "3092008", "display": "Staphylococcus aure
 PNEUMONIA_ICD10 = {**PNEUMONIA, "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J18.9",
                                                      "display": "Pneumonia, unspecified organism"}]}}
 COUNTED = {"en": "(positive blood culture 2025-12-01)", "da": "(positiv bloddyrkning 2025-12-01)"}
-NOT_COUNTED = {"en": "has no bacterial code or positive culture: not counted",
-               "da": "har ingen bakteriel kode eller positiv dyrkning: ikke talt med"}
+NOT_COUNTED = {"en": "has no bacterial code or matching positive culture: not counted",
+               "da": "har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"}
 CONTAMINANT = {"en": "grew a likely contaminant", "da": "sandsynlig kontaminant"}
 
 

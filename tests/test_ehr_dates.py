@@ -156,8 +156,8 @@ def test_an_infection_onset_given_as_text_or_age_is_named_with_the_recorded_date
     assert [i.onset for i in extraction.infections] == [date(2026, 3, 21), date(2026, 3, 23)]
     assert [(n.kind, n.display, n.day) for n in extraction.notes] == [
         ("date-partial", "i marts", date(2026, 3, 21)), ("date-partial", "65 a", date(2026, 3, 23))]
-    [note] = facts(pneumonia("only-text", onsetString="marts 2026")).notes
-    assert note.kind == "invalid" and "'marts 2026', not a date, and no recordedDate" in note.message
+    [note] = facts(pneumonia("only-text", onsetString="marts 2026")).notes  # named as the infection it is
+    assert note.kind == "infection-undated" and "'marts 2026', not a date, and no recordedDate" in note.message
 
 
 def test_an_infection_onset_given_as_an_age_range_is_named_by_its_numbers_not_in_english() -> None:

@@ -29,6 +29,10 @@ FACT = {
                               "M-komponent {untyped_m_protein} den {untyped_m_protein_date}, ukendt type"),
     "infections-seen": Text("Verified bacterial infection {dates}: not severe, not recurrent",
                             "Verificeret bakteriel infektion {dates}: ikke svær, ikke tilbagevendende"),
+    "infections-seen-one-episode": Text("{n} verified bacterial infections {dates}, one episode: not severe, not "
+                                        "recurrent",
+                                        "{n} verificerede bakterielle infektioner {dates}, én episode: ikke svær, ikke "
+                                        "tilbagevendende"),
     "infections-seen-many": Text("{n} verified bacterial infections {dates}: none severe, not recurrent",
                                  "{n} verificerede bakterielle infektioner {dates}: ingen svær, ikke tilbagevendende"),
     "polyclonal": Text("Polyclonal IgG {igg} on {igg_date}: total {igg_total} − IgG M-protein {m_protein}",

@@ -160,6 +160,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
         Text("{n} dates name no day (a month or a year only): each read as one day; check them",
              "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
+    "infection-undated": (
+        Text("infection “{display}” has no usable date: not counted; record its onset",
+             "infektion “{display}” har ingen brugbar dato: ikke talt med; registrér debutdatoen"),
+        Text("{n} infections have no usable date: not counted; record their onset",
+             "{n} infektioner har ingen brugbar dato: ikke talt med; registrér debutdatoen")),
     "infection-severity-not-read": (
         Text("the severity “{display}” of an infection ({day}) is not coded: not read",
              "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),
@@ -184,10 +189,10 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} cultures interpreted positive say in their text that nothing grew: counted; check the results",
              "{n} dyrkninger tolket positive siger i teksten, at intet voksede: talt med; tjek svarene")),
     "infection-not-counted": (
-        Text("infection “{display}” ({day}) has no bacterial code or positive culture: not counted",
-             "infektion “{display}” ({day}) har ingen bakteriel kode eller positiv dyrkning: ikke talt med"),
-        Text("{n} infections without a bacterial code or positive culture were not counted",
-             "{n} infektioner uden bakteriel kode eller positiv dyrkning er ikke talt med")),
+        Text("infection “{display}” ({day}) has no bacterial code or matching positive culture: not counted",
+             "infektion “{display}” ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),
+        Text("{n} infections without a bacterial code or matching positive culture were not counted",
+             "{n} infektioner uden bakteriel kode eller passende positiv dyrkning er ikke talt med")),
     "infection-not-bacterial": (
         Text("infection “{display}” ({day}) is viral or fungal: not counted",
              "infektion “{display}” ({day}) er viral eller svampebetinget: ikke talt med"),

@@ -141,7 +141,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")
     if isinstance(seen, tuple) and seen:  # counted, but not enough for the general criteria
-        key = "infections-seen" if len(seen) == 1 else "infections-seen-many"
+        key = "infections-seen" if len(seen) == 1 else \
+            "infections-seen-one-episode" if v.get("infections_seen_episodes") == 1 else "infections-seen-many"
         lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
     if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)

@@ -1111,8 +1111,17 @@ class FactBuilder:
             )
         in_words = _onset_in_words(r)  # onsetAge, onsetRange, onsetString: no calendar day
         if when is None:
-            raise DataError(f"infection onset given only as {in_words!r}, not a date, and no recordedDate" if in_words
-                            else "infection has no onset or recorded date")
+            reason = (f"infection onset given only as {in_words!r}, not a date, and no recordedDate" if in_words
+                      else "infection has no onset or recorded date")
+            entry = infection or other
+            if "confirmed" in verification and entry is not None and entry.get("organism") != "other":
+                # a confirmed infection that could count (a sepsis, say) is named as the infection it is, with the
+                # reason, not as "unusable data" (clinical-rules §7: seen but not counted is named)
+                display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))
+                self._notes.append(DataNote("infection-undated", reference_of(r), f"{reason}: not placed in the "
+                                            "look-back, not counted", display))
+                return None
+            raise DataError(reason)
         onset = self._date(when, allow_partial=True)
         display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
         if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
