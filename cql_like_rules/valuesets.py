@@ -170,7 +170,10 @@ def _has_prefix(prefixes: set[tuple[str, str]], alias: str, code: str, longest: 
 
 def _normalise(kind: str | None, code: str) -> str:
     if kind == "icd10":
-        return code.upper().replace(".", "").strip()
+        code = code.upper().replace(".", "").strip()
+        # An SKS diagnosis sent under an ICD-10 system ("DC833", "DA419": Danish EHRs do this): an ICD-10 code is a
+        # letter and two digits, so a "D" before a letter can only be SKS's prefix; "D80.1" keeps its D.
+        return code[1:] if len(code) > 2 and code[0] == "D" and code[1].isalpha() and code[2].isdigit() else code
     if kind == "sks":
         code = code.upper().replace(".", "").strip()
         return code[1:] if code.startswith("D") and len(code) > 1 else code

@@ -27,6 +27,19 @@ def test_icd10_and_sks_diagnosis_codes_match_by_prefix():
     assert t.lookup("haematological-malignancy", "http://loinc.org", "C90.0") is None
 
 
+def test_an_sks_diagnosis_sent_under_an_icd10_system_is_read_as_its_icd10_code():
+    """Danish EHRs send SKS codes ("DC833", "DA419") under the ICD-10 system too; the WHO ICD-10 OID is ICD-10."""
+    t = load_terminology()
+    icd10 = "http://hl7.org/fhir/sid/icd-10"
+    assert t.lookup("haematological-malignancy", icd10, "DC833")
+    assert t.lookup("haematological-malignancy", icd10, "DC90.0")
+    assert t.lookup("bacterial-infection", icd10, "DA419")
+    assert t.lookup("haematological-malignancy", "urn:oid:2.16.840.1.113883.6.3", "C83.3")
+    # a real ICD-10 code that starts with D keeps it: D80.1 (hypogammaglobulinaemia) is not C80.1 or A80.1
+    assert t.lookup("haematological-malignancy", icd10, "D80.1") is None
+    assert t.lookup("haematological-malignancy", icd10, "D47.2") is None  # a D4x code is not C4x
+
+
 def test_a_hospital_adds_a_local_igg_code(tmp_path):
     local = tmp_path / "local"
     local.mkdir()
