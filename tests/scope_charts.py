@@ -512,6 +512,17 @@ TARGETS: list[Chart] = [
               {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "cd22"}]}},
           why="§4: CAR-T directed at a B-cell antigen is in scope, CD22 as much as CD19 (a site may write it in "
               "lower case)"),
+    *(Chart(f"target-{name}-local-product", "2026-01-20",
+            (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), START, MEETS, ("2026-05-18",),
+            local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+                {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": target}]}},
+            why=f"§4: a product whose entry names {target!r} is directed at a B-cell or plasma-cell antigen: in scope")
+      for name, target in (("cd19-cd22", "CD19/CD22"), ("bcma-x-cd19", "BCMAxCD19"), ("anti-cd19", "anti-CD19"),
+                           ("fcrl5", "FCRL5"), ("cd7-cd19", "CD7, CD19"))),
+    Chart("target-cd7-cd33-local-product", "2026-01-20", (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), (), (),
+          local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+              {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "CD7/CD33"}]}},
+          why="§4: two targets, neither a B-cell or plasma-cell antigen: out of scope"),
 ]
 
 ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS]

@@ -12,6 +12,7 @@ resources nobody uses.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -89,8 +90,19 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
 # today is CD19- or BCMA-directed; the others here are B-cell (CD20, CD22, CD79b) or plasma-cell (GPRC5D, FcRH5, CD38,
 # SLAMF7) antigens that products in trials are directed at. A product whose value-set entry names a target outside
 # them (CD7, CD30, CD33: a site's local code for a trial product) is outside the guideline: not an index event, named
-# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals.
-CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79B", "BCMA", "GPRC5D", "FCRH5", "CD38", "SLAMF7"})
+# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals, word by
+# word: an entry naming two targets ("CD19/CD22", "BCMA x CD19", "anti-CD19") is in scope when one of them is a
+# B-cell or plasma-cell antigen (it depletes those cells). The other names of the same antigens count too (BCMA:
+# TNFRSF17, CD269; FcRH5: FCRL5, CD307e; SLAMF7: CS1, CD319), and so do CD79a, CD138 and BAFF-R (CD268).
+CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79A", "CD79B", "BCMA", "TNFRSF17", "CD269", "GPRC5D", "FCRH5",
+                           "FCRL5", "CD307E", "CD38", "CD138", "SLAMF7", "CS1", "CD319", "CD268", "BAFFR"})
+
+
+def b_or_plasma_cell_target(target: str) -> bool:
+    """Whether a value-set entry's `target` names a B-cell or plasma-cell antigen among the antigens it names
+    ("CD19/CD22", "BCMAxCD3", "anti-CD19", "BAFF-R"): any one of them is enough."""
+    words = [w for w in re.split(r"[^A-Z0-9]+", target.upper().replace("BAFF-R", "BAFFR")) if w]
+    return any(w in CAR_T_TARGETS or any(part in CAR_T_TARGETS for part in w.split("X")) for w in words)
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
@@ -953,7 +965,7 @@ class FactBuilder:
         """A CAR-T product directed at no B-cell or plasma-cell antigen (guideline §4): named in a data note, not
         used."""
         target = str(entry.get("target") or "").strip()
-        if not target or target.upper() in CAR_T_TARGETS:
+        if not target or b_or_plasma_cell_target(target):
             return False
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
         self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
@@ -1128,6 +1140,8 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
+            if kind == "car-t-product" and not b_or_plasma_cell_target(str(entry.get("target") or "CD19")):
+                return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
