@@ -519,6 +519,11 @@ TARGETS: list[Chart] = [
             why=f"§4: a product whose entry names {target!r} is directed at a B-cell or plasma-cell antigen: in scope")
       for name, target in (("cd19-cd22", "CD19/CD22"), ("bcma-x-cd19", "BCMAxCD19"), ("anti-cd19", "anti-CD19"),
                            ("fcrl5", "FCRL5"), ("cd7-cd19", "CD7, CD19"))),
+    Chart("target-cd7-product-and-its-procedure", "2026-01-20",
+          (dlbcl(), car_t("2025-11-18T10:40:00+01:00"), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), (), (),
+          local_valuesets=CD7_PRODUCT,
+          why="§4: the CAR-T procedure (BOQX1, no product) on the day the CD7 product was given is that infusion: "
+              "it opened the window the CD7 note said was not opened"),
     Chart("target-cd7-cd33-local-product", "2026-01-20", (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), (), (),
           local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
               {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "CD7/CD33"}]}},

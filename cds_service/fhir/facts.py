@@ -365,6 +365,7 @@ class FactBuilder:
         self._undated: list[UndatedTherapy] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
+        self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -379,6 +380,7 @@ class FactBuilder:
         self._undated = []
         self._diagnoses = []
         self._statement_orders = {}
+        self._out_of_scope_days = set()
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -404,6 +406,13 @@ class FactBuilder:
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
+        if self._out_of_scope_days:
+            # A CAR-T infusion coded with no product (SKS BOQX1, a SNOMED procedure) on a day an out-of-scope product
+            # was given is that product's infusion (an EHR registers both): no index event either.
+            kept = [f for f in out["car_t"] if f.product or f.date not in self._out_of_scope_days]
+            for dropped in set(out["car_t"]) - set(kept):
+                used.pop(dropped.source, None)
+            out["car_t"] = kept
         if self._statement_orders:
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
@@ -968,6 +977,9 @@ class FactBuilder:
         if not target or b_or_plasma_cell_target(target):
             return False
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
+        day = self._day_of(r)
+        if day is not None and _str(r.get("status")) in ADMIN_STATUSES:
+            self._out_of_scope_days.add(day)
         self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
                                     f"CAR-T product directed at {target[:20]}, not a B-cell or plasma-cell antigen: "
                                     "outside the guideline (§4), not used as an index event", shown, self._day_of(r)))
