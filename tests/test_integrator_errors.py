@@ -150,7 +150,8 @@ def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
             assert response.status_code == 415, (path, content_type)
             assert diagnostics(response) == (f"Content-Type '{content_type}' is not JSON: send the body with "
                                              "Content-Type: application/json (curl: -H 'Content-Type: application/json')")
-    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None):
+    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None, "Application/JSON",
+                         "application/json+fhir", "text/json"):
         headers = {"content-type": content_type} if content_type else {}
         response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=body, headers=headers, timeout=10)
         assert response.status_code == 412, content_type  # read as JSON: the sandbox's own keys are not ours
