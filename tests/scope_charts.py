@@ -530,4 +530,23 @@ TARGETS: list[Chart] = [
           why="§4: two targets, neither a B-cell or plasma-cell antigen: out of scope"),
 ]
 
-ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS]
+# A site's local code for a bispecific: in scope when its target is a B-cell or plasma-cell antigen (guideline §4).
+def local_bsab(target: str) -> dict[str, Any]:
+    return {"bispecific-b-pc.json": {
+        "id": "bispecific-b-pc", "title": "Local bispecifics", "purpose": "trial products given at this site",
+        "carried_on": {"ATC": ["MedicationAdministration.medication", "MedicationRequest.medication"]},
+        "include": [{"system": "ATC", "code": "L01FX99", "display": "local bispecific (trial product)",
+                     "source": "local", "drug": "local bispecific", "target": target}]}}
+
+
+LOCAL_BSAB_GIVEN = drug_admin("ma-bs-1", "L01FX99", "forsoegsprodukt (bispecifikt antistof)", "2025-11-18")
+BSAB_TARGETS: list[Chart] = [
+    Chart("bsab-target-cd33-local-product", "2026-01-20", (dlbcl(), LOCAL_BSAB_GIVEN, igg("igg-1", "2026-01-13", 3.2)),
+          (), (), local_valuesets=local_bsab("CD33xCD3"),
+          why="§4: a bsAb directed at CD33 (and CD3, the T-cell arm) is not B-cell or plasma-cell directed: out of scope"),
+    Chart("bsab-target-bcma-local-product", "2026-01-20", (dlbcl(), LOCAL_BSAB_GIVEN, igg("igg-1", "2026-01-13", 3.2)),
+          START, MEETS, ("2026-05-18",), local_valuesets=local_bsab("BCMAxCD3"),
+          why="§4: a BCMA x CD3 bispecific is in scope"),
+]
+
+ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS, *BSAB_TARGETS]

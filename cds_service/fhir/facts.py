@@ -924,6 +924,8 @@ class FactBuilder:
             return None
         ig = sets.get("immunoglobulin-substitution")
         bsab = None if entry is not None else sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, r.get("code")):
+            return None
         if bsab is not None:
             # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
             # a dose given that day, as a MedicationAdministration of it is (it may start the window).
@@ -985,6 +987,19 @@ class FactBuilder:
                                     "outside the guideline (§4), not used as an index event", shown, self._day_of(r)))
         return True
 
+    def _bsab_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
+        """A bispecific whose value-set entry (a site's) names no B-cell or plasma-cell antigen as its target (guideline
+        §4: bsAb "rettet mod B-celle- eller plasmacelleantigener"): named in a data note, not used."""
+        target = str(entry.get("target") or "").strip()
+        if not target or b_or_plasma_cell_target(target):
+            return False
+        shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
+        self._notes.append(DataNote("bsab-target-out-of-scope", reference_of(r),
+                                    f"bispecific antibody directed at {target[:20]}, not a B-cell or plasma-cell "
+                                    "antigen: outside the guideline (§4), not used as an index event", shown,
+                                    self._day_of(r)))
+        return True
+
     def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
         """(concept, CAR-T product, bsAb, Ig entry) of a drug given or taken, one of them set; None (a code no value
         set knows named as unrecognised) when it is none of the three."""
@@ -994,6 +1009,8 @@ class FactBuilder:
         if car_t is not None and self._car_t_out_of_scope(r, car_t, concept):
             return None
         bsab = None if car_t else sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+            return None
         ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
         if car_t is None and bsab is None and ig is None:
             if not sets:
@@ -1044,6 +1061,8 @@ class FactBuilder:
             return None
         status = _str(r.get("status"))
         bsab = sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+            return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
@@ -1152,7 +1171,7 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
-            if kind == "car-t-product" and not b_or_plasma_cell_target(str(entry.get("target") or "CD19")):
+            if kind in ("car-t-product", "bsab") and not b_or_plasma_cell_target(str(entry.get("target") or "CD19")):
                 return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
