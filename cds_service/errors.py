@@ -95,13 +95,18 @@ class UnsupportedMediaType(ServiceError):
     status = 415
 
 
+# JSON under its other names, which an HTTP client or an older FHIR stack may still send (FHIR DSTU2's
+# application/json+fhir, text/json): none is a type a web page can send without a CORS preflight.
+LEGACY_JSON = frozenset({"application/json", "application/json+fhir", "text/json", "text/x-json"})
+
+
 def check_json_content_type(content_type: str | None) -> None:
     """A request body the service parses must be sent as JSON (CDS Hooks: application/json). No header is
     taken as JSON; `text/plain` or a form, which a web page can send without a CORS preflight, is refused."""
     if content_type is None:
         return
     media = content_type.split(";", 1)[0].strip().lower()
-    if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+    if media in LEGACY_JSON or (media.startswith("application/") and media.endswith("+json")):
         return
     shown = content_type if len(content_type) <= 60 else content_type[:60] + "..."
     raise UnsupportedMediaType(f"Content-Type {shown!r} is not JSON: send the body with Content-Type: "

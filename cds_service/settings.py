@@ -295,19 +295,28 @@ def cors_origins(raw: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
-def _fhir_base_url(entry: str) -> str:
-    """An allow-list entry: a base URL `fhirServer` can equal. Anything else would refuse every server, silently."""
+def _fhir_base_url(entry: str, development: bool) -> str:
+    """An allow-list entry: a base URL `fhirServer` can equal and the fetcher may call. Anything else would refuse
+    every server, silently: not a URL, a bad port, or http where the fetcher calls only https (http is for a
+    loopback server in development, CDS_AUTH off)."""
     parts = urlsplit(entry)
+    try:
+        parts.port  # noqa: B018  raises ValueError on a malformed port
+    except ValueError:
+        parts = urlsplit("")
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
         raise ConfigError(f"CDS_FHIR_ALLOWED_SERVERS entry {entry!r} is not a FHIR base URL like "
                           "https://ehr.hospital.dk/fhir (comma-separated, as the EHR sends it in fhirServer)")
+    if parts.scheme == "http" and not (development and is_loopback(parts.hostname)):
+        raise ConfigError(f"CDS_FHIR_ALLOWED_SERVERS entry {entry!r} uses http: the service fetches only from https "
+                          "servers (http only from a loopback host with CDS_AUTH off); write https://")
     return entry
 
 
 def fetch_settings(env: Mapping[str, str], development: bool = False) -> FetchSettings:
     """CDS_FHIR_* variables; `development` (no CDS_AUTH) allows http to loopback servers."""
     defaults = FetchSettings()
-    servers = tuple(_fhir_base_url(s.strip().rstrip("/"))
+    servers = tuple(_fhir_base_url(s.strip().rstrip("/"), development)
                     for s in (env.get("CDS_FHIR_ALLOWED_SERVERS") or "").split(",") if s.strip())
     return FetchSettings(
         connect_timeout=_positive(env, "CDS_FHIR_CONNECT_TIMEOUT", defaults.connect_timeout, float),

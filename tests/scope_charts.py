@@ -518,6 +518,41 @@ TARGETS: list[Chart] = [
               {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "cd22"}]}},
           why="§4: CAR-T directed at a B-cell antigen is in scope, CD22 as much as CD19 (a site may write it in "
               "lower case)"),
+    *(Chart(f"target-{name}-local-product", "2026-01-20",
+            (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), START, MEETS, ("2026-05-18",),
+            local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+                {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": target}]}},
+            why=f"§4: a product whose entry names {target!r} is directed at a B-cell or plasma-cell antigen: in scope")
+      for name, target in (("cd19-cd22", "CD19/CD22"), ("bcma-x-cd19", "BCMAxCD19"), ("anti-cd19", "anti-CD19"),
+                           ("fcrl5", "FCRL5"), ("cd7-cd19", "CD7, CD19"))),
+    Chart("target-cd7-product-and-its-procedure", "2026-01-20",
+          (dlbcl(), car_t("2025-11-18T10:40:00+01:00"), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), (), (),
+          local_valuesets=CD7_PRODUCT,
+          why="§4: the CAR-T procedure (BOQX1, no product) on the day the CD7 product was given is that infusion: "
+              "it opened the window the CD7 note said was not opened"),
+    Chart("target-cd7-cd33-local-product", "2026-01-20", (dlbcl(), CD7_GIVEN, igg("igg-1", "2026-01-13", 3.2)), (), (),
+          local_valuesets={"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+              {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": "CD7/CD33"}]}},
+          why="§4: two targets, neither a B-cell or plasma-cell antigen: out of scope"),
 ]
 
-ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS]
+# A site's local code for a bispecific: in scope when its target is a B-cell or plasma-cell antigen (guideline §4).
+def local_bsab(target: str) -> dict[str, Any]:
+    return {"bispecific-b-pc.json": {
+        "id": "bispecific-b-pc", "title": "Local bispecifics", "purpose": "trial products given at this site",
+        "carried_on": {"ATC": ["MedicationAdministration.medication", "MedicationRequest.medication"]},
+        "include": [{"system": "ATC", "code": "L01FX99", "display": "local bispecific (trial product)",
+                     "source": "local", "drug": "local bispecific", "target": target}]}}
+
+
+LOCAL_BSAB_GIVEN = drug_admin("ma-bs-1", "L01FX99", "forsoegsprodukt (bispecifikt antistof)", "2025-11-18")
+BSAB_TARGETS: list[Chart] = [
+    Chart("bsab-target-cd33-local-product", "2026-01-20", (dlbcl(), LOCAL_BSAB_GIVEN, igg("igg-1", "2026-01-13", 3.2)),
+          (), (), local_valuesets=local_bsab("CD33xCD3"),
+          why="§4: a bsAb directed at CD33 (and CD3, the T-cell arm) is not B-cell or plasma-cell directed: out of scope"),
+    Chart("bsab-target-bcma-local-product", "2026-01-20", (dlbcl(), LOCAL_BSAB_GIVEN, igg("igg-1", "2026-01-13", 3.2)),
+          START, MEETS, ("2026-05-18",), local_valuesets=local_bsab("BCMAxCD3"),
+          why="§4: a BCMA x CD3 bispecific is in scope"),
+]
+
+ALL_CHARTS: list[Chart] = [*CHARTS, *MORE_SCOPE, *MORE_T0, *ASSUMING, *TARGETS, *BSAB_TARGETS]

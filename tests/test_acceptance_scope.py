@@ -122,3 +122,54 @@ def test_a_car_t_product_with_another_target_is_named_on_the_card_of_the_window_
     [card] = replay(runtime, chart.bundle(), at=date.fromisoformat(chart.at), lang=lang).cards
     assert says in str(card["detail"]) and "anti-CD7 CAR-T" in str(card["detail"])
     assert "2025-10-01" in str(card["summary"])  # T0: the glofitamab start, not the CD7 infusion
+
+
+@pytest.mark.parametrize(("target", "expected"), [("CD7", ()), ("CD19", ("plan-igg-monitoring",))])
+def test_a_draft_car_t_order_gets_a_card_only_when_the_product_is_in_scope(target: str, expected: tuple[str, ...],
+                                                                           site_dir: Path) -> None:
+    """§4: an order for a CD7-directed CAR-T opens no high-risk window, so no card asks for a baseline IgG before it
+    (it said 'CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it')."""
+    from .scope_charts import CD7_PRODUCT, ME, bundle, dlbcl, igg
+
+    local = {"car-t-product.json": {**CD7_PRODUCT["car-t-product.json"], "include": [
+        {**CD7_PRODUCT["car-t-product.json"]["include"][0], "target": target}]}}
+    chart = Chart(f"draft-{target}", "2026-01-20", (), (), (), local_valuesets=local)
+    _, runtime = configured(chart, site_dir)
+    draft = {"resourceType": "MedicationRequest", "id": "draft-cart", "status": "draft", "intent": "order",
+             "subject": ME, "authoredOn": "2026-01-20",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL99",
+                                                       "display": "anti-CD7 CAR-T"}]}}
+    chart_bundle = bundle(dlbcl(), igg("igg-1", "2026-01-13", 8.2))
+    for hook in ("order-select", "order-sign"):
+        answer = replay(runtime, chart_bundle, hook=hook, drafts=[draft], at=date(2026, 1, 20))
+        assert codes(answer.cards) == expected, hook
+
+
+@pytest.mark.parametrize(("target", "expected"), [("CD33", ()), ("CD20", ("plan-igg-monitoring",))])
+def test_a_draft_bispecific_order_gets_a_card_only_when_it_is_in_scope(target: str, expected: tuple[str, ...],
+                                                                       site_dir: Path) -> None:
+    """§4: bsAb directed at B-cell or plasma-cell antigens; a CD33-directed one opens no window."""
+    from .scope_charts import ME, bundle, dlbcl, igg, local_bsab
+
+    chart = Chart(f"draft-bsab-{target}", "2026-01-20", (), (), (), local_valuesets=local_bsab(target))
+    _, runtime = configured(chart, site_dir)
+    draft = {"resourceType": "MedicationRequest", "id": "draft-bs", "status": "draft", "intent": "order",
+             "subject": ME, "authoredOn": "2026-01-20",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX99",
+                                                       "display": "local bispecific"}]}}
+    answer = replay(runtime, bundle(dlbcl(), igg("igg-1", "2026-01-13", 8.2)), hook="order-sign", drafts=[draft],
+                    at=date(2026, 1, 20))
+    assert codes(answer.cards) == expected
+
+
+def test_a_bispecific_with_another_target_is_named_on_the_card_of_the_window_that_counts(site_dir: Path) -> None:
+    from .scope_charts import GLOF, LOCAL_BSAB_GIVEN, dlbcl, drug_admin, igg, local_bsab
+
+    chart = Chart("bsab-cd33-after-glofitamab", "2026-01-20",
+                  (dlbcl(), drug_admin("ma-glof-1", *GLOF, "2025-10-01"), LOCAL_BSAB_GIVEN,
+                   igg("igg-1", "2026-01-13", 3.2)), (), (), local_valuesets=local_bsab("CD33"))
+    _, runtime = configured(chart, site_dir)
+    for lang, says in (("en", "bispecific antibody “local bispecific” is not directed at a B-cell"),
+                       ("da", "bispecifikke antistof “local bispecific” er ikke rettet mod et B-celle")):
+        [card] = replay(runtime, chart.bundle(), at=date(2026, 1, 20), lang=lang).cards
+        assert "2025-10-01" in str(card["summary"]) and says in str(card["detail"]), card["detail"]

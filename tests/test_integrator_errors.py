@@ -150,7 +150,8 @@ def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
             assert response.status_code == 415, (path, content_type)
             assert diagnostics(response) == (f"Content-Type '{content_type}' is not JSON: send the body with "
                                              "Content-Type: application/json (curl: -H 'Content-Type: application/json')")
-    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None):
+    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None, "Application/JSON",
+                         "application/json+fhir", "text/json"):
         headers = {"content-type": content_type} if content_type else {}
         response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=body, headers=headers, timeout=10)
         assert response.status_code == 412, content_type  # read as JSON: the sandbox's own keys are not ours
@@ -189,3 +190,25 @@ def test_a_hook_sent_to_another_hooks_service_is_told_where_the_list_is(server):
     assert response.status_code == 400
     assert diagnostics(response) == ("this service answers the 'patient-view' hook, not 'order-sign' "
                                      "(GET /cds-services lists each service's hook)")
+
+
+@pytest.mark.parametrize(("entry", "auth"), [("http://ehr.hospital.dk/fhir", False), ("http://127.0.0.1:8091", True),
+                                             ("https://ehr.hospital.dk:44x/fhir", False)])
+def test_an_allowed_fhir_server_the_fetcher_would_never_call_stops_start_up(entry, auth):
+    """An http entry (the fetcher calls only https, and http only to loopback with CDS_AUTH off) or a bad port: it
+    started, then answered every call with a 412 ('fhirServer must use https' / 'is not in the allowed list')."""
+    env = {**SANDBOX, "CDS_FHIR_ALLOWED_SERVERS": entry} if auth else {"CDS_FHIR_ALLOWED_SERVERS": entry}
+    with pytest.raises(ConfigError, match=r"CDS_FHIR_ALLOWED_SERVERS entry"):
+        load_settings(env)
+
+
+@pytest.mark.parametrize("fhir_server", ["https://EHR.Hospital.dk/fhir", "https://ehr.hospital.dk:443/fhir/",
+                                         "HTTPS://ehr.hospital.dk/fhir"])
+def test_an_allowed_fhir_server_matches_in_any_case_and_with_its_default_port(fhir_server):
+    """A host name is case-insensitive and :443 is https's port: the same server was refused as not in the list."""
+    from cds_service.fhir.fetch import check_server_allowed
+
+    allowed = load_settings({"CDS_FHIR_ALLOWED_SERVERS": "https://ehr.hospital.dk/fhir"}).fetch
+    assert check_server_allowed(fhir_server, allowed) is None
+    assert check_server_allowed("https://ehr.hospital.dk/FHIR", allowed) is not None  # a path is as written
+    assert check_server_allowed("https://ehr.hospital.dk:8443/fhir", allowed) is not None

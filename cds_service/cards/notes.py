@@ -73,6 +73,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "windows were opened",
              "{n} CAR-T-produkter er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse kriterier, "
              "ingen perioder er åbnet")),
+    "bsab-target-out-of-scope": (
+        Text("the bispecific antibody “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
+             "criteria, no high-risk window was opened",
+             "det bispecifikke antistof “{display}” er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for "
+             "disse kriterier, ingen højrisikoperiode er åbnet"),
+        Text("{n} bispecific antibodies are not directed at a B-cell or plasma-cell antigen: outside these criteria, no "
+             "windows were opened",
+             "{n} bispecifikke antistoffer er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse "
+             "kriterier, ingen perioder er åbnet")),
     "draft-dates-unread": (
         Text("the planned dates of {what} could not be read (an end before its start): it was judged as starting "
              "today; check its start and end",

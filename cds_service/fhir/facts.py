@@ -12,6 +12,7 @@ resources nobody uses.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -89,8 +90,19 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
 # today is CD19- or BCMA-directed; the others here are B-cell (CD20, CD22, CD79b) or plasma-cell (GPRC5D, FcRH5, CD38,
 # SLAMF7) antigens that products in trials are directed at. A product whose value-set entry names a target outside
 # them (CD7, CD30, CD33: a site's local code for a trial product) is outside the guideline: not an index event, named
-# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals.
-CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79B", "BCMA", "GPRC5D", "FCRH5", "CD38", "SLAMF7"})
+# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals, word by
+# word: an entry naming two targets ("CD19/CD22", "BCMA x CD19", "anti-CD19") is in scope when one of them is a
+# B-cell or plasma-cell antigen (it depletes those cells). The other names of the same antigens count too (BCMA:
+# TNFRSF17, CD269; FcRH5: FCRL5, CD307e; SLAMF7: CS1, CD319), and so do CD79a, CD138 and BAFF-R (CD268).
+CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79A", "CD79B", "BCMA", "TNFRSF17", "CD269", "GPRC5D", "FCRH5",
+                           "FCRL5", "CD307E", "CD38", "CD138", "SLAMF7", "CS1", "CD319", "CD268", "BAFFR"})
+
+
+def b_or_plasma_cell_target(target: str) -> bool:
+    """Whether a value-set entry's `target` names a B-cell or plasma-cell antigen among the antigens it names
+    ("CD19/CD22", "BCMAxCD3", "anti-CD19", "BAFF-R"): any one of them is enough."""
+    words = [w for w in re.split(r"[^A-Z0-9]+", target.upper().replace("BAFF-R", "BAFFR")) if w]
+    return any(w in CAR_T_TARGETS or any(part in CAR_T_TARGETS for part in w.split("X")) for w in words)
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
@@ -357,6 +369,7 @@ class FactBuilder:
         self._undated: list[UndatedTherapy] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
+        self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -371,6 +384,7 @@ class FactBuilder:
         self._undated = []
         self._diagnoses = []
         self._statement_orders = {}
+        self._out_of_scope_days = set()
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -396,6 +410,13 @@ class FactBuilder:
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
+        if self._out_of_scope_days:
+            # A CAR-T infusion coded with no product (SKS BOQX1, a SNOMED procedure) on a day an out-of-scope product
+            # was given is that product's infusion (an EHR registers both): no index event either.
+            kept = [f for f in out["car_t"] if f.product or f.date not in self._out_of_scope_days]
+            for dropped in set(out["car_t"]) - set(kept):
+                used.pop(dropped.source, None)
+            out["car_t"] = kept
         if self._statement_orders:
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
@@ -941,6 +962,8 @@ class FactBuilder:
             return None
         ig = sets.get("immunoglobulin-substitution")
         bsab = None if entry is not None else sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, r.get("code")):
+            return None
         if bsab is not None:
             # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
             # a dose given that day, as a MedicationAdministration of it is (it may start the window).
@@ -991,12 +1014,28 @@ class FactBuilder:
         """A CAR-T product directed at no B-cell or plasma-cell antigen (guideline §4): named in a data note, not
         used."""
         target = str(entry.get("target") or "").strip()
-        if not target or target.upper() in CAR_T_TARGETS:
+        if not target or b_or_plasma_cell_target(target):
             return False
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
+        day = self._day_of(r)
+        if day is not None and _str(r.get("status")) in ADMIN_STATUSES:
+            self._out_of_scope_days.add(day)
         self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
                                     f"CAR-T product directed at {target[:20]}, not a B-cell or plasma-cell antigen: "
                                     "outside the guideline (§4), not used as an index event", shown, self._day_of(r)))
+        return True
+
+    def _bsab_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
+        """A bispecific whose value-set entry (a site's) names no B-cell or plasma-cell antigen as its target (guideline
+        §4: bsAb "rettet mod B-celle- eller plasmacelleantigener"): named in a data note, not used."""
+        target = str(entry.get("target") or "").strip()
+        if not target or b_or_plasma_cell_target(target):
+            return False
+        shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
+        self._notes.append(DataNote("bsab-target-out-of-scope", reference_of(r),
+                                    f"bispecific antibody directed at {target[:20]}, not a B-cell or plasma-cell "
+                                    "antigen: outside the guideline (§4), not used as an index event", shown,
+                                    self._day_of(r)))
         return True
 
     def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
@@ -1008,6 +1047,8 @@ class FactBuilder:
         if car_t is not None and self._car_t_out_of_scope(r, car_t, concept):
             return None
         bsab = None if car_t else sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+            return None
         ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
         if car_t is None and bsab is None and ig is None:
             if not sets:
@@ -1058,6 +1099,8 @@ class FactBuilder:
             return None
         status = _str(r.get("status"))
         bsab = sets.get("bispecific-b-pc")
+        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+            return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
@@ -1173,6 +1216,8 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
+            if kind in ("car-t-product", "bsab") and not b_or_plasma_cell_target(str(entry.get("target") or "CD19")):
+                return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:

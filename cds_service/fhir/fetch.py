@@ -186,10 +186,20 @@ def check_server_allowed(fhir_server: str, settings: FetchSettings) -> str | Non
         if not is_loopback(host):
             return "fhirServer must use https (http is allowed only to loopback hosts in development)"
     if settings.allowed_base_urls:
-        normalised = fhir_server.rstrip("/")
-        if normalised not in {url.rstrip("/") for url in settings.allowed_base_urls}:
+        if _base_key(fhir_server) not in {_base_key(url) for url in settings.allowed_base_urls}:
             return "fhirServer is not in the allowed list (CDS_FHIR_ALLOWED_SERVERS)"
     return None
+
+
+def _base_key(url: str) -> tuple[str, str, int | None, str]:
+    """A base URL as compared with the allow-list: scheme and host in any case, the scheme's port written or not,
+    the path as written but for a trailing slash."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    except ValueError:
+        port = -1
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port, parts.path.rstrip("/")
 
 
 def _same_base(url: httpx.URL, base: httpx.URL) -> bool:
