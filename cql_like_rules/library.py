@@ -588,9 +588,11 @@ def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
     """The later order was written by the last day of the earlier course, to begin within the course days after
     it (IVIG every 3–4 weeks): a planned switch of product or route (IVIG to SCIG), not a stop and a restart
     (§4.3), whatever the days between them. Not a new order from the stop date on: that is a restart after the
-    stop attempt, as for doses (`_dose_reaches`)."""
+    stop attempt, as for doses (`_dose_reaches`). Not after a course of recorded doses: its end already lies the
+    course days past its last dose, so an order written in those days to begin up to the course days later would
+    bridge twice that time without a dose (doses reach a later course by `_dose_reaches` and the gap)."""
     end = _last_day(earlier, c.today)
-    if end is None or not is_order(later) or later.authored is None or later.authored > end:
+    if end is None or from_doses(earlier) or not is_order(later) or later.authored is None or later.authored > end:
         return False
     if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
         return False

@@ -432,6 +432,11 @@ CHARTS = [
                                                                          "2026-02-01"),
                                                       booked("scig", "2026-02-12", "2026-02-10")),
           "2026-05-20", ("general-stop-review",), ("2026-08-12",)),
+    # Second reading: a course of recorded doses already runs the course days past its last dose; an order written
+    # in those days to begin a month later is a restart after 67 days without a dose (§4.3), not one course.
+    Chart("order-booked-after-doses-67-days-without-a-dose",
+          bundle(CART, LOW, ig_doses("ivig", "2025-12-15", 28, "2026-01-12"), booked("scig", "2026-03-20", "2026-02-10")),
+          "2026-05-20", ("general-stop-review",), ("2026-09-20",), (), "info"),
 ]
 
 
