@@ -1141,7 +1141,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     restarted = restart_end.get("restart_courses")
     sources += [s for s in (restarted if isinstance(restarted, tuple) else ()) if s not in sources]
     kind_reasons = override_reasons if override_reasons is not None else ()
-    targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
+    # the orders a suggestion may change: active ones (a completed order is closed: the EHR cannot put it on hold)
+    targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x) and x.status == "active"
                     and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
     return advice(code, variant, rule, values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
                   suggestions=suggestions, override_reasons=kind_reasons, targets=targets)
@@ -1249,8 +1250,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
         # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
         # each order once, though a chart may hold it twice (a resource sent in two prefetch keys, a replayed bundle)
-        ending = tuple(dict.fromkeys(x.source for x in orders
-                                     if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
+        # (active orders only: a completed one running past the stop date is a closed record no suggestion can change)
+        ending = tuple(dict.fromkeys(x.source for x in orders if x.status == "active"
+                                     and x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
         booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
