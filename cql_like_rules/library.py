@@ -576,7 +576,7 @@ def current_episode(c: Context) -> Episode | None:
         if course in members or end is None:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)
+        if course.start <= start and (start - end <= gap or _dose_reaches(c, course, later)
                                      or _booked_to_follow(c, course, later)):
             members.append(course)
             start = course.start

@@ -406,6 +406,12 @@ CHARTS = [
     Chart("completed-order-ending-after-stop-date-overdue",
           bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2027-06-01")), "2026-05-20",
           ("stop-overdue",), ("Pause substitution now",), (), "warning", "", suggests=()),
+    # Second reading: a home-medication record with no end beside the order of the same start (not linked to it): when
+    # the order has ended on the stop date the record still says substitution goes on. It is the same course, begun
+    # in the window: the stop is overdue, not a restart to review on 2026-06-15.
+    Chart("statement-beside-order-of-same-start-after-order-ended",
+          bundle(CART, LOW, ig_statement("ms", "2025-12-15"), ig_order("ivig", "2025-12-15", end="2026-05-18")),
+          "2026-05-20", ("stop-overdue",), ("2026-05-18",), ("it is a restart",), "warning"),
     Chart("active-order-beside-completed-one-is-the-one-ended",
           bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2027-06-01"),
                  ig_order("scig", "2026-01-10", atc="J06BA01")), "2026-03-01",
