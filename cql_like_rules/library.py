@@ -576,7 +576,7 @@ def current_episode(c: Context) -> Episode | None:
         if course in members or end is None:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start < start and (start - end <= gap or _dose_reaches(c, course, later)
+        if course.start <= start and (start - end <= gap or _dose_reaches(c, course, later)
                                      or _booked_to_follow(c, course, later)):
             members.append(course)
             start = course.start
@@ -588,9 +588,11 @@ def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
     """The later order was written by the last day of the earlier course, to begin within the course days after
     it (IVIG every 3–4 weeks): a planned switch of product or route (IVIG to SCIG), not a stop and a restart
     (§4.3), whatever the days between them. Not a new order from the stop date on: that is a restart after the
-    stop attempt, as for doses (`_dose_reaches`)."""
+    stop attempt, as for doses (`_dose_reaches`). Not after a course of recorded doses: its end already lies the
+    course days past its last dose, so an order written in those days to begin up to the course days later would
+    bridge twice that time without a dose (doses reach a later course by `_dose_reaches` and the gap)."""
     end = _last_day(earlier, c.today)
-    if end is None or not is_order(later) or later.authored is None or later.authored > end:
+    if end is None or from_doses(earlier) or not is_order(later) or later.authored is None or later.authored > end:
         return False
     if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
         return False
@@ -1148,7 +1150,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     restarted = restart_end.get("restart_courses")
     sources += [s for s in (restarted if isinstance(restarted, tuple) else ()) if s not in sources]
     kind_reasons = override_reasons if override_reasons is not None else ()
-    targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x)
+    # the orders a suggestion may change: active ones (a completed order is closed: the EHR cannot put it on hold)
+    targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x) and x.status == "active"
                     and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
     return advice(code, variant, rule, values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
                   suggestions=suggestions, override_reasons=kind_reasons, targets=targets)
@@ -1256,8 +1259,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # Before the stop date only orders that run past it are ended on it (an earlier end is never lengthened);
         # an order booked to begin on or after it cannot end on it (no end before a start): it is put on hold.
         # each order once, though a chart may hold it twice (a resource sent in two prefetch keys, a replayed bundle)
-        ending = tuple(dict.fromkeys(x.source for x in orders
-                                     if x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
+        # (active orders only: a completed one running past the stop date is a closed record no suggestion can change)
+        ending = tuple(dict.fromkeys(x.source for x in orders if x.status == "active"
+                                     and x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
         booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}

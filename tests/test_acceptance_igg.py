@@ -390,6 +390,15 @@ PROBES = [
                                   {"code": {"coding": [{"system": NPU, "code": "NPU19795"}]},
                                    "valueQuantity": _q(0.3)}])),
           IN_WINDOW, ("start-substitution",), igg=3.2),
+    # Second reading: a myeloma panel carrying the total IgG and the IgG M-protein as components gives both; read for
+    # its total alone, the card asked for an immunofixation the panel's own M-protein code answers (NPU28638, IgG).
+    Chart("myeloma-panel-total-and-igg-m-protein-components",
+          myeloma(obs("panel", "2026-01-10", LOINC, "24382-7", None, text="Immunoglobuliner",
+                      component=[{"code": {"coding": [{"system": NPU, "code": "NPU19814"}]}, "valueQuantity": _q(7.5)},
+                                 {"code": {"coding": [{"system": NPU, "code": "NPU28638"}]},
+                                  "valueQuantity": _q(4.0)}])),
+          IN_WINDOW, ("start-substitution",), en=("3.5 g/L", "7.5", "4.0 g/L"), da=("3,5 g/L",),
+          not_en=("immunofixation",), igg=3.5),
 ]
 
 

@@ -399,7 +399,23 @@ CHARTS = [
     Chart("completed-order-ending-after-stop-date-planned",
           bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2026-08-01")), "2026-03-01",
           ("stop-planned",), ("Let the order end on 2026-05-18",), ("doses",), "info", "",
-          suggests=("End the immunoglobulin order on 2026-05-18",)),
+          suggests=()),  # second reading: a completed order is closed; no suggestion to change it
+    Chart("completed-order-ending-after-stop-date-due",
+          bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2027-06-01")), "2026-05-10",
+          ("stop-due-soon",), ("Pause substitution on 2026-05-18",), (), "warning", "", suggests=()),
+    Chart("completed-order-ending-after-stop-date-overdue",
+          bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2027-06-01")), "2026-05-20",
+          ("stop-overdue",), ("Pause substitution now",), (), "warning", "", suggests=()),
+    # Second reading: a home-medication record with no end beside the order of the same start (not linked to it): when
+    # the order has ended on the stop date the record still says substitution goes on. It is the same course, begun
+    # in the window: the stop is overdue, not a restart to review on 2026-06-15.
+    Chart("statement-beside-order-of-same-start-after-order-ended",
+          bundle(CART, LOW, ig_statement("ms", "2025-12-15"), ig_order("ivig", "2025-12-15", end="2026-05-18")),
+          "2026-05-20", ("stop-overdue",), ("2026-05-18",), ("it is a restart",), "warning"),
+    Chart("active-order-beside-completed-one-is-the-one-ended",
+          bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2027-06-01"),
+                 ig_order("scig", "2026-01-10", atc="J06BA01")), "2026-03-01",
+          ("stop-planned",), ("2026-05-18",), (), "info", "", suggests=("End the immunoglobulin order on 2026-05-18",)),
     Chart("completed-order-ending-before-stop-date",
           bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2026-04-01")), "2026-03-01",
           ("stop-planned",), ("2026-04-01",), ("doses",), "info", "order-ends-earlier", suggests=()),
@@ -432,6 +448,11 @@ CHARTS = [
                                                                          "2026-02-01"),
                                                       booked("scig", "2026-02-12", "2026-02-10")),
           "2026-05-20", ("general-stop-review",), ("2026-08-12",)),
+    # Second reading: a course of recorded doses already runs the course days past its last dose; an order written
+    # in those days to begin a month later is a restart after 67 days without a dose (§4.3), not one course.
+    Chart("order-booked-after-doses-67-days-without-a-dose",
+          bundle(CART, LOW, ig_doses("ivig", "2025-12-15", 28, "2026-01-12"), booked("scig", "2026-03-20", "2026-02-10")),
+          "2026-05-20", ("general-stop-review",), ("2026-09-20",), (), "info"),
 ]
 
 

@@ -365,6 +365,7 @@ class FactBuilder:
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
+        self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
@@ -385,6 +386,7 @@ class FactBuilder:
         self._diagnoses = []
         self._statement_orders = {}
         self._out_of_scope_days = set()
+        self._panel_parts = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -404,9 +406,10 @@ class FactBuilder:
                 produced = handler(self, resource)
             except DataError as exc:
                 self._notes.append(DataNote("invalid", reference_of(resource), str(exc)))
+                self._panel_parts = []
                 continue
-            if produced is not None:
-                slot, fact = produced
+            parts, self._panel_parts = self._panel_parts, []
+            for slot, fact in (*parts, *(() if produced is None else (produced,))):
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
@@ -823,17 +826,30 @@ class FactBuilder:
     def _component_result(self, r: Mapping[str, Any]) -> Produced:
         """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value
         set holds: its total IgG component (else an M-protein one) is read as that result, with the panel's status,
-        date and subject. Left unread, the IgG was dropped without a word and the card asked for an IgG."""
+        date and subject. Left unread, the IgG was dropped without a word and the card asked for an IgG. A panel that
+        also carries an M-protein component (a myeloma panel: total IgG and the IgG M-protein) gives that M-protein
+        too (`_panel_parts`): read alone, the total hid a polyclonal IgG below the thresholds."""
         found = [(sets, c) for c in _list(r.get("component")) if isinstance(c, dict)
                  for sets in (self.t.sets_of(c.get("code")),) if "igg-serum" in sets or "m-protein" in sets]
-        found.sort(key=lambda sc: "igg-serum" not in sc[0])  # the total IgG first
-        if not found:
+        totals = [c for sets, c in found if "igg-serum" in sets][:1]  # the total IgG first
+        parts = totals + [c for sets, c in found if "igg-serum" not in sets][:1]
+        if not parts:
             return None
-        part = found[0][1]
-        shaped = {key: value for key, value in r.items()
-                  if key not in ("code", "component") and not key.startswith("value")}
-        shaped.update({key: value for key, value in part.items() if key.startswith("value")}, code=part.get("code"))
-        return self._observation(shaped)
+        panel = {key: value for key, value in r.items() if key not in ("code", "component") and not key.startswith("value")}
+
+        def shaped(part: Mapping[str, Any]) -> dict[str, Any]:
+            return {**panel, **{key: value for key, value in part.items() if key.startswith("value")},
+                    "code": part.get("code")}
+
+        for part in parts[1:]:
+            try:
+                extra = self._observation(shaped(part))
+            except DataError as exc:
+                self._notes.append(DataNote("invalid", reference_of(r), str(exc)))
+                continue
+            if extra is not None:
+                self._panel_parts.append(extra)
+        return self._observation(shaped(parts[0]))
 
     def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry) -> tuple[str, IgGResult | MProteinResult]:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
