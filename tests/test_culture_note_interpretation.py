@@ -54,18 +54,55 @@ def code(found: dict[str, Any]) -> str:
     return str(found["source"]["topic"]["code"])
 
 
-@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("lang, noted", [
+    ("en", "2 cultures name a bacterium grown only in a comment: not counted; check the results"),
+    ("da", "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene"),
+])
 @pytest.mark.parametrize("result", [
     {"note": [{"text": GREW}]},
     {"note": [{"text": "Prøven modtaget efter 30 timer"}, {"text": GREW}]},  # a comment beside the result
     {"valueString": "Ingen vækst efter 2 døgn", "note": [{"text": f"Supplerende svar: {GREW.lower()}"}]},
-], ids=["note", "note-and-comment", "later-note"])
-def test_cultures_positive_only_by_their_note_text_meet_the_general_criteria(result, lang):
-    """Before: "no-start-without-infections" (the notes were not read; the pneumonias had no positive culture)."""
+    # what a laboratory or a clinician writes on a negative or pending culture: none of it is a growth
+    {"note": [{"text": "Ring ved vækst af S. aureus"}]},
+    {"valueString": "Ingen vækst", "note": [{"text": "Ring ved vækst af S. aureus"}]},
+    {"note": [{"text": "Undersøgt for MRSA"}]},
+    {"valueString": "Negativ", "note": [{"text": "Kontrol af E. coli-bærertilstand"}]},
+    {"valueString": "Ingen vækst", "note": [{"text": "Tidligere vækst af Klebsiella (2024)"}]},
+], ids=["note", "note-and-comment", "later-note", "call-if-growth", "call-if-growth-beside-none", "examined-for",
+        "carrier-check", "earlier-growth"])
+def test_a_bacterium_named_only_in_a_note_is_shown_not_counted(result, lang, noted):
+    """A note is a comment on the culture, not its result: "Ring ved vækst af S. aureus", "Tidligere vækst af
+    Klebsiella (2024)" or "Undersøgt for MRSA" counted as a growth, and two pneumonias (J18.9) with such sputum
+    cultures got "start-meets-general-criteria" on IgG 3.0 g/L: Ig started for infections not verified (§4.3).
+    The note is named on the card, for the clinician to judge (a result in a note alone: the override "severe
+    bacterial infection not yet coded")."""
     found = card(result, lang)
+    assert code(found) == NOT_MET, found["detail"]
+    assert noted in found["detail"], found["detail"]
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("en", "A culture (2025-12-01) names a bacterium grown only in a comment (“&lt;b&gt;Vækst af S"),
+    ("da", "En dyrkning (2025-12-01) nævner kun vækst af en bakterie i en kommentar (“&lt;b&gt;Vækst af S"),
+])
+def test_the_note_naming_a_growth_is_escaped_in_both_languages(lang, shown):
+    [found] = replay(RUNTIME, chart(CAR_T, pneumonia(1, "2025-12-01"),
+                                    sputum(1, "2025-12-01", {"note": [{"text": "<b>Vækst af S. aureus</b>"}]})),
+                     at=date(2026, 1, 10), lang=lang).cards
+    assert shown in found["detail"], found["detail"]
+    assert "<b>" not in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_positive_interpretation_with_its_organism_in_a_note_meets_the_general_criteria(lang):
+    found = card({"interpretation": [POS], "note": [{"text": GREW}]}, lang)
     assert code(found) == MEETS, found["detail"]
     assert ("positive airway culture 2025-12-01" if lang == "en" else "positiv luftvejsdyrkning 2025-12-01") \
         in found["detail"]
+
+
+def test_a_positive_interpretation_whose_note_names_a_yeast_only_is_no_bacterial_growth():
+    assert code(card({"interpretation": [POS], "note": [{"text": "Vækst af Candida albicans"}]})) == NOT_MET
 
 
 @pytest.mark.parametrize("result", [{"interpretation": [POS]}, {"interpretation": [{"text": "Positiv"}]},

@@ -190,6 +190,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "med; tjek svaret"),
         Text("{n} cultures interpreted negative name a bacterium grown: not counted; check the results",
              "{n} dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene")),
+    "culture-note-names-growth": (
+        Text("a culture ({day}) names a bacterium grown only in a comment (“{display}”): not counted; check the "
+             "result",
+             "en dyrkning ({day}) nævner kun vækst af en bakterie i en kommentar (“{display}”): ikke talt med; tjek "
+             "svaret"),
+        Text("{n} cultures name a bacterium grown only in a comment: not counted; check the results",
+             "{n} dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene")),
     "culture-positive-says-none": (
         Text("a culture ({day}) is interpreted positive, but its text says nothing grew (“{display}”): counted as "
              "positive; check the result",

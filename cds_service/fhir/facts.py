@@ -913,9 +913,15 @@ class FactBuilder:
         notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
                  and self.t.words_in(n["text"], *CULTURE_WORDS)]
         # each text its own statements (a new line ends one): the value's, then each note's
-        text = "\n".join(t for t in (_texts(r.get("valueString"), r.get("valueCodeableConcept")), *notes) if t.strip())
-        growth = growth_in(self.t, text)
+        value_text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+        text = "\n".join(t for t in (value_text, *notes) if t.strip())
+        # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
+        # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
+        # count an infection not verified, §4.3); one naming a bacterium grown is shown, not counted.
+        # Beside a positive interpretation, the notes may name what grew (a yeast only is no bacterial growth).
+        growth = growth_in(self.t, text if interpretation == "positive" else value_text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
+        noted = bacterial_verdict(growth_in(self.t, "\n".join(notes)).named) == "bacterial" if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
         elif coded:
@@ -932,8 +938,12 @@ class FactBuilder:
             if verdict == "bacterial" else [o for _, o in coded]
         organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
         if not entry.get("fungal_only"):
-            self._culture_conflict(r, interpretation, verdict == "bacterial",
-                                   bool(text.strip()) and not growth.grew and not coded, organism, day)
+            self._culture_conflict(r, interpretation, verdict == "bacterial" or noted,
+                                   bool(text.strip()) and not growth_in(self.t, text).grew and not coded, organism, day)
+            if noted and interpretation != "negative" and not (positive and bacterial):
+                self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
+                                            "grown, but the result does not: a comment, not counted",
+                                            " / ".join(notes)[:60], day))
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
