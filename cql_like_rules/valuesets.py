@@ -56,6 +56,12 @@ CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
 NOT_VALUE_SETS = ("code-systems.json", "units.json", "duration-units.json")
 # The units a course's length is read in (`duration-units.json`): the fact builder's arithmetic knows these.
 DURATION_UNITS = frozenset({"days", "weeks", "months", "years", "hours", "minutes"})
+
+
+def duration_key(word: str) -> str:
+    """A length-unit word as looked up: lower case, spaces collapsed, an abbreviation's full stop dropped ("uger.",
+    "Min." read as "uger", "min")."""
+    return " ".join(word.lower().split()).rstrip(".").strip()
 # The ECL the loader understands: descendants-or-self (`<<`) or descendants (`<`) of one
 # concept, optionally `MINUS` one such constraint or a bracketed `OR` of them (sepsis minus
 # viral and fungal sepsis); any concept id may carry a |term|, which never changes the meaning.
@@ -310,7 +316,7 @@ class Terminology:
             if not isinstance(source, str) or not source.strip():
                 raise RulesError(f"{where}: 'source' must say where the words come from")
             for word in words:
-                key = " ".join(word.lower().split())
+                key = duration_key(word)
                 if key in seen:
                     raise RulesError(f"{where}: the word {word!r} is listed twice")
                 seen.add(key)

@@ -88,3 +88,18 @@ def test_a_site_file_that_is_not_a_list_of_entries_refuses_to_load(tmp_path):
     (local / "duration-units.json").write_text('{"days": ["døgn"]}', encoding="utf-8")
     with pytest.raises(RulesError, match="duration-units.json: expected"):
         load_terminology(str(local))
+
+
+@pytest.mark.parametrize("unit, end", [("uger.", date(2026, 2, 15)), ("Uger.", date(2026, 2, 15)),
+                                       ("d.", date(2026, 2, 3)), ("min.", date(2026, 2, 1))])
+def test_a_unit_word_with_an_abbreviation_s_full_stop_is_read_as_the_word(unit, end):
+    """Before: "2 uger." beside "2 uger" read by a word list matched as written: the draft's end was left unread."""
+    value = 2
+    assert read(SHIPPED, value, unit).end == end
+    assert not read(SHIPPED, value, unit).length_unread
+
+
+def test_a_site_word_with_a_full_stop_is_the_word_without_it(tmp_path):
+    local = load_terminology(site(tmp_path, [{"unit": "months", "words": ["mdr."], "source": "Hospital X EHR"}]))
+    assert read(local, 3, "mdr").end == date(2026, 5, 1)
+    assert read(local, 3, "Mdr.").end == date(2026, 5, 1)

@@ -46,7 +46,7 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
-from cql_like_rules.valuesets import Entry, Terminology
+from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
 from .culture_text import CULTURE_WORDS, bacterial_verdict, growth_in
@@ -258,7 +258,7 @@ def _length(quantity: Any, units: Mapping[str, str],
     if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)) \
             or isinstance(quantity.get("value"), bool) or not 0 < quantity["value"] < 10_000:
         return None
-    unit = units.get(" ".join(str(quantity.get("code") or quantity.get("unit") or "").lower().split()))
+    unit = units.get(duration_key(str(quantity.get("code") or quantity.get("unit") or "")))
     if unit is None:
         return None
     value = quantity["value"]
