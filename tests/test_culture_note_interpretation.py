@@ -156,3 +156,14 @@ def test_a_positive_interpretation_beside_a_text_saying_nothing_grew_wins_and_is
     assert code(found) == MEETS
     assert "2 cultures interpreted positive say in their text that nothing grew: counted; check the results" \
         in found["detail"], found["detail"]
+
+
+@pytest.mark.parametrize("result", [
+    {"interpretation": [POS], "valueString": "Candida albicans"},
+    {"interpretation": [POS], "valueString": "Candida albicans", "note": [{"text": "Tidligere vækst af Klebsiella"}]},
+], ids=["yeast", "yeast-beside-an-earlier-finding-in-a-note"])
+def test_a_positive_culture_that_grew_a_yeast_only_is_no_bacterial_growth(result):
+    """The laboratory's positive is the yeast's: a note naming an earlier sample's bacterium made it a bacterial
+    growth, and two pneumonias (J18.9) verified bacterial infections (§4.3)."""
+    found = card(result)
+    assert code(found) == NOT_MET, found["detail"]

@@ -918,9 +918,13 @@ class FactBuilder:
         # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
         # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
         # count an infection not verified, §4.3); one naming a bacterium grown is shown, not counted.
-        # Beside a positive interpretation, the notes may name what grew (a yeast only is no bacterial growth).
-        growth = growth_in(self.t, text if interpretation == "positive" else value_text)
+        growth = growth_in(self.t, value_text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
+        if interpretation == "positive" and not verdict:
+            # a positive interpretation whose result names no organism: the notes may name what grew (a yeast only
+            # is no bacterial growth); beside an organism of the result, a note's earlier finding is not this one's
+            growth = growth_in(self.t, text)
+            verdict = bacterial_verdict(growth.named)
         noted = bacterial_verdict(growth_in(self.t, "\n".join(notes)).named) == "bacterial" if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
