@@ -167,3 +167,16 @@ def test_a_positive_culture_that_grew_a_yeast_only_is_no_bacterial_growth(result
     growth, and two pneumonias (J18.9) verified bacterial infections (§4.3)."""
     found = card(result)
     assert code(found) == NOT_MET, found["detail"]
+
+
+@pytest.mark.parametrize("interpretation", ["Vækst af normal flora", "Påvist: se kommentar", "Positiv for normal flora"])
+def test_a_positive_interpretation_in_words_that_says_more_is_not_read_as_positive(interpretation):
+    """Before: "start-meets-general-criteria": the growth word of "Vækst af normal flora" read as the laboratory's
+    positive, with no organism named a bacterial growth, and two pneumonias (J18.9) verified bacterial infections
+    (§4.3). A positive in words is read only when the interpretation says nothing else ("Positiv", "Påvist")."""
+    assert code(card({"interpretation": [{"text": interpretation}]})) == NOT_MET
+
+
+@pytest.mark.parametrize("interpretation", ["Positiv", "POSITIV.", "Påvist", "Vækst"])
+def test_a_positive_interpretation_in_words_alone_is_read(interpretation):
+    assert code(card({"interpretation": [{"text": interpretation}]})) == MEETS

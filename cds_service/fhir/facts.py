@@ -891,9 +891,21 @@ class FactBuilder:
         """'positive' or 'negative' from an interpretation given in words only ("Positiv", "Ingen vækst": the
         result-interpretation words, in `interpretation.text` or a coding's display outside the value set); ''
         when it names neither, or both."""
-        said = {str(m.get("result")) for m in self.t.words_in(_texts(*_list(r.get("interpretation"))),
-                                                               "result-interpretation")}
-        return next(iter(said)) if len(said) == 1 and said <= {"positive", "negative"} else ""
+        text = _texts(*_list(r.get("interpretation")))
+        found = self.t.words_in(text, "result-interpretation")
+        said = {str(m.get("result")) for m in found}
+        if len(said) != 1 or not said <= {"positive", "negative"}:
+            return ""
+        if said == {"positive"}:
+            # A positive in words is one only when the text says nothing else: "Vækst af normal flora" or "Påvist:
+            # se kommentar" names what grew or defers to a comment, and a positive read from it would count a
+            # culture that grew flora (an infection not verified, §4.3); the result then decides.
+            rest = text
+            for m in sorted(found, key=lambda m: m.start, reverse=True):
+                rest = rest[:m.start] + " " + rest[m.end:]
+            if re.search(r"\w", rest):
+                return ""
+        return next(iter(said))
 
     def _culture(self, r: Mapping[str, Any], entry: Entry) -> tuple[str, Culture]:
         """A culture, read in a fixed order: whether it grew from the laboratory's interpretation (coded, else in
