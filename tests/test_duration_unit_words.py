@@ -1,6 +1,7 @@
 """The words naming a course length's unit ("d", "uger", "måneder") are data (valuesets/duration-units.json), which a
-site extends in CDS_VALUESET_DIR: a Danish EHR that writes a length as "3 døgn" had its draft's end left unread
-("its length could not be read") until the code was changed; a site now adds "døgn" to its own file."""
+site extends in CDS_VALUESET_DIR: a Danish EHR that writes a length as "3 etmål" had its draft's end left unread
+("its length could not be read") until the code was changed; a site now adds "etmål" to its own file. The common
+Danish abbreviations ("døgn", "mdr.", "t.") are shipped."""
 
 from __future__ import annotations
 
@@ -40,11 +41,11 @@ def read(terminology: Any, value: float, unit: str) -> Any:
 
 
 def test_a_site_word_for_a_unit_reads_a_draft_length_the_shipped_words_do_not(tmp_path):
-    local = load_terminology(site(tmp_path, [{"unit": "days", "words": ["døgn"], "source": "Hospital X EHR"},
+    local = load_terminology(site(tmp_path, [{"unit": "days", "words": ["etmål"], "source": "Hospital X EHR"},
                                              {"unit": "weeks", "words": ["Uge(r)"], "source": "Hospital X EHR"}]))
-    before = read(SHIPPED, 3, "døgn")
+    before = read(SHIPPED, 3, "etmål")
     assert before.end is None and before.length_unread  # not read, and said so
-    assert read(local, 3, "døgn").end == date(2026, 2, 4)
+    assert read(local, 3, "etmål").end == date(2026, 2, 4)
     assert read(local, 2, "uge(r)").end == date(2026, 2, 15)
     assert read(local, 2, "uger").end == date(2026, 2, 15)  # the shipped words stay
 
@@ -54,6 +55,9 @@ def test_a_site_word_for_a_unit_reads_a_draft_length_the_shipped_words_do_not(tm
     (2, "Uger", date(2026, 2, 15)), (1, "mo", date(2026, 3, 1)), (3, "måneder", date(2026, 5, 1)),
     (1, "a", date(2027, 2, 1)), (1, "år", date(2027, 2, 1)), (36, "h", date(2026, 2, 3)),
     (4, "timer", date(2026, 2, 1)), (90, " min ", date(2026, 2, 1)), (1.5, "mo", date(2026, 3, 16)),
+    # the Danish abbreviations a ward writes: before they were shipped, each left the length unread
+    (3, "døgn", date(2026, 2, 4)), (2, "mdr.", date(2026, 4, 1)), (1, "md", date(2026, 3, 1)),
+    (4, "t.", date(2026, 2, 1)), (2, "wks", date(2026, 2, 15)), (36, "hrs", date(2026, 2, 3)),
 ])
 def test_the_shipped_words_read_as_before(value, unit, end):
     assert read(SHIPPED, value, unit).end == end
