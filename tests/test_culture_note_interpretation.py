@@ -65,11 +65,10 @@ def code(found: dict[str, Any]) -> str:
     # what a laboratory or a clinician writes on a negative or pending culture: none of it is a growth
     {"note": [{"text": "Ring ved vækst af S. aureus"}]},
     {"valueString": "Ingen vækst", "note": [{"text": "Ring ved vækst af S. aureus"}]},
-    {"note": [{"text": "Undersøgt for MRSA"}]},
     {"valueString": "Negativ", "note": [{"text": "Kontrol af E. coli-bærertilstand"}]},
     {"valueString": "Ingen vækst", "note": [{"text": "Tidligere vækst af Klebsiella (2024)"}]},
-], ids=["note", "note-and-comment", "later-note", "call-if-growth", "call-if-growth-beside-none", "examined-for",
-        "carrier-check", "earlier-growth"])
+], ids=["note", "note-and-comment", "later-note", "call-if-growth", "call-if-growth-beside-none", "carrier-check",
+        "earlier-growth"])
 def test_a_bacterium_named_only_in_a_note_is_shown_not_counted(result, lang, noted):
     """A note is a comment on the culture, not its result: "Ring ved vækst af S. aureus", "Tidligere vækst af
     Klebsiella (2024)" or "Undersøgt for MRSA" counted as a growth, and two pneumonias (J18.9) with such sputum
@@ -79,6 +78,14 @@ def test_a_bacterium_named_only_in_a_note_is_shown_not_counted(result, lang, not
     found = card(result, lang)
     assert code(found) == NOT_MET, found["detail"]
     assert noted in found["detail"], found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_note_naming_what_the_culture_was_examined_for_names_no_growth(lang):
+    """"Undersøgt for MRSA" says what was looked for: no growth, so it is neither counted nor named as a growth."""
+    found = card({"note": [{"text": "Undersøgt for MRSA"}]}, lang)
+    assert code(found) == NOT_MET, found["detail"]
+    assert "grown only in a comment" not in found["detail"] and "kun vækst af en bakterie" not in found["detail"]
 
 
 @pytest.mark.parametrize("lang, shown", [

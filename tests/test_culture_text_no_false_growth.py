@@ -32,6 +32,11 @@ PHRASINGS = [
     ("Der er ikke fundet vækst af patogene bakterier", "none", "bacterial"),
     ("Ikke vækst", "none", "bacterial"),
     ("Pathogenic bacteria not found", "none", "bacterial"),
+    # what a culture was examined for, named with no result: no growth (before: every name a growth)
+    ("Undersøgt for MRSA", "none", "bacterial"),
+    ("Screening for Salmonella, Shigella og Campylobacter", "none", "bacterial"),
+    ("Tested for Staphylococcus aureus", "none", "bacterial"),
+    ("Dyrkning for E. coli eller Klebsiella", "none", "bacterial"),
     # what grew still grows
     ("Vækst af Shigella sonnei", "bacterial", "bacterial"),
     ("Campylobacter jejuni påvist", "bacterial", "bacterial"),
@@ -39,6 +44,12 @@ PHRASINGS = [
     ("Positiv for vækst af E. coli", "bacterial", "bacterial"),
     ("Undersøgt for vækst af Salmonella: Vækst af Salmonella enteritidis", "bacterial", "bacterial"),
     ("E. coli påvist, Klebsiella ikke fundet", "bacterial", "bacterial"),
+    ("Positiv for MRSA", "bacterial", "bacterial"),
+    ("Undersøgt for MRSA: påvist", "bacterial", "bacterial"),
+    ("Undersøgt for MRSA. Vækst af Staphylococcus aureus", "bacterial", "bacterial"),
+    ("Undersøgt for MRSA; Escherichia coli", "bacterial", "bacterial"),
+    ("Screening for MRSA og Escherichia coli isoleret", "bacterial", "bacterial"),
+    ("Escherichia coli", "bacterial", "bacterial"),
 ]
 
 
@@ -49,7 +60,8 @@ def test_a_culture_text_that_grew_no_bacterium_verifies_none(text: str, expected
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 @pytest.mark.parametrize("text", ["Undersøgt for vækst af Salmonella, Shigella og Campylobacter: Negativ",
-                                  "Rigelig vækst af blandingsflora", "Der er ikke fundet vækst af patogene bakterier"])
+                                  "Rigelig vækst af blandingsflora", "Der er ikke fundet vækst af patogene bakterier",
+                                  "Undersøgt for MRSA"])
 def test_two_pneumonias_beside_such_cultures_do_not_meet_the_general_criteria(text: str, lang: str) -> None:
     """Before: 'start-meets-general-criteria' ('Ig may be started (general criteria)'), Ig started on no verified
     bacterial infection."""

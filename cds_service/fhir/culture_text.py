@@ -47,6 +47,8 @@ _CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECA
 # What a culture was examined for, not what grew: a growth word right after "for" ("Undersøgt for vækst af Salmonella,
 # Shigella og Campylobacter: Negativ", "Culture for growth of ...", "screened for growth of ...").
 _EXAMINED_FOR = re.compile(r"(?<!\w)for\s+$", re.IGNORECASE)
+# A name right after "for" (its genus may stand between: "Undersøgt for Staphylococcus aureus"): what was looked for.
+_NAME_EXAMINED_FOR = re.compile(r"(?<!\w)for\s+(?:[^\W\d_]+\.?\s+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def growth_in(t: Terminology, text: str) -> Growth:
        lists do not know: it negates nothing.
     4. Any other no-growth word ("Ingen vækst", "Negativ", "Ingen vækst efter 5 døgn", "E. coli, ellers ingen vækst")
        negates every organism of its statement that the laboratory does not say grew.
+    5. A text with no growth or no-growth word whose every name is what the culture was examined for ("Undersøgt for
+       MRSA", "Screening for Salmonella, Shigella og Campylobacter") grew nothing (`_only_examined_for`).
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
@@ -115,8 +119,27 @@ def growth_in(t: Terminology, text: str) -> Growth:
         if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
             negation |= _negate(text, words, list(range(first, last + 1)), negated)
             first = last + 1
+    if not negation and _only_examined_for(text, words):
+        return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
     named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
     return Growth(bool(named) if negation else True, named)
+
+
+def _only_examined_for(text: str, words: list[_Word]) -> bool:
+    """A text with no growth or no-growth word whose every name is what the culture was examined for: the name right
+    after "for", and the names listed after it ("Undersøgt for MRSA", "Screening for Salmonella, Shigella og
+    Campylobacter"). It says what was looked for, not what grew: no growth. A growth word anywhere ("Positiv for
+    MRSA", "MRSA påvist") keeps the reading of the rules above."""
+    if not words or any(not w.name for w in words):
+        return False
+    examined = False
+    for i, w in enumerate(words):
+        if _NAME_EXAMINED_FOR.search(text, max(0, w.match.start - 40), w.match.start):
+            examined = True
+        elif not (examined and i > 0 and words[i - 1].statement == w.statement
+                  and _LIST_GAP.fullmatch(text[words[i - 1].match.end:w.match.start])):
+            return False
+    return examined
 
 
 def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
