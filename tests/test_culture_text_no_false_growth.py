@@ -50,6 +50,8 @@ PHRASINGS = [
     ("Undersøgt for MRSA; Escherichia coli", "bacterial", "bacterial"),
     ("Screening for MRSA og Escherichia coli isoleret", "bacterial", "bacterial"),
     ("Escherichia coli", "bacterial", "bacterial"),
+    ("Resistensbestemmelse for Escherichia coli: Ampicillin R, Cefuroxim S", "bacterial", "bacterial"),
+    ("Susceptibility for Klebsiella pneumoniae: Meropenem S", "bacterial", "bacterial"),
 ]
 
 

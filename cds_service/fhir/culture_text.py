@@ -47,8 +47,11 @@ _CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECA
 # What a culture was examined for, not what grew: a growth word right after "for" ("Undersøgt for vækst af Salmonella,
 # Shigella og Campylobacter: Negativ", "Culture for growth of ...", "screened for growth of ...").
 _EXAMINED_FOR = re.compile(r"(?<!\w)for\s+$", re.IGNORECASE)
-# A name right after "for" (its genus may stand between: "Undersøgt for Staphylococcus aureus"): what was looked for.
-_NAME_EXAMINED_FOR = re.compile(r"(?<!\w)for\s+(?:[^\W\d_]+\.?\s+)?$", re.IGNORECASE)
+# A name right after an examination's "for" (its genus may stand between: "Undersøgt for Staphylococcus aureus"): what
+# was looked for. Only after a word for looking: "Resistensbestemmelse for E. coli" reports a growth's susceptibility.
+_NAME_EXAMINED_FOR = re.compile(r"(?<!\w)(?:undersøgt|undersøgelse|screening|screenet|screened|testet|tested|examined|"
+                                r"dyrkning|dyrket|culture|cultured|kultur)\s+for\s+(?:[^\W\d_]+\.?\s+)?$",
+                                re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
         return False
     examined = False
     for i, w in enumerate(words):
-        if _NAME_EXAMINED_FOR.search(text, max(0, w.match.start - 40), w.match.start):
+        if _NAME_EXAMINED_FOR.search(text, max(0, w.match.start - 60), w.match.start):
             examined = True
         elif not (examined and i > 0 and words[i - 1].statement == w.statement
                   and _LIST_GAP.fullmatch(text[words[i - 1].match.end:w.match.start])):
