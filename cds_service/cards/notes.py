@@ -96,6 +96,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "start og slut"),
         Text("{n} draft orders have a planned date with no day: they were judged as starting today",
              "{n} ordinationsudkast har en planlagt dato uden dag: de er vurderet som startende i dag")),
+    "ig-length-unread": (
+        Text("the immunoglobulin order of {day} has a length, “{display}”, that could not be read: it is taken as "
+             "running with no end; check when it ends",
+             "immunglobulinordinationen fra {day} har en længde, “{display}”, der ikke kunne læses: den er regnet som "
+             "løbende uden slut; tjek, hvornår den slutter"),
+        Text("{n} immunoglobulin orders have a length that could not be read: taken as running with no end",
+             "{n} immunglobulinordinationer har en længde, der ikke kunne læses: regnet som løbende uden slut")),
     "draft-length-unread": (
         Text("the length “{display}” of {what} could not be read: no end date is suggested; check when it ends",
              "længden “{display}” i {what} kunne ikke læses: der foreslås ingen slutdato; tjek, hvornår den slutter"),

@@ -1172,6 +1172,10 @@ class FactBuilder:
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
         authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        unread = self._length_unread(r) if end is None else ""
+        if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
+            self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
+                                        "the course is taken as running with no end", unread, start))
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored, end_assumed=assumed)
 
