@@ -46,6 +46,7 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
+from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
@@ -86,23 +87,6 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
-# Guideline §4 (and clinical rules §1): CAR-T directed at a B-cell or plasma-cell antigen. Every product approved
-# today is CD19- or BCMA-directed; the others here are B-cell (CD20, CD22, CD79b) or plasma-cell (GPRC5D, FcRH5, CD38,
-# SLAMF7) antigens that products in trials are directed at. A product whose value-set entry names a target outside
-# them (CD7, CD30, CD33: a site's local code for a trial product) is outside the guideline: not an index event, named
-# in a data note. An entry with no target (a procedure code) says nothing against it. Compared in capitals, word by
-# word: an entry naming two targets ("CD19/CD22", "BCMA x CD19", "anti-CD19") is in scope when one of them is a
-# B-cell or plasma-cell antigen (it depletes those cells). The other names of the same antigens count too (BCMA:
-# TNFRSF17, CD269; FcRH5: FCRL5, CD307e; SLAMF7: CS1, CD319), and so do CD79a, CD138 and BAFF-R (CD268).
-CAR_T_TARGETS = frozenset({"CD19", "CD20", "CD22", "CD79A", "CD79B", "BCMA", "TNFRSF17", "CD269", "GPRC5D", "FCRH5",
-                           "FCRL5", "CD307E", "CD38", "CD138", "SLAMF7", "CS1", "CD319", "CD268", "BAFFR"})
-
-
-def b_or_plasma_cell_target(target: str) -> bool:
-    """Whether a value-set entry's `target` names a B-cell or plasma-cell antigen among the antigens it names
-    ("CD19/CD22", "BCMAxCD3", "anti-CD19", "BAFF-R"): any one of them is enough."""
-    words = [w for w in re.split(r"[^A-Z0-9]+", target.upper().replace("BAFF-R", "BAFFR")) if w]
-    return any(w in CAR_T_TARGETS or any(part in CAR_T_TARGETS for part in w.split("X")) for w in words)
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
                     "Procedure": {"completed"}}
@@ -1000,11 +984,11 @@ class FactBuilder:
         # The infusion, coded as a procedure (SNOMED, SKS BOQX1, ICD-10-PCS, CPT) or as the product given (the
         # HCPCS Q-code a US hospital bills on the day of the dose, Q2041 Yescarta): either dates T0.
         entry = sets.get("car-t-procedure") or sets.get("car-t-product")
-        if entry is not None and self._car_t_out_of_scope(r, entry, r.get("code")):
+        if entry is not None and self._target_out_of_scope(r, entry, r.get("code"), "car-t"):
             return None
         ig = sets.get("immunoglobulin-substitution")
         bsab = None if entry is not None else sets.get("bispecific-b-pc")
-        if bsab is not None and self._bsab_out_of_scope(r, bsab, r.get("code")):
+        if bsab is not None and self._target_out_of_scope(r, bsab, r.get("code"), "bsab"):
             return None
         if bsab is not None:
             # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
@@ -1052,32 +1036,22 @@ class FactBuilder:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
             return None
 
-    def _car_t_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
-        """A CAR-T product directed at no B-cell or plasma-cell antigen (guideline §4): named in a data note, not
-        used."""
+    def _target_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any, kind: str) -> bool:
+        """A CAR-T product (`kind` "car-t") or bispecific ("bsab") whose value-set entry names no B-cell or plasma-cell
+        antigen as its target (guideline §4, `cql_like_rules.targets`): named in a data note, not used. The day a
+        CAR-T product so directed was given is kept, so that its infusion procedure (which names no product) is not
+        taken for an index event either."""
         target = str(entry.get("target") or "").strip()
-        if not target or b_or_plasma_cell_target(target):
+        if in_scope_target(target):
             return False
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
         day = self._day_of(r)
-        if day is not None and _str(r.get("status")) in ADMIN_STATUSES:
+        what = "CAR-T product" if kind == "car-t" else "bispecific antibody"
+        if kind == "car-t" and day is not None and _str(r.get("status")) in ADMIN_STATUSES:
             self._out_of_scope_days.add(day)
-        self._notes.append(DataNote("car-t-target-out-of-scope", reference_of(r),
-                                    f"CAR-T product directed at {target[:20]}, not a B-cell or plasma-cell antigen: "
-                                    "outside the guideline (§4), not used as an index event", shown, self._day_of(r)))
-        return True
-
-    def _bsab_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any) -> bool:
-        """A bispecific whose value-set entry (a site's) names no B-cell or plasma-cell antigen as its target (guideline
-        §4: bsAb "rettet mod B-celle- eller plasmacelleantigener"): named in a data note, not used."""
-        target = str(entry.get("target") or "").strip()
-        if not target or b_or_plasma_cell_target(target):
-            return False
-        shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
-        self._notes.append(DataNote("bsab-target-out-of-scope", reference_of(r),
-                                    f"bispecific antibody directed at {target[:20]}, not a B-cell or plasma-cell "
-                                    "antigen: outside the guideline (§4), not used as an index event", shown,
-                                    self._day_of(r)))
+        self._notes.append(DataNote(f"{kind}-target-out-of-scope", reference_of(r),
+                                    f"{what} directed at {target[:20]}, not a B-cell or plasma-cell antigen: outside "
+                                    "the guideline (§4), not used as an index event", shown, day))
         return True
 
     def _given_drug(self, r: Mapping[str, Any]) -> tuple[Any, Entry | None, Entry | None, Entry | None] | None:
@@ -1086,10 +1060,10 @@ class FactBuilder:
         concept = self._medication(r)
         sets = self.t.sets_of(concept)
         car_t = sets.get("car-t-product")
-        if car_t is not None and self._car_t_out_of_scope(r, car_t, concept):
+        if car_t is not None and self._target_out_of_scope(r, car_t, concept, "car-t"):
             return None
         bsab = None if car_t else sets.get("bispecific-b-pc")
-        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+        if bsab is not None and self._target_out_of_scope(r, bsab, concept, "bsab"):
             return None
         ig = None if car_t or bsab else sets.get("immunoglobulin-substitution")
         if car_t is None and bsab is None and ig is None:
@@ -1141,7 +1115,7 @@ class FactBuilder:
             return None
         status = _str(r.get("status"))
         bsab = sets.get("bispecific-b-pc")
-        if bsab is not None and self._bsab_out_of_scope(r, bsab, concept):
+        if bsab is not None and self._target_out_of_scope(r, bsab, concept, "bsab"):
             return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
@@ -1262,7 +1236,7 @@ class FactBuilder:
             entry = sets.get(valueset)
             if entry is None:
                 continue
-            if kind in ("car-t-product", "bsab") and not b_or_plasma_cell_target(str(entry.get("target") or "CD19")):
+            if kind in ("car-t-product", "bsab") and not in_scope_target(entry.get("target")):
                 return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
