@@ -262,6 +262,30 @@ def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_da
     return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), units, month_days)
 
 
+def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
+    """A timing's length from its dose count: `repeat.count` (`countMax` when given: the most doses planned) doses,
+    `frequency` per `period` `periodUnit`, so the last dose falls (ceil(count / frequency) - 1) periods after the
+    first ("3 doses every 4 weeks": 8 weeks). One dose is the day it starts. None when there is no count, or no
+    spacing to place the doses by."""
+    repeat = timing.get("repeat")
+    if not isinstance(repeat, dict):
+        return None
+    counts = [n for n in (repeat.get("count"), repeat.get("countMax"))
+              if isinstance(n, int) and not isinstance(n, bool) and 0 < n < 10_000]
+    if not counts:
+        return None
+    frequency = repeat.get("frequency", 1)
+    if not isinstance(frequency, int) or isinstance(frequency, bool) or frequency < 1:
+        return None
+    periods = -(-max(counts) // frequency)  # periods holding the doses
+    if periods == 1:
+        return relativedelta()
+    period = repeat.get("period")
+    if not isinstance(period, (int, float)) or isinstance(period, bool) or period <= 0:
+        return None
+    return _length({"value": period * (periods - 1), "code": repeat.get("periodUnit")}, units, month_days)
+
+
 def _unversioned(reference: str) -> str:
     """A reference without its version ("Medication/m1/_history/2" -> "Medication/m1")."""
     return reference.split("/_history/", 1)[0]
@@ -1290,6 +1314,10 @@ class FactBuilder:
                 end = events[-1]
         if end is None:
             lengths = [n for n in (_bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
+            if not lengths:  # no bounds: dose counts place the last dose ("3 doses every 4 weeks"), when every
+                # dosage line has one (a counted loading dose beside an open maintenance line does not end the order)
+                counted = [_count_length(t, self.t.duration_units, self.month_days) for t in timings]
+                lengths = [n for n in counted if n is not None] if all(n is not None for n in counted) else []
             if lengths:
                 end = max(start + n for n in lengths)
         if end is not None and end < start:

@@ -1,0 +1,42 @@
+"""An immunoglobulin order bounded by its dose count (`timing.repeat.count`) ends at its last planned dose.
+
+Three IVIG doses every four weeks from 2026-01-20 end on 2026-03-17: the order card must not ask to end that draft
+on the stop date (§4.1: the course is to stop by then, which it already does), and an active order of three doses
+from 2025-12-01 is over by 2026-01-26: no stop-overdue warning after the stop date (§4.2).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cds_service.tools.replay import replay
+
+from .test_acceptance_orders import CART, IVIG, Case, cards_of, draft, low
+from .test_acceptance_stop import RUNTIME, ig_order
+
+EVERY_4_WEEKS = {"frequency": 1, "period": 4, "periodUnit": "wk"}
+
+
+def test_draft_of_three_doses_is_not_given_the_stop_date_as_its_end() -> None:
+    case = Case("count", "", [CART, low()], "2026-01-20",
+                [draft("d1", IVIG, "2026-01-20", repeat={"count": 3, **EVERY_4_WEEKS})], [])
+    [card] = cards_of(case)
+    assert "ends 2026-03-17" in card["summary"], card["summary"]
+    assert not card.get("suggestions")
+
+
+def test_count_max_is_the_most_doses_planned() -> None:
+    case = Case("count", "", [CART, low()], "2026-01-20",
+                [draft("d1", IVIG, "2026-01-20", repeat={"count": 2, "countMax": 4, **EVERY_4_WEEKS})], [])
+    [card] = cards_of(case)
+    assert "ends 2026-04-14" in card["summary"], card["summary"]
+
+
+def test_active_order_of_three_doses_has_ended_before_the_stop_date() -> None:
+    order = ig_order("ivig", "2025-12-01")
+    order["dosageInstruction"][0]["timing"]["repeat"].update({"count": 3, **EVERY_4_WEEKS})
+    bundle = Case("count", "", [CART, low("2025-11-28", 3.0), order], "2026-05-25", [], []).bundle()
+    codes = [c["source"]["topic"]["code"] for c in replay(RUNTIME, bundle, at=date(2026, 5, 25)).cards]
+    assert "stop-overdue" not in codes and "stop-due" not in codes, codes
+    [planned] = replay(RUNTIME, bundle, at=date(2026, 1, 20)).cards
+    assert "2026-01-26" in planned["summary"], planned["summary"]
