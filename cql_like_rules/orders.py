@@ -122,6 +122,19 @@ def _igg_order(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, 
     return (), ("igg-order-drafted",), {"igg_drafted_source": first.source, "igg_drafted_date": first.date}
 
 
+def _ignored_igg(c: Context, found: Advice) -> Advice:
+    """The card, with the note naming the latest IgG when it was taken on substitution and not used (§3.4), as
+    patient-view's start cards name it: "no usable IgG" beside a fresh result the clinician sees needs its reason."""
+    used, results = c["Latest Untreated IgG"], c["Relevant IgG Results"]  # both read already: the trace is unchanged
+    latest = results[-1] if results else None
+    if latest is None or (used is not None and latest == used.result) \
+            or "igg-during-substitution-ignored" in found.caveats:
+        return found
+    values = {**found.values, "ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.comparator,
+              "ignored_igg_date": latest.date, "ignored_igg_source": latest.source}
+    return replace(found, caveats=found.caveats + ("igg-during-substitution-ignored",), values=values)
+
+
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
     """Why an IgG that is not below the start threshold fails it: a bound that cannot tell, the 4–6 band, or higher."""
     if used.indeterminate(threshold):  # an M-protein bound, not the laboratory's IgG, can leave it unplaced
@@ -178,7 +191,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
                                      suggestions=_end_suggestion(c),
                                      extra_caveats=("late-in-window",) if late else ())
-            return _with_order(found, order, start, order_end=order.end)
+            return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         infections: tuple[CountedInfection, ...] = ()
     else:
@@ -194,7 +207,7 @@ def ig_order_advice(c: Context) -> Advice | None:
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
                                  restart=c["Is Restart"], more={**infection_values(infections), **ages})
-            return _with_order(found, order, start)
+            return _with_order(_ignored_igg(c, found), order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
     # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
@@ -205,6 +218,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})
+    found = _ignored_igg(c, found)
     return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note
 
 
