@@ -395,6 +395,7 @@ def test_order_card(case: Case, lang: str) -> None:
     got = sorted((code(c), c["indicator"]) for c in cards)
     assert got == sorted(case.expect), f"{case.what}: {[c['summary'] for c in cards]}"
     check_mechanics(case, cards)  # type: ignore[arg-type]
+    assert all(len(c.get("detail", "")) <= 700 for c in cards), case.what
     for draft_id, end in case.ends.items():
         assert suggested_end(cards, draft_id) == end, case.what
     for card in cards:  # a suggested end is named in the card's own text, and never before the draft's start
