@@ -513,7 +513,7 @@ def from_doses(course: IgCourse) -> bool:
 @define("IG Administration Courses", "Recorded doses outside any order's period, grouped into courses that run "
         "until the course days after the last dose")
 def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and not any(_order_covers(o, d.date, c.today) for o in orders)),
@@ -532,14 +532,15 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
     return tuple(courses)
 
 
-@define("IG Courses", "Immunoglobulin orders and dose-based courses that had started by today")
+@define("IG Courses", "Immunoglobulin orders, medication records of a course taken and dose-based courses that had "
+        "started by today (a record of a course only intended is no course taken, once its start has come)")
 def ig_courses(c: Context) -> tuple[IgCourse, ...]:
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     return tuple(sorted(orders + list(c["IG Administration Courses"]), key=lambda x: (x.start, x.source)))
 
 
 @define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
-        "booked course)")
+        "booked course), and medication records of a course intended to begin ahead")
 def planned_courses(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
                  and (x.authored is None or x.authored <= c.today))
@@ -1443,8 +1444,18 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
+        notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
+                           f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
+                           x.product or "Ig", x.start) for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
     return tuple(notes)
+
+
+@define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned) whose start "
+        "has come and whose planned end, if any, has not passed: whether it was given they do not say")
+def intended_courses_begun(c: Context) -> tuple[IgCourse, ...]:
+    return tuple(x for x in c.facts.ig_courses if x.intended and x.start <= c.today
+                 and (x.end is None or x.end >= c.today))
 
 
 def _as_reported(result: IgGResult) -> str:

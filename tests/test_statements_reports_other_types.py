@@ -315,3 +315,35 @@ def test_a_record_based_on_an_order_not_in_the_chart_is_a_course_of_its_own() ->
     found = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 6, 1))
     assert [a.code for a in found.advice] != ["start-substitution"]
     assert not [n for n in found.notes if n.kind == "statement-of-order"]
+
+
+def test_an_intended_ig_course_whose_start_has_come_is_no_substitution_and_is_named() -> None:
+    """SCIG intended from 2026-01-16 (status intended: a plan), nothing recorded as given. It was read as substitution
+    running: 'plan the stop attempt' on 2026-02-20 and 'stop date passed: pause substitution' on 2026-06-01. A plan is
+    no record that Ig was given: IgG 3.2 g/L in the window gives the start card (§4.1), after the stop date no start
+    on IgG alone (§4.3), and the card asks to check whether the patient is already on substitution."""
+    plan = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16"}, dateAsserted="2026-01-10")
+    bundle = with_resources("cart-in-window-igg-low", plan)
+    in_window = replay(RUNTIME, bundle, at=date(2026, 2, 20))
+    assert [a.code for a in in_window.advice] == ["start-substitution"]
+    assert [n.kind for n in in_window.notes if n.source == "MedicationStatement/ms-plan"] == ["ig-statement-intended"]
+    assert "check whether the patient is already on substitution" in in_window.cards[0]["detail"]
+    da = replay(RUNTIME, bundle, at=date(2026, 2, 20), lang="da")
+    assert "tjek, om patienten allerede får substitution" in da.cards[0]["detail"]
+    after = replay(RUNTIME, bundle, at=date(2026, 6, 1))
+    assert [a.code for a in after.advice] == ["no-start-without-infections"]
+    assert after.advice[0].variant == "no-substitution"  # the plan is no course that stopped: not a restart
+    ahead = replay(RUNTIME, bundle, at=date(2026, 1, 15))  # before its start it is substitution planned
+    assert "start-substitution" not in [a.code for a in ahead.advice]
+    assert not [n for n in ahead.notes if n.kind == "ig-statement-intended"]
+
+
+def test_an_intended_ig_course_is_not_named_once_its_planned_end_has_passed_or_beside_a_course_taken() -> None:
+    ended = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16", "end": "2026-02-01"})
+    past = replay(RUNTIME, with_resources("cart-in-window-igg-low", ended), at=date(2026, 2, 20))
+    assert not [n for n in past.notes if n.kind == "ig-statement-intended"]
+    plan = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16"})
+    taken = statement("ms-scig", SCIG, "active", effectivePeriod={"start": "2026-01-16"})
+    on = replay(RUNTIME, with_resources("cart-in-window-igg-low", plan, taken), at=date(2026, 2, 20))
+    assert [a.code for a in on.advice] == ["stop-planned"]
+    assert not [n for n in on.notes if n.kind == "ig-statement-intended"]

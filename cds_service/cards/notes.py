@@ -50,6 +50,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    "ig-statement-intended": (
+        Text("a medication record plans immunoglobulin (“{display}”) from {day} but does not say it was given: not "
+             "used; check whether the patient is already on substitution",
+             "en medicinregistrering planlægger immunglobulin (“{display}”) fra {day}, men siger ikke, at det er "
+             "givet: ikke brugt; tjek, om patienten allerede får substitution"),
+        Text("{n} medication records plan immunoglobulin but do not say it was given: not used; check whether the "
+             "patient is already on substitution",
+             "{n} medicinregistreringer planlægger immunglobulin, men siger ikke, at det er givet: ikke brugt; tjek, "
+             "om patienten allerede får substitution")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "

@@ -1449,9 +1449,9 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     orders = frozenset(ref for ref in map(_request_ref, _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
     if orders:
         b._statement_orders[reference_of(r)] = orders
-    if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
+    if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      asserted, end_assumed=assumed)
+                                      asserted, end_assumed=assumed, intended=True)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                   end_assumed=assumed)
