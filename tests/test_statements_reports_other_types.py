@@ -347,3 +347,41 @@ def test_an_intended_ig_course_is_not_named_once_its_planned_end_has_passed_or_b
     on = replay(RUNTIME, with_resources("cart-in-window-igg-low", plan, taken), at=date(2026, 2, 20))
     assert [a.code for a in on.advice] == ["stop-planned"]
     assert not [n for n in on.notes if n.kind == "ig-statement-intended"]
+
+
+def ig_order_open(rid: str, status: str, start: str, medication: dict = IVIG) -> dict:
+    order = ivig_order(rid, status, start, "2026-05-18")
+    order["medicationCodeableConcept"] = medication
+    del order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"]
+    return order
+
+
+@pytest.mark.parametrize("status", ["on-hold", "stopped"])
+def test_a_record_beside_a_paused_order_of_the_same_start_is_that_course_paused_not_a_restart(status: str) -> None:
+    """CAR-T 2025-11-18; IVIG ordered from 2026-01-16 and put on hold (or stopped); the medication list's IVIG record
+    of the same start, not linked to the order, still says active. The record was read as a second course after a
+    paused one: 'Ig since 2026-01-16 ... follows the general SID criteria: next stop review 2026-07-16', a restart
+    (§4.3) that lost the stop attempt at the stop date (§4.2). Both say one course, begun the same day, and the
+    order says it is paused: the card is the one the order alone gives, and it names the record to be updated."""
+    order = ig_order_open("mr-ivig", status, "2026-01-16")
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"})
+    for at in (date(2026, 2, 20), date(2026, 6, 1)):
+        alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", order), at=at)
+        both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=at)
+        assert [(a.code, a.variant) for a in both.advice] == [(a.code, a.variant) for a in alone.advice]
+        assert "general-stop-review" not in [a.code for a in both.advice]
+        assert [n.kind for n in both.notes if n.source == "MedicationStatement/ms-ivig"] == \
+            ["statement-beside-halted-order"]
+        assert "check and update the record" in both.cards[0]["detail"]
+    da = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20), lang="da")
+    assert "tjek og ret registreringen" in da.cards[0]["detail"]
+
+
+def test_home_scig_beside_a_paused_ivig_order_of_the_same_start_is_a_course_of_its_own() -> None:
+    """Another product on the same day is another course (home SCIG beside a paused IVIG order): still substitution."""
+    order = ig_order_open("mr-ivig", "on-hold", "2026-01-16")
+    record = statement("ms-scig", SCIG, "active", effectivePeriod={"start": "2026-01-16"})
+    both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20))
+    assert "start-substitution" not in [a.code for a in both.advice]
+    assert "no-start-without-infections" not in [a.code for a in both.advice]
+    assert not [n for n in both.notes if n.kind == "statement-beside-halted-order"]
