@@ -385,3 +385,20 @@ def test_home_scig_beside_a_paused_ivig_order_of_the_same_start_is_a_course_of_i
     assert "start-substitution" not in [a.code for a in both.advice]
     assert "no-start-without-infections" not in [a.code for a in both.advice]
     assert not [n for n in both.notes if n.kind == "statement-beside-halted-order"]
+
+
+@pytest.mark.parametrize("status", ["active", "completed"])
+def test_a_record_beside_an_order_whose_end_has_passed_keeps_the_course_running_stop_advice(status: str) -> None:
+    """CAR-T 2025-11-18; IVIG ordered 2026-01-16 to the stop date 2026-05-18, and the medication list's IVIG record of
+    the same start, not linked to it, with no end. On 2026-06-01 the order's end has passed on paper, nobody acted on
+    the course, and the record says the drug is still taken: the patient is taken to be on substitution begun in the
+    window past its stop date, so the stop advice (§4.2), not start advice (docs/clinical-logic.md, "Medication
+    records"). The order alone says the course ended: no start on IgG alone after it (§4.3)."""
+    order = ivig_order("mr-ivig", status, "2026-01-16", "2026-05-18")
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"})
+    alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", order), at=date(2026, 6, 1))
+    assert [a.code for a in alone.advice] == ["no-start-without-infections"]
+    both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [a.code for a in both.advice] == ["stop-overdue"]
+    assert "2026-05-18" in both.cards[0]["summary"]
+    assert not [n for n in both.notes if n.kind in ("statement-beside-halted-order", "statement-of-order")]
