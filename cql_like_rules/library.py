@@ -1164,8 +1164,9 @@ def child_advice(c: Context) -> tuple[Advice, ...]:
     return (build_advice(c, "child-individual-assessment", "Child Advice", variant, age=c["Age At T0"]),)
 
 
-@define("Special Stop Applies", "First course since T0, started in the window, not because of infections, no "
-        "substitution before T0 (§4.2)")
+@define("Special Stop Applies", "First course since T0 (no course since T0 began before it: one begun the same day, "
+        "paused or ended, is no earlier course), started in the window, not because of infections, no substitution "
+        "before T0 (§4.2)")
 def special_stop_applies(c: Context) -> bool:
     episode = c["Current Episode"]
     if episode is None or c["T0"] is None:
@@ -1173,7 +1174,7 @@ def special_stop_applies(c: Context) -> bool:
     first = c["IG Courses Since T0"][0] if c["IG Courses Since T0"] else None
     return (
         c["T0"] <= episode.start < c["Stop Date"]
-        and first is not None and first in episode.courses
+        and first is not None and (first in episode.courses or first.start >= episode.start)
         and not c["Substitution Before T0"]
         and not c["Infections Before Substitution"]
     )

@@ -378,13 +378,18 @@ def test_a_record_beside_a_paused_order_of_the_same_start_is_that_course_paused_
 
 
 def test_home_scig_beside_a_paused_ivig_order_of_the_same_start_is_a_course_of_its_own() -> None:
-    """Another product on the same day is another course (home SCIG beside a paused IVIG order): still substitution."""
+    """Another product on the same day is another course (home SCIG beside a paused IVIG order): still substitution,
+    and the first since T0 begun in the window. The IVIG order paused the day SCIG began is no earlier course after
+    which SCIG would be a restart: it read as one ('follows the general SID criteria: next stop review 2026-07-16'),
+    losing the stop attempt at the stop date (§4.2)."""
     order = ig_order_open("mr-ivig", "on-hold", "2026-01-16")
     record = statement("ms-scig", SCIG, "active", effectivePeriod={"start": "2026-01-16"})
     both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20))
-    assert "start-substitution" not in [a.code for a in both.advice]
-    assert "no-start-without-infections" not in [a.code for a in both.advice]
+    assert [(a.code, a.targets) for a in both.advice] == [("stop-planned", ())]
+    assert "2026-05-18" in both.cards[0]["summary"]
     assert not [n for n in both.notes if n.kind == "statement-beside-halted-order"]
+    overdue = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [a.code for a in overdue.advice] == ["stop-overdue"]
 
 
 @pytest.mark.parametrize("status", ["active", "completed"])
