@@ -363,6 +363,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     raw_orders: dict[str, dict[str, object]] = {}
     unreadable: list[tuple[str, ServiceError, str]] = []  # drafts whose drug could not be read: refusal, note kind
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
+    series: list[DraftOrder] = []  # bsAb / CAR-T drafts of the call not selected: a series' first dose dates T0
     if drafts is not None:
         session = drafts if session is None else session
         igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, session)
@@ -399,6 +400,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                                       order.length_unread))
             orders.append(order)
             raw_orders[ref] = dict(resource)
+        series = _therapies_not_selected(builder, pooled, patient_id, drafts, session)
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
         if drafts and len(others) == len(drafts):  # nothing of this patient to judge: an empty answer would say "fine"
             raise BadRequest(f"context.draftOrders: {', '.join(others[:3])}{' …' if len(others) > 3 else ''}: "
@@ -412,7 +414,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             extraction = builder.build([], notes, igg_drafted)
             return Evaluation((), (), today), extraction, tuple(extraction.facts.notes)
     rejected: set[str] = set()
-    therapies = builder.therapies_drafted(orders)
+    therapies = builder.therapies_drafted([*orders, *series])
     while True:
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
         extraction = builder.build(usable, notes, igg_drafted, therapies)
@@ -427,6 +429,23 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+
+
+def _therapies_not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str,
+                            drafts: tuple[Mapping[str, Any], ...],
+                            session: tuple[Mapping[str, Any], ...]) -> list[DraftOrder]:
+    """The bsAb and CAR-T product drafts of the call that are not judged (order-select: not selected), about this
+    patient and still being ordered. They get no card, but a later step-up dose selected alone belongs to the course
+    the first one begins: its window runs from that first dose (clinical-rules §2), as on order-sign."""
+    judged = {reference_of(r) for r in drafts}
+    found = []
+    for resource in session:
+        if reference_of(resource) in judged or not pooled.owns(resource, patient_id) or closed_draft(resource):
+            continue
+        order = builder.draft_order(resource)
+        if order is not None and order.kind in ("bsab", "car-t-product"):
+            found.append(order)
+    return found
 
 
 def _drug_unread(builder: FactBuilder, resource: Mapping[str, Any], ref: str,

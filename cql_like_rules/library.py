@@ -513,7 +513,7 @@ def from_doses(course: IgCourse) -> bool:
 @define("IG Administration Courses", "Recorded doses outside any order's period, grouped into courses that run "
         "until the course days after the last dose")
 def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and not any(_order_covers(o, d.date, c.today) for o in orders)),
@@ -532,14 +532,15 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
     return tuple(courses)
 
 
-@define("IG Courses", "Immunoglobulin orders and dose-based courses that had started by today")
+@define("IG Courses", "Immunoglobulin orders, medication records of a course taken and dose-based courses that had "
+        "started by today (a record of a course only intended is no course taken, once its start has come)")
 def ig_courses(c: Context) -> tuple[IgCourse, ...]:
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today]
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     return tuple(sorted(orders + list(c["IG Administration Courses"]), key=lambda x: (x.start, x.source)))
 
 
 @define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
-        "booked course)")
+        "booked course), and medication records of a course intended to begin ahead")
 def planned_courses(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
                  and (x.authored is None or x.authored <= c.today))
@@ -1163,8 +1164,9 @@ def child_advice(c: Context) -> tuple[Advice, ...]:
     return (build_advice(c, "child-individual-assessment", "Child Advice", variant, age=c["Age At T0"]),)
 
 
-@define("Special Stop Applies", "First course since T0, started in the window, not because of infections, no "
-        "substitution before T0 (§4.2)")
+@define("Special Stop Applies", "First course since T0 (no course since T0 began before it: one begun the same day, "
+        "paused or ended, is no earlier course), started in the window, not because of infections, no substitution "
+        "before T0 (§4.2)")
 def special_stop_applies(c: Context) -> bool:
     episode = c["Current Episode"]
     if episode is None or c["T0"] is None:
@@ -1172,7 +1174,7 @@ def special_stop_applies(c: Context) -> bool:
     first = c["IG Courses Since T0"][0] if c["IG Courses Since T0"] else None
     return (
         c["T0"] <= episode.start < c["Stop Date"]
-        and first is not None and first in episode.courses
+        and first is not None and (first in episode.courses or first.start >= episode.start)
         and not c["Substitution Before T0"]
         and not c["Infections Before Substitution"]
     )
@@ -1443,8 +1445,18 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
+        notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
+                           f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
+                           x.product or "Ig", x.start) for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
     return tuple(notes)
+
+
+@define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned) whose start "
+        "has come and whose planned end, if any, has not passed: whether it was given they do not say")
+def intended_courses_begun(c: Context) -> tuple[IgCourse, ...]:
+    return tuple(x for x in c.facts.ig_courses if x.intended and x.start <= c.today
+                 and (x.end is None or x.end >= c.today))
 
 
 def _as_reported(result: IgGResult) -> str:

@@ -224,3 +224,30 @@ def test_an_ig_order_signed_with_a_new_bispecific_says_the_therapy_card_gives_an
     assert said not in by_code["plan-igg-monitoring"]["detail"]
     [alone] = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig], at=date(2026, 3, 2)).cards
     assert said not in alone["detail"]
+
+
+def test_order_select_of_a_later_step_up_dose_dates_the_window_from_the_series_first_dose():
+    """Teclistamab step-up doses drafted as three orders (2026-03-05, -07, -09); on order-select the clinician selects
+    only the second. T0 is the course's first dose (clinical-rules §2), so the card's window runs from 2026-03-05 to
+    2026-09-05, as on order-sign where all three are judged; it ran from the selected dose (2026-03-07 to 2026-09-07),
+    two days of the window and the stop date off. A draft in the request but not selected is still the series'
+    first dose, as an IgG lab order drafted beside it is (selected or not)."""
+    patient = {"resourceType": "Patient", "id": PATIENT, "birthDate": "1958-02-01"}
+    myeloma = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-01-01",
+               "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}}
+    chart = {"resourceType": "Bundle", "type": "collection",
+             "entry": [{"fullUrl": f"Patient/{PATIENT}", "resource": patient}, {"fullUrl": "Condition/dx", "resource": myeloma}]}
+    series = [medication_request(f"draft-tec-{n}", "L01FX24", day, status="draft")
+              for n, day in enumerate(("2026-03-05", "2026-03-07", "2026-03-09"))]
+    signed = answer_local(parse_hook_request(request_from_bundle(chart, "order-sign", series), "order-sign"), RUNTIME,
+                          lang="en", today=date(2026, 3, 2))
+    assert {(a.values["t0"], a.values["stop_date"]) for a in signed.advice} == {(date(2026, 3, 5), date(2026, 9, 5))}
+    request = request_from_bundle(chart, "order-select", series)
+    request["context"]["selections"] = ["MedicationRequest/draft-tec-1"]
+    selected = answer_local(parse_hook_request(request, "order-select"), RUNTIME, lang="en", today=date(2026, 3, 2))
+    [advice] = selected.advice
+    assert advice.targets == ("MedicationRequest/draft-tec-1",)
+    assert (advice.values["t0"], advice.values["stop_date"]) == (date(2026, 3, 5), date(2026, 9, 5))
+    assert advice.values["t0_source"] == "MedicationRequest/draft-tec-0"
+    [card] = selected.cards
+    assert "2026-09-05" in card["summary"] + card["detail"] and "2026-09-07" not in card["summary"] + card["detail"]

@@ -315,3 +315,95 @@ def test_a_record_based_on_an_order_not_in_the_chart_is_a_course_of_its_own() ->
     found = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 6, 1))
     assert [a.code for a in found.advice] != ["start-substitution"]
     assert not [n for n in found.notes if n.kind == "statement-of-order"]
+
+
+def test_an_intended_ig_course_whose_start_has_come_is_no_substitution_and_is_named() -> None:
+    """SCIG intended from 2026-01-16 (status intended: a plan), nothing recorded as given. It was read as substitution
+    running: 'plan the stop attempt' on 2026-02-20 and 'stop date passed: pause substitution' on 2026-06-01. A plan is
+    no record that Ig was given: IgG 3.2 g/L in the window gives the start card (§4.1), after the stop date no start
+    on IgG alone (§4.3), and the card asks to check whether the patient is already on substitution."""
+    plan = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16"}, dateAsserted="2026-01-10")
+    bundle = with_resources("cart-in-window-igg-low", plan)
+    in_window = replay(RUNTIME, bundle, at=date(2026, 2, 20))
+    assert [a.code for a in in_window.advice] == ["start-substitution"]
+    assert [n.kind for n in in_window.notes if n.source == "MedicationStatement/ms-plan"] == ["ig-statement-intended"]
+    assert "check whether the patient is already on substitution" in in_window.cards[0]["detail"]
+    da = replay(RUNTIME, bundle, at=date(2026, 2, 20), lang="da")
+    assert "tjek, om patienten allerede får substitution" in da.cards[0]["detail"]
+    after = replay(RUNTIME, bundle, at=date(2026, 6, 1))
+    assert [a.code for a in after.advice] == ["no-start-without-infections"]
+    assert after.advice[0].variant == "no-substitution"  # the plan is no course that stopped: not a restart
+    ahead = replay(RUNTIME, bundle, at=date(2026, 1, 15))  # before its start it is substitution planned
+    assert "start-substitution" not in [a.code for a in ahead.advice]
+    assert not [n for n in ahead.notes if n.kind == "ig-statement-intended"]
+
+
+def test_an_intended_ig_course_is_not_named_once_its_planned_end_has_passed_or_beside_a_course_taken() -> None:
+    ended = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16", "end": "2026-02-01"})
+    past = replay(RUNTIME, with_resources("cart-in-window-igg-low", ended), at=date(2026, 2, 20))
+    assert not [n for n in past.notes if n.kind == "ig-statement-intended"]
+    plan = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16"})
+    taken = statement("ms-scig", SCIG, "active", effectivePeriod={"start": "2026-01-16"})
+    on = replay(RUNTIME, with_resources("cart-in-window-igg-low", plan, taken), at=date(2026, 2, 20))
+    assert [a.code for a in on.advice] == ["stop-planned"]
+    assert not [n for n in on.notes if n.kind == "ig-statement-intended"]
+
+
+def ig_order_open(rid: str, status: str, start: str, medication: dict = IVIG) -> dict:
+    order = ivig_order(rid, status, start, "2026-05-18")
+    order["medicationCodeableConcept"] = medication
+    del order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"]
+    return order
+
+
+@pytest.mark.parametrize("status", ["on-hold", "stopped"])
+def test_a_record_beside_a_paused_order_of_the_same_start_is_that_course_paused_not_a_restart(status: str) -> None:
+    """CAR-T 2025-11-18; IVIG ordered from 2026-01-16 and put on hold (or stopped); the medication list's IVIG record
+    of the same start, not linked to the order, still says active. The record was read as a second course after a
+    paused one: 'Ig since 2026-01-16 ... follows the general SID criteria: next stop review 2026-07-16', a restart
+    (§4.3) that lost the stop attempt at the stop date (§4.2). Both say one course, begun the same day, and the
+    order says it is paused: the card is the one the order alone gives, and it names the record to be updated."""
+    order = ig_order_open("mr-ivig", status, "2026-01-16")
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"})
+    for at in (date(2026, 2, 20), date(2026, 6, 1)):
+        alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", order), at=at)
+        both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=at)
+        assert [(a.code, a.variant) for a in both.advice] == [(a.code, a.variant) for a in alone.advice]
+        assert "general-stop-review" not in [a.code for a in both.advice]
+        assert [n.kind for n in both.notes if n.source == "MedicationStatement/ms-ivig"] == \
+            ["statement-beside-halted-order"]
+        assert "check and update the record" in both.cards[0]["detail"]
+    da = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20), lang="da")
+    assert "tjek og ret registreringen" in da.cards[0]["detail"]
+
+
+def test_home_scig_beside_a_paused_ivig_order_of_the_same_start_is_a_course_of_its_own() -> None:
+    """Another product on the same day is another course (home SCIG beside a paused IVIG order): still substitution,
+    and the first since T0 begun in the window. The IVIG order paused the day SCIG began is no earlier course after
+    which SCIG would be a restart: it read as one ('follows the general SID criteria: next stop review 2026-07-16'),
+    losing the stop attempt at the stop date (§4.2)."""
+    order = ig_order_open("mr-ivig", "on-hold", "2026-01-16")
+    record = statement("ms-scig", SCIG, "active", effectivePeriod={"start": "2026-01-16"})
+    both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 2, 20))
+    assert [(a.code, a.targets) for a in both.advice] == [("stop-planned", ())]
+    assert "2026-05-18" in both.cards[0]["summary"]
+    assert not [n for n in both.notes if n.kind == "statement-beside-halted-order"]
+    overdue = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [a.code for a in overdue.advice] == ["stop-overdue"]
+
+
+@pytest.mark.parametrize("status", ["active", "completed"])
+def test_a_record_beside_an_order_whose_end_has_passed_keeps_the_course_running_stop_advice(status: str) -> None:
+    """CAR-T 2025-11-18; IVIG ordered 2026-01-16 to the stop date 2026-05-18, and the medication list's IVIG record of
+    the same start, not linked to it, with no end. On 2026-06-01 the order's end has passed on paper, nobody acted on
+    the course, and the record says the drug is still taken: the patient is taken to be on substitution begun in the
+    window past its stop date, so the stop advice (§4.2), not start advice (docs/clinical-logic.md, "Medication
+    records"). The order alone says the course ended: no start on IgG alone after it (§4.3)."""
+    order = ivig_order("mr-ivig", status, "2026-01-16", "2026-05-18")
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"})
+    alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", order), at=date(2026, 6, 1))
+    assert [a.code for a in alone.advice] == ["no-start-without-infections"]
+    both = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [a.code for a in both.advice] == ["stop-overdue"]
+    assert "2026-05-18" in both.cards[0]["summary"]
+    assert not [n for n in both.notes if n.kind in ("statement-beside-halted-order", "statement-of-order")]

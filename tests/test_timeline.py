@@ -299,3 +299,14 @@ def test_the_washout_after_a_dose_is_named_as_such_not_as_a_course_end():
     washout_end = dose + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1)
     assert {c.kind for c in found if c.date == washout_end} == {"ig-washout-ends"}
     assert "ig-ended" not in {c.kind for c in found}
+
+
+def test_an_intended_ig_record_is_a_planned_start_on_the_timeline_not_substitution_starting():
+    """A medication record of a course intended (planned) is no substitution given: the timeline calls its days a
+    planned start and a plan, not "Ig substitution starts" and "Ig order written"."""
+    facts = Facts(car_t=(CarTInfusion(date(2025, 11, 18), "Procedure/p"),),
+                  ig_courses=(IgCourse(date(2026, 1, 16), "active", "MedicationStatement/s", authored=date(2026, 1, 10),
+                                       intended=True),))
+    kinds = {(c.date, c.kind) for c in candidates(facts, Parameters(), date(2025, 11, 1), date(2026, 8, 1))}
+    assert (date(2026, 1, 16), "ig-planned-start") in kinds and (date(2026, 1, 10), "ig-planned") in kinds
+    assert not {k for d, k in kinds if k in ("ig-start", "ig-ordered")}

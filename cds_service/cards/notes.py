@@ -50,6 +50,24 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    "ig-statement-intended": (
+        Text("a medication record plans immunoglobulin (“{display}”) from {day} but does not say it was given: not "
+             "used; check whether the patient is already on substitution",
+             "en medicinregistrering planlægger immunglobulin (“{display}”) fra {day}, men siger ikke, at det er "
+             "givet: ikke brugt; tjek, om patienten allerede får substitution"),
+        Text("{n} medication records plan immunoglobulin but do not say it was given: not used; check whether the "
+             "patient is already on substitution",
+             "{n} medicinregistreringer planlægger immunglobulin, men siger ikke, at det er givet: ikke brugt; tjek, "
+             "om patienten allerede får substitution")),
+    "statement-beside-halted-order": (
+        Text("a medication record says immunoglobulin (“{display}”) is taken since {day}, but its order of that day is "
+             "on hold or stopped: read as the order; check and update the record",
+             "en medicinregistrering siger, at immunglobulin (“{display}”) tages siden {day}, men ordinationen fra "
+             "samme dag er pauseret eller seponeret: læst som ordinationen; tjek og ret registreringen"),
+        Text("{n} medication records say immunoglobulin is taken, but their orders of the same day are on hold or "
+             "stopped: read as the orders; check and update the records",
+             "{n} medicinregistreringer siger, at immunglobulin tages, men ordinationerne fra samme dag er pauseret "
+             "eller seponeret: læst som ordinationerne; tjek og ret registreringerne")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "

@@ -428,7 +428,7 @@ class FactBuilder:
             for dropped in set(out["car_t"]) - set(kept):
                 used.pop(dropped.source, None)
             out["car_t"] = kept
-        if self._statement_orders:
+        if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
@@ -1477,9 +1477,9 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     orders = frozenset(ref for ref in map(_request_ref, _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
     if orders:
         b._statement_orders[reference_of(r)] = orders
-    if status == "intended":  # a plan: a course whose start lies ahead (or has passed unrecorded) is substitution planned
+    if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      asserted, end_assumed=assumed)
+                                      asserted, end_assumed=assumed, intended=True)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                   end_assumed=assumed)
@@ -1499,17 +1499,39 @@ def _request_ref(reference: Any) -> str:
     return _reference_to(reference, "MedicationRequest")
 
 
+# An order's status the prescriber sets on the course itself: paused, or halted. Beside it, the medication list's record
+# of the course begun the same day (not linked to the order) is that course, and the order says where it stands.
+PRESCRIBER_HALTED = frozenset({"on-hold", "stopped"})
+
+
 def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str, Mapping[str, Any]]) -> list[IgCourse]:
     """The Ig courses, a medication record based on (or derived from) an Ig order of the chart counted once, as the
     order: the order is the course (its status and end are what the clinician changes), and the record, often a copy
-    of it on the medication list that nobody ends, kept a stopped or ended order's course going on as substitution."""
-    ordered = {c.source for c in courses if c.source.startswith("MedicationRequest/")}
+    of it on the medication list that nobody ends, kept a stopped or ended order's course going on as substitution.
+
+    A record not linked to any order, begun the same day as an order of the same product that was put on hold or
+    stopped, is that order's course too: an on-hold IVIG order beside the list's "active" IVIG of the same start read
+    as a new course after a paused one, a restart (§4.3), where the record says one course, paused. It is named on the
+    card (the list still says the drug is taken). An order whose end date merely passed is no such act: beside it the
+    record's course stands (docs/clinical-logic.md, "Medication records")."""
+    orders = [c for c in courses if c.source.startswith("MedicationRequest/")]
+    ordered = {c.source for c in orders}
     kept = []
     for course in courses:
         same = sorted(b._statement_orders.get(course.source, frozenset()) & ordered)
         if same:
             b._notes.append(DataNote("statement-of-order", course.source, f"immunoglobulin record based on the order "
                                      f"{same[0]}: the same course, read as the order", "", course.start))
+            continue
+        halted = [] if not course.source.startswith("MedicationStatement/") or course.intended \
+            or b._statement_orders.get(course.source) else \
+            sorted((o for o in orders if o.status in PRESCRIBER_HALTED and o.start == course.start
+                    and (o.product == course.product or not o.product or not course.product)), key=lambda o: o.source)
+        if halted:
+            order = halted[0]
+            b._notes.append(DataNote("statement-beside-halted-order", course.source, f"immunoglobulin record begun the "
+                                     f"same day as the order {order.source} ({order.status}), not linked to it: the "
+                                     f"same course, read as the order", order.product or "Ig", course.start))
             continue
         kept.append(course)
     return kept

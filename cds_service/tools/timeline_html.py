@@ -252,6 +252,8 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
                   borderaxespad=0, handlelength=2.5)
         # Immunoglobulin orders, and recorded doses as ticks.
         for course in facts.ig_courses:
+            if course.intended:  # a medication record of a plan: no substitution given to draw
+                continue
             end = course.end or (timeline.end if course.status in ("active", "on-hold") else course.start + timedelta(days=7))
             colour = IG_PAUSED if course.status == "on-hold" else IG_ACTIVE
             ax_ig.barh(0, (end - course.start).days + 1, left=course.start, height=0.6, color=colour,
