@@ -120,7 +120,8 @@ def placeholder_pair(advice: Advice, params: Parameters, lang: str) -> tuple[Pla
     def watched(value: object, limit: int) -> str:
         nonlocal differs
         shown = plain(value, limit)
-        differs = differs or escape(value, limit) != shown
+        if not differs and value != "":  # most request texts are absent: "" either way
+            differs = escape(value, limit) != shown
         return shown
 
     p = _placeholders(advice, params, lang, watched)
