@@ -199,3 +199,24 @@ def test_a_snapshot_after_its_card_holds_the_same_bytes_as_one_made_alone():
             for step in answer.evaluation.trace_for(answer.advice[index]):
                 step.shown = None
             assert orjson.dumps(payload(answer, index, RUNTIME.ruleset)) == kept, fixture.name
+
+
+def test_placeholders_built_once_are_the_plain_and_the_escaped_ones():
+    """`placeholder_pair` (one build when the request's texts read the same escaped) gives what `placeholders`
+    gives plain and with `markdown`, on every fixture's advice in both languages, and on texts that escape
+    differently (a product in brackets, a drug with an underscore)."""
+    from cds_service.cards.values import placeholder_pair, placeholders
+
+    params = RUNTIME.ruleset.parameters
+    advice = [a for f in FIXTURES for a in answered(f.bundle, f.at).advice]
+    some = next(a for a in advice if a.values.get("t0_product"))
+    advice += [dataclasses.replace(some, values={**some.values, "t0_product": "Yescarta (axi-cel)",
+                                                 "order_drug": "ig_sc *20%*", "igg_reported": "< 2.0"})]
+    differed = 0
+    for a in advice:
+        for lang in ("en", "da"):
+            plain, escaped = placeholder_pair(a, params, lang)
+            assert plain == placeholders(a, params, lang)
+            assert escaped == placeholders(a, params, lang, markdown=True)
+            differed += plain != escaped
+    assert differed  # the texts that escape differently were built twice

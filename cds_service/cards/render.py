@@ -28,7 +28,7 @@ from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
 from .notes import brief
 from .trace import TRACE_EXTENSION, trace_json
-from .values import SINCE_T0, Placeholders, placeholders
+from .values import SINCE_T0, Placeholders, placeholder_pair
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -351,14 +351,13 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
     kind = CATALOGUE[advice.code]
-    p = placeholders(advice, ctx.ruleset.parameters, ctx.lang)  # summary, title, labels: plain text
+    p, escaped = placeholder_pair(advice, ctx.ruleset.parameters, ctx.lang)  # plain: summary, title, labels
     uuid = new_uuid()
     url = ctx.link(uuid) if ctx.link is not None else None
     out: dict[str, Any] = {
         "uuid": uuid,
         "summary": summary(advice, ctx.lang, p),
-        "detail": detail(advice, ctx, placeholders(advice, ctx.ruleset.parameters, ctx.lang, markdown=True),
-                         url is not None),
+        "detail": detail(advice, ctx, escaped, url is not None),
         "indicator": advice.indicator,
         "source": {
             "label": SOURCE_LABEL(ctx.lang),

@@ -50,7 +50,7 @@ from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
-from .culture_text import CULTURE_WORDS, bacterial_verdict, growth_in
+from .culture_text import CULTURE_WORDS, Growth, bacterial_verdict, growth_in
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -938,14 +938,22 @@ class FactBuilder:
         # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
         # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
         # count an infection not verified, §4.3); one naming a bacterium grown is shown, not counted.
-        growth = growth_in(self.t, value_text)
+        readings: dict[str, Growth] = {}
+
+        def read(words: str) -> Growth:
+            """Each text of this culture read once: without notes the whole text is the value's, read already."""
+            if words not in readings:
+                readings[words] = growth_in(self.t, words)
+            return readings[words]
+
+        growth = read(value_text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
         if interpretation == "positive" and not verdict:
             # a positive interpretation whose result names no organism: the notes may name what grew (a yeast only
             # is no bacterial growth); beside an organism of the result, a note's earlier finding is not this one's
-            growth = growth_in(self.t, text)
+            growth = read(text)
             verdict = bacterial_verdict(growth.named)
-        noted = bacterial_verdict(growth_in(self.t, "\n".join(notes)).named) == "bacterial" if notes else False
+        noted = bacterial_verdict(read("\n".join(notes)).named) == "bacterial" if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
         elif coded:
@@ -962,8 +970,9 @@ class FactBuilder:
             if verdict == "bacterial" else [o for _, o in coded]
         organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
         if not entry.get("fungal_only"):
-            self._culture_conflict(r, interpretation, verdict == "bacterial" or noted,
-                                   bool(text.strip()) and not growth_in(self.t, text).grew and not coded, organism, day)
+            # whether the text says nothing grew matters only beside a positive interpretation: read only then
+            said_none = interpretation == "positive" and bool(text.strip()) and not coded and not read(text).grew
+            self._culture_conflict(r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
             if noted and interpretation != "negative" and not (positive and bacterial):
                 self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
                                             "grown, but the result does not: a comment, not counted",
