@@ -242,6 +242,17 @@ class _BsabCourse:
         return IndexEvent("bsab", found[0], found[1], self.drug)
 
 
+def bsab_order_given_by_doses(exposure: BsAbExposure, exposures: Iterable[BsAbExposure], today: date) -> bool:
+    """An order of a bispecific with doses of the drug recorded on or after its start (up to today).
+
+    An order's period (open, or up to a planned end) is what was planned: where doses are recorded, the doses say
+    when the drug was given, and the order counts on its start day only, so a pause in the doses longer than the
+    course gap is a new course even when the treatment plan was left open through it (clinical rules §2: T0 only
+    from what happened)."""
+    return not exposure.administered and any(e.administered and e.drug == exposure.drug
+                                             and exposure.start <= e.start <= today for e in exposures)
+
+
 def _bsab_courses(c: Context) -> list[_BsabCourse]:
     """The bsAb courses up to today: a new one where no exposure to the same drug lies within the course gap."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
@@ -260,7 +271,8 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
             course.first_dose = course.first_dose or (exp.start, exp.source)
         else:
             course.ordered = course.ordered or (exp.start, exp.source)
-        end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
+        end = exp.start if bsab_order_given_by_doses(exp, c.facts.bsab, c.today) \
+            else c.today if exp.ongoing else min(exp.end or exp.start, c.today)
         if end >= course.last_exposure:
             # an order stopped or completed with no end date ended on a day the data does not tell
             course.last_end_unknown = exp if not (exp.ongoing or exp.administered or exp.end) else None
