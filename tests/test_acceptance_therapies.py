@@ -363,11 +363,13 @@ CHARTS: list[Chart] = [
           (dx(MYELOMA), doses("tec-a", TEC, "2025-01-13", 7, "2025-03-24"), doses("tec-b", TEC, "2025-08-01", 7,
                                                                                "2025-09-26"),
            igg("igg-1", "2025-09-25", 3.3)),
-          START, "2025-08-01", "2026-02-01", 123, why="more than 90 days without a dose: a new course, a new T0"),
+          START, "2025-08-01", "2026-02-01", 123, ("New course of teclistamab after a 130-day pause (T0) 2025-08-01",),
+          why="more than 90 days without a dose: a new course, a new T0; the card says why T0 is not the January "
+              "start (it said 'Start of teclistamab (T0) 2025-08-01')"),
     Chart("teclistamab-orders-paused-126-days-new-course", "2025-10-01",
           (dx(MYELOMA), ordered("mr-tec-1", TEC, "2025-01-08", "2025-01-13", "2025-03-28", status="stopped"),
            ordered("mr-tec-2", TEC, "2025-07-28", "2025-08-01"), igg("igg-1", "2025-09-25", 3.3)),
-          START, "2025-08-01", "2026-02-01", 123),
+          START, "2025-08-01", "2026-02-01", 123, ("New course of teclistamab after a 126-day pause (T0) 2025-08-01",)),
     Chart("teclistamab-order-left-open-doses-paused-126-days", "2025-10-01",
           (dx(MYELOMA), ordered("mr-tec", TEC, "2025-01-08", "2025-01-13"), doses("tec-a", TEC, "2025-01-13", 7,
                                                                                "2025-03-24"),
@@ -400,7 +402,8 @@ CHARTS: list[Chart] = [
           (dx(DLBCL), doses("glofit", GLOFIT, "2025-04-01", 21, "2025-07-22"), doses("epc", EPCOR, "2025-08-12", 7,
                                                                                    "2025-09-30"),
            igg("igg-1", "2025-09-29", 2.5)),
-          START, "2025-08-12", "2026-02-12", 134),
+          START, "2025-08-12", "2026-02-12", 134, ("Start of epcoritamab (T0) 2025-08-12",), ("New course",),
+          why="a switch to another drug starts it: no pause to name"),
     Chart("teclistamab-to-talquetamab-on-ig", "2025-08-20",
           (dx(MYELOMA), doses("tec", TEC, "2025-02-03", 7, "2025-06-02"), igg("igg-1", "2025-02-24", 2.2),
            ivig("ivig", "2025-03-01"), doses("tal", TALQ, "2025-06-16", 7, "2025-08-18")),
@@ -605,3 +608,21 @@ def test_a_bispecific_drafted_after_a_long_pause_under_an_open_plan_is_a_new_cou
     assert [code(c) for c in answer.cards] == ["plan-igg-monitoring"]
     assert answer.advice[0].values.get("t0") == date(2025, 8, 1)
     assert "2026-02-01" in answer.cards[0]["summary"] and "2025-01-13" not in answer.cards[0]["summary"]
+
+
+@pytest.mark.parametrize(("lang", "line", "prose"), [
+    ("en", "- New course of teclistamab after a 130-day pause (T0) 2025-08-01",
+     "Within 6 months of the new course of teclistamab on 2025-08-01"),
+    ("da", "- Nyt forløb med teclistamab efter 130 dages pause (T0) 2025-08-01",
+     "Inden for 6 måneder efter opstart af et nyt forløb med teclistamab 2025-08-01")])
+def test_a_new_course_of_a_drug_given_before_is_not_called_its_start(lang: str, line: str, prose: str) -> None:
+    """Clinical rules §6: the card gives the facts it used so a clinician can check the reasoning. Teclistamab was
+    started in January; T0 2025-08-01 is the [policy] new course after more than 90 days without a dose. The card
+    said 'Start of teclistamab (T0) 2025-08-01', which the clinician who started it in January reads as wrong."""
+    chart = BY_NAME["teclistamab-order-left-open-doses-paused-126-days"]
+    for name in (chart.name, "teclistamab-new-course-ig-began-before-it"):
+        c = BY_NAME[name]
+        [card] = replay(RUNTIME, c.bundle(), at=date.fromisoformat(c.at), lang=lang).cards
+        assert line in card["detail"].split("\n"), card["detail"]
+    [card] = replay(RUNTIME, chart.bundle(), at=date.fromisoformat(chart.at), lang=lang).cards
+    assert prose in card["detail"]
