@@ -242,17 +242,6 @@ class _BsabCourse:
         return IndexEvent("bsab", found[0], found[1], self.drug)
 
 
-def bsab_order_given_by_doses(exposure: BsAbExposure, exposures: Iterable[BsAbExposure], today: date) -> bool:
-    """An order of a bispecific with doses of the drug recorded on or after its start (up to today).
-
-    An order's period (open, or up to a planned end) is what was planned: where doses are recorded, the doses say
-    when the drug was given, and the order counts on its start day only, so a pause in the doses longer than the
-    course gap is a new course even when the treatment plan was left open through it (clinical rules §2: T0 only
-    from what happened)."""
-    return not exposure.administered and any(e.administered and e.drug == exposure.drug
-                                             and exposure.start <= e.start <= today for e in exposures)
-
-
 def _bsab_courses(c: Context) -> list[_BsabCourse]:
     """The bsAb courses up to today: a new one where no exposure to the same drug lies within the course gap."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
@@ -271,8 +260,7 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
             course.first_dose = course.first_dose or (exp.start, exp.source)
         else:
             course.ordered = course.ordered or (exp.start, exp.source)
-        end = exp.start if bsab_order_given_by_doses(exp, c.facts.bsab, c.today) \
-            else c.today if exp.ongoing else min(exp.end or exp.start, c.today)
+        end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
         if end >= course.last_exposure:
             # an order stopped or completed with no end date ended on a day the data does not tell
             course.last_end_unknown = exp if not (exp.ongoing or exp.administered or exp.end) else None
@@ -294,9 +282,9 @@ def bsab_after_unknown_end(c: Context) -> tuple[tuple[BsAbExposure, IndexEvent],
                  if course.after_unknown_end is not None)
 
 
-@define("BsAb Pause Before T0", "When T0 starts a new course of a bsAb given before: the days from that drug's last "
-        "exposure to T0 (more than the course gap), so the card says why T0 is not the drug's first start")
 def bsab_pause_before_t0(c: Context) -> int | None:
+    """When T0 starts a new course of a bsAb given before: the days from that drug's last exposure to T0 (more than
+    the course gap), so the card says why T0 is not the drug's first start. Else None."""
     event = c["Index Event"]
     if event is None or event.kind != "bsab":
         return None
@@ -1142,7 +1130,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     event = c["Index Event"]
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
-        "t0_pause_days": c["BsAb Pause Before T0"],
+        "t0_pause_days": bsab_pause_before_t0(c),
         "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
         "in_window": c["In Window"],
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,

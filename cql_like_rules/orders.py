@@ -36,7 +36,7 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, alive_with_malignancy,
-                      bsab_order_given_by_doses, build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
+                      build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -315,8 +315,7 @@ def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
     gap = timedelta(days=c.params.bsab_course_gap_days)
     same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start]
     if same:
-        last = max(e.start if bsab_order_given_by_doses(e, same, c.today) else c.today if e.ongoing
-                   else (e.end or e.start) for e in same)
+        last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
         if start - last <= gap:
             return max((s for s in c["BsAb Course Starts"] if s.product == drug), key=lambda s: s.date, default=None)
     return None
