@@ -282,6 +282,16 @@ def bsab_after_unknown_end(c: Context) -> tuple[tuple[BsAbExposure, IndexEvent],
                  if course.after_unknown_end is not None)
 
 
+def bsab_pause_before_t0(c: Context) -> int | None:
+    """When T0 starts a new course of a bsAb given before: the days from that drug's last exposure to T0 (more than
+    the course gap), so the card says why T0 is not the drug's first start. Else None."""
+    event = c["Index Event"]
+    if event is None or event.kind != "bsab":
+        return None
+    before = [x.last_exposure for x in c.once(_bsab_courses) if x.drug == event.product and x.start().date < event.date]
+    return (event.date - max(before)).days if before else None
+
+
 @define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
 def index_event(c: Context) -> IndexEvent | None:
     events = list(c["CAR-T Infusions"]) + list(c["BsAb Course Starts"])
@@ -1121,6 +1131,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     event = c["Index Event"]
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
+        "t0_pause_days": bsab_pause_before_t0(c),
         "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
         "in_window": c["In Window"],
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,

@@ -39,6 +39,9 @@ FACT = {
                        "Polyklonalt IgG {igg} den {igg_date}: total {igg_total} − IgG M-komponent {m_protein}"),
     "t0:car-t": Text("CAR-T infusion (T0) {t0}", "CAR-T-infusion (T0) {t0}"),
     "t0:bsab": Text("Start of {product} (T0) {t0}", "Opstart af {product} (T0) {t0}"),
+    # a new course of a bsAb given before (a pause longer than the course gap): not the drug's first start
+    "t0:bsab-again": Text("New course of {product} after {t0_pause} (T0) {t0}",
+                          "Nyt forløb med {product} efter {t0_pause} (T0) {t0}"),
     "window": Text("High-risk window {t0} to {stop_date}", "Højrisikoperiode {t0} til {stop_date}"),
     "window-left": Text(" ({days_left})", " ({days_left})"),
     # the window on the T0 line, when a detail too long for both lines keeps one (render.window_facts)

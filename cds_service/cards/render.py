@@ -161,7 +161,7 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window") \
             or kind not in ("car-t", "bsab") or "t0" not in p:
         return None
-    t0 = FACT[f"t0:{kind}"](lang).format_map(p)
+    t0 = FACT["t0:bsab-again" if kind == "bsab" and "t0_pause" in p else f"t0:{kind}"](lang).format_map(p)
     tail = ""
     counted = (advice.code, advice.variant) not in NO_COUNTDOWN
     if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed

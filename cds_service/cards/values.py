@@ -22,6 +22,7 @@ KIND = {"car-t": "CAR-T", "bsab": "bsAb", "car-t-product": "CAR-T"}
 T0_EVENT = {
     "car-t": Text("the CAR-T infusion on {t0}", "CAR-T-infusionen {t0}"),
     "bsab": Text("the start of {product} on {t0}", "opstart af {product} {t0}"),
+    "bsab-again": Text("the new course of {product} on {t0}", "opstart af et nyt forløb med {product} {t0}"),
     "car-t-product": Text("the CAR-T infusion", "CAR-T-infusionen"),
 }
 BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
@@ -181,7 +182,12 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["age"] = str(v["age"])
     product = text(v.get("t0_product") or "", 30)
     p["product"] = product or BISPECIFIC(lang)
-    p["t0_event"] = T0_EVENT.get(str(v.get("t0_kind", "")), T0_EVENT["car-t"])(lang).format_map(p)
+    kind = str(v.get("t0_kind", ""))
+    if kind == "bsab" and isinstance(v.get("t0_pause_days"), int):  # a new course of a drug given before
+        pause = int(v["t0_pause_days"])  # type: ignore[arg-type]
+        p["t0_pause"] = f"{pause} dages pause" if lang == "da" else f"a {pause}-day pause"
+        kind = "bsab-again"
+    p["t0_event"] = T0_EVENT.get(kind, T0_EVENT["car-t"])(lang).format_map(p)
     drug = text(v.get("order_drug") or "", 30)
     p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
     p["episode_product"] = text(v.get("episode_product") or "", 20)
