@@ -1509,11 +1509,13 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
     order: the order is the course (its status and end are what the clinician changes), and the record, often a copy
     of it on the medication list that nobody ends, kept a stopped or ended order's course going on as substitution.
 
-    A record not linked to any order, begun the same day as an order of the same product that was put on hold or
-    stopped, is that order's course too: an on-hold IVIG order beside the list's "active" IVIG of the same start read
+    A record not linked to any order, begun the same day as an order of the same product (both say IVIG, or both
+    SCIG) that was put on hold or stopped, is that order's course too: an on-hold IVIG order beside the list's "active" IVIG of the same start read
     as a new course after a paused one, a restart (§4.3), where the record says one course, paused. It is named on the
     card (the list still says the drug is taken). An order whose end date merely passed is no such act: beside it the
-    record's course stands (docs/clinical-logic.md, "Medication records")."""
+    record's course stands (docs/clinical-logic.md, "Medication records"). Nor does a product one of them leaves
+    unstated (ATC J06BA, SKS BOHJ10B): an IVIG order so coded, put on hold the day home SCIG began, is a switch, and
+    the SCIG course running must not be hidden (no stop advice); the record stands, as a course of its own."""
     orders = [c for c in courses if c.source.startswith("MedicationRequest/")]
     ordered = {c.source for c in orders}
     kept = []
@@ -1526,7 +1528,7 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
         halted = [] if not course.source.startswith("MedicationStatement/") or course.intended \
             or b._statement_orders.get(course.source) else \
             sorted((o for o in orders if o.status in PRESCRIBER_HALTED and o.start == course.start
-                    and (o.product == course.product or not o.product or not course.product)), key=lambda o: o.source)
+                    and o.product and o.product == course.product), key=lambda o: o.source)
         if halted:
             order = halted[0]
             b._notes.append(DataNote("statement-beside-halted-order", course.source, f"immunoglobulin record begun the "
