@@ -40,3 +40,14 @@ def test_active_order_of_three_doses_has_ended_before_the_stop_date() -> None:
     assert "stop-overdue" not in codes and "stop-due" not in codes, codes
     [planned] = replay(RUNTIME, bundle, at=date(2026, 1, 20)).cards
     assert "2026-01-26" in planned["summary"], planned["summary"]
+
+
+def test_period_max_is_the_longest_spacing_the_last_dose_may_have() -> None:
+    """Three doses every 3 to 4 weeks from 2026-01-20 (`period` 3, `periodMax` 4): the last may fall on 2026-03-17.
+    The card said 'ends 2026-03-03', two weeks before a dose the order still allows (and an active order so read
+    left substitution, and the washout after it, two weeks early, §3.4)."""
+    case = Case("count", "", [CART, low()], "2026-01-20",
+                [draft("d1", IVIG, "2026-01-20", repeat={"count": 3, "frequency": 1, "period": 3, "periodMax": 4,
+                                                         "periodUnit": "wk"})], [])
+    [card] = cards_of(case)
+    assert "ends 2026-03-17" in card["summary"], card["summary"]

@@ -264,7 +264,7 @@ def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_da
 
 def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length from its dose count: `repeat.count` (`countMax` when given: the most doses planned) doses,
-    `frequency` per `period` `periodUnit`, so the last dose falls (ceil(count / frequency) - 1) periods after the
+    `frequency` per `period` (`periodMax` when given: the longest spacing) `periodUnit`, so the last dose falls (ceil(count / frequency) - 1) periods after the
     first ("3 doses every 4 weeks": 8 weeks). One dose is the day it starts. None when there is no count, or no
     spacing to place the doses by."""
     repeat = timing.get("repeat")
@@ -283,6 +283,9 @@ def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_day
     period = repeat.get("period")
     if not isinstance(period, (int, float)) or isinstance(period, bool) or period <= 0:
         return None
+    longest = repeat.get("periodMax")  # "every 3 to 4 weeks": the last dose may come as late as the longest spacing
+    if isinstance(longest, (int, float)) and not isinstance(longest, bool) and longest > period:
+        period = longest
     return _length({"value": period * (periods - 1), "code": repeat.get("periodUnit")}, units, month_days)
 
 
