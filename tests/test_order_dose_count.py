@@ -51,3 +51,16 @@ def test_period_max_is_the_longest_spacing_the_last_dose_may_have() -> None:
                                                          "periodUnit": "wk"})], [])
     [card] = cards_of(case)
     assert "ends 2026-03-17" in card["summary"], card["summary"]
+
+
+def test_a_counted_bsab_order_ends_at_its_last_dose_so_a_new_order_after_the_course_gap_is_a_new_course() -> None:
+    """Pinned (clinical-rules §2): teclistamab ordered 2025-09-01 as 4 weekly doses (last 2025-09-22), then ordered
+    again from 2026-01-10, more than the 90-day course gap later: a new course, T0 2026-01-10. Before counts were
+    read the first order, active with no end, ran to today and the second was a resumption (T0 2025-09-01)."""
+    tec = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}], "text": "Tecvayli"}
+    first = draft("tec1", tec, "2025-09-01", authored="2025-09-01", status="active",
+                  repeat={"count": 4, **{"frequency": 1, "period": 1, "periodUnit": "wk"}})
+    again = draft("tec2", tec, "2026-01-10", authored="2026-01-10", status="active")
+    bundle = Case("count", "", [first, again, low()], "2026-02-01", [], []).bundle()
+    [card] = replay(RUNTIME, bundle, at=date(2026, 2, 1)).cards
+    assert "after bsAb 2026-01-10" in card["summary"], card["summary"]
