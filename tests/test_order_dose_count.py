@@ -64,3 +64,14 @@ def test_a_counted_bsab_order_ends_at_its_last_dose_so_a_new_order_after_the_cou
     bundle = Case("count", "", [first, again, low()], "2026-02-01", [], []).bundle()
     [card] = replay(RUNTIME, bundle, at=date(2026, 2, 1)).cards
     assert "after bsAb 2026-01-10" in card["summary"], card["summary"]
+
+
+def test_several_doses_a_period_end_at_the_last_dose_not_at_the_start_of_its_period() -> None:
+    """Five IVIG doses, five a week, from 2026-01-20 (a 5-day course written per week): the card said 'ends
+    2026-01-20', the first day, as if all five fell on it; four doses twice a week said 'ends 2026-01-27', three days
+    before the fourth. Spread evenly, the last falls 4/5 and 3/2 weeks on: 2026-01-26 and 2026-01-30."""
+    for repeat, end in (({"count": 5, "frequency": 5, "period": 1, "periodUnit": "wk"}, "2026-01-26"),
+                        ({"count": 4, "frequency": 2, "period": 1, "periodUnit": "wk"}, "2026-01-30")):
+        case = Case("count", "", [CART, low()], "2026-01-20", [draft("d1", IVIG, "2026-01-20", repeat=repeat)], [])
+        [card] = cards_of(case)
+        assert f"ends {end}" in card["summary"], (repeat, card["summary"])

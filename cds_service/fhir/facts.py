@@ -264,9 +264,10 @@ def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_da
 
 def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length from its dose count: `repeat.count` (`countMax` when given: the most doses planned) doses,
-    `frequency` per `period` (`periodMax` when given: the longest spacing) `periodUnit`, so the last dose falls (ceil(count / frequency) - 1) periods after the
-    first ("3 doses every 4 weeks": 8 weeks). One dose is the day it starts. None when there is no count, or no
-    spacing to place the doses by."""
+    `frequency` per `period` (`periodMax` when given: the longest spacing) `periodUnit`, spread evenly, so the last
+    dose falls (count - 1) / frequency periods after the first ("3 doses every 4 weeks": 8 weeks; "4 doses, twice a
+    week": 10 days, not the 7 of the last week's start, which would end the order before its last dose). One dose
+    is the day it starts. None when there is no count, or no spacing to place the doses by."""
     repeat = timing.get("repeat")
     if not isinstance(repeat, dict):
         return None
@@ -277,8 +278,7 @@ def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_day
     frequency = repeat.get("frequency", 1)
     if not isinstance(frequency, int) or isinstance(frequency, bool) or frequency < 1:
         return None
-    periods = -(-max(counts) // frequency)  # periods holding the doses
-    if periods == 1:
+    if max(counts) == 1:
         return relativedelta()
     period = repeat.get("period")
     if not isinstance(period, (int, float)) or isinstance(period, bool) or period <= 0:
@@ -286,7 +286,8 @@ def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_day
     longest = repeat.get("periodMax")  # "every 3 to 4 weeks": the last dose may come as late as the longest spacing
     if isinstance(longest, (int, float)) and not isinstance(longest, bool) and longest > period:
         period = longest
-    return _length({"value": period * (periods - 1), "code": repeat.get("periodUnit")}, units, month_days)
+    return _length({"value": period * (max(counts) - 1) / frequency, "code": repeat.get("periodUnit")}, units,
+                   month_days)
 
 
 def _unversioned(reference: str) -> str:
