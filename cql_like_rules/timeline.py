@@ -38,7 +38,7 @@ class Candidate:
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
-    "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
+    "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "diagnosis-recorded",
@@ -122,7 +122,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(course.start, "ig-planned-start" if course.intended else "ig-start", course.source))
         if course.authored is not None:
             add(Candidate(course.authored, "ig-planned" if course.intended else "ig-ordered", course.source))
-        if course.end is not None:
+        if course.end is not None and course.intended:  # a plan's period over: no course given ended
+            add(Candidate(course.end + ONE_DAY, "ig-planned-over", course.source))
+        elif course.end is not None:
             add(Candidate(course.end, "ig-end", course.source))
             add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
     found += _review_dates(facts, params, end)

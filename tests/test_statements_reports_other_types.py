@@ -407,3 +407,25 @@ def test_a_record_beside_an_order_whose_end_has_passed_keeps_the_course_running_
     assert [a.code for a in both.advice] == ["stop-overdue"]
     assert "2026-05-18" in both.cards[0]["summary"]
     assert not [n for n in both.notes if n.kind in ("statement-beside-halted-order", "statement-of-order")]
+
+
+IG_UNSTATED = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA"}], "text": "Immunglobulin"}
+
+
+@pytest.mark.parametrize(("ordered", "recorded"), [(IG_UNSTATED, SCIG), (IVIG, IG_UNSTATED)])
+def test_a_record_beside_a_paused_order_whose_product_one_of_them_leaves_unstated_is_not_hidden(
+        ordered: dict, recorded: dict) -> None:
+    """CAR-T 2025-11-18; an Ig order coded only 'J06BA' (route unstated) from 2026-01-16 put on hold, and home SCIG
+    recorded active from that day: a switch to SCIG (as with an IVIG order, above), but the unknown product read as
+    'the same product', so the running SCIG course was dropped as the paused order: 'Ig start not recommended' on
+    2026-02-20 and no stop advice on 2026-06-01 for a patient on SCIG (§4.2: stop attempt at the stop date). Only a
+    record and an order that name the same product are one course; otherwise the record stands, substitution begun
+    in the window: 'plan the stop attempt on 2026-05-18'."""
+    order = ig_order_open("mr-ig", "on-hold", "2026-01-16", ordered)
+    record = statement("ms-ig", recorded, "active", effectivePeriod={"start": "2026-01-16"})
+    bundle = with_resources("cart-in-window-igg-low", order, record)
+    planned = replay(RUNTIME, bundle, at=date(2026, 2, 20))
+    assert [a.code for a in planned.advice] == ["stop-planned"]
+    assert "2026-05-18" in planned.cards[0]["summary"]
+    assert not [n for n in planned.notes if n.kind == "statement-beside-halted-order"]
+    assert [a.code for a in replay(RUNTIME, bundle, at=date(2026, 6, 1)).advice] == ["stop-overdue"]

@@ -310,3 +310,14 @@ def test_an_intended_ig_record_is_a_planned_start_on_the_timeline_not_substituti
     kinds = {(c.date, c.kind) for c in candidates(facts, Parameters(), date(2025, 11, 1), date(2026, 8, 1))}
     assert (date(2026, 1, 16), "ig-planned-start") in kinds and (date(2026, 1, 10), "ig-planned") in kinds
     assert not {k for d, k in kinds if k in ("ig-start", "ig-ordered")}
+
+
+def test_the_end_of_an_intended_ig_record_is_a_plan_over_not_a_course_ended():
+    """An intended record's planned end is no course that ended: the day after it was labelled "Ig course ended" (and
+    its end "Ig course last day") for substitution never recorded as given."""
+    facts = Facts(car_t=(CarTInfusion(date(2025, 11, 18), "Procedure/p"),),
+                  ig_courses=(IgCourse(date(2026, 1, 16), "active", "MedicationStatement/s", date(2026, 3, 1),
+                                       intended=True),))
+    kinds = {(c.date, c.kind) for c in candidates(facts, Parameters(), date(2025, 11, 1), date(2026, 8, 1))}
+    assert (date(2026, 3, 2), "ig-planned-over") in kinds
+    assert not {k for d, k in kinds if k in ("ig-end", "ig-ended")}

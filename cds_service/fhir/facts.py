@@ -264,9 +264,10 @@ def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_da
 
 def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length from its dose count: `repeat.count` (`countMax` when given: the most doses planned) doses,
-    `frequency` per `period` `periodUnit`, so the last dose falls (ceil(count / frequency) - 1) periods after the
-    first ("3 doses every 4 weeks": 8 weeks). One dose is the day it starts. None when there is no count, or no
-    spacing to place the doses by."""
+    `frequency` per `period` (`periodMax` when given: the longest spacing) `periodUnit`, spread evenly, so the last
+    dose falls (count - 1) / frequency periods after the first ("3 doses every 4 weeks": 8 weeks; "4 doses, twice a
+    week": 10 days, not the 7 of the last week's start, which would end the order before its last dose). One dose
+    is the day it starts. None when there is no count, or no spacing to place the doses by."""
     repeat = timing.get("repeat")
     if not isinstance(repeat, dict):
         return None
@@ -277,13 +278,16 @@ def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_day
     frequency = repeat.get("frequency", 1)
     if not isinstance(frequency, int) or isinstance(frequency, bool) or frequency < 1:
         return None
-    periods = -(-max(counts) // frequency)  # periods holding the doses
-    if periods == 1:
+    if max(counts) == 1:
         return relativedelta()
     period = repeat.get("period")
     if not isinstance(period, (int, float)) or isinstance(period, bool) or period <= 0:
         return None
-    return _length({"value": period * (periods - 1), "code": repeat.get("periodUnit")}, units, month_days)
+    longest = repeat.get("periodMax")  # "every 3 to 4 weeks": the last dose may come as late as the longest spacing
+    if isinstance(longest, (int, float)) and not isinstance(longest, bool) and longest > period:
+        period = longest
+    return _length({"value": period * (max(counts) - 1) / frequency, "code": repeat.get("periodUnit")}, units,
+                   month_days)
 
 
 def _unversioned(reference: str) -> str:
@@ -1518,11 +1522,13 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
     order: the order is the course (its status and end are what the clinician changes), and the record, often a copy
     of it on the medication list that nobody ends, kept a stopped or ended order's course going on as substitution.
 
-    A record not linked to any order, begun the same day as an order of the same product that was put on hold or
-    stopped, is that order's course too: an on-hold IVIG order beside the list's "active" IVIG of the same start read
+    A record not linked to any order, begun the same day as an order of the same product (both say IVIG, or both
+    SCIG) that was put on hold or stopped, is that order's course too: an on-hold IVIG order beside the list's "active" IVIG of the same start read
     as a new course after a paused one, a restart (§4.3), where the record says one course, paused. It is named on the
     card (the list still says the drug is taken). An order whose end date merely passed is no such act: beside it the
-    record's course stands (docs/clinical-logic.md, "Medication records")."""
+    record's course stands (docs/clinical-logic.md, "Medication records"). Nor does a product one of them leaves
+    unstated (ATC J06BA, SKS BOHJ10B): an IVIG order so coded, put on hold the day home SCIG began, is a switch, and
+    the SCIG course running must not be hidden (no stop advice); the record stands, as a course of its own."""
     orders = [c for c in courses if c.source.startswith("MedicationRequest/")]
     ordered = {c.source for c in orders}
     kept = []
@@ -1535,7 +1541,7 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
         halted = [] if not course.source.startswith("MedicationStatement/") or course.intended \
             or b._statement_orders.get(course.source) else \
             sorted((o for o in orders if o.status in PRESCRIBER_HALTED and o.start == course.start
-                    and (o.product == course.product or not o.product or not course.product)), key=lambda o: o.source)
+                    and o.product and o.product == course.product), key=lambda o: o.source)
         if halted:
             order = halted[0]
             b._notes.append(DataNote("statement-beside-halted-order", course.source, f"immunoglobulin record begun the "

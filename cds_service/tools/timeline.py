@@ -226,6 +226,8 @@ REASON_TEXT = {
     "ig-ordered": Text("Ig order written", "Ig-ordination skrevet"),
     "ig-planned": Text("Ig course planned (medication record)", "Ig-forløb planlagt (medicinregistrering)"),
     "ig-planned-start": Text("planned Ig start (medication record)", "planlagt Ig-start (medicinregistrering)"),
+    "ig-planned-over": Text("planned Ig period over (medication record)",
+                            "planlagt Ig-periode forbi (medicinregistrering)"),
     "ig-dose": Text("Ig dose given", "Ig-dosis givet"),
     "ig-doses-end": Text("course days after an Ig dose end", "dosisforløbet efter en Ig-dosis udløber"),
     "ig-washout-ends": Text("IgG washout after an Ig dose ends", "udvaskning efter en Ig-dosis slutter"),
