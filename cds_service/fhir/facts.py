@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union, get_args
@@ -75,6 +75,16 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+# The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
+# system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
+# In the order their notes are named on a card (a diagnosis or drug before a lab result).
+CODE_READ_ON = {"Condition": "code", "MedicationAdministration": "medication", "MedicationRequest": "medication",
+                "MedicationStatement": "medication", "Procedure": "code", "DiagnosticReport": "code",
+                "Observation": "code"}
+UNKNOWN_SYSTEM_RANK = {kind: i for i, kind in enumerate(CODE_READ_ON)}
+# Observation categories that are no lab result (vital signs, a questionnaire ...): their codes never matter here.
+LAB_CATEGORIES = frozenset({"laboratory"})
+NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 COMPARATORS = {"<", "<=", ">", ">="}
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
@@ -355,6 +365,7 @@ class FactBuilder:
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
+        self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -370,6 +381,7 @@ class FactBuilder:
         self._diagnoses = []
         self._statement_orders = {}
         self._out_of_scope_days = set()
+        self._unknown_systems = {}
         self._panel_parts = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
@@ -393,6 +405,8 @@ class FactBuilder:
                 self._panel_parts = []
                 continue
             parts, self._panel_parts = self._panel_parts, []
+            if produced is None and not parts:
+                self._name_unknown_system(resource)
             for slot, fact in (*parts, *(() if produced is None else (produced,))):
                 out[slot].append(fact)
                 used[fact.source] = resource
@@ -414,6 +428,11 @@ class FactBuilder:
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
+        if len(self._unknown_systems) > 1:  # a diagnosis or drug in an unknown system is named before a lab result
+            at = sorted(i for i, _ in self._unknown_systems.values())
+            ranked = sorted((self._notes[i] for i in at), key=lambda n: UNKNOWN_SYSTEM_RANK.get(n.source.split("/")[0], 9))
+            for i, note in zip(at, ranked):
+                self._notes[i] = note
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
@@ -591,10 +610,53 @@ class FactBuilder:
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    self._system_name(system)[:100]))
 
+    def _name_unknown_system(self, r: Mapping[str, Any]) -> None:
+        """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
+        no text or display to tell what it is ("AB12" in http://hospital.dk/codes): named, "code X in system Y not
+        recognised". One note per record type and system: the others of that type and system are counted in it, so a
+        chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
+        text (`_unrecognised`); one with any coding in a known system was read by that coding."""
+        kind = str(r.get("resourceType"))
+        element = CODE_READ_ON.get(kind)
+        if element is None or _str(r.get("status")) in NOT_A_RECORD \
+                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+            return
+        if kind == "Observation" and _list(r.get("category")) and not any(
+                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+            return
+        concept = r.get("code") if element == "code" else self._medication_concept(r)
+        codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
+        if not codings or _texts(concept).strip():
+            return
+        if any(isinstance(c.get("system"), str) and self.t.alias_for(c["system"]) is not None for c in codings):
+            return
+        code, system = str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
+        key = (kind, system)
+        message = (f"code {code[:40]!r} in system {(system or '(none)')[:100]!r}, which no value set uses, and no text: "
+                   "not used (a site adds its local codes with CDS_VALUESET_DIR)")
+        if key in self._unknown_systems:
+            at, count = self._unknown_systems[key]
+            self._unknown_systems[key] = (at, count + 1)
+            self._notes[at] = replace(self._notes[at], message=self._notes[at].message.split("; and ", 1)[0]
+                                      + f"; and {count} more {kind} record(s) in that system")
+            return
+        self._unknown_systems[key] = (len(self._notes), 1)
+        self._notes.append(DataNote("code-system-unknown", reference_of(r), message,
+                                    f"{code[:20]} ({system[:60] or 'no system'})", self._day_of(r)))
+
+    def _medication_concept(self, r: Mapping[str, Any]) -> Any:
+        """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
+        concept = r.get("medicationCodeableConcept")
+        if concept is not None:
+            return concept
+        ref = _first(r, "medicationReference.reference")
+        medication = self._referenced_medication(r, ref)[0] if isinstance(ref, str) else None
+        return self._medication_code(medication) if medication is not None else None
+
     def _system_name(self, system: str) -> str:
         """A code system as a card names it: its alias in code-systems.json ("RXNORM") when it is one we know,
         else the URI as sent."""
-        known = self.t.alias_of.get(system) if system else None
+        known = self.t.alias_for(system) if system else None
         return known[0] if known else system
 
     def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
@@ -1212,7 +1274,7 @@ class FactBuilder:
         severity = r.get("severity")
         if not isinstance(severity, dict):
             return ""
-        coded = any(self.t.alias_of.get(str(c.get("system")), ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
+        coded = any((self.t.alias_for(str(c.get("system"))) or ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
                     for c in _codings(severity))
         return "" if coded else _concept_text(severity).strip()[:40]
 
