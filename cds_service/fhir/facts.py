@@ -214,15 +214,48 @@ def says_negative(t: Terminology, text: str) -> bool:
 ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 
 
+def _scalar(value: Any) -> str:
+    """A JSON scalar as sent ("3.2", "true"), "" for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (str, int, float)) else ""
+
+
+def _quantity_as_sent(qty: Any) -> str:
+    """A Quantity as sent ("<4.0 g/L", "true g/L" for a value that is no number), "" when it holds nothing."""
+    if not isinstance(qty, dict):
+        return ""
+    parts = [_scalar(qty.get("comparator")), _scalar(qty.get("value")), _scalar(qty.get("unit") or qty.get("code"))]
+    sent = " ".join(p for p in parts if p)
+    return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=")
+
+
 def _value_as_sent(r: Mapping[str, Any]) -> str:
-    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"), else why there is none."""
+    """A result's value as the laboratory sent it, for a note, whatever its type: "3,2", "2 furlongs", "true" (a
+    valueBoolean, or a valueQuantity whose value is no number: "true g/L"), a coded value's text or code, a range
+    "2–3 g/L", a ratio "3 g/L / 1 L", a period "2026-01-01–"; else why there is none ("Hæmolyse", or "—")."""
     if isinstance(r.get("valueString"), str):
         return str(r["valueString"])
-    qty = r.get("valueQuantity")
-    if isinstance(qty, dict):
-        parts = [qty.get("comparator"), qty.get("value"), qty.get("unit") or qty.get("code")]
-        sent = " ".join(str(p) for p in parts if isinstance(p, (str, int, float)) and not isinstance(p, bool))
-        return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=") or "—"
+    for key in ("valueBoolean", "valueInteger", "valueDateTime", "valueTime"):
+        if _scalar(r.get(key)):
+            return _scalar(r.get(key))
+    if isinstance(r.get("valueQuantity"), dict):
+        return _quantity_as_sent(r["valueQuantity"]) or "—"
+    coded = r.get("valueCodeableConcept")
+    if isinstance(coded, dict):
+        return _concept_text(coded) or _first_code(coded) or "—"
+    ranged = r.get("valueRange")
+    if isinstance(ranged, dict):
+        low, high = _quantity_as_sent(ranged.get("low")), _quantity_as_sent(ranged.get("high"))
+        return f"{low}–{high}" if low and high else f">={low}" if low else f"<={high}" if high else "—"
+    ratio = r.get("valueRatio")
+    if isinstance(ratio, dict):
+        top, bottom = _quantity_as_sent(ratio.get("numerator")), _quantity_as_sent(ratio.get("denominator"))
+        return f"{top or '?'} / {bottom or '?'}" if top or bottom else "—"
+    period = r.get("valuePeriod")
+    if isinstance(period, dict):
+        start, end = _scalar(period.get("start"))[:25], _scalar(period.get("end"))[:25]
+        return f"{start}–{end}" if start or end else "—"
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
 
 
