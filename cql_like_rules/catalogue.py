@@ -250,10 +250,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "again before deciding on Ig",
                          "IgG svaret som {igg} ({igg_date}): kan ikke afgøre, om den er under {threshold}; mål IgG "
                          "igen før beslutning om Ig"),
-                    Text("The laboratory reported only a bound, and the bound lies on the wrong side of {threshold} "
-                         "to tell whether the start criterion is met.",
-                         "Laboratoriet har kun svaret en grænse, og den ligger på den forkerte side af {threshold} "
-                         "til at afgøre, om startkriteriet er opfyldt."),
+                    Text("That is a bound, not a value: the IgG may lie above or below {threshold}.",
+                         "Det er en grænse, ikke en værdi: IgG kan ligge over eller under {threshold}."),
                     Text("Measure serum IgG again (ask for a quantified value); do not start on this result.",
                          "Mål IgG i serum igen (bed om en kvantificeret værdi); start ikke på dette svar."),
                 ),

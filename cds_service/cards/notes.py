@@ -114,8 +114,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} bispecific orders have no end date: the next ones were counted as new courses",
              "{n} ordinationer på bispecifikke antistoffer har ingen slutdato: de næste er regnet som nye forløb")),
     "igg-indeterminate": (
-        Text("IgG reported as {display} g/L ({day}): cannot tell whether below {threshold}; measure again",
-             "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
+        Text("IgG {display} g/L ({day}), a bound: may lie above or below {threshold}; measure again",
+             "IgG {display} g/L ({day}), en grænse: kan ligge over eller under {threshold}; mål igen"),
         Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
              "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
     "igg-preliminary": (
