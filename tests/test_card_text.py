@@ -402,7 +402,7 @@ def test_an_order_card_does_not_present_a_derived_bound_as_the_laboratorys(lang,
 
 @pytest.mark.parametrize("lang, words", [
     ("en", "No haematological cancer diagnosis received; this site assumes one."),
-    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
+    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager en."),
 ])
 def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang, words):
     policy = tmp_path / "policy.json"
