@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union, get_args
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -257,6 +258,21 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
         start, end = _scalar(period.get("start"))[:25], _scalar(period.get("end"))[:25]
         return f"{start}–{end}" if start or end else "—"
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
+
+
+# A culture known by its name: the specimen its name gives (first match wins), else "other".
+SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNORECASE)),
+                  ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
+                                             re.IGNORECASE)),
+                  ("csf", re.compile(r"spinal|liquor|cerebrospinal|csf", re.IGNORECASE)),
+                  ("urine", re.compile(r"urin", re.IGNORECASE)))
+
+
+def culture_by_name(t: Terminology, text: str) -> Entry:
+    """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
+    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory), else "other"."""
+    specimen = next((kind for kind, words in SPECIMEN_WORDS if words.search(text)), "other")
+    return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
 
 
 def _isotype(value: Any) -> str:
@@ -735,7 +751,7 @@ class FactBuilder:
         named = {str(e.get("drug")) for e in vs.entries if e.get("drug")} if vs is not None else set()
         return next((other for other in sorted(named) if other in text), drug)
 
-    def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
+    def _unrecognised_result(self, r: Mapping[str, Any]) -> Produced:
         """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
         that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B"): say so.
 
@@ -746,12 +762,22 @@ class FactBuilder:
         found = self.t.hint_for(text) if text else None
         if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
+        elif found == "culture" and self._is_lab_result(r):
+            # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
+            # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
+            # its specimen from its name; the notes never decide growth there either.
+            return self._culture(r, culture_by_name(self.t, text))
         elif found == "culture":
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
             value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
             if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
+
+    @staticmethod
+    def _is_lab_result(r: Mapping[str, Any]) -> bool:
+        """Whether an Observation says it is a laboratory result (category `laboratory`)."""
+        return any(_str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat))
 
     def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
@@ -858,7 +884,9 @@ class FactBuilder:
             if (r.get("valueQuantity") is not None or r.get("valueString") is not None
                     or r.get("valueCodeableConcept") is not None) and isinstance(status, str) \
                     and status in RESULT_STATUSES:
-                self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
+                by_name = self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
+                if by_name is not None:
+                    return by_name
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
