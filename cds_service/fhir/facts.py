@@ -753,7 +753,8 @@ class FactBuilder:
 
     def _unrecognised_result(self, r: Mapping[str, Any]) -> Produced:
         """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
-        that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B"): say so.
+        that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") without the laboratory category: say so. A laboratory
+        result named a culture: read it as one (the culture it gives).
 
         Every other result of the chart passes here too, so the name is looked up in the cached hints
         first; subclasses, CSF and urine IgG are not total IgG.
@@ -773,6 +774,7 @@ class FactBuilder:
             value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
             if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
+        return None
 
     @staticmethod
     def _is_lab_result(r: Mapping[str, Any]) -> bool:
