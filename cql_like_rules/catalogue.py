@@ -250,10 +250,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "again before deciding on Ig",
                          "IgG svaret som {igg} ({igg_date}): kan ikke afgøre, om den er under {threshold}; mål IgG "
                          "igen før beslutning om Ig"),
-                    Text("The laboratory reported only a bound, and the bound lies on the wrong side of {threshold} "
-                         "to tell whether the start criterion is met.",
-                         "Laboratoriet har kun svaret en grænse, og den ligger på den forkerte side af {threshold} "
-                         "til at afgøre, om startkriteriet er opfyldt."),
+                    Text("That is a bound, not a value: the IgG may lie above or below {threshold}.",
+                         "Det er en grænse, ikke en værdi: IgG kan ligge over eller under {threshold}."),
                     Text("Measure serum IgG again (ask for a quantified value); do not start on this result.",
                          "Mål IgG i serum igen (bed om en kvantificeret værdi); start ikke på dette svar."),
                 ),
@@ -1062,8 +1060,8 @@ CAVEATS: dict[str, Text] = {
     "igg-after-unknown-pause": Text(
         "This IgG was taken after the start of an Ig order now on hold from an unrecorded day: it may still show "
         "infused immunoglobulin (§3.4).",
-        "Denne IgG er taget efter start af en Ig-ordination, der nu er i bero fra en ikke registreret dag: den kan "
-        "stadig vise tilført immunglobulin (§3.4)."),
+        "Denne IgG er taget efter start af en Ig-ordination, nu i bero fra en uregistreret dag: den kan stadig vise "
+        "tilført immunglobulin (§3.4)."),
     "igg-during-substitution-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
@@ -1083,35 +1081,35 @@ CAVEATS: dict[str, Text] = {
     "paraprotein-possible-measured": Text(
         "M-protein {untyped_m_protein} ({untyped_m_protein_date}) of unknown type: if IgG, polyclonal IgG is "
         "{polyclonal_if_igg}, which could change this decision; immunofixation tells.",
-        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: er den IgG, er polyklonalt IgG "
+        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: hvis IgG, er polyklonalt IgG "
         "{polyclonal_if_igg}, hvilket kan ændre vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
-        "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
+        "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager en."),
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
-                               "En Ig-ordination er afsluttet uden slutdato: regnet som afsluttet på en ukendt dag."),
+                               "En Ig-ordination er afsluttet uden slutdato: regnet som slut på en ukendt dag."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",
         "Svære/tilbagevendende verificerede bakterielle infektioner ({infection_dates}): vurdér dem ved "
-        "seponeringsforsøget; fortsat behandling følger de generelle kriterier."),
+        "seponeringsforsøg; fortsættelse følger generelle kriterier."),
     "infections-at-stop-attempt-dated": Text(  # ... when the fact line dates them
         "The infections above: weigh them at the stop attempt; continuing follows the general criteria.",
-        "Infektionerne ovenfor: vurdér dem ved seponeringsforsøget; fortsat behandling følger de generelle kriterier."),
+        "Infektionerne ovenfor: vurdér dem ved seponeringsforsøg; fortsættelse følger generelle kriterier."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
     "substitution-before-therapy": Text(
         "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt {general_stop} "
         "after its start), not the stop at the end of the window.",
-        "Immunglobulin påbegyndt før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
-        "{general_stop} efter opstart), ikke seponeringen ved periodens slutning."),
+        "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
+        "{general_stop} efter start), ikke seponering ved periodens slut."),
     "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
         "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
         "this order is judged on the current window until that therapy has begun.",
-        "{session_therapy}, der er i udkastene med denne ordination, vil åbne en ny højrisikoperiode fra "
-        "{session_therapy_start}; ordinationen vurderes efter den nuværende periode, indtil behandlingen er begyndt."),
+        "{session_therapy} i samme udkast åbner en ny højrisikoperiode fra {session_therapy_start}; til den er "
+        "begyndt, vurderes ordinationen efter den nuværende periode."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),

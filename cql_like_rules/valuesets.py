@@ -208,6 +208,20 @@ def parse_ecl(ecl: Any) -> Ecl:
     return Ecl(operator, focus, tuple(minus))
 
 
+OID = re.compile(r"[0-2](?:\.\d+)+")
+
+
+def system_variant(system: str) -> str:
+    """A code-system URI in the spelling its common variants share: surrounding spaces, letter case, a trailing slash,
+    https for http and a bare OID for its `urn:oid:` form make no difference ("https://loinc.org/", "HTTP://LOINC.ORG",
+    "2.16.840.1.113883.6.96"). The terminology reads a variant as the system it spells only when no two known systems
+    share the variant (`Terminology.alias_for`)."""
+    value = system.strip().lower().rstrip("/")
+    if value.startswith("https://"):
+        value = "http://" + value[len("https://"):]
+    return "urn:oid:" + value if OID.fullmatch(value) else value
+
+
 def _hint_key(text: str) -> str:
     return " ".join(text.lower().split())
 
@@ -217,6 +231,9 @@ class Terminology:
 
     def __init__(self, directories: Iterable[Path]) -> None:
         self.alias_of: dict[str, tuple[str, str | None]] = {}
+        # a URI's variant spelling (`system_variant`) -> its alias, None when two aliases share it (ambiguous)
+        self._variants: dict[str, tuple[str, str | None] | None] = {}
+        self._system_alias: dict[str, tuple[str, str | None] | None] = {}
         self.uris_of: dict[str, tuple[str, ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
@@ -282,6 +299,10 @@ class Terminology:
             self.uris_of[alias] = uris
             for uri in uris:
                 self.alias_of[uri] = (alias, spec.get("normalize"))
+        self._variants = {}
+        for uri, known in self.alias_of.items():
+            variant = system_variant(uri)
+            self._variants[variant] = known if self._variants.get(variant, known) == known else None
 
     def _load_units(self, data: Any, path: Path) -> None:
         carriers = data.get("carried_on", []) if isinstance(data, dict) else []
@@ -427,6 +448,21 @@ class Terminology:
             yield Entry(aliases, concept["code"], None, _text(concept, "display", where),
                         MappingProxyType({**attributes, **own}), _text(concept, "display_da", where), ecl), True
 
+    def alias_for(self, system: str) -> tuple[str, str | None] | None:
+        """The (alias, normalize rule) of a `Coding.system`: as listed in code-systems.json, else as a common variant
+        spelling of exactly one listed URI ("http://snomed.info/sct/", "https://loinc.org"); None when unknown."""
+        known = self.alias_of.get(system)
+        if known is not None:
+            return known
+        try:
+            return self._system_alias[system]
+        except KeyError:
+            pass
+        found = self._variants.get(system_variant(system)) if len(system) <= CACHED_CODE_CHARS else None
+        if len(self._system_alias) < 10_000:
+            self._system_alias[system] = found
+        return found
+
     def _kind(self, alias: str) -> str | None:
         return self.alias_of[self.uris_of[alias][0]][1]
 
@@ -438,7 +474,7 @@ class Terminology:
             return self._cache[key]
         except KeyError:
             pass
-        alias = self.alias_of.get(system)
+        alias = self.alias_for(system)
         found = None
         if alias is not None:
             found = self.valuesets[valueset_id].match(alias[0], _normalise(alias[1], code))

@@ -132,7 +132,7 @@ def test_recurrent_episodes_are_counted(lang, line):
 
 @pytest.mark.parametrize("lang, line, note", [
     ("en", "Severe bacterial infections 2026-02-01, 2026-03-15 (2 episodes)", "weigh them at the stop attempt"),
-    ("da", "Svære bakterielle infektioner 2026-02-01, 2026-03-15 (2 episoder)", "vurdér dem ved seponeringsforsøget"),
+    ("da", "Svære bakterielle infektioner 2026-02-01, 2026-03-15 (2 episoder)", "vurdér dem ved seponeringsforsøg"),
 ])
 def test_the_stop_attempt_weighs_every_severe_episode(lang, line, note):
     # IVIG from 2025-12-01, then sepsis 2026-02-01 and sepsis 2026-03-15: the stop-due card's facts and its note

@@ -168,16 +168,21 @@ def test_an_igg_taken_on_substitution_that_leaves_no_card_is_a_data_note(lang, w
     assert one_line(note.kind, lang, note.source, note.display, note.day.isoformat()) == words
 
 
-@pytest.mark.parametrize("lang, summary, note", [
+@pytest.mark.parametrize("lang, summary, why", [
     ("en", "IgG reported as <6.0 g/L (2026-01-10): cannot tell whether below 4 g/L",
-     "IgG reported as &lt;6\\.0 g/L (2026-01-10): cannot tell whether below 4 g/L; measure again"),
+     "That is a bound, not a value: the IgG may lie above or below 4 g/L."),
     ("da", "IgG svaret som <6,0 g/L (2026-01-10): kan ikke afgøre, om den er under 4 g/L",
-     "IgG svaret som &lt;6,0 g/L (2026-01-10): kan ikke afgøre, om den er under 4 g/L; mål igen"),
+     "Det er en grænse, ikke en værdi: IgG kan ligge over eller under 4 g/L."),
 ])
-def test_a_bound_that_cannot_decide_is_said_so_in_both_languages(lang, summary, note):
+def test_a_bound_that_cannot_decide_is_said_so_in_both_languages(lang, summary, why):
+    """The summary says it cannot be told, the detail says once why; the data note on that same IgG, which repeated
+    the summary, is left off this card (it stays on the explanation page and on other cards)."""
     bundle, at = _fixture("igg-reported-below-6-not-placed-in-4-6-band")
-    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
-    assert card["summary"].startswith(summary) and note in card["detail"]
+    answered = replay(RUNTIME, bundle, lang=lang, at=at)
+    [card] = answered.cards
+    assert card["summary"].startswith(summary) and card["detail"].startswith(why)
+    assert [n.kind for n in answered.notes if n.kind == "igg-indeterminate"] == ["igg-indeterminate"]
+    assert card["detail"].count("6,0" if lang == "da" else "6.0") == 1  # the bound is named once, in the fact line
     assert "4 g/L to < 6 g/L" not in card["detail"] and "start" not in [s["label"] for s in card.get("suggestions", [])]
 
 
@@ -335,8 +340,8 @@ def test_an_igg_without_a_unit_is_named_as_such():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", "IgG reported as 6\\.5 − &lt;1 g/L (2026-01-10): cannot tell whether below 6 g/L; measure again"),
-    ("da", "IgG svaret som 6,5 − &lt;1 g/L (2026-01-10): kan ikke afgøre, om den er under 6 g/L; mål igen"),
+    ("en", "IgG 6\\.5 − &lt;1 g/L (2026-01-10), a bound: may lie above or below 6 g/L; measure again"),
+    ("da", "IgG 6,5 − &lt;1 g/L (2026-01-10), en grænse: kan ligge over eller under 6 g/L; mål igen"),
 ])
 def test_an_m_protein_bound_that_leaves_no_card_is_a_data_note(lang, words):
     """Total 6.5 less an M-protein '<1.0': polyclonal IgG lies in (5.5, 6.5], maybe below 6. No card decides on
@@ -397,7 +402,7 @@ def test_an_order_card_does_not_present_a_derived_bound_as_the_laboratorys(lang,
 
 @pytest.mark.parametrize("lang, words", [
     ("en", "No haematological cancer diagnosis received; this site assumes one."),
-    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager, at der er en."),
+    ("da", "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager en."),
 ])
 def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang, words):
     policy = tmp_path / "policy.json"

@@ -1,4 +1,4 @@
-"""A blood culture that grew something, under a laboratory's local code, is named on the card.
+"""A blood culture that grew something, under a laboratory's local code and with no laboratory category, is named.
 
 Danish laboratories report blood cultures under local codes with the text
 "BLODDYRKNING(BAKTERIUM+FUNGUS),B" and the organism as text. Such a culture is not used (a name
@@ -38,6 +38,7 @@ def _culture_coded_locally(value: str) -> dict:
             resource.pop("valueCodeableConcept", None)
             resource.pop("interpretation", None)
             resource["valueString"] = value
+            resource.pop("category", None)  # with the laboratory category it is read as a culture by its name
     return bundle
 
 

@@ -147,7 +147,7 @@ def test_a_urinary_tract_infection_without_organism_is_verified_by_a_urine_cultu
 
 
 @pytest.mark.parametrize("lang, said", [("en", "if IgG, polyclonal IgG is 3.0 g/L"),
-                                        ("da", "er den IgG, er polyklonalt IgG 3,0 g/L")])
+                                        ("da", "hvis IgG, er polyklonalt IgG 3,0 g/L")])
 def test_an_order_card_beside_a_measured_m_protein_of_unknown_type_says_what_it_would_make_of_the_igg(lang, said):
     # Total IgG 7.0 with an M-protein 4.0 of unknown type the same day: the draft fails on "7.0 is not < 4", but
     # an IgG M-protein would give polyclonal 3.0, which meets the start criterion. The patient-view card gives

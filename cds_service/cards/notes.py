@@ -132,8 +132,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} bispecific orders have no end date: the next ones were counted as new courses",
              "{n} ordinationer på bispecifikke antistoffer har ingen slutdato: de næste er regnet som nye forløb")),
     "igg-indeterminate": (
-        Text("IgG reported as {display} g/L ({day}): cannot tell whether below {threshold}; measure again",
-             "IgG svaret som {display} g/L ({day}): kan ikke afgøre, om den er under {threshold}; mål igen"),
+        Text("IgG {display} g/L ({day}), a bound: may lie above or below {threshold}; measure again",
+             "IgG {display} g/L ({day}), en grænse: kan ligge over eller under {threshold}; mål igen"),
         Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
              "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
     "igg-preliminary": (
@@ -145,6 +145,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{what} “{display}”{when} was not recognised by its code: not used",
              "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
         Text("{names}: codes not recognised", "{names}: koder ikke genkendt")),
+    "code-system-unknown": (
+        Text("{what}{when} has the code “{display}”, in a code system not recognised: not used",
+             "{what}{when} har koden “{display}” i et kodesystem, der ikke genkendes: ikke brugt"),
+        Text("{names}: codes in systems not recognised, not used",
+             "{names}: koder i kodesystemer, der ikke genkendes, ikke brugt")),
     "unresolved-medication": (
         Text("an order names a Medication that was not sent: its drug was not checked",
              "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
@@ -278,6 +283,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
+# A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is.
+DISPLAY_LIMIT = {"code-system-unknown": 84}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {
@@ -323,7 +330,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         found = groups[kind]
         if len(found) == 1:
             note = found[0]
-            parts.append(one_line(note.kind, lang, note.source, escape(note.display, 40),
+            parts.append(one_line(note.kind, lang, note.source, escape(note.display, DISPLAY_LIMIT.get(kind, 40)),
                                   note.day.isoformat() if note.day else "?", note.threshold))
         else:
             parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang)))
@@ -339,7 +346,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
 def names(notes: list[DataNote], lang: str, shown: int = 1) -> str:
     """The first few notes' displays, escaped, and how many more: several codes not recognised are
     each worth naming (one may be the Ig order the patient is on), not only counting."""
-    quoted = [f"“{escape(n.display, 40)}”" if n.display else what(n.source, lang) for n in notes[:shown]]
+    quoted = [f"“{escape(n.display, DISPLAY_LIMIT.get(n.kind, 40))}”" if n.display else what(n.source, lang) for n in notes[:shown]]
     rest = len(notes) - len(quoted)
     if rest:
         quoted.append(AND_MORE(lang).format(n=rest))

@@ -40,9 +40,10 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
-# Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary.
+# Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
+# the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"},
-              "malignancy-not-recognised": {"unrecognised-code"}}
+              "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -210,8 +211,9 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     notes = ctx.notes
-    if advice.code in SELF_NOTED:  # the card is about that record's code: its note would say it twice
-        notes = tuple(n for n in notes if not (n.kind in SELF_NOTED[advice.code] and n.source in advice.evidence))
+    self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
+    if self_noted:  # the card is about that record: its note would say it twice
+        notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)

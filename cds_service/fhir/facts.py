@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Union, get_args
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -75,6 +76,16 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 ADMIN_STATUSES = {"completed", "in-progress"}
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+# The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
+# system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
+# In the order their notes are named on a card (a diagnosis or drug before a lab result).
+CODE_READ_ON = {"Condition": "code", "MedicationAdministration": "medication", "MedicationRequest": "medication",
+                "MedicationStatement": "medication", "Procedure": "code", "DiagnosticReport": "code",
+                "Observation": "code"}
+UNKNOWN_SYSTEM_RANK = {kind: i for i, kind in enumerate(CODE_READ_ON)}
+# Observation categories that are no lab result (vital signs, a questionnaire ...): their codes never matter here.
+LAB_CATEGORIES = frozenset({"laboratory"})
+NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 COMPARATORS = {"<", "<=", ">", ">="}
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 _INFINITE = (float("inf"), float("-inf"))
@@ -204,16 +215,64 @@ def says_negative(t: Terminology, text: str) -> bool:
 ISOTYPES = {"IgG", "IgA", "IgM", "IgD", "IgE", "light-chain"}
 
 
+def _scalar(value: Any) -> str:
+    """A JSON scalar as sent ("3.2", "true"), "" for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (str, int, float)) else ""
+
+
+def _quantity_as_sent(qty: Any) -> str:
+    """A Quantity as sent ("<4.0 g/L", "true g/L" for a value that is no number), "" when it holds nothing."""
+    if not isinstance(qty, dict):
+        return ""
+    parts = [_scalar(qty.get("comparator")), _scalar(qty.get("value")), _scalar(qty.get("unit") or qty.get("code"))]
+    sent = " ".join(p for p in parts if p)
+    return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=")
+
+
 def _value_as_sent(r: Mapping[str, Any]) -> str:
-    """A result's value as the laboratory sent it, for a note ("3,2", "2 furlongs", "3.2"), else why there is none."""
+    """A result's value as the laboratory sent it, for a note, whatever its type: "3,2", "2 furlongs", "true" (a
+    valueBoolean, or a valueQuantity whose value is no number: "true g/L"), a coded value's text or code, a range
+    "2–3 g/L", a ratio "3 g/L / 1 L", a period "2026-01-01–"; else why there is none ("Hæmolyse", or "—")."""
     if isinstance(r.get("valueString"), str):
         return str(r["valueString"])
-    qty = r.get("valueQuantity")
-    if isinstance(qty, dict):
-        parts = [qty.get("comparator"), qty.get("value"), qty.get("unit") or qty.get("code")]
-        sent = " ".join(str(p) for p in parts if isinstance(p, (str, int, float)) and not isinstance(p, bool))
-        return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=") or "—"
+    for key in ("valueBoolean", "valueInteger", "valueDateTime", "valueTime"):
+        if _scalar(r.get(key)):
+            return _scalar(r.get(key))
+    if isinstance(r.get("valueQuantity"), dict):
+        return _quantity_as_sent(r["valueQuantity"]) or "—"
+    coded = r.get("valueCodeableConcept")
+    if isinstance(coded, dict):
+        return _concept_text(coded) or _first_code(coded) or "—"
+    ranged = r.get("valueRange")
+    if isinstance(ranged, dict):
+        low, high = _quantity_as_sent(ranged.get("low")), _quantity_as_sent(ranged.get("high"))
+        return f"{low}–{high}" if low and high else f">={low}" if low else f"<={high}" if high else "—"
+    ratio = r.get("valueRatio")
+    if isinstance(ratio, dict):
+        top, bottom = _quantity_as_sent(ratio.get("numerator")), _quantity_as_sent(ratio.get("denominator"))
+        return f"{top or '?'} / {bottom or '?'}" if top or bottom else "—"
+    period = r.get("valuePeriod")
+    if isinstance(period, dict):
+        start, end = _scalar(period.get("start"))[:25], _scalar(period.get("end"))[:25]
+        return f"{start}–{end}" if start or end else "—"
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
+
+
+# A culture known by its name: the specimen its name gives (first match wins), else "other".
+SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNORECASE)),
+                  ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
+                                             re.IGNORECASE)),
+                  ("csf", re.compile(r"spinal|liquor|cerebrospinal|csf", re.IGNORECASE)),
+                  ("urine", re.compile(r"urin", re.IGNORECASE)))
+
+
+def culture_by_name(t: Terminology, text: str) -> Entry:
+    """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
+    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory), else "other"."""
+    specimen = next((kind for kind, words in SPECIMEN_WORDS if words.search(text)), "other")
+    return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
 
 
 def _isotype(value: Any) -> str:
@@ -383,6 +442,7 @@ class FactBuilder:
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
+        self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -398,6 +458,7 @@ class FactBuilder:
         self._diagnoses = []
         self._statement_orders = {}
         self._out_of_scope_days = set()
+        self._unknown_systems = {}
         self._panel_parts = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
@@ -421,6 +482,8 @@ class FactBuilder:
                 self._panel_parts = []
                 continue
             parts, self._panel_parts = self._panel_parts, []
+            if produced is None and not parts:
+                self._name_unknown_system(resource)
             for slot, fact in (*parts, *(() if produced is None else (produced,))):
                 out[slot].append(fact)
                 used[fact.source] = resource
@@ -442,6 +505,11 @@ class FactBuilder:
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
+        if len(self._unknown_systems) > 1:  # a diagnosis or drug in an unknown system is named before a lab result
+            at = sorted(i for i, _ in self._unknown_systems.values())
+            ranked = sorted((self._notes[i] for i in at), key=lambda n: UNKNOWN_SYSTEM_RANK.get(n.source.split("/")[0], 9))
+            for i, note in zip(at, ranked):
+                self._notes[i] = note
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
@@ -619,10 +687,53 @@ class FactBuilder:
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    self._system_name(system)[:100]))
 
+    def _name_unknown_system(self, r: Mapping[str, Any]) -> None:
+        """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
+        no text or display to tell what it is ("AB12" in http://hospital.dk/codes): named, "code X in system Y not
+        recognised". One note per record type and system: the others of that type and system are counted in it, so a
+        chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
+        text (`_unrecognised`); one with any coding in a known system was read by that coding."""
+        kind = str(r.get("resourceType"))
+        element = CODE_READ_ON.get(kind)
+        if element is None or _str(r.get("status")) in NOT_A_RECORD \
+                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+            return
+        if kind == "Observation" and _list(r.get("category")) and not any(
+                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+            return
+        concept = r.get("code") if element == "code" else self._medication_concept(r)
+        codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
+        if not codings or _texts(concept).strip():
+            return
+        if any(isinstance(c.get("system"), str) and self.t.alias_for(c["system"]) is not None for c in codings):
+            return
+        code, system = str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
+        key = (kind, system)
+        message = (f"code {code[:40]!r} in system {(system or '(none)')[:100]!r}, which no value set uses, and no text: "
+                   "not used (a site adds its local codes with CDS_VALUESET_DIR)")
+        if key in self._unknown_systems:
+            at, count = self._unknown_systems[key]
+            self._unknown_systems[key] = (at, count + 1)
+            self._notes[at] = replace(self._notes[at], message=self._notes[at].message.split("; and ", 1)[0]
+                                      + f"; and {count} more {kind} record(s) in that system")
+            return
+        self._unknown_systems[key] = (len(self._notes), 1)
+        self._notes.append(DataNote("code-system-unknown", reference_of(r), message,
+                                    f"{code[:20]} ({system[:60] or 'no system'})", self._day_of(r)))
+
+    def _medication_concept(self, r: Mapping[str, Any]) -> Any:
+        """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
+        concept = r.get("medicationCodeableConcept")
+        if concept is not None:
+            return concept
+        ref = _first(r, "medicationReference.reference")
+        medication = self._referenced_medication(r, ref)[0] if isinstance(ref, str) else None
+        return self._medication_code(medication) if medication is not None else None
+
     def _system_name(self, system: str) -> str:
         """A code system as a card names it: its alias in code-systems.json ("RXNORM") when it is one we know,
         else the URI as sent."""
-        known = self.t.alias_of.get(system) if system else None
+        known = self.t.alias_for(system) if system else None
         return known[0] if known else system
 
     def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
@@ -668,9 +779,10 @@ class FactBuilder:
         named = {str(e.get("drug")) for e in vs.entries if e.get("drug")} if vs is not None else set()
         return next((other for other in sorted(named) if other in text), drug)
 
-    def _unrecognised_result(self, r: Mapping[str, Any]) -> None:
+    def _unrecognised_result(self, r: Mapping[str, Any]) -> Produced:
         """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
-        that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B"): say so.
+        that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") without the laboratory category: say so. A laboratory
+        result named a culture: read it as one (the culture it gives).
 
         Every other result of the chart passes here too, so the name is looked up in the cached hints
         first; subclasses, CSF and urine IgG are not total IgG.
@@ -679,12 +791,23 @@ class FactBuilder:
         found = self.t.hint_for(text) if text else None
         if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
+        elif found == "culture" and self._is_lab_result(r):
+            # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
+            # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
+            # its specimen from its name; the notes never decide growth there either.
+            return self._culture(r, culture_by_name(self.t, text))
         elif found == "culture":
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
             value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
             if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
+        return None
+
+    @staticmethod
+    def _is_lab_result(r: Mapping[str, Any]) -> bool:
+        """Whether an Observation says it is a laboratory result (category `laboratory`)."""
+        return any(_str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat))
 
     def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
@@ -791,7 +914,9 @@ class FactBuilder:
             if (r.get("valueQuantity") is not None or r.get("valueString") is not None
                     or r.get("valueCodeableConcept") is not None) and isinstance(status, str) \
                     and status in RESULT_STATUSES:
-                self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
+                by_name = self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
+                if by_name is not None:
+                    return by_name
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
@@ -1249,7 +1374,7 @@ class FactBuilder:
         severity = r.get("severity")
         if not isinstance(severity, dict):
             return ""
-        coded = any(self.t.alias_of.get(str(c.get("system")), ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
+        coded = any((self.t.alias_for(str(c.get("system"))) or ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
                     for c in _codings(severity))
         return "" if coded else _concept_text(severity).strip()[:40]
 

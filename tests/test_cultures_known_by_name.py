@@ -1,0 +1,72 @@
+"""A laboratory result named a culture under a laboratory's local code is read as a culture.
+
+"Bloddyrkning", "Blood culture", "Ekspektorat dyrkning" under a code no value set holds, with the Observation category
+`laboratory`, is read as the coded cultures are (its specimen from its name; the notes never decide growth): a
+blood culture that grew a bacterium verifies an organism-unspecified pneumonia (J18.9) within 7 days (clinical rules
+§7). A result under a local code that is no culture ("Pneumokokantigen, urin") is not, whatever organism it names; a
+culture named without the laboratory category is named on the card as before, not used.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+AT = date(2026, 1, 20)
+# After the window: J18.9 pneumonia 2026-01-05 with a positive blood culture 2026-01-06, IgG 3.5 -> general criteria.
+BUNDLE = json.loads((FIXTURES / "pneumonia-unspecified-positive-blood-culture-general-criteria-met.json").read_text())
+
+
+def _local(text: str, value: str, category: bool = True) -> dict:
+    bundle = copy.deepcopy(BUNDLE)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["id"] == "obs-bloodculture-0053":
+            resource["code"] = {"coding": [{"system": "http://hospital.dk/lab", "code": "KUL123"}], "text": text}
+            resource.pop("valueCodeableConcept", None)
+            resource.pop("interpretation", None)
+            resource["valueString"] = value
+            if not category:
+                resource.pop("category", None)
+    return bundle
+
+
+@pytest.mark.parametrize("text", ["Bloddyrkning", "Blood culture", "BLODDYRKNING(BAKTERIUM+FUNGUS),B"])
+def test_a_local_coded_blood_culture_with_growth_verifies_the_pneumonia_as_severe(text: str) -> None:
+    answered = replay(RUNTIME, _local(text, "Streptococcus pneumoniae"), at=AT)
+    assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]
+    assert "Severe bacterial infection 2026-01-05 (positive blood culture 2026-01-06)" in answered.cards[0]["detail"]
+    assert not [n for n in answered.notes if n.kind == "unrecognised-code"]
+
+
+def test_a_local_coded_sputum_culture_with_growth_verifies_the_pneumonia_not_as_severe() -> None:
+    answered = replay(RUNTIME, _local("Ekspektorat dyrkning", "Streptococcus pneumoniae"), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]  # one episode, not severe
+    assert "Verified bacterial infection 2026-01-05" in answered.cards[0]["detail"]
+    assert "Observation/obs-bloodculture-0053" in answered.advice[0].evidence
+
+
+def test_a_local_coded_culture_that_grew_nothing_verifies_nothing() -> None:
+    answered = replay(RUNTIME, _local("Bloddyrkning", "Ingen vækst efter 5 døgn"), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+
+
+def test_a_local_coded_result_that_is_no_culture_verifies_nothing() -> None:
+    answered = replay(RUNTIME, _local("Pneumokokantigen, urin", "Streptococcus pneumoniae påvist"), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+
+
+def test_a_culture_named_without_the_laboratory_category_is_named_not_used() -> None:
+    answered = replay(RUNTIME, _local("Bloddyrkning", "Streptococcus pneumoniae", category=False), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert [n.source for n in answered.notes if n.kind == "unrecognised-code"] == ["Observation/obs-bloodculture-0053"]
