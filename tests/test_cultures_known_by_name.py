@@ -70,3 +70,32 @@ def test_a_culture_named_without_the_laboratory_category_is_named_not_used() -> 
     answered = replay(RUNTIME, _local("Bloddyrkning", "Streptococcus pneumoniae", category=False), at=AT)
     assert [a.code for a in answered.advice] == ["no-start-without-infections"]
     assert [n.source for n in answered.notes if n.kind == "unrecognised-code"] == ["Observation/obs-bloodculture-0053"]
+
+
+# A J18.9 pneumonia is verified bacterial (§4.3), and made severe by a blood culture, only by a bacterial culture: a
+# fungal, viral or cell culture, or a carriage screening (colonisation), named "dyrkning"/"culture" under a local code,
+# is no such culture, whatever it grew; it is named on the card as unrecognised, not used.
+@pytest.mark.parametrize(("text", "value"), [
+    ("Dyrkning for svamp", "Vækst"), ("Svampe dyrkning, blod", "Positiv"), ("Blood culture, fungal", "Positive"),
+    ("Virus dyrkning", "Influenza A påvist"), ("CMV culture, blood", "Cytomegalovirus"),
+    ("MRSA-screening (dyrkning)", "Staphylococcus aureus (MRSA)"), ("Cell culture", "Positive")])
+def test_a_culture_named_for_no_bacterium_or_a_screening_verifies_nothing(text: str, value: str) -> None:
+    answered = replay(RUNTIME, _local(text, value), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert "Verified bacterial infection 2026-01-05" not in answered.cards[0]["detail"]
+    assert not answered.facts.cultures
+
+
+# A culture whose result only defers to a comment ("Se kommentar") did not say it grew: the note is a comment (the
+# notes never decide growth), so the blood culture neither verifies the pneumonia nor makes it severe.
+@pytest.mark.parametrize("code", ["KUL123", "600-7"])
+def test_a_culture_answered_see_comment_is_no_growth(code: str) -> None:
+    bundle = _local("Bloddyrkning", "Se kommentar")
+    for entry in bundle["entry"]:
+        if entry["resource"]["id"] == "obs-bloodculture-0053":
+            entry["resource"]["note"] = [{"text": "Vækst af Staphylococcus aureus"}]
+            if code == "600-7":
+                entry["resource"]["code"]["coding"] = [{"system": "http://loinc.org", "code": "600-7"}]
+    answered = replay(RUNTIME, bundle, at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert [(c.positive, c.specimen) for c in answered.facts.cultures] == [(False, "blood")]

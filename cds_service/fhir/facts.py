@@ -261,6 +261,15 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
 
 
 # A culture known by its name: the specimen its name gives (first match wins), else "other".
+# A name that says the culture looks for no bacterium (a fungus, a virus, cells) or screens for carriage (MRSA, VRE,
+# ESBL: colonisation, no infection) is no culture that can verify a bacterial infection (§4.3): not read by its name.
+NOT_A_BACTERIAL_CULTURE = re.compile(r"svamp|fung|gær|yeast|mykolog|mycolog|virus|viral|\bcmv\b|cytomegalo|\bcell|celle",
+                                     re.IGNORECASE)
+BACTERIA_NAMED = re.compile(r"bakteri|bacteri", re.IGNORECASE)  # "BLODDYRKNING(BAKTERIUM+FUNGUS),B" is one
+SCREENING = re.compile(r"screening|bærer|carrier|kolonis|coloni[sz]|\bmrsa\b|\bvre\b|\besbl\b|\bcpo\b", re.IGNORECASE)
+# A culture's value that only defers to a comment or a later answer ("Se kommentar", "Svar følger") says no growth.
+DEFERS = re.compile(r"\s*(?:(?:se|see)\s+(?:kommentar|comment|note|notat|bemærkning|svar)\w*|svar\s+følger|afventer\w*"
+                    r"|pending|to\s+follow|følger)\s*[.!]?\s*", re.IGNORECASE)
 SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNORECASE)),
                   ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
                                              re.IGNORECASE)),
@@ -791,7 +800,8 @@ class FactBuilder:
         found = self.t.hint_for(text) if text else None
         if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
-        elif found == "culture" and self._is_lab_result(r):
+        elif found == "culture" and self._is_lab_result(r) and not SCREENING.search(text) \
+                and (BACTERIA_NAMED.search(text) or not NOT_A_BACTERIAL_CULTURE.search(text)):
             # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
             # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
             # its specimen from its name; the notes never decide growth there either.
@@ -1088,7 +1098,7 @@ class FactBuilder:
         elif coded:
             positive = True
         else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
-            positive = growth.grew
+            positive = growth.grew and not DEFERS.fullmatch(value_text)
         if entry.get("fungal_only"):
             bacterial = False
         elif verdict:
