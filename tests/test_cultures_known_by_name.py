@@ -99,3 +99,15 @@ def test_a_culture_answered_see_comment_is_no_growth(code: str) -> None:
     answered = replay(RUNTIME, bundle, at=AT)
     assert [a.code for a in answered.advice] == ["no-start-without-infections"]
     assert [(c.positive, c.specimen) for c in answered.facts.cultures] == [(False, "blood")]
+
+
+# A swab of a site with its own flora (throat, nose, faeces) names its specimen: a bacterium it grew is no evidence
+# that a pneumonia is bacterial (§4.3), as a urine culture is none.
+@pytest.mark.parametrize(("text", "value"), [
+    ("Svælg dyrkning", "Streptococcus pyogenes"), ("Dyrkning og resistens, næse", "Staphylococcus aureus"),
+    ("Fæces dyrkning", "Salmonella enteritidis"), ("Throat culture", "Streptococcus pneumoniae")])
+def test_a_swab_of_a_flora_site_does_not_verify_a_pneumonia(text: str, value: str) -> None:
+    answered = replay(RUNTIME, _local(text, value), at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert "Verified bacterial infection 2026-01-05" not in answered.cards[0]["detail"]
+    assert [(c.positive, c.bacterial, c.specimen) for c in answered.facts.cultures] == [(True, True, "swab")]

@@ -274,12 +274,16 @@ SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNO
                   ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
                                              re.IGNORECASE)),
                   ("csf", re.compile(r"spinal|liquor|cerebrospinal|csf", re.IGNORECASE)),
+                  # a swab of a site with its own flora (throat, nose, faeces, perineum): it verifies only an infection
+                  # of no stated site, never a pneumonia, a urinary or a CNS infection (library `_culture_fits`)
+                  ("swab", re.compile(r"svælg|throat|pharyn|tonsil|næse|nasal|nares|\bnose|fæces|faeces|feces|stool"
+                                      r"|rect|rekt|perine|anal\b", re.IGNORECASE)),
                   ("urine", re.compile(r"urin", re.IGNORECASE)))
 
 
 def culture_by_name(t: Terminology, text: str) -> Entry:
     """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
-    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory), else "other"."""
+    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory, "Svælg dyrkning" swab), else "other"."""
     specimen = next((kind for kind, words in SPECIMEN_WORDS if words.search(text)), "other")
     return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
 

@@ -126,7 +126,7 @@ FIELDS = {
 # The service's own values of a fact field (not EHR text), in words per language.
 _SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftveje"),
           "csf": Text("cerebrospinal fluid", "spinalvæske"), "urine": Text("urine", "urin"),
-          "other": Text("other", "andet")}
+          "swab": Text("swab (throat, nose, faeces)", "podning (svælg, næse, fæces)"), "other": Text("other", "andet")}
 FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
     ("ig_courses", "status"): {"active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"),
                                "stopped": Text("stopped", "stoppet"), "completed": Text("completed", "afsluttet")},
