@@ -74,11 +74,12 @@ def test_a_culture_named_without_the_laboratory_category_is_named_not_used() -> 
 
 # A J18.9 pneumonia is verified bacterial (§4.3), and made severe by a blood culture, only by a bacterial culture: a
 # fungal, viral or cell culture, or a carriage screening (colonisation), named "dyrkning"/"culture" under a local code,
-# is no such culture, whatever it grew; it is named on the card as unrecognised, not used.
+# is no such culture, whatever it grew, nor is a preliminary answer (a Gram stain); it is named on the card as unrecognised, not used.
 @pytest.mark.parametrize(("text", "value"), [
     ("Dyrkning for svamp", "Vækst"), ("Svampe dyrkning, blod", "Positiv"), ("Blood culture, fungal", "Positive"),
     ("Virus dyrkning", "Influenza A påvist"), ("CMV culture, blood", "Cytomegalovirus"),
-    ("MRSA-screening (dyrkning)", "Staphylococcus aureus (MRSA)"), ("Cell culture", "Positive")])
+    ("MRSA-screening (dyrkning)", "Staphylococcus aureus (MRSA)"), ("Cell culture", "Positive"),
+    ("Blood culture – preliminary", "Gram positive cocci"), ("Bloddyrkning, foreløbigt svar", "Gram-positive kokker")])
 def test_a_culture_named_for_no_bacterium_or_a_screening_verifies_nothing(text: str, value: str) -> None:
     answered = replay(RUNTIME, _local(text, value), at=AT)
     assert [a.code for a in answered.advice] == ["no-start-without-infections"]

@@ -266,7 +266,10 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
 NOT_A_BACTERIAL_CULTURE = re.compile(r"svamp|fung|gær|yeast|mykolog|mycolog|virus|viral|\bcmv\b|cytomegalo|\bcell|celle",
                                      re.IGNORECASE)
 BACTERIA_NAMED = re.compile(r"bakteri|bacteri", re.IGNORECASE)  # "BLODDYRKNING(BAKTERIUM+FUNGUS),B" is one
-SCREENING = re.compile(r"screening|bærer|carrier|kolonis|coloni[sz]|\bmrsa\b|\bvre\b|\besbl\b|\bcpo\b", re.IGNORECASE)
+# ... nor a preliminary answer or a Gram stain ("Blood culture – preliminary": "Gram positive cocci", often a skin
+# contaminant): only the final culture, coded or named, identifies what grew.
+SCREENING = re.compile(r"screening|bærer|carrier|kolonis|coloni[sz]|\bmrsa\b|\bvre\b|\besbl\b|\bcpo\b"
+                       r"|foreløbig|prelim|\bgram|mikroskopi|microscop", re.IGNORECASE)
 # A culture's value that only defers to a comment or a later answer ("Se kommentar", "Svar følger") says no growth.
 DEFERS = re.compile(r"\s*(?:(?:se|see)\s+(?:kommentar|comment|note|notat|bemærkning|svar)\w*|svar\s+følger|afventer\w*"
                     r"|pending|to\s+follow|følger)\s*[.!]?\s*", re.IGNORECASE)
