@@ -112,3 +112,23 @@ def test_a_swab_of_a_flora_site_does_not_verify_a_pneumonia(text: str, value: st
     assert [a.code for a in answered.advice] == ["no-start-without-infections"]
     assert "Verified bacterial infection 2026-01-05" not in answered.cards[0]["detail"]
     assert [(c.positive, c.bacterial, c.specimen) for c in answered.facts.cultures] == [(True, True, "swab")]
+
+
+# A culture that gave no result ("Ikke udført", "Annulleret", "Prøve ikke modtaget") names no organism: no growth, so
+# the blood culture neither verifies the pneumonia nor makes it severe (§4.3). One that names what grew still counts.
+@pytest.mark.parametrize("code", ["KUL123", "600-7"])
+@pytest.mark.parametrize("value", ["Ikke udført", "Annulleret", "Prøve ikke modtaget", "Sample rejected: unsuitable",
+                                   "Not performed.", "Analysen er aflyst, ny prøve ønskes"])
+def test_a_culture_that_gave_no_result_is_no_growth(code: str, value: str) -> None:
+    bundle = _local("Bloddyrkning", value)
+    for entry in bundle["entry"]:
+        if code == "600-7" and entry["resource"]["id"] == "obs-bloodculture-0053":
+            entry["resource"]["code"]["coding"] = [{"system": "http://loinc.org", "code": "600-7"}]
+    answered = replay(RUNTIME, bundle, at=AT)
+    assert [a.code for a in answered.advice] == ["no-start-without-infections"]
+    assert [(c.positive, c.specimen) for c in answered.facts.cultures] == [(False, "blood")]
+
+
+def test_a_culture_that_names_what_grew_beside_a_no_result_word_still_counts() -> None:
+    answered = replay(RUNTIME, _local("Bloddyrkning", "Streptococcus pneumoniae. Resistens ikke udført"), at=AT)
+    assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]

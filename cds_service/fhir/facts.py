@@ -273,6 +273,12 @@ SCREENING = re.compile(r"screening|bærer|carrier|kolonis|coloni[sz]|\bmrsa\b|\b
 # A culture's value that only defers to a comment or a later answer ("Se kommentar", "Svar følger") says no growth.
 DEFERS = re.compile(r"\s*(?:(?:se|see)\s+(?:kommentar|comment|note|notat|bemærkning|svar)\w*|svar\s+følger|afventer\w*"
                     r"|pending|to\s+follow|følger)\s*[.!]?\s*", re.IGNORECASE)
+# A culture's value that names no organism and says the culture gave no result (not done, cancelled, rejected)
+# says no growth either: it is no verification of an infection (§4.3). (A contaminated sample is a contaminant
+# growth of the organism value set, "kontamin*", which verifies nothing.)
+NO_RESULT = re.compile(r"ikke\s+udført|not\s+(?:done|performed)|annull?er\w*|aflyst|cancel+ed"
+                       r"|ikke\s+modtaget|not\s+received|uegnet|unsuitable|afvist|rejected|ikke\s+analyser\w*"
+                       r"|not\s+analy[sz]ed|ingen\s+prøve|no\s+(?:sample|specimen)", re.IGNORECASE)
 SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNORECASE)),
                   ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
                                              re.IGNORECASE)),
@@ -1105,7 +1111,8 @@ class FactBuilder:
         elif coded:
             positive = True
         else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
-            positive = growth.grew and not DEFERS.fullmatch(value_text)
+            positive = growth.grew and not DEFERS.fullmatch(value_text) \
+                and not (not growth.named and NO_RESULT.search(value_text))
         if entry.get("fungal_only"):
             bacterial = False
         elif verdict:
