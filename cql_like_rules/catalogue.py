@@ -953,6 +953,34 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "starter), til registreringen."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                "car-t-order": Variant(
+                    Text("Not checked: {drug} ordered for {therapy_date} (order completed), but no infusion "
+                         "recorded: record it",
+                         "Ikke vurderet: {drug} ordineret til {therapy_date} (afsluttet), men ingen infusion "
+                         "registreret: registrér den"),
+                    Text("The high-risk window ({window}) opens on the day of the CAR-T infusion, and an order is not "
+                         "an infusion: with no infusion recorded, no window, start or stop criterion was applied.",
+                         "Højrisikoperioden ({window}) begynder den dag, CAR-T-infusionen gives, og en ordination er "
+                         "ikke en infusion: uden registreret infusion er hverken periode-, start- eller stopkriterier "
+                         "anvendt."),
+                    Text("Record the infusion with its day (for one given elsewhere, from that hospital's letter); "
+                         "until then check the immunoglobulin criteria yourself.",
+                         "Registrér infusionen med dens dag (for en givet andetsteds: fra det sygehus' brev); vurdér "
+                         "indtil da selv kriterierne for immunglobulin."),
+                ),
+                "car-t-order-child": Variant(
+                    Text("Not checked: {drug} ordered for {therapy_date}, no infusion recorded; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} ordineret til {therapy_date}, ingen infusion registreret; barn "
+                         "({age} år): individuel vurdering"),
+                    Text("The CAR-T order is completed, but no infusion is recorded. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "CAR-T-ordinationen er afsluttet, men ingen infusion er registreret. Kriterierne omfatter "
+                         "ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the infusion with its day.",
+                         "Beslut individuelt, og registrér infusionen med dens dag."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
             },
             worklist_rank=7,
             variant_doc={"": "a recognised CAR-T infusion or bsAb start whose date names no day (a month, a year, "
@@ -962,7 +990,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "no-date": "a recognised CAR-T infusion or bsAb start that carries no date at all (a completed "
                                     "Procedure with no performed[x], an administration with no effective[x], an order "
                                     "with no start, dose day or authoredOn), and no other recognised index event",
-                         "no-date-child": "the same, in a child (under the adult age today): individual assessment"},
+                         "no-date-child": "the same, in a child (under the adult age today): individual assessment",
+                         "car-t-order": "a CAR-T product order completed while no CAR-T infusion is recorded (no "
+                                        "Procedure, no administration): an order is not an infusion, so the card asks "
+                                        "for the infusion record",
+                         "car-t-order-child": "the same, in a child (under the adult age on the order's day): "
+                                              "individual assessment"},
         ),
         AdviceKind(
             "order-not-recognised",

@@ -130,6 +130,7 @@ class UndatedTherapy:
     recorded: str
     earliest: date | None = None
     latest: date | None = None
+    ordered: bool = False  # a CAR-T order completed with no infusion recorded: `earliest` its planned day
 
 
 @dataclass(frozen=True)

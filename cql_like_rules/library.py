@@ -380,11 +380,21 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
+    # The date the card names is the first of the latest record's course (a window opens on its first dose or the
+    # infusion, so that is the day a clinician checks): earlier records of the same kind within the course gap of the
+    # next (bsAb), or within the same-treatment days of the latest (CAR-T: a second record of one infusion).
+    first = latest
+    for earlier in reversed(found[:-1]):
+        if earlier.looks_like != latest.looks_like:
+            continue
+        if (first.date - earlier.date).days <= c.params.bsab_course_gap_days if latest.looks_like == "bsab" \
+                else (latest.date - earlier.date).days <= c.params.car_t_same_treatment_days:
+            first = earlier
     return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if latest.code else "no-code",
-                                    "Unrecognised Therapy Advice", latest.date, latest.source,
+                                    "Unrecognised Therapy Advice", first.date, latest.source,
                                     {"order_drug": latest.display, "order_looks_like": latest.looks_like,
                                      "order_code": latest.code, "order_code_system": latest.code_system,
-                                     "therapy_date": latest.date})
+                                     "therapy_date": first.date})
 
 
 @define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "
@@ -424,7 +434,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    variant, child_variant = ("no-date", "no-date-child") if not latest.recorded else ("", "child")
+    variant, child_variant = ("car-t-order", "car-t-order-child") if latest.ordered else \
+        ("no-date", "no-date-child") if not latest.recorded else ("", "child")
     # The age on the first day the date can mean (today for words or no date): a patient who may have been a child
     # that day is treated as one. No date at all is not a date to correct: a variant of its own.
     return _unplaced_therapy_advice(c, "therapy-undated", variant, "Undated Therapy Advice", latest.earliest or c.today,

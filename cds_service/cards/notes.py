@@ -82,6 +82,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} CAR-T or bispecific records carry no date: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
              "dagene")),
+    "car-t-stopped": (
+        Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
+             "were infused), its day is T0; correct the record if no cells were given",
+             "CAR-T-infusionen “{display}” er registreret som afbrudt før afslutning: læst som givet (celler blev "
+             "infunderet), dens dag er T0; ret registreringen, hvis ingen celler blev givet"),
+        Text("{n} CAR-T infusions are recorded as stopped before they were complete: read as given, their days date "
+             "T0; correct the records if no cells were given",
+             "{n} CAR-T-infusioner er registreret som afbrudt før afslutning: læst som givet, deres dage daterer T0; "
+             "ret registreringerne, hvis ingen celler blev givet")),
     "car-t-target-out-of-scope": (
         Text("the CAR-T product “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
              "criteria, no high-risk window was opened",

@@ -42,7 +42,8 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
-SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"}, "therapy-undated": {"therapy-undated", "therapy-no-date"},
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
+              "therapy-undated": {"therapy-undated", "therapy-no-date", "car-t-order-no-infusion"},
               "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).

@@ -75,6 +75,12 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 
 ADMIN_STATUSES = {"completed", "in-progress"}
+# A CAR-T infusion's administration under which cells were given: completed, under way, or stopped (FHIR: halted
+# after at least some of it was done, so cells were infused and their immune effects follow: the high-risk window
+# opens that day; docs/clinical-logic.md). A stopped one is named in a data note. A Procedure counts completed or
+# stopped; one still in progress does not (clinical rules §5: the completed procedure).
+CAR_T_GIVEN_STATUSES = frozenset({"completed", "in-progress", "stopped"})
+CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
@@ -461,6 +467,7 @@ class FactBuilder:
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
+        self._car_t_ordered: list[tuple[Mapping[str, Any], str, date | None]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
@@ -477,6 +484,7 @@ class FactBuilder:
         self._notes = list(notes)
         self._therapies = []
         self._undated = []
+        self._car_t_ordered = []
         self._diagnoses = []
         self._statement_orders = {}
         self._out_of_scope_days = set()
@@ -517,6 +525,9 @@ class FactBuilder:
             for dropped in set(out["car_t"]) - set(kept):
                 used.pop(dropped.source, None)
             out["car_t"] = kept
+        if not out["car_t"] and not self._out_of_scope_days \
+                and not any(u.looks_like == "car-t-product" for u in self._undated):
+            self._car_t_orders_not_given()
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
@@ -550,6 +561,7 @@ class FactBuilder:
         self.know_medications(resources)
         self._therapies = []
         self._undated = []
+        self._car_t_ordered = []
         for resource in resources:
             kind = resource.get("resourceType")
             handler = INDEX_HANDLERS.get(kind) if isinstance(kind, str) else None
@@ -559,7 +571,8 @@ class FactBuilder:
                 produced = handler(self, resource)
             except DataError:
                 continue
-            if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated:
+            if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
+                    or self._car_t_ordered:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
         return False
 
@@ -1208,8 +1221,8 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, r.get("code"))
             return None
-        if _str(r.get("status")) != "completed":
-            return None  # planned, not-done, in-progress: no infusion yet
+        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES:
+            return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
         drug = str(entry.get("drug") or "")
         when = _performed(r)
         if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
@@ -1217,10 +1230,31 @@ class FactBuilder:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), (words or "").strip())
             return None
         try:
-            return "car_t", CarTInfusion(self._date(when), reference_of(r), drug)
+            day = self._date(when)
         except PartialDate as exc:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
             return None
+        self._car_t_stopped(r, drug or _concept_text(r.get("code")), day)
+        return "car_t", CarTInfusion(day, reference_of(r), drug)
+
+    def _car_t_orders_not_given(self) -> None:
+        """CAR-T product orders completed while no infusion of any CAR-T is recorded (no Procedure, no
+        MedicationAdministration, dated or not): T0 needs the infusion, so each is kept as an undated therapy (the
+        patient-view card asks for the infusion record) and named in a data note."""
+        for r, drug, day in self._car_t_ordered:
+            self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80],
+                                                day.isoformat() if day else "", day, day, ordered=True))
+            self._notes.append(DataNote("car-t-order-no-infusion", reference_of(r), "CAR-T order completed, but no "
+                                        "infusion is recorded: an order is not an infusion, not used as an index "
+                                        "event", drug[:80], day))
+
+    def _car_t_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
+        """A CAR-T infusion recorded as stopped (halted before it was complete, after cells were given): used as the
+        infusion, and the card's data notes say so, so that a clinician who knows it was not given can correct it."""
+        if _str(r.get("status")) == "stopped":
+            self._notes.append(DataNote("car-t-stopped", reference_of(r), "CAR-T infusion recorded as stopped before "
+                                        "it was complete: cells were given, used as the infusion (T0)",
+                                        drug[:80], day))
 
     def _target_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any, kind: str) -> bool:
         """A CAR-T product (`kind` "car-t") or bispecific ("bsab") whose value-set entry names no B-cell or plasma-cell
@@ -1233,7 +1267,7 @@ class FactBuilder:
         shown = (str(entry.get("drug") or "") or _concept_text(concept) or _first_code(concept))[:80]
         day = self._day_of(r)
         what = "CAR-T product" if kind == "car-t" else "bispecific antibody"
-        if kind == "car-t" and day is not None and _str(r.get("status")) in ADMIN_STATUSES:
+        if kind == "car-t" and day is not None and _str(r.get("status")) in CAR_T_GIVEN_STATUSES:
             self._out_of_scope_days.add(day)
         self._notes.append(DataNote(f"{kind}-target-out-of-scope", reference_of(r),
                                     f"{what} directed at {target[:20]}, not a B-cell or plasma-cell antigen: outside "
@@ -1263,8 +1297,8 @@ class FactBuilder:
         if given is None:
             return None
         concept, car_t, bsab, ig = given
-        if _str(r.get("status")) not in ADMIN_STATUSES:
-            return None  # not-done, entered-in-error, stopped before it was given
+        if _str(r.get("status")) not in (CAR_T_GIVEN_STATUSES if car_t is not None else ADMIN_STATUSES):
+            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb or Ig dose halted (a CAR-T one counts)
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
             if car_t is not None:
@@ -1286,6 +1320,7 @@ class FactBuilder:
                                   drug or _concept_text(concept), exc.value)
             return None
         if car_t is not None:
+            self._car_t_stopped(r, str(car_t.get("drug") or "") or _concept_text(concept), day)
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
@@ -1321,6 +1356,17 @@ class FactBuilder:
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
         ig = sets.get("immunoglobulin-substitution")
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
+        car_t = sets.get("car-t-product")
+        if car_t is not None and ig is None and status == "completed" \
+                and not self._target_out_of_scope(r, car_t, concept, "car-t"):
+            # Never T0 (an order is not an infusion), but a completed one says the product was very likely given:
+            # kept, and named on a card when no infusion is recorded (`_car_t_orders_not_given`).
+            try:
+                day: date | None = self._dosage_period(r)[0]  # the planned start, else authoredOn
+            except DataError:
+                day = self._day_of(r)
+            self._car_t_ordered.append((r, str(car_t.get("drug") or "") or _concept_text(concept), day))
+            return None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         try:
