@@ -122,6 +122,18 @@ FIELDS = {
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
     "latest": Text("latest day", "seneste dag"),
+    "taken": Text("taken (UTC)", "taget (UTC)"),
+    "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
+    "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
+    "kind": Text("kind", "type"),
+}
+# A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
+# when it was recorded (dateAsserted), not when anything was ordered.
+KIND_BY_SOURCE: dict[tuple[str, str], Text] = {
+    ("ig_courses", "MedicationStatement"): Text("Immunoglobulin medication record", "Immunglobulin-medicinregistrering"),
+}
+FIELD_BY_SOURCE: dict[tuple[str, str, str], Text] = {
+    ("ig_courses", "MedicationStatement", "authored"): Text("recorded", "registreret"),
 }
 # The service's own values of a fact field (not EHR text), in words per language.
 _SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftveje"),
@@ -135,6 +147,8 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
                                  "other": Text("not bacterial", "ikke bakteriel")},
     ("infections", "site"): _SITES,
     ("cultures", "specimen"): _SITES,
+    ("therapies_drafted", "kind"): {"bsab": Text("bispecific antibody", "bispecifikt antistof"),
+                                    "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
 
@@ -276,15 +290,25 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
             if not isinstance(fact, dict):
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
-            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: {_field_value(kind, k, v, lang)}"
+            resource = str(fact.get("source", "")).partition("/")[0]
+            skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang)}"
                                 for k, v in fact.items()
-                                if k not in SKIPPED_FIELDS and k != day_field and v not in (None, "", [], False))
-            rows.append(f'<tr><td>{e(label(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
+                                if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
+                                and v not in (None, "", [], False))
+            shown = KIND_BY_SOURCE.get((kind, resource), label)
+            rows.append(f'<tr><td>{e(shown(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
     head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
             f"<th>{e(W['source'](lang))}</th></tr>")
     return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
             f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
+    """A fact field's name in the page's language (by the resource it was read from where that changes it)."""
+    words = FIELD_BY_SOURCE.get((kind, resource, field)) or FIELDS.get(field)
+    return words(lang) if words is not None else field
 
 
 def _field_value(kind: str, field: str, value: Any, lang: str) -> str:
