@@ -74,3 +74,26 @@ def test_every_field_a_fact_can_carry_has_words_on_the_page():
         for t in types:
             for f in dataclasses.fields(t):
                 assert f.name in FIELDS or f.name in SKIPPED_FIELDS or f.name in DATE_FIELDS, (kind, f.name)
+
+
+@pytest.mark.parametrize("lang, says", [
+    ("en", "counted as a severe verified bacterial infection, verified by the positive culture {culture} of 2026-01-11"),
+    ("da", "talt som svær verificeret bakteriel infektion, verificeret af den positive dyrkning {culture} fra 2026-01-11"),
+])
+def test_a_pneumonia_verified_by_a_culture_names_that_culture_on_its_row(lang, says):
+    """An organism-unspecified pneumonia (J18.9) counted because of a blood culture whose text names E. coli: the page
+    listed the pneumonia and the culture as two facts, and which culture made which pneumonia a verified bacterial
+    infection (and severe) was only inside the reasoning's JSON."""
+    from .test_acceptance_infections import CHARTS
+
+    chart = next(c for c in CHARTS if c.name == "j18-blood-culture-danish-text")
+    bundle = chart.bundle()
+    culture = next(f"Observation/{e['resource']['id']}" for e in bundle["entry"]
+                   if e["resource"]["id"].startswith("cult"))
+    pneumonia = next(f"Condition/{e['resource']['id']}" for e in bundle["entry"]
+                     if e["resource"]["id"].startswith("inf"))
+    rows = facts_rows(bundle, date.fromisoformat(chart.at), lang)
+    [row] = [r for r in rows if r[-1] == pneumonia]
+    assert says.format(culture=culture) in row[2], row
+    [culture_row] = [r for r in rows if r[-1] == culture]
+    assert "verified" not in culture_row[2] and "verificeret" not in culture_row[2]

@@ -84,6 +84,11 @@ W = {
     "no-dates": Text("the facts carry no dates", "fakta har ingen datoer"),
     "failed": Text("it could not be drawn", "den kunne ikke tegnes"),
     "yes": Text("yes", "ja"), "no": Text("no", "nej"),
+    "counted": Text("counted as a verified bacterial infection", "talt som verificeret bakteriel infektion"),
+    "counted-severe": Text("counted as a severe verified bacterial infection",
+                           "talt som svær verificeret bakteriel infektion"),
+    "verified-by": Text("verified by the positive culture {source} of {day}",
+                        "verificeret af den positive dyrkning {source} fra {day}"),
     "footer": Text("Snapshot of card {uuid}, made {created}. The page holds no link and loads nothing.",
                    "Øjebliksbillede af kort {uuid}, lavet {created}. Siden har ingen links og henter intet."),
 }
@@ -127,6 +132,7 @@ FIELDS = {
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "kind": Text("kind", "type"),
 }
+COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
 KIND_BY_SOURCE: dict[tuple[str, str], Text] = {
@@ -199,7 +205,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, lang),
+        _facts(data.get("facts") or {}, lang, _counted(data.get("trace") or [])),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang),
         _reasoning(data.get("trace") or [], lang),
@@ -282,7 +288,27 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
 
 
-def _facts(facts: Mapping[str, Any], lang: str) -> str:
+def _counted(trace: list) -> dict[str, Mapping[str, Any]]:
+    """The infections the rules counted as verified bacterial, by their source: whether severe, and the culture that
+    verified one coded without an organism (from the trace's value of `COUNTED`)."""
+    step = next((s for s in trace if isinstance(s, dict) and s.get("name") == COUNTED), None)
+    found = step.get("value") if step is not None else None
+    return {str(c["infection"]["source"]): c for c in (found if isinstance(found, list) else [])
+            if isinstance(c, dict) and isinstance(c.get("infection"), dict) and c["infection"].get("source")}
+
+
+def _counted_text(counted: Mapping[str, Any] | None, lang: str) -> str:
+    """What the rules made of an infection, with the culture behind it ('' when it was not counted)."""
+    if counted is None:
+        return ""
+    text = W["counted-severe" if counted.get("severe") else "counted"](lang)
+    culture = counted.get("culture")
+    if isinstance(culture, dict) and culture.get("source"):
+        text += ", " + W["verified-by"](lang).format(source=culture["source"], day=culture.get("date") or "?")
+    return text
+
+
+def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     rows = []
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
@@ -296,6 +322,9 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
                                 and v not in (None, "", [], False))
+            if kind == "infections":
+                verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
+                details = "; ".join(part for part in (details, verdict) if part)
             shown = KIND_BY_SOURCE.get((kind, resource), label)
             rows.append(f'<tr><td>{e(shown(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
