@@ -84,6 +84,11 @@ W = {
     "no-dates": Text("the facts carry no dates", "fakta har ingen datoer"),
     "failed": Text("it could not be drawn", "den kunne ikke tegnes"),
     "yes": Text("yes", "ja"), "no": Text("no", "nej"),
+    "counted": Text("counted as a verified bacterial infection", "talt som verificeret bakteriel infektion"),
+    "counted-severe": Text("counted as a severe verified bacterial infection",
+                           "talt som svær verificeret bakteriel infektion"),
+    "verified-by": Text("verified by the positive culture {source} of {day}",
+                        "verificeret af den positive dyrkning {source} fra {day}"),
     "footer": Text("Snapshot of card {uuid}, made {created}. The page holds no link and loads nothing.",
                    "Øjebliksbillede af kort {uuid}, lavet {created}. Siden har ingen links og henter intet."),
 }
@@ -122,6 +127,19 @@ FIELDS = {
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
     "latest": Text("latest day", "seneste dag"),
+    "taken": Text("taken (UTC)", "taget (UTC)"),
+    "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
+    "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
+    "kind": Text("kind", "type"),
+}
+COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
+# A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
+# when it was recorded (dateAsserted), not when anything was ordered.
+KIND_BY_SOURCE: dict[tuple[str, str], Text] = {
+    ("ig_courses", "MedicationStatement"): Text("Immunoglobulin medication record", "Immunglobulin-medicinregistrering"),
+}
+FIELD_BY_SOURCE: dict[tuple[str, str, str], Text] = {
+    ("ig_courses", "MedicationStatement", "authored"): Text("recorded", "registreret"),
 }
 # The service's own values of a fact field (not EHR text), in words per language.
 _SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftveje"),
@@ -135,6 +153,8 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
                                  "other": Text("not bacterial", "ikke bakteriel")},
     ("infections", "site"): _SITES,
     ("cultures", "specimen"): _SITES,
+    ("therapies_drafted", "kind"): {"bsab": Text("bispecific antibody", "bispecifikt antistof"),
+                                    "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
 
@@ -185,7 +205,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, lang),
+        _facts(data.get("facts") or {}, lang, _counted(data.get("trace") or [])),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang),
         _reasoning(data.get("trace") or [], lang),
@@ -268,7 +288,27 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
 
 
-def _facts(facts: Mapping[str, Any], lang: str) -> str:
+def _counted(trace: list) -> dict[str, Mapping[str, Any]]:
+    """The infections the rules counted as verified bacterial, by their source: whether severe, and the culture that
+    verified one coded without an organism (from the trace's value of `COUNTED`)."""
+    step = next((s for s in trace if isinstance(s, dict) and s.get("name") == COUNTED), None)
+    found = step.get("value") if step is not None else None
+    return {str(c["infection"]["source"]): c for c in (found if isinstance(found, list) else [])
+            if isinstance(c, dict) and isinstance(c.get("infection"), dict) and c["infection"].get("source")}
+
+
+def _counted_text(counted: Mapping[str, Any] | None, lang: str) -> str:
+    """What the rules made of an infection, with the culture behind it ('' when it was not counted)."""
+    if counted is None:
+        return ""
+    text = W["counted-severe" if counted.get("severe") else "counted"](lang)
+    culture = counted.get("culture")
+    if isinstance(culture, dict) and culture.get("source"):
+        text += ", " + W["verified-by"](lang).format(source=culture["source"], day=culture.get("date") or "?")
+    return text
+
+
+def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     rows = []
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
@@ -276,15 +316,28 @@ def _facts(facts: Mapping[str, Any], lang: str) -> str:
             if not isinstance(fact, dict):
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
-            details = "; ".join(f"{FIELDS[k](lang) if k in FIELDS else k}: {_field_value(kind, k, v, lang)}"
+            resource = str(fact.get("source", "")).partition("/")[0]
+            skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang)}"
                                 for k, v in fact.items()
-                                if k not in SKIPPED_FIELDS and k != day_field and v not in (None, "", [], False))
-            rows.append(f'<tr><td>{e(label(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
+                                if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
+                                and v not in (None, "", [], False))
+            if kind == "infections":
+                verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
+                details = "; ".join(part for part in (details, verdict) if part)
+            shown = KIND_BY_SOURCE.get((kind, resource), label)
+            rows.append(f'<tr><td>{e(shown(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
     head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
             f"<th>{e(W['source'](lang))}</th></tr>")
     return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
             f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
+    """A fact field's name in the page's language (by the resource it was read from where that changes it)."""
+    words = FIELD_BY_SOURCE.get((kind, resource, field)) or FIELDS.get(field)
+    return words(lang) if words is not None else field
 
 
 def _field_value(kind: str, field: str, value: Any, lang: str) -> str:
