@@ -131,6 +131,7 @@ FIELDS = {
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "kind": Text("kind", "type"),
+    "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
 }
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
