@@ -10,12 +10,16 @@ import httpx
 import pytest
 
 from cds_service.http.app import create_app
+from cds_service.settings import FetchSettings
 from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
 
 from .environment import tmp_settings
 from .fhir_server import running_fhir_server
 from .fixtures import load_fixtures
 from .servers import ROOT, SettableClock, serve_in_thread
+
+# These tests are about what is fetched, not how fast: a loaded machine must not time the test FHIR server out.
+UNHURRIED = FetchSettings(development=True, connect_timeout=2.0, total_timeout=10.0)
 
 TOKEN = "e2e-" + uuid.uuid4().hex
 CASES = ["cart-in-window-igg-low", "cart-ig-active-stop-overdue", "wrong-patient-observation-dropped",
@@ -28,7 +32,7 @@ FIXTURES = {f.name: f for f in load_fixtures()}
 @pytest.fixture(scope="module")
 def service():
     clock = SettableClock()
-    with serve_in_thread(create_app(tmp_settings(), clock=clock, record_cards=False)) as base:
+    with serve_in_thread(create_app(tmp_settings(fetch=UNHURRIED), clock=clock, record_cards=False)) as base:
         yield base, clock
 
 

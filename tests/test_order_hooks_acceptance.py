@@ -17,6 +17,7 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from cds_service.http.app import create_app
+from cds_service.settings import FetchSettings
 from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID
 from cds_service.tools.replay import request_for
 
@@ -25,6 +26,9 @@ from .fhir_server import running_fhir_server
 from .order_cases import Case, cases
 from .servers import SettableClock, serve_in_thread
 
+# These tests are about what is fetched, not how fast: a loaded machine must not time the test FHIR server out.
+UNHURRIED = FetchSettings(development=True, connect_timeout=2.0, total_timeout=10.0)
+
 CASES = cases()
 ON_SERVER = [r for c in CASES if c.fhir_server for r in (*c.resources, *c.on_server)]
 
@@ -32,7 +36,7 @@ ON_SERVER = [r for c in CASES if c.fhir_server for r in (*c.resources, *c.on_ser
 @pytest.fixture(scope="module")
 def servers():
     clock = SettableClock()
-    with serve_in_thread(create_app(tmp_settings(), clock=clock, record_cards=False)) as base, \
+    with serve_in_thread(create_app(tmp_settings(fetch=UNHURRIED), clock=clock, record_cards=False)) as base, \
             running_fhir_server(ON_SERVER) as fhir:
         yield base, clock, fhir
 
