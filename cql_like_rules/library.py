@@ -1460,7 +1460,8 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
                            x.product or "Ig", x.start) for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
-    if any(a.code in STOP_CARD_CODES for a in c["Advice"]):
+    # read from the facts first: the rest (and the advice, on an order hook) is evaluated only for such a chart
+    if _record_beside_ended_order(c) and any(a.code in STOP_CARD_CODES for a in c["Advice"]):
         notes += [DataNote("statement-past-order-end", record.source, "immunoglobulin record still running today "
                            f"beside the order {order.source} of the same start and product, which ended "
                            f"{order.end.isoformat() if order.end else '?'}: the record alone keeps the course "
@@ -1472,6 +1473,13 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
 
 # The cards about a course that runs: when to pause it (§4.2) or review it under the general criteria.
 STOP_CARD_CODES = frozenset({"stop-planned", "stop-due-soon", "stop-overdue", "general-stop-review"})
+
+
+def _record_beside_ended_order(c: Context) -> bool:
+    """A medication record of immunoglobulin taken, begun the same day as an order whose end has passed."""
+    starts = {x.start for x in c.facts.ig_courses if x.source.startswith("MedicationStatement/") and not x.intended}
+    return bool(starts) and any(is_order(o) and o.end is not None and o.end < c.today and o.start in starts
+                                for o in c.facts.ig_courses)
 
 
 @define("Records Past Their Order's End", "Medication records of immunoglobulin that are the only thing keeping the "

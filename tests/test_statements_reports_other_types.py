@@ -463,6 +463,11 @@ def test_a_stop_card_resting_only_on_a_record_past_its_orders_end_says_which_rec
     assert "end or update the record" in day.cards[0]["detail"]
     rows = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], date(2026, 6, 1), RUNTIME)
     assert [(r.code, r.summary) for r in rows] == [("stop-overdue", found.cards[0]["summary"])]
+    # an order hook's card is about the draft, not the course to pause: the note stays on the page
+    draft = ivig_order("mr-new", "draft", "2026-06-02", "2026-09-01")
+    signed = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 6, 1))
+    assert [a.code for a in signed.advice] == ["order-does-not-meet-criteria"]
+    assert "end or update the record" not in signed.cards[0]["detail"]
 
 
 def test_a_stop_review_card_resting_only_on_a_record_past_its_orders_end_names_it_too() -> None:
