@@ -1497,7 +1497,7 @@ def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
     for record in running:
         ended = [o for o in c["IG Courses"] if is_order(o) and o.status in ("active", "completed")
                  and o.start == record.start and o.end is not None and o.end < c.today
-                 and (o.product == record.product or not o.product or not record.product)]
+                 and bool(o.product) and o.product == record.product]
         order = max(ended, key=lambda o: (o.end or o.start, o.source), default=None)
         # a dose recorded after the order's end says the drug is still given: nothing for the record to correct
         if order is not None and order.end is not None and not any(
