@@ -1471,7 +1471,51 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
                            x.product or "Ig", x.start) for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
+    # read from the facts first: the rest (and the advice, on an order hook) is evaluated only for such a chart
+    if _record_beside_ended_order(c) and any(a.code in STOP_CARD_CODES for a in c["Advice"]):
+        notes += [DataNote("statement-past-order-end", record.source, "immunoglobulin record still running today "
+                           f"beside the order {order.source} of the same start and product, which ended "
+                           f"{order.end.isoformat() if order.end else '?'}: the record alone keeps the course "
+                           "running (stop advice); end or update it if the patient has stopped",
+                           record.product or order.product or "Ig", order.end)
+                  for record, order in c["Records Past Their Order's End"]]
     return tuple(notes)
+
+
+# The cards about a course that runs: when to pause it (§4.2) or review it under the general criteria.
+STOP_CARD_CODES = frozenset({"stop-planned", "stop-due-soon", "stop-overdue", "general-stop-review"})
+
+
+def _record_beside_ended_order(c: Context) -> bool:
+    """A medication record of immunoglobulin taken, begun the same day as an order whose end has passed."""
+    starts = {x.start for x in c.facts.ig_courses if x.source.startswith("MedicationStatement/") and not x.intended}
+    return bool(starts) and any(is_order(o) and o.end is not None and o.end < c.today and o.start in starts
+                                for o in c.facts.ig_courses)
+
+
+@define("Records Past Their Order's End", "Medication records of immunoglobulin that are the only thing keeping the "
+        "substitution running today (no order, recorded doses or booked order runs), each beside an order of the "
+        "same product begun the same day whose end date has passed, no dose recorded since: the order ended, the "
+        "record says the drug is still taken")
+def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
+    episode = c["Current Episode"]
+    if episode is None or c["Planned IG Courses"]:
+        return ()
+    running = [x for x in episode.courses if _active_on(x, c.today, c.today)]
+    if not running or any(is_order(x) or from_doses(x) for x in running):
+        return ()
+    found = []
+    for record in running:
+        ended = [o for o in c["IG Courses"] if is_order(o) and o.status in ("active", "completed")
+                 and o.start == record.start and o.end is not None and o.end < c.today
+                 and bool(o.product) and o.product == record.product]
+        order = max(ended, key=lambda o: (o.end or o.start, o.source), default=None)
+        # a dose recorded after the order's end says the drug is still given: nothing for the record to correct
+        if order is not None and order.end is not None and not any(
+                order.end < d.date <= c.today and (d.product == record.product or not d.product or not record.product)
+                for d in c.facts.ig_administrations):
+            found.append((record, order))
+    return tuple(found)
 
 
 @define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned) whose start "

@@ -28,6 +28,8 @@ from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay, request_from_bundle
+from cds_service.tools.timeline import build_timeline, patient_data
+from cds_service.tools.worklist import evaluate_patient_resources
 from cql_like_rules.valuesets import load_terminology
 
 from .fixtures import FIXTURES
@@ -429,3 +431,80 @@ def test_a_record_beside_a_paused_order_whose_product_one_of_them_leaves_unstate
     assert "2026-05-18" in planned.cards[0]["summary"]
     assert not [n for n in planned.notes if n.kind == "statement-beside-halted-order"]
     assert [a.code for a in replay(RUNTIME, bundle, at=date(2026, 6, 1)).advice] == ["stop-overdue"]
+
+
+@pytest.mark.parametrize("link", ["", "basedOn"])
+@pytest.mark.parametrize("status", ["active", "completed"])
+def test_a_stop_card_resting_only_on_a_record_past_its_orders_end_says_which_record_to_end(status: str,
+                                                                                           link: str) -> None:
+    """CAR-T 2025-11-18; IVIG ordered 2026-01-16 to 2026-05-18 and the medication list's IVIG record of the same start
+    with no end, not linked to the order (or based on an order the chart does not hold). On 2026-06-01 the card said
+    'stop date passed: pause substitution' (kept on purpose: the record says the drug is still taken) without saying
+    that the order had ended and only the record keeps the course open: the clinician looked for an order to pause
+    and found none. The card now names the record, the order's end date and what to do."""
+    order = ivig_order("mr-ivig", status, "2026-01-16", "2026-05-18")
+    based = {"basedOn": [{"reference": "MedicationRequest/elsewhere"}]} if link else {}
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"}, **based)
+    bundle = with_resources("cart-in-window-igg-low", order, record)
+    found = replay(RUNTIME, bundle, at=date(2026, 6, 1))
+    assert [a.code for a in found.advice] == ["stop-overdue"]
+    assert [(n.kind, n.day) for n in found.notes if n.source == "MedicationStatement/ms-ivig"] == \
+        [("statement-past-order-end", date(2026, 5, 18))]
+    detail = found.cards[0]["detail"]
+    assert "its order of the same start ended on 2026-05-18" in detail
+    assert "if the patient has stopped, end or update the record" in detail
+    assert len(detail) <= 700 and "remain central" in detail  # the note fits beside the reminder
+    da = replay(RUNTIME, bundle, at=date(2026, 6, 1), lang="da").cards[0]["detail"]
+    assert "ordinationen fra samme startdag sluttede 2026-05-18" in da
+    assert "afslut eller ret registreringen" in da and len(da) <= 700 and "fortsat centrale" in da
+    # the timeline's day after the order's end carries the same card and note; the worklist row the same advice
+    data = patient_data(bundle, RUNTIME)
+    day = next(s for s in build_timeline(data, RUNTIME, today=date(2026, 6, 1)).changes if s.day == date(2026, 5, 19))
+    assert "end or update the record" in day.cards[0]["detail"]
+    rows = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], date(2026, 6, 1), RUNTIME)
+    assert [(r.code, r.summary) for r in rows] == [("stop-overdue", found.cards[0]["summary"])]
+    # an order hook's card is about the draft, not the course to pause: the note stays on the page
+    draft = ivig_order("mr-new", "draft", "2026-06-02", "2026-09-01")
+    signed = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 6, 1))
+    assert [a.code for a in signed.advice] == ["order-does-not-meet-criteria"]
+    assert "end or update the record" not in signed.cards[0]["detail"]
+
+
+def test_a_stop_review_card_resting_only_on_a_record_past_its_orders_end_names_it_too() -> None:
+    """Ig begun before T0 (general criteria, §4.2): IVIG ordered 2025-09-01 to 2026-03-01 and the list's record of the
+    same start with no end. On 2026-04-01 the review card names the record; with the order still running it does
+    not."""
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2025-09-01"})
+    ended = ivig_order("mr-ivig", "active", "2025-09-01", "2026-03-01")
+    found = replay(RUNTIME, with_resources("cart-in-window-igg-low", ended, record), at=date(2026, 4, 1))
+    assert [a.code for a in found.advice] == ["general-stop-review"]
+    assert [(n.kind, n.day) for n in found.notes if n.kind == "statement-past-order-end"] == \
+        [("statement-past-order-end", date(2026, 3, 1))]
+    assert "end or update the record" in found.cards[0]["detail"]
+    running = ivig_order("mr-ivig", "active", "2025-09-01", "2026-12-01")
+    still = replay(RUNTIME, with_resources("cart-in-window-igg-low", running, record), at=date(2026, 4, 1))
+    assert [a.code for a in still.advice] == ["general-stop-review"]
+    assert not [n for n in still.notes if n.kind == "statement-past-order-end"]
+
+
+@pytest.mark.parametrize("end", ["2026-07-01", ""])
+def test_no_record_note_while_the_order_itself_still_runs(end: str) -> None:
+    """The same record beside an order that still runs on 2026-06-01 (to 2026-07-01, or with no end): the order keeps
+    the course running, the card says to pause it, and no note sends the clinician to the medication list. Nor does a
+    record with no order beside it, nor recorded doses that go on after the order's end."""
+    order = ivig_order("mr-ivig", "active", "2026-01-16", end or "2026-05-18")
+    if not end:
+        del order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"]
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2026-01-16"})
+    found = replay(RUNTIME, with_resources("cart-in-window-igg-low", order, record), at=date(2026, 6, 1))
+    assert [(a.code, a.targets) for a in found.advice] == [("stop-overdue", ("MedicationRequest/mr-ivig",))]
+    assert not [n for n in found.notes if n.kind == "statement-past-order-end"]
+    alone = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 6, 1))
+    assert [a.code for a in alone.advice] == ["stop-overdue"]
+    assert not [n for n in alone.notes if n.kind == "statement-past-order-end"]
+    ended = ivig_order("mr-ivig", "active", "2026-01-16", "2026-05-18")
+    dose = {"resourceType": "MedicationAdministration", "id": "ma-ivig", "status": "completed", "subject": SUBJECT,
+            "effectiveDateTime": "2026-05-25", "medicationCodeableConcept": IVIG}
+    given = replay(RUNTIME, with_resources("cart-in-window-igg-low", ended, record, dose), at=date(2026, 6, 1))
+    assert [a.code for a in given.advice] == ["stop-overdue"]
+    assert not [n for n in given.notes if n.kind == "statement-past-order-end"]

@@ -68,6 +68,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "stopped: read as the orders; check and update the records",
              "{n} medicinregistreringer siger, at immunglobulin tages, men ordinationerne fra samme dag er pauseret "
              "eller seponeret: læst som ordinationerne; tjek og ret registreringerne")),
+    "statement-past-order-end": (
+        Text("a medication record says immunoglobulin (“{display}”) is still taken, but its order of the same start "
+             "ended on {day}: read as still running; if the patient has stopped, end or update the record",
+             "en medicinregistrering siger, at immunglobulin (“{display}”) stadig tages, men ordinationen fra samme "
+             "startdag sluttede {day}: læst som løbende; er patienten stoppet, så afslut eller ret registreringen"),
+        Text("{n} medication records say immunoglobulin is still taken, but their orders of the same start have "
+             "ended: read as still running; if the patient has stopped, end or update the records",
+             "{n} medicinregistreringer siger, at immunglobulin stadig tages, men ordinationerne fra samme startdag er "
+             "slut: læst som løbende; er patienten stoppet, så afslut eller ret registreringerne")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "

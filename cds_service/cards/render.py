@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
 from cql_like_rules.facts import DataNote
+from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
 
 from ..settings import Settings
@@ -48,6 +49,8 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
+# Notes about the course a card tells to pause or review: only those cards show them (not an order hook's card).
+ONLY_ON = {"statement-past-order-end": STOP_CARD_CODES}
 # Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read
 # as one beside "stop review"; the window's dates stay.
 NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
@@ -215,6 +218,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
+    notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
