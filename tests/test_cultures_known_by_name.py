@@ -132,3 +132,13 @@ def test_a_culture_that_gave_no_result_is_no_growth(code: str, value: str) -> No
 def test_a_culture_that_names_what_grew_beside_a_no_result_word_still_counts() -> None:
     answered = replay(RUNTIME, _local("Bloddyrkning", "Streptococcus pneumoniae. Resistens ikke udført"), at=AT)
     assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]
+
+
+# A growth report whose identification or susceptibility was not done still says the culture grew: "ikke udført" or
+# "annulleret" there is about the work-up, not the culture (§4.3). Only a value with no growth word reads as no result.
+@pytest.mark.parametrize("value", ["Vækst. Identifikation ikke udført", "Positiv. Artsbestemmelse annulleret",
+                                   "Vækst af gramnegative stave. Resistensbestemmelse ikke udført"])
+def test_a_growth_whose_work_up_was_not_done_still_grew(value: str) -> None:
+    answered = replay(RUNTIME, _local("Bloddyrkning", value), at=AT)
+    assert [(c.positive, c.specimen) for c in answered.facts.cultures] == [(True, "blood")]
+    assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]

@@ -15,7 +15,7 @@ import pytest
 
 from cds_service.tools.replay import replay
 
-from .test_acceptance_therapies import (ALL_SKS, AT, BLINA, BOQX1, DLBCL, LOW, MYELOMA_SCT, RUNTIME, YESCARTA, bundle,
+from .test_acceptance_therapies import (ALL_SKS, AT, BLINA, BOQX1, DLBCL, LOCAL, LOW, MYELOMA_SCT, RUNTIME, YESCARTA, bundle,
                                         code, dx, given, ordered, patient, proc, text)
 
 
@@ -85,3 +85,32 @@ def test_a_therapy_known_by_name_is_named_by_its_first_day() -> None:
     [card] = cards(chart)
     assert code(card) == "therapy-not-recognised"
     assert "2025-11-05" in card["summary"] and "2025-11-07" not in card["summary"]
+
+
+# A stopped CAR-T record whose statusReason says no cells were given is no infusion: FHIR's `stopped` alone leaves
+# open whether cells were given (read as given), the reason closes it. No T0, so no start card on it.
+@pytest.mark.parametrize("record", [
+    proc("proc-cart", "2025-11-18", BOQX1, status="stopped", statusReason={"text": "Ikke givet - patient febril"}),
+    {**given("ma-cart", "2025-11-18", YESCARTA, status="stopped"), "statusReason": [{"text": "Not administered"}]},
+    proc("proc-cart", "2025-11-18", BOQX1, status="stopped",
+         statusReason={"coding": [{"system": "http://snomed.info/sct", "code": "410536001",
+                                   "display": "Contraindicated - not given"}]})], ids=["proc-da", "ma-en", "coded"])
+def test_a_cart_infusion_stopped_with_no_cells_given_dates_nothing(record: dict[str, Any]) -> None:
+    assert cards((dx(DLBCL), record, LOW)) == []
+
+
+def test_a_cart_infusion_stopped_for_another_reason_still_dates_t0() -> None:
+    record = proc("proc-cart", "2025-11-18", BOQX1, status="stopped", statusReason={"text": "Allergisk reaktion"})
+    [card] = cards((dx(DLBCL), record, LOW))
+    assert code(card) == "start-substitution" and "after CAR-T 2025-11-18" in card["summary"]
+
+
+@pytest.mark.parametrize("record", [proc("proc-cart", "2025-11-18", (LOCAL, "X99", "CAR-T celle infusion")),
+                                    given("ma-cart", "2025-11-18", None, "Yescarta infusion")], ids=["proc", "ma"])
+def test_a_completed_cart_order_beside_an_infusion_known_by_name_does_not_say_none_is_recorded(
+        record: dict[str, Any]) -> None:
+    """The infusion is recorded, under a code the service does not know: its own card asks to check it; a second
+    card saying 'no infusion recorded: record it' would be false."""
+    chart = (dx(DLBCL), ordered("mr-cart", YESCARTA, "2025-10-01", "2025-11-10", status="completed"), record, LOW)
+    assert [code(c) for c in cards(chart)] == ["therapy-not-recognised"]
+    assert [code(c) for c in cards(chart, "da")] == ["therapy-not-recognised"]

@@ -81,6 +81,10 @@ ADMIN_STATUSES = {"completed", "in-progress"}
 # stopped; one still in progress does not (clinical rules §5: the completed procedure).
 CAR_T_GIVEN_STATUSES = frozenset({"completed", "in-progress", "stopped"})
 CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
+# A stopped CAR-T record whose statusReason says no cells were given ("Ikke givet", "not administered"): not an
+# infusion (it is read as not-done is); FHIR's stopped alone leaves that open, the reason closes it.
+NOT_GIVEN = re.compile(r"ikke\s+(?:givet|infunderet|administreret|påbegyndt)|not\s+(?:given|administered|infused|started)"
+                       r"|no\s+cells|ingen\s+celler", re.IGNORECASE)
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
@@ -431,6 +435,18 @@ def _onset_in_words(r: Mapping[str, Any]) -> str:
     return ""
 
 
+def _stopped_not_given(r: Mapping[str, Any]) -> bool:
+    """A record stopped whose statusReason (Procedure: one concept; MedicationAdministration: a list) says nothing
+    was given."""
+    if _str(r.get("status")) != "stopped":
+        return False
+    reasons = r.get("statusReason")
+    concepts = reasons if isinstance(reasons, list) else [reasons]
+    return any(NOT_GIVEN.search(_concept_text(c) + " " + " ".join(
+        str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict)))
+        for c in concepts if isinstance(c, dict))
+
+
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     for path in paths:
         value: Any = resource
@@ -526,8 +542,9 @@ class FactBuilder:
                 used.pop(dropped.source, None)
             out["car_t"] = kept
         if not out["car_t"] and not self._out_of_scope_days \
-                and not any(u.looks_like == "car-t-product" for u in self._undated):
-            self._car_t_orders_not_given()
+                and not any(u.looks_like == "car-t-product" for u in self._undated) \
+                and not any(u.looks_like == "car-t-product" for u in self._therapies):
+            self._car_t_orders_not_given()  # an infusion known by its name only is one recorded: its own card asks
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
@@ -1125,7 +1142,9 @@ class FactBuilder:
             positive = True
         else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
             positive = growth.grew and not DEFERS.fullmatch(value_text) \
-                and not (not growth.named and NO_RESULT.search(value_text))
+                and not (not growth.named and NO_RESULT.search(value_text)
+                         and not any(m.get("result") == "positive"
+                                     for m in self.t.words_in(value_text, "result-interpretation")))
         if entry.get("fungal_only"):
             bacterial = False
         elif verdict:
@@ -1221,7 +1240,7 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, r.get("code"))
             return None
-        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES:
+        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES or _stopped_not_given(r):
             return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
         drug = str(entry.get("drug") or "")
         when = _performed(r)
@@ -1297,7 +1316,8 @@ class FactBuilder:
         if given is None:
             return None
         concept, car_t, bsab, ig = given
-        if _str(r.get("status")) not in (CAR_T_GIVEN_STATUSES if car_t is not None else ADMIN_STATUSES):
+        if _str(r.get("status")) not in (CAR_T_GIVEN_STATUSES if car_t is not None else ADMIN_STATUSES) \
+                or _stopped_not_given(r):
             return None  # not-done, entered-in-error, on-hold; stopped: a bsAb or Ig dose halted (a CAR-T one counts)
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
