@@ -390,10 +390,11 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
         if (first.date - earlier.date).days <= c.params.bsab_course_gap_days if latest.looks_like == "bsab" \
                 else (latest.date - earlier.date).days <= c.params.car_t_same_treatment_days:
             first = earlier
-    return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if latest.code else "no-code",
-                                    "Unrecognised Therapy Advice", first.date, latest.source,
-                                    {"order_drug": latest.display, "order_looks_like": latest.looks_like,
-                                     "order_code": latest.code, "order_code_system": latest.code_system,
+    # the card names that first record whole (its name, code and dose beside its own date), not the latest's
+    return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if first.code else "no-code",
+                                    "Unrecognised Therapy Advice", first.date, first.source,
+                                    {"order_drug": first.display, "order_looks_like": first.looks_like,
+                                     "order_code": first.code, "order_code_system": first.code_system,
                                      "therapy_date": first.date})
 
 
