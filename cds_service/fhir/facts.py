@@ -47,6 +47,13 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
+from cql_like_rules.record_words import (
+    names_a_bacterial_culture,
+    only_defers,
+    says_no_result,
+    says_not_given,
+    specimen_of_name,
+)
 from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
@@ -81,10 +88,6 @@ ADMIN_STATUSES = {"completed", "in-progress"}
 # stopped; one still in progress does not (clinical rules §5: the completed procedure).
 CAR_T_GIVEN_STATUSES = frozenset({"completed", "in-progress", "stopped"})
 CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
-# A stopped CAR-T record whose statusReason says no cells were given ("Ikke givet", "not administered"): not an
-# infusion (it is read as not-done is); FHIR's stopped alone leaves that open, the reason closes it.
-NOT_GIVEN = re.compile(r"ikke\s+(?:givet|infunderet|administreret|påbegyndt)|not\s+(?:given|administered|infused|started)"
-                       r"|no\s+cells|ingen\s+celler", re.IGNORECASE)
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
@@ -270,40 +273,10 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
 
 
-# A culture known by its name: the specimen its name gives (first match wins), else "other".
-# A name that says the culture looks for no bacterium (a fungus, a virus, cells) or screens for carriage (MRSA, VRE,
-# ESBL: colonisation, no infection) is no culture that can verify a bacterial infection (§4.3): not read by its name.
-NOT_A_BACTERIAL_CULTURE = re.compile(r"svamp|fung|gær|yeast|mykolog|mycolog|virus|viral|\bcmv\b|cytomegalo|\bcell|celle",
-                                     re.IGNORECASE)
-BACTERIA_NAMED = re.compile(r"bakteri|bacteri", re.IGNORECASE)  # "BLODDYRKNING(BAKTERIUM+FUNGUS),B" is one
-# ... nor a preliminary answer or a Gram stain ("Blood culture – preliminary": "Gram positive cocci", often a skin
-# contaminant): only the final culture, coded or named, identifies what grew.
-SCREENING = re.compile(r"screening|bærer|carrier|kolonis|coloni[sz]|\bmrsa\b|\bvre\b|\besbl\b|\bcpo\b"
-                       r"|foreløbig|prelim|\bgram|mikroskopi|microscop", re.IGNORECASE)
-# A culture's value that only defers to a comment or a later answer ("Se kommentar", "Svar følger") says no growth.
-DEFERS = re.compile(r"\s*(?:(?:se|see)\s+(?:kommentar|comment|note|notat|bemærkning|svar)\w*|svar\s+følger|afventer\w*"
-                    r"|pending|to\s+follow|følger)\s*[.!]?\s*", re.IGNORECASE)
-# A culture's value that names no organism and says the culture gave no result (not done, cancelled, rejected)
-# says no growth either: it is no verification of an infection (§4.3). (A contaminated sample is a contaminant
-# growth of the organism value set, "kontamin*", which verifies nothing.)
-NO_RESULT = re.compile(r"ikke\s+udført|not\s+(?:done|performed)|annull?er\w*|aflyst|cancel+ed"
-                       r"|ikke\s+modtaget|not\s+received|uegnet|unsuitable|afvist|rejected|ikke\s+analyser\w*"
-                       r"|not\s+analy[sz]ed|ingen\s+prøve|no\s+(?:sample|specimen)", re.IGNORECASE)
-SPECIMEN_WORDS = (("blood", re.compile(r"blod|blood|bakteri(?:æ|ae)mi", re.IGNORECASE)),
-                  ("respiratory", re.compile(r"ekspektorat|sputum|trachea|trakea|bronch|bronk|luftvej|respirat|BAL\b",
-                                             re.IGNORECASE)),
-                  ("csf", re.compile(r"spinal|liquor|cerebrospinal|csf", re.IGNORECASE)),
-                  # a swab of a site with its own flora (throat, nose, faeces, perineum): it verifies only an infection
-                  # of no stated site, never a pneumonia, a urinary or a CNS infection (library `_culture_fits`)
-                  ("swab", re.compile(r"svælg|throat|pharyn|tonsil|næse|nasal|nares|\bnose|fæces|faeces|feces|stool"
-                                      r"|rect|rekt|perine|anal\b", re.IGNORECASE)),
-                  ("urine", re.compile(r"urin", re.IGNORECASE)))
-
-
 def culture_by_name(t: Terminology, text: str) -> Entry:
     """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
     ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory, "Svælg dyrkning" swab), else "other"."""
-    specimen = next((kind for kind, words in SPECIMEN_WORDS if words.search(text)), "other")
+    specimen = specimen_of_name(text)
     return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
 
 
@@ -442,7 +415,7 @@ def _stopped_not_given(r: Mapping[str, Any]) -> bool:
         return False
     reasons = r.get("statusReason")
     concepts = reasons if isinstance(reasons, list) else [reasons]
-    return any(NOT_GIVEN.search(_concept_text(c) + " " + " ".join(
+    return any(says_not_given(_concept_text(c) + " " + " ".join(
         str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict)))
         for c in concepts if isinstance(c, dict))
 
@@ -843,8 +816,7 @@ class FactBuilder:
         found = self.t.hint_for(text) if text else None
         if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
-        elif found == "culture" and self._is_lab_result(r) and not SCREENING.search(text) \
-                and (BACTERIA_NAMED.search(text) or not NOT_A_BACTERIAL_CULTURE.search(text)):
+        elif found == "culture" and self._is_lab_result(r) and names_a_bacterial_culture(text):
             # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
             # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
             # its specimen from its name; the notes never decide growth there either.
@@ -1141,8 +1113,8 @@ class FactBuilder:
         elif coded:
             positive = True
         else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
-            positive = growth.grew and not DEFERS.fullmatch(value_text) \
-                and not (not growth.named and NO_RESULT.search(value_text)
+            positive = growth.grew and not only_defers(value_text) \
+                and not (not growth.named and says_no_result(value_text)
                          and not any(m.get("result") == "positive"
                                      for m in self.t.words_in(value_text, "result-interpretation")))
         if entry.get("fungal_only"):
