@@ -470,12 +470,14 @@ def test_a_wrong_declaration_refuses_to_load(tmp_path, carried_on: str) -> None:
 
 # -- the reverse: what the readers match by hand agrees with the value sets ------------------------
 
-@pytest.mark.parametrize("entry", [e for e in T.valuesets["organism"].entries if e.code != "49872002"],
+@pytest.mark.parametrize("entry", [e for e in T.valuesets["organism"].entries if e.code not in ("49872002", "409822003")],
                          ids=lambda e: e.display[:40])
 def test_an_organism_named_in_words_is_read_as_its_code_is(entry: Entry) -> None:
     """Danish laboratories report the organism as text: the reader's own lists of fungal and contaminant names must
     give the verdict the organism value set gives the code (kind, contaminant_often). The focus concept Virus is
-    left out: a bacterial culture does not report a virus."""
+    left out: a bacterial culture does not report a virus; so is Domain Bacteria: "bacteria" alone names what a
+    culture looks for ("Dyrkning for bakterier"), no organism grown, and a text naming no organism the lists know
+    is not read (`culture-text-unread`, tests/test_culture_text_unread.py)."""
     coded = read(observation(BLOOD_CULTURE, valueCodeableConcept=concept({"system": SNOMED, "code": str(entry.code)})))
     for name in filter(None, (entry.display, entry.display_da)):
         named = read(observation(BLOOD_CULTURE, valueString=name.replace(" (organism)", "")))
@@ -515,8 +517,8 @@ def test_every_organism_word_is_read_as_its_group_says(word: str) -> None:
     named = read(observation(BLOOD_CULTURE, valueString=_as_text(word))).cultures
     attributes = T.words["organism"][word]
     if "kind" not in attributes:  # a marker ("ESBL", "oxidase") names no organism: read as a name no list knows
-        assert attributes.get("marker") is True, word
-        unknown = read(observation(BLOOD_CULTURE, valueString="Achromobacter xylosoxidans")).cultures
+        assert attributes.get("marker") is True, word  # (not read: no growth, named as culture-text-unread)
+        unknown = read(observation(BLOOD_CULTURE, valueString="Dolosigranulum pigrum")).cultures
         assert [(c.positive, c.bacterial) for c in named] == [(c.positive, c.bacterial) for c in unknown], word
         return
     assert [(c.positive, c.bacterial) for c in named] == [_coded_verdict(attributes)], word
@@ -557,15 +559,27 @@ def test_every_no_growth_word_is_read_as_the_coded_negative_interpretation(word:
 IMMUNOFIXATION = {"coding": [{"system": "http://npu-terminology.org", "code": "NPU02642"}]}
 
 
-@pytest.mark.parametrize("word", GROWTH_WORDS)
+@pytest.mark.parametrize("word", [w for w in GROWTH_WORDS if T.words["result-interpretation"][w].get("alone") is not False])
 def test_a_growth_word_alone_is_read_as_the_coded_positive_interpretation(word: str) -> None:
-    """A growth word only says which organisms grew; alone it is a growth no list names, as a coded POS is."""
+    """A growth word says which organisms grew; alone it is a growth no list names, as a coded POS is."""
     [positive] = [e for e in T.valuesets["result-interpretation"].entries if e.code == "POS"]
     coded = read(observation(BLOOD_CULTURE, interpretation=[concept({"system": T.uris_of[positive.aliases[0]][0],
                                                                       "code": "POS"})]))
     worded = read(observation(BLOOD_CULTURE, valueString=_as_text(word).capitalize()))
     assert [(c.positive, c.bacterial) for c in worded.cultures] == [(c.positive, c.bacterial) for c in coded.cultures] \
         == [(True, True)], word
+
+
+@pytest.mark.parametrize("word", [w for w in GROWTH_WORDS if T.words["result-interpretation"][w].get("alone") is False])
+def test_a_growth_word_that_needs_an_organism_is_not_read_alone(word: str) -> None:
+    """"Dyrket 5 døgn" says how long a sample was cultured, not that anything grew: not read (no growth, named), and
+    so beside a name no list knows; beside an organism the lists know, that organism grew."""
+    for text in (f"{_as_text(word).capitalize()} 5 døgn", f"Dolosigranulum pigrum {_as_text(word)}"):
+        alone = read(observation(BLOOD_CULTURE, valueString=text))
+        assert [(c.positive, c.bacterial) for c in alone.cultures] == [(False, False)], text
+        assert [n.kind for n in alone.notes] == ["culture-text-unread"], text
+    beside = read(observation(BLOOD_CULTURE, valueString=f"Escherichia coli {_as_text(word)}"))
+    assert [(c.positive, c.bacterial) for c in beside.cultures] == [(True, True)], word
 
 
 @pytest.mark.parametrize("word", sorted(T.words["m-protein"]))

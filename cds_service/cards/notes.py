@@ -231,6 +231,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
+    "culture-text-unread": (
+        Text("a culture ({day}) has a result the rules cannot read (“{display}”): no verified infection counted from "
+             "it; read the result yourself",
+             "en dyrkning ({day}) har et svar, reglerne ikke kan læse (“{display}”): ingen verificeret infektion talt "
+             "med ud fra den; læs selv svaret"),
+        Text("{n} cultures have a result the rules cannot read ({names}): no verified infection counted from them; "
+             "read the results yourself",
+             "{n} dyrkninger har et svar, reglerne ikke kan læse ({names}): ingen verificeret infektion talt med ud "
+             "fra dem; læs selv svarene")),
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
              "not counted; check the result",
@@ -301,8 +310,9 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
-# A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is.
-DISPLAY_LIMIT = {"code-system-unknown": 84}
+# A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
+# and a culture's name with the text that could not be read more to say which culture and what it says.
+DISPLAY_LIMIT = {"code-system-unknown": 84, "culture-text-unread": 80}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {

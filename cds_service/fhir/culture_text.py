@@ -29,6 +29,9 @@ class Growth:
 
     grew: bool
     named: tuple[Mapping[str, Any], ...]
+    # the text says nothing the reader knows: no organism, no word of growth or of no growth ("Svar ved afdelingen",
+    # "Prøven hæmolyseret", "Dolosigranulum pigrum"): not read, so no growth and no verification (guideline §4.3)
+    unread: bool = False
 
 
 # What a word found in a culture's text is, for the grammar below.
@@ -76,8 +79,12 @@ class _Word:
 def growth_in(t: Terminology, text: str) -> Growth:
     """Read a culture's text: which organisms it says grew.
 
-    With no no-growth word any text is a growth (an organism the word lists do not know, "Achromobacter
-    xylosoxidans", is still one); with one, only the organisms no negation reaches grew. Which names a negation
+    With no no-growth word a text is a growth when it names an organism the lists know or says something grew (a
+    growth word: "Vækst af Dolosigranulum", "Positiv"; "dyrket"/"cultured" only beside an organism the lists know,
+    since "Dyrket 5 døgn" says how long it was cultured); a text that does neither is `unread` ("Svar ved
+    afdelingen", "Se journal", "Prøven hæmolyseret", "Dolosigranulum pigrum": a name no list knows, with no word that
+    it grew): no growth, which the caller names, since a reading we cannot make verifies no infection (guideline
+    §4.3). With a no-growth word, only the organisms no negation reaches grew. Which names a negation
     reaches is a small grammar of order, within one statement (`_STATEMENT_END`) and its comma-clauses
     (`_CLAUSE_END`); the words are value-set data (`text_words`: organisms, markers such as ESBL with `marker`,
     no-growth words `result: negative`, growth words `result: positive`):
@@ -124,6 +131,9 @@ def growth_in(t: Terminology, text: str) -> Growth:
             first = last + 1
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
+    if not negation and not any(w.role == ORGANISM or w.role == GREW and w.match.get("alone") is not False
+                                for w in words):
+        return Growth(False, (), unread=True)  # no organism, no growth said: a text the reader does not know
     named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
     return Growth(bool(named) if negation else True, named)
 

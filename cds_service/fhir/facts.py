@@ -824,8 +824,10 @@ class FactBuilder:
         elif found == "culture":
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
+            # A text the reader cannot read ("Se journal") may be a growth too: named the same way.
             value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
-            if growth_in(self.t, value).grew and self._interpretation(r) != "negative":
+            read = growth_in(self.t, value)
+            if (read.grew or read.unread) and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
         return None
 
@@ -1117,6 +1119,11 @@ class FactBuilder:
                 and not (not growth.named and says_no_result(value_text)
                          and not any(m.get("result") == "positive"
                                      for m in self.t.words_in(value_text, "result-interpretation")))
+        # A text that names no organism, no growth and no no-growth (nor defers or says no result: "Svar ved
+        # afdelingen", "Prøven hæmolyseret", "Achromobacter xylosoxidans"), with nothing coded and no interpretation
+        # to decide: not read, so no growth and no verification (§4.3), and named on the card (docs/clinical-logic.md).
+        unread = growth.unread and not coded and interpretation not in ("positive", "negative") \
+            and not only_defers(value_text) and not says_no_result(value_text)
         if entry.get("fungal_only"):
             bacterial = False
         elif verdict:
@@ -1128,12 +1135,20 @@ class FactBuilder:
         organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
         if not entry.get("fungal_only"):
             # whether the text says nothing grew matters only beside a positive interpretation: read only then
-            said_none = interpretation == "positive" and bool(text.strip()) and not coded and not read(text).grew
+            said_none = interpretation == "positive" and bool(text.strip()) and not coded \
+                and not read(text).grew and not read(text).unread
             self._culture_conflict(r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
             if noted and interpretation != "negative" and not (positive and bacterial):
                 self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
                                             "grown, but the result does not: a comment, not counted",
                                             " / ".join(notes)[:60], day))
+            elif unread:
+                name = (_concept_text(r.get("code")) or entry.display or "").strip()
+                self._notes.append(DataNote("culture-text-unread", reference_of(r), "the result's text names no "
+                                            "organism the value sets know and no growth or no-growth word: not read, "
+                                            "not counted as a verified infection; the clinician reads the result",
+                                            f"{name[:40]}: {value_text.strip()}"[:120] if name
+                                            else value_text.strip()[:120], day))
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
@@ -1167,7 +1182,10 @@ class FactBuilder:
 
     def _says_not_grown(self, concept: Mapping[str, Any]) -> bool:
         text = _texts(concept)
-        return bool(text.strip()) and not growth_in(self.t, text).grew
+        if not text.strip():
+            return False
+        read = growth_in(self.t, text)  # a text the reader does not know ("S.aur") says nothing against the code
+        return not read.grew and not read.unread
 
     def _procedure(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
