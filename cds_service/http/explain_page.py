@@ -32,7 +32,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT, one_line, rank
-from ..cards.values import LOOKS_LIKE
+from ..cards.values import LOOKS_LIKE, days, g_l, months, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -112,7 +112,7 @@ FACT_KINDS = {
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
-    "value_g_l": Text("g/L", "g/L"), "comparator": Text("comparator", "komparator"),
+    "value_g_l": Text("value", "værdi"), "comparator": Text("comparator", "komparator"),
     "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
     "product": Text("product", "produkt"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
     "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
@@ -158,6 +158,11 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
                                     "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
+# A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
+# ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
+G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
+THRESHOLD_VALUES = ("paraprotein_threshold",)
+YEAR_VALUES = ("age",)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2rem;color:#212529;max-width:1200px;line-height:1.4}
@@ -206,11 +211,11 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, lang, _counted(data.get("trace") or [])),
+        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or [])),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang),
         _reasoning(data.get("trace") or [], lang),
-        _ruleset(ruleset_data, lang),
+        _ruleset(ruleset_data, params, lang),
         f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created, tz)))}</footer>",
     ]
     body = "\n".join(parts)
@@ -264,6 +269,30 @@ def _text(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+def _limits(params: Parameters) -> tuple[float, ...]:
+    """The thresholds a concentration is shown against, as on the card (3.96 stays 3.96 beside 4 g/L)."""
+    return (params.igg_start_threshold_g_l, params.igg_general_threshold_g_l)
+
+
+def _unit_text(name: str, value: Any, values: Mapping[str, Any], params: Parameters, lang: str) -> str | None:
+    """An advice value or parameter that carries a unit, written as the card writes it (None: it has none)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if name in G_L_VALUES:
+        return g_l(float(value), lang, _limits(params), str(values.get(f"{name}_comparator") or ""))
+    if name in THRESHOLD_VALUES or name.endswith("_g_l"):
+        return threshold(float(value), lang)
+    if isinstance(value, float) and not value.is_integer():  # a fraction of a day or month ("30.4375") stays a number
+        return None
+    if name in YEAR_VALUES or name.endswith("_years"):
+        return years(int(value), lang)
+    if name.endswith("_days") or name in ("days_to_stop",):
+        return days(int(value), lang)
+    if name.endswith("_months"):
+        return months(int(value), lang)
+    return None
+
+
 INDICATOR_WORDS = {"info": Text("info", "info"), "warning": Text("warning", "advarsel"),
                    "critical": Text("critical", "kritisk")}
 
@@ -283,8 +312,8 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
             (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
-    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_text(v, lang))}</td></tr>"
-                    for k, v in values.items() if v not in (None, "", []))
+    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_unit_text(k, v, values, params, lang) or _text(v, lang))}"
+                    f"</td></tr>" for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
 
@@ -309,7 +338,8 @@ def _counted_text(counted: Mapping[str, Any] | None, lang: str) -> str:
     return text
 
 
-def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
+           counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     rows = []
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
@@ -319,7 +349,9 @@ def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[st
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
             resource = str(fact.get("source", "")).partition("/")[0]
             skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
-            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang)}"
+            if isinstance(fact.get("value_g_l"), (int, float)):
+                skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
                                 and v not in (None, "", [], False))
@@ -341,8 +373,13 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
     return words(lang) if words is not None else field
 
 
-def _field_value(kind: str, field: str, value: Any, lang: str) -> str:
-    """A fact field's value for the facts table: the service's own values in words, EHR text as sent."""
+def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
+                 params: Parameters | None = None) -> str:
+    """A fact field's value for the facts table: the service's own values in words, a concentration as the card
+    writes it, EHR text as sent."""
+    if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        limits = _limits(params or Parameters())
+        return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
@@ -410,9 +447,10 @@ def _guideline(section: str, params: Parameters, ruleset: Mapping[str, Any], lan
             f"</div>{''.join(blocks)}<details><summary>{e(W['other-sections'](lang))}</summary>{others}</details>")
 
 
-def _ruleset(ruleset: Mapping[str, Any], lang: str) -> str:
-    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_text(v, lang))}</td></tr>"
-                   for k, v in (ruleset.get("parameters") or {}).items())
+def _ruleset(ruleset: Mapping[str, Any], params: Parameters, lang: str) -> str:
+    stored: Mapping[str, Any] = ruleset.get("parameters") or {}
+    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_unit_text(k, v, stored, params, lang) or _text(v, lang))}"
+                   f"</td></tr>" for k, v in stored.items())
     return (f"<h2>{e(W['ruleset'](lang))}</h2><p id=\"ruleset\"><b>{e(str(ruleset.get('label', '')))}</b></p>"
             f"<details><summary>{e(W['parameter'](lang))}</summary><table>{rows}</table></details>")
 
