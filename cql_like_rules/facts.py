@@ -31,6 +31,8 @@ class IgGResult:
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
     taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00", when another result shares its day ("" for a date alone): orders one day's results
+    component: str = ""  # read from a component of a panel Observation: the component's name (else its code), as sent
+    panel: str = ""  # ... and the panel's name (else its code): the source is the panel, not this result alone
 
     def below(self, threshold: float) -> bool:
         """Certainly below `threshold`, decided on the reported bound: "<4" and "3.9" are below 4; "<=4", "4",
@@ -57,6 +59,8 @@ class MProteinResult:
     source: str
     isotype: str = ""  # "IgG", "IgA", "IgM", "IgD", "light-chain" or "" (not stated)
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<1.0 g/L": below the measuring range)
+    component: str = ""  # read from a component of a panel Observation: the component's name (else its code), as sent
+    panel: str = ""  # ... and the panel's name (else its code)
 
 
 @dataclass(frozen=True)

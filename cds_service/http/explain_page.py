@@ -132,7 +132,10 @@ FIELDS = {
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
+    "component": Text("read from", "læst fra"), "panel": Text("panel", "panel"),
 }
+# A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
+COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -349,6 +352,8 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
             resource = str(fact.get("source", "")).partition("/")[0]
             skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
+            if fact.get("component"):
+                skipped.add("panel")  # named with its component: "IgG (component of 'Immunglobuliner, P')"
             if isinstance(fact.get("value_g_l"), (int, float)):
                 skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
             details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
@@ -380,6 +385,8 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
     if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
         limits = _limits(params or Parameters())
         return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
+    if field == "component" and isinstance(value, str):
+        return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
