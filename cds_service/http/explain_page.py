@@ -136,6 +136,18 @@ FIELDS = {
 }
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
 COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
+# A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
+# many doses, first and last day; the single doses folded beneath it. A dose is in the course when it follows the
+# one before by no more than the rule set's gap for that drug (as the rules make courses of doses); the trace and
+# the facts stored do not change. The field naming the drug, and the parameter that ends a course.
+SERIES = {"ig_administrations": ("product", "ig_administration_course_days"),
+          "bsab": ("drug", "bsab_course_gap_days")}
+SERIES_DRUG = {"ig_administrations": Text("Immunoglobulin", "Immunglobulin"),
+               "bsab": Text("Bispecific antibody", "Bispecifikt antistof")}
+COURSE_KINDS = {"ig_administrations": Text("Immunoglobulin course (doses given)", "Immunglobulinforløb (givne doser)"),
+                "bsab": Text("Bispecific antibody course (doses given)", "Forløb med bispecifikt antistof (givne doser)")}
+COURSE = Text("{drug}, {n} doses {first} → {last}", "{drug}, {n} doser {first} → {last}")
+COURSE_DOSES = Text("the doses", "doserne")
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -183,6 +195,7 @@ pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 .refs{font-size:.8rem;color:#495057;word-break:break-all}
 .guideline{background:#fff9db;padding:.5rem .8rem;border-left:4px solid #fab005}
 .plot svg{width:100%;height:auto}
+tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
 """
@@ -341,13 +354,75 @@ def _counted_text(counted: Mapping[str, Any] | None, lang: str) -> str:
     return text
 
 
+def _is_dose(kind: str, fact: Mapping[str, Any]) -> bool:
+    """A single dose given: an immunoglobulin administration, or a bsAb given on one day (not an order or a record
+    of a course)."""
+    if kind == "ig_administrations":
+        return isinstance(fact.get("date"), str)
+    return kind == "bsab" and bool(fact.get("administered")) and isinstance(fact.get("start"), str) \
+        and fact.get("end") == fact.get("start")
+
+
+def _courses(kind: str, found: list[Any], params: Parameters) -> dict[int, list[Mapping[str, Any]]]:
+    """The series of two or more doses of one drug among a kind's facts, each under the index of its first dose's
+    fact; a dose after a longer gap than the rule set's for that drug begins another."""
+    if kind not in SERIES:
+        return {}
+    name_field, gap_name = SERIES[kind]
+    gap = int(getattr(params, gap_name))
+    day_field = "date" if kind == "ig_administrations" else "start"
+    doses: dict[str, list[tuple[date, int]]] = {}
+    for i, fact in enumerate(found):
+        if isinstance(fact, dict) and _is_dose(kind, fact):
+            try:
+                day = date.fromisoformat(str(fact[day_field]))
+            except ValueError:
+                continue
+            doses.setdefault(str(fact.get(name_field) or "").lower(), []).append((day, i))
+    courses: dict[int, list[Mapping[str, Any]]] = {}
+    for given in doses.values():
+        given.sort()
+        series: list[tuple[date, int]] = []
+        for dose in given + [(date.max, -1)]:
+            if series and (dose[1] < 0 or (dose[0] - series[-1][0]).days > gap):
+                if len(series) > 1:
+                    courses[min(i for _, i in series)] = [found[i] for _, i in series]
+                series = []
+            series.append(dose)
+    return courses
+
+
+def _course_row(kind: str, label: Text, course: list[Mapping[str, Any]], lang: str) -> str:
+    """One row for a series of doses: "Teclistamab, 6 doses 2025-01-05 → 2025-02-20", the doses folded beneath."""
+    name_field = SERIES[kind][0]
+    day_field = "date" if kind == "ig_administrations" else "start"
+    name = str(course[0].get(name_field) or "") or SERIES_DRUG[kind](lang)
+    first, last = str(course[0][day_field]), str(course[-1][day_field])
+    summary = COURSE(lang).format(drug=name[:1].upper() + name[1:], n=len(course), first=first, last=last)
+    doses = "".join(f"<li>{e(str(d[day_field]))} <span class=\"refs\">{e(str(d.get('source', '')))}</span></li>"
+                    for d in course)
+    sources = f"{course[0].get('source', '')} … {course[-1].get('source', '')}"
+    return (f'<tr class="course"><td>{e(label(lang))}</td><td class="date">{e(first)} → {e(last)}</td>'
+            f'<td>{e(summary)}<details><summary>{e(COURSE_DOSES(lang))}</summary><ul>{doses}</ul></details></td>'
+            f'<td class="refs">{e(sources)}</td></tr>')
+
+
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
            counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     rows = []
+    n = 0
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
-        for fact in ([found] if isinstance(found, dict) else found or []):
+        found = [found] if isinstance(found, dict) else list(found or [])
+        courses = _courses(kind, found, params)
+        in_course = {id(d) for course in courses.values() for d in course}
+        for i, fact in enumerate(found):
             if not isinstance(fact, dict):
+                continue
+            n += 1
+            if i in courses:
+                rows.append(_course_row(kind, COURSE_KINDS[kind], courses[i], lang))
+            if id(fact) in in_course:
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
             resource = str(fact.get("source", "")).partition("/")[0]
@@ -368,7 +443,7 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
     head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
             f"<th>{e(W['source'](lang))}</th></tr>")
-    return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
+    return (f"<h2>{e(W['facts'](lang).format(n=n))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
             f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
