@@ -87,3 +87,11 @@ def test_a_snapshot_stored_before_the_component_was_kept_reads_as_before():
     assert facts_from_json(data["facts"]).igg[0].component == ""
     [row] = [r for r in rows(data, "en") if r[-1] == "Observation/panel"]
     assert row[0] == "IgG result" and "value: 3.2 g/L" in row[2] and "read from" not in row[2], row
+
+
+def test_the_cards_trace_carries_the_igg_as_before():
+    """The component is for the page: the card's machine-readable trace names the IgG with the fields it always had."""
+    request = parse_hook_request(request_from_bundle(lymphoma(panel(("NPU19814", "IgG", 3.2)))), "patient-view")
+    answer = answer_local(request, RUNTIME, lang="en", today=date.fromisoformat(IN_WINDOW))
+    trace = orjson.dumps(answer.cards[0]["extension"]["dk.igsub-cds.trace"]).decode()
+    assert '"type":"IgGResult"' in trace and "component" not in trace and "Immunglobuliner" not in trace
