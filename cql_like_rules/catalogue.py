@@ -395,6 +395,14 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Book no doses after {stop_date}: the course of doses ends there.",
                          "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
                 ),
+                "record": Variant(
+                    _STOP_PLANNED_SUMMARY,
+                    _STOP_PLANNED_DECISION,
+                    Text("No order to end: substitution is only on the medication list. Record its end as "
+                         "{stop_date}; if it is no longer given, end the record now.",
+                         "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. Registrér slut "
+                         "{stop_date}; gives den ikke længere, så afslut registreringen nu."),
+                ),
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
@@ -417,6 +425,8 @@ CATALOGUE: dict[str, AdviceKind] = {
             suggestions=("set-ig-end", "hold-booked-ig"),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
                          "doses": "substitution recorded as doses only (no order to end)",
+                         "record": "substitution only on the medication list (a MedicationStatement, no order or "
+                                   "dose): the record is ended, no order",
                          "booked-after-stop": "the only order running past the stop date is booked to begin on or "
                                               "after it: put it on hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
@@ -449,6 +459,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
                          "ved høj smitterisiko for bakterielle infektioner i samfundet."),
                 ),
+                "record": Variant(
+                    Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
+                         "substitution",
+                         "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
+                         "substitution"),
+                    _STOP_DUE_DECISION,
+                    Text("No order to pause: substitution is only on the medication list. Give none after "
+                         "{stop_date} and end the record then; if it is no longer given, end it now. A short "
+                         "extension is possible when the community risk of bacterial infection is high.",
+                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
+                         "{stop_date}, og afslut registreringen da; gives den ikke længere, så afslut den nu. En kort "
+                         "forlængelse er mulig ved høj smitterisiko for bakterielle infektioner i samfundet."),
+                ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
                          "then",
@@ -469,7 +492,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
                                                "when it ends",
                          "order-ends-on-stop": "the orders already end on the stop date: nothing to change, the stop "
-                                               "is attempted then"},
+                                               "is attempted then",
+                         "record": "substitution only on the medication list (a MedicationStatement, no order or "
+                                   "dose): no order to pause, the record is ended"},
         ),
         AdviceKind(
             "stop-overdue",
@@ -488,6 +513,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "criteria.",
                      "Pausér substitution nu; mål senere IgG uden substitution og genstart kun efter de generelle "
                      "kriterier."),
+            ),
+             "record": Variant(
+                Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: pause "
+                     "substitution",
+                     "Ig-seponeringsdato {stop_date} ({window} efter {kind} {t0}) overskredet med {days_overdue}: "
+                     "pausér substitution"),
+                Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
+                     "still active after its stop date.",
+                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+                     "infektioner er stadig aktiv efter seponeringsdatoen."),
+                Text("No order to pause: if Ig is not given, end or update the medication record; else stop it now.",
+                     "Ingen ordination at pausere: gives Ig ikke, så afslut eller ret medicinregistreringen; ellers "
+                     "stop nu."),
             ),
              "doses": Variant(
                 Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: last dose "
@@ -510,7 +548,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=1,
             variant_doc={"": "substitution by an order still active after the stop date",
                          "doses": "substitution recorded as doses only (no order to pause): the card names the last "
-                                  "dose, so a stop already made (no dose since the stop date) can be told"},
+                                  "dose, so a stop already made (no dose since the stop date) can be told",
+                         "record": "substitution only on the medication list (a MedicationStatement, no order or "
+                                   "dose): no order to pause; end or update the record"},
         ),
         AdviceKind(
             "general-stop-review",

@@ -21,6 +21,11 @@ CourseStatus = Literal["active", "on-hold", "stopped", "completed"]
 Organism = Literal["bacterial", "unspecified", "other"]
 
 
+# A fact field the explanation page shows (stored in the snapshot's facts) that the card's machine-readable trace leaves
+# out (cds_service/cards/trace.py): provenance for a reader, no input to the rules.
+PAGE_ONLY = {"trace": False}
+
+
 @dataclass(frozen=True)
 class IgGResult:
     """A total serum/plasma IgG result in g/L (the bound, when reported with a comparator)."""
@@ -31,6 +36,10 @@ class IgGResult:
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
     taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00", when another result shares its day ("" for a date alone): orders one day's results
+    # read from a component of a panel Observation: the component's name (else its code), as sent, and the panel's;
+    # for the explanation page (stored with the facts), not in the card's trace (PAGE_ONLY)
+    component: str = field(default="", metadata=PAGE_ONLY)
+    panel: str = field(default="", metadata=PAGE_ONLY)
 
     def below(self, threshold: float) -> bool:
         """Certainly below `threshold`, decided on the reported bound: "<4" and "3.9" are below 4; "<=4", "4",
@@ -57,6 +66,8 @@ class MProteinResult:
     source: str
     isotype: str = ""  # "IgG", "IgA", "IgM", "IgD", "light-chain" or "" (not stated)
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<1.0 g/L": below the measuring range)
+    component: str = field(default="", metadata=PAGE_ONLY)  # read from a panel's component, as IgGResult.component
+    panel: str = field(default="", metadata=PAGE_ONLY)
 
 
 @dataclass(frozen=True)

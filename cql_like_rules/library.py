@@ -1290,9 +1290,12 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
         split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
+        # only a medication record keeps the course running today (no order, booked order or dose): there is no order
+        # to end or pause, and the card says what to do with the record instead
+        record_only = bool(records) and not orders and not dose_courses
         if days > c.params.stop_due_soon_days:
             variant = "doses" if not orders and not records else "booked-after-stop" if booked_after and not ending \
-                else earlier
+                else earlier or ("record" if record_only else "")
             found = build_advice(c, "stop-planned", "Stop Advice", variant, evidence=(episode,), order_end=ends,
                                  suggestions=before, more=split)
             return (replace(found, targets=ending + booked_after) if before else found,)
@@ -1311,8 +1314,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         if doses_only:
             span = timedelta(days=c.params.ig_administration_course_days)
             values = {**values, "last_dose": max(x.end for x in dose_courses if x.end) - span}
-        found = build_advice(c, code, "Stop Advice",
-                             (earlier or on_stop) if code == "stop-due-soon" else "doses" if doses_only else "",
+        variant = (earlier or on_stop) if code == "stop-due-soon" else "doses" if doses_only else ""
+        if record_only and not variant:
+            variant, suggestions = "record", ()  # nothing for an order-changing suggestion to act on
+        found = build_advice(c, code, "Stop Advice", variant,
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,
                              override_reasons=reasons, extra_caveats=notes,

@@ -419,8 +419,9 @@ CHARTS = [
     Chart("completed-order-ending-before-stop-date",
           bundle(CART, LOW, ig_order("ivig", "2025-12-15", "completed", "2026-04-01")), "2026-03-01",
           ("stop-planned",), ("2026-04-01",), ("doses",), "info", "order-ends-earlier", suggests=()),
+    # only the medication list's record runs: no order to end, the card says to record the end (variant `record`)
     Chart("statement-no-end-planned", bundle(CART, LOW, ig_statement("ms", "2025-12-15")), "2026-03-01",
-          ("stop-planned",), ("2026-05-18",), ("doses",), "info", "", suggests=()),
+          ("stop-planned",), ("2026-05-18",), ("doses", "Let the order end"), "info", "record", suggests=()),
     Chart("statement-ending-on-stop-date-due", bundle(CART, LOW, ig_statement("ms", "2025-12-15", end="2026-05-18")),
           "2026-05-10", ("stop-due-soon",), ("2026-05-18",), (), "warning", "order-ends-on-stop", suggests=()),
     Chart("statement-ending-before-stop-date", bundle(CART, LOW, ig_statement("ms", "2025-12-15", end="2026-04-01")),

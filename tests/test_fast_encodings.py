@@ -153,7 +153,8 @@ def plain_value_json(value: object, limit: int | None) -> object:
         return [plain_value_json(v, limit) for v in items]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"type": type(value).__name__,
-                **{f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)}}
+                **{f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)
+                   if f.metadata.get("trace", True)}}  # a field for the page alone is not traced (facts.PAGE_ONLY)
     return str(value)
 
 

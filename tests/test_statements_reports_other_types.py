@@ -88,7 +88,8 @@ def test_home_scig_begun_in_the_window_gets_the_stop_attempt_with_no_order_to_ch
     assert "2026-05-18" in planned.cards[0]["summary"]
     overdue = replay(RUNTIME, bundle, at=date(2026, 6, 1))
     assert [a.code for a in overdue.advice] == ["stop-overdue"]
-    assert overdue.advice[0].variant == ""  # not "doses": no last dose to name, the record runs on
+    # not "doses": no last dose to name, the record runs on; "record": no order to pause, the record is what to end
+    assert overdue.advice[0].variant == "record"
 
 
 def test_home_scig_whose_end_names_no_day_is_still_substitution() -> None:

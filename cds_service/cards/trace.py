@@ -82,7 +82,8 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     try:
         return _FIELDS[kind]
     except KeyError:
-        names = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("trace", True)) \
+            if dataclasses.is_dataclass(kind) else None  # a field the page alone shows is not traced (facts.PAGE_ONLY)
         _FIELDS[kind] = names
         return names
 

@@ -84,6 +84,12 @@ def months(n: int, lang: str) -> str:
     return f"{n} month" if n == 1 else f"{n} months"
 
 
+def years(n: int, lang: str) -> str:
+    if lang == "da":
+        return f"{n} år"
+    return f"{n} year" if n == 1 else f"{n} years"
+
+
 def month_range(low: int, high: int, lang: str) -> str:
     return f"{low}–{high} {'måneder' if lang == 'da' else 'months'}"
 

@@ -138,10 +138,11 @@ def reference_of(resource: Mapping[str, Any]) -> str:
     return f"{resource.get('resourceType')}/{resource.get('id')}"
 
 
-_IGG_FIELDS = ("value_g_l", "date", "source", "comparator", "reported", "taken")
+_IGG_FIELDS = ("value_g_l", "date", "source", "comparator", "reported", "taken", "component", "panel")
 assert tuple(IgGResult.__dataclass_fields__) == _IGG_FIELDS and not hasattr(IgGResult, "__post_init__") \
     and not hasattr(IgGResult, "__slots__"), "_igg_result must make what IgGResult(...) makes"
 _new = object.__new__
+COMPONENT_NAME = 60  # characters of a panel's or its component's name kept on the fact (the explanation page names both)
 _set = object.__setattr__
 
 
@@ -155,7 +156,7 @@ def _igg_result(value_g_l: float, day: date, source: str, comparator: str, repor
     """
     result: IgGResult = _new(IgGResult)
     _set(result, "__dict__", {"value_g_l": value_g_l, "date": day, "source": source, "comparator": comparator,
-                              "reported": reported, "taken": ""})
+                              "reported": reported, "taken": "", "component": "", "panel": ""})
     return result
 
 
@@ -896,7 +897,8 @@ class FactBuilder:
         per_day = Counter([r.date for r in results])  # a list is counted in C
         if len(per_day) == len(results):
             return results
-        return [IgGResult(r.value_g_l, r.date, r.source, r.comparator, r.reported, self._taken(used[r.source]))
+        return [IgGResult(r.value_g_l, r.date, r.source, r.comparator, r.reported, self._taken(used[r.source]),
+                          r.component, r.panel)
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
@@ -1005,15 +1007,25 @@ class FactBuilder:
             return {**panel, **{key: value for key, value in part.items() if key.startswith("value")},
                     "code": part.get("code")}
 
+        panel_name = (_concept_text(r.get("code")) or _first_code(r.get("code")))[:COMPONENT_NAME]
+
+        def named(part: Mapping[str, Any], produced: Produced) -> Produced:
+            """The result read from `part`, naming the component and its panel (the explanation page shows both: the
+            source is the panel's, and the panel carries IgA and IgM beside it)."""
+            if produced is None or not isinstance(produced[1], (IgGResult, MProteinResult)):
+                return produced
+            name = (_concept_text(part.get("code")) or _first_code(part.get("code")))[:COMPONENT_NAME]
+            return produced[0], replace(produced[1], component=name or "?", panel=panel_name)
+
         for part in parts[1:]:
             try:
-                extra = self._observation(shaped(part))
+                extra = named(part, self._observation(shaped(part)))
             except DataError as exc:
                 self._notes.append(DataNote("invalid", reference_of(r), str(exc)))
                 continue
             if extra is not None:
                 self._panel_parts.append(extra)
-        return self._observation(shaped(parts[0]))
+        return named(parts[0], self._observation(shaped(parts[0])))
 
     def _quantity(self, r: Mapping[str, Any], slot: str, entry: Entry) -> tuple[str, IgGResult | MProteinResult]:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)

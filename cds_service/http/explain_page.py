@@ -32,7 +32,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT, one_line, rank
-from ..cards.values import LOOKS_LIKE
+from ..cards.values import LOOKS_LIKE, days, g_l, months, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import Snapshot
@@ -112,7 +112,7 @@ FACT_KINDS = {
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
-    "value_g_l": Text("g/L", "g/L"), "comparator": Text("comparator", "komparator"),
+    "value_g_l": Text("value", "værdi"), "comparator": Text("comparator", "komparator"),
     "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
     "product": Text("product", "produkt"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
     "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
@@ -132,7 +132,22 @@ FIELDS = {
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
+    "component": Text("read from", "læst fra"), "panel": Text("panel", "panel"),
 }
+# A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
+COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
+# A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
+# many doses, first and last day; the single doses folded beneath it. A dose is in the course when it follows the
+# one before by no more than the rule set's gap for that drug (as the rules make courses of doses); the trace and
+# the facts stored do not change. The field naming the drug, and the parameter that ends a course.
+SERIES = {"ig_administrations": ("product", "ig_administration_course_days"),
+          "bsab": ("drug", "bsab_course_gap_days")}
+SERIES_DRUG = {"ig_administrations": Text("Immunoglobulin", "Immunglobulin"),
+               "bsab": Text("Bispecific antibody", "Bispecifikt antistof")}
+COURSE_KINDS = {"ig_administrations": Text("Immunoglobulin course (doses given)", "Immunglobulinforløb (givne doser)"),
+                "bsab": Text("Bispecific antibody course (doses given)", "Forløb med bispecifikt antistof (givne doser)")}
+COURSE = Text("{drug}, {n} doses {first} → {last}", "{drug}, {n} doser {first} → {last}")
+COURSE_DOSES = Text("the doses", "doserne")
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -158,6 +173,11 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
                                     "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
 }
 SKIPPED_FIELDS = {"source", "identifiers"}
+# A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
+# ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
+G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
+THRESHOLD_VALUES = ("paraprotein_threshold",)
+YEAR_VALUES = ("age",)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2rem;color:#212529;max-width:1200px;line-height:1.4}
@@ -175,6 +195,7 @@ pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 .refs{font-size:.8rem;color:#495057;word-break:break-all}
 .guideline{background:#fff9db;padding:.5rem .8rem;border-left:4px solid #fab005}
 .plot svg{width:100%;height:auto}
+tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
 """
@@ -206,11 +227,11 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, lang, _counted(data.get("trace") or [])),
+        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or [])),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang),
         _reasoning(data.get("trace") or [], lang),
-        _ruleset(ruleset_data, lang),
+        _ruleset(ruleset_data, params, lang),
         f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created, tz)))}</footer>",
     ]
     body = "\n".join(parts)
@@ -264,6 +285,30 @@ def _text(value: Any, lang: str) -> str:
     return "" if value is None else str(value)
 
 
+def _limits(params: Parameters) -> tuple[float, ...]:
+    """The thresholds a concentration is shown against, as on the card (3.96 stays 3.96 beside 4 g/L)."""
+    return (params.igg_start_threshold_g_l, params.igg_general_threshold_g_l)
+
+
+def _unit_text(name: str, value: Any, values: Mapping[str, Any], params: Parameters, lang: str) -> str | None:
+    """An advice value or parameter that carries a unit, written as the card writes it (None: it has none)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if name in G_L_VALUES:
+        return g_l(float(value), lang, _limits(params), str(values.get(f"{name}_comparator") or ""))
+    if name in THRESHOLD_VALUES or name.endswith("_g_l"):
+        return threshold(float(value), lang)
+    if isinstance(value, float) and not value.is_integer():  # a fraction of a day or month ("30.4375") stays a number
+        return None
+    if name in YEAR_VALUES or name.endswith("_years"):
+        return years(int(value), lang)
+    if name.endswith("_days") or name in ("days_to_stop",):
+        return days(int(value), lang)
+    if name.endswith("_months"):
+        return months(int(value), lang)
+    return None
+
+
 INDICATOR_WORDS = {"info": Text("info", "info"), "warning": Text("warning", "advarsel"),
                    "critical": Text("critical", "kritisk")}
 
@@ -283,8 +328,8 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
             (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
-    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_text(v, lang))}</td></tr>"
-                    for k, v in values.items() if v not in (None, "", []))
+    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_unit_text(k, v, values, params, lang) or _text(v, lang))}"
+                    f"</td></tr>" for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
 
@@ -309,17 +354,84 @@ def _counted_text(counted: Mapping[str, Any] | None, lang: str) -> str:
     return text
 
 
-def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def _is_dose(kind: str, fact: Mapping[str, Any]) -> bool:
+    """A single dose given: an immunoglobulin administration, or a bsAb given on one day (not an order or a record
+    of a course)."""
+    if kind == "ig_administrations":
+        return isinstance(fact.get("date"), str)
+    return kind == "bsab" and bool(fact.get("administered")) and isinstance(fact.get("start"), str) \
+        and fact.get("end") == fact.get("start")
+
+
+def _courses(kind: str, found: list[Any], params: Parameters) -> dict[int, list[Mapping[str, Any]]]:
+    """The series of two or more doses of one drug among a kind's facts, each under the index of its first dose's
+    fact; a dose after a longer gap than the rule set's for that drug begins another."""
+    if kind not in SERIES:
+        return {}
+    name_field, gap_name = SERIES[kind]
+    gap = int(getattr(params, gap_name))
+    day_field = "date" if kind == "ig_administrations" else "start"
+    doses: dict[str, list[tuple[date, int]]] = {}
+    for i, fact in enumerate(found):
+        if isinstance(fact, dict) and _is_dose(kind, fact):
+            try:
+                day = date.fromisoformat(str(fact[day_field]))
+            except ValueError:
+                continue
+            doses.setdefault(str(fact.get(name_field) or "").lower(), []).append((day, i))
+    courses: dict[int, list[Mapping[str, Any]]] = {}
+    for given in doses.values():
+        given.sort()
+        series: list[tuple[date, int]] = []
+        for dose in given + [(date.max, -1)]:
+            if series and (dose[1] < 0 or (dose[0] - series[-1][0]).days > gap):
+                if len(series) > 1:
+                    courses[min(i for _, i in series)] = [found[i] for _, i in series]
+                series = []
+            series.append(dose)
+    return courses
+
+
+def _course_row(kind: str, label: Text, course: list[Mapping[str, Any]], lang: str) -> str:
+    """One row for a series of doses: "Teclistamab, 6 doses 2025-01-05 → 2025-02-20", the doses folded beneath."""
+    name_field = SERIES[kind][0]
+    day_field = "date" if kind == "ig_administrations" else "start"
+    name = str(course[0].get(name_field) or "") or SERIES_DRUG[kind](lang)
+    first, last = str(course[0][day_field]), str(course[-1][day_field])
+    summary = COURSE(lang).format(drug=name[:1].upper() + name[1:], n=len(course), first=first, last=last)
+    doses = "".join(f"<li>{e(str(d[day_field]))} <span class=\"refs\">{e(str(d.get('source', '')))}</span></li>"
+                    for d in course)
+    sources = f"{course[0].get('source', '')} … {course[-1].get('source', '')}"
+    return (f'<tr class="course"><td>{e(label(lang))}</td><td class="date">{e(first)} → {e(last)}</td>'
+            f'<td>{e(summary)}<details><summary>{e(COURSE_DOSES(lang))}</summary><ul>{doses}</ul></details></td>'
+            f'<td class="refs">{e(sources)}</td></tr>')
+
+
+def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
+           counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     rows = []
+    n = 0
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
-        for fact in ([found] if isinstance(found, dict) else found or []):
+        found = [found] if isinstance(found, dict) else list(found or [])
+        courses = _courses(kind, found, params)
+        in_course = {id(d) for course in courses.values() for d in course}
+        for i, fact in enumerate(found):
             if not isinstance(fact, dict):
+                continue
+            n += 1
+            if i in courses:
+                rows.append(_course_row(kind, COURSE_KINDS[kind], courses[i], lang))
+            if id(fact) in in_course:
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)
             resource = str(fact.get("source", "")).partition("/")[0]
             skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
-            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang)}"
+            if fact.get("component"):
+                skipped.add("panel")  # named with its component: "IgG (component of 'Immunglobuliner, P')"
+            if isinstance(fact.get("value_g_l"), (int, float)):
+                skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
                                 and v not in (None, "", [], False))
@@ -331,7 +443,7 @@ def _facts(facts: Mapping[str, Any], lang: str, counted: Mapping[str, Mapping[st
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
     head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
             f"<th>{e(W['source'](lang))}</th></tr>")
-    return (f"<h2>{e(W['facts'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
+    return (f"<h2>{e(W['facts'](lang).format(n=n))}</h2><div class=\"lead\">{e(W['facts-lead'](lang))}</div>"
             f'<table id="facts"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -341,8 +453,15 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
     return words(lang) if words is not None else field
 
 
-def _field_value(kind: str, field: str, value: Any, lang: str) -> str:
-    """A fact field's value for the facts table: the service's own values in words, EHR text as sent."""
+def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
+                 params: Parameters | None = None) -> str:
+    """A fact field's value for the facts table: the service's own values in words, a concentration as the card
+    writes it, EHR text as sent."""
+    if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        limits = _limits(params or Parameters())
+        return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
+    if field == "component" and isinstance(value, str):
+        return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
@@ -410,9 +529,10 @@ def _guideline(section: str, params: Parameters, ruleset: Mapping[str, Any], lan
             f"</div>{''.join(blocks)}<details><summary>{e(W['other-sections'](lang))}</summary>{others}</details>")
 
 
-def _ruleset(ruleset: Mapping[str, Any], lang: str) -> str:
-    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_text(v, lang))}</td></tr>"
-                   for k, v in (ruleset.get("parameters") or {}).items())
+def _ruleset(ruleset: Mapping[str, Any], params: Parameters, lang: str) -> str:
+    stored: Mapping[str, Any] = ruleset.get("parameters") or {}
+    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_unit_text(k, v, stored, params, lang) or _text(v, lang))}"
+                   f"</td></tr>" for k, v in stored.items())
     return (f"<h2>{e(W['ruleset'](lang))}</h2><p id=\"ruleset\"><b>{e(str(ruleset.get('label', '')))}</b></p>"
             f"<details><summary>{e(W['parameter'](lang))}</summary><table>{rows}</table></details>")
 
