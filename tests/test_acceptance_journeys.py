@@ -280,6 +280,7 @@ JOURNEYS.append(Journey("cilta-cel-igg-missing-for-months", [
     ("2025-10-10", igg("igg-1", "2025-10-10", 3.3)),
     ("2026-02-01", infection("pneu-1", "2026-02-01", "DJ159")),
     ("2026-04-20", infection("pneu-2", "2026-04-20", "J15.9", ICD10)),
+    ("2026-06-20", igg("igg-2", "2026-06-20", 3.1)),
 ], [
     Visit("2025-06-20", ("measure-igg",)),
     Visit("2025-08-01", ("measure-igg",), timeline=("general-criteria-igg-under-6",),
@@ -291,6 +292,7 @@ JOURNEYS.append(Journey("cilta-cel-igg-missing-for-months", [
     Visit("2025-12-10", ("no-start-without-infections",), ("3.3 g/L",)),
     Visit("2026-03-20", ("no-start-without-infections",), ("3.3 g/L",)),
     Visit("2026-05-01", ("measure-igg",)),
+    Visit("2026-06-25", ("start-meets-general-criteria",), ("3.1 g/L",)),
 ]))
 
 # 6. Teclistamab for IgG-kappa myeloma from 2025-04-07 (stop date 2025-10-07): decisions on polyclonal IgG = total
@@ -313,6 +315,7 @@ JOURNEYS.append(Journey("teclistamab-igg-kappa-myeloma", [
     Visit("2025-10-01", ("stop-due-soon",), ("2025-10-07",), indicator="warning"),
     Visit("2025-11-20", ("general-criteria-igg-under-6",), ("5.6 g/L", "5.2 g/L")),
     Visit("2026-02-10", ("no-start-without-infections",), ("4.9 g/L", "3.7 g/L")),
+    Visit("2026-05-01", ("no-start-without-infections",), ("3.7 g/L",)),
 ]))
 
 # 7. Tisagenlecleucel for ALL on 2025-03-10 at 17 (born 2007-05-20): a child at T0 (§4: individual assessment) also
@@ -353,6 +356,7 @@ JOURNEYS.append(Journey("elranatamab-dies-in-month-10", [
     Visit("2025-12-01", ("stop-overdue",), ("2025-08-17",)),
     Visit("2025-12-21", ()),
     Visit("2026-01-15", ()),
+    Visit("2026-03-01", ()),
 ]))
 
 # 9. A child throughout: born 2015-06-01, CD19 CAR-T (axi-cel recorded as an SKS procedure) on 2025-02-10, IgG low,
@@ -390,6 +394,7 @@ JOURNEYS.append(Journey("cart-scig-on-the-medication-list-only", [
     Visit("2025-11-15", ("stop-overdue",), ("2025-11-05",), indicator="warning"),
     Visit("2025-12-01", ("no-start-without-infections",)),
     Visit("2026-02-15", ("general-criteria-igg-under-6",), ("4.3 g/L",)),
+    Visit("2026-05-20", ()),
 ]))
 
 # 11. Mosunetuzumab for lymphoma from 2025-01-06 (stop date 2025-07-06). IVIG from 2025-02-01, put on hold on
@@ -443,6 +448,7 @@ JOURNEYS.append(Journey("cart-a-draft-at-every-order-sign-visit", [
     Visit("2026-06-01", ("start-meets-general-criteria",), ("3.0 g/L",), draft=draft("2026-06-05", atc="J06BA01"),
           order_codes=("order-meets-criteria",)),
     Visit("2026-07-01", ("general-stop-review",), ("2026-12-05",), indicator="info"),
+    Visit("2026-09-05", ("general-stop-review",), ("2026-12-05",), indicator="info"),
 ]))
 
 BY_NAME = {j.name: j for j in JOURNEYS}
