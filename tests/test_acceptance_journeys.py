@@ -243,7 +243,7 @@ JOURNEYS.append(Journey("cart-then-glofitamab-at-relapse", [
     Visit("2025-08-25", ("stop-due-soon",), ("2025-09-01",), indicator="warning"),
     Visit("2025-10-01", ("no-start-without-infections",)),
     Visit("2025-11-10", ("measure-igg",), ("2025-11-03",)),
-    Visit("2025-11-25", ("start-substitution",), ("2.7 g/L", "6-12 months"), ("special stop",),
+    Visit("2025-11-25", ("start-substitution",), ("2.7 g/L", "6–12 months"), ("stop attempt 2026-05-03",),
           draft=draft("2025-12-01"), order_codes=("order-meets-criteria",)),
     Visit("2025-12-10", ("general-stop-review",), ("2026-06-01",), indicator="info"),
     Visit("2026-06-05", ("general-stop-review",), ("2026-06-01",), indicator="warning"),
@@ -372,7 +372,7 @@ JOURNEYS.append(Journey("child-throughout", [
     Visit("2025-02-26", ("child-individual-assessment",), draft=draft("2025-03-01"),
           order_codes=("child-individual-assessment",)),
     Visit("2025-05-01", ("child-individual-assessment",)),
-    Visit("2025-08-15", ("child-individual-assessment",), says_not=("2025-08-10",)),
+    Visit("2025-08-15", ("child-individual-assessment",), says_not=("overdue",)),
     Visit("2025-10-01", ("child-individual-assessment",)),
     Visit("2026-02-01", ("child-individual-assessment",), draft=draft("2026-02-05"),
           order_codes=("child-individual-assessment",)),
@@ -535,3 +535,23 @@ def test_the_draft_at_an_order_sign_visit(journey: Journey, visit: Visit, lang: 
     assert tuple(code(c) for c in got) == visit.order_codes, [c["summary"] for c in got]
     for words in visit.order_says:
         assert words in text(got[0]) + str(got[0].get("suggestions", "")), text(got[0])
+
+
+@pytest.mark.parametrize("status", ["stopped", "completed"])
+def test_the_timeline_keeps_a_stopped_order_running_up_to_its_end(status: str) -> None:
+    """Clinical rules §5: substitution runs from the order's start to its boundsPeriod.end. Read on 2026-01-10, the
+    IVIG of journey 1 is 'stopped' with its end 2025-07-15 long past; the timeline over that chart said on the
+    days it ran (2025-03-14 to 2025-07-15) 'IgG 3.4 g/L, no infections: a start is not recommended' (§4.3), and no
+    stop card, where the clinician had read the stop planned and due for 2025-07-15: FHIR does not date a status,
+    and 'stopped' was read as known on each earlier day. A completed order always read as running."""
+    j = BY_NAME["cart-special-stop-then-general-restart"]
+    chart = j.bundle("2026-01-10")
+    for entry in chart["entry"]:
+        if entry["resource"]["id"] == "ivig":
+            entry["resource"] = {**entry["resource"], "status": status}
+    last = date(2026, 1, 10)
+    timeline = build_timeline(patient_data(chart, RUNTIME), RUNTIME, end=last, today=last)
+    said = {s.day.isoformat(): tuple(s.codes) for s in timeline.changes}
+    assert said["2025-03-14"] == ("stop-planned",), said
+    assert said["2025-07-01"] == ("stop-due-soon",), said
+    assert said["2025-07-16"] == ("no-start-without-infections",), said
