@@ -451,6 +451,27 @@ JOURNEYS.append(Journey("cart-a-draft-at-every-order-sign-visit", [
     Visit("2026-09-05", ("general-stop-review",), ("2026-12-05",), indicator="info"),
 ]))
 
+# 13. The same IVIG paused on 2025-04-01 as an order left on hold for good (nobody discontinues it) beside the new order
+# of 2025-05-05: the visits read what journey 11's did. FHIR R4 does not date a status, so the timeline over the last
+# chart cannot tell when the hold began, and reads the order as on hold from its start: on 2025-02-15 it says what a
+# paused course says (a restart needs the general criteria), where the visit, which saw the order active, was right.
+JOURNEYS.append(Journey("mosunetuzumab-order-left-on-hold-beside-a-new-one", [
+    *start(dx=diagnosis("C82.0", ICD10)),
+    *doses("mosun", "L01FX25", ["2025-01-06", "2025-01-13", "2025-01-20", *every("2025-02-10", 21, "2025-09-01")]),
+    ("2025-01-25", igg("igg-1", "2025-01-25", 3.2, LOINC, "2465-3")),
+    ("2025-02-01", ig_order("ivig", "2025-02-01")),
+    ("2025-04-01", ig_order("ivig", "2025-02-01", status="on-hold")),
+    ("2025-05-05", ig_order("scig", "2025-05-05", atc="J06BA01")),
+], [
+    Visit("2025-02-15", ("stop-planned",), ("2025-07-06",), timeline=("no-start-without-infections",),
+          why="the hold (2025-04-01) is undated in FHIR: the later chart's order reads as on hold since its start"),
+    Visit("2025-04-10", ("no-start-without-infections",), ("3.2 g/L",)),
+    Visit("2025-05-10", ("general-stop-review",), ("2025-11-05",), indicator="info"),
+    Visit("2025-07-10", ("general-stop-review",), ("2025-11-05",), ("overdue",), indicator="info"),
+    Visit("2025-11-10", ("general-stop-review",), ("2025-11-05",), indicator="warning"),
+    Visit("2026-03-01", ("general-stop-review",), ("2026-05-05",), indicator="info"),
+]))
+
 BY_NAME = {j.name: j for j in JOURNEYS}
 VISITS = [pytest.param(j, v, id=f"{j.name}@{v.day}") for j in JOURNEYS for v in j.visits]
 
