@@ -117,8 +117,9 @@ class Answer:
 
 
 async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
-                 fetcher: FhirFetcher | None = None, link: Link | None = None) -> Answer:
-    """The cards for one hook request, as of `today` (the runtime's day when None)."""
+                 fetcher: FhirFetcher | None = None, link: Link | None = None, known_on: date | None = None) -> Answer:
+    """The cards for one hook request, as of `today` (the runtime's day when None); `known_on`: the day the chart
+    was read, when later (a timeline's day of an earlier chart day)."""
     budget = fetcher.budget(fetcher.max_resources - resources_in(request)) if fetcher is not None else None
     pooled = await gather(request, runtime, fetcher, budget)
     day = today or runtime.today()
@@ -126,12 +127,12 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     if drafts is None and not _has_index_event(pooled, runtime):
         # No CAR-T or bsAb fact: no advice whatever else the chart holds (see `_has_index_event`), so
         # the facts, rules, notes and validation wait until something reads them.
-        deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day))
+        deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day, known_on=known_on))
         return Answer(request, lang, day, [], (), (), deferred)
     medications = await fetch_medications(request, drafts, pooled, runtime, fetcher, budget) if drafts else None
     evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts,
                                              session=request.draft_orders if drafts is not None else None,
-                                             medications=medications)
+                                             medications=medications, known_on=known_on)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
         lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, runtime.tz))
@@ -148,9 +149,9 @@ def present(evaluation: Evaluation, kill_switch: KillSwitch | None, context: Cal
 
 
 def answer_local(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
-                 link: Link | None = None) -> Answer:
+                 link: Link | None = None, known_on: date | None = None) -> Answer:
     """`answer` for data that is all in the request (replay, timeline, worklist): no event loop needed."""
-    return run_without_loop(answer(request, runtime, lang=lang, today=today, link=link))
+    return run_without_loop(answer(request, runtime, lang=lang, today=today, link=link, known_on=known_on))
 
 
 def run_without_loop(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -350,7 +351,7 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
              drafts: tuple[Mapping[str, Any], ...] | None = None,
              session: tuple[Mapping[str, Any], ...] | None = None,
-             medications: FetchedMedications | None = None) -> Explained:
+             medications: FetchedMedications | None = None, known_on: date | None = None) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given).
 
     `drafts` are the draft orders to judge; `session` every draft order of the hook call, selected or
@@ -420,9 +421,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         extraction = builder.build(usable, notes, igg_drafted, therapies)
         extraction.resources.update(raw_orders)
         if drafts is None:
-            evaluation = runtime.ruleset.evaluate(extraction.facts, today)
+            evaluation = runtime.ruleset.evaluate(extraction.facts, today, known_on)
         else:
-            evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today)
+            evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today, known_on)
         bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
         if not bad:
             return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)

@@ -94,9 +94,13 @@ class Context:
     """The facts, "today" and the parameters of one evaluation, plus its memo and trace."""
 
     def __init__(self, facts: Facts, today: date, params: Parameters, library: Library,
-                 order: Any = None, parent: "Context | None" = None) -> None:
+                 order: Any = None, parent: "Context | None" = None, known_on: date | None = None) -> None:
         self.facts = facts
         self.today = today
+        # The day the chart was read (a timeline evaluates a chart of `known_on` on earlier days): an order's status,
+        # which FHIR does not date, is what it was on that day, so a stopped order's end that had passed by then is
+        # its end on every earlier day too. Never before `today`.
+        self.known_on = max(today, known_on) if known_on is not None else today
         self.params = params
         self.library = library
         self.order = order
@@ -107,7 +111,7 @@ class Context:
 
     def for_order(self, order: Any) -> "Context":
         """A context judging one draft order; patient-level definitions come from this one."""
-        return Context(self.facts, self.today, self.params, self.library, order, self)
+        return Context(self.facts, self.today, self.params, self.library, order, self, self.known_on)
 
     def __getitem__(self, name: str) -> Any:
         try:

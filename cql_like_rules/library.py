@@ -470,7 +470,7 @@ def has_myeloma(c: Context) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
-def _last_day(course: IgCourse, today: date) -> date | None:
+def _last_day(course: IgCourse, known: date) -> date | None:
     """The last day of substitution the data vouches for; None when open-ended (active) or unknown.
 
     A stopped order whose planned end is still ahead was stopped early, on a day the data
@@ -479,31 +479,31 @@ def _last_day(course: IgCourse, today: date) -> date | None:
     completed on a day of the month up to today, not on the last day.
     """
     early = course.status == "stopped" or course.status == "completed" and course.end_assumed
-    if early and course.end is not None and course.end > today:
+    if early and course.end is not None and course.end > known:
         return None
     return course.end
 
 
-def _active_on(course: IgCourse, day: date, today: date) -> bool:
-    """On substitution on `day` (as known on `today`): on-hold counts as paused."""
+def _active_on(course: IgCourse, day: date, known: date) -> bool:
+    """On substitution on `day` (the chart as read on `known`): on-hold counts as paused."""
     if course.start > day or course.status == "on-hold":
         return False
-    end = _last_day(course, today)
+    end = _last_day(course, known)
     if course.status == "active":
         return end is None or day <= end
     return end is not None and day <= end  # stopped/completed: only up to a known end
 
 
-def _has_ended(course: IgCourse, today: date) -> bool:
+def _has_ended(course: IgCourse, today: date, known: date) -> bool:
     """Ended or paused by `today`: on hold, or no longer active."""
-    return course.status == "on-hold" or not _active_on(course, today, today)
+    return course.status == "on-hold" or not _active_on(course, today, known)
 
 
-def _influences(course: IgCourse, day: date, today: date, washout: int) -> bool:
+def _influences(course: IgCourse, day: date, today: date, washout: int, known: date) -> bool:
     """An IgG taken on `day` reflects infused immunoglobulin: during a course or its washout."""
     if course.start > day or course.status == "on-hold" and course.end is None:
         return False
-    end = _last_day(course, today)
+    end = _last_day(course, known)
     if end is None:
         if course.status != "active":
             return False  # ended on an unknown day: named in the cards instead
@@ -511,13 +511,13 @@ def _influences(course: IgCourse, day: date, today: date, washout: int) -> bool:
     return day <= end + timedelta(days=washout)
 
 
-def _order_covers(order: IgCourse, day: date, today: date) -> bool:
+def _order_covers(order: IgCourse, day: date, known: date) -> bool:
     """A dose on `day` belongs to this order: inside its period (an open period runs to today)."""
     if order.start > day:
         return False
     if order.status in ("active", "on-hold"):
         return order.end is None or day <= order.end
-    end = _last_day(order, today)
+    end = _last_day(order, known)
     return end is not None and day <= end  # an order that ended on an unknown day claims no doses
 
 
@@ -538,7 +538,7 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
     orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
-                    if d.date <= c.today and not any(_order_covers(o, d.date, c.today) for o in orders)),
+                    if d.date <= c.today and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
                    key=lambda d: (d.date, d.source))
     groups: list[list[IgAdministration]] = []
     for dose in doses:
@@ -575,7 +575,7 @@ def substitution_planned(c: Context) -> bool:
 
 @define("Active IG Courses", "Immunoglobulin courses active today (on-hold counts as paused)")
 def active_ig(c: Context) -> tuple[IgCourse, ...]:
-    return tuple(x for x in c["IG Courses"] if _active_on(x, c.today, c.today))
+    return tuple(x for x in c["IG Courses"] if _active_on(x, c.today, c.known_on))
 
 
 @define("Current Episode", "The continuous substitution the patient is in today, back to its first course; "
@@ -584,10 +584,10 @@ def current_episode(c: Context) -> Episode | None:
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     members = list(c["Active IG Courses"])
     if not members:  # between two orders (a switch of product or route)?
-        recent = [x for x in c["IG Courses"] if (end := _last_day(x, c.today)) is not None and end < c.today
+        recent = [x for x in c["IG Courses"] if (end := _last_day(x, c.known_on)) is not None and end < c.today
                   and x.status != "on-hold"]
-        ended = [x for x in recent if (end := _last_day(x, c.today)) is not None and c.today - end <= gap]
-        last = max((day for e in ended if (day := _last_day(e, c.today)) is not None), default=None)
+        ended = [x for x in recent if (end := _last_day(x, c.known_on)) is not None and c.today - end <= gap]
+        last = max((day for e in ended if (day := _last_day(e, c.known_on)) is not None), default=None)
         upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap + timedelta(days=1)]
         follows = [(e, x) for e in recent for x in c["Planned IG Courses"] if _booked_to_follow(c, e, x)]
         if not upcoming and not follows:
@@ -595,7 +595,7 @@ def current_episode(c: Context) -> Episode | None:
         members = list(dict.fromkeys([*ended, *upcoming, *(e for e, _ in follows), *(x for _, x in follows)]))
     start = min(x.start for x in members)
     for course in reversed(c["IG Courses"]):
-        end = _last_day(course, c.today)
+        end = _last_day(course, c.known_on)
         if course in members or end is None:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
@@ -614,7 +614,7 @@ def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
     stop attempt, as for doses (`_dose_reaches`). Not after a course of recorded doses: its end already lies the
     course days past its last dose, so an order written in those days to begin up to the course days later would
     bridge twice that time without a dose (doses reach a later course by `_dose_reaches` and the gap)."""
-    end = _last_day(earlier, c.today)
+    end = _last_day(earlier, c.known_on)
     if end is None or from_doses(earlier) or not is_order(later) or later.authored is None or later.authored > end:
         return False
     if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
@@ -630,7 +630,7 @@ def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
         return False
     day = later.start
     span = timedelta(days=c.params.ig_administration_course_days)
-    return is_order(order) and any(d.date <= day and day - d.date <= span and _order_covers(order, d.date, c.today)
+    return is_order(order) and any(d.date <= day and day - d.date <= span and _order_covers(order, d.date, c.known_on)
                                    for d in c.facts.ig_administrations if d.date <= c.today)
 
 
@@ -654,7 +654,7 @@ def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
     span = timedelta(days=c.params.ig_administration_course_days)
 
     def last_given(course: IgCourse) -> date | None:
-        end = _last_day(course, c.today)
+        end = _last_day(course, c.known_on)
         # a course of doses runs `span` days past its last dose: the dose, not that span, says when Ig was given
         return end - span if end is not None and from_doses(course) else end
 
@@ -665,14 +665,14 @@ def courses_given_after_t0(c: Context) -> tuple[IgCourse, ...]:
 @define("Is Restart", "Not on substitution, and a course given after T0 has ended or is on hold (§4.3: a new start "
         "after substitution stopped in the window, also one begun before T0, is a restart)")
 def is_restart(c: Context) -> bool:
-    return not c["On Substitution"] and any(_has_ended(x, c.today) for x in c["IG Courses Given After T0"])
+    return not c["On Substitution"] and any(_has_ended(x, c.today, c.known_on) for x in c["IG Courses Given After T0"])
 
 
 @define("Ended Courses With Unknown End", "Stopped/completed orders without an end date, or whose end names no "
         "day and is not yet past")
 def unknown_end(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c["IG Courses"] if x.status in ("stopped", "completed")
-                 and (x.end is None or x.end_assumed and _last_day(x, c.today) is None))
+                 and (x.end is None or x.end_assumed and _last_day(x, c.known_on) is None))
 
 
 @define("Substitution Before T0", "Immunoglobulin given before T0 up to shortly before it, or paused then: "
@@ -689,7 +689,7 @@ def substitution_before(c: Context, t0: date) -> tuple[IgCourse, ...]:
     for course in c["IG Courses"]:
         if course.start >= t0:
             continue
-        end = _last_day(course, c.today)
+        end = _last_day(course, c.known_on)
         if course.status in ("active", "on-hold") and end is None:
             out.append(course)  # running (or paused) across T0
         elif end is not None and end >= since:
@@ -702,7 +702,7 @@ def substitution_before(c: Context, t0: date) -> tuple[IgCourse, ...]:
 @define("Substitution Paused For T0", "Substitution before T0 that had ended or was on hold at T0")
 def paused_for_t0(c: Context) -> bool:
     courses = c["Substitution Before T0"]
-    return bool(courses) and all(x.status == "on-hold" or (e := _last_day(x, c.today)) is not None and e < c["T0"]
+    return bool(courses) and all(x.status == "on-hold" or (e := _last_day(x, c.known_on)) is not None and e < c["T0"]
                                  for x in courses)
 
 
@@ -1025,7 +1025,7 @@ def latest_igg_stale(c: Context) -> bool:
 
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
-    return any(_influences(x, result.date, c.today, c.params.igg_washout_days) for x in c["IG Courses"])
+    return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"])
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
@@ -1135,8 +1135,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start
     if values.get("restart") is True and c["In Window"] and not after_stop:
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
-        ended = [x for x in c["IG Courses Given After T0"] if _has_ended(x, c.today)]  # what "Is Restart" reads
-        ends = [end for x in ended if (end := _last_day(x, c.today)) is not None and end <= c.today]
+        ended = [x for x in c["IG Courses Given After T0"] if _has_ended(x, c.today, c.known_on)]  # what "Is Restart" reads
+        ends = [end for x in ended if (end := _last_day(x, c.known_on)) is not None and end <= c.today]
         restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
             restart_end["previous_end"] = max(ends)
@@ -1176,7 +1176,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     kind_reasons = override_reasons if override_reasons is not None else ()
     # the orders a suggestion may change: active ones (a completed order is closed: the EHR cannot put it on hold)
     targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x) and x.status == "active"
-                    and (_active_on(x, c.today, c.today) or x in c["Planned IG Courses"]))
+                    and (_active_on(x, c.today, c.known_on) or x in c["Planned IG Courses"]))
     return advice(code, variant, rule, values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
                   suggestions=suggestions, override_reasons=kind_reasons, targets=targets)
 
@@ -1225,7 +1225,7 @@ def course_before_restart(c: Context) -> tuple[date, int] | None:
     if episode is None or c["General Stop Reason"] != "restart":
         return None
     ends = [end for x in c["IG Courses Since T0"] if x not in episode.courses
-            and (end := _last_day(x, c.today)) is not None and end < episode.start]
+            and (end := _last_day(x, c.known_on)) is not None and end < episode.start]
     return (max(ends), (episode.start - max(ends)).days) if ends else None
 
 
@@ -1270,13 +1270,13 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # the orders running today: active, or completed with an end still ahead (an 'as of' day before the end
         # the course ran to); a medication record (MedicationStatement) that runs today tells its end too, though
         # no suggestion can update it
-        running = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)]
+        running = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.known_on)]
         orders = [x for x in running if is_order(x)]
         records = [x for x in running if not is_order(x)]
         # an order booked to begin (a switch of route, a course booked ahead) carries the substitution on
         booked = [x for x in c["Planned IG Courses"] if x not in orders]
         orders += booked
-        dose_courses = [x for x in episode.courses if from_doses(x) and _active_on(x, c.today, c.today)]
+        dose_courses = [x for x in episode.courses if from_doses(x) and _active_on(x, c.today, c.known_on)]
         needs_end = any(x.end is None or x.end > c["Stop Date"] for x in orders + records)
         # the day the orders end when they all end by the stop date (a course of doses has no order to end)
         ends = None if needs_end or dose_courses else max((x.end for x in orders + records if x.end), default=None)
@@ -1343,9 +1343,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
     # recorded doses or booked order go on: the card says so instead of naming only a review after that end
     # (orders and medication records running today, as for the special stop, and orders booked to begin)
-    orders = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.today)] + [
+    orders = [x for x in episode.courses if not from_doses(x) and _active_on(x, c.today, c.known_on)] + [
         x for x in c["Planned IG Courses"] if x not in episode.courses]
-    doses = any(from_doses(x) and _active_on(x, c.today, c.today) for x in episode.courses)
+    doses = any(from_doses(x) and _active_on(x, c.today, c.known_on) for x in episode.courses)
     ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
     if ends is not None and next_due is not None and ends < next_due:
         return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
@@ -1507,7 +1507,7 @@ def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
     episode = c["Current Episode"]
     if episode is None or c["Planned IG Courses"]:
         return ()
-    running = [x for x in episode.courses if _active_on(x, c.today, c.today)]
+    running = [x for x in episode.courses if _active_on(x, c.today, c.known_on)]
     if not running or any(is_order(x) or from_doses(x) for x in running):
         return ()
     found = []

@@ -85,19 +85,21 @@ class RuleSet:
     def with_parameters(self, parameters: Parameters) -> "RuleSet":
         return replace(self, parameters=parameters)
 
-    def context(self, facts: Facts, today: date) -> Context:
-        return Context(facts, today, self.parameters, self.library)
+    def context(self, facts: Facts, today: date, known_on: date | None = None) -> Context:
+        return Context(facts, today, self.parameters, self.library, known_on=known_on)
 
-    def evaluate(self, facts: Facts, today: date) -> Evaluation:
-        """patient-view: the advice for the patient as of `today`, with its trace and data notes."""
-        context = self.context(facts, today)
+    def evaluate(self, facts: Facts, today: date, known_on: date | None = None) -> Evaluation:
+        """patient-view: the advice for the patient as of `today`, with its trace and data notes (`known_on`: the
+        day the chart was read, when later than `today`: a timeline's)."""
+        context = self.context(facts, today, known_on)
         found = context["Advice"]
         notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
         return Evaluation(found, tuple(context.trace), today, notes=notes)
 
-    def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date) -> Evaluation:
+    def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date,
+                        known_on: date | None = None) -> Evaluation:
         """order-select / order-sign: advice on each relevant draft order; one child card at most."""
-        context = self.context(facts, today)
+        context = self.context(facts, today, known_on)
         found: list[Advice] = []
         traces: list[tuple[str, tuple[TraceStep, ...]]] = []
         seen: set[str] = set()

@@ -36,11 +36,12 @@ def at_of(path: Path) -> date:
     return date.fromisoformat(json.loads(path.with_name(path.stem + ".expect.json").read_text())["at"])
 
 
-def brute_force_changes(data, runtime, start: date, end: date) -> list[date]:
-    """Every single day evaluated: the reference the candidate dates must reproduce."""
+def brute_force_changes(data, runtime, start: date, end: date, known_on: date | None = None) -> list[date]:
+    """Every single day evaluated (the chart as read on `known_on`, the timeline's day): the reference the candidate
+    dates must reproduce."""
     days, day = [], start
     while day <= end:
-        days.append(state_on(data, runtime, day))
+        days.append(state_on(data, runtime, day, known_on=known_on))
         day += timedelta(days=1)
     return change_days(days)
 
@@ -90,7 +91,8 @@ def test_review_cycles_birthday_and_range_limits():
 def test_timeline_matches_day_by_day_evaluation(path):
     data = patient_data(load_bundle(path), RUNTIME)
     timeline = build_timeline(data, RUNTIME, today=at_of(path))
-    assert [s.day for s in timeline.changes] == brute_force_changes(data, RUNTIME, timeline.start, timeline.end)
+    assert [s.day for s in timeline.changes] == brute_force_changes(data, RUNTIME, timeline.start, timeline.end,
+                                                                    at_of(path))
     span = (timeline.end - timeline.start).days + 1
     # The default range frames the window (a month before T0 to two months past the stop date
     # or today), not a year past the last fact, so candidate days lie denser in it than they
@@ -103,8 +105,8 @@ def test_timeline_matches_day_by_day_evaluation(path):
 def test_several_review_cycles_and_infections_leaving_the_lookback(name):
     data = patient_data(load_bundle(FIXTURES / f"{name}.json"), RUNTIME)
     start, end = date(2024, 6, 1), date(2028, 6, 1)
-    timeline = build_timeline(data, RUNTIME, start, end)
-    assert [s.day for s in timeline.changes] == brute_force_changes(data, RUNTIME, start, end)
+    timeline = build_timeline(data, RUNTIME, start, end, today=end)
+    assert [s.day for s in timeline.changes] == brute_force_changes(data, RUNTIME, start, end, end)
 
 
 @pytest.mark.parametrize("name", ["cart-ig-active-stop-overdue", "cart-in-window-igg-low-stale",
@@ -115,8 +117,9 @@ def test_candidates_follow_a_site_policy(tmp_path, name):
                                   "stop_due_soon_days": 21, "general_review_due_days": 10, "bsab_course_gap_days": 30}))
     runtime = load_runtime(Settings(policy_file=str(policy)))
     data = patient_data(load_bundle(FIXTURES / f"{name}.json"), runtime)
-    timeline = build_timeline(data, runtime, today=at_of(FIXTURES / f"{name}.json"))
-    assert [s.day for s in timeline.changes] == brute_force_changes(data, runtime, timeline.start, timeline.end)
+    at = at_of(FIXTURES / f"{name}.json")
+    timeline = build_timeline(data, runtime, today=at)
+    assert [s.day for s in timeline.changes] == brute_force_changes(data, runtime, timeline.start, timeline.end, at)
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -285,8 +288,8 @@ def test_a_therapy_known_only_by_its_name_dates_its_card_on_the_timeline():
     assert first.day == date(2025, 12, 8) and first.key and "therapy-not-recognised" in str(first.key)
     assert [c.kind for c in timeline.reasons[date(2025, 12, 8)]] == ["therapy-by-name"]
     start, end = date(2025, 11, 1), date(2026, 3, 1)  # from before the therapy: the change is on its day
-    assert [s.day for s in build_timeline(data, RUNTIME, start, end).changes] == \
-        brute_force_changes(data, RUNTIME, start, end) == [start, date(2025, 12, 8)]
+    assert [s.day for s in build_timeline(data, RUNTIME, start, end, today=end).changes] == \
+        brute_force_changes(data, RUNTIME, start, end, end) == [start, date(2025, 12, 8)]
 
 
 def test_the_washout_after_a_dose_is_named_as_such_not_as_a_course_end():

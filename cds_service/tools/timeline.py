@@ -82,9 +82,9 @@ def patient_data(bundle: dict, runtime: Runtime) -> PatientData:
     return PatientData(request.patient_id, request)
 
 
-def answer_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> Answer:
-    """The service's answer for the patient as of `day`."""
-    return answer_local(data.request, runtime, lang=lang, today=day)
+def answer_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", known_on: date | None = None) -> Answer:
+    """The service's answer for the patient as of `day` (the chart as read on `known_on`, when later)."""
+    return answer_local(data.request, runtime, lang=lang, today=day, known_on=known_on)
 
 
 def facts_of(data: PatientData, runtime: Runtime) -> Facts:
@@ -96,9 +96,9 @@ def facts_of(data: PatientData, runtime: Runtime) -> Facts:
     return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources, pooled.notes).facts
 
 
-def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en") -> State:
+def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", known_on: date | None = None) -> State:
     """The service's advice on `day`, with a change key that ignores day counters."""
-    answered = answer_on(data, runtime, day, lang)
+    answered = answer_on(data, runtime, day, lang, known_on)
     return State(day, answered.cards, change_key(answered.advice, runtime.params, lang))
 
 
@@ -136,11 +136,14 @@ def build_timeline(data: PatientData, runtime: Runtime, start: date | None = Non
                    lang: str = "en", today: date | None = None) -> Timeline:
     """The service's advice on the start day and every candidate day; the days whose advice changed.
 
-    `today` (the runtime's day when None) is the evaluation date the default range reaches past.
+    `today` (the runtime's day when None) is the evaluation date the default range reaches past, and the day the
+    chart was read: an earlier day is evaluated with the orders as they stand on it (a stopped order's end that had
+    passed by then is its end on every earlier day too: FHIR does not date a status).
     """
     facts = facts_of(data, runtime)
-    return timeline_of(data.patient_id, facts, runtime.ruleset, lambda day: state_on(data, runtime, day, lang),
-                       start, end, today or runtime.today())
+    known = today or runtime.today()
+    return timeline_of(data.patient_id, facts, runtime.ruleset, lambda day: state_on(data, runtime, day, lang, known),
+                       start, end, known)
 
 
 def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, terminology: Terminology, lang: str,
@@ -151,7 +154,7 @@ def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, termino
     The kill switch, when given, hides the advice it hides in the service.
     """
     def state(day: date) -> State:
-        evaluation = ruleset.evaluate(facts, day)
+        evaluation = ruleset.evaluate(facts, day, today)
         shown_cards, shown, _ = present(evaluation, kill_switch, lambda: CardContext(
             lang, patient_id, ruleset, terminology, {}, evaluation.notes))
         return State(day, shown_cards, change_key(shown, ruleset.parameters, lang))
@@ -173,7 +176,7 @@ def timeline_of(patient_id: str, facts: Facts, ruleset: RuleSet, state_on_day: C
     for c in found:
         reasons.setdefault(c.date, []).append(c)
     timeline = Timeline(patient_id, facts, start, end, params, ruleset.label, reasons=reasons,
-                        on_substitution=igg_on_substitution(facts, ruleset))
+                        on_substitution=igg_on_substitution(facts, ruleset, today))
     previous: State | None = None
     for day in [start, *(d for d in reasons if d > start)]:
         state = state_on_day(day)
@@ -184,11 +187,12 @@ def timeline_of(patient_id: str, facts: Facts, ruleset: RuleSet, state_on_day: C
     return timeline
 
 
-def igg_on_substitution(facts: Facts, ruleset: RuleSet) -> frozenset[str]:
-    """The IgG results taken while the patient was on immunoglobulin, as the rules see it on that day."""
+def igg_on_substitution(facts: Facts, ruleset: RuleSet, known_on: date | None = None) -> frozenset[str]:
+    """The IgG results taken while the patient was on immunoglobulin, as the rules see it on that day (the chart as
+    read on `known_on`)."""
     if ON_SUBSTITUTION not in ruleset.library.definitions:
         return frozenset()
-    return frozenset(r.source for r in facts.igg if ruleset.context(facts, r.date)[ON_SUBSTITUTION])
+    return frozenset(r.source for r in facts.igg if ruleset.context(facts, r.date, known_on)[ON_SUBSTITUTION])
 
 
 def change_days(states: Iterable[State]) -> list[date]:
