@@ -97,8 +97,8 @@ _GENERAL_START_SUMMARY = Text(
     "(generelle kriterier)")
 _GENERAL_START_DECISION = Text(
     "IgG below {threshold} with severe or recurrent verified bacterial infections meets the general start criteria.",
-    "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner opfylder de "
-    "generelle startkriterier.")
+    "IgG under {threshold} med svære/tilbagevendende verificerede bakterielle infektioner opfylder de generelle "
+    "startkriterier.")
 _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
@@ -114,8 +114,8 @@ _NO_START_DECISION = Text(
 _PARAPROTEIN_DECISION = Text(
     "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
     "M-protein); without the M-protein's type it cannot be told whether that is below {paraprotein_threshold}.",
-    "Ved IgG-myelomatose indeholder total-IgG M-komponenten, og beslutninger hviler på polyklonalt IgG (total minus "
-    "M-komponenten); uden M-komponentens type kan det ikke afgøres, om det er under {paraprotein_threshold}.",
+    "Ved IgG-myelomatose rummer total-IgG M-komponenten, og der besluttes ud fra polyklonalt IgG (total minus "
+    "M-komponenten); uden dens type kan det ikke afgøres, om det er under {paraprotein_threshold}.",
 )
 _PARAPROTEIN_ACTION = Text(
     "Ask the laboratory for serum immunofixation (the M-protein's isotype); decide on the IgG and M-protein "
@@ -145,12 +145,12 @@ _STOP_PLANNED_SUMMARY = Text(
 )
 _STOP_DUE_DECISION = Text(
     "The stop date of substitution started in the window has come or is near.",
-    "Seponeringsdatoen for substitution startet i perioden er nået eller nærmer sig.",
+    "Seponeringsdatoen for substitution startet i perioden er nået eller nær.",
 )
 _STOP_PLANNED_DECISION = Text(
     "Substitution started in the window without prior severe/recurrent bacterial infections is to be stopped "
     "{window} after {t0_event}.",
-    "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle infektioner skal seponeres "
+    "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
 
@@ -180,11 +180,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("IgG below {threshold} within {window} of {t0_event} meets the start criterion; because "
                          "{general_stop_reason}, the general stop criteria apply, not the stop date.",
                          "IgG under {threshold} inden for {window} efter {t0_event} opfylder startkriteriet; da "
-                         "{general_stop_reason}, gælder de generelle seponeringskriterier, ikke seponeringsdatoen."),
+                         "{general_stop_reason}, gælder generelle seponeringskriterier, ikke seponeringsdatoen."),
                     Text("If substitution is started, attempt the stop {general_stop} after its start and reassess "
                          "every {review_every} if it continues.",
-                         "Startes substitution, så forsøg seponering {general_stop} efter opstart og revurdér hver "
-                         "{review_every}, hvis den fortsætter."),
+                         "Startes substitution: forsøg seponering {general_stop} efter start, og revurdér hver "
+                         "{review_every} ved fortsættelse."),
                 ),
             },
             suggestions=("order-ig-until-stop", "order-ig"),
@@ -222,11 +222,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "infections-no-recent-igg": Variant(
                     Text("Severe/recurrent bacterial infections, no usable IgG in {stale_days}{last}: measure IgG; "
                          "Ig if < {threshold}",
-                         "Svære/tilbagevendende bakterielle infektioner, ingen brugbar IgG i {stale_days}{last}: mål "
+                         "Svære/tilbagevendende bakterieinfektioner, ingen brugbar IgG i {stale_days}{last}: mål "
                          "IgG; Ig ved < {threshold}"),
                     Text("Severe or recurrent verified bacterial infections are recorded; by the general criteria "
                          "a start also needs IgG below {threshold}.",
-                         "Der er svære eller tilbagevendende verificerede bakterielle infektioner; efter de generelle "
+                         "Der er svære/tilbagevendende verificerede bakterielle infektioner; efter de generelle "
                          "kriterier kræver start også IgG under {threshold}."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                     section="§4.1, §4.3",
@@ -305,9 +305,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("The M-protein is IgG, so the total IgG includes it and decisions rest on polyclonal IgG "
                          "(total minus the M-protein); without an M-protein measured with this IgG it cannot be told "
                          "whether that is below {paraprotein_threshold}.",
-                         "M-komponenten er IgG, så total-IgG indeholder den, og beslutninger hviler på polyklonalt IgG "
-                         "(total minus M-komponenten); uden en M-komponent målt sammen med denne IgG kan det ikke "
-                         "afgøres, om det er under {paraprotein_threshold}."),
+                         "M-komponenten er IgG, så total-IgG rummer den, og der besluttes ud fra polyklonalt IgG "
+                         "(total minus M-komponenten); uden en M-komponent målt med denne IgG kan det ikke afgøres, "
+                         "om det er under {paraprotein_threshold}."),
                     Text("Measure the M-protein (serum protein electrophoresis) together with IgG; decide on polyclonal "
                          "IgG.",
                          "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonalt "
@@ -370,8 +370,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _GENERAL_START_DECISION,
                 Text("After a stop, antibiotic prophylaxis can be tried; if Ig is restarted, attempt the stop "
                      "{general_stop} after the restart.",
-                     "Efter seponering kan antibiotikaprofylakse forsøges; genstartes Ig, så forsøg seponering "
-                     "{general_stop} efter genstarten."),
+                     "Efter seponering kan antibiotikaprofylakse prøves; genopstartes Ig, forsøges seponering "
+                     "{general_stop} efter genopstart."),
             )},
             suggestions=("order-ig",),
             worklist_rank=4,
@@ -445,8 +445,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _STOP_DUE_DECISION,
                     Text("Pause substitution on {stop_date}; a short extension is possible when the community risk "
                          "of bacterial infection is high.",
-                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj smitterisiko for "
-                         "bakterielle infektioner i samfundet."),
+                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj risiko for "
+                         "bakteriel smitte i samfundet."),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: stop attempt when the order ends {order_end} (stop date {stop_date}, "
@@ -457,7 +457,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
                          "the community risk of bacterial infection is high.",
                          "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
-                         "ved høj smitterisiko for bakterielle infektioner i samfundet."),
+                         "ved høj risiko for bakteriel smitte i samfundet."),
                 ),
                 "record": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
@@ -481,7 +481,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Let the order end on {stop_date} as set; a short extension is possible when the community "
                          "risk of bacterial infection is high.",
                          "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig ved høj "
-                         "smitterisiko for bakterielle infektioner i samfundet."),
+                         "risiko for bakteriel smitte i samfundet."),
                 ),
             },
             suggestions=("hold-ig",),
@@ -507,11 +507,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "pausér substitution"),
                 Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
                      "still active after its stop date.",
-                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+                     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle "
                      "infektioner er stadig aktiv efter seponeringsdatoen."),
                 Text("Pause substitution now; measure IgG off substitution later and restart only by the general "
                      "criteria.",
-                     "Pausér substitution nu; mål senere IgG uden substitution og genstart kun efter de generelle "
+                     "Pausér substitution nu; mål senere IgG uden substitution og genopstart kun efter generelle "
                      "kriterier."),
             ),
              "record": Variant(
@@ -535,13 +535,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
                      "recorded as doses only; a course counts as running {dose_course} after its last dose "
                      "({last_dose}).",
-                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
-                     "infektioner er kun registreret som doser; et forløb regnes som igangværende {dose_course} efter "
+                     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle "
+                     "infektioner findes kun som doser; et forløb regnes som løbende {dose_course} efter "
                      "sidste dosis ({last_dose})."),
                 Text("Give no dose after {stop_date}; if none was given since, the stop is made. Measure IgG off "
                      "substitution later; restart only by the general criteria.",
-                     "Giv ingen dosis efter {stop_date}; er der ikke givet nogen siden, er seponeringen sket. Mål "
-                     "senere IgG uden substitution; genstart kun efter de generelle kriterier."),
+                     "Giv ingen dosis efter {stop_date}; er ingen givet siden, er seponeringen sket. Mål "
+                     "senere IgG uden substitution; genopstart kun efter generelle kriterier."),
             )},
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
@@ -625,7 +625,7 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "order-meets-criteria",
-            Text("Draft immunoglobulin order meets the criteria", "Immunglobulinordinationen opfylder kriterierne"),
+            Text("Draft immunoglobulin order meets the criteria", "Udkast til immunglobulinordination opfylder kriterierne"),
             "§4.1, §4.2", "info", False, ORDERS,
             {
                 "window": Variant(
@@ -704,7 +704,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Fortsat Ig efter de generelle SID-kriterier: næste seponeringsvurdering {due_date}"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start.",
-                         "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
+                         "Substitutionen følger de generelle seponeringskriterier: seponeringsforsøg "
                          "{general_stop} efter opstart."),
                     Text("Review whether substitution can be paused (review date {due_date}); then every "
                          "{review_every}.",
@@ -719,11 +719,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "vurdér før fornyelse"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start; that review is due now.",
-                         "Denne substitution følger de generelle seponeringskriterier: seponeringsforsøg "
-                         "{general_stop} efter opstart; den vurdering er aktuel nu."),
+                         "Substitutionen følger de generelle seponeringskriterier: seponeringsforsøg "
+                         "{general_stop} efter opstart; vurderingen er aktuel nu."),
                     Text("Review now whether substitution can be paused (review date {due_date}) before renewing "
                          "it; then every {review_every}.",
-                         "Vurdér nu, om substitution kan pauseres (vurderingsdato {due_date}), før den fornyes; "
+                         "Vurdér nu, om substitution kan pauseres (vurderingsdato {due_date}), før fornyelse; "
                          "derefter hver {review_every}."),
                     indicator="warning", information_only=False, section="§4.2",
                 ),
@@ -744,27 +744,27 @@ CATALOGUE: dict[str, AdviceKind] = {
         AdviceKind(
             "order-does-not-meet-criteria",
             Text("Draft immunoglobulin order does not meet the criteria",
-                 "Immunglobulinordinationen opfylder ikke kriterierne"),
+                 "Udkast til immunglobulinordination opfylder ikke kriterierne"),
             "§4.1, §4.3", "warning", False, ORDERS,
             {"": Variant(
                 Text("Ig order does not meet the criteria: {failing}",
                      "Ig-ordinationen opfylder ikke kriterierne: {failing}"),
                 Text("The order was checked against the criteria for its planned start day; at least one is not "
                      "met.",
-                     "Ordinationen er vurderet efter kriterierne for dens planlagte startdag; mindst ét er ikke "
+                     "Ordinationen er vurderet efter kriterierne for planlagt startdag; mindst ét er ikke "
                      "opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér den med en begrundelse."),
+                     "Genovervej ordinationen, eller signér med en begrundelse."),
             ),
              "window": Variant(
                 Text("Ig order does not meet the start criterion after {kind} {t0}: {failing}",
                      "Ig-ordinationen opfylder ikke startkriteriet efter {kind} {t0}: {failing}"),
                 Text("Starting within {window} of {t0_event}, the order needs a usable IgG below {threshold}; "
                      "that is not met.",
-                     "Ved start inden for {window} efter {t0_event} kræver ordinationen en brugbar IgG under "
+                     "Ved start inden for {window} efter {t0_event} kræves en brugbar IgG under "
                      "{threshold}; det er ikke opfyldt."),
                 Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér den med en begrundelse."),
+                     "Genovervej ordinationen, eller signér med en begrundelse."),
                 section="§4.1",
             )},
             suggestions=("order-igg",),
@@ -837,7 +837,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har en kode, tjenesten ikke kender"),
                     Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but none "
                          "of its codes is in the service's value sets: no window, start or stop criterion was applied.",
-                         "Navnet ligner {looks_like}, som åbner retningslinjens højrisikoperiode ({window}), men ingen af dens "
+                         "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men ingen af dens "
                          "koder findes i tjenestens værdisæt: ingen periode, start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask the CDS team to add the code "
                          "{order_code_whole} ({order_code_system}).",
@@ -849,7 +849,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ikke vurderet: {drug}, {therapy_date}, er registreret uden en kode, tjenesten kender"),
                     Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but it "
                          "has no code in the service's value sets: no window, start or stop criterion was applied.",
-                         "Navnet ligner {looks_like}, som åbner retningslinjens højrisikoperiode ({window}), men den har ingen "
+                         "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men den har ingen "
                          "kode i tjenestens værdisæt: ingen periode, start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask the CDS team to record the therapy "
                          "with a code the service knows.",
@@ -971,12 +971,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ikke vurderet: {drug} er registreret uden dato: tilføj dagen, den blev givet eller starter"),
                     Text("The high-risk window ({window}) opens on the day {looks_like} is given; this record of it "
                          "has no date, so no window, start or stop criterion was applied.",
-                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; denne registrering af "
-                         "behandlingen har ingen dato, så hverken periode-, start- eller stopkriterier er anvendt."),
+                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; denne registrering "
+                         "har ingen dato, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Add the day it was given to the record (for an order, the day it starts; for a therapy given "
                          "elsewhere, from that hospital's letter); until then check the immunoglobulin criteria "
                          "yourself.",
-                         "Tilføj dagen, den blev givet, til registreringen (for en ordination: dagen, den starter; for "
+                         "Tilføj dagen, den blev givet, til registreringen (for en ordination: startdagen; for "
                          "en behandling givet andetsteds: fra det sygehus' brev); vurdér indtil da selv kriterierne "
                          "for immunglobulin."),
                 ),
@@ -1000,7 +1000,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "registreret: registrér den"),
                     Text("The high-risk window ({window}) opens on the day of the CAR-T infusion, and an order is not "
                          "an infusion: with no infusion recorded, no window, start or stop criterion was applied.",
-                         "Højrisikoperioden ({window}) begynder den dag, CAR-T-infusionen gives, og en ordination er "
+                         "Højrisikoperioden ({window}) begynder på CAR-T-infusionens dag, og en ordination er "
                          "ikke en infusion: uden registreret infusion er hverken periode-, start- eller stopkriterier "
                          "anvendt."),
                     Text("Record the infusion with its day (for one given elsewhere, from that hospital's letter); "
@@ -1047,7 +1047,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Ordination ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke kender"),
                 Text("Its name looks like {looks_like}, which the guideline covers, but none of its codes is in the "
                      "service's value sets, so the criteria were not applied to it.",
-                     "Navnet ligner {looks_like}, som retningslinjen omfatter, men ingen af dens koder findes i "
+                     "Navnet ligner {looks_like}, som vejledningen omfatter, men ingen af dens koder findes i "
                      "tjenestens værdisæt, så kriterierne er ikke anvendt på den."),
                 Text("Check the criteria for this order yourself, and ask the CDS team to add the code "
                      "{order_code_whole} ({order_code_system}).",
@@ -1056,10 +1056,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             ),
              "no-code": Variant(
                 Text("Order not checked: {drug} is drafted without a code this service knows",
-                     "Ordination ikke vurderet: {drug} er oprettet uden en kode, tjenesten kender"),
+                     "Ordination ikke vurderet: {drug} er i udkast uden en kode, tjenesten kender"),
                 Text("Its name looks like {looks_like}, which the guideline covers, but it carries no code in the "
                      "service's value sets, so the criteria were not applied to it.",
-                     "Navnet ligner {looks_like}, som retningslinjen omfatter, men den har ingen kode i tjenestens "
+                     "Navnet ligner {looks_like}, som vejledningen omfatter, men den har ingen kode i tjenestens "
                      "værdisæt, så kriterierne er ikke anvendt på den."),
                 Text("Check the criteria for this order yourself, and ask the CDS team to have the drug ordered "
                      "under a code the service knows.",
@@ -1098,7 +1098,7 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
                        "svære eller tilbagevendende bakterielle infektioner kom først"),
     "restart": Text("it is a restart", "det er en genopstart"),
     "restart-after": Text("it restarts a course that ended {previous_end}, {restart_gap} earlier",
-                          "det genoptager et forløb, der sluttede {previous_end}, {restart_gap} før"),
+                          "det genopstarter et forløb, der sluttede {previous_end}, {restart_gap} før"),
 }
 
 # Criteria an order fails (order-does-not-meet-criteria); joined into {failing}.
@@ -1116,13 +1116,13 @@ FAILING: dict[str, Text] = {
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
     # ... of an order that starts later: the IgG is judged at its start, so a recent one may already be too old then
     "no-recent-igg-at-start": Text("no usable IgG for {stale_days} before its start {order_start}",
-                                   "ingen brugbar IgG i {stale_days} før dens start {order_start}"),
+                                   "ingen brugbar IgG i {stale_days} før start {order_start}"),
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed ({window} after {kind} {t0})",
                            "seponeringsdatoen {stop_date} er passeret ({window} efter {kind} {t0})"),
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
-                                   "den starter {order_start}, på eller efter seponeringsdatoen {stop_date}"),
+                                   "start {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
 
 # Short notes under a card's decision (each at most one line).
@@ -1161,7 +1161,7 @@ CAVEATS: dict[str, Text] = {
         "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager en."),
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
-                               "En Ig-ordination er afsluttet uden slutdato: regnet som slut på en ukendt dag."),
+                               "En Ig-ordination er afsluttet uden dato: slutdagen er ukendt."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",
@@ -1181,8 +1181,8 @@ CAVEATS: dict[str, Text] = {
     "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
         "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
         "this order is judged on the current window until that therapy has begun.",
-        "{session_therapy} i samme udkast åbner en ny højrisikoperiode fra {session_therapy_start}; til den er "
-        "begyndt, vurderes ordinationen efter den nuværende periode."),
+        "{session_therapy} i samme udkast ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
+        "begyndt, gælder den nuværende periode."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
@@ -1200,7 +1200,7 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
     "§4": Text(
         "The special start and stop criteria cover adults. For children the need for immunoglobulin is assessed "
         "individually, and routine substitution may be used where clinicians find it relevant.",
-        "Særkriterierne for start og stop gælder voksne. For børn vurderes behovet for immunglobulin individuelt, "
+        "Særkriterierne for opstart og seponering gælder voksne. For børn vurderes behovet for immunglobulin individuelt, "
         "og rutinemæssig substitution kan bruges, hvor klinikerne finder det relevant."),
     "§4.1": Text(
         "In the first {window} after a CAR-T infusion or the start of a B-cell or plasma-cell directed bispecific "

@@ -291,7 +291,7 @@ CHARTS = [
     Chart("igg-myeloma-after-window-infections-stale-polyclonal-named",
           myeloma(igg("igg", "2026-03-01", 7.0), m_protein("mp", "2026-03-01", 4.0), *RECURRENT_PNEUMONIA),
           AFTER_WINDOW, ("measure-igg",), en=("last polyclonal 3.0 g/L 2026-03-01",),
-          da=("; polyklonalt 3,0 g/L 2026-03-01",)),
+          da=("; seneste polyklonale 3,0 g/L 2026-03-01",)),
     Chart("igg-myeloma-stale-polyclonal-below-4-in-window",
           myeloma(igg("igg", "2025-12-01", 7.0), m_protein("mp", "2025-12-01", 4.0)), IN_WINDOW,
           ("start-substitution",), en=("3.0 g/L", "2025-12-01"), igg=3.0),

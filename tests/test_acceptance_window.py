@@ -120,7 +120,7 @@ def test_an_order_card_does_not_deny_an_igg_taken_on_substitution(lang: str, vie
 @pytest.mark.parametrize(("at", "expected"), [("2026-03-05", "stop-planned"), ("2026-05-25", "stop-overdue")])
 @pytest.mark.parametrize(("lang", "claim", "decision"), [
     ("en", "IgG below 4 g/L", "Substitution started in the window without prior severe/recurrent bacterial infections"),
-    ("da", "IgG under 4 g/L", "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
+    ("da", "IgG under 4 g/L", "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle "
                               "infektioner")])
 def test_a_stop_card_does_not_claim_a_low_igg_the_chart_does_not_show(at: str, expected: str, lang: str, claim: str,
                                                                        decision: str) -> None:
@@ -143,7 +143,7 @@ def draft_ivig(start: str, end: str | None = None) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("lang", "says", "wrong"), [
     ("en", "it starts 2026-05-18, on or after the stop date 2026-05-18", ", after the stop date"),
-    ("da", "den starter 2026-05-18, på eller efter seponeringsdatoen 2026-05-18", ", efter seponeringsdatoen")])
+    ("da", "start 2026-05-18, på eller efter seponeringsdatoen 2026-05-18", ", efter seponeringsdatoen")])
 def test_an_order_starting_on_the_stop_date_is_not_said_to_start_after_it(lang: str, says: str,
                                                                                   wrong: str) -> None:
     """§4.1: 'Seks måneder eller senere' the general criteria apply, so an order to start on the stop date itself

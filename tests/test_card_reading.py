@@ -225,7 +225,7 @@ def test_every_summary_naming_a_polyclonal_igg_says_it_is_polyclonal(lang, named
 
 
 @pytest.mark.parametrize("lang, said", [("en", "no usable IgG for 90 days before its start 2026-05-25"),
-                                        ("da", "ingen brugbar IgG i 90 dage før dens start 2026-05-25")])
+                                        ("da", "ingen brugbar IgG i 90 dage før start 2026-05-25")])
 def test_an_order_starting_later_says_its_igg_is_too_old_by_its_start(lang, said):
     # IgG 3.6 g/L taken yesterday (2026-01-19); an IVIG order drafted to begin 2026-05-25, after the stop date
     # 2026-02-05, is judged at its start, when that IgG will be 126 days old. "No usable IgG for 90 days" beside

@@ -428,7 +428,7 @@ def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_
     assert more_page in linked["detail"]
     for card in (unlinked, replayed):  # no page: the count alone
         assert "links" not in card and more_page not in card["detail"], card["detail"]
-        assert {"en": "+1 more data note.", "da": "+1 yderligere datanote."}[lang] in card["detail"], card["detail"]
+        assert {"en": "+1 more data note.", "da": "+1 datanote mere."}[lang] in card["detail"], card["detail"]
     assert "MedicationRequest/mr-x" in page and "Observation/other" in page  # the page keeps the references
 
 

@@ -209,7 +209,7 @@ def test_the_therapy_drafted_with_an_ig_order_is_a_fact_and_a_definition_of_the_
 
 @pytest.mark.parametrize("lang, said", [
     ("en", "Teclistamab, drafted with this order, would open a new high-risk window from 2026-03-05"),
-    ("da", "Teclistamab i samme udkast åbner en ny højrisikoperiode fra 2026-03-05"),
+    ("da", "Teclistamab i samme udkast ville åbne en ny højrisikoperiode fra 2026-03-05"),
 ])
 def test_an_ig_order_signed_with_a_new_bispecific_says_the_therapy_card_gives_another_window(lang, said):
     """CAR-T 2025-11-01 (stop date 2026-05-01), IgG 3.0 since: IVIG and teclistamab from 2026-03-05 drafted together.

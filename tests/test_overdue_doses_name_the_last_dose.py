@@ -62,7 +62,7 @@ def test_the_overdue_card_of_a_course_of_doses_names_the_last_dose(last, at, wor
 def test_in_danish():
     [card] = replay(RUNTIME, chart("2025-09-30"), at=date(2025, 10, 2), lang="da").cards
     assert "sidste dosis 2025-09-30, giv ikke flere" in card["summary"]
-    assert "kun registreret som doser; et forløb regnes som igangværende 35 dage efter sidste dosis (2025-09-30)" \
+    assert "findes kun som doser; et forløb regnes som løbende 35 dage efter sidste dosis (2025-09-30)" \
         in card["detail"]
 
 

@@ -49,7 +49,7 @@ def chart(scig_start: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("lang, words", [
     ("en", "Because it restarts a course that ended 2026-01-05, 15 days earlier, the general stop criteria apply"),
-    ("da", "Da det genoptager et forløb, der sluttede 2026-01-05, 15 dage før, gælder de generelle"),
+    ("da", "Da det genopstarter et forløb, der sluttede 2026-01-05, 15 dage før, gælder de generelle"),
 ])
 def test_a_restart_says_which_course_ended_and_how_long_before(lang, words):
     [card] = replay(RUNTIME, chart("2026-01-20"), lang=lang, at=date(2026, 2, 1)).cards

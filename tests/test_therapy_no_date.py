@@ -46,7 +46,7 @@ NO_DATE_PROCEDURE = undated(procedure(), "performedDateTime")
     ("en", "Not checked: CAR-T-celleterapi is recorded with no date: add the day it was given or starts",
      "this record of it has no date", "Add the day it was given to the record"),
     ("da", "Ikke vurderet: CAR-T-celleterapi er registreret uden dato: tilføj dagen, den blev givet eller starter",
-     "denne registrering af behandlingen har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
+     "denne registrering har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
 ])
 def test_a_completed_car_t_procedure_with_no_date_gets_the_card_saying_it_carries_none(lang, summary, decision, todo):
     """A lymphoma patient whose CAR-T Procedure is completed with no performed[x]: no card before (an "invalid"

@@ -70,7 +70,8 @@ def test_the_danish_restart_order_card_keeps_its_window_line():
     """The chart: CAR-T 2025-11-25, an IVIG order since T0 stopped with no end date, IgG 3.5 g/L 90 days old; on
     2026-05-24 an IVIG is drafted with teclistamab. The English card kept "High-risk window 2025-11-25 to 2026-05-25
     (1 day left); a restart: general criteria"; the Danish dropped it (three facts kept: the criteria not met, the
-    IgG, T0). The Danish now joins it to the T0 line."""
+    IgG, T0). The Danish joined it to the T0 line; with the Danish wording no longer than the English, it now keeps the
+    same lines and both caveats as the English."""
     bundle = json.loads((FIXTURES / "ig-stopped-without-end-date-restart.json").read_text())
     patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
     drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / "orders-pt-dk-0001.draft.json")])]
@@ -79,6 +80,7 @@ def test_the_danish_restart_order_card_keeps_its_window_line():
                         if c["source"]["topic"]["code"] == "order-does-not-meet-criteria") for lang in ("en", "da")}
     assert "- High-risk window 2025-11-25 to 2026-05-25 (1 day left); a restart: general criteria" \
         in cards["en"]["detail"].splitlines()
-    assert "- CAR-T-infusion (T0) 2025-11-25; højrisikoperiode til 2026-05-25 (1 dag tilbage); genopstart: generelle " \
-        "kriterier" in cards["da"]["detail"].splitlines()
+    assert "- Højrisikoperiode 2025-11-25 til 2026-05-25 (1 dag tilbage); genopstart: generelle kriterier" \
+        in cards["da"]["detail"].splitlines()
+    assert "ville åbne en ny højrisikoperiode fra 2026-05-24" in cards["da"]["detail"]
     assert len(cards["da"]["detail"]) <= 700 and cards["da"]["detail"].endswith("§4.1, §4.3.")

@@ -61,7 +61,7 @@ FACT = {
     "culture": Text("positive {specimen} culture {date}", "positiv {specimen}dyrkning {date}"),
     # inside the window, why the special criterion does not apply: a restart (§4.3), on the window's line
     "restart": Text("; a restart (Ig course since T0 ended {previous_end}): general criteria",
-                    "; genopstart (Ig-forløb siden T0 sluttede {previous_end}): generelle kriterier"),
+                    "; genopstart (Ig siden T0 sluttede {previous_end}): generelle kriterier"),
     "restart-undated": Text("; a restart: general criteria", "; genopstart: generelle kriterier"),  # no end to give
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),

@@ -63,20 +63,20 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("a medication record says immunoglobulin (“{display}”) is taken since {day}, but its order of that day is "
              "on hold or stopped: read as the order; check and update the record",
              "en medicinregistrering siger, at immunglobulin (“{display}”) tages siden {day}, men ordinationen fra "
-             "samme dag er pauseret eller seponeret: læst som ordinationen; tjek og ret registreringen"),
+             "samme dag er i bero eller seponeret: læst som ordinationen; tjek og ret registreringen"),
         Text("{n} medication records say immunoglobulin is taken, but their orders of the same day are on hold or "
              "stopped: read as the orders; check and update the records",
-             "{n} medicinregistreringer siger, at immunglobulin tages, men ordinationerne fra samme dag er pauseret "
+             "{n} medicinregistreringer siger, at immunglobulin tages, men ordinationerne fra samme dag er i bero "
              "eller seponeret: læst som ordinationerne; tjek og ret registreringerne")),
     "statement-past-order-end": (
         Text("a medication record says immunoglobulin (“{display}”) is still taken, but its order of the same start "
              "ended on {day}: read as still running; if the patient has stopped, end or update the record",
              "en medicinregistrering siger, at immunglobulin (“{display}”) stadig tages, men ordinationen fra samme "
-             "startdag sluttede {day}: læst som løbende; er patienten stoppet, så afslut eller ret registreringen"),
+             "startdag sluttede {day}: læst som løbende; er behandlingen ophørt, så afslut eller ret registreringen"),
         Text("{n} medication records say immunoglobulin is still taken, but their orders of the same start have "
              "ended: read as still running; if the patient has stopped, end or update the records",
              "{n} medicinregistreringer siger, at immunglobulin stadig tages, men ordinationerne fra samme startdag er "
-             "slut: læst som løbende; er patienten stoppet, så afslut eller ret registreringerne")),
+             "slut: læst som løbende; er behandlingen ophørt, så afslut eller ret registreringerne")),
     "therapy-undated": (
         Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
@@ -170,9 +170,9 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{names}: koder i kodesystemer, der ikke genkendes, ikke brugt")),
     "unresolved-medication": (
         Text("an order names a Medication that was not sent: its drug was not checked",
-             "en ordination henviser til et Medication, der ikke er sendt: lægemidlet er ikke tjekket"),
+             "en ordination henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
         Text("{n} orders name a Medication that was not sent: not checked",
-             "{n} ordinationer henviser til et Medication, der ikke er sendt: ikke tjekket")),
+             "{n} ordinationer henviser til en lægemiddelregistrering, der ikke er sendt: ikke tjekket")),
     "draft-drug-unread": (
         Text("the drug of {what} could not be read: it was not checked",
              "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),
@@ -334,8 +334,8 @@ AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
 MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsessiden")
 # A card without a link (retention 0, replay in process): no page to point to.
-MORE_UNLINKED = (Text("+{n} more data note", "+{n} yderligere datanote"),
-                 Text("+{n} more data notes", "+{n} yderligere datanoter"))
+MORE_UNLINKED = (Text("+{n} more data note", "+{n} datanote mere"),
+                 Text("+{n} more data notes", "+{n} datanoter mere"))
 # Every note only counted (a card short of room): "+2 more" would follow nothing.
 ONLY_COUNTED = (Text("{n} data note on the explanation page", "{n} datanote på begrundelsessiden"),
                 Text("{n} data notes on the explanation page", "{n} datanoter på begrundelsessiden"))

@@ -34,7 +34,7 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
-LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; polyklonalt {igg} {igg_date}")  # Danish: room
+LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do

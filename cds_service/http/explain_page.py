@@ -163,7 +163,7 @@ _SITES = {"blood": Text("blood", "blod"), "respiratory": Text("airways", "luftve
           "swab": Text("swab (throat, nose, faeces)", "podning (svælg, næse, fæces)"), "other": Text("other", "andet")}
 FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
     ("ig_courses", "status"): {"active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"),
-                               "stopped": Text("stopped", "stoppet"), "completed": Text("completed", "afsluttet")},
+                               "stopped": Text("stopped", "seponeret"), "completed": Text("completed", "afsluttet")},
     ("infections", "organism"): {"bacterial": Text("bacterial", "bakteriel"),
                                  "unspecified": Text("not specified", "ikke angivet"),
                                  "other": Text("not bacterial", "ikke bakteriel")},
