@@ -523,9 +523,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "still active after its stop date.",
                      "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
                      "infektioner er stadig aktiv efter seponeringsdatoen."),
-                Text("No order to pause: if Ig is not given, end or update the medication record; else stop it now.",
-                     "Ingen ordination at pausere: gives Ig ikke, så afslut eller ret medicinregistreringen; ellers "
-                     "stop nu."),
+                Text("No order to pause: if Ig is still given, pause it now; if not, end the medication record. "
+                     "Measure IgG off substitution later.",
+                     "Ingen ordination at pausere: gives Ig stadig, så pausér nu; ellers afslut "
+                     "medicinregistreringen. Mål senere IgG uden substitution."),
             ),
              "doses": Variant(
                 Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: last dose "
