@@ -101,10 +101,13 @@ LEGACY_JSON = frozenset({"application/json", "application/json+fhir", "text/json
 
 
 def check_json_content_type(content_type: str | None) -> None:
-    """A request body the service parses must be sent as JSON (CDS Hooks: application/json). No header is
-    taken as JSON; `text/plain` or a form, which a web page can send without a CORS preflight, is refused."""
-    if content_type is None:
-        return
+    """A request body the service parses must be sent as JSON (CDS Hooks: application/json), in every mode and on
+    every POST route (hook calls, feedback). `text/plain` or a form, which a web page can send without a CORS
+    preflight, is refused, and so is a body with no Content-Type at all: a page can send that without a preflight
+    too (a Blob or ArrayBuffer body), and a client that omits the header is told which one to send."""
+    if content_type is None or not content_type.strip():
+        raise UnsupportedMediaType("the request has no Content-Type header: send the body with Content-Type: "
+                                   "application/json (curl: -H 'Content-Type: application/json')")
     media = content_type.split(";", 1)[0].strip().lower()
     if media in LEGACY_JSON or (media.startswith("application/") and media.endswith("+json")):
         return

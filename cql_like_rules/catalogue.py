@@ -857,6 +857,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
                          "kode, tjenesten kender."),
                 ),
+                "unknown-system": Variant(
+                    Text("Not checked: {unknown_records} record(s) coded in a system this service does not know may "
+                         "be CAR-T or bispecific therapy",
+                         "Ikke vurderet: {unknown_records} registrering(er) kodet i et system, tjenesten ikke kender, "
+                         "kan være CAR-T eller bispecifik behandling"),
+                    Text("No CAR-T or bispecific antibody was found, but procedures or doses with no name are coded "
+                         "only in a system the service does not know ({order_code_system}); one may open the "
+                         "high-risk window ({window}): no criterion was applied.",
+                         "Ingen CAR-T eller bispecifikt antistof er fundet, men procedurer eller doser uden navn er "
+                         "kun kodet i et system, tjenesten ikke kender ({order_code_system}); en kan åbne "
+                         "højrisikoperioden ({window}): intet kriterium er anvendt."),
+                    Text("If the patient has had CAR-T or a bispecific antibody, check the criteria yourself and ask "
+                         "the CDS team to add the code system.",
+                         "Har patienten fået CAR-T eller et bispecifikt antistof, så vurdér selv kriterierne, og bed "
+                         "CDS-teamet tilføje kodesystemet."),
+                ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
                          "individual assessment",
@@ -877,7 +893,11 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
                          "no-code": "the same, recorded with no code at all (text only)",
                          "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
-                                  "not cover children, so individual assessment"},
+                                  "not cover children, so individual assessment",
+                         "unknown-system": "no recognised index event and no therapy known by name, but procedures, "
+                                           "doses, orders or medication records that happened, with no name, coded "
+                                           "only in a code system the service does not know (policy "
+                                           "unknown_system_therapy_card)"},
         ),
         AdviceKind(
             "malignancy-not-recognised",
@@ -1066,9 +1086,27 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "under a code the service knows.",
                      "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet sørge for, at lægemidlet "
                      "ordineres under en kode, tjenesten kender."),
+            ),
+             "unknown-system": Variant(
+                Text("Order not checked: its code {order_code} is in a code system this service reads no drug in",
+                     "Ordination ikke vurderet: koden {order_code} er i et kodesystem, tjenesten ikke læser "
+                     "lægemidler i"),
+                Text("The order has no name, and none of its codes is in a code system the service reads drugs "
+                     "in: it may be immunoglobulin, a bispecific antibody or a CAR-T product, and the criteria were "
+                     "not applied to it.",
+                     "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser "
+                     "lægemidler i: den kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt, og "
+                     "kriterierne er ikke anvendt på den."),
+                Text("Check what is ordered, and the criteria for it, yourself, and ask the CDS team to add the code "
+                     "system {order_code_system}.",
+                     "Tjek selv, hvad der ordineres, og kriterierne for det, og bed CDS-teamet tilføje kodesystemet "
+                     "{order_code_system}."),
             )},
             variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
-                         "no-code": "the same, drafted with no code at all (a name only)"},
+                         "no-code": "the same, drafted with no code at all (a name only)",
+                         "unknown-system": "a draft with no name whose codes are all in code systems the service "
+                                           "reads no drug in (a local one, or a laboratory one): it may be any of "
+                                           "them, where any of them would get a card"},
         ),
     )
 }

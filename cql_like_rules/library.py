@@ -376,9 +376,13 @@ def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, the
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
         "patient with a haematological malignancy: say the criteria could not be applied, instead of nothing")
 def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
-    found = c["Therapies Known Only By Name"]
-    if not found or not _unplaced_therapy_counts(c):
+    everything = c["Therapies Known Only By Name"]
+    if not everything or not _unplaced_therapy_counts(c):
         return ()
+    # a record named like a CAR-T or bsAb says more than one with no name: it gets the card when there is one
+    found = tuple(x for x in everything if x.looks_like != "unknown-system")
+    if not found:  # a recognised therapy with no day asks for its day on a card of its own: that says enough
+        return () if c["Undated Therapies"] else _unknown_system_therapy_advice(c, everything)
     latest = found[-1]
     # The date the card names is the first of the latest record's course (a window opens on its first dose or the
     # infusion, so that is the day a clinician checks): earlier records of the same kind within the course gap of the
@@ -396,6 +400,23 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
                                      "therapy_date": first.date})
+
+
+def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy, ...]) -> tuple[Advice, ...]:
+    """Records that could date T0 (a procedure, dose, order or medication record that happened) coded only in a code
+    system the service does not know, with no name, and nothing else to place a window by: the chart was not checked,
+    said once (an information card naming the latest such record, its code and system, and how many there are),
+    instead of a silence a clinician could take for "no CAR-T or bsAb". Only where a recognised one would be the index
+    event (`_unplaced_therapy_counts`), and only when the site's policy asks for it (`unknown_system_therapy_card`)."""
+    latest = found[-1]
+    systems = sorted({x.code_system for x in found})
+    return (advice("therapy-not-recognised", "unknown-system", "Unrecognised Therapy Advice",
+                   values={"today": c.today, "order_drug": "", "order_looks_like": latest.looks_like,
+                           "order_code": latest.code, "order_code_system": latest.code_system or "?",
+                           "therapy_date": latest.date, "unknown_records": len(found),
+                           "unknown_systems": len(systems)},
+                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),
+                   evidence=tuple(x.source for x in found[-3:])),)
 
 
 @define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "

@@ -350,7 +350,16 @@ def order_is_child(c: Context) -> bool:
         "set: not judged (a name is not a code); the clinician is told it was not checked", scope="order")
 def unrecognised_order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
-    if order.looks_like == "ig":
+    if not order.looks_like:  # coded only in an unknown system, no name: where any of the three would get a card
+        if c["In Scope"]:
+            found = build_advice(c, "order-not-recognised", "Order Advice", "unknown-system",
+                                 igg=c["Latest Untreated IgG"])
+        elif alive_with_malignancy(c):
+            found = advice("order-not-recognised", "unknown-system", "Order Advice", values={"today": c.today},
+                           evidence=())
+        else:
+            return None
+    elif order.looks_like == "ig":
         if not c["In Scope"]:  # as a recognised immunoglobulin order: no card, or the therapy's known only by name
             return _therapy_not_checked(c, order, c["Order Start"])
         found = build_advice(c, "order-not-recognised", "Order Advice", "" if order.code else "no-code",

@@ -103,6 +103,12 @@ class Parameters:
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True
+    # [policy] A patient with a haematological malignancy (or one assumed) and no index event, whose chart holds a
+    # procedure, dose, order or medication record that happened but is coded only in a code system the service does
+    # not know, with no text (it could be the CAR-T infusion or bsAb start that dates T0): an information card says the
+    # chart could not be checked (`therapy-not-recognised`, variant `unknown-system`). A site whose local codes are
+    # all mapped, or that accepts the risk, may switch it off; the data note stays on the explanation page.
+    unknown_system_therapy_card: bool = True
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Parameters":
         """Return a copy with overrides applied; unknown names or wrong types are errors."""

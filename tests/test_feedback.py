@@ -214,7 +214,7 @@ def test_every_bad_batch_is_a_400_naming_the_problem_and_nothing_of_it_is_stored
 
 def test_body_that_is_not_json_is_a_400(svc):
     base, _, _ = svc
-    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}/feedback", content=b"{nope", timeout=10)
+    response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}/feedback", content=b"{nope", headers={"content-type": "application/json"}, timeout=10)
     assert response.status_code == 400 and "not valid JSON" in diagnostics(response)
     response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}/feedback", json=[1], timeout=10)
     assert response.status_code == 400 and "must be a JSON object" in diagnostics(response)

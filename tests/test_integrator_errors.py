@@ -141,7 +141,8 @@ def test_replay_refused_with_401_names_what_to_check(secured_server, capsys):
 
 def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
     """curl -d sends a form; a web page can send text/plain without a CORS preflight. Both were evaluated
-    (and their cards recorded) as if JSON; now 415 names the header to send. JSON types and no header pass."""
+    (and their cards recorded) as if JSON; now 415 names the header to send. A body with no Content-Type at all
+    (which a page can send without a preflight too) is refused the same way, on both routes. JSON types pass."""
     request = json.loads(json.dumps(SANDBOX_REQUEST["body"]))
     body = json.dumps(request).encode()
     for path in (f"/cds-services/{PATIENT_VIEW_ID}", f"/cds-services/{PATIENT_VIEW_ID}/feedback"):
@@ -150,7 +151,11 @@ def test_a_body_not_sent_as_json_is_refused_saying_how_to_send_it(server):
             assert response.status_code == 415, (path, content_type)
             assert diagnostics(response) == (f"Content-Type '{content_type}' is not JSON: send the body with "
                                              "Content-Type: application/json (curl: -H 'Content-Type: application/json')")
-    for content_type in ("application/json; charset=utf-8", "application/fhir+json", None, "Application/JSON",
+        response = httpx.post(server + path, content=body, timeout=10)  # no Content-Type header at all
+        assert response.status_code == 415, path
+        assert diagnostics(response) == ("the request has no Content-Type header: send the body with Content-Type: "
+                                         "application/json (curl: -H 'Content-Type: application/json')")
+    for content_type in ("application/json; charset=utf-8", "application/fhir+json", "Application/JSON",
                          "application/json+fhir", "text/json"):
         headers = {"content-type": content_type} if content_type else {}
         response = httpx.post(f"{server}/cds-services/{PATIENT_VIEW_ID}", content=body, headers=headers, timeout=10)

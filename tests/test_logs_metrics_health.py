@@ -45,6 +45,8 @@ def make_app(tmp_path: Path, env: dict | None = None, **settings):
 async def call(app, method: str, path: str, body=None, headers=None) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         content = body if body is None or isinstance(body, bytes) else orjson.dumps(body)
+        if content is not None:  # a body is sent as JSON (CDS Hooks), unless the test says otherwise
+            headers = {"content-type": "application/json", **(headers or {})}
         return await client.request(method, path, content=content, headers=headers)
 
 
@@ -127,7 +129,7 @@ async def test_unexpected_errors_are_logged_without_their_message(tmp_path: Path
     app = make_app(tmp_path)
     capsys.readouterr()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t") as c:
-        r = await c.post(PATH, content=orjson.dumps(request_body()))
+        r = await c.post(PATH, content=orjson.dumps(request_body()), headers={"content-type": "application/json"})
     assert r.status_code == 500 and r.json()["resourceType"] == "OperationOutcome"
     err = capsys.readouterr().err
     assert SECRET not in err
@@ -141,8 +143,8 @@ async def test_a_request_leaves_only_its_log_fields_in_the_scope(tmp_path: Path)
     app = make_app(tmp_path)
     body = orjson.dumps(request_body())
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "", "headers": [],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent = []
 

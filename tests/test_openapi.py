@@ -66,6 +66,8 @@ def check(doc: dict, path: str, method: str, response: httpx.Response) -> None:
 async def send(app, method: str, path: str, body=None, **kwargs) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         content = body if body is None or isinstance(body, bytes) else orjson.dumps(body)
+        if content is not None:  # a body is sent as JSON (CDS Hooks), unless the test says otherwise
+            kwargs["headers"] = {"content-type": "application/json", **kwargs.get("headers", {})}
         return await client.request(method, path, content=content, **kwargs)
 
 

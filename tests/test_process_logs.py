@@ -54,7 +54,7 @@ def test_serve_writes_one_json_object_per_line_and_each_warning_once(tmp_path: P
         url = f"{base}/cds-services/{PATIENT_VIEW_ID}"
         assert httpx.get(f"{base}/cds-services").status_code == 200
         assert httpx.post(url, json=request_from_bundle(json.loads(LOW.read_text())), timeout=10).status_code == 200
-        assert httpx.post(url, content=b"{not json", timeout=10).status_code == 400
+        assert httpx.post(url, content=b"{not json", headers={"content-type": "application/json"}, timeout=10).status_code == 400
         assert httpx.post(f"{base}/cds-services/no-such-service", json={}, timeout=10).status_code == 404
 
     code, stdout, stderr = serve_and_stop(tmp_path, {"CDS_EVALUATION_DATE": "2026-01-20"}, calls)

@@ -324,3 +324,21 @@ def test_the_end_of_an_intended_ig_record_is_a_plan_over_not_a_course_ended():
     kinds = {(c.date, c.kind) for c in candidates(facts, Parameters(), date(2025, 11, 1), date(2026, 8, 1))}
     assert (date(2026, 3, 2), "ig-planned-over") in kinds
     assert not {k for d, k in kinds if k in ("ig-end", "ig-ended")}
+
+
+def test_the_day_a_record_past_its_orders_end_is_first_named_is_listed():
+    """IVIG ordered 2025-09-01 to 2026-03-01, its medication record of the same start with no end, Ig begun before
+    T0 (general review): from 2026-03-02 the review card names the record that alone keeps the course open
+    (`statement-past-order-end`) while its advice stays the same. The timeline listed no change that day, so the note
+    first showed on the next change day; a note a clinician sees appear is a change, and the day is listed."""
+    from .test_statements_reports_other_types import IVIG, ivig_order, statement, with_resources
+
+    record = statement("ms-ivig", IVIG, "active", effectivePeriod={"start": "2025-09-01"})
+    bundle = with_resources("cart-in-window-igg-low", ivig_order("mr-ivig", "active", "2025-09-01", "2026-03-01"), record)
+    timeline = build_timeline(patient_data(bundle, RUNTIME), RUNTIME, start=date(2026, 2, 1), end=date(2026, 4, 1),
+                              today=date(2026, 4, 1))
+    days = {s.day: s for s in timeline.changes}
+    assert date(2026, 3, 2) in days, sorted(days)
+    assert "end or update the record" in days[date(2026, 3, 2)].cards[0]["detail"]
+    assert all("end or update the record" not in c["detail"] for s in timeline.changes if s.day < date(2026, 3, 2)
+               for c in s.cards)

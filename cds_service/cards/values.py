@@ -27,7 +27,8 @@ T0_EVENT = {
 }
 BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
 DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A bispecific antibody", "Et bispecifikt antistof"),
-                 "car-t-product": Text("CAR-T", "CAR-T")}
+                 "car-t-product": Text("CAR-T", "CAR-T"),
+                 "unrecognised": Text("A drug with no name", "Et lægemiddel uden navn")}  # coded in an unknown system
 LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstitution"),
               "bsab": Text("a bispecific antibody", "et bispecifikt antistof"),
               "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
@@ -205,6 +206,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
         p["order_code_whole"] = text(v.get("order_code") or "?", 40)  # the code to add, as sent (facts keep 40)
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)
+    if isinstance(v.get("unknown_records"), int):  # records coded only in an unknown system (`unknown-system`)
+        p["unknown_records"] = str(v["unknown_records"])
     if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
         p["therapy_recorded"] = text(v["therapy_recorded"], 40)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)

@@ -96,6 +96,8 @@ CODE_READ_ON = {"Condition": "code", "MedicationAdministration": "medication", "
                 "MedicationStatement": "medication", "Procedure": "code", "DiagnosticReport": "code",
                 "Observation": "code"}
 UNKNOWN_SYSTEM_RANK = {kind: i for i, kind in enumerate(CODE_READ_ON)}
+# The value sets a drug is read by: a medication record coded only in systems none of them uses is not read.
+DRUG_VALUESETS = ("immunoglobulin-substitution", "bispecific-b-pc", "car-t-product")
 # Observation categories that are no lab result (vital signs, a questionnaire ...): their codes never matter here.
 LAB_CATEGORIES = frozenset({"laboratory"})
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
@@ -451,6 +453,8 @@ class FactBuilder:
         self.tz = tz
         # the one rule-set parameter facts read: how an order's length in fractional months is counted
         self.month_days = (parameters or Parameters()).days_per_fractional_month
+        # ... and whether records coded only in an unknown system that could date T0 are kept (`_therapy_unknown_system`)
+        self.unknown_system_therapies = (parameters or Parameters()).unknown_system_therapy_card
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -562,6 +566,8 @@ class FactBuilder:
                 produced = handler(self, resource)
             except DataError:
                 continue
+            if produced is None:
+                self._therapy_unknown_system(resource)
             if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
                     or self._car_t_ordered:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
@@ -713,27 +719,70 @@ class FactBuilder:
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    self._system_name(system)[:100]))
 
+    def _unknown_system_code(self, r: Mapping[str, Any]) -> tuple[str, str] | None:
+        """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
+        no text or display to tell what it is: its first (code, system); None for any other record."""
+        kind = str(r.get("resourceType"))
+        element = CODE_READ_ON.get(kind)
+        if element is None or _str(r.get("status")) in NOT_A_RECORD \
+                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+            return None
+        if kind == "Observation" and _list(r.get("category")) and not any(
+                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+            return None
+        concept = r.get("code") if element == "code" else self._medication_concept(r)
+        codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
+        if not codings or _texts(concept).strip():
+            return None
+        # a drug's code is read only in the systems the drug value sets use: a lab system (NPU) names no drug
+        drugs = self._drug_systems() if element == "medication" else None
+        for c in codings:
+            known = self.t.alias_for(c["system"]) if isinstance(c.get("system"), str) else None
+            if known is not None and (drugs is None or known[0] in drugs):
+                return None
+        return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
+
+    def _drug_systems(self) -> frozenset[str]:
+        """The code systems (aliases) the drug value sets use (`DRUG_VALUESETS`)."""
+        sets = getattr(self.t, "valuesets", {})
+        return frozenset(a for name in DRUG_VALUESETS if name in sets for e in sets[name].entries for a in e.aliases)
+
+    def _therapy_unknown_system(self, r: Mapping[str, Any]) -> None:
+        """A procedure, dose, order or medication record that happened (the statuses a recognised CAR-T or bsAb
+        record needs), dated, but coded only in an unknown system with no text: it could be the therapy that dates
+        T0, so it is kept as a therapy not recognised (`looks_like` "unknown-system") when the policy asks for a
+        card on it (`unknown_system_therapy_card`)."""
+        kind = str(r.get("resourceType"))
+        statuses = THERAPY_STATUSES.get(kind)
+        if not self.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses:
+            return
+        found = self._unknown_system_code(r)
+        if found is None:
+            return
+        day = self._day_of(r)
+        if kind == "MedicationRequest":
+            try:
+                day = self._dosage_period(r)[0]  # the boundsPeriod start, else authoredOn
+            except DataError:
+                pass
+        if day is None:
+            return  # undated: the data note names it
+        code, system = found
+        self._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100]))
+
     def _name_unknown_system(self, r: Mapping[str, Any]) -> None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
         no text or display to tell what it is ("AB12" in http://hospital.dk/codes): named, "code X in system Y not
         recognised". One note per record type and system: the others of that type and system are counted in it, so a
         chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
-        text (`_unrecognised`); one with any coding in a known system was read by that coding."""
+        text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
+        CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
+        found = self._unknown_system_code(r)
+        if found is None:
+            return
+        self._therapy_unknown_system(r)
         kind = str(r.get("resourceType"))
-        element = CODE_READ_ON.get(kind)
-        if element is None or _str(r.get("status")) in NOT_A_RECORD \
-                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
-            return
-        if kind == "Observation" and _list(r.get("category")) and not any(
-                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
-            return
-        concept = r.get("code") if element == "code" else self._medication_concept(r)
-        codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
-        if not codings or _texts(concept).strip():
-            return
-        if any(isinstance(c.get("system"), str) and self.t.alias_for(c["system"]) is not None for c in codings):
-            return
-        code, system = str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
+        code, system = found
         key = (kind, system)
         message = (f"code {code[:40]!r} in system {(system or '(none)')[:100]!r}, which no value set uses, and no text: "
                    "not used (a site adds its local codes with CDS_VALUESET_DIR)")
@@ -1594,7 +1643,7 @@ class FactBuilder:
         found = hint_for(_texts(concept)) if hint_for is not None else None
         looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
         if looks_like is None:
-            return None
+            return self._draft_unknown_system(r)
         try:
             start, end, _ = self._dosage_period(r)
         except DataError:
@@ -1606,6 +1655,21 @@ class FactBuilder:
             system = self._system_name(str(coding.get("system") or ""))
         return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
                           looks_like=looks_like, code=code[:40], code_system=system[:100])
+
+
+    def _draft_unknown_system(self, r: Mapping[str, Any]) -> DraftOrder | None:
+        """A draft whose drug is coded only in a code system the service does not know, with no name: it could be an
+        immunoglobulin, a bsAb or a CAR-T product, so it is not passed over as "not one of them" but named as not
+        checked (`looks_like` "", `code_system` the URI as sent, for the site to add)."""
+        found = self._unknown_system_code(r)
+        if found is None:
+            return None
+        try:
+            start, end, _ = self._dosage_period(r)
+        except DataError:
+            start, end = None, None
+        code, system = found
+        return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100])
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the

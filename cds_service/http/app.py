@@ -21,7 +21,7 @@ from starlette.responses import Response
 from .. import package_version
 from ..cards.language import pick_language
 from ..cards.render import Link
-from ..errors import ServiceError, error_response, unknown_service
+from ..errors import ServiceError, check_json_content_type, error_response, unknown_service
 from ..fhir.fetch import FhirFetcher
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer
@@ -31,6 +31,7 @@ from .auth import DEV_MODE_WARNING, AuthMiddleware, TokenVerifier, cors_middlewa
 from .discovery import HOOK_OF, services
 from .head import HeadAsGet
 from .health import add_health_routes
+from .trailing_slash import TrailingSlash
 from .hook_route import HookRoute, answer_error, request_origin
 from .limits import BodyLimitMiddleware, Limits, check_request, parse_request_json
 from .logs import PatientIds, RequestLogMiddleware, note_cards, note_request, warn_random_salt
@@ -152,8 +153,11 @@ def create_app(
 
     @app.post("/cds-services/{service_id}")
     async def call_service(request: Request) -> Response:
-        # Served by HookRoute (hook_route.py) before FastAPI routes; kept for the OpenAPI document.
-        body = await answer_hook(request.path_params["service_id"], await request.body(),
+        # Served by HookRoute (hook_route.py) before FastAPI routes; kept for the OpenAPI document, and answering
+        # as HookRoute does (the body read, then its Content-Type checked).
+        raw = await request.body()
+        check_json_content_type(request.headers.get("content-type"))
+        body = await answer_hook(request.path_params["service_id"], raw,
                                  request.headers.get("accept-language"), request.scope.setdefault("state", {}),
                                  request_origin(request.scope))
         return Response(body, media_type="application/json")
@@ -169,6 +173,7 @@ def create_app(
         app.state.store = NoStore()
     # Middleware added first runs innermost: hook calls pass the log, limits, CORS and auth first.
     app.add_middleware(HookRoute, handler=answer_hook, language=pick_language)
+    app.add_middleware(TrailingSlash)  # /cds-services/{id}/ as /cds-services/{id}: inside auth, before any route
     app.add_middleware(HeadAsGet)  # HEAD wherever GET; hook calls (POST) pass straight through
     if verifier is not None:
         app.add_middleware(AuthMiddleware, verifier=verifier, public_base_url=settings.public_base_url)

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .trailing_slash import without_trailing_slash
 from .metrics import Metrics
 
 ROOT_LOGGER = "cds_service"
@@ -198,7 +199,9 @@ def note_error(state: dict, message: str) -> None:
 
 
 def endpoint_of(path: str, services: Collection[str]) -> tuple[str, str]:
-    """(endpoint, service) for a path: fixed names only, whatever the client sent."""
+    """(endpoint, service) for a path: fixed names only, whatever the client sent (a trailing slash as served:
+    the path without it, `trailing_slash.py`)."""
+    path = without_trailing_slash(path)
     if path == "/cds-services":
         return "discovery", ""
     if path.startswith("/cds-services/"):

@@ -351,8 +351,8 @@ BODY_ERRORS = {
     408: _error("The request body did not arrive within CDS_BODY_TIMEOUT"),
     413: _error("The request body exceeds CDS_MAX_BODY_BYTES, or the prefetch holds more than CDS_MAX_RESOURCES resources"),
 }
-NOT_JSON = _error("The request's Content-Type is neither application/json nor an application/*+json type "
-                  "(text/json and application/json+fhir are read as JSON too)")
+NOT_JSON = _error("The request has no Content-Type, or one that is neither application/json nor an "
+                  "application/*+json type (text/json and application/json+fhir are read as JSON too)")
 # Answered by the middleware before any route, so by every operation (documented in `tidy`).
 HEADERS_TOO_LARGE = _error("The request headers exceed CDS_MAX_HEADER_BYTES")
 DECLARED_TOO_LARGE = _error("The request declares a Content-Length over CDS_MAX_BODY_BYTES")

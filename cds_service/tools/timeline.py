@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from cql_like_rules import Advice, Parameters, RuleSet
 from cql_like_rules.catalogue import Text
-from cql_like_rules.facts import Facts
+from cql_like_rules.facts import DataNote, Facts
 from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
@@ -99,16 +99,24 @@ def facts_of(data: PatientData, runtime: Runtime) -> Facts:
 def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", known_on: date | None = None) -> State:
     """The service's advice on `day`, with a change key that ignores day counters."""
     answered = answer_on(data, runtime, day, lang, known_on)
-    return State(day, answered.cards, change_key(answered.advice, runtime.params, lang))
+    notes = answered.explanation.get()[2] if answered.cards else ()  # a note rides on a card: none without one
+    return State(day, answered.cards, change_key(answered.advice, runtime.params, lang, notes))
 
 
-def change_key(advice: Iterable[Advice], params: Parameters, lang: str) -> tuple:
-    """Codes, variants, indicators and summaries, with the day counters held constant."""
-    key = []
+# Data notes that appear on a card from a day of their own while its advice stays the same: the day one first shows
+# is a change a clinician sees (`statement-past-order-end`: the day after the order ended, the record alone keeps the
+# course open), so the timeline lists it.
+DAY_NOTES = frozenset({"statement-past-order-end"})
+
+
+def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple:
+    """Codes, variants, indicators and summaries, with the day counters held constant; and the `DAY_NOTES` shown."""
+    key: list[tuple] = []
     for a in advice:
         still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
         key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang))))
-    return tuple(key)
+    shown = sorted({(n.kind, n.source) for n in notes if n.kind in DAY_NOTES})
+    return (*key, *(("note", kind, source) for kind, source in shown))
 
 
 def _counters(values: dict) -> dict:
@@ -157,7 +165,8 @@ def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, termino
         evaluation = ruleset.evaluate(facts, day, today)
         shown_cards, shown, _ = present(evaluation, kill_switch, lambda: CardContext(
             lang, patient_id, ruleset, terminology, {}, evaluation.notes))
-        return State(day, shown_cards, change_key(shown, ruleset.parameters, lang))
+        return State(day, shown_cards, change_key(shown, ruleset.parameters, lang,
+                                                   evaluation.notes if shown_cards else ()))
 
     return timeline_of(patient_id, facts, ruleset, state, start, end, today)
 

@@ -1,0 +1,146 @@
+"""Records and draft orders coded only in a code system the service does not know, with no name.
+
+A draft MedicationRequest for "urn:oid:1.2.208.176.2.1|XYZ123" with no text got no card and no note on order-select
+and order-sign: it may be the immunoglobulin, bsAb or CAR-T product being ordered, so its card says it was not checked
+(`order-not-recognised`, variant `unknown-system`). A chart with a haematological malignancy whose only CAR-T or bsAb
+could be a procedure or dose coded so got no card at all (no index event: out of scope): an information card says the
+chart could not be checked (`therapy-not-recognised`, variant `unknown-system`), unless the site's policy
+(`unknown_system_therapy_card`) switches it off."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .test_acceptance_stop import ATC, PATIENT, RUNTIME, SUBJECT, bundle, car_t, igg
+
+NPU = "urn:oid:1.2.208.176.2.1"  # a laboratory code system: known, but it names no drug
+LOCAL = "http://hospital.example/fhir/CodeSystem/local"  # a code system the service does not know at all
+AT = date(2026, 1, 20)
+
+
+def coded(code: str = "XYZ123", system: str = NPU) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+def draft(rid: str = "draft-xyz", start: str = "2026-01-20", **concept: Any) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "draft", "intent": "order", "subject": SUBJECT,
+            "medicationCodeableConcept": concept or coded(),
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+
+
+def local_procedure(when: str = "2025-11-10", rid: str = "proc-xyz") -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": rid, "status": "completed", "subject": SUBJECT,
+            "code": coded("LOC-4711", LOCAL), "performedDateTime": when}
+
+
+def local_dose(when: str = "2025-11-12", rid: str = "dose-xyz") -> dict[str, Any]:
+    return {"resourceType": "MedicationAdministration", "id": rid, "status": "completed", "subject": SUBJECT,
+            "medicationCodeableConcept": coded("LOC-0815", LOCAL), "effectiveDateTime": when}
+
+
+def topic(card: dict[str, Any]) -> str:
+    return str(card["source"]["topic"]["code"])
+
+
+# -- 1. draft orders ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_draft_coded_only_in_an_unknown_system_is_named_as_not_checked(hook):
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))  # in the window, IgG low
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT)
+    [card] = answer.cards
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "warning"
+    assert [a.variant for a in answer.advice] == ["unknown-system"]
+    assert "XYZ123" in card["summary"] and "code system this service reads no drug in" in card["summary"]
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+    assert "not applied" in card["detail"] and "1\\.2\\.208\\.176\\.2\\.1" in card["detail"]  # markdown-escaped
+    assert "IgG 3.2 g/L" in card["detail"]
+    [da] = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT, lang="da").cards
+    assert da["summary"].startswith("Ordination ikke vurderet") and "kodesystem" in da["summary"]
+    assert "ikke anvendt" in da["detail"] and "Et lægemiddel uden navn" in da["detail"] and len(da["detail"]) <= 700
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_out_of_the_window_but_with_a_malignancy_the_draft_is_named_too(hook):
+    chart = bundle()  # a haematological malignancy, no CAR-T or bsAb: a therapy drafted now would get a card
+    [card] = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT).cards
+    assert topic(card) == "order-not-recognised" and "XYZ123" in card["summary"]
+    [da] = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT, lang="da").cards
+    assert "XYZ123" in da["summary"] and "Et lægemiddel uden navn" in da["detail"]
+
+
+def test_no_card_where_no_drug_would_get_one_nor_for_a_draft_with_a_name_or_a_known_system():
+    outside = bundle(dx={"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-06-01",
+                         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "55464009"}]}})  # SLE only
+    assert replay(RUNTIME, outside, hook="order-sign", drafts=[draft()], at=AT).cards == []
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    named = draft(coding=coded()["coding"], text="Paracetamol 500 mg")  # a name: judged by it (not one of ours)
+    assert replay(RUNTIME, chart, hook="order-sign", drafts=[named], at=AT).cards == []
+    known = draft(**coded("N02BE01", ATC))  # a known system, a code in no value set: not one of ours
+    assert replay(RUNTIME, chart, hook="order-sign", drafts=[known], at=AT).cards == []
+
+
+def test_a_draft_in_a_system_nothing_uses_is_named_the_same_way():
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    [card] = replay(RUNTIME, chart, hook="order-sign", drafts=[draft(**coded("777", LOCAL))], at=AT).cards
+    assert topic(card) == "order-not-recognised" and "777" in card["summary"] and "hospital\\.example" in card["detail"]
+
+
+def test_beside_a_judged_draft_each_gets_its_own_card():
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})
+    cards = replay(RUNTIME, chart, hook="order-sign", drafts=[ivig, draft()], at=AT).cards
+    assert sorted(topic(c) for c in cards) == ["order-meets-criteria", "order-not-recognised"]
+
+
+# -- 2. a chart whose CAR-T or bsAb may be coded only in an unknown system -------------------------------------------
+
+@pytest.mark.parametrize("record", [local_procedure, local_dose])
+def test_a_malignancy_and_records_in_an_unknown_system_get_a_not_checked_card(record):
+    chart = bundle(record(), igg("igg1", "2026-01-13", 3.2))
+    answer = replay(RUNTIME, chart, at=AT)
+    [card] = answer.cards
+    assert topic(card) == "therapy-not-recognised" and card["indicator"] == "info"
+    assert [a.variant for a in answer.advice] == ["unknown-system"]
+    assert "1 record(s)" in card["summary"] and "CAR-T or bispecific" in card["summary"]
+    assert "hospital\\.example" in card["detail"] and "LOC-" in card["detail"] and len(card["detail"]) <= 700
+    [da] = replay(RUNTIME, chart, at=AT, lang="da").cards
+    assert da["summary"].startswith("Ikke vurderet") and "hospital\\.example" in da["detail"] and len(da["detail"]) <= 700
+
+
+def test_several_records_make_one_card_counting_them():
+    chart = bundle(local_procedure(), local_dose(), local_dose("2025-12-01", "dose-2"))
+    [card] = replay(RUNTIME, chart, at=AT).cards
+    assert "3 record(s)" in card["summary"] and "hospital\\.example" in card["detail"]
+
+
+def test_no_card_without_a_malignancy_with_an_index_event_or_for_records_that_cannot_date_t0():
+    sle = {"resourceType": "Condition", "id": "dx", "subject": SUBJECT, "onsetDateTime": "2023-06-01",
+           "code": {"coding": [{"system": "http://snomed.info/sct", "code": "55464009"}]}}
+    assert replay(RUNTIME, bundle(local_procedure(), dx=sle), at=AT).cards == []  # out of scope otherwise
+    placed = replay(RUNTIME, bundle(car_t("2025-11-10"), local_procedure("2025-10-01"),
+                                    igg("igg1", "2026-01-13", 3.2)), at=AT)
+    assert "therapy-not-recognised" not in [topic(c) for c in placed.cards]  # a recognised index event: judged by it
+    lab = {"resourceType": "Observation", "id": "obs-xyz", "status": "final", "subject": SUBJECT,
+           "code": coded("LAB1"), "effectiveDateTime": "2026-01-10", "valueQuantity": {"value": 3}}
+    cancelled = {**local_procedure(), "status": "not-done"}
+    assert replay(RUNTIME, bundle(lab, cancelled), at=AT).cards == []  # a lab result, a procedure not done
+    named = {**local_procedure(), "code": {**coded("LOC-4711"), "text": "Knoglemarvsbiopsi"}}
+    assert replay(RUNTIME, bundle(named), at=AT).cards == []  # a name: judged by it
+
+
+def test_a_site_may_switch_the_card_off(tmp_path):
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"unknown_system_therapy_card": False}))
+    quiet = load_runtime(Settings(data_dir=str(tmp_path), policy_file=str(policy)))
+    assert replay(quiet, bundle(local_procedure()), at=AT).cards == []
+    assert PATIENT in json.dumps(bundle(local_procedure()))  # the same chart gets the card by default
+    assert [topic(c) for c in replay(RUNTIME, bundle(local_procedure()), at=AT).cards] == ["therapy-not-recognised"]
