@@ -31,7 +31,10 @@ DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A 
                  "unrecognised": Text("A drug with no name", "Et lægemiddel uden navn")}  # coded in an unknown system
 LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstitution"),
               "bsab": Text("a bispecific antibody", "et bispecifikt antistof"),
-              "car-t-product": Text("a CAR-T product", "et CAR-T-produkt")}
+              "car-t-product": Text("a CAR-T product", "et CAR-T-produkt"),
+              # a record coded only in a code system the service reads no therapy in: it may be the index therapy
+              "unknown-system": Text("a CAR-T or bispecific? (code system not read)",
+                                     "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
