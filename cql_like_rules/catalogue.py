@@ -636,12 +636,27 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Substitution slutter med ordinationen {order_end}, medmindre den fornyes; fortsætter den, så "
                          "vurdér {due_date}, om den kan pauseres."),
                 ),
+                "record-ends-earlier": Variant(
+                    Text("Ig since {episode_start} ({kind} {t0}), general SID criteria: the medication record ends "
+                         "{order_end}, before the review date {due_date}",
+                         "Ig siden {episode_start} ({kind} {t0}), generelle SID-kriterier: medicinregistreringen "
+                         "slutter {order_end}, før vurderingsdatoen {due_date}"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
+                         "seponeringsdatoen."),
+                    Text("No order: substitution is only on the medication list, which ends it {order_end}, unless "
+                         "it is renewed; if it continues, review on {due_date} whether it can be paused.",
+                         "Ingen ordination: substitutionen står kun på medicinlisten, der afslutter den {order_end}, "
+                         "medmindre den fornyes; fortsætter den, så vurdér {due_date}, om den kan pauseres."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infections-persist", "specialist-decision"),
             worklist_rank=6,
             variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)",
-                         "order-ends-earlier": "the next review date, after the day the orders end (information)"},
+                         "order-ends-earlier": "the next review date, after the day the orders end (information)",
+                         "record-ends-earlier": "the next review date, after the day the medication record ends, with "
+                                                "no order (information)"},
         ),
         AdviceKind(
             "child-individual-assessment",

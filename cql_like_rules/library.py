@@ -1352,7 +1352,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     doses = any(from_doses(x) and _active_on(x, c.today, c.known_on) for x in episode.courses)
     ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
     if ends is not None and next_due is not None and ends < next_due:
-        return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
+        # only medication records run (no order, booked order or dose): the card names the record's end, not an order's
+        variant = "order-ends-earlier" if any(is_order(x) for x in orders) else "record-ends-earlier"
+        return (build_advice(c, "general-stop-review", "Stop Advice", variant, evidence=evidence,
                              due_date=next_due, reason=reason, order_end=ends, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
                          due_date=next_due, reason=reason, more=values),)
