@@ -421,12 +421,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
                          "bagefter."),
                 ),
+                "record-ends-earlier": Variant(
+                    Text("Ig after {kind} {t0}: attempt the stop when the medication record ends {order_end} (stop "
+                         "date {stop_date})",
+                         "Ig efter {kind} {t0}: forsøg seponering, når medicinregistreringen slutter {order_end} "
+                         "(seponeringsdato {stop_date})"),
+                    _STOP_PLANNED_DECISION,
+                    Text("No order to change: substitution is only on the medication list, which ends it "
+                         "{order_end}. Give none after that day; measure IgG off substitution afterwards.",
+                         "Ingen ordination at ændre: substitutionen står kun på medicinlisten, der afslutter den "
+                         "{order_end}. Giv ingen efter den dag; mål IgG uden substitution bagefter."),
+                ),
             },
             suggestions=("set-ig-end", "hold-booked-ig"),
             variant_doc={"": "substitution by an order: let the order end on the stop date",
                          "doses": "substitution recorded as doses only (no order to end)",
                          "record": "substitution only on the medication list (a MedicationStatement, no order or "
                                    "dose): the record is ended, no order",
+                         "record-ends-earlier": "substitution only on the medication list, whose record already ends "
+                                                "before the stop date: the stop is attempted when it ends",
                          "booked-after-stop": "the only order running past the stop date is booked to begin on or "
                                               "after it: put it on hold",
                          "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
@@ -483,6 +496,32 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig ved høj "
                          "risiko for bakteriel smitte i samfundet."),
                 ),
+                "record-ends-earlier": Variant(
+                    Text("Ig after {kind} {t0}: stop attempt when the medication record ends {order_end} (stop date "
+                         "{stop_date}, {days_left})",
+                         "Ig efter {kind} {t0}: seponeringsforsøg, når medicinregistreringen slutter {order_end} "
+                         "(seponeringsdato {stop_date}, {days_left})"),
+                    _STOP_DUE_DECISION,
+                    Text("No order to pause: substitution is only on the medication list, which ends it {order_end}. "
+                         "Give none after that day; a short extension is possible when the community risk of "
+                         "bacterial infection is high.",
+                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
+                         "{order_end}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
+                         "bakterielle infektioner i samfundet."),
+                ),
+                "record-ends-on-stop": Variant(
+                    Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the medication "
+                         "record ends then",
+                         "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: "
+                         "medicinregistreringen slutter da"),
+                    _STOP_DUE_DECISION,
+                    Text("No order to pause: substitution is only on the medication list, which ends it {stop_date}. "
+                         "Give none after that day; a short extension is possible when the community risk of "
+                         "bacterial infection is high.",
+                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
+                         "{stop_date}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
+                         "bakterielle infektioner i samfundet."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infection-tendency", "community-infection-risk", "specialist-decision"),
@@ -494,7 +533,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "order-ends-on-stop": "the orders already end on the stop date: nothing to change, the stop "
                                                "is attempted then",
                          "record": "substitution only on the medication list (a MedicationStatement, no order or "
-                                   "dose): no order to pause, the record is ended"},
+                                   "dose): no order to pause, the record is ended",
+                         "record-ends-earlier": "substitution only on the medication list, whose record already ends "
+                                                "before the stop date: the stop is attempted when it ends",
+                         "record-ends-on-stop": "substitution only on the medication list, whose record already ends "
+                                                "on the stop date: nothing to change, the stop is attempted then"},
         ),
         AdviceKind(
             "stop-overdue",
@@ -594,12 +637,27 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Substitution slutter med ordinationen {order_end}, medmindre den fornyes; fortsætter den, så "
                          "vurdér {due_date}, om den kan pauseres."),
                 ),
+                "record-ends-earlier": Variant(
+                    Text("Ig since {episode_start} ({kind} {t0}), general SID criteria: the medication record ends "
+                         "{order_end}, before the review date {due_date}",
+                         "Ig siden {episode_start} ({kind} {t0}), generelle SID-kriterier: medicinregistreringen "
+                         "slutter {order_end}, før vurderingsdatoen {due_date}"),
+                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
+                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
+                         "seponeringsdatoen."),
+                    Text("No order: substitution is only on the medication list, which ends it {order_end}, unless "
+                         "it is renewed; if it continues, review on {due_date} whether it can be paused.",
+                         "Ingen ordination: substitutionen står kun på medicinlisten, der afslutter den {order_end}, "
+                         "medmindre den fornyes; fortsætter den, så vurdér {due_date}, om den kan pauseres."),
+                ),
             },
             suggestions=("hold-ig",),
             override_reasons=("infections-persist", "specialist-decision"),
             worklist_rank=6,
             variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)",
-                         "order-ends-earlier": "the next review date, after the day the orders end (information)"},
+                         "order-ends-earlier": "the next review date, after the day the orders end (information)",
+                         "record-ends-earlier": "the next review date, after the day the medication record ends, with "
+                                                "no order (information)"},
         ),
         AdviceKind(
             "child-individual-assessment",

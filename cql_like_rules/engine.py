@@ -97,10 +97,11 @@ class Context:
                  order: Any = None, parent: "Context | None" = None, known_on: date | None = None) -> None:
         self.facts = facts
         self.today = today
-        # The day the chart was read (a timeline evaluates a chart of `known_on` on earlier days): an order's status,
+        # The day the chart was read (a timeline evaluates a chart of `known_on` on other days): an order's status,
         # which FHIR does not date, is what it was on that day, so a stopped order's end that had passed by then is
-        # its end on every earlier day too. Never before `today`.
-        self.known_on = max(today, known_on) if known_on is not None else today
+        # its end on every earlier day too, and a stopped order whose end was still ahead then was stopped early, on
+        # a day up to `known_on`, also on the later days a timeline projects (its planned end passing says nothing).
+        self.known_on = known_on if known_on is not None else today
         self.params = params
         self.library = library
         self.order = order

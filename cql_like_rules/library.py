@@ -1314,6 +1314,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         # only a medication record keeps the course running today (no order, booked order or dose): there is no order
         # to end or pause, and the card says what to do with the record instead
         record_only = bool(records) and not orders and not dose_courses
+        if record_only:  # the record's own end, not an order's, when it ends by the stop date
+            earlier = earlier.replace("order-", "record-")
         if days > c.params.stop_due_soon_days:
             variant = "doses" if not orders and not records else "booked-after-stop" if booked_after and not ending \
                 else earlier or ("record" if record_only else "")
@@ -1329,6 +1331,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         early = days > 0 and bool(before)
         suggestions = before if early else () if ends_in_time else ("hold-ig",)
         on_stop = "order-ends-on-stop" if ends is not None and ends == c["Stop Date"] else ""  # nothing to change
+        if record_only:
+            on_stop = on_stop.replace("order-", "record-")
         # a course of doses only has no order to pause: the overdue card names the last dose given, since "still
         # active" is then only the dose course's span after it (a stop made on time looks the same for those days)
         doses_only = code == "stop-overdue" and not orders and not records and bool(dose_courses)
@@ -1369,7 +1373,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     doses = any(from_doses(x) and _active_on(x, c.today, c.known_on) for x in episode.courses)
     ends = None if doses or not orders or any(x.end is None for x in orders) else max(x.end for x in orders)
     if ends is not None and next_due is not None and ends < next_due:
-        return (build_advice(c, "general-stop-review", "Stop Advice", "order-ends-earlier", evidence=evidence,
+        # only medication records run (no order, booked order or dose): the card names the record's end, not an order's
+        variant = "order-ends-earlier" if any(is_order(x) for x in orders) else "record-ends-earlier"
+        return (build_advice(c, "general-stop-review", "Stop Advice", variant, evidence=evidence,
                              due_date=next_due, reason=reason, order_end=ends, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
                          due_date=next_due, reason=reason, more=values),)

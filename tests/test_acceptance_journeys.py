@@ -576,3 +576,21 @@ def test_the_timeline_keeps_a_stopped_order_running_up_to_its_end(status: str) -
     assert said["2025-03-14"] == ("stop-planned",), said
     assert said["2025-07-01"] == ("stop-due-soon",), said
     assert said["2025-07-16"] == ("no-start-without-infections",), said
+
+
+def test_the_timeline_past_the_read_day_keeps_an_early_stop() -> None:
+    """Read on 2026-01-10, the first IVIG of journey 1 is 'stopped' with its planned end 2026-03-01 still ahead: it
+    was stopped early, on a day up to 2026-01-10 (clinical rules §5). The timeline's days past the read day (its
+    default range reaches past it) read the order as running up to that planned end: on 2026-03-01 the old episode
+    from 2025-03-14 came back and the card said 'Ig stop date 2025-07-15 passed: pause substitution' (stop-overdue)
+    beside the restart that began on 2025-12-15, whose general stop review (§4.2) is what applies."""
+    j = BY_NAME["cart-special-stop-then-general-restart"]
+    chart = j.bundle("2026-01-10")
+    for entry in chart["entry"]:
+        if entry["resource"]["id"] == "ivig":
+            entry["resource"] = ig_order("ivig", "2025-03-14", status="stopped", end="2026-03-01")
+    read = date(2026, 1, 10)
+    timeline = build_timeline(patient_data(chart, RUNTIME), RUNTIME, end=date(2026, 6, 1), today=read)
+    said = {s.day.isoformat(): tuple(s.codes) for s in timeline.changes}
+    assert said["2025-12-15"] == ("general-stop-review",), said
+    assert not any("stop-overdue" in codes for day, codes in said.items() if day > "2026-01-10"), said

@@ -82,3 +82,37 @@ def test_the_same_chart_with_an_active_order_keeps_its_card(lang, to_do_says, la
     [suggestion] = card["suggestions"]
     assert suggestion["label"] == label
     assert suggestion["actions"][0]["resource"]["id"] == "mr-scig"
+
+
+def ending(end: str) -> dict[str, Any]:
+    return {**RECORD, "effectivePeriod": {"start": "2025-07-01", "end": end}}
+
+
+@pytest.mark.parametrize("at, end, code, variant, lang, says", [
+    # stop date 2025-12-01: a record that already ends before it, or on it, has no order to end either
+    ("2025-10-01", "2025-11-20", "stop-planned", "record-ends-earlier", "en",
+     ("the medication record ends 2025-11-20", "No order to change", "which ends it 2025-11-20")),
+    ("2025-10-01", "2025-11-20", "stop-planned", "record-ends-earlier", "da",
+     ("medicinregistreringen slutter 2025-11-20", "Ingen ordination at ændre")),
+    ("2025-11-20", "2025-11-25", "stop-due-soon", "record-ends-earlier", "en",
+     ("the medication record ends 2025-11-25", "No order to pause")),
+    ("2025-11-20", "2025-12-01", "stop-due-soon", "record-ends-on-stop", "en",
+     ("the medication record ends then", "No order to pause", "which ends it 2025-12-01")),
+    ("2025-11-20", "2025-12-01", "stop-due-soon", "record-ends-on-stop", "da",
+     ("medicinregistreringen slutter da", "Ingen ordination at pausere")),
+])
+def test_a_record_that_ends_by_the_stop_date_is_not_called_an_order(at, end, code, variant, lang, says):
+    """The record ends by the stop date itself: the card said "attempt the stop when the order ends 2025-11-20" and
+    "Let the order end on 2025-12-01 as set" (variants order-ends-earlier / order-ends-on-stop), with no order on the
+    chart; it names the medication record's end instead (§4.2: the stop is attempted when substitution ends)."""
+    found = answer_local(parse_hook_request(request_from_bundle(bundle(
+        condition("dx", "urn:oid:1.2.208.176.2.4.12", "DC833", "2024-01-01"), CAR_T, ending(end))), "patient-view"),
+        RUNTIME, lang=lang, today=date.fromisoformat(at))
+    assert [(a.code, a.variant) for a in found.advice] == [(code, variant)]
+    [card] = found.cards
+    text = f"{card['summary']}\n{card['detail']}"
+    for words in says:
+        assert words in text, text
+    assert "order ends" not in text and "ordinationen slutter" not in text and "Lad ordinationen" not in text, text
+    assert not card.get("suggestions")
+    assert len(str(card["summary"])) <= 140 and len(str(card["detail"])) <= 700

@@ -54,8 +54,8 @@ ONLY_ON = {"statement-past-order-end": STOP_CARD_CODES}
 # Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read
 # as one beside "stop review"; the window's dates stay.
 NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
-                ("general-stop-review", "order-ends-earlier"), ("order-meets-criteria", "continuation-general"),
-                ("order-meets-criteria", "continuation-general-due")}
+                ("general-stop-review", "order-ends-earlier"), ("general-stop-review", "record-ends-earlier"),
+                ("order-meets-criteria", "continuation-general"), ("order-meets-criteria", "continuation-general-due")}
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
