@@ -3,7 +3,8 @@ flora (guideline §4.3: a VERIFIED bacterial infection; docs/clinical-logic.md, 
 
 Since a culture's text counts only when it names an organism the value sets know or a growth word (a text with
 neither is not read: `culture-text-unread`), the short names every report uses for the common pathogens ("K.
-pneumoniae", "Str. pneumoniae", "Ps. aeruginosa", "H. influenzae", the Danish "Hæmofilus", "GBS") were not read: two
+pneumoniae", "Str. pneumoniae", "Ps. aeruginosa", "H. influenzae", "GBS") and the Danish names ("Hæmofilus", "gule stafylokokker" for
+S. aureus, "kolibakterier" for E. coli) were not read: two
 pneumonias (J18.9) each with a blood culture "S. pneumoniae", after the window with IgG 3.5 g/L, made the card say
 "no severe/recurrent verified bacterial infection: Ig start not recommended". And "Mixed growth" or "Blandet vækst"
 (several organisms, none named: the flora the lists name as "blandingsvækst", "mixed flora") was read as a
@@ -25,8 +26,10 @@ SHORT_NAMES = ["S. pneumoniae", "Str. pneumoniae", "Strep. pneumoniae", "K. pneu
                "K.pneumoniae", "P. aeruginosa", "Ps. aeruginosa", "H. influenzae", "Hæmofilus influenzae", "GBS",
                "E. faecalis", "E. faecium", "S. pyogenes", "Str. agalactiae", "M. catarrhalis", "N. meningitidis",
                "E. cloacae", "S. marcescens", "P. mirabilis", "C. freundii", "A. baumannii", "S. maltophilia",
-               "L. monocytogenes", "B. fragilis", "K. oxytoca"]
-FLORA = ["Mixed growth", "Mixed bacterial growth", "Blandet vækst", "Sparsom blandet vækst", "Hudbakterier"]
+               "L. monocytogenes", "B. fragilis", "K. oxytoca", "Gule stafylokokker", "Kolibakterier", "Colibakterier",
+               "Enterobakterier"]
+FLORA = ["Mixed growth", "Mixed bacterial growth", "Blandet vækst", "Sparsom blandet vækst", "Hudbakterier",
+         "Hvide stafylokokker"]
 
 
 @pytest.mark.parametrize("text", SHORT_NAMES)
@@ -52,7 +55,8 @@ def test_a_short_name_not_grown_stays_no_growth(text: str) -> None:
 
 @pytest.mark.parametrize("text", FLORA)
 def test_a_mixed_growth_with_no_organism_named_is_flora(text: str) -> None:
-    """Before: 'bacterial' (a growth word alone)."""
+    """Before: 'bacterial' (a growth word alone), or not read ("Hudbakterier", "Hvide stafylokokker": skin bacteria,
+    coagulase-negative staphylococci)."""
     assert verdict(valueString=text) == "contaminant"
 
 
