@@ -647,8 +647,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "seponeringsdatoen."),
                     Text("No order: substitution is only on the medication list, which ends it {order_end}, unless "
                          "it is renewed; if it continues, review on {due_date} whether it can be paused.",
-                         "Ingen ordination: substitutionen står kun på medicinlisten, der afslutter den {order_end}, "
-                         "medmindre den fornyes; fortsætter den, så vurdér {due_date}, om den kan pauseres."),
+                         "Ingen ordination, kun medicinlisten, der slutter {order_end}, medmindre den fornyes; "
+                         "fortsætter den, så vurdér {due_date}, om den kan pauseres."),
                 ),
             },
             suggestions=("hold-ig",),
