@@ -190,3 +190,19 @@ def test_the_explanation_page_says_the_culture_was_not_read(lang: str) -> None:
     [notes] = re.findall(r'<table id="notes">(.*?)</table>', page, re.S)
     assert NOTE[lang] in html.unescape(notes) and READ_IT[lang] in html.unescape(notes)
     assert html.escape(W["counted"](lang)) not in page and W["verified-by"](lang).split("{")[0] not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_unread_culture_is_spelled_out_before_notes_that_cannot_change_the_decision(lang: str) -> None:
+    """A card spells out two kinds of notes and counts the rest; an unread culture can decide whether an infection
+    is verified, so it goes before a partial date or an undated infection, not into '+2 more'."""
+    from cds_service.cards.notes import brief
+    from cql_like_rules.facts import DataNote
+
+    unread = DataNote("culture-text-unread", "Observation/c1", "not read", "Bloddyrkning: Se journal",
+                      date(2025, 10, 1))
+    others = [DataNote("date-partial", "Observation/x", "partial", "2025-10", None),
+              DataNote("infection-undated", "Condition/y", "undated", "Pneumoni", None),
+              DataNote("culture-contaminant", "Observation/z", "contaminant", "S. epidermidis", date(2025, 9, 1))]
+    line = brief([*others, unread], lang)
+    assert "Se journal" in line, line

@@ -212,6 +212,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "culture-text-unread": (
+        Text("a culture ({day}) has a result the rules cannot read (“{display}”): no verified infection counted from "
+             "it; read the result yourself",
+             "en dyrkning ({day}) har et svar, reglerne ikke kan læse (“{display}”): ingen verificeret infektion talt "
+             "med ud fra den; læs selv svaret"),
+        Text("{n} cultures have a result the rules cannot read ({names}): no verified infection counted from them; "
+             "read the results yourself",
+             "{n} dyrkninger har et svar, reglerne ikke kan læse ({names}): ingen verificeret infektion talt med ud "
+             "fra dem; læs selv svarene")),
     "date-partial": (
         Text("the date “{display}” of {what} names no day: read as {day}; check it",
              "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
@@ -231,15 +240,6 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
-    "culture-text-unread": (
-        Text("a culture ({day}) has a result the rules cannot read (“{display}”): no verified infection counted from "
-             "it; read the result yourself",
-             "en dyrkning ({day}) har et svar, reglerne ikke kan læse (“{display}”): ingen verificeret infektion talt "
-             "med ud fra den; læs selv svaret"),
-        Text("{n} cultures have a result the rules cannot read ({names}): no verified infection counted from them; "
-             "read the results yourself",
-             "{n} dyrkninger har et svar, reglerne ikke kan læse ({names}): ingen verificeret infektion talt med ud "
-             "fra dem; læs selv svarene")),
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
              "not counted; check the result",
