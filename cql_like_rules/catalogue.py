@@ -564,12 +564,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "pausér substitution"),
                 Text("Substitution started in the window without prior severe/recurrent bacterial infections is "
                      "still active after its stop date.",
-                     "Substitution startet i perioden uden forudgående svære/tilbagevendende bakterielle "
-                     "infektioner er stadig aktiv efter seponeringsdatoen."),
-                Text("No order to pause: if Ig is still given, pause it now; if not, end the medication record. "
-                     "Measure IgG off substitution later.",
-                     "Ingen ordination at pausere: gives Ig stadig, så pausér nu; ellers afslut "
-                     "medicinregistreringen. Mål senere IgG uden substitution."),
+                     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterieinfektioner løber "
+                     "stadig efter seponeringsdatoen."),
+                Text("No order: if Ig is still given, pause it; if not, end the record. Measure IgG off Ig later.",
+                     "Ingen ordination: gives Ig, så pausér; ellers afslut registreringen. Mål senere IgG uden Ig."),
             ),
              "doses": Variant(
                 Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: last dose "

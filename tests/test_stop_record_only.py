@@ -46,10 +46,10 @@ def to_do(card: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("at, code, lang, says, not_says", [
     ("2025-12-15", "stop-overdue", "en",
-     ("No order to pause", "if Ig is still given, pause it now; if not, end the medication record"),
+     ("No order", "if Ig is still given, pause it; if not, end the record"),
      ("Pause substitution now",)),
     ("2025-12-15", "stop-overdue", "da",
-     ("Ingen ordination at pausere", "gives Ig stadig, så pausér nu; ellers afslut medicinregistreringen"),
+     ("Ingen ordination", "gives Ig, så pausér; ellers afslut registreringen"),
      ("Pausér substitution nu",)),
     ("2025-11-20", "stop-due-soon", "en", ("No order to pause", "end the record"), ("Pause substitution on",)),
     ("2025-11-20", "stop-due-soon", "da", ("Ingen ordination at pausere", "afslut registreringen"), ("Pausér substitution",)),
