@@ -858,15 +858,15 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "kode, tjenesten kender."),
                 ),
                 "unknown-system": Variant(
-                    Text("Not checked: {unknown_records} record(s) coded in a system this service does not know may "
-                         "be CAR-T or bispecific therapy",
-                         "Ikke vurderet: {unknown_records} registrering(er) kodet i et system, tjenesten ikke kender, "
-                         "kan være CAR-T eller bispecifik behandling"),
+                    Text("Not checked: {unknown_records} record(s) coded in a system this service reads no therapy "
+                         "in may be CAR-T or bispecific therapy",
+                         "Ikke vurderet: {unknown_records} registrering(er) kodet i et system, tjenesten ikke læser "
+                         "behandling i, kan være CAR-T eller bispecifik behandling"),
                     Text("No CAR-T or bispecific antibody was found, but procedures or doses with no name are coded "
-                         "only in a system the service does not know ({order_code_system}); one may open the "
-                         "high-risk window ({window}): no criterion was applied.",
+                         "only in a code system the service reads no therapy in ({order_code_system}); one may open "
+                         "the high-risk window ({window}): no criterion was applied.",
                          "Ingen CAR-T eller bispecifikt antistof er fundet, men procedurer eller doser uden navn er "
-                         "kun kodet i et system, tjenesten ikke kender ({order_code_system}); en kan åbne "
+                         "kun kodet i et system, tjenesten ikke læser behandling i ({order_code_system}); en kan åbne "
                          "højrisikoperioden ({window}): intet kriterium er anvendt."),
                     Text("If the patient has had CAR-T or a bispecific antibody, check the criteria yourself and ask "
                          "the CDS team to add the code system.",

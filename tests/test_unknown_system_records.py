@@ -168,3 +168,46 @@ def test_the_explanation_page_says_in_words_what_a_record_in_an_unknown_system_m
     page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
     assert words in page  # the fact row says it in words (the trace below keeps the machine value)
     assert "looks like: unknown-system" not in page and "ligner: unknown-system" not in page
+
+
+# -- 3. second reading: charts that must not change, and what a ward sees ---------------------------------------------
+
+SCT = "http://snomed.info/sct"
+
+
+@pytest.mark.parametrize("system", [SCT, NPU, "http://npu-terminology.org"])
+def test_a_dose_in_a_system_the_service_knows_is_not_called_a_system_it_does_not_know(system):
+    """A dose coded only in SNOMED CT or NPU, with no name: the service knows those systems (it reads diagnoses,
+    procedures or laboratory results in them) but no drug; the card said "a system this service does not know"."""
+    chart = bundle(local_dose(), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][-2]["resource"]["medicationCodeableConcept"] = coded("386920009", system)
+    for lang, wrong, right in (("en", "does not know", "reads no therapy in"),
+                               ("da", "ikke kender", "ikke læser behandling")):
+        [card] = replay(RUNTIME, chart, at=AT, lang=lang).cards
+        assert topic(card) == "therapy-not-recognised"
+        assert wrong not in card["summary"] + card["detail"] and right in card["summary"] and right in card["detail"]
+
+
+@pytest.mark.parametrize("record", [
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "completed", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("L04AX04", ATC), "effectiveDateTime": "2025-12-01"},  # lenalidomide, ATC
+    {"resourceType": "MedicationRequest", "id": "len", "status": "active", "intent": "order", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("L04AX04", ATC), "authoredOn": "2025-12-01"},
+    {"resourceType": "Procedure", "id": "bmb", "status": "completed", "subject": SUBJECT,  # SKS, not a CAR-T code
+     "code": coded("KTJA10", "urn:oid:1.2.208.176.2.4"), "performedDateTime": "2025-12-01"},
+    {"resourceType": "Procedure", "id": "bmb", "status": "completed", "subject": SUBJECT,  # SNOMED, not a CAR-T code
+     "code": coded("274358009", SCT), "performedDateTime": "2025-12-01"},
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "completed", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("LOC-1", LOCAL), "effectiveDateTime": "2026-02-01"},  # after today
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "entered-in-error", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("LOC-1", LOCAL), "effectiveDateTime": "2025-12-01"},
+])
+def test_a_myeloma_chart_whose_records_are_in_systems_the_service_reads_gets_no_card(record):
+    assert replay(RUNTIME, bundle(record), at=AT).cards == []
+
+
+def test_a_deceased_patient_gets_no_card():
+    chart = bundle(local_procedure())
+    chart["entry"][0]["resource"]["deceasedDateTime"] = "2025-12-24"
+    assert replay(RUNTIME, chart, at=AT).cards == []
+
