@@ -872,6 +872,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "the CDS team to add the code system.",
                          "Har patienten fået CAR-T eller et bispecifikt antistof, så vurdér selv kriterierne, og bed "
                          "CDS-teamet tilføje kodesystemet."),
+                    information_only=True,  # a record that may be a therapy: no action due now, not on the worklist
                 ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "

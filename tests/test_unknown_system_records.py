@@ -211,3 +211,18 @@ def test_a_deceased_patient_gets_no_card():
     chart["entry"][0]["resource"]["deceasedDateTime"] = "2025-12-24"
     assert replay(RUNTIME, chart, at=AT).cards == []
 
+
+def test_a_ward_of_such_charts_does_not_fill_the_worklist_but_each_keeps_its_card():
+    """Every haematology patient with no CAR-T or bsAb and one nameless record in a local system got the card with
+    `information_only` false: each was a worklist row "needs action" (a ward exporting its local procedure codes
+    without names listed nearly every patient). The card asks no action now, like a planned stop: information only."""
+    from cds_service.tools.worklist import evaluate_patient_resources
+
+    resources = [e["resource"] for e in bundle(local_procedure(), local_dose())["entry"]]
+    [row] = evaluate_patient_resources(resources, AT, RUNTIME)
+    assert row.code == "therapy-not-recognised" and row.action is False
+    [advice] = replay(RUNTIME, bundle(local_procedure()), at=AT).advice
+    assert advice.variant == "unknown-system" and advice.information_only
+    named = {**local_procedure(), "code": {**coded("LOC-4711", LOCAL), "text": "Kymriah infusion"}}
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle(named)["entry"]], AT, RUNTIME)
+    assert row.code == "therapy-not-recognised" and row.action  # one named like a CAR-T stays on the worklist
