@@ -874,6 +874,24 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CDS-teamet tilføje kodesystemet."),
                     information_only=True,  # a record that may be a therapy: no action due now, not on the worklist
                 ),
+                "unknown-system-child": Variant(
+                    Text("Not checked: {unknown_records} record(s) in a system this service reads no therapy in may "
+                         "be CAR-T or bispecific; child ({age} y)",
+                         "Ikke vurderet: {unknown_records} registrering(er) i et system, tjenesten ikke læser "
+                         "behandling i, kan være CAR-T/bispecifik; barn ({age} år)"),
+                    Text("No CAR-T or bispecific antibody was found, but records with no name are coded only in a "
+                         "system the service reads no therapy in ({order_code_system}). The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Ingen CAR-T eller bispecifikt antistof er fundet, men registreringer uden navn er kun kodet "
+                         "i et system, tjenesten ikke læser behandling i ({order_code_system}). Kriterierne omfatter "
+                         "ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("If the child has had CAR-T or a bispecific antibody, decide individually, and ask the CDS "
+                         "team to add the code system.",
+                         "Har barnet fået CAR-T eller et bispecifikt antistof, så beslut individuelt, og bed "
+                         "CDS-teamet tilføje kodesystemet."),
+                    information_only=True,
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
                          "individual assessment",
@@ -898,7 +916,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "
                                            "doses, orders or medication records that happened, with no name, coded "
                                            "only in a code system the service does not know (policy "
-                                           "unknown_system_therapy_card)"},
+                                           "unknown_system_therapy_card)",
+                         "unknown-system-child": "the same, in a child (under the adult age on the latest such "
+                                                 "record's day): the criteria do not cover children, so individual "
+                                                 "assessment"},
         ),
         AdviceKind(
             "malignancy-not-recognised",

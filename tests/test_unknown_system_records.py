@@ -226,3 +226,21 @@ def test_a_ward_of_such_charts_does_not_fill_the_worklist_but_each_keeps_its_car
     named = {**local_procedure(), "code": {**coded("LOC-4711", LOCAL), "text": "Kymriah infusion"}}
     [row] = evaluate_patient_resources([e["resource"] for e in bundle(named)["entry"]], AT, RUNTIME)
     assert row.code == "therapy-not-recognised" and row.action  # one named like a CAR-T stays on the worklist
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually")),
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"))])
+def test_a_child_is_told_the_criteria_do_not_cover_children_not_to_check_them(lang, words):
+    """A child of 11 with leukaemia and a nameless local procedure got the adult card: "check the criteria
+    yourself". §4: the criteria do not cover children; the need is assessed individually (as the card of a therapy
+    known by its name says for a child)."""
+    chart = bundle(local_procedure())
+    chart["entry"][0]["resource"]["birthDate"] = "2014-03-14"
+    answer = replay(RUNTIME, chart, at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["unknown-system-child"] and answer.advice[0].information_only
+    text = (card["summary"] + " " + card["detail"]).lower()
+    assert all(w in text for w in words) and "criteria yourself" not in text and "kriterierne, og" not in text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+    adult = replay(RUNTIME, bundle(local_procedure()), at=AT)  # born 1958: the adult card
+    assert [a.variant for a in adult.advice] == ["unknown-system"]
