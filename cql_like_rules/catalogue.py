@@ -18,7 +18,7 @@ Wording rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
 Indicator = Literal["info", "warning"]
@@ -152,6 +152,24 @@ _STOP_PLANNED_DECISION = Text(
     "{window} after {t0_event}.",
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
+)
+
+
+# The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
+_UNKNOWN_SYSTEM_DRAFT = Variant(
+    Text("Order not checked: its code {order_code} is in a code system this service reads no drug in",
+         "Ordination ikke vurderet: koden {order_code} er i et kodesystem, tjenesten ikke læser "
+         "lægemidler i"),
+    Text("The order has no name, and none of its codes is in a code system the service reads drugs "
+         "in: it may be immunoglobulin, a bispecific antibody or a CAR-T product, and the criteria were "
+         "not applied to it.",
+         "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser "
+         "lægemidler i: den kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt, og "
+         "kriterierne er ikke anvendt på den."),
+    Text("Check what is ordered, and the criteria for it, yourself, and ask the CDS team to add the code "
+         "system {order_code_system}.",
+         "Tjek selv, hvad der ordineres, og kriterierne for det, og bed CDS-teamet tilføje kodesystemet "
+         "{order_code_system}."),
 )
 
 CATALOGUE: dict[str, AdviceKind] = {
@@ -1109,26 +1127,18 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet sørge for, at lægemidlet "
                      "ordineres under en kode, tjenesten kender."),
             ),
-             "unknown-system": Variant(
-                Text("Order not checked: its code {order_code} is in a code system this service reads no drug in",
-                     "Ordination ikke vurderet: koden {order_code} er i et kodesystem, tjenesten ikke læser "
-                     "lægemidler i"),
-                Text("The order has no name, and none of its codes is in a code system the service reads drugs "
-                     "in: it may be immunoglobulin, a bispecific antibody or a CAR-T product, and the criteria were "
-                     "not applied to it.",
-                     "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser "
-                     "lægemidler i: den kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt, og "
-                     "kriterierne er ikke anvendt på den."),
-                Text("Check what is ordered, and the criteria for it, yourself, and ask the CDS team to add the code "
-                     "system {order_code_system}.",
-                     "Tjek selv, hvad der ordineres, og kriterierne for det, og bed CDS-teamet tilføje kodesystemet "
-                     "{order_code_system}."),
-            )},
+             "unknown-system": _UNKNOWN_SYSTEM_DRAFT,
+             # with no index event any of the three gets an information card or none: so does a draft that may be one
+             "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
+             },
             variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
                          "no-code": "the same, drafted with no code at all (a name only)",
                          "unknown-system": "a draft with no name whose codes are all in code systems the service "
                                            "reads no drug in (a local one, or a laboratory one): it may be any of "
-                                           "them, where any of them would get a card"},
+                                           "them, in scope (a recognised index event)",
+                         "unknown-system-no-index": "the same, with a haematological malignancy and no recognised "
+                                                    "index event: an information card, as any of the three would "
+                                                    "get at most there"},
         ),
     )
 }

@@ -244,3 +244,19 @@ def test_a_child_is_told_the_criteria_do_not_cover_children_not_to_check_them(la
     assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
     adult = replay(RUNTIME, bundle(local_procedure()), at=AT)  # born 1958: the adult card
     assert [a.variant for a in adult.advice] == ["unknown-system"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_with_no_index_event_a_nameless_draft_is_no_louder_than_any_drug_it_may_be(hook):
+    """A haematology patient with no CAR-T or bsAb: a drafted bsAb or CAR-T product gets an information card
+    (plan-igg-monitoring), an immunoglobulin none, yet a nameless draft in a local system (paracetamol, as likely as
+    not) got a warning on every draft. It is an information card there; in scope (a window) it stays a warning."""
+    paracetamol = draft(**coded("PCM500", LOCAL))
+    [card] = replay(RUNTIME, bundle(), hook=hook, drafts=[paracetamol], at=AT).cards
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "info" and "PCM500" in card["summary"]
+    for atc in ("L01FX25", "L01XL04", "J06BA02"):  # what each of the three gets on this chart
+        assert all(c["indicator"] == "info" for c in replay(RUNTIME, bundle(), hook=hook,
+                                                            drafts=[draft(**coded(atc, ATC))], at=AT).cards)
+    in_window = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    [card] = replay(RUNTIME, in_window, hook=hook, drafts=[paracetamol], at=AT).cards
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "warning"
