@@ -18,7 +18,7 @@ Wording rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
 Indicator = Literal["info", "warning"]
@@ -152,6 +152,24 @@ _STOP_PLANNED_DECISION = Text(
     "{window} after {t0_event}.",
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
+)
+
+
+# The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
+_UNKNOWN_SYSTEM_DRAFT = Variant(
+    Text("Order not checked: its code {order_code} is in a code system this service reads no drug in",
+         "Ordination ikke vurderet: koden {order_code} er i et kodesystem, tjenesten ikke læser "
+         "lægemidler i"),
+    Text("The order has no name, and none of its codes is in a code system the service reads drugs "
+         "in: it may be immunoglobulin, a bispecific antibody or a CAR-T product, and the criteria were "
+         "not applied to it.",
+         "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser "
+         "lægemidler i: den kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt, og "
+         "kriterierne er ikke anvendt på den."),
+    Text("Check what is ordered, and the criteria for it, yourself, and ask the CDS team to add the code "
+         "system {order_code_system}.",
+         "Tjek selv, hvad der ordineres, og kriterierne for det, og bed CDS-teamet tilføje kodesystemet "
+         "{order_code_system}."),
 )
 
 CATALOGUE: dict[str, AdviceKind] = {
@@ -914,20 +932,39 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "kode, tjenesten kender."),
                 ),
                 "unknown-system": Variant(
-                    Text("Not checked: {unknown_records} record(s) coded in a system this service does not know may "
-                         "be CAR-T or bispecific therapy",
-                         "Ikke vurderet: {unknown_records} registrering(er) kodet i et system, tjenesten ikke kender, "
-                         "kan være CAR-T eller bispecifik behandling"),
+                    Text("Not checked: {unknown_records} record(s) coded in a system this service reads no therapy "
+                         "in may be CAR-T or bispecific therapy",
+                         "Ikke vurderet: {unknown_records} registrering(er) kodet i et system, tjenesten ikke læser "
+                         "behandling i, kan være CAR-T eller bispecifik behandling"),
                     Text("No CAR-T or bispecific antibody was found, but procedures or doses with no name are coded "
-                         "only in a system the service does not know ({order_code_system}); one may open the "
-                         "high-risk window ({window}): no criterion was applied.",
+                         "only in a code system the service reads no therapy in ({order_code_system}); one may open "
+                         "the high-risk window ({window}): no criterion was applied.",
                          "Ingen CAR-T eller bispecifikt antistof er fundet, men procedurer eller doser uden navn er "
-                         "kun kodet i et system, tjenesten ikke kender ({order_code_system}); en kan åbne "
+                         "kun kodet i et system, tjenesten ikke læser behandling i ({order_code_system}); en kan åbne "
                          "højrisikoperioden ({window}): intet kriterium er anvendt."),
                     Text("If the patient has had CAR-T or a bispecific antibody, check the criteria yourself and ask "
                          "the CDS team to add the code system.",
                          "Har patienten fået CAR-T eller et bispecifikt antistof, så vurdér selv kriterierne, og bed "
                          "CDS-teamet tilføje kodesystemet."),
+                    information_only=True,  # a record that may be a therapy: no action due now, not on the worklist
+                ),
+                "unknown-system-child": Variant(
+                    Text("Not checked: {unknown_records} record(s) in a system this service reads no therapy in may "
+                         "be CAR-T or bispecific; child ({age} y)",
+                         "Ikke vurderet: {unknown_records} registrering(er) i et system, tjenesten ikke læser "
+                         "behandling i, kan være CAR-T/bispecifik; barn ({age} år)"),
+                    Text("No CAR-T or bispecific antibody was found, but records with no name are coded only in a "
+                         "system the service reads no therapy in ({order_code_system}). The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Ingen CAR-T eller bispecifikt antistof er fundet, men registreringer uden navn er kun kodet "
+                         "i et system, tjenesten ikke læser behandling i ({order_code_system}). Kriterierne omfatter "
+                         "ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("If the child has had CAR-T or a bispecific antibody, decide individually, and ask the CDS "
+                         "team to add the code system.",
+                         "Har barnet fået CAR-T eller et bispecifikt antistof, så beslut individuelt, og bed "
+                         "CDS-teamet tilføje kodesystemet."),
+                    information_only=True,
+                    section="§4",  # children: the paragraph before the criteria
                 ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
@@ -953,7 +990,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "
                                            "doses, orders or medication records that happened, with no name, coded "
                                            "only in a code system the service does not know (policy "
-                                           "unknown_system_therapy_card)"},
+                                           "unknown_system_therapy_card)",
+                         "unknown-system-child": "the same, in a child (under the adult age on the latest such "
+                                                 "record's day): the criteria do not cover children, so individual "
+                                                 "assessment"},
         ),
         AdviceKind(
             "malignancy-not-recognised",
@@ -1143,26 +1183,18 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet sørge for, at lægemidlet "
                      "ordineres under en kode, tjenesten kender."),
             ),
-             "unknown-system": Variant(
-                Text("Order not checked: its code {order_code} is in a code system this service reads no drug in",
-                     "Ordination ikke vurderet: koden {order_code} er i et kodesystem, tjenesten ikke læser "
-                     "lægemidler i"),
-                Text("The order has no name, and none of its codes is in a code system the service reads drugs "
-                     "in: it may be immunoglobulin, a bispecific antibody or a CAR-T product, and the criteria were "
-                     "not applied to it.",
-                     "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser "
-                     "lægemidler i: den kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt, og "
-                     "kriterierne er ikke anvendt på den."),
-                Text("Check what is ordered, and the criteria for it, yourself, and ask the CDS team to add the code "
-                     "system {order_code_system}.",
-                     "Tjek selv, hvad der ordineres, og kriterierne for det, og bed CDS-teamet tilføje kodesystemet "
-                     "{order_code_system}."),
-            )},
+             "unknown-system": _UNKNOWN_SYSTEM_DRAFT,
+             # with no index event any of the three gets an information card or none: so does a draft that may be one
+             "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
+             },
             variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
                          "no-code": "the same, drafted with no code at all (a name only)",
                          "unknown-system": "a draft with no name whose codes are all in code systems the service "
                                            "reads no drug in (a local one, or a laboratory one): it may be any of "
-                                           "them, where any of them would get a card"},
+                                           "them, in scope (a recognised index event)",
+                         "unknown-system-no-index": "the same, with a haematological malignancy and no recognised "
+                                                    "index event: an information card, as any of the three would "
+                                                    "get at most there"},
         ),
     )
 }

@@ -410,8 +410,11 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
     event (`_unplaced_therapy_counts`), and only when the site's policy asks for it (`unknown_system_therapy_card`)."""
     latest = found[-1]
     systems = sorted({x.code_system for x in found})
-    return (advice("therapy-not-recognised", "unknown-system", "Unrecognised Therapy Advice",
-                   values={"today": c.today, "order_drug": "", "order_looks_like": latest.looks_like,
+    age = age_on(c, latest.date)  # §4: the criteria do not cover children (as for a therapy known by its name)
+    child = age is not None and age < c.params.adult_age_years
+    return (advice("therapy-not-recognised", "unknown-system-child" if child else "unknown-system",
+                   "Unrecognised Therapy Advice",
+                   values={"today": c.today, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
                            "unknown_systems": len(systems)},

@@ -355,8 +355,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             found = build_advice(c, "order-not-recognised", "Order Advice", "unknown-system",
                                  igg=c["Latest Untreated IgG"])
         elif alive_with_malignancy(c):
-            found = advice("order-not-recognised", "unknown-system", "Order Advice", values={"today": c.today},
-                           evidence=())
+            found = advice("order-not-recognised", "unknown-system-no-index", "Order Advice",
+                           values={"today": c.today}, evidence=())
         else:
             return None
     elif order.looks_like == "ig":

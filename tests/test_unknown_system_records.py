@@ -168,3 +168,95 @@ def test_the_explanation_page_says_in_words_what_a_record_in_an_unknown_system_m
     page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
     assert words in page  # the fact row says it in words (the trace below keeps the machine value)
     assert "looks like: unknown-system" not in page and "ligner: unknown-system" not in page
+
+
+# -- 3. second reading: charts that must not change, and what a ward sees ---------------------------------------------
+
+SCT = "http://snomed.info/sct"
+
+
+@pytest.mark.parametrize("system", [SCT, NPU, "http://npu-terminology.org"])
+def test_a_dose_in_a_system_the_service_knows_is_not_called_a_system_it_does_not_know(system):
+    """A dose coded only in SNOMED CT or NPU, with no name: the service knows those systems (it reads diagnoses,
+    procedures or laboratory results in them) but no drug; the card said "a system this service does not know"."""
+    chart = bundle(local_dose(), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][-2]["resource"]["medicationCodeableConcept"] = coded("386920009", system)
+    for lang, wrong, right in (("en", "does not know", "reads no therapy in"),
+                               ("da", "ikke kender", "ikke læser behandling")):
+        [card] = replay(RUNTIME, chart, at=AT, lang=lang).cards
+        assert topic(card) == "therapy-not-recognised"
+        assert wrong not in card["summary"] + card["detail"] and right in card["summary"] and right in card["detail"]
+
+
+@pytest.mark.parametrize("record", [
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "completed", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("L04AX04", ATC), "effectiveDateTime": "2025-12-01"},  # lenalidomide, ATC
+    {"resourceType": "MedicationRequest", "id": "len", "status": "active", "intent": "order", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("L04AX04", ATC), "authoredOn": "2025-12-01"},
+    {"resourceType": "Procedure", "id": "bmb", "status": "completed", "subject": SUBJECT,  # SKS, not a CAR-T code
+     "code": coded("KTJA10", "urn:oid:1.2.208.176.2.4"), "performedDateTime": "2025-12-01"},
+    {"resourceType": "Procedure", "id": "bmb", "status": "completed", "subject": SUBJECT,  # SNOMED, not a CAR-T code
+     "code": coded("274358009", SCT), "performedDateTime": "2025-12-01"},
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "completed", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("LOC-1", LOCAL), "effectiveDateTime": "2026-02-01"},  # after today
+    {"resourceType": "MedicationAdministration", "id": "len", "status": "entered-in-error", "subject": SUBJECT,
+     "medicationCodeableConcept": coded("LOC-1", LOCAL), "effectiveDateTime": "2025-12-01"},
+])
+def test_a_myeloma_chart_whose_records_are_in_systems_the_service_reads_gets_no_card(record):
+    assert replay(RUNTIME, bundle(record), at=AT).cards == []
+
+
+def test_a_deceased_patient_gets_no_card():
+    chart = bundle(local_procedure())
+    chart["entry"][0]["resource"]["deceasedDateTime"] = "2025-12-24"
+    assert replay(RUNTIME, chart, at=AT).cards == []
+
+
+def test_a_ward_of_such_charts_does_not_fill_the_worklist_but_each_keeps_its_card():
+    """Every haematology patient with no CAR-T or bsAb and one nameless record in a local system got the card with
+    `information_only` false: each was a worklist row "needs action" (a ward exporting its local procedure codes
+    without names listed nearly every patient). The card asks no action now, like a planned stop: information only."""
+    from cds_service.tools.worklist import evaluate_patient_resources
+
+    resources = [e["resource"] for e in bundle(local_procedure(), local_dose())["entry"]]
+    [row] = evaluate_patient_resources(resources, AT, RUNTIME)
+    assert row.code == "therapy-not-recognised" and row.action is False
+    [advice] = replay(RUNTIME, bundle(local_procedure()), at=AT).advice
+    assert advice.variant == "unknown-system" and advice.information_only
+    named = {**local_procedure(), "code": {**coded("LOC-4711", LOCAL), "text": "Kymriah infusion"}}
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle(named)["entry"]], AT, RUNTIME)
+    assert row.code == "therapy-not-recognised" and row.action  # one named like a CAR-T stays on the worklist
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually")),
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"))])
+def test_a_child_is_told_the_criteria_do_not_cover_children_not_to_check_them(lang, words):
+    """A child of 11 with leukaemia and a nameless local procedure got the adult card: "check the criteria
+    yourself". §4: the criteria do not cover children; the need is assessed individually (as the card of a therapy
+    known by its name says for a child)."""
+    chart = bundle(local_procedure())
+    chart["entry"][0]["resource"]["birthDate"] = "2014-03-14"
+    answer = replay(RUNTIME, chart, at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["unknown-system-child"] and answer.advice[0].information_only
+    text = (card["summary"] + " " + card["detail"]).lower()
+    assert all(w in text for w in words) and "criteria yourself" not in text and "kriterierne, og" not in text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+    adult = replay(RUNTIME, bundle(local_procedure()), at=AT)  # born 1958: the adult card
+    assert [a.variant for a in adult.advice] == ["unknown-system"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_with_no_index_event_a_nameless_draft_is_no_louder_than_any_drug_it_may_be(hook):
+    """A haematology patient with no CAR-T or bsAb: a drafted bsAb or CAR-T product gets an information card
+    (plan-igg-monitoring), an immunoglobulin none, yet a nameless draft in a local system (paracetamol, as likely as
+    not) got a warning on every draft. It is an information card there; in scope (a window) it stays a warning."""
+    paracetamol = draft(**coded("PCM500", LOCAL))
+    [card] = replay(RUNTIME, bundle(), hook=hook, drafts=[paracetamol], at=AT).cards
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "info" and "PCM500" in card["summary"]
+    for atc in ("L01FX25", "L01XL04", "J06BA02"):  # what each of the three gets on this chart
+        assert all(c["indicator"] == "info" for c in replay(RUNTIME, bundle(), hook=hook,
+                                                            drafts=[draft(**coded(atc, ATC))], at=AT).cards)
+    in_window = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    [card] = replay(RUNTIME, in_window, hook=hook, drafts=[paracetamol], at=AT).cards
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "warning"
