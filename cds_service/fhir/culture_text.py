@@ -52,6 +52,15 @@ _CONJUNCTION = re.compile(r"\b(?:og|eller|samt|and|or|nor)\b|[+&/]", re.IGNORECA
 _EXAMINED_FOR = re.compile(r"(?<!\w)for\s+$", re.IGNORECASE)
 # A name right after an examination's "for" (its genus may stand between: "Undersøgt for Staphylococcus aureus"): what
 # was looked for. Only after a word for looking: "Resistensbestemmelse for E. coli" reports a growth's susceptibility.
+# A no-growth phrase about what else grew: "ellers"/"otherwise"/"else" right before it ("E. coli, ellers ingen vækst",
+# "otherwise no growth"), or "anden"/"øvrig"/"other"/"further" in it or right after its first word ("Ingen anden vækst",
+# "Ingen vækst af andre bakterier", "No other growth"). After a text it says nothing against what that text names
+# (rule 6). Grammar, as the conjunctions are: here, not in the value sets.
+_OTHER_BEFORE = re.compile(r"(?<!\w)(?:ellers|otherwise|else|i øvrigt)\s*[:,]?\s*$", re.IGNORECASE)
+_OTHER_AFTER = re.compile(r"\s*(?:(?:af|of)\s+)?(?:anden|andet|andre|øvrig|øvrige|other|others|further|yderligere)(?!\w)",
+                          re.IGNORECASE)
+_OTHER_IN = re.compile(r"(?<!\w)(?:anden|andet|andre|øvrig|øvrige|other|further|yderligere)(?!\w)", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
 _NAME_EXAMINED_FOR = re.compile(r"(?<!\w)(?:undersøgt|undersøgelse|screening|screenet|screened|testet|tested|examined|"
                                 r"dyrkning|dyrket|culture|cultured|kultur)\s+for\s+(?:[^\W\d_]+\.?\s+)?$",
                                 re.IGNORECASE)
@@ -65,6 +74,8 @@ class _Word:
     role: str
     statement: int
     clause: int
+    # a no-growth word about what ELSE grew, after a text (rule 6): "Aerococcus urinae, ellers ingen vækst"
+    other: bool = False
 
     @property
     def name(self) -> bool:
@@ -102,10 +113,17 @@ def growth_in(t: Terminology, text: str) -> Growth:
        E. coli; "E. coli, Candida ikke påvist" grew nothing.
     3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
        lists do not know: it negates nothing.
-    4. Any other no-growth word ("Ingen vækst", "Negativ", "Ingen vækst efter 5 døgn", "E. coli, ellers ingen vækst")
-       negates every organism of its statement that the laboratory does not say grew.
+    4. Any other no-growth word ("Ingen vækst", "Negativ", "Ingen vækst efter 5 døgn") negates every organism of its
+       statement that the laboratory does not say grew.
     5. A text with no growth or no-growth word whose every name is what the culture was examined for ("Undersøgt for
        MRSA", "Screening for Salmonella, Shigella og Campylobacter") grew nothing (`_only_examined_for`).
+    6. A no-growth word about what ELSE grew ("ellers"/"otherwise" before it, "anden"/"øvrig"/"other" in or after it:
+       "E. coli, ellers ingen vækst", "Dolosigranulum pigrum. Ingen anden vækst", "No other growth") with text before
+       it negates only the names after it (rule 1), never those before: the text before it reads as it would alone.
+       "E. coli, ellers ingen vækst" grew E. coli, "Vækst af Dolosigranulum, ellers ingen vækst" grew an organism no
+       list knows, and "Aerococcus urinae, ellers ingen vækst" (a name no list knows, no growth word) is `unread`:
+       the laboratory reports a growth the reader cannot name, which verifies nothing and is named, not dropped in
+       silence as a no growth. Alone ("Ingen anden vækst") it is a no-growth word as in rule 4.
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
@@ -189,8 +207,21 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
         if role == NO and _hyphen_joined(text, m.start) and not (before is not None and before.name
                                                                  and before.match.end == m.start - 1):
             continue  # "urease-negativ": a test the lists do not know
-        words.append(_Word(m, role, statement, clause))
+        words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m)))
     return words
+
+
+def _about_what_else(text: str, m: WordMatch) -> bool:
+    """A no-growth word that says nothing ELSE grew ("ellers ingen vækst", "Ingen anden vækst", "No other growth"),
+    with a text before it that it is about (rule 6); the same phrase alone ("Ingen anden vækst") is a plain no growth."""
+    before = _OTHER_BEFORE.search(text, max(0, m.start - 24), m.start)
+    if before is not None:
+        start = before.start()
+    elif _OTHER_AFTER.match(text, m.end) or _OTHER_IN.search(text, m.start, m.end):
+        start = m.start
+    else:
+        return False
+    return _LETTER.search(text, 0, start) is not None
 
 
 def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> bool:
@@ -205,9 +236,11 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
         word = words[i]
         if word.role != NO:
             continue
-        has_negation = True
         before = words[statement[place - 1]] if place > 0 else None
         after = words[statement[place + 1]] if place + 1 < len(statement) else None
+        if word.other and not (after is not None and after.name and after.clause == word.clause):
+            continue  # rule 6: "E. coli, ellers ingen vækst" says nothing else grew, nothing against E. coli
+        has_negation = True
         joined = before is not None and before.name and before.match.end == word.match.start - 1 \
             and _hyphen_joined(text, word.match.start)
         if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1

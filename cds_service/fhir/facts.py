@@ -1181,7 +1181,8 @@ class FactBuilder:
                          and not any(m.get("result") == "positive"
                                      for m in self.t.words_in(value_text, "result-interpretation")))
         # A text that names no organism, no growth and no no-growth (nor defers or says no result: "Svar ved
-        # afdelingen", "Prøven hæmolyseret", "Achromobacter xylosoxidans"), with nothing coded and no interpretation
+        # afdelingen", "Prøven hæmolyseret", "Dolosigranulum pigrum"; beside only a "nothing else grew": "Aerococcus
+        # urinae, ellers ingen vækst"), with nothing coded and no interpretation
         # to decide: not read, so no growth and no verification (§4.3), and named on the card (docs/clinical-logic.md).
         unread = growth.unread and not coded and interpretation not in ("positive", "negative") \
             and not only_defers(value_text) and not says_no_result(value_text)
@@ -1206,7 +1207,8 @@ class FactBuilder:
             elif unread:
                 name = (_concept_text(r.get("code")) or entry.display or "").strip()
                 self._notes.append(DataNote("culture-text-unread", reference_of(r), "the result's text names no "
-                                            "organism the value sets know and no growth or no-growth word: not read, "
+                                            "organism the value sets know and no growth or no-growth word (or only "
+                                            "'nothing else grew'): not read, "
                                             "not counted as a verified infection; the clinician reads the result",
                                             f"{name[:40]}: {value_text.strip()}"[:120] if name
                                             else value_text.strip()[:120], day))
