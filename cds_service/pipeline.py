@@ -119,7 +119,7 @@ class Answer:
 async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", today: date | None = None,
                  fetcher: FhirFetcher | None = None, link: Link | None = None, known_on: date | None = None) -> Answer:
     """The cards for one hook request, as of `today` (the runtime's day when None); `known_on`: the day the chart
-    was read, when later (a timeline's day of an earlier chart day)."""
+    was read, when it is not `today` (a timeline evaluates one chart on other days)."""
     budget = fetcher.budget(fetcher.max_resources - resources_in(request)) if fetcher is not None else None
     pooled = await gather(request, runtime, fetcher, budget)
     day = today or runtime.today()

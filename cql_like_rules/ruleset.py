@@ -90,7 +90,7 @@ class RuleSet:
 
     def evaluate(self, facts: Facts, today: date, known_on: date | None = None) -> Evaluation:
         """patient-view: the advice for the patient as of `today`, with its trace and data notes (`known_on`: the
-        day the chart was read, when later than `today`: a timeline's)."""
+        day the chart was read, when it is not `today`: a timeline's other days)."""
         context = self.context(facts, today, known_on)
         found = context["Advice"]
         notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it

@@ -246,6 +246,7 @@ class Terminology:
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
         self._hint_of: dict[str, str | None] = {}
         self._carried: dict[tuple[str, int, str], bool] = {}
+        self._systems_of: dict[tuple[str, ...], frozenset[str]] = {}  # see `systems_of`
         # `text_words`: value set -> word (lower case, single spaces) -> the attributes it gives, as a code's entry
         # gives them (organism `kind`, result-interpretation `result` ...); read by `words_in`.
         self.words: dict[str, dict[str, Mapping[str, Any]]] = {}
@@ -634,6 +635,16 @@ class Terminology:
                 vs, word = owners[m.lastindex - 1]
                 end = m.end()
                 yield WordMatch(place, end, vs, word, self.words[vs][word])
+
+    def systems_of(self, *valueset_ids: str) -> frozenset[str]:
+        """The code-system aliases the entries of these value sets use (a drug's code is read only in the systems of
+        the drug value sets); worked out once per set of ids, since the value sets do not change after loading."""
+        found = self._systems_of.get(valueset_ids)
+        if found is None:
+            found = frozenset(a for vs in valueset_ids if vs in self.valuesets
+                              for e in self.valuesets[vs].entries for a in e.aliases)
+            self._systems_of[valueset_ids] = found
+        return found
 
     def codes_for_search(self, valueset_id: str) -> list[str]:
         """`system|code` tokens for a prefetch search (exact codes only; prefixes can't be searched)."""

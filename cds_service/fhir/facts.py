@@ -735,28 +735,23 @@ class FactBuilder:
         if not codings or _texts(concept).strip():
             return None
         # a drug's code is read only in the systems the drug value sets use: a lab system (NPU) names no drug
-        drugs = self._drug_systems() if element == "medication" else None
+        drugs = self.t.systems_of(*DRUG_VALUESETS) if element == "medication" else None
         for c in codings:
             known = self.t.alias_for(c["system"]) if isinstance(c.get("system"), str) else None
             if known is not None and (drugs is None or known[0] in drugs):
                 return None
         return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
 
-    def _drug_systems(self) -> frozenset[str]:
-        """The code systems (aliases) the drug value sets use (`DRUG_VALUESETS`)."""
-        sets = getattr(self.t, "valuesets", {})
-        return frozenset(a for name in DRUG_VALUESETS if name in sets for e in sets[name].entries for a in e.aliases)
-
-    def _therapy_unknown_system(self, r: Mapping[str, Any]) -> None:
+    def _therapy_unknown_system(self, r: Mapping[str, Any], found: tuple[str, str] | None = None) -> None:
         """A procedure, dose, order or medication record that happened (the statuses a recognised CAR-T or bsAb
         record needs), dated, but coded only in an unknown system with no text: it could be the therapy that dates
         T0, so it is kept as a therapy not recognised (`looks_like` "unknown-system") when the policy asks for a
-        card on it (`unknown_system_therapy_card`)."""
+        card on it (`unknown_system_therapy_card`). `found`: its code and system when the caller has read them."""
         kind = str(r.get("resourceType"))
         statuses = THERAPY_STATUSES.get(kind)
         if not self.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses:
             return
-        found = self._unknown_system_code(r)
+        found = found or self._unknown_system_code(r)
         if found is None:
             return
         day = self._day_of(r)
@@ -780,7 +775,7 @@ class FactBuilder:
         found = self._unknown_system_code(r)
         if found is None:
             return
-        self._therapy_unknown_system(r)
+        self._therapy_unknown_system(r, found)
         kind = str(r.get("resourceType"))
         code, system = found
         key = (kind, system)
