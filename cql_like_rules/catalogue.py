@@ -172,6 +172,27 @@ _UNKNOWN_SYSTEM_DRAFT = Variant(
          "{order_code_system}."),
 )
 
+# The same draft in a child (under the adult age at T0; with no index event, at its planned start): §4, the criteria do
+# not cover children, so it is not "check the criteria yourself" but decide individually, as for any of the three drugs
+# (`child-individual-assessment`, an information card): no louder than they are.
+_UNKNOWN_SYSTEM_DRAFT_CHILD = Variant(
+    Text("Order not checked: code {order_code} is in a system this service reads no drug in; child ({age} y)",
+         "Ordination ikke vurderet: koden {order_code} er i et system, tjenesten ikke læser lægemidler i; "
+         "barn ({age} år)"),
+    Text("The order has no name, and none of its codes is in a code system the service reads drugs in: it may be "
+         "immunoglobulin, a bispecific antibody or a CAR-T product. The criteria do not cover children: the need "
+         "for substitution is assessed individually.",
+         "Ordinationen har intet navn, og ingen af dens koder er i et kodesystem, tjenesten læser lægemidler i: den "
+         "kan være immunglobulin, et bispecifikt antistof eller et CAR-T-produkt. Kriterierne omfatter ikke børn: "
+         "behovet for substitution vurderes individuelt."),
+    Text("Check what is ordered and decide individually, and ask the CDS team to add the code system "
+         "{order_code_system}.",
+         "Tjek, hvad der ordineres, og beslut individuelt, og bed CDS-teamet tilføje kodesystemet "
+         "{order_code_system}."),
+    indicator="info",
+    section="§4",  # children: the paragraph before the criteria
+)
+
 CATALOGUE: dict[str, AdviceKind] = {
     kind.code: kind for kind in (
         AdviceKind(
@@ -1186,6 +1207,8 @@ CATALOGUE: dict[str, AdviceKind] = {
              "unknown-system": _UNKNOWN_SYSTEM_DRAFT,
              # with no index event any of the three gets an information card or none: so does a draft that may be one
              "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
+             "unknown-system-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
+             "unknown-system-no-index-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
              },
             variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
                          "no-code": "the same, drafted with no code at all (a name only)",
@@ -1194,7 +1217,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                                            "them, in scope (a recognised index event)",
                          "unknown-system-no-index": "the same, with a haematological malignancy and no recognised "
                                                     "index event: an information card, as any of the three would "
-                                                    "get at most there"},
+                                                    "get at most there",
+                         "unknown-system-child": "such a draft in scope, in a child (under the adult age at T0): the "
+                                                 "criteria do not cover children, so individual assessment; an "
+                                                 "information card, as the child card of any of the three",
+                         "unknown-system-no-index-child": "such a draft with no recognised index event, in a child "
+                                                          "(under the adult age on the draft's planned start): "
+                                                          "individual assessment"},
         ),
     )
 }

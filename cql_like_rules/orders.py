@@ -351,12 +351,18 @@ def order_is_child(c: Context) -> bool:
 def unrecognised_order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
     if not order.looks_like:  # coded only in an unknown system, no name: where any of the three would get a card
-        if c["In Scope"]:
-            found = build_advice(c, "order-not-recognised", "Order Advice", "unknown-system",
-                                 igg=c["Latest Untreated IgG"])
-        elif alive_with_malignancy(c):
-            found = advice("order-not-recognised", "unknown-system-no-index", "Order Advice",
-                           values={"today": c.today}, evidence=())
+        if not c.params.unknown_system_draft_card:  # the site's choice: its data note names it (FactBuilder)
+            return None
+        if c["In Scope"]:  # §4: a child (at T0, as an immunoglobulin order is judged) is assessed individually
+            found = build_advice(c, "order-not-recognised", "Order Advice",
+                                 "unknown-system-child" if c["Is Child"] else "unknown-system",
+                                 igg=c["Latest Untreated IgG"], age=c["Age At T0"])
+        elif alive_with_malignancy(c):  # no T0: the age on its planned start, as a drafted therapy's window opens
+            age = age_on(c, c["Order Start"])
+            child = age is not None and age < c.params.adult_age_years
+            found = advice("order-not-recognised", "unknown-system-no-index-child" if child
+                           else "unknown-system-no-index", "Order Advice", values={"today": c.today, "age": age},
+                           evidence=())
         else:
             return None
     elif order.looks_like == "ig":

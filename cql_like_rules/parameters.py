@@ -109,6 +109,16 @@ class Parameters:
     # chart could not be checked (`therapy-not-recognised`, variant `unknown-system`). A site whose local codes are
     # all mapped, or that accepts the risk, may switch it off; the data note stays on the explanation page.
     unknown_system_therapy_card: bool = True
+    # [policy] A draft order (order-select, order-sign) whose drug is coded only in a code system the service reads no
+    # drug in, with no name, where any of immunoglobulin, a bsAb or a CAR-T product would get a card: its card says it
+    # was not checked (`order-not-recognised`, variants `unknown-system*`). A switch of its own, not `unknown_system_therapy_card`:
+    # that one concerns history (a record that may date T0, a card while reading the chart), this one the order being
+    # signed now, in a window the last moment an immunoglobulin order can be held against the criteria; the two come
+    # from different catalogues (the ordering system's drug codes, the procedure or administration records), which a
+    # site may map at different times, and the hazard log promises the draft card whatever the therapy card's setting.
+    # A site whose drug codes are all local (a card on every nameless draft) may switch it off; the draft is then named
+    # by a `code-system-unknown` data note (its code and system) on the other cards of the call and in the trace.
+    unknown_system_draft_card: bool = True
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Parameters":
         """Return a copy with overrides applied; unknown names or wrong types are errors."""

@@ -260,3 +260,71 @@ def test_with_no_index_event_a_nameless_draft_is_no_louder_than_any_drug_it_may_
     in_window = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
     [card] = replay(RUNTIME, in_window, hook=hook, drafts=[paracetamol], at=AT).cards
     assert topic(card) == "order-not-recognised" and card["indicator"] == "warning"
+
+
+# -- 4. the draft card in a child, and a site's switch for it ---------------------------------------------------------
+
+CHILD_BIRTH = "2014-03-14"  # 11 on AT
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually")),
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"))])
+def test_a_nameless_draft_for_a_child_is_not_held_to_the_adult_criteria(hook, lang, words):
+    """A child of 11 in the window after CAR-T: a nameless draft in NPU got the adult warning "check what is ordered,
+    and the criteria for it, yourself". §4: the criteria do not cover children, the need is assessed individually, as
+    the card of any of the three drugs says for a child (`child-individual-assessment`, an information card)."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][0]["resource"]["birthDate"] = CHILD_BIRTH
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["unknown-system-child"]
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "info"
+    text = (card["summary"] + " " + card["detail"]).lower()
+    assert all(w in text for w in words) and "xyz123" in text and "1\\.2\\.208\\.176\\.2\\.1" in text
+    assert "criteria for it, yourself" not in text and "kriterierne for det" not in text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+    ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})  # what an IVIG draft gets here
+    assert [topic(c) for c in replay(RUNTIME, chart, hook=hook, drafts=[ivig], at=AT).cards] == [
+        "child-individual-assessment"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_with_no_index_event_a_child_is_told_so_too_by_the_age_on_the_planned_start(hook):
+    chart = bundle()
+    chart["entry"][0]["resource"]["birthDate"] = "2008-02-01"  # 17 on AT, 18 from 2026-02-01
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["unknown-system-no-index-child"] and card["indicator"] == "info"
+    assert "child (17 y)" in card["summary"] and "decide individually" in card["detail"]
+    later = replay(RUNTIME, chart, hook=hook, drafts=[draft(start="2026-02-10")], at=AT)  # an adult on its start
+    assert [a.variant for a in later.advice] == ["unknown-system-no-index"]
+
+
+def quiet_runtime(tmp_path, **policy: Any):
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(policy))
+    return load_runtime(Settings(data_dir=str(tmp_path), policy_file=str(path)))
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_site_may_switch_the_draft_card_off_and_the_draft_is_still_named(tmp_path, hook):
+    """A site whose drug codes are all local got a card on every nameless draft, and the switch for the chart's card
+    (`unknown_system_therapy_card`) did not reach it: `unknown_system_draft_card` does. The draft is then not passed
+    over in silence: a `code-system-unknown` data note names its code and system, on the cards of the other drafts."""
+    quiet = quiet_runtime(tmp_path, unknown_system_draft_card=False)
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    answer = replay(quiet, chart, hook=hook, drafts=[draft()], at=AT)
+    assert answer.cards == []
+    [note] = answer.notes
+    assert note.kind == "code-system-unknown" and note.source == "MedicationRequest/draft-xyz"
+    assert "XYZ123" in note.display and "1.2.208.176.2.1" in note.display
+    ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})
+    for lang, words in (("en", "An order has the code “XYZ123"), ("da", "En ordination har koden “XYZ123")):
+        [card] = replay(quiet, chart, hook=hook, drafts=[ivig, draft()], at=AT, lang=lang).cards
+        assert topic(card) == "order-meets-criteria" and words in card["detail"]
+    # on by default, and the chart's switch leaves it on (and the default answer has no such note: the card says it)
+    on = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT)
+    assert [topic(c) for c in on.cards] == ["order-not-recognised"] and on.notes == ()
+    other = quiet_runtime(tmp_path, unknown_system_therapy_card=False)
+    assert [topic(c) for c in replay(other, chart, hook=hook, drafts=[draft()], at=AT).cards] == ["order-not-recognised"]

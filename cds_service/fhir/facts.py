@@ -455,6 +455,8 @@ class FactBuilder:
         self.month_days = (parameters or Parameters()).days_per_fractional_month
         # ... and whether records coded only in an unknown system that could date T0 are kept (`_therapy_unknown_system`)
         self.unknown_system_therapies = (parameters or Parameters()).unknown_system_therapy_card
+        # ... and whether a nameless draft in such a system gets its card, or only a note (`_draft_unknown_system`)
+        self.unknown_system_draft_card = (parameters or Parameters()).unknown_system_draft_card
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -1657,7 +1659,9 @@ class FactBuilder:
     def _draft_unknown_system(self, r: Mapping[str, Any]) -> DraftOrder | None:
         """A draft whose drug is coded only in a code system the service does not know, with no name: it could be an
         immunoglobulin, a bsAb or a CAR-T product, so it is not passed over as "not one of them" but named as not
-        checked (`looks_like` "", `code_system` the URI as sent, for the site to add)."""
+        checked (`looks_like` "", `code_system` the URI as sent, for the site to add). With its card switched off
+        (`unknown_system_draft_card`) it is still named, by the `code-system-unknown` data note a record in the chart
+        coded so gets: never passed over in silence."""
         found = self._unknown_system_code(r)
         if found is None:
             return None
@@ -1666,7 +1670,14 @@ class FactBuilder:
         except DataError:
             start, end = None, None
         code, system = found
-        return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100])
+        notes: tuple[DataNote, ...] = ()
+        if not self.unknown_system_draft_card:
+            notes = (DataNote("code-system-unknown", reference_of(r),
+                              f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
+                              "service reads no drug, and no name: not checked (its card is switched off, "
+                              "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
+        return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100],
+                          notes=notes)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
