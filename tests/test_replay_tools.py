@@ -171,3 +171,60 @@ def test_a_set_replay_names_what_each_bundle_could_not_send(tmp_path, capsys):
     assert cli.main(["replay", str(tmp_path), "--at", "2026-01-20", "--json"]) == 0
     results = {r["bundle"].rsplit("/", 1)[-1]: r["unsent"] for r in json.loads(capsys.readouterr().out)["results"]}
     assert results == {"plain.json": {}, "with-report.json": {"Specimen": 1}}
+
+
+def _journey_chart_read_on(tmp_path, day: str):
+    from .test_acceptance_journeys import BY_NAME
+
+    path = tmp_path / "journey.json"
+    path.write_text(json.dumps(BY_NAME["cart-special-stop-then-general-restart"].bundle(day)))
+    return path
+
+
+def test_known_on_replays_an_earlier_day_from_a_chart_read_later_as_the_timeline_does(tmp_path, capsys):
+    """A chart exported on 2025-08-01 whose IVIG order is 'stopped' with its end 2025-07-15, replayed for 2025-05-20:
+    replay read the status as known on 2025-05-20 (stopped early, on an unknown day up to then), so it showed no card,
+    where the timeline over the same chart (and the clinician on that day) said 'plan the stop attempt on 2025-07-15'.
+    `--known-on 2025-08-01` reads the chart as of its export; without it replay says what it said (the --at day)."""
+    from datetime import timedelta
+
+    from cds_service.tools.replay import load_bundle, replay
+    from cds_service.tools.timeline import build_timeline, patient_data
+
+    from .test_acceptance_journeys import RUNTIME
+
+    path = _journey_chart_read_on(tmp_path, "2025-08-01")
+    read, day = date(2025, 8, 1), date(2025, 5, 20)
+    timeline = build_timeline(patient_data(load_bundle(str(path)), RUNTIME), RUNTIME, end=read, today=read)
+    said = [s.codes for s in timeline.changes if s.day <= day][-1]
+    assert said == ["stop-planned"]
+    assert cli.main(["replay", str(path), "--at", "2025-05-20", "--known-on", "2025-08-01", "--json"]) == 0
+    cards = json.loads(capsys.readouterr().out)["cards"]
+    assert [c["source"]["topic"]["code"] for c in cards] == said and "2025-07-15" in cards[0]["summary"]
+    assert cli.main(["replay", str(path), "--at", "2025-05-20", "--known-on", "2025-08-01"]) == 0
+    assert "as of 2025-05-20 (the chart as read on 2025-08-01)" in capsys.readouterr().out
+    # without it: the chart as read on the --at day, as before (never the real date)
+    assert cli.main(["replay", str(path), "--at", "2025-05-20", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cards"] == []
+    assert replay(RUNTIME, load_bundle(str(path)), at=day).cards == []
+    # the same day given twice is the default; a day before --at projects the chart read then, as the timeline does
+    assert cli.main(["replay", str(path), "--at", "2025-05-20", "--known-on", "2025-05-20", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cards"] == []
+    later = read + timedelta(days=30)
+    projected = replay(RUNTIME, load_bundle(str(path)), at=later, known_on=read)
+    assert [c["source"]["topic"]["code"] for c in projected.cards] == \
+        [s.codes for s in build_timeline(patient_data(load_bundle(str(path)), RUNTIME), RUNTIME, end=later,
+                                         today=read).changes if s.day <= later][-1]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--at", "2025-05-20", "--known-on", "2025-08-32"], "--known-on '2025-08-32' is not a date (YYYY-MM-DD)"),
+    (["--at", "2025-05-20", "--known-on", "yesterday"], "--known-on 'yesterday' is not a date (YYYY-MM-DD)"),
+    (["--known-on", "2025-08-01", "--url", "http://127.0.0.1:9"], "--known-on cannot be sent with --url"),
+    (["--known-on", "2025-08-01", "--expect"], "--known-on replays one bundle file"),
+])
+def test_known_on_refuses_what_it_cannot_mean_in_one_line(tmp_path, capsys, args, says):
+    path = _journey_chart_read_on(tmp_path, "2025-08-01")
+    assert cli.main(["replay", str(path), *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err and len(err.splitlines()) == 1

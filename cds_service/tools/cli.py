@@ -162,6 +162,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     try:
         at = parse_at(args.at)
+        known_on = parse_at(args.known_on, "--known-on")
         bundle = load_bundle(args.bundles[0])
         drafts = load_drafts(args.draft) if args.draft else None
         if args.hook != "patient-view" and not drafts:
@@ -171,6 +172,9 @@ def _replay(args: argparse.Namespace) -> int:
         if args.url and args.at:  # the running service evaluates as of its own day: the cards would be another day's
             raise InputError("--at cannot be sent with --url: a running service evaluates as of its own today "
                              "(start it with CDS_EVALUATION_DATE=YYYY-MM-DD to try a day), or leave out --url")
+        if args.url and known_on:  # no request field carries it: the service reads the chart as of its own today
+            raise InputError("--known-on cannot be sent with --url: a running service reads the chart as of its own "
+                             "today; leave out --url to replay in process")
         if args.print_request:
             request = request_from_bundle(bundle, args.hook, drafts)
             sys.stdout.write(json.dumps(request, ensure_ascii=False, indent=2) + "\n")
@@ -187,7 +191,7 @@ def _replay(args: argparse.Namespace) -> int:
             cards, notes = body.get("cards", []), None
         else:
             runtime = load_runtime(load_settings(local=True))  # a local tool: no authentication, no card store
-            answered = replay(runtime, bundle, args.lang, args.hook, drafts, at)
+            answered = replay(runtime, bundle, args.lang, args.hook, drafts, at, known_on)
             cards, notes, body = answered.cards, answered.notes, {"cards": answered.cards}
     except (InputError, ConfigError) as exc:
         print(f"cds-service replay: {exc}", file=sys.stderr)
@@ -202,7 +206,7 @@ def _replay(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(render_cards(cards, args.at, trace=args.trace, notes=notes, lang=args.lang,
-                                      unsent=unsent_types(bundle)))
+                                      unsent=unsent_types(bundle), known_on=known_on.isoformat() if known_on else None))
     return 0
 
 
@@ -229,6 +233,10 @@ def _replay_set(args: argparse.Namespace) -> int:
     if getattr(args, "hook", "patient-view") != "patient-view" or args.url or args.print_request:
         print("cds-service replay: several bundles are replayed in process with --hook patient-view only",
               file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "known_on", None):  # each chart of a set was read on its own day: one day for all would be wrong
+        print("cds-service replay: --known-on replays one bundle file (each chart of a set, and an --expect "
+              "sidecar's, was read on its own day)", file=sys.stderr)
         return EXIT_USAGE
     try:
         at = parse_at(args.at)
@@ -406,6 +414,7 @@ def _safety_report(args: argparse.Namespace) -> int:
 # The headings of `replay`'s readable output, in the cards' language (codes and definition names stay as they are).
 REPLAY_WORDS = {
     "as-of": Text(" as of {at}", " pr. {at}"),
+    "known-on": Text(" (the chart as read on {known_on})", " (journalen som læst {known_on})"),
     "cards": Text("{n} card(s){when}:", "{n} kort{when}:"),
     "none": Text("No cards{when}.", "Ingen kort{when}."),
     "suggestion": Text("suggestion", "forslag"),
@@ -420,7 +429,7 @@ REPLAY_WORDS = {
 
 
 def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en",
-                 unsent: dict[str, int] | None = None) -> str:
+                 unsent: dict[str, int] | None = None, known_on: str | None = None) -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards), then the
     bundle's resource types the request could not carry."""
     from ..cards.notes import describe, rank
@@ -429,6 +438,7 @@ def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, note
 
     w = {key: text(lang) for key, text in REPLAY_WORDS.items()}
     when = w["as-of"].format(at=at) if at else ""
+    when += w["known-on"].format(known_on=known_on) if known_on and known_on != at else ""
     out = [w["cards"].format(n=len(cards), when=when) if cards else w["none"].format(when=when)]
     for card in cards:
         topic = card["source"].get("topic", {}).get("code", "?")
@@ -511,6 +521,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("replay", help="replay one-patient FHIR Bundles (files or directories) and print the cards")
     rep.add_argument("bundles", nargs="+", metavar="BUNDLE", help="a Bundle file, or several files/directories (*.json)")
     rep.add_argument("--at", help="evaluation date YYYY-MM-DD (default: today)")
+    rep.add_argument("--known-on", metavar="DATE",
+                     help="the chart as read (exported) on DATE, YYYY-MM-DD: an order's status is what it was then, "
+                          "so a 'stopped' order whose end had passed by DATE ran up to that end on an earlier --at; "
+                          "a DATE before --at projects the chart read then to --at, as the timeline does for its "
+                          "later days (default: the --at day; one bundle file only)")
     rep.add_argument("--expect", action="store_true",
                      help="check each bundle against NAME.expect.json beside it (its 'at' wins over --at)")
     rep.add_argument("--hook", default="patient-view", choices=["patient-view", "order-select", "order-sign"],

@@ -156,19 +156,22 @@ def service_id_of(hook: str) -> str:
 
 
 def replay(runtime: Runtime, bundle: dict, lang: str = "en", hook: str = "patient-view",
-           drafts: list[dict] | None = None, at: date | None = None) -> Answer:
-    """Run one bundle through the pipeline in process; a ServiceError says why it was refused."""
+           drafts: list[dict] | None = None, at: date | None = None, known_on: date | None = None) -> Answer:
+    """Run one bundle through the pipeline in process; a ServiceError says why it was refused. `known_on`: the day
+    the chart was read (exported), when not `at`: an order's status, which FHIR does not date, is what it was then
+    (a `stopped` order whose end had passed by that day ran up to its end on an earlier `at`), as the timeline reads a
+    chart on the days before and after the day it was read."""
     request = parse_hook_request(request_from_bundle(bundle, hook, drafts), hook)
-    return answer_local(request, runtime, lang=lang, today=at)
+    return answer_local(request, runtime, lang=lang, today=at, known_on=known_on)
 
 
-def parse_at(value: str | None) -> date | None:
+def parse_at(value: str | None, option: str = "--at") -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"--at {value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 # -- sending to a running service -------------------------------------------------------------------
