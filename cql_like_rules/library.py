@@ -44,7 +44,7 @@ function of the facts, "today" and the parameters.
 from __future__ import annotations
 
 from calendar import monthrange
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Iterable, Mapping, Union
@@ -234,6 +234,7 @@ class _BsabCourse:
     first_dose: tuple[date, str] | None = None
     last_end_unknown: BsAbExposure | None = None
     after_unknown_end: BsAbExposure | None = None
+    exposures: list[BsAbExposure] = field(default_factory=list)  # its orders and doses, in the order read
 
     def start(self) -> IndexEvent:
         """The course's start: its first recorded dose, which wins over its first order's planned start."""
@@ -260,6 +261,7 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
             course.first_dose = course.first_dose or (exp.start, exp.source)
         else:
             course.ordered = course.ordered or (exp.start, exp.source)
+        course.exposures.append(exp)
         end = c.today if exp.ongoing else min(exp.end or exp.start, c.today)
         if end >= course.last_exposure:
             # an order stopped or completed with no end date ended on a day the data does not tell
@@ -559,6 +561,18 @@ def from_doses(course: IgCourse) -> bool:
 @define("IG Administration Courses", "Recorded doses outside any order's period, grouped into courses that run "
         "until the course days after the last dose")
 def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
+    span = timedelta(days=c.params.ig_administration_course_days)
+    courses = []
+    for group in c.once(_ig_dose_groups):
+        products = {d.product for d in group}
+        product = products.pop() if len(products) == 1 else ""
+        courses.append(IgCourse(group[0].date, "active", group[0].source, group[-1].date + span, product))
+    return tuple(courses)
+
+
+def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
+    """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
+    after the one before (of any product) continues its course."""
     orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
@@ -570,12 +584,32 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
             groups[-1].append(dose)
         else:
             groups.append([dose])
-    courses = []
-    for group in groups:
+    return groups
+
+
+@dataclass(frozen=True)
+class DoseCourse:
+    """A course of doses as the rules grouped them, for the explanation page (not a definition: no trace step).
+
+    `kind` is the fact kind ("bsab", "ig_administrations"); `drug` the bsAb, or the Ig product when every dose
+    names the same one ("" otherwise); `facts` the facts of the course in date order (a bsAb course's orders too).
+    """
+
+    kind: str
+    drug: str
+    facts: tuple[BsAbExposure | IgAdministration, ...]
+
+
+def dose_courses(c: Context) -> tuple[DoseCourse, ...]:
+    """The courses of doses the rules made up to today: the bsAb courses (`BsAb Course Starts`, one drug each, a new
+    one after more than `bsab_course_gap_days` without exposure) and the Ig dose courses (`IG Administration
+    Courses`, a new one after more than `ig_administration_course_days` without a dose). The same groupings the
+    definitions read (`c.once`), so the page cannot show a course the rules did not use."""
+    found = [DoseCourse("bsab", course.drug, tuple(course.exposures)) for course in c.once(_bsab_courses)]
+    for group in c.once(_ig_dose_groups):
         products = {d.product for d in group}
-        product = products.pop() if len(products) == 1 else ""
-        courses.append(IgCourse(group[0].date, "active", group[0].source, group[-1].date + span, product))
-    return tuple(courses)
+        found.append(DoseCourse("ig_administrations", products.pop() if len(products) == 1 else "", tuple(group)))
+    return tuple(found)
 
 
 @define("IG Courses", "Immunoglobulin orders, medication records of a course taken and dose-based courses that had "

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from typing import Iterable
 
-from . import library as _library  # noqa: F401  (registers the patient-level definitions)
+from . import library as _library  # registers the patient-level definitions
 from . import orders as _orders  # noqa: F401  (registers the order-level definitions)
 from .advice import Advice
 from .engine import Context, Library, TraceStep
@@ -48,6 +48,8 @@ class Evaluation:
     today: date
     order_traces: tuple[tuple[str, tuple[TraceStep, ...]], ...] = ()
     notes: tuple[DataNote, ...] = ()  # what the rules saw and did not use
+    # The patient-level context it was computed in: what the rules derived and did not trace (`dose_courses`)
+    context: Context | None = field(default=None, compare=False, repr=False)
 
     def trace_for(self, advice: Advice) -> tuple[TraceStep, ...]:
         """The definitions a piece of advice rests on: the patient's, plus its order's."""
@@ -56,6 +58,12 @@ class Evaluation:
             if ref == order:
                 return self.trace + steps
         return self.trace
+
+    def dose_courses(self) -> tuple[_library.DoseCourse, ...]:
+        """The courses of doses the rules made (`library.dose_courses`), for the explanation page: those the
+        evaluation already grouped, else grouped now by the same code (asked by the snapshot writer, off the
+        hook's path). Empty for an evaluation without its context (no rules ran)."""
+        return _library.dose_courses(self.context) if self.context is not None else ()
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,7 @@ class RuleSet:
         context = self.context(facts, today, known_on)
         found = context["Advice"]
         notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
-        return Evaluation(found, tuple(context.trace), today, notes=notes)
+        return Evaluation(found, tuple(context.trace), today, notes=notes, context=context)
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date,
                         known_on: date | None = None) -> Evaluation:
@@ -130,7 +138,7 @@ class RuleSet:
                 continue
             found.append(advice)
         notes = _notes(context)
-        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes)
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes, context)
 
 
 def _notes(context: Context) -> tuple[DataNote, ...]:

@@ -31,7 +31,8 @@ from cds_service.http.explain_page import render_page
 from cds_service.pipeline import Answer, answer_local
 from cds_service.records import snapshot as snapshot_module
 from cds_service.records import store as store_module
-from cds_service.records.snapshot import note_json, payload, read_payload, ruleset_json, stored_facts
+from cds_service.records.snapshot import (DOSE_COURSES, dose_courses_json, note_json, payload, read_payload, ruleset_json,
+                                          stored_facts)
 from cds_service.records.store import CardStore
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
@@ -55,7 +56,11 @@ def payload_v1(answer: Answer, index: int) -> dict[str, Any]:
         shown["comment"] = step.comment  # type: ignore[index]
     return {
         "version": 1, "card": card, "hook": answer.request.hook, "ruleset": ruleset_json(RUNTIME.ruleset),
-        "evaluation_date": answer.today.isoformat(), "facts": to_json(stored_facts(answer.facts)), "trace": trace,
+        "evaluation_date": answer.today.isoformat(),
+        # the facts, and since rule set 1.1.1 the courses of doses the rules made beside them (an older row has none:
+        # tests/test_explain_rules_courses.py renders one)
+        "facts": {**to_json(stored_facts(answer.facts)),  # type: ignore[dict-item]
+                  DOSE_COURSES: dose_courses_json(answer.facts, answer.evaluation.dose_courses())}, "trace": trace,
         "notes": [note_json(n) for n in answer.notes],
         "advice": {"code": advice.code, "variant": advice.variant, "indicator": advice.indicator,
                    "rule": advice.rule, "section": advice.section, "information_only": advice.information_only,

@@ -19,7 +19,8 @@ import pytest
 from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, trace_json, value_json
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import Answer, answer_local
-from cds_service.records.snapshot import payload, read_payload, stored_facts, stored_facts_json
+from cds_service.records.snapshot import (DOSE_COURSES, dose_courses_json, payload, read_payload, stored_facts,
+                                          stored_facts_json)
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
@@ -64,7 +65,9 @@ def test_a_stored_snapshot_reads_back_as_the_plain_encoding():
     ruleset = RUNTIME.ruleset
     stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, ruleset))))
     assert stored is not None
+    courses = stored["facts"].pop(DOSE_COURSES)  # the rules' courses of doses, beside the facts
     assert stored["facts"] == to_json(stored_facts(answer.facts))
+    assert courses == dose_courses_json(answer.facts, answer.evaluation.dose_courses())
     assert stored["ruleset"] == {"id": ruleset.id, "version": ruleset.version, "label": ruleset.label,
                                  "guideline": ruleset.guideline, "guideline_url": ruleset.guideline_url,
                                  "parameters": dataclasses.asdict(ruleset.parameters)}

@@ -35,7 +35,7 @@ from ..cards.notes import NOTE_TEXT, one_line, rank
 from ..cards.values import LOOKS_LIKE, days, g_l, months, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
-from ..records.snapshot import Snapshot
+from ..records.snapshot import DOSE_COURSES, Snapshot
 from ..settings import Settings
 
 log = logging.getLogger("cds_service.http.explain")
@@ -137,9 +137,9 @@ FIELDS = {
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
 COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
 # A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
-# many doses, first and last day; the single doses folded beneath it. A dose is in the course when it follows the
-# one before by no more than the rule set's gap for that drug (as the rules make courses of doses); the trace and
-# the facts stored do not change. The field naming the drug, and the parameter that ends a course.
+# many doses, first and last day, the gap that ends it; the single doses folded beneath it. The courses are the ones
+# the rules made (stored beside the facts: `DOSE_COURSES`); the trace and the facts themselves do not change. The
+# field naming the drug, and the parameter that ends a course.
 SERIES = {"ig_administrations": ("product", "ig_administration_course_days"),
           "bsab": ("drug", "bsab_course_gap_days")}
 SERIES_DRUG = {"ig_administrations": Text("Immunoglobulin", "Immunglobulin"),
@@ -148,6 +148,13 @@ COURSE_KINDS = {"ig_administrations": Text("Immunoglobulin course (doses given)"
                 "bsab": Text("Bispecific antibody course (doses given)", "Forløb med bispecifikt antistof (givne doser)")}
 COURSE = Text("{drug}, {n} doses {first} → {last}", "{drug}, {n} doser {first} → {last}")
 COURSE_DOSES = Text("the doses", "doserne")
+COURSE_GAP = {"ig_administrations": Text("More than {days} days without a dose begins a new course.",
+                                         "Mere end {days} dage uden dosis begynder et nyt forløb."),
+              "bsab": Text("More than {days} days without a dose or a running order of it begins a new course, "
+                           "whose start can be a new T0.", "Mere end {days} dage uden dosis eller løbende ordination "
+                           "af det begynder et nyt forløb, hvis start kan blive et nyt T0.")}
+COURSE_ORDERS = Text("The course also holds {n} order(s), on rows of their own.",
+                     "Forløbet rummer også {n} ordination(er), på egne rækker.")
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -363,9 +370,30 @@ def _is_dose(kind: str, fact: Mapping[str, Any]) -> bool:
         and fact.get("end") == fact.get("start")
 
 
-def _courses(kind: str, found: list[Any], params: Parameters) -> dict[int, list[Mapping[str, Any]]]:
-    """The series of two or more doses of one drug among a kind's facts, each under the index of its first dose's
-    fact; a dose after a longer gap than the rule set's for that drug begins another."""
+def _courses(kind: str, found: list[Any], params: Parameters,
+             stored: Any = None) -> dict[int, tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """The courses of two or more doses among a kind's facts, each under the index of its first dose's fact: the
+    course and its doses. The courses the rules made, as the snapshot stores them (`dose_courses` of its facts,
+    records/snapshot.py); a snapshot stored before it had them (None) is read with `_courses_of_old_snapshot`."""
+    if stored is None:
+        return _courses_of_old_snapshot(kind, found, params)
+    courses: dict[int, tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = {}
+    for course in stored if isinstance(stored, list) else []:
+        if not isinstance(course, dict) or course.get("kind") != kind or kind not in SERIES:
+            continue
+        at = course.get("facts")
+        if not isinstance(at, list) or len(at) < 2 or not all(
+                isinstance(i, int) and 0 <= i < len(found) and isinstance(found[i], dict) for i in at):
+            continue
+        courses[min(at)] = (course, [found[i] for i in at])
+    return courses
+
+
+def _courses_of_old_snapshot(kind: str, found: list[Any],
+                             params: Parameters) -> dict[int, tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """For a snapshot stored without the rules' courses only: its doses of one drug grouped here, a dose after a
+    longer gap than the rule set's for that drug beginning another course (the rules' own grouping of the time may
+    have differed: it also counted a bsAb order's period, and made one Ig course of IVIG and SCIG doses)."""
     if kind not in SERIES:
         return {}
     name_field, gap_name = SERIES[kind]
@@ -379,32 +407,41 @@ def _courses(kind: str, found: list[Any], params: Parameters) -> dict[int, list[
             except ValueError:
                 continue
             doses.setdefault(str(fact.get(name_field) or "").lower(), []).append((day, i))
-    courses: dict[int, list[Mapping[str, Any]]] = {}
+    courses: dict[int, tuple[Mapping[str, Any], list[Mapping[str, Any]]]] = {}
     for given in doses.values():
         given.sort()
         series: list[tuple[date, int]] = []
         for dose in given + [(date.max, -1)]:
             if series and (dose[1] < 0 or (dose[0] - series[-1][0]).days > gap):
                 if len(series) > 1:
-                    courses[min(i for _, i in series)] = [found[i] for _, i in series]
+                    shown = [found[i] for _, i in series]
+                    courses[min(i for _, i in series)] = (
+                        {"drug": str(shown[0].get(name_field) or ""), "first": series[0][0].isoformat(),
+                         "last": series[-1][0].isoformat(), "doses": len(series)}, shown)
                 series = []
             series.append(dose)
     return courses
 
 
-def _course_row(kind: str, label: Text, course: list[Mapping[str, Any]], lang: str) -> str:
-    """One row for a series of doses: "Teclistamab, 6 doses 2025-01-05 → 2025-02-20", the doses folded beneath."""
-    name_field = SERIES[kind][0]
+def _course_row(kind: str, label: Text, course: Mapping[str, Any], doses: list[Mapping[str, Any]],
+                params: Parameters, lang: str) -> str:
+    """One row for a course of doses: "Teclistamab, 6 doses 2025-01-05 → 2025-02-20", the gap that ends it, the
+    doses folded beneath."""
     day_field = "date" if kind == "ig_administrations" else "start"
-    name = str(course[0].get(name_field) or "") or SERIES_DRUG[kind](lang)
-    first, last = str(course[0][day_field]), str(course[-1][day_field])
-    summary = COURSE(lang).format(drug=name[:1].upper() + name[1:], n=len(course), first=first, last=last)
-    doses = "".join(f"<li>{e(str(d[day_field]))} <span class=\"refs\">{e(str(d.get('source', '')))}</span></li>"
-                    for d in course)
-    sources = f"{course[0].get('source', '')} … {course[-1].get('source', '')}"
+    name = str(course.get("drug") or "") or SERIES_DRUG[kind](lang)
+    first, last = str(course.get("first") or doses[0][day_field]), str(course.get("last") or doses[-1][day_field])
+    n = course.get("doses") if isinstance(course.get("doses"), int) else len(doses)
+    summary = COURSE(lang).format(drug=name[:1].upper() + name[1:], n=n, first=first, last=last)
+    gap = COURSE_GAP[kind](lang).format(days=int(getattr(params, SERIES[kind][1])))
+    orders = course.get("with")
+    if isinstance(orders, list) and orders:
+        gap += " " + COURSE_ORDERS(lang).format(n=len(orders))
+    listed = "".join(f"<li>{e(str(d[day_field]))} <span class=\"refs\">{e(str(d.get('source', '')))}</span></li>"
+                     for d in doses)
+    sources = f"{doses[0].get('source', '')} … {doses[-1].get('source', '')}"
     return (f'<tr class="course"><td>{e(label(lang))}</td><td class="date">{e(first)} → {e(last)}</td>'
-            f'<td>{e(summary)}<details><summary>{e(COURSE_DOSES(lang))}</summary><ul>{doses}</ul></details></td>'
-            f'<td class="refs">{e(sources)}</td></tr>')
+            f'<td>{e(summary)}<br><span class="lead">{e(gap)}</span><details><summary>{e(COURSE_DOSES(lang))}'
+            f'</summary><ul>{listed}</ul></details></td><td class="refs">{e(sources)}</td></tr>')
 
 
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
@@ -414,14 +451,14 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
         found = [found] if isinstance(found, dict) else list(found or [])
-        courses = _courses(kind, found, params)
-        in_course = {id(d) for course in courses.values() for d in course}
+        courses = _courses(kind, found, params, facts.get(DOSE_COURSES))
+        in_course = {id(d) for _, doses in courses.values() for d in doses}
         for i, fact in enumerate(found):
             if not isinstance(fact, dict):
                 continue
             n += 1
             if i in courses:
-                rows.append(_course_row(kind, COURSE_KINDS[kind], courses[i], lang))
+                rows.append(_course_row(kind, COURSE_KINDS[kind], *courses[i], params, lang))
             if id(fact) in in_course:
                 continue
             day_field = next((f for f in DATE_FIELDS if fact.get(f)), None)

@@ -22,12 +22,13 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 
 from cql_like_rules import RuleSet
-from cql_like_rules.facts import DataNote, Facts, JsonValue, to_json
+from cql_like_rules.facts import BsAbExposure, DataNote, Facts, JsonValue, to_json
+from cql_like_rules.library import DoseCourse
 
 from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
@@ -65,15 +66,46 @@ def stored_facts(facts: Facts) -> Facts:
     return dataclasses.replace(facts, patient=patient, notes=())
 
 
-def stored_facts_json(facts: Facts) -> bytes:
+def stored_facts_json(facts: Facts, courses: list[dict[str, Any]] | None = None) -> bytes:
     """`orjson.dumps(stored_facts(facts))`, without making the copy (a frozen dataclass of 17 fields and its
     patient, ~7 us a card in the writer): orjson writes a dataclass as its fields in order, as it writes
-    these dicts of the same fields in the same order (tests/test_fast_encodings.py compares the bytes)."""
+    these dicts of the same fields in the same order (tests/test_fast_encodings.py compares the bytes).
+    `courses` (`dose_courses_json`), when given, follows as `dose_courses`."""
     patient = facts.patient
     shown: dict[str, Any] = {**vars(facts), "notes": ()}
     if patient is not None and patient.identifiers:
         shown["patient"] = {**vars(patient), "identifiers": ()}
+    if courses is not None:
+        shown[DOSE_COURSES] = courses
     return orjson.dumps(shown)
+
+
+DOSE_COURSES = "dose_courses"  # the facts section's key of the rules' courses of doses (absent in older snapshots)
+
+
+def dose_courses_json(facts: Facts, courses: Iterable[DoseCourse]) -> list[dict[str, Any]]:
+    """The courses of two or more doses the rules made, as the page shows them: per course its fact kind, drug ("":
+    not one named), the first and last dose's day, the number of doses and the indices of their facts in the stored
+    facts' list of that kind (`with`: of the orders the rules counted in the same bsAb course, when any). A few
+    dozen bytes a course; a dose the rules did not group (one alone, or within an Ig order's period) is not in one."""
+    found: list[dict[str, Any]] = []
+    indices: dict[str, dict[int, int]] = {}
+    for course in courses:
+        facts_of_kind = getattr(facts, course.kind, ())
+        at = indices.get(course.kind)
+        if at is None:
+            at = indices[course.kind] = {id(f): i for i, f in enumerate(facts_of_kind)}
+        doses = [f for f in course.facts if not isinstance(f, BsAbExposure) or f.administered]
+        if len(doses) < 2 or any(id(f) not in at for f in course.facts):
+            continue
+        first, last = (d.start if isinstance(d, BsAbExposure) else d.date for d in (doses[0], doses[-1]))
+        shown: dict[str, Any] = {"kind": course.kind, "drug": course.drug, "first": first.isoformat(),
+                                 "last": last.isoformat(), "doses": len(doses), "facts": [at[id(d)] for d in doses]}
+        orders = [at[id(f)] for f in course.facts if isinstance(f, BsAbExposure) and not f.administered]
+        if orders:
+            shown["with"] = orders
+        found.append(shown)
+    return found
 
 
 def note_json(note: DataNote) -> dict[str, JsonValue]:
@@ -109,7 +141,8 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
         "hook": answer.request.hook,
         "part": part.digest,
         "evaluation_date": answer.today.isoformat(),
-        "facts": orjson.Fragment(stored_facts_json(answer.facts)),
+        "facts": orjson.Fragment(stored_facts_json(answer.facts, dose_courses_json(
+            answer.facts, answer.evaluation.dose_courses()))),
         "trace": trace,
         "notes": [note_json(n) for n in answer.notes],
         "advice": {"code": advice.code, "variant": advice.variant, "indicator": advice.indicator,
