@@ -225,3 +225,10 @@ def test_esbl_alone_is_named_not_counted(lang: str) -> None:
     assert NOTE[lang] in notes_of(found)
     [found] = cards("ESBL-producerende E. coli", lang)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+
+
+@pytest.mark.parametrize("code", [{"text": "Kommentar"}, {"text": "Comment"}, {"text": "Laboratoriets bemærkning"}])
+def test_a_comment_component_never_makes_a_culture_grow(code: dict[str, Any]) -> None:
+    """A comment sent as a component is read as a note is: "Ring ved vækst af S. aureus" names no growth."""
+    assert verdict(component=[part("Ingen vækst"), part("Ring ved vækst af S. aureus", code)]) == "none"
+    assert verdict(component=[part("Tidligere vækst af Klebsiella pneumoniae", code)]) == "none"

@@ -190,12 +190,18 @@ def _concept_text(concept: Any) -> str:
     return ""
 
 
+# A component that is a comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a
+# note, it never makes a culture grow (a growth read from a comment would count an infection not verified, §4.3).
+_COMMENT_COMPONENT = re.compile(r"(?<!\w)(?:kommentar|comment|bemærkning|note|remark)", re.IGNORECASE)
+
+
 def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(value text, code) of each component of a result whose value is a text or a concept with a text or display
-    ("Mikroorganisme": "Staphylococcus aureus", "Vækst"); a number or a period is no culture's text."""
+    ("Mikroorganisme": "Staphylococcus aureus", "Vækst"); a number or a period is no culture's text, and a component
+    named a comment ("Kommentar", "Comment") is no finding."""
     found = []
     for c in _list(r.get("component")):
-        if isinstance(c, dict):
+        if isinstance(c, dict) and not _COMMENT_COMPONENT.search(_texts(c.get("code"))):
             value = _texts(c.get("valueString"), c.get("valueCodeableConcept"))
             if value.strip():
                 found.append((value, c.get("code")))
