@@ -514,8 +514,13 @@ def _coded_verdict(attributes: Any) -> tuple[bool, bool]:
 def test_every_organism_word_is_read_as_its_group_says(word: str) -> None:
     """A culture whose text is one organism word grew that organism: bacterial evidence exactly when its group is a
     bacterium that is not a likely contaminant, as a coded organism with the same attributes is."""
-    named = read(observation(BLOOD_CULTURE, valueString=_as_text(word))).cultures
     attributes = T.words["organism"][word]
+    # a word of an upper_case group ("GAS") is a name only in capitals: lower case it is an ordinary word, not read
+    text = _as_text(word).upper() if attributes.get("upper_case") else _as_text(word)
+    named = read(observation(BLOOD_CULTURE, valueString=text)).cultures
+    if attributes.get("upper_case"):
+        ordinary = read(observation(BLOOD_CULTURE, valueString=_as_text(word))).cultures
+        assert [(c.positive, c.bacterial) for c in ordinary] == [(False, False)], word
     if "kind" not in attributes:  # a marker ("ESBL", "oxidase") names no organism: read as a name no list knows
         assert attributes.get("marker") is True, word  # (not read: no growth, named as culture-text-unread)
         unknown = read(observation(BLOOD_CULTURE, valueString="Dolosigranulum pigrum")).cultures

@@ -21,6 +21,16 @@ from cql_like_rules.valuesets import Terminology, WordMatch
 CULTURE_WORDS = ("organism", "result-interpretation")
 
 
+def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
+    """The culture words a text names; a word of an `upper_case` group (organism.json: "GAS", group A streptococci)
+    only where the text writes it in capitals, since in lower or mixed case it is an ordinary word ("gas",
+    "Gas gangrene", "luft og gas i flasken")."""
+    found = t.words_in(text, *CULTURE_WORDS)
+    if not any(m.get("upper_case") for m in found):
+        return found
+    return tuple(m for m in found if not m.get("upper_case") or text[m.start:m.end].isupper())
+
+
 @dataclass(frozen=True)
 class Growth:
     """What a culture's text says grew: `grew` when it reports a growth; `named` the attributes (kind,
@@ -139,7 +149,7 @@ def growth_in(t: Terminology, text: str) -> Growth:
     """
     if not text.strip():
         return Growth(False, ())
-    words = _words(text, t.words_in(text, *CULTURE_WORDS))
+    words = _words(text, culture_words(t, text))
     negated: set[int] = set()
     negation = False
     first = 0

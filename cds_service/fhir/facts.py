@@ -58,7 +58,7 @@ from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
-from .culture_text import CULTURE_WORDS, Growth, bacterial_verdict, growth_in
+from .culture_text import Growth, bacterial_verdict, culture_words, growth_in
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -188,6 +188,24 @@ def _concept_text(concept: Any) -> str:
         if isinstance(coding.get("display"), str) and coding["display"]:
             return str(coding["display"])
     return ""
+
+
+# A component that is a comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a
+# note, it never makes a culture grow (a growth read from a comment would count an infection not verified, §4.3).
+_COMMENT_COMPONENT = re.compile(r"(?<!\w)(?:kommentar|comment|bemærkning|note|remark)", re.IGNORECASE)
+
+
+def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(value text, code) of each component of a result whose value is a text or a concept with a text or display
+    ("Mikroorganisme": "Staphylococcus aureus", "Vækst"); a number or a period is no culture's text, and a component
+    named a comment ("Kommentar", "Comment") is no finding."""
+    found = []
+    for c in _list(r.get("component")):
+        if isinstance(c, dict) and not _COMMENT_COMPONENT.search(_texts(c.get("code"))):
+            value = _texts(c.get("valueString"), c.get("valueCodeableConcept"))
+            if value.strip():
+                found.append((value, c.get("code")))
+    return found
 
 
 def _first_code(concept: Any) -> str:
@@ -851,17 +869,18 @@ class FactBuilder:
         named = {str(e.get("drug")) for e in vs.entries if e.get("drug")} if vs is not None else set()
         return next((other for other in sorted(named) if other in text), drug)
 
-    def _unrecognised_result(self, r: Mapping[str, Any]) -> Produced:
+    def _unrecognised_result(self, r: Mapping[str, Any], valued: bool = True) -> Produced:
         """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
         that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") without the laboratory category: say so. A laboratory
         result named a culture: read it as one (the culture it gives).
 
         Every other result of the chart passes here too, so the name is looked up in the cached hints
-        first; subclasses, CSF and urine IgG are not total IgG.
+        first; subclasses, CSF and urine IgG are not total IgG. A result with text components and no value of its
+        own (`valued` False) is looked at as a culture only.
         """
         text = _concept_text(r.get("code"))
         found = self.t.hint_for(text) if text else None
-        if found == "igg-serum" and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
+        if found == "igg-serum" and valued and not any(m.get("not_total") for m in self.t.words_in(text, "igg-serum")):
             self._unrecognised(r, r.get("code"))
         elif found == "culture" and self._is_lab_result(r) and names_a_bacterial_culture(text):
             # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
@@ -872,7 +891,7 @@ class FactBuilder:
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
             # A text the reader cannot read ("Se journal") may be a growth too: named the same way.
-            value = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+            value = self._culture_result_text(r)
             read = growth_in(self.t, value)
             if (read.grew or read.unread) and self._interpretation(r) != "negative":
                 self._unrecognised(r, r.get("code"))
@@ -986,10 +1005,11 @@ class FactBuilder:
                 return part
         if not sets:
             status = r.get("status")
-            if (r.get("valueQuantity") is not None or r.get("valueString") is not None
-                    or r.get("valueCodeableConcept") is not None) and isinstance(status, str) \
-                    and status in RESULT_STATUSES:
-                by_name = self._unrecognised_result(r)  # a total IgG, or a culture's organism, under a local code
+            valued = r.get("valueQuantity") is not None or r.get("valueString") is not None \
+                or r.get("valueCodeableConcept") is not None
+            # a culture under a local code may carry its result in components only ("Mikroorganisme": "E. coli")
+            if (valued or _component_texts(r)) and isinstance(status, str) and status in RESULT_STATUSES:
+                by_name = self._unrecognised_result(r, valued)  # a total IgG, or a culture's organism, under a local code
                 if by_name is not None:
                     return by_name
             return None
@@ -1145,9 +1165,9 @@ class FactBuilder:
                  for e in self._organisms(o)]
         interpretation = self._interpretation(r) or self._interpretation_in_words(r)
         notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
-                 and self.t.words_in(n["text"], *CULTURE_WORDS)]
-        # each text its own statements (a new line ends one): the value's, then each note's
-        value_text = _texts(r.get("valueString"), r.get("valueCodeableConcept"))
+                 and culture_words(self.t, n["text"])]
+        # each text its own statements (a new line ends one): the value's and each component's, then each note's
+        value_text = self._culture_result_text(r)
         text = "\n".join(t for t in (value_text, *notes) if t.strip())
         # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
         # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
@@ -1191,7 +1211,9 @@ class FactBuilder:
             bacterial = positive
         shown = [o for e, o in coded if e.get("kind") == "bacterial" and not e.get("contaminant_often")] \
             if verdict == "bacterial" else [o for _, o in coded]
-        organism = (_concept_text(shown[0])[:60] if shown else "") or text.strip()[:60]
+        # several texts (a component's, a note's) shown on one line: "Vækst / Staphylococcus aureus"
+        organism = (_concept_text(shown[0])[:60] if shown else "") \
+            or " / ".join(line.strip() for line in text.splitlines() if line.strip())[:60]
         if not entry.get("fungal_only"):
             # whether the text says nothing grew matters only beside a positive interpretation: read only then
             said_none = interpretation == "positive" and bool(text.strip()) and not coded \
@@ -1203,18 +1225,39 @@ class FactBuilder:
                                             " / ".join(notes)[:60], day))
             elif unread:
                 name = (_concept_text(r.get("code")) or entry.display or "").strip()
+                shown_text = " / ".join(line.strip() for line in value_text.splitlines() if line.strip())
                 self._notes.append(DataNote("culture-text-unread", reference_of(r), "the result's text names no "
                                             "organism the value sets know and no growth or no-growth word (or only "
                                             "'nothing else grew'): not read, "
                                             "not counted as a verified infection; the clinician reads the result",
-                                            f"{name[:40]}: {value_text.strip()}"[:120] if name
-                                            else value_text.strip()[:120], day))
+                                            f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
                                         organism, day))
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
+
+    def _culture_result_text(self, r: Mapping[str, Any]) -> str:
+        """A culture's result as text: its value's (`valueString`, `valueCodeableConcept` text and displays), then
+        each component's with a text or coded value, one line each, so the culture-text reader reads them as one
+        report of several statements (a component "Vækst" and another "Staphylococcus aureus" grew S. aureus).
+        Danish laboratories send a culture's findings as components ("Mikroorganisme": "Escherichia coli"). A
+        component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
+        read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
+        laboratory's report would print it; a code that names no organism ("Organism identified") is not read."""
+        lines = [_texts(r.get("valueString"), r.get("valueCodeableConcept"))]
+        for value, code in _component_texts(r):
+            if not self._names_organism(value):
+                name = _concept_text(code)
+                if name and self._names_organism(name):
+                    value = f"{name}: {value}"
+            lines.append(value)
+        return "\n".join(line for line in lines if line.strip())
+
+    def _names_organism(self, text: str) -> bool:
+        """Whether a text names an organism or a marker the organism words know ("Gær", "MRSA", "ESBL")."""
+        return any(m.valueset == "organism" for m in culture_words(self.t, text))
 
     def _culture_conflict(self, r: Mapping[str, Any], interpretation: str, grew_bacterium: bool, said_none: bool,
                           shown: str, day: date) -> None:
