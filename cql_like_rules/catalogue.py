@@ -231,10 +231,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "started before {stop_date}",
                          "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes "
                          "før {stop_date}"),
-                    Text("The latest IgG is older than {stale_days} and at least {threshold}; IgG can keep falling "
-                         "after {kind}.",
-                         "Seneste IgG er ældre end {stale_days} og mindst {threshold}; IgG kan blive ved med at falde "
-                         "efter {kind}."),
+                    # "not below", not "at least": a bound ("<6.0", "<=4.0") shows no value on either side
+                    Text("The latest IgG is older than {stale_days} and shows no value below {threshold}; IgG can "
+                         "keep falling after {kind}.",
+                         "Seneste IgG er ældre end {stale_days} og viser ingen værdi under {threshold}; IgG kan blive "
+                         "ved med at falde efter {kind}."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
@@ -736,8 +737,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{general_stop_reason}, the general stop criteria apply.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
                          "{general_stop_reason}, gælder de generelle seponeringskriterier."),
-                    Text("Attempt the stop {general_stop} after the start.",
-                         "Forsøg seponering {general_stop} efter opstart."),
+                    Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
+                         "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
                 ),
                 "general": Variant(
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
@@ -748,8 +749,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "general start criteria.",
                          "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
                          "opfylder de generelle startkriterier."),
-                    Text("Attempt the stop {general_stop} after the start.",
-                         "Forsøg seponering {general_stop} efter opstart."),
+                    Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
+                         "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
                     section="§4.1, §4.3",
                 ),
                 "continuation-window": Variant(

@@ -46,6 +46,9 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-no-date", "car-t-order-no-infusion"},
               "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
+# A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which
+# would say it again in the same card.
+NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -87,6 +90,8 @@ def _named_polyclonal(m: re.Match[str], named: str) -> str:
 
 def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     template = CATALOGUE[advice.code].variant(advice.variant).summary(lang)
+    if str(p.get("igg", "")).startswith("<"):  # a bound below the threshold says it: not "IgG <4.0 g/L < 4 g/L"
+        template = template.replace("{igg} < {threshold}", "{igg}")
     candidates = []
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
         # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
@@ -219,6 +224,10 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
+    ignored = advice.values.get("ignored_igg_source")
+    said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
+    if ignored and said:  # the caveat names that IgG and why it was not used: its data note would say it twice
+        notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
