@@ -1315,8 +1315,9 @@ CAVEATS: dict[str, Text] = {
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
     "stale-igg-supports-start": Text(
-        "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
-        "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),
+        # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
+        "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",
+        "IgG retter sig ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
 }
 
 # The reminder every card on these patients may carry (§4.1).

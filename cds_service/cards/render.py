@@ -88,10 +88,17 @@ def _named_polyclonal(m: re.Match[str], named: str) -> str:
     return m.group(1) + m.group(2) + named.replace("polyklonalt", "polyklonale", 1)
 
 
-def summary(advice: Advice, lang: str, p: Placeholders) -> str:
+def summary_template(advice: Advice, lang: str, p: Placeholders) -> str:
+    """The advice's summary template; an IgG reported as a bound ("<4.0 g/L") is not compared again with the threshold
+    the rules found it below ("IgG <4.0 g/L < 4 g/L" read as a slip)."""
     template = CATALOGUE[advice.code].variant(advice.variant).summary(lang)
-    if str(p.get("igg", "")).startswith("<"):  # a bound below the threshold says it: not "IgG <4.0 g/L < 4 g/L"
+    if str(p.get("igg", "")).startswith("<"):
         template = template.replace("{igg} < {threshold}", "{igg}")
+    return template
+
+
+def summary(advice: Advice, lang: str, p: Placeholders) -> str:
+    template = summary_template(advice, lang, p)
     candidates = []
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
         # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
@@ -123,8 +130,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
                 line += FACT["igg-reported"](lang).format_map(p)
-            if v.get("igg_stale"):
-                line += FACT["igg-old"](lang).format_map(p)
+            old = FACT["igg-old"](lang).format_map(p)
+            if v.get("igg_stale") and not (lines and old[2:] in lines[0]):  # the criterion not met gives the age
+                line += old
             lines.append(line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
