@@ -59,7 +59,7 @@ def problems(card: dict, lang: str) -> list[str]:
         found += [f"{field}: unfilled {m.group(0)!r}" for m in PLACEHOLDER.finditer(text)]
         bare = text.replace("\\.", "").replace("…", "")
         found += [f"{field}: doubled {mark!r}" for mark in DOUBLED if mark in bare]
-        found += [f"{field}: date {m.group(0)!r}" for m in NOT_ISO.finditer(text)]
+        found += [f"{field}: date {m.group(0)!r}" for m in NOT_ISO.finditer(QUOTED.sub(" ", text))]  # not EHR text
     said = _sentences(summary) + _sentences(detail)
     found += [f"said twice: {s!r}" for s in sorted(set(said)) if said.count(s) > 1]
     words = {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøå]+", QUOTED.sub(" ", f"{summary} {detail}"))}
