@@ -252,10 +252,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "started before {stop_date}",
                          "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes "
                          "før {stop_date}"),
-                    Text("The latest IgG is older than {stale_days} and at least {threshold}; IgG can keep falling "
-                         "after {kind}.",
-                         "Seneste IgG er ældre end {stale_days} og mindst {threshold}; IgG kan blive ved med at falde "
-                         "efter {kind}."),
+                    # "not below", not "at least": a bound ("<6.0", "<=4.0") shows no value on either side
+                    Text("The latest IgG is older than {stale_days} and shows no value below {threshold}; IgG can "
+                         "keep falling after {kind}.",
+                         "Seneste IgG er ældre end {stale_days} og viser ingen værdi under {threshold}; IgG kan blive "
+                         "ved med at falde efter {kind}."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
@@ -757,8 +758,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{general_stop_reason}, the general stop criteria apply.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok; da "
                          "{general_stop_reason}, gælder de generelle seponeringskriterier."),
-                    Text("Attempt the stop {general_stop} after the start.",
-                         "Forsøg seponering {general_stop} efter opstart."),
+                    Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
+                         "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
                 ),
                 "general": Variant(
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
@@ -769,8 +770,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "general start criteria.",
                          "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
                          "opfylder de generelle startkriterier."),
-                    Text("Attempt the stop {general_stop} after the start.",
-                         "Forsøg seponering {general_stop} efter opstart."),
+                    Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
+                         "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
                     section="§4.1, §4.3",
                 ),
                 "continuation-window": Variant(
@@ -1343,8 +1344,9 @@ CAVEATS: dict[str, Text] = {
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
     "stale-igg-supports-start": Text(
-        "The IgG is {igg_age} old; IgG does not recover during B-cell aplasia, so it still supports a start.",
-        "IgG er {igg_age} gammel; IgG retter sig ikke under B-celle-aplasi, så den støtter stadig start."),
+        # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
+        "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",
+        "IgG retter sig ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
 }
 
 # The reminder every card on these patients may carry (§4.1).

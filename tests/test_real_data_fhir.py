@@ -71,7 +71,8 @@ def test_a_comparator_is_shown_as_reported_and_decided_on_its_bound():
                                     "code": "g/L"}
     [card] = replay(RUNTIME, bundle, at=AT).cards
     assert card["source"]["topic"]["code"] == "start-substitution"
-    assert "IgG <4.0 g/L < 4 g/L" in card["summary"] and "4.00" not in card["summary"]
+    # shown as reported, and not compared again with the threshold it is below ("IgG <4.0 g/L < 4 g/L")
+    assert "IgG <4.0 g/L (" in card["summary"] and "4.00" not in card["summary"]
     [card] = replay(RUNTIME, bundle, lang="da", at=AT).cards
     assert "IgG <4,0 g/L" in card["summary"]
 

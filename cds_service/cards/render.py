@@ -46,6 +46,9 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-no-date", "car-t-order-no-infusion"},
               "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
+# A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which
+# would say it again in the same card.
+NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -85,8 +88,17 @@ def _named_polyclonal(m: re.Match[str], named: str) -> str:
     return m.group(1) + m.group(2) + named.replace("polyklonalt", "polyklonale", 1)
 
 
-def summary(advice: Advice, lang: str, p: Placeholders) -> str:
+def summary_template(advice: Advice, lang: str, p: Placeholders) -> str:
+    """The advice's summary template; an IgG reported as a bound ("<4.0 g/L") is not compared again with the threshold
+    the rules found it below ("IgG <4.0 g/L < 4 g/L" read as a slip)."""
     template = CATALOGUE[advice.code].variant(advice.variant).summary(lang)
+    if str(p.get("igg", "")).startswith("<"):
+        template = template.replace("{igg} < {threshold}", "{igg}")
+    return template
+
+
+def summary(advice: Advice, lang: str, p: Placeholders) -> str:
+    template = summary_template(advice, lang, p)
     candidates = []
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
         # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
@@ -118,8 +130,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
                 line += FACT["igg-reported"](lang).format_map(p)
-            if v.get("igg_stale"):
-                line += FACT["igg-old"](lang).format_map(p)
+            old = FACT["igg-old"](lang).format_map(p)
+            if v.get("igg_stale") and not (lines and old[2:] in lines[0]):  # the criterion not met gives the age
+                line += old
             lines.append(line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
@@ -219,6 +232,10 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
+    ignored = advice.values.get("ignored_igg_source")
+    said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
+    if ignored and said:  # the caveat names that IgG and why it was not used: its data note would say it twice
+        notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)

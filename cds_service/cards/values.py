@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text
+from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
 
 from .markdown import escape, plain
@@ -157,6 +158,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
+    start = v.get("order_start")
+    if isinstance(start, date):  # a drafted start: its stop attempt under the general criteria, dated
+        p["general_stop_from"] = iso(add_months(start, params.general_stop_after_months))
+        p["general_stop_to"] = iso(add_months(start, params.general_stop_latest_months))
     if isinstance(v.get("igg"), float):
         p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
         p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits)  # type: ignore[arg-type]
