@@ -568,3 +568,33 @@ def test_the_draft_on_the_order_screen(case: Case, lang: str) -> None:
     if lang == "en":
         for words in case.order_says_not:
             assert not any(words in full(c) for c in got), [full(c) for c in got]
+
+
+# ---- a total IgG reported with a comparator beside an IgG M-protein (clinical rules §7; Bilag C) --------------------
+
+def test_a_total_below_a_bound_less_an_m_protein_keeps_its_comparator() -> None:
+    """Clinical rules §7: a comparator is shown as reported. A total IgG '<2.0 g/L' less an IgG-kappa M-protein of
+    1.0 g/L is polyclonal IgG below 1.0 g/L; the card said 'Polyclonal IgG 1.0 g/L (total 2.0)', two exact figures
+    no laboratory reported."""
+    case = Case("t", chart(*given(TEC, "2025-03-03"), igg("2025-05-02", 2.0, comparator="<"),
+                           m_protein_igg_kappa("2025-05-02", 1.0), diagnosis=MYELOMA), "2025-05-05", ())
+    en, da = cards(case), cards(case, "da")
+    assert [code(c) for c in en] == ["start-substitution"]
+    assert "IgG <1.0 g/L (total <2.0)" in en[0]["summary"], en[0]["summary"]
+    assert "Polyclonal IgG <1.0 g/L on 2025-05-02: total <2.0 g/L" in text(en[0]), text(en[0])
+    assert "IgG <1,0 g/L (total <2,0)" in da[0]["summary"], da[0]["summary"]
+
+
+@pytest.mark.parametrize("hook", ["patient-view", "order-sign"])
+def test_a_total_above_a_bound_less_an_m_protein_is_not_reported_as_the_difference(hook: str) -> None:
+    """A total IgG '>25 g/L' less an IgG M-protein of 22 g/L is polyclonal IgG above 3.0 g/L: it may lie on either
+    side of 4 g/L (measure again). The card said 'IgG reported as 3.0 g/L', a figure the laboratory never gave."""
+    bundle = chart(*given(TEC, "2025-03-03"), igg("2025-05-02", 25, comparator=">"),
+                   m_protein_igg_kappa("2025-05-02", 22.0), diagnosis=MYELOMA)
+    answer = replay(RUNTIME, bundle, lang="en", at=date(2025, 5, 5), hook=hook,
+                    drafts=[draft("2025-05-06")] if hook == "order-sign" else None)
+    got = list(answer.cards)
+    assert [code(c) for c in got] == ["measure-igg" if hook == "patient-view" else "order-does-not-meet-criteria"]
+    words = text(got[0])
+    assert "reported as 3.0" not in words and "IgG 3.0 g/L" not in words, words
+    assert "IgG >3.0 g/L" in got[0]["summary"] and "total >25.0" in got[0]["summary"], got[0]["summary"]
