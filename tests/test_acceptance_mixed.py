@@ -244,7 +244,9 @@ add(Case("mprotein-in-window-start-for-infection-general-stop",
 # restart, which follows the general criteria (§4.3): not met without infections.
 add(Case("on-hold-in-window-igg-low-no-infection",
          chart(car_t("2025-02-10"), ig_order("2025-03-01", status="on-hold"), igg("2025-05-01", 3.1)),
-         "2025-05-05", ("no-start-without-infections",), ("3.1 g/L",)))
+         "2025-05-05", ("no-start-without-infections",), ("3.1 g/L",),
+         draft=draft("2025-05-06"), order_codes=("order-does-not-meet-criteria",),
+         order_says=("no severe/recurrent verified bacterial infection",)))
 # B2. The same on hold past the stop date: paused is not on substitution: no overdue stop; IgG low, no infection.
 add(Case("on-hold-past-stop-date-not-overdue",
          chart(car_t("2025-02-10"), ig_order("2025-03-01", status="on-hold"), igg("2025-08-01", 3.1)),
@@ -325,6 +327,16 @@ add(Case("mosunetuzumab-second-course-substitution-from-before",
                ig_order("2025-02-01"), igg("2025-01-28", 3.4)),
          "2025-07-20", ("general-stop-review",), ("2025-12-16",), indicator="info"))
 
+# C6. The IVIG of the first mosunetuzumab course left on hold (from a day FHIR does not record); a new course after 100
+# days without a dose (2025-06-16, stop date 2025-12-16), IgG 3.0 g/L: first course since the new T0, so IgG < 4 is
+# enough to start (§4.1), but the substitution was paused shortly before: the general stop criteria (§4.2), no card
+# names 2025-12-16 as the stop.
+add(Case("mosunetuzumab-on-hold-order-then-new-course",
+         chart(*given(MOSUN, "2025-01-06", "2025-01-27", "2025-03-08"), ig_order("2025-02-01", status="on-hold"),
+               *given(MOSUN, "2025-06-16", "2025-07-07"), igg("2025-06-20", 3.0)),
+         "2025-06-25", ("start-substitution",), ("6–12 months",), says_not=("'end': '2025-12-16'",),
+         draft=draft("2025-06-26"), order_codes=("order-meets-criteria",), order_says_not=("'end': '2025-12-16'",)))
+
 # ---- D. Two index events, substitution started in the first window (§4.2; [policy] newest index event) ------------
 # D1. CAR-T 2025-01-15 (stop date 2025-07-15), IVIG from 2025-03-01 (special); talquetamab from 2025-05-01 (a new
 # window, stop date 2025-11-01): the IVIG was running before the newest index event: general stop criteria, first
@@ -355,6 +367,17 @@ add(Case("car-t-then-teclistamab-substitution-in-second-window",
          chart(car_t("2025-01-15", PCS, "XW033K7"), bsab_order(TEC, "2025-04-01"),
                igg("2025-04-28", 3.3), ig_order("2025-05-01"), diagnosis=MYELOMA),
          "2025-07-20", ("stop-planned",), ("2025-10-01",), says_not=("2025-07-15",), indicator="info"))
+
+# D5. CAR-T 2025-01-15, IgG 3.0 g/L on 2025-04-20, talquetamab from 2025-05-01: inside the newest window only IgG
+# since its T0 counts (clinical rules §3): measure IgG; the draft does not meet the criteria yet. First expectation:
+# start (the IgG of 2025-04-20 was taken after the CAR-T, in B-cell aplasia, not a pre-treatment baseline). The spec
+# says 'only results on or after T0'; the guideline is silent. Question for the clinicians: may an IgG taken inside
+# the previous window (after the earlier CAR-T or bsAb) decide a start in the new one?
+add(Case("igg-between-two-index-events-not-used",
+         chart(car_t("2025-01-15"), igg("2025-04-20", 3.0), *given(TALQ, "2025-05-01", "2025-05-03"),
+               diagnosis=MYELOMA),
+         "2025-05-10", ("measure-igg",), ("2025-05-01", "2025-11-01"),
+         draft=draft("2025-05-11"), order_codes=("order-does-not-meet-criteria",)))
 
 # ---- E. A death date beside an active order and a draft (clinical rules §7) ----------------------------------------
 # E1. Died 2025-05-01; active IVIG, overdue by the chart; a draft: no advice in any hook.
@@ -447,6 +470,12 @@ add(Case("comparator-mgdl-implausible-latest-usable-starts",
          chart(car_t("2025-02-10"), igg("2025-04-01", 2.0, comparator="<"),
                igg("2025-04-10", 380, "mg/dL", LOINC, "2465-3"), igg("2025-04-15", 0)),
          "2025-04-20", ("start-substitution",), ("380 mg/dL", "2025-04-10", "2025-08-10")))
+# H1b. A total reported '<200 mg/dL' (LOINC) beside an IgG-kappa M-protein of 1.0 g/L, in the window: polyclonal IgG
+# below 1.0 g/L, shown with its sign (clinical rules §7): start.
+add(Case("mgdl-bound-total-less-m-protein-starts",
+         chart(*given(TEC, "2025-03-03"), igg("2025-05-02", 200, "mg/dL", LOINC, "2465-3", comparator="<"),
+               m_protein_igg_kappa("2025-05-02", 1.0), diagnosis=MYELOMA),
+         "2025-05-05", ("start-substitution",), ("<1.0 g/L", "total <2.0", "2025-09-03")))
 # H2. The latest 95 g/L (implausible), before it 620 mg/dL: 6.2 g/L decides: nothing to advise on substitution.
 add(Case("implausible-latest-mgdl-above-6",
          chart(car_t("2025-02-10"), igg("2025-04-01", 2.0, comparator="<"),
