@@ -379,6 +379,25 @@ add(Case("igg-between-two-index-events-not-used",
          "2025-05-10", ("measure-igg",), ("2025-05-01", "2025-11-01"),
          draft=draft("2025-05-11"), order_codes=("order-does-not-meet-criteria",)))
 
+# D6. CAR-T 2025-01-15 (stop date 2025-07-15), IVIG from 2025-03-01 never stopped: overdue on 2025-08-20. Elranatamab
+# from 2025-09-01 (stop date 2026-03-01): the IVIG was running before the newest index event: general stop criteria
+# (§4.2), first attempt at the later of 2025-09-01 and 2026-03-01; due (warning) from 2026-03-01.
+ELRA = "L01FX32"
+
+
+def overdue_then_elranatamab() -> Resource:
+    return chart(car_t("2025-01-15"), igg("2025-02-25", 3.0), ig_order("2025-03-01"),
+                 *given(ELRA, "2025-09-01", "2025-09-04"), diagnosis=MYELOMA)
+
+
+add(Case("car-t-overdue-before-elranatamab", overdue_then_elranatamab(), "2025-08-20", ("stop-overdue",),
+         ("2025-07-15",), indicator="warning"))
+add(Case("car-t-overdue-then-elranatamab-general-review", overdue_then_elranatamab(), "2025-09-10",
+         ("general-stop-review",), ("2026-03-01",), says_not=("overdue",), indicator="info",
+         draft=draft("2025-09-10"), order_codes=("order-meets-criteria",), order_says=("2026-03-01",)))
+add(Case("car-t-overdue-then-elranatamab-review-due", overdue_then_elranatamab(), "2026-03-05",
+         ("general-stop-review",), ("2026-03-01",), indicator="warning"))
+
 # ---- E. A death date beside an active order and a draft (clinical rules §7) ----------------------------------------
 # E1. Died 2025-05-01; active IVIG, overdue by the chart; a draft: no advice in any hook.
 add(Case("dead-with-active-order-and-draft",
