@@ -9,7 +9,9 @@ its indicator, and the order-sign advice on a drafted immunoglobulin order) was 
 before the chart was run. Every chart is checked in English and Danish, on the worklist row and on the timeline day.
 
 Where the first expectation and the service differed and the guideline settles it for the service (or is silent and
-the service's choice is defensible), the chart carries a comment saying so.
+the service's choice is defensible), the chart carries a comment saying so. The fault this round found: a total
+IgG reported as a bound ('<2.0 g/L', '>25 g/L') less an IgG M-protein lost its sign on the cards ('Polyclonal IgG
+1.0 g/L (total 2.0)', 'IgG reported as 3.0 g/L'); the two tests at the end hold the correction.
 """
 
 from __future__ import annotations
