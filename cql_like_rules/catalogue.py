@@ -276,10 +276,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "< {threshold}; measure both again",
                          "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}, {igg_date}): uvist om "
                          "< {threshold}; mål begge igen"),
-                    Text("The M-protein was reported only as a bound, so polyclonal IgG (total minus the M-protein) "
-                         "lies between the total less that bound and the total: on both sides of {threshold}.",
-                         "M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus M-komponenten) "
-                         "ligger mellem totalen minus grænsen og totalen: på begge sider af {threshold}."),
+                    Text("The total IgG or the M-protein was reported only as a bound, so polyclonal IgG (total "
+                         "minus the M-protein) is a bound too: it may lie on either side of {threshold}.",
+                         "Total-IgG eller M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus "
+                         "M-komponenten) er også en grænse: det kan ligge på begge sider af {threshold}."),
                     Text("Decide on the IgG and M-protein figures with their dates, or measure both again; do not "
                          "start on this result alone.",
                          "Beslut ud fra IgG- og M-komponenttallene med deres datoer, eller mål begge igen; start ikke "
@@ -298,8 +298,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             worklist_rank=5,
-            variant_doc={"indeterminate-m-protein": "polyclonal IgG with an IgG M-protein reported only as a bound "
-                                                    "(\"<1.0\"): it lies on both sides of the start threshold",
+            variant_doc={"indeterminate-m-protein": "polyclonal IgG with an IgG M-protein or a total IgG reported "
+                                                    "only as a bound (\"<1.0\", \">25\"): it lies on both sides of "
+                                                    "the start threshold",
                          "no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
                          "infections-no-recent-igg": "general criteria, infections present, no recent IgG",

@@ -1208,11 +1208,12 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     }
     if used is not None:
         m = used.m_protein
-        shown, comparator = used.value_g_l, "" if m else used.result.comparator
-        if used.m_protein_bound:  # polyclonal IgG is a bound: the one that decides is shown
+        shown, comparator = used.value_g_l, used.result.comparator
+        if m is not None:  # polyclonal IgG: a bound when the total or the M-protein is one; the deciding one is shown
             shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
         base.update(igg=shown, igg_comparator=comparator, igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
+                    igg_total_comparator=used.result.comparator,
                     igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
                     m_protein=m.value_g_l if m else None, m_protein_comparator=m.comparator if m else "",
                     m_protein_date=m.date if m else None,
@@ -1484,7 +1485,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
 def _indeterminate(used: IgGUsed | None) -> str:
     """The measure-igg variant for an IgG that cannot be placed: a bound the laboratory reported for
     the IgG, or for the M-protein subtracted from it."""
-    return "indeterminate-m-protein" if used is not None and used.m_protein_bound else "indeterminate"
+    return "indeterminate-m-protein" if used is not None and used.m_protein is not None else "indeterminate"
 
 
 def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
@@ -1610,7 +1611,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     threshold = c["Untreated IgG Indeterminate"]
     m = used.m_protein if used is not None else None
     # An M-protein bound is not the IgG's: a card shown with both figures says it, no note needed.
-    named = used is not None and used.m_protein_bound and any(a.variant == "indeterminate-m-protein"
+    named = used is not None and used.m_protein is not None and any(a.variant == "indeterminate-m-protein"
                                                               for a in c["Advice"])
     if used is not None and threshold is not None and not named:
         r = used.result

@@ -138,7 +138,7 @@ def _ignored_igg(c: Context, found: Advice) -> Advice:
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
     """Why an IgG that is not below the start threshold fails it: a bound that cannot tell, the 4–6 band, or higher."""
     if used.indeterminate(threshold):  # an M-protein bound, not the laboratory's IgG, can leave it unplaced
-        return "igg-indeterminate-m-protein" if used.m_protein_bound else "igg-indeterminate"
+        return "igg-indeterminate-m-protein" if used.m_protein is not None else "igg-indeterminate"
     return "igg-4-6" if used.below(general) else "igg-not-low"
 
 

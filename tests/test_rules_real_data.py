@@ -422,10 +422,11 @@ def test_no_draft_order_advice_for_a_deceased_patient():
 
 
 @pytest.mark.parametrize("comparator, total, expected", [
-    (">", 5.0, ("measure-igg", "indeterminate")),    # polyclonal IgG > 3.0: may or may not be below 4
-    (">", 3.9, ("measure-igg", "indeterminate")),    # > 2.9
+    # polyclonal IgG > 3.0: may or may not be below 4; the card names the total and the M-protein, both figures
+    (">", 5.0, ("measure-igg", "indeterminate-m-protein")),
+    (">", 3.9, ("measure-igg", "indeterminate-m-protein")),    # > 2.9
     ("<", 6.0, ("start-substitution", "")),          # < 4.0: below 4
-    ("<", 7.0, ("measure-igg", "indeterminate")),    # < 5.0: anywhere below 5, neither "low" nor "4 to 6"
+    ("<", 7.0, ("measure-igg", "indeterminate-m-protein")),    # < 5.0: neither "low" nor "4 to 6"
     ("<", 4.0, ("start-substitution", "")),          # < 2.0: certainly below 4
     ("", 5.0, ("start-substitution", "")),           # exactly 3.0
 ])
