@@ -286,3 +286,28 @@ def test_two_pneumonias_with_no_growth_and_a_comment_naming_s_aureus_do_not_meet
                                                                  {"text": "Svarkommentar"})], lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("components", [
+    [part("Påvist", {"text": "Influenza A"})], [part("Positiv", {"text": "CMV PCR"})],
+    [part("Ingen vækst", GROWTH), part("Påvist", {"text": "Influenza A"})]],
+    ids=["influenza detected", "CMV PCR positive", "no growth beside influenza detected"])
+def test_a_virus_found_beside_a_culture_is_no_bacterial_growth(components: list[dict[str, Any]]) -> None:
+    """A virus named by its component ("Influenza A": "Påvist") is no bacterium grown (§4.3). Before: the bare
+    "Påvist" was read alone, a growth of an unknown organism, i.e. a verified bacterial infection."""
+    assert verdict(component=components) in ("other", "none")
+    assert verdict(valueString="Influenza A påvist") == "other"
+    # a bacterium beside it still verifies, and Haemophilus influenzae is no influenza virus
+    assert verdict(component=[*components, part("Streptococcus pneumoniae")]) == "bacterial"
+    assert verdict(valueString="Vækst af H. parainfluenzae") == verdict(valueString="H influenzae") == "bacterial"
+
+
+def test_a_report_whose_coded_conclusion_names_a_virus_is_no_bacterial_growth() -> None:
+    """A DiagnosticReport under a culture code whose conclusionCode display names a virus: its display is now read as
+    the result's text, and was a growth of an unknown organism."""
+    report = {"resourceType": "DiagnosticReport", "id": "dr", "status": "final", "subject": {"reference": "Patient/p"},
+              "effectiveDateTime": "2025-12-01", "code": {"coding": [{"system": "http://loinc.org", "code": "600-7"}]},
+              "conclusionCode": [{"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "V1",
+                                              "display": "Influenza A virus RNA detected"}]}]}
+    [read] = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build([report]).facts.cultures
+    assert not read.bacterial
