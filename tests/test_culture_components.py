@@ -232,3 +232,82 @@ def test_a_comment_component_never_makes_a_culture_grow(code: dict[str, Any]) ->
     """A comment sent as a component is read as a note is: "Ring ved vækst af S. aureus" names no growth."""
     assert verdict(component=[part("Ingen vækst"), part("Ring ved vækst af S. aureus", code)]) == "none"
     assert verdict(component=[part("Tidligere vækst af Klebsiella pneumoniae", code)]) == "none"
+
+
+# -- second reading: what must NOT verify
+@pytest.mark.parametrize("text", ["BLODDYRKNING: GAS I FLASKEN", "LUFT/GAS I FLASKE", "INGEN VÆKST. GAS"])
+def test_gas_in_a_line_written_in_capitals_is_no_organism(text: str) -> None:
+    """In a line written wholly in capitals every word is in capitals: "GAS" there may be the ordinary word.
+    Before: each verified (group A streptococci grown), so two such pneumonias said "Ig may be started"."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(component=[part(text)]) == "none"
+    for written in ("GAS", "Vækst af GAS", "GAS påvist", "Ingen vækst\nGAS"):  # capitals that set it apart
+        assert verdict(valueString=written) == "bacterial", written
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_blood_culture_saying_gas_in_the_bottle_in_capitals_is_named_not_counted(lang: str) -> None:
+    [found] = cards("BLODDYRKNING: GAS I FLASKEN", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOTE[lang] in notes_of(found)
+
+
+@pytest.mark.parametrize("text", ["Vækst af S hominis", "Vækst af S haemolyticus", "Vækst af S capitis",
+                                  "Vækst af S warneri", "Vækst af S epidermidis"])
+def test_a_contaminant_written_short_without_its_full_stop_stays_a_contaminant(text: str) -> None:
+    """As 'K pneumoniae' is read without the full stop, so are the coagulase-negative staphylococci: before, "Vækst
+    af S hominis" was a growth of an unknown organism, i.e. a verified bacterial growth."""
+    assert verdict(valueString=text) == "contaminant"
+    assert verdict(component=[part("Vækst", GROWTH), part(text.removeprefix("Vækst af "))]) == "contaminant"
+
+
+COMMENT_NAMES = ["Svarkommentar", "Laboratoriekommentar", "Anmærkning", "Notat", "Kliniske oplysninger",
+                 "Klinisk info", "Undersøgt for", "Rekvisition", "Mistanke om", "Klinisk diagnose"]
+
+
+@pytest.mark.parametrize("name", COMMENT_NAMES)
+def test_a_component_named_a_comment_or_the_request_never_makes_a_culture_grow(name: str) -> None:
+    """A Danish comment's name is a compound ("Svarkommentar"), and the request's words (what was asked for, the
+    clinical information) are no finding. Before: "Ingen vækst" beside "Svarkommentar": "Tidligere vækst af S.
+    aureus" verified S. aureus. Like a note that names a bacterium grown, it is shown, not counted."""
+    culture = {**episodes("x", "2025-12-01")[1], "subject": {"reference": "Patient/p"},
+               "component": [part("Ingen vækst", GROWTH), part("Tidligere vækst af S. aureus", {"text": name})]}
+    del culture["valueString"]
+    facts = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build([culture]).facts
+    [read] = facts.cultures
+    assert not read.positive and not read.bacterial
+    assert [n.display for n in facts.notes if n.kind == "culture-note-names-growth"] == ["Tidligere vækst af S. aureus"]
+    assert verdict(component=[part("S. aureus, GAS", {"text": name})]) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_no_growth_and_a_comment_naming_s_aureus_do_not_meet_the_criteria(lang: str) -> None:
+    [found] = component_cards([part("Ingen vækst", GROWTH), part("Tidligere vækst af S. aureus",
+                                                                 {"text": "Svarkommentar"})], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("components", [
+    [part("Påvist", {"text": "Influenza A"})], [part("Positiv", {"text": "CMV PCR"})],
+    [part("Ingen vækst", GROWTH), part("Påvist", {"text": "Influenza A"})]],
+    ids=["influenza detected", "CMV PCR positive", "no growth beside influenza detected"])
+def test_a_virus_found_beside_a_culture_is_no_bacterial_growth(components: list[dict[str, Any]]) -> None:
+    """A virus named by its component ("Influenza A": "Påvist") is no bacterium grown (§4.3). Before: the bare
+    "Påvist" was read alone, a growth of an unknown organism, i.e. a verified bacterial infection."""
+    assert verdict(component=components) in ("other", "none")
+    assert verdict(valueString="Influenza A påvist") == "other"
+    # a bacterium beside it still verifies, and Haemophilus influenzae is no influenza virus
+    assert verdict(component=[*components, part("Streptococcus pneumoniae")]) == "bacterial"
+    assert verdict(valueString="Vækst af H. parainfluenzae") == verdict(valueString="H influenzae") == "bacterial"
+
+
+def test_a_report_whose_coded_conclusion_names_a_virus_is_no_bacterial_growth() -> None:
+    """A DiagnosticReport under a culture code whose conclusionCode display names a virus: its display is now read as
+    the result's text, and was a growth of an unknown organism."""
+    report = {"resourceType": "DiagnosticReport", "id": "dr", "status": "final", "subject": {"reference": "Patient/p"},
+              "effectiveDateTime": "2025-12-01", "code": {"coding": [{"system": "http://loinc.org", "code": "600-7"}]},
+              "conclusionCode": [{"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "V1",
+                                              "display": "Influenza A virus RNA detected"}]}]}
+    [read] = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build([report]).facts.cultures
+    assert not read.bacterial

@@ -28,7 +28,20 @@ def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     found = t.words_in(text, *CULTURE_WORDS)
     if not any(m.get("upper_case") for m in found):
         return found
-    return tuple(m for m in found if not m.get("upper_case") or text[m.start:m.end].isupper())
+    return tuple(m for m in found if not m.get("upper_case") or _capitals_of_its_own(text, m.start, m.end))
+
+
+def _capitals_of_its_own(text: str, start: int, end: int) -> bool:
+    """Whether a word is written in capitals where capitals set it apart: in a line with lower-case letters ("Vækst
+    af GAS") or alone on its line ("GAS"). In a line written wholly in capitals ("BLODDYRKNING: GAS I FLASKEN",
+    "INGEN VÆKST. GAS") every word is in capitals, so "GAS" there may be the ordinary word: not read."""
+    if not text[start:end].isupper():
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start:line_end if line_end >= 0 else len(text)]
+    rest = text[line_start:start] + text[end:line_end if line_end >= 0 else len(text)]
+    return any(ch.islower() for ch in line) or not any(ch.isalpha() for ch in rest)
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,11 @@ def _concept_text(concept: Any) -> str:
 
 # A component that is a comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a
 # note, it never makes a culture grow (a growth read from a comment would count an infection not verified, §4.3).
-_COMMENT_COMPONENT = re.compile(r"(?<!\w)(?:kommentar|comment|bemærkning|note|remark)", re.IGNORECASE)
+# Danish names are compounds ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name; the
+# request's own words (clinical information, what was asked for, a suspected diagnosis) are no finding either.
+_COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark|info|oplysning"
+                                r"|undersøgt for|undersøges for|rekvisition|request|mistanke|suspect|diagnos",
+                                re.IGNORECASE)
 
 
 def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -206,6 +210,13 @@ def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
             if value.strip():
                 found.append((value, c.get("code")))
     return found
+
+
+def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
+    """The value text of each component of a result named a comment (`_COMMENT_COMPONENT`): a note, not a finding."""
+    return [value for c in _list(r.get("component"))
+            if isinstance(c, dict) and _COMMENT_COMPONENT.search(_texts(c.get("code")))
+            and (value := _texts(c.get("valueString"), c.get("valueCodeableConcept"))).strip()]
 
 
 def _first_code(concept: Any) -> str:
@@ -1166,6 +1177,8 @@ class FactBuilder:
         interpretation = self._interpretation(r) or self._interpretation_in_words(r)
         notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
                  and culture_words(self.t, n["text"])]
+        # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
+        notes += [value for value in _comment_component_texts(r) if culture_words(self.t, value)]
         # each text its own statements (a new line ends one): the value's and each component's, then each note's
         value_text = self._culture_result_text(r)
         text = "\n".join(t for t in (value_text, *notes) if t.strip())
