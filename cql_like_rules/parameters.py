@@ -117,7 +117,7 @@ class Parameters:
     # from different catalogues (the ordering system's drug codes, the procedure or administration records), which a
     # site may map at different times, and the hazard log promises the draft card whatever the therapy card's setting.
     # A site whose drug codes are all local (a card on every nameless draft) may switch it off; the draft is then named
-    # by a `code-system-unknown` data note (its code and system) on the other cards of the call and in the trace.
+    # by a `code-system-unknown` data note (its code and system) on the other cards of the call and their explanation pages.
     unknown_system_draft_card: bool = True
 
     def with_overrides(self, overrides: dict[str, Any]) -> "Parameters":

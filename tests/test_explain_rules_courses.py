@@ -221,3 +221,27 @@ def test_the_stored_courses_are_small():
     assert data["facts"][DOSE_COURSES] == [{"kind": "bsab", "drug": "teclistamab", "first": "2025-01-05",
                                             "last": "2025-02-20", "doses": 4, "facts": [0, 1, 2, 3]}]
     assert len(orjson.dumps(data["facts"][DOSE_COURSES])) < 120
+
+
+@pytest.mark.parametrize("broken", [
+    [{"kind": "bsab", "facts": [0, 99]}],  # an index past the list
+    [{"kind": "bsab", "facts": [True, 2]}],  # a boolean is no index
+    [{"kind": "bsab", "facts": "0123"}],  # a string where the list should be
+    "teclistamab",
+    [None, {"kind": "bsab"}],
+])
+def test_a_corrupted_stored_course_is_no_course_and_no_error(broken):
+    data = stored(answered(chart(*doses("tec", TEC, "2025-01-05", "2025-01-08", "2025-01-12")), date(2025, 3, 1)))
+    data["facts"][DOSE_COURSES] = broken
+    shown = page(data)
+    assert course_rows(shown) == []
+    assert all(f"MedicationAdministration/tec-{i}" in shown for i in (1, 2, 3))  # each dose on a row of its own
+
+
+def test_a_stored_course_whose_dose_has_lost_its_day_is_no_course_and_no_error():
+    """The fault: the page looked the dose's day up unchecked, and a stored fact without it was an error page."""
+    data = stored(answered(chart(*doses("tec", TEC, "2025-01-05", "2025-01-08", "2025-01-12")), date(2025, 3, 1)))
+    del data["facts"]["bsab"][1]["start"]
+    shown = page(data)
+    assert course_rows(shown) == []
+    assert "MedicationAdministration/tec-2" in shown

@@ -328,3 +328,39 @@ def test_a_site_may_switch_the_draft_card_off_and_the_draft_is_still_named(tmp_p
     assert [topic(c) for c in on.cards] == ["order-not-recognised"] and on.notes == ()
     other = quiet_runtime(tmp_path, unknown_system_therapy_card=False)
     assert [topic(c) for c in replay(other, chart, hook=hook, drafts=[draft()], at=AT).cards] == ["order-not-recognised"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_switched_off_a_draft_sent_in_the_chart_too_is_named_once(tmp_path, hook):
+    """An EHR that also sends the draft in the chart (a MedicationRequest search returns drafts): the draft's own
+    note and the chart record's note named it twice, the other draft's card saying "“XYZ123 …” and 1 more"."""
+    quiet = quiet_runtime(tmp_path, unknown_system_draft_card=False)
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"].append({"fullUrl": "MedicationRequest/draft-xyz", "resource": draft()})
+    ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})
+    answer = replay(quiet, chart, hook=hook, drafts=[ivig, draft()], at=AT)
+    assert [(n.kind, n.source) for n in answer.notes] == [("code-system-unknown", "MedicationRequest/draft-xyz")]
+    [card] = answer.cards
+    assert "An order has the code “XYZ123" in card["detail"] and "1 more" not in card["detail"]
+    # a record of the chart in that system that is no draft of the call is still named by the chart's note
+    other = {**draft("order-xyz"), "status": "active"}
+    chart["entry"].append({"fullUrl": "MedicationRequest/order-xyz", "resource": other})
+    answer = replay(quiet, chart, hook=hook, drafts=[ivig, draft()], at=AT)
+    assert sorted(n.source for n in answer.notes if n.kind == "code-system-unknown") == [
+        "MedicationRequest/draft-xyz", "MedicationRequest/order-xyz"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_child_at_t0_who_is_an_adult_on_the_planned_start_is_judged_as_at_t0(hook):
+    """17 at the CAR-T infusion, 18 when the nameless draft is signed: as an immunoglobulin order is judged (the
+    age at T0, §4), the child card; it is no quieter than the drugs it may be (an IVIG draft: the child card; a new
+    CAR-T or bsAb: an information card too)."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][0]["resource"]["birthDate"] = "2007-12-01"
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["unknown-system-child"] and card["indicator"] == "info"
+    assert "child (17 y)" in card["summary"]
+    ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})
+    assert [topic(c) for c in replay(RUNTIME, chart, hook=hook, drafts=[ivig], at=AT).cards] == [
+        "child-individual-assessment"]

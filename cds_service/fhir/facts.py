@@ -486,6 +486,7 @@ class FactBuilder:
         self.unknown_system_therapies = (parameters or Parameters()).unknown_system_therapy_card
         # ... and whether a nameless draft in such a system gets its card, or only a note (`_draft_unknown_system`)
         self.unknown_system_draft_card = (parameters or Parameters()).unknown_system_draft_card
+        self._drafts_named: set[str] = set()  # drafts named by their own code-system-unknown note (card switched off)
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -807,6 +808,8 @@ class FactBuilder:
         if found is None:
             return
         self._therapy_unknown_system(r, found)
+        if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
+            return
         kind = str(r.get("resourceType"))
         code, system = found
         key = (kind, system)
@@ -1728,6 +1731,7 @@ class FactBuilder:
         code, system = found
         notes: tuple[DataNote, ...] = ()
         if not self.unknown_system_draft_card:
+            self._drafts_named.add(reference_of(r))
             notes = (DataNote("code-system-unknown", reference_of(r),
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "

@@ -382,8 +382,12 @@ def _courses(kind: str, found: list[Any], params: Parameters,
         if not isinstance(course, dict) or course.get("kind") != kind or kind not in SERIES:
             continue
         at = course.get("facts")
+        day_field = "date" if kind == "ig_administrations" else "start"
+        # a stored row the page cannot show (indices out of range, a dose without its day) is no course: its doses
+        # are listed on rows of their own, never an error page
         if not isinstance(at, list) or len(at) < 2 or not all(
-                isinstance(i, int) and 0 <= i < len(found) and isinstance(found[i], dict) for i in at):
+                type(i) is int and 0 <= i < len(found) and isinstance(found[i], dict) and found[i].get(day_field)
+                for i in at):
             continue
         courses[min(at)] = (course, [found[i] for i in at])
     return courses
