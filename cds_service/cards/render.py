@@ -128,6 +128,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         # the IgG's age, unless the criterion not met gives it (a start's note on an old IgG relies on it)
         aged = bool(v.get("igg_stale")) and not (lines and old[2:] in lines[0])
         if v.get("m_protein") is not None:
+            # its age where the note under a start relies on it ("an IgG of this age"); the summary gives it elsewhere
+            aged = aged and "stale-igg-supports-start" in advice.caveats
             dated = Placeholders(p, igg_date=f"{p.get('igg_date', '')}{old}") if aged else p
             lines.append(FACT["polyclonal"](lang).format_map(dated))
         else:
