@@ -1208,11 +1208,12 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     }
     if used is not None:
         m = used.m_protein
-        shown, comparator = used.value_g_l, "" if m else used.result.comparator
-        if used.m_protein_bound:  # polyclonal IgG is a bound: the one that decides is shown
+        shown, comparator = used.value_g_l, used.result.comparator
+        if m is not None:  # polyclonal IgG: the bound that decides is shown ("<1.5" from a total "<2.0" less 0.5)
             shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
         base.update(igg=shown, igg_comparator=comparator, igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
+                    igg_total_comparator=used.result.comparator,
                     igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
                     m_protein=m.value_g_l if m else None, m_protein_comparator=m.comparator if m else "",
                     m_protein_date=m.date if m else None,

@@ -164,13 +164,14 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["general_stop_to"] = iso(add_months(start, params.general_stop_latest_months))
     if isinstance(v.get("igg"), float):
         p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
-        p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits)  # type: ignore[arg-type]
+        total = str(v.get("igg_total_comparator") or "")  # a total reported as a bound is shown as one
+        p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits, total)  # type: ignore[arg-type]
         p["igg_reported"] = text(v.get("igg_reported") or "", 30)
         if v.get("igg_age_days") is not None:
             p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
     if isinstance(v.get("m_protein"), float):
         p["m_protein"] = g_l(v["m_protein"], lang, comparator=str(v.get("m_protein_comparator") or ""))  # type: ignore[arg-type]
-        p["igg_total_number"] = number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
+        p["igg_total_number"] = str(v.get("igg_total_comparator") or "") + number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
     for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
         if isinstance(v.get(key), float):
             p[key] = g_l(v[key], lang, limits, str(v.get(f"{key}_comparator") or ""))  # type: ignore[arg-type]
