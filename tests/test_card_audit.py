@@ -184,3 +184,25 @@ def test_an_order_failing_on_an_old_igg_gives_its_age_once(lang, age):
     cards = _cards("cart-in-window-igg-stale-above-4", date(2026, 1, 19), lang, "orders-pt-dk-0001")
     [card] = [c for c in cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
     assert card["detail"].count(age) == 1 and "2025-12-02" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, age", [("en", "128 days old"), ("da", "128 dage gammel")])
+def test_a_start_on_an_old_polyclonal_igg_gives_its_age(lang, age):
+    # Polyclonal IgG 2.6 g/L (total 8.7 less an IgG M-protein 6.1) on 2026-01-12, a start on 2026-05-20 in the window:
+    # the note under it says "an IgG of this age still supports a start", and the polyclonal line gave no age at all.
+    [card] = _cards("igg-kappa-myeloma-normal-total-low-polyclonal-start", date(2026, 5, 20), lang)
+    assert card["source"]["topic"]["code"] == "start-substitution" and "B-cel" in card["detail"]
+    assert card["detail"].count(age) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_unused_igg_whose_caveat_is_cut_for_length_keeps_its_data_note(lang, monkeypatch):
+    # The order card of test_an_unused_igg_a_caveat_names_is_not_named_again_by_its_data_note, on a detail too long
+    # for its caveats: the caveat naming the IgG taken on substitution went, and its data note had been left out
+    # because of it; "no usable IgG for 30 days" then hid that a 3.0 g/L IgG was seen and not used.
+    from cds_service.cards import render
+    monkeypatch.setattr(render, "DETAIL_LIMIT", 520)
+    [card] = _cards("ivig-doses-restart-igg-in-washout-named-no-card", date(2026, 5, 25), lang,
+                    "ivig-after-stop-date-pt-dk-0001")
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
+    assert "2026-01-10" in card["detail"] or re.search(r"1 (data note|datanote)", card["detail"]), card["detail"]

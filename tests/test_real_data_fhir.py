@@ -172,3 +172,25 @@ def test_a_local_code_whose_text_names_a_drug_or_a_lymphoma_is_named():
     assert facts.bsab == () and facts.diagnoses == ()
     assert sorted((n.kind, n.source) for n in facts.notes) == [("unrecognised-code", "Condition/c1"),
                                                               ("unrecognised-code", "MedicationRequest/m1")]
+
+
+def test_a_total_igg_reported_as_a_bound_keeps_its_comparator_on_the_polyclonal_igg():
+    # IgG-kappa myeloma, M-protein 22.0 g/L: a total IgG above the measuring range (">25.0 g/L") leaves polyclonal IgG
+    # ">3.0", which cannot be placed against 4 g/L. The card read "IgG reported as 3.0 g/L: cannot tell whether below
+    # 4 g/L" and "total 25.0 g/L": the laboratory's comparator was lost on both. A total "<9.0" less 6.1 is "<2.9".
+    def cards(total: dict, m_protein: float) -> list[dict]:
+        bundle = bundle_of("igg-kappa-myeloma-normal-total-low-polyclonal-start")
+        for obs in resources(bundle, "Observation"):
+            if obs["id"] == "obs-igg-0055-a":
+                obs["valueQuantity"] = {**obs["valueQuantity"], **total}
+            if obs["id"] == "obs-mprotein-0055":
+                obs["valueQuantity"]["value"] = m_protein
+        return replay(RUNTIME, bundle, at=AT).cards
+
+    [card] = cards({"value": 25.0, "comparator": ">"}, 22.0)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert ">3.0 g/L" in card["summary"], card["summary"]
+    assert "total >25.0 g/L" in card["detail"].replace("&gt;", ">"), card["detail"]
+    [card] = cards({"value": 9.0, "comparator": "<"}, 6.1)
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "Polyclonal IgG <2.9 g/L (total <9.0)" in card["summary"], card["summary"]

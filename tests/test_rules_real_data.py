@@ -466,3 +466,16 @@ def test_doses_every_four_weeks_past_the_orders_end_date_are_one_substitution_no
     f = facts(ig_courses=(order,), ig_administrations=doses[:2] + late, igg=f.igg)
     [found] = advice(f, "2026-02-20")
     assert (found.code, found.values["episode_start"]) == ("general-stop-review", D("2026-01-20"))  # a real pause
+
+
+def test_an_earlier_igg_taken_on_substitution_is_named_when_the_card_names_only_the_latest():
+    """After the window, IgG 5.0 before a dose, then 4.8 and 4.5 on substitution: the card's note names the latest
+    (4.5) as not used; the 4.8 was named nowhere (its data note went with the card's note), on the card or on the
+    explanation page."""
+    f = facts(ig_administrations=monthly_doses("2026-03-01", 1),
+              igg=(IgGResult(5.0, D("2026-02-20"), "Observation/a"), IgGResult(4.8, D("2026-03-10"), "Observation/b"),
+                   IgGResult(4.5, D("2026-03-20"), "Observation/c")))
+    found = evaluate_patient(f, D("2026-05-01"))
+    [shown] = [a for a in found.advice if "igg-during-substitution-ignored" in a.caveats]
+    assert shown.values["ignored_igg_source"] == "Observation/c"
+    assert [n.source for n in found.notes if n.kind == "igg-during-substitution"] == ["Observation/b"]

@@ -124,14 +124,19 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
         lines.append(FACT["age-at-order" if advice.variant == "car-t-product" else "age"](lang).format_map(p))
     if "igg" in p:
+        old = FACT["igg-old"](lang).format_map(p)
+        # the IgG's age, unless the criterion not met gives it (a start's note on an old IgG relies on it)
+        aged = bool(v.get("igg_stale")) and not (lines and old[2:] in lines[0])
         if v.get("m_protein") is not None:
-            lines.append(FACT["polyclonal"](lang).format_map(p))
+            # its age where the note under a start relies on it ("an IgG of this age"); the summary gives it elsewhere
+            aged = aged and "stale-igg-supports-start" in advice.caveats
+            dated = Placeholders(p, igg_date=f"{p.get('igg_date', '')}{old}") if aged else p
+            lines.append(FACT["polyclonal"](lang).format_map(dated))
         else:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
                 line += FACT["igg-reported"](lang).format_map(p)
-            old = FACT["igg-old"](lang).format_map(p)
-            if v.get("igg_stale") and not (lines and old[2:] in lines[0]):  # the criterion not met gives the age
+            if aged:
                 line += old
             lines.append(line)
             if v.get("untyped_m_protein") is not None:
@@ -206,20 +211,26 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
 
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
     """At most 700 characters: decision, facts, what to do, notes, data not used, section."""
-    text, facts = _detail(advice, ctx, p, has_link, advice.caveats)
+    caveat_keys = advice.caveats
+    text, facts = _detail(advice, ctx, p, has_link, caveat_keys)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):
         # the fact line dates the infections (and counts the episodes): the note need not date them again, and the
         # room goes to what the longer note pushed out (the reminder)
-        named = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
-                      for c in advice.caveats)
-        text, _ = _detail(advice, ctx, p, has_link, named)
+        caveat_keys = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
+                            for c in advice.caveats)
+        text, _ = _detail(advice, ctx, p, has_link, caveat_keys)
+    naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys if c in NOTED_BY_CAVEAT]
+    if advice.values.get("ignored_igg_source") and any(said not in text for said in naming):
+        # the caveat naming the unused IgG was cut for length: its data note stays, so the card still names it
+        text, _ = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False)
     return text
 
 
 def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-            caveat_keys: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The detail with these caveats, and the facts it kept."""
+            caveat_keys: tuple[str, ...], noted_by_caveat: bool = True) -> tuple[str, list[str]]:
+    """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
+    the card says again)."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
     facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
@@ -234,7 +245,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
     ignored = advice.values.get("ignored_igg_source")
     said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
-    if ignored and said:  # the caveat names that IgG and why it was not used: its data note would say it twice
+    if ignored and said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
