@@ -364,3 +364,25 @@ def test_a_child_at_t0_who_is_an_adult_on_the_planned_start_is_judged_as_at_t0(h
     ivig = draft("draft-ivig", **{"coding": [{"system": ATC, "code": "J06BA02"}]})
     assert [topic(c) for c in replay(RUNTIME, chart, hook=hook, drafts=[ivig], at=AT).cards] == [
         "child-individual-assessment"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_with_its_card_on_a_draft_sent_in_the_chart_too_is_named_once(hook):
+    """The card on (the default): the draft's card names it, and the chart record of the same draft (a
+    MedicationRequest search returns drafts) also got a code-system-unknown note on the same answer: named twice."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"].append({"fullUrl": "MedicationRequest/draft-xyz", "resource": draft()})
+    for lang in ("en", "da"):
+        answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT, lang=lang)
+        assert [n for n in answer.notes if n.kind == "code-system-unknown"] == []
+        [card] = answer.cards
+        assert topic(card) == "order-not-recognised" and "XYZ123" in card["summary"]
+        assert card["detail"].count("XYZ123") <= 1 and "1 more" not in card["detail"] \
+            and "1 til" not in card["detail"]
+    # a record of the chart in that system that is no draft of the call is still named by the chart's note
+    other = {**draft("order-xyz"), "status": "active"}
+    chart["entry"].append({"fullUrl": "MedicationRequest/order-xyz", "resource": other})
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft()], at=AT)
+    assert [n.source for n in answer.notes if n.kind == "code-system-unknown"] == ["MedicationRequest/order-xyz"]
+    [card] = answer.cards
+    assert topic(card) == "order-not-recognised"

@@ -84,6 +84,18 @@ _OTHER_AFTER = re.compile(r"\s*(?:(?:af|of)\s+)?(?:anden|andet|andre|øvrig|øvr
                           re.IGNORECASE)
 _OTHER_IN = re.compile(r"(?<!\w)(?:anden|andet|andre|øvrig|øvrige|other|further|yderligere)(?!\w)", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+# A bottle or a part of a specimen a statement is about ("Anaerob flaske: Ingen vækst", "Ingen vækst i 1 af 2
+# flasker", "Aerobic bottle: No growth"): a no-growth word about it says nothing about the other bottle (rule 7).
+_BOTTLE = (r"(?:\d+\s+(?:af|of|ud\s+af|out\s+of)\s+\d+\s+(?:blod)?(?:flasker|flasken?|bottles?|kolber|kolbe)"
+           r"|(?:(?:an)?aerobe?|(?:an)?aerobic|(?:an)?aerob-?|pædiatrisk|paediatric|pediatric|første|anden|first|second)"
+           r"\s*(?:blod(?:kultur)?)?(?:flaske|flasken|bottle|kolbe|kolben)(?:\s*(?:nr\.?\s*)?\d+)?"
+           r"|(?:blod)?(?:flaske|bottle|kolbe)\s*(?:nr\.?\s*)?\d+)")
+_BOTTLE_NAME = re.compile(rf"\s*{_BOTTLE}\s*", re.IGNORECASE)
+_BOTTLE_BEFORE = re.compile(rf"{_BOTTLE}\s*[:\-–]?\s*$", re.IGNORECASE)
+_BOTTLE_AFTER = re.compile(rf"\s*(?:i|in|fra|from)\s+(?:den\s+|the\s+|én\s+|one\s+)?{_BOTTLE}(?!\w)", re.IGNORECASE)
+# What may stand between a no-growth word and the names it is about ("Ingen vækst af Candida", "Negativ for svampe",
+# "Ikke påvist: Gær"): a word between ("Ingen vækst af bakterier eller svampe") makes them not its only subject.
+_SUBJECT_GAP = re.compile(r"[\s:–-]*(?:(?:af|of|for)\s+)?", re.IGNORECASE)
 _NAME_EXAMINED_FOR = re.compile(r"(?<!\w)(?:undersøgt|undersøgelse|screening|screenet|screened|testet|tested|examined|"
                                 r"dyrkning|dyrket|culture|cultured|kultur)\s+for\s+(?:[^\W\d_]+\.?\s+)?$",
                                 re.IGNORECASE)
@@ -147,6 +159,12 @@ def growth_in(t: Terminology, text: str) -> Growth:
        list knows, and "Aerococcus urinae, ellers ingen vækst" (a name no list knows, no growth word) is `unread`:
        the laboratory reports a growth the reader cannot name, which verifies nothing and is named, not dropped in
        silence as a no growth. Alone ("Ingen anden vækst") it is a no-growth word as in rule 4.
+    7. A no-growth word whose only subject is named and is no bacterium (a yeast, a mould, a virus: "Svampe: Ingen
+       vækst", "Negativ for gær", "Candida ikke påvist") or is a bottle ("Anaerob flaske: Ingen vækst", "Ingen vækst
+       i 1 af 2 flasker") negates only that subject: a growth word of a comma-clause that names nothing ("Vækst",
+       "Positiv", "Aerob flaske: Vækst") reads as it would alone, a growth of an organism no list knows (a
+       bacterial culture's growth, §4.3). "Ingen vækst", "Ingen vækst af bakterier eller svampe" and "Ingen
+       bakterievækst" keep negating the whole text.
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
@@ -164,12 +182,17 @@ def growth_in(t: Terminology, text: str) -> Growth:
         return Growth(False, ())
     words = _words(text, culture_words(t, text))
     negated: set[int] = set()
-    negation = False
+    negation = scoped = False
     first = 0
     for last in range(len(words)):
         if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
-            negation |= _negate(text, words, list(range(first, last + 1)), negated)
+            general, of_a_subject = _negate(text, words, list(range(first, last + 1)), negated)
+            negation |= general
+            scoped |= of_a_subject
             first = last + 1
+    if scoped and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
+        named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
+        return Growth(bool(named) or _bare_growth(words), named)
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
     if not negation and not any(w.role == ORGANISM or w.role == GREW and w.match.get("alone") is not False
@@ -247,11 +270,42 @@ def _about_what_else(text: str, m: WordMatch) -> bool:
     return _LETTER.search(text, 0, start) is not None
 
 
-def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> bool:
-    """Add to `negated` the words of one statement (consecutive indexes into `words`) that its no-growth words reach;
-    True when it has one. Each rule's reach only grows along the statement, so each word is looked at a few times."""
+def _bare_growth(words: list[_Word]) -> bool:
+    """A growth word in a comma-clause that names nothing ("Vækst", "Positiv", "Aerob flaske: Vækst"): a growth of
+    something the text does not name (rule 7)."""
+    named_clauses = {w.clause for w in words if w.name}
+    return any(w.role == GREW and w.match.get("alone") is not False and w.clause not in named_clauses for w in words)
+
+
+def _not_bacterial(words: list[_Word], reached: Iterable[int]) -> bool:
+    """Whether the names a no-growth word reached are all organisms that are no bacterium (a yeast, a mould, a virus),
+    and there is one."""
+    reached = list(reached)
+    return bool(reached) and all(words[j].role == ORGANISM and words[j].match.get("kind") not in (None, "bacterial")
+                                 for j in reached)
+
+
+def _about_a_bottle(text: str, words: list[_Word], statement: list[int], place: int) -> bool:
+    """Whether a no-growth word (at `place` of its statement) is about a bottle (rule 7): the bottle's name alone
+    before it in its statement ("Anaerob flaske: Ingen vækst") or right after it ("Ingen vækst i anaerob flaske")."""
+    word = words[statement[place]]
+    if _BOTTLE_AFTER.match(text, word.match.end):
+        return True
+    if place > 0 and words[statement[place - 1]].clause == word.clause:
+        return False  # another word of its clause before it: the bottle is not all it is about
+    before = _BOTTLE_BEFORE.search(text, max(0, word.match.start - 60), word.match.start)
+    if before is None:
+        return False
+    lead = text[:before.start()].rstrip(" \t")
+    return not lead or lead[-1] in ";\n.,:"
+
+
+def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> tuple[bool, bool]:
+    """Add to `negated` the words of one statement (consecutive indexes into `words`) that its no-growth words reach.
+    Returns (a no-growth word about the text, a no-growth word only about a named fungus, virus or bottle: rule 7).
+    Each rule's reach only grows along the statement, so each word is looked at a few times."""
     grown = _said_to_grow(words, statement)
-    has_negation = False
+    has_negation = of_a_subject = False
     scoped = set()  # reached by rule 1: a later no-growth word's list ends where this one's does
     kept_before = statement[0]  # rule 2 has reached the organisms before this one
     whole = False  # rule 4 has reached every organism of the statement
@@ -263,7 +317,8 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
         after = words[statement[place + 1]] if place + 1 < len(statement) else None
         if word.other and not (after is not None and after.name and after.clause == word.clause):
             continue  # rule 6: "E. coli, ellers ingen vækst" says nothing else grew, nothing against E. coli
-        has_negation = True
+        reached: set[int] = set()
+        subject = False  # rule 7: its subject is named, and is a fungus, a virus or a bottle only
         joined = before is not None and before.name and before.match.end == word.match.start - 1 \
             and _hyphen_joined(text, word.match.start)
         if not joined and after is not None and after.name and after.clause == word.clause:  # rule 1
@@ -272,18 +327,29 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
                 if words[j].role == GREW or j in scoped:
                     break
                 scoped.add(j)
-                negated.add(j)
+                reached.add(j)
+            gap = _SUBJECT_GAP.match(text, word.match.end)
+            subject = gap is not None and gap.end() == after.match.start and _not_bacterial(words, reached)
         elif before is not None and before.name and before.clause == word.clause:  # rule 2
             bound = statement[place - 1]
             listed = _list_ending_in(text, words, statement, place)
-            negated.update(listed)
+            reached.update(listed)
             if not words[bound].marker:
-                negated.update(j for j in range(kept_before, min(listed)) if words[j].role == ORGANISM and j not in grown)
+                reached.update(j for j in range(kept_before, min(listed)) if words[j].role == ORGANISM and j not in grown)
                 kept_before = max(kept_before, min(listed))
+            subject = _not_bacterial(words, reached)
+        elif _about_a_bottle(text, words, statement, place):  # rule 7: "Anaerob flaske: Ingen vækst"
+            reached.update(j for j in statement if words[j].role == ORGANISM and j not in grown)
+            subject = True
         elif not whole:  # rule 4
-            negated.update(j for j in statement if words[j].role == ORGANISM and j not in grown)
+            reached.update(j for j in statement if words[j].role == ORGANISM and j not in grown)
             whole = True
-    return has_negation
+        negated.update(reached)
+        if subject:
+            of_a_subject = True
+        else:
+            has_negation = True
+    return has_negation, of_a_subject
 
 
 def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: int) -> list[int]:
@@ -334,6 +400,12 @@ def _said_to_grow(words: list[_Word], statement: list[int]) -> frozenset[int]:
 def _hyphen_joined(text: str, start: int) -> bool:
     """A word at `start` joined by a hyphen to a word before it ("ESBL-negativ")."""
     return start >= 2 and text[start - 1] == "-" and (text[start - 2].isalnum())
+
+
+def names_a_bottle(text: str) -> bool:
+    """Whether a text is a bottle's name ("Aerob flaske", "Anaerobic bottle"): a component named so is read with its
+    name before its value ("Anaerob flaske: Ingen vækst"), as a laboratory's report prints it (rule 7)."""
+    return _BOTTLE_NAME.fullmatch(text) is not None
 
 
 def bacterial_verdict(named: Iterable[Mapping[str, Any]]) -> str:

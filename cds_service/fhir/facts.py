@@ -58,7 +58,7 @@ from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
-from .culture_text import Growth, bacterial_verdict, culture_words, growth_in
+from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -486,7 +486,9 @@ class FactBuilder:
         self.unknown_system_therapies = (parameters or Parameters()).unknown_system_therapy_card
         # ... and whether a nameless draft in such a system gets its card, or only a note (`_draft_unknown_system`)
         self.unknown_system_draft_card = (parameters or Parameters()).unknown_system_draft_card
-        self._drafts_named: set[str] = set()  # drafts named by their own code-system-unknown note (card switched off)
+        # drafts named already: by their card (`order-not-recognised`, unknown-system) or, the card switched off, by
+        # their own code-system-unknown note; the same draft sent in the chart too gets no second note
+        self._drafts_named: set[str] = set()
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
@@ -1261,12 +1263,13 @@ class FactBuilder:
         Danish laboratories send a culture's findings as components ("Mikroorganisme": "Escherichia coli"). A
         component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
         read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
-        laboratory's report would print it; a code that names no organism ("Organism identified") is not read."""
+        laboratory's report would print it, and so is one whose code names a bottle ("Anaerob flaske": "Ingen
+        vækst" is about that bottle only); a code that names neither ("Organism identified") is not read."""
         lines = [_texts(r.get("valueString"), r.get("valueCodeableConcept"))]
         for value, code in _component_texts(r):
             if not self._names_organism(value):
                 name = _concept_text(code)
-                if name and self._names_organism(name):
+                if name and (self._names_organism(name) or names_a_bottle(name)):
                     value = f"{name}: {value}"
             lines.append(value)
         return "\n".join(line for line in lines if line.strip())
@@ -1720,7 +1723,8 @@ class FactBuilder:
         immunoglobulin, a bsAb or a CAR-T product, so it is not passed over as "not one of them" but named as not
         checked (`looks_like` "", `code_system` the URI as sent, for the site to add). With its card switched off
         (`unknown_system_draft_card`) it is still named, by the `code-system-unknown` data note a record in the chart
-        coded so gets: never passed over in silence."""
+        coded so gets: never passed over in silence. Either way it is named once: the same draft sent in the chart
+        too (a MedicationRequest search returns drafts) gets no second note there (`_drafts_named`)."""
         found = self._unknown_system_code(r)
         if found is None:
             return None
@@ -1730,8 +1734,8 @@ class FactBuilder:
             start, end = None, None
         code, system = found
         notes: tuple[DataNote, ...] = ()
+        self._drafts_named.add(reference_of(r))
         if not self.unknown_system_draft_card:
-            self._drafts_named.add(reference_of(r))
             notes = (DataNote("code-system-unknown", reference_of(r),
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
