@@ -1015,9 +1015,15 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]
 
 
+def _less(total: float, m_protein: float) -> float:
+    """Total IgG less an M-protein, in g/L, as the laboratory's figures subtract: 6.1 - 2.1 is 4.0, not the
+    binary 3.9999999999999996 that is below 4 g/L (rounded far below any reported decimal)."""
+    return round(total - m_protein, 9)
+
+
 def _lowest_if_igg(total: float, m: MProteinResult) -> float:
     """The lowest polyclonal IgG the total less this M-protein allows: a lower bound (">2.0") allows any."""
-    return 0.0 if m.comparator in (">", ">=") else total - m.value_g_l
+    return 0.0 if m.comparator in (">", ">=") else _less(total, m.value_g_l)
 
 
 # An M-protein bound turns round when subtracted: total less "<1.0" is more than total - 1.0.
@@ -1037,7 +1043,7 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
     """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
     m, isotype = _nearest_m_protein(c, result)
     if m is not None and isotype == "IgG":
-        return IgGUsed(result, max(result.value_g_l - m.value_g_l, 0.0), m, (result.source, m.source))
+        return IgGUsed(result, max(_less(result.value_g_l, m.value_g_l), 0.0), m, (result.source, m.source))
     caveat = False
     if m is None and _negative_fixation_near(c, result):
         return IgGUsed(result, result.value_g_l, None, (result.source,))  # no M-protein in the serum then
@@ -1045,7 +1051,7 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
         if m is not None:
             caveat = _crosses(c, result.value_g_l, _lowest_if_igg(result.value_g_l, m))
         else:
-            caveat = _crosses(c, result.value_g_l, result.value_g_l - _unmeasured_margin(c, result, isotype))
+            caveat = _crosses(c, result.value_g_l, _less(result.value_g_l, _unmeasured_margin(c, result, isotype)))
     return IgGUsed(result, result.value_g_l, None, (result.source,), caveat)
 
 
@@ -1177,7 +1183,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
                 caveats.append("paraprotein-possible-measured")
                 untyped: dict[str, Value] = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
                            "untyped_m_protein_comparator": m.comparator,
-                           "polyclonal_if_igg": max(used.result.value_g_l - m.value_g_l, 0.0),
+                           "polyclonal_if_igg": max(_less(used.result.value_g_l, m.value_g_l), 0.0),
                            "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
                 more = {**untyped, **more}
             else:
@@ -1492,13 +1498,13 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
     """No other advice, but an IgG paraprotein of unknown type could change the decision: say so (clinical-rules §7)."""
     m, isotype = _nearest_m_protein(c, used.result)
     total = used.result.value_g_l
-    low = _lowest_if_igg(total, m) if m is not None else total - _unmeasured_margin(c, used.result, isotype)
+    low = _lowest_if_igg(total, m) if m is not None else _less(total, _unmeasured_margin(c, used.result, isotype))
     crossed = min(t for t in (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l) if low < t <= total)
     values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
     igg = used
     if m is not None:
         values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
-                      polyclonal_if_igg=max(total - m.value_g_l, 0.0), untyped_m_protein_comparator=m.comparator,
+                      polyclonal_if_igg=max(_less(total, m.value_g_l), 0.0), untyped_m_protein_comparator=m.comparator,
                       polyclonal_if_igg_comparator=_POLYCLONAL_BOUND.get(m.comparator, ""))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
     variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""

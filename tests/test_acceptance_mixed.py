@@ -648,3 +648,23 @@ def test_a_total_above_a_bound_less_an_m_protein_is_not_reported_as_the_differen
     words = text(got[0])
     assert "reported as 3.0" not in words and "IgG 3.0 g/L" not in words, words
     assert "IgG >3.0 g/L" in got[0]["summary"] and "total >25.0" in got[0]["summary"], got[0]["summary"]
+
+
+# ---- total less M-protein is the laboratory's decimal arithmetic, not binary floating point (Bilag C; §4.1) ---------
+
+@pytest.mark.parametrize("comparator, expected", [
+    (None, "general-criteria-igg-under-6"),  # polyclonal IgG 4.0 g/L: not below 4, in the 4-6 band (§4.1)
+    ("<=", "measure-igg"),  # at most 4.0: may be exactly 4, so it cannot be placed against 4
+])
+def test_a_total_less_an_m_protein_that_leaves_exactly_4_is_not_below_4(comparator: str | None, expected: str) -> None:
+    """Total IgG 6.1 g/L less an IgG-kappa M-protein of 2.1 g/L is polyclonal IgG 4.0 g/L, which is not below 4 g/L
+    (§4.1: 'IgG < 4 g/L'). In binary floating point 6.1 - 2.1 is 3.9999999999999996: the card read 'Polyclonal IgG
+    4.0 g/L (total 6.1) < 4 g/L ... Ig may be started', a start on a figure the card itself shows as 4.0."""
+    bundle = chart(*given(TEC, "2025-03-03"), igg("2025-05-02", 6.1, comparator=comparator),
+                   m_protein_igg_kappa("2025-05-02", 2.1), diagnosis=MYELOMA)
+    got = list(replay(RUNTIME, bundle, lang="en", at=date(2025, 5, 5)).cards)
+    assert [code(c) for c in got] == [expected], [c["summary"] for c in got]
+    assert "4.0 g/L" in got[0]["summary"] and "may be started" not in text(got[0]), got[0]["summary"]
+    order = list(replay(RUNTIME, bundle, lang="en", at=date(2025, 5, 5), hook="order-sign",
+                        drafts=[draft("2025-05-06")]).cards)
+    assert [code(c) for c in order] == ["order-does-not-meet-criteria"], [c["summary"] for c in order]

@@ -258,3 +258,38 @@ def test_an_igg_taken_on_substitution_is_marked_in_the_table():
     assert not row.igg_on_substitution
     assert "2.8 g/L 2025-03-31\n" in render_table(WorklistResult(date(2025, 8, 27), [row], Counter(), 1, 5, 0, 0, [], [],
                                                                    0.1, 1))
+
+
+@pytest.mark.parametrize("total, comparator, m_protein, cell", [
+    (25.0, ">", 22.0, ">3.0 g/L 2025-05-02"),  # polyclonal IgG above 3.0: the card asks for both figures
+    (2.0, "<", 1.0, "<1.0 g/L 2025-05-02"),  # polyclonal IgG below 1.0: a start in the window
+    (2.0, "<", None, "<2.0 g/L 2025-05-02"),  # a total below the measuring range, no M-protein
+])
+def test_an_igg_reported_as_a_bound_keeps_its_sign_in_the_table(total, comparator, m_protein, cell):
+    """Clinical rules §7: a comparator is shown as reported. A total IgG '>25 g/L' less an IgG-kappa M-protein of
+    22 g/L is polyclonal IgG '>3.0 g/L' on the card; the worklist's 'IgG used' column read '3.0 g/L', a figure no
+    laboratory gave and one below 4 g/L (and a total '<2.0' read '2.0 g/L')."""
+    subject = {"reference": "Patient/pt-wl-bound"}
+
+    def obs(rid: str, code: str, value: float, cmp: str | None) -> dict:
+        q = {"value": value, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L",
+             **({"comparator": cmp} if cmp else {})}
+        return {"resourceType": "Observation", "id": rid, "status": "final", "subject": subject,
+                "effectiveDateTime": "2025-05-02", "code": {"coding": [{"system": "http://npu-terminology.org",
+                                                                        "code": code}]}, "valueQuantity": q}
+
+    resources = [
+        {"resourceType": "Patient", "id": "pt-wl-bound", "birthDate": "1956-04-11"},
+        {"resourceType": "Condition", "id": "dx", "subject": subject, "onsetDateTime": "2023-01-01",
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "C90.0"}]}},
+        {"resourceType": "MedicationAdministration", "id": "tec", "status": "completed", "subject": subject,
+         "effectiveDateTime": "2025-03-03",
+         "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}]}},
+        obs("igg", "NPU19814", total, comparator),
+        *([obs("mp", "NPU28638", m_protein, None)] if m_protein is not None else []),
+    ]
+    [row] = evaluate_patient_resources(resources, date(2025, 5, 5), RUNTIME)
+    assert row.igg_comparator == comparator
+    table = render_table(WorklistResult(date(2025, 5, 5), [row], Counter({row.code: 1}), 1, len(resources), 0, 0,
+                                        [], [], 0.1, 1))
+    assert cell + "\n" in table, table

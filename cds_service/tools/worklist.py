@@ -58,6 +58,7 @@ class AdviceRow(NamedTuple):
     due_date: date | None
     summary: str
     igg_on_substitution: bool = False  # the IgG was taken on immunoglobulin or in its washout (§3.4)
+    igg_comparator: str = ""  # the IgG's bound as the card shows it ("<1.0", ">3.0"); igg_g_l is the bare number
 
 
 def needs_action(advice: Advice) -> bool:
@@ -80,7 +81,7 @@ def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runt
         rows.append(AdviceRow(
             patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
             v.get("stop_date"), v.get("igg"), v.get("igg_date"), v.get("due_date"), card["summary"],  # type: ignore[arg-type]
-            "igg-during-substitution" in a.caveats,
+            "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""),
         ))
     return rows
 
@@ -262,7 +263,7 @@ NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated"})
 
 def _igg_cell(row: AdviceRow) -> str:
     if row.igg_g_l is not None:  # one taken on substitution shows the infused immunoglobulin, as the card says (§3.4)
-        return f"{_fmt(row.igg_g_l)} g/L {_fmt(row.igg_date)}" + (" on Ig" if row.igg_on_substitution else "")
+        return f"{row.igg_comparator}{_fmt(row.igg_g_l)} g/L {_fmt(row.igg_date)}" + (" on Ig" if row.igg_on_substitution else "")
     return "not used" if row.code in NOTHING_CHECKED else "none"
 
 
