@@ -1206,6 +1206,36 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Vurdér selv kriterierne for denne ordination, og bed CDS-teamet sørge for, at lægemidlet "
                      "ordineres under en kode, tjenesten kender."),
             ),
+             # §4: in a child (an immunoglobulin draft: under the adult age at T0; a bsAb or CAR-T product draft: on its
+             # planned start) the criteria do not apply, so not "check the criteria yourself": an information card, as
+             # the child card of any of the three drugs
+             "child": Variant(
+                Text("Order not checked: {drug} ({order_code}), code unknown to this service; child ({age} y)",
+                     "Ordination ikke vurderet: {drug} ({order_code}), kode ukendt for tjenesten; barn ({age} år)"),
+                Text("Its name looks like {looks_like}, but none of its codes is in the service's value sets. The "
+                     "criteria do not cover children: the need for substitution is assessed individually.",
+                     "Navnet ligner {looks_like}, men ingen af dens koder findes i tjenestens værdisæt. Kriterierne "
+                     "omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                Text("Decide individually, and ask the CDS team to add the code {order_code_whole} "
+                     "({order_code_system}).",
+                     "Beslut individuelt, og bed CDS-teamet tilføje koden {order_code_whole} ({order_code_system})."),
+                indicator="info",
+                section="§4",  # children: the paragraph before the criteria
+            ),
+             "no-code-child": Variant(
+                Text("Order not checked: {drug} is drafted without a code this service knows; child ({age} y)",
+                     "Ordination ikke vurderet: {drug} er i udkast uden en kode, tjenesten kender; barn ({age} år)"),
+                Text("Its name looks like {looks_like}, but it carries no code in the service's value sets. The "
+                     "criteria do not cover children: the need for substitution is assessed individually.",
+                     "Navnet ligner {looks_like}, men den har ingen kode i tjenestens værdisæt. Kriterierne omfatter "
+                     "ikke børn: behovet for substitution vurderes individuelt."),
+                Text("Decide individually, and ask the CDS team to have the drug ordered under a code the service "
+                     "knows.",
+                     "Beslut individuelt, og bed CDS-teamet sørge for, at lægemidlet ordineres under en kode, "
+                     "tjenesten kender."),
+                indicator="info",
+                section="§4",  # children: the paragraph before the criteria
+            ),
              "unknown-system": _UNKNOWN_SYSTEM_DRAFT,
              # with no index event any of the three gets an information card or none: so does a draft that may be one
              "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
@@ -1214,6 +1244,11 @@ CATALOGUE: dict[str, AdviceKind] = {
              },
             variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
                          "no-code": "the same, drafted with no code at all (a name only)",
+                         "child": "a draft under a code in no value set whose name the guideline covers, in a child "
+                                  "(an immunoglobulin draft: under the adult age at T0; a bsAb or CAR-T product "
+                                  "draft: on its planned start): the criteria do not cover children, so individual "
+                                  "assessment; an information card",
+                         "no-code-child": "the same, drafted with no code at all (a name only)",
                          "unknown-system": "a draft with no name whose codes are all in code systems the service "
                                            "reads no drug in (a local one, or a laboratory one): it may be any of "
                                            "them, in scope (a recognised index event)",

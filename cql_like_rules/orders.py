@@ -368,15 +368,25 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
     elif order.looks_like == "ig":
         if not c["In Scope"]:  # as a recognised immunoglobulin order: no card, or the therapy's known only by name
             return _therapy_not_checked(c, order, c["Order Start"])
-        found = build_advice(c, "order-not-recognised", "Order Advice", "" if order.code else "no-code",
-                             igg=c["Latest Untreated IgG"])
+        # §4: a child (at T0, as a coded immunoglobulin order is judged) is assessed individually, not by the criteria
+        found = build_advice(c, "order-not-recognised", "Order Advice", _named_variant(order, c["Is Child"]),
+                             igg=c["Latest Untreated IgG"], age=c["Age At T0"])
     else:
         if not alive_with_malignancy(c):
             return None
-        found = advice("order-not-recognised", "" if order.code else "no-code", "Order Advice",
-                       values={"today": c.today}, evidence=())
+        age = age_on(c, c["Order Start"])  # the age on its planned start, as a drafted therapy's window opens
+        child = age is not None and age < c.params.adult_age_years
+        found = advice("order-not-recognised", _named_variant(order, child), "Order Advice",
+                       values={"today": c.today, "age": age}, evidence=())
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
+
+
+def _named_variant(order: DraftOrder, child: bool) -> str:
+    """The variant for a draft named like one of the three drugs whose code is unknown (or missing)."""
+    if child:  # §4: the criteria do not cover children
+        return "child" if order.code else "no-code-child"
+    return "" if order.code else "no-code"
 
 
 @define("Therapy Drafted With It", "A bsAb drafted in this session that would open a new high-risk window (the "

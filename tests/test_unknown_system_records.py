@@ -386,3 +386,60 @@ def test_with_its_card_on_a_draft_sent_in_the_chart_too_is_named_once(hook):
     assert [n.source for n in answer.notes if n.kind == "code-system-unknown"] == ["MedicationRequest/order-xyz"]
     [card] = answer.cards
     assert topic(card) == "order-not-recognised"
+
+
+# -- 5. a draft named like one of the three, its code unknown or missing, in a child ----------------------------------
+
+def named(text: str, code: str = "999999", start: str = "2026-01-20") -> dict[str, Any]:
+    """A draft with a name the guideline covers, under a code in no value set (or, `code=""`, none at all)."""
+    concept: dict[str, Any] = {"text": text}
+    if code:
+        concept["coding"] = [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": code, "display": text}]
+    return draft("draft-named", start=start, **concept)
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("code, variant", [("999999", "child"), ("", "no-code-child")])
+@pytest.mark.parametrize("lang, words, adult_words", [
+    ("en", ("child (11 y)", "do not cover children", "decide individually"), "criteria for this order yourself"),
+    ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"), "vurdér selv kriterierne")])
+def test_an_immunoglobulin_draft_with_an_unknown_code_in_a_child_is_not_held_to_the_adult_criteria(
+        hook, code, variant, lang, words, adult_words):
+    """A child of 11 in the window after CAR-T: a Privigen draft under an unmapped code (or none) got the adult warning
+    "check the criteria for this order yourself". §4: the criteria do not cover children; the need is assessed
+    individually, as the card on a coded IVIG draft for the same child says (an information card)."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][0]["resource"]["birthDate"] = CHILD_BIRTH
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[named("Privigen 100 mg/ml", code)], at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == [variant]
+    assert topic(card) == "order-not-recognised" and card["indicator"] == "info" and "Privigen" in card["summary"]
+    text = (card["summary"] + " " + card["detail"]).lower()
+    assert all(w in text for w in words) and adult_words not in text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+    adult = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))  # born 1958: the adult warning, as before
+    [card] = replay(RUNTIME, adult, hook=hook, drafts=[named("Privigen 100 mg/ml", code)], at=AT, lang=lang).cards
+    assert card["indicator"] == "warning" and adult_words in card["detail"].lower()
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("code, variant", [("LOCAL-77", "child"), ("", "no-code-child")])
+@pytest.mark.parametrize("lang, words", [("en", ("child (17 y)", "do not cover children", "decide individually")),
+                                         ("da", ("barn (17 år)", "omfatter ikke børn", "beslut individuelt"))])
+def test_a_bsab_draft_with_an_unknown_code_in_a_child_is_told_so_by_the_age_on_its_planned_start(
+        hook, code, variant, lang, words):
+    """No CAR-T or bsAb yet, 17 on the day an Elrexfio draft under an unmapped code (or none) starts: the window it
+    would open is a child's (§4), as a coded bsAb draft's card says; starting after the 18th birthday, the adult card."""
+    chart = bundle()
+    chart["entry"][0]["resource"]["birthDate"] = "2008-02-01"  # 17 on AT, 18 from 2026-02-01
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[named("Elrexfio 40 mg/ml", code)], at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == [variant] and card["indicator"] == "info"
+    text = (card["summary"] + " " + card["detail"]).lower()
+    assert all(w in text for w in words) and "elrexfio" in text and len(card["summary"]) <= 140
+    later = replay(RUNTIME, chart, hook=hook, drafts=[named("Elrexfio 40 mg/ml", code, "2026-02-10")], at=AT)
+    assert [a.variant for a in later.advice] == ["" if code else "no-code"]
+    assert later.cards[0]["indicator"] == "warning"
+    coded_bsab = draft("draft-bsab", **coded("L01FX25", ATC))  # what a coded bsAb draft gets for the same child
+    assert [topic(c) for c in replay(RUNTIME, chart, hook=hook, drafts=[coded_bsab], at=AT).cards] == [
+        "child-individual-assessment"]
