@@ -1628,9 +1628,9 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
                               threshold))
     # the IgG a card's caveat names as not used is not named again; an earlier one on substitution, which no card
     # names, is
-    named = {a.values.get("ignored_igg_source") for a in c["Advice"] if "igg-during-substitution-ignored" in a.caveats}
+    said = {a.values.get("ignored_igg_source") for a in c["Advice"] if "igg-during-substitution-ignored" in a.caveats}
     skipped = [r for r in c["Relevant IgG Results"] if (used is None or r.date > used.result.date)
-               and r.source not in named]
+               and r.source not in said]
     notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
                        f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
                        "for start decisions", _as_reported(r), r.date)
