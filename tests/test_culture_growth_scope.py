@@ -134,3 +134,18 @@ def test_two_pneumonias_with_growth_answered_no_do_not_meet_the_criteria(lang: s
 @pytest.mark.parametrize("text", list(GROWN_WITH_DETAIL.values()), ids=list(GROWN_WITH_DETAIL))
 def test_a_growth_word_with_its_bottle_or_time_is_still_a_bare_growth(text: str) -> None:
     assert verdict(valueString=text) == "bacterial"
+
+
+# The same answers alone, with no statement about the fungi: the laboratory reported no growth. Before: 'bacterial'
+# ('Vækst' read alone, 'nej' and '0 af 2' being no words of the lists).
+@pytest.mark.parametrize("text", ["Vækst: nej", "Vækst efter 5 døgn: nej", "Påvist: Nej", "Ej vækst",
+                                  "Vækst i 0 af 2 flasker", "Growth in 0 of 2 bottles"])
+def test_a_growth_field_answered_no_or_counted_none_is_no_growth(text: str) -> None:
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Vækst i 1 af 2 flasker", "bacterial"), ("Vækst i 10 af 12 flasker", "bacterial"), ("Vækst: ja", "bacterial"),
+    ("Escherichia coli påvist\nMRSA: nej", "bacterial"), ("Vækst af E. coli. ESBL: nej", "bacterial")])
+def test_a_growth_beside_a_marker_answered_no_still_verifies(text: str, expected: str) -> None:
+    assert verdict(valueString=text) == expected
