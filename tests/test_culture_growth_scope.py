@@ -109,6 +109,8 @@ ANSWERED_NO = {
     "growth in 0 of 2 bottles": "Vækst i 0 af 2 flasker\nSvampe: ingen vækst",
     "positive control": "Positiv kontrol\nSvampe: Ingen vækst",
     "growth: no, other bottle none": "Aerob flaske: Vækst: nej\nAnaerob flaske: Ingen vækst",
+    "growth: (no answer)": "Vækst:\nSvampe: Ingen vækst",
+    "positive: (no answer), bottle": "Positiv: \nAnaerob flaske: Negativ",
 }
 GROWN_WITH_DETAIL = {  # the clause says only where or when it grew: still a growth
     "positive after 14 hours": "Positiv efter 14 timer\nSvampe: Ingen vækst",

@@ -288,7 +288,8 @@ def _bare_growth(text: str, words: list[_Word]) -> bool:
 
 
 def _says_only_growth(text: str, clause: list[_Word]) -> bool:
-    """Whether a comma-clause is its growth words and, at most, the bottle it is about and when it grew."""
+    """Whether a comma-clause is its growth words and, at most, the bottle it is about and when it grew; a colon
+    after them makes them a field's name ("Vækst:"), whose answer is not they."""
     first, last = clause[0].match, clause[-1].match
     left = max((m.end() for m in _CLAUSE_BOUND.finditer(text, 0, first.start)), default=0)
     after = _CLAUSE_BOUND.search(text, last.end)
@@ -298,9 +299,9 @@ def _says_only_growth(text: str, clause: list[_Word]) -> bool:
         rest.append(text[at:w.match.start])
         at = w.match.end
     rest.append(text[at:right])
-    said = " ".join(rest)
-    said = _GROWTH_PLACE.sub(" ", said)
-    return _NOTHING_ELSE.fullmatch(said) is not None
+    said = _GROWTH_PLACE.sub(" ", " ".join(rest))
+    # a colon after it makes it a field's name whose answer is missing or elsewhere ("Vækst:", "Vækst: nej")
+    return _NOTHING_ELSE.fullmatch(said) is not None and ":" not in _GROWTH_PLACE.sub(" ", rest[-1])
 
 
 def _not_bacterial(words: list[_Word], reached: Iterable[int]) -> bool:
