@@ -311,3 +311,17 @@ def test_a_report_whose_coded_conclusion_names_a_virus_is_no_bacterial_growth() 
                                               "display": "Influenza A virus RNA detected"}]}]}
     [read] = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build([report]).facts.cultures
     assert not read.bacterial
+
+
+# -- second reading of the comment filter: a component named the finding is read, though its name has 'diagnos'
+@pytest.mark.parametrize("name", ["Diagnostisk fund", "Mikrobiologisk diagnose", "Bakteriologisk diagnose",
+                                  "Resultat", "Fund", "Konklusion"])
+def test_a_component_named_the_finding_is_read(name: str) -> None:
+    """Before: "Diagnostisk fund": "Vækst af E. coli" was a comment (a note), so two E. coli bacteraemias said
+    "Ig start not recommended" (§4.3: a positive bacterial culture verifies)."""
+    assert verdict(component=[part("Vækst af Escherichia coli", {"text": name})]) == "bacterial"
+
+
+@pytest.mark.parametrize("name", ["Klinisk diagnose", "Diagnose", "Mistænkt diagnose", "Mistænkt mikrobiologisk diagnose"])
+def test_the_requests_diagnosis_is_still_no_finding(name: str) -> None:
+    assert verdict(component=[part("S. aureus bakteriæmi", {"text": name})]) == "none"

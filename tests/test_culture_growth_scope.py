@@ -94,3 +94,60 @@ def test_a_yeast_beside_no_bacterial_growth_is_no_bacterial_growth() -> None:
 def test_an_organism_grown_in_one_bottle_is_read_as_before() -> None:
     assert verdict(valueString="Aerob flaske: Escherichia coli\nAnaerob flaske: Ingen vækst") == "bacterial"
     assert verdict(valueString="Aerob flaske: Staphylococcus epidermidis\nAnaerob flaske: Ingen vækst") == "contaminant"
+
+
+# A growth word whose own clause says more, in words no list knows, beside a no-growth statement about the fungi or a
+# bottle: the laboratory reported no growth (or a control, or a growth it describes elsewhere). Read as before rule 7
+# (the no-growth statement negates the text), never as a bare growth of an unknown organism (second reading).
+ANSWERED_NO = {
+    "growth: no": "Vækst: nej\nSvampe: Ingen vækst",
+    "growth after 5 days: no": "Vækst efter 5 døgn: nej\nSvampe: ingen vækst",
+    "found: no": "Påvist: nej\nSvampe: ingen vækst",
+    "growth: 0": "Vækst: 0\nSvampe: ingen vækst",
+    "growth: -": "Vækst: -\nSvampe: ingen vækst",
+    "not growth (ej)": "Ej vækst\nSvampe: Ingen vækst",
+    "growth in 0 of 2 bottles": "Vækst i 0 af 2 flasker\nSvampe: ingen vækst",
+    "positive control": "Positiv kontrol\nSvampe: Ingen vækst",
+    "growth: no, other bottle none": "Aerob flaske: Vækst: nej\nAnaerob flaske: Ingen vækst",
+    "growth: (no answer)": "Vækst:\nSvampe: Ingen vækst",
+    "positive: (no answer), bottle": "Positiv: \nAnaerob flaske: Negativ",
+}
+GROWN_WITH_DETAIL = {  # the clause says only where or when it grew: still a growth
+    "positive after 14 hours": "Positiv efter 14 timer\nSvampe: Ingen vækst",
+    "growth in 1 of 2 bottles": "Vækst i 1 af 2 flasker\nSvampe: ingen vækst",
+    "growth in the aerobic bottle": "Vækst i aerob flaske\nIngen vækst i anaerob flaske",
+}
+
+
+@pytest.mark.parametrize("text", list(ANSWERED_NO.values()), ids=list(ANSWERED_NO))
+def test_a_growth_word_answered_in_words_no_list_knows_is_no_bare_growth(text: str) -> None:
+    """Before this reading: 'bacterial' (rule 7 read 'Vækst' alone and dropped the rest of its clause)."""
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_growth_answered_no_do_not_meet_the_criteria(lang: str) -> None:
+    """Before: 'Ig may be started (general criteria)' on two cultures reporting 'Vækst: nej'."""
+    [found] = cards("Vækst: nej\nSvampe: Ingen vækst", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("text", list(GROWN_WITH_DETAIL.values()), ids=list(GROWN_WITH_DETAIL))
+def test_a_growth_word_with_its_bottle_or_time_is_still_a_bare_growth(text: str) -> None:
+    assert verdict(valueString=text) == "bacterial"
+
+
+# The same answers alone, with no statement about the fungi: the laboratory reported no growth. Before: 'bacterial'
+# ('Vækst' read alone, 'nej' and '0 af 2' being no words of the lists).
+@pytest.mark.parametrize("text", ["Vækst: nej", "Vækst efter 5 døgn: nej", "Påvist: Nej", "Ej vækst",
+                                  "Vækst i 0 af 2 flasker", "Growth in 0 of 2 bottles"])
+def test_a_growth_field_answered_no_or_counted_none_is_no_growth(text: str) -> None:
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Vækst i 1 af 2 flasker", "bacterial"), ("Vækst i 10 af 12 flasker", "bacterial"), ("Vækst: ja", "bacterial"),
+    ("Escherichia coli påvist\nMRSA: nej", "bacterial"), ("Vækst af E. coli. ESBL: nej", "bacterial")])
+def test_a_growth_beside_a_marker_answered_no_still_verifies(text: str, expected: str) -> None:
+    assert verdict(valueString=text) == expected

@@ -93,6 +93,13 @@ _BOTTLE = (r"(?:\d+\s+(?:af|of|ud\s+af|out\s+of)\s+\d+\s+(?:blod)?(?:flasker|fla
 _BOTTLE_NAME = re.compile(rf"\s*{_BOTTLE}\s*", re.IGNORECASE)
 _BOTTLE_BEFORE = re.compile(rf"{_BOTTLE}\s*[:\-–]?\s*$", re.IGNORECASE)
 _BOTTLE_AFTER = re.compile(rf"\s*(?:i|in|fra|from)\s+(?:den\s+|the\s+|én\s+|one\s+)?{_BOTTLE}(?!\w)", re.IGNORECASE)
+# Rule 7's bare growth word: what its comma-clause may say besides it, the bottle ("Aerob flaske: Vækst", "Vækst i 1
+# af 2 flasker"; not "0 af 2") and when it grew ("Positiv efter 14 timer"), and the bounds of a comma-clause.
+_GROWTH_PLACE = re.compile(rf"(?:(?:i|in|fra|from)\s+(?:den\s+|the\s+|én\s+|one\s+)?)?(?!0\s)(?<!\d){_BOTTLE}(?!\w)"
+                           r"|(?:efter|after)\s+\d+(?:[.,]\d+)?\s*(?:timer|time|t|døgn|dage|dag|hours?|hrs?|h|days?)(?!\w)",
+                           re.IGNORECASE)
+_NOTHING_ELSE = re.compile(r"[\s:.!]*")
+_CLAUSE_BOUND = re.compile(r"[;\n,()]|\.\s+(?=[A-ZÆØÅ])")
 # What may stand between a no-growth word and the names it is about ("Ingen vækst af Candida", "Negativ for svampe",
 # "Ikke påvist: Gær"): a word between ("Ingen vækst af bakterier eller svampe") makes them not its only subject.
 _SUBJECT_GAP = re.compile(r"[\s:–-]*(?:(?:af|of|for)\s+)?", re.IGNORECASE)
@@ -192,7 +199,7 @@ def growth_in(t: Terminology, text: str) -> Growth:
             first = last + 1
     if scoped and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
         named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
-        return Growth(bool(named) or _bare_growth(words), named)
+        return Growth(bool(named) or _bare_growth(text, words), named)
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
     if not negation and not any(w.role == ORGANISM or w.role == GREW and w.match.get("alone") is not False
@@ -270,11 +277,31 @@ def _about_what_else(text: str, m: WordMatch) -> bool:
     return _LETTER.search(text, 0, start) is not None
 
 
-def _bare_growth(words: list[_Word]) -> bool:
-    """A growth word in a comma-clause that names nothing ("Vækst", "Positiv", "Aerob flaske: Vækst"): a growth of
-    something the text does not name (rule 7)."""
+def _bare_growth(text: str, words: list[_Word]) -> bool:
+    """A growth word in a comma-clause that names nothing and says nothing else ("Vækst", "Positiv", "Aerob flaske:
+    Vækst", "Vækst i 1 af 2 flasker", "Positiv efter 14 timer"): a growth of something the text does not name (rule
+    7). A clause with more words ("Vækst: nej", "Vækst: 0", "Ej vækst", "Vækst i 0 af 2 flasker", "Påvist: nej",
+    "Positiv kontrol") may say the opposite in words no list knows: not read as a growth."""
     named_clauses = {w.clause for w in words if w.name}
-    return any(w.role == GREW and w.match.get("alone") is not False and w.clause not in named_clauses for w in words)
+    return any(w.role == GREW and w.match.get("alone") is not False and w.clause not in named_clauses
+               and _says_only_growth(text, [v for v in words if v.clause == w.clause]) for w in words)
+
+
+def _says_only_growth(text: str, clause: list[_Word]) -> bool:
+    """Whether a comma-clause is its growth words and, at most, the bottle it is about and when it grew; a colon
+    after them makes them a field's name ("Vækst:"), whose answer is not they."""
+    first, last = clause[0].match, clause[-1].match
+    left = max((m.end() for m in _CLAUSE_BOUND.finditer(text, 0, first.start)), default=0)
+    after = _CLAUSE_BOUND.search(text, last.end)
+    right = after.start() if after is not None else len(text)
+    rest, at = [], left
+    for w in clause:
+        rest.append(text[at:w.match.start])
+        at = w.match.end
+    rest.append(text[at:right])
+    said = _GROWTH_PLACE.sub(" ", " ".join(rest))
+    # a colon after it makes it a field's name whose answer is missing or elsewhere ("Vækst:", "Vækst: nej")
+    return _NOTHING_ELSE.fullmatch(said) is not None and ":" not in _GROWTH_PLACE.sub(" ", rest[-1])
 
 
 def _not_bacterial(words: list[_Word], reached: Iterable[int]) -> bool:

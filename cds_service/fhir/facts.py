@@ -195,8 +195,19 @@ def _concept_text(concept: Any) -> str:
 # Danish names are compounds ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name; the
 # request's own words (clinical information, what was asked for, a suspected diagnosis) are no finding either.
 _COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark|info|oplysning"
-                                r"|undersøgt for|undersøges for|rekvisition|request|mistanke|suspect|diagnos",
+                                r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
                                 re.IGNORECASE)
+# "Klinisk diagnose", "Diagnose" are the request's; "Diagnostisk fund", "Mikrobiologisk diagnose", "Bakteriologisk
+# diagnose" name the finding itself, and are read.
+_REQUEST_INFO = re.compile(r"diagnos", re.IGNORECASE)
+_FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|diagnostisk|finding|result|conclusion"
+                           r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
+
+
+def _names_a_comment(name: str) -> bool:
+    """Whether a component's name is a comment's or the request's (`_COMMENT_COMPONENT`), not a finding's."""
+    return _COMMENT_COMPONENT.search(name) is not None \
+        or (_REQUEST_INFO.search(name) is not None and _FINDING_NAME.search(name) is None)
 
 
 def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -205,7 +216,7 @@ def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
     named a comment ("Kommentar", "Comment") is no finding."""
     found = []
     for c in _list(r.get("component")):
-        if isinstance(c, dict) and not _COMMENT_COMPONENT.search(_texts(c.get("code"))):
+        if isinstance(c, dict) and not _names_a_comment(_texts(c.get("code"))):
             value = _texts(c.get("valueString"), c.get("valueCodeableConcept"))
             if value.strip():
                 found.append((value, c.get("code")))
@@ -215,7 +226,7 @@ def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
 def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
     """The value text of each component of a result named a comment (`_COMMENT_COMPONENT`): a note, not a finding."""
     return [value for c in _list(r.get("component"))
-            if isinstance(c, dict) and _COMMENT_COMPONENT.search(_texts(c.get("code")))
+            if isinstance(c, dict) and _names_a_comment(_texts(c.get("code")))
             and (value := _texts(c.get("valueString"), c.get("valueCodeableConcept"))).strip()]
 
 
