@@ -361,8 +361,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             age = age_on(c, c["Order Start"])
             child = age is not None and age < c.params.adult_age_years
             found = advice("order-not-recognised", "unknown-system-no-index-child" if child
-                           else "unknown-system-no-index", "Order Advice", values={"today": c.today, "age": age},
-                           evidence=())
+                           else "unknown-system-no-index", "Order Advice",
+                           values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
         else:
             return None
     elif order.looks_like == "ig":
@@ -377,7 +377,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         age = age_on(c, c["Order Start"])  # the age on its planned start, as a drafted therapy's window opens
         child = age is not None and age < c.params.adult_age_years
         found = advice("order-not-recognised", _named_variant(order, child), "Order Advice",
-                       values={"today": c.today, "age": age}, evidence=())
+                       values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
 
