@@ -182,15 +182,18 @@ def ig_order_advice(c: Context) -> Advice | None:
     if in_window:
         if low:  # a stale IgG < 4 still supports the start inside the window, as on patient-view
             because = c["Infections Since Lookback"]
+            # an old IgG: why its age does not matter, as on patient-view (the IgG's line gives the age)
+            old = ("stale-igg-supports-start",) if stale else ()
             if because or c["Substitution Before T0"]:
                 found = build_advice(c, "order-meets-criteria", "Order Advice", "window-general-stop", igg=used,
-                                     evidence=because, reason=c["General Stop Reason"], more=infection_values(because))
+                                     evidence=because, reason=c["General Stop Reason"], more=infection_values(because),
+                                     extra_caveats=old)
             else:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
                                      "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
                                      suggestions=_end_suggestion(c),
-                                     extra_caveats=("late-in-window",) if late else ())
+                                     extra_caveats=old + (("late-in-window",) if late else ()))
             return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         infections: tuple[CountedInfection, ...] = ()
@@ -361,8 +364,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             age = age_on(c, c["Order Start"])
             child = age is not None and age < c.params.adult_age_years
             found = advice("order-not-recognised", "unknown-system-no-index-child" if child
-                           else "unknown-system-no-index", "Order Advice", values={"today": c.today, "age": age},
-                           evidence=())
+                           else "unknown-system-no-index", "Order Advice",
+                           values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
         else:
             return None
     elif order.looks_like == "ig":
@@ -377,7 +380,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         age = age_on(c, c["Order Start"])  # the age on its planned start, as a drafted therapy's window opens
         child = age is not None and age < c.params.adult_age_years
         found = advice("order-not-recognised", _named_variant(order, child), "Order Advice",
-                       values={"today": c.today, "age": age}, evidence=())
+                       values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
 

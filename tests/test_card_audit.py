@@ -206,3 +206,16 @@ def test_an_unused_igg_whose_caveat_is_cut_for_length_keeps_its_data_note(lang, 
                     "ivig-after-stop-date-pt-dk-0001")
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
     assert "2026-01-10" in card["detail"] or re.search(r"1 (data note|datanote)", card["detail"]), card["detail"]
+
+
+@pytest.mark.parametrize("lang, age, why", [("en", "117 days old", "B-cell aplasia"), ("da", "117 dage gammel", "B-celle-aplasi")])
+def test_an_order_on_an_old_igg_says_why_its_age_does_not_matter(lang, age, why):
+    # IVIG drafted on 2026-05-10 in the window, IgG 3.2 g/L 117 days old: the order card gave the age and "meets the
+    # start criterion", and nothing under it said why so old an IgG still counts; the patient-view card of the same
+    # chart the same day says it (stale-igg-supports-start), as the polyclonal line's age relies on.
+    cards = _cards("cart-in-window-igg-low", date(2026, 5, 10), lang, "ivig-pt-dk-0001")
+    [card] = [c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria"]
+    assert card["detail"].count(age) == 1 and why in card["detail"] and len(card["detail"]) <= 700
+    [poly] = [c for c in _cards("igg-kappa-myeloma-normal-total-low-polyclonal-start", date(2026, 5, 20), lang,
+                                "ivig-pt-dk-0001") if c["source"]["topic"]["code"] == "order-meets-criteria"]
+    assert why in poly["detail"] and ("128 days old" in poly["detail"] or "128 dage gammel" in poly["detail"])

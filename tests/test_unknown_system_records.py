@@ -443,3 +443,24 @@ def test_a_bsab_draft_with_an_unknown_code_in_a_child_is_told_so_by_the_age_on_i
     coded_bsab = draft("draft-bsab", **coded("L01FX25", ATC))  # what a coded bsAb draft gets for the same child
     assert [topic(c) for c in replay(RUNTIME, chart, hook=hook, drafts=[coded_bsab], at=AT).cards] == [
         "child-individual-assessment"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("lang, at_t0, at_start", [
+    ("en", "Age at T0: 17 years", "Age at the order's start 2026-01-20: 17 years"),
+    ("da", "Alder ved T0: 17 år", "Alder ved ordinationens start 2026-01-20: 17 år")])
+def test_a_child_draft_card_says_when_the_child_was_that_age(hook, lang, at_t0, at_start):
+    """Born 2007-12-01: 17 at the CAR-T infusion, 18 on the day the Privigen draft (unknown code) or nameless draft is
+    signed. The card read "child (17 y)" and no line said when: an 18-year-old in front of the clinician called 17.
+    The age it was judged on has its line, as on the child card of a coded drug: at T0 for an immunoglobulin (or
+    nameless) draft in the window, on the planned start for a bsAb draft or with no index event."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2))
+    chart["entry"][0]["resource"]["birthDate"] = "2007-12-01"
+    for drafted in (named("Privigen 100 mg/ml"), named("Privigen 100 mg/ml", ""), draft()):
+        [card] = replay(RUNTIME, chart, hook=hook, drafts=[drafted], at=AT, lang=lang).cards
+        assert at_t0 in card["detail"] and at_start not in card["detail"] and len(card["detail"]) <= 700
+    no_index = bundle()
+    no_index["entry"][0]["resource"]["birthDate"] = "2008-02-01"  # 17 on the planned start
+    for drafted in (named("Elrexfio 40 mg/ml"), named("Elrexfio 40 mg/ml", ""), draft()):
+        [card] = replay(RUNTIME, no_index, hook=hook, drafts=[drafted], at=AT, lang=lang).cards
+        assert at_start in card["detail"] and at_t0 not in card["detail"] and len(card["detail"]) <= 700

@@ -52,6 +52,8 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
+# The draft cards of a child (order-not-recognised): the age they were judged on is on a fact line of its own.
+CHILD_DRAFT = {"child", "no-code-child", "unknown-system-child", "unknown-system-no-index-child"}
 # Notes about the course a card tells to pause or review: only those cards show them (not an order hook's card).
 ONLY_ON = {"statement-past-order-end": STOP_CARD_CODES}
 # Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read
@@ -123,6 +125,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
         lines.append(FACT["age-at-order" if advice.variant == "car-t-product" else "age"](lang).format_map(p))
+    elif advice.code == "order-not-recognised" and advice.variant in CHILD_DRAFT and v.get("age") is not None:
+        # the summary's "child (17 y)" is the age at T0 (or on the planned start): say which, as the child card does
+        lines.append(FACT["age-at-order" if v.get("age_at_order_start") else "age"](lang).format_map(p))
     if "igg" in p:
         old = FACT["igg-old"](lang).format_map(p)
         # the IgG's age, unless the criterion not met gives it (a start's note on an old IgG relies on it)
