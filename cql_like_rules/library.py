@@ -373,7 +373,14 @@ def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, the
     age = age_on(c, therapy_day)
     child = age is not None and age < c.params.adult_age_years
     return (advice(code, child_variant if child else variant, name, values={**values, "today": c.today, "age": age},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (), evidence=(source,)),)
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
+                   evidence=(source,)),)
+
+
+def age_unknown_no_index(age: int | None) -> tuple[str, ...]:
+    """With no index event an age picks only the child card (§4): an unknown one (no birth date, or one not used)
+    is said, as a card under the criteria says it, rather than an adult's card given in silence."""
+    return ("age-unknown-no-index",) if age is None else ()
 
 
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
@@ -421,7 +428,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
                            "unknown_systems": len(systems)},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
                    evidence=tuple(x.source for x in found[-3:])),)
 
 
@@ -474,9 +481,9 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     child_variant)
 
 
-@define("Birth Date Not Used", "A birth date after the evaluation day, or after T0, is wrong data: the day it is "
-        "after (and what that day is), so that it reads as unknown (the adult criteria, as for a missing birth date) "
-        "and a data note names it, instead of a negative age")
+@define("Birth Date Not Used", "A birth date after the evaluation day, or after T0 (with no T0, after a CAR-T or "
+        "bsAb known only by its name), is wrong data: the day it is after (and what that day is), so that it reads as "
+        "unknown (the adult criteria, as for a missing birth date) and a data note names it, instead of a negative age")
 def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     patient = c.facts.patient
     born = patient.birth_date if patient is not None else None
@@ -485,7 +492,9 @@ def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     if born > c.today:
         return c.today, "today"
     t0: date | None = c["T0"]
-    return (t0, "t0") if t0 is not None and born > t0 else None
+    if t0 is None:  # the day a therapy the rules cannot place takes the age on (its card picks the child variant)
+        t0 = min((x.date for x in c["Therapies Known Only By Name"]), default=None)
+    return (t0, "therapy") if t0 is not None and born > t0 else None
 
 
 @define("Birth Date", "The patient's birth date as the rules use it: null when unknown or not used")
@@ -1540,9 +1549,9 @@ def _birth_date_notes(c: Context) -> list[DataNote]:
     if found is None or patient is None or patient.birth_date is None:
         return []
     day, what = found
-    after = "the evaluation day" if what == "today" else f"T0 ({day.isoformat()})"
+    after = "the evaluation day" if what == "today" else f"the CAR-T or bsAb therapy of {day.isoformat()}"
     return [DataNote(f"birth-date-after-{what}", patient.source, f"birth date {patient.birth_date.isoformat()} is "
-                     f"after {after}: not used (read as unknown; the adult criteria applied)",
+                     f"after {after}: not used (read as unknown: the patient is taken to be an adult)",
                      patient.birth_date.isoformat(), day)]
 
 
