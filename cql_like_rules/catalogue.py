@@ -1353,6 +1353,8 @@ CAVEATS: dict[str, Text] = {
         "No haematological cancer diagnosis received; this site assumes one.",
         "Ingen hæmatologisk kræftdiagnose modtaget; hospitalets opsætning antager en."),
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
+    "age-unknown-no-index": Text("Birth date unknown: the patient is taken to be an adult.",
+                                 "Fødselsdato ukendt: patienten er antaget at være voksen."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination er afsluttet uden dato: slutdagen er ukendt."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line

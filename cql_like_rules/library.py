@@ -76,9 +76,10 @@ def years_between(start: date, end: date) -> int:
 
 
 def age_on(c: Context, day: date) -> int | None:
-    """The patient's completed years of age on `day`, None when the birth date is unknown."""
-    patient = c.facts.patient
-    return years_between(patient.birth_date, day) if patient is not None and patient.birth_date else None
+    """The patient's completed years of age on `day`, None when the birth date is unknown, or not used (after the
+    evaluation day or T0: "Birth Date Not Used"), or after `day` itself (no age below 0)."""
+    born: date | None = c["Birth Date"]
+    return years_between(born, day) if born is not None and born <= day else None
 
 
 @dataclass(frozen=True)
@@ -372,7 +373,14 @@ def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, the
     age = age_on(c, therapy_day)
     child = age is not None and age < c.params.adult_age_years
     return (advice(code, child_variant if child else variant, name, values={**values, "today": c.today, "age": age},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (), evidence=(source,)),)
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
+                   evidence=(source,)),)
+
+
+def age_unknown_no_index(age: int | None) -> tuple[str, ...]:
+    """With no index event an age picks only the child card (§4): an unknown one (no birth date, or one not used)
+    is said, as a card under the criteria says it, rather than an adult's card given in silence."""
+    return ("age-unknown-no-index",) if age is None else ()
 
 
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
@@ -420,7 +428,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
                            "unknown_systems": len(systems)},
-                   caveats=("malignancy-assumed",) if c["Malignancy Assumed"] else (),
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
                    evidence=tuple(x.source for x in found[-3:])),)
 
 
@@ -473,12 +481,33 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     child_variant)
 
 
-@define("Age At T0", "Completed years of age at T0, or null when the birth date is unknown")
-def age_at_t0(c: Context) -> int | None:
+@define("Birth Date Not Used", "A birth date after the evaluation day, or after T0 (with no T0, after a CAR-T or "
+        "bsAb known only by its name), is wrong data: the day it is after (and what that day is), so that it reads as "
+        "unknown (the adult criteria, as for a missing birth date) and a data note names it, instead of a negative age")
+def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     patient = c.facts.patient
-    if patient is None or patient.birth_date is None or c["T0"] is None:
+    born = patient.birth_date if patient is not None else None
+    if born is None:
         return None
-    return years_between(patient.birth_date, c["T0"])
+    if born > c.today:
+        return c.today, "today"
+    t0: date | None = c["T0"]
+    if t0 is None:  # the day a therapy the rules cannot place takes the age on (its card picks the child variant)
+        t0 = min((x.date for x in c["Therapies Known Only By Name"]), default=None)
+    return (t0, "therapy") if t0 is not None and born > t0 else None
+
+
+@define("Birth Date", "The patient's birth date as the rules use it: null when unknown or not used")
+def birth_date(c: Context) -> date | None:
+    patient = c.facts.patient
+    if patient is None or c["Birth Date Not Used"] is not None:
+        return None
+    return patient.birth_date
+
+
+@define("Age At T0", "Completed years of age at T0, or null when the birth date is unknown (or not used)")
+def age_at_t0(c: Context) -> int | None:
+    return age_on(c, c["T0"]) if c["T0"] is not None else None
 
 
 @define("Is Child", "Under the adult age at T0: individual assessment instead of these criteria")
@@ -1512,12 +1541,27 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
                         extra_caveats=caveats, more=values)
 
 
+def _birth_date_notes(c: Context) -> list[DataNote]:
+    """The birth date not used (after the evaluation day or T0): named, so that the "birth date unknown" a card then
+    says can be checked against the chart."""
+    found: tuple[date, str] | None = c["Birth Date Not Used"]
+    patient = c.facts.patient
+    if found is None or patient is None or patient.birth_date is None:
+        return []
+    day, what = found
+    after = "the evaluation day" if what == "today" else f"the CAR-T or bsAb therapy of {day.isoformat()}"
+    return [DataNote(f"birth-date-after-{what}", patient.source, f"birth date {patient.birth_date.isoformat()} is "
+                     f"after {after}: not used (read as unknown: the patient is taken to be an adult)",
+                     patient.birth_date.isoformat(), day)]
+
+
 @define("Data Notes", "What the rules saw and did not use, and why (implausible IgG, infections without "
         "bacterial evidence, cultures without a diagnosis)")
 def data_notes(c: Context) -> tuple[DataNote, ...]:
     if c["Is Deceased"]:
         return ()
-    notes = [DataNote("igg-implausible", r.source, f"IgG {r.value_g_l:g} g/L is not plausible (at or below 0, or above "
+    notes = _birth_date_notes(c)
+    notes += [DataNote("igg-implausible", r.source, f"IgG {r.value_g_l:g} g/L is not plausible (at or below 0, or above "
                       f"{c.params.igg_max_plausible_g_l:g} g/L): not used", f"{r.comparator}{r.value_g_l:g}", r.date)
              for r in c["Implausible IgG Results"]]
     notes += [DataNote("infection-not-counted", i.source, "not a bacterial infection by its code, and no positive "

@@ -35,8 +35,9 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, alive_with_malignancy,
-                      build_advice, infection_values, stop_attempt_weighing, substitution_before, taken_on_substitution)
+from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
+                      alive_with_malignancy, build_advice, infection_values, stop_attempt_weighing, substitution_before,
+                      taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -365,7 +366,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             child = age is not None and age < c.params.adult_age_years
             found = advice("order-not-recognised", "unknown-system-no-index-child" if child
                            else "unknown-system-no-index", "Order Advice",
-                           values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
+                           values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
+                           caveats=age_unknown_no_index(age))
         else:
             return None
     elif order.looks_like == "ig":
@@ -380,7 +382,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         age = age_on(c, c["Order Start"])  # the age on its planned start, as a drafted therapy's window opens
         child = age is not None and age < c.params.adult_age_years
         found = advice("order-not-recognised", _named_variant(order, child), "Order Advice",
-                       values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=())
+                       values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
+                       caveats=age_unknown_no_index(age))
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
 

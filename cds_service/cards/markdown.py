@@ -7,7 +7,7 @@ characters, and EHRs render card details as markdown — some with raw HTML pass
 entities, every other ASCII punctuation character that markdown could read as markup is
 backslash-escaped, control characters and line breaks become spaces (so no new block can
 start), and the length is bounded. `plain` is for plain-text fields (summary, labels):
-it strips control characters, HTML tags and markup-opening characters instead.
+it removes control characters and bounds the length, and leaves the text as sent.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Inline text never starts a line here (newlines are removed), so only what is active inline
 # is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
 _PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
-_MARKUP = re.compile(r"[<>\[\]()`*_|~#!\\]")
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name does not stay behind as letters
 
 
 def escape(text: object, limit: int = 120) -> str:
@@ -39,9 +37,10 @@ def escape(text: object, limit: int = 120) -> str:
 
 
 def plain(text: object, limit: int = 60) -> str:
-    """`text` for a plain-text field: no control characters, nothing a renderer could read as markup."""
-    untagged = _TAG.sub(" ", _CONTROL.sub(" ", str(text)))
-    return shorten(re.sub(r" {2,}", " ", _MARKUP.sub("", untagged)).strip(), limit)
+    """`text` for a plain-text field (the summary, a label): as sent, but for control characters and line breaks
+    (spaces) and its length. Nothing is stripped or escaped: CDS Hooks has the summary shown as plain text, so a code
+    the EHR sent ("LOC_47_11", "A*B") must read as sent, not as "LOC4711" (the detail, markdown, escapes it)."""
+    return shorten(re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text))).strip(), limit)
 
 
 def shorten(value: str, limit: int) -> str:

@@ -221,6 +221,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "read the results yourself",
              "{n} dyrkninger har et svar, reglerne ikke kan læse ({names}): ingen verificeret infektion talt med ud "
              "fra dem; læs selv svarene")),
+    "birth-date-after-today": (
+        Text("birth date {display} is after today ({day}): not used, read as unknown; check it",
+             "fødselsdatoen {display} ligger efter i dag ({day}): ikke brugt, læst som ukendt; tjek den"),
+        Text("{n} birth dates are after today: not used; check them",
+             "{n} fødselsdatoer ligger efter i dag: ikke brugt; tjek dem")),
+    "birth-date-after-therapy": (
+        Text("birth date {display} is after the CAR-T or bsAb therapy of {day}: not used, read as unknown; check it",
+             "fødselsdatoen {display} ligger efter CAR-T- eller bsAb-behandlingen den {day}: ikke brugt, læst som "
+             "ukendt; tjek den"),
+        Text("{n} birth dates are after the CAR-T or bsAb therapy: not used; check them",
+             "{n} fødselsdatoer ligger efter CAR-T- eller bsAb-behandlingen: ikke brugt; tjek dem")),
     "date-partial": (
         Text("the date “{display}” of {what} names no day: read as {day}; check it",
              "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
