@@ -93,9 +93,9 @@ def test_ehr_text_in_every_field_stays_inert(name, at, lang):
         for field in [card["summary"], *(s["label"] for s in card.get("suggestions", [])),
                       *(r["display"] for r in card.get("overrideReasons", [])),
                       *(a["description"] for s in card.get("suggestions", []) for a in s["actions"])]:
-            # plain-text fields (CDS Hooks: the summary is plain text): EHR text as sent, neither stripped nor
-            # escaped, but with no control character or line break (no new line or block in any renderer)
-            assert not re.search(r"[\x00-\x1f\x7f]", field) and "\\" not in field, field
+            # plain-text fields (CDS Hooks: the summary is plain text): EHR text as sent, not escaped, but with no
+            # control character or line break (no new line or block in any renderer) and no HTML tag or angle bracket
+            assert not re.search(r"[\x00-\x1f\x7f]|<img|<script", field) and "\\" not in field, field
 
 
 def test_a_draft_orders_texts_stay_inert_on_order_sign():

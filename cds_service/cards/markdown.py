@@ -7,7 +7,9 @@ characters, and EHRs render card details as markdown — some with raw HTML pass
 entities, every other ASCII punctuation character that markdown could read as markup is
 backslash-escaped, control characters and line breaks become spaces (so no new block can
 start), and the length is bounded. `plain` is for plain-text fields (summary, labels):
-it removes control characters and bounds the length, and leaves the text as sent.
+it removes control characters, HTML tags and angle brackets, bounds the length, and leaves
+the rest as sent (an EHR that wrongly renders a summary as HTML still gets no tag from
+another record).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Inline text never starts a line here (newlines are removed), so only what is active inline
 # is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
 _PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name does not stay behind as letters
 
 
 def escape(text: object, limit: int = 120) -> str:
@@ -38,9 +41,11 @@ def escape(text: object, limit: int = 120) -> str:
 
 def plain(text: object, limit: int = 60) -> str:
     """`text` for a plain-text field (the summary, a label): as sent, but for control characters and line breaks
-    (spaces) and its length. Nothing is stripped or escaped: CDS Hooks has the summary shown as plain text, so a code
-    the EHR sent ("LOC_47_11", "A*B") must read as sent, not as "LOC4711" (the detail, markdown, escapes it)."""
-    return shorten(re.sub(r" {2,}", " ", _CONTROL.sub(" ", str(text))).strip(), limit)
+    (spaces), HTML tags and angle brackets, and its length. CDS Hooks has the summary shown as plain text, so a code
+    the EHR sent ("LOC_47_11", "A*B") reads as sent, not as "LOC4711" (the detail, markdown, escapes it); a tag or
+    an angle bracket is removed all the same, against an EHR that renders the summary as HTML."""
+    untagged = _TAG.sub(" ", _CONTROL.sub(" ", str(text))).replace("<", " ").replace(">", " ")
+    return shorten(re.sub(r" {2,}", " ", untagged).strip(), limit)
 
 
 def shorten(value: str, limit: int) -> str:
