@@ -256,6 +256,7 @@ class Patient:
     deceased: bool = False  # deceasedBoolean true, or a deceasedDateTime (see deceased_date)
     deceased_date: date | None = None
     identifiers: tuple[tuple[str, str], ...] = ()  # (system, value), e.g. the CPR number
+    birth_date_first: date | None = None  # a birth date with no day ("2026"): its first day (birth_date is its last)
 
     def dead_on(self, day: date) -> bool:
         """Died on or before `day`, or recorded as deceased with no date: no advice is for this patient that day."""

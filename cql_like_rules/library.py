@@ -79,7 +79,13 @@ def age_on(c: Context, day: date) -> int | None:
     """The patient's completed years of age on `day`, None when the birth date is unknown, or not used (after the
     evaluation day or T0: "Birth Date Not Used"), or after `day` itself (no age below 0)."""
     born: date | None = c["Birth Date"]
-    return years_between(born, day) if born is not None and born <= day else None
+    if born is None:
+        return None
+    if born > day:  # a birth date with no day ("2026") read as its last day, which may lie after `day`: the
+        # youngest the patient can be is 0 when its first day does not (an infant), else no age
+        first = c.facts.patient.birth_date_first if c.facts.patient is not None else None
+        return 0 if first is not None and first <= day else None
+    return years_between(born, day)
 
 
 @dataclass(frozen=True)
@@ -487,8 +493,9 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
 def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     patient = c.facts.patient
     born = patient.birth_date if patient is not None else None
-    if born is None:
+    if born is None or patient is None:
         return None
+    born = patient.birth_date_first or born  # a birth date with no day ("2026") is wrong only if it cannot be earlier
     if born > c.today:
         return c.today, "today"
     t0: date | None = c["T0"]

@@ -97,3 +97,22 @@ def test_with_no_index_event_an_order_with_no_birth_date_says_so(lang: str) -> N
     card = _card(chart, lang, "order-sign", [draft])
     assert card["source"]["topic"]["code"] == "order-not-recognised"
     assert ADULT[lang] in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("birth", ["2026", "2026-03"])
+def test_a_birth_date_with_no_day_that_can_be_before_t0_is_an_infant_not_unknown(birth: str) -> None:
+    """A birth date naming no day is read as its last day (2026-12-31, 2026-03-31), after T0 and today here: the
+    patient may still have been born before T0 (an infant), so the child card stays, at 0 years, as it read before
+    the check; only a birth date that cannot be on or before the day is not used."""
+    chart = bundle(lymphoma(), car_t(performedDateTime="2026-03-01"), igg("g", 3.0, effectiveDateTime="2026-03-05"),
+                   birth=birth)
+    card = _card(chart, "en")
+    assert card["source"]["topic"]["code"] == "child-individual-assessment", card["summary"]
+    assert "0 y" in card["summary"] and "not used" not in card["detail"] and "-1" not in card["summary"]
+
+
+def test_a_birth_date_with_no_day_wholly_after_today_is_still_not_used() -> None:
+    chart = bundle(lymphoma(), car_t(performedDateTime="2026-03-01"), igg("g", 3.0, effectiveDateTime="2026-03-05"),
+                   birth="2027")
+    card = _card(chart, "en")
+    assert card["source"]["topic"]["code"] != "child-individual-assessment" and "Birth date unknown" in card["detail"]

@@ -1013,6 +1013,7 @@ class FactBuilder:
     def _patient(self, r: Mapping[str, Any]) -> Patient:
         birth = r.get("birthDate")
         born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        first = to_local_date(birth, self.tz, allow_partial=True) if born is not None and _partial(birth) else None
         if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
             self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
                                         "its last day (the youngest the patient can be)", str(birth), born))
@@ -1022,7 +1023,7 @@ class FactBuilder:
             deceased = True
         identifiers = tuple((i["system"], i["value"]) for i in _list(r.get("identifier"))
                             if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
-        return Patient(reference_of(r), born, deceased, died, identifiers)
+        return Patient(reference_of(r), born, deceased, died, identifiers, first)
 
     def _observation(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
