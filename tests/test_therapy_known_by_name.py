@@ -228,6 +228,14 @@ def test_markup_in_the_drug_name_reads_as_sent_in_the_summary_but_for_html_tags(
     assert "<b>" not in card["detail"], card["detail"]
 
 
+def test_a_bound_in_the_drug_name_keeps_its_angle_bracket_in_the_summary():
+    """"Lynozyfic <5 mg" read "Lynozyfic 5 mg" in the summary, a bound read as a dose: an angle bracket before a
+    number or a space starts no tag in any HTML renderer, so it stays; one that can ("<b", "</") is removed."""
+    [card] = cards(chart(order({"text": "Lynozyfic <5 mg, >= 2 doser <script"})))
+    assert card["summary"].startswith("Not checked: Lynozyfic <5 mg, >= 2 doser"), card["summary"]
+    assert "<script" not in card["summary"] and "<s" not in card["summary"], card["summary"]
+
+
 def test_an_ig_order_known_only_by_its_name_gets_the_same_card():
     """An IVIG drafted under a local code with the name Privigen, for the same patient: the coded IVIG got the card,
     the one known by its name got nothing (silence the card exists to break); one card names both drafts."""

@@ -22,6 +22,9 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
 _PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name does not stay behind as letters
+# An angle bracket but one before a number, a space or "=" (a bound as sent: "IgG <5 g/L", "> 2", "<=0.5"), which no
+# HTML renderer reads as the start of a tag: "<5" is text to HTML, "<b" or "</" is not.
+_BRACKET = re.compile(r"[<>](?![\d .,=])")
 
 
 def escape(text: object, limit: int = 120) -> str:
@@ -43,8 +46,9 @@ def plain(text: object, limit: int = 60) -> str:
     """`text` for a plain-text field (the summary, a label): as sent, but for control characters and line breaks
     (spaces), HTML tags and angle brackets, and its length. CDS Hooks has the summary shown as plain text, so a code
     the EHR sent ("LOC_47_11", "A*B") reads as sent, not as "LOC4711" (the detail, markdown, escapes it); a tag or
-    an angle bracket is removed all the same, against an EHR that renders the summary as HTML."""
-    untagged = _TAG.sub(" ", _CONTROL.sub(" ", str(text))).replace("<", " ").replace(">", " ")
+    an angle bracket is removed all the same, against an EHR that renders the summary as HTML, but for one before a
+    number, a space or "=" ("<5 mg", ">= 2"), which starts no tag there and is a bound whose meaning it carries."""
+    untagged = _BRACKET.sub(" ", _TAG.sub(" ", _CONTROL.sub(" ", str(text))))
     return shorten(re.sub(r" {2,}", " ", untagged).strip(), limit)
 
 
