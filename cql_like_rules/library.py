@@ -499,8 +499,9 @@ def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     if born > c.today:
         return c.today, "today"
     t0: date | None = c["T0"]
-    if t0 is None:  # the day a therapy the rules cannot place takes the age on (its card picks the child variant)
-        t0 = min((x.date for x in c["Therapies Known Only By Name"]), default=None)
+    if t0 is None:  # the day a therapy the rules cannot place takes the age on (its card picks the child variant):
+        # the latest, as T0 is the latest index event (a stray earlier record made a child of 10 read as an adult)
+        t0 = max((x.date for x in c["Therapies Known Only By Name"]), default=None)
     return (t0, "therapy") if t0 is not None and born > t0 else None
 
 

@@ -116,3 +116,14 @@ def test_a_birth_date_with_no_day_wholly_after_today_is_still_not_used() -> None
                    birth="2027")
     card = _card(chart, "en")
     assert card["source"]["topic"]["code"] != "child-individual-assessment" and "Birth date unknown" in card["detail"]
+
+
+def test_with_no_index_event_a_stray_earlier_record_before_the_birth_date_does_not_make_a_child_an_adult() -> None:
+    """Two CAR-Ts known only by name, one dated before the birth date (2010), the latest after it: the card takes the
+    age on the latest, as T0 is the latest index event. The earliest record made the birth date "not used": a child
+    of 10 got the adult card ("Birth date unknown")."""
+    old = {**NAMED_CAR_T, "id": "p0", "performedDateTime": "2010-01-01"}
+    chart = bundle(lymphoma(), old, NAMED_CAR_T, igg("g", 3.0, effectiveDateTime="2026-03-05"), birth="2015-05-01")
+    card = _card(chart, "en")
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert "child (10 y)" in card["summary"] and "Birth date unknown" not in card["detail"], card["summary"]
