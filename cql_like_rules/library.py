@@ -492,10 +492,10 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
         "unknown (the adult criteria, as for a missing birth date) and a data note names it, instead of a negative age")
 def birth_date_not_used(c: Context) -> tuple[date, str] | None:
     patient = c.facts.patient
-    born = patient.birth_date if patient is not None else None
-    if born is None or patient is None:
+    if patient is None or patient.birth_date is None:
         return None
-    born = patient.birth_date_first or born  # a birth date with no day ("2026") is wrong only if it cannot be earlier
+    # a birth date with no day ("2026") is wrong only if its first day, the earliest it can be, is after the day
+    born = patient.birth_date_first or patient.birth_date
     if born > c.today:
         return c.today, "today"
     t0: date | None = c["T0"]
