@@ -429,6 +429,28 @@ def _hyphen_joined(text: str, start: int) -> bool:
     return start >= 2 and text[start - 1] == "-" and (text[start - 2].isalnum())
 
 
+# The words a culture's COMPONENT is named with (facts.py reads a culture's components with these), beside the bottle
+# names above: what a component's name says it is decides whether its value is read as a finding at all.
+# A comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a note, it never makes a
+# culture grow (a growth read from a comment would count an infection not verified, §4.3). Danish names are compounds
+# ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name; the request's own words
+# (clinical information, what was asked for, a suspected diagnosis) are no finding either.
+COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark|info|oplysning"
+                               r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
+                               re.IGNORECASE)
+# The request's diagnosis ("Klinisk diagnose", "Diagnose"): no finding, unless the name is a finding's (below).
+REQUEST_INFO = re.compile(r"diagnos", re.IGNORECASE)
+# A finding's name ("Diagnostisk fund", "Mikrobiologisk diagnose", "Bakteriologisk diagnose"): read.
+FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|diagnostisk|finding|result|conclusion"
+                          r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
+
+
+def names_a_comment(name: str) -> bool:
+    """Whether a component's name is a comment's or the request's (`COMMENT_COMPONENT`), not a finding's."""
+    return COMMENT_COMPONENT.search(name) is not None \
+        or (REQUEST_INFO.search(name) is not None and FINDING_NAME.search(name) is None)
+
+
 def names_a_bottle(text: str) -> bool:
     """Whether a text is a bottle's name ("Aerob flaske", "Anaerobic bottle"): a component named so is read with its
     name before its value ("Anaerob flaske: Ingen vækst"), as a laboratory's report prints it (rule 7)."""

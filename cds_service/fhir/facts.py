@@ -58,7 +58,7 @@ from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Entry, Terminology, duration_key
 
 from ..errors import DataError
-from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle
+from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle, names_a_comment
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
@@ -190,33 +190,13 @@ def _concept_text(concept: Any) -> str:
     return ""
 
 
-# A component that is a comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a
-# note, it never makes a culture grow (a growth read from a comment would count an infection not verified, §4.3).
-# Danish names are compounds ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name; the
-# request's own words (clinical information, what was asked for, a suspected diagnosis) are no finding either.
-_COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark|info|oplysning"
-                                r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
-                                re.IGNORECASE)
-# "Klinisk diagnose", "Diagnose" are the request's; "Diagnostisk fund", "Mikrobiologisk diagnose", "Bakteriologisk
-# diagnose" name the finding itself, and are read.
-_REQUEST_INFO = re.compile(r"diagnos", re.IGNORECASE)
-_FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|diagnostisk|finding|result|conclusion"
-                           r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
-
-
-def _names_a_comment(name: str) -> bool:
-    """Whether a component's name is a comment's or the request's (`_COMMENT_COMPONENT`), not a finding's."""
-    return _COMMENT_COMPONENT.search(name) is not None \
-        or (_REQUEST_INFO.search(name) is not None and _FINDING_NAME.search(name) is None)
-
-
 def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(value text, code) of each component of a result whose value is a text or a concept with a text or display
     ("Mikroorganisme": "Staphylococcus aureus", "Vækst"); a number or a period is no culture's text, and a component
     named a comment ("Kommentar", "Comment") is no finding."""
     found = []
     for c in _list(r.get("component")):
-        if isinstance(c, dict) and not _names_a_comment(_texts(c.get("code"))):
+        if isinstance(c, dict) and not names_a_comment(_texts(c.get("code"))):
             value = _texts(c.get("valueString"), c.get("valueCodeableConcept"))
             if value.strip():
                 found.append((value, c.get("code")))
@@ -224,9 +204,9 @@ def _component_texts(r: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
-    """The value text of each component of a result named a comment (`_COMMENT_COMPONENT`): a note, not a finding."""
+    """The value text of each component of a result named a comment (`names_a_comment`): a note, not a finding."""
     return [value for c in _list(r.get("component"))
-            if isinstance(c, dict) and _names_a_comment(_texts(c.get("code")))
+            if isinstance(c, dict) and names_a_comment(_texts(c.get("code")))
             and (value := _texts(c.get("valueString"), c.get("valueCodeableConcept"))).strip()]
 
 
