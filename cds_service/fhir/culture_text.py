@@ -24,8 +24,13 @@ CULTURE_WORDS = ("organism", "result-interpretation")
 def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     """The culture words a text names; a word of an `upper_case` group (organism.json: "GAS", group A streptococci)
     only where the text writes it in capitals, since in lower or mixed case it is an ordinary word ("gas",
-    "Gas gangrene", "luft og gas i flasken")."""
-    found = t.words_in(text, *CULTURE_WORDS)
+    "Gas gangrene", "luft og gas i flasken"). Each line is read alone, so a phrase of the value sets never spans a
+    line break: "Gær: Ingen\nVækst" is no yeast and a growth, not "Ingen vækst" (a layout's line is a statement)."""
+    found: tuple[WordMatch, ...] = ()
+    at = 0
+    for line in text.split("\n"):
+        found += tuple(m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
+        at += len(line) + 1
     if not any(m.get("upper_case") for m in found):
         return found
     return tuple(m for m in found if not m.get("upper_case") or _capitals_of_its_own(text, m.start, m.end))

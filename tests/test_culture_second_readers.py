@@ -1,0 +1,55 @@
+"""Culture readings the last second readers left silent or wrong (guideline §4.3: only a VERIFIED bacterial infection
+counts; spec §7: an organism-unspecified infection counts with a positive bacterial culture near it, and data the
+rules saw and did not use is named in the data notes, never dropped in silence).
+
+Each reading below erred towards not starting, with nothing on the card to say why; each test names what the card
+said before.
+
+Chart: CAR-T 2025-03-03; pneumonia J18.9 on 2025-10-01 and 2025-12-01, each with a blood culture that day; IgG
+3.5 g/L on 2026-01-05; evaluated 2026-01-10 (after the high-risk window: the general criteria decide).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .test_culture_components import GROWTH, component_cards, part
+from .test_culture_negation_scope import MET, NOT_MET, verdict
+from .test_culture_text_unread import NOTE, READ_IT, cards, notes_of
+
+
+def assert_met(found: dict[str, Any], lang: str) -> None:
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"] and MET[lang][1] in found["detail"]
+
+
+def assert_named_not_met(found: dict[str, Any], lang: str, shown: str) -> None:
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+    said = notes_of(found)
+    assert NOTE[lang] in said and READ_IT[lang] in said and shown in said
+
+
+# -- 3. a phrase never spans a line break
+@pytest.mark.parametrize("text", ["Gær: Ingen\nVækst", "Svampe: ingen\nvækst", "Negativ for gær\nVækst"])
+def test_a_no_growth_phrase_does_not_span_a_line_break(text: str) -> None:
+    """"Gær: Ingen" says no yeast grew; "Vækst" on the next line is a growth, as "Vækst\\nGær: Ingen" is. Before:
+    'none' ("Ingen\\nVækst" was read as the phrase "Ingen vækst", about the whole culture)."""
+    assert verdict(valueString=text) == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_no_yeast_and_a_growth_on_two_lines_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'no-start-without-infections', with no note about the cultures."""
+    [found] = cards("Gær: Ingen\nVækst", lang)
+    assert_met(found, lang)
+    [found] = component_cards([part("Gær: Ingen\nVækst", GROWTH)], lang)
+    assert_met(found, lang)
+
+
+def test_the_same_phrase_on_one_line_is_still_a_no_growth() -> None:
+    assert verdict(valueString="Gær: Ingen vækst") == "none"
+    assert verdict(valueString="Ingen vækst") == "none"
+    assert verdict(valueString="Gær: Ingen\nIngen vækst") == "none"
