@@ -53,3 +53,32 @@ def test_the_same_phrase_on_one_line_is_still_a_no_growth() -> None:
     assert verdict(valueString="Gær: Ingen vækst") == "none"
     assert verdict(valueString="Ingen vækst") == "none"
     assert verdict(valueString="Gær: Ingen\nIngen vækst") == "none"
+
+
+# -- 5. a finding's name with "info" in it is read; a comment's name stays a comment
+FINDING_NAMES = ["Resultatinformation", "Resultat info", "Resultatoplysninger", "Fundinformation",
+                 "Mikrobiologisk diagnose"]
+COMMENT_NAMES = ["Information til afdelingen", "Kliniske oplysninger", "Klinisk info", "Klinisk diagnose",
+                 "Resultatkommentar", "Kommentar til fund", "Resultat bemærkning", "Note til resultat",
+                 "Mistænkt mikrobiologisk diagnose", "Rekvisition: resultat", "Undersøgt for (resultat)"]
+
+
+@pytest.mark.parametrize("name", FINDING_NAMES)
+def test_a_component_named_the_result_with_info_in_its_name_is_read(name: str) -> None:
+    """Before: 'none' for "Resultatinformation" and "Resultat info" ("info" made them a comment, a note that never
+    makes a culture grow), so the E. coli they report was dropped."""
+    assert verdict(component=[part("Vækst af Escherichia coli", {"text": name})]) == "bacterial"
+
+
+@pytest.mark.parametrize("name", COMMENT_NAMES)
+def test_a_comment_or_the_request_stays_no_finding_though_its_name_has_a_finding_word(name: str) -> None:
+    assert verdict(component=[part("Vækst af Escherichia coli", {"text": name})]) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_e_coli_in_a_result_information_component_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'no-start-without-infections' (the finding read as a note: 'a note names a bacterium grown')."""
+    [found] = component_cards([part("Vækst af Escherichia coli", {"text": "Resultatinformation"})], lang)
+    assert_met(found, lang)
+    [found] = component_cards([part("Vækst af Escherichia coli", {"text": "Information til afdelingen"})], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"

@@ -438,22 +438,27 @@ def _hyphen_joined(text: str, start: int) -> bool:
 # names above: what a component's name says it is decides whether its value is read as a finding at all.
 # A comment on the result, not a finding ("Kommentar": "Ring ved vækst af S. aureus"): like a note, it never makes a
 # culture grow (a growth read from a comment would count an infection not verified, §4.3). Danish names are compounds
-# ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name; the request's own words
-# (clinical information, what was asked for, a suspected diagnosis) are no finding either.
-COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark|info|oplysning"
+# ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name, a finding's name or not
+# ("Resultatkommentar", "Kommentar til fund"); the request's own words (what was asked for, a suspected diagnosis)
+# are no finding either ("Mistænkt mikrobiologisk diagnose").
+COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark"
                                r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
                                re.IGNORECASE)
-# The request's diagnosis ("Klinisk diagnose", "Diagnose"): no finding, unless the name is a finding's (below).
-REQUEST_INFO = re.compile(r"diagnos", re.IGNORECASE)
-# A finding's name ("Diagnostisk fund", "Mikrobiologisk diagnose", "Bakteriologisk diagnose"): read.
+# Words a comment's or the request's name shares with a finding's: information ("Information til afdelingen",
+# "Kliniske oplysninger", "Klinisk info") and a diagnosis ("Klinisk diagnose"): no finding, unless the name is a
+# finding's (below: "Resultatinformation", "Resultat info", "Mikrobiologisk diagnose"), which is read.
+SHARED_WITH_A_FINDING = re.compile(r"info|oplysning|diagnos", re.IGNORECASE)
+# A finding's name ("Resultat", "Fund", "Diagnostisk fund", "Konklusion", "Bakteriologisk diagnose").
 FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|diagnostisk|finding|result|conclusion"
                           r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
 
 
 def names_a_comment(name: str) -> bool:
-    """Whether a component's name is a comment's or the request's (`COMMENT_COMPONENT`), not a finding's."""
+    """Whether a component's name is a comment's or the request's, not a finding's: a comment word
+    (`COMMENT_COMPONENT`) anywhere decides; a word it shares with a finding (`SHARED_WITH_A_FINDING`) only in a name
+    that is no finding's (`FINDING_NAME`)."""
     return COMMENT_COMPONENT.search(name) is not None \
-        or (REQUEST_INFO.search(name) is not None and FINDING_NAME.search(name) is None)
+        or (SHARED_WITH_A_FINDING.search(name) is not None and FINDING_NAME.search(name) is None)
 
 
 def names_a_bottle(text: str) -> bool:
