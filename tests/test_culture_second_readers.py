@@ -82,3 +82,39 @@ def test_two_pneumonias_with_e_coli_in_a_result_information_component_meet_the_g
     assert_met(found, lang)
     [found] = component_cards([part("Vækst af Escherichia coli", {"text": "Information til afdelingen"})], lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
+
+
+# -- 1. a bare growth beside a virus found is another organism's growth
+VIRUS_BESIDE_GROWTH: dict[str, str | list[dict[str, Any]]] = {
+    "components: influenza found, growth": [part("Påvist", {"text": "Influenza A"}), part("Vækst", GROWTH)],
+    "components: growth, CMV PCR positive": [part("Vækst", GROWTH), part("Positiv", {"text": "CMV PCR"})],
+    "value: growth, RSV found": "Vækst\nRSV påvist",
+    "value: growth, no fungi, RSV found": "Vækst\nSvampe: Ingen vækst\nRSV påvist",
+}
+
+
+@pytest.mark.parametrize("name", list(VIRUS_BESIDE_GROWTH))
+def test_a_bare_growth_beside_a_virus_found_is_a_bacterial_growth(name: str) -> None:
+    """A virus is found by a test, never grown in a culture's bottle: the "Vækst" beside it is another organism's,
+    as "Vækst" alone is a bacterial culture's growth (§4.3, §7). Before: 'other' (the virus alone decided)."""
+    value = VIRUS_BESIDE_GROWTH[name]
+    assert (verdict(valueString=value) if isinstance(value, str) else verdict(component=value)) == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_a_growth_beside_influenza_found_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'no-start-without-infections', with no note about the cultures' growth."""
+    [found] = component_cards([part("Påvist", {"text": "Influenza A"}), part("Vækst", GROWTH)], lang)
+    assert_met(found, lang)
+    [found] = cards("Vækst\nRSV påvist", lang)
+    assert_met(found, lang)
+
+
+def test_a_virus_or_a_fungus_found_alone_or_beside_a_no_growth_is_still_no_bacterial_growth() -> None:
+    assert verdict(valueString="RSV påvist") == "other"
+    assert verdict(valueString="Influenza A påvist") == "other"
+    assert verdict(component=[part("Påvist", {"text": "Influenza A"})]) == "other"
+    assert verdict(component=[part("Ingen vækst", GROWTH), part("Påvist", {"text": "Influenza A"})]) in ("other", "none")
+    assert verdict(valueString="Vækst\nSvampe: Påvist") == "other"  # the growth there may be the fungus: as before
+    assert verdict(valueString="Vækst af Candida\nRSV påvist") == "other"  # the growth is named: a yeast
+    assert verdict(valueString="Vækst: nej\nRSV påvist") == "other"  # no bare growth

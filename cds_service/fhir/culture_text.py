@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from cql_like_rules.valuesets import Terminology, WordMatch
@@ -176,7 +177,8 @@ def growth_in(t: Terminology, text: str) -> Growth:
        i 1 af 2 flasker") negates only that subject: a growth word of a comma-clause that names nothing ("Vækst",
        "Positiv", "Aerob flaske: Vækst") reads as it would alone, a growth of an organism no list knows (a
        bacterial culture's growth, §4.3). "Ingen vækst", "Ingen vækst af bakterier eller svampe" and "Ingen
-       bakterievækst" keep negating the whole text.
+       bakterievækst" keep negating the whole text. A bare growth word beside viruses found only ("Vækst\nRSV
+       påvist") is a growth of a bacterium not named (`_beside_a_virus`): a virus is never grown in a culture.
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
@@ -203,7 +205,8 @@ def growth_in(t: Terminology, text: str) -> Growth:
             scoped |= of_a_subject
             first = last + 1
     if scoped and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
-        named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
+        named = _beside_a_virus(text, words, tuple(w.match.attributes for i, w in enumerate(words)
+                                                   if w.role == ORGANISM and i not in negated))
         return Growth(bool(named) or _bare_growth(text, words), named)
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
@@ -211,7 +214,21 @@ def growth_in(t: Terminology, text: str) -> Growth:
                                 for w in words):
         return Growth(False, (), unread=True)  # no organism, no growth said: a text the reader does not know
     named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
-    return Growth(bool(named) if negation else True, named)
+    return Growth(bool(named), named) if negation else Growth(True, _beside_a_virus(text, words, named))
+
+
+# What a growth word the text does not say the organism of stands for beside viruses found only (`_beside_a_virus`).
+_UNNAMED_GROWTH: Mapping[str, Any] = MappingProxyType({"kind": "bacterial"})
+
+
+def _beside_a_virus(text: str, words: list[_Word], named: tuple[Mapping[str, Any], ...]) -> tuple[Mapping[str, Any], ...]:
+    """The organisms named as grown, and a bacterium not named when a bare growth word (rule 7) stands beside viruses
+    found only ("Vækst\nRSV påvist", the components "Influenza A": "Påvist" and "Vækst"): a virus is found by a test,
+    never grown in a culture's bottle, so the growth is another organism's, a bacterial culture's growth as "Vækst"
+    alone is. Beside a fungus found the growth may be the fungus's ("Vækst\nSvampe: Påvist"): not added."""
+    if named and all(a.get("virus") for a in named) and _bare_growth(text, words):
+        return (*named, _UNNAMED_GROWTH)
+    return named
 
 
 def _only_examined_for(text: str, words: list[_Word]) -> bool:
