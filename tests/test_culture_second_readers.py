@@ -28,7 +28,7 @@ def assert_met(found: dict[str, Any], lang: str) -> None:
 def assert_named_not_met(found: dict[str, Any], lang: str, shown: str) -> None:
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert NOT_MET[lang] in found["summary"]
-    said = notes_of(found)
+    said = notes_of(found).replace("\\\\", "")  # the card's markdown escapes (a colon: "\\:")
     assert NOTE[lang] in said and READ_IT[lang] in said and shown in said
 
 
@@ -118,3 +118,80 @@ def test_a_virus_or_a_fungus_found_alone_or_beside_a_no_growth_is_still_no_bacte
     assert verdict(valueString="Vækst\nSvampe: Påvist") == "other"  # the growth there may be the fungus: as before
     assert verdict(valueString="Vækst af Candida\nRSV påvist") == "other"  # the growth is named: a yeast
     assert verdict(valueString="Vækst: nej\nRSV påvist") == "other"  # no bare growth
+
+
+# -- 2. "Vækst: se kommentar" reads the same alone and beside a line about the fungi: what grew is in the comment
+COMMENT = {"text": "Kommentar"}
+DEFERRED = {"value alone": {"valueString": "Vækst: se kommentar"},
+            "value, no fungi": {"valueString": "Vækst: se kommentar\nSvampe: Ingen vækst"},
+            "components alone": {"component": [part("Vækst: se kommentar", GROWTH)]},
+            "components, no fungi": {"component": [part("Vækst: se kommentar", GROWTH),
+                                                   part("Ingen vækst", {"text": "Svampe"})]}}
+
+
+@pytest.mark.parametrize("name", list(DEFERRED))
+def test_a_growth_deferred_to_a_comment_is_read_from_the_comment_alone_or_beside_the_fungi(name: str) -> None:
+    """The laboratory says something grew and puts what in its comment: the comment names it. Before: alone, a
+    growth of an unknown organism (a contaminant in the comment verified); beside "Svampe: Ingen vækst", no growth
+    (an S. aureus in the comment was dropped, and nothing said)."""
+    value = DEFERRED[name]
+    with_comment = {**value, "component": [*value.get("component", []), part("Staphylococcus aureus", COMMENT)]}
+    assert verdict(**with_comment) == "bacterial"
+    with_contaminant = {**value, "component": [*value.get("component", []),
+                                               part("Staphylococcus epidermidis", COMMENT)]}
+    assert verdict(**with_contaminant) == "contaminant"
+    assert verdict(**value, note=[{"text": "Escherichia coli"}]) == "bacterial"
+    assert verdict(**value) == "none"  # no comment names what grew: not read, and named (below)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("text", ["Vækst: se kommentar", "Vækst: se kommentar\nSvampe: Ingen vækst"])
+def test_two_pneumonias_with_a_growth_deferred_to_no_comment_are_named(text: str, lang: str) -> None:
+    """Before: alone 'Ig may be started (general criteria)' on a growth nobody named; beside the fungus line 'Ig start
+    not recommended' with no note."""
+    [found] = cards(text, lang)
+    assert_named_not_met(found, lang, "Vækst: se kommentar")
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_a_growth_whose_comment_names_s_aureus_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'no-start-without-infections', with no note (the fungus line negated the whole culture)."""
+    [found] = component_cards([part("Vækst: se kommentar", GROWTH), part("Ingen vækst", {"text": "Svampe"}),
+                               part("Staphylococcus aureus", COMMENT)], lang)
+    assert_met(found, lang)
+
+
+# -- 4. what the rest of a culture says beside a line about the fungi reads as it would alone, or is named
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Vækst af Aerococcus urinae\nSvampe: ingen vækst", "bacterial"),  # a growth of an organism no list knows
+    ("Vækst af Aerococcus urinae\nAnaerob flaske: Ingen vækst", "bacterial"),
+    ("Aerococcus urinae\nSvampe: ingen vækst", "none"),  # a name no list knows, no growth word: unread (named)
+])
+def test_an_organism_no_list_knows_beside_the_fungi_reads_as_it_does_alone(text: str, expected: str) -> None:
+    """Before: 'none' for each, with no note."""
+    assert verdict(valueString=text) == expected
+    assert verdict(valueString=text.split("\n")[0]) == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_an_unknown_organism_beside_the_fungi(lang: str) -> None:
+    """Before: 'no-start-without-infections' with no note on either culture."""
+    [found] = cards("Vækst af Aerococcus urinae\nSvampe: ingen vækst", lang)
+    assert_met(found, lang)
+    [found] = cards("Aerococcus urinae\nSvampe: ingen vækst", lang)
+    assert_named_not_met(found, lang, "Aerococcus urinae")
+
+
+@pytest.mark.parametrize("text", ["Vækst: 0\nSvampe: ingen vækst", "Positiv kontrol\nSvampe: Ingen vækst",
+                                  "Vækst:\nSvampe: Ingen vækst", "Dyrket 5 døgn\nSvampe: Ingen vækst"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_growth_field_answered_in_words_no_list_knows_beside_the_fungi_is_named(text: str, lang: str) -> None:
+    """Still no growth (test_culture_growth_scope), but now named. Before: a silent no growth."""
+    [found] = cards(text, lang)
+    assert_named_not_met(found, lang, text.split("\n")[0].rstrip(":"))
+
+
+def test_a_line_about_the_fungi_alone_is_still_a_silent_no_growth() -> None:
+    for text in ("Svampe: Ingen vækst", "Anaerob flaske: Ingen vækst", "Aerob flaske: Ingen vækst\nAnaerob flaske: "
+                 "Ingen vækst"):
+        assert verdict(valueString=text) == "none"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
+from cql_like_rules.record_words import only_defers
 from cql_like_rules.valuesets import Terminology, WordMatch
 
 # The words a culture's text names things with are value-set data (`text_words`, valuesets/README.md), so that a site
@@ -61,6 +62,9 @@ class Growth:
     # the text says nothing the reader knows: no organism, no word of growth or of no growth ("Svar ved afdelingen",
     # "Prøven hæmolyseret", "Dolosigranulum pigrum"): not read, so no growth and no verification (guideline §4.3)
     unread: bool = False
+    # a growth said whose answer is deferred to a comment ("Vækst: se kommentar"): unread here; the comment names what
+    # grew (facts.py reads the culture's notes then, as beside a positive interpretation)
+    deferred: bool = False
 
 
 # What a word found in a culture's text is, for the grammar below.
@@ -105,6 +109,7 @@ _GROWTH_PLACE = re.compile(rf"(?:(?:i|in|fra|from)\s+(?:den\s+|the\s+|én\s+|one
                            r"|(?:efter|after)\s+\d+(?:[.,]\d+)?\s*(?:timer|time|t|døgn|dage|dag|hours?|hrs?|h|days?)(?!\w)",
                            re.IGNORECASE)
 _NOTHING_ELSE = re.compile(r"[\s:.!]*")
+_GROWTH_OF = re.compile(r"^[^\S\n]+(?:af|of)[^\S\n]+[^\W\d_][^:]*$", re.IGNORECASE)  # "Vækst af Aerococcus urinae"
 _CLAUSE_BOUND = re.compile(r"[;\n,()]|\.\s+(?=[A-ZÆØÅ])")
 # What may stand between a no-growth word and the names it is about ("Ingen vækst af Candida", "Negativ for svampe",
 # "Ikke påvist: Gær"): a word between ("Ingen vækst af bakterier eller svampe") makes them not its only subject.
@@ -179,6 +184,11 @@ def growth_in(t: Terminology, text: str) -> Growth:
        bacterial culture's growth, §4.3). "Ingen vækst", "Ingen vækst af bakterier eller svampe" and "Ingen
        bakterievækst" keep negating the whole text. A bare growth word beside viruses found only ("Vækst\nRSV
        påvist") is a growth of a bacterium not named (`_beside_a_virus`): a virus is never grown in a culture.
+       What else the text says reads as it would alone ("Vækst af Aerococcus urinae" grew an organism no list knows);
+       what is no bare growth there ("Vækst: se kommentar", "Positiv kontrol", "Aerococcus urinae") is `unread`.
+
+    A growth word answered by a pointer to a comment ("Vækst: se kommentar") is `unread` and `deferred`: the caller
+    reads what grew from the comment.
 
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
@@ -194,22 +204,33 @@ def growth_in(t: Terminology, text: str) -> Growth:
     """
     if not text.strip():
         return Growth(False, ())
-    words = _words(text, culture_words(t, text))
+    words, statement_ends = _words(text, culture_words(t, text))
     negated: set[int] = set()
-    negation = scoped = False
+    negation = False
+    subjects = set()  # the statements whose no-growth word is about a named fungus, virus or bottle only (rule 7)
     first = 0
     for last in range(len(words)):
         if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
             general, of_a_subject = _negate(text, words, list(range(first, last + 1)), negated)
             negation |= general
-            scoped |= of_a_subject
+            if of_a_subject:
+                subjects.add(words[first].statement)
             first = last + 1
-    if scoped and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
+    if subjects and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
         named = _beside_a_virus(text, words, tuple(w.match.attributes for i, w in enumerate(words)
                                                    if w.role == ORGANISM and i not in negated))
-        return Growth(bool(named) or _bare_growth(text, words), named)
+        if named or _bare_growth(text, words):
+            return Growth(True, named)
+        # the rest of the text, read as it would be alone: what it says that is no bare growth ("Vækst: se
+        # kommentar", "Positiv kontrol", "Aerococcus urinae") is not read, and named, never a silent no growth
+        bounds = [-1, *statement_ends, len(text)]
+        rest = "\n".join(text[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1) if k not in subjects)
+        alone = growth_in(t, rest)
+        return Growth(False, (), unread=alone.grew or alone.unread, deferred=alone.deferred)
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
+    if not negation and not any(w.name for w in words) and _answer_deferred(text, words):
+        return Growth(False, (), unread=True, deferred=True)  # "Vækst: se kommentar": what grew is in a comment
     if not negation and not any(w.role == ORGANISM or w.role == GREW and w.match.get("alone") is not False
                                 for w in words):
         return Growth(False, (), unread=True)  # no organism, no growth said: a text the reader does not know
@@ -248,9 +269,10 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
     return examined
 
 
-def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
-    """The words of a text with their roles and places; a growth word that belongs to a no-growth word before it is
-    dropped, and so is a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
+def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int]]:
+    """The words of a text with their roles and places, and where its statements end; a growth word that belongs to a
+    no-growth word before it is dropped, and so is a no-growth word joined by a hyphen to a word that is no name
+    (rule 3)."""
     found = tuple(found)
     starts = [w.start for w in found]
 
@@ -283,7 +305,7 @@ def _words(text: str, found: Iterable[WordMatch]) -> list[_Word]:
                                                                  and before.match.end == m.start - 1):
             continue  # "urease-negativ": a test the lists do not know
         words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m)))
-    return words
+    return words, statement_ends
 
 
 def _about_what_else(text: str, m: WordMatch) -> bool:
@@ -309,9 +331,22 @@ def _bare_growth(text: str, words: list[_Word]) -> bool:
                and _says_only_growth(text, [v for v in words if v.clause == w.clause]) for w in words)
 
 
+def _answer_deferred(text: str, words: list[_Word]) -> bool:
+    """Whether every growth word of a text is a field answered by a pointer to a comment or a later answer ("Vækst: se
+    kommentar", "Påvist: svar følger"): the laboratory says something grew and not here what (record_words.DEFERS)."""
+    grew = [w for w in words if w.role == GREW and w.match.get("alone") is not False]
+
+    def deferred(w: _Word) -> bool:
+        after = _CLAUSE_BOUND.search(text, w.match.end)
+        answer = text[w.match.end:after.start() if after is not None else len(text)].lstrip(" \t")
+        return answer.startswith(":") and only_defers(answer[1:])
+    return bool(grew) and all(deferred(w) for w in grew)
+
+
 def _says_only_growth(text: str, clause: list[_Word]) -> bool:
-    """Whether a comma-clause is its growth words and, at most, the bottle it is about and when it grew; a colon
-    after them makes them a field's name ("Vækst:"), whose answer is not they."""
+    """Whether a comma-clause is its growth words and, at most, the bottle it is about, when it grew, and the name
+    of what grew after "af"/"of" ("Vækst af Aerococcus urinae": a growth of an organism no list knows, as alone); a
+    colon after them makes them a field's name ("Vækst:"), whose answer is not they."""
     first, last = clause[0].match, clause[-1].match
     left = max((m.end() for m in _CLAUSE_BOUND.finditer(text, 0, first.start)), default=0)
     after = _CLAUSE_BOUND.search(text, last.end)
@@ -320,7 +355,7 @@ def _says_only_growth(text: str, clause: list[_Word]) -> bool:
     for w in clause:
         rest.append(text[at:w.match.start])
         at = w.match.end
-    rest.append(text[at:right])
+    rest.append(_GROWTH_OF.sub("", text[at:right]))
     said = _GROWTH_PLACE.sub(" ", " ".join(rest))
     # a colon after it makes it a field's name whose answer is missing or elsewhere ("Vækst:", "Vækst: nej")
     return _NOTHING_ELSE.fullmatch(said) is not None and ":" not in _GROWTH_PLACE.sub(" ", rest[-1])

@@ -1192,9 +1192,10 @@ class FactBuilder:
 
         growth = read(value_text)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
-        if interpretation == "positive" and not verdict:
-            # a positive interpretation whose result names no organism: the notes may name what grew (a yeast only
-            # is no bacterial growth); beside an organism of the result, a note's earlier finding is not this one's
+        if (interpretation == "positive" or growth.deferred and not interpretation) and not verdict:
+            # a positive interpretation whose result names no organism, or a result that defers what grew to a
+            # comment ("Vækst: se kommentar"): the notes may name what grew (a yeast only is no bacterial growth);
+            # beside an organism of the result, a note's earlier finding is not this one's
             growth = read(text)
             verdict = bacterial_verdict(growth.named)
         noted = bacterial_verdict(read("\n".join(notes)).named) == "bacterial" if notes else False
