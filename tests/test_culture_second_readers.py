@@ -122,7 +122,7 @@ def test_a_virus_or_a_fungus_found_alone_or_beside_a_no_growth_is_still_no_bacte
 
 # -- 2. "Vækst: se kommentar" reads the same alone and beside a line about the fungi: what grew is in the comment
 COMMENT = {"text": "Kommentar"}
-DEFERRED = {"value alone": {"valueString": "Vækst: se kommentar"},
+DEFERRED: dict[str, dict[str, Any]] = {"value alone": {"valueString": "Vækst: se kommentar"},
             "value, no fungi": {"valueString": "Vækst: se kommentar\nSvampe: Ingen vækst"},
             "components alone": {"component": [part("Vækst: se kommentar", GROWTH)]},
             "components, no fungi": {"component": [part("Vækst: se kommentar", GROWTH),
