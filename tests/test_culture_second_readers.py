@@ -195,3 +195,49 @@ def test_a_line_about_the_fungi_alone_is_still_a_silent_no_growth() -> None:
     for text in ("Svampe: Ingen vækst", "Anaerob flaske: Ingen vækst", "Aerob flaske: Ingen vækst\nAnaerob flaske: "
                  "Ingen vækst"):
         assert verdict(valueString=text) == "none"
+
+
+# -- 6. a component's own coded interpretation is read as the Observation's is
+POS = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "POS"}]}]
+NEG = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "NEG"}]}]
+
+
+def judged(value: str, interpretation: list[dict[str, Any]], code: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**(part(value, code) if code else part(value)), "interpretation": interpretation}
+
+
+def test_a_coded_negative_on_the_only_finding_component_is_no_growth() -> None:
+    """Before: 'none' with the note 'a result the rules cannot read' ("Svar ved afdelingen" unread), where the
+    laboratory coded its finding negative."""
+    assert verdict(component=[judged("Svar ved afdelingen", NEG)]) == "none"
+    assert verdict(component=[judged("Staphylococcus aureus", NEG)]) == "none"  # named as a disagreement, as before
+
+
+def test_a_coded_positive_on_a_finding_component_is_a_growth() -> None:
+    """Before: 'none', with an unread note: the laboratory's coded positive was not read."""
+    assert verdict(component=[judged("Svar ved afdelingen", POS)]) == "bacterial"
+    assert verdict(component=[judged("Svar ved afdelingen", POS), judged("Ingen vækst", NEG, {"text": "Svampe"})]) \
+        == "bacterial"
+    assert verdict(component=[judged("Candida albicans", POS)]) == "other"  # what grew still decides its kind
+
+
+def test_the_observations_own_coded_interpretation_still_decides() -> None:
+    assert verdict(component=[judged("Svar ved afdelingen", NEG)], interpretation=POS) == "bacterial"
+    assert verdict(component=[judged("Svar ved afdelingen", POS)], interpretation=NEG) == "none"
+
+
+def test_a_negative_on_one_of_two_findings_or_on_a_comment_decides_nothing() -> None:
+    assert verdict(component=[part("Staphylococcus aureus"), judged("Ingen vækst", NEG, {"text": "Svampe"})]) \
+        == "bacterial"
+    assert verdict(component=[part("Staphylococcus aureus"), judged("Ingen bemærkninger", NEG, {"text": "Kommentar"})]) \
+        == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_culture_component_is_coded_positive_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'no-start-without-infections' and 'a result the rules cannot read' on each culture."""
+    [found] = component_cards([judged("Svar ved afdelingen", POS)], lang)
+    assert_met(found, lang)
+    [found] = component_cards([judged("Svar ved afdelingen", NEG)], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOTE[lang] not in notes_of(found)

@@ -900,7 +900,7 @@ class FactBuilder:
             # A text the reader cannot read ("Se journal") may be a growth too: named the same way.
             value = self._culture_result_text(r)
             read = growth_in(self.t, value)
-            if (read.grew or read.unread) and self._interpretation(r) != "negative":
+            if (read.grew or read.unread) and (self._interpretation(r) or self._components_interpretation(r)) != "negative":
                 self._unrecognised(r, r.get("code"))
         return None
 
@@ -1137,6 +1137,16 @@ class FactBuilder:
                 return str(entry.get("result") or "")
         return ""
 
+    def _components_interpretation(self, r: Mapping[str, Any]) -> str:
+        """A culture's interpretation coded on its finding components (not those named a comment), read as the
+        Observation's is when the Observation codes none: 'positive' when one says positive ("Mikroorganisme" POS),
+        'negative' when every finding component says negative (a NEG on the only one), else ''."""
+        said = [self._interpretation(c) for c in _list(r.get("component"))
+                if isinstance(c, dict) and not names_a_comment(_texts(c.get("code")))]
+        if "positive" in said:
+            return "positive"
+        return "negative" if said and all(one == "negative" for one in said) else ""
+
     def _interpretation_in_words(self, r: Mapping[str, Any]) -> str:
         """'positive' or 'negative' from an interpretation given in words only ("Positiv", "Ingen vækst": the
         result-interpretation words, in `interpretation.text` or a coding's display outside the value set); ''
@@ -1171,7 +1181,8 @@ class FactBuilder:
         # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
         coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
                  for e in self._organisms(o)]
-        interpretation = self._interpretation(r) or self._interpretation_in_words(r)
+        interpretation = self._interpretation(r) or self._components_interpretation(r) \
+            or self._interpretation_in_words(r)
         notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
                  and culture_words(self.t, n["text"])]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
