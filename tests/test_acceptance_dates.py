@@ -168,6 +168,24 @@ CHARTS = [
     Chart("bsab-order-authored-month-only", bundle(bsab_order("tec", authoredOn="2025-11"),
                                                    igg("igg", 2.5, effectiveDateTime="2025-12-01")),
           "2025-12-15", ("therapy-undated",), ("2025-11",)),
+    # a date no reader can take a day from (day-month-year as written in Danish, a day that does not exist): the
+    # therapy was given, so the same card as a month with no day, never silence
+    Chart("cart-performed-danish-day-month-year", bundle(car_t(performedDateTime="18-11-2025"), LOW, IVIG),
+          "2026-01-20", ("therapy-undated",), ("“18-11-2025”", "record the day"), indicator="info",
+          da_says=("“18-11-2025”",)),
+    Chart("cart-administration-day-that-does-not-exist", bundle(car_t_given(effectiveDateTime="2025-11-31"), LOW, IVIG),
+          "2026-01-20", ("therapy-undated",), ("“2025-11-31”",)),
+    Chart("bsab-dose-dotted-date", bundle(bsab_dose("tec-1", effectiveDateTime="18.11.2025"), LOW, IVIG),
+          "2026-01-20", ("therapy-undated",), ("“18.11.2025”",)),
+    Chart("cart-medication-record-slashed-date", bundle(
+        {"resourceType": "MedicationStatement", "id": "cart-elsewhere", "status": "completed", "subject": SUBJECT,
+         "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01XL03"}]},
+         "effectiveDateTime": "18/11/2025"}, LOW, IVIG), "2026-01-20", ("therapy-undated",), ("“18/11/2025”",)),
+    # beside a dated index event the unreadable one is named in the data notes
+    Chart("cart-unreadable-date-then-dated-teclistamab", bundle(car_t(performedDateTime="18-03-2025"),
+                                                                bsab_dose("tec-1", effectiveDateTime="2025-10-06"),
+                                                                igg("igg", 2.5, effectiveDateTime="2025-11-01")),
+          "2025-11-10", ("start-substitution",), ("2025-10-06", "18-03-2025")),
     # an undated CAR-T from another hospital beside a dated later bsAb course: the bsAb dates T0; the card names
     # the undated record
     Chart("cart-month-only-then-dated-teclistamab", bundle(car_t(performedDateTime="2025-03"),

@@ -1348,6 +1348,9 @@ class FactBuilder:
             except PartialDate as exc:
                 self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
                 return None
+            except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
+                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), str(when).strip())
+                return None
             return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
@@ -1376,6 +1379,9 @@ class FactBuilder:
             day = self._date(when)
         except PartialDate as exc:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
+            return None
+        except DataError:  # "18-11-2025": given, on a day no reader can take from it, as one written in words
+            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), str(when).strip())
             return None
         self._car_t_stopped(r, drug or _concept_text(r.get("code")), day)
         return "car_t", CarTInfusion(day, reference_of(r), drug)
@@ -1455,13 +1461,13 @@ class FactBuilder:
             return None
         try:
             day = self._date(when)
-        except PartialDate as exc:
+        except DataError as exc:  # no day ("2025-10"), or none a reader can take ("18-11-2025"): as words
             if car_t is None and bsab is None:
                 raise
             drug = str(car_t.get("drug") or "") if car_t is not None else \
                 self._bsab_drug(bsab, concept) if bsab is not None else ""
-            self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab",
-                                  drug or _concept_text(concept), exc.value)
+            self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab", drug or _concept_text(concept),
+                                  exc.value if isinstance(exc, PartialDate) else str(when).strip())
             return None
         if car_t is not None:
             self._car_t_stopped(r, str(car_t.get("drug") or "") or _concept_text(concept), day)
@@ -1823,6 +1829,9 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         day = b._date(raw)
     except PartialDate as exc:
         b._undated_therapy(r, kind, drug or shown, exc.value)
+        return None
+    except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
+        b._undated_therapy(r, kind, drug or shown, raw.strip())
         return None
     if car_t is not None:
         return "car_t", CarTInfusion(day, reference_of(r), drug)
