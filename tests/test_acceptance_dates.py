@@ -181,6 +181,11 @@ CHARTS = [
         {"resourceType": "MedicationStatement", "id": "cart-elsewhere", "status": "completed", "subject": SUBJECT,
          "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01XL03"}]},
          "effectiveDateTime": "18/11/2025"}, LOW, IVIG), "2026-01-20", ("therapy-undated",), ("“18/11/2025”",)),
+    Chart("bsab-order-start-day-month-year", bundle(bsab_order("tec", authoredOn="2025-11-10",
+                                                              dosageInstruction=bounds("18-11-2025")), LOW, IVIG),
+          "2026-01-20", ("therapy-undated",), ("“18-11-2025”",)),
+    Chart("bsab-order-authored-day-month-year", bundle(bsab_order("tec", authoredOn="18-11-2025"), LOW, IVIG),
+          "2026-01-20", ("therapy-undated",), ("“18-11-2025”",)),
     # beside a dated index event the unreadable one is named in the data notes
     Chart("cart-unreadable-date-then-dated-teclistamab", bundle(car_t(performedDateTime="18-03-2025"),
                                                                 bsab_dose("tec-1", effectiveDateTime="2025-10-06"),

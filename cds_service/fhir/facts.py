@@ -938,6 +938,20 @@ class FactBuilder:
         except DataError:
             return None
 
+    def _start_unread(self, resource: Mapping[str, Any]) -> str | None:
+        """The order's start as written (a boundsPeriod.start, else authoredOn) when no reader can take a day from
+        it ("18-11-2025", "2025-11-31"); None when the start reads."""
+        starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
+                  if isinstance(d, dict)]
+        for value in [v for v in starts if isinstance(v, str) and v] or [resource.get("authoredOn")]:
+            if not isinstance(value, str):
+                continue
+            try:
+                to_local_date(value, self.tz, allow_partial=True)
+            except DataError:
+                return value.strip()
+        return None
+
     def _dosage_period(self, resource: Mapping[str, Any]) -> Planned:
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open); the end is assumed
         only when no end that names its day falls on it."""
@@ -1501,6 +1515,12 @@ class FactBuilder:
                     raise  # not reached: an end with no day is read as its last day (`_order_end`)
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
                                       exc.value)
+                return None
+            except DataError:  # a start no reader can take a day from ("18-11-2025"): as one with no day
+                unread = self._start_unread(r)
+                if unread is None:
+                    raise  # readable dates that do not fit together (an end before the start): invalid
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), unread)
                 return None
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
