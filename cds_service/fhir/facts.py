@@ -943,7 +943,8 @@ class FactBuilder:
         it ("18-11-2025", "2025-11-31"); None when the start reads."""
         starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
                   if isinstance(d, dict)]
-        for value in [v for v in starts if isinstance(v, str) and v] or [resource.get("authoredOn")]:
+        written: list[Any] = [v for v in starts if isinstance(v, str) and v] or [resource.get("authoredOn")]
+        for value in written:
             if not isinstance(value, str):
                 continue
             try:
