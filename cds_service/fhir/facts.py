@@ -918,6 +918,21 @@ class FactBuilder:
         except DataError:
             return None
 
+    def _start_unread(self, resource: Mapping[str, Any]) -> str | None:
+        """The order's start as written (a boundsPeriod.start, else authoredOn) when no reader can take a day from
+        it ("18-11-2025", "2025-11-31"); None when the start reads."""
+        starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
+                  if isinstance(d, dict)]
+        written: list[Any] = [v for v in starts if isinstance(v, str) and v] or [resource.get("authoredOn")]
+        for value in written:
+            if not isinstance(value, str):
+                continue
+            try:
+                to_local_date(value, self.tz, allow_partial=True)
+            except DataError:
+                return value.strip()
+        return None
+
     def _dosage_period(self, resource: Mapping[str, Any]) -> Planned:
         """(start, end) from the dosage bounds: earliest start, latest end (None if any is open); the end is assumed
         only when no end that names its day falls on it."""
@@ -1340,6 +1355,9 @@ class FactBuilder:
             except PartialDate as exc:
                 self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
                 return None
+            except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
+                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), str(when).strip())
+                return None
             return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
@@ -1368,6 +1386,9 @@ class FactBuilder:
             day = self._date(when)
         except PartialDate as exc:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
+            return None
+        except DataError:  # "18-11-2025": given, on a day no reader can take from it, as one written in words
+            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), str(when).strip())
             return None
         self._car_t_stopped(r, drug or _concept_text(r.get("code")), day)
         return "car_t", CarTInfusion(day, reference_of(r), drug)
@@ -1447,13 +1468,13 @@ class FactBuilder:
             return None
         try:
             day = self._date(when)
-        except PartialDate as exc:
+        except DataError as exc:  # no day ("2025-10"), or none a reader can take ("18-11-2025"): as words
             if car_t is None and bsab is None:
                 raise
             drug = str(car_t.get("drug") or "") if car_t is not None else \
                 self._bsab_drug(bsab, concept) if bsab is not None else ""
-            self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab",
-                                  drug or _concept_text(concept), exc.value)
+            self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab", drug or _concept_text(concept),
+                                  exc.value if isinstance(exc, PartialDate) else str(when).strip())
             return None
         if car_t is not None:
             self._car_t_stopped(r, str(car_t.get("drug") or "") or _concept_text(concept), day)
@@ -1487,6 +1508,12 @@ class FactBuilder:
                     raise  # not reached: an end with no day is read as its last day (`_order_end`)
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept),
                                       exc.value)
+                return None
+            except DataError:  # a start no reader can take a day from ("18-11-2025"): as one with no day
+                unread = self._start_unread(r)
+                if unread is None:
+                    raise  # readable dates that do not fit together (an end before the start): invalid
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), unread)
                 return None
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
@@ -1815,6 +1842,9 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         day = b._date(raw)
     except PartialDate as exc:
         b._undated_therapy(r, kind, drug or shown, exc.value)
+        return None
+    except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
+        b._undated_therapy(r, kind, drug or shown, raw.strip())
         return None
     if car_t is not None:
         return "car_t", CarTInfusion(day, reference_of(r), drug)

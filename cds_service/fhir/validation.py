@@ -18,15 +18,20 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from ..errors import DataError
+from .dates import _DATETIME, _from_fields
 from .fast_validation import plainly_valid
 
 # Keyed by a 128-bit digest of the resource as sent, not the resource's bytes: full keys held
 # ~4 KB each, 80 MB of a worker's memory once the cache had filled with charts never seen again.
+_UTC = ZoneInfo("UTC")
+_INSTANTS = frozenset({"issued", "lastUpdated", "recorded"})
 _CACHE: "OrderedDict[bytes, Validity]" = OrderedDict()
 _CACHE_SIZE = 20_000
 _CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte resources are not kept
@@ -75,6 +80,25 @@ def _is_used(loc: tuple[Any, ...], paths: tuple[tuple[str, ...], ...]) -> bool:
     return False
 
 
+def _local_time(error: Mapping[str, Any]) -> bool:
+    """A dateTime with a time but no time-zone offset ("2025-11-18T10:00:00") or no seconds ("T10:00+01:00"):
+    FHIR R4 asks for both once a time is given, but EHRs send it so, and the day it names is plain (a time with no
+    offset is local time, `dates.py`). Not a reason to drop the resource: a CAR-T infusion dropped so leaves no card
+    at all, an IgG dropped so asks for a new one."""
+    value, loc = error.get("input"), tuple(error.get("loc", ()))
+    if error.get("type") != "value_error" or not isinstance(value, str) or not loc \
+            or str(loc[-1]) in _INSTANTS or str(loc[-1]).endswith("Instant"):
+        return False  # an instant (`issued`, `effectiveInstant`) is exact by definition: no zone, no instant
+    m = _DATETIME.fullmatch(value)
+    if m is None or m.group(7) is not None and m.group(6) is not None:
+        return False  # not a dateTime, or one with its offset and seconds: invalid for another reason
+    try:
+        _from_fields(value, m, _UTC)
+    except DataError:
+        return False  # a day or a time that does not exist
+    return True
+
+
 def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "__root__") or "resource"
 
@@ -111,9 +135,9 @@ def full_validity(resource: Mapping[str, Any]) -> Validity:
             result = VALID
         except ValidationError as exc:
             paths = _COMMON + USED.get(kind, ())
-            fatal = [e for e in exc.errors() if _is_used(tuple(e.get("loc", ())), paths)]
-            ignored = tuple(dict.fromkeys(_where(tuple(e.get("loc", ())))
-                                          for e in exc.errors() if e not in fatal))
+            errors = [e for e in exc.errors() if not _local_time(e)]  # read as local time, as `dates.py` does
+            fatal = [e for e in errors if _is_used(tuple(e.get("loc", ())), paths)]
+            ignored = tuple(dict.fromkeys(_where(tuple(e.get("loc", ()))) for e in errors if e not in fatal))
             if fatal:
                 parts = [f"{_where(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in fatal[:3]]
                 more = len(fatal) - 3
