@@ -17,6 +17,7 @@ import pytest
 from cds_service.cards.trace import TRACE_EXTENSION
 from cds_service.errors import DataError
 from cds_service.tools.replay import replay
+from cql_like_rules.facts import Facts
 from cds_service.fhir.facts import FactBuilder, m_protein_words, quantity_of_text
 
 from .test_acceptance_igg import IN_WINDOW, NPU, igg, m_text, myeloma, obs
@@ -60,7 +61,7 @@ def test_m_protein_words(text: str, said: str) -> None:
     assert m_protein_words(text) == said
 
 
-def _facts(*resources: dict) -> object:
+def _facts(*resources: dict) -> Facts:
     builder = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen"))
     return builder.build(resources).facts
 
@@ -72,17 +73,17 @@ def test_a_text_goes_the_valuequantity_path() -> None:
     as_quantity = _facts(igg("igg", "2026-01-10", None, code="2465-3", system="http://loinc.org",
                              valueQuantity={"value": 350, "comparator": "<", "unit": "mg/dL"}),
                          obs("mp", "2026-01-10", NPU, "NPU28639", 4000, unit="mg/L"))
-    [text_igg], [quantity_igg] = as_text.igg, as_quantity.igg  # type: ignore[attr-defined]
+    [text_igg], [quantity_igg] = as_text.igg, as_quantity.igg
     assert (text_igg.value_g_l, text_igg.comparator) == (quantity_igg.value_g_l, quantity_igg.comparator) == (3.5, "<")
     assert text_igg.reported == "<350 mg/dL"
-    [text_m], [quantity_m] = as_text.m_protein, as_quantity.m_protein  # type: ignore[attr-defined]
+    [text_m], [quantity_m] = as_text.m_protein, as_quantity.m_protein
     assert (text_m.value_g_l, text_m.isotype, text_m.reported) == (4.0, "IgG", "4000 mg/L")
     assert (quantity_m.value_g_l, quantity_m.isotype, quantity_m.reported) == (4.0, "IgG", "")
 
 
 def test_a_trace_and_none_found_keep_the_type() -> None:
     facts = _facts(m_text("mp1", "2026-01-10", "spor"), m_text("mp2", "2026-01-12", "Ikke påvist"))
-    trace, none = facts.m_protein  # type: ignore[attr-defined]
+    trace, none = facts.m_protein
     assert (trace.value_g_l, trace.comparator, trace.isotype, trace.reported, trace.unquantified) == \
         (0.0, ">", "IgG", "spor", True)
     assert (none.value_g_l, none.comparator, none.isotype, none.reported, none.unquantified) == \
@@ -91,18 +92,18 @@ def test_a_trace_and_none_found_keep_the_type() -> None:
 
 def test_an_unreadable_m_protein_is_named_and_types_the_myeloma() -> None:
     facts = _facts(m_text("mp", "2026-01-10", "se kommentar"))
-    assert facts.m_protein == ()  # type: ignore[attr-defined]
-    [typed] = facts.immunofixation  # type: ignore[attr-defined]
+    assert facts.m_protein == ()
+    [typed] = facts.immunofixation
     assert (typed.source, typed.isotype) == ("Observation/mp", "IgG")
-    [note] = facts.notes  # type: ignore[attr-defined]
+    [note] = facts.notes
     assert (note.kind, note.display) == ("m-protein-unreadable", "se kommentar")
     assert "not a number with a unit" in note.message
 
 
 def test_an_unreadable_m_protein_of_no_named_type_types_nothing() -> None:
     facts = _facts(m_text("mp", "2026-01-10", "se kommentar", code="NPU19844"))
-    assert facts.m_protein == () and facts.immunofixation == ()  # type: ignore[attr-defined]
-    assert [n.kind for n in facts.notes] == ["m-protein-unreadable"]  # type: ignore[attr-defined]
+    assert facts.m_protein == () and facts.immunofixation == ()
+    assert [n.kind for n in facts.notes] == ["m-protein-unreadable"]
 
 
 @pytest.mark.parametrize("lang, says", [("en", "as reported: spor"), ("da", "som svaret: spor")])
@@ -126,3 +127,21 @@ def test_an_m_protein_given_as_a_number_traces_no_reported_field() -> None:
     data = stored(myeloma(igg("igg", "2026-01-10", 7.0), obs("mp", "2026-01-10", NPU, "NPU28638", 4.0)), "en")
     [fact] = data["facts"]["m_protein"]
     assert "reported" not in fact or fact["reported"] == ""
+
+
+@pytest.mark.parametrize("total, code, says", [
+    (3.5, "order-meets-criteria", "Polyclonal IgG <3.5 g/L on 2026-01-13: total 3.5 g/L − IgG M-protein “spor”"),
+    (4.3, "order-does-not-meet-criteria", "polyclonal IgG <4.3 g/L (total 4.3, M-protein “spor”), unclear whether"),
+])
+def test_an_ig_order_on_a_trace_m_protein(total: float, code: str, says: str) -> None:
+    """order-sign: a total below 4 with a trace is a polyclonal IgG below 4 (the order meets the criterion); a higher
+    total cannot be placed (it does not), and the M-protein is named as sent."""
+    from .test_acceptance_orders import CART, IVIG, Case, cards_of, draft, low
+    from .test_acceptance_orders import code as code_of
+    from .test_acceptance_orders import m_protein as m_loinc
+    trace = {key: value for key, value in m_loinc("mp", "2026-01-13", 0.0).items() if key != "valueQuantity"}
+    case = Case("trace", "", [CART, low("2026-01-13", total), {**trace, "valueString": "spor"}], "2026-01-20",
+                [draft("d1", IVIG, "2026-01-20")], [])
+    [card] = cards_of(case)
+    assert code_of(card) == code
+    assert says in f"{card['summary']}\n{card['detail']}", card["detail"]
