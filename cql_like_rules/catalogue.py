@@ -285,6 +285,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut ud fra IgG- og M-komponenttallene med deres datoer, eller mål begge igen; start ikke "
                          "på dette svar alene."),
                 ),
+                "m-protein-not-quantified": Variant(
+                    Text("Polyclonal IgG below total {igg_total} ({igg_date}): IgG M-protein {m_protein} not "
+                         "quantified; ask for its figure",
+                         "Polyklonalt IgG under total {igg_total} ({igg_date}): IgG-M-komponent {m_protein} ikke "
+                         "kvantificeret; bed om tallet"),
+                    Text("An IgG M-protein was found but not quantified, so polyclonal IgG (total minus the "
+                         "M-protein) lies below the total by an unknown amount: it may be on either side of "
+                         "{threshold}.",
+                         "Der er fundet en IgG-M-komponent, men den er ikke kvantificeret, så polyklonalt IgG (total "
+                         "minus M-komponenten) ligger et ukendt stykke under totalen: det kan ligge på begge sider af "
+                         "{threshold}."),
+                    Text("Ask the laboratory for the M-protein's figure, or measure it again quantified with an IgG; "
+                         "do not start on this result alone.",
+                         "Bed laboratoriet om M-komponentens tal, eller mål den igen kvantificeret sammen med IgG; "
+                         "start ikke på dette svar alene."),
+                ),
                 "indeterminate": Variant(
                     Text("IgG reported as {igg} ({igg_date}): cannot tell whether below {threshold}; measure IgG "
                          "again before deciding on Ig",
@@ -301,6 +317,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"indeterminate-m-protein": "polyclonal IgG with an IgG M-protein or a total IgG reported "
                                                     "only as a bound (\"<1.0\", \">25\"): it lies on both sides of "
                                                     "the start threshold",
+                         "m-protein-not-quantified": "polyclonal IgG with an IgG M-protein found but not "
+                                                     "quantified (\"spor\", \"påvist, ikke kvantificerbar\"): "
+                                                     "below a total of at least the start threshold by an unknown "
+                                                     "amount",
                          "no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
                          "infections-no-recent-igg": "general criteria, infections present, no recent IgG",

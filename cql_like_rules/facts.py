@@ -24,6 +24,9 @@ Organism = Literal["bacterial", "unspecified", "other"]
 # A fact field the explanation page shows (stored in the snapshot's facts) that the card's machine-readable trace leaves
 # out (cds_service/cards/trace.py): provenance for a reader, no input to the rules.
 PAGE_ONLY = {"trace": False}
+# A fact field the trace carries only when it holds something (an M-protein sent as text: its text), so that the
+# trace of every other result is as before.
+TRACED_IF_SET = {"trace": "if-set"}
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,21 @@ class MProteinResult:
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<1.0 g/L": below the measuring range)
     component: str = field(default="", metadata=PAGE_ONLY)  # read from a panel's component, as IgGResult.component
     panel: str = field(default="", metadata=PAGE_ONLY)
+    # the text as sent when the laboratory sent the result as text: "1,2 g/L", "<1 g/L"; "spor" (found, not
+    # quantified: value 0.0 with comparator ">"), "Ikke påvist" (none found: value 0.0)
+    reported: str = field(default="", metadata=TRACED_IF_SET)
+
+    @property
+    def unquantified(self) -> bool:
+        """Found but not quantified ("spor", or a bound ">0"): polyclonal IgG is below the total by an unknown amount."""
+        return self.comparator in (">", ">=") and self.value_g_l == 0.0
 
 
 @dataclass(frozen=True)
 class Immunofixation:
     """A serum immunofixation: which immunoglobulin the M-protein is ("none" when no M-protein was
-    found, "" when unreadable)."""
+    found, "" when unreadable). Also an M-protein result whose amount could not be read but whose code or text names
+    its type (NPU28638 "IgG kappa" sent as "se kommentar"): it types the myeloma as an immunofixation does."""
 
     date: date
     source: str

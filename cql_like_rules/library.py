@@ -1219,7 +1219,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
             elif m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
                 caveats.append("paraprotein-possible-measured")
                 untyped: dict[str, Value] = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
-                           "untyped_m_protein_comparator": m.comparator,
+                           "untyped_m_protein_comparator": m.comparator, "untyped_m_protein_reported": m.reported,
                            "polyclonal_if_igg": max(_less(used.result.value_g_l, m.value_g_l), 0.0),
                            "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
                 more = {**untyped, **more}
@@ -1261,6 +1261,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
                     m_protein=m.value_g_l if m else None, m_protein_comparator=m.comparator if m else "",
                     m_protein_date=m.date if m else None,
                     m_protein_source=m.source if m else None)
+        if m is not None and m.reported:  # sent as text: shown as sent ("spor", "1,2 g/L")
+            base.update(m_protein_reported=m.reported)
     episode = c["Current Episode"]
     if episode is not None:
         products = {x.product for x in episode.courses if x.start <= c.today}
@@ -1527,8 +1529,11 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
 
 def _indeterminate(used: IgGUsed | None) -> str:
     """The measure-igg variant for an IgG that cannot be placed: a bound the laboratory reported for
-    the IgG, or for the M-protein subtracted from it."""
-    return "indeterminate-m-protein" if used is not None and used.m_protein is not None else "indeterminate"
+    the IgG, or for the M-protein subtracted from it; an IgG M-protein found but not quantified ("spor")
+    asks for its figure."""
+    if used is None or used.m_protein is None:
+        return "indeterminate"
+    return "m-protein-not-quantified" if used.m_protein.unquantified else "indeterminate-m-protein"
 
 
 def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ignored: Mapping[str, Value]) -> Advice:
@@ -1540,7 +1545,7 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
     values: dict[str, Value] = {**ignored, "paraprotein_threshold": crossed}
     igg = used
     if m is not None:
-        values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date,
+        values.update(untyped_m_protein=m.value_g_l, untyped_m_protein_date=m.date, untyped_m_protein_reported=m.reported,
                       polyclonal_if_igg=max(_less(total, m.value_g_l), 0.0), untyped_m_protein_comparator=m.comparator,
                       polyclonal_if_igg_comparator=_POLYCLONAL_BOUND.get(m.comparator, ""))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
@@ -1669,12 +1674,13 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     threshold = c["Untreated IgG Indeterminate"]
     m = used.m_protein if used is not None else None
     # An M-protein bound is not the IgG's: a card shown with both figures says it, no note needed.
-    named = used is not None and used.m_protein is not None and any(a.variant == "indeterminate-m-protein"
-                                                              for a in c["Advice"])
+    named = used is not None and used.m_protein is not None and any(
+        a.variant in ("indeterminate-m-protein", "m-protein-not-quantified") for a in c["Advice"])
     if used is not None and threshold is not None and not named:
         r = used.result
-        shown = _as_reported(r) if m is None else f"{_as_reported(r)} − {m.comparator}{m.value_g_l:g}"
-        why = "" if m is None else f" less an IgG M-protein of {m.comparator}{m.value_g_l:g} g/L"
+        amount = "" if m is None else f"“{m.reported}”" if m.reported else f"{m.comparator}{m.value_g_l:g}"
+        shown = _as_reported(r) if m is None else f"{_as_reported(r)} − {amount}"
+        why = "" if m is None else f" less an IgG M-protein of {amount}" + ("" if m.reported else " g/L")
         notes.append(DataNote("igg-indeterminate", r.source, f"IgG reported as {_as_reported(r)} g/L{why}: "
                               f"cannot tell whether below {threshold:g} g/L; measure again", shown, r.date,
                               threshold))

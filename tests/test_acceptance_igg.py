@@ -402,7 +402,93 @@ PROBES = [
 ]
 
 
-@pytest.mark.parametrize("chart", CHARTS + PROBES, ids=[c.name for c in CHARTS + PROBES])
+def m_text(rid: str, when: str, text: str, code: str = "NPU28638", system: str = NPU) -> dict[str, Any]:
+    """An M-protein result sent as text (valueString), as Danish laboratories send one."""
+    return obs(rid, when, system, code, text)
+
+
+# An M-protein or a total IgG sent as text (clinical-rules §7, Bilag C). Written from the guideline before the service
+# was run: a strict number with its unit is read as the valueQuantity it stands for; an M-protein found but not
+# quantified ("spor") keeps its type: a total already below 4 g/L is certainly a polyclonal IgG below 4, a higher one
+# cannot be placed and the card asks for the M-protein's figure; "Ikke påvist" is no M-protein; anything else is
+# named, and the type its code names still types the myeloma (no "type unknown" card for an IgG kappa record).
+TEXT_CHARTS = [
+    Chart("m-protein-text-decimal-comma-subtracted",
+          myeloma(igg("igg", "2026-01-10", 7.0), m_text("mp", "2026-01-10", "4,0 g/L")), IN_WINDOW,
+          ("start-substitution",), en=("3.0 g/L", "“4,0 g/L”"), da=("3,0 g/L", "“4,0 g/L”"), igg=3.0),
+    Chart("m-protein-text-in-mg-per-l-converted",
+          myeloma(igg("igg", "2026-01-10", 7.0), m_text("mp", "2026-01-10", "4000 mg/L", code="NPU28639")),
+          IN_WINDOW, ("start-substitution",), en=("3.0 g/L",), igg=3.0),
+    Chart("m-protein-text-upper-bound-total-4-3-cannot-be-placed",
+          myeloma(igg("igg", "2026-01-10", 4.3), m_text("mp", "2026-01-10", "<1 g/L")), IN_WINDOW,
+          ("measure-igg",), en=("“<1 g/L”",), da=("“&lt;1 g/L”",)),
+    Chart("m-protein-text-upper-bound-total-3-5-starts",
+          myeloma(igg("igg", "2026-01-10", 3.5), m_text("mp", "2026-01-10", "<1 g/L")), IN_WINDOW,
+          ("start-substitution",), igg=3.5),
+    Chart("m-protein-trace-total-below-4-starts",
+          myeloma(igg("igg", "2026-01-10", 3.5), m_text("mp", "2026-01-10", "spor")), IN_WINDOW,
+          ("start-substitution",), en=("<3.5 g/L", "“spor”"), da=("“spor”",), not_en=("immunofixation",), igg=3.5),
+    Chart("car-t-lymphoma-igg-m-protein-trace-total-below-4-starts",
+          lymphoma(igg("igg", "2026-01-10", 3.5), m_text("mp", "2026-01-10", "Spor af M-komponent")), IN_WINDOW,
+          ("start-substitution",), igg=3.5),
+    Chart("m-protein-trace-typed-by-immunofixation-total-4-3-asks-for-figure",
+          myeloma(igg("igg", "2026-01-10", 4.3), m_text("mp", "2026-01-10", "Spor af M-komponent", code="NPU19844"),
+                  ife("ife", "2026-01-10", "IgG kappa")), IN_WINDOW, ("measure-igg",),
+          en=("below total 4.3 g/L", "“Spor af M-komponent” not quantified", "figure"),
+          da=("under total 4,3 g/L", "ikke kvantificeret", "bed om tallet")),
+    Chart("m-protein-found-not-quantified-total-5-8-asks-for-figure",
+          myeloma(igg("igg", "2026-01-10", 5.8), m_text("mp", "2026-01-10", "påvist, ikke kvantificerbar")),
+          IN_WINDOW, ("measure-igg",), en=("not quantified",)),
+    Chart("m-protein-found-not-quantified-total-9-asks-for-figure",
+          myeloma(igg("igg", "2026-01-10", 9.0), m_text("mp", "2026-01-10", "påvist, ikke kvantificerbar")),
+          IN_WINDOW, ("measure-igg",), en=("“påvist, ikke kvantificerbar” not quantified",)),
+    Chart("m-protein-trace-after-window-infections-total-below-4-general-start",
+          myeloma(igg("igg", "2026-06-20", 3.5), m_text("mp", "2026-06-20", "spor"), *RECURRENT_PNEUMONIA),
+          AFTER_WINDOW, ("start-meets-general-criteria",), igg=3.5),
+    Chart("m-protein-trace-after-window-infections-total-4-3-asks-for-figure",
+          myeloma(igg("igg", "2026-06-20", 4.3), m_text("mp", "2026-06-20", "trace"), *RECURRENT_PNEUMONIA),
+          AFTER_WINDOW, ("measure-igg",), en=("not quantified",)),
+    Chart("m-protein-not-detected-total-is-polyclonal",
+          myeloma(igg("igg", "2026-01-10", 4.5), m_text("mp", "2026-01-10", "Ikke påvist")), IN_WINDOW,
+          ("general-criteria-igg-under-6",), en=("4.5 g/L",), not_en=("immunofixation", "unknown type"), igg=4.5),
+    Chart("m-protein-not-detected-total-7-no-advice",
+          myeloma(igg("igg", "2026-01-10", 7.0), m_text("mp", "2026-01-10", "Ikke påvist", code="NPU19844")),
+          IN_WINDOW, ()),
+    # not read, named with its text; its code (IgG kappa) still types the myeloma: no "type unknown" caveat
+    Chart("m-protein-unreadable-text-keeps-its-igg-type",
+          myeloma(igg("igg", "2026-01-10", 4.5), m_text("mp", "2026-01-10", "se kommentar")), IN_WINDOW,
+          ("general-criteria-igg-under-6",), en=("M-protein “se kommentar” (2026-01-10) could not be read",
+                                                 "IgG myeloma without an M-protein measured"),
+          da=("M-komponent “se kommentar” (2026-01-10) kunne ikke læses",), not_en=("unknown type",), igg=4.5),
+    Chart("m-protein-bare-number-not-read-type-kept",
+          myeloma(igg("igg", "2026-01-10", 7.0), m_text("mp", "2026-01-10", "<0,5")), IN_WINDOW,
+          ("paraprotein-type-unknown",), en=("“&lt;0,5”", "IgG myeloma"), not_en=("unknown type",)),
+    Chart("m-protein-negated-type-in-text-not-read",
+          myeloma(igg("igg", "2026-01-10", 4.5), m_text("mp", "2026-01-10", "IgG kappa ikke påvist",
+                                                        code="NPU19844")), IN_WINDOW,
+          ("general-criteria-igg-under-6",), en=("could not be read",)),
+    Chart("igg-text-decimal-comma-with-unit-read",
+          lymphoma(igg("igg", "2026-01-10", "3,5 g/L")), IN_WINDOW, ("start-substitution",),
+          en=("3.5 g/L", "3,5 g/L"), da=("3,5 g/L",), igg=3.5),
+    Chart("igg-text-below-bound-read",
+          lymphoma(igg("igg", "2026-01-10", "<2,0 g/L")), IN_WINDOW, ("start-substitution",),
+          en=("<2.0 g/L",), da=("<2,0 g/L",), igg=2.0),
+    Chart("igg-text-mg-per-dl-converted",
+          lymphoma(igg("igg", "2026-01-10", "320 mg/dL", code="2465-3", system=LOINC)), IN_WINDOW,
+          ("start-substitution",), en=("3.2 g/L",), igg=3.2),
+    Chart("igg-text-near-4-read", lymphoma(igg("igg", "2026-01-10", "4,3 g/L")), IN_WINDOW,
+          ("general-criteria-igg-under-6",), igg=4.3),
+    Chart("igg-text-less-than-6-cannot-be-placed", lymphoma(igg("igg", "2026-01-10", "<6 g/L")), IN_WINDOW,
+          ("measure-igg",), en=("<6.0 g/L",)),
+    Chart("igg-text-thousands-separator-not-read", lymphoma(igg("igg", "2026-01-10", "3.200 mg/L")), IN_WINDOW,
+          ("measure-igg",), en=("IgG “3\\.200 mg/L” (2026-01-10) could not be read",)),
+    Chart("igg-text-words-not-read", lymphoma(igg("igg", "2026-01-10", "<b>lav</b>")), IN_WINDOW,
+          ("measure-igg",), en=("IgG “&lt;b&gt;lav&lt;/b&gt;” (2026-01-10) could not be read",)),
+    Chart("igg-text-implausible-not-used", lymphoma(igg("igg", "2026-01-10", "90 g/L")), IN_WINDOW, ("measure-igg",)),
+]
+
+
+@pytest.mark.parametrize("chart", CHARTS + PROBES + TEXT_CHARTS, ids=[c.name for c in CHARTS + PROBES + TEXT_CHARTS])
 def test_patient_view(chart: Chart) -> None:
     en, da = cards_of(chart, "en"), cards_of(chart, "da")
     assert codes_of(en) == chart.codes, text_of(en)
@@ -416,7 +502,7 @@ def test_patient_view(chart: Chart) -> None:
         assert len(c["summary"]) <= 140, c["summary"]
 
 
-@pytest.mark.parametrize("chart", CHARTS + PROBES, ids=[c.name for c in CHARTS + PROBES])
+@pytest.mark.parametrize("chart", CHARTS + PROBES + TEXT_CHARTS, ids=[c.name for c in CHARTS + PROBES + TEXT_CHARTS])
 def test_worklist_and_timeline_agree(chart: Chart) -> None:
     at = date.fromisoformat(chart.at)
     resources = [e["resource"] for e in chart.bundle["entry"]]

@@ -157,7 +157,8 @@ def plain_value_json(value: object, limit: int | None) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {"type": type(value).__name__,
                 **{f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)
-                   if f.metadata.get("trace", True)}}  # a field for the page alone is not traced (facts.PAGE_ONLY)
+                   if f.metadata.get("trace", True)  # a field for the page alone is not traced (facts.PAGE_ONLY)
+                   and not (f.metadata.get("trace") == "if-set" and getattr(value, f.name) == "")}}  # TRACED_IF_SET
     return str(value)
 
 

@@ -203,6 +203,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG “{display}”{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
         Text("{n} IgG results could not be read (no number, no readable unit or no date): not used",
              "{n} IgG-svar kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt")),
+    "m-protein-unreadable": (
+        Text("M-protein “{display}”{when} could not be read as an amount (a number with a unit, a trace or not "
+             "detected): not subtracted",
+             "M-komponent “{display}”{when} kunne ikke læses som en mængde (et tal med enhed, spor eller ikke påvist): "
+             "ikke trukket fra"),
+        Text("{n} M-protein results could not be read as an amount: not subtracted",
+             "{n} M-komponentsvar kunne ikke læses som en mængde: ikke trukket fra")),
     "igg-implausible": (
         Text("IgG {display} g/L on {day} is implausible: not used", "IgG {display} g/L den {day} er usandsynlig: ikke brugt"),
         Text("{n} implausible IgG values were not used", "{n} usandsynlige IgG-værdier er ikke brugt")),

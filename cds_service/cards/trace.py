@@ -47,6 +47,8 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
             field_kind = type(field)
             out[name] = (field if field_kind in _SCALARS else field.isoformat() if field_kind is date
                          else _json(field, limit, cut))
+        if kind in _IF_SET:
+            _drop_empty(out, _IF_SET[kind])
         return out
     if isinstance(value, _COLLECTIONS):  # before the checks below: no scalar, date or advice is a collection
         items = value if kind is tuple or kind is list else list(value)
@@ -65,11 +67,21 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
         out = {"type": kind.__name__}
         for name in names:
             out[name] = _json(getattr(value, name), limit, cut)
+        if kind in _IF_SET:
+            _drop_empty(out, _IF_SET[kind])
         return out
     return str(value)
 
 
+def _drop_empty(out: dict[str, JsonValue], names: tuple[str, ...]) -> None:
+    """Leave out the fields traced only when set (facts.TRACED_IF_SET) that are empty."""
+    for name in names:
+        if out.get(name) == "":
+            del out[name]
+
+
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
+_IF_SET: dict[type, tuple[str, ...]] = {}  # fields traced only when not empty (facts.TRACED_IF_SET)
 _UNKNOWN = object()
 
 
@@ -84,6 +96,10 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     except KeyError:
         names = tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("trace", True)) \
             if dataclasses.is_dataclass(kind) else None  # a field the page alone shows is not traced (facts.PAGE_ONLY)
+        if names is not None:
+            if_set = tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("trace") == "if-set")
+            if if_set:
+                _IF_SET[kind] = if_set
         _FIELDS[kind] = names
         return names
 

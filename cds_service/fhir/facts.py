@@ -296,6 +296,49 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
 
 
+# A result sent as text ("3,5 g/L", "<2,0 g/L", "<1 g/L") is read only in the strict form a valueQuantity has: an
+# optional comparator, a number with a comma or a dot as its decimal mark and no thousands separator, then its unit
+# (which converts as a valueQuantity's does). Anything else is not read: a number is never guessed from words.
+_TEXT_QUANTITY = re.compile(r"\s*(<=|>=|<|>)?\s*(\d+)(?:[.,](\d+))?\s*((?:[^\W\d_]|µ)\S*)?\s*")
+TEXT_QUANTITY_FORM = '"3,5 g/L", "<2,0 g/L"'
+# An M-protein sent as words (Danish laboratories): found but too small to quantify ("spor", "Spor af M-komponent",
+# "påvist, ikke kvantificerbar"), or none found ("Ikke påvist"). Only the whole text counts: "IgG kappa ikke påvist"
+# or "spor? se kommentar" is neither, and is named as not read.
+_M_PROTEIN_TRACE = re.compile(r"\s*(?:spor(?:\s+af\s+m-?\s*komponent)?|trace(?:\s+m-?\s*protein)?"
+                              r"|påvist,?\s+(?:men\s+)?ikke\s+kvantificer(?:bar|et)"
+                              r"|detected,?\s+(?:but\s+)?not\s+quantifi(?:able|ed)"
+                              r"|present,?\s+(?:but\s+)?not\s+quantifi(?:able|ed))\s*\.?\s*", re.IGNORECASE)
+_M_PROTEIN_NONE = re.compile(r"\s*(?:(?:m-?\s*komponent\s+)?ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
+                             r"|negativ|(?:m-?\s*protein\s+)?not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
+                             r"|negative)\s*\.?\s*", re.IGNORECASE)
+
+
+def quantity_of_text(text: str) -> dict[str, Any]:
+    """The valueQuantity a result sent as text stands for ("<2,0 g/L" -> comparator "<", value 2.0, unit "g/L"), to be
+    read as that valueQuantity is; a DataError saying why a text is not read (`_TEXT_QUANTITY`). A number whose
+    separator could be a thousands separator ("1.200", "2,500": a Danish "1.200 mg/L" is 1200) is not read."""
+    found = _TEXT_QUANTITY.fullmatch(text)
+    if found is None:
+        raise DataError(f"the text is not a number with a unit ({TEXT_QUANTITY_FORM})")
+    comparator, whole, decimals, unit = found.groups()
+    if decimals is not None and len(decimals) == 3 and whole != "0":
+        raise DataError("the number's separator may be a thousands separator or a decimal mark: not read")
+    quantity: dict[str, Any] = {"value": float(f"{whole}.{decimals}" if decimals is not None else whole)}
+    if comparator:
+        quantity["comparator"] = comparator
+    if unit:
+        quantity["unit"] = unit
+    return quantity
+
+
+def m_protein_words(text: str) -> str:
+    """'trace' (an M-protein found, not quantified), 'none' (no M-protein found) or '' for an M-protein sent as
+    words (`_M_PROTEIN_TRACE`, `_M_PROTEIN_NONE`)."""
+    if _M_PROTEIN_TRACE.fullmatch(text):
+        return "trace"
+    return "none" if _M_PROTEIN_NONE.fullmatch(text) else ""
+
+
 def culture_by_name(t: Terminology, text: str) -> Entry:
     """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
     ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory, "Svælg dyrkning" swab), else "other"."""
@@ -1066,7 +1109,17 @@ class FactBuilder:
                 return None
         mprot = sets.get("m-protein")
         if mprot is not None:
-            return self._quantity(r, "m_protein", mprot)
+            try:
+                return self._quantity(r, "m_protein", mprot)
+            except DataError as exc:
+                # An M-protein the rules cannot read as an amount ("se kommentar", "<0,5" with no unit) is named with
+                # its text; the type its code or text names still types the myeloma (an IgG kappa record read as
+                # "type unknown" asked for an immunofixation the record answers).
+                day = self._when(r)
+                self._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
+                                            display=_value_as_sent(r), day=day))
+                isotype = self._m_protein_isotype(r, mprot)
+                return ("immunofixation", Immunofixation(day, reference_of(r), isotype)) if isotype else None
         if "immunofixation" in sets:
             text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
                           *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
@@ -1120,8 +1173,17 @@ class FactBuilder:
         when = r.get("effectiveDateTime")  # `_when`, without the call for the usual field (200 results a chart)
         day = local_day(when, self.tz) if when.__class__ is str else self._when(r)
         qty = r.get("valueQuantity")
+        text = None
         if not isinstance(qty, dict):
-            raise DataError("result has no valueQuantity")
+            text = r.get("valueString")
+            if not isinstance(text, str) or qty is not None:
+                raise DataError("result has no valueQuantity")
+            if slot == "m_protein":  # an M-protein found but not quantified, or none found
+                said = m_protein_words(text)
+                if said:
+                    return "m_protein", MProteinResult(0.0, day, reference_of(r), self._m_protein_isotype(r, entry),
+                                                       ">" if said == "trace" else "", reported=text.strip()[:40])
+            qty = quantity_of_text(text)  # then read as the valueQuantity it stands for: one path for both
         value = qty.get("value")
         if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
             if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -1135,14 +1197,20 @@ class FactBuilder:
                             else "result has no unit")
         comparator = qty.get("comparator")
         comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
-        reported = f"{comparator}{value:g} {unit}" if factor != 1 else ""
+        # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
+        reported = text.strip()[:40] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
         value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
         if slot == "igg":
             return "igg", _igg_result(value, day, reference_of(r), comparator, reported)
-        isotype = _isotype(entry.get("isotype")) or isotype_of(self.t, _texts(
+        return "m_protein", MProteinResult(value, day, reference_of(r), self._m_protein_isotype(r, entry), comparator,
+                                           reported=reported if text is not None else "")
+
+    def _m_protein_isotype(self, r: Mapping[str, Any], entry: Entry) -> str:
+        """The M-protein's type its code states (NPU28638 IgG kappa), else one its code's text, its components' values
+        or its notes name ("P-M-komponent (IgG kappa)"); "" when none does."""
+        return _isotype(entry.get("isotype")) or isotype_of(self.t, _texts(
             r.get("code"), *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                              if isinstance(c, dict)], *[n.get("text") for n in _list(r.get("note")) if isinstance(n, dict)]))
-        return "m_protein", MProteinResult(value, day, reference_of(r), isotype, comparator)
 
     def _interpretation(self, r: Mapping[str, Any]) -> str:
         """'positive', 'negative', 'indeterminate' or '' from Observation.interpretation."""
