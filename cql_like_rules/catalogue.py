@@ -1358,8 +1358,8 @@ FAILING: dict[str, Text] = {
         "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}), unclear whether < {threshold}",
         "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
     "igg-m-protein-no-bound": Text(
-        "polyclonal IgG cannot be told from total {igg_total_number} and M-protein {m_protein}: measure both as numbers",
-        "polyklonalt IgG kan ikke udledes af total {igg_total_number} og M-komponent {m_protein}: mål begge som tal"),
+        "polyclonal IgG cannot be told from total {igg_total_number} and M-protein {m_protein}",
+        "polyklonalt IgG kan ikke udledes af total {igg_total_number} og M-komponent {m_protein}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
