@@ -1625,8 +1625,9 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
-    notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "
-                       f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
+    notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L is not larger than the "
+                       f"IgG M-protein {m.comparator}{m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them "
+                       "is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "

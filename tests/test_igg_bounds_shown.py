@@ -156,3 +156,12 @@ def test_a_fresh_bound_in_the_window_still_says_why_no_4_to_6_card():
     assert answered.cards == []
     [note] = [n for n in answered.notes if n.kind == "igg-indeterminate"]
     assert "6 g/L" in note.message
+
+
+# -- 6. other bounds shown ---------------------------------------------------------------------------------------------
+
+def test_an_igg_below_its_m_protein_bound_is_noted_with_the_bound():
+    """Total 25.0 with an IgG M-protein reported as ">26": the note gave "M-protein 26 g/L", a figure no one reported."""
+    answered = replay(RUNTIME, myeloma(igg("igg", "2026-01-10", 25.0), mp("2026-01-10", 26, ">")), at=IN_WINDOW)
+    [note] = [n for n in answered.notes if n.kind == "igg-below-m-protein"]
+    assert "IgG 25 g/L is not larger than the IgG M-protein >26 g/L" in note.message
