@@ -248,15 +248,16 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "stale": Variant(
-                    Text("Last IgG {igg} ({igg_date}) is {igg_age} old: measure IgG; below {threshold}, Ig may be "
-                         "started before {stop_date}",
-                         "Seneste IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes "
-                         "før {stop_date}"),
+                    # not "the latest IgG": a newer one taken on substitution (§3.4) may be in the chart, not used
+                    Text("IgG {igg} ({igg_date}) is {igg_age} old: measure IgG; below {threshold}, Ig may be started "
+                         "before {stop_date}",
+                         "IgG {igg} ({igg_date}) er {igg_age} gammel: mål IgG; under {threshold} kan Ig startes før "
+                         "{stop_date}"),
                     # "not below", not "at least": a bound ("<6.0", "<=4.0") shows no value on either side
-                    Text("The latest IgG is older than {stale_days} and shows no value below {threshold}; IgG can "
-                         "keep falling after {kind}.",
-                         "Seneste IgG er ældre end {stale_days} og viser ingen værdi under {threshold}; IgG kan blive "
-                         "ved med at falde efter {kind}."),
+                    Text("The latest IgG taken off substitution is older than {stale_days} and shows no value below "
+                         "{threshold}; IgG can keep falling after {kind}.",
+                         "Seneste IgG taget uden substitution er ældre end {stale_days} og viser ingen værdi under "
+                         "{threshold}; IgG kan blive ved med at falde efter {kind}."),
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
@@ -301,6 +302,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Bed laboratoriet om M-komponentens tal, eller mål den igen kvantificeret sammen med IgG; "
                          "start ikke på dette svar alene."),
                 ),
+                # both figures bounds that leave polyclonal IgG unbounded below ("total >25, M-protein >22"): a
+                # "polyclonal IgG >0.0" is true and says nothing
+                "m-protein-no-bound": Variant(
+                    Text("Polyclonal IgG cannot be told from total {igg_total} and M-protein {m_protein} ({igg_date}): "
+                         "measure both as numbers",
+                         "Polyklonalt IgG kan ikke udledes af total {igg_total} og M-komponent {m_protein} "
+                         "({igg_date}): mål begge som tal"),
+                    Text("As reported, these figures put no lower bound on polyclonal IgG (total minus the "
+                         "M-protein): nothing places it against {threshold}.",
+                         "Som svaret giver disse tal ingen nedre grænse for polyklonalt IgG (total minus "
+                         "M-komponenten): intet placerer det i forhold til {threshold}."),
+                    Text("Measure total IgG and the M-protein again and ask for both as numbers, not bounds; do not "
+                         "start on these results.",
+                         "Mål total-IgG og M-komponenten igen, og bed om begge som tal, ikke grænser; start ikke på "
+                         "disse svar."),
+                ),
                 "indeterminate": Variant(
                     Text("IgG reported as {igg} ({igg_date}): cannot tell whether below {threshold}; measure IgG "
                          "again before deciding on Ig",
@@ -324,6 +341,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "no-igg-since-t0": "inside the window, no IgG since T0",
                          "stale": "inside the window, the latest IgG is stale and not low",
                          "infections-no-recent-igg": "general criteria, infections present, no recent IgG",
+                         "m-protein-no-bound": "polyclonal IgG from a total IgG and an IgG M-protein whose bounds "
+                                               "leave it unbounded below (total \">25\", M-protein \">22\"): no "
+                                               "figure shown, both asked for as numbers",
                          "indeterminate": "the IgG was reported with a comparator whose bound cannot be placed "
                                           "against the start threshold (\"<6.0\", \">3.9\")"},
         ),
@@ -1256,14 +1276,47 @@ CATALOGUE: dict[str, AdviceKind] = {
                 indicator="info",
                 section="§4",  # children: the paragraph before the criteria
             ),
+             # a bsAb or CAR-T product drafted under a code the service does not know: what the clinician does is what
+             # a recognised one's card asks (plan-igg-monitoring, an information card), so the same indicator
+             "therapy": Variant(
+                Text("Order not checked: {drug} ({order_code}) has a code this service does not know",
+                     "Ordination ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke kender"),
+                Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but "
+                     "none of its codes is in the service's value sets: no window will be opened from it.",
+                     "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men ingen af "
+                     "dens koder findes i tjenestens værdisæt: der åbnes ingen periode ud fra den."),
+                Text("Plan IgG monitoring yourself (before the start and through the window), and ask the CDS team "
+                     "to add the code {order_code_whole} ({order_code_system}).",
+                     "Planlæg selv IgG-monitorering (før start og gennem perioden), og bed CDS-teamet tilføje koden "
+                     "{order_code_whole} ({order_code_system})."),
+                indicator="info",
+            ),
+             "therapy-no-code": Variant(
+                Text("Order not checked: {drug} is drafted without a code this service knows",
+                     "Ordination ikke vurderet: {drug} er i udkast uden en kode, tjenesten kender"),
+                Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but "
+                     "it carries no code in the service's value sets: no window will be opened from it.",
+                     "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men den har "
+                     "ingen kode i tjenestens værdisæt: der åbnes ingen periode ud fra den."),
+                Text("Plan IgG monitoring yourself (before the start and through the window), and ask the CDS team "
+                     "to have the drug ordered under a code the service knows.",
+                     "Planlæg selv IgG-monitorering (før start og gennem perioden), og bed CDS-teamet sørge for, at "
+                     "lægemidlet ordineres under en kode, tjenesten kender."),
+                indicator="info",
+            ),
              "unknown-system": _UNKNOWN_SYSTEM_DRAFT,
              # with no index event any of the three gets an information card or none: so does a draft that may be one
              "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
              "unknown-system-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
              "unknown-system-no-index-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
              },
-            variant_doc={"": "a draft under a code in no value set, whose name the guideline covers",
+            variant_doc={"": "an immunoglobulin draft under a code in no value set, whose name the guideline covers "
+                             "(a warning: the order itself was not checked against the criteria)",
                          "no-code": "the same, drafted with no code at all (a name only)",
+                         "therapy": "a bsAb or CAR-T product draft under a code in no value set, in an adult: an "
+                                    "information card, as a recognised one's plan-igg-monitoring, asking for the IgG "
+                                    "monitoring that card would",
+                         "therapy-no-code": "the same, drafted with no code at all (a name only)",
                          "child": "a draft under a code in no value set whose name the guideline covers, in a child "
                                   "(an immunoglobulin draft: under the adult age at T0; a bsAb or CAR-T product "
                                   "draft: on its planned start): the criteria do not cover children, so individual "
@@ -1324,6 +1377,9 @@ FAILING: dict[str, Text] = {
     "igg-indeterminate-m-protein": Text(
         "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}), unclear whether < {threshold}",
         "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
+    "igg-m-protein-no-bound": Text(
+        "polyclonal IgG cannot be told from total {igg_total_number} and M-protein {m_protein}",
+        "polyklonalt IgG kan ikke udledes af total {igg_total_number} og M-komponent {m_protein}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),

@@ -103,13 +103,33 @@ class IndexEvent:
 
 @dataclass(frozen=True)
 class IgGUsed:
-    """The IgG result a decision uses: polyclonal IgG when an IgG M-protein is subtracted."""
+    """The IgG result a decision uses: polyclonal IgG when an IgG M-protein is subtracted.
+
+    `value_g_l` with `comparator` is the value decided on, as a bound when the total or the M-protein is one
+    (">3.0" for a total ">5.0" less 2.0; "<3.5" for a total "<3.5" less "<1.0"): the trace's reader gets the sign
+    beside the value, not only in `result`."""
 
     result: IgGResult
     value_g_l: float
+    comparator: str = field(init=False)  # "", "<", "<=", ">", ">=": set from the result and the M-protein
     m_protein: MProteinResult | None
     sources: tuple[str, ...]
     paraprotein_caveat: bool = False  # the M-protein's type is unknown and could change the decision
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "comparator", self._decided_comparator())
+
+    def _decided_comparator(self) -> str:
+        """The comparator that makes `value_g_l` true of polyclonal IgG: the result's without an M-protein; with an
+        M-protein bound ("<1.0"), the side it leaves ("more than" the total less it)."""
+        if self.m_protein is None:
+            return self.result.comparator
+        if self._m_is_upper_bound():
+            if self.result.comparator in ("<", "<="):
+                return self.result.comparator  # at most the total (`value_g_l` is the total then)
+            strict = "<" in (self.m_protein.comparator, self.result.comparator) or self.result.comparator == ">"
+            return ">" if strict else ">="
+        return self._bound().comparator
 
     def below(self, threshold: float) -> bool:
         """Certainly below `threshold` (a comparator's bound decides, for polyclonal IgG too)."""
@@ -134,6 +154,12 @@ class IgGUsed:
             return self.result.value_g_l, self.result.comparator or "<="
         strict = "<" in (self.m_protein.comparator if self.m_protein else "", self.result.comparator)
         return self.value_g_l, ">" if strict or self.result.comparator == ">" else ">="
+
+    @property
+    def no_bound(self) -> bool:
+        """Polyclonal IgG left with no bound but 0 ("total >25 less an M-protein >22", "5.0 less <7.0"): the
+        figures tell nothing of it."""
+        return self.m_protein is not None and self.comparator.startswith(">") and self.value_g_l <= 0
 
     @property
     def m_protein_bound(self) -> bool:
@@ -161,7 +187,7 @@ class IgGUsed:
         return replace(self.result, value_g_l=self.value_g_l)
 
     def label(self) -> str:
-        return f"{self.value_g_l:.1f} g/L on {self.result.date.isoformat()} ({self.result.source})"
+        return f"{self.comparator}{self.value_g_l:.1f} g/L on {self.result.date.isoformat()} ({self.result.source})"
 
 
 @dataclass(frozen=True)
@@ -1080,7 +1106,12 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
     """Polyclonal IgG = IgG − the nearest IgG-isotype M-protein within the policy's days (also when total ≥ 6)."""
     m, isotype = _nearest_m_protein(c, result)
     if m is not None and isotype == "IgG":
-        return IgGUsed(result, max(_less(result.value_g_l, m.value_g_l), 0.0), m, (result.source, m.source))
+        # the figure with the comparator that makes it true (`IgGUsed.comparator`): both bounds below, at most the total;
+        # both above, no bound at all (">0.0")
+        signs = {m.comparator[:1], result.comparator[:1]}
+        polyclonal = (result.value_g_l if signs == {"<"} else 0.0 if signs == {">"}
+                      else max(_less(result.value_g_l, m.value_g_l), 0.0))
+        return IgGUsed(result, polyclonal, m, (result.source, m.source))
     caveat = False
     if m is None and _negative_fixation_near(c, result):
         return IgGUsed(result, result.value_g_l, None, (result.source,))  # no M-protein in the serum then
@@ -1530,8 +1561,12 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
 def _indeterminate(used: IgGUsed | None) -> str:
     """The measure-igg variant for an IgG that cannot be placed: a bound the laboratory reported for
     the IgG, or for the M-protein subtracted from it; an IgG M-protein found but not quantified ("spor")
-    asks for its figure."""
-    if used is None or used.m_protein is None:
+    asks for its figure; bounds that leave polyclonal IgG unbounded below ask for both figures."""
+    if used is None:
+        return "indeterminate"
+    if used.no_bound:
+        return "m-protein-no-bound"
+    if used.m_protein is None:
         return "indeterminate"
     return "m-protein-not-quantified" if used.m_protein.unquantified else "indeterminate-m-protein"
 
@@ -1597,8 +1632,9 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
-    notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.value_g_l:g} g/L is not larger than the IgG "
-                       f"M-protein {m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them is wrong; not used",
+    notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L is not larger than the "
+                       f"IgG M-protein {m.comparator}{m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them "
+                       "is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
@@ -1675,8 +1711,12 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     m = used.m_protein if used is not None else None
     # An M-protein bound is not the IgG's: a card shown with both figures says it, no note needed.
     named = used is not None and used.m_protein is not None and any(
-        a.variant in ("indeterminate-m-protein", "m-protein-not-quantified") for a in c["Advice"])
-    if used is not None and threshold is not None and not named:
+        a.variant in ("indeterminate-m-protein", "m-protein-not-quantified", "m-protein-no-bound") for a in c["Advice"])
+    # a stale IgG inside the window gets no 4-6 band card (its measure card names only the start threshold): a note
+    # that it cannot be placed against 6 g/L would name a threshold nothing there turns on
+    stale_band = (threshold == c.params.igg_general_threshold_g_l and not c["General Criteria Apply"]
+                  and c["Untreated IgG Is Stale"])
+    if used is not None and threshold is not None and not named and not stale_band:
         r = used.result
         amount = "" if m is None else f"“{m.reported}”" if m.reported else f"{m.comparator}{m.value_g_l:g}"
         shown = _as_reported(r) if m is None else f"{_as_reported(r)} − {amount}"

@@ -139,6 +139,8 @@ def _ignored_igg(c: Context, found: Advice) -> Advice:
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:
     """Why an IgG that is not below the start threshold fails it: a bound that cannot tell, the 4–6 band, or higher."""
     if used.indeterminate(threshold):  # an M-protein bound, not the laboratory's IgG, can leave it unplaced
+        if used.no_bound:
+            return "igg-m-protein-no-bound"
         return "igg-indeterminate-m-protein" if used.m_protein is not None else "igg-indeterminate"
     return "igg-4-6" if used.below(general) else "igg-not-low"
 
@@ -381,7 +383,9 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             return None
         age = age_on(c, c["Order Start"])  # the age on its planned start, as a drafted therapy's window opens
         child = age is not None and age < c.params.adult_age_years
-        found = advice("order-not-recognised", _named_variant(order, child), "Order Advice",
+        # not a child: a therapy drafted, whose recognised twin gets plan-igg-monitoring (information): so does this
+        variant = _named_variant(order, child) if child else "therapy" if order.code else "therapy-no-code"
+        found = advice("order-not-recognised", variant, "Order Advice",
                        values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
                        caveats=age_unknown_no_index(age))
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,

@@ -99,7 +99,7 @@ NAMES_T0 = [(code, variant) for code, variant in VARIANTS
 def test_every_summary_fits_with_long_realistic_values(code, variant, lang, worst):
     for failing in WORST_FAILING.get(variant, [()]) if code == "order-does-not-meet-criteria" else [()]:
         values = {**WORST[worst], **({"failing": failing} if failing else {})}
-        if variant in ("indeterminate-m-protein", "m-protein-not-quantified"):  # a card about the M-protein has one
+        if variant in ("indeterminate-m-protein", "m-protein-not-quantified", "m-protein-no-bound"):  # a card about the M-protein has one
             values["m_protein"] = LONG["m_protein"]
         found = advice(code, variant, "test", values=values)
         p = placeholders(found, Parameters(), lang)

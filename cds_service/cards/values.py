@@ -19,6 +19,9 @@ from cql_like_rules.parameters import Parameters
 
 from .markdown import escape, plain
 
+# polyclonal IgG whose total and M-protein bounds leave it unbounded below (measure-igg m-protein-no-bound)
+POLYCLONAL_UNKNOWN = Text("unknown", "ukendt")
+
 KIND = {"car-t": "CAR-T", "bsab": "bsAb", "car-t-product": "CAR-T"}
 T0_EVENT = {
     "car-t": Text("the CAR-T infusion on {t0}", "CAR-T-infusionen {t0}"),
@@ -164,6 +167,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["general_stop_to"] = iso(add_months(start, params.general_stop_latest_months))
     if isinstance(v.get("igg"), float):
         p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
+        if v.get("m_protein") is not None and str(v.get("igg_comparator") or "").startswith(">") and v["igg"] <= 0:
+            p["igg"] = POLYCLONAL_UNKNOWN(lang)  # ">0.0 g/L" is true of any polyclonal IgG: the figures tell nothing
         total_comparator = str(v.get("igg_total_comparator") or "")  # a total reported as a bound stays one
         p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits, total_comparator)  # type: ignore[arg-type]
         p["igg_reported"] = text(v.get("igg_reported") or "", 30)
