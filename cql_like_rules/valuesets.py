@@ -183,6 +183,8 @@ def _normalise(kind: str | None, code: str) -> str:
     if kind == "sks":
         code = code.upper().replace(".", "").strip()
         return code[1:] if code.startswith("D") and len(code) > 1 else code
+    if kind == "upper":  # ATC: "l01fx24" typed in a local catalogue is L01FX24
+        return code.strip().upper()
     return code.strip()
 
 
@@ -214,9 +216,10 @@ OID = re.compile(r"[0-2](?:\.\d+)+")
 def system_variant(system: str) -> str:
     """A code-system URI in the spelling its common variants share: surrounding spaces, letter case, a trailing slash,
     https for http and a bare OID for its `urn:oid:` form make no difference ("https://loinc.org/", "HTTP://LOINC.ORG",
-    "2.16.840.1.113883.6.96"). The terminology reads a variant as the system it spells only when no two known systems
-    share the variant (`Terminology.alias_for`)."""
-    value = system.strip().lower().rstrip("/")
+    "2.16.840.1.113883.6.96"), nor does a version after a bar, as in a canonical ("http://hl7.org/fhir/sid/icd-10|2019":
+    the version of a code system does not change what its codes mean here). The terminology reads a variant as the
+    system it spells only when no two known systems share the variant (`Terminology.alias_for`)."""
+    value = system.split("|", 1)[0].strip().lower().rstrip("/")
     if value.startswith("https://"):
         value = "http://" + value[len("https://"):]
     return "urn:oid:" + value if OID.fullmatch(value) else value
