@@ -213,15 +213,21 @@ def parse_ecl(ecl: Any) -> Ecl:
 OID = re.compile(r"[0-2](?:\.\d+)+")
 
 
+SNOMED_EDITION = "http://snomed.info/sct/"  # + module id [+ "/version/" + date]: SNOMED CT's URI of an edition
+
+
 def system_variant(system: str) -> str:
     """A code-system URI in the spelling its common variants share: surrounding spaces, letter case, a trailing slash,
     https for http and a bare OID for its `urn:oid:` form make no difference ("https://loinc.org/", "HTTP://LOINC.ORG",
     "2.16.840.1.113883.6.96"), nor does a version after a bar, as in a canonical ("http://hl7.org/fhir/sid/icd-10|2019":
-    the version of a code system does not change what its codes mean here). The terminology reads a variant as the
+    the version of a code system does not change what its codes mean here), nor a SNOMED CT edition's URI in place of
+    the system ("http://snomed.info/sct/554471000005108", DK Core's Danish edition, belongs in Coding.version). The terminology reads a variant as the
     system it spells only when no two known systems share the variant (`Terminology.alias_for`)."""
     value = system.split("|", 1)[0].strip().lower().rstrip("/")
     if value.startswith("https://"):
         value = "http://" + value[len("https://"):]
+    if value.startswith(SNOMED_EDITION):  # an edition's URI (".../sct/554471000005108[/version/20250930]", the Danish
+        return SNOMED_EDITION[:-1]  # edition) sent as the system instead of in Coding.version: still SNOMED CT
     return "urn:oid:" + value if OID.fullmatch(value) else value
 
 

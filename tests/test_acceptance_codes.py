@@ -298,6 +298,65 @@ CHARTS: list[Chart] = [
           why="not recognised as substitution: the start card must name the order it did not count"),
 ]
 
+MYELOMA = cc(co(SKS_D, "DC900", "Myelomatose"))
+
+
+def m_protein(code: Resource, value: float = 4.0) -> Resource:
+    return {**igg("mp", "2026-03-10", value, code), "id": "mp"}
+
+
+def myeloma(*extra: Resource) -> list[Resource]:
+    return [dx(MYELOMA), cart_proc(), igg("igg", "2026-03-10", 7.0), *extra]
+
+
+def ig_doses(med: Resource) -> list[Resource]:
+    days = ("2025-12-20", "2026-01-17", "2026-02-14", "2026-03-14", "2026-04-11", "2026-05-09")
+    return [given(f"ma-ig-{n}", med, f"{d}T10:00:00+01:00") for n, d in enumerate(days)]
+
+
+SCT_EDITION_AS_SYSTEM = SCT_DK  # the Danish edition's URI sent as the system (it belongs in Coding.version)
+
+CHARTS += [
+    # --- second round ---------------------------------------------------------------------------------------------
+    in_window("cart-snomed-edition-uri-as-system",
+              therapy=cart_proc(cc(co(SCT_EDITION_AS_SYSTEM, "1156961008", "CAR-T-celle immunterapi")))),
+    after("inf-snomed-edition-uri-as-system", MEET, cc(co(SCT_EDITION_AS_SYSTEM, "22754005", "Stafylokokpneumoni"))),
+    in_window("igg-npu-lower-case", result=igg("igg", "2026-03-10", 3.2, cc(co(NPU, "npu19814", "P-Immunglobulin G")))),
+    in_window("igg-npu-without-system", ("measure-igg",),
+              result=igg("igg", "2026-03-10", 3.2, cc(co(None, "NPU19814", "P-Immunglobulin G; massek. = ? g/L"))),
+              says=("“P-Immunglobulin G; massek", "(2026-03-10) was not recognised by its code"),
+              why="an NPU code with no system is not read (the card names it); a question whether it should be"),
+    in_window("igg-total-and-subclass-codes-on-one-result", START,
+              result=igg("igg", "2026-03-10", 3.2, cc(co(NPU, "NPU19814", "P-Immunglobulin G"),
+                                                      co(NPU, "NPU19817", "P-Immunglobulin G1"))),
+              why="question for the clinicians: one result coded both total IgG and IgG1 is read by its first coding"),
+    Chart("m-protein-igg-kappa-medcom-oid", IN_AT,
+          myeloma(m_protein(cc(co(NPU_MEDCOM, "NPU28638", "P-Immunglobulin G(kappa; monoklonalt)")))), START,
+          says=("7.0", "3.0")),
+    Chart("m-protein-igg-kappa-trailing-space", IN_AT,
+          myeloma(m_protein(cc(co(NPU, "NPU28638 ", "P-Immunglobulin G(kappa; monoklonalt)")))), START,
+          says=("7.0", "3.0")),
+    Chart("m-protein-npu-code-in-loinc-system", IN_AT,
+          myeloma(m_protein(cc(co(LOINC, "NPU28638", "P-Immunglobulin G(kappa; monoklonalt)")))),
+          ("paraprotein-type-unknown",), says=("7.0 g/L", "immunofixation"),
+          why="second reading: the M-protein under the wrong system is not used; the card asks for the type instead of "
+              "no card (it does not name the result it did not read: left to the M-protein text round)"),
+    Chart("ig-administrations-every-4-weeks-lower-case", ON_IG_AT,
+          [*story_on_ig(ig_doses(cc(co(ATC, "j06ba02", "Privigen")))[0]), *ig_doses(cc(co(ATC, "j06ba02", "Privigen")))[1:]],
+          DUE),
+    on_ig("ig-atc-in-sks-m-form", ordered("mr-ig", cc(co(SKS, "MJ06BA02", "Privigen")), "2025-12-20"), START,
+          says=("“Privigen”",), why="ATC inside SKS (M + ATC) is UNCONFIRMED (terminology.md): named, not used"),
+    in_window("bsab-rxnorm-blinatumomab",
+              therapy=given("ma-blina", cc(co("http://www.nlm.nih.gov/research/umls/rxnorm", "1597258",
+                                              "blinatumomab")), "2025-11-18")),
+    after("inf-j18-culture-code-trailing-space", MEET, cc(co(SKS_D, "DJ189", "Pneumoni UNS")), None,
+          culture("2026-06-11", cc(co(LOINC, "600-7 "))), culture("2026-07-21", cc(co(LOINC, "600-7 ")))),
+    after("inf-icd10-system-trailing-space", MEET, cc(co(ICD10 + " ", "J15.1"))),
+    in_window("dx-sks-leading-space", diagnosis=dx(cc(co(SKS_D, " DC833", "Diffust storcellet B-celle lymfom")))),
+    after("inf-snomed-viral-sepsis-sibling", NOT, cc(co(SCT, "770349000", "Sepsis caused by virus")),
+          says=("2 viral or fungal infections were not counted",)),
+]
+
 BY_NAME = {c.name: c for c in CHARTS}
 
 
@@ -344,3 +403,37 @@ def test_worklist_row_and_timeline_day_agree(chart: Chart) -> None:
     timeline = build_timeline(patient_data(b, RUNTIME), RUNTIME, end=day, today=day)
     in_force = [s for s in timeline.changes if s.day <= day]
     assert (in_force[-1].codes if in_force else []) == [code(c) for c in view.cards]
+
+
+def test_a_code_with_spaces_around_it_leaves_its_record_usable() -> None:
+    """The CAR-T infusion coded "BOQX1 " was rejected as invalid FHIR and the patient got no card at all."""
+    from cds_service.fhir.validation import full_validity
+
+    padded = cart_proc(cc(co(SKS, " BOQX1 ", "Behandling med CAR-T-celler")))
+    assert full_validity(padded).fatal is None
+    assert padded["code"]["coding"][0]["code"] == " BOQX1 "  # the resource as sent is not changed
+    inner = cart_proc(cc(co(SKS, "BO  QX1")))  # two spaces inside a code are still not a FHIR code
+    assert full_validity(inner).fatal is not None
+
+
+@pytest.mark.parametrize(("system", "code", "valueset"), [
+    (f"{ICD10}|2019", "J15.1", "bacterial-infection"),
+    (f"{SKS_D}|2026", "DJ151", "bacterial-infection"),
+    (f"{SCT_DK}/version/20250930", "22754005", "bacterial-infection"),
+    (ATC, "l01fx24", "bispecific-b-pc"),
+    (ATC, " J06BA02", "immunoglobulin-substitution"),
+    (NPU_MEDCOM, "npu19814", "igg-serum"),
+])
+def test_a_code_as_hospitals_spell_it_is_in_its_value_set(system: str, code: str, valueset: str) -> None:
+    assert RUNTIME.terminology.lookup(valueset, system, code) is not None
+
+
+@pytest.mark.parametrize(("system", "code", "valueset"), [
+    (SCT, "J15.1", "bacterial-infection"),  # a known code under the wrong system
+    (LOINC, "NPU19814", "igg-serum"),
+    (ATC, "L01FX", "bispecific-b-pc"),  # the ATC group holds antibodies that are not bispecific
+    (ATC, "J06B", "immunoglobulin-substitution"),  # immune sera and specific immunoglobulins too
+    (SCT, "312342009", "bacterial-infection"),  # infective pneumonia: a parent, not a descendant
+])
+def test_a_code_that_is_not_in_the_value_set_stays_out(system: str, code: str, valueset: str) -> None:
+    assert RUNTIME.terminology.lookup(valueset, system, code) is None
