@@ -393,7 +393,15 @@ def test_danish_cards_say_the_same(chart: Chart) -> None:
         assert words in text(da[0]), text(da[0])
 
 
-@pytest.mark.parametrize("chart", CHARTS[::4], ids=lambda c: c.name)
+ENTRANCES = ("cart-sks-trailing-space", "bsab-order-atc-lower-case", "dx-icd10-pipe-version-canonical",
+             "dx-sks-lower-case-trailing-space", "dx-icd10-code-under-snomed-system", "igg-npu-code-in-loinc-system",
+             "inf-sks-trailing-space", "inf-icd10-pipe-version", "inf-snomed-parent-not-descendant",
+             "inf-viral-and-bacterial-codes-on-one-condition", "ig-order-lower-case", "ig-order-atc-under-snomed-system",
+             "cart-snomed-edition-uri-as-system", "igg-npu-lower-case", "m-protein-npu-code-in-loinc-system",
+             "bsab-atc-level-l01fx-only")
+
+
+@pytest.mark.parametrize("chart", [BY_NAME[n] for n in ENTRANCES], ids=lambda c: c.name)
 def test_worklist_row_and_timeline_day_agree(chart: Chart) -> None:
     day = date.fromisoformat(chart.at)
     b = bundle(chart.resources)
@@ -437,3 +445,15 @@ def test_a_code_as_hospitals_spell_it_is_in_its_value_set(system: str, code: str
 ])
 def test_a_code_that_is_not_in_the_value_set_stays_out(system: str, code: str, valueset: str) -> None:
     assert RUNTIME.terminology.lookup(valueset, system, code) is None
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("med", [cc(co(ATC, "J06BA02 ", "Privigen")), cc(co(ATC, "j06ba02", "Privigen")),
+                                 cc(co(f"{ATC}|2024", "J06BA02", "Privigen"))], ids=["space", "lower", "pipe"])
+def test_a_draft_ig_order_coded_as_hospitals_spell_it_is_judged(hook: str, med: Resource) -> None:
+    """IgG 3.2 g/L 4 months after CAR-T: the IVIG draft meets the start criterion. A padded code was refused with
+    400 ('not valid FHIR R4'); a lower-case or versioned one gave 'Order not checked'."""
+    draft = {**ordered("draft-ig", med, IN_AT), "status": "draft"}
+    cards = replay(RUNTIME, bundle(story_in()), hook=hook, drafts=[draft], at=date.fromisoformat(IN_AT)).cards
+    assert [code(c) for c in cards] == ["order-meets-criteria"]
+    assert "2026-05-18" in text(cards[0])
