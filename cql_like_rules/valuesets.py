@@ -243,6 +243,7 @@ class Terminology:
         # a URI's variant spelling (`system_variant`) -> its alias, None when two aliases share it (ambiguous)
         self._variants: dict[str, tuple[str, str | None] | None] = {}
         self._system_alias: dict[str, tuple[str, str | None] | None] = {}
+        self._elsewhere: dict[tuple[str, str, tuple[str, ...]], tuple[str, str] | None] = {}
         self.uris_of: dict[str, tuple[str, ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
@@ -644,6 +645,25 @@ class Terminology:
                 vs, word = owners[m.lastindex - 1]
                 end = m.end()
                 yield WordMatch(place, end, vs, word, self.words[vs][word])
+
+    def held_elsewhere(self, system: str, code: str, valueset_ids: tuple[str, ...]) -> tuple[str, str] | None:
+        """(alias, value set) when `code`, sent under a known `system` where none of `valueset_ids` holds it, is in one
+        of them under another code system ("J15.1" sent under SNOMED CT; "BOQX1" under SNOMED CT): a known code
+        under the wrong system, which a card names instead of passing it over (clinical-rules §7). None otherwise,
+        and for a system not known at all (named as such elsewhere)."""
+        key = (system, code, valueset_ids)
+        try:
+            return self._elsewhere[key]
+        except KeyError:
+            pass
+        own = self.alias_for(system)
+        found: tuple[str, str] | None = None
+        if own is not None and not any(self.lookup(vs, system, code) for vs in valueset_ids if vs in self.valuesets):
+            found = next(((alias, vs) for alias, uris in self.uris_of.items() if alias != own[0]
+                          for vs in valueset_ids if vs in self.valuesets and self.lookup(vs, uris[0], code)), None)
+        if len(self._elsewhere) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
+            self._elsewhere[key] = found
+        return found
 
     def systems_of(self, *valueset_ids: str) -> frozenset[str]:
         """The code-system aliases the entries of these value sets use (a drug's code is read only in the systems of

@@ -353,6 +353,17 @@ CHARTS += [
           culture("2026-06-11", cc(co(LOINC, "600-7 "))), culture("2026-07-21", cc(co(LOINC, "600-7 ")))),
     after("inf-icd10-system-trailing-space", MEET, cc(co(ICD10 + " ", "J15.1"))),
     in_window("dx-sks-leading-space", diagnosis=dx(cc(co(SKS_D, " DC833", "Diffust storcellet B-celle lymfom")))),
+    after("inf-icd10-code-under-snomed-system-no-display", NOT, cc(co(SCT, "J15.1")),
+          says=("“J15\\.1 \\(SNOMED\\)” and 1 more: codes the value sets hold only under another code system",),
+          says_da=("som værdisættene kun har under et andet kodesystem",),
+          why="a known code under the wrong system with no text was passed over in silence"),
+    in_window("igg-loinc-code-under-npu-system", ("measure-igg",),
+              result=igg("igg", "2026-03-10", 3.2, cc(co(NPU, "2465-3"))),
+              says=("(2026-03-10) has the code “2465-3 \\(NPU\\)”, which the value sets hold only under another code "
+                    "system: not used",)),
+    Chart("unrelated-drug-is-not-named", IN_AT,
+          [*story_in(), ordered("mr-ppi", cc(co(ATC, "A02BC01", "Omeprazol")), "2025-10-01")], START,
+          says_not=("another code system",)),
     after("inf-snomed-viral-sepsis-sibling", NOT, cc(co(SCT, "770349000", "Sepsis caused by virus")),
           says=("2 viral or fungal infections were not counted",)),
 ]
@@ -398,7 +409,7 @@ ENTRANCES = ("cart-sks-trailing-space", "bsab-order-atc-lower-case", "dx-icd10-p
              "inf-sks-trailing-space", "inf-icd10-pipe-version", "inf-snomed-parent-not-descendant",
              "inf-viral-and-bacterial-codes-on-one-condition", "ig-order-lower-case", "ig-order-atc-under-snomed-system",
              "cart-snomed-edition-uri-as-system", "igg-npu-lower-case", "m-protein-npu-code-in-loinc-system",
-             "bsab-atc-level-l01fx-only")
+             "bsab-atc-level-l01fx-only", "inf-icd10-code-under-snomed-system-no-display")
 
 
 @pytest.mark.parametrize("chart", [BY_NAME[n] for n in ENTRANCES], ids=lambda c: c.name)
