@@ -183,6 +183,8 @@ def _normalise(kind: str | None, code: str) -> str:
     if kind == "sks":
         code = code.upper().replace(".", "").strip()
         return code[1:] if code.startswith("D") and len(code) > 1 else code
+    if kind == "upper":  # ATC: "l01fx24" typed in a local catalogue is L01FX24
+        return code.strip().upper()
     return code.strip()
 
 
@@ -211,14 +213,21 @@ def parse_ecl(ecl: Any) -> Ecl:
 OID = re.compile(r"[0-2](?:\.\d+)+")
 
 
+SNOMED_EDITION = "http://snomed.info/sct/"  # + module id [+ "/version/" + date]: SNOMED CT's URI of an edition
+
+
 def system_variant(system: str) -> str:
     """A code-system URI in the spelling its common variants share: surrounding spaces, letter case, a trailing slash,
     https for http and a bare OID for its `urn:oid:` form make no difference ("https://loinc.org/", "HTTP://LOINC.ORG",
-    "2.16.840.1.113883.6.96"). The terminology reads a variant as the system it spells only when no two known systems
-    share the variant (`Terminology.alias_for`)."""
-    value = system.strip().lower().rstrip("/")
+    "2.16.840.1.113883.6.96"), nor does a version after a bar, as in a canonical ("http://hl7.org/fhir/sid/icd-10|2019":
+    the version of a code system does not change what its codes mean here), nor a SNOMED CT edition's URI in place of
+    the system ("http://snomed.info/sct/554471000005108", DK Core's Danish edition, belongs in Coding.version). The terminology reads a variant as the
+    system it spells only when no two known systems share the variant (`Terminology.alias_for`)."""
+    value = system.split("|", 1)[0].strip().lower().rstrip("/")
     if value.startswith("https://"):
         value = "http://" + value[len("https://"):]
+    if value.startswith(SNOMED_EDITION):  # an edition's URI (".../sct/554471000005108[/version/20250930]", the Danish
+        return SNOMED_EDITION[:-1]  # edition) sent as the system instead of in Coding.version: still SNOMED CT
     return "urn:oid:" + value if OID.fullmatch(value) else value
 
 
@@ -234,6 +243,7 @@ class Terminology:
         # a URI's variant spelling (`system_variant`) -> its alias, None when two aliases share it (ambiguous)
         self._variants: dict[str, tuple[str, str | None] | None] = {}
         self._system_alias: dict[str, tuple[str, str | None] | None] = {}
+        self._elsewhere: dict[tuple[str, str, tuple[str, ...]], tuple[str, str] | None] = {}
         self.uris_of: dict[str, tuple[str, ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
@@ -635,6 +645,25 @@ class Terminology:
                 vs, word = owners[m.lastindex - 1]
                 end = m.end()
                 yield WordMatch(place, end, vs, word, self.words[vs][word])
+
+    def held_elsewhere(self, system: str, code: str, valueset_ids: tuple[str, ...]) -> tuple[str, str] | None:
+        """(alias, value set) when `code`, sent under a known `system` where none of `valueset_ids` holds it, is in one
+        of them under another code system ("J15.1" sent under SNOMED CT; "BOQX1" under SNOMED CT): a known code
+        under the wrong system, which a card names instead of passing it over (clinical-rules §7). None otherwise,
+        and for a system not known at all (named as such elsewhere)."""
+        key = (system, code, valueset_ids)
+        try:
+            return self._elsewhere[key]
+        except KeyError:
+            pass
+        own = self.alias_for(system)
+        found: tuple[str, str] | None = None
+        if own is not None and not any(self.lookup(vs, system, code) for vs in valueset_ids if vs in self.valuesets):
+            found = next(((alias, vs) for alias, uris in self.uris_of.items() if alias != own[0]
+                          for vs in valueset_ids if vs in self.valuesets and self.lookup(vs, uris[0], code)), None)
+        if len(self._elsewhere) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
+            self._elsewhere[key] = found
+        return found
 
     def systems_of(self, *valueset_ids: str) -> frozenset[str]:
         """The code-system aliases the entries of these value sets use (a drug's code is read only in the systems of

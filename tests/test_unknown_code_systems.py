@@ -111,4 +111,8 @@ def test_spelling_variants_of_snomed_are_read_as_snomed(system: str) -> None:
 def test_a_variant_two_systems_share_is_not_read() -> None:
     from cql_like_rules.valuesets import system_variant
     assert system_variant("https://LOINC.org/") == system_variant("http://loinc.org") == "http://loinc.org"
-    assert RUNTIME.terminology.alias_for("http://snomed.info/sct/554471000005108") is None  # an edition, not a spelling
+    assert RUNTIME.terminology.alias_for("http://snomed.info/id/233607000") is None  # a concept's URI, not a system
+    # a SNOMED CT edition's URI sent as the system (it belongs in Coding.version) names SNOMED CT: its concept ids are
+    # the same in every edition (the Danish edition holds the International concepts)
+    assert RUNTIME.terminology.alias_for("http://snomed.info/sct/554471000005108") == ("SNOMED", None)
+    assert RUNTIME.terminology.alias_for("http://snomed.info/sct/554471000005108/version/20250930") == ("SNOMED", None)

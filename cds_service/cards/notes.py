@@ -168,6 +168,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{what}{when} har koden “{display}” i et kodesystem, der ikke genkendes: ikke brugt"),
         Text("{names}: codes in systems not recognised, not used",
              "{names}: koder i kodesystemer, der ikke genkendes, ikke brugt")),
+    "code-wrong-system": (
+        Text("{what}{when} has the code “{display}”, which the value sets hold only under another code system: not used",
+             "{what}{when} har koden “{display}”, som værdisættene kun har under et andet kodesystem: ikke brugt"),
+        Text("{names}: codes the value sets hold only under another code system, not used",
+             "{names}: koder, som værdisættene kun har under et andet kodesystem, ikke brugt")),
     "unresolved-medication": (
         Text("an order names a Medication that was not sent: its drug was not checked",
              "en ordination henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
@@ -330,7 +335,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
 ORDER = tuple(NOTE_TEXT)
 # A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
 # and a culture's name with the text that could not be read more to say which culture and what it says.
-DISPLAY_LIMIT = {"code-system-unknown": 84, "culture-text-unread": 80}
+DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "culture-text-unread": 80}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {

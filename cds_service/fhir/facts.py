@@ -98,6 +98,9 @@ CODE_READ_ON = {"Condition": "code", "MedicationAdministration": "medication", "
 UNKNOWN_SYSTEM_RANK = {kind: i for i, kind in enumerate(CODE_READ_ON)}
 # The value sets a drug is read by: a medication record coded only in systems none of them uses is not read.
 DRUG_VALUESETS = ("immunoglobulin-substitution", "bispecific-b-pc", "car-t-product")
+# The value sets whose codes, sent under the wrong (known) system, are named rather than passed over (§7).
+WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
+                          "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
 # Observation categories that are no lab result (vital signs, a questionnaire ...): their codes never matter here.
 LAB_CATEGORIES = frozenset({"laboratory"})
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
@@ -842,6 +845,7 @@ class FactBuilder:
         CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
         found = self._unknown_system_code(r)
         if found is None:
+            self._name_wrong_system(r)
             return
         self._therapy_unknown_system(r, found)
         if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
@@ -860,6 +864,36 @@ class FactBuilder:
         self._unknown_systems[key] = (len(self._notes), 1)
         self._notes.append(DataNote("code-system-unknown", reference_of(r), message,
                                     f"{code[:20]} ({system[:60] or 'no system'})", self._day_of(r)))
+
+    def _name_wrong_system(self, r: Mapping[str, Any]) -> None:
+        """A record that could matter (`CODE_READ_ON`) read by none of its codings, one of which is a code the value
+        sets hold under another system than the known one it was sent under ("J15.1" or "BOQX1" under SNOMED CT): not
+        counted, and named with that reason unless a note already names the record (by its text)."""
+        kind = str(r.get("resourceType"))
+        element = CODE_READ_ON.get(kind)
+        held_elsewhere = getattr(self.t, "held_elsewhere", None)
+        if element is None or held_elsewhere is None or _str(r.get("status")) in NOT_A_RECORD \
+                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+            return
+        if kind == "Observation" and _list(r.get("category")) and not any(
+                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+            return
+        concept = r.get("code") if element == "code" else self._medication_concept(r)
+        for c in _codings(concept):
+            system, code = c.get("system"), c.get("code")
+            if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
+                continue
+            elsewhere = held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS)
+            if elsewhere is None:
+                continue
+            ref = reference_of(r)
+            if any(n.source == ref for n in self._notes):
+                return
+            self._notes.append(DataNote("code-wrong-system", ref, f"code {code.strip()[:40]!r} sent under "
+                                        f"{self._system_name(system)[:100]}; the value set '{elsewhere[1]}' holds it "
+                                        f"under {elsewhere[0]} only: not used (is the system wrong?)",
+                                        f"{code.strip()[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+            return
 
     def _medication_concept(self, r: Mapping[str, Any]) -> Any:
         """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""

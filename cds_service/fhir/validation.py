@@ -122,8 +122,26 @@ def validity(resource: Mapping[str, Any]) -> Validity:
     return result
 
 
+def _codes_stripped(value: Any) -> Any:
+    """`value` with spaces around each `Coding.code` removed ("DJ151 ", "BOQX1 " as EHR exports send them): FHIR's
+    code type has none, but the code they spell is plain, and the value sets read it stripped. Without this the whole
+    resource (a CAR-T infusion, a sepsis) was dropped as unusable: the same object when nothing changes."""
+    if isinstance(value, dict):
+        out = {k: _codes_stripped(v) for k, v in value.items()}
+        codings = out.get("coding")
+        if isinstance(codings, list):
+            out["coding"] = [{**c, "code": c["code"].strip()} if isinstance(c, dict) and isinstance(c.get("code"), str)
+                             and c["code"].strip() else c for c in codings]
+        return out if any(out[k] is not value[k] for k in out) else value
+    if isinstance(value, list):
+        items = [_codes_stripped(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
+    return value
+
+
 def full_validity(resource: Mapping[str, Any]) -> Validity:
     """The full validation by the resource type's fhir.resources model, not cached (`validity` caches)."""
+    resource = _codes_stripped(resource)
     kind = str(resource.get("resourceType"))
     try:
         model = get_fhir_model_class(kind)
