@@ -1,0 +1,67 @@
+"""A second reading of the culture readings of test_culture_second_readers: the charts that must NOT change.
+
+Chart as in test_culture_second_readers: CAR-T 2025-03-03; pneumonia J18.9 on 2025-10-01 and 2025-12-01, each with a
+blood culture that day; IgG 3.5 g/L on 2026-01-05; evaluated 2026-01-10 (after the high-risk window: the general
+criteria decide). Guideline §4.3: only a VERIFIED bacterial infection counts; spec §7: a result the rules cannot read
+is named, never counted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_culture_negation_scope import NOT_MET, verdict
+from .test_culture_second_readers import assert_named_not_met
+from .test_culture_text_unread import NOTE, cards, notes_of
+
+# -- a no-growth phrase wrapped over two lines, its first line no word of its own, is still one phrase
+WRAPPED = ["Ikke\npåvist", "Ikke\nvækst", "Ej\nvækst", "No\ngrowth", "Not\ndetected", "Bakterier: Ikke\npåvist",
+           "Ingen vækst\nefter 5 døgn", "Ingen vækst efter\n5 døgn", "Ingen\nvækst"]
+
+
+@pytest.mark.parametrize("text", WRAPPED)
+def test_a_no_growth_phrase_wrapped_over_two_lines_is_still_no_growth(text: str) -> None:
+    """Before: 'bacterial' for the first six (each line read alone: "påvist", "vækst" a bare growth of a bacterium)."""
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_a_wrapped_not_found_do_not_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'start-meets-general-criteria' ("Ig may be started") on two cultures that grew nothing."""
+    [found] = cards("Ikke\npåvist", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"] and NOTE[lang] not in notes_of(found)
+
+
+# -- a growth field answered no growth, nothing, or a control: the same reading alone and beside the fungi
+@pytest.mark.parametrize("text", ["Vækst: 0", "Vækst: -", "Vækst: nul", "Aerob flaske: Vækst: 0"])
+@pytest.mark.parametrize("fungi", ["", "\nSvampe: Ingen vækst"])
+def test_a_growth_field_answered_no_growth_is_no_growth(text: str, fungi: str) -> None:
+    """Before: alone 'bacterial' (the field's name read as a growth of an unknown bacterium)."""
+    assert verdict(valueString=text + fungi) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("fungi", ["", "\nSvampe: Ingen vækst"])
+def test_two_pneumonias_with_growth_answered_0_do_not_meet_the_general_criteria(fungi: str, lang: str) -> None:
+    """Before: alone 'Ig may be started (general criteria)'; beside the fungi a 'result the rules cannot read' note."""
+    [found] = cards("Vækst: 0" + fungi, lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"] and NOTE[lang] not in notes_of(found)
+
+
+@pytest.mark.parametrize("text", ["Vækst:", "Positiv:", "Positiv kontrol", "Vækst: ja"])
+@pytest.mark.parametrize("fungi", ["", "\nSvampe: Ingen vækst"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_growth_field_answered_with_nothing_or_a_control_is_named_alone_as_beside_the_fungi(
+        text: str, fungi: str, lang: str) -> None:
+    """Before: alone 'Ig may be started (general criteria)' on two cultures that reported no growth of the sample."""
+    assert verdict(valueString=text + fungi) == "none"
+    [found] = cards(text + fungi, lang)
+    assert_named_not_met(found, lang, text.rstrip(":"))
+
+
+@pytest.mark.parametrize("text", ["Vækst", "Sparsom vækst", "Positiv", "Vækst af Dolosigranulum",
+                                  "Positiv efter 14 timer", "Vækst i 1 af 2 flasker", "Vækst\nSvampe: Ingen vækst"])
+def test_a_growth_said_is_still_a_growth(text: str) -> None:
+    assert verdict(valueString=text) == "bacterial"
