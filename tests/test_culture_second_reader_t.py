@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import pytest
 
+from typing import Any
+
+from .test_culture_components import GROWTH, POS, component_cards, part
 from .test_culture_negation_scope import NOT_MET, verdict
 from .test_culture_second_readers import assert_named_not_met
 from .test_culture_text_unread import NOTE, cards, notes_of
 
 # -- a no-growth phrase wrapped over two lines, its first line no word of its own, is still one phrase
 WRAPPED = ["Ikke\npåvist", "Ikke\nvækst", "Ej\nvækst", "No\ngrowth", "Not\ndetected", "Bakterier: Ikke\npåvist",
+           "Ingen\nvækst af Escherichia coli", "Bloddyrkning: Ingen\nvækst af Staphylococcus aureus",
            "Ingen vækst\nefter 5 døgn", "Ingen vækst efter\n5 døgn", "Ingen\nvækst"]
 
 
 @pytest.mark.parametrize("text", WRAPPED)
 def test_a_no_growth_phrase_wrapped_over_two_lines_is_still_no_growth(text: str) -> None:
-    """Before: 'bacterial' for the first six (each line read alone: "påvist", "vækst" a bare growth of a bacterium)."""
+    """Before: 'bacterial' for the first eight (each line read alone: "påvist", "vækst" a bare growth of a bacterium;
+    "Ingen" alone did not reach the E. coli the next line said grew)."""
     assert verdict(valueString=text) == "none"
 
 
@@ -65,3 +70,65 @@ def test_a_growth_field_answered_with_nothing_or_a_control_is_named_alone_as_bes
                                   "Positiv efter 14 timer", "Vækst i 1 af 2 flasker", "Vækst\nSvampe: Ingen vækst"])
 def test_a_growth_said_is_still_a_growth(text: str) -> None:
     assert verdict(valueString=text) == "bacterial"
+
+
+# -- a finding component's coded POS decides only a text the reader cannot read; a control is no finding
+def judged(value: str, code: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {**(part(value, code) if code else part(value)), "interpretation": POS}
+
+
+POS_BESIDE_NO_GROWTH: dict[str, list[dict[str, Any]]] = {
+    "internal control positive": [part("Ingen vækst"), judged("Positiv", {"text": "Intern kontrol"})],
+    "another test positive": [part("Ingen vækst"), judged("Positiv", {"text": "Luftvejs-PCR"})],
+    "no growth coded positive": [judged("Ingen vækst")],
+    "what was looked for, coded positive": [judged("Undersøgt for Staphylococcus aureus")],
+}
+
+
+@pytest.mark.parametrize("name", list(POS_BESIDE_NO_GROWTH))
+def test_a_component_coded_positive_beside_a_text_that_says_nothing_grew_is_no_growth(name: str) -> None:
+    """Before: 'bacterial' (the component's POS read as the Observation's: a growth of an unknown bacterium). Before
+    the component reading: 'none'."""
+    assert verdict(component=POS_BESIDE_NO_GROWTH[name]) == "none"
+
+
+def test_a_component_coded_positive_still_decides_a_text_the_reader_cannot_read() -> None:
+    assert verdict(component=[judged("Svar ved afdelingen")]) == "bacterial"
+    assert verdict(component=[judged("Candida albicans")]) == "other"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_no_growth_beside_a_positive_control_do_not_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'start-meets-general-criteria' on two cultures that grew nothing."""
+    [found] = component_cards(POS_BESIDE_NO_GROWTH["internal control positive"], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_a_positive_control_beside_an_unread_text_are_named(lang: str) -> None:
+    """A control's "Positiv" is the laboratory's check, not the sample's growth. Before (on main too):
+    'start-meets-general-criteria' (the control's "Positiv" read as a bare growth of an unknown bacterium)."""
+    assert verdict(component=[part("Positiv", {"text": "Intern kontrol"})]) == "none"
+    [found] = component_cards([part("Svar ved afdelingen"), part("Positiv", {"text": "Intern kontrol"})], lang)
+    assert_named_not_met(found, lang, "Svar ved afdelingen")
+
+
+# -- a growth deferred to a comment that names only what was looked for is not read, and named
+COMMENT = {"text": "Kommentar"}
+
+
+def test_a_growth_deferred_to_a_comment_naming_only_what_was_looked_for_is_no_growth() -> None:
+    """Before: 'bacterial' (the comment's "Undersøgt for S. aureus" read with the result, S. aureus as grown)."""
+    assert verdict(component=[part("Vækst: se kommentar", GROWTH),
+                              part("Undersøgt for Staphylococcus aureus", COMMENT)]) == "none"
+    assert verdict(component=[part("Vækst: se kommentar", GROWTH), part("Staphylococcus aureus", COMMENT)]) \
+        == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_a_growth_deferred_to_a_question_are_named(lang: str) -> None:
+    """Before: 'start-meets-general-criteria'."""
+    [found] = component_cards([part("Vækst: se kommentar", GROWTH),
+                               part("Undersøgt for Staphylococcus aureus", COMMENT)], lang)
+    assert_named_not_met(found, lang, "Vækst: se kommentar")

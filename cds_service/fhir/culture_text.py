@@ -27,10 +27,10 @@ def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     """The culture words a text names; a word of an `upper_case` group (organism.json: "GAS", group A streptococci)
     only where the text writes it in capitals, since in lower or mixed case it is an ordinary word ("gas",
     "Gas gangrene", "luft og gas i flasken"). Each line is read alone, so a phrase of the value sets does not span a
-    line break where its first line ends in a word of its own: "Gær: Ingen\nVækst" is no yeast and a growth, not
-    "Ingen vækst" (a layout's line is a statement). A phrase whose part before the break is no word alone ("Ikke\n
-    påvist", "No\ngrowth", "Ej\nvækst") is one phrase wrapped over two lines, and read as one: its second half alone
-    would be a growth word, and a no growth read as a growth counts an infection not verified (§4.3)."""
+    line break where its first line ends in a word of its own said of a name on that line: "Gær: Ingen\nVækst" is
+    no yeast and a growth, not "Ingen vækst" (a layout's line is a statement). Any other phrase over a break ("Ikke\n
+    påvist", "No\ngrowth", "Ingen\nvækst af E. coli") is one phrase wrapped over two lines, and read as one: its
+    second half alone would be a growth, and a no growth read as a growth counts an infection not verified (§4.3)."""
     found = _words_by_line(t, text)
     if "\n" in text:
         found = _wrapped_phrases(text, t.words_in(text, *CULTURE_WORDS), found)
@@ -51,18 +51,27 @@ def _words_by_line(t: Terminology, text: str) -> tuple[WordMatch, ...]:
 
 def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...]) -> tuple[WordMatch, ...]:
     """The words of a text by line (`by_line`), but a phrase of the whole text that spans a line break where the
-    line before the break ends in no word of its own ("Ikke\npåvist": "Ikke" is none) in place of the line words
-    it covers."""
+    line before the break ends in no word of its own said of a name on that line ("Ikke\npåvist": "Ikke" is no
+    word; "Ingen\nvækst af E. coli": "Ingen" is about no name) in place of the line words it covers."""
     wrapped = []
     for m in whole:
         breaks = [k for k in range(m.start, m.end) if text[k] == "\n"]
-        if breaks and not any(w.end <= k and not text[w.end:k].strip() and w.start >= m.start
-                              for k in breaks for w in by_line):
+        if breaks and not any(_said_of_a_name(text, k, by_line, m.start) for k in breaks):
             wrapped.append(m)
     if not wrapped:
         return by_line
     kept = [w for w in by_line if not any(m.start <= w.start < m.end or w.start <= m.start < w.end for m in wrapped)]
     return tuple(sorted((*kept, *wrapped), key=lambda w: (w.start, -w.end)))
+
+
+def _said_of_a_name(text: str, at: int, by_line: tuple[WordMatch, ...], start: int) -> bool:
+    """Whether the line ending at `at` ends in a word of its own (from `start` on) said of a name before it on that
+    line ("Gær: Ingen", "Svampe: ingen"): a statement of its own, not a phrase wrapped over two lines ("Ingen" over
+    "vækst af E. coli", "Bloddyrkning: Ingen" over "vækst")."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return any(w.start >= start and w.end <= at and not text[w.end:at].strip()
+               and any(v.valueset == "organism" and v.start >= line_start and v.end <= w.start for v in by_line)
+               for w in by_line)
 
 
 def _capitals_of_its_own(text: str, start: int, end: int) -> bool:
@@ -563,11 +572,18 @@ FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|dia
                           r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
 
 
+# The laboratory's control, not the sample ("Intern kontrol": "Positiv", "Positive control": POS): no finding, read
+# as a comment is. Not "Kontrol" alone: a follow-up culture ("Kontrolbloddyrkning") reports a finding.
+CONTROL_COMPONENT = re.compile(r"(?:intern|internal|positiv|positive|negativ|negative|inhibitions?|inhibition"
+                               r"|amplifikations?|amplification|ekstraktions?|extraction)[\s-]*(?:kontrol|control)",
+                               re.IGNORECASE)
+
+
 def names_a_comment(name: str) -> bool:
-    """Whether a component's name is a comment's or the request's, not a finding's: a comment word
-    (`COMMENT_COMPONENT`) anywhere decides; a word it shares with a finding (`SHARED_WITH_A_FINDING`) only in a name
-    that is no finding's (`FINDING_NAME`)."""
-    return COMMENT_COMPONENT.search(name) is not None \
+    """Whether a component's name is a comment's, the request's or a control's, not a finding's: a comment word
+    (`COMMENT_COMPONENT`) or a control (`CONTROL_COMPONENT`) anywhere decides; a word it shares with a finding
+    (`SHARED_WITH_A_FINDING`) only in a name that is no finding's (`FINDING_NAME`)."""
+    return COMMENT_COMPONENT.search(name) is not None or CONTROL_COMPONENT.search(name) is not None \
         or (SHARED_WITH_A_FINDING.search(name) is not None and FINDING_NAME.search(name) is None)
 
 
