@@ -132,3 +132,27 @@ def test_two_pneumonias_with_a_growth_deferred_to_a_question_are_named(lang: str
     [found] = component_cards([part("Vækst: se kommentar", GROWTH),
                                part("Undersøgt for Staphylococcus aureus", COMMENT)], lang)
     assert_named_not_met(found, lang, "Vækst: se kommentar")
+
+
+# -- what was asked for is no finding, beside a text or alone
+@pytest.mark.parametrize("text", ["Undersøgt for Staphylococcus aureus\nSvampe: Ingen vækst",
+                                  "Screening for Salmonella, Shigella og Campylobacter\nSvampe: Ingen vækst"])
+def test_what_was_examined_for_beside_a_line_about_the_fungi_grew_nothing(text: str) -> None:
+    """As alone (rule 5). Before (on main too): 'bacterial' for S. aureus (the question's name read as grown)."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString=text.split("\n")[0]) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_with_s_aureus_examined_for_beside_the_fungi_do_not_meet_the_general_criteria(
+        lang: str) -> None:
+    """Before: 'start-meets-general-criteria'."""
+    [found] = cards("Undersøgt for Staphylococcus aureus\nSvampe: Ingen vækst", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("name", ["Ønsket undersøgelse", "Bestilt analyse"])
+def test_a_component_named_what_was_asked_for_is_no_finding(name: str) -> None:
+    """Before (on main too): 'bacterial' (the request's S. aureus read as grown)."""
+    assert verdict(component=[part("Ingen vækst"), part("Staphylococcus aureus", {"text": name})]) == "none"

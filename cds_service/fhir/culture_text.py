@@ -253,8 +253,13 @@ def growth_in(t: Terminology, text: str) -> Growth:
                 subjects.add(words[first].statement)
             first = last + 1
     if subjects and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
+        # a statement that only names what the culture was examined for ("Undersøgt for S. aureus") grew nothing,
+        # as it does alone (rule 5)
+        examined = {w.statement for w in words if w.statement not in subjects
+                    and _only_examined_for(text, [v for v in words if v.statement == w.statement])}
         named = _beside_a_virus(text, words, tuple(w.match.attributes for i, w in enumerate(words)
-                                                   if w.role == ORGANISM and i not in negated))
+                                                   if w.role == ORGANISM and i not in negated
+                                                   and w.statement not in examined))
         if named or _bare_growth(text, words):
             return Growth(True, named)
         # the rest of the text, read as it would be alone: what it says that is no bare growth ("Vækst: se
@@ -559,9 +564,10 @@ def _hyphen_joined(text: str, start: int) -> bool:
 # culture grow (a growth read from a comment would count an infection not verified, §4.3). Danish names are compounds
 # ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name, a finding's name or not
 # ("Resultatkommentar", "Kommentar til fund"); the request's own words (what was asked for, a suspected diagnosis)
-# are no finding either ("Mistænkt mikrobiologisk diagnose").
+# are no finding either ("Mistænkt mikrobiologisk diagnose", "Ønsket undersøgelse", "Bestilt analyse").
 COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark"
-                               r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
+                               r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect"
+                               r"|ønsket|ønskede|bestilt|ordered",
                                re.IGNORECASE)
 # Words a comment's or the request's name shares with a finding's: information ("Information til afdelingen",
 # "Kliniske oplysninger", "Klinisk info") and a diagnosis ("Klinisk diagnose"): no finding, unless the name is a
