@@ -147,7 +147,7 @@ def test_a_growth_field_answered_no_or_counted_none_is_no_growth(text: str) -> N
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Vækst i 1 af 2 flasker", "bacterial"), ("Vækst i 10 af 12 flasker", "bacterial"), ("Vækst: ja", "bacterial"),
+    ("Vækst i 1 af 2 flasker", "bacterial"), ("Vækst i 10 af 12 flasker", "bacterial"),
     ("Escherichia coli påvist\nMRSA: nej", "bacterial"), ("Vækst af E. coli. ESBL: nej", "bacterial")])
 def test_a_growth_beside_a_marker_answered_no_still_verifies(text: str, expected: str) -> None:
     assert verdict(valueString=text) == expected

@@ -26,16 +26,52 @@ CULTURE_WORDS = ("organism", "result-interpretation")
 def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     """The culture words a text names; a word of an `upper_case` group (organism.json: "GAS", group A streptococci)
     only where the text writes it in capitals, since in lower or mixed case it is an ordinary word ("gas",
-    "Gas gangrene", "luft og gas i flasken"). Each line is read alone, so a phrase of the value sets never spans a
-    line break: "Gær: Ingen\nVækst" is no yeast and a growth, not "Ingen vækst" (a layout's line is a statement)."""
+    "Gas gangrene", "luft og gas i flasken"). Each line is read alone, so a phrase of the value sets does not span a
+    line break where its first line ends in a word of its own said of a name on that line: "Gær: Ingen\nVækst" is
+    no yeast and a growth, not "Ingen vækst" (a layout's line is a statement). Any other phrase over a break ("Ikke\n
+    påvist", "No\ngrowth", "Ingen\nvækst af E. coli") is one phrase wrapped over two lines, and read as one: its
+    second half alone would be a growth, and a no growth read as a growth counts an infection not verified (§4.3)."""
+    found = _words_by_line(t, text)
+    if "\n" in text:
+        found = _wrapped_phrases(text, t.words_in(text, *CULTURE_WORDS), found)
+    if not any(m.get("upper_case") for m in found):
+        return found
+    return tuple(m for m in found if not m.get("upper_case") or _capitals_of_its_own(text, m.start, m.end))
+
+
+def _words_by_line(t: Terminology, text: str) -> tuple[WordMatch, ...]:
+    """The culture words of each line of a text read alone, at their places in the text."""
     found: tuple[WordMatch, ...] = ()
     at = 0
     for line in text.split("\n"):
         found += tuple(m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
         at += len(line) + 1
-    if not any(m.get("upper_case") for m in found):
-        return found
-    return tuple(m for m in found if not m.get("upper_case") or _capitals_of_its_own(text, m.start, m.end))
+    return found
+
+
+def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...]) -> tuple[WordMatch, ...]:
+    """The words of a text by line (`by_line`), but a phrase of the whole text that spans a line break where the
+    line before the break ends in no word of its own said of a name on that line ("Ikke\npåvist": "Ikke" is no
+    word; "Ingen\nvækst af E. coli": "Ingen" is about no name) in place of the line words it covers."""
+    wrapped = []
+    for m in whole:
+        breaks = [k for k in range(m.start, m.end) if text[k] == "\n"]
+        if breaks and not any(_said_of_a_name(text, k, by_line, m.start) for k in breaks):
+            wrapped.append(m)
+    if not wrapped:
+        return by_line
+    kept = [w for w in by_line if not any(m.start <= w.start < m.end or w.start <= m.start < w.end for m in wrapped)]
+    return tuple(sorted((*kept, *wrapped), key=lambda w: (w.start, -w.end)))
+
+
+def _said_of_a_name(text: str, at: int, by_line: tuple[WordMatch, ...], start: int) -> bool:
+    """Whether the line ending at `at` ends in a word of its own (from `start` on) said of a name before it on that
+    line ("Gær: Ingen", "Svampe: ingen"): a statement of its own, not a phrase wrapped over two lines ("Ingen" over
+    "vækst af E. coli", "Bloddyrkning: Ingen" over "vækst")."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return any(w.start >= start and w.end <= at and not text[w.end:at].strip()
+               and any(v.valueset == "organism" and v.start >= line_start and v.end <= w.start for v in by_line)
+               for w in by_line)
 
 
 def _capitals_of_its_own(text: str, start: int, end: int) -> bool:
@@ -217,8 +253,13 @@ def growth_in(t: Terminology, text: str) -> Growth:
                 subjects.add(words[first].statement)
             first = last + 1
     if subjects and not negation:  # rule 7: only a fungus, a virus or a bottle said not grown
+        # a statement that only names what the culture was examined for ("Undersøgt for S. aureus") grew nothing,
+        # as it does alone (rule 5)
+        examined = {w.statement for w in words if w.statement not in subjects
+                    and _only_examined_for(text, [v for v in words if v.statement == w.statement])}
         named = _beside_a_virus(text, words, tuple(w.match.attributes for i, w in enumerate(words)
-                                                   if w.role == ORGANISM and i not in negated))
+                                                   if w.role == ORGANISM and i not in negated
+                                                   and w.statement not in examined))
         if named or _bare_growth(text, words):
             return Growth(True, named)
         # the rest of the text, read as it would be alone: what it says that is no bare growth ("Vækst: se
@@ -231,6 +272,11 @@ def growth_in(t: Terminology, text: str) -> Growth:
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
     if not negation and not any(w.name for w in words) and _answer_deferred(text, words):
         return Growth(False, (), unread=True, deferred=True)  # "Vækst: se kommentar": what grew is in a comment
+    answered = _field_answers(text, words) if not negation and not any(w.name for w in words) else ""
+    if answered == "none":
+        return Growth(False, ())  # "Vækst: 0", "Vækst: -", "Vækst: nul": the field answered no growth
+    if answered == "unread":
+        return Growth(False, (), unread=True)  # "Vækst:", "Positiv kontrol", "Vækst: ja": an answer not read
     if not negation and not any(w.role == ORGANISM or w.role == GREW and w.match.get("alone") is not False
                                 for w in words):
         return Growth(False, (), unread=True)  # no organism, no growth said: a text the reader does not know
@@ -341,6 +387,32 @@ def _answer_deferred(text: str, words: list[_Word]) -> bool:
         answer = text[w.match.end:after.start() if after is not None else len(text)].lstrip(" \t")
         return answer.startswith(":") and only_defers(answer[1:])
     return bool(grew) and all(deferred(w) for w in grew)
+
+
+# A growth field's answer that says nothing grew in signs or a number no list knows ("Vækst: 0", "Vækst: -", "Vækst:
+# nul"), and a growth word about the laboratory's control, not the sample ("Positiv kontrol", "Positive control").
+_NO_GROWTH_ANSWER = re.compile(r"\s*(?:0|-|–|—|nul)\s*\.?\s*", re.IGNORECASE)
+_CONTROL = re.compile(r"\s*(?:kontrol|control)", re.IGNORECASE)
+
+
+def _field_answers(text: str, words: list[_Word]) -> str:
+    """What a text that names nothing says with its growth words when each is a field's name or a control's: 'none'
+    when every one is a field answered no growth ("Vækst: 0", "Vækst: -", "Vækst: nul"); 'unread' when each is a
+    field or a control and one is answered with nothing or words no list knows ("Vækst:", "Positiv:", "Vækst: ja",
+    "Positiv kontrol"): the same reading alone as beside a line about the fungi, where it is named (rule 7); ''
+    when a growth word says a growth ("Vækst", "Sparsom vækst", "Vækst af Dolosigranulum")."""
+    grew = [w for w in words if w.role == GREW and w.match.get("alone") is not False]
+    said = set()
+    for w in grew:
+        after = _CLAUSE_BOUND.search(text, w.match.end)
+        answer = _GROWTH_PLACE.sub(" ", text[w.match.end:after.start() if after is not None else len(text)]).strip()
+        if answer.startswith(":"):
+            said.add("none" if _NO_GROWTH_ANSWER.fullmatch(answer[1:]) else "unread")
+        elif _CONTROL.match(answer):
+            said.add("unread")
+        else:
+            return ""
+    return "none" if said == {"none"} else "unread" if said else ""
 
 
 def _says_only_growth(text: str, clause: list[_Word]) -> bool:
@@ -492,9 +564,10 @@ def _hyphen_joined(text: str, start: int) -> bool:
 # culture grow (a growth read from a comment would count an infection not verified, §4.3). Danish names are compounds
 # ("Svarkommentar", "Laboratoriebemærkning"), so a comment word anywhere in the name, a finding's name or not
 # ("Resultatkommentar", "Kommentar til fund"); the request's own words (what was asked for, a suspected diagnosis)
-# are no finding either ("Mistænkt mikrobiologisk diagnose").
+# are no finding either ("Mistænkt mikrobiologisk diagnose", "Ønsket undersøgelse", "Bestilt analyse").
 COMMENT_COMPONENT = re.compile(r"kommentar|comment|bemærkning|anmærkning|note|notat|remark"
-                               r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect",
+                               r"|undersøgt for|undersøges for|rekvisition|request|mistanke|mistænkt|suspect"
+                               r"|ønsket|ønskede|bestilt|ordered",
                                re.IGNORECASE)
 # Words a comment's or the request's name shares with a finding's: information ("Information til afdelingen",
 # "Kliniske oplysninger", "Klinisk info") and a diagnosis ("Klinisk diagnose"): no finding, unless the name is a
@@ -505,11 +578,18 @@ FINDING_NAME = re.compile(r"fund|resultat|konklusion|mikrobiolog|bakteriolog|dia
                           r"|microbiolog|bacteriolog|diagnostic", re.IGNORECASE)
 
 
+# The laboratory's control, not the sample ("Intern kontrol": "Positiv", "Positive control": POS): no finding, read
+# as a comment is. Not "Kontrol" alone: a follow-up culture ("Kontrolbloddyrkning") reports a finding.
+CONTROL_COMPONENT = re.compile(r"(?:intern|internal|positiv|positive|negativ|negative|inhibitions?|inhibition"
+                               r"|amplifikations?|amplification|ekstraktions?|extraction)[\s-]*(?:kontrol|control)",
+                               re.IGNORECASE)
+
+
 def names_a_comment(name: str) -> bool:
-    """Whether a component's name is a comment's or the request's, not a finding's: a comment word
-    (`COMMENT_COMPONENT`) anywhere decides; a word it shares with a finding (`SHARED_WITH_A_FINDING`) only in a name
-    that is no finding's (`FINDING_NAME`)."""
-    return COMMENT_COMPONENT.search(name) is not None \
+    """Whether a component's name is a comment's, the request's or a control's, not a finding's: a comment word
+    (`COMMENT_COMPONENT`) or a control (`CONTROL_COMPONENT`) anywhere decides; a word it shares with a finding
+    (`SHARED_WITH_A_FINDING`) only in a name that is no finding's (`FINDING_NAME`)."""
+    return COMMENT_COMPONENT.search(name) is not None or CONTROL_COMPONENT.search(name) is not None \
         or (SHARED_WITH_A_FINDING.search(name) is not None and FINDING_NAME.search(name) is None)
 
 

@@ -1298,8 +1298,6 @@ class FactBuilder:
         # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
         coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
                  for e in self._organisms(o)]
-        interpretation = self._interpretation(r) or self._components_interpretation(r) \
-            or self._interpretation_in_words(r)
         notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
                  and culture_words(self.t, n["text"])]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
@@ -1319,11 +1317,23 @@ class FactBuilder:
             return readings[words]
 
         growth = read(value_text)
+        # a finding component's coded interpretation decides only a text the reader cannot read ("Svar ved
+        # afdelingen" POS): beside a text it reads ("Ingen vækst", "Undersøgt for S. aureus") a POS may be another
+        # test's or a control's on the same report, and would count a culture that grew nothing (§4.3); a NEG
+        # decides as the Observation's would (no growth)
+        components = self._components_interpretation(r)
+        interpretation = self._interpretation(r) \
+            or (components if components == "negative" or growth.unread and not coded else "") \
+            or self._interpretation_in_words(r)
         verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
-        if (interpretation == "positive" or growth.deferred and not interpretation) and not verdict:
+        # a result that defers what grew to a comment ("Vækst: se kommentar") is read from the comments only where
+        # they say something grew: one that names only what was looked for ("Undersøgt for S. aureus") or nothing
+        # grown leaves the result unread, and named
+        deferred = growth.deferred and not interpretation and bool(notes) and read("\n".join(notes)).grew
+        if (interpretation == "positive" or deferred) and not verdict:
             # a positive interpretation whose result names no organism, or a result that defers what grew to a
-            # comment ("Vækst: se kommentar"): the notes may name what grew (a yeast only is no bacterial growth);
-            # beside an organism of the result, a note's earlier finding is not this one's
+            # comment: the notes may name what grew (a yeast only is no bacterial growth); beside an organism of
+            # the result, a note's earlier finding is not this one's
             growth = read(text)
             verdict = bacterial_verdict(growth.named)
         noted = bacterial_verdict(read("\n".join(notes)).named) == "bacterial" if notes else False
