@@ -330,7 +330,7 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
         # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
         return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
 
-    statement_ends = ends(_STATEMENT_END)
+    statement_ends = _joined_lines(text, found, ends(_STATEMENT_END))
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
     words: list[_Word] = []
     for m in found:
@@ -352,6 +352,47 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
             continue  # "urease-negativ": a test the lists do not know
         words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m)))
     return words, statement_ends
+
+
+# A line that leads into the next ("Ikke påvist:", "Ingen vækst af"), a line the next goes on from ("for S. aureus"),
+# and a line of a lone negation a phrase wraps after ("Ingen" over "signifikant vækst af E. coli"): one statement.
+_LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for)|:)\s*$", re.IGNORECASE)
+_GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
+_LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
+
+
+def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> list[int]:
+    """The statement ends of a text less the line breaks a statement runs over: after a line that leads into the
+    next ("Ikke påvist:" over "E. coli", "Ingen vækst af" over "Staphylococcus aureus"), before a line that goes on
+    from the one before ("Negativ" over "for S. aureus"), after a lone negation ("Ingen" over "signifikant vækst af
+    E. coli"), and, in a list so led into, before each further line of names only ("Ikke påvist:\nE. coli\n
+    Klebsiella"). Read as ends, each would have left its names outside the no-growth word's statement, and so grown:
+    an infection counted as verified that the laboratory said was not (§4.3). A line that is a statement of its own
+    ("Ingen vækst", "Svampe: Ingen vækst") still ends one."""
+    kept: list[int] = []
+    starts = [w.start for w in found]  # in order: words do not overlap
+    listing = False  # the statement was led into a list of names over lines
+    for at in ends:
+        if text[at] != "\n":
+            kept.append(at)
+            listing = False
+            continue
+        line = text[text.rfind("\n", 0, at) + 1:at]
+        next_end = text.find("\n", at + 1)
+        next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
+        # a next line that is a field of its own ("Vækst:" over "Svampe: Ingen vækst") is led into by nothing
+        if (":" not in next_line and (_LEADS_ON.search(line) or _LONE_NEGATION.match(line))) \
+                or _GOES_ON.match(next_line):
+            listing = True
+            continue
+        if listing:
+            first, last = bisect_left(starts, at), bisect_left(starts, at + 1 + len(next_line))
+            on_next = found[first:last]
+            if on_next and all(w.valueset == "organism" for w in on_next):
+                continue
+        kept.append(at)
+        listing = False
+    return kept
 
 
 def _about_what_else(text: str, m: WordMatch) -> bool:

@@ -1,0 +1,58 @@
+"""A culture's statement printed over several lines is read as one statement.
+
+Chart as in test_culture_second_readers: CAR-T 2025-03-03; pneumonia J18.9 on 2025-10-01 and 2025-12-01, each with a
+blood culture that day; IgG 3.5 g/L on 2026-01-05; evaluated 2026-01-10 (the general criteria decide). Guideline §4.3:
+only a VERIFIED bacterial infection counts. Each line read as a statement of its own left the names below a
+no-growth header outside its reach, so they grew: "Ikke påvist:" over "E. coli" verified an infection.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_culture_negation_scope import MET, NOT_MET, verdict
+from .test_culture_text_unread import cards
+
+# a line that leads into the next (colon, "af"/"for"), a lone negation, a line going on from the one before, a list
+# led into over lines: every name below is one the laboratory says did NOT grow
+NOT_GROWN = ["Ingen vækst af\nStaphylococcus aureus", "Negativ\nfor Staphylococcus aureus",
+             "Ingen\nsignifikant vækst af Escherichia coli", "Ikke påvist:\nEscherichia coli",
+             "Ikke påvist:\nEscherichia coli\nKlebsiella pneumoniae", "No growth of\nStaphylococcus aureus",
+             "Not detected:\nStaphylococcus aureus\nStreptococcus pneumoniae"]
+
+# layouts whose lines are statements of their own, or a header over its own answer: the growth stays a growth
+GROWN = ["Anaerob flaske:\nIngen vækst\nAerob flaske:\nVækst af Escherichia coli",
+         "Ikke påvist:\nCandida albicans\nVækst af Escherichia coli", "Påvist:\nEscherichia coli\nIkke påvist:\nCandida",
+         "Resultat:\nVækst af Staphylococcus aureus", "Vækst af\nEscherichia coli",
+         "Ikke påvist:\nCandida\nEscherichia coli isoleret"]
+
+
+@pytest.mark.parametrize("text", NOT_GROWN)
+def test_a_no_growth_statement_over_several_lines_reaches_the_names_below(text: str) -> None:
+    """Before: 'bacterial' for each (the names' line read alone, after a no-growth statement that named nothing)."""
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("text", GROWN)
+def test_lines_that_are_statements_of_their_own_keep_their_growth(text: str) -> None:
+    assert verdict(valueString=text) == "bacterial"
+
+
+def test_an_empty_field_over_a_field_of_its_own_is_not_joined_to_it() -> None:
+    """"Vækst:" over "Svampe: Ingen vækst": the empty answer is not read (named), not "Vækst: Svampe: Ingen vækst"."""
+    assert verdict(valueString="Vækst:\nSvampe: Ingen vækst") == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_list_what_was_not_found_do_not_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'Ig may be started (general criteria)' on two cultures the laboratory said grew no E. coli."""
+    [found] = cards("Ikke påvist:\nEscherichia coli\nKlebsiella pneumoniae", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_grew_below_a_bottle_header_meet_the_general_criteria(lang: str) -> None:
+    [found] = cards("Anaerob flaske:\nIngen vækst\nAerob flaske:\nVækst af Escherichia coli", lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]
