@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from cds_service.errors import BadRequest
 from cds_service.tools.replay import replay
+from cds_service.tools.timeline import build_timeline, patient_data
+from cds_service.tools.worklist import evaluate_patient_resources
 from tests.test_acceptance_dates import (CART, LOW, IVIG, RUNTIME, SUBJECT, bounds, bsab_dose, bsab_order, bundle,
                                          car_t, car_t_given, code, ig_order, igg, patient, text)
 
@@ -44,12 +47,17 @@ def test_a_month_with_no_day_still_says_no_day() -> None:
     assert "“2025-11”, with no day" in text(en), text(en)
 
 
-def test_beside_a_dated_index_event_the_note_says_cannot_be_read() -> None:
-    b = bundle(CART, bsab_dose("tec-1", effectiveDateTime="2025-13-18"), LOW, IVIG)
+@pytest.mark.parametrize("written", ["2025-13-18", "05-12-2025"])
+def test_beside_a_dated_index_event_the_note_says_cannot_be_read_and_the_stop_date_may_move(written: str) -> None:
+    """A bsAb written "05-12-2025" beside a CAR-T on 2025-11-18: T0 and the stop date are the CAR-T's, but the
+    bsAb may be (here is) the later therapy, which would move them: the card says so, not only 'record the day'."""
+    b = bundle(CART, bsab_dose("tec-1", effectiveDateTime=written), LOW, IVIG)
     [en], [da] = cards(b), cards(b, "da")
-    assert code(en) == "stop-planned"
-    assert "“teclistamab, 2025-13-18” has a date that cannot be read as a day" in text(en), text(en)
+    assert code(en) == "stop-planned" and "2026-05-18" in en["summary"]
+    assert f"“teclistamab, {written}” has a date that cannot be read as a day" in text(en), text(en)
+    assert "if it was given after T0, the window and the stop date move" in text(en), text(en)
     assert "har en dato, der ikke kan læses som en dag" in text(da), text(da)
+    assert "er den givet efter T0, flyttes perioden og stopdatoen" in text(da), text(da)
 
 
 @pytest.mark.parametrize("written", ["2025-11", "18-11-2025"])
@@ -92,3 +100,39 @@ def test_an_unreadable_date_on_a_therapy_not_given_gives_no_card(record: dict[st
 def test_an_instant_without_its_zone_or_seconds_is_still_not_used(field: str, written: str) -> None:
     [card] = cards(bundle(CART, igg("igg", 2.5, **{field: written})))
     assert code(card) == "measure-igg", text(card)
+
+
+# ---- the worklist and the timeline give the same answer as patient-view ----------------------------------------
+
+SAME_ANSWER = [
+    bundle(CART, bsab_dose("tec-1", effectiveDateTime="05-12-2025"), LOW, IVIG),
+    bundle(car_t(performedDateTime="2025-11-18T24:00:00"), LOW, IVIG),
+    bundle(bsab_order("tec", authoredOn="2025-11-10", dosageInstruction=bounds("2025-13-18")), LOW, IVIG),
+    bundle(car_t_given(effectiveDateTime="18-11-2025"), LOW, pt=patient(birth="2012-03-14")),
+    *(bundle(r, LOW, IVIG) for r in NOT_GIVEN[:3]),
+]
+
+
+@pytest.mark.parametrize("chart", SAME_ANSWER)
+def test_worklist_and_timeline_agree(chart: dict[str, Any]) -> None:
+    view = [code(c) for c in cards(chart)]
+    rows = evaluate_patient_resources([e["resource"] for e in chart["entry"]], AT, RUNTIME)
+    assert [r.code for r in rows] == view
+    timeline = build_timeline(patient_data(chart, RUNTIME), RUNTIME, end=AT, today=AT)
+    states = [s for s in timeline.changes if s.day <= AT][-1:]
+    assert (states[0].codes if states else []) == view
+
+
+# ---- a time on a date element, and a draft whose start cannot be read ------------------------------------------
+
+def test_a_birth_date_with_a_local_time_is_read_as_its_day() -> None:
+    """A child's birthDate sent as "2012-03-14T10:00:00" (a time on a date element) is read as 14 March 2012: the
+    child card, not the adult criteria with 'birth date unknown'."""
+    [card] = cards(bundle(CART, LOW, IVIG, pt=patient(birth="2012-03-14T10:00:00")))
+    assert code(card) == "child-individual-assessment", text(card)
+
+
+def test_a_draft_bsab_order_whose_start_cannot_be_read_is_refused_naming_the_field() -> None:
+    draft = bsab_order("draft-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("20-01-2026"))
+    with pytest.raises(BadRequest, match="boundsPeriod.start"):
+        cards(bundle(LOW), hook="order-sign", drafts=[draft])
