@@ -107,9 +107,8 @@ FACT_KINDS = {
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
     "unrecognised_diagnoses": Text("Diagnosis known only by its name (code not recognised)",
                                    "Diagnose kendt kun ved navn (kode ikke genkendt)"),
-    "undated_therapies": Text("Therapy whose date names no day or cannot be read, or with no date (window not placed)",
-                              "Behandling, hvis dato ikke angiver en dag eller ikke kan læses, eller uden dato (periode "
-                              "ikke placeret)"),
+    "undated_therapies": Text("Therapy whose date names no day, or with no date (window not placed)",
+                              "Behandling, hvis dato ikke angiver en dag, eller uden dato (periode ikke placeret)"),
 }
 DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
