@@ -57,7 +57,7 @@ def test_beside_a_dated_index_event_the_note_says_cannot_be_read_and_the_stop_da
     assert f"“teclistamab, {written}” has a date that cannot be read as a day" in text(en), text(en)
     assert "if it was given after T0, the window and the stop date move" in text(en), text(en)
     assert "har en dato, der ikke kan læses som en dag" in text(da), text(da)
-    assert "er den givet efter T0, flyttes perioden og stopdatoen" in text(da), text(da)
+    assert "er den givet efter T0, flyttes perioden og seponeringsdatoen" in text(da), text(da)
 
 
 @pytest.mark.parametrize("written", ["2025-11", "18-11-2025"])
