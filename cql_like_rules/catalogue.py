@@ -1146,6 +1146,35 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og registrér dagen, behandlingen blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                "unreadable": Variant(
+                    Text("Not checked: {drug} is dated “{therapy_recorded}”, which cannot be read as a day: record "
+                         "the day",
+                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}”, som ikke kan læses som en dag: "
+                         "registrér dagen"),
+                    Text("The high-risk window ({window}) opens on the day {looks_like} is given; “{therapy_recorded}” "
+                         "cannot be read as a day, so no window, start or stop criterion was applied.",
+                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; “{therapy_recorded}” kan "
+                         "ikke læses som en dag, så hverken periode-, start- eller stopkriterier er anvendt."),
+                    Text("Record the day it was given as a date (for a therapy given elsewhere, from that hospital's "
+                         "letter); until then check the immunoglobulin criteria yourself.",
+                         "Registrér dagen, den blev givet, som dato (for en behandling givet andetsteds: fra det "
+                         "sygehus' brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                ),
+                "unreadable-child": Variant(
+                    Text("Not checked: {drug} is dated “{therapy_recorded}” (not readable); child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” (kan ikke læses); barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which cannot be "
+                         "read as a day. The criteria do not cover children: the need for substitution is assessed "
+                         "individually.",
+                         "Behandlingen ({looks_like}) er registreret med datoen “{therapy_recorded}”, som ikke kan "
+                         "læses som en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes "
+                         "individuelt."),
+                    Text("Decide individually, and record the day the therapy was given as a date.",
+                         "Beslut individuelt, og registrér dagen, behandlingen blev givet, som dato."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "no-date": Variant(
                     Text("Not checked: {drug} is recorded with no date: add the day it was given or starts",
                          "Ikke vurderet: {drug} er registreret uden dato: tilføj dagen, den blev givet eller starter"),
@@ -1207,6 +1236,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                              "words), and no other recognised index event",
                          "child": "the same, in a child (under the adult age on the first day the date can mean): "
                                   "the criteria do not cover children, so individual assessment",
+                         "unreadable": "a recognised CAR-T infusion or bsAb start whose date cannot be read as a day "
+                                       "(\"18-11-2025\", \"2025-13-18\"): not called a date with no day, it may "
+                                       "name one plainly to a reader; no other recognised index event",
+                         "unreadable-child": "the same, in a child (under the adult age today): individual assessment",
                          "no-date": "a recognised CAR-T infusion or bsAb start that carries no date at all (a completed "
                                     "Procedure with no performed[x], an administration with no effective[x], an order "
                                     "with no start, dose day or authoredOn), and no other recognised index event",

@@ -154,6 +154,7 @@ class UndatedTherapy:
     earliest: date | None = None
     latest: date | None = None
     ordered: bool = False  # a CAR-T order completed with no infusion recorded: `earliest` its planned day
+    unreadable: bool = False  # a date no reader can take a day from ("18-11-2025", "2025-13-18"): not one with no day
 
 
 @dataclass(frozen=True)

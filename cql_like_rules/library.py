@@ -502,7 +502,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
         return ()
     latest = found[-1]
     variant, child_variant = ("car-t-order", "car-t-order-child") if latest.ordered else \
-        ("no-date", "no-date-child") if not latest.recorded else ("", "child")
+        ("no-date", "no-date-child") if not latest.recorded else \
+        ("unreadable", "unreadable-child") if latest.unreadable else ("", "child")
     # The age on the first day the date can mean (today for words or no date): a patient who may have been a child
     # that day is treated as one. No date at all is not a date to correct: a variant of its own.
     return _unplaced_therapy_advice(c, "therapy-undated", variant, "Undated Therapy Advice", latest.earliest or c.today,

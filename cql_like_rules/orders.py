@@ -236,8 +236,10 @@ def _therapy_not_checked(c: Context, order: DraftOrder, start: date) -> Advice |
                                  or c["Unrecognised Malignancy Advice"])  # a diagnosis known by name: as patient-view
     if not found:
         return None
-    therapy = found[0]  # its `order_drug` is the therapy's (or diagnosis') name, which the card is about: kept
-    return _with_order(therapy, order, start, order_drug=therapy.values["order_drug"])
+    therapy = found[0]  # its `order_drug` is the therapy's (or diagnosis') name, which the card is about: kept, and
+    # its kind, which names a therapy with no drug name ("CAR-T" for an infusion procedure), not the order's drug
+    kind = therapy.values.get("order_kind", order.kind)
+    return _with_order(therapy, order, start, order_drug=therapy.values["order_drug"], order_kind=kind)
 
 
 @define("Therapy Order Advice", "A draft bsAb / CAR-T product order: the window it starts, and a baseline IgG",

@@ -84,6 +84,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} CAR-T or bispecific records have a date with no day: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har en dato uden dag: deres perioder er ikke placeret; "
              "registrér dagene")),
+    "therapy-date-unread": (
+        Text("the therapy “{display}” has a date that cannot be read as a day, so its high-risk window was not "
+             "placed: if it was given after T0, the window and the stop date move; record the day as a date",
+             "behandlingen “{display}” har en dato, der ikke kan læses som en dag, så dens højrisikoperiode er ikke "
+             "placeret: er den givet efter T0, flyttes perioden og seponeringsdatoen; registrér dagen som dato"),
+        Text("{n} CAR-T or bispecific records have a date that cannot be read as a day: their windows were not "
+             "placed, and if one was given after T0 the window and the stop date move; record the days as dates",
+             "{n} CAR-T- eller bispecifik-registreringer har en dato, der ikke kan læses som en dag: deres perioder "
+             "er ikke placeret, og er en givet efter T0, flyttes perioden og seponeringsdatoen; registrér dagene som "
+             "datoer")),
     "therapy-no-date": (
         Text("the therapy “{display}” is recorded with no date, so its high-risk window was not placed; record the day",
              "behandlingen “{display}” er registreret uden dato, så dens højrisikoperiode er ikke placeret; registrér "

@@ -44,7 +44,8 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
-              "therapy-undated": {"therapy-undated", "therapy-no-date", "car-t-order-no-infusion"},
+              "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
+                                  "car-t-order-no-infusion"},
               "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which
 # would say it again in the same card.

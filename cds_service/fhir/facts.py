@@ -910,22 +910,30 @@ class FactBuilder:
         known = self.t.alias_for(system) if system else None
         return known[0] if known else system
 
-    def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str) -> None:
+    def _undated_therapy(self, r: Mapping[str, Any], kind: str, drug: str, recorded: str, *,
+                         unreadable: bool = False) -> None:
         """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"),
         or that carries no date at all (`recorded` ""): not an index event (the window cannot be placed), kept as a
-        fact of its own and named in a data note."""
+        fact of its own and named in a data note. `unreadable`: a date no reader can take a day from ("18-11-2025",
+        "2025-13-18"), which may name a day plainly to a clinician: said so, not "no day"."""
         earliest = latest = None
         try:
             earliest = self._date(recorded, allow_partial=True) if recorded else None
             latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True) if recorded else None
         except DataError:
             pass  # words: no day to begin or end with
-        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest))
+        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest,
+                                            unreadable=unreadable and bool(recorded)))
         what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
         name = drug[:28] + ("…" if len(drug) > 28 else "")
         if not recorded:  # a different fault from a date with no day: there is no date to correct, only one to add
             self._notes.append(DataNote("therapy-no-date", reference_of(r), f"{what} recorded with no date at all: its "
                                         "window could not be placed, not used as an index event", name))
+            return
+        if unreadable:  # "18-11-2025" may name a day plainly to a reader: not "no day", a date in no form read
+            self._notes.append(DataNote("therapy-date-unread", reference_of(r), f"{what} dated {recorded[:40]!r}, "
+                                        "not a date that can be read: its window could not be placed, not used as an "
+                                        "index event", f"{name}, {recorded[:20]}" if name else recorded[:20]))
             return
         self._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                     "no day: its window could not be placed, not used as an index event",
@@ -1468,7 +1476,8 @@ class FactBuilder:
                 self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), exc.value)
                 return None
             except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
-                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), str(when).strip())
+                self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), str(when).strip(),
+                                 unreadable=True)
                 return None
             return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
@@ -1500,7 +1509,8 @@ class FactBuilder:
             self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), exc.value)
             return None
         except DataError:  # "18-11-2025": given, on a day no reader can take from it, as one written in words
-            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), str(when).strip())
+            self._undated_therapy(r, "car-t-product", drug or _concept_text(r.get("code")), str(when).strip(),
+                                 unreadable=True)
             return None
         self._car_t_stopped(r, drug or _concept_text(r.get("code")), day)
         return "car_t", CarTInfusion(day, reference_of(r), drug)
@@ -1586,7 +1596,8 @@ class FactBuilder:
             drug = str(car_t.get("drug") or "") if car_t is not None else \
                 self._bsab_drug(bsab, concept) if bsab is not None else ""
             self._undated_therapy(r, "car-t-product" if car_t is not None else "bsab", drug or _concept_text(concept),
-                                  exc.value if isinstance(exc, PartialDate) else str(when).strip())
+                                  exc.value if isinstance(exc, PartialDate) else str(when).strip(),
+                                  unreadable=not isinstance(exc, PartialDate))
             return None
         if car_t is not None:
             self._car_t_stopped(r, str(car_t.get("drug") or "") or _concept_text(concept), day)
@@ -1625,7 +1636,8 @@ class FactBuilder:
                 unread = self._start_unread(r)
                 if unread is None:
                     raise  # readable dates that do not fit together (an end before the start): invalid
-                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), unread)
+                self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), unread,
+                                      unreadable=True)
                 return None
             ongoing = status in ("active", "on-hold") and end is None
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), start, reference_of(r), end, ongoing)
@@ -1956,7 +1968,7 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         b._undated_therapy(r, kind, drug or shown, exc.value)
         return None
     except DataError:  # a date no reader can take a day from ("18-11-2025"): as one written in words
-        b._undated_therapy(r, kind, drug or shown, raw.strip())
+        b._undated_therapy(r, kind, drug or shown, raw.strip(), unreadable=True)
         return None
     if car_t is not None:
         return "car_t", CarTInfusion(day, reference_of(r), drug)
