@@ -366,6 +366,21 @@ CHARTS += [
           says_not=("another code system",)),
     after("inf-snomed-viral-sepsis-sibling", NOT, cc(co(SCT, "770349000", "Sepsis caused by virus")),
           says=("2 viral or fungal infections were not counted",)),
+    # --- second reader: a CAR-T code under the wrong known system must not leave the patient without a card --------
+    in_window("cart-sks-code-under-snomed-system-no-display", UNRECOGNISED,
+              therapy=cart_proc(cc(co(SCT, "BOQX1"))),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
+              says_da=("som værdisættene kun har under et andet kodesystem",),
+              why="the CAR-T infusion coded BOQX1 under SNOMED CT, no text: no card at all (the note had no card)"),
+    in_window("cart-sks-code-under-snomed-edition-uri-no-display", UNRECOGNISED,
+              therapy=cart_proc(cc(co(SCT_DK, "BOQX1"))),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
+              why="before the edition URI was read as SNOMED CT this chart got the unknown-system therapy card; after, "
+                  "no card at all"),
+    Chart("cart-recognised-beside-a-wrong-system-copy", IN_AT,
+          [*story_in(), {**cart_proc(cc(co(SCT, "BOQX1"))), "id": "proc-cart-2"}], START,
+          says=("3.2 g/L", "2026-05-18"),
+          why="a recognised infusion is the index event: the wrong-system copy makes no therapy card"),
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}
