@@ -377,6 +377,10 @@ CHARTS += [
               says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
               why="before the edition URI was read as SNOMED CT this chart got the unknown-system therapy card; after, "
                   "no card at all"),
+    after("inf-danish-extension-concept-under-edition-uri-no-display", NOT,
+          cc(co(SCT_DK, "1234561000005103")),  # shaped as an id of the Danish extension's namespace: in no value set
+          says=("“1234561000005103 \\(http\\://snomed\\.info/sct/554471000005108\\)”, in a code system not",),
+          why="named (code-system-unknown) before the edition URI was read as SNOMED CT; then passed over in silence"),
     Chart("cart-recognised-beside-a-wrong-system-copy", IN_AT,
           [*story_in(), {**cart_proc(cc(co(SCT, "BOQX1"))), "id": "proc-cart-2"}], START,
           says=("3.2 g/L", "2026-05-18"),

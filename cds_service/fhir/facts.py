@@ -55,7 +55,7 @@ from cql_like_rules.record_words import (
     specimen_of_name,
 )
 from cql_like_rules.targets import in_scope_target
-from cql_like_rules.valuesets import Entry, Terminology, duration_key
+from cql_like_rules.valuesets import SNOMED_EDITION, Entry, Terminology, duration_key
 
 from ..errors import DataError
 from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle, names_a_comment
@@ -501,6 +501,22 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     return None
 
 
+def _edition_code_unread(t: Terminology, coding: Mapping[str, Any]) -> bool:
+    """A coding sent under a SNOMED CT edition's URI ("http://snomed.info/sct/554471000005108", read as SNOMED CT)
+    that no value set holds: a concept id is the same in every edition, but an edition's own concepts (an
+    extension's, in its namespace) are in no shipped expansion, so such a code is named as a code in a system not
+    read, as it was before the edition URI was read, rather than passed over as an unrelated SNOMED CT code."""
+    system = coding.get("system")
+    if not isinstance(system, str):
+        return False
+    spelled = system.split("|", 1)[0].strip().lower().replace("https://", "http://", 1).rstrip("/")
+    if not spelled.startswith(SNOMED_EDITION):  # the plain URI ("http://snomed.info/sct/" too) is no edition's
+        return False
+    code = coding.get("code")
+    return not t.sets_of({"coding": [coding]}) and not (  # a code held under another system is named so instead
+        isinstance(code, str) and t.held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS) is not None)
+
+
 def _code_and_system(concept: Any) -> tuple[str, str]:
     """The first coding with a code, as (code, system); ("", "") for a concept with none (a name only)."""
     coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
@@ -814,6 +830,8 @@ class FactBuilder:
         drugs = self.t.systems_of(*DRUG_VALUESETS) if element == "medication" else None
         for c in codings:
             known = self.t.alias_for(c["system"]) if isinstance(c.get("system"), str) else None
+            if known is not None and _edition_code_unread(self.t, c):
+                continue  # a SNOMED CT edition's own concept (an extension's) no value set holds: named, as before
             if known is not None and (drugs is None or known[0] in drugs):
                 return None
         return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
