@@ -428,7 +428,8 @@ ENTRANCES = ("cart-sks-trailing-space", "bsab-order-atc-lower-case", "dx-icd10-p
              "inf-sks-trailing-space", "inf-icd10-pipe-version", "inf-snomed-parent-not-descendant",
              "inf-viral-and-bacterial-codes-on-one-condition", "ig-order-lower-case", "ig-order-atc-under-snomed-system",
              "cart-snomed-edition-uri-as-system", "igg-npu-lower-case", "m-protein-npu-code-in-loinc-system",
-             "bsab-atc-level-l01fx-only", "inf-icd10-code-under-snomed-system-no-display")
+             "bsab-atc-level-l01fx-only", "inf-icd10-code-under-snomed-system-no-display",
+             "cart-sks-code-under-snomed-system-no-display", "cart-sks-code-under-snomed-edition-uri-no-display")
 
 
 @pytest.mark.parametrize("chart", [BY_NAME[n] for n in ENTRANCES], ids=lambda c: c.name)
