@@ -366,6 +366,25 @@ CHARTS += [
           says_not=("another code system",)),
     after("inf-snomed-viral-sepsis-sibling", NOT, cc(co(SCT, "770349000", "Sepsis caused by virus")),
           says=("2 viral or fungal infections were not counted",)),
+    # --- second reader: a CAR-T code under the wrong known system must not leave the patient without a card --------
+    in_window("cart-sks-code-under-snomed-system-no-display", UNRECOGNISED,
+              therapy=cart_proc(cc(co(SCT, "BOQX1"))),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
+              says_da=("som værdisættene kun har under et andet kodesystem",),
+              why="the CAR-T infusion coded BOQX1 under SNOMED CT, no text: no card at all (the note had no card)"),
+    in_window("cart-sks-code-under-snomed-edition-uri-no-display", UNRECOGNISED,
+              therapy=cart_proc(cc(co(SCT_DK, "BOQX1"))),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
+              why="before the edition URI was read as SNOMED CT this chart got the unknown-system therapy card; after, "
+                  "no card at all"),
+    after("inf-danish-extension-concept-under-edition-uri-no-display", NOT,
+          cc(co(SCT_DK, "1234561000005103")),  # shaped as an id of the Danish extension's namespace: in no value set
+          says=("“1234561000005103 \\(http\\://snomed\\.info/sct/554471000005108\\)”, in a code system not",),
+          why="named (code-system-unknown) before the edition URI was read as SNOMED CT; then passed over in silence"),
+    Chart("cart-recognised-beside-a-wrong-system-copy", IN_AT,
+          [*story_in(), {**cart_proc(cc(co(SCT, "BOQX1"))), "id": "proc-cart-2"}], START,
+          says=("3.2 g/L", "2026-05-18"),
+          why="a recognised infusion is the index event: the wrong-system copy makes no therapy card"),
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}
@@ -409,7 +428,8 @@ ENTRANCES = ("cart-sks-trailing-space", "bsab-order-atc-lower-case", "dx-icd10-p
              "inf-sks-trailing-space", "inf-icd10-pipe-version", "inf-snomed-parent-not-descendant",
              "inf-viral-and-bacterial-codes-on-one-condition", "ig-order-lower-case", "ig-order-atc-under-snomed-system",
              "cart-snomed-edition-uri-as-system", "igg-npu-lower-case", "m-protein-npu-code-in-loinc-system",
-             "bsab-atc-level-l01fx-only", "inf-icd10-code-under-snomed-system-no-display")
+             "bsab-atc-level-l01fx-only", "inf-icd10-code-under-snomed-system-no-display",
+             "cart-sks-code-under-snomed-system-no-display", "cart-sks-code-under-snomed-edition-uri-no-display")
 
 
 @pytest.mark.parametrize("chart", [BY_NAME[n] for n in ENTRANCES], ids=lambda c: c.name)

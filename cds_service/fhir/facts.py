@@ -55,7 +55,7 @@ from cql_like_rules.record_words import (
     specimen_of_name,
 )
 from cql_like_rules.targets import in_scope_target
-from cql_like_rules.valuesets import Entry, Terminology, duration_key
+from cql_like_rules.valuesets import SNOMED_EDITION, Entry, Terminology, duration_key
 
 from ..errors import DataError
 from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle, names_a_comment
@@ -101,6 +101,8 @@ DRUG_VALUESETS = ("immunoglobulin-substitution", "bispecific-b-pc", "car-t-produ
 # The value sets whose codes, sent under the wrong (known) system, are named rather than passed over (§7).
 WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
                           "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
+# ... of which those that name an index therapy: such a record is kept for the therapy card (`_name_wrong_system`)
+WRONG_SYSTEM_THERAPIES = frozenset({"car-t-procedure", "car-t-product", "bispecific-b-pc"})
 # Observation categories that are no lab result (vital signs, a questionnaire ...): their codes never matter here.
 LAB_CATEGORIES = frozenset({"laboratory"})
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
@@ -499,6 +501,22 @@ def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     return None
 
 
+def _edition_code_unread(t: Terminology, coding: Mapping[str, Any]) -> bool:
+    """A coding sent under a SNOMED CT edition's URI ("http://snomed.info/sct/554471000005108", read as SNOMED CT)
+    that no value set holds: a concept id is the same in every edition, but an edition's own concepts (an
+    extension's, in its namespace) are in no shipped expansion, so such a code is named as a code in a system not
+    read, as it was before the edition URI was read, rather than passed over as an unrelated SNOMED CT code."""
+    system = coding.get("system")
+    if not isinstance(system, str):
+        return False
+    spelled = system.split("|", 1)[0].strip().lower().replace("https://", "http://", 1).rstrip("/")
+    if not spelled.startswith(SNOMED_EDITION):  # the plain URI ("http://snomed.info/sct/" too) is no edition's
+        return False
+    code = coding.get("code")
+    return not t.sets_of({"coding": [coding]}) and not (  # a code held under another system is named so instead
+        isinstance(code, str) and t.held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS) is not None)
+
+
 def _code_and_system(concept: Any) -> tuple[str, str]:
     """The first coding with a code, as (code, system); ("", "") for a concept with none (a name only)."""
     coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
@@ -639,6 +657,9 @@ class FactBuilder:
                 continue
             if produced is None:
                 self._therapy_unknown_system(resource)
+                wrong = self._wrong_system_code(resource) if not self._therapies else None
+                if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:  # as `_name_wrong_system` keeps it
+                    self._therapy_unknown_system(resource, (wrong[0][:40], wrong[1]))
             if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
                     or self._car_t_ordered:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
@@ -809,6 +830,8 @@ class FactBuilder:
         drugs = self.t.systems_of(*DRUG_VALUESETS) if element == "medication" else None
         for c in codings:
             known = self.t.alias_for(c["system"]) if isinstance(c.get("system"), str) else None
+            if known is not None and _edition_code_unread(self.t, c):
+                continue  # a SNOMED CT edition's own concept (an extension's) no value set holds: named, as before
             if known is not None and (drugs is None or known[0] in drugs):
                 return None
         return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
@@ -868,32 +891,43 @@ class FactBuilder:
     def _name_wrong_system(self, r: Mapping[str, Any]) -> None:
         """A record that could matter (`CODE_READ_ON`) read by none of its codings, one of which is a code the value
         sets hold under another system than the known one it was sent under ("J15.1" or "BOQX1" under SNOMED CT): not
-        counted, and named with that reason unless a note already names the record (by its text)."""
+        counted, and named with that reason unless a note already names the record (by its text). One whose code is a
+        CAR-T or bsAb code may be the index therapy: it is kept for its card, as one in an unknown system is."""
+        found = self._wrong_system_code(r)
+        if found is None:
+            return
+        code, system, (alias, valueset) = found
+        if valueset in WRONG_SYSTEM_THERAPIES:
+            self._therapy_unknown_system(r, (code[:40], system))
+        ref = reference_of(r)
+        if any(n.source == ref for n in self._notes):
+            return
+        self._notes.append(DataNote("code-wrong-system", ref, f"code {code[:40]!r} sent under "
+                                    f"{self._system_name(system)[:100]}; the value set '{valueset}' holds it "
+                                    f"under {alias} only: not used (is the system wrong?)",
+                                    f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+
+    def _wrong_system_code(self, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
+        """The first coding of a record that could matter whose code the value sets hold only under another system
+        than the known one it was sent under: (code stripped, system, (that other system's alias, value set))."""
         kind = str(r.get("resourceType"))
         element = CODE_READ_ON.get(kind)
         held_elsewhere = getattr(self.t, "held_elsewhere", None)
         if element is None or held_elsewhere is None or _str(r.get("status")) in NOT_A_RECORD \
                 or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
-            return
+            return None
         if kind == "Observation" and _list(r.get("category")) and not any(
                 _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
-            return
+            return None
         concept = r.get("code") if element == "code" else self._medication_concept(r)
         for c in _codings(concept):
             system, code = c.get("system"), c.get("code")
             if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
                 continue
             elsewhere = held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS)
-            if elsewhere is None:
-                continue
-            ref = reference_of(r)
-            if any(n.source == ref for n in self._notes):
-                return
-            self._notes.append(DataNote("code-wrong-system", ref, f"code {code.strip()[:40]!r} sent under "
-                                        f"{self._system_name(system)[:100]}; the value set '{elsewhere[1]}' holds it "
-                                        f"under {elsewhere[0]} only: not used (is the system wrong?)",
-                                        f"{code.strip()[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
-            return
+            if elsewhere is not None:
+                return code.strip(), system, elsewhere
+        return None
 
     def _medication_concept(self, r: Mapping[str, Any]) -> Any:
         """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
