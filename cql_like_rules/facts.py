@@ -80,6 +80,11 @@ class MProteinResult:
         """Found but not quantified ("spor", or a bound ">0"): polyclonal IgG is below the total by an unknown amount."""
         return self.comparator in (">", ">=") and self.value_g_l == 0.0
 
+    @property
+    def none_found(self) -> bool:
+        """No M-protein found ("Ikke påvist", "Negativ", 0 g/L): it names no type the myeloma has."""
+        return self.value_g_l == 0.0 and not self.comparator
+
 
 @dataclass(frozen=True)
 class Immunofixation:
