@@ -95,6 +95,9 @@ class Immunofixation:
     date: date
     source: str
     isotype: str = ""
+    # that M-protein result's text as sent ("se kommentar"): the explanation page names the row an M-protein whose
+    # type alone was read, not an immunofixation no one did; "" for an immunofixation
+    m_protein_text: str = field(default="", metadata=PAGE_ONLY)
 
 
 @dataclass(frozen=True)
