@@ -169,3 +169,17 @@ def test_the_type_only_m_protein_text_is_not_in_the_cards_trace() -> None:
     [card] = replay(RUNTIME, chart, lang="en", at=date.fromisoformat(IN_WINDOW)).cards
     traced = json.dumps(card["extension"][TRACE_EXTENSION], ensure_ascii=False)
     assert "m_protein_text" not in traced and "se kommentar" not in traced.replace('M-protein “se kommentar”', ''), traced[:2000]
+
+
+@pytest.mark.parametrize("lang, value, says", [
+    ("en", 0.0, "value: 0.0 g/L"), ("da", 0.0, "værdi: 0,0 g/L"),
+    ("en", "Ikke påvist", "value: 0.0 g/L"), ("en", "spor", "value: >0.0 g/L"),
+])
+def test_the_page_shows_an_m_protein_of_0(lang: str, value: object, says: str) -> None:
+    """Second reading: an M-protein of 0 g/L (none found, as sent or as 'Ikke påvist') lost its value on the page (0
+    read as nothing), leaving a row 'M-protein, isotype IgG' that reads as one found; 'spor' lost its '>'."""
+    m = obs("mp", "2026-01-10", NPU, "NPU28638", value) if isinstance(value, float) else m_text("mp", "2026-01-10",
+                                                                                                   str(value))
+    data = stored(myeloma(igg("igg", "2026-01-10", 4.5), m), lang)
+    [row] = [r for r in rows(data, lang) if r[-1] == "Observation/mp"]
+    assert says in row[2], row

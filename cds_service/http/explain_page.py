@@ -480,7 +480,7 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
             details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
-                                and v not in (None, "", [], False))
+                                and (v not in (None, "", [], False) or k == "value_g_l" and v is not False))
             if kind == "infections":
                 verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
                 details = "; ".join(part for part in (details, verdict) if part)
