@@ -1031,10 +1031,11 @@ def paraprotein_isotype(c: Context) -> str:
     # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
     # when it is too far from the IgG result to be subtracted from it.
     typed: list[Immunofixation | MProteinResult] = [*c.facts.immunofixation, *c.facts.m_protein]
-    # An M-protein result that found none ("Negativ" on an IgA kappa code) names the type only when nothing else does:
-    # an IgG myeloma's immunofixation is not undone by a later "Negativ" on an IgA code.
-    found = [(not (isinstance(x, MProteinResult) and x.none_found), x.date, x.source, x.isotype) for x in typed
-             if x.date <= c.today and x.isotype not in ("", "none")]
+    # A result that names a type only by its code, not by a finding (an M-protein "Negativ", or one whose amount could
+    # not be read, "se kommentar", on an IgA kappa code) types the myeloma only when nothing else does: an IgG
+    # myeloma's immunofixation is not undone by it.
+    found = [(not (isinstance(x, MProteinResult) and x.none_found or isinstance(x, Immunofixation) and x.m_protein_text),
+              x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
     return max(found)[3] if found else ""
 
 

@@ -481,6 +481,16 @@ TEXT_CHARTS = [
           myeloma(igg("igg", "2026-01-10", 4.5), ife("ife", "2025-12-01", "IgG kappa"),
                   m_protein("mp", "2026-01-10", 0.0, code="NPU28634")), IN_WINDOW,
           ("general-criteria-igg-under-6",), en=("IgG myeloma without an M-protein measured",)),
+    # an M-protein not read ("se kommentar") on an IgA kappa code types the myeloma only when nothing else does: the
+    # IgG myeloma's immunofixation stands (before the text was read, it was dropped and the caveat stood)
+    Chart("igg-myeloma-iga-code-unreadable-m-protein-does-not-retype",
+          myeloma(igg("igg", "2026-01-10", 7.0), ife("ife", "2025-12-01", "IgG kappa"),
+                  m_text("mp", "2026-01-10", "se kommentar", code="NPU28634")), IN_WINDOW,
+          ("paraprotein-type-unknown",), en=("IgG myeloma", "“se kommentar”")),
+    Chart("igg-myeloma-iga-code-unreadable-m-protein-total-4-5-keeps-the-note",
+          myeloma(igg("igg", "2026-01-10", 4.5), ife("ife", "2025-12-01", "IgG kappa"),
+                  m_text("mp", "2026-01-10", "se kommentar", code="NPU28634")), IN_WINDOW,
+          ("general-criteria-igg-under-6",), en=("IgG myeloma without an M-protein measured",)),
     Chart("iga-myeloma-iga-m-protein-negativ-total-is-polyclonal",
           myeloma(igg("igg", "2026-01-10", 4.5), ife("ife", "2025-12-01", "IgA kappa"),
                   m_text("mp", "2026-01-10", "Negativ", code="NPU28634")), IN_WINDOW,
