@@ -80,6 +80,11 @@ class MProteinResult:
         """Found but not quantified ("spor", or a bound ">0"): polyclonal IgG is below the total by an unknown amount."""
         return self.comparator in (">", ">=") and self.value_g_l == 0.0
 
+    @property
+    def none_found(self) -> bool:
+        """No M-protein found ("Ikke påvist", "Negativ", 0 g/L): it names no type the myeloma has."""
+        return self.value_g_l == 0.0 and not self.comparator
+
 
 @dataclass(frozen=True)
 class Immunofixation:
@@ -90,6 +95,9 @@ class Immunofixation:
     date: date
     source: str
     isotype: str = ""
+    # that M-protein result's text as sent ("se kommentar"): the explanation page names the row an M-protein whose
+    # type alone was read, not an immunofixation no one did; "" for an immunofixation
+    m_protein_text: str = field(default="", metadata=PAGE_ONLY)
 
 
 @dataclass(frozen=True)

@@ -1058,8 +1058,12 @@ def paraprotein_isotype(c: Context) -> str:
     # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
     # when it is too far from the IgG result to be subtracted from it.
     typed: list[Immunofixation | MProteinResult] = [*c.facts.immunofixation, *c.facts.m_protein]
-    found = [(x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
-    return max(found)[2] if found else ""
+    # A result that names a type only by its code, not by a finding (an M-protein "Negativ", or one whose amount could
+    # not be read, "se kommentar", on an IgA kappa code) types the myeloma only when nothing else does: an IgG
+    # myeloma's immunofixation is not undone by it.
+    found = [(not (isinstance(x, MProteinResult) and x.none_found or isinstance(x, Immunofixation) and x.m_protein_text),
+              x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
+    return max(found)[3] if found else ""
 
 
 NOT_IGG = frozenset({"IgA", "IgM", "IgD", "IgE", "light-chain"})  # an M-protein of these types is not in total IgG
@@ -1072,8 +1076,10 @@ def _crosses(c: Context, high: float, low: float) -> bool:
 
 def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | None, str]:
     """The M-protein nearest the IgG result within the policy's days, and the isotype known for it."""
+    # An M-protein of another type found absent ("Negativ" on an IgA code) says nothing of an IgG one: not a candidate.
     near = [m for m in c.facts.m_protein
-            if m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart]
+            if m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart
+            and not (m.none_found and m.isotype in NOT_IGG)]
     # nearest to the IgG result; ties: the later result, then the reference (order-independent)
     m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source), default=None)
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]

@@ -145,3 +145,41 @@ def test_an_ig_order_on_a_trace_m_protein(total: float, code: str, says: str) ->
     [card] = cards_of(case)
     assert code_of(card) == code
     assert says in f"{card['summary']}\n{card['detail']}", card["detail"]
+
+
+@pytest.mark.parametrize("lang, label", [("en", "M-protein (type only, amount not read)"),
+                                         ("da", "M-komponent (kun typen, mængden ikke læst)")])
+def test_the_page_names_an_unreadable_typed_m_protein_as_what_it_is(lang: str, label: str) -> None:
+    """Second reading: an M-protein whose amount was not read but whose code names IgG kappa types the myeloma; the
+    page showed it as an 'Immunofixation' no one did. A real immunofixation keeps its name, and a snapshot stored
+    before the field existed still renders as before."""
+    from .test_acceptance_igg import ife
+    data = stored(myeloma(igg("igg", "2026-01-10", 4.5), m_text("mp", "2026-01-10", "se kommentar"),
+                          ife("ife", "2025-12-01", "IgG kappa")), lang)
+    shown = {r[-1]: r for r in rows(data, lang)}
+    assert shown["Observation/mp"][0] == label and "se kommentar" in shown["Observation/mp"][2], shown
+    assert shown["Observation/ife"][0] in ("Immunofixation", "Immunfiksation")
+    for fact in data["facts"]["immunofixation"]:
+        fact.pop("m_protein_text", None)  # as stored before
+    assert {r[-1]: r[0] for r in rows(data, lang)}["Observation/mp"] in ("Immunofixation", "Immunfiksation")
+
+
+def test_the_type_only_m_protein_text_is_not_in_the_cards_trace() -> None:
+    chart = myeloma(igg("igg", "2026-01-10", 4.5), m_text("mp", "2026-01-10", "se kommentar"))
+    [card] = replay(RUNTIME, chart, lang="en", at=date.fromisoformat(IN_WINDOW)).cards
+    traced = json.dumps(card["extension"][TRACE_EXTENSION], ensure_ascii=False)
+    assert "m_protein_text" not in traced and "se kommentar" not in traced.replace('M-protein “se kommentar”', ''), traced[:2000]
+
+
+@pytest.mark.parametrize("lang, value, says", [
+    ("en", 0.0, "value: 0.0 g/L"), ("da", 0.0, "værdi: 0,0 g/L"),
+    ("en", "Ikke påvist", "value: 0.0 g/L"), ("en", "spor", "value: >0.0 g/L"),
+])
+def test_the_page_shows_an_m_protein_of_0(lang: str, value: object, says: str) -> None:
+    """Second reading: an M-protein of 0 g/L (none found, as sent or as 'Ikke påvist') lost its value on the page (0
+    read as nothing), leaving a row 'M-protein, isotype IgG' that reads as one found; 'spor' lost its '>'."""
+    m = obs("mp", "2026-01-10", NPU, "NPU28638", value) if isinstance(value, float) else m_text("mp", "2026-01-10",
+                                                                                                   str(value))
+    data = stored(myeloma(igg("igg", "2026-01-10", 4.5), m), lang)
+    [row] = [r for r in rows(data, lang) if r[-1] == "Observation/mp"]
+    assert says in row[2], row

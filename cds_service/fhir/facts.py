@@ -1195,7 +1195,8 @@ class FactBuilder:
                 self._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
                                             display=_value_as_sent(r), day=day))
                 isotype = self._m_protein_isotype(r, mprot)
-                return ("immunofixation", Immunofixation(day, reference_of(r), isotype)) if isotype else None
+                return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
+                                                         m_protein_text=_value_as_sent(r)[:40])) if isotype else None
         if "immunofixation" in sets:
             text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
                           *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))

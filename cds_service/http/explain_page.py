@@ -114,6 +114,7 @@ DATE_FIELDS = ("date", "start", "onset", "recorded", "birth_date")
 FIELDS = {
     "value_g_l": Text("value", "værdi"), "comparator": Text("comparator", "komparator"),
     "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
+    "m_protein_text": Text("as reported", "som svaret"),
     "product": Text("product", "produkt"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
     "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
     "status": Text("status", "status"), "authored": Text("ordered", "ordineret"), "severe": Text("severe", "svær"),
@@ -162,6 +163,9 @@ COUNTED = "Bacterial Infections"  # the rule definition whose value names each c
 KIND_BY_SOURCE: dict[tuple[str, str], Text] = {
     ("ig_courses", "MedicationStatement"): Text("Immunoglobulin medication record", "Immunglobulin-medicinregistrering"),
 }
+# An M-protein result whose amount could not be read but whose code names its type: kept as the myeloma's type
+# (an immunofixation fact), shown as what it is, not as an immunofixation.
+M_PROTEIN_TYPE_ONLY = Text("M-protein (type only, amount not read)", "M-komponent (kun typen, mængden ikke læst)")
 FIELD_BY_SOURCE: dict[tuple[str, str, str], Text] = {
     ("ig_courses", "MedicationStatement", "authored"): Text("recorded", "registreret"),
 }
@@ -476,11 +480,13 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
             details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
-                                and v not in (None, "", [], False))
+                                and (v not in (None, "", [], False) or k == "value_g_l" and v is not False))
             if kind == "infections":
                 verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
                 details = "; ".join(part for part in (details, verdict) if part)
             shown = KIND_BY_SOURCE.get((kind, resource), label)
+            if kind == "immunofixation" and fact.get("m_protein_text"):  # an M-protein whose type alone was read
+                shown = M_PROTEIN_TYPE_ONLY
             rows.append(f'<tr><td>{e(shown(lang))}</td><td class="date">{e(str(fact.get(day_field, "")) if day_field else "")}'
                         f'</td><td>{e(details)}</td><td class="refs">{e(str(fact.get("source", "")))}</td></tr>')
     head = (f"<tr><th>{e(W['kind'](lang))}</th><th>{e(W['date'](lang))}</th><th>{e(W['details'](lang))}</th>"
