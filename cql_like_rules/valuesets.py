@@ -175,6 +175,11 @@ def _has_prefix(prefixes: set[tuple[str, str]], alias: str, code: str, longest: 
 
 
 def _normalise(kind: str | None, code: str) -> str:
+    """A code in the spelling its value-set entries use. ICD-10, SKS, ATC and NPU codes hold no space, so a space a
+    local catalogue typed inside one ("J06 BA02", "DJ 151", FHIR allows single spaces in a code) is dropped; codes
+    of other systems (a site's own) may hold spaces that mean something, and keep them."""
+    if kind in ("icd10", "sks", "upper"):
+        code = "".join(code.split())
     if kind == "icd10":
         code = code.upper().replace(".", "").strip()
         # An SKS diagnosis sent under an ICD-10 system ("DC833", "DA419": Danish EHRs do this): an ICD-10 code is a

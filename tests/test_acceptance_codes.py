@@ -289,6 +289,9 @@ CHARTS: list[Chart] = [
                                              "2025-12-20")),
     on_ig("ig-order-atc-oid", ordered("mr-ig", cc(co(ATC_OID, "J06BA02", "Privigen")), "2025-12-20")),
     on_ig("ig-order-lower-case", ordered("mr-ig", cc(co(ATC, "j06ba01", "Hizentra")), "2025-12-20")),
+    # a space inside an ATC code, no display: was matched by nothing and dropped in silence, so a patient on IVIG
+    # read "Ig may be started" 8 days before the stop date
+    on_ig("ig-order-inner-space-no-display", ordered("mr-ig", cc(co(ATC, "J06 BA02")), "2025-12-20")),
     on_ig("ig-order-local-first-atc-second", ordered("mr-ig", cc(co(LOCAL, "IG-20", "Hizentra 200 mg/ml"),
                                                                 co(ATC, "J06BA01", "Hizentra")), "2025-12-20")),
     on_ig("ig-statement", statement("ms-ig", IVIG, "2025-12-20")),
@@ -462,6 +465,10 @@ def test_a_code_with_spaces_around_it_leaves_its_record_usable() -> None:
     (ATC, "l01fx24", "bispecific-b-pc"),
     (ATC, " J06BA02", "immunoglobulin-substitution"),
     (NPU_MEDCOM, "npu19814", "igg-serum"),
+    (ATC, "J06 BA02", "immunoglobulin-substitution"),  # a space inside: ATC, NPU, ICD-10 and SKS codes hold none
+    (SKS_D, "DJ 151", "bacterial-infection"),
+    (ICD10, "J15. 1", "bacterial-infection"),
+    (NPU, "NPU 19814", "igg-serum"),
 ])
 def test_a_code_as_hospitals_spell_it_is_in_its_value_set(system: str, code: str, valueset: str) -> None:
     assert RUNTIME.terminology.lookup(valueset, system, code) is not None
@@ -480,7 +487,8 @@ def test_a_code_that_is_not_in_the_value_set_stays_out(system: str, code: str, v
 
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
 @pytest.mark.parametrize("med", [cc(co(ATC, "J06BA02 ", "Privigen")), cc(co(ATC, "j06ba02", "Privigen")),
-                                 cc(co(f"{ATC}|2024", "J06BA02", "Privigen"))], ids=["space", "lower", "pipe"])
+                                 cc(co(f"{ATC}|2024", "J06BA02", "Privigen")), cc(co(ATC, "J06 BA02"))],
+                         ids=["space", "lower", "pipe", "inner-space-no-display"])
 def test_a_draft_ig_order_coded_as_hospitals_spell_it_is_judged(hook: str, med: Resource) -> None:
     """IgG 3.2 g/L 4 months after CAR-T: the IVIG draft meets the start criterion. A padded code was refused with
     400 ('not valid FHIR R4'); a lower-case or versioned one gave 'Order not checked'."""
