@@ -17,7 +17,7 @@ from cds_service.http.explain_page import _reasoning
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
-from tests.test_acceptance_igg import _q, igg, ivig, lymphoma, m_protein, myeloma
+from tests.test_acceptance_igg import _q, igg, ivig, lymphoma, m_protein, m_text, myeloma
 from tests.test_therapy_known_by_name import SUBJECT, chart
 
 RUNTIME = load_runtime(Settings())
@@ -226,3 +226,23 @@ def test_a_therapy_drafted_under_an_unknown_code_with_no_substitution_has_no_suc
                     drafts=[draft({"text": "Lynozyfic (linvoseltamab) 200 mg"})]).cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
     assert "Immunoglobulin begun before this therapy" not in card["detail"]
+
+
+@pytest.mark.parametrize("bundle", NO_BOUND + [
+    myeloma(igg("igg", "2026-01-10", None, valueQuantity=_q(25, ">")), m_text("mp", "2026-01-10", "spor"))])
+def test_the_worklist_row_of_polyclonal_igg_with_no_bound_says_unknown_not_0(bundle):
+    """The card says 'Polyclonal IgG unknown'; the worklist said '>0.0 g/L', and its CSV gave igg_g_l 0.0 (no sign),
+    the lowest IgG on any list sorted by it."""
+    from cds_service.tools.worklist import _igg_cell, evaluate_patient_resources
+
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], IN_WINDOW, RUNTIME)
+    assert row.code == "measure-igg" and row.igg_g_l is None
+    assert _igg_cell(row) == "polyclonal unknown 2026-01-10"
+
+
+def test_the_worklist_row_of_a_bounded_polyclonal_igg_keeps_its_bound():
+    bundle = myeloma(igg("igg", "2026-01-10", 4.2), m_text("mp", "2026-01-10", "<0,5 g/L"))
+    from cds_service.tools.worklist import _igg_cell, evaluate_patient_resources
+
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], IN_WINDOW, RUNTIME)
+    assert row.igg_g_l == 3.7 and _igg_cell(row) == ">3.7 g/L 2026-01-10"
