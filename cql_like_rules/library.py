@@ -1035,7 +1035,9 @@ def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinR
     for result in c.facts.igg:
         if result.date <= c.today and _plausible(c, result):
             m, isotype = _nearest_m_protein(c, result)
-            if m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l and m.comparator not in ("<", "<="):
+            # a total reported as a lower bound (">25") may be any figure above it: no M-protein shows it too small
+            if (m is not None and isotype == "IgG" and m.value_g_l >= result.value_g_l
+                    and m.comparator not in ("<", "<=") and result.comparator not in (">", ">=")):
                 out.append((result, m))
     return tuple(out)
 

@@ -387,9 +387,11 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         child = age is not None and age < c.params.adult_age_years
         # not a child: a therapy drafted, whose recognised twin gets plan-igg-monitoring (information): so does this
         variant = _named_variant(order, child) if child else "therapy" if order.code else "therapy-no-code"
+        # §4.2, as the twin's card says: immunoglobulin begun before the therapy is not stopped with its window
+        before = ("substitution-before-therapy",) if not child and substitution_before(c, c["Order Start"]) else ()
         found = advice("order-not-recognised", variant, "Order Advice",
                        values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
-                       caveats=age_unknown_no_index(age))
+                       caveats=age_unknown_no_index(age) + before)
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system)
 

@@ -17,7 +17,7 @@ from cds_service.http.explain_page import _reasoning
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
-from tests.test_acceptance_igg import _q, igg, ivig, lymphoma, m_protein, myeloma
+from tests.test_acceptance_igg import _q, igg, ivig, lymphoma, m_protein, m_text, myeloma
 from tests.test_therapy_known_by_name import SUBJECT, chart
 
 RUNTIME = load_runtime(Settings())
@@ -165,3 +165,84 @@ def test_an_igg_below_its_m_protein_bound_is_noted_with_the_bound():
     answered = replay(RUNTIME, myeloma(igg("igg", "2026-01-10", 25.0), mp("2026-01-10", 26, ">")), at=IN_WINDOW)
     [note] = [n for n in answered.notes if n.kind == "igg-below-m-protein"]
     assert "IgG 25 g/L is not larger than the IgG M-protein >26 g/L" in note.message
+
+
+# -- second reading: bounds that must not be read as a conflict, a therapy draft beside substitution --------------------
+
+@pytest.mark.parametrize("total", [_q(25, ">"), _q(25, ">=")])
+@pytest.mark.parametrize("lang, summary", [("en", "Polyclonal IgG cannot be told from total "),
+                                           ("da", "Polyklonalt IgG kan ikke udledes af total ")])
+def test_a_total_reported_as_a_lower_bound_is_not_smaller_than_its_m_protein(total, lang, summary):
+    """Total ">25" with an IgG M-protein of 26: the total may be 30, so 'IgG >25 g/L is not larger than the IgG
+    M-protein 26 g/L: one of them is wrong' is false, and the IgG was dropped ('no usable IgG'). Polyclonal IgG has no
+    lower bound from these figures: both are asked for as numbers."""
+    answered = replay(RUNTIME, myeloma(igg("igg", "2026-01-10", None, valueQuantity=total), mp("2026-01-10", 26)),
+                      lang=lang, at=IN_WINDOW)
+    assert not [n for n in answered.notes if n.kind == "igg-below-m-protein"]
+    [card] = answered.cards
+    assert card["source"]["topic"]["code"] == "measure-igg" and card["summary"].startswith(summary)
+    step = latest_igg_step(card)
+    assert step["value"]["value_g_l"] == 0.0 and step["value"]["comparator"] == total["comparator"]
+
+
+def test_a_total_at_or_below_an_m_protein_lower_bound_is_still_a_conflict():
+    answered = replay(RUNTIME, myeloma(igg("igg", "2026-01-10", None, valueQuantity=_q(25, "<")), mp("2026-01-10", 26)),
+                      at=IN_WINDOW)
+    assert [n for n in answered.notes if n.kind == "igg-below-m-protein"]
+
+
+def _on_substitution() -> dict[str, Any]:
+    """In the window of a teclistamab course begun 2025-11-18, IVIG since 2025-11-25."""
+    return myeloma(igg("igg", "2025-11-10", 3.0), ivig("iv", "2025-11-25"))
+
+
+@pytest.mark.parametrize("medication", [
+    {"text": "Lynozyfic (linvoseltamab) 200 mg"},
+    {"text": "Elrexfio 40 mg/ml", "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "L-77"}]},
+    {"text": "Carvykti infusion"},
+])
+@pytest.mark.parametrize("lang, note", [
+    ("en", "Immunoglobulin begun before this therapy follows the general stop criteria"),
+    ("da", "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier"),
+])
+def test_a_therapy_drafted_under_an_unknown_code_beside_substitution_says_what_its_twin_says(medication, lang, note):
+    """§4.2: immunoglobulin begun before a bsAb or CAR-T is not stopped with its window. The recognised draft's
+    information card says so; the one known only by its name, now an information card too, said nothing of it."""
+    at = date(2026, 1, 20)
+    known, named = (draft(m) for m in ({"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX32"}]},
+                                       medication))
+    for d in (known, named):
+        d["subject"] = {"reference": "Patient/pt-igg"}
+        d["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = "2026-01-20"
+    [twin] = replay(RUNTIME, _on_substitution(), lang=lang, at=at, hook="order-sign", drafts=[known]).cards
+    [card] = replay(RUNTIME, _on_substitution(), lang=lang, at=at, hook="order-sign", drafts=[named]).cards
+    assert twin["source"]["topic"]["code"] == "plan-igg-monitoring" and note in twin["detail"]
+    assert card["source"]["topic"]["code"] == "order-not-recognised" and card["indicator"] == "info"
+    assert note in card["detail"] and len(card["detail"]) <= 700
+
+
+def test_a_therapy_drafted_under_an_unknown_code_with_no_substitution_has_no_such_note():
+    [card] = replay(RUNTIME, chart(), at=date(2026, 1, 10), hook="order-sign",
+                    drafts=[draft({"text": "Lynozyfic (linvoseltamab) 200 mg"})]).cards
+    assert card["source"]["topic"]["code"] == "order-not-recognised"
+    assert "Immunoglobulin begun before this therapy" not in card["detail"]
+
+
+@pytest.mark.parametrize("bundle", NO_BOUND + [
+    myeloma(igg("igg", "2026-01-10", None, valueQuantity=_q(25, ">")), m_text("mp", "2026-01-10", "spor"))])
+def test_the_worklist_row_of_polyclonal_igg_with_no_bound_says_unknown_not_0(bundle):
+    """The card says 'Polyclonal IgG unknown'; the worklist said '>0.0 g/L', and its CSV gave igg_g_l 0.0 (no sign),
+    the lowest IgG on any list sorted by it."""
+    from cds_service.tools.worklist import _igg_cell, evaluate_patient_resources
+
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], IN_WINDOW, RUNTIME)
+    assert row.code == "measure-igg" and row.igg_g_l is None
+    assert _igg_cell(row) == "polyclonal unknown 2026-01-10"
+
+
+def test_the_worklist_row_of_a_bounded_polyclonal_igg_keeps_its_bound():
+    bundle = myeloma(igg("igg", "2026-01-10", 4.2), m_text("mp", "2026-01-10", "<0,5 g/L"))
+    from cds_service.tools.worklist import _igg_cell, evaluate_patient_resources
+
+    [row] = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], IN_WINDOW, RUNTIME)
+    assert row.igg_g_l == 3.7 and _igg_cell(row) == ">3.7 g/L 2026-01-10"

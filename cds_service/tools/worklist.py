@@ -59,6 +59,9 @@ class AdviceRow(NamedTuple):
     summary: str
     igg_on_substitution: bool = False  # the IgG was taken on immunoglobulin or in its washout (§3.4)
     igg_comparator: str = ""  # the IgG's bound as the card shows it ("<1.0", ">3.0"); igg_g_l is the bare number
+    # polyclonal IgG the total and M-protein bounds put no bound on (measure-igg m-protein-no-bound): the card says
+    # "unknown", so the row does; igg_g_l is left empty (a CSV 0.0 would read as the lowest IgG on the list)
+    igg_unknown: bool = False
 
 
 def needs_action(advice: Advice) -> bool:
@@ -78,10 +81,12 @@ def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runt
     rows = []
     for a, card in zip(answered.advice, answered.cards):
         v = a.values
+        unknown = (v.get("m_protein") is not None and str(v.get("igg_comparator") or "").startswith(">")
+                   and isinstance(v.get("igg"), float) and float(v["igg"]) <= 0)  # type: ignore[arg-type]
         rows.append(AdviceRow(
             patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
-            v.get("stop_date"), v.get("igg"), v.get("igg_date"), v.get("due_date"), card["summary"],  # type: ignore[arg-type]
-            "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""),
+            v.get("stop_date"), None if unknown else v.get("igg"), v.get("igg_date"), v.get("due_date"),  # type: ignore[arg-type]
+            card["summary"], "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""), unknown,
         ))
     return rows
 
@@ -262,6 +267,8 @@ NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated"})
 
 
 def _igg_cell(row: AdviceRow) -> str:
+    if row.igg_unknown:  # as the card's fact line: "Polyclonal IgG unknown on …"
+        return f"polyclonal unknown {_fmt(row.igg_date)}"
     if row.igg_g_l is not None:  # one taken on substitution shows the infused immunoglobulin, as the card says (§3.4)
         return f"{row.igg_comparator}{_fmt(row.igg_g_l)} g/L {_fmt(row.igg_date)}" + (" on Ig" if row.igg_on_substitution else "")
     return "not used" if row.code in NOTHING_CHECKED else "none"
