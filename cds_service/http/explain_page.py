@@ -132,6 +132,7 @@ FIELDS = {
     "taken": Text("taken (UTC)", "taget (UTC)"),
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
+    "unreadable": Text("date not readable as a day", "dato kan ikke læses som en dag"),
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
     "component": Text("read from", "læst fra"), "panel": Text("panel", "panel"),
