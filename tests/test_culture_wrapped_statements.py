@@ -56,3 +56,41 @@ def test_two_pneumonias_whose_cultures_grew_below_a_bottle_header_meet_the_gener
     [found] = cards("Anaerob flaske:\nIngen vækst\nAerob flaske:\nVækst af Escherichia coli", lang)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert MET[lang][0] in found["summary"]
+
+
+# A list below a header goes on only through lines of names only, of one sort: a name below a line that is a statement
+# of its own is the next finding, a bacterium below a list of fungi is no fungus, and a marker's list ("MRSA", "ESBL")
+# never leads to an organism (as on one line: "Staphylococcus aureus, MRSA ikke påvist" grew S. aureus).
+STILL_GROWN = ["Mikroskopi:\nIngen bakterier set\nEscherichia coli", "Anaerob flaske:\nIngen vækst\nEscherichia coli",
+               "Resultat:\nIngen vækst\nEscherichia coli", "Gramfarvning:\nIkke påvist\nEscherichia coli",
+               "Aerob flaske:\nIngen vækst efter 5 døgn\nStaphylococcus aureus", "Svampe:\nIngen vækst\nEscherichia coli",
+               "Ingen vækst i 1 af\n2 flasker\nEscherichia coli", "Svampe: Ingen vækst af\nCandida\nEscherichia coli",
+               "Gær: Ingen vækst af\nCandida albicans\nStaphylococcus aureus",
+               "Svampe ikke påvist:\nCandida\nEscherichia coli", "Negativ for:\nMRSA\nStaphylococcus aureus",
+               "Ikke påvist:\nESBL\nEscherichia coli", "Ikke påvist:\nCandida\nBakterier: Escherichia coli"]
+
+# ...and a list of names only of one sort still reaches its last line
+STILL_NOT_GROWN = ["Ikke påvist:\nEscherichia coli\nKlebsiella pneumoniae\nStaphylococcus aureus",
+                   "Ikke påvist:\nMRSA\nVRE", "Ingen vækst af\nStaphylococcus aureus eller Escherichia coli\nKlebsiella"]
+
+
+@pytest.mark.parametrize("text", STILL_GROWN)
+def test_a_name_below_a_statement_of_its_own_or_a_list_of_another_sort_grew(text: str) -> None:
+    """Before: 'none' (or a fungus grown) for each: the list below the header was carried on through a line that was
+    no list of names ('Ingen bakterier set', '2 flasker'), from fungi to a bacterium, or from a marker to an organism,
+    so the bacterium the laboratory reports was read as not grown and the infection as not verified (§4.3)."""
+    assert verdict(valueString=text) == "bacterial"
+
+
+@pytest.mark.parametrize("text", STILL_NOT_GROWN)
+def test_a_list_of_names_of_one_sort_below_a_header_is_not_grown(text: str) -> None:
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_bacterium_below_a_microscopy_without_bacteria_verifies_the_infections(lang: str) -> None:
+    """Before: 'no start without infections' on two cultures that grew E. coli below 'Mikroskopi:' over 'Ingen
+    bakterier set'."""
+    [found] = cards("Mikroskopi:\nIngen bakterier set\nEscherichia coli", lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]

@@ -371,25 +371,45 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
     ("Ingen vækst", "Svampe: Ingen vækst") still ends one."""
     kept: list[int] = []
     starts = [w.start for w in found]  # in order: words do not overlap
+
+    def on_line(start: int, end: int) -> tuple[WordMatch, ...]:
+        return found[bisect_left(starts, start):bisect_left(starts, end)]
+
+    def names_only(words: tuple[WordMatch, ...]) -> str:
+        """"marker" or "organism" for a line of names only of that sort, else "": a marker's list ("ESBL", "MRSA")
+        holds markers only, as on one line, and never leads to an organism ("Negativ for:\nMRSA\nS. aureus")."""
+        if not words or any(w.valueset != "organism" for w in words):
+            return ""
+        sorts = {"marker" if w.get("marker") else "organism" for w in words}
+        return sorts.pop() if len(sorts) == 1 else ""
+
     listing = False  # the statement was led into a list of names over lines
+    of_no_bacterium = False  # the header names a fungus or a virus ("Svampe: Ingen vækst af"): its list holds such
     for at in ends:
         if text[at] != "\n":
             kept.append(at)
             listing = False
             continue
-        line = text[text.rfind("\n", 0, at) + 1:at]
+        line_start = text.rfind("\n", 0, at) + 1
+        line = text[line_start:at]
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         # a next line that is a field of its own ("Vækst:" over "Svampe: Ingen vækst") is led into by nothing
         if (":" not in next_line and (_LEADS_ON.search(line) or _LONE_NEGATION.match(line))) \
                 or _GOES_ON.match(next_line):
+            if not listing:
+                of_no_bacterium = any(w.valueset == "organism" and w.get("kind") not in (None, "bacterial")
+                                      for w in on_line(line_start, at))
             listing = True
             continue
-        if listing:
-            first, last = bisect_left(starts, at), bisect_left(starts, at + 1 + len(next_line))
-            on_next = found[first:last]
-            if on_next and all(w.valueset == "organism" for w in on_next):
-                continue
+        # the list goes on only from a line of names only ("Ikke påvist:\nE. coli\nKlebsiella"): below a line that
+        # is a statement of its own ("Mikroskopi:\nIngen bakterier set", "Anaerob flaske:\nIngen vækst") a name is
+        # the next finding, and a bacterium below a list of fungi is no fungus not found ("Svampe: Ingen vækst af\n
+        # Candida\nE. coli")
+        on_next = on_line(at + 1, at + 1 + len(next_line))
+        if listing and ":" not in next_line and names_only(on_line(line_start, at)) == names_only(on_next) != "" \
+                and not (of_no_bacterium and any(w.get("kind") in (None, "bacterial") for w in on_next)):
+            continue
         kept.append(at)
         listing = False
     return kept
