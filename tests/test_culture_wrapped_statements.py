@@ -94,3 +94,37 @@ def test_a_bacterium_below_a_microscopy_without_bacteria_verifies_the_infections
     [found] = cards("Mikroskopi:\nIngen bakterier set\nEscherichia coli", lang)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert MET[lang][0] in found["summary"]
+
+
+# A name wrapped between its genus and its species, and a list wrapped after its conjunction, are one statement with
+# the no-growth words before them: read line by line, the species alone ("aureus", "coli") or the names after the
+# conjunction grew.
+WRAPPED_NOT_GROWN = ["Ingen vækst af Staphylococcus\naureus", "Ingen vækst af Escherichia\ncoli",
+                     "Ingen vækst af Escherichia\ncoli og Klebsiella", "Ikke påvist:\nEscherichia\ncoli",
+                     "Ingen vækst af Staphylococcus aureus eller\nEscherichia coli",
+                     "No growth of Staphylococcus aureus or\nEscherichia coli", "Escherichia coli og\nCandida ikke påvist"]
+
+# ...while a growth so wrapped stays a growth, and a name below a statement that ends in a word of its own is read alone
+WRAPPED_GROWN = ["Vækst af Escherichia\ncoli", "Vækst af Staphylococcus\naureus\nIngen vækst af Candida",
+                 "Vækst af Escherichia coli og\nKlebsiella pneumoniae", "Ingen vækst af Candida og\nVækst af Escherichia coli",
+                 "Svampe: Ingen vækst\ncoli", "Escherichia coli,\nCandida ikke påvist"]
+
+
+@pytest.mark.parametrize("text", WRAPPED_NOT_GROWN)
+def test_a_name_or_list_wrapped_inside_a_no_growth_statement_is_not_grown(text: str) -> None:
+    """Before: 'bacterial' for each (the wrapped half read as a line of its own)."""
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("text", WRAPPED_GROWN)
+def test_a_growth_wrapped_over_lines_stays_a_growth(text: str) -> None:
+    assert verdict(valueString=text) == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_wrap_the_name_not_grown_do_not_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'Ig may be started (general criteria)' on cultures that grew no S. aureus ('Staphylococcus' over
+    'aureus')."""
+    [found] = cards("Ingen vækst af Staphylococcus\naureus", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]

@@ -355,8 +355,9 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
 
 
 # A line that leads into the next ("Ikke påvist:", "Ingen vækst af"), a line the next goes on from ("for S. aureus"),
-# and a line of a lone negation a phrase wraps after ("Ingen" over "signifikant vækst af E. coli"): one statement.
-_LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for)|:)\s*$", re.IGNORECASE)
+# and a line of a lone negation a phrase wraps after ("Ingen" over "signifikant vækst af E. coli"): one statement. A
+# list wraps after its conjunction ("Ingen vækst af S. aureus eller" over "E. coli").
+_LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for|og|eller|samt|and|or|nor)|:)\s*$", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
@@ -394,6 +395,12 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
         line = text[line_start:at]
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
+        on_next = on_line(at + 1, at + 1 + len(next_line))
+        if on_next and on_next[0].valueset == "organism" and text[on_next[0].start].islower() \
+                and not text[at + 1:on_next[0].start].strip() and line.rstrip()[-1:].isalpha() \
+                and not any(w.end == line_start + len(line.rstrip()) and w.valueset != "organism"
+                            for w in on_line(line_start, at)):
+            continue  # a name wrapped between its genus and its species ("Escherichia" over "coli"): one name
         # a next line that is a field of its own ("Vækst:" over "Svampe: Ingen vækst") is led into by nothing
         if (":" not in next_line and (_LEADS_ON.search(line) or _LONE_NEGATION.match(line))) \
                 or _GOES_ON.match(next_line):
@@ -406,7 +413,6 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
         # is a statement of its own ("Mikroskopi:\nIngen bakterier set", "Anaerob flaske:\nIngen vækst") a name is
         # the next finding, and a bacterium below a list of fungi is no fungus not found ("Svampe: Ingen vækst af\n
         # Candida\nE. coli")
-        on_next = on_line(at + 1, at + 1 + len(next_line))
         if listing and ":" not in next_line and names_only(on_line(line_start, at)) == names_only(on_next) != "" \
                 and not (of_no_bacterium and any(w.get("kind") in (None, "bacterial") for w in on_next)):
             continue
