@@ -67,7 +67,8 @@ STILL_GROWN = ["Mikroskopi:\nIngen bakterier set\nEscherichia coli", "Anaerob fl
                "Ingen vækst i 1 af\n2 flasker\nEscherichia coli", "Svampe: Ingen vækst af\nCandida\nEscherichia coli",
                "Gær: Ingen vækst af\nCandida albicans\nStaphylococcus aureus",
                "Svampe ikke påvist:\nCandida\nEscherichia coli", "Negativ for:\nMRSA\nStaphylococcus aureus",
-               "Ikke påvist:\nESBL\nEscherichia coli", "Ikke påvist:\nCandida\nBakterier: Escherichia coli"]
+               "Ikke påvist:\nESBL\nEscherichia coli", "Ikke påvist:\nCandida\nBakterier: Escherichia coli",
+               "Blodkultur 1: Ingen vækst af\nCandida\nBlodkultur 2: Escherichia coli"]
 
 # ...and a list of names only of one sort still reaches its last line
 STILL_NOT_GROWN = ["Ikke påvist:\nEscherichia coli\nKlebsiella pneumoniae\nStaphylococcus aureus",
@@ -102,12 +103,14 @@ def test_a_bacterium_below_a_microscopy_without_bacteria_verifies_the_infections
 WRAPPED_NOT_GROWN = ["Ingen vækst af Staphylococcus\naureus", "Ingen vækst af Escherichia\ncoli",
                      "Ingen vækst af Escherichia\ncoli og Klebsiella", "Ikke påvist:\nEscherichia\ncoli",
                      "Ingen vækst af Staphylococcus aureus eller\nEscherichia coli",
-                     "No growth of Staphylococcus aureus or\nEscherichia coli", "Escherichia coli og\nCandida ikke påvist"]
+                     "No growth of Staphylococcus aureus or\nEscherichia coli", "Escherichia coli og\nCandida ikke påvist",
+                     "Ingen vækst af Klebsiella\npneumoniae og Escherichia coli"]
 
 # ...while a growth so wrapped stays a growth, and a name below a statement that ends in a word of its own is read alone
 WRAPPED_GROWN = ["Vækst af Escherichia\ncoli", "Vækst af Staphylococcus\naureus\nIngen vækst af Candida",
                  "Vækst af Escherichia coli og\nKlebsiella pneumoniae", "Ingen vækst af Candida og\nVækst af Escherichia coli",
-                 "Svampe: Ingen vækst\ncoli", "Escherichia coli,\nCandida ikke påvist"]
+                 "Svampe: Ingen vækst\ncoli", "Escherichia coli,\nCandida ikke påvist",
+                 "Ingen vækst i anaerob flaske\nescherichia coli i aerob"]
 
 
 @pytest.mark.parametrize("text", WRAPPED_NOT_GROWN)

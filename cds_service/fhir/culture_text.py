@@ -359,6 +359,7 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
 # list wraps after its conjunction ("Ingen vækst af S. aureus eller" over "E. coli").
 _LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for|og|eller|samt|and|or|nor)|:)\s*$", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
+_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ][a-zæøå]+\s*$")  # "Staphylococcus" over "aureus": a name wrapped
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
@@ -396,10 +397,10 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         on_next = on_line(at + 1, at + 1 + len(next_line))
-        if on_next and on_next[0].valueset == "organism" and text[on_next[0].start].islower() \
-                and not text[at + 1:on_next[0].start].strip() and line.rstrip()[-1:].isalpha() \
-                and not any(w.end == line_start + len(line.rstrip()) and w.valueset != "organism"
-                            for w in on_line(line_start, at)):
+        on_this = on_line(line_start, at)
+        if _GENUS_AT_END.search(line) and next_line.lstrip()[:1].islower() \
+                and (on_this and on_this[-1].valueset == "organism" and not text[on_this[-1].end:at].strip()
+                     or on_next and on_next[0].valueset == "organism" and not text[at + 1:on_next[0].start].strip()):
             continue  # a name wrapped between its genus and its species ("Escherichia" over "coli"): one name
         # a next line that is a field of its own ("Vækst:" over "Svampe: Ingen vækst") is led into by nothing
         if (":" not in next_line and (_LEADS_ON.search(line) or _LONE_NEGATION.match(line))) \
