@@ -355,9 +355,11 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
 
 
 # A line that leads into the next ("Ikke påvist:", "Ingen vækst af"), a line the next goes on from ("for S. aureus"),
-# and a line of a lone negation a phrase wraps after ("Ingen" over "signifikant vækst af E. coli"): one statement.
-_LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for)|:)\s*$", re.IGNORECASE)
+# and a line of a lone negation a phrase wraps after ("Ingen" over "signifikant vækst af E. coli"): one statement. A
+# list wraps after its conjunction ("Ingen vækst af S. aureus eller" over "E. coli").
+_LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for|og|eller|samt|and|or|nor)|:)\s*$", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
+_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ][a-zæøå]+\s*$")  # "Staphylococcus" over "aureus": a name wrapped
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
@@ -371,25 +373,50 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
     ("Ingen vækst", "Svampe: Ingen vækst") still ends one."""
     kept: list[int] = []
     starts = [w.start for w in found]  # in order: words do not overlap
+
+    def on_line(start: int, end: int) -> tuple[WordMatch, ...]:
+        return found[bisect_left(starts, start):bisect_left(starts, end)]
+
+    def names_only(words: tuple[WordMatch, ...]) -> str:
+        """"marker" or "organism" for a line of names only of that sort, else "": a marker's list ("ESBL", "MRSA")
+        holds markers only, as on one line, and never leads to an organism ("Negativ for:\nMRSA\nS. aureus")."""
+        if not words or any(w.valueset != "organism" for w in words):
+            return ""
+        sorts = {"marker" if w.get("marker") else "organism" for w in words}
+        return sorts.pop() if len(sorts) == 1 else ""
+
     listing = False  # the statement was led into a list of names over lines
+    of_no_bacterium = False  # the header names a fungus or a virus ("Svampe: Ingen vækst af"): its list holds such
     for at in ends:
         if text[at] != "\n":
             kept.append(at)
             listing = False
             continue
-        line = text[text.rfind("\n", 0, at) + 1:at]
+        line_start = text.rfind("\n", 0, at) + 1
+        line = text[line_start:at]
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
+        on_next = on_line(at + 1, at + 1 + len(next_line))
+        on_this = on_line(line_start, at)
+        if _GENUS_AT_END.search(line) and next_line.lstrip()[:1].islower() \
+                and (on_this and on_this[-1].valueset == "organism" and not text[on_this[-1].end:at].strip()
+                     or on_next and on_next[0].valueset == "organism" and not text[at + 1:on_next[0].start].strip()):
+            continue  # a name wrapped between its genus and its species ("Escherichia" over "coli"): one name
         # a next line that is a field of its own ("Vækst:" over "Svampe: Ingen vækst") is led into by nothing
         if (":" not in next_line and (_LEADS_ON.search(line) or _LONE_NEGATION.match(line))) \
                 or _GOES_ON.match(next_line):
+            if not listing:
+                of_no_bacterium = any(w.valueset == "organism" and w.get("kind") not in (None, "bacterial")
+                                      for w in on_line(line_start, at))
             listing = True
             continue
-        if listing:
-            first, last = bisect_left(starts, at), bisect_left(starts, at + 1 + len(next_line))
-            on_next = found[first:last]
-            if on_next and all(w.valueset == "organism" for w in on_next):
-                continue
+        # the list goes on only from a line of names only ("Ikke påvist:\nE. coli\nKlebsiella"): below a line that
+        # is a statement of its own ("Mikroskopi:\nIngen bakterier set", "Anaerob flaske:\nIngen vækst") a name is
+        # the next finding, and a bacterium below a list of fungi is no fungus not found ("Svampe: Ingen vækst af\n
+        # Candida\nE. coli")
+        if listing and ":" not in next_line and names_only(on_line(line_start, at)) == names_only(on_next) != "" \
+                and not (of_no_bacterium and any(w.get("kind") in (None, "bacterial") for w in on_next)):
+            continue
         kept.append(at)
         listing = False
     return kept
