@@ -1029,6 +1029,43 @@ CATALOGUE: dict[str, AdviceKind] = {
                     information_only=True,
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # a CAR-T or bsAb code sent under another known system than its own ("BOQX1", an SKS code, under
+                # SNOMED CT): the service reads both systems, so the fix is the record's coding in the EHR
+                "wrong-system": Variant(
+                    Text("Not checked: {unknown_records} record(s) with a CAR-T or bispecific code sent under the "
+                         "wrong code system",
+                         "Ikke vurderet: {unknown_records} registrering(er) med en CAR-T- eller bispecifik kode sendt "
+                         "under det forkerte kodesystem"),
+                    Text("The code {order_code_whole} was sent under {order_code_system}, but is a code of "
+                         "{right_code_system} for CAR-T or bispecific therapy: not counted, no high-risk window "
+                         "({window}) applied.",
+                         "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med, ingen "
+                         "højrisikoperiode ({window}) anvendt."),
+                    Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
+                         "the index therapy and what the criteria say.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér imens, om det er "
+                         "indeksbehandlingen, og hvad kriterierne siger."),
+                    information_only=True,  # as `unknown-system`: no action due now, not on the worklist
+                ),
+                "wrong-system-child": Variant(
+                    Text("Not checked: {unknown_records} record(s) with a CAR-T or bispecific code under the wrong "
+                         "code system; child ({age} y)",
+                         "Ikke vurderet: {unknown_records} registrering(er) med en CAR-T-/bispecifik kode under "
+                         "forkert kodesystem; barn ({age} år)"),
+                    Text("The code {order_code_whole} was sent under {order_code_system}, but is a code of "
+                         "{right_code_system} for CAR-T or bispecific therapy: not counted. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med. Kriterierne "
+                         "omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
+                         "the index therapy and decide individually.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér imens, om det er "
+                         "indeksbehandlingen, og beslut individuelt."),
+                    information_only=True,
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
                          "individual assessment",
@@ -1056,7 +1093,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                                            "unknown_system_therapy_card)",
                          "unknown-system-child": "the same, in a child (under the adult age on the latest such "
                                                  "record's day): the criteria do not cover children, so individual "
-                                                 "assessment"},
+                                                 "assessment",
+                         "wrong-system": "the same, but every such record a CAR-T or bsAb code the value sets hold "
+                                         "under another known system than the one it was sent under (an SKS or ATC "
+                                         "code under SNOMED CT): the record's code system is to be corrected in the "
+                                         "EHR",
+                         "wrong-system-child": "the same, in a child: individual assessment"},
         ),
         AdviceKind(
             "malignancy-not-recognised",
