@@ -529,3 +529,28 @@ def test_a_record_in_a_system_not_known_at_all_keeps_the_add_the_system_card():
         answer = replay(RUNTIME, chart, at=AT)
         assert [a.variant for a in answer.advice] == ["unknown-system"]
         assert "add the code system" in answer.cards[0]["detail"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize(("in_scope", "birth", "variant", "indicator"), [
+    (True, "1958-09-03", "wrong-system", "warning"), (False, "1958-09-03", "wrong-system-no-index", "info"),
+    (True, CHILD_BIRTH, "wrong-system-child", "info"), (False, CHILD_BIRTH, "wrong-system-no-index-child", "info")])
+@pytest.mark.parametrize("lang, words, never", [
+    ("en", ("sent under the wrong code system", "sent under http\\://snomed\\.info/sct", "a code of ATC",
+            "corrected on the order in the EHR", "not counted"), ("add the code system", "reads no drug in")),
+    ("da", ("sendt under", "forkert", "sendt under http\\://snomed\\.info/sct", "ATC-kode",
+            "rettet på ordinationen i EPJ", "ikke talt med"), ("tilføje kodesystemet", "ikke læser lægemidler i"))])
+def test_a_nameless_draft_with_a_drug_code_under_the_wrong_system_asks_for_the_orders_system_corrected(
+        hook, in_scope, birth, variant, indicator, lang, words, never):
+    """Teclistamab's ATC code drafted under SNOMED CT, no name, got the card of a system the service reads no drug in,
+    asking the CDS team to add SNOMED CT: the fix is the order's code system, in the EHR. Indicator as before."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2)) if in_scope else bundle()
+    chart["entry"][0]["resource"]["birthDate"] = birth
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft(**coded("L01FX24", "http://snomed.info/sct"))], at=AT,
+                    lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == [variant]
+    assert topic(card) == "order-not-recognised" and card["indicator"] == indicator
+    text = card["summary"] + " " + card["detail"]
+    assert all(w in text for w in words) and not any(w in text for w in never), text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700

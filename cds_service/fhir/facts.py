@@ -1938,8 +1938,10 @@ class FactBuilder:
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
+        wrong = self._wrong_system_code(r)  # a drug's code under a known system no drug value set uses (ATC's under SCT)
+        held_under = wrong[2][0] if wrong is not None and wrong[2][1] in DRUG_VALUESETS and wrong[1] == system else ""
         return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100],
-                          notes=notes)
+                          notes=notes, held_under=held_under)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
