@@ -193,6 +193,40 @@ _UNKNOWN_SYSTEM_DRAFT_CHILD = Variant(
     section="§4",  # children: the paragraph before the criteria
 )
 
+# A nameless draft whose code is that of one of the three drugs in another known system than the one it was sent under
+# (teclistamab's ATC code under SNOMED CT): the service reads both, so the fix is the order's coding in the EHR, not a
+# code system added to the service.
+_WRONG_SYSTEM_DRAFT = Variant(
+    Text("Order not checked: its code {order_code} was sent under the wrong code system",
+         "Ordination ikke vurderet: koden {order_code} er sendt under det forkerte kodesystem"),
+    Text("The order has no name; its code {order_code_whole} was sent under {order_code_system}, but is a code of "
+         "{right_code_system} for immunoglobulin, a bispecific antibody or a CAR-T product: not counted, and the "
+         "criteria were not applied to it.",
+         "Ordinationen har intet navn; koden {order_code_whole} er sendt under {order_code_system}, men er en "
+         "{right_code_system}-kode for immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med, "
+         "og kriterierne er ikke anvendt på den."),
+    Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered, and the criteria "
+         "for it, yourself.",
+         "Få kodesystemet rettet på ordinationen i EPJ; tjek imens selv, hvad der ordineres, og kriterierne for det."),
+)
+
+# ... in a child: individual assessment (§4), an information card, as `_UNKNOWN_SYSTEM_DRAFT_CHILD`
+_WRONG_SYSTEM_DRAFT_CHILD = Variant(
+    Text("Order not checked: code {order_code} was sent under the wrong code system; child ({age} y)",
+         "Ordination ikke vurderet: koden {order_code} er sendt under forkert kodesystem; barn ({age} år)"),
+    Text("Code {order_code_whole}, sent under {order_code_system}, is a code of {right_code_system} for "
+         "immunoglobulin, a bispecific or a CAR-T product: not counted. The criteria do not cover children: "
+         "assessed individually.",
+         "Koden {order_code_whole}, sendt under {order_code_system}, er en {right_code_system}-kode for "
+         "immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med. Kriterierne omfatter ikke "
+         "børn: vurderes individuelt."),
+    Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered and decide "
+         "individually.",
+         "Få kodesystemet rettet på ordinationen i EPJ; tjek imens, hvad der ordineres, og beslut individuelt."),
+    indicator="info",
+    section="§4",  # children: the paragraph before the criteria
+)
+
 CATALOGUE: dict[str, AdviceKind] = {
     kind.code: kind for kind in (
         AdviceKind(
@@ -1029,6 +1063,43 @@ CATALOGUE: dict[str, AdviceKind] = {
                     information_only=True,
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # a CAR-T or bsAb code sent under another known system than its own ("BOQX1", an SKS code, under
+                # SNOMED CT): the service reads both systems, so the fix is the record's coding in the EHR
+                "wrong-system": Variant(
+                    Text("Not checked: {unknown_records} record(s) with a CAR-T or bispecific code sent under the "
+                         "wrong code system",
+                         "Ikke vurderet: {unknown_records} registrering(er) med en CAR-T- eller bispecifik kode sendt "
+                         "under det forkerte kodesystem"),
+                    Text("The code {order_code_whole} was sent under {order_code_system}, but is a code of "
+                         "{right_code_system} for CAR-T or bispecific therapy: not counted, no high-risk window "
+                         "({window}) applied.",
+                         "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med, ingen "
+                         "højrisikoperiode ({window}) anvendt."),
+                    Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
+                         "the index therapy and what the criteria say.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér imens, om det er "
+                         "indeksbehandlingen, og hvad kriterierne siger."),
+                    information_only=True,  # as `unknown-system`: no action due now, not on the worklist
+                ),
+                "wrong-system-child": Variant(
+                    Text("Not checked: {unknown_records} record(s) with a CAR-T or bispecific code under the wrong "
+                         "code system; child ({age} y)",
+                         "Ikke vurderet: {unknown_records} registrering(er) med en CAR-T-/bispecifik kode under "
+                         "forkert kodesystem; barn ({age} år)"),
+                    Text("The code {order_code_whole} was sent under {order_code_system}, but is a code of "
+                         "{right_code_system} for CAR-T or bispecific therapy: not counted. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med. Kriterierne "
+                         "omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
+                         "the index therapy and decide individually.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér imens, om det er "
+                         "indeksbehandlingen, og beslut individuelt."),
+                    information_only=True,
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "child": Variant(
                     Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
                          "individual assessment",
@@ -1056,7 +1127,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                                            "unknown_system_therapy_card)",
                          "unknown-system-child": "the same, in a child (under the adult age on the latest such "
                                                  "record's day): the criteria do not cover children, so individual "
-                                                 "assessment"},
+                                                 "assessment",
+                         "wrong-system": "the same, but every such record a CAR-T or bsAb code the value sets hold "
+                                         "under another known system than the one it was sent under (an SKS or ATC "
+                                         "code under SNOMED CT): the record's code system is to be corrected in the "
+                                         "EHR",
+                         "wrong-system-child": "the same, in a child: individual assessment"},
         ),
         AdviceKind(
             "malignancy-not-recognised",
@@ -1342,6 +1418,10 @@ CATALOGUE: dict[str, AdviceKind] = {
              "unknown-system-no-index": replace(_UNKNOWN_SYSTEM_DRAFT, indicator="info"),
              "unknown-system-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
              "unknown-system-no-index-child": _UNKNOWN_SYSTEM_DRAFT_CHILD,
+             "wrong-system": _WRONG_SYSTEM_DRAFT,
+             "wrong-system-no-index": replace(_WRONG_SYSTEM_DRAFT, indicator="info"),
+             "wrong-system-child": _WRONG_SYSTEM_DRAFT_CHILD,
+             "wrong-system-no-index-child": _WRONG_SYSTEM_DRAFT_CHILD,
              },
             variant_doc={"": "an immunoglobulin draft under a code in no value set, whose name the guideline covers "
                              "(a warning: the order itself was not checked against the criteria)",
@@ -1366,7 +1446,15 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                  "information card, as the child card of any of the three",
                          "unknown-system-no-index-child": "such a draft with no recognised index event, in a child "
                                                           "(under the adult age on the draft's planned start): "
-                                                          "individual assessment"},
+                                                          "individual assessment",
+                         "wrong-system": "a draft with no name whose code one of the drug value sets holds under "
+                                         "another known system than the one it was sent under (an ATC code under "
+                                         "SNOMED CT), in scope: the order's code system is to be corrected in the "
+                                         "EHR",
+                         "wrong-system-no-index": "the same, with no recognised index event: an information card",
+                         "wrong-system-child": "the same in scope, in a child: individual assessment",
+                         "wrong-system-no-index-child": "the same with no recognised index event, in a child: "
+                                                        "individual assessment"},
         ),
     )
 }

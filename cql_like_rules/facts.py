@@ -123,6 +123,9 @@ class UnrecognisedTherapy:
     looks_like: str
     code: str = ""
     code_system: str = ""
+    # a code the value sets hold under another known system than the one it was sent under ("BOQX1" under SNOMED CT):
+    # that system's alias ("SKS"); "" for a code in a system not known at all (`looks_like` "unknown-system" either way)
+    held_under: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

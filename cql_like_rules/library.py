@@ -454,12 +454,17 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
     systems = sorted({x.code_system for x in found})
     age = age_on(c, latest.date)  # §4: the criteria do not cover children (as for a therapy known by its name)
     child = age is not None and age < c.params.adult_age_years
-    return (advice("therapy-not-recognised", "unknown-system-child" if child else "unknown-system",
+    # every such record a CAR-T or bsAb code sent under the wrong known system ("BOQX1" under SNOMED CT): the fix is
+    # the record's code system in the EHR, not a code system added to the service; any record in a system not known
+    # at all keeps the card that asks for that
+    wrong = all(x.held_under for x in found)
+    return (advice("therapy-not-recognised", ("wrong-system" if wrong else "unknown-system")
+                   + ("-child" if child else ""),
                    "Unrecognised Therapy Advice",
                    values={"today": c.today, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
-                           "unknown_systems": len(systems)},
+                           "unknown_systems": len(systems), **({"right_code_system": latest.held_under} if wrong else {})},
                    caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
                    evidence=tuple(x.source for x in found[-3:])),)
 

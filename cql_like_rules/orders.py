@@ -28,13 +28,13 @@ Assumptions where the guideline is not specific:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
-from .facts import DataNote, IgGOrderDraft, TherapyOrderDraft
+from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
                       alive_with_malignancy, build_advice, infection_values, stop_attempt_weighing, substitution_before,
                       taken_on_substitution)
@@ -56,6 +56,9 @@ class DraftOrder:
     looks_like: str = ""  # unrecognised orders: the kind its name suggests ("ig", "bsab", "car-t-product")
     code: str = ""  # unrecognised orders: the code it carries, e.g. "999999"
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
+    # ... a nameless draft whose code the drug value sets hold under another known system than the one it was sent
+    # under (an ATC code under SNOMED CT): that system's alias ("ATC"); its card asks for the order's system corrected
+    held_under: str = field(default="", metadata=TRACED_IF_SET)
     dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
@@ -361,15 +364,17 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
     if not order.looks_like:  # coded only in an unknown system, no name: where any of the three would get a card
         if not c.params.unknown_system_draft_card:  # the site's choice: its data note names it (FactBuilder)
             return None
+        # a code sent under the wrong known system: the order's system is to be corrected, not a system added
+        prefix = "wrong-system" if order.held_under else "unknown-system"
         if c["In Scope"]:  # §4: a child (at T0, as an immunoglobulin order is judged) is assessed individually
             found = build_advice(c, "order-not-recognised", "Order Advice",
-                                 "unknown-system-child" if c["Is Child"] else "unknown-system",
+                                 prefix + ("-child" if c["Is Child"] else ""),
                                  igg=c["Latest Untreated IgG"], age=c["Age At T0"])
         elif alive_with_malignancy(c):  # no T0: the age on its planned start, as a drafted therapy's window opens
             age = age_on(c, c["Order Start"])
             child = age is not None and age < c.params.adult_age_years
-            found = advice("order-not-recognised", "unknown-system-no-index-child" if child
-                           else "unknown-system-no-index", "Order Advice",
+            found = advice("order-not-recognised", prefix + ("-no-index-child" if child else "-no-index"),
+                           "Order Advice",
                            values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
                            caveats=age_unknown_no_index(age))
         else:
@@ -393,7 +398,8 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
                        values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
                        caveats=age_unknown_no_index(age) + before)
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
-                       order_code_system=order.code_system)
+                       order_code_system=order.code_system,
+                       **({"right_code_system": order.held_under} if order.held_under else {}))
 
 
 def _named_variant(order: DraftOrder, child: bool) -> str:

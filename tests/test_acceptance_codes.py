@@ -372,12 +372,20 @@ CHARTS += [
     # --- second reader: a CAR-T code under the wrong known system must not leave the patient without a card --------
     in_window("cart-sks-code-under-snomed-system-no-display", UNRECOGNISED,
               therapy=cart_proc(cc(co(SCT, "BOQX1"))),
-              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
-              says_da=("som værdisættene kun har under et andet kodesystem",),
-              why="the CAR-T infusion coded BOQX1 under SNOMED CT, no text: no card at all (the note had no card)"),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",
+                    "The code BOQX1 was sent under http\\://snomed\\.info/sct", "a code of SKS",
+                    "Have the code system corrected on the record in the EHR"),
+              says_da=("som værdisættene kun har under et andet kodesystem", "er sendt under http\\://snomed\\.info/sct",
+                       "SKS-kode", "Få kodesystemet rettet på registreringen i EPJ"),
+              says_not=("add the code system", "reads no therapy in", "tilføje kodesystemet"),
+              why="the CAR-T infusion coded BOQX1 under SNOMED CT, no text: no card at all (the note had no card); "
+                  "then a card asking to add SNOMED CT, which the service reads: the fix is the record's system"),
     in_window("cart-sks-code-under-snomed-edition-uri-no-display", UNRECOGNISED,
               therapy=cart_proc(cc(co(SCT_DK, "BOQX1"))),
-              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",),
+              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",
+                    "a code of SKS", "Have the code system corrected on the record in the EHR"),
+              says_da=("SKS-kode", "Få kodesystemet rettet på registreringen i EPJ"),
+              says_not=("add the code system", "reads no therapy in", "tilføje kodesystemet"),
               why="before the edition URI was read as SNOMED CT this chart got the unknown-system therapy card; after, "
                   "no card at all"),
     after("inf-danish-extension-concept-under-edition-uri-no-display", NOT,
@@ -424,6 +432,8 @@ def test_danish_cards_say_the_same(chart: Chart) -> None:
     assert [c["indicator"] for c in da] == [c["indicator"] for c in en]
     for words in chart.says_da:
         assert words in text(da[0]), text(da[0])
+    for words in chart.says_not:
+        assert all(words not in text(c) for c in da)
 
 
 ENTRANCES = ("cart-sks-trailing-space", "bsab-order-atc-lower-case", "dx-icd10-pipe-version-canonical",

@@ -466,3 +466,91 @@ def test_a_child_draft_card_says_when_the_child_was_that_age(hook, lang, at_t0, 
     for drafted in (named("Elrexfio 40 mg/ml"), named("Elrexfio 40 mg/ml", ""), draft()):
         [card] = replay(RUNTIME, no_index, hook=hook, drafts=[drafted], at=AT, lang=lang).cards
         assert at_start in card["detail"] and at_t0 not in card["detail"] and len(card["detail"]) <= 700
+
+
+# -- 3. a CAR-T or bsAb code sent under the wrong known system --------------------------------------------------------
+
+SCT = "http://snomed.info/sct"
+
+
+def wrong_dose(when: str = "2025-11-12", rid: str = "dose-wrong") -> dict[str, Any]:
+    """Teclistamab's ATC code sent under SNOMED CT, no name."""
+    return {"resourceType": "MedicationAdministration", "id": rid, "status": "completed", "subject": SUBJECT,
+            "medicationCodeableConcept": coded("L01FX24", SCT), "effectiveDateTime": when}
+
+
+def wrong_procedure(when: str = "2025-11-10", rid: str = "proc-wrong") -> dict[str, Any]:
+    """The SKS CAR-T procedure code sent under SNOMED CT, no name."""
+    return {"resourceType": "Procedure", "id": rid, "status": "completed", "subject": SUBJECT,
+            "code": coded("BOQX1", SCT), "performedDateTime": when}
+
+
+@pytest.mark.parametrize(("record", "right"), [(wrong_procedure, "SKS"), (wrong_dose, "ATC")])
+@pytest.mark.parametrize("lang, words, never", [
+    ("en", ("sent under the wrong code system", "sent under http\\://snomed\\.info/sct", "a code of {right}",
+            "corrected on the record in the EHR", "not counted", "whether this is the index therapy"),
+     ("add the code system", "reads no therapy in")),
+    ("da", ("sendt under det forkerte kodesystem", "sendt under http\\://snomed\\.info/sct", "{right}-kode",
+            "rettet på registreringen i EPJ", "ikke talt med", "om det er indeksbehandlingen"),
+     ("tilføje kodesystemet", "ikke læser behandling i"))])
+def test_a_therapy_code_under_the_wrong_known_system_asks_for_the_records_system_to_be_corrected(
+        record, right, lang, words, never):
+    """BOQX1 (SKS) or L01FX24 (ATC) sent under SNOMED CT got the card of a code system the service does not read,
+    asking the CDS team to add SNOMED CT, which it reads: the fix is the record's code system, in the EHR."""
+    answer = replay(RUNTIME, bundle(record(), igg("igg1", "2026-01-13", 3.2)), at=AT, lang=lang)
+    [card] = answer.cards
+    assert topic(card) == "therapy-not-recognised" and card["indicator"] == "info"
+    assert [a.variant for a in answer.advice] == ["wrong-system"] and answer.advice[0].information_only
+    text = card["summary"] + " " + card["detail"]
+    assert all(w.format(right=right) in text for w in words), text
+    assert not any(w in text for w in never), text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually",
+                                                 "corrected on the record in the EHR")),
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt",
+                                                 "rettet på registreringen i EPJ"))])
+def test_a_child_with_a_therapy_code_under_the_wrong_system_is_told_both(lang, words):
+    chart = bundle(wrong_procedure())
+    chart["entry"][0]["resource"]["birthDate"] = "2014-03-14"
+    answer = replay(RUNTIME, chart, at=AT, lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == ["wrong-system-child"] and answer.advice[0].information_only
+    text = card["summary"] + " " + card["detail"]
+    assert all(w in text for w in words), text
+    assert "criteria yourself" not in text and "add the code system" not in text and "tilføje kodesystemet" not in text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700
+
+
+def test_a_record_in_a_system_not_known_at_all_keeps_the_add_the_system_card():
+    """Beside a wrong-system record, one in a local system still asks for its system to be added; alone, too."""
+    for chart in (bundle(local_procedure()), bundle(wrong_procedure(), local_dose())):
+        answer = replay(RUNTIME, chart, at=AT)
+        assert [a.variant for a in answer.advice] == ["unknown-system"]
+        assert "add the code system" in answer.cards[0]["detail"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize(("in_scope", "birth", "variant", "indicator"), [
+    (True, "1958-09-03", "wrong-system", "warning"), (False, "1958-09-03", "wrong-system-no-index", "info"),
+    (True, CHILD_BIRTH, "wrong-system-child", "info"), (False, CHILD_BIRTH, "wrong-system-no-index-child", "info")])
+@pytest.mark.parametrize("lang, words, never", [
+    ("en", ("sent under the wrong code system", "sent under http\\://snomed\\.info/sct", "a code of ATC",
+            "corrected on the order in the EHR", "not counted"), ("add the code system", "reads no drug in")),
+    ("da", ("sendt under", "forkert", "sendt under http\\://snomed\\.info/sct", "ATC-kode",
+            "rettet på ordinationen i EPJ", "ikke talt med"), ("tilføje kodesystemet", "ikke læser lægemidler i"))])
+def test_a_nameless_draft_with_a_drug_code_under_the_wrong_system_asks_for_the_orders_system_corrected(
+        hook, in_scope, birth, variant, indicator, lang, words, never):
+    """Teclistamab's ATC code drafted under SNOMED CT, no name, got the card of a system the service reads no drug in,
+    asking the CDS team to add SNOMED CT: the fix is the order's code system, in the EHR. Indicator as before."""
+    chart = bundle(car_t("2025-11-10"), igg("igg1", "2026-01-13", 3.2)) if in_scope else bundle()
+    chart["entry"][0]["resource"]["birthDate"] = birth
+    answer = replay(RUNTIME, chart, hook=hook, drafts=[draft(**coded("L01FX24", "http://snomed.info/sct"))], at=AT,
+                    lang=lang)
+    [card] = answer.cards
+    assert [a.variant for a in answer.advice] == [variant]
+    assert topic(card) == "order-not-recognised" and card["indicator"] == indicator
+    text = card["summary"] + " " + card["detail"]
+    assert all(w in text for w in words) and not any(w in text for w in never), text
+    assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700

@@ -54,7 +54,8 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
 # The draft cards of a child (order-not-recognised): the age they were judged on is on a fact line of its own.
-CHILD_DRAFT = {"child", "no-code-child", "unknown-system-child", "unknown-system-no-index-child"}
+CHILD_DRAFT = {"child", "no-code-child", "unknown-system-child", "unknown-system-no-index-child",
+               "wrong-system-child", "wrong-system-no-index-child"}
 # Notes about the course a card tells to pause or review: only those cards show them (not an order hook's card).
 ONLY_ON = {"statement-past-order-end": STOP_CARD_CODES}
 # Substitution under the general stop criteria: the days left of the window are no countdown to its stop, and read

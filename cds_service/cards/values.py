@@ -224,6 +224,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
         p["order_code_whole"] = text(v.get("order_code") or "?", 40)  # the code to add, as sent (facts keep 40)
         p["order_code_system"] = text(v.get("order_code_system") or "", 60)
+        # a code sent under the wrong known system (`wrong-system`): the system whose code it is
+        p["right_code_system"] = text(v.get("right_code_system") or "?", 20)
     if isinstance(v.get("unknown_records"), int):  # records coded only in an unknown system (`unknown-system`)
         p["unknown_records"] = str(v["unknown_records"])
     if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")

@@ -659,7 +659,7 @@ class FactBuilder:
                 self._therapy_unknown_system(resource)
                 wrong = self._wrong_system_code(resource) if not self._therapies else None
                 if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:  # as `_name_wrong_system` keeps it
-                    self._therapy_unknown_system(resource, (wrong[0][:40], wrong[1]))
+                    self._therapy_unknown_system(resource, (wrong[0][:40], wrong[1]), wrong[2][0])
             if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
                     or self._car_t_ordered:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
@@ -836,11 +836,14 @@ class FactBuilder:
                 return None
         return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
 
-    def _therapy_unknown_system(self, r: Mapping[str, Any], found: tuple[str, str] | None = None) -> None:
+    def _therapy_unknown_system(self, r: Mapping[str, Any], found: tuple[str, str] | None = None,
+                                held_under: str = "") -> None:
         """A procedure, dose, order or medication record that happened (the statuses a recognised CAR-T or bsAb
         record needs), dated, but coded only in an unknown system with no text: it could be the therapy that dates
         T0, so it is kept as a therapy not recognised (`looks_like` "unknown-system") when the policy asks for a
-        card on it (`unknown_system_therapy_card`). `found`: its code and system when the caller has read them."""
+        card on it (`unknown_system_therapy_card`). `found`: its code and system when the caller has read them;
+        `held_under`: for a code sent under the wrong known system, the alias of the one the value sets hold it under
+        (its card then asks for the record's code system to be corrected, not for a code system to be added)."""
         kind = str(r.get("resourceType"))
         statuses = THERAPY_STATUSES.get(kind)
         if not self.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses:
@@ -857,7 +860,12 @@ class FactBuilder:
         if day is None:
             return  # undated: the data note names it
         code, system = found
-        self._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100]))
+        if not held_under:  # a drug code sent under a known system no drug value set uses (ATC's under SNOMED CT)
+            wrong = self._wrong_system_code(r)
+            if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES and wrong[1] == system:
+                held_under = wrong[2][0]
+        self._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100],
+                                                   held_under))
 
     def _name_unknown_system(self, r: Mapping[str, Any]) -> None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
@@ -898,7 +906,7 @@ class FactBuilder:
             return
         code, system, (alias, valueset) = found
         if valueset in WRONG_SYSTEM_THERAPIES:
-            self._therapy_unknown_system(r, (code[:40], system))
+            self._therapy_unknown_system(r, (code[:40], system), alias)
         ref = reference_of(r)
         if any(n.source == ref for n in self._notes):
             return
@@ -1930,8 +1938,10 @@ class FactBuilder:
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
+        wrong = self._wrong_system_code(r)  # a drug's code under a known system no drug value set uses (ATC's under SCT)
+        held_under = wrong[2][0] if wrong is not None and wrong[2][1] in DRUG_VALUESETS and wrong[1] == system else ""
         return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100],
-                          notes=notes)
+                          notes=notes, held_under=held_under)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
