@@ -393,13 +393,28 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         # not a child: a therapy drafted, whose recognised twin gets plan-igg-monitoring (information): so does this
         variant = _named_variant(order, child) if child else "therapy" if order.code else "therapy-no-code"
         # §4.2, as the twin's card says: immunoglobulin begun before the therapy is not stopped with its window
-        before = ("substitution-before-therapy",) if not child and substitution_before(c, c["Order Start"]) else ()
+        before = ("substitution-before-therapy",) if not child and _begun_before_named_therapy(c, order) else ()
         found = advice("order-not-recognised", variant, "Order Advice",
                        values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
                        caveats=age_unknown_no_index(age) + before)
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system,
                        **({"right_code_system": order.held_under} if order.held_under else {}))
+
+
+def _begun_before_named_therapy(c: Context, order: DraftOrder) -> bool:
+    """Immunoglobulin begun before a therapy drafted under a code in no value set (§4.2), as its recognised twin's card
+    says it. A bsAb known by its name only may be the next dose of a course the chart holds (its drug is not known):
+    its twin's window then runs from that course's start, so immunoglobulin begun inside that course's window is not
+    "begun before this therapy"; and one resuming a course after its window says nothing of it, as the twin does."""
+    start: date = c["Order Start"]
+    if order.looks_like == "bsab":
+        resumed = [e for e in (_course_resumed(c, drug, start) for drug in sorted({x.drug for x in c.facts.bsab}))
+                   if e is not None]
+        if resumed:
+            t0 = min(e.date for e in resumed)
+            return start < add_months(t0, c.params.window_months) and bool(substitution_before(c, t0))
+    return bool(substitution_before(c, start))
 
 
 def _named_variant(order: DraftOrder, child: bool) -> str:

@@ -192,6 +192,12 @@ def test_a_total_at_or_below_an_m_protein_lower_bound_is_still_a_conflict():
 
 
 def _on_substitution() -> dict[str, Any]:
+    """In the window of a CAR-T infusion on 2025-11-18, IVIG since 2025-11-25: no bsAb course a drafted bsAb could
+    resume, so any bsAb drafted is a new therapy, begun after the IVIG."""
+    return lymphoma(igg("igg", "2025-11-10", 3.0), ivig("iv", "2025-11-25"))
+
+
+def _on_substitution_in_a_bsab_course() -> dict[str, Any]:
     """In the window of a teclistamab course begun 2025-11-18, IVIG since 2025-11-25."""
     return myeloma(igg("igg", "2025-11-10", 3.0), ivig("iv", "2025-11-25"))
 
@@ -246,3 +252,27 @@ def test_the_worklist_row_of_a_bounded_polyclonal_igg_keeps_its_bound():
 
     [row] = evaluate_patient_resources([e["resource"] for e in bundle["entry"]], IN_WINDOW, RUNTIME)
     assert row.igg_g_l == 3.7 and _igg_cell(row) == ">3.7 g/L 2026-01-10"
+
+
+@pytest.mark.parametrize("medication", [{"text": "Tecvayli 10 mg/ml"},
+                                        {"text": "Tecvayli 10 mg/ml", "coding": [
+                                            {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "L-77"}]}])
+@pytest.mark.parametrize("lang, note", [
+    ("en", "Immunoglobulin begun before this therapy"), ("da", "Immunglobulin startet før denne behandling")])
+def test_a_bsab_drafted_by_name_that_may_resume_the_running_course_does_not_call_the_ig_begun_before_it(medication, lang,
+                                                                                                         note):
+    """IVIG begun 2025-11-25 in the window of a teclistamab course begun 2025-11-18 is under the window's stop (§4.2):
+    'Tecvayli' drafted under an unknown code may be that course's next dose (its recognised twin 'continues' it and
+    carries no such note), so the card must not say the IVIG follows the general stop criteria."""
+    at = date(2026, 1, 20)
+    named = draft(medication)
+    named["subject"] = {"reference": "Patient/pt-igg"}
+    named["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = "2026-01-20"
+    twin = draft({"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}]})
+    twin["subject"] = named["subject"]
+    twin["dosageInstruction"] = named["dosageInstruction"]
+    chart = _on_substitution_in_a_bsab_course()
+    [known] = replay(RUNTIME, chart, lang=lang, at=at, hook="order-sign", drafts=[twin]).cards
+    assert known["source"]["topic"]["code"] == "plan-igg-monitoring" and note not in known["detail"]
+    [card] = replay(RUNTIME, chart, lang=lang, at=at, hook="order-sign", drafts=[named]).cards
+    assert card["source"]["topic"]["code"] == "order-not-recognised" and note not in card["detail"], card["detail"]
