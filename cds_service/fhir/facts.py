@@ -814,15 +814,10 @@ class FactBuilder:
     def _unknown_system_code(self, r: Mapping[str, Any]) -> tuple[str, str] | None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
         no text or display to tell what it is: its first (code, system); None for any other record."""
-        kind = str(r.get("resourceType"))
-        element = CODE_READ_ON.get(kind)
-        if element is None or _str(r.get("status")) in NOT_A_RECORD \
-                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+        read = self._code_that_could_matter(r)
+        if read is None:
             return None
-        if kind == "Observation" and _list(r.get("category")) and not any(
-                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
-            return None
-        concept = r.get("code") if element == "code" else self._medication_concept(r)
+        element, concept = read
         codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
         if not codings or _texts(concept).strip():
             return None
@@ -918,17 +913,13 @@ class FactBuilder:
     def _wrong_system_code(self, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
         """The first coding of a record that could matter whose code the value sets hold only under another system
         than the known one it was sent under: (code stripped, system, (that other system's alias, value set))."""
-        kind = str(r.get("resourceType"))
-        element = CODE_READ_ON.get(kind)
         held_elsewhere = getattr(self.t, "held_elsewhere", None)
-        if element is None or held_elsewhere is None or _str(r.get("status")) in NOT_A_RECORD \
-                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+        if held_elsewhere is None:
             return None
-        if kind == "Observation" and _list(r.get("category")) and not any(
-                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+        read = self._code_that_could_matter(r)
+        if read is None:
             return None
-        concept = r.get("code") if element == "code" else self._medication_concept(r)
-        for c in _codings(concept):
+        for c in _codings(read[1]):
             system, code = c.get("system"), c.get("code")
             if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
                 continue
@@ -936,6 +927,20 @@ class FactBuilder:
             if elsewhere is not None:
                 return code.strip(), system, elsewhere
         return None
+
+    def _code_that_could_matter(self, r: Mapping[str, Any]) -> tuple[str, Any] | None:
+        """(the element its code is read on, the concept) for a record that could matter (`CODE_READ_ON`): recorded
+        (not entered in error, not refuted), and for an Observation a laboratory one when it has a category; None
+        for any other record, whose code no note needs to name."""
+        kind = str(r.get("resourceType"))
+        element = CODE_READ_ON.get(kind)
+        if element is None or _str(r.get("status")) in NOT_A_RECORD \
+                or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+            return None
+        if kind == "Observation" and _list(r.get("category")) and not any(
+                _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+            return None
+        return element, r.get("code") if element == "code" else self._medication_concept(r)
 
     def _medication_concept(self, r: Mapping[str, Any]) -> Any:
         """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
