@@ -1210,10 +1210,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "brev); vurdér indtil da selv kriterierne for immunglobulin."),
                 ),
                 "child": Variant(
-                    Text("Not checked: {drug} is dated “{therapy_recorded}” (no day); child ({age} y): "
-                         "individual assessment",
-                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” (ingen dag); barn ({age} år): "
-                         "individuel vurdering"),
+                    # the child and what to do first: a long drug name and date may only shorten the rest
+                    Text("Child ({age} y): individual assessment; not checked: {drug} is dated "
+                         "“{therapy_recorded}” (no day)",
+                         "Barn ({age} år): individuel vurdering; ikke vurderet: {drug} er dateret "
+                         "“{therapy_recorded}” (ingen dag)"),
                     Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which names no "
                          "day. The criteria do not cover children: the need for substitution is assessed individually.",
                          "Behandlingen ({looks_like}) er registreret med datoen “{therapy_recorded}”, som ikke angiver "
@@ -1237,10 +1238,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "sygehus' brev); vurdér indtil da selv kriterierne for immunglobulin."),
                 ),
                 "unreadable-child": Variant(
-                    Text("Not checked: {drug} is dated “{therapy_recorded}” (not readable); child ({age} y): "
-                         "individual assessment",
-                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” (kan ikke læses); barn ({age} år): "
-                         "individuel vurdering"),
+                    Text("Child ({age} y): individual assessment; not checked: {drug} is dated "
+                         "“{therapy_recorded}” (not readable)",
+                         "Barn ({age} år): individuel vurdering; ikke vurderet: {drug} er dateret "
+                         "“{therapy_recorded}” (kan ikke læses)"),
                     Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which cannot be "
                          "read as a day. The criteria do not cover children: the need for substitution is assessed "
                          "individually.",

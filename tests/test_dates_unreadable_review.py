@@ -38,8 +38,22 @@ def test_an_unreadable_date_is_not_called_a_date_with_no_day(written: str) -> No
 def test_an_unreadable_date_in_a_child_is_not_called_no_day() -> None:
     b = bundle(car_t_given(effectiveDateTime="18-11-2025"), LOW, pt=patient(birth="2012-03-14"))
     [en], [da] = cards(b), cards(b, "da")
-    assert "(not readable); child (13 y)" in en["summary"] and "no day" not in text(en), text(en)
-    assert "(kan ikke læses); barn (13 år)" in da["summary"] and "ingen dag" not in text(da), text(da)
+    assert en["summary"].startswith("Child (13 y): individual assessment") and "(not readable)" in en["summary"]
+    assert "no day" not in text(en), text(en)
+    assert da["summary"].startswith("Barn (13 år): individuel vurdering") and "(kan ikke læses)" in da["summary"]
+    assert "ingen dag" not in text(da), text(da)
+
+
+def test_a_long_name_cuts_the_child_summary_after_what_to_do() -> None:
+    """A long product name and date could cut the summary at 140 before "individual assessment" ("…individual
+    assess…"): the child and what to do now come first, and only the name and date can be shortened."""
+    long_name = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL03"}],
+                 "text": "Yescarta (axicabtagen ciloleucel) infusionsvæske, dispersion, 0,4-2 x 10^8 celler"}
+    b = bundle(car_t_given(effectiveDateTime="18-11-2025", medicationCodeableConcept=long_name),
+               LOW, pt=patient(birth="2012-03-14"))
+    for lang, lead in (("en", "Child (13 y): individual assessment"), ("da", "Barn (13 år): individuel vurdering")):
+        [card] = cards(b, lang)
+        assert card["summary"].startswith(lead) and len(card["summary"]) <= 140, card["summary"]
 
 
 def test_a_month_with_no_day_still_says_no_day() -> None:
