@@ -23,6 +23,7 @@ from ..errors import DataError
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DATETIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(Z|([+-])([0-9]{2}):([0-9]{2}))?")
+_UTC = ZoneInfo("UTC")
 MAX_OFFSET = timedelta(hours=14)  # FHIR: (Z|(+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))
 SHOWN = 40  # characters of a bad value quoted in its data note (the note reaches the card)
 
@@ -85,6 +86,20 @@ def _parse(value: str, tz: ZoneInfo, allow_partial: bool, last_day: bool) -> dat
         except (ValueError, OverflowError):
             pass  # a leap second, hour 24, a day that does not exist, a shift out of the calendar: as below
     return _from_fields(value, m, tz)
+
+
+def reads_as_local_time(value: str) -> bool:
+    """Whether `value` is a dateTime with a time but no time-zone offset or no seconds ("2025-11-18T10:00:00",
+    "T10:00+01:00") that names a real day: FHIR R4's validator refuses it, this reader reads it (as local time), so
+    validation does not drop a record for it (`validation.full_validity`)."""
+    m = _DATETIME.fullmatch(value)
+    if m is None or m.group(7) is not None and m.group(6) is not None:
+        return False  # not a dateTime, or one with its offset and seconds: invalid for another reason
+    try:
+        _from_fields(value, m, _UTC)
+    except DataError:
+        return False  # a day or a time that does not exist
+    return True
 
 
 def _from_fields(value: str, m: re.Match[str], tz: ZoneInfo) -> date:

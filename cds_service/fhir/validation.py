@@ -18,19 +18,16 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-from ..errors import DataError
-from .dates import _DATETIME, _from_fields
+from .dates import reads_as_local_time
 from .fast_validation import plainly_valid
 
 # Keyed by a 128-bit digest of the resource as sent, not the resource's bytes: full keys held
 # ~4 KB each, 80 MB of a worker's memory once the cache had filled with charts never seen again.
-_UTC = ZoneInfo("UTC")
 _INSTANTS = frozenset({"issued", "lastUpdated", "recorded"})
 _CACHE: "OrderedDict[bytes, Validity]" = OrderedDict()
 _CACHE_SIZE = 20_000
@@ -89,14 +86,7 @@ def _local_time(error: Mapping[str, Any]) -> bool:
     if error.get("type") != "value_error" or not isinstance(value, str) or not loc \
             or str(loc[-1]) in _INSTANTS or str(loc[-1]).endswith("Instant"):
         return False  # an instant (`issued`, `effectiveInstant`) is exact by definition: no zone, no instant
-    m = _DATETIME.fullmatch(value)
-    if m is None or m.group(7) is not None and m.group(6) is not None:
-        return False  # not a dateTime, or one with its offset and seconds: invalid for another reason
-    try:
-        _from_fields(value, m, _UTC)
-    except DataError:
-        return False  # a day or a time that does not exist
-    return True
+    return reads_as_local_time(value)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
