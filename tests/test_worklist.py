@@ -17,8 +17,8 @@ from cds_service.tools import cli
 from cds_service.tools.ndjson import ExportIndex, build_index, export_files, iter_patients, patient_of
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.worklist import (CPR_SYSTEM, AdviceRow, WorklistResult, evaluate_patient_resources, needs_action,
-                                        render_table, run_worklist)
+from cds_service.tools.worklist import (CPR_SYSTEM, AdviceRow, WorklistResult, csv_rows, evaluate_patient_resources,
+                                        needs_action, render_table, run_worklist)
 from cql_like_rules.advice import advice
 
 from .fixtures import FIXTURES, load_fixtures
@@ -293,3 +293,10 @@ def test_an_igg_reported_as_a_bound_keeps_its_sign_in_the_table(total, comparato
     table = render_table(WorklistResult(date(2025, 5, 5), [row], Counter({row.code: 1}), 1, len(resources), 0, 0,
                                         [], [], 0.1, 1))
     assert cell + "\n" in table, table
+    # the CSV: the bare number and its sign in their own column, so a spreadsheet never reads ">3.0" as 3.0
+    [header, written] = list(csv_rows(WorklistResult(date(2025, 5, 5), [row], Counter({row.code: 1}), 1,
+                                                      len(resources), 0, 0, [], [], 0.1, 1)))
+    fields = dict(zip(header, written))
+    assert (fields["igg_comparator"], fields["igg_g_l"]) == (comparator, float(cell.split(" ")[0].lstrip("<>")))
+    assert header[:11] == ["patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l",
+                           "igg_date", "due_date", "summary"]  # the older columns keep their places

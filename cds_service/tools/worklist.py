@@ -274,7 +274,9 @@ def _igg_cell(row: AdviceRow) -> str:
     return "not used" if row.code in NOTHING_CHECKED else "none"
 
 
-COLUMNS = ("patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date", "summary")
+# igg_comparator last, so a reader that takes the columns by position still finds the older ones where they were
+COLUMNS = ("patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date",
+           "summary", "igg_comparator")
 
 
 def render_table(result: WorklistResult) -> str:
