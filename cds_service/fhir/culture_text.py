@@ -240,7 +240,7 @@ def growth_in(t: Terminology, text: str) -> Growth:
     """
     if not text.strip():
         return Growth(False, ())
-    words, statement_ends = _words(text, culture_words(t, text))
+    words, statement_ends = _words(t, text, culture_words(t, text))
     negated: set[int] = set()
     negation = False
     subjects = set()  # the statements whose no-growth word is about a named fungus, virus or bottle only (rule 7)
@@ -315,7 +315,7 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
     return examined
 
 
-def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int]]:
+def _words(t: Terminology, text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int]]:
     """The words of a text with their roles and places, and where its statements end; a growth word that belongs to a
     no-growth word before it is dropped, and so is a no-growth word joined by a hyphen to a word that is no name
     (rule 3)."""
@@ -330,7 +330,7 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
         # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
         return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
 
-    statement_ends = _joined_lines(text, found, ends(_STATEMENT_END))
+    statement_ends = _joined_lines(t, text, found, ends(_STATEMENT_END))
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
     words: list[_Word] = []
     for m in found:
@@ -359,11 +359,33 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
 # list wraps after its conjunction ("Ingen vækst af S. aureus eller" over "E. coli").
 _LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for|og|eller|samt|and|or|nor)|:)\s*$", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
-_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ][a-zæøå]+\s*$")  # "Staphylococcus" over "aureus": a name wrapped
+# "Staphylococcus" over "aureus", "STAPHYLOCOCCUS" over "AUREUS": a name wrapped between its genus and its species,
+# written as a name is (a capital, then small letters, over a small letter) or wholly in capitals over capitals
+_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ](?:[a-zæøå]+|[A-ZÆØÅ]+)\s*$")
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
-def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> list[int]:
+def _species_below(t: Terminology, line: str, next_line: str) -> bool:
+    """Whether a line ends in a genus and the next begins with its species: "Staphylococcus" over "aureus" (a name's
+    writing: a capital over a small letter), or, in a report printed in capitals, "STAPHYLOCOCCUS" over "AUREUS":
+    capitals lose the small letter that marks a species, so there the next line's first word must be one word the
+    organism lists know (a species: "AUREUS", "COLI") and the word above no growth, no-growth or marker word
+    ("INGEN VÆKST" over "MRSA", "VÆKST" over "E. COLI" stay two lines). A name in capitals over a word in small
+    letters, or a capitalised name over a word in capitals, is no name wrapped."""
+    genus = _GENUS_AT_END.search(line)
+    species = re.match(r"\s*([^\W\d_]+)", next_line)
+    if genus is None or species is None:
+        return False
+    first, second = genus.group().strip(), species.group(1)
+    if not first.isupper():
+        return second[:1].islower()
+    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in t.words_in(first, *CULTURE_WORDS)):
+        return False
+    return any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
+               for m in t.words_in(next_line, "organism"))
+
+
+def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends: list[int]) -> list[int]:
     """The statement ends of a text less the line breaks a statement runs over: after a line that leads into the
     next ("Ikke påvist:" over "E. coli", "Ingen vækst af" over "Staphylococcus aureus"), before a line that goes on
     from the one before ("Negativ" over "for S. aureus"), after a lone negation ("Ingen" over "signifikant vækst af
@@ -398,7 +420,7 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         on_next = on_line(at + 1, at + 1 + len(next_line))
         on_this = on_line(line_start, at)
-        if _GENUS_AT_END.search(line) and next_line.lstrip()[:1].islower() \
+        if _species_below(t, line, next_line) \
                 and (on_this and on_this[-1].valueset == "organism" and not text[on_this[-1].end:at].strip()
                      or on_next and on_next[0].valueset == "organism" and not text[at + 1:on_next[0].start].strip()):
             continue  # a name wrapped between its genus and its species ("Escherichia" over "coli"): one name
