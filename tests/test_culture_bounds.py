@@ -9,10 +9,23 @@ infection counts).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from .test_culture_negation_scope import MET, NOT_MET, verdict
-from .test_culture_text_unread import cards
+from cds_service.tools.replay import replay
+
+from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, verdict
+from .test_culture_text_unread import AT, bundle, cards, notes_of
+
+
+def noted_cards(text: str, note: str, lang: str = "en") -> list[dict[str, Any]]:
+    """The chart with each blood culture's result `text` and a note on it."""
+    b = bundle(text)
+    for entry in b["entry"]:
+        if entry["resource"]["id"].startswith("bc"):
+            entry["resource"]["note"] = [{"text": note}]
+    return replay(RUNTIME, b, at=AT, lang=lang).cards  # type: ignore[no-any-return]
 
 # -- a name wrapped between its genus and its species in a report printed in capitals
 CAPITALS_NOT_GROWN = ["INGEN VÆKST AF STAPHYLOCOCCUS\nAUREUS", "INGEN VÆKST AF ESCHERICHIA\nCOLI",
@@ -47,3 +60,51 @@ def test_two_pneumonias_whose_cultures_grew_s_aureus_in_capitals_meet_the_genera
     [found] = cards("VÆKST AF STAPHYLOCOCCUS\nAUREUS", lang)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert MET[lang][0] in found["summary"]
+
+
+# -- a statement about an earlier culture or a known carriage is no growth of this one
+EARLIER = ["Tidligere vækst af S. aureus (2024)", "Previous growth of MRSA", "Kendt MRSA-bærer",
+           "Tidligere vækst af Staphylococcus aureus og Escherichia coli", "Known ESBL-producing E. coli carrier"]
+COMMENT_NAMES_GROWTH = {"en": "2 cultures name a bacterium grown only in a comment: not counted; check the results",
+                        "da": "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene"}
+# this culture's growth beside a history, or said to be the same as before
+THIS_CULTURE = ["Vækst af Escherichia coli. Tidligere vækst af S. aureus (2024)",
+                "Kendt MRSA-bærer, nu vækst af Escherichia coli", "Som tidligere vækst af S. aureus",
+                "Vækst af S. aureus som tidligere", "Ukendt gramnegativ stav"]
+
+
+@pytest.mark.parametrize("text", EARLIER)
+def test_a_history_is_no_growth_of_this_culture(text: str) -> None:
+    """Before: 'bacterial' for each (the earlier culture's organism read as this one's)."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "none"
+
+
+@pytest.mark.parametrize("text", THIS_CULTURE)
+def test_this_cultures_growth_beside_a_history_still_verifies(text: str) -> None:
+    assert verdict(valueString=text) == "bacterial"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_comment_names_only_an_earlier_growth_do_not_meet_the_general_criteria(lang: str) -> None:
+    """"Vækst: se kommentar" with the comment "Tidligere vækst af S. aureus (2024)". Before: 'Ig may be started
+    (general criteria)' on S. aureus grown in 2024. The comment's S. aureus is shown, not counted."""
+    [found] = noted_cards("Vækst: se kommentar", "Tidligere vækst af S. aureus (2024)", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+    assert COMMENT_NAMES_GROWTH[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_comment_names_this_growth_beside_a_history_meet_the_general_criteria(lang: str) -> None:
+    [found] = noted_cards("Vækst: se kommentar", "Vækst af Escherichia coli. Tidligere vækst af S. aureus (2024)", lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_result_that_is_only_a_history_is_named(lang: str) -> None:
+    [found] = cards("Tidligere vækst af S. aureus (2024)", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert "Tidligere vækst af S" in notes_of(found)  # shown (markdown-escaped)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
@@ -101,6 +101,9 @@ class Growth:
     # a growth said whose answer is deferred to a comment ("Vækst: se kommentar"): unread here; the comment names what
     # grew (facts.py reads the culture's notes then, as beside a positive interpretation)
     deferred: bool = False
+    # the organisms the text names only in a statement about an earlier culture or a known carriage ("Tidligere
+    # vækst af S. aureus (2024)", "Kendt MRSA-bærer"): not this culture's growth, kept to be shown
+    earlier: tuple[Mapping[str, Any], ...] = ()
 
 
 # What a word found in a culture's text is, for the grammar below.
@@ -226,6 +229,10 @@ def growth_in(t: Terminology, text: str) -> Growth:
     A growth word answered by a pointer to a comment ("Vækst: se kommentar") is `unread` and `deferred`: the caller
     reads what grew from the comment.
 
+    A statement about an earlier culture ("Tidligere vækst af S. aureus (2024)", "Kendt MRSA-bærer") is not this
+    culture's (`_earlier`): its words are set apart before the rules above, its organisms kept in `earlier` to be
+    shown; a text that says nothing else is `unread`.
+
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
     right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli"); one right
@@ -240,7 +247,14 @@ def growth_in(t: Terminology, text: str) -> Growth:
     """
     if not text.strip():
         return Growth(False, ())
-    words, statement_ends = _words(t, text, culture_words(t, text))
+    words, statement_ends, earlier = _words(t, text, culture_words(t, text))
+    growth = _growth(t, text, words, statement_ends)
+    named_earlier = tuple(w.match.attributes for w in earlier if w.role == ORGANISM)
+    return replace(growth, earlier=named_earlier) if named_earlier else growth
+
+
+def _growth(t: Terminology, text: str, words: list[_Word], statement_ends: list[int]) -> Growth:
+    """`growth_in` of a text's words (those about this culture) and its statement ends."""
     negated: set[int] = set()
     negation = False
     subjects = set()  # the statements whose no-growth word is about a named fungus, virus or bottle only (rule 7)
@@ -315,10 +329,10 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
     return examined
 
 
-def _words(t: Terminology, text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int]]:
-    """The words of a text with their roles and places, and where its statements end; a growth word that belongs to a
-    no-growth word before it is dropped, and so is a no-growth word joined by a hyphen to a word that is no name
-    (rule 3)."""
+def _words(t: Terminology, text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int], list[_Word]]:
+    """The words of a text with their roles and places, where its statements end, and the words about an earlier
+    culture (`_earlier`), set apart; a growth word that belongs to a no-growth word before it is dropped, and so is
+    a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
     found = tuple(found)
     starts = [w.start for w in found]
 
@@ -351,7 +365,44 @@ def _words(t: Terminology, text: str, found: Iterable[WordMatch]) -> tuple[list[
                                                                  and before.match.end == m.start - 1):
             continue  # "urease-negativ": a test the lists do not know
         words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m)))
-    return words, statement_ends
+    earlier = _earlier(text, words, statement_ends, clause_ends)
+    return [w for w in words if w not in earlier], statement_ends, earlier
+
+
+# A statement about an earlier culture or a carriage known before, not this culture's result: "Tidligere vækst af S.
+# aureus (2024)", "Previous growth of MRSA", "Kendt MRSA-bærer", "Known ESBL carrier". Not "som tidligere"/"as
+# previously" ("Vækst af S. aureus som tidligere", "As previously: growth of E. coli"): this culture's growth, the same
+# as before. Grammar, as "for" of "Undersøgt for" is: here, not in the value sets.
+_EARLIER = re.compile(r"(?<!\w)(?:tidligere|tidl\.|previous|previously|prior|earlier|kendt|known)(?!\w)", re.IGNORECASE)
+_AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
+
+
+def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
+    """The words a history word reaches: every word after it in its statement, up to a growth or no-growth word of a
+    later comma-clause ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu vækst af E. coli" grew E.
+    coli). A statement about an earlier culture says nothing of this one, as one that names what a culture was
+    examined for does not (rule 5); a text that says nothing else is not read, and named."""
+    reached: list[_Word] = []
+    marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
+             for h in _EARLIER.finditer(text) if not _AS_EARLIER.search(text, max(0, h.start() - 8), h.start())]
+    at, active = 0, None  # the history word reaching the words, as (its statement, its clause)
+    for w in words:  # in order, as the marks are: linear in the text
+        while at < len(marks) and marks[at][0] <= w.match.start:
+            active = marks[at][1:]
+            at += 1
+        if active is not None and (w.statement != active[0] or w.clause != active[1] and w.role in (GREW, NO)):
+            active = None
+        if active is not None:
+            reached.append(w)
+    return reached
+    for w in words:
+        for statement, clause, end in marks:
+            if w.statement == statement and w.match.start >= end:
+                between = [v for v in words if end <= v.match.start < w.match.start or v is w]
+                if not any(v.clause != clause and v.role in (GREW, NO) for v in between):
+                    reached.append(w)
+                    break
+    return reached
 
 
 # A line that leads into the next ("Ikke påvist:", "Ingen vækst af"), a line the next goes on from ("for S. aureus"),

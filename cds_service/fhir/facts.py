@@ -1392,7 +1392,10 @@ class FactBuilder:
             # the result, a note's earlier finding is not this one's
             growth = read(text)
             verdict = bacterial_verdict(growth.named)
-        noted = bacterial_verdict(read("\n".join(notes)).named) == "bacterial" if notes else False
+        # a note's bacterium is shown whether it says this culture grew it or an earlier one ("Tidligere vækst af S.
+        # aureus (2024)": never counted, but the clinician sees it)
+        noted = bacterial_verdict([*read("\n".join(notes)).named, *read("\n".join(notes)).earlier]) == "bacterial" \
+            if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
         elif coded:
