@@ -10,11 +10,15 @@ infection counts).
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from cds_service.fhir.facts import FactBuilder
 from cds_service.tools.replay import replay
 
+from .test_culture_components import GROWTH, component_cards, part
+from .test_culture_contaminant_by_name import blood_culture
 from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, verdict
 from .test_culture_text_unread import AT, bundle, cards, notes_of
 
@@ -108,3 +112,86 @@ def test_a_result_that_is_only_a_history_is_named(lang: str) -> None:
     [found] = cards("Tidligere vækst af S. aureus (2024)", lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert "Tidligere vækst af S" in notes_of(found)  # shown (markdown-escaped)
+
+
+# -- each of a culture's texts (its value, each component, each note) is its own statement
+RESULT = {"text": "Resultat"}
+DISAGREE = {"en": "2 cultures say in one field that nothing grew and name a bacterium grown in another: counted as "
+                  "grown; check the results",
+            "da": "2 dyrkninger siger i ét felt, at intet voksede, og nævner vækst af en bakterie i et andet: talt "
+                  "som vækst; tjek svarene"}
+# one text says nothing grew, the next names a bacterium: joined as lines of one text, the first reached the second
+ACROSS = {
+    "a lone 'Ingen' over the organism": {"component": [part("Ingen", GROWTH), part("Escherichia coli")]},
+    "a header over the organism": {"component": [part("Ikke påvist:", RESULT), part("Escherichia coli")]},
+    "a phrase over two components": {"component": [part("Ingen", GROWTH), part("Vækst af Escherichia coli", RESULT)]},
+    "the value over a component": {"valueString": "Ingen", "component": [part("Escherichia coli")]},
+    "a no growth of over the organism": {"component": [part("Ingen vækst af", RESULT), part("Escherichia coli")]},
+}
+# the same words in one text: one statement printed over lines, as before
+WITHIN = [{"component": [part("Ingen\nvækst af Escherichia coli", RESULT)]},
+          {"component": [part("Ikke påvist:\nEscherichia coli", RESULT)]},
+          {"valueString": "Ingen\nEscherichia coli"}]
+
+
+def culture_notes(value: dict[str, Any]) -> list[tuple[str, str]]:
+    culture = {**blood_culture(value), "subject": {"reference": "Patient/p"}}
+    facts = FactBuilder(RUNTIME.terminology, ZoneInfo("Europe/Copenhagen")).build([culture]).facts
+    return [(n.kind, n.display) for n in facts.notes if n.kind.startswith("culture")]
+
+
+@pytest.mark.parametrize("name", list(ACROSS))
+def test_a_statement_never_runs_from_one_text_into_the_next(name: str) -> None:
+    """Before: 'none' for each (the texts' lines joined into one no-growth statement). Each text is its own
+    statement: the bacterium named grew, and the card names the texts' disagreement."""
+    assert verdict(**ACROSS[name]) == "bacterial"
+    [(kind, _)] = culture_notes(ACROSS[name])
+    assert kind == "culture-fields-disagree"
+
+
+@pytest.mark.parametrize("value", WITHIN)
+def test_a_statement_printed_over_lines_of_one_text_is_still_one(value: dict[str, Any]) -> None:
+    assert verdict(**value) == "none"
+    assert culture_notes(value) == []
+
+
+def test_a_note_is_its_own_statement() -> None:
+    """Two notes: "Ingen" and "Vækst af Escherichia coli" were one phrase "Ingen vækst" over two comments."""
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": "Ingen"}, {"text": "Vækst af Escherichia coli"}]) \
+        == "bacterial"
+
+
+def test_texts_that_do_not_disagree_are_not_named() -> None:
+    for value in ({"component": [part("Vækst", GROWTH), part("Escherichia coli")]},
+                  {"component": [part("Ingen vækst", {"text": "Svampe"}), part("Escherichia coli")]},
+                  {"component": [part("Ingen vækst", GROWTH), part("Påvist", {"text": "Influenza A"})]},
+                  {"valueString": "Ingen vækst af Candida", "component": [part("Escherichia coli")]}):
+        assert not [k for k, _ in culture_notes(value) if k == "culture-fields-disagree"], value
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_name_e_coli_beside_a_field_saying_none_meet_the_criteria_and_say_so(
+        lang: str) -> None:
+    """"Vækst": "Ingen" and "Mikroorganisme": "Escherichia coli". Before: 'Ig start not recommended', the two fields
+    read as one "Ingen ... E. coli", with nothing on the card. The laboratory identified E. coli: counted as grown,
+    and the card says the fields disagree."""
+    [found] = component_cards([part("Ingen", GROWTH), part("Escherichia coli")], lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]
+    assert DISAGREE[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_say_no_e_coli_over_two_lines_of_one_field_do_not_meet_the_criteria(
+        lang: str) -> None:
+    [found] = component_cards([part("Ingen\nvækst af Escherichia coli", RESULT)], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+    assert DISAGREE[lang] not in found["detail"]
+
+
+def test_what_a_culture_was_examined_for_is_read_in_its_own_text() -> None:
+    """"Screening for" as one component, "Escherichia coli" the next: the organism's component was read as what the
+    culture was examined for. Before: 'none'. A component is its own statement: its organism is the finding."""
+    assert verdict(component=[part("Screening for", RESULT), part("Escherichia coli")]) == "bacterial"
+    assert verdict(component=[part("Screening for\nEscherichia coli", RESULT)]) == "none"  # one text: as before
