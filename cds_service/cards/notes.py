@@ -294,6 +294,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "positiv; tjek svaret"),
         Text("{n} cultures interpreted positive say in their text that nothing grew: counted; check the results",
              "{n} dyrkninger tolket positive siger i teksten, at intet voksede: talt med; tjek svarene")),
+    "culture-fields-disagree": (
+        Text("a culture ({day}) says in one field that nothing grew and names a bacterium grown in another "
+             "(“{display}”): counted as grown; check the result",
+             "en dyrkning ({day}) siger i ét felt, at intet voksede, og nævner vækst af en bakterie i et andet "
+             "(“{display}”): talt som vækst; tjek svaret"),
+        Text("{n} cultures say in one field that nothing grew and name a bacterium grown in another: counted as "
+             "grown; check the results",
+             "{n} dyrkninger siger i ét felt, at intet voksede, og nævner vækst af en bakterie i et andet: talt som "
+             "vækst; tjek svarene")),
     "infection-not-counted": (
         Text("infection “{display}” ({day}) has no bacterial code or matching positive culture: not counted",
              "infektion “{display}” ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),

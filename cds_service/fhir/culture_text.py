@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 from cql_like_rules.record_words import only_defers
 from cql_like_rules.valuesets import Terminology, WordMatch
@@ -23,17 +23,19 @@ from cql_like_rules.valuesets import Terminology, WordMatch
 CULTURE_WORDS = ("organism", "result-interpretation")
 
 
-def culture_words(t: Terminology, text: str) -> tuple[WordMatch, ...]:
+def culture_words(t: Terminology, text: str, bounds: Collection[int] = ()) -> tuple[WordMatch, ...]:
     """The culture words a text names; a word of an `upper_case` group (organism.json: "GAS", group A streptococci)
     only where the text writes it in capitals, since in lower or mixed case it is an ordinary word ("gas",
     "Gas gangrene", "luft og gas i flasken"). Each line is read alone, so a phrase of the value sets does not span a
     line break where its first line ends in a word of its own said of a name on that line: "Gær: Ingen\nVækst" is
     no yeast and a growth, not "Ingen vækst" (a layout's line is a statement). Any other phrase over a break ("Ikke\n
     påvist", "No\ngrowth", "Ingen\nvækst af E. coli") is one phrase wrapped over two lines, and read as one: its
-    second half alone would be a growth, and a no growth read as a growth counts an infection not verified (§4.3)."""
+    second half alone would be a growth, and a no growth read as a growth counts an infection not verified (§4.3).
+    No phrase spans a line break in `bounds`: the end of one of a culture's texts (its value's, a component's, a
+    note's: `joined`), each its own statement."""
     found = _words_by_line(t, text)
     if "\n" in text:
-        found = _wrapped_phrases(text, t.words_in(text, *CULTURE_WORDS), found)
+        found = _wrapped_phrases(text, t.words_in(text, *CULTURE_WORDS), found, bounds)
     if not any(m.get("upper_case") for m in found):
         return found
     return tuple(m for m in found if not m.get("upper_case") or _capitals_of_its_own(text, m.start, m.end))
@@ -49,14 +51,15 @@ def _words_by_line(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     return found
 
 
-def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...]) -> tuple[WordMatch, ...]:
+def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...],
+                     bounds: Collection[int] = ()) -> tuple[WordMatch, ...]:
     """The words of a text by line (`by_line`), but a phrase of the whole text that spans a line break where the
     line before the break ends in no word of its own said of a name on that line ("Ikke\npåvist": "Ikke" is no
     word; "Ingen\nvækst af E. coli": "Ingen" is about no name) in place of the line words it covers."""
-    wrapped = []
+    wrapped, hard = [], set(bounds)
     for m in whole:
         breaks = [k for k in range(m.start, m.end) if text[k] == "\n"]
-        if breaks and not any(_said_of_a_name(text, k, by_line, m.start) for k in breaks):
+        if breaks and not any(k in hard or _said_of_a_name(text, k, by_line, m.start) for k in breaks):
             wrapped.append(m)
     if not wrapped:
         return by_line
@@ -101,6 +104,24 @@ class Growth:
     # a growth said whose answer is deferred to a comment ("Vækst: se kommentar"): unread here; the comment names what
     # grew (facts.py reads the culture's notes then, as beside a positive interpretation)
     deferred: bool = False
+    # the organisms the text names only in a statement about an earlier culture or a known carriage ("Tidligere
+    # vækst af S. aureus (2024)", "Kendt MRSA-bærer"): not this culture's growth, kept to be shown
+    earlier: tuple[Mapping[str, Any], ...] = ()
+    # one of the culture's texts says nothing grew ("Vækst": "Ingen", "Ingen vækst") while another names an organism
+    # grown ("Mikroorganisme": "Escherichia coli"): read as grown, each text its own statement; the caller names it
+    contradicted: bool = False
+
+
+def joined(parts: Iterable[str]) -> tuple[str, tuple[int, ...]]:
+    """A culture's texts (its value's, each component's, each note's) as one text, a line each, and the line breaks
+    between them: no statement, phrase or look at the words before a word crosses one (a component is its own
+    statement: "Vækst": "Ingen" then "Mikroorganisme": "Escherichia coli" is no "Ingen ... E. coli")."""
+    texts = [p for p in parts if p.strip()]
+    bounds, at = [], -1
+    for part in texts[:-1]:
+        at += len(part) + 1
+        bounds.append(at)
+    return "\n".join(texts), tuple(bounds)
 
 
 # What a word found in a culture's text is, for the grammar below.
@@ -165,6 +186,8 @@ class _Word:
     clause: int
     # a no-growth word about what ELSE grew, after a text (rule 6): "Aerococcus urinae, ellers ingen vækst"
     other: bool = False
+    # where the culture's text it is in begins (`joined`): no look back at the words before it goes further
+    part: int = 0
 
     @property
     def name(self) -> bool:
@@ -176,7 +199,7 @@ class _Word:
         return bool(self.match.get("marker"))
 
 
-def growth_in(t: Terminology, text: str) -> Growth:
+def growth_in(t: Terminology, text: str | Sequence[str]) -> Growth:
     """Read a culture's text: which organisms it says grew.
 
     With no no-growth word a text is a growth when it names an organism the lists know or says something grew (a
@@ -226,6 +249,10 @@ def growth_in(t: Terminology, text: str) -> Growth:
     A growth word answered by a pointer to a comment ("Vækst: se kommentar") is `unread` and `deferred`: the caller
     reads what grew from the comment.
 
+    A statement about an earlier culture ("Tidligere vækst af S. aureus (2024)", "Kendt MRSA-bærer") is not this
+    culture's (`_earlier`): its words are set apart before the rules above, its organisms kept in `earlier` to be
+    shown; a text that says nothing else is `unread`.
+
     An organism is said to have grown when a growth word stands before it in its statement with no no-growth word
     between ("Vækst af E. coli", "Growth of"), or after it in its comma-clause ("E. coli isoleret"). A growth word
     right after a no-growth word of its comma-clause is part of it ("Ingen signifikant vækst af E. coli"); one right
@@ -238,17 +265,31 @@ def growth_in(t: Terminology, text: str) -> Growth:
     infection that was not verified; the reading that does not hide a growth is chosen only where the text says an
     organism grew, otherwise the text keeps the reading it had before this grammar (its whole statement negated).
     """
+    if isinstance(text, str):
+        bounds: tuple[int, ...] = ()
+    else:  # a culture's texts, each its own statements (`joined`)
+        text, bounds = joined(text)
     if not text.strip():
         return Growth(False, ())
-    words, statement_ends = _words(text, culture_words(t, text))
+    words, statement_ends, earlier = _words(t, text, culture_words(t, text, bounds), bounds)
+    growth = _growth(t, text, words, statement_ends)
+    named_earlier = tuple(w.match.attributes for w in earlier if w.role == ORGANISM)
+    return replace(growth, earlier=named_earlier) if named_earlier else growth
+
+
+def _growth(t: Terminology, text: str, words: list[_Word], statement_ends: list[int]) -> Growth:
+    """`growth_in` of a text's words (those about this culture) and its statement ends."""
     negated: set[int] = set()
     negation = False
     subjects = set()  # the statements whose no-growth word is about a named fungus, virus or bottle only (rule 7)
+    said_none: set[int] = set()  # the statements a no-growth word says nothing grew in (rule 4)
     first = 0
     for last in range(len(words)):
         if last + 1 == len(words) or words[last + 1].statement != words[first].statement:
-            general, of_a_subject = _negate(text, words, list(range(first, last + 1)), negated)
+            general, of_a_subject, whole = _negate(text, words, list(range(first, last + 1)), negated)
             negation |= general
+            if whole:
+                said_none.add(words[first].statement)
             if of_a_subject:
                 subjects.add(words[first].statement)
             first = last + 1
@@ -265,8 +306,8 @@ def growth_in(t: Terminology, text: str) -> Growth:
         # the rest of the text, read as it would be alone: what it says that is no bare growth ("Vækst: se
         # kommentar", "Positiv kontrol", "Aerococcus urinae") is not read, and named, never a silent no growth
         bounds = [-1, *statement_ends, len(text)]
-        rest = "\n".join(text[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1) if k not in subjects)
-        alone = growth_in(t, rest)
+        # each statement left its own (a list of texts): what the statements between joined nothing
+        alone = growth_in(t, [text[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1) if k not in subjects])
         return Growth(False, (), unread=alone.grew or alone.unread, deferred=alone.deferred)
     if not negation and _only_examined_for(text, words):
         return Growth(False, ())  # "Undersøgt for MRSA", "Screening for Salmonella": what was looked for, no result
@@ -281,7 +322,19 @@ def growth_in(t: Terminology, text: str) -> Growth:
                                 for w in words):
         return Growth(False, (), unread=True)  # no organism, no growth said: a text the reader does not know
     named = tuple(w.match.attributes for i, w in enumerate(words) if w.role == ORGANISM and i not in negated)
-    return Growth(bool(named), named) if negation else Growth(True, _beside_a_virus(text, words, named))
+    if not negation:
+        return Growth(True, _beside_a_virus(text, words, named))
+    return Growth(bool(named), named, contradicted=_texts_disagree(words, negated, said_none))
+
+
+def _texts_disagree(words: list[_Word], negated: set[int], said_none: set[int]) -> bool:
+    """Whether one of a culture's texts (`joined`) says nothing grew, about nothing named (rule 4: "Ingen vækst",
+    "Ingen"), while another names an organism grown that is no virus (a virus is found by a test, not grown): the
+    laboratory says both. Each text is its own statement, so the organism is read as grown; the caller names it."""
+    grown_in = {w.part for i, w in enumerate(words) if w.role == ORGANISM and i not in negated}
+    none_in = {w.part for w in words if w.statement in said_none} - grown_in
+    return bool(none_in) and any(w.role == ORGANISM and i not in negated and not w.match.get("virus")
+                                 for i, w in enumerate(words) if w.part not in none_in)
 
 
 # What a growth word the text does not say the organism of stands for beside viruses found only (`_beside_a_virus`).
@@ -307,7 +360,7 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
         return False
     examined = False
     for i, w in enumerate(words):
-        if _NAME_EXAMINED_FOR.search(text, max(0, w.match.start - 60), w.match.start):
+        if _NAME_EXAMINED_FOR.search(text, max(w.part, w.match.start - 60), w.match.start):
             examined = True
         elif not (examined and i > 0 and words[i - 1].statement == w.statement
                   and _LIST_GAP.fullmatch(text[words[i - 1].match.end:w.match.start])):
@@ -315,10 +368,11 @@ def _only_examined_for(text: str, words: list[_Word]) -> bool:
     return examined
 
 
-def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int]]:
-    """The words of a text with their roles and places, and where its statements end; a growth word that belongs to a
-    no-growth word before it is dropped, and so is a no-growth word joined by a hyphen to a word that is no name
-    (rule 3)."""
+def _words(t: Terminology, text: str, found: Iterable[WordMatch],
+           bounds: Sequence[int] = ()) -> tuple[list[_Word], list[int], list[_Word]]:
+    """The words of a text with their roles and places, where its statements end, and the words about an earlier
+    culture (`_earlier`), set apart; a growth word that belongs to a no-growth word before it is dropped, and so is
+    a no-growth word joined by a hyphen to a word that is no name (rule 3)."""
     found = tuple(found)
     starts = [w.start for w in found]
 
@@ -330,7 +384,7 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
         # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
         return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
 
-    statement_ends = _joined_lines(text, found, ends(_STATEMENT_END))
+    statement_ends = _joined_lines(t, text, found, ends(_STATEMENT_END), bounds)
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
     words: list[_Word] = []
     for m in found:
@@ -345,13 +399,52 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
         before = words[-1] if words and words[-1].clause == clause else None
         if role == GREW and before is not None and before.role == NO:
             continue  # "Ingen signifikant vækst": part of the no-growth word
-        if role == GREW and _EXAMINED_FOR.search(text, max(0, m.start - 12), m.start):
+        part = bounds[k - 1] + 1 if (k := bisect_left(bounds, m.start)) else 0
+        if role == GREW and _EXAMINED_FOR.search(text, max(part, m.start - 12), m.start):
             continue  # "Undersøgt for vækst af": what the culture was examined for, no growth said
         if role == NO and _hyphen_joined(text, m.start) and not (before is not None and before.name
                                                                  and before.match.end == m.start - 1):
             continue  # "urease-negativ": a test the lists do not know
-        words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m)))
-    return words, statement_ends
+        words.append(_Word(m, role, statement, clause, role == NO and _about_what_else(text, m, part), part))
+    earlier = _earlier(text, words, statement_ends, clause_ends)
+    apart = {id(w) for w in earlier}
+    return [w for w in words if id(w) not in apart], statement_ends, earlier
+
+
+# A statement about an earlier culture or a carriage known before, not this culture's result: "Tidligere vækst af S.
+# aureus (2024)", "Previous growth of MRSA", "Kendt MRSA-bærer", "Known ESBL carrier". Not "som tidligere"/"as
+# previously" ("Vækst af S. aureus som tidligere", "As previously: growth of E. coli"): this culture's growth, the same
+# as before. Grammar, as "for" of "Undersøgt for" is: here, not in the value sets.
+_EARLIER = re.compile(r"(?<!\w)(?:tidligere|tidl\.|previous|previously|prior|earlier|kendt|known)(?!\w)", re.IGNORECASE)
+_AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
+
+
+def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
+    """The words a history word reaches: every word after it in its statement, up to a growth or no-growth word of a
+    later comma-clause ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu vækst af E. coli" grew E.
+    coli). A statement about an earlier culture says nothing of this one, as one that names what a culture was
+    examined for does not (rule 5); a text that says nothing else is not read, and named."""
+    reached: list[_Word] = []
+    marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
+             for h in _EARLIER.finditer(text) if not _AS_EARLIER.search(text, max(0, h.start() - 8), h.start())]
+    at, active = 0, None  # the history word reaching the words, as (its statement, its clause)
+    for w in words:  # in order, as the marks are: linear in the text
+        while at < len(marks) and marks[at][0] <= w.match.start:
+            active = marks[at][1:]
+            at += 1
+        if active is not None and (w.statement != active[0] or w.clause != active[1] and w.role in (GREW, NO)):
+            active = None
+        if active is not None:
+            reached.append(w)
+    return reached
+    for w in words:
+        for statement, clause, end in marks:
+            if w.statement == statement and w.match.start >= end:
+                between = [v for v in words if end <= v.match.start < w.match.start or v is w]
+                if not any(v.clause != clause and v.role in (GREW, NO) for v in between):
+                    reached.append(w)
+                    break
+    return reached
 
 
 # A line that leads into the next ("Ikke påvist:", "Ingen vækst af"), a line the next goes on from ("for S. aureus"),
@@ -359,11 +452,34 @@ def _words(text: str, found: Iterable[WordMatch]) -> tuple[list[_Word], list[int
 # list wraps after its conjunction ("Ingen vækst af S. aureus eller" over "E. coli").
 _LEADS_ON = re.compile(r"(?:(?<!\w)(?:af|of|for|og|eller|samt|and|or|nor)|:)\s*$", re.IGNORECASE)
 _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
-_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ][a-zæøå]+\s*$")  # "Staphylococcus" over "aureus": a name wrapped
+# "Staphylococcus" over "aureus", "STAPHYLOCOCCUS" over "AUREUS": a name wrapped between its genus and its species,
+# written as a name is (a capital, then small letters, over a small letter) or wholly in capitals over capitals
+_GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ](?:[a-zæøå]+|[A-ZÆØÅ]+)\s*$")
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
-def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> list[int]:
+def _species_below(t: Terminology, line: str, next_line: str) -> bool:
+    """Whether a line ends in a genus and the next begins with its species: "Staphylococcus" over "aureus" (a name's
+    writing: a capital over a small letter), or, in a report printed in capitals, "STAPHYLOCOCCUS" over "AUREUS":
+    capitals lose the small letter that marks a species, so there the next line's first word must be one word the
+    organism lists know (a species: "AUREUS", "COLI") and the word above no growth, no-growth or marker word
+    ("INGEN VÆKST" over "MRSA", "VÆKST" over "E. COLI" stay two lines). A name in capitals over a word in small
+    letters, or a capitalised name over a word in capitals, is no name wrapped."""
+    genus = _GENUS_AT_END.search(line)
+    species = re.match(r"\s*([^\W\d_]+)", next_line)
+    if genus is None or species is None:
+        return False
+    first, second = genus.group().strip(), species.group(1)
+    if not first.isupper():
+        return second[:1].islower()
+    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in t.words_in(first, *CULTURE_WORDS)):
+        return False
+    return any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
+               for m in t.words_in(next_line, "organism"))
+
+
+def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends: list[int],
+                  bounds: Collection[int] = ()) -> list[int]:
     """The statement ends of a text less the line breaks a statement runs over: after a line that leads into the
     next ("Ikke påvist:" over "E. coli", "Ingen vækst af" over "Staphylococcus aureus"), before a line that goes on
     from the one before ("Negativ" over "for S. aureus"), after a lone negation ("Ingen" over "signifikant vækst af
@@ -373,6 +489,7 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
     ("Ingen vækst", "Svampe: Ingen vækst") still ends one."""
     kept: list[int] = []
     starts = [w.start for w in found]  # in order: words do not overlap
+    hard = set(bounds)
 
     def on_line(start: int, end: int) -> tuple[WordMatch, ...]:
         return found[bisect_left(starts, start):bisect_left(starts, end)]
@@ -388,7 +505,7 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
     listing = False  # the statement was led into a list of names over lines
     of_no_bacterium = False  # the header names a fungus or a virus ("Svampe: Ingen vækst af"): its list holds such
     for at in ends:
-        if text[at] != "\n":
+        if text[at] != "\n" or at in hard:  # the end of one of the culture's texts ends its statement (`joined`)
             kept.append(at)
             listing = False
             continue
@@ -398,7 +515,7 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         on_next = on_line(at + 1, at + 1 + len(next_line))
         on_this = on_line(line_start, at)
-        if _GENUS_AT_END.search(line) and next_line.lstrip()[:1].islower() \
+        if _species_below(t, line, next_line) \
                 and (on_this and on_this[-1].valueset == "organism" and not text[on_this[-1].end:at].strip()
                      or on_next and on_next[0].valueset == "organism" and not text[at + 1:on_next[0].start].strip()):
             continue  # a name wrapped between its genus and its species ("Escherichia" over "coli"): one name
@@ -422,10 +539,10 @@ def _joined_lines(text: str, found: tuple[WordMatch, ...], ends: list[int]) -> l
     return kept
 
 
-def _about_what_else(text: str, m: WordMatch) -> bool:
+def _about_what_else(text: str, m: WordMatch, part: int = 0) -> bool:
     """A no-growth word that says nothing ELSE grew ("ellers ingen vækst", "Ingen anden vækst", "No other growth"),
     with a text before it that it is about (rule 6); the same phrase alone ("Ingen anden vækst") is a plain no growth."""
-    before = _OTHER_BEFORE.search(text, max(0, m.start - 24), m.start)
+    before = _OTHER_BEFORE.search(text, max(part, m.start - 24), m.start)
     if before is not None:
         start = before.start()
     elif _OTHER_AFTER.match(text, m.end) or _OTHER_IN.search(text, m.start, m.end):
@@ -517,16 +634,17 @@ def _about_a_bottle(text: str, words: list[_Word], statement: list[int], place: 
         return True
     if place > 0 and words[statement[place - 1]].clause == word.clause:
         return False  # another word of its clause before it: the bottle is not all it is about
-    before = _BOTTLE_BEFORE.search(text, max(0, word.match.start - 60), word.match.start)
+    before = _BOTTLE_BEFORE.search(text, max(word.part, word.match.start - 60), word.match.start)
     if before is None:
         return False
-    lead = text[:before.start()].rstrip(" \t")
+    lead = text[word.part:before.start()].rstrip(" \t")
     return not lead or lead[-1] in ";\n.,:"
 
 
-def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> tuple[bool, bool]:
+def _negate(text: str, words: list[_Word], statement: list[int], negated: set[int]) -> tuple[bool, bool, bool]:
     """Add to `negated` the words of one statement (consecutive indexes into `words`) that its no-growth words reach.
-    Returns (a no-growth word about the text, a no-growth word only about a named fungus, virus or bottle: rule 7).
+    Returns (a no-growth word about the text, a no-growth word only about a named fungus, virus or bottle: rule 7,
+    a no-growth word about the whole statement: rule 4).
     Each rule's reach only grows along the statement, so each word is looked at a few times."""
     grown = _said_to_grow(words, statement)
     has_negation = of_a_subject = False
@@ -573,7 +691,7 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
             of_a_subject = True
         else:
             has_negation = True
-    return has_negation, of_a_subject
+    return has_negation, of_a_subject, whole
 
 
 def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: int) -> list[int]:

@@ -1030,8 +1030,7 @@ class FactBuilder:
             # A culture that grew something could make an organism-unspecified infection bacterial (§7): named,
             # so the card that says "no positive culture" is not read alone. "Ingen vækst" is not named.
             # A text the reader cannot read ("Se journal") may be a growth too: named the same way.
-            value = self._culture_result_text(r)
-            read = growth_in(self.t, value)
+            read = growth_in(self.t, self._culture_result_parts(r))
             if (read.grew or read.unread) and (self._interpretation(r) or self._components_interpretation(r)) != "negative":
                 self._unrecognised(r, r.get("code"))
         return None
@@ -1358,21 +1357,23 @@ class FactBuilder:
                  and culture_words(self.t, n["text"])]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
         notes += [value for value in _comment_component_texts(r) if culture_words(self.t, value)]
-        # each text its own statements (a new line ends one): the value's and each component's, then each note's
-        value_text = self._culture_result_text(r)
+        # each text its own statements, never joined to the next (`joined`): the value's and each component's, then
+        # each note's
+        value_parts = self._culture_result_parts(r)
+        value_text = "\n".join(value_parts)
         text = "\n".join(t for t in (value_text, *notes) if t.strip())
         # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
         # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
         # count an infection not verified, §4.3); one naming a bacterium grown is shown, not counted.
-        readings: dict[str, Growth] = {}
+        readings: dict[tuple[str, ...], Growth] = {}
 
-        def read(words: str) -> Growth:
+        def read(*parts: str) -> Growth:
             """Each text of this culture read once: without notes the whole text is the value's, read already."""
-            if words not in readings:
-                readings[words] = growth_in(self.t, words)
-            return readings[words]
+            if parts not in readings:
+                readings[parts] = growth_in(self.t, parts)
+            return readings[parts]
 
-        growth = read(value_text)
+        growth = read(*value_parts)
         # a finding component's coded interpretation decides only a text the reader cannot read ("Svar ved
         # afdelingen" POS): beside a text it reads ("Ingen vækst", "Undersøgt for S. aureus") a POS may be another
         # test's or a control's on the same report, and would count a culture that grew nothing (§4.3); a NEG
@@ -1385,14 +1386,17 @@ class FactBuilder:
         # a result that defers what grew to a comment ("Vækst: se kommentar") is read from the comments only where
         # they say something grew: one that names only what was looked for ("Undersøgt for S. aureus") or nothing
         # grown leaves the result unread, and named
-        deferred = growth.deferred and not interpretation and bool(notes) and read("\n".join(notes)).grew
+        deferred = growth.deferred and not interpretation and bool(notes) and read(*notes).grew
         if (interpretation == "positive" or deferred) and not verdict:
             # a positive interpretation whose result names no organism, or a result that defers what grew to a
             # comment: the notes may name what grew (a yeast only is no bacterial growth); beside an organism of
             # the result, a note's earlier finding is not this one's
-            growth = read(text)
+            growth = read(*value_parts, *notes)
             verdict = bacterial_verdict(growth.named)
-        noted = bacterial_verdict(read("\n".join(notes)).named) == "bacterial" if notes else False
+        # a note's bacterium is shown whether it says this culture grew it or an earlier one ("Tidligere vækst af S.
+        # aureus (2024)": never counted, but the clinician sees it)
+        noted = bacterial_verdict([*read(*notes).named, *read(*notes).earlier]) == "bacterial" \
+            if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
         elif coded:
@@ -1422,7 +1426,7 @@ class FactBuilder:
         if not entry.get("fungal_only"):
             # whether the text says nothing grew matters only beside a positive interpretation: read only then
             said_none = interpretation == "positive" and bool(text.strip()) and not coded \
-                and not read(text).grew and not read(text).unread
+                and not read(*value_parts, *notes).grew and not read(*value_parts, *notes).unread
             self._culture_conflict(r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
             if noted and interpretation != "negative" and not (positive and bacterial):
                 self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
@@ -1436,6 +1440,12 @@ class FactBuilder:
                                             "'nothing else grew'): not read, "
                                             "not counted as a verified infection; the clinician reads the result",
                                             f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
+        if growth.contradicted and positive and bacterial and not interpretation and not coded:
+            # one text says nothing grew ("Vækst": "Ingen"), another names a bacterium ("Mikroorganisme": "Escherichia
+            # coli"): each its own statement, the organism identified is read as grown; the clinician sees both
+            self._notes.append(DataNote("culture-fields-disagree", reference_of(r), "one of the result's texts says "
+                                        "nothing grew, another names a bacterium grown: counted as grown",
+                                        organism, day))
         if positive and verdict == "contaminant" and not entry.get("fungal_only"):
             self._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
                                         "contaminant (e.g. coagulase-negative staphylococci): not counted",
@@ -1443,10 +1453,11 @@ class FactBuilder:
         return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
                                    organism)
 
-    def _culture_result_text(self, r: Mapping[str, Any]) -> str:
-        """A culture's result as text: its value's (`valueString`, `valueCodeableConcept` text and displays), then
-        each component's with a text or coded value, one line each, so the culture-text reader reads them as one
-        report of several statements (a component "Vækst" and another "Staphylococcus aureus" grew S. aureus).
+    def _culture_result_parts(self, r: Mapping[str, Any]) -> list[str]:
+        """A culture's result as texts: its value's (`valueString`, `valueCodeableConcept` text and displays), then
+        each component's with a text or coded value, so the culture-text reader reads them as one report, each text
+        its own statements and none joined to the next (a component "Vækst" and another "Staphylococcus aureus" grew
+        S. aureus; "Vækst": "Ingen" over "Mikroorganisme": "Escherichia coli" is no "Ingen ... E. coli").
         Danish laboratories send a culture's findings as components ("Mikroorganisme": "Escherichia coli"). A
         component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
         read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
@@ -1459,7 +1470,7 @@ class FactBuilder:
                 if name and (self._names_organism(name) or names_a_bottle(name)):
                     value = f"{name}: {value}"
             lines.append(value)
-        return "\n".join(line for line in lines if line.strip())
+        return [line for line in lines if line.strip()]
 
     def _names_organism(self, text: str) -> bool:
         """Whether a text names an organism or a marker the organism words know ("Gær", "MRSA", "ESBL")."""
