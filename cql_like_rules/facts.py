@@ -195,7 +195,7 @@ class IgCourse:
     product: str = ""  # "IVIG", "SCIG" or "" (route unknown)
     authored: date | None = None  # when the order was written (authoredOn), if sent
     end_assumed: bool = False  # `end` is the last day of an end that names no day ("2026-05")
-    intended: bool = False  # a medication record of a course planned (status intended): substitution only while ahead
+    intended: bool = False  # a course planned (a record intended, a request of intent plan): substitution only while ahead
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,24 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    "ig-order-status-unknown": (
+        Text("immunoglobulin order “{display}” has the status unknown and was not used: check whether the patient is "
+             "already on substitution",
+             "immunglobulinordination “{display}” har status ukendt og er ikke brugt: tjek, om patienten allerede får "
+             "substitution"),
+        Text("{n} immunoglobulin orders have the status unknown and were not used: check whether the patient is "
+             "already on substitution",
+             "{n} immunglobulinordinationer har status ukendt og er ikke brugt: tjek, om patienten allerede får "
+             "substitution")),
+    "ig-order-plan": (
+        Text("immunoglobulin (“{display}”) is only planned or proposed from {day}, not ordered: not used; check "
+             "whether the patient is already on substitution",
+             "immunglobulin (“{display}”) er kun planlagt eller foreslået fra {day}, ikke ordineret: ikke brugt; tjek, "
+             "om patienten allerede får substitution"),
+        Text("{n} immunoglobulin requests are only planned or proposed, not ordered: not used; check whether the "
+             "patient is already on substitution",
+             "{n} immunglobulinanmodninger er kun planlagt eller foreslået, ikke ordineret: ikke brugt; tjek, om "
+             "patienten allerede får substitution")),
     "ig-statement-intended": (
         Text("a medication record plans immunoglobulin (“{display}”) from {day} but does not say it was given: not "
              "used; check whether the patient is already on substitution",

@@ -62,6 +62,9 @@ from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, n
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
+# A DiagnosticReport's statuses of a released result: FHIR R4 adds `appended` (final, with text added after release: a
+# culture report whose susceptibility or comment came later), a kind of `amended`.
+REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 # The statuses of an immunoglobulin order the rules read, each as the course status it is (every CourseStatus).
 IG_ORDER_STATUSES: dict[str, CourseStatus] = {status: status for status in get_args(CourseStatus)}
@@ -82,6 +85,14 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 
 ADMIN_STATUSES = {"completed", "in-progress"}
+# An immunoglobulin dose recorded `stopped` (FHIR: halted after some of it was given, an infusion reaction say) is a dose
+# given: immunoglobulin was infused and the course goes on (docs/clinical-logic.md); one whose statusReason says none
+# was given is not.
+IG_DOSE_STATUSES = frozenset(ADMIN_STATUSES | {"stopped"})
+# MedicationRequest.intent values that make no order (FHIR R4: a proposal, a plan, an option of a protocol): nothing
+# says the drug was ordered, let alone given. An immunoglobulin one is a course planned, as a medication record
+# `intended` is; a bispecific one dates no T0 (docs/clinical-logic.md).
+PLAN_INTENTS = frozenset({"proposal", "plan", "option"})
 # A CAR-T infusion's administration under which cells were given: completed, under way, or stopped (FHIR: halted
 # after at least some of it was done, so cells were infused and their immune effects follow: the high-risk window
 # opens that day; docs/clinical-logic.md). A stopped one is named in a data note. A Procedure counts completed or
@@ -1623,9 +1634,10 @@ class FactBuilder:
         if given is None:
             return None
         concept, car_t, bsab, ig = given
-        if _str(r.get("status")) not in (CAR_T_GIVEN_STATUSES if car_t is not None else ADMIN_STATUSES) \
-                or _stopped_not_given(r):
-            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb or Ig dose halted (a CAR-T one counts)
+        given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
+            else ADMIN_STATUSES
+        if _str(r.get("status")) not in given_statuses or _stopped_not_given(r):
+            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb dose halted (a CAR-T or Ig one counts)
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
             if car_t is not None:
@@ -1663,11 +1675,19 @@ class FactBuilder:
             self._unrecognised(r, concept)
             return None
         status = _str(r.get("status"))
+        intent = _str(r.get("intent"))
+        plan = intent in PLAN_INTENTS
         bsab = sets.get("bispecific-b-pc")
         if bsab is not None and self._target_out_of_scope(r, bsab, concept, "bsab"):
             return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
+                return None
+            if plan:  # a plan of a bispecific is no first dose: named on the explanation page, never an index event
+                self._notes.append(DataNote("request-not-an-order", reference_of(r), f"bispecific antibody request "
+                                            f"with intent {str(intent)[:20]!r}: not an order, not used as an index event",
+                                            (self._bsab_drug(bsab, concept) or _concept_text(concept))[:80],
+                                            self._day_of(r)))
                 return None
             try:
                 start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
@@ -1692,7 +1712,7 @@ class FactBuilder:
         ig = sets.get("immunoglobulin-substitution")
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         car_t = sets.get("car-t-product")
-        if car_t is not None and ig is None and status == "completed" \
+        if car_t is not None and ig is None and status == "completed" and not plan \
                 and not self._target_out_of_scope(r, car_t, concept, "car-t"):
             # Never T0 (an order is not an infusion), but a completed one says the product was very likely given:
             # kept, and named on a card when no infusion is recorded (`_car_t_orders_not_given`).
@@ -1701,6 +1721,11 @@ class FactBuilder:
             except DataError:
                 day = self._day_of(r)
             self._car_t_ordered.append((r, str(car_t.get("drug") or "") or _concept_text(concept), day))
+            return None
+        if ig is not None and status == "unknown":  # the source does not know whether it runs: the patient may be on it
+            self._notes.append(DataNote("ig-order-status-unknown", reference_of(r), "immunoglobulin order with status "
+                                        "'unknown': not known whether it runs, not used",
+                                        (_concept_text(concept) or _first_code(concept))[:80], self._day_of(r)))
             return None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
@@ -1718,7 +1743,7 @@ class FactBuilder:
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
                                         "the course is taken as running with no end", unread, start))
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      authored, end_assumed=assumed)
+                                      authored, end_assumed=assumed, intended=plan)
 
     def _condition(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
@@ -2201,7 +2226,7 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
     if entry is None:
         _name_if_coded(b, r)
         return None
-    if _str(r.get("status")) not in RESULT_STATUSES:
+    if _str(r.get("status")) not in REPORT_STATUSES:
         return None  # registered, partial, preliminary, cancelled, entered-in-error: not a result
     results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
     if results & cultured:
