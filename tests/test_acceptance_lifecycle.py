@@ -175,6 +175,13 @@ def tec_dose(day: str = "2025-10-06", status: str = "completed") -> Resource:
             "medicationCodeableConcept": concept(TEC), "effectiveDateTime": f"{day}T09:00:00+02:00"}
 
 
+def tec_record(status: str) -> Resource:
+    period = {"start": "2025-10-06", **({"end": "2025-12-29"} if status in ("completed", "stopped") else {})}
+    return {"resourceType": "MedicationStatement", "id": "tec-record", "status": status, "subject": ME,
+            "medicationCodeableConcept": concept(TEC), "effectivePeriod": period, "dateAsserted": "2025-10-20",
+            "informationSource": {"display": "Rigshospitalet, Hæmatologisk Klinik"}}
+
+
 def ivig_draft(day: str) -> Resource:
     return {**ivig_order(start=day, rid="draft-ivig"), "status": "draft"}
 
@@ -250,7 +257,7 @@ CHARTS: list[Chart] = [
       for status in ("cancelled", "entered-in-error")],
     Chart("igg-unknown", story_w(iggs=(igg("igg", "2026-01-08", 3.1, "unknown"),)), MEASURE,
           "an IgG whose status is unknown is not known to be the laboratory's result: not used (as a preliminary "
-          "one), and named, since 3.1 would have met the start criterion"),
+          "one), and named, since 3.1 would have met the start criterion", says=("IgG on 2026-01-08",)),
     Chart("igg-corrected-down-same-identifier",
           story_w(iggs=(igg("igg-1", "2026-01-08", 4.4, identifier=[{"system": LAB_ID, "value": "A123"}]),
                         igg("igg-2", "2026-01-08", 3.1, "corrected", identifier=[{"system": LAB_ID, "value": "A123"}],
@@ -268,6 +275,11 @@ CHARTS: list[Chart] = [
                         igg("igg-2", "2026-01-08", 4.4, "corrected", issued="2026-01-09T10:12:00+01:00"))), UNDER_6,
           "a corrected result of the same sample time issued later, no identifier: the correction is the answer",
           says=("4.4 g/L",), says_not=("3.1 g/L",)),
+    Chart("igg-corrected-later-issued-original-id-sorts-last",
+          story_w(iggs=(igg("igg-b", "2026-01-08", 4.4, "corrected", issued="2026-01-09T10:12:00+01:00"),
+                        igg("igg-c", "2026-01-08", 3.1))), UNDER_6,
+          "the same correction, sent first and under an id that sorts before the original's: the correction is still "
+          "the answer (it was issued later); no start on the superseded 3.1", says=("4.4 g/L",), says_not=("3.1 g/L",)),
     Chart("igg-original-entered-in-error-new-final",
           story_w(iggs=(igg("igg-1", "2026-01-08", 3.1, "entered-in-error"), igg("igg-2", "2026-01-08", 4.4))),
           UNDER_6, "the 3.1 was written in error; the 4.4 stands: general criteria", says=("4.4 g/L",)),
@@ -283,7 +295,7 @@ CHARTS: list[Chart] = [
     Chart("m-protein-preliminary", story_m(mp_status="preliminary"), ("paraprotein-type-unknown",),
           "the M-protein is not final: not subtracted, so total IgG 7.2 decides, with the caveat that the myeloma may "
           "hide a low polyclonal IgG; the preliminary M-protein that would have put polyclonal IgG at 2.7 is named",
-          ),
+          says=("not final",)),
     Chart("m-protein-entered-in-error", story_m(mp_status="entered-in-error"), ("paraprotein-type-unknown",),
           "no M-protein result: total IgG 7.2 in IgG myeloma of unknown type; the caveat card"),
 
@@ -323,7 +335,7 @@ CHARTS: list[Chart] = [
             says=("positive blood culture 2025-12-10",)) for status in ("final", "amended", "corrected")],
     *[Chart(f"culture-{status}", story_a(dx(PNEUMONIA, "2025-12-10", "pneu"), blood_culture("2025-12-10", status)),
             NO_START, f"a blood culture {status} growing E. coli is not a final result: not counted, but named (its "
-            "final answer would meet the general criteria)")
+            "final answer would meet the general criteria)", says=("not final",), says_da=("ikke endelig",))
       for status in ("preliminary", "unknown")],
     *[Chart(f"culture-{status}", story_a(dx(PNEUMONIA, "2025-12-10", "pneu"), blood_culture("2025-12-10", status)),
             NO_START, f"a culture {status} is no result: the pneumonia has no organism and is not counted (named)",
@@ -332,7 +344,8 @@ CHARTS: list[Chart] = [
             GENERAL, f"a culture report {status} concluding E. coli in blood: bacterial and severe (appended: a final "
             "report with text added after release, FHIR R4)", says=("positive blood culture 2025-12-10",)) for status in ("final", "amended", "corrected", "appended")],
     *[Chart(f"report-{status}", story_a(dx(PNEUMONIA, "2025-12-10", "pneu"), culture_report("2025-12-10", status)),
-            NO_START, f"a culture report {status}: not final, not counted; named since it names a growth") for status in ("partial", "preliminary")],
+            NO_START, f"a culture report {status}: not final, not counted; named since it names a growth",
+            says=("not final",)) for status in ("partial", "preliminary")],
     *[Chart(f"report-{status}", story_a(dx(PNEUMONIA, "2025-12-10", "pneu"), culture_report("2025-12-10", status)),
             NO_START, f"a culture report {status} is no result", says=("Pneumoni",))
       for status in ("cancelled", "entered-in-error")],
@@ -362,6 +375,10 @@ CHARTS: list[Chart] = [
     *[Chart(f"car-t-{status}", story_w(cart=car_t("2025-11-03", status)), (),
             f"a CAR-T procedure {status} is no infusion: no index event, no card (clinical rules §2)")
       for status in ("preparation", "not-done", "on-hold", "entered-in-error")],
+    *[Chart(f"car-t-{status}", story_w(cart=car_t("2025-11-03", status)), (),
+            f"a CAR-T procedure {status} two months on: the documented choice (clinical rules §5 names the completed "
+            "procedure; an in-progress one dates nothing) leaves no index event and no card; a clinician question")
+      for status in ("in-progress", "unknown")],
     Chart("child-car-t-completed", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03")), CHILD,
           "a 15-year-old after CAR-T: individual assessment (§4)", pt=patient("2010-03-04"), hooks=CHILD),
     Chart("child-car-t-stopped", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03", "stopped")), CHILD,
@@ -387,6 +404,14 @@ CHARTS: list[Chart] = [
     Chart("tec-dose-not-done-order-active", story_m(dose=tec_dose(status="not-done"), order=tec_order()), START,
           "the first dose was not given that day; the active order still dates the course (no dose recorded)",
           at=W_AT, t0="2025-10-06"),
+
+    # -- bsAb medication record (MedicationStatement), given at another hospital (story M, no order or dose here) -------
+    *[Chart(f"tec-record-{status}", story_m(with_dose=False, order=tec_record(status)), START,
+            f"teclistamab recorded {status} from 2025-10-06 (taken): the course began then, T0 2025-10-06",
+            at=W_AT, t0="2025-10-06") for status in ("active", "completed", "stopped", "on-hold")],
+    *[Chart(f"tec-record-{status}", story_m(with_dose=False, order=tec_record(status)), (),
+            f"teclistamab recorded {status}: not known to have been given, no index event, no card", at=W_AT)
+      for status in ("intended", "not-taken", "entered-in-error", "unknown")],
 
     # -- IVIG order status x intent (story S: stop attempt due 2026-02-04) --------------------------------------------
     *[Chart(f"ivig-order-{status}-{intent}", story_s(ivig_order(status, intent)), DUE,
@@ -425,7 +450,10 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-dose-{status}", story_s(*ivig_doses(status)), NO_START,
             f"the latest dose {status} was not given: the course of doses ended 35 days after 2025-12-08 (2026-01-12); "
             "a new start is a restart, general criteria", at=S_AT)
-      for status in ("not-done", "entered-in-error")],
+      for status in ("not-done", "entered-in-error", "on-hold")],
+    Chart("ivig-dose-unknown", story_s(*ivig_doses("unknown")), NO_START,
+          "the latest dose's status is unknown: not known to be given; the course of doses ended 2026-01-12, a restart",
+          at=S_AT),
 
     # -- IVIG medication record (MedicationStatement) (story S) ------------------------------------------------------
     Chart("ivig-record-active", story_s(ivig_record("active")), DUE,

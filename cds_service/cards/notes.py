@@ -187,6 +187,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),
         Text("{n} IgG results are not final yet (preliminary): not used",
              "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt")),
+    "igg-status-unknown": (
+        Text("IgG on {day} has the status unknown: not used", "IgG den {day} har status ukendt: ikke brugt"),
+        Text("{n} IgG results have the status unknown: not used", "{n} IgG-svar har status ukendt: ikke brugt")),
+    "m-protein-not-final": (
+        Text("M-protein on {day} is not final yet: not used", "M-komponent den {day} er endnu ikke endelig: ikke brugt"),
+        Text("{n} M-protein results are not final yet: not used",
+             "{n} M-komponentsvar er endnu ikke endelige: ikke brugt")),
     "unrecognised-code": (
         Text("{what} “{display}”{when} was not recognised by its code: not used",
              "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
@@ -291,6 +298,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
+    "culture-not-final": (
+        Text("a culture ({day}) names a bacterium grown (“{display}”) but is not final yet: not counted; check the "
+             "final result",
+             "en dyrkning ({day}) nævner vækst af en bakterie (“{display}”), men er endnu ikke endelig: ikke talt med; "
+             "tjek det endelige svar"),
+        Text("{n} cultures name a bacterium grown but are not final yet: not counted; check the final results",
+             "{n} dyrkninger nævner vækst af en bakterie, men er endnu ikke endelige: ikke talt med; tjek de "
+             "endelige svar")),
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
              "not counted; check the result",

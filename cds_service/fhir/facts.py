@@ -62,6 +62,9 @@ from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, n
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
+# A result's statuses that say it is on its way (a report `partial`), or that its source cannot place: not used, but
+# named where the result could change the advice (`FactBuilder._not_final`).
+NOT_FINAL_STATUSES = frozenset({"registered", "preliminary", "partial", "unknown"})
 # A DiagnosticReport's statuses of a released result: FHIR R4 adds `appended` (final, with text added after release: a
 # culture report whose susceptibility or comment came later), a kind of `amended`.
 REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
@@ -1132,11 +1135,18 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone): the later of two results of
-        one day is the most recent (a repeat after an unexpected value)."""
+        """When a result was taken, as a UTC instant ("" for a date alone), then "|" and when it was issued: the later
+        of two results of one day is the most recent (a repeat after an unexpected value), and of two of the same
+        sample time the one issued later (a corrected result beside its original: the correction is the answer)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
+        taken = self._utc(when)
+        issued = self._utc(r.get("issued"))
+        return f"{taken}|{issued}" if issued else taken
+
+    def _utc(self, when: Any) -> str:
+        """A dateTime with a time as a UTC instant "2026-01-10T13:00:00"; "" for a date alone or one not read."""
         if not isinstance(when, str) or len(when) <= 10:
             return ""
         try:
@@ -1181,9 +1191,8 @@ class FactBuilder:
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
-            if status in ("preliminary", "registered") and "igg-serum" in sets:  # a result on its way: say so
-                self._notes.append(DataNote("igg-preliminary", reference_of(r), f"IgG with status '{status}': not a "
-                                            "final result, not used", day=self._day_of(r)))
+            if isinstance(status, str) and status in NOT_FINAL_STATUSES:  # a result on its way, or one its source cannot place: say so
+                self._not_final(r, sets, status)
             return None  # preliminary, cancelled, entered-in-error: not a result
         igg = sets.get("igg-serum")
         if igg is not None:
@@ -1231,6 +1240,35 @@ class FactBuilder:
         if culture is not None:
             return self._culture(r, culture)
         return None
+
+    def _not_final(self, r: Mapping[str, Any], sets: Mapping[str, Entry], status: str) -> None:
+        """A result not final yet (registered, preliminary; a report partial) or whose status is unknown, of a kind
+        that could change the advice, is named, not dropped in silence (clinical-rules §7): an IgG, an M-protein with a
+        value, or a culture that names a bacterium grown (its final answer may verify an infection, §4.3)."""
+        if "igg-serum" in sets:
+            kind = "igg-status-unknown" if status == "unknown" else "igg-preliminary"
+            self._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not "
+                                        "used", day=self._day_of(r)))
+        elif "m-protein" in sets and (r.get("valueQuantity") is not None or r.get("valueString") is not None):
+            self._notes.append(DataNote("m-protein-not-final", reference_of(r), f"M-protein with status '{status}': not "
+                                        "a final result, not used", day=self._day_of(r)))
+        elif "culture" in sets:
+            self._culture_not_final(r, sets["culture"], status)
+
+    def _culture_not_final(self, r: Mapping[str, Any], entry: Entry, status: str) -> None:
+        """A culture (Observation or report) not final that names a bacterium grown: named with what it names; what
+        else its reading would say (an unread text, a contaminant) is not, since the result is not used."""
+        kept = len(self._notes)
+        try:
+            culture: Culture | None = self._culture(r, entry)[1]
+        except DataError:
+            culture = None
+        del self._notes[kept:]
+        if culture is not None and culture.positive and culture.bacterial:
+            shown = culture.organism or _str(r.get("valueString")) or _concept_text(r.get("valueCodeableConcept"))
+            self._notes.append(DataNote("culture-not-final", reference_of(r), f"culture with status '{status}' names a "
+                                        "bacterium grown: not a final result, not counted", (shown or "?")[:80],
+                                        culture.date))
 
     def _component_result(self, r: Mapping[str, Any]) -> Produced:
         """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value
@@ -2226,13 +2264,19 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
     if entry is None:
         _name_if_coded(b, r)
         return None
-    if _str(r.get("status")) not in REPORT_STATUSES:
-        return None  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+    status = _str(r.get("status"))
     results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
     if results & cultured:
         return None  # its Observations were read: the same culture, counted once
     conclusion = _str(r.get("conclusion")) or ""
     codes = [c for c in _list(r.get("conclusionCode")) if isinstance(c, dict)]
+    if status not in REPORT_STATUSES:  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+        if status in NOT_FINAL_STATUSES and (conclusion.strip() or codes):
+            shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
+            shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes],
+                          interpretation=codes)
+            b._culture_not_final(shaped, entry, str(status))
+        return None
     if not conclusion.strip() and not codes:
         if results:
             b._notes.append(DataNote("report-results-not-sent", reference_of(r), "culture report with no conclusion "
