@@ -450,10 +450,12 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-dose-{status}", story_s(*ivig_doses(status)), NO_START,
             f"the latest dose {status} was not given: the course of doses ended 35 days after 2025-12-08 (2026-01-12); "
             "a new start is a restart, general criteria", at=S_AT)
-      for status in ("not-done", "entered-in-error", "on-hold")],
-    Chart("ivig-dose-unknown", story_s(*ivig_doses("unknown")), NO_START,
-          "the latest dose's status is unknown: not known to be given; the course of doses ended 2026-01-12, a restart",
-          at=S_AT),
+      for status in ("not-done", "entered-in-error")],
+    *[Chart(f"ivig-dose-{status}", story_s(*ivig_doses(status)), NO_START,
+            f"the latest dose {status}: not known to be given (an infusion on hold may have begun); the course of "
+            "doses ended 2026-01-12, a restart; the dose is named, since given it would have kept the course (and the "
+            "stop attempt at 2026-02-04) going", at=S_AT, says=("dose on 2026-01-05",),
+            says_da=("dosis den 2026-01-05",)) for status in ("on-hold", "unknown")],
 
     # -- IVIG medication record (MedicationStatement) (story S) ------------------------------------------------------
     Chart("ivig-record-active", story_s(ivig_record("active")), DUE,

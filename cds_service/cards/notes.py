@@ -41,6 +41,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "substitution",
              "{n} immunglobulindoser registreret uden dato er ikke brugt: tjek, om patienten allerede får "
              "substitution")),
+    "ig-dose-not-known-given": (
+        Text("an immunoglobulin dose on {day} is not recorded as given (on hold, or status unknown): not used; check "
+             "whether the patient is already on substitution",
+             "en immunglobulindosis den {day} er ikke registreret som givet (i bero eller status ukendt): ikke brugt; "
+             "tjek, om patienten allerede får substitution"),
+        Text("{n} immunoglobulin doses are not recorded as given (on hold, or status unknown): not used; check whether "
+             "the patient is already on substitution",
+             "{n} immunglobulindoser er ikke registreret som givet (i bero eller status ukendt): ikke brugt; tjek, "
+             "om patienten allerede får substitution")),
     "ig-statement-unread": (
         Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",

@@ -1675,6 +1675,10 @@ class FactBuilder:
         given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
             else ADMIN_STATUSES
         if _str(r.get("status")) not in given_statuses or _stopped_not_given(r):
+            if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
+                self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
+                                            f"with status {_str(r.get('status'))!r}: not known to be given, not used",
+                                            (_concept_text(concept) or _first_code(concept))[:80], self._day_of(r)))
             return None  # not-done, entered-in-error, on-hold; stopped: a bsAb dose halted (a CAR-T or Ig one counts)
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
