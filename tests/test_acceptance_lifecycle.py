@@ -359,6 +359,16 @@ CHARTS: list[Chart] = [
                   culture_report("2025-12-10", "preliminary", ("bc",))), GENERAL,
           "the Observation is final (E. coli): counted, once", says=("positive blood culture 2025-12-10",)),
 
+    *[Chart(f"report-{status}-observation-final",
+            story_a(dx(PNEUMONIA, "2025-12-10", "pneu"), blood_culture("2025-12-10", "final"),
+                    culture_report("2025-12-10", status, ("bc",))), GENERAL,
+            f"the report is {status} but its Observation (E. coli) stays final: the service reads the Observation "
+            "(documented: one culture counts once, by its Observation); whether a retracted report retracts its "
+            "results is a clinician question", says=("positive blood culture 2025-12-10",))
+      for status in ("entered-in-error", "cancelled")],
+    Chart("sepsis-confirmed-no-clinical-status", story_a(dx(SEPSIS, "2025-12-10", "sepsis", clinical=None)), GENERAL,
+          "a confirmed sepsis with no clinicalStatus happened: counted", says=("Severe bacterial infection 2025-12-10",)),
+
     # -- an admission for the sepsis, no diagnosis recorded (story A) ------------------------------------------------
     *[Chart(f"admission-{status}", story_a(admission(status)), NO_START,
             f"an admission ({status}) for sepsis is no verified diagnosis (§4.3): criteria not met. Corrected after the "
@@ -399,6 +409,11 @@ CHARTS: list[Chart] = [
     *[Chart(f"tec-order-{intent}", story_m(with_dose=False, order=tec_order("active", intent)), (),
             f"a teclistamab {intent} is not an order: nothing says the drug was started, no index event", at=W_AT)
       for intent in ("proposal", "plan")],
+    Chart("tec-order-plan-dose-given", story_m(dose=tec_dose("2025-10-08"), order=tec_order("active", "plan")), START,
+          "the plan was carried out: the first dose given 2025-10-08 dates T0", at=W_AT, t0="2025-10-08"),
+    Chart("tec-order-unknown", story_m(with_dose=False, order=tec_order("unknown")), (),
+          "a teclistamab order of status unknown: not known to have begun, no index event and no card (documented for "
+          "orders: only active, on-hold, completed, stopped date T0); a clinician question", at=W_AT),
     Chart("tec-dose-in-progress", story_m(dose=tec_dose(status="in-progress")), START,
           "a dose in progress is a dose given (documented): T0 2025-10-06", at=W_AT, t0="2025-10-06"),
     Chart("tec-dose-not-done-order-active", story_m(dose=tec_dose(status="not-done"), order=tec_order()), START,
@@ -429,6 +444,26 @@ CHARTS: list[Chart] = [
             f"an IVIG order {status} never ran: never on substitution; IgG 3.2 since T0 (stale, < 4 still supports "
             "the start, clinical rules §3): the start criterion is met", at=S_AT)
       for status in ("draft", "cancelled", "entered-in-error")],
+    *[Chart(f"ivig-order-active-{intent}", story_s(ivig_order("active", intent)), DUE,
+            f"an IVIG {intent} is an order: on substitution, stop attempt due", at=S_AT)
+      for intent in ("reflex-order", "filler-order")],
+    *[Chart(f"ivig-order-{status}-plan", story_s(ivig_order(status, "plan", end=end)), START,
+            f"an IVIG plan {status}: still no order, nothing given; start criterion met", at=S_AT)
+      for status, end in (("on-hold", None), ("completed", "2026-01-10"))],
+    Chart("ivig-order-option", story_s(ivig_order("active", "option")), START,
+          "an IVIG option of a protocol is not an order: start criterion met, the option named", at=S_AT,
+          says=("already on substitution",)),
+    Chart("ivig-plan-booked-ahead", story_w(extra=({**ivig_order("active", "plan", start="2026-01-20"),
+                                                    "authoredOn": "2026-01-09T11:00:00+01:00"},)), (),
+          "an IVIG plan to begin 2026-01-20: substitution is planned, so no start card meanwhile (as a booked order, "
+          "clinical rules §7); written 2026-01-09 (an order written after the day read is not yet on the chart)"),
+    Chart("ivig-plan-begun-no-dose", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),)), START,
+          "the planned start has come and no dose or order shows IVIG given: the start criterion, the plan named",
+          at="2026-01-25", says=("already on substitution", "2026-01-20")),
+    Chart("ivig-plan-begun-dose-given", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),
+                                                       ivig_dose("dose-1", "2026-01-20"))), ("stop-planned",),
+          "the plan was carried out: a dose given on 2026-01-20 is substitution (first course in the window): the stop "
+          "attempt is planned at 2026-05-03", at="2026-01-25", says=("2026-05-03",)),
     Chart("ivig-order-unknown", story_s(ivig_order("unknown")), START,
           "an IVIG order whose status is unknown may be running: not used, but named first, 'check whether the "
           "patient is already on substitution'", at=S_AT, says=("already on substitution",),
@@ -533,3 +568,19 @@ def test_order_sign_with_an_ivig_draft(chart: Chart) -> None:
     answer = replay(RUNTIME, chart.bundle(), hook="order-sign", drafts=[ivig_draft(chart.at)],
                     at=date.fromisoformat(chart.at))
     assert tuple(code(c) for c in answer.cards) == chart.hooks, [text(c) for c in answer.cards]
+
+
+def test_the_timeline_follows_an_ivig_plan_from_booked_to_begun_without_a_dose() -> None:
+    """Clinical rules §7: an immunoglobulin course booked ahead holds back the start card until its start; a plan (intent
+    plan, no order) from its start on is no evidence of substitution: the start card comes back, naming the plan."""
+    chart = Chart("ivig-plan-history", story_w(extra=({**ivig_order("active", "plan", start="2026-01-20"),
+                                                       "authoredOn": "2026-01-09T11:00:00+01:00"},)), (), "")
+    data = patient_data(chart.bundle(), RUNTIME)
+    end = date(2026, 1, 25)
+    timeline = build_timeline(data, RUNTIME, end=end, today=end)
+    for day, codes in ((date(2026, 1, 8), START), (date(2026, 1, 12), ()), (date(2026, 1, 19), ()),
+                       (date(2026, 1, 20), START), (date(2026, 1, 25), START)):
+        in_force = [s for s in timeline.changes if s.day <= day]
+        assert tuple(in_force[-1].codes if in_force else ()) == codes, day
+    [card] = replay(RUNTIME, chart.bundle(), at=end).cards
+    assert "only planned or proposed from 2026-01-20, not ordered" in card["detail"]
