@@ -38,7 +38,7 @@ class IgGResult:
     source: str
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
-    taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00", when another result shares its day ("" for a date alone): orders one day's results
+    taken: str = ""  # the UTC instant it was taken, "2026-01-10T13:00:00", then "|" and the instant it was issued, when another result shares its day ("" for a date alone): orders one day's results
     # read from a component of a panel Observation: the component's name (else its code), as sent, and the panel's;
     # for the explanation page (stored with the facts), not in the card's trace (PAGE_ONLY)
     component: str = field(default="", metadata=PAGE_ONLY)
@@ -195,7 +195,7 @@ class IgCourse:
     product: str = ""  # "IVIG", "SCIG" or "" (route unknown)
     authored: date | None = None  # when the order was written (authoredOn), if sent
     end_assumed: bool = False  # `end` is the last day of an end that names no day ("2026-05")
-    intended: bool = False  # a medication record of a course planned (status intended): substitution only while ahead
+    intended: bool = False  # a course planned (a record intended, a request of intent plan): substitution only while ahead
 
 
 @dataclass(frozen=True)

@@ -1653,7 +1653,11 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
-                           x.product or "Ig", x.start) for x in c["Intended IG Courses Begun"]]
+                           x.product or "Ig", x.start) if not is_order(x) else
+                  DataNote("ig-order-plan", x.source, "immunoglobulin request with the intent of a plan or proposal, "
+                           f"not an order, whose start {x.start.isoformat()} has come: not a record that it was given; "
+                           "not used", x.product or "Ig", x.start)
+                  for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
     # read from the facts first: the rest (and the advice, on an order hook) is evaluated only for such a chart
     if _record_beside_ended_order(c) and any(a.code in STOP_CARD_CODES for a in c["Advice"]):
@@ -1702,7 +1706,8 @@ def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
     return tuple(found)
 
 
-@define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned) whose start "
+@define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned), and "
+        "immunoglobulin requests whose intent is a plan or proposal (no order), whose start "
         "has come and whose planned end, if any, has not passed: whether it was given they do not say")
 def intended_courses_begun(c: Context) -> tuple[IgCourse, ...]:
     return tuple(x for x in c.facts.ig_courses if x.intended and x.start <= c.today

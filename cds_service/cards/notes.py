@@ -41,6 +41,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "substitution",
              "{n} immunglobulindoser registreret uden dato er ikke brugt: tjek, om patienten allerede får "
              "substitution")),
+    "ig-dose-not-known-given": (
+        Text("an immunoglobulin dose on {day} is not recorded as given (on hold, or status unknown): not used; check "
+             "whether the patient is already on substitution",
+             "en immunglobulindosis den {day} er ikke registreret som givet (i bero eller status ukendt): ikke brugt; "
+             "tjek, om patienten allerede får substitution"),
+        Text("{n} immunoglobulin doses are not recorded as given (on hold, or status unknown): not used; check whether "
+             "the patient is already on substitution",
+             "{n} immunglobulindoser er ikke registreret som givet (i bero eller status ukendt): ikke brugt; tjek, "
+             "om patienten allerede får substitution")),
     "ig-statement-unread": (
         Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",
@@ -49,6 +58,24 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} medication records of immunoglobulin could not be placed in time and were not used: check whether "
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
+             "patienten allerede får substitution")),
+    "ig-order-status-unknown": (
+        Text("immunoglobulin order “{display}” has the status unknown and was not used: check whether the patient is "
+             "already on substitution",
+             "immunglobulinordination “{display}” har status ukendt og er ikke brugt: tjek, om patienten allerede får "
+             "substitution"),
+        Text("{n} immunoglobulin orders have the status unknown and were not used: check whether the patient is "
+             "already on substitution",
+             "{n} immunglobulinordinationer har status ukendt og er ikke brugt: tjek, om patienten allerede får "
+             "substitution")),
+    "ig-order-plan": (
+        Text("immunoglobulin (“{display}”) is only planned or proposed from {day}, not ordered: not used; check "
+             "whether the patient is already on substitution",
+             "immunglobulin (“{display}”) er kun planlagt eller foreslået fra {day}, ikke ordineret: ikke brugt; tjek, "
+             "om patienten allerede får substitution"),
+        Text("{n} immunoglobulin requests are only planned or proposed, not ordered: not used; check whether the "
+             "patient is already on substitution",
+             "{n} immunglobulinanmodninger er kun planlagt eller foreslået, ikke ordineret: ikke brugt; tjek, om "
              "patienten allerede får substitution")),
     "ig-statement-intended": (
         Text("a medication record plans immunoglobulin (“{display}”) from {day} but does not say it was given: not "
@@ -169,6 +196,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),
         Text("{n} IgG results are not final yet (preliminary): not used",
              "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt")),
+    "igg-status-unknown": (
+        Text("IgG on {day} has the status unknown: not used", "IgG den {day} har status ukendt: ikke brugt"),
+        Text("{n} IgG results have the status unknown: not used", "{n} IgG-svar har status ukendt: ikke brugt")),
+    "m-protein-not-final": (
+        Text("M-protein on {day} is not final yet: not used", "M-komponent den {day} er endnu ikke endelig: ikke brugt"),
+        Text("{n} M-protein results are not final yet: not used",
+             "{n} M-komponentsvar er endnu ikke endelige: ikke brugt")),
     "unrecognised-code": (
         Text("{what} “{display}”{when} was not recognised by its code: not used",
              "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
@@ -273,6 +307,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("infection “{display}” ({day}) is not confirmed: not counted",
              "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
+    "culture-not-final": (
+        Text("a culture ({day}) names a bacterium grown (“{display}”) but is not final yet: not counted; check the "
+             "final result",
+             "en dyrkning ({day}) nævner vækst af en bakterie (“{display}”), men er endnu ikke endelig: ikke talt med; "
+             "tjek det endelige svar"),
+        Text("{n} cultures name a bacterium grown but are not final yet: not counted; check the final results",
+             "{n} dyrkninger nævner vækst af en bakterie, men er endnu ikke endelige: ikke talt med; tjek de "
+             "endelige svar")),
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
              "not counted; check the result",

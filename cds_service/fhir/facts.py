@@ -62,6 +62,12 @@ from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, n
 from .dates import PartialDate, local_day, to_local_date
 
 RESULT_STATUSES = {"final", "amended", "corrected"}
+# A result's statuses that say it is on its way (a report `partial`), or that its source cannot place: not used, but
+# named where the result could change the advice (`FactBuilder._not_final`).
+NOT_FINAL_STATUSES = frozenset({"registered", "preliminary", "partial", "unknown"})
+# A DiagnosticReport's statuses of a released result: FHIR R4 adds `appended` (final, with text added after release: a
+# culture report whose susceptibility or comment came later), a kind of `amended`.
+REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}
 # The statuses of an immunoglobulin order the rules read, each as the course status it is (every CourseStatus).
 IG_ORDER_STATUSES: dict[str, CourseStatus] = {status: status for status in get_args(CourseStatus)}
@@ -82,6 +88,14 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 
 ADMIN_STATUSES = {"completed", "in-progress"}
+# An immunoglobulin dose recorded `stopped` (FHIR: halted after some of it was given, an infusion reaction say) is a dose
+# given: immunoglobulin was infused and the course goes on (docs/clinical-logic.md); one whose statusReason says none
+# was given is not.
+IG_DOSE_STATUSES = frozenset(ADMIN_STATUSES | {"stopped"})
+# MedicationRequest.intent values that make no order (FHIR R4: a proposal, a plan, an option of a protocol): nothing
+# says the drug was ordered, let alone given. An immunoglobulin one is a course planned, as a medication record
+# `intended` is; a bispecific one dates no T0 (docs/clinical-logic.md).
+PLAN_INTENTS = frozenset({"proposal", "plan", "option"})
 # A CAR-T infusion's administration under which cells were given: completed, under way, or stopped (FHIR: halted
 # after at least some of it was done, so cells were infused and their immune effects follow: the high-risk window
 # opens that day; docs/clinical-logic.md). A stopped one is named in a data note. A Procedure counts completed or
@@ -1120,11 +1134,18 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone): the later of two results of
-        one day is the most recent (a repeat after an unexpected value)."""
+        """When a result was taken, as a UTC instant ("" for a date alone), then "|" and when it was issued: the later
+        of two results of one day is the most recent (a repeat after an unexpected value), and of two of the same
+        sample time the one issued later (a corrected result beside its original: the correction is the answer)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
+        taken = self._utc(when)
+        issued = self._utc(r.get("issued"))
+        return f"{taken}|{issued}" if issued else taken
+
+    def _utc(self, when: Any) -> str:
+        """A dateTime with a time as a UTC instant "2026-01-10T13:00:00"; "" for a date alone or one not read."""
         if not isinstance(when, str) or len(when) <= 10:
             return ""
         try:
@@ -1169,9 +1190,8 @@ class FactBuilder:
             return None
         status = r.get("status")
         if not isinstance(status, str) or status not in RESULT_STATUSES:
-            if status in ("preliminary", "registered") and "igg-serum" in sets:  # a result on its way: say so
-                self._notes.append(DataNote("igg-preliminary", reference_of(r), f"IgG with status '{status}': not a "
-                                            "final result, not used", day=self._day_of(r)))
+            if isinstance(status, str) and status in NOT_FINAL_STATUSES:  # a result on its way, or one its source cannot place: say so
+                self._not_final(r, sets, status)
             return None  # preliminary, cancelled, entered-in-error: not a result
         igg = sets.get("igg-serum")
         if igg is not None:
@@ -1219,6 +1239,35 @@ class FactBuilder:
         if culture is not None:
             return self._culture(r, culture)
         return None
+
+    def _not_final(self, r: Mapping[str, Any], sets: Mapping[str, Entry], status: str) -> None:
+        """A result not final yet (registered, preliminary; a report partial) or whose status is unknown, of a kind
+        that could change the advice, is named, not dropped in silence (clinical-rules §7): an IgG, an M-protein with a
+        value, or a culture that names a bacterium grown (its final answer may verify an infection, §4.3)."""
+        if "igg-serum" in sets:
+            kind = "igg-status-unknown" if status == "unknown" else "igg-preliminary"
+            self._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not "
+                                        "used", day=self._day_of(r)))
+        elif "m-protein" in sets and (r.get("valueQuantity") is not None or r.get("valueString") is not None):
+            self._notes.append(DataNote("m-protein-not-final", reference_of(r), f"M-protein with status '{status}': not "
+                                        "a final result, not used", day=self._day_of(r)))
+        elif "culture" in sets:
+            self._culture_not_final(r, sets["culture"], status)
+
+    def _culture_not_final(self, r: Mapping[str, Any], entry: Entry, status: str) -> None:
+        """A culture (Observation or report) not final that names a bacterium grown: named with what it names; what
+        else its reading would say (an unread text, a contaminant) is not, since the result is not used."""
+        kept = len(self._notes)
+        try:
+            culture: Culture | None = self._culture(r, entry)[1]
+        except DataError:
+            culture = None
+        del self._notes[kept:]
+        if culture is not None and culture.positive and culture.bacterial:
+            shown = culture.organism or _str(r.get("valueString")) or _concept_text(r.get("valueCodeableConcept"))
+            self._notes.append(DataNote("culture-not-final", reference_of(r), f"culture with status '{status}' names a "
+                                        "bacterium grown: not a final result, not counted", (shown or "?")[:80],
+                                        culture.date))
 
     def _component_result(self, r: Mapping[str, Any]) -> Produced:
         """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value
@@ -1634,9 +1683,14 @@ class FactBuilder:
         if given is None:
             return None
         concept, car_t, bsab, ig = given
-        if _str(r.get("status")) not in (CAR_T_GIVEN_STATUSES if car_t is not None else ADMIN_STATUSES) \
-                or _stopped_not_given(r):
-            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb or Ig dose halted (a CAR-T one counts)
+        given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
+            else ADMIN_STATUSES
+        if _str(r.get("status")) not in given_statuses or _stopped_not_given(r):
+            if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
+                self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
+                                            f"with status {_str(r.get('status'))!r}: not known to be given, not used",
+                                            (_concept_text(concept) or _first_code(concept))[:80], self._day_of(r)))
+            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb dose halted (a CAR-T or Ig one counts)
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
             if car_t is not None:
@@ -1674,11 +1728,19 @@ class FactBuilder:
             self._unrecognised(r, concept)
             return None
         status = _str(r.get("status"))
+        intent = _str(r.get("intent"))
+        plan = intent in PLAN_INTENTS
         bsab = sets.get("bispecific-b-pc")
         if bsab is not None and self._target_out_of_scope(r, bsab, concept, "bsab"):
             return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
+                return None
+            if plan:  # a plan of a bispecific is no first dose: named on the explanation page, never an index event
+                self._notes.append(DataNote("request-not-an-order", reference_of(r), f"bispecific antibody request "
+                                            f"with intent {str(intent)[:20]!r}: not an order, not used as an index event",
+                                            (self._bsab_drug(bsab, concept) or _concept_text(concept))[:80],
+                                            self._day_of(r)))
                 return None
             try:
                 start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
@@ -1703,7 +1765,7 @@ class FactBuilder:
         ig = sets.get("immunoglobulin-substitution")
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         car_t = sets.get("car-t-product")
-        if car_t is not None and ig is None and status == "completed" \
+        if car_t is not None and ig is None and status == "completed" and not plan \
                 and not self._target_out_of_scope(r, car_t, concept, "car-t"):
             # Never T0 (an order is not an infusion), but a completed one says the product was very likely given:
             # kept, and named on a card when no infusion is recorded (`_car_t_orders_not_given`).
@@ -1712,6 +1774,11 @@ class FactBuilder:
             except DataError:
                 day = self._day_of(r)
             self._car_t_ordered.append((r, str(car_t.get("drug") or "") or _concept_text(concept), day))
+            return None
+        if ig is not None and status == "unknown":  # the source does not know whether it runs: the patient may be on it
+            self._notes.append(DataNote("ig-order-status-unknown", reference_of(r), "immunoglobulin order with status "
+                                        "'unknown': not known whether it runs, not used",
+                                        (_concept_text(concept) or _first_code(concept))[:80], self._day_of(r)))
             return None
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
@@ -1729,7 +1796,7 @@ class FactBuilder:
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
                                         "the course is taken as running with no end", unread, start))
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                      authored, end_assumed=assumed)
+                                      authored, end_assumed=assumed, intended=plan)
 
     def _condition(self, r: Mapping[str, Any]) -> Produced:
         sets = self.t.sets_of(r.get("code"))
@@ -2212,13 +2279,19 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
     if entry is None:
         _name_if_coded(b, r)
         return None
-    if _str(r.get("status")) not in RESULT_STATUSES:
-        return None  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+    status = _str(r.get("status"))
     results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
     if results & cultured:
         return None  # its Observations were read: the same culture, counted once
     conclusion = _str(r.get("conclusion")) or ""
     codes = [c for c in _list(r.get("conclusionCode")) if isinstance(c, dict)]
+    if status not in REPORT_STATUSES:  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+        if status in NOT_FINAL_STATUSES and (conclusion.strip() or codes):
+            shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
+            shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes],
+                          interpretation=codes)
+            b._culture_not_final(shaped, entry, str(status))
+        return None
     if not conclusion.strip() and not codes:
         if results:
             b._notes.append(DataNote("report-results-not-sent", reference_of(r), "culture report with no conclusion "
