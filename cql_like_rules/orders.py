@@ -64,6 +64,9 @@ class DraftOrder:
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
     # date is suggested, as it would replace a length nobody read
     notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
+    # a planned end no reader can take a day from ("18-05-2026"), as sent: read as no end, and no end date is
+    # suggested over it (it may end the order before the stop date)
+    end_unread: str = field(default="", metadata=TRACED_IF_SET)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -104,7 +107,8 @@ def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
-    if c["Draft Order"].length_unread:  # its length may end it before the stop date: not the suggestion's to replace
+    if c["Draft Order"].length_unread or c["Draft Order"].end_unread:  # its length or end may end it before the
+        # stop date: not the suggestion's to replace
         return ()
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 

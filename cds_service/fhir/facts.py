@@ -555,6 +555,7 @@ class FactBuilder:
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
+        self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -1077,8 +1078,9 @@ class FactBuilder:
                 continue
             if period.get("start"):
                 starts.append(self._date(period["start"], field=BOUNDS_START))
-            if period.get("end"):
-                ends.append(self._order_end(resource, period["end"]))
+            ending = self._order_end(resource, period["end"]) if period.get("end") else None
+            if ending is not None:
+                ends.append(ending)
             else:
                 open_ended = True
         start = min(starts) if starts else None
@@ -1091,12 +1093,26 @@ class FactBuilder:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, end is not None and all(assumed for day, assumed in ends if day == end))
 
-    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool]:
+    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool] | None:
         """An order's (or a medication record's) end. One with no day ("2026-06", valid FHIR) is the last day it can mean, named in a
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
-        a bispecific's window unplaced (no card at all). The flag says the day was so assumed."""
+        a bispecific's window unplaced (no card at all). The flag says the day was so assumed.
+
+        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb
+        order on the chart, a draft order), no end (None: the order runs open), named in an `end-unread` note: its
+        start is read, and dropping the whole order for its end left a bispecific patient with no card at all."""
         if not _partial(value):
-            return self._date(value, field=BOUNDS_END), False
+            try:
+                return self._date(value, field=BOUNDS_END), False
+            except PartialDate:
+                raise
+            except DataError:
+                if not self._end_unread_open:
+                    raise
+                shown = str(value).strip()[:40]
+                self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
+                                            "day: read as an order with no end date", shown))
+                return None
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
                                     "its last day (the longest the order or record can run)", str(value), day))
@@ -1670,7 +1686,7 @@ class FactBuilder:
             if status not in BSAB_ORDER_STATUSES:
                 return None
             try:
-                start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
+                start, end, _ = self._open_if_end_unread(r)  # a course of a set length ends by itself
             except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
                 return None
@@ -1712,7 +1728,7 @@ class FactBuilder:
             self._notes.append(DataNote("ig-order-undated", reference_of(r), f"{exc}; the order could not be "
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
-        authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        authored = self._authored(r)
         unread = self._length_unread(r) if end is None else ""
         if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
@@ -1808,7 +1824,7 @@ class FactBuilder:
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
-                start, end, _ = self._planned_period(r)
+                start, end, _ = self._open_if_end_unread(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -1818,8 +1834,10 @@ class FactBuilder:
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             read_notes = tuple(self._notes[mark:])
             del self._notes[mark:]
+            end_unread = next((n.display for n in read_notes if n.kind == "end-unread"), "")
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
-                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes)
+                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes,
+                              end_unread=end_unread)
         return self._unrecognised_order(r, kinds)
 
     @staticmethod
@@ -1866,6 +1884,23 @@ class FactBuilder:
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, assumed and end is not None)
+
+    def _authored(self, r: Mapping[str, Any]) -> date | None:
+        """The day an order was written (authoredOn; a month with no day its first), or None: one that cannot be read
+        is not the order's start when its dosage gives one, and must not drop an order the patient may be on (its
+        validation names it as a field not read)."""
+        try:
+            return self._date(r["authoredOn"], allow_partial=True) if isinstance(r.get("authoredOn"), str) else None
+        except DataError:
+            return None
+
+    def _open_if_end_unread(self, r: Mapping[str, Any]) -> Planned:
+        """`_planned_period`, an end no reader can take a day from read as no end and named (`_order_end`)."""
+        self._end_unread_open = True
+        try:
+            return self._planned_period(r)
+        finally:
+            self._end_unread_open = False
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -2038,7 +2073,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end, assumed = b._order_end(r, end_raw) if isinstance(end_raw, str) else (None, False)  # no day: its last day
+        end, assumed = (b._order_end(r, end_raw) if isinstance(end_raw, str) else None) or (None, False)  # no day: its last day
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
@@ -54,6 +54,51 @@ USED: dict[str, tuple[tuple[str, ...], ...]] = {
     "DiagnosticReport": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("issued",),
                          ("result",), ("conclusion",), ("conclusionCode",)),
 }
+
+
+# Elements the fact builders read only as a fallback: `authoredOn` dates an order only when its dosage gives no start
+# (a boundsPeriod.start, a planned dose day). With one, a malformed `authoredOn` is a field the rules do not read:
+# named, and the order used (a bispecific order dropped for it left no card; an Ig order, "Ig may be started").
+_FALLBACK: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], bool]]] = {
+    "MedicationRequest": (("authoredOn",), lambda r: _dosage_start_given(r)),
+}
+# Dates the fact builders read themselves and name when no day can be taken from them (a string in no date form):
+# an order's planned end ("18-05-2026") is read as no end and named (`end-unread`), or the immunoglobulin order named
+# as not placed in time (`ig-order-undated`); never a reason to drop an order whose start is read.
+_NAMED_BY_READER: dict[str, tuple[tuple[str, ...], ...]] = {
+    "MedicationRequest": (("dosageInstruction", "*", "timing", "repeat", "boundsPeriod", "end"),),
+}
+
+
+def _dosage_start_given(resource: Mapping[str, Any]) -> bool:
+    """Whether an order's dosage carries a start of its own (a boundsPeriod.start or a planned dose day, as text)."""
+    dosages = resource.get("dosageInstruction")
+    for dosage in dosages if isinstance(dosages, list) else ():
+        timing = dosage.get("timing") if isinstance(dosage, dict) else None
+        if not isinstance(timing, dict):
+            continue
+        repeat, events = timing.get("repeat"), timing.get("event")
+        bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+        if isinstance(bounds, dict) and isinstance(bounds.get("start"), str) and bounds["start"].strip():
+            return True
+        if isinstance(events, list) and any(isinstance(e, str) and e.strip() for e in events):
+            return True
+    return False
+
+
+def _paths_used(kind: str, resource: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    paths = _COMMON + USED.get(kind, ())
+    fallback = _FALLBACK.get(kind)
+    if fallback is not None and fallback[1](resource):
+        paths = tuple(p for p in paths if p != fallback[0])
+    return paths
+
+
+def _named_by_reader(kind: str, error: Mapping[str, Any]) -> bool:
+    """A malformed date (a string) at an element the fact builders read and name themselves (`_NAMED_BY_READER`)."""
+    loc = tuple(error.get("loc", ()))
+    return isinstance(error.get("input"), str) and any(
+        len(loc) == len(path) and _is_used(loc, (path,)) for path in _NAMED_BY_READER.get(kind, ()))
 
 
 @dataclass(frozen=True)
@@ -142,8 +187,9 @@ def full_validity(resource: Mapping[str, Any]) -> Validity:
             model.model_validate(resource)
             result = VALID
         except ValidationError as exc:
-            paths = _COMMON + USED.get(kind, ())
-            errors = [e for e in exc.errors() if not _local_time(e)]  # read as local time, as `dates.py` does
+            paths = _paths_used(kind, resource)
+            # read as local time, as `dates.py` does; or read and named by the fact builders (`_NAMED_BY_READER`)
+            errors = [e for e in exc.errors() if not _local_time(e) and not _named_by_reader(kind, e)]
             fatal = [e for e in errors if _is_used(tuple(e.get("loc", ())), paths)]
             ignored = tuple(dict.fromkeys(_where(tuple(e.get("loc", ()))) for e in errors if e not in fatal))
             if fatal:
