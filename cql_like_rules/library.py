@@ -482,12 +482,19 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or c["Is Deceased"] or c["Index Event"] is None or c["Malignancy Diagnoses"] \
             or c["Malignancy Assumed"]:
         return ()
-    latest = found[-1]
-    variant = "child" if c["Is Child"] else "" if latest.code else "no-code"  # §4: children, individual assessment
+    # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`)
+    latest = next((x for x in reversed(found) if not x.unread), found[-1])
+    if c["Is Child"]:  # §4: children, individual assessment
+        variant = "child"
+    elif latest.unread:  # no name: the code and system seen are all there is to tell
+        variant = "unknown-system" if latest.unread == "unknown-system" else "wrong-system"
+    else:
+        variant = "" if latest.code else "no-code"
+    right = {"right_code_system": latest.unread} if variant == "wrong-system" else {}
     return (build_advice(c, "malignancy-not-recognised", "Unrecognised Malignancy Advice", variant, igg=None,
                          evidence=(latest,), age=c["Age At T0"],
-                         more={"order_drug": latest.display, "order_code": latest.code,
-                               "order_code_system": latest.code_system}),)
+                         more={"order_drug": latest.display or latest.code, "order_code": latest.code,
+                               "order_code_system": latest.code_system or "?", **right}),)
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "

@@ -106,3 +106,66 @@ def test_an_ivig_draft_whose_end_cannot_be_read_gets_no_end_date_suggested() -> 
     assert "“20-09-2026”" in text(card)
     assert not card.get("suggestions"), card.get("suggestions")
 
+
+# ---- a malignancy coded only under a wrong or an unknown code system, with no name ---------------------------------
+
+CONFIRMED = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]}
+
+
+def nameless_diagnosis(system: str, code_: str) -> Resource:
+    return {"resourceType": "Condition", "id": "dx", "subject": {"reference": "Patient/pt-dates"},
+            "onsetDateTime": "2023-06-01", "verificationStatus": CONFIRMED,
+            "code": {"coding": [{"system": system, "code": code_}]}}
+
+
+def chart_with(dx: Resource, *more: Resource, birth: str = "1958-03-14") -> Resource:
+    """`bundle` with this diagnosis in place of its recognised lymphoma."""
+    b = bundle(CART, LOW, *more)
+    b["entry"][0]["resource"]["birthDate"] = birth
+    b["entry"][1] = {"fullUrl": "Condition/dx", "resource": dx}
+    return b
+
+
+WRONG = nameless_diagnosis("http://snomed.info/sct", "C83.3")  # an ICD-10 lymphoma code sent under SNOMED CT
+UNKNOWN = nameless_diagnosis("http://hospital.example/diagnoser", "LYM-17")
+
+
+def test_a_lymphoma_code_under_a_wrong_system_names_the_code_and_the_right_system() -> None:
+    b = chart_with(WRONG)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "malignancy-not-recognised", text(en)
+    assert en["summary"] == "Not checked: CAR-T 2025-11-18, but the diagnosis code C83.3 is sent under SNOMED, not ICD10"
+    assert "corrected to ICD10 in the EHR" in text(en)
+    assert da["summary"].startswith("Ikke vurderet: CAR-T 2025-11-18, men diagnosekoden C83.3 er sendt under SNOMED")
+    assert "rettet til ICD10 i journalen" in text(da)
+    assert rows(b) == ["malignancy-not-recognised"]
+
+
+def test_a_diagnosis_in_an_unknown_system_names_the_code_and_the_system() -> None:
+    b = chart_with(UNKNOWN)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "malignancy-not-recognised", text(en)
+    assert "no name and only the code LYM-17, in a system this service does not know" in en["summary"]
+    assert "hospital\\.example/diagnoser" in en["detail"], en["detail"]
+    assert "intet navn og kun koden LYM-17" in da["summary"]
+    assert rows(b) == ["malignancy-not-recognised"]
+
+
+def test_a_child_with_a_diagnosis_not_read_is_assessed_individually() -> None:
+    [en] = cards(chart_with(UNKNOWN, birth="2012-03-14"))
+    assert code(en) == "malignancy-not-recognised" and "“LYM-17”" in en["summary"] and "child (13 y)" in en["summary"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("dx, words", [(WRONG, "sent under SNOMED, not ICD10"), (UNKNOWN, "only the code LYM-17")])
+def test_an_ivig_draft_beside_a_diagnosis_not_read_says_so(hook: str, dx: Resource, words: str) -> None:
+    draft = ig_order("d-ivig", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20"))
+    [en] = cards(chart_with(dx), "en", hook, [draft])
+    [da] = cards(chart_with(dx), "da", hook, [draft])
+    assert code(en) == code(da) == "malignancy-not-recognised" and words in en["summary"], text(en)
+
+
+def test_a_recognised_lymphoma_beside_an_unknown_system_diagnosis_is_used() -> None:
+    other = {**UNKNOWN, "id": "dx-other"}
+    [en] = cards(bundle(CART, LOW, other))
+    assert code(en) == "start-substitution", text(en)

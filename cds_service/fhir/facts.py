@@ -875,6 +875,7 @@ class FactBuilder:
             self._name_wrong_system(r)
             return
         self._therapy_unknown_system(r, found)
+        self._diagnosis_unread(r, found, "unknown-system")
         if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
             return
         kind = str(r.get("resourceType"))
@@ -903,6 +904,8 @@ class FactBuilder:
         code, system, (alias, valueset) = found
         if valueset in WRONG_SYSTEM_THERAPIES:
             self._therapy_unknown_system(r, (code[:40], system), alias)
+        if valueset == "haematological-malignancy":
+            self._diagnosis_unread(r, (code, system), alias)
         ref = reference_of(r)
         if any(n.source == ref for n in self._notes):
             return
@@ -910,6 +913,17 @@ class FactBuilder:
                                     f"{self._system_name(system)[:100]}; the value set '{valueset}' holds it "
                                     f"under {alias} only: not used (is the system wrong?)",
                                     f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+
+    def _diagnosis_unread(self, r: Mapping[str, Any], found: tuple[str, str], unread: str) -> None:
+        """A Condition with no name whose code could not be read (`unread`: "unknown-system", or the alias of the
+        system a malignancy code belongs to, sent under another): it may be the malignancy that puts a CAR-T or bsAb
+        patient in scope, so it is kept as a diagnosis not recognised, with the code and system seen. Without it a
+        patient whose lymphoma is so coded got no card at all (the card for a malignancy known by name needs a name)."""
+        if r.get("resourceType") != "Condition":
+            return
+        code, system = found
+        self._diagnoses.append(UnrecognisedDiagnosis(reference_of(r), "", code[:40], self._system_name(system)[:100],
+                                                     self._day_of(r), unread=unread))
 
     def _wrong_system_code(self, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
         """The first coding of a record that could matter whose code the value sets hold only under another system
