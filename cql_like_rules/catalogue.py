@@ -199,10 +199,10 @@ _UNKNOWN_SYSTEM_DRAFT_CHILD = Variant(
 _WRONG_SYSTEM_DRAFT = Variant(
     Text("Order not checked: its code {order_code} was sent under the wrong code system",
          "Ordination ikke vurderet: koden {order_code} er sendt under det forkerte kodesystem"),
-    Text("The order has no name; its code {order_code_whole} was sent under {order_code_system}, but is a code of "
+    Text("The order's drug could not be read: its code {order_code_whole} was sent under {order_code_system}, but is a code of "
          "{right_code_system} for immunoglobulin, a bispecific antibody or a CAR-T product: not counted, and the "
          "criteria were not applied to it.",
-         "Ordinationen har intet navn; koden {order_code_whole} er sendt under {order_code_system}, men er en "
+         "Ordinationens lægemiddel kunne ikke læses: koden {order_code_whole} er sendt under {order_code_system}, men er en "
          "{right_code_system}-kode for immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med, "
          "og kriterierne er ikke anvendt på den."),
     Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered, and the criteria "

@@ -169,3 +169,82 @@ def test_a_recognised_lymphoma_beside_an_unknown_system_diagnosis_is_used() -> N
     other = {**UNKNOWN, "id": "dx-other"}
     [en] = cards(bundle(CART, LOW, other))
     assert code(en) == "start-substitution", text(en)
+
+
+# ---- an immunoglobulin code, or a therapy code beside a local one, sent under the wrong code system ---------------
+
+SCT = "http://snomed.info/sct"
+LOCAL = "http://hospital.example/drugs"
+
+
+def drug_record(rid: str, codings: list[Resource], kind: str = "MedicationRequest", status: str = "active",
+                text_: str | None = None, **more: Any) -> Resource:
+    concept: Resource = {"coding": codings, **({"text": text_} if text_ else {})}
+    r = {"resourceType": kind, "id": rid, "status": status, "subject": {"reference": "Patient/pt-dates"},
+         "medicationCodeableConcept": concept, **more}
+    return {**r, "intent": "order"} if kind == "MedicationRequest" else r
+
+
+IVIG_UNDER_SCT = [{"system": SCT, "code": "J06BA02"}]
+
+
+@pytest.mark.parametrize("record", [
+    drug_record("ivig", IVIG_UNDER_SCT, authoredOn="2025-12-15", dosageInstruction=bounds("2025-12-15")),
+    drug_record("ivig-dose", IVIG_UNDER_SCT, "MedicationAdministration", "completed", effectiveDateTime="2026-01-05"),
+], ids=["order", "dose"])
+def test_an_ivig_code_under_snomed_ct_says_the_patient_may_be_on_substitution(record: Resource) -> None:
+    b = bundle(CART, LOW, record)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "start-substitution"
+    assert "immunoglobulin code (“J06BA02 \\(SNOMED\\)”) was sent under the wrong code system and not read: check " \
+           "whether the patient is already on substitution" in en["detail"], en["detail"]
+    assert "tjek, om patienten allerede får substitution" in da["detail"], da["detail"]
+    assert "code system not recognised" not in en["detail"]
+    assert rows(b) == ["start-substitution"]
+
+
+def test_an_ivig_dose_under_snomed_ct_is_no_possible_car_t() -> None:
+    """It got the CAR-T/bsAb card asking for a code system to be added (SNOMED CT, which the service reads)."""
+    dose = drug_record("ivig-dose", IVIG_UNDER_SCT, "MedicationAdministration", "completed",
+                       effectiveDateTime="2026-01-05")
+    assert cards(bundle(LOW, dose)) == [] and rows(bundle(LOW, dose)) == []
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("name", [None, "Infusion 10 g"])
+def test_an_ivig_draft_under_snomed_ct_gets_the_wrong_system_card_whatever_its_name(hook: str, name: str | None,
+                                                                                    ) -> None:
+    draft = drug_record("d-ivig", IVIG_UNDER_SCT, status="draft", text_=name, authoredOn="2026-01-20",
+                        dosageInstruction=bounds("2026-01-20"))
+    [en] = cards(bundle(CART, LOW), "en", hook, [draft])
+    [da] = cards(bundle(CART, LOW), "da", hook, [draft])
+    assert code(en) == code(da) == "order-not-recognised", text(en)
+    assert en["summary"] == "Order not checked: its code J06BA02 was sent under the wrong code system"
+    assert "The order's drug could not be read" in en["detail"] and "has no name" not in en["detail"]
+    assert da["summary"] == "Ordination ikke vurderet: koden J06BA02 er sendt under det forkerte kodesystem"
+
+
+MIXED = [{"system": LOCAL, "code": "TEC-1"}, {"system": SCT, "code": "L01FX24"}]
+
+
+@pytest.mark.parametrize("record", [
+    drug_record("tec", MIXED, authoredOn="2025-11-18", dosageInstruction=bounds("2025-11-18")),
+    drug_record("tec-dose", MIXED, "MedicationAdministration", "completed", effectiveDateTime="2025-11-18"),
+], ids=["order", "dose"])
+def test_a_local_code_first_and_a_bsab_code_under_snomed_ct_gets_the_wrong_system_card(record: Resource) -> None:
+    b = bundle(record, LOW)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "therapy-not-recognised"
+    assert "sent under the wrong code system" in en["summary"] and "L01FX24" in en["detail"], text(en)
+    assert "add the code system" not in text(en) and "forkerte kodesystem" in da["summary"]
+    assert rows(b) == ["therapy-not-recognised"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_mixed_coded_draft_gets_the_wrong_system_card(hook: str) -> None:
+    draft = drug_record("d-tec", MIXED, status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20"))
+    for lang, words in (("en", "its code L01FX24 was sent under the wrong code system"),
+                        ("da", "koden L01FX24 er sendt under det forkerte kodesystem")):
+        [card] = cards(bundle(CART, LOW), lang, hook, [draft])
+        assert code(card) == "order-not-recognised" and words in card["summary"], text(card)
+

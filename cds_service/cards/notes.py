@@ -32,6 +32,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "ig-wrong-system": (
+        Text("an immunoglobulin code (“{display}”) was sent under the wrong code system and not read: check whether the "
+             "patient is already on substitution, and have the record's code system corrected",
+             "en immunglobulinkode (“{display}”) er sendt under det forkerte kodesystem og ikke læst: tjek, om "
+             "patienten allerede får substitution, og få registreringens kodesystem rettet"),
+        Text("{n} immunoglobulin codes were sent under the wrong code system and not read: check whether the patient "
+             "is already on substitution, and have the records' code system corrected",
+             "{n} immunglobulinkoder er sendt under det forkerte kodesystem og ikke læst: tjek, om patienten allerede "
+             "får substitution, og få registreringernes kodesystem rettet")),
     "ig-dose-undated": (
         Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
              "already on substitution",
@@ -354,7 +363,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
 ORDER = tuple(NOTE_TEXT)
 # A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
 # and a culture's name with the text that could not be read more to say which culture and what it says.
-DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "culture-text-unread": 80}
+DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "ig-wrong-system": 84, "culture-text-unread": 80}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {

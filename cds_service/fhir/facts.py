@@ -858,8 +858,10 @@ class FactBuilder:
         code, system = found
         if not held_under:  # a drug code sent under a known system no drug value set uses (ATC's under SNOMED CT)
             wrong = self._wrong_system_code(r)
-            if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES and wrong[1] == system:
-                held_under = wrong[2][0]
+            if wrong is not None and wrong[2][1] not in WRONG_SYSTEM_THERAPIES:
+                return  # an immunoglobulin's (or a lab's) code under the wrong system: no therapy, named as what it is
+            if wrong is not None:  # also beside a local code sent first: the code that tells what it is
+                code, system, held_under = wrong[0], wrong[1], wrong[2][0]
         self._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100],
                                                    held_under))
 
@@ -871,7 +873,9 @@ class FactBuilder:
         text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
         CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
         found = self._unknown_system_code(r)
-        if found is None:
+        if found is None or self._wrong_system_code(r) is not None:
+            # a code the value sets hold under another known system tells more than a local code beside it ("TEC-1"
+            # in a hospital's system, then L01FX24 under SNOMED CT): the record's system is to be corrected
             self._name_wrong_system(r)
             return
         self._therapy_unknown_system(r, found)
@@ -904,6 +908,15 @@ class FactBuilder:
         code, system, (alias, valueset) = found
         if valueset in WRONG_SYSTEM_THERAPIES:
             self._therapy_unknown_system(r, (code[:40], system), alias)
+        if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation":
+            # the patient may be on substitution: named first on any card, never as a plain code not used
+            ref = reference_of(r)
+            if not any(n.source == ref for n in self._notes):
+                self._notes.append(DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
+                                            f"{self._system_name(system)[:100]}; the value set holds it under {alias} "
+                                            "only: not used, the patient may be on substitution",
+                                            f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+            return
         if valueset == "haematological-malignancy":
             self._diagnosis_unread(r, (code, system), alias)
         ref = reference_of(r)
@@ -1977,7 +1990,11 @@ class FactBuilder:
         (`unknown_system_draft_card`) it is still named, by the `code-system-unknown` data note a record in the chart
         coded so gets: never passed over in silence. Either way it is named once: the same draft sent in the chart
         too (a MedicationRequest search returns drafts) gets no second note there (`_drafts_named`)."""
-        found = self._unknown_system_code(r)
+        # a drug's code sent under another known system than its own (J06BA02 under SNOMED CT) tells what the draft
+        # is, whatever name it has (one that names no drug: "Infusion 10 g") and whatever local code comes before it
+        wrong = self._wrong_system_code(r)
+        wrong = wrong if wrong is not None and wrong[2][1] in DRUG_VALUESETS else None
+        found = (wrong[0], wrong[1]) if wrong is not None else self._unknown_system_code(r)
         if found is None:
             return None
         try:
@@ -1992,9 +2009,9 @@ class FactBuilder:
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
-        wrong = self._wrong_system_code(r)  # a drug's code under a known system no drug value set uses (ATC's under SCT)
-        held_under = wrong[2][0] if wrong is not None and wrong[2][1] in DRUG_VALUESETS and wrong[1] == system else ""
-        return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100],
+        held_under = wrong[2][0] if wrong is not None else ""  # the system whose code it is (ATC)
+        name = _concept_text(self._medication(r))[:80] if wrong is not None else ""  # a name that names no drug
+        return DraftOrder("unrecognised", reference_of(r), start, end, name, code=code[:40], code_system=system[:100],
                           notes=notes, held_under=held_under)
 
 
