@@ -36,8 +36,8 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, infection_values, stop_attempt_weighing, substitution_before,
-                      taken_on_substitution)
+                      alive_with_malignancy, build_advice, igg_as_used, infection_values, paraprotein_caveat,
+                      stop_attempt_weighing, substitution_before, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -283,6 +283,10 @@ def therapy_order_advice(c: Context) -> Advice | None:
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
+    if recent:  # a myeloma's total IgG whose M-protein could change the decision: as patient-view says it (§7)
+        said, untyped = paraprotein_caveat(c, igg_as_used(c, latest))
+        caveats += said
+        values.update(untyped)
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     suggestions: tuple[str, ...] = ()

@@ -248,3 +248,46 @@ def test_a_mixed_coded_draft_gets_the_wrong_system_card(hook: str) -> None:
         [card] = cards(bundle(CART, LOW), lang, hook, [draft])
         assert code(card) == "order-not-recognised" and words in card["summary"], text(card)
 
+
+# ---- an IgG myeloma's high total IgG with no M-protein measured with it, on a bispecific draft ---------------------
+
+def myeloma_chart(total: float, earlier_m_protein: float | None) -> tuple[Resource, str]:
+    """IgG kappa myeloma (immunofixation), teclistamab since 2025-12-01, total IgG on 2026-01-12, no M-protein measured
+    with it (an earlier IgG M-protein when given, 2025-08-01)."""
+    import json
+    from pathlib import Path
+    b = json.loads((Path(__file__).parent.parent / "fhir_fixtures"
+                    / "igg-kappa-myeloma-normal-total-low-polyclonal-start.json").read_text())
+    m = next(e["resource"] for e in b["entry"] if e["resource"].get("id") == "obs-mprotein-0055")
+    if earlier_m_protein is None:
+        b["entry"] = [e for e in b["entry"] if e["resource"] is not m]
+    else:
+        m["effectiveDateTime"], m["valueQuantity"]["value"] = "2025-08-01T08:00:00+01:00", earlier_m_protein
+    next(e["resource"] for e in b["entry"] if e["resource"].get("id") == "obs-igg-0055-a")["valueQuantity"]["value"] = total
+    patient = next(e["resource"]["id"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient")
+    return b, patient
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("total, earlier", [(12.0, 9.0), (6.5, None)])
+def test_a_bsab_draft_says_what_patient_view_says_of_an_igg_myeloma_total(hook: str, total: float,
+                                                                          earlier: float | None) -> None:
+    b, patient = myeloma_chart(total, earlier)
+    [view] = cards(b)
+    assert code(view) == "paraprotein-type-unknown" and "measure the M-protein" in view["summary"]
+    draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
+             "subject": {"reference": f"Patient/{patient}"}}
+    for lang, words in (("en", "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG may be lower"),
+                        ("da", "IgG-myelomatose uden M-komponent målt sammen med denne IgG")):
+        [card] = cards(b, lang, hook, [draft])
+        assert code(card) == "plan-igg-monitoring", text(card)
+        assert words in card["detail"], card["detail"]
+
+
+def test_no_m_protein_caveat_on_a_bsab_draft_where_it_changes_nothing() -> None:
+    b, patient = myeloma_chart(12.0, None)
+    assert cards(b) == []
+    draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
+             "subject": {"reference": f"Patient/{patient}"}}
+    [card] = cards(b, "en", "order-sign", [draft])
+    assert "M-protein" not in card["detail"], card["detail"]
