@@ -13,7 +13,8 @@ import pytest
 
 from cds_service.tools.replay import replay
 from cds_service.tools.worklist import evaluate_patient_resources
-from tests.test_acceptance_dates import (CART, LOW, RUNTIME, bounds, bsab_order, bundle, code, ig_order, text)
+from tests.test_acceptance_dates import (CART, LOW, RUNTIME, bounds, bsab_dose, bsab_order, bundle, car_t, car_t_given, code,
+                                         ig_order, text)
 
 AT = date(2026, 1, 20)
 Resource = dict[str, Any]
@@ -291,3 +292,19 @@ def test_no_m_protein_caveat_on_a_bsab_draft_where_it_changes_nothing() -> None:
              "subject": {"reference": f"Patient/{patient}"}}
     [card] = cards(b, "en", "order-sign", [draft])
     assert "M-protein" not in card["detail"], card["detail"]
+
+
+# ---- a period's end, which a procedure or a dose is not dated by when its start is given ---------------------------
+
+@pytest.mark.parametrize("record, after", [
+    (car_t(performedPeriod={"start": "2025-11-18", "end": "18-11-2025"}), "after CAR-T 2025-11-18"),
+    (car_t_given(effectivePeriod={"start": "2025-11-18", "end": "18-11-2025"}), "after CAR-T 2025-11-18"),
+    (bsab_dose("tec-dose", effectivePeriod={"start": "2025-11-18", "end": "18-11-2025"}), "after bsAb 2025-11-18"),
+], ids=["car-t-procedure", "car-t-dose", "bsab-dose"])
+def test_a_therapy_dated_by_its_start_is_not_dropped_for_an_unreadable_end(record: Resource, after: str) -> None:
+    b = bundle(record, LOW)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "start-substitution", text(en)
+    assert after in en["summary"]
+    assert "malformed field" in en["detail"] and "fejlformateret felt" in da["detail"], en["detail"]
+    assert rows(b) == ["start-substitution"]

@@ -38,14 +38,16 @@ _CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte re
 _COMMON = (("resourceType",), ("id",), ("subject",), ("patient",))
 USED: dict[str, tuple[tuple[str, ...], ...]] = {
     "Patient": (("birthDate",), ("deceasedBoolean",), ("deceasedDateTime",), ("identifier",)),
-    "Observation": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("effectiveInstant",),
-                    ("issued",), ("valueQuantity",), ("valueCodeableConcept",), ("valueString",),
-                    ("interpretation",), ("specimen",)),
-    "Procedure": (("status",), ("code",), ("performedDateTime",), ("performedPeriod",)),
+    "Observation": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod", "start"),
+                    ("effectivePeriod", "end"), ("effectiveInstant",), ("issued",), ("valueQuantity",),
+                    ("valueCodeableConcept",), ("valueString",), ("interpretation",), ("specimen",)),
+    "Procedure": (("status",), ("code",), ("performedDateTime",), ("performedPeriod", "start"),
+                  ("performedPeriod", "end")),
     "MedicationRequest": (("status",), ("medicationCodeableConcept",), ("medicationReference",), ("contained",),
                           ("authoredOn",), ("dosageInstruction", "*", "timing", "repeat", "boundsPeriod")),
     "MedicationAdministration": (("status",), ("medicationCodeableConcept",), ("medicationReference",),
-                                 ("contained",), ("effectiveDateTime",), ("effectivePeriod",)),
+                                 ("contained",), ("effectiveDateTime",), ("effectivePeriod", "start"),
+                                 ("effectivePeriod", "end")),
     "Condition": (("code",), ("verificationStatus",), ("severity",), ("onsetDateTime",), ("onsetPeriod",),
                   ("recordedDate",)),
     "Medication": (("code",),),
@@ -57,11 +59,22 @@ USED: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 # Elements the fact builders read only as a fallback: `authoredOn` dates an order only when its dosage gives no start
-# (a boundsPeriod.start, a planned dose day). With one, a malformed `authoredOn` is a field the rules do not read:
-# named, and the order used (a bispecific order dropped for it left no card; an Ig order, "Ig may be started").
-_FALLBACK: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], bool]]] = {
-    "MedicationRequest": (("authoredOn",), lambda r: _dosage_start_given(r)),
+# (a boundsPeriod.start, a planned dose day); a Period's end dates a procedure, a dose or a sample only when it has no
+# start (nor a dateTime). With one, a malformed fallback is a field the rules do not read: named, and the record used
+# (a bispecific order or a CAR-T infusion dropped for it left no card; an Ig order, "Ig may be started").
+_FALLBACK: dict[str, tuple[tuple[tuple[str, ...], Callable[[Mapping[str, Any]], bool]], ...]] = {
+    "MedicationRequest": ((("authoredOn",), lambda r: _dosage_start_given(r)),),
+    "Procedure": ((("performedPeriod", "end"), lambda r: _dated(r, "performed")),),
+    "MedicationAdministration": ((("effectivePeriod", "end"), lambda r: _dated(r, "effective")),),
+    "Observation": ((("effectivePeriod", "end"), lambda r: _dated(r, "effective")),),
 }
+
+
+def _dated(resource: Mapping[str, Any], element: str) -> bool:
+    """Whether a record gives `element`DateTime or `element`Period.start, as text (read before the period's end)."""
+    period = resource.get(f"{element}Period")
+    return isinstance(resource.get(f"{element}DateTime"), str) or (
+        isinstance(period, dict) and isinstance(period.get("start"), str) and bool(period["start"].strip()))
 # Dates the fact builders read themselves and name when no day can be taken from them (a string in no date form):
 # an order's planned end ("18-05-2026") is read as no end and named (`end-unread`), or the immunoglobulin order named
 # as not placed in time (`ig-order-undated`); never a reason to drop an order whose start is read.
@@ -88,10 +101,8 @@ def _dosage_start_given(resource: Mapping[str, Any]) -> bool:
 
 def _paths_used(kind: str, resource: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
     paths = _COMMON + USED.get(kind, ())
-    fallback = _FALLBACK.get(kind)
-    if fallback is not None and fallback[1](resource):
-        paths = tuple(p for p in paths if p != fallback[0])
-    return paths
+    unread = {path for path, read_instead in _FALLBACK.get(kind, ()) if read_instead(resource)}
+    return tuple(p for p in paths if p not in unread) if unread else paths
 
 
 def _named_by_reader(kind: str, error: Mapping[str, Any]) -> bool:
