@@ -308,3 +308,12 @@ def test_a_therapy_dated_by_its_start_is_not_dropped_for_an_unreadable_end(recor
     assert after in en["summary"]
     assert "malformed field" in en["detail"] and "fejlformateret felt" in da["detail"], en["detail"]
     assert rows(b) == ["start-substitution"]
+
+
+def test_an_ivig_draft_under_snomed_ct_sent_in_the_chart_too_is_named_once() -> None:
+    draft = drug_record("d-ivig", IVIG_UNDER_SCT, status="draft", text_="Infusion 10 g", authoredOn="2026-01-20",
+                        dosageInstruction=bounds("2026-01-20"))
+    [card] = cards(bundle(CART, LOW, draft), "en", "order-sign", [draft])
+    assert code(card) == "order-not-recognised", text(card)
+    assert "check whether the patient is already on substitution" not in card["detail"], card["detail"]
+    assert "hold only under another code system" not in card["detail"], card["detail"]

@@ -908,7 +908,10 @@ class FactBuilder:
         code, system, (alias, valueset) = found
         if valueset in WRONG_SYSTEM_THERAPIES:
             self._therapy_unknown_system(r, (code[:40], system), alias)
-        if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation":
+        if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
+            return
+        if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation" \
+                and _str(r.get("status")) != "draft":  # an order not yet signed is no substitution
             # the patient may be on substitution: named first on any card, never as a plain code not used
             ref = reference_of(r)
             if not any(n.source == ref for n in self._notes):
