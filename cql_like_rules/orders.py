@@ -283,8 +283,19 @@ def therapy_order_advice(c: Context) -> Advice | None:
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
-    if recent:  # a myeloma's total IgG whose M-protein could change the decision: as patient-view says it (§7)
-        said, untyped = paraprotein_caveat(c, igg_as_used(c, latest))
+    if recent:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein measured with it,
+        # else the caveat of a total whose M-protein could change the decision
+        used = igg_as_used(c, latest)
+        m = used.m_protein
+        if m is not None:
+            shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
+            values.update(igg=shown, igg_comparator=comparator, igg_total=latest.value_g_l,
+                          igg_total_comparator=latest.comparator, m_protein=m.value_g_l,
+                          m_protein_comparator=m.comparator, m_protein_date=m.date, m_protein_source=m.source,
+                          **({"m_protein_reported": m.reported} if m.reported else {}))
+            caveats += ("paraprotein-subtracted",)
+            evidence = tuple(dict.fromkeys([*evidence, m.source]))
+        said, untyped = paraprotein_caveat(c, used)
         caveats += said
         values.update(untyped)
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window

@@ -317,3 +317,23 @@ def test_an_ivig_draft_under_snomed_ct_sent_in_the_chart_too_is_named_once() -> 
     assert code(card) == "order-not-recognised", text(card)
     assert "check whether the patient is already on substitution" not in card["detail"], card["detail"]
     assert "hold only under another code system" not in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_bsab_draft_shows_the_polyclonal_igg_patient_view_decides_on(hook: str) -> None:
+    """IgG kappa myeloma, total IgG 8.7 with an IgG M-protein of 6.1 the same day: patient-view says polyclonal IgG 2.6
+    < 4, Ig may be started; the bsAb draft's card showed 'IgG 8.7 g/L'."""
+    import json
+    from pathlib import Path
+    b = json.loads((Path(__file__).parent.parent / "fhir_fixtures"
+                    / "igg-kappa-myeloma-normal-total-low-polyclonal-start.json").read_text())
+    patient = next(e["resource"]["id"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient")
+    [view] = cards(b)
+    assert view["summary"].startswith("Polyclonal IgG 2.6 g/L (total 8.7)")
+    draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
+             "subject": {"reference": f"Patient/{patient}"}}
+    for lang, words in (("en", "Polyclonal IgG 2.6 g/L on 2026-01-12: total 8.7 g/L − IgG M-protein 6.1 g/L"),
+                        ("da", "Polyklonalt IgG 2,6 g/L")):
+        [card] = cards(b, lang, hook, [draft])
+        assert code(card) == "plan-igg-monitoring" and words in card["detail"], card["detail"]
+        assert "IgG 8.7 g/L on" not in card["detail"]
