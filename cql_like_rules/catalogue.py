@@ -199,10 +199,10 @@ _UNKNOWN_SYSTEM_DRAFT_CHILD = Variant(
 _WRONG_SYSTEM_DRAFT = Variant(
     Text("Order not checked: its code {order_code} was sent under the wrong code system",
          "Ordination ikke vurderet: koden {order_code} er sendt under det forkerte kodesystem"),
-    Text("The order has no name; its code {order_code_whole} was sent under {order_code_system}, but is a code of "
+    Text("The order's drug could not be read: its code {order_code_whole} was sent under {order_code_system}, but is a code of "
          "{right_code_system} for immunoglobulin, a bispecific antibody or a CAR-T product: not counted, and the "
          "criteria were not applied to it.",
-         "Ordinationen har intet navn; koden {order_code_whole} er sendt under {order_code_system}, men er en "
+         "Ordinationens lægemiddel kunne ikke læses: koden {order_code_whole} er sendt under {order_code_system}, men er en "
          "{right_code_system}-kode for immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med, "
          "og kriterierne er ikke anvendt på den."),
     Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered, and the criteria "
@@ -1168,6 +1168,38 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed om at få diagnosen registreret med en "
                          "diagnosekode, tjenesten kender."),
                 ),
+                "unknown-system": Variant(
+                    Text("Not checked: {kind} {t0}, but the diagnosis has no name and only the code {order_code}, in a "
+                         "system this service does not know",
+                         "Ikke vurderet: {kind} {t0}, men diagnosen har intet navn og kun koden {order_code} i et "
+                         "kodesystem, tjenesten ikke kender"),
+                    Text("The criteria are for a haematological malignancy; this diagnosis has no name and is coded "
+                         "{order_code_whole} in {order_code_system}, a system no value set uses: not read, no "
+                         "criterion applied.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom; diagnosen har intet navn og er kodet "
+                         "{order_code_whole} i {order_code_system}, et system, intet værdisæt bruger: ikke læst, "
+                         "ingen kriterier anvendt."),
+                    Text("Check the immunoglobulin criteria yourself; have the diagnosis recorded with a code the "
+                         "service knows.",
+                         "Vurdér selv kriterierne for immunglobulin; få diagnosen registreret med en kode, tjenesten "
+                         "kender."),
+                ),
+                "wrong-system": Variant(
+                    Text("Not checked: {kind} {t0}, but the diagnosis code {order_code} is sent under "
+                         "{order_code_system}, not {right_code_system}",
+                         "Ikke vurderet: {kind} {t0}, men diagnosekoden {order_code} er sendt under "
+                         "{order_code_system}, ikke {right_code_system}"),
+                    Text("The criteria are for a haematological malignancy; {order_code_whole} is a malignancy code "
+                         "of {right_code_system}, sent under {order_code_system} with no name: not read, no criterion "
+                         "applied.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom; {order_code_whole} er en kræftkode i "
+                         "{right_code_system}, sendt under {order_code_system} uden navn: ikke læst, ingen kriterier "
+                         "anvendt."),
+                    Text("Check the immunoglobulin criteria yourself, and have the diagnosis's code system corrected "
+                         "to {right_code_system} in the EHR.",
+                         "Vurdér selv kriterierne for immunglobulin, og få diagnosens kodesystem rettet til "
+                         "{right_code_system} i journalen."),
+                ),
                 "child": Variant(
                     Text("Not checked: diagnosis “{drug}” has a code unknown to this service; child ({age} y): "
                          "individual assessment",
@@ -1188,7 +1220,14 @@ CATALOGUE: dict[str, AdviceKind] = {
                              "whose code is in no value set, with no recognised one (the malignancy policy requires "
                              "one)",
                          "no-code": "the same, the diagnosis recorded with no code at all (text only)",
-                         "child": "the same, in a child (under the adult age at T0): individual assessment"},
+                         "unknown-system": "the same, but the diagnosis has no name and only codes in a code system "
+                                           "no value set uses (it may be the malignancy): the code and system seen "
+                                           "are named",
+                         "wrong-system": "the same, but the diagnosis has no name and a malignancy code the value "
+                                         "sets hold under another known system than the one it was sent under "
+                                         "(an SKS code under SNOMED CT): the record's code system is to be corrected",
+                         "child": "the same (a name, or a code not read), in a child (under the adult age at T0): "
+                                  "individual assessment"},
         ),
         AdviceKind(
             "therapy-undated",

@@ -141,6 +141,10 @@ class UnrecognisedDiagnosis:
     code: str = ""
     code_system: str = ""
     recorded: date | None = None
+    # a Condition with no name whose code could not be read: "" (it has a name), "unknown-system" (its only codes are
+    # in systems no value set uses) or the alias of the system a malignancy value set holds its code under ("SKS"),
+    # the code sent under another known one ("DC833" under SNOMED CT)
+    unread: str = field(default="", metadata=TRACED_IF_SET)
 
     @property
     def sources(self) -> tuple[str, ...]:  # evidence of the card that names it

@@ -482,12 +482,19 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or c["Is Deceased"] or c["Index Event"] is None or c["Malignancy Diagnoses"] \
             or c["Malignancy Assumed"]:
         return ()
-    latest = found[-1]
-    variant = "child" if c["Is Child"] else "" if latest.code else "no-code"  # §4: children, individual assessment
+    # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`)
+    latest = next((x for x in reversed(found) if not x.unread), found[-1])
+    if c["Is Child"]:  # §4: children, individual assessment
+        variant = "child"
+    elif latest.unread:  # no name: the code and system seen are all there is to tell
+        variant = "unknown-system" if latest.unread == "unknown-system" else "wrong-system"
+    else:
+        variant = "" if latest.code else "no-code"
+    right = {"right_code_system": latest.unread} if variant == "wrong-system" else {}
     return (build_advice(c, "malignancy-not-recognised", "Unrecognised Malignancy Advice", variant, igg=None,
                          evidence=(latest,), age=c["Age At T0"],
-                         more={"order_drug": latest.display, "order_code": latest.code,
-                               "order_code_system": latest.code_system}),)
+                         more={"order_drug": latest.display or latest.code, "order_code": latest.code,
+                               "order_code_system": latest.code_system or "?", **right}),)
 
 
 @define("Undated Therapies", "Recognised CAR-T infusions or bsAb starts recorded with a date that names no day "
@@ -1241,6 +1248,30 @@ def seen_values(c: Context, seen: Iterable[CountedInfection]) -> dict[str, Value
             "infections_seen_episodes": len(_episodes(ordered, c.params.recurrent_min_days_apart))}
 
 
+def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict[str, Value]]:
+    """The caveat (and its values) of an IgG whose M-protein type or amount is not known in a myeloma where it could
+    change the decision (`IgGUsed.paraprotein_caveat`): measure the M-protein (an IgG myeloma), or what an untyped
+    M-protein would make of the IgG, or ask for immunofixation. Every card that shows that IgG says it (§7)."""
+    if not used.paraprotein_caveat:
+        return (), {}
+    m, isotype = _nearest_m_protein(c, used.result)
+    if isotype == "IgG":
+        return ("paraprotein-unmeasured",), {}
+    if m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
+        return ("paraprotein-possible-measured",), {
+            "untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
+            "untyped_m_protein_comparator": m.comparator, "untyped_m_protein_reported": m.reported,
+            "polyclonal_if_igg": max(_less(used.result.value_g_l, m.value_g_l), 0.0),
+            "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
+    return ("paraprotein-possible",), {}
+
+
+def igg_as_used(c: Context, result: IgGResult) -> IgGUsed:
+    """An IgG result as every decision reads it: polyclonal when an IgG M-protein is known with it, else with the
+    caveat flag of a myeloma whose M-protein could change the decision (`_with_m_protein`)."""
+    return _with_m_protein(c, result)
+
+
 def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (),
                  suggestions: tuple[str, ...] = (), override_reasons: tuple[str, ...] | None = None,
                  extra_caveats: tuple[str, ...] = (), igg: IgGUsed | None | object = _LATEST,
@@ -1258,18 +1289,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
-            m, isotype = _nearest_m_protein(c, used.result)
-            if isotype == "IgG":
-                caveats.append("paraprotein-unmeasured")
-            elif m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
-                caveats.append("paraprotein-possible-measured")
-                untyped: dict[str, Value] = {"untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
-                           "untyped_m_protein_comparator": m.comparator, "untyped_m_protein_reported": m.reported,
-                           "polyclonal_if_igg": max(_less(used.result.value_g_l, m.value_g_l), 0.0),
-                           "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
-                more = {**untyped, **more}
-            else:
-                caveats.append("paraprotein-possible")
+            said, untyped = paraprotein_caveat(c, used)
+            caveats += said
+            more = {**untyped, **more}
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:

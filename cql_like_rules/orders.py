@@ -36,8 +36,8 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, infection_values, stop_attempt_weighing, substitution_before,
-                      taken_on_substitution)
+                      alive_with_malignancy, build_advice, igg_as_used, infection_values, paraprotein_caveat,
+                      stop_attempt_weighing, substitution_before, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -64,6 +64,9 @@ class DraftOrder:
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
     # date is suggested, as it would replace a length nobody read
     notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
+    # a planned end no reader can take a day from ("18-05-2026"), as sent: read as no end, and no end date is
+    # suggested over it (it may end the order before the stop date)
+    end_unread: str = field(default="", metadata=TRACED_IF_SET)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -104,7 +107,8 @@ def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
-    if c["Draft Order"].length_unread:  # its length may end it before the stop date: not the suggestion's to replace
+    if c["Draft Order"].length_unread or c["Draft Order"].end_unread:  # its length or end may end it before the
+        # stop date: not the suggestion's to replace
         return ()
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
@@ -279,6 +283,21 @@ def therapy_order_advice(c: Context) -> Advice | None:
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
+    if recent:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein measured with it,
+        # else the caveat of a total whose M-protein could change the decision
+        used = igg_as_used(c, latest)
+        m = used.m_protein
+        if m is not None:
+            shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
+            values.update(igg=shown, igg_comparator=comparator, igg_total=latest.value_g_l,
+                          igg_total_comparator=latest.comparator, m_protein=m.value_g_l,
+                          m_protein_comparator=m.comparator, m_protein_date=m.date, m_protein_source=m.source,
+                          **({"m_protein_reported": m.reported} if m.reported else {}))
+            caveats += ("paraprotein-subtracted",)
+            evidence = tuple(dict.fromkeys([*evidence, m.source]))
+        said, untyped = paraprotein_caveat(c, used)
+        caveats += said
+        values.update(untyped)
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     suggestions: tuple[str, ...] = ()

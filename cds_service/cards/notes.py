@@ -32,6 +32,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "already on substitution",
              "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
              "får substitution")),
+    "ig-wrong-system": (
+        Text("an immunoglobulin code (“{display}”) was sent under the wrong code system and not read: check whether the "
+             "patient is already on substitution, and have the record's code system corrected",
+             "en immunglobulinkode (“{display}”) er sendt under det forkerte kodesystem og ikke læst: tjek, om "
+             "patienten allerede får substitution, og få registreringens kodesystem rettet"),
+        Text("{n} immunoglobulin codes were sent under the wrong code system and not read: check whether the patient "
+             "is already on substitution, and have the records' code system corrected",
+             "{n} immunglobulinkoder er sendt under det forkerte kodesystem og ikke læst: tjek, om patienten allerede "
+             "får substitution, og få registreringernes kodesystem rettet")),
     "ig-dose-undated": (
         Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
              "already on substitution",
@@ -128,6 +137,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} CAR-T or bispecific records carry no date: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
              "dagene")),
+    "end-unread": (
+        Text("the planned end “{display}” of {what} cannot be read as a day: read as an order with no end date; "
+             "record the end as a date",
+             "den planlagte slutdato “{display}” i {what} kan ikke læses som en dag: læst som en ordination uden "
+             "slutdato; registrér slutdatoen som dato"),
+        Text("{n} orders have a planned end that cannot be read as a day: read as orders with no end date; record the "
+             "ends as dates",
+             "{n} ordinationer har en planlagt slutdato, der ikke kan læses som en dag: læst som ordinationer uden "
+             "slutdato; registrér slutdatoerne som datoer")),
     "car-t-stopped": (
         Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
              "were infused), its day is T0; correct the record if no cells were given",
@@ -396,7 +414,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
 ORDER = tuple(NOTE_TEXT)
 # A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
 # and a culture's name with the text that could not be read more to say which culture and what it says.
-DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "culture-text-unread": 80}
+DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "ig-wrong-system": 84, "culture-text-unread": 80}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {

@@ -46,7 +46,8 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion"},
-              "malignancy-not-recognised": {"unrecognised-code"}, "measure-igg:indeterminate": {"igg-indeterminate"}}
+              "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
+              "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which
 # would say it again in the same card.
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}

@@ -569,6 +569,7 @@ class FactBuilder:
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
+        self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -871,8 +872,10 @@ class FactBuilder:
         code, system = found
         if not held_under:  # a drug code sent under a known system no drug value set uses (ATC's under SNOMED CT)
             wrong = self._wrong_system_code(r)
-            if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES and wrong[1] == system:
-                held_under = wrong[2][0]
+            if wrong is not None and wrong[2][1] not in WRONG_SYSTEM_THERAPIES:
+                return  # an immunoglobulin's (or a lab's) code under the wrong system: no therapy, named as what it is
+            if wrong is not None:  # also beside a local code sent first: the code that tells what it is
+                code, system, held_under = wrong[0], wrong[1], wrong[2][0]
         self._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100],
                                                    held_under))
 
@@ -884,10 +887,13 @@ class FactBuilder:
         text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
         CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
         found = self._unknown_system_code(r)
-        if found is None:
+        if found is None or self._wrong_system_code(r) is not None:
+            # a code the value sets hold under another known system tells more than a local code beside it ("TEC-1"
+            # in a hospital's system, then L01FX24 under SNOMED CT): the record's system is to be corrected
             self._name_wrong_system(r)
             return
         self._therapy_unknown_system(r, found)
+        self._diagnosis_unread(r, found, "unknown-system")
         if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
             return
         kind = str(r.get("resourceType"))
@@ -916,6 +922,20 @@ class FactBuilder:
         code, system, (alias, valueset) = found
         if valueset in WRONG_SYSTEM_THERAPIES:
             self._therapy_unknown_system(r, (code[:40], system), alias)
+        if reference_of(r) in self._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
+            return
+        if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation" \
+                and _str(r.get("status")) != "draft":  # an order not yet signed is no substitution
+            # the patient may be on substitution: named first on any card, never as a plain code not used
+            ref = reference_of(r)
+            if not any(n.source == ref for n in self._notes):
+                self._notes.append(DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
+                                            f"{self._system_name(system)[:100]}; the value set holds it under {alias} "
+                                            "only: not used, the patient may be on substitution",
+                                            f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+            return
+        if valueset == "haematological-malignancy":
+            self._diagnosis_unread(r, (code, system), alias)
         ref = reference_of(r)
         if any(n.source == ref for n in self._notes):
             return
@@ -923,6 +943,17 @@ class FactBuilder:
                                     f"{self._system_name(system)[:100]}; the value set '{valueset}' holds it "
                                     f"under {alias} only: not used (is the system wrong?)",
                                     f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+
+    def _diagnosis_unread(self, r: Mapping[str, Any], found: tuple[str, str], unread: str) -> None:
+        """A Condition with no name whose code could not be read (`unread`: "unknown-system", or the alias of the
+        system a malignancy code belongs to, sent under another): it may be the malignancy that puts a CAR-T or bsAb
+        patient in scope, so it is kept as a diagnosis not recognised, with the code and system seen. Without it a
+        patient whose lymphoma is so coded got no card at all (the card for a malignancy known by name needs a name)."""
+        if r.get("resourceType") != "Condition":
+            return
+        code, system = found
+        self._diagnoses.append(UnrecognisedDiagnosis(reference_of(r), "", code[:40], self._system_name(system)[:100],
+                                                     self._day_of(r), unread=unread))
 
     def _wrong_system_code(self, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
         """The first coding of a record that could matter whose code the value sets hold only under another system
@@ -1090,8 +1121,9 @@ class FactBuilder:
                 continue
             if period.get("start"):
                 starts.append(self._date(period["start"], field=BOUNDS_START))
-            if period.get("end"):
-                ends.append(self._order_end(resource, period["end"]))
+            ending = self._order_end(resource, period["end"]) if period.get("end") else None
+            if ending is not None:
+                ends.append(ending)
             else:
                 open_ended = True
         start = min(starts) if starts else None
@@ -1104,12 +1136,26 @@ class FactBuilder:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, end is not None and all(assumed for day, assumed in ends if day == end))
 
-    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool]:
+    def _order_end(self, r: Mapping[str, Any], value: Any) -> tuple[date, bool] | None:
         """An order's (or a medication record's) end. One with no day ("2026-06", valid FHIR) is the last day it can mean, named in a
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
-        a bispecific's window unplaced (no card at all). The flag says the day was so assumed."""
+        a bispecific's window unplaced (no card at all). The flag says the day was so assumed.
+
+        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb
+        order on the chart, a draft order), no end (None: the order runs open), named in an `end-unread` note: its
+        start is read, and dropping the whole order for its end left a bispecific patient with no card at all."""
         if not _partial(value):
-            return self._date(value, field=BOUNDS_END), False
+            try:
+                return self._date(value, field=BOUNDS_END), False
+            except PartialDate:
+                raise
+            except DataError:
+                if not self._end_unread_open:
+                    raise
+                shown = str(value).strip()[:40]
+                self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
+                                            "day: read as an order with no end date", shown))
+                return None
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
                                     "its last day (the longest the order or record can run)", str(value), day))
@@ -1743,7 +1789,7 @@ class FactBuilder:
                                             self._day_of(r)))
                 return None
             try:
-                start, end, _ = self._planned_period(r)  # a course of a set length ends by itself
+                start, end, _ = self._open_if_end_unread(r)  # a course of a set length ends by itself
             except NoStartDate:  # no start, no dose day, no authoredOn: an order with no date at all, named
                 self._undated_therapy(r, "bsab", self._bsab_drug(bsab, concept) or _concept_text(concept), "")
                 return None
@@ -1790,7 +1836,7 @@ class FactBuilder:
             self._notes.append(DataNote("ig-order-undated", reference_of(r), f"{exc}; the order could not be "
                                         "placed in time and was not used", shown[:80], self._day_of(r)))
             return None
-        authored = self._date(r["authoredOn"]) if isinstance(r.get("authoredOn"), str) else None
+        authored = self._authored(r)
         unread = self._length_unread(r) if end is None else ""
         if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
@@ -1886,7 +1932,7 @@ class FactBuilder:
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
-                start, end, _ = self._planned_period(r)
+                start, end, _ = self._open_if_end_unread(r)
             except NoStartDate:
                 start, end = None, None  # a draft may not be dated yet: it starts when signed
             except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
@@ -1896,8 +1942,10 @@ class FactBuilder:
                 self._bsab_drug(entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
             read_notes = tuple(self._notes[mark:])
             del self._notes[mark:]
+            end_unread = next((n.display for n in read_notes if n.kind == "end-unread"), "")
             return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
-                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes)
+                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes,
+                              end_unread=end_unread)
         return self._unrecognised_order(r, kinds)
 
     @staticmethod
@@ -1944,6 +1992,23 @@ class FactBuilder:
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, assumed and end is not None)
+
+    def _authored(self, r: Mapping[str, Any]) -> date | None:
+        """The day an order was written (authoredOn; a month with no day its first), or None: one that cannot be read
+        is not the order's start when its dosage gives one, and must not drop an order the patient may be on (its
+        validation names it as a field not read)."""
+        try:
+            return self._date(r["authoredOn"], allow_partial=True) if isinstance(r.get("authoredOn"), str) else None
+        except DataError:
+            return None
+
+    def _open_if_end_unread(self, r: Mapping[str, Any]) -> Planned:
+        """`_planned_period`, an end no reader can take a day from read as no end and named (`_order_end`)."""
+        self._end_unread_open = True
+        try:
+            return self._planned_period(r)
+        finally:
+            self._end_unread_open = False
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -2006,7 +2071,11 @@ class FactBuilder:
         (`unknown_system_draft_card`) it is still named, by the `code-system-unknown` data note a record in the chart
         coded so gets: never passed over in silence. Either way it is named once: the same draft sent in the chart
         too (a MedicationRequest search returns drafts) gets no second note there (`_drafts_named`)."""
-        found = self._unknown_system_code(r)
+        # a drug's code sent under another known system than its own (J06BA02 under SNOMED CT) tells what the draft
+        # is, whatever name it has (one that names no drug: "Infusion 10 g") and whatever local code comes before it
+        wrong = self._wrong_system_code(r)
+        wrong = wrong if wrong is not None and wrong[2][1] in DRUG_VALUESETS else None
+        found = (wrong[0], wrong[1]) if wrong is not None else self._unknown_system_code(r)
         if found is None:
             return None
         try:
@@ -2021,9 +2090,9 @@ class FactBuilder:
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
-        wrong = self._wrong_system_code(r)  # a drug's code under a known system no drug value set uses (ATC's under SCT)
-        held_under = wrong[2][0] if wrong is not None and wrong[2][1] in DRUG_VALUESETS and wrong[1] == system else ""
-        return DraftOrder("unrecognised", reference_of(r), start, end, "", code=code[:40], code_system=system[:100],
+        held_under = wrong[2][0] if wrong is not None else ""  # the system whose code it is (ATC)
+        name = _concept_text(self._medication(r))[:80] if wrong is not None else ""  # a name that names no drug
+        return DraftOrder("unrecognised", reference_of(r), start, end, name, code=code[:40], code_system=system[:100],
                           notes=notes, held_under=held_under)
 
 
@@ -2116,7 +2185,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end, assumed = b._order_end(r, end_raw) if isinstance(end_raw, str) else (None, False)  # no day: its last day
+        end, assumed = (b._order_end(r, end_raw) if isinstance(end_raw, str) else None) or (None, False)  # no day: its last day
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 from fhir.resources.R4B import get_fhir_model_class
@@ -38,14 +38,16 @@ _CACHED_BYTES = 64 * 1024  # real resources are a few KB; a client's megabyte re
 _COMMON = (("resourceType",), ("id",), ("subject",), ("patient",))
 USED: dict[str, tuple[tuple[str, ...], ...]] = {
     "Patient": (("birthDate",), ("deceasedBoolean",), ("deceasedDateTime",), ("identifier",)),
-    "Observation": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("effectiveInstant",),
-                    ("issued",), ("valueQuantity",), ("valueCodeableConcept",), ("valueString",),
-                    ("interpretation",), ("specimen",)),
-    "Procedure": (("status",), ("code",), ("performedDateTime",), ("performedPeriod",)),
+    "Observation": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod", "start"),
+                    ("effectivePeriod", "end"), ("effectiveInstant",), ("issued",), ("valueQuantity",),
+                    ("valueCodeableConcept",), ("valueString",), ("interpretation",), ("specimen",)),
+    "Procedure": (("status",), ("code",), ("performedDateTime",), ("performedPeriod", "start"),
+                  ("performedPeriod", "end")),
     "MedicationRequest": (("status",), ("medicationCodeableConcept",), ("medicationReference",), ("contained",),
                           ("authoredOn",), ("dosageInstruction", "*", "timing", "repeat", "boundsPeriod")),
     "MedicationAdministration": (("status",), ("medicationCodeableConcept",), ("medicationReference",),
-                                 ("contained",), ("effectiveDateTime",), ("effectivePeriod",)),
+                                 ("contained",), ("effectiveDateTime",), ("effectivePeriod", "start"),
+                                 ("effectivePeriod", "end")),
     "Condition": (("code",), ("verificationStatus",), ("severity",), ("onsetDateTime",), ("onsetPeriod",),
                   ("recordedDate",)),
     "Medication": (("code",),),
@@ -54,6 +56,60 @@ USED: dict[str, tuple[tuple[str, ...], ...]] = {
     "DiagnosticReport": (("status",), ("code",), ("effectiveDateTime",), ("effectivePeriod",), ("issued",),
                          ("result",), ("conclusion",), ("conclusionCode",)),
 }
+
+
+# Elements the fact builders read only as a fallback: `authoredOn` dates an order only when its dosage gives no start
+# (a boundsPeriod.start, a planned dose day); a Period's end dates a procedure, a dose or a sample only when it has no
+# start (nor a dateTime). With one, a malformed fallback is a field the rules do not read: named, and the record used
+# (a bispecific order or a CAR-T infusion dropped for it left no card; an Ig order, "Ig may be started").
+_FALLBACK: dict[str, tuple[tuple[tuple[str, ...], Callable[[Mapping[str, Any]], bool]], ...]] = {
+    "MedicationRequest": ((("authoredOn",), lambda r: _dosage_start_given(r)),),
+    "Procedure": ((("performedPeriod", "end"), lambda r: _dated(r, "performed")),),
+    "MedicationAdministration": ((("effectivePeriod", "end"), lambda r: _dated(r, "effective")),),
+    "Observation": ((("effectivePeriod", "end"), lambda r: _dated(r, "effective")),),
+}
+
+
+def _dated(resource: Mapping[str, Any], element: str) -> bool:
+    """Whether a record gives `element`DateTime or `element`Period.start, as text (read before the period's end)."""
+    period = resource.get(f"{element}Period")
+    return isinstance(resource.get(f"{element}DateTime"), str) or (
+        isinstance(period, dict) and isinstance(period.get("start"), str) and bool(period["start"].strip()))
+# Dates the fact builders read themselves and name when no day can be taken from them (a string in no date form):
+# an order's planned end ("18-05-2026") is read as no end and named (`end-unread`), or the immunoglobulin order named
+# as not placed in time (`ig-order-undated`); never a reason to drop an order whose start is read.
+_NAMED_BY_READER: dict[str, tuple[tuple[str, ...], ...]] = {
+    "MedicationRequest": (("dosageInstruction", "*", "timing", "repeat", "boundsPeriod", "end"),),
+}
+
+
+def _dosage_start_given(resource: Mapping[str, Any]) -> bool:
+    """Whether an order's dosage carries a start of its own (a boundsPeriod.start or a planned dose day, as text)."""
+    dosages = resource.get("dosageInstruction")
+    for dosage in dosages if isinstance(dosages, list) else ():
+        timing = dosage.get("timing") if isinstance(dosage, dict) else None
+        if not isinstance(timing, dict):
+            continue
+        repeat, events = timing.get("repeat"), timing.get("event")
+        bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+        if isinstance(bounds, dict) and isinstance(bounds.get("start"), str) and bounds["start"].strip():
+            return True
+        if isinstance(events, list) and any(isinstance(e, str) and e.strip() for e in events):
+            return True
+    return False
+
+
+def _paths_used(kind: str, resource: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    paths = _COMMON + USED.get(kind, ())
+    unread = {path for path, read_instead in _FALLBACK.get(kind, ()) if read_instead(resource)}
+    return tuple(p for p in paths if p not in unread) if unread else paths
+
+
+def _named_by_reader(kind: str, error: Mapping[str, Any]) -> bool:
+    """A malformed date (a string) at an element the fact builders read and name themselves (`_NAMED_BY_READER`)."""
+    loc = tuple(error.get("loc", ()))
+    return isinstance(error.get("input"), str) and any(
+        len(loc) == len(path) and _is_used(loc, (path,)) for path in _NAMED_BY_READER.get(kind, ()))
 
 
 @dataclass(frozen=True)
@@ -142,8 +198,9 @@ def full_validity(resource: Mapping[str, Any]) -> Validity:
             model.model_validate(resource)
             result = VALID
         except ValidationError as exc:
-            paths = _COMMON + USED.get(kind, ())
-            errors = [e for e in exc.errors() if not _local_time(e)]  # read as local time, as `dates.py` does
+            paths = _paths_used(kind, resource)
+            # read as local time, as `dates.py` does; or read and named by the fact builders (`_NAMED_BY_READER`)
+            errors = [e for e in exc.errors() if not _local_time(e) and not _named_by_reader(kind, e)]
             fatal = [e for e in errors if _is_used(tuple(e.get("loc", ())), paths)]
             ignored = tuple(dict.fromkeys(_where(tuple(e.get("loc", ()))) for e in errors if e not in fatal))
             if fatal:

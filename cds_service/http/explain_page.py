@@ -134,6 +134,9 @@ FIELDS = {
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "unreadable": Text("date not readable as a day", "dato kan ikke læses som en dag"),
+    # a diagnosis with no name whose code was not read: "unknown-system", or the system its code belongs to
+    "unread": Text("code not read (system unknown, or the system its code belongs to)",
+                   "kode ikke læst (ukendt system, eller systemet koden hører til)"),
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
     "component": Text("read from", "læst fra"), "panel": Text("panel", "panel"),
