@@ -431,3 +431,26 @@ def test_a_danish_card_is_the_same_fetched_as_prefetched_and_replayed(service, n
     assert seen(replay(RUNTIME, bundle, "da", at=fixture.at).cards) == want
     with running_shaped_fhir_server(stored, Shape(page_size=2, full_url="relative", include_patient=True)) as fhir:
         assert cards_of(call(base, "patient-view", patient, None, fhir.base, lang="da")) == want
+
+
+def test_of_two_copies_of_one_result_the_later_version_is_read(service) -> None:
+    """An EHR pages its search by offset while the lab amends a result: the IgG of 2026-01-13 comes twice, version 9
+    (3.2 g/L, last updated 10:00 Copenhagen time) and version 10 (amended to 5.1 g/L, last updated 09:30 UTC, half an
+    hour later). A clinician expects the amended value: IgG 4 to < 6 g/L in the window, no special criterion, general
+    SID criteria (§4.1). Before, the copies were ordered by their text ("10:00+01:00" after "09:30Z", "9" after "10"),
+    and the card said Ig may be started on 3.2 g/L."""
+    base, clock = service
+    fixture, patient, sent, _ = chart("cart-in-window-igg-low")
+    clock.set(fixture.at)
+    prefetch = request_for(patient, sent)["prefetch"]
+    entries = prefetch["observations"]["entry"]
+    [first] = [e for e in entries if e["resource"]["id"].endswith("obs-igg-0001-b")]
+    first["resource"]["meta"] = {"versionId": "9", "lastUpdated": "2026-01-13T10:00:00.000+01:00"}
+    amended = copy.deepcopy(first)
+    amended["resource"].update(status="amended", valueQuantity={**first["resource"]["valueQuantity"], "value": 5.1},
+                               meta={"versionId": "10", "lastUpdated": "2026-01-13T09:30:00Z"})
+    entries.append(amended)
+    for order in (entries, entries[::-1]):
+        prefetch["observations"]["entry"] = order
+        [(code, indicator, summary, _)] = cards_of(call(base, "patient-view", patient, prefetch, None))
+        assert (code, indicator) == ("general-criteria-igg-under-6", "info") and "IgG 5.1 g/L" in summary, summary
