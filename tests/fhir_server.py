@@ -128,6 +128,8 @@ def running_fhir_server(
 
 # -- a FHIR server that answers searches the ways real servers do ---------------------------------------------------
 
+HANG_SECONDS = 1.7  # a search that "never answers": past a 1.5 s fetch deadline, and little wait at shutdown
+
 
 @dataclass
 class Shape:
@@ -137,8 +139,8 @@ class Shape:
     total: give `Bundle.total`; full_url: "absolute", "relative" (`Type/id`) or None (no fullUrl);
     include_patient: add the Patient as a `search.mode` include entry; outcome: add an informational
     OperationOutcome as a `search.mode` outcome entry; meta: give each resource `meta.versionId`/`lastUpdated`;
-    failing: resource type -> HTTP status that search answers; hanging: resource types whose search never answers
-    (within any timeout a test sets).
+    failing: resource type -> HTTP status that search answers; hanging: resource types whose search answers only
+    after `HANG_SECONDS` (past the fetch deadline of the tests that use it).
     """
 
     page_size: int = 1000
@@ -155,7 +157,7 @@ class Shape:
 class ShapedFhirServer:
     """An ASGI FHIR R4 server over resources held in memory: reads, and searches by `patient` (every other
     parameter is passed over, as servers do with parameters they do not support: the CDS service filters
-    itself), each answered as its `shape` says. `requests` lists the paths asked for, in order."""
+    itself), each answered as its `shape` says. `requests` lists what was asked for (path and query), in order."""
 
     def __init__(self, resources: list[dict], shape: Shape | None = None) -> None:
         self.resources = resources
@@ -174,10 +176,10 @@ class ShapedFhirServer:
                     return
         path = scope["path"].removeprefix("/fhir").strip("/")
         query = parse_qs(scope["query_string"].decode())
-        self.requests.append(path)
+        self.requests.append(path + (f"?{scope['query_string'].decode()}" if scope["query_string"] else ""))
         kind = path.split("/")[0]
         if kind in self.shape.hanging:
-            await asyncio.sleep(2.5)  # past the deadline of the tests that use it; a short wait at shutdown
+            await asyncio.sleep(HANG_SECONDS)
         status, body = self.shape.failing.get(kind), None
         if status is None:
             status, body = self._answer(path, query)
