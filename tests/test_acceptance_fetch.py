@@ -9,7 +9,8 @@ expect date, and its drafts on order-sign) is answered
 (a) over HTTP with the whole chart as prefetch (a real uvicorn server, tests/servers.py);
 (b) with no prefetch, the service fetching it from the EHR's FHIR server (tests/fhir_server.py, a real R4 server
     that pages its searches by 20 with absolute `next` links, absolute fullUrls and `meta.versionId`/`lastUpdated`);
-(c) with each prefetch key the chart has data for left out in turn (that key fetched, the rest as sent);
+(c) with each prefetch key the chart has data for left out (that key fetched, the rest as sent): every key in turn on
+    four charts, one key in rotation on the others;
 (d) through `replay`, (e) as a worklist row (`evaluate_patient_resources`), (f) as the timeline on that day
     (`build_timeline`; drawn over its whole range up to that day, its last change gives the same advice),
 
@@ -23,6 +24,11 @@ Patient, an empty searchset, a prefetch `null` (CDS Hooks: "no data", never re-q
 fetch that fails part-way (one search answers 500, one never answers): the answer names what could not be read (a
 412 naming the key for the first six keys, a data note on the card for the later two), never an answer as if the
 data were absent.
+
+Found on the way: a card answered without the microbiology reports (their search failed) led its notes with the
+unverified pneumonia and hid "microbiology reports could not be had" among "+1 more data note"; and of two copies of
+one result (a search paged while the lab amended it) the older was read, `meta.lastUpdated` and `versionId` being
+compared as text.
 """
 
 from __future__ import annotations
