@@ -7,6 +7,7 @@ before the server starts and no other process can grab it in between.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -16,11 +17,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from .servers import stop_process
+from cds_service.tools.ndjson import patient_of
+
+from .servers import serve_in_thread, stop_process
 
 STARTUP_TIMEOUT = 20.0  # seconds; it normally answers within about a second
 
@@ -63,12 +69,13 @@ def _wait_until_up(
 
 @contextmanager
 def running_fhir_server(
-    resources: list[dict], bearer_token: str | None = None
+    resources: list[dict], bearer_token: str | None = None, in_one_transaction: bool = False
 ) -> Iterator[str]:
     """Yield the base URL (``http://127.0.0.1:<port>/fhir``) of a fresh server holding ``resources``.
 
     Every resource is stored with ``PUT {base}/{type}/{id}`` so tests choose the ids.
     With ``bearer_token`` the server refuses requests without ``Authorization: Bearer <token>``.
+    With ``in_one_transaction`` they are stored by one transaction Bundle of those PUTs instead.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -96,6 +103,14 @@ def running_fhir_server(
         try:
             _wait_until_up(base_url, process, headers, log)
             with httpx.Client(base_url=base_url, headers=headers, timeout=10.0) as client:
+                if in_one_transaction and resources:  # one commit, not one per resource: many charts load in seconds
+                    entries = [{"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+                               for r in resources]
+                    response = client.post("", json={"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                                           headers={"Content-Type": "application/fhir+json"}, timeout=120.0)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"loading the transaction failed: {response.status_code} {response.text[:500]}")
+                    resources = []
                 for resource in resources:
                     path = f"/{resource['resourceType']}/{resource['id']}"
                     response = client.put(
@@ -109,3 +124,123 @@ def running_fhir_server(
         finally:
             stop_process(process)
             log_file.close()
+
+
+# -- a FHIR server that answers searches the ways real servers do ---------------------------------------------------
+
+HANG_SECONDS = 1.7  # a search that "never answers": past a 1.5 s fetch deadline, and little wait at shutdown
+
+
+@dataclass
+class Shape:
+    """How `ShapedFhirServer` answers a search (FHIR R4 §Search allows each; real servers differ).
+
+    page_size: entries per page, `next` links to the rest (absolute, or relative with `relative_next`);
+    total: give `Bundle.total`; full_url: "absolute", "relative" (`Type/id`) or None (no fullUrl);
+    include_patient: add the Patient as a `search.mode` include entry; outcome: add an informational
+    OperationOutcome as a `search.mode` outcome entry; meta: give each resource `meta.versionId`/`lastUpdated`;
+    failing: resource type -> HTTP status that search answers; hanging: resource types whose search answers only
+    after `HANG_SECONDS` (past the fetch deadline of the tests that use it).
+    """
+
+    page_size: int = 1000
+    relative_next: bool = False
+    total: bool = True
+    full_url: str | None = "absolute"
+    include_patient: bool = False
+    outcome: bool = False
+    meta: bool = False
+    failing: dict[str, int] = field(default_factory=dict)
+    hanging: frozenset[str] = frozenset()
+
+
+class ShapedFhirServer:
+    """An ASGI FHIR R4 server over resources held in memory: reads, and searches by `patient` (every other
+    parameter is passed over, as servers do with parameters they do not support: the CDS service filters
+    itself), each answered as its `shape` says. `requests` lists what was asked for (path and query), in order."""
+
+    def __init__(self, resources: list[dict], shape: Shape | None = None) -> None:
+        self.resources = resources
+        self.shape = shape or Shape()
+        self.requests: list[str] = []
+        self.base = ""  # set by `running_shaped_fhir_server`
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        path = scope["path"].removeprefix("/fhir").strip("/")
+        query = parse_qs(scope["query_string"].decode())
+        self.requests.append(path + (f"?{scope['query_string'].decode()}" if scope["query_string"] else ""))
+        kind = path.split("/")[0]
+        if kind in self.shape.hanging:
+            await asyncio.sleep(HANG_SECONDS)
+        status, body = self.shape.failing.get(kind), None
+        if status is None:
+            status, body = self._answer(path, query)
+        payload = json.dumps(body if body is not None else {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "exception", "diagnostics": "internal error"}]}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/fhir+json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+    def _answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict | None]:
+        parts = path.split("/")
+        if len(parts) == 2:
+            found = next((r for r in self.resources if r["resourceType"] == parts[0] and r["id"] == parts[1]), None)
+            return (200, self._resource(found)) if found else (404, None)
+        patient = (query.get("patient") or [""])[0].removeprefix("Patient/")
+        matches = [r for r in self.resources if r["resourceType"] == parts[0] and patient_of(r) == patient]
+        if "_include" in query:  # the Medications the matches name
+            named = {str(v.get("reference")) for r in matches for k, v in r.items()
+                     if k == "medicationReference" and isinstance(v, dict)}
+            matches += [r for r in self.resources if r["resourceType"] == "Medication"
+                        and f"Medication/{r['id']}" in named]
+        offset = int((query.get("_offset") or ["0"])[0])
+        page = matches[offset:offset + self.shape.page_size]
+        entries = [self._entry(r, "include" if r["resourceType"] == "Medication" else "match") for r in page]
+        if self.shape.include_patient and offset == 0:
+            entries += [self._entry(r, "include") for r in self.resources
+                        if r["resourceType"] == "Patient" and r["id"] == patient]
+        if self.shape.outcome and offset == 0:
+            entries.append({"resource": {"resourceType": "OperationOutcome", "issue": [
+                {"severity": "information", "code": "informational", "diagnostics": "searched"}]},
+                "search": {"mode": "outcome"}})
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": entries}
+        if self.shape.total:
+            bundle["total"] = len(matches)
+        if offset + self.shape.page_size < len(matches):
+            rest = {**{k: v[0] for k, v in query.items()}, "_offset": str(offset + self.shape.page_size)}
+            next_url = f"{parts[0]}?{urlencode(rest)}"
+            bundle["link"] = [{"relation": "next",
+                               "url": next_url if self.shape.relative_next else f"{self.base}/{next_url}"}]
+        return 200, bundle
+
+    def _resource(self, resource: dict) -> dict:
+        if not self.shape.meta:
+            return resource
+        return {**resource, "meta": {"versionId": "3", "lastUpdated": "2026-01-02T03:04:05.678+01:00"}}
+
+    def _entry(self, resource: dict, mode: str) -> dict:
+        entry: dict[str, Any] = {"resource": self._resource(resource), "search": {"mode": mode}}
+        where = f"{resource['resourceType']}/{resource['id']}"
+        if self.shape.full_url == "absolute":
+            entry["fullUrl"] = f"{self.base}/{where}"
+        elif self.shape.full_url == "relative":
+            entry["fullUrl"] = where
+        return entry
+
+
+@contextmanager
+def running_shaped_fhir_server(resources: list[dict], shape: Shape | None = None) -> Iterator[ShapedFhirServer]:
+    """A `ShapedFhirServer` under uvicorn on 127.0.0.1; its `base` is `http://127.0.0.1:<port>/fhir`."""
+    server = ShapedFhirServer(resources, shape)
+    with serve_in_thread(server, timeout_graceful_shutdown=1) as base:
+        server.base = f"{base}/fhir"
+        yield server

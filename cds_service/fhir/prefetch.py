@@ -10,6 +10,7 @@ another patient is dropped and reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from cql_like_rules.facts import DataNote
@@ -109,9 +110,22 @@ def owner_of(prefetch: Mapping[str, Any], patient_id: str) -> _Owner:
     return _Owner(patient_id, aliases, identifiers)
 
 
-def _version_key(resource: Mapping[str, Any]) -> tuple[str, str]:
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, tuple[int, str]]:
+    """Which copy of one resource is the later: `meta.lastUpdated` as the instant it names (an offset of its own, a
+    fraction of a second or none: "2026-01-13T09:30:00Z" is after "2026-01-13T10:00:00+01:00"), then `meta.versionId`
+    as a number when it is one ("10" after "9"). A copy that says neither comes first."""
     meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
-    return (str(meta.get("lastUpdated") or ""), str(meta.get("versionId") or ""))
+    updated, version = meta.get("lastUpdated"), str(meta.get("versionId") or "")
+    try:
+        instant = datetime.fromisoformat(updated) if isinstance(updated, str) else _NEVER
+    except ValueError:
+        instant = _NEVER
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant, ((int(version), "") if version.isascii() and version.isdigit() else (-1, version))
 
 
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str) -> PooledResources:
