@@ -843,7 +843,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "svære/tilbagevendende bakterielle infektioner"),
                     Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                          "general start criteria.",
-                         "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
+                         "IgG under {threshold} med svære/tilbagevendende verificerede bakterielle infektioner "
                          "opfylder de generelle startkriterier."),
                     Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
                          "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),

@@ -26,11 +26,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "ig-order-undated": (
         Text("immunoglobulin order “{display}” has no usable date and was not used: check whether the "
              "patient is already on substitution",
-             "immunglobulinordination “{display}” har ingen brugbar dato og er ikke brugt: tjek, om "
+             "immunglobulinordination “{display}” er uden brugbar dato og ikke brugt: tjek, om "
              "patienten allerede får substitution"),
         Text("{n} immunoglobulin orders have no usable date and were not used: check whether the patient is "
              "already on substitution",
-             "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
+             "{n} immunglobulinordinationer er uden brugbar dato og ikke brugt: tjek, om patienten allerede "
              "får substitution")),
     "ig-dose-undated": (
         Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
