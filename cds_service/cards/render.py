@@ -312,11 +312,43 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         if len(text) > DETAIL_LIMIT:
             facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
+    if len(text) <= DETAIL_LIMIT and not whole:
+        # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
+        # took: a fact the decision rests on (the infection a general stop names), a data note, the reminder come back
+        # where they fit, in that order.
+        facts = _restored(facts, every_fact, window,
+                          lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
+        for groups in (1, 2):
+            fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link)
+            if len(fuller_notes) > len(unused) and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
+                unused = fuller_notes
+        if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
+            reminder = REMINDER(lang)
+        text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
     return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
+
+
+def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, str] | None,
+              fits: Callable[[list[str]], bool]) -> list[str]:
+    """`facts` with the facts of `every_fact` it lost put back in their places, each where `fits` still holds (the T0
+    and window lines not apart again once they are one line)."""
+    t0, line, merged = (f"- {part}" for part in window) if window is not None else ("", "", "")
+    apart = {t0, line} if merged and merged in facts else set()
+
+    def place(fact: str) -> int:
+        return every_fact.index(t0 if fact == merged else fact)
+
+    for fact in every_fact:
+        if fact in facts or fact in apart:
+            continue
+        candidate = sorted([*facts, fact], key=place)
+        if fits(candidate):
+            facts = candidate
+    return facts
 
 
 def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],
