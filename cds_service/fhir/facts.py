@@ -796,6 +796,16 @@ class FactBuilder:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
         looks_like = THERAPY_HINTS.get(found)
         statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
+        if looks_like == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
+                and _str(resource.get("status")) == "completed":
+            # a CAR-T product order completed, known by its name only: as a coded one, never T0, but named on a card
+            # that asks for the infusion when none is recorded (`_car_t_orders_not_given`)
+            try:
+                ordered: date | None = self._dosage_period(resource)[0]
+            except DataError:
+                ordered = self._day_of(resource)
+            self._car_t_ordered.append((resource, shown, ordered))
+            return
         if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
                 or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))]:
             return
