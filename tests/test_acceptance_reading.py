@@ -16,6 +16,12 @@ deceased patient, the last days of the window, and drafts on order-select and or
 by the same checks (`read`): the limits, the decision first, numbers with units, only the chart's dates (or the dates
 the guideline derives from them), what to do, the guideline section, every data note shown or counted and on the page,
 no English word on a Danish card, EHR markup inert, and the explanation page answering 200 with the facts.
+
+Faults this round found, each held by a test at the end: a product name cut to fit that kept a number without its
+unit ('Tecvayli (teclistamab) 10…', read as a dose); a detail that, cut to fit beside a long data note, dropped the
+infection its general stop criteria rest on and did not give it back once the notes were only counted; a completed
+CAR-T order named only by its text, with no infusion recorded, that gave no card at all. `NOT_REACHED` lists the
+advice variants no chart here reaches.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from cds_service.tools.timeline import build_timeline, patient_data
 from cds_service.tools.worklist import evaluate_patient_resources
 from cql_like_rules.catalogue import CATALOGUE
 
-from .reading_charts import (HOSTILE, ICD10, MYELOMA, SCT, car_t, chart, culture, draft, given, igg, infection,
+from .reading_charts import (HOSTILE, ICD10, MYELOMA, SCT, car_t, chart, culture, diagnosis, draft, given, igg, infection,
                              m_protein_igg, m_protein_untyped, order, statement)
 from .servers import SettableClock
 
@@ -343,6 +349,22 @@ ordered("child-car-t-product-drafted", chart(igg("2026-01-13", 7.0), birth="2012
         "a 13-year-old, Kymriah ordered: individual assessment, the age at the order's start",
         (("child-individual-assessment", "car-t-product"),), ("13",), draft("2026-02-01", atc="L01XL04", text=KYMRIAH),
         by_when=False)
+ordered("bsab-drafted-by-name-only", chart(cart(), igg("2026-01-13", 3.2)), "2026-01-20",
+        "Tecvayli drafted by name only: not checked; plan IgG monitoring yourself",
+        (("order-not-recognised", "therapy-no-code"),), (), draft("2026-01-21", atc=None, text=TECVAYLI), by_when=False)
+ordered("child-order-by-name-only", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
+                                          birth="2012-05-05"), "2026-01-20",
+        "a child; Privigen drafted by name only: decide individually",
+        (("order-not-recognised", "no-code-child"),), ("13 y",), draft("2026-01-21", atc=None, text=PRIVIGEN),
+        by_when=False)
+ordered("order-unknown-system-no-index", chart(igg("2026-01-13", 3.2)), "2026-01-20",
+        "no CAR-T or bsAb; a nameless draft under an unknown system: not checked (information)",
+        (("order-not-recognised", "unknown-system-no-index"),), ("X-99",),
+        draft("2026-01-21", atc="X-99", system="urn:oid:1.2.208.176.9.9", text=None), by_when=False)
+ordered("order-wrong-system-no-index", chart(igg("2026-01-13", 3.2)), "2026-01-20",
+        "no CAR-T or bsAb; J06BA02 under SNOMED CT: have the code system corrected",
+        (("order-not-recognised", "wrong-system-no-index"),), ("J06BA02",),
+        draft("2026-01-21", atc="J06BA02", system=SCT, text=None), by_when=False)
 ordered("deceased-draft", chart(cart(), igg("2026-01-13", 3.2), deceased=True), "2026-01-20",
         "deceased: no advice on the order screen either", (), (), draft("2026-01-21", text=PRIVIGEN))
 ordered("child-order-local-code", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 2.0), birth="2012-05-05"),
@@ -401,6 +423,49 @@ add(Chart("general-review-order-ends-earlier", chart(ivig("2025-09-01", end="202
                                                      cart()), "2026-01-20",
           "IVIG begun before CAR-T, its order ending 2026-03-01, before the review date 2026-05-18",
           (("general-stop-review", "order-ends-earlier"),), ("2026-03-01", "2026-05-18")))
+
+add(Chart("child-car-t-ordered-by-name", chart(order(None, "2025-11-18", status="completed", text=KYMRIAH),
+                                               igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, Kymriah ordered by name, no infusion recorded: individual assessment; record the infusion",
+          (("therapy-undated", "car-t-order-child"),), ("13 y", "2025-11-18"), by_when=False))
+add(Chart("child-car-t-no-date", chart(replace_in(car_t("2025-11-18", text=KYMRIAH), performedDateTime=None),
+                                       igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, CAR-T with no date: individual assessment; add the day", (("therapy-undated", "no-date-child"),),
+          ("13 y",), by_when=False))
+add(Chart("child-car-t-date-unreadable", chart(replace_in(car_t("2025-11-18", text=KYMRIAH),
+                                                          performedDateTime="18-11-2025"),
+                                               igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, CAR-T dated '18-11-2025': individual assessment; record the day as a date",
+          (("therapy-undated", "unreadable-child"),), ("13 y", "18-11-2025"), by_when=False))
+LYMPHOMA_BY_TEXT = replace_in(diagnosis("X", "urn:x"), code={"text": "Diffust storcellet B-celle lymfom " + HOSTILE})
+add(Chart("lymphoma-by-text-only", chart(cart(), igg("2026-01-13", 3.2), LYMPHOMA_BY_TEXT, dx=None), "2026-01-20",
+          "a lymphoma typed as text, no code: not checked; ask for the diagnosis with a code",
+          (("malignancy-not-recognised", "no-code"),), ("2025-11-18",), by_when=False))
+# The child variant says 'has a code unknown' of a diagnosis that has no code at all (there is no child variant for
+# a text-only diagnosis): the decision (individual assessment) is right; the wording is a question in the report.
+add(Chart("child-lymphoma-by-text-only", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
+                                               LYMPHOMA_BY_TEXT, dx=None, birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, the lymphoma typed as text: individual assessment",
+          (("malignancy-not-recognised", "child"),), ("13 y",), by_when=False))
+add(Chart("bsab-given-by-name-only", chart(replace_in(given("LOCAL", "2025-11-18")[0],
+                                                      medicationCodeableConcept={"text": TECVAYLI}),
+                                           igg("2026-01-13", 3.2), dx=MYELOMA), "2026-01-20",
+          "Tecvayli given, recorded by name only: not checked; check the criteria yourself",
+          (("therapy-not-recognised", "no-code"),), ("2025-11-18",), by_when=False))
+add(Chart("stop-due-record-ends-on-stop", chart(cart(), igg("2025-12-10", 2.8), statement("2025-12-15", "2026-05-18")),
+          "2026-05-10", "the medication record ends on the stop date 2026-05-18: give none after it",
+          (("stop-due-soon", "record-ends-on-stop"),), ("2026-05-18",)))
+add(Chart("stop-due-record-ends-earlier", chart(cart(), igg("2025-12-10", 2.8), statement("2025-12-15", "2026-05-12")),
+          "2026-05-10", "the medication record ends 2026-05-12, before the stop date: stop when it ends",
+          (("stop-due-soon", "record-ends-earlier"),), ("2026-05-12",)))
+add(Chart("stop-planned-record-ends-earlier", chart(cart(), igg("2025-12-10", 2.8),
+                                                    statement("2025-12-15", "2026-04-12")), "2026-02-10",
+          "the medication record ends 2026-04-12, before the stop date 2026-05-18",
+          (("stop-planned", "record-ends-earlier"),), ("2026-04-12", "2026-05-18")))
+add(Chart("general-review-record-ends-earlier", chart(statement("2025-09-01", "2026-03-01"), igg("2025-08-20", 3.0),
+                                                      cart()), "2026-01-20",
+          "SCIG on the medication list since before CAR-T, ending 2026-03-01, before the review date 2026-05-18",
+          (("general-stop-review", "record-ends-earlier"),), ("2026-03-01", "2026-05-18")))
 
 
 # ---- G. Culture text the rules cannot read, with markup, beside a culture-proven pneumonia (rules §7) ----------------
@@ -650,17 +715,10 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 # Variants no chart here reaches (the template tests hold their wording; earlier rounds their charts): listed so that
 # what this round read is known, and a variant newly reached or lost is seen.
 NOT_REACHED = {
-    ("general-stop-review", "record-ends-earlier"), ("malignancy-not-recognised", "child"),
-    ("malignancy-not-recognised", "no-code"), ("order-not-recognised", "no-code-child"),
-    ("order-not-recognised", "therapy-no-code"), ("order-not-recognised", "unknown-system-child"),
-    ("order-not-recognised", "unknown-system-no-index"), ("order-not-recognised", "unknown-system-no-index-child"),
-    ("order-not-recognised", "wrong-system-child"), ("order-not-recognised", "wrong-system-no-index"),
-    ("order-not-recognised", "wrong-system-no-index-child"), ("plan-igg-monitoring", "continues-after-window"),
-    ("stop-due-soon", "record-ends-earlier"), ("stop-due-soon", "record-ends-on-stop"),
-    ("stop-planned", "booked-after-stop"), ("stop-planned", "record-ends-earlier"),
-    ("therapy-not-recognised", "no-code"), ("therapy-not-recognised", "unknown-system-child"),
-    ("therapy-not-recognised", "wrong-system-child"), ("therapy-undated", "car-t-order-child"),
-    ("therapy-undated", "no-date-child"), ("therapy-undated", "unreadable-child"),
+    ("order-not-recognised", "unknown-system-child"), ("order-not-recognised", "unknown-system-no-index-child"),
+    ("order-not-recognised", "wrong-system-child"), ("order-not-recognised", "wrong-system-no-index-child"),
+    ("plan-igg-monitoring", "continues-after-window"), ("stop-planned", "booked-after-stop"),
+    ("therapy-not-recognised", "unknown-system-child"), ("therapy-not-recognised", "wrong-system-child"),
 }
 
 
