@@ -210,6 +210,31 @@ add(Chart("after-stop-sepsis-restart", chart(cart(), ivig("2025-12-01", status="
 add(Chart("after-window-infections-old-igg", chart(cart(), *PNEUMONIAS[:2], igg("2026-01-13", 3.2)), "2026-07-01",
           "recurrent pneumonias, no IgG in 90 days (last 3.2 g/L 2026-01-13): measure IgG; Ig if < 4 g/L",
           (("measure-igg", "infections-no-recent-igg"),), ("2026-06-20",), by_when=False))
+# Five pneumonias coded without organism, each with its culture: blood (severe: bacteraemia) or sputum (not severe)
+CULTURES = {"blood": ("600-7", "Vækst af Streptococcus pneumoniae " + HOSTILE),
+            "sputum": ("624-7", "Vækst af Haemophilus influenzae")}
+
+
+def cultured_pneumonias(*specimens: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for day, specimen in zip(("2026-05-25", "2026-06-20", "2026-07-15", "2026-08-12", "2026-09-05"), specimens):
+        loinc, text = CULTURES[specimen]
+        out += [infection(day, "J18.9", ICD10, text="Pneumoni " + HOSTILE), culture(day, text, loinc=loinc)]
+    return out
+
+
+add(Chart("after-window-five-cultured-pneumonias", chart(
+    cart(), *cultured_pneumonias("blood", "sputum", "blood", "sputum", "blood"), igg("2026-09-08", 3.0)), "2026-09-10",
+          "IgG 3.0 g/L with five culture-proven pneumonias, three with bacteraemia: the general criteria are met; the "
+          "card dates the latest three episodes and which of those were severe",
+          (("start-meets-general-criteria", ""),), ("3.0 g/L", "2026-09-05", "5 episodes"), by_when=False))
+add(Chart("after-window-only-the-first-pneumonia-severe", chart(
+    cart(), *cultured_pneumonias("blood", "sputum", "sputum", "sputum", "sputum"), igg("2026-09-08", 3.0)),
+          "2026-09-10",
+          "IgG 3.0 g/L, a pneumonia with bacteraemia 2026-05-25, then four more: the general criteria are met; the "
+          "severe one is dated though older than the latest three episodes",
+          (("start-meets-general-criteria", ""),), ("3.0 g/L", "2026-05-25", "5 episodes"), by_when=False))
+
 
 # ---- C. On substitution begun in the window (§4.2): planned, due, overdue; as an order, doses, a record ------------
 add(Chart("stop-planned-order", chart(cart(), igg("2025-12-10", 2.8), ivig("2025-12-15")), "2026-02-01",
@@ -740,3 +765,20 @@ def test_a_car_t_order_known_by_its_name_only_asks_for_the_infusion_as_a_coded_o
     data note had no card to stand on)."""
     [card] = answer(_chart("car-t-ordered-by-name-not-infused"), lang).cards
     assert card["summary"].startswith(words), card["summary"]
+
+
+@pytest.mark.parametrize("name, lang, line", [
+    ("after-window-five-cultured-pneumonias", "en",
+     "- Severe bacterial infection 2026-07-15, 2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
+    ("after-window-five-cultured-pneumonias", "da",
+     "- Svær bakteriel infektion 2026-07-15, 2026-09-05 blandt episoderne 2026-07-15, 2026-08-12, 2026-09-05"),
+    ("after-window-only-the-first-pneumonia-severe", "en",
+     "- Severe bacterial infection 2026-05-25, then the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
+])
+def test_the_severe_infections_named_among_the_episodes_are_among_them(name: str, lang: str, line: str) -> None:
+    """§8: facts with their dates, that a clinician can check. Five culture-proven pneumonias (bacteraemia on
+    2026-05-25, 2026-07-15 and 2026-09-05): the card read 'Severe bacterial infection 2026-05-25, 2026-07-15,
+    2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05', naming as among the episodes shown a day that
+    is not one of them."""
+    [card] = answer(_chart(name), lang).cards
+    assert line in card["detail"], card["detail"]
