@@ -148,6 +148,15 @@ add(Chart("measure-a-bound", chart(cart(), igg("2026-01-13", 6.0, comparator="<"
 add(Chart("igg-4-to-6", chart(cart(), igg("2026-01-13", 5.1)), "2026-01-20",
           "IgG 5.1 g/L (2026-01-13) is 4 to < 6 g/L: no special criterion; the general SID criteria apply",
           (("general-criteria-igg-under-6", ""),), ("5.1 g/L", "2026-01-13"), by_when=False))
+add(Chart("start-on-the-last-day-of-the-window", chart(cart(), igg("2026-05-15", 2.9)), "2026-05-17",
+          "IgG 2.9 g/L: may be started, stop attempt 2026-05-18 (1 day left); the special criterion ends then",
+          (("start-substitution", ""),), ("1 day left", "2026-05-18")))
+add(Chart("stop-due-on-the-stop-date", chart(cart(), igg("2025-12-10", 2.8), ivig("2025-12-15")), "2026-05-18",
+          "stop attempt due today, 2026-05-18: pause substitution", (("stop-due-soon", ""),), ("2026-05-18 (today)",)))
+add(Chart("no-start-on-the-stop-date", chart(cart(), igg("2026-05-15", 2.9)), "2026-05-18",
+          "the window has closed on 2026-05-18: the general criteria, not met without infections",
+          (("no-start-without-infections", "no-substitution"),), ("2.9 g/L",), by_when=False))
+
 
 # A myeloma on teclistamab from 2025-03-03 (stop date 2025-09-03), IgG taken beside an M-protein (Bilag C; rules §7)
 add(Chart("myeloma-polyclonal-start", chart(*tec("2025-03-03", "2025-03-05"), igg("2025-05-02", 9.0),
@@ -769,9 +778,9 @@ def test_a_car_t_order_known_by_its_name_only_asks_for_the_infusion_as_a_coded_o
 
 @pytest.mark.parametrize("name, lang, line", [
     ("after-window-five-cultured-pneumonias", "en",
-     "- Severe bacterial infection 2026-07-15, 2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
+     "- Severe bacterial infections 2026-07-15, 2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
     ("after-window-five-cultured-pneumonias", "da",
-     "- Svær bakteriel infektion 2026-07-15, 2026-09-05 blandt episoderne 2026-07-15, 2026-08-12, 2026-09-05"),
+     "- Svære bakterielle infektioner 2026-07-15, 2026-09-05 blandt episoderne 2026-07-15, 2026-08-12, 2026-09-05"),
     ("after-window-only-the-first-pneumonia-severe", "en",
      "- Severe bacterial infection 2026-05-25, then the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
 ])
@@ -779,6 +788,6 @@ def test_the_severe_infections_named_among_the_episodes_are_among_them(name: str
     """§8: facts with their dates, that a clinician can check. Five culture-proven pneumonias (bacteraemia on
     2026-05-25, 2026-07-15 and 2026-09-05): the card read 'Severe bacterial infection 2026-05-25, 2026-07-15,
     2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05', naming as among the episodes shown a day that
-    is not one of them."""
+    is not one of them, and two severe ones as one infection."""
     [card] = answer(_chart(name), lang).cards
     assert line in card["detail"], card["detail"]

@@ -57,6 +57,8 @@ FACT = {
     "severe-episodes": Text("Severe bacterial infections {dates}", "Svære bakterielle infektioner {dates}"),
     "severe-among-episodes": Text("Severe bacterial infection {severe} among the episodes {dates}",
                                   "Svær bakteriel infektion {severe} blandt episoderne {dates}"),
+    "severe-many-among-episodes": Text("Severe bacterial infections {severe} among the episodes {dates}",
+                                       "Svære bakterielle infektioner {severe} blandt episoderne {dates}"),
     # the severe ones all before the episodes shown (the latest three)
     "severe-before-episodes": Text("Severe bacterial infection {severe}, then the episodes {dates}",
                                    "Svær bakteriel infektion {severe}, derefter episoderne {dates}"),

@@ -214,7 +214,8 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
         # only the severe ones among the episodes shown: "severe 2026-05-25 among the episodes 2026-07-15, ..." named
         # as among them a day that is not
         among = [str(d) for d in severe if str(d) in {str(e) for e in shown}]
-        line = FACT["severe-among-episodes"](lang).format(severe=", ".join(among), dates=dates) if among else \
+        key = "severe-among-episodes" if len(among) == 1 else "severe-many-among-episodes"  # two days: two infections
+        line = FACT[key](lang).format(severe=", ".join(among), dates=dates) if among else \
             FACT["severe-before-episodes"](lang).format(severe=str(severe[-1]), dates=dates)
     return line + FACT["episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(
         n=len(episodes), shown=len(shown))
