@@ -476,8 +476,6 @@ LYMPHOMA_BY_TEXT = replace_in(diagnosis("X", "urn:x"), code={"text": "Diffust st
 add(Chart("lymphoma-by-text-only", chart(cart(), igg("2026-01-13", 3.2), LYMPHOMA_BY_TEXT, dx=None), "2026-01-20",
           "a lymphoma typed as text, no code: not checked; ask for the diagnosis with a code",
           (("malignancy-not-recognised", "no-code"),), ("2025-11-18",), by_when=False))
-# The child variant says 'has a code unknown' of a diagnosis that has no code at all (there is no child variant for
-# a text-only diagnosis): the decision (individual assessment) is right; the wording is a question in the report.
 add(Chart("child-lymphoma-by-text-only", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
                                                LYMPHOMA_BY_TEXT, dx=None, birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, the lymphoma typed as text: individual assessment",
@@ -791,3 +789,15 @@ def test_the_severe_infections_named_among_the_episodes_are_among_them(name: str
     is not one of them, and two severe ones as one infection."""
     [card] = answer(_chart(name), lang).cards
     assert line in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("name", ["child-lymphoma-by-text-only", "child-car-t-local-code"])
+@pytest.mark.parametrize("lang, wrong, right", [("en", "code unknown", "no code this service knows"),
+                                                ("da", "kode ukendt", "ingen kode, tjenesten kender")])
+def test_a_childs_card_on_a_record_with_no_code_does_not_say_it_has_one(name: str, lang: str, wrong: str,
+                                                                        right: str) -> None:
+    """A 13-year-old's lymphoma typed as text, with no code: the card said the diagnosis 'has a code unknown to this
+    service' (the adult card has a variant for a record with no code; the child's had one wording for both). 'No code
+    this service knows' is true of both, for a diagnosis and for a therapy."""
+    [card] = answer(_chart(name), lang).cards
+    assert wrong not in card["summary"] and right in card["summary"], card["summary"]
