@@ -350,6 +350,12 @@ ordered("order-fails-with-four-notes", notes_chart(igg("2026-01-13", 5.1)), "202
         "the same, with the four data notes", (("order-does-not-meet-criteria", "window"),), ("5.1 g/L",),
         draft("2026-01-21", text=PRIVIGEN), by_when=False,
         notes=("unrecognised-code", "wrong-patient", "igg-unreadable", "infection-not-counted"))
+LENGTH_IN_WORDS = replace_in(draft("2026-01-21", text=PRIVIGEN), dosageInstruction=[
+    {"timing": {"repeat": {"boundsDuration": {"value": 3, "unit": "måneder " + HOSTILE}}}}])
+ordered("order-length-unreadable-with-four-notes", notes_chart(igg("2026-01-13", 3.2)), "2026-01-20",
+        "the draft meets the start criterion; its length '3 måneder ...' cannot be read: no end date is suggested, "
+        "the card says so first", (("order-meets-criteria", "window"),), ("2026-05-18",), LENGTH_IN_WORDS,
+        notes=("draft-length-unread", "unrecognised-code", "wrong-patient", "igg-unreadable"))
 ordered("bsab-drafted-new", chart(igg("2026-01-13", 7.0), dx=MYELOMA), "2026-01-20",
         "teclistamab drafted from 2026-01-25: measure IgG at baseline and until 2026-07-25",
         (("plan-igg-monitoring", "new"),), ("2026-07-25",), draft("2026-01-25", atc=TEC, text=TECVAYLI))
@@ -616,9 +622,12 @@ def read(c: Chart, lang: str, got) -> None:
             assert active not in rendered, (active, where)
         assert not any(line.startswith("ny linje") for line in detail.splitlines()), where
         assert "<b>" not in summary and "\n" not in summary and "\\" not in summary, where
-        # a Danish card has no English sentence
+        # a Danish card has no English sentence: nor its title, suggestions, actions and override reasons
         if lang == "da":
-            for text in (summary, detail):
+            framing = [card["source"]["topic"]["display"], *(x["label"] for x in card.get("suggestions", [])),
+                       *(a["description"] for x in card.get("suggestions", []) for a in x["actions"]),
+                       *(r["display"] for r in card.get("overrideReasons", []))]
+            for text in (summary, detail, *framing):
                 assert not ENGLISH.findall(own_words(text, c)), (ENGLISH.findall(own_words(text, c)), where)
     if got.cards:
         read_notes(c, lang, got)
@@ -801,3 +810,12 @@ def test_a_childs_card_on_a_record_with_no_code_does_not_say_it_has_one(name: st
     this service knows' is true of both, for a diagnosis and for a therapy."""
     [card] = answer(_chart(name), lang).cards
     assert wrong not in card["summary"] and right in card["summary"], card["summary"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_ehr_text_a_note_quotes_cut_shows_where_it_was_cut(lang: str) -> None:
+    """An IVIG draft whose length is written in words with markup ('3 måneder <b>fed</b> ... [klik](javascript:...)'):
+    the note quoted it cut at 40 characters with no mark, '“3 måneder ... \\[klik\\]\\(javasc”', a text that seems
+    whole. The cut is marked."""
+    card = answer(_chart("order-length-unreadable-with-four-notes"), lang).cards[0]
+    assert "\\(javasc”" not in card["detail"] and "…”" in card["detail"], card["detail"]

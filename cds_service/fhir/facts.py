@@ -455,6 +455,12 @@ def _partial(value: Any) -> bool:
     return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
 
 
+def _cut(text: str, limit: int) -> str:
+    """`text` as sent, at most `limit` characters, its cut marked ("…"): a note quoting it shows where it was cut, not
+    a text that seems whole ("3 måneder [klik](javasc")."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _reference_display(resource: Mapping[str, Any]) -> str:
     """The drug's name as the order's medicationReference.display gives it ("" when none)."""
     display = _first(resource, "medicationReference.display")
@@ -1888,7 +1894,7 @@ class FactBuilder:
         if not given or any(_length(q, self.t.duration_units, self.month_days) is not None for q in given):
             return ""
         q = given[0]
-        return f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip()[:40]
+        return _cut(f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip(), 40)
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
