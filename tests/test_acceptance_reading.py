@@ -454,6 +454,11 @@ add(Chart("car-t-date-unreadable", chart(replace_in(car_t("2025-11-18", text=ABE
                                          igg("2026-01-13", 3.2)), "2026-01-20",
           "Abecma dated '18-11-2025', not a FHIR date: not checked; record the day as a date",
           (("therapy-undated", "unreadable"),), ("18-11-2025",), by_when=False))
+add(Chart("car-t-dated-in-words", chart(replace_in(
+    car_t("2025-11-18", text=ABECMA), performedDateTime=None,
+    performedString="primo november 2025 (epikrise fra Rigshospitalet, afd. 4042)"), igg("2026-01-13", 3.2)),
+          "2026-01-20", "Abecma dated in words from another hospital's letter: not checked; record the day",
+          (("therapy-undated", ""),), ("primo november 2025",), by_when=False))
 add(Chart("child-car-t-month-only", chart(car_t("2025-11", text=KYMRIAH), igg("2026-01-13", 3.2), birth="2012-05-05"),
           "2026-01-20", "a 13-year-old, CAR-T dated 2025-11 only: individual assessment; record the day",
           (("therapy-undated", "child"),), ("13 y",), by_when=False))
@@ -819,3 +824,8 @@ def test_an_ehr_text_a_note_quotes_cut_shows_where_it_was_cut(lang: str) -> None
     whole. The cut is marked."""
     card = answer(_chart("order-length-unreadable-with-four-notes"), lang).cards[0]
     assert "\\(javasc”" not in card["detail"] and "…”" in card["detail"], card["detail"]
+    # a CAR-T dated in words from another hospital's letter: the summary and the detail quoted 'primo november 2025
+    # (epikrise fra Rigsho' as its whole date
+    [card] = answer(_chart("car-t-dated-in-words"), lang).cards
+    for text in (card["summary"], card["detail"]):
+        assert "Rigsho”" not in text and "…”" in text, text

@@ -985,7 +985,7 @@ class FactBuilder:
             latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True) if recorded else None
         except DataError:
             pass  # words: no day to begin or end with
-        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest,
+        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], _cut(recorded, 40), earliest, latest,
                                             unreadable=unreadable and bool(recorded)))
         what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
         name = drug[:28] + ("…" if len(drug) > 28 else "")
@@ -996,7 +996,7 @@ class FactBuilder:
         if unreadable:  # "18-11-2025" may name a day plainly to a reader: not "no day", a date in no form read
             self._notes.append(DataNote("therapy-date-unread", reference_of(r), f"{what} dated {recorded[:40]!r}, "
                                         "not a date that can be read: its window could not be placed, not used as an "
-                                        "index event", f"{name}, {recorded[:20]}" if name else recorded[:20]))
+                                        "index event", f"{name}, {_cut(recorded, 20)}" if name else _cut(recorded, 20)))
             return
         self._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                     "no day: its window could not be placed, not used as an index event",
