@@ -20,8 +20,11 @@ no English word on a Danish card, EHR markup inert, and the explanation page ans
 Faults this round found, each held by a test at the end: a product name cut to fit that kept a number without its
 unit ('Tecvayli (teclistamab) 10…', read as a dose); a detail that, cut to fit beside a long data note, dropped the
 infection its general stop criteria rest on and did not give it back once the notes were only counted; a completed
-CAR-T order named only by its text, with no infusion recorded, that gave no card at all. `NOT_REACHED` lists the
-advice variants no chart here reaches.
+CAR-T order named only by its text, with no infusion recorded, that gave no card at all; severe infections named
+"among the episodes" shown that were not among them, and two of them called one infection; a child's card saying a
+diagnosis typed with no code "has a code unknown"; an order's length and a therapy's date in words quoted cut with
+no mark; a Danish card that only counted a data note its English named (an unreadable IgG after the one decided on).
+`NOT_REACHED` lists the advice variants no chart here reaches.
 """
 
 from __future__ import annotations
@@ -196,6 +199,17 @@ add(Chart("myeloma-both-bounds", chart(*tec("2025-03-03"), igg("2025-05-02", 25.
                                        igg("2025-05-02", 22.0, code="NPU28638", comparator=">"), dx=MYELOMA),
           "2025-05-05", "total >25 g/L and M-protein >22 g/L: polyclonal IgG cannot be told; measure both as numbers",
           (("measure-igg", "m-protein-no-bound"),), (">25.0",), by_when=False))
+RESTART_MYELOMA = chart(*tec("2025-03-03", "2025-03-05"), ivig("2025-03-20", status="stopped", end="2025-05-01"),
+                        igg("2025-06-01", 8.5), m_protein_igg("2025-06-01", 5.4),
+                        igg("2025-06-02", 1.0, subject={"reference": "Patient/another-patient"}),
+                        igg("2025-06-03", None, text="hæmolyseret " + HOSTILE),
+                        infection("2025-05-20", "J18.9", ICD10, text="Pneumoni " + HOSTILE), dx=MYELOMA)
+add(Chart("myeloma-restart-in-window-unreadable-igg-after", RESTART_MYELOMA, "2025-06-05",
+          "polyclonal IgG 3.1 g/L (8.5 less 5.4), IVIG ended 2025-05-01: a restart, general criteria not met; an IgG "
+          "two days later could not be read: named, it could change the decision",
+          (("no-start-without-infections", ""),), ("3.1 g/L", "2025-05-01", "2025-06-03"), by_when=False,
+          notes=("igg-unreadable", "wrong-patient", "infection-not-counted")))
+
 
 # ---- B. After the window (§4.1 > 6 months, §4.3): general criteria, many infections ---------------------------------
 PNEUMONIAS = [infection(d, *PNEUMOCOCCAL, text="Pneumokokpneumoni " + HOSTILE)
@@ -829,3 +843,13 @@ def test_an_ehr_text_a_note_quotes_cut_shows_where_it_was_cut(lang: str) -> None
     [card] = answer(_chart("car-t-dated-in-words"), lang).cards
     for text in (card["summary"], card["detail"]):
         assert "Rigsho”" not in text and "…”" in text, text
+
+
+@pytest.mark.parametrize("lang, words", [("en", "could not be read"), ("da", "kunne ikke læses")])
+def test_a_danish_card_names_the_data_note_its_english_names(lang: str, words: str) -> None:
+    """Polyclonal IgG 3.1 g/L on 2025-06-01 (a restart: no start without infections); an IgG of 2025-06-03, after it,
+    could not be read ('hæmolyseret' and markup). The English card named it; the Danish, whose words are longer, only
+    counted it ('3 datanoter ikke vist her') and kept the reminder instead. A note is named with its EHR text
+    shortened before it is only counted."""
+    [card] = answer(_chart("myeloma-restart-in-window-unreadable-igg-after"), lang).cards
+    assert words in card["detail"] and "2025-06-03" in card["detail"], card["detail"]

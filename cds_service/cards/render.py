@@ -37,6 +37,7 @@ RULESET_EXTENSION = "dk.igsub-cds.ruleset"
 SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
+SHORT_DISPLAY = 20  # the EHR text a data note quotes, on a card short of room (else `notes.DISPLAY_LIMIT`)
 SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already states (total − M-protein)
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
@@ -323,10 +324,15 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         # where they fit, in that order.
         facts = _restored(facts, every_fact, window,
                           lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
-        for groups in (1, 2):
-            fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link)
-            if len(fuller_notes) > len(unused) and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
-                unused = fuller_notes
+        # the data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
+        # Danish card, whose words are longer, only counted an unreadable IgG the English named)
+        ladder = [(1, SHORT_DISPLAY), (1, None), (2, None)]  # a second kind never at the cost of the first's text
+        reached = next((i for i, (groups, short) in enumerate(ladder)
+                        if short is None and unused == brief(notes, lang, max_groups=groups, linked=has_link)), -1)
+        for i, (groups, short) in enumerate(ladder):
+            fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link, display_limit=short)
+            if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
+                unused, reached = fuller_notes, i
         if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
             reminder = REMINDER(lang)
         text = assemble(facts, caveats, unused, reminder)
