@@ -843,7 +843,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "svære/tilbagevendende bakterielle infektioner"),
                     Text("IgG below {threshold} with severe or recurrent verified bacterial infections meets the "
                          "general start criteria.",
-                         "IgG under {threshold} med svære eller tilbagevendende verificerede bakterielle infektioner "
+                         "IgG under {threshold} med svære/tilbagevendende verificerede bakterielle infektioner "
                          "opfylder de generelle startkriterier."),
                     Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
                          "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
@@ -1101,14 +1101,15 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "child": Variant(
-                    Text("Not checked: {drug}, {therapy_date}, code unknown to this service; child ({age} y): "
+                    # "no code it knows": true of a code in no value set and of a record with no code at all
+                    Text("Not checked: {drug}, {therapy_date}, has no code this service knows; child ({age} y): "
                          "individual assessment",
-                         "Ikke vurderet: {drug}, {therapy_date}, kode ukendt for tjenesten; barn ({age} år): "
+                         "Ikke vurderet: {drug}, {therapy_date}, har ingen kode, tjenesten kender; barn ({age} år): "
                          "individuel vurdering"),
-                    Text("Its name looks like {looks_like}, but the service does not know its code. The criteria do "
+                    Text("Its name looks like {looks_like}, but it has no code the service knows. The criteria do "
                          "not cover children: the need for substitution is assessed individually.",
-                         "Navnet ligner {looks_like}, men tjenesten kender ikke koden. Kriterierne omfatter ikke børn: "
-                         "behovet for substitution vurderes individuelt."),
+                         "Navnet ligner {looks_like}, men den har ingen kode, tjenesten kender. Kriterierne omfatter "
+                         "ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and ask the CDS team to record the therapy with a code the service "
                          "knows.",
                          "Beslut individuelt, og bed CDS-teamet registrere behandlingen med en kode, tjenesten "
@@ -1201,14 +1202,15 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{right_code_system} i journalen."),
                 ),
                 "child": Variant(
-                    Text("Not checked: diagnosis “{drug}” has a code unknown to this service; child ({age} y): "
+                    # "no code it knows": true of a code in no value set and of a diagnosis typed with no code at all
+                    Text("Not checked: diagnosis “{drug}” has no code this service knows; child ({age} y): "
                          "individual assessment",
-                         "Ikke vurderet: diagnosen “{drug}” har en kode ukendt for tjenesten; barn ({age} år): "
+                         "Ikke vurderet: diagnosen “{drug}” har ingen kode, tjenesten kender; barn ({age} år): "
                          "individuel vurdering"),
-                    Text("The diagnosis is named like a haematological malignancy, but the service does not know its "
-                         "code. The criteria do not cover children: the need for substitution is assessed "
+                    Text("The diagnosis is named like a haematological malignancy, but it has no code the service "
+                         "knows. The criteria do not cover children: the need for substitution is assessed "
                          "individually.",
-                         "Diagnosen hedder som en hæmatologisk kræftsygdom, men tjenesten kender ikke koden. "
+                         "Diagnosen hedder som en hæmatologisk kræftsygdom, men den har ingen kode, tjenesten kender. "
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and ask for the diagnosis to be recorded with a code the service "
                          "knows.",

@@ -117,10 +117,12 @@ def test_a_completed_cart_order_beside_an_infusion_known_by_name_does_not_say_no
 
 
 def test_a_therapy_known_by_name_is_named_by_its_first_record_whole() -> None:
-    """The day is the first record's, so the name and dose beside it are too (not the latest's 0,4 mg/kg)."""
+    """The day is the first record's, so the name beside it is too (not another record's dose). The summary has no
+    room for the dose with its unit: it shows none rather than '0,01…', a number whose unit was cut away."""
     chart = (dx(MYELOMA_SCT), given("ma-0", "2025-06-01", None, "Talvey (talquetamab) 0,4 mg/kg s.c."),
              given("ma-1", "2025-11-05", None, "Talvey (talquetamab) 0,01 mg/kg s.c."),
              given("ma-2", "2025-11-07", None, "Talvey (talquetamab) 0,06 mg/kg s.c."), LOW)
     [card] = cards(chart)
     assert code(card) == "therapy-not-recognised" and "2025-11-05" in card["summary"]  # June: over 90 days before
-    assert "0,01" in card["summary"] and "0,06" not in card["summary"]
+    assert "Talvey (talquetamab)…, 2025-11-05" in card["summary"]
+    assert "0,06" not in card["summary"] and "0,4" not in card["summary"] and "0,01…" not in card["summary"]

@@ -57,6 +57,11 @@ FACT = {
     "severe-episodes": Text("Severe bacterial infections {dates}", "Svære bakterielle infektioner {dates}"),
     "severe-among-episodes": Text("Severe bacterial infection {severe} among the episodes {dates}",
                                   "Svær bakteriel infektion {severe} blandt episoderne {dates}"),
+    "severe-many-among-episodes": Text("Severe bacterial infections {severe} among the episodes {dates}",
+                                       "Svære bakterielle infektioner {severe} blandt episoderne {dates}"),
+    # the severe ones all before the episodes shown (the latest three)
+    "severe-before-episodes": Text("Severe bacterial infection {severe}, then the episodes {dates}",
+                                   "Svær bakteriel infektion {severe}, derefter episoderne {dates}"),
     # the culture that made each shown episode bacterial (an infection coded without its organism), each named
     "culture": Text("positive {specimen} culture {date}", "positiv {specimen}dyrkning {date}"),
     # inside the window, why the special criterion does not apply: a restart (§4.3), on the window's line

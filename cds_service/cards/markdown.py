@@ -25,6 +25,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name
 # An angle bracket but one before a number, a space or "=" (a bound as sent: "IgG <5 g/L", "> 2", "<=0.5"), which no
 # HTML renderer reads as the start of a tag: "<5" is text to HTML, "<b" or "</" is not.
 _BRACKET = re.compile(r"[<>](?![\d .,=])")
+_BARE_NUMBER = re.compile(r"[\d.,^x×*/+–-]*\d[\d.,^x×*/+–-]*|[x×*/+–-]")  # "10", "1,2", "10^6", "x", "-"
 
 
 def escape(text: object, limit: int = 120) -> str:
@@ -54,11 +55,17 @@ def plain(text: object, limit: int = 60) -> str:
 
 def shorten(value: str, limit: int) -> str:
     """At most `limit` characters, cut at a word's end where one lies in the second half, so a
-    product name loses its tail ("Immune globulin, human…"), not half a word or a dose."""
+    product name loses its tail ("Immune globulin, human…"), not half a word or a dose: a number left
+    without the unit that followed it goes with the tail ("Tecvayli (teclistamab)…", not "… 10…")."""
     if len(value) <= limit:
         return value
     cut = value[: limit - 1]
     space = cut.rfind(" ")
     if space >= limit // 2:
         cut = cut[:space]
+        # a number whose unit was cut off reads as a dose it is not ("Tecvayli 10…" for "10 mg/ml"): it goes too
+        head, _, last = cut.rpartition(" ")
+        while head and _BARE_NUMBER.fullmatch(last):
+            cut = head
+            head, _, last = cut.rpartition(" ")
     return cut.rstrip(" ,;:-") + "…"

@@ -35,11 +35,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "ig-order-undated": (
         Text("immunoglobulin order “{display}” has no usable date and was not used: check whether the "
              "patient is already on substitution",
-             "immunglobulinordination “{display}” har ingen brugbar dato og er ikke brugt: tjek, om "
+             "immunglobulinordination “{display}” er uden brugbar dato og ikke brugt: tjek, om "
              "patienten allerede får substitution"),
         Text("{n} immunoglobulin orders have no usable date and were not used: check whether the patient is "
              "already on substitution",
-             "{n} immunglobulinordinationer har ingen brugbar dato og er ikke brugt: tjek, om patienten allerede "
+             "{n} immunglobulinordinationer er uden brugbar dato og ikke brugt: tjek, om patienten allerede "
              "får substitution")),
     "ig-wrong-system": (
         Text("an immunoglobulin code (“{display}”) was sent under the wrong code system and not read: check whether the "
@@ -447,9 +447,11 @@ ONLY_COUNTED_UNLINKED = (Text("{n} data note not shown here", "{n} datanote ikke
                          Text("{n} data notes not shown here", "{n} datanoter ikke vist her"))
 
 
-def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True) -> str:
+def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True,
+          display_limit: int | None = None) -> str:
     """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out
-    (the rest counted, pointing to the explanation page when the card links to one)."""
+    (the rest counted, pointing to the explanation page when the card links to one); `display_limit`: the EHR text
+    each quotes cut shorter still (a card short of room names a note briefly rather than only counting it)."""
     groups: dict[str, list[DataNote]] = defaultdict(list)
     for note in notes:
         if note.kind in NOTE_TEXT:
@@ -462,10 +464,12 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         found = groups[kind]
         if len(found) == 1:
             note = found[0]
-            parts.append(one_line(note.kind, lang, note.source, escape(note.display, DISPLAY_LIMIT.get(kind, 40)),
+            shown = min(DISPLAY_LIMIT.get(kind, 40), display_limit or DISPLAY_LIMIT.get(kind, 40))
+            parts.append(one_line(note.kind, lang, note.source, escape(note.display, shown),
                                   note.day.isoformat() if note.day else "?", note.threshold))
         else:
-            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang)))
+            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang,
+                                                                                     display_limit=display_limit)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
     if rest and not parts:
         parts.append((ONLY_COUNTED if linked else ONLY_COUNTED_UNLINKED)[rest > 1](lang).format(n=rest))
@@ -475,10 +479,11 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
     return text[:1].upper() + text[1:] + "."
 
 
-def names(notes: list[DataNote], lang: str, shown: int = 1) -> str:
+def names(notes: list[DataNote], lang: str, shown: int = 1, display_limit: int | None = None) -> str:
     """The first few notes' displays, escaped, and how many more: several codes not recognised are
     each worth naming (one may be the Ig order the patient is on), not only counting."""
-    quoted = [f"“{escape(n.display, DISPLAY_LIMIT.get(n.kind, 40))}”" if n.display else what(n.source, lang) for n in notes[:shown]]
+    quoted = [f"“{escape(n.display, min(DISPLAY_LIMIT.get(n.kind, 40), display_limit or DISPLAY_LIMIT.get(n.kind, 40)))}”"
+              if n.display else what(n.source, lang) for n in notes[:shown]]
     rest = len(notes) - len(quoted)
     if rest:
         quoted.append(AND_MORE(lang).format(n=rest))

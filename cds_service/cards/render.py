@@ -37,6 +37,7 @@ RULESET_EXTENSION = "dk.igsub-cds.ruleset"
 SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
+SHORT_DISPLAY = 20  # the EHR text a data note quotes, on a card short of room (else `notes.DISPLAY_LIMIT`)
 SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already states (total − M-protein)
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
@@ -212,7 +213,12 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
     elif len(severe) == len(episodes):
         line = FACT["severe-episodes"](lang).format(dates=dates)
     else:
-        line = FACT["severe-among-episodes"](lang).format(severe=", ".join(str(d) for d in severe[-3:]), dates=dates)
+        # only the severe ones among the episodes shown: "severe 2026-05-25 among the episodes 2026-07-15, ..." named
+        # as among them a day that is not
+        among = [str(d) for d in severe if str(d) in {str(e) for e in shown}]
+        key = "severe-among-episodes" if len(among) == 1 else "severe-many-among-episodes"  # two days: two infections
+        line = FACT[key](lang).format(severe=", ".join(among), dates=dates) if among else \
+            FACT["severe-before-episodes"](lang).format(severe=str(severe[-1]), dates=dates)
     return line + FACT["episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(
         n=len(episodes), shown=len(shown))
 
@@ -313,11 +319,48 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         if len(text) > DETAIL_LIMIT:
             facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
+    if len(text) <= DETAIL_LIMIT and not whole:
+        # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
+        # took: a fact the decision rests on (the infection a general stop names), a data note, the reminder come back
+        # where they fit, in that order.
+        facts = _restored(facts, every_fact, window,
+                          lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
+        # the data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
+        # Danish card, whose words are longer, only counted an unreadable IgG the English named)
+        ladder = [(1, SHORT_DISPLAY), (1, None), (2, None)]  # a second kind never at the cost of the first's text
+        reached = next((i for i, (groups, short) in enumerate(ladder)
+                        if short is None and unused == brief(notes, lang, max_groups=groups, linked=has_link)), -1)
+        for i, (groups, short) in enumerate(ladder):
+            fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link, display_limit=short)
+            if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
+                unused, reached = fuller_notes, i
+        if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
+            reminder = REMINDER(lang)
+        text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
     return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
+
+
+def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, str] | None,
+              fits: Callable[[list[str]], bool]) -> list[str]:
+    """`facts` with the facts of `every_fact` it lost put back in their places, each where `fits` still holds (the T0
+    and window lines not apart again once they are one line)."""
+    t0, line, merged = (f"- {part}" for part in window) if window is not None else ("", "", "")
+    apart = {t0, line} if merged and merged in facts else set()
+
+    def place(fact: str) -> int:
+        return every_fact.index(t0 if fact == merged else fact)
+
+    for fact in every_fact:
+        if fact in facts or fact in apart:
+            continue
+        candidate = sorted([*facts, fact], key=place)
+        if fits(candidate):
+            facts = candidate
+    return facts
 
 
 def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],

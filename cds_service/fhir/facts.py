@@ -469,6 +469,12 @@ def _partial(value: Any) -> bool:
     return isinstance(value, str) and len(value) in (4, 7) and value[:4].isdigit()
 
 
+def _cut(text: str, limit: int) -> str:
+    """`text` as sent, at most `limit` characters, its cut marked ("…"): a note quoting it shows where it was cut, not
+    a text that seems whole ("3 måneder [klik](javasc")."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _reference_display(resource: Mapping[str, Any]) -> str:
     """The drug's name as the order's medicationReference.display gives it ("" when none)."""
     display = _first(resource, "medicationReference.display")
@@ -811,6 +817,16 @@ class FactBuilder:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
         looks_like = THERAPY_HINTS.get(found)
         statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
+        if looks_like == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
+                and _str(resource.get("status")) == "completed":
+            # a CAR-T product order completed, known by its name only: as a coded one, never T0, but named on a card
+            # that asks for the infusion when none is recorded (`_car_t_orders_not_given`)
+            try:
+                ordered: date | None = self._dosage_period(resource)[0]
+            except DataError:
+                ordered = self._day_of(resource)
+            self._car_t_ordered.append((resource, shown, ordered))
+            return
         if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
                 or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))]:
             return
@@ -1014,7 +1030,7 @@ class FactBuilder:
             latest = to_local_date(recorded, self.tz, allow_partial=True, partial_as_last_day=True) if recorded else None
         except DataError:
             pass  # words: no day to begin or end with
-        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], recorded[:40], earliest, latest,
+        self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], _cut(recorded, 40), earliest, latest,
                                             unreadable=unreadable and bool(recorded)))
         what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
         name = drug[:28] + ("…" if len(drug) > 28 else "")
@@ -1025,7 +1041,7 @@ class FactBuilder:
         if unreadable:  # "18-11-2025" may name a day plainly to a reader: not "no day", a date in no form read
             self._notes.append(DataNote("therapy-date-unread", reference_of(r), f"{what} dated {recorded[:40]!r}, "
                                         "not a date that can be read: its window could not be placed, not used as an "
-                                        "index event", f"{name}, {recorded[:20]}" if name else recorded[:20]))
+                                        "index event", f"{name}, {_cut(recorded, 20)}" if name else _cut(recorded, 20)))
             return
         self._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                     "no day: its window could not be placed, not used as an index event",
@@ -2021,7 +2037,7 @@ class FactBuilder:
         if not given or any(_length(q, self.t.duration_units, self.month_days) is not None for q in given):
             return ""
         q = given[0]
-        return f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip()[:40]
+        return _cut(f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip(), 40)
 
     def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
         """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
