@@ -447,6 +447,12 @@ add(Chart("lymphoma-local-code", chart(cart(), igg("2026-01-13", 3.2), dx=("DLBC
                                        dx_text="Diffust storcellet B-celle lymfom " + HOSTILE), "2026-01-20",
           "a lymphoma under a local code: not checked; ask for the code",
           (("malignancy-not-recognised", ""),), ("DLBCL-LOK",), by_when=False))
+add(Chart("lymphoma-wrong-system-no-name", chart(cart(), igg("2026-01-13", 3.2), dx=("C83.3", "http://snomed.info/sct")),
+          "2026-01-20", "a lymphoma's ICD-10 code sent under SNOMED CT, no name: not checked; correct the code system",
+          (("malignancy-not-recognised", "wrong-system"),), ("C83.3",), by_when=False))
+add(Chart("lymphoma-unknown-system-no-name", chart(cart(), igg("2026-01-13", 3.2), dx=("LYM-17", "urn:local")),
+          "2026-01-20", "a diagnosis with only a local code and no name: not checked; ask for the code",
+          (("malignancy-not-recognised", "unknown-system"),), ("LYM-17",), by_when=False))
 add(Chart("car-t-month-only", chart(car_t("2025-11", text=ABECMA), igg("2026-01-13", 3.2)), "2026-01-20",
           "CAR-T dated 2025-11 only: not checked; record the day", (("therapy-undated", ""),), ("2025-11",),
           by_when=False))
