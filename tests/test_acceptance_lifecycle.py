@@ -480,7 +480,10 @@ CHARTS: list[Chart] = [
             at=S_AT, says=("2026-02-04",)) for status in ("completed", "in-progress")],
     Chart("ivig-dose-stopped", story_s(*ivig_doses("stopped")), DUE,
           "the 5 January infusion was stopped part-way (a reaction): some IVIG was given and the course goes on; the "
-          "stop attempt is due 2026-02-04 (documented: a stopped Ig dose is a dose given)", at=S_AT),
+          "stop attempt is due 2026-02-04 (documented: a stopped Ig dose is a dose given); the dose is named as read "
+          "so, as a stopped CAR-T infusion is, so that a record of none given is corrected", at=S_AT,
+          says=("dose on 2026-01-05 is recorded as stopped before it was complete: read as given",),
+          says_da=("dosis den 2026-01-05 er registreret som afbrudt",)),
     *[Chart(f"ivig-dose-{status}", story_s(*ivig_doses(status)), NO_START,
             f"the latest dose {status} was not given: the course of doses ended 35 days after 2025-12-08 (2026-01-12); "
             "a new start is a restart, general criteria", at=S_AT)
@@ -566,7 +569,7 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-first-dose-stopped-{key}",
             story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"), "statusReason": [{"text": reason}]}), DUE,
             f"the first IVIG infusion stopped, reason '{reason}': some was given, so the patient is on substitution "
-            "and the stop attempt is due", at=S_AT)
+            "and the stop attempt is due; the stopped dose is named", at=S_AT, says=("read as given",))
       for key, reason in (("reaction", "Infusionsreaktion"), ("not-resumed", "Infusionsreaktion, ikke startet igen"),
                           ("not-in-full", "Not given in full: rigors"))],
 ]

@@ -1723,6 +1723,10 @@ class FactBuilder:
         if bsab is not None:
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
         assert ig is not None  # one of the three is known (the test above)
+        if _str(r.get("status")) == "stopped":  # read as given, as a stopped CAR-T infusion is: named, so it is checked
+            self._notes.append(DataNote("ig-dose-stopped", reference_of(r), "immunoglobulin administration recorded as "
+                                        "stopped before it was complete: read as given",
+                                        (_concept_text(concept) or _first_code(concept))[:80], day))
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
