@@ -547,6 +547,14 @@ CHARTS: list[Chart] = [
     Chart("ivig-plan-ended-before-t0", story_s(ivig_order("completed", "plan", start="2025-03-01", end="2025-06-30")),
           START, "an IVIG plan that ended before the CAR-T (T0 2025-08-04): nothing to do with this window, not named",
           at=S_AT, says_not=("only planned",)),
+    # the medication list's IVIG record, linked to a plan (story S): the record says IVIG is taken
+    *[Chart(f"ivig-record-{link}-a-plan",
+            story_s(ivig_order("active", "plan"),
+                    {**ivig_record("active"), link: [{"reference": "MedicationRequest/ivig"}]}), DUE,
+            f"the medication list says IVIG is taken since 2025-09-15 ({link} the IVIG plan): the plan was carried out, "
+            "the patient is on substitution and the stop attempt is due 2026-02-04 (a record based on an order is "
+            "read as the order; a plan is no order, so the record stands)", at=S_AT, says=("2026-02-04",))
+      for link in ("basedOn", "derivedFrom")],
     # a CAR-T product plan or proposal completed, no infusion recorded: as a completed order, the card asks for it
     *[Chart(f"car-t-{intent}-completed-no-infusion",
             (dx(DLBCL, "2025-02-14"), igg("igg", "2026-01-08", 3.1),

@@ -2178,7 +2178,9 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
     record's course stands (docs/clinical-logic.md, "Medication records"). Nor does a product one of them leaves
     unstated (ATC J06BA, SKS BOHJ10B): an IVIG order so coded, put on hold the day home SCIG began, is a switch, and
     the SCIG course running must not be hidden (no stop advice); the record stands, as a course of its own."""
-    orders = [c for c in courses if c.source.startswith("MedicationRequest/")]
+    # a request that is only a plan or proposal is no order: a record based on it ("active" on the medication list)
+    # says the plan was carried out, and stands as a course of its own
+    orders = [c for c in courses if c.source.startswith("MedicationRequest/") and not c.intended]
     ordered = {c.source for c in orders}
     kept = []
     for course in courses:
