@@ -512,7 +512,7 @@ CHARTS: list[Chart] = [
             f"IVIG record {status}: nothing taken; start criterion met", at=S_AT)
       for status in ("not-taken", "entered-in-error")],
 
-    # -- second reading: near-misses of the rules above ---------------------------------------------------------------
+    # -- near-misses of the rules above ------------------------------------------------------------------------------
     # a correction beside its original at the same sample time (story W): the correction is the answer
     Chart("igg-correction-sent-without-issued",
           story_w(iggs=(igg("igg-b", "2026-01-08", 3.1),
