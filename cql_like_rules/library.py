@@ -1730,10 +1730,13 @@ def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
 
 @define("Intended IG Courses Begun", "Medication records of an immunoglobulin course intended (planned), and "
         "immunoglobulin requests whose intent is a plan or proposal (no order), whose start "
-        "has come and whose planned end, if any, has not passed: whether it was given they do not say")
+        "has come and whose planned end, if any, has not passed (a request's: or fell on or after T0, since a plan "
+        "completed says it was carried out, and carried out since T0 makes a start a restart): whether it was given "
+        "they do not say")
 def intended_courses_begun(c: Context) -> tuple[IgCourse, ...]:
+    t0: date | None = c["T0"]
     return tuple(x for x in c.facts.ig_courses if x.intended and x.start <= c.today
-                 and (x.end is None or x.end >= c.today))
+                 and (x.end is None or x.end >= c.today or (is_order(x) and t0 is not None and x.end >= t0)))
 
 
 def _as_reported(result: IgGResult) -> str:

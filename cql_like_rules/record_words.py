@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import re
 
-# A stopped CAR-T record whose statusReason says no cells were given ("Ikke givet", "not administered"): not an
-# infusion (it is read as not-done is); FHIR's stopped alone leaves that open, the reason closes it.
-NOT_GIVEN = re.compile(r"ikke\s+(?:givet|infunderet|administreret|påbegyndt)|not\s+(?:given|administered|infused|started)"
-                       r"|no\s+cells|ingen\s+celler", re.IGNORECASE)
+# A stopped CAR-T infusion or immunoglobulin dose whose statusReason says nothing was given ("Ikke givet", "Ikke
+# opstartet", "Afbrudt før start", "Patienten udeblev", "not administered"): not given (it is read as not-done is);
+# FHIR's stopped alone says some was given, the reason can say none was.
+# "ikke givet fuldt ud", "not given in full", "ikke startet igen" (halted, not resumed) say some was given.
+NOT_GIVEN = re.compile(r"(?:(?:ikke|ej|aldrig)\s+(?:givet|indgivet|infunderet|administreret|påbegyndt|(?:op)?start\w*)"
+                       r"|(?:not|never)\s+(?:given|administered|infused|started|begun|commenced))\b(?!\s+(?:op\s+)?"
+                       r"(?:igen|again|in\s+full|completely|fully|fuldt|helt|færdig|komplet))|(?:nothing|none)\s+"
+                       r"(?:given|infused)|intet\s+(?:givet|infunderet)|\b0\s*ml\s+(?:givet|given|infunderet|infused)"
+                       r"|(?:før|inden)\s+(?:op)?start|before\s+(?:the\s+)?start|udeblev|mødte\s+ikke|did\s+not\s+attend"
+                       r"|no[-\s]show|no\s+cells|ingen\s+celler", re.IGNORECASE)
 
 # A culture known by its name: the specimen its name gives (first match wins), else "other".
 # A name that says the culture looks for no bacterium (a fungus, a virus, cells) or screens for carriage (MRSA, VRE,

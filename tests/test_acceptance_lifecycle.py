@@ -480,8 +480,10 @@ CHARTS: list[Chart] = [
             at=S_AT, says=("2026-02-04",)) for status in ("completed", "in-progress")],
     Chart("ivig-dose-stopped", story_s(*ivig_doses("stopped")), DUE,
           "the 5 January infusion was stopped part-way (a reaction): some IVIG was given and the course goes on; the "
-          "stop attempt is due 2026-02-04. Documented choice: a stopped dose is not read as given; the four doses "
-          "before it carry the course to 2026-01-12 only", at=S_AT),
+          "stop attempt is due 2026-02-04 (documented: a stopped Ig dose is a dose given); the dose is named as read "
+          "so, as a stopped CAR-T infusion is, so that a record of none given is corrected", at=S_AT,
+          says=("dose on 2026-01-05 is recorded as stopped before it was complete: read as given",),
+          says_da=("dosis den 2026-01-05 er registreret som afbrudt",)),
     *[Chart(f"ivig-dose-{status}", story_s(*ivig_doses(status)), NO_START,
             f"the latest dose {status} was not given: the course of doses ended 35 days after 2025-12-08 (2026-01-12); "
             "a new start is a restart, general criteria", at=S_AT)
@@ -509,6 +511,75 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-record-{status}", story_s(ivig_record(status)), START,
             f"IVIG record {status}: nothing taken; start criterion met", at=S_AT)
       for status in ("not-taken", "entered-in-error")],
+
+    # -- near-misses of the rules above ------------------------------------------------------------------------------
+    # a correction beside its original at the same sample time (story W): the correction is the answer
+    Chart("igg-correction-sent-without-issued",
+          story_w(iggs=(igg("igg-b", "2026-01-08", 3.1),
+                        {k: v for k, v in igg("igg-a", "2026-01-08", 4.4, "corrected").items() if k != "issued"})), UNDER_6,
+          "the laboratory corrected 3.1 to 4.4 and the EHR sent the correction without `issued`: the correction is "
+          "still the answer, general criteria; no start on the superseded 3.1", says=("4.4 g/L",), says_not=("3.1 g/L",)),
+    Chart("igg-amended-issued-with-its-original",
+          story_w(iggs=(igg("igg-b", "2026-01-08", 3.1), igg("igg-a", "2026-01-08", 4.4, "amended"))), UNDER_6,
+          "an amended 4.4 with the same sample and issue time as the final 3.1 (one export of both versions): the "
+          "amendment is the answer, whichever id sorts last", says=("4.4 g/L",), says_not=("3.1 g/L",)),
+    Chart("igg-correction-issued-in-another-zone",
+          story_w(iggs=(igg("igg-b", "2026-01-08", 3.1, issued="2026-01-09T10:30:00+01:00"),
+                        igg("igg-a", "2026-01-08", 4.4, "corrected", effectiveDateTime="2026-01-08T07:05:00Z",
+                            issued="2026-01-09T09:45:00Z"))), UNDER_6,
+          "the correction's times are sent in UTC: issued 10:45 Danish time, after the original's 10:30: the "
+          "correction is the answer", says=("4.4 g/L",), says_not=("3.1 g/L",)),
+    Chart("igg-date-only-beside-a-repeat-taken-later",
+          story_w(iggs=(igg("igg-b", "2026-01-08", 4.4, effectiveDateTime="2026-01-08",
+                            issued="2026-01-08T09:00:00+01:00"),
+                        igg("igg-a", "2026-01-08", 3.1, effectiveDateTime="2026-01-08T14:00:00+01:00",
+                            issued="2026-01-08T16:00:00+01:00"))), START,
+          "a morning IgG 4.4 sent with its day only (issued 09:00) and a repeat taken at 14:00, 3.1: the repeat is the "
+          "latest (a result with its time is later than one of the day alone, as before; it was also issued later): "
+          "the start criterion is met", says=("3.1 g/L",), t0="2025-11-03"),
+    # an IVIG plan carried out before the day read (story S): it may have been given since T0, so a start is a restart
+    *[Chart(f"ivig-plan-{status}-ended-since-t0", story_s(ivig_order(status, "plan", end="2026-01-10")), START,
+            f"an IVIG plan {status} (FHIR: completed, all it implied has occurred), 2025-09-15 to 2026-01-10: no "
+            "order, so not substitution, but named: if it was given, a start now is a restart (general criteria)",
+            at=S_AT, says=("only planned or proposed from 2025-09-15", "already on substitution"),
+            says_da=("kun planlagt eller foreslået",))
+      for status in ("completed", "stopped")],
+    Chart("ivig-plan-ended-before-t0", story_s(ivig_order("completed", "plan", start="2025-03-01", end="2025-06-30")),
+          START, "an IVIG plan that ended before the CAR-T (T0 2025-08-04): nothing to do with this window, not named",
+          at=S_AT, says_not=("only planned",)),
+    # the medication list's IVIG record, linked to a plan (story S): the record says IVIG is taken
+    *[Chart(f"ivig-record-{link}-a-plan",
+            story_s(ivig_order("active", "plan"),
+                    {**ivig_record("active"), link: [{"reference": "MedicationRequest/ivig"}]}), DUE,
+            f"the medication list says IVIG is taken since 2025-09-15 ({link} the IVIG plan): the plan was carried out, "
+            "the patient is on substitution and the stop attempt is due 2026-02-04 (a record based on an order is "
+            "read as the order; a plan is no order, so the record stands)", at=S_AT, says=("2026-02-04",))
+      for link in ("basedOn", "derivedFrom")],
+    # a CAR-T product plan or proposal completed, no infusion recorded: as a completed order, the card asks for it
+    *[Chart(f"car-t-{intent}-completed-no-infusion",
+            (dx(DLBCL, "2025-02-14"), igg("igg", "2026-01-08", 3.1),
+             {"resourceType": "MedicationRequest", "id": "cart-req", "status": "completed", "intent": intent,
+              "subject": ME, "authoredOn": "2025-10-20T09:00:00+02:00",
+              "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01XL03",
+                                                        "display": "Yescarta (axicabtagene ciloleucel)"}]},
+              "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-11-03"}}}}]}),
+            ("therapy-undated",),
+            f"a CAR-T product {intent} completed (all it implied has occurred) and no infusion recorded: no window can "
+            "be placed, so the card asks for the infusion to be recorded (as for a completed order); no card at all "
+            "would leave a patient very likely given CAR-T unchecked", says=("no infusion recorded",))
+      for intent in ("plan", "proposal")],
+    # an IVIG dose stopped whose reason says none was given (story S): as not-done
+    *[Chart(f"ivig-first-dose-stopped-{reason.split()[0].lower()}",
+            story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"), "statusReason": [{"text": reason}]}), START,
+            f"the first IVIG infusion is recorded stopped, reason '{reason}': nothing was given, so the patient was "
+            "never on substitution; the start criterion is met", at=S_AT, says=("Ig may be started",))
+      for reason in ("Ikke opstartet", "Patienten udeblev", "Afbrudt før start", "Never started")],
+    *[Chart(f"ivig-first-dose-stopped-{key}",
+            story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"), "statusReason": [{"text": reason}]}), DUE,
+            f"the first IVIG infusion stopped, reason '{reason}': some was given, so the patient is on substitution "
+            "and the stop attempt is due; the stopped dose is named", at=S_AT, says=("read as given",))
+      for key, reason in (("reaction", "Infusionsreaktion"), ("not-resumed", "Infusionsreaktion, ikke startet igen"),
+                          ("not-in-full", "Not given in full: rigors"))],
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}

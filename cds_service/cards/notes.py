@@ -68,6 +68,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} immunglobulindoser er ikke registreret som givet (i bero eller status ukendt): ikke brugt; tjek, "
              "om patienten allerede får substitution")),
+    "ig-dose-stopped": (
+        Text("an immunoglobulin dose on {day} is recorded as stopped before it was complete: read as given; correct "
+             "the record if none was given",
+             "en immunglobulindosis den {day} er registreret som afbrudt før afslutning: læst som givet; ret "
+             "registreringen, hvis intet blev givet"),
+        Text("{n} immunoglobulin doses are recorded as stopped before they were complete: read as given; correct the "
+             "records if none was given",
+             "{n} immunglobulindoser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
+             "hvis intet blev givet")),
     "ig-statement-unread": (
         Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",

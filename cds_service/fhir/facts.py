@@ -1196,15 +1196,20 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone), then "|" and when it was issued: the later
-        of two results of one day is the most recent (a repeat after an unexpected value), and of two of the same
-        sample time the one issued later (a corrected result beside its original: the correction is the answer)."""
+        """When a result was taken, as a UTC instant ("" for a date alone), then when it was issued and "*" for a
+        revision (amended, corrected; "~*" when it does not say when): the later of two results of one day is the
+        most recent (a repeat after an unexpected value), and of two of the same sample time the one issued later (a
+        corrected result beside its original: the correction is the answer)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
+        # " " sorts before any instant: a result of a date alone stays before one of a time that day, whatever it was
+        # issued; an amended or corrected result sent with no `issued` is taken as issued after its original, and of
+        # two issued at once the amended or corrected one is the answer
         taken = self._utc(when)
-        issued = self._utc(r.get("issued"))
-        return f"{taken}|{issued}" if issued else taken
+        revised = _str(r.get("status")) in ("amended", "corrected")
+        issued = self._utc(r.get("issued")) or ("~" if revised else "")
+        return f"{taken} {issued}{'*' if revised else ''}" if issued else taken
 
     def _utc(self, when: Any) -> str:
         """A dateTime with a time as a UTC instant "2026-01-10T13:00:00"; "" for a date alone or one not read."""
@@ -1780,6 +1785,10 @@ class FactBuilder:
         if bsab is not None:
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
         assert ig is not None  # one of the three is known (the test above)
+        if _str(r.get("status")) == "stopped":  # read as given, as a stopped CAR-T infusion is: named, so it is checked
+            self._notes.append(DataNote("ig-dose-stopped", reference_of(r), "immunoglobulin administration recorded as "
+                                        "stopped before it was complete: read as given",
+                                        (_concept_text(concept) or _first_code(concept))[:80], day))
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
@@ -1827,10 +1836,11 @@ class FactBuilder:
         ig = sets.get("immunoglobulin-substitution")
         course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
         car_t = sets.get("car-t-product")
-        if car_t is not None and ig is None and status == "completed" and not plan \
+        if car_t is not None and ig is None and status == "completed" \
                 and not self._target_out_of_scope(r, car_t, concept, "car-t"):
             # Never T0 (an order is not an infusion), but a completed one says the product was very likely given:
-            # kept, and named on a card when no infusion is recorded (`_car_t_orders_not_given`).
+            # kept, and named on a card when no infusion is recorded (`_car_t_orders_not_given`). So is a plan or
+            # proposal completed (FHIR: all it implied has occurred): the card asks for the infusion to be recorded.
             try:
                 day: date | None = self._dosage_period(r)[0]  # the planned start, else authoredOn
             except DataError:
@@ -2253,7 +2263,9 @@ def _once_beside_orders(b: FactBuilder, courses: list[IgCourse], used: dict[str,
     record's course stands (docs/clinical-logic.md, "Medication records"). Nor does a product one of them leaves
     unstated (ATC J06BA, SKS BOHJ10B): an IVIG order so coded, put on hold the day home SCIG began, is a switch, and
     the SCIG course running must not be hidden (no stop advice); the record stands, as a course of its own."""
-    orders = [c for c in courses if c.source.startswith("MedicationRequest/")]
+    # a request that is only a plan or proposal is no order: a record based on it ("active" on the medication list)
+    # says the plan was carried out, and stands as a course of its own
+    orders = [c for c in courses if c.source.startswith("MedicationRequest/") and not c.intended]
     ordered = {c.source for c in orders}
     kept = []
     for course in courses:
