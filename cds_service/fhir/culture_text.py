@@ -43,12 +43,12 @@ def culture_words(t: Terminology, text: str, bounds: Collection[int] = ()) -> tu
 
 def _words_by_line(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     """The culture words of each line of a text read alone, at their places in the text."""
-    found: tuple[WordMatch, ...] = ()
+    found: list[WordMatch] = []  # a list, not a tuple grown line by line: that copied every word at every line
     at = 0
     for line in text.split("\n"):
-        found += tuple(m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
+        found += (m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
         at += len(line) + 1
-    return found
+    return tuple(found)
 
 
 def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...],
