@@ -474,8 +474,16 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
         return second[:1].islower()
     if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in t.words_in(first, *CULTURE_WORDS)):
         return False
-    return any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
-               for m in t.words_in(next_line, "organism"))
+    if not any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
+               for m in t.words_in(next_line, "organism")):
+        return False
+    # the species ends the name: what follows it on its line is no word of another name ("INGEN VÆKST AF CANDIDA" over
+    # "ESCHERICHIA COLI" or "PSEUDOMONAS AERUGINOSA" is a name of its own, a growth), only punctuation, a conjunction
+    # or a growth or no-growth word ("AUREUS", "AUREUS, E. COLI", "AUREUS ELLER E. COLI", "AUREUS IKKE PÅVIST")
+    rest = next_line[species.end(1):]
+    after = re.match(r"\s*([^\W\d_]+)", rest)
+    return after is None or bool(_CONJUNCTION.fullmatch(after.group(1))) \
+        or any(m.start == after.start(1) for m in t.words_in(rest, "result-interpretation"))
 
 
 def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends: list[int],
