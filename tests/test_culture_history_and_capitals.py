@@ -1,4 +1,4 @@
-"""When a name in capitals is wrapped over two lines.
+"""Where a history word's statement ends, when a name in capitals is wrapped, and a history never silent.
 
 Chart as in test_culture_text_unread: CAR-T 2025-03-03; pneumonia J18.9 on 2025-10-01 and 2025-12-01, each with a
 blood culture that day; IgG 3.5 g/L on 2026-01-05; evaluated 2026-01-10: two verified bacterial infections make the
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from .test_culture_negation_scope import MET, verdict
+from .test_culture_bounds import culture_notes, noted_cards
+from .test_culture_negation_scope import MET, NOT_MET, verdict
 from .test_culture_text_unread import cards
 
 # -- capitals: a genus over a line that begins a name of its own is two statements, as in small letters
@@ -43,4 +44,81 @@ def test_two_pneumonias_whose_cultures_grew_e_coli_below_a_candida_line_in_capit
     [found] = cards("SVAMPE: INGEN VÆKST AF CANDIDA\nESCHERICHIA COLI", lang)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert MET[lang][0] in found["summary"]
+
+
+# -- a history word's statement: a new statement of what grew after it is this culture's
+AFTER_A_HISTORY = ["Tidligere vækst af S. aureus og nu vækst af Escherichia coli",
+                   "Tidligere vækst af S. aureus - nu også vækst af Escherichia coli",
+                   "Previous growth of MRSA and now growth of Escherichia coli"]
+# all history, as before
+ONLY_A_HISTORY = ["Tidligere S. aureus isoleret", "Tidligere vækst af S. aureus og E. coli",
+                  "Tidligere MRSA og VRE påvist", "Tidligere påvist S. aureus og E. coli"]
+
+
+@pytest.mark.parametrize("text", AFTER_A_HISTORY)
+def test_a_growth_said_after_a_history_in_one_sentence_is_this_cultures(text: str) -> None:
+    """Before: 'none' (the history word reached every word to the end of its sentence, the current E. coli too)."""
+    assert verdict(valueString=text) == "bacterial"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "bacterial"
+
+
+@pytest.mark.parametrize("text", ONLY_A_HISTORY)
+def test_a_history_that_says_nothing_new_stays_history(text: str) -> None:
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_grew_e_coli_after_a_history_meet_the_general_criteria(lang: str) -> None:
+    """Before: 'Ig start not recommended' on two cultures that grew E. coli."""
+    [found] = cards("Tidligere vækst af S. aureus og nu vækst af Escherichia coli", lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_deferred_comment_grew_e_coli_after_a_history_meet_the_general_criteria(
+        lang: str) -> None:
+    [found] = noted_cards("Vækst: se kommentar", "Tidligere vækst af S. aureus - nu også vækst af Escherichia coli",
+                          lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+
+
+# -- a bacterium the result names only in what is read as a history is named, beside anything else it reads
+EARLIER_NOTE = {"en": "a culture (2025-12-01) names a bacterium only in what is read as an earlier finding",
+                "da": "en dyrkning (2025-12-01) nævner kun en bakterie i det, der læses som et tidligere fund"}
+EARLIER_NOTES = {"en": "2 cultures name a bacterium only in what is read as an earlier finding: not counted; check "
+                       "the results",
+                 "da": "2 dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: ikke talt med; "
+                       "tjek svarene"}
+# a no growth read beside a statement read as a history: the history was silent
+BESIDE_A_HISTORY = ["MRSA ikke påvist. Telefoneret tidligere i dag: Vækst af Staphylococcus aureus",
+                    "Ingen vækst af MRSA. Previously reported: growth of Staphylococcus aureus",
+                    "Ingen vækst. Tidligere vækst af S. aureus (2024)"]
+
+
+@pytest.mark.parametrize("text", BESIDE_A_HISTORY)
+def test_a_result_naming_a_bacterium_only_in_a_history_says_so(text: str) -> None:
+    """Before: no growth and nothing named (the other statement was read, so the text was no unread one)."""
+    assert verdict(valueString=text) == "none"
+    assert [kind for kind, _ in culture_notes({"valueString": text})] == ["culture-result-names-earlier"]
+
+
+def test_a_history_beside_this_cultures_growth_is_not_named() -> None:
+    for text in ("Vækst af Escherichia coli. Tidligere vækst af S. aureus (2024)",
+                 "Kendt MRSA-bærer, nu vækst af Escherichia coli"):
+        assert verdict(valueString=text) == "bacterial"
+        assert culture_notes({"valueString": text}) == []
+    # only a history: named as unread, as before, not twice
+    assert [k for k, _ in culture_notes({"valueString": "Tidligere vækst af S. aureus"})] == ["culture-text-unread"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_name_s_aureus_only_as_reported_earlier_say_so(lang: str) -> None:
+    """"MRSA ikke påvist. Telefoneret tidligere i dag: Vækst af Staphylococcus aureus": the reader takes "tidligere"
+    for a history and does not count the S. aureus; before, the card said 'Ig start not recommended' and nothing
+    else. It still does, and now names the cultures, for the clinician to read."""
+    [found] = cards(BESIDE_A_HISTORY[0], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+    assert EARLIER_NOTES[lang] in found["detail"]
 

@@ -422,28 +422,32 @@ _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
     """The words a history word reaches: every word after it in its statement, up to a growth or no-growth word of a
     later comma-clause ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu vækst af E. coli" grew E.
-    coli). A statement about an earlier culture says nothing of this one, as one that names what a culture was
-    examined for does not (rule 5); a text that says nothing else is not read, and named."""
+    coli), or one after an organism it reached that says what grew of a name after it: a new statement of what grew
+    ("Tidligere vækst af S. aureus og nu vækst af E. coli", "... - nu også vækst af E. coli" grew E. coli; "Tidligere
+    S. aureus isoleret" is all history). A statement about an earlier culture says nothing of this one, as one that
+    names what a culture was examined for does not (rule 5); a text that says nothing else is not read, and named."""
     reached: list[_Word] = []
     marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
              for h in _EARLIER.finditer(text) if not _AS_EARLIER.search(text, max(0, h.start() - 8), h.start())]
-    at, active = 0, None  # the history word reaching the words, as (its statement, its clause)
-    for w in words:  # in order, as the marks are: linear in the text
+    if not marks:
+        return reached
+    # whether a name of the same statement follows each word (read from the end: linear)
+    name_after, seen = [False] * len(words), -1
+    for i in range(len(words) - 1, -1, -1):
+        name_after[i] = seen == words[i].statement
+        if words[i].role == ORGANISM:
+            seen = words[i].statement
+    at, active, named = 0, None, False  # the history word reaching the words, as (its statement, its clause)
+    for i, w in enumerate(words):  # in order, as the marks are: linear in the text
         while at < len(marks) and marks[at][0] <= w.match.start:
-            active = marks[at][1:]
+            active, named = marks[at][1:], False
             at += 1
-        if active is not None and (w.statement != active[0] or w.clause != active[1] and w.role in (GREW, NO)):
+        if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
+                                   and (w.clause != active[1] or named and name_after[i])):
             active = None
         if active is not None:
             reached.append(w)
-    return reached
-    for w in words:
-        for statement, clause, end in marks:
-            if w.statement == statement and w.match.start >= end:
-                between = [v for v in words if end <= v.match.start < w.match.start or v is w]
-                if not any(v.clause != clause and v.role in (GREW, NO) for v in between):
-                    reached.append(w)
-                    break
+            named = named or w.role == ORGANISM
     return reached
 
 

@@ -1440,6 +1440,14 @@ class FactBuilder:
                                             "'nothing else grew'): not read, "
                                             "not counted as a verified infection; the clinician reads the result",
                                             f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
+            elif interpretation != "negative" and not (positive and bacterial) \
+                    and bacterial_verdict(read(*value_parts).earlier) == "bacterial":
+                # the result names a bacterium only in what it reads as a history ("Tidligere vækst af S. aureus",
+                # "Telefoneret tidligere i dag: Vækst af S. aureus") beside a statement it reads ("MRSA ikke
+                # påvist"): not counted, never silently; the clinician reads whether it is this culture's
+                self._notes.append(DataNote("culture-result-names-earlier", reference_of(r), "the result names a "
+                                            "bacterium only in a statement read as about an earlier culture: not "
+                                            "counted", " / ".join(value_parts)[:120], day))
         if growth.contradicted and positive and bacterial and not interpretation and not coded:
             # one text says nothing grew ("Vækst": "Ingen"), another names a bacterium ("Mikroorganisme": "Escherichia
             # coli"): each its own statement, the organism identified is read as grown; the clinician sees both
