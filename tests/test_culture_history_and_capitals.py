@@ -16,7 +16,9 @@ from .test_culture_text_unread import cards
 # -- capitals: a genus over a line that begins a name of its own is two statements, as in small letters
 CAPITALS_NAME_BELOW = ["SVAMPE: INGEN VÆKST AF CANDIDA\nESCHERICHIA COLI",
                        "INGEN VÆKST AF STAPHYLOCOCCUS AUREUS\nPSEUDOMONAS AERUGINOSA",
-                       "INGEN VÆKST AF CANDIDA\nKLEBSIELLA PNEUMONIAE"]
+                       "INGEN VÆKST AF CANDIDA\nKLEBSIELLA PNEUMONIAE",
+                       # a yeast's genus over a bacterium's: no genus and its species, whatever follows
+                       "INGEN VÆKST AF CANDIDA\nKLEBSIELLA", "SVAMPE: INGEN VÆKST AF CANDIDA\nENTEROCOCCUS"]
 # a species wrapped below its genus, the statement going on after it: one name, no growth
 CAPITALS_SPECIES_BELOW = ["INGEN VÆKST AF STAPHYLOCOCCUS\nAUREUS ELLER ESCHERICHIA COLI",
                           "INGEN VÆKST AF STAPHYLOCOCCUS\nAUREUS, ESCHERICHIA COLI",

@@ -476,10 +476,13 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
     first, second = genus.group().strip(), species.group(1)
     if not first.isupper():
         return second[:1].islower()
-    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in t.words_in(first, *CULTURE_WORDS)):
+    above = t.words_in(first, *CULTURE_WORDS)
+    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in above):
         return False
-    if not any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
-               for m in t.words_in(next_line, "organism")):
+    below = [m for m in t.words_in(next_line, "organism")
+             if m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")]
+    # a genus and its species are one organism, of one kind: "CANDIDA" (a yeast) over "KLEBSIELLA" (a bacterium) is two
+    if not below or any(m.get("kind") != below[0].get("kind") for m in above):
         return False
     # the species ends the name: what follows it on its line is no word of another name ("INGEN VÆKST AF CANDIDA" over
     # "ESCHERICHIA COLI" or "PSEUDOMONAS AERUGINOSA" is a name of its own, a growth), only punctuation, a conjunction
