@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from .test_culture_bounds import culture_notes, noted_cards
+from .test_culture_components import part
 from .test_culture_negation_scope import MET, NOT_MET, verdict
 from .test_culture_text_unread import cards
 
@@ -124,3 +125,33 @@ def test_two_pneumonias_whose_cultures_name_s_aureus_only_as_reported_earlier_sa
     assert NOT_MET[lang] in found["summary"]
     assert EARLIER_NOTES[lang] in found["detail"]
 
+
+
+# -- the history word's abbreviation: its full stop ends no statement
+ABBREVIATED = ["Tidl. MRSA-positiv", "Tidl. Staphylococcus aureus (2024)", "Tidl. Vækst af S. aureus (2024)",
+               "Pt. tidl. MRSA-bærer"]
+
+
+@pytest.mark.parametrize("text", ABBREVIATED)
+def test_an_abbreviated_history_before_a_capital_is_no_growth_of_this_culture(text: str) -> None:
+    """Before: 'bacterial' (the full stop of "Tidl." before a capital letter ended the statement, so the history word
+    reached nothing and the earlier organism was read as this culture's growth)."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "none"
+
+
+def test_a_line_or_a_text_after_an_abbreviated_history_is_its_own() -> None:
+    assert verdict(valueString="Tidl.\nVækst af Escherichia coli") == "bacterial"
+    assert verdict(valueString="Tidl. MRSA. Vækst af Escherichia coli") == "bacterial"
+    assert verdict(component=[part("Tidl.", {"text": "Resultat"}), part("Vækst af Escherichia coli", {"text": "Resultat"})]) \
+        == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_comment_names_only_an_abbreviated_history_do_not_meet_the_general_criteria(
+        lang: str) -> None:
+    """"Vækst: se kommentar" with the comment "Tidl. Staphylococcus aureus (2024)". Before: 'Ig may be started
+    (general criteria)' on the S. aureus of 2024."""
+    [found] = noted_cards("Vækst: se kommentar", "Tidl. Staphylococcus aureus (2024)", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]

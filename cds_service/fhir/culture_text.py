@@ -380,9 +380,15 @@ def _words(t: Terminology, text: str, found: Iterable[WordMatch],
         k = bisect_right(starts, position) - 1  # the last word starting at or before it (words do not overlap)
         return k >= 0 and position < found[k].end
 
+    # the full stop of a history word's abbreviation ("Tidl. MRSA-bærer", "Tidl. Vækst af S. aureus") ends nothing
+    abbreviated = {h.end() - 1 for h in _EARLIER.finditer(text) if text[h.end() - 1] == "."}
+
     def ends(pattern: re.Pattern[str]) -> list[int]:
-        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
-        return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
+        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing; a line
+        # break after an abbreviation's full stop ("Tidl." over "Vækst af E. coli") still ends its line.
+        return [m.start() + m.group().find("\n") if m.start() in abbreviated else m.start()
+                for m in pattern.finditer(text) if not inside_a_word(m.start())
+                and (m.start() not in abbreviated or "\n" in m.group())]
 
     statement_ends = _joined_lines(t, text, found, ends(_STATEMENT_END), bounds)
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
