@@ -155,3 +155,32 @@ def test_two_pneumonias_whose_comment_names_only_an_abbreviated_history_do_not_m
     [found] = noted_cards("Vækst: se kommentar", "Tidl. Staphylococcus aureus (2024)", lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert NOT_MET[lang] in found["summary"]
+
+
+# -- a history whose first clause says nothing yet (a date, what it is about) reaches the growth of the next clause
+DATED = ["Tidligere (2024): vækst af S. aureus", "Previous culture (2024): growth of Staphylococcus aureus",
+         "Tidligere, i 2024, vækst af S. aureus"]
+
+
+@pytest.mark.parametrize("text", DATED)
+def test_a_history_whose_growth_follows_a_bracket_or_comma_is_no_growth_of_this_culture(text: str) -> None:
+    """Before: 'bacterial' (the growth word of the clause after "(2024)" ended the history before it reached
+    anything)."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "none"
+
+
+def test_a_growth_after_a_history_that_said_something_is_still_this_cultures() -> None:
+    for text in ("Tidligere ingen vækst, nu vækst af Escherichia coli", "Tidligere negativ, nu vækst af Escherichia coli",
+                 "Kendt MRSA-bærer, nu vækst af Escherichia coli",
+                 "Tidligere vækst af S. aureus (2024), nu vækst af Escherichia coli"):
+        assert verdict(valueString=text) == "bacterial", text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_comment_names_only_a_dated_history_do_not_meet_the_general_criteria(lang: str) -> None:
+    """"Vækst: se kommentar" with "Previous culture (2024): growth of Staphylococcus aureus". Before: 'Ig may be
+    started (general criteria)'."""
+    [found] = noted_cards("Vækst: se kommentar", "Previous culture (2024): growth of Staphylococcus aureus", lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]

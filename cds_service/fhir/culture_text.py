@@ -427,8 +427,9 @@ _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
 
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
     """The words a history word reaches: every word after it in its statement, up to a growth or no-growth word of a
-    later comma-clause ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu vækst af E. coli" grew E.
-    coli), or one after an organism it reached that says what grew of a name after it: a new statement of what grew
+    later comma-clause after a word it reached ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu
+    vækst af E. coli" grew E. coli; "Tidligere (2024): vækst af S. aureus" is history), or one after an organism it
+    reached that says what grew of a name after it: a new statement of what grew
     ("Tidligere vækst af S. aureus og nu vækst af E. coli", "... - nu også vækst af E. coli" grew E. coli; "Tidligere
     S. aureus isoleret" is all history). A statement about an earlier culture says nothing of this one, as one that
     names what a culture was examined for does not (rule 5); a text that says nothing else is not read, and named."""
@@ -443,17 +444,18 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
         name_after[i] = seen == words[i].statement
         if words[i].role == ORGANISM:
             seen = words[i].statement
-    at, active, named = 0, None, False  # the history word reaching the words, as (its statement, its clause)
+    # the history word reaching the words, as (its statement, its clause); whether it reached a word yet, an organism
+    at, active, said, named = 0, None, False, False
     for i, w in enumerate(words):  # in order, as the marks are: linear in the text
         while at < len(marks) and marks[at][0] <= w.match.start:
-            active, named = marks[at][1:], False
+            active, said, named = marks[at][1:], False, False
             at += 1
         if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
-                                   and (w.clause != active[1] or named and name_after[i])):
+                                   and (w.clause != active[1] and said or named and name_after[i])):
             active = None
         if active is not None:
             reached.append(w)
-            named = named or w.role == ORGANISM
+            said, named = True, named or w.role == ORGANISM
     return reached
 
 
