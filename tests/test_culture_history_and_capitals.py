@@ -49,6 +49,37 @@ def test_two_pneumonias_whose_cultures_grew_e_coli_below_a_candida_line_in_capit
     assert MET[lang][0] in found["summary"]
 
 
+# -- capitals: a word that is no name's first word over a line about the fungi is no genus over its species
+OVER_THE_FUNGI_GREW = ["POSITIV EFTER 14 TIMER\nSVAMPE: INGEN VÆKST", "VÆKST AF AEROCOCCUS URINAE\nSVAMPE: INGEN VÆKST",
+                       "VÆKST I 1 AF 2 FLASKER\nSVAMPE: INGEN VÆKST", "VÆKST I 1 AF 2 FLASKER\nSVAMPE INGEN VÆKST",
+                       "INGEN VÆKST AF STAPHYLOCOCCUS AUREUS\nENTEROCOCCUS"]
+OVER_THE_FUNGI_UNREAD = ["VÆKST: SE KOMMENTAR\nSVAMPE: INGEN VÆKST", "DYRKET 5 DØGN\nSVAMPE: INGEN VÆKST",
+                         "AEROCOCCUS URINAE\nSVAMPE: INGEN VÆKST", "POSITIV KONTROL\nSVAMPE: INGEN VÆKST"]
+
+
+@pytest.mark.parametrize("text", OVER_THE_FUNGI_GREW)
+def test_a_growth_in_capitals_over_a_line_about_the_fungi_still_grows(text: str) -> None:
+    """Before: 'none' (the last word of the line, "TIMER" or "URINAE", read as a genus over the species "SVAMPE", so
+    the fungi's no growth reached the growth above). In small letters it grew, as on the rules before capitals."""
+    assert verdict(valueString=text) != "none"
+    assert verdict(valueString=text.capitalize()) != "none"
+
+
+@pytest.mark.parametrize("text", OVER_THE_FUNGI_UNREAD)
+def test_a_text_in_capitals_over_a_line_about_the_fungi_is_still_named_unread(text: str) -> None:
+    """Before: a silent no growth; the rules could not read it, and said so, in small letters and before capitals."""
+    assert [kind for kind, _ in culture_notes({"valueString": text})] == ["culture-text-unread"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_are_positive_in_capitals_beside_the_fungi_meet_the_general_criteria(
+        lang: str) -> None:
+    """"POSITIV EFTER 14 TIMER" over "SVAMPE: INGEN VÆKST". Before: 'Ig start not recommended', nothing named."""
+    [found] = cards("POSITIV EFTER 14 TIMER\nSVAMPE: INGEN VÆKST", lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert MET[lang][0] in found["summary"]
+
+
 # -- a history word's statement: a new statement of what grew after it is this culture's
 AFTER_A_HISTORY = ["Tidligere vækst af S. aureus og nu vækst af Escherichia coli",
                    "Tidligere vækst af S. aureus - nu også vækst af Escherichia coli",

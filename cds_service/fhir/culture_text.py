@@ -487,6 +487,14 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
     above = t.words_in(first, *CULTURE_WORDS)
     if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in above):
         return False
+    # the genus stands where a name begins: first on its line, or after "af"/"of", a colon or a growth or no-growth
+    # word ("INGEN VÆKST AF STAPHYLOCOCCUS", "IKKE PÅVIST: STAPHYLOCOCCUS"); a word after a number or after another
+    # name ("POSITIV EFTER 14 TIMER", "AEROCOCCUS URINAE", "STAPHYLOCOCCUS AUREUS") begins none
+    lead = line[:genus.start()].rstrip()
+    if lead and not _LEADS_ON.search(lead) \
+            and not any(m.valueset == "result-interpretation" and not lead[m.end:].strip()
+                        for m in t.words_in(lead, "result-interpretation")):
+        return False
     below = [m for m in t.words_in(next_line, "organism")
              if m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")]
     # a genus and its species are one organism, of one kind: "CANDIDA" (a yeast) over "KLEBSIELLA" (a bacterium) is two
@@ -496,6 +504,8 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
     # "ESCHERICHIA COLI" or "PSEUDOMONAS AERUGINOSA" is a name of its own, a growth), only punctuation, a conjunction
     # or a growth or no-growth word ("AUREUS", "AUREUS, E. COLI", "AUREUS ELLER E. COLI", "AUREUS IKKE PÅVIST")
     rest = next_line[species.end(1):]
+    if rest.lstrip().startswith(":"):
+        return False  # a field's name ("SVAMPE: INGEN VÆKST"), no species
     after = re.match(r"\s*([^\W\d_]+)", rest)
     return after is None or bool(_CONJUNCTION.fullmatch(after.group(1))) \
         or any(m.start == after.start(1) for m in t.words_in(rest, "result-interpretation"))
