@@ -1470,9 +1470,16 @@ class FactBuilder:
         component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
         read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
         laboratory's report would print it, and so is one whose code names a bottle ("Anaerob flaske": "Ingen
-        vækst" is about that bottle only); a code that names neither ("Organism identified") is not read."""
+        vækst" is about that bottle only); a code that names neither ("Organism identified") is not read.
+        Consecutive components of one code are one field's text sent a line each (a report's lines, "Resultat":
+        "Ikke" then "Resultat": "påvist"), read as the lines of one text, as a text's own lines are."""
         lines = [_texts(r.get("valueString"), r.get("valueCodeableConcept"))]
+        previous: Any = None
         for value, code in _component_texts(r):
+            if code is not None and code == previous and len(lines) > 1:
+                lines[-1] += "\n" + value  # the same field's next line
+                continue
+            previous = code
             if not self._names_organism(value):
                 name = _concept_text(code)
                 if name and (self._names_organism(name) or names_a_bottle(name)):
