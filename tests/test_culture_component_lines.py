@@ -11,11 +11,15 @@ from typing import Any
 
 import pytest
 
+from cds_service.tools.replay import replay
+
 from .test_culture_bounds import DISAGREE, culture_notes
 from .test_culture_components import GROWTH, component_cards, part
-from .test_culture_negation_scope import MET, NOT_MET, verdict
+from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, verdict
+from .test_culture_text_unread import AT, bundle
 
 RESULT = {"text": "Resultat"}
+UNREAD = {"en": "2 cultures have a result the rules cannot read", "da": "2 dyrkninger har et svar, reglerne ikke kan læse"}
 
 
 def lines(*texts: str, code: dict[str, Any] = RESULT) -> dict[str, Any]:
@@ -60,3 +64,18 @@ def test_two_pneumonias_whose_fields_disagree_still_meet_the_criteria_and_say_so
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert MET[lang][0] in found["summary"]
     assert DISAGREE[lang] in found["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_deferred_comment_says_none_over_two_notes_do_not_meet_the_criteria(lang: str) -> None:
+    """"Vækst: se kommentar", its comment sent a line a note: "Negativ" then "for Staphylococcus aureus". Before: 'Ig
+    may be started (general criteria)' (the second note alone named S. aureus, grown). Now one comment, no growth:
+    not read, and named."""
+    b = bundle("Vækst: se kommentar")
+    for entry in b["entry"]:
+        if entry["resource"]["id"].startswith("bc"):
+            entry["resource"]["note"] = [{"text": "Negativ"}, {"text": "for Staphylococcus aureus"}]
+    [found] = replay(RUNTIME, b, at=AT, lang=lang).cards
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+    assert UNREAD[lang] in found["detail"]

@@ -113,7 +113,7 @@ class Growth:
 
 
 def joined(parts: Iterable[str]) -> tuple[str, tuple[int, ...]]:
-    """A culture's texts (its value's, each component's, each note's) as one text, a line each, and the line breaks
+    """A culture's texts (its value's, each component's, its comments') as one text, a line each, and the line breaks
     between them: no statement, phrase or look at the words before a word crosses one (a component is its own
     statement: "Vækst": "Ingen" then "Mikroorganisme": "Escherichia coli" is no "Ingen ... E. coli")."""
     texts = [p for p in parts if p.strip()]

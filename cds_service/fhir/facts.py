@@ -1357,8 +1357,12 @@ class FactBuilder:
                  and culture_words(self.t, n["text"])]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
         notes += [value for value in _comment_component_texts(r) if culture_words(self.t, value)]
+        # the comments, one text a line each: a laboratory sends a long comment a line a note ("Ingen vækst af" then
+        # "Staphylococcus aureus"), as its lines are one text's; the comments are their own statements, apart from
+        # the result's texts (`joined`)
+        comment = "\n".join(notes)
         # each text its own statements, never joined to the next (`joined`): the value's and each component's, then
-        # each note's
+        # the comments'
         value_parts = self._culture_result_parts(r)
         value_text = "\n".join(value_parts)
         text = "\n".join(t for t in (value_text, *notes) if t.strip())
@@ -1386,16 +1390,16 @@ class FactBuilder:
         # a result that defers what grew to a comment ("Vækst: se kommentar") is read from the comments only where
         # they say something grew: one that names only what was looked for ("Undersøgt for S. aureus") or nothing
         # grown leaves the result unread, and named
-        deferred = growth.deferred and not interpretation and bool(notes) and read(*notes).grew
+        deferred = growth.deferred and not interpretation and bool(notes) and read(comment).grew
         if (interpretation == "positive" or deferred) and not verdict:
             # a positive interpretation whose result names no organism, or a result that defers what grew to a
             # comment: the notes may name what grew (a yeast only is no bacterial growth); beside an organism of
             # the result, a note's earlier finding is not this one's
-            growth = read(*value_parts, *notes)
+            growth = read(*value_parts, comment)
             verdict = bacterial_verdict(growth.named)
         # a note's bacterium is shown whether it says this culture grew it or an earlier one ("Tidligere vækst af S.
         # aureus (2024)": never counted, but the clinician sees it)
-        noted = bacterial_verdict([*read(*notes).named, *read(*notes).earlier]) == "bacterial" \
+        noted = bacterial_verdict([*read(comment).named, *read(comment).earlier]) == "bacterial" \
             if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
@@ -1426,7 +1430,7 @@ class FactBuilder:
         if not entry.get("fungal_only"):
             # whether the text says nothing grew matters only beside a positive interpretation: read only then
             said_none = interpretation == "positive" and bool(text.strip()) and not coded \
-                and not read(*value_parts, *notes).grew and not read(*value_parts, *notes).unread
+                and not read(*value_parts, comment).grew and not read(*value_parts, comment).unread
             self._culture_conflict(r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
             if noted and interpretation != "negative" and not (positive and bacterial):
                 self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
