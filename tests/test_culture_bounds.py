@@ -155,10 +155,16 @@ def test_a_statement_printed_over_lines_of_one_text_is_still_one(value: dict[str
     assert culture_notes(value) == []
 
 
-def test_a_note_is_its_own_statement() -> None:
-    """Two notes: "Ingen" and "Vækst af Escherichia coli" were one phrase "Ingen vækst" over two comments."""
-    assert verdict(valueString="Vækst: se kommentar", note=[{"text": "Ingen"}, {"text": "Vækst af Escherichia coli"}]) \
-        == "bacterial"
+def test_a_comment_sent_a_line_a_note_is_one_text() -> None:
+    """A laboratory sends a long comment a line a note (HL7 v2 NTE segments): "Ingen" then "vækst af Escherichia
+    coli" is one comment, "Ingen vækst af E. coli", as its lines in one note are. Read as two statements, the second
+    alone grew E. coli, and the deferred "Vækst: se kommentar" counted it: 'Ig may be started' on a culture that
+    grew nothing. The comment says nothing grew: the culture is not read, and named."""
+    for notes in (["Ingen", "vækst af Escherichia coli"], ["Negativ", "for Staphylococcus aureus"],
+                  ["Ikke påvist:", "Escherichia coli"]):
+        value = {"valueString": "Vækst: se kommentar", "note": [{"text": n} for n in notes]}
+        assert verdict(**value) == "none", notes
+        assert [kind for kind, _ in culture_notes(value)] == ["culture-text-unread"], notes
 
 
 def test_texts_that_do_not_disagree_are_not_named() -> None:

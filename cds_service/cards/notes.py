@@ -365,6 +365,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "svaret"),
         Text("{n} cultures name a bacterium grown only in a comment: not counted; check the results",
              "{n} dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene")),
+    "culture-result-names-earlier": (
+        Text("a culture ({day}) names a bacterium only in what is read as an earlier finding (“{display}”): not "
+             "counted; check the result",
+             "en dyrkning ({day}) nævner kun en bakterie i det, der læses som et tidligere fund (“{display}”): ikke "
+             "talt med; tjek svaret"),
+        Text("{n} cultures name a bacterium only in what is read as an earlier finding: not counted; check the "
+             "results",
+             "{n} dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: ikke talt med; tjek "
+             "svarene")),
     "culture-positive-says-none": (
         Text("a culture ({day}) is interpreted positive, but its text says nothing grew (“{display}”): counted as "
              "positive; check the result",
@@ -425,7 +434,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
 ORDER = tuple(NOTE_TEXT)
 # A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
 # and a culture's name with the text that could not be read more to say which culture and what it says.
-DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "ig-wrong-system": 84, "culture-text-unread": 80}
+DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "ig-wrong-system": 84, "culture-text-unread": 80,
+                 "culture-result-names-earlier": 80}
 _RANK = {kind: i for i, kind in enumerate(ORDER)}
 # What a resource is, in words, by its type ({what} above); the reference itself is on the page.
 WHAT: dict[str, Text] = {

@@ -43,12 +43,12 @@ def culture_words(t: Terminology, text: str, bounds: Collection[int] = ()) -> tu
 
 def _words_by_line(t: Terminology, text: str) -> tuple[WordMatch, ...]:
     """The culture words of each line of a text read alone, at their places in the text."""
-    found: tuple[WordMatch, ...] = ()
+    found: list[WordMatch] = []  # a list, not a tuple grown line by line: that copied every word at every line
     at = 0
     for line in text.split("\n"):
-        found += tuple(m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
+        found += (m._replace(start=m.start + at, end=m.end + at) for m in t.words_in(line, *CULTURE_WORDS))
         at += len(line) + 1
-    return found
+    return tuple(found)
 
 
 def _wrapped_phrases(text: str, whole: Iterable[WordMatch], by_line: tuple[WordMatch, ...],
@@ -113,7 +113,7 @@ class Growth:
 
 
 def joined(parts: Iterable[str]) -> tuple[str, tuple[int, ...]]:
-    """A culture's texts (its value's, each component's, each note's) as one text, a line each, and the line breaks
+    """A culture's texts (its value's, each component's, its comments') as one text, a line each, and the line breaks
     between them: no statement, phrase or look at the words before a word crosses one (a component is its own
     statement: "Vækst": "Ingen" then "Mikroorganisme": "Escherichia coli" is no "Ingen ... E. coli")."""
     texts = [p for p in parts if p.strip()]
@@ -380,9 +380,15 @@ def _words(t: Terminology, text: str, found: Iterable[WordMatch],
         k = bisect_right(starts, position) - 1  # the last word starting at or before it (words do not overlap)
         return k >= 0 and position < found[k].end
 
+    # the full stop of a history word's abbreviation ("Tidl. MRSA-bærer", "Tidl. Vækst af S. aureus") ends nothing
+    abbreviated = {h.end() - 1 for h in _EARLIER.finditer(text) if text[h.end() - 1] == "."}
+
     def ends(pattern: re.Pattern[str]) -> list[int]:
-        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing.
-        return [m.start() for m in pattern.finditer(text) if not inside_a_word(m.start())]
+        # A full stop or a comma inside a word ("S. Aureus", "Staphylococcus, coagulase negative") ends nothing; a line
+        # break after an abbreviation's full stop ("Tidl." over "Vækst af E. coli") still ends its line.
+        return [m.start() + m.group().find("\n") if m.start() in abbreviated else m.start()
+                for m in pattern.finditer(text) if not inside_a_word(m.start())
+                and (m.start() not in abbreviated or "\n" in m.group())]
 
     statement_ends = _joined_lines(t, text, found, ends(_STATEMENT_END), bounds)
     clause_ends = sorted(statement_ends + ends(_CLAUSE_END))
@@ -421,29 +427,35 @@ _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
 
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
     """The words a history word reaches: every word after it in its statement, up to a growth or no-growth word of a
-    later comma-clause ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu vækst af E. coli" grew E.
-    coli). A statement about an earlier culture says nothing of this one, as one that names what a culture was
-    examined for does not (rule 5); a text that says nothing else is not read, and named."""
+    later comma-clause after a word it reached ("Tidligere vækst af S. aureus og E. coli", "Kendt MRSA-bærer, nu
+    vækst af E. coli" grew E. coli; "Tidligere (2024): vækst af S. aureus" is history), or one after an organism it
+    reached that says what grew of a name after it: a new statement of what grew
+    ("Tidligere vækst af S. aureus og nu vækst af E. coli", "... - nu også vækst af E. coli" grew E. coli; "Tidligere
+    S. aureus isoleret" is all history). A statement about an earlier culture says nothing of this one, as one that
+    names what a culture was examined for does not (rule 5); a text that says nothing else is not read, and named."""
     reached: list[_Word] = []
     marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
              for h in _EARLIER.finditer(text) if not _AS_EARLIER.search(text, max(0, h.start() - 8), h.start())]
-    at, active = 0, None  # the history word reaching the words, as (its statement, its clause)
-    for w in words:  # in order, as the marks are: linear in the text
+    if not marks:
+        return reached
+    # whether a name of the same statement follows each word (read from the end: linear)
+    name_after, seen = [False] * len(words), -1
+    for i in range(len(words) - 1, -1, -1):
+        name_after[i] = seen == words[i].statement
+        if words[i].role == ORGANISM:
+            seen = words[i].statement
+    # the history word reaching the words, as (its statement, its clause); whether it reached a word yet, an organism
+    at, active, said, named = 0, None, False, False
+    for i, w in enumerate(words):  # in order, as the marks are: linear in the text
         while at < len(marks) and marks[at][0] <= w.match.start:
-            active = marks[at][1:]
+            active, said, named = marks[at][1:], False, False
             at += 1
-        if active is not None and (w.statement != active[0] or w.clause != active[1] and w.role in (GREW, NO)):
+        if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
+                                   and (w.clause != active[1] and said or named and name_after[i])):
             active = None
         if active is not None:
             reached.append(w)
-    return reached
-    for w in words:
-        for statement, clause, end in marks:
-            if w.statement == statement and w.match.start >= end:
-                between = [v for v in words if end <= v.match.start < w.match.start or v is w]
-                if not any(v.clause != clause and v.role in (GREW, NO) for v in between):
-                    reached.append(w)
-                    break
+            said, named = True, named or w.role == ORGANISM
     return reached
 
 
@@ -472,10 +484,31 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
     first, second = genus.group().strip(), species.group(1)
     if not first.isupper():
         return second[:1].islower()
-    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in t.words_in(first, *CULTURE_WORDS)):
+    above = t.words_in(first, *CULTURE_WORDS)
+    if not second.isupper() or any(m.valueset != "organism" or m.get("marker") for m in above):
         return False
-    return any(m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")
-               for m in t.words_in(next_line, "organism"))
+    # the genus stands where a name begins: first on its line, or after "af"/"of", a colon or a growth or no-growth
+    # word ("INGEN VÆKST AF STAPHYLOCOCCUS", "IKKE PÅVIST: STAPHYLOCOCCUS"); a word after a number or after another
+    # name ("POSITIV EFTER 14 TIMER", "AEROCOCCUS URINAE", "STAPHYLOCOCCUS AUREUS") begins none
+    lead = line[:genus.start()].rstrip()
+    if lead and not _LEADS_ON.search(lead) \
+            and not any(m.valueset == "result-interpretation" and not lead[m.end:].strip()
+                        for m in t.words_in(lead, "result-interpretation")):
+        return False
+    below = [m for m in t.words_in(next_line, "organism")
+             if m.start == species.start(1) and m.end == species.end(1) and not m.get("marker")]
+    # a genus and its species are one organism, of one kind: "CANDIDA" (a yeast) over "KLEBSIELLA" (a bacterium) is two
+    if not below or any(m.get("kind") != below[0].get("kind") for m in above):
+        return False
+    # the species ends the name: what follows it on its line is no word of another name ("INGEN VÆKST AF CANDIDA" over
+    # "ESCHERICHIA COLI" or "PSEUDOMONAS AERUGINOSA" is a name of its own, a growth), only punctuation, a conjunction
+    # or a growth or no-growth word ("AUREUS", "AUREUS, E. COLI", "AUREUS ELLER E. COLI", "AUREUS IKKE PÅVIST")
+    rest = next_line[species.end(1):]
+    if rest.lstrip().startswith(":"):
+        return False  # a field's name ("SVAMPE: INGEN VÆKST"), no species
+    after = re.match(r"\s*([^\W\d_]+)", rest)
+    return after is None or bool(_CONJUNCTION.fullmatch(after.group(1))) \
+        or any(m.start == after.start(1) for m in t.words_in(rest, "result-interpretation"))
 
 
 def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends: list[int],

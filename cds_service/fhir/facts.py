@@ -1473,8 +1473,12 @@ class FactBuilder:
                  and culture_words(self.t, n["text"])]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
         notes += [value for value in _comment_component_texts(r) if culture_words(self.t, value)]
+        # the comments, one text a line each: a laboratory sends a long comment a line a note ("Ingen vækst af" then
+        # "Staphylococcus aureus"), as its lines are one text's; the comments are their own statements, apart from
+        # the result's texts (`joined`)
+        comment = "\n".join(notes)
         # each text its own statements, never joined to the next (`joined`): the value's and each component's, then
-        # each note's
+        # the comments'
         value_parts = self._culture_result_parts(r)
         value_text = "\n".join(value_parts)
         text = "\n".join(t for t in (value_text, *notes) if t.strip())
@@ -1502,16 +1506,16 @@ class FactBuilder:
         # a result that defers what grew to a comment ("Vækst: se kommentar") is read from the comments only where
         # they say something grew: one that names only what was looked for ("Undersøgt for S. aureus") or nothing
         # grown leaves the result unread, and named
-        deferred = growth.deferred and not interpretation and bool(notes) and read(*notes).grew
+        deferred = growth.deferred and not interpretation and bool(notes) and read(comment).grew
         if (interpretation == "positive" or deferred) and not verdict:
             # a positive interpretation whose result names no organism, or a result that defers what grew to a
             # comment: the notes may name what grew (a yeast only is no bacterial growth); beside an organism of
             # the result, a note's earlier finding is not this one's
-            growth = read(*value_parts, *notes)
+            growth = read(*value_parts, comment)
             verdict = bacterial_verdict(growth.named)
         # a note's bacterium is shown whether it says this culture grew it or an earlier one ("Tidligere vækst af S.
         # aureus (2024)": never counted, but the clinician sees it)
-        noted = bacterial_verdict([*read(*notes).named, *read(*notes).earlier]) == "bacterial" \
+        noted = bacterial_verdict([*read(comment).named, *read(comment).earlier]) == "bacterial" \
             if notes else False
         if interpretation in ("positive", "negative"):
             positive = interpretation == "positive"
@@ -1542,7 +1546,7 @@ class FactBuilder:
         if not entry.get("fungal_only"):
             # whether the text says nothing grew matters only beside a positive interpretation: read only then
             said_none = interpretation == "positive" and bool(text.strip()) and not coded \
-                and not read(*value_parts, *notes).grew and not read(*value_parts, *notes).unread
+                and not read(*value_parts, comment).grew and not read(*value_parts, comment).unread
             self._culture_conflict(r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
             if noted and interpretation != "negative" and not (positive and bacterial):
                 self._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
@@ -1556,6 +1560,14 @@ class FactBuilder:
                                             "'nothing else grew'): not read, "
                                             "not counted as a verified infection; the clinician reads the result",
                                             f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
+            elif interpretation != "negative" and not (positive and bacterial) \
+                    and bacterial_verdict(read(*value_parts).earlier) == "bacterial":
+                # the result names a bacterium only in what it reads as a history ("Tidligere vækst af S. aureus",
+                # "Telefoneret tidligere i dag: Vækst af S. aureus") beside a statement it reads ("MRSA ikke
+                # påvist"): not counted, never silently; the clinician reads whether it is this culture's
+                self._notes.append(DataNote("culture-result-names-earlier", reference_of(r), "the result names a "
+                                            "bacterium only in a statement read as about an earlier culture: not "
+                                            "counted", " / ".join(value_parts)[:120], day))
         if growth.contradicted and positive and bacterial and not interpretation and not coded:
             # one text says nothing grew ("Vækst": "Ingen"), another names a bacterium ("Mikroorganisme": "Escherichia
             # coli"): each its own statement, the organism identified is read as grown; the clinician sees both
@@ -1578,9 +1590,16 @@ class FactBuilder:
         component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
         read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
         laboratory's report would print it, and so is one whose code names a bottle ("Anaerob flaske": "Ingen
-        vækst" is about that bottle only); a code that names neither ("Organism identified") is not read."""
+        vækst" is about that bottle only); a code that names neither ("Organism identified") is not read.
+        Consecutive components of one code are one field's text sent a line each (a report's lines, "Resultat":
+        "Ikke" then "Resultat": "påvist"), read as the lines of one text, as a text's own lines are."""
         lines = [_texts(r.get("valueString"), r.get("valueCodeableConcept"))]
+        previous: Any = None
         for value, code in _component_texts(r):
+            if code is not None and code == previous and len(lines) > 1:
+                lines[-1] += "\n" + value  # the same field's next line
+                continue
+            previous = code
             if not self._names_organism(value):
                 name = _concept_text(code)
                 if name and (self._names_organism(name) or names_a_bottle(name)):
