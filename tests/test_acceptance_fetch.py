@@ -466,3 +466,31 @@ def test_of_two_copies_of_one_result_the_later_version_is_read(service) -> None:
         prefetch["observations"]["entry"] = order
         [(code, indicator, summary, _)] = cards_of(call(base, "patient-view", patient, prefetch, None))
         assert (code, indicator) == ("general-criteria-igg-under-6", "info") and "IgG 5.1 g/L" in summary, summary
+
+
+@pytest.mark.parametrize(("older", "later"), [
+    ('W/"9"', 'W/"10"'),  # the ETag form of the version, sent as the versionId
+    ("1.9", "1.10"),
+    ("9" * 5000, "1" + "0" * 5000),  # past the digits Python turns into an int
+], ids=["weak-etag", "dotted", "5000-digits"])
+def test_of_two_copies_the_later_version_is_read_whatever_its_form(service, older: str, later: str) -> None:
+    """The two copies of the IgG of 2026-01-13 carry no `lastUpdated`, only their versions, numbers within text or
+    longer than Python reads as a number: the amended 5.1 g/L is read (general SID criteria), never the 3.2 g/L it
+    replaced ('Ig may be started'), and a version of 5000 digits is no 500."""
+    base, clock = service
+    fixture, patient, sent, _ = chart("cart-in-window-igg-low")
+    clock.set(fixture.at)
+    prefetch = request_for(patient, sent)["prefetch"]
+    entries = prefetch["observations"]["entry"]
+    [first] = [e for e in entries if e["resource"]["id"].endswith("obs-igg-0001-b")]
+    first["resource"]["meta"] = {"versionId": older}
+    amended = copy.deepcopy(first)
+    amended["resource"].update(status="amended", valueQuantity={**first["resource"]["valueQuantity"], "value": 5.1},
+                               meta={"versionId": later})
+    entries.append(amended)
+    for order in (entries, entries[::-1]):
+        prefetch["observations"]["entry"] = order
+        got = cards_of(call(base, "patient-view", patient, prefetch, None))
+        assert isinstance(got, list), got
+        [(code, indicator, summary, _)] = got
+        assert (code, indicator) == ("general-criteria-igg-under-6", "info") and "IgG 5.1 g/L" in summary, summary
