@@ -1180,15 +1180,18 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone), then "|" and when it was issued: the later
-        of two results of one day is the most recent (a repeat after an unexpected value), and of two of the same
-        sample time the one issued later (a corrected result beside its original: the correction is the answer)."""
+        """When a result was taken, as a UTC instant ("" for a date alone), then, for a correction (status amended or
+        corrected) or a result with `issued`, "|1" (a correction) or "|0", "|" and when it was issued: the later of two
+        results of one day is the most recent (a repeat after an unexpected value), and of two of the same sample time
+        the correction, else the one issued later (a corrected result beside its original, sent as two Observations
+        with or without `issued`: the correction is the answer)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
         taken = self._utc(when)
         issued = self._utc(r.get("issued"))
-        return f"{taken}|{issued}" if issued else taken
+        corrected = r.get("status") in ("amended", "corrected")
+        return f"{taken}|{int(corrected)}|{issued}" if issued or corrected else taken
 
     def _utc(self, when: Any) -> str:
         """A dateTime with a time as a UTC instant "2026-01-10T13:00:00"; "" for a date alone or one not read."""
