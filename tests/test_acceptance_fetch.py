@@ -428,7 +428,8 @@ def test_a_later_search_that_fails_is_named_on_the_card(hasty, name, failing, ha
             response = call(base, "patient-view", patient, None, fhir.base, lang=lang)
             assert response.status_code == 200, response.text
             cards = response.json()["cards"]
-            # the note leads the card's notes: it is never one of the "+1 more" a clinician does not read
+            # named on the card, never one of the "+1 more" a clinician does not read (these charts hold no record
+            # that may be an immunoglobulin, a therapy or an IgG, which would be named before it)
             assert cards and all(words in c["detail"] for c in cards), (lang, [c["detail"] for c in cards])
 
 
