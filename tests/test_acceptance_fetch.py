@@ -507,3 +507,9 @@ def test_of_two_copies_the_later_version_is_read_whatever_its_form(service, olde
     """The two copies carry no `lastUpdated`, only their versions, numbers within text or longer than Python reads as
     a number: the amended value is read, and a version of 5000 digits is no 500."""
     read_of_two_copies(service, {"versionId": older}, {"versionId": later})
+
+
+def test_of_two_copies_whose_last_updated_python_cannot_read_the_later_is_read(service) -> None:
+    """A server writing `lastUpdated` in lower case ('t', 'z'), which Python's reader refuses: the two copies are still
+    ordered by that text, as before it was read as an instant (both 'never updated', the first copy sent was read)."""
+    read_of_two_copies(service, {"lastUpdated": "2026-01-13t09:00:00z"}, {"lastUpdated": "2026-01-13t10:00:00z"})

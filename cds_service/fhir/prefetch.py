@@ -115,20 +115,22 @@ _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 _DIGITS = re.compile(r"([0-9]+)")
 
 
-def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, tuple[tuple[int, int, str], ...]]:
+def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, str, tuple[tuple[int, int, str], ...]]:
     """Which copy of one resource is the later: `meta.lastUpdated` as the instant it names (an offset of its own, a
-    fraction of a second or none: "2026-01-13T09:30:00Z" is after "2026-01-13T10:00:00+01:00"), then `meta.versionId`
-    with its runs of digits read as numbers ("10" after "9", 'W/"10"' after 'W/"9"', "1.10" after "1.9"). A copy
-    that says neither comes first."""
+    fraction of a second or none: "2026-01-13T09:30:00Z" is after "2026-01-13T10:00:00+01:00"; one that cannot be
+    read as an instant, "2026-01-13t10:00:00z", by its text, after none), then `meta.versionId` with its runs of
+    digits read as numbers ("10" after "9", 'W/"10"' after 'W/"9"', "1.10" after "1.9"). A copy that says neither
+    comes first."""
     meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
     updated, version = meta.get("lastUpdated"), str(meta.get("versionId") or "")
+    unread = ""
     try:
         instant = datetime.fromisoformat(updated) if isinstance(updated, str) else _NEVER
     except ValueError:
-        instant = _NEVER
+        instant, unread = _NEVER, str(updated)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=timezone.utc)
-    return instant, _version_order(version)
+    return instant, unread, _version_order(version)
 
 
 def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
