@@ -1594,6 +1594,12 @@ CAVEATS: dict[str, Text] = {
     "age-unknown": Text("Birth date unknown: adult criteria applied.", "Fødselsdato ukendt: voksenkriterier anvendt."),
     "age-unknown-no-index": Text("Birth date unknown: the patient is taken to be an adult.",
                                  "Fødselsdato ukendt: patienten er antaget at være voksen."),
+    # no Patient record in the request (a prefetch `patient` of null): neither the age nor a death could be read
+    "patient-unknown": Text("No patient record: age and death not checked; adult criteria applied.",
+                            "Ingen patientregistrering: alder og dødsfald er ikke tjekket; voksenkriterier anvendt."),
+    "patient-unknown-no-index": Text(
+        "No patient record: age and death not checked; the patient is taken to be an adult.",
+        "Ingen patientregistrering: alder og dødsfald er ikke tjekket; patienten er antaget at være voksen."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination er afsluttet uden dato: slutdagen er ukendt."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line

@@ -405,14 +405,17 @@ def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, the
     age = age_on(c, therapy_day)
     child = age is not None and age < c.params.adult_age_years
     return (advice(code, child_variant if child else variant, name, values={**values, "today": c.today, "age": age},
-                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(c, age),
                    evidence=(source,)),)
 
 
-def age_unknown_no_index(age: int | None) -> tuple[str, ...]:
+def age_unknown_no_index(c: Context, age: int | None) -> tuple[str, ...]:
     """With no index event an age picks only the child card (§4): an unknown one (no birth date, or one not used)
-    is said, as a card under the criteria says it, rather than an adult's card given in silence."""
-    return ("age-unknown-no-index",) if age is None else ()
+    is said, as a card under the criteria says it, rather than an adult's card given in silence; with no patient
+    record at all, so is the death that was not checked."""
+    if age is not None:
+        return ()
+    return ("age-unknown-no-index",) if c.facts.patient is not None else ("patient-unknown-no-index",)
 
 
 @define("Unrecognised Therapy Advice", "No index event, but a CAR-T or bsAb therapy known only by its name, in a "
@@ -465,7 +468,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
                            "unknown_systems": len(systems), **({"right_code_system": latest.held_under} if wrong else {})},
-                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(age),
+                   caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(c, age),
                    evidence=tuple(x.source for x in found[-3:])),)
 
 
@@ -1295,7 +1298,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if c["Malignancy Assumed"]:
         caveats.append("malignancy-assumed")
     if c["Age At T0"] is None:
-        caveats.append("age-unknown")
+        caveats.append("age-unknown" if c.facts.patient is not None else "patient-unknown")
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
     restart_end: dict[str, Value] = {}

@@ -395,7 +395,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             found = advice("order-not-recognised", prefix + ("-no-index-child" if child else "-no-index"),
                            "Order Advice",
                            values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
-                           caveats=age_unknown_no_index(age))
+                           caveats=age_unknown_no_index(c, age))
         else:
             return None
     elif order.looks_like == "ig":
@@ -415,7 +415,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         before = ("substitution-before-therapy",) if not child and _begun_before_named_therapy(c, order) else ()
         found = advice("order-not-recognised", variant, "Order Advice",
                        values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
-                       caveats=age_unknown_no_index(age) + before)
+                       caveats=age_unknown_no_index(c, age) + before)
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system,
                        **({"right_code_system": order.held_under} if order.held_under else {}))

@@ -347,6 +347,26 @@ def test_a_null_prefetch_key_is_no_data_and_not_fetched_again(service) -> None:
         assert got == want and fhir.requests == []
 
 
+def test_a_null_patient_is_not_fetched_and_the_card_says_age_and_death_were_not_checked(service) -> None:
+    """`patient: null` beside a fhirServer: no data (CDS Hooks), so the Patient is not read, and neither the age nor a
+    death could be checked. A clinician reads that on the card ('No patient record: age and death not checked'), not
+    only 'Birth date unknown', which said nothing of a death: a patient who died read 'Ig may be started'."""
+    base, clock = service
+    fixture, patient, sent, stored = chart("cart-in-window-igg-low")
+    clock.set(fixture.at)
+    prefetch = request_for(patient, sent)["prefetch"]
+    with running_shaped_fhir_server(stored) as fhir:
+        for lang, words in (("en", "*Note:* No patient record: age and death not checked; adult criteria applied."),
+                            ("da", "*Bemærk:* Ingen patientregistrering: alder og dødsfald er ikke tjekket; "
+                                   "voksenkriterier anvendt.")):
+            [(code, _, _, detail)] = cards_of(call(base, "patient-view", patient, {**prefetch, "patient": None},
+                                                   fhir.base, lang=lang))
+            assert code == "start-substitution" and words in detail, detail
+        assert fhir.requests == []
+    [(_, _, _, detail)] = cards_of(call(base, "patient-view", patient, prefetch, None))  # the record sent: none of it
+    assert "No patient record" not in detail and "Birth date unknown" not in detail
+
+
 def test_a_chart_with_nothing_but_the_patient_gives_no_card_either_way(service) -> None:
     base, clock = service
     fixture, patient, sent, stored = chart("cart-in-window-igg-low")
@@ -408,7 +428,8 @@ def test_a_later_search_that_fails_is_named_on_the_card(hasty, name, failing, ha
             response = call(base, "patient-view", patient, None, fhir.base, lang=lang)
             assert response.status_code == 200, response.text
             cards = response.json()["cards"]
-            # the note leads the card's notes: it is never one of the "+1 more" a clinician does not read
+            # named on the card, never one of the "+1 more" a clinician does not read (these charts hold no record
+            # that may be an immunoglobulin, a therapy or an IgG, which would be named before it)
             assert cards and all(words in c["detail"] for c in cards), (lang, [c["detail"] for c in cards])
 
 
@@ -445,24 +466,50 @@ def test_a_danish_card_is_the_same_fetched_as_prefetched_and_replayed(service, n
         assert cards_of(call(base, "patient-view", patient, None, fhir.base, lang="da")) == want
 
 
-def test_of_two_copies_of_one_result_the_later_version_is_read(service) -> None:
-    """An EHR pages its search by offset while the lab amends a result: the IgG of 2026-01-13 comes twice, version 9
-    (3.2 g/L, last updated 10:00 Copenhagen time) and version 10 (amended to 5.1 g/L, last updated 09:30 UTC, half an
-    hour later). A clinician expects the amended value: IgG 4 to < 6 g/L in the window, no special criterion, general
-    SID criteria (§4.1). Before, the copies were ordered by their text ("10:00+01:00" after "09:30Z", "9" after "10"),
-    and the card said Ig may be started on 3.2 g/L."""
+def read_of_two_copies(service, older: dict[str, str], later: dict[str, str]) -> None:
+    """The IgG of 2026-01-13 sent twice, in either order: 3.2 g/L with `older` as its meta, amended to 5.1 g/L with
+    `later`. A clinician expects the amended value: IgG 4 to < 6 g/L in the window, no special criterion, general SID
+    criteria (§4.1), never 'Ig may be started' on the value the lab replaced."""
     base, clock = service
     fixture, patient, sent, _ = chart("cart-in-window-igg-low")
     clock.set(fixture.at)
     prefetch = request_for(patient, sent)["prefetch"]
     entries = prefetch["observations"]["entry"]
     [first] = [e for e in entries if e["resource"]["id"].endswith("obs-igg-0001-b")]
-    first["resource"]["meta"] = {"versionId": "9", "lastUpdated": "2026-01-13T10:00:00.000+01:00"}
+    first["resource"]["meta"] = older
     amended = copy.deepcopy(first)
     amended["resource"].update(status="amended", valueQuantity={**first["resource"]["valueQuantity"], "value": 5.1},
-                               meta={"versionId": "10", "lastUpdated": "2026-01-13T09:30:00Z"})
+                               meta=later)
     entries.append(amended)
     for order in (entries, entries[::-1]):
         prefetch["observations"]["entry"] = order
-        [(code, indicator, summary, _)] = cards_of(call(base, "patient-view", patient, prefetch, None))
+        got = cards_of(call(base, "patient-view", patient, prefetch, None))
+        assert isinstance(got, list), got
+        [(code, indicator, summary, _)] = got
         assert (code, indicator) == ("general-criteria-igg-under-6", "info") and "IgG 5.1 g/L" in summary, summary
+
+
+def test_of_two_copies_of_one_result_the_later_version_is_read(service) -> None:
+    """An EHR pages its search by offset while the lab amends a result: the IgG of 2026-01-13 comes twice, version 9
+    (3.2 g/L, last updated 10:00 Copenhagen time) and version 10 (amended to 5.1 g/L, last updated 09:30 UTC, half an
+    hour later). Before, the copies were ordered by their text ("10:00+01:00" after "09:30Z", "9" after "10"), and
+    the card said Ig may be started on 3.2 g/L."""
+    read_of_two_copies(service, {"versionId": "9", "lastUpdated": "2026-01-13T10:00:00.000+01:00"},
+                       {"versionId": "10", "lastUpdated": "2026-01-13T09:30:00Z"})
+
+
+@pytest.mark.parametrize(("older", "later"), [
+    ('W/"9"', 'W/"10"'),  # the ETag form of the version, sent as the versionId
+    ("1.9", "1.10"),
+    ("9" * 5000, "1" + "0" * 5000),  # past the digits Python turns into an int
+], ids=["weak-etag", "dotted", "5000-digits"])
+def test_of_two_copies_the_later_version_is_read_whatever_its_form(service, older: str, later: str) -> None:
+    """The two copies carry no `lastUpdated`, only their versions, numbers within text or longer than Python reads as
+    a number: the amended value is read, and a version of 5000 digits is no 500."""
+    read_of_two_copies(service, {"versionId": older}, {"versionId": later})
+
+
+def test_of_two_copies_whose_last_updated_python_cannot_read_the_later_is_read(service) -> None:
+    """A server writing `lastUpdated` in lower case ('t', 'z'), which Python's reader refuses: the two copies are still
+    ordered by that text, as before it was read as an instant (both 'never updated', the first copy sent was read)."""
+    read_of_two_copies(service, {"lastUpdated": "2026-01-13t09:00:00z"}, {"lastUpdated": "2026-01-13t10:00:00z"})

@@ -175,6 +175,13 @@ CHARTS = [
           ("start-substitution",), igg=3.2),
     Chart("corrected-is-used", lymphoma(igg("igg", "2026-01-10", 3.2, status="corrected")), IN_WINDOW,
           ("start-substitution",), igg=3.2),
+    # a correction sent as a new Observation of the same sample (same identifier), neither issued: the correction
+    # is read, whatever its id (it sorted first, and the card said Ig may be started on the value it replaced)
+    Chart("correction-of-the-same-sample-is-read",
+          lymphoma(igg("igg-z-original", "2026-01-10T08:00:00+01:00", 3.2, identifier=[{"system": "urn:lab", "value": "A1"}]),
+                   igg("igg-a-correction", "2026-01-10T08:00:00+01:00", 5.1, status="corrected",
+                       identifier=[{"system": "urn:lab", "value": "A1"}])),
+          IN_WINDOW, ("general-criteria-igg-under-6",), en=("5.1 g/L",), da=("5,1 g/L",), igg=5.1),
     Chart("cancelled-is-not-used", lymphoma(igg("igg", "2026-01-10", 3.2, status="cancelled")), IN_WINDOW,
           ("measure-igg",)),
     Chart("entered-in-error-leaves-the-earlier-result",

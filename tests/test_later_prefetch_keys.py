@@ -122,3 +122,30 @@ async def test_a_first_key_that_cannot_be_fetched_is_still_a_412(
 async def test_without_a_fhir_server_a_missing_first_key_is_a_412_naming_it(runtime: Runtime) -> None:
     with pytest.raises(PreconditionFailed, match="conditions"):
         await answer(runtime, request(drop=("conditions", *LATER_KEYS)))
+
+
+@pytest.mark.parametrize(("name", "named"), [
+    ("local-ivig-code-not-recognised-named-in-card",
+     ("An order “Privigen 100 mg/ml inf\\.” (2026-01-15) was not recognised by its code",
+      "En ordination “Privigen 100 mg/ml inf\\.” (2026-01-15) blev ikke genkendt på sin kode")),
+    ("data-notes-that-could-change-the-decision-come-first",
+     ("“Privigen lokal kode” and 1 more: codes not recognised", "“Privigen lokal kode” og 1 mere: koder ikke genkendt")),
+])
+@pytest.mark.parametrize("lang", ["en", "da"])
+async def test_a_record_of_the_chart_that_may_be_ig_is_named_before_the_records_not_had(
+        runtime: Runtime, name: str, named: tuple[str, str], lang: str) -> None:
+    """An EHR set up with the first six keys, no fhirServer: every card carries "medication records and microbiology
+    reports could not be had". A card saying Ig may be started, whose chart holds an order of Privigen under a local
+    code (the patient may already be on IVIG), has room for one kind of note: it names that order, the one record a
+    clinician can look up, before the records that could not be had (counted in "+n more"); they led, and the
+    Privigen order was one of "+1 more data note" (or every note only counted, the long note not fitting)."""
+    fixture = json.loads((FIXTURES / f"{name}.json").read_text())
+    at = date.fromisoformat(json.loads((FIXTURES / f"{name}.expect.json").read_text())["at"])
+    body = request_from_bundle(fixture)
+    for key in LATER_KEYS:
+        del body["prefetch"][key]
+    answered = await pipeline.answer(parse_hook_request(body, "patient-view"), runtime, today=at, lang=lang)
+    assert "prefetch-not-sent" in told(answered)
+    [card] = answered.cards
+    assert card["source"]["topic"]["code"] == "start-substitution"  # type: ignore[index]
+    assert named[lang == "da"] in str(card["detail"]), card["detail"]

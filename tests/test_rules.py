@@ -10,6 +10,7 @@ import pytest
 from cql_like_rules import LIBRARY, Parameters, evaluate, evaluate_patient
 from cql_like_rules.facts import (
     BsAbExposure, CarTInfusion, Diagnosis, Facts, IgCourse, IgGResult, Infection, MProteinResult, Patient,
+    UndatedTherapy,
 )
 from cql_like_rules.library import add_months
 
@@ -127,6 +128,19 @@ def test_unknown_birth_date_applies_adult_rules_and_says_so():
     advice = evaluate_patient(f, D("2025-11-10")).advice
     assert [a.code for a in advice] == ["start-substitution"]
     assert "age-unknown" in advice[0].caveats
+
+
+def test_no_patient_record_says_age_and_death_were_not_checked():
+    """No Patient in the request (prefetch `patient: null`): neither the age nor a death was read, and the card says
+    both, under the criteria and on a therapy card with no index event."""
+    f = facts(patient=None, igg=(igg(3.0, "2025-11-01"),))
+    [advice] = evaluate_patient(f, D("2025-11-10")).advice
+    assert advice.code == "start-substitution" and "patient-unknown" in advice.caveats
+    undated = UndatedTherapy("Procedure/cart", "car-t-product", "tisagenlecleucel", "2025-10", D("2025-10-01"),
+                             D("2025-10-31"))
+    for patient, said in ((None, "patient-unknown-no-index"), (Patient("Patient/p", None), "age-unknown-no-index")):
+        [advice] = evaluate_patient(facts(patient=patient, car_t=(), undated_therapies=(undated,)), D("2025-11-10")).advice
+        assert said in advice.caveats, (advice.code, advice.caveats)
 
 
 # --- IgG ----------------------------------------------------------------------------------

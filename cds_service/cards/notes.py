@@ -16,22 +16,17 @@ from cql_like_rules.facts import DataNote
 from .markdown import escape
 from .values import threshold as g_l_threshold
 
-# kind -> (one note, several notes), in the order a card shows them: first what could change the decision (the
-# medication records and microbiology reports that could not be had at all -- a home SCIG known only from the one, a
-# culture only from the other, changes any card --; an immunoglobulin order that cannot be placed in time; an IgG
-# that cannot be placed; an entry whose name is an immunoglobulin, a CAR-T or bsAb product, a disease or total IgG but
-# whose code is not recognised -- a local code for an Ig order the patient is on changes a start card --; an order
-# whose drug could not be checked; IgG values and infections not used), then what could not (other patients'
-# resources, unusable data).
+# kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
+# immunoglobulin order that cannot be placed in time; an IgG that cannot be placed; an entry whose name is an
+# immunoglobulin, a CAR-T or bsAb product, a disease or total IgG but whose code is not recognised -- a local code for
+# an Ig order the patient is on changes a start card --; an order whose drug could not be checked; IgG values not used;
+# then the medication records and microbiology reports that could not be had at all -- a home SCIG known only from
+# the one, a culture only from the other, changes any card; after the records above, which the chart holds and a
+# clinician can look up (a client sending only the first six keys carries this note on every card), before the
+# infections not counted, which the unread reports may explain), then what could not (other patients' resources,
+# unusable data).
 # Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
-    "prefetch-not-sent": (
-        Text("medication records and microbiology reports could not be had: Ig or a therapy given elsewhere, and "
-             "cultures reported only as reports, were not checked",
-             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: Ig eller behandling givet andetsteds og "
-             "dyrkninger, der kun findes som svarrapporter, er ikke tjekket"),
-        Text("medication records and microbiology reports could not be had: not checked",
-             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: ikke tjekket")),
     "ig-order-undated": (
         Text("immunoglobulin order “{display}” has no usable date and was not used: check whether the "
              "patient is already on substitution",
@@ -304,6 +299,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "prefetch-not-sent": (
+        Text("medication records and microbiology reports could not be had: Ig or a therapy given elsewhere, and "
+             "cultures reported only as reports, were not checked",
+             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: Ig eller behandling givet andetsteds og "
+             "dyrkninger, der kun findes som svarrapporter, er ikke tjekket"),
+        Text("medication records and microbiology reports could not be had: not checked",
+             "medicinregistreringer og mikrobiologisvar kunne ikke hentes: ikke tjekket")),
     "culture-text-unread": (
         Text("a culture ({day}) has a result the rules cannot read (“{display}”): no verified infection counted from "
              "it; read the result yourself",

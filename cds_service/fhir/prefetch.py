@@ -9,6 +9,7 @@ another patient is dropped and reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -111,21 +112,39 @@ def owner_of(prefetch: Mapping[str, Any], patient_id: str) -> _Owner:
 
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_DIGITS = re.compile(r"([0-9]+)")
 
 
-def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, tuple[int, str]]:
+def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, str, tuple[tuple[int, int, str], ...]]:
     """Which copy of one resource is the later: `meta.lastUpdated` as the instant it names (an offset of its own, a
-    fraction of a second or none: "2026-01-13T09:30:00Z" is after "2026-01-13T10:00:00+01:00"), then `meta.versionId`
-    as a number when it is one ("10" after "9"). A copy that says neither comes first."""
+    fraction of a second or none: "2026-01-13T09:30:00Z" is after "2026-01-13T10:00:00+01:00"; one that cannot be
+    read as an instant, "2026-01-13t10:00:00z", by its text, after none), then `meta.versionId` with its runs of
+    digits read as numbers ("10" after "9", 'W/"10"' after 'W/"9"', "1.10" after "1.9"). A copy that says neither
+    comes first."""
     meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
     updated, version = meta.get("lastUpdated"), str(meta.get("versionId") or "")
+    unread = ""
     try:
         instant = datetime.fromisoformat(updated) if isinstance(updated, str) else _NEVER
     except ValueError:
-        instant = _NEVER
+        instant, unread = _NEVER, str(updated)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=timezone.utc)
-    return instant, ((int(version), "") if version.isascii() and version.isdigit() else (-1, version))
+    return instant, unread, _version_order(version)
+
+
+def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
+    """A versionId in order: each run of digits as the number it writes, compared by its length without leading zeros
+    then its digits (no int(): Python refuses more than 4300 digits, and a request is no place for a 500), the
+    text between as text."""
+    parts = []
+    for i, part in enumerate(_DIGITS.split(version)):  # text, digits, text, ...
+        if i % 2:
+            number = part.lstrip("0")
+            parts.append((1, len(number), number))
+        elif part:
+            parts.append((0, 0, part))
+    return tuple(parts)
 
 
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str) -> PooledResources:
