@@ -14,7 +14,7 @@ import pytest
 from cds_service.tools.replay import replay
 from cds_service.tools.worklist import evaluate_patient_resources
 from tests.test_acceptance_dates import (CART, LOW, RUNTIME, bounds, bsab_dose, bsab_order, bundle, car_t, car_t_given, code,
-                                         ig_order, text)
+                                         ig_order, ig_statement, text)
 
 AT = date(2026, 1, 20)
 Resource = dict[str, Any]
@@ -38,7 +38,7 @@ def test_a_bsab_order_whose_end_cannot_be_read_is_used_and_its_end_named() -> No
     [en], [da] = cards(b), cards(b, "da")
     assert code(en) == code(da) == "start-substitution", text(en)
     assert "after bsAb 2025-11-18" in en["summary"] and "2026-05-18" in en["summary"]
-    assert "The planned end “18-05-2026” of an order cannot be read as a day: read as an order with no end date" \
+    assert "The planned end “18-05-2026” of an order cannot be read as a day: read as if it had no end date" \
         in text(en), text(en)
     assert "Den planlagte slutdato “18-05-2026” i en ordination kan ikke læses som en dag" in text(da), text(da)
     assert "unusable data" not in text(en)
@@ -337,3 +337,39 @@ def test_a_bsab_draft_shows_the_polyclonal_igg_patient_view_decides_on(hook: str
         [card] = cards(b, lang, hook, [draft])
         assert code(card) == "plan-igg-monitoring" and words in card["detail"], card["detail"]
         assert "IgG 8.7 g/L on" not in card["detail"]
+
+
+# ---- an immunoglobulin order or a medication record whose start reads but whose end does not -----------------------
+
+def test_an_ivig_order_whose_end_cannot_be_read_is_substitution_running() -> None:
+    """IVIG ordered from 2025-12-15 to "15-06-2026": the patient is on IVIG. The order was dropped as undated and the
+    card said 'Ig may be started', suggesting a second IVIG order."""
+    b = bundle(CART, LOW, ig_order(authoredOn="2025-12-15", dosageInstruction=bounds("2025-12-15", "15-06-2026")))
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "stop-planned", text(en)
+    assert "may be started" not in text(en) and "IVIG since 2025-12-15" in text(en)
+    assert "The planned end “15-06-2026” of an order cannot be read as a day: read as if it had no end date" \
+        in text(en), text(en)
+    assert "slutdato “15-06-2026” i en ordination kan ikke læses som en dag: læst, som om den ingen slutdato har" \
+        in text(da), text(da)
+    assert rows(b) == ["stop-planned"]
+
+
+@pytest.mark.parametrize("record, chart, expected, words", [
+    (ig_statement(effectivePeriod={"start": "2025-12-15", "end": "15-06-2026"}), [CART], "stop-planned",
+     "The planned end “15-06-2026” of a medication record cannot be read as a day"),
+    (ig_statement("tec-st", atc="L01FX24", effectivePeriod={"start": "2025-11-18", "end": "18-05-2026"}), [],
+     "start-substitution", "The planned end “18-05-2026” of a medication record cannot be read as a day"),
+    (ig_statement("cart-st", atc="L01XL03", effectivePeriod={"start": "2025-11-18", "end": "18-11-2025"}), [],
+     "start-substitution", "malformed field (effectivePeriod\\.end) of a medication record"),
+], ids=["ig", "bsab", "car-t"])
+def test_a_medication_record_dated_by_its_start_is_not_dropped_for_an_unreadable_end(
+        record: Resource, chart: list[Resource], expected: str, words: str) -> None:
+    """Home SCIG on the medication list from 2025-12-15 to "15-06-2026" was dropped ('Ig may be started'); a
+    teclistamab or CAR-T record so written was dropped as invalid, leaving no card at all."""
+    b = bundle(*chart, record, LOW)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == expected, text(en)
+    assert words in text(en), text(en)
+    assert "may be started" not in text(en) if expected == "stop-planned" else "2025-11-18" in en["summary"]
+    assert rows(b) == [expected]

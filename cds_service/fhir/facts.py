@@ -1141,9 +1141,10 @@ class FactBuilder:
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
         a bispecific's window unplaced (no card at all). The flag says the day was so assumed.
 
-        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb
-        order on the chart, a draft order), no end (None: the order runs open), named in an `end-unread` note: its
-        start is read, and dropping the whole order for its end left a bispecific patient with no card at all."""
+        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb or
+        immunoglobulin order on the chart, a medication record, a draft order), no end (None: an active order runs
+        open), named in an `end-unread` note: its start is read, and dropping the whole order for its end left a
+        bispecific patient with no card at all, and a patient on IVIG told that Ig may be started."""
         if not _partial(value):
             try:
                 return self._date(value, field=BOUNDS_END), False
@@ -1154,7 +1155,7 @@ class FactBuilder:
                     raise
                 shown = str(value).strip()[:40]
                 self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
-                                            "day: read as an order with no end date", shown))
+                                            "day: read as having no end date", shown))
                 return None
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
@@ -1829,7 +1830,9 @@ class FactBuilder:
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         try:
-            start, end, assumed = self._planned_period(r)  # doses planned, or a length: the course ends with them
+            # doses planned, or a length: the course ends with them; an end no reader can take a day from leaves it
+            # open, named (`end-unread`), as a length nobody read does: its start says the patient may be on it
+            start, end, assumed = self._open_if_end_unread(r)
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
             shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
@@ -2168,13 +2171,36 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         b._undated_therapy(r, kind, drug or shown, raw.strip(), unreadable=True)
         return None
     if car_t is not None:
+        if raw is start_raw and isinstance(end_raw, str) and _unreadable(b, end_raw):  # dated by its start: named
+            b._notes.append(DataNote("malformed-field", reference_of(r), "malformed field(s) the rules do not read, "
+                                     "ignored: effectivePeriod.end", "effectivePeriod.end"))
         return "car_t", CarTInfusion(day, reference_of(r), drug)
-    end = b._date(end_raw) if isinstance(end_raw, str) else day if when is not None and status in STATEMENT_ENDED \
-        else None
+    end = _statement_end(b, r, end_raw)[0] if isinstance(end_raw, str) \
+        else day if when is not None and status in STATEMENT_ENDED else None
     if end is not None and end < day:
         raise DataError(f"end date {end} before start date {day}")
     return "bsab", BsAbExposure(drug, day, reference_of(r), end, ongoing=status in ("active", "on-hold") and end is None,
                                 administered=True)
+
+
+def _statement_end(b: FactBuilder, r: Mapping[str, Any], end_raw: str) -> tuple[date | None, bool]:
+    """A medication record's end as an order's (`_order_end`): one with no day its last day, one no reader can take a
+    day from no end, named (`end-unread`); the record is dated by its start, and dropping it for its end left a patient
+    on IVIG told that Ig may be started, or a bispecific patient with no card at all."""
+    b._end_unread_open = True
+    try:
+        return b._order_end(r, end_raw) or (None, False)
+    finally:
+        b._end_unread_open = False
+
+
+def _unreadable(b: FactBuilder, value: str) -> bool:
+    """A date no reader can take a day from ("18-11-2025"); one with no day ("2025-11") is a date."""
+    try:
+        b._date(value, allow_partial=True)
+    except DataError:
+        return True
+    return False
 
 
 def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, start_raw: Any, end_raw: Any,
@@ -2185,7 +2211,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end, assumed = (b._order_end(r, end_raw) if isinstance(end_raw, str) else None) or (None, False)  # no day: its last day
+        end, assumed = _statement_end(b, r, end_raw) if isinstance(end_raw, str) else (None, False)
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:
