@@ -373,3 +373,35 @@ def test_a_medication_record_dated_by_its_start_is_not_dropped_for_an_unreadable
     assert words in text(en), text(en)
     assert "may be started" not in text(en) if expected == "stop-planned" else "2025-11-18" in en["summary"]
     assert rows(b) == [expected]
+
+
+# ---- a drug named as what it is, its code sent under the wrong code system -----------------------------------------
+
+def test_a_named_ivig_order_under_snomed_ct_says_the_patient_may_be_on_substitution() -> None:
+    """'Privigen 10 g', J06BA02 under SNOMED CT: its name only gave 'not recognised by its code: not used' beside
+    'Ig may be started', with no word of a substitution the patient may be on."""
+    order = drug_record("ivig", IVIG_UNDER_SCT, text_="Privigen 10 g", authoredOn="2025-12-15",
+                        dosageInstruction=bounds("2025-12-15"))
+    b = bundle(CART, LOW, order)
+    [en], [da] = cards(b), cards(b, "da")
+    assert "was sent under the wrong code system and not read: check whether the patient is already on " \
+           "substitution" in en["detail"], en["detail"]
+    assert "tjek, om patienten allerede får substitution" in da["detail"], da["detail"]
+    assert "not recognised by its code" not in en["detail"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("codings, name", [(IVIG_UNDER_SCT, "Privigen 10 g"),
+                                           ([{"system": SCT, "code": "L01FX24"}], "Tecvayli (teclistamab)")])
+def test_a_named_draft_under_the_wrong_code_system_is_for_the_ehr_to_correct(
+        hook: str, codings: list[Resource], name: str) -> None:
+    """It asked the CDS team to add the code 'J06BA02 (SNOMED)': an ATC code, which the service reads under ATC."""
+    draft = drug_record("d-x", codings, status="draft", text_=name, authoredOn="2026-01-20",
+                        dosageInstruction=bounds("2026-01-20"))
+    [en] = cards(bundle(CART, LOW), "en", hook, [draft])
+    [da] = cards(bundle(CART, LOW), "da", hook, [draft])
+    assert code(en) == code(da) == "order-not-recognised", text(en)
+    assert "was sent under the wrong code system" in en["summary"] and "ask the CDS team" not in text(en), text(en)
+    shown = name.replace("(", "\\(").replace(")", "\\)")  # as markdown escapes it
+    assert f"Draft order: {shown} from 2026-01-20" in en["detail"], en["detail"]
+    assert "forkerte kodesystem" in da["summary"] and "CDS-teamet" not in text(da), text(da)

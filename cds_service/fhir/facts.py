@@ -926,13 +926,19 @@ class FactBuilder:
             return
         if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation" \
                 and _str(r.get("status")) != "draft":  # an order not yet signed is no substitution
-            # the patient may be on substitution: named first on any card, never as a plain code not used
+            # the patient may be on substitution: named first on any card, never as a plain code not used, nor as a
+            # name not recognised by its code ("Privigen 10 g"), which says nothing of a substitution it may be
             ref = reference_of(r)
-            if not any(n.source == ref for n in self._notes):
-                self._notes.append(DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
-                                            f"{self._system_name(system)[:100]}; the value set holds it under {alias} "
-                                            "only: not used, the patient may be on substitution",
-                                            f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+            named = [i for i, n in enumerate(self._notes) if n.source == ref]
+            if all(self._notes[i].kind == "unrecognised-code" for i in named):
+                note = DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
+                                f"{self._system_name(system)[:100]}; the value set holds it under {alias} only: not "
+                                "used, the patient may be on substitution",
+                                f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r))
+                if named:  # in its place: a note's position is kept by others (`_unknown_systems`)
+                    self._notes[named[0]] = note
+                else:
+                    self._notes.append(note)
             return
         if valueset == "haematological-malignancy":
             self._diagnosis_unread(r, (code, system), alias)
@@ -2052,7 +2058,10 @@ class FactBuilder:
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(_texts(concept)) if hint_for is not None else None
         looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-        if looks_like is None:
+        wrong = self._wrong_system_code(r)
+        if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:
+            # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,
+            # not for the CDS team to add: its card says so, whatever the name (`_draft_unknown_system`)
             return self._draft_unknown_system(r)
         try:
             start, end, _ = self._dosage_period(r)
