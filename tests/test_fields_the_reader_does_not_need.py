@@ -405,3 +405,16 @@ def test_a_named_draft_under_the_wrong_code_system_is_for_the_ehr_to_correct(
     shown = name.replace("(", "\\(").replace(")", "\\)")  # as markdown escapes it
     assert f"Draft order: {shown} from 2026-01-20" in en["detail"], en["detail"]
     assert "forkerte kodesystem" in da["summary"] and "CDS-teamet" not in text(da), text(da)
+
+
+@pytest.mark.parametrize("dx", [WRONG, UNKNOWN], ids=["wrong-system", "unknown-system"])
+def test_the_worklist_says_no_igg_was_used_for_a_diagnosis_not_read(dx: Resource) -> None:
+    """The card applies no criterion and uses no IgG; the table said 'none', as if no IgG (2.8 g/L) were on file."""
+    from collections import Counter
+
+    from cds_service.tools.worklist import WorklistResult, render_table
+    b = chart_with(dx)
+    [row] = evaluate_patient_resources([e["resource"] for e in b["entry"]], AT, RUNTIME)
+    table = render_table(WorklistResult(AT, [row], Counter({row.code: 1}), 1, len(b["entry"]), 0, 0, [], [], 0.1, 1))
+    [line] = [line for line in table.splitlines() if line.startswith("pt-dates")]
+    assert row.code == "malignancy-not-recognised" and line.endswith("  not used"), line
