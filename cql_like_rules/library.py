@@ -485,7 +485,7 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
     # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`)
     latest = next((x for x in reversed(found) if not x.unread), found[-1])
     if c["Is Child"]:  # §4: children, individual assessment
-        variant = "child"
+        variant = "unread-child" if latest.unread else "child"
     elif latest.unread:  # no name: the code and system seen are all there is to tell
         variant = "unknown-system" if latest.unread == "unknown-system" else "wrong-system"
     else:

@@ -152,9 +152,15 @@ def test_a_diagnosis_in_an_unknown_system_names_the_code_and_the_system() -> Non
     assert rows(b) == ["malignancy-not-recognised"]
 
 
-def test_a_child_with_a_diagnosis_not_read_is_assessed_individually() -> None:
-    [en] = cards(chart_with(UNKNOWN, birth="2012-03-14"))
-    assert code(en) == "malignancy-not-recognised" and "“LYM-17”" in en["summary"] and "child (13 y)" in en["summary"]
+@pytest.mark.parametrize("dx, shown", [(UNKNOWN, "LYM-17"), (WRONG, "C83.3")], ids=["unknown-system", "wrong-system"])
+def test_a_child_with_a_diagnosis_not_read_is_assessed_individually(dx: Resource, shown: str) -> None:
+    """Its card said the diagnosis was 'named like a haematological malignancy': it has no name."""
+    [en], [da] = cards(chart_with(dx, birth="2012-03-14")), cards(chart_with(dx, birth="2012-03-14"), "da")
+    assert code(en) == code(da) == "malignancy-not-recognised", text(en)
+    assert en["summary"] == f"Not checked: the diagnosis has no name and its code {shown} was not read; child (13 y): " \
+                            "individual assessment"
+    assert da["summary"].startswith(f"Ikke vurderet: diagnosen har intet navn, og koden {shown} er ikke læst; barn")
+    assert "named like" not in text(en) and "hedder som" not in text(da), text(en)
 
 
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
