@@ -424,3 +424,17 @@ def test_the_worklist_says_no_igg_was_used_for_a_diagnosis_not_read(dx: Resource
     table = render_table(WorklistResult(AT, [row], Counter({row.code: 1}), 1, len(b["entry"]), 0, 0, [], [], 0.1, 1))
     [line] = [line for line in table.splitlines() if line.startswith("pt-dates")]
     assert row.code == "malignancy-not-recognised" and line.endswith("  not used"), line
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_draft_not_recognised_by_its_code_keeps_its_start_beside_an_unreadable_end(hook: str) -> None:
+    """'Privigen' under a local code, planned 2026-02-20 to '20-07-2026': both dates were dropped for the end, so the
+    card showed the draft as starting today (2026-01-20) and said nothing of the end."""
+    draft = drug_record("d-ivig", [{"system": LOCAL, "code": "PRIV"}], status="draft", text_="Privigen",
+                        authoredOn="2026-01-20", dosageInstruction=bounds("2026-02-20", "20-07-2026"))
+    [en] = cards(bundle(CART, LOW), "en", hook, [draft])
+    [da] = cards(bundle(CART, LOW), "da", hook, [draft])
+    assert code(en) == code(da) == "order-not-recognised", text(en)
+    assert "Draft order: Privigen from 2026-02-20" in en["detail"], en["detail"]
+    assert "The planned end “20-07-2026” of an order cannot be read as a day" in en["detail"], en["detail"]
+    assert "Ordinationsudkast: Privigen fra 2026-02-20" in da["detail"], da["detail"]

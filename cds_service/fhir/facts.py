@@ -2011,13 +2011,29 @@ class FactBuilder:
         except DataError:
             return None
 
-    def _open_if_end_unread(self, r: Mapping[str, Any]) -> Planned:
-        """`_planned_period`, an end no reader can take a day from read as no end and named (`_order_end`)."""
+    def _open_if_end_unread(self, r: Mapping[str, Any],
+                            read: Callable[[Mapping[str, Any]], Planned] | None = None) -> Planned:
+        """`_planned_period` (or `read`), an end no reader can take a day from read as no end and named
+        (`_order_end`)."""
         self._end_unread_open = True
         try:
-            return self._planned_period(r)
+            return (read or self._planned_period)(r)
         finally:
             self._end_unread_open = False
+
+    def _unrecognised_draft_period(self, r: Mapping[str, Any]) -> tuple[date | None, date | None,
+                                                                          tuple[DataNote, ...], str]:
+        """A draft not recognised by its code: (start, end, the notes reading them made, an end not read, as sent).
+        An end no reader can take a day from leaves the start read and is named: dropping both dates for it showed the
+        draft as starting today ("from 2026-01-20" for one planned from 2026-02-20)."""
+        mark = len(self._notes)
+        try:
+            start, end, _ = self._open_if_end_unread(r, self._dosage_period)
+        except DataError:
+            start, end = None, None
+        notes = tuple(self._notes[mark:])  # the draft's, as a recognised draft's (`draft_order`)
+        del self._notes[mark:]
+        return start, end, notes, next((n.display for n in notes), "")
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -2063,17 +2079,15 @@ class FactBuilder:
             # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,
             # not for the CDS team to add: its card says so, whatever the name (`_draft_unknown_system`)
             return self._draft_unknown_system(r)
-        try:
-            start, end, _ = self._dosage_period(r)
-        except DataError:
-            start, end = None, None
+        start, end, read_notes, end_unread = self._unrecognised_draft_period(r)
         coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
         code, system = "", ""
         if coding is not None:
             code = str(coding["code"])
             system = self._system_name(str(coding.get("system") or ""))
         return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
-                          looks_like=looks_like, code=code[:40], code_system=system[:100])
+                          looks_like=looks_like, code=code[:40], code_system=system[:100], notes=read_notes,
+                          end_unread=end_unread)
 
 
     def _draft_unknown_system(self, r: Mapping[str, Any]) -> DraftOrder | None:
@@ -2090,22 +2104,18 @@ class FactBuilder:
         found = (wrong[0], wrong[1]) if wrong is not None else self._unknown_system_code(r)
         if found is None:
             return None
-        try:
-            start, end, _ = self._dosage_period(r)
-        except DataError:
-            start, end = None, None
+        start, end, notes, end_unread = self._unrecognised_draft_period(r)
         code, system = found
-        notes: tuple[DataNote, ...] = ()
         self._drafts_named.add(reference_of(r))
         if not self.unknown_system_draft_card:
-            notes = (DataNote("code-system-unknown", reference_of(r),
+            notes += (DataNote("code-system-unknown", reference_of(r),
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
         held_under = wrong[2][0] if wrong is not None else ""  # the system whose code it is (ATC)
         name = _concept_text(self._medication(r))[:80] if wrong is not None else ""  # a name that names no drug
         return DraftOrder("unrecognised", reference_of(r), start, end, name, code=code[:40], code_system=system[:100],
-                          notes=notes, held_under=held_under)
+                          notes=notes, held_under=held_under, end_unread=end_unread)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
