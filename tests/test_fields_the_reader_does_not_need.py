@@ -438,3 +438,11 @@ def test_a_draft_not_recognised_by_its_code_keeps_its_start_beside_an_unreadable
     assert "Draft order: Privigen from 2026-02-20" in en["detail"], en["detail"]
     assert "The planned end “20-07-2026” of an order cannot be read as a day" in en["detail"], en["detail"]
     assert "Ordinationsudkast: Privigen fra 2026-02-20" in da["detail"], da["detail"]
+
+
+def test_an_end_in_words_cut_on_the_card_says_it_is_cut() -> None:
+    """An end written in words longer than the card shows was cut with no mark, as if it said all."""
+    order = bsab_order("tec", authoredOn="2025-11-18",
+                       dosageInstruction=bounds("2025-11-18", "slut efter 6 cykler, vurderes løbende af læge"))
+    [en] = cards(bundle(order, LOW))
+    assert "“slut efter 6 cykler, vurderes løbende…”" in en["detail"], en["detail"]

@@ -1159,7 +1159,7 @@ class FactBuilder:
             except DataError:
                 if not self._end_unread_open:
                     raise
-                shown = str(value).strip()[:40]
+                shown = str(value).strip()[:80]  # cut on the card with "…" (`DISPLAY_LIMIT`)
                 self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
                                             "day: read as having no end date", shown))
                 return None
