@@ -470,7 +470,8 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
 
 
 @define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "
-        "whose code is in no value set (not refuted): not diagnoses the rules count (a name is not a code)")
+        "whose code is in no value set (not refuted), or with no name and a code not read (a system no value set "
+        "uses, a malignancy code under another system): not diagnoses the rules count")
 def malignancies_by_name(c: Context) -> tuple[UnrecognisedDiagnosis, ...]:
     return tuple(x for x in c.facts.unrecognised_diagnoses if x.recorded is None or x.recorded <= c.today)
 

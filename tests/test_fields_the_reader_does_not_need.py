@@ -446,3 +446,14 @@ def test_an_end_in_words_cut_on_the_card_says_it_is_cut() -> None:
                        dosageInstruction=bounds("2025-11-18", "slut efter 6 cykler, vurderes løbende af læge"))
     [en] = cards(bundle(order, LOW))
     assert "“slut efter 6 cykler, vurderes løbende…”" in en["detail"], en["detail"]
+
+
+@pytest.mark.parametrize("lang, kind, not_says", [
+    ("en", "Diagnosis not recognised by its code (named like a malignancy, or with no name)", "known only by its name"),
+    ("da", "Diagnose ikke genkendt på sin kode (hedder som en kræftsygdom, eller uden navn)", "kendt kun ved navn"),
+])
+def test_the_page_does_not_call_a_diagnosis_with_no_name_known_by_its_name(lang: str, kind: str, not_says: str) -> None:
+    from tests.test_explain_fact_labels import facts_rows
+    rows = facts_rows(chart_with(WRONG), AT, lang)
+    [row] = [r for r in rows if r[-1] == "Condition/dx"]
+    assert row[0] == kind and not_says not in row[0], row
