@@ -457,3 +457,13 @@ def test_the_page_does_not_call_a_diagnosis_with_no_name_known_by_its_name(lang:
     rows = facts_rows(chart_with(WRONG), AT, lang)
     [row] = [r for r in rows if r[-1] == "Condition/dx"]
     assert row[0] == kind and not_says not in row[0], row
+
+
+@pytest.mark.parametrize("dx, right", [(nameless_diagnosis(SCT, "DC833"), "SKS-D"), (WRONG, "ICD10")],
+                         ids=["sks-spelling", "icd10-spelling"])
+def test_a_diagnosis_code_under_the_wrong_system_is_sent_back_to_the_system_it_is_written_in(dx: Resource,
+                                                                                            right: str) -> None:
+    """'DC833' (SKS's spelling) under SNOMED CT was to be 'corrected to ICD10', where ICD-10 has no code DC833."""
+    [en] = cards(chart_with(dx))
+    assert en["summary"].endswith(f"is sent under SNOMED, not {right}") and f"corrected to {right} in the EHR" \
+        in en["detail"], text(en)
