@@ -1216,6 +1216,23 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "knows.",
                          "Beslut individuelt, og bed om at få diagnosen registreret med en kode, tjenesten kender."),
                 ),
+                # a child whose diagnosis has no name and a code not read: not "named like" a malignancy
+                "unread-child": Variant(
+                    Text("Not checked: the diagnosis has no name and its code {order_code} was not read; child ({age} "
+                         "y): individual assessment",
+                         "Ikke vurderet: diagnosen har intet navn, og koden {order_code} er ikke læst; barn ({age} "
+                         "år): individuel vurdering"),
+                    Text("The criteria are for a haematological malignancy; this diagnosis has no name and its code "
+                         "{order_code_whole} ({order_code_system}) was not read, so it may be one. The criteria do "
+                         "not cover children: the need for substitution is assessed individually.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom; diagnosen har intet navn, og dens kode "
+                         "{order_code_whole} ({order_code_system}) er ikke læst, så den kan være en sådan. "
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and have the diagnosis recorded with a code and code system the "
+                         "service knows.",
+                         "Beslut individuelt, og få diagnosen registreret med en kode og et kodesystem, tjenesten "
+                         "kender."),
+                ),
             },
             worklist_rank=7,
             variant_doc={"": "a recognised CAR-T or bsAb, and a diagnosis named like a haematological malignancy "
@@ -1228,8 +1245,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "wrong-system": "the same, but the diagnosis has no name and a malignancy code the value "
                                          "sets hold under another known system than the one it was sent under "
                                          "(an SKS code under SNOMED CT): the record's code system is to be corrected",
-                         "child": "the same (a name, or a code not read), in a child (under the adult age at T0): "
-                                  "individual assessment"},
+                         "child": "the same (a diagnosis named like one), in a child (under the adult age at T0): "
+                                  "individual assessment",
+                         "unread-child": "the same (a diagnosis with no name whose code was not read: `unknown-"
+                                         "system`, `wrong-system`), in a child: individual assessment"},
         ),
         AdviceKind(
             "therapy-undated",

@@ -473,7 +473,8 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
 
 
 @define("Malignancies Known Only By Name", "Conditions on record by today named like a haematological malignancy "
-        "whose code is in no value set (not refuted): not diagnoses the rules count (a name is not a code)")
+        "whose code is in no value set (not refuted), or with no name and a code not read (a system no value set "
+        "uses, a malignancy code under another system): not diagnoses the rules count")
 def malignancies_by_name(c: Context) -> tuple[UnrecognisedDiagnosis, ...]:
     return tuple(x for x in c.facts.unrecognised_diagnoses if x.recorded is None or x.recorded <= c.today)
 
@@ -488,7 +489,7 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
     # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`)
     latest = next((x for x in reversed(found) if not x.unread), found[-1])
     if c["Is Child"]:  # §4: children, individual assessment
-        variant = "child"
+        variant = "unread-child" if latest.unread else "child"
     elif latest.unread:  # no name: the code and system seen are all there is to tell
         variant = "unknown-system" if latest.unread == "unknown-system" else "wrong-system"
     else:

@@ -174,6 +174,12 @@ def _has_prefix(prefixes: set[tuple[str, str]], alias: str, code: str, longest: 
     return any((alias, code[:end]) in prefixes for end in range(longest, 0, -1))
 
 
+def _sks_spelling(code: str) -> bool:
+    """A diagnosis code as SKS writes it: "D", then an ICD-10 code ("DC833", "DC83.3"), which `_normalise` reads."""
+    code = "".join(code.split()).upper()
+    return len(code) > 2 and code[0] == "D" and code[1].isalpha() and code[2].isdigit()
+
+
 def _normalise(kind: str | None, code: str) -> str:
     """A code in the spelling its value-set entries use. ICD-10, SKS, ATC and NPU codes hold no space, so a space a
     local catalogue typed inside one ("J06 BA02", "DJ 151", FHIR allows single spaces in a code) is dropped; codes
@@ -664,8 +670,12 @@ class Terminology:
         own = self.alias_for(system)
         found: tuple[str, str] | None = None
         if own is not None and not any(self.lookup(vs, system, code) for vs in valueset_ids if vs in self.valuesets):
-            found = next(((alias, vs) for alias, uris in self.uris_of.items() if alias != own[0]
-                          for vs in valueset_ids if vs in self.valuesets and self.lookup(vs, uris[0], code)), None)
+            held = [(alias, vs) for alias, uris in self.uris_of.items() if alias != own[0]
+                    for vs in valueset_ids if vs in self.valuesets and self.lookup(vs, uris[0], code)]
+            # a code in SKS's spelling ("DC833": a D before an ICD-10 code) belongs to SKS, though an ICD-10 system
+            # reads it too: the card tells the EHR to correct the system to the one the code is written in
+            written_in_sks = [h for h in held if (self.alias_for(self.uris_of[h[0]][0]) or ("", ""))[1] == "sks"]
+            found = (written_in_sks or held)[0] if _sks_spelling(code) and held else held[0] if held else None
         if len(self._elsewhere) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
             self._elsewhere[key] = found
         return found

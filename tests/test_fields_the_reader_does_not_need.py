@@ -14,7 +14,7 @@ import pytest
 from cds_service.tools.replay import replay
 from cds_service.tools.worklist import evaluate_patient_resources
 from tests.test_acceptance_dates import (CART, LOW, RUNTIME, bounds, bsab_dose, bsab_order, bundle, car_t, car_t_given, code,
-                                         ig_order, text)
+                                         ig_order, ig_statement, text)
 
 AT = date(2026, 1, 20)
 Resource = dict[str, Any]
@@ -38,7 +38,7 @@ def test_a_bsab_order_whose_end_cannot_be_read_is_used_and_its_end_named() -> No
     [en], [da] = cards(b), cards(b, "da")
     assert code(en) == code(da) == "start-substitution", text(en)
     assert "after bsAb 2025-11-18" in en["summary"] and "2026-05-18" in en["summary"]
-    assert "The planned end “18-05-2026” of an order cannot be read as a day: read as an order with no end date" \
+    assert "The planned end “18-05-2026” of an order cannot be read as a day: read as if it had no end date" \
         in text(en), text(en)
     assert "Den planlagte slutdato “18-05-2026” i en ordination kan ikke læses som en dag" in text(da), text(da)
     assert "unusable data" not in text(en)
@@ -152,9 +152,15 @@ def test_a_diagnosis_in_an_unknown_system_names_the_code_and_the_system() -> Non
     assert rows(b) == ["malignancy-not-recognised"]
 
 
-def test_a_child_with_a_diagnosis_not_read_is_assessed_individually() -> None:
-    [en] = cards(chart_with(UNKNOWN, birth="2012-03-14"))
-    assert code(en) == "malignancy-not-recognised" and "“LYM-17”" in en["summary"] and "child (13 y)" in en["summary"]
+@pytest.mark.parametrize("dx, shown", [(UNKNOWN, "LYM-17"), (WRONG, "C83.3")], ids=["unknown-system", "wrong-system"])
+def test_a_child_with_a_diagnosis_not_read_is_assessed_individually(dx: Resource, shown: str) -> None:
+    """Its card said the diagnosis was 'named like a haematological malignancy': it has no name."""
+    [en], [da] = cards(chart_with(dx, birth="2012-03-14")), cards(chart_with(dx, birth="2012-03-14"), "da")
+    assert code(en) == code(da) == "malignancy-not-recognised", text(en)
+    assert en["summary"] == f"Not checked: the diagnosis has no name and its code {shown} was not read; child (13 y): " \
+                            "individual assessment"
+    assert da["summary"].startswith(f"Ikke vurderet: diagnosen har intet navn, og koden {shown} er ikke læst; barn")
+    assert "named like" not in text(en) and "hedder som" not in text(da), text(en)
 
 
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
@@ -337,3 +343,127 @@ def test_a_bsab_draft_shows_the_polyclonal_igg_patient_view_decides_on(hook: str
         [card] = cards(b, lang, hook, [draft])
         assert code(card) == "plan-igg-monitoring" and words in card["detail"], card["detail"]
         assert "IgG 8.7 g/L on" not in card["detail"]
+
+
+# ---- an immunoglobulin order or a medication record whose start reads but whose end does not -----------------------
+
+def test_an_ivig_order_whose_end_cannot_be_read_is_substitution_running() -> None:
+    """IVIG ordered from 2025-12-15 to "15-06-2026": the patient is on IVIG. The order was dropped as undated and the
+    card said 'Ig may be started', suggesting a second IVIG order."""
+    b = bundle(CART, LOW, ig_order(authoredOn="2025-12-15", dosageInstruction=bounds("2025-12-15", "15-06-2026")))
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == "stop-planned", text(en)
+    assert "may be started" not in text(en) and "IVIG since 2025-12-15" in text(en)
+    assert "The planned end “15-06-2026” of an order cannot be read as a day: read as if it had no end date" \
+        in text(en), text(en)
+    assert "slutdato “15-06-2026” i en ordination kan ikke læses som en dag: læst, som om den ingen slutdato har" \
+        in text(da), text(da)
+    assert rows(b) == ["stop-planned"]
+
+
+@pytest.mark.parametrize("record, chart, expected, words", [
+    (ig_statement(effectivePeriod={"start": "2025-12-15", "end": "15-06-2026"}), [CART], "stop-planned",
+     "The planned end “15-06-2026” of a medication record cannot be read as a day"),
+    (ig_statement("tec-st", atc="L01FX24", effectivePeriod={"start": "2025-11-18", "end": "18-05-2026"}), [],
+     "start-substitution", "The planned end “18-05-2026” of a medication record cannot be read as a day"),
+    (ig_statement("cart-st", atc="L01XL03", effectivePeriod={"start": "2025-11-18", "end": "18-11-2025"}), [],
+     "start-substitution", "malformed field (effectivePeriod\\.end) of a medication record"),
+], ids=["ig", "bsab", "car-t"])
+def test_a_medication_record_dated_by_its_start_is_not_dropped_for_an_unreadable_end(
+        record: Resource, chart: list[Resource], expected: str, words: str) -> None:
+    """Home SCIG on the medication list from 2025-12-15 to "15-06-2026" was dropped ('Ig may be started'); a
+    teclistamab or CAR-T record so written was dropped as invalid, leaving no card at all."""
+    b = bundle(*chart, record, LOW)
+    [en], [da] = cards(b), cards(b, "da")
+    assert code(en) == code(da) == expected, text(en)
+    assert words in text(en), text(en)
+    assert "may be started" not in text(en) if expected == "stop-planned" else "2025-11-18" in en["summary"]
+    assert rows(b) == [expected]
+
+
+# ---- a drug named as what it is, its code sent under the wrong code system -----------------------------------------
+
+def test_a_named_ivig_order_under_snomed_ct_says_the_patient_may_be_on_substitution() -> None:
+    """'Privigen 10 g', J06BA02 under SNOMED CT: its name only gave 'not recognised by its code: not used' beside
+    'Ig may be started', with no word of a substitution the patient may be on."""
+    order = drug_record("ivig", IVIG_UNDER_SCT, text_="Privigen 10 g", authoredOn="2025-12-15",
+                        dosageInstruction=bounds("2025-12-15"))
+    b = bundle(CART, LOW, order)
+    [en], [da] = cards(b), cards(b, "da")
+    assert "was sent under the wrong code system and not read: check whether the patient is already on " \
+           "substitution" in en["detail"], en["detail"]
+    assert "tjek, om patienten allerede får substitution" in da["detail"], da["detail"]
+    assert "not recognised by its code" not in en["detail"]
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize("codings, name", [(IVIG_UNDER_SCT, "Privigen 10 g"),
+                                           ([{"system": SCT, "code": "L01FX24"}], "Tecvayli (teclistamab)")])
+def test_a_named_draft_under_the_wrong_code_system_is_for_the_ehr_to_correct(
+        hook: str, codings: list[Resource], name: str) -> None:
+    """It asked the CDS team to add the code 'J06BA02 (SNOMED)': an ATC code, which the service reads under ATC."""
+    draft = drug_record("d-x", codings, status="draft", text_=name, authoredOn="2026-01-20",
+                        dosageInstruction=bounds("2026-01-20"))
+    [en] = cards(bundle(CART, LOW), "en", hook, [draft])
+    [da] = cards(bundle(CART, LOW), "da", hook, [draft])
+    assert code(en) == code(da) == "order-not-recognised", text(en)
+    assert "was sent under the wrong code system" in en["summary"] and "ask the CDS team" not in text(en), text(en)
+    shown = name.replace("(", "\\(").replace(")", "\\)")  # as markdown escapes it
+    assert f"Draft order: {shown} from 2026-01-20" in en["detail"], en["detail"]
+    assert "forkerte kodesystem" in da["summary"] and "CDS-teamet" not in text(da), text(da)
+
+
+@pytest.mark.parametrize("dx", [WRONG, UNKNOWN], ids=["wrong-system", "unknown-system"])
+def test_the_worklist_says_no_igg_was_used_for_a_diagnosis_not_read(dx: Resource) -> None:
+    """The card applies no criterion and uses no IgG; the table said 'none', as if no IgG (2.8 g/L) were on file."""
+    from collections import Counter
+
+    from cds_service.tools.worklist import WorklistResult, render_table
+    b = chart_with(dx)
+    [row] = evaluate_patient_resources([e["resource"] for e in b["entry"]], AT, RUNTIME)
+    table = render_table(WorklistResult(AT, [row], Counter({row.code: 1}), 1, len(b["entry"]), 0, 0, [], [], 0.1, 1))
+    [line] = [line for line in table.splitlines() if line.startswith("pt-dates")]
+    assert row.code == "malignancy-not-recognised" and line.endswith("  not used"), line
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_a_draft_not_recognised_by_its_code_keeps_its_start_beside_an_unreadable_end(hook: str) -> None:
+    """'Privigen' under a local code, planned 2026-02-20 to '20-07-2026': both dates were dropped for the end, so the
+    card showed the draft as starting today (2026-01-20) and said nothing of the end."""
+    draft = drug_record("d-ivig", [{"system": LOCAL, "code": "PRIV"}], status="draft", text_="Privigen",
+                        authoredOn="2026-01-20", dosageInstruction=bounds("2026-02-20", "20-07-2026"))
+    [en] = cards(bundle(CART, LOW), "en", hook, [draft])
+    [da] = cards(bundle(CART, LOW), "da", hook, [draft])
+    assert code(en) == code(da) == "order-not-recognised", text(en)
+    assert "Draft order: Privigen from 2026-02-20" in en["detail"], en["detail"]
+    assert "The planned end “20-07-2026” of an order cannot be read as a day" in en["detail"], en["detail"]
+    assert "Ordinationsudkast: Privigen fra 2026-02-20" in da["detail"], da["detail"]
+
+
+def test_an_end_in_words_cut_on_the_card_says_it_is_cut() -> None:
+    """An end written in words longer than the card shows was cut with no mark, as if it said all."""
+    order = bsab_order("tec", authoredOn="2025-11-18",
+                       dosageInstruction=bounds("2025-11-18", "slut efter 6 cykler, vurderes løbende af læge"))
+    [en] = cards(bundle(order, LOW))
+    assert "“slut efter 6 cykler, vurderes løbende…”" in en["detail"], en["detail"]
+
+
+@pytest.mark.parametrize("lang, kind, not_says", [
+    ("en", "Diagnosis not recognised by its code (named like a malignancy, or with no name)", "known only by its name"),
+    ("da", "Diagnose ikke genkendt på sin kode (hedder som en kræftsygdom, eller uden navn)", "kendt kun ved navn"),
+])
+def test_the_page_does_not_call_a_diagnosis_with_no_name_known_by_its_name(lang: str, kind: str, not_says: str) -> None:
+    from tests.test_explain_fact_labels import facts_rows
+    rows = facts_rows(chart_with(WRONG), AT, lang)
+    [row] = [r for r in rows if r[-1] == "Condition/dx"]
+    assert row[0] == kind and not_says not in row[0], row
+
+
+@pytest.mark.parametrize("dx, right", [(nameless_diagnosis(SCT, "DC833"), "SKS-D"), (WRONG, "ICD10")],
+                         ids=["sks-spelling", "icd10-spelling"])
+def test_a_diagnosis_code_under_the_wrong_system_is_sent_back_to_the_system_it_is_written_in(dx: Resource,
+                                                                                            right: str) -> None:
+    """'DC833' (SKS's spelling) under SNOMED CT was to be 'corrected to ICD10', where ICD-10 has no code DC833."""
+    [en] = cards(chart_with(dx))
+    assert en["summary"].endswith(f"is sent under SNOMED, not {right}") and f"corrected to {right} in the EHR" \
+        in en["detail"], text(en)

@@ -151,14 +151,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
              "dagene")),
     "end-unread": (
-        Text("the planned end “{display}” of {what} cannot be read as a day: read as an order with no end date; "
+        Text("the planned end “{display}” of {what} cannot be read as a day: read as if it had no end date; "
              "record the end as a date",
-             "den planlagte slutdato “{display}” i {what} kan ikke læses som en dag: læst som en ordination uden "
-             "slutdato; registrér slutdatoen som dato"),
-        Text("{n} orders have a planned end that cannot be read as a day: read as orders with no end date; record the "
-             "ends as dates",
-             "{n} ordinationer har en planlagt slutdato, der ikke kan læses som en dag: læst som ordinationer uden "
-             "slutdato; registrér slutdatoerne som datoer")),
+             "den planlagte slutdato “{display}” i {what} kan ikke læses som en dag: læst, som om den ingen "
+             "slutdato har; registrér slutdatoen som dato"),
+        Text("{n} orders or records have a planned end that cannot be read as a day: read as if they had no end date; "
+             "record the ends as dates",
+             "{n} ordinationer eller registreringer har en planlagt slutdato, der ikke kan læses som en dag: læst, "
+             "som om de ingen slutdato har; registrér slutdatoerne som datoer")),
     "car-t-stopped": (
         Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
              "were infused), its day is T0; correct the record if no cells were given",

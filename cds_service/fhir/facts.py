@@ -942,13 +942,19 @@ class FactBuilder:
             return
         if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation" \
                 and _str(r.get("status")) != "draft":  # an order not yet signed is no substitution
-            # the patient may be on substitution: named first on any card, never as a plain code not used
+            # the patient may be on substitution: named first on any card, never as a plain code not used, nor as a
+            # name not recognised by its code ("Privigen 10 g"), which says nothing of a substitution it may be
             ref = reference_of(r)
-            if not any(n.source == ref for n in self._notes):
-                self._notes.append(DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
-                                            f"{self._system_name(system)[:100]}; the value set holds it under {alias} "
-                                            "only: not used, the patient may be on substitution",
-                                            f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r)))
+            named = [i for i, n in enumerate(self._notes) if n.source == ref]
+            if all(self._notes[i].kind == "unrecognised-code" for i in named):
+                note = DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
+                                f"{self._system_name(system)[:100]}; the value set holds it under {alias} only: not "
+                                "used, the patient may be on substitution",
+                                f"{code[:20]} ({self._system_name(system)[:60]})", self._day_of(r))
+                if named:  # in its place: a note's position is kept by others (`_unknown_systems`)
+                    self._notes[named[0]] = note
+                else:
+                    self._notes.append(note)
             return
         if valueset == "haematological-malignancy":
             self._diagnosis_unread(r, (code, system), alias)
@@ -1157,9 +1163,10 @@ class FactBuilder:
         note: the start is on record, and dropping the order would leave a patient on Ig told that Ig may start, or
         a bispecific's window unplaced (no card at all). The flag says the day was so assumed.
 
-        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb
-        order on the chart, a draft order), no end (None: the order runs open), named in an `end-unread` note: its
-        start is read, and dropping the whole order for its end left a bispecific patient with no card at all."""
+        One no reader can take a day from ("18-05-2026", "2026-13-01") is, where `_end_unread_open` is set (a bsAb or
+        immunoglobulin order on the chart, a medication record, a draft order), no end (None: an active order runs
+        open), named in an `end-unread` note: its start is read, and dropping the whole order for its end left a
+        bispecific patient with no card at all, and a patient on IVIG told that Ig may be started."""
         if not _partial(value):
             try:
                 return self._date(value, field=BOUNDS_END), False
@@ -1168,9 +1175,9 @@ class FactBuilder:
             except DataError:
                 if not self._end_unread_open:
                     raise
-                shown = str(value).strip()[:40]
+                shown = str(value).strip()[:80]  # cut on the card with "…" (`DISPLAY_LIMIT`)
                 self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
-                                            "day: read as an order with no end date", shown))
+                                            "day: read as having no end date", shown))
                 return None
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
@@ -1874,7 +1881,9 @@ class FactBuilder:
         if ig is None or course_status is None:
             return None  # CAR-T product orders never date T0; draft/cancelled orders never happened
         try:
-            start, end, assumed = self._planned_period(r)  # doses planned, or a length: the course ends with them
+            # doses planned, or a length: the course ends with them; an end no reader can take a day from leaves it
+            # open, named (`end-unread`), as a length nobody read does: its start says the patient may be on it
+            start, end, assumed = self._open_if_end_unread(r)
         except DataError as exc:
             # Not placed in time, yet the patient may be on it: named first on any card, never a plain "invalid".
             shown = _concept_text(concept) or next((str(c["code"]) for c in _codings(concept) if c.get("code")), "")
@@ -2047,13 +2056,29 @@ class FactBuilder:
         except DataError:
             return None
 
-    def _open_if_end_unread(self, r: Mapping[str, Any]) -> Planned:
-        """`_planned_period`, an end no reader can take a day from read as no end and named (`_order_end`)."""
+    def _open_if_end_unread(self, r: Mapping[str, Any],
+                            read: Callable[[Mapping[str, Any]], Planned] | None = None) -> Planned:
+        """`_planned_period` (or `read`), an end no reader can take a day from read as no end and named
+        (`_order_end`)."""
         self._end_unread_open = True
         try:
-            return self._planned_period(r)
+            return (read or self._planned_period)(r)
         finally:
             self._end_unread_open = False
+
+    def _unrecognised_draft_period(self, r: Mapping[str, Any]) -> tuple[date | None, date | None,
+                                                                          tuple[DataNote, ...], str]:
+        """A draft not recognised by its code: (start, end, the notes reading them made, an end not read, as sent).
+        An end no reader can take a day from leaves the start read and is named: dropping both dates for it showed the
+        draft as starting today ("from 2026-01-20" for one planned from 2026-02-20)."""
+        mark = len(self._notes)
+        try:
+            start, end, _ = self._open_if_end_unread(r, self._dosage_period)
+        except DataError:
+            start, end = None, None
+        notes = tuple(self._notes[mark:])  # the draft's, as a recognised draft's (`draft_order`)
+        del self._notes[mark:]
+        return start, end, notes, next((n.display for n in notes), "")
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -2094,19 +2119,20 @@ class FactBuilder:
         hint_for = getattr(self.t, "hint_for", None)
         found = hint_for(_texts(concept)) if hint_for is not None else None
         looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-        if looks_like is None:
+        wrong = self._wrong_system_code(r)
+        if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:
+            # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,
+            # not for the CDS team to add: its card says so, whatever the name (`_draft_unknown_system`)
             return self._draft_unknown_system(r)
-        try:
-            start, end, _ = self._dosage_period(r)
-        except DataError:
-            start, end = None, None
+        start, end, read_notes, end_unread = self._unrecognised_draft_period(r)
         coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
         code, system = "", ""
         if coding is not None:
             code = str(coding["code"])
             system = self._system_name(str(coding.get("system") or ""))
         return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
-                          looks_like=looks_like, code=code[:40], code_system=system[:100])
+                          looks_like=looks_like, code=code[:40], code_system=system[:100], notes=read_notes,
+                          end_unread=end_unread)
 
 
     def _draft_unknown_system(self, r: Mapping[str, Any]) -> DraftOrder | None:
@@ -2123,22 +2149,18 @@ class FactBuilder:
         found = (wrong[0], wrong[1]) if wrong is not None else self._unknown_system_code(r)
         if found is None:
             return None
-        try:
-            start, end, _ = self._dosage_period(r)
-        except DataError:
-            start, end = None, None
+        start, end, notes, end_unread = self._unrecognised_draft_period(r)
         code, system = found
-        notes: tuple[DataNote, ...] = ()
         self._drafts_named.add(reference_of(r))
         if not self.unknown_system_draft_card:
-            notes = (DataNote("code-system-unknown", reference_of(r),
+            notes += (DataNote("code-system-unknown", reference_of(r),
                               f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
                               "service reads no drug, and no name: not checked (its card is switched off, "
                               "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
         held_under = wrong[2][0] if wrong is not None else ""  # the system whose code it is (ATC)
         name = _concept_text(self._medication(r))[:80] if wrong is not None else ""  # a name that names no drug
         return DraftOrder("unrecognised", reference_of(r), start, end, name, code=code[:40], code_system=system[:100],
-                          notes=notes, held_under=held_under)
+                          notes=notes, held_under=held_under, end_unread=end_unread)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None. On the class, not the
@@ -2213,13 +2235,36 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         b._undated_therapy(r, kind, drug or shown, raw.strip(), unreadable=True)
         return None
     if car_t is not None:
+        if raw is start_raw and isinstance(end_raw, str) and _unreadable(b, end_raw):  # dated by its start: named
+            b._notes.append(DataNote("malformed-field", reference_of(r), "malformed field(s) the rules do not read, "
+                                     "ignored: effectivePeriod.end", "effectivePeriod.end"))
         return "car_t", CarTInfusion(day, reference_of(r), drug)
-    end = b._date(end_raw) if isinstance(end_raw, str) else day if when is not None and status in STATEMENT_ENDED \
-        else None
+    end = _statement_end(b, r, end_raw)[0] if isinstance(end_raw, str) \
+        else day if when is not None and status in STATEMENT_ENDED else None
     if end is not None and end < day:
         raise DataError(f"end date {end} before start date {day}")
     return "bsab", BsAbExposure(drug, day, reference_of(r), end, ongoing=status in ("active", "on-hold") and end is None,
                                 administered=True)
+
+
+def _statement_end(b: FactBuilder, r: Mapping[str, Any], end_raw: str) -> tuple[date | None, bool]:
+    """A medication record's end as an order's (`_order_end`): one with no day its last day, one no reader can take a
+    day from no end, named (`end-unread`); the record is dated by its start, and dropping it for its end left a patient
+    on IVIG told that Ig may be started, or a bispecific patient with no card at all."""
+    b._end_unread_open = True
+    try:
+        return b._order_end(r, end_raw) or (None, False)
+    finally:
+        b._end_unread_open = False
+
+
+def _unreadable(b: FactBuilder, value: str) -> bool:
+    """A date no reader can take a day from ("18-11-2025"); one with no day ("2025-11") is a date."""
+    try:
+        b._date(value, allow_partial=True)
+    except DataError:
+        return True
+    return False
 
 
 def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, start_raw: Any, end_raw: Any,
@@ -2230,7 +2275,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         if not isinstance(start_raw, str):
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
         start = b._date(start_raw)
-        end, assumed = (b._order_end(r, end_raw) if isinstance(end_raw, str) else None) or (None, False)  # no day: its last day
+        end, assumed = _statement_end(b, r, end_raw) if isinstance(end_raw, str) else (None, False)
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
         if end is not None and end < start:

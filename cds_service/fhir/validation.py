@@ -76,10 +76,12 @@ def _dated(resource: Mapping[str, Any], element: str) -> bool:
     return isinstance(resource.get(f"{element}DateTime"), str) or (
         isinstance(period, dict) and isinstance(period.get("start"), str) and bool(period["start"].strip()))
 # Dates the fact builders read themselves and name when no day can be taken from them (a string in no date form):
-# an order's planned end ("18-05-2026") is read as no end and named (`end-unread`), or the immunoglobulin order named
-# as not placed in time (`ig-order-undated`); never a reason to drop an order whose start is read.
+# an order's planned end ("18-05-2026"), or a medication record's, is read as no end and named (`end-unread`); never a
+# reason to drop an order or a record whose start is read.
 _NAMED_BY_READER: dict[str, tuple[tuple[str, ...], ...]] = {
     "MedicationRequest": (("dosageInstruction", "*", "timing", "repeat", "boundsPeriod", "end"),),
+    # an immunoglobulin or bsAb course's end, read as no end and named; a CAR-T infusion's, named as not read
+    "MedicationStatement": (("effectivePeriod", "end"),),
 }
 
 

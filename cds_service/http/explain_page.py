@@ -105,8 +105,8 @@ FACT_KINDS = {
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
                                    "Behandling kendt kun ved navn (kode ikke genkendt)"),
-    "unrecognised_diagnoses": Text("Diagnosis known only by its name (code not recognised)",
-                                   "Diagnose kendt kun ved navn (kode ikke genkendt)"),
+    "unrecognised_diagnoses": Text("Diagnosis not recognised by its code (named like a malignancy, or with no name)",
+                                   "Diagnose ikke genkendt på sin kode (hedder som en kræftsygdom, eller uden navn)"),
     "undated_therapies": Text("Therapy whose date names no day, or with no date (window not placed)",
                               "Behandling, hvis dato ikke angiver en dag, eller uden dato (periode ikke placeret)"),
 }

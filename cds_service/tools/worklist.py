@@ -261,9 +261,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-# Advice on which nothing was checked (a therapy under a code the service does not know, or with no day): no IgG was looked for,
-# so the table says so rather than "none", which would read as "no IgG on file"
-NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated"})
+# Advice on which nothing was checked (a therapy under a code the service does not know, or with no day; a malignancy
+# not recognised): no IgG was looked for, so the table says so rather than "none", which would read as "no IgG on file"
+NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated", "malignancy-not-recognised"})
 
 
 def _igg_cell(row: AdviceRow) -> str:
