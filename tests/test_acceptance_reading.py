@@ -453,6 +453,10 @@ add(Chart("lymphoma-wrong-system-no-name", chart(cart(), igg("2026-01-13", 3.2),
 add(Chart("lymphoma-unknown-system-no-name", chart(cart(), igg("2026-01-13", 3.2), dx=("LYM-17", "urn:local")),
           "2026-01-20", "a diagnosis with only a local code and no name: not checked; ask for the code",
           (("malignancy-not-recognised", "unknown-system"),), ("LYM-17",), by_when=False))
+add(Chart("child-lymphoma-wrong-system-no-name", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
+                                                       dx=("C83.3", "http://snomed.info/sct"), birth="2012-05-05"),
+          "2026-01-20", "a 13-year-old, the lymphoma's code sent under SNOMED CT with no name: individual assessment",
+          (("malignancy-not-recognised", "unread-child"),), ("13 y", "C83.3"), by_when=False))
 add(Chart("car-t-month-only", chart(car_t("2025-11", text=ABECMA), igg("2026-01-13", 3.2)), "2026-01-20",
           "CAR-T dated 2025-11 only: not checked; record the day", (("therapy-undated", ""),), ("2025-11",),
           by_when=False))
