@@ -808,6 +808,22 @@ def test_a_car_t_order_known_by_its_name_only_asks_for_the_infusion_as_a_coded_o
     assert card["summary"].startswith(words), card["summary"]
 
 
+@pytest.mark.parametrize("text", ["Fludarabin 30 mg/m2 (lymfodepleterende kemoterapi før CAR-T)",
+                                  "Tocilizumab ved CRS efter CAR-T-celleterapi"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_order_whose_text_names_car_t_is_not_taken_for_a_car_t_order(text: str, lang: str) -> None:
+    """Rules §2, §7: a completed order under a local code whose text names the therapy it goes with ('Fludarabin ...
+    før CAR-T', 'Tocilizumab ved CRS efter CAR-T') is not a CAR-T product order: its code was not, and a coded CAR-T
+    order is read only from the product value set. The card read 'Not checked: Fludarabin 30 mg/m2… ordered for
+    2025-11-13 (order completed), but no infusion recorded: record it'. Only its data note names it; a product's name
+    ('Kymriah', `car-t-ordered-by-name-not-infused`) keeps its card."""
+    c = Chart("order-text-names-car-t", chart(order("LOC-1", "2025-11-13", status="completed", system="urn:local",
+                                                    text=text), igg("2026-01-13", 3.2)), "2026-01-20", "", ())
+    got = answer(c, lang)
+    assert not got.cards, [card["summary"] for card in got.cards]
+    assert [n.kind for n in got.notes] == ["unrecognised-code"]
+
+
 @pytest.mark.parametrize("name, lang, line", [
     ("after-window-five-cultured-pneumonias", "en",
      "- Severe bacterial infections 2026-07-15, 2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
