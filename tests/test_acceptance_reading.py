@@ -875,3 +875,22 @@ def test_a_danish_card_names_the_data_note_its_english_names(lang: str, words: s
     shortened before it is only counted."""
     [card] = answer(_chart("myeloma-restart-in-window-unreadable-igg-after"), lang).cards
     assert words in card["detail"] and "2025-06-03" in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, caveat, note", [
+    ("en", "Myeloma of unknown type", "has no usable date"),
+    ("da", "Myelomatose af ukendt type", "er uden brugbar dato")])
+def test_a_card_cut_to_fit_gives_back_the_caveat_before_a_second_data_note(lang: str, caveat: str, note: str) -> None:
+    """Rules §7-§8: myeloma of unknown type, teclistamab 2025-03-03, total IgG 4.5 g/L: the 4-6 card's caveat says
+    polyclonal IgG is lower if the M-protein is IgG and 'could change this decision'. Beside an Ig order with no date
+    and another under a local code, the English card kept the caveat and named the undated order; the Danish, whose
+    words are longer, dropped the caveat and, once it had room again, gave back the second data note instead. A cut
+    caveat comes back before a second kind of data note and the reminder, the first note's EHR text shortened if
+    need be; the undated order is still named."""
+    undated = replace_in(order("J06BA02", None, text=PRIVIGEN), authoredOn=None)
+    local = order("LOC-4711", "2025-04-01", status="stopped", end="2025-04-20", text=PRIVIGEN, system="urn:local")
+    c = Chart("myeloma-caveat-beside-two-notes", chart(*tec("2025-03-03"), igg("2025-05-02", 4.5), undated, local,
+                                                       dx=MYELOMA), "2025-05-05", "", ())
+    [card] = answer(c, lang).cards
+    assert caveat in card["detail"] and note in card["detail"], card["detail"]
+    assert len(card["detail"]) <= 700
