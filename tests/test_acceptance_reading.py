@@ -812,6 +812,22 @@ def test_a_car_t_order_known_by_its_name_only_asks_for_the_infusion_as_a_coded_o
     assert card["summary"].startswith(words), card["summary"]
 
 
+@pytest.mark.parametrize("text", ["Fludarabin 30 mg/m2 (lymfodepleterende kemoterapi før CAR-T)",
+                                  "Tocilizumab ved CRS efter CAR-T-celleterapi"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_order_whose_text_names_car_t_is_not_taken_for_a_car_t_order(text: str, lang: str) -> None:
+    """Rules §2, §7: a completed order under a local code whose text names the therapy it goes with ('Fludarabin ...
+    før CAR-T', 'Tocilizumab ved CRS efter CAR-T') is not a CAR-T product order: its code was not, and a coded CAR-T
+    order is read only from the product value set. The card read 'Not checked: Fludarabin 30 mg/m2… ordered for
+    2025-11-13 (order completed), but no infusion recorded: record it'. Only its data note names it; a product's name
+    ('Kymriah', `car-t-ordered-by-name-not-infused`) keeps its card."""
+    c = Chart("order-text-names-car-t", chart(order("LOC-1", "2025-11-13", status="completed", system="urn:local",
+                                                    text=text), igg("2026-01-13", 3.2)), "2026-01-20", "", ())
+    got = answer(c, lang)
+    assert not got.cards, [card["summary"] for card in got.cards]
+    assert [n.kind for n in got.notes] == ["unrecognised-code"]
+
+
 @pytest.mark.parametrize("name, lang, line", [
     ("after-window-five-cultured-pneumonias", "en",
      "- Severe bacterial infections 2026-07-15, 2026-09-05 among the episodes 2026-07-15, 2026-08-12, 2026-09-05"),
@@ -863,3 +879,22 @@ def test_a_danish_card_names_the_data_note_its_english_names(lang: str, words: s
     shortened before it is only counted."""
     [card] = answer(_chart("myeloma-restart-in-window-unreadable-igg-after"), lang).cards
     assert words in card["detail"] and "2025-06-03" in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, caveat, note", [
+    ("en", "Myeloma of unknown type", "has no usable date"),
+    ("da", "Myelomatose af ukendt type", "er uden brugbar dato")])
+def test_a_card_cut_to_fit_gives_back_the_caveat_before_a_second_data_note(lang: str, caveat: str, note: str) -> None:
+    """Rules §7-§8: myeloma of unknown type, teclistamab 2025-03-03, total IgG 4.5 g/L: the 4-6 card's caveat says
+    polyclonal IgG is lower if the M-protein is IgG and 'could change this decision'. Beside an Ig order with no date
+    and another under a local code, the English card kept the caveat and named the undated order; the Danish, whose
+    words are longer, dropped the caveat and, once it had room again, gave back the second data note instead. A cut
+    caveat comes back before a second kind of data note and the reminder, the first note's EHR text shortened if
+    need be; the undated order is still named."""
+    undated = replace_in(order("J06BA02", None, text=PRIVIGEN), authoredOn=None)
+    local = order("LOC-4711", "2025-04-01", status="stopped", end="2025-04-20", text=PRIVIGEN, system="urn:local")
+    c = Chart("myeloma-caveat-beside-two-notes", chart(*tec("2025-03-03"), igg("2025-05-02", 4.5), undated, local,
+                                                       dx=MYELOMA), "2025-05-05", "", ())
+    [card] = answer(c, lang).cards
+    assert caveat in card["detail"] and note in card["detail"], card["detail"]
+    assert len(card["detail"]) <= 700

@@ -287,7 +287,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     # in-window decision rests on, and no summary gives it; where the T0 line would go, the two become one line
     # (nothing lost). A Danish restart card lost its window line where the English kept it.
     window = window_facts(advice, lang, p)
-    every_fact = facts
+    every_fact, every_caveat = facts, caveats
     for last, (notes_kept, caveats_kept, facts_kept) in enumerate(((0 if has_link else 1, 2, 3), (0, 1, 2))):
         if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
             # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
@@ -321,8 +321,8 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             text = assemble(facts, caveats, unused, reminder)
     if len(text) <= DETAIL_LIMIT and not whole:
         # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
-        # took: a fact the decision rests on (the infection a general stop names), a data note, the reminder come back
-        # where they fit, in that order.
+        # took: a fact the decision rests on (the infection a general stop names), a data note, a caveat, the reminder
+        # come back where they fit, in the order below.
         facts = _restored(facts, every_fact, window,
                           lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
         # the data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
@@ -330,12 +330,31 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         ladder = [(1, SHORT_DISPLAY), (1, None), (2, None)]  # a second kind never at the cost of the first's text
         reached = next((i for i, (groups, short) in enumerate(ladder)
                         if short is None and unused == brief(notes, lang, max_groups=groups, linked=has_link)), -1)
-        for i, (groups, short) in enumerate(ladder):
-            fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link, display_limit=short)
-            if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
-                unused, reached = fuller_notes, i
+
+        def notes_up_to(step: int) -> None:
+            nonlocal unused, reached
+            for i, (groups, short) in enumerate(ladder[:step + 1]):
+                fuller_notes = brief(notes, lang, max_groups=groups, linked=has_link, display_limit=short)
+                if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
+                    unused, reached = fuller_notes, i
+
+        # in the order the cuts took them, last first: the first kind of data note named, a caveat (a Danish card
+        # dropped "myeloma of unknown type: ... could change this decision" its English kept, then gave back a second
+        # kind of data note), the first kind's EHR text whole, the reminder, a second kind
+        notes_up_to(0)
+        briefer = brief(notes, lang, max_groups=1, linked=has_link, display_limit=SHORT_DISPLAY)
+        for caveat in every_caveat:
+            kept = [c for c in every_caveat if c in caveats or c == caveat]
+            if caveat in caveats:
+                continue
+            if len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
+                caveats = kept
+            elif reached == 1 and len(assemble(facts, kept, briefer, reminder)) <= DETAIL_LIMIT:
+                caveats, unused, reached = kept, briefer, 0  # the note still named, its EHR text shorter
+        notes_up_to(1)
         if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
             reminder = REMINDER(lang)
+        notes_up_to(2)
         text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)

@@ -817,10 +817,13 @@ class FactBuilder:
         """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
         looks_like = THERAPY_HINTS.get(found)
         statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
-        if looks_like == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
+        if found == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
                 and _str(resource.get("status")) == "completed":
             # a CAR-T product order completed, known by its name only: as a coded one, never T0, but named on a card
-            # that asks for the infusion when none is recorded (`_car_t_orders_not_given`)
+            # that asks for the infusion when none is recorded (`_car_t_orders_not_given`). Only a product's name, as
+            # only a product's code (the product value set) makes a coded one: "CAR-T" in an order's text names the
+            # therapy the drug goes with ("Fludarabin (lymfodepletion før CAR-T)", "Tocilizumab ved CRS efter CAR-T"),
+            # not a CAR-T order
             try:
                 ordered: date | None = self._dosage_period(resource)[0]
             except DataError:
