@@ -433,7 +433,8 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
     vækst af E. coli" grew E. coli; "Tidligere (2024): vækst af S. aureus" is history), or one after an organism it
     reached that says what grew of a name after it: a new statement of what grew
     ("Tidligere vækst af S. aureus og nu vækst af E. coli", "... - nu også vækst af E. coli" grew E. coli; "Tidligere
-    S. aureus isoleret" is all history). A statement about an earlier culture says nothing of this one, as one that
+    S. aureus isoleret" and "Tidligere S. aureus påvist og E. coli påvist", a growth word said of the organism right
+    before it, are all history). A statement about an earlier culture says nothing of this one, as one that
     names what a culture was examined for does not (rule 5); a text that says nothing else is not read, and named."""
     reached: list[_Word] = []
     marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
