@@ -423,6 +423,8 @@ def _words(t: Terminology, text: str, found: Iterable[WordMatch],
 # as before. Grammar, as "for" of "Undersøgt for" is: here, not in the value sets.
 _EARLIER = re.compile(r"(?<!\w)(?:tidligere|tidl\.|previous|previously|prior|earlier|kendt|known)(?!\w)", re.IGNORECASE)
 _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
+# What may stand between a name and a growth or no-growth word said of it ("S. aureus påvist", "MRSA-positiv").
+_POSTFIX_GAP = re.compile(r"[\s\-–]*")
 
 
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
@@ -431,7 +433,8 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
     vækst af E. coli" grew E. coli; "Tidligere (2024): vækst af S. aureus" is history), or one after an organism it
     reached that says what grew of a name after it: a new statement of what grew
     ("Tidligere vækst af S. aureus og nu vækst af E. coli", "... - nu også vækst af E. coli" grew E. coli; "Tidligere
-    S. aureus isoleret" is all history). A statement about an earlier culture says nothing of this one, as one that
+    S. aureus isoleret" and "Tidligere S. aureus påvist og E. coli påvist", a growth word said of the organism right
+    before it, are all history). A statement about an earlier culture says nothing of this one, as one that
     names what a culture was examined for does not (rule 5); a text that says nothing else is not read, and named."""
     reached: list[_Word] = []
     marks = [(h.end(), bisect_left(statement_ends, h.start()), bisect_left(clause_ends, h.start()))
@@ -450,8 +453,12 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
         while at < len(marks) and marks[at][0] <= w.match.start:
             active, said, named = marks[at][1:], False, False
             at += 1
+        # a growth or no-growth word right after the organism it reached is said of that organism ("Tidligere S.
+        # aureus påvist og E. coli påvist", "MRSA-positiv"): no new statement of what grew
+        postfix = i > 0 and reached and reached[-1] is words[i - 1] and words[i - 1].role == ORGANISM \
+            and _POSTFIX_GAP.fullmatch(text, words[i - 1].match.end, w.match.start) is not None
         if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
-                                   and (w.clause != active[1] and said or named and name_after[i])):
+                                   and (w.clause != active[1] and said or named and name_after[i] and not postfix)):
             active = None
         if active is not None:
             reached.append(w)
@@ -506,6 +513,11 @@ def _species_below(t: Terminology, line: str, next_line: str) -> bool:
     rest = next_line[species.end(1):]
     if rest.lstrip().startswith(":"):
         return False  # a field's name ("SVAMPE: INGEN VÆKST"), no species
+    if not below[0].word.endswith("*"):
+        # a species the lists know as a whole word ("AUREUS", "COLI"), no genus's stem ("ESCHERICHIA*"): it begins no
+        # name of its own, so what follows it says where or when ("AUREUS EFTER 5 DØGN", "COLI I URIN"), as in
+        # small letters ("Ingen vækst af Staphylococcus" over "aureus efter 5 døgn")
+        return True
     after = re.match(r"\s*([^\W\d_]+)", rest)
     return after is None or bool(_CONJUNCTION.fullmatch(after.group(1))) \
         or any(m.start == after.start(1) for m in t.words_in(rest, "result-interpretation"))

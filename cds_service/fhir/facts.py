@@ -1479,14 +1479,15 @@ class FactBuilder:
         # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
         coded = [(e, o) for o in concepts if isinstance(o, dict) and not self._says_not_grown(o)
                  for e in self._organisms(o)]
-        notes = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)
-                 and culture_words(self.t, n["text"])]
+        comments = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)]
         # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
-        notes += [value for value in _comment_component_texts(r) if culture_words(self.t, value)]
+        comments += _comment_component_texts(r)
+        notes = [n for n in comments if culture_words(self.t, n)]
         # the comments, one text a line each: a laboratory sends a long comment a line a note ("Ingen vækst af" then
-        # "Staphylococcus aureus"), as its lines are one text's; the comments are their own statements, apart from
-        # the result's texts (`joined`)
-        comment = "\n".join(notes)
+        # "Staphylococcus aureus"), as its lines are one text's, every line kept (a line that names nothing, "anaerobe
+        # bakterier.", dropped would join the lines around it); the comments are their own statements, apart from the
+        # result's texts (`joined`)
+        comment = "\n".join(n for n in comments if n.strip()) if notes else ""
         # each text its own statements, never joined to the next (`joined`): the value's and each component's, then
         # the comments'
         value_parts = self._culture_result_parts(r)
