@@ -1604,19 +1604,19 @@ class FactBuilder:
         vækst" is about that bottle only); a code that names neither ("Organism identified") is not read.
         Consecutive components of one code are one field's text sent a line each (a report's lines, "Resultat":
         "Ikke" then "Resultat": "påvist"), read as the lines of one text, as a text's own lines are."""
-        lines = [_texts(r.get("valueString"), r.get("valueCodeableConcept"))]
+        fields = [[_texts(r.get("valueString"), r.get("valueCodeableConcept"))]]  # each field's lines, joined once
         previous: Any = None
         for value, code in _component_texts(r):
-            if code is not None and code == previous and len(lines) > 1:
-                lines[-1] += "\n" + value  # the same field's next line
+            if code is not None and code == previous and len(fields) > 1:
+                fields[-1].append(value)  # the same field's next line
                 continue
             previous = code
             if not self._names_organism(value):
                 name = _concept_text(code)
                 if name and (self._names_organism(name) or names_a_bottle(name)):
                     value = f"{name}: {value}"
-            lines.append(value)
-        return [line for line in lines if line.strip()]
+            fields.append([value])
+        return [text for text in map("\n".join, fields) if text.strip()]
 
     def _names_organism(self, text: str) -> bool:
         """Whether a text names an organism or a marker the organism words know ("Gær", "MRSA", "ESBL")."""
