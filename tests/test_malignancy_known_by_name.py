@@ -132,7 +132,7 @@ def test_over_http_patient_view_gives_the_card_in_danish_and_its_page_names_the_
     assert "tilføje koden 109979007 (SNOMED)" in card["detail"]
     assert page.status_code == 200, page.text
     text = html.unescape(page.text)
-    assert "Diagnose kendt kun ved navn (kode ikke genkendt)" in text and "Condition/cond-bcl-0201" in text
+    assert "Diagnose ikke genkendt på sin kode (hedder som en kræftsygdom, eller uden navn)" in text and "Condition/cond-bcl-0201" in text
 
 
 def ig_draft(rid: str, atc: str) -> dict[str, Any]:
