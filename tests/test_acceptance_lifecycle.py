@@ -579,7 +579,26 @@ CHARTS: list[Chart] = [
             f"the first IVIG infusion stopped, reason '{reason}': some was given, so the patient is on substitution "
             "and the stop attempt is due; the stopped dose is named", at=S_AT, says=("read as given",))
       for key, reason in (("reaction", "Infusionsreaktion"), ("not-resumed", "Infusionsreaktion, ikke startet igen"),
-                          ("not-in-full", "Not given in full: rigors"))],
+                          ("not-in-full", "Not given in full: rigors"), ("not-whole-dose", "Ikke givet hele dosis"),
+                          ("not-on-time", "Ikke startet til tiden, pga. travlhed"),
+                          ("not-as-planned", "Not given as planned: half dose, reaction"))],
+    # a reason read as nothing given that may yet mean some was: the card stands on the dose's absence, so it names
+    # the dose and its reason as sent (before, 'Ig may be started' was given with no word of the dose)
+    Chart("ivig-first-dose-stopped-reason-shown",
+          story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"),
+                   "statusReason": [{"text": "Stopped before start of second bag"}]}), START,
+          "the first IVIG infusion stopped 'before start of second bag' (the first bag was given): read as none given by "
+          "its words, so the card names the dose and the reason, for the clinician to correct the record", at=S_AT,
+          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Stopped before start of second "
+                "bag”: read as none given"),
+          says_da=("afbrudt med årsagen “Stopped before start of second bag”",)),
+    # a CAR-T infusion stopped as not given, then given a week later: T0 is the later one, the first is named
+    Chart("car-t-stopped-not-given-then-given",
+          story_w(cart={**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet, patient febril"}},
+                  extra=(car_t("2025-11-10", rid="cart-2"),)), START,
+          "a CAR-T infusion stopped with 'Ikke givet' (not given) and one given a week later: T0 is 2025-11-10; the "
+          "stopped one is named with its reason", t0="2025-11-10",
+          says=("2025-11-03 is recorded as stopped with the reason “Ikke givet, patient febril”",)),
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}
