@@ -300,6 +300,8 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(untyped)
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
+    # an age not known picks the adult's card over the child's (`Order Is Child`): said, as on every other card
+    caveats += age_unknown_no_index(c, age_on(c, t0))
     suggestions: tuple[str, ...] = ()
     if not (recent or ended):  # a baseline IgG to measure
         suggestions, drafted, drafted_values = _igg_order(c)

@@ -15,10 +15,13 @@ import re
 # A stopped CAR-T infusion or immunoglobulin dose whose statusReason says nothing was given ("Ikke givet", "Ikke
 # opstartet", "Afbrudt før start", "Patienten udeblev", "not administered"): not given (it is read as not-done is);
 # FHIR's stopped alone says some was given, the reason can say none was.
-# "ikke givet fuldt ud", "not given in full", "ikke startet igen" (halted, not resumed) say some was given.
+# "ikke givet fuldt ud", "not given in full", "ikke startet igen" (halted, not resumed), "ikke givet hele dosis", "not
+# given as planned", "ikke startet til tiden" say some was given. Words no pattern foresees are shown: a dose read as
+# not given by its reason is named on the card with the reason as sent (`ig-stopped-not-given`).
 NOT_GIVEN = re.compile(r"(?:(?:ikke|ej|aldrig)\s+(?:givet|indgivet|infunderet|administreret|påbegyndt|(?:op)?start\w*)"
                        r"|(?:not|never)\s+(?:given|administered|infused|started|begun|commenced))\b(?!\s+(?:op\s+)?"
-                       r"(?:igen|again|in\s+full|completely|fully|fuldt|helt|færdig|komplet))|(?:nothing|none)\s+"
+                       r"(?:igen|again|in\s+full|completely|fully|fuldt|helt|hele|alt|færdig|komplet|som\s+planlagt|as\s+planned|til\s+tiden"
+                       r"|i\s+tide|on\s+time))|(?:nothing|none)\s+"
                        r"(?:given|infused)|intet\s+(?:givet|infunderet)|\b0\s*ml\s+(?:givet|given|infunderet|infused)"
                        r"|(?:før|inden)\s+(?:op)?start|before\s+(?:the\s+)?start|udeblev|mødte\s+ikke|did\s+not\s+attend"
                        r"|no[-\s]show|no\s+cells|ingen\s+celler", re.IGNORECASE)

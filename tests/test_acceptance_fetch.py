@@ -513,3 +513,16 @@ def test_of_two_copies_whose_last_updated_python_cannot_read_the_later_is_read(s
     """A server writing `lastUpdated` in lower case ('t', 'z'), which Python's reader refuses: the two copies are still
     ordered by that text, as before it was read as an instant (both 'never updated', the first copy sent was read)."""
     read_of_two_copies(service, {"lastUpdated": "2026-01-13t09:00:00z"}, {"lastUpdated": "2026-01-13t10:00:00z"})
+
+
+@pytest.mark.parametrize(("older", "later"), [
+    ({"versionId": "9", "lastUpdated": "2026-01-13T10:00:00+01:00"},
+     {"versionId": "10", "lastUpdated": "2026-01-13t10:30:00z"}),
+    ({"versionId": "9", "lastUpdated": "2026-01-13t09:00:00z"}, {"versionId": "10", "lastUpdated": "13-01-2026 10:30"}),
+], ids=["later-unread", "both-unread-other-forms"])
+def test_of_two_copies_one_of_whose_last_updated_cannot_be_read_the_versions_decide(service, older, later) -> None:
+    """The amended copy's `lastUpdated` is written in a form Python cannot read ('t', 'z' in lower case; day first): its
+    versionId, 10 beside 9, says it is the later. Before, a copy whose lastUpdated did read outranked it (or the texts
+    were compared, '13-01-2026 10:30' before '2026-01-13t09:00:00z'), and the card said Ig may be started on the
+    3.2 g/L the lab had amended to 5.1."""
+    read_of_two_copies(service, older, later)

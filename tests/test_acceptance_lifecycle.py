@@ -579,7 +579,26 @@ CHARTS: list[Chart] = [
             f"the first IVIG infusion stopped, reason '{reason}': some was given, so the patient is on substitution "
             "and the stop attempt is due; the stopped dose is named", at=S_AT, says=("read as given",))
       for key, reason in (("reaction", "Infusionsreaktion"), ("not-resumed", "Infusionsreaktion, ikke startet igen"),
-                          ("not-in-full", "Not given in full: rigors"))],
+                          ("not-in-full", "Not given in full: rigors"), ("not-whole-dose", "Ikke givet hele dosis"),
+                          ("not-on-time", "Ikke startet til tiden, pga. travlhed"),
+                          ("not-as-planned", "Not given as planned: half dose, reaction"))],
+    # a reason read as nothing given that may yet mean some was: the card stands on the dose's absence, so it names
+    # the dose and its reason as sent (before, 'Ig may be started' was given with no word of the dose)
+    Chart("ivig-first-dose-stopped-reason-shown",
+          story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"),
+                   "statusReason": [{"text": "Stopped before start of second bag"}]}), START,
+          "the first IVIG infusion stopped 'before start of second bag' (the first bag was given): read as none given by "
+          "its words, so the card names the dose and the reason, for the clinician to correct the record", at=S_AT,
+          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Stopped before start of second "
+                "bag”: read as none given"),
+          says_da=("afbrudt med årsagen “Stopped before start of second bag”",)),
+    # a CAR-T infusion stopped as not given, then given a week later: T0 is the later one, the first is named
+    Chart("car-t-stopped-not-given-then-given",
+          story_w(cart={**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet, patient febril"}},
+                  extra=(car_t("2025-11-10", rid="cart-2"),)), START,
+          "a CAR-T infusion stopped with 'Ikke givet' (not given) and one given a week later: T0 is 2025-11-10; the "
+          "stopped one is named with its reason", t0="2025-11-10",
+          says=("2025-11-03 is recorded as stopped with the reason “Ikke givet, patient febril”",)),
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}
@@ -655,3 +674,24 @@ def test_the_timeline_follows_an_ivig_plan_from_booked_to_begun_without_a_dose()
         assert tuple(in_force[-1].codes if in_force else ()) == codes, day
     [card] = replay(RUNTIME, chart.bundle(), at=end).cards
     assert "only planned or proposed from 2026-01-20, not ordered" in card["detail"]
+
+
+def test_a_bispecific_draft_for_a_patient_of_unknown_age_says_it_is_taken_for_an_adult() -> None:
+    """Guideline §4: a child on a bispecific gets an individual assessment, not the adult's plan. A teclistamab draft
+    on order-sign for a patient whose birth date is not sent, or with no Patient record at all (prefetch `patient`:
+    null), gets the adult's plan-igg-monitoring card: it says so, as every card under the criteria does; before, it
+    said nothing of the age, so a child with no birth date on file read the adult's plan as checked."""
+    from cds_service.pipeline import answer_local
+    from cds_service.tools.replay import parse_hook_request, request_for
+    draft = {**tec_order(), "id": "draft-tec", "status": "draft"}
+    draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = "2026-01-12"
+    no_birth = {k: v for k, v in patient().items() if k != "birthDate"}
+    chart = Chart("tec-draft-age-unknown", story_m(with_dose=False), (), "", pt=no_birth)
+    for lang, words in (("en", "Birth date unknown: the patient is taken to be an adult."),
+                        ("da", "Fødselsdato ukendt: patienten er antaget at være voksen.")):
+        [card] = replay(RUNTIME, chart.bundle(), hook="order-sign", drafts=[draft], at=date(2026, 1, 12), lang=lang).cards
+        assert code(card) == "plan-igg-monitoring" and words in card["detail"], card["detail"]
+    request = request_for(PID, chart.bundle()["entry"][1:], "order-sign", [draft])
+    assert request["prefetch"]["patient"] is None
+    [card] = answer_local(parse_hook_request(request, "order-sign"), RUNTIME, today=date(2026, 1, 12)).cards
+    assert code(card) == "plan-igg-monitoring" and "No patient record: age and death not checked" in card["detail"]

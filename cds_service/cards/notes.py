@@ -72,6 +72,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "records if none was given",
              "{n} immunglobulindoser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
              "hvis intet blev givet")),
+    "ig-stopped-not-given": (
+        Text("an immunoglobulin dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
+             "not used; correct the record if some was given",
+             "en immunglobulindosis den {day} er registreret som afbrudt med årsagen “{display}”: læst som intet "
+             "givet, ikke brugt; ret registreringen, hvis noget blev givet"),
+        Text("{n} immunoglobulin doses are recorded as stopped with a reason read as none given ({names}): not used; "
+             "correct the records if some was given",
+             "{n} immunglobulindoser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
+             "brugt; ret registreringerne, hvis noget blev givet")),
     "ig-statement-unread": (
         Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",
@@ -168,6 +177,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "T0; correct the records if no cells were given",
              "{n} CAR-T-infusioner er registreret som afbrudt før afslutning: læst som givet, deres dage daterer T0; "
              "ret registreringerne, hvis ingen celler blev givet")),
+    "car-t-stopped-not-given": (
+        Text("a CAR-T infusion on {day} is recorded as stopped with the reason “{display}”: read as no cells given, "
+             "not T0; correct the record if cells were given",
+             "en CAR-T-infusion den {day} er registreret som afbrudt med årsagen “{display}”: læst som ingen celler "
+             "givet, ikke T0; ret registreringen, hvis der blev givet celler"),
+        Text("{n} CAR-T infusions are recorded as stopped with a reason read as no cells given ({names}): not T0; "
+             "correct the records if cells were given",
+             "{n} CAR-T-infusioner er registreret som afbrudt med en årsag læst som ingen celler givet ({names}): "
+             "ikke T0; ret registreringerne, hvis der blev givet celler")),
     "car-t-target-out-of-scope": (
         Text("the CAR-T product “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
              "criteria, no high-risk window was opened",

@@ -499,16 +499,20 @@ def _onset_in_words(r: Mapping[str, Any]) -> str:
     return ""
 
 
-def _stopped_not_given(r: Mapping[str, Any]) -> bool:
-    """A record stopped whose statusReason (Procedure: one concept; MedicationAdministration: a list) says nothing
-    was given."""
+def _not_given_reason(r: Mapping[str, Any]) -> str:
+    """The statusReason (Procedure: one concept; MedicationAdministration: a list) of a record stopped that says
+    nothing was given, as sent ("" when none says so)."""
     if _str(r.get("status")) != "stopped":
-        return False
+        return ""
     reasons = r.get("statusReason")
     concepts = reasons if isinstance(reasons, list) else [reasons]
-    return any(says_not_given(_concept_text(c) + " " + " ".join(
-        str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict)))
-        for c in concepts if isinstance(c, dict))
+    for c in concepts:
+        if isinstance(c, dict):
+            said = (_concept_text(c) + " " + " ".join(
+                str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict))).strip()
+            if says_not_given(said):
+                return said
+    return ""
 
 
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
@@ -1700,7 +1704,7 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, r.get("code"))
             return None
-        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES or _stopped_not_given(r):
+        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES or self._stopped_not_given(r, "car-t"):
             return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
         drug = str(entry.get("drug") or "")
         when = _performed(r)
@@ -1730,6 +1734,16 @@ class FactBuilder:
             self._notes.append(DataNote("car-t-order-no-infusion", reference_of(r), "CAR-T order completed, but no "
                                         "infusion is recorded: an order is not an infusion, not used as an index "
                                         "event", drug[:80], day))
+
+    def _stopped_not_given(self, r: Mapping[str, Any], kind: str) -> bool:
+        """A CAR-T infusion (`kind` "car-t") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
+        not read as given, and named with the reason as sent, since words such as 'ikke givet hele dosis' or 'not
+        started on time' may say some was given, and the card then stands on the record's absence."""
+        reason = _not_given_reason(r)
+        if reason:
+            self._notes.append(DataNote(f"{kind}-stopped-not-given", reference_of(r), "recorded as stopped with a "
+                                        "reason read as nothing given: not used", reason[:80], self._day_of(r)))
+        return bool(reason)
 
     def _car_t_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
         """A CAR-T infusion recorded as stopped (halted before it was complete, after cells were given): used as the
@@ -1782,7 +1796,8 @@ class FactBuilder:
         concept, car_t, bsab, ig = given
         given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
             else ADMIN_STATUSES
-        if _str(r.get("status")) not in given_statuses or _stopped_not_given(r):
+        if _str(r.get("status")) not in given_statuses \
+                or (car_t is not None or ig is not None) and self._stopped_not_given(r, "car-t" if car_t else "ig"):
             if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
                 self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                             f"with status {_str(r.get('status'))!r}: not known to be given, not used",

@@ -211,8 +211,18 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
             pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
         return
     current = by_ref.get(ref)
-    if current is None or _version_key(resource) > _version_key(current):
+    if current is None or _later(resource, current):
         by_ref[ref] = resource  # type: ignore[assignment]  (the parsed request is ours: no copy)
+
+
+def _later(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether `one` is a later copy than `other` (`_version_key`); where a `lastUpdated` of either cannot be read as
+    an instant, their versionIds, when both have one and they differ, decide: a text no reader took is no time to rank
+    a copy by beside a version that says which came after."""
+    mine, theirs = _version_key(one), _version_key(other)
+    if (mine[1] or theirs[1]) and mine[2] and theirs[2] and mine[2] != theirs[2]:
+        return mine[2] > theirs[2]
+    return mine > theirs
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------
