@@ -16,7 +16,7 @@ from cds_service.tools.replay import replay
 
 from .test_culture_bounds import culture_notes
 from .test_culture_contaminant_by_name import CAR_T, PNEUMONIA, blood_culture
-from .test_culture_negation_scope import NOT_MET, RUNTIME, verdict
+from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, verdict
 from .test_culture_text_unread import AT, bundle, cards
 from .test_therapy_known_by_name import chart
 
@@ -79,6 +79,39 @@ def test_two_pneumonias_whose_cultures_name_only_earlier_isolates_do_not_meet_th
     [found] = cards(POSTFIX_HISTORY[1], lang)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
     assert NOT_MET[lang] in found["summary"]
+
+
+# -- a history, then a word of this culture's time before the next name: what follows is this culture's
+NOW_AFTER_HISTORY = ["Tidligere S. aureus isoleret og nu E. coli isoleret",
+                     "Tidligere S. aureus påvist og aktuelt E. coli påvist",
+                     "Previously S. aureus isolated and today E. coli isolated",
+                     "Previously S. aureus isolated and currently E. coli isolated",
+                     "Tidligere S. aureus og nu E. coli påvist"]
+
+
+@pytest.mark.parametrize("text", NOW_AFTER_HISTORY)
+def test_a_name_after_now_in_a_history_grew_in_this_culture(text: str) -> None:
+    """Before: 'none', the text named unread (the growth word after S. aureus, said of it, kept the history going over
+    "og nu E. coli isoleret"; the last, before this release too). "Now" begins this culture's statement."""
+    assert verdict(valueString=text) == "bacterial"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "bacterial"
+
+
+def test_a_history_then_now_and_no_growth_stays_no_growth() -> None:
+    for text in ("Tidligere S. aureus isoleret og nu ingen vækst af E. coli", "Tidligere påvist S. aureus og nu ikke påvist",
+                 "Tidligere S. aureus påvist og E. coli påvist"):
+        assert verdict(valueString=text) == "none", text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_grew_e_coli_now_after_an_earlier_s_aureus_meet_the_general_criteria(
+        lang: str) -> None:
+    """"Tidligere S. aureus isoleret og nu E. coli isoleret" on both blood cultures. Before: 'Ig start not
+    recommended', with the two results only named unread."""
+    [found] = cards(NOW_AFTER_HISTORY[0], lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    summary, episodes_line = MET[lang]
+    assert summary in found["summary"] and episodes_line in found["detail"]
 
 
 # -- a comment sent a line a note: a line that names nothing is a line of it too

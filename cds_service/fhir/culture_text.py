@@ -425,6 +425,9 @@ _EARLIER = re.compile(r"(?<!\w)(?:tidligere|tidl\.|previous|previously|prior|ear
 _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
 # What may stand between a name and a growth or no-growth word said of it ("S. aureus påvist", "MRSA-positiv").
 _POSTFIX_GAP = re.compile(r"[\s\-–]*")
+# A word of this culture's time after what a history reached: what follows is this culture's ("Tidligere S. aureus
+# isoleret og nu E. coli isoleret", "Previously S. aureus isolated and today E. coli isolated").
+_NOW = re.compile(r"(?<!\w)(?:nu|aktuelt|i dag|now|currently|today)(?!\w)", re.IGNORECASE)
 
 
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
@@ -457,6 +460,8 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
         # aureus påvist og E. coli påvist", "MRSA-positiv"): no new statement of what grew
         postfix = i > 0 and reached and reached[-1] is words[i - 1] and words[i - 1].role == ORGANISM \
             and _POSTFIX_GAP.fullmatch(text, words[i - 1].match.end, w.match.start) is not None
+        if active is not None and said and i > 0 and _NOW.search(text, words[i - 1].match.end, w.match.start):
+            active = None  # "... og nu E. coli isoleret": this culture's, whatever follows
         if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
                                    and (w.clause != active[1] and said or named and name_after[i] and not postfix)):
             active = None
