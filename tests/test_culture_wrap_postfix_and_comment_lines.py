@@ -114,6 +114,34 @@ def test_two_pneumonias_whose_cultures_grew_e_coli_now_after_an_earlier_s_aureus
     assert summary in found["summary"] and episodes_line in found["detail"]
 
 
+# -- a line of no word (a dash, a star, nothing) below a line that leads on: still led on
+LED_OVER_NO_WORD = ["Ingen vækst af\n-\nEscherichia coli", "Ingen vækst af\n\nEscherichia coli",
+                    "Ingen vækst af\n***\nEscherichia coli", "Ikke påvist:\n\nEscherichia coli", "Ingen\n\nEscherichia coli"]
+
+
+@pytest.mark.parametrize("text", LED_OVER_NO_WORD)
+def test_a_line_of_no_word_below_a_line_that_leads_on_ends_no_statement(text: str) -> None:
+    """Before: 'bacterial', with nothing on the card (the line of no word ended the statement "Ingen vækst af" led
+    into, so E. coli was read alone, a growth); sent a line a note under "Vækst: se kommentar", "-" and "***" too, as
+    every line of a comment is now kept. No growth, as without the line between."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": n} for n in text.split("\n")]) == "none"
+
+
+def test_a_line_of_no_word_below_a_statement_of_its_own_still_ends_it() -> None:
+    assert verdict(valueString="Ingen vækst\n-\nEscherichia coli") == "bacterial"
+    assert verdict(valueString="Ingen vækst\n\nEscherichia coli påvist") == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_say_no_growth_of_over_a_dash_do_not_meet_the_general_criteria(lang: str) -> None:
+    """"Ingen vækst af" / "-" / "Escherichia coli". Before: 'Ig may be started (general criteria)' on two cultures
+    that grew nothing."""
+    [found] = cards(LED_OVER_NO_WORD[0], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
 # -- a comment sent a line a note: a line that names nothing is a line of it too
 COMMENT_NONE = [["Ikke", "påvist"], ["No", "growth"], ["Screening for", "Escherichia coli"]]
 

@@ -479,6 +479,7 @@ _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
 # "Staphylococcus" over "aureus", "STAPHYLOCOCCUS" over "AUREUS": a name wrapped between its genus and its species,
 # written as a name is (a capital, then small letters, over a small letter) or wholly in capitals over capitals
 _GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ](?:[a-zæøå]+|[A-ZÆØÅ]+)\s*$")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
@@ -561,6 +562,8 @@ def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends:
             continue
         line_start = text.rfind("\n", 0, at) + 1
         line = text[line_start:at]
+        if listing and _LETTER_OR_DIGIT.search(line) is None:
+            continue  # a line of no word where a line led on ("Ingen vækst af" over "-" or nothing): still led on
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         on_next = on_line(at + 1, at + 1 + len(next_line))
