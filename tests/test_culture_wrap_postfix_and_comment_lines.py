@@ -184,3 +184,32 @@ def test_a_result_of_two_isolates_in_one_field_still_grows_them() -> None:
         {"code": {"text": "Mikroorganisme"}, "valueString": "Ingen vækst"},
         {"code": {"text": "Mikroorganisme"}, "valueString": "Escherichia coli"}]})), at=date(2026, 1, 10)).cards
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+
+
+# -- an organism named by a marker right after a name: no species of it, its result its own
+MARKER_AFTER_NAME = ["Staphylococcus aureus MRSA negativ", "Vækst af Staphylococcus aureus MRSA ikke påvist",
+                     "Growth of Staphylococcus aureus MRSA not detected", "Enterococcus faecium VRE negativ",
+                     "Staphylococcus aureus MRSA-negativ"]
+
+
+@pytest.mark.parametrize("text", MARKER_AFTER_NAME)
+def test_a_marker_negative_after_the_name_it_marks_leaves_the_name_grown(text: str) -> None:
+    """Before: 'none', with nothing on the card ("MRSA" after "Staphylococcus aureus" was read as a word of its name,
+    and "negativ" negated both), as with a comma ("Staphylococcus aureus, MRSA negativ") the bacterium grew."""
+    assert verdict(valueString=text) == "bacterial"
+
+
+def test_a_list_of_a_name_and_a_marker_not_found_still_grew_nothing() -> None:
+    for text in ("Staphylococcus aureus og MRSA ikke påvist", "MRSA VRE ikke påvist", "Ikke påvist: S. aureus MRSA",
+                 "Ingen vækst af Staphylococcus aureus MRSA"):
+        assert verdict(valueString=text) == "none", text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_s_aureus_bacteraemias_not_mrsa_meet_the_general_criteria(lang: str) -> None:
+    """"Staphylococcus aureus MRSA negativ" on both blood cultures. Before: 'Ig start not recommended', with nothing
+    on the card."""
+    [found] = cards(MARKER_AFTER_NAME[0], lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    summary, episodes_line = MET[lang]
+    assert summary in found["summary"] and episodes_line in found["detail"]

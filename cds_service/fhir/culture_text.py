@@ -220,7 +220,7 @@ def growth_in(t: Terminology, text: str | Sequence[str]) -> Growth:
        ikke påvist", "ESBL negativ", "MRSA-negativ"), and the list it ends when the list's last link is a
        conjunction ("E. coli, Klebsiella og Candida ikke påvist"; a marker's list holds markers only, "MRSA og VRE
        ikke påvist"). A marker's result stops there: it never negates an organism ("E. coli, ESBL negativ" and
-       "Staphylococcus aureus, MRSA ikke påvist" grew the bacterium). An organism's reaches the statement's other
+       "Staphylococcus aureus, MRSA ikke påvist", "Staphylococcus aureus MRSA negativ" grew the bacterium). An organism's reaches the statement's other
        organisms before it too unless the laboratory says they grew: "Vækst af E. coli, Candida ikke påvist" grew
        E. coli; "E. coli, Candida ikke påvist" grew nothing.
     3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
@@ -764,6 +764,8 @@ def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: 
         gap = text[word.match.end:head.match.start]
         if not _LIST_GAP.fullmatch(gap):
             break
+        if head.marker and not word.marker and not _CONJUNCTION.search(gap) and "," not in gap:
+            break  # a marker is no species of the name before it ("Staphylococcus aureus MRSA negativ": S. aureus grew)
         if _CONJUNCTION.search(gap):
             conjunction_seen = True
         elif "," in gap and not conjunction_seen:
