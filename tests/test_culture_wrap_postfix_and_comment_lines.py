@@ -16,7 +16,7 @@ from cds_service.tools.replay import replay
 
 from .test_culture_bounds import culture_notes
 from .test_culture_contaminant_by_name import CAR_T, PNEUMONIA, blood_culture
-from .test_culture_negation_scope import NOT_MET, RUNTIME, verdict
+from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, verdict
 from .test_culture_text_unread import AT, bundle, cards
 from .test_therapy_known_by_name import chart
 
@@ -81,6 +81,67 @@ def test_two_pneumonias_whose_cultures_name_only_earlier_isolates_do_not_meet_th
     assert NOT_MET[lang] in found["summary"]
 
 
+# -- a history, then a word of this culture's time before the next name: what follows is this culture's
+NOW_AFTER_HISTORY = ["Tidligere S. aureus isoleret og nu E. coli isoleret",
+                     "Tidligere S. aureus påvist og aktuelt E. coli påvist",
+                     "Previously S. aureus isolated and today E. coli isolated",
+                     "Previously S. aureus isolated and currently E. coli isolated",
+                     "Tidligere S. aureus og nu E. coli påvist"]
+
+
+@pytest.mark.parametrize("text", NOW_AFTER_HISTORY)
+def test_a_name_after_now_in_a_history_grew_in_this_culture(text: str) -> None:
+    """Before: 'none', the text named unread (the growth word after S. aureus, said of it, kept the history going over
+    "og nu E. coli isoleret"; the last, before this release too). "Now" begins this culture's statement."""
+    assert verdict(valueString=text) == "bacterial"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": text}]) == "bacterial"
+
+
+def test_a_history_then_now_and_no_growth_stays_no_growth() -> None:
+    for text in ("Tidligere S. aureus isoleret og nu ingen vækst af E. coli", "Tidligere påvist S. aureus og nu ikke påvist",
+                 "Tidligere S. aureus påvist og E. coli påvist"):
+        assert verdict(valueString=text) == "none", text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_grew_e_coli_now_after_an_earlier_s_aureus_meet_the_general_criteria(
+        lang: str) -> None:
+    """"Tidligere S. aureus isoleret og nu E. coli isoleret" on both blood cultures. Before: 'Ig start not
+    recommended', with the two results only named unread."""
+    [found] = cards(NOW_AFTER_HISTORY[0], lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    summary, episodes_line = MET[lang]
+    assert summary in found["summary"] and episodes_line in found["detail"]
+
+
+# -- a line of no word (a dash, a star, nothing) below a line that leads on: still led on
+LED_OVER_NO_WORD = ["Ingen vækst af\n-\nEscherichia coli", "Ingen vækst af\n\nEscherichia coli",
+                    "Ingen vækst af\n***\nEscherichia coli", "Ikke påvist:\n\nEscherichia coli", "Ingen\n\nEscherichia coli"]
+
+
+@pytest.mark.parametrize("text", LED_OVER_NO_WORD)
+def test_a_line_of_no_word_below_a_line_that_leads_on_ends_no_statement(text: str) -> None:
+    """Before: 'bacterial', with nothing on the card (the line of no word ended the statement "Ingen vækst af" led
+    into, so E. coli was read alone, a growth); sent a line a note under "Vækst: se kommentar", "-" and "***" too, as
+    every line of a comment is now kept. No growth, as without the line between."""
+    assert verdict(valueString=text) == "none"
+    assert verdict(valueString="Vækst: se kommentar", note=[{"text": n} for n in text.split("\n")]) == "none"
+
+
+def test_a_line_of_no_word_below_a_statement_of_its_own_still_ends_it() -> None:
+    assert verdict(valueString="Ingen vækst\n-\nEscherichia coli") == "bacterial"
+    assert verdict(valueString="Ingen vækst\n\nEscherichia coli påvist") == "bacterial"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_say_no_growth_of_over_a_dash_do_not_meet_the_general_criteria(lang: str) -> None:
+    """"Ingen vækst af" / "-" / "Escherichia coli". Before: 'Ig may be started (general criteria)' on two cultures
+    that grew nothing."""
+    [found] = cards(LED_OVER_NO_WORD[0], lang)
+    assert found["source"]["topic"]["code"] == "no-start-without-infections"
+    assert NOT_MET[lang] in found["summary"]
+
+
 # -- a comment sent a line a note: a line that names nothing is a line of it too
 COMMENT_NONE = [["Ikke", "påvist"], ["No", "growth"], ["Screening for", "Escherichia coli"]]
 
@@ -123,3 +184,32 @@ def test_a_result_of_two_isolates_in_one_field_still_grows_them() -> None:
         {"code": {"text": "Mikroorganisme"}, "valueString": "Ingen vækst"},
         {"code": {"text": "Mikroorganisme"}, "valueString": "Escherichia coli"}]})), at=date(2026, 1, 10)).cards
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+
+
+# -- an organism named by a marker right after a name: no species of it, its result its own
+MARKER_AFTER_NAME = ["Staphylococcus aureus MRSA negativ", "Vækst af Staphylococcus aureus MRSA ikke påvist",
+                     "Growth of Staphylococcus aureus MRSA not detected", "Enterococcus faecium VRE negativ",
+                     "Staphylococcus aureus MRSA-negativ"]
+
+
+@pytest.mark.parametrize("text", MARKER_AFTER_NAME)
+def test_a_marker_negative_after_the_name_it_marks_leaves_the_name_grown(text: str) -> None:
+    """Before: 'none', with nothing on the card ("MRSA" after "Staphylococcus aureus" was read as a word of its name,
+    and "negativ" negated both), as with a comma ("Staphylococcus aureus, MRSA negativ") the bacterium grew."""
+    assert verdict(valueString=text) == "bacterial"
+
+
+def test_a_list_of_a_name_and_a_marker_not_found_still_grew_nothing() -> None:
+    for text in ("Staphylococcus aureus og MRSA ikke påvist", "MRSA VRE ikke påvist", "Ikke påvist: S. aureus MRSA",
+                 "Ingen vækst af Staphylococcus aureus MRSA"):
+        assert verdict(valueString=text) == "none", text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_s_aureus_bacteraemias_not_mrsa_meet_the_general_criteria(lang: str) -> None:
+    """"Staphylococcus aureus MRSA negativ" on both blood cultures. Before: 'Ig start not recommended', with nothing
+    on the card."""
+    [found] = cards(MARKER_AFTER_NAME[0], lang)
+    assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
+    summary, episodes_line = MET[lang]
+    assert summary in found["summary"] and episodes_line in found["detail"]

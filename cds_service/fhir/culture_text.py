@@ -220,7 +220,7 @@ def growth_in(t: Terminology, text: str | Sequence[str]) -> Growth:
        ikke påvist", "ESBL negativ", "MRSA-negativ"), and the list it ends when the list's last link is a
        conjunction ("E. coli, Klebsiella og Candida ikke påvist"; a marker's list holds markers only, "MRSA og VRE
        ikke påvist"). A marker's result stops there: it never negates an organism ("E. coli, ESBL negativ" and
-       "Staphylococcus aureus, MRSA ikke påvist" grew the bacterium). An organism's reaches the statement's other
+       "Staphylococcus aureus, MRSA ikke påvist", "Staphylococcus aureus MRSA negativ" grew the bacterium). An organism's reaches the statement's other
        organisms before it too unless the laboratory says they grew: "Vækst af E. coli, Candida ikke påvist" grew
        E. coli; "E. coli, Candida ikke påvist" grew nothing.
     3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
@@ -425,6 +425,9 @@ _EARLIER = re.compile(r"(?<!\w)(?:tidligere|tidl\.|previous|previously|prior|ear
 _AS_EARLIER = re.compile(r"(?<!\w)(?:som|as)\s+$", re.IGNORECASE)
 # What may stand between a name and a growth or no-growth word said of it ("S. aureus påvist", "MRSA-positiv").
 _POSTFIX_GAP = re.compile(r"[\s\-–]*")
+# A word of this culture's time after what a history reached: what follows is this culture's ("Tidligere S. aureus
+# isoleret og nu E. coli isoleret", "Previously S. aureus isolated and today E. coli isolated").
+_NOW = re.compile(r"(?<!\w)(?:nu|aktuelt|i dag|now|currently|today)(?!\w)", re.IGNORECASE)
 
 
 def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_ends: list[int]) -> list[_Word]:
@@ -457,6 +460,8 @@ def _earlier(text: str, words: list[_Word], statement_ends: list[int], clause_en
         # aureus påvist og E. coli påvist", "MRSA-positiv"): no new statement of what grew
         postfix = i > 0 and reached and reached[-1] is words[i - 1] and words[i - 1].role == ORGANISM \
             and _POSTFIX_GAP.fullmatch(text, words[i - 1].match.end, w.match.start) is not None
+        if active is not None and said and i > 0 and _NOW.search(text, words[i - 1].match.end, w.match.start):
+            active = None  # "... og nu E. coli isoleret": this culture's, whatever follows
         if active is not None and (w.statement != active[0] or w.role in (GREW, NO)
                                    and (w.clause != active[1] and said or named and name_after[i] and not postfix)):
             active = None
@@ -474,6 +479,7 @@ _GOES_ON = re.compile(r"^\s*(?:af|of|for)(?!\w)", re.IGNORECASE)
 # "Staphylococcus" over "aureus", "STAPHYLOCOCCUS" over "AUREUS": a name wrapped between its genus and its species,
 # written as a name is (a capital, then small letters, over a small letter) or wholly in capitals over capitals
 _GENUS_AT_END = re.compile(r"(?<!\w)[A-ZÆØÅ](?:[a-zæøå]+|[A-ZÆØÅ]+)\s*$")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _LONE_NEGATION = re.compile(r"^\s*(?:ingen|ikke|ej|no|not)\s*$", re.IGNORECASE)
 
 
@@ -556,6 +562,8 @@ def _joined_lines(t: Terminology, text: str, found: tuple[WordMatch, ...], ends:
             continue
         line_start = text.rfind("\n", 0, at) + 1
         line = text[line_start:at]
+        if listing and _LETTER_OR_DIGIT.search(line) is None:
+            continue  # a line of no word where a line led on ("Ingen vækst af" over "-" or nothing): still led on
         next_end = text.find("\n", at + 1)
         next_line = text[at + 1:next_end if next_end >= 0 else len(text)]
         on_next = on_line(at + 1, at + 1 + len(next_line))
@@ -756,6 +764,8 @@ def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: 
         gap = text[word.match.end:head.match.start]
         if not _LIST_GAP.fullmatch(gap):
             break
+        if head.marker and not word.marker and not _CONJUNCTION.search(gap) and "," not in gap:
+            break  # a marker is no species of the name before it ("Staphylococcus aureus MRSA negativ": S. aureus grew)
         if _CONJUNCTION.search(gap):
             conjunction_seen = True
         elif "," in gap and not conjunction_seen:
