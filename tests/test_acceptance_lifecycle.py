@@ -589,9 +589,10 @@ CHARTS: list[Chart] = [
                    "statusReason": [{"text": "Stopped before start of second bag"}]}), START,
           "the first IVIG infusion stopped 'before start of second bag' (the first bag was given): read as none given by "
           "its words, so the card names the dose and the reason, for the clinician to correct the record", at=S_AT,
-          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Stopped before start of second "
-                "bag”: read as none given"),
-          says_da=("afbrudt med årsagen “Stopped before start of second bag”",)),
+          # the reason is quoted from its start, shortened where the card needs the room for a caveat
+          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Stopped before",
+                "read as none given"),
+          says_da=("afbrudt med årsagen “Stopped before",)),
     # a CAR-T infusion stopped as not given, then given a week later: T0 is the later one, the first is named
     Chart("car-t-stopped-not-given-then-given",
           story_w(cart={**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet, patient febril"}},
