@@ -16,14 +16,17 @@ import re
 # opstartet", "Afbrudt før start", "Patienten udeblev", "not administered"): not given (it is read as not-done is);
 # FHIR's stopped alone says some was given, the reason can say none was.
 # "ikke givet fuldt ud", "not given in full", "ikke startet igen" (halted, not resumed), "ikke givet hele dosis", "not
-# given as planned", "ikke startet til tiden" say some was given. Words no pattern foresees are shown: a dose read as
-# not given by its reason is named on the card with the reason as sent (`ig-stopped-not-given`).
+# given as planned", "ikke startet til tiden" say some was given, as does a reason of what followed a first part
+# ("Stopped before start of second bag", "Afbrudt før start af 2. pose", "ikke givet resten", "remainder not
+# given"). Words no pattern foresees are shown: a dose read as not given by its reason is named on the card with the
+# reason as sent (`ig-stopped-not-given`).
 NOT_GIVEN = re.compile(r"(?:(?:ikke|ej|aldrig)\s+(?:givet|indgivet|infunderet|administreret|påbegyndt|(?:op)?start\w*)"
                        r"|(?:not|never)\s+(?:given|administered|infused|started|begun|commenced))\b(?!\s+(?:op\s+)?"
                        r"(?:igen|again|in\s+full|completely|fully|fuldt|helt|hele|alt|færdig|komplet|som\s+planlagt|as\s+planned|til\s+tiden"
-                       r"|i\s+tide|on\s+time))|(?:nothing|none)\s+"
+                       r"|i\s+tide|on\s+time|resten|the\s+rest))|(?:nothing|none)\s+"
                        r"(?:given|infused)|intet\s+(?:givet|infunderet)|\b0\s*ml\s+(?:givet|given|infunderet|infused)"
-                       r"|(?:før|inden)\s+(?:op)?start|before\s+(?:the\s+)?start|udeblev|mødte\s+ikke|did\s+not\s+attend"
+                       r"|(?:(?:før|inden)\s+(?:op)?start\w*+|before\s+(?:the\s+)?start)"
+                       r"(?!\s+(?:af|of)\s+(?:the\s+)?(?:2\.|2nd|anden|andet|second|næste|next|sidste|last|resten|the\s+rest))|udeblev|mødte\s+ikke|did\s+not\s+attend"
                        r"|no[-\s]show|no\s+cells|ingen\s+celler", re.IGNORECASE)
 
 # A culture known by its name: the specimen its name gives (first match wins), else "other".
@@ -79,4 +82,9 @@ def says_no_result(value: str) -> bool:
 
 def says_not_given(reason: str) -> bool:
     """A stopped record's reason that says nothing was given ("Ikke givet", "Not administered")."""
-    return NOT_GIVEN.search(reason) is not None
+    return any(_REMAINDER.search(reason, 0, m.start()) is None for m in NOT_GIVEN.finditer(reason))
+
+
+# What was not given is what remained after a part was ("Resten ikke givet", "remaining dose not infused"): some was.
+_REMAINDER = re.compile(r"(?<!\w)(?:rest(?:en)?|resterende|remainder|remaining|the\s+rest)(?:\s+[^\W\d_]+){0,3}"
+                        r"\s*(?:(?:er|var|was|is|were|blev)\s+)?$", re.IGNORECASE)

@@ -586,13 +586,22 @@ CHARTS: list[Chart] = [
     # the dose and its reason as sent (before, 'Ig may be started' was given with no word of the dose)
     Chart("ivig-first-dose-stopped-reason-shown",
           story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"),
-                   "statusReason": [{"text": "Stopped before start of second bag"}]}), START,
-          "the first IVIG infusion stopped 'before start of second bag' (the first bag was given): read as none given by "
-          "its words, so the card names the dose and the reason, for the clinician to correct the record", at=S_AT,
-          # the reason is quoted from its start, shortened where the card needs the room for a caveat
-          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Stopped before",
+                   "statusReason": [{"text": "Not given, febrile"}]}), START,
+          "the first IVIG infusion stopped 'Not given, febrile': read as none given by its words, so the card "
+          "names the dose and the reason, for the clinician to correct the record", at=S_AT,
+          says=("Ig may be started", "2026-01-20 is recorded as stopped with the reason “Not given, febrile”: "
                 "read as none given"),
-          says_da=("afbrudt med årsagen “Stopped before",)),
+          says_da=("afbrudt med årsagen “Not given, febrile”",)),
+    # a reason that says what followed a first part was not given: the first part was, so the patient is on
+    # substitution (before, 'Ig may be started', the first bag read as none given)
+    *[Chart(f"ivig-first-dose-stopped-{key}",
+            story_s({**ivig_dose("dose-1", "2026-01-20", "stopped"), "statusReason": [{"text": reason}]}), DUE,
+            f"the first IVIG infusion stopped, reason '{reason}': a first part was given, so the stop attempt is due",
+            at=S_AT, says=("read as given",))
+      for key, reason in (("second-bag", "Stopped before start of second bag"),
+                          ("anden-pose", "Afbrudt før start af 2. pose"),
+                          ("resten", "Afbrudt efter 50 ml, ikke givet resten"),
+                          ("remaining", "Stopped after 10 min, remaining dose not given"))],
     # a CAR-T infusion stopped as not given, then given a week later: T0 is the later one, the first is named
     Chart("car-t-stopped-not-given-then-given",
           story_w(cart={**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet, patient febril"}},
@@ -600,6 +609,12 @@ CHARTS: list[Chart] = [
           "a CAR-T infusion stopped with 'Ikke givet' (not given) and one given a week later: T0 is 2025-11-10; the "
           "stopped one is named with its reason", t0="2025-11-10",
           says=("2025-11-03 is recorded as stopped with the reason “Ikke givet, patient febril”",)),
+    # a CAR-T infusion stopped before its second bag: the first bag's cells were given, T0 stands (before, no T0 and
+    # no card: the reason read as no cells given)
+    Chart("car-t-stopped-before-second-bag",
+          story_w(cart={**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Afbrudt før start af 2. pose"}}),
+          START, "a CAR-T infusion stopped before its second bag gave the first bag's cells: T0 2025-11-03",
+          t0="2025-11-03", says=("stopped",)),
 ]
 
 BY_NAME = {c.name: c for c in CHARTS}

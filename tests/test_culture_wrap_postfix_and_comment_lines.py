@@ -213,3 +213,23 @@ def test_two_s_aureus_bacteraemias_not_mrsa_meet_the_general_criteria(lang: str)
     assert found["source"]["topic"]["code"] == "start-meets-general-criteria"
     summary, episodes_line = MET[lang]
     assert summary in found["summary"] and episodes_line in found["detail"]
+
+
+# -- the marked organism's full name, then no growth with no growth said of it: the organism not found
+MARKED_NOT_FOUND = ["Staphylococcus aureus MRSA ikke påvist", "Ingen vækst. Staphylococcus aureus MRSA ikke påvist",
+                    "Staphylococcus aureus MRSA not detected", "Enterococcus faecium VRE ikke påvist"]
+
+
+@pytest.mark.parametrize("text", MARKED_NOT_FOUND)
+def test_a_marked_organism_not_found_with_no_growth_said_grew_nothing(text: str) -> None:
+    """Only a marker's result ("MRSA negativ") or a growth said of the name ("Vækst af S. aureus MRSA ikke påvist")
+    leaves the name grown; "Staphylococcus aureus MRSA ikke påvist" says the MRSA strain of S. aureus was not found."""
+    assert verdict(valueString=text) == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_two_pneumonias_whose_cultures_found_no_mrsa_do_not_meet_the_general_criteria(lang: str) -> None:
+    """"Ingen vækst. Staphylococcus aureus MRSA ikke påvist" on both blood cultures: 'Ig may be started (general
+    criteria)' on cultures that grew nothing; now 'Ig start not recommended'."""
+    [found] = cards(MARKED_NOT_FOUND[1], lang)
+    assert NOT_MET[lang] in found["summary"]

@@ -220,7 +220,8 @@ def growth_in(t: Terminology, text: str | Sequence[str]) -> Growth:
        ikke påvist", "ESBL negativ", "MRSA-negativ"), and the list it ends when the list's last link is a
        conjunction ("E. coli, Klebsiella og Candida ikke påvist"; a marker's list holds markers only, "MRSA og VRE
        ikke påvist"). A marker's result stops there: it never negates an organism ("E. coli, ESBL negativ" and
-       "Staphylococcus aureus, MRSA ikke påvist", "Staphylococcus aureus MRSA negativ" grew the bacterium). An organism's reaches the statement's other
+       "Staphylococcus aureus, MRSA ikke påvist", "Staphylococcus aureus MRSA negativ", "Vækst af S. aureus MRSA
+       ikke påvist" grew the bacterium; "Staphylococcus aureus MRSA ikke påvist" alone did not). An organism's reaches the statement's other
        organisms before it too unless the laboratory says they grew: "Vækst af E. coli, Candida ikke påvist" grew
        E. coli; "E. coli, Candida ikke påvist" grew nothing.
     3. A no-growth word joined by a hyphen to a word that is no name ("urease-negativ") is the result of a test the
@@ -747,6 +748,9 @@ def _negate(text: str, words: list[_Word], statement: list[int], negated: set[in
     return has_negation, of_a_subject, whole
 
 
+_MARKER_RESULT = re.compile(r"neg(?:ativ\w*)?(?!\w)", re.IGNORECASE)
+
+
 def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: int) -> list[int]:
     """The name a no-growth word (at `place` of its statement) follows and the list it ends: the names before it joined by
     the words of a species only ("Klebsiella pneumoniae"), and, when the first other link back is a conjunction
@@ -756,6 +760,11 @@ def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: 
     pure_marker = words[bound].role == MARKER
     listed = [bound]
     conjunction_seen = False
+    # a marker's result ("MRSA negativ"), or a marker not found after a growth of the name ("Vækst af S. aureus MRSA
+    # ikke påvist"); "Staphylococcus aureus MRSA ikke påvist" alone is the marked organism not found
+    no = words[statement[place]].match
+    marker_result = _MARKER_RESULT.match(text, no.start) is not None \
+        or any(words[statement[k]].role == GREW for k in range(place))
     for k in range(place - 2, -1, -1):
         j = statement[k]
         word, head = words[j], words[listed[-1]]
@@ -764,7 +773,7 @@ def _list_ending_in(text: str, words: list[_Word], statement: list[int], place: 
         gap = text[word.match.end:head.match.start]
         if not _LIST_GAP.fullmatch(gap):
             break
-        if head.marker and not word.marker and not _CONJUNCTION.search(gap) and "," not in gap:
+        if marker_result and head.marker and not word.marker and not _CONJUNCTION.search(gap) and "," not in gap:
             break  # a marker is no species of the name before it ("Staphylococcus aureus MRSA negativ": S. aureus grew)
         if _CONJUNCTION.search(gap):
             conjunction_seen = True
