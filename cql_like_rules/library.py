@@ -1270,6 +1270,25 @@ def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict
     return ("paraprotein-possible",), {}
 
 
+def igg_shown_values(c: Context, used: IgGUsed) -> dict[str, Value]:
+    """The IgG a card shows and the figures behind it: polyclonal IgG where an IgG M-protein was measured with the
+    total (a bound when the total or the M-protein is one; the deciding one is shown), with the total and the
+    M-protein beside it (an M-protein sent as text shown as sent: "spor", "1,2 g/L"); else the total as reported.
+    Patient-view and the order hooks show one IgG the same way (§7)."""
+    m = used.m_protein
+    shown, comparator = used.value_g_l, used.result.comparator
+    if m is not None:
+        shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
+    values: dict[str, Value] = {
+        "igg": shown, "igg_comparator": comparator, "igg_total": used.result.value_g_l,
+        "igg_total_comparator": used.result.comparator, "m_protein": m.value_g_l if m else None,
+        "m_protein_comparator": m.comparator if m else "", "m_protein_date": m.date if m else None,
+        "m_protein_source": m.source if m else None}
+    if m is not None and m.reported:
+        values["m_protein_reported"] = m.reported
+    return values
+
+
 def igg_as_used(c: Context, result: IgGResult) -> IgGUsed:
     """An IgG result as every decision reads it: polyclonal when an IgG M-protein is known with it, else with the
     caveat flag of a myeloma whose M-protein could change the decision (`_with_m_protein`)."""
@@ -1321,19 +1340,12 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,
     }
     if used is not None:
-        m = used.m_protein
-        shown, comparator = used.value_g_l, used.result.comparator
-        if m is not None:  # polyclonal IgG: a bound when the total or the M-protein is one; the deciding one is shown
-            shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
-        base.update(igg=shown, igg_comparator=comparator, igg_date=used.result.date,
+        shown = igg_shown_values(c, used)
+        base.update(igg=shown["igg"], igg_comparator=shown["igg_comparator"], igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
                     igg_total_comparator=used.result.comparator,
-                    igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used),
-                    m_protein=m.value_g_l if m else None, m_protein_comparator=m.comparator if m else "",
-                    m_protein_date=m.date if m else None,
-                    m_protein_source=m.source if m else None)
-        if m is not None and m.reported:  # sent as text: shown as sent ("spor", "1,2 g/L")
-            base.update(m_protein_reported=m.reported)
+                    igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used))
+        base.update(shown)
     episode = c["Current Episode"]
     if episode is not None:
         products = {x.product for x in episode.courses if x.start <= c.today}

@@ -36,8 +36,8 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, igg_as_used, infection_values, paraprotein_caveat,
-                      stop_attempt_weighing, substitution_before, taken_on_substitution)
+                      alive_with_malignancy, build_advice, igg_as_used, igg_shown_values, infection_values,
+                      paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -288,11 +288,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
         used = igg_as_used(c, latest)
         m = used.m_protein
         if m is not None:
-            shown, comparator = used.shown(c.params.igg_start_threshold_g_l)
-            values.update(igg=shown, igg_comparator=comparator, igg_total=latest.value_g_l,
-                          igg_total_comparator=latest.comparator, m_protein=m.value_g_l,
-                          m_protein_comparator=m.comparator, m_protein_date=m.date, m_protein_source=m.source,
-                          **({"m_protein_reported": m.reported} if m.reported else {}))
+            values.update(igg_shown_values(c, used))
             caveats += ("paraprotein-subtracted",)
             evidence = tuple(dict.fromkeys([*evidence, m.source]))
         said, untyped = paraprotein_caveat(c, used)

@@ -675,7 +675,7 @@ class Terminology:
             # a code in SKS's spelling ("DC833": a D before an ICD-10 code) belongs to SKS, though an ICD-10 system
             # reads it too: the card tells the EHR to correct the system to the one the code is written in
             written_in_sks = [h for h in held if (self.alias_for(self.uris_of[h[0]][0]) or ("", ""))[1] == "sks"]
-            found = (written_in_sks or held)[0] if _sks_spelling(code) and held else held[0] if held else None
+            found = next(iter((written_in_sks if _sks_spelling(code) else []) or held), None)
         if len(self._elsewhere) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
             self._elsewhere[key] = found
         return found

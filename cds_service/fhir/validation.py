@@ -75,6 +75,8 @@ def _dated(resource: Mapping[str, Any], element: str) -> bool:
     period = resource.get(f"{element}Period")
     return isinstance(resource.get(f"{element}DateTime"), str) or (
         isinstance(period, dict) and isinstance(period.get("start"), str) and bool(period["start"].strip()))
+
+
 # Dates the fact builders read themselves and name when no day can be taken from them (a string in no date form):
 # an order's planned end ("18-05-2026"), or a medication record's, is read as no end and named (`end-unread`); never a
 # reason to drop an order or a record whose start is read.
