@@ -1645,6 +1645,9 @@ CAVEATS: dict[str, Text] = {
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
+    "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
+        "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
+        "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",

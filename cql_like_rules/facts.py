@@ -262,6 +262,16 @@ class IgGOrderDraft:
 
 
 @dataclass(frozen=True)
+class IgGPending:
+    """A total serum/plasma IgG the laboratory has registered but not resulted yet (Observation status registered or
+    preliminary): the IgG a card would ask for is on its way (FHIR: "registered" = the observation exists, no result
+    is available yet). Not a value: it decides nothing, it only spares the clinician a second order."""
+
+    source: str
+    date: date  # the day it was taken or ordered (effective[x], else issued)
+
+
+@dataclass(frozen=True)
 class TherapyOrderDraft:
     """A bsAb or CAR-T product order drafted in this order session and judged with it (order hooks only).
 
@@ -327,6 +337,7 @@ class Facts:
     unrecognised_diagnoses: tuple[UnrecognisedDiagnosis, ...] = ()
     undated_therapies: tuple[UndatedTherapy, ...] = ()
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
+    igg_pending: tuple[IgGPending, ...] = ()  # IgG registered by the laboratory, not resulted yet (dated ones)
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
     notes: tuple[DataNote, ...] = field(default=())
 

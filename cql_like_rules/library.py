@@ -47,12 +47,12 @@ from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Iterable, Mapping, Union
+from typing import Any, Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGResult,
-                    Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedDiagnosis,
+from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGPending,
+                    IgGResult, Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedDiagnosis,
                     UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
@@ -1584,19 +1584,19 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             return advise("start-substitution", evidence=because, suggestions=("order-ig-until-stop",),
                           extra_caveats=notes)
         if used is None or stale:
-            return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", suggestions=("order-igg",))
+            return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", **_measure(c))
         if unclear:
-            return advise("measure-igg", _indeterminate(used), suggestions=("order-igg",))
+            return advise("measure-igg", _indeterminate(used), **_measure(c))
     elif infections:
         if used is None or stale:
-            return advise("measure-igg", "infections-no-recent-igg", evidence=infections, suggestions=("order-igg",),
-                          more=infection_values(infections))
+            return advise("measure-igg", "infections-no-recent-igg", evidence=infections,
+                          **_measure(c, infection_values(infections)))
         if low:  # after a stop (or a pause), antibiotic prophylaxis can be tried when infections come (§4.3)
             return advise("start-meets-general-criteria", "after-stop" if c["IG Courses"] else "", evidence=infections,
                           suggestions=("order-ig",), restart=c["Is Restart"], more=infection_values(infections))
         if unclear:
-            return advise("measure-igg", _indeterminate(used), evidence=infections, suggestions=("order-igg",),
-                          more=infection_values(infections))
+            return advise("measure-igg", _indeterminate(used), evidence=infections,
+                          **_measure(c, infection_values(infections)))
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
@@ -1608,6 +1608,33 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     if used is not None and used.paraprotein_caveat and not stale:
         return (_paraprotein_advice(c, used, caveats, ignored),)
     return ()
+
+
+@define("IgG On Its Way", "Total IgG the laboratory has registered but not resulted (Observation registered or "
+        "preliminary), taken on or before today, within the pending limit, on or after T0 and after the IgG the start "
+        "decision uses: the IgG to measure is being measured, so no second IgG order is suggested")
+def igg_on_its_way(c: Context) -> tuple[IgGPending, ...]:
+    used: IgGUsed | None = c["Latest Untreated IgG"]
+    t0 = c["T0"]
+    return tuple(p for p in c.facts.igg_pending
+                 if p.date <= c.today and (c.today - p.date).days <= c.params.igg_pending_days
+                 and (t0 is None or p.date >= t0) and (used is None or p.date > used.result.date))
+
+
+def igg_order_or_pending(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, Value]]:
+    """An IgG measurement is needed: (suggestions, caveats, values) — an IgG order to sign, or, when the laboratory
+    has one registered and not resulted yet, none and a note naming it (its latest)."""
+    pending: tuple[IgGPending, ...] = c["IgG On Its Way"]
+    if not pending:
+        return ("order-igg",), (), {}
+    latest = max(pending, key=lambda p: (p.date, p.source))
+    return (), ("igg-pending",), {"igg_pending_date": latest.date, "igg_pending_source": latest.source}
+
+
+def _measure(c: Context, more: Mapping[str, Value] = EMPTY) -> dict[str, Any]:
+    """The measure-igg card's suggestion, caveat and values (`igg_order_or_pending`), with `more` values."""
+    suggestions, caveats, values = igg_order_or_pending(c)
+    return {"suggestions": suggestions, "extra_caveats": caveats, "more": {**more, **values}}
 
 
 def _indeterminate(used: IgGUsed | None) -> str:

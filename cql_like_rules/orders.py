@@ -36,8 +36,9 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, igg_as_used, igg_shown_values, infection_values,
-                      paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_substitution)
+                      alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_shown_values,
+                      infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
+                      taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -124,8 +125,8 @@ def _igg_order(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, 
     """An IgG measurement is needed: (suggestions, caveats, values) — an IgG order to sign, or, when one is
     drafted in this session already, none and a note naming it."""
     drafted: tuple[IgGOrderDraft, ...] = c["IgG Order Drafted"]
-    if not drafted:
-        return ("order-igg",), (), {}
+    if not drafted:  # ... or one registered by the laboratory and not resulted yet, as on patient-view
+        return igg_order_or_pending(c)
     first = min(drafted, key=lambda d: (d.date is None, d.date or date.min, d.source))
     return (), ("igg-order-drafted",), {"igg_drafted_source": first.source, "igg_drafted_date": first.date}
 

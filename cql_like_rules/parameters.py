@@ -41,6 +41,10 @@ class Parameters:
     stale_days_in_window: int = 30
     # [policy] ... and after the window.
     stale_days_after_window: int = 90
+    # [policy] An IgG the laboratory has registered (or resulted preliminarily) up to this many days ago is on its
+    # way: a card asking for IgG suggests no second order. An older one is taken as lost (a sample never analysed,
+    # a status never updated): the order is suggested again.
+    igg_pending_days: int = 14
     # [policy] Stop advice is 'due' from this many days before the stop date.
     stop_due_soon_days: int = 14
     # [policy] Infections count as "before the substitution start" from this many months

@@ -103,6 +103,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(result.date, "igg-result", result.source))
         add(Candidate(result.date + timedelta(days=params.stale_days_in_window + 1), "igg-stale-in-window", result.source))
         add(Candidate(result.date + timedelta(days=params.stale_days_after_window + 1), "igg-stale-after-window", result.source))
+    for pending in facts.igg_pending:  # an IgG on its way spares the IgG order, up to the pending limit
+        add(Candidate(pending.date, "igg-pending", pending.source))
+        add(Candidate(pending.date + timedelta(days=params.igg_pending_days + 1), "igg-pending-lapsed", pending.source))
     for m in facts.m_protein:
         add(Candidate(m.date, "m-protein-result", m.source))
     for x in facts.immunofixation:

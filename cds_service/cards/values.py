@@ -190,6 +190,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["paraprotein_threshold"] = threshold(v["paraprotein_threshold"], lang)  # type: ignore[arg-type]
     if v.get("igg_drafted_source") is not None:  # an IgG lab order drafted in the session, dated when it is
         p["igg_drafted"] = f" ({iso(v['igg_drafted_date'])})" if v.get("igg_drafted_date") is not None else ""
+    if v.get("igg_pending_date") is not None:  # an IgG registered by the laboratory, no result yet
+        p["igg_pending_date"] = iso(v["igg_pending_date"])
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     dates = v.get("infection_dates")

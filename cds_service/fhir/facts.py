@@ -34,6 +34,7 @@ from cql_like_rules.facts import (
     IgAdministration,
     IgCourse,
     IgGOrderDraft,
+    IgGPending,
     IgGResult,
     Immunofixation,
     Infection,
@@ -74,6 +75,7 @@ IG_ORDER_STATUSES: dict[str, CourseStatus] = {status: status for status in get_a
 # What an infection-other entry's `organism` may say (valuesets/README.md); anything else is read as "other", as no
 # `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
 ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Organism) if organism != "bacterial"}
+IGG_ON_ITS_WAY = {"registered", "preliminary"}  # an IgG Observation ordered or sampled, its result not final yet
 IGG_DRAFT_STATUSES = {"draft", "active"}  # a lab order being written in the session (EHRs send either on order-sign)
 # An order in `context.draftOrders` with one of these statuses is not being ordered (withdrawn, written in error, or
 # discontinued in the session): it is not judged, so no card treats it as a start and no suggestion lengthens it.
@@ -572,6 +574,7 @@ class FactBuilder:
         self._unresolved = 0
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
+        self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
         self._car_t_ordered: list[tuple[Mapping[str, Any], str, date | None]] = []
@@ -598,6 +601,7 @@ class FactBuilder:
         self._out_of_scope_days = set()
         self._unknown_systems = {}
         self._panel_parts = []
+        self._igg_pending = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -656,7 +660,7 @@ class FactBuilder:
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
-                      therapies_drafted=therapies_drafted,
+                      therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending),
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
@@ -1329,6 +1333,11 @@ class FactBuilder:
             kind = "igg-status-unknown" if status == "unknown" else "igg-preliminary"
             self._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not "
                                         "used", day=self._day_of(r)))
+            if status in IGG_ON_ITS_WAY:  # the IgG a card would ask for is being measured: no second order
+                try:
+                    self._igg_pending.append(IgGPending(reference_of(r), self._when(r)))
+                except DataError:
+                    pass  # undated: nothing tells when it was ordered (a forgotten one would spare every order)
         elif "m-protein" in sets and (r.get("valueQuantity") is not None or r.get("valueString") is not None):
             self._notes.append(DataNote("m-protein-not-final", reference_of(r), f"M-protein with status '{status}': not "
                                         "a final result, not used", day=self._day_of(r)))

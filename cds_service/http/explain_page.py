@@ -101,6 +101,7 @@ FACT_KINDS = {
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
+    "igg_pending": Text("IgG registered by the laboratory, no result yet", "IgG registreret af laboratoriet, endnu uden svar"),
     "therapies_drafted": Text("bsAb / CAR-T order drafted (this session)",
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
