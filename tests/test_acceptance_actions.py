@@ -48,8 +48,8 @@ from cds_service.tools.worklist import evaluate_patient_resources
 
 from .environment import tmp_settings
 from .servers import SettableClock, serve_in_thread
-from .test_acceptance_stop import (ATC, ICD10, PATIENT, RUNTIME, bsab, car_t, diagnosis, ig_order, igg, infection,
-                                   patient)
+from .test_acceptance_stop import (ATC, ICD10, PATIENT, RUNTIME, bsab, car_t, diagnosis, ig_doses, ig_order, igg,
+                                   infection, patient)
 
 Resource = dict[str, Any]
 Card = dict[str, Any]
@@ -230,6 +230,52 @@ def test_a_draft_status_order_left_unsigned_does_not_count_as_substitution() -> 
     [start] = ask(START_CHART, "2026-01-20")
     chart = apply(START_CHART, start["suggestions"][0], signed="draft")
     assert [c for c, _ in codes(ask(chart, "2026-01-27"))] == ["start-substitution"]
+
+
+def _signed_as(change: str) -> list[Resource]:
+    """The start card's proposal (IVIG, or SCIG for the weekly doses) as an EHR stores it once signed."""
+    [start] = ask(START_CHART, "2026-01-20")
+    chart = apply(START_CHART, start["suggestions"][1 if change == "scig-weekly-doses" else 0])
+    order = chart[-1]
+    dosage = order["dosageInstruction"][0]
+    if change == "own-id":  # the EHR gives the order its own id
+        order["id"] = "ehr-4711"
+    elif change == "dose-four-weekly":  # the clinician fills in the dose and the interval
+        dosage["doseAndRate"] = [{"doseQuantity": {"value": 30, "unit": "g", "system": "http://unitsofmeasure.org",
+                                                   "code": "g"}}]
+        dosage["timing"]["repeat"].update({"frequency": 1, "period": 4, "periodUnit": "wk"})
+    elif change == "date-times":  # the bounds stored as date-times with the Danish offset
+        bounds(order).update({"start": "2026-01-20T10:15:00+01:00", "end": "2026-05-18T23:59:59+02:00"})
+    elif change == "authored-date-time":
+        order["authoredOn"] = "2026-01-20T10:15:00+01:00"
+    elif change == "local-code-added":  # the pharmacy's product code beside the ATC code
+        order["medicationCodeableConcept"]["coding"].append({"system": "urn:oid:1.2.208.176.2.1", "code": "054433",
+                                                             "display": "Privigen"})
+    elif change == "coding-only":  # the EHR keeps the code, drops the display and text
+        order["medicationCodeableConcept"] = {"coding": [{"system": ATC, "code": "J06BA02"}]}
+    elif change == "scig-weekly-doses":
+        chart += ig_doses("sc", "2026-01-21", 7, "2026-05-13", atc="J06BA01")
+    elif change == "ivig-doses":
+        chart += ig_doses("iv", "2026-01-21", 28, "2026-05-06")
+    return chart
+
+
+SIGNED_AS = ["own-id", "dose-four-weekly", "date-times", "authored-date-time", "local-code-added", "coding-only",
+             "scig-weekly-doses", "ivig-doses"]
+
+
+@pytest.mark.parametrize("change", SIGNED_AS)
+def test_the_signed_order_however_the_ehr_stores_it_is_read_back_as_the_course_it_proposed(change: str) -> None:
+    """Whatever the EHR adds or reshapes on signing (its own id, a dose, date-times, a local code, doses given): the
+    course runs to 2026-05-18: planned a month on, the stop due on 2026-05-10 and 2026-05-18 with nothing to change
+    (the order ends then), and after it no stop card and no new start."""
+    chart = _signed_as(change)
+    expect = {"2026-02-20": "stop-planned", "2026-05-10": "stop-due-soon", STOP: "stop-due-soon",
+              "2026-05-20": "no-start-without-infections", "2026-06-30": "no-start-without-infections"}
+    for at, code in expect.items():
+        cards = ask(chart, at)
+        assert [c for c, _ in codes(cards)] == [code], at
+        assert all("suggestions" not in c for c in cards), at
 
 
 # ---- story 2: the stop attempt at T0 + 6 months on IVIG, an open-ended order ----------------------------------------
