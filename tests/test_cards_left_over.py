@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import date
+from typing import Any
 
 import httpx
+import pytest
 import respx
 
+from cds_service.cards.notes import NOTE_TEXT, ON_SUBSTITUTION_TEXT
 from cds_service.fhir.fetch import FhirFetcher
-from cds_service.settings import FetchSettings, fetch_settings
+from cds_service.runtime import load_runtime
+from cds_service.settings import FetchSettings, Settings, fetch_settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import car_t, chart, igg, infection, order
+
+
+def ivig_order(start: str, **kw: Any) -> dict[str, Any]:
+    return order("J06BA02", start, text="Privigen", **kw)
 
 BASE = "https://ehr.example.org/fhir"
 CONTEXT = {"patientId": "p1", "userId": "Practitioner/dr1"}
@@ -47,3 +60,62 @@ def test_the_default_fetch_deadline_allows_a_real_servers_paged_search() -> None
 
     result = asyncio.run(run())
     assert [e["resource"]["id"] for e in result["observations"]["entry"]] == ["o1", "o2"]  # type: ignore[index]
+
+
+# -- a data note's advice fits the card it is on -----------------------------------------------------------------------
+
+RUNTIME = load_runtime(Settings())
+
+
+def _cards(bundle: dict[str, Any], at: str, lang: str, hook: str = "patient-view",
+           drafts: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    return replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at), hook=hook, drafts=drafts).cards
+
+
+def _text(card: dict[str, Any]) -> str:
+    return card["summary"] + "\n" + card["detail"]
+
+
+ON_SUBSTITUTION = {"en": "check whether that changes the course of substitution read here",
+                   "da": "tjek, om det ændrer det substitutionsforløb, der er læst her"}
+START_SIDE = {"en": "check whether the patient is already on substitution",
+              "da": "tjek, om patienten allerede får substitution"}
+UNUSED_ORDER = order("J06BA02", "2026-03-01", status="unknown", text="Hizentra")
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("name", "bundle", "at", "code"), [
+    ("stop-due", chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER),
+     "2026-05-10", "stop-due-soon"),
+    ("stop-planned", chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER),
+     "2026-02-01", "stop-planned"),
+    ("general-stop-review", chart(car_t("2025-11-18"), infection("2025-12-01", "DA419", severe=True),
+                                  igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER),
+     "2026-02-01", "general-stop-review"),
+], ids=["stop-due", "stop-planned", "general-stop-review"])
+def test_a_note_on_a_card_that_reads_the_patient_on_substitution_does_not_ask_whether_they_are(
+        name: str, bundle: dict[str, Any], at: str, code: str, lang: str) -> None:
+    """An Ig order of status unknown (and every note that asks whether the patient is already on substitution) on a
+    stop card said 'check whether the patient is already on substitution' beside 'Ig stop attempt due … pause
+    substitution': the card already reads the patient as on it. There the note asks whether the record changes the
+    course read."""
+    [card] = _cards(bundle, at, lang)
+    text = _text(card)
+    assert code in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] not in text, text
+    assert ON_SUBSTITUTION[lang] in text, text
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_same_note_on_a_start_card_still_asks_whether_the_patient_is_on_substitution(lang: str) -> None:
+    [card] = _cards(chart(car_t("2025-11-18"), igg("2026-01-13", 3.2), UNUSED_ORDER), "2026-01-20", lang)
+    assert START_SIDE[lang] in _text(card), _text(card)
+
+
+def test_every_note_that_asks_whether_the_patient_is_on_substitution_has_a_wording_for_a_card_that_reads_it() -> None:
+    asking = {kind for kind, pair in NOTE_TEXT.items() for t in pair for lang in ("en", "da")
+              if "substitution" in t(lang) and ("already" in t(lang) or "allerede" in t(lang))}
+    assert asking and asking == set(ON_SUBSTITUTION_TEXT)
+    for kind in asking:
+        for t in ON_SUBSTITUTION_TEXT[kind]:
+            assert "already" not in t.en and "allerede" not in t.da, t

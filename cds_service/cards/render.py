@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS,
+                                      reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -27,7 +29,7 @@ from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
-from .notes import brief
+from .notes import brief as brief_notes
 from .trace import TRACE_EXTENSION, trace_json
 from .values import SINCE_T0, Placeholders, placeholder_pair
 
@@ -261,6 +263,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
     if ignored and said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
+    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
