@@ -17,6 +17,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import FetchSettings, Settings, fetch_settings
 from cds_service.tools.replay import replay
 
+from . import test_acceptance_lifecycle as lc
 from .reading_charts import car_t, chart, igg, infection, order
 
 
@@ -119,3 +120,51 @@ def test_every_note_that_asks_whether_the_patient_is_on_substitution_has_a_wordi
     for kind in asking:
         for t in ON_SUBSTITUTION_TEXT[kind]:
             assert "already" not in t.en and "allerede" not in t.da, t
+
+
+# -- a preliminary culture beside the final one of the same sample -----------------------------------------------------
+
+def _lifecycle_cards(resources: tuple[dict[str, Any], ...], lang: str) -> list[dict[str, Any]]:
+    chart_ = lc.Chart("culture", resources, lc.GENERAL, "")
+    return replay(RUNTIME, chart_.bundle(), at=date.fromisoformat(chart_.at), lang=lang).cards
+
+
+def _preliminary(**fields: Any) -> dict[str, Any]:
+    return {**lc.blood_culture("2025-12-10", "preliminary", rid="bc-prelim"), **fields}
+
+
+def _final(**fields: Any) -> dict[str, Any]:
+    return {**lc.blood_culture("2025-12-10", "final"), **fields}
+
+
+NOT_FINAL = {"en": "not final yet", "da": "endnu ikke endelig"}
+PNEUMONIA = lc.dx(lc.PNEUMONIA, "2025-12-10", "pneu")
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("preliminary", "final"), [
+    (_preliminary(), _final()),  # the same code and collection time
+    (_preliminary(specimen={"reference": "Specimen/s-1"}, effectiveDateTime="2025-12-10"),
+     _final(specimen={"reference": "Specimen/s-1"}, effectiveDateTime="2025-12-10")),
+    (_preliminary(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4471"}], effectiveDateTime="2025-12-10"),
+     _final(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4471"}], effectiveDateTime="2025-12-10")),
+    (_preliminary(specimen={"reference": "Specimen/s-1"}),
+     {**lc.culture_report("2025-12-10", "final"), "specimen": [{"reference": "Specimen/s-1"}]}),
+], ids=["code-and-time", "specimen", "accession", "final-report"])
+def test_a_preliminary_culture_beside_the_final_one_of_its_sample_is_not_called_not_final(
+        preliminary: dict[str, Any], final: dict[str, Any], lang: str) -> None:
+    """The blood culture of 2025-12-10 growing E. coli, sent preliminary and final: the card counted the final one
+    ('Ig may be started (general criteria)') and named the preliminary 'not final yet … check the final result', the
+    result it had just counted. The preliminary is superseded: named on the explanation page only."""
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, preliminary, final), lang)
+    assert "start-meets-general-criteria" in json.dumps(card)
+    assert NOT_FINAL[lang] not in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_preliminary_culture_of_another_sample_is_still_named(lang: str) -> None:
+    """Two blood cultures of one day taken hours apart are two samples: the final one of the morning does not answer
+    the preliminary one of the evening."""
+    morning = _final(effectiveDateTime="2025-12-10T08:00:00+01:00")
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, _preliminary(), morning), lang)
+    assert NOT_FINAL[lang] in _text(card), _text(card)
