@@ -13,11 +13,14 @@ import respx
 
 from cds_service.cards.notes import NOTE_TEXT, ON_SUBSTITUTION_TEXT
 from cds_service.fhir.fetch import FhirFetcher
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import FetchSettings, Settings, fetch_settings
-from cds_service.tools.replay import replay
+from cds_service.tools.replay import replay, request_from_bundle
 
 from . import test_acceptance_lifecycle as lc
+from . import test_acceptance_reading as reading
 from .reading_charts import car_t, chart, igg, infection, order
 
 
@@ -168,3 +171,47 @@ def test_a_preliminary_culture_of_another_sample_is_still_named(lang: str) -> No
     morning = _final(effectiveDateTime="2025-12-10T08:00:00+01:00")
     [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, _preliminary(), morning), lang)
     assert NOT_FINAL[lang] in _text(card), _text(card)
+
+
+# -- a long data note never costs a fact the decision rests on, with or without a page to link ------------------------
+
+LONG_TEXT = ("hæmolyseret prøve, kontakt laboratoriet for ny prøve; svar følger senere " * 4) + "<b>fed</b> **x**"
+
+
+def _with_long_notes(name: str, how_many: int) -> tuple[Any, dict[str, Any]]:
+    [c] = [c for c in reading.CHARTS if c.name == name]
+    noise = [igg("2026-01-12", None, text=LONG_TEXT),
+             order("LOC-4711", "2025-12-01", status="stopped", end="2025-12-20", text=LONG_TEXT, system="urn:local"),
+             igg("2026-01-10", 1.0, subject={"reference": "Patient/another-patient"})][:how_many]
+    bundle = {**c.bundle, "entry": [*c.bundle["entry"], *({"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r}
+                                                          for r in noise)]}
+    return c, bundle
+
+
+def _linked_or_not(c: Any, bundle: dict[str, Any], lang: str, linked: bool) -> list[dict[str, Any]]:
+    request = parse_hook_request(request_from_bundle(bundle, c.hook, [dict(d) for d in c.drafts] or None), c.hook)
+    link = (lambda uuid: f"https://cds.example/explain/{uuid}") if linked else None
+    return answer_local(request, RUNTIME, lang=lang, today=date.fromisoformat(c.at), link=link).cards
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["replay-worklist", "http"])
+@pytest.mark.parametrize("how_many", [1, 2, 3])
+@pytest.mark.parametrize(("name", "lang", "fact"), [
+    ("start-after-culture-proven-pneumonia", "en",
+     "- Severe bacterial infection 2026-01-02 (positive blood culture 2026-01-02)"),
+    ("start-after-culture-proven-pneumonia", "da",
+     "- Svær bakteriel infektion 2026-01-02 (positiv bloddyrkning 2026-01-02)"),
+    ("order-wrong-system", "en", "- Draft order: A drug with no name from 2026-01-21"),
+    ("order-wrong-system", "da", "- Ordinationsudkast: Et lægemiddel uden navn fra 2026-01-21"),
+    ("order-unknown-system", "da", "- Ordinationsudkast: Et lægemiddel uden navn fra 2026-01-21"),
+])
+def test_a_long_data_note_does_not_take_the_room_of_a_fact_the_decision_rests_on(
+        name: str, lang: str, fact: str, how_many: int, linked: bool) -> None:
+    """§8: a card with no explanation page to link (replay, the worklist's chart) kept its first data note spelled out
+    and dropped facts for it: IgG 3.2 g/L after CAR-T with a culture-proven pneumonia first, 'general stop criteria
+    apply', and an IgG whose 300-character text could not be read: the Danish card lost the infection it names; a
+    draft under the wrong code system lost the draft's line. The note is counted first; the fact stays."""
+    c, bundle = _with_long_notes(name, how_many)
+    [card] = _linked_or_not(c, bundle, lang, linked)
+    assert fact in card["detail"], card["detail"]
+    assert len(card["detail"]) <= 700

@@ -305,7 +305,13 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveats = caveats[:-1]
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
-            facts = _without_one(facts, window)
+            if unused and unused != (counted := brief(notes, lang, max_groups=0, linked=has_link)):
+                # a fact the decision rests on never goes for a data note spelled out: a card with no page to link
+                # (replay, the worklist) kept its first note and lost the infection a general stop names; the note is
+                # spelled out again below where it still fits
+                unused = counted
+            else:
+                facts = _without_one(facts, window)
             text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
         # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's
