@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -12,8 +13,12 @@ import pytest
 import respx
 
 from cds_service.cards.notes import NOTE_TEXT, ON_SUBSTITUTION_TEXT
+from fastapi.testclient import TestClient
+
 from cds_service.fhir.fetch import FhirFetcher
 from cds_service.fhir.request import parse_hook_request
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import FetchSettings, Settings, fetch_settings
@@ -22,6 +27,7 @@ from cds_service.tools.replay import replay, request_from_bundle
 from . import test_acceptance_lifecycle as lc
 from . import test_acceptance_reading as reading
 from .reading_charts import car_t, chart, igg, infection, order
+from .servers import SettableClock
 
 
 def ivig_order(start: str, **kw: Any) -> dict[str, Any]:
@@ -215,3 +221,32 @@ def test_a_long_data_note_does_not_take_the_room_of_a_fact_the_decision_rests_on
     [card] = _linked_or_not(c, bundle, lang, linked)
     assert fact in card["detail"], card["detail"]
     assert len(card["detail"]) <= 700
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_note_on_a_draft_continuing_substitution_does_not_ask_whether_the_patient_is_on_it(lang: str) -> None:
+    """order-sign: a renewal of IVIG begun in the window ('Ig continuation after CAR-T …: end the order on the stop
+    date') beside an Ig order of status unknown: the card reads the patient as on substitution."""
+    bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
+    drafts = [order("J06BA02", "2026-02-02", status="draft", text="Privigen", rid_="draft-1", authored="2026-02-02")]
+    [card] = _cards(bundle, "2026-02-01", lang, hook="order-sign", drafts=drafts)
+    assert "continuation-window" in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] not in _text(card) and ON_SUBSTITUTION[lang] in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang, fact", [
+    ("en", "- Severe bacterial infection 2026-01-02 (positive blood culture 2026-01-02)"),
+    ("da", "- Svær bakteriel infektion 2026-01-02 (positiv bloddyrkning 2026-01-02)")])
+def test_over_http_the_general_stop_card_keeps_its_infection_beside_long_notes(lang: str, fact: str,
+                                                                              tmp_path: Any) -> None:
+    c, bundle = _with_long_notes("start-after-culture-proven-pneumonia", 3)
+    clock = SettableClock()
+    clock.set(date.fromisoformat(c.at))
+    settings = replace(Settings(), data_dir=str(tmp_path / "data"), link_secret="s" * 40)
+    with TestClient(create_app(settings, clock=clock)) as http:
+        response = http.post(f"/cds-services/{PATIENT_VIEW_ID}", json=request_from_bundle(bundle, c.hook),
+                             headers={"accept-language": lang})
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    assert card["links"], card  # the card the EHR gets links to its explanation page
+    assert fact in card["detail"], card["detail"]
