@@ -24,7 +24,7 @@ CAR-T order named only by its text, with no infusion recorded, that gave no card
 "among the episodes" shown that were not among them, and two of them called one infection; a child's card saying a
 diagnosis typed with no code "has a code unknown"; an order's length and a therapy's date in words quoted cut with
 no mark; a Danish card that only counted a data note its English named (an unreadable IgG after the one decided on).
-`NOT_REACHED` lists the advice variants no chart here reaches.
+`NOT_REACHED` lists the advice variants no chart here reaches: none (every variant of the catalogue is read here).
 """
 
 from __future__ import annotations
@@ -274,6 +274,11 @@ add(Chart("stop-planned-record", chart(cart(), igg("2025-12-10", 2.8), statement
 add(Chart("stop-planned-order-ends-earlier", chart(cart(), igg("2025-12-10", 2.8), ivig("2025-12-15", end="2026-04-30")),
           "2026-02-01", "the order ends 2026-04-30, before the stop date 2026-05-18: attempt the stop then",
           (("stop-planned", "order-ends-earlier"),), ("2026-04-30", "2026-05-18")))
+add(Chart("stop-planned-booked-after-stop", chart(cart(), igg("2025-12-10", 2.8), ivig("2025-12-15", end="2026-05-18"),
+                                                  ivig("2026-05-19", end="2026-08-19", authored="2026-01-20")),
+          "2026-02-01", "IVIG ends on the stop date 2026-05-18, and a renewal is booked from 2026-05-19: plan the stop "
+          "attempt on 2026-05-18 (106 days left); put the booked order on hold so substitution pauses then",
+          (("stop-planned", "booked-after-stop"),), ("2026-05-18", "106 days left", "on hold")))
 add(Chart("stop-due", chart(cart(), igg("2025-12-10", 2.8), ivig("2025-12-15")), "2026-05-10",
           "stop attempt due 2026-05-18 (8 days left): pause substitution on 2026-05-18; a short extension possible",
           (("stop-due-soon", ""),), ("2026-05-18", "8 days left")))
@@ -376,6 +381,13 @@ ordered("bsab-drafted-new", chart(igg("2026-01-13", 7.0), dx=MYELOMA), "2026-01-
 ordered("bsab-drafted-continues", chart(*tec("2025-12-01", "2025-12-08"), igg("2026-01-13", 7.0), dx=MYELOMA),
         "2026-01-20", "teclistamab continues the course from 2025-12-01: keep measuring IgG until 2026-06-01",
         (("plan-igg-monitoring", "continues"),), ("2026-06-01",), draft("2026-01-21", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-continues-after-window",
+        chart(*tec(*[f"2025-{m:02d}-{d:02d}" for m in range(6, 13) for d in (2, 16)], "2026-01-05"),
+              igg("2026-01-13", 7.0), dx=MYELOMA), "2026-01-20",
+        "teclistamab every two weeks since 2025-06-02, drafted again: its window ended 2025-12-02 and a resumption "
+        "opens none; start Ig only by the general criteria",
+        (("plan-igg-monitoring", "continues-after-window"),), ("2025-06-02", "2025-12-02", "general criteria"),
+        draft("2026-01-21", atc=TEC, text=TECVAYLI), by_when=False)
 ordered("car-t-product-drafted", chart(igg("2026-01-13", 7.0)), "2026-01-20",
         "CAR-T ordered: the window starts at the infusion; measure IgG before it",
         (("plan-igg-monitoring", "car-t-product"),), (), draft("2026-02-01", atc="L01XL07", text=ABECMA),
@@ -420,6 +432,25 @@ ordered("order-wrong-system-no-index", chart(igg("2026-01-13", 3.2)), "2026-01-2
         "no CAR-T or bsAb; J06BA02 under SNOMED CT: have the code system corrected",
         (("order-not-recognised", "wrong-system-no-index"),), ("J06BA02",),
         draft("2026-01-21", atc="J06BA02", system=SCT, text=None), by_when=False)
+ordered("child-order-unknown-system", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
+                                            birth="2012-05-05"), "2026-01-20",
+        "a 13-year-old after Kymriah; a nameless draft under a code system the service does not read: not checked, "
+        "decide individually", (("order-not-recognised", "unknown-system-child"),), ("13 years", "X-99"),
+        draft("2026-01-21", atc="X-99", system="urn:oid:1.2.208.176.9.9", text=None), by_when=False)
+ordered("child-order-unknown-system-no-index", chart(igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+        "a 13-year-old, no CAR-T or bsAb; a nameless draft under an unknown code system: not checked, decide "
+        "individually, the age at the order's start", (("order-not-recognised", "unknown-system-no-index-child"),),
+        ("13 years", "X-99"), draft("2026-01-21", atc="X-99", system="urn:oid:1.2.208.176.9.9", text=None),
+        by_when=False)
+ordered("child-order-wrong-system", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 3.2),
+                                          birth="2012-05-05"), "2026-01-20",
+        "a 13-year-old after Kymriah; J06BA02 drafted under SNOMED CT: have the code system corrected, decide "
+        "individually", (("order-not-recognised", "wrong-system-child"),), ("13 years", "J06BA02"),
+        draft("2026-01-21", atc="J06BA02", system=SCT, text=None), by_when=False)
+ordered("child-order-wrong-system-no-index", chart(igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+        "a 13-year-old, no CAR-T or bsAb; J06BA02 drafted under SNOMED CT: have the code system corrected, decide "
+        "individually", (("order-not-recognised", "wrong-system-no-index-child"),), ("13 years", "J06BA02"),
+        draft("2026-01-21", atc="J06BA02", system=SCT, text=None), by_when=False)
 ordered("deceased-draft", chart(cart(), igg("2026-01-13", 3.2), deceased=True), "2026-01-20",
         "deceased: no advice on the order screen either", (), (), draft("2026-01-21", text=PRIVIGEN))
 ordered("child-order-local-code", chart(car_t("2025-11-18", text=KYMRIAH), igg("2026-01-13", 2.0), birth="2012-05-05"),
@@ -439,6 +470,14 @@ add(Chart("car-t-unknown-system", chart(car_t("2025-11-18", text="", code="X-1",
 add(Chart("car-t-wrong-system", chart(car_t("2025-11-18", text="", code="BOQX1", system=SCT), igg("2026-01-13", 3.2)),
           "2026-01-20", "BOQX1 under SNOMED CT: the wrong code system",
           (("therapy-not-recognised", "wrong-system"),), ("BOQX1",), by_when=False))
+add(Chart("child-car-t-unknown-system", chart(car_t("2025-11-18", text="", code="X-1", system="urn:oid:1.2.208.176.9.9"),
+                                              igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old; a nameless procedure under an unknown system may be CAR-T: not checked, decide individually",
+          (("therapy-not-recognised", "unknown-system-child"),), ("13 y",), by_when=False))
+add(Chart("child-car-t-wrong-system", chart(car_t("2025-11-18", text="", code="BOQX1", system=SCT),
+                                            igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old; BOQX1 under SNOMED CT: the wrong code system; have it corrected, decide individually",
+          (("therapy-not-recognised", "wrong-system-child"),), ("13 y", "BOQX1"), by_when=False))
 add(Chart("child-car-t-local-code", chart(car_t("2025-11-18", text=KYMRIAH, code="CART-LOK", system="urn:local"),
                                           igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a child, Kymriah under a local code: individual assessment",
@@ -787,12 +826,7 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 
 # Variants no chart here reaches (the template tests hold their wording; earlier rounds their charts): listed so that
 # what this round read is known, and a variant newly reached or lost is seen.
-NOT_REACHED = {
-    ("order-not-recognised", "unknown-system-child"), ("order-not-recognised", "unknown-system-no-index-child"),
-    ("order-not-recognised", "wrong-system-child"), ("order-not-recognised", "wrong-system-no-index-child"),
-    ("plan-igg-monitoring", "continues-after-window"), ("stop-planned", "booked-after-stop"),
-    ("therapy-not-recognised", "unknown-system-child"), ("therapy-not-recognised", "wrong-system-child"),
-}
+NOT_REACHED: set[tuple[str, str]] = set()
 
 
 def test_the_charts_reach_the_catalogue() -> None:

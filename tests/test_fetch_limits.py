@@ -233,7 +233,7 @@ async def test_a_body_trickling_in_is_cut_at_the_total_timeout(mock: respx.MockR
     mock.get(f"{BASE}/Observation").mock(return_value=httpx.Response(200, stream=Trickle()))
     started = time.perf_counter()
     assert await problems_of(fetcher(total_timeout=0.2), SEARCH) == [
-        "observations: FHIR server did not answer within 200 ms"]
+        "observations: FHIR server did not answer within 200 ms (CDS_FHIR_TOTAL_TIMEOUT)"]
     assert time.perf_counter() - started < 1.0
 
 

@@ -426,14 +426,14 @@ async def test_total_timeout_names_slow_keys_only(mock: respx.MockRouter) -> Non
     assert time.perf_counter() - started < 1.0
     assert problems == [
         "patient: FHIR server answered 401",
-        "observations: FHIR server did not answer within 100 ms",
+        "observations: FHIR server did not answer within 100 ms (CDS_FHIR_TOTAL_TIMEOUT)",
     ]
 
 
 async def test_read_timeout_is_not_retried(mock: respx.MockRouter, fetcher: FhirFetcher) -> None:
     route = mock.get(f"{BASE}/Patient/p1").mock(side_effect=httpx.ReadTimeout("slow"))
     assert await failed(fetcher, {"patient": "Patient/{{context.patientId}}"}) == [
-        "patient: FHIR server did not answer in time (ReadTimeout)"
+        "patient: FHIR server did not answer in time (ReadTimeout, CDS_FHIR_TOTAL_TIMEOUT)"
     ]
     assert route.call_count == 1
 
@@ -450,7 +450,8 @@ async def test_one_retry_on_connect_error(mock: respx.MockRouter, fetcher: FhirF
 
 @pytest.mark.parametrize(
     ("error", "message"),
-    [(httpx.ConnectError, "connection failed"), (httpx.ConnectTimeout, "connect timeout")],
+    [(httpx.ConnectError, "connection failed"),
+     (httpx.ConnectTimeout, "connect timeout, CDS_FHIR_CONNECT_TIMEOUT")],
 )
 async def test_connect_failure_after_retry(
     mock: respx.MockRouter, fetcher: FhirFetcher, error: type[httpx.TransportError], message: str

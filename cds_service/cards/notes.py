@@ -452,6 +452,25 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
+# A note whose advice is "check whether the patient is already on substitution" fits a card that reads the patient
+# as not on it (a start, an IgG to measure, a new order). A card that reads the patient as on substitution (a stop, a
+# stop review, a draft continuing it: `catalogue.reads_on_substitution`) already says so; there the note asks whether
+# the record it could not use changes the course the card reads. Every such note, in both languages, one and several.
+START_SIDE_ADVICE = Text("check whether the patient is already on substitution",
+                         "tjek, om patienten allerede får substitution")
+ON_SUBSTITUTION_ADVICE = Text("check whether that changes the course of substitution read here",
+                              "tjek, om det ændrer det substitutionsforløb, der er læst her")
+
+
+def _on_substitution(text: Text) -> Text:
+    assert START_SIDE_ADVICE.en in text.en and START_SIDE_ADVICE.da in text.da, text
+    return Text(text.en.replace(START_SIDE_ADVICE.en, ON_SUBSTITUTION_ADVICE.en),
+                text.da.replace(START_SIDE_ADVICE.da, ON_SUBSTITUTION_ADVICE.da))
+
+
+ON_SUBSTITUTION_TEXT: dict[str, tuple[Text, Text]] = {
+    kind: (_on_substitution(one), _on_substitution(several)) for kind, (one, several) in NOTE_TEXT.items()
+    if START_SIDE_ADVICE.en in one.en or START_SIDE_ADVICE.en in several.en}
 # A note's EHR text is cut to 40 characters on a card; a code with its system needs more to say which system it is,
 # and a culture's name with the text that could not be read more to say which culture and what it says.
 DISPLAY_LIMIT = {"code-system-unknown": 84, "code-wrong-system": 84, "ig-wrong-system": 84, "culture-text-unread": 80,
@@ -487,10 +506,11 @@ ONLY_COUNTED_UNLINKED = (Text("{n} data note not shown here", "{n} datanote ikke
 
 
 def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True,
-          display_limit: int | None = None) -> str:
+          display_limit: int | None = None, on_substitution: bool = False) -> str:
     """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out
     (the rest counted, pointing to the explanation page when the card links to one); `display_limit`: the EHR text
-    each quotes cut shorter still (a card short of room names a note briefly rather than only counting it)."""
+    each quotes cut shorter still (a card short of room names a note briefly rather than only counting it);
+    `on_substitution`: the card reads the patient as on substitution (`ON_SUBSTITUTION_TEXT`)."""
     groups: dict[str, list[DataNote]] = defaultdict(list)
     for note in notes:
         if note.kind in NOTE_TEXT:
@@ -505,9 +525,9 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
             note = found[0]
             shown = min(DISPLAY_LIMIT.get(kind, 40), display_limit or DISPLAY_LIMIT.get(kind, 40))
             parts.append(one_line(note.kind, lang, note.source, escape(note.display, shown),
-                                  note.day.isoformat() if note.day else "?", note.threshold))
+                                  note.day.isoformat() if note.day else "?", note.threshold, on_substitution))
         else:
-            parts.append(NOTE_TEXT[kind][1](lang).format(n=len(found), names=names(found, lang,
+            parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
                                                                                      display_limit=display_limit)))
     rest = sum(len(groups[k]) for k in kinds[max_groups:])
     if rest and not parts:
@@ -535,13 +555,19 @@ def rank(kind: str) -> int:
     return _RANK.get(kind, len(ORDER))
 
 
-def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None) -> str:
+def texts(kind: str, on_substitution: bool = False) -> tuple[Text, Text]:
+    """A kind's wording (one note, several), as it fits a card reading the patient as on substitution or not."""
+    return ON_SUBSTITUTION_TEXT.get(kind, NOTE_TEXT[kind]) if on_substitution else NOTE_TEXT[kind]
+
+
+def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None,
+             on_substitution: bool = False) -> str:
     """One note of a kind in `lang` (the caller escapes `display` for its medium; `source`, the
     noted resource's reference, is only named by its type, in our words)."""
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     known = day not in ("", "?")
-    return NOTE_TEXT[kind][0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
+    return texts(kind, on_substitution)[0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
                                            display=display, day=day or "?", n=1,
                                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS,
+                                      reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -27,7 +29,7 @@ from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
-from .notes import brief
+from .notes import brief as brief_notes
 from .trace import TRACE_EXTENSION, trace_json
 from .values import SINCE_T0, Placeholders, placeholder_pair
 
@@ -261,6 +263,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
     if ignored and said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
+    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
@@ -302,7 +305,13 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveats = caveats[:-1]
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
-            facts = _without_one(facts, window)
+            if unused and unused != (counted := brief(notes, lang, max_groups=0, linked=has_link)):
+                # a fact the decision rests on never goes for a data note spelled out: a card with no page to link
+                # (replay, the worklist) kept its first note and lost the infection a general stop names; the note is
+                # spelled out again below where it still fits
+                unused = counted
+            else:
+                facts = _without_one(facts, window)
             text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
         # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's

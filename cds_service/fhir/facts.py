@@ -190,6 +190,30 @@ def _codings(concept: Any) -> list[Mapping[str, Any]]:
     return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
 
 
+def sample_keys(r: Mapping[str, Any]) -> frozenset[tuple[str, ...]]:
+    """What names a laboratory result's sample, so that a preliminary and the final result of one sample are told to be
+    one: its specimen reference(s), its identifiers (an accession number), and its code with its collection time
+    (a time of day, not a date alone: two samples of one day are two)."""
+    keys: set[tuple[str, ...]] = set()
+    for specimen in _list(r.get("specimen")) if isinstance(r.get("specimen"), list) else [r.get("specimen")]:
+        ref = specimen.get("reference") if isinstance(specimen, dict) else None
+        if isinstance(ref, str) and ref:
+            keys.add(("specimen", ref))
+    for identifier in _list(r.get("identifier")):
+        value = identifier.get("value") if isinstance(identifier, dict) else None
+        if isinstance(value, str) and value.strip():
+            keys.add(("identifier", _str(identifier.get("system")) or "", value.strip()))
+    when = r.get("effectiveDateTime")
+    if when is None and isinstance(r.get("effectivePeriod"), dict):
+        when = r["effectivePeriod"].get("start")
+    codes = r.get("code", {}).get("coding") if isinstance(r.get("code"), dict) else None
+    if isinstance(when, str) and len(when) > 10:
+        for coding in _list(codes):
+            if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+                keys.add(("code-time", _str(coding.get("system")) or "", coding["code"], when))
+    return frozenset(keys)
+
+
 def _list(value: Any) -> list[Any]:
     """A JSON array, or nothing: malformed input must never crash the service."""
     return value if isinstance(value, list) else []
@@ -575,6 +599,7 @@ class FactBuilder:
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
+        self._cultures_not_final: dict[str, frozenset[tuple[str, ...]]] = {}  # a note's source -> its sample's keys
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
         self._car_t_ordered: list[tuple[Mapping[str, Any], str, date | None]] = []
@@ -602,6 +627,7 @@ class FactBuilder:
         self._unknown_systems = {}
         self._panel_parts = []
         self._igg_pending = []
+        self._cultures_not_final = {}
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -630,6 +656,8 @@ class FactBuilder:
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
+        if self._cultures_not_final:
+            self._superseded_cultures(out["cultures"], used)
         if self._out_of_scope_days:
             # A CAR-T infusion coded with no product (SKS BOQX1, a SNOMED procedure) on a day an out-of-scope product
             # was given is that product's infusion (an EHR registers both): no index event either.
@@ -1358,6 +1386,20 @@ class FactBuilder:
             self._notes.append(DataNote("culture-not-final", reference_of(r), f"culture with status '{status}' names a "
                                         "bacterium grown: not a final result, not counted", (shown or "?")[:80],
                                         culture.date))
+            self._cultures_not_final[reference_of(r)] = sample_keys(r)
+
+    def _superseded_cultures(self, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> None:
+        """A culture not final beside a final one of the same sample (`sample_keys`) is superseded, not unread: its
+        note goes to the explanation page only (`culture-superseded`), the final one is what the card counts."""
+        finals: dict[tuple[str, ...], str] = {key: c.source for c in cultures if c.source in used
+                                              for key in sample_keys(used[c.source])}
+        for i, note in enumerate(self._notes):
+            keys = self._cultures_not_final.get(note.source, frozenset()) if note.kind == "culture-not-final" else ()
+            final = next((finals[key] for key in sorted(keys) if key in finals), None)
+            if final is not None:
+                self._notes[i] = DataNote("culture-superseded", note.source, f"culture not final, superseded by the "
+                                          f"final result {final} of the same sample: not counted", note.display,
+                                          note.day)
 
     def _component_result(self, r: Mapping[str, Any]) -> Produced:
         """A panel sent as one Observation ("Immunoglobuliner": IgG, IgA, IgM as components) under a code no value

@@ -349,7 +349,7 @@ class FhirFetcher:
             limit = f"{self.settings.total_timeout * 1000:.0f} ms"
             for key in paths:
                 if key not in results and key not in failures and key not in absent:
-                    failures[key] = f"FHIR server did not answer within {limit}"
+                    failures[key] = f"FHIR server did not answer within {limit} (CDS_FHIR_TOTAL_TIMEOUT)"
         if limit_hit:
             raise FetchFailed(limit_hit[:1])
         return Fetched({key: results[key] for key in paths if key in results},
@@ -437,12 +437,14 @@ class FhirFetcher:
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 logger.debug("fhir fetch %s: %s (attempt %d)", key, type(exc).__name__, attempt)
                 if attempt == 2:
-                    what = "connect timeout" if isinstance(exc, httpx.ConnectTimeout) else "connection failed"
+                    what = ("connect timeout, CDS_FHIR_CONNECT_TIMEOUT" if isinstance(exc, httpx.ConnectTimeout)
+                            else "connection failed")
                     raise _KeyFailed(f"could not connect to the FHIR server ({what})") from None
                 continue
             except httpx.TimeoutException as exc:
                 logger.debug("fhir fetch %s: %s", key, type(exc).__name__)
-                raise _KeyFailed(f"FHIR server did not answer in time ({type(exc).__name__})") from None
+                raise _KeyFailed(f"FHIR server did not answer in time ({type(exc).__name__}, "
+                                 "CDS_FHIR_TOTAL_TIMEOUT)") from None
             except httpx.HTTPError as exc:
                 logger.debug("fhir fetch %s: %s", key, type(exc).__name__)
                 raise _KeyFailed(f"request to the FHIR server failed ({type(exc).__name__})") from None

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cql_like_rules import Parameters, RuleSet
-from cql_like_rules.catalogue import GUIDELINE_SECTIONS, Text
+from cql_like_rules.catalogue import GUIDELINE_SECTIONS, Text, reads_on_substitution
 from cql_like_rules.facts import facts_from_json
 from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
@@ -247,7 +247,8 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
         _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or [])),
         _timeline(data, params, terminology, kill_switch, lang),
-        _notes(data.get("notes") or [], lang),
+        _notes(data.get("notes") or [], lang,
+               reads_on_substitution(str(advice.get("code", "")), str(advice.get("variant") or ""))),
         _reasoning(data.get("trace") or [], lang),
         _ruleset(ruleset_data, params, lang),
         f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created, tz)))}</footer>",
@@ -545,7 +546,7 @@ def _reasoning(trace: list, lang: str) -> str:
             f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _notes(notes: list, lang: str) -> str:
+def _notes(notes: list, lang: str, on_substitution: bool = False) -> str:
     rows = []
     shown = [note for note in notes if isinstance(note, dict)]
     for note in sorted(shown, key=lambda n: rank(str(n.get("kind", "")))):
@@ -555,7 +556,7 @@ def _notes(notes: list, lang: str) -> str:
         if kind in NOTE_TEXT:
             limit = note.get("threshold")
             what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
-                            float(limit) if isinstance(limit, (int, float)) else None)
+                            float(limit) if isinstance(limit, (int, float)) else None, on_substitution)
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")
