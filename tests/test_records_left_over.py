@@ -270,3 +270,20 @@ def test_a_chart_bsab_named_as_one_under_the_wrong_system_asks_for_the_system_to
     [draft_card] = cards((dx(MYELOMA, "2023-05-02"), igg("igg", "2026-01-05", 3.1)), at, hook="order-select",
                          drafts=[{**tec_under_snomed(), "id": "tec-draft", "status": "draft"}])
     assert "wrong code system" in draft_card["summary"] or "forkerte" in draft_card["summary"]
+
+
+@pytest.mark.parametrize("record, words", [
+    ({**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}},
+     "on 2025-11-03 recorded as stopped, not given"),
+    (car_t_order(), "ordered (order completed, no date on it)"),
+], ids=["car-t-stopped-not-given", "car-t-order-no-date"])
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_an_ivig_draft_beside_the_therapy_not_placed_gets_the_same_words(record: Resource, words: str,
+                                                                         hook: str) -> None:
+    """An IVIG draft while the only CAR-T record is one the rules cannot place: the draft is not judged against the
+    criteria, and its card says why as patient-view does (before: no card for the stopped infusion; "ordered for ?"
+    for the undated order)."""
+    chart = (dx(DLBCL, "2025-02-14"), record, igg("igg", "2026-01-08", 3.1))
+    [card] = cards(chart, date(2026, 1, 12), hook=hook, drafts=[ivig_draft("2026-01-12")])
+    assert code(card) == "therapy-undated"
+    assert words in card["summary"] and "?" not in card["summary"], card["summary"]
