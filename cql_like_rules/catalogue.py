@@ -1028,6 +1028,23 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
                          "kode, tjenesten kender."),
                 ),
+                # named like one, its code sent under another known system than its own ("Tecvayli" with L01FX24 under
+                # SNOMED CT): the record's code system is to be corrected, as a draft so coded is told
+                "named-wrong-system": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, has its code under the wrong code system",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har sin kode under det forkerte "
+                         "kodesystem"),
+                    Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but "
+                         "its code {order_code_whole} was sent under {order_code_system} and is a code of "
+                         "{right_code_system}: not counted, no window, start or stop criterion applied.",
+                         "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men koden "
+                         "{order_code_whole} er sendt under {order_code_system} og er en {right_code_system}-kode: ikke "
+                         "talt med, ingen periode, start- eller stopkriterier anvendt."),
+                    Text("Have the code system corrected on the record in the EHR; until then check the "
+                         "immunoglobulin criteria yourself.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
                 "unknown-system": Variant(
                     Text("Not checked: {unknown_records} record(s) coded in a system this service reads no therapy "
                          "in may be CAR-T or bispecific therapy",
@@ -1120,6 +1137,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=7,
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
                          "no-code": "the same, recorded with no code at all (text only)",
+                         "named-wrong-system": "the same, its code one the value sets hold under another known "
+                                               "system than the one it was sent under (ATC's L01FX24 under SNOMED "
+                                               "CT): the record's code system is to be corrected in the EHR",
                          "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
                                   "not cover children, so individual assessment",
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "

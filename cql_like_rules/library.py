@@ -440,11 +440,14 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                 else (latest.date - earlier.date).days <= c.params.car_t_same_treatment_days:
             first = earlier
     # the card names that first record whole (its name, code and dose beside its own date), not the latest's
-    return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if first.code else "no-code",
+    # a code sent under the wrong known system (L01FX24 under SNOMED CT): the record's system is to be corrected
+    variant = "named-wrong-system" if first.held_under else "" if first.code else "no-code"
+    return _unplaced_therapy_advice(c, "therapy-not-recognised", variant,
                                     "Unrecognised Therapy Advice", first.date, first.source,
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
-                                     "therapy_date": first.date})
+                                     "therapy_date": first.date,
+                                     **({"right_code_system": first.held_under} if first.held_under else {})})
 
 
 def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy, ...]) -> tuple[Advice, ...]:

@@ -792,10 +792,12 @@ NOT_REACHED = {
     ("order-not-recognised", "wrong-system-child"), ("order-not-recognised", "wrong-system-no-index-child"),
     ("plan-igg-monitoring", "continues-after-window"), ("stop-planned", "booked-after-stop"),
     ("therapy-not-recognised", "unknown-system-child"), ("therapy-not-recognised", "wrong-system-child"),
-    # a CAR-T infusion stopped and not given, a completed CAR-T order with no date: their charts are in
+    # a CAR-T infusion stopped and not given, a completed CAR-T order with no date, a named bsAb under the wrong code
+    # system: their charts are in
     # tests/test_records_left_over.py
     ("therapy-undated", "car-t-not-given"), ("therapy-undated", "car-t-not-given-child"),
     ("therapy-undated", "car-t-order-no-date"), ("therapy-undated", "car-t-order-no-date-child"),
+    ("therapy-not-recognised", "named-wrong-system"),
 }
 
 

@@ -262,11 +262,15 @@ def test_a_chart_bsab_named_as_one_under_the_wrong_system_asks_for_the_system_to
     at = date(2026, 1, 12)
     [card] = cards(chart, at)
     assert code(card) == "therapy-not-recognised"
-    assert "sent under the wrong code system" in card["summary"]
+    assert card["summary"] == ("Not checked: Tecvayli (teclistamab) (L01FX24), 2025-10-06, has its code under the "
+                               "wrong code system")
     assert "add the code" not in card["detail"]
+    assert "is a code of ATC" in plain(card)
     assert "Have the code system corrected on the record in the EHR" in card["detail"]
     [da] = cards(chart, at, lang="da")
-    assert "sendt under det forkerte kodesystem" in da["summary"]
+    assert "har sin kode under det forkerte kodesystem" in da["summary"]
+    assert "Få kodesystemet rettet på registreringen i EPJ" in da["detail"]
+    assert worklist_codes(chart, at) == ["therapy-not-recognised"]  # a therapy named: on the worklist, as before
     [draft_card] = cards((dx(MYELOMA, "2023-05-02"), igg("igg", "2026-01-05", 3.1)), at, hook="order-select",
                          drafts=[{**tec_under_snomed(), "id": "tec-draft", "status": "draft"}])
     assert "wrong code system" in draft_card["summary"] or "forkerte" in draft_card["summary"]

@@ -842,12 +842,6 @@ class FactBuilder:
         if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
                 or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))]:
             return
-        wrong = self._wrong_system_code(resource)
-        if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
-            # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT) tells what
-            # the record is, whatever its name says: kept with that code (`_name_wrong_system`), so that its card asks
-            # for the record's code system to be corrected, as a draft so coded does, not for a code to be added
-            return
         day = self._day_of(resource)
         if resource.get("resourceType") == "MedicationRequest":
             try:
@@ -857,8 +851,14 @@ class FactBuilder:
         if day is None:
             return
         code, system = _code_and_system(concept)
+        held_under = ""
+        wrong = self._wrong_system_code(resource)
+        if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
+            # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
+            # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
+            code, system, held_under = wrong[0], wrong[1], wrong[2][0]
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                                   self._system_name(system)[:100]))
+                                                   self._system_name(system)[:100], held_under))
 
     def _unknown_system_code(self, r: Mapping[str, Any]) -> tuple[str, str] | None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
