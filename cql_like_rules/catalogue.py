@@ -1045,6 +1045,21 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Få kodesystemet rettet på registreringen i EPJ; vurdér indtil da selv kriterierne for "
                          "immunglobulin."),
                 ),
+                "named-wrong-system-child": Variant(
+                    Text("Not checked: {drug}, {therapy_date}, has its code under the wrong code system; child ({age} "
+                         "y): individual assessment",
+                         "Ikke vurderet: {drug}, {therapy_date}, har sin kode under forkert kodesystem; barn ({age} "
+                         "år): individuel vurdering"),
+                    Text("Its name looks like {looks_like}, but its code {order_code_whole} was sent under "
+                         "{order_code_system} and is a code of {right_code_system}. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Navnet ligner {looks_like}, men koden {order_code_whole} er sendt under {order_code_system} "
+                         "og er en {right_code_system}-kode. Kriterierne omfatter ikke børn: behovet for substitution "
+                         "vurderes individuelt."),
+                    Text("Decide individually, and have the code system corrected on the record in the EHR.",
+                         "Beslut individuelt, og få kodesystemet rettet på registreringen i EPJ."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "unknown-system": Variant(
                     Text("Not checked: {unknown_records} record(s) coded in a system this service reads no therapy "
                          "in may be CAR-T or bispecific therapy",
@@ -1140,6 +1155,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "named-wrong-system": "the same, its code one the value sets hold under another known "
                                                "system than the one it was sent under (ATC's L01FX24 under SNOMED "
                                                "CT): the record's code system is to be corrected in the EHR",
+                         "named-wrong-system-child": "the same, in a child: individual assessment",
                          "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
                                   "not cover children, so individual assessment",
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "

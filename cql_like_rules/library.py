@@ -447,7 +447,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
                                      "therapy_date": first.date,
-                                     **({"right_code_system": first.held_under} if first.held_under else {})})
+                                     **({"right_code_system": first.held_under} if first.held_under else {})},
+                                    "named-wrong-system-child" if first.held_under else "child")
 
 
 def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy, ...]) -> tuple[Advice, ...]:

@@ -797,7 +797,7 @@ NOT_REACHED = {
     # tests/test_records_left_over.py
     ("therapy-undated", "car-t-not-given"), ("therapy-undated", "car-t-not-given-child"),
     ("therapy-undated", "car-t-order-no-date"), ("therapy-undated", "car-t-order-no-date-child"),
-    ("therapy-not-recognised", "named-wrong-system"),
+    ("therapy-not-recognised", "named-wrong-system"), ("therapy-not-recognised", "named-wrong-system-child"),
 }
 
 

@@ -271,6 +271,10 @@ def test_a_chart_bsab_named_as_one_under_the_wrong_system_asks_for_the_system_to
     assert "har sin kode under det forkerte kodesystem" in da["summary"]
     assert "Få kodesystemet rettet på registreringen i EPJ" in da["detail"]
     assert worklist_codes(chart, at) == ["therapy-not-recognised"]  # a therapy named: on the worklist, as before
+    child = Chart("c", chart, (), "", pt=patient("2012-06-21")).bundle()
+    [card] = list(replay(RUNTIME, child, at=at).cards)
+    assert "has its code under the wrong code system; child (13 y)" in card["summary"], card["summary"]
+    assert "have the code system corrected on the record in the EHR" in card["detail"]
     [draft_card] = cards((dx(MYELOMA, "2023-05-02"), igg("igg", "2026-01-05", 3.1)), at, hook="order-select",
                          drafts=[{**tec_under_snomed(), "id": "tec-draft", "status": "draft"}])
     assert "wrong code system" in draft_card["summary"] or "forkerte" in draft_card["summary"]
