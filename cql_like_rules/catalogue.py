@@ -1028,6 +1028,38 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
                          "kode, tjenesten kender."),
                 ),
+                # named like one, its code sent under another known system than its own ("Tecvayli" with L01FX24 under
+                # SNOMED CT): the record's code system is to be corrected, as a draft so coded is told
+                "named-wrong-system": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, has its code under the wrong code system",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har sin kode under det forkerte "
+                         "kodesystem"),
+                    Text("Its name looks like {looks_like}, which opens the guideline's high-risk window ({window}), but "
+                         "its code {order_code_whole} was sent under {order_code_system} and is a code of "
+                         "{right_code_system}: not counted, no window, start or stop criterion applied.",
+                         "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men koden "
+                         "{order_code_whole} er sendt under {order_code_system} og er en {right_code_system}-kode: ikke "
+                         "talt med, ingen periode, start- eller stopkriterier anvendt."),
+                    Text("Have the code system corrected on the record in the EHR; until then check the "
+                         "immunoglobulin criteria yourself.",
+                         "Få kodesystemet rettet på registreringen i EPJ; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "named-wrong-system-child": Variant(
+                    Text("Not checked: {drug}, {therapy_date}, has its code under the wrong code system; child ({age} "
+                         "y): individual assessment",
+                         "Ikke vurderet: {drug}, {therapy_date}, har sin kode under forkert kodesystem; barn ({age} "
+                         "år): individuel vurdering"),
+                    Text("Its name looks like {looks_like}, but its code {order_code_whole} was sent under "
+                         "{order_code_system} and is a code of {right_code_system}. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Navnet ligner {looks_like}, men koden {order_code_whole} er sendt under {order_code_system} "
+                         "og er en {right_code_system}-kode. Kriterierne omfatter ikke børn: behovet for substitution "
+                         "vurderes individuelt."),
+                    Text("Decide individually, and have the code system corrected on the record in the EHR.",
+                         "Beslut individuelt, og få kodesystemet rettet på registreringen i EPJ."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "unknown-system": Variant(
                     Text("Not checked: {unknown_records} record(s) coded in a system this service reads no therapy "
                          "in may be CAR-T or bispecific therapy",
@@ -1120,6 +1152,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=7,
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
                          "no-code": "the same, recorded with no code at all (text only)",
+                         "named-wrong-system": "the same, its code one the value sets hold under another known "
+                                               "system than the one it was sent under (ATC's L01FX24 under SNOMED "
+                                               "CT): the record's code system is to be corrected in the EHR",
+                         "named-wrong-system-child": "the same, in a child: individual assessment",
                          "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
                                   "not cover children, so individual assessment",
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "
@@ -1354,6 +1390,66 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Registrér infusionen med dens dag (for en givet andetsteds: fra det sygehus' brev); vurdér "
                          "indtil da selv kriterierne for immunglobulin."),
                 ),
+                # a CAR-T infusion stopped with a reason read as none given, and no other infusion: not T0, but the
+                # record is there, and a clinician who knows cells were given must learn it was not read as given
+                "car-t-not-given": Variant(
+                    Text("Not checked: {drug} on {therapy_date} recorded as stopped, not given; correct it if cells "
+                         "were given",
+                         "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; ret det, hvis "
+                         "der blev givet celler"),
+                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given; no "
+                         "other infusion is recorded: no high-risk window ({window}), start or stop criterion applied.",
+                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet; "
+                         "ingen anden infusion er registreret: ingen højrisikoperiode ({window}), start- eller "
+                         "stopkriterier anvendt."),
+                    Text("If cells were given, correct the record; until then check the immunoglobulin criteria "
+                         "yourself.",
+                         "Er der givet celler, så ret registreringen; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "car-t-not-given-child": Variant(
+                    Text("Not checked: {drug} on {therapy_date} recorded as stopped, not given; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; barn "
+                         "({age} år): individuel vurdering"),
+                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given. The "
+                         "criteria do not cover children: the need for substitution is assessed individually.",
+                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet. "
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and correct the record if cells were given.",
+                         "Beslut individuelt, og ret registreringen, hvis der blev givet celler."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+                # the order carries no date at all: words, not "ordered for ?"
+                "car-t-order-no-date": Variant(
+                    Text("Not checked: {drug} ordered (order completed, no date on it), but no infusion recorded: "
+                         "record it",
+                         "Ikke vurderet: {drug} ordineret (afsluttet, uden dato), men ingen infusion registreret: "
+                         "registrér den"),
+                    Text("The high-risk window ({window}) opens on the day of the CAR-T infusion, and an order is not "
+                         "an infusion: with no infusion recorded, and no date on the order, no window, start or stop "
+                         "criterion was applied.",
+                         "Højrisikoperioden ({window}) begynder på CAR-T-infusionens dag, og en ordination er "
+                         "ikke en infusion: uden registreret infusion og uden dato på ordinationen er hverken "
+                         "periode-, start- eller stopkriterier anvendt."),
+                    Text("Record the infusion with its day (for one given elsewhere, from that hospital's letter); "
+                         "until then check the immunoglobulin criteria yourself.",
+                         "Registrér infusionen med dens dag (for en givet andetsteds: fra det sygehus' brev); vurdér "
+                         "indtil da selv kriterierne for immunglobulin."),
+                ),
+                "car-t-order-no-date-child": Variant(
+                    Text("Not checked: {drug} ordered (no date on the order), no infusion recorded; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} ordineret (uden dato), ingen infusion registreret; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The CAR-T order is completed, but carries no date, and no infusion is recorded. The criteria "
+                         "do not cover children: the need for substitution is assessed individually.",
+                         "CAR-T-ordinationen er afsluttet, men uden dato, og ingen infusion er registreret. Kriterierne "
+                         "omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the infusion with its day.",
+                         "Beslut individuelt, og registrér infusionen med dens dag."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "car-t-order-child": Variant(
                     Text("Not checked: {drug} ordered for {therapy_date}, no infusion recorded; child ({age} y): "
                          "individual assessment",
@@ -1385,7 +1481,17 @@ CATALOGUE: dict[str, AdviceKind] = {
                                         "Procedure, no administration): an order is not an infusion, so the card asks "
                                         "for the infusion record",
                          "car-t-order-child": "the same, in a child (under the adult age on the order's day): "
-                                              "individual assessment"},
+                                              "individual assessment",
+                         "car-t-not-given": "a CAR-T infusion recorded as stopped with a reason read as none "
+                                            "given (\"Ikke givet\"), dated, while no CAR-T infusion is read: not T0; "
+                                            "the card says the record was not read as an infusion",
+                         "car-t-not-given-child": "the same, in a child (under the adult age on its day): individual "
+                                                  "assessment",
+                         "car-t-order-no-date": "a CAR-T product order completed with no date at all (no start, no "
+                                                "authoredOn) while no CAR-T infusion is recorded: the card says the "
+                                                "order has no date",
+                         "car-t-order-no-date-child": "the same, in a child (under the adult age today): individual "
+                                                      "assessment"},
         ),
         AdviceKind(
             "order-not-recognised",

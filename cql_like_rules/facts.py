@@ -170,6 +170,8 @@ class UndatedTherapy:
     latest: date | None = None
     ordered: bool = False  # a CAR-T order completed with no infusion recorded: `earliest` its planned day
     unreadable: bool = False  # a date no reader can take a day from ("18-11-2025", "2025-13-18"): not one with no day
+    # a CAR-T infusion recorded as stopped with a reason read as none given ("Ikke givet"), as sent: `earliest` its day
+    not_given: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

@@ -440,11 +440,15 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                 else (latest.date - earlier.date).days <= c.params.car_t_same_treatment_days:
             first = earlier
     # the card names that first record whole (its name, code and dose beside its own date), not the latest's
-    return _unplaced_therapy_advice(c, "therapy-not-recognised", "" if first.code else "no-code",
+    # a code sent under the wrong known system (L01FX24 under SNOMED CT): the record's system is to be corrected
+    variant = "named-wrong-system" if first.held_under else "" if first.code else "no-code"
+    return _unplaced_therapy_advice(c, "therapy-not-recognised", variant,
                                     "Unrecognised Therapy Advice", first.date, first.source,
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
-                                     "therapy_date": first.date})
+                                     "therapy_date": first.date,
+                                     **({"right_code_system": first.held_under} if first.held_under else {})},
+                                    "named-wrong-system-child" if first.held_under else "child")
 
 
 def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy, ...]) -> tuple[Advice, ...]:
@@ -517,7 +521,9 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    variant, child_variant = ("car-t-order", "car-t-order-child") if latest.ordered else \
+    variant, child_variant = ("car-t-not-given", "car-t-not-given-child") if latest.not_given else \
+        (("car-t-order", "car-t-order-child") if latest.earliest is not None
+                              else ("car-t-order-no-date", "car-t-order-no-date-child")) if latest.ordered else \
         ("no-date", "no-date-child") if not latest.recorded else \
         ("unreadable", "unreadable-child") if latest.unreadable else ("", "child")
     # The age on the first day the date can mean (today for words or no date): a patient who may have been a child
@@ -526,7 +532,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     latest.source,
                                     {"order_drug": latest.drug, "order_kind": latest.looks_like,
                                      "order_looks_like": latest.looks_like, "therapy_recorded": latest.recorded,
-                                     "therapy_date": latest.earliest, "therapy_latest": latest.latest},
+                                     "therapy_date": latest.earliest, "therapy_latest": latest.latest,
+                                     **({"therapy_reason": latest.not_given} if latest.not_given else {})},
                                     child_variant)
 
 
@@ -1787,6 +1794,57 @@ def _as_reported(result: IgGResult) -> str:
     shows it: a value converted from another unit (26.7 umol/L = 4.00233 g/L) is not shown to six digits."""
     shown = f"{result.value_g_l:.3f}".rstrip("0")
     return f"{result.comparator}{shown}0" if shown.endswith(".") else f"{result.comparator}{shown}"
+
+
+def _taken_parts(result: IgGResult) -> tuple[str, str, bool]:
+    """(sample instant, "" for a day alone, "~" for a revision with a day alone; issue instant, "" when not given;
+    amended or corrected) from `IgGResult.taken`."""
+    taken, _, issued = result.taken.partition(" ")
+    revised = issued.endswith("*") or taken == "~"
+    issued = issued.rstrip("*")
+    return taken, "" if issued == "~" else issued, revised
+
+
+def _superseded(used: IgGResult, other: IgGResult) -> bool:
+    """Whether the data say the IgG read is the later word on its day than `other`: a revision (amended, corrected)
+    beside a result that is none, a sample taken later (both with a time), or one of the same sample time issued
+    later. Otherwise (a day alone beside a time, two revisions, no issue time to tell) the order read is the
+    service's (`_taken`), not the data's."""
+    taken_u, issued_u, revised_u = _taken_parts(used)
+    taken_o, issued_o, revised_o = _taken_parts(other)
+    if revised_u and not revised_o:
+        return True
+    timed = taken_u not in ("", "~") and taken_o not in ("", "~")
+    if timed and taken_u != taken_o:
+        return taken_u > taken_o
+    return timed and bool(issued_u) and bool(issued_o) and issued_u > issued_o
+
+
+def same_day_igg_notes(c: Context, found: Iterable[Advice]) -> tuple[DataNote, ...]:
+    """Every IgG a card shows (the one it decides on, and the one it names as not used) beside another IgG of the same
+    day with another value: the other is named with its value, and whether the data say it was superseded
+    (`igg-same-day-superseded`) or the service chose between them (`igg-same-day-unordered`: check which is valid),
+    so that a correction read over its original, or a repeat over the morning's result, is never a silent choice."""
+    shown = {str(a.values[key]) for a in found for key in ("igg_source", "ignored_igg_source") if a.values.get(key)}
+    if not shown or len(c.facts.igg) < 2:
+        return ()
+    by_source = {r.source: r for r in c.facts.igg}
+    notes: dict[str, DataNote] = {}
+    for used in sorted((by_source[s] for s in shown if s in by_source), key=lambda r: (r.date, r.source)):
+        for other in c.facts.igg:
+            if other.date != used.date or other.source == used.source or other.source in shown \
+                    or other.source in notes or not _plausible(c, other) \
+                    or (other.comparator, other.value_g_l) == (used.comparator, used.value_g_l):
+                continue
+            known = _superseded(used, other)
+            notes[other.source] = DataNote(
+                "igg-same-day-superseded" if known else "igg-same-day-unordered", other.source,
+                f"IgG {_as_reported(other)} g/L of the same day as the IgG read ({_as_reported(used)} g/L, "
+                f"{used.source}): " + ("that one is a later sample or the laboratory's correction; not used" if known
+                                       else "which of the two is the later the data do not tell; the service read the "
+                                       "other (a correction, else the one with a time); not used"),
+                _as_reported(other), other.date)
+    return tuple(notes.values())
 
 
 def _start_igg_notes(c: Context) -> list[DataNote]:

@@ -101,7 +101,8 @@ class RuleSet:
         day the chart was read, when it is not `today`: a timeline's other days)."""
         context = self.context(facts, today, known_on)
         found = context["Advice"]
-        notes = _notes(context)  # before the trace is taken: the notes' definitions belong to it
+        # before the trace is taken: the notes' definitions belong to it
+        notes = _notes(context) + _library.same_day_igg_notes(context, found)
         return Evaluation(found, tuple(context.trace), today, notes=notes, context=context)
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date,
@@ -137,7 +138,7 @@ class RuleSet:
                                         evidence=tuple(dict.fromkeys(kept.evidence + other.evidence)))
                 continue
             found.append(advice)
-        notes = _notes(context)
+        notes = _notes(context) + _library.same_day_igg_notes(context, found)
         return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes, context)
 
 

@@ -826,7 +826,13 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 
 # Variants no chart here reaches (the template tests hold their wording; earlier rounds their charts): listed so that
 # what this round read is known, and a variant newly reached or lost is seen.
-NOT_REACHED: set[tuple[str, str]] = set()
+NOT_REACHED = {
+    # a CAR-T infusion stopped and not given, a completed CAR-T order with no date, a named bsAb under the wrong code
+    # system: their charts are in tests/test_records_left_over.py
+    ("therapy-undated", "car-t-not-given"), ("therapy-undated", "car-t-not-given-child"),
+    ("therapy-undated", "car-t-order-no-date"), ("therapy-undated", "car-t-order-no-date-child"),
+    ("therapy-not-recognised", "named-wrong-system"), ("therapy-not-recognised", "named-wrong-system-child"),
+}
 
 
 def test_the_charts_reach_the_catalogue() -> None:

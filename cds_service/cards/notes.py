@@ -240,6 +240,21 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG {display} g/L ({day}), en grænse: kan ligge over eller under {threshold}; mål igen"),
         Text("{n} IgG values reported as a bound cannot be placed against the thresholds; measure again",
              "{n} IgG-værdier svaret som en grænse kan ikke placeres i forhold til tærsklerne; mål igen")),
+    "igg-same-day-unordered": (
+        Text("IgG {display} g/L, also of {day}, was not used: which of that day's results is the later cannot be "
+             "told; check which is valid",
+             "IgG {display} g/L, også fra {day}, er ikke brugt: hvilket af dagens svar der er det seneste, kan ikke "
+             "afgøres; tjek, hvilket der gælder"),
+        Text("{n} other IgG results of the same day were not used: which is the later cannot be told; check which is "
+             "valid",
+             "{n} andre IgG-svar fra samme dag er ikke brugt: hvilket der er det seneste, kan ikke afgøres; tjek, "
+             "hvilket der gælder")),
+    "igg-same-day-superseded": (
+        Text("IgG {display} g/L, also of {day}, was not used: a later sample or a correction of that day was read",
+             "IgG {display} g/L, også fra {day}, er ikke brugt: en senere prøve eller en rettelse fra samme dag er "
+             "læst"),
+        Text("{n} other IgG results of the same day were not used: a later sample or a correction was read",
+             "{n} andre IgG-svar fra samme dag er ikke brugt: en senere prøve eller en rettelse er læst")),
     "igg-preliminary": (
         Text("IgG on {day} is not final yet (preliminary): not used",
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),

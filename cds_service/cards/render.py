@@ -48,7 +48,7 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
-                                  "car-t-order-no-infusion"},
+                                  "car-t-order-no-infusion", "car-t-stopped-not-given"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which

@@ -232,6 +232,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["unknown_records"] = str(v["unknown_records"])
     if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
         p["therapy_recorded"] = text(v["therapy_recorded"], 40)
+    if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet")
+        p["therapy_reason"] = text(v["therapy_reason"], 40)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")

@@ -603,6 +603,8 @@ class FactBuilder:
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
         self._car_t_ordered: list[tuple[Mapping[str, Any], str, date | None]] = []
+        # CAR-T infusions stopped with a reason read as none given: (record, product, day, reason)
+        self._car_t_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
@@ -621,6 +623,7 @@ class FactBuilder:
         self._therapies = []
         self._undated = []
         self._car_t_ordered = []
+        self._car_t_not_given = []
         self._diagnoses = []
         self._statement_orders = {}
         self._out_of_scope_days = set()
@@ -669,6 +672,7 @@ class FactBuilder:
                 and not any(u.looks_like == "car-t-product" for u in self._undated) \
                 and not any(u.looks_like == "car-t-product" for u in self._therapies):
             self._car_t_orders_not_given()  # an infusion known by its name only is one recorded: its own card asks
+            self._car_t_infusions_not_given()
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if len(out["igg"]) > 1:
@@ -703,6 +707,7 @@ class FactBuilder:
         self._therapies = []
         self._undated = []
         self._car_t_ordered = []
+        self._car_t_not_given = []
         for resource in resources:
             kind = resource.get("resourceType")
             handler = INDEX_HANDLERS.get(kind) if isinstance(kind, str) else None
@@ -718,7 +723,7 @@ class FactBuilder:
                 if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:  # as `_name_wrong_system` keeps it
                     self._therapy_unknown_system(resource, (wrong[0][:40], wrong[1]), wrong[2][0])
             if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
-                    or self._car_t_ordered:
+                    or self._car_t_ordered or self._car_t_not_given:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
         return False
 
@@ -878,8 +883,14 @@ class FactBuilder:
         if day is None:
             return
         code, system = _code_and_system(concept)
+        held_under = ""
+        wrong = self._wrong_system_code(resource)
+        if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
+            # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
+            # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
+            code, system, held_under = wrong[0], wrong[1], wrong[2][0]
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                                   self._system_name(system)[:100]))
+                                                   self._system_name(system)[:100], held_under))
 
     def _unknown_system_code(self, r: Mapping[str, Any]) -> tuple[str, str] | None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
@@ -1242,18 +1253,21 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone), then when it was issued and "*" for a
-        revision (amended, corrected; "~*" when it does not say when): the later of two results of one day is the
-        most recent (a repeat after an unexpected value), and of two of the same sample time the one issued later (a
-        corrected result beside its original: the correction is the answer)."""
+        """When a result was taken, as a UTC instant ("" for a date alone, "~" for a revision with a date alone), then
+        when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when): the later of
+        two results of one day is the most recent (a repeat after an unexpected value), and of two of the same sample
+        time the one issued later (a corrected result beside its original: the correction is the answer). A revision
+        dated by its day only is the latest of its day (the laboratory's later word on a result of that day)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
         # " " sorts before any instant: a result of a date alone stays before one of a time that day, whatever it was
         # issued; an amended or corrected result sent with no `issued` is taken as issued after its original, and of
         # two issued at once the amended or corrected one is the answer
-        taken = self._utc(when)
         revised = _str(r.get("status")) in ("amended", "corrected")
+        # "~" sorts after any instant: a revision sent with its day only is the day's last word, after every result of
+        # that day with a time (a correction of a day's result cannot precede it, and its sample time is not given)
+        taken = self._utc(when) or ("~" if revised else "")
         issued = self._utc(r.get("issued")) or ("~" if revised else "")
         return f"{taken} {issued}{'*' if revised else ''}" if issued else taken
 
@@ -1755,7 +1769,8 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, r.get("code"))
             return None
-        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES or self._stopped_not_given(r, "car-t"):
+        if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
+                or self._stopped_not_given(r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
             return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
         drug = str(entry.get("drug") or "")
         when = _performed(r)
@@ -1786,14 +1801,29 @@ class FactBuilder:
                                         "infusion is recorded: an order is not an infusion, not used as an index "
                                         "event", drug[:80], day))
 
-    def _stopped_not_given(self, r: Mapping[str, Any], kind: str) -> bool:
+    def _car_t_infusions_not_given(self) -> None:
+        """CAR-T infusions recorded as stopped with a reason read as none given ("Ikke givet"), dated, while no
+        infusion of any CAR-T is read: not T0, but a CAR-T record exists, so each is kept as a therapy the rules cannot
+        place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
+        rather than the silence of a chart with no CAR-T at all."""
+        for r, drug, day, reason in self._car_t_not_given:
+            if day is not None:  # one with no date is named by its data note only
+                self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], day.isoformat(), day,
+                                                    day, not_given=reason[:80]))
+
+    def _stopped_not_given(self, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
         """A CAR-T infusion (`kind` "car-t") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
         not read as given, and named with the reason as sent, since words such as 'ikke givet hele dosis' or 'not
-        started on time' may say some was given, and the card then stands on the record's absence."""
+        started on time' may say some was given, and the card then stands on the record's absence. A CAR-T one is
+        also kept (`drug`: its product, else its name), for the card that says no infusion was read
+        (`_car_t_infusions_not_given`)."""
         reason = _not_given_reason(r)
         if reason:
+            day = self._day_of(r)
             self._notes.append(DataNote(f"{kind}-stopped-not-given", reference_of(r), "recorded as stopped with a "
-                                        "reason read as nothing given: not used", reason[:80], self._day_of(r)))
+                                        "reason read as nothing given: not used", reason[:80], day))
+            if kind == "car-t":
+                self._car_t_not_given.append((r, drug, day, reason))
         return bool(reason)
 
     def _car_t_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
@@ -1848,7 +1878,9 @@ class FactBuilder:
         given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
             else ADMIN_STATUSES
         if _str(r.get("status")) not in given_statuses \
-                or (car_t is not None or ig is not None) and self._stopped_not_given(r, "car-t" if car_t else "ig"):
+                or (car_t is not None or ig is not None) and self._stopped_not_given(
+                    r, "car-t" if car_t else "ig",
+                    (str(car_t.get("drug") or "") if car_t is not None else "") or _concept_text(concept)):
             if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
                 self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                             f"with status {_str(r.get('status'))!r}: not known to be given, not used",

@@ -9,6 +9,7 @@ another patient is dropped and reported.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -151,6 +152,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     """Collect every declared key's resources; say which keys are missing or unusable."""
     pooled = PooledResources()
     by_ref: dict[str, dict] = {}
+    copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
     prefetch = prefetch or {}
     owner = pooled.owner = owner_of(prefetch, patient_id)
     for key in keys:
@@ -168,7 +170,9 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             pooled.unusable[key] = f"it is Patient/{str(value.get('id'))[:64]}, not the context's Patient/{patient_id}"
             continue
         for resource in _resources_of(key, value, pooled):
-            _add(resource, by_ref, pooled, owner)
+            _add(resource, by_ref, pooled, owner, copies)
+    for ref, sent in copies.items():
+        by_ref[ref] = _latest_copy(sent)  # type: ignore[assignment]  (the parsed request is ours: no copy)
     pooled.resources = list(by_ref.values())
     return pooled
 
@@ -200,7 +204,8 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     return out
 
 
-def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledResources, owner: _Owner) -> None:
+def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledResources, owner: _Owner,
+         copies: dict[str, list[Mapping[str, Any]]]) -> None:
     kind, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
         pooled.notes.append(DataNote("invalid", f"{kind or 'resource'} without id", "a prefetched resource has no resourceType or id"))
@@ -211,18 +216,31 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
             pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
         return
     current = by_ref.get(ref)
-    if current is None or _later(resource, current):
+    if current is None:
         by_ref[ref] = resource  # type: ignore[assignment]  (the parsed request is ours: no copy)
+    elif ref in copies:
+        copies[ref].append(resource)
+    else:
+        copies[ref] = [current, resource]
 
 
-def _later(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
-    """Whether `one` is a later copy than `other` (`_version_key`); where a `lastUpdated` of either cannot be read as
-    an instant, their versionIds, when both have one and they differ, decide: a text no reader took is no time to rank
-    a copy by beside a version that says which came after."""
-    mine, theirs = _version_key(one), _version_key(other)
-    if (mine[1] or theirs[1]) and mine[2] and theirs[2] and mine[2] != theirs[2]:
-        return mine[2] > theirs[2]
-    return mine > theirs
+def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The later of the copies of one resource (`_version_key`), chosen from all of them at once by one order,
+    whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
+    instant, the versionIds decide first (a text no reader took is no time to rank a copy by beside a version that says
+    which came after; a copy with none comes before one with one), then `lastUpdated`; where every `lastUpdated` reads,
+    it decides, then the versionIds. Copies the two leave tied are told apart by their content, so that the same copies
+    always give the same one.
+
+    A choice made pair by pair as they arrived was no order: with three copies and mixed readable dates (one whose
+    `lastUpdated` could not be read, a versionId on some) it could go round in a circle, and the copy read depended on
+    the order they came in."""
+    keys = [_version_key(r) for r in sent]
+    by_version = any(k[1] for k in keys)
+    ranked: list[tuple[Any, str, int]] = [((k[2], k[0], k[1]) if by_version else k,
+                                           json.dumps(r, sort_keys=True, default=str), i)
+                                          for i, (k, r) in enumerate(zip(keys, sent))]
+    return sent[max(ranked, key=lambda x: (x[0], x[1]))[2]]
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------

@@ -1,0 +1,297 @@
+"""Records read the wrong way or not at all (guideline §4.1, §3.4; clinical rules §2, §5, §7): a same-day IgG
+correction dated by its day only, a CAR-T infusion recorded stopped and not given, three copies of one resource with
+mixed readable dates, a completed CAR-T order with no date, and a chart bsAb named as one but coded under SNOMED CT
+with its ATC code. Each chart is told through patient-view in English and Danish, and where the reading changes
+through the worklist row, the timeline day and order-sign with an IVIG draft.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.fhir.prefetch import pool_prefetch
+from cds_service.tools.replay import replay
+from cds_service.tools.timeline import build_timeline, patient_data
+from cds_service.tools.worklist import evaluate_patient_resources
+from tests.test_acceptance_lifecycle import (ATC, DLBCL, ME, MYELOMA, RUNTIME, SCT, Chart, car_t, code, dx, igg,
+                                             ivig_draft, patient, story_w, text)
+
+Resource = dict[str, Any]
+AT = date(2026, 3, 12)
+CART_DAY = "2026-01-20"
+
+
+def cards(resources: tuple[Resource, ...], at: date = AT, lang: str = "en", **kw: Any) -> list[dict[str, Any]]:
+    return list(replay(RUNTIME, Chart("c", resources, (), "").bundle(), at=at, lang=lang, **kw).cards)
+
+
+def plain(card: dict[str, Any]) -> str:
+    """A card's text as a clinician reads it (markdown escapes removed)."""
+    return text(card).replace("\\", "")
+
+
+def worklist_codes(resources: tuple[Resource, ...], at: date = AT) -> list[str]:
+    b = Chart("c", resources, (), "").bundle()
+    return [r.code for r in evaluate_patient_resources([e["resource"] for e in b["entry"]], at, RUNTIME)]
+
+
+def timeline_codes(resources: tuple[Resource, ...], at: date = AT) -> list[str]:
+    data = patient_data(Chart("c", resources, (), "").bundle(), RUNTIME)
+    in_force = [s for s in build_timeline(data, RUNTIME, end=at, today=at).changes if s.day <= at]
+    return list(in_force[-1].codes) if in_force else []
+
+
+# ---- 1. a same-day IgG correction dated by its day only --------------------------------------------------------------
+
+ORIGINAL = igg("igg-orig", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:15:00+01:00")
+CORRECTION = {**igg("igg-corr", "2026-03-10", 4.4, "corrected", effectiveDateTime="2026-03-10")}
+CORRECTION.pop("issued")
+
+
+def correction_chart(*iggs: Resource) -> tuple[Resource, ...]:
+    return story_w(cart=car_t(CART_DAY), iggs=iggs)
+
+
+@pytest.mark.parametrize("order", [(ORIGINAL, CORRECTION), (CORRECTION, ORIGINAL)], ids=["original-first",
+                                                                                          "correction-first"])
+def test_a_same_day_correction_dated_by_its_day_is_read_over_the_timed_original(order: tuple[Resource, ...]) -> None:
+    """The laboratory corrected 3.1 to 4.4 and the EHR sent the correction with the day only: a correction of a result
+    of that day cannot predate it, so it is read (IgG 4-6: general criteria, no start on the superseded 3.1), and the
+    3.1 not used is named with its value. Before, the timed original won, silently: 'Ig may be started'."""
+    chart = correction_chart(*order)
+    [card] = cards(chart)
+    assert code(card) == "general-criteria-igg-under-6"
+    assert "IgG 4.4 g/L" in card["summary"]
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: a later sample or a correction of that day was read" \
+        in plain(card)
+    [da] = cards(chart, lang="da")
+    assert code(da) == "general-criteria-igg-under-6"
+    assert "IgG 3,1 g/L, også fra 2026-03-10, er ikke brugt: en senere prøve eller en rettelse fra samme dag er læst" \
+        in plain(da)
+    assert worklist_codes(chart) == ["general-criteria-igg-under-6"]
+    assert timeline_codes(chart) == ["general-criteria-igg-under-6"]
+
+
+def test_order_sign_reads_the_correction_and_names_the_original() -> None:
+    """An IVIG draft signed that day is judged on the corrected 4.4 (IgG 4-6: the start criterion is not met), with the
+    original 3.1 named; before, the draft met the criteria on the superseded 3.1."""
+    chart = correction_chart(ORIGINAL, CORRECTION)
+    [card] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+    assert code(card) == "order-does-not-meet-criteria"
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used" in plain(card)
+
+
+def test_a_day_alone_beside_a_timed_result_is_named_as_an_order_the_data_do_not_give() -> None:
+    """Two final IgGs of one day, one with its time (14:00, 3.1) and one with its day only (4.4): the one with a time is
+    read, as before (start criterion met), but which was taken later the data do not say: the 4.4 is named, with the
+    request to check which is valid."""
+    day_only = {**igg("igg-day", "2026-03-10", 4.4, effectiveDateTime="2026-03-10")}
+    day_only.pop("issued")
+    chart = correction_chart(day_only, igg("igg-timed", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T14:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "start-substitution"
+    assert "IgG 4.4 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
+           "check which is valid" in plain(card)
+    [da] = cards(chart, lang="da")
+    assert "IgG 4,4 g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der er det seneste, kan ikke " \
+           "afgøres" in plain(da)
+
+
+def test_a_repeat_taken_later_names_the_mornings_result_and_equal_values_say_nothing() -> None:
+    """A repeat at 14:00 (3.1) after a morning 4.4: the repeat is read, the morning's value named as superseded; the
+    same value sent twice (two copies of one result) is nothing to name."""
+    chart = correction_chart(igg("igg-am", "2026-03-10", 4.4, effectiveDateTime="2026-03-10T08:00:00+01:00"),
+                             igg("igg-pm", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T14:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "start-substitution"
+    assert "IgG 4.4 g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
+    same = correction_chart(igg("igg-am", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:00:00+01:00"),
+                            igg("igg-pm", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T14:00:00+01:00"))
+    [card] = cards(same)
+    assert "also of 2026-03-10" not in plain(card)
+
+
+# ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
+
+def administration_not_given(reason: str) -> Resource:
+    return {"resourceType": "MedicationAdministration", "id": "cart-dose", "status": "stopped", "subject": ME,
+            "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01XL04",
+                                                      "display": "Kymriah (tisagenlecleucel)"}]},
+            "effectiveDateTime": "2025-11-03T10:00:00+01:00", "statusReason": [{"text": reason}]}
+
+
+@pytest.mark.parametrize("record", [
+    {**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}},
+    {**car_t("2025-11-03", "stopped"), "statusReason": {"coding": [{"system": SCT, "code": "0",
+                                                                    "display": "not administered"}]}},
+    administration_not_given("Ikke givet"),
+], ids=["procedure-ikke-givet", "procedure-not-administered", "administration-ikke-givet"])
+def test_a_car_t_infusion_stopped_and_not_given_gets_a_card_that_says_so(record: Resource) -> None:
+    """A CAR-T infusion recorded stopped with a reason read as none given, and nothing else: it does not date T0 (as a
+    stopped IVIG dose so recorded is not a dose), but the clinician learns a CAR-T record exists and was not read as
+    an infusion, with the reason as sent, and what to do if cells were given. Before: no card at all."""
+    chart = (dx(DLBCL, "2025-02-14"), record, igg("igg", "2026-01-08", 3.1))
+    at = date(2026, 1, 12)
+    [card] = cards(chart, at)
+    assert code(card) == "therapy-undated"
+    assert "on 2025-11-03 recorded as stopped, not given; correct it if cells were given" in card["summary"]
+    assert "read as no cells given" in card["detail"] and "If cells were given, correct the record" in card["detail"]
+    assert "no high-risk window (6 months), start or stop criterion applied" in card["detail"]
+    [da] = cards(chart, at, lang="da")
+    assert "den 2025-11-03 registreret som afbrudt, ikke givet; ret det, hvis der blev givet celler" in da["summary"]
+    assert "læst som ingen celler givet" in da["detail"]
+    assert worklist_codes(chart, at) == ["therapy-undated"]
+    assert timeline_codes(chart, at) == ["therapy-undated"]
+
+
+@pytest.mark.parametrize("record", [{**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}}, None],
+                         ids=["stopped-not-given", "order-no-date"])
+def test_a_child_gets_the_individual_assessment_with_the_same_words(record: Resource | None) -> None:
+    """A child (12 at the infusion's day) with the same records: the child variants, individual assessment (§4), saying
+    the same of the record, with no '?' for a missing date."""
+    chart = (dx(DLBCL, "2025-02-14"), record or car_t_order(), igg("igg", "2026-01-08", 3.1))
+    at = date(2026, 1, 12)
+    for lang, words in (("en", ("recorded as stopped, not given; child (12 y)", "no date on the order")),
+                        ("da", ("registreret som afbrudt, ikke givet; barn (12 år)", "uden dato"))):
+        [card] = list(replay(RUNTIME, Chart("c", chart, (), "", pt=patient("2013-06-21")).bundle(), at=at,
+                             lang=lang).cards)
+        assert code(card) == "therapy-undated"
+        assert words[0 if record else 1] in card["summary"] and "?" not in card["summary"], card["summary"]
+
+
+def test_a_car_t_stopped_not_given_beside_a_given_infusion_is_only_named() -> None:
+    """With an infusion read (T0), the stopped record's own card would be a second card for one situation: its data
+    note names it on the card the infusion gives."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"),
+             {**car_t("2025-10-20", "stopped", rid="cart-0"), "statusReason": {"text": "Ikke givet"}},
+             igg("igg", "2026-01-08", 3.1))
+    [card] = cards(chart, date(2026, 1, 12))
+    assert code(card) == "start-substitution"
+    assert "recorded as stopped with the reason “Ikke givet”" in plain(card), plain(card)
+
+
+# ---- 3. three copies of one resource, mixed readable dates ------------------------------------------------------------
+
+COPIES = [
+    {"versionId": "2", "lastUpdated": "2026-01-13T10:00:00+01:00"},
+    {"versionId": "3", "lastUpdated": "13-01-2026 11:30"},  # not readable as an instant: its version says it is later
+    {"lastUpdated": "2026-01-13T09:00:00+01:00"},  # no version
+]
+
+
+@pytest.mark.parametrize("metas", [
+    COPIES,
+    [{"versionId": "2", "lastUpdated": "2026-01-13T10:00:00+01:00"}, {"versionId": "3", "lastUpdated": "13-01-2026"},
+     {"versionId": "1", "lastUpdated": "2026-01-13T11:00:00+01:00"}],
+    [{"versionId": "1"}, {"lastUpdated": "2026-01-13t10:00:00z"}, {"versionId": "2", "lastUpdated": "2026-01-13"}],
+    [{}, {}, {"versionId": "1"}],
+    [{"lastUpdated": "2026-01-13T10:00:00Z"}, {"lastUpdated": "2026-01-13T10:00:00Z"}, {}],
+], ids=["version-on-two", "version-on-all", "lower-case-and-partial", "no-meta", "tied"])
+def test_the_copy_read_does_not_depend_on_the_order_copies_arrive_in(metas: list[dict[str, str]]) -> None:
+    """One IgG sent three times (prefetch, fetched, bundle) with different values: every one of the six orders of
+    arrival, split over the prefetch keys or within one Bundle, reads the same copy. Before, a choice made pair by pair
+    could go round in a circle (version beats an unreadable date, a readable date beats no version)."""
+    copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((3.1, 4.4, 5.2), metas)]
+    read = set()
+    for order in itertools.permutations(copies):
+        bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in order]}
+        one = pool_prefetch({"observations": bundle}, ["observations"], "pt-lifecycle")
+        split = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, ["k0", "k1", "k2"], "pt-lifecycle")
+        [a] = [r for r in one.resources if r.get("id") == "igg"]
+        [b] = [r for r in split.resources if r.get("id") == "igg"]
+        read.add(a["valueQuantity"]["value"])
+        read.add(b["valueQuantity"]["value"])
+    assert len(read) == 1, read
+
+
+def test_three_copies_version_decides_where_a_date_cannot_be_read() -> None:
+    """Of the copies in `COPIES` one's `lastUpdated` cannot be read: the versionIds decide, version 3 (a copy with none
+    comes first). Pair by pair, version 3 beat version 2, version 2's 10:00 beat the 09:00 copy with no version, and
+    that copy's readable date beat version 3's unreadable one: the copy read was the one that arrived in a place."""
+    copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((3.1, 4.4, 5.2), COPIES)]
+    pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(copies)}, ["k0", "k1", "k2"], "pt-lifecycle")
+    [r] = [r for r in pooled.resources if r.get("id") == "igg"]
+    assert r["valueQuantity"]["value"] == 4.4
+
+
+# ---- 4. a completed CAR-T order with no date ---------------------------------------------------------------------------
+
+def car_t_order(**extra: Any) -> Resource:
+    return {"resourceType": "MedicationRequest", "id": "cart-order", "status": "completed", "intent": "order",
+            "subject": ME, "medicationCodeableConcept": {
+                "coding": [{"system": ATC, "code": "L01XL04", "display": "Kymriah"}], "text": "Kymriah (tisagenlecleucel)"},
+            **extra}
+
+
+def test_a_completed_car_t_order_with_no_date_says_so_in_words() -> None:
+    """A completed CAR-T order with no date at all, no infusion: the card asked for the infusion, 'ordered for ?'.
+    It now says the order has no date, in English and Danish."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t_order(), igg("igg", "2026-01-08", 3.1))
+    at = date(2026, 1, 12)
+    [card] = cards(chart, at)
+    assert code(card) == "therapy-undated"
+    assert "?" not in card["summary"]
+    assert "ordered (order completed, no date on it), but no infusion recorded: record it" in card["summary"]
+    [da] = cards(chart, at, lang="da")
+    assert "?" not in da["summary"] and "ordineret (afsluttet, uden dato)" in da["summary"]
+    dated = (dx(DLBCL, "2025-02-14"), car_t_order(authoredOn="2025-10-20"), igg("igg", "2026-01-08", 3.1))
+    [card] = cards(dated, at)
+    assert "ordered for 2025-10-20 (order completed)" in card["summary"]
+
+
+# ---- 5. a chart bsAb named as one, its ATC code sent under SNOMED CT ---------------------------------------------------
+
+def tec_under_snomed() -> Resource:
+    return {"resourceType": "MedicationRequest", "id": "tec", "status": "active", "intent": "order", "subject": ME,
+            "authoredOn": "2025-10-01",
+            "medicationCodeableConcept": {"coding": [{"system": SCT, "code": "L01FX24",
+                                                      "display": "Tecvayli (teclistamab)"}],
+                                          "text": "Tecvayli (teclistamab)"},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-10-06"}}}}]}
+
+
+def test_a_chart_bsab_named_as_one_under_the_wrong_system_asks_for_the_system_to_be_corrected() -> None:
+    """Teclistamab ordered on the chart, its ATC code L01FX24 sent under SNOMED CT, its name 'Tecvayli': the card asked
+    the CDS team to add the code. The code is ATC's: the record's code system is to be corrected in the EHR, as a
+    draft so coded is told."""
+    chart = (dx(MYELOMA, "2023-05-02"), tec_under_snomed(), igg("igg", "2026-01-05", 3.1))
+    at = date(2026, 1, 12)
+    [card] = cards(chart, at)
+    assert code(card) == "therapy-not-recognised"
+    assert card["summary"] == ("Not checked: Tecvayli (teclistamab) (L01FX24), 2025-10-06, has its code under the "
+                               "wrong code system")
+    assert "add the code" not in card["detail"]
+    assert "is a code of ATC" in plain(card)
+    assert "Have the code system corrected on the record in the EHR" in card["detail"]
+    [da] = cards(chart, at, lang="da")
+    assert "har sin kode under det forkerte kodesystem" in da["summary"]
+    assert "Få kodesystemet rettet på registreringen i EPJ" in da["detail"]
+    assert worklist_codes(chart, at) == ["therapy-not-recognised"]  # a therapy named: on the worklist, as before
+    child = Chart("c", chart, (), "", pt=patient("2012-06-21")).bundle()
+    [card] = list(replay(RUNTIME, child, at=at).cards)
+    assert "has its code under the wrong code system; child (13 y)" in card["summary"], card["summary"]
+    assert "have the code system corrected on the record in the EHR" in card["detail"]
+    [draft_card] = cards((dx(MYELOMA, "2023-05-02"), igg("igg", "2026-01-05", 3.1)), at, hook="order-select",
+                         drafts=[{**tec_under_snomed(), "id": "tec-draft", "status": "draft"}])
+    assert "wrong code system" in draft_card["summary"] or "forkerte" in draft_card["summary"]
+
+
+@pytest.mark.parametrize("record, words", [
+    ({**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}},
+     "on 2025-11-03 recorded as stopped, not given"),
+    (car_t_order(), "ordered (order completed, no date on it)"),
+], ids=["car-t-stopped-not-given", "car-t-order-no-date"])
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_an_ivig_draft_beside_the_therapy_not_placed_gets_the_same_words(record: Resource, words: str,
+                                                                         hook: str) -> None:
+    """An IVIG draft while the only CAR-T record is one the rules cannot place: the draft is not judged against the
+    criteria, and its card says why as patient-view does (before: no card for the stopped infusion; "ordered for ?"
+    for the undated order)."""
+    chart = (dx(DLBCL, "2025-02-14"), record, igg("igg", "2026-01-08", 3.1))
+    [card] = cards(chart, date(2026, 1, 12), hook=hook, drafts=[ivig_draft("2026-01-12")])
+    assert code(card) == "therapy-undated"
+    assert words in card["summary"] and "?" not in card["summary"], card["summary"]
