@@ -15,8 +15,8 @@ import pytest
 
 from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
-from .test_acceptance_actions import RUNTIME, T0, bundle_of, car_t, chart_of
-from .test_acceptance_stop import NPU, SUBJECT, igg
+from .test_acceptance_actions import RUNTIME, T0, ask, bundle_of, car_t, chart_of, codes
+from .test_acceptance_stop import NPU, SCT, SUBJECT, igg
 
 Resource = dict[str, Any]
 
@@ -26,6 +26,56 @@ def registered(day: str = "2026-01-20", status: str = "registered", system: str 
     """An IgG the laboratory registered (sample taken or ordered), no value yet."""
     return {"resourceType": "Observation", "id": "igg-on-its-way", "status": status, "subject": SUBJECT,
             "effectiveDateTime": day, "code": {"coding": [{"system": system, "code": code}]}}
+
+
+@pytest.mark.parametrize("lang,wait,measure_now", [
+    ("en", "Wait for the result of the IgG of 2026-01-20", "Measure serum IgG now"),
+    ("da", "Afvent svaret på IgG fra 2026-01-20", "Mål IgG i serum nu"),
+])
+def test_the_card_asks_to_wait_for_the_igg_on_its_way_not_to_measure_now(lang: str, wait: str,
+                                                                          measure_now: str) -> None:
+    """'To do: Measure serum IgG now.' beside 'IgG taken or ordered 2026-01-20 awaits its result: no second order is
+    suggested' told the clinician to order the IgG the card no longer offers; now the To do waits for that IgG. Once
+    it has lapsed (15 days on) the card offers the order and says measure now again."""
+    chart = chart_of(car_t(T0), registered())
+    [card] = ask(chart, "2026-01-22", lang)
+    assert codes([card]) == [("measure-igg", "info")] and "suggestions" not in card
+    assert wait in card["detail"] and measure_now not in card["detail"], card["detail"]
+    stale = chart_of(car_t(T0), igg("igg-nov", "2025-11-25", 5.0), registered())  # a stale IgG not low: the same
+    [card] = ask(stale, "2026-01-22", lang)
+    assert wait in card["detail"] and measure_now not in card["detail"], card["detail"]
+    [lapsed] = ask(chart, "2026-02-04", lang)
+    assert lapsed["suggestions"] and measure_now in lapsed["detail"] and wait not in lapsed["detail"]
+
+
+@pytest.mark.parametrize("lang,awaits,note,preliminary", [
+    ("en", "IgG taken or ordered 2026-01-20 awaits its result", "IgG on 2026-01-20 is registered, no result yet",
+     "(preliminary)"),
+    ("da", "IgG taget eller bestilt 2026-01-20 afventer svar", "IgG den 2026-01-20 er registreret, endnu uden svar",
+     "(foreløbig)"),
+])
+def test_a_registered_igg_is_named_once_and_not_called_preliminary(lang: str, awaits: str, note: str,
+                                                                   preliminary: str) -> None:
+    """The card that names the registered IgG as awaiting its result does not name it again as 'not final yet
+    (preliminary)'; where no such caveat names it (an IgG registered before the CAR-T, a start card), its data note
+    says registered, no result yet, not 'preliminary'."""
+    [card] = ask(chart_of(car_t(T0), registered()), "2026-01-22", lang)
+    assert awaits in card["detail"] and card["detail"].count("2026-01-20") == 2, card["detail"]  # To do and the note
+    assert preliminary not in card["detail"] and note not in card["detail"]
+    [start] = ask(chart_of(car_t(T0), igg("igg-jan", "2026-01-10", 3.2), registered()), "2026-01-22", lang)
+    assert codes([start]) == [("start-substitution", "info")]
+    assert note in start["detail"] and preliminary not in start["detail"], start["detail"]
+
+
+def test_an_igg_registered_under_an_order_code_does_not_spare_the_serum_igg_order() -> None:
+    """SNOMED CT 45293001 'Immunoglobulin G measurement' names no specimen (on a result it may be CSF IgG): a result
+    under it is not read as total serum IgG, and one registered under it is no serum IgG on its way either. The card
+    offers the IgG order. The same registered under LOINC 2465-3 spares it."""
+    [card] = ask(chart_of(car_t(T0), registered(system=SCT, code="45293001")), "2026-01-22")
+    assert codes([card]) == [("measure-igg", "info")] and card["suggestions"]
+    assert "awaits its result" not in card["detail"]
+    [card] = ask(chart_of(car_t(T0), registered(system="http://loinc.org", code="2465-3")), "2026-01-22")
+    assert "suggestions" not in card and "awaits its result" in card["detail"]
 
 
 def test_the_timeline_lists_the_days_the_igg_order_is_spared_and_offered_again() -> None:
