@@ -67,6 +67,15 @@ def test_a_registered_igg_is_named_once_and_not_called_preliminary(lang: str, aw
     assert note in start["detail"] and preliminary not in start["detail"], start["detail"]
 
 
+def test_an_igg_registered_with_a_value_is_not_said_to_have_no_result() -> None:
+    """A laboratory that sends a value on an IgG still 'registered' (FHIR: no result yet) has a result not final: its
+    data note says 'not final yet', not 'registered, no result yet', which the value on the chart contradicts."""
+    valued = {**registered(), "valueQuantity": {"value": 2.1, "unit": "g/L", "system": "http://unitsofmeasure.org",
+                                                "code": "g/L"}}
+    [start] = ask(chart_of(car_t(T0), igg("igg-jan", "2026-01-10", 3.2), valued), "2026-01-22")
+    assert "IgG on 2026-01-20 is not final yet" in start["detail"] and "no result yet" not in start["detail"]
+
+
 def test_an_igg_registered_under_an_order_code_does_not_spare_the_serum_igg_order() -> None:
     """SNOMED CT 45293001 'Immunoglobulin G measurement' names no specimen (on a result it may be CSF IgG): a result
     under it is not read as total serum IgG, and one registered under it is no serum IgG on its way either. The card
