@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cds_service.tools.timeline import build_timeline, patient_data, render_text
+from cds_service.tools.worklist import evaluate_patient_resources
 
 from .test_acceptance_actions import RUNTIME, T0, ask, bundle_of, car_t, chart_of, codes
 from .test_acceptance_stop import NPU, SCT, SUBJECT, igg
@@ -85,6 +86,19 @@ def test_an_igg_registered_under_an_order_code_does_not_spare_the_serum_igg_orde
     assert "awaits its result" not in card["detail"]
     [card] = ask(chart_of(car_t(T0), registered(system="http://loinc.org", code="2465-3")), "2026-01-22")
     assert "suggestions" not in card and "awaits its result" in card["detail"]
+
+
+def test_the_worklist_does_not_ask_again_for_the_igg_on_its_way() -> None:
+    """The worklist lists the patients who need an action now: with the IgG registered 2026-01-20 the measure-igg row
+    is no action due (the card offers no order and says to wait for it), where it listed 'measure IgG' and a second
+    sample would be taken; once the IgG has lapsed (2026-02-04) the row is an action again."""
+    chart = chart_of(car_t(T0), registered())
+    [row] = evaluate_patient_resources(chart, date(2026, 1, 22), RUNTIME)
+    assert row.code == "measure-igg" and not row.action
+    [row] = evaluate_patient_resources(chart, date(2026, 2, 4), RUNTIME)
+    assert row.code == "measure-igg" and row.action
+    [row] = evaluate_patient_resources(chart_of(car_t(T0)), date(2026, 1, 22), RUNTIME)
+    assert row.code == "measure-igg" and row.action
 
 
 def test_the_timeline_lists_the_days_the_igg_order_is_spared_and_offered_again() -> None:
