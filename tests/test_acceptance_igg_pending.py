@@ -122,3 +122,12 @@ def test_the_timeline_of_an_igg_registered_the_day_a_result_came_is_drawn(lang: 
     timeline = build_timeline(data, RUNTIME, lang=lang, end=date(2026, 2, 20), today=date(2026, 2, 20))
     text = render_text(timeline, lang)
     assert "2026-01-20" in text and "start-substitution" in text
+
+
+def test_every_waiting_to_do_replaces_a_variant_that_exists() -> None:
+    """A misspelt "code:variant" would leave that card saying 'Measure serum IgG now.' beside the IgG on its way."""
+    from cql_like_rules.catalogue import CATALOGUE, PENDING_ACTIONS
+    for key in PENDING_ACTIONS:
+        code, variant = key.split(":")
+        assert variant in CATALOGUE[code].variants, key
+        assert "{igg_pending_date}" in PENDING_ACTIONS[key].en and "{igg_pending_date}" in PENDING_ACTIONS[key].da
