@@ -1774,6 +1774,22 @@ CAVEATS: dict[str, Text] = {
 }
 
 # The reminder every card on these patients may carry (§4.1).
+# The "To do" line of a card that asks for IgG while one awaits its result (caveat `igg-pending`), by
+# "code:variant": "measure serum IgG now" beside the note that the IgG is on its way told the clinician to order the
+# second IgG the card no longer offers. A variant that also asks for the M-protein keeps its own line.
+_AWAIT_IGG = Text("Wait for the result of the IgG of {igg_pending_date}; if none comes, measure serum IgG again.",
+                  "Afvent svaret på IgG fra {igg_pending_date}; kommer der intet, så mål IgG i serum igen.")
+PENDING_ACTIONS: dict[str, Text] = {
+    "measure-igg:no-igg-since-t0": _AWAIT_IGG,
+    "measure-igg:stale": _AWAIT_IGG,
+    "measure-igg:infections-no-recent-igg": _AWAIT_IGG,
+    "measure-igg:indeterminate": Text(
+        "Wait for the result of the IgG of {igg_pending_date} and check that it is a quantified value; do not start "
+        "on this result.",
+        "Afvent svaret på IgG fra {igg_pending_date}, og tjek at det er en kvantificeret værdi; start ikke på dette "
+        "svar."),
+}
+
 REMINDER = Text("Vaccination and antibiotic prophylaxis remain central (§4.1).",
                 "Vaccination og antibiotikaprofylakse er fortsat centrale (§4.1).")
 

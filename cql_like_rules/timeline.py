@@ -37,7 +37,7 @@ class Candidate:
 # The reasons a date is a candidate (wording lives in the tools that show them).
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
-    "igg-result", "igg-stale-in-window", "igg-stale-after-window", "m-protein-result",
+    "igg-result", "igg-stale-in-window", "igg-stale-after-window", "igg-pending", "igg-pending-lapsed", "m-protein-result",
     "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",

@@ -250,8 +250,8 @@ CHARTS: list[Chart] = [
           "the card names the preliminary 3.1 it did not use, which would have met the start criterion",
           says=("not final yet",), says_da=("endnu ikke endelig",), hooks=("order-does-not-meet-criteria",)),
     Chart("igg-registered", story_w(iggs=({**igg("igg", "2026-01-08", 3.1, "registered"), "valueQuantity": None},)),
-          MEASURE, "an IgG registered (sample taken, no answer): measure-igg, the pending IgG named",
-          says=("not final yet",)),
+          MEASURE, "an IgG registered (sample taken, no answer): measure-igg, the pending IgG named once, as awaiting "
+          "its result", says=("IgG taken or ordered 2026-01-08 awaits its result",), says_not=("not final yet",)),
     *[Chart(f"igg-{status}", story_w(iggs=(igg("igg", "2026-01-08", 3.1, status),)), MEASURE,
             f"an IgG {status} is no IgG: no usable IgG since T0, measure it", says_not=("3.1 g/L",))
       for status in ("cancelled", "entered-in-error")],

@@ -20,7 +20,8 @@ from cds_service.tools.worklist import ACTION_ORDER
 from cql_like_rules import ADVICE_CODES, Parameters
 from cql_like_rules.advice import advice
 from cql_like_rules.catalogue import (
-    CATALOGUE, CAVEATS, FAILING, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, OVERRIDE_REASONS, SUGGESTION_LABELS,
+    CATALOGUE, CAVEATS, FAILING, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, OVERRIDE_REASONS, PENDING_ACTIONS,
+    SUGGESTION_LABELS,
 )
 from cql_like_rules.orders import ORDER_CODES
 
@@ -35,7 +36,8 @@ def _texts():
         yield kind.title
         for variant in kind.variants.values():
             yield from (variant.summary, variant.decision, variant.action)
-    for family in (OVERRIDE_REASONS, CAVEATS, FAILING, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, SUGGESTION_LABELS):
+    for family in (OVERRIDE_REASONS, CAVEATS, FAILING, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, SUGGESTION_LABELS,
+                   PENDING_ACTIONS):
         yield from family.values()
 
 

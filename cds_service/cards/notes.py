@@ -260,6 +260,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),
         Text("{n} IgG results are not final yet (preliminary): not used",
              "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt")),
+    "igg-registered": (  # FHIR registered: the observation exists, no result is available yet
+        Text("IgG on {day} is registered, no result yet: not used",
+             "IgG den {day} er registreret, endnu uden svar: ikke brugt"),
+        Text("{n} IgG analyses are registered, no result yet: not used",
+             "{n} IgG-analyser er registreret, endnu uden svar: ikke brugt")),
     "igg-status-unknown": (
         Text("IgG on {day} has the status unknown: not used", "IgG den {day} har status ukendt: ikke brugt"),
         Text("{n} IgG results have the status unknown: not used", "{n} IgG-svar har status ukendt: ikke brugt")),

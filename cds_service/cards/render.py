@@ -19,8 +19,8 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, REMINDER, SUGGESTION_LABELS,
-                                      reads_on_substitution)
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
+                                      SUGGESTION_LABELS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -51,9 +51,11 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
                                   "car-t-order-no-infusion", "car-t-stopped-not-given"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}
-# A caveat naming the latest IgG as not used (on substitution) -> the data note of that kind on the same IgG, which
-# would say it again in the same card.
-NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": "igg-during-substitution"}
+# A caveat naming an IgG -> the data note kinds on the same IgG (whose source the value names), which would say it
+# again in the same card: the latest IgG not used (on substitution); the IgG awaiting its result (registered: a
+# preliminary one's note says more, that a result not final exists).
+NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-pending": ("igg-registered", "igg_pending_source")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -236,9 +238,10 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
         caveat_keys = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
                             for c in advice.caveats)
         text, _ = _detail(advice, ctx, p, has_link, caveat_keys)
-    naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys if c in NOTED_BY_CAVEAT]
-    if advice.values.get("ignored_igg_source") and any(said not in text for said in naming):
-        # the caveat naming the unused IgG was cut for length: its data note stays, so the card still names it
+    naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
+              if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])]
+    if any(said not in text for said in naming):
+        # the caveat naming the IgG was cut for length: its data note stays, so the card still names it
         text, _ = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False)
     return text
 
@@ -250,7 +253,8 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
     facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
-    todo = f"**{TO_DO(lang)}:** {variant.action(lang).format_map(p)}"
+    awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
+    todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
@@ -259,10 +263,10 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
-    ignored = advice.values.get("ignored_igg_source")
-    said = {NOTED_BY_CAVEAT[c] for c in caveat_keys if c in NOTED_BY_CAVEAT}
-    if ignored and said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
-        notes = tuple(n for n in notes if not (n.kind in said and n.source == ignored))
+    said = {(NOTED_BY_CAVEAT[c][0], advice.values.get(NOTED_BY_CAVEAT[c][1])) for c in caveat_keys
+            if c in NOTED_BY_CAVEAT}
+    if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
+        notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."

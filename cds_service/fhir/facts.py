@@ -1372,10 +1372,15 @@ class FactBuilder:
         that could change the advice, is named, not dropped in silence (clinical-rules §7): an IgG, an M-protein with a
         value, or a culture that names a bacterium grown (its final answer may verify an infection, §4.3)."""
         if "igg-serum" in sets:
-            kind = "igg-status-unknown" if status == "unknown" else "igg-preliminary"
+            valued = r.get("valueQuantity") is not None or r.get("valueString") is not None
+            # registered: no result yet (FHIR); one sent with a value anyway has a result not final, as a preliminary
+            kind = "igg-status-unknown" if status == "unknown" else \
+                "igg-registered" if status == "registered" and not valued else "igg-preliminary"
             self._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not "
                                         "used", day=self._day_of(r)))
-            if status in IGG_ON_ITS_WAY:  # the IgG a card would ask for is being measured: no second order
+            # the IgG a card would ask for is being measured: no second order; only under a result code (an order
+            # code such as SNOMED CT 45293001 names no specimen: a CSF IgG registered must not spare the serum IgG)
+            if status in IGG_ON_ITS_WAY and self.t.entry_on("igg-serum", r.get("code"), "Observation.code") is not None:
                 try:
                     self._igg_pending.append(IgGPending(reference_of(r), self._when(r)))
                 except DataError:

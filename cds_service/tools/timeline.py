@@ -107,14 +107,19 @@ def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", k
 # is a change a clinician sees (`statement-past-order-end`: the day after the order ended, the record alone keeps the
 # course open), so the timeline lists it.
 DAY_NOTES = frozenset({"statement-past-order-end"})
+# Caveats that change what a card offers while its advice stays the same (`igg-pending`: no IgG order while one
+# awaits its result; from the day it lapses, the order again): the days they come and go are changes a clinician sees.
+DAY_CAVEATS = frozenset({"igg-pending"})
 
 
 def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple:
-    """Codes, variants, indicators and summaries, with the day counters held constant; and the `DAY_NOTES` shown."""
+    """Codes, variants, indicators and summaries, with the day counters held constant, and the `DAY_CAVEATS` they
+    carry; and the `DAY_NOTES` shown."""
     key: list[tuple] = []
     for a in advice:
         still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
-        key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang))))
+        key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang)),
+                    *sorted(DAY_CAVEATS.intersection(a.caveats))))
     shown = sorted({(n.kind, n.source) for n in notes if n.kind in DAY_NOTES})
     return (*key, *(("note", kind, source) for kind, source in shown))
 
@@ -232,6 +237,9 @@ REASON_TEXT = {
     "igg-result": Text("IgG result", "IgG-svar"),
     "igg-stale-in-window": Text("IgG older than the in-window limit", "IgG ældre end grænsen i vinduet"),
     "igg-stale-after-window": Text("IgG older than the after-window limit", "IgG ældre end grænsen efter vinduet"),
+    "igg-pending": Text("IgG taken or ordered, awaiting its result", "IgG taget eller bestilt, afventer svar"),
+    "igg-pending-lapsed": Text("IgG awaited past the limit: an order is offered again",
+                               "IgG afventet ud over grænsen: rekvisition foreslås igen"),
     "m-protein-result": Text("M-protein result", "M-komponent-svar"),
     "ig-start": Text("Ig substitution starts", "Ig-substitution starter"),
     "ig-end": Text("Ig course last day", "sidste dag af Ig-ordination"),

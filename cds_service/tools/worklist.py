@@ -65,8 +65,10 @@ class AdviceRow(NamedTuple):
 
 
 def needs_action(advice: Advice) -> bool:
-    """On the worklist: a ranked code whose advice asks for an action now (not information only)."""
-    return CATALOGUE[advice.code].worklist_rank is not None and not advice.information_only
+    """On the worklist: a ranked code whose advice asks for an action now (not information only); an IgG to measure
+    that awaits its result (caveat `igg-pending`) is no action now: the card offers no second order."""
+    return CATALOGUE[advice.code].worklist_rank is not None and not advice.information_only \
+        and "igg-pending" not in advice.caveats
 
 
 def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runtime, lang: str = "en",
