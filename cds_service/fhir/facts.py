@@ -2291,9 +2291,14 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     """An immunoglobulin course a medication record tells of; one that cannot be placed in time is named first on any
     card (the patient may be on substitution), as an immunoglobulin order that cannot be is."""
     try:
-        if not isinstance(start_raw, str):
+        since_asserted = not isinstance(start_raw, str) and end_raw is None and status == "active" \
+            and isinstance(r.get("dateAsserted"), str)
+        if not isinstance(start_raw, str) and not since_asserted:
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
-        start = b._date(start_raw)
+        # An active record with no effective date still says the drug was taken when it was asserted: home SCIG on the
+        # medication list with only its dateAsserted read as not placed gave "Ig may be started" to a patient on it.
+        # It is read as taken from that day (the first day the record places it), its unrecorded start named.
+        start = b._date(r["dateAsserted"] if since_asserted else start_raw)
         end, assumed = _statement_end(b, r, end_raw) if isinstance(end_raw, str) else (None, False)
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
@@ -2304,6 +2309,10 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"{exc}; the immunoglobulin record could not "
                                  "be placed in time and was not used", shown, b._day_of(r)))
         return None
+    if since_asserted:
+        b._notes.append(DataNote("ig-statement-start-unrecorded", reference_of(r), "immunoglobulin record active with "
+                                 "no effective date: read as taken from its dateAsserted, its start not recorded",
+                                 shown, start))
     orders = frozenset(ref for ref in map(_request_ref, _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
     if orders:
         b._statement_orders[reference_of(r)] = orders
