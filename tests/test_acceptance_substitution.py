@@ -275,6 +275,36 @@ CHARTS: list[Chart] = [
                  doses("scig", "2025-12-20", 7, "2026-05-09", XEMBIFY, grams=None, ml=50, route=ROUTE_SC,
                        by_patient=True)),
           "2026-05-10", (DUE,), ("2026-05-18",), (), "warning"),
+    Chart("home-scig-statement-no-date-at-all",
+          "home SCIG on the list, active, with neither an effective date nor a dateAsserted: nothing places it in time "
+          "(as of any day): named first on the card, 'check whether the patient is already on substitution' (left: "
+          "the start card stands)",
+          bundle(CART, LOW, statement("scig", HIZENTRA)), "2026-03-01", (START,),
+          ("check whether the patient is already on substitution",), notes=("ig-statement-unread",)),
+    Chart("home-scig-statement-on-hold",
+          "home SCIG on the list since 2025-12-20, put on hold: paused: not on substitution; resuming it is a restart "
+          "(§4.3): IgG 2.8 without infections: no start",
+          bundle(CART, LOW, statement("scig", HIZENTRA, status="on-hold", start="2025-12-20")), "2026-03-01",
+          (NO_START,), (), ("Stop attempt",)),
+    Chart("home-scig-statement-completed-in-window",
+          "home SCIG on the list 2025-12-20 to 2026-03-15, completed: ended before the stop date; seen after it: "
+          "no stop card, a restart follows the general criteria: no start",
+          bundle(CART, LOW, statement("scig", HIZENTRA, status="completed", start="2025-12-20", end="2026-03-15")),
+          "2026-05-25", (NO_START,), (), ("Stop attempt", "overdue")),
+    Chart("scig-atc-group-route-sc-doses",
+          "SCIG doses coded only by the ATC group J06BA (route stated on the dose: s.c.), weekly: substitution: due",
+          bundle(CART, LOW, doses("scig", "2025-12-20", 7, "2026-05-09", med("J06BA", "Immunglobulin s.c."),
+                                  grams=None, ml=40, route=ROUTE_SC)),
+          "2026-05-10", (DUE,), ("2026-05-18",), (), "warning"),
+    Chart("ivig-infusion-as-period-today-in-progress",
+          "IVIG doses every 4 weeks, each recorded with its infusion period, today's still in progress: on "
+          "substitution: overdue (2026-05-18 has passed), the last dose today",
+          bundle(CART, LOW, [{**{k: v for k, v in d.items() if k != "effectiveDateTime"},
+                              "effectivePeriod": {"start": d["effectiveDateTime"],
+                                                  "end": d["effectiveDateTime"].replace("09:30", "13:00")}}
+                             for d in doses("ivig", "2025-12-15", 28, "2026-05-04")],
+                 {**dose("ivig-now", "2026-06-01"), "status": "in-progress"}),
+          "2026-06-01", (OVERDUE,), ("2026-05-18", "2026-06-01"), (), "warning", "doses"),
     # -- facilitated SCIG (HyQvia) every 3-4 weeks ------------------------------------------------------------------
     Chart("hyqvia-doses-every-4-weeks-due",
           "HyQvia every 4 weeks from 2025-12-20, the last 2026-05-09: on substitution: the stop attempt is due",
