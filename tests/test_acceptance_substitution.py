@@ -206,11 +206,13 @@ CHARTS: list[Chart] = [
           "the last dose 35 days ago: a dose delayed, still on substitution; the stop attempt still planned",
           bundle(CART, LOW, IVIG_DAY_UNIT), "2026-04-13", (PLANNED,), ("2026-05-18",), ("may be started",),
           variant="doses"),
+    # Found here: the restart was named by its course's end, the course days after the last dose ('a restart (Ig
+    # course since T0 ended 2026-04-13)'), a day on which nothing in the chart happened; now the last dose.
     Chart("ivig-doses-last-8-weeks-ago",
           "no dose for 8 weeks: off substitution (ended 35 days after the last dose); a new start would be a restart "
           "(§4.3): IgG 2.8 without infections: no start; no stop card for a course already ended",
-          bundle(CART, LOW, IVIG_DAY_UNIT), "2026-05-04", (NO_START,), (), ("Stop attempt", "may be started"),
-          danish=True),
+          bundle(CART, LOW, IVIG_DAY_UNIT), "2026-05-04", (NO_START,), ("a restart (Ig since T0, last dose 2026-03-09)",),
+          ("Stop attempt", "may be started", "ended 2026-04-13"), danish=True),
     Chart("ivig-doses-last-12-weeks-ago-after-window",
           "IVIG stopped early (last dose 2026-03-09), seen after the window: off substitution; IgG 2.8 without "
           "infections: no start; never a stop attempt (nothing runs)",
@@ -229,7 +231,8 @@ CHARTS: list[Chart] = [
           "10 weeks without a dose, then IVIG again: a restart (§4.3): general stop criteria, first attempt 6 months "
           "after the restart (2026-09-23), no special stop",
           bundle(CART, LOW, on_days("ivig", ["2025-12-15", "2026-01-12", "2026-03-23", "2026-04-20"])),
-          "2026-05-10", (REVIEW,), ("2026-09-23",), ("Stop attempt planned", "plan the stop attempt"), "info"),
+          "2026-05-10", (REVIEW,), ("2026-09-23", "restarts a course whose last dose was 2026-01-12, 70 days earlier"),
+          ("Stop attempt planned", "plan the stop attempt"), "info"),
     # -- SCIG weekly at home -----------------------------------------------------------------------------------------
     Chart("home-scig-statement-active",
           "home SCIG on the medication list since 2025-12-20, active: on substitution begun in the window: the stop "
@@ -408,7 +411,7 @@ CHARTS: list[Chart] = [
     Chart("single-ivig-dose",
           "one IVIG dose (2026-01-10) and no other: read as a course begun and ended; a new start is a restart: no "
           "start without infections; the card names the dose so the clinician can judge",
-          bundle(CART, LOW, dose("ivig", "2026-01-10")), "2026-03-01", (NO_START,), ("restart",)),
+          bundle(CART, LOW, dose("ivig", "2026-01-10")), "2026-03-01", (NO_START,), ("last dose 2026-01-10",)),
     # First expectation 'general criteria met' was wrong: inside the window an IgG is fresh for 30 days ([policy]), and
     # 2.8 g/L is 81 days old; with the infection the general criteria ask for a new IgG.
     Chart("single-ivig-dose-in-sepsis",
