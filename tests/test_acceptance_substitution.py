@@ -26,6 +26,14 @@ Each chart says first, in `expect`, what a clinician reading the guideline expec
 card; the dates it names), then it is run on patient-view (English, and Danish for the key charts), the worklist row
 and the timeline day (they must agree), and on a subset the timeline over the months around it and an IVIG or SCIG
 draft on order-select/order-sign.
+
+Found and corrected: home SCIG on the medication list, `active`, dated only by its `dateAsserted`, was read as not
+placed in time, so the patient on it got 'Ig may be started' (its note last in the detail); it is now a course from
+that day, its unrecorded start named. A restart after a course of recorded doses was named by the course's end, 35
+days after the last dose (a day nothing happened on); it is now named by its last dose. Left, each held by a strict
+xfail or a comment on its chart: immunoglobulin given for another reason (high-dose IVIG for ITP, `reasonCode`
+D69.3) is read as substitution, so the start criterion became 'a restart: Ig start not recommended'; an
+immunoglobulin known only by its name (Danish text, a local code with the product's name) is named, not read.
 """
 
 from __future__ import annotations
@@ -232,7 +240,7 @@ CHARTS: list[Chart] = [
           "after the restart (2026-09-23), no special stop",
           bundle(CART, LOW, on_days("ivig", ["2025-12-15", "2026-01-12", "2026-03-23", "2026-04-20"])),
           "2026-05-10", (REVIEW,), ("2026-09-23", "restarts a course whose last dose was 2026-01-12, 70 days earlier"),
-          ("Stop attempt planned", "plan the stop attempt"), "info"),
+          ("Stop attempt planned", "plan the stop attempt"), "info", months=("2025-12-01", "2026-10-01")),
     # -- SCIG weekly at home -----------------------------------------------------------------------------------------
     Chart("home-scig-statement-active",
           "home SCIG on the medication list since 2025-12-20, active: on substitution begun in the window: the stop "
@@ -313,7 +321,7 @@ CHARTS: list[Chart] = [
           "HyQvia every 4 weeks from 2025-12-20, the last 2026-05-09: on substitution: the stop attempt is due",
           bundle(CART, LOW, doses("hyq", "2025-12-20", 28, "2026-05-09", HYQVIA, grams=None, ml=300,
                                   route=ROUTE_SC)),
-          "2026-05-10", (DUE,), ("2026-05-18",), (), "warning", danish=True),
+          "2026-05-10", (DUE,), ("2026-05-18",), (), "warning", danish=True, months=("2025-12-01", "2026-08-01")),
     Chart("hyqvia-order-every-3-weeks-open",
           "a HyQvia order every 3 weeks from 2025-12-20 with no end: on substitution; the stop is due, the order to "
           "end on 2026-05-18",
@@ -383,7 +391,8 @@ CHARTS: list[Chart] = [
           ("may be started",), "info", danish=True),
     Chart("monthly-renewals-due",
           "the chain renewed up to 2026-05-13: the stop is due on 2026-05-18 (renew no further)",
-          bundle(CART, LOW, chain("ivig", "2025-12-15", 5)), "2026-05-10", (DUE,), ("2026-05-18",), (), "warning"),
+          bundle(CART, LOW, chain("ivig", "2025-12-15", 5)), "2026-05-10", (DUE,), ("2026-05-18",), (), "warning",
+          months=("2025-12-01", "2026-07-01")),
     Chart("monthly-renewals-late-by-5-days",
           "each renewal written 5 days late: gaps of days, not off substitution: one course: due",
           bundle(CART, LOW, chain("ivig", "2025-12-15", 5, gap_days=5)), "2026-05-10", (DUE,), ("2026-05-18",), (),
@@ -399,7 +408,8 @@ CHARTS: list[Chart] = [
           "yesterday: on substitution; the stop attempt planned for 2026-05-18; never 'Ig may be started'",
           bundle(CART, LOW, order("ivig", PRIVIGEN, "2025-12-12", status="completed", start="2025-12-15"),
                  doses("ivig-d", "2025-12-15", 28, "2026-03-09", request="ivig")),
-          "2026-03-10", (PLANNED,), ("2026-05-18",), ("may be started",), danish=True),
+          "2026-03-10", (PLANNED,), ("2026-05-18",), ("may be started",), danish=True,
+          months=("2025-12-01", "2026-07-01")),
     Chart("order-completed-on-last-dose-day",
           "the IVIG order completed with its end on the day of its last dose (2026-03-09), seen the next day: the "
           "course is over as ordered; a new start is a restart: no start without infections, no stop card",
@@ -534,11 +544,11 @@ MONTHS = [c for c in CHARTS if c.months]
 
 
 def _days(first: str, last: str) -> list[date]:
+    """The 1st and the 15th of each month from `first` (a 1st) to `last`."""
     out, day = [], date.fromisoformat(first)
     while day <= date.fromisoformat(last):
         out.append(day)
-        day = day + timedelta(days=14 if day.day == 1 else 0) if day.day == 1 else \
-            date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        day = day.replace(day=15) if day.day == 1 else date(day.year + (day.month == 12), day.month % 12 + 1, 1)
     return out
 
 
