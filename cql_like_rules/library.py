@@ -1182,7 +1182,8 @@ def latest_igg_stale(c: Context) -> bool:
 
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
-    return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"])
+    return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
+               for x in (*c["IG Courses"], *(x for x in c.facts.ig_other_use if x.start <= c.today)))
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")

@@ -128,7 +128,8 @@ DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematol
 # Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
 LAB_HINTS = frozenset({"igg-serum", "culture"})
-SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
+SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "ig_other_use",
+         "infections",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
@@ -1834,8 +1835,23 @@ class FactBuilder:
             self._notes.append(DataNote("ig-dose-stopped", reference_of(r), "immunoglobulin administration recorded as "
                                         "stopped before it was complete: read as given",
                                         (_concept_text(concept) or _first_code(concept))[:80], day))
+        if self._other_indication(r, day):
+            return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
+                                            PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+
+    def _other_indication(self, r: Mapping[str, Any], day: date) -> bool:
+        """Immunoglobulin given for another reason than substitution: every `reasonCode` in `ig-other-indication`
+        (high-dose IVIG for ITP, GBS ...). Named; it makes no substitution course (read as one, the start criterion
+        in the window became 'a restart: Ig start not recommended'), and only its IgG washout counts (§3.4)."""
+        reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+        if not reasons or not all(self.t.sets_of(c).get("ig-other-indication") for c in reasons):
+            return False
+        self._notes.append(DataNote("ig-other-indication", reference_of(r), "immunoglobulin given for another reason "
+                                    "than substitution (immunomodulation): no substitution course, its washout kept",
+                                    (_concept_text(reasons[0]) or _first_code(reasons[0]))[:80], day))
+        return True
 
     def _medication_request(self, r: Mapping[str, Any]) -> Produced:
         concept = self._medication(r)
@@ -1914,6 +1930,9 @@ class FactBuilder:
         if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
                                         "the course is taken as running with no end", unread, start))
+        if not plan and self._other_indication(r, start):
+            return "ig_other_use", IgCourse(start, course_status, reference_of(r), end,
+                                            PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), authored)
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored, end_assumed=assumed, intended=plan)
 
