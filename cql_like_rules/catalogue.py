@@ -1666,6 +1666,10 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
     "restart": Text("it is a restart", "det er en genopstart"),
     "restart-after": Text("it restarts a course that ended {previous_end}, {restart_gap} earlier",
                           "det genopstarter et forløb, der sluttede {previous_end}, {restart_gap} før"),
+    # the course before was one of recorded doses: its last dose, not the course days after it, is named
+    "restart-after-dose": Text("it restarts a course whose last dose was {previous_last_dose}, {restart_gap} earlier",
+                               "det genopstarter et forløb, hvis sidste dosis var {previous_last_dose}, {restart_gap} "
+                               "før"),
 }
 
 # Criteria an order fails (order-does-not-meet-criteria); joined into {failing}.

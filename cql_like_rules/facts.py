@@ -332,6 +332,8 @@ class Facts:
     bsab: tuple[BsAbExposure, ...] = ()
     ig_courses: tuple[IgCourse, ...] = ()
     ig_administrations: tuple[IgAdministration, ...] = ()
+    # immunoglobulin given for another reason (immunomodulation: ITP, GBS ...): no substitution course, only its washout
+    ig_other_use: tuple[IgCourse, ...] = ()
     infections: tuple[Infection, ...] = ()
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()

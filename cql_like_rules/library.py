@@ -1189,7 +1189,8 @@ def latest_igg_stale(c: Context) -> bool:
 
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
-    return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"])
+    return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
+               for x in (*c["IG Courses"], *(x for x in c.facts.ig_other_use if x.start <= c.today)))
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
@@ -1337,7 +1338,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         ends = [end for x in ended if (end := _last_day(x, c.known_on)) is not None and end <= c.today]
         restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
-            restart_end["previous_end"] = max(ends)
+            restart_end.update(_previous_end(c, ended, max(ends)))
     event = c["Index Event"]
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
@@ -1410,6 +1411,16 @@ def general_stop_reason(c: Context) -> str:
     if c["Infections Before Substitution"] or (episode is None and c["Infections Since Lookback"]):
         return "infections"
     return "restart"
+
+
+def _previous_end(c: Context, courses: Iterable[IgCourse], end: date) -> dict[str, Value]:
+    """How a card names the end of the course a restart follows: its last day (`previous_end`), or, for a course of
+    recorded doses, its last dose (`previous_last_dose`): the course's end is then the course days after that dose, a
+    day on which nothing in the chart happened ("a course that ended 2026-02-16" after a last dose on 2026-01-12)."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    if any(from_doses(x) and _last_day(x, c.known_on) == end for x in courses):
+        return {"previous_last_dose": end - span}
+    return {"previous_end": end}
 
 
 @define("Course Before The Restart", "For a restart: the last day of the course since T0 that ended before the "
@@ -1533,7 +1544,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     reason = c["General Stop Reason"]
     before = c["Course Before The Restart"]
     if before is not None:  # a restart says after what, so a clinician who switched route or product sees the gap
-        values.update(previous_end=before[0], restart_gap_days=before[1])
+        after = _previous_end(c, c["IG Courses Since T0"], before[0])
+        last = after.get("previous_last_dose", before[0])
+        values.update(after, restart_gap_days=(episode.start - last).days if isinstance(last, date) else before[1])
     if due_now:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),

@@ -115,6 +115,10 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + 1), "ig-doses-end", dose.source))
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1),
                       "ig-washout-ends", dose.source))
+    for other in facts.ig_other_use:  # immunoglobulin for another reason: only its IgG washout can change the advice
+        add(Candidate(other.start, "ig-dose", other.source))
+        if other.end is not None:
+            add(Candidate(other.end + timedelta(days=params.igg_washout_days + 1), "ig-washout-ends", other.source))
     for culture in facts.cultures:
         add(Candidate(culture.date, "culture", culture.source))
         add(Candidate(culture.date + timedelta(days=params.culture_window_days + 1), "culture-window-ends",

@@ -50,6 +50,7 @@ CARRIERS = frozenset({
     "Observation.code", "Observation.valueCodeableConcept", "Observation.component.valueCodeableConcept",
     "Observation.interpretation", "Observation.valueQuantity", "Condition.code", "Condition.severity",
     "Procedure.code", "MedicationAdministration.medication", "MedicationRequest.medication", "ServiceRequest.code",
+    "MedicationAdministration.reasonCode", "MedicationRequest.reasonCode",
 })
 CONCEPT_KEYS = frozenset({"code", "display", "display_da"})
 # The files of a value-set directory that are no value set: code-system aliases, IgG units, length-unit words.

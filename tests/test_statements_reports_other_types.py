@@ -158,7 +158,8 @@ def test_records_not_taken_or_entered_in_error_are_ignored(status: str) -> None:
 
 
 def test_an_ig_record_with_no_date_or_an_unknown_status_is_named_first_on_the_card() -> None:
-    for record in (statement("ms-scig", SCIG, "active", dateAsserted="2026-01-02"),
+    for record in (statement("ms-scig", SCIG, "active"),
+                   statement("ms-scig", SCIG, "completed", dateAsserted="2026-01-02"),
                    statement("ms-scig", SCIG, "unknown", effectivePeriod={"start": "2025-06-02"})):
         answered = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20))
         assert [n.kind for n in answered.notes][:1] == ["ig-statement-unread"]
@@ -509,3 +510,17 @@ def test_no_record_note_while_the_order_itself_still_runs(end: str) -> None:
     given = replay(RUNTIME, with_resources("cart-in-window-igg-low", ended, record, dose), at=date(2026, 6, 1))
     assert [a.code for a in given.advice] == ["stop-overdue"]
     assert not [n for n in given.notes if n.kind == "statement-past-order-end"]
+
+
+def test_an_active_ig_record_dated_only_by_its_assertion_is_taken_from_that_day() -> None:
+    """Home SCIG on the medication list, active, with no effective date but a dateAsserted: the record says it was
+    taken that day and still is. Read as not placed in time, it gave 'Ig may be started' to the patient on it; it is
+    now a course from that day, its unrecorded start named."""
+    bundle = with_resources("cart-in-window-igg-low", statement("ms-scig", SCIG, "active", dateAsserted="2026-01-02"))
+    answered = replay(RUNTIME, bundle, at=date(2026, 1, 20))
+    assert [a.code for a in answered.advice] == ["stop-planned"]
+    assert "may be started" not in answered.cards[0]["summary"]
+    assert [n.kind for n in answered.notes][:1] == ["ig-statement-start-unrecorded"]
+    assert "is taken but not since when: read as taken from 2026-01-02" in answered.cards[0]["detail"]
+    da = replay(RUNTIME, bundle, at=date(2026, 1, 20), lang="da")
+    assert "tages, men ikke siden hvornår: læst som taget fra 2026-01-02" in da.cards[0]["detail"]

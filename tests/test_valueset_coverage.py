@@ -350,6 +350,27 @@ def ig_order(entry: Entry, coding: dict[str, str]) -> str | None:
     return _draft(entry, coding, "ig", _ig_product(entry))
 
 
+IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}
+
+
+def ig_other_administration(entry: Entry, coding: dict[str, str]) -> str | None:
+    dose = {"resourceType": "MedicationAdministration", "id": "ma", "status": "completed", "subject": SUBJECT,
+            "medicationCodeableConcept": IVIG, "effectiveDateTime": DAY, "reasonCode": [concept(coding)]}
+    facts = read(dose)
+    if facts.ig_administrations or len(facts.ig_other_use) != 1:
+        return "an immunoglobulin dose given for this reason was read as substitution"
+    return None
+
+
+def ig_other_order(entry: Entry, coding: dict[str, str]) -> str | None:
+    order = {"resourceType": "MedicationRequest", "id": "mr", "status": "completed", "intent": "order",
+             "subject": SUBJECT, "authoredOn": DAY, "medicationCodeableConcept": IVIG, "reasonCode": [concept(coding)]}
+    facts = read(order)
+    if facts.ig_courses or len(facts.ig_other_use) != 1:
+        return "an immunoglobulin order given for this reason was read as substitution"
+    return None
+
+
 # (value set, element) -> what a code of it must become there. A value set declared on an element
 # that is not here fails `test_every_declared_element_has_a_check`: say what it must become first.
 CHECKS: dict[tuple[str, str], Check] = {
@@ -375,6 +396,8 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("immunoglobulin-substitution", "Procedure.code"): ig_procedure,
     ("immunoglobulin-substitution", "MedicationAdministration.medication"): ig_administration,
     ("immunoglobulin-substitution", "MedicationRequest.medication"): ig_order,
+    ("ig-other-indication", "MedicationAdministration.reasonCode"): ig_other_administration,
+    ("ig-other-indication", "MedicationRequest.reasonCode"): ig_other_order,
 }
 
 DECLARED = [(vs.id, alias, element) for vs in T.valuesets.values()

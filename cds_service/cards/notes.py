@@ -81,6 +81,23 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "correct the records if some was given",
              "{n} immunglobulindoser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
              "brugt; ret registreringerne, hvis noget blev givet")),
+    "ig-other-indication": (
+        Text("immunoglobulin on {day} was given for “{display}”: read as immunomodulation, not substitution (no course "
+             "to stop or restart); an IgG taken in its washout is not used for a start",
+             "immunglobulin den {day} er givet for “{display}”: læst som immunmodulation, ikke substitution (intet "
+             "forløb at seponere eller genopstarte); en IgG taget i udvaskningen bruges ikke til start"),
+        Text("{n} immunoglobulin records name another reason ({names}): immunomodulation, not substitution",
+             "{n} immunglobulinregistreringer angiver en anden årsag ({names}): immunmodulation, ikke substitution")),
+    "ig-statement-start-unrecorded": (
+        Text("a medication record says immunoglobulin (“{display}”) is taken but not since when: read as taken from "
+             "{day}, the day it was recorded; record its start (begun before T0, the general stop criteria apply)",
+             "en medicinregistrering siger, at immunglobulin (“{display}”) tages, men ikke siden hvornår: læst som "
+             "taget fra {day}, dagen den blev registreret; registrér starten (begyndt før T0 gælder de generelle "
+             "seponeringskriterier)"),
+        Text("{n} medication records say immunoglobulin is taken but not since when: each read as taken from the day "
+             "it was recorded; record their start",
+             "{n} medicinregistreringer siger, at immunglobulin tages, men ikke siden hvornår: hver læst som taget fra "
+             "dagen, den blev registreret; registrér starten")),
     "ig-statement-unread": (
         Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",

@@ -203,7 +203,7 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
         tail += FACT["window-left"](lang).format_map(p)
     if v.get("restart_in_window"):
-        tail += FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)
+        tail += FACT[restart_fact(p)](lang).format_map(p)
     return t0, FACT["window"](lang).format_map(p) + tail, t0 + FACT["window-to"](lang).format_map(p) + tail
 
 
@@ -322,7 +322,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         # "general criteria", the caveats go before them; else (or still too long) the first facts, as many as fit
         # (two at least), rather than a text cut off (a stop date that a failing criterion or the action names,
         # "on or after the stop date 2025-03-02", stays there).
-        restart = FACT["restart" if "previous_end" in p else "restart-undated"](lang).format_map(p)[2:] \
+        restart = FACT[restart_fact(p)](lang).format_map(p)[2:] \
             if advice.values.get("restart_in_window") else ""
         first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
         if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
@@ -504,3 +504,9 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
 def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] | None = None) -> list[dict]:
     """The cards of an evaluation (of `advice` when given: the kill switch may have removed some)."""
     return [card(a, evaluation, ctx) for a in (evaluation.advice if advice is None else advice)]
+
+
+def restart_fact(p: Mapping[str, str]) -> str:
+    """The window line's restart fact: after a course's last day, a course of doses' last dose, or no date."""
+    return "restart" if "previous_end" in p else "restart-last-dose" if "previous_last_dose" in p \
+        else "restart-undated"

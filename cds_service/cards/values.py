@@ -158,7 +158,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose"):
+                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
+                "previous_last_dose"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -239,8 +240,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                  else "")
     if isinstance(v.get("restart_gap_days"), int):
         p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
-    restarted_after = v.get("reason") == "restart" and v.get("previous_end") is not None
-    reason = GENERAL_STOP_REASONS.get("restart-after" if restarted_after else str(v.get("reason") or ""))
+    restarted_after = "restart-after" if v.get("previous_end") is not None else \
+        "restart-after-dose" if v.get("previous_last_dose") is not None else ""
+    reason = GENERAL_STOP_REASONS.get(restarted_after if v.get("reason") == "restart" and restarted_after
+                                      else str(v.get("reason") or ""))
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")

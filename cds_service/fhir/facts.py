@@ -130,7 +130,8 @@ DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematol
 # Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
 LAB_HINTS = frozenset({"igg-serum", "culture"})
-SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "infections",
+SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "ig_other_use",
+         "infections",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
@@ -1922,8 +1923,23 @@ class FactBuilder:
             self._notes.append(DataNote("ig-dose-stopped", reference_of(r), "immunoglobulin administration recorded as "
                                         "stopped before it was complete: read as given",
                                         (_concept_text(concept) or _first_code(concept))[:80], day))
+        if self._other_indication(r, day):
+            return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
+                                            PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+
+    def _other_indication(self, r: Mapping[str, Any], day: date) -> bool:
+        """Immunoglobulin given for another reason than substitution: every `reasonCode` in `ig-other-indication`
+        (high-dose IVIG for ITP, GBS ...). Named; it makes no substitution course (read as one, the start criterion
+        in the window became 'a restart: Ig start not recommended'), and only its IgG washout counts (§3.4)."""
+        reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+        if not reasons or not all(self.t.sets_of(c).get("ig-other-indication") for c in reasons):
+            return False
+        self._notes.append(DataNote("ig-other-indication", reference_of(r), "immunoglobulin given for another reason "
+                                    "than substitution (immunomodulation): no substitution course, its washout kept",
+                                    (_concept_text(reasons[0]) or _first_code(reasons[0]))[:80], day))
+        return True
 
     def _medication_request(self, r: Mapping[str, Any]) -> Produced:
         concept = self._medication(r)
@@ -2002,6 +2018,9 @@ class FactBuilder:
         if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
             self._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
                                         "the course is taken as running with no end", unread, start))
+        if not plan and self._other_indication(r, start):
+            return "ig_other_use", IgCourse(start, course_status, reference_of(r), end,
+                                            PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), authored)
         return "ig_courses", IgCourse(start, course_status, reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       authored, end_assumed=assumed, intended=plan)
 
@@ -2379,9 +2398,14 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     """An immunoglobulin course a medication record tells of; one that cannot be placed in time is named first on any
     card (the patient may be on substitution), as an immunoglobulin order that cannot be is."""
     try:
-        if not isinstance(start_raw, str):
+        since_asserted = not isinstance(start_raw, str) and end_raw is None and status == "active" \
+            and isinstance(r.get("dateAsserted"), str)
+        if not isinstance(start_raw, str) and not since_asserted:
             raise DataError("no start date (effectiveDateTime or effectivePeriod.start)")
-        start = b._date(start_raw)
+        # An active record with no effective date still says the drug was taken when it was asserted: home SCIG on the
+        # medication list with only its dateAsserted read as not placed gave "Ig may be started" to a patient on it.
+        # It is read as taken from that day (the first day the record places it), its unrecorded start named.
+        start = b._date(r["dateAsserted"] if since_asserted else start_raw)
         end, assumed = _statement_end(b, r, end_raw) if isinstance(end_raw, str) else (None, False)
         if end is None and status in STATEMENT_ENDED and r.get("effectiveDateTime") is not None:
             end = start  # taken on that one day, and no longer
@@ -2392,6 +2416,10 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"{exc}; the immunoglobulin record could not "
                                  "be placed in time and was not used", shown, b._day_of(r)))
         return None
+    if since_asserted:
+        b._notes.append(DataNote("ig-statement-start-unrecorded", reference_of(r), "immunoglobulin record active with "
+                                 "no effective date: read as taken from its dateAsserted, its start not recorded",
+                                 shown, start))
     orders = frozenset(ref for ref in map(_request_ref, _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
     if orders:
         b._statement_orders[reference_of(r)] = orders
