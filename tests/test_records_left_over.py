@@ -115,6 +115,34 @@ def test_a_repeat_taken_later_names_the_mornings_result_and_equal_values_say_not
     assert "also of 2026-03-10" not in plain(card)
 
 
+def test_a_correction_dated_by_its_day_does_not_outrank_a_repeat_taken_after_it_was_issued() -> None:
+    """The morning's 4.6 was corrected to 4.4 (the correction sent with its day only, issued at 10:00), and a repeat
+    taken at 16:00 gave 3.1: the repeat, taken after the correction was issued, is the day's latest word (IgG < 4 g/L
+    in the window: Ig may be started), and the correction and the morning's result are named as not used. A
+    correction cannot correct a sample not yet taken when it was issued; read as the day's last word whatever its
+    `issued`, it said 'general SID criteria apply' on the corrected 4.4 and called the later 3.1 superseded."""
+    corrected = {**igg("igg-corr", "2026-03-10", 4.4, "corrected", effectiveDateTime="2026-03-10"),
+                 "issued": "2026-03-10T10:00:00+01:00"}
+    chart = correction_chart(igg("igg-am", "2026-03-10", 4.6, effectiveDateTime="2026-03-10T08:00:00+01:00",
+                                 issued="2026-03-10T09:00:00+01:00"), corrected,
+                             igg("igg-pm", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T16:00:00+01:00",
+                                 issued="2026-03-10T18:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "start-substitution", card["summary"]
+    assert "IgG 3.1 g/L" in card["summary"]
+    # the corrected 4.4 and the morning's 4.6 it corrected, both of that day: counted on the card
+    assert "2 other IgG results of the same day were not used: a later sample or a correction was read" \
+        in plain(card), plain(card)
+    [da] = cards(chart, lang="da")
+    assert code(da) == "start-substitution" and "IgG 3,1 g/L" in da["summary"]
+    assert worklist_codes(chart) == ["start-substitution"]
+    assert timeline_codes(chart) == ["start-substitution"]
+    # issued after the repeat was taken, the correction is the day's last word again
+    later = {**corrected, "issued": "2026-03-10T17:00:00+01:00"}
+    [card] = cards(correction_chart(chart[2], later, chart[4]))
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+
+
 # ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
 
 def administration_not_given(reason: str) -> Resource:

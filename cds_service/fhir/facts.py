@@ -1253,11 +1253,13 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone, "~" for a revision with a date alone), then
-        when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when): the later of
-        two results of one day is the most recent (a repeat after an unexpected value), and of two of the same sample
-        time the one issued later (a corrected result beside its original: the correction is the answer). A revision
-        dated by its day only is the latest of its day (the laboratory's later word on a result of that day)."""
+        """When a result was taken, as a UTC instant ("" for a date alone, "~" for a revision with a date alone and no
+        `issued`), then when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when):
+        the later of two results of one day is the most recent (a repeat after an unexpected value), and of two of the
+        same sample time the one issued later (a corrected result beside its original: the correction is the answer).
+        A revision dated by its day only stands at the instant it was issued (it corrects a sample taken before then,
+        and a sample taken after it is the later word), and with no `issued` is the latest of its day (the
+        laboratory's later word on a result of that day)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
@@ -1265,10 +1267,12 @@ class FactBuilder:
         # issued; an amended or corrected result sent with no `issued` is taken as issued after its original, and of
         # two issued at once the amended or corrected one is the answer
         revised = _str(r.get("status")) in ("amended", "corrected")
-        # "~" sorts after any instant: a revision sent with its day only is the day's last word, after every result of
-        # that day with a time (a correction of a day's result cannot precede it, and its sample time is not given)
-        taken = self._utc(when) or ("~" if revised else "")
-        issued = self._utc(r.get("issued")) or ("~" if revised else "")
+        issued = self._utc(r.get("issued"))
+        # a revision sent with its day only: at its issue, after every sample of that day taken before it and before
+        # a repeat taken after it was issued (it cannot correct a sample not yet taken); with no `issued`, "~", which
+        # sorts after any instant: the day's last word (a correction of a day's result cannot precede it)
+        taken = self._utc(when) or ((issued or "~") if revised else "")
+        issued = issued or ("~" if revised else "")
         return f"{taken} {issued}{'*' if revised else ''}" if issued else taken
 
     def _utc(self, when: Any) -> str:
