@@ -521,7 +521,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    variant, child_variant = ("car-t-not-given", "car-t-not-given-child") if latest.not_given else \
+    variant, child_variant = (("car-t-not-given", "car-t-not-given-child") if latest.recorded
+                              else ("car-t-not-given-no-day", "car-t-not-given-no-day-child")) if latest.not_given else \
         (("car-t-order", "car-t-order-child") if latest.earliest is not None
                               else ("car-t-order-no-date", "car-t-order-no-date-child")) if latest.ordered else \
         ("no-date", "no-date-child") if not latest.recorded else \

@@ -558,6 +558,15 @@ add(Chart("car-t-stopped-not-given", chart(NOT_GIVEN, igg("2026-01-13", 3.2)), "
 add(Chart("child-car-t-stopped-not-given", chart(NOT_GIVEN, igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, CAR-T recorded as stopped and not given: individual assessment; correct the record if cells "
           "were given", (("therapy-undated", "car-t-not-given-child"),), ("13 y", "2025-11-18"), by_when=False))
+add(Chart("car-t-stopped-not-given-month-only", chart(replace_in(NOT_GIVEN, performedDateTime="2025-11"),
+                                                      igg("2026-01-13", 3.2)), "2026-01-20",
+          "Abecma recorded as stopped in 2025-11, 'Ikke givet': not read as an infusion, no day invented; correct the "
+          "record with the day if cells were given", (("therapy-undated", "car-t-not-given-no-day"),),
+          ("no day read", "Ikke givet"), by_when=False))
+add(Chart("child-car-t-stopped-not-given-no-date", chart(replace_in(NOT_GIVEN, performedDateTime=None),
+                                                         igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, CAR-T recorded as stopped and not given, with no date: individual assessment",
+          (("therapy-undated", "car-t-not-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
 add(Chart("car-t-order-no-date", chart(order("L01XL07", None, status="completed", text=ABECMA),
                                        igg("2026-01-13", 3.2)), "2026-01-20",
           "Abecma ordered, order completed with no date, no infusion recorded: not checked; record the infusion",

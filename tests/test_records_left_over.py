@@ -191,6 +191,36 @@ def test_a_child_gets_the_individual_assessment_with_the_same_words(record: Reso
         assert words[0 if record else 1] in card["summary"] and "?" not in card["summary"], card["summary"]
 
 
+def not_given_dated(**when: Any) -> Resource:
+    record = {**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}}
+    record.pop("performedDateTime")
+    return {**record, **when}
+
+
+@pytest.mark.parametrize("when", [{}, {"performedDateTime": "2025-11"}, {"performedString": "primo november 2025"},
+                                  {"performedDateTime": "03-11-2025"}],
+                         ids=["no-date", "month-only", "in-words", "unreadable"])
+def test_a_car_t_stopped_not_given_with_no_day_still_gets_its_card_and_no_invented_day(when: dict[str, str]) -> None:
+    """The same stopped, not-given infusion recorded with no date, a month, words or a date no reader takes: no card at
+    all (its data note had no card to stand on), or, for the month, 'on 2025-11-01', a day the record never names. The
+    card says no day was read, in English and Danish, and names no day."""
+    chart = (dx(DLBCL, "2025-02-14"), not_given_dated(**when), igg("igg", "2026-01-08", 3.1))
+    at = date(2026, 1, 12)
+    [card] = cards(chart, at)
+    assert code(card) == "therapy-undated"
+    assert "recorded as stopped, not given, no day read; correct it if cells were given" in card["summary"], \
+        card["summary"]
+    assert "2025-11-01" not in plain(card) and "“Ikke givet”" in plain(card)
+    assert "If cells were given, correct the record with the day they were given" in card["detail"]
+    [da] = cards(chart, at, lang="da")
+    assert "registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis der blev givet celler" in da["summary"]
+    assert worklist_codes(chart, at) == ["therapy-undated"]
+    assert timeline_codes(chart, at) == ["therapy-undated"]
+    child = Chart("c", chart, (), "", pt=patient("2013-06-21")).bundle()
+    [card] = list(replay(RUNTIME, child, at=at).cards)
+    assert "recorded as stopped, not given, no day read; child (12 y)" in card["summary"], card["summary"]
+
+
 def test_a_car_t_stopped_not_given_beside_a_given_infusion_is_only_named() -> None:
     """With an infusion read (T0), the stopped record's own card would be a second card for one situation: its data
     note names it on the card the infusion gives."""

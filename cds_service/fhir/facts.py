@@ -1809,11 +1809,13 @@ class FactBuilder:
         """CAR-T infusions recorded as stopped with a reason read as none given ("Ikke givet"), dated, while no
         infusion of any CAR-T is read: not T0, but a CAR-T record exists, so each is kept as a therapy the rules cannot
         place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
-        rather than the silence of a chart with no CAR-T at all."""
+        rather than the silence of a chart with no CAR-T at all. One whose date names no day (none, a month, words, a
+        date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name."""
         for r, drug, day, reason in self._car_t_not_given:
-            if day is not None:  # one with no date is named by its data note only
-                self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], day.isoformat(), day,
-                                                    day, not_given=reason[:80]))
+            written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
+            shown = day.isoformat() if day is not None and not _partial(written) else ""
+            self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], shown, day, day,
+                                                not_given=reason[:80]))
 
     def _stopped_not_given(self, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
         """A CAR-T infusion (`kind` "car-t") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
