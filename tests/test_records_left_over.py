@@ -143,6 +143,25 @@ def test_a_correction_dated_by_its_day_does_not_outrank_a_repeat_taken_after_it_
     assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
 
 
+def test_a_correction_dated_by_its_day_beside_two_samples_names_the_later_sample_as_unordered() -> None:
+    """Two samples that day (08:00 3.1, a repeat at 12:00 3.3) and a correction to 4.4 sent with its day only and no
+    issue time: the correction is read, as the day's last word, but which sample it corrects the data do not say. If
+    it corrects the morning's, the repeat's 3.3 is the latest value (IgG < 4 g/L: Ig may be started): the 3.3 is named
+    with 'check which is valid', not as superseded; the morning's 3.1 is superseded either way."""
+    corrected = {**igg("igg-corr", "2026-03-10", 4.4, "corrected", effectiveDateTime="2026-03-10")}
+    corrected.pop("issued")
+    chart = correction_chart(igg("igg-am", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:00:00+01:00"),
+                             igg("igg-noon", "2026-03-10", 3.3, effectiveDateTime="2026-03-10T12:00:00+01:00"),
+                             corrected)
+    [card] = cards(chart)
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+    assert "IgG 3.3 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
+           "check which is valid" in plain(card), plain(card)
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
+    [da] = cards(chart, lang="da")
+    assert "IgG 3,3 g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der er det seneste" in plain(da)
+
+
 # ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
 
 def administration_not_given(reason: str) -> Resource:

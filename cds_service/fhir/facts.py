@@ -1253,8 +1253,8 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone, "~" for a revision with a date alone and no
-        `issued`), then when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when):
+        """When a result was taken, as a UTC instant ("" for a date alone; for a revision with a date alone its issue
+        instant followed by "~", "~" alone with no `issued`), then when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when):
         the later of two results of one day is the most recent (a repeat after an unexpected value), and of two of the
         same sample time the one issued later (a corrected result beside its original: the correction is the answer).
         A revision dated by its day only stands at the instant it was issued (it corrects a sample taken before then,
@@ -1271,7 +1271,8 @@ class FactBuilder:
         # a revision sent with its day only: at its issue, after every sample of that day taken before it and before
         # a repeat taken after it was issued (it cannot correct a sample not yet taken); with no `issued`, "~", which
         # sorts after any instant: the day's last word (a correction of a day's result cannot precede it)
-        taken = self._utc(when) or ((issued or "~") if revised else "")
+        # "~" after the issue instant marks a sample time not given ("…T09:00:00~" sorts after "…T09:00:00")
+        taken = self._utc(when) or (f"{issued}~" if revised else "")
         issued = issued or ("~" if revised else "")
         return f"{taken} {issued}{'*' if revised else ''}" if issued else taken
 
