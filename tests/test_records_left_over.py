@@ -295,6 +295,23 @@ def test_three_copies_version_decides_where_a_date_cannot_be_read() -> None:
     assert r["valueQuantity"]["value"] == 4.4
 
 
+@pytest.mark.parametrize("metas", [
+    [{"versionId": "5"}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}],
+    [{"versionId": "5"}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}, {}],
+    [{"versionId": "5", "lastUpdated": 20260113}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}],
+], ids=["two", "and-a-copy-with-no-meta", "lastupdated-not-text"])
+def test_a_later_version_with_no_lastupdated_is_read_over_an_earlier_one_with_it(metas: list[dict[str, Any]]) -> None:
+    """Version 5 of an IgG (amended to 4.4) sent with no `lastUpdated` (or one that is no text), version 4 (3.1) with
+    one: a missing `lastUpdated` is no time to rank a copy by, as an unreadable one is not, beside a version that says
+    which came after. Version 4 was read, in every order of arrival, because a copy with no `lastUpdated` came first."""
+    copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((4.4, 3.1, 5.2), metas)]
+    for order in itertools.permutations(copies):
+        pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, [f"k{i}" for i in range(len(order))],
+                               "pt-lifecycle")
+        [r] = [r for r in pooled.resources if r.get("id") == "igg"]
+        assert r["valueQuantity"]["value"] == 4.4, [c["meta"] for c in order]
+
+
 # ---- 4. a completed CAR-T order with no date ---------------------------------------------------------------------------
 
 def car_t_order(**extra: Any) -> Resource:
