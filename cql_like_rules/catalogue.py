@@ -1420,6 +1420,38 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og ret registreringen, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # the same, its date naming no day (none, a month, words, a date no reader takes): no day invented
+                "car-t-not-given-no-day": Variant(
+                    Text("Not checked: {drug} recorded as stopped, not given, no day read; correct it if cells were "
+                         "given",
+                         "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis der "
+                         "blev givet celler"),
+                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given, and "
+                         "its date names no day; no other infusion is recorded: no high-risk window ({window}), start "
+                         "or stop criterion applied.",
+                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet, "
+                         "og dens dato angiver ingen dag; ingen anden infusion er registreret: ingen højrisikoperiode "
+                         "({window}), start- eller stopkriterier anvendt."),
+                    Text("If cells were given, correct the record with the day they were given; until then check the "
+                         "immunoglobulin criteria yourself.",
+                         "Er der givet celler, så ret registreringen med dagen, de blev givet; vurdér indtil da selv "
+                         "kriterierne for immunglobulin."),
+                ),
+                "car-t-not-given-no-day-child": Variant(
+                    Text("Not checked: {drug} recorded as stopped, not given, no day read; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given, and "
+                         "its date names no day. The criteria do not cover children: the need for substitution is "
+                         "assessed individually.",
+                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet, "
+                         "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
+                         "vurderes individuelt."),
+                    Text("Decide individually, and correct the record with the day if cells were given.",
+                         "Beslut individuelt, og ret registreringen med dagen, hvis der blev givet celler."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # the order carries no date at all: words, not "ordered for ?"
                 "car-t-order-no-date": Variant(
                     Text("Not checked: {drug} ordered (order completed, no date on it), but no infusion recorded: "
@@ -1487,6 +1519,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                                             "the card says the record was not read as an infusion",
                          "car-t-not-given-child": "the same, in a child (under the adult age on its day): individual "
                                                   "assessment",
+                         "car-t-not-given-no-day": "the same, its date naming no day (none, a month, words, a date no "
+                                                   "reader takes): the card names no day",
+                         "car-t-not-given-no-day-child": "the same, in a child: individual assessment",
                          "car-t-order-no-date": "a CAR-T product order completed with no date at all (no start, no "
                                                 "authoredOn) while no CAR-T infusion is recorded: the card says the "
                                                 "order has no date",

@@ -38,7 +38,7 @@ class IgGResult:
     source: str
     comparator: str = ""  # "<", "<=", ">", ">=" as reported ("<4.0 g/L": below the measuring range)
     reported: str = ""  # the value as reported when it was converted, e.g. "350 mg/dL"
-    taken: str = ""  # "2026-01-10T13:00:00 2026-01-10T15:20:00*": the UTC instants it was taken ("" for a date alone) and issued, "*" for an amended or corrected result, when another result shares its day: orders one day's results
+    taken: str = ""  # "2026-01-10T13:00:00 2026-01-10T15:20:00*": the UTC instants it was taken ("" for a date alone; for an amended or corrected result sent with its day only, its issue instant followed by "~", or "~" alone) and issued, "*" for an amended or corrected result, when another result shares its day: orders one day's results
     # read from a component of a panel Observation: the component's name (else its code), as sent, and the panel's;
     # for the explanation page (stored with the facts), not in the card's trace (PAGE_ONLY)
     component: str = field(default="", metadata=PAGE_ONLY)

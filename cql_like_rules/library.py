@@ -521,7 +521,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    variant, child_variant = ("car-t-not-given", "car-t-not-given-child") if latest.not_given else \
+    variant, child_variant = (("car-t-not-given", "car-t-not-given-child") if latest.recorded
+                              else ("car-t-not-given-no-day", "car-t-not-given-no-day-child")) if latest.not_given else \
         (("car-t-order", "car-t-order-child") if latest.earliest is not None
                               else ("car-t-order-no-date", "car-t-order-no-date-child")) if latest.ordered else \
         ("no-date", "no-date-child") if not latest.recorded else \
@@ -1809,25 +1810,34 @@ def _as_reported(result: IgGResult) -> str:
     return f"{result.comparator}{shown}0" if shown.endswith(".") else f"{result.comparator}{shown}"
 
 
-def _taken_parts(result: IgGResult) -> tuple[str, str, bool]:
-    """(sample instant, "" for a day alone, "~" for a revision with a day alone; issue instant, "" when not given;
-    amended or corrected) from `IgGResult.taken`."""
+def _taken_parts(result: IgGResult) -> tuple[str, str, bool, bool]:
+    """(sample instant, "" for a day alone, the issue instant for a revision with a day alone; issue instant, "" when
+    not given; amended or corrected; a revision sent with its day only, its sample time not given) from
+    `IgGResult.taken`."""
     taken, _, issued = result.taken.partition(" ")
-    revised = issued.endswith("*") or taken == "~"
+    day_only = taken.endswith("~")
+    taken = taken.rstrip("~")
+    revised = issued.endswith("*") or day_only
     issued = issued.rstrip("*")
-    return taken, "" if issued == "~" else issued, revised
+    return taken, "" if issued == "~" else issued, revised, day_only
 
 
-def _superseded(used: IgGResult, other: IgGResult) -> bool:
+def _superseded(used: IgGResult, other: IgGResult, day: Iterable[IgGResult]) -> bool:
     """Whether the data say the IgG read is the later word on its day than `other`: a revision (amended, corrected)
     beside a result that is none, a sample taken later (both with a time), or one of the same sample time issued
-    later. Otherwise (a day alone beside a time, two revisions, no issue time to tell) the order read is the
-    service's (`_taken`), not the data's."""
-    taken_u, issued_u, revised_u = _taken_parts(used)
-    taken_o, issued_o, revised_o = _taken_parts(other)
+    later. A revision sent with its day only says which sample it corrects only where `other` is the day's one result
+    that is no revision, or a sample taken after `other` is on record (then `other` is superseded whichever was
+    corrected). Otherwise (a day alone beside a time, two revisions, no issue time to tell, a day-only revision beside
+    two samples) the order read is the service's (`_taken`), not the data's."""
+    taken_u, issued_u, revised_u, day_only_u = _taken_parts(used)
+    taken_o, issued_o, revised_o, _ = _taken_parts(other)
     if revised_u and not revised_o:
-        return True
-    timed = taken_u not in ("", "~") and taken_o not in ("", "~")
+        if not day_only_u:
+            return True
+        samples = [r for r in day if r.source != used.source and not _taken_parts(r)[2]]
+        return all(r.source == other.source for r in samples) or bool(taken_o) and any(
+            _taken_parts(r)[0] > taken_o for r in samples if r.source != other.source)
+    timed = bool(taken_u) and bool(taken_o) and not day_only_u
     if timed and taken_u != taken_o:
         return taken_u > taken_o
     return timed and bool(issued_u) and bool(issued_o) and issued_u > issued_o
@@ -1849,7 +1859,7 @@ def same_day_igg_notes(c: Context, found: Iterable[Advice]) -> tuple[DataNote, .
                     or other.source in notes or not _plausible(c, other) \
                     or (other.comparator, other.value_g_l) == (used.comparator, used.value_g_l):
                 continue
-            known = _superseded(used, other)
+            known = _superseded(used, other, (r for r in c.facts.igg if r.date == used.date and _plausible(c, r)))
             notes[other.source] = DataNote(
                 "igg-same-day-superseded" if known else "igg-same-day-unordered", other.source,
                 f"IgG {_as_reported(other)} g/L of the same day as the IgG read ({_as_reported(used)} g/L, "

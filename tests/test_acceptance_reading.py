@@ -546,6 +546,44 @@ add(Chart("child-car-t-date-unreadable", chart(replace_in(car_t("2025-11-18", te
                                                igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, CAR-T dated '18-11-2025': individual assessment; record the day as a date",
           (("therapy-undated", "unreadable-child"),), ("13 y", "18-11-2025"), by_when=False))
+# A CAR-T infusion stopped with a reason read as none given, a completed CAR-T order with no date, a bispecific named
+# as one with its ATC code sent under SNOMED CT: each the only record of its therapy
+NOT_GIVEN = replace_in(car_t("2025-11-18", text=ABECMA, status="stopped"),
+                       statusReason={"text": "Ikke givet, feber " + HOSTILE})
+TEC_UNDER_SCT = order(TEC, "2025-11-18", text=TECVAYLI, system=SCT)
+add(Chart("car-t-stopped-not-given", chart(NOT_GIVEN, igg("2026-01-13", 3.2)), "2026-01-20",
+          "Abecma recorded as stopped 2025-11-18, 'Ikke givet': not read as an infusion, no window; correct the record "
+          "if cells were given, until then check the criteria yourself", (("therapy-undated", "car-t-not-given"),),
+          ("2025-11-18", "Ikke givet"), by_when=False))
+add(Chart("child-car-t-stopped-not-given", chart(NOT_GIVEN, igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, CAR-T recorded as stopped and not given: individual assessment; correct the record if cells "
+          "were given", (("therapy-undated", "car-t-not-given-child"),), ("13 y", "2025-11-18"), by_when=False))
+add(Chart("car-t-stopped-not-given-month-only", chart(replace_in(NOT_GIVEN, performedDateTime="2025-11"),
+                                                      igg("2026-01-13", 3.2)), "2026-01-20",
+          "Abecma recorded as stopped in 2025-11, 'Ikke givet': not read as an infusion, no day invented; correct the "
+          "record with the day if cells were given", (("therapy-undated", "car-t-not-given-no-day"),),
+          ("no day read", "Ikke givet"), by_when=False))
+add(Chart("child-car-t-stopped-not-given-no-date", chart(replace_in(NOT_GIVEN, performedDateTime=None),
+                                                         igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, CAR-T recorded as stopped and not given, with no date: individual assessment",
+          (("therapy-undated", "car-t-not-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
+add(Chart("car-t-order-no-date", chart(order("L01XL07", None, status="completed", text=ABECMA),
+                                       igg("2026-01-13", 3.2)), "2026-01-20",
+          "Abecma ordered, order completed with no date, no infusion recorded: not checked; record the infusion",
+          (("therapy-undated", "car-t-order-no-date"),), ("no date on it",), by_when=False))
+add(Chart("child-car-t-order-no-date", chart(order("L01XL07", None, status="completed", text=ABECMA),
+                                             igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, Abecma ordered with no date, no infusion: individual assessment; record the infusion",
+          (("therapy-undated", "car-t-order-no-date-child"),), ("13 y", "no date on the order"), by_when=False))
+add(Chart("bsab-named-under-the-wrong-system", chart(TEC_UNDER_SCT, igg("2026-01-13", 3.2), dx=MYELOMA), "2026-01-20",
+          "Tecvayli ordered from 2025-11-18, its ATC code L01FX24 sent under SNOMED CT: not checked; have the "
+          "record's code system corrected", (("therapy-not-recognised", "named-wrong-system"),),
+          ("2025-11-18", "L01FX24", "wrong code system"), by_when=False))
+add(Chart("child-bsab-named-under-the-wrong-system", chart(TEC_UNDER_SCT, igg("2026-01-13", 3.2), dx=MYELOMA,
+                                                           birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, Tecvayli under SNOMED CT: individual assessment; have the code system corrected",
+          (("therapy-not-recognised", "named-wrong-system-child"),), ("13 y", "2025-11-18", "wrong code system"),
+          by_when=False))
 LYMPHOMA_BY_TEXT = replace_in(diagnosis("X", "urn:x"), code={"text": "Diffust storcellet B-celle lymfom " + HOSTILE})
 add(Chart("lymphoma-by-text-only", chart(cart(), igg("2026-01-13", 3.2), LYMPHOMA_BY_TEXT, dx=None), "2026-01-20",
           "a lymphoma typed as text, no code: not checked; ask for the diagnosis with a code",
@@ -826,13 +864,7 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 
 # Variants no chart here reaches (the template tests hold their wording; earlier rounds their charts): listed so that
 # what this round read is known, and a variant newly reached or lost is seen.
-NOT_REACHED = {
-    # a CAR-T infusion stopped and not given, a completed CAR-T order with no date, a named bsAb under the wrong code
-    # system: their charts are in tests/test_records_left_over.py
-    ("therapy-undated", "car-t-not-given"), ("therapy-undated", "car-t-not-given-child"),
-    ("therapy-undated", "car-t-order-no-date"), ("therapy-undated", "car-t-order-no-date-child"),
-    ("therapy-not-recognised", "named-wrong-system"), ("therapy-not-recognised", "named-wrong-system-child"),
-}
+NOT_REACHED: set[tuple[str, str]] = set()
 
 
 def test_the_charts_reach_the_catalogue() -> None:

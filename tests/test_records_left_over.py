@@ -115,6 +115,53 @@ def test_a_repeat_taken_later_names_the_mornings_result_and_equal_values_say_not
     assert "also of 2026-03-10" not in plain(card)
 
 
+def test_a_correction_dated_by_its_day_does_not_outrank_a_repeat_taken_after_it_was_issued() -> None:
+    """The morning's 4.6 was corrected to 4.4 (the correction sent with its day only, issued at 10:00), and a repeat
+    taken at 16:00 gave 3.1: the repeat, taken after the correction was issued, is the day's latest word (IgG < 4 g/L
+    in the window: Ig may be started), and the correction and the morning's result are named as not used. A
+    correction cannot correct a sample not yet taken when it was issued; read as the day's last word whatever its
+    `issued`, it said 'general SID criteria apply' on the corrected 4.4 and called the later 3.1 superseded."""
+    corrected = {**igg("igg-corr", "2026-03-10", 4.4, "corrected", effectiveDateTime="2026-03-10"),
+                 "issued": "2026-03-10T10:00:00+01:00"}
+    chart = correction_chart(igg("igg-am", "2026-03-10", 4.6, effectiveDateTime="2026-03-10T08:00:00+01:00",
+                                 issued="2026-03-10T09:00:00+01:00"), corrected,
+                             igg("igg-pm", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T16:00:00+01:00",
+                                 issued="2026-03-10T18:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "start-substitution", card["summary"]
+    assert "IgG 3.1 g/L" in card["summary"]
+    # the corrected 4.4 and the morning's 4.6 it corrected, both of that day: counted on the card
+    assert "2 other IgG results of the same day were not used: a later sample or a correction was read" \
+        in plain(card), plain(card)
+    [da] = cards(chart, lang="da")
+    assert code(da) == "start-substitution" and "IgG 3,1 g/L" in da["summary"]
+    assert worklist_codes(chart) == ["start-substitution"]
+    assert timeline_codes(chart) == ["start-substitution"]
+    # issued after the repeat was taken, the correction is the day's last word again
+    later = {**corrected, "issued": "2026-03-10T17:00:00+01:00"}
+    [card] = cards(correction_chart(chart[2], later, chart[4]))
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+
+
+def test_a_correction_dated_by_its_day_beside_two_samples_names_the_later_sample_as_unordered() -> None:
+    """Two samples that day (08:00 3.1, a repeat at 12:00 3.3) and a correction to 4.4 sent with its day only and no
+    issue time: the correction is read, as the day's last word, but which sample it corrects the data do not say. If
+    it corrects the morning's, the repeat's 3.3 is the latest value (IgG < 4 g/L: Ig may be started): the 3.3 is named
+    with 'check which is valid', not as superseded; the morning's 3.1 is superseded either way."""
+    corrected = {**igg("igg-corr", "2026-03-10", 4.4, "corrected", effectiveDateTime="2026-03-10")}
+    corrected.pop("issued")
+    chart = correction_chart(igg("igg-am", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:00:00+01:00"),
+                             igg("igg-noon", "2026-03-10", 3.3, effectiveDateTime="2026-03-10T12:00:00+01:00"),
+                             corrected)
+    [card] = cards(chart)
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+    assert "IgG 3.3 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
+           "check which is valid" in plain(card), plain(card)
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
+    [da] = cards(chart, lang="da")
+    assert "IgG 3,3 g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der er det seneste" in plain(da)
+
+
 # ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
 
 def administration_not_given(reason: str) -> Resource:
@@ -161,6 +208,36 @@ def test_a_child_gets_the_individual_assessment_with_the_same_words(record: Reso
                              lang=lang).cards)
         assert code(card) == "therapy-undated"
         assert words[0 if record else 1] in card["summary"] and "?" not in card["summary"], card["summary"]
+
+
+def not_given_dated(**when: Any) -> Resource:
+    record = {**car_t("2025-11-03", "stopped"), "statusReason": {"text": "Ikke givet"}}
+    record.pop("performedDateTime")
+    return {**record, **when}
+
+
+@pytest.mark.parametrize("when", [{}, {"performedDateTime": "2025-11"}, {"performedString": "primo november 2025"},
+                                  {"performedDateTime": "03-11-2025"}],
+                         ids=["no-date", "month-only", "in-words", "unreadable"])
+def test_a_car_t_stopped_not_given_with_no_day_still_gets_its_card_and_no_invented_day(when: dict[str, str]) -> None:
+    """The same stopped, not-given infusion recorded with no date, a month, words or a date no reader takes: no card at
+    all (its data note had no card to stand on), or, for the month, 'on 2025-11-01', a day the record never names. The
+    card says no day was read, in English and Danish, and names no day."""
+    chart = (dx(DLBCL, "2025-02-14"), not_given_dated(**when), igg("igg", "2026-01-08", 3.1))
+    at = date(2026, 1, 12)
+    [card] = cards(chart, at)
+    assert code(card) == "therapy-undated"
+    assert "recorded as stopped, not given, no day read; correct it if cells were given" in card["summary"], \
+        card["summary"]
+    assert "2025-11-01" not in plain(card) and "“Ikke givet”" in plain(card)
+    assert "If cells were given, correct the record with the day they were given" in card["detail"]
+    [da] = cards(chart, at, lang="da")
+    assert "registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis der blev givet celler" in da["summary"]
+    assert worklist_codes(chart, at) == ["therapy-undated"]
+    assert timeline_codes(chart, at) == ["therapy-undated"]
+    child = Chart("c", chart, (), "", pt=patient("2013-06-21")).bundle()
+    [card] = list(replay(RUNTIME, child, at=at).cards)
+    assert "recorded as stopped, not given, no day read; child (12 y)" in card["summary"], card["summary"]
 
 
 def test_a_car_t_stopped_not_given_beside_a_given_infusion_is_only_named() -> None:
@@ -216,6 +293,23 @@ def test_three_copies_version_decides_where_a_date_cannot_be_read() -> None:
     pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(copies)}, ["k0", "k1", "k2"], "pt-lifecycle")
     [r] = [r for r in pooled.resources if r.get("id") == "igg"]
     assert r["valueQuantity"]["value"] == 4.4
+
+
+@pytest.mark.parametrize("metas", [
+    [{"versionId": "5"}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}],
+    [{"versionId": "5"}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}, {}],
+    [{"versionId": "5", "lastUpdated": 20260113}, {"versionId": "4", "lastUpdated": "2026-01-13T10:00:00Z"}],
+], ids=["two", "and-a-copy-with-no-meta", "lastupdated-not-text"])
+def test_a_later_version_with_no_lastupdated_is_read_over_an_earlier_one_with_it(metas: list[dict[str, Any]]) -> None:
+    """Version 5 of an IgG (amended to 4.4) sent with no `lastUpdated` (or one that is no text), version 4 (3.1) with
+    one: a missing `lastUpdated` is no time to rank a copy by, as an unreadable one is not, beside a version that says
+    which came after. Version 4 was read, in every order of arrival, because a copy with no `lastUpdated` came first."""
+    copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((4.4, 3.1, 5.2), metas)]
+    for order in itertools.permutations(copies):
+        pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, [f"k{i}" for i in range(len(order))],
+                               "pt-lifecycle")
+        [r] = [r for r in pooled.resources if r.get("id") == "igg"]
+        assert r["valueQuantity"]["value"] == 4.4, [c["meta"] for c in order]
 
 
 # ---- 4. a completed CAR-T order with no date ---------------------------------------------------------------------------

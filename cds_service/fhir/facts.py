@@ -1254,11 +1254,13 @@ class FactBuilder:
                 if per_day[r.date] > 1 else r for r in results]  # not `replace`: 5 times dearer, 25 a chart
 
     def _taken(self, r: Mapping[str, Any]) -> str:
-        """When a result was taken, as a UTC instant ("" for a date alone, "~" for a revision with a date alone), then
-        when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when): the later of
-        two results of one day is the most recent (a repeat after an unexpected value), and of two of the same sample
-        time the one issued later (a corrected result beside its original: the correction is the answer). A revision
-        dated by its day only is the latest of its day (the laboratory's later word on a result of that day)."""
+        """When a result was taken, as a UTC instant ("" for a date alone; for a revision with a date alone its issue
+        instant followed by "~", "~" alone with no `issued`), then when it was issued and "*" for a revision (amended, corrected; "~*" when it does not say when):
+        the later of two results of one day is the most recent (a repeat after an unexpected value), and of two of the
+        same sample time the one issued later (a corrected result beside its original: the correction is the answer).
+        A revision dated by its day only stands at the instant it was issued (it corrects a sample taken before then,
+        and a sample taken after it is the later word), and with no `issued` is the latest of its day (the
+        laboratory's later word on a result of that day)."""
         when = r.get("effectiveDateTime")
         if when is None:
             when = _first(r, *PERIOD_EFFECTIVE, "effectiveInstant", "issued")
@@ -1266,10 +1268,13 @@ class FactBuilder:
         # issued; an amended or corrected result sent with no `issued` is taken as issued after its original, and of
         # two issued at once the amended or corrected one is the answer
         revised = _str(r.get("status")) in ("amended", "corrected")
-        # "~" sorts after any instant: a revision sent with its day only is the day's last word, after every result of
-        # that day with a time (a correction of a day's result cannot precede it, and its sample time is not given)
-        taken = self._utc(when) or ("~" if revised else "")
-        issued = self._utc(r.get("issued")) or ("~" if revised else "")
+        issued = self._utc(r.get("issued"))
+        # a revision sent with its day only: at its issue, after every sample of that day taken before it and before
+        # a repeat taken after it was issued (it cannot correct a sample not yet taken); with no `issued`, "~", which
+        # sorts after any instant: the day's last word (a correction of a day's result cannot precede it)
+        # "~" after the issue instant marks a sample time not given ("…T09:00:00~" sorts after "…T09:00:00")
+        taken = self._utc(when) or (f"{issued}~" if revised else "")
+        issued = issued or ("~" if revised else "")
         return f"{taken} {issued}{'*' if revised else ''}" if issued else taken
 
     def _utc(self, when: Any) -> str:
@@ -1811,11 +1816,13 @@ class FactBuilder:
         """CAR-T infusions recorded as stopped with a reason read as none given ("Ikke givet"), dated, while no
         infusion of any CAR-T is read: not T0, but a CAR-T record exists, so each is kept as a therapy the rules cannot
         place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
-        rather than the silence of a chart with no CAR-T at all."""
+        rather than the silence of a chart with no CAR-T at all. One whose date names no day (none, a month, words, a
+        date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name."""
         for r, drug, day, reason in self._car_t_not_given:
-            if day is not None:  # one with no date is named by its data note only
-                self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], day.isoformat(), day,
-                                                    day, not_given=reason[:80]))
+            written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
+            shown = day.isoformat() if day is not None and not _partial(written) else ""
+            self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], shown, day, day,
+                                                not_given=reason[:80]))
 
     def _stopped_not_given(self, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
         """A CAR-T infusion (`kind` "car-t") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:

@@ -227,7 +227,7 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
 def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     """The later of the copies of one resource (`_version_key`), chosen from all of them at once by one order,
     whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
-    instant, the versionIds decide first (a text no reader took is no time to rank a copy by beside a version that says
+    instant, or a copy with a versionId has none, the versionIds decide first (a text no reader took is no time to rank a copy by beside a version that says
     which came after; a copy with none comes before one with one), then `lastUpdated`; where every `lastUpdated` reads,
     it decides, then the versionIds. Copies the two leave tied are told apart by their content, so that the same copies
     always give the same one.
@@ -236,7 +236,8 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     `lastUpdated` could not be read, a versionId on some) it could go round in a circle, and the copy read depended on
     the order they came in."""
     keys = [_version_key(r) for r in sent]
-    by_version = any(k[1] for k in keys)
+    # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
+    by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
     ranked: list[tuple[Any, str, int]] = [((k[2], k[0], k[1]) if by_version else k,
                                            json.dumps(r, sort_keys=True, default=str), i)
                                           for i, (k, r) in enumerate(zip(keys, sent))]
