@@ -179,6 +179,42 @@ def test_a_preliminary_culture_of_another_sample_is_still_named(lang: str) -> No
     assert NOT_FINAL[lang] in _text(card), _text(card)
 
 
+NO_GROWTH = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "264868006",
+                                                  "display": "No growth"}], "text": "Ingen vækst"}}
+S_AUREUS = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "3092008",
+                                                 "display": "Staphylococcus aureus"}], "text": "Staphylococcus aureus"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("preliminary", "final"), [
+    (_preliminary(specimen={"reference": "Specimen/set-2"}, **S_AUREUS),
+     _final(specimen={"reference": "Specimen/set-1"}, **NO_GROWTH)),
+    (_preliminary(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4472"}], **S_AUREUS),
+     _final(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4471"}], **NO_GROWTH)),
+    (_preliminary(identifier=[{"value": "1"}], **S_AUREUS),
+     _final(identifier=[{"value": "1"}], effectiveDateTime="2025-12-10T08:00:00+01:00", **NO_GROWTH)),
+], ids=["two-sets-one-time", "two-accessions-one-time", "a-number-of-no-system"])
+def test_a_preliminary_culture_of_another_sample_drawn_at_the_same_time_is_still_named(
+        preliminary: dict[str, Any], final: dict[str, Any], lang: str) -> None:
+    """Blood cultures are drawn in sets, two sites at one time: set 1 final with no growth, set 2 preliminary growing
+    Staphylococcus aureus, one code and one collection time, two specimens (or two accession numbers). Matched on code
+    and time alone, the preliminary was superseded by the other set's final result: 'Ig start not recommended' beside a
+    pneumonia, and nothing said of the S. aureus growing. Where both name their specimen (or an accession of one
+    system), that decides; an identifier of no system does not say whose number it is."""
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, preliminary, final), lang)
+    assert "no-start-without-infections" in json.dumps(card), card["summary"]
+    assert NOT_FINAL[lang] in _text(card) and "Staphylococcus aureus" in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_one_collection_time_written_in_another_zone_is_the_same_sample(lang: str) -> None:
+    """The final result sent with its collection time in UTC, the preliminary in Danish time: one instant."""
+    final = _final(effectiveDateTime="2025-12-10T21:30:00Z")
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, _preliminary(), final), lang)
+    assert "start-meets-general-criteria" in json.dumps(card)
+    assert NOT_FINAL[lang] not in _text(card), _text(card)
+
+
 # -- a long data note never costs a fact the decision rests on, with or without a page to link ------------------------
 
 LONG_TEXT = ("hæmolyseret prøve, kontakt laboratoriet for ny prøve; svar følger senere " * 4) + "<b>fed</b> **x**"
