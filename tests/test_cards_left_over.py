@@ -270,6 +270,55 @@ def test_a_note_on_a_draft_continuing_substitution_does_not_ask_whether_the_pati
     assert START_SIDE[lang] not in _text(card) and ON_SUBSTITUTION[lang] in _text(card), _text(card)
 
 
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize(("at", "start"), [("2026-05-10", "2026-05-20"), ("2026-05-25", "2026-05-25")],
+                         ids=["starts-after-stop-date", "past-stop-date"])
+def test_a_note_on_a_draft_continuing_substitution_past_its_stop_date_does_not_ask_whether_the_patient_is_on_it(
+        at: str, start: str, hook: str, lang: str) -> None:
+    """A renewal of the IVIG begun in the window, drafted to start on or after the stop date: 'Ig order does not meet
+    the criteria … on or after the stop date', its facts 'IVIG since 2025-12-15', and beside it the Ig order of status
+    unknown asked 'check whether the patient is already on substitution'. The card reads the course it continues."""
+    bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
+    drafts = [order("J06BA02", start, status="draft", text="Privigen", rid_="draft-1", authored=at)]
+    [card] = _cards(bundle, at, lang, hook=hook, drafts=drafts)
+    assert "order-does-not-meet-criteria" in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] not in _text(card) and ON_SUBSTITUTION[lang] in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_of_a_draft_continuing_substitution_past_its_stop_date_does_not_ask_it_either(lang: str) -> None:
+    import uuid as uuid_
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.http.explain_page import render_page
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+
+    bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
+    drafts = [order("J06BA02", "2026-05-25", status="draft", text="Privigen", rid_="draft-1", authored="2026-05-25")]
+    request = parse_hook_request(request_from_bundle(bundle, "order-sign", drafts), "order-sign")
+    answer = answer_local(request, RUNTIME, lang=lang, today=date(2026, 5, 25))
+    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert data is not None and data["advice"]["code"] == "order-does-not-meet-criteria"
+    now = datetime(2026, 5, 25, 9, tzinfo=timezone.utc)
+    page = render_page(Snapshot(str(uuid_.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    assert ON_SUBSTITUTION[lang] in page and START_SIDE[lang] not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_note_on_a_new_order_starting_after_the_stop_date_still_asks_whether_the_patient_is_on_substitution(
+        lang: str) -> None:
+    """No Ig given: a first order drafted to start after the window, no infections: not met, and the patient is
+    not read as on substitution, so the note still asks."""
+    bundle = chart(car_t("2025-11-18"), igg("2026-05-01", 2.8), UNUSED_ORDER)
+    drafts = [order("J06BA02", "2026-05-20", status="draft", text="Privigen", rid_="draft-1", authored="2026-05-10")]
+    [card] = _cards(bundle, "2026-05-10", lang, hook="order-sign", drafts=drafts)
+    assert "order-does-not-meet-criteria" in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] in _text(card), _text(card)
+
+
 @pytest.mark.parametrize("lang, fact", [
     ("en", "- Severe bacterial infection 2026-01-02 (positive blood culture 2026-01-02)"),
     ("da", "- Svær bakteriel infektion 2026-01-02 (positiv bloddyrkning 2026-01-02)")])
