@@ -72,6 +72,46 @@ def test_the_default_fetch_deadline_allows_a_real_servers_paged_search() -> None
     assert [e["resource"]["id"] for e in result["observations"]["entry"]] == ["o1", "o2"]  # type: ignore[index]
 
 
+def test_a_real_fhir_server_that_hangs_is_a_412_naming_the_default_deadline_not_a_hung_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defaults as shipped (only development mode, for the loopback server): a FHIR server whose Condition search
+    never answers in time. The answer is a 412 that names the key, the 2 s deadline and its setting, when the
+    deadline passes (not a 500, not a request held until the EHR gives up). The timing bound is generous: what is
+    asserted is the answer, not the clock."""
+    import time
+
+    from . import fhir_server as server
+    from . import test_acceptance_fetch as acceptance
+    from .environment import tmp_settings
+    from .servers import serve_in_thread
+
+    hang = FetchSettings().total_timeout + 2.5  # past the default deadline by far more than any scheduling delay
+    monkeypatch.setattr(server, "HANG_SECONDS", hang)
+    clock = SettableClock()
+    app = create_app(tmp_settings(fetch=FetchSettings(development=True)), clock=clock, record_cards=False)
+    fixture, patient, _, stored = acceptance.chart("cart-in-window-igg-low")
+    clock.set(fixture.at)
+    with serve_in_thread(app, timeout_graceful_shutdown=1) as base, \
+            server.running_shaped_fhir_server(stored, server.Shape(hanging=frozenset({"Condition"}))) as fhir:
+        started = time.perf_counter()
+        response = acceptance.call(base, "patient-view", patient, None, fhir.base)
+        took = time.perf_counter() - started
+    assert response.status_code == 412, response.text
+    message = response.json()["issue"][0]["diagnostics"]
+    assert "conditions: FHIR server did not answer within 2000 ms (CDS_FHIR_TOTAL_TIMEOUT)" in message, message
+    assert took < hang, took  # answered at the deadline, not when the server finally answers
+
+
+def test_the_safety_file_gives_the_fetch_deadlines_the_service_has() -> None:
+    """The hazard log's mitigation 'bounded time' said 0.1 s / 0.3 s after the defaults became 0.5 s / 2 s."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    said = f"({FetchSettings().connect_timeout:g} s / {FetchSettings().total_timeout:g} s by default)"
+    for name in ("traceability.toml", "hazard-log.md"):
+        assert said in (root / "docs" / "safety" / name).read_text(encoding="utf-8"), name
+
+
 # -- a data note's advice fits the card it is on -----------------------------------------------------------------------
 
 RUNTIME = load_runtime(Settings())
