@@ -1664,17 +1664,20 @@ CATALOGUE: dict[str, AdviceKind] = {
 ADVICE_CODES = tuple(CATALOGUE)
 
 # The cards that read the patient as on substitution: a stop, a stop review, a draft continuing it (by code, or by
-# "code:variant"). A data note on them does not ask whether the patient is already on substitution
-# (cds_service/cards/notes.py, `ON_SUBSTITUTION_TEXT`).
+# "code:variant"; a draft continuing it past the stop date, "order-does-not-meet-criteria", is not known by its code:
+# its advice carries the value `on_substitution`). A data note on them does not ask whether the patient is already on
+# substitution (cds_service/cards/notes.py, `ON_SUBSTITUTION_TEXT`).
 READS_ON_SUBSTITUTION = frozenset({
     "stop-planned", "stop-due-soon", "stop-overdue", "general-stop-review",
     "order-meets-criteria:continuation-window", "order-meets-criteria:continuation-ends-earlier",
     "order-meets-criteria:continuation-general", "order-meets-criteria:continuation-general-due"})
 
 
-def reads_on_substitution(code: str, variant: str) -> bool:
-    """Whether the card of this advice reads the patient as on substitution (`READS_ON_SUBSTITUTION`)."""
-    return code in READS_ON_SUBSTITUTION or f"{code}:{variant}" in READS_ON_SUBSTITUTION
+def reads_on_substitution(code: str, variant: str, values: Mapping[str, object] | None = None) -> bool:
+    """Whether the card of this advice reads the patient as on substitution (`READS_ON_SUBSTITUTION`, or the advice's
+    value `on_substitution`)."""
+    return code in READS_ON_SUBSTITUTION or f"{code}:{variant}" in READS_ON_SUBSTITUTION \
+        or (values or {}).get("on_substitution") is True
 
 # -- families shared by several codes ------------------------------------------------------------
 

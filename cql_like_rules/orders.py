@@ -171,8 +171,11 @@ def ig_order_advice(c: Context) -> Advice | None:
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
+            # the draft continues the course read: its card reads the patient as on substitution (a data note on it does
+            # not ask whether they are: `catalogue.reads_on_substitution`)
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode, *tendency),
-                                 failing=(late,), override_reasons=reasons, extra_caveats=notes, more=values)
+                                 failing=(late,), override_reasons=reasons, extra_caveats=notes,
+                                 more={**values, "on_substitution": True})
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
         # a review due now is due on the order that renews it too, as on patient-view the same day (§4.2)

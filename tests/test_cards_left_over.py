@@ -72,6 +72,46 @@ def test_the_default_fetch_deadline_allows_a_real_servers_paged_search() -> None
     assert [e["resource"]["id"] for e in result["observations"]["entry"]] == ["o1", "o2"]  # type: ignore[index]
 
 
+def test_a_real_fhir_server_that_hangs_is_a_412_naming_the_default_deadline_not_a_hung_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The defaults as shipped (only development mode, for the loopback server): a FHIR server whose Condition search
+    never answers in time. The answer is a 412 that names the key, the 2 s deadline and its setting, when the
+    deadline passes (not a 500, not a request held until the EHR gives up). The timing bound is generous: what is
+    asserted is the answer, not the clock."""
+    import time
+
+    from . import fhir_server as server
+    from . import test_acceptance_fetch as acceptance
+    from .environment import tmp_settings
+    from .servers import serve_in_thread
+
+    hang = FetchSettings().total_timeout + 2.5  # past the default deadline by far more than any scheduling delay
+    monkeypatch.setattr(server, "HANG_SECONDS", hang)
+    clock = SettableClock()
+    app = create_app(tmp_settings(fetch=FetchSettings(development=True)), clock=clock, record_cards=False)
+    fixture, patient, _, stored = acceptance.chart("cart-in-window-igg-low")
+    clock.set(fixture.at)
+    with serve_in_thread(app, timeout_graceful_shutdown=1) as base, \
+            server.running_shaped_fhir_server(stored, server.Shape(hanging=frozenset({"Condition"}))) as fhir:
+        started = time.perf_counter()
+        response = acceptance.call(base, "patient-view", patient, None, fhir.base)
+        took = time.perf_counter() - started
+    assert response.status_code == 412, response.text
+    message = response.json()["issue"][0]["diagnostics"]
+    assert "conditions: FHIR server did not answer within 2000 ms (CDS_FHIR_TOTAL_TIMEOUT)" in message, message
+    assert took < hang, took  # answered at the deadline, not when the server finally answers
+
+
+def test_the_safety_file_gives_the_fetch_deadlines_the_service_has() -> None:
+    """The hazard log's mitigation 'bounded time' said 0.1 s / 0.3 s after the defaults became 0.5 s / 2 s."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    said = f"({FetchSettings().connect_timeout:g} s / {FetchSettings().total_timeout:g} s by default)"
+    for name in ("traceability.toml", "hazard-log.md"):
+        assert said in (root / "docs" / "safety" / name).read_text(encoding="utf-8"), name
+
+
 # -- a data note's advice fits the card it is on -----------------------------------------------------------------------
 
 RUNTIME = load_runtime(Settings())
@@ -179,6 +219,42 @@ def test_a_preliminary_culture_of_another_sample_is_still_named(lang: str) -> No
     assert NOT_FINAL[lang] in _text(card), _text(card)
 
 
+NO_GROWTH = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "264868006",
+                                                  "display": "No growth"}], "text": "Ingen vækst"}}
+S_AUREUS = {"valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "3092008",
+                                                 "display": "Staphylococcus aureus"}], "text": "Staphylococcus aureus"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize(("preliminary", "final"), [
+    (_preliminary(specimen={"reference": "Specimen/set-2"}, **S_AUREUS),
+     _final(specimen={"reference": "Specimen/set-1"}, **NO_GROWTH)),
+    (_preliminary(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4472"}], **S_AUREUS),
+     _final(identifier=[{"system": "urn:lab:accession", "value": "MB-2025-4471"}], **NO_GROWTH)),
+    (_preliminary(identifier=[{"value": "1"}], **S_AUREUS),
+     _final(identifier=[{"value": "1"}], effectiveDateTime="2025-12-10T08:00:00+01:00", **NO_GROWTH)),
+], ids=["two-sets-one-time", "two-accessions-one-time", "a-number-of-no-system"])
+def test_a_preliminary_culture_of_another_sample_drawn_at_the_same_time_is_still_named(
+        preliminary: dict[str, Any], final: dict[str, Any], lang: str) -> None:
+    """Blood cultures are drawn in sets, two sites at one time: set 1 final with no growth, set 2 preliminary growing
+    Staphylococcus aureus, one code and one collection time, two specimens (or two accession numbers). Matched on code
+    and time alone, the preliminary was superseded by the other set's final result: 'Ig start not recommended' beside a
+    pneumonia, and nothing said of the S. aureus growing. Where both name their specimen (or an accession of one
+    system), that decides; an identifier of no system does not say whose number it is."""
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, preliminary, final), lang)
+    assert "no-start-without-infections" in json.dumps(card), card["summary"]
+    assert NOT_FINAL[lang] in _text(card) and "Staphylococcus aureus" in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_one_collection_time_written_in_another_zone_is_the_same_sample(lang: str) -> None:
+    """The final result sent with its collection time in UTC, the preliminary in Danish time: one instant."""
+    final = _final(effectiveDateTime="2025-12-10T21:30:00Z")
+    [card] = _lifecycle_cards(lc.story_a(PNEUMONIA, _preliminary(), final), lang)
+    assert "start-meets-general-criteria" in json.dumps(card)
+    assert NOT_FINAL[lang] not in _text(card), _text(card)
+
+
 # -- a long data note never costs a fact the decision rests on, with or without a page to link ------------------------
 
 LONG_TEXT = ("hæmolyseret prøve, kontakt laboratoriet for ny prøve; svar følger senere " * 4) + "<b>fed</b> **x**"
@@ -232,6 +308,55 @@ def test_a_note_on_a_draft_continuing_substitution_does_not_ask_whether_the_pati
     [card] = _cards(bundle, "2026-02-01", lang, hook="order-sign", drafts=drafts)
     assert "continuation-window" in json.dumps(card), card["summary"]
     assert START_SIDE[lang] not in _text(card) and ON_SUBSTITUTION[lang] in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+@pytest.mark.parametrize(("at", "start"), [("2026-05-10", "2026-05-20"), ("2026-05-25", "2026-05-25")],
+                         ids=["starts-after-stop-date", "past-stop-date"])
+def test_a_note_on_a_draft_continuing_substitution_past_its_stop_date_does_not_ask_whether_the_patient_is_on_it(
+        at: str, start: str, hook: str, lang: str) -> None:
+    """A renewal of the IVIG begun in the window, drafted to start on or after the stop date: 'Ig order does not meet
+    the criteria … on or after the stop date', its facts 'IVIG since 2025-12-15', and beside it the Ig order of status
+    unknown asked 'check whether the patient is already on substitution'. The card reads the course it continues."""
+    bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
+    drafts = [order("J06BA02", start, status="draft", text="Privigen", rid_="draft-1", authored=at)]
+    [card] = _cards(bundle, at, lang, hook=hook, drafts=drafts)
+    assert "order-does-not-meet-criteria" in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] not in _text(card) and ON_SUBSTITUTION[lang] in _text(card), _text(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_of_a_draft_continuing_substitution_past_its_stop_date_does_not_ask_it_either(lang: str) -> None:
+    import uuid as uuid_
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.http.explain_page import render_page
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+
+    bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
+    drafts = [order("J06BA02", "2026-05-25", status="draft", text="Privigen", rid_="draft-1", authored="2026-05-25")]
+    request = parse_hook_request(request_from_bundle(bundle, "order-sign", drafts), "order-sign")
+    answer = answer_local(request, RUNTIME, lang=lang, today=date(2026, 5, 25))
+    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert data is not None and data["advice"]["code"] == "order-does-not-meet-criteria"
+    now = datetime(2026, 5, 25, 9, tzinfo=timezone.utc)
+    page = render_page(Snapshot(str(uuid_.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    assert ON_SUBSTITUTION[lang] in page and START_SIDE[lang] not in page
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_note_on_a_new_order_starting_after_the_stop_date_still_asks_whether_the_patient_is_on_substitution(
+        lang: str) -> None:
+    """No Ig given: a first order drafted to start after the window, no infections: not met, and the patient is
+    not read as on substitution, so the note still asks."""
+    bundle = chart(car_t("2025-11-18"), igg("2026-05-01", 2.8), UNUSED_ORDER)
+    drafts = [order("J06BA02", "2026-05-20", status="draft", text="Privigen", rid_="draft-1", authored="2026-05-10")]
+    [card] = _cards(bundle, "2026-05-10", lang, hook="order-sign", drafts=drafts)
+    assert "order-does-not-meet-criteria" in json.dumps(card), card["summary"]
+    assert START_SIDE[lang] in _text(card), _text(card)
 
 
 @pytest.mark.parametrize("lang, fact", [

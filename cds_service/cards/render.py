@@ -267,7 +267,8 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             if c in NOTED_BY_CAVEAT}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
-    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant))
+    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant,
+                                                                       advice.values))
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)

@@ -193,26 +193,48 @@ def _codings(concept: Any) -> list[Mapping[str, Any]]:
 
 def sample_keys(r: Mapping[str, Any]) -> frozenset[tuple[str, ...]]:
     """What names a laboratory result's sample, so that a preliminary and the final result of one sample are told to be
-    one: its specimen reference(s), its identifiers (an accession number), and its code with its collection time
-    (a time of day, not a date alone: two samples of one day are two)."""
+    one: its specimen reference(s), its identifiers with their system (an accession number; a value with no system
+    does not say whose number it is), and its code with its collection time (a time of day, not a date alone: two
+    samples of one day are two; one instant however its zone is written). `same_sample` compares them."""
     keys: set[tuple[str, ...]] = set()
     for specimen in _list(r.get("specimen")) if isinstance(r.get("specimen"), list) else [r.get("specimen")]:
         ref = specimen.get("reference") if isinstance(specimen, dict) else None
         if isinstance(ref, str) and ref:
-            keys.add(("specimen", ref))
+            keys.add(("specimen", "", ref))
     for identifier in _list(r.get("identifier")):
         value = identifier.get("value") if isinstance(identifier, dict) else None
-        if isinstance(value, str) and value.strip():
-            keys.add(("identifier", _str(identifier.get("system")) or "", value.strip()))
+        system = _str(identifier.get("system")) if isinstance(identifier, dict) else None
+        if isinstance(value, str) and value.strip() and system:
+            keys.add(("identifier", system, value.strip()))
     when = r.get("effectiveDateTime")
     if when is None and isinstance(r.get("effectivePeriod"), dict):
         when = r["effectivePeriod"].get("start")
     codes = r.get("code", {}).get("coding") if isinstance(r.get("code"), dict) else None
     if isinstance(when, str) and len(when) > 10:
+        try:
+            instant = datetime.fromisoformat(when)
+            if instant.tzinfo is not None:
+                when = instant.astimezone(timezone.utc).isoformat()
+        except ValueError:
+            pass
         for coding in _list(codes):
             if isinstance(coding, dict) and isinstance(coding.get("code"), str):
-                keys.add(("code-time", _str(coding.get("system")) or "", coding["code"], when))
+                keys.add(("code-time", f"{_str(coding.get('system')) or ''}|{coding['code']}", when))
     return frozenset(keys)
+
+
+def same_sample(one: frozenset[tuple[str, ...]], other: frozenset[tuple[str, ...]]) -> bool:
+    """Whether two results' `sample_keys` name one sample. The strongest kind both carry decides, in turn: the specimen
+    reference, then an identifier of a system both carry, then the collection time of a code both carry; where both
+    carry it and it differs, they are two samples, whatever a weaker kind says (two blood culture sets drawn at the
+    same time from two sites share a code and a time, not a specimen)."""
+    for kind in ("specimen", "identifier", "code-time"):
+        mine = {(k[1], k[2]) for k in one if k[0] == kind}
+        theirs = {(k[1], k[2]) for k in other if k[0] == kind}
+        shared = {group for group, _ in mine} & {group for group, _ in theirs}
+        if shared:
+            return all({v for g, v in mine if g == group} & {v for g, v in theirs if g == group} for group in shared)
+    return False
 
 
 def _list(value: Any) -> list[Any]:
@@ -1416,11 +1438,12 @@ class FactBuilder:
     def _superseded_cultures(self, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> None:
         """A culture not final beside a final one of the same sample (`sample_keys`) is superseded, not unread: its
         note goes to the explanation page only (`culture-superseded`), the final one is what the card counts."""
-        finals: dict[tuple[str, ...], str] = {key: c.source for c in cultures if c.source in used
-                                              for key in sample_keys(used[c.source])}
+        finals = [(c.source, sample_keys(used[c.source])) for c in cultures if c.source in used]
         for i, note in enumerate(self._notes):
-            keys = self._cultures_not_final.get(note.source, frozenset()) if note.kind == "culture-not-final" else ()
-            final = next((finals[key] for key in sorted(keys) if key in finals), None)
+            if note.kind != "culture-not-final" or note.source not in self._cultures_not_final:
+                continue
+            keys = self._cultures_not_final[note.source]
+            final = next((source for source, theirs in sorted(finals) if same_sample(keys, theirs)), None)
             if final is not None:
                 self._notes[i] = DataNote("culture-superseded", note.source, f"culture not final, superseded by the "
                                           f"final result {final} of the same sample: not counted", note.display,
