@@ -253,19 +253,21 @@ CHARTS: list[Chart] = [
           bundle(CART, LOW, statement("scig", CUVITRU, when="2025-12-20")), "2026-05-10", (DUE,), ("2026-05-18",),
           ("may be started",), "warning", "record"),
     # Found here: read as not placed in time, this record gave 'Ig may be started' (its note last on the card). It
-    # says the patient took SCIG on 2026-01-05 and still does: read as taken from that day, its start named unknown.
+    # says the patient took SCIG on 2026-01-05 and still does: read as taken from that day, its start named unknown
+    # (on a card with no page to link, where four facts fill the room, the note is counted: a fact never goes for it).
     Chart("home-scig-statement-no-period",
           "home SCIG on the list, active, no effective period (only asserted 2026-01-05): the patient is on SCIG; when "
           "it began is not recorded: never 'Ig may be started'; at the latest since 2026-01-05, after T0: the stop "
           "attempt on 2026-05-18 (if it began before T0 the general review falls on that day too), the record named",
           bundle(CART, LOW, statement("scig", HIZENTRA, asserted="2026-01-05")), "2026-03-01", (PLANNED,),
-          ("2026-05-18", "not since when", "2026-01-05"), ("may be started",), "info", "record", danish=True,
+          ("2026-05-18", "2026-01-05", "data note not shown here"), ("may be started",), "info", "record",
+          danish=True,
           notes=("ig-statement-start-unrecorded",)),
     Chart("home-scig-statement-no-period-asserted-before-t0",
           "home SCIG on the list, active, no effective period, asserted 2025-09-01 (before the CAR-T): in treatment "
           "before CAR-T: general stop criteria, first review at the stop date 2026-05-18",
           bundle(CART, igg("igg-pre", "2025-08-20", 3.1), statement("scig", HIZENTRA, asserted="2025-09-01")),
-          "2026-05-20", (REVIEW,), ("2026-05-18", "not since when"), ("may be started",), "warning", "due",
+          "2026-05-20", (REVIEW,), ("2026-05-18",), ("may be started",), "warning", "due",
           notes=("ig-statement-start-unrecorded",)),
     Chart("home-scig-patient-doses-holiday-gap",
           "SCIG weekly recorded by the patient, 3 weeks without a dose over a holiday: one course: stop planned",
