@@ -660,7 +660,9 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
 def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
     after the one before (of any product) continues its course."""
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
+    # an order for another reason (ITP: `ig_other_use`) claims the doses in its period as a substitution order does
+    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if is_order(o)))
+              if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and not any(_order_covers(o, d.date, c.known_on) for o in orders)),

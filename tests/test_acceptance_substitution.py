@@ -455,6 +455,40 @@ CHARTS: list[Chart] = [
           bundle(CART, LOW, on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP),
                  igg("igg-after", "2026-03-02", 5.1)),
           "2026-03-05", ("general-criteria-igg-under-6",), ("5.1",)),
+    # Found on a second reading: the order carried the reason, its doses did not; the doses made a course of their
+    # own, so the card said 'a restart (Ig since T0, last dose 2026-01-11): Ig start not recommended' beside the note
+    # that the order was 'immunomodulation, not substitution (no course to stop or restart)'.
+    Chart("itp-order-with-reason-its-doses-without",
+          "an IVIG order for ITP (D69.3) 2026-01-10 to 2026-01-11, its two doses recorded with no reason: the doses "
+          "are that order's (in its period), immunomodulation: no restart; IgG 2.8 (before it) meets the start criterion",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                  end="2026-01-11", reason=ITP, grams=70),
+                 on_days("ivig-d", ["2026-01-10", "2026-01-11"], grams=70)),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("a restart",), danish=True,
+          notes=("ig-other-indication",)),
+    Chart("itp-order-completed-no-end-doses-linked",
+          "an IVIG order for ITP completed with no end date, its doses (no reason) linked to it by their request: "
+          "immunomodulation: no restart; an IgG 12 days after the doses is in their washout, not used: the IgG 2.8 "
+          "before decides: start criterion",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", reason=ITP, grams=70),
+                 on_days("ivig-d", ["2026-01-10", "2026-01-11"], grams=70, request="ivig"),
+                 igg("igg-itp", "2026-01-23", 9.8)),
+          "2026-02-01", (START,), ("2.8 g/L", "2026-05-18"), ("a restart", "9.8"), notes=("ig-other-indication",)),
+    # Found on a second reading: one reason naming ITP and hypogammaglobulinaemia (two codings of one concept) was
+    # read as ITP alone, so the patient on IVIG got 'Ig may be started' and no stop card.
+    Chart("ivig-order-one-reason-itp-and-hypogammaglobulinaemia",
+          "an IVIG order every 4 weeks since 2025-12-15 whose one reason carries D69.3 and D80.1: substitution (a "
+          "reason outside the set): the stop attempt is planned for 2026-05-18",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2025-12-12", start="2025-12-15",
+                                  repeat={"frequency": 1, "period": 4, "periodUnit": "wk"},
+                                  reason={"coding": ITP["coding"] + HYPOGAMMA["coding"]})),
+          "2026-03-01", (PLANNED,), ("2026-05-18",), ("may be started", "immunomodulation")),
+    Chart("ivig-order-reasons-itp-and-hypogammaglobulinaemia",
+          "an IVIG order every 4 weeks since 2025-12-15 with two reasons, D69.3 and D80.1: substitution: stop planned",
+          bundle(CART, LOW, {**order("ivig", PRIVIGEN, "2025-12-12", start="2025-12-15",
+                                     repeat={"frequency": 1, "period": 4, "periodUnit": "wk"}),
+                             "reasonCode": [ITP, HYPOGAMMA]}),
+          "2026-03-01", (PLANNED,), ("2026-05-18",), ("may be started", "immunomodulation")),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",

@@ -608,6 +608,7 @@ class FactBuilder:
         self._car_t_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
+        self._dose_orders: dict[str, str] = {}  # Ig dose -> the order it says it was given under (`request`)
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
         self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
@@ -627,6 +628,7 @@ class FactBuilder:
         self._car_t_not_given = []
         self._diagnoses = []
         self._statement_orders = {}
+        self._dose_orders = {}
         self._out_of_scope_days = set()
         self._unknown_systems = {}
         self._panel_parts = []
@@ -676,6 +678,8 @@ class FactBuilder:
             self._car_t_infusions_not_given()
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
+        if out["ig_other_use"] and self._dose_orders:
+            _doses_of_other_use(self, out)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
         if self._unresolved:
@@ -1926,6 +1930,8 @@ class FactBuilder:
         if self._other_indication(r, day):
             return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
                                             PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+        if not r.get("reasonCode") and (request := _request_ref(r.get("request"))):  # one with a reason of its own is read by it
+            self._dose_orders[reference_of(r)] = request
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
@@ -1934,11 +1940,27 @@ class FactBuilder:
         (high-dose IVIG for ITP, GBS ...). Named; it makes no substitution course (read as one, the start criterion
         in the window became 'a restart: Ig start not recommended'), and only its IgG washout counts (§3.4)."""
         reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
-        if not reasons or not all(self.t.sets_of(c).get("ig-other-indication") for c in reasons):
+        if not reasons or not all(self._only_other_indication(c) for c in reasons):
             return False
         self._notes.append(DataNote("ig-other-indication", reference_of(r), "immunoglobulin given for another reason "
                                     "than substitution (immunomodulation): no substitution course, its washout kept",
                                     (_concept_text(reasons[0]) or _first_code(reasons[0]))[:80], day))
+        return True
+
+    def _only_other_indication(self, reason: Mapping[str, Any]) -> bool:
+        """A reason in `ig-other-indication` whose every coding in the set's code systems is in it: one reason that
+        also carries D80.1 (hypogammaglobulinaemia) beside D69.3 is not read as ITP alone (it left a patient on IVIG
+        told 'Ig may be started'). A coding in another system (a SNOMED CT translation) neither adds nor takes away."""
+        if not self.t.sets_of(reason).get("ig-other-indication"):
+            return False
+        systems = self.t.systems_of("ig-other-indication")
+        for coding in _list(reason.get("coding")):
+            if not isinstance(coding, dict) or not isinstance(coding.get("system"), str):
+                continue
+            alias = self.t.alias_for(coding["system"])
+            if alias is not None and alias[0] in systems and coding.get("code") \
+                    and not self.t.sets_of({"coding": [coding]}).get("ig-other-indication"):
+                return False
         return True
 
     def _medication_request(self, r: Mapping[str, Any]) -> Produced:
@@ -2443,6 +2465,17 @@ def _reference_to(reference: Any, kind: str) -> str:
 def _request_ref(reference: Any) -> str:
     """A reference as 'MedicationRequest/id', '' when not one."""
     return _reference_to(reference, "MedicationRequest")
+
+
+def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]]) -> None:
+    """Doses given under an order for another reason than substitution (their `request`), with no reason of their own,
+    are that order's immunomodulation: each is moved to `ig_other_use` (its IgG washout kept). Read as substitution,
+    the ITP order's two doses made a course that ended, and the start criterion in the window became a restart."""
+    orders = {c.source for c in out["ig_other_use"] if c.source.startswith("MedicationRequest/")}
+    moved = [d for d in out["ig_administrations"] if b._dose_orders.get(d.source) in orders]
+    for d in moved:
+        out["ig_administrations"].remove(d)
+        out["ig_other_use"].append(IgCourse(d.date, "completed", d.source, d.date, d.product))
 
 
 # An order's status the prescriber sets on the course itself: paused, or halted. Beside it, the medication list's record
