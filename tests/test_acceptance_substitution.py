@@ -705,3 +705,27 @@ def test_ig_draft_on_the_order_screen(case: Draft, lang: str) -> None:
     for words in case.says:
         if lang == "en" or words[:1].isdigit():
             assert words in said, f"{case.expect}: {said}"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_explanation_page_lists_immunoglobulin_given_for_another_reason(lang: str) -> None:
+    """The ITP doses are read (their washout counts) though they make no course: the page's facts table lists them,
+    named as given for another reason; they were missing from it, so the page did not show what the card's note named."""
+    import html
+    import re
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.http.explain_page import render_page
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+
+    answer = replay(RUNTIME, CHART["itp-high-dose-ivig"].bundle, lang=lang, at=date(2026, 3, 1))
+    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert stored is not None
+    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
+    [found] = re.findall(r'<table id="facts">.*?</table>', page, re.S)
+    table = html.unescape(re.sub(r"<[^>]+>", " | ", found))
+    assert "MedicationAdministration/ivig-0" in table and "MedicationAdministration/ivig-1" in table
+    assert ("another reason" if lang == "en" else "anden årsag") in table

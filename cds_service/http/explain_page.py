@@ -98,6 +98,9 @@ FACT_KINDS = {
     "car_t": Text("CAR-T infusion", "CAR-T-infusion"), "bsab": Text("Bispecific antibody", "Bispecifikt antistof"),
     "ig_courses": Text("Immunoglobulin order", "Immunglobulinordination"),
     "ig_administrations": Text("Immunoglobulin dose", "Immunglobulindosis"),
+    # read for its IgG washout only: no substitution course (ITP, GBS ...)
+    "ig_other_use": Text("Immunoglobulin given for another reason (immunomodulation, not substitution)",
+                         "Immunglobulin givet af anden årsag (immunmodulation, ikke substitution)"),
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
