@@ -660,8 +660,9 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
 def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
     after the one before (of any product) continues its course."""
-    # an order for another reason (ITP: `ig_other_use`) claims the doses in its period as a substitution order does
-    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if is_order(o)))
+    # an order or record for another reason (ITP, CIDP: `ig_other_use`) claims the doses in its period as one of
+    # substitution does
+    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if not from_doses(o)))
               if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations

@@ -489,6 +489,24 @@ CHARTS: list[Chart] = [
                                      repeat={"frequency": 1, "period": 4, "periodUnit": "wk"}),
                              "reasonCode": [ITP, HYPOGAMMA]}),
           "2026-03-01", (PLANNED,), ("2026-05-18",), ("may be started", "immunomodulation")),
+    # Found on a second reading: a medication record's reason was not read, so weekly SCIG for CIDP on the list was
+    # substitution begun in the window: 'plan the stop attempt on 2026-05-18' for the CIDP treatment.
+    Chart("home-scig-for-cidp-on-the-list",
+          "Hizentra weekly at home for CIDP (reason G61.8) on the medication list since 2025-12-20: immunomodulation, "
+          "not substitution: no stop card; IgG 2.8 (taken before it) meets the start criterion, the record named",
+          bundle(CART, LOW, {**statement("scig", HIZENTRA, start="2025-12-20"),
+                             "reasonCode": [{"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}]}),
+          "2026-03-01", (START,), ("2026-05-18", "CIDP", "immunomodulation"), ("plan the stop attempt",),
+          notes=("ig-other-indication",)),
+    Chart("itp-order-and-its-copy-on-the-list",
+          "an IVIG order for ITP (D69.3) 2026-01-10 to 2026-01-11 and its copy on the medication list (based on it, "
+          "no reason, left active): one course, the order's: immunomodulation: start criterion, no stop card",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                  end="2026-01-11", reason=ITP, grams=70),
+                 {**statement("ivig-list", PRIVIGEN, start="2026-01-10", source="order"),
+                  "basedOn": [{"reference": "MedicationRequest/ivig"}]}),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("plan the stop attempt",),
+          notes=("ig-other-indication",)),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",

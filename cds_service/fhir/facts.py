@@ -678,8 +678,8 @@ class FactBuilder:
             self._car_t_infusions_not_given()
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
-        if out["ig_other_use"] and self._dose_orders:
-            _doses_of_other_use(self, out)
+        if out["ig_other_use"] and (self._dose_orders or self._statement_orders):
+            _doses_of_other_use(self, out, used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
         if self._unresolved:
@@ -2448,6 +2448,9 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted, end_assumed=assumed, intended=True)
+    if b._other_indication(r, start):  # SCIG for CIDP on the list: immunomodulation, its washout kept, no course
+        return "ig_other_use", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,
+                                        PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                   end_assumed=assumed)
@@ -2467,15 +2470,22 @@ def _request_ref(reference: Any) -> str:
     return _reference_to(reference, "MedicationRequest")
 
 
-def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]]) -> None:
-    """Doses given under an order for another reason than substitution (their `request`), with no reason of their own,
-    are that order's immunomodulation: each is moved to `ig_other_use` (its IgG washout kept). Read as substitution,
-    the ITP order's two doses made a course that ended, and the start criterion in the window became a restart."""
+def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]], used: Mapping[str, Mapping[str, Any]]) -> None:
+    """Doses given under an order for another reason than substitution (their `request`), and medication records based
+    on (or derived from) one, with no reason of their own, are that order's immunomodulation: each is moved to
+    `ig_other_use` (its IgG washout kept). Read as substitution, the ITP order's two doses made a course that ended
+    (the start criterion in the window became a restart), and its copy on the medication list, left active, a course
+    begun in the window ('plan the stop attempt')."""
     orders = {c.source for c in out["ig_other_use"] if c.source.startswith("MedicationRequest/")}
     moved = [d for d in out["ig_administrations"] if b._dose_orders.get(d.source) in orders]
     for d in moved:
         out["ig_administrations"].remove(d)
         out["ig_other_use"].append(IgCourse(d.date, "completed", d.source, d.date, d.product))
+    copies = [c for c in out["ig_courses"] if b._statement_orders.get(c.source, frozenset()) & orders
+              and not used.get(c.source, {}).get("reasonCode")]
+    for c in copies:
+        out["ig_courses"].remove(c)
+        out["ig_other_use"].append(c)
 
 
 # An order's status the prescriber sets on the course itself: paused, or halted. Beside it, the medication list's record
