@@ -1361,6 +1361,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if episode is not None:
         products = {x.product for x in episode.courses if x.start <= c.today}
         base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
+        if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
+            # the list's record gives no start: the course began on the day it was recorded at the latest
+            base.update(episode_start_unrecorded=True)
     base.update(more)
     base.update(restart_end)
     base.update(values)

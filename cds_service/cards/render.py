@@ -182,7 +182,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
     if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
-        lines.append(FACT["substitution"](lang).format_map(Placeholders(p, episode_product=product)))
+        key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else "substitution"
+        lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))

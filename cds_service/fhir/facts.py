@@ -2453,7 +2453,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
                                         PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                  end_assumed=assumed)
+                                  end_assumed=assumed, start_unrecorded=since_asserted)
 
 
 def _reference_to(reference: Any, kind: str) -> str:

@@ -136,6 +136,8 @@ FIELDS = {
     "latest": Text("latest day", "seneste dag"),
     "taken": Text("taken (UTC)", "taget (UTC)"),
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
+    "start_unrecorded": Text("start not recorded (read from the day the record was made)",
+                             "start ikke registreret (læst fra dagen, registreringen blev lavet)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "unreadable": Text("date not readable as a day", "dato kan ikke læses som en dag"),
     # a diagnosis with no name whose code was not read: "unknown-system", or the system its code belongs to
