@@ -684,6 +684,26 @@ DRAFTS = [
           _chart("monthly-renewals-due"), "2026-05-10",
           (draft("d-ivig", PRIVIGEN, "2026-05-14", "2026-06-12", authored="2026-05-10"),), (MEETS,),
           (("d-ivig", STOP),)),
+    # Found on a second reading: the order hooks did not read a draft's reason, so IVIG drafted for ITP was judged as
+    # substitution: 'Ig order meets the start criterion …; end it on 2026-05-18' with a suggestion to end it then, and
+    # after the window 'Ig order does not meet the criteria'.
+    Draft("ivig-drafted-for-itp-in-the-window",
+          "high-dose IVIG drafted for ITP (reason D69.3) in the window: immunomodulation, outside the guideline: no "
+          "card, no end suggested",
+          bundle(CART, LOW), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", "2026-03-03", authored="2026-03-01"), "reasonCode": [ITP]},),
+          ()),
+    Draft("ivig-drafted-for-gbs-after-the-window",
+          "IVIG drafted for Guillain-Barré (SKS DG610) after the window, no infections: not substitution: no card",
+          bundle(CART, LOW), "2026-07-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-07-02", "2026-07-06", authored="2026-07-01"),
+            "reasonCode": [{"coding": [{"system": SKS_D, "code": "DG610"}], "text": "Guillain-Barré"}]},), ()),
+    Draft("ivig-drafted-for-itp-and-hypogammaglobulinaemia",
+          "IVIG drafted with two reasons, ITP and hypogammaglobulinaemia, in the window: substitution: judged, meets, "
+          "to end on the stop date",
+          bundle(CART, LOW), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", authored="2026-03-01"), "reasonCode": [ITP, HYPOGAMMA]},),
+          (MEETS,), (("d-ivig", STOP),)),
     Draft("hyqvia-after-the-stop-date",
           "HyQvia due to stop on 2026-05-18: a HyQvia draft from 2026-05-20 continues past the stop date: does not "
           "meet the criteria",

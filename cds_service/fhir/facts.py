@@ -2131,6 +2131,9 @@ class FactBuilder:
                 continue
             if kind in ("car-t-product", "bsab") and not in_scope_target(entry.get("target")):
                 return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
+            reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+            if kind == "ig" and reasons and all(self._only_other_indication(c) for c in reasons):
+                return None  # drafted for ITP, GBS ... (`ig-other-indication`): immunomodulation, outside the guideline
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
