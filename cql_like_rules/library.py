@@ -1190,6 +1190,12 @@ def latest_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest IgG"])
 
 
+def taken_on_other_use_only(c: Context, result: IgGResult) -> bool:
+    """The result was taken in the washout of immunoglobulin given for another reason (ITP), on no substitution."""
+    return not any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"]) \
+        and taken_on_substitution(c, result)
+
+
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
@@ -1590,6 +1596,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     ignored: dict[str, Value] = {"ignored_igg": latest.result.value_g_l, "ignored_igg_comparator": latest.result.comparator,
                                  "ignored_igg_date": latest.result.date,
                                  "ignored_igg_source": latest.result.source} if caveats else {}
+    if caveats and taken_on_other_use_only(c, latest.result):  # said as such: the card's note says not substitution
+        ignored["ignored_igg_other_use"] = True
 
     def advise(code: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (), suggestions: tuple[str, ...] = (),
                override_reasons: tuple[str, ...] | None = None, extra_caveats: tuple[str, ...] = (),

@@ -507,6 +507,15 @@ CHARTS: list[Chart] = [
                   "basedOn": [{"reference": "MedicationRequest/ivig"}]}),
           "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("plan the stop attempt",),
           notes=("ig-other-indication",)),
+    # Found on a second reading: the IgG in the ITP course's washout was said to be 'taken on substitution', beside
+    # the note that the course was immunomodulation, not substitution.
+    Chart("itp-high-dose-ivig-only-igg-in-its-washout",
+          "IgG 2.5 g/L taken 19 days after high-dose IVIG for ITP, no IgG before it: in the washout (§3.4), not used: "
+          "measure IgG; the card says it was taken after immunoglobulin given for another reason, not on substitution",
+          bundle(CART, on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP),
+                 igg("igg-itp", "2026-01-30", 2.5)),
+          "2026-02-01", ("measure-igg",), ("2026-01-30", "given for another reason"),
+          ("taken on substitution",), danish=True, notes=("ig-other-indication",)),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",
