@@ -712,8 +712,9 @@ def ig_courses(c: Context) -> tuple[IgCourse, ...]:
 @define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
         "booked course), and medication records of a course intended to begin ahead")
 def planned_courses(c: Context) -> tuple[IgCourse, ...]:
+    # a record that gives no start is read from the day it was made: before that day it tells nothing (no plan)
     return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
-                 and (x.authored is None or x.authored <= c.today))
+                 and (x.authored is None or x.authored <= c.today) and not x.start_unrecorded)
 
 
 @define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime")

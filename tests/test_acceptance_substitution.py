@@ -267,6 +267,14 @@ CHARTS: list[Chart] = [
           bundle(CART, igg("igg-pre", "2025-08-20", 3.1), statement("scig", HIZENTRA, asserted="2025-09-01")),
           "2026-05-20", (REVIEW,), ("2026-05-18", "not since when"), ("may be started",), "warning", "due",
           notes=("ig-statement-start-unrecorded",)),
+    # Found on a second reading: before the day it was recorded the record was read as SCIG planned to begin then, so
+    # the chart as it stood in December (IgG 2.8 in the window) had no card at all, and a record dated ahead of today
+    # silenced every card; a record that gives no start tells nothing of the days before it was made.
+    Chart("home-scig-statement-no-period-seen-before-it-was-recorded",
+          "the chart on 2025-12-20, before the list's record (asserted 2026-01-05 only) was made: nothing shows "
+          "substitution yet: IgG 2.8 in the window: Ig may be started; from 2026-01-05 the stop attempt is planned",
+          bundle(CART, LOW, statement("scig", HIZENTRA, asserted="2026-01-05")), "2025-12-20", (START,),
+          ("2026-05-18",), months=("2025-11-01", "2026-07-01")),
     Chart("home-scig-patient-doses-holiday-gap",
           "SCIG weekly recorded by the patient, 3 weeks without a dose over a holiday: one course: stop planned",
           bundle(CART, LOW, doses("scig-a", "2025-12-20", 7, "2026-02-07", CUVITRU, grams=None, ml=50,
