@@ -32,7 +32,10 @@ placed in time, so the patient on it got 'Ig may be started' (its note last in t
 that day, its unrecorded start named. A restart after a course of recorded doses was named by the course's end, 35
 days after the last dose (a day nothing happened on); it is now named by its last dose. Immunoglobulin given for
 another reason (high-dose IVIG for ITP, `reasonCode` D69.3) was read as substitution, so the start criterion became 'a
-restart: Ig start not recommended'; it is now immunomodulation, named, its IgG washout kept (§3.4). Left, with a
+restart: Ig start not recommended'; it is now immunomodulation, named, its IgG washout kept (§3.4). A second reading
+found the ITP order's doses with no reason of their own, its copy on the medication list, SCIG for CIDP on the list and
+IVIG drafted for ITP still read as substitution, one reason carrying D69.3 beside D80.1 read as ITP alone, the IgG in
+the ITP washout called 'taken on substitution', and the record with no start silencing the cards before its day. Left, with a
 comment on its chart: an immunoglobulin known only by its name (Danish text, a local code with the product's name) is
 named, not read.
 """
