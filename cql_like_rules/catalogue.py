@@ -1750,6 +1750,12 @@ CAVEATS: dict[str, Text] = {
     "igg-during-substitution-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
+    # the same, when only immunoglobulin given for another reason (ITP: `ig-other-indication`) was in its washout
+    "igg-during-other-use-ignored": Text(
+        "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken within the washout of immunoglobulin given for "
+        "another reason and not used (§3.4).",
+        "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget i udvaskningen efter immunglobulin givet af anden "
+        "årsag og ikke brugt (§3.4)."),
     "paraprotein-subtracted": Text(
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
         "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),

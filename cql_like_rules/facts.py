@@ -202,6 +202,7 @@ class IgCourse:
     authored: date | None = None  # when the order was written (authoredOn), if sent
     end_assumed: bool = False  # `end` is the last day of an end that names no day ("2026-05")
     intended: bool = False  # a course planned (a record intended, a request of intent plan): substitution only while ahead
+    start_unrecorded: bool = False  # a medication record with no start, read from the day it was recorded (dateAsserted)
 
 
 @dataclass(frozen=True)

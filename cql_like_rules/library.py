@@ -661,7 +661,10 @@ def ig_administration_courses(c: Context) -> tuple[IgCourse, ...]:
 def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
     after the one before (of any product) continues its course."""
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
+    # an order or record for another reason (ITP, CIDP: `ig_other_use`) claims the doses in its period as one of
+    # substitution does
+    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if not from_doses(o)))
+              if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
@@ -710,8 +713,9 @@ def ig_courses(c: Context) -> tuple[IgCourse, ...]:
 @define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
         "booked course), and medication records of a course intended to begin ahead")
 def planned_courses(c: Context) -> tuple[IgCourse, ...]:
+    # a record that gives no start is read from the day it was made: before that day it tells nothing (no plan)
     return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
-                 and (x.authored is None or x.authored <= c.today))
+                 and (x.authored is None or x.authored <= c.today) and not x.start_unrecorded)
 
 
 @define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime")
@@ -1188,6 +1192,12 @@ def latest_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest IgG"])
 
 
+def taken_on_other_use_only(c: Context, result: IgGResult) -> bool:
+    """The result was taken in the washout of immunoglobulin given for another reason (ITP), on no substitution."""
+    return not any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"]) \
+        and taken_on_substitution(c, result)
+
+
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
@@ -1359,6 +1369,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if episode is not None:
         products = {x.product for x in episode.courses if x.start <= c.today}
         base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
+        if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
+            # the list's record gives no start: the course began on the day it was recorded at the latest
+            base.update(episode_start_unrecorded=True)
     base.update(more)
     base.update(restart_end)
     base.update(values)
@@ -1585,6 +1598,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     ignored: dict[str, Value] = {"ignored_igg": latest.result.value_g_l, "ignored_igg_comparator": latest.result.comparator,
                                  "ignored_igg_date": latest.result.date,
                                  "ignored_igg_source": latest.result.source} if caveats else {}
+    if caveats and taken_on_other_use_only(c, latest.result):  # said as such: the card's note says not substitution
+        ignored["ignored_igg_other_use"] = True
 
     def advise(code: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (), suggestions: tuple[str, ...] = (),
                override_reasons: tuple[str, ...] | None = None, extra_caveats: tuple[str, ...] = (),

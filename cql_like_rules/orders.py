@@ -38,7 +38,7 @@ from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
                       alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_shown_values,
                       infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
-                      taken_on_substitution)
+                      taken_on_other_use_only, taken_on_substitution)
 
 define = LIBRARY.define
 
@@ -141,6 +141,8 @@ def _ignored_igg(c: Context, found: Advice) -> Advice:
         return found
     values = {**found.values, "ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.comparator,
               "ignored_igg_date": latest.date, "ignored_igg_source": latest.source}
+    if taken_on_other_use_only(c, latest):
+        values["ignored_igg_other_use"] = True
     return replace(found, caveats=found.caveats + ("igg-during-substitution-ignored",), values=values)
 
 

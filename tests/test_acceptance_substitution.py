@@ -32,7 +32,10 @@ placed in time, so the patient on it got 'Ig may be started' (its note last in t
 that day, its unrecorded start named. A restart after a course of recorded doses was named by the course's end, 35
 days after the last dose (a day nothing happened on); it is now named by its last dose. Immunoglobulin given for
 another reason (high-dose IVIG for ITP, `reasonCode` D69.3) was read as substitution, so the start criterion became 'a
-restart: Ig start not recommended'; it is now immunomodulation, named, its IgG washout kept (§3.4). Left, with a
+restart: Ig start not recommended'; it is now immunomodulation, named, its IgG washout kept (§3.4). A second reading
+found the ITP order's doses with no reason of their own, its copy on the medication list, SCIG for CIDP on the list and
+IVIG drafted for ITP still read as substitution, one reason carrying D69.3 beside D80.1 read as ITP alone, the IgG in
+the ITP washout called 'taken on substitution', and the record with no start silencing the cards before its day. Left, with a
 comment on its chart: an immunoglobulin known only by its name (Danish text, a local code with the product's name) is
 named, not read.
 """
@@ -254,13 +257,13 @@ CHARTS: list[Chart] = [
           ("may be started",), "warning", "record"),
     # Found here: read as not placed in time, this record gave 'Ig may be started' (its note last on the card). It
     # says the patient took SCIG on 2026-01-05 and still does: read as taken from that day, its start named unknown
-    # (on a card with no page to link, where four facts fill the room, the note is counted: a fact never goes for it).
+    # (the course line says so: on a card with no page to link the note itself may only be counted).
     Chart("home-scig-statement-no-period",
           "home SCIG on the list, active, no effective period (only asserted 2026-01-05): the patient is on SCIG; when "
           "it began is not recorded: never 'Ig may be started'; at the latest since 2026-01-05, after T0: the stop "
           "attempt on 2026-05-18 (if it began before T0 the general review falls on that day too), the record named",
           bundle(CART, LOW, statement("scig", HIZENTRA, asserted="2026-01-05")), "2026-03-01", (PLANNED,),
-          ("2026-05-18", "2026-01-05", "data note not shown here"), ("may be started",), "info", "record",
+          ("2026-05-18", "2026-01-05", "start not recorded"), ("may be started",), "info", "record",
           danish=True,
           notes=("ig-statement-start-unrecorded",)),
     Chart("home-scig-statement-no-period-asserted-before-t0",
@@ -269,6 +272,14 @@ CHARTS: list[Chart] = [
           bundle(CART, igg("igg-pre", "2025-08-20", 3.1), statement("scig", HIZENTRA, asserted="2025-09-01")),
           "2026-05-20", (REVIEW,), ("2026-05-18",), ("may be started",), "warning", "due",
           notes=("ig-statement-start-unrecorded",)),
+    # Found on a second reading: before the day it was recorded the record was read as SCIG planned to begin then, so
+    # the chart as it stood in December (IgG 2.8 in the window) had no card at all, and a record dated ahead of today
+    # silenced every card; a record that gives no start tells nothing of the days before it was made.
+    Chart("home-scig-statement-no-period-seen-before-it-was-recorded",
+          "the chart on 2025-12-20, before the list's record (asserted 2026-01-05 only) was made: nothing shows "
+          "substitution yet: IgG 2.8 in the window: Ig may be started; from 2026-01-05 the stop attempt is planned",
+          bundle(CART, LOW, statement("scig", HIZENTRA, asserted="2026-01-05")), "2025-12-20", (START,),
+          ("2026-05-18",), months=("2025-11-01", "2026-07-01")),
     Chart("home-scig-patient-doses-holiday-gap",
           "SCIG weekly recorded by the patient, 3 weeks without a dose over a holiday: one course: stop planned",
           bundle(CART, LOW, doses("scig-a", "2025-12-20", 7, "2026-02-07", CUVITRU, grams=None, ml=50,
@@ -457,6 +468,67 @@ CHARTS: list[Chart] = [
           bundle(CART, LOW, on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP),
                  igg("igg-after", "2026-03-02", 5.1)),
           "2026-03-05", ("general-criteria-igg-under-6",), ("5.1",)),
+    # Found on a second reading: the order carried the reason, its doses did not; the doses made a course of their
+    # own, so the card said 'a restart (Ig since T0, last dose 2026-01-11): Ig start not recommended' beside the note
+    # that the order was 'immunomodulation, not substitution (no course to stop or restart)'.
+    Chart("itp-order-with-reason-its-doses-without",
+          "an IVIG order for ITP (D69.3) 2026-01-10 to 2026-01-11, its two doses recorded with no reason: the doses "
+          "are that order's (in its period), immunomodulation: no restart; IgG 2.8 (before it) meets the start criterion",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                  end="2026-01-11", reason=ITP, grams=70),
+                 on_days("ivig-d", ["2026-01-10", "2026-01-11"], grams=70)),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("a restart",), danish=True,
+          notes=("ig-other-indication",)),
+    Chart("itp-order-completed-no-end-doses-linked",
+          "an IVIG order for ITP completed with no end date, its doses (no reason) linked to it by their request: "
+          "immunomodulation: no restart; an IgG 12 days after the doses is in their washout, not used: the IgG 2.8 "
+          "before decides: start criterion",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", reason=ITP, grams=70),
+                 on_days("ivig-d", ["2026-01-10", "2026-01-11"], grams=70, request="ivig"),
+                 igg("igg-itp", "2026-01-23", 9.8)),
+          "2026-02-01", (START,), ("2.8 g/L", "2026-05-18"), ("a restart", "9.8"), notes=("ig-other-indication",)),
+    # Found on a second reading: one reason naming ITP and hypogammaglobulinaemia (two codings of one concept) was
+    # read as ITP alone, so the patient on IVIG got 'Ig may be started' and no stop card.
+    Chart("ivig-order-one-reason-itp-and-hypogammaglobulinaemia",
+          "an IVIG order every 4 weeks since 2025-12-15 whose one reason carries D69.3 and D80.1: substitution (a "
+          "reason outside the set): the stop attempt is planned for 2026-05-18",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2025-12-12", start="2025-12-15",
+                                  repeat={"frequency": 1, "period": 4, "periodUnit": "wk"},
+                                  reason={"coding": ITP["coding"] + HYPOGAMMA["coding"]})),
+          "2026-03-01", (PLANNED,), ("2026-05-18",), ("may be started", "immunomodulation")),
+    Chart("ivig-order-reasons-itp-and-hypogammaglobulinaemia",
+          "an IVIG order every 4 weeks since 2025-12-15 with two reasons, D69.3 and D80.1: substitution: stop planned",
+          bundle(CART, LOW, {**order("ivig", PRIVIGEN, "2025-12-12", start="2025-12-15",
+                                     repeat={"frequency": 1, "period": 4, "periodUnit": "wk"}),
+                             "reasonCode": [ITP, HYPOGAMMA]}),
+          "2026-03-01", (PLANNED,), ("2026-05-18",), ("may be started", "immunomodulation")),
+    # Found on a second reading: a medication record's reason was not read, so weekly SCIG for CIDP on the list was
+    # substitution begun in the window: 'plan the stop attempt on 2026-05-18' for the CIDP treatment.
+    Chart("home-scig-for-cidp-on-the-list",
+          "Hizentra weekly at home for CIDP (reason G61.8) on the medication list since 2025-12-20: immunomodulation, "
+          "not substitution: no stop card; IgG 2.8 (taken before it) meets the start criterion, the record named",
+          bundle(CART, LOW, {**statement("scig", HIZENTRA, start="2025-12-20"),
+                             "reasonCode": [{"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}]}),
+          "2026-03-01", (START,), ("2026-05-18", "CIDP", "immunomodulation"), ("plan the stop attempt",),
+          notes=("ig-other-indication",)),
+    Chart("itp-order-and-its-copy-on-the-list",
+          "an IVIG order for ITP (D69.3) 2026-01-10 to 2026-01-11 and its copy on the medication list (based on it, "
+          "no reason, left active): one course, the order's: immunomodulation: start criterion, no stop card",
+          bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                  end="2026-01-11", reason=ITP, grams=70),
+                 {**statement("ivig-list", PRIVIGEN, start="2026-01-10", source="order"),
+                  "basedOn": [{"reference": "MedicationRequest/ivig"}]}),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("plan the stop attempt",),
+          notes=("ig-other-indication",)),
+    # Found on a second reading: the IgG in the ITP course's washout was said to be 'taken on substitution', beside
+    # the note that the course was immunomodulation, not substitution.
+    Chart("itp-high-dose-ivig-only-igg-in-its-washout",
+          "IgG 2.5 g/L taken 19 days after high-dose IVIG for ITP, no IgG before it: in the washout (§3.4), not used: "
+          "measure IgG; the card says it was taken after immunoglobulin given for another reason, not on substitution",
+          bundle(CART, on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP),
+                 igg("igg-itp", "2026-01-30", 2.5)),
+          "2026-02-01", ("measure-igg",), ("2026-01-30", "given for another reason"),
+          ("taken on substitution",), danish=True, notes=("ig-other-indication",)),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",
@@ -634,6 +706,26 @@ DRAFTS = [
           _chart("monthly-renewals-due"), "2026-05-10",
           (draft("d-ivig", PRIVIGEN, "2026-05-14", "2026-06-12", authored="2026-05-10"),), (MEETS,),
           (("d-ivig", STOP),)),
+    # Found on a second reading: the order hooks did not read a draft's reason, so IVIG drafted for ITP was judged as
+    # substitution: 'Ig order meets the start criterion …; end it on 2026-05-18' with a suggestion to end it then, and
+    # after the window 'Ig order does not meet the criteria'.
+    Draft("ivig-drafted-for-itp-in-the-window",
+          "high-dose IVIG drafted for ITP (reason D69.3) in the window: immunomodulation, outside the guideline: no "
+          "card, no end suggested",
+          bundle(CART, LOW), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", "2026-03-03", authored="2026-03-01"), "reasonCode": [ITP]},),
+          ()),
+    Draft("ivig-drafted-for-gbs-after-the-window",
+          "IVIG drafted for Guillain-Barré (SKS DG610) after the window, no infections: not substitution: no card",
+          bundle(CART, LOW), "2026-07-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-07-02", "2026-07-06", authored="2026-07-01"),
+            "reasonCode": [{"coding": [{"system": SKS_D, "code": "DG610"}], "text": "Guillain-Barré"}]},), ()),
+    Draft("ivig-drafted-for-itp-and-hypogammaglobulinaemia",
+          "IVIG drafted with two reasons, ITP and hypogammaglobulinaemia, in the window: substitution: judged, meets, "
+          "to end on the stop date",
+          bundle(CART, LOW), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", authored="2026-03-01"), "reasonCode": [ITP, HYPOGAMMA]},),
+          (MEETS,), (("d-ivig", STOP),)),
     Draft("hyqvia-after-the-stop-date",
           "HyQvia due to stop on 2026-05-18: a HyQvia draft from 2026-05-20 continues past the stop date: does not "
           "meet the criteria",
@@ -673,3 +765,27 @@ def test_ig_draft_on_the_order_screen(case: Draft, lang: str) -> None:
     for words in case.says:
         if lang == "en" or words[:1].isdigit():
             assert words in said, f"{case.expect}: {said}"
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_explanation_page_lists_immunoglobulin_given_for_another_reason(lang: str) -> None:
+    """The ITP doses are read (their washout counts) though they make no course: the page's facts table lists them,
+    named as given for another reason; they were missing from it, so the page did not show what the card's note named."""
+    import html
+    import re
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.http.explain_page import render_page
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+
+    answer = replay(RUNTIME, CHART["itp-high-dose-ivig"].bundle, lang=lang, at=date(2026, 3, 1))
+    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert stored is not None
+    now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
+    [found] = re.findall(r'<table id="facts">.*?</table>', page, re.S)
+    table = html.unescape(re.sub(r"<[^>]+>", " | ", found))
+    assert "MedicationAdministration/ivig-0" in table and "MedicationAdministration/ivig-1" in table
+    assert ("another reason" if lang == "en" else "anden årsag") in table

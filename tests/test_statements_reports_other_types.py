@@ -521,8 +521,9 @@ def test_an_active_ig_record_dated_only_by_its_assertion_is_taken_from_that_day(
     assert [a.code for a in answered.advice] == ["stop-planned"]
     assert "may be started" not in answered.cards[0]["summary"]
     assert [n.kind for n in answered.notes][:1] == ["ig-statement-start-unrecorded"]
-    # four facts fill the room of a card with no page to link: the note is counted there, never at a fact's cost
-    assert "1 data note not shown here" in answered.cards[0]["detail"]
-    assert "- SCIG since 2026-01-02" in answered.cards[0]["detail"]
+    # the card's facts say the start is not recorded: its note may only be counted beside the 'no order to end' to-do
+    # and the IgG caveat (it was, and the card gave the stop date with no word of the assumed start)
+    assert "- SCIG since 2026-01-02 or before (start not recorded)" in answered.cards[0]["detail"]
+    assert answered.notes[0].day == date(2026, 1, 2)
     da = replay(RUNTIME, bundle, at=date(2026, 1, 20), lang="da")
-    assert "1 datanote ikke vist her" in da.cards[0]["detail"]
+    assert "- SCIG siden 2026-01-02 eller før (start ikke registreret)" in da.cards[0]["detail"]

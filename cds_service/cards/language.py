@@ -72,6 +72,9 @@ FACT = {
                               "; genopstart (Ig siden T0, sidste dosis {previous_last_dose}): generelle kriterier"),
     "restart-undated": Text("; a restart: general criteria", "; genopstart: generelle kriterier"),  # no end to give
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
+    # the course's first record gives no start, only the day it was recorded (dateAsserted): begun by then
+    "substitution-start-unrecorded": Text("{episode_product} since {episode_start} or before (start not recorded)",
+                                          "{episode_product} siden {episode_start} eller før (start ikke registreret)"),
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),
     "order": Text("Draft order: {drug} from {order_start}", "Ordinationsudkast: {drug} fra {order_start}"),
     "age": Text("Age at T0: {age} years", "Alder ved T0: {age} år"),

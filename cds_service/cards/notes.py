@@ -89,11 +89,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} immunoglobulin records name another reason ({names}): immunomodulation, not substitution",
              "{n} immunglobulinregistreringer angiver en anden årsag ({names}): immunmodulation, ikke substitution")),
     "ig-statement-start-unrecorded": (
-        Text("a medication record says immunoglobulin (“{display}”) is taken but not since when: read as taken from "
-             "{day}, the day it was recorded; record its start (begun before T0, the general stop criteria apply)",
-             "en medicinregistrering siger, at immunglobulin (“{display}”) tages, men ikke siden hvornår: læst som "
-             "taget fra {day}, dagen den blev registreret; registrér starten (begyndt før T0 gælder de generelle "
-             "seponeringskriterier)"),
+        # short: it must fit beside the stop card's 'no order to end' to-do, where it was only counted
+        Text("listed immunoglobulin (“{display}”) is taken but not since when: read as taken from {day}, the day "
+             "recorded; record its start (before T0: general stop criteria)",
+             "immunglobulin på listen (“{display}”) tages, men ikke siden hvornår: læst som taget fra {day}, "
+             "registreringsdagen; registrér starten (før T0: generelle seponeringskriterier)"),
         Text("{n} medication records say immunoglobulin is taken but not since when: each read as taken from the day "
              "it was recorded; record their start",
              "{n} medicinregistreringer siger, at immunglobulin tages, men ikke siden hvornår: hver læst som taget fra "

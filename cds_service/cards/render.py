@@ -55,6 +55,7 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
 # again in the same card: the latest IgG not used (on substitution); the IgG awaiting its result (registered: a
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-during-other-use-ignored": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
@@ -182,7 +183,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
         lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
     if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
-        lines.append(FACT["substitution"](lang).format_map(Placeholders(p, episode_product=product)))
+        key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else "substitution"
+        lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
@@ -230,6 +232,9 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
     """At most 700 characters: decision, facts, what to do, notes, data not used, section."""
     caveat_keys = advice.caveats
+    if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
+        caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
+                            for c in caveat_keys)
     text, facts = _detail(advice, ctx, p, has_link, caveat_keys)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):

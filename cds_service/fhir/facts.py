@@ -630,6 +630,7 @@ class FactBuilder:
         self._car_t_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
+        self._dose_orders: dict[str, str] = {}  # Ig dose -> the order it says it was given under (`request`)
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
         self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
@@ -649,6 +650,7 @@ class FactBuilder:
         self._car_t_not_given = []
         self._diagnoses = []
         self._statement_orders = {}
+        self._dose_orders = {}
         self._out_of_scope_days = set()
         self._unknown_systems = {}
         self._panel_parts = []
@@ -698,6 +700,8 @@ class FactBuilder:
             self._car_t_infusions_not_given()
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
+        if out["ig_other_use"] and (self._dose_orders or self._statement_orders):
+            _doses_of_other_use(self, out, used)
         if len(out["igg"]) > 1:
             out["igg"] = self._timed(out["igg"], used)
         if self._unresolved:
@@ -1956,6 +1960,8 @@ class FactBuilder:
         if self._other_indication(r, day):
             return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
                                             PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+        if not r.get("reasonCode") and (request := _request_ref(r.get("request"))):  # one with a reason of its own is read by it
+            self._dose_orders[reference_of(r)] = request
         return "ig_administrations", IgAdministration(day, reference_of(r),
                                                       PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
 
@@ -1964,11 +1970,27 @@ class FactBuilder:
         (high-dose IVIG for ITP, GBS ...). Named; it makes no substitution course (read as one, the start criterion
         in the window became 'a restart: Ig start not recommended'), and only its IgG washout counts (§3.4)."""
         reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
-        if not reasons or not all(self.t.sets_of(c).get("ig-other-indication") for c in reasons):
+        if not reasons or not all(self._only_other_indication(c) for c in reasons):
             return False
         self._notes.append(DataNote("ig-other-indication", reference_of(r), "immunoglobulin given for another reason "
                                     "than substitution (immunomodulation): no substitution course, its washout kept",
                                     (_concept_text(reasons[0]) or _first_code(reasons[0]))[:80], day))
+        return True
+
+    def _only_other_indication(self, reason: Mapping[str, Any]) -> bool:
+        """A reason in `ig-other-indication` whose every coding in the set's code systems is in it: one reason that
+        also carries D80.1 (hypogammaglobulinaemia) beside D69.3 is not read as ITP alone (it left a patient on IVIG
+        told 'Ig may be started'). A coding in another system (a SNOMED CT translation) neither adds nor takes away."""
+        if not self.t.sets_of(reason).get("ig-other-indication"):
+            return False
+        systems = self.t.systems_of("ig-other-indication")
+        for coding in _list(reason.get("coding")):
+            if not isinstance(coding, dict) or not isinstance(coding.get("system"), str):
+                continue
+            alias = self.t.alias_for(coding["system"])
+            if alias is not None and alias[0] in systems and coding.get("code") \
+                    and not self.t.sets_of({"coding": [coding]}).get("ig-other-indication"):
+                return False
         return True
 
     def _medication_request(self, r: Mapping[str, Any]) -> Produced:
@@ -2139,6 +2161,9 @@ class FactBuilder:
                 continue
             if kind in ("car-t-product", "bsab") and not in_scope_target(entry.get("target")):
                 return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
+            reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+            if kind == "ig" and reasons and all(self._only_other_indication(c) for c in reasons):
+                return None  # drafted for ITP, GBS ... (`ig-other-indication`): immunomodulation, outside the guideline
             unread, partial = "", ""
             mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
             try:
@@ -2456,9 +2481,12 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted, end_assumed=assumed, intended=True)
+    if b._other_indication(r, start):  # SCIG for CIDP on the list: immunomodulation, its washout kept, no course
+        return "ig_other_use", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,
+                                        PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
                                   PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
-                                  end_assumed=assumed)
+                                  end_assumed=assumed, start_unrecorded=since_asserted)
 
 
 def _reference_to(reference: Any, kind: str) -> str:
@@ -2473,6 +2501,24 @@ def _reference_to(reference: Any, kind: str) -> str:
 def _request_ref(reference: Any) -> str:
     """A reference as 'MedicationRequest/id', '' when not one."""
     return _reference_to(reference, "MedicationRequest")
+
+
+def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]], used: Mapping[str, Mapping[str, Any]]) -> None:
+    """Doses given under an order for another reason than substitution (their `request`), and medication records based
+    on (or derived from) one, with no reason of their own, are that order's immunomodulation: each is moved to
+    `ig_other_use` (its IgG washout kept). Read as substitution, the ITP order's two doses made a course that ended
+    (the start criterion in the window became a restart), and its copy on the medication list, left active, a course
+    begun in the window ('plan the stop attempt')."""
+    orders = {c.source for c in out["ig_other_use"] if c.source.startswith("MedicationRequest/")}
+    moved = [d for d in out["ig_administrations"] if b._dose_orders.get(d.source) in orders]
+    for d in moved:
+        out["ig_administrations"].remove(d)
+        out["ig_other_use"].append(IgCourse(d.date, "completed", d.source, d.date, d.product))
+    copies = [c for c in out["ig_courses"] if b._statement_orders.get(c.source, frozenset()) & orders
+              and not used.get(c.source, {}).get("reasonCode")]
+    for c in copies:
+        out["ig_courses"].remove(c)
+        out["ig_other_use"].append(c)
 
 
 # An order's status the prescriber sets on the course itself: paused, or halted. Beside it, the medication list's record

@@ -98,6 +98,9 @@ FACT_KINDS = {
     "car_t": Text("CAR-T infusion", "CAR-T-infusion"), "bsab": Text("Bispecific antibody", "Bispecifikt antistof"),
     "ig_courses": Text("Immunoglobulin order", "Immunglobulinordination"),
     "ig_administrations": Text("Immunoglobulin dose", "Immunglobulindosis"),
+    # read for its IgG washout only: no substitution course (ITP, GBS ...)
+    "ig_other_use": Text("Immunoglobulin given for another reason (immunomodulation, not substitution)",
+                         "Immunglobulin givet af anden årsag (immunmodulation, ikke substitution)"),
     "infections": Text("Infection", "Infektion"), "cultures": Text("Culture", "Dyrkning"),
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
@@ -133,6 +136,8 @@ FIELDS = {
     "latest": Text("latest day", "seneste dag"),
     "taken": Text("taken (UTC)", "taget (UTC)"),
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
+    "start_unrecorded": Text("start not recorded (read from the day the record was made)",
+                             "start ikke registreret (læst fra dagen, registreringen blev lavet)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "unreadable": Text("date not readable as a day", "dato kan ikke læses som en dag"),
     # a diagnosis with no name whose code was not read: "unknown-system", or the system its code belongs to
