@@ -597,8 +597,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{stop_date} and end the record then; if it is no longer given, end it now. A short "
                          "extension is possible when the community risk of bacterial infection is high.",
                          "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
-                         "{stop_date}, og afslut registreringen da; gives den ikke længere, så afslut den nu. En kort "
-                         "forlængelse er mulig ved høj smitterisiko for bakterielle infektioner i samfundet."),
+                         "{stop_date}, og afslut den da; gives den ikke mere, afslut den nu. Kort forlængelse er mulig "
+                         "ved høj risiko for bakterielle infektioner i samfundet."),
                 ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
@@ -1430,12 +1430,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "its date names no day; no other infusion is recorded: no high-risk window ({window}), start "
                          "or stop criterion applied.",
                          "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet, "
-                         "og dens dato angiver ingen dag; ingen anden infusion er registreret: ingen højrisikoperiode "
+                         "og dens dato har ingen dag; ingen anden infusion registreret: ingen højrisikoperiode "
                          "({window}), start- eller stopkriterier anvendt."),
                     Text("If cells were given, correct the record with the day they were given; until then check the "
                          "immunoglobulin criteria yourself.",
-                         "Er der givet celler, så ret registreringen med dagen, de blev givet; vurdér indtil da selv "
-                         "kriterierne for immunglobulin."),
+                         "Er der givet celler, så ret registreringen med dagen; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
                 ),
                 "car-t-not-given-no-day-child": Variant(
                     Text("Not checked: {drug} recorded as stopped, not given, no day read; child ({age} y): individual "
