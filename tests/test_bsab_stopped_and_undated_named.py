@@ -138,3 +138,23 @@ def test_an_ivig_draft_beside_a_named_therapy_with_no_date_gets_the_same_card(ho
                    drafts=[ivig_draft("2026-01-12")])
     assert code(card) == "therapy-undated", code(card)
     assert "TEC-1" in plain(card)
+
+
+def blinatumomab_procedure(status: str, reason: str | None = None) -> Resource:
+    """Blinatumomab registered as its SKS treatment code (a Procedure), as Danish hospitals do."""
+    return {"resourceType": "Procedure", "id": "blina", "status": status, "subject": {"reference": "Patient/pt-lifecycle"},
+            "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4", "code": "BOHJ19K1",
+                                 "display": "Behandling med blinatumomab"}]},
+            "performedDateTime": "2025-12-01T09:00:00+01:00",
+            **({"statusReason": {"text": reason}} if reason else {})}
+
+
+def test_a_bsab_procedure_stopped_is_read_as_its_administration_is() -> None:
+    """The same rule for a bispecific registered as a Procedure: stopped part-way opens the window, named; stopped
+    'Ikke givet' dates nothing and gets the card saying so (before: both gave nothing)."""
+    [card] = cards(chart(blinatumomab_procedure("stopped", "Afbrudt pga. CRS")), AT)
+    assert code(card) == "start-substitution", code(card)
+    assert "recorded as stopped before it was complete: read as given" in plain(card)
+    [card] = cards(chart(blinatumomab_procedure("stopped", "Ikke givet")), AT)
+    assert code(card) == "therapy-undated", code(card)
+    assert "recorded as stopped, not given" in card["summary"]
