@@ -1452,6 +1452,97 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og ret registreringen med dagen, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # named as a CAR-T or bsAb, its code in no value set (a local code, or one under the wrong system) and
+                # no date: what was seen is said, and that neither could be read
+                "named-no-date": Variant(
+                    Text("Not checked: {drug} ({order_code}) has a code this service does not read and no date",
+                         "Ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke læser, og ingen dato"),
+                    Text("Its name looks like {looks_like}, whose window ({window}) opens the day it is given, but "
+                         "neither its code nor its date could be read: {order_code_whole} ({order_code_system}) is in "
+                         "no value set, and it has no date.",
+                         "Navnet ligner {looks_like}, hvis periode ({window}) begynder den dag, den gives, men hverken "
+                         "koden eller datoen kunne læses: {order_code_whole} ({order_code_system}) er ikke i noget "
+                         "værdisæt, og der er ingen dato."),
+                    Text("Add the day it was given and have the code corrected; until then check the criteria "
+                         "yourself.",
+                         "Tilføj dagen, den blev givet, og få koden rettet; vurdér indtil da selv kriterierne."),
+                ),
+                "named-no-date-child": Variant(
+                    Text("Not checked: {drug} ({order_code}) has a code not read and no date; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} ({order_code}) har en kode, der ikke læses, og ingen dato; barn "
+                         "({age} år): individuel vurdering"),
+                    Text("Its name looks like {looks_like}, but neither its code nor its date could be read: "
+                         "{order_code_whole} ({order_code_system}) is in no value set, and it has no date. The "
+                         "criteria do not cover children.",
+                         "Navnet ligner {looks_like}, men hverken koden eller datoen kunne læses: {order_code_whole} "
+                         "({order_code_system}) er ikke i noget værdisæt, og der er ingen dato. Kriterierne omfatter "
+                         "ikke børn."),
+                    Text("Decide individually; add the day and have the code corrected.",
+                         "Beslut individuelt; tilføj dagen, og få koden rettet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+                # a bispecific dose stopped with a reason read as none given, and no other dose read: no window,
+                # but the record is there, and a clinician who knows some was given must learn it was not read
+                "bsab-not-given": Variant(
+                    Text("Not checked: {drug} on {therapy_date} recorded as stopped, not given; correct it if some "
+                         "was given",
+                         "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; ret det, hvis "
+                         "noget blev givet"),
+                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given; no other "
+                         "dose is recorded: no high-risk window ({window}), start or stop criterion applied.",
+                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet; "
+                         "ingen anden dosis er registreret: ingen højrisikoperiode ({window}), start- eller "
+                         "stopkriterier anvendt."),
+                    Text("If some was given, correct the record; until then check the immunoglobulin criteria "
+                         "yourself.",
+                         "Er noget givet, så ret registreringen; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "bsab-not-given-child": Variant(
+                    Text("Not checked: {drug} on {therapy_date} recorded as stopped, not given; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; barn "
+                         "({age} år): individuel vurdering"),
+                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given. The "
+                         "criteria do not cover children: the need for substitution is assessed individually.",
+                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet. "
+                         "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and correct the record if some was given.",
+                         "Beslut individuelt, og ret registreringen, hvis noget blev givet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+                "bsab-not-given-no-day": Variant(
+                    Text("Not checked: {drug} recorded as stopped, not given, no day read; correct it if some was "
+                         "given",
+                         "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis "
+                         "noget blev givet"),
+                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given, and its "
+                         "date names no day; no other dose is recorded: no high-risk window ({window}), start or stop "
+                         "criterion applied.",
+                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet, "
+                         "og dens dato angiver ingen dag; ingen anden dosis er registreret: ingen højrisikoperiode "
+                         "({window}), start- eller stopkriterier anvendt."),
+                    Text("If some was given, correct the record with the day it was given; until then check the "
+                         "immunoglobulin criteria yourself.",
+                         "Er noget givet, så ret registreringen med dagen, det blev givet; vurdér indtil da selv "
+                         "kriterierne for immunglobulin."),
+                ),
+                "bsab-not-given-no-day-child": Variant(
+                    Text("Not checked: {drug} recorded as stopped, not given, no day read; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given, and its "
+                         "date names no day. The criteria do not cover children: the need for substitution is "
+                         "assessed individually.",
+                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet, "
+                         "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
+                         "vurderes individuelt."),
+                    Text("Decide individually, and correct the record with the day if some was given.",
+                         "Beslut individuelt, og ret registreringen med dagen, hvis noget blev givet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # the order carries no date at all: words, not "ordered for ?"
                 "car-t-order-no-date": Variant(
                     Text("Not checked: {drug} ordered (order completed, no date on it), but no infusion recorded: "
@@ -1522,6 +1613,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "car-t-not-given-no-day": "the same, its date naming no day (none, a month, words, a date no "
                                                    "reader takes): the card names no day",
                          "car-t-not-given-no-day-child": "the same, in a child: individual assessment",
+                         "named-no-date": "a record named as a CAR-T or bsAb that happened, its code in no value "
+                                          "set (a local code, or one under the wrong code system) and with no date, "
+                                          "and no recognised index event: the card names it, its code and system, "
+                                          "and says neither could be read",
+                         "named-no-date-child": "the same, in a child (under the adult age today): individual "
+                                                "assessment",
+                         "bsab-not-given": "a bispecific dose recorded as stopped with a reason read as none given "
+                                           "(\"Ikke givet\"), dated, while no bispecific dose or order is read: no "
+                                           "window; the card says the record was not read as a dose",
+                         "bsab-not-given-child": "the same, in a child (under the adult age on its day): individual "
+                                                 "assessment",
+                         "bsab-not-given-no-day": "the same, its date naming no day: the card names no day",
+                         "bsab-not-given-no-day-child": "the same, in a child: individual assessment",
                          "car-t-order-no-date": "a CAR-T product order completed with no date at all (no start, no "
                                                 "authoredOn) while no CAR-T infusion is recorded: the card says the "
                                                 "order has no date",

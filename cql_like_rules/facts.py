@@ -170,8 +170,16 @@ class UndatedTherapy:
     latest: date | None = None
     ordered: bool = False  # a CAR-T order completed with no infusion recorded: `earliest` its planned day
     unreadable: bool = False  # a date no reader can take a day from ("18-11-2025", "2025-13-18"): not one with no day
-    # a CAR-T infusion recorded as stopped with a reason read as none given ("Ikke givet"), as sent: `earliest` its day
+    # a CAR-T infusion or bispecific dose recorded as stopped with a reason read as none given ("Ikke givet"), as sent:
+    # `earliest` its day
     not_given: str = field(default="", metadata=TRACED_IF_SET)
+    # a record named as a CAR-T or bsAb whose code is in no value set (a local code, or one under the wrong system) and
+    # that carries no date: its code and system as sent ("" for none), and the alias of the system the value sets
+    # hold the code under when it was sent under the wrong one
+    code_unread: bool = field(default=False, metadata=TRACED_IF_SET)
+    code: str = field(default="", metadata=TRACED_IF_SET)
+    code_system: str = field(default="", metadata=TRACED_IF_SET)
+    held_under: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

@@ -521,8 +521,11 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or not _unplaced_therapy_counts(c):
         return ()
     latest = found[-1]
-    variant, child_variant = (("car-t-not-given", "car-t-not-given-child") if latest.recorded
-                              else ("car-t-not-given-no-day", "car-t-not-given-no-day-child")) if latest.not_given else \
+    given = "bsab" if latest.looks_like == "bsab" else "car-t"  # a bispecific dose, or a CAR-T infusion
+    variant, child_variant = ("named-no-date", "named-no-date-child") if latest.code_unread else \
+        ((f"{given}-not-given", f"{given}-not-given-child") if latest.recorded
+                              else (f"{given}-not-given-no-day", f"{given}-not-given-no-day-child")) \
+        if latest.not_given else \
         (("car-t-order", "car-t-order-child") if latest.earliest is not None
                               else ("car-t-order-no-date", "car-t-order-no-date-child")) if latest.ordered else \
         ("no-date", "no-date-child") if not latest.recorded else \
@@ -534,7 +537,9 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": latest.drug, "order_kind": latest.looks_like,
                                      "order_looks_like": latest.looks_like, "therapy_recorded": latest.recorded,
                                      "therapy_date": latest.earliest, "therapy_latest": latest.latest,
-                                     **({"therapy_reason": latest.not_given} if latest.not_given else {})},
+                                     **({"therapy_reason": latest.not_given} if latest.not_given else {}),
+                                     **({"order_code": latest.code, "order_code_system": latest.code_system or "?"}
+                                        if latest.code_unread else {})},
                                     child_variant)
 
 

@@ -567,6 +567,38 @@ add(Chart("child-car-t-stopped-not-given-no-date", chart(replace_in(NOT_GIVEN, p
                                                          igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, CAR-T recorded as stopped and not given, with no date: individual assessment",
           (("therapy-undated", "car-t-not-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
+# A bispecific dose stopped with a reason read as none given, the only bispecific record: the same, for a dose
+[BSAB_NOT_GIVEN] = [replace_in(d, status="stopped", statusReason=[{"text": "Ikke givet " + HOSTILE}])
+                    for d in given(TEC, "2025-11-18", text=TECVAYLI, prefix="bsab-stopped")]
+add(Chart("bsab-stopped-not-given", chart(BSAB_NOT_GIVEN, igg("2026-01-13", 3.2)), "2026-01-20",
+          "Tecvayli recorded as stopped 2025-11-18, 'Ikke givet': not read as a dose, no window; correct the record if "
+          "some was given, until then check the criteria yourself", (("therapy-undated", "bsab-not-given"),),
+          ("2025-11-18", "Ikke givet"), by_when=False))
+add(Chart("child-bsab-stopped-not-given", chart(BSAB_NOT_GIVEN, igg("2026-01-13", 3.2), birth="2012-05-05"),
+          "2026-01-20", "a 13-year-old, a bispecific dose recorded as stopped and not given: individual assessment; "
+          "correct the record if some was given", (("therapy-undated", "bsab-not-given-child"),),
+          ("13 y", "2025-11-18"), by_when=False))
+add(Chart("bsab-stopped-not-given-month-only", chart(replace_in(BSAB_NOT_GIVEN, effectiveDateTime="2025-11"),
+                                                     igg("2026-01-13", 3.2)), "2026-01-20",
+          "Tecvayli recorded as stopped in 2025-11, 'Ikke givet': not read as a dose, no day invented; correct the "
+          "record with the day if some was given", (("therapy-undated", "bsab-not-given-no-day"),),
+          ("no day read", "Ikke givet"), by_when=False))
+add(Chart("child-bsab-stopped-not-given-no-date", chart(replace_in(BSAB_NOT_GIVEN, effectiveDateTime=None),
+                                                        igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, a bispecific dose recorded as stopped and not given, with no date: individual assessment",
+          (("therapy-undated", "bsab-not-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
+# Named as a bispecific, under a code no value set reads (a hospital's own), with no date: both unread, said
+[NAMED_NO_DATE] = [replace_in(d, effectiveDateTime=None,
+                              medicationCodeableConcept={"coding": [{"system": "urn:local:drugs", "code": "TEC-1"}],
+                                                         "text": TECVAYLI})
+                   for d in given(TEC, "2025-11-18", prefix="named-no-date")]
+add(Chart("bsab-named-local-code-no-date", chart(NAMED_NO_DATE, igg("2026-01-13", 3.2)), "2026-01-20",
+          "a dose named Tecvayli under a local code TEC-1 with no date: not checked; its name, code and system said, "
+          "and that neither the code nor the date could be read", (("therapy-undated", "named-no-date"),),
+          ("TEC-1", "neither its code nor its date"), by_when=False))
+add(Chart("child-bsab-named-local-code-no-date", chart(NAMED_NO_DATE, igg("2026-01-13", 3.2), birth="2012-05-05"),
+          "2026-01-20", "a 13-year-old, a dose named Tecvayli under a local code with no date: individual assessment",
+          (("therapy-undated", "named-no-date-child"),), ("13 y", "TEC-1"), by_when=False))
 add(Chart("car-t-order-no-date", chart(order("L01XL07", None, status="completed", text=ABECMA),
                                        igg("2026-01-13", 3.2)), "2026-01-20",
           "Abecma ordered, order completed with no date, no infusion recorded: not checked; record the infusion",

@@ -185,6 +185,24 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "record the ends as dates",
              "{n} ordinationer eller registreringer har en planlagt slutdato, der ikke kan læses som en dag: læst, "
              "som om de ingen slutdato har; registrér slutdatoerne som datoer")),
+    "bsab-dose-stopped": (
+        Text("the bispecific dose “{display}” on {day} is recorded as stopped before it was complete: read as given, "
+             "its day can open the high-risk window; correct the record if none was given",
+             "den bispecifikke dosis “{display}” den {day} er registreret som afbrudt før afslutning: læst som givet, "
+             "dens dag kan åbne højrisikoperioden; ret registreringen, hvis intet blev givet"),
+        Text("{n} bispecific doses are recorded as stopped before they were complete: read as given; correct the "
+             "records if none was given",
+             "{n} bispecifikke doser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
+             "hvis intet blev givet")),
+    "bsab-stopped-not-given": (
+        Text("a bispecific dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
+             "not used; correct the record if some was given",
+             "en bispecifik dosis den {day} er registreret som afbrudt med årsagen “{display}”: læst som intet "
+             "givet, ikke brugt; ret registreringen, hvis noget blev givet"),
+        Text("{n} bispecific doses are recorded as stopped with a reason read as none given ({names}): not used; "
+             "correct the records if some was given",
+             "{n} bispecifikke doser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
+             "brugt; ret registreringerne, hvis noget blev givet")),
     "car-t-stopped": (
         Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
              "were infused), its day is T0; correct the record if no cells were given",

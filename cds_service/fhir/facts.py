@@ -628,6 +628,8 @@ class FactBuilder:
         self._car_t_ordered: list[tuple[Mapping[str, Any], str, date | None]] = []
         # CAR-T infusions stopped with a reason read as none given: (record, product, day, reason)
         self._car_t_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
+        # bispecific doses stopped with a reason read as none given, the same
+        self._bsab_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._dose_orders: dict[str, str] = {}  # Ig dose -> the order it says it was given under (`request`)
@@ -648,6 +650,7 @@ class FactBuilder:
         self._undated = []
         self._car_t_ordered = []
         self._car_t_not_given = []
+        self._bsab_not_given = []
         self._diagnoses = []
         self._statement_orders = {}
         self._dose_orders = {}
@@ -698,6 +701,9 @@ class FactBuilder:
                 and not any(u.looks_like == "car-t-product" for u in self._therapies):
             self._car_t_orders_not_given()  # an infusion known by its name only is one recorded: its own card asks
             self._car_t_infusions_not_given()
+        if not out["bsab"] and not any(u.looks_like == "bsab" for u in self._undated) \
+                and not any(u.looks_like == "bsab" for u in self._therapies):
+            self._not_given_kept(self._bsab_not_given, "bsab")  # a bsAb record is there: its card asks about it
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if out["ig_other_use"] and (self._dose_orders or self._statement_orders):
@@ -735,6 +741,7 @@ class FactBuilder:
         self._undated = []
         self._car_t_ordered = []
         self._car_t_not_given = []
+        self._bsab_not_given = []
         for resource in resources:
             kind = resource.get("resourceType")
             handler = INDEX_HANDLERS.get(kind) if isinstance(kind, str) else None
@@ -750,7 +757,7 @@ class FactBuilder:
                 if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:  # as `_name_wrong_system` keeps it
                     self._therapy_unknown_system(resource, (wrong[0][:40], wrong[1]), wrong[2][0])
             if (produced is not None and produced[0] in ("car_t", "bsab")) or self._therapies or self._undated \
-                    or self._car_t_ordered or self._car_t_not_given:
+                    or self._car_t_ordered or self._car_t_not_given or self._bsab_not_given:
                 return True  # a therapy known only by its name, or undated, gets a card too: the rules must see it
         return False
 
@@ -907,8 +914,6 @@ class FactBuilder:
                 day = self._dosage_period(resource)[0]  # the boundsPeriod start, else authoredOn
             except DataError:
                 pass
-        if day is None:
-            return
         code, system = _code_and_system(concept)
         held_under = ""
         wrong = self._wrong_system_code(resource)
@@ -916,6 +921,13 @@ class FactBuilder:
             # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
             # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
             code, system, held_under = wrong[0], wrong[1], wrong[2][0]
+        if day is None:
+            # no date either: not placed in time, but not nothing (the same record coded rightly gets the card that asks
+            # for its day): kept as a therapy with no day, its name, code and system said on that card
+            self._undated.append(UndatedTherapy(reference_of(resource), looks_like, shown[:80], "", code_unread=True,
+                                                code=code[:40], code_system=self._system_name(system)[:100],
+                                                held_under=held_under))
+            return
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                    self._system_name(system)[:100], held_under))
 
@@ -1774,7 +1786,8 @@ class FactBuilder:
         if bsab is not None:
             # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
             # a dose given that day, as a MedicationAdministration of it is (it may start the window).
-            if _str(r.get("status")) != "completed":
+            if _str(r.get("status")) not in ("completed", "stopped") or self._stopped_not_given(
+                    r, "bsab", self._bsab_drug(bsab, r.get("code")) or _concept_text(r.get("code"))):
                 return None
             when = _performed(r)
             drug = self._bsab_drug(bsab, r.get("code"))
@@ -1791,6 +1804,7 @@ class FactBuilder:
                 self._undated_therapy(r, "bsab", drug or _concept_text(r.get("code")), str(when).strip(),
                                  unreadable=True)
                 return None
+            self._bsab_stopped(r, drug or _concept_text(r.get("code")), day)
             return "bsab", BsAbExposure(drug, day, reference_of(r), day, administered=True)
         if entry is None and ig is not None:
             # Danish hospitals register immunoglobulin given as an SKS treatment code (BOHJ10B, a
@@ -1845,25 +1859,30 @@ class FactBuilder:
         place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
         rather than the silence of a chart with no CAR-T at all. One whose date names no day (none, a month, words, a
         date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name."""
-        for r, drug, day, reason in self._car_t_not_given:
+        self._not_given_kept(self._car_t_not_given, "car-t-product")
+
+    def _not_given_kept(self, found: list[tuple[Mapping[str, Any], str, date | None, str]], kind: str) -> None:
+        """CAR-T infusions (`kind` "car-t-product") or bispecific doses ("bsab") stopped with a reason read as none
+        given, kept as therapies the rules cannot place, each with its day only where its date names one."""
+        for r, drug, day, reason in found:
             written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
             shown = day.isoformat() if day is not None and not _partial(written) else ""
-            self._undated.append(UndatedTherapy(reference_of(r), "car-t-product", drug[:80], shown, day, day,
+            self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
                                                 not_given=reason[:80]))
 
     def _stopped_not_given(self, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
-        """A CAR-T infusion (`kind` "car-t") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
+        """A CAR-T infusion (`kind` "car-t"), bispecific dose ("bsab") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
         not read as given, and named with the reason as sent, since words such as 'ikke givet hele dosis' or 'not
         started on time' may say some was given, and the card then stands on the record's absence. A CAR-T one is
         also kept (`drug`: its product, else its name), for the card that says no infusion was read
-        (`_car_t_infusions_not_given`)."""
+        (`_car_t_infusions_not_given`); a bispecific one the same, while no dose of one is read."""
         reason = _not_given_reason(r)
         if reason:
             day = self._day_of(r)
             self._notes.append(DataNote(f"{kind}-stopped-not-given", reference_of(r), "recorded as stopped with a "
                                         "reason read as nothing given: not used", reason[:80], day))
-            if kind == "car-t":
-                self._car_t_not_given.append((r, drug, day, reason))
+            if kind in ("car-t", "bsab"):
+                (self._car_t_not_given if kind == "car-t" else self._bsab_not_given).append((r, drug, day, reason))
         return bool(reason)
 
     def _car_t_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
@@ -1873,6 +1892,14 @@ class FactBuilder:
             self._notes.append(DataNote("car-t-stopped", reference_of(r), "CAR-T infusion recorded as stopped before "
                                         "it was complete: cells were given, used as the infusion (T0)",
                                         drug[:80], day))
+
+    def _bsab_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
+        """A bispecific dose recorded as stopped (halted part-way, for CRS say): some was given, so the window opens
+        on its day (§4.1: at the start of the bsAb), as a stopped CAR-T infusion dates T0; named in a data note, so
+        that a clinician who knows none was given can correct it."""
+        if _str(r.get("status")) == "stopped":
+            self._notes.append(DataNote("bsab-dose-stopped", reference_of(r), "bispecific dose recorded as stopped "
+                                        "before it was complete: read as given", drug[:80], day))
 
     def _target_out_of_scope(self, r: Mapping[str, Any], entry: Entry, concept: Any, kind: str) -> bool:
         """A CAR-T product (`kind` "car-t") or bispecific ("bsab") whose value-set entry names no B-cell or plasma-cell
@@ -1915,17 +1942,18 @@ class FactBuilder:
         if given is None:
             return None
         concept, car_t, bsab, ig = given
-        given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES if ig is not None \
-            else ADMIN_STATUSES
+        # a bsAb dose stopped is read as a stopped immunoglobulin dose is: halted part-way (CRS, say), some was given
+        given_statuses = CAR_T_GIVEN_STATUSES if car_t is not None else IG_DOSE_STATUSES
         if _str(r.get("status")) not in given_statuses \
-                or (car_t is not None or ig is not None) and self._stopped_not_given(
-                    r, "car-t" if car_t else "ig",
-                    (str(car_t.get("drug") or "") if car_t is not None else "") or _concept_text(concept)):
+                or self._stopped_not_given(
+                    r, "car-t" if car_t else "bsab" if bsab is not None else "ig",
+                    (str(car_t.get("drug") or "") if car_t is not None else self._bsab_drug(bsab, concept)
+                     if bsab is not None else "") or _concept_text(concept)):
             if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
                 self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                             f"with status {_str(r.get('status'))!r}: not known to be given, not used",
                                             (_concept_text(concept) or _first_code(concept))[:80], self._day_of(r)))
-            return None  # not-done, entered-in-error, on-hold; stopped: a bsAb dose halted (a CAR-T or Ig one counts)
+            return None  # not-done, entered-in-error, on-hold; stopped with a reason read as nothing given
         when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
         if when is None:  # given, on no day the record says: a CAR-T or bsAb is named as an undated therapy
             if car_t is not None:
@@ -1951,6 +1979,7 @@ class FactBuilder:
             self._car_t_stopped(r, str(car_t.get("drug") or "") or _concept_text(concept), day)
             return "car_t", CarTInfusion(day, reference_of(r), str(car_t.get("drug") or ""))
         if bsab is not None:
+            self._bsab_stopped(r, self._bsab_drug(bsab, concept) or _concept_text(concept), day)
             return "bsab", BsAbExposure(self._bsab_drug(bsab, concept), day, reference_of(r), day, administered=True)
         assert ig is not None  # one of the three is known (the test above)
         if _str(r.get("status")) == "stopped":  # read as given, as a stopped CAR-T infusion is: named, so it is checked
