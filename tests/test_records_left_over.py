@@ -153,13 +153,20 @@ def test_a_correction_dated_by_its_day_beside_two_samples_names_the_later_sample
     chart = correction_chart(igg("igg-am", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:00:00+01:00"),
                              igg("igg-noon", "2026-03-10", 3.3, effectiveDateTime="2026-03-10T12:00:00+01:00"),
                              corrected)
+    assert_read_with_others_named(chart, "4.4", unordered="3.3", superseded="3.1")
+
+
+def assert_read_with_others_named(chart: tuple[Resource, ...], read: str, unordered: str, superseded: str) -> None:
+    """IgG `read` decides (4-6 g/L: general criteria); `unordered` is named with 'check which is valid', in English
+    and Danish, and `superseded` as superseded."""
     [card] = cards(chart)
-    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
-    assert "IgG 3.3 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
-           "check which is valid" in plain(card), plain(card)
-    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
+    assert code(card) == "general-criteria-igg-under-6" and f"IgG {read} g/L" in card["summary"], card["summary"]
+    assert f"IgG {unordered} g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot " \
+           "be told; check which is valid" in plain(card), plain(card)
+    assert f"IgG {superseded} g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
     [da] = cards(chart, lang="da")
-    assert "IgG 3,3 g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der er det seneste" in plain(da)
+    assert f"IgG {unordered.replace('.', ',')} g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der " \
+           "er det seneste" in plain(da), plain(da)
 
 
 # ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
@@ -389,3 +396,34 @@ def test_an_ivig_draft_beside_the_therapy_not_placed_gets_the_same_words(record:
     [card] = cards(chart, date(2026, 1, 12), hook=hook, drafts=[ivig_draft("2026-01-12")])
     assert code(card) == "therapy-undated"
     assert words in card["summary"] and "?" not in card["summary"], card["summary"]
+
+
+# ---- 6. one IgG sent as its original and its correction, and same-day results the data do not order ------------------
+
+def _day_igg(rid: str, value: float, status: str = "final", at: str | None = None, issued: str | None = None) -> Resource:
+    r = {**igg(rid, "2026-03-10", value, status, effectiveDateTime=f"2026-03-10{at or ''}")}
+    if issued is None:
+        r.pop("issued")
+    else:
+        r["issued"] = f"2026-03-10{issued}"
+    return r
+
+
+@pytest.mark.parametrize("status", ["corrected", "amended"])
+def test_an_igg_sent_as_original_and_correction_with_no_meta_is_read_as_corrected(status: str) -> None:
+    """One IgG (one id) sent twice with no `meta`: its original (08:00, 3.1 g/L, final) and its correction (4.4, sent
+    with its day only). The corrected copy is the laboratory's answer (IgG 4-6: general criteria), in either order of
+    arrival, on the worklist and for an IVIG draft. Before, the copies were told apart by their text alone and the
+    original's was read: 'Ig may be started' on the superseded 3.1, with nothing on the card to say so."""
+    original = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    corrected = _day_igg("igg-x", 4.4, status, issued="T10:00:00+01:00")
+    for order in ((original, corrected), (corrected, original)):
+        chart = correction_chart(*order)
+        [card] = cards(chart)
+        assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+        [da] = cards(chart, lang="da")
+        assert code(da) == "general-criteria-igg-under-6" and "IgG 4,4 g/L" in da["summary"], da["summary"]
+        assert worklist_codes(chart) == ["general-criteria-igg-under-6"]
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert code(signed) == "order-does-not-meet-criteria", signed["summary"]
+
