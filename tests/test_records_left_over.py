@@ -427,3 +427,44 @@ def test_an_igg_sent_as_original_and_correction_with_no_meta_is_read_as_correcte
         [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
         assert code(signed) == "order-does-not-meet-criteria", signed["summary"]
 
+
+def test_a_correction_with_its_time_does_not_call_a_result_of_the_day_alone_superseded() -> None:
+    """The 08:00 sample (4.6) corrected to 4.4, the correction sent with its time, and a result of that day sent with
+    its day only (3.1): the correction is read, as before, and the 08:00 4.6 it corrects is superseded; but the 3.1 may
+    be a repeat taken after it (IgG < 4 g/L: Ig may be started), so it is named with 'check which is valid'. Before,
+    the card called the 3.1 'a later sample or a correction of that day was read'."""
+    chart = correction_chart(_day_igg("igg-am", 4.6, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-day", 3.1),
+                             _day_igg("igg-corr", 4.4, "corrected", at="T08:00:00+01:00", issued="T15:00:00+01:00"))
+    assert_read_with_others_named(chart, "4.4", unordered="3.1", superseded="4.6")
+    # the two alone: which of them is the later the data do not say either
+    [card] = cards(correction_chart(chart[3], chart[4]))
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: which of that day's results is the later" in plain(card)
+
+
+def test_a_correction_by_its_day_beside_a_corrected_sample_and_a_repeat_names_the_repeat_as_unordered() -> None:
+    """A repeat at 12:00 (3.1), the 08:00 sample corrected to 4.6 (with its time) and a correction to 4.4 sent with its
+    day only, issued at 14:00: the 4.4 is read as the day's last word (as before), but it may be a second correction
+    of the 08:00 sample, and then the 12:00 repeat is the latest value (IgG < 4 g/L): the 3.1 is named with 'check
+    which is valid'. Before, the 08:00 sample, sent only as its correction, was not counted, and the 3.1 was called
+    superseded."""
+    chart = correction_chart(_day_igg("igg-noon", 3.1, at="T12:00:00+01:00", issued="T13:00:00+01:00"),
+                             _day_igg("igg-am", 4.6, "corrected", at="T08:00:00+01:00", issued="T15:00:00+01:00"),
+                             _day_igg("igg-corr", 4.4, "corrected", issued="T14:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+    assert "2 other IgG results of the same day were not used: which is the later cannot be told; check which is " \
+           "valid" in plain(card), plain(card)
+
+
+def test_a_correction_issued_before_the_result_of_its_sample_time_is_not_called_superseded() -> None:
+    """The 08:00 sample sent as 4.6 (final, issued 09:00) and as a correction to 3.1 issued at 08:30, two resources:
+    the data contradict themselves (a correction issued before what it corrects). The later issue is read, as before,
+    but the correction, which would mean 'Ig may be started', is named with 'check which is valid', not as
+    superseded."""
+    chart = correction_chart(_day_igg("igg-am", 4.6, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-corr", 3.1, "corrected", at="T08:00:00+01:00", issued="T08:30:00+01:00"))
+    [card] = cards(chart)
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
+           "check which is valid" in plain(card), plain(card)
+
