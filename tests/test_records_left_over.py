@@ -468,3 +468,24 @@ def test_a_correction_issued_before_the_result_of_its_sample_time_is_not_called_
     assert "IgG 3.1 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
            "check which is valid" in plain(card), plain(card)
 
+
+@pytest.mark.parametrize("lang, says", [
+    ("en", ("taken (UTC): day only, amended or corrected, issued 2026-03-10 09:00, read as at its issue time",
+            "taken (UTC): 2026-03-10 07:00, issued 2026-03-10 08:00",
+            "taken (UTC): day only, amended or corrected, issue time not given, read as the day's last result")),
+    ("da", ("taget (UTC): kun dagen, ændret eller rettet, udstedt 2026-03-10 09:00, læst som på udstedelsestidspunktet",
+            "taget (UTC): 2026-03-10 07:00, udstedt 2026-03-10 08:00",)),
+])
+def test_the_explanation_page_says_in_words_when_a_same_day_igg_was_taken(lang: str, says: tuple[str, ...]) -> None:
+    """The facts table showed the ordering key itself, "2026-03-10T09:00:00~ 2026-03-10T09:00:00*"; it now says when
+    the sample was taken and the result issued, whether it is a revision, and where one sent with its day only is
+    read."""
+    from tests.test_explain_fact_labels import facts_rows
+
+    chart = correction_chart(_day_igg("igg-am", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-corr", 4.4, "corrected", issued="T10:00:00+01:00"),
+                             _day_igg("igg-amended", 5.2, "amended"))
+    rows = [r[2] for r in facts_rows(Chart("c", chart, (), "").bundle(), AT, lang)]
+    for words in says:
+        assert any(words in row for row in rows), rows
+    assert not any("~" in row or "*" in row for row in rows), rows
