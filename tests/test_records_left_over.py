@@ -409,13 +409,20 @@ def _day_igg(rid: str, value: float, status: str = "final", at: str | None = Non
     return r
 
 
-@pytest.mark.parametrize("status", ["corrected", "amended"])
-def test_an_igg_sent_as_original_and_correction_with_no_meta_is_read_as_corrected(status: str) -> None:
-    """One IgG (one id) sent twice with no `meta`: its original (08:00, 3.1 g/L, final) and its correction (4.4, sent
-    with its day only). The corrected copy is the laboratory's answer (IgG 4-6: general criteria), in either order of
-    arrival, on the worklist and for an IVIG draft. Before, the copies were told apart by their text alone and the
-    original's was read: 'Ig may be started' on the superseded 3.1, with nothing on the card to say so."""
+@pytest.mark.parametrize("status, meta", [
+    ("corrected", None), ("amended", None),
+    ("corrected", {"versionId": "1", "lastUpdated": "2026-03-10T09:00:00+01:00"}),
+], ids=["corrected", "amended", "original-with-meta"])
+def test_an_igg_sent_as_original_and_correction_with_no_meta_is_read_as_corrected(status: str,
+                                                                                   meta: dict[str, str] | None) -> None:
+    """One IgG (one id) sent twice, the correction with no `meta`: its original (08:00, 3.1 g/L, final; with no `meta`,
+    or version 1) and its correction (4.4, sent with its day only). The corrected copy is the laboratory's answer (IgG
+    4-6: general criteria), in either order of arrival, on the worklist and for an IVIG draft. Before, the copies were
+    told apart by their text alone, or the original's versionId put it after a copy with none, and the original's was
+    read: 'Ig may be started' on the superseded 3.1, with nothing on the card to say so."""
     original = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    if meta:
+        original["meta"] = meta
     corrected = _day_igg("igg-x", 4.4, status, issued="T10:00:00+01:00")
     for order in ((original, corrected), (corrected, original)):
         chart = correction_chart(*order)
