@@ -1844,23 +1844,26 @@ def _taken_parts(result: IgGResult) -> tuple[str, str, bool, bool]:
 
 def _superseded(used: IgGResult, other: IgGResult, day: Iterable[IgGResult]) -> bool:
     """Whether the data say the IgG read is the later word on its day than `other`: a revision (amended, corrected)
-    beside a result that is none, a sample taken later (both with a time), or one of the same sample time issued
-    later. A revision sent with its day only says which sample it corrects only where `other` is the day's one result
-    that is no revision, or a sample taken after `other` is on record (then `other` is superseded whichever was
-    corrected). Otherwise (a day alone beside a time, two revisions, no issue time to tell, a day-only revision beside
-    two samples) the order read is the service's (`_taken`), not the data's."""
+    beside a result of its own sample time or an earlier one, a sample taken later (both with a time), or one of the
+    same sample time issued later where the one not read is no revision. A revision sent with its day only says which
+    sample it corrects only where `other` is the day's one sample (a result that is no revision, or a revision with
+    its time, which stands for its sample), or a sample taken after `other` is on record (then `other` is superseded
+    whichever was corrected). Otherwise (a day alone beside a time, a revision with its time beside a result of the
+    day alone, two revisions, no issue time to tell, a day-only revision beside two samples, a correction issued
+    before the result of its sample time read over it) the order read is the service's (`_taken`), not the data's."""
     taken_u, issued_u, revised_u, day_only_u = _taken_parts(used)
     taken_o, issued_o, revised_o, _ = _taken_parts(other)
     if revised_u and not revised_o:
-        if not day_only_u:
-            return True
-        samples = [r for r in day if r.source != used.source and not _taken_parts(r)[2]]
-        return all(r.source == other.source for r in samples) or bool(taken_o) and any(
-            _taken_parts(r)[0] > taken_o for r in samples if r.source != other.source)
+        if not day_only_u:  # of its sample time: the result of that time or of an earlier one; a day alone may be later
+            return bool(taken_o)
+        samples = [(r.source, parts[0]) for r in day if r.source != used.source
+                   for parts in (_taken_parts(r),) if not parts[3]]
+        return all(source == other.source or taken_o and taken == taken_o and taken for source, taken in samples) \
+            or bool(taken_o) and any(taken > taken_o for source, taken in samples if source != other.source)
     timed = bool(taken_u) and bool(taken_o) and not day_only_u
     if timed and taken_u != taken_o:
         return taken_u > taken_o
-    return timed and bool(issued_u) and bool(issued_o) and issued_u > issued_o
+    return timed and not revised_o and bool(issued_u) and bool(issued_o) and issued_u > issued_o
 
 
 def same_day_igg_notes(c: Context, found: Iterable[Advice]) -> tuple[DataNote, ...]:

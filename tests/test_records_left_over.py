@@ -153,13 +153,20 @@ def test_a_correction_dated_by_its_day_beside_two_samples_names_the_later_sample
     chart = correction_chart(igg("igg-am", "2026-03-10", 3.1, effectiveDateTime="2026-03-10T08:00:00+01:00"),
                              igg("igg-noon", "2026-03-10", 3.3, effectiveDateTime="2026-03-10T12:00:00+01:00"),
                              corrected)
+    assert_read_with_others_named(chart, "4.4", unordered="3.3", superseded="3.1")
+
+
+def assert_read_with_others_named(chart: tuple[Resource, ...], read: str, unordered: str, superseded: str) -> None:
+    """IgG `read` decides (4-6 g/L: general criteria); `unordered` is named with 'check which is valid', in English
+    and Danish, and `superseded` as superseded."""
     [card] = cards(chart)
-    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
-    assert "IgG 3.3 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
-           "check which is valid" in plain(card), plain(card)
-    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
+    assert code(card) == "general-criteria-igg-under-6" and f"IgG {read} g/L" in card["summary"], card["summary"]
+    assert f"IgG {unordered} g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot " \
+           "be told; check which is valid" in plain(card), plain(card)
+    assert f"IgG {superseded} g/L, also of 2026-03-10, was not used: a later sample or a correction" in plain(card)
     [da] = cards(chart, lang="da")
-    assert "IgG 3,3 g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der er det seneste" in plain(da)
+    assert f"IgG {unordered.replace('.', ',')} g/L, også fra 2026-03-10, er ikke brugt: hvilket af dagens svar der " \
+           "er det seneste" in plain(da), plain(da)
 
 
 # ---- 2. a CAR-T infusion recorded stopped, not given -----------------------------------------------------------------
@@ -389,3 +396,103 @@ def test_an_ivig_draft_beside_the_therapy_not_placed_gets_the_same_words(record:
     [card] = cards(chart, date(2026, 1, 12), hook=hook, drafts=[ivig_draft("2026-01-12")])
     assert code(card) == "therapy-undated"
     assert words in card["summary"] and "?" not in card["summary"], card["summary"]
+
+
+# ---- 6. one IgG sent as its original and its correction, and same-day results the data do not order ------------------
+
+def _day_igg(rid: str, value: float, status: str = "final", at: str | None = None, issued: str | None = None) -> Resource:
+    r = {**igg(rid, "2026-03-10", value, status, effectiveDateTime=f"2026-03-10{at or ''}")}
+    if issued is None:
+        r.pop("issued")
+    else:
+        r["issued"] = f"2026-03-10{issued}"
+    return r
+
+
+@pytest.mark.parametrize("status, meta", [
+    ("corrected", None), ("amended", None),
+    ("corrected", {"versionId": "1", "lastUpdated": "2026-03-10T09:00:00+01:00"}),
+], ids=["corrected", "amended", "original-with-meta"])
+def test_an_igg_sent_as_original_and_correction_with_no_meta_is_read_as_corrected(status: str,
+                                                                                   meta: dict[str, str] | None) -> None:
+    """One IgG (one id) sent twice, the correction with no `meta`: its original (08:00, 3.1 g/L, final; with no `meta`,
+    or version 1) and its correction (4.4, sent with its day only). The corrected copy is the laboratory's answer (IgG
+    4-6: general criteria), in either order of arrival, on the worklist and for an IVIG draft. Before, the copies were
+    told apart by their text alone, or the original's versionId put it after a copy with none, and the original's was
+    read: 'Ig may be started' on the superseded 3.1, with nothing on the card to say so."""
+    original = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    if meta:
+        original["meta"] = meta
+    corrected = _day_igg("igg-x", 4.4, status, issued="T10:00:00+01:00")
+    for order in ((original, corrected), (corrected, original)):
+        chart = correction_chart(*order)
+        [card] = cards(chart)
+        assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+        [da] = cards(chart, lang="da")
+        assert code(da) == "general-criteria-igg-under-6" and "IgG 4,4 g/L" in da["summary"], da["summary"]
+        assert worklist_codes(chart) == ["general-criteria-igg-under-6"]
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert code(signed) == "order-does-not-meet-criteria", signed["summary"]
+
+
+def test_a_correction_with_its_time_does_not_call_a_result_of_the_day_alone_superseded() -> None:
+    """The 08:00 sample (4.6) corrected to 4.4, the correction sent with its time, and a result of that day sent with
+    its day only (3.1): the correction is read, as before, and the 08:00 4.6 it corrects is superseded; but the 3.1 may
+    be a repeat taken after it (IgG < 4 g/L: Ig may be started), so it is named with 'check which is valid'. Before,
+    the card called the 3.1 'a later sample or a correction of that day was read'."""
+    chart = correction_chart(_day_igg("igg-am", 4.6, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-day", 3.1),
+                             _day_igg("igg-corr", 4.4, "corrected", at="T08:00:00+01:00", issued="T15:00:00+01:00"))
+    assert_read_with_others_named(chart, "4.4", unordered="3.1", superseded="4.6")
+    # the two alone: which of them is the later the data do not say either
+    [card] = cards(correction_chart(chart[3], chart[4]))
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: which of that day's results is the later" in plain(card)
+
+
+def test_a_correction_by_its_day_beside_a_corrected_sample_and_a_repeat_names_the_repeat_as_unordered() -> None:
+    """A repeat at 12:00 (3.1), the 08:00 sample corrected to 4.6 (with its time) and a correction to 4.4 sent with its
+    day only, issued at 14:00: the 4.4 is read as the day's last word (as before), but it may be a second correction
+    of the 08:00 sample, and then the 12:00 repeat is the latest value (IgG < 4 g/L): the 3.1 is named with 'check
+    which is valid'. Before, the 08:00 sample, sent only as its correction, was not counted, and the 3.1 was called
+    superseded."""
+    chart = correction_chart(_day_igg("igg-noon", 3.1, at="T12:00:00+01:00", issued="T13:00:00+01:00"),
+                             _day_igg("igg-am", 4.6, "corrected", at="T08:00:00+01:00", issued="T15:00:00+01:00"),
+                             _day_igg("igg-corr", 4.4, "corrected", issued="T14:00:00+01:00"))
+    [card] = cards(chart)
+    assert code(card) == "general-criteria-igg-under-6" and "IgG 4.4 g/L" in card["summary"], card["summary"]
+    assert "2 other IgG results of the same day were not used: which is the later cannot be told; check which is " \
+           "valid" in plain(card), plain(card)
+
+
+def test_a_correction_issued_before_the_result_of_its_sample_time_is_not_called_superseded() -> None:
+    """The 08:00 sample sent as 4.6 (final, issued 09:00) and as a correction to 3.1 issued at 08:30, two resources:
+    the data contradict themselves (a correction issued before what it corrects). The later issue is read, as before,
+    but the correction, which would mean 'Ig may be started', is named with 'check which is valid', not as
+    superseded."""
+    chart = correction_chart(_day_igg("igg-am", 4.6, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-corr", 3.1, "corrected", at="T08:00:00+01:00", issued="T08:30:00+01:00"))
+    [card] = cards(chart)
+    assert "IgG 3.1 g/L, also of 2026-03-10, was not used: which of that day's results is the later cannot be told; " \
+           "check which is valid" in plain(card), plain(card)
+
+
+@pytest.mark.parametrize("lang, says", [
+    ("en", ("taken (UTC): day only, amended or corrected, issued 2026-03-10 09:00, read as at its issue time",
+            "taken (UTC): 2026-03-10 07:00, issued 2026-03-10 08:00",
+            "taken (UTC): day only, amended or corrected, issue time not given, read as the day's last result")),
+    ("da", ("taget (UTC): kun dagen, ændret eller rettet, udstedt 2026-03-10 09:00, læst som på udstedelsestidspunktet",
+            "taget (UTC): 2026-03-10 07:00, udstedt 2026-03-10 08:00",)),
+])
+def test_the_explanation_page_says_in_words_when_a_same_day_igg_was_taken(lang: str, says: tuple[str, ...]) -> None:
+    """The facts table showed the ordering key itself, "2026-03-10T09:00:00~ 2026-03-10T09:00:00*"; it now says when
+    the sample was taken and the result issued, whether it is a revision, and where one sent with its day only is
+    read."""
+    from tests.test_explain_fact_labels import facts_rows
+
+    chart = correction_chart(_day_igg("igg-am", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00"),
+                             _day_igg("igg-corr", 4.4, "corrected", issued="T10:00:00+01:00"),
+                             _day_igg("igg-amended", 5.2, "amended"))
+    rows = [r[2] for r in facts_rows(Chart("c", chart, (), "").bundle(), AT, lang)]
+    for words in says:
+        assert any(words in row for row in rows), rows
+    assert not any("~" in row or "*" in row for row in rows), rows

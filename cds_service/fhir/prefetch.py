@@ -114,6 +114,11 @@ def owner_of(prefetch: Mapping[str, Any], patient_id: str) -> _Owner:
 
 _NEVER = datetime.min.replace(tzinfo=timezone.utc)
 _DIGITS = re.compile(r"([0-9]+)")
+# A result's status in the order a laboratory moves it through (FHIR R4 ObservationStatus, DiagnosticReportStatus):
+# where `meta` does not tell two copies of one resource apart, the one further on is the later (a correction sent
+# beside its original, both with no `meta`, is the answer, not whichever text sorts last).
+_STATUS_ORDER = {"registered": 1, "partial": 2, "preliminary": 2, "final": 3, "amended": 4, "corrected": 4,
+                 "appended": 4, "cancelled": 5, "entered-in-error": 5}
 
 
 def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, str, tuple[tuple[int, int, str], ...]]:
@@ -229,8 +234,10 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
     instant, or a copy with a versionId has none, the versionIds decide first (a text no reader took is no time to rank a copy by beside a version that says
     which came after; a copy with none comes before one with one), then `lastUpdated`; where every `lastUpdated` reads,
-    it decides, then the versionIds. Copies the two leave tied are told apart by their content, so that the same copies
-    always give the same one.
+    it decides, then the versionIds. Copies the two leave tied are told apart by their status where it is a result's
+    (`_STATUS_ORDER`: a corrected copy after a final one), then by their content, so that the same copies always give
+    the same one. Where a copy has no `meta` to rank it by (neither `lastUpdated` nor versionId), a result's status
+    decides first: a correction sent with none beside its original with a versionId is the later.
 
     A choice made pair by pair as they arrived was no order: with three copies and mixed readable dates (one whose
     `lastUpdated` could not be read, a versionId on some) it could go round in a circle, and the copy read depended on
@@ -238,10 +245,16 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     keys = [_version_key(r) for r in sent]
     # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
     by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
-    ranked: list[tuple[Any, str, int]] = [((k[2], k[0], k[1]) if by_version else k,
-                                           json.dumps(r, sort_keys=True, default=str), i)
-                                          for i, (k, r) in enumerate(zip(keys, sent))]
-    return sent[max(ranked, key=lambda x: (x[0], x[1]))[2]]
+    status = [_STATUS_ORDER.get(str(r.get("status")), 0) if r.get("resourceType") in ("Observation", "DiagnosticReport")
+              else 0 for r in sent]
+    # a copy with no `meta` to rank it by at all: `meta` says nothing of where it stands, its status does (an original
+    # with a versionId beside its correction sent with none is not the later for having one)
+    by_status = any(k == (_NEVER, "", ()) for k in keys)
+    ranked: list[tuple[int, Any, int, str, int]] = [(status[i] if by_status else 0,
+                                                     (k[2], k[0], k[1]) if by_version else k, status[i],
+                                                     json.dumps(r, sort_keys=True, default=str), i)
+                                                    for i, (k, r) in enumerate(zip(keys, sent))]
+    return sent[max(ranked, key=lambda x: x[:4])[4]]
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------

@@ -150,6 +150,15 @@ FIELDS = {
 }
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
 COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
+# An IgG result's place among its day's results (`IgGResult.taken`, an ordering key) in words: when the sample was
+# taken and the result issued (UTC), whether it is a revision, and where one sent with its day only is read.
+TAKEN_WORDS = {
+    "day": Text("day only", "kun dagen"), "issued": Text("issued {at}", "udstedt {at}"),
+    "revised": Text("amended or corrected", "ændret eller rettet"),
+    "no-issue": Text("issue time not given", "udstedelsestidspunkt ikke angivet"),
+    "at-issue": Text("read as at its issue time", "læst som på udstedelsestidspunktet"),
+    "day-last": Text("read as the day's last result", "læst som dagens sidste svar"),
+}
 # A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
 # many doses, first and last day, the gap that ends it; the single doses folded beneath it. The courses are the ones
 # the rules made (stored beside the facts: `DOSE_COURSES`); the trace and the facts themselves do not change. The
@@ -522,12 +531,34 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
     if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
         limits = _limits(params or Parameters())
         return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
+    if field == "taken" and isinstance(value, str):
+        return _taken_words(value, lang)
     if field == "component" and isinstance(value, str):
         return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
     return words(lang) if words is not None else _text(value, lang)
+
+
+def _taken_words(key: str, lang: str) -> str:
+    """`IgGResult.taken` ("2026-03-10T09:00:00~ 2026-03-10T09:00:00*") as a clinician reads it: "day only, amended or
+    corrected, issued 2026-03-10 09:00, read as at its issue time"."""
+    taken, _, issued = key.partition(" ")
+    revised = issued.endswith("*")
+    day_only = taken.endswith("~") or not taken.strip("~")
+    issued = issued.rstrip("*")
+    instant = lambda at: at.replace("T", " ")[:16]  # noqa: E731  (UTC, to the minute)
+    words = [TAKEN_WORDS["day"](lang) if day_only else instant(taken)]
+    if revised:
+        words.append(TAKEN_WORDS["revised"](lang))
+    if issued and issued != "~":
+        words.append(TAKEN_WORDS["issued"](lang).format(at=instant(issued)))
+    elif revised:
+        words.append(TAKEN_WORDS["no-issue"](lang))
+    if revised and day_only:
+        words.append(TAKEN_WORDS["at-issue" if issued and issued != "~" else "day-last"](lang))
+    return ", ".join(words)
 
 
 def _value(value: Any) -> str:
