@@ -597,8 +597,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{stop_date} and end the record then; if it is no longer given, end it now. A short "
                          "extension is possible when the community risk of bacterial infection is high.",
                          "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
-                         "{stop_date}, og afslut den da; gives den ikke mere, afslut den nu. Kort forlængelse er mulig "
-                         "ved høj risiko for bakterielle infektioner i samfundet."),
+                         "{stop_date}, og afslut registreringen da; gives den ikke mere, afslut den nu. Kort forlængelse er "
+                         "mulig ved høj smitterisiko i samfundet."),
                 ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
@@ -1521,12 +1521,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "date names no day; no other dose is recorded: no high-risk window ({window}), start or stop "
                          "criterion applied.",
                          "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet, "
-                         "og dens dato angiver ingen dag; ingen anden dosis er registreret: ingen højrisikoperiode "
+                         "og dens dato har ingen dag; ingen anden dosis registreret: ingen højrisikoperiode "
                          "({window}), start- eller stopkriterier anvendt."),
                     Text("If some was given, correct the record with the day it was given; until then check the "
                          "immunoglobulin criteria yourself.",
-                         "Er noget givet, så ret registreringen med dagen, det blev givet; vurdér indtil da selv "
-                         "kriterierne for immunglobulin."),
+                         "Er noget givet, så ret registreringen med dagen; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
                 ),
                 "bsab-not-given-no-day-child": Variant(
                     Text("Not checked: {drug} recorded as stopped, not given, no day read; child ({age} y): individual "

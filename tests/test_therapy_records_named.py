@@ -96,7 +96,10 @@ def test_a_therapy_known_by_name_is_named_by_its_first_day() -> None:
          statusReason={"coding": [{"system": "http://snomed.info/sct", "code": "410536001",
                                    "display": "Contraindicated - not given"}]})], ids=["proc-da", "ma-en", "coded"])
 def test_a_cart_infusion_stopped_with_no_cells_given_dates_nothing(record: dict[str, Any]) -> None:
-    assert cards((dx(DLBCL), record, LOW)) == []
+    """No T0 and no start; the record is named on the card that asks to correct it if cells were given."""
+    [card] = cards((dx(DLBCL), record, LOW))
+    assert code(card) == "therapy-undated", card["summary"]
+    assert "recorded as stopped, not given" in card["summary"] and "may be started" not in card["summary"]
 
 
 def test_a_cart_infusion_stopped_for_another_reason_still_dates_t0() -> None:
