@@ -158,3 +158,32 @@ def test_a_bsab_procedure_stopped_is_read_as_its_administration_is() -> None:
     [card] = cards(chart(blinatumomab_procedure("stopped", "Ikke givet")), AT)
     assert code(card) == "therapy-undated", code(card)
     assert "recorded as stopped, not given" in card["summary"]
+
+
+# ---- a therapy known by its name only, recorded stopped ---------------------------------------------------------------
+
+@pytest.mark.parametrize("record", [
+    {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "status": "stopped",
+     "effectiveDateTime": "2025-12-01T09:00:00+01:00", "statusReason": [{"text": "Afbrudt pga. CRS grad 2"}]},
+    {**named_infusion(), "status": "stopped", "performedDateTime": "2025-12-01T10:00:00+01:00"},
+], ids=["bsab-dose", "car-t-procedure"])
+def test_a_therapy_known_by_its_name_recorded_stopped_gets_the_card_a_completed_one_gets(record: Resource) -> None:
+    """A dose of 'Tecvayli' under a local code (or a CAR-T infusion so named) halted part-way: some was given, as for a
+    coded one, which now opens the window; its card says it was not checked (before: no card at all, while the same
+    record completed got one)."""
+    resources = chart(record)
+    [card] = cards(resources, AT)
+    assert code(card) == "therapy-not-recognised", code(card)
+    assert "2025-12-01" in card["summary"], card["summary"]
+    [da] = cards(resources, AT, lang="da")
+    assert code(da) == "therapy-not-recognised"
+    assert worklist_codes(resources, AT) == ["therapy-not-recognised"]
+    assert timeline_codes(resources, AT) == ["therapy-not-recognised"]
+
+
+def test_a_therapy_known_by_its_name_stopped_with_none_given_is_not_taken_for_one_given() -> None:
+    """The same dose stopped 'Ikke givet': nothing was given, so no card says a bispecific was (as a coded one so
+    recorded dates nothing)."""
+    record = {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "status": "stopped",
+              "effectiveDateTime": "2025-12-01T09:00:00+01:00", "statusReason": [{"text": "Ikke givet"}]}
+    assert [code(c) for c in cards(chart(record), AT)] == []
