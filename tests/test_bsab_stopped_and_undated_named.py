@@ -187,3 +187,20 @@ def test_a_therapy_known_by_its_name_stopped_with_none_given_is_not_taken_for_on
     record = {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "status": "stopped",
               "effectiveDateTime": "2025-12-01T09:00:00+01:00", "statusReason": [{"text": "Ikke givet"}]}
     assert [code(c) for c in cards(chart(record), AT)] == []
+
+
+@pytest.mark.parametrize("record", [
+    {**named_infusion(), "performedString": "oktober 2025"},
+    {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "effectiveDateTime": "18-11-2025"},
+], ids=["date-in-words", "date-not-read"])
+def test_a_named_therapy_whose_date_names_no_day_is_not_said_to_have_no_date(record: Resource) -> None:
+    """Named as a CAR-T or bsAb under a code not read, dated 'oktober 2025' or '18-11-2025': the card says no date on
+    it could be read as a day, never that it has no date (before: 'and it has no date', which the record belies)."""
+    [card] = cards(chart(record), AT)
+    assert code(card) == "therapy-undated", code(card)
+    said = plain(card)
+    assert "has no date" not in said and not card["summary"].endswith("and no date"), said
+    assert "no date on it names a day" in said, said
+    [da] = cards(chart(record), AT, lang="da")
+    assert "der er ingen dato" not in plain(da) and not da["summary"].endswith("og ingen dato"), plain(da)
+    assert "ingen dato på den angiver en dag" in plain(da), plain(da)
