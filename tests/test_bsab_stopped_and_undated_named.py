@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_acceptance_lifecycle import MYELOMA, code, dx, igg, ivig_draft, tec_dose
+from tests.test_acceptance_lifecycle import MYELOMA, code, dx, igg, ivig_draft, tec_dose, tec_order
 from tests.test_records_left_over import cards, plain, timeline_codes, worklist_codes
 
 Resource = dict[str, Any]
@@ -204,3 +204,27 @@ def test_a_named_therapy_whose_date_names_no_day_is_not_said_to_have_no_date(rec
     [da] = cards(chart(record), AT, lang="da")
     assert "der er ingen dato" not in plain(da) and not da["summary"].endswith("og ingen dato"), plain(da)
     assert "ingen dato på den angiver en dag" in plain(da), plain(da)
+
+
+# ---- a bispecific order stopped before it was started ------------------------------------------------------------------
+
+def never_started(reason: str) -> Resource:
+    return {**tec_order("stopped", end="2025-10-20"), "statusReason": {"text": reason}}
+
+
+def test_a_bsab_order_stopped_as_never_started_opens_no_window() -> None:
+    """A teclistamab order stopped 'Behandling ikke påbegyndt', no dose recorded: no bispecific was given, so no
+    window (before: its start dated T0, and IgG 3.1 g/L gave 'Ig may be started' for a drug never given)."""
+    resources = chart(never_started("Behandling ikke påbegyndt"))
+    assert [code(c) for c in cards(resources, AT)] == []
+    assert worklist_codes(resources, AT) == [] and timeline_codes(resources, AT) == []
+    [card] = cards(chart(never_started("Behandling ikke påbegyndt"), tec_dose("2025-12-01")), AT)
+    assert code(card) == "start-substitution" and "2025-12-01" in card["summary"], card["summary"]
+    assert "read as never started" in plain(card), plain(card)
+    [da] = cards(chart(never_started("Behandling ikke påbegyndt"), tec_dose("2025-12-01")), AT, lang="da")
+    assert "læst som aldrig startet" in plain(da), plain(da)
+
+
+def test_a_bsab_order_stopped_for_another_reason_still_dates_the_course() -> None:
+    [card] = cards(chart(never_started("Progression")), AT)
+    assert code(card) == "start-substitution" and "2025-10-06" in card["summary"], card["summary"]

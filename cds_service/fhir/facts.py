@@ -2039,6 +2039,12 @@ class FactBuilder:
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
                 return None
+            reason = _not_given_reason(r)
+            if reason:  # stopped, its reason saying the drug was never started ("Behandling ikke påbegyndt"): no course
+                self._notes.append(DataNote("bsab-order-not-started", reference_of(r), "bispecific order recorded as "
+                                            "stopped with a reason read as never started: not used", reason[:80],
+                                            self._day_of(r)))
+                return None
             if plan:  # a plan of a bispecific is no first dose: named on the explanation page, never an index event
                 self._notes.append(DataNote("request-not-an-order", reference_of(r), f"bispecific antibody request "
                                             f"with intent {str(intent)[:20]!r}: not an order, not used as an index event",
