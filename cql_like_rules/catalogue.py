@@ -1453,31 +1453,34 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # named as a CAR-T or bsAb, its code in no value set (a local code, or one under the wrong system) and
-                # no date: what was seen is said, and that neither could be read
+                # no date that names a day (none, or words: "oktober 2025", "18-11-2025"): what was seen is said, and
+                # that neither could be read, never "no date" of a record that carries one
                 "named-no-date": Variant(
-                    Text("Not checked: {drug} ({order_code}) has a code this service does not read and no date",
-                         "Ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke læser, og ingen dato"),
+                    Text("Not checked: {drug} ({order_code}) has a code this service does not read and no date it "
+                         "can read",
+                         "Ikke vurderet: {drug} ({order_code}) har en kode, tjenesten ikke læser, og ingen dato, den "
+                         "kan læse"),
                     Text("Its name looks like {looks_like}, whose window ({window}) opens the day it is given, but "
                          "neither its code nor its date could be read: {order_code_whole} ({order_code_system}) is in "
-                         "no value set, and it has no date.",
+                         "no value set, and no date on it names a day.",
                          "Navnet ligner {looks_like}, hvis periode ({window}) begynder den dag, den gives, men hverken "
                          "koden eller datoen kunne læses: {order_code_whole} ({order_code_system}) er ikke i noget "
-                         "værdisæt, og der er ingen dato."),
+                         "værdisæt, og ingen dato på den angiver en dag."),
                     Text("Add the day it was given and have the code corrected; until then check the criteria "
                          "yourself.",
                          "Tilføj dagen, den blev givet, og få koden rettet; vurdér indtil da selv kriterierne."),
                 ),
                 "named-no-date-child": Variant(
-                    Text("Not checked: {drug} ({order_code}) has a code not read and no date; child ({age} y): "
-                         "individual assessment",
-                         "Ikke vurderet: {drug} ({order_code}) har en kode, der ikke læses, og ingen dato; barn "
-                         "({age} år): individuel vurdering"),
+                    Text("Not checked: {drug} ({order_code}): no code or date read; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} ({order_code}): hverken kode eller dato læst; barn ({age} år): "
+                         "individuel vurdering"),
                     Text("Its name looks like {looks_like}, but neither its code nor its date could be read: "
-                         "{order_code_whole} ({order_code_system}) is in no value set, and it has no date. The "
-                         "criteria do not cover children.",
+                         "{order_code_whole} ({order_code_system}) is in no value set, and no date on it names a day. "
+                         "The criteria do not cover children.",
                          "Navnet ligner {looks_like}, men hverken koden eller datoen kunne læses: {order_code_whole} "
-                         "({order_code_system}) er ikke i noget værdisæt, og der er ingen dato. Kriterierne omfatter "
-                         "ikke børn."),
+                         "({order_code_system}) er ikke i noget værdisæt, og ingen dato på den angiver en dag. "
+                         "Kriterierne omfatter ikke børn."),
                     Text("Decide individually; add the day and have the code corrected.",
                          "Beslut individuelt; tilføj dagen, og få koden rettet."),
                     section="§4",  # children: the paragraph before the criteria
@@ -1614,7 +1617,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                    "reader takes): the card names no day",
                          "car-t-not-given-no-day-child": "the same, in a child: individual assessment",
                          "named-no-date": "a record named as a CAR-T or bsAb that happened, its code in no value "
-                                          "set (a local code, or one under the wrong code system) and with no date, "
+                                          "set (a local code, or one under the wrong code system) and with no date "
+                                          "that names a day (none, or words), "
                                           "and no recognised index event: the card names it, its code and system, "
                                           "and says neither could be read",
                          "named-no-date-child": "the same, in a child (under the adult age today): individual "

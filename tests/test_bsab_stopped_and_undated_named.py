@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_acceptance_lifecycle import MYELOMA, code, dx, igg, ivig_draft, tec_dose
+from tests.test_acceptance_lifecycle import MYELOMA, code, dx, igg, ivig_draft, tec_dose, tec_order
 from tests.test_records_left_over import cards, plain, timeline_codes, worklist_codes
 
 Resource = dict[str, Any]
@@ -158,3 +158,73 @@ def test_a_bsab_procedure_stopped_is_read_as_its_administration_is() -> None:
     [card] = cards(chart(blinatumomab_procedure("stopped", "Ikke givet")), AT)
     assert code(card) == "therapy-undated", code(card)
     assert "recorded as stopped, not given" in card["summary"]
+
+
+# ---- a therapy known by its name only, recorded stopped ---------------------------------------------------------------
+
+@pytest.mark.parametrize("record", [
+    {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "status": "stopped",
+     "effectiveDateTime": "2025-12-01T09:00:00+01:00", "statusReason": [{"text": "Afbrudt pga. CRS grad 2"}]},
+    {**named_infusion(), "status": "stopped", "performedDateTime": "2025-12-01T10:00:00+01:00"},
+], ids=["bsab-dose", "car-t-procedure"])
+def test_a_therapy_known_by_its_name_recorded_stopped_gets_the_card_a_completed_one_gets(record: Resource) -> None:
+    """A dose of 'Tecvayli' under a local code (or a CAR-T infusion so named) halted part-way: some was given, as for a
+    coded one, which now opens the window; its card says it was not checked (before: no card at all, while the same
+    record completed got one)."""
+    resources = chart(record)
+    [card] = cards(resources, AT)
+    assert code(card) == "therapy-not-recognised", code(card)
+    assert "2025-12-01" in card["summary"], card["summary"]
+    [da] = cards(resources, AT, lang="da")
+    assert code(da) == "therapy-not-recognised"
+    assert worklist_codes(resources, AT) == ["therapy-not-recognised"]
+    assert timeline_codes(resources, AT) == ["therapy-not-recognised"]
+
+
+def test_a_therapy_known_by_its_name_stopped_with_none_given_is_not_taken_for_one_given() -> None:
+    """The same dose stopped 'Ikke givet': nothing was given, so no card says a bispecific was (as a coded one so
+    recorded dates nothing)."""
+    record = {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "status": "stopped",
+              "effectiveDateTime": "2025-12-01T09:00:00+01:00", "statusReason": [{"text": "Ikke givet"}]}
+    assert [code(c) for c in cards(chart(record), AT)] == []
+
+
+@pytest.mark.parametrize("record", [
+    {**named_infusion(), "performedString": "oktober 2025"},
+    {**named_dose("http://hospital.example.dk/drugs", "TEC-1"), "effectiveDateTime": "18-11-2025"},
+], ids=["date-in-words", "date-not-read"])
+def test_a_named_therapy_whose_date_names_no_day_is_not_said_to_have_no_date(record: Resource) -> None:
+    """Named as a CAR-T or bsAb under a code not read, dated 'oktober 2025' or '18-11-2025': the card says no date on
+    it could be read as a day, never that it has no date (before: 'and it has no date', which the record belies)."""
+    [card] = cards(chart(record), AT)
+    assert code(card) == "therapy-undated", code(card)
+    said = plain(card)
+    assert "has no date" not in said and not card["summary"].endswith("and no date"), said
+    assert "no date on it names a day" in said, said
+    [da] = cards(chart(record), AT, lang="da")
+    assert "der er ingen dato" not in plain(da) and not da["summary"].endswith("og ingen dato"), plain(da)
+    assert "ingen dato på den angiver en dag" in plain(da), plain(da)
+
+
+# ---- a bispecific order stopped before it was started ------------------------------------------------------------------
+
+def never_started(reason: str) -> Resource:
+    return {**tec_order("stopped", end="2025-10-20"), "statusReason": {"text": reason}}
+
+
+def test_a_bsab_order_stopped_as_never_started_opens_no_window() -> None:
+    """A teclistamab order stopped 'Behandling ikke påbegyndt', no dose recorded: no bispecific was given, so no
+    window (before: its start dated T0, and IgG 3.1 g/L gave 'Ig may be started' for a drug never given)."""
+    resources = chart(never_started("Behandling ikke påbegyndt"))
+    assert [code(c) for c in cards(resources, AT)] == []
+    assert worklist_codes(resources, AT) == [] and timeline_codes(resources, AT) == []
+    [card] = cards(chart(never_started("Behandling ikke påbegyndt"), tec_dose("2025-12-01")), AT)
+    assert code(card) == "start-substitution" and "2025-12-01" in card["summary"], card["summary"]
+    assert "read as never started" in plain(card), plain(card)
+    [da] = cards(chart(never_started("Behandling ikke påbegyndt"), tec_dose("2025-12-01")), AT, lang="da")
+    assert "læst som aldrig startet" in plain(da), plain(da)
+
+
+def test_a_bsab_order_stopped_for_another_reason_still_dates_the_course() -> None:
+    [card] = cards(chart(never_started("Progression")), AT)
+    assert code(card) == "start-substitution" and "2025-10-06" in card["summary"], card["summary"]

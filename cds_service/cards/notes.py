@@ -203,6 +203,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "correct the records if some was given",
              "{n} bispecifikke doser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
              "brugt; ret registreringerne, hvis noget blev givet")),
+    "bsab-order-not-started": (
+        Text("a bispecific order from {day} is recorded as stopped with the reason “{display}”: read as never "
+             "started, not used; correct the record if a dose was given",
+             "en bispecifik ordination fra {day} er registreret som afbrudt med årsagen “{display}”: læst som aldrig "
+             "startet, ikke brugt; ret registreringen, hvis en dosis blev givet"),
+        Text("{n} bispecific orders are recorded as stopped with a reason read as never started ({names}): not used; "
+             "correct the records if a dose was given",
+             "{n} bispecifikke ordinationer er registreret som afbrudt med en årsag læst som aldrig startet "
+             "({names}): ikke brugt; ret registreringerne, hvis en dosis blev givet")),
     "car-t-stopped": (
         Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
              "were infused), its day is T0; correct the record if no cells were given",

@@ -134,10 +134,11 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
          "infections",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
-# its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count.
+# its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count: a dose or procedure
+# `stopped` too (halted part-way, some was given), unless its reason says nothing was (`_not_given_reason`).
 THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
-THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": ADMIN_STATUSES,
-                    "Procedure": {"completed"}}
+THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": CAR_T_GIVEN_STATUSES,
+                    "Procedure": CAR_T_PROCEDURE_STATUSES}
 # What each resource type can date, as for a recognised code: an order never dates a CAR-T infusion (it is
 # ordered weeks ahead, and orders get cancelled); a procedure dates a CAR-T infusion, or a bsAb dose registered
 # as a treatment (SKS BOHJ19K1), as an administration does.
@@ -906,7 +907,7 @@ class FactBuilder:
             self._car_t_ordered.append((resource, shown, ordered))
             return
         if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
-                or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))]:
+                or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))] or _not_given_reason(resource):
             return
         day = self._day_of(resource)
         if resource.get("resourceType") == "MedicationRequest":
@@ -961,7 +962,8 @@ class FactBuilder:
         (its card then asks for the record's code system to be corrected, not for a code system to be added)."""
         kind = str(r.get("resourceType"))
         statuses = THERAPY_STATUSES.get(kind)
-        if not self.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses:
+        if not self.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses \
+                or _not_given_reason(r):
             return
         found = found or self._unknown_system_code(r)
         if found is None:
@@ -2036,6 +2038,12 @@ class FactBuilder:
             return None
         if bsab is not None:
             if status not in BSAB_ORDER_STATUSES:
+                return None
+            reason = _not_given_reason(r)
+            if reason:  # stopped, its reason saying the drug was never started ("Behandling ikke påbegyndt"): no course
+                self._notes.append(DataNote("bsab-order-not-started", reference_of(r), "bispecific order recorded as "
+                                            "stopped with a reason read as never started: not used", reason[:80],
+                                            self._day_of(r)))
                 return None
             if plan:  # a plan of a bispecific is no first dose: named on the explanation page, never an index event
                 self._notes.append(DataNote("request-not-an-order", reference_of(r), f"bispecific antibody request "
