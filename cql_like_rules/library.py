@@ -667,12 +667,15 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
     after the one before (of any product) continues its course."""
     # an order or record for another reason (ITP, CIDP: `ig_other_use`) claims the doses in its period as one of
-    # substitution does
-    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if not from_doses(o)))
+    # substitution does; one with no end claims only the doses that continue it (`_continuing_other_use`)
+    other = [o for o in c.facts.ig_other_use if not from_doses(o) and o.start <= c.today and not o.intended]
+    orders = [x for x in (*c.facts.ig_courses, *(o for o in other if not _open_ended(o)))
               if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
+    claimed = _continuing_other_use(c, [o for o in other if _open_ended(o)])
     doses = sorted((d for d in c.facts.ig_administrations
-                    if d.date <= c.today and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
+                    if d.date <= c.today and d.source not in claimed
+                    and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
                    key=lambda d: (d.date, d.source))
     groups: list[list[IgAdministration]] = []
     for dose in doses:
@@ -681,6 +684,29 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
         else:
             groups.append([dose])
     return groups
+
+
+def _open_ended(course: IgCourse) -> bool:
+    """An order or record still running with no end: its period runs on to today."""
+    return course.status in ("active", "on-hold") and course.end is None
+
+
+def _continuing_other_use(c: Context, open_other: list[IgCourse]) -> set[str]:
+    """The doses with no reason of their own that an order or record for another reason with no end (ITP, CIDP:
+    `ig_other_use`) claims: from its start, each within the course days of the one before (CIDP maintenance every 3
+    weeks). A later dose after a longer gap is no part of it: an ITP order left active claimed every dose after it, so
+    the patient later put on substitution was told 'Ig may be started' and got no stop card."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    doses = sorted((d for d in c.facts.ig_administrations if d.date <= c.today), key=lambda d: (d.date, d.source))
+    claimed: set[str] = set()
+    for o in open_other:
+        last = o.start
+        for d in (d for d in doses if d.date >= o.start):
+            if d.date - last > span:
+                break
+            claimed.add(d.source)
+            last = d.date
+    return claimed
 
 
 @dataclass(frozen=True)

@@ -529,6 +529,26 @@ CHARTS: list[Chart] = [
                  igg("igg-itp", "2026-01-30", 2.5)),
           "2026-02-01", ("measure-igg",), ("2026-01-30", "given for another reason"),
           ("taken on substitution",), danish=True, notes=("ig-other-indication",)),
+    # Found on a third reading: an order for ITP left active with no end claimed every dose after it, so the patient
+    # later put on substitution (doses with no reason, not linked to an order) was told 'Ig may be started' and got no
+    # stop card. An order or record for another reason with no end now claims only the doses that continue it.
+    Chart("itp-order-left-active-substitution-begun-later",
+          "an IVIG order for ITP (D69.3) active since 2025-12-12 with no end, its one dose given that day; IVIG every "
+          "4 weeks from 2026-01-26 with no reason and no order: substitution begun in the window: stop planned",
+          bundle(CART, LOW, order("itp", PRIVIGEN, "2025-12-11", start="2025-12-12", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-12", grams=70, request="itp"),
+                 doses("sub", "2026-01-26", 28, "2026-03-23")),
+          "2026-03-30", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-26"), ("may be started",), danish=True,
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
+    Chart("cidp-maintenance-order-open-its-doses-without-reason",
+          "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
+          "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
+          bundle(CART, LOW, order("cidp", PRIVIGEN, "2025-12-11", start="2025-12-12",
+                                  repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("cidp-d", "2025-12-12", 21, "2026-02-20")),
+          "2026-03-01", (START,), ("2026-05-18", "CIDP"), ("plan the stop attempt", "a restart"),
+          notes=("ig-other-indication",)),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",
