@@ -696,17 +696,46 @@ def _continuing_other_use(c: Context, open_other: list[IgCourse]) -> set[str]:
     `ig_other_use`) claims: from its start, each within the course days of the one before (CIDP maintenance every 3
     weeks). A later dose after a longer gap is no part of it: an ITP order left active claimed every dose after it, so
     the patient later put on substitution was told 'Ig may be started' and got no stop card."""
+    chains = c.once(_other_use_chains)
+    return {source for o in open_other for source in chains[o.source][0]}
+
+
+def _other_use_chains(c: Context) -> dict[str, tuple[frozenset[str], date | None]]:
+    """Per order or record for another reason with no end, started by today: the doses with no reason it claims
+    (`_continuing_other_use`) and its last dose, given for another reason or claimed (None: no dose recorded)."""
     span = timedelta(days=c.params.ig_administration_course_days)
-    doses = sorted((d for d in c.facts.ig_administrations if d.date <= c.today), key=lambda d: (d.date, d.source))
-    claimed: set[str] = set()
-    for o in open_other:
-        last = o.start
-        for d in (d for d in doses if d.date >= o.start):
-            if d.date - last > span:
+    unlinked = [(d.date, d.source, True) for d in c.facts.ig_administrations if d.date <= c.today]
+    given = [(x.start, x.source, False) for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today]
+    doses = sorted(unlinked + given)
+    out: dict[str, tuple[frozenset[str], date | None]] = {}
+    for o in c.facts.ig_other_use:
+        if from_doses(o) or not _open_ended(o) or o.start > c.today or o.intended:
+            continue
+        claimed, last, dosed = set(), o.start, False
+        for day, source, no_reason in (d for d in doses if d[0] >= o.start):
+            if day - last > span:
                 break
-            claimed.add(d.source)
-            last = d.date
-    return claimed
+            if no_reason:
+                claimed.add(source)
+            last, dosed = day, True
+        out[o.source] = (frozenset(claimed), last if dosed else None)
+    return out
+
+
+def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
+    """Immunoglobulin given for another reason, started by today, as far as its IgG washout reaches: an order or
+    record with no end whose doses are recorded runs the course days past its last dose, as a course of doses does
+    (an ITP order left active, its one dose three months ago, made every IgG since 'within the washout', so the card
+    asked for an IgG it would never use); one with no dose recorded runs on to today."""
+    chains = c.once(_other_use_chains)
+    span = timedelta(days=c.params.ig_administration_course_days)
+    out = []
+    for x in c.facts.ig_other_use:
+        if x.start > c.today:
+            continue
+        last = chains[x.source][1] if x.source in chains else None
+        out.append(replace(x, end=last + span) if last is not None else x)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -1232,7 +1261,7 @@ def taken_on_other_use_only(c: Context, result: IgGResult) -> bool:
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
-               for x in (*c["IG Courses"], *(x for x in c.facts.ig_other_use if x.start <= c.today)))
+               for x in (*c["IG Courses"], *c.once(_other_use_spans)))
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")

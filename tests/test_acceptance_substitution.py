@@ -540,6 +540,16 @@ CHARTS: list[Chart] = [
                  doses("sub", "2026-01-26", 28, "2026-03-23")),
           "2026-03-30", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-26"), ("may be started",), danish=True,
           notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
+    # Found on a third reading: the same order's washout ran on to today, so every IgG since its one dose was 'taken
+    # within the washout … not used': 'measure IgG' on an IgG 2.5 taken three months later, and again on the next.
+    Chart("itp-order-left-active-igg-three-months-later",
+          "an IVIG order for ITP active since 2025-12-02 with no end, its one dose that day; IgG 2.5 g/L on 2026-03-02, "
+          "90 days after that dose, off immunoglobulin: the start criterion, stop date 2026-05-18",
+          bundle(CART, order("itp", PRIVIGEN, "2025-12-01", start="2025-12-02", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-02", grams=70, request="itp"), igg("igg-early", "2026-01-20", 9.0),
+                 igg("igg-late", "2026-03-02", 2.5)),
+          "2026-03-05", (START,), ("IgG 2.5 g/L", "2026-05-18"), ("within the washout",), danish=True,
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-05-01")),
     Chart("cidp-maintenance-order-open-its-doses-without-reason",
           "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
           "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
