@@ -1382,10 +1382,12 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     `more` = values whose names are computed (infection details)."""
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
+    other_use = False  # the IgG lies only in the washout of immunoglobulin given for another reason (ITP): said so
     if used is not None and code != "child-individual-assessment":
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
+            other_use = taken_on_other_use_only(c, used.result)
         elif _after_unknown_pause(c, used.result):
             caveats.append("igg-after-unknown-pause")
         if used.m_protein is not None:
@@ -1432,6 +1434,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
             # the list's record gives no start: the course began on the day it was recorded at the latest
             base.update(episode_start_unrecorded=True)
+    if other_use:
+        base["igg_other_use"] = True
     base.update(more)
     base.update(restart_end)
     base.update(values)

@@ -550,6 +550,15 @@ CHARTS: list[Chart] = [
                  igg("igg-late", "2026-03-02", 2.5)),
           "2026-03-05", (START,), ("IgG 2.5 g/L", "2026-05-18"), ("within the washout",), danish=True,
           notes=("ig-other-indication",), months=("2025-12-01", "2026-05-01")),
+    # Found on a third reading: a card that used an IgG taken only in the washout of immunoglobulin for another reason
+    # said 'This IgG was taken on substitution' (the stop card here, beside the note that the ITP order was not).
+    Chart("itp-order-left-active-igg-in-its-washout-substitution-later",
+          "an IVIG order for ITP active since 2025-12-02 (no dose recorded), IgG 2.8 on 2025-12-10, IVIG every 4 weeks "
+          "from 2026-01-20 with no reason: stop planned; the IgG is said to lie in the ITP washout, not on substitution",
+          bundle(CART, LOW, order("itp", PRIVIGEN, "2025-12-01", start="2025-12-02", reason=ITP, grams=70),
+                 doses("sub", "2026-01-20", 28, "2026-03-02")),
+          "2026-03-10", (PLANNED,), ("2026-05-18", "washout of immunoglobulin given for another reason"),
+          ("taken on substitution", "may be started"), danish=True, notes=("ig-other-indication",)),
     Chart("cidp-maintenance-order-open-its-doses-without-reason",
           "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
           "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
@@ -756,6 +765,13 @@ DRAFTS = [
           bundle(CART, LOW), "2026-03-01",
           ({**draft("d-ivig", PRIVIGEN, "2026-03-02", authored="2026-03-01"), "reasonCode": [ITP, HYPOGAMMA]},),
           (MEETS,), (("d-ivig", STOP),)),
+    Draft("bsab-drafted-igg-in-the-itp-washout",
+          "teclistamab drafted 2 weeks after high-dose IVIG for ITP, IgG 6.5 taken 9 days after it: the baseline card "
+          "says the IgG lies in the washout of immunoglobulin given for another reason, not that it was on substitution",
+          bundle(on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP), igg("igg-itp", "2026-01-20", 6.5)),
+          "2026-01-25", (draft("d-tec", {"coding": [{"system": ATC, "code": "L01FX24"}], "text": "Tecvayli"},
+                               "2026-01-27", authored="2026-01-25"),),
+          (("plan-igg-monitoring", "info"),), says=("washout of immunoglobulin given for another reason",)),
     Draft("hyqvia-after-the-stop-date",
           "HyQvia due to stop on 2026-05-18: a HyQvia draft from 2026-05-20 continues past the stop date: does not "
           "meet the criteria",
