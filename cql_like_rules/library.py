@@ -675,7 +675,8 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     claimed = _continuing_other_use(c, [o for o in other if _open_ended(o)])
     doses = sorted((d for d in c.facts.ig_administrations
                     if d.date <= c.today and d.source not in claimed
-                    and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
+                    and not any(_order_covers(o, d.date, c.known_on) for o in orders
+                                if not (d.reason_given and o in other))),
                    key=lambda d: (d.date, d.source))
     groups: list[list[IgAdministration]] = []
     for dose in doses:
@@ -704,7 +705,7 @@ def _other_use_chains(c: Context) -> dict[str, tuple[frozenset[str], date | None
     """Per order or record for another reason with no end, started by today: the doses with no reason it claims
     (`_continuing_other_use`) and its last dose, given for another reason or claimed (None: no dose recorded)."""
     span = timedelta(days=c.params.ig_administration_course_days)
-    unlinked = [(d.date, d.source, True) for d in c.facts.ig_administrations if d.date <= c.today]
+    unlinked = [(d.date, d.source, True) for d in c.facts.ig_administrations if d.date <= c.today and not d.reason_given]
     given = [(x.start, x.source, False) for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today]
     doses = sorted(unlinked + given)
     out: dict[str, tuple[frozenset[str], date | None]] = {}

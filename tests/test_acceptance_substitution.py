@@ -559,6 +559,16 @@ CHARTS: list[Chart] = [
                  doses("sub", "2026-01-20", 28, "2026-03-02")),
           "2026-03-10", (PLANNED,), ("2026-05-18", "washout of immunoglobulin given for another reason"),
           ("taken on substitution", "may be started"), danish=True, notes=("ig-other-indication",)),
+    # Found on a third reading: doses whose own reason is hypogammaglobulinaemia were claimed by an order for CIDP whose
+    # period covered them, so the patient on substitution was told 'Ig may be started' and had no stop card.
+    Chart("cidp-order-for-a-year-doses-for-hypogammaglobulinaemia",
+          "an IVIG order for CIDP (G61.8) 2025-12-12 to 2026-12-11; IVIG every 4 weeks from 2026-01-20 with the reason "
+          "D80.1 (hypogammaglobulinaemia): substitution begun in the window: stop planned",
+          bundle(CART, LOW, order("cidp", PRIVIGEN, "2025-12-11", start="2025-12-12", end="2026-12-11",
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("sub", "2026-01-20", 28, "2026-03-02", reason=HYPOGAMMA)),
+          "2026-03-10", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-20"), ("may be started",),
+          notes=("ig-other-indication",)),
     Chart("cidp-maintenance-order-open-its-doses-without-reason",
           "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
           "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",

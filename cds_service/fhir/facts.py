@@ -1991,8 +1991,9 @@ class FactBuilder:
                                             PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
         if not r.get("reasonCode") and (request := _request_ref(r.get("request"))):  # one with a reason of its own is read by it
             self._dose_orders[reference_of(r)] = request
-        return "ig_administrations", IgAdministration(day, reference_of(r),
-                                                      PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+        return "ig_administrations", IgAdministration(day, reference_of(r), PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                                      reason_given=any(isinstance(c, dict)
+                                                                       for c in _list(r.get("reasonCode"))))
 
     def _other_indication(self, r: Mapping[str, Any], day: date) -> bool:
         """Immunoglobulin given for another reason than substitution: every `reasonCode` in `ig-other-indication`
