@@ -569,6 +569,18 @@ CHARTS: list[Chart] = [
                  doses("sub", "2026-01-20", 28, "2026-03-02", reason=HYPOGAMMA)),
           "2026-03-10", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-20"), ("may be started",),
           notes=("ig-other-indication",)),
+    # Found on a third reading: a reason given as a reference to the ITP diagnosis (`reasonReference`) was not read,
+    # so high-dose IVIG for ITP was a course of substitution that ended: 'a restart: Ig start not recommended'.
+    Chart("itp-order-reason-by-reference-to-the-diagnosis",
+          "an IVIG order 2026-01-10 to 2026-01-11 whose reason is a reference to the patient's ITP diagnosis (D69.3): "
+          "immunomodulation: IgG 2.8 (before it) meets the start criterion, stop date 2026-05-18",
+          bundle(CART, LOW, {**order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                     end="2026-01-11", grams=70),
+                             "reasonReference": [{"reference": "Condition/itp-dx"}]},
+                 {"resourceType": "Condition", "id": "itp-dx", "subject": SUBJECT, "code": ITP,
+                  "recordedDate": "2026-01-09"}),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("a restart",), danish=True,
+          notes=("ig-other-indication",)),
     Chart("cidp-maintenance-order-open-its-doses-without-reason",
           "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
           "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
@@ -782,6 +794,13 @@ DRAFTS = [
           "2026-01-25", (draft("d-tec", {"coding": [{"system": ATC, "code": "L01FX24"}], "text": "Tecvayli"},
                                "2026-01-27", authored="2026-01-25"),),
           (("plan-igg-monitoring", "info"),), says=("washout of immunoglobulin given for another reason",)),
+    Draft("ivig-drafted-for-itp-by-reference-to-the-diagnosis",
+          "high-dose IVIG drafted in the window, its reason a reference to the ITP diagnosis on the chart: "
+          "immunomodulation, outside the guideline: no card, no end suggested",
+          bundle(CART, LOW, {"resourceType": "Condition", "id": "itp-dx", "subject": SUBJECT, "code": ITP,
+                             "recordedDate": "2026-02-27"}), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", "2026-03-03", authored="2026-03-01"),
+            "reasonReference": [{"reference": "Condition/itp-dx"}]},), ()),
     Draft("hyqvia-after-the-stop-date",
           "HyQvia due to stop on 2026-05-18: a HyQvia draft from 2026-05-20 continues past the stop date: does not "
           "meet the criteria",
