@@ -727,7 +727,8 @@ def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
     """Immunoglobulin given for another reason, started by today, as far as its IgG washout reaches: an order or
     record with no end whose doses are recorded runs the course days past its last dose, as a course of doses does
     (an ITP order left active, its one dose three months ago, made every IgG since 'within the washout', so the card
-    asked for an IgG it would never use); one with no dose recorded runs on to today."""
+    asked for an IgG it would never use); an active one with no dose recorded runs on to today; one on hold is read as
+    any order on hold (`_influences`)."""
     chains = c.once(_other_use_chains)
     span = timedelta(days=c.params.ig_administration_course_days)
     out = []
@@ -735,7 +736,7 @@ def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
         if x.start > c.today:
             continue
         last = chains[x.source][1] if x.source in chains else None
-        out.append(replace(x, end=last + span) if last is not None else x)
+        out.append(replace(x, end=last + span) if last is not None and x.status == "active" else x)
     return tuple(out)
 
 

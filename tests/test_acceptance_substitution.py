@@ -581,6 +581,13 @@ CHARTS: list[Chart] = [
                   "recordedDate": "2026-01-09"}),
           "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("a restart",), danish=True,
           notes=("ig-other-indication",)),
+    Chart("itp-order-on-hold-igg-six-weeks-after-its-dose",
+          "an IVIG order for ITP on hold since its one dose (2025-12-02, no end): IgG 2.5 g/L 44 days after the dose, "
+          "past its washout (§3.4): the start criterion, stop date 2026-05-18",
+          bundle(CART, order("itp", PRIVIGEN, "2025-12-01", status="on-hold", start="2025-12-02", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-02", grams=70, request="itp"), igg("igg-late", "2026-01-15", 2.5)),
+          "2026-01-20", (START,), ("IgG 2.5 g/L", "2026-05-18"), ("within the washout",),
+          notes=("ig-other-indication",)),
     Chart("cidp-maintenance-order-open-its-doses-without-reason",
           "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
           "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
