@@ -1850,6 +1850,12 @@ CAVEATS: dict[str, Text] = {
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
+    # the same, when only immunoglobulin given for another reason (ITP: `ig-other-indication`) was in its washout
+    "igg-during-other-use": Text(
+        "This IgG was taken within the washout of immunoglobulin given for another reason: it shows infused "
+        "immunoglobulin (§3.4).",
+        "Denne IgG er taget i udvaskningen efter immunglobulin givet af anden årsag: den viser tilført "
+        "immunglobulin (§3.4)."),
     "igg-after-unknown-pause": Text(
         "This IgG was taken after the start of an Ig order now on hold from an unrecorded day: it may still show "
         "infused immunoglobulin (§3.4).",

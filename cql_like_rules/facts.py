@@ -220,6 +220,8 @@ class IgAdministration:
     date: date
     source: str
     product: str = ""  # "IVIG", "SCIG" or ""
+    # its own reason is given, not another indication (D80.1 ...): substitution, claimed by no order for another reason
+    reason_given: bool = False
 
 
 @dataclass(frozen=True)

@@ -667,12 +667,16 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     """The recorded Ig doses up to today outside any order's period, grouped: a dose no more than the course days
     after the one before (of any product) continues its course."""
     # an order or record for another reason (ITP, CIDP: `ig_other_use`) claims the doses in its period as one of
-    # substitution does
-    orders = [x for x in (*c.facts.ig_courses, *(o for o in c.facts.ig_other_use if not from_doses(o)))
+    # substitution does; one with no end claims only the doses that continue it (`_continuing_other_use`)
+    other = [o for o in c.facts.ig_other_use if not from_doses(o) and o.start <= c.today and not o.intended]
+    orders = [x for x in (*c.facts.ig_courses, *(o for o in other if not _open_ended(o)))
               if x.start <= c.today and not x.intended]
     span = timedelta(days=c.params.ig_administration_course_days)
+    claimed = _continuing_other_use(c, [o for o in other if _open_ended(o)])
     doses = sorted((d for d in c.facts.ig_administrations
-                    if d.date <= c.today and not any(_order_covers(o, d.date, c.known_on) for o in orders)),
+                    if d.date <= c.today and d.source not in claimed
+                    and not any(_order_covers(o, d.date, c.known_on) for o in orders
+                                if not (d.reason_given and o in other))),
                    key=lambda d: (d.date, d.source))
     groups: list[list[IgAdministration]] = []
     for dose in doses:
@@ -681,6 +685,59 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
         else:
             groups.append([dose])
     return groups
+
+
+def _open_ended(course: IgCourse) -> bool:
+    """An order or record still running with no end: its period runs on to today."""
+    return course.status in ("active", "on-hold") and course.end is None
+
+
+def _continuing_other_use(c: Context, open_other: list[IgCourse]) -> set[str]:
+    """The doses with no reason of their own that an order or record for another reason with no end (ITP, CIDP:
+    `ig_other_use`) claims: from its start, each within the course days of the one before (CIDP maintenance every 3
+    weeks). A later dose after a longer gap is no part of it: an ITP order left active claimed every dose after it, so
+    the patient later put on substitution was told 'Ig may be started' and got no stop card."""
+    chains = c.once(_other_use_chains)
+    return {source for o in open_other for source in chains[o.source][0]}
+
+
+def _other_use_chains(c: Context) -> dict[str, tuple[frozenset[str], date | None]]:
+    """Per order or record for another reason with no end, started by today: the doses with no reason it claims
+    (`_continuing_other_use`) and its last dose, given for another reason or claimed (None: no dose recorded)."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    unlinked = [(d.date, d.source, True) for d in c.facts.ig_administrations if d.date <= c.today and not d.reason_given]
+    given = [(x.start, x.source, False) for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today]
+    doses = sorted(unlinked + given)
+    out: dict[str, tuple[frozenset[str], date | None]] = {}
+    for o in c.facts.ig_other_use:
+        if from_doses(o) or not _open_ended(o) or o.start > c.today or o.intended:
+            continue
+        claimed, last, dosed = set(), o.start, False
+        for day, source, no_reason in (d for d in doses if d[0] >= o.start):
+            if day - last > span:
+                break
+            if no_reason:
+                claimed.add(source)
+            last, dosed = day, True
+        out[o.source] = (frozenset(claimed), last if dosed else None)
+    return out
+
+
+def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
+    """Immunoglobulin given for another reason, started by today, as far as its IgG washout reaches: an order or
+    record with no end whose doses are recorded runs the course days past its last dose, as a course of doses does
+    (an ITP order left active, its one dose three months ago, made every IgG since 'within the washout', so the card
+    asked for an IgG it would never use); an active one with no dose recorded runs on to today; one on hold is read as
+    any order on hold (`_influences`)."""
+    chains = c.once(_other_use_chains)
+    span = timedelta(days=c.params.ig_administration_course_days)
+    out = []
+    for x in c.facts.ig_other_use:
+        if x.start > c.today:
+            continue
+        last = chains[x.source][1] if x.source in chains else None
+        out.append(replace(x, end=last + span) if last is not None and x.status == "active" else x)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -1206,7 +1263,7 @@ def taken_on_other_use_only(c: Context, result: IgGResult) -> bool:
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
-               for x in (*c["IG Courses"], *(x for x in c.facts.ig_other_use if x.start <= c.today)))
+               for x in (*c["IG Courses"], *c.once(_other_use_spans)))
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
@@ -1327,10 +1384,12 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     `more` = values whose names are computed (infection details)."""
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
+    other_use = False  # the IgG lies only in the washout of immunoglobulin given for another reason (ITP): said so
     if used is not None and code != "child-individual-assessment":
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
+            other_use = taken_on_other_use_only(c, used.result)
         elif _after_unknown_pause(c, used.result):
             caveats.append("igg-after-unknown-pause")
         if used.m_protein is not None:
@@ -1377,6 +1436,8 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
             # the list's record gives no start: the course began on the day it was recorded at the latest
             base.update(episode_start_unrecorded=True)
+    if other_use:
+        base["igg_other_use"] = True
     base.update(more)
     base.update(restart_end)
     base.update(values)

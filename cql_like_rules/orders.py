@@ -289,6 +289,8 @@ def therapy_order_advice(c: Context) -> Advice | None:
     evidence = tuple(dict.fromkeys([order.source] + ([latest.source] if recent else [])))
     # An IgG taken on immunoglobulin shows the infused dose, not the patient's own baseline (§3.4).
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
+    if caveats and taken_on_other_use_only(c, latest):  # only in the washout of Ig given for another reason (ITP)
+        values["igg_other_use"] = True
     if recent:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein measured with it,
         # else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)

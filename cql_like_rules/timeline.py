@@ -119,6 +119,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(other.start, "ig-dose", other.source))
         if other.end is not None:
             add(Candidate(other.end + timedelta(days=params.igg_washout_days + 1), "ig-washout-ends", other.source))
+            # the last dose of an order for another reason with no end: its washout runs the course days past it
+            add(Candidate(other.end + timedelta(days=params.ig_administration_course_days + params.igg_washout_days
+                                                + 1), "ig-washout-ends", other.source))
     for culture in facts.cultures:
         add(Candidate(culture.date, "culture", culture.source))
         add(Candidate(culture.date + timedelta(days=params.culture_window_days + 1), "culture-window-ends",

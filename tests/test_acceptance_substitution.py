@@ -529,6 +529,74 @@ CHARTS: list[Chart] = [
                  igg("igg-itp", "2026-01-30", 2.5)),
           "2026-02-01", ("measure-igg",), ("2026-01-30", "given for another reason"),
           ("taken on substitution",), danish=True, notes=("ig-other-indication",)),
+    # Found on a third reading: an order for ITP left active with no end claimed every dose after it, so the patient
+    # later put on substitution (doses with no reason, not linked to an order) was told 'Ig may be started' and got no
+    # stop card. An order or record for another reason with no end now claims only the doses that continue it.
+    Chart("itp-order-left-active-substitution-begun-later",
+          "an IVIG order for ITP (D69.3) active since 2025-12-12 with no end, its one dose given that day; IVIG every "
+          "4 weeks from 2026-01-26 with no reason and no order: substitution begun in the window: stop planned",
+          bundle(CART, LOW, order("itp", PRIVIGEN, "2025-12-11", start="2025-12-12", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-12", grams=70, request="itp"),
+                 doses("sub", "2026-01-26", 28, "2026-03-23")),
+          "2026-03-30", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-26"), ("may be started",), danish=True,
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
+    # Found on a third reading: the same order's washout ran on to today, so every IgG since its one dose was 'taken
+    # within the washout … not used': 'measure IgG' on an IgG 2.5 taken three months later, and again on the next.
+    Chart("itp-order-left-active-igg-three-months-later",
+          "an IVIG order for ITP active since 2025-12-02 with no end, its one dose that day; IgG 2.5 g/L on 2026-03-02, "
+          "90 days after that dose, off immunoglobulin: the start criterion, stop date 2026-05-18",
+          bundle(CART, order("itp", PRIVIGEN, "2025-12-01", start="2025-12-02", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-02", grams=70, request="itp"), igg("igg-early", "2026-01-20", 9.0),
+                 igg("igg-late", "2026-03-02", 2.5)),
+          "2026-03-05", (START,), ("IgG 2.5 g/L", "2026-05-18"), ("within the washout",), danish=True,
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-05-01")),
+    # Found on a third reading: a card that used an IgG taken only in the washout of immunoglobulin for another reason
+    # said 'This IgG was taken on substitution' (the stop card here, beside the note that the ITP order was not).
+    Chart("itp-order-left-active-igg-in-its-washout-substitution-later",
+          "an IVIG order for ITP active since 2025-12-02 (no dose recorded), IgG 2.8 on 2025-12-10, IVIG every 4 weeks "
+          "from 2026-01-20 with no reason: stop planned; the IgG is said to lie in the ITP washout, not on substitution",
+          bundle(CART, LOW, order("itp", PRIVIGEN, "2025-12-01", start="2025-12-02", reason=ITP, grams=70),
+                 doses("sub", "2026-01-20", 28, "2026-03-02")),
+          "2026-03-10", (PLANNED,), ("2026-05-18", "washout of immunoglobulin given for another reason"),
+          ("taken on substitution", "may be started"), danish=True, notes=("ig-other-indication",)),
+    # Found on a third reading: doses whose own reason is hypogammaglobulinaemia were claimed by an order for CIDP whose
+    # period covered them, so the patient on substitution was told 'Ig may be started' and had no stop card.
+    Chart("cidp-order-for-a-year-doses-for-hypogammaglobulinaemia",
+          "an IVIG order for CIDP (G61.8) 2025-12-12 to 2026-12-11; IVIG every 4 weeks from 2026-01-20 with the reason "
+          "D80.1 (hypogammaglobulinaemia): substitution begun in the window: stop planned",
+          bundle(CART, LOW, order("cidp", PRIVIGEN, "2025-12-11", start="2025-12-12", end="2026-12-11",
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("sub", "2026-01-20", 28, "2026-03-02", reason=HYPOGAMMA)),
+          "2026-03-10", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-20"), ("may be started",),
+          notes=("ig-other-indication",)),
+    # Found on a third reading: a reason given as a reference to the ITP diagnosis (`reasonReference`) was not read,
+    # so high-dose IVIG for ITP was a course of substitution that ended: 'a restart: Ig start not recommended'.
+    Chart("itp-order-reason-by-reference-to-the-diagnosis",
+          "an IVIG order 2026-01-10 to 2026-01-11 whose reason is a reference to the patient's ITP diagnosis (D69.3): "
+          "immunomodulation: IgG 2.8 (before it) meets the start criterion, stop date 2026-05-18",
+          bundle(CART, LOW, {**order("ivig", PRIVIGEN, "2026-01-09", status="completed", start="2026-01-10",
+                                     end="2026-01-11", grams=70),
+                             "reasonReference": [{"reference": "Condition/itp-dx"}]},
+                 {"resourceType": "Condition", "id": "itp-dx", "subject": SUBJECT, "code": ITP,
+                  "recordedDate": "2026-01-09"}),
+          "2026-03-01", (START,), ("2026-05-18", "immunomodulation"), ("a restart",), danish=True,
+          notes=("ig-other-indication",)),
+    Chart("itp-order-on-hold-igg-six-weeks-after-its-dose",
+          "an IVIG order for ITP on hold since its one dose (2025-12-02, no end): IgG 2.5 g/L 44 days after the dose, "
+          "past its washout (§3.4): the start criterion, stop date 2026-05-18",
+          bundle(CART, order("itp", PRIVIGEN, "2025-12-01", status="on-hold", start="2025-12-02", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-02", grams=70, request="itp"), igg("igg-late", "2026-01-15", 2.5)),
+          "2026-01-20", (START,), ("IgG 2.5 g/L", "2026-05-18"), ("within the washout",),
+          notes=("ig-other-indication",)),
+    Chart("cidp-maintenance-order-open-its-doses-without-reason",
+          "an IVIG order for CIDP (G61.8) every 3 weeks since 2025-12-12 with no end, its doses every 3 weeks with no "
+          "reason and no link: the order's maintenance, immunomodulation: no stop card; IgG 2.8 (before it): start",
+          bundle(CART, LOW, order("cidp", PRIVIGEN, "2025-12-11", start="2025-12-12",
+                                  repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("cidp-d", "2025-12-12", 21, "2026-02-20")),
+          "2026-03-01", (START,), ("2026-05-18", "CIDP"), ("plan the stop attempt", "a restart"),
+          notes=("ig-other-indication",)),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",
@@ -726,6 +794,20 @@ DRAFTS = [
           bundle(CART, LOW), "2026-03-01",
           ({**draft("d-ivig", PRIVIGEN, "2026-03-02", authored="2026-03-01"), "reasonCode": [ITP, HYPOGAMMA]},),
           (MEETS,), (("d-ivig", STOP),)),
+    Draft("bsab-drafted-igg-in-the-itp-washout",
+          "teclistamab drafted 2 weeks after high-dose IVIG for ITP, IgG 6.5 taken 9 days after it: the baseline card "
+          "says the IgG lies in the washout of immunoglobulin given for another reason, not that it was on substitution",
+          bundle(on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP), igg("igg-itp", "2026-01-20", 6.5)),
+          "2026-01-25", (draft("d-tec", {"coding": [{"system": ATC, "code": "L01FX24"}], "text": "Tecvayli"},
+                               "2026-01-27", authored="2026-01-25"),),
+          (("plan-igg-monitoring", "info"),), says=("washout of immunoglobulin given for another reason",)),
+    Draft("ivig-drafted-for-itp-by-reference-to-the-diagnosis",
+          "high-dose IVIG drafted in the window, its reason a reference to the ITP diagnosis on the chart: "
+          "immunomodulation, outside the guideline: no card, no end suggested",
+          bundle(CART, LOW, {"resourceType": "Condition", "id": "itp-dx", "subject": SUBJECT, "code": ITP,
+                             "recordedDate": "2026-02-27"}), "2026-03-01",
+          ({**draft("d-ivig", PRIVIGEN, "2026-03-02", "2026-03-03", authored="2026-03-01"),
+            "reasonReference": [{"reference": "Condition/itp-dx"}]},), ()),
     Draft("hyqvia-after-the-stop-date",
           "HyQvia due to stop on 2026-05-18: a HyQvia draft from 2026-05-20 continues past the stop date: does not "
           "meet the criteria",

@@ -236,6 +236,8 @@ def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) ->
     if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
         caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
                             for c in caveat_keys)
+    if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
+        caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)
     text, facts = _detail(advice, ctx, p, has_link, caveat_keys)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):

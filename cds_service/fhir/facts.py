@@ -619,6 +619,7 @@ class FactBuilder:
         # their own code-system-unknown note; the same draft sent in the chart too gets no second note
         self._drafts_named: set[str] = set()
         self._medications: dict[Any, Mapping[str, Any]] = {}
+        self._conditions: dict[str, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
@@ -764,7 +765,10 @@ class FactBuilder:
 
     def know_medications(self, resources: Iterable[Mapping[str, Any]]) -> None:
         """Medication resources that orders may refer to (sent by `_include` or in a Bundle)."""
+        resources = list(resources)
         self._medications = {r.get("id"): r for r in resources if r.get("resourceType") == "Medication"}
+        # Conditions an immunoglobulin record may name as its reason (`reasonReference`, read as its `reasonCode`)
+        self._conditions = {f"Condition/{r.get('id')}": r for r in resources if r.get("resourceType") == "Condition"}
         self._unresolved = 0
 
     def forget_unresolved(self) -> None:
@@ -1991,22 +1995,33 @@ class FactBuilder:
         if self._other_indication(r, day):
             return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
                                             PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
-        if not r.get("reasonCode") and (request := _request_ref(r.get("request"))):  # one with a reason of its own is read by it
+        if not self._reasons(r) and (request := _request_ref(r.get("request"))):  # one with a reason of its own is read by it
             self._dose_orders[reference_of(r)] = request
-        return "ig_administrations", IgAdministration(day, reference_of(r),
-                                                      PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
+        return "ig_administrations", IgAdministration(day, reference_of(r), PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                                      reason_given=bool(self._reasons(r)))
 
     def _other_indication(self, r: Mapping[str, Any], day: date) -> bool:
         """Immunoglobulin given for another reason than substitution: every `reasonCode` in `ig-other-indication`
         (high-dose IVIG for ITP, GBS ...). Named; it makes no substitution course (read as one, the start criterion
         in the window became 'a restart: Ig start not recommended'), and only its IgG washout counts (§3.4)."""
-        reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+        reasons = self._reasons(r)
         if not reasons or not all(self._only_other_indication(c) for c in reasons):
             return False
         self._notes.append(DataNote("ig-other-indication", reference_of(r), "immunoglobulin given for another reason "
                                     "than substitution (immunomodulation): no substitution course, its washout kept",
                                     (_concept_text(reasons[0]) or _first_code(reasons[0]))[:80], day))
         return True
+
+    def _reasons(self, r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """An immunoglobulin record's reasons: its `reasonCode`s, and the code of each Condition its `reasonReference`
+        names (IVIG for ITP referring to the ITP diagnosis was read as substitution: 'a restart: Ig start not
+        recommended'). A reference to no Condition in the chart is no reason."""
+        found: list[Mapping[str, Any]] = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+        for ref in _list(r.get("reasonReference")):
+            condition = self._conditions.get(_reference_to(ref, "Condition"))
+            if condition is not None and isinstance(condition.get("code"), dict):
+                found.append(condition["code"])
+        return found
 
     def _only_other_indication(self, reason: Mapping[str, Any]) -> bool:
         """A reason in `ig-other-indication` whose every coding in the set's code systems is in it: one reason that
@@ -2198,7 +2213,7 @@ class FactBuilder:
                 continue
             if kind in ("car-t-product", "bsab") and not in_scope_target(entry.get("target")):
                 return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
-            reasons = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
+            reasons = self._reasons(r)
             if kind == "ig" and reasons and all(self._only_other_indication(c) for c in reasons):
                 return None  # drafted for ITP, GBS ... (`ig-other-indication`): immunomodulation, outside the guideline
             unread, partial = "", ""
@@ -2552,7 +2567,7 @@ def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]], used: Mapping
         out["ig_administrations"].remove(d)
         out["ig_other_use"].append(IgCourse(d.date, "completed", d.source, d.date, d.product))
     copies = [c for c in out["ig_courses"] if b._statement_orders.get(c.source, frozenset()) & orders
-              and not used.get(c.source, {}).get("reasonCode")]
+              and not b._reasons(used.get(c.source, {}))]
     for c in copies:
         out["ig_courses"].remove(c)
         out["ig_other_use"].append(c)
