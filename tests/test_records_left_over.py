@@ -496,3 +496,31 @@ def test_the_explanation_page_says_in_words_when_a_same_day_igg_was_taken(lang: 
     for words in says:
         assert any(words in row for row in rows), rows
     assert not any("~" in row or "*" in row for row in rows), rows
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
+def test_an_igg_withdrawn_by_a_copy_with_no_meta_is_named_not_dropped_in_silence(status: str) -> None:
+    """One IgG (one id) sent as a final 3.1 with meta (version 1) and as withdrawn with no meta, beside an IgG 5.0 a
+    month before: the withdrawal is read on its status alone (meta does not place it), so the 3.1 is gone and the 5.0
+    is read ('general SID criteria apply'). Before, the card said so with nothing to show that the day's IgG, which
+    would mean 'Ig may be started', was sent as a result too; it now names it with 'check which is valid'. A
+    withdrawal its meta puts after the released copy is the record's own word: no note."""
+    final = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    final["meta"] = {"versionId": "1", "lastUpdated": "2026-03-10T09:00:00+01:00"}
+    withdrawn = {**final, "status": status}
+    withdrawn.pop("meta")
+    older = igg("igg-old", "2026-02-10", 5.0)
+    for order in ((final, withdrawn), (withdrawn, final)):
+        chart = correction_chart(older, *order)
+        [card] = cards(chart)
+        assert code(card) == "general-criteria-igg-under-6" and "IgG 5.0 g/L" in card["summary"], card["summary"]
+        assert "A lab result (2026-03-10) was sent both as a result and as withdrawn (entered in error or cancelled): " \
+               "read as withdrawn; check which is valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "Et laboratoriesvar (2026-03-10) er sendt både som svar og som trukket tilbage (fejlregistreret eller " \
+               "annulleret): læst som trukket tilbage; tjek, hvilket der gælder" in plain(da), plain(da)
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert "read as withdrawn; check which is valid" in plain(signed), plain(signed)
+    later = {**withdrawn, "meta": {"versionId": "2", "lastUpdated": "2026-03-10T11:00:00+01:00"}}
+    [card] = cards(correction_chart(older, final, later))
+    assert code(card) == "general-criteria-igg-under-6" and "withdrawn" not in plain(card), plain(card)

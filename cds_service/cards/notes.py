@@ -290,6 +290,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "læst"),
         Text("{n} other IgG results of the same day were not used: a later sample or a correction was read",
              "{n} andre IgG-svar fra samme dag er ikke brugt: en senere prøve eller en rettelse er læst")),
+    # one result sent both released and withdrawn, read as withdrawn on its status alone (`prefetch._withdrawn_over_result`)
+    "copy-withdrawn": (
+        Text("{what}{when} was sent both as a result and as withdrawn (entered in error or cancelled): read as "
+             "withdrawn; check which is valid",
+             "{what}{when} er sendt både som svar og som trukket tilbage (fejlregistreret eller annulleret): læst som "
+             "trukket tilbage; tjek, hvilket der gælder"),
+        Text("{n} results were sent both as a result and as withdrawn: read as withdrawn; check which is valid",
+             "{n} svar er sendt både som svar og som trukket tilbage: læst som trukket tilbage; tjek, hvilket der "
+             "gælder")),
     "igg-preliminary": (
         Text("IgG on {day} is not final yet (preliminary): not used",
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),

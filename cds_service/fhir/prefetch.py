@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from cql_like_rules.facts import DataNote
@@ -178,6 +178,9 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)  # type: ignore[assignment]  (the parsed request is ours: no copy)
+        withdrawn = _withdrawn_over_result(by_ref[ref], sent)
+        if withdrawn is not None:
+            pooled.notes.append(withdrawn)
     pooled.resources = list(by_ref.values())
     return pooled
 
@@ -229,6 +232,15 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
         copies[ref] = [current, resource]
 
 
+def _meta_keys(sent: list[Mapping[str, Any]]) -> list[Any]:
+    """Each copy's place by its `meta` alone (`_latest_copy`): where a `lastUpdated` of one cannot be read as an
+    instant, or a copy with a versionId has none, the versionIds first, then `lastUpdated`; else `lastUpdated` first."""
+    keys = [_version_key(r) for r in sent]
+    # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
+    by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
+    return [(k[2], k[0], k[1]) if by_version else k for k in keys]
+
+
 def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     """The later of the copies of one resource (`_version_key`), chosen from all of them at once by one order,
     whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
@@ -243,18 +255,48 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     `lastUpdated` could not be read, a versionId on some) it could go round in a circle, and the copy read depended on
     the order they came in."""
     keys = [_version_key(r) for r in sent]
-    # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
-    by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
+    meta = _meta_keys(sent)
     status = [_STATUS_ORDER.get(str(r.get("status")), 0) if r.get("resourceType") in ("Observation", "DiagnosticReport")
               else 0 for r in sent]
     # a copy with no `meta` to rank it by at all: `meta` says nothing of where it stands, its status does (an original
     # with a versionId beside its correction sent with none is not the later for having one)
     by_status = any(k == (_NEVER, "", ()) for k in keys)
     ranked: list[tuple[int, Any, int, str, int]] = [(status[i] if by_status else 0,
-                                                     (k[2], k[0], k[1]) if by_version else k, status[i],
+                                                     meta[i], status[i],
                                                      json.dumps(r, sort_keys=True, default=str), i)
                                                     for i, (k, r) in enumerate(zip(keys, sent))]
     return sent[max(ranked, key=lambda x: x[:4])[4]]
+
+
+_WITHDRAWN = frozenset({"entered-in-error", "cancelled"})
+_RESULT = frozenset({"final", "amended", "corrected", "appended"})
+
+
+def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]]) -> DataNote | None:
+    """A result sent both as a released result and as withdrawn (entered-in-error, cancelled), the withdrawal read
+    where `meta` does not say it is the later (it has none, or no later one than a released copy): the result is gone
+    from the card on the status alone, so it is named (`copy-withdrawn`), not dropped in silence; a withdrawal its
+    `meta` puts after every released copy is the record's own word and is read as one copy, as ever."""
+    if read.get("resourceType") not in ("Observation", "DiagnosticReport") or read.get("status") not in _WITHDRAWN:
+        return None
+    released = [r for r in sent if r.get("status") in _RESULT]
+    if not released:
+        return None
+    keys = _meta_keys(sent)
+    mine = keys[next(i for i, r in enumerate(sent) if r is read)]
+    if _version_key(read) != (_NEVER, "", ()) and all(keys[i] < mine for i, r in enumerate(sent) if r.get("status") in _RESULT):
+        return None  # its `meta` says the withdrawal came after every released copy
+    effective = read.get("effectiveDateTime")
+    if not isinstance(effective, str) and isinstance(read.get("effectivePeriod"), dict):
+        effective = read["effectivePeriod"].get("start")
+    try:
+        day = date.fromisoformat(effective[:10]) if isinstance(effective, str) else None
+    except ValueError:
+        day = None
+    return DataNote("copy-withdrawn", f"{read['resourceType']}/{read.get('id')}",
+                    f"sent both as a released result (status {released[0].get('status')}) and as "
+                    f"'{read.get('status')}', the latter with no meta saying it is the later; read as withdrawn",
+                    day=day)
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------
