@@ -524,3 +524,24 @@ def test_an_igg_withdrawn_by_a_copy_with_no_meta_is_named_not_dropped_in_silence
     later = {**withdrawn, "meta": {"versionId": "2", "lastUpdated": "2026-03-10T11:00:00+01:00"}}
     [card] = cards(correction_chart(older, final, later))
     assert code(card) == "general-criteria-igg-under-6" and "withdrawn" not in plain(card), plain(card)
+
+
+def test_a_car_t_infusion_also_sent_as_entered_in_error_is_read_and_named() -> None:
+    """A CAR-T infusion (a Procedure) sent completed with meta and as entered-in-error with none: no status orders a
+    procedure's copies, so the completed copy is read, as before ('Ig may be started' after CAR-T), but the start
+    rests on an infusion the EHR also withdrew: it is now named with 'check which is valid'. Its meta putting the
+    completed copy after the withdrawn one says nothing more: no note."""
+    cart = {**car_t(CART_DAY), "meta": {"versionId": "1", "lastUpdated": "2026-01-21T09:00:00+01:00"}}
+    error = {**car_t(CART_DAY), "status": "entered-in-error"}
+    for order in ((cart, error), (error, cart)):
+        chart = (dx(DLBCL, "2025-02-14"), igg("igg", "2026-03-10", 3.1), *order)
+        [card] = cards(chart)
+        assert code(card) == "start-substitution", card["summary"]
+        assert "A procedure (2026-01-20) was also sent as entered in error: read as recorded; check which is " \
+               "valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "En procedure (2026-01-20) er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der " \
+               "gælder" in plain(da), plain(da)
+    earlier = {**error, "meta": {"versionId": "0", "lastUpdated": "2026-01-20T11:00:00+01:00"}}
+    [card] = cards((dx(DLBCL, "2025-02-14"), igg("igg", "2026-03-10", 3.1), cart, earlier))
+    assert code(card) == "start-substitution" and "entered in error" not in plain(card), plain(card)

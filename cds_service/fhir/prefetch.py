@@ -273,30 +273,46 @@ _RESULT = frozenset({"final", "amended", "corrected", "appended"})
 
 
 def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]]) -> DataNote | None:
-    """A result sent both as a released result and as withdrawn (entered-in-error, cancelled), the withdrawal read
-    where `meta` does not say it is the later (it has none, or no later one than a released copy): the result is gone
-    from the card on the status alone, so it is named (`copy-withdrawn`), not dropped in silence; a withdrawal its
-    `meta` puts after every released copy is the record's own word and is read as one copy, as ever."""
-    if read.get("resourceType") not in ("Observation", "DiagnosticReport") or read.get("status") not in _WITHDRAWN:
-        return None
-    released = [r for r in sent if r.get("status") in _RESULT]
-    if not released:
+    """Copies of one record that say opposite things, where `meta` does not say which came last (a copy has none, or
+    the copy read is not after every copy that says otherwise), are named, not decided in silence: a result read as
+    withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
+    (`copy-withdrawn`); a record other than a result (a CAR-T procedure, an order, a dose), whose copies no status
+    orders, read as recorded beside a copy entered-in-error (`copy-error-unread`) or read as entered-in-error beside
+    one recorded (`copy-error-read`). A copy its `meta` puts after every copy that says otherwise is the record's own
+    last word: no note."""
+    result = read.get("resourceType") in ("Observation", "DiagnosticReport")
+    if result:
+        if read.get("status") not in _WITHDRAWN:
+            return None
+        kind, others = "copy-withdrawn", [i for i, r in enumerate(sent) if r.get("status") in _RESULT]
+    elif read.get("status") == "entered-in-error":
+        kind, others = "copy-error-read", [i for i, r in enumerate(sent) if r.get("status") != "entered-in-error"]
+    else:
+        kind, others = "copy-error-unread", [i for i, r in enumerate(sent) if r.get("status") == "entered-in-error"]
+    if not others:
         return None
     keys = _meta_keys(sent)
-    mine = keys[next(i for i, r in enumerate(sent) if r is read)]
-    if _version_key(read) != (_NEVER, "", ()) and all(keys[i] < mine for i, r in enumerate(sent) if r.get("status") in _RESULT):
-        return None  # its `meta` says the withdrawal came after every released copy
-    effective = read.get("effectiveDateTime")
-    if not isinstance(effective, str) and isinstance(read.get("effectivePeriod"), dict):
-        effective = read["effectivePeriod"].get("start")
+    at = next(i for i, r in enumerate(sent) if r is read)
+    unplaced = (_NEVER, "", ())
+    if _version_key(read) != unplaced and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+        return None  # its `meta` says the copy read came after every copy that says otherwise
+    return DataNote(kind, f"{read.get('resourceType')}/{read.get('id')}",
+                    f"sent as '{read.get('status')}' and as '{sent[others[0]].get('status')}', with no meta saying which "
+                    f"is the later; read as '{read.get('status')}'", day=_day_of_copy(read))
+
+
+def _day_of_copy(read: Mapping[str, Any]) -> date | None:
+    for field_ in ("effectiveDateTime", "performedDateTime", "authoredOn", "occurrenceDateTime"):
+        when = read.get(field_)
+        if isinstance(when, str):
+            break
+    else:
+        period = read.get("effectivePeriod") or read.get("performedPeriod")
+        when = period.get("start") if isinstance(period, dict) else None
     try:
-        day = date.fromisoformat(effective[:10]) if isinstance(effective, str) else None
+        return date.fromisoformat(when[:10]) if isinstance(when, str) else None
     except ValueError:
-        day = None
-    return DataNote("copy-withdrawn", f"{read['resourceType']}/{read.get('id')}",
-                    f"sent both as a released result (status {released[0].get('status')}) and as "
-                    f"'{read.get('status')}', the latter with no meta saying it is the later; read as withdrawn",
-                    day=day)
+        return None
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------
