@@ -545,3 +545,25 @@ def test_a_car_t_infusion_also_sent_as_entered_in_error_is_read_and_named() -> N
     earlier = {**error, "meta": {"versionId": "0", "lastUpdated": "2026-01-20T11:00:00+01:00"}}
     [card] = cards((dx(DLBCL, "2025-02-14"), igg("igg", "2026-03-10", 3.1), cart, earlier))
     assert code(card) == "start-substitution" and "entered in error" not in plain(card), plain(card)
+
+
+def test_a_final_copy_dated_after_its_correction_is_read_and_named() -> None:
+    """One IgG sent as amended (4.4, lastUpdated 10:00) and as final (3.1, lastUpdated 11:00): the record's date puts
+    the final copy last, and it is read, as before ('Ig may be started' on 3.1); but a laboratory does not take a
+    result back from amended to final, so which is valid the data do not say: the card now names it with 'check
+    which is valid', where it said nothing of the 4.4."""
+    final = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    final["meta"] = {"lastUpdated": "2026-03-10T11:00:00+01:00"}
+    amended = _day_igg("igg-x", 4.4, "amended", at="T08:00:00+01:00", issued="T10:00:00+01:00")
+    amended["meta"] = {"lastUpdated": "2026-03-10T10:00:00+01:00"}
+    for order in ((final, amended), (amended, final)):
+        chart = correction_chart(*order)
+        [card] = cards(chart)
+        assert code(card) == "start-substitution" and "IgG 3.1 g/L" in card["summary"], card["summary"]
+        assert "A lab result (2026-03-10) was also sent as amended or corrected, that copy dated earlier: the later " \
+               "final copy was read; check which is valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "Et laboratoriesvar (2026-03-10) er også sendt som ændret eller rettet, den kopi med tidligere dato: " \
+               "den senere endelige kopi er læst; tjek, hvilket der gælder" in plain(da), plain(da)
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert "the later final copy was read; check which is valid" in plain(signed), plain(signed)

@@ -305,6 +305,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{what}{when} er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der gælder"),
         Text("{n} records were also sent as entered in error: read as recorded; check which is valid",
              "{n} registreringer er også sendt som fejlregistrerede: læst som registreret; tjek, hvilket der gælder")),
+    "copy-revision-unread": (
+        Text("{what}{when} was also sent as amended or corrected, that copy dated earlier: the later final copy was "
+             "read; check which is valid",
+             "{what}{when} er også sendt som ændret eller rettet, den kopi med tidligere dato: den senere endelige "
+             "kopi er læst; tjek, hvilket der gælder"),
+        Text("{n} results were also sent as amended or corrected, dated earlier: the later final copy was read; check "
+             "which is valid",
+             "{n} svar er også sendt som ændret eller rettet, med tidligere dato: den senere endelige kopi er læst; "
+             "tjek, hvilket der gælder")),
     "copy-error-read": (
         Text("{what}{when} was sent both as recorded and as entered in error: read as entered in error, not used; "
              "check which is valid",

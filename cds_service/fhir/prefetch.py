@@ -270,6 +270,7 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 _WITHDRAWN = frozenset({"entered-in-error", "cancelled"})
 _RESULT = frozenset({"final", "amended", "corrected", "appended"})
+_REVISED = frozenset({"amended", "corrected", "appended"})
 
 
 def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]]) -> DataNote | None:
@@ -278,10 +279,15 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
     (`copy-withdrawn`); a record other than a result (a CAR-T procedure, an order, a dose), whose copies no status
     orders, read as recorded beside a copy entered-in-error (`copy-error-unread`) or read as entered-in-error beside
-    one recorded (`copy-error-read`). A copy its `meta` puts after every copy that says otherwise is the record's own
+    one recorded (`copy-error-read`); a result read as final, its `meta` the later, beside an amended or corrected copy
+    (`copy-revision-unread`: a status the laboratory does not go back to, so which is valid the data do not say). A copy its `meta` puts after every copy that says otherwise is the record's own
     last word: no note."""
     result = read.get("resourceType") in ("Observation", "DiagnosticReport")
-    if result:
+    if result and read.get("status") == "final":
+        # a final copy its `meta` puts after an amended or corrected one: the laboratory's order says the revision is
+        # the later word, the record's date the original; read as `meta` says, named (`copy-revision-unread`)
+        kind, others = "copy-revision-unread", [i for i, r in enumerate(sent) if r.get("status") in _REVISED]
+    elif result:
         if read.get("status") not in _WITHDRAWN:
             return None
         kind, others = "copy-withdrawn", [i for i, r in enumerate(sent) if r.get("status") in _RESULT]
@@ -294,7 +300,8 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     keys = _meta_keys(sent)
     at = next(i for i, r in enumerate(sent) if r is read)
     unplaced = (_NEVER, "", ())
-    if _version_key(read) != unplaced and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+    if kind != "copy-revision-unread" and _version_key(read) != unplaced \
+            and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
         return None  # its `meta` says the copy read came after every copy that says otherwise
     return DataNote(kind, f"{read.get('resourceType')}/{read.get('id')}",
                     f"sent as '{read.get('status')}' and as '{sent[others[0]].get('status')}', with no meta saying which "
