@@ -496,3 +496,74 @@ def test_the_explanation_page_says_in_words_when_a_same_day_igg_was_taken(lang: 
     for words in says:
         assert any(words in row for row in rows), rows
     assert not any("~" in row or "*" in row for row in rows), rows
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
+def test_an_igg_withdrawn_by_a_copy_with_no_meta_is_named_not_dropped_in_silence(status: str) -> None:
+    """One IgG (one id) sent as a final 3.1 with meta (version 1) and as withdrawn with no meta, beside an IgG 5.0 a
+    month before: the withdrawal is read on its status alone (meta does not place it), so the 3.1 is gone and the 5.0
+    is read ('general SID criteria apply'). Before, the card said so with nothing to show that the day's IgG, which
+    would mean 'Ig may be started', was sent as a result too; it now names it with 'check which is valid'. A
+    withdrawal its meta puts after the released copy is the record's own word: no note."""
+    final = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    final["meta"] = {"versionId": "1", "lastUpdated": "2026-03-10T09:00:00+01:00"}
+    withdrawn = {**final, "status": status}
+    withdrawn.pop("meta")
+    older = igg("igg-old", "2026-02-10", 5.0)
+    for order in ((final, withdrawn), (withdrawn, final)):
+        chart = correction_chart(older, *order)
+        [card] = cards(chart)
+        assert code(card) == "general-criteria-igg-under-6" and "IgG 5.0 g/L" in card["summary"], card["summary"]
+        assert "A lab result (2026-03-10) was sent both as a result and as withdrawn (entered in error or cancelled): " \
+               "read as withdrawn; check which is valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "Et laboratoriesvar (2026-03-10) er sendt både som svar og som trukket tilbage (fejlregistreret eller " \
+               "annulleret): læst som trukket tilbage; tjek, hvilket der gælder" in plain(da), plain(da)
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert "read as withdrawn; check which is valid" in plain(signed), plain(signed)
+    later = {**withdrawn, "meta": {"versionId": "2", "lastUpdated": "2026-03-10T11:00:00+01:00"}}
+    [card] = cards(correction_chart(older, final, later))
+    assert code(card) == "general-criteria-igg-under-6" and "withdrawn" not in plain(card), plain(card)
+
+
+def test_a_car_t_infusion_also_sent_as_entered_in_error_is_read_and_named() -> None:
+    """A CAR-T infusion (a Procedure) sent completed with meta and as entered-in-error with none: no status orders a
+    procedure's copies, so the completed copy is read, as before ('Ig may be started' after CAR-T), but the start
+    rests on an infusion the EHR also withdrew: it is now named with 'check which is valid'. Its meta putting the
+    completed copy after the withdrawn one says nothing more: no note."""
+    cart = {**car_t(CART_DAY), "meta": {"versionId": "1", "lastUpdated": "2026-01-21T09:00:00+01:00"}}
+    error = {**car_t(CART_DAY), "status": "entered-in-error"}
+    for order in ((cart, error), (error, cart)):
+        chart = (dx(DLBCL, "2025-02-14"), igg("igg", "2026-03-10", 3.1), *order)
+        [card] = cards(chart)
+        assert code(card) == "start-substitution", card["summary"]
+        assert "A procedure (2026-01-20) was also sent as entered in error: read as recorded; check which is " \
+               "valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "En procedure (2026-01-20) er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der " \
+               "gælder" in plain(da), plain(da)
+    earlier = {**error, "meta": {"versionId": "0", "lastUpdated": "2026-01-20T11:00:00+01:00"}}
+    [card] = cards((dx(DLBCL, "2025-02-14"), igg("igg", "2026-03-10", 3.1), cart, earlier))
+    assert code(card) == "start-substitution" and "entered in error" not in plain(card), plain(card)
+
+
+def test_a_final_copy_dated_after_its_correction_is_read_and_named() -> None:
+    """One IgG sent as amended (4.4, lastUpdated 10:00) and as final (3.1, lastUpdated 11:00): the record's date puts
+    the final copy last, and it is read, as before ('Ig may be started' on 3.1); but a laboratory does not take a
+    result back from amended to final, so which is valid the data do not say: the card now names it with 'check
+    which is valid', where it said nothing of the 4.4."""
+    final = _day_igg("igg-x", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00")
+    final["meta"] = {"lastUpdated": "2026-03-10T11:00:00+01:00"}
+    amended = _day_igg("igg-x", 4.4, "amended", at="T08:00:00+01:00", issued="T10:00:00+01:00")
+    amended["meta"] = {"lastUpdated": "2026-03-10T10:00:00+01:00"}
+    for order in ((final, amended), (amended, final)):
+        chart = correction_chart(*order)
+        [card] = cards(chart)
+        assert code(card) == "start-substitution" and "IgG 3.1 g/L" in card["summary"], card["summary"]
+        assert "A lab result (2026-03-10) was also sent as amended or corrected, that copy dated earlier: the later " \
+               "final copy was read; check which is valid" in plain(card), plain(card)
+        [da] = cards(chart, lang="da")
+        assert "Et laboratoriesvar (2026-03-10) er også sendt som ændret eller rettet, den kopi med tidligere dato: " \
+               "den senere endelige kopi er læst; tjek, hvilket der gælder" in plain(da), plain(da)
+        [signed] = cards(chart, hook="order-sign", drafts=[ivig_draft("2026-03-12")])
+        assert "the later final copy was read; check which is valid" in plain(signed), plain(signed)

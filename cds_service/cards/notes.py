@@ -299,6 +299,39 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "læst"),
         Text("{n} other IgG results of the same day were not used: a later sample or a correction was read",
              "{n} andre IgG-svar fra samme dag er ikke brugt: en senere prøve eller en rettelse er læst")),
+    # one result sent both released and withdrawn, read as withdrawn on its status alone (`prefetch._withdrawn_over_result`)
+    "copy-withdrawn": (
+        Text("{what}{when} was sent both as a result and as withdrawn (entered in error or cancelled): read as "
+             "withdrawn; check which is valid",
+             "{what}{when} er sendt både som svar og som trukket tilbage (fejlregistreret eller annulleret): læst som "
+             "trukket tilbage; tjek, hvilket der gælder"),
+        Text("{n} results were sent both as a result and as withdrawn: read as withdrawn; check which is valid",
+             "{n} svar er sendt både som svar og som trukket tilbage: læst som trukket tilbage; tjek, hvilket der "
+             "gælder")),
+    # a record other than a result sent also as entered-in-error, read as recorded (`prefetch._read_over_error`)
+    "copy-error-unread": (
+        Text("{what}{when} was also sent as entered in error: read as recorded; check which is valid",
+             "{what}{when} er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der gælder"),
+        Text("{n} records were also sent as entered in error: read as recorded; check which is valid",
+             "{n} registreringer er også sendt som fejlregistrerede: læst som registreret; tjek, hvilket der gælder")),
+    "copy-revision-unread": (
+        Text("{what}{when} was also sent as amended or corrected, that copy dated earlier: the later final copy was "
+             "read; check which is valid",
+             "{what}{when} er også sendt som ændret eller rettet, den kopi med tidligere dato: den senere endelige "
+             "kopi er læst; tjek, hvilket der gælder"),
+        Text("{n} results were also sent as amended or corrected, dated earlier: the later final copy was read; check "
+             "which is valid",
+             "{n} svar er også sendt som ændret eller rettet, med tidligere dato: den senere endelige kopi er læst; "
+             "tjek, hvilket der gælder")),
+    "copy-error-read": (
+        Text("{what}{when} was sent both as recorded and as entered in error: read as entered in error, not used; "
+             "check which is valid",
+             "{what}{when} er sendt både som registreret og som fejlregistreret: læst som fejlregistreret, ikke brugt; "
+             "tjek, hvilket der gælder"),
+        Text("{n} records were sent both as recorded and as entered in error: read as entered in error, not used; "
+             "check which is valid",
+             "{n} registreringer er sendt både som registreret og som fejlregistreret: læst som fejlregistreret, ikke "
+             "brugt; tjek, hvilket der gælder")),
     "igg-preliminary": (
         Text("IgG on {day} is not final yet (preliminary): not used",
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),

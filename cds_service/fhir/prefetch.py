@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from cql_like_rules.facts import DataNote
@@ -178,6 +178,9 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)  # type: ignore[assignment]  (the parsed request is ours: no copy)
+        withdrawn = _withdrawn_over_result(by_ref[ref], sent)
+        if withdrawn is not None:
+            pooled.notes.append(withdrawn)
     pooled.resources = list(by_ref.values())
     return pooled
 
@@ -229,6 +232,15 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
         copies[ref] = [current, resource]
 
 
+def _meta_keys(sent: list[Mapping[str, Any]]) -> list[Any]:
+    """Each copy's place by its `meta` alone (`_latest_copy`): where a `lastUpdated` of one cannot be read as an
+    instant, or a copy with a versionId has none, the versionIds first, then `lastUpdated`; else `lastUpdated` first."""
+    keys = [_version_key(r) for r in sent]
+    # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
+    by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
+    return [(k[2], k[0], k[1]) if by_version else k for k in keys]
+
+
 def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     """The later of the copies of one resource (`_version_key`), chosen from all of them at once by one order,
     whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
@@ -243,18 +255,71 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     `lastUpdated` could not be read, a versionId on some) it could go round in a circle, and the copy read depended on
     the order they came in."""
     keys = [_version_key(r) for r in sent]
-    # a `lastUpdated` unreadable, or none on a copy with a versionId: no time to rank that copy by
-    by_version = any(k[1] or (k[0] == _NEVER and k[2]) for k in keys)
+    meta = _meta_keys(sent)
     status = [_STATUS_ORDER.get(str(r.get("status")), 0) if r.get("resourceType") in ("Observation", "DiagnosticReport")
               else 0 for r in sent]
     # a copy with no `meta` to rank it by at all: `meta` says nothing of where it stands, its status does (an original
     # with a versionId beside its correction sent with none is not the later for having one)
     by_status = any(k == (_NEVER, "", ()) for k in keys)
     ranked: list[tuple[int, Any, int, str, int]] = [(status[i] if by_status else 0,
-                                                     (k[2], k[0], k[1]) if by_version else k, status[i],
+                                                     meta[i], status[i],
                                                      json.dumps(r, sort_keys=True, default=str), i)
                                                     for i, (k, r) in enumerate(zip(keys, sent))]
     return sent[max(ranked, key=lambda x: x[:4])[4]]
+
+
+_WITHDRAWN = frozenset({"entered-in-error", "cancelled"})
+_RESULT = frozenset({"final", "amended", "corrected", "appended"})
+_REVISED = frozenset({"amended", "corrected", "appended"})
+
+
+def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]]) -> DataNote | None:
+    """Copies of one record that say opposite things, where `meta` does not say which came last (a copy has none, or
+    the copy read is not after every copy that says otherwise), are named, not decided in silence: a result read as
+    withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
+    (`copy-withdrawn`); a record other than a result (a CAR-T procedure, an order, a dose), whose copies no status
+    orders, read as recorded beside a copy entered-in-error (`copy-error-unread`) or read as entered-in-error beside
+    one recorded (`copy-error-read`); a result read as final, its `meta` the later, beside an amended or corrected copy
+    (`copy-revision-unread`: a status the laboratory does not go back to, so which is valid the data do not say). A copy its `meta` puts after every copy that says otherwise is the record's own
+    last word: no note."""
+    result = read.get("resourceType") in ("Observation", "DiagnosticReport")
+    if result and read.get("status") == "final":
+        # a final copy its `meta` puts after an amended or corrected one: the laboratory's order says the revision is
+        # the later word, the record's date the original; read as `meta` says, named (`copy-revision-unread`)
+        kind, others = "copy-revision-unread", [i for i, r in enumerate(sent) if r.get("status") in _REVISED]
+    elif result:
+        if read.get("status") not in _WITHDRAWN:
+            return None
+        kind, others = "copy-withdrawn", [i for i, r in enumerate(sent) if r.get("status") in _RESULT]
+    elif read.get("status") == "entered-in-error":
+        kind, others = "copy-error-read", [i for i, r in enumerate(sent) if r.get("status") != "entered-in-error"]
+    else:
+        kind, others = "copy-error-unread", [i for i, r in enumerate(sent) if r.get("status") == "entered-in-error"]
+    if not others:
+        return None
+    keys = _meta_keys(sent)
+    at = next(i for i, r in enumerate(sent) if r is read)
+    unplaced = (_NEVER, "", ())
+    if kind != "copy-revision-unread" and _version_key(read) != unplaced \
+            and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+        return None  # its `meta` says the copy read came after every copy that says otherwise
+    return DataNote(kind, f"{read.get('resourceType')}/{read.get('id')}",
+                    f"sent as '{read.get('status')}' and as '{sent[others[0]].get('status')}', with no meta saying which "
+                    f"is the later; read as '{read.get('status')}'", day=_day_of_copy(read))
+
+
+def _day_of_copy(read: Mapping[str, Any]) -> date | None:
+    for field_ in ("effectiveDateTime", "performedDateTime", "authoredOn", "occurrenceDateTime"):
+        when = read.get(field_)
+        if isinstance(when, str):
+            break
+    else:
+        period = read.get("effectivePeriod") or read.get("performedPeriod")
+        when = period.get("start") if isinstance(period, dict) else None
+    try:
+        return date.fromisoformat(when[:10]) if isinstance(when, str) else None
+    except ValueError:
+        return None
 
 
 # -- the templates the service announces (discovery) and fetches with (fhir/fetch.py) -------------
