@@ -713,7 +713,12 @@ def _other_use_chains(c: Context) -> dict[str, tuple[frozenset[str], date | None
         if from_doses(o) or not _open_ended(o) or o.start > c.today or o.intended:
             continue
         claimed, last, dosed = set(), o.start, False
-        for day, source, no_reason in (d for d in doses if d[0] >= o.start):
+        # a dose with no reason not linked to it is another course's when the chart links this order's doses to it,
+        # or when such doses ran up to its start (substitution every 4 weeks, an ITP order written between two doses
+        # and left active: its doses were claimed, 'Ig start not recommended', no stop card)
+        running = any(no_reason and o.start - span <= day < o.start for day, _, no_reason in doses)
+        claims = not o.doses_linked and not running
+        for day, source, no_reason in (d for d in doses if d[0] >= o.start and (claims or not d[2])):
             if day - last > span:
                 break
             if no_reason:
