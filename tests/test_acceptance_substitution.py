@@ -632,6 +632,19 @@ CHARTS: list[Chart] = [
                   "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
                                                                "condition-ver-status", "code": "entered-in-error"}]}}),
           "2026-03-23", (PLANNED,), ("2026-05-18",), ("may be started",)),
+    Chart("cidp-order-renewed-open-its-doses-without-reason",
+          "IVIG for CIDP (G61.8) every 3 weeks: an order 2025-12-12 to 2026-01-31, renewed from 2026-02-01 with no "
+          "end; doses every 3 weeks with no reason and no link: the orders' maintenance, not substitution running up "
+          "to the renewal: no stop card; IgG 2.8 (before it): start",
+          bundle(CART, LOW, order("cidp-1", PRIVIGEN, "2025-12-11", status="completed", start="2025-12-12",
+                                  end="2026-01-31", repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 order("cidp-2", PRIVIGEN, "2026-01-31", start="2026-02-01",
+                       repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                       reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("cidp-d", "2025-12-12", 21, "2026-03-20")),
+          "2026-03-25", (START,), ("2026-05-18",), ("plan the stop attempt", "a restart"),
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",
