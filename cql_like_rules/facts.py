@@ -211,6 +211,8 @@ class IgCourse:
     end_assumed: bool = False  # `end` is the last day of an end that names no day ("2026-05")
     intended: bool = False  # a course planned (a record intended, a request of intent plan): substitution only while ahead
     start_unrecorded: bool = False  # a medication record with no start, read from the day it was recorded (dateAsserted)
+    # an order for another reason (ITP ...) with a recorded dose linked to it: a dose not linked is no dose of it
+    doses_linked: bool = False
 
 
 @dataclass(frozen=True)

@@ -709,11 +709,20 @@ def _other_use_chains(c: Context) -> dict[str, tuple[frozenset[str], date | None
     given = [(x.start, x.source, False) for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today]
     doses = sorted(unlinked + given)
     out: dict[str, tuple[frozenset[str], date | None]] = {}
+    closed = [x for x in c.facts.ig_other_use if not from_doses(x) and not _open_ended(x) and not x.intended]
     for o in c.facts.ig_other_use:
         if from_doses(o) or not _open_ended(o) or o.start > c.today or o.intended:
             continue
         claimed, last, dosed = set(), o.start, False
-        for day, source, no_reason in (d for d in doses if d[0] >= o.start):
+        # a dose with no reason not linked to it is another course's when the chart links this order's doses to it,
+        # or when such doses ran up to its start (substitution every 4 weeks, an ITP order written between two doses
+        # and left active: its doses were claimed, 'Ig start not recommended', no stop card)
+        # (not doses in the period of an earlier order for another reason: the CIDP order renewed goes on claiming)
+        running = any(no_reason and o.start - span <= day < o.start
+                      and not any(_order_covers(x, day, c.known_on) for x in closed)
+                      for day, _, no_reason in doses)
+        claims = not o.doses_linked and not running
+        for day, source, no_reason in (d for d in doses if d[0] >= o.start and (claims or not d[2])):
             if day - last > span:
                 break
             if no_reason:

@@ -597,6 +597,54 @@ CHARTS: list[Chart] = [
                  doses("cidp-d", "2025-12-12", 21, "2026-02-20")),
           "2026-03-01", (START,), ("2026-05-18", "CIDP"), ("plan the stop attempt", "a restart"),
           notes=("ig-other-indication",)),
+    # Found on a fourth reading: on substitution every 4 weeks (doses with no reason, not linked to an order), an IVIG
+    # order for ITP written between two doses and left active claimed every dose after it: 'Ig start not recommended',
+    # no stop card. Doses with no reason that ran up to its start are a course of their own.
+    Chart("substitution-running-itp-order-written-between-doses-left-active",
+          "IVIG every 4 weeks from 2025-12-15 with no reason and no order; an IVIG order for ITP active since "
+          "2026-01-20 with no end, its one dose that day linked to it: substitution goes on: stop planned",
+          bundle(CART, LOW, IVIG_DAY_UNIT, order("itp", PRIVIGEN, "2026-01-19", start="2026-01-20", reason=ITP,
+                                                  grams=70), dose("itp-d", "2026-01-20", grams=70, request="itp")),
+          "2026-03-23", (PLANNED,), ("2026-05-18", "IVIG since 2025-12-15"), ("not recommended", "may be started"),
+          danish=True, notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
+    Chart("substitution-running-itp-order-on-hold-no-dose-recorded",
+          "IVIG every 4 weeks from 2025-12-15 with no reason and no order; an IVIG order for ITP on hold since "
+          "2026-01-20 with no end, no dose recorded: substitution goes on: stop planned",
+          bundle(CART, LOW, IVIG_DAY_UNIT, order("itp", PRIVIGEN, "2026-01-19", status="on-hold", start="2026-01-20",
+                                                  reason=ITP, grams=70)),
+          "2026-03-23", (PLANNED,), ("2026-05-18",), ("not recommended", "may be started"),
+          notes=("ig-other-indication",)),
+    # Found on a fourth reading: the ITP order's one dose linked to it, IVIG with no reason and no link begun 20 days
+    # later was claimed as its continuation: 'Ig may be started' while on substitution, no stop card.
+    Chart("itp-dose-linked-substitution-begun-20-days-later",
+          "an IVIG order for ITP active since 2025-12-12 with no end, its one dose linked to it; IVIG every 4 weeks "
+          "from 2026-01-01 with no reason and no link: not that order's: substitution begun in the window: stop planned",
+          bundle(CART, LOW, order("itp", PRIVIGEN, "2025-12-11", start="2025-12-12", reason=ITP, grams=70),
+                 dose("itp-d", "2025-12-12", grams=70, request="itp"), doses("sub", "2026-01-01", 28, "2026-03-23")),
+          "2026-03-30", (PLANNED,), ("2026-05-18", "IVIG since 2026-01-01"), ("may be started",), danish=True,
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
+    # Found on a fourth reading: doses naming an ITP diagnosis entered in error (`reasonReference`) were read as ITP.
+    Chart("substitution-doses-naming-an-itp-diagnosis-entered-in-error",
+          "IVIG every 4 weeks from 2025-12-15 whose reason refers to an ITP diagnosis entered in error: no reason: "
+          "substitution: stop planned",
+          bundle(CART, LOW, [{**d, "reasonReference": [{"reference": "Condition/itp-dx"}]} for d in IVIG_DAY_UNIT],
+                 {"resourceType": "Condition", "id": "itp-dx", "subject": SUBJECT, "code": ITP,
+                  "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                                               "condition-ver-status", "code": "entered-in-error"}]}}),
+          "2026-03-23", (PLANNED,), ("2026-05-18",), ("may be started",)),
+    Chart("cidp-order-renewed-open-its-doses-without-reason",
+          "IVIG for CIDP (G61.8) every 3 weeks: an order 2025-12-12 to 2026-01-31, renewed from 2026-02-01 with no "
+          "end; doses every 3 weeks with no reason and no link: the orders' maintenance, not substitution running up "
+          "to the renewal: no stop card; IgG 2.8 (before it): start",
+          bundle(CART, LOW, order("cidp-1", PRIVIGEN, "2025-12-11", status="completed", start="2025-12-12",
+                                  end="2026-01-31", repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                                  reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 order("cidp-2", PRIVIGEN, "2026-01-31", start="2026-02-01",
+                       repeat={"frequency": 1, "period": 3, "periodUnit": "wk"},
+                       reason={"coding": [{"system": ICD10, "code": "G61.8"}], "text": "CIDP"}),
+                 doses("cidp-d", "2025-12-12", 21, "2026-03-20")),
+          "2026-03-25", (START,), ("2026-05-18",), ("plan the stop attempt", "a restart"),
+          notes=("ig-other-indication",), months=("2025-12-01", "2026-06-01")),
     Chart("ivig-for-hypogammaglobulinaemia",
           "IVIG doses with the reason D80.1 (hypogammaglobulinaemia): substitution: stop planned",
           bundle(CART, LOW, doses("ivig", "2025-12-15", 28, "2026-03-09", reason=HYPOGAMMA)), "2026-03-23",

@@ -2015,11 +2015,15 @@ class FactBuilder:
     def _reasons(self, r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """An immunoglobulin record's reasons: its `reasonCode`s, and the code of each Condition its `reasonReference`
         names (IVIG for ITP referring to the ITP diagnosis was read as substitution: 'a restart: Ig start not
-        recommended'). A reference to no Condition in the chart is no reason."""
+        recommended'). A reference to no Condition in the chart, or to one entered in error or refuted, is no reason
+        (an ITP diagnosis entered in error made every substitution dose naming it immunomodulation: 'Ig may be
+        started')."""
         found: list[Mapping[str, Any]] = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
         for ref in _list(r.get("reasonReference")):
             condition = self._conditions.get(_reference_to(ref, "Condition"))
-            if condition is not None and isinstance(condition.get("code"), dict):
+            if condition is not None and isinstance(condition.get("code"), dict) and not (
+                    {_str(c.get("code")) for c in _codings(condition.get("verificationStatus"))}
+                    & EXCLUDED_VERIFICATION):
                 found.append(condition["code"])
         return found
 
@@ -2566,6 +2570,9 @@ def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]], used: Mapping
     for d in moved:
         out["ig_administrations"].remove(d)
         out["ig_other_use"].append(IgCourse(d.date, "completed", d.source, d.date, d.product))
+    # an order whose doses the chart links to it: a dose not linked is another course's (`_other_use_chains`)
+    linked = {b._dose_orders.get(d.source) for d in moved}
+    out["ig_other_use"] = [replace(c, doses_linked=True) if c.source in linked else c for c in out["ig_other_use"]]
     copies = [c for c in out["ig_courses"] if b._statement_orders.get(c.source, frozenset()) & orders
               and not b._reasons(used.get(c.source, {}))]
     for c in copies:
