@@ -597,8 +597,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{stop_date} and end the record then; if it is no longer given, end it now. A short "
                          "extension is possible when the community risk of bacterial infection is high.",
                          "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
-                         "{stop_date}, og afslut registreringen da; gives den ikke mere, afslut den nu. Kort forlængelse er "
-                         "mulig ved høj smitterisiko i samfundet."),
+                         "{stop_date}, og afslut registreringen da; gives den ikke mere, afslut den nu. Kort "
+                         "forlængelse er mulig ved høj smitterisiko i samfundet."),
                 ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "

@@ -244,9 +244,9 @@ def _meta_keys(sent: list[Mapping[str, Any]]) -> list[Any]:
 def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     """The later of the copies of one resource (`_version_key`), chosen from all of them at once by one order,
     whatever order they arrived in (prefetch, fetch, a Bundle): where a `lastUpdated` of one cannot be read as an
-    instant, or a copy with a versionId has none, the versionIds decide first (a text no reader took is no time to rank a copy by beside a version that says
-    which came after; a copy with none comes before one with one), then `lastUpdated`; where every `lastUpdated` reads,
-    it decides, then the versionIds. Copies the two leave tied are told apart by their status where it is a result's
+    instant, or a copy with a versionId has none, the versionIds decide first (a text no reader took is no time to
+    rank a copy by beside a version that says which came after; a copy with none comes before one with one), then
+    `lastUpdated`; where every `lastUpdated` reads, it decides, then the versionIds. Copies the two leave tied are told apart by their status where it is a result's
     (`_STATUS_ORDER`: a corrected copy after a final one), then by their content, so that the same copies always give
     the same one. Where a copy has no `meta` to rank it by (neither `lastUpdated` nor versionId), a result's status
     decides first: a correction sent with none beside its original with a versionId is the later.
@@ -280,8 +280,8 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     (`copy-withdrawn`); a record other than a result (a CAR-T procedure, an order, a dose), whose copies no status
     orders, read as recorded beside a copy entered-in-error (`copy-error-unread`) or read as entered-in-error beside
     one recorded (`copy-error-read`); a result read as final, its `meta` the later, beside an amended or corrected copy
-    (`copy-revision-unread`: a status the laboratory does not go back to, so which is valid the data do not say). A copy its `meta` puts after every copy that says otherwise is the record's own
-    last word: no note."""
+    (`copy-revision-unread`: a status the laboratory does not go back to, so which is valid the data do not say).
+    A copy its `meta` puts after every copy that says otherwise is the record's own last word: no note."""
     result = read.get("resourceType") in ("Observation", "DiagnosticReport")
     if result and read.get("status") == "final":
         # a final copy its `meta` puts after an amended or corrected one: the laboratory's order says the revision is
