@@ -130,6 +130,7 @@ FIELDS = {
     "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
     "looks_like": Text("looks like", "ligner"), "code_system": Text("code system", "kodesystem"),
     "code_unread": Text("code not read", "kode ikke læst"),
+    "doses_linked": Text("doses linked to it", "doser knyttet til den"),
     "reason_given": Text("reason recorded (not another indication)", "årsag registreret (ikke en anden indikation)"),
     "held_under": Text("its code in", "koden hører til"),  # a code sent under the wrong known system: whose it is
     "abated": Text("resolved", "ophørt"), "site": Text("site", "lokalisation"),
