@@ -199,13 +199,14 @@ def test_results_sharing_a_day_keep_every_field_with_their_instant():
     import dataclasses
 
     from cql_like_rules.facts import IgGResult
+    from cds_service.fhir.results import _timed
 
     every = {f.name: f"x-{f.name}" for f in dataclasses.fields(IgGResult)}
     first = IgGResult(**{**every, "value_g_l": 3.5, "date": date(2026, 1, 10), "source": "Observation/a", "taken": ""})
     second = dataclasses.replace(first, source="Observation/b", value_g_l=4.4)
     used = {"Observation/a": {"effectiveDateTime": "2026-01-10T08:00:00+01:00"},
             "Observation/b": {"effectiveDateTime": "2026-01-10T14:00:00+01:00"}}
-    timed = FactBuilder(T, TZ)._timed([first, second], used)
+    timed = _timed(FactBuilder(T, TZ), [first, second], used)
     assert timed == [dataclasses.replace(first, taken="2026-01-10T07:00:00"),
                      dataclasses.replace(second, taken="2026-01-10T13:00:00")]
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cds_service.fhir.facts import PRODUCT_OF_ROUTE, FactBuilder
+from cds_service.fhir.reading import _interpretation
 from cds_service.fhir.prefetch import prefetch_templates
 from cql_like_rules.facts import Facts
 from cql_like_rules.valuesets import CARRIERS, Entry, Terminology, ValueSet, load_terminology
@@ -196,7 +197,7 @@ def interpretation(entry: Entry, coding: dict[str, str]) -> str | None:
     expected = {"positive": (True, True), "negative": (False, False), "indeterminate": (False, True)}.get(result)
     if expected is None:
         return f"unknown result {result!r}"
-    if FactBuilder(T, TZ)._interpretation(observation(BLOOD_CULTURE, **flagged)) != result:
+    if _interpretation(FactBuilder(T, TZ), observation(BLOOD_CULTURE, **flagged)) != result:
         return f"the interpretation is not read as {result!r}"
     got = (bare[0].positive, grown[0].positive)
     return None if got == expected else f"culture read as positive={got} (no organism, E. coli), value set: {result}"

@@ -1,0 +1,449 @@
+"""Infections (Condition) and cultures (Observation, DiagnosticReport) to facts.
+
+The words of a culture's result are read in `culture_text.py`; here the resources around them:
+which specimen, which organism, whether the result is final, whether a later report of the
+same sample replaces it. A culture reported only as a DiagnosticReport is read after every
+Observation, so a report of a sample already read as an Observation is not counted twice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any, Mapping, get_args
+
+from cql_like_rules.facts import (
+    Culture,
+    DataNote,
+    Diagnosis,
+    Infection,
+    Organism,
+)
+from cql_like_rules.record_words import (
+    only_defers,
+    says_no_result,
+)
+from cql_like_rules.valuesets import Entry
+
+from ..errors import DataError
+from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle, names_a_comment
+from .reading import (
+    EXCLUDED_VERIFICATION, NOT_FINAL_STATUSES, Produced, RESULT_STATUSES, _codings, _component_texts,
+    _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _partial, _reference_to,
+    _str, _texts, _when, reference_of, same_sample, sample_keys,
+)
+from .unread import _name_if_coded, _unrecognised
+
+if TYPE_CHECKING:
+    from .facts import FactBuilder
+
+
+# A DiagnosticReport's statuses of a released result: FHIR R4 adds `appended` (final, with text added after release: a
+# culture report whose susceptibility or comment came later), a kind of `amended`.
+REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
+
+# What an infection-other entry's `organism` may say (valuesets/README.md); anything else is read as "other", as no
+# `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
+ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Organism) if organism != "bacterial"}
+
+
+def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
+    """The value text of each component of a result named a comment (`names_a_comment`): a note, not a finding."""
+    return [value for c in _list(r.get("component"))
+            if isinstance(c, dict) and names_a_comment(_texts(c.get("code")))
+            and (value := _texts(c.get("valueString"), c.get("valueCodeableConcept"))).strip()]
+
+
+def _onset_in_words(r: Mapping[str, Any]) -> str:
+    """A Condition's onset given as an age, an age range or text ("65 a", "i marts"): it names no day; "" if none."""
+    text = r.get("onsetString")
+    if isinstance(text, str) and text.strip():
+        return text.strip()[:40]
+    age = r.get("onsetAge")
+    if isinstance(age, dict) and age.get("value") is not None:
+        return f"{age.get('value')} {age.get('unit') or age.get('code') or ''}".strip()[:40]
+    span = r.get("onsetRange")
+    if isinstance(span, dict):  # its numbers and unit as sent ("60–61 a"): no words of the service's own, in one language
+        bounds: list[Mapping[str, Any]] = [span[k] if isinstance(span.get(k), dict) else {} for k in ("low", "high")]
+        low, high = bounds
+        unit = high.get("unit") or high.get("code") or low.get("unit") or low.get("code") or ""
+        shown = "–".join(str(q["value"]) for q in (low, high) if q.get("value") is not None)
+        return f"{shown or '–'} {unit}".strip()[:40]
+    return ""
+
+
+def _culture_not_final(b: FactBuilder, r: Mapping[str, Any], entry: Entry, status: str) -> None:
+    """A culture (Observation or report) not final that names a bacterium grown: named with what it names; what
+    else its reading would say (an unread text, a contaminant) is not, since the result is not used."""
+    kept = len(b._notes)
+    try:
+        culture: Culture | None = _culture(b, r, entry)[1]
+    except DataError:
+        culture = None
+    del b._notes[kept:]
+    if culture is not None and culture.positive and culture.bacterial:
+        shown = culture.organism or _str(r.get("valueString")) or _concept_text(r.get("valueCodeableConcept"))
+        b._notes.append(DataNote("culture-not-final", reference_of(r), f"culture with status '{status}' names a "
+                                    "bacterium grown: not a final result, not counted", (shown or "?")[:80],
+                                    culture.date))
+        b._cultures_not_final[reference_of(r)] = sample_keys(r)
+
+
+def _superseded_cultures(b: FactBuilder, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> None:
+    """A culture not final beside a final one of the same sample (`sample_keys`) is superseded, not unread: its
+    note goes to the explanation page only (`culture-superseded`), the final one is what the card counts."""
+    finals = [(c.source, sample_keys(used[c.source])) for c in cultures if c.source in used]
+    for i, note in enumerate(b._notes):
+        if note.kind != "culture-not-final" or note.source not in b._cultures_not_final:
+            continue
+        keys = b._cultures_not_final[note.source]
+        final = next((source for source, theirs in sorted(finals) if same_sample(keys, theirs)), None)
+        if final is not None:
+            b._notes[i] = DataNote("culture-superseded", note.source, f"culture not final, superseded by the "
+                                      f"final result {final} of the same sample: not counted", note.display,
+                                      note.day)
+
+
+def _interpretation_in_words(b: FactBuilder, r: Mapping[str, Any]) -> str:
+    """'positive' or 'negative' from an interpretation given in words only ("Positiv", "Ingen vækst": the
+    result-interpretation words, in `interpretation.text` or a coding's display outside the value set); ''
+    when it names neither, or both."""
+    text = _texts(*_list(r.get("interpretation")))
+    found = b.t.words_in(text, "result-interpretation")
+    said = {str(m.get("result")) for m in found}
+    if len(said) != 1 or not said <= {"positive", "negative"}:
+        return ""
+    if said == {"positive"}:
+        # A positive in words is one only when the text says nothing else: "Vækst af normal flora" or "Påvist:
+        # se kommentar" names what grew or defers to a comment, and a positive read from it would count a
+        # culture that grew flora (an infection not verified, §4.3); the result then decides.
+        rest = text
+        for m in sorted(found, key=lambda m: m.start, reverse=True):
+            rest = rest[:m.start] + " " + rest[m.end:]
+        if re.search(r"\w", rest):
+            return ""
+    return next(iter(said))
+
+
+def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, Culture]:
+    """A culture, read in a fixed order: whether it grew from the laboratory's interpretation (coded, else in
+    words), else from its result; what grew from the organisms coded on the value and its components, the value's
+    text, and the notes (`note[].text`) that name an organism or a growth or no-growth word (a note that names
+    none is a comment on the sample: "Modtaget efter 48 timer"). Where the interpretation and the result
+    disagree, the interpretation decides, and the card's data notes name the disagreement
+    (docs/clinical-logic.md)."""
+    day = _when(b, r)
+    concepts = [r.get("valueCodeableConcept")] + [c.get("valueCodeableConcept") for c in _list(r.get("component"))
+                                                  if isinstance(c, dict)]
+    # Every organism coded, on the value and on each component, and under each coding of a concept (mixed growth
+    # coded as two codings): a concept whose own text says it did not grow ("no growth of S. aureus") is none.
+    coded = [(e, o) for o in concepts if isinstance(o, dict) and not _says_not_grown(b, o)
+             for e in _organisms(b, o)]
+    comments = [n["text"] for n in _list(r.get("note")) if isinstance(n, dict) and isinstance(n.get("text"), str)]
+    # a component named a comment ("Svarkommentar": "Tidligere vækst af S. aureus") is read as a note is
+    comments += _comment_component_texts(r)
+    notes = [n for n in comments if culture_words(b.t, n)]
+    # the comments, one text a line each: a laboratory sends a long comment a line a note ("Ingen vækst af" then
+    # "Staphylococcus aureus"), as its lines are one text's, every line kept (a line that names nothing, "anaerobe
+    # bakterier.", dropped would join the lines around it); the comments are their own statements, apart from the
+    # result's texts (`joined`)
+    comment = "\n".join(n for n in comments if n.strip()) if notes else ""
+    # each text its own statements, never joined to the next (`joined`): the value's and each component's, then
+    # the comments'
+    value_parts = _culture_result_parts(b, r)
+    value_text = "\n".join(value_parts)
+    text = "\n".join(t for t in (value_text, *notes) if t.strip())
+    # A note is a comment, not the result: what it names ("Ring ved vækst af S. aureus", "Tidligere vækst af
+    # Klebsiella (2024)", "Undersøgt for MRSA") never makes a culture grow (a growth read from a comment would
+    # count an infection not verified, §4.3); one naming a bacterium grown is shown, not counted.
+    readings: dict[tuple[str, ...], Growth] = {}
+
+    def read(*parts: str) -> Growth:
+        """Each text of this culture read once: without notes the whole text is the value's, read already."""
+        if parts not in readings:
+            readings[parts] = growth_in(b.t, parts)
+        return readings[parts]
+
+    growth = read(*value_parts)
+    # a finding component's coded interpretation decides only a text the reader cannot read ("Svar ved
+    # afdelingen" POS): beside a text it reads ("Ingen vækst", "Undersøgt for S. aureus") a POS may be another
+    # test's or a control's on the same report, and would count a culture that grew nothing (§4.3); a NEG
+    # decides as the Observation's would (no growth)
+    components = _components_interpretation(b, r)
+    interpretation = _interpretation(b, r) \
+        or (components if components == "negative" or growth.unread and not coded else "") \
+        or _interpretation_in_words(b, r)
+    verdict = bacterial_verdict([*(e.attributes for e, _ in coded), *growth.named])
+    # a result that defers what grew to a comment ("Vækst: se kommentar") is read from the comments only where
+    # they say something grew: one that names only what was looked for ("Undersøgt for S. aureus") or nothing
+    # grown leaves the result unread, and named
+    deferred = growth.deferred and not interpretation and bool(notes) and read(comment).grew
+    if (interpretation == "positive" or deferred) and not verdict:
+        # a positive interpretation whose result names no organism, or a result that defers what grew to a
+        # comment: the notes may name what grew (a yeast only is no bacterial growth); beside an organism of
+        # the result, a note's earlier finding is not this one's
+        growth = read(*value_parts, comment)
+        verdict = bacterial_verdict(growth.named)
+    # a note's bacterium is shown whether it says this culture grew it or an earlier one ("Tidligere vækst af S.
+    # aureus (2024)": never counted, but the clinician sees it)
+    noted = bacterial_verdict([*read(comment).named, *read(comment).earlier]) == "bacterial" \
+        if notes else False
+    if interpretation in ("positive", "negative"):
+        positive = interpretation == "positive"
+    elif coded:
+        positive = True
+    else:  # a Danish culture reports the organism as text ("Escherichia coli"), or "Ingen vækst"
+        positive = growth.grew and not only_defers(value_text) \
+            and not (not growth.named and says_no_result(value_text)
+                     and not any(m.get("result") == "positive"
+                                 for m in b.t.words_in(value_text, "result-interpretation")))
+    # A text that names no organism, no growth and no no-growth (nor defers or says no result: "Svar ved
+    # afdelingen", "Prøven hæmolyseret", "Dolosigranulum pigrum"; beside only a "nothing else grew": "Aerococcus
+    # urinae, ellers ingen vækst"), with nothing coded and no interpretation
+    # to decide: not read, so no growth and no verification (§4.3), and named on the card (docs/clinical-logic.md).
+    unread = growth.unread and not coded and interpretation not in ("positive", "negative") \
+        and not only_defers(value_text) and not says_no_result(value_text)
+    if entry.get("fungal_only"):
+        bacterial = False
+    elif verdict:
+        bacterial = verdict == "bacterial"
+    else:  # a growth of an organism no list knows: a bacterial culture's growth
+        bacterial = positive
+    shown = [o for e, o in coded if e.get("kind") == "bacterial" and not e.get("contaminant_often")] \
+        if verdict == "bacterial" else [o for _, o in coded]
+    # several texts (a component's, a note's) shown on one line: "Vækst / Staphylococcus aureus"
+    organism = (_concept_text(shown[0])[:60] if shown else "") \
+        or " / ".join(line.strip() for line in text.splitlines() if line.strip())[:60]
+    if not entry.get("fungal_only"):
+        # whether the text says nothing grew matters only beside a positive interpretation: read only then
+        said_none = interpretation == "positive" and bool(text.strip()) and not coded \
+            and not read(*value_parts, comment).grew and not read(*value_parts, comment).unread
+        _culture_conflict(b, r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
+        if noted and interpretation != "negative" and not (positive and bacterial):
+            b._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
+                                        "grown, but the result does not: a comment, not counted",
+                                        " / ".join(notes)[:60], day))
+        elif unread:
+            name = (_concept_text(r.get("code")) or entry.display or "").strip()
+            shown_text = " / ".join(line.strip() for line in value_text.splitlines() if line.strip())
+            b._notes.append(DataNote("culture-text-unread", reference_of(r), "the result's text names no "
+                                        "organism the value sets know and no growth or no-growth word (or only "
+                                        "'nothing else grew'): not read, "
+                                        "not counted as a verified infection; the clinician reads the result",
+                                        f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
+        elif interpretation != "negative" and not (positive and bacterial) \
+                and bacterial_verdict(read(*value_parts).earlier) == "bacterial":
+            # the result names a bacterium only in what it reads as a history ("Tidligere vækst af S. aureus",
+            # "Telefoneret tidligere i dag: Vækst af S. aureus") beside a statement it reads ("MRSA ikke
+            # påvist"): not counted, never silently; the clinician reads whether it is this culture's
+            b._notes.append(DataNote("culture-result-names-earlier", reference_of(r), "the result names a "
+                                        "bacterium only in a statement read as about an earlier culture: not "
+                                        "counted", " / ".join(value_parts)[:120], day))
+    if growth.contradicted and positive and bacterial and not interpretation and not coded:
+        # one text says nothing grew ("Vækst": "Ingen"), another names a bacterium ("Mikroorganisme": "Escherichia
+        # coli"): each its own statement, the organism identified is read as grown; the clinician sees both
+        b._notes.append(DataNote("culture-fields-disagree", reference_of(r), "one of the result's texts says "
+                                    "nothing grew, another names a bacterium grown: counted as grown",
+                                    organism, day))
+    if positive and verdict == "contaminant" and not entry.get("fungal_only"):
+        b._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
+                                    "contaminant (e.g. coagulase-negative staphylococci): not counted",
+                                    organism, day))
+    return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
+                               organism)
+
+
+def _culture_result_parts(b: FactBuilder, r: Mapping[str, Any]) -> list[str]:
+    """A culture's result as texts: its value's (`valueString`, `valueCodeableConcept` text and displays), then
+    each component's with a text or coded value, so the culture-text reader reads them as one report, each text
+    its own statements and none joined to the next (a component "Vækst" and another "Staphylococcus aureus" grew
+    S. aureus; "Vækst": "Ingen" over "Mikroorganisme": "Escherichia coli" is no "Ingen ... E. coli").
+    Danish laboratories send a culture's findings as components ("Mikroorganisme": "Escherichia coli"). A
+    component whose value names no organism ("Påvist", "Ingen vækst") while its code does ("Gær", "MRSA") is
+    read with its code's name before it ("Gær: Påvist" grew a yeast, "MRSA: Ikke påvist" grew no MRSA), as a
+    laboratory's report would print it, and so is one whose code names a bottle ("Anaerob flaske": "Ingen
+    vækst" is about that bottle only); a code that names neither ("Organism identified") is not read.
+    Consecutive components of one code are one field's text sent a line each (a report's lines, "Resultat":
+    "Ikke" then "Resultat": "påvist"), read as the lines of one text, as a text's own lines are."""
+    fields = [[_texts(r.get("valueString"), r.get("valueCodeableConcept"))]]  # each field's lines, joined once
+    previous: Any = None
+    for value, code in _component_texts(r):
+        if code is not None and code == previous and len(fields) > 1:
+            fields[-1].append(value)  # the same field's next line
+            continue
+        previous = code
+        if not _names_organism(b, value):
+            name = _concept_text(code)
+            if name and (_names_organism(b, name) or names_a_bottle(name)):
+                value = f"{name}: {value}"
+        fields.append([value])
+    return [text for text in map("\n".join, fields) if text.strip()]
+
+
+def _names_organism(b: FactBuilder, text: str) -> bool:
+    """Whether a text names an organism or a marker the organism words know ("Gær", "MRSA", "ESBL")."""
+    return any(m.valueset == "organism" for m in culture_words(b.t, text))
+
+
+def _culture_conflict(b: FactBuilder, r: Mapping[str, Any], interpretation: str, grew_bacterium: bool, said_none: bool,
+                      shown: str, day: date) -> None:
+    """Name a culture whose interpretation says the opposite of its result: coded (or worded) negative beside a
+    bacterium coded or named as grown (not counted), or positive beside a text that says nothing grew (counted).
+    The interpretation decides (docs/clinical-logic.md); the clinician sees both."""
+    if interpretation == "negative" and grew_bacterium:
+        b._notes.append(DataNote("culture-negative-names-growth", reference_of(r), "interpretation negative, "
+                                    "but the result names a bacterium grown: read as negative, not counted",
+                                    shown, day))
+    elif interpretation == "positive" and said_none:
+        b._notes.append(DataNote("culture-positive-says-none", reference_of(r), "interpretation positive, "
+                                    "but the result's text says nothing grew: read as positive", shown, day))
+
+
+def _organisms(b: FactBuilder, concept: Mapping[str, Any]) -> list[Entry]:
+    """The organism entry of every coding of a concept (two codings may be two organisms grown together)."""
+    found = []
+    for coding in _codings(concept):
+        system, code = coding.get("system"), coding.get("code")
+        if isinstance(system, str) and isinstance(code, str):
+            organism = b.t.lookup("organism", system, code)
+            if organism is not None and organism not in found:
+                found.append(organism)
+    return found
+
+
+def _says_not_grown(b: FactBuilder, concept: Mapping[str, Any]) -> bool:
+    text = _texts(concept)
+    if not text.strip():
+        return False
+    read = growth_in(b.t, text)  # a text the reader does not know ("S.aur") says nothing against the code
+    return not read.grew and not read.unread
+
+
+def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
+    sets = b.t.sets_of(r.get("code"))
+    malignancy = sets.get("haematological-malignancy")
+    infection = None if malignancy else sets.get("bacterial-infection")
+    other = None if malignancy or infection else sets.get("infection-other")
+    if malignancy is None and infection is None and other is None:
+        if not sets:
+            _unrecognised(b, r, r.get("code"))
+        return None
+    verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
+    if verification & EXCLUDED_VERIFICATION:
+        return None
+    when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
+    if malignancy is not None:
+        recorded = b._date(when, allow_partial=True) if when is not None else None
+        return "diagnoses", Diagnosis(
+            str(malignancy.code or malignancy.prefix), reference_of(r), bool(malignancy.get("myeloma")),
+            _concept_text(r.get("code"))[:80], recorded,
+        )
+    in_words = _onset_in_words(r)  # onsetAge, onsetRange, onsetString: no calendar day
+    if when is None:
+        reason = (f"infection onset given only as {in_words!r}, not a date, and no recordedDate" if in_words
+                  else "infection has no onset or recorded date")
+        entry = infection or other
+        if "confirmed" in verification and entry is not None and entry.get("organism") != "other":
+            # a confirmed infection that could count (a sepsis, say) is named as the infection it is, with the
+            # reason, not as "unusable data" (clinical-rules §7: seen but not counted is named)
+            display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))
+            b._notes.append(DataNote("infection-undated", reference_of(r), f"{reason}: not placed in the "
+                                        "look-back, not counted", display))
+            return None
+        raise DataError(reason)
+    onset = b._date(when, allow_partial=True)
+    display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
+    if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
+        b._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
+                                    "(verificationStatus): not counted", display, onset))
+        return None
+    if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
+        b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
+                                    f"day: read as its first day ({display[:40]})", str(when)[:10], onset))
+    elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
+        b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
+                                    f"dated by its recordedDate ({display[:40]})", in_words, onset))
+    entry = infection or other
+    assert entry is not None  # a malignancy returned above
+    severe = bool(entry.get("severe")) or "severity-severe" in b.t.sets_of(r.get("severity"))
+    organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
+    return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),
+                                   display, organism, _abatement(b, r),
+                                   str(entry.get("site") or ""),
+                                   "" if severe else _severity_words(b, r))
+
+
+def _severity_words(b: FactBuilder, r: Mapping[str, Any]) -> str:
+    """A severity given only in words ("Svær", under a local code): not read (only a coded one is, clinical-rules
+    §5), but kept, so a card that calls the infection "not severe" can say why."""
+    severity = r.get("severity")
+    if not isinstance(severity, dict):
+        return ""
+    coded = any((b.t.alias_for(str(c.get("system"))) or ("",))[0] == "SNOMED" and isinstance(c.get("code"), str)
+                for c in _codings(severity))
+    return "" if coded else _concept_text(severity).strip()[:40]
+
+
+def _abatement(b: FactBuilder, r: Mapping[str, Any]) -> date | None:
+    """The day an infection abated, when the EHR says so; an unreadable one is no reason to drop the infection."""
+    when = _first(r, "abatementDateTime", "abatementPeriod.end", "abatementPeriod.start")
+    try:
+        return b._date(when, allow_partial=True) if isinstance(when, str) else None
+    except DataError:
+        return None
+
+
+def _observation_ref(reference: Any) -> str:
+    """A report's result reference as 'Observation/id', '' when not one."""
+    return _reference_to(reference, "Observation")
+
+
+def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
+                  used: dict[str, Mapping[str, Any]]) -> None:
+    """The culture reports, read after every Observation: a report whose result Observations were read as cultures
+    is that culture already, and counts once."""
+    if not reports:
+        return
+    cultured = {c.source for c in out["cultures"]}
+    for r in reports:
+        try:
+            culture = _diagnostic_report(b, r, cultured)
+        except DataError as exc:
+            b._notes.append(DataNote("invalid", reference_of(r), str(exc)))
+            continue
+        if culture is not None:
+            out["cultures"].append(culture)
+            used[culture.source] = r
+
+
+def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str]) -> Culture | None:
+    """A culture reported as a DiagnosticReport whose code is a culture code (value set culture): its conclusion read
+    by the culture-text reader, its conclusionCode by the organism value set, as an Observation's value is. A report
+    of anything else (PCR, antigen tests, imaging) is not read, only named when it carries one of our codes."""
+    entry = b.t.sets_of(r.get("code")).get("culture")
+    if entry is None:
+        _name_if_coded(b, r)
+        return None
+    status = _str(r.get("status"))
+    results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
+    if results & cultured:
+        return None  # its Observations were read: the same culture, counted once
+    conclusion = _str(r.get("conclusion")) or ""
+    codes = [c for c in _list(r.get("conclusionCode")) if isinstance(c, dict)]
+    if status not in REPORT_STATUSES:  # registered, partial, preliminary, cancelled, entered-in-error: not a result
+        if status in NOT_FINAL_STATUSES and (conclusion.strip() or codes):
+            shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
+            shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes],
+                          interpretation=codes)
+            _culture_not_final(b, shaped, entry, str(status))
+        return None
+    if not conclusion.strip() and not codes:
+        if results:
+            b._notes.append(DataNote("report-results-not-sent", reference_of(r), "culture report with no conclusion "
+                                     "whose result Observations were not sent: not read", _concept_text(r.get("code"))[:80],
+                                     b._day_of(r)))
+        return None
+    shaped = {key: value for key, value in r.items() if key not in ("valueCodeableConcept", "component")}
+    shaped.update(valueString=conclusion, component=[{"valueCodeableConcept": c} for c in codes], interpretation=codes)
+    slot, culture = _culture(b, shaped, entry)
+    return culture

@@ -1,0 +1,396 @@
+"""Data the rules saw and could not use, named in a data note rather than dropped.
+
+A record whose code is in no value set but whose text names a drug, a lymphoma or an
+infection; a code in a system the service does not know, or in the wrong one; a resource of a
+type no reader takes that carries one of our codes. Every kind of resource ends here when
+its own reader finds nothing, so this module reads no kind of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from cql_like_rules.facts import (
+    DataNote,
+    UndatedTherapy,
+    UnrecognisedDiagnosis,
+    UnrecognisedTherapy,
+)
+from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
+
+from ..errors import DataError
+from .reading import (
+    CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
+    WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first, _first_code, _list, _not_given_reason, _str, _texts,
+    reference_of,
+)
+
+if TYPE_CHECKING:
+    from .facts import FactBuilder
+
+
+# The value sets whose codes, sent under the wrong (known) system, are named rather than passed over (§7).
+WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
+                          "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
+
+NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
+
+# Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
+DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
+# Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
+# culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
+LAB_HINTS = frozenset({"igg-serum", "culture"})
+
+# Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
+# its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count: a dose or procedure
+# `stopped` too (halted part-way, some was given), unless its reason says nothing was (`_not_given_reason`).
+THERAPY_HINTS = {"bispecific-b-pc": "bsab", "car-t-product": "car-t-product", "car-t-procedure": "car-t-product"}
+
+
+def _edition_code_unread(t: Terminology, coding: Mapping[str, Any]) -> bool:
+    """A coding sent under a SNOMED CT edition's URI ("http://snomed.info/sct/554471000005108", read as SNOMED CT)
+    that no value set holds: a concept id is the same in every edition, but an edition's own concepts (an
+    extension's, in its namespace) are in no shipped expansion, so such a code is named as a code in a system not
+    read, as it was before the edition URI was read, rather than passed over as an unrelated SNOMED CT code."""
+    system = coding.get("system")
+    if not isinstance(system, str):
+        return False
+    spelled = system.split("|", 1)[0].strip().lower().replace("https://", "http://", 1).rstrip("/")
+    if not spelled.startswith(SNOMED_EDITION):  # the plain URI ("http://snomed.info/sct/" too) is no edition's
+        return False
+    code = coding.get("code")
+    return not t.sets_of({"coding": [coding]}) and not (  # a code held under another system is named so instead
+        isinstance(code, str) and t.held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS) is not None)
+
+
+def _code_and_system(concept: Any) -> tuple[str, str]:
+    """The first coding with a code, as (code, system); ("", "") for a concept with none (a name only)."""
+    coding = next((c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"]), None)
+    return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
+
+
+def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> None:
+    """A code in no value set whose text names something the rules care about: say so."""
+    text = _texts(concept)
+    if not text:
+        return
+    shown = _concept_text(concept)
+    hint_for = getattr(b.t, "hint_for", None)
+    found = hint_for(text) if hint_for is not None else None
+    kind = resource.get("resourceType")
+    if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation"):
+        return  # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code
+    if found:
+        b._notes.append(DataNote("unrecognised-code", reference_of(resource),
+                                    f"its text looks like '{found}' but none of its codes is in that value set; "
+                                    "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
+                                    b._day_of(resource)))
+        _therapy_by_name(b, resource, concept, found, shown)
+        _diagnosis_by_name(b, resource, concept, found, shown)
+
+
+def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
+    """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
+    if found != "haematological-malignancy" or resource.get("resourceType") != "Condition":
+        return
+    verification = {c.get("code") for c in _codings(resource.get("verificationStatus"))}
+    if verification & EXCLUDED_VERIFICATION:
+        return
+    code, system = _code_and_system(concept)
+    b._diagnoses.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40],
+                                                 _system_name(b, system)[:100], b._day_of(resource)))
+
+
+def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
+    """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
+    looks_like = THERAPY_HINTS.get(found)
+    statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
+    if found == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
+            and _str(resource.get("status")) == "completed":
+        # a CAR-T product order completed, known by its name only: as a coded one, never T0, but named on a card
+        # that asks for the infusion when none is recorded (`_car_t_orders_not_given`). Only a product's name, as
+        # only a product's code (the product value set) makes a coded one: "CAR-T" in an order's text names the
+        # therapy the drug goes with ("Fludarabin (lymfodepletion før CAR-T)", "Tocilizumab ved CRS efter CAR-T"),
+        # not a CAR-T order
+        try:
+            ordered: date | None = b._dosage_period(resource)[0]
+        except DataError:
+            ordered = b._day_of(resource)
+        b._car_t_ordered.append((resource, shown, ordered))
+        return
+    if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
+            or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))] or _not_given_reason(resource):
+        return
+    day = b._day_of(resource)
+    if resource.get("resourceType") == "MedicationRequest":
+        try:
+            day = b._dosage_period(resource)[0]  # the boundsPeriod start, else authoredOn
+        except DataError:
+            pass
+    code, system = _code_and_system(concept)
+    held_under = ""
+    wrong = _wrong_system_code(b, resource)
+    if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
+        # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
+        # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
+        code, system, held_under = wrong[0], wrong[1], wrong[2][0]
+    if day is None:
+        # no date either: not placed in time, but not nothing (the same record coded rightly gets the card that asks
+        # for its day): kept as a therapy with no day, its name, code and system said on that card
+        b._undated.append(UndatedTherapy(reference_of(resource), looks_like, shown[:80], "", code_unread=True,
+                                            code=code[:40], code_system=_system_name(b, system)[:100],
+                                            held_under=held_under))
+        return
+    b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
+                                               _system_name(b, system)[:100], held_under))
+
+
+def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
+    no text or display to tell what it is: its first (code, system); None for any other record."""
+    read = _code_that_could_matter(b, r)
+    if read is None:
+        return None
+    element, concept = read
+    codings = [c for c in _codings(concept) if isinstance(c.get("code"), str) and c["code"].strip()]
+    if not codings or _texts(concept).strip():
+        return None
+    # a drug's code is read only in the systems the drug value sets use: a lab system (NPU) names no drug
+    drugs = b.t.systems_of(*DRUG_VALUESETS) if element == "medication" else None
+    for c in codings:
+        known = b.t.alias_for(c["system"]) if isinstance(c.get("system"), str) else None
+        if known is not None and _edition_code_unread(b.t, c):
+            continue  # a SNOMED CT edition's own concept (an extension's) no value set holds: named, as before
+        if known is not None and (drugs is None or known[0] in drugs):
+            return None
+    return str(codings[0]["code"]).strip(), _str(codings[0].get("system")) or ""
+
+
+def _therapy_unknown_system(b: FactBuilder, r: Mapping[str, Any], found: tuple[str, str] | None = None,
+                            held_under: str = "") -> None:
+    """A procedure, dose, order or medication record that happened (the statuses a recognised CAR-T or bsAb
+    record needs), dated, but coded only in an unknown system with no text: it could be the therapy that dates
+    T0, so it is kept as a therapy not recognised (`looks_like` "unknown-system") when the policy asks for a
+    card on it (`unknown_system_therapy_card`). `found`: its code and system when the caller has read them;
+    `held_under`: for a code sent under the wrong known system, the alias of the one the value sets hold it under
+    (its card then asks for the record's code system to be corrected, not for a code system to be added)."""
+    kind = str(r.get("resourceType"))
+    statuses = THERAPY_STATUSES.get(kind)
+    if not b.unknown_system_therapies or statuses is None or _str(r.get("status")) not in statuses \
+            or _not_given_reason(r):
+        return
+    found = found or _unknown_system_code(b, r)
+    if found is None:
+        return
+    day = b._day_of(r)
+    if kind == "MedicationRequest":
+        try:
+            day = b._dosage_period(r)[0]  # the boundsPeriod start, else authoredOn
+        except DataError:
+            pass
+    if day is None:
+        return  # undated: the data note names it
+    code, system = found
+    if not held_under:  # a drug code sent under a known system no drug value set uses (ATC's under SNOMED CT)
+        wrong = _wrong_system_code(b, r)
+        if wrong is not None and wrong[2][1] not in WRONG_SYSTEM_THERAPIES:
+            return  # an immunoglobulin's (or a lab's) code under the wrong system: no therapy, named as what it is
+        if wrong is not None:  # also beside a local code sent first: the code that tells what it is
+            code, system, held_under = wrong[0], wrong[1], wrong[2][0]
+    b._therapies.append(UnrecognisedTherapy(day, reference_of(r), "", "unknown-system", code[:40], system[:100],
+                                               held_under))
+
+
+def _name_unknown_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
+    no text or display to tell what it is ("AB12" in http://hospital.dk/codes): named, "code X in system Y not
+    recognised". One note per record type and system: the others of that type and system are counted in it, so a
+    chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
+    text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
+    CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
+    found = _unknown_system_code(b, r)
+    if found is None or _wrong_system_code(b, r) is not None:
+        # a code the value sets hold under another known system tells more than a local code beside it ("TEC-1"
+        # in a hospital's system, then L01FX24 under SNOMED CT): the record's system is to be corrected
+        _name_wrong_system(b, r)
+        return
+    _therapy_unknown_system(b, r, found)
+    _diagnosis_unread(b, r, found, "unknown-system")
+    if reference_of(r) in b._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
+        return
+    kind = str(r.get("resourceType"))
+    code, system = found
+    key = (kind, system)
+    message = (f"code {code[:40]!r} in system {(system or '(none)')[:100]!r}, which no value set uses, and no text: "
+               "not used (a site adds its local codes with CDS_VALUESET_DIR)")
+    if key in b._unknown_systems:
+        at, count = b._unknown_systems[key]
+        b._unknown_systems[key] = (at, count + 1)
+        b._notes[at] = replace(b._notes[at], message=b._notes[at].message.split("; and ", 1)[0]
+                                  + f"; and {count} more {kind} record(s) in that system")
+        return
+    b._unknown_systems[key] = (len(b._notes), 1)
+    b._notes.append(DataNote("code-system-unknown", reference_of(r), message,
+                                f"{code[:20]} ({system[:60] or 'no system'})", b._day_of(r)))
+
+
+def _name_wrong_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """A record that could matter (`CODE_READ_ON`) read by none of its codings, one of which is a code the value
+    sets hold under another system than the known one it was sent under ("J15.1" or "BOQX1" under SNOMED CT): not
+    counted, and named with that reason unless a note already names the record (by its text). One whose code is a
+    CAR-T or bsAb code may be the index therapy: it is kept for its card, as one in an unknown system is."""
+    found = _wrong_system_code(b, r)
+    if found is None:
+        return
+    code, system, (alias, valueset) = found
+    if valueset in WRONG_SYSTEM_THERAPIES:
+        _therapy_unknown_system(b, r, (code[:40], system), alias)
+    if reference_of(r) in b._drafts_named:  # the draft being judged, sent in the chart too: named once, as a draft
+        return
+    if valueset == "immunoglobulin-substitution" and r.get("resourceType") != "Observation" \
+            and _str(r.get("status")) != "draft":  # an order not yet signed is no substitution
+        # the patient may be on substitution: named first on any card, never as a plain code not used, nor as a
+        # name not recognised by its code ("Privigen 10 g"), which says nothing of a substitution it may be
+        ref = reference_of(r)
+        named = [i for i, n in enumerate(b._notes) if n.source == ref]
+        if all(b._notes[i].kind == "unrecognised-code" for i in named):
+            note = DataNote("ig-wrong-system", ref, f"immunoglobulin code {code[:40]!r} sent under "
+                            f"{_system_name(b, system)[:100]}; the value set holds it under {alias} only: not "
+                            "used, the patient may be on substitution",
+                            f"{code[:20]} ({_system_name(b, system)[:60]})", b._day_of(r))
+            if named:  # in its place: a note's position is kept by others (`_unknown_systems`)
+                b._notes[named[0]] = note
+            else:
+                b._notes.append(note)
+        return
+    if valueset == "haematological-malignancy":
+        _diagnosis_unread(b, r, (code, system), alias)
+    ref = reference_of(r)
+    if any(n.source == ref for n in b._notes):
+        return
+    b._notes.append(DataNote("code-wrong-system", ref, f"code {code[:40]!r} sent under "
+                                f"{_system_name(b, system)[:100]}; the value set '{valueset}' holds it "
+                                f"under {alias} only: not used (is the system wrong?)",
+                                f"{code[:20]} ({_system_name(b, system)[:60]})", b._day_of(r)))
+
+
+def _diagnosis_unread(b: FactBuilder, r: Mapping[str, Any], found: tuple[str, str], unread: str) -> None:
+    """A Condition with no name whose code could not be read (`unread`: "unknown-system", or the alias of the
+    system a malignancy code belongs to, sent under another): it may be the malignancy that puts a CAR-T or bsAb
+    patient in scope, so it is kept as a diagnosis not recognised, with the code and system seen. Without it a
+    patient whose lymphoma is so coded got no card at all (the card for a malignancy known by name needs a name)."""
+    if r.get("resourceType") != "Condition":
+        return
+    code, system = found
+    b._diagnoses.append(UnrecognisedDiagnosis(reference_of(r), "", code[:40], _system_name(b, system)[:100],
+                                                 b._day_of(r), unread=unread))
+
+
+def _wrong_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
+    """The first coding of a record that could matter whose code the value sets hold only under another system
+    than the known one it was sent under: (code stripped, system, (that other system's alias, value set))."""
+    held_elsewhere = getattr(b.t, "held_elsewhere", None)
+    if held_elsewhere is None:
+        return None
+    read = _code_that_could_matter(b, r)
+    if read is None:
+        return None
+    for c in _codings(read[1]):
+        system, code = c.get("system"), c.get("code")
+        if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
+            continue
+        elsewhere = held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS)
+        if elsewhere is not None:
+            return code.strip(), system, elsewhere
+    return None
+
+
+def _code_that_could_matter(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """(the element its code is read on, the concept) for a record that could matter (`CODE_READ_ON`): recorded
+    (not entered in error, not refuted), and for an Observation a laboratory one when it has a category; None
+    for any other record, whose code no note needs to name."""
+    kind = str(r.get("resourceType"))
+    element = CODE_READ_ON.get(kind)
+    if element is None or _str(r.get("status")) in NOT_A_RECORD \
+            or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+        return None
+    if kind == "Observation" and _list(r.get("category")) and not any(
+            _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+        return None
+    return element, r.get("code") if element == "code" else _medication_concept(b, r)
+
+
+def _medication_concept(b: FactBuilder, r: Mapping[str, Any]) -> Any:
+    """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
+    concept = r.get("medicationCodeableConcept")
+    if concept is not None:
+        return concept
+    ref = _first(r, "medicationReference.reference")
+    medication = b._referenced_medication(r, ref)[0] if isinstance(ref, str) else None
+    return b._medication_code(medication) if medication is not None else None
+
+
+def _system_name(b: FactBuilder, system: str) -> str:
+    """A code system as a card names it: its alias in code-systems.json ("RXNORM") when it is one we know,
+    else the URI as sent."""
+    known = b.t.alias_for(system) if system else None
+    return known[0] if known else system
+
+
+# -- Resource types no reader takes (a DiagnosticReport is read in `infections`) ----------------------------------------
+# Value sets whose codes on a resource no reader takes are named (data the rules saw and did not use); result words,
+# units and severities are not things of their own.
+NAMED_VALUESETS = ("bacterial-infection", "infection-other", "haematological-malignancy", "immunoglobulin-substitution",
+                   "bispecific-b-pc", "car-t-product", "car-t-procedure", "igg-serum", "m-protein", "immunofixation",
+                   "culture")
+NOT_NAMED_TYPES = frozenset({"Medication"})  # read through the orders and records that name them
+_NOT_CONCEPTS = frozenset({"resourceType", "id", "meta", "text", "contained", "extension", "modifierExtension",
+                           "identifier", "subject", "patient"})
+
+
+def _not_read(b: FactBuilder, r: Mapping[str, Any], reports: list[Mapping[str, Any]]) -> None:
+    """A resource of a type no handler reads: a DiagnosticReport is kept to be read after the Observations
+    (`_read_reports`); any other is named when it carries a code of one of our value sets, else passed over."""
+    kind = r.get("resourceType")
+    if kind == "DiagnosticReport":
+        reports.append(r)
+    elif isinstance(kind, str) and kind not in NOT_NAMED_TYPES:
+        _name_if_coded(b, r)
+
+
+def _concepts(value: Any, depth: int = 0) -> Iterable[Mapping[str, Any]]:
+    """The CodeableConcepts of a resource's elements, and of their elements one level down (Encounter.reasonCode,
+    Encounter.hospitalization.admitSource, Claim.diagnosis[].diagnosisCodeableConcept)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("coding"), list):
+            yield item
+        elif depth < 2:
+            for key, inner in item.items():
+                if depth > 0 or key not in _NOT_CONCEPTS:
+                    yield from _concepts(inner, depth + 1)
+
+
+def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """Name a resource no reader takes that carries a code of one of our value sets (an Encounter whose reason is a
+    bacterial pneumonia): seen, not used. One note a resource; resources with no such code stay silent."""
+    for concept in _concepts(r):
+        sets = b.t.sets_of(concept)
+        found = next((vs for vs in NAMED_VALUESETS if vs in sets), None)
+        if found is None:
+            continue
+        when = _first(r, "period.start", "period.end", "issued")
+        day = b._day_of(r)
+        if day is None and isinstance(when, str):
+            try:
+                day = b._date(when, allow_partial=True)
+            except DataError:
+                day = None
+        b._notes.append(DataNote("type-not-read", reference_of(r), f"{str(r.get('resourceType'))[:40]} is not a "
+                                 f"resource type the rules read; its code of the value set '{found}' was not used",
+                                 (_concept_text(concept) or _first_code(concept))[:80], day))
+        return
