@@ -137,7 +137,7 @@ FIELDS = {
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
     "latest": Text("latest day", "seneste dag"),
-    "taken": Text("taken (UTC)", "taget (UTC)"),
+    "taken": Text("taken (local time)", "taget (lokal tid)"),
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
     "start_unrecorded": Text("start not recorded (read from the day the record was made)",
                              "start ikke registreret (læst fra dagen, registreringen blev lavet)"),
@@ -154,12 +154,14 @@ FIELDS = {
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
 COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
 # An IgG result's place among its day's results (`IgGResult.taken`, an ordering key) in words: when the sample was
-# taken and the result issued (UTC), whether it is a revision, and where one sent with its day only is read.
+# taken and the result issued, in the site's time zone as the laboratory's own report shows them (the fact keeps UTC),
+# whether it is a revision, and where one sent with its day only is read. A Danish laboratory result is "besvaret"
+# (answered), not "udstedt" (a word for passports and invoices).
 TAKEN_WORDS = {
-    "day": Text("day only", "kun dagen"), "issued": Text("issued {at}", "udstedt {at}"),
+    "day": Text("day only", "kun dagen"), "issued": Text("issued {at}", "besvaret {at}"),
     "revised": Text("amended or corrected", "ændret eller rettet"),
-    "no-issue": Text("issue time not given", "udstedelsestidspunkt ikke angivet"),
-    "at-issue": Text("read as at its issue time", "læst som på udstedelsestidspunktet"),
+    "no-issue": Text("issue time not given", "svartidspunkt ikke angivet"),
+    "at-issue": Text("read as at its issue time", "læst som på svartidspunktet"),
     "day-last": Text("read as the day's last result", "læst som dagens sidste svar"),
 }
 # A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
@@ -263,7 +265,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or [])),
+        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or []), tz),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang,
                reads_on_substitution(str(advice.get("code", "")), str(advice.get("variant") or ""),
@@ -480,7 +482,7 @@ def _course_row(kind: str, label: Text, course: Mapping[str, Any], doses: list[M
 
 
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
-           counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+           counted: Mapping[str, Mapping[str, Any]] | None = None, tz: ZoneInfo = SITE_ZONE) -> str:
     rows = []
     n = 0
     for kind, label in FACT_KINDS.items():
@@ -503,7 +505,7 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
                 skipped.add("panel")  # named with its component: "IgG (component of 'Immunglobuliner, P')"
             if isinstance(fact.get("value_g_l"), (int, float)):
                 skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
-            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params, tz)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
                                 and (v not in (None, "", [], False) or k == "value_g_l" and v is not False))
@@ -528,14 +530,14 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
 
 
 def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
-                 params: Parameters | None = None) -> str:
+                 params: Parameters | None = None, tz: ZoneInfo = SITE_ZONE) -> str:
     """A fact field's value for the facts table: the service's own values in words, a concentration as the card
     writes it, EHR text as sent."""
     if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
         limits = _limits(params or Parameters())
         return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
     if field == "taken" and isinstance(value, str):
-        return _taken_words(value, lang)
+        return _taken_words(value, lang, tz)
     if field == "component" and isinstance(value, str):
         return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
@@ -544,14 +546,14 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
     return words(lang) if words is not None else _text(value, lang)
 
 
-def _taken_words(key: str, lang: str) -> str:
+def _taken_words(key: str, lang: str, tz: ZoneInfo = SITE_ZONE) -> str:
     """`IgGResult.taken` ("2026-03-10T09:00:00~ 2026-03-10T09:00:00*") as a clinician reads it: "day only, amended or
     corrected, issued 2026-03-10 09:00, read as at its issue time"."""
     taken, _, issued = key.partition(" ")
     revised = issued.endswith("*")
     day_only = taken.endswith("~") or not taken.strip("~")
     issued = issued.rstrip("*")
-    instant = lambda at: at.replace("T", " ")[:16]  # noqa: E731  (UTC, to the minute)
+    instant = lambda at: _local(at, tz)  # noqa: E731
     words = [TAKEN_WORDS["day"](lang) if day_only else instant(taken)]
     if revised:
         words.append(TAKEN_WORDS["revised"](lang))
@@ -562,6 +564,18 @@ def _taken_words(key: str, lang: str) -> str:
     if revised and day_only:
         words.append(TAKEN_WORDS["at-issue" if issued and issued != "~" else "day-last"](lang))
     return ", ".join(words)
+
+
+def _local(at: str, tz: ZoneInfo) -> str:
+    """A UTC instant of a fact ("2026-03-10T07:00:00") to the minute in the site's zone, as the laboratory's report and
+    the EHR show it ("2026-03-10 08:00" in Copenhagen); as stored when it does not read as an instant."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return at.replace("T", " ")[:16]
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("UTC"))
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _value(value: Any) -> str:

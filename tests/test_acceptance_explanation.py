@@ -1,0 +1,229 @@
+"""The click behind the card: for every advice code, in English and Danish, the explanation page a card links to
+says what the card says and names what it rests on (clinical-rules.md §6, §8).
+
+A clinician who doubts a card opens "Why this advice" / "Begrundelse" and must see in a minute: the IgG (value, unit,
+date, M-protein subtracted or not), the therapy and T0, the window's end, the infections counted and not counted,
+what was seen and not used and why, the guideline section, the rule set, and that it is the same patient. An auditor
+months later finds the same page, or a clear refusal. Real uvicorn, real SQLite, real Chromium.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from cds_service.http.app import create_app
+from cds_service.http.discovery import ORDER_SELECT_ID, ORDER_SIGN_ID, PATIENT_VIEW_ID
+from cds_service.settings import Settings
+from cds_service.tools.answers import of_patient
+from cds_service.tools.replay import load_bundle, load_drafts, request_from_bundle
+from cql_like_rules.catalogue import ADVICE_CODES
+
+from . import browser
+from .servers import ROOT, SettableClock, serve_in_thread
+from .test_timeline import chromium  # noqa: F401  (the one Chromium fixture)
+
+SECRET = "acceptance-explanation-link-secret-0123456789"
+SERVICE = {"patient-view": PATIENT_VIEW_ID, "order-select": ORDER_SELECT_ID, "order-sign": ORDER_SIGN_ID}
+FIXTURES = ROOT / "fhir_fixtures"
+
+# One shipped chart per advice code: (code, bundle, evaluation day, hook, draft order or None).
+CASES = [
+    ("start-substitution", "cart-in-window-igg-low", "2026-01-20", "patient-view", None),
+    ("measure-igg", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2025-11-03", "patient-view", None),
+    ("general-criteria-igg-under-6", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2026-07-22",
+     "patient-view", None),
+    ("paraprotein-type-unknown", "myeloma-total-igg-7-no-m-protein-result-asks-for-immunofixation", "2026-01-20",
+     "patient-view", None),
+    ("no-start-without-infections", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2026-05-04",
+     "patient-view", None),
+    ("start-meets-general-criteria", "after-special-stop-recurrent-pneumonias-restart-general-criteria", "2026-07-22",
+     "patient-view", None),
+    ("stop-planned", "cart-ig-active-stop-planned-15-days", "2026-03-30", "patient-view", None),
+    ("stop-due-soon", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2026-05-02", "patient-view", None),
+    ("stop-overdue", "cart-ig-active-stop-due-14-days", "2026-04-15", "patient-view", None),
+    ("general-stop-review", "cart-home-scig-medication-statement-general-stop-review", "2025-11-18", "patient-view",
+     None),
+    ("child-individual-assessment", "child-12-blinatumomab-individual-assessment", "2025-11-03", "patient-view", None),
+    ("order-meets-criteria", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2026-05-02",
+     "order-sign", "ivig-booked-late-pt-dk-0116"),
+    ("order-does-not-meet-criteria", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2025-11-03",
+     "order-select", "ivig-after-stop-date-pt-dk-0001"),
+    ("plan-igg-monitoring", "after-special-stop-igg-4-8-off-substitution-general-under-6", "2025-10-31",
+     "order-select", "elranatamab-pt-dk-0022"),
+    ("therapy-not-recognised", "linvoseltamab-local-code-not-checked", "2026-01-02", "patient-view", None),
+    ("malignancy-not-recognised", "cart-lymphoma-snomed-code-not-in-value-set-not-checked", "2025-10-01",
+     "patient-view", None),
+    ("therapy-undated", "cart-month-only-given-elsewhere", "2026-01-20", "patient-view", None),
+    ("order-not-recognised", "cart-in-window-igg-low", "2026-01-20", "order-sign", "unknown-system"),
+]
+# An order coded only in a code system the service reads no drug in, with no name.
+UNKNOWN_SYSTEM_DRAFT = {
+    "resourceType": "MedicationRequest", "id": "draft-unknown-system", "status": "draft", "intent": "order",
+    "medicationCodeableConcept": {"coding": [{"system": "urn:oid:1.2.208.176.99.1", "code": "X4711"}]},
+    "subject": {"reference": "Patient/pt-dk-0001"}, "authoredOn": "2026-01-20",
+    "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-21"}}}}]}
+
+# Words of the English page that a Danish page must not show (section titles and fixed wording).
+ENGLISH = ("Decision", "Facts (", "Reasoning (", ">Guideline<", ">Timeline<", "Data not used", "Rule set<",
+           ">The card<", "Evaluated as of", "kept until", "Advice code", "Guideline section",
+           "Values behind the card", ">Kind<", ">Details<", ">Source<", "Technical detail", "issued ",
+           "day only", "counted as", "verified by", "doses ", "component of", ">yes<", ">no<", "warning<")
+DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+G_L = re.compile(r"[<>≤≥]?\d+(?:[.,]\d+)? g/L")
+
+
+def test_every_advice_code_has_its_chart_here():
+    """A code added to the catalogue without a chart here would have its page unchecked."""
+    assert sorted(c[0] for c in CASES) == sorted(ADVICE_CODES)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SettableClock]]:
+    """One service for the module; the test moves its clock (the evaluation day is the clock's day)."""
+    clock = SettableClock()
+    settings = replace(Settings(), data_dir=str(tmp_path_factory.mktemp("store")), link_secret=SECRET)
+    with serve_in_thread(create_app(settings, clock=clock)) as base:
+        yield base, clock
+
+
+def request(bundle: dict, hook: str, draft: str | None) -> dict:
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    drafts = None
+    if draft == "unknown-system":
+        drafts = [of_patient(UNKNOWN_SYSTEM_DRAFT, patient)]
+    elif draft is not None:
+        drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / f"{draft}.draft.json")])]
+    return request_from_bundle(bundle, hook, drafts)
+
+
+def cards_of(base: str, body: dict, hook: str, lang: str) -> list[dict]:
+    response = httpx.post(f"{base}/cds-services/{SERVICE[hook]}", json=body, headers={"accept-language": lang},
+                          timeout=30)
+    assert response.status_code == 200, response.text
+    return list(response.json()["cards"])
+
+
+def code_of(card: dict) -> str:
+    return str(card["source"]["topic"]["code"])
+
+
+def page_of(card: dict) -> str:
+    [link] = card["links"]
+    response = httpx.get(link["url"], timeout=60)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def trace_of(card: dict) -> list[dict[str, Any]]:
+    return list(card["extension"]["dk.igsub-cds.trace"])
+
+
+def section(page: str, table_id: str) -> str:
+    """One table of the page (facts, notes, reasoning, decision), as HTML."""
+    return page.split(f'<table id="{table_id}">', 1)[1].split("</table>", 1)[0]
+
+
+def outside_card(page: str) -> str:
+    """The page without the card's own text (summary and detail): what the page adds to it."""
+    head, _, rest = page.partition('<div class="card"')
+    return head.split("<title>")[0] + rest.split("<h2>", 1)[1]
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def issued(server: tuple[str, SettableClock], code: str, bundle_name: str, day: str, hook: str, draft: str | None,
+           lang: str, bundle: dict | None = None) -> dict:
+    base, clock = server
+    clock.set(date.fromisoformat(day))
+    body = request(bundle or load_bundle(FIXTURES / f"{bundle_name}.json"), hook, draft)
+    found = [c for c in cards_of(base, body, hook, lang) if code_of(c) == code]
+    assert len(found) == 1, [code_of(c) for c in cards_of(base, body, hook, lang)]
+    return found[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("code, bundle, day, hook, draft", CASES, ids=[c[0] for c in CASES])
+def test_the_page_says_what_the_card_says_and_names_what_it_rests_on(server, code, bundle, day, hook, draft, lang):
+    """Every advice code, both languages: the page shows the card as sent; its decision is the card's code and
+    indicator; every date and concentration the card names is found again in the basis below it (the facts, the
+    decision's values, the notes); every resource the card's machine-readable trace names is on the page; every data
+    note is named; the evaluation day is the card's; a Danish page is Danish throughout."""
+    card = issued(server, code, bundle, day, hook, draft, lang)
+    page = page_of(card)
+    assert f'<html lang="{lang}">' in page
+    assert html.escape(card["summary"]) in page
+    decision = text_of(section(page, "decision"))
+    assert code in decision
+    indicator = {"en": {"info": "info", "warning": "warning"}, "da": {"info": "info", "warning": "advarsel"}}[lang]
+    assert indicator[card["indicator"]] in decision
+    assert day in text_of(page.split("<h2>", 1)[0])  # "Evaluated as of" the card's day
+    basis = text_of(outside_card(page))
+    card_text = card["summary"] + "\n" + card["detail"]
+    for when in set(DATE.findall(card_text)):
+        assert when in basis, f"{when} is on the card but nowhere in the basis of the page"
+    for amount in set(G_L.findall(card_text)):
+        number = amount.lstrip("<>≤≥").split()[0]
+        assert number in basis, f"{amount} is on the card but nowhere in the basis of the page"
+    shown = text_of(page)
+    for step in trace_of(card):
+        for reference in step.get("references") or []:
+            assert reference in shown, f"{step['name']}: {reference} is in the card's trace, not on the page"
+    notes = next((s["value"] for s in trace_of(card) if s["name"] == "Data Notes"), None) or []
+    listed = text_of(section(page, "notes")) if notes else ""
+    for note in notes:
+        assert note["source"] in listed, note
+    # the page's reasoning holds every definition the card's trace holds, with the same value where not cut
+    reasoning = text_of(section(page, "reasoning"))
+    for step in trace_of(card):
+        assert step["name"] in reasoning, step["name"]
+    if lang == "da":  # (the rule library's definition names and comments are its own, in English)
+        own = page.replace(section(page, "reasoning"), "")
+        for word in ENGLISH:
+            assert word not in own, word
+
+
+# -- the IgG as the laboratory reported it -----------------------------------------------------------------------
+
+
+def low_igg_bundle() -> dict:
+    """cart-in-window-igg-low.json (CAR-T 2025-11-18, IgG 3.2 g/L on 2026-01-13, as of 2026-01-20)."""
+    return load_bundle(FIXTURES / "cart-in-window-igg-low.json")
+
+
+def resource(bundle: dict, rid: str) -> dict:
+    return next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == rid)
+
+
+@pytest.mark.parametrize("lang, taken", [
+    ("en", ("taken (local time): 2026-01-13 08:12, issued 2026-01-13 14:37",
+            "taken (local time): 2026-01-13 16:05, issued 2026-01-13 17:50")),
+    ("da", ("taget (lokal tid): 2026-01-13 08:12, besvaret 2026-01-13 14:37",
+            "taget (lokal tid): 2026-01-13 16:05, besvaret 2026-01-13 17:50"))])
+def test_two_iggs_of_one_day_are_named_at_the_times_the_laboratory_report_shows(server, lang, taken):
+    """Two IgG results the same day (08:12 → 3.2 g/L, and a repeat at 16:05 → 3.4 g/L, Copenhagen time): the card
+    decides on the later one (§3.4: the most recent result). A clinician checks the page against the laboratory's
+    report, which shows 08:12 and 16:05, answered 14:37 and 17:50; before, the page showed those instants in UTC (07:12,
+    15:05), one hour off in winter and two in summer, and called a Danish result "udstedt" (issued, as a passport is)
+    where a laboratory result is "besvaret"."""
+    bundle = low_igg_bundle()
+    repeat = copy.deepcopy(resource(bundle, "obs-igg-0001-b"))
+    repeat.update(id="obs-igg-0001-c", effectiveDateTime="2026-01-13T16:05:00+01:00", issued="2026-01-13T17:50:00+01:00",
+                  valueQuantity={**repeat["valueQuantity"], "value": 3.4})
+    bundle["entry"].append({"resource": repeat})
+    card = issued(server, "start-substitution", "", "2026-01-20", "patient-view", None, lang, bundle)
+    assert {"en": "IgG 3.4 g/L", "da": "IgG 3,4 g/L"}[lang] in card["summary"], card["summary"]
+    facts = text_of(section(page_of(card), "facts"))
+    for words in taken:
+        assert words in facts, facts
+    assert "UTC" not in facts and "udstedt" not in facts
