@@ -227,3 +227,126 @@ def test_two_iggs_of_one_day_are_named_at_the_times_the_laboratory_report_shows(
     for words in taken:
         assert words in facts, facts
     assert "UTC" not in facts and "udstedt" not in facts
+
+
+@pytest.mark.parametrize("lang, used, before, none", [
+    ("en", "the IgG this advice rests on", "not used: taken before T0 2025-11-18; inside the window only results since "
+     "T0 count (§4.1)", "Nothing was set aside as unreadable, unrecognised or another patient's."),
+    ("da", "det IgG-svar, rådet bygger på", "ikke brugt: taget før T0 2025-11-18; i højrisikoperioden tæller kun svar "
+     "fra T0 (§4.1)", "Intet blev sorteret fra som ulæseligt, ukendt eller en anden patients.")])
+def test_the_page_says_which_igg_the_advice_rests_on_and_why_the_baseline_was_not_used(server, lang, used, before, none):
+    """CAR-T 2025-11-18, IgG 6.3 g/L on 2025-10-28 (before the infusion) and 3.2 g/L on 2026-01-13: 'Ig may be
+    started' on the 3.2 (§4.1: inside the window only results since T0 count). A clinician who sees the 6.3 on the
+    page asks why it did not count. Before, both rows looked alike and the page said 'the service used all the data it
+    was sent'; now the 3.2 is named as the IgG the advice rests on, the 6.3 as not used and why, and the page no longer
+    claims every record was used."""
+    card = issued(server, "start-substitution", "cart-in-window-igg-low", "2026-01-20", "patient-view", None, lang)
+    page = page_of(card)
+    rows = {row.split(" | ")[3].strip(): row for row in rows_of(section(page, "facts"))}
+    assert used in rows["Observation/obs-igg-0001-b"] and before not in rows["Observation/obs-igg-0001-b"]
+    assert before in rows["Observation/obs-igg-0001-a"] and used not in rows["Observation/obs-igg-0001-a"]
+    assert none in text_of(page)
+
+
+@pytest.mark.parametrize("lang, subtracted", [
+    ("en", "subtracted from the total IgG (IgG-type M-protein): the advice rests on polyclonal IgG"),
+    ("da", "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonalt IgG")])
+def test_the_page_says_the_m_protein_was_subtracted_from_the_igg(server, lang, subtracted):
+    """IgG-kappa myeloma, total IgG 8.7 g/L with 6.1 g/L M-protein: polyclonal IgG 2.6 g/L, 'Ig may be started' (spec
+    §7, Bilag C). The clinician who doubts it must see on the page which IgG and which M-protein, and that the
+    M-protein was subtracted."""
+    card = issued(server, "start-substitution", "igg-kappa-myeloma-normal-total-low-polyclonal-start", "2026-01-20",
+                  "patient-view", None, lang)
+    rows = {row.split(" | ")[3].strip(): row for row in rows_of(section(page_of(card), "facts"))}
+    assert subtracted in rows["Observation/obs-mprotein-0055"], rows
+    assert {"en": "the IgG this advice rests on", "da": "det IgG-svar, rådet bygger på"}[lang] in \
+        rows["Observation/obs-igg-0055-a"], rows
+
+
+def rows_of(table: str) -> list[str]:
+    """A table's rows as text, cells joined by ' | '."""
+    return [" | ".join(text_of(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S) if "<td" in row]
+
+
+# -- text from the EHR -------------------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert('x')</script>"
+IMG = '<img src=x onerror="alert(1)">'
+LONG = "Kommentar fra laboratoriet: " + "prøven er modtaget og behandlet efter gældende instruks. " * 36  # 2,000+
+
+
+def hostile_bundle() -> dict:
+    """cart-in-window-igg-low.json with text from the EHR that must stay text: a patient's name with a script, an
+    infection named with an image tag, markdown and a javascript link, a culture whose result holds a script and a
+    2,000-character comment, and a diagnosis in a code system the service does not know, named with an image tag."""
+    bundle = low_igg_bundle()
+    resource(bundle, "pt-dk-0001")["name"] = [{"family": SCRIPT, "given": [IMG]}]
+    subject = {"reference": "Patient/pt-dk-0001"}
+    bundle["entry"] += [{"resource": r} for r in (
+        {"resourceType": "Condition", "id": "inf-hostile", "subject": subject, "onsetDateTime": "2026-01-05",
+         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                            "code": "confirmed"}]},
+         "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DJ189"}],
+                  "text": f"{IMG} **Pneumoni** [se her](javascript:alert(2)) {SCRIPT}"}},
+        {"resourceType": "Observation", "id": "cult-hostile", "status": "final", "subject": subject,
+         "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                   "code": "laboratory"}]}],
+         "code": {"coding": [{"system": "http://loinc.org", "code": "600-7"}], "text": f"Bloddyrkning {SCRIPT}"},
+         "effectiveDateTime": "2026-01-04", "valueString": f"{SCRIPT} Vækst af Staphylococcus aureus. {LONG}",
+         "note": [{"text": LONG}]},
+        {"resourceType": "Condition", "id": "dx-hostile", "subject": subject, "recordedDate": "2025-12-01",
+         "code": {"coding": [{"system": "urn:local:hospital", "code": "L-77"}], "text": f"Lymfom {IMG}"}})]
+    return bundle
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_text_from_the_ehr_stays_text_on_the_page(server, lang):
+    """A clinician's page must never run or load what another record carries: every name and text from the EHR is
+    shown escaped (as letters), markdown in it is not read as markup, and a 2,000-character laboratory comment does
+    not become a wall of text on the card. The patient's name is not stored at all."""
+    card = issued(server, "start-substitution", "", "2026-01-20", "patient-view", None, lang, hostile_bundle())
+    assert len(card["detail"]) <= 700, len(card["detail"])
+    assert "<img" not in card["detail"] and "<script" not in card["detail"] and "](javascript" not in card["detail"]
+    page = page_of(card)
+    for tag in ("<script", "<img", "<a ", "onerror=\"alert"):
+        assert tag not in page, tag
+    assert re.findall(r'href="[^#]', page) == []  # the timeline's SVG refers only to its own glyphs
+    patient = next(row for row in rows_of(section(page, "facts")) if "Patient/pt-dk-0001" in row)
+    assert "alert" not in patient and "img" not in patient  # the name is not stored
+    shown = text_of(page)
+    assert "inf-hostile" in shown and "dx-hostile" in shown  # named, with their references
+    assert LONG not in shown  # no wall of text
+
+
+# -- in a real browser, on a narrow screen -----------------------------------------------------------------------
+
+NARROW = 360  # px: an order-entry side panel
+
+
+def measured(page: str, width: int) -> str:
+    """The page as a browser lays it out in a panel `width` px wide: the right edge of its widest element, written into
+    the DOM by a script added here for the measurement only (the page itself has none, and its policy forbids one)."""
+    probe = page.replace('<meta http-equiv="Content-Security-Policy"', '<meta name="x-policy-off"')
+    probe = probe.replace("</head>", f"<style>html{{width:{width}px}}</style></head>")
+    return probe.replace("</body>", "<script>var m=0,w='';document.querySelectorAll('body *').forEach(function(e){"
+                         "var r=e.getBoundingClientRect().right;if(r>m){m=r;w=e.tagName+' '+(e.textContent||'')"
+                         ".slice(0,80);}});document.body.setAttribute('data-right',Math.ceil(m)+'|'+w);</script></body>")
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_fits_an_order_entry_side_panel_and_runs_nothing(server, chromium, tmp_path, lang):  # noqa: F811
+    """The page opened from an order-sign card in a 360 px side panel: nothing sticks out to the right (a table that
+    needs sideways scrolling hides its last column, the FHIR references), and in the real browser no text from the
+    EHR became an element."""
+    card = issued(server, "start-substitution", "", "2026-01-20", "patient-view", None, lang, hostile_bundle())
+    page = page_of(card)
+    saved = tmp_path / "page.html"
+    saved.write_text(page, encoding="utf-8")
+    dom = browser.dump_dom(chromium, saved)
+    assert "<script" not in dom and "<img" not in dom and "<a " not in dom
+    assert "Condition/inf-hostile" in dom and "&lt;img src=x" in dom  # the EHR's text, shown as letters
+    probe = tmp_path / "narrow.html"
+    probe.write_text(measured(page, NARROW), encoding="utf-8")
+    right, _, widest = re.search(r'data-right="([^"]*)"', browser.dump_dom(chromium, probe)).group(1).partition("|")
+    assert int(right) <= NARROW, f"{right} px wide in a {NARROW} px panel: {widest}"

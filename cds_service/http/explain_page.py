@@ -67,7 +67,8 @@ W = {
     "definition": Text("Definition", "Definition"), "value": Text("Value", "Værdi"),
     "references": Text("References", "Referencer"),
     "notes": Text("Data not used ({n})", "Data ikke brugt ({n})"),
-    "notes-none": Text("The service used all the data it was sent.", "Tjenesten brugte alle de data, den fik."),
+    "notes-none": Text("Nothing was set aside as unreadable, unrecognised or another patient's.",
+                       "Intet blev sorteret fra som ulæseligt, ukendt eller en anden patients."),
     "what": Text("What", "Hvad"), "technical": Text("Technical detail", "Teknisk detalje"),
     "guideline": Text("Guideline", "Vejledning"),
     "guideline-lead": Text("This project's own summary of the guideline section the advice rests on, with this rule "
@@ -183,6 +184,18 @@ COURSE_GAP = {"ig_administrations": Text("More than {days} days without a dose b
                            "af det begynder et nyt forløb, hvis start kan blive et nyt T0.")}
 COURSE_ORDERS = Text("The course also holds {n} order(s), on rows of their own.",
                      "Forløbet rummer også {n} ordination(er), på egne rækker.")
+# What the decision made of an IgG or M-protein row, from the values the card was written from: which result it rests
+# on, which M-protein it subtracted, which IgG it set aside (taken during substitution), and a result taken before T0
+# inside the window (§4.1: only results since T0 describe the patient after CAR-T/bsAb).
+ROLE = {
+    "used": Text("the IgG this advice rests on", "det IgG-svar, rådet bygger på"),
+    "subtracted": Text("subtracted from the total IgG (IgG-type M-protein): the advice rests on polyclonal IgG",
+                       "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonalt IgG"),
+    "ignored": Text("not used: taken during immunoglobulin substitution (§3.4)",
+                    "ikke brugt: taget under immunglobulinsubstitution (§3.4)"),
+    "before-t0": Text("not used: taken before T0 {t0}; inside the window only results since T0 count (§4.1)",
+                      "ikke brugt: taget før T0 {t0}; i højrisikoperioden tæller kun svar fra T0 (§4.1)"),
+}
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -225,7 +238,7 @@ h2{font-size:1.1rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #dee2e6;paddin
 .card{border-left:6px solid var(--c);background:#f8f9fa;padding:.5rem .9rem;margin:.8rem 0}
 .card .summary{font-weight:600;font-size:1.05rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem}
-th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f1f3f5}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
 code,pre{font-size:.82rem;word-break:break-word;white-space:pre-wrap}
@@ -236,6 +249,9 @@ pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
+@media (max-width:640px){body{margin:.6rem}#facts thead,#notes thead,#reasoning thead{display:none}
+#facts tr,#notes tr,#reasoning tr{display:block;border-bottom:1px solid #dee2e6;padding:.25rem 0}
+#facts td,#notes td,#reasoning td{display:block;border:0;padding:.05rem .3rem}}
 """
 # The route's policy, also in the page: a saved copy loads nothing either (frame-ancestors works in headers only).
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -265,7 +281,8 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or []), tz),
+        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or []), tz,
+               advice.get("values") if isinstance(advice.get("values"), dict) else None),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang,
                reads_on_substitution(str(advice.get("code", "")), str(advice.get("variant") or ""),
@@ -372,6 +389,24 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
                     f"</td></tr>" for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
+
+
+def _role(kind: str, fact: Mapping[str, Any], values: Mapping[str, Any], lang: str) -> str:
+    """What the decision made of an IgG or M-protein result ('' when the card's values do not say)."""
+    source = fact.get("source")
+    if not source:
+        return ""
+    if kind == "m_protein":
+        subtracted = source == values.get("m_protein_source") and values.get("igg") != values.get("igg_total")
+        return ROLE["subtracted"](lang) if subtracted else ""
+    if source == values.get("igg_source"):
+        return ROLE["used"](lang)
+    if source == values.get("ignored_igg_source"):
+        return ROLE["ignored"](lang)
+    t0 = values.get("t0")
+    if values.get("in_window") is True and isinstance(t0, str) and str(fact.get("date") or "") < t0:
+        return ROLE["before-t0"](lang).format(t0=t0)
+    return ""
 
 
 def _counted(trace: list) -> dict[str, Mapping[str, Any]]:
@@ -482,7 +517,8 @@ def _course_row(kind: str, label: Text, course: Mapping[str, Any], doses: list[M
 
 
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
-           counted: Mapping[str, Mapping[str, Any]] | None = None, tz: ZoneInfo = SITE_ZONE) -> str:
+           counted: Mapping[str, Mapping[str, Any]] | None = None, tz: ZoneInfo = SITE_ZONE,
+           values: Mapping[str, Any] | None = None) -> str:
     rows = []
     n = 0
     for kind, label in FACT_KINDS.items():
@@ -512,6 +548,8 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
             if kind == "infections":
                 verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
                 details = "; ".join(part for part in (details, verdict) if part)
+            elif kind in ("igg", "m_protein"):
+                details = "; ".join(part for part in (details, _role(kind, fact, values or {}, lang)) if part)
             shown = KIND_BY_SOURCE.get((kind, resource), label)
             if kind == "immunofixation" and fact.get("m_protein_text"):  # an M-protein whose type alone was read
                 shown = M_PROTEIN_TYPE_ONLY
