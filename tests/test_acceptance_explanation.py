@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -350,3 +351,73 @@ def test_the_page_fits_an_order_entry_side_panel_and_runs_nothing(server, chromi
     probe.write_text(measured(page, NARROW), encoding="utf-8")
     right, _, widest = re.search(r'data-right="([^"]*)"', browser.dump_dom(chromium, probe)).group(1).partition("|")
     assert int(right) <= NARROW, f"{right} px wide in a {NARROW} px panel: {widest}"
+
+
+# -- a link tampered with, for another card, expired, or with nothing kept ---------------------------------------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def opened(url: str, lang: str, browser_like: bool = True) -> httpx.Response:
+    headers = {**(BROWSER if browser_like else {"accept": "application/json"}), "accept-language": lang}
+    return httpx.get(url, headers=headers, timeout=60)
+
+
+def assert_refusal_page(response: httpx.Response, status: int, words: str, lang: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+    assert f'<html lang="{lang}">' in response.text and words in html.unescape(response.text), response.text
+    for leak in ("3,2", "3.2", "pt-dk-0001", "Observation/", "<script"):
+        assert leak not in response.text, leak
+
+
+@pytest.mark.parametrize("lang, invalid, expired, gone", [
+    ("en", "This explanation link is not valid for this card", "This explanation link has expired. Open the "
+     "patient's chart again", "No explanation is kept for this card"),
+    ("da", "Linket til begrundelsen er ikke gyldigt for dette kort", "Linket til begrundelsen er udløbet. Åbn "
+     "patientens journal igen", "Der gemmes ingen begrundelse for dette kort")])
+def test_a_refused_link_opened_in_a_browser_reads_as_a_page_in_its_language(tmp_path, lang, invalid, expired, gone):
+    """A clinician opens a link altered in transit, one made for another patient's card, one clicked after it expired
+    (an auditor months later), one whose snapshot is gone: each is refused and shows nothing of any patient. Before,
+    the EHR's browser showed a JSON OperationOutcome in English to a Danish clinician; now a browser gets a short page
+    in its language saying what happened and what to do, and an API client still gets the OperationOutcome."""
+    clock = SettableClock(date(2026, 1, 20))
+    settings = replace(Settings(), data_dir=str(tmp_path / "store"), link_secret=SECRET, explain_retention_days=7)
+    with serve_in_thread(create_app(settings, clock=clock)) as base:
+        mine = issued((base, clock), "start-substitution", "cart-in-window-igg-low", "2026-01-20", "patient-view",
+                      None, lang)
+        theirs = cards_of(base, request(load_bundle(FIXTURES / "cart-ig-active-stop-planned-15-days.json"),
+                                        "patient-view", None), "patient-view", lang)[0]
+        url = mine["links"][0]["url"]
+        token = url.split("?t=", 1)[1]
+        assert opened(url, lang).status_code == 200
+        altered = url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")
+        assert_refusal_page(opened(altered, lang), 403, invalid, lang)
+        foreign = theirs["links"][0]["url"].split("?t=", 1)[0] + "?t=" + token  # my token on their card
+        assert_refusal_page(opened(foreign, lang), 403, invalid, lang)
+        refused = opened(altered, lang, browser_like=False)
+        assert refused.status_code == 403 and refused.json()["resourceType"] == "OperationOutcome"
+        clock.set(date(2026, 3, 20))  # two months later: the link has expired, the snapshot is past retention
+        assert_refusal_page(opened(url, lang), 403, expired, lang)
+    # a link kept but its snapshot gone (a valid token for a card with nothing stored)
+    with serve_in_thread(create_app(replace(settings, data_dir=str(tmp_path / "empty")),
+                                    clock=SettableClock(date(2026, 1, 20)))) as empty:
+        path = urlsplit(url)
+        assert_refusal_page(opened(f"{empty}{path.path}?{path.query}", lang), 404, gone, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_with_the_store_off_the_card_promises_no_page_and_still_carries_its_reasoning(tmp_path, lang):
+    """CDS_EXPLAIN_RETENTION_DAYS=0: nothing is stored, so the card carries no link and does not send the clinician to
+    a page that is not there; its machine-readable reasoning (the trace, the rule set) is still on the card."""
+    clock = SettableClock(date(2026, 1, 20))
+    settings = replace(Settings(), data_dir=str(tmp_path / "store"), link_secret=SECRET, explain_retention_days=0)
+    with serve_in_thread(create_app(settings, clock=clock)) as base:
+        card = issued((base, clock), "start-substitution", "", "2026-01-20", "patient-view", None, lang,
+                      hostile_bundle())
+    assert "links" not in card or not card["links"]
+    assert {"en": "explanation page", "da": "begrundelsessiden"}[lang] not in card["detail"]
+    names = [step["name"] for step in trace_of(card)]
+    assert "Latest Untreated IgG" in names and "Bacterial Infections" in names
+    assert card["extension"]["dk.igsub-cds.ruleset"].startswith("medicinraadet-2025-")

@@ -309,6 +309,48 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
 """
 
 
+# A refused link opened in a browser (the EHR's embedded one, an auditor's) reads as a page in the browser's language,
+# not as JSON; it names no card and no patient, as the JSON refusal does not.
+REFUSAL = {
+    "expired": Text("This explanation link has expired. Open the patient's chart again: the card is shown with a new "
+                    "link. An explanation is kept for a limited time only (CDS_EXPLAIN_RETENTION_DAYS).",
+                    "Linket til begrundelsen er udløbet. Åbn patientens journal igen: kortet vises med et nyt link. "
+                    "En begrundelse gemmes kun en begrænset tid (CDS_EXPLAIN_RETENTION_DAYS)."),
+    "invalid": Text("This explanation link is not valid for this card: open it from the card as the service sent it. "
+                    "A link cut short or altered is refused, and so is a link issued before the service's link key "
+                    "changed.",
+                    "Linket til begrundelsen er ikke gyldigt for dette kort: åbn det fra kortet, som tjenesten sendte "
+                    "det. Et afkortet eller ændret link afvises, ligesom et link fra før tjenestens linknøgle blev "
+                    "skiftet."),
+    "gone": Text("No explanation is kept for this card: it was not stored, or it was deleted after its retention "
+                 "period (CDS_EXPLAIN_RETENTION_DAYS).",
+                 "Der gemmes ingen begrundelse for dette kort: den blev ikke gemt, eller den er slettet efter "
+                 "opbevaringsperioden (CDS_EXPLAIN_RETENTION_DAYS)."),
+}
+
+
+def refusal_page(status: int, expired: bool, lang: str) -> str:
+    """A refused link as a short page: what happened and what to do (403: expired or not valid; 404: not kept)."""
+    lang = lang if lang in ("en", "da") else "en"
+    why = REFUSAL["gone" if status == 404 else "expired" if expired else "invalid"](lang)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}">
+<meta name="referrer" content="no-referrer">
+<title>{e(W['title'](lang))}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>{e(W['title'](lang))}</h1>
+<p id="refusal">{e(why)}</p>
+</body>
+</html>
+"""
+
+
 def _day(when: Any, tz: ZoneInfo) -> str:
     """An instant's calendar day where the clinician is: a card made at 00:30 in Copenhagen (23:30 UTC) was made
     on the day it was evaluated as of, not the day before."""
