@@ -477,16 +477,18 @@ def test_a_correction_issued_before_the_result_of_its_sample_time_is_not_called_
 
 
 @pytest.mark.parametrize("lang, says", [
-    ("en", ("taken (UTC): day only, amended or corrected, issued 2026-03-10 09:00, read as at its issue time",
-            "taken (UTC): 2026-03-10 07:00, issued 2026-03-10 08:00",
-            "taken (UTC): day only, amended or corrected, issue time not given, read as the day's last result")),
-    ("da", ("taget (UTC): kun dagen, ændret eller rettet, udstedt 2026-03-10 09:00, læst som på udstedelsestidspunktet",
-            "taget (UTC): 2026-03-10 07:00, udstedt 2026-03-10 08:00",)),
+    ("en", ("taken (local time): day only, amended or corrected, issued 2026-03-10 10:00, read as at its issue time",
+            "taken (local time): 2026-03-10 08:00, issued 2026-03-10 09:00",
+            "taken (local time): day only, amended or corrected, issue time not given, read as the day's last result")),
+    ("da", ("taget (lokal tid): kun dagen, ændret eller rettet, besvaret 2026-03-10 10:00, læst som på svartidspunktet",
+            "taget (lokal tid): 2026-03-10 08:00, besvaret 2026-03-10 09:00",
+            "taget (lokal tid): kun dagen, ændret eller rettet, svartidspunkt ikke angivet, læst som dagens sidste svar")),
 ])
 def test_the_explanation_page_says_in_words_when_a_same_day_igg_was_taken(lang: str, says: tuple[str, ...]) -> None:
     """The facts table showed the ordering key itself, "2026-03-10T09:00:00~ 2026-03-10T09:00:00*"; it now says when
     the sample was taken and the result issued, whether it is a revision, and where one sent with its day only is
-    read."""
+    read; the times are the site's (08:00 in Copenhagen is the 08:00 on the laboratory's report, not 07:00 UTC), and
+    a Danish result is "besvaret", not "udstedt"."""
     from tests.test_explain_fact_labels import facts_rows
 
     chart = correction_chart(_day_igg("igg-am", 3.1, at="T08:00:00+01:00", issued="T09:00:00+01:00"),

@@ -29,12 +29,13 @@ from anyio import to_thread
 from fastapi import FastAPI, Query, Request
 from starlette.responses import Response
 
+from ..cards.language import pick_language
 from ..cards.render import Link
 from ..errors import ConfigError, Forbidden, NotFound, ServiceError
 from ..records.store import CardStore
 from ..runtime import Runtime
 from ..settings import MIN_LINK_SECRET, Settings
-from .explain_page import PAGE_POLICY, render_page
+from .explain_page import PAGE_POLICY, refusal_page, render_page
 from .hook_route import answer_error
 
 log = logging.getLogger("cds_service.http.explain")
@@ -124,6 +125,10 @@ def install(app: FastAPI, settings: Settings, runtime: Runtime, store: CardStore
                 raise NotFound(NOT_KEPT)
         except ServiceError as exc:  # a refusal names a card: no cache between the clinician and us keeps it
             status, body = answer_error(exc, request.scope.setdefault("state", {}))
+            if "text/html" in request.headers.get("accept", ""):  # a browser: a page a clinician or auditor can read
+                page = refusal_page(status, exc.message == EXPIRED, pick_language(request.headers.get("accept-language")))
+                return Response(page, status_code=status, media_type="text/html; charset=utf-8",
+                                headers={**PAGE_HEADERS, **NO_STORE})
             return Response(body, status_code=status, media_type="application/json", headers=NO_STORE)
         page = await to_thread.run_sync(render_page, snapshot, runtime.terminology, runtime.kill_switch, runtime.tz)
         return Response(page, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)

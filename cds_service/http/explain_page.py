@@ -67,7 +67,8 @@ W = {
     "definition": Text("Definition", "Definition"), "value": Text("Value", "Værdi"),
     "references": Text("References", "Referencer"),
     "notes": Text("Data not used ({n})", "Data ikke brugt ({n})"),
-    "notes-none": Text("The service used all the data it was sent.", "Tjenesten brugte alle de data, den fik."),
+    "notes-none": Text("Nothing was set aside as unreadable, unrecognised or another patient's.",
+                       "Intet blev sorteret fra som ulæseligt, ukendt eller en anden patients."),
     "what": Text("What", "Hvad"), "technical": Text("Technical detail", "Teknisk detalje"),
     "guideline": Text("Guideline", "Vejledning"),
     "guideline-lead": Text("This project's own summary of the guideline section the advice rests on, with this rule "
@@ -137,7 +138,7 @@ FIELDS = {
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
     "latest": Text("latest day", "seneste dag"),
-    "taken": Text("taken (UTC)", "taget (UTC)"),
+    "taken": Text("taken (local time)", "taget (lokal tid)"),
     "end_assumed": Text("end assumed (its date names no day)", "slut antaget (datoen angiver ingen dag)"),
     "start_unrecorded": Text("start not recorded (read from the day the record was made)",
                              "start ikke registreret (læst fra dagen, registreringen blev lavet)"),
@@ -154,12 +155,14 @@ FIELDS = {
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
 COMPONENT_OF = Text("{component} (component of '{panel}')", "{component} (komponent i '{panel}')")
 # An IgG result's place among its day's results (`IgGResult.taken`, an ordering key) in words: when the sample was
-# taken and the result issued (UTC), whether it is a revision, and where one sent with its day only is read.
+# taken and the result issued, in the site's time zone as the laboratory's own report shows them (the fact keeps UTC),
+# whether it is a revision, and where one sent with its day only is read. A Danish laboratory result is "besvaret"
+# (answered), not "udstedt" (a word for passports and invoices).
 TAKEN_WORDS = {
-    "day": Text("day only", "kun dagen"), "issued": Text("issued {at}", "udstedt {at}"),
+    "day": Text("day only", "kun dagen"), "issued": Text("issued {at}", "besvaret {at}"),
     "revised": Text("amended or corrected", "ændret eller rettet"),
-    "no-issue": Text("issue time not given", "udstedelsestidspunkt ikke angivet"),
-    "at-issue": Text("read as at its issue time", "læst som på udstedelsestidspunktet"),
+    "no-issue": Text("issue time not given", "svartidspunkt ikke angivet"),
+    "at-issue": Text("read as at its issue time", "læst som på svartidspunktet"),
     "day-last": Text("read as the day's last result", "læst som dagens sidste svar"),
 }
 # A series of doses (immunoglobulin given, a bispecific antibody given) reads as its course on one row: the drug, how
@@ -181,6 +184,18 @@ COURSE_GAP = {"ig_administrations": Text("More than {days} days without a dose b
                            "af det begynder et nyt forløb, hvis start kan blive et nyt T0.")}
 COURSE_ORDERS = Text("The course also holds {n} order(s), on rows of their own.",
                      "Forløbet rummer også {n} ordination(er), på egne rækker.")
+# What the decision made of an IgG or M-protein row, from the values the card was written from: which result it rests
+# on, which M-protein it subtracted, which IgG it set aside (taken during substitution), and a result taken before T0
+# inside the window (§4.1: only results since T0 describe the patient after CAR-T/bsAb).
+ROLE = {
+    "used": Text("the IgG this advice rests on", "det IgG-svar, rådet bygger på"),
+    "subtracted": Text("subtracted from the total IgG (IgG-type M-protein): the advice rests on polyclonal IgG",
+                       "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonalt IgG"),
+    "ignored": Text("not used: taken during immunoglobulin substitution (§3.4)",
+                    "ikke brugt: taget under immunglobulinsubstitution (§3.4)"),
+    "before-t0": Text("not used: taken before T0 {t0}; inside the window only results since T0 count (§4.1)",
+                      "ikke brugt: taget før T0 {t0}; i højrisikoperioden tæller kun svar fra T0 (§4.1)"),
+}
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -223,7 +238,7 @@ h2{font-size:1.1rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #dee2e6;paddin
 .card{border-left:6px solid var(--c);background:#f8f9fa;padding:.5rem .9rem;margin:.8rem 0}
 .card .summary{font-weight:600;font-size:1.05rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem}
-th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;vertical-align:top}
+th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f1f3f5}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
 code,pre{font-size:.82rem;word-break:break-word;white-space:pre-wrap}
@@ -234,6 +249,9 @@ pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
+@media (max-width:640px){body{margin:.6rem}#facts thead,#notes thead,#reasoning thead{display:none}
+#facts tr,#notes tr,#reasoning tr{display:block;border-bottom:1px solid #dee2e6;padding:.25rem 0}
+#facts td,#notes td,#reasoning td{display:block;border:0;padding:.05rem .3rem}}
 """
 # The route's policy, also in the page: a saved copy loads nothing either (frame-ancestors works in headers only).
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -263,7 +281,8 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         f'{_markdown(str(card.get("detail", "")))}</div>',
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
-        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or [])),
+        _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or []), tz,
+               advice.get("values") if isinstance(advice.get("values"), dict) else None),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang,
                reads_on_substitution(str(advice.get("code", "")), str(advice.get("variant") or ""),
@@ -285,6 +304,48 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
 </head>
 <body>
 {body}
+</body>
+</html>
+"""
+
+
+# A refused link opened in a browser (the EHR's embedded one, an auditor's) reads as a page in the browser's language,
+# not as JSON; it names no card and no patient, as the JSON refusal does not.
+REFUSAL = {
+    "expired": Text("This explanation link has expired. Open the patient's chart again: the card is shown with a new "
+                    "link. An explanation is kept for a limited time only (CDS_EXPLAIN_RETENTION_DAYS).",
+                    "Linket til begrundelsen er udløbet. Åbn patientens journal igen: kortet vises med et nyt link. "
+                    "En begrundelse gemmes kun en begrænset tid (CDS_EXPLAIN_RETENTION_DAYS)."),
+    "invalid": Text("This explanation link is not valid for this card: open it from the card as the service sent it. "
+                    "A link cut short or altered is refused, and so is a link issued before the service's link key "
+                    "changed.",
+                    "Linket til begrundelsen er ikke gyldigt for dette kort: åbn det fra kortet, som tjenesten sendte "
+                    "det. Et afkortet eller ændret link afvises, ligesom et link fra før tjenestens linknøgle blev "
+                    "skiftet."),
+    "gone": Text("No explanation is kept for this card: it was not stored, or it was deleted after its retention "
+                 "period (CDS_EXPLAIN_RETENTION_DAYS).",
+                 "Der gemmes ingen begrundelse for dette kort: den blev ikke gemt, eller den er slettet efter "
+                 "opbevaringsperioden (CDS_EXPLAIN_RETENTION_DAYS)."),
+}
+
+
+def refusal_page(status: int, expired: bool, lang: str) -> str:
+    """A refused link as a short page: what happened and what to do (403: expired or not valid; 404: not kept)."""
+    lang = lang if lang in ("en", "da") else "en"
+    why = REFUSAL["gone" if status == 404 else "expired" if expired else "invalid"](lang)
+    return f"""<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}">
+<meta name="referrer" content="no-referrer">
+<title>{e(W['title'](lang))}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>{e(W['title'](lang))}</h1>
+<p id="refusal">{e(why)}</p>
 </body>
 </html>
 """
@@ -370,6 +431,24 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
                     f"</td></tr>" for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
+
+
+def _role(kind: str, fact: Mapping[str, Any], values: Mapping[str, Any], lang: str) -> str:
+    """What the decision made of an IgG or M-protein result ('' when the card's values do not say)."""
+    source = fact.get("source")
+    if not source:
+        return ""
+    if kind == "m_protein":
+        subtracted = source == values.get("m_protein_source") and values.get("igg") != values.get("igg_total")
+        return ROLE["subtracted"](lang) if subtracted else ""
+    if source == values.get("igg_source"):
+        return ROLE["used"](lang)
+    if source == values.get("ignored_igg_source"):
+        return ROLE["ignored"](lang)
+    t0 = values.get("t0")
+    if values.get("in_window") is True and isinstance(t0, str) and str(fact.get("date") or "") < t0:
+        return ROLE["before-t0"](lang).format(t0=t0)
+    return ""
 
 
 def _counted(trace: list) -> dict[str, Mapping[str, Any]]:
@@ -480,7 +559,8 @@ def _course_row(kind: str, label: Text, course: Mapping[str, Any], doses: list[M
 
 
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
-           counted: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+           counted: Mapping[str, Mapping[str, Any]] | None = None, tz: ZoneInfo = SITE_ZONE,
+           values: Mapping[str, Any] | None = None) -> str:
     rows = []
     n = 0
     for kind, label in FACT_KINDS.items():
@@ -503,13 +583,15 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
                 skipped.add("panel")  # named with its component: "IgG (component of 'Immunglobuliner, P')"
             if isinstance(fact.get("value_g_l"), (int, float)):
                 skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
-            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params)}"
+            details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params, tz)}"
                                 for k, v in fact.items()
                                 if k not in SKIPPED_FIELDS and k not in skipped and k != day_field
                                 and (v not in (None, "", [], False) or k == "value_g_l" and v is not False))
             if kind == "infections":
                 verdict = _counted_text((counted or {}).get(str(fact.get("source", ""))), lang)
                 details = "; ".join(part for part in (details, verdict) if part)
+            elif kind in ("igg", "m_protein"):
+                details = "; ".join(part for part in (details, _role(kind, fact, values or {}, lang)) if part)
             shown = KIND_BY_SOURCE.get((kind, resource), label)
             if kind == "immunofixation" and fact.get("m_protein_text"):  # an M-protein whose type alone was read
                 shown = M_PROTEIN_TYPE_ONLY
@@ -528,14 +610,14 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
 
 
 def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
-                 params: Parameters | None = None) -> str:
+                 params: Parameters | None = None, tz: ZoneInfo = SITE_ZONE) -> str:
     """A fact field's value for the facts table: the service's own values in words, a concentration as the card
     writes it, EHR text as sent."""
     if field == "value_g_l" and isinstance(value, (int, float)) and not isinstance(value, bool):
         limits = _limits(params or Parameters())
         return g_l(float(value), lang, limits, str((fact or {}).get("comparator") or ""))
     if field == "taken" and isinstance(value, str):
-        return _taken_words(value, lang)
+        return _taken_words(value, lang, tz)
     if field == "component" and isinstance(value, str):
         return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
@@ -544,14 +626,14 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
     return words(lang) if words is not None else _text(value, lang)
 
 
-def _taken_words(key: str, lang: str) -> str:
+def _taken_words(key: str, lang: str, tz: ZoneInfo = SITE_ZONE) -> str:
     """`IgGResult.taken` ("2026-03-10T09:00:00~ 2026-03-10T09:00:00*") as a clinician reads it: "day only, amended or
     corrected, issued 2026-03-10 09:00, read as at its issue time"."""
     taken, _, issued = key.partition(" ")
     revised = issued.endswith("*")
     day_only = taken.endswith("~") or not taken.strip("~")
     issued = issued.rstrip("*")
-    instant = lambda at: at.replace("T", " ")[:16]  # noqa: E731  (UTC, to the minute)
+    instant = lambda at: _local(at, tz)  # noqa: E731
     words = [TAKEN_WORDS["day"](lang) if day_only else instant(taken)]
     if revised:
         words.append(TAKEN_WORDS["revised"](lang))
@@ -562,6 +644,18 @@ def _taken_words(key: str, lang: str) -> str:
     if revised and day_only:
         words.append(TAKEN_WORDS["at-issue" if issued and issued != "~" else "day-last"](lang))
     return ", ".join(words)
+
+
+def _local(at: str, tz: ZoneInfo) -> str:
+    """A UTC instant of a fact ("2026-03-10T07:00:00") to the minute in the site's zone, as the laboratory's report and
+    the EHR show it ("2026-03-10 08:00" in Copenhagen); as stored when it does not read as an instant."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return at.replace("T", " ")[:16]
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo("UTC"))
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def _value(value: Any) -> str:
