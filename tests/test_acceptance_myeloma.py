@@ -16,7 +16,8 @@ Faults this round found, each held by a test here: a card that subtracted an M-p
 the IgG (the policy allows 30 days) showed it without its date, so the clinician could not see that the M-protein,
 falling under the bsAb, was three weeks older than the total it was subtracted from; recurrent acute sinusitis (ICD-10
 J01), a typical infection of these patients, was read as no infection at all: not counted even with a positive culture,
-and not named.
+and not named; an IgG myeloma (by immunofixation) whose M-protein was never measured had no card at all with a total
+IgG of 12.0 g/L, and an IVIG draft was refused on that total with no word that it may hide a low polyclonal IgG.
 """
 
 from __future__ import annotations
@@ -245,6 +246,23 @@ def test_an_m_protein_of_unknown_type_is_not_subtracted_and_the_card_asks_for_it
     assert "- M-protein 7.2 g/L on 2026-02-10, type unknown" in card["detail"]
 
 
+def test_igg_myeloma_whose_m_protein_was_never_measured_is_not_judged_on_its_total() -> None:
+    """Immunofixation IgG kappa, no M-protein quantity anywhere in the chart, total IgG 12.0 five weeks into
+    teclistamab. The total says nothing of polyclonal IgG (an M-protein of 10 would leave 2): the card says that it
+    cannot tell and asks for the M-protein. It said nothing at all (the caveat was given only within 2 g/L above a
+    threshold)."""
+    card = one(on_tec(igg("2026-02-10", 12.0), fixation("2026-02-10", "IgG kappa")), "2026-02-12")
+    assert code_of(card) == "paraprotein-type-unknown"
+    assert card["summary"] == ("IgG myeloma, total IgG 12.0 g/L (2026-02-10), M-protein not measured with it: "
+                               "polyclonal IgG may be < 4 g/L; measure the M-protein")
+
+
+def test_igg_myeloma_whose_m_protein_was_measured_long_ago_keeps_the_policy_margin() -> None:
+    """The same total 12.0, with an IgG M-protein of 1.5 measured four months before: the M-protein is small; a total
+    of 12 cannot hide a polyclonal IgG below 6 by the last figure and the policy's 2 g/L margin: no card."""
+    assert ask(on_tec(igg("2026-02-10", 12.0), igg_kappa("2025-10-10", 1.5)), "2026-02-12") == []
+
+
 # ---- IgA and light-chain myeloma: the total IgG is polyclonal (immunoparesis) --------------------------------------
 
 def test_iga_myeloma_total_igg_is_polyclonal_and_decides_as_it_is() -> None:
@@ -418,6 +436,15 @@ def test_ivig_drafted_on_a_total_without_an_m_protein_says_the_total_may_mislead
     """IgG myeloma, total 9.0 and the last M-protein more than 30 days before: the draft fails on the total, and the
     card says that polyclonal IgG may be lower and asks for the M-protein (it never refuses on the total silently)."""
     bundle = on_tec(igg("2026-02-10", 9.0), igg_kappa("2025-12-01", 7.2))
+    card = one(bundle, "2026-02-12", hook="order-select", drafts=[draft("2026-02-13")])
+    assert code_of(card) == "order-does-not-meet-criteria"
+    assert "IgG myeloma without an M-protein measured with this IgG" in card["detail"]
+
+
+def test_ivig_drafted_for_an_igg_myeloma_never_measured_is_not_refused_on_its_total_in_silence() -> None:
+    """IgG kappa by immunofixation, no M-protein ever measured, total 12.0: the draft fails on the total (the data
+    show nothing lower), and the card says that polyclonal IgG may be lower and asks for the M-protein."""
+    bundle = on_tec(igg("2026-02-10", 12.0), fixation("2026-02-10", "IgG kappa"))
     card = one(bundle, "2026-02-12", hook="order-select", drafts=[draft("2026-02-13")])
     assert code_of(card) == "order-does-not-meet-criteria"
     assert "IgG myeloma without an M-protein measured with this IgG" in card["detail"]
