@@ -1234,13 +1234,18 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
 def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
     """How far below the total polyclonal IgG may lie when no M-protein was measured with the IgG: the policy's
     margin, or in IgG myeloma the last IgG M-protein measured before it when that was larger (total IgG 8.0 five
-    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2)."""
+    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2), or the whole total when none was ever
+    measured."""
     if isotype != "IgG":
         return c.params.paraprotein_caveat_margin_g_l
     last = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
                 if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
                default=None)
-    return max(c.params.paraprotein_caveat_margin_g_l, last[2] if last else 0.0)
+    if last is None:
+        # an IgG myeloma (by immunofixation) whose M-protein was never measured: it may be most of the total (total
+        # IgG 12.0 may be an M-protein of 10 and polyclonal IgG 2), so no total says where polyclonal IgG lies
+        return result.value_g_l
+    return max(c.params.paraprotein_caveat_margin_g_l, last[2])
 
 
 @define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)

@@ -226,9 +226,9 @@ def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
 
 
 @pytest.mark.parametrize("lang, summary, detail, caveat", [
-    ("en", "M-protein not measured with it: polyclonal IgG may be < 6 g/L; measure the M-protein",
+    ("en", "M-protein not measured with it: polyclonal IgG may be < 4 g/L; measure the M-protein",
      "Measure the M-protein", "IgG myeloma without an M-protein measured with this IgG"),
-    ("da", "M-komponent ikke målt samtidig: polyklonalt IgG kan være < 6 g/L; mål M-komponenten",
+    ("da", "M-komponent ikke målt samtidig: polyklonalt IgG kan være < 4 g/L; mål M-komponenten",
      "Mål M-komponenten", "IgG-myelomatose uden M-komponent målt sammen med denne IgG"),
 ])
 def test_an_igg_myeloma_without_a_recent_m_protein_is_not_called_of_unknown_type(lang, summary, detail, caveat):

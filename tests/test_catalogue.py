@@ -169,7 +169,11 @@ def test_every_detail_keeps_its_decision_facts_and_action_with_long_realistic_va
     text = detail(found, ctx, p, True)
     assert len(text) <= DETAIL_LIMIT and not text.endswith("…"), (len(text), text)
     kind = CATALOGUE[code].variant(variant)
-    for part in (kind.decision(lang).format_map(p), kind.action(lang).format_map(p), *fact_lines(found, lang, p),
+    # an M-protein measured on another day than the IgG is dated where that costs no fact (the page dates it always)
+    facts = fact_lines(found, lang, p)
+    if not all(line in text for line in facts):
+        facts = fact_lines(found, lang, p, m_protein_dated=False)
+    for part in (kind.decision(lang).format_map(p), kind.action(lang).format_map(p), *facts,
                  f"Medicinrådet 2025 {found.section}."):
         assert part in text, (part, text)
     assert "?" not in text and "{" not in text, text

@@ -294,12 +294,24 @@ def test_a_bsab_draft_says_what_patient_view_says_of_an_igg_myeloma_total(hook: 
 
 
 def test_no_m_protein_caveat_on_a_bsab_draft_where_it_changes_nothing() -> None:
-    b, patient = myeloma_chart(12.0, None)
+    # an earlier IgG M-protein of 1.5: a total of 12.0 cannot hide a polyclonal IgG below 6 by it or the 2 g/L margin
+    # (with no M-protein figure ever measured it could: see test_acceptance_myeloma)
+    b, patient = myeloma_chart(12.0, 1.5)
     assert cards(b) == []
     draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
              "subject": {"reference": f"Patient/{patient}"}}
     [card] = cards(b, "en", "order-sign", [draft])
     assert "M-protein" not in card["detail"], card["detail"]
+
+
+def test_a_bsab_draft_for_an_igg_myeloma_never_measured_names_the_caveat() -> None:
+    b, patient = myeloma_chart(12.0, None)
+    [view] = cards(b)
+    assert code(view) == "paraprotein-type-unknown" and "may be < 4 g/L" in view["summary"]
+    draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
+             "subject": {"reference": f"Patient/{patient}"}}
+    [card] = cards(b, "en", "order-sign", [draft])
+    assert "IgG myeloma without an M-protein measured with this IgG" in card["detail"], card["detail"]
 
 
 # ---- a period's end, which a procedure or a dose is not dated by when its start is given ---------------------------

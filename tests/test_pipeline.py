@@ -107,4 +107,7 @@ def test_an_m_protein_that_sets_an_igg_aside_is_validated():
     assert any(n.source == "Observation/o11-0060" and n.kind == "invalid" for n in result.notes)
     assert not any(n.kind == "igg-below-m-protein" for n in result.notes)
     [latest] = [s.raw for s in result.evaluation.trace if s.name == "Latest IgG"]
-    assert latest.result.source == "Observation/o10-0060" and result.advice == ()  # total 9.0 used: no card
+    assert latest.result.source == "Observation/o10-0060"  # total 9.0 used
+    # an IgG myeloma (immunofixation IgG kappa) with no M-protein figure read: the total cannot say where polyclonal
+    # IgG lies, so the card asks for the M-protein
+    assert [(a.code, a.variant) for a in result.advice] == [("paraprotein-type-unknown", "igg-no-m-protein")]

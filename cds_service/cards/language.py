@@ -37,6 +37,7 @@ FACT = {
                                  "{n} verificerede bakterielle infektioner {dates}: ingen svær, ikke tilbagevendende"),
     "polyclonal": Text("Polyclonal IgG {igg} on {igg_date}: total {igg_total} − IgG M-protein {m_protein}",
                        "Polyklonalt IgG {igg} den {igg_date}: total {igg_total} − IgG M-komponent {m_protein}"),
+    "m-protein-date": Text(" (measured {m_protein_date})", " (målt {m_protein_date})"),
     "t0:car-t": Text("CAR-T infusion (T0) {t0}", "CAR-T-infusion (T0) {t0}"),
     "t0:bsab": Text("Start of {product} (T0) {t0}", "Opstart af {product} (T0) {t0}"),
     # a new course of a bsAb given before (a pause longer than the course gap): not the drug's first start

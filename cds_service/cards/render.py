@@ -127,8 +127,9 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     return text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
-def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
-    """The 2–5 facts a decision rests on, each with its date (no resource ids)."""
+def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> list[str]:
+    """The 2–5 facts a decision rests on, each with its date (no resource ids); `m_protein_dated`: an M-protein
+    measured on another day than the IgG is dated."""
     v = advice.values
     lines: list[str] = []
     if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
@@ -146,7 +147,11 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders) -> list[str]:
             # its age where the note under a start relies on it ("an IgG of this age"); the summary gives it elsewhere
             aged = aged and "stale-igg-supports-start" in advice.caveats
             dated = Placeholders(p, igg_date=f"{p.get('igg_date', '')}{old}") if aged else p
-            lines.append(FACT["polyclonal"](lang).format_map(dated))
+            line = FACT["polyclonal"](lang).format_map(dated)
+            if m_protein_dated and _m_protein_other_day(p):
+                # measured on another day (up to the policy's days apart): the clinician judges how far it still holds
+                line += FACT["m-protein-date"](lang).format_map(p)
+            lines.append(line)
         else:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
@@ -230,37 +235,54 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
         n=len(episodes), shown=len(shown))
 
 
+def _m_protein_other_day(p: Placeholders) -> bool:
+    return bool(p.get("m_protein_date")) and p.get("m_protein_date") != p.get("igg_date")
+
+
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
-    """At most 700 characters: decision, facts, what to do, notes, data not used, section."""
+    """At most 700 characters: decision, facts, what to do, notes, data not used, section. An M-protein measured on
+    another day than the IgG is dated, unless that date would cost the card a fact (the date is on the page)."""
+    text, facts = _detail_dated(advice, ctx, p, has_link, True)
+    if advice.values.get("m_protein") is not None and _m_protein_other_day(p):
+        undated, fewer = _detail_dated(advice, ctx, p, has_link, False)
+        if len(fewer) > len(facts):
+            return undated
+    return text
+
+
+def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
+                  m_protein_dated: bool) -> tuple[str, list[str]]:
     caveat_keys = advice.caveats
     if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
         caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
                             for c in caveat_keys)
     if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
         caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)
-    text, facts = _detail(advice, ctx, p, has_link, caveat_keys)
+    text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):
         # the fact line dates the infections (and counts the episodes): the note need not date them again, and the
         # room goes to what the longer note pushed out (the reminder)
         caveat_keys = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
                             for c in advice.caveats)
-        text, _ = _detail(advice, ctx, p, has_link, caveat_keys)
+        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated)
     naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
               if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])]
     if any(said not in text for said in naming):
         # the caveat naming the IgG was cut for length: its data note stays, so the card still names it
-        text, _ = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False)
-    return text
+        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False,
+                              m_protein_dated=m_protein_dated)
+    return text, facts
 
 
 def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-            caveat_keys: tuple[str, ...], noted_by_caveat: bool = True) -> tuple[str, list[str]]:
+            caveat_keys: tuple[str, ...], noted_by_caveat: bool = True,
+            m_protein_dated: bool = True) -> tuple[str, list[str]]:
     """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
     the card says again)."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
-    facts = [f"- {line}" for line in fact_lines(advice, lang, p)]
+    facts = [f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated)]
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys

@@ -145,12 +145,14 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
 _TEXT_QUANTITY = re.compile(r"\s*(<=|>=|<|>)?\s*(\d+)(?:[.,](\d+))?\s*((?:[^\W\d_]|µ)\S*)?\s*")
 TEXT_QUANTITY_FORM = '"3,5 g/L", "<2,0 g/L"'
 # An M-protein sent as words (Danish laboratories): found but too small to quantify ("spor", "Spor af M-komponent",
-# "påvist, ikke kvantificerbar"), or none found ("Ikke påvist"). Only the whole text counts: "IgG kappa ikke påvist"
-# or "spor? se kommentar" is neither, and is named as not read.
+# "påvist, ikke kvantificerbar", with the analyte named as "none found" may be: "M-komponent påvist, ikke
+# kvantificerbar"), or none found ("Ikke påvist"). Only the whole text counts: "IgG kappa ikke påvist" or "spor? se
+# kommentar" is neither, and is named as not read.
 _M_PROTEIN_TRACE = re.compile(r"\s*(?:spor(?:\s+af\s+m-?\s*komponent)?|trace(?:\s+m-?\s*protein)?"
-                              r"|påvist,?\s+(?:men\s+)?ikke\s+kvantificer(?:bar|et)"
-                              r"|detected,?\s+(?:but\s+)?not\s+quantifi(?:able|ed)"
-                              r"|present,?\s+(?:but\s+)?not\s+quantifi(?:able|ed))\s*\.?\s*", re.IGNORECASE)
+                              r"|(?:m-?\s*komponent\s+)?påvist,?\s+(?:men\s+)?ikke\s+kvantificer(?:bar|et)"
+                              r"|(?:m-?\s*protein\s+)?detected,?\s+(?:but\s+)?not\s+quantifi(?:able|ed)"
+                              r"|(?:m-?\s*protein\s+)?present,?\s+(?:but\s+)?not\s+quantifi(?:able|ed))\s*\.?\s*",
+                              re.IGNORECASE)
 _M_PROTEIN_NONE = re.compile(r"\s*(?:(?:m-?\s*komponent\s+)?ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
                              r"|negativ|(?:m-?\s*protein\s+)?not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
                              r"|negative)\s*\.?\s*", re.IGNORECASE)
