@@ -353,7 +353,22 @@ def test_the_timeline_shows_the_not_given_card_until_the_therapy_is_given(name: 
     day the therapy was given the window runs from that day. The timeline, read after both, showed no advice at all
     before the later day: the days of the card a clinician saw were missing."""
     story = next(s for s in STORIES if s.name == name)
-    timeline = build_timeline(patient_data(story.bundle(), RUNTIME), RUNTIME, today=date.fromisoformat(story.read))
+    timeline = build_timeline(patient_data(story.bundle(), RUNTIME), RUNTIME, start=date.fromisoformat(first),
+                              end=date.fromisoformat(story.read), today=date.fromisoformat(story.read))
     days = {s.day.isoformat(): s.codes for s in timeline.changes}
     assert days.get(first) == ["therapy-undated"], render_text(timeline)
     assert given in days and "therapy-undated" not in days[given], render_text(timeline)
+
+
+def test_the_timeline_says_why_the_day_of_a_not_given_record_matters() -> None:
+    """The chart as it stood before the re-infusion (the stopped record only): its day is a change, and the reason the
+    timeline gives is what the record says, not 'therapy dated with no day' (the record names its day)."""
+    story = next(s for s in STORIES if s.name == "car-t-not-given")
+    timeline = build_timeline(patient_data(story.bundle(upto="2025-11-20"), RUNTIME), RUNTIME,
+                              today=date(2025, 11, 20))
+    [state] = [s for s in timeline.changes if s.day == date(2025, 11, 3)]
+    assert state.codes == ["therapy-undated"]
+    line = next(x for x in render_text(timeline).splitlines() if x.startswith("2025-11-03"))
+    assert line.endswith("[therapy recorded as stopped, none given]"), line
+    danish = next(x for x in render_text(timeline, "da").splitlines() if x.startswith("2025-11-03"))
+    assert "[behandling registreret som afbrudt, intet givet]" in danish, danish
