@@ -174,12 +174,7 @@ STORIES = [
 ]
 CASES = [(s, day) for s in STORIES for day in s.days]
 IDS = [f"{s.name}@{day}" for s, day in CASES]
-# The "not given" record's card before the later dose: the fact builder keeps that record only when the whole chart
-# holds no CAR-T infusion (or bsAb dose) at all, so a later one, not yet given on the day replayed, silences it.
-NOT_GIVEN_DAYS = {("car-t-not-given", "2025-11-15"), ("bsab-not-given", "2025-11-22")}
-AS_OF = [pytest.param(s, day, id=f"{s.name}@{day}", marks=pytest.mark.xfail(
-    strict=True, reason="the not-given record is chosen over the whole chart, not by the day replayed"))
-    if (s.name, day) in NOT_GIVEN_DAYS else pytest.param(s, day, id=f"{s.name}@{day}") for s, day in CASES]
+AS_OF = [pytest.param(s, day, id=f"{s.name}@{day}") for s, day in CASES]
 
 
 def seen(cards: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -344,7 +339,6 @@ def test_patient_view_fetched_from_a_fhir_server_is_the_replay(fetching: tuple[s
     assert seen(response.json()["cards"]) == seen(replay(RUNTIME, story.bundle(), at=at).cards)
 
 
-@pytest.mark.xfail(strict=True, reason="the not-given record is chosen over the whole chart, not by the day replayed")
 @pytest.mark.parametrize(("name", "first", "given"), [("car-t-not-given", "2025-11-03", "2025-12-01"),
                                                      ("bsab-not-given", "2025-10-06", "2025-12-22")])
 def test_the_timeline_shows_the_not_given_card_until_the_therapy_is_given(name: str, first: str, given: str) -> None:

@@ -698,14 +698,17 @@ class FactBuilder:
             for dropped in set(out["car_t"]) - set(kept):
                 used.pop(dropped.source, None)
             out["car_t"] = kept
-        if not out["car_t"] and not self._out_of_scope_days \
-                and not any(u.looks_like == "car-t-product" for u in self._undated) \
+        if not self._out_of_scope_days and not any(u.looks_like == "car-t-product" for u in self._undated) \
                 and not any(u.looks_like == "car-t-product" for u in self._therapies):
-            self._car_t_orders_not_given()  # an infusion known by its name only is one recorded: its own card asks
-            self._car_t_infusions_not_given()
-        if not out["bsab"] and not any(u.looks_like == "bsab" for u in self._undated) \
+            if not out["car_t"]:
+                self._car_t_orders_not_given()  # an infusion known by its name only is one recorded: its own card asks
+            # a record of no cells given is its own card up to the first infusion read, as on the days the EHR showed
+            # it (the rules give it no card once an index event stands): a later infusion does not silence those days
+            self._car_t_infusions_not_given(min((f.date for f in out["car_t"]), default=None))
+        if not any(u.looks_like == "bsab" for u in self._undated) \
                 and not any(u.looks_like == "bsab" for u in self._therapies):
-            self._not_given_kept(self._bsab_not_given, "bsab")  # a bsAb record is there: its card asks about it
+            # a bsAb record is there: its card asks about it, up to the first bispecific record read
+            self._not_given_kept(self._bsab_not_given, "bsab", min((f.start for f in out["bsab"]), default=None))
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if out["ig_other_use"] and (self._dose_orders or self._statement_orders):
@@ -1859,18 +1862,24 @@ class FactBuilder:
                                         "infusion is recorded: an order is not an infusion, not used as an index "
                                         "event", drug[:80], day))
 
-    def _car_t_infusions_not_given(self) -> None:
+    def _car_t_infusions_not_given(self, before: date | None = None) -> None:
         """CAR-T infusions recorded as stopped with a reason read as none given ("Ikke givet"), dated, while no
         infusion of any CAR-T is read: not T0, but a CAR-T record exists, so each is kept as a therapy the rules cannot
         place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
         rather than the silence of a chart with no CAR-T at all. One whose date names no day (none, a month, words, a
-        date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name."""
-        self._not_given_kept(self._car_t_not_given, "car-t-product")
+        date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name.
+        With an infusion read (the first on `before`), only those dated before it: the days up to that infusion."""
+        self._not_given_kept(self._car_t_not_given, "car-t-product", before)
 
-    def _not_given_kept(self, found: list[tuple[Mapping[str, Any], str, date | None, str]], kind: str) -> None:
+    def _not_given_kept(self, found: list[tuple[Mapping[str, Any], str, date | None, str]], kind: str,
+                        before: date | None = None) -> None:
         """CAR-T infusions (`kind` "car-t-product") or bispecific doses ("bsab") stopped with a reason read as none
-        given, kept as therapies the rules cannot place, each with its day only where its date names one."""
+        given, kept as therapies the rules cannot place, each with its day only where its date names one. `before`:
+        the first day a therapy of that kind was read as given (or ordered); only records dated before it are kept
+        then, since on those days the chart held nothing else (an undated one is kept only when none was read)."""
         for r, drug, day, reason in found:
+            if before is not None and (day is None or day >= before):
+                continue
             written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
             shown = day.isoformat() if day is not None and not _partial(written) else ""
             self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
