@@ -41,7 +41,8 @@ KINDS = (
     "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
-    "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "diagnosis-recorded",
+    "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "therapy-not-given",
+    "diagnosis-recorded",
 )
 
 
@@ -93,8 +94,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for therapy in facts.unrecognised_therapies:  # known only by its name: its own card from this day
         add(Candidate(therapy.date, "therapy-by-name", therapy.source))
     for undated in facts.undated_therapies:  # a date with no day: its own card from the first day it can mean
-        if undated.earliest is not None:
-            add(Candidate(undated.earliest, "therapy-undated", undated.source))
+        if undated.earliest is not None:  # (a record of none given, dated: its own card from its day)
+            add(Candidate(undated.earliest, "therapy-not-given" if undated.not_given and undated.recorded
+                          else "therapy-undated", undated.source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start

@@ -167,14 +167,17 @@ class FactBuilder:
             for dropped in set(out["car_t"]) - set(kept):
                 used.pop(dropped.source, None)
             out["car_t"] = kept
-        if not out["car_t"] and not self._out_of_scope_days \
-                and not any(u.looks_like == "car-t-product" for u in self._undated) \
+        if not self._out_of_scope_days and not any(u.looks_like == "car-t-product" for u in self._undated) \
                 and not any(u.looks_like == "car-t-product" for u in self._therapies):
-            _car_t_orders_not_given(self)  # an infusion known by its name only is one recorded: its own card asks
-            _car_t_infusions_not_given(self)
-        if not out["bsab"] and not any(u.looks_like == "bsab" for u in self._undated) \
+            if not out["car_t"]:
+                _car_t_orders_not_given(self)  # an infusion known by its name only is one recorded: its own card asks
+            # a record of no cells given is its own card up to the first infusion read, as on the days the EHR showed
+            # it (the rules give it no card once an index event stands): a later infusion does not silence those days
+            _car_t_infusions_not_given(self, min((f.date for f in out["car_t"]), default=None))
+        if not any(u.looks_like == "bsab" for u in self._undated) \
                 and not any(u.looks_like == "bsab" for u in self._therapies):
-            _not_given_kept(self, self._bsab_not_given, "bsab")  # a bsAb record is there: its card asks about it
+            # a bsAb record is there: its card asks about it, up to the first bispecific record read
+            _not_given_kept(self, self._bsab_not_given, "bsab", min((f.start for f in out["bsab"]), default=None))
         if any(c.source.startswith("MedicationStatement/") for c in out["ig_courses"]):
             out["ig_courses"] = _once_beside_orders(self, out["ig_courses"], used)
         if out["ig_other_use"] and (self._dose_orders or self._statement_orders):

@@ -186,19 +186,25 @@ def _car_t_orders_not_given(b: FactBuilder) -> None:
                                     "event", drug[:80], day))
 
 
-def _car_t_infusions_not_given(b: FactBuilder) -> None:
+def _car_t_infusions_not_given(b: FactBuilder, before: date | None = None) -> None:
     """CAR-T infusions recorded as stopped with a reason read as none given ("Ikke givet"), dated, while no
     infusion of any CAR-T is read: not T0, but a CAR-T record exists, so each is kept as a therapy the rules cannot
     place (the patient-view card says it was not read as an infusion and asks for the record to be checked),
     rather than the silence of a chart with no CAR-T at all. One whose date names no day (none, a month, words, a
-    date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name."""
-    _not_given_kept(b, b._car_t_not_given, "car-t-product")
+    date no reader takes) gets the same card, with no day (`recorded` ""): never a day the record does not name.
+    With an infusion read (the first on `before`), only those dated before it: the days up to that infusion."""
+    _not_given_kept(b, b._car_t_not_given, "car-t-product", before)
 
 
-def _not_given_kept(b: FactBuilder, found: list[tuple[Mapping[str, Any], str, date | None, str]], kind: str) -> None:
+def _not_given_kept(b: FactBuilder, found: list[tuple[Mapping[str, Any], str, date | None, str]], kind: str,
+                    before: date | None = None) -> None:
     """CAR-T infusions (`kind` "car-t-product") or bispecific doses ("bsab") stopped with a reason read as none
-    given, kept as therapies the rules cannot place, each with its day only where its date names one."""
+    given, kept as therapies the rules cannot place, each with its day only where its date names one. `before`:
+    the first day a therapy of that kind was read as given (or ordered); only records dated before it are kept
+    then, since on those days the chart held nothing else (an undated one is kept only when none was read)."""
     for r, drug, day, reason in found:
+        if before is not None and (day is None or day >= before):
+            continue
         written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
         shown = day.isoformat() if day is not None and not _partial(written) else ""
         b._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,

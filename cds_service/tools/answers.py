@@ -114,7 +114,8 @@ def _worklist_body(bundle: dict[str, Any], runtime: Runtime, day: date) -> dict[
 
     resources = [e["resource"] for e in bundle.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     rows = evaluate_patient_resources(resources, day, runtime)
-    return {"rows": [row._asdict() for row in rows]}
+    # a row's `check` only where the card asks to check a record: the answers of every other chart stay as they were
+    return {"rows": [{k: v for k, v in row._asdict().items() if k != "check" or v} for row in rows]}
 
 
 def bundle_lines(path: Path, runtime: Runtime, drafts: list[tuple[str, list[dict[str, Any]]]],

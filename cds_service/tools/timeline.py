@@ -268,6 +268,7 @@ REASON_TEXT = {
     "therapy-by-name": Text("therapy known only by its name", "behandling kendt kun ved navn"),
     "therapy-undated": Text("therapy dated with no day (its first possible day)",
                             "behandling dateret uden dag (dens første mulige dag)"),
+    "therapy-not-given": Text("therapy recorded as stopped, none given", "behandling registreret som afbrudt, intet givet"),
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
 }
 

@@ -26,7 +26,9 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
+from cql_like_rules.facts import DataNote
 
+from ..cards.notes import one_line, rank
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer_local
 from . import CPR_SYSTEM
@@ -62,6 +64,23 @@ class AdviceRow(NamedTuple):
     # polyclonal IgG the total and M-protein bounds put no bound on (measure-igg m-protein-no-bound): the card says
     # "unknown", so the row does; igg_g_l is left empty (a CSV 0.0 would read as the lowest IgG on the list)
     igg_unknown: bool = False
+    # what the card asks to be checked because the service chose between records that disagree ("check which is
+    # valid": two IgGs of one day with no order between them, a copy sent both as a result and as withdrawn): the
+    # card's words, so that a ward working from the list sees the choice before acting on it
+    check: str = ""
+
+
+# Data notes whose card asks the clinician to check which record is valid: the service chose one of two that disagree,
+# and the other could change the advice.
+CHECK_NOTES = frozenset({"igg-same-day-unordered", "copy-withdrawn", "copy-error-unread", "copy-revision-unread",
+                         "copy-error-read"})
+
+
+def check_text(notes: Iterable[DataNote], lang: str = "en") -> str:
+    """The `CHECK_NOTES` among a card's data notes, each in the card's words (plain text, for a list or a CSV)."""
+    found = sorted((n for n in notes if n.kind in CHECK_NOTES), key=lambda n: (rank(n.kind), n.source))
+    return "; ".join(one_line(n.kind, lang, n.source, n.display, n.day.isoformat() if n.day else "?", n.threshold)
+                     for n in found)
 
 
 def needs_action(advice: Advice) -> bool:
@@ -80,6 +99,7 @@ def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runt
     patient = answered.facts.patient
     identifier = next((value for system, value in (patient.identifiers if patient else ())
                        if system == identifier_system), "")
+    check = check_text(answered.explanation.get()[2], lang) if answered.cards else ""  # notes ride on a card
     rows = []
     for a, card in zip(answered.advice, answered.cards):
         v = a.values
@@ -89,6 +109,7 @@ def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runt
             patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
             v.get("stop_date"), None if unknown else v.get("igg"), v.get("igg_date"), v.get("due_date"),  # type: ignore[arg-type]
             card["summary"], "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""), unknown,
+            check,
         ))
     return rows
 
@@ -269,6 +290,10 @@ NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated", "malig
 
 
 def _igg_cell(row: AdviceRow) -> str:
+    return _igg_value(row) + (" (check which is valid)" if row.check else "")
+
+
+def _igg_value(row: AdviceRow) -> str:
     if row.igg_unknown:  # as the card's fact line: "Polyclonal IgG unknown on …"
         return f"polyclonal unknown {_fmt(row.igg_date)}"
     if row.igg_g_l is not None:  # one taken on substitution shows the infused immunoglobulin, as the card says (§3.4)
@@ -276,9 +301,10 @@ def _igg_cell(row: AdviceRow) -> str:
     return "not used" if row.code in NOTHING_CHECKED else "none"
 
 
-# igg_comparator last, so a reader that takes the columns by position still finds the older ones where they were
+# igg_comparator and check last, so a reader that takes the columns by position still finds the older ones where they
+# were
 COLUMNS = ("patient_id", "identifier", "code", "indicator", "t0", "t0_kind", "stop_date", "igg_g_l", "igg_date", "due_date",
-           "summary", "igg_comparator")
+           "summary", "igg_comparator", "check")
 
 
 def render_table(result: WorklistResult) -> str:
