@@ -521,9 +521,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Put the order booked to begin on or after {stop_date} on hold, so substitution pauses then.",
-                         "Sæt ordinationen, der er planlagt at begynde {stop_date} eller senere, i bero, så "
-                         "substitutionen pauseres da."),
+                    Text("Put the order booked to begin on {booked_start} on hold, so substitution pauses from "
+                         "{stop_date}.",
+                         "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så substitutionen "
+                         "pauseres fra {stop_date}."),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: attempt the stop when the order ends {order_end} (stop date "
@@ -2012,8 +2013,8 @@ SUGGESTION_LABELS: dict[str, Text] = {
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
-    "hold-booked-ig": Text("Put the order booked to begin on or after {stop_date} on hold",
-                           "Sæt ordinationen, der begynder {stop_date} eller senere, i bero"),
+    "hold-booked-ig": Text("Put the order booked to begin on {booked_start} on hold",
+                           "Sæt ordinationen, der begynder {booked_start}, i bero"),
     "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
     "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
 }

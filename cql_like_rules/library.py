@@ -1583,7 +1583,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                                      and x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
         booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
-        split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
+        # the day the booked order is to begin: a clinician holding it needs to know which order, and from when
+        split: dict[str, Value] = {"booked_after": booked_after, "booked_start": min(
+            x.start for x in orders if x.start >= c["Stop Date"])} if booked_after else {}
         # only a medication record keeps the course running today (no order, booked order or dose): there is no order
         # to end or pause, and the card says what to do with the record instead
         record_only = bool(records) and not orders and not dose_courses
@@ -1990,7 +1992,12 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     said = {a.values.get("ignored_igg_source") for a in c["Advice"] if "igg-during-substitution-ignored" in a.caveats}
     skipped = [r for r in c["Relevant IgG Results"] if (used is None or r.date > used.result.date)
                and r.source not in said]
-    notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
+    # one in the washout of immunoglobulin given for another reason (ITP) only is named so: no substitution was given
+    notes += [DataNote("igg-during-other-use", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken within "
+                       f"{c.params.igg_washout_days} days after immunoglobulin given for another reason, on no "
+                       "substitution (§3.4): not used for start decisions", _as_reported(r), r.date)
+              if taken_on_other_use_only(c, r) else
+              DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
                        f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
                        "for start decisions", _as_reported(r), r.date)
               for r in skipped if taken_on_substitution(c, r)]

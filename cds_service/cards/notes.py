@@ -414,6 +414,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "igg-during-other-use": (
+        Text("IgG {display} g/L on {day} was taken within the washout of immunoglobulin given for another reason: not "
+             "used for a start (§3.4)",
+             "IgG {display} g/L den {day} er taget i udvaskningen efter immunglobulin givet af anden årsag: ikke brugt "
+             "til start (§3.4)"),
+        Text("{n} IgG values taken within the washout of immunoglobulin given for another reason were not used for a "
+             "start (§3.4)",
+             "{n} IgG-værdier taget i udvaskningen efter immunglobulin givet af anden årsag er ikke brugt til start "
+             "(§3.4)")),
     "prefetch-not-sent": (
         Text("medication records and microbiology reports could not be had: Ig or a therapy given elsewhere, and "
              "cultures reported only as reports, were not checked",

@@ -56,7 +56,7 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
 # again in the same card: the latest IgG not used (on substitution); the IgG awaiting its result (registered: a
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
-                   "igg-during-other-use-ignored": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).

@@ -159,7 +159,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
                 "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
-                "previous_last_dose"):
+                "previous_last_dose", "booked_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
