@@ -314,6 +314,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{what}{when} er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der gælder"),
         Text("{n} records were also sent as entered in error: read as recorded; check which is valid",
              "{n} registreringer er også sendt som fejlregistrerede: læst som registreret; tjek, hvilket der gælder")),
+    # a record other than a result sent with two statuses (an order active and stopped), `meta` not saying which copy
+    # is the later: the copy read is named beside the other's status (`prefetch._withdrawn_over_result`)
+    "copy-status-differs": (
+        Text("{what}{when} was also sent as “{display}”, with nothing saying which copy is the later: check which is "
+             "valid",
+             "{what}{when} er også sendt som “{display}”, uden angivelse af, hvilken kopi der er den seneste: tjek, "
+             "hvilken der gælder"),
+        Text("{n} records were also sent with another status, with nothing saying which copy is the later: check "
+             "which is valid",
+             "{n} registreringer er også sendt med en anden status, uden angivelse af, hvilken kopi der er den "
+             "seneste: tjek, hvilken der gælder")),
     "copy-revision-unread": (
         Text("{what}{when} was also sent as amended or corrected, that copy dated earlier: the later final copy was "
              "read; check which is valid",
@@ -597,6 +608,15 @@ WHAT: dict[str, Text] = {
     "Patient": Text("a patient record", "en patientregistrering"),
 }
 SOME_RESOURCE = Text("a record", "en registrering")
+# FHIR statuses of an order, dose or procedure, as a note naming a copy sent with another status says them
+STATUS_WORDS: dict[str, Text] = {
+    "active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"), "stopped": Text("stopped", "seponeret"),
+    "completed": Text("completed", "afsluttet"), "cancelled": Text("cancelled", "annulleret"),
+    "draft": Text("draft", "kladde"), "unknown": Text("status unknown", "status ukendt"),
+    "in-progress": Text("in progress", "i gang"), "not-done": Text("not done", "ikke udført"),
+    "preparation": Text("in preparation", "under forberedelse"), "intended": Text("intended", "planlagt"),
+    "not-taken": Text("not taken", "ikke taget"),
+}
 AND = Text("and", "og")
 AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
@@ -673,6 +693,8 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     known = day not in ("", "?")
+    if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
+        display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
     return texts(kind, on_substitution)[0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
                                            display=display, day=day or "?", n=1,
                                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
