@@ -740,13 +740,38 @@ def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
     any order on hold (`_influences`)."""
     chains = c.once(_other_use_chains)
     span = timedelta(days=c.params.ig_administration_course_days)
-    out = []
+    # the doses an order for another reason with an end can hold: with no reason of their own, or given for another
+    # reason (a dose with a substitution reason of its own is never such an order's)
+    given = sorted({d.date for d in c.facts.ig_administrations if d.date <= c.today and not d.reason_given}
+                   | {x.start for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today})
+    out: list[IgCourse] = []
     for x in c.facts.ig_other_use:
         if x.start > c.today:
             continue
         last = chains[x.source][1] if x.source in chains else None
+        held = [] if from_doses(x) or x.end is None or x.source in chains or x.intended else \
+            [day for day in given if x.start <= day <= x.end]
+        if held:
+            out += _as_given(x, held, span)
+            continue
         out.append(replace(x, end=last + span) if last is not None and x.status == "active" else x)
     return tuple(out)
+
+
+def _as_given(order: IgCourse, doses: list[date], span: timedelta) -> list[IgCourse]:
+    """An order (or record) for another reason with an end, its doses recorded, as the courses actually given: from
+    each run of doses (each within the course days of the one before) to the course days after its last dose, as a
+    course of doses runs (§3.4: the IgG washout follows immunoglobulin infused). An ITP order planned for a year, its
+    monthly doses stopped after three, made the whole year its washout, so every IgG in it was set aside; one with no
+    dose recorded keeps its period, the only exposure the data give."""
+    runs: list[list[date]] = []
+    for day in doses:
+        if runs and day - runs[-1][-1] <= span:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [replace(order, start=run[0], end=min(order.end, run[-1] + span) if order.end else run[-1] + span)
+            for run in runs]
 
 
 @dataclass(frozen=True)

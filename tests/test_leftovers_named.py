@@ -209,3 +209,50 @@ def test_an_order_whose_meta_puts_the_stop_after_the_active_copy_is_its_last_wor
     [card] = cards(copies_chart(active, later), date(2026, 2, 1))
     assert code(card) == "no-start-without-infections", code(card)
     assert "also sent as" not in plain(card), plain(card)
+
+
+# ---- an ITP order planned for a year: its washout follows the doses given, not the planned end -----------------------
+
+def itp_year_chart(*dose_days: str, linked: bool = True) -> dict[str, Any]:
+    """CAR-T 2025-11-18; an IVIG order for ITP (D69.3) planned from 2025-12-01 to 2026-12-01, monthly; its doses
+    recorded (with no reason of their own, linked to it or not); IgG 2.5 g/L on 2026-04-15; no substitution."""
+    from tests.test_acceptance_stop import igg as stop_igg
+    from tests.test_acceptance_substitution import CART, ITP, PRIVIGEN, bundle, on_days, order
+    itp = order("itp", PRIVIGEN, "2025-12-01", start="2025-12-01", end="2026-12-01", reason=ITP, grams=70,
+                repeat={"frequency": 1, "period": 1, "periodUnit": "mo"})
+    given = on_days("itp-dose", list(dose_days), grams=70, **({"request": "itp"} if linked else {}))
+    return bundle(CART, itp, *given, stop_igg("igg-apr", "2026-04-15", 2.5))
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["doses-linked", "doses-in-its-period"])
+def test_an_itp_order_of_a_year_whose_doses_stopped_leaves_a_later_igg_usable(linked: bool) -> None:
+    """§3.4: an IgG shows infused immunoglobulin while it lasts after a dose, not for as long as an order was planned.
+    The ITP doses stopped after 2026-02-02; IgG 2.5 g/L on 2026-04-15, 72 days later, is off immunoglobulin: in the
+    window it meets the start criterion (§4.1: 'Ig may be started', stop attempt 2026-05-18). Before: 'taken within
+    the washout ... not used: measure IgG', and so would every IgG to 2026-12-29."""
+    chart = itp_year_chart("2025-12-02", "2026-01-02", "2026-02-02", linked=linked)
+    [card] = cards_of(chart, date(2026, 4, 20))
+    assert code(card) == "start-substitution", plain(card)
+    assert "IgG 2.5 g/L" in card["summary"] and "2026-05-18" in card["summary"], card["summary"]
+
+
+def test_an_igg_taken_two_weeks_after_the_itp_orders_latest_dose_stays_set_aside() -> None:
+    """The same order with doses to 2026-04-02: IgG 13 days after a dose shows it (§3.4): not used, measure IgG."""
+    chart = itp_year_chart("2025-12-02", "2026-01-02", "2026-02-02", "2026-03-02", "2026-04-02")
+    [card] = cards_of(chart, date(2026, 4, 20))
+    assert code(card) == "measure-igg", code(card)
+    assert "washout of immunoglobulin given for another reason" in plain(card), plain(card)
+
+
+def test_an_itp_order_of_a_year_with_no_dose_recorded_keeps_its_period_as_the_washout() -> None:
+    """No dose recorded: the order's period is all the data say of the immunoglobulin given; the IgG in it is not
+    used (as before)."""
+    chart = itp_year_chart()
+    [card] = cards_of(chart, date(2026, 4, 20))
+    assert code(card) == "measure-igg", code(card)
+
+
+def cards_of(bundle: dict[str, Any], at: date, lang: str = "en") -> list[dict[str, Any]]:
+    from cds_service.tools.replay import replay
+    from tests.test_acceptance_lifecycle import RUNTIME
+    return list(replay(RUNTIME, bundle, at=at, lang=lang).cards)
