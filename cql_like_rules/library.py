@@ -447,6 +447,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
                                      "therapy_date": first.date,
+                                     # a date naming only a month or a year is shown as written, never as its first day
+                                     **({"therapy_date_as_recorded": first.recorded} if first.recorded else {}),
                                      **({"right_code_system": first.held_under} if first.held_under else {})},
                                     "named-wrong-system-child" if first.held_under else "child")
 
@@ -471,6 +473,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
                    values={"today": c.today, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
+                           **({"therapy_date_as_recorded": latest.recorded} if latest.recorded else {}),
                            "unknown_systems": len(systems), **({"right_code_system": latest.held_under} if wrong else {})},
                    caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(c, age),
                    evidence=tuple(x.source for x in found[-3:])),)
@@ -523,6 +526,7 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     latest = found[-1]
     given = "bsab" if latest.looks_like == "bsab" else "car-t"  # a bispecific dose, or a CAR-T infusion
     variant, child_variant = ("named-no-date", "named-no-date-child") if latest.code_unread else \
+        (f"{given}-not-known-given", f"{given}-not-known-given-child") if latest.not_known_given else \
         ((f"{given}-not-given", f"{given}-not-given-child") if latest.recorded
                               else (f"{given}-not-given-no-day", f"{given}-not-given-no-day-child")) \
         if latest.not_given else \
@@ -538,6 +542,7 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                      "order_looks_like": latest.looks_like, "therapy_recorded": latest.recorded,
                                      "therapy_date": latest.earliest, "therapy_latest": latest.latest,
                                      **({"therapy_reason": latest.not_given} if latest.not_given else {}),
+                                     **({"therapy_status": latest.not_known_given} if latest.not_known_given else {}),
                                      **({"order_code": latest.code, "order_code_system": latest.code_system or "?"}
                                         if latest.code_unread else {})},
                                     child_variant)

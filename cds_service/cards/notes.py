@@ -194,6 +194,25 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "records if none was given",
              "{n} bispecifikke doser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
              "hvis intet blev givet")),
+    # a bispecific dose or CAR-T infusion recorded on hold or with status unknown: not known to be given, not T0
+    "bsab-dose-not-known-given": (
+        Text("the bispecific dose “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+             "to date the window; record it as given if it was",
+             "den bispecifikke dosis “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): "
+             "ikke brugt til at datere perioden; registrér den som givet, hvis den blev givet"),
+        Text("{n} bispecific doses are not recorded as given (on hold, or status unknown): not used to date the "
+             "window; record them as given if they were",
+             "{n} bispecifikke doser er ikke registreret som givet (i bero eller status ukendt): ikke brugt til at "
+             "datere perioden; registrér dem som givet, hvis de blev givet")),
+    "car-t-not-known-given": (
+        Text("the CAR-T infusion “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+             "as the infusion (T0); record it as given if cells were given",
+             "CAR-T-infusionen “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): ikke "
+             "brugt som infusionen (T0); registrér den som givet, hvis der blev givet celler"),
+        Text("{n} CAR-T infusions are not recorded as given (on hold, or status unknown): not used as the infusion "
+             "(T0); record them as given if cells were given",
+             "{n} CAR-T-infusioner er ikke registreret som givet (i bero eller status ukendt): ikke brugt som "
+             "infusionen (T0); registrér dem som givet, hvis der blev givet celler")),
     "bsab-stopped-not-given": (
         Text("a bispecific dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
              "not used; correct the record if some was given",

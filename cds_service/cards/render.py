@@ -49,7 +49,8 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion", "car-t-stopped-not-given",
-                                  "bsab-stopped-not-given", "unrecognised-code"},
+                                  "bsab-stopped-not-given", "bsab-dose-not-known-given", "car-t-not-known-given",
+                                  "unrecognised-code"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming an IgG -> the data note kinds on the same IgG (whose source the value names), which would say it
