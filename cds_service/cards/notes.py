@@ -631,7 +631,7 @@ SOME_RESOURCE = Text("a record", "en registrering")
 STATUS_WORDS: dict[str, Text] = {
     "active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"), "stopped": Text("stopped", "seponeret"),
     "completed": Text("completed", "afsluttet"), "cancelled": Text("cancelled", "annulleret"),
-    "draft": Text("draft", "kladde"), "unknown": Text("status unknown", "status ukendt"),
+    "draft": Text("draft", "udkast"), "unknown": Text("status unknown", "status ukendt"),
     "in-progress": Text("in progress", "i gang"), "not-done": Text("not done", "ikke udført"),
     "preparation": Text("in preparation", "under forberedelse"), "intended": Text("intended", "planlagt"),
     "not-taken": Text("not taken", "ikke taget"),
