@@ -104,6 +104,9 @@ PLAN_INTENTS = frozenset({"proposal", "plan", "option"})
 # stopped; one still in progress does not (clinical rules §5: the completed procedure).
 CAR_T_GIVEN_STATUSES = frozenset({"completed", "in-progress", "stopped"})
 CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
+# A CAR-T infusion or bispecific dose recorded on hold (FHIR: halted for now; a dose held is sent so) or of status unknown:
+# not known to be given, so no T0; named, and the card asks whether it was given where no other is read
+NOT_KNOWN_GIVEN = frozenset({"on-hold", "unknown"})
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
@@ -933,8 +936,16 @@ class FactBuilder:
                                                 code=code[:40], code_system=self._system_name(system)[:100],
                                                 held_under=held_under))
             return
+        written = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
+                         "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
+            written = next((v for v in (_first(d, "timing.repeat.boundsPeriod.start") for d in
+                                        _list(resource.get("dosageInstruction")) if isinstance(d, dict)) if v),
+                           resource.get("authoredOn"))
+        # a month or a year only ("2025-11"): `day` is its first day, which the card must not show as the day given
+        recorded = written.strip()[:20] if _partial(written) else ""
         self._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                                   self._system_name(system)[:100], held_under))
+                                                   self._system_name(system)[:100], held_under, recorded))
 
     def _unknown_system_code(self, r: Mapping[str, Any]) -> tuple[str, str] | None:
         """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
@@ -1792,6 +1803,9 @@ class FactBuilder:
         if bsab is not None:
             # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
             # a dose given that day, as a MedicationAdministration of it is (it may start the window).
+            if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given
+                self._not_known_given(r, "bsab", self._bsab_drug(bsab, r.get("code")) or _concept_text(r.get("code")))
+                return None
             if _str(r.get("status")) not in ("completed", "stopped") or self._stopped_not_given(
                     r, "bsab", self._bsab_drug(bsab, r.get("code")) or _concept_text(r.get("code"))):
                 return None
@@ -1827,9 +1841,12 @@ class FactBuilder:
             if not sets:
                 self._unrecognised(r, r.get("code"))
             return None
+        if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given, named
+            self._not_known_given(r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code")))
+            return None
         if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
                 or self._stopped_not_given(r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
-            return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
+            return None  # preparation, in-progress, not-done, entered-in-error: not read as given
         drug = str(entry.get("drug") or "")
         when = _performed(r)
         if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
@@ -1873,8 +1890,9 @@ class FactBuilder:
         for r, drug, day, reason in found:
             written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
             shown = day.isoformat() if day is not None and not _partial(written) else ""
+            held = _str(r.get("status")) or "" if not reason else ""  # on hold or unknown: not known to be given
             self._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
-                                                not_given=reason[:80]))
+                                                not_given=reason[:80], not_known_given=held))
 
     def _stopped_not_given(self, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
         """A CAR-T infusion (`kind` "car-t"), bispecific dose ("bsab") or immunoglobulin dose ("ig") stopped whose reason says nothing was given:
@@ -1890,6 +1908,18 @@ class FactBuilder:
             if kind in ("car-t", "bsab"):
                 (self._car_t_not_given if kind == "car-t" else self._bsab_not_given).append((r, drug, day, reason))
         return bool(reason)
+
+    def _not_known_given(self, r: Mapping[str, Any], kind: str, drug: str) -> None:
+        """A CAR-T infusion (`kind` "car-t") or bispecific dose ("bsab") recorded `on-hold` or `unknown`: FHIR says its
+        actions were halted for now, or that the source does not know its status, and EHRs send a dose held (not given)
+        as on hold. Not known to be given, so no T0 (§4.1: T0 from what happened), as an immunoglobulin dose so recorded
+        is no dose given; named, and kept for the card that asks whether it was given where no other is read."""
+        status, day = _str(r.get("status")) or "", self._day_of(r)
+        what = "CAR-T infusion" if kind == "car-t" else "bispecific dose"
+        self._notes.append(DataNote("car-t-not-known-given" if kind == "car-t" else "bsab-dose-not-known-given",
+                                    reference_of(r), f"{what} with status {status!r}: not known to be given, not used",
+                                    drug[:80], day))
+        (self._car_t_not_given if kind == "car-t" else self._bsab_not_given).append((r, drug, day, ""))
 
     def _car_t_stopped(self, r: Mapping[str, Any], drug: str, day: date) -> None:
         """A CAR-T infusion recorded as stopped (halted before it was complete, after cells were given): used as the
@@ -1955,6 +1985,11 @@ class FactBuilder:
                     r, "car-t" if car_t else "bsab" if bsab is not None else "ig",
                     (str(car_t.get("drug") or "") if car_t is not None else self._bsab_drug(bsab, concept)
                      if bsab is not None else "") or _concept_text(concept)):
+            if ig is None and _str(r.get("status")) in NOT_KNOWN_GIVEN:  # a CAR-T infusion or bsAb dose: named
+                self._not_known_given(r, "car-t" if car_t is not None else "bsab",
+                                      (str(car_t.get("drug") or "") if car_t is not None
+                                       else self._bsab_drug(bsab, concept) if bsab is not None else "")
+                                      or _concept_text(concept))
             if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
                 self._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                             f"with status {_str(r.get('status'))!r}: not known to be given, not used",
