@@ -522,9 +522,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Put the order booked to begin on or after {stop_date} on hold, so substitution pauses then.",
-                         "Sæt ordinationen, der er planlagt at begynde {stop_date} eller senere, i bero, så "
-                         "substitutionen pauseres da."),
+                    Text("Put the order booked to begin on {booked_start} on hold, so substitution pauses from "
+                         "{stop_date}.",
+                         "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så substitutionen "
+                         "pauseres fra {stop_date}."),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: attempt the stop when the order ends {order_end} (stop date "
@@ -1547,6 +1548,62 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og ret registreringen med dagen, hvis noget blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # a bispecific dose or CAR-T infusion recorded on hold or with status unknown (FHIR: halted for now, or
+                # the source does not know), no other read: not known to be given, so no window; the record is there,
+                # and a clinician who knows it was given must learn it was not read as given
+                "bsab-not-known-given": Variant(
+                    Text("Not checked: {drug} on {therapy_date} is not recorded as given ({therapy_status}); record "
+                         "whether it was",
+                         "Ikke vurderet: {drug} den {therapy_date} er ikke registreret som givet ({therapy_status}); "
+                         "registrér, om den blev"),
+                    Text("The bispecific dose is recorded as {therapy_status}, not as given, and no other dose is "
+                         "recorded: no high-risk window ({window}), start or stop criterion applied.",
+                         "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet, og ingen anden "
+                         "dosis er registreret: ingen højrisikoperiode ({window}), start- eller stopkriterier anvendt."),
+                    Text("If it was given, record it as given; until then check the immunoglobulin criteria yourself.",
+                         "Blev den givet, så registrér den som givet; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "bsab-not-known-given-child": Variant(
+                    Text("Not checked: {drug} on {therapy_date} not recorded as given; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} den {therapy_date} ikke registreret som givet; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The bispecific dose is recorded as {therapy_status}, not as given. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet. Kriterierne "
+                         "omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the dose as given if it was.",
+                         "Beslut individuelt, og registrér dosis som givet, hvis den blev givet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+                "car-t-not-known-given": Variant(
+                    Text("Not checked: {drug} on {therapy_date} is not recorded as given ({therapy_status}); record "
+                         "whether it was",
+                         "Ikke vurderet: {drug} den {therapy_date} er ikke registreret som givet ({therapy_status}); "
+                         "registrér, om den blev"),
+                    Text("The CAR-T infusion is recorded as {therapy_status}, not as given, and no other infusion is "
+                         "recorded: no high-risk window ({window}), start or stop criterion applied.",
+                         "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet, og ingen anden infusion "
+                         "er registreret: ingen højrisikoperiode ({window}), start- eller stopkriterier anvendt."),
+                    Text("If cells were given, record the infusion as given; until then check the immunoglobulin "
+                         "criteria yourself.",
+                         "Er der givet celler, så registrér infusionen som givet; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "car-t-not-known-given-child": Variant(
+                    Text("Not checked: {drug} on {therapy_date} not recorded as given; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} den {therapy_date} ikke registreret som givet; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The CAR-T infusion is recorded as {therapy_status}, not as given. The criteria do not cover "
+                         "children: the need for substitution is assessed individually.",
+                         "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet. Kriterierne omfatter "
+                         "ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the infusion as given if cells were given.",
+                         "Beslut individuelt, og registrér infusionen som givet, hvis der blev givet celler."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # the order carries no date at all: words, not "ordered for ?"
                 "car-t-order-no-date": Variant(
                     Text("Not checked: {drug} ordered (order completed, no date on it), but no infusion recorded: "
@@ -1631,6 +1688,16 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                  "assessment",
                          "bsab-not-given-no-day": "the same, its date naming no day: the card names no day",
                          "bsab-not-given-no-day-child": "the same, in a child: individual assessment",
+                         "bsab-not-known-given": "a bispecific dose recorded on hold or with status unknown (not "
+                                                 "known to be given), dated, while no bispecific dose or order is "
+                                                 "read: no window; the card asks whether it was given",
+                         "bsab-not-known-given-child": "the same, in a child (under the adult age on its day): "
+                                                       "individual assessment",
+                         "car-t-not-known-given": "a CAR-T infusion recorded on hold or with status unknown, dated, "
+                                                  "while no CAR-T infusion is read: not T0; the card asks whether "
+                                                  "cells were given",
+                         "car-t-not-known-given-child": "the same, in a child (under the adult age on its day): "
+                                                        "individual assessment",
                          "car-t-order-no-date": "a CAR-T product order completed with no date at all (no start, no "
                                                 "authoredOn) while no CAR-T infusion is recorded: the card says the "
                                                 "order has no date",
@@ -2013,8 +2080,8 @@ SUGGESTION_LABELS: dict[str, Text] = {
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
-    "hold-booked-ig": Text("Put the order booked to begin on or after {stop_date} on hold",
-                           "Sæt ordinationen, der begynder {stop_date} eller senere, i bero"),
+    "hold-booked-ig": Text("Put the order booked to begin on {booked_start} on hold",
+                           "Sæt ordinationen, der begynder {booked_start}, i bero"),
     "set-ig-end": Text("End the immunoglobulin order on {stop_date}", "Lad immunglobulinordinationen slutte {stop_date}"),
     "set-order-end": Text("End this order on {stop_date}", "Lad ordinationen slutte {stop_date}"),
 }

@@ -126,6 +126,9 @@ class UnrecognisedTherapy:
     # a code the value sets hold under another known system than the one it was sent under ("BOQX1" under SNOMED CT):
     # that system's alias ("SKS"); "" for a code in a system not known at all (`looks_like` "unknown-system" either way)
     held_under: str = field(default="", metadata=TRACED_IF_SET)
+    # its date as written when it names no day ("2025-11", "2025"): `date` is then the first day it can mean, which the
+    # card never shows as if it were the day given
+    recorded: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,9 @@ class UndatedTherapy:
     # a CAR-T infusion or bispecific dose recorded as stopped with a reason read as none given ("Ikke givet"), as sent:
     # `earliest` its day
     not_given: str = field(default="", metadata=TRACED_IF_SET)
+    # a CAR-T infusion or bispecific dose recorded `on-hold` or `unknown` (not known to be given), its status: `earliest`
+    # its day
+    not_known_given: str = field(default="", metadata=TRACED_IF_SET)
     # a record named as a CAR-T or bsAb whose code is in no value set (a local code, or one under the wrong system) and
     # that carries no date: its code and system as sent ("" for none), and the alias of the system the value sets
     # hold the code under when it was sent under the wrong one

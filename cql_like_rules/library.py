@@ -447,6 +447,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
                                      "order_code": first.code, "order_code_system": first.code_system,
                                      "therapy_date": first.date,
+                                     # a date naming only a month or a year is shown as written, never as its first day
+                                     **({"therapy_date_as_recorded": first.recorded} if first.recorded else {}),
                                      **({"right_code_system": first.held_under} if first.held_under else {})},
                                     "named-wrong-system-child" if first.held_under else "child")
 
@@ -471,6 +473,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
                    values={"today": c.today, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
+                           **({"therapy_date_as_recorded": latest.recorded} if latest.recorded else {}),
                            "unknown_systems": len(systems), **({"right_code_system": latest.held_under} if wrong else {})},
                    caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(c, age),
                    evidence=tuple(x.source for x in found[-3:])),)
@@ -523,6 +526,7 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
     latest = found[-1]
     given = "bsab" if latest.looks_like == "bsab" else "car-t"  # a bispecific dose, or a CAR-T infusion
     variant, child_variant = ("named-no-date", "named-no-date-child") if latest.code_unread else \
+        (f"{given}-not-known-given", f"{given}-not-known-given-child") if latest.not_known_given else \
         ((f"{given}-not-given", f"{given}-not-given-child") if latest.recorded
                               else (f"{given}-not-given-no-day", f"{given}-not-given-no-day-child")) \
         if latest.not_given else \
@@ -538,6 +542,7 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                      "order_looks_like": latest.looks_like, "therapy_recorded": latest.recorded,
                                      "therapy_date": latest.earliest, "therapy_latest": latest.latest,
                                      **({"therapy_reason": latest.not_given} if latest.not_given else {}),
+                                     **({"therapy_status": latest.not_known_given} if latest.not_known_given else {}),
                                      **({"order_code": latest.code, "order_code_system": latest.code_system or "?"}
                                         if latest.code_unread else {})},
                                     child_variant)
@@ -740,13 +745,38 @@ def _other_use_spans(c: Context) -> tuple[IgCourse, ...]:
     any order on hold (`_influences`)."""
     chains = c.once(_other_use_chains)
     span = timedelta(days=c.params.ig_administration_course_days)
-    out = []
+    # the doses an order for another reason with an end can hold: with no reason of their own, or given for another
+    # reason (a dose with a substitution reason of its own is never such an order's)
+    given = sorted({d.date for d in c.facts.ig_administrations if d.date <= c.today and not d.reason_given}
+                   | {x.start for x in c.facts.ig_other_use if from_doses(x) and x.start <= c.today})
+    out: list[IgCourse] = []
     for x in c.facts.ig_other_use:
         if x.start > c.today:
             continue
         last = chains[x.source][1] if x.source in chains else None
+        held = [] if from_doses(x) or x.end is None or x.source in chains or x.intended else \
+            [day for day in given if x.start <= day <= x.end]
+        if held:
+            out += _as_given(x, held, span)
+            continue
         out.append(replace(x, end=last + span) if last is not None and x.status == "active" else x)
     return tuple(out)
+
+
+def _as_given(order: IgCourse, doses: list[date], span: timedelta) -> list[IgCourse]:
+    """An order (or record) for another reason with an end, its doses recorded, as the courses actually given: from
+    each run of doses (each within the course days of the one before) to the course days after its last dose, as a
+    course of doses runs (§3.4: the IgG washout follows immunoglobulin infused). An ITP order planned for a year, its
+    monthly doses stopped after three, made the whole year its washout, so every IgG in it was set aside; one with no
+    dose recorded keeps its period, the only exposure the data give."""
+    runs: list[list[date]] = []
+    for day in doses:
+        if runs and day - runs[-1][-1] <= span:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [replace(order, start=run[0], end=min(order.end, run[-1] + span) if order.end else run[-1] + span)
+            for run in runs]
 
 
 @dataclass(frozen=True)
@@ -1588,7 +1618,9 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
                                      and x.start < c["Stop Date"] and (x.end is None or x.end > c["Stop Date"])))
         booked_after = tuple(dict.fromkeys(x.source for x in orders if x.start >= c["Stop Date"]))
         before = (("set-ig-end",) if ending else ()) + (("hold-booked-ig",) if booked_after else ())
-        split: dict[str, Value] = {"booked_after": booked_after} if booked_after else {}
+        # the day the booked order is to begin: a clinician holding it needs to know which order, and from when
+        split: dict[str, Value] = {"booked_after": booked_after, "booked_start": min(
+            x.start for x in orders if x.start >= c["Stop Date"])} if booked_after else {}
         # only a medication record keeps the course running today (no order, booked order or dose): there is no order
         # to end or pause, and the card says what to do with the record instead
         record_only = bool(records) and not orders and not dose_courses
@@ -1995,7 +2027,12 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     said = {a.values.get("ignored_igg_source") for a in c["Advice"] if "igg-during-substitution-ignored" in a.caveats}
     skipped = [r for r in c["Relevant IgG Results"] if (used is None or r.date > used.result.date)
                and r.source not in said]
-    notes += [DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
+    # one in the washout of immunoglobulin given for another reason (ITP) only is named so: no substitution was given
+    notes += [DataNote("igg-during-other-use", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken within "
+                       f"{c.params.igg_washout_days} days after immunoglobulin given for another reason, on no "
+                       "substitution (§3.4): not used for start decisions", _as_reported(r), r.date)
+              if taken_on_other_use_only(c, r) else
+              DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
                        f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
                        "for start decisions", _as_reported(r), r.date)
               for r in skipped if taken_on_substitution(c, r)]

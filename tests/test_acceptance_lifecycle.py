@@ -384,11 +384,15 @@ CHARTS: list[Chart] = [
           t0="2025-11-03", says=("stopped",)),
     *[Chart(f"car-t-{status}", story_w(cart=car_t("2025-11-03", status)), (),
             f"a CAR-T procedure {status} is no infusion: no index event, no card (clinical rules §2)")
-      for status in ("preparation", "not-done", "on-hold", "entered-in-error")],
-    *[Chart(f"car-t-{status}", story_w(cart=car_t("2025-11-03", status)), (),
-            f"a CAR-T procedure {status} two months on: the documented choice (clinical rules §5 names the completed "
-            "procedure; an in-progress one dates nothing) leaves no index event and no card; a clinician question")
-      for status in ("in-progress", "unknown")],
+      for status in ("preparation", "not-done", "entered-in-error")],
+    *[Chart(f"car-t-{status}", story_w(cart=car_t("2025-11-03", status)), ("therapy-undated",),
+            f"a CAR-T procedure {status} (halted for now, or a status the source does not know): not known to be "
+            "given, so no index event (clinical rules §2), but not a silence: the card asks whether cells were given",
+            says=("not recorded as given",))
+      for status in ("on-hold", "unknown")],
+    Chart("car-t-in-progress", story_w(cart=car_t("2025-11-03", "in-progress")), (),
+          "a CAR-T procedure in-progress two months on: the documented choice (clinical rules §5 names the completed "
+          "procedure; an in-progress one dates nothing) leaves no index event and no card; a clinician question"),
     Chart("child-car-t-completed", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03")), CHILD,
           "a 15-year-old after CAR-T: individual assessment (§4)", pt=patient("2010-03-04"), hooks=CHILD),
     Chart("child-car-t-stopped", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03", "stopped")), CHILD,

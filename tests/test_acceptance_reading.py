@@ -587,6 +587,24 @@ add(Chart("child-bsab-stopped-not-given-no-date", chart(replace_in(BSAB_NOT_GIVE
                                                         igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, a bispecific dose recorded as stopped and not given, with no date: individual assessment",
           (("therapy-undated", "bsab-not-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
+# A bispecific dose on hold, a CAR-T infusion of status unknown: not known to be given, each the only record of its
+# therapy: no window, and the card asks whether it was given
+[BSAB_HELD] = [replace_in(d, status="on-hold") for d in given(TEC, "2025-11-18", text=TECVAYLI, prefix="bsab-held")]
+CART_UNKNOWN = replace_in(car_t("2025-11-18", text=ABECMA), status="unknown")
+add(Chart("bsab-dose-on-hold", chart(BSAB_HELD, igg("2026-01-13", 3.2)), "2026-01-20",
+          "Tecvayli recorded on hold 2025-11-18: not known to be given, no window; record whether it was given, until "
+          "then check the criteria yourself", (("therapy-undated", "bsab-not-known-given"),),
+          ("2025-11-18", "on hold"), by_when=False))
+add(Chart("child-bsab-dose-on-hold", chart(BSAB_HELD, igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, a bispecific dose on hold: individual assessment; record it as given if it was",
+          (("therapy-undated", "bsab-not-known-given-child"),), ("13 y", "2025-11-18"), by_when=False))
+add(Chart("car-t-status-unknown", chart(CART_UNKNOWN, igg("2026-01-13", 3.2)), "2026-01-20",
+          "Abecma infusion of status unknown 2025-11-18: not known to be given, no window; record whether cells were "
+          "given, until then check the criteria yourself", (("therapy-undated", "car-t-not-known-given"),),
+          ("2025-11-18", "status unknown"), by_when=False))
+add(Chart("child-car-t-status-unknown", chart(CART_UNKNOWN, igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, a CAR-T infusion of status unknown: individual assessment; record it as given if cells were",
+          (("therapy-undated", "car-t-not-known-given-child"),), ("13 y", "2025-11-18"), by_when=False))
 # Named as a bispecific, under a code no value set reads (a hospital's own), with no date: both unread, said
 [NAMED_NO_DATE] = [replace_in(d, effectiveDateTime=None,
                               medicationCodeableConcept={"coding": [{"system": "urn:local:drugs", "code": "TEC-1"}],

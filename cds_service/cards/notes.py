@@ -194,6 +194,25 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "records if none was given",
              "{n} bispecifikke doser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
              "hvis intet blev givet")),
+    # a bispecific dose or CAR-T infusion recorded on hold or with status unknown: not known to be given, not T0
+    "bsab-dose-not-known-given": (
+        Text("the bispecific dose “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+             "to date the window; record it as given if it was",
+             "den bispecifikke dosis “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): "
+             "ikke brugt til at datere perioden; registrér den som givet, hvis den blev givet"),
+        Text("{n} bispecific doses are not recorded as given (on hold, or status unknown): not used to date the "
+             "window; record them as given if they were",
+             "{n} bispecifikke doser er ikke registreret som givet (i bero eller status ukendt): ikke brugt til at "
+             "datere perioden; registrér dem som givet, hvis de blev givet")),
+    "car-t-not-known-given": (
+        Text("the CAR-T infusion “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+             "as the infusion (T0); record it as given if cells were given",
+             "CAR-T-infusionen “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): ikke "
+             "brugt som infusionen (T0); registrér den som givet, hvis der blev givet celler"),
+        Text("{n} CAR-T infusions are not recorded as given (on hold, or status unknown): not used as the infusion "
+             "(T0); record them as given if cells were given",
+             "{n} CAR-T-infusioner er ikke registreret som givet (i bero eller status ukendt): ikke brugt som "
+             "infusionen (T0); registrér dem som givet, hvis der blev givet celler")),
     "bsab-stopped-not-given": (
         Text("a bispecific dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
              "not used; correct the record if some was given",
@@ -314,6 +333,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{what}{when} er også sendt som fejlregistreret: læst som registreret; tjek, hvilket der gælder"),
         Text("{n} records were also sent as entered in error: read as recorded; check which is valid",
              "{n} registreringer er også sendt som fejlregistrerede: læst som registreret; tjek, hvilket der gælder")),
+    # a record other than a result sent with two statuses (an order active and stopped), `meta` not saying which copy
+    # is the later: the copy read is named beside the other's status (`prefetch._withdrawn_over_result`)
+    "copy-status-differs": (
+        Text("{what}{when} was also sent as “{display}”, with nothing saying which copy is the later: check which is "
+             "valid",
+             "{what}{when} er også sendt som “{display}”, uden angivelse af, hvilken kopi der er den seneste: tjek, "
+             "hvilken der gælder"),
+        Text("{n} records were also sent with another status, with nothing saying which copy is the later: check "
+             "which is valid",
+             "{n} registreringer er også sendt med en anden status, uden angivelse af, hvilken kopi der er den "
+             "seneste: tjek, hvilken der gælder")),
     "copy-revision-unread": (
         Text("{what}{when} was also sent as amended or corrected, that copy dated earlier: the later final copy was "
              "read; check which is valid",
@@ -414,6 +444,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(§3.4)"),
         Text("{n} IgG values taken on substitution or in its washout were not used for a start (§3.4)",
              "{n} IgG-værdier taget under substitution eller i udvaskningen er ikke brugt til start (§3.4)")),
+    "igg-during-other-use": (
+        Text("IgG {display} g/L on {day} was taken within the washout of immunoglobulin given for another reason: not "
+             "used for a start (§3.4)",
+             "IgG {display} g/L den {day} er taget i udvaskningen efter immunglobulin givet af anden årsag: ikke brugt "
+             "til start (§3.4)"),
+        Text("{n} IgG values taken within the washout of immunoglobulin given for another reason were not used for a "
+             "start (§3.4)",
+             "{n} IgG-værdier taget i udvaskningen efter immunglobulin givet af anden årsag er ikke brugt til start "
+             "(§3.4)")),
     "prefetch-not-sent": (
         Text("medication records and microbiology reports could not be had: Ig or a therapy given elsewhere, and "
              "cultures reported only as reports, were not checked",
@@ -588,6 +627,15 @@ WHAT: dict[str, Text] = {
     "Patient": Text("a patient record", "en patientregistrering"),
 }
 SOME_RESOURCE = Text("a record", "en registrering")
+# FHIR statuses of an order, dose or procedure, as a note naming a copy sent with another status says them
+STATUS_WORDS: dict[str, Text] = {
+    "active": Text("active", "aktiv"), "on-hold": Text("on hold", "i bero"), "stopped": Text("stopped", "seponeret"),
+    "completed": Text("completed", "afsluttet"), "cancelled": Text("cancelled", "annulleret"),
+    "draft": Text("draft", "udkast"), "unknown": Text("status unknown", "status ukendt"),
+    "in-progress": Text("in progress", "i gang"), "not-done": Text("not done", "ikke udført"),
+    "preparation": Text("in preparation", "under forberedelse"), "intended": Text("intended", "planlagt"),
+    "not-taken": Text("not taken", "ikke taget"),
+}
 AND = Text("and", "og")
 AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
@@ -664,6 +712,8 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     known = day not in ("", "?")
+    if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
+        display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
     return texts(kind, on_substitution)[0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
                                            display=display, day=day or "?", n=1,
                                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")

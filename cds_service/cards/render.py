@@ -49,14 +49,15 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion", "car-t-stopped-not-given",
-                                  "bsab-stopped-not-given", "unrecognised-code"},
+                                  "bsab-stopped-not-given", "bsab-dose-not-known-given", "car-t-not-known-given",
+                                  "unrecognised-code"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming an IgG -> the data note kinds on the same IgG (whose source the value names), which would say it
 # again in the same card: the latest IgG not used (on substitution); the IgG awaiting its result (registered: a
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
-                   "igg-during-other-use-ignored": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).

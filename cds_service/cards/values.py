@@ -43,6 +43,8 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
 LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
+# the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
+THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt")}
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
@@ -159,7 +161,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
                 "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
-                "previous_last_dose"):
+                "previous_last_dose", "booked_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -231,8 +233,12 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["right_code_system"] = text(v.get("right_code_system") or "?", 20)
     if isinstance(v.get("unknown_records"), int):  # records coded only in an unknown system (`unknown-system`)
         p["unknown_records"] = str(v["unknown_records"])
+    if v.get("therapy_date_as_recorded"):  # a therapy dated by its month or year only: as written, no day invented
+        p["therapy_date"] = text(v["therapy_date_as_recorded"], 20)
     if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
         p["therapy_recorded"] = text(v["therapy_recorded"], 40)
+    if v.get("therapy_status"):  # a dose or infusion not recorded as given: its FHIR status in words
+        p["therapy_status"] = THERAPY_STATUS.get(str(v["therapy_status"]), THERAPY_STATUS["unknown"])(lang)
     if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet")
         p["therapy_reason"] = text(v["therapy_reason"], 40)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)

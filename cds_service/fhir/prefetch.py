@@ -279,7 +279,8 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
     (`copy-withdrawn`); a record other than a result (a CAR-T procedure, an order, a dose), whose copies no status
     orders, read as recorded beside a copy entered-in-error (`copy-error-unread`) or read as entered-in-error beside
-    one recorded (`copy-error-read`); a result read as final, its `meta` the later, beside an amended or corrected copy
+    one recorded (`copy-error-read`), or beside a copy of another status (`copy-status-differs`: an IVIG order sent
+    active and stopped, which of the two is the order's last word the data do not say); a result read as final, its `meta` the later, beside an amended or corrected copy
     (`copy-revision-unread`: a status the laboratory does not go back to, so which is valid the data do not say).
     A copy its `meta` puts after every copy that says otherwise is the record's own last word: no note."""
     result = read.get("resourceType") in ("Observation", "DiagnosticReport")
@@ -295,6 +296,8 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
         kind, others = "copy-error-read", [i for i, r in enumerate(sent) if r.get("status") != "entered-in-error"]
     else:
         kind, others = "copy-error-unread", [i for i, r in enumerate(sent) if r.get("status") == "entered-in-error"]
+        if not others:  # an order sent active and stopped, a dose completed and on hold: no status says which is later
+            kind, others = "copy-status-differs", [i for i, r in enumerate(sent) if r.get("status") != read.get("status")]
     if not others:
         return None
     keys = _meta_keys(sent)
@@ -303,9 +306,11 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     if kind != "copy-revision-unread" and _version_key(read) != unplaced \
             and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
         return None  # its `meta` says the copy read came after every copy that says otherwise
+    other = str(sent[others[0]].get("status"))[:40]
     return DataNote(kind, f"{read.get('resourceType')}/{read.get('id')}",
-                    f"sent as '{read.get('status')}' and as '{sent[others[0]].get('status')}', with no meta saying which "
-                    f"is the later; read as '{read.get('status')}'", day=_day_of_copy(read))
+                    f"sent as '{read.get('status')}' and as '{other}', with no meta saying which "
+                    f"is the later; read as '{read.get('status')}'", other if kind == "copy-status-differs" else "",
+                    day=_day_of_copy(read))
 
 
 def _day_of_copy(read: Mapping[str, Any]) -> date | None:

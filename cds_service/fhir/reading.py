@@ -68,6 +68,9 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 # stopped; one still in progress does not (clinical rules §5: the completed procedure).
 CAR_T_GIVEN_STATUSES = frozenset({"completed", "in-progress", "stopped"})
 CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
+# A CAR-T infusion or bispecific dose recorded on hold (FHIR: halted for now; a dose held is sent so) or of status unknown:
+# not known to be given, so no T0; named, and the card asks whether it was given where no other is read
+NOT_KNOWN_GIVEN = frozenset({"on-hold", "unknown"})
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.

@@ -26,7 +26,7 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_START, BSAB_ORDER_STATUSES, CAR_T_GIVEN_STATUSES, CAR_T_PROCEDURE_STATUSES, DOSE_DAY, IG_ORDER_STATUSES,
-    NoStartDate, PERIOD_EFFECTIVE, PERIOD_PERFORMED, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
+    NOT_KNOWN_GIVEN, NoStartDate, PERIOD_EFFECTIVE, PERIOD_PERFORMED, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
     THERAPY_KINDS, THERAPY_STATUSES, _codings, _concept_text, _cut, _first, _first_code, _not_given_reason, _partial,
     _str, _texts, reference_of,
 )
@@ -117,6 +117,9 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if bsab is not None:
         # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
         # a dose given that day, as a MedicationAdministration of it is (it may start the window).
+        if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given
+            _not_known_given(b, r, "bsab", _bsab_drug(b, bsab, r.get("code")) or _concept_text(r.get("code")))
+            return None
         if _str(r.get("status")) not in ("completed", "stopped") or _stopped_not_given(b,
                 r, "bsab", _bsab_drug(b, bsab, r.get("code")) or _concept_text(r.get("code"))):
             return None
@@ -152,9 +155,12 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if not sets:
             _unrecognised(b, r, r.get("code"))
         return None
+    if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given, named
+        _not_known_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code")))
+        return None
     if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
             or _stopped_not_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
-        return None  # preparation, in-progress, not-done, on-hold, entered-in-error, unknown: not read as given
+        return None  # preparation, in-progress, not-done, entered-in-error: not read as given
     drug = str(entry.get("drug") or "")
     when = _performed(r)
     if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
@@ -207,8 +213,9 @@ def _not_given_kept(b: FactBuilder, found: list[tuple[Mapping[str, Any], str, da
             continue
         written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
         shown = day.isoformat() if day is not None and not _partial(written) else ""
+        held = _str(r.get("status")) or "" if not reason else ""  # on hold or unknown: not known to be given
         b._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
-                                            not_given=reason[:80]))
+                                            not_given=reason[:80], not_known_given=held))
 
 
 def _stopped_not_given(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:
@@ -225,6 +232,19 @@ def _stopped_not_given(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: st
         if kind in ("car-t", "bsab"):
             (b._car_t_not_given if kind == "car-t" else b._bsab_not_given).append((r, drug, day, reason))
     return bool(reason)
+
+
+def _not_known_given(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str) -> None:
+    """A CAR-T infusion (`kind` "car-t") or bispecific dose ("bsab") recorded `on-hold` or `unknown`: FHIR says its
+    actions were halted for now, or that the source does not know its status, and EHRs send a dose held (not given)
+    as on hold. Not known to be given, so no T0 (§4.1: T0 from what happened), as an immunoglobulin dose so recorded
+    is no dose given; named, and kept for the card that asks whether it was given where no other is read."""
+    status, day = _str(r.get("status")) or "", b._day_of(r)
+    what = "CAR-T infusion" if kind == "car-t" else "bispecific dose"
+    b._notes.append(DataNote("car-t-not-known-given" if kind == "car-t" else "bsab-dose-not-known-given",
+                             reference_of(r), f"{what} with status {status!r}: not known to be given, not used",
+                             drug[:80], day))
+    (b._car_t_not_given if kind == "car-t" else b._bsab_not_given).append((r, drug, day, ""))
 
 
 def _car_t_stopped(b: FactBuilder, r: Mapping[str, Any], drug: str, day: date) -> None:
@@ -295,6 +315,11 @@ def _medication_administration(b: FactBuilder, r: Mapping[str, Any]) -> Produced
                 r, "car-t" if car_t else "bsab" if bsab is not None else "ig",
                 (str(car_t.get("drug") or "") if car_t is not None else _bsab_drug(b, bsab, concept)
                  if bsab is not None else "") or _concept_text(concept)):
+        if ig is None and _str(r.get("status")) in NOT_KNOWN_GIVEN:  # a CAR-T infusion or bsAb dose: named
+            _not_known_given(b, r, "car-t" if car_t is not None else "bsab",
+                             (str(car_t.get("drug") or "") if car_t is not None
+                              else _bsab_drug(b, bsab, concept) if bsab is not None else "")
+                             or _concept_text(concept))
         if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
             b._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                         f"with status {_str(r.get('status'))!r}: not known to be given, not used",

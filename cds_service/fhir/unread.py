@@ -23,8 +23,8 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 from ..errors import DataError
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
-    WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first, _first_code, _list, _not_given_reason, _str, _texts,
-    reference_of,
+    PERIOD_EFFECTIVE, PERIOD_PERFORMED, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first, _first_code, _list,
+    _not_given_reason, _partial, _str, _texts, reference_of,
 )
 
 if TYPE_CHECKING:
@@ -143,8 +143,16 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
                                             code=code[:40], code_system=_system_name(b, system)[:100],
                                             held_under=held_under))
         return
+    written = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
+                     "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+    if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
+        written = next((v for v in (_first(d, "timing.repeat.boundsPeriod.start") for d in
+                                    _list(resource.get("dosageInstruction")) if isinstance(d, dict)) if v),
+                       resource.get("authoredOn"))
+    # a month or a year only ("2025-11"): `day` is its first day, which the card must not show as the day given
+    recorded = written.strip()[:20] if _partial(written) else ""
     b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                               _system_name(b, system)[:100], held_under))
+                                               _system_name(b, system)[:100], held_under, recorded))
 
 
 def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -150,6 +150,7 @@ FIELDS = {
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
     "not_given": Text("stopped, read as not given; reason", "afbrudt, læst som ikke givet; årsag"),
+    "not_known_given": Text("not recorded as given; status", "ikke registreret som givet; status"),
     "component": Text("read from", "læst fra"), "panel": Text("panel", "panel"),
 }
 # A result read from one component of a panel Observation (IgG, IgA, IgM in one resource): the source is the panel's.
