@@ -1604,6 +1604,66 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Beslut individuelt, og registrér infusionen som givet, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # the same, its date naming no day (a month, none, words): the card names no day it does not know
+                "bsab-not-known-given-no-day": Variant(
+                    Text("Not checked: {drug} not recorded as given ({therapy_status}), no day read; record whether "
+                         "it was, and when",
+                         "Ikke vurderet: {drug} ikke registreret som givet ({therapy_status}), ingen dag læst; "
+                         "registrér, om og hvornår den blev"),
+                    Text("The bispecific dose is recorded as {therapy_status}, not as given, and its date names no "
+                         "day; no other dose is recorded: no high-risk window ({window}), start or stop criterion "
+                         "applied.",
+                         "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet, og dens dato "
+                         "angiver ingen dag; ingen anden dosis registreret: ingen højrisikoperiode ({window}), start- "
+                         "eller stopkriterier anvendt."),
+                    Text("If it was given, record it as given with its day; until then check the immunoglobulin "
+                         "criteria yourself.",
+                         "Blev den givet, så registrér den som givet med dagen; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "bsab-not-known-given-no-day-child": Variant(
+                    Text("Not checked: {drug} not recorded as given, no day read; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} ikke registreret som givet, ingen dag læst; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The bispecific dose is recorded as {therapy_status}, not as given, and its date names no "
+                         "day. The criteria do not cover children: the need for substitution is assessed individually.",
+                         "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet, og dens dato "
+                         "angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes "
+                         "individuelt."),
+                    Text("Decide individually, and record the dose as given with its day if it was.",
+                         "Beslut individuelt, og registrér dosis som givet med dagen, hvis den blev givet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
+                "car-t-not-known-given-no-day": Variant(
+                    Text("Not checked: {drug} not recorded as given ({therapy_status}), no day read; record whether "
+                         "cells were given, and when",
+                         "Ikke vurderet: {drug} ikke registreret som givet ({therapy_status}), ingen dag læst; "
+                         "registrér, om og hvornår der blev givet celler"),
+                    Text("The CAR-T infusion is recorded as {therapy_status}, not as given, and its date names no "
+                         "day; no other infusion is recorded: no high-risk window ({window}), start or stop criterion "
+                         "applied.",
+                         "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet, og dens dato angiver "
+                         "ingen dag; ingen anden infusion registreret: ingen højrisikoperiode ({window}), start- eller "
+                         "stopkriterier anvendt."),
+                    Text("If cells were given, record the infusion as given with its day; until then check the "
+                         "immunoglobulin criteria yourself.",
+                         "Er der givet celler, så registrér infusionen som givet med dagen; vurdér indtil da selv "
+                         "kriterierne for immunglobulin."),
+                ),
+                "car-t-not-known-given-no-day-child": Variant(
+                    Text("Not checked: {drug} not recorded as given, no day read; child ({age} y): individual "
+                         "assessment",
+                         "Ikke vurderet: {drug} ikke registreret som givet, ingen dag læst; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("The CAR-T infusion is recorded as {therapy_status}, not as given, and its date names no "
+                         "day. The criteria do not cover children: the need for substitution is assessed individually.",
+                         "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet, og dens dato angiver "
+                         "ingen dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and record the infusion as given with its day if cells were given.",
+                         "Beslut individuelt, og registrér infusionen som givet med dagen, hvis der blev givet celler."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # the order carries no date at all: words, not "ordered for ?"
                 "car-t-order-no-date": Variant(
                     Text("Not checked: {drug} ordered (order completed, no date on it), but no infusion recorded: "
@@ -1698,6 +1758,14 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                   "cells were given",
                          "car-t-not-known-given-child": "the same, in a child (under the adult age on its day): "
                                                         "individual assessment",
+                         "bsab-not-known-given-no-day": "a bispecific dose recorded on hold or with status unknown "
+                                                        "whose date names no day (a month, none, words), while no "
+                                                        "bispecific dose or order is read: the card names no day",
+                         "bsab-not-known-given-no-day-child": "the same, in a child: individual assessment",
+                         "car-t-not-known-given-no-day": "a CAR-T infusion recorded on hold or with status unknown "
+                                                         "whose date names no day (a month, none, words), while no "
+                                                         "CAR-T infusion is read: the card names no day",
+                         "car-t-not-known-given-no-day-child": "the same, in a child: individual assessment",
                          "car-t-order-no-date": "a CAR-T product order completed with no date at all (no start, no "
                                                 "authoredOn) while no CAR-T infusion is recorded: the card says the "
                                                 "order has no date",

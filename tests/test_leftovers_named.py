@@ -316,3 +316,26 @@ def test_an_immunoglobulin_dose_on_hold_or_of_unknown_status_is_named_as_not_giv
     [card] = cards((dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), *ivig_doses(status), igg("igg", "2026-01-08", 3.1)),
                    date(2026, 1, 12))
     assert "dose on 2026-01-05 is not recorded as given (on hold, or status unknown)" in plain(card), plain(card)
+
+
+@pytest.mark.parametrize("kind", ["bsab", "car-t"])
+@pytest.mark.parametrize("written, lang, words", [
+    ("2025-12", "en", "not recorded as given (on hold), no day read"),
+    (None, "en", "not recorded as given (on hold), no day read"),
+    ("2025-12", "da", "ikke registreret som givet (i bero), ingen dag læst"),
+])
+def test_a_dose_or_infusion_on_hold_dated_by_its_month_or_not_at_all_names_no_day(
+        kind: str, written: str | None, lang: str, words: str) -> None:
+    """A held dose or infusion whose date names no day: the card names no day it does not know (before: 'Teclistamab
+    on 2025-12-01 is not recorded as given', a day the record does not give, or 'on ?' with no date at all)."""
+    from tests.test_acceptance_lifecycle import MYELOMA, tec_dose
+    record: Resource = tec_dose("2025-12-01", "on-hold") if kind == "bsab" else car_t("2025-12-01", "on-hold")
+    field = "effectiveDateTime" if kind == "bsab" else "performedDateTime"
+    record = {k: v for k, v in record.items() if k != field}
+    if written is not None:
+        record[field] = written
+    diagnosis = dx(MYELOMA, "2023-05-02") if kind == "bsab" else dx(DLBCL, "2025-02-14")
+    [card] = cards((diagnosis, record, igg("igg", "2026-01-08", 3.1)), date(2026, 1, 12), lang=lang)
+    assert code(card) == "therapy-undated", code(card)
+    assert words in card["summary"], card["summary"]
+    assert "2025-12-01" not in plain(card) and "?" not in card["summary"], plain(card)
