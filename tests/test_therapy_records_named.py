@@ -67,9 +67,16 @@ def test_a_cart_administration_in_progress_dates_t0() -> None:
     assert "stopped" not in card["detail"]
 
 
-@pytest.mark.parametrize("status", ["preparation", "in-progress", "not-done", "on-hold", "entered-in-error"])
+@pytest.mark.parametrize("status", ["preparation", "in-progress", "not-done", "entered-in-error"])
 def test_a_cart_infusion_never_given_dates_nothing(status: str) -> None:
     assert cards((dx(DLBCL), proc("proc-cart", "2025-11-18", BOQX1, status=status), LOW)) == []
+
+
+def test_a_cart_infusion_on_hold_dates_nothing_and_asks_whether_cells_were_given() -> None:
+    """On hold is not known to be given: no T0, but not the silence of a chart with no CAR-T at all."""
+    [card] = cards((dx(DLBCL), proc("proc-cart", "2025-11-18", BOQX1, status="on-hold"), LOW))
+    assert code(card) == "therapy-undated", code(card)
+    assert "on 2025-11-18 is not recorded as given (on hold)" in card["summary"], card["summary"]
 
 
 def test_blinatumomab_in_progress_counts_from_its_start() -> None:
