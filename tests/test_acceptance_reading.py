@@ -605,6 +605,21 @@ add(Chart("car-t-status-unknown", chart(CART_UNKNOWN, igg("2026-01-13", 3.2)), "
 add(Chart("child-car-t-status-unknown", chart(CART_UNKNOWN, igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, a CAR-T infusion of status unknown: individual assessment; record it as given if cells were",
           (("therapy-undated", "car-t-not-known-given-child"),), ("13 y", "2025-11-18"), by_when=False))
+# The same whose date names no day (a month, none): the card names no day, never the month's first
+add(Chart("bsab-dose-on-hold-month", chart(replace_in(BSAB_HELD, effectiveDateTime="2025-11"), igg("2026-01-13", 3.2)),
+          "2026-01-20", "Tecvayli on hold, dated 2025-11 only: no window; record whether and when it was given",
+          (("therapy-undated", "bsab-not-known-given-no-day"),), ("no day read", "on hold"), by_when=False))
+add(Chart("child-bsab-dose-on-hold-no-date", chart(replace_in(BSAB_HELD, effectiveDateTime=None), igg("2026-01-13", 3.2),
+                                                   birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, a bispecific dose on hold with no date: individual assessment",
+          (("therapy-undated", "bsab-not-known-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
+add(Chart("car-t-status-unknown-no-date", chart(replace_in(CART_UNKNOWN, performedDateTime=None), igg("2026-01-13", 3.2)),
+          "2026-01-20", "Abecma of status unknown with no date: no window; record whether and when cells were given",
+          (("therapy-undated", "car-t-not-known-given-no-day"),), ("no day read", "status unknown"), by_when=False))
+add(Chart("child-car-t-status-unknown-no-date", chart(replace_in(CART_UNKNOWN, performedDateTime=None),
+                                                      igg("2026-01-13", 3.2), birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, a CAR-T infusion of status unknown with no date: individual assessment",
+          (("therapy-undated", "car-t-not-known-given-no-day-child"),), ("13 y", "no day read"), by_when=False))
 # Named as a bispecific, under a code no value set reads (a hospital's own), with no date: both unread, said
 [NAMED_NO_DATE] = [replace_in(d, effectiveDateTime=None,
                               medicationCodeableConcept={"coding": [{"system": "urn:local:drugs", "code": "TEC-1"}],
