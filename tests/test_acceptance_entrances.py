@@ -366,3 +366,15 @@ def test_the_timeline_says_why_the_day_of_a_not_given_record_matters() -> None:
     assert line.endswith("[therapy recorded as stopped, none given]"), line
     danish = next(x for x in render_text(timeline, "da").splitlines() if x.startswith("2025-11-03"))
     assert "[behandling registreret som afbrudt, intet givet]" in danish, danish
+
+
+def test_the_worklist_says_check_which_is_valid_for_an_order_sent_with_two_statuses() -> None:
+    """The IVIG order sent both active and stopped, nothing saying which copy is the later: the card reads one and asks
+    to check which is valid; the worklist row carried no `check`, so the ward's list showed the advice as settled."""
+    chart = [patient(), *S, ivig("2025-09-15"), ivig("2025-09-15", "stopped")]
+    at = date(2026, 1, 12)
+    cards = replay(RUNTIME, {"resourceType": "Bundle", "type": "collection",
+                             "entry": [{"resource": r} for r in chart]}, at=at).cards
+    assert any("check which is valid" in plain(c) for c in cards), [plain(c) for c in cards]
+    rows = evaluate_patient_resources(chart, at, RUNTIME)
+    assert rows and all("sent as" in row.check and "check which is valid" in row.check for row in rows), rows

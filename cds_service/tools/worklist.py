@@ -28,7 +28,7 @@ from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
 from cql_like_rules.facts import DataNote
 
-from ..cards.notes import one_line, rank
+from ..cards.notes import NOTE_TEXT, one_line, rank
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer_local
 from . import CPR_SYSTEM
@@ -71,9 +71,9 @@ class AdviceRow(NamedTuple):
 
 
 # Data notes whose card asks the clinician to check which record is valid: the service chose one of two that disagree,
-# and the other could change the advice.
-CHECK_NOTES = frozenset({"igg-same-day-unordered", "copy-withdrawn", "copy-error-unread", "copy-revision-unread",
-                         "copy-error-read"})
+# and the other could change the advice. Taken from the notes' own words, so that a note that asks it is never left off
+# the list (a copy sent with two statuses, nothing saying which is the later, asks it too).
+CHECK_NOTES = frozenset(kind for kind, (one, _) in NOTE_TEXT.items() if "check which is valid" in one("en"))
 
 
 def check_text(notes: Iterable[DataNote], lang: str = "en") -> str:
