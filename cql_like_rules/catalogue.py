@@ -444,7 +444,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "igg-no-m-protein": "the M-protein is IgG (by immunofixation or an earlier typed M-protein "
                                              "result), but none is measured near the IgG; the total lies within the "
                                              "caveat margin, or the last IgG M-protein if larger, above a threshold "
-                                             "(any total at or above one when no M-protein was ever measured)"},
+                                             "(any total at or above one when no M-protein, bound or negative "
+                                             "immunofixation was ever measured before it)"},
         ),
         AdviceKind(
             "no-start-without-infections",

@@ -1274,10 +1274,24 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
                 if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
                default=None)
     if last is None:
+        bound = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
+                     if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "")), default=None)
+        if bound is not None:  # only a bound ("<1.0", below the measuring range): the M-protein was at most that
+            return max(c.params.paraprotein_caveat_margin_g_l, bound[2])
+        if _negative_fixation_before(c, result):  # none found by immunofixation since it was last found: as "0 g/L"
+            return c.params.paraprotein_caveat_margin_g_l
         # an IgG myeloma (by immunofixation) whose M-protein was never measured: it may be most of the total (total
         # IgG 12.0 may be an M-protein of 10 and polyclonal IgG 2), so no total says where polyclonal IgG lies
         return result.value_g_l
     return max(c.params.paraprotein_caveat_margin_g_l, last[2])
+
+
+def _negative_fixation_before(c: Context, result: IgGResult) -> bool:
+    """The latest immunofixation on or before the IgG found no M-protein (remission): the M-protein was measured,
+    as none, just as an M-protein "Ikke påvist" is."""
+    before = [x for x in c.facts.immunofixation if x.date <= min(result.date, c.today)]
+    latest = max(before, key=lambda x: (x.date, x.isotype != "none", x.source), default=None)
+    return latest is not None and latest.isotype == "none"
 
 
 @define("Latest IgG", "The most recent relevant IgG, polyclonal when an IgG M-protein is known", decisive=True)

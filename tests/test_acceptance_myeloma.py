@@ -263,6 +263,31 @@ def test_igg_myeloma_whose_m_protein_was_measured_long_ago_keeps_the_policy_marg
     assert ask(on_tec(igg("2026-02-10", 12.0), igg_kappa("2025-10-10", 1.5)), "2026-02-12") == []
 
 
+@pytest.mark.parametrize("measured", [
+    spep("2025-11-01", 1.0, comparator="<"),  # below the measuring range: at most 1.0
+    fixation("2025-12-01", "Negativ"),  # immunofixation in remission found none: as "Ikke påvist"
+], ids=["bound", "negative-fixation"])
+def test_igg_myeloma_whose_m_protein_was_measured_as_small_or_none_keeps_the_policy_margin(measured: Resource) -> None:
+    """IgG kappa myeloma (immunofixation 2025-06), then an M-protein below the measuring range ("<1.0 g/L") or a
+    negative immunofixation in remission, and total IgG 9.0 months later: the M-protein was measured, and small, as
+    with "Ikke påvist"; the policy's 2 g/L margin holds and a total of 9 gives no card. It was read as never measured
+    ('polyclonal IgG may be < 4 g/L') at any total. A total of 5.5 keeps the caveat."""
+    bundle = on_tec(fixation("2025-06-01", "IgG kappa"), measured, igg("2026-02-10", 9.0))
+    assert ask(bundle, "2026-02-12") == []
+    card = one(on_tec(fixation("2025-06-01", "IgG kappa"), measured, igg("2026-02-10", 5.5)), "2026-02-12")
+    assert "IgG myeloma without an M-protein measured with this IgG" in card["detail"]
+
+
+def test_igg_myeloma_found_again_after_a_negative_fixation_is_not_judged_on_its_total() -> None:
+    """Negative immunofixation in December, IgG kappa found again in January (relapse), no M-protein quantity: the
+    amount is unknown again, and a total of 9.0 may hide a polyclonal IgG below 4."""
+    bundle = on_tec(fixation("2025-06-01", "IgG kappa"), fixation("2025-12-01", "Negativ"),
+                    fixation("2026-01-20", "IgG kappa"), igg("2026-02-10", 9.0))
+    card = one(bundle, "2026-02-12")
+    assert card["summary"] == ("IgG myeloma, total IgG 9.0 g/L (2026-02-10), M-protein not measured with it: "
+                               "polyclonal IgG may be < 4 g/L; measure the M-protein")
+
+
 # ---- IgA and light-chain myeloma: the total IgG is polyclonal (immunoparesis) --------------------------------------
 
 def test_iga_myeloma_total_igg_is_polyclonal_and_decides_as_it_is() -> None:
