@@ -156,8 +156,8 @@ def test_a_switch_booked_after_the_stop_date_is_put_on_hold_and_the_order_ending
     it is put on hold, while the stop is planned (the card had no suggestion) and while it is due. The IVIG order,
     which ends in time, is never put on hold before the stop date (it was, four days early)."""
     for at, code in (("2026-03-05", "stop-planned"), ("2026-04-06", "stop-due-soon")):
-        for lang, todo in (("en", "booked to begin on or after 2026-04-14 on hold"),
-                           ("da", "planlagt at begynde 2026-04-14 eller senere, i bero")):
+        for lang, todo in (("en", "booked to begin on 2026-04-16 on hold, so substitution pauses from 2026-04-14"),
+                           ("da", "planlagt at begynde 2026-04-16, i bero, så substitutionen pauseres fra 2026-04-14")):
             bundle, _ = _fixture("cart-ig-active-stop-planned-40-days")
             _ivig_ends(bundle, "2026-04-10")
             bundle["entry"].append(_scig_order("mr-scig-after", "2026-04-16", "2026-03-01"))
