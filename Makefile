@@ -21,7 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/cds-service serve --host $(HOST) --port $(PORT)
 
-# Types and lint first (seconds), then the suite: mypy strict on the rules and the pipeline
+# Types and lint first (seconds), then the suite: mypy strict on every module of the service and the rules
 # ([tool.mypy] in pyproject.toml), ruff on everything ([tool.ruff]).
 test: $(STAMP)
 	$(PY) -m mypy

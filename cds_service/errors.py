@@ -21,7 +21,7 @@ message names what is wrong and never echoes tokens or resource contents.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 import orjson
 from starlette.responses import Response
@@ -136,13 +136,13 @@ class UpstreamError(IgsubError):
     """A server the service depends on per request (the EHR's FHIR server, a JWK Set URL) failed."""
 
 
-def error_body(status: int, message: str) -> dict:
+def error_body(status: int, message: str) -> dict[str, Any]:
     return {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": ISSUE_CODES.get(status, "processing"), "diagnostics": message}],
     }
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps(error_body(status, message)), status_code=status,
                     media_type="application/json", headers=headers)

@@ -75,7 +75,7 @@ class Answer:
     request: HookRequest
     lang: str
     today: date
-    cards: list[dict[str, object]]
+    cards: list[dict[str, Any]]  # CDS Hooks cards, as JSON
     advice: tuple[Advice, ...]  # what the cards show (the kill switch may have removed some)
     suppressed: tuple[str, ...]  # advice codes the kill switch removed
     explanation: Explanation = field(repr=False, compare=False)

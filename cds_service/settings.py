@@ -47,7 +47,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from ipaddress import ip_address
 from pathlib import Path
@@ -344,20 +344,20 @@ def auth_settings(env: Mapping[str, str]) -> AuthSettings:
     mode = (_text(env, "CDS_AUTH") or "off").lower()
     if mode not in ("on", "off"):
         raise ConfigError(f"CDS_AUTH must be 'on' or 'off', not {mode!r}")
-    numbers = {
-        "leeway_seconds": _number(env, "CDS_AUTH_LEEWAY_SECONDS", 60.0, minimum=0.0),
-        "max_token_seconds": _positive(env, "CDS_AUTH_MAX_TOKEN_SECONDS", AuthSettings.max_token_seconds, float),
-        "jwks_timeout_seconds": _number(env, "CDS_JWKS_TIMEOUT_SECONDS", 2.0, minimum=0.001),
-        "jwks_cache_seconds": _number(env, "CDS_JWKS_CACHE_SECONDS", 3600.0, minimum=0.0),
-    }
+    numbers = AuthSettings(
+        leeway_seconds=_number(env, "CDS_AUTH_LEEWAY_SECONDS", 60.0, minimum=0.0),
+        max_token_seconds=_positive(env, "CDS_AUTH_MAX_TOKEN_SECONDS", AuthSettings.max_token_seconds, float),
+        jwks_timeout_seconds=_number(env, "CDS_JWKS_TIMEOUT_SECONDS", 2.0, minimum=0.001),
+        jwks_cache_seconds=_number(env, "CDS_JWKS_CACHE_SECONDS", 3600.0, minimum=0.0),
+    )
     if mode == "off":
-        return AuthSettings(enabled=False, **numbers)
+        return numbers
     filename = _text(env, "CDS_TRUSTED_ISSUERS_FILE")
     if not filename:
         raise ConfigError("CDS_AUTH=on but CDS_TRUSTED_ISSUERS_FILE is not set; point it at a JSON file "
                           "listing the trusted issuers (see docs/authentication.md)")
     issuers = load_issuers_file(Path(filename))
-    return AuthSettings(enabled=True, issuers=issuers, **numbers)
+    return replace(numbers, enabled=True, issuers=issuers)
 
 
 def check_url(url: str, what: str, *, need_path: bool = False) -> str:

@@ -95,6 +95,16 @@ class CardContext:
 POLYCLONAL_AT = re.compile(r"(^|: )(Last |Seneste )?IgG \{igg\}")
 
 
+def _int(value: object) -> int:
+    """A count among the advice's values (days, an int or None); absent counts as 0."""
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def _refs(value: object) -> tuple[str, ...]:
+    """A tuple of references among the advice's values; absent is none."""
+    return value if isinstance(value, tuple) else ()
+
+
 def _named_polyclonal(m: re.Match[str], named: str) -> str:
     if not m.group(2):
         return m.group(1) + named
@@ -116,7 +126,7 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
         # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
         for named in (FACT["polyclonal-summary"](lang), FACT["polyclonal-summary-short"](lang)):
-            full = POLYCLONAL_AT.sub(lambda m, named=named: _named_polyclonal(m, named), template, count=1)
+            full = POLYCLONAL_AT.sub(partial(_named_polyclonal, named=named), template, count=1)
             full = full[:1].upper() + full[1:]
             shorter = full.replace(" ({days_left})", "")
             candidates += [full, shorter, SINCE_T0.sub("", shorter)]
@@ -209,7 +219,7 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     t0 = FACT["t0:bsab-again" if kind == "bsab" and "t0_pause" in p else f"t0:{kind}"](lang).format_map(p)
     tail = ""
     counted = (advice.code, advice.variant) not in NO_COUNTDOWN
-    if counted and p.get("days_left") and int(v.get("days_to_stop") or 0) > 0:  # on the stop date it has closed
+    if counted and p.get("days_left") and _int(v.get("days_to_stop")) > 0:  # on the stop date it has closed
         tail += FACT["window-left"](lang).format_map(p)
     if v.get("restart_in_window"):
         tail += FACT[restart_fact(p)](lang).format_map(p)
@@ -446,14 +456,14 @@ def _without_one(facts: list[str], window: tuple[str, str, str] | None) -> list[
     return facts[:last] + facts[last + 1:]
 
 
-def _suggestion(label: str, actions: list[dict], recommended: bool | None = None) -> dict:
+def _suggestion(label: str, actions: list[dict[str, Any]], recommended: bool | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"label": label, "uuid": new_uuid(), "actions": actions}
     if recommended is not None:
         out["isRecommended"] = recommended
     return out
 
 
-def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[dict]:
+def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[dict[str, Any]]:
     from cql_like_rules.catalogue import ORDER_TEXTS, SUGGESTION_ACTIONS
 
     lang = ctx.lang
@@ -478,7 +488,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                                          "resource": resource}]))
         elif kind in ("hold-ig", "hold-booked-ig", "set-ig-end", "set-order-end"):
             actions = []
-            booked = values.get("booked_after") or ()  # orders booked to begin on or after the stop date: held
+            booked = _refs(values.get("booked_after"))  # orders booked to begin on or after the stop date: held
             for ref in advice.targets:
                 raw = ctx.resources.get(ref)
                 # hold-ig acts on every target; the rules split the others: booked orders held, the rest ended
@@ -498,7 +508,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     return out
 
 
-def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
+def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, Any]:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
     kind = CATALOGUE[advice.code]
     p, escaped = placeholder_pair(advice, ctx.ruleset.parameters, ctx.lang)  # plain: summary, title, labels
@@ -533,7 +543,7 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict:
     return out
 
 
-def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] | None = None) -> list[dict]:
+def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] | None = None) -> list[dict[str, Any]]:
     """The cards of an evaluation (of `advice` when given: the kill switch may have removed some)."""
     return [card(a, evaluation, ctx) for a in (evaluation.advice if advice is None else advice)]
 

@@ -19,7 +19,7 @@ from ..fhir.dates import to_local_date
 from .ids import new_uuid
 
 
-def _coding(terminology: Terminology, entry: Any) -> dict:
+def _coding(terminology: Terminology, entry: Any) -> dict[str, Any]:
     alias = entry.aliases[0]
     return {"system": terminology.uris_of[alias][0], "code": entry.code, "display": entry.display}
 
@@ -27,7 +27,7 @@ def _coding(terminology: Terminology, entry: Any) -> dict:
 IGG_TEXT = "IgG, serum/plasma"
 
 
-def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str = "en") -> dict:
+def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str = "en") -> dict[str, Any]:
     """A draft ServiceRequest for total serum IgG, with every orderable code (LOINC, NPU); on a
     Danish card its text is the value set's Danish name (the NPU name Danish labs order by)."""
     orderable = [e for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
@@ -47,7 +47,7 @@ def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str 
 
 
 def ig_order(terminology: Terminology, patient_id: str, route: str, start: date, end: date | None, dose_text: str,
-             text: str | None = None) -> dict:
+             text: str | None = None) -> dict[str, Any]:
     """A draft immunoglobulin MedicationRequest (IV or SC), ending on `end` when given. Its text is `text`
     when given (the card's language), else the code's display; the coding keeps the code system's display."""
     entry = next(e for e in terminology.valuesets["immunoglobulin-substitution"].entries if e.get("route") == route and e.code)
@@ -66,14 +66,14 @@ def ig_order(terminology: Terminology, patient_id: str, route: str, start: date,
     }
 
 
-def on_hold(resource: Mapping[str, Any]) -> dict:
+def on_hold(resource: Mapping[str, Any]) -> dict[str, Any]:
     """The same order, put on hold (a pause: resuming it is a restart by §4.3)."""
     updated = copy.deepcopy(dict(resource))
     updated["status"] = "on-hold"
     return updated
 
 
-def _object(parent: dict, key: str) -> dict:
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
     """`parent[key]` as an object, replacing whatever else the EHR put there (null, a string...)."""
     value = parent.get(key)
     if not isinstance(value, dict):
@@ -81,7 +81,7 @@ def _object(parent: dict, key: str) -> dict:
     return value
 
 
-def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None) -> dict:
+def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None) -> dict[str, Any]:
     """The same order with every dosage bounded to end on `end`.
 
     The bounds become a boundsPeriod (FHIR allows one bounds[x]): a length it had (boundsDuration,

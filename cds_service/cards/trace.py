@@ -38,11 +38,11 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
     if kind in _SCALARS:  # most values: the exact types first, then what subclasses them
         return value  # type: ignore[return-value]
     if kind is date:
-        return value.isoformat()  # type: ignore[attr-defined]
+        return value.isoformat()  # type: ignore[attr-defined, no-any-return]
     names = _FIELDS.get(kind, _UNKNOWN)
     if names is not _UNKNOWN and names is not None:  # a record seen before
         out: dict[str, JsonValue] = {"type": kind.__name__}
-        for name in names:  # type: ignore[union-attr]
+        for name in names:  # type: ignore[attr-defined]
             field = getattr(value, name)
             field_kind = type(field)
             out[name] = (field if field_kind in _SCALARS else field.isoformat() if field_kind is date
@@ -54,10 +54,10 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
         items = value if kind is tuple or kind is list else list(value)
         if limit is not None and len(items) > limit:
             cut.append(len(items))
-            return {"count": len(items), "last": [_json(v, limit, cut) for v in items[-limit:]]}
+            return {"count": len(items), "last": [_json(v, limit, cut) for v in items[-limit:]]}  # type: ignore[index]
         return [_json(v, limit, cut) for v in items]
     if value is None or isinstance(value, (bool, int, float, str)):
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Advice):

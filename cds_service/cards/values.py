@@ -168,9 +168,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if isinstance(start, date):  # a drafted start: its stop attempt under the general criteria, dated
         p["general_stop_from"] = iso(add_months(start, params.general_stop_after_months))
         p["general_stop_to"] = iso(add_months(start, params.general_stop_latest_months))
-    if isinstance(v.get("igg"), float):
-        p["igg"] = g_l(v["igg"], lang, limits, str(v.get("igg_comparator") or ""))  # type: ignore[arg-type]
-        if v.get("m_protein") is not None and str(v.get("igg_comparator") or "").startswith(">") and v["igg"] <= 0:
+    igg = v.get("igg")
+    if isinstance(igg, float):
+        p["igg"] = g_l(igg, lang, limits, str(v.get("igg_comparator") or ""))
+        if v.get("m_protein") is not None and str(v.get("igg_comparator") or "").startswith(">") and igg <= 0:
             p["igg"] = POLYCLONAL_UNKNOWN(lang)  # ">0.0 g/L" is true of any polyclonal IgG: the figures tell nothing
         total_comparator = str(v.get("igg_total_comparator") or "")  # a total reported as a bound stays one
         p["igg_total"] = g_l(float(v.get("igg_total") or 0.0), lang, limits, total_comparator)  # type: ignore[arg-type]

@@ -57,7 +57,7 @@ def to_local_date(value: object, tz: ZoneInfo, *, allow_partial: bool = False, p
 def local_day(value: object, tz: ZoneInfo) -> date:
     """`to_local_date(value, tz)`, for a full date or dateTime: the call made for every result on record."""
     if value.__class__ is str:
-        return _parse(value, tz, False, False)  # type: ignore[arg-type]
+        return _parse(value, tz, False, False)
     return to_local_date(value, tz)
 
 

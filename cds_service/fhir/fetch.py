@@ -410,7 +410,8 @@ class FhirFetcher:
                 raise _KeyFailed("next link points outside the fhirServer; not followed")
             links_followed += 1
         merged = {k: v for k, v in first.items() if k not in ("link", "entry")}
-        links = first.get("link") if isinstance(first.get("link"), list) else []
+        given = first.get("link")
+        links = given if isinstance(given, list) else []
         self_links = [link for link in links if isinstance(link, dict) and link.get("relation") == "self"]
         if self_links:
             merged["link"] = self_links
@@ -524,6 +525,7 @@ def _kept_entries(bundle: Mapping[str, object]) -> list[object]:
 def _next_link(bundle: Mapping[str, object]) -> str | None:
     links = bundle.get("link")
     for link in links if isinstance(links, list) else []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return link["url"]
+        url = link.get("url") if isinstance(link, dict) and link.get("relation") == "next" else None
+        if isinstance(url, str):
+            return url
     return None

@@ -26,7 +26,7 @@ SUBJECT_FIELDS = ("subject", "patient")
 
 @dataclass
 class PooledResources:
-    resources: list[dict] = field(default_factory=list)
+    resources: list[Mapping[str, Any]] = field(default_factory=list)
     notes: list[DataNote] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
@@ -127,7 +127,8 @@ def _version_key(resource: Mapping[str, Any]) -> tuple[datetime, str, tuple[tupl
     read as an instant, "2026-01-13t10:00:00z", by its text, after none), then `meta.versionId` with its runs of
     digits read as numbers ("10" after "9", 'W/"10"' after 'W/"9"', "1.10" after "1.9"). A copy that says neither
     comes first."""
-    meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
+    given = resource.get("meta")
+    meta = given if isinstance(given, dict) else {}
     updated, version = meta.get("lastUpdated"), str(meta.get("versionId") or "")
     unread = ""
     try:
@@ -156,7 +157,7 @@ def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str) -> PooledResources:
     """Collect every declared key's resources; say which keys are missing or unusable."""
     pooled = PooledResources()
-    by_ref: dict[str, dict] = {}
+    by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects: no copy
     copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
     prefetch = prefetch or {}
     owner = pooled.owner = owner_of(prefetch, patient_id)
@@ -177,7 +178,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
         for resource in _resources_of(key, value, pooled):
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
-        by_ref[ref] = _latest_copy(sent)  # type: ignore[assignment]  (the parsed request is ours: no copy)
+        by_ref[ref] = _latest_copy(sent)
         withdrawn = _withdrawn_over_result(by_ref[ref], sent)
         if withdrawn is not None:
             pooled.notes.append(withdrawn)
@@ -196,7 +197,7 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     if any(isinstance(link, dict) and link.get("relation") == "next" for link in (links if isinstance(links, list) else [])):
         pooled.unusable[key] = "the EHR sent only the first page of the results (Bundle has a next link)"
         return []
-    out = []
+    out: list[Mapping[str, Any]] = []
     entries = value.get("entry")
     for entry in entries if isinstance(entries, list) else []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
@@ -212,7 +213,7 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     return out
 
 
-def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledResources, owner: _Owner,
+def _add(resource: Mapping[str, Any], by_ref: dict[str, Mapping[str, Any]], pooled: PooledResources, owner: _Owner,
          copies: dict[str, list[Mapping[str, Any]]]) -> None:
     kind, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
@@ -225,7 +226,7 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, dict], pooled: PooledRes
         return
     current = by_ref.get(ref)
     if current is None:
-        by_ref[ref] = resource  # type: ignore[assignment]  (the parsed request is ours: no copy)
+        by_ref[ref] = resource
     elif ref in copies:
         copies[ref].append(resource)
     else:

@@ -58,7 +58,8 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
             raise BadRequest("'fhirAuthorization' must be an object with an 'access_token'")
         if fhir_server is None:
             raise BadRequest("'fhirAuthorization' requires 'fhirServer'")
-    drafts, selections = (), None
+    drafts: tuple[Mapping[str, Any], ...] = ()
+    selections = None
     if hook in ("order-select", "order-sign"):
         drafts = _draft_orders(context)
         if hook == "order-select":

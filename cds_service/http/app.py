@@ -9,7 +9,7 @@ import logging
 import time
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
 import orjson
 from fastapi import FastAPI, Request
@@ -94,7 +94,7 @@ def create_app(
     verifier = TokenVerifier(auth, clock=auth_clock, replay=replay) if auth.enabled else None
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.evaluation_date is not None:
             log.warning("CDS_EVALUATION_DATE=%s: every request is evaluated as of that date (testing only)",
                         settings.evaluation_date)
@@ -134,7 +134,7 @@ def create_app(
     async def discovery() -> Response:
         return Response(discovery_body, media_type="application/json")
 
-    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict, origin: str) -> bytes:
+    async def answer_hook(service_id: str, body: bytes, accept_language: str | None, state: dict[str, Any], origin: str) -> bytes:
         """One hook call, from the raw body to the JSON answer; raises ServiceError for a client's error."""
         hook = HOOK_OF.get(service_id)
         if hook is None:

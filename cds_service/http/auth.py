@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -147,7 +147,7 @@ def _show(value: object, limit: int = 100) -> str:
     return repr(sanitise(value, limit))
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     """A JSON number usable as a time; huge ints would overflow float arithmetic later."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -304,7 +304,7 @@ class TokenVerifier:
             )
         except PyJWTError as exc:
             raise Unauthorized(f"signature check failed ({type(exc).__name__}), iss {iss!r} kid {_show(kid)}") from None
-        claims = json.loads(verified["payload"])
+        claims = cast(dict[str, Any], json.loads(verified["payload"]))  # the bytes checked to be an object above
         now, expires_at = self._check_claims(claims, issuer, url)
         jti, record = claims["jti"], self._replay
         arguments = (issuer.iss, jti, expires_at, now)
@@ -412,7 +412,8 @@ class AuthMiddleware:
 
     def called_url(self, scope: Scope) -> str:
         """The URL the client called, as it must appear in `aud` (no query string)."""
-        return (self.public_base_url or request_origin(scope)) + scope["path"]
+        path: str = scope["path"]
+        return (self.public_base_url or request_origin(scope)) + path
 
     @staticmethod
     def _log_rejection(scope: Scope, reason: str) -> None:

@@ -6,6 +6,8 @@ each service can return, from the advice catalogue.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cql_like_rules import RuleSet
 from cql_like_rules.catalogue import CATALOGUE
 from cql_like_rules.valuesets import Terminology
@@ -23,7 +25,7 @@ def codes_of(hook: str) -> list[str]:
     return [code for code, kind in CATALOGUE.items() if hook in kind.hooks]
 
 
-def services(terminology: Terminology, ruleset: RuleSet) -> list[dict]:
+def services(terminology: Terminology, ruleset: RuleSet) -> list[dict[str, Any]]:
     prefetch = prefetch_templates(terminology)
     params = ruleset.parameters
     window = f"{params.window_months}-month"
@@ -35,7 +37,7 @@ def services(terminology: Terminology, ruleset: RuleSet) -> list[dict]:
         "draft bispecific-antibody or CAR-T orders."
     )
 
-    def service(hook: str, service_id: str, title: str, description: str) -> dict:
+    def service(hook: str, service_id: str, title: str, description: str) -> dict[str, Any]:
         return {"hook": hook, "id": service_id, "title": title, "description": description, "prefetch": prefetch,
                 "extension": {ADVICE_CODES_EXTENSION: codes_of(hook), "dk.igsub-cds.ruleset": ruleset.label}}
 

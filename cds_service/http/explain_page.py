@@ -364,7 +364,8 @@ def _markdown(text: str) -> str:
     """The card's markdown detail as HTML: CommonMark with raw HTML, links and images switched off."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"]).render(text)
+    html: str = MarkdownIt("commonmark", {"html": False}).disable(["link", "image", "autolink"]).render(text)
+    return html
 
 
 def _parameters(stored: Mapping[str, Any]) -> Parameters:
@@ -452,7 +453,7 @@ def _role(kind: str, fact: Mapping[str, Any], values: Mapping[str, Any], lang: s
     return ""
 
 
-def _counted(trace: list) -> dict[str, Mapping[str, Any]]:
+def _counted(trace: list[Any]) -> dict[str, Mapping[str, Any]]:
     """The infections the rules counted as verified bacterial, by their source: whether severe, and the culture that
     verified one coded without an organism (from the trace's value of `COUNTED`)."""
     step = next((s for s in trace if isinstance(s, dict) and s.get("name") == COUNTED), None)
@@ -634,7 +635,10 @@ def _taken_words(key: str, lang: str, tz: ZoneInfo = SITE_ZONE) -> str:
     revised = issued.endswith("*")
     day_only = taken.endswith("~") or not taken.strip("~")
     issued = issued.rstrip("*")
-    instant = lambda at: _local(at, tz)  # noqa: E731
+
+    def instant(at: str) -> str:
+        return _local(at, tz)
+
     words = [TAKEN_WORDS["day"](lang) if day_only else instant(taken)]
     if revised:
         words.append(TAKEN_WORDS["revised"](lang))
@@ -667,7 +671,7 @@ def _value(value: Any) -> str:
     return f"<details><summary><code>{e(text[:LONG_VALUE])}…</code></summary><pre>{e(pretty)}</pre></details>"
 
 
-def _reasoning(trace: list, lang: str) -> str:
+def _reasoning(trace: list[Any], lang: str) -> str:
     rows = []
     for step in trace:
         if not isinstance(step, dict):
@@ -682,7 +686,7 @@ def _reasoning(trace: list, lang: str) -> str:
             f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _notes(notes: list, lang: str, on_substitution: bool = False) -> str:
+def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
     rows = []
     shown = [note for note in notes if isinstance(note, dict)]
     for note in sorted(shown, key=lambda n: rank(str(n.get("kind", "")))):

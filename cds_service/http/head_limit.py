@@ -56,7 +56,7 @@ except ImportError:  # httptools not installed: uvicorn_http_options chooses h11
 
 if HttpToolsProtocol is not None:
 
-    class HeadLimitedHttpTools(HttpToolsProtocol):  # type: ignore[misc,valid-type]
+    class HeadLimitedHttpTools(HttpToolsProtocol):
         """httptools, refusing a request head larger than `config.h11_max_incomplete_event_size`."""
 
         def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:

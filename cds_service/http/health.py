@@ -8,6 +8,8 @@ database answers; 503 otherwise, so a load balancer sends no traffic to it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import logging
 
 import orjson
@@ -42,7 +44,7 @@ READY_SCHEMA = {
 _OK = orjson.dumps({"status": "ok"})
 
 
-def _json(schema: dict, description: str) -> dict:
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 

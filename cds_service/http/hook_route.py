@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +25,7 @@ PREFIX = "/cds-services/"
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 # (service id, body, Accept-Language, the request's scope state, its origin) -> the JSON answer
-HookHandler = Callable[[str, bytes, "str | None", dict, str], Awaitable[bytes]]
+HookHandler = Callable[[str, bytes, "str | None", dict[str, Any], str], Awaitable[bytes]]
 
 log = logging.getLogger("cds_service")
 
@@ -44,7 +44,8 @@ def service_id_of(scope: Scope) -> str | None:
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            text: str = value.decode("latin-1")
+            return text
     return None
 
 
@@ -70,7 +71,7 @@ async def read_body(receive: Receive) -> bytes:
             return b"".join(chunks)  # one chunk: joined without a copy
 
 
-def answer_error(exc: Exception, state: dict) -> tuple[int, bytes]:
+def answer_error(exc: Exception, state: dict[str, Any]) -> tuple[int, bytes]:
     """(status, OperationOutcome JSON) for an error; the FastAPI exception handlers use it too."""
     if isinstance(exc, ServiceError):
         note_error(state, sanitise(exc.message, 2 * FIELD_LIMIT))  # messages may quote the client (its hook, a path)

@@ -16,7 +16,7 @@ import logging
 import secrets
 import sys
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -178,7 +178,7 @@ class PatientIds:
 
 # -- what the handler tells the log (kept in the request's scope state) -----------------------
 # `state` is the request's `scope["state"]` (what Starlette's `request.state` wraps).
-def note_request(state: dict, req: Any) -> None:
+def note_request(state: dict[str, Any], req: Any) -> None:
     """Called once the envelope is parsed: later failures are still logged with hookInstance.
 
     Only the two strings the log line needs are kept, not the request: the server keeps a
@@ -188,13 +188,13 @@ def note_request(state: dict, req: Any) -> None:
     state["log_request"] = (str(req.hook_instance)[:FIELD_LIMIT], req.patient_id)
 
 
-def note_cards(state: dict, cards: list[dict], suppressed: list[str] = ()) -> None:
+def note_cards(state: dict[str, Any], cards: list[dict[str, Any]], suppressed: Sequence[str] = ()) -> None:
     state["log_codes"] = [c["source"]["topic"]["code"] for c in cards]
     if suppressed:
         state["log_suppressed"] = list(suppressed)
 
 
-def note_error(state: dict, message: str) -> None:
+def note_error(state: dict[str, Any], message: str) -> None:
     state["log_error"] = message
 
 
@@ -247,7 +247,7 @@ class RequestLogMiddleware:
         finally:
             self._finish(scope, state, status, time.perf_counter() - start)
 
-    def _finish(self, scope: Scope, state: dict, status: int, seconds: float) -> None:
+    def _finish(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
         endpoint, service = endpoint_of(scope["path"], self.services)
         codes = state.get("log_codes") or []
         self.metrics.observe_request(endpoint, service, status, seconds, codes)

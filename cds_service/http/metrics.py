@@ -7,13 +7,16 @@ is a fixed route name, never a raw path, so a client cannot grow the label set.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
 from ..fhir.fetch import FetchFailed
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -52,11 +55,11 @@ class Metrics:
                 card = self._cards[(service, code)] = self.cards.labels(service, code)
             card.inc()
 
-    def count_fetch_failures(self, fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    def count_fetch_failures(self, fetch: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
         """Wrap `FhirFetcher.fetch`: the app turns FetchFailed into a 412, the count stays here."""
 
         @functools.wraps(fetch)
-        async def counted(*args: Any, **kwargs: Any) -> Any:
+        async def counted(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return await fetch(*args, **kwargs)
             except FetchFailed:

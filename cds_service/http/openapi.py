@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import NotRequired, TypedDict
 
 from cql_like_rules.catalogue import ADVICE_CODES  # noqa: E402
@@ -33,54 +33,54 @@ Open = ConfigDict(extra="allow")
 
 
 # -- CDS Hooks response -----------------------------------------------------------------------
+@with_config(Closed)
 class Coding(TypedDict):
     """A code: a card's topic, or an override reason the user can pick."""
 
-    __pydantic_config__ = Closed
     code: str
     system: NotRequired[str]
     display: NotRequired[str]
 
 
+@with_config(Closed)
 class Topic(TypedDict):
     """The advice code (the public contract: the catalogue's codes), and its title in the card's language."""
 
-    __pydantic_config__ = Closed
     code: Literal[ADVICE_CODES]  # type: ignore[valid-type]
     system: NotRequired[str]
     display: NotRequired[str]
 
 
+@with_config(Closed)
 class Source(TypedDict):
     """Where the advice comes from: the guideline, and the advice code as the topic."""
 
-    __pydantic_config__ = Closed
     label: str
     url: NotRequired[str]
     icon: NotRequired[str]
     topic: NotRequired[Topic]
 
 
+@with_config(Closed)
 class Action(TypedDict):
     """A change the EHR can make when the user accepts the suggestion."""
 
-    __pydantic_config__ = Closed
     type: Literal["create", "update", "delete"]
     description: str
     resource: NotRequired[dict[str, Any]]
     resourceId: NotRequired[list[str]]
 
 
+@with_config(Closed)
 class Suggestion(TypedDict):
-    __pydantic_config__ = Closed
     label: str
     uuid: NotRequired[str]
     isRecommended: NotRequired[bool]
     actions: NotRequired[list[Action]]
 
 
+@with_config(Closed)
 class Link(TypedDict):
-    __pydantic_config__ = Closed
     label: str
     url: str
     type: Literal["absolute", "smart"]
@@ -88,10 +88,10 @@ class Link(TypedDict):
     autolaunchable: NotRequired[bool]
 
 
+@with_config(Closed)
 class Card(TypedDict):
     """One piece of advice; `extension` carries the rule-set version that produced it."""
 
-    __pydantic_config__ = Closed
     uuid: NotRequired[str]
     summary: Annotated[str, Field(max_length=140)]
     detail: NotRequired[str]
@@ -104,40 +104,40 @@ class Card(TypedDict):
     extension: NotRequired[dict[str, Any]]
 
 
+@with_config(Closed)
 class CdsResponse(TypedDict):
     """At most one card per patient; `[]` when the patient is out of scope or nothing is due."""
 
-    __pydantic_config__ = Closed
     cards: list[Card]
     systemActions: NotRequired[list[Action]]
 
 
 # -- CDS Hooks request (patient-view) ---------------------------------------------------------
+@with_config(Open)
 class FhirResource(TypedDict):
     """Any FHIR R4 resource (only the fields the service reads are described)."""
 
-    __pydantic_config__ = Open
     resourceType: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")]
     id: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
 
 
+@with_config(Open)
 class BundleEntry(TypedDict):
-    __pydantic_config__ = Open
     fullUrl: NotRequired[str]
     resource: NotRequired[FhirResource]
     search: NotRequired[dict[str, Any]]
 
 
+@with_config(Open)
 class BundleLink(TypedDict):
-    __pydantic_config__ = Open
     relation: str
     url: str
 
 
+@with_config(Open)
 class Bundle(TypedDict):
     """A search result; a `next` link means a partial result, which the service will not use."""
 
-    __pydantic_config__ = Open
     resourceType: Literal["Bundle"]
     type: str
     total: NotRequired[Annotated[int, Field(ge=0)]]
@@ -148,10 +148,10 @@ class Bundle(TypedDict):
 Prefetched = Annotated[Bundle | FhirResource | None, Field(description="null = no data; absent = not prefetched")]
 
 
+@with_config(Open)
 class PatientViewPrefetch(TypedDict):
     """The keys announced at discovery; an absent key is fetched from `fhirServer` or answered 412."""
 
-    __pydantic_config__ = Open
     patient: NotRequired[FhirResource | None]
     observations: NotRequired[Prefetched]
     procedures: NotRequired[Prefetched]
@@ -162,17 +162,17 @@ class PatientViewPrefetch(TypedDict):
     diagnosticReports: NotRequired[Prefetched]
 
 
+@with_config(Open)
 class PatientViewContext(TypedDict):
-    __pydantic_config__ = Open
     userId: Annotated[str, Field(pattern=r"^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-\.]{1,64}$")]
     patientId: Annotated[str, Field(pattern=FHIR_ID)]
     encounterId: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
 
 
+@with_config(Open)
 class FhirAuthorization(TypedDict):
     """The bearer token for `fhirServer`; it is sent nowhere else and never logged."""
 
-    __pydantic_config__ = Open
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: Annotated[int, Field(ge=0)]
@@ -181,10 +181,10 @@ class FhirAuthorization(TypedDict):
     patient: NotRequired[Annotated[str, Field(pattern=FHIR_ID)]]
 
 
+@with_config(ConfigDict(extra="allow", json_schema_extra={"dependentRequired": {"fhirAuthorization": ["fhirServer"]}}))
 class PatientViewRequest(TypedDict):
     """A patient-view call. `fhirAuthorization` requires `fhirServer`."""
 
-    __pydantic_config__ = ConfigDict(extra="allow", json_schema_extra={"dependentRequired": {"fhirAuthorization": ["fhirServer"]}})
     hook: Literal["patient-view"]
     hookInstance: Annotated[str, Field(pattern=NON_BLANK)]
     fhirServer: NotRequired[Annotated[str, Field(json_schema_extra={"format": "uri"})]]
@@ -193,21 +193,21 @@ class PatientViewRequest(TypedDict):
     prefetch: NotRequired[PatientViewPrefetch | None]
 
 
+@with_config(Open)
 class DraftResource(TypedDict):
     """A draft order; selections and suggestions refer to it by type and id."""
 
-    __pydantic_config__ = Open
     resourceType: Annotated[str, Field(pattern=r"^[A-Z][A-Za-z]+$")]
     id: Annotated[str, Field(pattern=FHIR_ID)]
 
 
+@with_config(Open)
 class DraftEntry(TypedDict):
-    __pydantic_config__ = Open
     resource: DraftResource
 
 
+@with_config(Open)
 class DraftOrders(TypedDict):
-    __pydantic_config__ = Open
     resourceType: Literal["Bundle"]
     type: NotRequired[str]
     entry: NotRequired[list[DraftEntry]]
@@ -220,16 +220,16 @@ FHIR_SERVER = Annotated[str, Field(json_schema_extra={"format": "uri"})]
 NEEDS_SERVER = ConfigDict(extra="allow", json_schema_extra={"dependentRequired": {"fhirAuthorization": ["fhirServer"]}})
 
 
+@with_config(Open)
 class OrderSignContext(TypedDict):
-    __pydantic_config__ = Open
     userId: USER_ID
     patientId: PATIENT_ID
     encounterId: NotRequired[PATIENT_ID]
     draftOrders: DraftOrders
 
 
+@with_config(Open)
 class OrderSelectContext(TypedDict):
-    __pydantic_config__ = Open
     userId: USER_ID
     patientId: PATIENT_ID
     encounterId: NotRequired[PATIENT_ID]
@@ -237,10 +237,10 @@ class OrderSelectContext(TypedDict):
     draftOrders: DraftOrders
 
 
+@with_config(NEEDS_SERVER)
 class OrderSelectRequest(TypedDict):
     """An order-select call: advice on the selected draft orders."""
 
-    __pydantic_config__ = NEEDS_SERVER
     hook: Literal["order-select"]
     hookInstance: HOOK_INSTANCE
     fhirServer: NotRequired[FHIR_SERVER]
@@ -249,10 +249,10 @@ class OrderSelectRequest(TypedDict):
     prefetch: NotRequired[PatientViewPrefetch | None]
 
 
+@with_config(NEEDS_SERVER)
 class OrderSignRequest(TypedDict):
     """An order-sign call: advice on every draft order."""
 
-    __pydantic_config__ = NEEDS_SERVER
     hook: Literal["order-sign"]
     hookInstance: HOOK_INSTANCE
     fhirServer: NotRequired[FHIR_SERVER]
@@ -262,8 +262,8 @@ class OrderSignRequest(TypedDict):
 
 
 # -- discovery, feedback, errors --------------------------------------------------------------
+@with_config(Closed)
 class Service(TypedDict):
-    __pydantic_config__ = Closed
     hook: str
     id: str
     title: NotRequired[str]
@@ -273,24 +273,24 @@ class Service(TypedDict):
     extension: NotRequired[dict[str, Any]]  # dk.igsub-cds.advice-codes (from the catalogue), dk.igsub-cds.ruleset
 
 
+@with_config(Closed)
 class Discovery(TypedDict):
-    __pydantic_config__ = Closed
     services: list[Service]
 
 
+@with_config(Open)
 class OverrideReason(TypedDict):
-    __pydantic_config__ = Open
     reason: NotRequired[Coding]
     userComment: NotRequired[str]
 
 
+@with_config(Open)
 class AcceptedSuggestion(TypedDict):
-    __pydantic_config__ = Open
     id: str
 
 
+@with_config(Open)
 class FeedbackItem(TypedDict):
-    __pydantic_config__ = Open
     card: str
     outcome: Literal["accepted", "overridden"]
     outcomeTimestamp: str
@@ -298,28 +298,28 @@ class FeedbackItem(TypedDict):
     overrideReason: NotRequired[OverrideReason]
 
 
+@with_config(Open)
 class FeedbackRequest(TypedDict):
-    __pydantic_config__ = Open
     feedback: Annotated[list[FeedbackItem], Field(min_length=1)]
 
 
+@with_config(Closed)
 class FeedbackResponse(TypedDict):
     """Committed: an empty object."""
 
-    __pydantic_config__ = Closed
 
 
+@with_config(Closed)
 class Issue(TypedDict):
-    __pydantic_config__ = Closed
     severity: Literal["fatal", "error", "warning", "information"]
     code: str
     diagnostics: str
 
 
+@with_config(Closed)
 class OperationOutcome(TypedDict):
     """The service's one error shape: what is wrong, never echoing tokens or resource contents."""
 
-    __pydantic_config__ = Closed
     resourceType: Literal["OperationOutcome"]
     issue: Annotated[list[Issue], Field(min_length=1)]
 
@@ -347,7 +347,7 @@ def _error(description: str) -> dict[str, Any]:
 
 UNAUTHORIZED = {**_error("No valid client JWT (CDS_AUTH=on); never says why"),
                 "headers": {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}}
-BODY_ERRORS = {
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     408: _error("The request body did not arrive within CDS_BODY_TIMEOUT"),
     413: _error("The request body exceeds CDS_MAX_BODY_BYTES, or the prefetch holds more than CDS_MAX_RESOURCES resources"),
 }
@@ -369,11 +369,14 @@ OTHER_METHODS = (
 PROTECTED_PREFIX = "/cds-services"  # behind the client JWT when CDS_AUTH=on (auth.py)
 
 
-def _service_docs(hooks: Mapping[str, str]) -> tuple[dict, dict]:
+Responses = dict[int | str, dict[str, Any]]  # FastAPI's `route.responses`: by status code
+
+
+def _service_docs(hooks: Mapping[str, str]) -> tuple[dict[str, Any], Responses]:
     requests = [_ref(REQUEST_MODEL_OF_HOOK[h]) for h in dict.fromkeys(hooks.values())]
     body = requests[0] if len(requests) == 1 else {"oneOf": requests}
     extra = {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
-    responses = {
+    responses: Responses = {
         200: json_response("The cards for this patient (possibly none)", "CdsResponse"),
         400: _error("Malformed request: not JSON, nested deeper than CDS_MAX_JSON_DEPTH, or a field missing or of the wrong type"),
         401: UNAUTHORIZED,
@@ -393,7 +396,7 @@ EXPLANATION_PAGE = {
         "Content-Security-Policy", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy")},
 }
 
-DOCS: dict[tuple[str, str], tuple[dict, dict]] = {
+DOCS: dict[tuple[str, str], tuple[dict[str, Any], Responses]] = {
     ("/cds-services", "GET"): ({}, {200: json_response("The services this server offers", "Discovery"), 401: UNAUTHORIZED}),
     ("/cds-services/{service_id}/feedback", "POST"): (
         {"requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}}},
@@ -419,7 +422,7 @@ def document(app: FastAPI, hooks: Mapping[str, str], *, auth: bool = False) -> N
     for route in app.routes:
         if not isinstance(route, APIRoute):
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             found = docs.get((route.path, method))
             if found is not None:
                 route.openapi_extra = {**(route.openapi_extra or {}), **found[0]}
@@ -464,7 +467,8 @@ def component_schemas() -> dict[str, Any]:
     _, defs = TypeAdapter.json_schemas(
         [(name, "validation", TypeAdapter(model)) for name, model in MODELS.items()], ref_template=REF
     )
-    return defs["$defs"]
+    found: dict[str, Any] = defs["$defs"]
+    return found
 
 
 def tidy(schema: dict[str, Any], hooks: Mapping[str, str], *, auth: bool = False) -> dict[str, Any]:

@@ -204,7 +204,8 @@ class DatabaseReplayRecord:
                 log.error("recording %d token id(s) failed (%s)", len(group), type(exc).__name__)
                 for check in group:
                     check.error = exc
-                connection = _discard(connection)
+                _discard(connection)
+                connection = None
             if self._count(len(group)):
                 self.purge(max(check.params[self._now_at] for check in group))
             for check in group:
@@ -264,4 +265,3 @@ def _discard(connection: Any) -> None:
             connection.close()
         except Exception:  # already broken: nothing more to release
             pass
-    return None

@@ -133,7 +133,7 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
     for at, step in enumerate(steps):
         if comments.get(step.name) != step.comment:  # its own comment, on a copy (the step may be the card's)
             trace[at] = {**trace[at], "comment": step.comment}  # type: ignore[dict-item]
-    if cut:  # the card's trace is `trace` cut: stored as null, cut again when read
+    if cut and isinstance(extension, dict):  # the card's trace is `trace` cut: stored as null, cut again when read
         card = {**card, "extension": {**extension, TRACE_EXTENSION: None}}
     return {
         "version": VERSION,

@@ -90,10 +90,11 @@ CONNECT_TIMEOUT = 10  # seconds (PostgreSQL): an unreachable host stops the star
 
 ACCEPTED, OVERRIDDEN = "accepted", "overridden"
 _ALEMBIC_LOCK = threading.Lock()
-UPSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
+UPSERT: dict[str, Callable[[sa.Table], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert, "postgresql": postgresql.insert}  # backends with ON CONFLICT DO NOTHING
 
 
-class UTCDateTime(sa.TypeDecorator):
+class UTCDateTime(sa.TypeDecorator[datetime]):
     """Stored as naive UTC (same bytes on every backend, so the unique key compares alike)."""
 
     impl = sa.DateTime
@@ -179,7 +180,7 @@ class Feedback:
 
 
 Clock = Callable[[], datetime]
-Serialiser = Callable[[Any, int], dict]  # (answer, index of the card) -> its snapshot payload
+Serialiser = Callable[[Any, int], dict[str, Any]]  # (answer, index of the card) -> its snapshot payload
 
 
 class PendingSnapshot:
@@ -189,10 +190,10 @@ class PendingSnapshot:
 
     def __init__(self, answer: Any, index: int, created: datetime, expires: datetime) -> None:
         self.answer, self.index, self.created, self.expires = answer, index, created, expires
-        self._row: dict | None = None
-        self.part: dict | None = None  # the explanation_part row the snapshot names, if it names one
+        self._row: dict[str, Any] | None = None
+        self.part: dict[str, Any] | None = None  # the explanation_part row the snapshot names, if it names one
 
-    def row(self, card_uuid: str, serialise: Serialiser) -> dict:
+    def row(self, card_uuid: str, serialise: Serialiser) -> dict[str, Any]:
         if self._row is None:
             data = serialise(self.answer, self.index)
             body = orjson.dumps(data).decode()
@@ -337,7 +338,7 @@ class CardStore:
         self._flush_interval = flush_interval
         self._batch_size = batch_size
         self._max_pending = max_pending
-        self._pending: deque[tuple[dict, list[dict], PendingSnapshot | None]] = deque()
+        self._pending: deque[tuple[dict[str, Any], list[dict[str, Any]], PendingSnapshot | None]] = deque()
         self._dropped = 0
         self.explain_days = explain_days
         self._serialise = serialise
@@ -513,7 +514,7 @@ class CardStore:
                     log.exception("a batch of issued cards was refused; writing it card by card")
                     self._write_one_by_one(batch)
 
-    def _write_cards(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
+    def _write_cards(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]], PendingSnapshot | None]]) -> None:
         snapshots = [row for item in batch if (row := self._snapshot_row(item)) is not None]
         today = self._clock().astimezone(timezone.utc).date()
         # A part is (re)asserted with the first snapshot naming it each day: see "Explanation parts" above.
@@ -530,7 +531,7 @@ class CardStore:
                 _insert_many(connection, explanation, snapshots, ["card_uuid"])
         self._parts.update(dict.fromkeys(parts, today))  # stored, used today: not written again by this store today
 
-    def _snapshot_row(self, item: tuple[dict, list[dict], PendingSnapshot | None]) -> dict | None:
+    def _snapshot_row(self, item: tuple[dict[str, Any], list[dict[str, Any]], PendingSnapshot | None]) -> dict[str, Any] | None:
         """The snapshot's row (serialised here, in the writing thread); a failure loses the snapshot, not the card."""
         row, _, snapshot = item
         if snapshot is None or self._serialise is None:
@@ -541,7 +542,7 @@ class CardStore:
             log.exception("the explanation snapshot of card %s could not be serialised", row["card_uuid"])
             return None
 
-    def _write_one_by_one(self, batch: list[tuple[dict, list[dict], PendingSnapshot | None]]) -> None:
+    def _write_one_by_one(self, batch: list[tuple[dict[str, Any], list[dict[str, Any]], PendingSnapshot | None]]) -> None:
         for item in batch:
             try:
                 self._write_cards([item])
@@ -711,7 +712,7 @@ class CardStore:
 _DRIVER_INSERTS: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
 
-def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key: list[str]) -> None:
+def _insert_many(connection: Connection, table: sa.Table, rows: list[dict[str, Any]], key: list[str]) -> None:
     """`_insert_new` for a batch, handed to the driver's executemany in one call.
 
     Why: SQLAlchemy's per-row parameter handling cost ~30 us per issued card in the writer
@@ -729,7 +730,7 @@ def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key:
             dialect=dialect, column_keys=list(rows[0]))
         processors = {c.key: p for c in table.columns if c.key in rows[0]
                       and (p := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-        order = tuple(compiled.positiontup) if compiled.positional else None
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
         _DRIVER_INSERTS[cache_key] = (compiled.string, order, processors)
     sql, order, processors = _DRIVER_INSERTS[cache_key]
     if processors:
@@ -738,14 +739,14 @@ def _insert_many(connection: Connection, table: sa.Table, rows: list[dict], key:
     if dialect.name == "sqlite" and order is not None:
         _insert_rows_at_once(connection, sql, params)  # type: ignore[arg-type]
         return
-    connection.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    connection.exec_driver_sql(sql, params)
 
 
 SQLITE_PARAMETERS = 900  # per statement (SQLite before 3.32 allows 999)
 SQLITE_ROWS = 64  # per statement at most, in power-of-two counts (see below)
 
 
-def _insert_rows_at_once(connection: Connection, sql: str, params: list[tuple]) -> None:
+def _insert_rows_at_once(connection: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
     """SQLite: many rows in one `INSERT ... VALUES (...), (...)`, stepped once, instead of executemany.
 
     Why: the driver releases the GIL around every step, and a thread that wants it back
@@ -768,7 +769,7 @@ def _insert_rows_at_once(connection: Connection, sql: str, params: list[tuple]) 
         start += size
 
 
-def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: list[str], *, count: bool = False) -> int:
+def _insert_new(connection: Connection, table: sa.Table, rows: list[dict[str, Any]], key: list[str], *, count: bool = False) -> int:
     """Insert the rows whose `key` is not stored yet; the unique key decides, so racing writers agree.
 
     With `count`, rows go one by one so the result says how many were new; else in one executemany.
@@ -791,7 +792,7 @@ def _insert_new(connection: Connection, table: sa.Table, rows: list[dict], key: 
     return inserted
 
 
-def _assert_parts(connection: Connection, rows: list[dict]) -> None:
+def _assert_parts(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert the explanation parts, or move a stored one's `last_used` forward to the rows' (never back)."""
     upsert = UPSERT.get(connection.dialect.name)
     if upsert is not None:

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import Any, Iterable, TextIO
 
 from ..errors import InputError, ServiceError
 from ..runtime import Runtime
@@ -43,7 +43,7 @@ class Outcome:
     status: str
     at: date | None = None
     codes: list[str] = field(default_factory=list)
-    cards: list[dict] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unsent: dict[str, int] = field(default_factory=dict)  # resource types no prefetch key asks for: not sent
 
@@ -91,7 +91,7 @@ def load_expectation(bundle: Path) -> Expectation | None:
                        data.get("evidence") or {})
 
 
-def evidence_of(card: dict) -> set[str]:
+def evidence_of(card: dict[str, Any]) -> set[str]:
     """Every FHIR reference a card names: in its reasoning (trace extension) or its data notes."""
     from ..cards.trace import TRACE_EXTENSION
 
@@ -99,7 +99,7 @@ def evidence_of(card: dict) -> set[str]:
     return refs | {word.strip("()*.,;") for word in card.get("detail", "").split() if "/" in word}
 
 
-def check(cards: list[dict], expectation: Expectation) -> list[str]:
+def check(cards: list[dict[str, Any]], expectation: Expectation) -> list[str]:
     """What differs from the expectation; empty means pass."""
     problems = []
     codes = [c["source"]["topic"]["code"] for c in cards]
@@ -219,7 +219,7 @@ def summary_table(outcomes: list[Outcome], expect: bool) -> list[str]:
     return out + ["", ", ".join(parts)]
 
 
-def as_json(outcomes: list[Outcome]) -> dict:
+def as_json(outcomes: list[Outcome]) -> dict[str, Any]:
     """A machine-readable report for CI (a set has no single CDS Hooks response)."""
     return {
         "results": [

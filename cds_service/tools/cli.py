@@ -428,7 +428,7 @@ REPLAY_WORDS = {
 }
 
 
-def render_cards(cards: list[dict], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en",
+def render_cards(cards: list[dict[str, Any]], at: str | None, *, trace: bool = False, notes: Any = None, lang: str = "en",
                  unsent: dict[str, int] | None = None, known_on: str | None = None) -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards), then the
     bundle's resource types the request could not carry."""
@@ -614,12 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
     if args.command == "serve":
-        return args.run(args)  # JSON lines, configured by _serve
+        return run(args)  # JSON lines, configured by _serve
     from ..http.logs import tool_logging
 
     with tool_logging():  # a person at a terminal: plain lines, only what concerns the command
-        return args.run(args)
+        return run(args)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from cql_like_rules import RulesError, load_ruleset
 
@@ -68,7 +68,7 @@ def is_export(source: str | Path) -> bool:
     return path.is_dir() and any(path.glob("*.ndjson"))
 
 
-def requests_of(source: str | Path, export: bool | None = None) -> Iterator[tuple[str, str, dict]]:
+def requests_of(source: str | Path, export: bool | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(bundle, patient, request) for each Bundle of a folder (or one Bundle), or for each patient
     of an NDJSON export folder (bundle ""); `export`: whether it is one, when the caller has looked already."""
     path = Path(source)
@@ -90,7 +90,7 @@ def requests_of(source: str | Path, export: bool | None = None) -> Iterator[tupl
         yield name, request["context"]["patientId"], request
 
 
-def _codes(runtime: Runtime, request: dict, at: date) -> tuple[str, ...]:
+def _codes(runtime: Runtime, request: dict[str, Any], at: date) -> tuple[str, ...]:
     """The advice codes (the public contract) the patient gets: what a difference is measured on."""
     answered = answer_local(parse_hook_request(request, "patient-view"), runtime, today=at)
     return tuple(a.code for a in answered.advice)

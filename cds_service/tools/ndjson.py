@@ -34,7 +34,7 @@ class ExportIndex:
     """Where every patient's lines are: patient id -> flat array [file, offset, length, ...]."""
 
     files: list[str]
-    patients: dict[str, array] = field(default_factory=dict)
+    patients: dict[str, array[int]] = field(default_factory=dict)
     lines: int = 0
     invalid_json: int = 0
     no_patient: int = 0
@@ -99,7 +99,7 @@ def _is_patient_file(name: str) -> bool:
     return Path(name).name.split(".", 1)[0] == "Patient"
 
 
-def _resolve_identifiers(index: ExportIndex, waiting: dict[str, array]) -> None:
+def _resolve_identifiers(index: ExportIndex, waiting: dict[str, array[int]]) -> None:
     """Give each line waiting on an identifier to the Patient that carries it; count the rest.
 
     `waiting` maps `system|value` to [file, offset, length, line number, ...]. Only the
@@ -116,16 +116,17 @@ def _resolve_identifiers(index: ExportIndex, waiting: dict[str, array]) -> None:
                     patient = orjson.loads(line) if line.strip() else None
                 except orjson.JSONDecodeError:
                     continue  # counted in the first pass
-                pid = patient_of(patient) if isinstance(patient, dict) and patient.get("resourceType") == "Patient" else None
-                if pid is not None:
-                    _claim(index, pid, patient.get("identifier"), waiting)
+                if isinstance(patient, dict) and patient.get("resourceType") == "Patient":
+                    pid = patient_of(patient)
+                    if pid is not None:
+                        _claim(index, pid, patient.get("identifier"), waiting)
     for lines in waiting.values():
         for i in range(0, len(lines), 4):
             index.no_patient += 1
             index.note(index.files[lines[i]], lines[i + 3], "its subject identifier is on no Patient in the export")
 
 
-def _claim(index: ExportIndex, pid: str, identifiers: Any, waiting: dict[str, array]) -> None:
+def _claim(index: ExportIndex, pid: str, identifiers: Any, waiting: dict[str, array[int]]) -> None:
     """Move the lines waiting on any of this Patient's identifiers to the Patient's own lines."""
     for ident in identifiers if isinstance(identifiers, list) else ():
         if not isinstance(ident, dict):
@@ -146,7 +147,7 @@ def build_index(files: Iterable[str | Path], on_bytes: Callable[[int], None] | N
     Lines naming their patient by identifier are resolved afterwards (`_resolve_identifiers`).
     """
     index = ExportIndex([str(f) for f in files])
-    waiting: dict[str, array] = {}
+    waiting: dict[str, array[int]] = {}
     for file_no, name in enumerate(index.files):
         offset = 0
         with open(name, "rb") as fh:
@@ -190,7 +191,7 @@ class LineReader:
         self.files = files
         self.handles: dict[int, BinaryIO] = {}
 
-    def read(self, flat: array) -> list[dict]:
+    def read(self, flat: array[int]) -> list[dict[str, Any]]:
         out = []
         for i in range(0, len(flat), 3):
             file_no, offset, length = flat[i], flat[i + 1], flat[i + 2]
@@ -207,7 +208,7 @@ class LineReader:
         self.handles.clear()
 
 
-def iter_patients(index: ExportIndex) -> Iterator[tuple[str, list[dict]]]:
+def iter_patients(index: ExportIndex) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """One patient's resources at a time (for single-process use and tests)."""
     reader = LineReader(index.files)
     try:

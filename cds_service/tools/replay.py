@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
@@ -52,7 +52,7 @@ def _read_json(path: str | Path, what: str) -> Any:
         raise InputError(f"{what}{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
-def load_bundle(path: str | Path) -> dict:
+def load_bundle(path: str | Path) -> dict[str, Any]:
     data = _read_json(path, "")
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise InputError(f"{path}: not a FHIR Bundle (resourceType must be 'Bundle')")
@@ -61,7 +61,7 @@ def load_bundle(path: str | Path) -> dict:
     return data
 
 
-def request_from_bundle(bundle: dict, hook: str = "patient-view", drafts: list[dict] | None = None) -> dict:
+def request_from_bundle(bundle: dict[str, Any], hook: str = "patient-view", drafts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The CDS Hooks request an EHR would send for the bundle's one patient (see `request_for`)."""
     bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
     entries = bundle.get("entry") or []
@@ -74,8 +74,8 @@ def request_from_bundle(bundle: dict, hook: str = "patient-view", drafts: list[d
     return request_for(patients[0]["resource"]["id"], entries, hook, drafts)
 
 
-def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view",
-                drafts: list[dict] | None = None) -> dict:
+def request_for(patient_id: str, entries: list[dict[str, Any]], hook: str = "patient-view",
+                drafts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The request for a patient's resources (`entries` as Bundle entries: `resource`, optional `fullUrl`).
 
     Entries keep their `fullUrl`; when resources refer to the Patient by its `fullUrl`
@@ -91,12 +91,12 @@ def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view"
         prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
     for entry in entries:
         kind = entry["resource"].get("resourceType")
-        key = KEY_OF_TYPE.get(kind) if isinstance(kind, str) else None
-        if key:
+        search_key = KEY_OF_TYPE.get(kind) if isinstance(kind, str) else None
+        if search_key:
             item = {"resource": entry["resource"], "search": {"mode": "match"}}
             if isinstance(entry.get("fullUrl"), str):
                 item["fullUrl"] = entry["fullUrl"]
-            prefetch[key]["entry"].append(item)
+            prefetch[search_key]["entry"].append(item)
     full_url = patient_entry.get("fullUrl") if patient_entry else None
     if isinstance(full_url, str) and full_url.startswith("urn:"):
         for key in KEY_OF_TYPE.values():
@@ -114,7 +114,7 @@ def request_for(patient_id: str, entries: list[dict], hook: str = "patient-view"
     return {"hookInstance": str(uuid.uuid4()), "hook": hook, "context": context, "prefetch": prefetch}
 
 
-def unsent_types(bundle: dict) -> dict[str, int]:
+def unsent_types(bundle: dict[str, Any]) -> dict[str, int]:
     """The resource types of a bundle that no prefetch key asks for, with their counts: an EHR would not send
     them, so the service never sees them (an Encounter, a Specimen); a tester is told, not left to guess."""
     entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
@@ -135,9 +135,9 @@ def unsent_text(unsent: dict[str, int]) -> str:
     return ", ".join(f"{kind} ×{n}" for kind, n in sorted(unsent.items()))
 
 
-def load_drafts(paths: list[str]) -> list[dict]:
+def load_drafts(paths: list[str]) -> list[dict[str, Any]]:
     """Draft orders from files each holding one resource or a Bundle of them."""
-    drafts: list[dict] = []
+    drafts: list[dict[str, Any]] = []
     for path in paths:
         data = _read_json(path, "--draft ")
         if isinstance(data, dict) and data.get("resourceType") == "Bundle":
@@ -147,7 +147,7 @@ def load_drafts(paths: list[str]) -> list[dict]:
             found = [data]
         if not found or not all(isinstance(r, dict) and r.get("resourceType") and r.get("id") for r in found):
             raise InputError(f"--draft {path}: must hold a FHIR resource with an id, or a Bundle of them")
-        drafts.extend(found)
+        drafts.extend(r for r in found if isinstance(r, dict))  # every one, as just checked
     return drafts
 
 
@@ -155,8 +155,8 @@ def service_id_of(hook: str) -> str:
     return next(sid for sid, h in HOOK_OF.items() if h == hook)
 
 
-def replay(runtime: Runtime, bundle: dict, lang: str = "en", hook: str = "patient-view",
-           drafts: list[dict] | None = None, at: date | None = None, known_on: date | None = None) -> Answer:
+def replay(runtime: Runtime, bundle: dict[str, Any], lang: str = "en", hook: str = "patient-view",
+           drafts: list[dict[str, Any]] | None = None, at: date | None = None, known_on: date | None = None) -> Answer:
     """Run one bundle through the pipeline in process; a ServiceError says why it was refused. `known_on`: the day
     the chart was read (exported), when not `at`: an order's status, which FHIR does not date, is what it was then
     (a `stopped` order whose end had passed by that day ran up to its end on an earlier `at`), as the timeline reads a
@@ -165,6 +165,12 @@ def replay(runtime: Runtime, bundle: dict, lang: str = "en", hook: str = "patien
     return answer_local(request, runtime, lang=lang, today=at, known_on=known_on)
 
 
+@overload
+def parse_at(value: str, option: str = ...) -> date: ...
+@overload
+def parse_at(value: None, option: str = ...) -> None: ...
+@overload
+def parse_at(value: str | None, option: str = ...) -> date | None: ...
 def parse_at(value: str | None, option: str = "--at") -> date | None:
     if value is None:
         return None
@@ -210,10 +216,10 @@ def signed_token(key_pem: bytes, iss: str, aud: str, kid: str | None = None, jku
     issued = int(now if now is not None else time.time())
     headers = {"typ": "JWT", "kid": kid, **({"jku": jku} if jku else {})}
     claims = {"iss": iss, "aud": aud, "exp": issued + lifetime, "iat": issued, "jti": str(uuid.uuid4())}
-    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)  # type: ignore[arg-type]
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
 
 
-def send(url: str, request: dict, lang: str, token: str | None = None, timeout: float = 30.0) -> tuple[int, dict]:
+def send(url: str, request: dict[str, Any], lang: str, token: str | None = None, timeout: float = 30.0) -> tuple[int, dict[str, Any]]:
     """POST a hook request to a running service; (status, JSON body)."""
     import httpx
 

@@ -133,7 +133,7 @@ class Scales:
     def name(self, scale: str, level: int) -> str:
         for item in getattr(self, scale):
             if item.level == level:
-                return item.name
+                return str(item.name)
         return str(level)
 
 
@@ -148,7 +148,8 @@ class Matrix:
     soup_purpose: dict[str, str] = field(default_factory=dict)
 
     def control(self, ident: str) -> Requirement | Mechanism | None:
-        for item in (*self.requirements, *self.mechanisms):
+        controls: tuple[Requirement | Mechanism, ...] = (*self.requirements, *self.mechanisms)
+        for item in controls:
             if item.id == ident:
                 return item
         return None
@@ -353,7 +354,8 @@ def check(matrix: Matrix, code: CodeFacts, root: Path = ROOT, lock: Path | None 
 def _duplicates(matrix: Matrix) -> list[str]:
     seen: set[str] = set()
     out = []
-    for ident in [x.id for x in (*matrix.requirements, *matrix.mechanisms, *matrix.hazards)]:
+    idents = [*(x.id for x in matrix.requirements), *(x.id for x in matrix.mechanisms), *(x.id for x in matrix.hazards)]
+    for ident in idents:
         if ident in seen:
             out.append(f"id {ident!r} is used twice")
         seen.add(ident)

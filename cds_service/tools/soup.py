@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import httpx
 
@@ -83,9 +83,10 @@ def read_lock(path: Path) -> list[Package]:
     return [Package(name, version, tuple(via)) for name, version, via in packages]
 
 
-def _project(pyproject: Path) -> dict:
+def _project(pyproject: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        project: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        return project
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read {pyproject}: {exc}") from None
 

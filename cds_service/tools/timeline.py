@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from dateutil.relativedelta import relativedelta
 
@@ -54,8 +54,8 @@ class State:
     """The advice on one day: its cards, and the key that says whether it changed."""
 
     day: date
-    cards: list[dict]
-    key: tuple
+    cards: list[dict[str, Any]]
+    key: tuple[Any, ...]
 
     @property
     def codes(self) -> list[str]:
@@ -76,7 +76,7 @@ class Timeline:
     on_substitution: frozenset[str] = frozenset()  # IgG results (by source) taken while on immunoglobulin
 
 
-def patient_data(bundle: dict, runtime: Runtime) -> PatientData:
+def patient_data(bundle: dict[str, Any], runtime: Runtime) -> PatientData:
     """The bundle as a patient-view request (the service pools it, dropping other patients)."""
     request = parse_hook_request(request_from_bundle(bundle), "patient-view")
     return PatientData(request.patient_id, request)
@@ -112,10 +112,10 @@ DAY_NOTES = frozenset({"statement-past-order-end"})
 DAY_CAVEATS = frozenset({"igg-pending"})
 
 
-def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple:
+def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple[Any, ...]:
     """Codes, variants, indicators and summaries, with the day counters held constant, and the `DAY_CAVEATS` they
     carry; and the `DAY_NOTES` shown."""
-    key: list[tuple] = []
+    key: list[tuple[Any, ...]] = []
     for a in advice:
         still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
         key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang)),
@@ -124,7 +124,7 @@ def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: I
     return (*key, *(("note", kind, source) for kind, source in shown))
 
 
-def _counters(values: dict) -> dict:
+def _counters(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in COUNTERS.items() if values.get(k) is not None}
 
 

@@ -12,6 +12,8 @@ with the catalogue's title in the page's language; month names on the axis come 
 
 from __future__ import annotations
 
+from typing import Any
+
 import html
 import io
 import threading
@@ -164,9 +166,9 @@ def tick_labels(days: list[date], lang: str) -> list[str]:
     return out
 
 
-def igg_runs(timeline: Timeline) -> list[tuple[bool, list]]:
+def igg_runs(timeline: Timeline) -> list[tuple[bool, list[Any]]]:
     """IgG results in date order, grouped into runs of the same substitution status (each run is one line)."""
-    runs: list[tuple[bool, list]] = []
+    runs: list[tuple[bool, list[Any]]] = []
     for result in sorted(timeline.facts.igg, key=lambda r: r.date):
         on = result.source in timeline.on_substitution
         if runs and runs[-1][0] == on:
@@ -185,6 +187,7 @@ def plot_svg(timeline: Timeline, lang: str = "en", today: date | None = None) ->
 def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
     import matplotlib
     import matplotlib.dates as mdates
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -304,7 +307,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
         for a in (ax, ax_ig, ax_adv):
             a.set_axisbelow(True)
             a.grid(axis="x", color="#e9ecef", lw=0.6)
-        handles = [Patch(facecolor=code_colour(code, indicator), edgecolor="#212529" if indicator != "info" else "white",
+        handles: list[Artist] = [Patch(facecolor=code_colour(code, indicator), edgecolor="#212529" if indicator != "info" else "white",
                          label=f"{code}: {code_title(code, params, lang)}") for code, indicator in shown.items()]
         if not shown or any(not s.cards for s in timeline.changes):
             handles.append(Patch(facecolor=COLOURS["none"], alpha=0.35, label=w["no-advice"]))
@@ -335,7 +338,7 @@ def render_html(timeline: Timeline, lang: str = "en", today: date | None = None,
     w = words(lang, timeline.params)
     e = html.escape
     in_range = today is not None and timeline.start <= today <= timeline.end
-    if in_range:
+    if in_range and today is not None:
         focus = now if now is not None and now.day == today else state_at(timeline, today)
     else:
         focus = timeline.changes[-1] if timeline.changes else None

@@ -101,7 +101,8 @@ def _page(client: httpx.Client, url: str, ecl: str, offset: int, count: int) -> 
     if body.get("resourceType") != "ValueSet" or not isinstance(body.get("expansion"), dict):
         kind = body.get("resourceType") or "document"
         raise UpstreamError(f"the answer is a {kind} without a ValueSet expansion{_diagnostics(body)}")
-    return body["expansion"]
+    expansion: dict[str, Any] = body["expansion"]
+    return expansion
 
 
 def _diagnostics(body: Any) -> str:
@@ -111,7 +112,8 @@ def _diagnostics(body: Any) -> str:
     texts = []
     for issue in body.get("issue") or []:
         if isinstance(issue, dict):
-            details = issue.get("details") if isinstance(issue.get("details"), dict) else {}
+            given = issue.get("details")
+            details = given if isinstance(given, dict) else {}
             text = issue.get("diagnostics") or details.get("text")
             if text:
                 texts.append(str(text))

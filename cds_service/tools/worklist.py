@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, Sequence
 
 from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
@@ -90,7 +90,7 @@ def needs_action(advice: Advice) -> bool:
         and "igg-pending" not in advice.caveats
 
 
-def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runtime, lang: str = "en",
+def evaluate_patient_resources(resources: list[dict[str, Any]], today: date, runtime: Runtime, lang: str = "en",
                                identifier_system: str = CPR_SYSTEM) -> list[AdviceRow]:
     """All advice for one patient's resources on `today` (the same path as a patient-view call)."""
     patient_id = next((pid for r in resources if (pid := patient_of(r))), "")
@@ -114,7 +114,7 @@ def evaluate_patient_resources(resources: list[dict], today: date, runtime: Runt
     return rows
 
 
-def urgency(row: AdviceRow) -> tuple:
+def urgency(row: AdviceRow) -> tuple[Any, ...]:
     """Sort key: action order, then the oldest stop/due date first, then patient id."""
     rank = ACTION_ORDER.index(row.code) if row.code in ACTION_ORDER else len(ACTION_ORDER)
     when = row.due_date or row.stop_date or date.max
@@ -124,7 +124,7 @@ def urgency(row: AdviceRow) -> tuple:
 @dataclass
 class ChunkResult:
     rows: list[AdviceRow] = field(default_factory=list)  # only rows that need action
-    codes: Counter = field(default_factory=Counter)  # every advice code seen
+    codes: Counter[str] = field(default_factory=Counter)  # every advice code seen
     patients: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -133,7 +133,7 @@ class ChunkResult:
 class WorklistResult:
     at: date
     rows: list[AdviceRow]
-    codes: Counter
+    codes: Counter[str]
     patients: int
     lines: int
     invalid_json: int
@@ -156,11 +156,11 @@ def _init_worker(files: list[str], settings: Settings, identifier_system: str = 
     _WORKER["identifier_system"] = identifier_system
 
 
-def _evaluate_chunk(chunk: list[tuple[str, array]], today: date) -> ChunkResult:
+def _evaluate_chunk(chunk: list[tuple[str, array[int]]], today: date) -> ChunkResult:
     return evaluate_chunk(chunk, today, _WORKER["runtime"], _WORKER["reader"], _WORKER["identifier_system"])
 
 
-def evaluate_chunk(chunk: list[tuple[str, array]], today: date, runtime: Runtime, reader: LineReader,
+def evaluate_chunk(chunk: list[tuple[str, array[int]]], today: date, runtime: Runtime, reader: LineReader,
                    identifier_system: str = CPR_SYSTEM) -> ChunkResult:
     """The unit of work of every engine: a chunk of (patient id, line offsets) in, counts and action rows out."""
     out = ChunkResult()
@@ -179,8 +179,8 @@ def evaluate_chunk(chunk: list[tuple[str, array]], today: date, runtime: Runtime
 
 
 # -- parent side ---------------------------------------------------------------------------
-def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array]]]:
-    chunk: list[tuple[str, array]] = []
+def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array[int]]]]:
+    chunk: list[tuple[str, array[int]]] = []
     for item in index.patients.items():
         chunk.append(item)
         if len(chunk) == size:
@@ -190,7 +190,7 @@ def _chunks(index: ExportIndex, size: int) -> Iterable[list[tuple[str, array]]]:
         yield chunk
 
 
-Chunk = list[tuple[str, array]]
+Chunk = list[tuple[str, "array[int]"]]
 
 
 class Engine(Protocol):
@@ -316,7 +316,10 @@ def render_table(result: WorklistResult) -> str:
         for r in result.rows
     ]
     widths = [max([len(h)] + [len(row[i]) for row in body]) for i, h in enumerate(head)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
     out = [f"Worklist as of {result.at}: {len(result.rows)} of {result.patients} patients need action", "",
            line(head), line(["-" * w for w in widths]), *map(line, body), ""]
     counts = ", ".join(f"{code} {n}" for code, n in sorted(result.codes.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -51,7 +51,10 @@ class ExportFiles:
 
 def worker_settings(settings: Settings) -> Settings:
     """Only what `load_runtime` reads, with absolute paths: no secrets (database URL, keys) leave the client."""
-    absolute = lambda p: str(Path(p).resolve()) if p else p  # noqa: E731
+
+    def absolute(p: str | None) -> str | None:
+        return str(Path(p).resolve()) if p else p
+
     return Settings(timezone=settings.timezone, ruleset=settings.ruleset, policy_file=absolute(settings.policy_file),
                     valueset_dir=absolute(settings.valueset_dir),
                     disabled_advice_file=absolute(settings.disabled_advice_file),
@@ -60,7 +63,7 @@ def worker_settings(settings: Settings) -> Settings:
 
 # -- worker side -----------------------------------------------------------------------------
 _LOCK = threading.Lock()
-_RUNTIMES: dict[tuple, Runtime] = {}
+_RUNTIMES: dict[tuple[Any, ...], Runtime] = {}
 _READERS: dict[ExportFiles, LineReader] = {}
 
 

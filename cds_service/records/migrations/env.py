@@ -9,6 +9,7 @@ the given URL, or to the one the service would use (`DATABASE_URL` / `CDS_DATA_D
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from cds_service.records.store import make_engine
 from cds_service.settings import load_settings
@@ -16,7 +17,7 @@ from cds_service.settings import load_settings
 connection = context.config.attributes.get("connection")
 
 
-def _configure_and_run(conn) -> None:
+def _configure_and_run(conn: Connection) -> None:
     context.configure(connection=conn, render_as_batch=conn.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
