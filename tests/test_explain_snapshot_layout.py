@@ -31,7 +31,8 @@ from cds_service.http.explain_page import render_page
 from cds_service.pipeline import Answer, answer_local
 from cds_service.records import snapshot as snapshot_module
 from cds_service.records import store as store_module
-from cds_service.records.snapshot import (DOSE_COURSES, dose_courses_json, note_json, payload, read_payload, ruleset_json,
+from cds_service.cards.notes import note_json
+from cds_service.records.snapshot import (DOSE_COURSES, dose_courses_json, payload, read_payload, ruleset_json,
                                           stored_facts)
 from cds_service.records.store import CardStore
 from cds_service.runtime import load_runtime

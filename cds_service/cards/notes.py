@@ -1,6 +1,6 @@
 """Data notes: what the service saw and did not use, and why — briefly on a card, fully elsewhere.
 
-A card has room for one short line; the explanation page, the `dk.igsub-cds.trace`
+A card has room for one short line; the explanation page, the card's `dk.igsub-cds.data-notes`
 extension and `replay` show every note with its technical reason. EHR text in a note
 (a display, an id) is escaped here.
 """
@@ -8,13 +8,22 @@ extension and `replay` show every note with its technical reason. EHR text in a 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, TypeAlias
 
 from cql_like_rules.catalogue import Text
 from cql_like_rules.facts import DataNote
 
 from .markdown import escape
 from .values import threshold as g_l_threshold
+
+NoteJson: TypeAlias = "dict[str, str | float | None]"
+
+
+def note_json(note: DataNote) -> NoteJson:
+    """A note whole, as data: in the card's `dk.igsub-cds.data-notes` extension and the explanation snapshot."""
+    return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
+            "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
+
 
 # kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
 # immunoglobulin order that cannot be placed in time; an IgG that cannot be placed; an entry whose name is an

@@ -30,12 +30,14 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
 from .notes import brief as brief_notes
+from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
 from .values import SINCE_T0, Placeholders, placeholder_pair
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
 RULESET_EXTENSION = "dk.igsub-cds.ruleset"
+NOTES_EXTENSION = "dk.igsub-cds.data-notes"  # every data note of the answer, whole: the detail has room for a line
 SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
@@ -529,6 +531,8 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, 
             TRACE_EXTENSION: trace_json(evaluation.trace_for(advice)),
         },
     }
+    if ctx.notes:  # the same notes the explanation page lists, for an EHR or an auditor reading the card as data
+        out["extension"][NOTES_EXTENSION] = [note_json(n) for n in ctx.notes]
     found = suggestions_for(advice, ctx, p)
     if found:
         out["suggestions"] = found

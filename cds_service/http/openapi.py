@@ -90,7 +90,8 @@ class Link(TypedDict):
 
 @with_config(Closed)
 class Card(TypedDict):
-    """One piece of advice; `extension` carries the rule-set version that produced it."""
+    """One piece of advice; `extension` carries the rule-set version that produced it (`dk.igsub-cds.ruleset`), the
+    reasoning (`dk.igsub-cds.trace`) and, when there are any, every data note whole (`dk.igsub-cds.data-notes`)."""
 
     uuid: NotRequired[str]
     summary: Annotated[str, Field(max_length=140)]

@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import orjson
 
 from cql_like_rules import RuleSet
-from cql_like_rules.facts import BsAbExposure, DataNote, Facts, JsonValue, to_json
+from cql_like_rules.facts import BsAbExposure, Facts, JsonValue, to_json
 from cql_like_rules.library import DoseCourse
 
+from ..cards.notes import note_json
 from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
 if TYPE_CHECKING:
@@ -106,11 +107,6 @@ def dose_courses_json(facts: Facts, courses: Iterable[DoseCourse]) -> list[dict[
             shown["with"] = orders
         found.append(shown)
     return found
-
-
-def note_json(note: DataNote) -> dict[str, JsonValue]:
-    return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
 
 
 def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def line(key: list[str], body: dict[str, Any]) -> str:
 
 def answer_body(answered: Answer) -> dict[str, Any]:
     """What a user sees of an answer: the cards, and the data notes a tester reads with `replay`."""
-    from ..records.snapshot import note_json
+    from ..cards.notes import note_json
 
     return {"status": 200, "cards": answered.cards, "notes": [note_json(n) for n in answered.notes]}
 
