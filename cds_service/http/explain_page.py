@@ -292,7 +292,11 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         _ruleset(ruleset_data, params, lang),
         f"<footer>{e(W['footer'](lang).format(uuid=snapshot.card_uuid, created=_day(snapshot.created, tz)))}</footer>",
     ]
-    body = "\n".join(parts)
+    return _document(lang, f"{W['title'](lang)}: {card.get('summary', '')}", "\n".join(parts))
+
+
+def _document(lang: str, title: str, body: str) -> str:
+    """A whole page: its own styles, no script, nothing loaded from elsewhere (`PAGE_POLICY`); `title` is escaped here."""
     return f"""<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -300,7 +304,7 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}">
 <meta name="referrer" content="no-referrer">
-<title>{e(W['title'](lang))}: {e(str(card.get('summary', '')))}</title>
+<title>{e(title)}</title>
 <style>{CSS}</style>
 </head>
 <body>
@@ -334,22 +338,7 @@ def refusal_page(status: int, expired: bool, lang: str) -> str:
     """A refused link as a short page: what happened and what to do (403: expired or not valid; 404: not kept)."""
     lang = lang if lang in ("en", "da") else "en"
     why = REFUSAL["gone" if status == 404 else "expired" if expired else "invalid"](lang)
-    return f"""<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{PAGE_POLICY}">
-<meta name="referrer" content="no-referrer">
-<title>{e(W['title'](lang))}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<h1>{e(W['title'](lang))}</h1>
-<p id="refusal">{e(why)}</p>
-</body>
-</html>
-"""
+    return _document(lang, W["title"](lang), f'<h1>{e(W["title"](lang))}</h1>\n<p id="refusal">{e(why)}</p>')
 
 
 def _day(when: Any, tz: ZoneInfo) -> str:
