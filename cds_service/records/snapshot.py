@@ -30,6 +30,7 @@ from cql_like_rules import RuleSet
 from cql_like_rules.facts import BsAbExposure, DataNote, Facts, JsonValue, to_json
 from cql_like_rules.library import DoseCourse
 
+from ..cards.notes import note_day
 from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def dose_courses_json(facts: Facts, courses: Iterable[DoseCourse]) -> list[dict[
 
 def note_json(note: DataNote) -> dict[str, JsonValue]:
     return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
+            "day": note_day(note) or None, "threshold": note.threshold}
 
 
 def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
