@@ -30,6 +30,7 @@ from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
+from .fhir.unread import notes_as_of
 from .fhir.validation import validity
 from .http.limits import count_resources, resources_in
 from .killswitch import KillSwitch
@@ -175,7 +176,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     Never evaluates partial data as if complete: what cannot be had is a 412.
     """
     keys = list(runtime.templates)
-    pooled = pool_prefetch(request.prefetch, keys, request.patient_id)
+    pooled = pool_prefetch(request.prefetch, keys, request.patient_id, runtime.tz)
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
         return pooled
@@ -213,7 +214,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
         except FetchFailed as exc:
             failed = "fhirServer: " + "; ".join(exc.problems)
     merged = {**(request.prefetch or {}), **fetched}
-    pooled = pool_prefetch(merged, keys, request.patient_id)
+    pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz)
     if failed:
         pooled.missing = [k for k in pooled.missing if k not in later] + later
     set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
@@ -426,7 +427,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today, known_on)
         bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
         if not bad:
-            return evaluation, extraction, (*extraction.facts.notes, *kept, *evaluation.notes)
+            # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
+            seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
+            return evaluation, extraction, (*seen, *evaluation.notes)
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))

@@ -337,6 +337,9 @@ class DataNote:
     display: str = ""
     day: date | None = None
     threshold: float | None = None  # the g/L threshold a note is about ("cannot tell whether below 4 g/L")
+    # the record's date as written when it names no day ("2025-11"): `day` is then its first day, which a note must
+    # not show as the day (it says "in 2025-11")
+    written: str = ""
 
 
 @dataclass(frozen=True)

@@ -227,11 +227,21 @@ def test_every_summary_naming_a_polyclonal_igg_says_it_is_polyclonal(lang, named
 @pytest.mark.parametrize("lang, said", [("en", "no usable IgG for 90 days before its start 2026-05-25"),
                                         ("da", "ingen brugbar IgG i 90 dage før start 2026-05-25")])
 def test_an_order_starting_later_says_its_igg_is_too_old_by_its_start(lang, said):
-    # IgG 3.6 g/L taken yesterday (2026-01-19); an IVIG order drafted to begin 2026-05-25, after the stop date
-    # 2026-02-05, is judged at its start, when that IgG will be 126 days old. "No usable IgG for 90 days" beside
-    # yesterday's IgG read as a mistake; the card says by when.
+    # IgG 3.6 g/L taken yesterday (2026-01-19), a severe sepsis on 2026-01-10; an IVIG order drafted to begin
+    # 2026-05-25, after the stop date 2026-02-05, is judged at its start by the general criteria, when that IgG will
+    # be 126 days old. "No usable IgG for 90 days" beside yesterday's IgG read as a mistake; the card says by when.
+    # (With no infection the IgG's age is no failure: the criteria are unmet for want of infections alone.)
     name = "cart-start-criterion-met-days-before-stop-date"
     bundle = _bundle(name)
+    sepsis = {"resourceType": "Condition", "id": "cond-sepsis", "subject": {"reference": "Patient/pt-dk-0048"},
+              "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                             "code": "active"}]},
+              "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                                 "code": "confirmed"}]},
+              "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.9"}]},
+              "severity": {"coding": [{"system": "http://snomed.info/sct", "code": "24484000"}]},
+              "onsetDateTime": "2026-01-10"}
+    bundle["entry"].append({"fullUrl": "https://fhir.example.dk/R4/Condition/cond-sepsis", "resource": sepsis})
     draft = _draft("ivig-after-stop-date-pt-dk-0001")
     draft["subject"] = {"reference": "Patient/" + next(e["resource"]["id"] for e in bundle["entry"]
                                                        if e["resource"]["resourceType"] == "Patient")}

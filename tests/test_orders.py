@@ -96,11 +96,14 @@ def test_ivig_with_normal_igg_does_not_meet_and_says_why(server):
     assert "Not met" in card["detail"]
 
 
-def test_after_window_without_infections_and_old_igg_names_both_failures(server):
+def test_after_window_without_infections_and_old_igg_fails_for_want_of_infections_only(server):
+    """IgG 3.1 g/L five months old and no infection: by the general criteria the IgG, however old, leaves the order
+    unmet for want of infections alone, as patient-view says that day (clinical rules §3: an IgG is measured only for
+    a patient with them), so the card names that one failure and suggests no IgG order."""
     [card] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20", ["ivig-pt-dk-0007"]).json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
-    assert "no usable IgG for 90 days" in card["summary"] and "no severe/recurrent" in card["summary"]
-    assert card["suggestions"][0]["actions"][0]["resource"]["resourceType"] == "ServiceRequest"
+    assert "no usable IgG" not in card["summary"] and "no severe/recurrent" in card["summary"]
+    assert "3.1 g/L" in card["summary"] and not igg_suggested(card)
 
 
 def test_after_window_with_recurrent_infections_meets_general_criteria(server):
@@ -398,10 +401,21 @@ def test_a_baseline_igg_drafted_with_the_bispecific_is_not_suggested_again_and_t
 
 
 def test_an_igg_drafted_with_an_ivig_order_that_needs_one_is_not_suggested_again(server):
-    """No usable IgG for 90 days: the IVIG card asks for an IgG; an NPU IgG order (active) drafted with it is enough."""
-    [alone] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20", ["ivig-pt-dk-0007"]).json()["cards"]
-    [card] = call(server, "cart-after-window-no-infections-old-igg", "2026-02-20",
-                  ["ivig-pt-dk-0007", "igg-lab-pt-dk-0007"]).json()["cards"]
+    """Recurrent pneumonias and no usable IgG for 90 days (IgG of 2026-01-26, read on 2026-05-01): the IVIG card asks
+    for an IgG; an NPU IgG order (active) drafted with it is enough."""
+    lab = drafts("igg-lab-pt-dk-0007")[0]
+    lab["subject"] = {"reference": "Patient/pt-dk-0008"}
+    base, clock = server
+    clock.set(date(2026, 5, 1))
+
+    def sign(*orders: dict) -> list[dict]:
+        request = request_from_bundle(bundle("cart-after-window-recurrent-pneumonia-fresh-igg"), "order-sign",
+                                      list(orders))
+        return httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10).json()["cards"]
+
+    [alone] = sign(*drafts("ivig-pt-dk-0008"))
+    [card] = sign(*drafts("ivig-pt-dk-0008"), lab)
+    assert "no usable IgG for 90 days" in alone["summary"], alone["summary"]
     assert igg_suggested(alone) and not igg_suggested(card)
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria" and card["summary"] == alone["summary"]
     assert "An IgG lab order (2026-02-20) is among the draft orders" in card["detail"]

@@ -7,6 +7,7 @@ extension and `replay` show every note with its technical reason. EHR text in a 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Iterable, TypeAlias
 
@@ -22,7 +23,7 @@ NoteJson: TypeAlias = "dict[str, str | float | None]"
 def note_json(note: DataNote) -> NoteJson:
     """A note whole, as data: in the card's `dk.igsub-cds.data-notes` extension and the explanation snapshot."""
     return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note.day.isoformat() if note.day else None, "threshold": note.threshold}
+            "day": note_day(note) or None, "threshold": note.threshold}
 
 
 # kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
@@ -353,6 +354,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "which is valid",
              "{n} registreringer er også sendt med en anden status, uden angivelse af, hvilken kopi der er den "
              "seneste: tjek, hvilken der gælder")),
+    # ... the other copy sent with no status at all (FHIR requires one): said so, never as a status named "None"
+    "copy-status-missing": (
+        Text("{what}{when} was also sent with no status, with nothing saying which copy is the later: check which is "
+             "valid",
+             "{what}{when} er også sendt uden status, uden angivelse af, hvilken kopi der er den seneste: tjek, "
+             "hvilken der gælder"),
+        Text("{n} records were also sent with no status, with nothing saying which copy is the later: check which is "
+             "valid",
+             "{n} registreringer er også sendt uden status, uden angivelse af, hvilken kopi der er den seneste: tjek, "
+             "hvilken der gælder")),
     "copy-revision-unread": (
         Text("{what}{when} was also sent as amended or corrected, that copy dated earlier: the later final copy was "
              "read; check which is valid",
@@ -679,7 +690,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
             note = found[0]
             shown = min(DISPLAY_LIMIT.get(kind, 40), display_limit or DISPLAY_LIMIT.get(kind, 40))
             parts.append(one_line(note.kind, lang, note.source, escape(note.display, shown),
-                                  note.day.isoformat() if note.day else "?", note.threshold, on_substitution))
+                                  note_day(note) or "?", note.threshold, on_substitution))
         else:
             parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
                                                                                      display_limit=display_limit)))
@@ -721,11 +732,24 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     known = day not in ("", "?")
+    template = texts(kind, on_substitution)[0](lang)
+    if known and _NO_DAY.fullmatch(day):  # a month or a year as written ("2025-11"): "in 2025-11", not "on"
+        template = template.replace(" on {day}", " in {day}").replace(" den {day}", " i {day}")
+        template = template.replace("Den {day}", "I {day}").replace("On {day}", "In {day}")
     if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
         display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
-    return texts(kind, on_substitution)[0](lang).format(what=what(source, lang), when=f" ({day})" if known else "",
+    return template.format(what=what(source, lang), when=f" ({day})" if known else "",
                                            display=display, day=day or "?", n=1,
                                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
+
+
+_NO_DAY = re.compile(r"[0-9]{4}(-[0-9]{2})?")
+
+
+def note_day(note: DataNote) -> str:
+    """The date a note names, as the record gives it: its day, or its month or year as written ("2025-11") when it
+    names no day (never the first day it was read as); "" when it has none."""
+    return note.written or (note.day.isoformat() if note.day else "")
 
 
 def what(source: str, lang: str) -> str:
@@ -736,5 +760,5 @@ def what(source: str, lang: str) -> str:
 def describe(note: DataNote) -> str:
     """A note in full, for the explanation page and the replay output (plain text)."""
     about = f" “{note.display}”" if note.display else ""
-    when = f" ({note.day.isoformat()})" if note.day else ""
+    when = f" ({note_day(note)})" if note.day else ""
     return f"{note.source}{about}{when}: {note.message or note.kind}"

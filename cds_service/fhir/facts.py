@@ -16,7 +16,7 @@ none of them uses, `reading` holds what they share: docs/design.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -195,6 +195,8 @@ class FactBuilder:
             ranked = sorted((self._notes[i] for i in at), key=lambda n: UNKNOWN_SYSTEM_RANK.get(n.source.split("/")[0], 9))
             for i, note in zip(at, ranked):
                 self._notes[i] = note
+        if any(n.day is not None for n in self._notes):
+            self._notes = _month_as_written(self, self._notes, resources)
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
@@ -334,6 +336,22 @@ class FactBuilder:
             return None
         ref = _first(resource, "medicationReference.reference")
         return ref if isinstance(ref, str) else None
+
+    def _day_written(self, resource: Mapping[str, Any], day: date) -> str:
+        """The date of `resource` as written when it names no day ("2025-11") and `day` is its first day: the date
+        `_day_of` reads (an order's planned start too), else ""."""
+        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
+                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
+                  if isinstance(d, dict)]
+        for value in (when, *starts, resource.get("dateAsserted")):
+            if _partial(value):
+                try:
+                    if to_local_date(value, self.tz, allow_partial=True) == day:
+                        return str(value).strip()
+                except DataError:
+                    continue
+        return ""
 
     def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
@@ -633,3 +651,26 @@ HANDLERS: dict[str, Handler] = {"Observation": _observation, "Procedure": _proce
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
 INDEX_HANDLERS = {kind: HANDLERS[kind] for kind in ("Procedure", "MedicationAdministration", "MedicationRequest")}
 INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement
+
+
+# Notes about how a date with no day was read: they name the day it was read as, on purpose
+_READING_NOTES = frozenset({"date-partial"})
+
+
+def _month_as_written(b: FactBuilder, notes: list[DataNote], resources: list[Mapping[str, Any]]) -> list[DataNote]:
+    """The notes naming a record dated by its month or year only ("2025-11") carry that date as written
+    (`DataNote.written`): their `day` is its first day, a day the record does not give, which a card, the page or the
+    worklist must not show as the day."""
+    about = {n.source for n in notes if n.day is not None and not n.written and n.kind not in _READING_NOTES}
+    if not about:
+        return notes
+    by_ref = {ref: r for r in resources if (ref := reference_of(r)) in about}
+    out = []
+    for note in notes:
+        resource = by_ref.get(note.source)
+        if resource is not None and note.day is not None and not note.written and note.kind not in _READING_NOTES:
+            written = b._day_written(resource, note.day)
+            if written:
+                note = replace(note, written=written)
+        out.append(note)
+    return out

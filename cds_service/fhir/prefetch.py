@@ -14,12 +14,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import DataNote
 from cql_like_rules.valuesets import Terminology
 
-from ..errors import BadRequest
+from ..errors import BadRequest, DataError
+from .dates import to_local_date
 from .outcome import failure_reason, outcome_text
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")  # the service's default `CDS_TIMEZONE`
 
 SUBJECT_FIELDS = ("subject", "patient")
 
@@ -154,8 +158,10 @@ def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(parts)
 
 
-def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str) -> PooledResources:
-    """Collect every declared key's resources; say which keys are missing or unusable."""
+def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str,
+                  tz: ZoneInfo = COPENHAGEN) -> PooledResources:
+    """Collect every declared key's resources; say which keys are missing or unusable. `tz`: the zone whose calendar
+    days a note names (the service's `CDS_TIMEZONE`)."""
     pooled = PooledResources()
     by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects: no copy
     copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
@@ -179,7 +185,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)
-        withdrawn = _withdrawn_over_result(by_ref[ref], sent)
+        withdrawn = _withdrawn_over_result(by_ref[ref], sent, tz)
         if withdrawn is not None:
             pooled.notes.append(withdrawn)
     pooled.resources = list(by_ref.values())
@@ -274,7 +280,8 @@ _RESULT = frozenset({"final", "amended", "corrected", "appended"})
 _REVISED = frozenset({"amended", "corrected", "appended"})
 
 
-def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]]) -> DataNote | None:
+def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]],
+                           tz: ZoneInfo = COPENHAGEN) -> DataNote | None:
     """Copies of one record that say opposite things, where `meta` does not say which came last (a copy has none, or
     the copy read is not after every copy that says otherwise), are named, not decided in silence: a result read as
     withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
@@ -307,14 +314,19 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
     if kind != "copy-revision-unread" and _version_key(read) != unplaced \
             and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
         return None  # its `meta` says the copy read came after every copy that says otherwise
-    other = str(sent[others[0]].get("status"))[:40]
+    status = sent[others[0]].get("status")
+    other = str(status)[:40] if isinstance(status, str) and status.strip() else ""
+    if kind == "copy-status-differs" and not other:  # the other copy has no status at all: said so, not "None"
+        kind = "copy-status-missing"
     return DataNote(kind, f"{read.get('resourceType')}/{read.get('id')}",
-                    f"sent as '{read.get('status')}' and as '{other}', with no meta saying which "
+                    f"sent as '{read.get('status')}' and as '{other or 'no status'}', with no meta saying which "
                     f"is the later; read as '{read.get('status')}'", other if kind == "copy-status-differs" else "",
-                    day=_day_of_copy(read))
+                    day=_day_of_copy(read, tz))
 
 
-def _day_of_copy(read: Mapping[str, Any]) -> date | None:
+def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo = COPENHAGEN) -> date | None:
+    """The day the copy read is of, as the rules count days: in Copenhagen (`tz`), not as written ('2025-12-14T23:30:00Z'
+    is 15 December); a month only ('2025-11') is its first day, and the note names the month (`DataNote.written`)."""
     for field_ in ("effectiveDateTime", "performedDateTime", "authoredOn", "occurrenceDateTime"):
         when = read.get(field_)
         if isinstance(when, str):
@@ -323,8 +335,8 @@ def _day_of_copy(read: Mapping[str, Any]) -> date | None:
         period = read.get("effectivePeriod") or read.get("performedPeriod")
         when = period.get("start") if isinstance(period, dict) else None
     try:
-        return date.fromisoformat(when[:10]) if isinstance(when, str) else None
-    except ValueError:
+        return to_local_date(when, tz, allow_partial=True) if isinstance(when, str) else None
+    except DataError:
         return None
 
 

@@ -212,10 +212,21 @@ def _not_given_kept(b: FactBuilder, found: list[tuple[Mapping[str, Any], str, da
         if before is not None and (day is None or day >= before):
             continue
         written = _first(r, "performedDateTime", *PERIOD_PERFORMED, "effectiveDateTime", *PERIOD_EFFECTIVE)
+        if before is not None and _partial(written) and _last_day_of(b, written) >= before:
+            continue  # dated by the month (or year) of the first given: nothing places it before that one (it may be a
+            # later dose held), so it is named (its note), never a card of its own on the days before the first given
         shown = day.isoformat() if day is not None and not _partial(written) else ""
         held = _str(r.get("status")) or "" if not reason else ""  # on hold or unknown: not known to be given
         b._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
                                             not_given=reason[:80], not_known_given=held))
+
+
+def _last_day_of(b: FactBuilder, written: str) -> date:
+    """The last day a date with no day ("2025-11") can mean."""
+    try:
+        return to_local_date(written, b.tz, allow_partial=True, partial_as_last_day=True)
+    except DataError:
+        return date.max
 
 
 def _stopped_not_given(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str = "") -> bool:

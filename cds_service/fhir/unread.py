@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import (
     DataNote,
@@ -21,6 +22,7 @@ from cql_like_rules.facts import (
 from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 
 from ..errors import DataError
+from .dates import to_local_date
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
     PERIOD_EFFECTIVE, PERIOD_PERFORMED, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first, _first_code, _list,
@@ -402,3 +404,40 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
                                  f"resource type the rules read; its code of the value set '{found}' was not used",
                                  (_concept_text(concept) or _first_code(concept))[:80], day))
         return
+
+
+# Every date a record names of itself: when it happened, was taken, recorded or written, and an order's planned start
+# (the rules read an order from its start: one sent with a start before the day is read that day, and named with it).
+RECORD_DATES = ("onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime", "effectivePeriod.start",
+                "performedDateTime", "performedPeriod.start", "authoredOn", "issued", "occurrenceDateTime",
+                "dateAsserted")
+
+
+def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
+    """Whether every date `resource` names of itself lies after `day` (a month only, "2026-01", from its first day):
+    evaluated as of `day`, it had not happened nor been written yet (clinical rules §5, "as of" a date), so no note
+    names it. A record with no readable date is not after any day."""
+    found = False
+    starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
+              if isinstance(d, dict)]
+    for value in (*(_first(resource, path) for path in RECORD_DATES), *starts):
+        if not isinstance(value, str):
+            continue
+        try:
+            if to_local_date(value, tz, allow_partial=True) <= day:
+                return False
+        except DataError:
+            continue
+        found = True
+    return found
+
+
+def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]], day: date,
+                tz: ZoneInfo) -> tuple[DataNote, ...]:
+    """The data notes an evaluation on `day` names: none about a record dated after that day (a chart exported later
+    and replayed, timelined or served as of a past day holds records the service could not have seen then). A note
+    about no record of the chart (a draft order, a prefetch key, a count) is kept."""
+    notes = tuple(notes)
+    about = {n.source for n in notes}
+    later = {ref for r in resources if (ref := reference_of(r)) in about and dated_after(r, day, tz)}
+    return tuple(n for n in notes if n.source not in later) if later else notes

@@ -197,6 +197,12 @@ ROLE = {
     "before-t0": Text("not used: taken before T0 {t0}; inside the window only results since T0 count (§4.1)",
                       "ikke brugt: taget før T0 {t0}; i højrisikoperioden tæller kun svar fra T0 (§4.1)"),
 }
+# A fact dated after the day the advice was evaluated on (a chart exported later, read as of a past day): the rules
+# read nothing from after that day (clinical rules §5, "as of" a date), so the page says it was not used.
+AFTER_DAY = Text("not used: dated after the evaluation day {day}", "ikke brugt: dateret efter vurderingsdagen {day}")
+# Fact kinds never dated as records of the chart: the patient, and a session's drafts (planned, read that day)
+UNDATED_KINDS = frozenset({"patient", "igg_orders_drafted", "therapies_drafted"})
+RECORD_DAY_FIELDS = ("date", "start", "onset", "recorded", "authored")
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -283,7 +289,8 @@ def render_page(snapshot: Snapshot, terminology: Terminology, kill_switch: KillS
         _decision(advice, params, lang),
         _guideline(str(advice.get("section", "")), params, ruleset_data, lang),
         _facts(data.get("facts") or {}, params, lang, _counted(data.get("trace") or []), tz,
-               advice.get("values") if isinstance(advice.get("values"), dict) else None),
+               advice.get("values") if isinstance(advice.get("values"), dict) else None,
+               _evaluated(data.get("evaluation_date"))),
         _timeline(data, params, terminology, kill_switch, lang),
         _notes(data.get("notes") or [], lang,
                reads_on_substitution(str(advice.get("code", "")), str(advice.get("variant") or ""),
@@ -549,9 +556,31 @@ def _course_row(kind: str, label: Text, course: Mapping[str, Any], doses: list[M
             f'</summary><ul>{listed}</ul></details></td><td class="refs">{e(sources)}</td></tr>')
 
 
+def _evaluated(value: Any) -> date | None:
+    """The stored evaluation day, None when a snapshot holds none the page can read."""
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _after_day(kind: str, fact: Mapping[str, Any], evaluated: date | None) -> bool:
+    """Whether every date the fact names of its record (when it happened, was taken, ordered or begins) lies after
+    the evaluation day: the rules did not read it that day."""
+    if evaluated is None or kind in UNDATED_KINDS:
+        return False
+    days = []
+    for name in RECORD_DAY_FIELDS:
+        try:
+            days.append(date.fromisoformat(str(fact.get(name))[:10]))
+        except ValueError:
+            continue
+    return bool(days) and min(days) > evaluated
+
+
 def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
            counted: Mapping[str, Mapping[str, Any]] | None = None, tz: ZoneInfo = SITE_ZONE,
-           values: Mapping[str, Any] | None = None) -> str:
+           values: Mapping[str, Any] | None = None, evaluated: date | None = None) -> str:
     rows = []
     n = 0
     for kind, label in FACT_KINDS.items():
@@ -583,6 +612,8 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
                 details = "; ".join(part for part in (details, verdict) if part)
             elif kind in ("igg", "m_protein"):
                 details = "; ".join(part for part in (details, _role(kind, fact, values or {}, lang)) if part)
+            if _after_day(kind, fact, evaluated):
+                details = "; ".join(part for part in (details, AFTER_DAY(lang).format(day=evaluated)) if part)
             shown = KIND_BY_SOURCE.get((kind, resource), label)
             if kind == "immunofixation" and fact.get("m_protein_text"):  # an M-protein whose type alone was read
                 shown = M_PROTEIN_TYPE_ONLY

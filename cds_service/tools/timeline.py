@@ -92,7 +92,7 @@ def facts_of(data: PatientData, runtime: Runtime) -> Facts:
     from ..fhir.facts import FactBuilder
     from ..fhir.prefetch import pool_prefetch
 
-    pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id)
+    pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id, runtime.tz)
     return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources, pooled.notes).facts
 
 

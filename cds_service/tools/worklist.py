@@ -22,13 +22,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence
 
 from cql_like_rules import Advice
 from cql_like_rules.catalogue import CATALOGUE
 from cql_like_rules.facts import DataNote
 
-from ..cards.notes import NOTE_TEXT, one_line, rank
+from ..cards.notes import NOTE_TEXT, note_day, one_line, rank
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer_local
 from . import CPR_SYSTEM
@@ -68,6 +68,9 @@ class AdviceRow(NamedTuple):
     # valid": two IgGs of one day with no order between them, a copy sent both as a result and as withdrawn): the
     # card's words, so that a ward working from the list sees the choice before acting on it
     check: str = ""
+    # which of the table's columns holds each record doubted ("igg", "t0"; "advice" for one no column shows: an order,
+    # a dose), so the mark stands beside that record, not beside an IgG nobody doubts
+    check_at: tuple[str, ...] = ()
 
 
 # Data notes whose card asks the clinician to check which record is valid: the service chose one of two that disagree,
@@ -79,8 +82,26 @@ CHECK_NOTES = frozenset(kind for kind, (one, _) in NOTE_TEXT.items() if "check w
 def check_text(notes: Iterable[DataNote], lang: str = "en") -> str:
     """The `CHECK_NOTES` among a card's data notes, each in the card's words (plain text, for a list or a CSV)."""
     found = sorted((n for n in notes if n.kind in CHECK_NOTES), key=lambda n: (rank(n.kind), n.source))
-    return "; ".join(one_line(n.kind, lang, n.source, n.display, n.day.isoformat() if n.day else "?", n.threshold)
+    return "; ".join(one_line(n.kind, lang, n.source, n.display, note_day(n) or "?", n.threshold)
                      for n in found)
+
+
+def check_columns(notes: Iterable[DataNote], values: Mapping[str, object], igg_sources: set[str],
+                  therapy_sources: set[str]) -> tuple[str, ...]:
+    """The table columns of the records the `CHECK_NOTES` doubt: the IgG column for an IgG result (the one the row
+    shows, or another read as IgG), the T0 column for a CAR-T or bsAb record (the row's T0, or another), else the
+    advice's own (an immunoglobulin order or dose, a result of another kind: no column shows it)."""
+    found: list[str] = []
+    for n in notes:
+        if n.kind not in CHECK_NOTES:
+            continue
+        if n.kind.startswith("igg-") or n.source == values.get("igg_source") or n.source in igg_sources:
+            found.append("igg")
+        elif n.source == values.get("t0_source") or n.source in therapy_sources:
+            found.append("t0")
+        else:
+            found.append("advice")
+    return tuple(dict.fromkeys(found))
 
 
 def needs_action(advice: Advice) -> bool:
@@ -99,7 +120,11 @@ def evaluate_patient_resources(resources: list[dict[str, Any]], today: date, run
     patient = answered.facts.patient
     identifier = next((value for system, value in (patient.identifiers if patient else ())
                        if system == identifier_system), "")
-    check = check_text(answered.explanation.get()[2], lang) if answered.cards else ""  # notes ride on a card
+    notes = answered.explanation.get()[2] if answered.cards else ()  # notes ride on a card
+    check = check_text(notes, lang)
+    facts = answered.facts
+    igg_sources = {r.source for r in facts.igg} if check else set()
+    therapy_sources = {x.source for x in facts.car_t} | {x.source for x in facts.bsab} if check else set()
     rows = []
     for a, card in zip(answered.advice, answered.cards):
         v = a.values
@@ -109,7 +134,7 @@ def evaluate_patient_resources(resources: list[dict[str, Any]], today: date, run
             patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
             v.get("stop_date"), None if unknown else v.get("igg"), v.get("igg_date"), v.get("due_date"),  # type: ignore[arg-type]
             card["summary"], "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""), unknown,
-            check,
+            check, check_columns(notes, v, igg_sources, therapy_sources) if check else (),
         ))
     return rows
 
@@ -289,8 +314,16 @@ def _fmt(value: Any) -> str:
 NOTHING_CHECKED = frozenset({"therapy-not-recognised", "therapy-undated", "malignancy-not-recognised"})
 
 
+CHECK_MARK = " (check which is valid)"
+
+
+def _marked(text: str, row: AdviceRow, column: str) -> str:
+    """A table cell, marked where the card doubts the record it shows (`AdviceRow.check_at`)."""
+    return text + (CHECK_MARK if row.check and column in row.check_at else "")
+
+
 def _igg_cell(row: AdviceRow) -> str:
-    return _igg_value(row) + (" (check which is valid)" if row.check else "")
+    return _marked(_igg_value(row), row, "igg")
 
 
 def _igg_value(row: AdviceRow) -> str:
@@ -311,8 +344,8 @@ def render_table(result: WorklistResult) -> str:
     """One line per patient needing action, then what was read and what was skipped."""
     head = ("patient", "identifier", "advice", "T0", "stop date", "IgG used")
     body = [
-        (r.patient_id, r.identifier or "-", r.code, f"{_fmt(r.t0)} {r.t0_kind}".strip(), _fmt(r.stop_date),
-         _igg_cell(r))
+        (r.patient_id, r.identifier or "-", _marked(r.code, r, "advice"),
+         _marked(f"{_fmt(r.t0)} {r.t0_kind}".strip(), r, "t0"), _fmt(r.stop_date), _igg_cell(r))
         for r in result.rows
     ]
     widths = [max([len(h)] + [len(row[i]) for row in body]) for i, h in enumerate(head)]
