@@ -146,16 +146,21 @@ _TEXT_QUANTITY = re.compile(r"\s*(<=|>=|<|>)?\s*(\d+)(?:[.,](\d+))?\s*((?:[^\W\d
 TEXT_QUANTITY_FORM = '"3,5 g/L", "<2,0 g/L"'
 # An M-protein sent as words (Danish laboratories): found but too small to quantify ("spor", "Spor af M-komponent",
 # "påvist, ikke kvantificerbar", with the analyte named as "none found" may be: "M-komponent påvist, ikke
-# kvantificerbar"), or none found ("Ikke påvist"). Only the whole text counts: "IgG kappa ikke påvist" or "spor? se
+# kvantificerbar"), or none found ("Ikke påvist"). A laboratory writes the analyte as a heading ("M-komponent: påvist,
+# ikke kvantificerbar", "M-protein - not detected") and the two words with a comma, a semicolon, a dash or a
+# parenthesis between them ("Påvist - ikke kvantificerbar", "påvist (ikke kvantificerbar)"), in any case, with a
+# full stop or not: each is the same finding. Only the whole text counts: "IgG kappa ikke påvist" or "spor? se
 # kommentar" is neither, and is named as not read.
-_M_PROTEIN_TRACE = re.compile(r"\s*(?:spor(?:\s+af\s+m-?\s*komponent)?|trace(?:\s+m-?\s*protein)?"
-                              r"|(?:m-?\s*komponent\s+)?påvist,?\s+(?:men\s+)?ikke\s+kvantificer(?:bar|et)"
-                              r"|(?:m-?\s*protein\s+)?detected,?\s+(?:but\s+)?not\s+quantifi(?:able|ed)"
-                              r"|(?:m-?\s*protein\s+)?present,?\s+(?:but\s+)?not\s+quantifi(?:able|ed))\s*\.?\s*",
-                              re.IGNORECASE)
-_M_PROTEIN_NONE = re.compile(r"\s*(?:(?:m-?\s*komponent\s+)?ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
-                             r"|negativ|(?:m-?\s*protein\s+)?not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
-                             r"|negative)\s*\.?\s*", re.IGNORECASE)
+_ANALYTE = r"(?:m-?\s*komponent|m-?\s*protein)"
+_HEADING = rf"(?:{_ANALYTE}\s*(?::|\s-|\s–|\s)\s*)?"  # "M-komponent: ", "M-komponent - ", "M-komponent "
+_BETWEEN = r"(?:\s*[,;:]\s*|\s+[-–]\s+|\s*\(\s*|\s+)"  # "påvist, ikke", "påvist - ikke", "påvist (ikke"
+_M_PROTEIN_TRACE = re.compile(rf"\s*(?:{_HEADING}spor(?:\s+af\s+m-?\s*komponent)?|{_HEADING}trace(?:\s+m-?\s*protein)?"
+                              rf"|{_HEADING}påvist{_BETWEEN}(?:men\s+)?ikke\s+kvantificer(?:bar|et)\)?"
+                              rf"|{_HEADING}(?:detected|present){_BETWEEN}(?:but\s+)?not\s+quantifi(?:able|ed)\)?)"
+                              r"\s*\.?\s*", re.IGNORECASE)
+_M_PROTEIN_NONE = re.compile(rf"\s*(?:{_HEADING}ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
+                             rf"|{_HEADING}negativ|{_HEADING}not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
+                             rf"|{_HEADING}negative)\s*\.?\s*", re.IGNORECASE)
 
 
 def quantity_of_text(text: str) -> dict[str, Any]:

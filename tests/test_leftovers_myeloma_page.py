@@ -1,0 +1,155 @@
+"""The myeloma patient's M-protein as the laboratory writes it, the timeline's first days, and the explanation page in
+Danish (Medicinrådet 2025 §4.1-§4.3; Bilag C: the clonal IgG is subtracted from total IgG; clinical rules §3 and §7,
+paraprotein; §8, what a clinician reads).
+
+Each chart is as a Danish EHR sends it (NPU codes for IgG and the typed M-protein, LOINC 33358-3 for the electrophoresis
+M-protein sent as text, NPU02642 immunofixation with its type as text, ATC for the bsAb), evaluated on an explicit day,
+and each test says first what a haematologist reading the guideline expects.
+
+Faults held here: an M-protein sent as "M-komponent påvist, ikke kvantificerbar" was quoted on the card as
+"M-komponent påvist, ikke…", which hides what was not (the card's own words came only in the summary); the same words
+with the analyte as a heading ("M-komponent: påvist, ikke kvantificerbar"), or with another stop between them, were
+named as unreadable and the card decided on the total; an IgA, IgM or light-chain M-protein beside the IgG decided on
+was left out without a word; the timeline's default range began a month before the first index event, so a bispecific
+dose recorded "not given" two months before the first dose given, whose card the EHR showed, was outside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .reading_charts import NPU
+from .test_acceptance_myeloma import ask, code_of, fixation, igg, observation, on_tec, one, spep
+
+Resource = dict[str, Any]
+FOUND = "M-komponent påvist, ikke kvantificerbar"
+
+
+def plain(card: dict[str, Any]) -> str:
+    return (card["summary"] + "\n" + card.get("detail", "")).replace("\\", "")
+
+
+# ---- 1a: the M-protein's words quoted whole enough to be recognised -------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_card_quotes_a_found_not_quantified_m_protein_whole(lang: str) -> None:
+    """IgG kappa myeloma, electrophoresis "M-komponent påvist, ikke kvantificerbar", total IgG 5.0: polyclonal IgG lies
+    below 5.0 by an unknown amount; the card asks for the figure. The fact line subtracting the M-protein quoted it as
+    "M-komponent påvist, ikke…", which a reader can take for "not found": it quotes the words whole, as a data note
+    quotes EHR text (40 characters), and the summary stays under 140 characters."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=FOUND), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22", lang)
+    assert code_of(card) == "measure-igg"
+    assert f"“{FOUND}”" in card["detail"].replace("\\", ""), card["detail"]
+    assert "ikke…" not in card["detail"]
+    assert len(card["summary"]) < 140
+    assert "kvantific" in card["summary"]  # the summary says it was not quantified, in the text or its own words
+
+
+def test_an_untyped_m_protein_in_words_is_quoted_whole_in_the_caveat() -> None:
+    """The same words with no type anywhere, total IgG 5.0: the 4-6 band card with the caveat that if the M-protein is
+    IgG, polyclonal IgG is below 5.0. The caveat named the M-protein "M-komponent påvist, ikke…"."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=FOUND)), "2026-03-22")
+    assert code_of(card) == "general-criteria-igg-under-6"
+    assert f"M-protein “{FOUND}” (2026-03-20) of unknown type" in plain(card), plain(card)
+
+
+def test_a_text_longer_than_the_card_has_room_for_still_leaves_the_summary_its_words() -> None:
+    """A longer text in Danish ("M-komponent påvist, men ikke kvantificerbar", 44 characters): the summary quotes it
+    shorter and keeps its own 'not quantified; ask for the figure'; the fact line quotes it up to 40 characters."""
+    text = "M-komponent påvist, men ikke kvantificerbar"
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=text), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22", "da")
+    assert card["summary"].endswith("ikke kvantificeret; bed om tallet"), card["summary"]
+    assert len(card["summary"]) < 140
+
+
+# ---- 1b: the words read however the laboratory punctuates them ------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "M-komponent: påvist, ikke kvantificerbar",
+    "M-KOMPONENT: PÅVIST, IKKE KVANTIFICERBAR",
+    "M-komponent: Påvist; ikke kvantificerbar.",
+    "M-komponent - påvist - ikke kvantificerbar",
+    "Påvist (ikke kvantificerbar)",
+    "M komponent: påvist men ikke kvantificeret",
+    "M-komponent: spor",
+])
+def test_found_not_quantified_is_read_however_it_is_punctuated(text: str) -> None:
+    """"M-komponent: påvist, ikke kvantificerbar" (the analyte as a heading), upper case, a semicolon, dashes or a
+    parenthesis: the finding is the one "M-komponent påvist, ikke kvantificerbar" states. Polyclonal IgG lies below the
+    total 5.0 by an unknown amount: the card asks for the figure. It was named as unreadable, and the card put the
+    patient in the 4-6 band on the total with 'IgG myeloma without an M-protein measured with this IgG'."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=text), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22")
+    assert code_of(card) == "measure-igg", card["summary"]
+    assert "could not be read" not in plain(card)
+
+
+@pytest.mark.parametrize("text", ["M-komponent: ikke påvist", "M-komponent: Negativ", "IKKE PÅVIST."])
+def test_none_found_is_read_however_it_is_punctuated(text: str) -> None:
+    """"M-komponent: ikke påvist" beside an IgG kappa myeloma in remission, total IgG 3.2: no M-protein, the total is
+    polyclonal; the start criterion is met on 3.2 with the figures shown (total − 0.0). It was named as unreadable."""
+    card = one(on_tec(igg("2026-03-20", 3.2), spep("2026-03-20", text=text), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22")
+    assert code_of(card) == "start-substitution"
+    assert "could not be read" not in plain(card)
+
+
+@pytest.mark.parametrize("text", ["M-komponent: påvist", "IgG kappa påvist, ikke kvantificerbar", "se kommentar"])
+def test_other_words_are_still_named_as_not_read(text: str) -> None:
+    """Words that do not say both found and not quantified (or only name a type) are not guessed: named, not read."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=text), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22")
+    assert "could not be read as an amount" in plain(card), plain(card)
+
+
+# ---- 1c: an M-protein of another type, seen and not subtracted, is named ---------------------------------------------
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "M-protein IgA 15.0 g/L (2026-02-10) is not IgG: not subtracted, as only an IgG M-protein is part of total "
+           "IgG"),
+    ("da", "M-komponent IgA 15,0 g/L (2026-02-10) er ikke IgG: ikke trukket fra, da kun en IgG-M-komponent indgår i "
+           "total-IgG"),
+])
+def test_an_iga_m_protein_beside_the_igg_is_named_as_not_subtracted(lang: str, note: str) -> None:
+    """IgA lambda by immunofixation, electrophoresis M-protein 15 g/L, total IgG 4.5 the same day: the 4-6 band on the
+    total (an IgA M-protein is not in total IgG, §7). The card said nothing of the 15 g/L, so a clinician could not tell
+    whether the rules had seen it; it names it and says why it was not subtracted."""
+    card = one(on_tec(igg("2026-02-10", 4.5), spep("2026-02-10", 15.0), fixation("2026-02-10", "IgA lambda")),
+               "2026-02-12", lang)
+    assert code_of(card) == "general-criteria-igg-under-6"
+    assert note in plain(card), plain(card)
+
+
+@pytest.mark.parametrize("m_protein, shown", [
+    (observation("NPU28634", "2026-02-10", 15.0, system=NPU), "IgA 15.0 g/L"),  # typed by its own code
+    ([spep("2026-02-10", text="spor"), fixation("2026-02-10", "IgM kappa")], "IgM “spor”"),
+    ([spep("2026-02-10", 2.25), fixation("2026-02-10", "frie kappa-kæder")], "light-chain 2.25 g/L"),
+], ids=["iga-code", "igm-trace", "light-chain"])
+def test_every_m_protein_not_in_total_igg_is_named(m_protein: Resource | list[Resource], shown: str) -> None:
+    """Total IgG 2.8 and an IgA (by its NPU code), IgM (a trace, by immunofixation) or light-chain M-protein: the start
+    criterion is met on the total; the M-protein is named as not subtracted."""
+    card = one(on_tec(igg("2026-02-10", 2.8), m_protein), "2026-02-12")
+    assert code_of(card) == "start-substitution"
+    assert card["summary"].startswith("IgG 2.8 g/L < 4 g/L")
+    assert f"M-protein {shown} (2026-02-10) is not IgG: not subtracted" in plain(card), plain(card)
+
+
+def test_an_igg_m_protein_subtracted_and_one_found_none_are_not_named_so() -> None:
+    """An IgG M-protein is subtracted (the card shows it); an IgA M-protein 'Ikke påvist' names nothing: no note."""
+    subtracted = one(on_tec(igg("2026-02-10", 9.0), spep("2026-02-10", 7.2), fixation("2026-02-10", "IgG kappa")),
+                     "2026-02-12")
+    assert "is not IgG" not in plain(subtracted)
+    none = one(on_tec(igg("2026-02-10", 3.0), spep("2026-02-10", text="Ikke påvist"), fixation("2026-02-10", "IgA kappa")),
+               "2026-02-12")
+    assert "is not IgG" not in plain(none)
+
+
+def test_an_iga_m_protein_far_from_the_igg_is_not_named() -> None:
+    """An IgA M-protein of four months before the IgG is not one the rules would have set beside it: no note."""
+    assert all("is not IgG" not in plain(c) for c in ask(
+        on_tec(igg("2026-02-10", 2.8), observation("NPU28634", "2025-10-01", 15.0, system=NPU)), "2026-02-12"))
+
