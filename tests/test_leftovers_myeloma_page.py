@@ -16,12 +16,15 @@ dose recorded "not given" two months before the first dose given, whose card the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
+from cds_service.tools.timeline import build_timeline, patient_data, render_text
+
 from .reading_charts import NPU
-from .test_acceptance_myeloma import ask, code_of, fixation, igg, observation, on_tec, one, spep
+from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
 
 Resource = dict[str, Any]
 FOUND = "M-komponent påvist, ikke kvantificerbar"
@@ -153,3 +156,31 @@ def test_an_iga_m_protein_far_from_the_igg_is_not_named() -> None:
     assert all("is not IgG" not in plain(c) for c in ask(
         on_tec(igg("2026-02-10", 2.8), observation("NPU28634", "2025-10-01", 15.0, system=NPU)), "2026-02-12"))
 
+
+# ---- 2: the timeline's default range reaches the first record a card names ------------------------------------------
+
+def test_the_default_timeline_reaches_a_not_given_dose_months_before_the_first_given() -> None:
+    """Myeloma; the first teclistamab dose recorded stopped 'Ikke givet' on 2025-10-06, the first dose given on
+    2025-12-22, IgG 3.0 on 2026-01-05. From 2025-10-06 the EHR showed 'Not checked: ... recorded as stopped, not given'
+    (no window can be placed from it); from 2025-12-22 the window runs. The timeline with its default range began a
+    month before the first dose given (2025-11-22), so the card of the weeks before was not on it: it begins a month
+    before the record a card names, and shows that card from its day."""
+    from .test_acceptance_entrances import STORIES
+
+    story = next(s for s in STORIES if s.name == "bsab-not-given")
+    timeline = build_timeline(patient_data(story.bundle(), RUNTIME), RUNTIME, today=date.fromisoformat(story.read))
+    assert timeline.start == date(2025, 9, 6), timeline.start
+    days = {s.day.isoformat(): s.codes for s in timeline.changes}
+    assert days.get("2025-10-06") == ["therapy-undated"], render_text(timeline)
+    assert "therapy-undated" not in days.get("2025-12-22", ["therapy-undated"]), render_text(timeline)
+
+
+def test_the_default_timeline_still_begins_a_month_before_t0_without_an_earlier_card() -> None:
+    """The same chart without the record not given: a month before the first dose, as before."""
+    from .test_acceptance_entrances import STORIES
+
+    story = next(s for s in STORIES if s.name == "bsab-not-given")
+    bundle = story.bundle()
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"].get("status") != "stopped"]
+    timeline = build_timeline(patient_data(bundle, RUNTIME), RUNTIME, today=date.fromisoformat(story.read))
+    assert timeline.start == date(2025, 11, 22), timeline.start
