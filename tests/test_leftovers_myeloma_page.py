@@ -11,11 +11,16 @@ Faults held here: an M-protein sent as "M-komponent påvist, ikke kvantificerbar
 with the analyte as a heading ("M-komponent: påvist, ikke kvantificerbar"), or with another stop between them, were
 named as unreadable and the card decided on the total; an IgA, IgM or light-chain M-protein beside the IgG decided on
 was left out without a word; the timeline's default range began a month before the first index event, so a bispecific
-dose recorded "not given" two months before the first dose given, whose card the EHR showed, was outside it.
+dose recorded "not given" two months before the first dose given, whose card the EHR showed, was outside it; a Danish
+explanation page headed the values behind the card and the rule set's parameters by their technical names only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import json
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +28,7 @@ import pytest
 
 from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
+from .fixtures import FIXTURES
 from .reading_charts import NPU
 from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
 
@@ -184,3 +190,65 @@ def test_the_default_timeline_still_begins_a_month_before_t0_without_an_earlier_
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"].get("status") != "stopped"]
     timeline = build_timeline(patient_data(bundle, RUNTIME), RUNTIME, today=date.fromisoformat(story.read))
     assert timeline.start == date(2025, 11, 22), timeline.start
+
+
+# ---- 3: the explanation page says the names of the values and parameters in its own language ------------------------
+
+def page_of(bundle: Resource, at: str, lang: str) -> str:
+    """The explanation page of the chart's answer on `at`, as the service stores and renders it."""
+    import uuid
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.fhir.request import parse_hook_request
+    from cds_service.http.explain_page import render_page
+    from cds_service.pipeline import answer_local
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+    from cds_service.tools.replay import request_from_bundle
+
+    answer = answer_local(parse_hook_request(request_from_bundle(bundle), "patient-view"), RUNTIME, lang=lang,
+                          today=date.fromisoformat(at))
+    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert data is not None
+    now = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
+    return render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+
+
+def named_rows(page: str) -> list[tuple[str, str]]:
+    """(name as shown, technical name) of every named value and parameter on the page."""
+    return [(html.unescape(label), key) for label, key in re.findall(
+        r'<t[hd]>([^<]*)<br><code class="key">([^<]*)</code></t[hd]>', page)]
+
+
+@pytest.mark.parametrize("lang, shown", [
+    ("da", {"igg_total": "total-IgG", "m_protein": "IgG-M-komponent trukket fra", "m_protein_date": "M-komponentens dato",
+            "stop_date": "seponeringsdato (T0 + periode)", "igg_start_threshold_g_l": "IgG-startgrænse",
+            "m_protein_max_days_apart": "M-komponent trukket fra inden for"}),
+    ("en", {"igg_total": "total IgG", "m_protein_date": "M-protein date", "igg_start_threshold_g_l": "IgG start threshold"}),
+])
+def test_the_page_names_the_values_and_parameters_in_its_language(lang: str, shown: dict[str, str]) -> None:
+    """The explanation page of the IgG kappa card (polyclonal IgG 1.8 = 9.0 − 7.2): on a Danish page the values behind
+    the card and the rule set's parameters were headed by their technical names only ('igg_total', 'm_protein_date',
+    'igg_start_threshold_g_l'), English to a Danish reader; each is named in the page's language, with the technical
+    name (the trace's and the policy file's) below it."""
+    bundle = json.loads((FIXTURES / "myeloma-igg-kappa-m-protein-a-week-before-igg-dated-on-card.json").read_text())
+    rows = dict((key, label) for label, key in named_rows(page_of(bundle, "2026-02-12", lang)))
+    for key, label in shown.items():
+        assert rows.get(key) == label, (key, rows.get(key))
+
+
+def test_every_value_of_the_shipped_charts_and_every_parameter_has_a_name_in_both_languages() -> None:
+    """Every value a patient-view card of a shipped chart carries, and every parameter, has a name in English and in
+    Danish (a new one without would show its technical name alone on a Danish page)."""
+    from cds_service.http.explain_page import PARAMETER_LABELS, VALUE_LABELS
+    from cds_service.tools.replay import replay
+    from cql_like_rules.parameters import Parameters
+
+    from .fixtures import load_fixtures
+
+    seen = {key for f in load_fixtures() for a in replay(RUNTIME, f.bundle, at=f.at).advice for key in a.values}
+    assert not seen - set(VALUE_LABELS), sorted(seen - set(VALUE_LABELS))
+    assert not {f.name for f in dataclasses.fields(Parameters)} - set(PARAMETER_LABELS)
+    for label in (*VALUE_LABELS.values(), *PARAMETER_LABELS.values()):
+        assert label("en") and label("da"), label
