@@ -21,16 +21,20 @@ import dataclasses
 import html
 import json
 import re
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
+from . import browser
 from .fixtures import FIXTURES
 from .reading_charts import NPU
 from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
+from .test_timeline import chromium  # noqa: F401  (the one Chromium fixture)
 
 Resource = dict[str, Any]
 FOUND = "M-komponent påvist, ikke kvantificerbar"
@@ -252,3 +256,39 @@ def test_every_value_of_the_shipped_charts_and_every_parameter_has_a_name_in_bot
     assert not {f.name for f in dataclasses.fields(Parameters)} - set(PARAMETER_LABELS)
     for label in (*VALUE_LABELS.values(), *PARAMETER_LABELS.values()):
         assert label("en") and label("da"), label
+
+
+def test_the_timeline_picture_on_a_360_px_side_panel_is_drawn_for_it() -> None:
+    """The explanation page opened in an order screen's side panel, 360 px wide: the timeline was the 11-inch plot
+    shrunk to the panel, its text 3-4 px high, unreadable. Below 640 px the page shows a plot drawn for the panel
+    instead (its legend wrapped), at most about 400 pt wide, so that its 8-9 pt text is shown near that size; the wide
+    plot is shown on a wide screen, as before."""
+    bundle = json.loads((FIXTURES / "cart-not-given-then-infused-after-the-infusion.json").read_text())
+    page = page_of(bundle, "2026-01-12", "da")
+    widths = dict(re.findall(r'<div class="plot (wide|narrow)"><svg[^>]*? width="([\d.]+)pt"', page))
+    assert set(widths) == {"wide", "narrow"}, widths
+    assert float(widths["narrow"]) <= 400 < 700 <= float(widths["wide"]), widths
+    assert ".plot.narrow{display:none}" in page
+    assert "@media (max-width:640px){body{margin:.6rem}.plot.wide{display:none}.plot.narrow{display:block}" in page
+
+
+def test_in_a_real_browser_360_px_wide_the_panel_shows_the_narrow_picture_at_full_width(
+        chromium: str, tmp_path: Path) -> None:  # noqa: F811
+    """Laid out by Chromium in a panel 360 px wide: the narrow plot fills the panel (its 362 pt drawn at about 340 px,
+    text near its size), the wide one takes no room, and nothing sticks out to the right."""
+    bundle = json.loads((FIXTURES / "cart-not-given-then-infused-after-the-infusion.json").read_text())
+    page = page_of(bundle, "2026-01-12", "da")
+    probe = page.replace('<meta http-equiv="Content-Security-Policy"', '<meta name="x-policy-off"')
+    probe = probe.replace("</head>", "<style>html{width:360px}</style></head>").replace(
+        "</body>", "<script>function w(s){var e=document.querySelector(s);return e?Math.round(e.getBoundingClientRect()"
+        ".width):-1}document.body.setAttribute('data-widths',w('.plot.narrow svg')+'|'+w('.plot.wide svg')+'|'"
+        "+Math.ceil(document.body.getBoundingClientRect().right));</script></body>")
+    saved = tmp_path / "narrow.html"
+    saved.write_text(probe, encoding="utf-8")
+    # a window below the page's 640 px (headless Chromium's narrowest is 500 px), the page laid out 360 px wide in it
+    with tempfile.TemporaryDirectory() as profile:
+        done = browser._run(chromium, ["--window-size=500,2000", "--dump-dom", saved.resolve().as_uri()], profile)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    narrow, wide, right = (int(x) for x in re.search(r'data-widths="([^"]*)"', done.stdout.decode("utf-8"))
+                            .group(1).split("|"))
+    assert 300 <= narrow <= 360 and wide == 0 and right <= 360, (narrow, wide, right)

@@ -354,10 +354,11 @@ pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 .refs{font-size:.8rem;color:#495057;word-break:break-all}
 .guideline{background:#fff9db;padding:.5rem .8rem;border-left:4px solid #fab005}
 .plot svg{width:100%;height:auto}
+.plot.narrow{display:none}
 tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
-@media (max-width:640px){body{margin:.6rem}#facts thead,#notes thead,#reasoning thead{display:none}
+@media (max-width:640px){body{margin:.6rem}.plot.wide{display:none}.plot.narrow{display:block}#facts thead,#notes thead,#reasoning thead{display:none}
 #facts tr,#notes tr,#reasoning tr{display:block;border-bottom:1px solid #dee2e6;padding:.25rem 0}
 #facts td,#notes td,#reasoning td{display:block;border:0;padding:.05rem .3rem}}
 """
@@ -863,10 +864,11 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
         timeline = timeline_from_facts(patient, facts, base.with_parameters(params), terminology, lang, day,
                                        kill_switch=kill_switch)
         svg = plot_svg(timeline, lang, day)
+        narrow = plot_svg(timeline, lang, day, narrow=True)  # a side panel's: the wide one shrunk had text of 3-4 px
     except InputError:
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['no-dates'](lang)))}</p>"
     except Exception as exc:  # the page still shows the basis of the advice without its picture
         log.error("explanation timeline failed: %s", type(exc).__name__)
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
-    return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
+    return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot wide\">{svg}</div><div class=\"plot narrow\">{narrow}</div>"
             f"<div class=\"lead\">{e(legend(params, lang))}</div>")
