@@ -77,6 +77,8 @@ def test_a_text_longer_than_the_card_has_room_for_still_leaves_the_summary_its_w
                "2026-03-22", "da")
     assert card["summary"].endswith("ikke kvantificeret; bed om tallet"), card["summary"]
     assert len(card["summary"]) < 140
+    # cut where the card cuts it, with "…", not mid-word with no sign of a cut ("… men ikke kvantificer”")
+    assert "“M-komponent påvist, men ikke…”" in card["detail"].replace("\\", ""), card["detail"]
 
 
 # ---- 1b: the words read however the laboratory punctuates them ------------------------------------------------------

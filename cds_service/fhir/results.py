@@ -53,6 +53,9 @@ _IGG_FIELDS = ("value_g_l", "date", "source", "comparator", "reported", "taken",
 assert tuple(IgGResult.__dataclass_fields__) == _IGG_FIELDS and not hasattr(IgGResult, "__post_init__") \
     and not hasattr(IgGResult, "__slots__"), "_igg_result must make what IgGResult(...) makes"
 _new = object.__new__
+# characters of an M-protein's text kept on the fact: more than a card quotes (40), so that the card cuts a longer
+# text with "…" where it cuts it, not mid-word with no sign ("M-komponent påvist, men ikke kvantificer")
+M_PROTEIN_KEPT = 80
 COMPONENT_NAME = 60  # characters of a panel's or its component's name kept on the fact (the explanation page names both)
 _set = object.__setattr__
 
@@ -429,7 +432,7 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
             said = m_protein_words(text)
             if said:
                 return "m_protein", MProteinResult(0.0, day, reference_of(r), _m_protein_isotype(b, r, entry),
-                                                   ">" if said == "trace" else "", reported=text.strip()[:40])
+                                                   ">" if said == "trace" else "", reported=text.strip()[:M_PROTEIN_KEPT])
         qty = quantity_of_text(text)  # then read as the valueQuantity it stands for: one path for both
     value = qty.get("value")
     if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
@@ -445,7 +448,8 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
     comparator = qty.get("comparator")
     comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
     # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
-    reported = text.strip()[:40] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
+    kept = M_PROTEIN_KEPT if slot == "m_protein" else 40
+    reported = text.strip()[:kept] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
     value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
     if slot == "igg":
         return "igg", _igg_result(value, day, reference_of(r), comparator, reported)
