@@ -1879,6 +1879,7 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"IgG M-protein {m.comparator}{m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them "
                        "is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
+    notes += _m_protein_not_igg_notes(c)
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
@@ -2014,6 +2015,31 @@ def same_day_igg_notes(c: Context, found: Iterable[Advice]) -> tuple[DataNote, .
                                        "other (a correction, else the one with a time); not used"),
                 _as_reported(other), other.date)
     return tuple(notes.values())
+
+
+def _m_protein_not_igg_notes(c: Context) -> list[DataNote]:
+    """An M-protein beside the IgG a card decided on (the nearest within the policy's days) whose type is not IgG
+    (IgA, IgM, light chain; by its own code or text, or by the immunofixation): seen and not subtracted, because only an
+    IgG M-protein is part of total IgG (§7). Named, so that a clinician who sees a total of 4.5 beside an IgA
+    M-protein of 15 g/L knows the rules saw it and why they left it out."""
+    if not c.facts.m_protein:
+        return []
+    by_source = {r.source: r for r in c.facts.igg}
+    notes: dict[str, DataNote] = {}
+    for a in c["Advice"]:
+        result = by_source.get(str(a.values.get("igg_source"))) if a.values.get("m_protein") is None else None
+        if result is None:
+            continue
+        m, isotype = _nearest_m_protein(c, result)
+        if m is None or isotype not in NOT_IGG or m.none_found or m.source in notes:
+            continue
+        figure = f"{m.value_g_l:.3f}".rstrip("0")
+        amount = f"“{m.reported}”" if m.reported else f"{m.comparator}{figure}{'0' if figure.endswith('.') else ''} g/L"  # "15.0 g/L"
+        notes[m.source] = DataNote("m-protein-not-igg", m.source, f"{isotype} M-protein {amount} beside the IgG of "
+                                   f"{result.date.isoformat()} ({result.source}), typed by "
+                                   f"{'its own result' if m.isotype else 'immunofixation'}: not subtracted, only an "
+                                   "IgG M-protein is part of total IgG", f"{isotype} {amount}", m.date)
+    return list(notes.values())
 
 
 def _start_igg_notes(c: Context) -> list[DataNote]:

@@ -247,7 +247,7 @@ def test_every_fixture_gives_the_same_cards_through_every_entrance(charts, fhir,
                 compared += 1
                 if got != sign["prefetch"]:
                     differ.setdefault(f"{fixture.name}+{draft['id']}", {})[way] = (got, sign["prefetch"])
-    assert len(charts) == 88 and left_out > 90 and compared > 500
+    assert len(charts) == 94 and left_out > 90 and compared > 500
     assert differ == {}
 
 

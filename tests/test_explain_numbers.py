@@ -48,10 +48,16 @@ def card_and_page(bundle: dict, lang: str) -> tuple[str, str]:
     return card, page
 
 
+def by_key(body: str) -> dict[str, str]:
+    """A table of named values (its name in the page's language, its technical name below it), by technical name."""
+    return {key: html.unescape(re.sub(r"<[^>]+>", "", value)) for key, value in re.findall(
+        r'<t[hd]>(?:[^<]*<br>)?<code class="key">([^<]*)</code></t[hd]><td>(.*?)</td>', body, re.S)}
+
+
 def values_behind(page: str) -> dict[str, str]:
     """The decision's 'Values behind the card' table, by value name."""
     [body] = re.findall(r'<table id="decision">.*?</table><details><summary>[^<]*</summary><table>(.*?)</table>', page, re.S)
-    return dict((r[0], r[1]) for r in cells(f'<table id="v">{body}</table>', "v"))
+    return by_key(body)
 
 
 def cells(page: str, table: str) -> list[list[str]]:
@@ -90,7 +96,7 @@ def test_periods_and_parameters_carry_their_unit_in_the_page_language(lang, age,
     decision = values_behind(page)
     assert decision["igg_age_days"] == age and decision["stale_days"] == ("30 days" if lang == "en" else "30 dage")
     [params] = re.findall(r'<p id="ruleset">.*?<table>(.*?)</table>', page, re.S)
-    rows = dict(cells(f'<table id="p">{params}</table>', "p"))
+    rows = by_key(params)
     assert rows["igg_start_threshold_g_l"] == threshold and rows["window_months"] == window, rows
     assert rows["recurrent_min_episodes"] == "2", rows  # a count has no unit
 

@@ -595,6 +595,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "CAR-T registreret igen den {day}: regnet som infusionen den {display}"),
         Text("{n} later CAR-T records taken as the infusion they repeat (its first day counts)",
              "{n} senere CAR-T-registreringer regnet som den infusion, de gentager (dens første dag tæller)")),
+    # an IgA, IgM or light-chain M-protein beside the IgG decided on: seen, not subtracted (not part of total IgG)
+    "m-protein-not-igg": (
+        Text("M-protein {display} ({day}) is not IgG: not subtracted, as only an IgG M-protein is part of total IgG",
+             "M-komponent {display} ({day}) er ikke IgG: ikke trukket fra, da kun en IgG-M-komponent indgår i total-IgG"),
+        Text("{n} M-proteins of another type than IgG were not subtracted: only an IgG M-protein is part of total IgG",
+             "{n} M-komponenter af anden type end IgG er ikke trukket fra: kun en IgG-M-komponent indgår i total-IgG")),
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
@@ -657,6 +663,8 @@ STATUS_WORDS: dict[str, Text] = {
     "not-taken": Text("not taken", "ikke taget"),
 }
 AND = Text("and", "og")
+LIGHT_CHAIN = Text("light-chain", "letkæde")
+OWN_FIGURE = re.compile(r"(?<= )[<>=]*\d+(?:\\?\.\d+)? g/L$")  # "15.0 g/L" as the rules write a figure (escaped "15\.0")
 AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
 MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsessiden")
@@ -731,6 +739,10 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     noted resource's reference, is only named by its type, in our words)."""
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
+    elif kind == "m-protein-not-igg":  # the type in words; a figure of our own ("IgA 15.0 g/L") with the decimal comma
+        display = display.replace("light-chain", LIGHT_CHAIN(lang))
+        if lang == "da" and OWN_FIGURE.search(display):
+            display = OWN_FIGURE.sub(lambda m: m.group(0).replace(".", ",").replace("\\,", ","), display)
     known = day not in ("", "?")
     template = texts(kind, on_substitution)[0](lang)
     if known and _NO_DAY.fullmatch(day):  # a month or a year as written ("2025-11"): "in 2025-11", not "on"

@@ -32,7 +32,7 @@ from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO
 from .notes import brief as brief_notes
 from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
-from .values import SINCE_T0, Placeholders, placeholder_pair
+from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -132,11 +132,14 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
             full = full[:1].upper() + full[1:]
             shorter = full.replace(" ({days_left})", "")
             candidates += [full, shorter, SINCE_T0.sub("", shorter)]
-    # the template whole; else without T0, which the facts give too (a long criterion an order fails)
+    # the template whole; else without T0, which the facts give too (a long criterion an order fails); an M-protein
+    # sent as text quoted whole first, else briefer (`BRIEF_QUOTES`), before anything else is cut
+    briefer = Placeholders(p, **{key: p[brief] for key, brief in BRIEF_QUOTES.items() if brief in p})
     for candidate in (*candidates, template, SINCE_T0.sub("", template)):
-        text = candidate.format_map(p)
-        if len(text) < SUMMARY_LIMIT:
-            return text
+        for values in (p, briefer) if briefer != p else (p,):
+            text = candidate.format_map(values)
+            if len(text) < SUMMARY_LIMIT:
+                return text
     return text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 

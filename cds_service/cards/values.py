@@ -57,6 +57,12 @@ MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
 BOUND_DECIMALS = 3  # a bound ("<0.33") keeps up to this many of its decimals
 SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_LIMIT)
+# An M-protein sent as text is quoted as a data note quotes EHR text (`notes.DISPLAY_LIMIT`'s 40 characters): "M-komponent
+# påvist, ikke kvantificerbar" whole, where "M-komponent påvist, ikke…" hid what was not; a summary short of room
+# quotes it to `M_PROTEIN_TEXT_BRIEF` (`BRIEF_QUOTES`), and says "not quantified" in its own words there.
+M_PROTEIN_TEXT = 40
+M_PROTEIN_TEXT_BRIEF = 30
+BRIEF_QUOTES = {"m_protein": "m_protein_brief", "untyped_m_protein": "untyped_m_protein_brief"}
 SINCE_T0 = re.compile(r" (after|efter) \{kind\} \{t0\}")  # T0 in a summary, left out where it leaves no room (facts give it)
 
 
@@ -181,13 +187,15 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if isinstance(v.get("m_protein"), float):
         p["m_protein"] = g_l(v["m_protein"], lang, comparator=str(v.get("m_protein_comparator") or ""))  # type: ignore[arg-type]
         if v.get("m_protein_reported"):  # sent as text: as sent, quoted ("spor", "1,2 g/L")
-            p["m_protein"] = f"“{text(v['m_protein_reported'], 30)}”"
+            p["m_protein"] = f"“{text(v['m_protein_reported'], M_PROTEIN_TEXT)}”"
+            p["m_protein_brief"] = f"“{text(v['m_protein_reported'], M_PROTEIN_TEXT_BRIEF)}”"
         p["igg_total_number"] = str(v.get("igg_total_comparator") or "") + number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
     for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
         if isinstance(v.get(key), float):
             p[key] = g_l(v[key], lang, limits, str(v.get(f"{key}_comparator") or ""))  # type: ignore[arg-type]
     if v.get("untyped_m_protein_reported"):  # an M-protein of unknown type sent as text: as sent
-        p["untyped_m_protein"] = f"“{text(v['untyped_m_protein_reported'], 30)}”"
+        p["untyped_m_protein"] = f"“{text(v['untyped_m_protein_reported'], M_PROTEIN_TEXT)}”"
+        p["untyped_m_protein_brief"] = f"“{text(v['untyped_m_protein_reported'], M_PROTEIN_TEXT_BRIEF)}”"
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
     if isinstance(v.get("paraprotein_threshold"), float):

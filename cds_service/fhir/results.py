@@ -53,6 +53,9 @@ _IGG_FIELDS = ("value_g_l", "date", "source", "comparator", "reported", "taken",
 assert tuple(IgGResult.__dataclass_fields__) == _IGG_FIELDS and not hasattr(IgGResult, "__post_init__") \
     and not hasattr(IgGResult, "__slots__"), "_igg_result must make what IgGResult(...) makes"
 _new = object.__new__
+# characters of an M-protein's text kept on the fact: more than a card quotes (40), so that the card cuts a longer
+# text with "…" where it cuts it, not mid-word with no sign ("M-komponent påvist, men ikke kvantificer")
+M_PROTEIN_KEPT = 80
 COMPONENT_NAME = 60  # characters of a panel's or its component's name kept on the fact (the explanation page names both)
 _set = object.__setattr__
 
@@ -146,16 +149,21 @@ _TEXT_QUANTITY = re.compile(r"\s*(<=|>=|<|>)?\s*(\d+)(?:[.,](\d+))?\s*((?:[^\W\d
 TEXT_QUANTITY_FORM = '"3,5 g/L", "<2,0 g/L"'
 # An M-protein sent as words (Danish laboratories): found but too small to quantify ("spor", "Spor af M-komponent",
 # "påvist, ikke kvantificerbar", with the analyte named as "none found" may be: "M-komponent påvist, ikke
-# kvantificerbar"), or none found ("Ikke påvist"). Only the whole text counts: "IgG kappa ikke påvist" or "spor? se
+# kvantificerbar"), or none found ("Ikke påvist"). A laboratory writes the analyte as a heading ("M-komponent: påvist,
+# ikke kvantificerbar", "M-protein - not detected") and the two words with a comma, a semicolon, a dash or a
+# parenthesis between them ("Påvist - ikke kvantificerbar", "påvist (ikke kvantificerbar)"), in any case, with a
+# full stop or not: each is the same finding. Only the whole text counts: "IgG kappa ikke påvist" or "spor? se
 # kommentar" is neither, and is named as not read.
-_M_PROTEIN_TRACE = re.compile(r"\s*(?:spor(?:\s+af\s+m-?\s*komponent)?|trace(?:\s+m-?\s*protein)?"
-                              r"|(?:m-?\s*komponent\s+)?påvist,?\s+(?:men\s+)?ikke\s+kvantificer(?:bar|et)"
-                              r"|(?:m-?\s*protein\s+)?detected,?\s+(?:but\s+)?not\s+quantifi(?:able|ed)"
-                              r"|(?:m-?\s*protein\s+)?present,?\s+(?:but\s+)?not\s+quantifi(?:able|ed))\s*\.?\s*",
-                              re.IGNORECASE)
-_M_PROTEIN_NONE = re.compile(r"\s*(?:(?:m-?\s*komponent\s+)?ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
-                             r"|negativ|(?:m-?\s*protein\s+)?not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
-                             r"|negative)\s*\.?\s*", re.IGNORECASE)
+_ANALYTE = r"(?:m-?\s*komponent|m-?\s*protein)"
+_HEADING = rf"(?:{_ANALYTE}\s*(?::|\s-|\s–|\s)\s*)?"  # "M-komponent: ", "M-komponent - ", "M-komponent "
+_BETWEEN = r"(?:\s*[,;:]\s*|\s+[-–]\s+|\s*\(\s*|\s+)"  # "påvist, ikke", "påvist - ikke", "påvist (ikke"
+_M_PROTEIN_TRACE = re.compile(rf"\s*(?:{_HEADING}spor(?:\s+af\s+m-?\s*komponent)?|{_HEADING}trace(?:\s+m-?\s*protein)?"
+                              rf"|{_HEADING}påvist{_BETWEEN}(?:men\s+)?ikke\s+kvantificer(?:bar|et)\)?"
+                              rf"|{_HEADING}(?:detected|present){_BETWEEN}(?:but\s+)?not\s+quantifi(?:able|ed)\)?)"
+                              r"\s*\.?\s*", re.IGNORECASE)
+_M_PROTEIN_NONE = re.compile(rf"\s*(?:{_HEADING}ikke\s+påvist|ingen\s+m-?\s*komponent(?:\s+påvist)?"
+                             rf"|{_HEADING}negativ|{_HEADING}not\s+detected|no\s+m-?\s*protein(?:\s+detected)?"
+                             rf"|{_HEADING}negative)\s*\.?\s*", re.IGNORECASE)
 
 
 def quantity_of_text(text: str) -> dict[str, Any]:
@@ -424,7 +432,7 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
             said = m_protein_words(text)
             if said:
                 return "m_protein", MProteinResult(0.0, day, reference_of(r), _m_protein_isotype(b, r, entry),
-                                                   ">" if said == "trace" else "", reported=text.strip()[:40])
+                                                   ">" if said == "trace" else "", reported=text.strip()[:M_PROTEIN_KEPT])
         qty = quantity_of_text(text)  # then read as the valueQuantity it stands for: one path for both
     value = qty.get("value")
     if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
@@ -440,7 +448,8 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
     comparator = qty.get("comparator")
     comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
     # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
-    reported = text.strip()[:40] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
+    kept = M_PROTEIN_KEPT if slot == "m_protein" else 40
+    reported = text.strip()[:kept] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
     value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
     if slot == "igg":
         return "igg", _igg_result(value, day, reference_of(r), comparator, reported)

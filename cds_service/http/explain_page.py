@@ -230,12 +230,118 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
     ("therapies_drafted", "kind"): {"bsab": Text("bispecific antibody", "bispecifikt antistof"),
                                     "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
 }
+# The values behind a card and the rule set's parameters, named in the page's language; the technical name (the key
+# in the trace, the docs and the policy file) stays beside it for an auditor.
+VALUE_LABELS: dict[str, Text] = {
+    "t0": Text("T0 (index date)", "T0 (indeksdato)"), "t0_kind": Text("kind of index event", "type af indekshændelse"),
+    "t0_product": Text("product at T0", "produkt ved T0"), "t0_source": Text("record of T0", "registrering af T0"),
+    "t0_pause_days": Text("days substitution paused before T0", "dage substitution var pauseret før T0"),
+    "stop_date": Text("stop date (T0 + window)", "seponeringsdato (T0 + periode)"),
+    "days_to_stop": Text("days to the stop date", "dage til seponeringsdatoen"),
+    "today": Text("evaluation day", "vurderingsdag"), "in_window": Text("inside the high-risk window", "i højrisikoperioden"),
+    "stale_days": Text("IgG counts as recent for", "IgG regnes som nyt i"),
+    "igg": Text("IgG decided on", "IgG, der er besluttet på"), "igg_comparator": Text("its comparator", "dets komparator"),
+    "igg_date": Text("IgG date", "IgG-dato"), "igg_source": Text("IgG record", "IgG-registrering"),
+    "igg_reported": Text("IgG as reported", "IgG som svaret"), "igg_total": Text("total IgG", "total-IgG"),
+    "igg_total_comparator": Text("total IgG comparator", "total-IgG's komparator"),
+    "igg_age_days": Text("age of the IgG", "IgG-svarets alder"), "igg_stale": Text("IgG too old", "IgG for gammelt"),
+    "m_protein": Text("IgG M-protein subtracted", "IgG-M-komponent trukket fra"),
+    "m_protein_comparator": Text("M-protein comparator", "M-komponentens komparator"),
+    "m_protein_date": Text("M-protein date", "M-komponentens dato"),
+    "m_protein_source": Text("M-protein record", "M-komponentens registrering"),
+    "m_protein_reported": Text("M-protein as reported", "M-komponent som svaret"),
+    "infection_dates": Text("infections counted (onsets)", "infektioner talt med (debut)"),
+    "infection_severe": Text("a severe infection counted", "en svær infektion talt med"),
+    "infection_cultures": Text("cultures that verified them", "dyrkninger, der verificerede dem"),
+    "infection_episodes": Text("infection episodes", "infektionsepisoder"),
+    "infection_severe_episodes": Text("severe infection episodes", "svære infektionsepisoder"),
+    "infections_seen": Text("infections seen (onsets)", "infektioner set (debut)"),
+    "infections_seen_episodes": Text("episodes of the infections seen", "episoder af de sete infektioner"),
+    "order_source": Text("order judged", "vurderet ordination"), "order_drug": Text("drug of the order", "ordinationens lægemiddel"),
+    "order_kind": Text("kind of order", "ordinationstype"), "order_start": Text("planned start", "planlagt start"),
+    "order_end": Text("order end", "ordinationens slut"), "order_code": Text("order code", "ordinationens kode"),
+    "order_code_system": Text("order code system", "ordinationens kodesystem"),
+    "order_looks_like": Text("the order looks like", "ordinationen ligner"),
+    "failing": Text("criteria not met", "kriterier ikke opfyldt"),
+    "restart": Text("a restart", "en genopstart"), "restart_in_window": Text("a restart inside the window", "en genopstart i perioden"),
+    "restart_courses": Text("courses before the restart", "forløb før genopstarten"),
+    "restart_gap_days": Text("days between the courses", "dage mellem forløbene"),
+    "episode_start": Text("substitution since", "substitution siden"),
+    "episode_product": Text("substitution product", "substitutionsprodukt"),
+    "due_date": Text("stop attempt due", "seponeringsforsøg senest"), "reason": Text("reason", "årsag"),
+    "ends_in_time": Text("the order ends in time", "ordinationen slutter i tide"),
+    "days_overdue": Text("days overdue", "dage over tid"), "on_substitution": Text("on substitution", "i substitution"),
+    "age": Text("age", "alder"), "therapy_recorded": Text("therapy date as recorded", "behandlingsdato som registreret"),
+    "therapy_date": Text("first day the date can mean", "første dag, datoen kan betyde"),
+    "therapy_latest": Text("last day the date can mean", "sidste dag, datoen kan betyde"),
+    "therapy_reason": Text("reason recorded", "registreret årsag"), "therapy_status": Text("status recorded", "registreret status"),
+    "therapy_date_as_recorded": Text("therapy date as recorded", "behandlingsdato som registreret"),
+    "ignored_igg": Text("later IgG not used", "senere IgG ikke brugt"),
+    "ignored_igg_comparator": Text("its comparator", "dets komparator"),
+    "ignored_igg_date": Text("its date", "dets dato"), "ignored_igg_source": Text("its record", "dets registrering"),
+    "previous_end": Text("previous course ended", "forrige forløb sluttede"),
+    "previous_last_dose": Text("last dose of the previous course", "sidste dosis i forrige forløb"),
+    "last_dose": Text("last dose given", "sidste dosis givet"),
+    "igg_pending_date": Text("IgG awaiting its result since", "IgG afventer svar siden"),
+    "igg_pending_source": Text("IgG awaiting its result", "IgG, der afventer svar"),
+    "igg_drafted_date": Text("IgG order drafted for", "IgG-rekvisition i udkast til"),
+    "igg_drafted_source": Text("IgG order drafted", "IgG-rekvisition i udkast"),
+    "paraprotein_threshold": Text("threshold the M-protein could cross", "grænse, M-komponenten kan krydse"),
+    "untyped_m_protein": Text("M-protein of unknown type", "M-komponent af ukendt type"),
+    "untyped_m_protein_date": Text("its date", "dens dato"),
+    "untyped_m_protein_comparator": Text("its comparator", "dens komparator"),
+    "untyped_m_protein_reported": Text("as reported", "som svaret"),
+    "polyclonal_if_igg": Text("polyclonal IgG if it is IgG", "polyklonalt IgG, hvis den er IgG"),
+    "polyclonal_if_igg_comparator": Text("its comparator", "dens komparator"),
+    "booked_start": Text("booked order starts", "booket ordination starter"),
+    "session_therapy": Text("therapy drafted in this session", "behandling i udkast i denne session"),
+    "session_therapy_start": Text("its planned start", "dens planlagte start"),
+    "right_code_system": Text("the code's own system", "kodens eget system"),
+    "unknown_records": Text("records not recognised", "registreringer ikke genkendt"),
+    "unrecognised": Text("not recognised", "ikke genkendt"),
+}
+PARAMETER_LABELS: dict[str, Text] = {
+    "igg_start_threshold_g_l": Text("IgG start threshold", "IgG-startgrænse"),
+    "igg_general_threshold_g_l": Text("IgG threshold of the general criteria", "IgG-grænse for de generelle kriterier"),
+    "window_months": Text("high-risk window", "højrisikoperiode"),
+    "adult_age_years": Text("adult from the age of", "voksen fra alderen"),
+    "bsab_course_gap_days": Text("bsAb gap that starts a new course", "bsAb-pause, der starter et nyt forløb"),
+    "car_t_same_treatment_days": Text("CAR-T records of one treatment within", "CAR-T-registreringer af én behandling inden for"),
+    "malignancy_requirement": Text("haematological malignancy", "hæmatologisk malignitet"),
+    "stale_days_in_window": Text("IgG recent in the window for", "IgG nyt i perioden i"),
+    "stale_days_after_window": Text("IgG recent after the window for", "IgG nyt efter perioden i"),
+    "igg_pending_days": Text("IgG awaited for at most", "IgG afventes højst"),
+    "stop_due_soon_days": Text("stop due this long before the stop date", "seponering forfalden så længe før seponeringsdatoen"),
+    "infection_lookback_before_t0_months": Text("infections counted from before T0", "infektioner talt med fra før T0"),
+    "infection_window_months": Text("infections counted within", "infektioner talt med inden for"),
+    "recurrent_min_episodes": Text("episodes that make infections recurrent", "episoder, der gør infektioner tilbagevendende"),
+    "recurrent_min_days_apart": Text("days between recurrent episodes", "dage mellem tilbagevendende episoder"),
+    "m_protein_max_days_apart": Text("M-protein subtracted within", "M-komponent trukket fra inden for"),
+    "paraprotein_caveat_margin_g_l": Text("margin of the paraprotein caveat", "margin for forbeholdet om paraprotein"),
+    "igg_max_plausible_g_l": Text("highest plausible IgG", "højeste plausible IgG"),
+    "general_stop_after_months": Text("general stop attempt from", "generelt seponeringsforsøg fra"),
+    "general_stop_latest_months": Text("general stop attempt at the latest", "generelt seponeringsforsøg senest"),
+    "general_review_every_months": Text("general review every", "generel revurdering hver"),
+    "general_review_due_days": Text("review due this long before", "revurdering forfalden så længe før"),
+    "ig_continuity_gap_days": Text("gap between Ig courses still one course", "pause mellem Ig-forløb, der stadig er ét forløb"),
+    "igg_washout_days": Text("IgG washout after Ig", "IgG-udvaskning efter Ig"),
+    "prior_substitution_days": Text("substitution before T0 counts within", "substitution før T0 tæller inden for"),
+    "ig_administration_course_days": Text("course after an Ig dose", "forløb efter en Ig-dosis"),
+    "culture_window_days": Text("culture near an infection within", "dyrkning nær en infektion inden for"),
+    "bacteraemia_counts_as_severe": Text("bacteraemia counts as severe", "bakteriæmi tæller som svær"),
+    "late_start_notice_days": Text("late start notice", "varsel om sen start"),
+    "days_per_fractional_month": Text("days in a fraction of a month", "dage i en brøkdel af en måned"),
+    "show_information_only_cards": Text("information-only cards shown", "rene informationskort vises"),
+    "unknown_system_therapy_card": Text("card for a therapy in an unknown code system", "kort for behandling i ukendt kodesystem"),
+    "unknown_system_draft_card": Text("card for a draft in an unknown code system", "kort for udkast i ukendt kodesystem"),
+}
 SKIPPED_FIELDS = {"source", "identifiers"}
 # A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
 # ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
 G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
 THRESHOLD_VALUES = ("paraprotein_threshold",)
 YEAR_VALUES = ("age",)
+DAY_VALUES = ("stale_days_in_window", "stale_days_after_window")  # periods in days whose name does not end so
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2rem;color:#212529;max-width:1200px;line-height:1.4}
@@ -249,14 +355,16 @@ th,td{border-bottom:1px solid #dee2e6;padding:.3rem .45rem;text-align:left;verti
 th{background:#f1f3f5}
 td.date{white-space:nowrap;font-variant-numeric:tabular-nums}
 code,pre{font-size:.82rem;word-break:break-word;white-space:pre-wrap}
+code.key{font-size:.72rem;color:#868e96;font-weight:normal}
 pre{background:#f8f9fa;padding:.4rem;margin:.2rem 0}
 .refs{font-size:.8rem;color:#495057;word-break:break-all}
 .guideline{background:#fff9db;padding:.5rem .8rem;border-left:4px solid #fab005}
 .plot svg{width:100%;height:auto}
+.plot.narrow{display:none}
 tr.course ul{margin:.2rem 0;padding-left:1.1rem}
 .badge{display:inline-block;border-radius:3px;padding:0 .35rem;color:#fff;font-size:.8rem}
 footer{margin-top:2rem;color:#868e96;font-size:.8rem}
-@media (max-width:640px){body{margin:.6rem}#facts thead,#notes thead,#reasoning thead{display:none}
+@media (max-width:640px){body{margin:.6rem}.plot.wide{display:none}.plot.narrow{display:block}#facts thead,#notes thead,#reasoning thead{display:none}
 #facts tr,#notes tr,#reasoning tr{display:block;border-bottom:1px solid #dee2e6;padding:.25rem 0}
 #facts td,#notes td,#reasoning td{display:block;border:0;padding:.05rem .3rem}}
 """
@@ -399,7 +507,7 @@ def _unit_text(name: str, value: Any, values: Mapping[str, Any], params: Paramet
         return None
     if name in YEAR_VALUES or name.endswith("_years"):
         return years(int(value), lang)
-    if name.endswith("_days") or name in ("days_to_stop",):
+    if name.endswith("_days") or name in ("days_to_stop", *DAY_VALUES):
         return days(int(value), lang)
     if name.endswith("_months"):
         return months(int(value), lang)
@@ -416,6 +524,14 @@ def _indicator(advice: Mapping[str, Any], lang: str) -> str:
     return INDICATOR_WORDS[code](lang) if code in INDICATOR_WORDS else code
 
 
+def _named(key: str, labels: Mapping[str, Text], lang: str) -> str:
+    """A value's or parameter's name in the page's language, with its technical name (the trace's, the docs' and the
+    policy file's) below it; a name with no label yet shows the technical name alone."""
+    label = labels.get(key)
+    shown = f"{e(label(lang))}<br>" if label is not None else ""
+    return f'{shown}<code class="key">{e(key)}</code>'
+
+
 def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     from ..tools.timeline_html import code_title
 
@@ -425,8 +541,9 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
             (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
-    shown = "".join(f"<tr><th><code>{e(str(k))}</code></th><td>{e(_unit_text(k, v, values, params, lang) or _text(v, lang))}"
-                    f"</td></tr>" for k, v in values.items() if v not in (None, "", []))
+    shown = "".join(f"<tr><th>{_named(str(k), VALUE_LABELS, lang)}</th>"
+                    f"<td>{e(_unit_text(k, v, values, params, lang) or _text(v, lang))}</td></tr>"
+                    for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
 
@@ -746,8 +863,8 @@ def _guideline(section: str, params: Parameters, ruleset: Mapping[str, Any], lan
 
 def _ruleset(ruleset: Mapping[str, Any], params: Parameters, lang: str) -> str:
     stored: Mapping[str, Any] = ruleset.get("parameters") or {}
-    rows = "".join(f"<tr><td><code>{e(str(k))}</code></td><td>{e(_unit_text(k, v, stored, params, lang) or _text(v, lang))}"
-                   f"</td></tr>" for k, v in stored.items())
+    rows = "".join(f"<tr><td>{_named(str(k), PARAMETER_LABELS, lang)}</td>"
+                   f"<td>{e(_unit_text(k, v, stored, params, lang) or _text(v, lang))}</td></tr>" for k, v in stored.items())
     return (f"<h2>{e(W['ruleset'](lang))}</h2><p id=\"ruleset\"><b>{e(str(ruleset.get('label', '')))}</b></p>"
             f"<details><summary>{e(W['parameter'](lang))}</summary><table>{rows}</table></details>")
 
@@ -771,10 +888,11 @@ def _timeline(data: Mapping[str, Any], params: Parameters, terminology: Terminol
         timeline = timeline_from_facts(patient, facts, base.with_parameters(params), terminology, lang, day,
                                        kill_switch=kill_switch)
         svg = plot_svg(timeline, lang, day)
+        narrow = plot_svg(timeline, lang, day, narrow=True)  # a side panel's: the wide one shrunk had text of 3-4 px
     except InputError:
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['no-dates'](lang)))}</p>"
     except Exception as exc:  # the page still shows the basis of the advice without its picture
         log.error("explanation timeline failed: %s", type(exc).__name__)
         return f"{title}<p>{e(W['no-timeline'](lang).format(why=W['failed'](lang)))}</p>"
-    return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot\">{svg}</div>"
+    return (f"{title}<div class=\"lead\">{e(W['timeline-lead'](lang))}</div><div class=\"plot wide\">{svg}</div><div class=\"plot narrow\">{narrow}</div>"
             f"<div class=\"lead\">{e(legend(params, lang))}</div>")

@@ -36,7 +36,7 @@ from .replay import request_from_bundle
 # Advice values that count days relative to "today": they change every day by construction.
 COUNTERS = {"days_to_stop": 0, "days_overdue": 0, "igg_age_days": 0, "today": date(1970, 1, 1)}
 DEFAULT_MONTHS_AFTER = 12  # without an index event: the last fact date + this
-MONTHS_BEFORE_T0 = 1  # the default range starts this long before the first index event ...
+MONTHS_BEFORE_T0 = 1  # the default range starts this long before the first index event (or earlier therapy card) ...
 MONTHS_AFTER_STOP = 2  # ... and ends this long after the later of today and the (last) stop date
 ON_SUBSTITUTION = "On Substitution"  # the rule set's definition: is the patient on immunoglobulin on a day?
 
@@ -128,17 +128,29 @@ def _counters(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in COUNTERS.items() if values.get(k) is not None}
 
 
-def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
-    """One month before the first index event (T0) to two months after the later of today and the stop date.
+def first_card_day(facts: Facts) -> date | None:
+    """The first day a card can name a therapy: the first index event (T0), or an earlier record that has a card of its
+    own (a CAR-T infusion or bsAb dose recorded as not given, or dated with no day, from its first possible day; a
+    therapy known only by its name); None when there is none."""
+    days = [day for day, _source in index_dates(facts)] + [t.date for t in facts.unrecognised_therapies]
+    days += [t.earliest for t in facts.undated_therapies if t.earliest is not None]
+    return min(days, default=None)
 
-    The window is what the advice is about, so the picture frames it. Without an index
+
+def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
+    """One month before the first day a card names a therapy (the first index event, T0, or an earlier record with a
+    card of its own: `first_card_day`) to two months after the later of today and the stop date.
+
+    The window is what the advice is about, so the picture frames it; a bsAb dose recorded as not given two months
+    before the first dose given had its card in the EHR on those days, and the range shows them. Without an index
     event: the first fact date to the last fact date + 12 months.
     """
     starts = index_dates(facts)
     if starts:
         stop = add_months(starts[-1][0], (params or Parameters()).window_months)
         last = max(stop, today) if today is not None else stop
-        return starts[0][0] - relativedelta(months=MONTHS_BEFORE_T0), last + relativedelta(months=MONTHS_AFTER_STOP)
+        first = first_card_day(facts) or starts[0][0]
+        return first - relativedelta(months=MONTHS_BEFORE_T0), last + relativedelta(months=MONTHS_AFTER_STOP)
     days = fact_dates(facts)
     if not days:
         raise InputError("the Bundle has no dated facts to build a timeline from; give --from and --to")

@@ -16,6 +16,7 @@ from typing import Any
 
 import html
 import io
+import textwrap
 import threading
 from datetime import date, timedelta
 
@@ -178,13 +179,19 @@ def igg_runs(timeline: Timeline) -> list[tuple[bool, list[Any]]]:
     return runs
 
 
-def plot_svg(timeline: Timeline, lang: str = "en", today: date | None = None) -> str:
-    """The timeline plot as an inline <svg> element (fonts as paths: no network, no fonts)."""
+NARROW_FIGURE = (5.2, 8.4)  # inches: drawn for a side panel about 360 px wide, its text near the size it was set in
+WIDE_FIGURE = (11, 6.2)
+NARROW_LEGEND_CHARS = 48  # a narrow plot's legend line: no wider than the plot
+
+
+def plot_svg(timeline: Timeline, lang: str = "en", today: date | None = None, narrow: bool = False) -> str:
+    """The timeline plot as an inline <svg> element (fonts as paths: no network, no fonts); `narrow`: drawn for a
+    screen about 360 px wide (an order screen's side panel), where the wide plot shrunk to fit had text of 3-4 px."""
     with _PLOT_LOCK:
-        return _plot_svg(timeline, lang, today)
+        return _plot_svg(timeline, lang, today, narrow)
 
 
-def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
+def _plot_svg(timeline: Timeline, lang: str, today: date | None, narrow: bool = False) -> str:
     import matplotlib
     import matplotlib.dates as mdates
     from matplotlib.artist import Artist
@@ -205,9 +212,10 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
         def format_ticks(self, values: list[float]) -> list[str]:
             return tick_labels([mdates.num2date(v).date() for v in values], lang)
 
-    with matplotlib.rc_context({"svg.hashsalt": "igsub-timeline", "svg.fonttype": "path", "font.size": 9,
+    small, text_size = (8, 9) if narrow else (7, 8)  # point sizes of the lane labels and of the other text
+    with matplotlib.rc_context({"svg.hashsalt": "igsub-timeline", "svg.fonttype": "path", "font.size": 10 if narrow else 9,
                                 "axes.spines.top": False, "axes.spines.right": False}):
-        fig = Figure(figsize=(11, 6.2))
+        fig = Figure(figsize=NARROW_FIGURE if narrow else WIDE_FIGURE)
         ax, ax_ig, ax_adv = fig.subplots(3, 1, sharex=True,
                                          gridspec_kw={"height_ratios": [4.2, 0.7, 0.9], "hspace": 0.08})
         # The high-risk windows and index events, across all lanes.
@@ -219,10 +227,10 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
                 a.axvspan(t0, stop, color=WINDOW, alpha=0.7, lw=0, label=w["window"] if a is ax and i == 0 else None)
                 a.axvline(t0, color="#5f3dc4", lw=1.2, ls="--")
             ax.annotate(_index_label(facts, t0), (t0, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                        textcoords="offset points", va="top", fontsize=8, color="#5f3dc4")
+                        textcoords="offset points", va="top", fontsize=text_size, color="#5f3dc4")
             if stop <= right:  # a second row, inside the window: never on top of the index label
                 ax.annotate(w["stop"].format(day=stop), (stop, 1.0), xycoords=("data", "axes fraction"),
-                            xytext=(-3, -15), textcoords="offset points", va="top", ha="right", fontsize=8,
+                            xytext=(-3, -15), textcoords="offset points", va="top", ha="right", fontsize=text_size,
                             color="#5f3dc4")
         # IgG results and thresholds; a line joins only results of the same substitution status.
         igg = sorted(facts.igg, key=lambda r: r.date)
@@ -238,7 +246,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
             for r in run:
                 ax.plot(r.date, r.value_g_l, "o", ms=7, mfc="white" if on_ig else "#343a40", mec="#343a40", mew=1.5)
                 ax.annotate(number(r.value_g_l, lang), (r.date, r.value_g_l), xytext=(0, 7),
-                            textcoords="offset points", ha="center", fontsize=8, fontweight="bold")
+                            textcoords="offset points", ha="center", fontsize=text_size, fontweight="bold")
         if any(r.source in timeline.on_substitution for r in igg):
             ax.plot([], [], "o", mfc="white", mec="#343a40", label=w["during"])
         for severe in (True, False):
@@ -251,7 +259,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
                     label=w["mprot"])
         ax.set_ylim(0, top)
         ax.set_ylabel(w["igg"])
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=5, fontsize=8, frameon=False,
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncol=2 if narrow else 5, fontsize=text_size, frameon=False,
                   borderaxespad=0, handlelength=2.5)
         # Immunoglobulin orders, and recorded doses as ticks.
         for course in facts.ig_courses:
@@ -264,7 +272,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
             note = w["on-hold"] if course.status == "on-hold" else (
                 w["end-unknown"] if course.status in ("stopped", "completed") and course.end is None else "")
             if note:
-                ax_ig.text(course.start, 0, f" {note}", va="center", fontsize=7, color="#212529")
+                ax_ig.text(course.start, 0, f" {note}", va="center", fontsize=small, color="#212529")
         if facts.ig_administrations:
             ax_ig.plot([d.date for d in facts.ig_administrations], [0] * len(facts.ig_administrations), "|",
                        ms=12, mew=2, color=IG_ACTIVE)
@@ -290,10 +298,10 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
                             edgecolor="#212529" if warning else "white", lw=1.2 if warning else 0.5)
             marker = code_colour(state.codes[0], state.cards[0]["indicator"]) if state.cards else COLOURS["none"]
             ax_adv.plot(state.day, 0.55, "v", color=marker, ms=7, clip_on=False)
-            label_pt = 4.4 * len(", ".join(state.codes)) + 6
+            label_pt = (4.4 * small / 7 if narrow else 4.4) * len(", ".join(state.codes)) + 6
             if state.cards and width / span_days * lane_pt >= label_pt:
                 ax_adv.text(state.day + (until - state.day) / 2, 0, ", ".join(state.codes), ha="center",
-                            va="center", fontsize=7, color="white", fontweight="bold", clip_on=True)
+                            va="center", fontsize=small, color="white", fontweight="bold", clip_on=True)
         ax_adv.set_ylim(-0.6, 0.75)
         ax_adv.set_yticks([0], [w["advice"]])
         if today is not None and left <= today <= right:
@@ -302,18 +310,21 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None) -> str:
             ax.annotate(w["today"], (today, 0), xycoords=("data", "axes fraction"), xytext=(3, 3),
                         textcoords="offset points", color="#2b8a3e", fontweight="bold")
         ax.set_xlim(left, right)
-        ax_adv.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=6, maxticks=14))
+        ax_adv.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3 if narrow else 6, maxticks=6 if narrow else 14))
         ax_adv.xaxis.set_major_formatter(DateLabels())
         for a in (ax, ax_ig, ax_adv):
             a.set_axisbelow(True)
             a.grid(axis="x", color="#e9ecef", lw=0.6)
+        def fitted(label: str) -> str:  # a narrow plot's legend wraps, so the plot keeps the panel's width
+            return textwrap.fill(label, NARROW_LEGEND_CHARS) if narrow else label
+
         handles: list[Artist] = [Patch(facecolor=code_colour(code, indicator), edgecolor="#212529" if indicator != "info" else "white",
-                         label=f"{code}: {code_title(code, params, lang)}") for code, indicator in shown.items()]
+                         label=fitted(f"{code}: {code_title(code, params, lang)}")) for code, indicator in shown.items()]
         if not shown or any(not s.cards for s in timeline.changes):
             handles.append(Patch(facecolor=COLOURS["none"], alpha=0.35, label=w["no-advice"]))
         if any(indicator != "info" for indicator in shown.values()):
             handles.append(Line2D([], [], color="#212529", lw=1.2, label=w["warning-outline"]))
-        ax_adv.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.75), ncol=2, fontsize=8,
+        ax_adv.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.75), ncol=1 if narrow else 2, fontsize=text_size,
                       frameon=False, borderaxespad=0, handlelength=1.6)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
