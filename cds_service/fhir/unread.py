@@ -406,8 +406,9 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
         return
 
 
-# Every date a record names of itself: when it happened, was taken, recorded or written, and an order's planned start
-# (the rules read an order from its start: one sent with a start before the day is read that day, and named with it).
+# Every date a record names of itself: when it happened, was taken, recorded or written, and a planned start (an
+# order is not among the records: the rules read an order by its planned period, whenever it was written, so its note
+# stays with it; a medication record planned from before the day is read that day, and named with it).
 RECORD_DATES = ("onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime", "effectivePeriod.start",
                 "performedDateTime", "performedPeriod.start", "authoredOn", "issued", "occurrenceDateTime",
                 "dateAsserted")
@@ -417,6 +418,8 @@ def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     """Whether every date `resource` names of itself lies after `day` (a month only, "2026-01", from its first day):
     evaluated as of `day`, it had not happened nor been written yet (clinical rules §5, "as of" a date), so no note
     names it. A record with no readable date is not after any day."""
+    if resource.get("resourceType") == "MedicationRequest":
+        return False
     found = False
     starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
               if isinstance(d, dict)]
