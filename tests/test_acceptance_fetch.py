@@ -186,6 +186,12 @@ def keys_with_data(prefetch: dict[str, Any]) -> list[str]:
 # -- (a)-(f): every fixture, every entrance -----------------------------------------------------------------------------
 
 
+def copied(entries: list[Resource]) -> bool:
+    """Whether the chart sends one resource (type and id) more than once."""
+    ids = [(e["resource"]["resourceType"], e["resource"].get("id")) for e in entries]
+    return len(ids) != len(set(ids))
+
+
 def own(entries: list[Resource], patient: str) -> list[Resource]:
     """The entries a FHIR server's search for the patient returns: those about another patient are not among them."""
     return [e for e in entries if patient_of(e["resource"]) in (patient, None)]
@@ -225,6 +231,11 @@ def test_every_fixture_gives_the_same_cards_through_every_entrance(charts, fhir,
             left_out += 1
             fetched[f"without {key}"] = cards_of(call(base, "patient-view", patient,
                                                       {k: v for k, v in mine.items() if k != key}, fhir))
+        if copied(sent):
+            # one resource sent twice with different statuses (an IVIG order active and stopped): a FHIR server holds
+            # one current version of it, so a search cannot return what the EHR sent; the card names the copies only
+            # where they are sent (prefetch, a Bundle, an export)
+            fetched = {}
         rows = evaluate_patient_resources([r for r in stored if patient_of(r) in (patient, None)], day, RUNTIME)
         fetched["worklist"] = [(r.code, r.indicator, r.summary) for r in rows]
         for way, got in [*answers.items(), *fetched.items()]:

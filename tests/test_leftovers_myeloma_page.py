@@ -113,6 +113,18 @@ def test_none_found_is_read_however_it_is_punctuated(text: str) -> None:
     assert "could not be read" not in plain(card)
 
 
+@pytest.mark.parametrize("text", ["M-komponent: 7,2 g/L", "M-protein: 7.2 g/L"])
+def test_a_figure_under_the_analyte_as_a_heading_is_read_as_the_figure(text: str) -> None:
+    """"M-komponent: 7,2 g/L" beside an IgG kappa myeloma, total IgG 9.0: polyclonal IgG is 9.0 − 7.2 = 1.8, the start
+    criterion is met (§4.1). The text was named as unreadable, and the card said no M-protein had been measured with the
+    IgG ('measure the M-protein') beside the note naming the M-protein of that very day."""
+    card = one(on_tec(igg("2026-03-20", 9.0), spep("2026-03-20", text=text), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22")
+    assert code_of(card) == "start-substitution"
+    assert card["summary"].startswith("Polyclonal IgG 1.8 g/L (total 9.0)"), card["summary"]
+    assert f"“{text}”" in plain(card) and "could not be read" not in plain(card)
+
+
 @pytest.mark.parametrize("text", ["M-komponent: påvist", "IgG kappa påvist, ikke kvantificerbar", "se kommentar"])
 def test_other_words_are_still_named_as_not_read(text: str) -> None:
     """Words that do not say both found and not quantified (or only name a type) are not guessed: named, not read."""

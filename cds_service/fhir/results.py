@@ -157,6 +157,7 @@ TEXT_QUANTITY_FORM = '"3,5 g/L", "<2,0 g/L"'
 _ANALYTE = r"(?:m-?\s*komponent|m-?\s*protein)"
 _HEADING = rf"(?:{_ANALYTE}\s*(?::|\s-|\s–|\s)\s*)?"  # "M-komponent: ", "M-komponent - ", "M-komponent "
 _BETWEEN = r"(?:\s*[,;:]\s*|\s+[-–]\s+|\s*\(\s*|\s+)"  # "påvist, ikke", "påvist - ikke", "påvist (ikke"
+_M_PROTEIN_HEADING = re.compile(rf"^\s*{_ANALYTE}\s*:", re.IGNORECASE)  # "M-komponent: 7,2 g/L": the figure is "7,2 g/L"
 _M_PROTEIN_TRACE = re.compile(rf"\s*(?:{_HEADING}spor(?:\s+af\s+m-?\s*komponent)?|{_HEADING}trace(?:\s+m-?\s*protein)?"
                               rf"|{_HEADING}påvist{_BETWEEN}(?:men\s+)?ikke\s+kvantificer(?:bar|et)\)?"
                               rf"|{_HEADING}(?:detected|present){_BETWEEN}(?:but\s+)?not\s+quantifi(?:able|ed)\)?)"
@@ -433,7 +434,9 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
             if said:
                 return "m_protein", MProteinResult(0.0, day, reference_of(r), _m_protein_isotype(b, r, entry),
                                                    ">" if said == "trace" else "", reported=text.strip()[:M_PROTEIN_KEPT])
-        qty = quantity_of_text(text)  # then read as the valueQuantity it stands for: one path for both
+        # then read as the valueQuantity it stands for: one path for both; an M-protein's figure under the analyte
+        # as a heading ("M-komponent: 7,2 g/L") is that figure
+        qty = quantity_of_text(_M_PROTEIN_HEADING.sub("", text, count=1) if slot == "m_protein" else text)
     value = qty.get("value")
     if value.__class__ is not int and value.__class__ is not float:  # bool is not a number here
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -320,7 +320,7 @@ PARAMETER_LABELS: dict[str, Text] = {
     "paraprotein_caveat_margin_g_l": Text("margin of the paraprotein caveat", "margin for forbeholdet om paraprotein"),
     "igg_max_plausible_g_l": Text("highest plausible IgG", "højeste plausible IgG"),
     "general_stop_after_months": Text("general stop attempt from", "generelt seponeringsforsøg fra"),
-    "general_stop_latest_months": Text("general stop attempt at the latest", "generelt seponeringsforsøg senest"),
+    "general_stop_latest_months": Text("general stop attempt at the latest", "seneste generelle seponeringsforsøg"),
     "general_review_every_months": Text("general review every", "generel revurdering hver"),
     "general_review_due_days": Text("review due this long before", "revurdering forfalden så længe før"),
     "ig_continuity_gap_days": Text("gap between Ig courses still one course", "pause mellem Ig-forløb, der stadig er ét forløb"),
