@@ -211,7 +211,7 @@ _RESOURCES: dict[str, dict[str, Element]] = {
         encounter="Reference", performedDateTime="dateTime", performedPeriod="Period", performedString="string",
         recorder="Reference", asserter="Reference", location="Reference", reasonCode="CodeableConcept*",
         reasonReference="Reference*", bodySite="CodeableConcept*", outcome="CodeableConcept",
-        note="Annotation*"),
+        note="Annotation*", usedCode="CodeableConcept*", usedReference="Reference*"),
     "Observation": _RESOURCE | _e(
         identifier="Identifier*", basedOn="Reference*", partOf="Reference*", status="code",
         category="CodeableConcept*", code="CodeableConcept", subject="Reference", encounter="Reference",
