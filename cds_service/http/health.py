@@ -8,9 +8,8 @@ database answers; 503 otherwise, so a load balancer sends no traffic to it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 import orjson
 from fastapi import FastAPI

@@ -12,12 +12,11 @@ with the catalogue's title in the page's language; month names on the axis come 
 
 from __future__ import annotations
 
-from typing import Any
-
 import html
 import io
 import threading
 from datetime import date, timedelta
+from typing import Any
 
 from cql_like_rules.advice import Advice
 from cql_like_rules.catalogue import CATALOGUE, Text
