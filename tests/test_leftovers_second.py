@@ -313,3 +313,23 @@ def test_the_explanation_page_marks_facts_dated_after_the_evaluation_day_as_not_
     assert page.count(words) == 1, page
     assert re.search(r"2026-01-20 \S+ 5[.,]5 g/L; " + re.escape(words) + " Observation/igg-late", page), page
     assert re.search(r"2025-12-10 \S+ 2[.,]8 g/L; [^;]* Observation/igg ", page), page
+
+
+@pytest.mark.parametrize("iggs", [(), (igg("igg", "2025-12-01", 5.0),)], ids=["no-igg", "igg-5.0-of-121-days"])
+def test_a_start_after_the_window_with_no_infection_and_no_recent_igg_offers_no_igg_order(iggs: tuple[Resource, ...]
+                                                                                         ) -> None:
+    """After the window (CAR-T 2025-05-03) with no severe or recurrent infection an IgG is not to be measured
+    (clinical rules §3: measure only for a patient with such infections): patient-view gives no card. Order-sign
+    called the draft 'no usable IgG for 90 days; no severe/recurrent …' and offered an IgG order, for a patient
+    with no IgG at all or only an old one of 5.0 g/L; it is refused for want of infections alone, with no IgG order."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-05-03"), *iggs)
+    bundle = Chart("c", chart, (), "").bundle()
+    at = date(2026, 4, 1)
+    assert not replay(RUNTIME, bundle, at=at).cards
+    for lang, want, wrong in (("en", "no severe/recurrent verified bacterial infection", "no usable IgG"),
+                              ("da", "ingen svær/tilbagevendende verificeret bakteriel infektion", "ingen brugbar IgG")):
+        [sign] = replay(RUNTIME, bundle, at=at, lang=lang, hook="order-sign", drafts=[ivig_draft(at.isoformat())]).cards
+        assert code(sign) == "order-does-not-meet-criteria", plain(sign)
+        assert want in sign["summary"], sign["summary"]
+        assert wrong not in plain(sign), plain(sign)
+        assert not sign.get("suggestions"), sign.get("suggestions")
