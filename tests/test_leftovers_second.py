@@ -333,3 +333,17 @@ def test_a_start_after_the_window_with_no_infection_and_no_recent_igg_offers_no_
         assert want in sign["summary"], sign["summary"]
         assert wrong not in plain(sign), plain(sign)
         assert not sign.get("suggestions"), sign.get("suggestions")
+
+
+def test_the_explanation_page_does_not_call_an_order_planned_ahead_not_used() -> None:
+    """On IVIG from 2025-12-15 to 2026-01-20, and a switch order planned from 2026-01-21 sent with no `authoredOn`:
+    the rules read the switch as substitution planned (the stop card, no start card), but the page said of it 'not
+    used: dated after the evaluation day 2026-01-12', its planned start taken for the day it was made."""
+    import re
+    switch = ivig_order(start="2026-01-21", rid="scig")
+    switch.pop("authoredOn")
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8),
+             ivig_order(start="2025-12-15", end="2026-01-20"), switch)
+    page = re.sub(r"\s+", " ", explanation_page(Chart("c", chart, (), "").bundle(), date(2026, 1, 12)))
+    assert re.search(r"Immunoglobulin order 2026-01-21 [^;]*; product: IVIG MedicationRequest/scig", page), page
+    assert "not used: dated after" not in page, page
