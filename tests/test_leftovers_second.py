@@ -347,3 +347,20 @@ def test_the_explanation_page_does_not_call_an_order_planned_ahead_not_used() ->
     page = re.sub(r"\s+", " ", explanation_page(Chart("c", chart, (), "").bundle(), date(2026, 1, 12)))
     assert re.search(r"Immunoglobulin order 2026-01-21 [^;]*; product: IVIG MedicationRequest/scig", page), page
     assert "not used: dated after" not in page, page
+
+
+def test_an_order_written_after_the_evaluation_day_is_not_read_on_it_though_planned_from_before() -> None:
+    """An IVIG order planned from 2025-12-15 but written (`authoredOn`) on 2026-01-20, replayed as of 2026-01-12: on
+    that day the order did not exist (clinical rules §5: orders dated after "now" are ignored), yet the card read the
+    patient as on substitution since 2025-12-15 ('plan the stop attempt on 2026-05-18') and offered to end an order
+    nobody had written. As of 2026-01-12 the start card stands; from the day it was written, the stop card."""
+    from tests.test_records_left_over import cards, timeline_codes
+    late = {**ivig_order(start="2025-12-15"), "authoredOn": "2026-01-20T09:00:00+01:00"}
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8), late)
+    [card] = cards(chart, date(2026, 1, 12))
+    assert code(card) == "start-substitution", plain(card)
+    assert "IVIG since 2025-12-15" not in plain(card), plain(card)
+    assert timeline_codes(chart, date(2026, 1, 12)) == ["start-substitution"]
+    [later] = cards(chart, date(2026, 1, 20))
+    assert code(later) == "stop-planned", plain(later)
+    assert timeline_codes(chart, date(2026, 1, 20)) == ["stop-planned"]
