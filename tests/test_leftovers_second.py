@@ -364,3 +364,22 @@ def test_an_order_written_after_the_evaluation_day_is_not_read_on_it_though_plan
     [later] = cards(chart, date(2026, 1, 20))
     assert code(later) == "stop-planned", plain(later)
     assert timeline_codes(chart, date(2026, 1, 20)) == ["stop-planned"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "infection “Pneumoni, uspecificeret” (2025-12) has no bacterial code or matching positive culture"),
+    ("da", "“Pneumoni, uspecificeret” (2025-12)"),
+])
+def test_an_infection_not_counted_dated_by_its_month_is_named_in_that_month(lang: str, words: str) -> None:
+    """A confirmed pneumonia with no organism, onset '2025-12' and no culture: the rules do not count it, and their
+    note named it '(2025-12-01)', a day the record does not give, on the explanation page and in the card's notes,
+    as the reading's own notes no longer do; it gives the month as written."""
+    from tests.test_acceptance_lifecycle import PNEUMONIA
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8),
+             dx(PNEUMONIA, "2025-12", rid="pneu"))
+    page = explanation_page(Chart("c", chart, (), "").bundle(), date(2026, 1, 12), lang)
+    assert words in page, page
+    answer = replay(RUNTIME, Chart("c", chart, (), "").bundle(), at=date(2026, 1, 12), lang=lang)
+    [note] = [n for n in answer.notes if n.kind == "infection-not-counted"]
+    from cds_service.cards.notes import note_day
+    assert note_day(note) == "2025-12", note
