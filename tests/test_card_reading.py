@@ -287,9 +287,9 @@ def test_a_measure_igg_card_says_a_start_on_igg_alone_is_possible_before_the_sto
     ("ig-stopped-without-end-date-restart", date(2026, 5, 24), "orders-pt-dk-0001", "en",
      "- High-risk window 2025-11-25 to 2026-05-25 (1 day left); a restart: general criteria"),
     # myeloma with an untyped M-protein, a continuation drafted to start after the stop date: T0 stays on the card,
-    # and the window with it (with no infection the IgG's age is no failure at the start, so each has its own line)
+    # and the window with it (the two on one line; the M-protein's line goes, its note names it)
     ("myeloma-mprotein-unknown-isotype", date(2026, 6, 9), "scig-continuation-pt-dk-0112", "da",
-     "- Højrisikoperiode 2025-12-10 til 2026-06-10 (1 dag tilbage)"),
+     "- CAR-T-infusion (T0) 2025-12-10; højrisikoperiode til 2026-06-10 (1 dag tilbage)"),
 ])
 def test_an_order_card_that_does_not_meet_the_criteria_keeps_t0_and_the_window_within_700_characters(
         name, at, draft, lang, fact):

@@ -383,3 +383,18 @@ def test_an_infection_not_counted_dated_by_its_month_is_named_in_that_month(lang
     [note] = [n for n in answer.notes if n.kind == "infection-not-counted"]
     from cds_service.cards.notes import note_day
     assert note_day(note) == "2025-12", note
+
+
+def test_an_order_after_the_stop_date_drafted_while_the_window_runs_still_offers_the_igg_patient_view_asks_for() -> None:
+    """The reverse: CAR-T 2025-11-03, no IgG since, an IVIG draft to start on 2026-05-25 (after the stop date
+    2026-05-03), signed on 2026-01-10 with no infection: the window still runs, patient-view asks for an IgG that could
+    support a start inside it (§4.1), and order-sign names the missing IgG and offers the same IgG order."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"))
+    bundle = Chart("c", chart, (), "").bundle()
+    at = date(2026, 1, 10)
+    [view] = replay(RUNTIME, bundle, at=at).cards
+    assert code(view) == "measure-igg", plain(view)
+    [sign] = replay(RUNTIME, bundle, at=at, hook="order-sign", drafts=[ivig_draft("2026-05-25")]).cards
+    assert code(sign) == "order-does-not-meet-criteria", plain(sign)
+    assert "no usable IgG" in plain(sign), plain(sign)
+    assert [s["label"] for s in sign["suggestions"]] == ["Order serum IgG"], sign.get("suggestions")
