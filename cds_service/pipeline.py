@@ -429,7 +429,8 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         if not bad:
             # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
             seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
-            return evaluation, extraction, (*seen, *evaluation.notes)
+            # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
+            return evaluation, extraction, (*seen, *builder.as_written(evaluation.notes, pooled.resources))
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))

@@ -675,9 +675,10 @@ def _ig_dose_groups(c: Context) -> list[list[IgAdministration]]:
     after the one before (of any product) continues its course."""
     # an order or record for another reason (ITP, CIDP: `ig_other_use`) claims the doses in its period as one of
     # substitution does; one with no end claims only the doses that continue it (`_continuing_other_use`)
-    other = [o for o in c.facts.ig_other_use if not from_doses(o) and o.start <= c.today and not o.intended]
+    other = [o for o in c.facts.ig_other_use if not from_doses(o) and o.start <= c.today and not o.intended
+             and _written_by(o, c.today)]
     orders = [x for x in (*c.facts.ig_courses, *(o for o in other if not _open_ended(o)))
-              if x.start <= c.today and not x.intended]
+              if x.start <= c.today and not x.intended and _written_by(x, c.today)]
     span = timedelta(days=c.params.ig_administration_course_days)
     claimed = _continuing_other_use(c, [o for o in other if _open_ended(o)])
     doses = sorted((d for d in c.facts.ig_administrations
@@ -806,10 +807,18 @@ def dose_courses(c: Context) -> tuple[DoseCourse, ...]:
     return tuple(found)
 
 
-@define("IG Courses", "Immunoglobulin orders, medication records of a course taken and dose-based courses that had "
-        "started by today (a record of a course only intended is no course taken, once its start has come)")
+def _written_by(course: IgCourse, day: date) -> bool:
+    """An order written (authoredOn) by `day`: one written later was not there to read that day, whatever period it
+    plans (clinical rules §5, "as of" a date; an order entered afterwards for doses already given is read from the
+    day it was written, the doses meanwhile by themselves)."""
+    return course.authored is None or course.authored <= day
+
+
+@define("IG Courses", "Immunoglobulin orders written by today, medication records of a course taken and dose-based "
+        "courses that had started by today (a record of a course only intended is no course taken, once its start has "
+        "come)")
 def ig_courses(c: Context) -> tuple[IgCourse, ...]:
-    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended]
+    orders = [x for x in c.facts.ig_courses if x.start <= c.today and not x.intended and _written_by(x, c.today)]
     return tuple(sorted(orders + list(c["IG Administration Courses"]), key=lambda x: (x.start, x.source)))
 
 

@@ -12,8 +12,10 @@ Assumptions where the guideline is not specific:
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
   after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).
-- Under the general criteria (after the window, or a restart) with no severe/recurrent infection, an IgG < 4
-  however old fails for want of infections alone, as patient-view says the same day: its age is no failure.
+- Under the general criteria (after the window, or a restart) with no severe/recurrent infection, the order
+  fails for want of infections alone, whatever the IgG's age or absence, as patient-view says the same day (an
+  old IgG < 4: no-start-without-infections; none, or an old one >= 4: no card): no IgG order is offered. A draft
+  starting after the stop date while the window still runs keeps the IgG order patient-view asks for that day.
 - A suggested end date never precedes the order's start, and never lengthens a draft that already ends
   by the stop date.
 - A bsAb order within `bsab_course_gap_days` of an exposure to the same drug resumes the
@@ -219,10 +221,14 @@ def ig_order_advice(c: Context) -> Advice | None:
         if c["Order Starts After Stop Date"] and c["In Window"]:
             failing.append("starts-after-stop-date")
         infections = c["Recent Severe Or Recurrent Infections"]
-        # without severe or recurrent infections a low IgG, however old, leaves the criteria unmet for want of them
-        # alone, as on patient-view the same day (§4.3; an IgG is to be measured only for a patient with them)
-        if (used is None or stale) and (infections or not low):
-            failing.append("no-recent-igg")
+        # without severe or recurrent infections the criteria are unmet for want of them alone, whatever the IgG's age
+        # or absence, as on patient-view the same day (§4.3; an IgG is to be measured only for a patient with them:
+        # no IgG order is offered to one without) -- unless the window still runs today, where patient-view asks for
+        # the IgG that could support a start inside it (§4.1)
+        window_today = c["In Window"] and not c["General Criteria Apply"]
+        if used is None or stale:
+            if infections or (window_today and not low):
+                failing.append("no-recent-igg")
         elif not low:
             failing.append(_not_low(used, threshold, general))
         if not infections:

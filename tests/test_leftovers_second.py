@@ -313,3 +313,88 @@ def test_the_explanation_page_marks_facts_dated_after_the_evaluation_day_as_not_
     assert page.count(words) == 1, page
     assert re.search(r"2026-01-20 \S+ 5[.,]5 g/L; " + re.escape(words) + " Observation/igg-late", page), page
     assert re.search(r"2025-12-10 \S+ 2[.,]8 g/L; [^;]* Observation/igg ", page), page
+
+
+@pytest.mark.parametrize("iggs", [(), (igg("igg", "2025-12-01", 5.0),)], ids=["no-igg", "igg-5.0-of-121-days"])
+def test_a_start_after_the_window_with_no_infection_and_no_recent_igg_offers_no_igg_order(iggs: tuple[Resource, ...]
+                                                                                         ) -> None:
+    """After the window (CAR-T 2025-05-03) with no severe or recurrent infection an IgG is not to be measured
+    (clinical rules §3: measure only for a patient with such infections): patient-view gives no card. Order-sign
+    called the draft 'no usable IgG for 90 days; no severe/recurrent …' and offered an IgG order, for a patient
+    with no IgG at all or only an old one of 5.0 g/L; it is refused for want of infections alone, with no IgG order."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-05-03"), *iggs)
+    bundle = Chart("c", chart, (), "").bundle()
+    at = date(2026, 4, 1)
+    assert not replay(RUNTIME, bundle, at=at).cards
+    for lang, want, wrong in (("en", "no severe/recurrent verified bacterial infection", "no usable IgG"),
+                              ("da", "ingen svær/tilbagevendende verificeret bakteriel infektion", "ingen brugbar IgG")):
+        [sign] = replay(RUNTIME, bundle, at=at, lang=lang, hook="order-sign", drafts=[ivig_draft(at.isoformat())]).cards
+        assert code(sign) == "order-does-not-meet-criteria", plain(sign)
+        assert want in sign["summary"], sign["summary"]
+        assert wrong not in plain(sign), plain(sign)
+        assert not sign.get("suggestions"), sign.get("suggestions")
+
+
+def test_the_explanation_page_does_not_call_an_order_planned_ahead_not_used() -> None:
+    """On IVIG from 2025-12-15 to 2026-01-20, and a switch order planned from 2026-01-21 sent with no `authoredOn`:
+    the rules read the switch as substitution planned (the stop card, no start card), but the page said of it 'not
+    used: dated after the evaluation day 2026-01-12', its planned start taken for the day it was made."""
+    import re
+    switch = ivig_order(start="2026-01-21", rid="scig")
+    switch.pop("authoredOn")
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8),
+             ivig_order(start="2025-12-15", end="2026-01-20"), switch)
+    page = re.sub(r"\s+", " ", explanation_page(Chart("c", chart, (), "").bundle(), date(2026, 1, 12)))
+    assert re.search(r"Immunoglobulin order 2026-01-21 [^;]*; product: IVIG MedicationRequest/scig", page), page
+    assert "not used: dated after" not in page, page
+
+
+def test_an_order_written_after_the_evaluation_day_is_not_read_on_it_though_planned_from_before() -> None:
+    """An IVIG order planned from 2025-12-15 but written (`authoredOn`) on 2026-01-20, replayed as of 2026-01-12: on
+    that day the order did not exist (clinical rules §5: orders dated after "now" are ignored), yet the card read the
+    patient as on substitution since 2025-12-15 ('plan the stop attempt on 2026-05-18') and offered to end an order
+    nobody had written. As of 2026-01-12 the start card stands; from the day it was written, the stop card."""
+    from tests.test_records_left_over import cards, timeline_codes
+    late = {**ivig_order(start="2025-12-15"), "authoredOn": "2026-01-20T09:00:00+01:00"}
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8), late)
+    [card] = cards(chart, date(2026, 1, 12))
+    assert code(card) == "start-substitution", plain(card)
+    assert "IVIG since 2025-12-15" not in plain(card), plain(card)
+    assert timeline_codes(chart, date(2026, 1, 12)) == ["start-substitution"]
+    [later] = cards(chart, date(2026, 1, 20))
+    assert code(later) == "stop-planned", plain(later)
+    assert timeline_codes(chart, date(2026, 1, 20)) == ["stop-planned"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "infection “Pneumoni, uspecificeret” (2025-12) has no bacterial code or matching positive culture"),
+    ("da", "“Pneumoni, uspecificeret” (2025-12)"),
+])
+def test_an_infection_not_counted_dated_by_its_month_is_named_in_that_month(lang: str, words: str) -> None:
+    """A confirmed pneumonia with no organism, onset '2025-12' and no culture: the rules do not count it, and their
+    note named it '(2025-12-01)', a day the record does not give, on the explanation page and in the card's notes,
+    as the reading's own notes no longer do; it gives the month as written."""
+    from tests.test_acceptance_lifecycle import PNEUMONIA
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-18"), igg("igg", "2025-12-10", 2.8),
+             dx(PNEUMONIA, "2025-12", rid="pneu"))
+    page = explanation_page(Chart("c", chart, (), "").bundle(), date(2026, 1, 12), lang)
+    assert words in page, page
+    answer = replay(RUNTIME, Chart("c", chart, (), "").bundle(), at=date(2026, 1, 12), lang=lang)
+    [note] = [n for n in answer.notes if n.kind == "infection-not-counted"]
+    from cds_service.cards.notes import note_day
+    assert note_day(note) == "2025-12", note
+
+
+def test_an_order_after_the_stop_date_drafted_while_the_window_runs_still_offers_the_igg_patient_view_asks_for() -> None:
+    """The reverse: CAR-T 2025-11-03, no IgG since, an IVIG draft to start on 2026-05-25 (after the stop date
+    2026-05-03), signed on 2026-01-10 with no infection: the window still runs, patient-view asks for an IgG that could
+    support a start inside it (§4.1), and order-sign names the missing IgG and offers the same IgG order."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"))
+    bundle = Chart("c", chart, (), "").bundle()
+    at = date(2026, 1, 10)
+    [view] = replay(RUNTIME, bundle, at=at).cards
+    assert code(view) == "measure-igg", plain(view)
+    [sign] = replay(RUNTIME, bundle, at=at, hook="order-sign", drafts=[ivig_draft("2026-05-25")]).cards
+    assert code(sign) == "order-does-not-meet-criteria", plain(sign)
+    assert "no usable IgG" in plain(sign), plain(sign)
+    assert [s["label"] for s in sign["suggestions"]] == ["Order serum IgG"], sign.get("suggestions")

@@ -245,6 +245,14 @@ class FactBuilder:
         self._conditions = {f"Condition/{r.get('id')}": r for r in resources if r.get("resourceType") == "Condition"}
         self._unresolved = 0
 
+    def as_written(self, notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]]) -> tuple[DataNote, ...]:
+        """`notes` the rules made (an infection not counted, a bsAb order with no end), each naming a record dated by
+        its month or year only by that date as written, as the reading's own notes do (`_month_as_written`)."""
+        notes = list(notes)
+        if not any(n.day is not None for n in notes):
+            return tuple(notes)
+        return tuple(_month_as_written(self, notes, list(resources)))
+
     def forget_unresolved(self) -> None:
         """Forget the Medications not found so far (the draft orders': each is named by a note of its own)."""
         self._unresolved = 0

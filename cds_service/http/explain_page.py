@@ -203,6 +203,9 @@ AFTER_DAY = Text("not used: dated after the evaluation day {day}", "ikke brugt: 
 # Fact kinds never dated as records of the chart: the patient, and a session's drafts (planned, read that day)
 UNDATED_KINDS = frozenset({"patient", "igg_orders_drafted", "therapies_drafted"})
 RECORD_DAY_FIELDS = ("date", "start", "onset", "recorded", "authored")
+# An immunoglobulin order's start is when it is planned to run, not when it was made: one planned ahead is read (a
+# switch, a booked course: `Planned IG Courses`), so only when it was written or recorded can place it after the day
+PLANNED_KINDS = {"ig_courses": ("recorded", "authored")}
 COUNTED = "Bacterial Infections"  # the rule definition whose value names each counted infection and its culture
 # A fact kind or field named for the resource it was read from: a medication record is no order, and its date is
 # when it was recorded (dateAsserted), not when anything was ordered.
@@ -687,7 +690,7 @@ def _after_day(kind: str, fact: Mapping[str, Any], evaluated: date | None) -> bo
     if evaluated is None or kind in UNDATED_KINDS:
         return False
     days = []
-    for name in RECORD_DAY_FIELDS:
+    for name in PLANNED_KINDS.get(kind, RECORD_DAY_FIELDS):
         try:
             days.append(date.fromisoformat(str(fact.get(name))[:10]))
         except ValueError:
