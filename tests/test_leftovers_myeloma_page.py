@@ -165,6 +165,31 @@ def test_every_m_protein_not_in_total_igg_is_named(m_protein: Resource | list[Re
     assert f"M-protein {shown} (2026-02-10) is not IgG: not subtracted" in plain(card), plain(card)
 
 
+@pytest.mark.parametrize("lang, note", [
+    ("en", "M-protein IgA “M-komponent: påvist, ikke kvantificerbar” (2026-02-10) is not IgG: not subtracted"),
+    ("da", "M-komponent IgA “M-komponent: påvist, ikke kvantificerbar” (2026-02-10) er ikke IgG: ikke trukket fra"),
+])
+def test_an_iga_m_protein_in_words_is_quoted_whole_in_its_note(lang: str, note: str) -> None:
+    """IgA kappa by immunofixation, electrophoresis "M-komponent: påvist, ikke kvantificerbar", total IgG 2.8: the start
+    criterion is met on the total, and the note names the IgA M-protein. The note quoted 'IgA “M-komponent: påvist,
+    ikke…' (the type and the quote mark took the room of the words), with no closing quote: the words whole, as the
+    card quotes an M-protein's words, and the quote closed."""
+    card = one(on_tec(igg("2026-02-10", 2.8), spep("2026-02-10", text="M-komponent: påvist, ikke kvantificerbar"),
+                      fixation("2026-02-10", "IgA kappa")), "2026-02-12", lang)
+    assert code_of(card) == "start-substitution"
+    assert note in plain(card), plain(card)
+
+
+def test_an_iga_m_protein_in_longer_words_is_cut_inside_its_quote() -> None:
+    """Words longer than a card quotes (46 characters, on an IgA-coded result) are cut with '…' inside the quote, which
+    is closed, and the day follows."""
+    card = one(on_tec(igg("2026-02-10", 2.8), observation("NPU28634", "2026-02-10", system=NPU,
+                                                          text="M-komponent: påvist, men ikke kvantificerbar.")),
+               "2026-02-12")
+    assert re.search(r"M-protein IgA “M-komponent: påvist, men ikke…” \(2026-02-10\) is not IgG", plain(card)), \
+        plain(card)
+
+
 def test_an_igg_m_protein_subtracted_and_one_found_none_are_not_named_so() -> None:
     """An IgG M-protein is subtracted (the card shows it); an IgA M-protein 'Ikke påvist' names nothing: no note."""
     subtracted = one(on_tec(igg("2026-02-10", 9.0), spep("2026-02-10", 7.2), fixation("2026-02-10", "IgG kappa")),
