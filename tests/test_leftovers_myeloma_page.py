@@ -32,7 +32,7 @@ from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
 from . import browser
 from .fixtures import FIXTURES
-from .reading_charts import NPU
+from .reading_charts import NPU, draft
 from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
 from .test_timeline import chromium  # noqa: F401  (the one Chromium fixture)
 
@@ -59,6 +59,25 @@ def test_the_card_quotes_a_found_not_quantified_m_protein_whole(lang: str) -> No
     assert "ikke…" not in card["detail"]
     assert len(card["summary"]) < 140
     assert "kvantific" in card["summary"]  # the summary says it was not quantified, in the text or its own words
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Ig order does not meet the start criterion: polyclonal IgG <5.0 g/L (total 5.0, M-protein not quantified), "
+           "unclear whether < 4 g/L"),
+    ("da", "Ig-ordinationen opfylder ikke startkriteriet: polyklonalt IgG <5,0 g/L (total 5,0, M-komponent ikke "
+           "kvantificeret), uvist om < 4 g/L"),
+])
+def test_an_order_on_a_found_not_quantified_m_protein_keeps_its_criterion_whole(lang: str, summary: str) -> None:
+    """The IgG kappa myeloma with "M-komponent påvist, ikke kvantificerbar" and total IgG 5.0; an IVIG draft in the window:
+    polyclonal IgG is below 5.0 by an unknown amount, so whether it is below 4 g/L is unclear and the order does not
+    meet the start criterion. With the words quoted whole the summary lost the criterion's end ('… ikke
+    kvantificerbar”), uncl…', in Danish all of 'uvist om < 4 g/L'): the summary says 'not quantified' in its own words
+    and keeps the criterion whole; the detail quotes the words whole."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=FOUND), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22", lang, hook="order-select", drafts=[draft("2026-03-23")])
+    assert code_of(card) == "order-does-not-meet-criteria"
+    assert card["summary"] == summary
+    assert f"“{FOUND}”" in plain(card)
 
 
 def test_an_untyped_m_protein_in_words_is_quoted_whole_in_the_caveat() -> None:
