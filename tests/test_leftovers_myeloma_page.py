@@ -350,3 +350,15 @@ def test_in_a_real_browser_360_px_wide_the_panel_shows_the_narrow_picture_at_ful
     narrow, wide, right = (int(x) for x in re.search(r'data-widths="([^"]*)"', done.stdout.decode("utf-8"))
                             .group(1).split("|"))
     assert 300 <= narrow <= 360 and wide == 0 and right <= 360, (narrow, wide, right)
+
+
+def test_the_timeline_help_says_where_its_default_range_begins() -> None:
+    """`timeline --help` said the default range begins a month before the first index event, which it no longer
+    does when a card names an earlier record: a user giving no --from must know the picture may begin earlier."""
+    from cds_service.tools.cli import build_parser
+
+    parser = build_parser()
+    timeline = next(a for a in parser._subparsers._group_actions[0].choices.values()  # type: ignore[union-attr]
+                    if a.prog.endswith(" timeline"))
+    shown = " ".join(timeline.format_help().split())
+    assert "a month before the first index event, or before an earlier record a card names" in shown, shown
