@@ -1222,6 +1222,10 @@ def _nearest_m_protein(c: Context, result: IgGResult) -> tuple[MProteinResult | 
     near = [m for m in c.facts.m_protein
             if m.date <= c.today and abs((m.date - result.date).days) <= c.params.m_protein_max_days_apart
             and not (m.none_found and m.isotype in NOT_IGG)]
+    # Two M-proteins (a biclonal myeloma, IgG kappa and IgA lambda): one whose own result types it IgG is the one in the
+    # total, however near the other lies; one of another type passed over for it would leave the total unsubtracted.
+    if any(m.isotype == "IgG" for m in near):
+        near = [m for m in near if m.isotype not in NOT_IGG]
     # nearest to the IgG result; ties: the later result, then the reference (order-independent)
     m = min(near, key=lambda m: (abs((m.date - result.date).days), -m.date.toordinal(), m.source), default=None)
     return m, (m.isotype if m is not None else "") or c["Paraprotein Isotype"]

@@ -301,6 +301,22 @@ def test_iga_myeloma_total_igg_is_polyclonal_and_decides_as_it_is() -> None:
     assert "M-protein IgA 15.0 g/L (2026-02-10) is not IgG: not subtracted" in card["detail"].replace("\\", "")
 
 
+@pytest.mark.parametrize("iga_day", ["2026-02-10", "2026-02-09"])
+@pytest.mark.parametrize("lang, summary", [("en", "Polyclonal IgG 2.0 g/L (total 7.0) < 4 g/L (2026-02-10)"),
+                                           ("da", "Polyklonalt IgG 2,0 g/L (total 7,0) < 4 g/L (2026-02-10)")])
+def test_biclonal_myeloma_subtracts_the_igg_m_protein_whichever_lies_nearer(iga_day: str, lang: str,
+                                                                            summary: str) -> None:
+    """Biclonal myeloma: IgG kappa M-protein 5.0 g/L (NPU28638) on 2026-02-08, IgA M-protein 3.0 g/L (NPU28634) nearer
+    the total IgG 7.0 of 2026-02-10. Only the IgG M-protein is in the total: polyclonal IgG 7.0 − 5.0 = 2.0, the start
+    criterion is met (§4.1; Bilag C). The rules took the nearer IgA M-protein as the one to set beside the total,
+    subtracted nothing and, the total being 7.0, gave no card at all."""
+    card = one(on_tec(igg("2026-02-10", 7.0), observation("NPU28638", "2026-02-08", 5.0, system=NPU),
+                      observation("NPU28634", iga_day, 3.0, system=NPU)), "2026-02-12", lang)
+    assert code_of(card) == "start-substitution"
+    assert card["summary"].startswith(summary), card["summary"]
+    assert "5.0 g/L" in card["detail"].replace(",", ".") and "2026-02-08" in card["detail"], card["detail"]
+
+
 def test_iga_myeloma_typed_by_fixation_total_in_the_4_to_6_band() -> None:
     """IgA lambda by immunofixation, electrophoresis M-protein 15 g/L, total IgG 4.5: the 4-6 band, general criteria
     (§4.1, last paragraph); the 15 g/L is not subtracted (it would give a negative 'polyclonal IgG')."""

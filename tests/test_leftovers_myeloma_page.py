@@ -32,7 +32,7 @@ from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
 from . import browser
 from .fixtures import FIXTURES
-from .reading_charts import NPU
+from .reading_charts import NPU, draft
 from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
 from .test_timeline import chromium  # noqa: F401  (the one Chromium fixture)
 
@@ -59,6 +59,25 @@ def test_the_card_quotes_a_found_not_quantified_m_protein_whole(lang: str) -> No
     assert "ikke…" not in card["detail"]
     assert len(card["summary"]) < 140
     assert "kvantific" in card["summary"]  # the summary says it was not quantified, in the text or its own words
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Ig order does not meet the start criterion: polyclonal IgG <5.0 g/L (total 5.0, M-protein not quantified), "
+           "unclear whether < 4 g/L"),
+    ("da", "Ig-ordinationen opfylder ikke startkriteriet: polyklonalt IgG <5,0 g/L (total 5,0, M-komponent ikke "
+           "kvantificeret), uvist om < 4 g/L"),
+])
+def test_an_order_on_a_found_not_quantified_m_protein_keeps_its_criterion_whole(lang: str, summary: str) -> None:
+    """The IgG kappa myeloma with "M-komponent påvist, ikke kvantificerbar" and total IgG 5.0; an IVIG draft in the window:
+    polyclonal IgG is below 5.0 by an unknown amount, so whether it is below 4 g/L is unclear and the order does not
+    meet the start criterion. With the words quoted whole the summary lost the criterion's end ('… ikke
+    kvantificerbar”), uncl…', in Danish all of 'uvist om < 4 g/L'): the summary says 'not quantified' in its own words
+    and keeps the criterion whole; the detail quotes the words whole."""
+    card = one(on_tec(igg("2026-03-20", 5.0), spep("2026-03-20", text=FOUND), fixation("2026-03-20", "IgG kappa")),
+               "2026-03-22", lang, hook="order-select", drafts=[draft("2026-03-23")])
+    assert code_of(card) == "order-does-not-meet-criteria"
+    assert card["summary"] == summary
+    assert f"“{FOUND}”" in plain(card)
 
 
 def test_an_untyped_m_protein_in_words_is_quoted_whole_in_the_caveat() -> None:
@@ -163,6 +182,31 @@ def test_every_m_protein_not_in_total_igg_is_named(m_protein: Resource | list[Re
     assert code_of(card) == "start-substitution"
     assert card["summary"].startswith("IgG 2.8 g/L < 4 g/L")
     assert f"M-protein {shown} (2026-02-10) is not IgG: not subtracted" in plain(card), plain(card)
+
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "M-protein IgA “M-komponent: påvist, ikke kvantificerbar” (2026-02-10) is not IgG: not subtracted"),
+    ("da", "M-komponent IgA “M-komponent: påvist, ikke kvantificerbar” (2026-02-10) er ikke IgG: ikke trukket fra"),
+])
+def test_an_iga_m_protein_in_words_is_quoted_whole_in_its_note(lang: str, note: str) -> None:
+    """IgA kappa by immunofixation, electrophoresis "M-komponent: påvist, ikke kvantificerbar", total IgG 2.8: the start
+    criterion is met on the total, and the note names the IgA M-protein. The note quoted 'IgA “M-komponent: påvist,
+    ikke…' (the type and the quote mark took the room of the words), with no closing quote: the words whole, as the
+    card quotes an M-protein's words, and the quote closed."""
+    card = one(on_tec(igg("2026-02-10", 2.8), spep("2026-02-10", text="M-komponent: påvist, ikke kvantificerbar"),
+                      fixation("2026-02-10", "IgA kappa")), "2026-02-12", lang)
+    assert code_of(card) == "start-substitution"
+    assert note in plain(card), plain(card)
+
+
+def test_an_iga_m_protein_in_longer_words_is_cut_inside_its_quote() -> None:
+    """Words longer than a card quotes (46 characters, on an IgA-coded result) are cut with '…' inside the quote, which
+    is closed, and the day follows."""
+    card = one(on_tec(igg("2026-02-10", 2.8), observation("NPU28634", "2026-02-10", system=NPU,
+                                                          text="M-komponent: påvist, men ikke kvantificerbar.")),
+               "2026-02-12")
+    assert re.search(r"M-protein IgA “M-komponent: påvist, men ikke…” \(2026-02-10\) is not IgG", plain(card)), \
+        plain(card)
 
 
 def test_an_igg_m_protein_subtracted_and_one_found_none_are_not_named_so() -> None:
@@ -306,3 +350,15 @@ def test_in_a_real_browser_360_px_wide_the_panel_shows_the_narrow_picture_at_ful
     narrow, wide, right = (int(x) for x in re.search(r'data-widths="([^"]*)"', done.stdout.decode("utf-8"))
                             .group(1).split("|"))
     assert 300 <= narrow <= 360 and wide == 0 and right <= 360, (narrow, wide, right)
+
+
+def test_the_timeline_help_says_where_its_default_range_begins() -> None:
+    """`timeline --help` said the default range begins a month before the first index event, which it no longer
+    does when a card names an earlier record: a user giving no --from must know the picture may begin earlier."""
+    from cds_service.tools.cli import build_parser
+
+    parser = build_parser()
+    timeline = next(a for a in parser._subparsers._group_actions[0].choices.values()  # type: ignore[union-attr]
+                    if a.prog.endswith(" timeline"))
+    shown = " ".join(timeline.format_help().split())
+    assert "a month before the first index event, or before an earlier record a card names" in shown, shown

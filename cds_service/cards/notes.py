@@ -697,7 +697,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         if len(found) == 1:
             note = found[0]
             shown = min(DISPLAY_LIMIT.get(kind, 40), display_limit or DISPLAY_LIMIT.get(kind, 40))
-            parts.append(one_line(note.kind, lang, note.source, escape(note.display, shown),
+            parts.append(one_line(note.kind, lang, note.source, shown_display(note, shown),
                                   note_day(note) or "?", note.threshold, on_substitution))
         else:
             parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
@@ -709,6 +709,22 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."
+
+
+# An M-protein of another type than IgG sent as words: its type, then the words as the rules quoted them
+# ("IgA “M-komponent: påvist, ikke kvantificerbar”")
+_TYPED_QUOTE = re.compile(r"(\S+) “(.*)”", re.DOTALL)
+
+
+def shown_display(note: DataNote, limit: int) -> str:
+    """A note's EHR text escaped and cut to `limit` characters; an M-protein's words after its type are cut to `limit`
+    themselves, as a card quotes an M-protein's words (`values.M_PROTEIN_TEXT`), never their closing quote: the type
+    and the quote mark took the room of the words, and "IgA “M-komponent: påvist, ikke… (2026-02-10)" hid what was
+    not, with no sign of where the laboratory's words end."""
+    typed = _TYPED_QUOTE.fullmatch(note.display) if note.kind == "m-protein-not-igg" else None
+    if typed is None:
+        return escape(note.display, limit)
+    return f"{escape(typed[1], 20)} “{escape(typed[2], limit)}”"
 
 
 def names(notes: list[DataNote], lang: str, shown: int = 1, display_limit: int | None = None) -> str:

@@ -62,6 +62,8 @@ SUMMARY_CHARS = 139  # a summary is shorter than 140 characters (render.SUMMARY_
 # quotes it to `M_PROTEIN_TEXT_BRIEF` (`BRIEF_QUOTES`), and says "not quantified" in its own words there.
 M_PROTEIN_TEXT = 40
 M_PROTEIN_TEXT_BRIEF = 30
+# ... and where even that cuts the criterion an order fails, an M-protein found and not quantified in our words
+NOT_QUANTIFIED = Text("not quantified", "ikke kvantificeret")
 BRIEF_QUOTES = {"m_protein": "m_protein_brief", "untyped_m_protein": "untyped_m_protein_brief"}
 SINCE_T0 = re.compile(r" (after|efter) \{kind\} \{t0\}")  # T0 in a summary, left out where it leaves no room (facts give it)
 
@@ -267,18 +269,35 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         later = isinstance(v.get("order_start"), date) and isinstance(v.get("today"), date) \
             and v["order_start"] > v["today"]  # type: ignore[operator]
         failing = tuple("no-recent-igg-at-start" if f == "no-recent-igg" and later else f for f in failing)
-        reasons = [_polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang)
-                   for f in failing if f in FAILING]
-        reasons = [r.format_map(p) for r in reasons]
+        templates = [_polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang)
+                     for f in failing if f in FAILING]
+        reasons = [r.format_map(p) for r in templates]
         p["failing_all"] = "; ".join(reasons)  # the detail's "Not met" line: every criterion
+
+        def brief(room: int) -> str:
+            """The criteria within `room`; an M-protein sent as text quoted shorter where its words whole would cut the
+            criterion that names it, else, found and not quantified, said in our words ("polyclonal IgG <5.0 g/L
+            (total 5.0, M-protein “…”), unclear whether < 4 g/L" lost its "unclear whether < 4 g/L"; a quote cut
+            to "Påvist, ikke…" would read as not found)."""
+            shown = failing_brief(reasons, p, lang, room)
+            if not v.get("m_protein_reported") or not shown.endswith("…"):
+                return shown
+            trace = v.get("m_protein") == 0.0 and v.get("m_protein_comparator") == ">"  # found, not quantified
+            for m_protein in (p["m_protein_brief"], *([NOT_QUANTIFIED(lang)] if trace else [])):
+                briefer = Placeholders(p, m_protein=m_protein)
+                shorter = failing_brief([r.format_map(briefer) for r in templates], briefer, lang, room)
+                if not shorter.endswith("…"):
+                    return shorter
+            return shown
+
         summary = CATALOGUE[advice.code].variant(advice.variant).summary(lang) if advice.code in CATALOGUE else None
         room = SUMMARY_CHARS - len(summary.format_map(Placeholders(p, failing=""))) if summary is not None else 100
-        p["failing"] = failing_brief(reasons, p, lang, room)
+        p["failing"] = brief(room)
         if p["failing"].endswith("…") and summary is not None and SINCE_T0.search(summary):
             # T0 leaves no room for the criterion whole ("cannot be placed against 4 g/L"): the summary goes without
             # it (`render.summary` falls back), the facts give T0
             room = SUMMARY_CHARS - len(SINCE_T0.sub("", summary).format_map(Placeholders(p, failing="")))
-            p["failing"] = failing_brief(reasons, p, lang, room)
+            p["failing"] = brief(room)
     return p
 
 

@@ -547,7 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl = sub.add_parser("timeline", help="the days on which a patient's advice changes")
     tl.add_argument("bundle", metavar="BUNDLE", help="a one-patient FHIR Bundle (JSON file)")
     tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE",
-                    help="first day (default: a month before the first index event, else the first fact date)")
+                    help="first day (default: a month before the first index event, or before an earlier record a card "
+                         "names, such as a dose recorded not given; else the first fact date)")
     tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE",
                     help="last day (default: two months after the later of --at and the stop date, else the last "
                          "fact date + 12 months)")
