@@ -26,7 +26,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m mypy
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml. The lock holds
 # the test and PostgreSQL extras: `make install` and `make test` have both (the suite uses PostgreSQL).
