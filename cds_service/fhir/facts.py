@@ -40,7 +40,7 @@ from cql_like_rules.valuesets import Terminology
 from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
-    BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, PERIOD_EFFECTIVE, PERIOD_PERFORMED, Planned, Produced, SLOTS,
+    BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
     UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _codings, _concept_text, _count_length, _cut, _first,
     _length, _list, _partial, _reference_display, _unversioned,
 )
@@ -346,8 +346,7 @@ class FactBuilder:
     def _day_written(self, resource: Mapping[str, Any], day: date) -> str:
         """The date of `resource` as written when it names no day ("2025-11") and `day` is its first day: the date
         `_day_of` reads (an order's planned start too), else ""."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
-                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        when = _first(resource, *RECORD_DAY)
         starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
                   if isinstance(d, dict)]
         for value in (when, *starts, resource.get("dateAsserted")):
@@ -361,8 +360,7 @@ class FactBuilder:
 
     def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
-                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        when = _first(resource, *RECORD_DAY)
         try:
             return self._date(when, allow_partial=True) if isinstance(when, str) else None
         except DataError:
