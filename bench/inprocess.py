@@ -67,7 +67,7 @@ def measure(charts: list[Chart], evaluation_date: date, repeats: int = 3) -> Sta
                 t0 = time.process_time()
                 req = parse_hook_request(orjson.loads(body), "patient-view")
                 t1 = time.process_time()
-                pipeline.pool_prefetch(req.prefetch, keys, req.patient_id)
+                pipeline.pool_prefetch(req.prefetch, keys, req.patient_id, runtime.tz)
                 t2 = time.process_time()
                 answer = answer_local(req, runtime, today=today)
                 t3 = time.process_time()

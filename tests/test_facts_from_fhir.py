@@ -148,7 +148,8 @@ def test_pooling_drops_other_patients_and_keeps_the_newest_version():
     mine_new = obs(value=200, meta={"versionId": "2", "lastUpdated": "2026-01-11T10:00:00Z"})
     other = obs(id="o9", subject={"reference": "Patient/other"})
     bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in (mine_old, other, mine_new)]}
-    pooled = pool_prefetch({"observations": bundle, "patient": {"resourceType": "Patient", "id": "p"}}, ["patient", "observations"], "p")
+    pooled = pool_prefetch({"observations": bundle, "patient": {"resourceType": "Patient", "id": "p"}},
+                           ["patient", "observations"], "p", TZ)
     assert len(pooled.resources) == 2
     assert [r for r in pooled.resources if r["resourceType"] == "Observation"][0]["valueQuantity"]["value"] == 200
     assert [(n.kind, n.source) for n in pooled.notes] == [("wrong-patient", "Observation/o9")]
@@ -167,7 +168,7 @@ def test_orders_naming_their_drug_through_a_medication_resource():
 def test_medication_resources_have_no_subject_and_are_kept():
     medication = {"resourceType": "Medication", "id": "m1", "code": {"text": "x"}}
     bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": medication, "search": {"mode": "include"}}]}
-    pooled = pool_prefetch({"medicationRequests": bundle}, ["medicationRequests"], "p")
+    pooled = pool_prefetch({"medicationRequests": bundle}, ["medicationRequests"], "p", TZ)
     assert pooled.resources == [medication] and pooled.notes == []
 
 

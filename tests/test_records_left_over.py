@@ -283,8 +283,9 @@ def test_the_copy_read_does_not_depend_on_the_order_copies_arrive_in(metas: list
     read = set()
     for order in itertools.permutations(copies):
         bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in order]}
-        one = pool_prefetch({"observations": bundle}, ["observations"], "pt-lifecycle")
-        split = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, ["k0", "k1", "k2"], "pt-lifecycle")
+        one = pool_prefetch({"observations": bundle}, ["observations"], "pt-lifecycle", RUNTIME.tz)
+        split = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, ["k0", "k1", "k2"], "pt-lifecycle",
+                              RUNTIME.tz)
         [a] = [r for r in one.resources if r.get("id") == "igg"]
         [b] = [r for r in split.resources if r.get("id") == "igg"]
         read.add(a["valueQuantity"]["value"])
@@ -297,7 +298,7 @@ def test_three_copies_version_decides_where_a_date_cannot_be_read() -> None:
     comes first). Pair by pair, version 3 beat version 2, version 2's 10:00 beat the 09:00 copy with no version, and
     that copy's readable date beat version 3's unreadable one: the copy read was the one that arrived in a place."""
     copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((3.1, 4.4, 5.2), COPIES)]
-    pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(copies)}, ["k0", "k1", "k2"], "pt-lifecycle")
+    pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(copies)}, ["k0", "k1", "k2"], "pt-lifecycle", RUNTIME.tz)
     [r] = [r for r in pooled.resources if r.get("id") == "igg"]
     assert r["valueQuantity"]["value"] == 4.4
 
@@ -314,7 +315,7 @@ def test_a_later_version_with_no_lastupdated_is_read_over_an_earlier_one_with_it
     copies = [{**igg("igg", "2026-01-08", value), "meta": meta} for value, meta in zip((4.4, 3.1, 5.2), metas)]
     for order in itertools.permutations(copies):
         pooled = pool_prefetch({f"k{i}": r for i, r in enumerate(order)}, [f"k{i}" for i in range(len(order))],
-                               "pt-lifecycle")
+                               "pt-lifecycle", RUNTIME.tz)
         [r] = [r for r in pooled.resources if r.get("id") == "igg"]
         assert r["valueQuantity"]["value"] == 4.4, [c["meta"] for c in order]
 

@@ -10,8 +10,9 @@ advice relies on is done afterwards (`validation.py`), so the cost does not grow
 resources nobody uses.
 
 This module is the entry point and puts the facts together; each kind of resource is read in
-a module of its own (`results`, `therapies`, `ig_courses`, `infections`; `unread` names what
-none of them uses, `reading` holds what they share: docs/design.md).
+a module of its own (`results`, `therapies`, `ig_courses`, `infections`; `drafts` reads the
+order hooks' draft orders, `unread` names what none of them uses, `reading` holds what they
+share: docs/design.md).
 """
 
 from __future__ import annotations
@@ -34,27 +35,24 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
-from cql_like_rules.targets import in_scope_target
 from cql_like_rules.valuesets import Terminology
 
 from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
-    BOUNDS_END, BOUNDS_START, DOSE_DAY, DRUG_VALUESETS, Fact, IGG_DRAFT_STATUSES, NoStartDate, PERIOD_EFFECTIVE,
-    PERIOD_PERFORMED, Planned, Produced, SLOTS, UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _codings,
-    _concept_text, _count_length, _cut, _first, _length, _list, _partial, _reference_display, _texts, _unversioned,
+    BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
+    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _codings, _concept_text, _count_length, _cut, _first,
+    _length, _list, _partial, _reference_display, _unversioned,
 )
-from .unread import (
-    _name_unknown_system, _not_read, _system_name, _therapy_unknown_system, _unknown_system_code,
-    _wrong_system_code,
-)
+from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _read_reports, _superseded_cultures
 from .results import _observation, _timed
-from .ig_courses import _doses_of_other_use, _once_beside_orders, _only_other_indication, _reasons
+from .ig_courses import _doses_of_other_use, _once_beside_orders
 from .therapies import (
-    _bsab_drug, _car_t_infusions_not_given, _car_t_orders_not_given, _medication_administration, _medication_request,
+    _car_t_infusions_not_given, _car_t_orders_not_given, _medication_administration, _medication_request,
     _medication_statement, _not_given_kept, _procedure,
 )
+from . import drafts
 # names other modules and tests import from here, read elsewhere now
 from .reading import closed_draft as closed_draft
 from .reading import reference_of as reference_of
@@ -348,8 +346,7 @@ class FactBuilder:
     def _day_written(self, resource: Mapping[str, Any], day: date) -> str:
         """The date of `resource` as written when it names no day ("2025-11") and `day` is its first day: the date
         `_day_of` reads (an order's planned start too), else ""."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
-                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        when = _first(resource, *RECORD_DAY)
         starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
                   if isinstance(d, dict)]
         for value in (when, *starts, resource.get("dateAsserted")):
@@ -363,8 +360,7 @@ class FactBuilder:
 
     def _day_of(self, resource: Mapping[str, Any]) -> date | None:
         """The day a resource is about (onset, order, dose or procedure date), for naming it; None when unreadable."""
-        when = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
-                      "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+        when = _first(resource, *RECORD_DAY)
         try:
             return self._date(when, allow_partial=True) if isinstance(when, str) else None
         except DataError:
@@ -454,48 +450,21 @@ class FactBuilder:
                             if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
         return Patient(reference_of(r), born, deceased, died, identifiers, first)
 
-    # -- draft orders (order-select / order-sign) ----------------------------------------
+    # -- draft orders (order-select / order-sign): read in `drafts` --------------------------
     def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:
         """The draft order's kind and planned dates, or None when the guideline has nothing to say."""
-        if r.get("resourceType") != "MedicationRequest":
-            return None
-        sets = self.t.sets_of(self._medication(r))
-        ref = reference_of(r)
-        kinds = (("ig", "immunoglobulin-substitution"), ("bsab", "bispecific-b-pc"), ("car-t-product", "car-t-product"))
-        for kind, valueset in kinds:
-            entry = sets.get(valueset)
-            if entry is None:
-                continue
-            if kind in ("car-t-product", "bsab") and not in_scope_target(entry.get("target")):
-                return None  # directed at no B-cell or plasma-cell antigen: outside the guideline (§4), no window
-            reasons = _reasons(self, r)
-            if kind == "ig" and reasons and all(_only_other_indication(self, c) for c in reasons):
-                return None  # drafted for ITP, GBS ... (`ig-other-indication`): immunomodulation, outside the guideline
-            unread, partial = "", ""
-            mark = len(self._notes)  # the notes reading its dates makes are the draft's (`build` starts afresh)
-            try:
-                start, end, _ = self._open_if_end_unread(r)
-            except NoStartDate:
-                start, end = None, None  # a draft may not be dated yet: it starts when signed
-            except DataError as exc:  # dated, but not usably (an end before its start, a month with no day): judged
-                start, end, unread = None, None, str(exc)  # as undated, and said
-                partial = exc.value if isinstance(exc, PartialDate) else ""
-            drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
-                _bsab_drug(self, entry, self._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
-            read_notes = tuple(self._notes[mark:])
-            del self._notes[mark:]
-            end_unread = next((n.display for n in read_notes if n.kind == "end-unread"), "")
-            return DraftOrder(kind, ref, start, end, drug, dates_unread=unread, date_partial=partial,
-                              length_unread=self._length_unread(r) if end is None else "", notes=read_notes,
-                              end_unread=end_unread)
-        return self._unrecognised_order(r, kinds)
+        return drafts.draft_order(self, r)
 
     @staticmethod
     def therapies_drafted(orders: Iterable[DraftOrder]) -> tuple[TherapyOrderDraft, ...]:
         """The bsAb and CAR-T product orders among the draft orders judged (as `draft_order` read them)."""
-        return tuple(TherapyOrderDraft(o.source, o.kind, o.drug, o.start) for o in orders
-                     if o.kind in ("bsab", "car-t-product"))
+        return drafts.therapies_drafted(orders)
 
+    def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
+        """A draft lab order for total serum/plasma IgG, with the day it is planned for; None for anything else."""
+        return drafts.igg_order_drafted(self, r)
+
+    # -- orders, drafted or on the chart: planned period and length ------------------------
     def _planned_period(self, r: Mapping[str, Any]) -> Planned:
         """An order's planned (start, end), a draft's or one on the chart: the dosage's boundsPeriod as
         `_dosage_period` reads it, and what EHRs
@@ -554,19 +523,6 @@ class FactBuilder:
         finally:
             self._end_unread_open = False
 
-    def _unrecognised_draft_period(self, r: Mapping[str, Any]) -> tuple[date | None, date | None,
-                                                                          tuple[DataNote, ...], str]:
-        """A draft not recognised by its code: (start, end, the notes reading them made, an end not read, as sent).
-        An end no reader can take a day from leaves the start read and is named: dropping both dates for it showed the
-        draft as starting today ("from 2026-01-20" for one planned from 2026-02-20)."""
-        mark = len(self._notes)
-        try:
-            start, end, _ = self._open_if_end_unread(r, self._dosage_period)
-        except DataError:
-            start, end = None, None
-        notes = tuple(self._notes[mark:])  # the draft's, as a recognised draft's (`draft_order`)
-        del self._notes[mark:]
-        return start, end, notes, next((n.display for n in notes), "")
 
     def _length_unread(self, r: Mapping[str, Any]) -> str:
         """A draft's length (boundsDuration, boundsRange.high) that cannot be read ("10 mdr."), as written, when it
@@ -581,73 +537,8 @@ class FactBuilder:
         q = given[0]
         return _cut(f"{q.get('value')} {q.get('unit') or q.get('code') or ''}".strip(), 40)
 
-    def igg_order_drafted(self, r: Mapping[str, Any]) -> IgGOrderDraft | None:
-        """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
-        status draft or active, with the day it is planned for (else written); None for anything else."""
-        if r.get("resourceType") != "ServiceRequest" or r.get("status") not in IGG_DRAFT_STATUSES:
-            return None
-        if "igg-serum" not in self.t.sets_of(r.get("code")):
-            return None
-        when = _first(r, "occurrenceDateTime", "occurrencePeriod.start", "authoredOn")
-        try:
-            day = self._date(when, allow_partial=True) if isinstance(when, str) else None
-        except DataError:
-            day = None  # an unreadable date does not make the lab order less drafted
-        return IgGOrderDraft(reference_of(r), day)
 
-    def _unrecognised_order(self, r: Mapping[str, Any], kinds: tuple[tuple[str, str], ...]) -> DraftOrder | None:
-        """A draft whose name is an immunoglobulin, bsAb or CAR-T product but whose code is in no value set.
 
-        It is not judged (a name is not a code), but the clinician signing it is told that it was
-        not checked, instead of getting no card at all.
-        """
-        concept = self._medication(r)
-        if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
-            concept = {"text": _reference_display(r)}
-        hint_for = getattr(self.t, "hint_for", None)
-        found = hint_for(_texts(concept)) if hint_for is not None else None
-        looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-        wrong = _wrong_system_code(self, r)
-        if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:
-            # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,
-            # not for the CDS team to add: its card says so, whatever the name (`_draft_unknown_system`)
-            return self._draft_unknown_system(r)
-        start, end, read_notes, end_unread = self._unrecognised_draft_period(r)
-        coding = next((c for c in _codings(concept) if c.get("code")), None) if isinstance(concept, dict) else None
-        code, system = "", ""
-        if coding is not None:
-            code = str(coding["code"])
-            system = _system_name(self, str(coding.get("system") or ""))
-        return DraftOrder("unrecognised", reference_of(r), start, end, _concept_text(concept)[:80],
-                          looks_like=looks_like, code=code[:40], code_system=system[:100], notes=read_notes,
-                          end_unread=end_unread)
-
-    def _draft_unknown_system(self, r: Mapping[str, Any]) -> DraftOrder | None:
-        """A draft whose drug is coded only in a code system the service does not know, with no name: it could be an
-        immunoglobulin, a bsAb or a CAR-T product, so it is not passed over as "not one of them" but named as not
-        checked (`looks_like` "", `code_system` the URI as sent, for the site to add). With its card switched off
-        (`unknown_system_draft_card`) it is still named, by the `code-system-unknown` data note a record in the chart
-        coded so gets: never passed over in silence. Either way it is named once: the same draft sent in the chart
-        too (a MedicationRequest search returns drafts) gets no second note there (`_drafts_named`)."""
-        # a drug's code sent under another known system than its own (J06BA02 under SNOMED CT) tells what the draft
-        # is, whatever name it has (one that names no drug: "Infusion 10 g") and whatever local code comes before it
-        wrong = _wrong_system_code(self, r)
-        wrong = wrong if wrong is not None and wrong[2][1] in DRUG_VALUESETS else None
-        found = (wrong[0], wrong[1]) if wrong is not None else _unknown_system_code(self, r)
-        if found is None:
-            return None
-        start, end, notes, end_unread = self._unrecognised_draft_period(r)
-        code, system = found
-        self._drafts_named.add(reference_of(r))
-        if not self.unknown_system_draft_card:
-            notes += (DataNote("code-system-unknown", reference_of(r),
-                              f"draft order: code {code[:40]!r} in system {(system or '(none)')[:100]!r}, in which the "
-                              "service reads no drug, and no name: not checked (its card is switched off, "
-                              "unknown_system_draft_card)", f"{code[:20]} ({system[:60] or 'no system'})"),)
-        held_under = wrong[2][0] if wrong is not None else ""  # the system whose code it is (ATC)
-        name = _concept_text(self._medication(r))[:80] if wrong is not None else ""  # a name that names no drug
-        return DraftOrder("unrecognised", reference_of(r), start, end, name, code=code[:40], code_system=system[:100],
-                          notes=notes, held_under=held_under, end_unread=end_unread)
 
 
 # resourceType -> handler(builder, resource) -> (fact slot, fact) or None: each kind's reader in its own module.

@@ -23,7 +23,6 @@ from ..errors import BadRequest, DataError
 from .dates import to_local_date
 from .outcome import failure_reason, outcome_text
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")  # the service's default `CDS_TIMEZONE`
 
 SUBJECT_FIELDS = ("subject", "patient")
 
@@ -159,9 +158,9 @@ def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str,
-                  tz: ZoneInfo = COPENHAGEN) -> PooledResources:
+                  tz: ZoneInfo) -> PooledResources:
     """Collect every declared key's resources; say which keys are missing or unusable. `tz`: the zone whose calendar
-    days a note names (the service's `CDS_TIMEZONE`)."""
+    days a note names (the runtime's, from `CDS_TIMEZONE`): required, so no caller counts days in another zone."""
     pooled = PooledResources()
     by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects: no copy
     copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
@@ -281,7 +280,7 @@ _REVISED = frozenset({"amended", "corrected", "appended"})
 
 
 def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]],
-                           tz: ZoneInfo = COPENHAGEN) -> DataNote | None:
+                           tz: ZoneInfo) -> DataNote | None:
     """Copies of one record that say opposite things, where `meta` does not say which came last (a copy has none, or
     the copy read is not after every copy that says otherwise), are named, not decided in silence: a result read as
     withdrawn (entered-in-error, cancelled: the laboratory's order puts it last) beside a released copy
@@ -324,9 +323,10 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
                     day=_day_of_copy(read, tz))
 
 
-def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo = COPENHAGEN) -> date | None:
-    """The day the copy read is of, as the rules count days: in Copenhagen (`tz`), not as written ('2025-12-14T23:30:00Z'
-    is 15 December); a month only ('2025-11') is its first day, and the note names the month (`DataNote.written`)."""
+def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo) -> date | None:
+    """The day the copy read is of, as the rules count days: in the service's zone (`tz`), not as written
+    ('2025-12-14T23:30:00Z' is 15 December in Copenhagen); a month only ('2025-11') is its first day, and the note
+    names the month (`DataNote.written`)."""
     for field_ in ("effectiveDateTime", "performedDateTime", "authoredOn", "occurrenceDateTime"):
         when = read.get(field_)
         if isinstance(when, str):

@@ -221,6 +221,19 @@ def _texts(*concepts: Any) -> str:
 PERIOD_EFFECTIVE = ("effectivePeriod.start", "effectivePeriod.end")
 PERIOD_PERFORMED = ("performedPeriod.start", "performedPeriod.end")
 
+# The dates a record names of itself: one list, read two ways.
+# - The day a record is about, which a data note names (`FactBuilder._day_of`, and `_day_written` for the date as
+#   written): the first of `RECORD_DAY` sent, so the order counts. A period's end dates a record that gives no start.
+RECORD_DAY = ("onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate", "effectiveDateTime",
+              *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+# - Whether a record had happened or been written by a day (`unread.dated_after`): every one of `RECORD_DATES` is
+#   read, and one on or before the day is enough. They differ on purpose: a period's end is left out (an onset or a
+#   course ending after the day may have begun before it, so it does not put the record after the day), and when a
+#   result was issued, a lab order planned for or a medication record asserted is in (each says the record existed
+#   then), though none of them is the day the record is about.
+RECORD_DATES = (*(path for path in RECORD_DAY if not path.endswith(".end")), "issued", "occurrenceDateTime",
+                "dateAsserted")
+
 # A course bounded in hours or minutes (one infusion) ends on the day it starts, or days later. The words naming a
 # length's unit ("d", "uger", "måneder") are data: valuesets/duration-units.json, which a site extends.
 _HOURS_PER = {"hours": 1, "minutes": 1 / 60}

@@ -25,8 +25,8 @@ from ..errors import DataError
 from .dates import to_local_date
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
-    PERIOD_EFFECTIVE, PERIOD_PERFORMED, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first, _first_code, _list,
-    _not_given_reason, _partial, _str, _texts, reference_of,
+    RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
+    _first_code, _list, _not_given_reason, _partial, _str, _texts, reference_of,
 )
 
 if TYPE_CHECKING:
@@ -145,8 +145,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
                                             code=code[:40], code_system=_system_name(b, system)[:100],
                                             held_under=held_under))
         return
-    written = _first(resource, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate",
-                     "effectiveDateTime", *PERIOD_EFFECTIVE, "performedDateTime", *PERIOD_PERFORMED, "authoredOn")
+    written = _first(resource, *RECORD_DAY)  # the date `_day_of` read
     if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
         written = next((v for v in (_first(d, "timing.repeat.boundsPeriod.start") for d in
                                     _list(resource.get("dosageInstruction")) if isinstance(d, dict)) if v),
@@ -406,18 +405,13 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
         return
 
 
-# Every date a record names of itself: when it happened, was taken, recorded or written, and a planned start (an
-# order is not among the records: the rules read an order by its planned period, whenever it was written, so its note
-# stays with it; a medication record planned from before the day is read that day, and named with it).
-RECORD_DATES = ("onsetDateTime", "onsetPeriod.start", "recordedDate", "effectiveDateTime", "effectivePeriod.start",
-                "performedDateTime", "performedPeriod.start", "authoredOn", "issued", "occurrenceDateTime",
-                "dateAsserted")
-
-
 def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     """Whether every date `resource` names of itself lies after `day` (a month only, "2026-01", from its first day):
     evaluated as of `day`, it had not happened nor been written yet (clinical rules §5, "as of" a date), so no note
-    names it. A record with no readable date is not after any day."""
+    names it. A record with no readable date is not after any day. Its dates: every one it names of itself
+    (`RECORD_DATES`), and a planned start (an order is not among the records: the rules read an order by its planned
+    period, whenever it was written, so its note stays with it; a medication record planned from before the day is read
+    that day, and named with it)."""
     if resource.get("resourceType") == "MedicationRequest":
         return False
     found = False

@@ -25,14 +25,14 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cql_like_rules import Parameters, RuleSet
-from cql_like_rules.catalogue import GUIDELINE_SECTIONS, Text, reads_on_substitution
+from cql_like_rules.catalogue import GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, reads_on_substitution
 from cql_like_rules.facts import facts_from_json
 from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT, one_line, rank
-from ..cards.values import LOOKS_LIKE, days, g_l, months, threshold, years
+from ..cards.values import KIND, LOOKS_LIKE, days, g_l, months, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import DOSE_COURSES, Snapshot
@@ -229,9 +229,23 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
                                  "unspecified": Text("not specified", "ikke angivet"),
                                  "other": Text("not bacterial", "ikke bakteriel")},
     ("infections", "site"): _SITES,
+    ("immunofixation", "isotype"): {"none": Text("no M-protein found", "ingen M-komponent påvist"),
+                                    "light-chain": Text("light chain only", "kun let kæde")},
+    ("m_protein", "isotype"): {"light-chain": Text("light chain only", "kun let kæde")},
     ("cultures", "specimen"): _SITES,
     ("therapies_drafted", "kind"): {"bsab": Text("bispecific antibody", "bispecifikt antistof"),
                                     "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
+}
+# The service's own values of an advice value (codes, not EHR text), in words per language; the code stays below
+# them, as a value's technical name does beside its label. The general stop reason is worded as the card words it.
+_THERAPY_KINDS = {"car-t": Text("CAR-T infusion", "CAR-T-infusion"),
+                  "bsab": Text("bispecific antibody", "bispecifikt antistof"),
+                  "car-t-product": Text("CAR-T product", "CAR-T-produkt")}
+VALUE_WORDS: dict[str, dict[str, Text]] = {
+    "t0_kind": _THERAPY_KINDS,
+    "order_kind": {**_THERAPY_KINDS, "ig": Text("immunoglobulin", "immunglobulin"),
+                   "unrecognised": Text("not recognised by its code", "ikke genkendt på sin kode")},
+    "order_looks_like": LOOKS_LIKE,
 }
 # The values behind a card and the rule set's parameters, named in the page's language; the technical name (the key
 # in the trace, the docs and the policy file) stays beside it for an auditor.
@@ -545,10 +559,28 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
     shown = "".join(f"<tr><th>{_named(str(k), VALUE_LABELS, lang)}</th>"
-                    f"<td>{e(_unit_text(k, v, values, params, lang) or _text(v, lang))}</td></tr>"
-                    for k, v in values.items() if v not in (None, "", []))
+                    f"<td>{_value_words(k, v, values, lang) or e(_unit_text(k, v, values, params, lang) or _text(v, lang))}"
+                    "</td></tr>" for k, v in values.items() if v not in (None, "", []))
     extra = f"<details><summary>{e(W['values'](lang))}</summary><table>{shown}</table></details>" if shown else ""
     return f"<h2>{e(W['decision'](lang))}</h2><table id=\"decision\">{table}</table>{extra}"
+
+
+def _value_words(name: str, value: Any, values: Mapping[str, Any], lang: str) -> str:
+    """An advice value that is one of the service's codes ("bsab", "before-t0") in words, its code below them (HTML);
+    "" for any other value."""
+    if not isinstance(value, str):
+        return ""
+    if name == "reason" and value in GENERAL_STOP_REASONS:  # the card's words; `kind` as the card names T0's therapy
+        try:
+            words = GENERAL_STOP_REASONS[value](lang).format(kind=KIND.get(str(values.get("t0_kind") or ""), "T0"))
+        except (KeyError, IndexError):  # words that need more than the kind: the code alone, as before
+            return ""
+    else:
+        text = VALUE_WORDS.get(name, {}).get(value)
+        if text is None:
+            return ""
+        words = text(lang)
+    return f'{e(words)}<br><code class="key">{e(value)}</code>'
 
 
 def _role(kind: str, fact: Mapping[str, Any], values: Mapping[str, Any], lang: str) -> str:

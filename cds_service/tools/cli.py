@@ -548,7 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("bundle", metavar="BUNDLE", help="a one-patient FHIR Bundle (JSON file)")
     tl.add_argument("--from", dest="from_date", type=_day, metavar="DATE",
                     help="first day (default: a month before the first index event, or before an earlier record a card "
-                         "names, such as a dose recorded not given; else the first fact date)")
+                         "names, such as a dose recorded not given, up to 12 months before the index event: an older "
+                         "one is named at the range's edge with its date; else the first fact date)")
     tl.add_argument("--to", dest="to_date", type=_day, metavar="DATE",
                     help="last day (default: two months after the later of --at and the stop date, else the last "
                          "fact date + 12 months)")

@@ -38,6 +38,10 @@ COUNTERS = {"days_to_stop": 0, "days_overdue": 0, "igg_age_days": 0, "today": da
 DEFAULT_MONTHS_AFTER = 12  # without an index event: the last fact date + this
 MONTHS_BEFORE_T0 = 1  # the default range starts this long before the first index event (or earlier therapy card) ...
 MONTHS_AFTER_STOP = 2  # ... and ends this long after the later of today and the (last) stop date
+# An earlier record with a card of its own (a therapy known only by its name, a dose recorded as not given) moves the
+# default start back at most this far before the first index event: one years before T0 drew a plot years wide with the
+# window a few pixels; an older record is named at the range's edge with its date (`records_before`), not framed.
+EARLIER_RECORD_MONTHS = 12
 ON_SUBSTITUTION = "On Substitution"  # the rule set's definition: is the patient on immunoglobulin on a day?
 
 
@@ -132,24 +136,42 @@ def first_card_day(facts: Facts) -> date | None:
     """The first day a card can name a therapy: the first index event (T0), or an earlier record that has a card of its
     own (a CAR-T infusion or bsAb dose recorded as not given, or dated with no day, from its first possible day; a
     therapy known only by its name); None when there is none."""
+    return min(_card_days(facts), default=None)
+
+
+def _card_days(facts: Facts) -> list[date]:
+    """The days a card can name a therapy from (`first_card_day`)."""
     days = [day for day, _source in index_dates(facts)] + [t.date for t in facts.unrecognised_therapies]
-    days += [t.earliest for t in facts.undated_therapies if t.earliest is not None]
-    return min(days, default=None)
+    return days + [t.earliest for t in facts.undated_therapies if t.earliest is not None]
+
+
+def records_before(facts: Facts, start: date) -> list[tuple[date, str, str]]:
+    """The records with a card of their own dated before `start` (a therapy known only by its name, one dated with no
+    day, a dose recorded as not given): (first day it can mean, its date as written, its name), for the range's edge."""
+    found = [(t.date, t.recorded or t.date.isoformat(), t.display) for t in facts.unrecognised_therapies
+             if t.date < start]
+    found += [(t.earliest, t.recorded or t.earliest.isoformat(), t.drug) for t in facts.undated_therapies
+              if t.earliest is not None and t.earliest < start]
+    return sorted(found)
 
 
 def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
     """One month before the first day a card names a therapy (the first index event, T0, or an earlier record with a
-    card of its own: `first_card_day`) to two months after the later of today and the stop date.
+    card of its own, up to `EARLIER_RECORD_MONTHS` before T0: `first_card_day`) to two months after the later of today
+    and the stop date.
 
     The window is what the advice is about, so the picture frames it; a bsAb dose recorded as not given two months
-    before the first dose given had its card in the EHR on those days, and the range shows them. Without an index
-    event: the first fact date to the last fact date + 12 months.
+    before the first dose given had its card in the EHR on those days, and the range shows them. A record older than
+    that is not framed (a therapy known by name years before T0 made the window a few pixels wide): the range's edge
+    names it with its date (`records_before`). Without an index event: the first fact date to the last fact date + 12
+    months.
     """
     starts = index_dates(facts)
     if starts:
         stop = add_months(starts[-1][0], (params or Parameters()).window_months)
         last = max(stop, today) if today is not None else stop
-        first = first_card_day(facts) or starts[0][0]
+        t0 = starts[0][0]
+        first = min((d for d in _card_days(facts) if d >= t0 - relativedelta(months=EARLIER_RECORD_MONTHS)), default=t0)
         return first - relativedelta(months=MONTHS_BEFORE_T0), last + relativedelta(months=MONTHS_AFTER_STOP)
     days = fact_dates(facts)
     if not days:
@@ -237,6 +259,9 @@ TEXT = {
         "Tidslinje for Patient/{pid}, {start} til {end}: {n} ændring(er), {k} dag(e) vurderet",
     ),
     "none": Text("(no advice)", "(intet råd)"),
+    # a record with a card of its own dated before the range (`records_before`): named, with its date
+    "before": Text("before {start}, not in this range: {name}, {day} (it has a card of its own; --from shows it)",
+                   "før {start}, uden for perioden: {name}, {day} (har sit eget kort; --from viser det)"),
     "why": Text("because", "fordi"),
 }
 
@@ -294,6 +319,8 @@ def render_text(timeline: Timeline, lang: str = "en") -> str:
     """One line per change: date, advice codes, summaries (and why the day mattered)."""
     out = [TEXT["header"](lang).format(pid=timeline.patient_id, start=timeline.start, end=timeline.end,
                               n=len(timeline.changes), k=timeline.evaluated)]
+    out += [TEXT["before"](lang).format(start=timeline.start, name=name or "?", day=written)
+            for _day, written, name in records_before(timeline.facts, timeline.start)]
     for state in timeline.changes:
         codes = ", ".join(state.codes) or "-"
         summaries = " | ".join(c["summary"] for c in state.cards) or TEXT["none"](lang)

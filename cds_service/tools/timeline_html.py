@@ -27,7 +27,7 @@ from cql_like_rules.parameters import Parameters
 from cql_like_rules.timeline import index_dates
 
 from ..cards.values import Placeholders, number, placeholders
-from .timeline import State, Timeline, reasons_text
+from .timeline import State, Timeline, reasons_text, records_before
 
 COLOURS = {"warning": "#d9480f", "info": "#1c7ed6", "critical": "#c92a2a", "none": "#adb5bd"}
 # One colour per advice code: related advice in related hues (starts blue, stops green to red).
@@ -63,6 +63,8 @@ WORDS = {
     "substitution": Text("Ig", "Ig"),
     "advice": Text("Advice", "Råd"),
     "today": Text("today", "i dag"),
+    # a record with a card of its own dated before the range, named at its left edge (`records_before`)
+    "before": Text("← earlier: {name}, {day}", "← tidligere: {name}, {day}"),
     "during": Text("IgG during Ig substitution", "IgG under Ig-substitution"),
     "mprot": Text("M-protein", "M-komponent"),
     "infection": Text("bacterial infection", "bakteriel infektion"),
@@ -231,6 +233,10 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None, narrow: bool = 
                 ax.annotate(w["stop"].format(day=stop), (stop, 1.0), xycoords=("data", "axes fraction"),
                             xytext=(-3, -15), textcoords="offset points", va="top", ha="right", fontsize=text_size,
                             color="#5f3dc4")
+        # Records with a card of their own older than the range: at its left edge, with their date, not stretching it.
+        for i, (_day, written, name) in enumerate(records_before(facts, timeline.start)):
+            ax.annotate(w["before"].format(name=(name or "?")[:40], day=written), (0, 0.62), xycoords="axes fraction",
+                        xytext=(3, -12 * i), textcoords="offset points", va="top", fontsize=text_size, color="#495057")
         # IgG results and thresholds; a line joins only results of the same substitution status.
         igg = sorted(facts.igg, key=lambda r: r.date)
         top = max([8.0] + [r.value_g_l * 1.18 for r in igg])
