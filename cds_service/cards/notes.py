@@ -117,6 +117,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    "ig-order-written-later": (
+        Text("immunoglobulin order “{display}” is written on {day}, after the day evaluated, and was not read: check "
+             "its date and whether the patient is already on substitution",
+             "immunglobulinordination “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
+             "datoen, og om patienten allerede får substitution"),
+        Text("{n} immunoglobulin orders are written after the day evaluated and were not read: check their dates and "
+             "whether the patient is already on substitution",
+             "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne, og om "
+             "patienten allerede får substitution")),
     "ig-order-status-unknown": (
         Text("immunoglobulin order “{display}” has the status unknown and was not used: check whether the patient is "
              "already on substitution",
