@@ -140,3 +140,23 @@ def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day
         assert said in text_of(card), text_of(card)
     [earlier] = replay(runtime, bundle, at=date(2026, 1, 10)).cards
     assert "2026-01-13" not in text_of(earlier) and "written on" not in text_of(earlier), text_of(earlier)
+
+
+def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
+    """The same for the medication list: IVIG since 2025-12-01 asserted 2026-01-13 on a server whose clock says
+    2026-01-12 is not read (§5) and named, asking whether the patient is already on substitution (§7-§8)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
+                         statement("ivig", "J06BA02", "Privigen", "2025-12-01", "2026-01-13")), (), "").bundle()
+    [card] = replay(runtime, bundle, at=date(2026, 1, 12)).cards
+    assert "Ig may be started" in card["summary"], card["summary"]
+    assert ("a medication record of immunoglobulin (“Privigen”) is written on 2026-01-13, after the day evaluated, "
+            "and was not read: check its date and whether the patient is already on substitution") \
+        in text_of(card).replace("A medication", "a medication"), text_of(card)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import (
     DataNote,
-    IgCourse,
+    Facts,
     UndatedTherapy,
     UnrecognisedDiagnosis,
     UnrecognisedTherapy,
@@ -454,15 +454,15 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
     return tuple(n for n in notes if n.source not in later) if later else notes
 
 
-def orders_written_later(courses: Iterable[IgCourse], resources: Iterable[Mapping[str, Any]],
-                         day: date) -> tuple[DataNote, ...]:
-    """Immunoglobulin orders written (authoredOn) after `day`, the request's own day: the rules do not read an order
-    before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
+def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
+    """Immunoglobulin orders written (authoredOn) after `day`, the request's own day, and medication records asserted
+    (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
     clock or time zone in the EHR, and the patient may well be on it: named (§7-§8: data seen and not used), never
     left out in silence. The caller asks only on the request's own day: a past day replayed stays quiet about orders
     that did not yet exist."""
-    later = {x.source: x.authored for x in courses
-             if x.source.startswith("MedicationRequest/") and x.authored is not None and x.authored > day}
+    later = {x.source: x.authored for x in facts.ig_courses if x.authored is not None and x.authored > day}
+    told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
+    later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
     if not later:
         return ()
     notes = []
@@ -471,8 +471,13 @@ def orders_written_later(courses: Iterable[IgCourse], resources: Iterable[Mappin
         written = later.pop(ref, None)
         if written is None:
             continue
-        shown = (_concept_text(r.get("medicationCodeableConcept")) or _first_code(r.get("medicationCodeableConcept"))
-                 or "immunoglobulin")[:80]
-        notes.append(DataNote("ig-order-written-later", ref, f"immunoglobulin order written on {written.isoformat()}, "
-                              f"after the day evaluated ({day.isoformat()}): not read", shown, written))
+        concept = r.get("medicationCodeableConcept")
+        shown = (_concept_text(concept) or _first_code(concept) or "?")[:80]
+        ig = any(ref == x.source for x in facts.ig_courses)
+        kind = "ig-order-written-later" if ref.startswith("MedicationRequest/") else \
+            "ig-statement-written-later" if ig else "statement-written-later"
+        notes.append(DataNote(kind, ref, f"{'immunoglobulin ' if ig else ''}"
+                              f"{'order' if ref.startswith('MedicationRequest/') else 'medication record'} written on "
+                              f"{written.isoformat()}, after the day evaluated ({day.isoformat()}): not read",
+                              shown, written))
     return tuple(notes)
