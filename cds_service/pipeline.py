@@ -30,7 +30,7 @@ from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
-from .fhir.unread import notes_as_of
+from .fhir.unread import notes_as_of, orders_written_later
 from .fhir.validation import validity
 from .http.limits import count_resources, resources_in
 from .killswitch import KillSwitch
@@ -429,6 +429,8 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         if not bad:
             # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
             seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
+            if today == runtime.clock().astimezone(runtime.tz).date():  # the request's own day: "written tomorrow"
+                seen = (*seen, *orders_written_later(extraction.facts, pooled.resources, today))
             # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
             return evaluation, extraction, (*seen, *builder.as_written(evaluation.notes, pooled.resources))
         for ref, error in bad:

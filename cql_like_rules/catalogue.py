@@ -1181,9 +1181,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4", "info", False, ALL_HOOKS,
             {
                 "": Variant(
-                    Text("Not checked: {kind} {t0}, but the diagnosis “{drug}” ({order_code}) has a code this service "
+                    Text("Not checked: {kind} {t0}, but the diagnosis {drug} ({order_code}) has a code this service "
                          "does not know",
-                         "Ikke vurderet: {kind} {t0}, men diagnosen “{drug}” ({order_code}) har en kode, tjenesten "
+                         "Ikke vurderet: {kind} {t0}, men diagnosen {drug} ({order_code}) har en kode, tjenesten "
                          "ikke kender"),
                     Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
                          "none of its codes is in the service's value sets: no start or stop criterion was applied.",
@@ -1195,9 +1195,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "({order_code_system})."),
                 ),
                 "no-code": Variant(
-                    Text("Not checked: {kind} {t0}, but the diagnosis “{drug}” is recorded without a code this service "
+                    Text("Not checked: {kind} {t0}, but the diagnosis {drug} is recorded without a code this service "
                          "knows",
-                         "Ikke vurderet: {kind} {t0}, men diagnosen “{drug}” er registreret uden en kode, tjenesten "
+                         "Ikke vurderet: {kind} {t0}, men diagnosen {drug} er registreret uden en kode, tjenesten "
                          "kender"),
                     Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
                          "it has no code in the service's value sets: no start or stop criterion was applied.",
@@ -1242,9 +1242,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "child": Variant(
                     # "no code it knows": true of a code in no value set and of a diagnosis typed with no code at all
-                    Text("Not checked: diagnosis “{drug}” has no code this service knows; child ({age} y): "
+                    Text("Not checked: diagnosis {drug} has no code this service knows; child ({age} y): "
                          "individual assessment",
-                         "Ikke vurderet: diagnosen “{drug}” har ingen kode, tjenesten kender; barn ({age} år): "
+                         "Ikke vurderet: diagnosen {drug} har ingen kode, tjenesten kender; barn ({age} år): "
                          "individuel vurdering"),
                     Text("The diagnosis is named like a haematological malignancy, but it has no code the service "
                          "knows. The criteria do not cover children: the need for substitution is assessed "

@@ -19,6 +19,11 @@ from typing import Literal, Union
 IndexKind = Literal["car-t", "bsab"]
 CourseStatus = Literal["active", "on-hold", "stopped", "completed"]
 Organism = Literal["bacterial", "unspecified", "other"]
+if typing.TYPE_CHECKING:  # a text's cut ([:80]); `slice` takes no parameters at run time before Python 3.12
+    Cut = slice[typing.SupportsIndex | None, typing.SupportsIndex | None, typing.SupportsIndex | None]
+else:
+    Cut = slice
+Day = date  # a field's type where a field of its class is named `date`
 
 
 # A fact field the explanation page shows (stored in the snapshot's facts) that the card's machine-readable trace leaves
@@ -27,6 +32,19 @@ PAGE_ONLY = {"trace": False}
 # A fact field the trace carries only when it holds something (an M-protein sent as text: its text), so that the
 # trace of every other result is as before.
 TRACED_IF_SET = {"trace": "if-set"}
+
+
+class RecordText(str):
+    """Words as the EHR wrote them (a concept's text or display: "Behandling med CAR-T-celler"), not the service's
+    own (a value set's INN, a code): wherever a card, a note or a page puts one into a sentence it is quoted, so a
+    reader tells the record's words from the service's. A cut of it (`[:80]`) stays one; any other change of it
+    (`.lower()`, an f-string) is plain text again."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: typing.SupportsIndex | Cut) -> str:
+        part = str.__getitem__(self, key)
+        return RecordText(part) if isinstance(key, slice) else part
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,9 @@ class CarTInfusion:
     date: date
     source: str
     product: str = ""  # the product's INN when the code names one
+    # a medication record's dateAsserted: the day it was written, before which it cannot have been read, however
+    # early the infusion it tells of (clinical rules §5, "as of" a date)
+    asserted: Day | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -202,6 +223,7 @@ class BsAbExposure:
     end: date | None = None
     ongoing: bool = False  # an active order without an end date: exposure runs to today
     administered: bool = False
+    asserted: date | None = field(default=None, metadata=TRACED_IF_SET)  # a medication record's dateAsserted, as above
 
 
 @dataclass(frozen=True)

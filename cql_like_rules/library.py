@@ -246,7 +246,7 @@ def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]
     same = timedelta(days=c.params.car_t_same_treatment_days)
     treatments: list[tuple[IndexEvent, list[CarTInfusion]]] = []
     for inf in sorted(c.facts.car_t, key=lambda f: (f.date, f.source)):
-        if inf.date > c.today:
+        if inf.date > c.today or not _asserted_by(inf, c.today):
             continue
         if treatments and inf.date - treatments[-1][0].date <= same:
             if inf.date != treatments[-1][0].date:  # the same day twice says nothing new
@@ -254,6 +254,12 @@ def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]
         else:
             treatments.append((IndexEvent("car-t", inf.date, inf.source, inf.product), []))
     return treatments
+
+
+def _asserted_by(record: CarTInfusion | BsAbExposure, day: date) -> bool:
+    """A therapy not told of by a medication record asserted after `day`: replayed as of a day before its dateAsserted,
+    the record did not exist yet, whatever earlier day it dates the infusion or the dose by (clinical rules §5)."""
+    return record.asserted is None or record.asserted <= day
 
 
 @dataclass
@@ -282,7 +288,7 @@ def _bsab_courses(c: Context) -> list[_BsabCourse]:
     courses: list[_BsabCourse] = []
     current: dict[str, _BsabCourse] = {}
     for exp in sorted(c.facts.bsab, key=lambda e: (e.start, e.source)):
-        if exp.start > c.today:
+        if exp.start > c.today or not _asserted_by(exp, c.today):
             continue
         course = current.get(exp.drug)
         if course is None or exp.start - course.last_exposure > gap:

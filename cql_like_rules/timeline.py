@@ -42,7 +42,7 @@ KINDS = (
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "therapy-not-given",
-    "diagnosis-recorded",
+    "therapy-asserted", "ig-recorded", "diagnosis-recorded",
 )
 
 
@@ -97,6 +97,10 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         if undated.earliest is not None:  # (a record of none given, dated: its own card from its day)
             add(Candidate(undated.earliest, "therapy-not-given" if undated.not_given and undated.recorded
                           else "therapy-undated", undated.source))
+    # a medication record asserted after the day it tells of: read from then
+    for asserted, source in [(x.asserted, x.source) for x in facts.car_t] + [(x.asserted, x.source) for x in facts.bsab]:
+        if asserted is not None:
+            add(Candidate(asserted, "therapy-asserted", source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start
@@ -133,7 +137,8 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for course in facts.ig_courses:
         add(Candidate(course.start, "ig-planned-start" if course.intended else "ig-start", course.source))
         if course.authored is not None:
-            add(Candidate(course.authored, "ig-planned" if course.intended else "ig-ordered", course.source))
+            add(Candidate(course.authored, "ig-planned" if course.intended else "ig-recorded"
+                          if course.source.startswith("MedicationStatement/") else "ig-ordered", course.source))
         if course.end is not None and course.intended:  # a plan's period over: no course given ended
             add(Candidate(course.end + ONE_DAY, "ig-planned-over", course.source))
         elif course.end is not None:

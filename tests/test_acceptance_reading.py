@@ -896,7 +896,7 @@ def test_a_product_name_cut_to_fit_leaves_no_number_without_its_unit(lang: str) 
     c = replace(_chart("bsab-under-local-code"),
                 drafts=(draft("2026-01-21", atc="LOC-2", system="urn:local", text=TECVAYLI),))
     [card] = answer(c, lang).cards
-    assert "Tecvayli (teclistamab)… (LOC-2)" in card["summary"], card["summary"]
+    assert "“Tecvayli (teclistamab)…” (LOC-2)" in card["summary"], card["summary"]
     assert "10…" not in card["summary"] and "10…" not in card["detail"], card["detail"]
 
 
@@ -938,8 +938,8 @@ def test_the_charts_reach_the_catalogue() -> None:
     assert every - reached == NOT_REACHED
 
 
-@pytest.mark.parametrize("lang, words", [("en", "Not checked: Tisagenlecleucel (Kymriah)… ordered for 2025-11-18"),
-                                         ("da", "Ikke vurderet: Tisagenlecleucel (Kymriah)… ordineret til 2025-11-18")])
+@pytest.mark.parametrize("lang, words", [("en", "Not checked: “Tisagenlecleucel (Kymriah)…” ordered for 2025-11-18"),
+                                         ("da", "Ikke vurderet: “Tisagenlecleucel (Kymriah)…” ordineret til 2025-11-18")])
 def test_a_car_t_order_known_by_its_name_only_asks_for_the_infusion_as_a_coded_one_does(lang: str, words: str) -> None:
     """Rules §2, §7: an order is not an infusion; a completed CAR-T product order with no infusion recorded gets the
     card that asks for the infusion (`therapy-undated` `car-t-order`). The same order sent by its name only ('Kymriah

@@ -423,7 +423,7 @@ def test_a_named_draft_under_the_wrong_code_system_is_for_the_ehr_to_correct(
     assert code(en) == code(da) == "order-not-recognised", text(en)
     assert "was sent under the wrong code system" in en["summary"] and "ask the CDS team" not in text(en), text(en)
     shown = name.replace("(", "\\(").replace(")", "\\)")  # as markdown escapes it
-    assert f"Draft order: {shown} from 2026-01-20" in en["detail"], en["detail"]
+    assert f"Draft order: “{shown}” from 2026-01-20" in en["detail"], en["detail"]
     assert "forkerte kodesystem" in da["summary"] and "CDS-teamet" not in text(da), text(da)
 
 
@@ -449,9 +449,9 @@ def test_a_draft_not_recognised_by_its_code_keeps_its_start_beside_an_unreadable
     [en] = cards(bundle(CART, LOW), "en", hook, [draft])
     [da] = cards(bundle(CART, LOW), "da", hook, [draft])
     assert code(en) == code(da) == "order-not-recognised", text(en)
-    assert "Draft order: Privigen from 2026-02-20" in en["detail"], en["detail"]
+    assert "Draft order: “Privigen” from 2026-02-20" in en["detail"], en["detail"]
     assert "The planned end “20-07-2026” of an order cannot be read as a day" in en["detail"], en["detail"]
-    assert "Ordinationsudkast: Privigen fra 2026-02-20" in da["detail"], da["detail"]
+    assert "Ordinationsudkast: “Privigen” fra 2026-02-20" in da["detail"], da["detail"]
 
 
 def test_an_end_in_words_cut_on_the_card_says_it_is_cut() -> None:

@@ -364,7 +364,7 @@ def test_a_chart_bsab_named_as_one_under_the_wrong_system_asks_for_the_system_to
     at = date(2026, 1, 12)
     [card] = cards(chart, at)
     assert code(card) == "therapy-not-recognised"
-    assert card["summary"] == ("Not checked: Tecvayli (teclistamab) (L01FX24), 2025-10-06, has its code under the "
+    assert card["summary"] == ("Not checked: “Tecvayli (teclistamab)” (L01FX24), 2025-10-06, has its code under the "
                                "wrong code system")
     assert "add the code" not in card["detail"]
     assert "is a code of ATC" in plain(card)

@@ -52,9 +52,9 @@ LOCAL = {"text": "Elrexfio 40 mg/ml", "coding": [{"system": "http://www.nlm.nih.
 
 
 @pytest.mark.parametrize("lang, summary, todo", [
-    ("en", "Not checked: Lynozyfic (linvoseltamab)…, 2025-11-03, is recorded without a code this service knows",
+    ("en", "Not checked: “Lynozyfic (linvoseltamab)…”, 2025-11-03, is recorded without a code this service knows",
      "ask the CDS team to record the therapy with a code the service knows"),
-    ("da", "Ikke vurderet: Lynozyfic (linvoseltamab)…, 2025-11-03, er registreret uden en kode, tjenesten kender",
+    ("da", "Ikke vurderet: “Lynozyfic (linvoseltamab)…”, 2025-11-03, er registreret uden en kode, tjenesten kender",
      "bed CDS-teamet registrere behandlingen med en kode, tjenesten kender"),
 ])
 def test_a_bispecific_known_only_by_its_name_is_said_to_be_unchecked(lang, summary, todo):
@@ -126,7 +126,7 @@ def test_the_card_does_not_repeat_its_own_record_as_a_data_note():
     carvykti = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": SUBJECT,
                 "performedDateTime": "2025-06-02", "code": {"text": "Carvykti infusion"}}
     [card] = cards(chart(carvykti, order(LINVOSELTAMAB)))
-    assert "Lynozyfic (linvoseltamab)…, 2025-11-03" in card["summary"]
+    assert "“Lynozyfic (linvoseltamab)…”, 2025-11-03" in card["summary"]
     assert "“Carvykti infusion” (2025-06-02) was not recognised by its code" in card["detail"]
     assert "Lynozyfic" not in card["detail"].split("**")[-1]
 
@@ -172,9 +172,9 @@ def ivig_draft(rid: str = "ivig-draft", start: str = "2026-01-12") -> dict[str, 
 
 @pytest.mark.parametrize("hook", ["order-sign", "order-select"])
 @pytest.mark.parametrize("lang, summary, todo", [
-    ("en", "Not checked: Lynozyfic (linvoseltamab)…, 2025-11-03, is recorded without a code this service knows",
+    ("en", "Not checked: “Lynozyfic (linvoseltamab)…”, 2025-11-03, is recorded without a code this service knows",
      "Check the immunoglobulin criteria yourself"),
-    ("da", "Ikke vurderet: Lynozyfic (linvoseltamab)…, 2025-11-03, er registreret uden en kode, tjenesten kender",
+    ("da", "Ikke vurderet: “Lynozyfic (linvoseltamab)…”, 2025-11-03, er registreret uden en kode, tjenesten kender",
      "Vurdér selv kriterierne for immunglobulin"),
 ])
 def test_an_ig_order_for_a_patient_whose_therapy_is_known_only_by_name_says_it_was_not_checked(hook, lang, summary,
@@ -223,7 +223,7 @@ def test_markup_in_the_drug_name_reads_as_sent_in_the_summary_but_for_html_tags(
     reads as the EHR sent it, but for its HTML tags (against an EHR that renders the summary as HTML); the detail
     (markdown) holds no raw tag."""
     [card] = cards(chart(order({"text": "<b>Lynozyfic</b> <i>linvoseltamab</i> 200 mg"})))
-    assert card["summary"].startswith("Not checked: Lynozyfic"), card["summary"]
+    assert card["summary"].startswith("Not checked: “Lynozyfic"), card["summary"]
     assert "<" not in card["summary"] and ">" not in card["summary"], card["summary"]
     assert "<b>" not in card["detail"], card["detail"]
 
@@ -232,7 +232,7 @@ def test_a_bound_in_the_drug_name_keeps_its_angle_bracket_in_the_summary():
     """"Lynozyfic <5 mg" read "Lynozyfic 5 mg" in the summary, a bound read as a dose: an angle bracket before a
     number or a space starts no tag in any HTML renderer, so it stays; one that can ("<b", "</") is removed."""
     [card] = cards(chart(order({"text": "Lynozyfic <5 mg, >= 2 doser <script"})))
-    assert card["summary"].startswith("Not checked: Lynozyfic <5 mg, >= 2 doser"), card["summary"]
+    assert card["summary"].startswith("Not checked: “Lynozyfic <5 mg, >= 2 doser"), card["summary"]
     assert "<script" not in card["summary"] and "<s" not in card["summary"], card["summary"]
 
 

@@ -43,9 +43,9 @@ NO_DATE_PROCEDURE = undated(procedure(), "performedDateTime")
 
 
 @pytest.mark.parametrize("lang, summary, decision, todo", [
-    ("en", "Not checked: CAR-T-celleterapi is recorded with no date: add the day it was given or starts",
+    ("en", "Not checked: “CAR-T-celleterapi” is recorded with no date: add the day it was given or starts",
      "this record of it has no date", "Add the day it was given to the record"),
-    ("da", "Ikke vurderet: CAR-T-celleterapi er registreret uden dato: tilføj dagen, den blev givet eller starter",
+    ("da", "Ikke vurderet: “CAR-T-celleterapi” er registreret uden dato: tilføj dagen, den blev givet eller starter",
      "denne registrering har ingen dato", "Tilføj dagen, den blev givet, til registreringen"),
 ])
 def test_a_completed_car_t_procedure_with_no_date_gets_the_card_saying_it_carries_none(lang, summary, decision, todo):
@@ -63,10 +63,10 @@ def test_a_completed_car_t_procedure_with_no_date_gets_the_card_saying_it_carrie
 
 def test_a_child_with_a_car_t_with_no_date_is_left_to_individual_assessment():
     [card] = cards(chart(NO_DATE_PROCEDURE, born="2010-01-01"))
-    assert card["summary"] == "Not checked: CAR-T-celleterapi is recorded with no date; child (16 y): individual assessment"
+    assert card["summary"] == "Not checked: “CAR-T-celleterapi” is recorded with no date; child (16 y): individual assessment"
     assert "Medicinrådet 2025 §4. " in card["detail"] and "recorded with no date at all" in card["detail"]
     [da] = cards(chart(NO_DATE_PROCEDURE, born="2010-01-01"), "da")
-    assert da["summary"] == "Ikke vurderet: CAR-T-celleterapi er registreret uden dato; barn (16 år): individuel vurdering"
+    assert da["summary"] == "Ikke vurderet: “CAR-T-celleterapi” er registreret uden dato; barn (16 år): individuel vurdering"
 
 
 @pytest.mark.parametrize("record, drug", [

@@ -134,5 +134,5 @@ def test_a_therapy_known_by_name_is_named_by_its_first_record_whole() -> None:
              given("ma-2", "2025-11-07", None, "Talvey (talquetamab) 0,06 mg/kg s.c."), LOW)
     [card] = cards(chart)
     assert code(card) == "therapy-not-recognised" and "2025-11-05" in card["summary"]  # June: over 90 days before
-    assert "Talvey (talquetamab)…, 2025-11-05" in card["summary"]
+    assert "“Talvey (talquetamab)…”, 2025-11-05" in card["summary"]
     assert "0,06" not in card["summary"] and "0,4" not in card["summary"] and "0,01…" not in card["summary"]

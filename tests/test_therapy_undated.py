@@ -75,9 +75,9 @@ def cards(b: dict[str, Any], lang: str = "en") -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("lang, summary, todo", [
-    ("en", "Not checked: CAR-T-celleterapi is dated “2025-10”, with no day: record the day it was given",
+    ("en", "Not checked: “CAR-T-celleterapi” is dated “2025-10”, with no day: record the day it was given",
      "Record the day it was given"),
-    ("da", "Ikke vurderet: CAR-T-celleterapi er dateret “2025-10” uden dag: registrér dagen, den blev givet",
+    ("da", "Ikke vurderet: “CAR-T-celleterapi” er dateret “2025-10” uden dag: registrér dagen, den blev givet",
      "Registrér dagen, den blev givet"),
 ])
 def test_a_car_t_infusion_dated_by_its_month_gets_a_card_asking_for_the_day(lang, summary, todo):

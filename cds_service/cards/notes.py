@@ -117,6 +117,33 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    "ig-order-written-later": (
+        Text("immunoglobulin order “{display}” is written on {day}, after the day evaluated, and was not read: check "
+             "its date and whether the patient is already on substitution",
+             "immunglobulinordination “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
+             "datoen, og om patienten allerede får substitution"),
+        Text("{n} immunoglobulin orders are written after the day evaluated and were not read: check their dates and "
+             "whether the patient is already on substitution",
+             "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne, og om "
+             "patienten allerede får substitution")),
+    "ig-statement-written-later": (
+        Text("a medication record of immunoglobulin (“{display}”) is written on {day}, after the day evaluated, and was "
+             "not read: check its date and whether the patient is already on substitution",
+             "en medicinregistrering af immunglobulin (“{display}”) er skrevet {day}, efter vurderingsdagen, og er ikke "
+             "læst: tjek datoen, og om patienten allerede får substitution"),
+        Text("{n} medication records of immunoglobulin are written after the day evaluated and were not read: check "
+             "their dates and whether the patient is already on substitution",
+             "{n} medicinregistreringer af immunglobulin er skrevet efter vurderingsdagen og er ikke læst: tjek "
+             "datoerne, og om patienten allerede får substitution")),
+    "statement-written-later": (
+        Text("a medication record of “{display}” is written on {day}, after the day evaluated, and was not read: check "
+             "its date",
+             "en medicinregistrering af “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
+             "datoen"),
+        Text("{n} medication records of a CAR-T or bispecific therapy are written after the day evaluated and were not "
+             "read: check their dates",
+             "{n} medicinregistreringer af CAR-T eller bispecifikt antistof er skrevet efter vurderingsdagen og er ikke "
+             "læst: tjek datoerne")),
     "ig-order-status-unknown": (
         Text("immunoglobulin order “{display}” has the status unknown and was not used: check whether the patient is "
              "already on substitution",

@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text
+from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
 
@@ -221,7 +222,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["days_overdue"] = days(-left, lang)
     if v.get("age") is not None:
         p["age"] = str(v["age"])
-    product = text(v.get("t0_product") or "", 30)
+    product = named(v.get("t0_product"), 30, text)
     p["product"] = product or BISPECIFIC(lang)
     kind = str(v.get("t0_kind", ""))
     if kind == "bsab" and isinstance(v.get("t0_pause_days"), int):  # a new course of a drug given before
@@ -229,12 +230,11 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["t0_pause"] = f"{pause} dages pause" if lang == "da" else f"a {pause}-day pause"
         kind = "bsab-again"
     p["t0_event"] = T0_EVENT.get(kind, T0_EVENT["car-t"])(lang).format_map(p)
-    drug = text(v.get("order_drug") or "", 30)
-    p["drug"] = (drug[:1].upper() + drug[1:]) if drug else DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
-    p["episode_product"] = text(v.get("episode_product") or "", 20)
+    p["drug"] = named(v.get("order_drug"), 30, text, capital=True) \
+        or DRUG_FALLBACK.get(str(v.get("order_kind")), DRUG_FALLBACK["ig"])(lang)
+    p["episode_product"] = named(v.get("episode_product"), 20, text)
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
-        therapy = text(v.get("session_therapy") or "", 30) or BISPECIFIC(lang)
-        p["session_therapy"] = therapy[:1].upper() + therapy[1:]
+        p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
     if v.get("order_looks_like") or "order_code" in v:  # an unrecognised order, therapy or diagnosis: its code
         p["looks_like"] = LOOKS_LIKE.get(str(v.get("order_looks_like")), LOOKS_LIKE["ig"])(lang)
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
@@ -299,6 +299,19 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
             room = SUMMARY_CHARS - len(SINCE_T0.sub("", summary).format_map(Placeholders(p, failing="")))
             p["failing"] = brief(room)
     return p
+
+
+def named(value: Value, limit: int, text: Callable[[object, int], str], capital: bool = False) -> str:
+    """A name put into a sentence: the record's own words (`RecordText`: a therapy's or a diagnosis' text as the EHR
+    wrote it) quoted as written, so a card never passes them off as its own ("Not checked: “Behandling med
+    CAR-T-celler” on …"); a name of the service's (a value set's INN) as a word of the sentence, capitalised at its
+    start when `capital`. Every template takes its names from here, none quotes one itself: never quoted twice."""
+    if not value:
+        return ""
+    shown = text(value, limit)
+    if isinstance(value, RecordText):
+        return f"“{shown}”"
+    return shown[:1].upper() + shown[1:] if capital else shown
 
 
 def _polyclonal(template: str, lang: str) -> str:

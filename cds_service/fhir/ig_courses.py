@@ -136,11 +136,13 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
     if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
         return "ig_courses", IgCourse(start, "active", reference_of(r), end, PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                       asserted, end_assumed=assumed, intended=True)
+    # `asserted` as the day it was written: a record asserted after the day evaluated was not there to read on that
+    # day, whatever earlier course it tells of (clinical rules §5, "as of" a date), as an order written later is not
     if _other_indication(b, r, start):  # SCIG for CIDP on the list: immunomodulation, its washout kept, no course
         return "ig_other_use", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,
-                                        PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), end_assumed=assumed)
+                                        PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), asserted, end_assumed=assumed)
     return "ig_courses", IgCourse(start, IG_ORDER_STATUSES[status], reference_of(r), end,  # STATEMENT_TAKEN, checked
-                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
+                                  PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), asserted,
                                   end_assumed=assumed, start_unrecorded=since_asserted)
 
 

@@ -25,6 +25,7 @@ from cql_like_rules.facts import (
     Immunofixation,
     Infection,
     MProteinResult,
+    RecordText,
 )
 from cql_like_rules.parameters import Parameters
 from cql_like_rules.record_words import (
@@ -174,14 +175,14 @@ def _str(value: Any) -> str | None:
 
 
 def _concept_text(concept: Any) -> str:
-    """A concept's human text: its text, else its first display ("" when none)."""
+    """A concept's human text: its text, else its first display ("" when none), marked as the record's words."""
     if not isinstance(concept, dict):
         return ""
     if isinstance(concept.get("text"), str) and concept["text"].strip():
-        return str(concept["text"])
+        return RecordText(concept["text"])
     for coding in _codings(concept):
         if isinstance(coding.get("display"), str) and coding["display"]:
-            return str(coding["display"])
+            return RecordText(coding["display"])
     return ""
 
 

@@ -528,10 +528,19 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if raw is start_raw and isinstance(end_raw, str) and _unreadable(b, end_raw):  # dated by its start: named
             b._notes.append(DataNote("malformed-field", reference_of(r), "malformed field(s) the rules do not read, "
                                      "ignored: effectivePeriod.end", "effectivePeriod.end"))
-        return "car_t", CarTInfusion(day, reference_of(r), drug)
+        return "car_t", CarTInfusion(day, reference_of(r), drug, _asserted(b, r))
     end = _statement_end(b, r, end_raw)[0] if isinstance(end_raw, str) \
         else day if when is not None and status in STATEMENT_ENDED else None
     if end is not None and end < day:
         raise DataError(f"end date {end} before start date {day}")
     return "bsab", BsAbExposure(drug, day, reference_of(r), end, ongoing=status in ("active", "on-hold") and end is None,
-                                administered=True)
+                                administered=True, asserted=_asserted(b, r))
+
+
+def _asserted(b: FactBuilder, r: Mapping[str, Any]) -> date | None:
+    """The day a medication record was written (dateAsserted), None when it has none a day can be read from: the rules
+    do not read it on a day before that (an infusion or a dose told of afterwards was not known then)."""
+    try:
+        return b._date(r["dateAsserted"], allow_partial=True) if isinstance(r.get("dateAsserted"), str) else None
+    except DataError:
+        return None

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import (
     DataNote,
+    Facts,
     UndatedTherapy,
     UnrecognisedDiagnosis,
     UnrecognisedTherapy,
@@ -414,6 +415,13 @@ def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     that day, and named with it)."""
     if resource.get("resourceType") == "MedicationRequest":
         return False
+    asserted = resource.get("dateAsserted") if resource.get("resourceType") == "MedicationStatement" else None
+    if isinstance(asserted, str):  # a medication record is not there before it was written, whatever it tells of
+        try:
+            if to_local_date(asserted, tz, allow_partial=True) > day:
+                return True
+        except DataError:
+            pass
     found = False
     starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
               if isinstance(d, dict)]
@@ -438,3 +446,32 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
     about = {n.source for n in notes}
     later = {ref for r in resources if (ref := reference_of(r)) in about and dated_after(r, day, tz)}
     return tuple(n for n in notes if n.source not in later) if later else notes
+
+
+def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
+    """Immunoglobulin orders written (authoredOn) after `day`, the request's own day, and medication records asserted
+    (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
+    clock or time zone in the EHR, and the patient may well be on it: named (§7-§8: data seen and not used), never
+    left out in silence. The caller asks only on the request's own day: a past day replayed stays quiet about orders
+    that did not yet exist."""
+    later = {x.source: x.authored for x in facts.ig_courses if x.authored is not None and x.authored > day}
+    told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
+    later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
+    if not later:
+        return ()
+    notes = []
+    for r in resources:
+        ref = reference_of(r)
+        written = later.pop(ref, None)
+        if written is None:
+            continue
+        concept = r.get("medicationCodeableConcept")
+        shown = (_concept_text(concept) or _first_code(concept) or "?")[:80]
+        ig = any(ref == x.source for x in facts.ig_courses)
+        kind = "ig-order-written-later" if ref.startswith("MedicationRequest/") else \
+            "ig-statement-written-later" if ig else "statement-written-later"
+        notes.append(DataNote(kind, ref, f"{'immunoglobulin ' if ig else ''}"
+                              f"{'order' if ref.startswith('MedicationRequest/') else 'medication record'} written on "
+                              f"{written.isoformat()}, after the day evaluated ({day.isoformat()}): not read",
+                              shown, written))
+    return tuple(notes)

@@ -120,7 +120,7 @@ FIELDS = {
     "value_g_l": Text("value", "værdi"), "comparator": Text("comparator", "komparator"),
     "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
     "m_protein_text": Text("as reported", "som svaret"),
-    "product": Text("product", "produkt"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
+    "product": Text("product", "produkt"), "asserted": Text("recorded", "registreret"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
     "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
     "status": Text("status", "status"), "authored": Text("ordered", "ordineret"), "severe": Text("severe", "svær"),
     "code": Text("code", "kode"), "display": Text("text", "tekst"), "organism": Text("organism", "organisme"),
@@ -721,6 +721,9 @@ def _after_day(kind: str, fact: Mapping[str, Any], evaluated: date | None) -> bo
     the evaluation day: the rules did not read it that day."""
     if evaluated is None or kind in UNDATED_KINDS:
         return False
+    asserted = str(fact.get("asserted") or "")[:10]  # a medication record written after the day: not there to read
+    if asserted and asserted > evaluated.isoformat():
+        return True
     days = []
     for name in PLANNED_KINDS.get(kind, RECORD_DAY_FIELDS):
         try:
@@ -783,6 +786,11 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
     return words(lang) if words is not None else field
 
 
+# Fact fields that hold the record's own words (a name or text as the EHR wrote it): quoted wherever shown, as a card
+# quotes them (`values.named`), so a reader tells them from the service's words; a code or a date is not quoted.
+RECORD_TEXT_FIELDS = frozenset({"display", "m_protein_text"})
+
+
 def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
                  params: Parameters | None = None, tz: ZoneInfo = SITE_ZONE) -> str:
     """A fact field's value for the facts table: the service's own values in words, a concentration as the card
@@ -796,6 +804,8 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
         return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
+    if field in RECORD_TEXT_FIELDS and isinstance(value, str) and value:  # the record's words, quoted as cards quote them
+        return f"“{_text(value, lang)}”"
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
     return words(lang) if words is not None else _text(value, lang)
 

@@ -307,6 +307,8 @@ REASON_TEXT = {
                             "behandling dateret uden dag (dens første mulige dag)"),
     "therapy-not-given": Text("therapy recorded as stopped, none given", "behandling registreret som afbrudt, intet givet"),
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
+    "therapy-asserted": Text("therapy recorded (medication record)", "behandling registreret (medicinregistrering)"),
+    "ig-recorded": Text("Ig recorded as taken (medication record)", "Ig registreret som taget (medicinregistrering)"),
 }
 
 

@@ -1,0 +1,162 @@
+"""What a card names, and as of when (clinical rules §5, "as of" a date; §7-§8, data seen and not used is named, what
+a clinician reads). Each chart is a FHIR record as a Danish EHR sends it, evaluated on a day given explicitly.
+
+Faults held here: a therapy's or a diagnosis' name as the EHR wrote it stood unmarked in a card's sentence ("Not
+checked: Behandling med CAR-T-celler on …"), so a reader could not tell the record's words from the service's, while
+other templates quoted it; a medication record asserted after the day evaluated was read on that day.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.tools.replay import replay
+from tests.test_acceptance_lifecycle import DLBCL, ME, RUNTIME, Chart, car_t, dx, igg
+from tests.test_leftovers_myeloma_page import page_of
+
+Resource = dict[str, Any]
+SKS = "urn:oid:1.2.208.176.2.4"
+CAR_T_WORDS = "Behandling med CAR-T-celler"
+VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+
+
+def cards(resources: tuple[Resource, ...], at: date, lang: str = "en", **more: Any) -> list[dict[str, Any]]:
+    return list(replay(RUNTIME, Chart("c", resources, (), "").bundle(), at=at, lang=lang, **more).cards)
+
+
+def text_of(card: dict[str, Any]) -> str:
+    return (card["summary"] + "\n" + card.get("detail", "")).replace("\\", "")
+
+
+# ---- 1. the record's words quoted, the service's not -----------------------------------------------------------------
+
+def car_t_by_name() -> tuple[Resource, ...]:
+    """DLBCL, a CAR-T infusion on 2025-11-03 coded with an SKS code no value set holds (BOQX99), its text the
+    department's words, IgG 2.8 g/L on 2025-11-20."""
+    procedure = {"resourceType": "Procedure", "id": "cart", "status": "completed", "subject": ME,
+                 "code": {"coding": [{"system": SKS, "code": "BOQX99", "display": CAR_T_WORDS}]},
+                 "performedDateTime": "2025-11-03T10:15:00+01:00"}
+    return dx(DLBCL, "2025-02-14"), procedure, igg("igg", "2025-11-20", 2.8)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_therapy_known_by_its_name_is_quoted_as_the_record_wrote_it(lang: str) -> None:
+    """A haematologist reading 'Not checked: Behandling med CAR-T-celler (BOQX99), 2025-11-03' cannot tell the
+    department's words from the service's: the name is the record's, quoted as written (not capitalised or
+    reworded), once, in English and Danish alike; the code stays unquoted."""
+    [card] = cards(car_t_by_name(), date(2026, 1, 12), lang)
+    assert f"“{CAR_T_WORDS}” (BOQX99)" in card["summary"], card["summary"]
+    assert "““" not in text_of(card) and "””" not in text_of(card), text_of(card)
+    assert "“BOQX99”" not in text_of(card)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_diagnosis_known_by_its_name_is_quoted_once(lang: str) -> None:
+    """Templates that quoted a diagnosis' name themselves ('the diagnosis “{drug}”') now take it quoted: once, never
+    twice."""
+    condition = {"resourceType": "Condition", "id": "dx", "subject": ME, "onsetDateTime": "2025-02-14",
+                 "recordedDate": "2025-02-14",
+                 "code": {"text": "Non-Hodgkin lymfom", "coding": [{"system": "http://example.org/local", "code": "L123"}]},
+                 "verificationStatus": {"coding": [{"system": VER, "code": "confirmed"}]}}
+    [card] = cards((condition, car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8)), date(2026, 1, 12), lang)
+    assert "“Non-Hodgkin lymfom” (L123)" in card["summary"], card["summary"]
+    assert "““" not in text_of(card), text_of(card)
+
+
+def test_the_explanation_page_quotes_the_record_s_words_among_the_facts() -> None:
+    """The facts table on the explanation page shows the record's text quoted, as the card does."""
+    page = html.unescape(re.sub(r"<[^>]+>", " ", page_of(Chart("c", car_t_by_name(), (), "").bundle(), "2026-01-12",
+                                                          "en")))
+    assert f"text: “{CAR_T_WORDS}”; looks like: a CAR-T product; code: BOQX99" in page
+
+
+# ---- 2. a medication record asserted after the day evaluated was not there to read ----------------------------------
+
+ATC = "http://www.whocc.no/atc"
+MYELOMA = ("http://hl7.org/fhir/sid/icd-10", "C90.0", "Myelomatose")
+
+
+def statement(rid: str, atc: str, display: str, start: str, asserted: str) -> Resource:
+    """A medication record (the medication list) of a drug taken since `start`, written on `asserted`."""
+    return {"resourceType": "MedicationStatement", "id": rid, "status": "active", "subject": ME,
+            "medicationCodeableConcept": {"coding": [{"system": ATC, "code": atc, "display": display}]},
+            "effectivePeriod": {"start": start}, "dateAsserted": f"{asserted}T09:00:00+01:00"}
+
+
+def test_a_bispecific_recorded_afterwards_is_not_read_on_an_earlier_day() -> None:
+    """Myeloma, IgG 2.8 g/L on 2025-11-20, teclistamab taken since 2025-11-03 (given elsewhere) entered on the
+    medication list on 2026-02-01. Replayed as of 2026-01-12 the service must answer as it did that day: nothing
+    told of a bispecific then, so no start card dated from a T0 nobody had recorded; from 2026-02-01 the card comes."""
+    chart = (dx(MYELOMA, "2025-02-14"), statement("tec", "L01FX24", "Tecvayli", "2025-11-03", "2026-02-01"),
+             igg("igg", "2025-11-20", 2.8))
+    assert cards(chart, date(2026, 1, 12)) == []
+    [card] = cards(chart, date(2026, 2, 2))
+    assert card["summary"].startswith("IgG 2.8 g/L < 4 g/L (2025-11-20) after bsAb 2025-11-03: Ig may be started")
+
+
+def test_immunoglobulin_recorded_afterwards_is_not_read_on_an_earlier_day() -> None:
+    """CAR-T 2025-11-03, IgG 2.8 g/L on 2025-11-20, IVIG since 2025-12-01 entered on the medication list on
+    2026-02-01. As of 2026-01-12 nobody had recorded substitution: the start criterion is met (§4.1), not a stop to
+    plan for a course the service could not know of; from 2026-02-01 the stop at 2026-05-03 is planned (§4.2)."""
+    chart = (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
+             statement("ivig", "J06BA02", "Privigen", "2025-12-01", "2026-02-01"))
+    [before] = cards(chart, date(2026, 1, 12))
+    assert "Ig may be started" in before["summary"], before["summary"]
+    [after] = cards(chart, date(2026, 2, 2))
+    assert "plan the stop attempt on 2026-05-03" in after["summary"], after["summary"]
+
+
+# ---- 3. an order written "tomorrow" on the request's own day is named, a past day replayed stays quiet ----------------
+
+def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day_stays_quiet() -> None:
+    """CAR-T 2025-11-03, IgG 2.8 g/L on 2025-11-20, an IVIG order planned from 2025-12-01 whose authoredOn is
+    2026-01-13 00:30, on a server whose clock says 2026-01-12: an order 'written tomorrow' is a clock or time zone
+    wrong in the EHR, and the patient may be on it. The rules do not read it (clinical rules §5), but data seen and not
+    used is named (§7-§8): the start card says so and asks to check whether the patient is already on substitution.
+    Replayed as of 2026-01-10 on the same server, the order did not yet exist: nothing is said of it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+    from tests.test_acceptance_lifecycle import ivig_order
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    order = {**ivig_order(start="2025-12-01"), "authoredOn": "2026-01-13T00:30:00+01:00"}
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
+                   "").bundle()
+    for lang, said in (("en", "is written on 2026-01-13, after the day evaluated, and was not read: check its date and "
+                              "whether the patient is already on substitution"),
+                       ("da", "er skrevet 2026-01-13, efter vurderingsdagen, og er ikke læst: tjek datoen, og om "
+                              "patienten allerede får substitution")):
+        [card] = replay(runtime, bundle, at=date(2026, 1, 12), lang=lang).cards
+        assert "Ig may be started" in card["summary"] or "Ig kan startes" in card["summary"], card["summary"]
+        assert said in text_of(card), text_of(card)
+    [earlier] = replay(runtime, bundle, at=date(2026, 1, 10)).cards
+    assert "2026-01-13" not in text_of(earlier) and "written on" not in text_of(earlier), text_of(earlier)
+
+
+def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
+    """The same for the medication list: IVIG since 2025-12-01 asserted 2026-01-13 on a server whose clock says
+    2026-01-12 is not read (§5) and named, asking whether the patient is already on substitution (§7-§8)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
+                         statement("ivig", "J06BA02", "Privigen", "2025-12-01", "2026-01-13")), (), "").bundle()
+    [card] = replay(runtime, bundle, at=date(2026, 1, 12)).cards
+    assert "Ig may be started" in card["summary"], card["summary"]
+    assert ("a medication record of immunoglobulin (“Privigen”) is written on 2026-01-13, after the day evaluated, "
+            "and was not read: check its date and whether the patient is already on substitution") \
+        in text_of(card).replace("A medication", "a medication"), text_of(card)
