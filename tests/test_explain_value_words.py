@@ -134,3 +134,53 @@ def test_an_immunofixation_finding_no_m_protein_or_a_light_chain_is_named_in_wor
              re.findall(r'<td class="date">([0-9-]+)</td><td>([^<]*)</td><td class="refs">Observation/ife-', facts)}
     assert found["2024-03-01"].endswith(f": {light_chain}"), found
     assert found["2026-01-05"].endswith(f": {none}"), found
+
+
+# ---- the decision table's situation, and the criteria an order fails ------------------------------------------------
+
+def situation_row(page: str) -> tuple[str, str]:
+    """The decision table's 'Situation' row: (the cell as read, the code below it)."""
+    [table] = re.findall(r'<table id="decision">(.*?)</table>', page, re.S)
+    [cell] = [td for th, td in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", table, re.S) if th == "Situation"]
+    code = re.findall(r'<code class="key">(.*?)</code>', cell)
+    return html.unescape(re.sub(r"<br><code.*?</code>", "", cell)), code[0] if code else ""
+
+
+@pytest.mark.parametrize("lang, words", [("en", "the next review date"), ("da", "næste vurderingsdato")])
+def test_the_situation_is_named_in_words(lang: str, words: str) -> None:
+    """The general stop review on a home SCIG record: the decision table's 'Situation' said 'info', a code (and, on
+    a Danish page, an English one)."""
+    bundle = json.loads((FIXTURES / "cart-home-scig-medication-statement-general-stop-review.json").read_text())
+    page = page_of(request_from_bundle(bundle), "patient-view", date(2026, 1, 20), lang)
+    assert situation_row(page) == (words, "info")
+
+
+@pytest.mark.parametrize("lang, words", [("en", "no substitution so far"), ("da", "ingen substitution indtil nu")])
+def test_no_substitution_so_far_is_named_in_words(lang: str, words: str) -> None:
+    """CAR-T 2025-01-10, its window over, IgG 3.0 g/L and no infection: Ig start not recommended, situation
+    'no-substitution' in words."""
+    resources = chart("p1", car_t_on="2025-01-10", iggs=(("2026-01-20", 3.0),))
+    page = page_of(request_for("p1", [{"resource": r} for r in resources]), "patient-view", date(2026, 2, 1), lang)
+    assert situation_row(page) == (words, "no-substitution")
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "IgG from the start threshold to below the general one: the general criteria apply; no severe/recurrent "
+           "verified bacterial infection"),
+    ("da", "IgG fra startgrænsen til under den generelle grænse: de generelle kriterier gælder; ingen "
+           "svær/tilbagevendende verificeret bakteriel infektion")])
+def test_the_criteria_an_order_fails_are_named_in_words(lang: str, words: str) -> None:
+    """An IVIG draft ten months after CAR-T on IgG 5.0 g/L with no infection: 'criteria not met' said
+    'igg-4-6, no-infections', the service's codes; the figures stand in the values' own rows."""
+    resources = chart("p1", car_t_on="2025-01-10", iggs=(("2026-01-20", 5.0),))
+    request = request_for("p1", [{"resource": r} for r in resources], "order-select",
+                          [draft("p1", "d1", IVIG, "2026-02-02")])
+    rows = rows_of(page_of(request, "order-select", date(2026, 2, 1), lang))
+    assert rows["failing"] == (words, "igg-4-6, no-infections"), rows["failing"]
+
+
+def test_every_situation_and_every_failing_criterion_has_words() -> None:
+    """A situation or criterion added without words would show its code alone on the page."""
+    from cql_like_rules.catalogue import CATALOGUE, FAILING, FAILING_NAMED, situation
+    assert [(c, v) for c, kind in CATALOGUE.items() for v in kind.variants if v and situation(c, v) is None] == []
+    assert set(FAILING) == set(FAILING_NAMED)
