@@ -1908,6 +1908,153 @@ CATALOGUE: dict[str, AdviceKind] = {
 
 ADVICE_CODES = tuple(CATALOGUE)
 
+# Each named situation (variant) of an advice code in a few words, English and Danish, for the explanation page's
+# "Situation" row (`variant_doc` says the same at length, in English, for the docs). A situation ending "-child",
+# "-no-index" or "-no-day" is its base's words with that said after them (`situation`).
+_RECORD_ONLY = Text("substitution on the medication list only", "substitution kun på medicinlisten")
+_RECORD_ENDS_EARLIER = Text("the medication list's record ends before the stop date",
+                            "medicinlistens registrering slutter før seponeringsdatoen")
+_ORDER_ENDS_EARLIER = Text("the order ends before the stop date", "ordinationen slutter før seponeringsdatoen")
+_DOSES_ONLY = Text("substitution recorded as doses only", "substitution kun registreret som doser")
+_CAR_T_PRODUCT = Text("a CAR-T product ordered, infusion day unknown", "CAR-T-produkt ordineret, infusionsdag ukendt")
+SITUATIONS: dict[str, dict[str, Text]] = {
+    "start-substitution": {
+        "general-stop": Text("in the window, but the general stop criteria apply",
+                             "i højrisikoperioden, men de generelle seponeringskriterier gælder")},
+    "measure-igg": {
+        "indeterminate-m-protein": Text("polyclonal IgG unclear against the start threshold",
+                                        "polyklonalt IgG uvist i forhold til startgrænsen"),
+        "m-protein-not-quantified": Text("an IgG M-protein found, not quantified",
+                                         "en IgG-M-komponent påvist, ikke kvantificeret"),
+        "no-igg-since-t0": Text("no IgG since the index event", "ingen IgG siden indekshændelsen"),
+        "stale": Text("the latest IgG is too old and not low", "seneste IgG er for gammel og ikke lav"),
+        "infections-no-recent-igg": Text("infections, but no recent IgG", "infektioner, men ingen nylig IgG"),
+        "m-protein-no-bound": Text("polyclonal IgG cannot be told from total and M-protein",
+                                   "polyklonalt IgG kan ikke udledes af total og M-komponent"),
+        "indeterminate": Text("IgG reported as a bound that cannot be placed against the threshold",
+                              "IgG svaret som en grænse, der ikke kan placeres i forhold til grænsen")},
+    "paraprotein-type-unknown": {
+        "m-protein": Text("an M-protein of unknown type measured", "en M-komponent af ukendt type målt"),
+        "igg-no-m-protein": Text("an IgG M-protein, none measured near the IgG",
+                                 "en IgG-M-komponent, ingen målt nær IgG'en")},
+    "no-start-without-infections": {
+        "no-substitution": Text("no substitution so far", "ingen substitution indtil nu")},
+    "start-meets-general-criteria": {
+        "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
+    "stop-planned": {
+        "doses": _DOSES_ONLY, "record": _RECORD_ONLY, "record-ends-earlier": _RECORD_ENDS_EARLIER,
+        "booked-after-stop": Text("an order booked to begin on or after the stop date",
+                                  "en ordination planlagt at begynde på eller efter seponeringsdatoen"),
+        "order-ends-earlier": _ORDER_ENDS_EARLIER},
+    "stop-due-soon": {
+        "order-ends-earlier": _ORDER_ENDS_EARLIER,
+        "order-ends-on-stop": Text("the orders end on the stop date", "ordinationerne slutter på seponeringsdatoen"),
+        "record": _RECORD_ONLY, "record-ends-earlier": _RECORD_ENDS_EARLIER,
+        "record-ends-on-stop": Text("the medication list's record ends on the stop date",
+                                    "medicinlistens registrering slutter på seponeringsdatoen")},
+    "stop-overdue": {"doses": _DOSES_ONLY, "record": _RECORD_ONLY},
+    "general-stop-review": {
+        "due": Text("a review is due now", "en vurdering er aktuel nu"),
+        "info": Text("the next review date", "næste vurderingsdato"),
+        "order-ends-earlier": Text("the next review, after the orders end",
+                                   "næste vurdering, efter at ordinationerne slutter"),
+        "record-ends-earlier": Text("the next review, after the medication list's record ends",
+                                    "næste vurdering, efter at medicinlistens registrering slutter")},
+    "child-individual-assessment": {
+        "bsab": Text("after a bispecific antibody", "efter et bispecifikt antistof"),
+        "car-t-product": _CAR_T_PRODUCT},
+    "order-meets-criteria": {
+        "window": Text("starts in the window on a low IgG", "starter i højrisikoperioden på lav IgG"),
+        "window-general-stop": Text("starts in the window; the general stop criteria apply",
+                                    "starter i højrisikoperioden; de generelle seponeringskriterier gælder"),
+        "general": Text("the general criteria are met", "de generelle kriterier er opfyldt"),
+        "continuation-window": Text("continues substitution begun in the window",
+                                    "fortsætter substitution startet i højrisikoperioden"),
+        "continuation-ends-earlier": Text("continues substitution begun in the window; ends before the stop date",
+                                          "fortsætter substitution startet i højrisikoperioden; slutter før "
+                                          "seponeringsdatoen"),
+        "window-ends-earlier": Text("starts in the window on a low IgG; ends before the stop date",
+                                    "starter i højrisikoperioden på lav IgG; slutter før seponeringsdatoen"),
+        "continuation-general": Text("continues substitution under the general criteria",
+                                     "fortsætter substitution efter de generelle kriterier"),
+        "continuation-general-due": Text("continues under the general criteria; a review is due",
+                                         "fortsætter efter de generelle kriterier; en vurdering er aktuel")},
+    "order-does-not-meet-criteria": {
+        "window": Text("starts in the window, and the IgG does not qualify",
+                       "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet")},
+    "plan-igg-monitoring": {
+        "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
+        "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
+        "continues-after-window": Text("resumes a bispecific course after its window",
+                                       "genoptager et bispecifikt forløb efter højrisikoperioden"),
+        "car-t-product": _CAR_T_PRODUCT},
+    "therapy-not-recognised": {
+        "no-code": Text("a therapy recorded with no code", "en behandling registreret uden kode"),
+        "named-wrong-system": Text("a therapy's code under the wrong code system",
+                                   "en behandlings kode under forkert kodesystem"),
+        "child": Text("a therapy not recognised by its code, in a child",
+                      "en behandling ikke genkendt på sin kode, hos et barn"),
+        "unknown-system": Text("records coded only in a code system not read",
+                               "registreringer kodet kun i et kodesystem, der ikke læses"),
+        "wrong-system": Text("therapy codes under the wrong code system",
+                             "behandlingskoder under forkert kodesystem")},
+    "malignancy-not-recognised": {
+        "no-code": Text("a diagnosis recorded with no code", "en diagnose registreret uden kode"),
+        "unknown-system": Text("a diagnosis coded only in a code system not read",
+                               "en diagnose kodet kun i et kodesystem, der ikke læses"),
+        "wrong-system": Text("a diagnosis code under the wrong code system",
+                             "en diagnosekode under forkert kodesystem"),
+        "child": Text("a diagnosis named like a malignancy, in a child",
+                      "en diagnose navngivet som en malignitet, hos et barn"),
+        "unread-child": Text("a diagnosis whose code was not read, in a child",
+                             "en diagnose, hvis kode ikke blev læst, hos et barn")},
+    "therapy-undated": {
+        "child": Text("the therapy's date names no day, in a child", "behandlingens dato angiver ingen dag, hos et barn"),
+        "unreadable": Text("the therapy's date cannot be read", "behandlingens dato kan ikke læses"),
+        "no-date": Text("a therapy with no date", "en behandling uden dato"),
+        "car-t-order": Text("a CAR-T order, no infusion recorded", "en CAR-T-ordination, ingen infusion registreret"),
+        "car-t-order-no-date": Text("a CAR-T order with no date, no infusion recorded",
+                                    "en CAR-T-ordination uden dato, ingen infusion registreret"),
+        "car-t-not-given": Text("a CAR-T infusion recorded as not given", "en CAR-T-infusion registreret som ikke givet"),
+        "car-t-not-known-given": Text("a CAR-T infusion not known to be given",
+                                      "en CAR-T-infusion, der ikke vides givet"),
+        "bsab-not-given": Text("a bispecific dose recorded as not given",
+                               "en bispecifik dosis registreret som ikke givet"),
+        "bsab-not-known-given": Text("a bispecific dose not known to be given",
+                                     "en bispecifik dosis, der ikke vides givet"),
+        "named-no-date": Text("a therapy known by its name, with no day", "en behandling kendt på navnet, uden dag")},
+    "order-not-recognised": {
+        "no-code": Text("an immunoglobulin draft with no code", "et immunglobulinudkast uden kode"),
+        "therapy": Text("a bispecific or CAR-T draft not recognised by its code",
+                        "et udkast med bispecifikt antistof eller CAR-T, ikke genkendt på koden"),
+        "therapy-no-code": Text("a bispecific or CAR-T draft with no code",
+                                "et udkast med bispecifikt antistof eller CAR-T, uden kode"),
+        "child": Text("a draft not recognised by its code, in a child",
+                      "et udkast, der ikke genkendes på koden, hos et barn"),
+        "unknown-system": Text("a draft coded only in a code system not read",
+                               "et udkast kodet kun i et kodesystem, der ikke læses"),
+        "wrong-system": Text("a draft's code under the wrong code system",
+                             "et udkasts kode under forkert kodesystem")},
+}
+_SITUATION_SUFFIXES = {"-child": Text("in a child", "hos et barn"),
+                       "-no-index": Text("no recognised index event", "ingen genkendt indekshændelse"),
+                       "-no-day": Text("its date names no day", "datoen angiver ingen dag")}
+
+
+def situation(code: str, variant: str) -> Text | None:
+    """A named situation of `code` in words (`SITUATIONS`; "-child", "-no-index", "-no-day" said after its base's
+    words); None for the code's plain situation ("") or one with no words."""
+    words = SITUATIONS.get(code, {}).get(variant)
+    if words is not None or not variant:
+        return words
+    for suffix, said in _SITUATION_SUFFIXES.items():
+        if variant.endswith(suffix):
+            base = situation(code, variant[:-len(suffix)])
+            if base is not None:
+                return Text(f"{base.en}; {said.en}", f"{base.da}; {said.da}")
+    return None
+
+
 # The cards that read the patient as on substitution: a stop, a stop review, a draft continuing it (by code, or by
 # "code:variant"; a draft continuing it past the stop date, "order-does-not-meet-criteria", is not known by its code:
 # its advice carries the value `on_substitution`). A data note on them does not ask whether the patient is already on
@@ -1980,6 +2127,28 @@ FAILING: dict[str, Text] = {
                            "seponeringsdatoen {stop_date} er passeret ({window} efter {kind} {t0})"),
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
                                    "start {order_start}, på eller efter seponeringsdatoen {stop_date}"),
+}
+
+# Each criterion of `FAILING` named without its figures, for the explanation page, whose values table gives the
+# figures in rows of their own (the card's words need them: "IgG {igg} ({igg_date}) is not < {threshold}").
+FAILING_NAMED: dict[str, Text] = {
+    "no-igg-since-t0": Text("no usable IgG since the index event", "ingen brugbar IgG siden indekshændelsen"),
+    "igg-not-low": Text("IgG not below the start threshold", "IgG ikke under startgrænsen"),
+    "igg-stale": Text("the IgG is too old", "IgG'en er for gammel"),
+    "igg-indeterminate": Text("IgG reported as a bound: unclear whether below the threshold",
+                              "IgG svaret som en grænse: uvist om under grænsen"),
+    "igg-indeterminate-m-protein": Text("polyclonal IgG: unclear whether below the threshold",
+                                        "polyklonalt IgG: uvist om under grænsen"),
+    "igg-m-protein-no-bound": Text("polyclonal IgG cannot be told from total and M-protein",
+                                   "polyklonalt IgG kan ikke udledes af total og M-komponent"),
+    "igg-4-6": Text("IgG from the start threshold to below the general one: the general criteria apply",
+                    "IgG fra startgrænsen til under den generelle grænse: de generelle kriterier gælder"),
+    "no-recent-igg": Text("no recent usable IgG", "ingen nylig brugbar IgG"),
+    "no-recent-igg-at-start": Text("no recent usable IgG before the order's start",
+                                   "ingen nylig brugbar IgG før ordinationens start"),
+    "no-infections": FAILING["no-infections"],
+    "past-stop-date": Text("the stop date has passed", "seponeringsdatoen er passeret"),
+    "starts-after-stop-date": Text("it starts on or after the stop date", "start på eller efter seponeringsdatoen"),
 }
 
 # Short notes under a card's decision (each at most one line).

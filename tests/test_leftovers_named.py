@@ -210,6 +210,58 @@ def test_an_order_whose_meta_puts_the_stop_after_the_active_copy_is_its_last_wor
     assert "also sent as" not in plain(card), plain(card)
 
 
+# ---- a medication record sent twice, dated only by when it was recorded or when it ends ------------------------------
+
+def statement_copies(**dates: Any) -> tuple[Resource, ...]:
+    """CAR-T 2025-11-18, IgG 2.8 g/L, and one IVIG medication record (one id) sent active with meta and stopped
+    without, dated by `dates` alone."""
+    from tests.test_acceptance_lifecycle import IVIG, ME, concept
+    record = {"resourceType": "MedicationStatement", "id": "ivig-record", "subject": ME,
+              "medicationCodeableConcept": concept(IVIG), **dates}
+    active = {**record, "status": "active", "meta": {"versionId": "1", "lastUpdated": "2025-12-14T09:00:00+01:00"}}
+    return copies_chart(active, {**record, "status": "stopped"})
+
+
+def page_text(chart: tuple[Resource, ...], at: date, lang: str) -> str:
+    """The explanation page of the chart's first card, as read (every data note in full)."""
+    import html
+    import re
+    import uuid
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from cds_service.fhir.request import parse_hook_request
+    from cds_service.http.explain_page import render_page
+    from cds_service.pipeline import answer_local
+    from cds_service.records.snapshot import Snapshot, payload, read_payload
+    from cds_service.tools.replay import request_from_bundle
+    from tests.test_acceptance_lifecycle import RUNTIME, Chart
+    request = parse_hook_request(request_from_bundle(Chart("c", chart, (), "").bundle()), "patient-view")
+    answer = answer_local(request, RUNTIME, lang=lang, today=at)
+    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert data is not None
+    now = datetime(2026, 2, 1, 11, 30, tzinfo=timezone.utc)
+    page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.mark.parametrize("dates, day", [({"dateAsserted": "2025-12-15"}, "2025-12-15"),
+                                        ({"effectivePeriod": {"end": "2026-06-30"}}, "2026-06-30")],
+                         ids=["asserted", "period-end"])
+@pytest.mark.parametrize("lang, words", [("en", "a medication record ({day}) was also sent as “stopped”"),
+                                         ("da", "en medicinregistrering ({day}) er også sendt som “seponeret”")])
+def test_a_medication_record_sent_twice_is_named_by_the_day_its_other_notes_name(dates: dict[str, Any], day: str,
+                                                                               lang: str, words: str) -> None:
+    """An IVIG medication record sent active and stopped, dated only by its dateAsserted (read as taken from that
+    day: 'IVIG since 2025-12-15 or before'), or only by its period's end (named by that day as not placed in time):
+    the note asking which copy is valid named no day ('a medication record was also sent as “stopped”'), while the
+    record's other note and the card named one; the copy's day was read from a list of its own, without dateAsserted
+    or a period's end. It is now the record's own day."""
+    text = page_text(statement_copies(**dates), date(2026, 2, 1), lang)
+    assert words.format(day=day) in text, text
+
+
 # ---- an ITP order planned for a year: its washout follows the doses given, not the planned end -----------------------
 
 def itp_year_chart(*dose_days: str, linked: bool = True) -> dict[str, Any]:

@@ -55,3 +55,14 @@ def test_the_plot_marks_the_record_at_its_edge():
     svg = plot_svg(timeline, "en", TODAY)
     # text is drawn as paths; matplotlib keeps each text as a comment beside them
     assert re.search(r"<!-- ← earlier: Rituximab-CAR forsøg, 2019-03-04 -->", svg), "no mark at the edge"
+
+
+def test_the_mark_at_the_edge_draws_the_ehr_name_as_written():
+    """The record's name is the EHR's text: matplotlib read '$\\frac$' as math and the plot failed (the explanation
+    page lost its picture, `timeline --html` stopped)."""
+    name = "Kymriah $\\frac$ forsøg"
+    facts = Facts(car_t=(CarTInfusion(T0, "Procedure/cart"),), igg=(IgGResult(3.0, date(2026, 1, 10), "Observation/igg"),),
+                  unrecognised_therapies=(UnrecognisedTherapy(date(2019, 3, 4), "Procedure/old", name, "car-t-product"),))
+    timeline = timeline_from_facts("p", facts, RUNTIME.ruleset, RUNTIME.terminology, "en", TODAY)
+    svg = plot_svg(timeline, "en", TODAY)
+    assert f"<!-- ← earlier: {name}, 2019-03-04 -->" in svg, "not drawn as written"

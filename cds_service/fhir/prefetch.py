@@ -22,6 +22,7 @@ from cql_like_rules.valuesets import Terminology
 from ..errors import BadRequest, DataError
 from .dates import to_local_date
 from .outcome import failure_reason, outcome_text
+from .reading import COPY_DAY, _first
 
 
 SUBJECT_FIELDS = ("subject", "patient")
@@ -324,16 +325,10 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
 
 
 def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo) -> date | None:
-    """The day the copy read is of, as the rules count days: in the service's zone (`tz`), not as written
-    ('2025-12-14T23:30:00Z' is 15 December in Copenhagen); a month only ('2025-11') is its first day, and the note
-    names the month (`DataNote.written`)."""
-    for field_ in ("effectiveDateTime", "performedDateTime", "authoredOn", "occurrenceDateTime"):
-        when = read.get(field_)
-        if isinstance(when, str):
-            break
-    else:
-        period = read.get("effectivePeriod") or read.get("performedPeriod")
-        when = period.get("start") if isinstance(period, dict) else None
+    """The day the copy read is of (`reading.COPY_DAY`, the day the record's other notes name), as the rules count
+    days: in the service's zone (`tz`), not as written ('2025-12-14T23:30:00Z' is 15 December in Copenhagen); a month
+    only ('2025-11') is its first day, and the note names the month (`DataNote.written`)."""
+    when = _first(read, *COPY_DAY)
     try:
         return to_local_date(when, tz, allow_partial=True) if isinstance(when, str) else None
     except DataError:

@@ -234,6 +234,10 @@ RECORD_DAY = ("onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recorded
 #   then), though none of them is the day the record is about.
 RECORD_DATES = (*(path for path in RECORD_DAY if not path.endswith(".end")), "issued", "occurrenceDateTime",
                 "dateAsserted")
+# - The day a copy sent beside another copy of the record is named by (`prefetch._day_of_copy`): the first of
+#   `RECORD_DAY`, so it is the day the record's other notes name, else the day a lab order was planned for or a
+#   medication record asserted (an active one dated by nothing else is read as taken from that day, and named so).
+COPY_DAY = (*RECORD_DAY, "occurrenceDateTime", "dateAsserted")
 
 # A course bounded in hours or minutes (one infusion) ends on the day it starts, or days later. The words naming a
 # length's unit ("d", "uger", "måneder") are data: valuesets/duration-units.json, which a site extends.

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cql_like_rules import Parameters, RuleSet
-from cql_like_rules.catalogue import GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, reads_on_substitution
+from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, reads_on_substitution,
+                                      situation)
 from cql_like_rules.facts import facts_from_json
 from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
@@ -553,10 +554,13 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     from ..tools.timeline_html import code_title
 
     code = str(advice.get("code", ""))
-    rows = [(W["advice"](lang), code_title(code, params, lang)), (W["code"](lang), code),
-            (W["variant"](lang), advice.get("variant") or "–"), (W["indicator"](lang), _indicator(advice, lang)),
-            (W["rule"](lang), advice.get("rule", "")), (W["section"](lang), advice.get("section", ""))]
-    table = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    variant = str(advice.get("variant") or "")
+    said = situation(code, variant)  # the situation in words, its code below them
+    rows = [(W["advice"](lang), e(code_title(code, params, lang))), (W["code"](lang), e(code)),
+            (W["variant"](lang), f'{e(said(lang))}<br><code class="key">{e(variant)}</code>' if said is not None
+             else e(variant or "–")), (W["indicator"](lang), e(_indicator(advice, lang))),
+            (W["rule"](lang), e(str(advice.get("rule", "")))), (W["section"](lang), e(str(advice.get("section", ""))))]
+    table = "".join(f"<tr><th>{e(str(k))}</th><td>{v}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
     shown = "".join(f"<tr><th>{_named(str(k), VALUE_LABELS, lang)}</th>"
                     f"<td>{_value_words(k, v, values, lang) or e(_unit_text(k, v, values, params, lang) or _text(v, lang))}"
@@ -568,6 +572,9 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
 def _value_words(name: str, value: Any, values: Mapping[str, Any], lang: str) -> str:
     """An advice value that is one of the service's codes ("bsab", "before-t0") in words, its code below them (HTML);
     "" for any other value."""
+    if name == "failing" and isinstance(value, list) and value and all(v in FAILING_NAMED for v in value):
+        # the criteria an order fails, named without their figures (the values give them in rows of their own)
+        return f'{e("; ".join(FAILING_NAMED[v](lang) for v in value))}<br><code class="key">{e(", ".join(value))}</code>'
     if not isinstance(value, str):
         return ""
     if name == "reason" and value in GENERAL_STOP_REASONS:  # the card's words; `kind` as the card names T0's therapy
