@@ -224,6 +224,9 @@ class BsAbExposure:
     ongoing: bool = False  # an active order without an end date: exposure runs to today
     administered: bool = False
     asserted: date | None = field(default=None, metadata=TRACED_IF_SET)  # a medication record's dateAsserted, as above
+    # an order's authoredOn: the day it was written, before which it was not there to read, however early the start
+    # it plans (clinical rules §5, "as of" a date), as an immunoglobulin order's (`IgCourse.authored`)
+    authored: date | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

@@ -257,9 +257,11 @@ def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]
 
 
 def _asserted_by(record: CarTInfusion | BsAbExposure, day: date) -> bool:
-    """A therapy not told of by a medication record asserted after `day`: replayed as of a day before its dateAsserted,
-    the record did not exist yet, whatever earlier day it dates the infusion or the dose by (clinical rules §5)."""
-    return record.asserted is None or record.asserted <= day
+    """A therapy not told of by a medication record asserted, or an order written (authoredOn), after `day`: replayed
+    as of a day before, the record did not exist yet, whatever earlier day it dates the infusion, the dose or the
+    order's start by (clinical rules §5)."""
+    written = record.authored if isinstance(record, BsAbExposure) else None
+    return (record.asserted is None or record.asserted <= day) and (written is None or written <= day)
 
 
 @dataclass

@@ -42,7 +42,7 @@ KINDS = (
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "therapy-not-given",
-    "therapy-asserted", "ig-recorded", "diagnosis-recorded",
+    "therapy-asserted", "therapy-ordered", "ig-recorded", "diagnosis-recorded",
 )
 
 
@@ -101,6 +101,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for asserted, source in [(x.asserted, x.source) for x in facts.car_t] + [(x.asserted, x.source) for x in facts.bsab]:
         if asserted is not None:
             add(Candidate(asserted, "therapy-asserted", source))
+    for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written
+        if exposure.authored is not None and exposure.authored > exposure.start:
+            add(Candidate(exposure.authored, "therapy-ordered", exposure.source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start

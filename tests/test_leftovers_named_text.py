@@ -160,3 +160,51 @@ def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named()
     assert ("a medication record of immunoglobulin (“Privigen”) is written on 2026-01-13, after the day evaluated, "
             "and was not read: check its date and whether the patient is already on substitution") \
         in text_of(card).replace("A medication", "a medication"), text_of(card)
+
+
+# ---- 4. a bispecific order is read from the day it was written, as an immunoglobulin order is ----------------------
+
+def bsab_order(start: str | None, authored: str) -> Resource:
+    """A teclistamab order (ATC, no text) planned from `start`, written on `authored`."""
+    order: Resource = {"resourceType": "MedicationRequest", "id": "tec", "status": "active", "intent": "order",
+                       "subject": ME, "authoredOn": authored,
+                       "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01FX24"}]}}
+    if start is not None:
+        order["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]
+    return order
+
+
+def test_a_bispecific_order_written_afterwards_is_not_read_on_an_earlier_day() -> None:
+    """Myeloma, IgG 2.8 g/L on 2025-11-20, a teclistamab order planned from 2025-11-03 but written on 2026-02-01 (doses
+    given meanwhile, ordered afterwards). Replayed as of 2026-01-12 the order did not exist (clinical rules §5): no
+    start card 'after bsAb 2025-11-03' from an order nobody had written; from 2026-02-01 the card comes."""
+    chart = (dx(MYELOMA, "2025-02-14"), bsab_order("2025-11-03", "2026-02-01"), igg("igg", "2025-11-20", 2.8))
+    assert cards(chart, date(2026, 1, 12)) == []
+    [card] = cards(chart, date(2026, 2, 2))
+    assert card["summary"].startswith("IgG 2.8 g/L < 4 g/L (2025-11-20) after bsAb 2025-11-03: Ig may be started")
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Bispecific order “L01FX24” is written on 2026-01-13, after the day evaluated, and was not read: check its "
+           "date and whether the patient is already on it"),
+    ("da", "Ordination af bispecifikt antistof “L01FX24” er skrevet 2026-01-13, efter vurderingsdagen, og er ikke "
+           "læst: tjek datoen, og om patienten allerede får det")])
+def test_a_bispecific_order_written_after_the_request_s_own_day_is_named(lang: str, said: str) -> None:
+    """CAR-T 2025-11-03, IgG 2.8 g/L on 2025-11-20, a teclistamab order from 2025-12-03 written 2026-01-13 on a server
+    whose clock says 2026-01-12: not read (§5), but named on the card (§7-§8), as an immunoglobulin order written
+    'tomorrow' is; a past day replayed says nothing of it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
+                         bsab_order("2025-12-03", "2026-01-13T00:30:00+01:00")), (), "").bundle()
+    [card] = replay(runtime, bundle, at=date(2026, 1, 12), lang=lang).cards
+    assert "after CAR-T 2025-11-03" in card["summary"] or "efter CAR-T 2025-11-03" in card["summary"], card["summary"]
+    assert said in text_of(card), text_of(card)
+    [earlier] = replay(runtime, bundle, at=date(2026, 1, 10), lang=lang).cards
+    assert "2026-01-13" not in text_of(earlier), text_of(earlier)

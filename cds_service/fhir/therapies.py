@@ -423,7 +423,8 @@ def _medication_request(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
                                   unreadable=True)
             return None
         ongoing = status in ("active", "on-hold") and end is None
-        return "bsab", BsAbExposure(_bsab_drug(b, bsab, concept), start, reference_of(r), end, ongoing)
+        return "bsab", BsAbExposure(_bsab_drug(b, bsab, concept), start, reference_of(r), end, ongoing,
+                                    authored=b._authored(r))
     ig = sets.get("immunoglobulin-substitution")
     course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
     car_t = sets.get("car-t-product")

@@ -449,7 +449,7 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
 
 
 def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
-    """Immunoglobulin orders written (authoredOn) after `day`, the request's own day, and medication records asserted
+    """Immunoglobulin and bispecific orders written (authoredOn) after `day`, the request's own day, and medication records asserted
     (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
     clock or time zone in the EHR, and the patient may well be on it: named (§7-§8: data seen and not used), never
     left out in silence. The caller asks only on the request's own day: a past day replayed stays quiet about orders
@@ -457,6 +457,7 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
     later = {x.source: x.authored for x in facts.ig_courses if x.authored is not None and x.authored > day}
     told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
     later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
+    later.update({x.source: x.authored for x in facts.bsab if x.authored is not None and x.authored > day})
     if not later:
         return ()
     notes = []
@@ -468,7 +469,8 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
         concept = r.get("medicationCodeableConcept")
         shown = (_concept_text(concept) or _first_code(concept) or "?")[:80]
         ig = any(ref == x.source for x in facts.ig_courses)
-        kind = "ig-order-written-later" if ref.startswith("MedicationRequest/") else \
+        order = ref.startswith("MedicationRequest/")
+        kind = ("ig-order-written-later" if ig else "therapy-order-written-later") if order else \
             "ig-statement-written-later" if ig else "statement-written-later"
         notes.append(DataNote(kind, ref, f"{'immunoglobulin ' if ig else ''}"
                               f"{'order' if ref.startswith('MedicationRequest/') else 'medication record'} written on "

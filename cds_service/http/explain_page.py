@@ -721,9 +721,10 @@ def _after_day(kind: str, fact: Mapping[str, Any], evaluated: date | None) -> bo
     the evaluation day: the rules did not read it that day."""
     if evaluated is None or kind in UNDATED_KINDS:
         return False
-    asserted = str(fact.get("asserted") or "")[:10]  # a medication record written after the day: not there to read
-    if asserted and asserted > evaluated.isoformat():
-        return True
+    for written in ("asserted", "authored"):  # a medication record or an order written after the day: not there to read
+        day = str(fact.get(written) or "")[:10]
+        if day and day > evaluated.isoformat():
+            return True
     days = []
     for name in PLANNED_KINDS.get(kind, RECORD_DAY_FIELDS):
         try:

@@ -308,6 +308,7 @@ REASON_TEXT = {
     "therapy-not-given": Text("therapy recorded as stopped, none given", "behandling registreret som afbrudt, intet givet"),
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
     "therapy-asserted": Text("therapy recorded (medication record)", "behandling registreret (medicinregistrering)"),
+    "therapy-ordered": Text("therapy order written (its start earlier)", "behandlingsordination skrevet (start før)"),
     "ig-recorded": Text("Ig recorded as taken (medication record)", "Ig registreret som taget (medicinregistrering)"),
 }
 
