@@ -150,6 +150,8 @@ class UnrecognisedTherapy:
     # its date as written when it names no day ("2025-11", "2025"): `date` is then the first day it can mean, which the
     # card never shows as if it were the day given
     recorded: str = field(default="", metadata=TRACED_IF_SET)
+    # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
+    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ class UndatedTherapy:
     code: str = field(default="", metadata=TRACED_IF_SET)
     code_system: str = field(default="", metadata=TRACED_IF_SET)
     held_under: str = field(default="", metadata=TRACED_IF_SET)
+    # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
+    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

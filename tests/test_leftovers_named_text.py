@@ -208,3 +208,38 @@ def test_a_bispecific_order_written_after_the_request_s_own_day_is_named(lang: s
     assert said in text_of(card), text_of(card)
     [earlier] = replay(runtime, bundle, at=date(2026, 1, 10), lang=lang).cards
     assert "2026-01-13" not in text_of(earlier), text_of(earlier)
+
+
+# ---- 5. a therapy known by its name only, or dated with no day, is read from the day its record was written ---------
+
+TECVAYLI_LOCAL = {"text": "Tecvayli (teclistamab) 10 mg/ml", "coding": [{"system": "urn:local", "code": "LOC-2"}]}
+
+
+def by_name_order() -> Resource:
+    return {**bsab_order("2025-11-03", "2026-02-01"), "medicationCodeableConcept": TECVAYLI_LOCAL}
+
+
+def by_name_statement() -> Resource:
+    return {**statement("tec", "L01FX24", "Tecvayli", "2025-11-03", "2026-02-01"),
+            "medicationCodeableConcept": TECVAYLI_LOCAL}
+
+
+def month_only_statement() -> Resource:
+    return {**statement("tec", "L01FX24", "Tecvayli", "2025-11", "2026-02-01")}
+
+
+@pytest.mark.parametrize("record, later", [
+    (by_name_order, "Not checked: “Tecvayli (teclistamab)…” (LOC-2), 2025-11-03, has a code this service does not know"),
+    (by_name_statement, "Not checked: “Tecvayli (teclistamab)…” (LOC-2), 2025-11-03, has a code this service does not "
+                        "know"),
+    (month_only_statement, "Not checked: Teclistamab is dated “2025-11”, with no day: record the day it was given"),
+])
+def test_a_therapy_the_rules_cannot_place_is_not_read_before_its_record_was_written(record: Any, later: str) -> None:
+    """Myeloma, IgG 2.8 g/L on 2025-11-20, teclistamab from November 2025 known only by a local code, or dated by its
+    month only, on an order written or a medication record asserted on 2026-02-01. Replayed as of 2026-01-12 the record
+    did not exist (clinical rules §5), as a coded one dated by its day is not read then: no 'Not checked' card of a
+    record nobody had written; from 2026-02-01 it comes."""
+    chart = (dx(MYELOMA, "2025-02-14"), record(), igg("igg", "2025-11-20", 2.8))
+    assert cards(chart, date(2026, 1, 12)) == []
+    [card] = cards(chart, date(2026, 2, 2))
+    assert card["summary"] == later, card["summary"]

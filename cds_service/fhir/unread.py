@@ -144,7 +144,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         # for its day): kept as a therapy with no day, its name, code and system said on that card
         b._undated.append(UndatedTherapy(reference_of(resource), looks_like, shown[:80], "", code_unread=True,
                                             code=code[:40], code_system=_system_name(b, system)[:100],
-                                            held_under=held_under))
+                                            held_under=held_under, written=b._written(resource)))
         return
     written = _first(resource, *RECORD_DAY)  # the date `_day_of` read
     if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
@@ -154,7 +154,8 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
     # a month or a year only ("2025-11"): `day` is its first day, which the card must not show as the day given
     recorded = written.strip()[:20] if _partial(written) else ""
     b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                               _system_name(b, system)[:100], held_under, recorded))
+                                               _system_name(b, system)[:100], held_under, recorded,
+                                               b._written(resource)))
 
 
 def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -458,6 +459,9 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
     told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
     later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
     later.update({x.source: x.authored for x in facts.bsab if x.authored is not None and x.authored > day})
+    named = [(x.source, x.written) for x in facts.unrecognised_therapies]  # known by name, or with no day
+    named += [(x.source, x.written) for x in facts.undated_therapies]
+    later.update({source: written for source, written in named if written is not None and written > day})
     if not later:
         return ()
     notes = []
