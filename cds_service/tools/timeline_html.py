@@ -235,7 +235,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None, narrow: bool = 
                             color="#5f3dc4")
         # Records with a card of their own older than the range: at its left edge, with their date, not stretching it.
         for i, (_day, written, name) in enumerate(records_before(facts, timeline.start)):
-            ax.annotate(w["before"].format(name=(name or "?")[:40], day=written), (0, 0.62), xycoords="axes fraction",
+            ax.annotate(w["before"].format(name=name or "?", day=written), (0, 0.62), xycoords="axes fraction",
                         xytext=(3, -12 * i), textcoords="offset points", va="top", fontsize=text_size, color="#495057")
         # IgG results and thresholds; a line joins only results of the same substitution status.
         igg = sorted(facts.igg, key=lambda r: r.date)
