@@ -150,6 +150,8 @@ class UnrecognisedTherapy:
     # its date as written when it names no day ("2025-11", "2025"): `date` is then the first day it can mean, which the
     # card never shows as if it were the day given
     recorded: str = field(default="", metadata=TRACED_IF_SET)
+    # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
+    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ class UndatedTherapy:
     code: str = field(default="", metadata=TRACED_IF_SET)
     code_system: str = field(default="", metadata=TRACED_IF_SET)
     held_under: str = field(default="", metadata=TRACED_IF_SET)
+    # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
+    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,9 @@ class BsAbExposure:
     ongoing: bool = False  # an active order without an end date: exposure runs to today
     administered: bool = False
     asserted: date | None = field(default=None, metadata=TRACED_IF_SET)  # a medication record's dateAsserted, as above
+    # an order's authoredOn: the day it was written, before which it was not there to read, however early the start
+    # it plans (clinical rules §5, "as of" a date), as an immunoglobulin order's (`IgCourse.authored`)
+    authored: date | None = field(default=None, metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

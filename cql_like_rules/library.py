@@ -256,10 +256,18 @@ def _car_t_treatments(c: Context) -> list[tuple[IndexEvent, list[CarTInfusion]]]
     return treatments
 
 
+def _written_by_day(record: UnrecognisedTherapy | UndatedTherapy, day: date) -> bool:
+    """A therapy known by its name only, or with no day, from a medication record asserted or an order written after
+    `day`: not there to read that day, as a coded one is not (`_asserted_by`, clinical rules §5)."""
+    return record.written is None or record.written <= day
+
+
 def _asserted_by(record: CarTInfusion | BsAbExposure, day: date) -> bool:
-    """A therapy not told of by a medication record asserted after `day`: replayed as of a day before its dateAsserted,
-    the record did not exist yet, whatever earlier day it dates the infusion or the dose by (clinical rules §5)."""
-    return record.asserted is None or record.asserted <= day
+    """A therapy not told of by a medication record asserted, or an order written (authoredOn), after `day`: replayed
+    as of a day before, the record did not exist yet, whatever earlier day it dates the infusion, the dose or the
+    order's start by (clinical rules §5)."""
+    written = record.authored if isinstance(record, BsAbExposure) else None
+    return (record.asserted is None or record.asserted <= day) and (written is None or written <= day)
 
 
 @dataclass
@@ -390,7 +398,8 @@ def in_scope(c: Context) -> bool:
 @define("Therapies Known Only By Name", "Recorded CAR-T or bsAb therapies on or before today whose code is in no "
         "value set: not index events (a name is not a code)")
 def therapies_by_name(c: Context) -> tuple[UnrecognisedTherapy, ...]:
-    return tuple(sorted((x for x in c.facts.unrecognised_therapies if x.date <= c.today), key=lambda x: (x.date, x.source)))
+    return tuple(sorted((x for x in c.facts.unrecognised_therapies if x.date <= c.today and _written_by_day(x, c.today)),
+                        key=lambda x: (x.date, x.source)))
 
 
 def alive_with_malignancy(c: Context) -> bool:
@@ -518,7 +527,8 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
         "(a month, a year, words) or with no date at all, on or before today as far as can be told: not index events "
         "(no day, no window)")
 def undated_therapies(c: Context) -> tuple[UndatedTherapy, ...]:
-    return tuple(sorted((x for x in c.facts.undated_therapies if x.earliest is None or x.earliest <= c.today),
+    return tuple(sorted((x for x in c.facts.undated_therapies if (x.earliest is None or x.earliest <= c.today)
+                         and _written_by_day(x, c.today)),
                         key=lambda x: (x.earliest or date.min, x.source)))
 
 

@@ -374,7 +374,7 @@ def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
     """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
     same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start  # a record asserted later: not read yet
-            and (e.asserted is None or e.asserted <= c.today)]
+            and (e.asserted is None or e.asserted <= c.today) and (e.authored is None or e.authored <= c.today)]
     if same:
         last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
         if start - last <= gap:

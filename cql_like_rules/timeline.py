@@ -42,7 +42,7 @@ KINDS = (
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "therapy-not-given",
-    "therapy-asserted", "ig-recorded", "diagnosis-recorded",
+    "therapy-asserted", "therapy-ordered", "ig-recorded", "diagnosis-recorded",
 )
 
 
@@ -101,6 +101,15 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for asserted, source in [(x.asserted, x.source) for x in facts.car_t] + [(x.asserted, x.source) for x in facts.bsab]:
         if asserted is not None:
             add(Candidate(asserted, "therapy-asserted", source))
+    placed: list[tuple[date | None, date | None, str]] = [(x.written, x.date, x.source) for x in facts.unrecognised_therapies]
+    placed += [(x.written, x.earliest, x.source) for x in facts.undated_therapies]
+    for written, day, source in placed:  # known by name, or with no day: read from the day its record was written
+        if written is not None and (day is None or written > day):
+            add(Candidate(written, "therapy-asserted" if source.startswith("MedicationStatement/")
+                          else "therapy-ordered", source))
+    for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written
+        if exposure.authored is not None and exposure.authored > exposure.start:
+            add(Candidate(exposure.authored, "therapy-ordered", exposure.source))
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start

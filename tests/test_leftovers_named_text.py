@@ -160,3 +160,86 @@ def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named()
     assert ("a medication record of immunoglobulin (“Privigen”) is written on 2026-01-13, after the day evaluated, "
             "and was not read: check its date and whether the patient is already on substitution") \
         in text_of(card).replace("A medication", "a medication"), text_of(card)
+
+
+# ---- 4. a bispecific order is read from the day it was written, as an immunoglobulin order is ----------------------
+
+def bsab_order(start: str | None, authored: str) -> Resource:
+    """A teclistamab order (ATC, no text) planned from `start`, written on `authored`."""
+    order: Resource = {"resourceType": "MedicationRequest", "id": "tec", "status": "active", "intent": "order",
+                       "subject": ME, "authoredOn": authored,
+                       "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01FX24"}]}}
+    if start is not None:
+        order["dosageInstruction"] = [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]
+    return order
+
+
+def test_a_bispecific_order_written_afterwards_is_not_read_on_an_earlier_day() -> None:
+    """Myeloma, IgG 2.8 g/L on 2025-11-20, a teclistamab order planned from 2025-11-03 but written on 2026-02-01 (doses
+    given meanwhile, ordered afterwards). Replayed as of 2026-01-12 the order did not exist (clinical rules §5): no
+    start card 'after bsAb 2025-11-03' from an order nobody had written; from 2026-02-01 the card comes."""
+    chart = (dx(MYELOMA, "2025-02-14"), bsab_order("2025-11-03", "2026-02-01"), igg("igg", "2025-11-20", 2.8))
+    assert cards(chart, date(2026, 1, 12)) == []
+    [card] = cards(chart, date(2026, 2, 2))
+    assert card["summary"].startswith("IgG 2.8 g/L < 4 g/L (2025-11-20) after bsAb 2025-11-03: Ig may be started")
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Bispecific order “L01FX24” is written on 2026-01-13, after the day evaluated, and was not read: check its "
+           "date and whether the patient is already on it"),
+    ("da", "Ordination af bispecifikt antistof “L01FX24” er skrevet 2026-01-13, efter vurderingsdagen, og er ikke "
+           "læst: tjek datoen, og om patienten allerede får det")])
+def test_a_bispecific_order_written_after_the_request_s_own_day_is_named(lang: str, said: str) -> None:
+    """CAR-T 2025-11-03, IgG 2.8 g/L on 2025-11-20, a teclistamab order from 2025-12-03 written 2026-01-13 on a server
+    whose clock says 2026-01-12: not read (§5), but named on the card (§7-§8), as an immunoglobulin order written
+    'tomorrow' is; a past day replayed says nothing of it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
+                         bsab_order("2025-12-03", "2026-01-13T00:30:00+01:00")), (), "").bundle()
+    [card] = replay(runtime, bundle, at=date(2026, 1, 12), lang=lang).cards
+    assert "after CAR-T 2025-11-03" in card["summary"] or "efter CAR-T 2025-11-03" in card["summary"], card["summary"]
+    assert said in text_of(card), text_of(card)
+    [earlier] = replay(runtime, bundle, at=date(2026, 1, 10), lang=lang).cards
+    assert "2026-01-13" not in text_of(earlier), text_of(earlier)
+
+
+# ---- 5. a therapy known by its name only, or dated with no day, is read from the day its record was written ---------
+
+TECVAYLI_LOCAL = {"text": "Tecvayli (teclistamab) 10 mg/ml", "coding": [{"system": "urn:local", "code": "LOC-2"}]}
+
+
+def by_name_order() -> Resource:
+    return {**bsab_order("2025-11-03", "2026-02-01"), "medicationCodeableConcept": TECVAYLI_LOCAL}
+
+
+def by_name_statement() -> Resource:
+    return {**statement("tec", "L01FX24", "Tecvayli", "2025-11-03", "2026-02-01"),
+            "medicationCodeableConcept": TECVAYLI_LOCAL}
+
+
+def month_only_statement() -> Resource:
+    return {**statement("tec", "L01FX24", "Tecvayli", "2025-11", "2026-02-01")}
+
+
+@pytest.mark.parametrize("record, later", [
+    (by_name_order, "Not checked: “Tecvayli (teclistamab)…” (LOC-2), 2025-11-03, has a code this service does not know"),
+    (by_name_statement, "Not checked: “Tecvayli (teclistamab)…” (LOC-2), 2025-11-03, has a code this service does not "
+                        "know"),
+    (month_only_statement, "Not checked: Teclistamab is dated “2025-11”, with no day: record the day it was given"),
+])
+def test_a_therapy_the_rules_cannot_place_is_not_read_before_its_record_was_written(record: Any, later: str) -> None:
+    """Myeloma, IgG 2.8 g/L on 2025-11-20, teclistamab from November 2025 known only by a local code, or dated by its
+    month only, on an order written or a medication record asserted on 2026-02-01. Replayed as of 2026-01-12 the record
+    did not exist (clinical rules §5), as a coded one dated by its day is not read then: no 'Not checked' card of a
+    record nobody had written; from 2026-02-01 it comes."""
+    chart = (dx(MYELOMA, "2025-02-14"), record(), igg("igg", "2025-11-20", 2.8))
+    assert cards(chart, date(2026, 1, 12)) == []
+    [card] = cards(chart, date(2026, 2, 2))
+    assert card["summary"] == later, card["summary"]

@@ -66,3 +66,21 @@ def test_the_mark_at_the_edge_draws_the_ehr_name_as_written():
     timeline = timeline_from_facts("p", facts, RUNTIME.ruleset, RUNTIME.terminology, "en", TODAY)
     svg = plot_svg(timeline, "en", TODAY)
     assert f"<!-- ← earlier: {name}, 2019-03-04 -->" in svg, "not drawn as written"
+
+
+@pytest.mark.parametrize("lang, says", [
+    ("en", "before 2025-09-14, not in this range: “Rituximab-CAR forsøg”, 2019-03-04"),
+    ("da", "før 2025-09-14, uden for perioden: “Rituximab-CAR forsøg”, 2019-03-04"),
+])
+def test_the_record_s_own_words_at_the_edge_are_quoted_as_a_card_quotes_them(lang, says):
+    """The name is the record's (a text as the EHR wrote it, not an INN of the service's): quoted at the edge as on the
+    card ('Not checked: “Rituximab-CAR forsøg” …'), in the text and on the plot."""
+    from cql_like_rules.facts import RecordText
+
+    facts = Facts(car_t=(CarTInfusion(T0, "Procedure/cart"),), igg=(IgGResult(3.0, date(2026, 1, 10), "Observation/igg"),),
+                  unrecognised_therapies=(UnrecognisedTherapy(date(2019, 3, 4), "Procedure/old",
+                                                              RecordText("Rituximab-CAR forsøg"), "car-t-product"),))
+    timeline = timeline_from_facts("p", facts, RUNTIME.ruleset, RUNTIME.terminology, lang, TODAY)
+    assert says in render_text(timeline, lang), render_text(timeline, lang)
+    if lang == "en":
+        assert "earlier: “Rituximab-CAR forsøg”, 2019-03-04 -->" in plot_svg(timeline, "en", TODAY)

@@ -126,6 +126,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "whether the patient is already on substitution",
              "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne, og om "
              "patienten allerede får substitution")),
+    "therapy-order-written-later": (
+        Text("bispecific order “{display}” is written on {day}, after the day evaluated, and was not read: check its "
+             "date and whether the patient is already on it",
+             "ordination af bispecifikt antistof “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: "
+             "tjek datoen, og om patienten allerede får det"),
+        Text("{n} bispecific orders are written after the day evaluated and were not read: check their dates",
+             "{n} ordinationer af bispecifikt antistof er skrevet efter vurderingsdagen og er ikke læst: tjek "
+             "datoerne")),
     "ig-statement-written-later": (
         Text("a medication record of immunoglobulin (“{display}”) is written on {day}, after the day evaluated, and was "
              "not read: check its date and whether the patient is already on substitution",

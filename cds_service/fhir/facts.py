@@ -504,6 +504,15 @@ class FactBuilder:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, assumed and end is not None)
 
+    def _written(self, r: Mapping[str, Any]) -> date | None:
+        """The day a medication record (dateAsserted) or an order (authoredOn) was written, None for any other record
+        or a date no day can be read from: before that day the record was not there to read (clinical rules §5)."""
+        field = {"MedicationStatement": "dateAsserted", "MedicationRequest": "authoredOn"}.get(str(r.get("resourceType")))
+        try:
+            return self._date(r[field], allow_partial=True) if field and isinstance(r.get(field), str) else None
+        except DataError:
+            return None
+
     def _authored(self, r: Mapping[str, Any]) -> date | None:
         """The day an order was written (authoredOn; a month with no day its first), or None: one that cannot be read
         is not the order's start when its dosage gives one, and must not drop an order the patient may be on (its

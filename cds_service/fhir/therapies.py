@@ -71,7 +71,7 @@ def _undated_therapy(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str,
     except DataError:
         pass  # words: no day to begin or end with
     b._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], _cut(recorded, 40), earliest, latest,
-                                        unreadable=unreadable and bool(recorded)))
+                                        unreadable=unreadable and bool(recorded), written=b._written(r)))
     what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
     name = drug[:28] + ("…" if len(drug) > 28 else "")
     if not recorded:  # a different fault from a date with no day: there is no date to correct, only one to add
@@ -218,7 +218,7 @@ def _not_given_kept(b: FactBuilder, found: list[tuple[Mapping[str, Any], str, da
         shown = day.isoformat() if day is not None and not _partial(written) else ""
         held = _str(r.get("status")) or "" if not reason else ""  # on hold or unknown: not known to be given
         b._undated.append(UndatedTherapy(reference_of(r), kind, drug[:80], shown, day, day,
-                                            not_given=reason[:80], not_known_given=held))
+                                            not_given=reason[:80], not_known_given=held, written=b._written(r)))
 
 
 def _last_day_of(b: FactBuilder, written: str) -> date:
@@ -423,7 +423,8 @@ def _medication_request(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
                                   unreadable=True)
             return None
         ongoing = status in ("active", "on-hold") and end is None
-        return "bsab", BsAbExposure(_bsab_drug(b, bsab, concept), start, reference_of(r), end, ongoing)
+        return "bsab", BsAbExposure(_bsab_drug(b, bsab, concept), start, reference_of(r), end, ongoing,
+                                    authored=b._authored(r))
     ig = sets.get("immunoglobulin-substitution")
     course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
     car_t = sets.get("car-t-product")

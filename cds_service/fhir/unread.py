@@ -144,7 +144,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         # for its day): kept as a therapy with no day, its name, code and system said on that card
         b._undated.append(UndatedTherapy(reference_of(resource), looks_like, shown[:80], "", code_unread=True,
                                             code=code[:40], code_system=_system_name(b, system)[:100],
-                                            held_under=held_under))
+                                            held_under=held_under, written=b._written(resource)))
         return
     written = _first(resource, *RECORD_DAY)  # the date `_day_of` read
     if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
@@ -154,7 +154,8 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
     # a month or a year only ("2025-11"): `day` is its first day, which the card must not show as the day given
     recorded = written.strip()[:20] if _partial(written) else ""
     b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
-                                               _system_name(b, system)[:100], held_under, recorded))
+                                               _system_name(b, system)[:100], held_under, recorded,
+                                               b._written(resource)))
 
 
 def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -449,7 +450,7 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
 
 
 def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
-    """Immunoglobulin orders written (authoredOn) after `day`, the request's own day, and medication records asserted
+    """Immunoglobulin and bispecific orders written (authoredOn) after `day`, the request's own day, and medication records asserted
     (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
     clock or time zone in the EHR, and the patient may well be on it: named (§7-§8: data seen and not used), never
     left out in silence. The caller asks only on the request's own day: a past day replayed stays quiet about orders
@@ -457,6 +458,10 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
     later = {x.source: x.authored for x in facts.ig_courses if x.authored is not None and x.authored > day}
     told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
     later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
+    later.update({x.source: x.authored for x in facts.bsab if x.authored is not None and x.authored > day})
+    named = [(x.source, x.written) for x in facts.unrecognised_therapies]  # known by name, or with no day
+    named += [(x.source, x.written) for x in facts.undated_therapies]
+    later.update({source: written for source, written in named if written is not None and written > day})
     if not later:
         return ()
     notes = []
@@ -468,7 +473,8 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
         concept = r.get("medicationCodeableConcept")
         shown = (_concept_text(concept) or _first_code(concept) or "?")[:80]
         ig = any(ref == x.source for x in facts.ig_courses)
-        kind = "ig-order-written-later" if ref.startswith("MedicationRequest/") else \
+        order = ref.startswith("MedicationRequest/")
+        kind = ("ig-order-written-later" if ig else "therapy-order-written-later") if order else \
             "ig-statement-written-later" if ig else "statement-written-later"
         notes.append(DataNote(kind, ref, f"{'immunoglobulin ' if ig else ''}"
                               f"{'order' if ref.startswith('MedicationRequest/') else 'medication record'} written on "

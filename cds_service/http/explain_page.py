@@ -121,7 +121,7 @@ FIELDS = {
     "value_g_l": Text("value", "værdi"), "comparator": Text("comparator", "komparator"),
     "reported": Text("as reported", "som svaret"), "isotype": Text("isotype", "isotype"),
     "m_protein_text": Text("as reported", "som svaret"),
-    "product": Text("product", "produkt"), "asserted": Text("recorded", "registreret"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
+    "product": Text("product", "produkt"), "asserted": Text("recorded", "registreret"), "written": Text("written", "skrevet"), "drug": Text("drug", "lægemiddel"), "end": Text("end", "slut"),
     "ongoing": Text("ongoing", "igangværende"), "administered": Text("administered", "givet"),
     "status": Text("status", "status"), "authored": Text("ordered", "ordineret"), "severe": Text("severe", "svær"),
     "code": Text("code", "kode"), "display": Text("text", "tekst"), "organism": Text("organism", "organisme"),
@@ -728,9 +728,10 @@ def _after_day(kind: str, fact: Mapping[str, Any], evaluated: date | None) -> bo
     the evaluation day: the rules did not read it that day."""
     if evaluated is None or kind in UNDATED_KINDS:
         return False
-    asserted = str(fact.get("asserted") or "")[:10]  # a medication record written after the day: not there to read
-    if asserted and asserted > evaluated.isoformat():
-        return True
+    for written in ("asserted", "authored", "written"):  # a medication record or an order written after the day: not there to read
+        day = str(fact.get(written) or "")[:10]
+        if day and day > evaluated.isoformat():
+            return True
     days = []
     for name in PLANNED_KINDS.get(kind, RECORD_DAY_FIELDS):
         try:

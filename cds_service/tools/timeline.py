@@ -25,7 +25,7 @@ from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dat
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.render import CardContext, summary
-from ..cards.values import placeholders
+from ..cards.values import named, placeholders
 from ..errors import InputError
 from ..fhir.request import HookRequest, parse_hook_request
 from ..killswitch import KillSwitch
@@ -148,11 +148,17 @@ def _card_days(facts: Facts) -> list[date]:
 def records_before(facts: Facts, start: date) -> list[tuple[date, str, str]]:
     """The records with a card of their own dated before `start` (a therapy known only by its name, one dated with no
     day, a dose recorded as not given): (first day it can mean, its date as written, its name), for the range's edge."""
-    found = [(t.date, t.recorded or t.date.isoformat(), t.display) for t in facts.unrecognised_therapies
+    found = [(t.date, t.recorded or t.date.isoformat(), _name(t.display)) for t in facts.unrecognised_therapies
              if t.date < start]
-    found += [(t.earliest, t.recorded or t.earliest.isoformat(), t.drug) for t in facts.undated_therapies
+    found += [(t.earliest, t.recorded or t.earliest.isoformat(), _name(t.drug)) for t in facts.undated_therapies
               if t.earliest is not None and t.earliest < start]
     return sorted(found)
+
+
+def _name(value: str) -> str:
+    """A therapy's name at the range's edge as a card gives it: the record's own words quoted (`values.named`), cut to
+    40 characters; a name of the service's (an INN) plain."""
+    return named(value, 40, lambda v, n: str(v)[:n] + ("…" if len(str(v)) > n else ""))
 
 
 def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
@@ -308,6 +314,7 @@ REASON_TEXT = {
     "therapy-not-given": Text("therapy recorded as stopped, none given", "behandling registreret som afbrudt, intet givet"),
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
     "therapy-asserted": Text("therapy recorded (medication record)", "behandling registreret (medicinregistrering)"),
+    "therapy-ordered": Text("therapy order written (its start earlier)", "behandlingsordination skrevet (start før)"),
     "ig-recorded": Text("Ig recorded as taken (medication record)", "Ig registreret som taget (medicinregistrering)"),
 }
 

@@ -236,7 +236,7 @@ def _plot_svg(timeline: Timeline, lang: str, today: date | None, narrow: bool = 
         # Records with a card of their own older than the range: at its left edge, with their date, not stretching it.
         # The name is the EHR's text: drawn as written, never read as matplotlib's math ("$\frac$" failed the plot).
         for i, (_day, written, name) in enumerate(records_before(facts, timeline.start)):
-            ax.annotate(w["before"].format(name=(name or "?")[:40], day=written), (0, 0.62), xycoords="axes fraction",
+            ax.annotate(w["before"].format(name=name or "?", day=written), (0, 0.62), xycoords="axes fraction",
                         xytext=(3, -12 * i), textcoords="offset points", va="top", fontsize=text_size, color="#495057",
                         parse_math=False)
         # IgG results and thresholds; a line joins only results of the same substitution status.
