@@ -124,16 +124,19 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
     budget = fetcher.budget(fetcher.max_resources - resources_in(request)) if fetcher is not None else None
     pooled = await gather(request, runtime, fetcher, budget)
     day = today or runtime.today()
+    # live: the day is the clock's, not one fixed (replay --at, CDS_EVALUATION_DATE), so a record dated after it is a
+    # date error in the EHR and named, where on a fixed day it merely did not exist yet; never the calendar's say-so
+    live = today is None and runtime.settings.evaluation_date is None
     drafts = _drafts(request)
     if drafts is None and not _has_index_event(pooled, runtime):
         # No CAR-T or bsAb fact: no advice whatever else the chart holds (see `_has_index_event`), so
         # the facts, rules, notes and validation wait until something reads them.
-        deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day, known_on=known_on))
+        deferred = Explanation(lambda: evaluate(pooled, request.patient_id, runtime, day, known_on=known_on, live=live))
         return Answer(request, lang, day, [], (), (), deferred)
     medications = await fetch_medications(request, drafts, pooled, runtime, fetcher, budget) if drafts else None
     evaluation, extraction, notes = evaluate(pooled, request.patient_id, runtime, day, drafts,
                                              session=request.draft_orders if drafts is not None else None,
-                                             medications=medications, known_on=known_on)
+                                             medications=medications, known_on=known_on, live=live)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
         lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, runtime.tz))
@@ -352,12 +355,15 @@ def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
 def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: date,
              drafts: tuple[Mapping[str, Any], ...] | None = None,
              session: tuple[Mapping[str, Any], ...] | None = None,
-             medications: FetchedMedications | None = None, known_on: date | None = None) -> Explained:
+             medications: FetchedMedications | None = None, known_on: date | None = None,
+             live: bool = False) -> Explained:
     """Facts and rules, validating the decisive resources (patient-view, or draft orders when given).
 
     `drafts` are the draft orders to judge; `session` every draft order of the hook call, selected or
     not (default: `drafts`), read only for the IgG lab orders drafted with them (a typed fact).
     `medications`: what `fetch_medications` read from fhirServer for the drafts, and why not the rest.
+    `live`: evaluated on the clock's own day (a hook call without a fixed day): an order or record written after it
+    is named as a date error; on a fixed day (replay, the timeline, the worklist) it did not exist yet and stays unnamed.
     """
     builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
     notes = list(pooled.notes)
@@ -429,7 +435,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         if not bad:
             # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
             seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
-            if today == runtime.clock().astimezone(runtime.tz).date():  # the request's own day: "written tomorrow"
+            if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
                 seen = (*seen, *orders_written_later(extraction.facts, pooled.resources, today))
             # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
             return evaluation, extraction, (*seen, *builder.as_written(evaluation.notes, pooled.resources))

@@ -192,6 +192,14 @@ def copied(entries: list[Resource]) -> bool:
     return len(ids) != len(set(ids))
 
 
+def written_after(entries: list[Resource], day: Any) -> bool:
+    """Whether the chart holds an order or medication record written after `day`: called live on that day (the server's
+    clock set to it) the record is a date error in the EHR and named on the card; replayed as of that day it did not
+    exist yet and is not. The advice, indicator and summary are the same."""
+    return any(str(e["resource"].get(f, ""))[:10] > day.isoformat() for e in entries for f in ("authoredOn", "dateAsserted")
+               if e["resource"].get(f))
+
+
 def own(entries: list[Resource], patient: str) -> list[Resource]:
     """The entries a FHIR server's search for the patient returns: those about another patient are not among them."""
     return [e for e in entries if patient_of(e["resource"]) in (patient, None)]
@@ -210,6 +218,7 @@ def test_every_fixture_gives_the_same_cards_through_every_entrance(charts, fhir,
         patient = patient_id_of(sent)
         day = fixture.at
         clock.set(day)
+        later = written_after(sent, day)
         full = request_for(patient, sent)["prefetch"]
         mine = request_for(patient, own(sent, patient))["prefetch"]
         bundle = {"resourceType": "Bundle", "type": "collection", "entry": sent}
@@ -243,6 +252,8 @@ def test_every_fixture_gives_the_same_cards_through_every_entrance(charts, fhir,
             want = reference if way in answers else held
             want = [c[:3] for c in want] if way == "worklist" and isinstance(want, list) else want
             want = [c[:2] for c in want] if way == "timeline range" and isinstance(want, list) else want
+            if later and way in ("replay", "timeline") and isinstance(want, list) and isinstance(got, list):
+                got, want = [c[:3] for c in got], [c[:3] for c in want]
             if got != want:
                 differ.setdefault(fixture.name, {})[way] = got
         if not isinstance(reference, list) or sorted(c[0] for c in reference) != sorted(fixture.expected):
@@ -258,7 +269,9 @@ def test_every_fixture_gives_the_same_cards_through_every_entrance(charts, fhir,
                 compared += 1
                 if got != sign["prefetch"]:
                     differ.setdefault(f"{fixture.name}+{draft['id']}", {})[way] = (got, sign["prefetch"])
-    assert len(charts) == 94 and left_out > 90 and compared > 500
+    # every shipped fixture went through every entrance
+    shipped = [p for p in FIXTURES.glob("*.json") if not p.name.endswith(".expect.json")]
+    assert len(charts) == len(shipped) >= 95 and left_out > 90 and compared > 500
     assert differ == {}
 
 

@@ -222,7 +222,7 @@ def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
              "medicationCodeableConcept": {"text": name, "coding": [{"system": "urn:local", "code": "Z9"}]}}
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20)).cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
-    assert f"{shown} (Z9)" in card["summary"], card["summary"]
+    assert f"“{shown}” (Z9)" in card["summary"], card["summary"]  # the record's words, quoted
 
 
 @pytest.mark.parametrize("lang, summary, detail, caveat", [
@@ -484,5 +484,5 @@ def test_a_code_and_name_from_the_ehr_read_as_sent_in_the_summary(code, name, la
              "medicationCodeableConcept": {"text": name + "\n\tx", "coding": [{"system": "urn:local", "code": code}]}}
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=date(2026, 1, 20), lang=lang).cards
     assert card["source"]["topic"]["code"] == "order-not-recognised"
-    assert f"{name} x ({code})" in card["summary"] and len(card["summary"]) < 140, card["summary"]
+    assert f"“{name} x” ({code})" in card["summary"] and len(card["summary"]) < 140, card["summary"]
     assert _active_markup(card["detail"]) == [] and code in RENDER.render(card["detail"])

@@ -85,9 +85,9 @@ def test_a_dose_day_that_names_no_day_does_not_drop_an_order_its_bounds_period_d
 
 
 @pytest.mark.parametrize("lang, summary, todo", [
-    ("en", "Order not checked: Privigen 100 mg/ml is drafted without a code this service knows",
+    ("en", "Order not checked: “Privigen 100 mg/ml” is drafted without a code this service knows",
      "have the drug ordered under a code the service knows"),
-    ("da", "Ordination ikke vurderet: Privigen 100 mg/ml er i udkast uden en kode, tjenesten kender",
+    ("da", "Ordination ikke vurderet: “Privigen 100 mg/ml” er i udkast uden en kode, tjenesten kender",
      "ordineres under en kode, tjenesten kender"),
 ])
 def test_a_draft_known_only_by_its_name_is_not_said_to_have_a_code(lang, summary, todo):

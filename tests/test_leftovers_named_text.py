@@ -118,7 +118,9 @@ def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day
     2026-01-13 00:30, on a server whose clock says 2026-01-12: an order 'written tomorrow' is a clock or time zone
     wrong in the EHR, and the patient may be on it. The rules do not read it (clinical rules §5), but data seen and not
     used is named (§7-§8): the start card says so and asks to check whether the patient is already on substitution.
-    Replayed as of 2026-01-10 on the same server, the order did not yet exist: nothing is said of it."""
+    Replayed as of 2026-01-10 on the same server, the order did not yet exist: nothing is said of it; nor as of a
+    fixed 2026-01-12, the clock's day, since a fixed day is a replay of that day (so answers never hang on the date a
+    replay is run)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -131,15 +133,19 @@ def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day
     order = {**ivig_order(start="2025-12-01"), "authoredOn": "2026-01-13T00:30:00+01:00"}
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
                    "").bundle()
-    for lang, said in (("en", "is written on 2026-01-13, after the day evaluated, and was not read: check its date and "
-                              "whether the patient is already on substitution"),
-                       ("da", "er skrevet 2026-01-13, efter vurderingsdagen, og er ikke læst: tjek datoen, og om "
+    for lang, said in (("en", "is written on 2026-01-13, after the day evaluated, and was not read: check its date; "
+                              "check whether the patient is already on substitution"),
+                       ("da", "er skrevet 2026-01-13, efter vurderingsdagen, og er ikke læst: tjek datoen; tjek, om "
                               "patienten allerede får substitution")):
-        [card] = replay(runtime, bundle, at=date(2026, 1, 12), lang=lang).cards
+        [card] = replay(runtime, bundle, lang=lang).cards
         assert "Ig may be started" in card["summary"] or "Ig kan startes" in card["summary"], card["summary"]
         assert said in text_of(card), text_of(card)
     [earlier] = replay(runtime, bundle, at=date(2026, 1, 10)).cards
     assert "2026-01-13" not in text_of(earlier) and "written on" not in text_of(earlier), text_of(earlier)
+    # a day fixed by the tester is "as of" that day even when it is the clock's too: the answer never hangs on the
+    # calendar of the machine replaying it
+    [fixed] = replay(runtime, bundle, at=date(2026, 1, 12)).cards
+    assert "Ig may be started" in fixed["summary"] and "written on" not in text_of(fixed), text_of(fixed)
 
 
 def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
@@ -155,10 +161,10 @@ def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named()
     runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
                          statement("ivig", "J06BA02", "Privigen", "2025-12-01", "2026-01-13")), (), "").bundle()
-    [card] = replay(runtime, bundle, at=date(2026, 1, 12)).cards
+    [card] = replay(runtime, bundle).cards
     assert "Ig may be started" in card["summary"], card["summary"]
     assert ("a medication record of immunoglobulin (“Privigen”) is written on 2026-01-13, after the day evaluated, "
-            "and was not read: check its date and whether the patient is already on substitution") \
+            "and was not read: check its date; check whether the patient is already on substitution") \
         in text_of(card).replace("A medication", "a medication"), text_of(card)
 
 
@@ -203,7 +209,7 @@ def test_a_bispecific_order_written_after_the_request_s_own_day_is_named(lang: s
     runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8),
                          bsab_order("2025-12-03", "2026-01-13T00:30:00+01:00")), (), "").bundle()
-    [card] = replay(runtime, bundle, at=date(2026, 1, 12), lang=lang).cards
+    [card] = replay(runtime, bundle, lang=lang).cards
     assert "after CAR-T 2025-11-03" in card["summary"] or "efter CAR-T 2025-11-03" in card["summary"], card["summary"]
     assert said in text_of(card), text_of(card)
     [earlier] = replay(runtime, bundle, at=date(2026, 1, 10), lang=lang).cards

@@ -119,13 +119,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "patienten allerede får substitution")),
     "ig-order-written-later": (
         Text("immunoglobulin order “{display}” is written on {day}, after the day evaluated, and was not read: check "
-             "its date and whether the patient is already on substitution",
+             "its date; check whether the patient is already on substitution",
              "immunglobulinordination “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
-             "datoen, og om patienten allerede får substitution"),
-        Text("{n} immunoglobulin orders are written after the day evaluated and were not read: check their dates and "
-             "whether the patient is already on substitution",
-             "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne, og om "
-             "patienten allerede får substitution")),
+             "datoen; tjek, om patienten allerede får substitution"),
+        Text("{n} immunoglobulin orders are written after the day evaluated and were not read: check their dates; "
+             "check whether the patient is already on substitution",
+             "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne; tjek, "
+             "om patienten allerede får substitution")),
     "therapy-order-written-later": (
         Text("bispecific order “{display}” is written on {day}, after the day evaluated, and was not read: check its "
              "date and whether the patient is already on it",
@@ -136,13 +136,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "datoerne")),
     "ig-statement-written-later": (
         Text("a medication record of immunoglobulin (“{display}”) is written on {day}, after the day evaluated, and was "
-             "not read: check its date and whether the patient is already on substitution",
+             "not read: check its date; check whether the patient is already on substitution",
              "en medicinregistrering af immunglobulin (“{display}”) er skrevet {day}, efter vurderingsdagen, og er ikke "
-             "læst: tjek datoen, og om patienten allerede får substitution"),
+             "læst: tjek datoen; tjek, om patienten allerede får substitution"),
         Text("{n} medication records of immunoglobulin are written after the day evaluated and were not read: check "
-             "their dates and whether the patient is already on substitution",
+             "their dates; check whether the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin er skrevet efter vurderingsdagen og er ikke læst: tjek "
-             "datoerne, og om patienten allerede får substitution")),
+             "datoerne; tjek, om patienten allerede får substitution")),
     "statement-written-later": (
         Text("a medication record of “{display}” is written on {day}, after the day evaluated, and was not read: check "
              "its date",

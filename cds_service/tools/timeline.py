@@ -132,15 +132,10 @@ def _counters(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in COUNTERS.items() if values.get(k) is not None}
 
 
-def first_card_day(facts: Facts) -> date | None:
-    """The first day a card can name a therapy: the first index event (T0), or an earlier record that has a card of its
-    own (a CAR-T infusion or bsAb dose recorded as not given, or dated with no day, from its first possible day; a
-    therapy known only by its name); None when there is none."""
-    return min(_card_days(facts), default=None)
-
-
 def _card_days(facts: Facts) -> list[date]:
-    """The days a card can name a therapy from (`first_card_day`)."""
+    """The days a card can name a therapy from: the index events (T0), and the earlier records with a card of their own
+    (a CAR-T infusion or bsAb dose recorded as not given, or dated with no day, from its first possible day; a therapy
+    known only by its name)."""
     days = [day for day, _source in index_dates(facts)] + [t.date for t in facts.unrecognised_therapies]
     return days + [t.earliest for t in facts.undated_therapies if t.earliest is not None]
 
@@ -163,7 +158,7 @@ def _name(value: str) -> str:
 
 def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
     """One month before the first day a card names a therapy (the first index event, T0, or an earlier record with a
-    card of its own, up to `EARLIER_RECORD_MONTHS` before T0: `first_card_day`) to two months after the later of today
+    card of its own, up to `EARLIER_RECORD_MONTHS` before T0: `_card_days`) to two months after the later of today
     and the stop date.
 
     The window is what the advice is about, so the picture frames it; a bsAb dose recorded as not given two months
