@@ -39,7 +39,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
+from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
                       alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_shown_values,
                       infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
                       taken_on_other_use_only, taken_on_substitution)
@@ -374,7 +374,7 @@ def _course_resumed(c: Context, drug: str, start: date) -> IndexEvent | None:
     """The course of the same bsAb that a draft starting on `start` resumes (within the course gap), else None."""
     gap = timedelta(days=c.params.bsab_course_gap_days)
     same = [e for e in c.facts.bsab if e.drug == drug and e.start <= start  # a record asserted later: not read yet
-            and (e.asserted is None or e.asserted <= c.today) and (e.authored is None or e.authored <= c.today)]
+            and _asserted_by(e, c.today)]
     if same:
         last = max((c.today if e.ongoing else (e.end or e.start)) for e in same)
         if start - last <= gap:

@@ -508,17 +508,18 @@ class FactBuilder:
         """The day a medication record (dateAsserted) or an order (authoredOn) was written, None for any other record
         or a date no day can be read from: before that day the record was not there to read (clinical rules §5)."""
         field = {"MedicationStatement": "dateAsserted", "MedicationRequest": "authoredOn"}.get(str(r.get("resourceType")))
-        try:
-            return self._date(r[field], allow_partial=True) if field and isinstance(r.get(field), str) else None
-        except DataError:
-            return None
+        return self._day_in(r, field) if field else None
 
     def _authored(self, r: Mapping[str, Any]) -> date | None:
         """The day an order was written (authoredOn; a month with no day its first), or None: one that cannot be read
         is not the order's start when its dosage gives one, and must not drop an order the patient may be on (its
         validation names it as a field not read)."""
+        return self._day_in(r, "authoredOn")
+
+    def _day_in(self, r: Mapping[str, Any], field: str) -> date | None:
+        """The day of one date element (a month with no day its first), None when absent or no day can be read."""
         try:
-            return self._date(r["authoredOn"], allow_partial=True) if isinstance(r.get("authoredOn"), str) else None
+            return self._date(r[field], allow_partial=True) if isinstance(r.get(field), str) else None
         except DataError:
             return None
 

@@ -541,7 +541,4 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
 def _asserted(b: FactBuilder, r: Mapping[str, Any]) -> date | None:
     """The day a medication record was written (dateAsserted), None when it has none a day can be read from: the rules
     do not read it on a day before that (an infusion or a dose told of afterwards was not known then)."""
-    try:
-        return b._date(r["dateAsserted"], allow_partial=True) if isinstance(r.get("dateAsserted"), str) else None
-    except DataError:
-        return None
+    return b._day_in(r, "dateAsserted")

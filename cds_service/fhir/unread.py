@@ -450,11 +450,11 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
 
 
 def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
-    """Immunoglobulin and bispecific orders written (authoredOn) after `day`, the request's own day, and medication records asserted
-    (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on the day a hook is called an order "written tomorrow" is a wrong
-    clock or time zone in the EHR, and the patient may well be on it: named (§7-§8: data seen and not used), never
-    left out in silence. The caller asks only on the request's own day: a past day replayed stays quiet about orders
-    that did not yet exist."""
+    """Immunoglobulin and bispecific orders written (authoredOn) after `day`, and medication records asserted
+    (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on a live
+    call an order "written tomorrow" is a wrong clock or time zone in the EHR, and the patient may well be on it: named
+    (§7-§8: data seen and not used), never left out in silence. The caller asks only on a live call (`pipeline.evaluate`
+    `live`): a day fixed for a replay stays quiet about orders that did not yet exist."""
     later = {x.source: x.authored for x in facts.ig_courses if x.authored is not None and x.authored > day}
     told = [(x.source, x.asserted) for x in facts.car_t] + [(x.source, x.asserted) for x in facts.bsab]
     later.update({source: asserted for source, asserted in told if asserted is not None and asserted > day})
@@ -477,7 +477,7 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
         kind = ("ig-order-written-later" if ig else "therapy-order-written-later") if order else \
             "ig-statement-written-later" if ig else "statement-written-later"
         notes.append(DataNote(kind, ref, f"{'immunoglobulin ' if ig else ''}"
-                              f"{'order' if ref.startswith('MedicationRequest/') else 'medication record'} written on "
+                              f"{'order' if order else 'medication record'} written on "
                               f"{written.isoformat()}, after the day evaluated ({day.isoformat()}): not read",
                               shown, written))
     return tuple(notes)
