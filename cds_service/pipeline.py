@@ -402,10 +402,10 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             if order.dates_unread:  # judged from the day it is signed: the clinician must see why
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",
-                                      order.date_partial))
+                                      order.date_partial, record_words=True))
             if order.length_unread:  # no end date is suggested over it: the clinician must see why
                 notes.append(DataNote("draft-length-unread", ref, "its length cannot be read; no end date is suggested",
-                                      order.length_unread))
+                                      order.length_unread, record_words=True))
             orders.append(order)
             raw_orders[ref] = dict(resource)
         series = _therapies_not_selected(builder, pooled, patient_id, drafts, session)

@@ -1296,13 +1296,13 @@ CATALOGUE: dict[str, AdviceKind] = {
             "§4.1", "info", False, ALL_HOOKS,
             {
                 "": Variant(
-                    Text("Not checked: {drug} is dated “{therapy_recorded}”, with no day: record the day it was given",
-                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}” uden dag: registrér dagen, den blev "
+                    Text("Not checked: {drug} is dated {therapy_recorded}, with no day: record the day it was given",
+                         "Ikke vurderet: {drug} er dateret {therapy_recorded} uden dag: registrér dagen, den blev "
                          "givet"),
                     Text("The high-risk window ({window}) opens on the day {looks_like} is given; this one is dated "
-                         "only “{therapy_recorded}”, so no window, start or stop criterion was applied.",
+                         "only {therapy_recorded}, so no window, start or stop criterion was applied.",
                          "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; denne er kun dateret "
-                         "“{therapy_recorded}”, så hverken periode-, start- eller stopkriterier er anvendt."),
+                         "{therapy_recorded}, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Record the day it was given (for a therapy given elsewhere, from that hospital's "
                          "letter); until then check the immunoglobulin criteria yourself.",
                          "Registrér dagen, den blev givet (for en behandling givet andetsteds: fra det sygehus' "
@@ -1311,25 +1311,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "child": Variant(
                     # the child and what to do first: a long drug name and date may only shorten the rest
                     Text("Child ({age} y): individual assessment; not checked: {drug} is dated "
-                         "“{therapy_recorded}” (no day)",
+                         "{therapy_recorded} (no day)",
                          "Barn ({age} år): individuel vurdering; ikke vurderet: {drug} er dateret "
-                         "“{therapy_recorded}” (ingen dag)"),
-                    Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which names no "
+                         "{therapy_recorded} (ingen dag)"),
+                    Text("The therapy ({looks_like}) is recorded with the date {therapy_recorded}, which names no "
                          "day. The criteria do not cover children: the need for substitution is assessed individually.",
-                         "Behandlingen ({looks_like}) er registreret med datoen “{therapy_recorded}”, som ikke angiver "
+                         "Behandlingen ({looks_like}) er registreret med datoen {therapy_recorded}, som ikke angiver "
                          "en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the day the therapy was given.",
                          "Beslut individuelt, og registrér dagen, behandlingen blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "unreadable": Variant(
-                    Text("Not checked: {drug} is dated “{therapy_recorded}”, which cannot be read as a day: record "
+                    Text("Not checked: {drug} is dated {therapy_recorded}, which cannot be read as a day: record "
                          "the day",
-                         "Ikke vurderet: {drug} er dateret “{therapy_recorded}”, som ikke kan læses som en dag: "
+                         "Ikke vurderet: {drug} er dateret {therapy_recorded}, som ikke kan læses som en dag: "
                          "registrér dagen"),
-                    Text("The high-risk window ({window}) opens on the day {looks_like} is given; “{therapy_recorded}” "
+                    Text("The high-risk window ({window}) opens on the day {looks_like} is given; {therapy_recorded} "
                          "cannot be read as a day, so no window, start or stop criterion was applied.",
-                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; “{therapy_recorded}” kan "
+                         "Højrisikoperioden ({window}) begynder den dag, {looks_like} gives; {therapy_recorded} kan "
                          "ikke læses som en dag, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Record the day it was given as a date (for a therapy given elsewhere, from that hospital's "
                          "letter); until then check the immunoglobulin criteria yourself.",
@@ -1338,13 +1338,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "unreadable-child": Variant(
                     Text("Child ({age} y): individual assessment; not checked: {drug} is dated "
-                         "“{therapy_recorded}” (not readable)",
+                         "{therapy_recorded} (not readable)",
                          "Barn ({age} år): individuel vurdering; ikke vurderet: {drug} er dateret "
-                         "“{therapy_recorded}” (kan ikke læses)"),
-                    Text("The therapy ({looks_like}) is recorded with the date “{therapy_recorded}”, which cannot be "
+                         "{therapy_recorded} (kan ikke læses)"),
+                    Text("The therapy ({looks_like}) is recorded with the date {therapy_recorded}, which cannot be "
                          "read as a day. The criteria do not cover children: the need for substitution is assessed "
                          "individually.",
-                         "Behandlingen ({looks_like}) er registreret med datoen “{therapy_recorded}”, som ikke kan "
+                         "Behandlingen ({looks_like}) er registreret med datoen {therapy_recorded}, som ikke kan "
                          "læses som en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes "
                          "individuelt."),
                     Text("Decide individually, and record the day the therapy was given as a date.",

@@ -369,6 +369,15 @@ class DataNote:
     # the record's date as written when it names no day ("2025-11"): `day` is then its first day, which a note must
     # not show as the day (it says "in 2025-11")
     written: str = ""
+    # `display` is the record's own words (a text or display as the EHR wrote it, a value or date as sent), not the
+    # service's naming (a value set's INN, a code, a status in our words): quoted wherever the note is shown. Data, not
+    # the `RecordText` type, because a note is stored as JSON (snapshot, card store, trace) and read back; a display
+    # that is a `RecordText` sets it by itself.
+    record_words: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.display, RecordText) and not self.record_words:
+            object.__setattr__(self, "record_words", True)
 
 
 @dataclass(frozen=True)

@@ -1900,7 +1900,7 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
               for first, again in c["CAR-T Records Of The Same Treatment"]]
     notes += [DataNote("infection-severity-not-read", i.infection.source, f"its severity is given as "
                        f"'{i.infection.severity_text}' with no SNOMED CT code: not read, so the infection does not "
-                       "count as severe", i.infection.severity_text, i.onset)
+                       "count as severe", i.infection.severity_text, i.onset, record_words=True)
               for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]

@@ -12,18 +12,19 @@ from collections import defaultdict
 from typing import Iterable, TypeAlias
 
 from cql_like_rules.catalogue import Text
-from cql_like_rules.facts import DataNote
+from cql_like_rules.facts import DataNote, RecordText
 
 from .markdown import escape
+from .values import named
 from .values import threshold as g_l_threshold
 
-NoteJson: TypeAlias = "dict[str, str | float | None]"
+NoteJson: TypeAlias = "dict[str, str | float | bool | None]"
 
 
 def note_json(note: DataNote) -> NoteJson:
     """A note whole, as data: in the card's `dk.igsub-cds.data-notes` extension and the explanation snapshot."""
     return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note_day(note) or None, "threshold": note.threshold}
+            "day": note_day(note) or None, "threshold": note.threshold, "record_words": note.record_words}
 
 
 # kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
@@ -38,27 +39,27 @@ def note_json(note: DataNote) -> NoteJson:
 # Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "ig-order-undated": (
-        Text("immunoglobulin order “{display}” has no usable date and was not used: check whether the "
+        Text("immunoglobulin order {display} has no usable date and was not used: check whether the "
              "patient is already on substitution",
-             "immunglobulinordination “{display}” er uden brugbar dato og ikke brugt: tjek, om "
+             "immunglobulinordination {display} er uden brugbar dato og ikke brugt: tjek, om "
              "patienten allerede får substitution"),
         Text("{n} immunoglobulin orders have no usable date and were not used: check whether the patient is "
              "already on substitution",
              "{n} immunglobulinordinationer er uden brugbar dato og ikke brugt: tjek, om patienten allerede "
              "får substitution")),
     "ig-wrong-system": (
-        Text("an immunoglobulin code (“{display}”) was sent under the wrong code system and not read: check whether the "
+        Text("an immunoglobulin code ({display}) was sent under the wrong code system and not read: check whether the "
              "patient is already on substitution, and have the record's code system corrected",
-             "en immunglobulinkode (“{display}”) er sendt under det forkerte kodesystem og ikke læst: tjek, om "
+             "en immunglobulinkode ({display}) er sendt under det forkerte kodesystem og ikke læst: tjek, om "
              "patienten allerede får substitution, og få registreringens kodesystem rettet"),
         Text("{n} immunoglobulin codes were sent under the wrong code system and not read: check whether the patient "
              "is already on substitution, and have the records' code system corrected",
              "{n} immunglobulinkoder er sendt under det forkerte kodesystem og ikke læst: tjek, om patienten allerede "
              "får substitution, og få registreringernes kodesystem rettet")),
     "ig-dose-undated": (
-        Text("an immunoglobulin dose (“{display}”) recorded with no date was not used: check whether the patient is "
+        Text("an immunoglobulin dose ({display}) recorded with no date was not used: check whether the patient is "
              "already on substitution",
-             "en immunglobulindosis (“{display}”) registreret uden dato er ikke brugt: tjek, om patienten allerede "
+             "en immunglobulindosis ({display}) registreret uden dato er ikke brugt: tjek, om patienten allerede "
              "får substitution"),
         Text("{n} immunoglobulin doses recorded with no date were not used: check whether the patient is already on "
              "substitution",
@@ -83,131 +84,131 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} immunglobulindoser er registreret som afbrudt før afslutning: læst som givet; ret registreringerne, "
              "hvis intet blev givet")),
     "ig-stopped-not-given": (
-        Text("an immunoglobulin dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
+        Text("an immunoglobulin dose on {day} is recorded as stopped with the reason {display}: read as none given, "
              "not used; correct the record if some was given",
-             "en immunglobulindosis den {day} er registreret som afbrudt med årsagen “{display}”: læst som intet "
+             "en immunglobulindosis den {day} er registreret som afbrudt med årsagen {display}: læst som intet "
              "givet, ikke brugt; ret registreringen, hvis noget blev givet"),
         Text("{n} immunoglobulin doses are recorded as stopped with a reason read as none given ({names}): not used; "
              "correct the records if some was given",
              "{n} immunglobulindoser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
              "brugt; ret registreringerne, hvis noget blev givet")),
     "ig-other-indication": (
-        Text("immunoglobulin on {day} was given for “{display}”: read as immunomodulation, not substitution (no course "
+        Text("immunoglobulin on {day} was given for {display}: read as immunomodulation, not substitution (no course "
              "to stop or restart); an IgG taken in its washout is not used for a start",
-             "immunglobulin den {day} er givet for “{display}”: læst som immunmodulation, ikke substitution (intet "
+             "immunglobulin den {day} er givet for {display}: læst som immunmodulation, ikke substitution (intet "
              "forløb at seponere eller genopstarte); en IgG taget i udvaskningen bruges ikke til start"),
         Text("{n} immunoglobulin records name another reason ({names}): immunomodulation, not substitution",
              "{n} immunglobulinregistreringer angiver en anden årsag ({names}): immunmodulation, ikke substitution")),
     "ig-statement-start-unrecorded": (
         # short: it must fit beside the stop card's 'no order to end' to-do, where it was only counted
-        Text("listed immunoglobulin (“{display}”) is taken but not since when: read as taken from {day}, the day "
+        Text("listed immunoglobulin ({display}) is taken but not since when: read as taken from {day}, the day "
              "recorded; record its start (before T0: general stop criteria)",
-             "immunglobulin på listen (“{display}”) tages, men ikke siden hvornår: læst som taget fra {day}, "
+             "immunglobulin på listen ({display}) tages, men ikke siden hvornår: læst som taget fra {day}, "
              "registreringsdagen; registrér starten (før T0: generelle seponeringskriterier)"),
         Text("{n} medication records say immunoglobulin is taken but not since when: each read as taken from the day "
              "it was recorded; record their start",
              "{n} medicinregistreringer siger, at immunglobulin tages, men ikke siden hvornår: hver læst som taget fra "
              "dagen, den blev registreret; registrér starten")),
     "ig-statement-unread": (
-        Text("a medication record of immunoglobulin (“{display}”) could not be placed in time and was not used: check "
+        Text("a medication record of immunoglobulin ({display}) could not be placed in time and was not used: check "
              "whether the patient is already on substitution",
-             "en medicinregistrering af immunglobulin (“{display}”) kunne ikke placeres i tid og er ikke brugt: tjek, "
+             "en medicinregistrering af immunglobulin ({display}) kunne ikke placeres i tid og er ikke brugt: tjek, "
              "om patienten allerede får substitution"),
         Text("{n} medication records of immunoglobulin could not be placed in time and were not used: check whether "
              "the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin kunne ikke placeres i tid og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
     "ig-order-written-later": (
-        Text("immunoglobulin order “{display}” is written on {day}, after the day evaluated, and was not read: check "
+        Text("immunoglobulin order {display} is written on {day}, after the day evaluated, and was not read: check "
              "its date; check whether the patient is already on substitution",
-             "immunglobulinordination “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
+             "immunglobulinordination {display} er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
              "datoen; tjek, om patienten allerede får substitution"),
         Text("{n} immunoglobulin orders are written after the day evaluated and were not read: check their dates; "
              "check whether the patient is already on substitution",
              "{n} immunglobulinordinationer er skrevet efter vurderingsdagen og er ikke læst: tjek datoerne; tjek, "
              "om patienten allerede får substitution")),
     "therapy-order-written-later": (
-        Text("bispecific order “{display}” is written on {day}, after the day evaluated, and was not read: check its "
+        Text("bispecific order {display} is written on {day}, after the day evaluated, and was not read: check its "
              "date and whether the patient is already on it",
-             "ordination af bispecifikt antistof “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: "
+             "ordination af bispecifikt antistof {display} er skrevet {day}, efter vurderingsdagen, og er ikke læst: "
              "tjek datoen, og om patienten allerede får det"),
         Text("{n} bispecific orders are written after the day evaluated and were not read: check their dates",
              "{n} ordinationer af bispecifikt antistof er skrevet efter vurderingsdagen og er ikke læst: tjek "
              "datoerne")),
     "ig-statement-written-later": (
-        Text("a medication record of immunoglobulin (“{display}”) is written on {day}, after the day evaluated, and was "
+        Text("a medication record of immunoglobulin ({display}) is written on {day}, after the day evaluated, and was "
              "not read: check its date; check whether the patient is already on substitution",
-             "en medicinregistrering af immunglobulin (“{display}”) er skrevet {day}, efter vurderingsdagen, og er ikke "
+             "en medicinregistrering af immunglobulin ({display}) er skrevet {day}, efter vurderingsdagen, og er ikke "
              "læst: tjek datoen; tjek, om patienten allerede får substitution"),
         Text("{n} medication records of immunoglobulin are written after the day evaluated and were not read: check "
              "their dates; check whether the patient is already on substitution",
              "{n} medicinregistreringer af immunglobulin er skrevet efter vurderingsdagen og er ikke læst: tjek "
              "datoerne; tjek, om patienten allerede får substitution")),
     "statement-written-later": (
-        Text("a medication record of “{display}” is written on {day}, after the day evaluated, and was not read: check "
+        Text("a medication record of {display} is written on {day}, after the day evaluated, and was not read: check "
              "its date",
-             "en medicinregistrering af “{display}” er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
+             "en medicinregistrering af {display} er skrevet {day}, efter vurderingsdagen, og er ikke læst: tjek "
              "datoen"),
         Text("{n} medication records of a CAR-T or bispecific therapy are written after the day evaluated and were not "
              "read: check their dates",
              "{n} medicinregistreringer af CAR-T eller bispecifikt antistof er skrevet efter vurderingsdagen og er ikke "
              "læst: tjek datoerne")),
     "ig-order-status-unknown": (
-        Text("immunoglobulin order “{display}” has the status unknown and was not used: check whether the patient is "
+        Text("immunoglobulin order {display} has the status unknown and was not used: check whether the patient is "
              "already on substitution",
-             "immunglobulinordination “{display}” har status ukendt og er ikke brugt: tjek, om patienten allerede får "
+             "immunglobulinordination {display} har status ukendt og er ikke brugt: tjek, om patienten allerede får "
              "substitution"),
         Text("{n} immunoglobulin orders have the status unknown and were not used: check whether the patient is "
              "already on substitution",
              "{n} immunglobulinordinationer har status ukendt og er ikke brugt: tjek, om patienten allerede får "
              "substitution")),
     "ig-order-plan": (
-        Text("immunoglobulin (“{display}”) is only planned or proposed from {day}, not ordered: not used; check "
+        Text("immunoglobulin ({display}) is only planned or proposed from {day}, not ordered: not used; check "
              "whether the patient is already on substitution",
-             "immunglobulin (“{display}”) er kun planlagt eller foreslået fra {day}, ikke ordineret: ikke brugt; tjek, "
+             "immunglobulin ({display}) er kun planlagt eller foreslået fra {day}, ikke ordineret: ikke brugt; tjek, "
              "om patienten allerede får substitution"),
         Text("{n} immunoglobulin requests are only planned or proposed, not ordered: not used; check whether the "
              "patient is already on substitution",
              "{n} immunglobulinanmodninger er kun planlagt eller foreslået, ikke ordineret: ikke brugt; tjek, om "
              "patienten allerede får substitution")),
     "ig-statement-intended": (
-        Text("a medication record plans immunoglobulin (“{display}”) from {day} but does not say it was given: not "
+        Text("a medication record plans immunoglobulin ({display}) from {day} but does not say it was given: not "
              "used; check whether the patient is already on substitution",
-             "en medicinregistrering planlægger immunglobulin (“{display}”) fra {day}, men siger ikke, at det er "
+             "en medicinregistrering planlægger immunglobulin ({display}) fra {day}, men siger ikke, at det er "
              "givet: ikke brugt; tjek, om patienten allerede får substitution"),
         Text("{n} medication records plan immunoglobulin but do not say it was given: not used; check whether the "
              "patient is already on substitution",
              "{n} medicinregistreringer planlægger immunglobulin, men siger ikke, at det er givet: ikke brugt; tjek, "
              "om patienten allerede får substitution")),
     "statement-beside-halted-order": (
-        Text("a medication record says immunoglobulin (“{display}”) is taken since {day}, but its order of that day is "
+        Text("a medication record says immunoglobulin ({display}) is taken since {day}, but its order of that day is "
              "on hold or stopped: read as the order; check and update the record",
-             "en medicinregistrering siger, at immunglobulin (“{display}”) tages siden {day}, men ordinationen fra "
+             "en medicinregistrering siger, at immunglobulin ({display}) tages siden {day}, men ordinationen fra "
              "samme dag er i bero eller seponeret: læst som ordinationen; tjek og ret registreringen"),
         Text("{n} medication records say immunoglobulin is taken, but their orders of the same day are on hold or "
              "stopped: read as the orders; check and update the records",
              "{n} medicinregistreringer siger, at immunglobulin tages, men ordinationerne fra samme dag er i bero "
              "eller seponeret: læst som ordinationerne; tjek og ret registreringerne")),
     "statement-past-order-end": (
-        Text("a medication record says immunoglobulin (“{display}”) is still taken, but its order of the same start "
+        Text("a medication record says immunoglobulin ({display}) is still taken, but its order of the same start "
              "ended on {day}: read as still running; if the patient has stopped, end or update the record",
-             "en medicinregistrering siger, at immunglobulin (“{display}”) stadig tages, men ordinationen fra samme "
+             "en medicinregistrering siger, at immunglobulin ({display}) stadig tages, men ordinationen fra samme "
              "startdag sluttede {day}: læst som løbende; er behandlingen ophørt, så afslut eller ret registreringen"),
         Text("{n} medication records say immunoglobulin is still taken, but their orders of the same start have "
              "ended: read as still running; if the patient has stopped, end or update the records",
              "{n} medicinregistreringer siger, at immunglobulin stadig tages, men ordinationerne fra samme startdag er "
              "slut: læst som løbende; er behandlingen ophørt, så afslut eller ret registreringerne")),
     "therapy-undated": (
-        Text("the therapy “{display}” has a date with no day, so its high-risk window was not placed; record the day",
-             "behandlingen “{display}” har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
+        Text("the therapy {display} has a date with no day, so its high-risk window was not placed; record the day",
+             "behandlingen {display} har en dato uden dag, så dens højrisikoperiode er ikke placeret; registrér "
              "dagen"),
         Text("{n} CAR-T or bispecific records have a date with no day: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har en dato uden dag: deres perioder er ikke placeret; "
              "registrér dagene")),
     "therapy-date-unread": (
-        Text("the therapy “{display}” has a date that cannot be read as a day, so its high-risk window was not "
+        Text("the therapy {display} has a date that cannot be read as a day, so its high-risk window was not "
              "placed: if it was given after T0, the window and the stop date move; record the day as a date",
-             "behandlingen “{display}” har en dato, der ikke kan læses som en dag, så dens højrisikoperiode er ikke "
+             "behandlingen {display} har en dato, der ikke kan læses som en dag, så dens højrisikoperiode er ikke "
              "placeret: er den givet efter T0, flyttes perioden og seponeringsdatoen; registrér dagen som dato"),
         Text("{n} CAR-T or bispecific records have a date that cannot be read as a day: their windows were not "
              "placed, and if one was given after T0 the window and the stop date move; record the days as dates",
@@ -215,25 +216,25 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "er ikke placeret, og er en givet efter T0, flyttes perioden og seponeringsdatoen; registrér dagene som "
              "datoer")),
     "therapy-no-date": (
-        Text("the therapy “{display}” is recorded with no date, so its high-risk window was not placed; record the day",
-             "behandlingen “{display}” er registreret uden dato, så dens højrisikoperiode er ikke placeret; registrér "
+        Text("the therapy {display} is recorded with no date, so its high-risk window was not placed; record the day",
+             "behandlingen {display} er registreret uden dato, så dens højrisikoperiode er ikke placeret; registrér "
              "dagen"),
         Text("{n} CAR-T or bispecific records carry no date: their windows were not placed; record the days",
              "{n} CAR-T- eller bispecifik-registreringer har ingen dato: deres perioder er ikke placeret; registrér "
              "dagene")),
     "end-unread": (
-        Text("the planned end “{display}” of {what} cannot be read as a day: read as if it had no end date; "
+        Text("the planned end {display} of {what} cannot be read as a day: read as if it had no end date; "
              "record the end as a date",
-             "den planlagte slutdato “{display}” i {what} kan ikke læses som en dag: læst, som om den ingen "
+             "den planlagte slutdato {display} i {what} kan ikke læses som en dag: læst, som om den ingen "
              "slutdato har; registrér slutdatoen som dato"),
         Text("{n} orders or records have a planned end that cannot be read as a day: read as if they had no end date; "
              "record the ends as dates",
              "{n} ordinationer eller registreringer har en planlagt slutdato, der ikke kan læses som en dag: læst, "
              "som om de ingen slutdato har; registrér slutdatoerne som datoer")),
     "bsab-dose-stopped": (
-        Text("the bispecific dose “{display}” on {day} is recorded as stopped before it was complete: read as given, "
+        Text("the bispecific dose {display} on {day} is recorded as stopped before it was complete: read as given, "
              "its day can open the high-risk window; correct the record if none was given",
-             "den bispecifikke dosis “{display}” den {day} er registreret som afbrudt før afslutning: læst som givet, "
+             "den bispecifikke dosis {display} den {day} er registreret som afbrudt før afslutning: læst som givet, "
              "dens dag kan åbne højrisikoperioden; ret registreringen, hvis intet blev givet"),
         Text("{n} bispecific doses are recorded as stopped before they were complete: read as given; correct the "
              "records if none was given",
@@ -241,72 +242,72 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "hvis intet blev givet")),
     # a bispecific dose or CAR-T infusion recorded on hold or with status unknown: not known to be given, not T0
     "bsab-dose-not-known-given": (
-        Text("the bispecific dose “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+        Text("the bispecific dose {display} on {day} is not recorded as given (on hold, or status unknown): not used "
              "to date the window; record it as given if it was",
-             "den bispecifikke dosis “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): "
+             "den bispecifikke dosis {display} den {day} er ikke registreret som givet (i bero eller status ukendt): "
              "ikke brugt til at datere perioden; registrér den som givet, hvis den blev givet"),
         Text("{n} bispecific doses are not recorded as given (on hold, or status unknown): not used to date the "
              "window; record them as given if they were",
              "{n} bispecifikke doser er ikke registreret som givet (i bero eller status ukendt): ikke brugt til at "
              "datere perioden; registrér dem som givet, hvis de blev givet")),
     "car-t-not-known-given": (
-        Text("the CAR-T infusion “{display}” on {day} is not recorded as given (on hold, or status unknown): not used "
+        Text("the CAR-T infusion {display} on {day} is not recorded as given (on hold, or status unknown): not used "
              "as the infusion (T0); record it as given if cells were given",
-             "CAR-T-infusionen “{display}” den {day} er ikke registreret som givet (i bero eller status ukendt): ikke "
+             "CAR-T-infusionen {display} den {day} er ikke registreret som givet (i bero eller status ukendt): ikke "
              "brugt som infusionen (T0); registrér den som givet, hvis der blev givet celler"),
         Text("{n} CAR-T infusions are not recorded as given (on hold, or status unknown): not used as the infusion "
              "(T0); record them as given if cells were given",
              "{n} CAR-T-infusioner er ikke registreret som givet (i bero eller status ukendt): ikke brugt som "
              "infusionen (T0); registrér dem som givet, hvis der blev givet celler")),
     "bsab-stopped-not-given": (
-        Text("a bispecific dose on {day} is recorded as stopped with the reason “{display}”: read as none given, "
+        Text("a bispecific dose on {day} is recorded as stopped with the reason {display}: read as none given, "
              "not used; correct the record if some was given",
-             "en bispecifik dosis den {day} er registreret som afbrudt med årsagen “{display}”: læst som intet "
+             "en bispecifik dosis den {day} er registreret som afbrudt med årsagen {display}: læst som intet "
              "givet, ikke brugt; ret registreringen, hvis noget blev givet"),
         Text("{n} bispecific doses are recorded as stopped with a reason read as none given ({names}): not used; "
              "correct the records if some was given",
              "{n} bispecifikke doser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
              "brugt; ret registreringerne, hvis noget blev givet")),
     "bsab-order-not-started": (
-        Text("a bispecific order from {day} is recorded as stopped with the reason “{display}”: read as never "
+        Text("a bispecific order from {day} is recorded as stopped with the reason {display}: read as never "
              "started, not used; correct the record if a dose was given",
-             "en bispecifik ordination fra {day} er registreret som afbrudt med årsagen “{display}”: læst som aldrig "
+             "en bispecifik ordination fra {day} er registreret som afbrudt med årsagen {display}: læst som aldrig "
              "startet, ikke brugt; ret registreringen, hvis en dosis blev givet"),
         Text("{n} bispecific orders are recorded as stopped with a reason read as never started ({names}): not used; "
              "correct the records if a dose was given",
              "{n} bispecifikke ordinationer er registreret som afbrudt med en årsag læst som aldrig startet "
              "({names}): ikke brugt; ret registreringerne, hvis en dosis blev givet")),
     "car-t-stopped": (
-        Text("the CAR-T infusion “{display}” is recorded as stopped before it was complete: read as given (cells "
+        Text("the CAR-T infusion {display} is recorded as stopped before it was complete: read as given (cells "
              "were infused), its day is T0; correct the record if no cells were given",
-             "CAR-T-infusionen “{display}” er registreret som afbrudt før afslutning: læst som givet (celler blev "
+             "CAR-T-infusionen {display} er registreret som afbrudt før afslutning: læst som givet (celler blev "
              "infunderet), dens dag er T0; ret registreringen, hvis ingen celler blev givet"),
         Text("{n} CAR-T infusions are recorded as stopped before they were complete: read as given, their days date "
              "T0; correct the records if no cells were given",
              "{n} CAR-T-infusioner er registreret som afbrudt før afslutning: læst som givet, deres dage daterer T0; "
              "ret registreringerne, hvis ingen celler blev givet")),
     "car-t-stopped-not-given": (
-        Text("a CAR-T infusion on {day} is recorded as stopped with the reason “{display}”: read as no cells given, "
+        Text("a CAR-T infusion on {day} is recorded as stopped with the reason {display}: read as no cells given, "
              "not T0; correct the record if cells were given",
-             "en CAR-T-infusion den {day} er registreret som afbrudt med årsagen “{display}”: læst som ingen celler "
+             "en CAR-T-infusion den {day} er registreret som afbrudt med årsagen {display}: læst som ingen celler "
              "givet, ikke T0; ret registreringen, hvis der blev givet celler"),
         Text("{n} CAR-T infusions are recorded as stopped with a reason read as no cells given ({names}): not T0; "
              "correct the records if cells were given",
              "{n} CAR-T-infusioner er registreret som afbrudt med en årsag læst som ingen celler givet ({names}): "
              "ikke T0; ret registreringerne, hvis der blev givet celler")),
     "car-t-target-out-of-scope": (
-        Text("the CAR-T product “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
+        Text("the CAR-T product {display} is not directed at a B-cell or plasma-cell antigen: outside these "
              "criteria, no high-risk window was opened",
-             "CAR-T-produktet “{display}” er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse "
+             "CAR-T-produktet {display} er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse "
              "kriterier, ingen højrisikoperiode er åbnet"),
         Text("{n} CAR-T products are not directed at a B-cell or plasma-cell antigen: outside these criteria, no "
              "windows were opened",
              "{n} CAR-T-produkter er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for disse kriterier, "
              "ingen perioder er åbnet")),
     "bsab-target-out-of-scope": (
-        Text("the bispecific antibody “{display}” is not directed at a B-cell or plasma-cell antigen: outside these "
+        Text("the bispecific antibody {display} is not directed at a B-cell or plasma-cell antigen: outside these "
              "criteria, no high-risk window was opened",
-             "det bispecifikke antistof “{display}” er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for "
+             "det bispecifikke antistof {display} er ikke rettet mod et B-celle- eller plasmacelleantigen: uden for "
              "disse kriterier, ingen højrisikoperiode er åbnet"),
         Text("{n} bispecific antibodies are not directed at a B-cell or plasma-cell antigen: outside these criteria, no "
              "windows were opened",
@@ -320,22 +321,22 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("the planned dates of {n} draft orders could not be read: they were judged as starting today",
              "de planlagte datoer i {n} ordinationsudkast kunne ikke læses: de er vurderet som startende i dag")),
     "draft-date-partial": (
-        Text("a planned date of {what}, “{display}”, names no day: it was judged as starting today; check its "
+        Text("a planned date of {what}, {display}, names no day: it was judged as starting today; check its "
              "start and end",
-             "en planlagt dato i {what}, “{display}”, angiver ingen dag: den er vurderet som startende i dag; tjek "
+             "en planlagt dato i {what}, {display}, angiver ingen dag: den er vurderet som startende i dag; tjek "
              "start og slut"),
         Text("{n} draft orders have a planned date with no day: they were judged as starting today",
              "{n} ordinationsudkast har en planlagt dato uden dag: de er vurderet som startende i dag")),
     "ig-length-unread": (
-        Text("the immunoglobulin order of {day} has a length, “{display}”, that could not be read: it is taken as "
+        Text("the immunoglobulin order of {day} has a length, {display}, that could not be read: it is taken as "
              "running with no end; check when it ends",
-             "immunglobulinordinationen fra {day} har en længde, “{display}”, der ikke kunne læses: den er regnet som "
+             "immunglobulinordinationen fra {day} har en længde, {display}, der ikke kunne læses: den er regnet som "
              "løbende uden slut; tjek, hvornår den slutter"),
         Text("{n} immunoglobulin orders have a length that could not be read: taken as running with no end",
              "{n} immunglobulinordinationer har en længde, der ikke kunne læses: regnet som løbende uden slut")),
     "draft-length-unread": (
-        Text("the length “{display}” of {what} could not be read: no end date is suggested; check when it ends",
-             "længden “{display}” i {what} kunne ikke læses: der foreslås ingen slutdato; tjek, hvornår den slutter"),
+        Text("the length {display} of {what} could not be read: no end date is suggested; check when it ends",
+             "længden {display} i {what} kunne ikke læses: der foreslås ingen slutdato; tjek, hvornår den slutter"),
         Text("the lengths of {n} draft orders could not be read: no end dates are suggested",
              "længden af {n} ordinationsudkast kunne ikke læses: der foreslås ingen slutdatoer")),
     "bsab-end-unknown": (
@@ -381,9 +382,9 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     # a record other than a result sent with two statuses (an order active and stopped), `meta` not saying which copy
     # is the later: the copy read is named beside the other's status (`prefetch._withdrawn_over_result`)
     "copy-status-differs": (
-        Text("{what}{when} was also sent as “{display}”, with nothing saying which copy is the later: check which is "
+        Text("{what}{when} was also sent as {display}, with nothing saying which copy is the later: check which is "
              "valid",
-             "{what}{when} er også sendt som “{display}”, uden angivelse af, hvilken kopi der er den seneste: tjek, "
+             "{what}{when} er også sendt som {display}, uden angivelse af, hvilken kopi der er den seneste: tjek, "
              "hvilken der gælder"),
         Text("{n} records were also sent with another status, with nothing saying which copy is the later: check "
              "which is valid",
@@ -435,17 +436,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} M-protein results are not final yet: not used",
              "{n} M-komponentsvar er endnu ikke endelige: ikke brugt")),
     "unrecognised-code": (
-        Text("{what} “{display}”{when} was not recognised by its code: not used",
-             "{what} “{display}”{when} blev ikke genkendt på sin kode: ikke brugt"),
+        Text("{what} {display}{when} was not recognised by its code: not used",
+             "{what} {display}{when} blev ikke genkendt på sin kode: ikke brugt"),
         Text("{names}: codes not recognised", "{names}: koder ikke genkendt")),
     "code-system-unknown": (
-        Text("{what}{when} has the code “{display}”, in a code system not recognised: not used",
-             "{what}{when} har koden “{display}” i et kodesystem, der ikke genkendes: ikke brugt"),
+        Text("{what}{when} has the code {display}, in a code system not recognised: not used",
+             "{what}{when} har koden {display} i et kodesystem, der ikke genkendes: ikke brugt"),
         Text("{names}: codes in systems not recognised, not used",
              "{names}: koder i kodesystemer, der ikke genkendes, ikke brugt")),
     "code-wrong-system": (
-        Text("{what}{when} has the code “{display}”, which the value sets hold only under another code system: not used",
-             "{what}{when} har koden “{display}”, som værdisættene kun har under et andet kodesystem: ikke brugt"),
+        Text("{what}{when} has the code {display}, which the value sets hold only under another code system: not used",
+             "{what}{when} har koden {display}, som værdisættene kun har under et andet kodesystem: ikke brugt"),
         Text("{names}: codes the value sets hold only under another code system, not used",
              "{names}: koder, som værdisættene kun har under et andet kodesystem, ikke brugt")),
     "unresolved-medication": (
@@ -479,14 +480,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} IgG values not larger than their IgG M-protein were not used",
              "{n} IgG-værdier, der ikke er større end deres IgG-M-komponent, er ikke brugt")),
     "igg-unreadable": (
-        Text("IgG “{display}”{when} could not be read (no number, no readable unit or no date): not used",
-             "IgG “{display}”{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
+        Text("IgG {display}{when} could not be read (no number, no readable unit or no date): not used",
+             "IgG {display}{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
         Text("{n} IgG results could not be read (no number, no readable unit or no date): not used",
              "{n} IgG-svar kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt")),
     "m-protein-unreadable": (
-        Text("M-protein “{display}”{when} could not be read as an amount (a number with a unit, a trace or not "
+        Text("M-protein {display}{when} could not be read as an amount (a number with a unit, a trace or not "
              "detected): not subtracted",
-             "M-komponent “{display}”{when} kunne ikke læses som en mængde (et tal med enhed, spor eller ikke påvist): "
+             "M-komponent {display}{when} kunne ikke læses som en mængde (et tal med enhed, spor eller ikke påvist): "
              "ikke trukket fra"),
         Text("{n} M-protein results could not be read as an amount: not subtracted",
              "{n} M-komponentsvar kunne ikke læses som en mængde: ikke trukket fra")),
@@ -516,9 +517,9 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("medication records and microbiology reports could not be had: not checked",
              "medicinregistreringer og mikrobiologisvar kunne ikke hentes: ikke tjekket")),
     "culture-text-unread": (
-        Text("a culture ({day}) has a result the rules cannot read (“{display}”): no verified infection counted from "
+        Text("a culture ({day}) has a result the rules cannot read ({display}): no verified infection counted from "
              "it; read the result yourself",
-             "en dyrkning ({day}) har et svar, reglerne ikke kan læse (“{display}”): ingen verificeret infektion talt "
+             "en dyrkning ({day}) har et svar, reglerne ikke kan læse ({display}): ingen verificeret infektion talt "
              "med ud fra den; læs selv svaret"),
         Text("{n} cultures have a result the rules cannot read ({names}): no verified infection counted from them; "
              "read the results yourself",
@@ -536,84 +537,84 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} birth dates are after the CAR-T or bsAb therapy: not used; check them",
              "{n} fødselsdatoer ligger efter CAR-T- eller bsAb-behandlingen: ikke brugt; tjek dem")),
     "date-partial": (
-        Text("the date “{display}” of {what} names no day: read as {day}; check it",
-             "datoen “{display}” i {what} angiver ingen dag: læst som {day}; tjek den"),
+        Text("the date {display} of {what} names no day: read as {day}; check it",
+             "datoen {display} i {what} angiver ingen dag: læst som {day}; tjek den"),
         Text("{n} dates name no day (a month or a year only): each read as one day; check them",
              "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
     "infection-undated": (
-        Text("infection “{display}” has no usable date: not counted; record its onset",
-             "infektion “{display}” har ingen brugbar dato: ikke talt med; registrér debutdatoen"),
+        Text("infection {display} has no usable date: not counted; record its onset",
+             "infektion {display} har ingen brugbar dato: ikke talt med; registrér debutdatoen"),
         Text("{n} infections have no usable date: not counted; record their onset",
              "{n} infektioner har ingen brugbar dato: ikke talt med; registrér debutdatoen")),
     "infection-severity-not-read": (
-        Text("the severity “{display}” of an infection ({day}) is not coded: not read",
-             "sværhedsgraden “{display}” af en infektion ({day}) er ikke kodet: ikke læst"),
+        Text("the severity {display} of an infection ({day}) is not coded: not read",
+             "sværhedsgraden {display} af en infektion ({day}) er ikke kodet: ikke læst"),
         Text("{n} infections have a severity that is not coded: not read",
              "{n} infektioner har en sværhedsgrad, der ikke er kodet: ikke læst")),
     "infection-unconfirmed": (
-        Text("infection “{display}” ({day}) is not confirmed: not counted",
-             "infektion “{display}” ({day}) er ikke bekræftet: ikke talt med"),
+        Text("infection {display} ({day}) is not confirmed: not counted",
+             "infektion {display} ({day}) er ikke bekræftet: ikke talt med"),
         Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
     "culture-not-final": (
-        Text("a culture ({day}) names a bacterium grown (“{display}”) but is not final yet: not counted; check the "
+        Text("a culture ({day}) names a bacterium grown ({display}) but is not final yet: not counted; check the "
              "final result",
-             "en dyrkning ({day}) nævner vækst af en bakterie (“{display}”), men er endnu ikke endelig: ikke talt med; "
+             "en dyrkning ({day}) nævner vækst af en bakterie ({display}), men er endnu ikke endelig: ikke talt med; "
              "tjek det endelige svar"),
         Text("{n} cultures name a bacterium grown but are not final yet: not counted; check the final results",
              "{n} dyrkninger nævner vækst af en bakterie, men er endnu ikke endelige: ikke talt med; tjek de "
              "endelige svar")),
     "culture-negative-names-growth": (
-        Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown (“{display}”): "
+        Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown ({display}): "
              "not counted; check the result",
-             "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie (“{display}”): ikke talt "
+             "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie ({display}): ikke talt "
              "med; tjek svaret"),
         Text("{n} cultures interpreted negative name a bacterium grown: not counted; check the results",
              "{n} dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene")),
     "culture-note-names-growth": (
-        Text("a culture ({day}) names a bacterium grown only in a comment (“{display}”): not counted; check the "
+        Text("a culture ({day}) names a bacterium grown only in a comment ({display}): not counted; check the "
              "result",
-             "en dyrkning ({day}) nævner kun vækst af en bakterie i en kommentar (“{display}”): ikke talt med; tjek "
+             "en dyrkning ({day}) nævner kun vækst af en bakterie i en kommentar ({display}): ikke talt med; tjek "
              "svaret"),
         Text("{n} cultures name a bacterium grown only in a comment: not counted; check the results",
              "{n} dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene")),
     "culture-result-names-earlier": (
-        Text("a culture ({day}) names a bacterium only in what is read as an earlier finding (“{display}”): not "
+        Text("a culture ({day}) names a bacterium only in what is read as an earlier finding ({display}): not "
              "counted; check the result",
-             "en dyrkning ({day}) nævner kun en bakterie i det, der læses som et tidligere fund (“{display}”): ikke "
+             "en dyrkning ({day}) nævner kun en bakterie i det, der læses som et tidligere fund ({display}): ikke "
              "talt med; tjek svaret"),
         Text("{n} cultures name a bacterium only in what is read as an earlier finding: not counted; check the "
              "results",
              "{n} dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: ikke talt med; tjek "
              "svarene")),
     "culture-positive-says-none": (
-        Text("a culture ({day}) is interpreted positive, but its text says nothing grew (“{display}”): counted as "
+        Text("a culture ({day}) is interpreted positive, but its text says nothing grew ({display}): counted as "
              "positive; check the result",
-             "en dyrkning ({day}) er tolket positiv, men teksten siger, at intet voksede (“{display}”): talt som "
+             "en dyrkning ({day}) er tolket positiv, men teksten siger, at intet voksede ({display}): talt som "
              "positiv; tjek svaret"),
         Text("{n} cultures interpreted positive say in their text that nothing grew: counted; check the results",
              "{n} dyrkninger tolket positive siger i teksten, at intet voksede: talt med; tjek svarene")),
     "culture-fields-disagree": (
         Text("a culture ({day}) says in one field that nothing grew and names a bacterium grown in another "
-             "(“{display}”): counted as grown; check the result",
+             "({display}): counted as grown; check the result",
              "en dyrkning ({day}) siger i ét felt, at intet voksede, og nævner vækst af en bakterie i et andet "
-             "(“{display}”): talt som vækst; tjek svaret"),
+             "({display}): talt som vækst; tjek svaret"),
         Text("{n} cultures say in one field that nothing grew and name a bacterium grown in another: counted as "
              "grown; check the results",
              "{n} dyrkninger siger i ét felt, at intet voksede, og nævner vækst af en bakterie i et andet: talt som "
              "vækst; tjek svarene")),
     "infection-not-counted": (
-        Text("infection “{display}” ({day}) has no bacterial code or matching positive culture: not counted",
-             "infektion “{display}” ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),
+        Text("infection {display} ({day}) has no bacterial code or matching positive culture: not counted",
+             "infektion {display} ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),
         Text("{n} infections without a bacterial code or matching positive culture were not counted",
              "{n} infektioner uden bakteriel kode eller passende positiv dyrkning er ikke talt med")),
     "infection-not-bacterial": (
-        Text("infection “{display}” ({day}) is viral or fungal: not counted",
-             "infektion “{display}” ({day}) er viral eller svampebetinget: ikke talt med"),
+        Text("infection {display} ({day}) is viral or fungal: not counted",
+             "infektion {display} ({day}) er viral eller svampebetinget: ikke talt med"),
         Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner er ikke "
              "talt med")),
     "type-not-read": (
-        Text("{what} “{display}”{when} is a kind of record the rules do not read: seen, not used",
-             "{what} “{display}”{when} er en type registrering, reglerne ikke læser: set, ikke brugt"),
+        Text("{what} {display}{when} is a kind of record the rules do not read: seen, not used",
+             "{what} {display}{when} er en type registrering, reglerne ikke læser: set, ikke brugt"),
         Text("{names}: kinds of record the rules do not read, not used",
              "{names}: registreringstyper, reglerne ikke læser, ikke brugt")),
     "culture-contaminant": (
@@ -733,7 +734,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
             note = found[0]
             shown = min(DISPLAY_LIMIT.get(kind, 40), display_limit or DISPLAY_LIMIT.get(kind, 40))
             parts.append(one_line(note.kind, lang, note.source, shown_display(note, shown),
-                                  note_day(note) or "?", note.threshold, on_substitution))
+                                  note_day(note) or "?", note.threshold, on_substitution, note.record_words))
         else:
             parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
                                                                                      display_limit=display_limit)))
@@ -765,7 +766,8 @@ def shown_display(note: DataNote, limit: int) -> str:
 def names(notes: list[DataNote], lang: str, shown: int = 1, display_limit: int | None = None) -> str:
     """The first few notes' displays, escaped, and how many more: several codes not recognised are
     each worth naming (one may be the Ig order the patient is on), not only counting."""
-    quoted = [f"“{escape(n.display, min(DISPLAY_LIMIT.get(n.kind, 40), display_limit or DISPLAY_LIMIT.get(n.kind, 40)))}”"
+    quoted = [named(as_written(n.display, n.record_words),
+                    min(DISPLAY_LIMIT.get(n.kind, 40), display_limit or DISPLAY_LIMIT.get(n.kind, 40)), escape)
               if n.display else what(n.source, lang) for n in notes[:shown]]
     rest = len(notes) - len(quoted)
     if rest:
@@ -784,10 +786,17 @@ def texts(kind: str, on_substitution: bool = False) -> tuple[Text, Text]:
     return ON_SUBSTITUTION_TEXT.get(kind, NOTE_TEXT[kind]) if on_substitution else NOTE_TEXT[kind]
 
 
+def as_written(display: str, record_words: bool) -> str:
+    """A note's display as `values.named` takes it: the record's words (`DataNote.record_words`, which survives a
+    note's JSON) a `RecordText` again, quoted there; the service's own naming (an INN, a code) plain."""
+    return RecordText(display) if record_words else display
+
+
 def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None,
-             on_substitution: bool = False) -> str:
+             on_substitution: bool = False, record_words: bool = False) -> str:
     """One note of a kind in `lang` (the caller escapes `display` for its medium; `source`, the
-    noted resource's reference, is only named by its type, in our words)."""
+    noted resource's reference, is only named by its type, in our words). `record_words`: the display is the
+    record's own words, quoted by `values.named` as a card quotes them; no template quotes it itself."""
     if kind.startswith("igg-") and lang == "da":
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     elif kind == "m-protein-not-igg":  # the type in words; a figure of our own ("IgA 15.0 g/L") with the decimal comma
@@ -802,11 +811,16 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
         display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
     return template.format(what=what(source, lang), when=f" ({day})" if known else "",
-                                           display=display, day=day or "?", n=1,
-                                           threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
+                           display=named(as_written(display, record_words), len(display), _as_shown), day=day or "?", n=1,
+                           threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
 
 
 _NO_DAY = re.compile(r"[0-9]{4}(-[0-9]{2})?")
+
+
+def _as_shown(value: object, limit: int) -> str:
+    """A display the caller has already escaped and cut for its medium, as it is."""
+    return str(value)
 
 
 def note_day(note: DataNote) -> str:
@@ -822,6 +836,6 @@ def what(source: str, lang: str) -> str:
 
 def describe(note: DataNote) -> str:
     """A note in full, for the explanation page and the replay output (plain text)."""
-    about = f" “{note.display}”" if note.display else ""
+    about = f" {named(as_written(note.display, note.record_words), len(note.display), _as_shown)}" if note.display else ""
     when = f" ({note_day(note)})" if note.day else ""
     return f"{note.source}{about}{when}: {note.message or note.kind}"

@@ -246,8 +246,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["unknown_records"] = str(v["unknown_records"])
     if v.get("therapy_date_as_recorded"):  # a therapy dated by its month or year only: as written, no day invented
         p["therapy_date"] = text(v["therapy_date_as_recorded"], 20)
-    if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10")
-        p["therapy_recorded"] = text(v["therapy_recorded"], 40)
+    if v.get("therapy_recorded") is not None:  # a therapy's date as recorded, naming no day ("2025-10"): always the
+        # record's words (`UndatedTherapy.recorded`, as written), quoted by `named` as any other (an advice's values
+        # are read back from JSON on the page, where a `RecordText` would be plain again: decided by the field)
+        p["therapy_recorded"] = named(RecordText(v["therapy_recorded"]), 40, text)
     if v.get("therapy_status"):  # a dose or infusion not recorded as given: its FHIR status in words
         p["therapy_status"] = THERAPY_STATUS.get(str(v["therapy_status"]), THERAPY_STATUS["unknown"])(lang)
     if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet")

@@ -427,11 +427,12 @@ class FactBuilder:
                     raise
                 shown = str(value).strip()[:80]  # cut on the card with "…" (`DISPLAY_LIMIT`)
                 self._notes.append(DataNote("end-unread", reference_of(r), f"planned end {shown!r} cannot be read as a "
-                                            "day: read as having no end date", shown))
+                                            "day: read as having no end date", shown, record_words=True))
                 return None
         day = to_local_date(value, self.tz, allow_partial=True, partial_as_last_day=True)
         self._notes.append(DataNote("date-partial", reference_of(r), f"planned end {value!r} names no day: read as "
-                                    "its last day (the longest the order or record can run)", str(value), day))
+                                    "its last day (the longest the order or record can run)", str(value), day,
+                                    record_words=True))
         return day, True
 
     # -- per resource type: the reference is made only for the few resources that are used ----
@@ -441,7 +442,8 @@ class FactBuilder:
         first = to_local_date(birth, self.tz, allow_partial=True) if born is not None and _partial(birth) else None
         if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
             self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
-                                        "its last day (the youngest the patient can be)", str(birth), born))
+                                        "its last day (the youngest the patient can be)", str(birth), born,
+                                        record_words=True))
         deceased, died = r.get("deceasedBoolean") is True, None
         if r.get("deceasedDateTime") is not None:
             died = self._date(r["deceasedDateTime"], allow_partial=True)

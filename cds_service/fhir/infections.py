@@ -18,6 +18,7 @@ from cql_like_rules.facts import (
     Diagnosis,
     Infection,
     Organism,
+    RecordText,
 )
 from cql_like_rules.record_words import (
     only_defers,
@@ -85,7 +86,8 @@ def _culture_not_final(b: FactBuilder, r: Mapping[str, Any], entry: Entry, statu
         shown = culture.organism or _str(r.get("valueString")) or _concept_text(r.get("valueCodeableConcept"))
         b._notes.append(DataNote("culture-not-final", reference_of(r), f"culture with status '{status}' names a "
                                     "bacterium grown: not a final result, not counted", (shown or "?")[:80],
-                                    culture.date))
+                                    culture.date, record_words=isinstance(shown, RecordText) or bool(
+                                        shown and not culture.organism)))
         b._cultures_not_final[reference_of(r)] = sample_keys(r)
 
 
@@ -101,7 +103,7 @@ def _superseded_cultures(b: FactBuilder, cultures: list[Culture], used: Mapping[
         if final is not None:
             b._notes[i] = DataNote("culture-superseded", note.source, f"culture not final, superseded by the "
                                       f"final result {final} of the same sample: not counted", note.display,
-                                      note.day)
+                                      note.day, record_words=note.record_words)
 
 
 def _interpretation_in_words(b: FactBuilder, r: Mapping[str, Any]) -> str:
@@ -213,7 +215,7 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
         if verdict == "bacterial" else [o for _, o in coded]
     # several texts (a component's, a note's) shown on one line: "Vækst / Staphylococcus aureus"
     organism = (_concept_text(shown[0])[:60] if shown else "") \
-        or " / ".join(line.strip() for line in text.splitlines() if line.strip())[:60]
+        or RecordText(" / ".join(line.strip() for line in text.splitlines() if line.strip())[:60])
     if not entry.get("fungal_only"):
         # whether the text says nothing grew matters only beside a positive interpretation: read only then
         said_none = interpretation == "positive" and bool(text.strip()) and not coded \
@@ -222,7 +224,7 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
         if noted and interpretation != "negative" and not (positive and bacterial):
             b._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
                                         "grown, but the result does not: a comment, not counted",
-                                        " / ".join(notes)[:60], day))
+                                        " / ".join(notes)[:60], day, record_words=True))
         elif unread:
             name = (_concept_text(r.get("code")) or entry.display or "").strip()
             shown_text = " / ".join(line.strip() for line in value_text.splitlines() if line.strip())
@@ -230,7 +232,8 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
                                         "organism the value sets know and no growth or no-growth word (or only "
                                         "'nothing else grew'): not read, "
                                         "not counted as a verified infection; the clinician reads the result",
-                                        f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day))
+                                        f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day,
+                                        record_words=True))
         elif interpretation != "negative" and not (positive and bacterial) \
                 and bacterial_verdict(read(*value_parts).earlier) == "bacterial":
             # the result names a bacterium only in what it reads as a history ("Tidligere vækst af S. aureus",
@@ -238,7 +241,7 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
             # påvist"): not counted, never silently; the clinician reads whether it is this culture's
             b._notes.append(DataNote("culture-result-names-earlier", reference_of(r), "the result names a "
                                         "bacterium only in a statement read as about an earlier culture: not "
-                                        "counted", " / ".join(value_parts)[:120], day))
+                                        "counted", " / ".join(value_parts)[:120], day, record_words=True))
     if growth.contradicted and positive and bacterial and not interpretation and not coded:
         # one text says nothing grew ("Vækst": "Ingen"), another names a bacterium ("Mikroorganisme": "Escherichia
         # coli"): each its own statement, the organism identified is read as grown; the clinician sees both
@@ -359,10 +362,11 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         return None
     if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
-                                    f"day: read as its first day ({display[:40]})", str(when)[:10], onset))
+                                    f"day: read as its first day ({display[:40]})", str(when)[:10], onset,
+                                    record_words=True))
     elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
-                                    f"dated by its recordedDate ({display[:40]})", in_words, onset))
+                                    f"dated by its recordedDate ({display[:40]})", in_words, onset, record_words=True))
     entry = infection or other
     assert entry is not None  # a malignancy returned above
     severe = bool(entry.get("severe")) or "severity-severe" in b.t.sets_of(r.get("severity"))

@@ -356,7 +356,7 @@ def _not_given_reason(r: Mapping[str, Any]) -> str:
             said = (_concept_text(c) + " " + " ".join(
                 str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict))).strip()
             if says_not_given(said):
-                return said
+                return RecordText(said)
     return ""
 
 

@@ -328,7 +328,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             except DataError:
                 day = None
             shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
-            b._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day))
+            b._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day,
+                                     record_words=not shown.startswith("—")))  # "—": no value, our sign
             return None
     mprot = sets.get("m-protein")
     if mprot is not None:
@@ -340,7 +341,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             # "type unknown" asked for an immunofixation the record answers).
             day = _when(b, r)
             b._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
-                                        display=_value_as_sent(r), day=day))
+                                        display=_value_as_sent(r), day=day,
+                                        record_words=_value_as_sent(r) != "—"))
             isotype = _m_protein_isotype(b, r, mprot)
             return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
                                                      m_protein_text=_value_as_sent(r)[:40])) if isotype else None

@@ -17,6 +17,7 @@ from cql_like_rules.facts import (
     DataNote,
     IgAdministration,
     IgCourse,
+    RecordText,
     UndatedTherapy,
 )
 from cql_like_rules.targets import in_scope_target
@@ -74,18 +75,21 @@ def _undated_therapy(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str,
                                         unreadable=unreadable and bool(recorded), written=b._written(r)))
     what = "CAR-T infusion" if kind == "car-t-product" else "bispecific start"
     name = drug[:28] + ("…" if len(drug) > 28 else "")
+    words = isinstance(drug, RecordText) or not name  # the therapy's text as written, or only its date as written
     if not recorded:  # a different fault from a date with no day: there is no date to correct, only one to add
         b._notes.append(DataNote("therapy-no-date", reference_of(r), f"{what} recorded with no date at all: its "
-                                    "window could not be placed, not used as an index event", name))
+                                    "window could not be placed, not used as an index event", name,
+                                    record_words=isinstance(drug, RecordText)))
         return
     if unreadable:  # "18-11-2025" may name a day plainly to a reader: not "no day", a date in no form read
         b._notes.append(DataNote("therapy-date-unread", reference_of(r), f"{what} dated {recorded[:40]!r}, "
                                     "not a date that can be read: its window could not be placed, not used as an "
-                                    "index event", f"{name}, {_cut(recorded, 20)}" if name else _cut(recorded, 20)))
+                                    "index event", f"{name}, {_cut(recorded, 20)}" if name else _cut(recorded, 20),
+                                    record_words=words))
         return
     b._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                 "no day: its window could not be placed, not used as an index event",
-                                f"{name}, {recorded[:20]}" if name else recorded[:20], earliest))
+                                f"{name}, {recorded[:20]}" if name else recorded[:20], earliest, record_words=words))
 
 
 def _bsab_drug(b: FactBuilder, entry: Entry, concept: Any) -> str:
@@ -460,7 +464,7 @@ def _medication_request(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     unread = b._length_unread(r) if end is None else ""
     if unread:  # a length nobody could read leaves the course open-ended: said, not silently assumed
         b._notes.append(DataNote("ig-length-unread", reference_of(r), f"its length {unread!r} cannot be read; "
-                                    "the course is taken as running with no end", unread, start))
+                                    "the course is taken as running with no end", unread, start, record_words=True))
     if not plan and _other_indication(b, r, start):
         return "ig_other_use", IgCourse(start, course_status, reference_of(r), end,
                                         PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""), authored)

@@ -885,8 +885,10 @@ def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
         what = kind
         if kind in NOTE_TEXT:
             limit = note.get("threshold")
+            # a note stored before `record_words` was kept quoted its display whatever it was: shown as it was then
             what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
-                            float(limit) if isinstance(limit, (int, float)) else None, on_substitution)
+                            float(limit) if isinstance(limit, (int, float)) else None, on_substitution,
+                            note.get("record_words", True) is not False)
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")

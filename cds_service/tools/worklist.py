@@ -82,7 +82,7 @@ CHECK_NOTES = frozenset(kind for kind, (one, _) in NOTE_TEXT.items() if "check w
 def check_text(notes: Iterable[DataNote], lang: str = "en") -> str:
     """The `CHECK_NOTES` among a card's data notes, each in the card's words (plain text, for a list or a CSV)."""
     found = sorted((n for n in notes if n.kind in CHECK_NOTES), key=lambda n: (rank(n.kind), n.source))
-    return "; ".join(one_line(n.kind, lang, n.source, n.display, note_day(n) or "?", n.threshold)
+    return "; ".join(one_line(n.kind, lang, n.source, n.display, note_day(n) or "?", n.threshold, record_words=n.record_words)
                      for n in found)
 
 

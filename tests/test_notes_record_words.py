@@ -1,0 +1,123 @@
+"""A data note quotes its display only when it is the record's own words, as a card does (`values.named`).
+
+Before, every note template wrote its display in quotes, so a note quoted a name of the service's as if the EHR had
+written it: "The therapy “teclistamab” is recorded with no date" (the value set's INN of a record coded only by
+ATC), "Immunoglobulin order “J06BA02” has the status unknown" (a code). The mark that a display is the record's
+words travels as data on the note (`DataNote.record_words`), so the explanation page, which reads the note back from
+its JSON snapshot, quotes as the card does; a snapshot stored before the mark existed shows its notes as it did then.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+import pytest
+
+from cds_service.fhir.request import parse_hook_request
+from cds_service.http.explain_page import render_page
+from cds_service.pipeline import answer_local
+from cds_service.records.snapshot import Snapshot, payload, read_payload
+from cds_service.tools.replay import request_from_bundle
+
+from .test_therapy_no_date import undated
+from .test_therapy_undated import AT, RUNTIME, SUBJECT, cards, chart, given, procedure
+
+NOW = datetime(2026, 1, 10, 11, 30, tzinfo=timezone.utc)
+ATC = "http://www.whocc.no/atc"
+DATED_CAR_T = procedure("cart-dated", performedDateTime="2025-12-01")
+# a teclistamab dose recorded with no date, coded by ATC only: "teclistamab" is the value set's name, not the record's
+TEC_NO_DATE = {**undated(given(), "effectiveDateTime"), "id": "tec-dose",
+               "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01FX24"}]}}
+# an immunoglobulin dose with no date whose record names it "Privigen": the record's words
+IVIG_NO_DATE = {"resourceType": "MedicationAdministration", "id": "ivig-dose", "status": "completed", "subject": SUBJECT,
+                "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "J06BA02"}], "text": "Privigen"}}
+# an immunoglobulin order with the status unknown, coded by ATC only: the note can name only its code
+IVIG_STATUS_UNKNOWN = {"resourceType": "MedicationRequest", "id": "ivig-order", "status": "unknown", "intent": "order",
+                       "subject": SUBJECT, "authoredOn": "2026-01-02",
+                       "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "J06BA02"}]}}
+
+SAYS = {
+    "en": ("*The therapy teclistamab is recorded with no date, so its high-risk window was not placed",
+           "An immunoglobulin dose (“Privigen”) recorded with no date was not used"),
+    "da": ("*Behandlingen teclistamab er registreret uden dato, så dens højrisikoperiode er ikke placeret",
+           "En immunglobulindosis (“Privigen”) registreret uden dato er ikke brugt"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_note_quotes_the_records_words_and_not_the_services_name(lang: str) -> None:
+    [card] = cards(chart(DATED_CAR_T, TEC_NO_DATE), lang)
+    assert SAYS[lang][0] in card["detail"], card["detail"]
+    assert "“teclistamab”" not in card["detail"]
+    [card] = cards(chart(DATED_CAR_T, IVIG_NO_DATE), lang)
+    assert SAYS[lang][1][0].upper() + SAYS[lang][1][1:] in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, says", [
+    ("en", "Immunoglobulin order J06BA02 has the status unknown and was not used"),
+    ("da", "Immunglobulinordination J06BA02 har status ukendt og er ikke brugt"),
+])
+def test_a_note_naming_a_code_does_not_quote_it(lang: str, says: str) -> None:
+    [card] = cards(chart(DATED_CAR_T, IVIG_STATUS_UNKNOWN), lang)
+    assert says in card["detail"], card["detail"]
+
+
+def stored(lang: str, *resources: dict[str, Any]) -> dict[str, Any]:
+    """The explanation snapshot of a chart's one card, as the page reads it back from its JSON."""
+    request = parse_hook_request(request_from_bundle(chart(*resources)), "patient-view")
+    answer = answer_local(request, RUNTIME, lang=lang, today=AT)
+    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
+    assert data is not None
+    return data
+
+
+def note_rows(data: dict[str, Any], lang: str) -> list[str]:
+    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    [table] = re.findall(r'<table id="notes">(.*?)</table>', page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", cells[0]))
+            for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in table.split("<tr>")) if cells]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_quotes_a_note_as_the_card_does_after_its_json(lang: str) -> None:
+    data = stored(lang, DATED_CAR_T, TEC_NO_DATE, IVIG_NO_DATE)
+    shown = " | ".join(note_rows(data, lang))
+    therapy, dose = SAYS[lang]
+    assert therapy.lstrip("*").lower() in shown.lower() and dose.lower() in shown.lower(), shown
+    assert "“teclistamab”" not in shown
+
+
+def test_a_snapshot_stored_before_the_mark_shows_its_notes_as_it_did() -> None:
+    """A note stored without `record_words` was shown quoted whatever its display: the page still renders it so."""
+    data = stored("en", DATED_CAR_T, TEC_NO_DATE)
+    for note in data["notes"]:
+        note.pop("record_words")
+    shown = " | ".join(note_rows(data, "en"))
+    assert "the therapy “teclistamab” is recorded with no date" in shown.lower(), shown
+
+
+def test_no_template_quotes_a_display_or_a_therapy_date_itself() -> None:
+    """`values.named` quotes the record's words, once; a template that quoted them too would quote them twice, and one
+    that quoted a name of the service's would pass it off as the record's."""
+    import inspect
+
+    from cds_service.cards import notes
+    from cql_like_rules import catalogue
+
+    assert "“{display}”" not in inspect.getsource(notes)
+    assert "“{therapy_recorded}”" not in inspect.getsource(catalogue)
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Not checked: Tisagenlecleucel is dated “2025-10”, with no day: record the day it was given"),
+    ("da", "Ikke vurderet: Tisagenlecleucel er dateret “2025-10” uden dag: registrér dagen, den blev givet"),
+])
+def test_a_therapy_dated_by_its_month_is_quoted_once(lang: str, summary: str) -> None:
+    [card] = cards(chart(given()), lang)
+    assert card["summary"] == summary
+    assert "“2025-10”" in card["detail"] and "““" not in card["detail"] + card["summary"], card["detail"]
