@@ -211,6 +211,13 @@ class UndatedTherapy:
     held_under: str = field(default="", metadata=TRACED_IF_SET)
     # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
     written: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    # `drug` is the record's name (a `RecordText`), not the product's INN: the explanation page, which reads the fact
+    # back from JSON, quotes it as the card does; set by itself from the type
+    drug_as_written: bool = field(default=False, metadata=PAGE_ONLY)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.drug, RecordText) and not self.drug_as_written:
+            object.__setattr__(self, "drug_as_written", True)
 
 
 @dataclass(frozen=True)

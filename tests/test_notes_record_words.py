@@ -121,3 +121,30 @@ def test_a_therapy_dated_by_its_month_is_quoted_once(lang: str, summary: str) ->
     [card] = cards(chart(given()), lang)
     assert card["summary"] == summary
     assert "“2025-10”" in card["detail"] and "““" not in card["detail"] + card["summary"], card["detail"]
+
+
+NAMED_ONLY_BY_TEXT = {**undated(procedure(), "performedDateTime"), "id": "cart-nodate"}  # coded, its name the record's
+
+
+def therapy_rows(lang: str, *resources: dict[str, Any], strip: str = "") -> dict[str, str]:
+    """The explanation page's facts table (from the snapshot's JSON): each row's details by its source."""
+    data = stored(lang, *resources)
+    if strip:
+        for fact in data["facts"].get("undated_therapies") or []:
+            fact.pop(strip, None)
+    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    [table] = re.findall(r'<table id="facts">(.*?)</table>', page, re.S)
+    cells = [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in row]
+    return {row[-1]: row[2] for row in cells}
+
+
+@pytest.mark.parametrize("lang, drug", [("en", "drug"), ("da", "lægemiddel")])
+def test_the_page_quotes_a_therapys_name_as_written_and_not_its_inn(lang: str, drug: str) -> None:
+    """The page quoted only `display` and an M-protein's text: the drug of a therapy with no date read "drug:
+    CAR-T-celleterapi" (the record's name, written as if it were the service's) beside "drug: teclistamab"."""
+    rows = therapy_rows(lang, DATED_CAR_T, TEC_NO_DATE, NAMED_ONLY_BY_TEXT)
+    assert f"{drug}: “CAR-T-celleterapi”" in rows["Procedure/cart-nodate"], rows
+    assert f"{drug}: teclistamab" in rows["MedicationAdministration/tec-dose"], rows
+    old = therapy_rows(lang, DATED_CAR_T, NAMED_ONLY_BY_TEXT, strip="drug_as_written")  # stored before the mark
+    assert f"{drug}: CAR-T-celleterapi" in old["Procedure/cart-nodate"], old

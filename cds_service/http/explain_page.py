@@ -27,13 +27,13 @@ import orjson
 from cql_like_rules import Parameters, RuleSet
 from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, reads_on_substitution,
                                       situation)
-from cql_like_rules.facts import facts_from_json
+from cql_like_rules.facts import RecordText, facts_from_json
 from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import NOTE_TEXT, one_line, rank
-from ..cards.values import KIND, LOOKS_LIKE, days, g_l, months, threshold, years
+from ..cards.values import KIND, LOOKS_LIKE, days, g_l, months, named, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import DOSE_COURSES, Snapshot
@@ -353,7 +353,7 @@ PARAMETER_LABELS: dict[str, Text] = {
     "unknown_system_therapy_card": Text("card for a therapy in an unknown code system", "kort for behandling i ukendt kodesystem"),
     "unknown_system_draft_card": Text("card for a draft in an unknown code system", "kort for udkast i ukendt kodesystem"),
 }
-SKIPPED_FIELDS = {"source", "identifiers"}
+SKIPPED_FIELDS = {"source", "identifiers", "drug_as_written"}  # drug_as_written: shown as the drug's quotes
 # A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
 # ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
 G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
@@ -796,7 +796,23 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
 
 # Fact fields that hold the record's own words (a name or text as the EHR wrote it): quoted wherever shown, as a card
 # quotes them (`values.named`), so a reader tells them from the service's words; a code or a date is not quoted.
-RECORD_TEXT_FIELDS = frozenset({"display", "m_protein_text"})
+# Decided by the field where its words come from one place only: a severity or a reason as written, a culture's
+# organism as its result names it, an M-protein's or an undated therapy's value as sent.
+RECORD_TEXT_FIELDS = frozenset({"display", "m_protein_text", "severity_text", "not_given"})
+RECORD_TEXT_OF_KIND = frozenset({("cultures", "organism"), ("m_protein", "reported"), ("undated_therapies", "recorded"),
+                                 ("unrecognised_therapies", "recorded")})
+# A field that holds either the service's name (a value set's INN) or the record's (its text, for a record the value
+# sets know by code but that names no INN): decided by the fact's own mark, kept in its JSON (a snapshot stored
+# before the mark shows it plain, as it did).
+RECORD_TEXT_IF_MARKED = {("undated_therapies", "drug"): "drug_as_written"}
+
+
+def _record_words(kind: str, field: str, fact: Mapping[str, Any] | None) -> bool:
+    """Whether a fact field's value is the record's own words (quoted) rather than the service's (plain)."""
+    if field in RECORD_TEXT_FIELDS or (kind, field) in RECORD_TEXT_OF_KIND:
+        return True
+    mark = RECORD_TEXT_IF_MARKED.get((kind, field))
+    return mark is not None and (fact or {}).get(mark) is True
 
 
 def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str, Any] | None = None,
@@ -812,8 +828,8 @@ def _field_value(kind: str, field: str, value: Any, lang: str, fact: Mapping[str
         return COMPONENT_OF(lang).format(component=value, panel=str((fact or {}).get("panel") or "?"))
     if field == "looks_like" and value in LOOKS_LIKE:
         return LOOKS_LIKE[value](lang)
-    if field in RECORD_TEXT_FIELDS and isinstance(value, str) and value:  # the record's words, quoted as cards quote them
-        return f"“{_text(value, lang)}”"
+    if isinstance(value, str) and value and _record_words(kind, field, fact):  # the record's words, quoted by `named`
+        return named(RecordText(value), len(value), lambda v, _: _text(v, lang))
     words = FIELD_VALUES.get((kind, field), {}).get(value) if isinstance(value, str) else None
     return words(lang) if words is not None else _text(value, lang)
 
