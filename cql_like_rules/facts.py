@@ -379,8 +379,8 @@ class DataNote:
     # `display` is the record's own words (a text or display as the EHR wrote it, a value or date as sent), not the
     # service's naming (a value set's INN, a code, a status in our words): quoted wherever the note is shown. Data, not
     # the `RecordText` type, because a note is stored as JSON (snapshot, card store, trace) and read back; a display
-    # that is a `RecordText` sets it by itself.
-    record_words: bool = False
+    # that is a `RecordText` sets it by itself. The trace carries it only when set, as the rules' other marks.
+    record_words: bool = field(default=False, metadata=TRACED_IF_SET)
 
     def __post_init__(self) -> None:
         if isinstance(self.display, RecordText) and not self.record_words:

@@ -296,7 +296,7 @@ CHARTS: list[Chart] = [
                                                                 co(ATC, "J06BA01", "Hizentra")), "2025-12-20")),
     on_ig("ig-statement", statement("ms-ig", IVIG, "2025-12-20")),
     on_ig("ig-order-atc-under-snomed-system", ordered("mr-ig", cc(co(SCT, "J06BA02", "Privigen")), "2025-12-20"),
-          START, says=("An immunoglobulin code (“J06BA02 \\(SNOMED\\)”) was sent under the wrong code system and not "
+          START, says=("An immunoglobulin code (J06BA02 \\(SNOMED\\)) was sent under the wrong code system and not "
                        "read: check whether the patient is already on substitution",),
           says_da=("J06BA02", "tjek, om patienten allerede får substitution"),
           why="not recognised as substitution: the start card must name the order it did not count, and that the "
@@ -359,12 +359,12 @@ CHARTS += [
     after("inf-icd10-system-trailing-space", MEET, cc(co(ICD10 + " ", "J15.1"))),
     in_window("dx-sks-leading-space", diagnosis=dx(cc(co(SKS_D, " DC833", "Diffust storcellet B-celle lymfom")))),
     after("inf-icd10-code-under-snomed-system-no-display", NOT, cc(co(SCT, "J15.1")),
-          says=("“J15\\.1 \\(SNOMED\\)” and 1 more: codes the value sets hold only under another code system",),
+          says=("J15\\.1 \\(SNOMED\\) and 1 more: codes the value sets hold only under another code system",),
           says_da=("som værdisættene kun har under et andet kodesystem",),
           why="a known code under the wrong system with no text was passed over in silence"),
     in_window("igg-loinc-code-under-npu-system", ("measure-igg",),
               result=igg("igg", "2026-03-10", 3.2, cc(co(NPU, "2465-3"))),
-              says=("(2026-03-10) has the code “2465-3 \\(NPU\\)”, which the value sets hold only under another code "
+              says=("(2026-03-10) has the code 2465-3 \\(NPU\\), which the value sets hold only under another code "
                     "system: not used",)),
     Chart("unrelated-drug-is-not-named", IN_AT,
           [*story_in(), ordered("mr-ppi", cc(co(ATC, "A02BC01", "Omeprazol")), "2025-10-01")], START,
@@ -374,7 +374,7 @@ CHARTS += [
     # --- second reader: a CAR-T code under the wrong known system must not leave the patient without a card --------
     in_window("cart-sks-code-under-snomed-system-no-display", UNRECOGNISED,
               therapy=cart_proc(cc(co(SCT, "BOQX1"))),
-              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",
+              says=("BOQX1 \\(SNOMED\\), which the value sets hold only under another code system",
                     "The code BOQX1 was sent under http\\://snomed\\.info/sct", "a code of SKS",
                     "Have the code system corrected on the record in the EHR"),
               says_da=("som værdisættene kun har under et andet kodesystem", "er sendt under http\\://snomed\\.info/sct",
@@ -384,7 +384,7 @@ CHARTS += [
                   "then a card asking to add SNOMED CT, which the service reads: the fix is the record's system"),
     in_window("cart-sks-code-under-snomed-edition-uri-no-display", UNRECOGNISED,
               therapy=cart_proc(cc(co(SCT_DK, "BOQX1"))),
-              says=("“BOQX1 \\(SNOMED\\)”, which the value sets hold only under another code system",
+              says=("BOQX1 \\(SNOMED\\), which the value sets hold only under another code system",
                     "a code of SKS", "Have the code system corrected on the record in the EHR"),
               says_da=("SKS-kode", "Få kodesystemet rettet på registreringen i EPJ"),
               says_not=("add the code system", "reads no therapy in", "tilføje kodesystemet"),
@@ -392,7 +392,7 @@ CHARTS += [
                   "no card at all"),
     after("inf-danish-extension-concept-under-edition-uri-no-display", NOT,
           cc(co(SCT_DK, "1234561000005103")),  # shaped as an id of the Danish extension's namespace: in no value set
-          says=("“1234561000005103 \\(http\\://snomed\\.info/sct/554471000005108\\)”, in a code system not",),
+          says=("1234561000005103 \\(http\\://snomed\\.info/sct/554471000005108\\), in a code system not",),
           why="named (code-system-unknown) before the edition URI was read as SNOMED CT; then passed over in silence"),
     Chart("cart-recognised-beside-a-wrong-system-copy", IN_AT,
           [*story_in(), {**cart_proc(cc(co(SCT, "BOQX1"))), "id": "proc-cart-2"}], START,

@@ -205,7 +205,7 @@ def test_an_ivig_code_under_snomed_ct_says_the_patient_may_be_on_substitution(re
     b = bundle(CART, LOW, record)
     [en], [da] = cards(b), cards(b, "da")
     assert code(en) == code(da) == "start-substitution"
-    assert "immunoglobulin code (“J06BA02 \\(SNOMED\\)”) was sent under the wrong code system and not read: check " \
+    assert "immunoglobulin code (J06BA02 \\(SNOMED\\)) was sent under the wrong code system and not read: check " \
            "whether the patient is already on substitution" in en["detail"], en["detail"]
     assert "tjek, om patienten allerede får substitution" in da["detail"], da["detail"]
     assert "code system not recognised" not in en["detail"]

@@ -193,10 +193,10 @@ def test_an_ivig_order_sent_active_and_stopped_is_read_by_its_meta_and_the_other
     chart = copies_chart(*((active, stopped) if arrival == "active-first" else (stopped, active)))
     [card] = cards(chart, date(2026, 2, 1))
     assert code(card) == "stop-planned", code(card)
-    assert "An order (2025-12-15) was also sent as “stopped”, with nothing saying which copy is the later: check " \
+    assert "An order (2025-12-15) was also sent as stopped, with nothing saying which copy is the later: check " \
            "which is valid" in plain(card), plain(card)
     [da] = cards(chart, date(2026, 2, 1), lang="da")
-    assert "En ordination (2025-12-15) er også sendt som “seponeret”, uden angivelse af, hvilken kopi der er den " \
+    assert "En ordination (2025-12-15) er også sendt som seponeret, uden angivelse af, hvilken kopi der er den " \
            "seneste: tjek, hvilken der gælder" in plain(da), plain(da)
 
 
@@ -249,13 +249,13 @@ def page_text(chart: tuple[Resource, ...], at: date, lang: str) -> str:
 @pytest.mark.parametrize("dates, day", [({"dateAsserted": "2025-12-15"}, "2025-12-15"),
                                         ({"effectivePeriod": {"end": "2026-06-30"}}, "2026-06-30")],
                          ids=["asserted", "period-end"])
-@pytest.mark.parametrize("lang, words", [("en", "a medication record ({day}) was also sent as “stopped”"),
-                                         ("da", "en medicinregistrering ({day}) er også sendt som “seponeret”")])
+@pytest.mark.parametrize("lang, words", [("en", "a medication record ({day}) was also sent as stopped"),
+                                         ("da", "en medicinregistrering ({day}) er også sendt som seponeret")])
 def test_a_medication_record_sent_twice_is_named_by_the_day_its_other_notes_name(dates: dict[str, Any], day: str,
                                                                                lang: str, words: str) -> None:
     """An IVIG medication record sent active and stopped, dated only by its dateAsserted (read as taken from that
     day: 'IVIG since 2025-12-15 or before'), or only by its period's end (named by that day as not placed in time):
-    the note asking which copy is valid named no day ('a medication record was also sent as “stopped”'), while the
+    the note asking which copy is valid named no day ('a medication record was also sent as stopped'), while the
     record's other note and the card named one; the copy's day was read from a list of its own, without dateAsserted
     or a period's end. It is now the record's own day."""
     text = page_text(statement_copies(**dates), date(2026, 2, 1), lang)

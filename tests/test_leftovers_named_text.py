@@ -191,9 +191,9 @@ def test_a_bispecific_order_written_afterwards_is_not_read_on_an_earlier_day() -
 
 
 @pytest.mark.parametrize("lang, said", [
-    ("en", "Bispecific order “L01FX24” is written on 2026-01-13, after the day evaluated, and was not read: check its "
+    ("en", "Bispecific order L01FX24 is written on 2026-01-13, after the day evaluated, and was not read: check its "
            "date and whether the patient is already on it"),
-    ("da", "Ordination af bispecifikt antistof “L01FX24” er skrevet 2026-01-13, efter vurderingsdagen, og er ikke "
+    ("da", "Ordination af bispecifikt antistof L01FX24 er skrevet 2026-01-13, efter vurderingsdagen, og er ikke "
            "læst: tjek datoen, og om patienten allerede får det")])
 def test_a_bispecific_order_written_after_the_request_s_own_day_is_named(lang: str, said: str) -> None:
     """CAR-T 2025-11-03, IgG 2.8 g/L on 2025-11-20, a teclistamab order from 2025-12-03 written 2026-01-13 on a server
