@@ -59,6 +59,14 @@ def _performed(r: Mapping[str, Any]) -> Any:
     return _first(r, "performedDateTime", *PERIOD_PERFORMED)
 
 
+def _with_date(name: str, recorded: str, words: bool) -> str:
+    """A therapy's name and its date as written, for a note: inside the one quote of the record's words ("“CAR-T-
+    celleterapi, 2025-10”"), or after the service's INN, unquoted as a date is ("teclistamab (2025-10)")."""
+    if not name:
+        return recorded
+    return f"{name}, {recorded}" if words else f"{name} ({recorded})"
+
+
 def _undated_therapy(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str, recorded: str, *,
                      unreadable: bool = False) -> None:
     """A recognised CAR-T infusion or bsAb start whose date names no day ("2025-10", "2025", "oktober 2025"),
@@ -84,12 +92,11 @@ def _undated_therapy(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str,
     if unreadable:  # "18-11-2025" may name a day plainly to a reader: not "no day", a date in no form read
         b._notes.append(DataNote("therapy-date-unread", reference_of(r), f"{what} dated {recorded[:40]!r}, "
                                     "not a date that can be read: its window could not be placed, not used as an "
-                                    "index event", f"{name}, {_cut(recorded, 20)}" if name else _cut(recorded, 20),
-                                    record_words=words))
+                                    "index event", _with_date(name, _cut(recorded, 20), words), record_words=words))
         return
     b._notes.append(DataNote("therapy-undated", reference_of(r), f"{what} dated {recorded[:40]!r}, which names "
                                 "no day: its window could not be placed, not used as an index event",
-                                f"{name}, {recorded[:20]}" if name else recorded[:20], earliest, record_words=words))
+                                _with_date(name, recorded[:20], words), earliest, record_words=words))
 
 
 def _bsab_drug(b: FactBuilder, entry: Entry, concept: Any) -> str:
