@@ -68,7 +68,8 @@ def test_beside_a_dated_index_event_the_note_says_cannot_be_read_and_the_stop_da
     b = bundle(CART, bsab_dose("tec-1", effectiveDateTime=written), LOW, IVIG)
     [en], [da] = cards(b), cards(b, "da")
     assert code(en) == "stop-planned" and "2026-05-18" in en["summary"]
-    assert f"“teclistamab, {written}” has a date that cannot be read as a day" in text(en), text(en)
+    # the service's INN plain, the date as written beside it (markdown-escaped parentheses)
+    assert f"The therapy teclistamab \\({written}\\) has a date that cannot be read as a day" in text(en), text(en)
     assert "if it was given after T0, the window and the stop date move" in text(en), text(en)
     assert "har en dato, der ikke kan læses som en dag" in text(da), text(da)
     assert "er den givet efter T0, flyttes perioden og seponeringsdatoen" in text(da), text(da)
