@@ -439,4 +439,4 @@ def test_the_card_names_in_machine_readable_form_every_data_note_the_page_names(
     assert len(notes) == len(page_rows) == 6
     assert sorted(n["source"] for n in notes) == sorted(row[2].strip() for row in page_rows)
     assert any(n["kind"] == "unrecognised-code" and n["display"] == "Privigen lokal kode" for n in notes)
-    assert all(set(n) == {"kind", "source", "message", "display", "day", "threshold"} for n in notes)
+    assert all(set(n) == {"kind", "source", "message", "display", "day", "threshold", "record_words"} for n in notes)
