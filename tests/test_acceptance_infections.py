@@ -226,8 +226,8 @@ CHARTS: list[Chart] = [
                                                              recordedDate="2026-01-12")),
     after("recorded-date-only", MEET, infection("DA419", None, recordedDate="2026-01-12")),
     after("onset-string-only", NOT, infection("DA419", None, onsetString="i januar"),
-          says=("Infection “DA419” has no usable date: not counted",)),
-    after("no-date-at-all", NOT, infection("DA419", None), says=("Infection “DA419” has no usable date: not counted",)),
+          says=("Infection DA419 has no usable date: not counted",)),
+    after("no-date-at-all", NOT, infection("DA419", None), says=("Infection DA419 has no usable date: not counted",)),
     after("onset-older-than-12-months", NOT, infection("DA419", "2025-02-20")),
     # -- severe ----------------------------------------------------------------------------------------------
     after("pneumonia-severity-moderate", NOT, infection("DJ159", severity=MODERATE)),

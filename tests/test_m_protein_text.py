@@ -106,7 +106,7 @@ def test_an_unreadable_m_protein_of_no_named_type_types_nothing() -> None:
     assert [n.kind for n in facts.notes] == ["m-protein-unreadable"]
 
 
-@pytest.mark.parametrize("lang, says", [("en", "as reported: spor"), ("da", "som svaret: spor")])
+@pytest.mark.parametrize("lang, says", [("en", "as reported: “spor”"), ("da", "som svaret: “spor”")])  # quoted, as the card does
 def test_the_text_is_in_the_trace_and_on_the_page(lang: str, says: str) -> None:
     data = stored(myeloma(igg("igg", "2026-01-10", 4.3), m_text("mp", "2026-01-10", "spor")), lang)
     [fact] = data["facts"]["m_protein"]

@@ -119,7 +119,7 @@ def test_a_pneumonia_sent_with_a_code_only_is_named_by_its_code_in_the_note_that
                    culture("bc", "2026-07-21", "116197008"), quantity("igg", LOINC, "2465-3", "2026-09-05", 3.0))
     [card] = cards(chart, "2026-09-10", lang)
     assert code_of(card) == "no-start-without-infections"
-    assert "“”" not in card["detail"] and "“DJ189”" in card["detail"]
+    assert "“”" not in card["detail"] and "DJ189" in card["detail"] and "“DJ189”" not in card["detail"]  # a code: plain
 
 
 def culture_of(rid: str, day: str, organism: str, loinc: str) -> dict:
