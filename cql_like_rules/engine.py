@@ -55,9 +55,17 @@ class Library:
 
         return register
 
+    _decisive: tuple[int, frozenset[str]] = field(default=(-1, frozenset()), init=False, repr=False, compare=False)
+
     @property
     def decisive(self) -> frozenset[str]:
-        return frozenset(name for name, info in self.definitions.items() if info.decisive)
+        """The decisive definitions' names, worked out again only when the library has grown: every hook call
+        asks, and definitions are only ever added (`define`), so the set is the same from one call to the next."""
+        count, names = self._decisive
+        if count != len(self.definitions):
+            names = frozenset(name for name, info in self.definitions.items() if info.decisive)
+            self._decisive = (len(self.definitions), names)
+        return names
 
 
 class TraceStep:

@@ -45,6 +45,15 @@ def test_decisive_definitions_are_flags_on_real_definitions():
     assert decisive <= set(MEDICINRAADET_2025.library.definitions)
 
 
+def test_a_decisive_definition_added_later_is_validated_too():
+    library = Library("grows", "1")
+    library.define("First", "a flag", decisive=True)(lambda c: True)
+    assert library.decisive == {"First"}  # asked on every hook call: worked out once ...
+    library.define("Second", "another", decisive=True)(lambda c: False)
+    library.define("Third", "not decisive")(lambda c: 0)
+    assert library.decisive == {"First", "Second"}  # ... and again once the library has grown
+
+
 def test_a_definition_cannot_be_defined_twice():
     library = Library("Twice", "1")
     library.define("X", "x")(lambda c: 1)

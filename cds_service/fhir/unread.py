@@ -161,7 +161,11 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
 def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:
     """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
     no text or display to tell what it is: its first (code, system); None for any other record."""
-    read = _code_that_could_matter(b, r)
+    return _unknown_code_in(b, _code_that_could_matter(b, r))
+
+
+def _unknown_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, str] | None:
+    """`_unknown_system_code` of a record whose `_code_that_could_matter` has been read (once per record)."""
     if read is None:
         return None
     element, concept = read
@@ -221,11 +225,15 @@ def _name_unknown_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
     chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
     text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
     CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
-    found = _unknown_system_code(b, r)
-    if found is None or _wrong_system_code(b, r) is not None:
+    read = _code_that_could_matter(b, r)  # read once: most records a reader passed over stop here or at `found`
+    if read is None:
+        return
+    found = _unknown_code_in(b, read)
+    wrong = _wrong_code_in(b, read)
+    if found is None or wrong is not None:
         # a code the value sets hold under another known system tells more than a local code beside it ("TEC-1"
         # in a hospital's system, then L01FX24 under SNOMED CT): the record's system is to be corrected
-        _name_wrong_system(b, r)
+        _name_wrong_system(b, r, wrong)
         return
     _therapy_unknown_system(b, r, found)
     _diagnosis_unread(b, r, found, "unknown-system")
@@ -247,12 +255,13 @@ def _name_unknown_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
                                 f"{code[:20]} ({system[:60] or 'no system'})", b._day_of(r)))
 
 
-def _name_wrong_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
+def _name_wrong_system(b: FactBuilder, r: Mapping[str, Any],
+                       found: tuple[str, str, tuple[str, str]] | None) -> None:
     """A record that could matter (`CODE_READ_ON`) read by none of its codings, one of which is a code the value
     sets hold under another system than the known one it was sent under ("J15.1" or "BOQX1" under SNOMED CT): not
     counted, and named with that reason unless a note already names the record (by its text). One whose code is a
-    CAR-T or bsAb code may be the index therapy: it is kept for its card, as one in an unknown system is."""
-    found = _wrong_system_code(b, r)
+    CAR-T or bsAb code may be the index therapy: it is kept for its card, as one in an unknown system is.
+    `found`: the record's `_wrong_system_code`."""
     if found is None:
         return
     code, system, (alias, valueset) = found
@@ -302,11 +311,15 @@ def _diagnosis_unread(b: FactBuilder, r: Mapping[str, Any], found: tuple[str, st
 def _wrong_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
     """The first coding of a record that could matter whose code the value sets hold only under another system
     than the known one it was sent under: (code stripped, system, (that other system's alias, value set))."""
-    held_elsewhere = getattr(b.t, "held_elsewhere", None)
-    if held_elsewhere is None:
+    if getattr(b.t, "held_elsewhere", None) is None:
         return None
-    read = _code_that_could_matter(b, r)
-    if read is None:
+    return _wrong_code_in(b, _code_that_could_matter(b, r))
+
+
+def _wrong_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, str, tuple[str, str]] | None:
+    """`_wrong_system_code` of a record whose `_code_that_could_matter` has been read (once per record)."""
+    held_elsewhere = getattr(b.t, "held_elsewhere", None)
+    if held_elsewhere is None or read is None:
         return None
     for c in _codings(read[1]):
         system, code = c.get("system"), c.get("code")
