@@ -1400,9 +1400,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "were given",
                          "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; ret det, hvis "
                          "der blev givet celler"),
-                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given; no "
+                    Text("The CAR-T infusion is recorded as stopped, {therapy_reason}, read as no cells given; no "
                          "other infusion is recorded: no high-risk window ({window}), start or stop criterion applied.",
-                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet; "
+                         "CAR-T-infusionen er registreret som afbrudt, {therapy_reason}, læst som ingen celler givet; "
                          "ingen anden infusion er registreret: ingen højrisikoperiode ({window}), start- eller "
                          "stopkriterier anvendt."),
                     Text("If cells were given, correct the record; until then check the immunoglobulin criteria "
@@ -1415,9 +1415,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "individual assessment",
                          "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; barn "
                          "({age} år): individuel vurdering"),
-                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given. The "
+                    Text("The CAR-T infusion is recorded as stopped, {therapy_reason}, read as no cells given. The "
                          "criteria do not cover children: the need for substitution is assessed individually.",
-                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet. "
+                         "CAR-T-infusionen er registreret som afbrudt, {therapy_reason}, læst som ingen celler givet. "
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and correct the record if cells were given.",
                          "Beslut individuelt, og ret registreringen, hvis der blev givet celler."),
@@ -1429,10 +1429,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "given",
                          "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis der "
                          "blev givet celler"),
-                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given, and "
+                    Text("The CAR-T infusion is recorded as stopped, {therapy_reason}, read as no cells given, and "
                          "its date names no day; no other infusion is recorded: no high-risk window ({window}), start "
                          "or stop criterion applied.",
-                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet, "
+                         "CAR-T-infusionen er registreret som afbrudt, {therapy_reason}, læst som ingen celler givet, "
                          "og dens dato har ingen dag; ingen anden infusion registreret: ingen højrisikoperiode "
                          "({window}), start- eller stopkriterier anvendt."),
                     Text("If cells were given, correct the record with the day they were given; until then check the "
@@ -1445,10 +1445,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "assessment",
                          "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; barn ({age} år): "
                          "individuel vurdering"),
-                    Text("The CAR-T infusion is recorded as stopped, “{therapy_reason}”, read as no cells given, and "
+                    Text("The CAR-T infusion is recorded as stopped, {therapy_reason}, read as no cells given, and "
                          "its date names no day. The criteria do not cover children: the need for substitution is "
                          "assessed individually.",
-                         "CAR-T-infusionen er registreret som afbrudt, “{therapy_reason}”, læst som ingen celler givet, "
+                         "CAR-T-infusionen er registreret som afbrudt, {therapy_reason}, læst som ingen celler givet, "
                          "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
                          "vurderes individuelt."),
                     Text("Decide individually, and correct the record with the day if cells were given.",
@@ -1495,9 +1495,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "was given",
                          "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; ret det, hvis "
                          "noget blev givet"),
-                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given; no other "
+                    Text("The bispecific dose is recorded as stopped, {therapy_reason}, read as none given; no other "
                          "dose is recorded: no high-risk window ({window}), start or stop criterion applied.",
-                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet; "
+                         "Den bispecifikke dosis er registreret som afbrudt, {therapy_reason}, læst som intet givet; "
                          "ingen anden dosis er registreret: ingen højrisikoperiode ({window}), start- eller "
                          "stopkriterier anvendt."),
                     Text("If some was given, correct the record; until then check the immunoglobulin criteria "
@@ -1510,9 +1510,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "individual assessment",
                          "Ikke vurderet: {drug} den {therapy_date} registreret som afbrudt, ikke givet; barn "
                          "({age} år): individuel vurdering"),
-                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given. The "
+                    Text("The bispecific dose is recorded as stopped, {therapy_reason}, read as none given. The "
                          "criteria do not cover children: the need for substitution is assessed individually.",
-                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet. "
+                         "Den bispecifikke dosis er registreret som afbrudt, {therapy_reason}, læst som intet givet. "
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and correct the record if some was given.",
                          "Beslut individuelt, og ret registreringen, hvis noget blev givet."),
@@ -1523,10 +1523,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "given",
                          "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; ret det, hvis "
                          "noget blev givet"),
-                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given, and its "
+                    Text("The bispecific dose is recorded as stopped, {therapy_reason}, read as none given, and its "
                          "date names no day; no other dose is recorded: no high-risk window ({window}), start or stop "
                          "criterion applied.",
-                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet, "
+                         "Den bispecifikke dosis er registreret som afbrudt, {therapy_reason}, læst som intet givet, "
                          "og dens dato har ingen dag; ingen anden dosis registreret: ingen højrisikoperiode "
                          "({window}), start- eller stopkriterier anvendt."),
                     Text("If some was given, correct the record with the day it was given; until then check the "
@@ -1539,10 +1539,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "assessment",
                          "Ikke vurderet: {drug} registreret som afbrudt, ikke givet, ingen dag læst; barn ({age} år): "
                          "individuel vurdering"),
-                    Text("The bispecific dose is recorded as stopped, “{therapy_reason}”, read as none given, and its "
+                    Text("The bispecific dose is recorded as stopped, {therapy_reason}, read as none given, and its "
                          "date names no day. The criteria do not cover children: the need for substitution is "
                          "assessed individually.",
-                         "Den bispecifikke dosis er registreret som afbrudt, “{therapy_reason}”, læst som intet givet, "
+                         "Den bispecifikke dosis er registreret som afbrudt, {therapy_reason}, læst som intet givet, "
                          "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
                          "vurderes individuelt."),
                     Text("Decide individually, and correct the record with the day if some was given.",

@@ -111,6 +111,7 @@ def test_no_template_quotes_a_display_or_a_therapy_date_itself() -> None:
 
     assert "“{display}”" not in inspect.getsource(notes)
     assert "“{therapy_recorded}”" not in inspect.getsource(catalogue)
+    assert "“{therapy_reason}”" not in inspect.getsource(catalogue)
 
 
 @pytest.mark.parametrize("lang, summary", [
@@ -148,3 +149,73 @@ def test_the_page_quotes_a_therapys_name_as_written_and_not_its_inn(lang: str, d
     assert f"{drug}: teclistamab" in rows["MedicationAdministration/tec-dose"], rows
     old = therapy_rows(lang, DATED_CAR_T, NAMED_ONLY_BY_TEXT, strip="drug_as_written")  # stored before the mark
     assert f"{drug}: CAR-T-celleterapi" in old["Procedure/cart-nodate"], old
+
+
+IMPLAUSIBLE_IGG = {"resourceType": "Observation", "id": "igg-x", "status": "final", "subject": SUBJECT,
+                   "effectiveDateTime": "2026-01-06", "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+                   "valueQuantity": {"value": 250, "unit": "g/L", "system": "http://unitsofmeasure.org", "code": "g/L"}}
+
+
+@pytest.mark.parametrize("mark", [None, "yes", 1])
+def test_a_stored_note_of_a_kind_that_never_quoted_stays_plain(mark: object) -> None:
+    """A note stored before the mark (or with a mark no true or false) of a kind whose display was never quoted, the
+    service's own number ("IgG 250 g/L"), was shown plain then: not “250” now."""
+    data = stored("en", DATED_CAR_T, IMPLAUSIBLE_IGG)
+    for note in data["notes"]:
+        note.pop("record_words")
+        if mark is not None:
+            note["record_words"] = mark
+    shown = " | ".join(note_rows(data, "en"))
+    assert "IgG 250 g/L on 2026-01-06 is implausible" in shown and "“" not in shown, shown
+
+
+def stopped_car_t(reason: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Procedure", "id": "cart-stopped", "status": "stopped", "subject": SUBJECT,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1156961008"}]},
+            "performedDateTime": "2025-12-01", "statusReason": reason}
+
+
+@pytest.mark.parametrize("reason, said", [
+    ({"coding": [{"system": "http://example.org/reasons", "code": "ng", "display": "Ikke givet"}]}, "“Ikke givet”"),
+    ({"text": "Ikke givet", "coding": [{"system": "http://example.org/r", "code": "ng", "display": "Not given"}]},
+     "“Ikke givet / Not given”"),
+], ids=["display-only", "text-and-display"])
+def test_a_reason_not_given_is_quoted_as_the_record_gives_it(reason: dict[str, Any], said: str) -> None:
+    """A reason sent only as a coding's display was its text and its display joined: "“Ikke givet Ikke givet”"."""
+    [card] = cards(chart(stopped_car_t(reason)), "en")
+    assert said in card["detail"], card["detail"]
+    shown = " | ".join(note_rows(stored("en", stopped_car_t(reason)), "en"))
+    assert f"with the reason {said}" in shown, shown
+
+
+def unreadable_igg(**value: Any) -> dict[str, Any]:
+    return {"resourceType": "Observation", "id": "igg-u", "status": "final", "subject": SUBJECT,
+            "effectiveDateTime": "2026-01-06", "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+            **value}
+
+
+def test_danish_quotes_an_unreadable_igg_as_written() -> None:
+    """The Danish decimal comma is for the service's own numbers: an IgG sent as "ca. 3.5 g/L" read “ca, 3,5 g/L”,
+    quoted as if the laboratory had written it so."""
+    [card] = cards(chart(DATED_CAR_T, unreadable_igg(valueString="ca. 3.5 g/L")), "da")
+    assert "IgG “ca\\. 3\\.5 g/L” (2026-01-06) kunne ikke læses" in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_unreadable_igg_named_only_by_its_code_is_not_quoted(lang: str) -> None:
+    """A coded value with no text: the note can name only its code, which is no word of the record's."""
+    coded = {"coding": [{"system": "http://snomed.info/sct", "code": "260385009"}]}
+    [card] = cards(chart(DATED_CAR_T, unreadable_igg(valueCodeableConcept=coded)), lang)
+    assert "IgG 260385009 (2026-01-06)" in card["detail"], card["detail"]
+
+
+def test_a_culture_read_negative_beside_an_organism_coded_with_no_text_names_its_code() -> None:
+    """A negative interpretation beside E. coli sent as a SNOMED CT code alone: the note named a bacterium grown "()"
+    (before: "(“”)"), the organism nowhere; it names the code, unquoted."""
+    culture = {"resourceType": "Observation", "id": "bc", "status": "final", "subject": SUBJECT,
+               "effectiveDateTime": "2026-01-03", "code": {"coding": [{"system": "http://loinc.org", "code": "600-7"}]},
+               "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "112283007"}]},
+               "interpretation": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                                               "code": "NEG"}]}]}
+    [card] = cards(chart(DATED_CAR_T, culture), "en")
+    assert "names a bacterium grown (112283007): not counted" in card["detail"], card["detail"]

@@ -797,7 +797,7 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     """One note of a kind in `lang` (the caller escapes `display` for its medium; `source`, the
     noted resource's reference, is only named by its type, in our words). `record_words`: the display is the
     record's own words, quoted by `values.named` as a card quotes them; no template quotes it itself."""
-    if kind.startswith("igg-") and lang == "da":
+    if kind.startswith("igg-") and lang == "da" and not record_words:  # the record's words stay as written ("ca. 3.5")
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     elif kind == "m-protein-not-igg":  # the type in words; a figure of our own ("IgA 15.0 g/L") with the decimal comma
         display = display.replace("light-chain", LIGHT_CHAIN(lang))

@@ -252,8 +252,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["therapy_recorded"] = named(RecordText(v["therapy_recorded"]), 40, text)
     if v.get("therapy_status"):  # a dose or infusion not recorded as given: its FHIR status in words
         p["therapy_status"] = THERAPY_STATUS.get(str(v["therapy_status"]), THERAPY_STATUS["unknown"])(lang)
-    if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet")
-        p["therapy_reason"] = text(v["therapy_reason"], 40)
+    if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet"): always the
+        # record's words (`UndatedTherapy.not_given`), quoted by `named` as `therapy_recorded` is
+        p["therapy_reason"] = named(RecordText(v["therapy_reason"]), 40, text)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")

@@ -220,7 +220,9 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
         # whether the text says nothing grew matters only beside a positive interpretation: read only then
         said_none = interpretation == "positive" and bool(text.strip()) and not coded \
             and not read(*value_parts, comment).grew and not read(*value_parts, comment).unread
-        _culture_conflict(b, r, interpretation, verdict == "bacterial" or noted, said_none, organism, day)
+        # an organism coded with no text or display is named by its code (plain: no word of the record's), never "()"
+        _culture_conflict(b, r, interpretation, verdict == "bacterial" or noted, said_none,
+                          organism or (_first_code(shown[0]) if shown else ""), day)
         if noted and interpretation != "negative" and not (positive and bacterial):
             b._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
                                         "grown, but the result does not: a comment, not counted",

@@ -353,10 +353,12 @@ def _not_given_reason(r: Mapping[str, Any]) -> str:
     concepts = reasons if isinstance(reasons, list) else [reasons]
     for c in concepts:
         if isinstance(c, dict):
-            said = (_concept_text(c) + " " + " ".join(
-                str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict))).strip()
-            if says_not_given(said):
-                return RecordText(said)
+            # its text and each display, each once: a concept with no text gives its first display as its text, which
+            # quoted twice read "“Ikke givet Ikke givet”"; several are shown as the record gives them, apart
+            parts = list(dict.fromkeys(p.strip() for p in (_concept_text(c), *(
+                str(cd.get("display") or "") for cd in (c.get("coding") or []) if isinstance(cd, dict))) if p.strip()))
+            if says_not_given(" ".join(parts)):
+                return RecordText(" / ".join(parts))
     return ""
 
 

@@ -142,6 +142,13 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
     return _concept_text(r.get("dataAbsentReason")) or "—"  # why the laboratory gave no value ("Hæmolyse")
 
 
+def _sent_in_words(r: Mapping[str, Any]) -> bool:
+    """Whether `_value_as_sent` gives the record's own words (quoted in a note): not "—" (no value, our sign) and not
+    the code of a coded value that carries no text or display ("260385009")."""
+    sent, coded = _value_as_sent(r), r.get("valueCodeableConcept")
+    return sent != "—" and not (isinstance(coded, dict) and not _concept_text(coded) and sent == _first_code(coded))
+
+
 # A result sent as text ("3,5 g/L", "<2,0 g/L", "<1 g/L") is read only in the strict form a valueQuantity has: an
 # optional comparator, a number with a comma or a dot as its decimal mark and no thousands separator, then its unit
 # (which converts as a valueQuantity's does). Anything else is not read: a number is never guessed from words.
@@ -329,7 +336,7 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
                 day = None
             shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
             b._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day,
-                                     record_words=not shown.startswith("—")))  # "—": no value, our sign
+                                     record_words=_sent_in_words(r)))
             return None
     mprot = sets.get("m-protein")
     if mprot is not None:
@@ -342,7 +349,7 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             day = _when(b, r)
             b._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
                                         display=_value_as_sent(r), day=day,
-                                        record_words=_value_as_sent(r) != "—"))
+                                        record_words=_sent_in_words(r)))
             isotype = _m_protein_isotype(b, r, mprot)
             return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
                                                      m_protein_text=_value_as_sent(r)[:40])) if isotype else None

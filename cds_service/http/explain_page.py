@@ -892,6 +892,20 @@ def _reasoning(trace: list[Any], lang: str) -> str:
             f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
 
 
+# Kinds whose display a note never quoted, before `DataNote.record_words` was kept with it: the service's own numbers,
+# names and dates ("IgG 250 g/L", "the teclistamab order", "M-protein IgA 15.0 g/L").
+NEVER_QUOTED = frozenset({"bsab-end-unknown", "igg-indeterminate", "igg-same-day-unordered", "igg-same-day-superseded",
+                          "igg-below-m-protein", "igg-implausible", "igg-during-substitution", "igg-during-other-use",
+                          "birth-date-after-today", "birth-date-after-therapy", "car-t-same-treatment",
+                          "m-protein-not-igg", "malformed-field"})
+
+
+def _stored_record_words(kind: str, mark: Any) -> bool:
+    """Whether a stored note's display is the record's words: its mark; for a note stored before the mark (or one
+    whose mark is no true or false), as the note was shown then: quoted, unless its kind never quoted its display."""
+    return mark if isinstance(mark, bool) else kind not in NEVER_QUOTED
+
+
 def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
     rows = []
     shown = [note for note in notes if isinstance(note, dict)]
@@ -901,10 +915,9 @@ def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
         what = kind
         if kind in NOTE_TEXT:
             limit = note.get("threshold")
-            # a note stored before `record_words` was kept quoted its display whatever it was: shown as it was then
             what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
                             float(limit) if isinstance(limit, (int, float)) else None, on_substitution,
-                            note.get("record_words", True) is not False)
+                            _stored_record_words(kind, note.get("record_words")))
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")
