@@ -2207,7 +2207,7 @@ CAVEATS: dict[str, Text] = {
         "No patient record: age and death not checked; the patient is taken to be an adult.",
         "Ingen patientregistrering: alder og dødsfald er ikke tjekket; patienten er antaget at være voksen."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
-                               "En Ig-ordination er afsluttet uden dato: slutdagen er ukendt."),
+                               "En Ig-ordination sluttede uden dato; slutdagen er ukendt."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",

@@ -17,6 +17,17 @@ NOTE = Text("Note", "Bemærk")
 NOT_MET = Text("Not met", "Ikke opfyldt")
 GUIDELINE = Text("Medicinrådet 2025", "Medicinrådet 2025")
 WHY_LINK = Text("Why this advice", "Begrundelse")
+# Caveats a crowded card cut (`render.KEEPS`), counted as its data notes are: on a card without a link, not shown here;
+# with one, on its explanation page ([linked][several]).
+CAVEATS_CUT = ((Text("{n} note not shown here.", "{n} note ikke vist her."),
+                Text("{n} notes not shown here.", "{n} noter ikke vist her.")),
+               (Text("{n} more note on the explanation page.", "{n} note mere på begrundelsessiden."),
+                Text("{n} more notes on the explanation page.", "{n} noter mere på begrundelsessiden.")))
+# The data notes only counted and caveats cut: one count for both ("2 data notes and 1 note not shown here"), the
+# room of a second sentence left to what the card shows ([several data notes], [several caveats], [linked]).
+DATA_NOTES_COUNTED = (Text("{n} data note", "{n} datanote"), Text("{n} data notes", "{n} datanoter"))
+NOTES_COUNTED = (Text("{n} note", "{n} note"), Text("{n} notes", "{n} noter"))
+COUNTED_WHERE = (Text("not shown here", "ikke vist her"), Text("on the explanation page", "på begrundelsessiden"))
 
 FACT = {
     "igg": Text("IgG {igg} on {igg_date}", "IgG {igg} den {igg_date}"),

@@ -28,7 +28,9 @@ from cql_like_rules.valuesets import Terminology
 from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
-from .language import FACT, GUIDELINE, NOT_MET, NOTE, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK
+from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, NOT_MET, NOTE, NOTES_COUNTED,
+                       SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
+from .notes import AND, NOTE_TEXT
 from .notes import brief as brief_notes
 from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
@@ -74,6 +76,34 @@ ONLY_ON = {"statement-past-order-end": STOP_CARD_CODES}
 NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
                 ("general-stop-review", "order-ends-earlier"), ("general-stop-review", "record-ends-earlier"),
                 ("order-meets-criteria", "continuation-general"), ("order-meets-criteria", "continuation-general-due")}
+
+# What a crowded card keeps, first to last. The decision, the high-risk window's line, the to-do and the guideline
+# section are never cut. `_detail` holds the first two ranks below whole (`HELD`) and fits the rest in the room left,
+# cutting from the last rank up and giving back in rank order where it fits; where the held ranks themselves do not
+# fit, the card is fitted as if nothing were held. Whatever of the caveats is cut, the card says how many and where
+# they are ("1 more note on the explanation page"), as it counts the data notes it does not show.
+KEEPS = (
+    "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
+                      # change the decision (`DECISIVE`): neither goes for the reminder
+    "reminder-against",  # on a card that advises against starting (`AGAINST`): vaccination and antibiotic prophylaxis
+                         # are the guideline's alternative there (§4.1, §4.3)
+    "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
+    "facts",
+    "reminder",  # the reminder on the other cards
+    "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
+)
+HELD = frozenset(KEEPS[:2])
+# Held ranks take their room from the explanatory caveats only: where they would cost a fact, a caveat of `DECISIVE` or
+# the first kind of data note named (`notes.rank`: what could change the decision), the card is fitted without holding.
+# Caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
+# diagnosis, birth date or patient record): they rank with a data note on the evidence, never cut for a held rank.
+DECISIVE = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
+                      "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
+                      "patient-unknown-no-index"})
+# Cards that advise against a start: the reminder is the guideline's alternative there (the decision table's "criteria
+# not met" row), not a footnote. A stop card keeps it at rank 5: its substitution is still running, and its caveats
+# (how the course's end was read) are what its stop date rests on.
+AGAINST = frozenset({"order-does-not-meet-criteria", "no-start-without-infections"})
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -295,7 +325,27 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveat_keys: tuple[str, ...], noted_by_caveat: bool = True,
             m_protein_dated: bool = True) -> tuple[str, list[str]]:
     """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
-    the card says again)."""
+    the card says again): the ranks `HELD` whole where the card then still fits, else fitted with the rest."""
+    fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True)
+    if fitted is not None and not fitted[2]:
+        return fitted[0], fitted[1]  # nothing held: fitted as ever
+    plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False)
+    assert plain is not None  # never None without holding: the text is cut at a word at worst
+    decisive = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys if c in DECISIVE]
+    if fitted is None or len(fitted[1]) < len(plain[1]) or (plain[3] and not fitted[3]) \
+            or any(said in plain[0] and said not in fitted[0] for said in decisive):
+        # a fact the decision rests on, a caveat that could change it, or the data note likeliest to (the first kind,
+        # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
+        # explanations do
+        return plain[0], plain[1]
+    return fitted[0], fitted[1]
+
+
+def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, caveat_keys: tuple[str, ...],
+            noted_by_caveat: bool, m_protein_dated: bool, held: bool) -> tuple[str, list[str], bool, bool] | None:
+    """The detail in `DETAIL_LIMIT`, cut and given back in the order of `KEEPS`; `held`: the data notes on the
+    advice's evidence and the reminder of a card against a start kept whole (None where they do not fit); with the
+    text and the facts kept, whether anything was held and whether a data note not held is named (not only counted)."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
     facts = [f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated)]
@@ -304,6 +354,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
+    decisive = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in DECISIVE}
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -315,13 +366,28 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant,
                                                                        advice.values))
+    evidence = tuple(n for n in notes if n.source in advice.evidence) if held else ()
+    notes = tuple(n for n in notes if n not in evidence)
+    held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link) if evidence else ""
+    held_reminder = REMINDER(lang) if held and advice.code in AGAINST else ""
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
+    every_caveat = caveats
+
+    counted = brief(notes, lang, max_groups=0, linked=has_link)
+    in_count = sum(1 for n in notes if n.kind in NOTE_TEXT)
 
     def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
+        cut = len(every_caveat) - len(caveats)  # a caveat cut is counted, as a data note is
+        if cut and unused and unused == counted:  # one count for both
+            unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
+                                  f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
+        else:
+            marker = CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
+        said = " ".join(part for part in (held_notes, unused, marker) if part)
         blocks = [variant.decision(lang).format_map(p), "\n".join(facts), todo, "\n\n".join(caveats),
-                  f"*{unused}*" if unused else "", f"{source} {reminder}".strip()]
+                  f"*{said}*" if said else "", f"{source} {reminder or held_reminder}".strip()]
         return "\n\n".join(b for b in blocks if b)
 
     text = assemble(facts, caveats, unused, reminder)
@@ -334,6 +400,13 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     if len(text) > DETAIL_LIMIT:
         reminder = ""
         text = assemble(facts, caveats, unused, reminder)
+    explaining = [c for c in caveats if c not in decisive]
+    while (held_notes or held_reminder) and len(text) > DETAIL_LIMIT and explaining:
+        # the ranks held whole: their room comes from the explanations first (counted, on the page), given back below
+        # where they fit
+        dropped = explaining.pop()
+        caveats = [c for c in caveats if c != dropped]
+        text = assemble(facts, caveats, unused, reminder)
     # Then the rest of the data-note detail, caveats beyond two, facts beyond three; still over (a long decision,
     # several notes, a long Danish text): the data notes only counted, one caveat, two facts, so that the text is
     # never cut off — a cut took the guideline section, or left an unclosed emphasis and half a word.
@@ -341,7 +414,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     # in-window decision rests on, and no summary gives it; where the T0 line would go, the two become one line
     # (nothing lost). A Danish restart card lost its window line where the English kept it.
     window = window_facts(advice, lang, p)
-    every_fact, every_caveat = facts, caveats
+    every_fact = facts
     for last, (notes_kept, caveats_kept, facts_kept) in enumerate(((0 if has_link else 1, 2, 3), (0, 1, 2))):
         if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
             # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
@@ -383,6 +456,10 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
         # took: a fact the decision rests on (the infection a general stop names), a data note, a caveat, the reminder
         # come back where they fit, in the order below.
+        for caveat in every_caveat:  # the caveats before the facts beyond the window's line (`KEEPS`)
+            kept = [c for c in every_caveat if c in caveats or c == caveat]
+            if caveat not in caveats and len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
+                caveats = kept
         facts = _restored(facts, every_fact, window,
                           lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
         # the data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
@@ -420,7 +497,16 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         fuller = assemble(facts, caveats + spare, unused, reminder)
         if len(fuller) <= DETAIL_LIMIT:
             text = fuller
-    return (text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts
+    if held and (held_notes or held_reminder) and (len(text) > DETAIL_LIMIT or _lost_window(every_fact, facts, window)):
+        return None  # the held ranks do not fit beside what is never cut: fitted with the rest
+    return ((text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts,
+            bool(held_notes or held_reminder), bool(unused) and unused != counted)
+
+
+def _lost_window(every_fact: list[str], facts: list[str], window: tuple[str, str, str] | None) -> bool:
+    """Whether the window's line (alone or joined to the T0 line), which the card had, is gone from `facts`."""
+    lines = {f"- {part}" for part in window[1:]} if window is not None else set()
+    return bool(lines & set(every_fact)) and not lines & set(facts)
 
 
 def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, str] | None,
