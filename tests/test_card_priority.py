@@ -3,6 +3,7 @@ caveat; the vaccination and antibiotic reminder on a card against a start before
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -61,3 +62,16 @@ def test_a_card_against_a_start_keeps_the_vaccination_reminder(lang: str) -> Non
     assert REMINDER(lang) in card["detail"]
     assert len(card["detail"]) <= 700
 
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_spare_caveat_added_where_there_is_room_is_no_caveat_cut(lang: str) -> None:
+    """A baseline IgG drafted with elranatamab: the card has room for "An IgG lab order ... is among the draft
+    orders", which is added, not counted as cut; it said "-1 more note on the explanation page"."""
+    bundle = load_bundle(str(FIXTURES / "rituximab-only-no-index-event.json"))
+    drafts = load_drafts([str(FIXTURES / "drafts" / f"{name}.draft.json")
+                          for name in ("elranatamab-pt-dk-0022", "igg-lab-pt-dk-0022")])
+    found = replay(load_runtime(Settings()), bundle, hook="order-sign", drafts=drafts, lang=lang, at=date(2026, 6, 1))
+    [card] = found.cards
+    assert {"en": "An IgG lab order (2026-06-01)", "da": "En IgG-rekvisition (2026-06-01)"}[lang] in card["detail"]
+    assert not re.search(r"\d+ (more )?(note|noter) (not|ikke|mere|on)", card["detail"])  # nothing cut, none counted
+    assert len(card["detail"]) <= 700

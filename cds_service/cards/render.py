@@ -379,7 +379,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     in_count = sum(1 for n in notes if n.kind in NOTE_TEXT)
 
     def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
-        cut = len(every_caveat) - len(caveats)  # a caveat cut is counted, as a data note is
+        # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
+        cut = sum(1 for c in every_caveat if c not in caveats)
         if cut and unused and unused == counted:  # one count for both
             unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
                                   f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
