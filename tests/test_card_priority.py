@@ -75,3 +75,21 @@ def test_a_spare_caveat_added_where_there_is_room_is_no_caveat_cut(lang: str) ->
     assert {"en": "An IgG lab order (2026-06-01)", "da": "En IgG-rekvisition (2026-06-01)"}[lang] in card["detail"]
     assert not re.search(r"\d+ (more )?(note|noter) (not|ikke|mere|on)", card["detail"])  # nothing cut, none counted
     assert len(card["detail"]) <= 700
+
+
+def test_the_danish_card_against_a_start_keeps_the_caveat_the_english_keeps() -> None:
+    """An SCIG drafted on the last day of a teclistamab window, the IgG taken after an Ig order now on hold from an
+    unrecorded day: the English card has room for the caveat and the vaccination reminder; the Danish, whose words are
+    longer, kept the reminder and cut the caveat ("1 note ikke vist her"): it keeps the caveat, as the English."""
+    bundle = load_bundle(str(FIXTURES / "teclistamab-ig-on-hold-in-window.json"))
+    patient = request_from_bundle(bundle)["context"]["patientId"]
+    drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / "scig-switch-pt-dk-0113.draft.json")])]
+    cards = {}
+    for lang in ("en", "da"):
+        found = replay(load_runtime(Settings()), bundle, hook="order-sign", drafts=drafts, lang=lang,
+                       at=date(2026, 3, 31))
+        cards[lang] = next(c for c, a in zip(found.cards, found.advice) if a.code == "order-does-not-meet-criteria")
+    assert "it may still show infused immunoglobulin (§3.4)" in cards["en"]["detail"]
+    assert REMINDER("en") in cards["en"]["detail"]
+    assert "den kan stadig vise tilført immunglobulin (§3.4)" in cards["da"]["detail"]
+    assert "ikke vist her" not in cards["da"]["detail"] and len(cards["da"]["detail"]) <= 700

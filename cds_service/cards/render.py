@@ -13,7 +13,7 @@ language; EHR text is made inert (`markdown.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ from .notes import AND, NOTE_TEXT
 from .notes import brief as brief_notes
 from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
-from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair
+from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -338,6 +338,20 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
         # explanations do
         return plain[0], plain[1]
+    if ctx.lang != "en":
+        # a held rank never takes a caveat the English card keeps: the Danish words are longer, and the English card
+        # had room for both where the Danish, holding the reminder, dropped "this IgG may still show infused
+        # immunoglobulin"
+        english = placeholders(advice, ctx.ruleset.parameters, "en", markdown=True)
+        en_text, _ = _detail(advice, replace(ctx, lang="en"), english, has_link, caveat_keys, noted_by_caveat,
+                             m_protein_dated)
+        en_kept = {c for c in caveat_keys if c in CAVEATS and CAVEATS[c]("en").format_map(english) in en_text}
+
+        def lost(text: str) -> int:
+            return sum(1 for c in en_kept if CAVEATS[c](ctx.lang).format_map(p) not in text)
+
+        if lost(plain[0]) < lost(fitted[0]):
+            return plain[0], plain[1]
     return fitted[0], fitted[1]
 
 
