@@ -169,7 +169,8 @@ def test_a_bispecific_with_another_target_is_named_on_the_card_of_the_window_tha
                   (dlbcl(), drug_admin("ma-glof-1", *GLOF, "2025-10-01"), LOCAL_BSAB_GIVEN,
                    igg("igg-1", "2026-01-13", 3.2)), (), (), local_valuesets=local_bsab("CD33"))
     _, runtime = configured(chart, site_dir)
-    for lang, says in (("en", "bispecific antibody “local bispecific” is not directed at a B-cell"),
-                       ("da", "bispecifikke antistof “local bispecific” er ikke rettet mod et B-celle")):
+    # named by the site's value set ("drug": the service's configured name, not the record's words): not quoted
+    for lang, says in (("en", "bispecific antibody local bispecific is not directed at a B-cell"),
+                       ("da", "bispecifikke antistof local bispecific er ikke rettet mod et B-celle")):
         [card] = replay(runtime, chart.bundle(), at=date(2026, 1, 20), lang=lang).cards
         assert "2025-10-01" in str(card["summary"]) and says in str(card["detail"]), card["detail"]

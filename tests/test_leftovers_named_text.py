@@ -148,6 +148,31 @@ def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day
     assert "Ig may be started" in fixed["summary"] and "written on" not in text_of(fixed), text_of(fixed)
 
 
+def test_an_ig_order_naming_its_drug_by_a_contained_medication_and_written_later_is_named_by_it() -> None:
+    """An IVIG order written 'tomorrow' whose drug is a contained Medication (`medicationReference` '#med', no
+    medicationCodeableConcept), as EHRs send a product with its batch: the note names the product as the record does
+    ("Privigen 100 mg/ml"), not "?"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+    from tests.test_acceptance_lifecycle import ivig_order
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    order = {**ivig_order(start="2025-12-01"), "authoredOn": "2026-01-13T00:30:00+01:00"}
+    concept = order.pop("medicationCodeableConcept")
+    order["contained"] = [{"resourceType": "Medication", "id": "med",
+                           "code": {**concept, "text": "Privigen 100 mg/ml"}}]
+    order["medicationReference"] = {"reference": "#med"}
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
+                   "").bundle()
+    [card] = replay(runtime, bundle).cards
+    assert "Immunoglobulin order “Privigen 100 mg/ml” is written on 2026-01-13" in text_of(card), text_of(card)
+    assert " ? " not in text_of(card), text_of(card)
+
+
 def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
     """The same for the medication list: IVIG since 2025-12-01 asserted 2026-01-13 on a server whose clock says
     2026-01-12 is not read (§5) and named, asking whether the patient is already on substitution (§7-§8)."""

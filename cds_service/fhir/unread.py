@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from cql_like_rules.facts import (
     DataNote,
     Facts,
+    RecordText,
     UndatedTherapy,
     UnrecognisedDiagnosis,
     UnrecognisedTherapy,
@@ -27,7 +28,7 @@ from .dates import to_local_date
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
-    _first_code, _list, _not_given_reason, _partial, _str, _texts, reference_of,
+    _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, reference_of,
 )
 
 if TYPE_CHECKING:
@@ -462,6 +463,26 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
     return tuple(n for n in notes if n.source not in later) if later else notes
 
 
+def _medication_named(r: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]) -> str:
+    """An order's or medication record's drug as the record names it: its concept's text or code, else (a
+    `medicationReference`) the Medication's, contained or sent (`medications` by reference), else the reference's
+    display, else the reference itself; a note never names a drug "?"."""
+    concept = r.get("medicationCodeableConcept")
+    reference = _first(r, "medicationReference.reference")
+    if concept is None and isinstance(reference, str):
+        medication = next((c for c in _list(r.get("contained")) if isinstance(c, dict)
+                           and c.get("id") == reference[1:]), None) if reference.startswith("#") \
+            else medications.get(reference)
+        concept = medication.get("code") if isinstance(medication, Mapping) else None
+    shown = _concept_text(concept) or _first_code(concept)
+    if shown:
+        return shown
+    display = _reference_display(r)
+    if display:
+        return RecordText(display)
+    return reference if isinstance(reference, str) and reference.strip() else "(no medication named)"
+
+
 def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
     """Immunoglobulin and bispecific orders written (authoredOn) after `day`, and medication records asserted
     (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on a live
@@ -477,14 +498,15 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
     later.update({source: written for source, written in named if written is not None and written > day})
     if not later:
         return ()
+    resources = tuple(resources)
+    medications = {reference_of(r): r for r in resources if r.get("resourceType") == "Medication"}
     notes = []
     for r in resources:
         ref = reference_of(r)
         written = later.pop(ref, None)
         if written is None:
             continue
-        concept = r.get("medicationCodeableConcept")
-        shown = (_concept_text(concept) or _first_code(concept) or "?")[:80]
+        shown = _medication_named(r, medications)[:80]
         ig = any(ref == x.source for x in facts.ig_courses)
         order = ref.startswith("MedicationRequest/")
         kind = ("ig-order-written-later" if ig else "therapy-order-written-later") if order else \
