@@ -322,7 +322,8 @@ PROBES = [
     Chart("value-string-with-decimal-comma", lymphoma(igg("igg", "2026-01-10", "3,2")), IN_WINDOW, ("measure-igg",),
           en=("IgG “3,2” (2026-01-10) could not be read",), da=("IgG “3,2” (2026-01-10) kunne ikke læses",)),
     Chart("missing-unit", lymphoma(igg("igg", "2026-01-10", 3.2, unit=None)), IN_WINDOW, ("measure-igg",),
-          en=("(2026-01-10) could not be read",), da=("IgG “3,2” (2026-01-10) kunne ikke læses",)),
+          # the value as sent, quoted and escaped (markdown): no Danish comma put into the record's words
+          en=("IgG “3\\.2” (2026-01-10) could not be read",), da=("IgG “3\\.2” (2026-01-10) kunne ikke læses",)),
     Chart("unit-not-convertible",
           lymphoma(igg("igg", "2026-01-10", None, valueQuantity={"value": 20, "unit": "IU/mL"})), IN_WINDOW,
           ("measure-igg",), en=("IgG “20 IU/mL” (2026-01-10) could not be read",)),

@@ -49,5 +49,6 @@ def _igg_valued(value: dict) -> dict:
 def test_an_igg_of_another_value_type_is_named_by_its_value(value: dict, shown: str, lang: str) -> None:
     answered = replay(RUNTIME, _igg_valued(value), at=AT, lang=lang)
     assert [a.code for a in answered.advice] == ["measure-igg"]  # never read as a number
-    said = {"en": f"IgG “{shown}” (2026-01-12) could not be read", "da": f"IgG “{shown}” (2026-01-12) kunne ikke læses"}
+    named = shown if shown == "260385009" else f"“{shown}”"  # a code with no text is no words of the record's: plain
+    said = {"en": f"IgG {named} (2026-01-12) could not be read", "da": f"IgG {named} (2026-01-12) kunne ikke læses"}
     assert said[lang] in answered.cards[0]["detail"]
