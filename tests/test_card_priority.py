@@ -3,6 +3,7 @@ caveat; the vaccination and antibiotic reminder on a card against a start before
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import date
 from functools import lru_cache
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.answers import of_patient
@@ -93,3 +96,68 @@ def test_the_danish_card_against_a_start_keeps_the_caveat_the_english_keeps() ->
     assert REMINDER("en") in cards["en"]["detail"]
     assert "den kan stadig vise tilført immunglobulin (§3.4)" in cards["da"]["detail"]
     assert "ikke vist her" not in cards["da"]["detail"] and len(cards["da"]["detail"]) <= 700
+
+
+OVERDUE = "cart-ig-active-stop-overdue"  # an IVIG course past its stop date, drafted again: three caveats
+
+
+def crowded(chart: str, day: date, lang: str, linked: bool, *extra: dict[str, Any]) -> str:
+    """The detail of the card against an IVIG drafted on `chart` with `extra` records added; `linked`: the card links
+    to its explanation page (the service over HTTP), else none (replay, the worklist)."""
+    bundle = copy.deepcopy(load_bundle(str(FIXTURES / f"{chart}.json")))
+    patient = request_from_bundle(bundle)["context"]["patientId"]
+    bundle["entry"] += [{"resource": {**r, "subject": {"reference": f"Patient/{patient}"}}} for r in extra]
+    drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / "orders-pt-dk-0001.draft.json")])]
+    request = parse_hook_request(request_from_bundle(bundle, "order-select", drafts), "order-select")
+    found = answer_local(request, load_runtime(Settings()), lang=lang, today=day,
+                         link=(lambda uuid: f"https://cds.example/explain/{uuid}") if linked else None)
+    [card] = [c for c, a in zip(found.cards, found.advice) if a.code == "order-does-not-meet-criteria"]
+    assert len(card["detail"]) <= 700
+    return str(card["detail"])
+
+
+def unreadable_igg(n: int) -> dict[str, Any]:
+    """An IgG the rules cannot read: a data note of its own kind, counted on a crowded card."""
+    return {"resourceType": "Observation", "id": f"igg-unread-{n}", "status": "final",
+            "effectiveDateTime": "2026-01-20", "code": {"coding": [{"system": "http://loinc.org", "code": "2465-3"}]},
+            "valueString": f"se kommentar {n}"}
+
+
+def stopped_copy() -> dict[str, Any]:
+    """The overdue chart's IVIG order sent again as stopped: a data note on the order the advice rests on, held whole."""
+    order = next(e["resource"] for e in load_bundle(str(FIXTURES / f"{OVERDUE}.json"))["entry"]
+                 if e["resource"].get("id") == "mr-ivig-0011")
+    return {**order, "status": "stopped"}
+
+
+@pytest.mark.parametrize("lang, says", [("en", "check which is valid. 1 more note on the explanation page.*"),
+                                        ("da", "tjek, hvilken der gælder. 1 note mere på begrundelsessiden.*")])
+def test_a_caveat_cut_from_a_card_with_a_link_is_counted_on_its_page(lang: str, says: str) -> None:
+    detail = crowded(COPIED, date(2026, 2, 5), lang, True)
+    assert says in detail, detail
+    assert TECLISTAMAB_CAVEAT[lang] not in detail
+
+
+@pytest.mark.parametrize("lang, linked, says", [
+    ("en", False, "check which is valid; +1 more data note. 3 notes not shown here.*"),
+    ("da", False, "tjek, hvilken der gælder; +1 datanote mere. 3 noter ikke vist her.*"),
+    ("en", True, "check which is valid; +1 more on the explanation page. 3 more notes on the explanation page.*"),
+    ("da", True, "tjek, hvilken der gælder; +1 mere på begrundelsessiden. 3 noter mere på begrundelsessiden.*"),
+])
+def test_caveats_cut_are_counted_in_the_plural(lang: str, linked: bool, says: str) -> None:
+    """The overdue course's order also sent as stopped (held whole) and an IgG not read: the three caveats go."""
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, linked, stopped_copy(), unreadable_igg(1))
+    assert says in detail, detail
+
+
+@pytest.mark.parametrize("lang, linked, says", [
+    ("en", False, "check which is valid. 2 data notes and 1 note not shown here.*"),
+    ("da", False, "tjek, hvilken der gælder. 2 datanoter og 1 note ikke vist her.*"),
+    ("en", True, "check which is valid. 2 data notes and 1 note on the explanation page.*"),
+    ("da", True, "tjek, hvilken der gælder. 2 datanoter og 1 note på begrundelsessiden.*"),
+])
+def test_data_notes_only_counted_and_a_caveat_cut_share_one_count(lang: str, linked: bool, says: str) -> None:
+    """Two IgGs not read beside the copied order: counted with the caveat cut, in one sentence, each noun agreeing
+    with its number."""
+    detail = crowded(COPIED, date(2026, 2, 5), lang, linked, unreadable_igg(1), unreadable_igg(2))
+    assert says in detail, detail
