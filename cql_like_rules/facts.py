@@ -116,6 +116,8 @@ class Immunofixation:
     # that M-protein result's text as sent ("se kommentar"): the explanation page names the row an M-protein whose
     # type alone was read, not an immunofixation no one did; "" for an immunofixation
     m_protein_text: str = field(default="", metadata=PAGE_ONLY)
+    # that text is the service's, not the record's words: "—" for a result with no value, a code with no text
+    m_protein_text_ours: bool = field(default=False, metadata=PAGE_ONLY)
 
 
 @dataclass(frozen=True)

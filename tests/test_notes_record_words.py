@@ -219,3 +219,46 @@ def test_a_culture_read_negative_beside_an_organism_coded_with_no_text_names_its
                                                "code": "NEG"}]}]}
     [card] = cards(chart(DATED_CAR_T, culture), "en")
     assert "names a bacterium grown (112283007): not counted" in card["detail"], card["detail"]
+
+
+def stopped_car_t_on(performed: str) -> dict[str, Any]:
+    """A CAR-T infusion recorded stopped, "Ikke givet", with no infusion read: kept as an undated therapy whose
+    `recorded` is the service's day of the record's date."""
+    reason = {"coding": [{"system": "http://example.org/reasons", "code": "ng", "display": "Ikke givet"}]}
+    return {**stopped_car_t(reason), "performedDateTime": performed}
+
+
+CAR_T_ORDER = {"resourceType": "MedicationRequest", "id": "cart-order", "status": "completed", "intent": "order",
+               "subject": SUBJECT, "authoredOn": "2025-11-03",
+               "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "L01XL04"}], "text": "Kymriah"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("therapy", [stopped_car_t_on("2025-11-03T10:00:00+01:00"), CAR_T_ORDER],
+                         ids=["stopped-not-given", "order-no-infusion"])
+def test_the_page_never_quotes_the_services_day_of_an_undated_therapy(lang: str, therapy: dict[str, Any]) -> None:
+    """A CAR-T infusion stopped "Ikke givet" or a CAR-T order with no infusion is kept as an undated therapy whose
+    `recorded` is the service's day ("2025-11-03"), not the record's words: the page shows it as a date, unquoted,
+    as it shows the day of every fact (the facts table's date column)."""
+    data = stored(lang, therapy)
+    page = html.unescape(render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology))
+    assert "2025-11-03" in page and "“2025-11-03”" not in page
+
+
+def m_protein_rows(lang: str, m_protein: dict[str, Any]) -> dict[str, list[str]]:
+    from .test_acceptance_igg import igg, myeloma
+    from .test_explain_panel_component import rows
+    from .test_explain_panel_component import stored as stored_in_window
+    data = stored_in_window(myeloma(igg("igg", "2026-01-10", 4.5), m_protein), lang)
+    return {row[-1]: row for row in rows(data, lang)}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_page_does_not_quote_the_dash_of_an_m_protein_with_no_value(lang: str) -> None:
+    """An M-protein IgG kappa (NPU28638) sent with no value read “—” on the page, a sign of the service's quoted as if
+    the laboratory had written it; one sent as "se kommentar" stays quoted."""
+    from .test_acceptance_igg import NPU, m_text, obs
+    shown = m_protein_rows(lang, obs("mp", "2026-01-10", NPU, "NPU28638"))["Observation/mp"]
+    assert "—" in shown[2] and "“—”" not in shown[2], shown
+    shown = m_protein_rows(lang, m_text("mp", "2026-01-10", "se kommentar"))["Observation/mp"]
+    assert "“se kommentar”" in shown[2], shown

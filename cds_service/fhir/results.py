@@ -352,7 +352,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
                                         record_words=_sent_in_words(r)))
             isotype = _m_protein_isotype(b, r, mprot)
             return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
-                                                     m_protein_text=_value_as_sent(r)[:40])) if isotype else None
+                                                     m_protein_text=_value_as_sent(r)[:40],
+                                                     m_protein_text_ours=not _sent_in_words(r))) if isotype else None
     if "immunofixation" in sets:
         text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
                       *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))

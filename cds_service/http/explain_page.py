@@ -353,7 +353,8 @@ PARAMETER_LABELS: dict[str, Text] = {
     "unknown_system_therapy_card": Text("card for a therapy in an unknown code system", "kort for behandling i ukendt kodesystem"),
     "unknown_system_draft_card": Text("card for a draft in an unknown code system", "kort for udkast i ukendt kodesystem"),
 }
-SKIPPED_FIELDS = {"source", "identifiers", "drug_as_written"}  # drug_as_written: shown as the drug's quotes
+# the marks whether a field is the record's words: shown as its quotes (`_record_words`)
+SKIPPED_FIELDS = {"source", "identifiers", "drug_as_written", "m_protein_text_ours"}
 # A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
 # ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
 G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
@@ -798,19 +799,26 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
 # quotes them (`values.named`), so a reader tells them from the service's words; a code or a date is not quoted.
 # Decided by the field where its words come from one place only: a severity or a reason as written, a culture's
 # organism as its result names it, an M-protein's or an undated therapy's value as sent.
-RECORD_TEXT_FIELDS = frozenset({"display", "m_protein_text", "severity_text", "not_given"})
+RECORD_TEXT_FIELDS = frozenset({"display", "severity_text", "not_given"})
 RECORD_TEXT_OF_KIND = frozenset({("cultures", "organism"), ("m_protein", "reported"), ("undated_therapies", "recorded"),
                                  ("unrecognised_therapies", "recorded")})
 # A field that holds either the service's name (a value set's INN) or the record's (its text, for a record the value
 # sets know by code but that names no INN): decided by the fact's own mark, kept in its JSON (a snapshot stored
 # before the mark shows it plain, as it did).
 RECORD_TEXT_IF_MARKED = {("undated_therapies", "drug"): "drug_as_written"}
+# A field quoted as the record's words unless the fact's own mark says the service wrote it: a type-only M-protein's
+# text is the record's ("se kommentar"), but "—" (sent with no value) or a bare code is the service's
+# (`Immunofixation.m_protein_text_ours`). A snapshot stored before the mark shows the text quoted, as it did.
+RECORD_TEXT_UNLESS_MARKED = {("immunofixation", "m_protein_text"): "m_protein_text_ours"}
 
 
 def _record_words(kind: str, field: str, fact: Mapping[str, Any] | None) -> bool:
     """Whether a fact field's value is the record's own words (quoted) rather than the service's (plain)."""
     if field in RECORD_TEXT_FIELDS or (kind, field) in RECORD_TEXT_OF_KIND:
         return True
+    ours = RECORD_TEXT_UNLESS_MARKED.get((kind, field))
+    if ours is not None:
+        return (fact or {}).get(ours) is not True
     mark = RECORD_TEXT_IF_MARKED.get((kind, field))
     return mark is not None and (fact or {}).get(mark) is True
 
