@@ -256,9 +256,14 @@ def m_protein_rows(lang: str, m_protein: dict[str, Any]) -> dict[str, list[str]]
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_the_page_does_not_quote_the_dash_of_an_m_protein_with_no_value(lang: str) -> None:
     """An M-protein IgG kappa (NPU28638) sent with no value read “—” on the page, a sign of the service's quoted as if
-    the laboratory had written it; one sent as "se kommentar" stays quoted."""
+    the laboratory had written it, and one sent as a bare code its code quoted; one sent as "se kommentar" stays
+    quoted."""
     from .test_acceptance_igg import NPU, m_text, obs
     shown = m_protein_rows(lang, obs("mp", "2026-01-10", NPU, "NPU28638"))["Observation/mp"]
     assert "—" in shown[2] and "“—”" not in shown[2], shown
+    coded = {**obs("mp", "2026-01-10", NPU, "NPU28638"),
+             "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260385009"}]}}
+    shown = m_protein_rows(lang, coded)["Observation/mp"]  # a code with no text: the service names it by its code
+    assert "260385009" in shown[2] and "“260385009”" not in shown[2], shown
     shown = m_protein_rows(lang, m_text("mp", "2026-01-10", "se kommentar"))["Observation/mp"]
     assert "“se kommentar”" in shown[2], shown
