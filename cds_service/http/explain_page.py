@@ -798,10 +798,10 @@ def _field_label(kind: str, resource: str, field: str, lang: str) -> str:
 # Fact fields that hold the record's own words (a name or text as the EHR wrote it): quoted wherever shown, as a card
 # quotes them (`values.named`), so a reader tells them from the service's words; a code or a date is not quoted.
 # Decided by the field where its words come from one place only: a severity or a reason as written, a culture's
-# organism as its result names it, an M-protein's or an undated therapy's value as sent.
+# organism as its result names it, an M-protein's value as sent. A therapy's `recorded` date is none of these: the
+# page shows it in its date column, as a date (`DATE_FIELDS`), whether the record wrote it ("2025-10") or the service.
 RECORD_TEXT_FIELDS = frozenset({"display", "severity_text", "not_given"})
-RECORD_TEXT_OF_KIND = frozenset({("cultures", "organism"), ("m_protein", "reported"), ("undated_therapies", "recorded"),
-                                 ("unrecognised_therapies", "recorded")})
+RECORD_TEXT_OF_KIND = frozenset({("cultures", "organism"), ("m_protein", "reported")})
 # A field that holds either the service's name (a value set's INN) or the record's (its text, for a record the value
 # sets know by code but that names no INN): decided by the fact's own mark, kept in its JSON (a snapshot stored
 # before the mark shows it plain, as it did).
