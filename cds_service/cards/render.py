@@ -77,8 +77,9 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
                 ("general-stop-review", "order-ends-earlier"), ("general-stop-review", "record-ends-earlier"),
                 ("order-meets-criteria", "continuation-general"), ("order-meets-criteria", "continuation-general-due")}
 
-# What a crowded card keeps, first to last. The decision, the high-risk window's line, the to-do and the guideline
-# section are never cut. `_detail` holds the first two ranks below whole (`HELD`) and fits the rest in the room left,
+# What a crowded card keeps, first to last: the order `_detail` and `_fitted` carry out (the list names it; the code
+# does not read it). The decision, the high-risk window's line, the to-do and the guideline
+# section are never cut. `_detail` holds the first two ranks below whole and fits the rest in the room left,
 # cutting from the last rank up and giving back in rank order where it fits; where the held ranks themselves do not
 # fit, the card is fitted as if nothing were held. Whatever of the caveats is cut, the card says how many and where
 # they are ("1 more note on the explanation page"), as it counts the data notes it does not show.
@@ -92,7 +93,6 @@ KEEPS = (
     "reminder",  # the reminder on the other cards
     "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
 )
-HELD = frozenset(KEEPS[:2])
 # Held ranks take their room from the explanatory caveats only: where they would cost a fact, a caveat of `DECISIVE` or
 # the first kind of data note named (`notes.rank`: what could change the decision), the card is fitted without holding.
 # Caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
@@ -325,7 +325,8 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveat_keys: tuple[str, ...], noted_by_caveat: bool = True,
             m_protein_dated: bool = True) -> tuple[str, list[str]]:
     """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
-    the card says again): the ranks `HELD` whole where the card then still fits, else fitted with the rest."""
+    the card says again): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
+    rest."""
     fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True)
     if fitted is not None and not fitted[2]:
         return fitted[0], fitted[1]  # nothing held: fitted as ever
