@@ -436,7 +436,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
             seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
             if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
-                seen = (*seen, *orders_written_later(extraction.facts, pooled.resources, today))
+                seen = (*seen, *orders_written_later(builder, extraction.facts, pooled.resources, today))
             # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
             return evaluation, extraction, (*seen, *builder.as_written(evaluation.notes, pooled.resources))
         for ref, error in bad:

@@ -173,6 +173,48 @@ def test_an_ig_order_naming_its_drug_by_a_contained_medication_and_written_later
     assert " ? " not in text_of(card), text_of(card)
 
 
+PRIVIGEN = {"resourceType": "Medication", "id": "m1", "code": {"coding": [{"system": ATC, "code": "J06BA02"}],
+                                                                  "text": "Privigen 100 mg/ml"}}
+# a product sent under its product number (varenummer), known by its ingredient: read as immunoglobulin by that
+PRODUCT_NUMBER = {"resourceType": "Medication", "id": "m1",
+                  "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "123456"}]},
+                  "ingredient": [{"itemCodeableConcept": {"coding": [{"system": ATC, "code": "J06BA02"}],
+                                                          "text": "Privigen"}}]}
+
+
+@pytest.mark.parametrize("reference, medication, named", [
+    ("Medication/m1/_history/2", PRIVIGEN, "Privigen 100 mg/ml"),
+    ("https://fhir.example.dk/R4/Medication/m1", PRIVIGEN, "Privigen 100 mg/ml"),
+    ("Medication/m1", PRODUCT_NUMBER, "Privigen")])
+def test_an_ig_order_written_later_is_named_by_the_medication_the_rules_read_it_by(
+        reference: str, medication: Resource, named: str) -> None:
+    """An IVIG order written 'tomorrow' naming its drug by a Medication sent beside it, by a versioned reference, by
+    the Medication's full URL, or a Medication sent under its product number whose ingredient is the immunoglobulin:
+    the rules read it as immunoglobulin by that Medication, and the note names the drug as they read it ("Privigen"),
+    on the card and in the data-notes extension alike, not the raw reference nor the product number."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+    from tests.test_acceptance_lifecycle import ivig_order
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    order = {**ivig_order(start="2025-12-01"), "authoredOn": "2026-01-13T00:30:00+01:00"}
+    order.pop("medicationCodeableConcept")
+    order["medicationReference"] = {"reference": reference}
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), medication,
+                         order), (), "").bundle()
+    for lang, said in (("en", f"Immunoglobulin order “{named}” is written on 2026-01-13"),
+                       ("da", f"Immunglobulinordination “{named}” er skrevet 2026-01-13")):
+        [card] = replay(runtime, bundle, lang=lang).cards
+        assert said in text_of(card), text_of(card)
+        assert reference not in text_of(card) and "123456" not in text_of(card), text_of(card)
+    [note] = [n for n in card["extension"]["dk.igsub-cds.data-notes"] if n["kind"] == "ig-order-written-later"]
+    assert note["display"] == named, note
+
+
 def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
     """The same for the medication list: IVIG since 2025-12-01 asserted 2026-01-13 on a server whose clock says
     2026-01-12 is not read (§5) and named, asking whether the patient is already on substitution (§7-§8)."""

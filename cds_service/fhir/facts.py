@@ -41,8 +41,8 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
-    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _codings, _concept_text, _count_length, _cut, _first,
-    _length, _list, _partial, _reference_display, _unversioned,
+    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
+    _length, _list, _partial, _reference_display, order_drug, referenced_medication,
 )
 from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _read_reports, _superseded_cultures
@@ -265,45 +265,13 @@ class FactBuilder:
             raise
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
-        """The medication CodeableConcept, following a reference to a contained or sent Medication."""
-        concept = resource.get("medicationCodeableConcept")
-        if concept is not None:
-            return concept
+        """The medication CodeableConcept, following a reference to a contained or sent Medication (`order_drug`'s
+        reading); a Medication not sent is counted for the note."""
         ref = _first(resource, "medicationReference.reference")
-        if not isinstance(ref, str):
-            return None
-        medication, _ = self._referenced_medication(resource, ref)
-        if medication is None:
-            if not ref.startswith("#"):  # one not sent: counted for the note (a contained one is the order's own)
-                self._unresolved += 1
-            return None
-        return self._medication_code(medication)
-
-    def _referenced_medication(self, resource: Mapping[str, Any], ref: str) -> tuple[Mapping[str, Any] | None, bool]:
-        """The Medication an order's reference names, contained ('#id') or sent ('Medication/id'), None when it is
-        not there; and whether the reference is one this service resolves (a Bundle fullUrl is not looked up)."""
-        if ref.startswith("#"):
-            return next((c for c in _list(resource.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]),
-                        None), True
-        head, _, mid = _unversioned(ref).rpartition("/")
-        if not head.endswith("Medication"):
-            return None, False
-        return self._medications.get(mid), True
-
-    def _medication_code(self, medication: Mapping[str, Any]) -> Any:
-        """A Medication's code; when that is in no value set (a product number, varenummer), its code together
-        with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code),
-        so a product sent under a local number is still known by what it contains."""
-        code = medication.get("code")
-        items = [i.get("itemCodeableConcept") for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
-        extra = [c for item in items for c in _codings(item)]
-        if not extra or self.t.sets_of(code):
-            return code
-        merged: dict[str, Any] = {"coding": _codings(code) + extra}
-        text = _concept_text(code) or next((t for t in map(_concept_text, items) if t), "")
-        if text:
-            merged["text"] = text
-        return merged
+        if resource.get("medicationCodeableConcept") is None and isinstance(ref, str) and not ref.startswith("#") \
+                and referenced_medication(resource, ref, self._medications)[0] is None:
+            self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
+        return order_drug(resource, self._medications, self.t.sets_of)
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
         """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
@@ -322,7 +290,7 @@ class FactBuilder:
         if not isinstance(ref, str) or not ref.strip():
             return "its medicationReference has no reference", False
         shown = ref[:80]
-        found, resolved = self._referenced_medication(resource, ref)
+        found, resolved = referenced_medication(resource, ref, self._medications)
         if not resolved:
             return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
                    "'Medication/id')", False

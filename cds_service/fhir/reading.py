@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union, get_args
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Union, get_args
 
 from dateutil.relativedelta import relativedelta
 
@@ -336,6 +336,49 @@ def _cut(text: str, limit: int) -> str:
     """`text` as sent, at most `limit` characters, its cut marked ("…"): a note quoting it shows where it was cut, not
     a text that seems whole ("3 måneder [klik](javasc")."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mapping[Any, Mapping[str, Any]]
+                          ) -> tuple[Mapping[str, Any] | None, bool]:
+    """The Medication an order's reference names, contained ('#id') or sent ('Medication/id', also versioned or as a
+    full URL; `medications` by id), None when it is not there; and whether the reference is one this service resolves
+    (a Bundle's urn:uuid fullUrl is not looked up). The one reading of it: the facts and every note naming the drug
+    agree on which Medication an order means."""
+    if ref.startswith("#"):
+        return next((c for c in _list(order.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]),
+                    None), True
+    head, _, mid = _unversioned(ref).rpartition("/")
+    if not head.endswith("Medication"):
+        return None, False
+    return medications.get(mid), True
+
+
+def medication_code(medication: Mapping[str, Any], known: Callable[[Any], object]) -> Any:
+    """A Medication's code; when that is in no value set (`known` false: a product number, varenummer), its code
+    together with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code),
+    so a product sent under a local number is still known, and named, by what it contains."""
+    code = medication.get("code")
+    items = [i.get("itemCodeableConcept") for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
+    extra = [c for item in items for c in _codings(item)]
+    if not extra or known(code):
+        return code
+    merged: dict[str, Any] = {"coding": _codings(code) + extra}
+    text = _concept_text(code) or next((t for t in map(_concept_text, items) if t), "")
+    if text:
+        merged["text"] = text
+    return merged
+
+
+def order_drug(order: Mapping[str, Any], medications: Mapping[Any, Mapping[str, Any]],
+               known: Callable[[Any], object]) -> Any:
+    """An order's (or medication record's) drug as a CodeableConcept: its medicationCodeableConcept, else the code of
+    the Medication its reference names (`referenced_medication`, `medication_code`); None when neither is there."""
+    concept = order.get("medicationCodeableConcept")
+    if concept is not None:
+        return concept
+    ref = _first(order, "medicationReference.reference")
+    medication = referenced_medication(order, ref, medications)[0] if isinstance(ref, str) else None
+    return medication_code(medication, known) if medication is not None else None
 
 
 def _reference_display(resource: Mapping[str, Any]) -> str:

@@ -28,7 +28,7 @@ from .dates import to_local_date
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
-    _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, reference_of,
+    _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, order_drug, reference_of,
 )
 
 if TYPE_CHECKING:
@@ -348,13 +348,8 @@ def _code_that_could_matter(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, 
 
 
 def _medication_concept(b: FactBuilder, r: Mapping[str, Any]) -> Any:
-    """A medication record's drug as `_medication` reads it, without counting a Medication not sent."""
-    concept = r.get("medicationCodeableConcept")
-    if concept is not None:
-        return concept
-    ref = _first(r, "medicationReference.reference")
-    medication = b._referenced_medication(r, ref)[0] if isinstance(ref, str) else None
-    return b._medication_code(medication) if medication is not None else None
+    """A medication record's drug as `_medication` reads it (`order_drug`), without counting a Medication not sent."""
+    return order_drug(r, b._medications, b.t.sets_of)
 
 
 def _system_name(b: FactBuilder, system: str) -> str:
@@ -463,27 +458,24 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
     return tuple(n for n in notes if n.source not in later) if later else notes
 
 
-def _medication_named(r: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]) -> str:
-    """An order's or medication record's drug as the record names it: its concept's text or code, else (a
-    `medicationReference`) the Medication's, contained or sent (`medications` by reference), else the reference's
-    display, else the reference itself; a note never names a drug "?"."""
-    concept = r.get("medicationCodeableConcept")
-    reference = _first(r, "medicationReference.reference")
-    if concept is None and isinstance(reference, str):
-        medication = next((c for c in _list(r.get("contained")) if isinstance(c, dict)
-                           and c.get("id") == reference[1:]), None) if reference.startswith("#") \
-            else medications.get(reference)
-        concept = medication.get("code") if isinstance(medication, Mapping) else None
+def _medication_named(b: FactBuilder, r: Mapping[str, Any]) -> str:
+    """An order's or medication record's drug as the record names it: the text or code of the drug the facts read
+    (`_medication_concept`: its concept, else the Medication it names, contained or sent, by what it contains when
+    its own code is a product number), else the reference's display, else the reference itself; a note never names
+    a drug "?"."""
+    concept = _medication_concept(b, r)
     shown = _concept_text(concept) or _first_code(concept)
     if shown:
         return shown
     display = _reference_display(r)
     if display:
         return RecordText(display)
+    reference = _first(r, "medicationReference.reference")
     return reference if isinstance(reference, str) and reference.strip() else "(no medication named)"
 
 
-def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], day: date) -> tuple[DataNote, ...]:
+def orders_written_later(b: FactBuilder, facts: Facts, resources: Iterable[Mapping[str, Any]],
+                         day: date) -> tuple[DataNote, ...]:
     """Immunoglobulin and bispecific orders written (authoredOn) after `day`, and medication records asserted
     (dateAsserted) after it: the rules do not read a record before it was written (clinical rules §5), but on a live
     call an order "written tomorrow" is a wrong clock or time zone in the EHR, and the patient may well be on it: named
@@ -498,15 +490,13 @@ def orders_written_later(facts: Facts, resources: Iterable[Mapping[str, Any]], d
     later.update({source: written for source, written in named if written is not None and written > day})
     if not later:
         return ()
-    resources = tuple(resources)
-    medications = {reference_of(r): r for r in resources if r.get("resourceType") == "Medication"}
     notes = []
     for r in resources:
         ref = reference_of(r)
         written = later.pop(ref, None)
         if written is None:
             continue
-        shown = _medication_named(r, medications)[:80]
+        shown = _medication_named(b, r)[:80]
         ig = any(ref == x.source for x in facts.ig_courses)
         order = ref.startswith("MedicationRequest/")
         kind = ("ig-order-written-later" if ig else "therapy-order-written-later") if order else \
