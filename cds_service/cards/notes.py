@@ -760,7 +760,7 @@ def shown_display(note: DataNote, limit: int) -> str:
     typed = _TYPED_QUOTE.fullmatch(note.display) if note.kind == "m-protein-not-igg" else None
     if typed is None:
         return escape(note.display, limit)
-    return f"{escape(typed[1], 20)} “{escape(typed[2], limit)}”"
+    return f"{escape(typed[1], 20)} {named(RecordText(typed[2]), limit, escape)}"  # the laboratory's words, re-quoted
 
 
 def names(notes: list[DataNote], lang: str, shown: int = 1, display_limit: int | None = None) -> str:

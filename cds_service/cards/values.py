@@ -189,16 +189,18 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
             p["igg_age"] = days(int(v["igg_age_days"]), lang)  # type: ignore[arg-type]
     if isinstance(v.get("m_protein"), float):
         p["m_protein"] = g_l(v["m_protein"], lang, comparator=str(v.get("m_protein_comparator") or ""))  # type: ignore[arg-type]
-        if v.get("m_protein_reported"):  # sent as text: as sent, quoted ("spor", "1,2 g/L")
-            p["m_protein"] = f"“{text(v['m_protein_reported'], M_PROTEIN_TEXT)}”"
-            p["m_protein_brief"] = f"“{text(v['m_protein_reported'], M_PROTEIN_TEXT_BRIEF)}”"
+        if v.get("m_protein_reported"):  # sent as text: the record's words, quoted by `named` ("spor", "1,2 g/L")
+            reported = RecordText(v["m_protein_reported"])  # always the laboratory's (`MProteinResult.reported`)
+            p["m_protein"] = named(reported, M_PROTEIN_TEXT, text)
+            p["m_protein_brief"] = named(reported, M_PROTEIN_TEXT_BRIEF, text)
         p["igg_total_number"] = str(v.get("igg_total_comparator") or "") + number(float(v.get("igg_total") or 0.0), lang)  # type: ignore[arg-type]
     for key in ("untyped_m_protein", "polyclonal_if_igg"):  # an M-protein of unknown type (paraprotein caveat)
         if isinstance(v.get(key), float):
             p[key] = g_l(v[key], lang, limits, str(v.get(f"{key}_comparator") or ""))  # type: ignore[arg-type]
-    if v.get("untyped_m_protein_reported"):  # an M-protein of unknown type sent as text: as sent
-        p["untyped_m_protein"] = f"“{text(v['untyped_m_protein_reported'], M_PROTEIN_TEXT)}”"
-        p["untyped_m_protein_brief"] = f"“{text(v['untyped_m_protein_reported'], M_PROTEIN_TEXT_BRIEF)}”"
+    if v.get("untyped_m_protein_reported"):  # an M-protein of unknown type sent as text: as sent, quoted by `named`
+        untyped = RecordText(v["untyped_m_protein_reported"])
+        p["untyped_m_protein"] = named(untyped, M_PROTEIN_TEXT, text)
+        p["untyped_m_protein_brief"] = named(untyped, M_PROTEIN_TEXT_BRIEF, text)
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
     if isinstance(v.get("paraprotein_threshold"), float):
