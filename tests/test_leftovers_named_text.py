@@ -215,6 +215,44 @@ def test_an_ig_order_written_later_is_named_by_the_medication_the_rules_read_it_
     assert note["display"] == named, note
 
 
+# the same product whose ingredient is sent as its ATC code alone, with no text or display: known by that code only
+PRODUCT_NUMBER_CODED = {**PRODUCT_NUMBER, "ingredient": [{"itemCodeableConcept": {"coding": [{"system": ATC,
+                                                                                               "code": "J06BA02"}]}}]}
+
+
+@pytest.mark.parametrize("contained", [False, True])
+def test_an_ig_order_written_later_under_a_product_number_is_named_by_the_code_the_rules_read_it_by(
+        contained: bool) -> None:
+    """An IVIG order written 'tomorrow' naming a Medication (sent beside it or contained) under its product number
+    (varenummer 123456), its ingredient sent as ATC J06BA02 with no words: the rules read the order as immunoglobulin
+    by J06BA02, and the note named it "Immunoglobulin order 123456", a number no clinician reads as a drug. It names
+    the code the rules read it by, in English and Danish, on the card and in the data-notes extension."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cds_service.runtime import load_runtime
+    from cds_service.settings import Settings
+    from tests.test_acceptance_lifecycle import ivig_order
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    runtime = load_runtime(Settings(), clock=lambda: datetime(2026, 1, 12, 10, 0, tzinfo=zone))
+    order = {**ivig_order(start="2025-12-01"), "authoredOn": "2026-01-13T00:30:00+01:00"}
+    order.pop("medicationCodeableConcept")
+    order["medicationReference"] = {"reference": "#m1" if contained else "Medication/m1"}
+    if contained:
+        order["contained"] = [PRODUCT_NUMBER_CODED]
+    sent = () if contained else (PRODUCT_NUMBER_CODED,)
+    bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), *sent, order),
+                   (), "").bundle()
+    for lang, said in (("en", "Immunoglobulin order J06BA02 is written on 2026-01-13"),
+                       ("da", "Immunglobulinordination J06BA02 er skrevet 2026-01-13")):
+        [card] = replay(runtime, bundle, lang=lang).cards
+        assert said in text_of(card), text_of(card)
+        assert "123456" not in text_of(card), text_of(card)
+    [note] = [n for n in card["extension"]["dk.igsub-cds.data-notes"] if n["kind"] == "ig-order-written-later"]
+    assert note["display"] == "J06BA02", note
+
+
 def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named() -> None:
     """The same for the medication list: IVIG since 2025-12-01 asserted 2026-01-13 on a server whose clock says
     2026-01-12 is not read (§5) and named, asking whether the patient is already on substitution (§7-§8)."""

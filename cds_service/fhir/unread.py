@@ -462,9 +462,11 @@ def _medication_named(b: FactBuilder, r: Mapping[str, Any]) -> str:
     """An order's or medication record's drug as the record names it: the text or code of the drug the facts read
     (`_medication_concept`: its concept, else the Medication it names, contained or sent, by what it contains when
     its own code is a product number), else the reference's display, else the reference itself; a note never names
-    a drug "?"."""
+    a drug "?". A drug named by code is named by the code the rules know it by ("J06BA02", an ingredient's ATC), not
+    a product number or local code beside it that no clinician reads as a drug ("123456")."""
     concept = _medication_concept(b, r)
-    shown = _concept_text(concept) or _first_code(concept)
+    known = [c for c in _codings(concept) if b.t.sets_of({"coding": [c]})]
+    shown = _concept_text(concept) or _first_code({"coding": known}) or _first_code(concept)
     if shown:
         return shown
     display = _reference_display(r)
