@@ -199,3 +199,23 @@ def test_a_draft_naming_the_medication_beside_it_by_full_url_is_judged(server) -
     response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
     assert response.status_code == 200, response.text
     assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["order-meets-criteria"]
+
+
+def test_a_draft_naming_a_full_url_two_entries_share_is_refused_saying_so(server) -> None:
+    """Which Medication the draft means the request does not say: its drug is not checked, and the answer says why."""
+    base, clock = server
+    clock.set(date(2026, 1, 20))
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft.pop("medicationCodeableConcept")
+    draft["medicationReference"] = {"reference": MEDICATION_URN}
+    medications = [{"resourceType": "Medication", "id": "m-ivig", "code": PRIVIGEN["code"]},
+                   {"resourceType": "Medication", "id": "m-para", "code": {"text": "Paracetamol 500 mg"}}]
+    request = request_from_bundle(json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text()), "order-sign",
+                                  [draft, *medications])
+    for entry in request["context"]["draftOrders"]["entry"]:
+        if entry["resource"]["resourceType"] == "Medication":
+            entry["fullUrl"] = MEDICATION_URN
+    response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
+    assert response.status_code == 400, response.text
+    said = str(response.json()["issue"][0]["diagnostics"])
+    assert f"its medicationReference {MEDICATION_URN} is the fullUrl of two entries of the request" in said

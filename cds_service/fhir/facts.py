@@ -294,9 +294,11 @@ class FactBuilder:
             return "its medicationReference has no reference", False
         shown = ref[:80]
         found, resolved = referenced_medication(resource, ref, self._medications, self.full_urls)
+        if not resolved and self.full_urls.get(ref) == "":  # `full-url-conflict`: which one it names is not known
+            return f"its medicationReference {shown} is the fullUrl of two entries of the request", False
         if not resolved:
-            return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
-                   "'Medication/id')", False
+            return f"its medicationReference {shown} is not a reference this service resolves ('#id', " \
+                   "'Medication/id', or the fullUrl of a Medication sent in the request)", False
         if found is None:
             if ref.startswith("#"):
                 return f"its medicationReference {shown} is not among its contained resources", False
