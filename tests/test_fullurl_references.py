@@ -4,7 +4,8 @@ write them: each names the resource of that entry, through replay and over HTTP,
 Every kind of reference the facts follow is covered by a chart of the acceptance files written again with each
 reference between its resources as the fullUrl of the entry it names: an Ig order's Medication, an Ig dose's order
 (`request`), a medication record's order (`basedOn`), an Ig order's reason (`reasonReference` to the diagnosis), a
-culture report's result Observations (`result`). The card and the data notes must be those of the chart as written.
+culture report's result Observations (`result`); and a result's `specimen`, sent with the results. The card and the data
+notes must be those of the chart as written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pytest
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
 from cds_service.tools.replay import replay, request_from_bundle
 
 from . import test_acceptance_lifecycle as lc
@@ -219,3 +222,25 @@ def test_a_draft_naming_a_full_url_two_entries_share_is_refused_saying_so(server
     assert response.status_code == 400, response.text
     said = str(response.json()["issue"][0]["diagnostics"])
     assert f"its medicationReference {MEDICATION_URN} is the fullUrl of two entries of the request" in said
+
+
+def test_a_specimen_named_by_its_full_url_is_the_specimen_named_by_its_id() -> None:
+    """The blood culture of 2025-12-10 sent preliminary, naming its specimen `Specimen/s-1`, and final, naming the same
+    Specimen by its entry's fullUrl: one sample, the final result counted and the preliminary superseded (it was
+    named on the card 'not final yet … check the final result', the result the card had just counted)."""
+    specimen_urn = urn("Specimen/s-1")
+    specimen = {"resourceType": "Specimen", "id": "s-1", "subject": lc.ME,
+                "type": {"text": "Blood culture bottle set"}, "collection": {"collectedDateTime": "2025-12-10"}}
+    preliminary = {**lc.blood_culture("2025-12-10", "preliminary", rid="bc-prelim"),
+                   "specimen": {"reference": "Specimen/s-1"}, "effectiveDateTime": "2025-12-10"}
+    final = {**lc.blood_culture("2025-12-10", "final"), "specimen": {"reference": specimen_urn},
+             "effectiveDateTime": "2025-12-10T22:30:00+01:00"}
+    chart = lc.Chart("culture", lc.story_a(lc.dx(lc.PNEUMONIA, "2025-12-10", "pneu"), preliminary, final), lc.GENERAL, "")
+    request = request_from_bundle(chart.bundle())  # the Specimen sent with the results, as `_include` sends it
+    request["prefetch"]["observations"]["entry"].append({"fullUrl": specimen_urn, "resource": specimen,
+                                                         "search": {"mode": "include"}})
+    answer = answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=date.fromisoformat(chart.at))
+    summaries, on_cards, notes = seen(answer)
+    assert summaries == ["IgG 3.0 g/L < 4 g/L (2026-01-05) with severe/recurrent bacterial infections: "
+                         "Ig may be started (general criteria)"]
+    assert "culture-not-final" not in on_cards and "culture-superseded" in notes
