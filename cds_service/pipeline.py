@@ -179,7 +179,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     Never evaluates partial data as if complete: what cannot be had is a 412.
     """
     keys = list(runtime.templates)
-    pooled = pool_prefetch(request.prefetch, keys, request.patient_id, runtime.tz)
+    pooled = pool_prefetch(request.prefetch, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"))
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
         return pooled
@@ -217,7 +217,7 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
         except FetchFailed as exc:
             failed = "fhirServer: " + "; ".join(exc.problems)
     merged = {**(request.prefetch or {}), **fetched}
-    pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz)
+    pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"))
     if failed:
         pooled.missing = [k for k in pooled.missing if k not in later] + later
     set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
@@ -248,7 +248,7 @@ async def fetch_medications(request: HookRequest, drafts: tuple[Mapping[str, Any
     a Medication fhirServer does not hold, 404, from one deleted there, 410, or a read that failed), and
     `evaluate` names it on the cards of the drafts that could be judged, or answers 412 when none can.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters, pooled.full_urls)
     builder.know_medications([*pooled.resources, *request.draft_orders])
     refs: list[str] = []  # each reference as the drafts write it, once
     for resource in drafts:
@@ -365,7 +365,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     `live`: evaluated on the clock's own day (a hook call without a fixed day): an order or record written after it
     is named as a date error; on a fixed day (replay, the timeline, the worklist) it did not exist yet and stays unnamed.
     """
-    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters)
+    builder = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters, pooled.full_urls)
     notes = list(pooled.notes)
     orders: list[DraftOrder] = []
     raw_orders: dict[str, dict[str, object]] = {}
@@ -492,7 +492,7 @@ def _card_possible(pooled: PooledResources, runtime: Runtime, today: date) -> bo
     bsAb on the chart (or one known by its name) for an immunoglobulin order, a haematological malignancy on record
     (or assumed by policy) for a new bsAb or CAR-T. When not, a drug that cannot be read changes no answer: no
     reason to refuse the call."""
-    facts = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources).facts
+    facts = FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters, pooled.full_urls).build(pooled.resources).facts
     patient = facts.patient
     if patient is not None and patient.dead_on(today):
         return False  # no advice after death, in any hook (clinical-rules §7)
@@ -532,7 +532,7 @@ def _has_index_event(pooled: PooledResources, runtime: Runtime) -> bool:
     the Patient), the rules' data notes and every validation wait for `Answer.explanation`,
     which evaluates the whole chart exactly as a chart with advice is evaluated.
     """
-    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).has_index_event(pooled.resources)
+    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters, pooled.full_urls).has_index_event(pooled.resources)
 
 
 def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: frozenset[str],

@@ -73,9 +73,12 @@ class Extraction:
 class FactBuilder:
     """Builds `Facts` for one patient from raw resources (one instance per request)."""
 
-    def __init__(self, terminology: Terminology, tz: ZoneInfo, parameters: Parameters | None = None) -> None:
+    def __init__(self, terminology: Terminology, tz: ZoneInfo, parameters: Parameters | None = None,
+                 full_urls: Mapping[str, str] | None = None) -> None:
         self.t = terminology
         self.tz = tz
+        # the request's entries by fullUrl (`PooledResources.full_urls`): a reference may be written as one
+        self.full_urls: Mapping[str, str] = full_urls or {}
         # the one rule-set parameter facts read: how an order's length in fractional months is counted
         self.month_days = (parameters or Parameters()).days_per_fractional_month
         # ... and whether records coded only in an unknown system that could date T0 are kept (`_therapy_unknown_system`)
@@ -269,9 +272,9 @@ class FactBuilder:
         reading); a Medication not sent is counted for the note."""
         ref = _first(resource, "medicationReference.reference")
         if resource.get("medicationCodeableConcept") is None and isinstance(ref, str) and not ref.startswith("#") \
-                and referenced_medication(resource, ref, self._medications)[0] is None:
+                and referenced_medication(resource, ref, self._medications, self.full_urls)[0] is None:
             self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
-        return order_drug(resource, self._medications, self.t.sets_of)
+        return order_drug(resource, self._medications, self.t.sets_of, self.full_urls)
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
         """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
@@ -290,10 +293,12 @@ class FactBuilder:
         if not isinstance(ref, str) or not ref.strip():
             return "its medicationReference has no reference", False
         shown = ref[:80]
-        found, resolved = referenced_medication(resource, ref, self._medications)
+        found, resolved = referenced_medication(resource, ref, self._medications, self.full_urls)
+        if not resolved and self.full_urls.get(ref) == "":  # `full-url-conflict`: which one it names is not known
+            return f"its medicationReference {shown} is the fullUrl of two entries of the request", False
         if not resolved:
-            return f"its medicationReference {shown} is not a reference this service resolves ('#id' or " \
-                   "'Medication/id')", False
+            return f"its medicationReference {shown} is not a reference this service resolves ('#id', " \
+                   "'Medication/id', or the fullUrl of a Medication sent in the request)", False
         if found is None:
             if ref.startswith("#"):
                 return f"its medicationReference {shown} is not among its contained resources", False

@@ -88,13 +88,13 @@ def _culture_not_final(b: FactBuilder, r: Mapping[str, Any], entry: Entry, statu
                                     "bacterium grown: not a final result, not counted", (shown or "?")[:80],
                                     culture.date, record_words=isinstance(shown, RecordText) or bool(
                                         shown and not culture.organism)))
-        b._cultures_not_final[reference_of(r)] = sample_keys(r)
+        b._cultures_not_final[reference_of(r)] = sample_keys(r, b.full_urls)
 
 
 def _superseded_cultures(b: FactBuilder, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> None:
     """A culture not final beside a final one of the same sample (`sample_keys`) is superseded, not unread: its
     note goes to the explanation page only (`culture-superseded`), the final one is what the card counts."""
-    finals = [(c.source, sample_keys(used[c.source])) for c in cultures if c.source in used]
+    finals = [(c.source, sample_keys(used[c.source], b.full_urls)) for c in cultures if c.source in used]
     for i, note in enumerate(b._notes):
         if note.kind != "culture-not-final" or note.source not in b._cultures_not_final:
             continue
@@ -399,9 +399,9 @@ def _abatement(b: FactBuilder, r: Mapping[str, Any]) -> date | None:
         return None
 
 
-def _observation_ref(reference: Any) -> str:
+def _observation_ref(b: FactBuilder, reference: Any) -> str:
     """A report's result reference as 'Observation/id', '' when not one."""
-    return _reference_to(reference, "Observation")
+    return _reference_to(b, reference, "Observation")
 
 
 def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
@@ -431,7 +431,7 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
         _name_if_coded(b, r)
         return None
     status = _str(r.get("status"))
-    results = {ref for ref in map(_observation_ref, _list(r.get("result"))) if ref}
+    results = {ref for ref in (_observation_ref(b, x) for x in _list(r.get("result"))) if ref}
     if results & cultured:
         return None  # its Observations were read: the same culture, counted once
     conclusion = _str(r.get("conclusion")) or ""

@@ -35,6 +35,9 @@ class PooledResources:
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
+    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl):
+    # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
+    full_urls: dict[str, str] = field(default_factory=dict)
 
     def owns(self, resource: Mapping[str, Any], patient_id: str) -> bool:
         """The resource is this request's patient's: by id, the Patient's fullUrl or one of its identifiers."""
@@ -159,10 +162,16 @@ def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str,
-                  tz: ZoneInfo) -> PooledResources:
+                  tz: ZoneInfo, draft_orders: Any = None) -> PooledResources:
     """Collect every declared key's resources; say which keys are missing or unusable. `tz`: the zone whose calendar
-    days a note names (the runtime's, from `CDS_TIMEZONE`): required, so no caller counts days in another zone."""
+    days a note names (the runtime's, from `CDS_TIMEZONE`): required, so no caller counts days in another zone.
+    `draft_orders`: the request's context.draftOrders Bundle, whose entries' fullUrls are known too (a draft may name
+    the Medication sent beside it by its fullUrl)."""
     pooled = PooledResources()
+    entries = draft_orders.get("entry") if isinstance(draft_orders, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(entry.get("resource"), dict):
+            _know_full_url(pooled, entry["fullUrl"], entry["resource"])
     by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects: no copy
     copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
     prefetch = prefetch or {}
@@ -215,8 +224,28 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
                 pooled.unusable[key] = f"the EHR {failure} ({outcome_text(resource)})"
                 return []
             continue  # informational search outcome
+        full_url = entry.get("fullUrl")
+        if isinstance(full_url, str) and full_url.strip():
+            _know_full_url(pooled, full_url, resource)
         out.append(resource)
     return out
+
+
+def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str, Any]) -> None:
+    """Keep which resource an entry's fullUrl names, so a reference written as that fullUrl finds it
+    (`reading.resolved`). Two entries under one fullUrl naming two resources leave it naming none: a reference to it
+    is not followed (never a guess which was meant), and the clash is named (`full-url-conflict`)."""
+    kind, rid = resource.get("resourceType"), resource.get("id")
+    if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
+        return  # a resource with no id is named by `_add` and cannot be pooled
+    ref, known = f"{kind}/{rid}", pooled.full_urls.get(full_url)
+    if known is None:
+        pooled.full_urls[full_url] = ref
+    elif known and known != ref:
+        pooled.full_urls[full_url] = ""
+        pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
+                                     f"two entries of the request share this fullUrl ({known}, {ref}): a reference "
+                                     f"to it names neither and is not followed"))
 
 
 def _add(resource: Mapping[str, Any], by_ref: dict[str, Mapping[str, Any]], pooled: PooledResources, owner: _Owner,

@@ -119,7 +119,7 @@ def _codings(concept: Any) -> list[Mapping[str, Any]]:
     return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
 
 
-def sample_keys(r: Mapping[str, Any]) -> frozenset[tuple[str, ...]]:
+def sample_keys(r: Mapping[str, Any], full_urls: Mapping[str, str]) -> frozenset[tuple[str, ...]]:
     """What names a laboratory result's sample, so that a preliminary and the final result of one sample are told to be
     one: its specimen reference(s), its identifiers with their system (an accession number; a value with no system
     does not say whose number it is), and its code with its collection time (a time of day, not a date alone: two
@@ -127,8 +127,8 @@ def sample_keys(r: Mapping[str, Any]) -> frozenset[tuple[str, ...]]:
     keys: set[tuple[str, ...]] = set()
     for specimen in _list(r.get("specimen")) if isinstance(r.get("specimen"), list) else [r.get("specimen")]:
         ref = specimen.get("reference") if isinstance(specimen, dict) else None
-        if isinstance(ref, str) and ref:
-            keys.add(("specimen", "", ref))
+        if isinstance(ref, str) and ref:  # one Specimen however it is named: 'Specimen/s1' or its entry's fullUrl
+            keys.add(("specimen", "", resolved(ref, full_urls) or ref))
     for identifier in _list(r.get("identifier")):
         value = identifier.get("value") if isinstance(identifier, dict) else None
         system = _str(identifier.get("system")) if isinstance(identifier, dict) else None
@@ -338,16 +338,24 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mapping[Any, Mapping[str, Any]]
-                          ) -> tuple[Mapping[str, Any] | None, bool]:
+def resolved(ref: str, full_urls: Mapping[str, str]) -> str:
+    """A reference as the resource it names: the fullUrl of an entry of the request (`urn:uuid:...`, or the absolute
+    URL a Bundle gives its entry; `full_urls`, `PooledResources.full_urls`) as that entry's 'Type/id', one two entries
+    claim as '' (it names neither: `full-url-conflict`), any other as written. Every reference the facts follow from
+    one resource to another is read through it, so a transaction Bundle's references find what they name."""
+    return full_urls.get(ref, ref) if full_urls else ref
+
+
+def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mapping[Any, Mapping[str, Any]],
+                          full_urls: Mapping[str, str]) -> tuple[Mapping[str, Any] | None, bool]:
     """The Medication an order's reference names, contained ('#id') or sent ('Medication/id', also versioned or as a
-    full URL; `medications` by id), None when it is not there; and whether the reference is one this service resolves
-    (a Bundle's urn:uuid fullUrl is not looked up). The one reading of it: the facts and every note naming the drug
-    agree on which Medication an order means."""
+    full URL, or the fullUrl of its entry: `resolved`; `medications` by id), None when it is not there; and whether
+    the reference is one this service resolves (a urn:uuid no entry of the request carries is not). The one reading
+    of it: the facts and every note naming the drug agree on which Medication an order means."""
     if ref.startswith("#"):
         return next((c for c in _list(order.get("contained")) if isinstance(c, dict) and c.get("id") == ref[1:]),
                     None), True
-    head, _, mid = _unversioned(ref).rpartition("/")
+    head, _, mid = _unversioned(resolved(ref, full_urls)).rpartition("/")
     if not head.endswith("Medication"):
         return None, False
     return medications.get(mid), True
@@ -370,14 +378,14 @@ def medication_code(medication: Mapping[str, Any], known: Callable[[Any], object
 
 
 def order_drug(order: Mapping[str, Any], medications: Mapping[Any, Mapping[str, Any]],
-               known: Callable[[Any], object]) -> Any:
+               known: Callable[[Any], object], full_urls: Mapping[str, str]) -> Any:
     """An order's (or medication record's) drug as a CodeableConcept: its medicationCodeableConcept, else the code of
     the Medication its reference names (`referenced_medication`, `medication_code`); None when neither is there."""
     concept = order.get("medicationCodeableConcept")
     if concept is not None:
         return concept
     ref = _first(order, "medicationReference.reference")
-    medication = referenced_medication(order, ref, medications)[0] if isinstance(ref, str) else None
+    medication = referenced_medication(order, ref, medications, full_urls)[0] if isinstance(ref, str) else None
     return medication_code(medication, known) if medication is not None else None
 
 
@@ -452,10 +460,11 @@ STATEMENT_TAKEN = frozenset({"active", "completed", "stopped", "on-hold"})
 STATEMENT_ENDED = frozenset({"completed", "stopped"})
 
 
-def _reference_to(reference: Any, kind: str) -> str:
-    """A reference as '{kind}/id' (relative, absolute or versioned), '' when it is not one to a `kind`."""
+def _reference_to(b: FactBuilder, reference: Any, kind: str) -> str:
+    """A reference as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the request:
+    `resolved`), '' when it is not one to a `kind`."""
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
         return ""
-    parts = _unversioned(ref).rstrip("/").split("/")
+    parts = _unversioned(resolved(ref, b.full_urls)).rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == kind else ""

@@ -349,7 +349,7 @@ def _code_that_could_matter(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, 
 
 def _medication_concept(b: FactBuilder, r: Mapping[str, Any]) -> Any:
     """A medication record's drug as `_medication` reads it (`order_drug`), without counting a Medication not sent."""
-    return order_drug(r, b._medications, b.t.sets_of)
+    return order_drug(r, b._medications, b.t.sets_of, b.full_urls)
 
 
 def _system_name(b: FactBuilder, system: str) -> str:

@@ -97,7 +97,8 @@ def facts_of(data: PatientData, runtime: Runtime) -> Facts:
     from ..fhir.prefetch import pool_prefetch
 
     pooled = pool_prefetch(data.request.prefetch, list(runtime.templates), data.patient_id, runtime.tz)
-    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters).build(pooled.resources, pooled.notes).facts
+    return FactBuilder(runtime.terminology, runtime.tz, runtime.ruleset.parameters, pooled.full_urls).build(
+        pooled.resources, pooled.notes).facts
 
 
 def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", known_on: date | None = None) -> State:
