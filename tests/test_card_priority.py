@@ -161,3 +161,24 @@ def test_data_notes_only_counted_and_a_caveat_cut_share_one_count(lang: str, lin
     with its number."""
     detail = crowded(COPIED, date(2026, 2, 5), lang, linked, unreadable_igg(1), unreadable_igg(2))
     assert says in detail, detail
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_ranked_list_decides_what_is_held(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fitting reads `KEEPS`: with the reminder of a card against a start ranked after the explanatory caveats,
+    the crowded card against a start no longer keeps it before them."""
+    from cds_service.cards import render
+
+    def detail() -> str:
+        bundle = load_bundle(str(FIXTURES / f"{NO_START}.json"))
+        patient = request_from_bundle(bundle)["context"]["patientId"]
+        drafts = [of_patient(d, patient)
+                  for d in load_drafts([str(FIXTURES / "drafts" / "orders-pt-dk-0001.draft.json")])]
+        found = replay(load_runtime(Settings()), bundle, hook="order-select", drafts=drafts, lang=lang,
+                       at=date(2024, 9, 2))
+        return str(next(c for c, a in zip(found.cards, found.advice)
+                        if a.code == "order-does-not-meet-criteria")["detail"])
+
+    assert REMINDER(lang) in detail()
+    monkeypatch.setattr(render, "KEEPS", tuple(r for r in render.KEEPS if r != "reminder-against") + ("reminder-against",))
+    assert REMINDER(lang) not in detail()
