@@ -141,8 +141,8 @@ def test_a_caveat_cut_from_a_card_with_a_link_is_counted_on_its_page(lang: str, 
 @pytest.mark.parametrize("lang, linked, says", [
     ("en", False, "check which is valid; +1 more data note. 3 notes not shown here.*"),
     ("da", False, "tjek, hvilken der gælder; +1 datanote mere. 3 noter ikke vist her.*"),
-    ("en", True, "check which is valid; +1 more on the explanation page. 3 more notes on the explanation page.*"),
-    ("da", True, "tjek, hvilken der gælder; +1 mere på begrundelsessiden. 3 noter mere på begrundelsessiden.*"),
+    ("en", True, "check which is valid; +1 more data note and 3 notes on the explanation page.*"),
+    ("da", True, "tjek, hvilken der gælder; +1 datanote mere og 3 noter på begrundelsessiden.*"),
 ])
 def test_caveats_cut_are_counted_in_the_plural(lang: str, linked: bool, says: str) -> None:
     """The overdue course's order also sent as stopped (held whole) and an IgG not read: the three caveats go."""
@@ -161,6 +161,34 @@ def test_data_notes_only_counted_and_a_caveat_cut_share_one_count(lang: str, lin
     with its number."""
     detail = crowded(COPIED, date(2026, 2, 5), lang, linked, unreadable_igg(1), unreadable_igg(2))
     assert says in detail, detail
+
+
+def unrecognised_order() -> dict[str, Any]:
+    """An order coded only locally: a data note ranked before an IgG not read (the patient may be on it)."""
+    return {"resourceType": "MedicationRequest", "id": "mr-local", "status": "active", "intent": "order",
+            "authoredOn": "2026-01-10",
+            "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}
+
+
+@pytest.mark.parametrize("lang, extra, says", [
+    ("en", (stopped_copy, unreadable_igg), "check which is valid; +1 more data note and 3 notes on the explanation "
+                                           "page.*"),
+    ("da", (stopped_copy, unreadable_igg), "tjek, hvilken der gælder; +1 datanote mere og 3 noter på "
+                                           "begrundelsessiden.*"),
+    ("en", (stopped_copy, unreadable_igg, unreadable_igg), "check which is valid; +2 more data notes and 3 notes on "
+                                                           "the explanation page.*"),
+    ("da", (stopped_copy, unreadable_igg, unreadable_igg), "tjek, hvilken der gælder; +2 datanoter mere og 3 noter "
+                                                           "på begrundelsessiden.*"),
+    ("en", (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 note "
+                                                 "on the explanation page.*"),
+])
+def test_a_linked_card_points_to_its_page_once(lang: str, extra: tuple[Any, ...], says: str) -> None:
+    """A linked card that names a data note, counts the others and cut caveats: one pointer to the page counting
+    both; it said "+1 more on the explanation page. 3 more notes on the explanation page." (two in a row)."""
+    made = [make(n) if make is unreadable_igg else make() for n, make in enumerate(extra)]
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, True, *made)
+    assert says in detail, detail
+    assert len(re.findall(r"explanation page|begrundelsessiden", detail)) == 1, detail
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])

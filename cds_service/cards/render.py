@@ -28,9 +28,9 @@ from cql_like_rules.valuesets import Terminology
 from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
-from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, NOT_MET, NOTE, NOTES_COUNTED,
-                       SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
-from .notes import AND, NOTE_TEXT
+from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
+                       NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
+from .notes import AND, NOTE_TEXT, more_counted
 from .notes import brief as brief_notes
 from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
@@ -84,8 +84,8 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # explanations for a held rank, then data notes only counted, caveats beyond two, facts beyond three, each step to
 # the next only while the card is over), not strictly from the last rank up. Where the held ranks do not fit beside
 # what is never cut, or cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as
-# if nothing were held. Whatever of the caveats is cut, the card says how many and where they are ("1 more note on the
-# explanation page"), as it counts the data notes it does not show.
+# if nothing were held. Whatever of the caveats is cut, the card counts it with the data notes it does not count, in
+# one pointer ("+1 more data note and 2 notes on the explanation page").
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
                       # change the decision (`DECISIVE`): neither goes for the reminder
@@ -411,9 +411,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
+        named, more = more_counted(unused, lang) if cut and has_link else (unused, 0)
         if cut and unused and unused == counted:  # one count for both
             unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
                                   f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
+        elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
+            unused, marker = f"{named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
+                                           f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
         else:
             marker = CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
         said = " ".join(part for part in (held_notes, unused, marker) if part)
