@@ -60,6 +60,10 @@ class AdviceKind:
     suggestions: tuple[str, ...] = ()
     override_reasons: tuple[str, ...] = ()
     worklist_rank: int | None = None  # None: not on the worklist (no action due)
+    # The card advises against a start: vaccination and antibiotic prophylaxis are the guideline's alternative there
+    # (the decision table's "criteria not met" row, §4.1, §4.3), so a crowded card keeps the reminder (`REMINDER`)
+    # before its explanatory notes (cds_service/cards/render.py, `KEEPS`).
+    advises_against_start: bool = False
     variant_doc: Mapping[str, str] = field(default_factory=dict)
 
     def variant(self, name: str = "") -> Variant:
@@ -469,6 +473,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "verificerede bakterielle infektioner."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
+            advises_against_start=True,
             variant_doc={"": "after substitution was stopped or paused",
                          "no-substitution": "no substitution so far (nothing to stop)"},
         ),
@@ -945,6 +950,7 @@ CATALOGUE: dict[str, AdviceKind] = {
             suggestions=("order-igg",),
             override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk",
                               "infection-tendency"),
+            advises_against_start=True,
             variant_doc={"": "held against the general criteria, a stop date passed, or no IgG since T0",
                          "window": "starts inside the window, where IgG alone decides, and the IgG does not qualify "
                                    "(not low, too old, or a bound that cannot be placed)"},

@@ -141,8 +141,8 @@ def test_a_caveat_cut_from_a_card_with_a_link_is_counted_on_its_page(lang: str, 
 @pytest.mark.parametrize("lang, linked, says", [
     ("en", False, "check which is valid; +1 more data note. 3 notes not shown here.*"),
     ("da", False, "tjek, hvilken der gælder; +1 datanote mere. 3 noter ikke vist her.*"),
-    ("en", True, "check which is valid; +1 more on the explanation page. 3 more notes on the explanation page.*"),
-    ("da", True, "tjek, hvilken der gælder; +1 mere på begrundelsessiden. 3 noter mere på begrundelsessiden.*"),
+    ("en", True, "check which is valid; +1 more data note and 3 notes on the explanation page.*"),
+    ("da", True, "tjek, hvilken der gælder; +1 datanote mere og 3 noter på begrundelsessiden.*"),
 ])
 def test_caveats_cut_are_counted_in_the_plural(lang: str, linked: bool, says: str) -> None:
     """The overdue course's order also sent as stopped (held whole) and an IgG not read: the three caveats go."""
@@ -161,3 +161,52 @@ def test_data_notes_only_counted_and_a_caveat_cut_share_one_count(lang: str, lin
     with its number."""
     detail = crowded(COPIED, date(2026, 2, 5), lang, linked, unreadable_igg(1), unreadable_igg(2))
     assert says in detail, detail
+
+
+def unrecognised_order() -> dict[str, Any]:
+    """An order coded only locally: a data note ranked before an IgG not read (the patient may be on it)."""
+    return {"resourceType": "MedicationRequest", "id": "mr-local", "status": "active", "intent": "order",
+            "authoredOn": "2026-01-10",
+            "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}
+
+
+@pytest.mark.parametrize("lang, extra, says", [
+    ("en", (stopped_copy, unreadable_igg), "check which is valid; +1 more data note and 3 notes on the explanation "
+                                           "page.*"),
+    ("da", (stopped_copy, unreadable_igg), "tjek, hvilken der gælder; +1 datanote mere og 3 noter på "
+                                           "begrundelsessiden.*"),
+    ("en", (stopped_copy, unreadable_igg, unreadable_igg), "check which is valid; +2 more data notes and 3 notes on "
+                                                           "the explanation page.*"),
+    ("da", (stopped_copy, unreadable_igg, unreadable_igg), "tjek, hvilken der gælder; +2 datanoter mere og 3 noter "
+                                                           "på begrundelsessiden.*"),
+    ("en", (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 note "
+                                                 "on the explanation page.*"),
+])
+def test_a_linked_card_points_to_its_page_once(lang: str, extra: tuple[Any, ...], says: str) -> None:
+    """A linked card that names a data note, counts the others and cut caveats: one pointer to the page counting
+    both; it said "+1 more on the explanation page. 3 more notes on the explanation page." (two in a row)."""
+    made = [make(n) if make is unreadable_igg else make() for n, make in enumerate(extra)]
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, True, *made)
+    assert says in detail, detail
+    assert len(re.findall(r"explanation page|begrundelsessiden", detail)) == 1, detail
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_ranked_list_decides_what_is_held(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fitting reads `KEEPS`: with the reminder of a card against a start ranked after the explanatory caveats,
+    the crowded card against a start no longer keeps it before them."""
+    from cds_service.cards import render
+
+    def detail() -> str:
+        bundle = load_bundle(str(FIXTURES / f"{NO_START}.json"))
+        patient = request_from_bundle(bundle)["context"]["patientId"]
+        drafts = [of_patient(d, patient)
+                  for d in load_drafts([str(FIXTURES / "drafts" / "orders-pt-dk-0001.draft.json")])]
+        found = replay(load_runtime(Settings()), bundle, hook="order-select", drafts=drafts, lang=lang,
+                       at=date(2024, 9, 2))
+        return str(next(c for c, a in zip(found.cards, found.advice)
+                        if a.code == "order-does-not-meet-criteria")["detail"])
+
+    assert REMINDER(lang) in detail()
+    monkeypatch.setattr(render, "KEEPS", tuple(r for r in render.KEEPS if r != "reminder-against") + ("reminder-against",))
+    assert REMINDER(lang) not in detail()

@@ -714,6 +714,15 @@ ONLY_COUNTED_UNLINKED = (Text("{n} data note not shown here", "{n} datanote ikke
                          Text("{n} data notes not shown here", "{n} datanoter ikke vist her"))
 
 
+def more_counted(line: str, lang: str) -> tuple[str, int]:
+    """A linked card's line of data notes (`brief`) split before its closing "+n more on the explanation page": the
+    notes it names, and n (0: none counted). A card that also counts caveats it cut says the two counts in one
+    pointer to the page."""
+    before, after = MORE(lang).split("{n}")
+    found = re.fullmatch(rf"(.*); {re.escape(before)}(\d+){re.escape(after)}\.", line, re.DOTALL)
+    return (found[1], int(found[2])) if found else (line, 0)
+
+
 def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True,
           display_limit: int | None = None, on_substitution: bool = False) -> str:
     """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out

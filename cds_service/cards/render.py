@@ -28,9 +28,9 @@ from cql_like_rules.valuesets import Terminology
 from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
-from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, NOT_MET, NOTE, NOTES_COUNTED,
-                       SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
-from .notes import AND, NOTE_TEXT
+from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
+                       NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
+from .notes import AND, NOTE_TEXT, more_counted
 from .notes import brief as brief_notes
 from .notes import note_json
 from .trace import TRACE_EXTENSION, trace_json
@@ -77,33 +77,44 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
                 ("general-stop-review", "order-ends-earlier"), ("general-stop-review", "record-ends-earlier"),
                 ("order-meets-criteria", "continuation-general"), ("order-meets-criteria", "continuation-general-due")}
 
-# What a crowded card keeps, first to last: the order `_detail` and `_fitted` carry out (the list names it; the code
-# does not read it). The decision, the high-risk window's line, the to-do and the guideline
-# section are never cut. `_detail` holds the first two ranks below whole and fits the rest in the room left,
-# cutting from the last rank up and giving back in rank order where it fits; where the held ranks themselves do not
-# fit, the card is fitted as if nothing were held. Whatever of the caveats is cut, the card says how many and where
-# they are ("1 more note on the explanation page"), as it counts the data notes it does not show.
+# What a crowded card keeps, first to last. The decision, the high-risk window's line, the to-do and the guideline
+# section are never cut. The code reads this list twice: the ranks before "caveats" are held whole (`held_ranks`), the
+# others fitted in the room left; and what the cuts took is given back in the list's order where it fits, rank by rank
+# (`_fitted`). The cuts themselves go in steps with floors (data notes beyond the first kind, the reminder, the
+# explanations for a held rank, then data notes only counted, caveats beyond two, facts beyond three, each step to
+# the next only while the card is over), not strictly from the last rank up. Where the held ranks do not fit beside
+# what is never cut, or cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as
+# if nothing were held. Whatever of the caveats is cut, the card counts it with the data notes it does not count, in
+# one pointer ("+1 more data note and 2 notes on the explanation page").
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
                       # change the decision (`DECISIVE`): neither goes for the reminder
-    "reminder-against",  # on a card that advises against starting (`AGAINST`): vaccination and antibiotic prophylaxis
-                         # are the guideline's alternative there (§4.1, §4.3)
+    "reminder-against",  # on a card that advises against starting (`AdviceKind.advises_against_start`): vaccination
+                         # and antibiotic prophylaxis are the guideline's alternative there (§4.1, §4.3)
     "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
     "facts",
+    "first-note",  # the first kind of the other data notes (`notes.rank`: what could change the decision) named, its
+                   # EHR text shortened first; a caveat comes back before its text is whole
     "reminder",  # the reminder on the other cards
     "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
 )
-# Held ranks take their room from the explanatory caveats only: where they would cost a fact, a caveat of `DECISIVE` or
-# the first kind of data note named (`notes.rank`: what could change the decision), the card is fitted without holding.
 # Caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
 # diagnosis, birth date or patient record): they rank with a data note on the evidence, never cut for a held rank.
 DECISIVE = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                       "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                       "patient-unknown-no-index"})
-# Cards that advise against a start: the reminder is the guideline's alternative there (the decision table's "criteria
-# not met" row), not a footnote. A stop card keeps it at rank 5: its substitution is still running, and its caveats
-# (how the course's end was read) are what its stop date rests on.
-AGAINST = frozenset({"order-does-not-meet-criteria", "no-start-without-infections"})
+
+
+def held_ranks() -> tuple[str, ...]:
+    """The ranks of `KEEPS` held whole: those before the explanatory caveats, whose room they take first."""
+    return KEEPS[:KEEPS.index("caveats")]
+
+
+def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -> list[str]:
+    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`), as a card says
+    them."""
+    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE]
+
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
 
@@ -332,15 +343,17 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         return fitted[0], fitted[1]  # nothing held: fitted as ever
     plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False)
     assert plain is not None  # never None without holding: the text is cut at a word at worst
-    decisive = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys if c in DECISIVE]
+    decisive = decisive_caveats(caveat_keys, ctx.lang, p)
     if fitted is None or len(fitted[1]) < len(plain[1]) or (plain[3] and not fitted[3]) \
             or any(said in plain[0] and said not in fitted[0] for said in decisive):
         # a fact the decision rests on, a caveat that could change it, or the data note likeliest to (the first kind,
         # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
         # explanations do
         return plain[0], plain[1]
-    if ctx.lang != "en":
-        # a held rank never takes a caveat the English card keeps: the Danish words are longer, and the English card
+    if ctx.lang != "en" and any(CAVEATS[c](ctx.lang).format_map(p) not in fitted[0] for c in caveat_keys
+                                if c in CAVEATS):
+        # a held rank never takes a caveat the English card keeps (a card that kept every caveat took none: the
+        # English card, fitted only to compare, is not needed): the Danish words are longer, and the English card
         # had room for both where the Danish, holding the reminder, dropped "this IgG may still show infused
         # immunoglobulin"
         english = placeholders(advice, ctx.ruleset.parameters, "en", markdown=True)
@@ -369,7 +382,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
-    decisive = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in DECISIVE}
+    decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -381,10 +394,12 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant,
                                                                        advice.values))
-    evidence = tuple(n for n in notes if n.source in advice.evidence) if held else ()
+    holding = held_ranks() if held else ()
+    evidence = tuple(n for n in notes if n.source in advice.evidence) if "evidence-note" in holding else ()
     notes = tuple(n for n in notes if n not in evidence)
     held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link) if evidence else ""
-    held_reminder = REMINDER(lang) if held and advice.code in AGAINST else ""
+    held_reminder = REMINDER(lang) if "reminder-against" in holding and CATALOGUE[advice.code].advises_against_start \
+        else ""
     unused = brief(notes, lang, linked=has_link)
     source = f"{GUIDELINE(lang)} {advice.section}."
     reminder = REMINDER(lang)
@@ -396,9 +411,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
+        named, more = more_counted(unused, lang) if cut and has_link else (unused, 0)
         if cut and unused and unused == counted:  # one count for both
             unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
                                   f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
+        elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
+            unused, marker = f"{named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
+                                           f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
         else:
             marker = CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
         said = " ".join(part for part in (held_notes, unused, marker) if part)
@@ -471,15 +490,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     if len(text) <= DETAIL_LIMIT and not whole:
         # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
         # took: a fact the decision rests on (the infection a general stop names), a data note, a caveat, the reminder
-        # come back where they fit, in the order below.
-        for caveat in every_caveat:  # the caveats before the facts beyond the window's line (`KEEPS`)
-            kept = [c for c in every_caveat if c in caveats or c == caveat]
-            if caveat not in caveats and len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
-                caveats = kept
-        facts = _restored(facts, every_fact, window,
-                          lambda kept: len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT)
-        # the data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
-        # Danish card, whose words are longer, only counted an unreadable IgG the English named)
+        # come back where they fit, rank by rank in the order of `KEEPS` (the held ranks were never cut).
+        # The data notes: a kind spelled out rather than only counted, its EHR text shortened first if need be (a
+        # Danish card, whose words are longer, only counted an unreadable IgG the English named).
         ladder = [(1, SHORT_DISPLAY), (1, None), (2, None)]  # a second kind never at the cost of the first's text
         reached = next((i for i, (groups, short) in enumerate(ladder)
                         if short is None and unused == brief(notes, lang, max_groups=groups, linked=has_link)), -1)
@@ -491,23 +504,37 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                 if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
                     unused, reached = fuller_notes, i
 
-        # in the order the cuts took them, last first: the first kind of data note named, a caveat (a Danish card
-        # dropped "myeloma of unknown type: ... could change this decision" its English kept, then gave back a second
-        # kind of data note), the first kind's EHR text whole, the reminder, a second kind
-        notes_up_to(0)
-        briefer = brief(notes, lang, max_groups=1, linked=has_link, display_limit=SHORT_DISPLAY)
-        for caveat in every_caveat:
-            kept = [c for c in every_caveat if c in caveats or c == caveat]
-            if caveat in caveats:
-                continue
-            if len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
-                caveats = kept
-            elif reached == 1 and len(assemble(facts, kept, briefer, reminder)) <= DETAIL_LIMIT:
-                caveats, unused, reached = kept, briefer, 0  # the note still named, its EHR text shorter
-        notes_up_to(1)
-        if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
-            reminder = REMINDER(lang)
-        notes_up_to(2)
+        def facts_fit(kept: list[str]) -> bool:
+            return len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT
+
+        for rank in KEEPS:
+            if rank == "caveats":
+                for caveat in every_caveat:
+                    kept = [c for c in every_caveat if c in caveats or c == caveat]
+                    if caveat not in caveats and len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
+                        caveats = kept
+            elif rank == "facts":
+                facts = _restored(facts, every_fact, window, facts_fit)
+            elif rank == "first-note":
+                # the first kind named, then a caveat it left out (a Danish card dropped "myeloma of unknown type: ...
+                # could change this decision" its English kept, then gave back a second kind of data note), then the
+                # first kind's EHR text whole
+                notes_up_to(0)
+                briefer = brief(notes, lang, max_groups=1, linked=has_link, display_limit=SHORT_DISPLAY)
+                for caveat in every_caveat:
+                    kept = [c for c in every_caveat if c in caveats or c == caveat]
+                    if caveat in caveats:
+                        continue
+                    if len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
+                        caveats = kept
+                    elif reached == 1 and len(assemble(facts, kept, briefer, reminder)) <= DETAIL_LIMIT:
+                        caveats, unused, reached = kept, briefer, 0  # the note still named, its EHR text shorter
+                notes_up_to(1)
+            elif rank == "reminder":
+                if not reminder and len(assemble(facts, caveats, unused, REMINDER(lang))) <= DETAIL_LIMIT:
+                    reminder = REMINDER(lang)
+            elif rank == "notes":
+                notes_up_to(2)
         text = assemble(facts, caveats, unused, reminder)
     if spare and whole:  # never at the cost of a fact, a caveat, a data note or the reminder
         fuller = assemble(facts, caveats + spare, unused, reminder)
