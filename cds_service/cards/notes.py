@@ -454,6 +454,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en ordination henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
         Text("{n} orders name a Medication that was not sent: not checked",
              "{n} ordinationer henviser til en lægemiddelregistrering, der ikke er sendt: ikke tjekket")),
+    # an order's Medication sent, its fullUrl naming two resources (`prefetch._know_full_url`): never "not sent"
+    "medication-reference-ambiguous": (
+        Text("an order's reference to its Medication names two different records: its drug was not checked",
+             "en ordinations henvisning til dens lægemiddel peger på to forskellige registreringer: lægemidlet er ikke "
+             "tjekket"),
+        Text("{n} orders' references to their Medication name two different records: not checked",
+             "{n} ordinationers henvisninger til lægemidler peger på to forskellige registreringer: ikke tjekket")),
     "draft-drug-unread": (
         Text("the drug of {what} could not be read: it was not checked",
              "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),
