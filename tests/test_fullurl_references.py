@@ -274,3 +274,24 @@ def test_a_specimen_named_by_its_full_url_is_the_specimen_named_by_its_id() -> N
     assert summaries == ["IgG 3.0 g/L < 4 g/L (2026-01-05) with severe/recurrent bacterial infections: "
                          "Ig may be started (general criteria)"]
     assert "culture-not-final" not in on_cards and "culture-superseded" in notes
+
+
+def test_a_reason_named_by_a_full_url_two_entries_share_is_named_on_the_card() -> None:
+    """The ITP order's reason names the diagnosis by a fullUrl another Condition is sent under too: the reason is not
+    read (which of the two is meant the request does not say), so the course reads as substitution ('a restart'); the
+    card names the order whose reference was not followed, in English and Danish, not the explanation page only."""
+    chart = sub.CHART["itp-order-reason-by-reference-to-the-diagnosis"]
+    bundle = as_urns(chart.bundle)
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    bundle["entry"].append({"fullUrl": urn("Condition/itp-dx"), "resource": {
+        "resourceType": "Condition", "id": "other-dx", "subject": {"reference": patient["fullUrl"]},
+        "code": {"text": "Hypertension"}, "recordedDate": "2026-01-09"}})
+    day = date.fromisoformat(chart.at)
+    answer = replay(RUNTIME, bundle, at=day)
+    [card] = answer.cards
+    assert "An order (2026-01-09) refers by one reference to two different records: that reference was not " \
+           "followed; check the record" in card["detail"]
+    [card] = replay(RUNTIME, bundle, at=day, lang="da").cards
+    assert "En ordination (2026-01-09) henviser med én reference til to forskellige registreringer" in card["detail"]
+    _, _, notes = seen(replay(RUNTIME, as_urns(chart.bundle), at=day))
+    assert "reference-ambiguous" not in notes and "full-url-conflict" not in notes

@@ -92,6 +92,8 @@ class FactBuilder:
         self._conditions: dict[str, Mapping[str, Any]] = {}
         self._unresolved = 0
         self._ambiguous = 0  # orders whose Medication fullUrl names two resources (`full-url-conflict`)
+        # record -> (it, its reference) whose link (reason, order, result) is a fullUrl naming two resources
+        self._links_lost: dict[str, tuple[Mapping[str, Any], str]] = {}
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
@@ -132,6 +134,7 @@ class FactBuilder:
         self._panel_parts = []
         self._igg_pending = []
         self._cultures_not_final = {}
+        self._links_lost = {}
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -189,6 +192,10 @@ class FactBuilder:
         if self._unresolved:
             self._notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
                                         "refer to a Medication resource that was not sent; their drug could not be checked"))
+        for source, (record, ref) in self._links_lost.items():  # `reading._reference_to`
+            self._notes.append(DataNote("reference-ambiguous", source, f"refers to {ref[:120]}, a fullUrl naming two "
+                                        "resources of the request (full-url-conflict): that reference was not followed",
+                                        day=self._day_of(record)))
         if self._ambiguous:  # a Medication sent, its fullUrl naming two resources: not "not sent"
             self._notes.append(DataNote("medication-reference-ambiguous", f"{self._ambiguous} medication order(s)",
                                         "name their Medication by a fullUrl the request gives two resources "

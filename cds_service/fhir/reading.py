@@ -460,11 +460,17 @@ STATEMENT_TAKEN = frozenset({"active", "completed", "stopped", "on-hold"})
 STATEMENT_ENDED = frozenset({"completed", "stopped"})
 
 
-def _reference_to(b: FactBuilder, reference: Any, kind: str) -> str:
-    """A reference as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the request:
-    `resolved`), '' when it is not one to a `kind`."""
+def _reference_to(b: FactBuilder, reference: Any, kind: str, referrer: Mapping[str, Any]) -> str:
+    """A reference of `referrer` as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the
+    request: `resolved`), '' when it is not one to a `kind`. One that is a fullUrl naming two resources
+    (`full-url-conflict`) is not followed, and `referrer` is kept to be named on the card (`reference-ambiguous`):
+    a reason or an order lost there changes the card (an ITP course read as substitution)."""
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
         return ""
-    parts = _unversioned(resolved(ref, b.full_urls)).rstrip("/").split("/")
+    target = resolved(ref, b.full_urls)
+    if ref and not target:
+        b._links_lost.setdefault(reference_of(referrer), (referrer, ref))
+        return ""
+    parts = _unversioned(target).rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == kind else ""
