@@ -35,7 +35,8 @@ class PooledResources:
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
-    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl):
+    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl, or
+    # it names by its tail another 'Type/id' than its entry holds: `full-url-conflict`):
     # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
 

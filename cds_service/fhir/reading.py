@@ -341,7 +341,8 @@ def _cut(text: str, limit: int) -> str:
 def resolved(ref: str, full_urls: Mapping[str, str]) -> str:
     """A reference as the resource it names: the fullUrl of an entry of the request (`urn:uuid:...`, or the absolute
     URL a Bundle gives its entry; `full_urls`, `PooledResources.full_urls`) as that entry's 'Type/id', one two entries
-    claim as '' (it names neither: `full-url-conflict`), any other as written. Every reference the facts follow from
+    claim, or whose tail names another resource than its entry holds, as '' (it names neither: `full-url-conflict`),
+    any other as written. Every reference the facts follow from
     one resource to another is read through it, so a transaction Bundle's references find what they name."""
     return full_urls.get(ref, ref) if full_urls else ref
 
