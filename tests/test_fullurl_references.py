@@ -295,3 +295,16 @@ def test_a_reason_named_by_a_full_url_two_entries_share_is_named_on_the_card() -
     assert "En ordination (2026-01-09) henviser med én reference til to forskellige registreringer" in card["detail"]
     _, _, notes = seen(replay(RUNTIME, as_urns(chart.bundle), at=day))
     assert "reference-ambiguous" not in notes and "full-url-conflict" not in notes
+
+
+def test_doses_naming_their_order_by_a_full_url_two_entries_share_say_so_first() -> None:
+    """IVIG for ITP, its doses naming their order by a fullUrl another order is sent under too: the doses' order is not
+    read, so they read as a course of substitution; the card says why first, not behind '+2 more data notes' after
+    the orders' reasons."""
+    chart = sub.CHART["itp-order-completed-no-end-doses-linked"]
+    bundle = as_urns(chart.bundle)
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest")
+    bundle["entry"].append({"fullUrl": urn("MedicationRequest/ivig"), "resource": {**order, "id": "ivig-other"}})
+    [card] = replay(RUNTIME, bundle, at=date.fromisoformat(chart.at)).cards
+    assert "*2 records refer by one reference to two different records: not followed; check the records" \
+        in card["detail"]
