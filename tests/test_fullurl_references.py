@@ -136,9 +136,39 @@ def test_two_entries_under_one_full_url_are_named_and_neither_is_followed() -> N
     other = {**PRIVIGEN, "id": "m2", "code": {"text": "Paracetamol 500 mg"}}
     answer = replay(RUNTIME, on_ivig(MEDICATION_URN, (MEDICATION_URN, PRIVIGEN), (MEDICATION_URN, other)), at=AT)
     summaries, on_cards, _ = seen(answer)
-    assert "plan the stop attempt" not in summaries[0] and "unresolved-medication" in on_cards
+    assert "plan the stop attempt" not in summaries[0] and "medication-reference-ambiguous" in on_cards \
+        and "unresolved-medication" not in on_cards
+    # the card says what is wrong: the Medication was sent, twice over, not "not sent"
+    assert "An order's reference to its Medication names two different records: its drug was not checked" \
+        in answer.cards[0]["detail"] and "not sent" not in answer.cards[0]["detail"]
     [clash] = [n for n in answer.notes if n.kind == "full-url-conflict"]
     assert clash.source == MEDICATION_URN and "Medication/m1" in clash.message and "Medication/m2" in clash.message
+
+
+def test_a_full_url_naming_another_resource_than_its_entry_holds_is_not_followed_and_named() -> None:
+    """An entry under 'https://ehr/fhir/Medication/m1' that holds Medication/m2 (paracetamol), the order naming
+    '.../Medication/m1', Privigen (m1) sent too: which of the two the order means the request does not say. It was
+    read as paracetamol in silence ('Ig may be started' for a patient on IVIG, no note); now neither is read, and the
+    card says so, in English and Danish."""
+    url = "https://ehr.example.dk/fhir/Medication/m1"
+    paracetamol = {"resourceType": "Medication", "id": "m2", "code": {"text": "Paracetamol 500 mg"}}
+    bundle = on_ivig(url, (url, paracetamol), ("https://ehr.example.dk/fhir/Medication/m1/_history/3", PRIVIGEN))
+    answer = replay(RUNTIME, bundle, at=AT)
+    summaries, on_cards, notes = seen(answer)
+    assert "medication-reference-ambiguous" in on_cards and "unresolved-medication" not in on_cards
+    assert "full-url-conflict" in notes
+    [clash] = [n for n in answer.notes if n.kind == "full-url-conflict"]
+    assert clash.source == url and "names Medication/m1 but its entry holds Medication/m2" in clash.message
+    danish = replay(RUNTIME, bundle, at=AT, lang="da")
+    assert "henvisning til dens lægemiddel peger på to forskellige registreringer" in danish.cards[0]["detail"]
+
+
+def test_a_full_url_whose_tail_is_its_own_resource_is_followed_versioned_or_not() -> None:
+    """'.../Medication/m1/_history/3' holding Medication/m1: the order naming it, versioned or not, reads Privigen."""
+    url = "https://ehr.example.dk/fhir/Medication/m1/_history/3"
+    for reference in (url, "https://ehr.example.dk/fhir/Medication/m1", "Medication/m1"):
+        summaries, on_cards, notes = seen(replay(RUNTIME, on_ivig(reference, (url, PRIVIGEN)), at=AT))
+        assert summaries == [ON_IVIG] and on_cards == [] and "full-url-conflict" not in notes, reference
 
 
 def test_the_same_resource_sent_twice_under_its_full_url_is_no_clash() -> None:
@@ -221,7 +251,7 @@ def test_a_draft_naming_a_full_url_two_entries_share_is_refused_saying_so(server
     response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
     assert response.status_code == 400, response.text
     said = str(response.json()["issue"][0]["diagnostics"])
-    assert f"its medicationReference {MEDICATION_URN} is the fullUrl of two entries of the request" in said
+    assert f"its medicationReference {MEDICATION_URN} is a fullUrl naming two resources of the request" in said
 
 
 def test_a_specimen_named_by_its_full_url_is_the_specimen_named_by_its_id() -> None:
@@ -244,3 +274,37 @@ def test_a_specimen_named_by_its_full_url_is_the_specimen_named_by_its_id() -> N
     assert summaries == ["IgG 3.0 g/L < 4 g/L (2026-01-05) with severe/recurrent bacterial infections: "
                          "Ig may be started (general criteria)"]
     assert "culture-not-final" not in on_cards and "culture-superseded" in notes
+
+
+def test_a_reason_named_by_a_full_url_two_entries_share_is_named_on_the_card() -> None:
+    """The ITP order's reason names the diagnosis by a fullUrl another Condition is sent under too: the reason is not
+    read (which of the two is meant the request does not say), so the course reads as substitution ('a restart'); the
+    card names the order whose reference was not followed, in English and Danish, not the explanation page only."""
+    chart = sub.CHART["itp-order-reason-by-reference-to-the-diagnosis"]
+    bundle = as_urns(chart.bundle)
+    patient = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    bundle["entry"].append({"fullUrl": urn("Condition/itp-dx"), "resource": {
+        "resourceType": "Condition", "id": "other-dx", "subject": {"reference": patient["fullUrl"]},
+        "code": {"text": "Hypertension"}, "recordedDate": "2026-01-09"}})
+    day = date.fromisoformat(chart.at)
+    answer = replay(RUNTIME, bundle, at=day)
+    [card] = answer.cards
+    assert "An order (2026-01-09) refers by one reference to two different records: that reference was not " \
+           "followed; check the record" in card["detail"]
+    [card] = replay(RUNTIME, bundle, at=day, lang="da").cards
+    assert "En ordination (2026-01-09) henviser med én reference til to forskellige registreringer" in card["detail"]
+    _, _, notes = seen(replay(RUNTIME, as_urns(chart.bundle), at=day))
+    assert "reference-ambiguous" not in notes and "full-url-conflict" not in notes
+
+
+def test_doses_naming_their_order_by_a_full_url_two_entries_share_say_so_first() -> None:
+    """IVIG for ITP, its doses naming their order by a fullUrl another order is sent under too: the doses' order is not
+    read, so they read as a course of substitution; the card says why first, not behind '+2 more data notes' after
+    the orders' reasons."""
+    chart = sub.CHART["itp-order-completed-no-end-doses-linked"]
+    bundle = as_urns(chart.bundle)
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "MedicationRequest")
+    bundle["entry"].append({"fullUrl": urn("MedicationRequest/ivig"), "resource": {**order, "id": "ivig-other"}})
+    [card] = replay(RUNTIME, bundle, at=date.fromisoformat(chart.at)).cards
+    assert "*2 records refer by one reference to two different records: not followed; check the records" \
+        in card["detail"]

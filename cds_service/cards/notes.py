@@ -92,6 +92,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "correct the records if some was given",
              "{n} immunglobulindoser er registreret som afbrudt med en årsag læst som intet givet ({names}): ikke "
              "brugt; ret registreringerne, hvis noget blev givet")),
+    # a record's reason, order or result named by a fullUrl naming two resources (`reading._reference_to`): an Ig dose
+    # whose order, an Ig order whose reason is lost there reads as substitution, so it goes before the reasons read
+    "reference-ambiguous": (
+        Text("{what}{when} refers by one reference to two different records: that reference was not followed; check "
+             "the record",
+             "{what}{when} henviser med én reference til to forskellige registreringer: henvisningen er ikke fulgt; "
+             "tjek registreringen"),
+        Text("{n} records refer by one reference to two different records: not followed; check the records",
+             "{n} registreringer henviser med én reference til to forskellige registreringer: ikke fulgt; tjek dem")),
     "ig-other-indication": (
         Text("immunoglobulin on {day} was given for {display}: read as immunomodulation, not substitution (no course "
              "to stop or restart); an IgG taken in its washout is not used for a start",
@@ -454,6 +463,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en ordination henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
         Text("{n} orders name a Medication that was not sent: not checked",
              "{n} ordinationer henviser til en lægemiddelregistrering, der ikke er sendt: ikke tjekket")),
+    # an order's Medication sent, its fullUrl naming two resources (`prefetch._know_full_url`): never "not sent"
+    "medication-reference-ambiguous": (
+        Text("an order's reference to its Medication names two different records: its drug was not checked",
+             "en ordinations henvisning til dens lægemiddel peger på to forskellige registreringer: lægemidlet er ikke "
+             "tjekket"),
+        Text("{n} orders' references to their Medication name two different records: not checked",
+             "{n} ordinationers henvisninger til lægemidler peger på to forskellige registreringer: ikke tjekket")),
     "draft-drug-unread": (
         Text("the drug of {what} could not be read: it was not checked",
              "lægemidlet i {what} kunne ikke læses: det er ikke vurderet"),

@@ -91,6 +91,9 @@ class FactBuilder:
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._conditions: dict[str, Mapping[str, Any]] = {}
         self._unresolved = 0
+        self._ambiguous = 0  # orders whose Medication fullUrl names two resources (`full-url-conflict`)
+        # record -> (it, its reference) whose link (reason, order, result) is a fullUrl naming two resources
+        self._links_lost: dict[str, tuple[Mapping[str, Any], str]] = {}
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
@@ -131,6 +134,7 @@ class FactBuilder:
         self._panel_parts = []
         self._igg_pending = []
         self._cultures_not_final = {}
+        self._links_lost = {}
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -188,6 +192,14 @@ class FactBuilder:
         if self._unresolved:
             self._notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
                                         "refer to a Medication resource that was not sent; their drug could not be checked"))
+        for source, (record, ref) in self._links_lost.items():  # `reading._reference_to`
+            self._notes.append(DataNote("reference-ambiguous", source, f"refers to {ref[:120]}, a fullUrl naming two "
+                                        "resources of the request (full-url-conflict): that reference was not followed",
+                                        day=self._day_of(record)))
+        if self._ambiguous:  # a Medication sent, its fullUrl naming two resources: not "not sent"
+            self._notes.append(DataNote("medication-reference-ambiguous", f"{self._ambiguous} medication order(s)",
+                                        "name their Medication by a fullUrl the request gives two resources "
+                                        "(full-url-conflict); their drug could not be checked"))
         for course in out["ig_courses"]:
             if course.status in ("stopped", "completed") and course.end is None:
                 self._notes.append(DataNote("unknown-end", course.source, "ended, end date not recorded"))
@@ -245,6 +257,7 @@ class FactBuilder:
         # Conditions an immunoglobulin record may name as its reason (`reasonReference`, read as its `reasonCode`)
         self._conditions = {f"Condition/{r.get('id')}": r for r in resources if r.get("resourceType") == "Condition"}
         self._unresolved = 0
+        self._ambiguous = 0
 
     def as_written(self, notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]]) -> tuple[DataNote, ...]:
         """`notes` the rules made (an infection not counted, a bsAb order with no end), each naming a record dated by
@@ -257,6 +270,7 @@ class FactBuilder:
     def forget_unresolved(self) -> None:
         """Forget the Medications not found so far (the draft orders': each is named by a note of its own)."""
         self._unresolved = 0
+        self._ambiguous = 0
 
     # -- helpers -------------------------------------------------------------------------
     def _date(self, value: Any, *, allow_partial: bool = False, field: str = "") -> date:
@@ -273,7 +287,10 @@ class FactBuilder:
         ref = _first(resource, "medicationReference.reference")
         if resource.get("medicationCodeableConcept") is None and isinstance(ref, str) and not ref.startswith("#") \
                 and referenced_medication(resource, ref, self._medications, self.full_urls)[0] is None:
-            self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
+            if self.full_urls.get(ref) == "":  # sent, but under a fullUrl naming two resources (`full-url-conflict`)
+                self._ambiguous += 1
+            else:
+                self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
         return order_drug(resource, self._medications, self.t.sets_of, self.full_urls)
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
@@ -295,7 +312,8 @@ class FactBuilder:
         shown = ref[:80]
         found, resolved = referenced_medication(resource, ref, self._medications, self.full_urls)
         if not resolved and self.full_urls.get(ref) == "":  # `full-url-conflict`: which one it names is not known
-            return f"its medicationReference {shown} is the fullUrl of two entries of the request", False
+            return f"its medicationReference {shown} is a fullUrl naming two resources of the request (two entries " \
+                   "share it, or its entry holds another resource than it names)", False
         if not resolved:
             return f"its medicationReference {shown} is not a reference this service resolves ('#id', " \
                    "'Medication/id', or the fullUrl of a Medication sent in the request)", False

@@ -58,7 +58,7 @@ def _reasons(b: FactBuilder, r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     started')."""
     found: list[Mapping[str, Any]] = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
     for ref in _list(r.get("reasonReference")):
-        condition = b._conditions.get(_reference_to(b, ref, "Condition"))
+        condition = b._conditions.get(_reference_to(b, ref, "Condition", r))
         if condition is not None and isinstance(condition.get("code"), dict) and not (
                 {_str(c.get("code")) for c in _codings(condition.get("verificationStatus"))}
                 & EXCLUDED_VERIFICATION):
@@ -130,7 +130,7 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
         b._notes.append(DataNote("ig-statement-start-unrecorded", reference_of(r), "immunoglobulin record active with "
                                  "no effective date: read as taken from its dateAsserted, its start not recorded",
                                  shown, start))
-    orders = frozenset(ref for ref in (_request_ref(b, x) for x in _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
+    orders = frozenset(ref for ref in (_request_ref(b, x, r) for x in _list(r.get("basedOn")) + _list(r.get("derivedFrom"))) if ref)
     if orders:
         b._statement_orders[reference_of(r)] = orders
     if status == "intended":  # a plan: planned substitution while its start lies ahead, never a course taken
@@ -146,9 +146,9 @@ def _ig_statement(b: FactBuilder, r: Mapping[str, Any], ig: Entry, status: str, 
                                   end_assumed=assumed, start_unrecorded=since_asserted)
 
 
-def _request_ref(b: FactBuilder, reference: Any) -> str:
-    """A reference as 'MedicationRequest/id', '' when not one."""
-    return _reference_to(b, reference, "MedicationRequest")
+def _request_ref(b: FactBuilder, reference: Any, referrer: Mapping[str, Any]) -> str:
+    """A reference of `referrer` as 'MedicationRequest/id', '' when not one."""
+    return _reference_to(b, reference, "MedicationRequest", referrer)
 
 
 def _doses_of_other_use(b: FactBuilder, out: dict[str, list[Any]], used: Mapping[str, Mapping[str, Any]]) -> None:

@@ -399,9 +399,9 @@ def _abatement(b: FactBuilder, r: Mapping[str, Any]) -> date | None:
         return None
 
 
-def _observation_ref(b: FactBuilder, reference: Any) -> str:
+def _observation_ref(b: FactBuilder, reference: Any, report: Mapping[str, Any]) -> str:
     """A report's result reference as 'Observation/id', '' when not one."""
-    return _reference_to(b, reference, "Observation")
+    return _reference_to(b, reference, "Observation", report)
 
 
 def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[str, list[Any]],
@@ -431,7 +431,7 @@ def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str])
         _name_if_coded(b, r)
         return None
     status = _str(r.get("status"))
-    results = {ref for ref in (_observation_ref(b, x) for x in _list(r.get("result"))) if ref}
+    results = {ref for ref in (_observation_ref(b, x, r) for x in _list(r.get("result"))) if ref}
     if results & cultured:
         return None  # its Observations were read: the same culture, counted once
     conclusion = _str(r.get("conclusion")) or ""

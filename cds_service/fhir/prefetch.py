@@ -35,7 +35,8 @@ class PooledResources:
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
-    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl):
+    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl, or
+    # it names by its tail another 'Type/id' than its entry holds: `full-url-conflict`):
     # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
 
@@ -239,6 +240,14 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
         return  # a resource with no id is named by `_add` and cannot be pooled
     ref, known = f"{kind}/{rid}", pooled.full_urls.get(full_url)
+    named = _named_by(full_url)
+    if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
+        if known != "":
+            pooled.full_urls[full_url] = ""
+            pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
+                                         f"this fullUrl names {named[:80]} but its entry holds {ref[:80]}: a reference "
+                                         f"to it names neither and is not followed"))
+        return
     if known is None:
         pooled.full_urls[full_url] = ref
     elif known and known != ref:
@@ -246,6 +255,18 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
         pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                      f"two entries of the request share this fullUrl ({known}, {ref}): a reference "
                                      f"to it names neither and is not followed"))
+
+
+_RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+
+
+def _named_by(full_url: str) -> str:
+    """The 'Type/id' a RESTful fullUrl names by its last two parts ('https://ehr/fhir/Medication/m1', also versioned:
+    a reference written so is read by them, `reading._reference_to`), '' when it names none (a urn:uuid)."""
+    if full_url.startswith("urn:"):
+        return ""
+    parts = full_url.split("/_history/", 1)[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 and _RESOURCE_TYPE.fullmatch(parts[-2]) and parts[-1] else ""
 
 
 def _add(resource: Mapping[str, Any], by_ref: dict[str, Mapping[str, Any]], pooled: PooledResources, owner: _Owner,

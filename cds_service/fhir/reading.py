@@ -341,7 +341,8 @@ def _cut(text: str, limit: int) -> str:
 def resolved(ref: str, full_urls: Mapping[str, str]) -> str:
     """A reference as the resource it names: the fullUrl of an entry of the request (`urn:uuid:...`, or the absolute
     URL a Bundle gives its entry; `full_urls`, `PooledResources.full_urls`) as that entry's 'Type/id', one two entries
-    claim as '' (it names neither: `full-url-conflict`), any other as written. Every reference the facts follow from
+    claim, or whose tail names another resource than its entry holds, as '' (it names neither: `full-url-conflict`),
+    any other as written. Every reference the facts follow from
     one resource to another is read through it, so a transaction Bundle's references find what they name."""
     return full_urls.get(ref, ref) if full_urls else ref
 
@@ -460,11 +461,17 @@ STATEMENT_TAKEN = frozenset({"active", "completed", "stopped", "on-hold"})
 STATEMENT_ENDED = frozenset({"completed", "stopped"})
 
 
-def _reference_to(b: FactBuilder, reference: Any, kind: str) -> str:
-    """A reference as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the request:
-    `resolved`), '' when it is not one to a `kind`."""
+def _reference_to(b: FactBuilder, reference: Any, kind: str, referrer: Mapping[str, Any]) -> str:
+    """A reference of `referrer` as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the
+    request: `resolved`), '' when it is not one to a `kind`. One that is a fullUrl naming two resources
+    (`full-url-conflict`) is not followed, and `referrer` is kept to be named on the card (`reference-ambiguous`):
+    a reason or an order lost there changes the card (an ITP course read as substitution)."""
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
         return ""
-    parts = _unversioned(resolved(ref, b.full_urls)).rstrip("/").split("/")
+    target = resolved(ref, b.full_urls)
+    if ref and not target:
+        b._links_lost.setdefault(reference_of(referrer), (referrer, ref))
+        return ""
+    parts = _unversioned(target).rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == kind else ""

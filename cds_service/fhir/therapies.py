@@ -382,7 +382,7 @@ def _medication_administration(b: FactBuilder, r: Mapping[str, Any]) -> Produced
     if _other_indication(b, r, day):
         return "ig_other_use", IgCourse(day, "completed", reference_of(r), day,
                                         PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""))
-    if not _reasons(b, r) and (request := _request_ref(b, r.get("request"))):  # one with a reason of its own is read by it
+    if not _reasons(b, r) and (request := _request_ref(b, r.get("request"), r)):  # one with a reason of its own is read by it
         b._dose_orders[reference_of(r)] = request
     return "ig_administrations", IgAdministration(day, reference_of(r), PRODUCT_OF_ROUTE.get(str(ig.get("route")), ""),
                                                   reason_given=bool(_reasons(b, r)))
