@@ -170,6 +170,11 @@ def unrecognised_order() -> dict[str, Any]:
             "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}
 
 
+def second_unrecognised_order() -> dict[str, Any]:
+    """Another order coded only locally: two of a kind named by the first ("“Privigen IVIG” and 1 more")."""
+    return {**unrecognised_order(), "id": "mr-local-2"}
+
+
 @pytest.mark.parametrize("lang, extra, says", [
     ("en", (stopped_copy, unreadable_igg), "check which is valid; +1 more data note and 3 notes on the explanation "
                                            "page.*"),
@@ -181,6 +186,10 @@ def unrecognised_order() -> dict[str, Any]:
                                                            "på begrundelsessiden.*"),
     ("en", (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 note "
                                                  "on the explanation page.*"),
+    ("en", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "codes not recognised; +1 more data note and 1 note on the explanation page.*"),
+    ("da", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "koder ikke genkendt; +1 datanote mere og 1 note på begrundelsessiden.*"),
 ])
 def test_a_linked_card_points_to_its_page_once(lang: str, extra: tuple[Any, ...], says: str) -> None:
     """A linked card that names a data note, counts the others and cut caveats: one pointer to the page counting

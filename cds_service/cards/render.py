@@ -81,11 +81,13 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # section are never cut. The code reads this list twice: the ranks before "caveats" are held whole (`held_ranks`), the
 # others fitted in the room left; and what the cuts took is given back in the list's order where it fits, rank by rank
 # (`_fitted`). The cuts themselves go in steps with floors (data notes beyond the first kind, the reminder, the
-# explanations for a held rank, then data notes only counted, caveats beyond two, facts beyond three, each step to
-# the next only while the card is over), not strictly from the last rank up. Where the held ranks do not fit beside
-# what is never cut, or cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as
-# if nothing were held. Whatever of the caveats is cut, the card counts it with the data notes it does not count, in
-# one pointer ("+1 more data note and 2 notes on the explanation page").
+# explanations for a held rank, then data notes only counted (a card without a link keeps the first kind named to the
+# next step, or till a fact would go for it), caveats beyond two, facts beyond three, each step to the next only while
+# the card is over), not strictly from the last rank up. Where the held ranks do not fit beside what is never cut, or
+# cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as if nothing were
+# held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps (`_detail`).
+# Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer ("+1 more
+# data note and 2 notes on the explanation page").
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
                       # change the decision (`DECISIVE`): neither goes for the reminder
