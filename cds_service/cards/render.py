@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      SUGGESTION_LABELS, reads_on_substitution)
+                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -113,9 +113,20 @@ def held_ranks() -> tuple[str, ...]:
 
 
 def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -> list[str]:
-    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`), as a card says
-    them."""
-    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE]
+    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`) or that the
+    specification requires on the card (`REQUIRED_CAVEATS`), as a card says them: none goes for a held rank."""
+    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE or c in REQUIRED_CAVEATS]
+
+
+def _cuttable(caveats: list[str], required: set[str]) -> bool:
+    """Whether `caveats` has one a cut step may take: any but those the specification requires."""
+    return any(c not in required for c in caveats)
+
+
+def _cut_last(caveats: list[str], required: set[str]) -> list[str]:
+    """`caveats` less the last one not required (a required caveat stays where it is)."""
+    last = max(k for k, c in enumerate(caveats) if c not in required)
+    return caveats[:last] + caveats[last + 1:]
 
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
@@ -385,6 +396,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
+    required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -456,14 +468,14 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
             # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
             # the decision, is only counted
-            while len(text) > DETAIL_LIMIT and caveats:
-                caveats = caveats[:-1]
+            while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
+                caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
             text = assemble(facts, caveats, unused, reminder)
-        while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept:
-            caveats = caveats[:-1]
+        while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept and _cuttable(caveats, required):
+            caveats = _cut_last(caveats, required)
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
             if unused and unused != (counted := brief(notes, lang, max_groups=0, linked=has_link)):
@@ -483,12 +495,18 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             if advice.values.get("restart_in_window") else ""
         first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
         if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
-            while len(text) > DETAIL_LIMIT and caveats:
-                caveats = caveats[:-1]
+            while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
+                caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT:
             facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
+    while len(text) > DETAIL_LIMIT and caveats:
+        # Even so too long (every other caveat, the reminder and the data notes' detail gone, the facts at their
+        # floor): a required caveat goes last, counted with the others, rather than a text cut off mid-word; the
+        # facts it speaks of ("this IgG") stay.
+        caveats = caveats[:-1]
+        text = assemble(facts, caveats, unused, reminder)
     if len(text) <= DETAIL_LIMIT and not whole:
         # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
         # took: a fact the decision rests on (the infection a general stop names), a data note, a caveat, the reminder
