@@ -252,3 +252,15 @@ def test_the_ranked_list_decides_what_is_held(lang: str, monkeypatch: pytest.Mon
     assert REMINDER(lang) in detail()
     monkeypatch.setattr(render, "KEEPS", tuple(r for r in render.KEEPS if r != "reminder-against") + ("reminder-against",))
     assert REMINDER(lang) not in detail()
+
+
+@pytest.mark.parametrize("lang, says", [("en", "- Draft order: IVIG from 2026-02-20"),
+                                        ("da", "- Ordinationsudkast: IVIG fra 2026-02-20")])
+def test_holding_the_reminder_never_costs_a_fact_the_joined_window_line_made_room_for(lang: str, says: str) -> None:
+    """A restart drafted inside the window beside a caveat on the latest IgG (taken on substitution): the Danish card
+    held the reminder by splitting the T0 and window lines again and lost the draft order's line, the two counted as
+    even with the joined line and the draft order; the joined line counts as the two facts it shows."""
+    card, _ = not_met("ivig-doses-ended-igg-on-infusions-restart-general-criteria", date(2026, 2, 20), lang)
+    assert says in card["detail"], card["detail"]
+    assert {"en": "taken on substitution and not used (§3.4)",
+            "da": "taget under substitution og ikke brugt (§3.4)"}[lang] in card["detail"]

@@ -87,10 +87,15 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as if nothing were
 # held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps (`_detail`).
 # Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer ("+1 more
-# data note and 2 notes on the explanation page").
+# data note and 2 notes on the explanation page"). A caveat the specification requires on every card that carries it
+# (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut by no
+# step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data notes'
+# detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at their
+# floor of two), it goes last, counted, rather than a text cut off mid-word.
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
-                      # change the decision (`DECISIVE`): neither goes for the reminder
+                      # change the decision (`DECISIVE`) or that the specification requires (`REQUIRED_CAVEATS`):
+                      # neither goes for the reminder
     "reminder-against",  # on a card that advises against starting (`AdviceKind.advises_against_start`): vaccination
                          # and antibiotic prophylaxis are the guideline's alternative there (§4.1, §4.3)
     "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
@@ -357,7 +362,9 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False)
     assert plain is not None  # never None without holding: the text is cut at a word at worst
     decisive = decisive_caveats(caveat_keys, ctx.lang, p)
-    if fitted is None or len(fitted[1]) < len(plain[1]) or (plain[3] and not fitted[3]) \
+    window = window_facts(advice, ctx.lang, p)
+    if fitted is None or _facts_shown(fitted[1], window) < _facts_shown(plain[1], window) \
+            or (plain[3] and not fitted[3]) \
             or any(said in plain[0] and said not in fitted[0] for said in decisive):
         # a fact the decision rests on, a caveat that could change it, or the data note likeliest to (the first kind,
         # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
@@ -564,6 +571,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         return None  # the held ranks do not fit beside what is never cut: fitted with the rest
     return ((text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts,
             bool(held_notes or held_reminder), bool(unused) and unused != counted)
+
+
+def _facts_shown(facts: list[str], window: tuple[str, str, str] | None) -> int:
+    """How many facts `facts` shows, the T0 and window lines joined in one counting as the two they are (holding the
+    reminder split them again and cost a Danish card its draft order's line, counted as even)."""
+    merged = f"- {window[2]}" if window is not None else None
+    return len(facts) + (1 if merged is not None and merged in facts else 0)
 
 
 def _lost_window(every_fact: list[str], facts: list[str], window: tuple[str, str, str] | None) -> bool:
