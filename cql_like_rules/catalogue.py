@@ -2157,6 +2157,15 @@ FAILING_NAMED: dict[str, Text] = {
     "starts-after-stop-date": Text("it starts on or after the stop date", "start på eller efter seponeringsdatoen"),
 }
 
+# The caveats the specification requires on every card that carries them (§3): an IgG taken on substitution, or in
+# the washout of immunoglobulin given for another reason, "show that caveat on any card that uses such a value" (and
+# on the card that set such an IgG aside for an older one: it is the only place that card says why the latest IgG
+# was not used); a myeloma, or an M-protein, of unknown type, "show the caveat". A crowded card cuts every other
+# caveat, the facts beyond its floor, the reminder and the data notes' detail before them (`render.KEEPS`).
+REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
+                              "igg-during-other-use-ignored", "paraprotein-possible",
+                              "paraprotein-possible-measured"})
+
 # Short notes under a card's decision (each at most one line).
 CAVEATS: dict[str, Text] = {
     "igg-during-substitution": Text(

@@ -138,16 +138,53 @@ def test_a_caveat_cut_from_a_card_with_a_link_is_counted_on_its_page(lang: str, 
     assert TECLISTAMAB_CAVEAT[lang] not in detail
 
 
+SUBSTITUTION_IGNORED = {"en": "The latest IgG (6.8 g/L, 2026-01-20) was taken on substitution and not used (§3.4).",
+                        "da": "Seneste IgG (6,8 g/L, 2026-01-20) er taget under substitution og ikke brugt (§3.4)."}
+ON_SUBSTITUTION = {"en": "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
+                   "da": "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."}
+UNKNOWN_TYPE = {"en": "M-protein 3.0 g/L (2026-01-20) of unknown type: if IgG, polyclonal IgG is 3.8 g/L, which could "
+                      "change this decision; immunofixation tells.",
+                "da": "M-komponent 3,0 g/L (2026-01-20) af ukendt type: hvis IgG, er polyklonalt IgG 3,8 g/L, hvilket "
+                      "kan ændre vurderingen; immunfiksation afgør det."}
+
+
 @pytest.mark.parametrize("lang, linked, says", [
-    ("en", False, "check which is valid; +1 more data note. 3 notes not shown here.*"),
-    ("da", False, "tjek, hvilken der gælder; +1 datanote mere. 3 noter ikke vist her.*"),
-    ("en", True, "check which is valid; +1 more data note and 3 notes on the explanation page.*"),
-    ("da", True, "tjek, hvilken der gælder; +1 datanote mere og 3 noter på begrundelsessiden.*"),
+    ("en", False, "2 data notes and 1 note not shown here.*"),
+    ("da", False, "2 datanoter og 1 note ikke vist her.*"),
+    ("en", True, "2 data notes and 1 note on the explanation page.*"),
+    ("da", True, "2 datanoter og 1 note på begrundelsessiden.*"),
 ])
-def test_caveats_cut_are_counted_in_the_plural(lang: str, linked: bool, says: str) -> None:
-    """The overdue course's order also sent as stopped (held whole) and an IgG not read: the three caveats go."""
+def test_a_caveat_the_specification_requires_is_never_cut(lang: str, linked: bool, says: str) -> None:
+    """The overdue course's order also sent as stopped and an IgG not read: the card cut all three caveats, the one
+    saying why the latest IgG (taken on substitution, §3.4) was not used among them; it keeps that one and counts the
+    one it cut."""
     detail = crowded(OVERDUE, date(2026, 4, 15), lang, linked, stopped_copy(), unreadable_igg(1))
+    assert SUBSTITUTION_IGNORED[lang] in detail, detail
     assert says in detail, detail
+
+
+def myeloma_of_unknown_type() -> tuple[dict[str, Any], ...]:
+    """A myeloma diagnosis and an M-protein of unknown type (3.0 g/L) with the overdue chart's IgG 6.8 g/L: if IgG,
+    polyclonal IgG is 3.8 g/L (the caveat "could change this decision", §3)."""
+    bundle = load_bundle(str(FIXTURES / "myeloma-mprotein-unknown-isotype.json"))
+    found = {e["resource"]["id"]: e["resource"] for e in bundle["entry"]}
+    m_protein = found["obs-mprot-0033"]
+    return ({**found["cond-mm-0033"], "id": "cond-mm-x"},
+            {**m_protein, "id": "obs-mprot-x", "effectiveDateTime": "2026-01-20T08:12:00+01:00",
+             "issued": "2026-01-20T15:02:00+01:00", "valueQuantity": {**m_protein["valueQuantity"], "value": 3.0}})
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("linked", [False, True])
+def test_the_substitution_and_unknown_type_caveats_both_stay_on_a_crowded_card(lang: str, linked: bool) -> None:
+    """The IgG used (6.8 g/L) taken on substitution, a myeloma M-protein of unknown type, an order not recognised and
+    an IgG not read: the card kept the M-protein caveat and cut "this IgG was taken on substitution" (§3.4); both
+    stay, the third caveat is counted."""
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, linked, *myeloma_of_unknown_type(), unrecognised_order(),
+                     unreadable_igg(1))
+    assert ON_SUBSTITUTION[lang] in detail, detail
+    assert UNKNOWN_TYPE[lang] in detail, detail
+    assert {"en": "and 1 note ", "da": "og 1 note "}[lang] in detail, detail
 
 
 @pytest.mark.parametrize("lang, linked, says", [
@@ -170,17 +207,22 @@ def unrecognised_order() -> dict[str, Any]:
             "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}
 
 
+def second_unrecognised_order() -> dict[str, Any]:
+    """Another order coded only locally: two of a kind named by the first ("“Privigen IVIG” and 1 more")."""
+    return {**unrecognised_order(), "id": "mr-local-2"}
+
+
 @pytest.mark.parametrize("lang, extra, says", [
-    ("en", (stopped_copy, unreadable_igg), "check which is valid; +1 more data note and 3 notes on the explanation "
-                                           "page.*"),
-    ("da", (stopped_copy, unreadable_igg), "tjek, hvilken der gælder; +1 datanote mere og 3 noter på "
-                                           "begrundelsessiden.*"),
-    ("en", (stopped_copy, unreadable_igg, unreadable_igg), "check which is valid; +2 more data notes and 3 notes on "
-                                                           "the explanation page.*"),
-    ("da", (stopped_copy, unreadable_igg, unreadable_igg), "tjek, hvilken der gælder; +2 datanoter mere og 3 noter "
-                                                           "på begrundelsessiden.*"),
+    ("en", (stopped_copy, unreadable_igg), "2 data notes and 1 note on the explanation page.*"),
+    ("da", (stopped_copy, unreadable_igg), "2 datanoter og 1 note på begrundelsessiden.*"),
+    ("en", (stopped_copy, unreadable_igg, unreadable_igg), "3 data notes and 1 note on the explanation page.*"),
+    ("da", (stopped_copy, unreadable_igg, unreadable_igg), "3 datanoter og 1 note på begrundelsessiden.*"),
     ("en", (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 note "
                                                  "on the explanation page.*"),
+    ("en", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "codes not recognised; +1 more data note and 1 note on the explanation page.*"),
+    ("da", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "koder ikke genkendt; +1 datanote mere og 1 note på begrundelsessiden.*"),
 ])
 def test_a_linked_card_points_to_its_page_once(lang: str, extra: tuple[Any, ...], says: str) -> None:
     """A linked card that names a data note, counts the others and cut caveats: one pointer to the page counting
@@ -210,3 +252,15 @@ def test_the_ranked_list_decides_what_is_held(lang: str, monkeypatch: pytest.Mon
     assert REMINDER(lang) in detail()
     monkeypatch.setattr(render, "KEEPS", tuple(r for r in render.KEEPS if r != "reminder-against") + ("reminder-against",))
     assert REMINDER(lang) not in detail()
+
+
+@pytest.mark.parametrize("lang, says", [("en", "- Draft order: IVIG from 2026-02-20"),
+                                        ("da", "- Ordinationsudkast: IVIG fra 2026-02-20")])
+def test_holding_the_reminder_never_costs_a_fact_the_joined_window_line_made_room_for(lang: str, says: str) -> None:
+    """A restart drafted inside the window beside a caveat on the latest IgG (taken on substitution): the Danish card
+    held the reminder by splitting the T0 and window lines again and lost the draft order's line, the two counted as
+    even with the joined line and the draft order; the joined line counts as the two facts it shows."""
+    card, _ = not_met("ivig-doses-ended-igg-on-infusions-restart-general-criteria", date(2026, 2, 20), lang)
+    assert says in card["detail"], card["detail"]
+    assert {"en": "taken on substitution and not used (§3.4)",
+            "da": "taget under substitution og ikke brugt (§3.4)"}[lang] in card["detail"]

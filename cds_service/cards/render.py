@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      SUGGESTION_LABELS, reads_on_substitution)
+                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -81,14 +81,21 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # section are never cut. The code reads this list twice: the ranks before "caveats" are held whole (`held_ranks`), the
 # others fitted in the room left; and what the cuts took is given back in the list's order where it fits, rank by rank
 # (`_fitted`). The cuts themselves go in steps with floors (data notes beyond the first kind, the reminder, the
-# explanations for a held rank, then data notes only counted, caveats beyond two, facts beyond three, each step to
-# the next only while the card is over), not strictly from the last rank up. Where the held ranks do not fit beside
-# what is never cut, or cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as
-# if nothing were held. Whatever of the caveats is cut, the card counts it with the data notes it does not count, in
-# one pointer ("+1 more data note and 2 notes on the explanation page").
+# explanations for a held rank, then data notes only counted (a card without a link keeps the first kind named to the
+# next step, or till a fact would go for it), caveats beyond two, facts beyond three, each step to the next only while
+# the card is over), not strictly from the last rank up. Where the held ranks do not fit beside what is never cut, or
+# cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as if nothing were
+# held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps (`_detail`).
+# Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer ("+1 more
+# data note and 2 notes on the explanation page"). A caveat the specification requires on every card that carries it
+# (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut by no
+# step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data notes'
+# detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at their
+# floor of two), it goes last, counted, rather than a text cut off mid-word.
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
-                      # change the decision (`DECISIVE`): neither goes for the reminder
+                      # change the decision (`DECISIVE`) or that the specification requires (`REQUIRED_CAVEATS`):
+                      # neither goes for the reminder
     "reminder-against",  # on a card that advises against starting (`AdviceKind.advises_against_start`): vaccination
                          # and antibiotic prophylaxis are the guideline's alternative there (§4.1, §4.3)
     "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
@@ -111,9 +118,20 @@ def held_ranks() -> tuple[str, ...]:
 
 
 def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -> list[str]:
-    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`), as a card says
-    them."""
-    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE]
+    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`) or that the
+    specification requires on the card (`REQUIRED_CAVEATS`), as a card says them: none goes for a held rank."""
+    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE or c in REQUIRED_CAVEATS]
+
+
+def _cuttable(caveats: list[str], required: set[str]) -> bool:
+    """Whether `caveats` has one a cut step may take: any but those the specification requires."""
+    return any(c not in required for c in caveats)
+
+
+def _cut_last(caveats: list[str], required: set[str]) -> list[str]:
+    """`caveats` less the last one not required (a required caveat stays where it is)."""
+    last = max(k for k, c in enumerate(caveats) if c not in required)
+    return caveats[:last] + caveats[last + 1:]
 
 
 Link = Callable[[str], "str | None"]  # card uuid -> the URL of its explanation page (None: no page)
@@ -344,7 +362,9 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
     plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False)
     assert plain is not None  # never None without holding: the text is cut at a word at worst
     decisive = decisive_caveats(caveat_keys, ctx.lang, p)
-    if fitted is None or len(fitted[1]) < len(plain[1]) or (plain[3] and not fitted[3]) \
+    window = window_facts(advice, ctx.lang, p)
+    if fitted is None or _facts_shown(fitted[1], window) < _facts_shown(plain[1], window) \
+            or (plain[3] and not fitted[3]) \
             or any(said in plain[0] and said not in fitted[0] for said in decisive):
         # a fact the decision rests on, a caveat that could change it, or the data note likeliest to (the first kind,
         # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
@@ -383,6 +403,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
+    required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -454,14 +475,14 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         if last and window is not None and any(f"- {line}" in facts for line in window[1:]):
             # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
             # the decision, is only counted
-            while len(text) > DETAIL_LIMIT and caveats:
-                caveats = caveats[:-1]
+            while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
+                caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
             text = assemble(facts, caveats, unused, reminder)
-        while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept:
-            caveats = caveats[:-1]
+        while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept and _cuttable(caveats, required):
+            caveats = _cut_last(caveats, required)
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
             if unused and unused != (counted := brief(notes, lang, max_groups=0, linked=has_link)):
@@ -481,12 +502,18 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             if advice.values.get("restart_in_window") else ""
         first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
         if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
-            while len(text) > DETAIL_LIMIT and caveats:
-                caveats = caveats[:-1]
+            while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
+                caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT:
             facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
+    while len(text) > DETAIL_LIMIT and caveats:
+        # Even so too long (every other caveat, the reminder and the data notes' detail gone, the facts at their
+        # floor): a required caveat goes last, counted with the others, rather than a text cut off mid-word; the
+        # facts it speaks of ("this IgG") stay.
+        caveats = caveats[:-1]
+        text = assemble(facts, caveats, unused, reminder)
     if len(text) <= DETAIL_LIMIT and not whole:
         # The cuts go in steps, and a later one (the data notes only counted) may leave room that an earlier one
         # took: a fact the decision rests on (the infection a general stop names), a data note, a caveat, the reminder
@@ -544,6 +571,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         return None  # the held ranks do not fit beside what is never cut: fitted with the rest
     return ((text if len(text) <= DETAIL_LIMIT else text[: DETAIL_LIMIT - 1].rsplit(" ", 1)[0] + "…"), facts,
             bool(held_notes or held_reminder), bool(unused) and unused != counted)
+
+
+def _facts_shown(facts: list[str], window: tuple[str, str, str] | None) -> int:
+    """How many facts `facts` shows, the T0 and window lines joined in one counting as the two they are (holding the
+    reminder split them again and cost a Danish card its draft order's line, counted as even)."""
+    merged = f"- {window[2]}" if window is not None else None
+    return len(facts) + (1 if merged is not None and merged in facts else 0)
 
 
 def _lost_window(every_fact: list[str], facts: list[str], window: tuple[str, str, str] | None) -> bool:
