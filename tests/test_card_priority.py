@@ -101,11 +101,15 @@ def test_the_danish_card_against_a_start_keeps_the_caveat_the_english_keeps() ->
 OVERDUE = "cart-ig-active-stop-overdue"  # an IVIG course past its stop date, drafted again: three caveats
 
 
-def crowded(chart: str, day: date, lang: str, linked: bool, *extra: dict[str, Any]) -> str:
+def crowded(chart: str, day: date, lang: str, linked: bool, *extra: dict[str, Any], birth_date: bool = True) -> str:
     """The detail of the card against an IVIG drafted on `chart` with `extra` records added; `linked`: the card links
-    to its explanation page (the service over HTTP), else none (replay, the worklist)."""
+    to its explanation page (the service over HTTP), else none (replay, the worklist); not `birth_date`: the Patient
+    sent without one."""
     bundle = copy.deepcopy(load_bundle(str(FIXTURES / f"{chart}.json")))
     patient = request_from_bundle(bundle)["context"]["patientId"]
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient" and not birth_date:
+            entry["resource"].pop("birthDate", None)
     bundle["entry"] += [{"resource": {**r, "subject": {"reference": f"Patient/{patient}"}}} for r in extra]
     drafts = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / "orders-pt-dk-0001.draft.json")])]
     request = parse_hook_request(request_from_bundle(bundle, "order-select", drafts), "order-select")
@@ -163,6 +167,29 @@ def test_a_caveat_the_specification_requires_is_never_cut(lang: str, linked: boo
     assert says in detail, detail
 
 
+def ended_ig_order() -> dict[str, Any]:
+    """An earlier IVIG order sent as stopped with no end date: "An Ig order has ended without an end date"."""
+    return {"resourceType": "MedicationRequest", "id": "mr-ivig-ended", "status": "stopped", "intent": "order",
+            "authoredOn": "2025-11-01",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+
+
+@pytest.mark.parametrize("lang, linked, says", [
+    ("en", False, "*2 notes not shown here.*"),
+    ("da", False, "*2 noter ikke vist her.*"),
+    ("en", True, "*2 more notes on the explanation page.*"),
+    ("da", True, "*2 noter mere på begrundelsessiden.*"),
+])
+def test_caveats_cut_are_counted_in_the_plural(lang: str, linked: bool, says: str) -> None:
+    """The overdue course drafted again for a patient sent without a birth date, beside an earlier IVIG order ended
+    on no recorded day: four caveats, two cut (the drafted teclistamab's, the order's unknown end), counted as two;
+    the one on the IgG taken on substitution (§3.4) and the unknown birth date stay."""
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, linked, ended_ig_order(), birth_date=False)
+    assert says in detail, detail
+    assert ON_SUBSTITUTION[lang] in detail, detail
+    assert {"en": "Birth date unknown", "da": "Fødselsdato ukendt"}[lang] in detail, detail
+
+
 def myeloma_of_unknown_type() -> tuple[dict[str, Any], ...]:
     """A myeloma diagnosis and an M-protein of unknown type (3.0 g/L) with the overdue chart's IgG 6.8 g/L: if IgG,
     polyclonal IgG is 3.8 g/L (the caveat "could change this decision", §3)."""
@@ -185,6 +212,20 @@ def test_the_substitution_and_unknown_type_caveats_both_stay_on_a_crowded_card(l
     assert ON_SUBSTITUTION[lang] in detail, detail
     assert UNKNOWN_TYPE[lang] in detail, detail
     assert {"en": "and 1 note ", "da": "og 1 note "}[lang] in detail, detail
+
+
+@pytest.mark.parametrize("lang, igg", [("en", "- IgG 6.8 g/L on 2026-01-20"), ("da", "- IgG 6,8 g/L den 2026-01-20")])
+@pytest.mark.parametrize("linked", [False, True])
+def test_the_igg_a_kept_caveat_speaks_of_stays_with_it(lang: str, igg: str, linked: bool) -> None:
+    """Months past the stop date, an M-protein of unknown type and an IgG not read: the Danish card kept both required
+    caveats and cut the IgG line, so "Denne IgG er taget under substitution" named no IgG on the card (the English kept
+    it); the line stays with the caveat, and the M-protein caveat still fits."""
+    detail = crowded(OVERDUE, date(2026, 8, 1), lang, linked, *myeloma_of_unknown_type(), unreadable_igg(1))
+    assert ON_SUBSTITUTION[lang] in detail, detail
+    assert igg in detail, detail
+    assert UNKNOWN_TYPE[lang] in detail, detail
+    assert {"en": "the stop date 2026-04-14 has passed", "da": "seponeringsdatoen 2026-04-14 er passeret"}[lang] \
+        in detail, detail
 
 
 @pytest.mark.parametrize("lang, linked, says", [

@@ -123,6 +123,19 @@ def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -
     return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE or c in REQUIRED_CAVEATS]
 
 
+# Caveats that speak of the IgG on the card's fact line ("This IgG was taken on substitution ..."): where one is kept,
+# so is that line, or the caveat names nothing on the card.
+ABOUT_THE_IGG = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
+
+
+def igg_fact(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool) -> str | None:
+    """The fact line of the IgG the advice used (total or polyclonal), as `_fitted` lists it; None where none."""
+    if "igg" not in p:
+        return None
+    without = fact_lines(advice, lang, Placeholders({k: v for k, v in p.items() if k != "igg"}), m_protein_dated)
+    return next((f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated) if line not in without), None)
+
+
 def _cuttable(caveats: list[str], required: set[str]) -> bool:
     """Whether `caveats` has one a cut step may take: any but those the specification requires."""
     return any(c not in required for c in caveats)
@@ -404,6 +417,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
+    about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in ABOUT_THE_IGG}
+    igg_line = igg_fact(advice, lang, p, m_protein_dated) if about_igg else None
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -491,7 +506,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                 # spelled out again below where it still fits
                 unused = counted
             else:
-                facts = _without_one(facts, window)
+                # the IgG a kept caveat speaks of ("this IgG") stays with it: where only it and the window's line are
+                # left, the caveats go last (below) rather than leave "this IgG" naming nothing on the card
+                kept_igg = igg_line if any(c in about_igg for c in caveats) else None
+                fewer = _without_one(facts, window, kept_igg)
+                if fewer == facts:
+                    break
+                facts = fewer
             text = assemble(facts, caveats, unused, reminder)
     if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
         # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's
@@ -614,11 +635,15 @@ def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str
     return facts[:kept]
 
 
-def _without_one(facts: list[str], window: tuple[str, str, str] | None) -> list[str]:
-    """The facts less the last one that is not the window's line; the T0 line, when its turn comes beside the window's
-    line, is not dropped but joined to it (the therapy and T0, the stop date, a restart: one line)."""
+def _without_one(facts: list[str], window: tuple[str, str, str] | None, kept: str | None = None) -> list[str]:
+    """The facts less the last one that is not the window's line (nor `kept`, the IgG a kept caveat speaks of, nor a
+    fact before it); the T0 line, when its turn comes beside the window's line, is not dropped but joined to it (the
+    therapy and T0, the stop date, a restart: one line). The facts unchanged where every one is kept so."""
     t0, line, merged = (f"- {part}" for part in window) if window is not None else ("", "", "")
-    last = next((k for k in range(len(facts) - 1, -1, -1) if facts[k] not in (line, merged)), len(facts) - 1)
+    floor = facts.index(kept) if kept in facts else -1
+    if floor >= 0 and all(fact in (line, merged) for fact in facts[floor + 1:]):
+        return facts
+    last = next((k for k in range(len(facts) - 1, floor, -1) if facts[k] not in (line, merged)), len(facts) - 1)
     if facts[last] == t0 and line in facts:
         return [merged if fact == t0 else fact for fact in facts if fact != line]
     return facts[:last] + facts[last + 1:]
