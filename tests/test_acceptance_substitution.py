@@ -486,7 +486,9 @@ CHARTS: list[Chart] = [
           bundle(CART, LOW, order("ivig", PRIVIGEN, "2026-01-09", status="completed", reason=ITP, grams=70),
                  on_days("ivig-d", ["2026-01-10", "2026-01-11"], grams=70, request="ivig"),
                  igg("igg-itp", "2026-01-23", 9.8)),
-          "2026-02-01", (START,), ("2.8 g/L", "2026-05-18"), ("a restart", "9.8"), notes=("ig-other-indication",)),
+          # the IgG in the washout is named as not used (a caveat the specification requires), never decided on
+          "2026-02-01", (START,), ("2.8 g/L", "2026-05-18", "(9.8 g/L, 2026-01-23) was taken within the washout"),
+          ("a restart", "IgG 9.8"), notes=("ig-other-indication",)),
     # Found on a second reading: one reason naming ITP and hypogammaglobulinaemia (two codings of one concept) was
     # read as ITP alone, so the patient on IVIG got 'Ig may be started' and no stop card.
     Chart("ivig-order-one-reason-itp-and-hypogammaglobulinaemia",
