@@ -283,15 +283,17 @@ class FactBuilder:
 
     def _medication(self, resource: Mapping[str, Any]) -> Any:
         """The medication CodeableConcept, following a reference to a contained or sent Medication (`order_drug`'s
-        reading); a Medication not sent is counted for the note."""
+        reading); a Medication not sent is counted for the note. The Medication is looked up once for an order whose
+        drug is read, twice only for one whose drug is not (to tell a Medication not sent from one with no code)."""
+        drug = order_drug(resource, self._medications, self.t.sets_of, self.full_urls)
         ref = _first(resource, "medicationReference.reference")
-        if resource.get("medicationCodeableConcept") is None and isinstance(ref, str) and not ref.startswith("#") \
+        if drug is None and isinstance(ref, str) and not ref.startswith("#") \
                 and referenced_medication(resource, ref, self._medications, self.full_urls)[0] is None:
             if self.full_urls.get(ref) == "":  # sent, but under a fullUrl naming two resources (`full-url-conflict`)
                 self._ambiguous += 1
             else:
                 self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
-        return order_drug(resource, self._medications, self.t.sets_of, self.full_urls)
+        return drug
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
         """Why an order's drug cannot be read at all, and whether the reason is a Medication not sent (True)
