@@ -14,7 +14,7 @@ import copy
 import json
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -39,24 +39,25 @@ def urn(ref: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, ref)}"
 
 
+def rewrite_references(value: Any, change: Callable[[str], str]) -> None:
+    """Every reference in `value` (a resource, at any depth) written as `change` gives it, in place."""
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            value["reference"] = change(value["reference"])
+        for inner in value.values():
+            rewrite_references(inner, change)
+    elif isinstance(value, list):
+        for inner in value:
+            rewrite_references(inner, change)
+
+
 def as_urns(bundle: Resource) -> Resource:
     """The bundle as a transaction Bundle writes it: each entry's fullUrl a urn:uuid, and every reference from one
     resource to another entry (the Patient's too) that entry's fullUrl."""
     out = copy.deepcopy(bundle)
     names = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in out["entry"]}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if value.get("reference") in names:
-                value["reference"] = urn(value["reference"])
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
     for entry in out["entry"]:
-        walk(entry["resource"])
+        rewrite_references(entry["resource"], lambda ref: urn(ref) if ref in names else ref)
         entry["fullUrl"] = urn(f"{entry['resource']['resourceType']}/{entry['resource']['id']}")
     return out
 

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import DataNote
@@ -21,6 +21,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..errors import BadRequest, DataError
 from .dates import to_local_date
+from .entries import entry_resource, full_url_key
 from .outcome import failure_reason, outcome_text
 from .reading import COPY_DAY, _first
 
@@ -35,8 +36,9 @@ class PooledResources:
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
-    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl, or
-    # it names by its tail another 'Type/id' than its entry holds: `full-url-conflict`):
+    # each entry's fullUrl in the request (`entries.full_url_key`: a urn:uuid in lower case) -> the 'Type/id' of its
+    # resource ("" when two entries claim one fullUrl, it names by its tail another 'Type/id' than its entry holds, or
+    # the id its urn gives an entry with none is another resource's: `full-url-conflict`):
     # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
 
@@ -53,8 +55,8 @@ class _Owner:
     """Whether resources are about one patient, with the reference strings made once (runs per resource).
 
     A resource is the patient's when its subject references `Patient/{id}` (relative or
-    absolute, with or without a `/_history/{version}`), the Patient's `fullUrl` in the request (`urn:uuid:...`), or one of the
-    Patient's identifiers (`{"identifier": {"system": ..., "value": ...}}`).
+    absolute, with or without a `/_history/{version}`), the Patient's `fullUrl` in the request (`urn:uuid:...`, in any
+    letter case), or one of the Patient's identifiers (`{"identifier": {"system": ..., "value": ...}}`).
     """
 
     def __init__(self, patient_id: str, aliases: Iterable[str] = (),
@@ -62,7 +64,7 @@ class _Owner:
         self.patient_id = patient_id
         self.own = f"Patient/{patient_id}"
         self.tail = f"/Patient/{patient_id}"
-        self.aliases = frozenset(aliases)
+        self.aliases = frozenset(map(full_url_key, aliases))
         self.identifiers = frozenset(identifiers)
 
     def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
@@ -82,7 +84,7 @@ class _Owner:
                 ref = reference.get("reference")
                 if isinstance(ref, str):
                     ref = ref.split("/_history/", 1)[0]  # a versioned reference names the same patient
-                    if ref == self.own or ref.endswith(self.tail) or ref in self.aliases:
+                    if ref == self.own or ref.endswith(self.tail) or full_url_key(ref) in self.aliases:
                         return True
                 elif self.identifiers:
                     ident = reference.get("identifier")
@@ -92,7 +94,8 @@ class _Owner:
 
 
 def _patient_entries(prefetch: Mapping[str, Any], patient_id: str) -> Iterable[tuple[str | None, Mapping[str, Any]]]:
-    """(fullUrl, resource) of every copy of the Patient the request carries."""
+    """(fullUrl, resource) of every copy of the Patient the request carries (one with no id under its urn fullUrl's:
+    `entries.entry_resource`)."""
     for value in prefetch.values():
         if not isinstance(value, dict):
             continue
@@ -102,8 +105,8 @@ def _patient_entries(prefetch: Mapping[str, Any], patient_id: str) -> Iterable[t
             continue
         entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
         for entry in entries if isinstance(entries, list) else []:
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            if isinstance(resource, dict) and resource.get("resourceType") == "Patient" and resource.get("id") == patient_id:
+            resource = entry_resource(entry)
+            if resource is not None and resource.get("resourceType") == "Patient" and resource.get("id") == patient_id:
                 yield (entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None), resource
 
 
@@ -171,11 +174,13 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     pooled = PooledResources()
     entries = draft_orders.get("entry") if isinstance(draft_orders, dict) else None
     for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("fullUrl"), str) and isinstance(entry.get("resource"), dict):
-            _know_full_url(pooled, entry["fullUrl"], entry["resource"])
-    by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects: no copy
+        resource = entry_resource(entry)
+        if resource is not None and isinstance(entry.get("fullUrl"), str):
+            _know_full_url(pooled, entry["fullUrl"], resource)
+    by_ref: dict[str, Mapping[str, Any]] = {}  # the parsed request's own objects (no copy; `entry_resource`'s, by urn)
     copies: dict[str, list[Mapping[str, Any]]] = {}  # a resource sent more than once: every copy, chosen from at the end
     prefetch = prefetch or {}
+    taken = _ids_taken(prefetch, keys)
     owner = pooled.owner = owner_of(prefetch, patient_id)
     for key in keys:
         if key not in prefetch:
@@ -191,7 +196,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             # if it is merely dropped, so the key was not fulfilled (fetched from fhirServer, else 412).
             pooled.unusable[key] = f"it is Patient/{str(value.get('id'))[:64]}, not the context's Patient/{patient_id}"
             continue
-        for resource in _resources_of(key, value, pooled):
+        for resource in _resources_of(key, value, pooled, taken):
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)
@@ -202,7 +207,35 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
     return pooled
 
 
-def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -> list[Mapping[str, Any]]:
+Taken = Callable[[], Mapping[str, set[str]]]
+
+
+def _ids_taken(prefetch: Mapping[str, Any], keys: list[str]) -> Taken:
+    """The 'Type/id' of every resource the declared keys carry under an id of its own, each with the fullUrls
+    (`full_url_key`; "" for none) it is sent under, gathered when first asked (a request with an entry named by its urn
+    alone asks; others never pay for it)."""
+    found: list[dict[str, set[str]]] = []
+
+    def taken() -> Mapping[str, set[str]]:
+        if not found:
+            refs: dict[str, set[str]] = {}
+            for key in keys:
+                value = prefetch.get(key)
+                entries = value.get("entry") if isinstance(value, dict) and value.get("resourceType") == "Bundle" \
+                    else [{"resource": value}]
+                for entry in entries if isinstance(entries, list) else []:
+                    resource = entry.get("resource") if isinstance(entry, dict) else None
+                    if isinstance(resource, dict) and isinstance(resource.get("id"), str):
+                        url = entry.get("fullUrl")
+                        refs.setdefault(f"{resource.get('resourceType')}/{resource['id']}", set()).add(
+                            full_url_key(url) if isinstance(url, str) else "")
+            found.append(refs)
+        return found[0]
+    return taken
+
+
+def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources,
+                  taken: Taken) -> list[Mapping[str, Any]]:
     kind = value.get("resourceType")
     if kind == "OperationOutcome":
         pooled.unusable[key] = f"the EHR could not fetch it ({outcome_text(value)})"
@@ -216,8 +249,8 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
     out: list[Mapping[str, Any]] = []
     entries = value.get("entry")
     for entry in entries if isinstance(entries, list) else []:
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict):
+        resource = entry_resource(entry)
+        if resource is None:
             continue
         if resource.get("resourceType") == "OperationOutcome":
             failure = failure_reason(resource)
@@ -226,10 +259,36 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources) -
                 return []
             continue  # informational search outcome
         full_url = entry.get("fullUrl")
+        if resource is not entry["resource"] and _id_taken(pooled, full_url, resource, taken):
+            continue
         if isinstance(full_url, str) and full_url.strip():
             _know_full_url(pooled, full_url, resource)
         out.append(resource)
     return out
+
+
+def _id_taken(pooled: PooledResources, full_url: str, resource: Mapping[str, Any], taken: Taken) -> bool:
+    """An entry with no id whose urn fullUrl gives it the id another resource of the request carries under another
+    fullUrl or none (`Observation/X` sent with its id, and an Observation with none under `urn:uuid:X`): whether the two
+    are one record the request does not say, so it is not read (never pooled as a copy of the other), a reference to
+    its fullUrl is followed to neither, and both are named, as two entries under one fullUrl are (`full-url-conflict`;
+    on the card `invalid`). The same resource sent with its id under this fullUrl too is no clash, nor is a Patient:
+    the one whose id is context.patientId is the context's patient however it is sent (the `patient` key's read of
+    `Patient/{id}` beside its entry named by urn)."""
+    kind = resource.get("resourceType")
+    ref, key = f"{kind}/{resource.get('id')}", full_url_key(full_url)
+    if kind == "Patient" or taken().get(ref, {key}) <= {key}:
+        return False
+    if pooled.full_urls.get(key) != "":  # named once, however many keys carry it
+        pooled.full_urls[key] = ""
+        pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
+                                     f"this entry has no id, and the id its fullUrl gives it ({ref[:80]}) is another "
+                                     f"resource's of the request: it is not read, and a reference to it names "
+                                     f"neither and is not followed"))
+        pooled.notes.append(DataNote("invalid", f"{kind} without id",
+                                     f"its fullUrl {full_url[:120]} names it {ref[:80]}, the id of another resource "
+                                     f"of the request: not read"))
+    return True
 
 
 def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str, Any]) -> None:
@@ -238,20 +297,21 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
     is not followed (never a guess which was meant), and the clash is named (`full-url-conflict`)."""
     kind, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
-        return  # a resource with no id is named by `_add` and cannot be pooled
-    ref, known = f"{kind}/{rid}", pooled.full_urls.get(full_url)
+        return  # a resource with no id (and no urn to give it one: `entry_resource`) is named by `_add`, not pooled
+    key = full_url_key(full_url)  # urn:uuid:ABC... and urn:uuid:abc... are one fullUrl
+    ref, known = f"{kind}/{rid}", pooled.full_urls.get(key)
     named = _named_by(full_url)
     if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
         if known != "":
-            pooled.full_urls[full_url] = ""
+            pooled.full_urls[key] = ""
             pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                          f"this fullUrl names {named[:80]} but its entry holds {ref[:80]}: a reference "
                                          f"to it names neither and is not followed"))
         return
     if known is None:
-        pooled.full_urls[full_url] = ref
+        pooled.full_urls[key] = ref
     elif known and known != ref:
-        pooled.full_urls[full_url] = ""
+        pooled.full_urls[key] = ""
         pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                      f"two entries of the request share this fullUrl ({known}, {ref}): a reference "
                                      f"to it names neither and is not followed"))
@@ -273,7 +333,9 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, Mapping[str, Any]], pool
          copies: dict[str, list[Mapping[str, Any]]]) -> None:
     kind, rid = resource.get("resourceType"), resource.get("id")
     if not isinstance(kind, str) or not isinstance(rid, str) or not rid:
-        pooled.notes.append(DataNote("invalid", f"{kind or 'resource'} without id", "a prefetched resource has no resourceType or id"))
+        pooled.notes.append(DataNote("invalid", f"{kind or 'resource'} without id",
+                                     "a prefetched resource has no resourceType, or no id and no urn:uuid or urn:oid "
+                                     "fullUrl to name it by"))
         return
     ref = f"{kind}/{rid}"
     if not owner.owns(kind, resource):

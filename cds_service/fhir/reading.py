@@ -36,6 +36,7 @@ from cql_like_rules.valuesets import duration_key
 from ..errors import DataError
 from .culture_text import names_a_comment
 from .dates import local_day
+from .entries import full_url_key
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -343,8 +344,15 @@ def resolved(ref: str, full_urls: Mapping[str, str]) -> str:
     URL a Bundle gives its entry; `full_urls`, `PooledResources.full_urls`) as that entry's 'Type/id', one two entries
     claim, or whose tail names another resource than its entry holds, as '' (it names neither: `full-url-conflict`),
     any other as written. Every reference the facts follow from
-    one resource to another is read through it, so a transaction Bundle's references find what they name."""
-    return full_urls.get(ref, ref) if full_urls else ref
+    one resource to another is read through it, so a transaction Bundle's references find what they name. A
+    `urn:uuid:` is found in any letter case (`entries.full_url_key`); any other reference only as written."""
+    return full_urls.get(full_url_key(ref), ref) if full_urls else ref
+
+
+def names_two(ref: str, full_urls: Mapping[str, str]) -> bool:
+    """Whether a reference is a fullUrl of the request that names two resources (`full-url-conflict`): followed to
+    neither, and said so rather than "not sent"."""
+    return bool(full_urls) and full_urls.get(full_url_key(ref)) == ""
 
 
 def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mapping[Any, Mapping[str, Any]],

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import BadRequest
+from .entries import entry_resource
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,13 @@ def parse_hook_request(body: Any, expected_hook: str) -> HookRequest:
     return HookRequest(hook, hook_instance, context, patient_id, prefetch, fhir_server, auth, drafts, selections)
 
 
+# What `context.draftOrders` may carry with no id, named by its entry's urn fullUrl alone (read under the id that urn
+# gives: `entries.entry_resource`): a draft's drug sent beside it, which a draft names by that fullUrl. A draft order
+# needs an id of its own: order-select's selections name it by it, and a card's suggestion updates it by it (an
+# update under an id the EHR never gave the draft would be applied to no order, or made a second one).
+NAMED_BY_URN_ALONE = frozenset({"Medication"})
+
+
 def _draft_orders(context: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
     bundle = context.get("draftOrders")
     if bundle is None:
@@ -78,11 +86,13 @@ def _draft_orders(context: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
         raise BadRequest("'context.draftOrders.entry' must be an array")
     out = []
     for i, entry in enumerate(entries):
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        resource = entry_resource(entry)
+        if resource is None or not isinstance(resource.get("resourceType"), str):
             raise BadRequest(f"'context.draftOrders.entry[{i}].resource' must be a FHIR resource")
-        if not isinstance(resource.get("id"), str) or not resource["id"]:
-            raise BadRequest(f"'context.draftOrders.entry[{i}].resource' needs an id (selections and suggestions refer to it)")
+        if not isinstance(resource.get("id"), str) or not resource["id"] or (
+                resource is not entry["resource"] and resource["resourceType"] not in NAMED_BY_URN_ALONE):
+            raise BadRequest(f"'context.draftOrders.entry[{i}].resource' needs an id (selections and suggestions refer "
+                             f"to it; a fullUrl names only a Medication sent with no id)")
         out.append(resource)
     return tuple(out)
 

@@ -22,6 +22,7 @@ from typing import Any, overload
 import orjson
 
 from ..errors import InputError
+from ..fhir.entries import entry_resource, full_url_key, uuid_urn
 from ..fhir.request import parse_hook_request
 from ..http.discovery import HOOK_OF
 from ..pipeline import Answer, answer_local
@@ -62,31 +63,35 @@ def load_bundle(path: str | Path) -> dict[str, Any]:
 
 
 def request_from_bundle(bundle: dict[str, Any], hook: str = "patient-view", drafts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The CDS Hooks request an EHR would send for the bundle's one patient (see `request_for`)."""
+    """The CDS Hooks request an EHR would send for the bundle's one patient (see `request_for`): its id, or for a
+    Patient sent with none (a transaction Bundle), the id its `urn:uuid:` fullUrl gives it (`entries.entry_resource`)."""
     bundle = copy.deepcopy(bundle)  # the request owns its resources; callers may reuse the bundle
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise InputError("Bundle.entry must be an array")
     entries = [e for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
-    patients = [e for e in entries if e["resource"].get("resourceType") == "Patient"]
-    if len(patients) != 1 or not isinstance(patients[0]["resource"].get("id"), str) or not patients[0]["resource"]["id"]:
-        raise InputError(f"the Bundle must hold exactly one Patient with an id (found {len(patients)})")
-    return request_for(patients[0]["resource"]["id"], entries, hook, drafts)
+    patients = [entry_resource(e) or {} for e in entries if e["resource"].get("resourceType") == "Patient"]
+    if len(patients) != 1 or not isinstance(patients[0].get("id"), str) or not patients[0]["id"]:
+        raise InputError(f"the Bundle must hold exactly one Patient with an id, or a urn:uuid fullUrl naming it "
+                         f"(found {len(patients)})")
+    return request_for(patients[0]["id"], entries, hook, drafts)
 
 
 def request_for(patient_id: str, entries: list[dict[str, Any]], hook: str = "patient-view",
                 drafts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The request for a patient's resources (`entries` as Bundle entries: `resource`, optional `fullUrl`).
 
-    Entries keep their `fullUrl`; when resources refer to the Patient by its `fullUrl`
-    (`urn:uuid:...`), the Patient entry is included in those searchsets as FHIR's
+    Entries keep their `fullUrl` (and a resource with no id stays so, for the service to name by its urn);
+    when resources refer to the Patient by its `fullUrl`
+    (`urn:uuid:...`, in any letter case), the Patient entry is included in those searchsets as FHIR's
     `_include` would (search mode "include"), so the service can tell they are the
-    patient's. Without a Patient resource the `patient` key is null ("no data"). For order
+    patient's. Without a Patient resource the `patient` key is null ("no data"); a Patient with no id is sent there
+    under the id its urn gives it, as the EHR's read of `Patient/{id}` would. For order
     hooks, `drafts` are the draft orders (`context.draftOrders`); order-select selects all.
     """
     patient_entry = next((e for e in entries if e["resource"].get("resourceType") == "Patient"
-                          and e["resource"].get("id") == patient_id), None)
-    prefetch: dict[str, Any] = {"patient": patient_entry["resource"] if patient_entry else None}
+                          and (entry_resource(e) or {}).get("id") == patient_id), None)
+    prefetch: dict[str, Any] = {"patient": entry_resource(patient_entry) if patient_entry else None}
     for key in KEY_OF_TYPE.values():
         prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
     for entry in entries:
@@ -100,7 +105,8 @@ def request_for(patient_id: str, entries: list[dict[str, Any]], hook: str = "pat
     full_url = patient_entry.get("fullUrl") if patient_entry else None
     if isinstance(full_url, str) and full_url.startswith("urn:"):
         for key in KEY_OF_TYPE.values():
-            if full_url in json.dumps(prefetch[key]["entry"]):
+            written = json.dumps(prefetch[key]["entry"])
+            if full_url_key(full_url) in (written.lower() if uuid_urn(full_url) else written):
                 prefetch[key]["entry"].append({"fullUrl": full_url, "resource": patient_entry["resource"],  # type: ignore[index]
                                                "search": {"mode": "include"}})
     for key in KEY_OF_TYPE.values():
