@@ -179,5 +179,5 @@ def test_over_http_a_draft_order_with_no_id_is_refused_saying_why(server) -> Non
     del entry["resource"]["id"]
     response = httpx.post(f"{base}/cds-services/{ORDER_SIGN_ID}", json=request, timeout=10)
     assert response.status_code == 400, response.text
-    assert "needs an id (selections and suggestions refer to it; a fullUrl names only a Medication sent with no id)" \
-        in response.json()["issue"][0]["diagnostics"]
+    assert "needs an id (selections and suggestions refer to it; only a Medication may come with none, named by a " \
+           "urn:uuid fullUrl)" in response.json()["issue"][0]["diagnostics"]

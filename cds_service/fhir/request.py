@@ -92,7 +92,7 @@ def _draft_orders(context: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
         if not isinstance(resource.get("id"), str) or not resource["id"] or (
                 resource is not entry["resource"] and resource["resourceType"] not in NAMED_BY_URN_ALONE):
             raise BadRequest(f"'context.draftOrders.entry[{i}].resource' needs an id (selections and suggestions refer "
-                             f"to it; a fullUrl names only a Medication sent with no id)")
+                             f"to it; only a Medication may come with none, named by a urn:uuid fullUrl)")
         out.append(resource)
     return tuple(out)
 

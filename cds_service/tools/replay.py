@@ -72,7 +72,7 @@ def request_from_bundle(bundle: dict[str, Any], hook: str = "patient-view", draf
     entries = [e for e in entries if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     patients = [entry_resource(e) or {} for e in entries if e["resource"].get("resourceType") == "Patient"]
     if len(patients) != 1 or not isinstance(patients[0].get("id"), str) or not patients[0]["id"]:
-        raise InputError(f"the Bundle must hold exactly one Patient with an id, or a urn:uuid fullUrl naming it "
+        raise InputError(f"the Bundle must hold exactly one Patient with an id, or a urn:uuid or urn:oid fullUrl naming it "
                          f"(found {len(patients)})")
     return request_for(patients[0]["id"], entries, hook, drafts)
 
