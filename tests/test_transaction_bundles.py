@@ -181,3 +181,15 @@ def test_over_http_a_draft_order_with_no_id_is_refused_saying_why(server) -> Non
     assert response.status_code == 400, response.text
     assert "needs an id (selections and suggestions refer to it; only a Medication may come with none, named by a " \
            "urn:uuid fullUrl)" in response.json()["issue"][0]["diagnostics"]
+
+
+def test_a_urn_scheme_written_in_upper_case_is_the_same_patient() -> None:
+    """`URN:UUID:` is the scheme `urn:uuid:` (RFC 8141): the Patient written so is the patient its resources name. Replay
+    left the Patient out of the searchsets it sends, and every record was named another patient's: no card."""
+    bundle = without_ids(shipped(OVERDUE))
+    for entry in bundle["entry"]:
+        entry["fullUrl"] = entry["fullUrl"].replace("urn:uuid:", "URN:UUID:")
+        rewrite_references(entry["resource"], lambda ref: ref.replace("urn:uuid:", "URN:UUID:"))
+    answer = replay(RUNTIME, bundle, at=OVERDUE_AT)
+    assert seen(answer) == seen(replay(RUNTIME, shipped(OVERDUE), at=OVERDUE_AT))
+    assert not [n for n in answer.notes if n.kind == "wrong-patient"]

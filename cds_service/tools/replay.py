@@ -103,7 +103,7 @@ def request_for(patient_id: str, entries: list[dict[str, Any]], hook: str = "pat
                 item["fullUrl"] = entry["fullUrl"]
             prefetch[search_key]["entry"].append(item)
     full_url = patient_entry.get("fullUrl") if patient_entry else None
-    if isinstance(full_url, str) and full_url.startswith("urn:"):
+    if isinstance(full_url, str) and full_url[:4].lower() == "urn:":  # RFC 8141: "URN:" is the same scheme
         for key in KEY_OF_TYPE.values():
             written = json.dumps(prefetch[key]["entry"])
             if full_url_key(full_url) in (written.lower() if uuid_urn(full_url) else written):
