@@ -139,8 +139,16 @@ async def answer(request: HookRequest, runtime: Runtime, *, lang: str = "en", to
                                              medications=medications, known_on=known_on, live=live)
     explanation = Explanation(value=(evaluation, extraction, notes))
     shown_cards, shown, suppressed = present(evaluation, runtime.kill_switch, lambda: CardContext(
-        lang, request.patient_id, runtime.ruleset, runtime.terminology, extraction.resources, notes, link, runtime.tz))
+        lang, request.patient_id, runtime.ruleset, runtime.terminology, _updatable(extraction.resources, pooled), notes,
+        link, runtime.tz))
     return Answer(request, lang, day, shown_cards, shown, suppressed, explanation)
+
+
+def _updatable(resources: Mapping[str, Mapping[str, Any]], pooled: PooledResources) -> dict[str, Mapping[str, Any]]:
+    """The resources a card may suggest updating: not one read under the id its urn fullUrl gave it
+    (`PooledResources.named_by_urn`): an update under an id the EHR never gave the order would be applied to no
+    order, or made a second one, the order itself left as it was."""
+    return {ref: r for ref, r in resources.items() if ref not in pooled.named_by_urn}
 
 
 def present(evaluation: Evaluation, kill_switch: KillSwitch | None, context: Callable[[], CardContext],

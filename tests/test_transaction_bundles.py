@@ -138,6 +138,7 @@ def test_over_http_the_overdue_stop_chart_with_no_ids_gives_the_same_card(server
     assert [c["source"]["topic"]["code"] for c in cards] == ["stop-overdue"]
     assert [c["summary"] for c in cards] == [c["summary"] for c in as_shipped]
     assert cards[0]["extension"].get("dk.igsub-cds.data-notes", []) == []
+    assert "suggestions" not in cards[0]  # no update of the order under the id its urn gave it
 
 
 def _order_sign(draft: Resource, medication: Resource) -> Resource:
@@ -193,3 +194,14 @@ def test_a_urn_scheme_written_in_upper_case_is_the_same_patient() -> None:
     answer = replay(RUNTIME, bundle, at=OVERDUE_AT)
     assert seen(answer) == seen(replay(RUNTIME, shipped(OVERDUE), at=OVERDUE_AT))
     assert not [n for n in answer.notes if n.kind == "wrong-patient"]
+
+
+def test_no_card_suggests_updating_an_order_under_the_id_its_urn_gave_it() -> None:
+    """A transaction's urn:uuid is a placeholder: the EHR keeps the order under an id of its own. The card still says to
+    pause, but offers no update of MedicationRequest/<uuid> (applied to no order, or made a second one on hold, the
+    order itself left active); it offered one. The chart sent with its ids keeps its suggestion."""
+    as_shipped = replay(RUNTIME, shipped(OVERDUE), at=OVERDUE_AT)
+    answer = replay(RUNTIME, without_ids(shipped(OVERDUE)), at=OVERDUE_AT)
+    assert [s["label"] for s in as_shipped.cards[0]["suggestions"]] == ["Put the immunoglobulin order on hold"]
+    assert "suggestions" not in answer.cards[0]
+    assert "Pause substitution now" in answer.cards[0]["detail"]

@@ -41,6 +41,9 @@ class PooledResources:
     # the id its urn gives an entry with none is another resource's: `full-url-conflict`):
     # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
+    # 'Type/id' of each resource read under the id its urn fullUrl gave it, never sent with that id (`entries.entry_resource`):
+    # an id the EHR may never have given it (a transaction's urn:uuid is a placeholder), so no card suggests updating it
+    named_by_urn: set[str] = field(default_factory=set)
 
     def owns(self, resource: Mapping[str, Any], patient_id: str) -> bool:
         """The resource is this request's patient's: by id, the Patient's fullUrl or one of its identifiers."""
@@ -259,8 +262,12 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources,
                 return []
             continue  # informational search outcome
         full_url = entry.get("fullUrl")
-        if resource is not entry["resource"] and _id_taken(pooled, full_url, resource, taken):
-            continue
+        if resource is not entry["resource"]:
+            if _id_taken(pooled, full_url, resource, taken):
+                continue
+            ref = f"{resource.get('resourceType')}/{resource.get('id')}"
+            if ref not in taken():
+                pooled.named_by_urn.add(ref)
         if isinstance(full_url, str) and full_url.strip():
             _know_full_url(pooled, full_url, resource)
         out.append(resource)
