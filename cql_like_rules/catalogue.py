@@ -118,8 +118,8 @@ _NO_START_DECISION = Text(
 _PARAPROTEIN_DECISION = Text(
     "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
     "M-protein); without the M-protein's type it cannot be told whether that is below {paraprotein_threshold}.",
-    "Ved IgG-myelomatose rummer total-IgG M-komponenten, og der besluttes ud fra polyklonalt IgG (total minus "
-    "M-komponenten); uden dens type kan det ikke afgøres, om det er under {paraprotein_threshold}.",
+    "Ved IgG-myelomatose rummer total-IgG M-komponenten, og der besluttes ud fra polyklonal IgG (total minus "
+    "M-komponenten); uden dens type kan det ikke afgøres, om den er under {paraprotein_threshold}.",
 )
 _PARAPROTEIN_ACTION = Text(
     "Ask the laboratory for serum immunofixation (the M-protein's isotype); decide on the IgG and M-protein "
@@ -313,12 +313,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "indeterminate-m-protein": Variant(
                     Text("Polyclonal IgG {igg} (total {igg_total}, M-protein {m_protein}, {igg_date}): unclear whether "
                          "< {threshold}; measure both again",
-                         "Polyklonalt IgG {igg} (total {igg_total}, M-komponent {m_protein}, {igg_date}): uvist om "
+                         "Polyklonal IgG {igg} (total {igg_total}, M-komponent {m_protein}, {igg_date}): uvist om "
                          "< {threshold}; mål begge igen"),
                     Text("The total IgG or the M-protein was reported only as a bound, so polyclonal IgG (total "
                          "minus the M-protein) is a bound too: it may lie on either side of {threshold}.",
-                         "Total-IgG eller M-komponenten er kun svaret som en grænse, så polyklonalt IgG (total minus "
-                         "M-komponenten) er også en grænse: det kan ligge på begge sider af {threshold}."),
+                         "Total-IgG eller M-komponenten er kun svaret som en grænse, så polyklonal IgG (total minus "
+                         "M-komponenten) er også en grænse: den kan ligge på begge sider af {threshold}."),
                     Text("Decide on the IgG and M-protein figures with their dates, or measure both again; do not "
                          "start on this result alone.",
                          "Beslut ud fra IgG- og M-komponenttallene med deres datoer, eller mål begge igen; start ikke "
@@ -327,13 +327,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "m-protein-not-quantified": Variant(
                     Text("Polyclonal IgG below total {igg_total} ({igg_date}): IgG M-protein {m_protein} not "
                          "quantified; ask for its figure",
-                         "Polyklonalt IgG under total {igg_total} ({igg_date}): IgG-M-komponent {m_protein} ikke "
+                         "Polyklonal IgG under total {igg_total} ({igg_date}): IgG-M-komponent {m_protein} ikke "
                          "kvantificeret; bed om tallet"),
                     Text("An IgG M-protein was found but not quantified, so polyclonal IgG (total minus the "
                          "M-protein) lies below the total by an unknown amount: it may be on either side of "
                          "{threshold}.",
-                         "Der er fundet en IgG-M-komponent, men den er ikke kvantificeret, så polyklonalt IgG (total "
-                         "minus M-komponenten) ligger et ukendt stykke under totalen: det kan ligge på begge sider af "
+                         "Der er fundet en IgG-M-komponent, men den er ikke kvantificeret, så polyklonal IgG (total "
+                         "minus M-komponenten) ligger et ukendt stykke under totalen: den kan ligge på begge sider af "
                          "{threshold}."),
                     Text("Ask the laboratory for the M-protein's figure, or measure it again quantified with an IgG; "
                          "do not start on this result alone.",
@@ -345,12 +345,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "m-protein-no-bound": Variant(
                     Text("Polyclonal IgG cannot be told from total {igg_total} and M-protein {m_protein} ({igg_date}): "
                          "measure both as numbers",
-                         "Polyklonalt IgG kan ikke udledes af total {igg_total} og M-komponent {m_protein} "
+                         "Polyklonal IgG kan ikke udledes af total {igg_total} og M-komponent {m_protein} "
                          "({igg_date}): mål begge som tal"),
                     Text("As reported, these figures put no lower bound on polyclonal IgG (total minus the "
                          "M-protein): nothing places it against {threshold}.",
-                         "Som svaret giver disse tal ingen nedre grænse for polyklonalt IgG (total minus "
-                         "M-komponenten): intet placerer det i forhold til {threshold}."),
+                         "Som svaret giver disse tal ingen nedre grænse for polyklonal IgG (total minus "
+                         "M-komponenten): intet placerer den i forhold til {threshold}."),
                     Text("Measure total IgG and the M-protein again and ask for both as numbers, not bounds; do not "
                          "start on these results.",
                          "Mål total-IgG og M-komponenten igen, og bed om begge som tal, ikke grænser; start ikke på "
@@ -398,44 +398,44 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
                      "criteria for haematological patients with IgG below {general_threshold} apply throughout.",
                      "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
-                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder hele vejen."),
+                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder i hele perioden."),
                 Text("No start on this advice; assess by the general SID criteria.",
                      "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
             )},
         ),
         AdviceKind(
             "paraprotein-type-unknown",
-            Text("Myeloma: polyclonal IgG cannot be told", "Myelomatose: polyklonalt IgG kan ikke afgøres"),
+            Text("Myeloma: polyclonal IgG cannot be told", "Myelomatose: polyklonal IgG kan ikke afgøres"),
             "§4.1", "info", False, PATIENT_VIEW,
             {
                 "m-protein": Variant(
                     Text("Total IgG {igg} ({igg_date}), M-protein {untyped_m_protein} of unknown type: if IgG, "
                          "polyclonal IgG is {polyclonal_if_igg}; ask for immunofixation",
                          "Total-IgG {igg} ({igg_date}), M-komponent {untyped_m_protein} af ukendt type: er den IgG, er "
-                         "polyklonalt IgG {polyclonal_if_igg}; bestil immunfiksation"),
+                         "polyklonal IgG {polyclonal_if_igg}; bestil immunfiksation"),
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
                 "igg-no-m-protein": Variant(
                     Text("IgG myeloma, total IgG {igg} ({igg_date}), M-protein not measured with it: polyclonal IgG "
                          "may be < {paraprotein_threshold}; measure the M-protein",
-                         "IgG-myelomatose, total-IgG {igg} ({igg_date}), M-komponent ikke målt samtidig: polyklonalt "
+                         "IgG-myelomatose, total-IgG {igg} ({igg_date}), M-komponent ikke målt samtidig: polyklonal "
                          "IgG kan være < {paraprotein_threshold}; mål M-komponenten"),
                     Text("The M-protein is IgG, so the total IgG includes it and decisions rest on polyclonal IgG "
                          "(total minus the M-protein); without an M-protein measured with this IgG it cannot be told "
                          "whether that is below {paraprotein_threshold}.",
-                         "M-komponenten er IgG, så total-IgG rummer den, og der besluttes ud fra polyklonalt IgG "
+                         "M-komponenten er IgG, så total-IgG rummer den, og der besluttes ud fra polyklonal IgG "
                          "(total minus M-komponenten); uden en M-komponent målt med denne IgG kan det ikke afgøres, "
-                         "om det er under {paraprotein_threshold}."),
+                         "om den er under {paraprotein_threshold}."),
                     Text("Measure the M-protein (serum protein electrophoresis) together with IgG; decide on polyclonal "
                          "IgG.",
-                         "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonalt "
+                         "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonal "
                          "IgG."),
                 ),
                 "": Variant(
                     Text("Myeloma, total IgG {igg} ({igg_date}), M-protein type unknown: polyclonal IgG may be < "
                          "{paraprotein_threshold}; ask for immunofixation",
-                         "Myelomatose, total-IgG {igg} ({igg_date}), M-komponentens type ukendt: polyklonalt IgG kan "
+                         "Myelomatose, total-IgG {igg} ({igg_date}), M-komponentens type ukendt: polyklonal IgG kan "
                          "være < {paraprotein_threshold}; bestil immunfiksation"),
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
@@ -967,7 +967,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "(højrisikoperiode){baseline}"),
                     Text("CAR-T and B-cell or plasma-cell directed bispecifics cause low IgG; within {window} of the "
                          "start, IgG below {threshold} is enough to start substitution.",
-                         "CAR-T og bispecifikke antistoffer mod B- eller plasmaceller giver lavt IgG; inden for "
+                         "CAR-T og bispecifikke antistoffer mod B- eller plasmaceller giver lav IgG; inden for "
                          "{window} efter start er IgG under {threshold} nok til at starte substitution."),
                     Text("Measure IgG before the first dose and regularly until {stop_date}.",
                          "Mål IgG før første dosis og jævnligt indtil {stop_date}."),
@@ -1311,8 +1311,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{therapy_recorded}, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Record the day it was given (for a therapy given elsewhere, from that hospital's "
                          "letter); until then check the immunoglobulin criteria yourself.",
-                         "Registrér dagen, den blev givet (for en behandling givet andetsteds: fra det sygehus' "
-                         "brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                         "Registrér dagen, den blev givet (for en behandling givet på et andet sygehus: "
+                         "se epikrisen); vurdér indtil da selv kriterierne for immunglobulin."),
                 ),
                 "child": Variant(
                     # the child and what to do first: a long drug name and date may only shorten the rest
@@ -1339,8 +1339,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "ikke læses som en dag, så hverken periode-, start- eller stopkriterier er anvendt."),
                     Text("Record the day it was given as a date (for a therapy given elsewhere, from that hospital's "
                          "letter); until then check the immunoglobulin criteria yourself.",
-                         "Registrér dagen, den blev givet, som dato (for en behandling givet andetsteds: fra det "
-                         "sygehus' brev); vurdér indtil da selv kriterierne for immunglobulin."),
+                         "Registrér dagen, den blev givet, som dato (for en behandling givet på et andet sygehus: "
+                         "se epikrisen); vurdér indtil da selv kriterierne for immunglobulin."),
                 ),
                 "unreadable-child": Variant(
                     Text("Child ({age} y): individual assessment; not checked: {drug} is dated "
@@ -1367,8 +1367,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Add the day it was given to the record (for an order, the day it starts; for a therapy given "
                          "elsewhere, from that hospital's letter); until then check the immunoglobulin criteria "
                          "yourself.",
-                         "Tilføj dagen, den blev givet, til registreringen (for en ordination: startdagen; for "
-                         "en behandling givet andetsteds: fra det sygehus' brev); vurdér indtil da selv kriterierne "
+                         "Tilføj dagen, den blev givet, til registreringen (for en ordination: startdagen; "
+                         "givet på et andet sygehus: se epikrisen); vurdér indtil da selv kriterierne "
                          "for immunglobulin."),
                 ),
                 "no-date-child": Variant(
@@ -1396,7 +1396,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "anvendt."),
                     Text("Record the infusion with its day (for one given elsewhere, from that hospital's letter); "
                          "until then check the immunoglobulin criteria yourself.",
-                         "Registrér infusionen med dens dag (for en givet andetsteds: fra det sygehus' brev); vurdér "
+                         "Registrér infusionen med dens dag (givet på et andet sygehus: se epikrisen); vurdér "
                          "indtil da selv kriterierne for immunglobulin."),
                 ),
                 # a CAR-T infusion stopped with a reason read as none given, and no other infusion: not T0, but the
@@ -1685,7 +1685,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "periode-, start- eller stopkriterier anvendt."),
                     Text("Record the infusion with its day (for one given elsewhere, from that hospital's letter); "
                          "until then check the immunoglobulin criteria yourself.",
-                         "Registrér infusionen med dens dag (for en givet andetsteds: fra det sygehus' brev); vurdér "
+                         "Registrér infusionen med dens dag (givet på et andet sygehus: se epikrisen); vurdér "
                          "indtil da selv kriterierne for immunglobulin."),
                 ),
                 "car-t-order-no-date-child": Variant(
@@ -1929,14 +1929,14 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                              "i højrisikoperioden, men de generelle seponeringskriterier gælder")},
     "measure-igg": {
         "indeterminate-m-protein": Text("polyclonal IgG unclear against the start threshold",
-                                        "polyklonalt IgG uvist i forhold til startgrænsen"),
+                                        "polyklonal IgG uvist i forhold til startgrænsen"),
         "m-protein-not-quantified": Text("an IgG M-protein found, not quantified",
                                          "en IgG-M-komponent påvist, ikke kvantificeret"),
         "no-igg-since-t0": Text("no IgG since the index event", "ingen IgG siden indekshændelsen"),
         "stale": Text("the latest IgG is too old and not low", "seneste IgG er for gammel og ikke lav"),
         "infections-no-recent-igg": Text("infections, but no recent IgG", "infektioner, men ingen nylig IgG"),
         "m-protein-no-bound": Text("polyclonal IgG cannot be told from total and M-protein",
-                                   "polyklonalt IgG kan ikke udledes af total og M-komponent"),
+                                   "polyklonal IgG kan ikke udledes af total og M-komponent"),
         "indeterminate": Text("IgG reported as a bound that cannot be placed against the threshold",
                               "IgG svaret som en grænse, der ikke kan placeres i forhold til grænsen")},
     "paraprotein-type-unknown": {
@@ -2117,10 +2117,10 @@ FAILING: dict[str, Text] = {
                               "IgG svaret som {igg} ({igg_date}), uvist om < {threshold}"),
     "igg-indeterminate-m-protein": Text(
         "polyclonal IgG {igg} (total {igg_total_number}, M-protein {m_protein}), unclear whether < {threshold}",
-        "polyklonalt IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
+        "polyklonal IgG {igg} (total {igg_total_number}, M-komponent {m_protein}), uvist om < {threshold}"),
     "igg-m-protein-no-bound": Text(
         "polyclonal IgG cannot be told from total {igg_total_number} and M-protein {m_protein}",
-        "polyklonalt IgG kan ikke udledes af total {igg_total_number} og M-komponent {m_protein}"),
+        "polyklonal IgG kan ikke udledes af total {igg_total_number} og M-komponent {m_protein}"),
     "igg-4-6": Text("IgG {igg} is {threshold} to < {general_threshold}: the general SID criteria apply",
                     "IgG {igg} er {threshold} til < {general_threshold}: de generelle SID-kriterier gælder"),
     "no-recent-igg": Text("no usable IgG for {stale_days}", "ingen brugbar IgG i {stale_days}"),
@@ -2144,9 +2144,9 @@ FAILING_NAMED: dict[str, Text] = {
     "igg-indeterminate": Text("IgG reported as a bound: unclear whether below the threshold",
                               "IgG svaret som en grænse: uvist om under grænsen"),
     "igg-indeterminate-m-protein": Text("polyclonal IgG: unclear whether below the threshold",
-                                        "polyklonalt IgG: uvist om under grænsen"),
+                                        "polyklonal IgG: uvist om under grænsen"),
     "igg-m-protein-no-bound": Text("polyclonal IgG cannot be told from total and M-protein",
-                                   "polyklonalt IgG kan ikke udledes af total og M-komponent"),
+                                   "polyklonal IgG kan ikke udledes af total og M-komponent"),
     "igg-4-6": Text("IgG from the start threshold to below the general one: the general criteria apply",
                     "IgG fra startgrænsen til under den generelle grænse: de generelle kriterier gælder"),
     "no-recent-igg": Text("no recent usable IgG", "ingen nylig brugbar IgG"),
@@ -2193,21 +2193,21 @@ CAVEATS: dict[str, Text] = {
         "årsag og ikke brugt (§3.4)."),
     "paraprotein-subtracted": Text(
         "Polyclonal IgG: total {igg_total} minus IgG M-protein {m_protein} ({m_protein_date}).",
-        "Polyklonalt IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
+        "Polyklonal IgG: total {igg_total} minus IgG M-komponent {m_protein} ({m_protein_date})."),
     "paraprotein-unmeasured": Text(
         "IgG myeloma without an M-protein measured with this IgG: polyclonal IgG may be lower and could change "
         "this decision; measure the M-protein.",
-        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonalt IgG kan være lavere og kan ændre "
+        "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonal IgG kan være lavere og kan ændre "
         "vurderingen; mål M-komponenten."),
     "paraprotein-possible": Text(
         "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "
         "this decision; immunofixation tells.",
-        "Myelomatose af ukendt type: er M-komponenten (paraproteinet) IgG, er polyklonalt IgG lavere og kan ændre "
+        "Myelomatose af ukendt type: er M-komponenten (paraproteinet) IgG, er polyklonal IgG lavere og kan ændre "
         "vurderingen; immunfiksation afgør det."),
     "paraprotein-possible-measured": Text(
         "M-protein {untyped_m_protein} ({untyped_m_protein_date}) of unknown type: if IgG, polyclonal IgG is "
         "{polyclonal_if_igg}, which could change this decision; immunofixation tells.",
-        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: hvis IgG, er polyklonalt IgG "
+        "M-komponent {untyped_m_protein} ({untyped_m_protein_date}) af ukendt type: hvis IgG, er polyklonal IgG "
         "{polyclonal_if_igg}, hvilket kan ændre vurderingen; immunfiksation afgør det."),
     "malignancy-assumed": Text(
         "No haematological cancer diagnosis received; this site assumes one.",
@@ -2253,7 +2253,7 @@ CAVEATS: dict[str, Text] = {
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",
-        "IgG retter sig ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
+        "IgG stiger ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
 }
 
 # The reminder every card on these patients may carry (§4.1).
@@ -2294,7 +2294,7 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
         "plasmaceller kan immunglobulin startes ved IgG under {threshold} uanset infektioner, og det skal pauseres "
         "eller seponeres {window} efter starten. Fra {window} gælder de generelle kriterier: IgG under {threshold} "
         "sammen med svære eller tilbagevendende verificerede bakterielle infektioner. Patienter med IgG under "
-        "{general_threshold} er hele vejen omfattet af de generelle kriterier for hæmatologiske patienter. "
+        "{general_threshold} er i hele perioden omfattet af de generelle kriterier for hæmatologiske patienter. "
         "Vaccination og antibiotikaprofylakse er centrale."),
     "§4.2": Text(
         "Substitution started in the window on low IgG alone, without earlier severe or recurrent bacterial "
@@ -2303,7 +2303,7 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
         "immunoglobulin before the therapy, or started later than {window} after it, follow the general stop "
         "criteria: attempt the stop {general_stop} after the start and reassess every {review_every} if it "
         "continues.",
-        "Substitution startet i perioden på lavt IgG alene, uden forudgående svære eller tilbagevendende "
+        "Substitution startet i perioden på lav IgG alene, uden forudgående svære eller tilbagevendende "
         "bakterielle infektioner, skal seponeres {window} efter CAR-T-infusionen eller bispecifik opstart; en kort "
         "forlængelse kan være relevant ved høj smitterisiko i samfundet. Patienter, der allerede fik immunglobulin "
         "før behandlingen, eller som startes senere end {window} efter den, følger de generelle "

@@ -251,7 +251,7 @@ def test_the_page_says_which_igg_the_advice_rests_on_and_why_the_baseline_was_no
 
 @pytest.mark.parametrize("lang, subtracted", [
     ("en", "subtracted from the total IgG (IgG-type M-protein): the advice rests on polyclonal IgG"),
-    ("da", "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonalt IgG")])
+    ("da", "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonal IgG")])
 def test_the_page_says_the_m_protein_was_subtracted_from_the_igg(server, lang, subtracted):
     """IgG-kappa myeloma, total IgG 8.7 g/L with 6.1 g/L M-protein: polyclonal IgG 2.6 g/L, 'Ig may be started' (spec
     §7, Bilag C). The clinician who doubts it must see on the page which IgG and which M-protein, and that the

@@ -294,7 +294,7 @@ CHARTS = [
           ("no-start-without-infections",), en=("3.0 g/L", "7.0 g/L"), igg=3.0),
     Chart("igg-myeloma-stale-polyclonal-4-to-6-named-polyclonal-when-measure-asked",
           myeloma(igg("igg", "2025-12-01", 7.5), m_protein("mp", "2025-12-01", 3.0)), IN_WINDOW, ("measure-igg",),
-          en=("Polyclonal IgG 4.5 g/L (total 7.5) (2025-12-01) is",), da=("Polyklonalt IgG 4,5 g/L (total 7,5) (2025-12-01) er",)),
+          en=("Polyclonal IgG 4.5 g/L (total 7.5) (2025-12-01) is",), da=("Polyklonal IgG 4,5 g/L (total 7,5) (2025-12-01) er",)),
     Chart("igg-myeloma-after-window-infections-stale-polyclonal-named",
           myeloma(igg("igg", "2026-03-01", 7.0), m_protein("mp", "2026-03-01", 4.0), *RECURRENT_PNEUMONIA),
           AFTER_WINDOW, ("measure-igg",), en=("last polyclonal 3.0 g/L 2026-03-01",),

@@ -119,8 +119,8 @@ def one(bundle: Resource, at: str, lang: str = "en", **kw: Any) -> dict[str, Any
 @pytest.mark.parametrize("lang, polyclonal, line", [
     ("en", "Polyclonal IgG 1.8 g/L (total 9.0)",
      "Polyclonal IgG 1.8 g/L on 2026-02-10: total 9.0 g/L − IgG M-protein 7.2 g/L"),
-    ("da", "Polyklonalt IgG 1,8 g/L (total 9,0)",
-     "Polyklonalt IgG 1,8 g/L den 2026-02-10: total 9,0 g/L − IgG M-komponent 7,2 g/L"),
+    ("da", "Polyklonal IgG 1,8 g/L (total 9,0)",
+     "Polyklonal IgG 1,8 g/L den 2026-02-10: total 9,0 g/L − IgG M-komponent 7,2 g/L"),
 ])
 def test_same_day_igg_kappa_decides_on_polyclonal_igg_and_shows_the_sum(lang: str, polyclonal: str, line: str) -> None:
     """Total IgG 9.0 g/L (normal to the eye) with an M-protein of 7.2 g/L typed IgG kappa by immunofixation the same
@@ -303,7 +303,7 @@ def test_iga_myeloma_total_igg_is_polyclonal_and_decides_as_it_is() -> None:
 
 @pytest.mark.parametrize("iga_day", ["2026-02-10", "2026-02-09"])
 @pytest.mark.parametrize("lang, summary", [("en", "Polyclonal IgG 2.0 g/L (total 7.0) < 4 g/L (2026-02-10)"),
-                                           ("da", "Polyklonalt IgG 2,0 g/L (total 7,0) < 4 g/L (2026-02-10)")])
+                                           ("da", "Polyklonal IgG 2,0 g/L (total 7,0) < 4 g/L (2026-02-10)")])
 def test_biclonal_myeloma_subtracts_the_igg_m_protein_whichever_lies_nearer(iga_day: str, lang: str,
                                                                             summary: str) -> None:
     """Biclonal myeloma: IgG kappa M-protein 5.0 g/L (NPU28638) on 2026-02-08, IgA M-protein 3.0 g/L (NPU28634) nearer

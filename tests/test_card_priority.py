@@ -148,7 +148,7 @@ ON_SUBSTITUTION = {"en": "This IgG was taken on substitution: it shows infused i
                    "da": "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."}
 UNKNOWN_TYPE = {"en": "M-protein 3.0 g/L (2026-01-20) of unknown type: if IgG, polyclonal IgG is 3.8 g/L, which could "
                       "change this decision; immunofixation tells.",
-                "da": "M-komponent 3,0 g/L (2026-01-20) af ukendt type: hvis IgG, er polyklonalt IgG 3,8 g/L, hvilket "
+                "da": "M-komponent 3,0 g/L (2026-01-20) af ukendt type: hvis IgG, er polyklonal IgG 3,8 g/L, hvilket "
                       "kan ændre vurderingen; immunfiksation afgør det."}
 
 

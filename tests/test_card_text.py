@@ -189,7 +189,7 @@ def test_a_bound_that_cannot_decide_is_said_so_in_both_languages(lang, summary, 
 
 
 @pytest.mark.parametrize("lang, words", [("en", "Polyclonal IgG 2.2 g/L (total 9.0) < 4 g/L"),
-                                         ("da", "Polyklonalt IgG 2,2 g/L (total 9,0) < 4 g/L")])
+                                         ("da", "Polyklonal IgG 2,2 g/L (total 9,0) < 4 g/L")])
 def test_a_summary_decided_on_polyclonal_igg_says_so_with_the_total(lang, words):
     bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
     [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
@@ -199,7 +199,7 @@ def test_a_summary_decided_on_polyclonal_igg_says_so_with_the_total(lang, words)
 @pytest.mark.parametrize("lang, words", [
     ("en", ("M-protein 6.8 g/L of unknown type: if IgG, polyclonal IgG is 2.2 g/L", "serum immunofixation",
             "below 4 g/L")),
-    ("da", ("M-komponent 6,8 g/L af ukendt type: er den IgG, er polyklonalt IgG 2,2 g/L", "immunfiksation i serum",
+    ("da", ("M-komponent 6,8 g/L af ukendt type: er den IgG, er polyklonal IgG 2,2 g/L", "immunfiksation i serum",
             "under 4 g/L")),
 ])
 def test_the_paraprotein_card_asks_for_the_isotype_in_both_languages(lang, words):
@@ -228,7 +228,7 @@ def test_a_long_drug_name_in_a_summary_is_cut_at_a_word(name, shown):
 @pytest.mark.parametrize("lang, summary, detail, caveat", [
     ("en", "M-protein not measured with it: polyclonal IgG may be < 4 g/L; measure the M-protein",
      "Measure the M-protein", "IgG myeloma without an M-protein measured with this IgG"),
-    ("da", "M-komponent ikke målt samtidig: polyklonalt IgG kan være < 4 g/L; mål M-komponenten",
+    ("da", "M-komponent ikke målt samtidig: polyklonal IgG kan være < 4 g/L; mål M-komponenten",
      "Mål M-komponenten", "IgG-myelomatose uden M-komponent målt sammen med denne IgG"),
 ])
 def test_an_igg_myeloma_without_a_recent_m_protein_is_not_called_of_unknown_type(lang, summary, detail, caveat):
@@ -272,7 +272,7 @@ def _with_igg_kappa_m_protein(total: float, m_protein: dict) -> tuple[dict, date
 @pytest.mark.parametrize("lang, summary", [
     ("en", "Polyclonal IgG >3.5 g/L (total 4.5 g/L, M-protein <1.0 g/L, 2026-01-10): unclear whether < 4 g/L; measure "
            "both again"),
-    ("da", "Polyklonalt IgG >3,5 g/L (total 4,5 g/L, M-komponent <1,0 g/L, 2026-01-10): uvist om < 4 g/L; mål begge "
+    ("da", "Polyklonal IgG >3,5 g/L (total 4,5 g/L, M-komponent <1,0 g/L, 2026-01-10): uvist om < 4 g/L; mål begge "
            "igen"),
 ])
 def test_an_m_protein_below_the_measuring_range_is_not_subtracted_as_if_measured(lang, summary):
@@ -388,7 +388,7 @@ def test_a_lower_bound_m_protein_of_unknown_type_could_take_polyclonal_igg_below
 
 @pytest.mark.parametrize("lang, words", [
     ("en", "polyclonal IgG >3.5 g/L (total 4.5, M-protein <1.0 g/L), unclear whether < 4 g/L"),
-    ("da", "polyklonalt IgG >3,5 g/L (total 4,5, M-komponent <1,0 g/L), uvist om < 4 g/L"),
+    ("da", "polyklonal IgG >3,5 g/L (total 4,5, M-komponent <1,0 g/L), uvist om < 4 g/L"),
 ])
 def test_an_order_card_does_not_present_a_derived_bound_as_the_laboratorys(lang, words):
     """Total 4.5 less an M-protein '<1.0': the laboratory reported neither '>3.5' nor an IgG bound; the order card

@@ -210,7 +210,7 @@ def test_an_order_that_fails_names_its_igg_and_whole_criteria_in_the_summary(fai
     assert len(text) < SUMMARY_LIMIT and "…" not in text, (len(text), text)
     assert ("IgG 12.3 g/L" if lang == "en" else "IgG 12,3 g/L") in text, text
     if lang == "en" or "starts-after-stop-date" not in failing:  # LONG has an IgG M-protein: named polyclonal
-        assert ("polyclonal IgG" if lang == "en" else "polyklonalt IgG") in text, text
+        assert ("polyclonal IgG" if lang == "en" else "polyklonal IgG") in text, text
     first = FAILING[failing[0]](lang).format_map(p)
     assert first in text, text
     shown = [f for f in failing if FAILING[f](lang).format_map(p) in text]
@@ -219,7 +219,7 @@ def test_an_order_that_fails_names_its_igg_and_whole_criteria_in_the_summary(fai
     assert text.endswith(more) if rest else "(+" not in text, text
     if len(failing) == 1 and (lang == "en" or failing != ("no-infections",)):
         assert "2026-11-30" in text, text  # one criterion leaves room for the IgG's date
-    # (the Danish "no infections" criterion leaves room for "polyklonalt IgG" or the date, not both: the value the
+    # (the Danish "no infections" criterion leaves room for "polyklonal IgG" or the date, not both: the value the
     # laboratory did not report is named as polyclonal first)
 
 

@@ -353,7 +353,7 @@ def test_a_bsab_draft_shows_the_polyclonal_igg_patient_view_decides_on(hook: str
     draft = {**bsab_order("d-tec", status="draft", authoredOn="2026-01-20", dosageInstruction=bounds("2026-01-20")),
              "subject": {"reference": f"Patient/{patient}"}}
     for lang, words in (("en", "Polyclonal IgG 2.6 g/L on 2026-01-12: total 8.7 g/L − IgG M-protein 6.1 g/L"),
-                        ("da", "Polyklonalt IgG 2,6 g/L")):
+                        ("da", "Polyklonal IgG 2,6 g/L")):
         [card] = cards(b, lang, hook, [draft])
         assert code(card) == "plan-igg-monitoring" and words in card["detail"], card["detail"]
         assert "IgG 8.7 g/L on" not in card["detail"]

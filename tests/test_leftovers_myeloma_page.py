@@ -64,7 +64,7 @@ def test_the_card_quotes_a_found_not_quantified_m_protein_whole(lang: str) -> No
 @pytest.mark.parametrize("lang, summary", [
     ("en", "Ig order does not meet the start criterion: polyclonal IgG <5.0 g/L (total 5.0, M-protein not quantified), "
            "unclear whether < 4 g/L"),
-    ("da", "Ig-ordinationen opfylder ikke startkriteriet: polyklonalt IgG <5,0 g/L (total 5,0, M-komponent ikke "
+    ("da", "Ig-ordinationen opfylder ikke startkriteriet: polyklonal IgG <5,0 g/L (total 5,0, M-komponent ikke "
            "kvantificeret), uvist om < 4 g/L"),
 ])
 def test_an_order_on_a_found_not_quantified_m_protein_keeps_its_criterion_whole(lang: str, summary: str) -> None:

@@ -182,7 +182,7 @@ def _refs(value: object) -> tuple[str, ...]:
 def _named_polyclonal(m: re.Match[str], named: str) -> str:
     if not m.group(2):
         return m.group(1) + named
-    return m.group(1) + m.group(2) + named.replace("polyklonalt", "polyklonale", 1)
+    return m.group(1) + m.group(2) + named.replace("polyklonal ", "polyklonale ", 1)
 
 
 def summary_template(advice: Advice, lang: str, p: Placeholders) -> str:

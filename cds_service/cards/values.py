@@ -50,10 +50,10 @@ TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, a
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
 FAILING_POLYCLONAL = (Text("polyclonal IgG {igg} (total {igg_total_number}) ({igg_date})",
-                           "polyklonalt IgG {igg} (total {igg_total_number}) ({igg_date})"),
-                      Text("polyclonal IgG {igg} ({igg_date})", "polyklonalt IgG {igg} ({igg_date})"),
-                      Text("polyclonal IgG {igg}", "polyklonalt IgG {igg}"))
-POLYCLONAL_REASON = Text("polyclonal IgG {igg}", "polyklonalt IgG {igg}")  # a criterion naming the IgG, e.g. "not < 4"
+                           "polyklonal IgG {igg} (total {igg_total_number}) ({igg_date})"),
+                      Text("polyclonal IgG {igg} ({igg_date})", "polyklonal IgG {igg} ({igg_date})"),
+                      Text("polyclonal IgG {igg}", "polyklonal IgG {igg}"))
+POLYCLONAL_REASON = Text("polyclonal IgG {igg}", "polyklonal IgG {igg}")  # a criterion naming the IgG, e.g. "not < 4"
 MORE_FAILING = (Text(" (+{n} more)", " (+{n} mere)"), Text(" (+{n} more)", " (+{n} flere)"))
 MAX_DECIMALS = 6  # a value closer to a threshold than this shows at six decimals
 BOUND_DECIMALS = 3  # a bound ("<0.33") keeps up to this many of its decimals
@@ -328,7 +328,7 @@ def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> 
     """The failing criteria within `room` characters for a summary: the IgG the decision used
     (with its date if it fits) and as many whole criteria as fit, then "(+n more)" — never a
     criterion cut off mid-word."""
-    igg_named = any(reason.startswith(("IgG ", "polyclonal IgG ", "polyklonalt IgG ")) for reason in reasons[:1])
+    igg_named = any(reason.startswith(("IgG ", "polyclonal IgG ", "polyklonal IgG ")) for reason in reasons[:1])
     named = (*FAILING_POLYCLONAL, *FAILING_IGG) if "m_protein" in p else FAILING_IGG  # the IgG named, polyclonal if room
     values = [""] if igg_named or "igg" not in p else [t(lang).format_map(p) + "; " for t in named] + [""]
     for value in values:

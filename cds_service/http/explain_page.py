@@ -192,7 +192,7 @@ COURSE_ORDERS = Text("The course also holds {n} order(s), on rows of their own."
 ROLE = {
     "used": Text("the IgG this advice rests on", "det IgG-svar, rådet bygger på"),
     "subtracted": Text("subtracted from the total IgG (IgG-type M-protein): the advice rests on polyclonal IgG",
-                       "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonalt IgG"),
+                       "trukket fra total-IgG (M-komponent af IgG-type): rådet bygger på polyklonal IgG"),
     "ignored": Text("not used: taken during immunoglobulin substitution (§3.4)",
                     "ikke brugt: taget under immunglobulinsubstitution (§3.4)"),
     "before-t0": Text("not used: taken before T0 {t0}; inside the window only results since T0 count (§4.1)",
@@ -309,7 +309,7 @@ VALUE_LABELS: dict[str, Text] = {
     "untyped_m_protein_date": Text("its date", "dens dato"),
     "untyped_m_protein_comparator": Text("its comparator", "dens komparator"),
     "untyped_m_protein_reported": Text("as reported", "som svaret"),
-    "polyclonal_if_igg": Text("polyclonal IgG if it is IgG", "polyklonalt IgG, hvis den er IgG"),
+    "polyclonal_if_igg": Text("polyclonal IgG if it is IgG", "polyklonal IgG, hvis den er IgG"),
     "polyclonal_if_igg_comparator": Text("its comparator", "dens komparator"),
     "booked_start": Text("booked order starts", "booket ordination starter"),
     "session_therapy": Text("therapy drafted in this session", "behandling i udkast i denne session"),
