@@ -29,8 +29,9 @@ CAVEATS_CUT = ((Text("{n} note not shown here.", "{n} note ikke vist her."),
 DATA_NOTES_COUNTED = (Text("{n} data note", "{n} datanote"), Text("{n} data notes", "{n} datanoter"))
 NOTES_COUNTED = (Text("{n} note", "{n} note"), Text("{n} notes", "{n} noter"))
 COUNTED_WHERE = (Text("not shown here", "ikke vist her"), Text("on the explanation page", "på begrundelsessiden"))
-# A linked card that names some data notes, counts the others and cut caveats: one pointer to the page for both
-# ("...; +1 more data note and 2 notes on the explanation page"), not two in a row ([several data notes]).
+# The data notes a card names some of and counts the rest of ([several data notes]): on a card without a link, the
+# count itself ("...; +1 more data note", `notes.NotesLine`); on a linked card that also cut caveats, one pointer to
+# the page for both ("...; +1 more data note and 2 notes on the explanation page"), not two in a row.
 MORE_DATA_NOTES = (Text("+{n} more data note", "+{n} datanote mere"), Text("+{n} more data notes", "+{n} datanoter mere"))
 
 FACT = {

@@ -30,9 +30,7 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
                        NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
-from .notes import AND, NOTE_TEXT, more_counted
-from .notes import brief as brief_notes
-from .notes import note_json
+from .notes import AND, NOTE_TEXT, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair, placeholders
 
@@ -428,12 +426,12 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             if c in NOTED_BY_CAVEAT}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
-    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant,
+    brief = partial(notes_line, on_substitution=reads_on_substitution(advice.code, advice.variant,
                                                                        advice.values))
     holding = held_ranks() if held else ()
     evidence = tuple(n for n in notes if n.source in advice.evidence) if "evidence-note" in holding else ()
     notes = tuple(n for n in notes if n not in evidence)
-    held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link) if evidence else ""
+    held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link).text if evidence else ""
     held_reminder = REMINDER(lang) if "reminder-against" in holding and CATALOGUE[advice.code].advises_against_start \
         else ""
     unused = brief(notes, lang, linked=has_link)
@@ -444,19 +442,19 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     counted = brief(notes, lang, max_groups=0, linked=has_link)
     in_count = sum(1 for n in notes if n.kind in NOTE_TEXT)
 
-    def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
+    def assemble(facts: list[str], caveats: list[str], unused: NotesLine, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
-        named, more = more_counted(unused, lang) if cut and has_link else (unused, 0)
+        more = unused.counted if cut and has_link and unused.named else 0
         if cut and unused and unused == counted:  # one count for both
-            unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
-                                  f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
+            shown, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
+                                 f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
         elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
-            unused, marker = f"{named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
-                                           f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
+            shown, marker = f"{unused.named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
+                                                 f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
         else:
-            marker = CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
-        said = " ".join(part for part in (held_notes, unused, marker) if part)
+            shown, marker = unused.text, CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
+        said = " ".join(part for part in (held_notes, shown, marker) if part)
         blocks = [variant.decision(lang).format_map(p), "\n".join(facts), todo, "\n\n".join(caveats),
                   f"*{said}*" if said else "", f"{source} {reminder or held_reminder}".strip()]
         return "\n\n".join(b for b in blocks if b)
@@ -626,8 +624,8 @@ def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, s
     return facts
 
 
-def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],
-                 unused: str, reminder: str) -> list[str]:
+def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], NotesLine, str], str], caveats: list[str],
+                 unused: NotesLine, reminder: str) -> list[str]:
     """The first facts, as many as fit in the detail (two at least)."""
     kept = len(facts)
     while kept > 2 and len(assemble(facts[:kept], caveats, unused, reminder)) > DETAIL_LIMIT:
