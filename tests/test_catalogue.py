@@ -171,9 +171,9 @@ def test_every_detail_keeps_its_decision_facts_and_action_with_long_realistic_va
     assert len(text) <= DETAIL_LIMIT and not text.endswith("…"), (len(text), text)
     kind = CATALOGUE[code].variant(variant)
     # an M-protein measured on another day than the IgG is dated where that costs no fact (the page dates it always)
-    facts = fact_lines(found, lang, p)
+    facts = fact_lines(found, lang, p).lines
     if not all(line in text for line in facts):
-        facts = fact_lines(found, lang, p, m_protein_dated=False)
+        facts = fact_lines(found, lang, p, m_protein_dated=False).lines
     for part in (kind.decision(lang).format_map(p), kind.action(lang).format_map(p), *facts,
                  f"Medicinrådet 2025 {found.section}."):
         assert part in text, (part, text)

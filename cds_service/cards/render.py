@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
@@ -126,14 +126,6 @@ def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -
 ABOUT_THE_IGG = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
 
 
-def igg_fact(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool) -> str | None:
-    """The fact line of the IgG the advice used (total or polyclonal), as `_fitted` lists it; None where none."""
-    if "igg" not in p:
-        return None
-    without = fact_lines(advice, lang, Placeholders({k: v for k, v in p.items() if k != "igg"}), m_protein_dated)
-    return next((f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated) if line not in without), None)
-
-
 def _cuttable(caveats: list[str], required: set[str]) -> bool:
     """Whether `caveats` has one a cut step may take: any but those the specification requires."""
     return any(c not in required for c in caveats)
@@ -213,11 +205,20 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     return text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
-def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> list[str]:
+class FactLines(NamedTuple):
+    """The facts a decision rests on (`lines`), and which of them is the IgG the advice used (`igg`, total or
+    polyclonal; None where none): the line a caveat about "this IgG" (`ABOUT_THE_IGG`) keeps on the card."""
+
+    lines: list[str]
+    igg: str | None
+
+
+def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> FactLines:
     """The 2–5 facts a decision rests on, each with its date (no resource ids); `m_protein_dated`: an M-protein
     measured on another day than the IgG is dated."""
     v = advice.values
     lines: list[str] = []
+    igg_line: str | None = None
     if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
@@ -237,14 +238,14 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             if m_protein_dated and _m_protein_other_day(p):
                 # measured on another day (up to the policy's days apart): the clinician judges how far it still holds
                 line += FACT["m-protein-date"](lang).format_map(p)
-            lines.append(line)
+            lines.append(igg_line := line)
         else:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
                 line += FACT["igg-reported"](lang).format_map(p)
             if aged:
                 line += old
-            lines.append(line)
+            lines.append(igg_line := line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
@@ -280,7 +281,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
-    return [line for line in lines if line][:MAX_FACTS]
+    shown = [line for line in lines if line][:MAX_FACTS]
+    return FactLines(shown, igg_line if igg_line in shown else None)
 
 
 def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, str] | None:
@@ -407,7 +409,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     text and the facts kept, whether anything was held and whether a data note not held is named (not only counted)."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
-    facts = [f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated)]
+    found = fact_lines(advice, lang, p, m_protein_dated)
+    facts = [f"- {line}" for line in found.lines]
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
@@ -416,7 +419,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in ABOUT_THE_IGG}
-    igg_line = igg_fact(advice, lang, p, m_protein_dated) if about_igg else None
+    igg_line = f"- {found.igg}" if about_igg and found.igg is not None else None
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
