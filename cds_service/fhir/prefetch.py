@@ -22,7 +22,7 @@ from cql_like_rules.valuesets import Terminology
 from ..errors import BadRequest, DataError
 from .dates import to_local_date
 from .outcome import failure_reason, outcome_text
-from .reading import COPY_DAY, _first
+from .reading import CONFLICT, COPY_DAY, _first, in_conflict
 
 
 SUBJECT_FIELDS = ("subject", "patient")
@@ -35,9 +35,10 @@ class PooledResources:
     missing: list[str] = field(default_factory=list)  # declared keys absent from prefetch
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
-    # each entry's fullUrl in the request -> the 'Type/id' of its resource ("" when two entries claim one fullUrl, or
-    # it names by its tail another 'Type/id' than its entry holds: `full-url-conflict`):
-    # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
+    # each entry's fullUrl in the request -> the 'Type/id' of its resource (`reading.CONFLICT` when two entries claim
+    # one fullUrl, or it names by its tail another 'Type/id' than its entry holds: `full-url-conflict`; tell it with
+    # `reading.in_conflict`): a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's)
+    # names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
 
     def owns(self, resource: Mapping[str, Any], patient_id: str) -> bool:
@@ -242,16 +243,16 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
     ref, known = f"{kind}/{rid}", pooled.full_urls.get(full_url)
     named = _named_by(full_url)
     if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
-        if known != "":
-            pooled.full_urls[full_url] = ""
+        if not in_conflict(full_url, pooled.full_urls):
+            pooled.full_urls[full_url] = CONFLICT
             pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                          f"this fullUrl names {named[:80]} but its entry holds {ref[:80]}: a reference "
                                          f"to it names neither and is not followed"))
         return
     if known is None:
         pooled.full_urls[full_url] = ref
-    elif known and known != ref:
-        pooled.full_urls[full_url] = ""
+    elif not in_conflict(full_url, pooled.full_urls) and known != ref:
+        pooled.full_urls[full_url] = CONFLICT
         pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                      f"two entries of the request share this fullUrl ({known}, {ref}): a reference "
                                      f"to it names neither and is not followed"))
