@@ -340,3 +340,13 @@ def test_every_caveat_failing_criterion_and_stop_reason_is_one_the_rules_or_card
                    if p.name != "catalogue.py")
     for table in (CAVEATS, FAILING, GENERAL_STOP_REASONS):
         assert [key for key in table if f'"{key}"' not in code] == []
+
+
+def test_the_caveat_sets_a_crowded_card_reads_name_caveats_of_the_catalogue() -> None:
+    """`REQUIRED_CAVEATS`, `DECISIVE_CAVEATS` and `THIS_IGG_CAVEATS` name caveats that exist (a misspelt one would let
+    a crowded card cut a caveat it must keep), and every caveat that opens on "This IgG" keeps its IgG's fact line."""
+    from cql_like_rules.catalogue import CAVEATS, DECISIVE_CAVEATS, REQUIRED_CAVEATS, THIS_IGG_CAVEATS
+
+    assert REQUIRED_CAVEATS | DECISIVE_CAVEATS | THIS_IGG_CAVEATS <= set(CAVEATS)
+    assert {c for c, text in CAVEATS.items()
+            if text("en").startswith("This IgG") or text("da").startswith("Denne IgG")} == THIS_IGG_CAVEATS

@@ -19,8 +19,8 @@ from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, reads_on_substitution)
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, DECISIVE_CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
+                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -82,18 +82,19 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # explanations for a held rank, then data notes only counted (a card without a link keeps the first kind named to the
 # next step, or till a fact would go for it), caveats beyond two, facts beyond three, each step to the next only while
 # the card is over), not strictly from the last rank up. Where the held ranks do not fit beside what is never cut, or
-# cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as if nothing were
-# held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps (`_detail`).
-# Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer ("+1 more
-# data note and 2 notes on the explanation page"). A caveat the specification requires on every card that carries it
-# (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut by no
-# step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data notes'
-# detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at their
-# floor of two), it goes last, counted, rather than a text cut off mid-word.
+# cost a fact, a caveat of `catalogue.DECISIVE_CAVEATS` or the first kind of data note named, the card is fitted as if
+# nothing were held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps
+# (`_detail`). Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer
+# ("+1 more data note and 2 notes on the explanation page"). A caveat the specification requires on every card that
+# carries it (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut
+# by no step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data
+# notes' detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at
+# their floor of two), it goes last, counted, rather than a text cut off mid-word. The IgG a kept caveat speaks of
+# (`catalogue.THIS_IGG_CAVEATS`) stays with it.
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
-                      # change the decision (`DECISIVE`) or that the specification requires (`REQUIRED_CAVEATS`):
-                      # neither goes for the reminder
+                      # change the decision (`catalogue.DECISIVE_CAVEATS`) or that the specification requires
+                      # (`REQUIRED_CAVEATS`): neither goes for the reminder
     "reminder-against",  # on a card that advises against starting (`AdviceKind.advises_against_start`): vaccination
                          # and antibiotic prophylaxis are the guideline's alternative there (§4.1, §4.3)
     "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
@@ -103,11 +104,6 @@ KEEPS = (
     "reminder",  # the reminder on the other cards
     "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
 )
-# Caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
-# diagnosis, birth date or patient record): they rank with a data note on the evidence, never cut for a held rank.
-DECISIVE = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
-                      "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
-                      "patient-unknown-no-index"})
 
 
 def held_ranks() -> tuple[str, ...]:
@@ -116,14 +112,9 @@ def held_ranks() -> tuple[str, ...]:
 
 
 def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -> list[str]:
-    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`) or that the
+    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE_CAVEATS`) or that the
     specification requires on the card (`REQUIRED_CAVEATS`), as a card says them: none goes for a held rank."""
-    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE or c in REQUIRED_CAVEATS]
-
-
-# Caveats that speak of the IgG on the card's fact line ("This IgG was taken on substitution ..."): where one is kept,
-# so is that line, or the caveat names nothing on the card.
-ABOUT_THE_IGG = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
+    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE_CAVEATS or c in REQUIRED_CAVEATS]
 
 
 def _cuttable(caveats: list[str], required: set[str]) -> bool:
@@ -207,7 +198,7 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
 
 class FactLines(NamedTuple):
     """The facts a decision rests on (`lines`), and which of them is the IgG the advice used (`igg`, total or
-    polyclonal; None where none): the line a caveat about "this IgG" (`ABOUT_THE_IGG`) keeps on the card."""
+    polyclonal; None where none): the line a caveat about "this IgG" (`THIS_IGG_CAVEATS`) keeps on the card."""
 
     lines: list[str]
     igg: str | None
@@ -418,7 +409,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
-    about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in ABOUT_THE_IGG}
+    about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in THIS_IGG_CAVEATS}
     igg_line = f"- {found.igg}" if about_igg and found.igg is not None else None
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
@@ -453,8 +444,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             shown, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
                                  f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
         elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
-            shown, marker = f"{unused.named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
-                                                 f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
+            shown = f"{unused.named};"
+            marker = (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
+                      f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
         else:
             shown, marker = unused.text, CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
         said = " ".join(part for part in (held_notes, shown, marker) if part)
