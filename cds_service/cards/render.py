@@ -439,14 +439,14 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     def assemble(facts: list[str], caveats: list[str], unused: NotesLine, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
-        more = unused.counted if cut and has_link and unused.named else 0
+        more = unused.counted if cut and unused.named else 0
         if cut and unused and unused == counted:  # one count for both
             shown, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
                                  f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
-        elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
+        elif more:  # some named, the rest counted: one count for them and the caveats, in one sentence
             shown = f"{unused.named};"
             marker = (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
-                      f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
+                      f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
         else:
             shown, marker = unused.text, CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
         said = " ".join(part for part in (held_notes, shown, marker) if part)
