@@ -30,7 +30,7 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
                        NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
-from .notes import AND, NOTE_TEXT, NotesLine, note_json, notes_line
+from .notes import AND, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair, placeholders
 
@@ -434,15 +434,15 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     every_caveat = caveats
 
     counted = brief(notes, lang, max_groups=0, linked=has_link)
-    in_count = sum(1 for n in notes if n.kind in NOTE_TEXT)
 
     def assemble(facts: list[str], caveats: list[str], unused: NotesLine, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
         more = unused.counted if cut and unused.named else 0
         if cut and unused and unused == counted:  # one count for both
-            shown, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
-                                 f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
+            shown, marker = "", (f"{DATA_NOTES_COUNTED[unused.counted > 1](lang).format(n=unused.counted)} "
+                                 f"{AND(lang)} {NOTES_COUNTED[cut > 1](lang).format(n=cut)} "
+                                 f"{COUNTED_WHERE[has_link](lang)}.")
         elif more:  # some named, the rest counted: one count for them and the caveats, in one sentence
             shown = f"{unused.named};"
             marker = (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
