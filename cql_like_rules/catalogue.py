@@ -2165,6 +2165,15 @@ FAILING_NAMED: dict[str, Text] = {
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured"})
+# The caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
+# diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
+# never cuts them for the ranks it holds whole (`render.KEEPS`).
+DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
+                              "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
+                              "patient-unknown-no-index"})
+# The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
+# that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
+THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
 
 # Short notes under a card's decision (each at most one line).
 CAVEATS: dict[str, Text] = {

@@ -253,25 +253,33 @@ def second_unrecognised_order() -> dict[str, Any]:
     return {**unrecognised_order(), "id": "mr-local-2"}
 
 
-@pytest.mark.parametrize("lang, extra, says", [
-    ("en", (stopped_copy, unreadable_igg), "2 data notes and 1 note on the explanation page.*"),
-    ("da", (stopped_copy, unreadable_igg), "2 datanoter og 1 note på begrundelsessiden.*"),
-    ("en", (stopped_copy, unreadable_igg, unreadable_igg), "3 data notes and 1 note on the explanation page.*"),
-    ("da", (stopped_copy, unreadable_igg, unreadable_igg), "3 datanoter og 1 note på begrundelsessiden.*"),
-    ("en", (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 note "
-                                                 "on the explanation page.*"),
-    ("en", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+@pytest.mark.parametrize("lang, linked, extra, says", [
+    ("en", True, (stopped_copy, unreadable_igg), "2 data notes and 1 note on the explanation page.*"),
+    ("da", True, (stopped_copy, unreadable_igg), "2 datanoter og 1 note på begrundelsessiden.*"),
+    ("en", True, (stopped_copy, unreadable_igg, unreadable_igg), "3 data notes and 1 note on the explanation page.*"),
+    ("da", True, (stopped_copy, unreadable_igg, unreadable_igg), "3 datanoter og 1 note på begrundelsessiden.*"),
+    ("en", True, (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 "
+                                                       "note on the explanation page.*"),
+    ("en", True, (unrecognised_order, second_unrecognised_order, unreadable_igg),
      "codes not recognised; +1 more data note and 1 note on the explanation page.*"),
-    ("da", (unrecognised_order, second_unrecognised_order, unreadable_igg),
+    ("da", True, (unrecognised_order, second_unrecognised_order, unreadable_igg),
      "koder ikke genkendt; +1 datanote mere og 1 note på begrundelsessiden.*"),
+    ("en", False, (unrecognised_order, unreadable_igg), "not recognised by its code: not used; +1 more data note and 1 "
+                                                        "note not shown here.*"),
+    ("en", False, (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "codes not recognised; +1 more data note and 1 note not shown here.*"),
+    ("da", False, (unrecognised_order, second_unrecognised_order, unreadable_igg),
+     "koder ikke genkendt; +1 datanote mere og 1 note ikke vist her.*"),
 ])
-def test_a_linked_card_points_to_its_page_once(lang: str, extra: tuple[Any, ...], says: str) -> None:
-    """A linked card that names a data note, counts the others and cut caveats: one pointer to the page counting
-    both; it said "+1 more on the explanation page. 3 more notes on the explanation page." (two in a row)."""
+def test_a_card_counts_its_data_notes_and_caveats_cut_once(lang: str, linked: bool, extra: tuple[Any, ...],
+                                                            says: str) -> None:
+    """A card that names a data note, counts the others and cut caveats: one count for both, in one sentence; a linked
+    card said "+1 more on the explanation page. 3 more notes on the explanation page." (two in a row), and one with no
+    page to link (replay, the worklist) "+1 more data note. 1 note not shown here."."""
     made = [make(n) if make is unreadable_igg else make() for n, make in enumerate(extra)]
-    detail = crowded(OVERDUE, date(2026, 4, 15), lang, True, *made)
+    detail = crowded(OVERDUE, date(2026, 4, 15), lang, linked, *made)
     assert says in detail, detail
-    assert len(re.findall(r"explanation page|begrundelsessiden", detail)) == 1, detail
+    assert len(re.findall(r"explanation page|begrundelsessiden|not shown here|ikke vist her", detail)) == 1, detail
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])

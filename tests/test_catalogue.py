@@ -171,9 +171,9 @@ def test_every_detail_keeps_its_decision_facts_and_action_with_long_realistic_va
     assert len(text) <= DETAIL_LIMIT and not text.endswith("…"), (len(text), text)
     kind = CATALOGUE[code].variant(variant)
     # an M-protein measured on another day than the IgG is dated where that costs no fact (the page dates it always)
-    facts = fact_lines(found, lang, p)
+    facts = fact_lines(found, lang, p).lines
     if not all(line in text for line in facts):
-        facts = fact_lines(found, lang, p, m_protein_dated=False)
+        facts = fact_lines(found, lang, p, m_protein_dated=False).lines
     for part in (kind.decision(lang).format_map(p), kind.action(lang).format_map(p), *facts,
                  f"Medicinrådet 2025 {found.section}."):
         assert part in text, (part, text)
@@ -340,3 +340,13 @@ def test_every_caveat_failing_criterion_and_stop_reason_is_one_the_rules_or_card
                    if p.name != "catalogue.py")
     for table in (CAVEATS, FAILING, GENERAL_STOP_REASONS):
         assert [key for key in table if f'"{key}"' not in code] == []
+
+
+def test_the_caveat_sets_a_crowded_card_reads_name_caveats_of_the_catalogue() -> None:
+    """`REQUIRED_CAVEATS`, `DECISIVE_CAVEATS` and `THIS_IGG_CAVEATS` name caveats that exist (a misspelt one would let
+    a crowded card cut a caveat it must keep), and every caveat that opens on "This IgG" keeps its IgG's fact line."""
+    from cql_like_rules.catalogue import CAVEATS, DECISIVE_CAVEATS, REQUIRED_CAVEATS, THIS_IGG_CAVEATS
+
+    assert REQUIRED_CAVEATS | DECISIVE_CAVEATS | THIS_IGG_CAVEATS <= set(CAVEATS)
+    assert {c for c, text in CAVEATS.items()
+            if text("en").startswith("This IgG") or text("da").startswith("Denne IgG")} == THIS_IGG_CAVEATS

@@ -18,8 +18,8 @@ NOT_MET = Text("Not met", "Ikke opfyldt")
 GUIDELINE = Text("Medicinrådet 2025", "Medicinrådet 2025")
 WHY_LINK = Text("Why this advice", "Begrundelse")
 # Caveats a crowded card cut (`render.KEEPS`), counted as its data notes are: on a card without a link, not shown here;
-# with one, on its explanation page ([linked][several]); a linked card that also counts data notes says both counts in
-# one pointer (`MORE_DATA_NOTES`).
+# with one, on its explanation page ([linked][several]); a card that also counts data notes says both counts in one
+# sentence (`MORE_DATA_NOTES`).
 CAVEATS_CUT = ((Text("{n} note not shown here.", "{n} note ikke vist her."),
                 Text("{n} notes not shown here.", "{n} noter ikke vist her.")),
                (Text("{n} more note on the explanation page.", "{n} note mere på begrundelsessiden."),
@@ -29,8 +29,9 @@ CAVEATS_CUT = ((Text("{n} note not shown here.", "{n} note ikke vist her."),
 DATA_NOTES_COUNTED = (Text("{n} data note", "{n} datanote"), Text("{n} data notes", "{n} datanoter"))
 NOTES_COUNTED = (Text("{n} note", "{n} note"), Text("{n} notes", "{n} noter"))
 COUNTED_WHERE = (Text("not shown here", "ikke vist her"), Text("on the explanation page", "på begrundelsessiden"))
-# A linked card that names some data notes, counts the others and cut caveats: one pointer to the page for both
-# ("...; +1 more data note and 2 notes on the explanation page"), not two in a row ([several data notes]).
+# The data notes a card names some of and counts the rest of ([several data notes]): on a card without a link, the
+# count itself ("...; +1 more data note", `notes.NotesLine`); on a card that also cut caveats, one count for both
+# ("...; +1 more data note and 2 notes on the explanation page", "... not shown here"), not two sentences in a row.
 MORE_DATA_NOTES = (Text("+{n} more data note", "+{n} datanote mere"), Text("+{n} more data notes", "+{n} datanoter mere"))
 
 FACT = {

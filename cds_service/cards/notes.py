@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable, TypeAlias
 
 from cql_like_rules.catalogue import Text
 from cql_like_rules.facts import DataNote, RecordText
 
+from .language import MORE_DATA_NOTES
 from .markdown import escape
 from .values import named
 from .values import threshold as g_l_threshold
@@ -720,9 +722,6 @@ OWN_FIGURE = re.compile(r"(?<= )[<>=]*\d+(?:\\?\.\d+)? g/L$")  # "15.0 g/L" as t
 AND_MORE = Text("{n} more", "{n} mere")
 HEADING = Text("Data not used", "Data ikke brugt")
 MORE = Text("+{n} more on the explanation page", "+{n} mere på begrundelsessiden")
-# A card without a link (retention 0, replay in process): no page to point to.
-MORE_UNLINKED = (Text("+{n} more data note", "+{n} datanote mere"),
-                 Text("+{n} more data notes", "+{n} datanoter mere"))
 # Every note only counted (a card short of room): "+2 more" would follow nothing.
 ONLY_COUNTED = (Text("{n} data note on the explanation page", "{n} datanote på begrundelsessiden"),
                 Text("{n} data notes on the explanation page", "{n} datanoter på begrundelsessiden"))
@@ -730,18 +729,49 @@ ONLY_COUNTED_UNLINKED = (Text("{n} data note not shown here", "{n} datanote ikke
                          Text("{n} data notes not shown here", "{n} datanoter ikke vist her"))
 
 
-def more_counted(line: str, lang: str) -> tuple[str, int]:
-    """A linked card's line of data notes (`brief`) split before its closing "+n more on the explanation page": the
-    notes it names, and n (0: none counted). A card that also counts caveats it cut says the two counts in one
-    pointer to the page."""
-    before, after = MORE(lang).split("{n}")
-    found = re.fullmatch(rf"(.*); {re.escape(before)}(\d+){re.escape(after)}\.", line, re.DOTALL)
-    return (found[1], int(found[2])) if found else (line, 0)
+@dataclass(frozen=True)
+class NotesLine:
+    """A card's line of data notes in its parts: the notes it names (their sentences, the first capitalised) and how
+    many more it only counts. Kept apart until the line is written (`text`), so that a card that also counts caveats it
+    cut says the two counts in one pointer ("+1 more data note and 3 notes on the explanation page") from the numbers
+    themselves."""
+
+    named: str
+    counted: int
+    lang: str
+    linked: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.named or self.counted)
+
+    @property
+    def text(self) -> str:
+        """The line as a card shows it: the notes named, the rest counted (pointing to the explanation page when the
+        card links to one); "" where there is no note."""
+        if not self.named and not self.counted:
+            return ""
+        if not self.named:
+            return _sentence((ONLY_COUNTED if self.linked else ONLY_COUNTED_UNLINKED)[self.counted > 1](self.lang)
+                             .format(n=self.counted)) + "."
+        if not self.counted:
+            return f"{self.named}."
+        more = MORE if self.linked else MORE_DATA_NOTES[self.counted > 1]  # without a link: no page to point to
+        return f"{self.named}; {more(self.lang).format(n=self.counted)}."
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True,
           display_limit: int | None = None, on_substitution: bool = False) -> str:
-    """One line for a card: the notes grouped by kind, at most `max_groups` kinds spelled out
+    """One line for a card (`notes_line`, written)."""
+    return notes_line(notes, lang, max_groups, linked, display_limit, on_substitution).text
+
+
+def notes_line(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: bool = True,
+               display_limit: int | None = None, on_substitution: bool = False) -> NotesLine:
+    """A card's line of notes: the notes grouped by kind, at most `max_groups` kinds spelled out
     (the rest counted, pointing to the explanation page when the card links to one); `display_limit`: the EHR text
     each quotes cut shorter still (a card short of room names a note briefly rather than only counting it);
     `on_substitution`: the card reads the patient as on substitution (`ON_SUBSTITUTION_TEXT`)."""
@@ -749,8 +779,6 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
     for note in notes:
         if note.kind in NOTE_TEXT:
             groups[note.kind].append(note)
-    if not groups:
-        return ""
     kinds = sorted(groups, key=rank)
     parts = []
     for kind in kinds[:max_groups]:
@@ -763,13 +791,7 @@ def brief(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked: boo
         else:
             parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
                                                                                      display_limit=display_limit)))
-    rest = sum(len(groups[k]) for k in kinds[max_groups:])
-    if rest and not parts:
-        parts.append((ONLY_COUNTED if linked else ONLY_COUNTED_UNLINKED)[rest > 1](lang).format(n=rest))
-    elif rest:
-        parts.append((MORE if linked else MORE_UNLINKED[rest > 1])(lang).format(n=rest))
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return NotesLine(_sentence("; ".join(parts)), sum(len(groups[k]) for k in kinds[max_groups:]), lang, linked)
 
 
 # An M-protein of another type than IgG sent as words: its type, then the words as the rules quoted them

@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, reads_on_substitution)
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, DECISIVE_CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
+                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -30,9 +30,7 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
                        NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
-from .notes import AND, NOTE_TEXT, more_counted
-from .notes import brief as brief_notes
-from .notes import note_json
+from .notes import AND, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair, placeholders
 
@@ -84,18 +82,19 @@ NO_COUNTDOWN = {("general-stop-review", "due"), ("general-stop-review", "info"),
 # explanations for a held rank, then data notes only counted (a card without a link keeps the first kind named to the
 # next step, or till a fact would go for it), caveats beyond two, facts beyond three, each step to the next only while
 # the card is over), not strictly from the last rank up. Where the held ranks do not fit beside what is never cut, or
-# cost a fact, a caveat of `DECISIVE` or the first kind of data note named, the card is fitted as if nothing were
-# held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps (`_detail`).
-# Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer ("+1 more
-# data note and 2 notes on the explanation page"). A caveat the specification requires on every card that carries it
-# (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut by no
-# step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data notes'
-# detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at their
-# floor of two), it goes last, counted, rather than a text cut off mid-word.
+# cost a fact, a caveat of `catalogue.DECISIVE_CAVEATS` or the first kind of data note named, the card is fitted as if
+# nothing were held; a Danish card is also fitted so where holding loses more of the caveats its English card keeps
+# (`_detail`). Whatever of the caveats is cut, the card counts it with the data notes it does not count, in one pointer
+# ("+1 more data note and 2 notes on the explanation page"). A caveat the specification requires on every card that
+# carries it (`catalogue.REQUIRED_CAVEATS`: an IgG taken on substitution, a myeloma or M-protein of unknown type) is cut
+# by no step: each takes the other caveats first, and the facts beyond the window's line, the reminder and the data
+# notes' detail go before it too; nor does a held rank take it. Where even then the card does not fit (the facts at
+# their floor of two), it goes last, counted, rather than a text cut off mid-word. The IgG a kept caveat speaks of
+# (`catalogue.THIS_IGG_CAVEATS`) stays with it.
 KEEPS = (
     "evidence-note",  # a data note on a record the advice rests on (`Advice.evidence`), and a caveat that could
-                      # change the decision (`DECISIVE`) or that the specification requires (`REQUIRED_CAVEATS`):
-                      # neither goes for the reminder
+                      # change the decision (`catalogue.DECISIVE_CAVEATS`) or that the specification requires
+                      # (`REQUIRED_CAVEATS`): neither goes for the reminder
     "reminder-against",  # on a card that advises against starting (`AdviceKind.advises_against_start`): vaccination
                          # and antibiotic prophylaxis are the guideline's alternative there (§4.1, §4.3)
     "caveats",  # the explanatory notes, then the facts beyond the window's line (a fact never for a note spelled out)
@@ -105,11 +104,6 @@ KEEPS = (
     "reminder",  # the reminder on the other cards
     "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
 )
-# Caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
-# diagnosis, birth date or patient record): they rank with a data note on the evidence, never cut for a held rank.
-DECISIVE = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
-                      "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
-                      "patient-unknown-no-index"})
 
 
 def held_ranks() -> tuple[str, ...]:
@@ -118,22 +112,9 @@ def held_ranks() -> tuple[str, ...]:
 
 
 def decisive_caveats(caveat_keys: tuple[str, ...], lang: str, p: Placeholders) -> list[str]:
-    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE`) or that the
+    """The texts of the caveats among `caveat_keys` that could change the decision (`DECISIVE_CAVEATS`) or that the
     specification requires on the card (`REQUIRED_CAVEATS`), as a card says them: none goes for a held rank."""
-    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE or c in REQUIRED_CAVEATS]
-
-
-# Caveats that speak of the IgG on the card's fact line ("This IgG was taken on substitution ..."): where one is kept,
-# so is that line, or the caveat names nothing on the card.
-ABOUT_THE_IGG = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
-
-
-def igg_fact(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool) -> str | None:
-    """The fact line of the IgG the advice used (total or polyclonal), as `_fitted` lists it; None where none."""
-    if "igg" not in p:
-        return None
-    without = fact_lines(advice, lang, Placeholders({k: v for k, v in p.items() if k != "igg"}), m_protein_dated)
-    return next((f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated) if line not in without), None)
+    return [CAVEATS[c](lang).format_map(p) for c in caveat_keys if c in DECISIVE_CAVEATS or c in REQUIRED_CAVEATS]
 
 
 def _cuttable(caveats: list[str], required: set[str]) -> bool:
@@ -215,11 +196,20 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     return text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
-def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> list[str]:
+class FactLines(NamedTuple):
+    """The facts a decision rests on (`lines`), and which of them is the IgG the advice used (`igg`, total or
+    polyclonal; None where none): the line a caveat about "this IgG" (`THIS_IGG_CAVEATS`) keeps on the card."""
+
+    lines: list[str]
+    igg: str | None
+
+
+def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> FactLines:
     """The 2–5 facts a decision rests on, each with its date (no resource ids); `m_protein_dated`: an M-protein
     measured on another day than the IgG is dated."""
     v = advice.values
     lines: list[str] = []
+    igg_line: str | None = None
     if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
@@ -239,14 +229,14 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             if m_protein_dated and _m_protein_other_day(p):
                 # measured on another day (up to the policy's days apart): the clinician judges how far it still holds
                 line += FACT["m-protein-date"](lang).format_map(p)
-            lines.append(line)
+            lines.append(igg_line := line)
         else:
             line = FACT["igg"](lang).format_map(p)
             if v.get("igg_reported"):
                 line += FACT["igg-reported"](lang).format_map(p)
             if aged:
                 line += old
-            lines.append(line)
+            lines.append(igg_line := line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
@@ -282,7 +272,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
-    return [line for line in lines if line][:MAX_FACTS]
+    shown = [line for line in lines if line][:MAX_FACTS]
+    return FactLines(shown, igg_line if igg_line in shown else None)
 
 
 def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, str] | None:
@@ -409,7 +400,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     text and the facts kept, whether anything was held and whether a data note not held is named (not only counted)."""
     lang = ctx.lang
     variant = CATALOGUE[advice.code].variant(advice.variant)
-    facts = [f"- {line}" for line in fact_lines(advice, lang, p, m_protein_dated)]
+    found = fact_lines(advice, lang, p, m_protein_dated)
+    facts = [f"- {line}" for line in found.lines]
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
@@ -417,8 +409,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
-    about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in ABOUT_THE_IGG}
-    igg_line = igg_fact(advice, lang, p, m_protein_dated) if about_igg else None
+    about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in THIS_IGG_CAVEATS}
+    igg_line = f"- {found.igg}" if about_igg and found.igg is not None else None
     notes = ctx.notes
     self_noted = SELF_NOTED.get(advice.code) or SELF_NOTED.get(f"{advice.code}:{advice.variant}")
     if self_noted:  # the card is about that record: its note would say it twice
@@ -428,12 +420,12 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             if c in NOTED_BY_CAVEAT}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
-    brief = partial(brief_notes, on_substitution=reads_on_substitution(advice.code, advice.variant,
+    brief = partial(notes_line, on_substitution=reads_on_substitution(advice.code, advice.variant,
                                                                        advice.values))
     holding = held_ranks() if held else ()
     evidence = tuple(n for n in notes if n.source in advice.evidence) if "evidence-note" in holding else ()
     notes = tuple(n for n in notes if n not in evidence)
-    held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link) if evidence else ""
+    held_notes = brief(evidence, lang, max_groups=len(evidence), linked=has_link).text if evidence else ""
     held_reminder = REMINDER(lang) if "reminder-against" in holding and CATALOGUE[advice.code].advises_against_start \
         else ""
     unused = brief(notes, lang, linked=has_link)
@@ -442,21 +434,22 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     every_caveat = caveats
 
     counted = brief(notes, lang, max_groups=0, linked=has_link)
-    in_count = sum(1 for n in notes if n.kind in NOTE_TEXT)
 
-    def assemble(facts: list[str], caveats: list[str], unused: str, reminder: str) -> str:
+    def assemble(facts: list[str], caveats: list[str], unused: NotesLine, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
         cut = sum(1 for c in every_caveat if c not in caveats)
-        named, more = more_counted(unused, lang) if cut and has_link else (unused, 0)
+        more = unused.counted if cut and unused.named else 0
         if cut and unused and unused == counted:  # one count for both
-            unused, marker = "", (f"{DATA_NOTES_COUNTED[in_count > 1](lang).format(n=in_count)} {AND(lang)} "
-                                  f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
-        elif more:  # some named, the rest counted: one pointer to the page for them and the caveats
-            unused, marker = f"{named};", (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
-                                           f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[True](lang)}.")
+            shown, marker = "", (f"{DATA_NOTES_COUNTED[unused.counted > 1](lang).format(n=unused.counted)} "
+                                 f"{AND(lang)} {NOTES_COUNTED[cut > 1](lang).format(n=cut)} "
+                                 f"{COUNTED_WHERE[has_link](lang)}.")
+        elif more:  # some named, the rest counted: one count for them and the caveats, in one sentence
+            shown = f"{unused.named};"
+            marker = (f"{MORE_DATA_NOTES[more > 1](lang).format(n=more)} {AND(lang)} "
+                      f"{NOTES_COUNTED[cut > 1](lang).format(n=cut)} {COUNTED_WHERE[has_link](lang)}.")
         else:
-            marker = CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
-        said = " ".join(part for part in (held_notes, unused, marker) if part)
+            shown, marker = unused.text, CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
+        said = " ".join(part for part in (held_notes, shown, marker) if part)
         blocks = [variant.decision(lang).format_map(p), "\n".join(facts), todo, "\n\n".join(caveats),
                   f"*{said}*" if said else "", f"{source} {reminder or held_reminder}".strip()]
         return "\n\n".join(b for b in blocks if b)
@@ -626,8 +619,8 @@ def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, s
     return facts
 
 
-def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], str, str], str], caveats: list[str],
-                 unused: str, reminder: str) -> list[str]:
+def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], NotesLine, str], str], caveats: list[str],
+                 unused: NotesLine, reminder: str) -> list[str]:
     """The first facts, as many as fit in the detail (two at least)."""
     kept = len(facts)
     while kept > 2 and len(assemble(facts[:kept], caveats, unused, reminder)) > DETAIL_LIMIT:

@@ -42,7 +42,7 @@ from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
     UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
-    _length, _list, _partial, _reference_display, names_two, order_drug, referenced_medication,
+    _length, _list, _partial, _reference_display, in_conflict, order_drug, referenced_medication,
 )
 from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _read_reports, _superseded_cultures
@@ -289,7 +289,7 @@ class FactBuilder:
         ref = _first(resource, "medicationReference.reference")
         if drug is None and isinstance(ref, str) and not ref.startswith("#") \
                 and referenced_medication(resource, ref, self._medications, self.full_urls)[0] is None:
-            if names_two(ref, self.full_urls):  # sent, but under a fullUrl naming two resources (`full-url-conflict`)
+            if in_conflict(ref, self.full_urls):  # sent, but under a fullUrl naming two resources
                 self._ambiguous += 1
             else:
                 self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
@@ -313,7 +313,7 @@ class FactBuilder:
             return "its medicationReference has no reference", False
         shown = ref[:80]
         found, resolved = referenced_medication(resource, ref, self._medications, self.full_urls)
-        if not resolved and names_two(ref, self.full_urls):  # `full-url-conflict`: which one it names is not known
+        if not resolved and in_conflict(ref, self.full_urls):  # which one it names is not known
             return f"its medicationReference {shown} is a fullUrl naming two resources of the request (two entries " \
                    "share it, or its entry holds another resource than it names)", False
         if not resolved:

@@ -23,7 +23,7 @@ from ..errors import BadRequest, DataError
 from .dates import to_local_date
 from .entries import entry_resource, full_url_key
 from .outcome import failure_reason, outcome_text
-from .reading import COPY_DAY, _first
+from .reading import CONFLICT, COPY_DAY, _first, in_conflict
 
 
 SUBJECT_FIELDS = ("subject", "patient")
@@ -37,9 +37,10 @@ class PooledResources:
     unusable: dict[str, str] = field(default_factory=dict)  # key -> why its data is incomplete or failed
     owner: _Owner | None = None  # who the patient is in this request: draft orders are held to the same test
     # each entry's fullUrl in the request (`entries.full_url_key`: a urn:uuid in lower case) -> the 'Type/id' of its
-    # resource ("" when two entries claim one fullUrl, it names by its tail another 'Type/id' than its entry holds, or
-    # the id its urn gives an entry with none is another resource's: `full-url-conflict`):
-    # a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's) names that resource
+    # resource (`reading.CONFLICT` when two entries claim one fullUrl, it names by its tail another 'Type/id' than its
+    # entry holds, or the id its urn gives an entry with none is another resource's: `full-url-conflict`; tell it with
+    # `reading.in_conflict`): a reference written as another entry's fullUrl (urn:uuid:..., a transaction Bundle's)
+    # names that resource
     full_urls: dict[str, str] = field(default_factory=dict)
     # 'Type/id' of each resource read under the id its urn fullUrl gave it, never sent with that id (`entries.entry_resource`):
     # an id the EHR may never have given it (a transaction's urn:uuid is a placeholder), so no card suggests updating it
@@ -286,8 +287,8 @@ def _id_taken(pooled: PooledResources, full_url: str, resource: Mapping[str, Any
     ref, key = f"{kind}/{resource.get('id')}", full_url_key(full_url)
     if kind == "Patient" or taken().get(ref, {key}) <= {key}:
         return False
-    if pooled.full_urls.get(key) != "":  # named once, however many keys carry it
-        pooled.full_urls[key] = ""
+    if not in_conflict(full_url, pooled.full_urls):  # named once, however many keys carry it
+        pooled.full_urls[key] = CONFLICT
         pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                      f"this entry has no id, and the id its fullUrl gives it ({ref[:80]}) is another "
                                      f"resource's of the request: it is not read, and a reference to it names "
@@ -309,16 +310,16 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
     ref, known = f"{kind}/{rid}", pooled.full_urls.get(key)
     named = _named_by(full_url)
     if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
-        if known != "":
-            pooled.full_urls[key] = ""
+        if not in_conflict(full_url, pooled.full_urls):
+            pooled.full_urls[key] = CONFLICT
             pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                          f"this fullUrl names {named[:80]} but its entry holds {ref[:80]}: a reference "
                                          f"to it names neither and is not followed"))
         return
     if known is None:
         pooled.full_urls[key] = ref
-    elif known and known != ref:
-        pooled.full_urls[key] = ""
+    elif not in_conflict(full_url, pooled.full_urls) and known != ref:
+        pooled.full_urls[key] = CONFLICT
         pooled.notes.append(DataNote("full-url-conflict", full_url[:120],
                                      f"two entries of the request share this fullUrl ({known}, {ref}): a reference "
                                      f"to it names neither and is not followed"))

@@ -129,7 +129,7 @@ def sample_keys(r: Mapping[str, Any], full_urls: Mapping[str, str]) -> frozenset
     for specimen in _list(r.get("specimen")) if isinstance(r.get("specimen"), list) else [r.get("specimen")]:
         ref = specimen.get("reference") if isinstance(specimen, dict) else None
         if isinstance(ref, str) and ref:  # one Specimen however it is named: 'Specimen/s1' or its entry's fullUrl
-            keys.add(("specimen", "", resolved(ref, full_urls) or ref))
+            keys.add(("specimen", "", ref if in_conflict(ref, full_urls) else resolved(ref, full_urls)))
     for identifier in _list(r.get("identifier")):
         value = identifier.get("value") if isinstance(identifier, dict) else None
         system = _str(identifier.get("system")) if isinstance(identifier, dict) else None
@@ -339,20 +339,26 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# `PooledResources.full_urls`' value for a fullUrl naming two resources (two entries share it, or its tail names another
+# resource than its entry holds: `full-url-conflict`). Read only through `in_conflict`.
+CONFLICT = ""
+
+
+def in_conflict(ref: str, full_urls: Mapping[str, str]) -> bool:
+    """Whether `ref` is a fullUrl of the request naming two resources (`CONFLICT`): which one it means is not known, so
+    a reference written as it is followed to neither (never a guess) and named on the card. A `urn:uuid:` in any
+    letter case (`entries.full_url_key`)."""
+    return bool(full_urls) and full_urls.get(full_url_key(ref)) == CONFLICT
+
+
 def resolved(ref: str, full_urls: Mapping[str, str]) -> str:
     """A reference as the resource it names: the fullUrl of an entry of the request (`urn:uuid:...`, or the absolute
     URL a Bundle gives its entry; `full_urls`, `PooledResources.full_urls`) as that entry's 'Type/id', one two entries
-    claim, or whose tail names another resource than its entry holds, as '' (it names neither: `full-url-conflict`),
+    claim, or whose tail names another resource than its entry holds, as '' (it names neither: `in_conflict`),
     any other as written. Every reference the facts follow from
     one resource to another is read through it, so a transaction Bundle's references find what they name. A
     `urn:uuid:` is found in any letter case (`entries.full_url_key`); any other reference only as written."""
     return full_urls.get(full_url_key(ref), ref) if full_urls else ref
-
-
-def names_two(ref: str, full_urls: Mapping[str, str]) -> bool:
-    """Whether a reference is a fullUrl of the request that names two resources (`full-url-conflict`): followed to
-    neither, and said so rather than "not sent"."""
-    return bool(full_urls) and full_urls.get(full_url_key(ref)) == ""
 
 
 def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mapping[Any, Mapping[str, Any]],
@@ -477,9 +483,9 @@ def _reference_to(b: FactBuilder, reference: Any, kind: str, referrer: Mapping[s
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
         return ""
-    target = resolved(ref, b.full_urls)
-    if ref and not target:
+    if ref and in_conflict(ref, b.full_urls):
         b._links_lost.setdefault(reference_of(referrer), (referrer, ref))
         return ""
+    target = resolved(ref, b.full_urls)
     parts = _unversioned(target).rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] == kind else ""
