@@ -40,9 +40,9 @@ def note_json(note: DataNote) -> NoteJson:
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     # an immunoglobulin order, dose or record known only by its name that a coded one would make current or planned
     "ig-by-name": (
-        Text("{display} ({day}), immunoglobulin whose code is not known, was not used: check whether the patient is "
+        Text("{display}{when}, immunoglobulin whose code is not known, was not used: check whether the patient is "
              "already on substitution",
-             "{display} ({day}), immunglobulin hvis kode ikke kendes, er ikke brugt: tjek, om patienten allerede får "
+             "{display}{when}, immunglobulin hvis kode ikke kendes, er ikke brugt: tjek, om patienten allerede får "
              "substitution"),
         Text("{n} immunoglobulin records ({names}) have codes not known and were not used: check whether the patient "
              "is already on substitution",
