@@ -30,7 +30,7 @@ from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
 from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
-from .fhir.unread import notes_as_of, orders_written_later
+from .fhir.unread import named_by_rules, notes_as_of, orders_written_later
 from .fhir.validation import validity
 from .http.limits import count_resources, resources_in
 from .killswitch import KillSwitch
@@ -446,7 +446,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
                 seen = (*seen, *orders_written_later(builder, extraction.facts, pooled.resources, today))
             # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
-            return evaluation, extraction, (*seen, *builder.as_written(evaluation.notes, pooled.resources))
+            return evaluation, extraction, named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
         for ref, error in bad:
             rejected.add(ref)
             notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))

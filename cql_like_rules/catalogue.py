@@ -2162,9 +2162,11 @@ FAILING_NAMED: dict[str, Text] = {
 # on the card that set such an IgG aside for an older one: it is the only place that card says why the latest IgG
 # was not used); a myeloma, or an M-protein, of unknown type, "show the caveat". A crowded card cuts every other
 # caveat, the facts beyond its floor, the reminder and the data notes' detail before them (`render.KEEPS`).
+# ... and a record the patient may already be on, on a card that invites a start (`ALREADY_ON`): a card must prevent a
+# wrong action (clinical rules §6-§8), here a duplicate course ordered from its own suggestion.
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
-                              "paraprotein-possible-measured"})
+                              "paraprotein-possible-measured", "ig-maybe-on"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
@@ -2174,6 +2176,39 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
+
+# Data notes about an immunoglobulin record the rules could not use but that may be the substitution the patient is on:
+# known only by its name (a local code), coded under the wrong system, with no usable date, a dose or order whose
+# status leaves it open, a medication record not placed, only a plan, or written after the day evaluated. Each tells
+# the clinician to check whether the patient is already on substitution (cds_service/cards/notes.py,
+# `START_SIDE_ADVICE`). On a card that invites a start (`INVITES_START`) any of them is the caveat `ig-maybe-on`, and
+# the card offers no immunoglobulin order (`IG_ORDER_SUGGESTIONS`): "Ig may be started" with an order button beside
+# a course already running orders a second one.
+ALREADY_ON = frozenset({"ig-by-name", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
+                        "ig-statement-unread", "ig-order-written-later", "ig-statement-written-later",
+                        "ig-order-status-unknown", "ig-order-plan", "ig-statement-intended"})
+# The cards that advise or invite a start of immunoglobulin: a start in the window or by the general criteria, and a
+# draft Ig order that meets the criteria for a start (not one continuing substitution: `reads_on_substitution`). Not a
+# card that asks for an IgG first (measure-igg, the general criteria's IgG < 6 g/L): no start is offered there, and the
+# start card that follows carries the caveat.
+INVITES_START = frozenset({"start-substitution", "start-meets-general-criteria", "order-meets-criteria"})
+IG_ORDER_SUGGESTIONS = frozenset({"order-ig-until-stop", "order-ig"})
+
+
+def invites_start(code: str, variant: str, values: Mapping[str, object] | None = None) -> bool:
+    """Whether the card of this advice advises or invites a start of immunoglobulin (`INVITES_START`)."""
+    return code in INVITES_START and not reads_on_substitution(code, variant, values)
+
+
+# How the caveat `ig-maybe-on` dates the record it names, by its type ("ordered 2025-12-30")
+ALREADY_ON_DAY: dict[str, Text] = {
+    "MedicationRequest": Text("ordered {day}", "ordineret {day}"),
+    "MedicationAdministration": Text("given {day}", "givet {day}"),
+    "MedicationStatement": Text("recorded {day}", "registreret {day}"),
+    "Procedure": Text("given {day}", "givet {day}"),
+}
+ALREADY_ON_MORE = Text("{named} and {n} more", "{named} og {n} mere")
+ALREADY_ON_UNNAMED = Text("An immunoglobulin record", "En immunglobulinregistrering")
 
 # Short notes under a card's decision (each at most one line).
 CAVEATS: dict[str, Text] = {
@@ -2259,6 +2294,10 @@ CAVEATS: dict[str, Text] = {
     "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
         "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
+    # a record the patient may already be on (`ALREADY_ON`), on a card that invites a start: named, no order offered
+    "ig-maybe-on": Text(
+        "{ig_maybe_on} may be Ig the patient is already on: check before ordering; no Ig order offered here.",
+        "{ig_maybe_on} kan være Ig, som patienten allerede får: tjek før ordination; ingen Ig-ordination tilbudt her."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",

@@ -260,6 +260,18 @@ class IgCourse:
 
 
 @dataclass(frozen=True)
+class IgByName:
+    """An immunoglobulin order, dose or medication record known only by its name (its text names an Ig product, no
+    code of it is recognised), read as a coded one would be (`course`; a dose is a course of its one day, `dose`). Never
+    counted as substitution: a local code the service does not know may still be the course the patient is on, so
+    the rules name one that a coded record would make current or planned (`ig-by-name`)."""
+
+    course: IgCourse
+    display: str  # the record's text, as the EHR wrote it
+    dose: bool = False
+
+
+@dataclass(frozen=True)
 class IgAdministration:
     """One recorded dose of immunoglobulin (MedicationAdministration, completed)."""
 
@@ -403,6 +415,7 @@ class Facts:
     ig_administrations: tuple[IgAdministration, ...] = ()
     # immunoglobulin given for another reason (immunomodulation: ITP, GBS ...): no substitution course, only its washout
     ig_other_use: tuple[IgCourse, ...] = ()
+    ig_by_name: tuple[IgByName, ...] = ()  # immunoglobulin known only by its name: never counted, only named
     infections: tuple[Infection, ...] = ()
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()

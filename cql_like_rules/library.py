@@ -51,9 +51,9 @@ from typing import Any, Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgCourse, IgGPending,
-                    IgGResult, Immunofixation, Infection, MProteinResult, UndatedTherapy, UnrecognisedDiagnosis,
-                    UnrecognisedTherapy)
+from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgByName, IgCourse,
+                    IgGPending, IgGResult, Immunofixation, Infection, MProteinResult, RecordText, UndatedTherapy,
+                    UnrecognisedDiagnosis, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
 define = LIBRARY.define
@@ -844,6 +844,25 @@ def planned_courses(c: Context) -> tuple[IgCourse, ...]:
     # a record that gives no start is read from the day it was made: before that day it tells nothing (no plan)
     return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
                  and (x.authored is None or x.authored <= c.today) and not x.start_unrecorded)
+
+
+@define("IG Known Only By Name", "Immunoglobulin orders, doses and medication records known only by their name (no "
+        "code recognised) that a coded one would make current or planned substitution today: never counted, named as "
+        "substitution the patient may be on")
+def ig_known_only_by_name(c: Context) -> tuple[IgByName, ...]:
+    span = timedelta(days=c.params.ig_administration_course_days)
+
+    def current(x: IgByName) -> bool:
+        course = replace(x.course, status="active", end=x.course.start + span) if x.dose else x.course
+        if course.status == "on-hold":  # paused in its period: a course the patient is on, between doses
+            course = replace(course, status="active")
+        if not _written_by(course, c.today):
+            return False
+        if course.start > c.today:  # as `Planned IG Courses` reads a coded one
+            return not x.dose and course.status == "active" and not course.start_unrecorded
+        return not course.intended and _active_on(course, c.today, c.known_on)
+
+    return tuple(x for x in c.facts.ig_by_name if current(x))
 
 
 @define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime")
@@ -1909,6 +1928,11 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        "is wrong; not used",
                        _as_reported(r), r.date) for r, m in c["IgG Below Its M-Protein"]]
     notes += _m_protein_not_igg_notes(c)
+    notes += [] if not c.facts.ig_by_name else [DataNote("ig-by-name", x.course.source, "immunoglobulin known only by its name, none of its codes in the "
+                       "value set 'immunoglobulin-substitution': not used; it may be current substitution, so check "
+                       "whether the patient is already on substitution; a site adds its local codes with "
+                       "CDS_VALUESET_DIR", RecordText(x.display), x.course.start)
+              for x in c["IG Known Only By Name"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",

@@ -429,7 +429,7 @@ def test_with_the_store_off_the_card_promises_no_page_and_still_carries_its_reas
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_the_card_names_in_machine_readable_form_every_data_note_the_page_names(server, lang):
     """data-notes-that-could-change-the-decision-come-first.json as of 2025-12-01: the card's detail names an order
-    'Privigen lokal kode' whose code is not recognised, and the page lists six data notes (a sepsis dated 2025-12-10,
+    'Privigen lokal kode' whose code is not known (Ig the patient may be on), and the page lists six data notes (a sepsis dated 2025-12-10,
     after the day, is not one); an EHR or an auditor reading the card as data finds each of them, whole, in its
     `dk.igsub-cds.data-notes` extension (the trace's 'Data Notes' held only the infections not counted)."""
     card = issued(server, "measure-igg", "data-notes-that-could-change-the-decision-come-first", "2025-12-01",
@@ -438,5 +438,5 @@ def test_the_card_names_in_machine_readable_form_every_data_note_the_page_names(
     notes = card["extension"]["dk.igsub-cds.data-notes"]
     assert len(notes) == len(page_rows) == 6
     assert sorted(n["source"] for n in notes) == sorted(row[2].strip() for row in page_rows)
-    assert any(n["kind"] == "unrecognised-code" and n["display"] == "Privigen lokal kode" for n in notes)
+    assert any(n["kind"] == "ig-by-name" and n["display"] == "Privigen lokal kode" for n in notes)
     assert all(set(n) == {"kind", "source", "message", "display", "day", "threshold", "record_words"} for n in notes)

@@ -301,10 +301,11 @@ CHARTS: list[Chart] = [
           "2026-05-10", (DUE,), ("2026-05-18",), (), "warning"),
     Chart("home-scig-statement-no-date-at-all",
           "home SCIG on the list, active, with neither an effective date nor a dateAsserted: nothing places it in time "
-          "(as of any day): named first on the card, 'check whether the patient is already on substitution' (left: "
-          "the start card stands)",
+          "(as of any day): named first on the card as Ig the patient may be on, no Ig order offered (left: the start "
+          "card stands)",
           bundle(CART, LOW, statement("scig", HIZENTRA)), "2026-03-01", (START,),
-          ("check whether the patient is already on substitution",), notes=("ig-statement-unread",)),
+          ("“Hizentra 200 mg/ml injektionsvæske…” may be Ig the patient is already on: check before ordering",),
+          notes=("ig-statement-unread",)),
     Chart("home-scig-statement-on-hold",
           "home SCIG on the list since 2025-12-20, put on hold: paused: not on substitution; resuming it is a restart "
           "(§4.3): IgG 2.8 without infections: no start",
@@ -663,17 +664,19 @@ CHARTS: list[Chart] = [
     # asked as a clinician question in the round's report: should a product name alone make substitution?
     Chart("ivig-order-danish-text-only",
           "an IVIG order with only Danish text ('Humant normalt immunglobulin'), active since 2025-12-15: the "
-          "patient is very likely on IVIG: the order named on the card, not read ('not recognised by its code')",
+          "patient is very likely on IVIG: the order named on the card as Ig the patient may be on, not read, and no "
+          "Ig order offered",
           bundle(CART, LOW, order("ivig", med(None, "Humant normalt immunglobulin 100 mg/ml (IVIG)"), "2025-12-15")),
-          "2026-03-01", (START,), ("Humant normalt immunglobulin", "not recognised"), danish=True,
-          notes=("unrecognised-code",)),
+          "2026-03-01", (START,), ("“Humant normalt immunglobulin 100 mg/ml…” (ordered",
+                                   "may be Ig the patient is already on"), danish=True, notes=("ig-by-name",)),
     Chart("scig-doses-local-code-with-name",
           "Hizentra doses under a local drug code with the product's name: named on the card, not counted",
           bundle(CART, LOW, doses("scig", "2025-12-20", 7, "2026-02-21",
                                   {"coding": [{"system": "urn:oid:1.2.208.176.2.3", "code": "028512",
                                                "display": "Hizentra 200 mg/ml"}]},
                                   grams=None, ml=50, route=ROUTE_SC)),
-          "2026-03-01", (START,), ("Hizentra 200 mg/ml", "codes not recognised"), notes=("unrecognised-code",)),
+          "2026-03-01", (START,), ("“Hizentra 200 mg/ml” (given 2026-02-21) and 3 more may be Ig the patient is "
+                                   "already on",), notes=("ig-by-name", "unrecognised-code")),
 ]
 
 

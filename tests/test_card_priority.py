@@ -242,9 +242,11 @@ def test_data_notes_only_counted_and_a_caveat_cut_share_one_count(lang: str, lin
 
 
 def unrecognised_order() -> dict[str, Any]:
-    """An order coded only locally: a data note ranked before an IgG not read (the patient may be on it)."""
-    return {"resourceType": "MedicationRequest", "id": "mr-local", "status": "active", "intent": "order",
-            "authoredOn": "2026-01-10",
+    """An order coded only locally, ended in January: a data note ranked before an IgG not read (a code not
+    recognised; one still running is named as Ig the patient may be on, `ig-by-name`)."""
+    return {"resourceType": "MedicationRequest", "id": "mr-local", "status": "completed", "intent": "order",
+            "authoredOn": "2026-01-10", "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {
+                "start": "2026-01-10", "end": "2026-01-31"}}}}],
             "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}
 
 

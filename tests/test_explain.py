@@ -402,8 +402,9 @@ def _noted_bundle() -> dict:
     other["resource"]["id"], other["resource"]["subject"] = "other", {"reference": "Patient/someone-else"}
     bundle["entry"].append(other)
     bundle["entry"].append({"resource": {
-        "resourceType": "MedicationRequest", "id": "mr-x", "status": "active", "intent": "order",
+        "resourceType": "MedicationRequest", "id": "mr-x", "status": "completed", "intent": "order",  # ended
         "subject": observation["resource"]["subject"], "authoredOn": "2026-01-10",
+        "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-10", "end": "2026-01-12"}}}}],
         "medicationCodeableConcept": {"text": "Privigen IVIG", "coding": [{"system": "urn:local", "code": "Z9"}]}}})
     return bundle
 
@@ -419,8 +420,8 @@ def test_data_notes_name_items_and_point_to_the_page_only_when_there_is_one(tmp_
     with service(tmp_path / "unlinked", explain_retention_days=0) as (base, _):
         unlinked = issue(base, lang, _noted_bundle())
     replayed = replayed_card(lang)
-    # Shown first: what could change the decision (an order not recognised whose name is an Ig product, the
-    # patient may be on it; then IgG not used); the other patient's result is the one counted.
+    # Shown first: what could change the decision (an order not recognised whose name is an Ig product, ended: were
+    # it running, the start card would name it as Ig the patient may be on; then IgG not used); the other patient's result is the one counted.
     named = {"en": "*An order “Privigen IVIG” (2026-01-10) was not recognised",
              "da": "*En ordination “Privigen IVIG” (2026-01-10) blev ikke genkendt"}
     for card in (linked, unlinked, replayed):

@@ -126,19 +126,21 @@ async def test_without_a_fhir_server_a_missing_first_key_is_a_412_naming_it(runt
 
 @pytest.mark.parametrize(("name", "named"), [
     ("local-ivig-code-not-recognised-named-in-card",
-     ("An order “Privigen 100 mg/ml inf\\.” (2026-01-15) was not recognised by its code",
-      "En ordination “Privigen 100 mg/ml inf\\.” (2026-01-15) blev ikke genkendt på sin kode")),
+     ("“Privigen 100 mg/ml inf\\.” (ordered 2026-01-15) may be Ig the patient is already on",
+      "“Privigen 100 mg/ml inf\\.” (ordineret 2026-01-15) kan være Ig, som patienten allerede får")),
     ("data-notes-that-could-change-the-decision-come-first",
-     ("“Privigen lokal kode” and 1 more: codes not recognised", "“Privigen lokal kode” og 1 mere: koder ikke genkendt")),
+     ("“Privigen lokal kode” may be Ig the patient is already on",  # an order with no authoredOn: no day
+      "“Privigen lokal kode” kan være Ig, som patienten allerede får")),
 ])
 @pytest.mark.parametrize("lang", ["en", "da"])
 async def test_a_record_of_the_chart_that_may_be_ig_is_named_before_the_records_not_had(
         runtime: Runtime, name: str, named: tuple[str, str], lang: str) -> None:
     """An EHR set up with the first six keys, no fhirServer: every card carries "medication records and microbiology
     reports could not be had". A card saying Ig may be started, whose chart holds an order of Privigen under a local
-    code (the patient may already be on IVIG), has room for one kind of note: it names that order, the one record a
-    clinician can look up, before the records that could not be had (counted in "+n more"); they led, and the
-    Privigen order was one of "+1 more data note" (or every note only counted, the long note not fitting)."""
+    code (the patient may already be on IVIG), names that order first, the one record a clinician can look up, in the
+    caveat a card inviting a start keeps (`ig-maybe-on`), before the records that could not be had (counted); they
+    led, and the Privigen order was one of "+1 more data note" (or every note only counted, the long note not
+    fitting)."""
     fixture = json.loads((FIXTURES / f"{name}.json").read_text())
     at = date.fromisoformat(json.loads((FIXTURES / f"{name}.expect.json").read_text())["at"])
     body = request_from_bundle(fixture)

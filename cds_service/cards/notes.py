@@ -40,6 +40,16 @@ def note_json(note: DataNote) -> NoteJson:
 # unusable data).
 # Kinds not listed here are shown on the page only.
 NOTE_TEXT: dict[str, tuple[Text, Text]] = {
+    # an immunoglobulin order, dose or record known only by its name that a coded one would make current or planned
+    "ig-by-name": (
+        Text("{display}{when}, immunoglobulin whose code is not known, was not used: check whether the patient is "
+             "already on substitution",
+             "{display}{when}, immunglobulin hvis kode ikke kendes, er ikke brugt: tjek, om patienten allerede får "
+             "substitution"),
+        Text("{n} immunoglobulin records ({names}) have codes not known and were not used: check whether the patient "
+             "is already on substitution",
+             "{n} immunglobulinregistreringer ({names}) har koder, der ikke kendes, og er ikke brugt: tjek, om "
+             "patienten allerede får substitution")),
     "ig-order-undated": (
         Text("immunoglobulin order {display} has no usable date and was not used: check whether the "
              "patient is already on substitution",

@@ -27,6 +27,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..settings import Settings
 from . import suggestions as build
+from .already_on import already_on
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
                        NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
@@ -60,7 +61,9 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
-                   "igg-pending": ("igg-registered", "igg_pending_source")}
+                   "igg-pending": ("igg-registered", "igg_pending_source"),
+                   # the record the patient may be on, known only by its name: the caveat is its note on a start card
+                   "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -696,6 +699,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
 
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, Any]:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
+    traced, advice = advice, already_on(advice, ctx.notes)  # a start beside a course it may duplicate: said so
     kind = CATALOGUE[advice.code]
     p, escaped = placeholder_pair(advice, ctx.ruleset.parameters, ctx.lang)  # plain: summary, title, labels
     uuid = new_uuid()
@@ -712,7 +716,7 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, 
         },
         "extension": {
             RULESET_EXTENSION: ctx.ruleset.label,
-            TRACE_EXTENSION: trace_json(evaluation.trace_for(advice)),
+            TRACE_EXTENSION: trace_json(evaluation.trace_for(traced)),
         },
     }
     if ctx.notes:  # the same notes the explanation page lists, for an EHR or an auditor reading the card as data

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
-from cql_like_rules.catalogue import CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text
+from cql_like_rules.catalogue import (ALREADY_ON_DAY, ALREADY_ON_MORE, ALREADY_ON_UNNAMED, CATALOGUE, FAILING,
+                                      GENERAL_STOP_REASONS, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -257,6 +258,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("therapy_reason") is not None:  # why a CAR-T infusion was stopped, as sent ("Ikke givet"): always the
         # record's words (`UndatedTherapy.not_given`), quoted by `named` as `therapy_recorded` is
         p["therapy_reason"] = named(RecordText(v["therapy_reason"]), 40, text)
+    if v.get("ig_maybe_on_type") is not None:  # a record the patient may already be on (`already_on`)
+        p["ig_maybe_on"] = _already_on(v, lang, text)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
@@ -304,6 +307,19 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
             room = SUMMARY_CHARS - len(SINCE_T0.sub("", summary).format_map(Placeholders(p, failing="")))
             p["failing"] = brief(room)
     return p
+
+
+def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int], str]) -> str:
+    """The record the caveat `ig-maybe-on` names: its drug as the record names it, how and when it is dated by its
+    type ("ordered 2025-12-30"), and how many more such records there are."""
+    display = str(v.get("ig_maybe_on") or "")
+    shown = named(RecordText(display) if v.get("ig_maybe_on_words") else display, 40, text, capital=True) \
+        or ALREADY_ON_UNNAMED(lang)
+    day, dated = str(v.get("ig_maybe_on_day") or ""), ALREADY_ON_DAY.get(str(v.get("ig_maybe_on_type")))
+    if day:
+        shown += f" ({dated(lang).format(day=day) if dated is not None else day})"
+    more = v.get("ig_maybe_on_more")
+    return ALREADY_ON_MORE(lang).format(named=shown, n=more) if isinstance(more, int) and more > 0 else shown
 
 
 def named(value: Value, limit: int, text: Callable[[object, int], str], capital: bool = False) -> str:

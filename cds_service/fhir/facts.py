@@ -25,9 +25,13 @@ from zoneinfo import ZoneInfo
 from cql_like_rules.facts import (
     DataNote,
     Facts,
+    IgAdministration,
+    IgByName,
+    IgCourse,
     IgGOrderDraft,
     IgGPending,
     Patient,
+    RecordText,
     TherapyOrderDraft,
     UndatedTherapy,
     UnrecognisedDiagnosis,
@@ -111,6 +115,7 @@ class FactBuilder:
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
         self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
+        self._ig_named: list[tuple[Mapping[str, Any], str]] = []  # Ig records known only by name, with that name
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -135,6 +140,7 @@ class FactBuilder:
         self._igg_pending = []
         self._cultures_not_final = {}
         self._links_lost = {}
+        self._ig_named = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -210,13 +216,36 @@ class FactBuilder:
                 self._notes[i] = note
         if any(n.day is not None for n in self._notes):
             self._notes = _month_as_written(self, self._notes, resources)
+        by_name = tuple(found for r, shown in self._ig_named if (found := self._ig_by_name(r, shown)) is not None)
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
-                      therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending),
+                      therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending), ig_by_name=by_name,
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
+
+    def _ig_by_name(self, r: Mapping[str, Any], shown: str) -> IgByName | None:
+        """An immunoglobulin record known only by its name, read by its type's own reader as if coded (so by the same
+        statuses, dates and course length as a coded one), leaving no note or link of that reading: it stays a record
+        not used (`unrecognised-code`), which the rules name as one the patient may be on when it would be current or
+        planned substitution. None for one a coded record would not make a course (cancelled, undated, for ITP)."""
+        coded = {k: v for k, v in r.items() if k != "medicationReference"}
+        coded["medicationCodeableConcept"] = {"coding": [IG_BY_NAME_CODING], "text": shown}
+        kept = (list(self._notes), dict(self._dose_orders), dict(self._statement_orders), dict(self._links_lost))
+        try:
+            produced = HANDLERS[str(r.get("resourceType"))](self, coded)
+        except DataError:
+            produced = None
+        finally:
+            self._notes, self._dose_orders, self._statement_orders, self._links_lost = kept
+        slot, fact = produced if produced is not None else ("", None)
+        if slot == "ig_courses" and isinstance(fact, IgCourse):
+            return IgByName(fact, RecordText(shown))
+        if slot == "ig_administrations" and isinstance(fact, IgAdministration):
+            return IgByName(IgCourse(fact.date, "completed", fact.source, fact.date, fact.product), RecordText(shown),
+                            dose=True)
+        return None
 
     def has_index_event(self, resources: Iterable[Mapping[str, Any]]) -> bool:
         """Whether any resource gives a CAR-T infusion or bsAb exposure fact, as `build` would read it.
@@ -555,6 +584,11 @@ HANDLERS: dict[str, Handler] = {"Observation": _observation, "Procedure": _proce
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
 INDEX_HANDLERS = {kind: HANDLERS[kind] for kind in ("Procedure", "MedicationAdministration", "MedicationRequest")}
 INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement
+
+
+# Human normal immunoglobulin of unstated route (the ATC group): the code a record known only by its name is read
+# under (`FactBuilder._ig_by_name`)
+IG_BY_NAME_CODING = {"system": "http://www.whocc.no/atc", "code": "J06BA"}
 
 
 # Notes about how a date with no day was read: they name the day it was read as, on purpose

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
                           "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
 
+# The records of an immunoglobulin course a coded one makes (an order, a dose, a medication record): one known only by
+# its name is read as if coded (`FactBuilder._ig_by_name`), for the rules to name it if the patient may be on it.
+IG_BY_NAME_TYPES = frozenset({"MedicationRequest", "MedicationAdministration", "MedicationStatement"})
+
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
@@ -93,6 +97,8 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> 
                                     b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
+        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES:
+            b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
 
 def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
@@ -456,6 +462,19 @@ def notes_as_of(notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]
     about = {n.source for n in notes}
     later = {ref for r in resources if (ref := reference_of(r)) in about and dated_after(r, day, tz)}
     return tuple(n for n in notes if n.source not in later) if later else notes
+
+
+def named_by_rules(seen: Iterable[DataNote], rules: Iterable[DataNote]) -> tuple[DataNote, ...]:
+    """The notes of an evaluation: the facts' (`seen`), then the rules'. A record the rules name as immunoglobulin
+    the patient may be on (`ig-by-name`: known only by its name, current or planned) is named so in the place of its
+    note as a code not recognised, with that note's name and date as the facts read them: one note a record (one the
+    facts named otherwise, an Ig code under the wrong system, keeps that note)."""
+    by_name = {n.source: n for n in rules if n.kind == "ig-by-name"}
+    if not by_name:
+        return (*seen, *rules)
+    kept = [replace(n, kind="ig-by-name", message=by_name.pop(n.source).message)
+            if n.kind == "unrecognised-code" and n.source in by_name else n for n in seen]
+    return (*kept, *(n for n in rules if n.kind != "ig-by-name"))
 
 
 def _medication_named(b: FactBuilder, r: Mapping[str, Any]) -> str:

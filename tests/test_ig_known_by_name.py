@@ -1,0 +1,176 @@
+"""Immunoglobulin the patient may already be on, known only by its name (a local code), on a card inviting a start.
+
+A start card ("Ig may be started") with its order buttons beside an active order, or a recent dose, coded only with a
+hospital's own code ("Kiovig infusionsvæske 100 mg/ml") invites a duplicate course. Such a record, which a coded one
+would make current or planned substitution, is named as one the patient may be on (`ig-by-name`); the start card says
+so in a caveat a crowded card keeps, and offers no Ig order. So does any other note that asks whether the patient is
+already on substitution (`catalogue.ALREADY_ON`). An ended, stopped or old record changes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+AT = date(2026, 1, 20)  # the chart: CAR-T 2025-11-18, IgG 3.2 g/L on 2026-01-13 -> "Ig may be started"
+BUNDLE = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+DRAFT = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+PATIENT = {"reference": "Patient/pt-dk-0001"}
+LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.698084"  # a hospital's own drug codes (an Epic OID)
+KIOVIG = {"coding": [{"system": LOCAL, "code": "40011", "display": "KIOVIG inf 100 mg/ml"}],
+          "text": "Kiovig infusionsvæske 100 mg/ml"}
+PRIVIGEN = {"coding": [{"system": LOCAL, "code": "99120"}], "text": "Privigen 100 mg/ml i.v."}
+CAVEAT = {"en": "may be Ig the patient is already on: check before ordering; no Ig order offered here.",
+          "da": "kan være Ig, som patienten allerede får: tjek før ordination; ingen Ig-ordination tilbudt her."}
+
+
+def _chart(*resources: dict[str, Any]) -> dict[str, Any]:
+    chart = copy.deepcopy(BUNDLE)
+    chart["entry"] += [{"resource": {"subject": PATIENT, **r}} for r in resources]
+    return chart
+
+
+def _order(status: str = "active", start: str = "2026-01-02", end: str | None = None, **more: Any) -> dict[str, Any]:
+    """A local-coded Kiovig order written 2025-12-30 (acc-25's shape)."""
+    period = {"start": start, **({"end": end} if end else {})}
+    return {"resourceType": "MedicationRequest", "id": "mr-kiovig", "status": status, "intent": "order",
+            "medicationCodeableConcept": KIOVIG, "authoredOn": "2025-12-30",
+            "dosageInstruction": [{"text": "efter protokol", "timing": {"repeat": {"boundsPeriod": period}}}], **more}
+
+
+def _dose(day: str, ident: str = "ma-privigen", status: str = "completed") -> dict[str, Any]:
+    """A local-coded Privigen dose (acc-43's shape)."""
+    return {"resourceType": "MedicationAdministration", "id": ident, "status": status,
+            "medicationCodeableConcept": PRIVIGEN, "effectiveDateTime": day}
+
+
+def _start_card(chart: dict[str, Any], lang: str = "en") -> tuple[dict[str, Any], list[str]]:
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT, lang=lang)
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    card = answered.cards[0]
+    return card, [s["label"] for s in card.get("suggestions", [])]
+
+
+@pytest.mark.parametrize("order, said", [
+    (_order(), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),
+    (_order(start="2026-02-01"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),  # ahead
+    (_order(status="on-hold"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),
+])
+def test_an_active_order_under_a_local_code_is_named_as_one_the_patient_may_be_on(order: dict[str, Any],
+                                                                                   said: str) -> None:
+    """acc-25: an active (or on-hold, or booked) Kiovig order coded only locally: the start card names it under its
+    decision and offers no IVIG or SCIG order; the note names it as Ig the patient may be on, not a code not used."""
+    answered = replay(RUNTIME, _chart(order), hook="patient-view", at=AT)
+    card = answered.cards[0]
+    assert said in card["detail"]
+    assert "suggestions" not in card
+    assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["ig-by-name"]
+    note = next(n for n in answered.notes if n.kind == "ig-by-name")
+    assert "CDS_VALUESET_DIR" in note.message and "already on substitution" in note.message
+
+
+def test_a_recent_dose_under_a_local_code_is_named_and_an_old_one_is_not() -> None:
+    """acc-43: Privigen given under a local code 10 days ago is within a course's days: named on the start card, no
+    order offered; the dose given two months ago stays a code not recognised."""
+    chart = _chart(_dose("2025-11-20", "ma-privigen-old"), _dose("2026-01-10"))
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT)
+    card = answered.cards[0]
+    assert "“Privigen 100 mg/ml i\\.v\\.” (given 2026-01-10) " + CAVEAT["en"] in card["detail"]
+    assert "suggestions" not in card
+    kinds = {n.source: n.kind for n in answered.notes}
+    assert kinds["MedicationAdministration/ma-privigen"] == "ig-by-name"
+    assert kinds["MedicationAdministration/ma-privigen-old"] == "unrecognised-code"
+
+
+@pytest.mark.parametrize("record", [
+    _order(status="completed", start="2025-06-01", end="2025-08-01"),  # ended long ago
+    _order(status="stopped", start="2026-01-02"),  # stopped
+    _order(status="cancelled"),
+    _order(status="entered-in-error"),
+    _dose("2025-11-25"),  # given before the course days back from today
+    _dose("2026-01-10", status="not-done"),
+], ids=["ended", "stopped", "cancelled", "entered-in-error", "old-dose", "dose-not-done"])
+def test_an_ended_stopped_or_old_record_under_a_local_code_changes_nothing(record: dict[str, Any]) -> None:
+    card, labels = _start_card(_chart(record))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert "already on" not in card["detail"]
+    answered = replay(RUNTIME, _chart(record), hook="patient-view", at=AT)
+    assert "ig-by-name" not in {n.kind for n in answered.notes}
+
+
+def test_the_danish_card_names_the_order_in_danish() -> None:
+    card, labels = _start_card(_chart(_order()), lang="da")
+    assert "“Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30) " + CAVEAT["da"] in card["detail"]
+    assert labels == []
+    assert card["detail"].count("Kiovig") == 1  # the caveat is the note on this card: said once
+
+
+def test_a_crowded_card_keeps_the_caveat() -> None:
+    """Notes and facts enough to cut a card: the caveat stays, with the decision."""
+    extra = [
+        {"resourceType": "Observation", "id": "obs-igg-implausible", "status": "final",
+         "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+         "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 250, "unit": "g/L"}},
+        {"resourceType": "Condition", "id": "cond-provisional-sepsis",
+         "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                            "code": "provisional"}]},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.0"}], "text": "Sepsis"},
+         "onsetDateTime": "2026-01-08"},
+        *(_dose(f"2025-1{k}-0{k}", f"ma-old-{k}") for k in range(1, 3)),
+        *({"resourceType": "Condition", "id": f"cond-pneumonia-{k}", "onsetDateTime": f"2026-01-0{k}",
+           "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J18.9"}],
+                    "text": f"Pneumoni UNS med en lang tekst fra journalen om forløbet, nummer {k}"}} for k in range(1, 4)),
+    ]
+    for lang in ("en", "da"):
+        card, labels = _start_card(_chart(_order(), *extra), lang=lang)
+        assert CAVEAT[lang] in card["detail"] and len(card["detail"]) <= 700
+        assert {"en": "+5 more data notes", "da": "+5 datanoter mere"}[lang] in card["detail"]  # crowded: cut
+        assert "Vaccination" not in card["detail"]  # the reminder cut too
+        assert labels == []
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_an_undated_immunoglobulin_order_now_gives_the_caveat_and_no_order(lang: str) -> None:
+    """A note that already asked whether the patient is on substitution (`ig-order-undated`) gives the start card the
+    same caveat, naming the order, and no order suggestion."""
+    undated = {"resourceType": "MedicationRequest", "id": "mr-ivig-undated", "status": "active", "intent": "order",
+               "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}],
+                                             "text": "Privigen"}}
+    card, labels = _start_card(_chart(undated), lang=lang)
+    assert "“Privigen” " + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+def test_a_draft_ig_order_that_meets_the_criteria_says_so_too() -> None:
+    """order-sign: the draft IVIG meets the start criteria, but a local-coded Kiovig order is active: the card says
+    it may be a course the patient is already on."""
+    answered = replay(RUNTIME, _chart(_order()), hook="order-sign", at=AT, drafts=[copy.deepcopy(DRAFT)])
+    assert [a.code for a in answered.advice] == ["order-meets-criteria"]
+    assert "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"] in answered.cards[0]["detail"]
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "“Kiovig infusionsvæske 100 mg/ml” (2025-12-30), immunoglobulin whose code is not known, was not used: "
+           "check whether the patient is already on substitution."),
+    ("da", "“Kiovig infusionsvæske 100 mg/ml” (2025-12-30), immunglobulin hvis kode ikke kendes, er ikke brugt: "
+           "tjek, om patienten allerede får substitution."),
+])
+def test_a_card_that_asks_for_an_igg_first_names_the_record_in_its_data_notes(lang: str, said: str) -> None:
+    """measure-igg offers no start: no caveat, the record named in its data notes as Ig the patient may be on."""
+    chart = _chart(_order())
+    chart["entry"] = [e for e in chart["entry"] if e["resource"].get("resourceType") != "Observation"]
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT, lang=lang)
+    assert [a.code for a in answered.advice] == ["measure-igg"]
+    assert CAVEAT[lang] not in answered.cards[0]["detail"]
+    assert said in answered.cards[0]["detail"]
