@@ -174,3 +174,27 @@ def test_a_card_that_asks_for_an_igg_first_names_the_record_in_its_data_notes(la
     assert [a.code for a in answered.advice] == ["measure-igg"]
     assert CAVEAT[lang] not in answered.cards[0]["detail"]
     assert said in answered.cards[0]["detail"]
+
+
+ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Kiovig"}
+
+
+@pytest.mark.parametrize("record, said", [
+    ({**_order(intent="plan"), "medicationCodeableConcept": ATC_IVIG},
+     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+    ({"resourceType": "MedicationStatement", "id": "ms-intended", "status": "intended",
+      "medicationCodeableConcept": ATC_IVIG, "effectivePeriod": {"start": "2026-01-02"}},
+     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+    ({**_dose("2026-01-10", status="on-hold"), "medicationCodeableConcept": ATC_IVIG},
+     {"en": "“Kiovig” (dated 2026-01-10) ", "da": "“Kiovig” (dateret 2026-01-10) "}),
+], ids=["plan", "statement-intended", "dose-on-hold"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_caveat_does_not_call_a_plan_ordered_nor_a_dose_not_known_given_given(record: dict[str, Any],
+                                                                                   said: dict[str, str],
+                                                                                   lang: str) -> None:
+    """A plan begun (`ig-order-plan`, `ig-statement-intended`) is no order, and a dose on hold
+    (`ig-dose-not-known-given`) is not known to be given: the caveat dates them as what they are, not "ordered" or
+    "given", which the note beside it denies."""
+    card, labels = _start_card(_chart(record), lang=lang)
+    assert said[lang] + CAVEAT[lang] in card["detail"]
+    assert labels == []
