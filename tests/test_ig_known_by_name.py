@@ -198,3 +198,17 @@ def test_the_caveat_does_not_call_a_plan_ordered_nor_a_dose_not_known_given_give
     card, labels = _start_card(_chart(record), lang=lang)
     assert said[lang] + CAVEAT[lang] in card["detail"]
     assert labels == []
+
+
+@pytest.mark.parametrize("text", ["Humant immunglobulin mod hepatitis B", "Humant immunglobulin (anti-D) 1500 IE",
+                                  "Humant immunglobulin mod tetanus", "Humant immunglobulin, varicella-zoster"])
+def test_a_specific_immunoglobulin_named_beside_the_generic_name_leaves_the_order_offered(text: str) -> None:
+    """A specific immunoglobulin (anti-D, hepatitis B, tetanus, varicella: ATC J06BB) is no substitution, though its
+    name holds the generic "humant immunglobulin": an active order of it under a local code leaves the start card as it
+    is, its order buttons and no caveat; the record stays a code not recognised."""
+    order = {**_order(), "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "40990"}], "text": text}}
+    card, labels = _start_card(_chart(order))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert CAVEAT["en"] not in card["detail"]
+    answered = replay(RUNTIME, _chart(order), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["unrecognised-code"]
