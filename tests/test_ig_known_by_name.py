@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
+from cds_service.tools.timeline import build_timeline, patient_data
 
 from .fixtures import FIXTURES
 
@@ -212,3 +213,18 @@ def test_a_specific_immunoglobulin_named_beside_the_generic_name_leaves_the_orde
     assert CAVEAT["en"] not in card["detail"]
     answered = replay(RUNTIME, _chart(order), hook="patient-view", at=AT)
     assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["unrecognised-code"]
+
+
+def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -> None:
+    """The timeline lists the day a local-coded Privigen dose makes the start card withhold its Ig order (the caveat
+    under the same summary), and the day the dose's course days end and the order is offered again: a clinician
+    paging through it sees the card as it was on each day."""
+    chart = _chart(_dose("2026-01-15"))  # after the IgG of 2026-01-13 that makes the card a start card
+    timeline = build_timeline(patient_data(chart, RUNTIME), RUNTIME, start=date(2026, 1, 5), end=date(2026, 3, 1),
+                              today=AT)
+    shown = {s.day: ([s_["label"] for s_ in s.cards[0].get("suggestions", [])],
+                     CAVEAT["en"] in s.cards[0]["detail"]) for s in timeline.changes}
+    withheld, offered = date(2026, 1, 15), date(2026, 1, 15) + timedelta(
+        days=RUNTIME.params.ig_administration_course_days + 1)
+    assert shown[withheld] == ([], True)
+    assert shown[offered] == (["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"], False)
