@@ -2207,6 +2207,13 @@ ALREADY_ON_DAY: dict[str, Text] = {
     "MedicationStatement": Text("recorded {day}", "registreret {day}"),
     "Procedure": Text("given {day}", "givet {day}"),
 }
+# ... and by its note where the note says the record is no order or no dose given: a plan is not "ordered", a dose
+# not known to be given is not "given" (the note under the caveat says so)
+ALREADY_ON_DAY_OF_KIND: dict[str, Text] = {
+    "ig-order-plan": Text("planned {day}", "planlagt {day}"),
+    "ig-statement-intended": Text("planned {day}", "planlagt {day}"),
+    "ig-dose-not-known-given": Text("dated {day}", "dateret {day}"),
+}
 ALREADY_ON_MORE = Text("{named} and {n} more", "{named} og {n} mere")
 ALREADY_ON_UNNAMED = Text("An immunoglobulin record", "En immunglobulinregistrering")
 

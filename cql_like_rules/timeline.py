@@ -137,6 +137,13 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
             # the last dose of an order for another reason with no end: its washout runs the course days past it
             add(Candidate(other.end + timedelta(days=params.ig_administration_course_days + params.igg_washout_days
                                                 + 1), "ig-washout-ends", other.source))
+    for by_name in facts.ig_by_name:  # known only by its name: a start card names it while a coded one would count
+        record = by_name.course
+        ends = record.start + timedelta(days=params.ig_administration_course_days) if by_name.dose else record.end
+        for day, why in ((record.authored, "ig-ordered"), (record.start, "ig-dose" if by_name.dose else "ig-start"),
+                         (ends + ONE_DAY if ends is not None else None, "ig-doses-end" if by_name.dose else "ig-ended")):
+            if day is not None:
+                add(Candidate(day, why, record.source))
     for culture in facts.cultures:
         add(Candidate(culture.date, "culture", culture.source))
         add(Candidate(culture.date + timedelta(days=params.culture_window_days + 1), "culture-window-ends",

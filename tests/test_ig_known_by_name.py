@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
+from cds_service.tools.timeline import build_timeline, patient_data
 
 from .fixtures import FIXTURES
 
@@ -174,3 +175,56 @@ def test_a_card_that_asks_for_an_igg_first_names_the_record_in_its_data_notes(la
     assert [a.code for a in answered.advice] == ["measure-igg"]
     assert CAVEAT[lang] not in answered.cards[0]["detail"]
     assert said in answered.cards[0]["detail"]
+
+
+ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Kiovig"}
+
+
+@pytest.mark.parametrize("record, said", [
+    ({**_order(intent="plan"), "medicationCodeableConcept": ATC_IVIG},
+     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+    ({"resourceType": "MedicationStatement", "id": "ms-intended", "status": "intended",
+      "medicationCodeableConcept": ATC_IVIG, "effectivePeriod": {"start": "2026-01-02"}},
+     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+    ({**_dose("2026-01-10", status="on-hold"), "medicationCodeableConcept": ATC_IVIG},
+     {"en": "“Kiovig” (dated 2026-01-10) ", "da": "“Kiovig” (dateret 2026-01-10) "}),
+], ids=["plan", "statement-intended", "dose-on-hold"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_caveat_does_not_call_a_plan_ordered_nor_a_dose_not_known_given_given(record: dict[str, Any],
+                                                                                   said: dict[str, str],
+                                                                                   lang: str) -> None:
+    """A plan begun (`ig-order-plan`, `ig-statement-intended`) is no order, and a dose on hold
+    (`ig-dose-not-known-given`) is not known to be given: the caveat dates them as what they are, not "ordered" or
+    "given", which the note beside it denies."""
+    card, labels = _start_card(_chart(record), lang=lang)
+    assert said[lang] + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+@pytest.mark.parametrize("text", ["Humant immunglobulin mod hepatitis B", "Humant immunglobulin (anti-D) 1500 IE",
+                                  "Humant immunglobulin mod tetanus", "Humant immunglobulin, varicella-zoster"])
+def test_a_specific_immunoglobulin_named_beside_the_generic_name_leaves_the_order_offered(text: str) -> None:
+    """A specific immunoglobulin (anti-D, hepatitis B, tetanus, varicella: ATC J06BB) is no substitution, though its
+    name holds the generic "humant immunglobulin": an active order of it under a local code leaves the start card as it
+    is, its order buttons and no caveat; the record stays a code not recognised."""
+    order = {**_order(), "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "40990"}], "text": text}}
+    card, labels = _start_card(_chart(order))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert CAVEAT["en"] not in card["detail"]
+    answered = replay(RUNTIME, _chart(order), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["unrecognised-code"]
+
+
+def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -> None:
+    """The timeline lists the day a local-coded Privigen dose makes the start card withhold its Ig order (the caveat
+    under the same summary), and the day the dose's course days end and the order is offered again: a clinician
+    paging through it sees the card as it was on each day."""
+    chart = _chart(_dose("2026-01-15"))  # after the IgG of 2026-01-13 that makes the card a start card
+    timeline = build_timeline(patient_data(chart, RUNTIME), RUNTIME, start=date(2026, 1, 5), end=date(2026, 3, 1),
+                              today=AT)
+    shown = {s.day: ([s_["label"] for s_ in s.cards[0].get("suggestions", [])],
+                     CAVEAT["en"] in s.cards[0]["detail"]) for s in timeline.changes}
+    withheld, offered = date(2026, 1, 15), date(2026, 1, 15) + timedelta(
+        days=RUNTIME.params.ig_administration_course_days + 1)
+    assert shown[withheld] == ([], True)
+    assert shown[offered] == (["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"], False)

@@ -29,7 +29,7 @@ def already_on(advice: Advice, notes: Iterable[DataNote]) -> Advice:
         return advice
     first = found[0]
     values = {**advice.values, "ig_maybe_on": first.display, "ig_maybe_on_words": first.record_words,
-              "ig_maybe_on_type": first.source.split("/", 1)[0], "ig_maybe_on_day": note_day(first),
+              "ig_maybe_on_type": first.source.split("/", 1)[0], "ig_maybe_on_kind": first.kind, "ig_maybe_on_day": note_day(first),
               "ig_maybe_on_more": len(found) - 1, "ig_maybe_on_source": first.source}
     return replace(advice, values=values, caveats=("ig-maybe-on", *advice.caveats),
                    suggestions=tuple(s for s in advice.suggestions if s not in IG_ORDER_SUGGESTIONS))

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
-from cql_like_rules.catalogue import (ALREADY_ON_DAY, ALREADY_ON_MORE, ALREADY_ON_UNNAMED, CATALOGUE, FAILING,
-                                      GENERAL_STOP_REASONS, Text)
+from cql_like_rules.catalogue import (ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE, ALREADY_ON_UNNAMED,
+                                      CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -315,7 +315,8 @@ def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int],
     display = str(v.get("ig_maybe_on") or "")
     shown = named(RecordText(display) if v.get("ig_maybe_on_words") else display, 40, text, capital=True) \
         or ALREADY_ON_UNNAMED(lang)
-    day, dated = str(v.get("ig_maybe_on_day") or ""), ALREADY_ON_DAY.get(str(v.get("ig_maybe_on_type")))
+    day = str(v.get("ig_maybe_on_day") or "")
+    dated = ALREADY_ON_DAY_OF_KIND.get(str(v.get("ig_maybe_on_kind"))) or ALREADY_ON_DAY.get(str(v.get("ig_maybe_on_type")))
     if day:
         shown += f" ({dated(lang).format(day=day) if dated is not None else day})"
     more = v.get("ig_maybe_on_more")

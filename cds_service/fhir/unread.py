@@ -97,7 +97,8 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> 
                                     b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
-        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES:
+        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES \
+                and not any(m.get("specific") for m in b.t.words_in(text, found)):  # anti-D, hepatitis B ...: no
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
 

@@ -24,6 +24,7 @@ from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
 
+from ..cards.already_on import already_on
 from ..cards.render import CardContext, summary
 from ..cards.values import named, placeholders
 from ..errors import InputError
@@ -113,15 +114,17 @@ def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", k
 # course open), so the timeline lists it.
 DAY_NOTES = frozenset({"statement-past-order-end"})
 # Caveats that change what a card offers while its advice stays the same (`igg-pending`: no IgG order while one
-# awaits its result; from the day it lapses, the order again): the days they come and go are changes a clinician sees.
-DAY_CAVEATS = frozenset({"igg-pending"})
+# awaits its result; from the day it lapses, the order again; `ig-maybe-on`: no Ig order beside a record the patient
+# may be on, made at card build from the notes, `already_on`): the days they come and go are changes a clinician sees.
+DAY_CAVEATS = frozenset({"igg-pending", "ig-maybe-on"})
 
 
 def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple[Any, ...]:
     """Codes, variants, indicators and summaries, with the day counters held constant, and the `DAY_CAVEATS` they
     carry; and the `DAY_NOTES` shown."""
     key: list[tuple[Any, ...]] = []
-    for a in advice:
+    notes = tuple(notes)
+    for a in (already_on(x, notes) for x in advice):
         still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
         key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang)),
                     *sorted(DAY_CAVEATS.intersection(a.caveats))))
