@@ -456,26 +456,26 @@ CHARTS: list[Chart] = [
       for status, end in (("on-hold", None), ("completed", "2026-01-10"))],
     Chart("ivig-order-option", story_s(ivig_order("active", "option")), START,
           "an IVIG option of a protocol is not an order: start criterion met, the option named", at=S_AT,
-          says=("already on substitution",)),
+          says=("may be Ig the patient is already on",)),
     Chart("ivig-plan-booked-ahead", story_w(extra=({**ivig_order("active", "plan", start="2026-01-20"),
                                                     "authoredOn": "2026-01-09T11:00:00+01:00"},)), (),
           "an IVIG plan to begin 2026-01-20: substitution is planned, so no start card meanwhile (as a booked order, "
           "clinical rules §7); written 2026-01-09 (an order written after the day read is not yet on the chart)"),
     Chart("ivig-plan-begun-no-dose", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),)), START,
           "the planned start has come and no dose or order shows IVIG given: the start criterion, the plan named",
-          at="2026-01-25", says=("already on substitution", "2026-01-20")),
+          at="2026-01-25", says=("may be Ig the patient is already on", "2026-01-20")),
     Chart("ivig-plan-begun-dose-given", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),
                                                        ivig_dose("dose-1", "2026-01-20"))), ("stop-planned",),
           "the plan was carried out: a dose given on 2026-01-20 is substitution (first course in the window): the stop "
           "attempt is planned at 2026-05-03", at="2026-01-25", says=("2026-05-03",)),
     Chart("ivig-order-unknown", story_s(ivig_order("unknown")), START,
-          "an IVIG order whose status is unknown may be running: not used, but named first, 'check whether the "
-          "patient is already on substitution'", at=S_AT, says=("already on substitution",),
-          says_da=("allerede får substitution",)),
+          "an IVIG order whose status is unknown may be running: not used, but named as Ig the patient may be on, "
+          "'check before ordering', and no Ig order offered", at=S_AT, says=("may be Ig the patient is already on",),
+          says_da=("kan være Ig, som patienten allerede får",)),
     *[Chart(f"ivig-order-{intent}", story_s(ivig_order("active", intent)), START,
             f"an IVIG {intent} is not an order: nothing says IVIG was given; the start criterion is met and the "
-            f"{intent} is named ('check whether the patient is already on substitution')", at=S_AT,
-            says=("already on substitution",), hooks=MEETS if intent == "plan" else None)
+            f"{intent} is named as Ig the patient may be on ('check before ordering'; no Ig order offered)", at=S_AT,
+            says=("may be Ig the patient is already on",), hooks=MEETS if intent == "plan" else None)
       for intent in ("proposal", "plan")],
 
     # -- IVIG doses recorded (MedicationAdministration), the latest one's status varies (story S) ---------------------
@@ -509,9 +509,9 @@ CHARTS: list[Chart] = [
           at=S_AT),
     Chart("ivig-record-intended", story_s(ivig_record("intended")), START,
           "IVIG intended: a plan, not given: start criterion met, the plan named", at=S_AT,
-          says=("already on substitution",)),
+          says=("may be Ig the patient is already on",)),
     Chart("ivig-record-unknown", story_s(ivig_record("unknown")), START,
-          "IVIG record status unknown: not used, named first", at=S_AT, says=("already on substitution",)),
+          "IVIG record status unknown: not used, named first", at=S_AT, says=("may be Ig the patient is already on",)),
     *[Chart(f"ivig-record-{status}", story_s(ivig_record(status)), START,
             f"IVIG record {status}: nothing taken; start criterion met", at=S_AT)
       for status in ("not-taken", "entered-in-error")],
@@ -545,8 +545,8 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-plan-{status}-ended-since-t0", story_s(ivig_order(status, "plan", end="2026-01-10")), START,
             f"an IVIG plan {status} (FHIR: completed, all it implied has occurred), 2025-09-15 to 2026-01-10: no "
             "order, so not substitution, but named: if it was given, a start now is a restart (general criteria)",
-            at=S_AT, says=("only planned or proposed from 2025-09-15", "already on substitution"),
-            says_da=("kun planlagt eller foreslået",))
+            at=S_AT, says=("IVIG (planned 2025-09-15)", "may be Ig the patient is already on"),
+            says_da=("IVIG (planlagt 2025-09-15) kan være Ig, som patienten allerede får",))
       for status in ("completed", "stopped")],
     Chart("ivig-plan-ended-before-t0", story_s(ivig_order("completed", "plan", start="2025-03-01", end="2025-06-30")),
           START, "an IVIG plan that ended before the CAR-T (T0 2025-08-04): nothing to do with this window, not named",

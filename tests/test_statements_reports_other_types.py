@@ -163,9 +163,11 @@ def test_an_ig_record_with_no_date_or_an_unknown_status_is_named_first_on_the_ca
                    statement("ms-scig", SCIG, "unknown", effectivePeriod={"start": "2025-06-02"})):
         answered = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20))
         assert [n.kind for n in answered.notes][:1] == ["ig-statement-unread"]
-        assert "check whether the patient is already on substitution" in answered.cards[0]["detail"]
+        card = answered.cards[0]
+        assert "may be Ig the patient is already on: check before ordering" in card["detail"], card["detail"]
+        assert not card.get("suggestions"), card["suggestions"]  # no Ig order offered beside it
         da = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20), lang="da")
-        assert "tjek, om patienten allerede får substitution" in da.cards[0]["detail"]
+        assert "kan være Ig, som patienten allerede får: tjek før ordination" in da.cards[0]["detail"]
 
 
 def test_an_intended_ig_course_is_substitution_planned() -> None:
@@ -325,15 +327,16 @@ def test_an_intended_ig_course_whose_start_has_come_is_no_substitution_and_is_na
     """SCIG intended from 2026-01-16 (status intended: a plan), nothing recorded as given. It was read as substitution
     running: 'plan the stop attempt' on 2026-02-20 and 'stop date passed: pause substitution' on 2026-06-01. A plan is
     no record that Ig was given: IgG 3.2 g/L in the window gives the start card (§4.1), after the stop date no start
-    on IgG alone (§4.3), and the card asks to check whether the patient is already on substitution."""
+    on IgG alone (§4.3), and the start card names the plan as Ig the patient may be on, offering no Ig order."""
     plan = statement("ms-plan", SCIG, "intended", effectivePeriod={"start": "2026-01-16"}, dateAsserted="2026-01-10")
     bundle = with_resources("cart-in-window-igg-low", plan)
     in_window = replay(RUNTIME, bundle, at=date(2026, 2, 20))
     assert [a.code for a in in_window.advice] == ["start-substitution"]
     assert [n.kind for n in in_window.notes if n.source == "MedicationStatement/ms-plan"] == ["ig-statement-intended"]
-    assert "check whether the patient is already on substitution" in in_window.cards[0]["detail"]
+    assert "(planned 2026-01-16) may be Ig the patient is already on" in in_window.cards[0]["detail"]
+    assert not in_window.cards[0].get("suggestions")  # no Ig order offered beside it
     da = replay(RUNTIME, bundle, at=date(2026, 2, 20), lang="da")
-    assert "tjek, om patienten allerede får substitution" in da.cards[0]["detail"]
+    assert "(planlagt 2026-01-16) kan være Ig, som patienten allerede får" in da.cards[0]["detail"]
     after = replay(RUNTIME, bundle, at=date(2026, 6, 1))
     assert [a.code for a in after.advice] == ["no-start-without-infections"]
     assert after.advice[0].variant == "no-substitution"  # the plan is no course that stopped: not a restart
