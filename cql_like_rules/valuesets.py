@@ -27,6 +27,10 @@ from .errors import RulesError
 
 SHIPPED_DIR = Path(__file__).with_name("valuesets")
 SNOMED_URI = "http://snomed.info/sct"
+# Human normal immunoglobulin of unstated route (ATC group J06BA, in `immunoglobulin-substitution`): the code an
+# immunoglobulin record known only by its name is read under, to tell whether a coded one would be a course the
+# patient is on (cds_service/fhir/facts.py, `FactBuilder._ig_by_name`)
+IG_BY_NAME_CODING = {"system": "http://www.whocc.no/atc", "code": "J06BA"}
 REQUIRED_VALUESETS = (
     "igg-serum",
     "m-protein",

@@ -228,3 +228,12 @@ def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -
         days=RUNTIME.params.ig_administration_course_days + 1)
     assert shown[withheld] == ([], True)
     assert shown[offered] == (["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"], False)
+
+
+def test_the_code_a_record_known_by_name_is_read_under_is_an_immunoglobulin_of_the_value_set() -> None:
+    """A record known only by its name is read as if coded J06BA: were that code no longer in the value set (a site's
+    files replacing the shipped ones), no such record would be read as a course, and no start card would name it."""
+    from cql_like_rules.valuesets import IG_BY_NAME_CODING
+
+    found = RUNTIME.terminology.sets_of({"coding": [IG_BY_NAME_CODING]})
+    assert "immunoglobulin-substitution" in found, found

@@ -39,7 +39,7 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
-from cql_like_rules.valuesets import Terminology
+from cql_like_rules.valuesets import IG_BY_NAME_CODING, Terminology
 
 from ..errors import DataError
 from .dates import PartialDate, to_local_date
@@ -584,11 +584,6 @@ HANDLERS: dict[str, Handler] = {"Observation": _observation, "Procedure": _proce
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
 INDEX_HANDLERS = {kind: HANDLERS[kind] for kind in ("Procedure", "MedicationAdministration", "MedicationRequest")}
 INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement
-
-
-# Human normal immunoglobulin of unstated route (the ATC group): the code a record known only by its name is read
-# under (`FactBuilder._ig_by_name`)
-IG_BY_NAME_CODING = {"system": "http://www.whocc.no/atc", "code": "J06BA"}
 
 
 # Notes about how a date with no day was read: they name the day it was read as, on purpose
