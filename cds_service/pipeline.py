@@ -187,7 +187,8 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     Never evaluates partial data as if complete: what cannot be had is a 412.
     """
     keys = list(runtime.templates)
-    pooled = pool_prefetch(request.prefetch, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"))
+    pooled = pool_prefetch(request.prefetch, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"),
+                           runtime.templates)
     needed = pooled.missing + [k for k in pooled.unusable if k not in pooled.missing]
     if not needed:
         return pooled
@@ -225,7 +226,8 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
         except FetchFailed as exc:
             failed = "fhirServer: " + "; ".join(exc.problems)
     merged = {**(request.prefetch or {}), **fetched}
-    pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"))
+    pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"),
+                           runtime.templates)
     if failed:
         pooled.missing = [k for k in pooled.missing if k not in later] + later
     set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
@@ -449,7 +451,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             return evaluation, extraction, named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
         for ref, error in bad:
             rejected.add(ref)
-            notes.append(DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})"))
+            notes.append(_invalid_note(ref, error, extraction))
 
 
 def _therapies_not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str,
@@ -559,6 +561,15 @@ def _check_decisive(evaluation: Evaluation, extraction: Extraction, decisive: fr
         else:
             kept += _ignored_fields(ref, checked.ignored)
     return bad, kept
+
+
+def _invalid_note(ref: str, error: str, extraction: Extraction) -> DataNote:
+    """The note naming a decisive resource skipped as not valid FHIR: an IgG by its day (`igg-invalid`), so that a
+    card asking for an IgG says one exists and could not be used, not only that "a lab result" could not."""
+    igg = next((f for f in extraction.facts.igg if f.source == ref), None)
+    if igg is not None:
+        return DataNote("igg-invalid", ref, f"IgG result not valid FHIR R4, skipped ({error})", day=igg.date)
+    return DataNote("invalid", ref, f"not valid FHIR R4, skipped ({error})")
 
 
 def _ignored_fields(ref: str, fields: tuple[str, ...]) -> list[DataNote]:

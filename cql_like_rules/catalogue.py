@@ -2412,3 +2412,17 @@ ORDER_TEXTS: dict[str, Text] = {
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
 }
+# The rule an advice comes from (`Advice.rule`, a definition of the library) in words, for the explanation page: the
+# Danish page names it in Danish, its definition's name below (the reasoning section lists definitions by that name).
+RULE_NAMES: dict[str, Text] = {
+    "Start Advice": Text("Start Advice", "Råd om start"),
+    "Stop Advice": Text("Stop Advice", "Råd om pause og seponering"),
+    "Child Advice": Text("Child Advice", "Råd for børn"),
+    "Order Advice": Text("Order Advice", "Råd om ordination"),
+    "IG Order Advice": Text("IG Order Advice", "Råd om Ig-ordination"),
+    "Therapy Order Advice": Text("Therapy Order Advice", "Råd om ordination af CAR-T eller bispecifikt antistof"),
+    "Unrecognised Order Advice": Text("Unrecognised Order Advice", "Råd om ordination, der ikke genkendes"),
+    "Unrecognised Therapy Advice": Text("Unrecognised Therapy Advice", "Råd om behandling, der ikke genkendes"),
+    "Undated Therapy Advice": Text("Undated Therapy Advice", "Råd om behandling uden dato"),
+    "Unrecognised Malignancy Advice": Text("Unrecognised Malignancy Advice", "Råd om malignitet, der ikke genkendes"),
+}

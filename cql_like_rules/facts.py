@@ -307,6 +307,7 @@ class Culture:
     bacterial: bool  # the organism (or the culture) is bacterial
     specimen: str = ""  # "blood", "respiratory", "csf", "urine", "other"
     organism: str = ""  # the organism as named, when coded
+    sets: int = 1  # separate culture sets that grew it: more than one for a likely contaminant counted as a growth
 
 
 @dataclass(frozen=True)

@@ -1424,7 +1424,9 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     values: dict[str, Value] = {
         "infection_dates": tuple(i.onset.isoformat() for i in found),
         "infection_severe": any(i.severe for i in found),
-        "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}" for i in found if i.culture),
+        # 'specimen:day', and ':sets' for a likely contaminant counted by its separate sets (`Culture.sets`)
+        "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}"
+                                    + (f":{i.culture.sets}" if i.culture.sets > 1 else "") for i in found if i.culture),
     }
     if len(episodes) > 1:  # how many episodes, and which of them were severe
         values.update(infection_episodes=tuple(i.onset.isoformat() for i in episodes),

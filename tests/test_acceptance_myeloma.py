@@ -288,6 +288,17 @@ def test_igg_myeloma_found_again_after_a_negative_fixation_is_not_judged_on_its_
                                "polyclonal IgG may be < 4 g/L; measure the M-protein")
 
 
+@pytest.mark.parametrize("lang, end", [
+    ("en", "stop attempt 2026-07-05 (137 days left)"), ("da", "seponeringsforsøg 2026-07-05 (om 137 dage)")])
+def test_a_polyclonal_start_summary_keeps_the_days_left_in_danish_too(lang: str, end: str) -> None:
+    """IgG 6.8 with an IgG kappa M-protein 3.5 three weeks before it: polyclonal 3.3, start. The Danish summary with
+    "(137 dage tilbage)" is 142 characters, so it dropped the days left the English keeps; said briefer, it fits."""
+    card = one(on_tec(igg("2026-02-16", 6.8), observation("NPU28638", "2026-01-26", 3.5, system=NPU)),
+               "2026-02-18", lang)
+    assert code_of(card) == "start-substitution"
+    assert card["summary"].endswith(end) and len(card["summary"]) <= 140, card["summary"]
+
+
 # ---- IgA and light-chain myeloma: the total IgG is polyclonal (immunoparesis) --------------------------------------
 
 def test_iga_myeloma_total_igg_is_polyclonal_and_decides_as_it_is() -> None:
@@ -341,6 +352,21 @@ def test_light_chain_myeloma_typed_by_fixation_needs_no_caveat() -> None:
     card = one(on_tec(igg("2026-02-10", 4.6), fixation("2026-02-10", "frie kappa-kæder (Bence Jones)")), "2026-02-12")
     assert code_of(card) == "general-criteria-igg-under-6"
     assert "Myeloma of unknown type" not in card["detail"]
+
+
+@pytest.mark.parametrize("lang, caveat", [("en", "Myeloma of unknown type"), ("da", "Myelomatose af ukendt type")])
+def test_a_light_chain_fixation_that_found_no_complete_m_protein_types_the_myeloma(lang: str, caveat: str) -> None:
+    """"Frie kappa lette kæder (Bence Jones kappa); ingen komplet M-komponent" was read as a negative immunofixation
+    (its "ingen"), which spares the caveat only for an IgG within 30 days of it: an IgG six weeks later read "Myeloma
+    of unknown type ... immunofixation tells" beside the immunofixation that told. A light chain found in a statement
+    of its own types the myeloma (not IgG); a text that finds none ("Ingen M-komponent, ingen frie kappa") does not."""
+    found = "Frie kappa lette kæder (Bence Jones kappa); ingen komplet M-komponent"
+    card = one(on_tec(igg("2026-02-10", 4.4), fixation("2025-12-28", found)), "2026-02-12", lang)
+    assert code_of(card) == "general-criteria-igg-under-6"
+    assert caveat not in card["detail"], card["detail"]
+    card = one(on_tec(igg("2026-02-10", 4.4), fixation("2025-12-28", "Ingen M-komponent, ingen frie kappa")),
+               "2026-02-12", lang)
+    assert caveat in card["detail"], card["detail"]
 
 
 def test_myeloma_of_unknown_type_near_a_threshold_carries_the_caveat() -> None:

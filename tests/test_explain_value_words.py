@@ -184,3 +184,34 @@ def test_every_situation_and_every_failing_criterion_has_words() -> None:
     from cql_like_rules.catalogue import CATALOGUE, FAILING, FAILING_NAMED, situation
     assert [(c, v) for c, kind in CATALOGUE.items() for v in kind.variants if v and situation(c, v) is None] == []
     assert set(FAILING) == set(FAILING_NAMED)
+
+
+def rule_row(page: str) -> tuple[str, str]:
+    """The decision table's 'Rule' row: (its words, the definition's name below them, "" when the words are it)."""
+    [cell] = re.findall(r'<table id="decision">.*?<tr><th>(?:Rule|Regel)</th><td>(.*?)</td></tr>', page, re.S)
+    code = re.findall(r'<code class="key">(.*?)</code>', cell)
+    return html.unescape(re.sub(r"<br><code.*?</code>", "", cell)), code[0] if code else ""
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("Start Advice", "")), ("da", ("Råd om start", "Start Advice"))])
+def test_the_rule_is_named_in_the_page_language(lang: str, words: tuple[str, str]) -> None:
+    """The Danish page said 'Regel: Start Advice' and 'Order Advice': the rule is named in Danish, the definition's
+    name below (the reasoning lists definitions by it)."""
+    resources = chart("p1", car_t_on="2025-01-10", iggs=(("2026-01-20", 3.0),))
+    page = page_of(request_for("p1", [{"resource": r} for r in resources]), "patient-view", date(2026, 2, 1), lang)
+    assert rule_row(page) == words
+    request = request_for("p1", [{"resource": r} for r in resources], "order-select",
+                          [draft("p1", "d1", IVIG, "2026-02-02")])
+    order = rule_row(page_of(request, "order-select", date(2026, 2, 1), lang))
+    assert order == (("Order Advice", "") if lang == "en" else ("Råd om ordination", "Order Advice"))
+
+
+def test_every_rule_an_advice_comes_from_has_danish_words() -> None:
+    """A rule added without words would show its English name alone on a Danish page."""
+    import inspect
+    import cql_like_rules.library as library
+    import cql_like_rules.orders as orders
+    from cql_like_rules.catalogue import RULE_NAMES
+    named = set(re.findall(r'"([A-Z][A-Za-z ]* Advice)"', inspect.getsource(library) + inspect.getsource(orders)))
+    assert named - {"Advice"} <= set(RULE_NAMES)
+    assert all(t.da != t.en for t in RULE_NAMES.values())

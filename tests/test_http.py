@@ -188,6 +188,48 @@ def test_warning_outcome_entries_are_ignored(server):
     assert post(server, request).status_code == 200
 
 
+def test_a_prefetch_key_holding_only_other_types_is_412_naming_what_it_held(server):
+    """An EHR template error: `observations` holds the Condition search. Read as it came, it was a searchset with no
+    IgG, and the card said "No usable IgG: measure IgG" with no note while an IgG existed; the key was not fulfilled
+    (CDS Hooks: prefetch is checked against its template), so with no fhirServer to fetch it from the answer is a
+    412 naming the key and what it held. The Patient key holding an Observation likewise."""
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"] = copy.deepcopy(request["prefetch"]["conditions"])
+    held = len(request["prefetch"]["conditions"]["entry"])
+    response = post(server, request)
+    assert response.status_code == 412, response.text
+    assert f"prefetch 'observations' unusable: it holds Condition ×{held} and no Observation, the type its " \
+           "template asks for" in diagnostics(response)
+    request = request_from_bundle(LOW)
+    request["prefetch"]["patient"] = request["prefetch"]["observations"]["entry"][0]["resource"]
+    response = post(server, request)
+    assert response.status_code == 412
+    assert "prefetch 'patient' unusable: it holds Observation ×1 and no Patient" in diagnostics(response)
+
+
+def test_a_prefetch_key_with_its_own_type_and_others_is_read(server):
+    """A key holding resources of its template's type is read, and a Condition beside them is pooled as the patient's
+    Condition: the same card as with each in its own key."""
+    request = request_from_bundle(LOW)
+    request["prefetch"]["observations"]["entry"] += request["prefetch"]["conditions"]["entry"]
+    response = post(server, request)
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["source"]["topic"]["code"] == "start-substitution"
+
+
+def test_a_search_holding_only_what_it_includes_is_an_empty_search(server):
+    """A search may return the patient beside its matches (`_include=...:patient`): a key holding nothing else found
+    nothing of its type, as an empty searchset says, not a template error."""
+    request = request_from_bundle(LOW)
+    request["prefetch"]["conditions"] = {"resourceType": "Bundle", "type": "searchset",
+                                         "entry": [{"resource": request["prefetch"]["patient"]}]}
+    response = post(server, request)
+    request["prefetch"]["conditions"] = None
+    empty = post(server, request)
+    assert response.status_code == empty.status_code == 200
+    assert [c["summary"] for c in response.json()["cards"]] == [c["summary"] for c in empty.json()["cards"]]
+
+
 def test_a_patient_prefetch_of_another_patient_is_not_fulfilled(server):
     """The Patient the EHR sent is another patient's: without the right one, age (the child rule) and death
     cannot be checked, so the key is unusable (412 naming it), not dropped with adult rules applied."""
@@ -218,9 +260,23 @@ def test_invalid_decisive_resource_is_skipped_and_named(server):
     assert response.status_code == 200
     cards = response.json()["cards"]
     details = " ".join(c["detail"] for c in cards)
-    assert "A lab result holds unusable data and was skipped" in details  # named by what it is, not by id
+    # named by what it is (an IgG, with its day: the card that asks for an IgG says one exists), not by id
+    assert "An IgG result (2026-01-13) holds unusable data and was skipped: check it in the EHR" in details, details
     assert "obs-igg-0001-b" not in details
     assert all("3.2 g/L (2026-01-13)" not in c["summary"] for c in cards)  # the invalid value was not used
+
+
+def test_an_invalid_igg_is_named_as_an_igg_in_danish_too(server):
+    """An IgG with a malformed `issued` (not an instant) is skipped whole; the card said "a lab result holds unusable
+    data" beside "measure IgG", and a clinician re-ordered an IgG that exists."""
+    request = request_from_bundle(LOW)
+    for entry in request["prefetch"]["observations"]["entry"]:
+        if entry["resource"]["id"] == "obs-igg-0001-b":
+            entry["resource"]["issued"] = "2026-01-13 14:00"
+    response = post(server, request, headers={"accept-language": "da"})
+    assert response.status_code == 200
+    details = " ".join(c["detail"] for c in response.json()["cards"])
+    assert "Et IgG-svar (2026-01-13) har ubrugelige data og er sprunget over: tjek det i journalen" in details, details
 
 
 def test_unreadable_resource_is_named(server):

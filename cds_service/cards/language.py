@@ -81,6 +81,9 @@ FACT = {
                                    "Svær bakteriel infektion {severe}, derefter episoderne {dates}"),
     # the culture that made each shown episode bacterial (an infection coded without its organism), each named
     "culture": Text("positive {specimen} culture {date}", "positiv {specimen}dyrkning {date}"),
+    # a likely contaminant counted because it grew in separate sets (infections.CONTAMINANT_SETS_DAYS)
+    "culture-sets": Text("the same likely contaminant in {sets} separate {specimen} culture sets {date}",
+                         "samme sandsynlige kontaminant i {sets} separate {specimen}dyrkningssæt {date}"),
     # inside the window, why the special criterion does not apply: a restart (§4.3), on the window's line
     "restart": Text("; a restart (Ig course since T0 ended {previous_end}): general criteria",
                     "; genopstart (Ig siden T0 sluttede {previous_end}): generelle kriterier"),

@@ -512,6 +512,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG {display}{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
         Text("{n} IgG results could not be read (no number, no readable unit or no date): not used",
              "{n} IgG-svar kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt")),
+    # an IgG result the rules read, skipped as not valid FHIR (a malformed `issued`): a card asking for an IgG says so
+    "igg-invalid": (
+        Text("an IgG result{when} holds unusable data and was skipped: check it in the EHR",
+             "et IgG-svar{when} har ubrugelige data og er sprunget over: tjek det i journalen"),
+        Text("{n} IgG results with unusable data were skipped: check them in the EHR",
+             "{n} IgG-svar med ubrugelige data er sprunget over: tjek dem i journalen")),
     "m-protein-unreadable": (
         Text("M-protein {display}{when} could not be read as an amount (a number with a unit, a trace or not "
              "detected): not subtracted",

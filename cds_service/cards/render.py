@@ -182,12 +182,13 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
     template = summary_template(advice, lang, p)
     candidates = []
     if advice.values.get("m_protein") is not None and POLYCLONAL_AT.search(template):
-        # the IgG decided on is polyclonal: say so, with the total; to fit, the days left go first, then the total
+        # the IgG decided on is polyclonal: say so, with the total; to fit, the days left are said briefer, then go,
+        # then the total
         for named in (FACT["polyclonal-summary"](lang), FACT["polyclonal-summary-short"](lang)):
             full = POLYCLONAL_AT.sub(partial(_named_polyclonal, named=named), template, count=1)
             full = full[:1].upper() + full[1:]
             shorter = full.replace(" ({days_left})", "")
-            candidates += [full, shorter, SINCE_T0.sub("", shorter)]
+            candidates += [full, full.replace("{days_left}", "{days_left_brief}"), shorter, SINCE_T0.sub("", shorter)]
     # the template whole; else without T0, which the facts give too (a long criterion an order fails); an M-protein
     # sent as text quoted whole first, else briefer (`BRIEF_QUOTES`), before anything else is cut
     briefer = Placeholders(p, **{key: p[brief] for key, brief in BRIEF_QUOTES.items() if brief in p})
@@ -259,8 +260,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             named = []
             for item in cultures[-3:]:
                 specimen, _, day = str(item).partition(":")
-                named.append(FACT["culture"](lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang),
-                                                          date=day))
+                day, _, sets = day.partition(":")  # sets: a likely contaminant counted by its separate sets
+                named.append(FACT["culture-sets" if sets else "culture"](lang).format(
+                    specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day, sets=sets))
             line += f" ({', '.join(named)})"
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")

@@ -47,6 +47,7 @@ LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
 # the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
 THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt")}
+DAYS_LEFT_BRIEF = Text("{days} left", "om {days}")  # the days left, said briefer where a summary is short of room
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
@@ -222,6 +223,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if isinstance(left, int):
         p["days_left"] = (f"{days(left, lang)} {'tilbage' if lang == 'da' else 'left'}" if left > 0
                           else TODAY(lang) if left == 0 else "")
+        # briefer, for a summary short of room ("om 137 dage", not "137 dage tilbage"): said rather than dropped
+        p["days_left_brief"] = DAYS_LEFT_BRIEF(lang).format(days=days(left, lang)) if left > 0 else p["days_left"]
         p["days_overdue"] = days(-left, lang)
     if v.get("age") is not None:
         p["age"] = str(v["age"])

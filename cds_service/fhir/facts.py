@@ -49,7 +49,7 @@ from .reading import (
     _length, _list, _partial, _reference_display, in_conflict, order_drug, referenced_medication,
 )
 from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
-from .infections import _condition, _read_reports, _superseded_cultures
+from .infections import _condition, _contaminant_sets, _read_reports, _superseded_cultures
 from .results import _observation, _timed
 from .ig_courses import _doses_of_other_use, _once_beside_orders
 from .therapies import (
@@ -169,6 +169,7 @@ class FactBuilder:
                 out[slot].append(fact)
                 used[fact.source] = resource
         _read_reports(self, reports, out, used)
+        out["cultures"] = _contaminant_sets(self, out["cultures"], used)
         if self._cultures_not_final:
             _superseded_cultures(self, out["cultures"], used)
         if self._out_of_scope_days:

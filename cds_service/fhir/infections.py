@@ -9,6 +9,7 @@ Observation, so a report of a sample already read as an Observation is not count
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Mapping, get_args
 
@@ -104,6 +105,42 @@ def _superseded_cultures(b: FactBuilder, cultures: list[Culture], used: Mapping[
             b._notes[i] = DataNote("culture-superseded", note.source, f"culture not final, superseded by the "
                                       f"final result {final} of the same sample: not counted", note.display,
                                       note.day, record_words=note.record_words)
+
+
+# [policy] A likely contaminant (a skin commensal: coagulase-negative staphylococci ...) in one blood culture is no
+# evidence; the same organism, as named, in two or more *separate* blood-culture sets is a growth (CDC NHSN LCBI
+# criterion 2: a common commensal from two blood specimens drawn on separate occasions, on the same or consecutive
+# calendar days). Separate: drawn at most this many calendar days apart, and not one sample (`reading.same_sample`):
+# on other days, or on one day two results of one kind (two Observations), or a report and an Observation whose
+# specimen, accession number or collection time tell them apart (a report beside an Observation, nothing telling them
+# apart, may be that Observation's own report with its link missing: one culture).
+CONTAMINANT_SETS_DAYS = 1
+
+
+def _contaminant_sets(b: FactBuilder, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> list[Culture]:
+    """The cultures, those of a likely contaminant grown in separate blood-culture sets counted as bacterial growth
+    (`CONTAMINANT_SETS_DAYS`) with the number of sets; their "likely contaminant: not counted" notes go, since the
+    card names them as counted."""
+    noted = {n.source for n in b._notes if n.kind == "culture-contaminant"}
+    grown = [c for c in cultures if c.source in noted and c.source in used and c.specimen == "blood" and c.organism]
+    sets = {c.source: 1 + sum(1 for o in grown if _separate_sets(b, c, o, used)) for c in grown}
+    counted = {source for source, n in sets.items() if n > 1}
+    if not counted:
+        return cultures
+    b._notes[:] = [n for n in b._notes if not (n.kind == "culture-contaminant" and n.source in counted)]
+    return [replace(c, bacterial=True, sets=sets[c.source]) if c.source in counted else c for c in cultures]
+
+
+def _separate_sets(b: FactBuilder, one: Culture, other: Culture, used: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Two cultures are separate sets of the same likely contaminant (`CONTAMINANT_SETS_DAYS`)."""
+    if one.source == other.source or one.organism.casefold() != other.organism.casefold() \
+            or abs((one.date - other.date).days) > CONTAMINANT_SETS_DAYS:
+        return False
+    mine, theirs = sample_keys(used[one.source], b.full_urls), sample_keys(used[other.source], b.full_urls)
+    if same_sample(mine, theirs):
+        return False
+    told_apart = bool({k[0] for k in mine} & {k[0] for k in theirs})
+    return one.date != other.date or told_apart or one.source.split("/")[0] == other.source.split("/")[0]
 
 
 def _interpretation_in_words(b: FactBuilder, r: Mapping[str, Any]) -> str:

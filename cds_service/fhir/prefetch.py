@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
@@ -53,6 +54,8 @@ class PooledResources:
 
 
 SHARED_TYPES = frozenset({"Medication"})  # not about one patient: no subject to check
+# what a search may return beside its matches (`_include`: the drug an order names, the patient a result is about)
+INCLUDED_TYPES = SHARED_TYPES | {"Patient"}
 
 
 class _Owner:
@@ -170,11 +173,12 @@ def _version_order(version: str) -> tuple[tuple[int, int, str], ...]:
 
 
 def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_id: str,
-                  tz: ZoneInfo, draft_orders: Any = None) -> PooledResources:
+                  tz: ZoneInfo, draft_orders: Any = None, templates: Mapping[str, str] | None = None) -> PooledResources:
     """Collect every declared key's resources; say which keys are missing or unusable. `tz`: the zone whose calendar
     days a note names (the runtime's, from `CDS_TIMEZONE`): required, so no caller counts days in another zone.
     `draft_orders`: the request's context.draftOrders Bundle, whose entries' fullUrls are known too (a draft may name
-    the Medication sent beside it by its fullUrl)."""
+    the Medication sent beside it by its fullUrl). `templates`: each key's prefetch template, to check what a key
+    holds against what it asks for (`_not_asked_for`)."""
     pooled = PooledResources()
     entries = draft_orders.get("entry") if isinstance(draft_orders, dict) else None
     for entry in entries if isinstance(entries, list) else []:
@@ -200,7 +204,11 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             # if it is merely dropped, so the key was not fulfilled (fetched from fhirServer, else 412).
             pooled.unusable[key] = f"it is Patient/{str(value.get('id'))[:64]}, not the context's Patient/{patient_id}"
             continue
-        for resource in _resources_of(key, value, pooled, taken):
+        resources = _resources_of(key, value, pooled, taken)
+        wrong = _not_asked_for(resources, (templates or {}).get(key))
+        if wrong:
+            pooled.unusable[key] = wrong
+        for resource in resources:  # pooled by type all the same: a Condition is the patient's Condition anywhere
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)
@@ -209,6 +217,21 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             pooled.notes.append(withdrawn)
     pooled.resources = list(by_ref.values())
     return pooled
+
+
+def _not_asked_for(resources: list[Mapping[str, Any]], template: str | None) -> str:
+    """Why a key's resources do not fulfil its template, "" when they may: every resource of another type than the one
+    the template asks for (`observations` holding the Condition search: an EHR's template error). The key was not
+    fulfilled (CDS Hooks: the service checks prefetch against its template), so it is fetched or answered with a 412,
+    never read as "no IgG" in silence. A key holding some of its type is read (others beside it are pooled by type).
+    What a search may include beside its matches (`INCLUDED_TYPES`: the patient, a Medication) holds no type."""
+    asked = re.split(r"[/?]", template, maxsplit=1)[0] if template else ""
+    kinds = Counter(r["resourceType"][:40] for r in resources if isinstance(r.get("resourceType"), str)
+                    and (r["resourceType"] == asked or r["resourceType"] not in INCLUDED_TYPES))
+    if not asked or not kinds or asked in kinds:
+        return ""
+    held = ", ".join(f"{kind} ×{n}" for kind, n in kinds.most_common())
+    return f"it holds {held} and no {asked}, the type its template asks for"
 
 
 Taken = Callable[[], Mapping[str, set[str]]]

@@ -89,6 +89,14 @@ def names_heavy_chain(t: Terminology, text: str) -> bool:
     return any(m.get("isotype") not in (None, "light-chain") for m in t.words_in(text, "m-protein"))
 
 
+def light_chain_found(t: Terminology, text: str) -> bool:
+    """A statement of the text (up to a semicolon, a full stop or a new line) names a light chain and no negative
+    word: "Frie kappa lette kæder (Bence Jones kappa); ingen komplet M-komponent" found a light-chain M-protein (a
+    light-chain myeloma: not IgG), though its other statement says no complete one; "Ingen M-komponent, ingen frie
+    kappa" found none."""
+    return any(isotype_of(t, part) == "light-chain" and not says_negative(t, part) for part in re.split(r"[;.\n]", text))
+
+
 def says_negative(t: Terminology, text: str) -> bool:
     """A result text with a no-growth / not-found word ("Negativ", "Ikke påvist")."""
     return any(m.get("result") == "negative" for m in t.words_in(text, "result-interpretation"))
@@ -358,7 +366,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         text = _texts(r.get("valueCodeableConcept"), r.get("valueString"),
                       *[c.get("valueCodeableConcept") or c.get("valueString") for c in _list(r.get("component"))
                         if isinstance(c, dict)])
-        negative = _interpretation(b, r) == "negative" or says_negative(b.t, text) and not names_heavy_chain(b.t, text)
+        negative = _interpretation(b, r) == "negative" or says_negative(b.t, text) \
+            and not names_heavy_chain(b.t, text) and not light_chain_found(b.t, text)
         return "immunofixation", Immunofixation(_when(b, r), reference_of(r), "none" if negative else isotype_of(b.t, text))
     culture = sets.get("culture")
     if culture is not None:

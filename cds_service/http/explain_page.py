@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cql_like_rules import Parameters, RuleSet
-from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, reads_on_substitution,
-                                      situation)
+from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, RULE_NAMES, Text,
+                                      reads_on_substitution, situation)
 from cql_like_rules.facts import RecordText, facts_from_json
 from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
@@ -126,7 +126,8 @@ FIELDS = {
     "status": Text("status", "status"), "authored": Text("ordered", "ordineret"), "severe": Text("severe", "svær"),
     "code": Text("code", "kode"), "display": Text("text", "tekst"), "organism": Text("organism", "organisme"),
     "positive": Text("positive", "positiv"), "bacterial": Text("bacterial", "bakteriel"),
-    "specimen": Text("specimen", "prøvemateriale"), "myeloma": Text("myeloma", "myelomatose"),
+    "specimen": Text("specimen", "prøvemateriale"), "sets": Text("separate sets", "separate sæt"),
+    "myeloma": Text("myeloma", "myelomatose"),
     "birth_date": Text("born", "født"), "birth_date_first": Text("born at the earliest", "født tidligst"),
     "deceased": Text("deceased", "død"),
     "deceased_date": Text("date of death", "dødsdato"), "recorded": Text("recorded", "registreret"),
@@ -551,6 +552,13 @@ def _named(key: str, labels: Mapping[str, Text], lang: str) -> str:
     return f'{shown}<code class="key">{e(key)}</code>'
 
 
+def _rule(rule: str, lang: str) -> str:
+    """The rule an advice comes from in the page's language (`RULE_NAMES`), its definition's name below where the
+    words differ from it."""
+    words = RULE_NAMES[rule](lang) if rule in RULE_NAMES else rule
+    return e(words) if words == rule else f'{e(words)}<br><code class="key">{e(rule)}</code>'
+
+
 def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     from ..tools.timeline_html import code_title
 
@@ -560,7 +568,8 @@ def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
     rows = [(W["advice"](lang), e(code_title(code, params, lang))), (W["code"](lang), e(code)),
             (W["variant"](lang), f'{e(said(lang))}<br><code class="key">{e(variant)}</code>' if said is not None
              else e(variant or "–")), (W["indicator"](lang), e(_indicator(advice, lang))),
-            (W["rule"](lang), e(str(advice.get("rule", "")))), (W["section"](lang), e(str(advice.get("section", ""))))]
+            (W["rule"](lang), _rule(str(advice.get("rule", "")), lang)),
+            (W["section"](lang), e(str(advice.get("section", ""))))]
     table = "".join(f"<tr><th>{e(str(k))}</th><td>{v}</td></tr>" for k, v in rows)
     values = advice.get("values") or {}
     shown = "".join(f"<tr><th>{_named(str(k), VALUE_LABELS, lang)}</th>"
@@ -765,6 +774,8 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
             skipped = {"status"} if fact.get("intended") else set()  # a plan's 'active' is the service's, not the EHR's
             if fact.get("component"):
                 skipped.add("panel")  # named with its component: "IgG (component of 'Immunglobuliner, P')"
+            if fact.get("sets") == 1:
+                skipped.add("sets")  # one culture set, as every culture is: said only of a contaminant counted by its sets
             if isinstance(fact.get("value_g_l"), (int, float)):
                 skipped.add("comparator")  # shown with the value, as the card shows it: "<0,33 g/L"
             details = "; ".join(f"{_field_label(kind, resource, k, lang)}: {_field_value(kind, k, v, lang, fact, params, tz)}"
