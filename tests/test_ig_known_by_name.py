@@ -248,3 +248,33 @@ def test_the_code_a_record_known_by_name_is_read_under_is_an_immunoglobulin_of_t
 
     found = RUNTIME.terminology.sets_of({"coding": [IG_BY_NAME_CODING]})
     assert "immunoglobulin-substitution" in found, found
+
+
+@pytest.mark.parametrize("record, said", [
+    (_order(status="unknown"),
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; status unknown) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30; status ukendt) "}),
+    ({k: v for k, v in _order().items() if k not in ("authoredOn", "dosageInstruction")},
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (no usable date) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (ingen brugbar dato) "}),
+    (_order(intent="plan"),
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (planned 2026-01-02; not ordered) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (planlagt 2026-01-02; ikke ordineret) "}),
+    ({"resourceType": "MedicationStatement", "id": "ms-kiovig", "status": "intended", "medicationCodeableConcept": KIOVIG,
+      "effectivePeriod": {"start": "2026-01-02"}},
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (planned 2026-01-02; not recorded as given) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (planlagt 2026-01-02; ikke registreret som givet) "}),
+    (_dose("2026-01-15", status="on-hold"),
+     {"en": "“Privigen 100 mg/ml i\\.v\\.” (dated 2026-01-15; not recorded as given) ",
+      "da": "“Privigen 100 mg/ml i\\.v\\.” (dateret 2026-01-15; ikke registreret som givet) "}),
+], ids=["status-unknown", "no-date", "plan-begun", "statement-intended", "dose-on-hold"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_record_known_by_name_whose_status_leaves_it_open_gets_the_caveat_a_coded_one_gets(
+        record: dict[str, Any], said: dict[str, str], lang: str) -> None:
+    """An Ig order with status unknown or no usable date, a plan whose start has come, a dose on hold, under a local
+    code: read as a coded one, it is named as such (the note a coded one gets, in the record's words) and the start
+    card gives the caveat with its reason and offers no Ig order, as it does for the coded record. Before, the record
+    was only a code not recognised and the card offered IVIG and SCIG orders."""
+    card, labels = _start_card(_chart(record), lang=lang)
+    assert said[lang] + CAVEAT[lang] in card["detail"]
+    assert labels == []
