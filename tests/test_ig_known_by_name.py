@@ -244,10 +244,11 @@ def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -
 def test_the_code_a_record_known_by_name_is_read_under_is_an_immunoglobulin_of_the_value_set() -> None:
     """A record known only by its name is read as if coded J06BA: were that code no longer in the value set (a site's
     files replacing the shipped ones), no such record would be read as a course, and no start card would name it."""
-    from cql_like_rules.valuesets import IG_BY_NAME_CODING
+    from cql_like_rules.valuesets import IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING
 
-    found = RUNTIME.terminology.sets_of({"coding": [IG_BY_NAME_CODING]})
-    assert "immunoglobulin-substitution" in found, found
+    for coding in (IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING):
+        found = RUNTIME.terminology.sets_of({"coding": [coding]})
+        assert "immunoglobulin-substitution" in found, (coding, found)
 
 
 @pytest.mark.parametrize("record, said", [
@@ -278,3 +279,34 @@ def test_a_record_known_by_name_whose_status_leaves_it_open_gets_the_caveat_a_co
     card, labels = _start_card(_chart(record), lang=lang)
     assert said[lang] + CAVEAT[lang] in card["detail"]
     assert labels == []
+
+
+def _procedure(day: str, status: str = "completed", text: str = "Immunglobulin-infusion (Privigen)") -> dict[str, Any]:
+    """Immunoglobulin given, registered as a treatment (a Procedure) under an SKS code the value set does not hold."""
+    return {"resourceType": "Procedure", "id": "pr-ig", "status": status, "performedDateTime": day,
+            "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4", "code": "BOHJ99X"}], "text": text}}
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "“Immunglobulin-infusion \\(Privigen\\)” (given 2026-01-15; code not known) "),
+    ("da", "“Immunglobulin-infusion \\(Privigen\\)” (givet 2026-01-15; ukendt kode) "),
+])
+def test_a_dose_registered_as_a_procedure_known_by_its_name_is_named_as_one_the_patient_may_be_on(
+        lang: str, said: str) -> None:
+    """A Danish hospital registers an Ig dose as an SKS treatment (a Procedure); one under a code not in the value set,
+    named "Immunglobulin-infusion (Privigen)", given within the course days, is read as a coded one (BOHJ10B) would
+    be: the start card names it and offers no Ig order. Before, it was only a code not recognised."""
+    card, labels = _start_card(_chart(_procedure("2026-01-15")), lang=lang)
+    assert said + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+@pytest.mark.parametrize("record", [_procedure("2025-10-01"), _procedure("2026-01-15", status="not-done"),
+                                    _procedure("2026-01-15", text="Humant immunglobulin mod hepatitis B")],
+                         ids=["before-the-course-days", "not-done", "specific-immunoglobulin"])
+def test_a_procedure_known_by_its_name_that_a_coded_one_would_not_count_leaves_the_order_offered(
+        record: dict[str, Any]) -> None:
+    """An old dose, one not done, or a specific immunoglobulin: as a coded procedure would, it changes no card."""
+    card, labels = _start_card(_chart(record))
+    assert CAVEAT["en"] not in card["detail"]
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]

@@ -40,7 +40,7 @@ from cql_like_rules.facts import (
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
 from cql_like_rules.catalogue import ALREADY_ON
-from cql_like_rules.valuesets import IG_BY_NAME_CODING, Terminology
+from cql_like_rules.valuesets import IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING, Terminology
 
 from ..errors import DataError
 from .dates import PartialDate, to_local_date
@@ -237,7 +237,10 @@ class FactBuilder:
         unknown, no usable date, a dose on hold: `catalogue.ALREADY_ON`) gets that reader's note, naming it by its
         words. None for one a coded record would not make a course and not name (cancelled, for ITP)."""
         coded = {k: v for k, v in r.items() if k != "medicationReference"}
-        coded["medicationCodeableConcept"] = {"coding": [IG_BY_NAME_CODING], "text": shown}
+        if r.get("resourceType") == "Procedure":  # a dose registered as a treatment, by the SKS code of one given
+            coded["code"] = {"coding": [IG_BY_NAME_PROCEDURE_CODING], "text": shown}
+        else:
+            coded["medicationCodeableConcept"] = {"coding": [IG_BY_NAME_CODING], "text": shown}
         reader = self._reader()
         try:
             produced = HANDLERS[str(r.get("resourceType"))](reader, coded)
