@@ -1,7 +1,8 @@
 """Answering one hook call: the one path every entrance walks.
 
 request → prefetch pool (and the EHR's FHIR server for what is missing) → typed facts →
-rules → advice → kill switch → cards. The HTTP route, `replay`, `timeline`, `worklist`, the
+rules → advice (with every data note known, `already_on`: a start beside Ig the patient may be on) → kill switch →
+cards. The HTTP route, `replay`, `timeline`, `worklist`, the
 benchmark and the tests all call `answer` (tools whose data is local call `answer_local`,
 the same coroutine run without an event loop). Nothing here knows HTTP.
 
