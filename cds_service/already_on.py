@@ -5,7 +5,8 @@ A step of the advice, not of its card: the records come as data notes (a local c
 record not placed in time ...) made by the facts, the rules and, on a live call, the pipeline after the rules
 (`fhir.unread.orders_written_later`). So it runs once every note is known (`pipeline.evaluate`, and a timeline
 redrawn from stored facts, `tools.timeline.timeline_from_facts`), and the advice it returns is what the cards, the
-explanation snapshot, the timeline and the worklist read; the trace step `ALREADY_ON_STEP` names the records.
+explanation snapshot, the timeline and the worklist read: its values name the record (`ig_maybe_on_source` ...), which
+the explanation page lists with the advice. (No trace step: the trace holds the library's definitions only.)
 """
 
 from __future__ import annotations
@@ -15,16 +16,9 @@ from typing import Iterable
 
 from cql_like_rules import Advice, Evaluation
 from cql_like_rules.catalogue import ALREADY_ON, IG_ORDER_SUGGESTIONS, invites_start
-from cql_like_rules.engine import TraceStep
 from cql_like_rules.facts import DataNote
 
 from .cards.notes import note_day, rank
-
-ALREADY_ON_STEP = "Immunoglobulin Maybe Already On"
-_COMMENT = ("The data notes on immunoglobulin records the patient may already be on (catalogue.ALREADY_ON), read "
-            "after the rules: a card that invites a start beside one names the first (caveat ig-maybe-on) and offers "
-            "no immunoglobulin order")
-
 
 def already_on(advice: Advice, notes: Iterable[DataNote]) -> Advice:
     """The advice beside these notes: on one that invites a start (`invites_start`) beside a note of `ALREADY_ON`,
@@ -54,11 +48,9 @@ def maybe_on(notes: Iterable[DataNote]) -> list[DataNote]:
 
 
 def with_already_on(evaluation: Evaluation, notes: Iterable[DataNote]) -> Evaluation:
-    """The evaluation with each advice as `already_on` makes it beside every note of the answer; when one changed, the
-    trace ends with `ALREADY_ON_STEP`, its value the records, so the card's and the page's reasoning say why."""
+    """The evaluation with each advice as `already_on` makes it beside every note of the answer."""
     notes = tuple(notes)
     advice = tuple(already_on(a, notes) for a in evaluation.advice)
     if all(new is old for new, old in zip(advice, evaluation.advice)):
         return evaluation
-    step = TraceStep(ALREADY_ON_STEP, _COMMENT, tuple(maybe_on(notes)))
-    return replace(evaluation, advice=advice, trace=(*evaluation.trace, step))
+    return replace(evaluation, advice=advice)

@@ -41,17 +41,17 @@ def page(answered: Answer, lang: str) -> tuple[dict[str, Any], str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])
-def test_the_explanation_page_has_the_caveat_and_the_step_that_names_the_record(lang: str) -> None:
-    """acc-25: the stored advice carries `ig-maybe-on` and the record it names; the page's reasoning ends with the step
-    naming the Kiovig order, so an auditor sees why the card offered no Ig order."""
+def test_the_explanation_page_has_the_caveat_and_the_record_it_names(lang: str) -> None:
+    """acc-25: the stored advice carries `ig-maybe-on` and the record it names; the page's decision lists them with the
+    advice, so an auditor sees why the card offered no Ig order."""
     answered = replay(RUNTIME, _chart(_order()), hook="patient-view", at=AT, lang=lang)
     data, text = page(answered, lang)
     advice = data["advice"]
     assert advice["caveats"][0] == "ig-maybe-on"
     assert advice["values"]["ig_maybe_on_source"] == "MedicationRequest/mr-kiovig"
-    [step] = [s for s in data["trace"] if s["name"] == "Immunoglobulin Maybe Already On"]
-    assert step["references"] == ["MedicationRequest/mr-kiovig"]
-    assert "Immunoglobulin Maybe Already On" in text and "Kiovig infusionsvæske 100 mg/ml" in text
+    assert advice["values"]["ig_maybe_on_kind"] == "ig-by-name"
+    decision = text[text.index("Decision" if lang == "en" else "Beslutning"):]
+    assert "MedicationRequest/mr-kiovig" in decision and "Kiovig infusionsvæske 100 mg/ml" in decision
     assert "suggestions" not in answered.cards[0]
 
 
