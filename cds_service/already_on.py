@@ -20,6 +20,7 @@ from cql_like_rules.facts import DataNote
 
 from .cards.notes import note_day, rank
 
+
 def already_on(advice: Advice, notes: Iterable[DataNote]) -> Advice:
     """The advice beside these notes: on one that invites a start (`invites_start`) beside a note of `ALREADY_ON`,
     the caveat `ig-maybe-on` first, naming the record likeliest to be the course (`notes.rank`, then the latest), and
