@@ -1,7 +1,8 @@
 """Answering one hook call: the one path every entrance walks.
 
 request → prefetch pool (and the EHR's FHIR server for what is missing) → typed facts →
-rules → advice → kill switch → cards. The HTTP route, `replay`, `timeline`, `worklist`, the
+rules → advice (with every data note known, `already_on`: a start beside Ig the patient may be on) → kill switch →
+cards. The HTTP route, `replay`, `timeline`, `worklist`, the
 benchmark and the tests all call `answer` (tools whose data is local call `answer_local`,
 the same coroutine run without an event loop). Nothing here knows HTTP.
 
@@ -24,6 +25,7 @@ from cql_like_rules import Advice, Evaluation
 from cql_like_rules.facts import DataNote, Facts, IgGOrderDraft
 from cql_like_rules.orders import DraftOrder
 
+from .already_on import with_already_on
 from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
@@ -448,7 +450,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
                 seen = (*seen, *orders_written_later(builder, extraction.facts, pooled.resources, today))
             # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
-            return evaluation, extraction, named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
+            notes_seen = named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
+            # every note is known now (the live ones too): a start beside Ig the patient may be on says so (`already_on`)
+            return with_already_on(evaluation, notes_seen), extraction, notes_seen
         for ref, error in bad:
             rejected.add(ref)
             notes.append(_invalid_note(ref, error, extraction))

@@ -2167,6 +2167,9 @@ FAILING_NAMED: dict[str, Text] = {
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on"})
+# The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
+# on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
+LEADING_CAVEATS = frozenset({"ig-maybe-on"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
@@ -2213,6 +2216,29 @@ ALREADY_ON_DAY_OF_KIND: dict[str, Text] = {
     "ig-order-plan": Text("planned {day}", "planlagt {day}"),
     "ig-statement-intended": Text("planned {day}", "planlagt {day}"),
     "ig-dose-not-known-given": Text("dated {day}", "dateret {day}"),
+}
+# ... and why the record was not read, in a few words beside its date ("ordered 2025-12-30; code not known"): a crowded
+# card keeps the caveat where it may cut the note that says it (`render.KEEPS`)
+ALREADY_ON_REASON: dict[str, Text] = {
+    "ig-by-name": Text("code not known", "ukendt kode"),
+    "ig-wrong-system": Text("wrong code system", "forkert kodesystem"),
+    "ig-order-undated": Text("no usable date", "ingen brugbar dato"),
+    "ig-dose-undated": Text("no date", "ingen dato"),
+    "ig-dose-not-known-given": Text("not recorded as given", "ikke registreret som givet"),
+    "ig-statement-unread": Text("not placed in time", "ikke placeret i tid"),
+    "ig-order-written-later": Text("written after the day evaluated", "skrevet efter vurderingsdagen"),
+    "ig-statement-written-later": Text("written after the day evaluated", "skrevet efter vurderingsdagen"),
+    "ig-order-status-unknown": Text("status unknown", "status ukendt"),
+    "ig-order-plan": Text("not ordered", "ikke ordineret"),
+    "ig-statement-intended": Text("not recorded as given", "ikke registreret som givet"),
+}
+# ... and what the card then offers (`already_on`'s `ig_maybe_on_check`): no order where it withheld one, a draft
+# order to check before it is signed (its card may still offer to end or hold it), else a check alone
+ALREADY_ON_CHECK: dict[str, Text] = {
+    "withheld": Text("check before ordering; no Ig order offered here",
+                     "tjek før ordination; ingen Ig-ordination tilbudt her"),
+    "draft": Text("check before signing this order", "tjek før denne ordination underskrives"),
+    "check": Text("check before ordering", "tjek før ordination"),
 }
 ALREADY_ON_MORE = Text("{named} and {n} more", "{named} og {n} mere")
 ALREADY_ON_UNNAMED = Text("An immunoglobulin record", "En immunglobulinregistrering")
@@ -2303,8 +2329,8 @@ CAVEATS: dict[str, Text] = {
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
     # a record the patient may already be on (`ALREADY_ON`), on a card that invites a start: named, no order offered
     "ig-maybe-on": Text(
-        "{ig_maybe_on} may be Ig the patient is already on: check before ordering; no Ig order offered here.",
-        "{ig_maybe_on} kan være Ig, som patienten allerede får: tjek før ordination; ingen Ig-ordination tilbudt her."),
+        "{ig_maybe_on} may be Ig the patient is already on: {ig_maybe_on_check}.",
+        "{ig_maybe_on} kan være Ig, som patienten allerede får: {ig_maybe_on_check}."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",

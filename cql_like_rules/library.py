@@ -1936,12 +1936,13 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        "CDS_VALUESET_DIR", RecordText(x.display), x.course.start)
               for x in c["IG Known Only By Name"]]
     if c["In Scope"] and not c["Is Child"] and not c["On Substitution"]:
+        named = {x.course.source: RecordText(x.display) for x in c.facts.ig_by_name}  # a plan known by its name: so
         notes += [DataNote("ig-statement-intended", x.source, "immunoglobulin record with status 'intended' whose "
                            f"start {x.start.isoformat()} has come: a plan, not a record that it was given; not used",
-                           x.product or "Ig", x.start) if not is_order(x) else
+                           named.get(x.source) or x.product or "Ig", x.start) if not is_order(x) else
                   DataNote("ig-order-plan", x.source, "immunoglobulin request with the intent of a plan or proposal, "
                            f"not an order, whose start {x.start.isoformat()} has come: not a record that it was given; "
-                           "not used", x.product or "Ig", x.start)
+                           "not used", named.get(x.source) or x.product or "Ig", x.start)
                   for x in c["Intended IG Courses Begun"]]
         notes += _start_igg_notes(c)
     # read from the facts first: the rest (and the advice, on an order hook) is evaluated only for such a chart
@@ -1995,10 +1996,11 @@ def records_past_order_end(c: Context) -> tuple[tuple[IgCourse, IgCourse], ...]:
         "immunoglobulin requests whose intent is a plan or proposal (no order), whose start "
         "has come and whose planned end, if any, has not passed (a request's: or fell on or after T0, since a plan "
         "completed says it was carried out, and carried out since T0 makes a start a restart): whether it was given "
-        "they do not say")
+        "they do not say; coded, or known only by their name (read as a coded one would be)")
 def intended_courses_begun(c: Context) -> tuple[IgCourse, ...]:
     t0: date | None = c["T0"]
-    return tuple(x for x in c.facts.ig_courses if x.intended and x.start <= c.today
+    by_name = tuple(x.course for x in c.facts.ig_by_name if not x.dose)
+    return tuple(x for x in (*c.facts.ig_courses, *by_name) if x.intended and x.start <= c.today
                  and (x.end is None or x.end >= c.today or (is_order(x) and t0 is not None and x.end >= t0)))
 
 

@@ -31,6 +31,9 @@ SNOMED_URI = "http://snomed.info/sct"
 # immunoglobulin record known only by its name is read under, to tell whether a coded one would be a course the
 # patient is on (cds_service/fhir/facts.py, `FactBuilder._ig_by_name`)
 IG_BY_NAME_CODING = {"system": "http://www.whocc.no/atc", "code": "J06BA"}
+# ... and a Procedure known only by its name, as if registered under the SKS treatment code of immunoglobulin
+# substitution given (BOHJ10B, in `immunoglobulin-substitution`; terminology.md)
+IG_BY_NAME_PROCEDURE_CODING = {"system": "urn:oid:1.2.208.176.2.4", "code": "BOHJ10B"}
 REQUIRED_VALUESETS = (
     "igg-serum",
     "m-protein",

@@ -545,8 +545,8 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-plan-{status}-ended-since-t0", story_s(ivig_order(status, "plan", end="2026-01-10")), START,
             f"an IVIG plan {status} (FHIR: completed, all it implied has occurred), 2025-09-15 to 2026-01-10: no "
             "order, so not substitution, but named: if it was given, a start now is a restart (general criteria)",
-            at=S_AT, says=("IVIG (planned 2025-09-15)", "may be Ig the patient is already on"),
-            says_da=("IVIG (planlagt 2025-09-15) kan være Ig, som patienten allerede får",))
+            at=S_AT, says=("IVIG (planned 2025-09-15; not ordered)", "may be Ig the patient is already on"),
+            says_da=("IVIG (planlagt 2025-09-15; ikke ordineret) kan være Ig, som patienten allerede får",))
       for status in ("completed", "stopped")],
     Chart("ivig-plan-ended-before-t0", story_s(ivig_order("completed", "plan", start="2025-03-01", end="2025-06-30")),
           START, "an IVIG plan that ended before the CAR-T (T0 2025-08-04): nothing to do with this window, not named",
@@ -693,7 +693,7 @@ def test_the_timeline_follows_an_ivig_plan_from_booked_to_begun_without_a_dose()
         in_force = [s for s in timeline.changes if s.day <= day]
         assert tuple(in_force[-1].codes if in_force else ()) == codes, day
     [card] = replay(RUNTIME, chart.bundle(), at=end).cards
-    assert "only planned or proposed from 2026-01-20, not ordered" in card["detail"]
+    assert "(planned 2026-01-20; not ordered) may be Ig the patient is already on" in card["detail"]  # the caveat says why
 
 
 def test_a_bispecific_draft_for_a_patient_of_unknown_age_says_it_is_taken_for_an_adult() -> None:

@@ -304,7 +304,7 @@ CHARTS: list[Chart] = [
           "(as of any day): named first on the card as Ig the patient may be on, no Ig order offered (left: the start "
           "card stands)",
           bundle(CART, LOW, statement("scig", HIZENTRA)), "2026-03-01", (START,),
-          ("“Hizentra 200 mg/ml injektionsvæske…” may be Ig the patient is already on: check before ordering",),
+          ("“Hizentra 200 mg/ml injektionsvæske…” (not placed in time) may be Ig the patient is already on: check before ordering",),
           notes=("ig-statement-unread",)),
     Chart("home-scig-statement-on-hold",
           "home SCIG on the list since 2025-12-20, put on hold: paused: not on substitution; resuming it is a restart "
@@ -675,7 +675,7 @@ CHARTS: list[Chart] = [
                                   {"coding": [{"system": "urn:oid:1.2.208.176.2.3", "code": "028512",
                                                "display": "Hizentra 200 mg/ml"}]},
                                   grams=None, ml=50, route=ROUTE_SC)),
-          "2026-03-01", (START,), ("“Hizentra 200 mg/ml” (given 2026-02-21) and 3 more may be Ig the patient is "
+          "2026-03-01", (START,), ("“Hizentra 200 mg/ml” (given 2026-02-21; code not known) and 3 more may be Ig the patient is "
                                    "already on",), notes=("ig-by-name", "unrecognised-code")),
 ]
 

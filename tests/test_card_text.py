@@ -155,8 +155,8 @@ def _fixture(name: str) -> tuple[dict, date]:
 def test_notes_that_could_change_the_decision_are_shown_before_the_others():
     bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
     # the Ig order coded locally and running is named first, under the decision, as Ig the patient may be on
-    for lang, first, later in (("en", "“Privigen lokal kode” may be Ig the patient is already on", "other patients"),
-                               ("da", "“Privigen lokal kode” kan være Ig, som patienten allerede får",
+    for lang, first, later in (("en", "“Privigen lokal kode” (code not known) may be Ig the patient is already on", "other patients"),
+                               ("da", "“Privigen lokal kode” (ukendt kode) kan være Ig, som patienten allerede får",
                                 "andre patienter")):
         answered = replay(RUNTIME, bundle, lang=lang, at=at)
         assert {n.kind for n in answered.notes} >= {"wrong-patient", "igg-implausible", "infection-unconfirmed"}

@@ -64,9 +64,9 @@ def _start_card(chart: dict[str, Any], lang: str = "en") -> tuple[dict[str, Any]
 
 
 @pytest.mark.parametrize("order, said", [
-    (_order(), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),
-    (_order(start="2026-02-01"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),  # ahead
-    (_order(status="on-hold"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"]),
+    (_order(), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; code not known) " + CAVEAT["en"]),
+    (_order(start="2026-02-01"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; code not known) " + CAVEAT["en"]),  # ahead
+    (_order(status="on-hold"), "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; code not known) " + CAVEAT["en"]),
 ])
 def test_an_active_order_under_a_local_code_is_named_as_one_the_patient_may_be_on(order: dict[str, Any],
                                                                                    said: str) -> None:
@@ -87,7 +87,7 @@ def test_a_recent_dose_under_a_local_code_is_named_and_an_old_one_is_not() -> No
     chart = _chart(_dose("2025-11-20", "ma-privigen-old"), _dose("2026-01-10"))
     answered = replay(RUNTIME, chart, hook="patient-view", at=AT)
     card = answered.cards[0]
-    assert "“Privigen 100 mg/ml i\\.v\\.” (given 2026-01-10) " + CAVEAT["en"] in card["detail"]
+    assert "“Privigen 100 mg/ml i\\.v\\.” (given 2026-01-10; code not known) " + CAVEAT["en"] in card["detail"]
     assert "suggestions" not in card
     kinds = {n.source: n.kind for n in answered.notes}
     assert kinds["MedicationAdministration/ma-privigen"] == "ig-by-name"
@@ -112,7 +112,7 @@ def test_an_ended_stopped_or_old_record_under_a_local_code_changes_nothing(recor
 
 def test_the_danish_card_names_the_order_in_danish() -> None:
     card, labels = _start_card(_chart(_order()), lang="da")
-    assert "“Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30) " + CAVEAT["da"] in card["detail"]
+    assert "“Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30; ukendt kode) " + CAVEAT["da"] in card["detail"]
     assert labels == []
     assert card["detail"].count("Kiovig") == 1  # the caveat is the note on this card: said once
 
@@ -149,16 +149,25 @@ def test_an_undated_immunoglobulin_order_now_gives_the_caveat_and_no_order(lang:
                "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}],
                                              "text": "Privigen"}}
     card, labels = _start_card(_chart(undated), lang=lang)
-    assert "“Privigen” " + CAVEAT[lang] in card["detail"]
+    assert "“Privigen” (" + {"en": "no usable date", "da": "ingen brugbar dato"}[lang] + ") " + CAVEAT[lang] in card["detail"]
     assert labels == []
 
 
-def test_a_draft_ig_order_that_meets_the_criteria_says_so_too() -> None:
+@pytest.mark.parametrize("lang, check", [("en", "may be Ig the patient is already on: check before signing this order."),
+                                         ("da", "kan være Ig, som patienten allerede får: tjek før denne ordination "
+                                                "underskrives.")])
+def test_a_draft_ig_order_that_meets_the_criteria_says_so_too(lang: str, check: str) -> None:
     """order-sign: the draft IVIG meets the start criteria, but a local-coded Kiovig order is active: the card says
-    it may be a course the patient is already on."""
-    answered = replay(RUNTIME, _chart(_order()), hook="order-sign", at=AT, drafts=[copy.deepcopy(DRAFT)])
+    it may be a course the patient is already on, and asks for a check before this order is signed; it offers no new
+    Ig order but still offers to end the draft on the stop date, so it does not say "no Ig order offered here"."""
+    answered = replay(RUNTIME, _chart(_order()), hook="order-sign", at=AT, drafts=[copy.deepcopy(DRAFT)], lang=lang)
     assert [a.code for a in answered.advice] == ["order-meets-criteria"]
-    assert "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30) " + CAVEAT["en"] in answered.cards[0]["detail"]
+    card = answered.cards[0]
+    named = {"en": "(ordered 2025-12-30; code not known) ", "da": "(ordineret 2025-12-30; ukendt kode) "}[lang]
+    assert "“Kiovig infusionsvæske 100 mg/ml” " + named + check in card["detail"]
+    assert CAVEAT[lang] not in card["detail"]
+    assert [len(s["actions"]) for s in card.get("suggestions", [])] == [1]  # the draft's end: an update, no new order
+    assert card["suggestions"][0]["actions"][0]["type"] == "update"
 
 
 @pytest.mark.parametrize("lang, said", [
@@ -182,12 +191,14 @@ ATC_IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]
 
 @pytest.mark.parametrize("record, said", [
     ({**_order(intent="plan"), "medicationCodeableConcept": ATC_IVIG},
-     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+     {"en": "IVIG (planned 2026-01-02; not ordered) ", "da": "IVIG (planlagt 2026-01-02; ikke ordineret) "}),
     ({"resourceType": "MedicationStatement", "id": "ms-intended", "status": "intended",
       "medicationCodeableConcept": ATC_IVIG, "effectivePeriod": {"start": "2026-01-02"}},
-     {"en": "IVIG (planned 2026-01-02) ", "da": "IVIG (planlagt 2026-01-02) "}),
+     {"en": "IVIG (planned 2026-01-02; not recorded as given) ",
+      "da": "IVIG (planlagt 2026-01-02; ikke registreret som givet) "}),
     ({**_dose("2026-01-10", status="on-hold"), "medicationCodeableConcept": ATC_IVIG},
-     {"en": "“Kiovig” (dated 2026-01-10) ", "da": "“Kiovig” (dateret 2026-01-10) "}),
+     {"en": "“Kiovig” (dated 2026-01-10; not recorded as given) ",
+      "da": "“Kiovig” (dateret 2026-01-10; ikke registreret som givet) "}),
 ], ids=["plan", "statement-intended", "dose-on-hold"])
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_the_caveat_does_not_call_a_plan_ordered_nor_a_dose_not_known_given_given(record: dict[str, Any],
@@ -233,7 +244,69 @@ def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -
 def test_the_code_a_record_known_by_name_is_read_under_is_an_immunoglobulin_of_the_value_set() -> None:
     """A record known only by its name is read as if coded J06BA: were that code no longer in the value set (a site's
     files replacing the shipped ones), no such record would be read as a course, and no start card would name it."""
-    from cql_like_rules.valuesets import IG_BY_NAME_CODING
+    from cql_like_rules.valuesets import IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING
 
-    found = RUNTIME.terminology.sets_of({"coding": [IG_BY_NAME_CODING]})
-    assert "immunoglobulin-substitution" in found, found
+    for coding in (IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING):
+        found = RUNTIME.terminology.sets_of({"coding": [coding]})
+        assert "immunoglobulin-substitution" in found, (coding, found)
+
+
+@pytest.mark.parametrize("record, said", [
+    (_order(status="unknown"),
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; status unknown) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30; status ukendt) "}),
+    ({k: v for k, v in _order().items() if k not in ("authoredOn", "dosageInstruction")},
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (no usable date) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (ingen brugbar dato) "}),
+    (_order(intent="plan"),
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (planned 2026-01-02; not ordered) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (planlagt 2026-01-02; ikke ordineret) "}),
+    ({"resourceType": "MedicationStatement", "id": "ms-kiovig", "status": "intended", "medicationCodeableConcept": KIOVIG,
+      "effectivePeriod": {"start": "2026-01-02"}},
+     {"en": "“Kiovig infusionsvæske 100 mg/ml” (planned 2026-01-02; not recorded as given) ",
+      "da": "“Kiovig infusionsvæske 100 mg/ml” (planlagt 2026-01-02; ikke registreret som givet) "}),
+    (_dose("2026-01-15", status="on-hold"),
+     {"en": "“Privigen 100 mg/ml i\\.v\\.” (dated 2026-01-15; not recorded as given) ",
+      "da": "“Privigen 100 mg/ml i\\.v\\.” (dateret 2026-01-15; ikke registreret som givet) "}),
+], ids=["status-unknown", "no-date", "plan-begun", "statement-intended", "dose-on-hold"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_record_known_by_name_whose_status_leaves_it_open_gets_the_caveat_a_coded_one_gets(
+        record: dict[str, Any], said: dict[str, str], lang: str) -> None:
+    """An Ig order with status unknown or no usable date, a plan whose start has come, a dose on hold, under a local
+    code: read as a coded one, it is named as such (the note a coded one gets, in the record's words) and the start
+    card gives the caveat with its reason and offers no Ig order, as it does for the coded record. Before, the record
+    was only a code not recognised and the card offered IVIG and SCIG orders."""
+    card, labels = _start_card(_chart(record), lang=lang)
+    assert said[lang] + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+def _procedure(day: str, status: str = "completed", text: str = "Immunglobulin-infusion (Privigen)") -> dict[str, Any]:
+    """Immunoglobulin given, registered as a treatment (a Procedure) under an SKS code the value set does not hold."""
+    return {"resourceType": "Procedure", "id": "pr-ig", "status": status, "performedDateTime": day,
+            "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4", "code": "BOHJ99X"}], "text": text}}
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "“Immunglobulin-infusion \\(Privigen\\)” (given 2026-01-15; code not known) "),
+    ("da", "“Immunglobulin-infusion \\(Privigen\\)” (givet 2026-01-15; ukendt kode) "),
+])
+def test_a_dose_registered_as_a_procedure_known_by_its_name_is_named_as_one_the_patient_may_be_on(
+        lang: str, said: str) -> None:
+    """A Danish hospital registers an Ig dose as an SKS treatment (a Procedure); one under a code not in the value set,
+    named "Immunglobulin-infusion (Privigen)", given within the course days, is read as a coded one (BOHJ10B) would
+    be: the start card names it and offers no Ig order. Before, it was only a code not recognised."""
+    card, labels = _start_card(_chart(_procedure("2026-01-15")), lang=lang)
+    assert said + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+@pytest.mark.parametrize("record", [_procedure("2025-10-01"), _procedure("2026-01-15", status="not-done"),
+                                    _procedure("2026-01-15", text="Humant immunglobulin mod hepatitis B")],
+                         ids=["before-the-course-days", "not-done", "specific-immunoglobulin"])
+def test_a_procedure_known_by_its_name_that_a_coded_one_would_not_count_leaves_the_order_offered(
+        record: dict[str, Any]) -> None:
+    """An old dose, one not done, or a specific immunoglobulin: as a coded procedure would, it changes no card."""
+    card, labels = _start_card(_chart(record))
+    assert CAVEAT["en"] not in card["detail"]
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]

@@ -333,10 +333,10 @@ def test_an_intended_ig_course_whose_start_has_come_is_no_substitution_and_is_na
     in_window = replay(RUNTIME, bundle, at=date(2026, 2, 20))
     assert [a.code for a in in_window.advice] == ["start-substitution"]
     assert [n.kind for n in in_window.notes if n.source == "MedicationStatement/ms-plan"] == ["ig-statement-intended"]
-    assert "(planned 2026-01-16) may be Ig the patient is already on" in in_window.cards[0]["detail"]
+    assert "(planned 2026-01-16; not recorded as given) may be Ig the patient is already on" in in_window.cards[0]["detail"]
     assert not in_window.cards[0].get("suggestions")  # no Ig order offered beside it
     da = replay(RUNTIME, bundle, at=date(2026, 2, 20), lang="da")
-    assert "(planlagt 2026-01-16) kan være Ig, som patienten allerede får" in da.cards[0]["detail"]
+    assert "(planlagt 2026-01-16; ikke registreret som givet) kan være Ig, som patienten allerede får" in da.cards[0]["detail"]
     after = replay(RUNTIME, bundle, at=date(2026, 6, 1))
     assert [a.code for a in after.advice] == ["no-start-without-infections"]
     assert after.advice[0].variant == "no-substitution"  # the plan is no course that stopped: not a restart

@@ -19,15 +19,15 @@ from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, DECISIVE_CAVEATS, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
+from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, DECISIVE_CAVEATS, LEADING_CAVEATS, OVERRIDE_REASONS,
+                                      PENDING_ACTIONS, REMINDER, REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS,
+                                      reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
 
 from ..settings import Settings
 from . import suggestions as build
-from .already_on import already_on
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
                        NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
@@ -414,6 +414,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
+    leading = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in LEADING_CAVEATS}
     about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in THIS_IGG_CAVEATS}
     igg_line = f"- {found.igg}" if about_igg and found.igg is not None else None
     notes = ctx.notes
@@ -455,7 +456,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         else:
             shown, marker = unused.text, CAVEATS_CUT[has_link][cut > 1](lang).format(n=cut) if cut else ""
         said = " ".join(part for part in (held_notes, shown, marker) if part)
-        blocks = [variant.decision(lang).format_map(p), "\n".join(facts), todo, "\n\n".join(caveats),
+        lead = [c for c in caveats if c in leading]  # read right under the decision, before its facts
+        blocks = [variant.decision(lang).format_map(p), *lead, "\n".join(facts), todo,
+                  "\n\n".join(c for c in caveats if c not in leading),
                   f"*{said}*" if said else "", f"{source} {reminder or held_reminder}".strip()]
         return "\n\n".join(b for b in blocks if b)
 
@@ -701,7 +704,6 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
 
 def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, Any]:
     """One CDS Hooks card for one advice (no empty fields, as the spec requires)."""
-    traced, advice = advice, already_on(advice, ctx.notes)  # a start beside a course it may duplicate: said so
     kind = CATALOGUE[advice.code]
     p, escaped = placeholder_pair(advice, ctx.ruleset.parameters, ctx.lang)  # plain: summary, title, labels
     uuid = new_uuid()
@@ -718,7 +720,7 @@ def card(advice: Advice, evaluation: Evaluation, ctx: CardContext) -> dict[str, 
         },
         "extension": {
             RULESET_EXTENSION: ctx.ruleset.label,
-            TRACE_EXTENSION: trace_json(evaluation.trace_for(traced)),
+            TRACE_EXTENSION: trace_json(evaluation.trace_for(advice)),
         },
     }
     if ctx.notes:  # the same notes the explanation page lists, for an EHR or an auditor reading the card as data

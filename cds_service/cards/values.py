@@ -13,8 +13,9 @@ from datetime import date
 from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
-from cql_like_rules.catalogue import (ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE, ALREADY_ON_UNNAMED,
-                                      CATALOGUE, FAILING, GENERAL_STOP_REASONS, Text)
+from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
+                                      ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, GENERAL_STOP_REASONS,
+                                      Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -263,6 +264,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["therapy_reason"] = named(RecordText(v["therapy_reason"]), 40, text)
     if v.get("ig_maybe_on_type") is not None:  # a record the patient may already be on (`already_on`)
         p["ig_maybe_on"] = _already_on(v, lang, text)
+        p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
@@ -314,14 +316,18 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
 
 def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int], str]) -> str:
     """The record the caveat `ig-maybe-on` names: its drug as the record names it, how and when it is dated by its
-    type ("ordered 2025-12-30"), and how many more such records there are."""
+    type ("ordered 2025-12-30"), why it was not read ("code not known": its note may be cut on a crowded card), and
+    how many more such records there are."""
     display = str(v.get("ig_maybe_on") or "")
     shown = named(RecordText(display) if v.get("ig_maybe_on_words") else display, 40, text, capital=True) \
         or ALREADY_ON_UNNAMED(lang)
-    day = str(v.get("ig_maybe_on_day") or "")
-    dated = ALREADY_ON_DAY_OF_KIND.get(str(v.get("ig_maybe_on_kind"))) or ALREADY_ON_DAY.get(str(v.get("ig_maybe_on_type")))
-    if day:
-        shown += f" ({dated(lang).format(day=day) if dated is not None else day})"
+    kind, day = str(v.get("ig_maybe_on_kind")), str(v.get("ig_maybe_on_day") or "")
+    dated = ALREADY_ON_DAY_OF_KIND.get(kind) or ALREADY_ON_DAY.get(str(v.get("ig_maybe_on_type")))
+    reason = ALREADY_ON_REASON.get(kind)
+    said = [*([dated(lang).format(day=day) if dated is not None else day] if day else []),
+            *([reason(lang)] if reason is not None else [])]
+    if said:
+        shown += f" ({'; '.join(said)})"
     more = v.get("ig_maybe_on_more")
     return ALREADY_ON_MORE(lang).format(named=shown, n=more) if isinstance(more, int) and more > 0 else shown
 

@@ -39,7 +39,8 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
-from cql_like_rules.valuesets import IG_BY_NAME_CODING, Terminology
+from cql_like_rules.catalogue import ALREADY_ON
+from cql_like_rules.valuesets import IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING, Terminology
 
 from ..errors import DataError
 from .dates import PartialDate, to_local_date
@@ -81,6 +82,7 @@ class FactBuilder:
                  full_urls: Mapping[str, str] | None = None) -> None:
         self.t = terminology
         self.tz = tz
+        self.parameters = parameters  # as given: a record known only by its name is read by a builder of its own
         # the request's entries by fullUrl (`PooledResources.full_urls`): a reference may be written as one
         self.full_urls: Mapping[str, str] = full_urls or {}
         # the one rule-set parameter facts read: how an order's length in fractional months is counted
@@ -215,9 +217,11 @@ class FactBuilder:
             ranked = sorted((self._notes[i] for i in at), key=lambda n: UNKNOWN_SYSTEM_RANK.get(n.source.split("/")[0], 9))
             for i, note in zip(at, ranked):
                 self._notes[i] = note
+        read_by_name = [self._ig_by_name(r, shown) for r, shown in self._ig_named]
+        by_name = tuple(found for found in read_by_name if isinstance(found, IgByName))
+        self._notes += [found for found in read_by_name if isinstance(found, DataNote)]  # as a coded one's, dated so
         if any(n.day is not None for n in self._notes):
             self._notes = _month_as_written(self, self._notes, resources)
-        by_name = tuple(found for r, shown in self._ig_named if (found := self._ig_by_name(r, shown)) is not None)
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
@@ -226,27 +230,39 @@ class FactBuilder:
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 
-    def _ig_by_name(self, r: Mapping[str, Any], shown: str) -> IgByName | None:
+    def _ig_by_name(self, r: Mapping[str, Any], shown: str) -> IgByName | DataNote | None:
         """An immunoglobulin record known only by its name, read by its type's own reader as if coded (so by the same
-        statuses, dates and course length as a coded one), leaving no note or link of that reading: it stays a record
-        not used (`unrecognised-code`), which the rules name as one the patient may be on when it would be current or
-        planned substitution. None for one a coded record would not make a course (cancelled, undated, for ITP)."""
+        statuses, dates and course length as a coded one), on a builder of its own (`_reader`), so the reading leaves
+        nothing in this one: it stays a record not used (`unrecognised-code`), which the rules name as one the patient
+        may be on when it would be current or planned substitution. One a coded record would leave uncertain (status
+        unknown, no usable date, a dose on hold: `catalogue.ALREADY_ON`) gets that reader's note, naming it by its
+        words. None for one a coded record would not make a course and not name (cancelled, for ITP)."""
         coded = {k: v for k, v in r.items() if k != "medicationReference"}
-        coded["medicationCodeableConcept"] = {"coding": [IG_BY_NAME_CODING], "text": shown}
-        kept = (list(self._notes), dict(self._dose_orders), dict(self._statement_orders), dict(self._links_lost))
+        if r.get("resourceType") == "Procedure":  # a dose registered as a treatment, by the SKS code of one given
+            coded["code"] = {"coding": [IG_BY_NAME_PROCEDURE_CODING], "text": shown}
+        else:
+            coded["medicationCodeableConcept"] = {"coding": [IG_BY_NAME_CODING], "text": shown}
+        reader = self._reader()
         try:
-            produced = HANDLERS[str(r.get("resourceType"))](self, coded)
+            produced = HANDLERS[str(r.get("resourceType"))](reader, coded)
         except DataError:
             produced = None
-        finally:
-            self._notes, self._dose_orders, self._statement_orders, self._links_lost = kept
         slot, fact = produced if produced is not None else ("", None)
         if slot == "ig_courses" and isinstance(fact, IgCourse):
             return IgByName(fact, RecordText(shown))
         if slot == "ig_administrations" and isinstance(fact, IgAdministration):
             return IgByName(IgCourse(fact.date, "completed", fact.source, fact.date, fact.product), RecordText(shown),
                             dose=True)
-        return None
+        source = reference_of(r)
+        return next((replace(n, display=shown, record_words=True) for n in reader._notes
+                     if n.kind in ALREADY_ON and n.source == source), None)
+
+    def _reader(self) -> "FactBuilder":
+        """A builder of this one's terminology, zone, parameters and request, knowing its Conditions (an Ig record's
+        reason), with nothing read yet: what it reads leaves this one as it was."""
+        reader = FactBuilder(self.t, self.tz, self.parameters, self.full_urls)
+        reader._conditions = self._conditions
+        return reader
 
     def has_index_event(self, resources: Iterable[Mapping[str, Any]]) -> bool:
         """Whether any resource gives a CAR-T infusion or bsAb exposure fact, as `build` would read it.

@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
                           "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
 
-# The records of an immunoglobulin course a coded one makes (an order, a dose, a medication record): one known only by
+# The records of an immunoglobulin course a coded one makes (an order, a dose, a medication record, a dose registered
+# as an SKS treatment, a Procedure): one known only by
 # its name is read as if coded (`FactBuilder._ig_by_name`), for the rules to name it if the patient may be on it.
-IG_BY_NAME_TYPES = frozenset({"MedicationRequest", "MedicationAdministration", "MedicationStatement"})
+IG_BY_NAME_TYPES = frozenset({"MedicationRequest", "MedicationAdministration", "MedicationStatement", "Procedure"})
 
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 

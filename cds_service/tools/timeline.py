@@ -24,7 +24,7 @@ from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
 
-from ..cards.already_on import already_on
+from ..already_on import with_already_on
 from ..cards.render import CardContext, summary
 from ..cards.values import named, placeholders
 from ..errors import InputError
@@ -115,7 +115,8 @@ def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", k
 DAY_NOTES = frozenset({"statement-past-order-end"})
 # Caveats that change what a card offers while its advice stays the same (`igg-pending`: no IgG order while one
 # awaits its result; from the day it lapses, the order again; `ig-maybe-on`: no Ig order beside a record the patient
-# may be on, made at card build from the notes, `already_on`): the days they come and go are changes a clinician sees.
+# may be on, a step of the advice once every note is known, `already_on`): the days they come and go are changes a
+# clinician sees.
 DAY_CAVEATS = frozenset({"igg-pending", "ig-maybe-on"})
 
 
@@ -124,7 +125,7 @@ def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: I
     carry; and the `DAY_NOTES` shown."""
     key: list[tuple[Any, ...]] = []
     notes = tuple(notes)
-    for a in (already_on(x, notes) for x in advice):
+    for a in advice:
         still = dataclasses.replace(a, values={**a.values, **_counters(a.values)})
         key.append((a.code, a.variant, a.indicator, summary(still, lang, placeholders(still, params, lang)),
                     *sorted(DAY_CAVEATS.intersection(a.caveats))))
@@ -206,7 +207,8 @@ def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, termino
     The kill switch, when given, hides the advice it hides in the service.
     """
     def state(day: date) -> State:
-        evaluation = ruleset.evaluate(facts, day, today)
+        evaluated = ruleset.evaluate(facts, day, today)
+        evaluation = with_already_on(evaluated, evaluated.notes)  # the notes the page's timeline has: the rules'
         shown_cards, shown, _ = present(evaluation, kill_switch, lambda: CardContext(
             lang, patient_id, ruleset, terminology, {}, evaluation.notes))
         return State(day, shown_cards, change_key(shown, ruleset.parameters, lang,
