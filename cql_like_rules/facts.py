@@ -373,11 +373,40 @@ class Patient:
         return self.deceased and (self.deceased_date is None or self.deceased_date <= day)
 
 
+# Every kind of data note the service makes, in one place: a note of another kind is refused when made (a typo, or a
+# new kind with no wording), and every kind here has a wording in English and Danish (`cds_service/cards/notes.py`:
+# `NOTE_TEXT` for the kinds a card names, `PAGE_NOTE_TEXT` for those only the explanation page and `replay` show).
+NOTE_KINDS = frozenset({
+    "birth-date-after-therapy", "birth-date-after-today", "bsab-dose-not-known-given", "bsab-dose-stopped",
+    "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
+    "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
+    "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system",
+    "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
+    "copy-withdrawn", "culture-contaminant", "culture-fields-disagree", "culture-negative-names-growth",
+    "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",
+    "culture-superseded", "culture-text-unread", "culture-without-diagnosis", "date-partial", "draft-date-partial",
+    "draft-dates-unread", "draft-drug-deleted", "draft-drug-missing", "draft-drug-unread", "draft-length-unread",
+    "end-unread", "full-url-conflict", "ig-by-name", "ig-dose-not-known-given", "ig-dose-stopped", "ig-dose-undated",
+    "ig-length-unread", "ig-order-plan", "ig-order-status-unknown", "ig-order-undated", "ig-order-written-later",
+    "ig-other-indication", "ig-statement-intended", "ig-statement-start-unrecorded", "ig-statement-unread",
+    "ig-statement-written-later", "ig-stopped-not-given", "ig-wrong-system", "igg-below-m-protein",
+    "igg-during-other-use", "igg-during-substitution", "igg-implausible", "igg-indeterminate", "igg-preliminary",
+    "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-unreadable",
+    "infection-not-bacterial", "infection-not-counted", "infection-severity-not-read", "infection-unconfirmed",
+    "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
+    "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
+    "report-results-not-sent", "request-not-an-order", "statement-beside-halted-order", "statement-not-used",
+    "statement-of-order", "statement-past-order-end", "statement-written-later", "therapy-date-unread",
+    "therapy-no-date", "therapy-order-written-later", "therapy-undated", "type-not-read", "unknown-end",
+    "unrecognised-code", "unresolved-medication", "wrong-patient",
+})
+
+
 @dataclass(frozen=True)
 class DataNote:
     """Something the service saw and did not use, and why (a card lists these briefly).
 
-    `kind` picks the wording (see `cds_service/cards/notes.py`); `message` is the technical
+    `kind` (one of `NOTE_KINDS`) picks the wording (see `cds_service/cards/notes.py`); `message` is the technical
     detail in English (for the explanation page and the trace); `display` is EHR text the
     note is about (shown escaped); `day` the date it concerns, when there is one.
     """
@@ -398,6 +427,8 @@ class DataNote:
     record_words: bool = field(default=False, metadata=TRACED_IF_SET)
 
     def __post_init__(self) -> None:
+        if self.kind not in NOTE_KINDS:  # a kind with no wording would reach a clinician as its code
+            raise ValueError(f"data note kind {self.kind!r} is not in NOTE_KINDS")
         if isinstance(self.display, RecordText) and not self.record_words:
             object.__setattr__(self, "record_words", True)
 

@@ -684,6 +684,41 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} fejlformaterede felter, som reglerne ikke læser, er ignoreret")),
 }
 ORDER = tuple(NOTE_TEXT)
+# Kinds no card names (what they set aside cannot change the advice, or the card says it in its own words), worded
+# for the explanation page and `replay`, one note at a time; with `NOTE_TEXT`, every kind of `NOTE_KINDS`.
+PAGE_NOTE_TEXT: dict[str, Text] = {
+    "car-t-order-no-infusion": Text(
+        "a CAR-T order{when} is completed, but no infusion is recorded: an order is not an infusion, not used as T0",
+        "en CAR-T-ordination{when} er afsluttet, men ingen infusion er registreret: en ordination er ikke en "
+        "infusion, ikke brugt som T0"),
+    "culture-superseded": Text(
+        "a culture result{when} not final yet is replaced by the final result of the same sample: not counted",
+        "et dyrkningssvar{when}, der endnu ikke er endeligt, er afløst af det endelige svar på samme prøve: ikke "
+        "talt med"),
+    "full-url-conflict": Text(
+        "a fullUrl of the request names two different resources: a reference to it names neither and is not followed",
+        "en fullUrl i forespørgslen angiver to forskellige ressourcer: en henvisning til den angiver ingen af dem og "
+        "er ikke fulgt"),
+    "report-results-not-sent": Text(
+        "a culture report{when} has no conclusion, and its results were not sent: not read",
+        "en dyrkningsrapport{when} har ingen konklusion, og dens resultater er ikke sendt: ikke læst"),
+    "request-not-an-order": Text(
+        "a bispecific antibody request{when} is only a plan or a proposal, not an order: not used as T0",
+        "en anmodning om bispecifikt antistof{when} er kun en plan eller et forslag, ikke en ordination: ikke brugt "
+        "som T0"),
+    "statement-not-used": Text(
+        "a medication record{when} says it was not taken, or not whether it was: not used",
+        "en medicinregistrering{when} siger, at det ikke er taget, eller ikke, om det er: ikke brugt"),
+    "statement-of-order": Text(
+        "a medication record of immunoglobulin{when} is based on an order of it: the same course, read as the order",
+        "en medicinregistrering af immunglobulin{when} bygger på en ordination af det: samme forløb, læst som "
+        "ordinationen"),
+    "unknown-end": Text(
+        "{what}{when} has ended, but its end date is not recorded",
+        "{what}{when} er afsluttet, men slutdatoen er ikke registreret"),
+}
+# A note's technical detail (`DataNote.message`) is the service's own English, wherever a note is shown in full.
+TECHNICAL = Text("Technical detail", "Teknisk detalje (engelsk)")
 # A note whose advice is "check whether the patient is already on substitution" fits a card that reads the patient
 # as not on it (a start, an IgG to measure, a new order). A card that reads the patient as on substitution (a stop, a
 # stop review, a draft continuing it: `catalogue.reads_on_substitution`) already says so; there the note asks whether
@@ -849,6 +884,14 @@ def texts(kind: str, on_substitution: bool = False) -> tuple[Text, Text]:
     return ON_SUBSTITUTION_TEXT.get(kind, NOTE_TEXT[kind]) if on_substitution else NOTE_TEXT[kind]
 
 
+def wording(kind: str, on_substitution: bool = False) -> Text:
+    """One note of a kind in words: a card's (`texts`), else the page's (`PAGE_NOTE_TEXT`); a kind stored before it
+    was worded, or since retired, by its code."""
+    if kind in NOTE_TEXT:
+        return texts(kind, on_substitution)[0]
+    return PAGE_NOTE_TEXT.get(kind, Text(kind, kind))
+
+
 def as_written(display: str, record_words: bool) -> str:
     """A note's display as `values.named` takes it: the record's words (`DataNote.record_words`, which survives a
     note's JSON) a `RecordText` again, quoted there; the service's own naming (an INN, a code) plain."""
@@ -867,7 +910,7 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
         if lang == "da" and OWN_FIGURE.search(display):
             display = OWN_FIGURE.sub(lambda m: m.group(0).replace(".", ",").replace("\\,", ","), display)
     known = day not in ("", "?")
-    template = texts(kind, on_substitution)[0](lang)
+    template = wording(kind, on_substitution)(lang)
     if known and _NO_DAY.fullmatch(day):  # a month or a year as written ("2025-11"): "in 2025-11", not "on"
         template = template.replace(" on {day}", " in {day}").replace(" den {day}", " i {day}")
         template = template.replace("Den {day}", "I {day}").replace("On {day}", "In {day}")
@@ -897,8 +940,11 @@ def what(source: str, lang: str) -> str:
     return WHAT.get(source.split("/", 1)[0].split(" ", 1)[0], SOME_RESOURCE)(lang)
 
 
-def describe(note: DataNote) -> str:
-    """A note in full, for the explanation page and the replay output (plain text)."""
-    about = f" {named(as_written(note.display, note.record_words), len(note.display), _as_shown)}" if note.display else ""
-    when = f" ({note_day(note)})" if note.day else ""
-    return f"{note.source}{about}{when}: {note.message or note.kind}"
+def describe(note: DataNote, lang: str = "en") -> str:
+    """A note in full, for the replay output (plain text): the record, the note in `lang`'s words, and the
+    service's technical detail (English), labelled as such."""
+    day = note_day(note)
+    words = one_line(note.kind, lang, note.source, note.display, day or "?", note.threshold,
+                     record_words=note.record_words)
+    when = f" ({day})" if day and day not in words else ""  # the record's date, once
+    return f"{note.source}{when}: {_sentence(words)}. {TECHNICAL(lang)}: {note.message or note.kind}"

@@ -67,6 +67,11 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
+# The criteria an order fails whose words (`catalogue.FAILING`) give the IgG's age: where the "Not met" line names
+# one, the IgG's line does not say the age again.
+AGE_GIVING_CRITERIA = frozenset({"igg-stale"})
+# ... and those whose words give the stop date: the "Not met" line naming one keeps it on a card cut to its first facts.
+STOP_DATE_CRITERIA = frozenset({"past-stop-date", "starts-after-stop-date"})
 # The draft cards of a child (order-not-recognised): the age they were judged on is on a fact line of its own.
 CHILD_DRAFT = {"child", "no-code-child", "unknown-system-child", "unknown-system-no-index-child",
                "wrong-system-child", "wrong-system-no-index-child"}
@@ -202,10 +207,13 @@ def summary(advice: Advice, lang: str, p: Placeholders) -> str:
 
 class FactLines(NamedTuple):
     """The facts a decision rests on (`lines`), and which of them is the IgG the advice used (`igg`, total or
-    polyclonal; None where none): the line a caveat about "this IgG" (`THIS_IGG_CAVEATS`) keeps on the card."""
+    polyclonal; None where none): the line a caveat about "this IgG" (`THIS_IGG_CAVEATS`) keeps on the card; and the
+    lines that give the stop date (`stop_dated`: the window's, alone or joined to the T0 line, a planned start's, a
+    criterion not met that names it), which a card cut to its first facts must not lose."""
 
     lines: list[str]
     igg: str | None
+    stop_dated: frozenset[str] = frozenset()
 
 
 def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool = True) -> FactLines:
@@ -214,8 +222,14 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     v = advice.values
     lines: list[str] = []
     igg_line: str | None = None
-    if p.get("failing_all") and advice.code in JUDGED:  # a child's card carries the order's values, not its verdict
+    stop_dated: set[str] = set()
+    sent = v.get("failing")
+    failing: tuple[object, ...] = sent if isinstance(sent, tuple) else ()
+    not_met = bool(p.get("failing_all")) and advice.code in JUDGED  # a child's card: the order's values, no verdict
+    if not_met:
         lines.append(f"**{NOT_MET(lang)}:** {p['failing_all']}")
+        if not STOP_DATE_CRITERIA.isdisjoint(failing):
+            stop_dated.add(lines[-1])
     if advice.code == "child-individual-assessment" and v.get("age") is not None:
         lines.append(FACT["age-at-order" if advice.variant == "car-t-product" else "age"](lang).format_map(p))
     elif advice.code == "order-not-recognised" and advice.variant in CHILD_DRAFT and v.get("age") is not None:
@@ -224,7 +238,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     if "igg" in p:
         old = FACT["igg-old"](lang).format_map(p)
         # the IgG's age, unless the criterion not met gives it (a start's note on an old IgG relies on it)
-        aged = bool(v.get("igg_stale")) and not (lines and old[2:] in lines[0])
+        aged = bool(v.get("igg_stale")) and not (not_met and not AGE_GIVING_CRITERIA.isdisjoint(failing))
         if v.get("m_protein") is not None:
             # its age where the note under a start relies on it ("an IgG of this age"); the summary gives it elsewhere
             aged = aged and "stale-igg-supports-start" in advice.caveats
@@ -247,8 +261,10 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     window = window_facts(advice, lang, p)
     if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window"):
         lines.append(FACT["window-planned"](lang).format_map(p) if kind != "car-t-product" else "")
+        stop_dated.add(lines[-1])
     elif window is not None:
         lines += window[:2]
+        stop_dated.update(window[1:])
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
         line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
@@ -278,7 +294,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
                                                  "order-not-recognised"):
         lines.append(FACT["order"](lang).format_map(p))
     shown = [line for line in lines if line][:MAX_FACTS]
-    return FactLines(shown, igg_line if igg_line in shown else None)
+    return FactLines(shown, igg_line if igg_line in shown else None, frozenset(stop_dated - {""}))
 
 
 def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, str] | None:
@@ -407,6 +423,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     variant = CATALOGUE[advice.code].variant(advice.variant)
     found = fact_lines(advice, lang, p, m_protein_dated)
     facts = [f"- {line}" for line in found.lines]
+    stop_dated = {f"- {line}" for line in found.stop_dated}
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
@@ -518,12 +535,12 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     if len(text) > DETAIL_LIMIT and facts != every_fact[:len(facts)]:
         # Still too long with the window's line: where the first facts alone would lose the stop date or a restart's
         # "general criteria", the caveats go before them; else (or still too long) the first facts, as many as fit
-        # (two at least), rather than a text cut off (a stop date that a failing criterion or the action names,
-        # "on or after the stop date 2025-03-02", stays there).
-        restart = FACT[restart_fact(p)](lang).format_map(p)[2:] \
-            if advice.values.get("restart_in_window") else ""
-        first = assemble(_first_facts(every_fact, assemble, caveats, unused, reminder), caveats, unused, reminder)
-        if any(said and said not in first for said in (str(p.get("stop_date") or ""), restart)):
+        # (two at least), rather than a text cut off. Decided on the lines themselves (`FactLines.stop_dated`: a
+        # criterion not met that names the stop date, "the stop date 2026-04-14 has passed", keeps it), not by
+        # searching the text for the date.
+        first_facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
+        if _loses(every_fact, first_facts, stop_dated) or (advice.values.get("restart_in_window")
+                                                           and _lost_window(every_fact, first_facts, window)):
             while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
                 caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
@@ -602,10 +619,14 @@ def _facts_shown(facts: list[str], window: tuple[str, str, str] | None) -> int:
     return len(facts) + (1 if merged is not None and merged in facts else 0)
 
 
+def _loses(every_fact: list[str], facts: list[str], these: set[str]) -> bool:
+    """Whether `facts` keeps none of `these` lines, which the card had."""
+    return not these.isdisjoint(every_fact) and these.isdisjoint(facts)
+
+
 def _lost_window(every_fact: list[str], facts: list[str], window: tuple[str, str, str] | None) -> bool:
     """Whether the window's line (alone or joined to the T0 line), which the card had, is gone from `facts`."""
-    lines = {f"- {part}" for part in window[1:]} if window is not None else set()
-    return bool(lines & set(every_fact)) and not lines & set(facts)
+    return _loses(every_fact, facts, {f"- {part}" for part in window[1:]} if window is not None else set())
 
 
 def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, str] | None,

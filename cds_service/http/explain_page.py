@@ -32,7 +32,7 @@ from cql_like_rules.ruleset import RULESETS
 from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
-from ..cards.notes import NOTE_TEXT, one_line, rank
+from ..cards.notes import TECHNICAL, one_line, rank
 from ..cards.values import KIND, LOOKS_LIKE, days, g_l, months, named, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
@@ -70,7 +70,7 @@ W = {
     "notes": Text("Data not used ({n})", "Data ikke brugt ({n})"),
     "notes-none": Text("Nothing was set aside as unreadable, unrecognised or another patient's.",
                        "Intet blev sorteret fra som ulæseligt, ukendt eller en anden patients."),
-    "what": Text("What", "Hvad"), "technical": Text("Technical detail", "Teknisk detalje"),
+    "what": Text("What", "Hvad"), "technical": TECHNICAL,
     "guideline": Text("Guideline", "Vejledning"),
     "guideline-lead": Text("This project's own summary of the guideline section the advice rests on, with this rule "
                            "set's parameters; the guideline itself is authoritative: {guideline}.",
@@ -931,12 +931,10 @@ def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
     for note in sorted(shown, key=lambda n: rank(str(n.get("kind", "")))):
         kind = str(note.get("kind", ""))
         day = note.get("day") or ""
-        what = kind
-        if kind in NOTE_TEXT:
-            limit = note.get("threshold")
-            what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
-                            float(limit) if isinstance(limit, (int, float)) else None, on_substitution,
-                            _stored_record_words(kind, note.get("record_words")))
+        limit = note.get("threshold")
+        what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
+                        float(limit) if isinstance(limit, (int, float)) else None, on_substitution,
+                        _stored_record_words(kind, note.get("record_words")))
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")

@@ -458,7 +458,7 @@ def render_cards(cards: list[dict[str, Any]], at: str | None, *, trace: bool = F
                 out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
     if notes:
         out += ["", w["notes"].format(n=len(notes))]
-        out += [f"  - {describe(n)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
+        out += [f"  - {describe(n, lang)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
     if unsent:
         out += ["", w["unsent"].format(types=unsent_text(unsent))]
     return "\n".join(out) + "\n"

@@ -13,6 +13,8 @@ import base64
 import copy
 import hashlib
 import json
+import re
+import sys
 import time
 import uuid
 from datetime import date
@@ -22,7 +24,7 @@ from typing import Any, overload
 import orjson
 
 from ..errors import InputError
-from ..fhir.entries import entry_resource, full_url_key, uuid_urn
+from ..fhir.entries import entry_resource, full_url_key, urn_id, uuid_urn
 from ..fhir.request import parse_hook_request
 from ..http.discovery import HOOK_OF
 from ..pipeline import Answer, answer_local
@@ -142,19 +144,69 @@ def unsent_text(unsent: dict[str, int]) -> str:
 
 
 def load_drafts(paths: list[str]) -> list[dict[str, Any]]:
-    """Draft orders from files each holding one resource or a Bundle of them."""
+    """Draft orders from files each holding one resource or a Bundle of them. Over HTTP an EHR sends every draft with
+    an id (`request.NAMED_BY_URN_ALONE`); a tester's hand-written draft often has none, or only a urn:uuid fullUrl,
+    which a file's drafts lose on their way into `context.draftOrders`: each is given an id here (`_draft_id`), and a
+    reference to an entry's fullUrl is written as the id it names, said on stderr."""
     drafts: list[dict[str, Any]] = []
     for path in paths:
-        data = _read_json(path, "--draft ")
-        if isinstance(data, dict) and data.get("resourceType") == "Bundle":
-            entries = data.get("entry") or []
-            found = [e.get("resource") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
-        else:
-            found = [data]
-        if not found or not all(isinstance(r, dict) and r.get("resourceType") and r.get("id") for r in found):
-            raise InputError(f"--draft {path}: must hold a FHIR resource with an id, or a Bundle of them")
-        drafts.extend(r for r in found if isinstance(r, dict))  # every one, as just checked
+        entries = _draft_entries(path, _read_json(path, "--draft "))
+        named: dict[str, str] = {}
+        for n, (full_url, resource) in enumerate(entries, 1):
+            rid = resource.get("id")
+            if not isinstance(rid, str) or not _FHIR_ID.fullmatch(rid):
+                resource["id"] = _draft_id(path, n, full_url)
+                print(f"--draft {path}: {resource['resourceType']} (entry {n}) has no id: replayed as "
+                      f"{resource['resourceType']}/{resource['id']}", file=sys.stderr)
+            if full_url:
+                named[full_url_key(full_url)] = f"{resource['resourceType']}/{resource['id']}"
+        for _, resource in entries:
+            _name_by_id(resource, named)
+        drafts += [resource for _, resource in entries]
     return drafts
+
+
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def _draft_entries(path: str, data: Any) -> list[tuple[str, dict[str, Any]]]:
+    """A draft file's resources with their fullUrls ("" for none); anything that is not a resource is refused,
+    naming the file and the entry."""
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        entries = data.get("entry") or []
+        if not isinstance(entries, list) or not entries:
+            raise InputError(f"--draft {path}: a Bundle with no draft order in it")
+        found = [(e.get("fullUrl"), e.get("resource")) if isinstance(e, dict) else (None, None) for e in entries]
+    else:
+        found = [(None, data)]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for n, (url, resource) in enumerate(found, 1):
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str) \
+                or not resource["resourceType"]:
+            where = "it is" if resource is data else f"entry {n} is"
+            raise InputError(f"--draft {path}: {where} not a FHIR resource (no resourceType); a draft file holds one "
+                             f"resource or a Bundle of them")
+        out.append((url if isinstance(url, str) else "", resource))
+    return out
+
+
+def _draft_id(path: str, n: int, full_url: str) -> str:
+    """An id for a draft that has none, the same on every run: the one its urn fullUrl gives, else the file's name
+    and the entry's place ("ivig.draft-1")."""
+    return urn_id(full_url) or f"{re.sub(r'[^A-Za-z0-9.-]', '-', Path(path).name.removesuffix('.json'))[:60]}-{n}"
+
+
+def _name_by_id(value: Any, named: dict[str, str]) -> None:
+    """Every reference in a draft to a fullUrl of its file written as the `Type/id` that entry now has."""
+    if isinstance(value, dict):
+        ref = value.get("reference")
+        if isinstance(ref, str) and full_url_key(ref) in named:
+            value["reference"] = named[full_url_key(ref)]
+        for item in value.values():
+            _name_by_id(item, named)
+    elif isinstance(value, list):
+        for item in value:
+            _name_by_id(item, named)
 
 
 def service_id_of(hook: str) -> str:
