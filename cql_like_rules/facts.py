@@ -295,6 +295,25 @@ class Infection:
     abated: date | None = None  # abatement[x]: a diagnosis with onset before it is the same episode
     site: str = ""  # "respiratory", "urine", "csf" or "" (any): a culture from another site does not verify it
     severity_text: str = ""  # a severity given only in words (no SNOMED CT code): not read, named when it matters
+    pneumonia: bool = False  # its value-set entry names a pneumonia (`pneumonia` attribute): admission makes it severe
+    encounter: str = ""  # 'Encounter/id' its `encounter` names: the stay it was recorded in
+
+
+@dataclass(frozen=True)
+class Admission:
+    """An inpatient stay: an Encounter of class inpatient, acute or non-acute (HL7 v3 ActCode IMP, ACUTE, NONAC), not
+    cancelled or entered in error, with a start. It never makes an infection; it decides whether one was severe."""
+
+    start: date
+    source: str
+    end: date | None = None
+    conditions: tuple[str, ...] = ()  # 'Condition/id' its diagnosis[].condition and reasonReference name
+    # bacterial-infection codes the stay carries itself (reasonCode, a diagnosis coded in place), as written ("DJ159"),
+    # with the first one's text: a diagnosis recorded only on the stay (as the Danish patient register LPR does)
+    infection_codes: tuple[str, ...] = ()
+    infection_text: str = ""
+    infection_pneumonia: bool = False  # whether those codes name a pneumonia
+    names_reason: bool = False  # it names a diagnosis or reason at all (a stay naming none is not for "something else")
 
 
 @dataclass(frozen=True)
@@ -457,6 +476,10 @@ class Facts:
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     igg_pending: tuple[IgGPending, ...] = ()  # IgG registered by the laboratory, not resulted yet (dated ones)
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
+    admissions: tuple[Admission, ...] = ()
+    # why the stays (prefetch `encounters`) could not be had, "" when they were: whether a pneumonia needed
+    # admission is then not known, and a card it could change says so
+    admissions_not_sent: str = ""
     notes: tuple[DataNote, ...] = field(default=())
 
 

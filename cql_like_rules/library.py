@@ -28,8 +28,8 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
 - An active order whose start lies ahead means substitution is planned: no start advice.
 - Immunoglobulin that ended within `prior_substitution_days` before T0 (or is on hold then)
   counts as substitution "before CAR-T/bsAb" (§4.2): general stop criteria.
-- "Severe" = coded severe, a severe-by-definition code, or (`bacteraemia_counts_as_severe`)
-  a positive blood culture; "recurrent" = `recurrent_min_episodes` episodes
+- "Severe" = coded severe, a severe-by-definition code, (`bacteraemia_counts_as_severe`)
+  a positive blood culture, or (`pneumonia_admission_severe`) a bacterial pneumonia with its inpatient stay; "recurrent" = `recurrent_min_episodes` episodes
   `recurrent_min_days_apart` days apart, within `infection_window_months`; an infection
   coded without its organism counts only with a positive bacterial culture within
   `culture_window_days` of its onset.
@@ -51,7 +51,7 @@ from typing import Any, Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
-from .facts import (BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgByName, IgCourse,
+from .facts import (Admission, BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgByName, IgCourse,
                     IgGPending, IgGResult, Immunofixation, Infection, MProteinResult, RecordText, UndatedTherapy,
                     UnrecognisedDiagnosis, UnrecognisedTherapy)
 
@@ -210,13 +210,16 @@ class CountedInfection:
     severe: bool
     infection: Infection
     culture: Culture | None = None
+    admission: Admission | None = None  # the inpatient stay of a bacterial pneumonia: severe (clinical-rules §5)
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return (self.infection.source,) + ((self.culture.source,) if self.culture else ())
+        return (self.infection.source,) + ((self.culture.source,) if self.culture else ()) \
+            + ((self.admission.source,) if self.admission else ())
 
     def label(self) -> str:
         evidence = f" + culture {self.culture.date.isoformat()}" if self.culture else ""
+        evidence += f" + admitted {self.admission.start.isoformat()}" if self.admission else ""
         return f"{'severe ' if self.severe else ''}infection {self.onset.isoformat()}{evidence} ({self.infection.source})"
 
 
@@ -1023,10 +1026,34 @@ def _culture_for(c: Context, infection: Infection) -> Culture | None:
     return min(near, key=lambda x: (abs((x.date - infection.onset).days), x.specimen != "blood", x.source), default=None)
 
 
+def _stay_of(c: Context, infection: Infection) -> Admission | None:
+    """The inpatient stay of an infection: the one its Condition names (`encounter`), or one naming it (diagnosis,
+    reasonReference); with `pneumonia_admission_unlinked_days`, also one naming no diagnosis or reason at all that
+    began within those days of its onset or was under way then. Stays after today are not yet known."""
+    days = c.params.pneumonia_admission_unlinked_days
+    stays = [a for a in c.facts.admissions if a.start <= c.today]
+    linked = [a for a in stays if a.source == infection.encounter or infection.source in a.conditions]
+    if not linked and days > 0:
+        linked = [a for a in stays if not a.names_reason and (abs((a.start - infection.onset).days) <= days
+                                                               or a.start <= infection.onset <= (a.end or c.today))]
+    return min(linked, key=lambda a: (abs((a.start - infection.onset).days), a.source), default=None)
+
+
+@define("Pneumonia Admissions", "The inpatient stay of each bacterial pneumonia (by its record), linked by reference "
+        "(clinical-rules §5 [policy]: pneumonia needing admission is a severe infection; `pneumonia_admission_severe`)")
+def pneumonia_admissions(c: Context) -> tuple[tuple[str, Admission], ...]:
+    if not c.params.pneumonia_admission_severe:
+        return ()
+    return tuple((i.source, stay) for i in c.facts.infections
+                 if i.pneumonia and i.organism != "other" and (stay := _stay_of(c, i)) is not None)
+
+
 @define("Bacterial Infections", "Verified bacterial infections: by their code, or coded without organism and "
-        "backed by a positive bacterial culture near their onset")
+        "backed by a positive bacterial culture near their onset; severe by code or coded severity, a bacteraemia, "
+        "or a pneumonia needing admission")
 def bacterial_infections(c: Context) -> tuple[CountedInfection, ...]:
     out = []
+    stays = dict(c["Pneumonia Admissions"])
     for infection in sorted(c.facts.infections, key=lambda i: (i.onset, i.source)):
         if infection.onset > c.today or infection.organism == "other":
             continue
@@ -1034,8 +1061,28 @@ def bacterial_infections(c: Context) -> tuple[CountedInfection, ...]:
         if infection.organism == "unspecified" and culture is None:
             continue
         bacteraemia = culture is not None and culture.specimen == "blood" and c.params.bacteraemia_counts_as_severe
-        out.append(CountedInfection(infection.onset, infection.severe or bacteraemia, infection, culture))
+        stay = stays.get(infection.source)
+        out.append(CountedInfection(infection.onset, infection.severe or bacteraemia or stay is not None, infection,
+                                    culture, stay))
     return tuple(out)
+
+
+@define("Stays With An Infection Not Recorded", "Inpatient stays in the look-back that carry a bacterial-infection "
+        "code of their own (as the Danish patient register records a contact's diagnoses) while no infection read "
+        "is recorded for them: not counted (a stay is no diagnosis), named so the diagnosis is recorded")
+def stays_with_infection_not_recorded(c: Context) -> tuple[Admission, ...]:
+    since = _lookback_start(c)
+    return tuple(a for a in c.facts.admissions if a.infection_codes and since <= a.start <= c.today
+                 and not any(_recorded_for(c, i, a) for i in c.facts.infections))
+
+
+def _recorded_for(c: Context, infection: Infection, stay: Admission) -> bool:
+    """The infection is the stay's diagnosis recorded as a Condition: linked to it, or the same illness (`_illness`)
+    with its onset from `culture_window_days` before the stay to its end (recorded, only not linked: nothing to do)."""
+    if infection.source in stay.conditions or infection.encounter == stay.source:
+        return True
+    same = _illness(infection.code) in {_illness(code) for code in stay.infection_codes}
+    return same and stay.start - timedelta(days=c.params.culture_window_days) <= infection.onset <= (stay.end or c.today)
 
 
 @define("Infections Not Counted", "Infections seen but not counted: not bacterial by code and no positive "
@@ -1428,6 +1475,10 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
         "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}"
                                     + (f":{i.culture.sets}" if i.culture.sets > 1 else "") for i in found if i.culture),
     }
+    stay = found[-1].admission if found and found[-1].severe and len(episodes) <= 1 else None
+    if stay is not None:  # one pneumonia, severe by its stay: the card says why ("admitted ... to ...: severe")
+        values.update(infection_admitted=stay.start.isoformat(),
+                      infection_discharged=stay.end.isoformat() if stay.end else "")
     if len(episodes) > 1:  # how many episodes, and which of them were severe
         values.update(infection_episodes=tuple(i.onset.isoformat() for i in episodes),
                       infection_severe_episodes=tuple(i.onset.isoformat() for i in episodes if i.severe))
@@ -1441,6 +1492,25 @@ def seen_values(c: Context, seen: Iterable[CountedInfection]) -> dict[str, Value
     ordered = sorted(seen, key=lambda i: (i.onset, i.infection.source))
     return {"infections_seen": tuple(dict.fromkeys(i.onset.isoformat() for i in ordered)),
             "infections_seen_episodes": len(_episodes(ordered, c.params.recurrent_min_days_apart))}
+
+
+def _admission_notes(c: Context) -> list[DataNote]:
+    """What the stays leave open: a bacterial pneumonia not severe where the stays were not sent, and only while no
+    severe or recurrent infection decides already (then an admission could change the card); and a stay that names a
+    bacterial infection recorded on no Condition (not counted: the clinician records the diagnosis if it applies)."""
+    notes = []
+    if c.facts.admissions_not_sent and c.params.pneumonia_admission_severe and not c["Recent Severe Or Recurrent "
+                                                                                     "Infections"]:
+        notes += [DataNote("pneumonia-admission-unknown", i.infection.source, "whether this bacterial pneumonia needed "
+                           f"admission (severe, clinical-rules §5) is not known: admissions not sent "
+                           f"({c.facts.admissions_not_sent})", i.infection.display, i.onset, record_words=True)
+                  for i in c["Recent Bacterial Infections"] if i.infection.pneumonia and not i.severe]
+    notes += [DataNote("admission-infection-not-recorded", a.source, "an inpatient stay names a bacterial infection "
+                       f"({', '.join(a.infection_codes)}) recorded on no Condition: not counted; record the diagnosis "
+                       "if it applies", RecordText(f"{a.infection_text} ({a.infection_codes[0]})" if a.infection_text
+                                                   else a.infection_codes[0]), a.start, record_words=True)
+              for a in c["Stays With An Infection Not Recorded"]]
+    return notes
 
 
 def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict[str, Value]]:
@@ -1923,6 +1993,7 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        f"'{i.infection.severity_text}' with no SNOMED CT code: not read, so the infection does not "
                        "count as severe", i.infection.severity_text, i.onset, record_words=True)
               for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
+    notes += _admission_notes(c)
     notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
                        "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
     notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L is not larger than the "

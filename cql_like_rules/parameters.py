@@ -97,6 +97,17 @@ class Parameters:
     # [policy] A positive bacterial blood culture is bacteraemia, which counts as a severe
     # infection (clinical-rules §5: "explicit severe-infection code (sepsis, bacteraemia ...)").
     bacteraemia_counts_as_severe: bool = True
+    # [policy] A verified bacterial pneumonia (a bacterial-infection code of a pneumonia, or a pneumonia counted with a
+    # positive bacterial culture) whose inpatient stay is known counts as a severe infection (clinical-rules §5:
+    # "explicit severe-infection code (sepsis, bacteraemia, pneumonia needing admission)"). The stay is the one the
+    # Condition names (`encounter`), or one that names the Condition (`diagnosis`, `reasonReference`). Only pneumonia:
+    # the spec names no other infection made severe by admission (docs/clinical-logic.md, a question for a haematologist).
+    pneumonia_admission_severe: bool = True
+    # [policy] Also an inpatient stay that names no diagnosis or reason at all counts as the pneumonia's when it starts
+    # within this many days of the pneumonia's onset (before or after), or was under way on that day; 0 (the default):
+    # only a stay linked by reference counts, since a stay found by its date alone may have been for something else
+    # (the pneumonia caught in hospital was not one "needing admission").
+    pneumonia_admission_unlinked_days: int = 0
     # [policy] A start card with fewer than this many days left to the stop date says when the
     # special criterion ends and that the general criteria apply from then.
     late_start_notice_days: int = 30

@@ -231,12 +231,14 @@ CHARTS: list[Chart] = [
     after("onset-older-than-12-months", NOT, infection("DA419", "2025-02-20")),
     # -- severe ----------------------------------------------------------------------------------------------
     after("pneumonia-severity-moderate", NOT, infection("DJ159", severity=MODERATE)),
-    after("pneumonia-with-inpatient-admission", NOT, infection("DJ159", rid="pn-adm"),
+    # a bacterial pneumonia needing admission is severe (clinical-rules §5; tests/test_acceptance_admissions.py)
+    after("pneumonia-with-inpatient-admission", MEET, infection("DJ159", rid="pn-adm"),
           {"resourceType": "Encounter", "id": "adm", "status": "finished", "subject": SUBJECT,
            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IMP"},
            "period": {"start": "2026-01-10", "end": "2026-01-17"},
            "diagnosis": [{"condition": {"reference": "Condition/pn-adm"}}],
-           "reasonCode": [{"coding": [{"system": SKS, "code": "DJ159"}]}]}),
+           "reasonCode": [{"coding": [{"system": SKS, "code": "DJ159"}]}]},
+          says=("Bacterial pneumonia 2026-01-10, admitted 2026-01-10 to 2026-01-17: severe",)),
     # -- recurrent --------------------------------------------------------------------------------------------
     after("two-episodes-exactly-14-days-apart", MEET, infection("DJ159", "2026-01-10"), infection("DJ159", "2026-01-24")),
     after("two-episodes-13-days-apart", NOT, infection("DJ159", "2026-01-10"), infection("DJ159", "2026-01-23")),

@@ -371,9 +371,10 @@ CHARTS: list[Chart] = [
 
     # -- an admission for the sepsis, no diagnosis recorded (story A) ------------------------------------------------
     *[Chart(f"admission-{status}", story_a(admission(status)), NO_START,
-            f"an admission ({status}) for sepsis is no verified diagnosis (§4.3): criteria not met. Corrected after the "
-            "run: the prefetch asks for no Encounter, so the service never sees one (replay lists it as not sent); "
-            "nothing to name on the card", says_not=("Encounter",))
+            f"an admission ({status}) for sepsis is no verified diagnosis (§4.3): criteria not met. The stay is read "
+            "now (prefetch `encounters`): one that happened names its sepsis as recorded on no Condition, to be "
+            "recorded (tests/test_acceptance_admissions.py); a planned, cancelled or erroneous one is no stay",
+            says_not=("Encounter",))
       for status in ("planned", "in-progress", "finished", "cancelled", "entered-in-error")],
 
     # -- CAR-T Procedure status (story W) ---------------------------------------------------------------------------

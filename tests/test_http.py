@@ -51,9 +51,10 @@ def test_discovery_lists_patient_view_with_prefetch(server):
     assert service["description"] and service["title"]
     prefetch = service["prefetch"]
     assert set(prefetch) == {"patient", "observations", "procedures", "medicationRequests", "medicationAdministrations",
-                             "conditions", "medicationStatements", "diagnosticReports"}
+                             "conditions", "medicationStatements", "diagnosticReports", "encounters"}
     assert prefetch["medicationStatements"].startswith("MedicationStatement?patient={{context.patientId}}")
     assert "600-7" in prefetch["diagnosticReports"] and "NPU17191" in prefetch["diagnosticReports"]  # culture codes
+    assert prefetch["encounters"] == "Encounter?patient={{context.patientId}}&class=IMP,ACUTE,NONAC"  # hospital stays
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     assert "http://loinc.org|2465-3" in prefetch["observations"] and "NPU19814" in prefetch["observations"]
     assert "33358-3" in prefetch["observations"]  # M-protein

@@ -68,7 +68,7 @@ def test_the_sandbox_request_is_told_which_keys_to_send_and_which_it_sent_are_no
     assert response.status_code == 412
     message = diagnostics(response)
     assert "prefetch missing for: observations, procedures, medicationRequests, medicationAdministrations, " \
-           "conditions (also medicationStatements, diagnosticReports, which may be left out)" in message
+           "conditions (also medicationStatements, diagnosticReports, encounters, which may be left out)" in message
     assert "the request has no fhirServer" in message and "Send every prefetch key GET /cds-services lists" in message
     assert "null when the EHR holds no such data" in message
     assert message.endswith("prefetch keys this service does not use, ignored: 'labs'")

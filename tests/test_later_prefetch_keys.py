@@ -89,8 +89,9 @@ async def test_a_fhir_server_that_cannot_search_the_later_types_still_gets_the_c
         runtime: Runtime, fetcher: FhirFetcher, mock: respx.MockRouter) -> None:
     statements = mock.get(url__startswith=f"{BASE}/MedicationStatement").respond(400, json=UNSUPPORTED)
     reports = mock.get(url__startswith=f"{BASE}/DiagnosticReport").respond(404, json=UNSUPPORTED)
+    stays = mock.get(url__startswith=f"{BASE}/Encounter").respond(400, json=UNSUPPORTED)
     answered = await answer(runtime, request(drop=LATER_KEYS, fhir_server=BASE), fetcher)
-    assert statements.call_count == 1 and reports.call_count == 1
+    assert statements.call_count == 1 and reports.call_count == 1 and stays.call_count == 1
     assert [a.code for a in answered.advice] == ["start-substitution"]
     assert told(answered) == ["prefetch-not-sent"]
     assert "medicationStatements" in answered.notes[0].source and "400" in answered.notes[0].message
@@ -105,6 +106,7 @@ async def test_the_later_keys_fetched_from_the_fhir_server_are_read(
     mock.get(url__startswith=f"{BASE}/MedicationStatement").respond(
         200, json={**empty, "entry": [{"resource": scig, "search": {"mode": "match"}}]})
     mock.get(url__startswith=f"{BASE}/DiagnosticReport").respond(200, json=empty)
+    mock.get(url__startswith=f"{BASE}/Encounter").respond(200, json=empty)
     answered = await answer(runtime, request(drop=LATER_KEYS, fhir_server=BASE), fetcher)
     assert "prefetch-not-sent" not in told(answered)
     assert [a.code for a in answered.advice] != ["start-substitution"]  # already on SCIG since before T0
@@ -115,6 +117,7 @@ async def test_a_first_key_that_cannot_be_fetched_is_still_a_412(
     mock.get(url__startswith=f"{BASE}/Observation").respond(500)
     mock.get(url__startswith=f"{BASE}/MedicationStatement").respond(400, json=UNSUPPORTED)
     mock.get(url__startswith=f"{BASE}/DiagnosticReport").respond(400, json=UNSUPPORTED)
+    mock.get(url__startswith=f"{BASE}/Encounter").respond(400, json=UNSUPPORTED)
     with pytest.raises(PreconditionFailed, match="observations"):
         await answer(runtime, request(drop=("observations", *LATER_KEYS), fhir_server=BASE), fetcher)
 

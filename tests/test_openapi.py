@@ -114,7 +114,7 @@ def test_request_models_per_hook(doc: dict) -> None:
     assert set(context["required"]) == {"userId", "patientId"}
     assert set(schemas["PatientViewPrefetch"]["properties"]) == {
         "patient", "observations", "procedures", "medicationRequests", "medicationAdministrations", "conditions",
-        "medicationStatements", "diagnosticReports"}
+        "medicationStatements", "diagnosticReports", "encounters"}
     assert "selections" in schemas["OrderSelectContext"]["required"]
     for name in ("Card", "Suggestion", "Action", "Link", "Coding", "Source", "OperationOutcome"):
         assert schemas[name]["additionalProperties"] is False, name

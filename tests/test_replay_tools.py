@@ -142,12 +142,15 @@ def test_replay_lists_the_data_notes_that_could_change_the_decision_first(capsys
 
 
 def test_replay_names_the_resource_types_the_request_cannot_carry(tmp_path, capsys):
-    """An Encounter in a tester's bundle never reaches the service (no prefetch key asks for it): replay says so
-    instead of dropping it in silence, and a resource whose resourceType is not a string is named, not a crash."""
+    """A Specimen in a tester's bundle never reaches the service (no prefetch key asks for it): replay says so
+    instead of dropping it in silence, and a resource whose resourceType is not a string is named, not a crash.
+    An Encounter is sent now (prefetch `encounters`) and is not named."""
     bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text(encoding="utf-8"))
     bundle["entry"] += [
         {"fullUrl": "Encounter/adm-1", "resource": {"resourceType": "Encounter", "id": "adm-1", "status": "finished",
                                                     "class": {"code": "IMP"}, "subject": {"reference": "Patient/pt-dk-0001"}}},
+        {"fullUrl": "Specimen/sp-1", "resource": {"resourceType": "Specimen", "id": "sp-1",
+                                                  "subject": {"reference": "Patient/pt-dk-0001"}}},
         {"resource": {"resourceType": ["Observation"], "id": "odd"}},
     ]
     path = tmp_path / "with-encounter.json"
@@ -155,7 +158,7 @@ def test_replay_names_the_resource_types_the_request_cannot_carry(tmp_path, caps
     assert cli.main(["replay", str(path), "--at", "2026-01-20"]) == 0
     out = capsys.readouterr().out
     assert "start-substitution" in out
-    assert "Not sent to the service (no prefetch key asks for these types): (no resourceType) ×1, Encounter ×1" in out
+    assert "Not sent to the service (no prefetch key asks for these types): (no resourceType) ×1, Specimen ×1" in out
     assert cli.main(["replay", str(path), "--at", "2026-01-20", "--lang", "da"]) == 0
     assert "Ikke sendt til tjenesten" in capsys.readouterr().out
 

@@ -229,9 +229,20 @@ def encounter(rid: str, reason: dict) -> dict:
             "reasonCode": [reason]}
 
 
-def test_an_encounter_with_a_bacterial_infection_reason_is_named_not_read() -> None:
+def test_an_admission_with_a_bacterial_infection_reason_is_a_stay_not_an_infection() -> None:
+    """An inpatient stay (class IMP) is read as an admission: never an infection (the guideline counts verified
+    diagnoses); the card names its diagnosis recorded on no Condition (tests/test_acceptance_admissions.py)."""
     facts = build(encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA))
-    assert facts.infections == ()
+    assert facts.infections == () and facts.notes == ()
+    [stay] = facts.admissions
+    assert (stay.source, stay.start, stay.infection_codes, stay.infection_pneumonia) == (
+        "Encounter/enc-1", date(2026, 1, 5), ("DJ13",), True)
+
+
+def test_an_outpatient_contact_with_a_bacterial_infection_reason_is_named_not_read() -> None:
+    facts = build({**encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA),
+                   "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}})
+    assert facts.infections == () and facts.admissions == ()
     [note] = facts.notes
     assert (note.kind, note.source, note.day) == ("type-not-read", "Encounter/enc-1", date(2026, 1, 5))
     assert "bacterial-infection" in note.message
@@ -240,12 +251,13 @@ def test_an_encounter_with_a_bacterial_infection_reason_is_named_not_read() -> N
     assert brief([note], "da").startswith("En kontakt “Pneumokok-lungebetændelse” (2026-01-05) er en type registrering")
 
 
-def test_an_encounter_sent_in_prefetch_is_named_on_the_card() -> None:
+def test_an_admission_sent_in_prefetch_is_named_on_the_card_with_what_to_do() -> None:
     request = request_from_bundle(bundle_of("cart-in-window-igg-low"))
-    request["prefetch"]["conditions"]["entry"].append({"resource": encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA)})
+    request["prefetch"]["encounters"]["entry"].append({"resource": encounter("enc-1", PNEUMOCOCCAL_PNEUMONIA)})
     answered = answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=date(2026, 1, 20))
-    assert [a.code for a in answered.advice] == ["start-substitution"]  # not interpreted: the guideline does not
-    assert "is a kind of record the rules do not read" in answered.cards[0]["detail"]  # define "severe" by admissions
+    assert [a.code for a in answered.advice] == ["start-substitution"]  # an admission is no infection
+    assert "An admission (2026-01-05) for “Pneumokok-lungebetændelse \\(DJ13\\)” with no diagnosis recorded as a " \
+           "Condition: not counted; record the diagnosis if it applies" in answered.cards[0]["detail"]
 
 
 def test_unrelated_types_stay_silent() -> None:
@@ -266,7 +278,7 @@ def test_the_new_prefetch_keys_ask_for_statements_and_culture_reports_and_keep_t
                                                  "&_include=MedicationStatement:medication")
     assert templates["diagnosticReports"].startswith("DiagnosticReport?patient={{context.patientId}}&code=")
     assert "http://loinc.org|600-7" in templates["diagnosticReports"] or "600-7" in templates["diagnosticReports"]
-    assert set(LATER_KEYS) == {"medicationStatements", "diagnosticReports"}
+    assert set(LATER_KEYS) == {"medicationStatements", "diagnosticReports", "encounters"}
 
 
 def test_a_client_sending_only_the_first_keys_is_answered_and_told_what_was_not_checked() -> None:

@@ -66,6 +66,11 @@ FACT = {
     "window-planned": Text("Planned start {order_start}; window to {stop_date}",
                            "Planlagt start {order_start}; periode til {stop_date}"),
     "severe": Text("Severe bacterial infection {dates}", "Svær bakteriel infektion {dates}"),
+    # a bacterial pneumonia severe by its inpatient stay (clinical-rules §5: pneumonia needing admission)
+    "severe-admitted": Text("Bacterial pneumonia {dates}, admitted {admitted} to {discharged}: severe",
+                            "Bakteriel pneumoni {dates}, indlagt {admitted} til {discharged}: svær"),
+    "severe-admitted-open": Text("Bacterial pneumonia {dates}, admitted {admitted}: severe",
+                                 "Bakteriel pneumoni {dates}, indlagt {admitted}: svær"),
     "recurrent": Text("Recurrent bacterial infections {dates}", "Tilbagevendende bakterielle infektioner {dates}"),
     # several episodes of severe or recurrent infection: counted, the latest three dated (one severe one decides,
     # but three pneumonias months apart do not read as one)

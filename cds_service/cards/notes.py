@@ -585,6 +585,20 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "sværhedsgraden {display} af en infektion ({day}) er ikke kodet: ikke læst"),
         Text("{n} infections have a severity that is not coded: not read",
              "{n} infektioner har en sværhedsgrad, der ikke er kodet: ikke læst")),
+    "pneumonia-admission-unknown": (
+        Text("whether the bacterial pneumonia {display} ({day}) needed admission is not known: admissions not sent",
+             "om den bakterielle pneumoni {display} ({day}) krævede indlæggelse vides ikke: indlæggelser er ikke sendt"),
+        Text("whether {n} bacterial pneumonias needed admission is not known: admissions not sent",
+             "om {n} bakterielle pneumonier krævede indlæggelse vides ikke: indlæggelser er ikke sendt")),
+    "admission-infection-not-recorded": (
+        Text("an admission ({day}) for {display} with no diagnosis recorded as a Condition: not counted; record the "
+             "diagnosis if it applies",
+             "en indlæggelse ({day}) for {display} uden diagnosen registreret som diagnose (Condition): ikke talt med; "
+             "registrér diagnosen, hvis den er rigtig"),
+        Text("{n} admissions for {names} with no diagnosis recorded as a Condition: not counted; record the diagnosis "
+             "if it applies",
+             "{n} indlæggelser for {names} uden diagnosen registreret som diagnose (Condition): ikke talt med; "
+             "registrér diagnosen, hvis den er rigtig")),
     "infection-unconfirmed": (
         Text("infection {display} ({day}) is not confirmed: not counted",
              "infektion {display} ({day}) er ikke bekræftet: ikke talt med"),
@@ -719,6 +733,8 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
 }
 # A note's technical detail (`DataNote.message`) is the service's own English, wherever a note is shown in full.
 TECHNICAL = Text("Technical detail", "Teknisk detalje (engelsk)")
+# Kinds whose notes often name one thing several times (two stays for one diagnosis): each display named once.
+NAMED_ONCE = frozenset({"admission-infection-not-recorded"})
 # A note whose advice is "check whether the patient is already on substitution" fits a card that reads the patient
 # as not on it (a start, an IgG to measure, a new order). A card that reads the patient as on substitution (a stop, a
 # stop review, a draft continuing it: `catalogue.reads_on_substitution`) already says so; there the note asks whether
@@ -840,7 +856,8 @@ def notes_line(notes: Iterable[DataNote], lang: str, max_groups: int = 2, linked
             parts.append(one_line(note.kind, lang, note.source, shown_display(note, shown),
                                   note_day(note) or "?", note.threshold, on_substitution, note.record_words))
         else:
-            parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(found, lang,
+            named_once = list({n.display: n for n in reversed(found)}.values())[::-1] if kind in NAMED_ONCE else found
+            parts.append(texts(kind, on_substitution)[1](lang).format(n=len(found), names=names(named_once, lang,
                                                                                      display_limit=display_limit)))
     return NotesLine(_sentence("; ".join(parts)), sum(len(groups[k]) for k in kinds[max_groups:]), lang, linked)
 

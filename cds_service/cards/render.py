@@ -268,6 +268,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
         line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
+        if v.get("infection_admitted"):  # one pneumonia, severe by its stay
+            line = FACT["severe-admitted" if v.get("infection_discharged") else "severe-admitted-open"](lang).format(
+                dates=dates[-1], admitted=v["infection_admitted"], discharged=v.get("infection_discharged"))
         episodes = v.get("infection_episodes")
         if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
             line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)

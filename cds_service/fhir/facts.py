@@ -50,7 +50,8 @@ from .reading import (
     _length, _list, _partial, _reference_display, in_conflict, order_drug, referenced_medication,
 )
 from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
-from .infections import _condition, _contaminant_sets, _read_reports, _superseded_cultures
+from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
+from .prefetch import ADMISSIONS_NOT_SENT
 from .results import _observation, _timed
 from .ig_courses import _doses_of_other_use, _once_beside_orders
 from .therapies import (
@@ -127,7 +128,10 @@ class FactBuilder:
         bsAb / CAR-T product orders judged in it (`therapies_drafted`)."""
         out: dict[str, list[Any]] = {k: [] for k in SLOTS}  # each slot's facts, of its field's type in Facts
         patient: Patient | None = None
-        self._notes = list(notes)
+        notes = list(notes)
+        self._notes = [n for n in notes if n.kind != ADMISSIONS_NOT_SENT]
+        # the stays could not be had: no note of its own (`prefetch.ADMISSIONS_KEY`), the rules name it where it matters
+        admissions_not_sent = next((n.message for n in notes if n.kind == ADMISSIONS_NOT_SENT), "")
         self._therapies = []
         self._undated = []
         self._car_t_ordered = []
@@ -226,6 +230,7 @@ class FactBuilder:
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
+                      admissions_not_sent=admissions_not_sent,
                       therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending), ig_by_name=by_name,
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
@@ -597,7 +602,7 @@ class FactBuilder:
 Handler = Callable[[FactBuilder, Mapping[str, Any]], Produced]
 HANDLERS: dict[str, Handler] = {"Observation": _observation, "Procedure": _procedure,
             "MedicationAdministration": _medication_administration,
-            "MedicationRequest": _medication_request, "Condition": _condition}
+            "MedicationRequest": _medication_request, "Condition": _condition, "Encounter": _encounter}
 # The handlers whose facts can be an index event (CAR-T infusion, bsAb exposure): `has_index_event`.
 INDEX_HANDLERS = {kind: HANDLERS[kind] for kind in ("Procedure", "MedicationAdministration", "MedicationRequest")}
 INDEX_HANDLERS["MedicationStatement"] = HANDLERS["MedicationStatement"] = _medication_statement

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Mapping, get_args
 
 from cql_like_rules.facts import (
+    Admission,
     Culture,
     DataNote,
     Diagnosis,
@@ -34,7 +35,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _partial, _reference_to,
     _str, _texts, _when, reference_of, same_sample, sample_keys,
 )
-from .unread import _name_if_coded, _unrecognised
+from .unread import _concepts, _name_if_coded, _unrecognised
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -413,7 +414,47 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),
                                    display, organism, _abatement(b, r),
                                    str(entry.get("site") or ""),
-                                   "" if severe else _severity_words(b, r))
+                                   "" if severe else _severity_words(b, r), bool(entry.get("pneumonia")),
+                                   _reference_to(b, r.get("encounter"), "Encounter", r))
+
+
+# HL7 v3 ActCode classes of a hospital stay (FHIR R4 Encounter.class): inpatient encounter, inpatient acute, inpatient
+# non-acute. An outpatient visit (AMB), an emergency contact (EMER), a home visit or a virtual one is no admission.
+INPATIENT_CLASSES = frozenset({"IMP", "ACUTE", "NONAC"})
+ACT_CODE_SYSTEMS = frozenset({"http://terminology.hl7.org/CodeSystem/v3-ActCode", "urn:oid:2.16.840.1.113883.5.4"})
+# A stay that did not happen (cancelled), was recorded by mistake, or is only planned: no admission.
+STAY_NOT_HAPPENED = frozenset({"cancelled", "entered-in-error", "planned"})
+
+
+def _encounter(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
+    """An inpatient stay (`Admission`): the Conditions it names (diagnosis, reasonReference) and the bacterial-infection
+    codes it carries itself (reasonCode). Any other contact is passed over, named only when it carries one of our codes
+    (`_name_if_coded`), as before the stays were read. A stay never makes an infection (clinical-rules §5: it decides
+    only whether a verified bacterial pneumonia was severe)."""
+    kind = r.get("class")
+    inpatient = isinstance(kind, dict) and kind.get("system") in ACT_CODE_SYSTEMS and kind.get("code") in INPATIENT_CLASSES
+    if not inpatient or r.get("status") in STAY_NOT_HAPPENED:
+        _name_if_coded(b, r)
+        return None
+    conditions = tuple(dict.fromkeys(ref for ref in (
+        *(_reference_to(b, d.get("condition"), "Condition", r) for d in _list(r.get("diagnosis")) if isinstance(d, dict)),
+        *(_reference_to(b, x, "Condition", r) for x in _list(r.get("reasonReference")))) if ref))
+    coded = [(concept, entry) for concept in _concepts(r.get("reasonCode"))
+             if (entry := b.t.sets_of(concept).get("bacterial-infection")) is not None]
+    if not coded:
+        _name_if_coded(b, r)  # a stay's other codes (a lymphoma) are seen, not used, as before
+    start = _first(r, "period.start")
+    if not isinstance(start, str):
+        if coded or conditions:
+            raise DataError("inpatient stay with no period start: not read as an admission")
+        return None
+    end = _first(r, "period.end")
+    return "admissions", Admission(
+        b._date(start, allow_partial=True, field="period.start"), reference_of(r),
+        b._date(end, allow_partial=True) if isinstance(end, str) else None, conditions,
+        tuple(dict.fromkeys(_first_code(concept) for concept, _ in coded)),
+        _concept_text(coded[0][0])[:80] if coded else "", any(entry.get("pneumonia") for _, entry in coded),
+        bool(conditions or _list(r.get("reasonCode")) or _list(r.get("diagnosis"))))
 
 
 def _severity_words(b: FactBuilder, r: Mapping[str, Any]) -> str:

@@ -509,13 +509,23 @@ def prefetch_templates(terminology: Terminology) -> dict[str, str]:
         # as a DiagnosticReport, by the culture codes (exact codes, as for the Observations).
         "medicationStatements": f"MedicationStatement?{p}&_include=MedicationStatement:medication",
         "diagnosticReports": f"DiagnosticReport?{p}&code={_codes(terminology, 'culture')}",
+        # Added after rule set 1.1.1 (`LATER_KEYS`): hospital stays, by their class (HL7 v3 ActCode: inpatient, acute,
+        # non-acute; `infections.INPATIENT_CLASSES`), which decide whether a bacterial pneumonia needed admission (severe,
+        # clinical-rules §5). A server that ignores the filter sends every contact: the service keeps only the stays.
+        "encounters": f"Encounter?{p}&class=IMP,ACUTE,NONAC",
     }
 
+
+# The stays of the patient: without them no card says "not checked" (most cards do not turn on them); a bacterial
+# pneumonia that an admission would make severe is named where it could change the decision
+# (`ADMISSIONS_NOT_SENT`, read by the facts as `Facts.admissions_not_sent`).
+ADMISSIONS_KEY = "encounters"
+ADMISSIONS_NOT_SENT = "admissions-not-sent"
 
 # Keys announced after the first ones: a client set up with the first six is answered, never refused with 412, when
 # these cannot be had (not sent and no fhirServer, a fhirServer refused, a search the FHIR server failed or does not
 # support), with a data note saying what was not checked.
-LATER_KEYS = ("medicationStatements", "diagnosticReports")
+LATER_KEYS = ("medicationStatements", "diagnosticReports", ADMISSIONS_KEY)
 
 
 def later_keys(keys: list[str]) -> tuple[list[str], list[str]]:
@@ -526,6 +536,12 @@ def later_keys(keys: list[str]) -> tuple[list[str], list[str]]:
 def set_later_keys_aside(pooled: PooledResources, why: str) -> None:
     """Answer without the `LATER_KEYS` that are missing or unusable: name them, and why, in one data note."""
     absent = [k for k in LATER_KEYS if k in pooled.missing or k in pooled.unusable]
+    if ADMISSIONS_KEY in absent:
+        absent.remove(ADMISSIONS_KEY)
+        pooled.notes.append(DataNote(ADMISSIONS_NOT_SENT, f"prefetch {ADMISSIONS_KEY}",
+                                     f"{pooled.unusable.get(ADMISSIONS_KEY, ADMISSIONS_KEY)} ({why})"))
+    pooled.missing = [k for k in pooled.missing if k != ADMISSIONS_KEY]
+    pooled.unusable = {k: v for k, v in pooled.unusable.items() if k != ADMISSIONS_KEY}
     if not absent:
         return
     details = [f"{k}: {pooled.unusable[k]}" if k in pooled.unusable else k for k in absent]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Union, get
 from dateutil.relativedelta import relativedelta
 
 from cql_like_rules.facts import (
+    Admission,
     BsAbExposure,
     CarTInfusion,
     CourseStatus,
@@ -92,7 +93,7 @@ LAB_CATEGORIES = frozenset({"laboratory"})
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "ig_other_use",
-         "infections",
+         "infections", "admissions",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": CAR_T_GIVEN_STATUSES,
@@ -105,7 +106,7 @@ THERAPY_KINDS = {"MedicationRequest": {"bsab"}, "MedicationAdministration": {"bs
 
 # A fact `build` files under a slot of `Facts` (SLOTS), and what a handler gives: (slot, fact) or nothing.
 Fact = Union[IgGResult, MProteinResult, Immunofixation, CarTInfusion, BsAbExposure, IgCourse, IgAdministration,
-             Infection, Culture, Diagnosis]
+             Infection, Culture, Diagnosis, Admission]
 Produced = Union[tuple[str, Fact], None]
 
 

@@ -161,6 +161,7 @@ class PatientViewPrefetch(TypedDict):
     conditions: NotRequired[Prefetched]
     medicationStatements: NotRequired[Prefetched]
     diagnosticReports: NotRequired[Prefetched]
+    encounters: NotRequired[Prefetched]
 
 
 @with_config(Open)

@@ -38,6 +38,7 @@ KEY_OF_TYPE = {
     "Condition": "conditions",
     "MedicationStatement": "medicationStatements",
     "DiagnosticReport": "diagnosticReports",
+    "Encounter": "encounters",
     "Medication": "medicationRequests",  # as `_include=MedicationRequest:medication` sends them
 }
 BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "transaction-response", "batch-response"}
