@@ -396,6 +396,7 @@ class Patient:
 # new kind with no wording), and every kind here has a wording in English and Danish (`cds_service/cards/notes.py`:
 # `NOTE_TEXT` for the kinds a card names, `PAGE_NOTE_TEXT` for those only the explanation page and `replay` show).
 NOTE_KINDS = frozenset({
+    "admission-infection-not-recorded", "admissions-not-sent", "pneumonia-admission-unknown", "igg-invalid",
     "birth-date-after-therapy", "birth-date-after-today", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
     "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",

@@ -727,6 +727,9 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
         "a medication record of immunoglobulin{when} is based on an order of it: the same course, read as the order",
         "en medicinregistrering af immunglobulin{when} bygger på en ordination af det: samme forløb, læst som "
         "ordinationen"),
+    "admissions-not-sent": Text(
+        "admissions were not sent{when}: whether an infection needed admission is not known",
+        "indlæggelser er ikke sendt{when}: om en infektion krævede indlæggelse, vides ikke"),
     "unknown-end": Text(
         "{what}{when} has ended, but its end date is not recorded",
         "{what}{when} er afsluttet, men slutdatoen er ikke registreret"),
