@@ -36,7 +36,7 @@ def test_the_untreated_igg_a_start_decision_uses_is_validated():
             entry["resource"]["valueQuantity"]["system"] = 12  # readable by the cheap path, invalid FHIR in a used field
     result = replay(RUNTIME, bundle, at=AT)
     assert all(a.values.get("igg_source") != "Observation/obs-igg-0018-a" for a in result.advice)
-    assert any(n.source == "Observation/obs-igg-0018-a" and n.kind == "invalid" for n in result.notes)
+    assert any(n.source == "Observation/obs-igg-0018-a" and n.kind == "igg-invalid" for n in result.notes)
 
 
 def test_a_malformed_field_the_rules_do_not_read_is_named_not_fatal():
