@@ -97,6 +97,11 @@ class Parameters:
     # [policy] A positive bacterial blood culture is bacteraemia, which counts as a severe
     # infection (clinical-rules §5: "explicit severe-infection code (sepsis, bacteraemia ...)").
     bacteraemia_counts_as_severe: bool = True
+    # [policy] A likely contaminant (a skin commensal: coagulase-negative staphylococci ...) in one blood culture is no
+    # evidence; the same organism, as named, in two or more separate blood-culture sets drawn at most this many calendar
+    # days apart is a growth, a positive bacterial blood culture (CDC NHSN LCBI criterion 2: a common commensal from two
+    # blood specimens drawn on separate occasions, on the same or consecutive calendar days). 0: the same day only.
+    contaminant_separate_sets_days: int = 1
     # [policy] A verified bacterial pneumonia (a bacterial-infection code of a pneumonia, or a pneumonia counted with a
     # positive bacterial culture) whose inpatient stay is known counts as a severe infection (clinical-rules §5:
     # "explicit severe-infection code (sepsis, bacteraemia, pneumonia needing admission)"). The stay is the one the

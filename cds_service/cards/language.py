@@ -86,7 +86,7 @@ FACT = {
                                    "Svær bakteriel infektion {severe}, derefter episoderne {dates}"),
     # the culture that made each shown episode bacterial (an infection coded without its organism), each named
     "culture": Text("positive {specimen} culture {date}", "positiv {specimen}dyrkning {date}"),
-    # a likely contaminant counted because it grew in separate sets (infections.CONTAMINANT_SETS_DAYS)
+    # a likely contaminant counted because it grew in separate sets ([policy] contaminant_separate_sets_days)
     "culture-sets": Text("the same likely contaminant in {sets} separate {specimen} culture sets {date}",
                          "samme sandsynlige kontaminant i {sets} separate {specimen}dyrkningssæt {date}"),
     # inside the window, why the special criterion does not apply: a restart (§4.3), on the window's line

@@ -86,12 +86,14 @@ class FactBuilder:
         self.parameters = parameters  # as given: a record known only by its name is read by a builder of its own
         # the request's entries by fullUrl (`PooledResources.full_urls`): a reference may be written as one
         self.full_urls: Mapping[str, str] = full_urls or {}
-        # the one rule-set parameter facts read: how an order's length in fractional months is counted
+        # the rule-set parameters facts read: how an order's length in fractional months is counted
         self.month_days = (parameters or Parameters()).days_per_fractional_month
         # ... and whether records coded only in an unknown system that could date T0 are kept (`_therapy_unknown_system`)
         self.unknown_system_therapies = (parameters or Parameters()).unknown_system_therapy_card
         # ... and whether a nameless draft in such a system gets its card, or only a note (`_draft_unknown_system`)
         self.unknown_system_draft_card = (parameters or Parameters()).unknown_system_draft_card
+        # ... and how many days apart two blood-culture sets of one likely contaminant make it a growth (`_separate_sets`)
+        self.contaminant_sets_days = (parameters or Parameters()).contaminant_separate_sets_days
         # drafts named already: by their card (`order-not-recognised`, unknown-system) or, the card switched off, by
         # their own code-system-unknown note; the same draft sent in the chart too gets no second note
         self._drafts_named: set[str] = set()

@@ -108,19 +108,17 @@ def _superseded_cultures(b: FactBuilder, cultures: list[Culture], used: Mapping[
                                       note.day, record_words=note.record_words)
 
 
-# [policy] A likely contaminant (a skin commensal: coagulase-negative staphylococci ...) in one blood culture is no
-# evidence; the same organism, as named, in two or more *separate* blood-culture sets is a growth (CDC NHSN LCBI
-# criterion 2: a common commensal from two blood specimens drawn on separate occasions, on the same or consecutive
-# calendar days). Separate: drawn at most this many calendar days apart, and not one sample (`reading.same_sample`):
-# on other days, or on one day two results of one kind (two Observations), or a report and an Observation whose
-# specimen, accession number or collection time tell them apart (a report beside an Observation, nothing telling them
-# apart, may be that Observation's own report with its link missing: one culture).
-CONTAMINANT_SETS_DAYS = 1
+# A likely contaminant in two or more *separate* blood-culture sets is a growth ([policy]
+# `Parameters.contaminant_separate_sets_days`, CDC NHSN LCBI criterion 2). Separate: drawn at most that many calendar days
+# apart, and not one sample (`reading.same_sample`): on other days, or on one day two results of one kind (two
+# Observations), or a report and an Observation whose specimen, accession number or collection time tell them apart (a
+# report beside an Observation, nothing telling them apart, may be that Observation's own report with its link missing:
+# one culture). Decided here, not in the rules: what tells two samples apart is in the resources, not in the facts.
 
 
 def _contaminant_sets(b: FactBuilder, cultures: list[Culture], used: Mapping[str, Mapping[str, Any]]) -> list[Culture]:
     """The cultures, those of a likely contaminant grown in separate blood-culture sets counted as bacterial growth
-    (`CONTAMINANT_SETS_DAYS`) with the number of sets; their "likely contaminant: not counted" notes go, since the
+    (`contaminant_separate_sets_days`) with the number of sets; their "likely contaminant: not counted" notes go, since the
     card names them as counted."""
     noted = {n.source for n in b._notes if n.kind == "culture-contaminant"}
     grown = [c for c in cultures if c.source in noted and c.source in used and c.specimen == "blood" and c.organism]
@@ -133,9 +131,9 @@ def _contaminant_sets(b: FactBuilder, cultures: list[Culture], used: Mapping[str
 
 
 def _separate_sets(b: FactBuilder, one: Culture, other: Culture, used: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Two cultures are separate sets of the same likely contaminant (`CONTAMINANT_SETS_DAYS`)."""
+    """Two cultures are separate sets of the same likely contaminant (`contaminant_separate_sets_days`)."""
     if one.source == other.source or one.organism.casefold() != other.organism.casefold() \
-            or abs((one.date - other.date).days) > CONTAMINANT_SETS_DAYS:
+            or abs((one.date - other.date).days) > b.contaminant_sets_days:
         return False
     mine, theirs = sample_keys(used[one.source], b.full_urls), sample_keys(used[other.source], b.full_urls)
     if same_sample(mine, theirs):

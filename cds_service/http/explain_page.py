@@ -364,6 +364,8 @@ PARAMETER_LABELS: dict[str, Text] = {
     "ig_administration_course_days": Text("course after an Ig dose", "forløb efter en Ig-dosis"),
     "culture_window_days": Text("culture near an infection within", "dyrkning nær en infektion inden for"),
     "bacteraemia_counts_as_severe": Text("bacteraemia counts as severe", "bakteriæmi tæller som svær"),
+    "contaminant_separate_sets_days": Text("the same likely contaminant in separate blood culture sets within",
+                                           "samme sandsynlige kontaminant i separate bloddyrkningssæt inden for"),
     "pneumonia_admission_severe": Text("a pneumonia needing admission counts as severe",
                                        "en pneumoni, der kræver indlæggelse, tæller som svær"),
     "pneumonia_admission_unlinked_days": Text("a stay linked to a pneumonia by its dates within",
