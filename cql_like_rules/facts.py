@@ -10,11 +10,14 @@ and the like are decided by the rules, with their [policy] parameters.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Union
+
+log = logging.getLogger("cql_like_rules.facts")
 
 IndexKind = Literal["car-t", "bsab"]
 CourseStatus = Literal["active", "on-hold", "stopped", "completed"]
@@ -392,9 +395,10 @@ class Patient:
         return self.deceased and (self.deceased_date is None or self.deceased_date <= day)
 
 
-# Every kind of data note the service makes, in one place: a note of another kind is refused when made (a typo, or a
-# new kind with no wording), and every kind here has a wording in English and Danish (`cds_service/cards/notes.py`:
-# `NOTE_TEXT` for the kinds a card names, `PAGE_NOTE_TEXT` for those only the explanation page and `replay` show).
+# Every kind of data note the service makes, in one place: every kind here has a wording in English and Danish
+# (`cds_service/cards/notes.py`: `NOTE_TEXT` for the kinds a card names, `PAGE_NOTE_TEXT` for those only the explanation
+# page and `replay` show). A note of another kind (a typo, or a new kind with no wording) is logged when made and shown
+# by its code; tests/test_note_wording.py finds the kinds the code writes, through its constants and variables.
 NOTE_KINDS = frozenset({
     "admission-infection-not-recorded", "admissions-not-sent", "pneumonia-admission-unknown", "igg-invalid",
     "birth-date-after-therapy", "birth-date-after-today", "bsab-dose-not-known-given", "bsab-dose-stopped",
@@ -447,8 +451,8 @@ class DataNote:
     record_words: bool = field(default=False, metadata=TRACED_IF_SET)
 
     def __post_init__(self) -> None:
-        if self.kind not in NOTE_KINDS:  # a kind with no wording would reach a clinician as its code
-            raise ValueError(f"data note kind {self.kind!r} is not in NOTE_KINDS")
+        if self.kind not in NOTE_KINDS:  # no wording: shown by its code; refusing it would refuse the whole answer
+            log.warning("data note kind %r is not in NOTE_KINDS: shown by its code (%r)", self.kind, self.source)
         if isinstance(self.display, RecordText) and not self.record_words:
             object.__setattr__(self, "record_words", True)
 
