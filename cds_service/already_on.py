@@ -3,8 +3,8 @@ the caveat `ig-maybe-on` (a crowded card keeps it), and no immunoglobulin order 
 
 A step of the advice, not of its card: the records come as data notes (a local code known only by its name, a
 record not placed in time ...) made by the facts, the rules and, on a live call, the pipeline after the rules
-(`fhir.unread.orders_written_later`). So it runs once every note is known (`pipeline.evaluate`, and a timeline
-redrawn from stored facts, `tools.timeline.timeline_from_facts`), and the advice it returns is what the cards, the
+(`fhir.unread.orders_written_later`). So it runs once every note is known, in one place (`pipeline.evaluate_facts`,
+through which a hook call's chart and a timeline redrawn from stored facts are evaluated), and the advice it returns is what the cards, the
 explanation snapshot, the timeline and the worklist read: its values name the record (`ig_maybe_on_source` ...), which
 the explanation page lists with the advice. (No trace step: the trace holds the library's definitions only.)
 """

@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any, Callable, Coroutine, Mapping, Sequence, TypeVar
 
-from cql_like_rules import Advice, Evaluation
+from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.facts import DataNote, Facts, IgGOrderDraft
 from cql_like_rules.orders import DraftOrder
 
@@ -439,23 +440,53 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         usable = [r for r in pooled.resources if reference_of(r) not in rejected] if rejected else pooled.resources
         extraction = builder.build(usable, notes, igg_drafted, therapies)
         extraction.resources.update(raw_orders)
-        if drafts is None:
-            evaluation = runtime.ruleset.evaluate(extraction.facts, today, known_on)
-        else:
-            evaluation = runtime.ruleset.evaluate_orders(extraction.facts, orders, today, known_on)
-        bad, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
+        bad: list[tuple[str, str]] = []
+        evaluation, notes_seen = evaluate_facts(
+            runtime.ruleset, extraction.facts, today, known_on, None if drafts is None else orders,
+            partial(_answer_notes, builder, pooled, extraction, runtime, today, live, raw_orders, bad))
         if not bad:
-            # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
-            seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
-            if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
-                seen = (*seen, *orders_written_later(builder, extraction.facts, pooled.resources, today))
-            # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
-            notes_seen = named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
-            # every note is known now (the live ones too): a start beside Ig the patient may be on says so (`already_on`)
-            return with_already_on(evaluation, notes_seen), extraction, notes_seen
+            return evaluation, extraction, notes_seen
         for ref, error in bad:
             rejected.add(ref)
             notes.append(_invalid_note(ref, error, extraction))
+
+
+def _rules_notes(evaluation: Evaluation) -> tuple[DataNote, ...]:
+    """The notes of an evaluation from facts alone (a stored snapshot): the facts' and the rules' own."""
+    return evaluation.notes
+
+
+def evaluate_facts(ruleset: RuleSet, facts: Facts, today: date, known_on: date | None = None,
+                   orders: Sequence[DraftOrder] | None = None,
+                   answer_notes: Callable[[Evaluation], tuple[DataNote, ...]] = _rules_notes,
+                   ) -> tuple[Evaluation, tuple[DataNote, ...]]:
+    """The rules on the facts (patient-view, or these draft orders), then the one step that needs every note of the
+    answer known (`answer_notes`, given the rules' evaluation): a start beside Ig the patient may be on says so
+    (`already_on`). Every entrance evaluates facts here: a hook call's chart (`evaluate`) and a timeline redrawn from
+    stored facts (`tools.timeline.timeline_from_facts`) alike."""
+    if orders is None:
+        evaluation = ruleset.evaluate(facts, today, known_on)
+    else:
+        evaluation = ruleset.evaluate_orders(facts, orders, today, known_on)
+    notes = answer_notes(evaluation)
+    return with_already_on(evaluation, notes), notes
+
+
+def _answer_notes(builder: FactBuilder, pooled: PooledResources, extraction: Extraction, runtime: Runtime,
+                  today: date, live: bool, raw_orders: Mapping[str, object], bad: list[tuple[str, str]],
+                  evaluation: Evaluation) -> tuple[DataNote, ...]:
+    """Every note of a hook call's answer, once the rules have run; or, a decisive resource not valid FHIR, none: `bad`
+    gets it with why, and the evaluation runs again without it."""
+    found, kept = _check_decisive(evaluation, extraction, runtime.ruleset.decisive, skip=raw_orders)
+    if found:
+        bad += found
+        return ()
+    # as of `today`: a record dated after it is not named either, as the rules do not read it (§5)
+    seen = notes_as_of((*extraction.facts.notes, *kept), pooled.resources, today, runtime.tz)
+    if live:  # the request's own day, from the clock: "written tomorrow" is a date error, named
+        seen = (*seen, *orders_written_later(builder, extraction.facts, pooled.resources, today))
+    # the rules' own notes name a record dated by its month as written too ("an infection (2025-12)")
+    return named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
 
 
 def _therapies_not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str,

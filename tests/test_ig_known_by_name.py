@@ -19,7 +19,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
-from cds_service.tools.timeline import build_timeline, patient_data
+from cds_service.tools.timeline import build_timeline, facts_of, patient_data, timeline_from_facts
 
 from .fixtures import FIXTURES
 
@@ -239,6 +239,17 @@ def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -
         days=RUNTIME.params.ig_administration_course_days + 1)
     assert shown[withheld] == ([], True)
     assert shown[offered] == (["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"], False)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_explanation_pages_timeline_from_stored_facts_withholds_the_order_too(lang: str) -> None:
+    """The page's timeline is redrawn from the stored facts (`timeline_from_facts`), not the chart: on the day the
+    local-coded dose is given, its start card names the dose and offers no Ig order, as the card did."""
+    data = patient_data(_chart(_dose("2026-01-15")), RUNTIME)
+    timeline = timeline_from_facts(data.patient_id, facts_of(data, RUNTIME), RUNTIME.ruleset, RUNTIME.terminology, lang,
+                                   AT, start=date(2026, 1, 5), end=date(2026, 3, 1))
+    [withheld] = [s for s in timeline.changes if s.day == date(2026, 1, 15)]
+    assert CAVEAT[lang] in withheld.cards[0]["detail"] and "suggestions" not in withheld.cards[0]
 
 
 def test_the_code_a_record_known_by_name_is_read_under_is_an_immunoglobulin_of_the_value_set() -> None:

@@ -24,13 +24,12 @@ from cql_like_rules.library import add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
 
-from ..already_on import with_already_on
 from ..cards.render import CardContext, summary
 from ..cards.values import named, placeholders
 from ..errors import InputError
 from ..fhir.request import HookRequest, parse_hook_request
 from ..killswitch import KillSwitch
-from ..pipeline import Answer, answer_local, present
+from ..pipeline import Answer, answer_local, evaluate_facts, present
 from ..runtime import Runtime
 from .replay import request_from_bundle
 
@@ -207,8 +206,7 @@ def timeline_from_facts(patient_id: str, facts: Facts, ruleset: RuleSet, termino
     The kill switch, when given, hides the advice it hides in the service.
     """
     def state(day: date) -> State:
-        evaluated = ruleset.evaluate(facts, day, today)
-        evaluation = with_already_on(evaluated, evaluated.notes)  # the notes the page's timeline has: the rules'
+        evaluation, _ = evaluate_facts(ruleset, facts, day, today)  # the notes facts alone give: the rules'
         shown_cards, shown, _ = present(evaluation, kill_switch, lambda: CardContext(
             lang, patient_id, ruleset, terminology, {}, evaluation.notes))
         return State(day, shown_cards, change_key(shown, ruleset.parameters, lang,
