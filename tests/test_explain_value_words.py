@@ -11,12 +11,17 @@ import html
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 
+from cds_service.http.app import create_app
+from cds_service.http.discovery import PATIENT_VIEW_ID
 from cds_service.fhir.request import parse_hook_request
 from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
@@ -25,6 +30,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_for, request_from_bundle
 from tests.order_charts import AXI_CEL, IVIG, TECLISTAMAB, chart, draft
+from tests.servers import SettableClock
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -215,3 +221,44 @@ def test_every_rule_an_advice_comes_from_has_danish_words() -> None:
     named = set(re.findall(r'"([A-Z][A-Za-z ]* Advice)"', inspect.getsource(library) + inspect.getsource(orders)))
     assert named - {"Advice"} <= set(RULE_NAMES)
     assert all(t.da != t.en for t in RULE_NAMES.values())
+
+
+# ---- the cultures that verified the infections: in words, not 'blood:2026-01-10:2' ----------------------------------
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, SettableClock]]:
+    clock = SettableClock()
+    settings = replace(Settings(), data_dir=str(tmp_path_factory.mktemp("cultures") / "data"))
+    with TestClient(create_app(settings, clock=clock)) as client:
+        yield client, clock
+
+
+def served_rows(served: tuple[TestClient, SettableClock], bundle: dict, at: date, lang: str) -> dict[str, tuple[str, str]]:
+    """The values behind the chart's card on the explanation page its link opens, as the service serves it."""
+    client, clock = served
+    clock.set(at)
+    response = client.post(f"/cds-services/{PATIENT_VIEW_ID}", json=request_from_bundle(bundle),
+                           headers={"accept-language": lang})
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    page = client.get(card["links"][0]["url"])
+    assert page.status_code == 200, page.text
+    return rows_of(page.text)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "blood culture 2025-12-01 (2 sets)"),
+                                         ("da", "bloddyrkning 2025-12-01 (2 sæt)")])
+def test_a_likely_contaminant_counted_by_its_sets_is_named_in_words(served, lang: str, words: str) -> None:
+    from .test_contaminant_two_sets import CAR_T, PNEUMONIA, culture
+    from .test_therapy_known_by_name import chart as therapy_chart
+
+    bundle = therapy_chart(CAR_T, PNEUMONIA, culture("bc1"), culture("bc2"))
+    rows = served_rows(served, bundle, date(2026, 1, 10), lang)
+    assert rows["infection_cultures"] == (words, "blood:2025-12-01:2"), rows["infection_cultures"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "blood culture 2026-01-06"), ("da", "bloddyrkning 2026-01-06")])
+def test_a_culture_that_verified_an_infection_is_named_in_words(served, lang: str, words: str) -> None:
+    bundle = json.loads((FIXTURES / "pneumonia-unspecified-positive-blood-culture-general-criteria-met.json").read_text())
+    rows = served_rows(served, bundle, date(2026, 1, 20), lang)
+    assert rows["infection_cultures"] == (words, "blood:2026-01-06"), rows["infection_cultures"]

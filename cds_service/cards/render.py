@@ -30,10 +30,10 @@ from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
-                       NOTES_COUNTED, SOURCE_LABEL, SPECIMEN, TO_DO, WHY_LINK)
+                       NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
 from .notes import AND, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
-from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, placeholder_pair, placeholders
+from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, placeholder_pair, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -276,12 +276,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)
         cultures = v.get("infection_cultures")
         if isinstance(cultures, tuple) and cultures:  # every shown episode's culture, not only the latest
-            named = []
-            for item in cultures[-3:]:
-                specimen, _, day = str(item).partition(":")
-                day, _, sets = day.partition(":")  # sets: a likely contaminant counted by its separate sets
-                named.append(FACT["culture-sets" if sets else "culture"](lang).format(
-                    specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day, sets=sets))
+            named = [culture_named(str(item), lang, FACT["culture"], FACT["culture-sets"]) for item in cultures[-3:]]
             line += f" ({', '.join(named)})"
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")

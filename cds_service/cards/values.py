@@ -20,10 +20,20 @@ from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
 
+from .language import SPECIMEN
 from .markdown import escape, plain
 
 # polyclonal IgG whose total and M-protein bounds leave it unbounded below (measure-igg m-protein-no-bound)
 POLYCLONAL_UNKNOWN = Text("unknown", "ukendt")
+
+def culture_named(item: str, lang: str, one: Text, sets: Text) -> str:
+    """A culture as the advice values write it (`infection_cultures`: 'specimen:day', ':sets' for a likely contaminant
+    counted by its separate sets) in words: `one` or `sets` (for those) with the specimen, its day and the sets."""
+    specimen, _, day = item.partition(":")
+    day, _, count = day.partition(":")
+    return (sets if count else one)(lang).format(specimen=SPECIMEN.get(specimen, SPECIMEN["other"])(lang), date=day,
+                                                 sets=count).strip()
+
 
 KIND = {"car-t": "CAR-T", "bsab": "bsAb", "car-t-product": "CAR-T"}
 T0_EVENT = {

@@ -33,7 +33,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import TECHNICAL, one_line, rank
-from ..cards.values import KIND, LOOKS_LIKE, days, g_l, months, named, threshold, years
+from ..cards.values import KIND, LOOKS_LIKE, culture_named, days, g_l, months, named, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import DOSE_COURSES, Snapshot
@@ -250,6 +250,9 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
 _THERAPY_KINDS = {"car-t": Text("CAR-T infusion", "CAR-T-infusion"),
                   "bsab": Text("bispecific antibody", "bispecifikt antistof"),
                   "car-t-product": Text("CAR-T product", "CAR-T-produkt")}
+# a culture that verified an infection (`infection_cultures`), as the card names it, without its verdict
+CULTURE = Text("{specimen} culture {date}", "{specimen}dyrkning {date}")
+CULTURE_SETS = Text("{specimen} culture {date} ({sets} sets)", "{specimen}dyrkning {date} ({sets} sæt)")
 VALUE_WORDS: dict[str, dict[str, Text]] = {
     "t0_kind": _THERAPY_KINDS,
     "order_kind": {**_THERAPY_KINDS, "ig": Text("immunoglobulin", "immunglobulin"),
@@ -607,6 +610,9 @@ def _value_words(name: str, value: Any, values: Mapping[str, Any], lang: str) ->
     if name == "failing" and isinstance(value, list) and value and all(v in FAILING_NAMED for v in value):
         # the criteria an order fails, named without their figures (the values give them in rows of their own)
         return f'{e("; ".join(FAILING_NAMED[v](lang) for v in value))}<br><code class="key">{e(", ".join(value))}</code>'
+    if name == "infection_cultures" and isinstance(value, list) and value:  # 'specimen:day[:sets]', each in words
+        words = "; ".join(culture_named(str(v), lang, CULTURE, CULTURE_SETS) for v in value)
+        return f'{e(words)}<br><code class="key">{e(", ".join(str(v) for v in value))}</code>'
     if not isinstance(value, str):
         return ""
     if name == "reason" and value in GENERAL_STOP_REASONS:  # the card's words; `kind` as the card names T0's therapy
