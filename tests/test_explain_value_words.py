@@ -10,39 +10,30 @@ from __future__ import annotations
 import html
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
-from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
-from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_for, request_from_bundle
 from tests.order_charts import AXI_CEL, IVIG, TECLISTAMAB, chart, draft
+from tests.pages import request_page
 from tests.servers import SettableClock
 
 RUNTIME = load_runtime(Settings())
-NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
 FIXTURES = Path(__file__).resolve().parent.parent / "fhir_fixtures"
 
 
 def page_of(request: dict, hook: str, at: date, lang: str) -> str:
     """The explanation page of the request's first card, as served (HTML)."""
-    answer = answer_local(parse_hook_request(request, hook), RUNTIME, lang=lang, today=at)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    return render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    return request_page(request, hook, at, lang, RUNTIME)
 
 
 def rows_of(page: str) -> dict[str, tuple[str, str]]:

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 import pytest
 
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import Answer
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 from cql_like_rules.catalogue import ALREADY_ON, ALREADY_ON_REASON
 
+from .pages import rendered, stored
 from .test_ig_known_by_name import AT, RUNTIME, _chart, _order
 from .test_acceptance_lifecycle import DLBCL, Chart, car_t, dx, igg, ivig_order
 
@@ -34,10 +31,8 @@ NOW = datetime(2026, 1, 20, 11, 0, tzinfo=timezone.utc)
 
 def page(answered: Answer, lang: str) -> tuple[dict[str, Any], str]:
     """The first card's explanation snapshot as stored and read back, and its page as text."""
-    data = read_payload(orjson.loads(orjson.dumps(payload(answered, 0, RUNTIME.ruleset))))
-    assert data is not None
-    shown = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
-    return data, html.unescape(re.sub(r"<[^>]+>", " ", shown))
+    data = stored(answered, RUNTIME)
+    return data, html.unescape(re.sub(r"<[^>]+>", " ", rendered(data, lang, RUNTIME, NOW)))
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])
@@ -67,8 +62,7 @@ def test_a_record_named_by_the_pipeline_after_the_rules_is_in_the_stored_advice_
     assert "may be Ig the patient is already on" in answered.cards[0]["detail"]
     [advice] = answered.advice
     assert advice.caveats[0] == "ig-maybe-on" and advice.values["ig_maybe_on_kind"] == "ig-order-written-later"
-    data = read_payload(orjson.loads(orjson.dumps(payload(answered, 0, runtime.ruleset))))
-    assert data is not None and data["advice"]["caveats"][0] == "ig-maybe-on"
+    assert stored(answered, runtime)["advice"]["caveats"][0] == "ig-maybe-on"
 
 
 @pytest.mark.parametrize("lang, caveat", [

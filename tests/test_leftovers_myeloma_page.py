@@ -32,6 +32,7 @@ from cds_service.tools.timeline import build_timeline, patient_data, render_text
 
 from . import browser
 from .fixtures import FIXTURES
+from .pages import request_page
 from .reading_charts import NPU, draft
 from .test_acceptance_myeloma import RUNTIME, ask, code_of, fixation, igg, observation, on_tec, one, spep
 from .test_timeline import chromium  # noqa: F401  (the one Chromium fixture)
@@ -258,23 +259,9 @@ def test_the_default_timeline_still_begins_a_month_before_t0_without_an_earlier_
 
 def page_of(bundle: Resource, at: str, lang: str) -> str:
     """The explanation page of the chart's answer on `at`, as the service stores and renders it."""
-    import uuid
-    from datetime import datetime, timezone
-
-    import orjson
-
-    from cds_service.fhir.request import parse_hook_request
-    from cds_service.http.explain_page import render_page
-    from cds_service.pipeline import answer_local
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
     from cds_service.tools.replay import request_from_bundle
 
-    answer = answer_local(parse_hook_request(request_from_bundle(bundle), "patient-view"), RUNTIME, lang=lang,
-                          today=date.fromisoformat(at))
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    now = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
-    return render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    return request_page(request_from_bundle(bundle), "patient-view", date.fromisoformat(at), lang, RUNTIME)
 
 
 def named_rows(page: str) -> list[tuple[str, str]]:

@@ -14,20 +14,16 @@ import html
 import json
 import logging
 import re
-import uuid
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
 from cds_service.cards.notes import NOTE_TEXT, PAGE_NOTE_TEXT
 from cds_service.fhir import prefetch
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools import cli
@@ -35,12 +31,13 @@ from cds_service.tools.replay import request_from_bundle
 from cql_like_rules.facts import NOTE_KINDS
 
 from .fixtures import FIXTURES
+from .pages import rendered
+from .pages import stored as stored_snapshot
 from .test_acceptance_admissions import chart as pneumonia_chart
 from .test_acceptance_admissions import http, pneumonia, post  # noqa: F401 (http: the fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = load_runtime(Settings())
-NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
 AT = date(2026, 1, 20)
 SCIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}], "text": "Hizentra"}
 NOT_TAKEN = {"resourceType": "MedicationStatement", "id": "ms-scig", "status": "not-taken",
@@ -64,13 +61,11 @@ def note_rows(page: str) -> list[list[str]]:
 
 def stored(lang: str) -> dict:
     answer = answer_local(parse_hook_request(request_from_bundle(chart()), "patient-view"), RUNTIME, lang=lang, today=AT)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    return data
+    return stored_snapshot(answer, RUNTIME)
 
 
 def page(data: dict, lang: str) -> str:
-    return render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    return rendered(data, lang, RUNTIME)
 
 
 @pytest.mark.parametrize("lang, words, technical", [
