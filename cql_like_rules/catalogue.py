@@ -2326,6 +2326,12 @@ CAVEATS: dict[str, Text] = {
     "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
         "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
+    # a card with no usable IgG names the newest IgG subclass result (IgG1-IgG4), which a clinician may take for the
+    # IgG in the chart (`library.igg_seen_not_used`)
+    "igg-subclass-not-used": Text(
+        "{igg_subclass} {igg_subclass_reported} on {igg_subclass_date} is an IgG subclass, not total IgG: not used.",
+        "{igg_subclass} {igg_subclass_reported} den {igg_subclass_date} er en IgG-subklasse, ikke total-IgG: ikke "
+        "brugt."),
     # a record the patient may already be on (`ALREADY_ON`), on a card that invites a start: named, no order offered
     "ig-maybe-on": Text(
         "{ig_maybe_on} may be Ig the patient is on: {ig_maybe_on_check}.",
