@@ -2326,8 +2326,11 @@ CAVEATS: dict[str, Text] = {
     "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
         "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
-    # a card with no usable IgG names the newest IgG subclass result (IgG1-IgG4), which a clinician may take for the
-    # IgG in the chart (`library.igg_seen_not_used`)
+    # a card with no usable IgG since T0 names the newest IgG taken before it (`library.igg_seen_not_used`)
+    "igg-before-t0": Text(
+        "The last IgG ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used; measure IgG now.",
+        "Seneste IgG ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt; mål IgG nu."),
+    # ... and the newest IgG subclass result (IgG1-IgG4), which a clinician may take for the IgG in the chart
     "igg-subclass-not-used": Text(
         "{igg_subclass} {igg_subclass_reported} on {igg_subclass_date} is an IgG subclass, not total IgG: not used.",
         "{igg_subclass} {igg_subclass_reported} den {igg_subclass_date} er en IgG-subklasse, ikke total-IgG: ikke "

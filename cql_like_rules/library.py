@@ -1264,12 +1264,18 @@ def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinR
     return tuple(out)
 
 
-@define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
-def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
+def _usable_igg(c: Context) -> list[IgGResult]:
+    """IgG results up to today that can be read as total IgG: plausible, and not smaller than their IgG M-protein."""
     conflicting = {r for r, _m in c["IgG Below Its M-Protein"]}
     results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
     if conflicting:  # rare: spares hashing every result (a dataclass of five fields) when there are none
         results = [r for r in results if r not in conflicting]
+    return results
+
+
+@define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
+def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
+    results = _usable_igg(c)
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
@@ -1926,10 +1932,18 @@ def _measure(c: Context, more: Mapping[str, Value] = EMPTY, no_usable_igg: bool 
 
 def igg_seen_not_used(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:
     """A card with no usable IgG names the IgG it saw and did not use (§7: data seen and not used is named), so that a
-    clinician who sees an IgG in the chart knows why the card asks for one: the newest IgG subclass (not total IgG:
-    `IgGSubclass`). (caveats, values)"""
+    clinician who sees an IgG in the chart knows why the card asks for one: inside the window the newest total IgG
+    taken before T0 (only results since T0 count there: `Relevant IgG Results`), and the newest IgG subclass (not
+    total IgG: `IgGSubclass`). (caveats, values)"""
     caveats: list[str] = []
     values: dict[str, Value] = {}
+    t0: date | None = c["T0"]
+    before = [r for r in _usable_igg(c) if t0 is not None and r.date < t0] if c["In Window"] else []
+    if before:
+        last = max(before, key=lambda r: (r.date, r.taken, r.source))
+        caveats.append("igg-before-t0")
+        values.update(pre_t0_igg=last.value_g_l, pre_t0_igg_comparator=last.comparator, pre_t0_igg_date=last.date,
+                      pre_t0_igg_source=last.source)
     subclasses = [x for x in c.facts.igg_subclasses if x.date <= c.today]
     if subclasses:
         newest = max(subclasses, key=lambda x: (x.date, x.source))

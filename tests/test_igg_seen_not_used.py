@@ -4,7 +4,8 @@ An Observation under a code in no value set whose name named nothing the rules r
 light chain, an IgG under a mistyped LOINC code, an IgG subclass) left no trace: a tester could not tell it was seen.
 Each is now a data note the explanation page and `replay` list (`result-not-used`, `igg-subclass`; no card has room
 for them). A card with no usable IgG names on the card itself the IgG a clinician sees in the chart and may wonder
-about: an IgG subclass (not total IgG). No decision changes.
+about: an IgG subclass (not total IgG), and inside the window the newest IgG taken before T0 (only an IgG since T0
+counts there). No decision changes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from cds_service.pipeline import Answer
 from cds_service.tools.replay import replay
 
-from .test_acceptance_lifecycle import DLBCL, LAB, LOINC, ME, NPU, RUNTIME, Chart, car_t, dx
+from .test_acceptance_lifecycle import DLBCL, LAB, LOINC, ME, NPU, RUNTIME, Chart, car_t, dx, igg
 from .test_ig_maybe_on_advice import page as explanation_page
 
 AT = date(2026, 1, 20)
@@ -104,6 +105,31 @@ def test_the_newest_subclass_is_named_by_name_and_escaped() -> None:
     assert "“P-IgG-subklasse 2” 0\\.4 g/L on 2026-01-12 is an IgG subclass" in detail, detail
     assert "massek" not in detail
     assert sorted(n.kind for n in answered.notes) == ["igg-subclass", "igg-subclass"]
+
+
+@pytest.mark.parametrize("lang, caveat", [
+    ("en", "*Note:* The last IgG (3.2 g/L, 2025-11-01) was taken before the CAR-T infusion on 2025-11-25: not used; "
+           "measure IgG now."),
+    ("da", "*Bemærk:* Seneste IgG (3,2 g/L, 2025-11-01) er taget før CAR-T-infusionen 2025-11-25: ikke brugt; mål IgG "
+           "nu."),
+])
+def test_a_no_igg_since_t0_card_names_the_last_igg_before_t0(lang: str, caveat: str) -> None:
+    """IgG 4.1 g/L on 2025-09-01 and 3.2 g/L on 2025-11-01, CAR-T on 2025-11-25: inside the window only an IgG since
+    T0 counts, so the card asks for one (unchanged) and names the newest before T0 as not used."""
+    answered = replay(RUNTIME, chart(igg("old", "2025-09-01", 4.1), igg("last", "2025-11-01", 3.2)), at=AT, lang=lang)
+    card = measure_card(answered)
+    assert [a.variant for a in answered.advice] == ["no-igg-since-t0"]
+    assert caveat in card["detail"].splitlines(), card["detail"]
+    assert "4.1 g/L" not in card["detail"] and "4,1 g/L" not in card["detail"]
+    label = "last IgG before T0, not used" if lang == "en" else "seneste IgG før T0, ikke brugt"
+    assert label in page(answered, lang)
+
+
+def test_an_igg_since_t0_leaves_the_earlier_one_unnamed() -> None:
+    """An IgG since T0, however old, is the one the card rests on (stale: measure again): no IgG before T0 is named."""
+    answered = replay(RUNTIME, chart(igg("last", "2025-11-01", 3.2), igg("since", "2025-11-30", 5.0)),
+                      at=date(2026, 4, 20))
+    assert "before the CAR-T infusion" not in answered.cards[0]["detail"]
 
 
 @pytest.mark.parametrize("lang, caveat", [
