@@ -2330,6 +2330,10 @@ CAVEATS: dict[str, Text] = {
     "igg-before-t0": Text(
         "The last IgG ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used; measure IgG now.",
         "Seneste IgG ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt; mål IgG nu."),
+    # ... when an IgG since T0 awaits its result (`igg-pending`): the card says to wait for it, not to measure again
+    "igg-before-t0-awaited": Text(
+        "The last IgG with a result ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used.",
+        "Seneste IgG med svar ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt."),
     # ... and the newest IgG subclass result (IgG1-IgG4), which a clinician may take for the IgG in the chart
     "igg-subclass-not-used": Text(
         "{igg_subclass} {igg_subclass_reported} on {igg_subclass_date} is an IgG subclass, not total IgG: not used.",

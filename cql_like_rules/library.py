@@ -1926,22 +1926,23 @@ def _measure(c: Context, more: Mapping[str, Value] = EMPTY, no_usable_igg: bool 
     """The measure-igg card's suggestion, caveat and values (`igg_order_or_pending`), with `more` values; on a card
     with no usable IgG (`no_usable_igg`), the IgG results it saw and did not use (`igg_seen_not_used`)."""
     suggestions, caveats, values = igg_order_or_pending(c)
-    seen, seen_values = igg_seen_not_used(c) if no_usable_igg else ((), {})
+    seen, seen_values = igg_seen_not_used(c, awaited=bool(caveats)) if no_usable_igg else ((), {})
     return {"suggestions": suggestions, "extra_caveats": caveats + seen, "more": {**more, **values, **seen_values}}
 
 
-def igg_seen_not_used(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:
+def igg_seen_not_used(c: Context, awaited: bool = False) -> tuple[tuple[str, ...], dict[str, Value]]:
     """A card with no usable IgG names the IgG it saw and did not use (§7: data seen and not used is named), so that a
     clinician who sees an IgG in the chart knows why the card asks for one: inside the window the newest total IgG
     taken before T0 (only results since T0 count there: `Relevant IgG Results`), and the newest IgG subclass (not
-    total IgG: `IgGSubclass`). (caveats, values)"""
+    total IgG: `IgGSubclass`). `awaited`: an IgG since T0 awaits its result (`igg-pending`): the caveat does not also
+    say to measure one now. (caveats, values)"""
     caveats: list[str] = []
     values: dict[str, Value] = {}
     t0: date | None = c["T0"]
     before = [r for r in _usable_igg(c) if t0 is not None and r.date < t0] if c["In Window"] else []
     if before:
         last = max(before, key=lambda r: (r.date, r.taken, r.source))
-        caveats.append("igg-before-t0")
+        caveats.append("igg-before-t0-awaited" if awaited else "igg-before-t0")
         values.update(pre_t0_igg=last.value_g_l, pre_t0_igg_comparator=last.comparator, pre_t0_igg_date=last.date,
                       pre_t0_igg_source=last.source)
     subclasses = [x for x in c.facts.igg_subclasses if x.date <= c.today]

@@ -142,3 +142,19 @@ def test_a_subclass_sent_with_its_code_alone_is_named_by_its_code(lang: str, cav
     coded["code"] = {"coding": [{"system": NPU, "code": "NPU19817"}]}
     answered = replay(RUNTIME, chart(coded), at=AT, lang=lang)
     assert caveat in measure_card(answered)["detail"].splitlines()
+
+
+@pytest.mark.parametrize("lang, caveat", [
+    ("en", "*Note:* The last IgG with a result (3.2 g/L, 2025-11-01) was taken before the CAR-T infusion on "
+           "2025-11-25: not used."),
+    ("da", "*Bemærk:* Seneste IgG med svar (3,2 g/L, 2025-11-01) er taget før CAR-T-infusionen 2025-11-25: ikke "
+           "brugt."),
+])
+def test_the_igg_before_t0_does_not_ask_for_an_igg_already_awaited(lang: str, caveat: str) -> None:
+    """An IgG registered on 2026-01-15 awaits its result: the card says to wait for it, and the caveat naming the IgG
+    before T0 does not also say "measure IgG now"."""
+    answered = replay(RUNTIME, chart(igg("last", "2025-11-01", 3.2), igg("ordered", "2026-01-15", 0.0, "registered")),
+                      at=AT, lang=lang)
+    detail = measure_card(answered)["detail"]
+    assert caveat in detail.splitlines(), detail
+    assert "measure IgG now" not in detail and "mål IgG nu" not in detail
