@@ -2235,9 +2235,8 @@ ALREADY_ON_REASON: dict[str, Text] = {
 # ... and what the card then offers (`already_on`'s `ig_maybe_on_check`): no order where it withheld one, a draft
 # order to check before it is signed (its card may still offer to end or hold it), else a check alone
 ALREADY_ON_CHECK: dict[str, Text] = {
-    "withheld": Text("check before ordering; no Ig order offered here",
-                     "tjek før ordination; ingen Ig-ordination tilbudt her"),
-    "draft": Text("check before signing this order", "tjek før denne ordination underskrives"),
+    "withheld": Text("check first; no Ig order offered", "tjek først; ingen Ig-ordination tilbudt"),
+    "draft": Text("check before signing", "tjek før underskrift"),
     "check": Text("check before ordering", "tjek før ordination"),
 }
 ALREADY_ON_MORE = Text("{named} and {n} more", "{named} og {n} mere")
@@ -2327,10 +2326,23 @@ CAVEATS: dict[str, Text] = {
     "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
         "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
+    # a card with no usable IgG since T0 names the newest IgG taken before it (`library.igg_seen_not_used`)
+    "igg-before-t0": Text(
+        "The last IgG ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used; measure IgG now.",
+        "Seneste IgG ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt; mål IgG nu."),
+    # ... when an IgG since T0 awaits its result (`igg-pending`): the card says to wait for it, not to measure again
+    "igg-before-t0-awaited": Text(
+        "The last IgG with a result ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used.",
+        "Seneste IgG med svar ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt."),
+    # ... and the newest IgG subclass result (IgG1-IgG4), which a clinician may take for the IgG in the chart
+    "igg-subclass-not-used": Text(
+        "{igg_subclass} {igg_subclass_reported} on {igg_subclass_date} is an IgG subclass, not total IgG: not used.",
+        "{igg_subclass} {igg_subclass_reported} den {igg_subclass_date} er en IgG-subklasse, ikke total-IgG: ikke "
+        "brugt."),
     # a record the patient may already be on (`ALREADY_ON`), on a card that invites a start: named, no order offered
     "ig-maybe-on": Text(
-        "{ig_maybe_on} may be Ig the patient is already on: {ig_maybe_on_check}.",
-        "{ig_maybe_on} kan være Ig, som patienten allerede får: {ig_maybe_on_check}."),
+        "{ig_maybe_on} may be Ig the patient is on: {ig_maybe_on_check}.",
+        "{ig_maybe_on} kan være Ig, patienten får: {ig_maybe_on_check}."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",

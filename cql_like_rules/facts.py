@@ -366,6 +366,19 @@ class IgGPending:
 
 
 @dataclass(frozen=True)
+class IgGSubclass:
+    """An IgG subclass result (IgG1-IgG4, or the subclasses as a group: by a code the IgG value set excludes as a
+    subclass, or by its name, the IgG1-IgG3 LOINC codes being unconfirmed): not total IgG, never used. Kept so that a card with no usable IgG names
+    it: a clinician who sees "IgG1 2.1 g/L" in the chart would otherwise wonder why the card saw no IgG (§7)."""
+
+    source: str
+    date: date
+    display: str  # its name as the laboratory wrote it ("P-Immunglobulin G1;massek."), the record's words; "" if none
+    reported: str  # its value as sent ("2.1 g/L", "<0,1 g/L")
+    code: str = ""  # its code ("NPU19817"), which names it where the record gives no name
+
+
+@dataclass(frozen=True)
 class TherapyOrderDraft:
     """A bsAb or CAR-T product order drafted in this order session and judged with it (order hooks only).
 
@@ -415,7 +428,8 @@ NOTE_KINDS = frozenset({
     "ig-other-indication", "ig-statement-intended", "ig-statement-start-unrecorded", "ig-statement-unread",
     "ig-statement-written-later", "ig-stopped-not-given", "ig-wrong-system", "igg-below-m-protein",
     "igg-during-other-use", "igg-during-substitution", "igg-implausible", "igg-indeterminate", "igg-preliminary",
-    "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-unreadable",
+    "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-subclass",
+    "igg-unreadable", "result-not-used",
     "infection-not-bacterial", "infection-not-counted", "infection-severity-not-read", "infection-unconfirmed",
     "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
     "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
@@ -480,6 +494,7 @@ class Facts:
     undated_therapies: tuple[UndatedTherapy, ...] = ()
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     igg_pending: tuple[IgGPending, ...] = ()  # IgG registered by the laboratory, not resulted yet (dated ones)
+    igg_subclasses: tuple[IgGSubclass, ...] = ()  # IgG subclass results: not total IgG, only named
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
     admissions: tuple[Admission, ...] = ()
     # why the stays (prefetch `encounters`) could not be had, "" when they were: whether a pneumonia needed

@@ -1264,12 +1264,18 @@ def igg_below_m_protein_searched(c: Context) -> tuple[tuple[IgGResult, MProteinR
     return tuple(out)
 
 
-@define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
-def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
+def _usable_igg(c: Context) -> list[IgGResult]:
+    """IgG results up to today that can be read as total IgG: plausible, and not smaller than their IgG M-protein."""
     conflicting = {r for r, _m in c["IgG Below Its M-Protein"]}
     results = [r for r in c.facts.igg if r.date <= c.today and _plausible(c, r)]
     if conflicting:  # rare: spares hashing every result (a dataclass of five fields) when there are none
         results = [r for r in results if r not in conflicting]
+    return results
+
+
+@define("Relevant IgG Results", "Plausible IgG results up to today; inside the window only those on or after T0")
+def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
+    results = _usable_igg(c)
     if c["In Window"]:
         results = [r for r in results if r.date >= c["T0"]]
     return tuple(sorted(results, key=lambda r: (r.date, r.taken, r.source)))  # a repeat the same day is the latest
@@ -1868,13 +1874,14 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             return advise("start-substitution", evidence=because, suggestions=("order-ig-until-stop",),
                           extra_caveats=notes)
         if used is None or stale:
-            return advise("measure-igg", "no-igg-since-t0" if used is None else "stale", **_measure(c))
+            return advise("measure-igg", "no-igg-since-t0" if used is None else "stale",
+                          **_measure(c, no_usable_igg=used is None))
         if unclear:
             return advise("measure-igg", _indeterminate(used), **_measure(c))
     elif infections:
         if used is None or stale:
             return advise("measure-igg", "infections-no-recent-igg", evidence=infections,
-                          **_measure(c, infection_values(infections)))
+                          **_measure(c, infection_values(infections), no_usable_igg=used is None))
         if low:  # after a stop (or a pause), antibiotic prophylaxis can be tried when infections come (§4.3)
             return advise("start-meets-general-criteria", "after-stop" if c["IG Courses"] else "", evidence=infections,
                           suggestions=("order-ig",), restart=c["Is Restart"], more=infection_values(infections))
@@ -1915,10 +1922,36 @@ def igg_order_or_pending(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], 
     return (), ("igg-pending",), {"igg_pending_date": latest.date, "igg_pending_source": latest.source}
 
 
-def _measure(c: Context, more: Mapping[str, Value] = EMPTY) -> dict[str, Any]:
-    """The measure-igg card's suggestion, caveat and values (`igg_order_or_pending`), with `more` values."""
+def _measure(c: Context, more: Mapping[str, Value] = EMPTY, no_usable_igg: bool = False) -> dict[str, Any]:
+    """The measure-igg card's suggestion, caveat and values (`igg_order_or_pending`), with `more` values; on a card
+    with no usable IgG (`no_usable_igg`), the IgG results it saw and did not use (`igg_seen_not_used`)."""
     suggestions, caveats, values = igg_order_or_pending(c)
-    return {"suggestions": suggestions, "extra_caveats": caveats, "more": {**more, **values}}
+    seen, seen_values = igg_seen_not_used(c, awaited=bool(caveats)) if no_usable_igg else ((), {})
+    return {"suggestions": suggestions, "extra_caveats": caveats + seen, "more": {**more, **values, **seen_values}}
+
+
+def igg_seen_not_used(c: Context, awaited: bool = False) -> tuple[tuple[str, ...], dict[str, Value]]:
+    """A card with no usable IgG names the IgG it saw and did not use (§7: data seen and not used is named), so that a
+    clinician who sees an IgG in the chart knows why the card asks for one: inside the window the newest total IgG
+    taken before T0 (only results since T0 count there: `Relevant IgG Results`), and the newest IgG subclass (not
+    total IgG: `IgGSubclass`). `awaited`: an IgG since T0 awaits its result (`igg-pending`): the caveat does not also
+    say to measure one now. (caveats, values)"""
+    caveats: list[str] = []
+    values: dict[str, Value] = {}
+    t0: date | None = c["T0"]
+    before = [r for r in _usable_igg(c) if t0 is not None and r.date < t0] if c["In Window"] else []
+    if before:
+        last = max(before, key=lambda r: (r.date, r.taken, r.source))
+        caveats.append("igg-before-t0-awaited" if awaited else "igg-before-t0")
+        values.update(pre_t0_igg=last.value_g_l, pre_t0_igg_comparator=last.comparator, pre_t0_igg_date=last.date,
+                      pre_t0_igg_source=last.source)
+    subclasses = [x for x in c.facts.igg_subclasses if x.date <= c.today]
+    if subclasses:
+        newest = max(subclasses, key=lambda x: (x.date, x.source))
+        caveats.append("igg-subclass-not-used")
+        values.update(igg_subclass=newest.display, igg_subclass_code=newest.code, igg_subclass_reported=newest.reported,
+                      igg_subclass_date=newest.date, igg_subclass_source=newest.source)
+    return tuple(caveats), values
 
 
 def _indeterminate(used: IgGUsed | None) -> str:

@@ -137,6 +137,7 @@ class ValueSet:
     prefixes: dict[tuple[str, str], Entry] = field(default_factory=dict)
     excluded_exact: set[tuple[str, str]] = field(default_factory=set)
     excluded_prefixes: set[tuple[str, str]] = field(default_factory=set)
+    excluded_entries: dict[tuple[str, str], Entry] = field(default_factory=dict)  # an excluded code's line, to name it
     entries: list[Entry] = field(default_factory=list)
     carried_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # system alias -> FHIR elements (CARRIERS)
     longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
@@ -153,6 +154,7 @@ class ValueSet:
                 key = (alias, entry.code)
                 if exclude:
                     self.excluded_exact.add(key)
+                    self.excluded_entries[key] = entry
                 elif not expanded or key not in self.exact:
                     self.exact[key] = entry
                     placed = True
@@ -579,6 +581,18 @@ class Terminology:
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 entry = self.lookup(valueset_id, coding["system"], coding["code"])
                 if entry is not None and self.carried(valueset_id, entry, element):
+                    return entry
+        return None
+
+    def excluded_entry(self, valueset_id: str, concept: Any) -> Entry | None:
+        """The exclude line of a value set that a concept's first coding so listed hits (a code listed to say it is not
+        in the set: an IgG subclass is no total IgG), for naming a record by what it is; never for counting it."""
+        for coding in concept.get("coding") or () if isinstance(concept, dict) else ():
+            if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
+                alias = self.alias_for(coding["system"])
+                entry = None if alias is None else \
+                    self.valuesets[valueset_id].excluded_entries.get((alias[0], _normalise(alias[1], coding["code"])))
+                if entry is not None:
                     return entry
         return None
 

@@ -296,9 +296,9 @@ CHARTS: list[Chart] = [
                                                                 co(ATC, "J06BA01", "Hizentra")), "2025-12-20")),
     on_ig("ig-statement", statement("ms-ig", IVIG, "2025-12-20")),
     on_ig("ig-order-atc-under-snomed-system", ordered("mr-ig", cc(co(SCT, "J06BA02", "Privigen")), "2025-12-20"),
-          START, says=("J06BA02 \\(SNOMED\\) (ordered 2025-12-20; wrong code system) may be Ig the patient is already on: check before "
-                       "ordering; no Ig order offered here.",),
-          says_da=("J06BA02", "kan være Ig, som patienten allerede får"),
+          START, says=("J06BA02 \\(SNOMED\\) (ordered 2025-12-20; wrong code system) may be Ig the patient is on: check first; "
+                       "no Ig order offered.",),
+          says_da=("J06BA02", "kan være Ig, patienten får"),
           why="not recognised as substitution: the start card must name the order it did not count, and that the "
               "patient may be on substitution (its name alone said neither)"),
 ]

@@ -298,7 +298,7 @@ CHARTS = [
     # not placed, so the patient is read as off substitution: a start card that names the order as one the patient may
     # already be on, and offers no order; after the stop date 'start not recommended', not 'overdue'.
     Chart("ig-order-authored-month-only", bundle(CART, LOW, ig_order(authoredOn="2025-12")),
-          "2026-01-20", ("start-substitution",), ("J06BA02 (ordered 2025-12; no usable date) may be Ig the patient is already on",)),
+          "2026-01-20", ("start-substitution",), ("J06BA02 (ordered 2025-12; no usable date) may be Ig the patient is on",)),
     Chart("ig-order-bounds-end-only", bundle(CART, LOW, ig_order(authoredOn="2025-12-15", dosageInstruction=bounds(
         end="2026-05-18"))), "2026-01-20", ("stop-planned",), ("2026-05-18",)),
     Chart("ig-order-validity-period", bundle(CART, LOW, ig_order(

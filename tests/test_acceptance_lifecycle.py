@@ -457,26 +457,26 @@ CHARTS: list[Chart] = [
       for status, end in (("on-hold", None), ("completed", "2026-01-10"))],
     Chart("ivig-order-option", story_s(ivig_order("active", "option")), START,
           "an IVIG option of a protocol is not an order: start criterion met, the option named", at=S_AT,
-          says=("may be Ig the patient is already on",)),
+          says=("may be Ig the patient is on",)),
     Chart("ivig-plan-booked-ahead", story_w(extra=({**ivig_order("active", "plan", start="2026-01-20"),
                                                     "authoredOn": "2026-01-09T11:00:00+01:00"},)), (),
           "an IVIG plan to begin 2026-01-20: substitution is planned, so no start card meanwhile (as a booked order, "
           "clinical rules §7); written 2026-01-09 (an order written after the day read is not yet on the chart)"),
     Chart("ivig-plan-begun-no-dose", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),)), START,
           "the planned start has come and no dose or order shows IVIG given: the start criterion, the plan named",
-          at="2026-01-25", says=("may be Ig the patient is already on", "2026-01-20")),
+          at="2026-01-25", says=("may be Ig the patient is on", "2026-01-20")),
     Chart("ivig-plan-begun-dose-given", story_w(extra=(ivig_order("active", "plan", start="2026-01-20"),
                                                        ivig_dose("dose-1", "2026-01-20"))), ("stop-planned",),
           "the plan was carried out: a dose given on 2026-01-20 is substitution (first course in the window): the stop "
           "attempt is planned at 2026-05-03", at="2026-01-25", says=("2026-05-03",)),
     Chart("ivig-order-unknown", story_s(ivig_order("unknown")), START,
           "an IVIG order whose status is unknown may be running: not used, but named as Ig the patient may be on, "
-          "'check before ordering', and no Ig order offered", at=S_AT, says=("may be Ig the patient is already on",),
-          says_da=("kan være Ig, som patienten allerede får",)),
+          "'check before ordering', and no Ig order offered", at=S_AT, says=("may be Ig the patient is on",),
+          says_da=("kan være Ig, patienten får",)),
     *[Chart(f"ivig-order-{intent}", story_s(ivig_order("active", intent)), START,
             f"an IVIG {intent} is not an order: nothing says IVIG was given; the start criterion is met and the "
             f"{intent} is named as Ig the patient may be on ('check before ordering'; no Ig order offered)", at=S_AT,
-            says=("may be Ig the patient is already on",), hooks=MEETS if intent == "plan" else None)
+            says=("may be Ig the patient is on",), hooks=MEETS if intent == "plan" else None)
       for intent in ("proposal", "plan")],
 
     # -- IVIG doses recorded (MedicationAdministration), the latest one's status varies (story S) ---------------------
@@ -510,9 +510,9 @@ CHARTS: list[Chart] = [
           at=S_AT),
     Chart("ivig-record-intended", story_s(ivig_record("intended")), START,
           "IVIG intended: a plan, not given: start criterion met, the plan named", at=S_AT,
-          says=("may be Ig the patient is already on",)),
+          says=("may be Ig the patient is on",)),
     Chart("ivig-record-unknown", story_s(ivig_record("unknown")), START,
-          "IVIG record status unknown: not used, named first", at=S_AT, says=("may be Ig the patient is already on",)),
+          "IVIG record status unknown: not used, named first", at=S_AT, says=("may be Ig the patient is on",)),
     *[Chart(f"ivig-record-{status}", story_s(ivig_record(status)), START,
             f"IVIG record {status}: nothing taken; start criterion met", at=S_AT)
       for status in ("not-taken", "entered-in-error")],
@@ -546,8 +546,8 @@ CHARTS: list[Chart] = [
     *[Chart(f"ivig-plan-{status}-ended-since-t0", story_s(ivig_order(status, "plan", end="2026-01-10")), START,
             f"an IVIG plan {status} (FHIR: completed, all it implied has occurred), 2025-09-15 to 2026-01-10: no "
             "order, so not substitution, but named: if it was given, a start now is a restart (general criteria)",
-            at=S_AT, says=("IVIG (planned 2025-09-15; not ordered)", "may be Ig the patient is already on"),
-            says_da=("IVIG (planlagt 2025-09-15; ikke ordineret) kan være Ig, som patienten allerede får",))
+            at=S_AT, says=("IVIG (planned 2025-09-15; not ordered)", "may be Ig the patient is on"),
+            says_da=("IVIG (planlagt 2025-09-15; ikke ordineret) kan være Ig, patienten får",))
       for status in ("completed", "stopped")],
     Chart("ivig-plan-ended-before-t0", story_s(ivig_order("completed", "plan", start="2025-03-01", end="2025-06-30")),
           START, "an IVIG plan that ended before the CAR-T (T0 2025-08-04): nothing to do with this window, not named",
@@ -694,7 +694,7 @@ def test_the_timeline_follows_an_ivig_plan_from_booked_to_begun_without_a_dose()
         in_force = [s for s in timeline.changes if s.day <= day]
         assert tuple(in_force[-1].codes if in_force else ()) == codes, day
     [card] = replay(RUNTIME, chart.bundle(), at=end).cards
-    assert "(planned 2026-01-20; not ordered) may be Ig the patient is already on" in card["detail"]  # the caveat says why
+    assert "(planned 2026-01-20; not ordered) may be Ig the patient is on" in card["detail"]  # the caveat says why
 
 
 def test_a_bispecific_draft_for_a_patient_of_unknown_age_says_it_is_taken_for_an_adult() -> None:

@@ -304,7 +304,7 @@ CHARTS: list[Chart] = [
           "(as of any day): named first on the card as Ig the patient may be on, no Ig order offered (left: the start "
           "card stands)",
           bundle(CART, LOW, statement("scig", HIZENTRA)), "2026-03-01", (START,),
-          ("“Hizentra 200 mg/ml injektionsvæske…” (not placed in time) may be Ig the patient is already on: check before ordering",),
+          ("“Hizentra 200 mg/ml injektionsvæske…” (not placed in time) may be Ig the patient is on: check first",),
           notes=("ig-statement-unread",)),
     Chart("home-scig-statement-on-hold",
           "home SCIG on the list since 2025-12-20, put on hold: paused: not on substitution; resuming it is a restart "
@@ -668,7 +668,7 @@ CHARTS: list[Chart] = [
           "Ig order offered",
           bundle(CART, LOW, order("ivig", med(None, "Humant normalt immunglobulin 100 mg/ml (IVIG)"), "2025-12-15")),
           "2026-03-01", (START,), ("“Humant normalt immunglobulin 100 mg/ml…” (ordered",
-                                   "may be Ig the patient is already on"), danish=True, notes=("ig-by-name",)),
+                                   "may be Ig the patient is on"), danish=True, notes=("ig-by-name",)),
     Chart("scig-doses-local-code-with-name",
           "Hizentra doses under a local drug code with the product's name: named on the card, not counted",
           bundle(CART, LOW, doses("scig", "2025-12-20", 7, "2026-02-21",
@@ -676,7 +676,7 @@ CHARTS: list[Chart] = [
                                                "display": "Hizentra 200 mg/ml"}]},
                                   grams=None, ml=50, route=ROUTE_SC)),
           "2026-03-01", (START,), ("“Hizentra 200 mg/ml” (given 2026-02-21; code not known) and 3 more may be Ig the patient is "
-                                   "already on",), notes=("ig-by-name", "unrecognised-code")),
+                                   "on",), notes=("ig-by-name", "unrecognised-code")),
 ]
 
 

@@ -40,7 +40,7 @@ def test_every_card_reminds_of_vaccination_and_prophylaxis(fixture):
                     and card["source"]["topic"]["code"] == "start-substitution":
                 # ten data notes and a caveat the card must keep (an Ig order the patient may be on): the reminder,
                 # which ranks after them (`render.KEEPS`), is what this most crowded card leaves out
-                assert {"en": "may be Ig the patient is already on", "da": "kan være Ig"}[lang] in card["detail"]
+                assert {"en": "may be Ig the patient is on", "da": "kan være Ig"}[lang] in card["detail"]
                 continue
             assert REMINDER(lang) in card["detail"], (fixture.name, lang, card["source"]["topic"]["code"])
 
@@ -155,8 +155,8 @@ def _fixture(name: str) -> tuple[dict, date]:
 def test_notes_that_could_change_the_decision_are_shown_before_the_others():
     bundle, at = _fixture("data-notes-that-could-change-the-decision-come-first")
     # the Ig order coded locally and running is named first, under the decision, as Ig the patient may be on
-    for lang, first, later in (("en", "“Privigen lokal kode” (code not known) may be Ig the patient is already on", "other patients"),
-                               ("da", "“Privigen lokal kode” (ukendt kode) kan være Ig, som patienten allerede får",
+    for lang, first, later in (("en", "“Privigen lokal kode” (code not known) may be Ig the patient is on", "other patients"),
+                               ("da", "“Privigen lokal kode” (ukendt kode) kan være Ig, patienten får",
                                 "andre patienter")):
         answered = replay(RUNTIME, bundle, lang=lang, at=at)
         assert {n.kind for n in answered.notes} >= {"wrong-patient", "igg-implausible", "infection-unconfirmed"}

@@ -42,11 +42,16 @@ def test_npu_codes_under_all_three_systems():
         assert build(obs(code=(system, "NPU19814"), value=3.1, unit="g/L")).igg
 
 
-@pytest.mark.parametrize("code", [("http://npu-terminology.org", "NPU19817"), ("http://loinc.org", "2464-6"),
-                                  ("http://npu-terminology.org", "NPU19812"), ("http://loinc.org", "2469-5")])
-def test_subclasses_and_csf_are_not_total_igg(code):
+@pytest.mark.parametrize("code, kind, shown", [
+    (("http://npu-terminology.org", "NPU19817"), "igg-subclass", "NPU19817 1.0 g/L"),
+    (("http://loinc.org", "2464-6"), "result-not-used", "2464-6: 1.0 g/L"),
+    (("http://npu-terminology.org", "NPU19812"), "result-not-used", "NPU19812: 1.0 g/L"),
+    (("http://loinc.org", "2469-5"), "igg-subclass", "2469-5 1.0 g/L")])
+def test_subclasses_and_csf_are_not_total_igg(code, kind, shown):
+    """Not read as total IgG, and named as seen and not used (a subclass by its excluded code, with no name)."""
     facts = build(obs(code=code, value=1.0, unit="g/L"))
-    assert facts.igg == () and facts.notes == ()
+    assert facts.igg == () and [(n.kind, n.display) for n in facts.notes] == [(kind, shown)]
+    assert [x.code for x in facts.igg_subclasses] == ([code[1]] if kind == "igg-subclass" else [])
 
 
 @pytest.mark.parametrize("status", ["preliminary", "entered-in-error", "cancelled", "registered"])

@@ -206,10 +206,10 @@ def test_an_ivig_code_under_snomed_ct_says_the_patient_may_be_on_substitution(re
     [en], [da] = cards(b), cards(b, "da")
     assert code(en) == code(da) == "start-substitution"
     # named on the card as Ig the patient may be on, no Ig order offered; the wrong code system is the data note's
-    assert "J06BA02 \\(SNOMED\\) (" in en["detail"] and "may be Ig the patient is already on: check before " \
-           "ordering" in en["detail"], en["detail"]
+    assert "J06BA02 \\(SNOMED\\) (" in en["detail"] and "may be Ig the patient is on: check first; no Ig " \
+           "order offered" in en["detail"], en["detail"]
     assert not en.get("suggestions"), en["suggestions"]
-    assert "kan være Ig, som patienten allerede får" in da["detail"], da["detail"]
+    assert "kan være Ig, patienten får" in da["detail"], da["detail"]
     assert "ig-wrong-system" in [n["kind"] for n in en["extension"]["dk.igsub-cds.data-notes"]]
     assert "code system not recognised" not in en["detail"]
     assert rows(b) == ["start-substitution"]
@@ -407,8 +407,8 @@ def test_a_named_ivig_order_under_snomed_ct_says_the_patient_may_be_on_substitut
                         dosageInstruction=bounds("2025-12-15"))
     b = bundle(CART, LOW, order)
     [en], [da] = cards(b), cards(b, "da")
-    assert "may be Ig the patient is already on: check before ordering" in en["detail"], en["detail"]
-    assert "kan være Ig, som patienten allerede får" in da["detail"], da["detail"]
+    assert "may be Ig the patient is on: check first" in en["detail"], en["detail"]
+    assert "kan være Ig, patienten får" in da["detail"], da["detail"]
     assert "ig-wrong-system" in [n["kind"] for n in en["extension"]["dk.igsub-cds.data-notes"]]
     assert "not recognised by its code" not in en["detail"]
 

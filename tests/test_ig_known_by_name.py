@@ -32,8 +32,8 @@ LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.698084"  # a hospital's own drug co
 KIOVIG = {"coding": [{"system": LOCAL, "code": "40011", "display": "KIOVIG inf 100 mg/ml"}],
           "text": "Kiovig infusionsvæske 100 mg/ml"}
 PRIVIGEN = {"coding": [{"system": LOCAL, "code": "99120"}], "text": "Privigen 100 mg/ml i.v."}
-CAVEAT = {"en": "may be Ig the patient is already on: check before ordering; no Ig order offered here.",
-          "da": "kan være Ig, som patienten allerede får: tjek før ordination; ingen Ig-ordination tilbudt her."}
+CAVEAT = {"en": "may be Ig the patient is on: check first; no Ig order offered.",
+          "da": "kan være Ig, patienten får: tjek først; ingen Ig-ordination tilbudt."}
 
 
 def _chart(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -153,13 +153,12 @@ def test_an_undated_immunoglobulin_order_now_gives_the_caveat_and_no_order(lang:
     assert labels == []
 
 
-@pytest.mark.parametrize("lang, check", [("en", "may be Ig the patient is already on: check before signing this order."),
-                                         ("da", "kan være Ig, som patienten allerede får: tjek før denne ordination "
-                                                "underskrives.")])
+@pytest.mark.parametrize("lang, check", [("en", "may be Ig the patient is on: check before signing."),
+                                         ("da", "kan være Ig, patienten får: tjek før underskrift.")])
 def test_a_draft_ig_order_that_meets_the_criteria_says_so_too(lang: str, check: str) -> None:
     """order-sign: the draft IVIG meets the start criteria, but a local-coded Kiovig order is active: the card says
     it may be a course the patient is already on, and asks for a check before this order is signed; it offers no new
-    Ig order but still offers to end the draft on the stop date, so it does not say "no Ig order offered here"."""
+    Ig order but still offers to end the draft on the stop date, so it does not say "no Ig order offered"."""
     answered = replay(RUNTIME, _chart(_order()), hook="order-sign", at=AT, drafts=[copy.deepcopy(DRAFT)], lang=lang)
     assert [a.code for a in answered.advice] == ["order-meets-criteria"]
     card = answered.cards[0]

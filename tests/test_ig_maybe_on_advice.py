@@ -59,7 +59,7 @@ def test_a_record_named_by_the_pipeline_after_the_rules_is_in_the_stored_advice_
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
                    "").bundle()
     answered = replay(runtime, bundle)
-    assert "may be Ig the patient is already on" in answered.cards[0]["detail"]
+    assert "may be Ig the patient is on" in answered.cards[0]["detail"]
     [advice] = answered.advice
     assert advice.caveats[0] == "ig-maybe-on" and advice.values["ig_maybe_on_kind"] == "ig-order-written-later"
     assert stored(answered, runtime)["advice"]["caveats"][0] == "ig-maybe-on"
@@ -67,9 +67,9 @@ def test_a_record_named_by_the_pipeline_after_the_rules_is_in_the_stored_advice_
 
 @pytest.mark.parametrize("lang, caveat", [
     ("en", "*Note:* “Kiovig infusionsvæske 100 mg/ml” (ordered 2025-12-30; code not known) may be Ig the patient is "
-           "already on: check before ordering; no Ig order offered here."),
-    ("da", "*Bemærk:* “Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30; ukendt kode) kan være Ig, som "
-           "patienten allerede får: tjek før ordination; ingen Ig-ordination tilbudt her."),
+           "on: check first; no Ig order offered."),
+    ("da", "*Bemærk:* “Kiovig infusionsvæske 100 mg/ml” (ordineret 2025-12-30; ukendt kode) kan være Ig, "
+           "patienten får: tjek først; ingen Ig-ordination tilbudt."),
 ])
 def test_the_caveat_says_why_and_stands_right_under_the_decision(lang: str, caveat: str) -> None:
     """The caveat is read before the facts and the "To do" line, and says why the record was not read (its note may be

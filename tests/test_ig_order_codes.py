@@ -84,7 +84,7 @@ def test_an_immunoglobulin_order_under_a_local_code_is_named_first_on_a_start_ca
     kinds = {note.kind for note in answered.notes}
     assert {"ig-by-name", "igg-implausible", "infection-unconfirmed"} <= kinds, kinds  # an order the patient may be on
     card = json.dumps(answered.cards[0], ensure_ascii=False)
-    assert "“Octanorm 165 mg/ml” (ordered 2026-01-12; code not known) may be Ig the patient is already on" in card
+    assert "“Octanorm 165 mg/ml” (ordered 2026-01-12; code not known) may be Ig the patient is on" in card
 
 
 @pytest.mark.parametrize("lang, says", [("en", "check whether the patient is already on substitution"),

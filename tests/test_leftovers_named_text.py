@@ -134,8 +134,8 @@ def test_an_ig_order_written_after_the_request_s_own_day_is_named_and_a_past_day
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
                    "").bundle()
     # on a card inviting a start, the order is named under its decision as Ig the patient may be on (`ig-maybe-on`)
-    for lang, said in (("en", "(ordered 2026-01-13; written after the day evaluated) may be Ig the patient is already on: check before ordering"),
-                       ("da", "(ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, som patienten allerede får: tjek før ordination")):
+    for lang, said in (("en", "(ordered 2026-01-13; written after the day evaluated) may be Ig the patient is on: check first"),
+                       ("da", "(ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, patienten får: tjek først")):
         [card] = replay(runtime, bundle, lang=lang).cards
         assert "Ig may be started" in card["summary"] or "Ig kan startes" in card["summary"], card["summary"]
         assert said in text_of(card), text_of(card)
@@ -168,7 +168,7 @@ def test_an_ig_order_naming_its_drug_by_a_contained_medication_and_written_later
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), order), (),
                    "").bundle()
     [card] = replay(runtime, bundle).cards
-    assert "“Privigen 100 mg/ml” (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is already on" in text_of(card), \
+    assert "“Privigen 100 mg/ml” (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is on" in text_of(card), \
         text_of(card)
     assert " ? " not in text_of(card), text_of(card)
 
@@ -206,8 +206,8 @@ def test_an_ig_order_written_later_is_named_by_the_medication_the_rules_read_it_
     order["medicationReference"] = {"reference": reference}
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), medication,
                          order), (), "").bundle()
-    for lang, said in (("en", f"“{named}” (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is already on"),
-                       ("da", f"“{named}” (ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, som patienten allerede får")):
+    for lang, said in (("en", f"“{named}” (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is on"),
+                       ("da", f"“{named}” (ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, patienten får")):
         [card] = replay(runtime, bundle, lang=lang).cards
         assert said in text_of(card), text_of(card)
         assert reference not in text_of(card) and "123456" not in text_of(card), text_of(card)
@@ -244,8 +244,8 @@ def test_an_ig_order_written_later_under_a_product_number_is_named_by_the_code_t
     sent = () if contained else (PRODUCT_NUMBER_CODED,)
     bundle = Chart("c", (dx(DLBCL, "2025-02-14"), car_t("2025-11-03"), igg("igg", "2025-11-20", 2.8), *sent, order),
                    (), "").bundle()
-    for lang, said in (("en", "J06BA02 (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is already on"),
-                       ("da", "J06BA02 (ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, som patienten allerede får")):
+    for lang, said in (("en", "J06BA02 (ordered 2026-01-13; written after the day evaluated) may be Ig the patient is on"),
+                       ("da", "J06BA02 (ordineret 2026-01-13; skrevet efter vurderingsdagen) kan være Ig, patienten får")):
         [card] = replay(runtime, bundle, lang=lang).cards
         assert said in text_of(card), text_of(card)
         assert "123456" not in text_of(card), text_of(card)
@@ -268,7 +268,7 @@ def test_an_ig_medication_record_asserted_after_the_request_s_own_day_is_named()
                          statement("ivig", "J06BA02", "Privigen", "2025-12-01", "2026-01-13")), (), "").bundle()
     [card] = replay(runtime, bundle).cards
     assert "Ig may be started" in card["summary"], card["summary"]
-    assert "“Privigen” (recorded 2026-01-13; written after the day evaluated) may be Ig the patient is already on: check before ordering" \
+    assert "“Privigen” (recorded 2026-01-13; written after the day evaluated) may be Ig the patient is on: check first" \
         in text_of(card), text_of(card)
     assert "ig-statement-written-later" in {n["kind"] for n in card["extension"]["dk.igsub-cds.data-notes"]}
 

@@ -144,7 +144,7 @@ def test_an_immunoglobulin_dose_an_infection_and_a_car_t_record_dated_by_their_m
                                          igg("igg", "2026-01-08", 3.1)), (), "").bundle(), at=date(2026, 1, 12))
     [card] = answer.cards
     # on the start card, the dose not known given is named under the decision (`ig-maybe-on`), its month as written
-    assert "” (dated 2025-12; not recorded as given) may be Ig the patient is already on" in plain(card), plain(card)
+    assert "” (dated 2025-12; not recorded as given) may be Ig the patient is on" in plain(card), plain(card)
     from cds_service.cards.notes import describe, note_day, one_line
     lines = {n.kind: one_line(n.kind, "en", n.source, n.display, note_day(n)) for n in answer.notes}
     assert "a CAR-T infusion in 2025-11 is recorded as stopped" in lines["car-t-stopped-not-given"]

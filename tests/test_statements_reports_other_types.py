@@ -164,10 +164,10 @@ def test_an_ig_record_with_no_date_or_an_unknown_status_is_named_first_on_the_ca
         answered = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20))
         assert [n.kind for n in answered.notes][:1] == ["ig-statement-unread"]
         card = answered.cards[0]
-        assert "may be Ig the patient is already on: check before ordering" in card["detail"], card["detail"]
+        assert "may be Ig the patient is on: check first" in card["detail"], card["detail"]
         assert not card.get("suggestions"), card["suggestions"]  # no Ig order offered beside it
         da = replay(RUNTIME, with_resources("cart-in-window-igg-low", record), at=date(2026, 1, 20), lang="da")
-        assert "kan være Ig, som patienten allerede får: tjek før ordination" in da.cards[0]["detail"]
+        assert "kan være Ig, patienten får: tjek først" in da.cards[0]["detail"]
 
 
 def test_an_intended_ig_course_is_substitution_planned() -> None:
@@ -345,10 +345,10 @@ def test_an_intended_ig_course_whose_start_has_come_is_no_substitution_and_is_na
     in_window = replay(RUNTIME, bundle, at=date(2026, 2, 20))
     assert [a.code for a in in_window.advice] == ["start-substitution"]
     assert [n.kind for n in in_window.notes if n.source == "MedicationStatement/ms-plan"] == ["ig-statement-intended"]
-    assert "(planned 2026-01-16; not recorded as given) may be Ig the patient is already on" in in_window.cards[0]["detail"]
+    assert "(planned 2026-01-16; not recorded as given) may be Ig the patient is on" in in_window.cards[0]["detail"]
     assert not in_window.cards[0].get("suggestions")  # no Ig order offered beside it
     da = replay(RUNTIME, bundle, at=date(2026, 2, 20), lang="da")
-    assert "(planlagt 2026-01-16; ikke registreret som givet) kan være Ig, som patienten allerede får" in da.cards[0]["detail"]
+    assert "(planlagt 2026-01-16; ikke registreret som givet) kan være Ig, patienten får" in da.cards[0]["detail"]
     after = replay(RUNTIME, bundle, at=date(2026, 6, 1))
     assert [a.code for a in after.advice] == ["no-start-without-infections"]
     assert after.advice[0].variant == "no-substitution"  # the plan is no course that stopped: not a restart

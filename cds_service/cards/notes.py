@@ -730,6 +730,15 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
     "admissions-not-sent": Text(
         "admissions were not sent{when}: whether an infection needed admission is not known",
         "indlæggelser er ikke sendt{when}: om en infektion krævede indlæggelse, vides ikke"),
+    # a lab result under a code in no value set, whose name names nothing the rules read (an IgA, an albumin, a free
+    # light chain, an IgG under a mistyped code): not used, and no card needs it; named so that a tester sees it
+    "result-not-used": Text(
+        "a lab result{when}, {display}, has a code in none of the rules' value sets: not used",
+        "et laboratoriesvar{when}, {display}, har en kode, der ikke er i reglernes værdisæt: ikke brugt"),
+    # an IgG subclass (IgG1-IgG4): not total IgG; a card with no usable IgG names it in its own words (a caveat)
+    "igg-subclass": Text(
+        "{display}{when} is an IgG subclass, not total IgG: not used",
+        "{display}{when} er en IgG-subklasse, ikke total-IgG: ikke brugt"),
     "unknown-end": Text(
         "{what}{when} has ended, but its end date is not recorded",
         "{what}{when} er afsluttet, men slutdatoen er ikke registreret"),

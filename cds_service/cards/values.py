@@ -182,7 +182,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
+                "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
                 "previous_last_dose", "booked_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
@@ -222,6 +222,12 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["igg_drafted"] = f" ({iso(v['igg_drafted_date'])})" if v.get("igg_drafted_date") is not None else ""
     if v.get("igg_pending_date") is not None:  # an IgG registered by the laboratory, no result yet
         p["igg_pending_date"] = iso(v["igg_pending_date"])
+    if isinstance(v.get("pre_t0_igg"), float):  # the newest IgG before T0, on a card with none since (not used)
+        p["pre_t0_igg"] = g_l(v["pre_t0_igg"], lang, limits, str(v.get("pre_t0_igg_comparator") or ""))  # type: ignore[arg-type]
+    if v.get("igg_subclass_source") is not None:  # an IgG subclass, on a card with no usable IgG (not used)
+        p["igg_subclass"] = named(RecordText(str(v["igg_subclass"])), 40, text, capital=True) \
+            if v.get("igg_subclass") else text(str(v.get("igg_subclass_code") or ""), 20)  # no name: its code
+        p["igg_subclass_reported"] = text(str(v.get("igg_subclass_reported") or ""), 20)
     if isinstance(v.get("ignored_igg"), float):
         p["ignored_igg"] = g_l(v["ignored_igg"], lang, limits, str(v.get("ignored_igg_comparator") or ""))  # type: ignore[arg-type]
     dates = v.get("infection_dates")

@@ -30,6 +30,7 @@ from cql_like_rules.facts import (
     IgCourse,
     IgGOrderDraft,
     IgGPending,
+    IgGSubclass,
     Patient,
     RecordText,
     TherapyOrderDraft,
@@ -106,6 +107,7 @@ class FactBuilder:
         self._notes: list[DataNote] = []
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
+        self._igg_subclasses: list[IgGSubclass] = []  # IgG subclass results, only named (`results._not_used`)
         self._cultures_not_final: dict[str, frozenset[tuple[str, ...]]] = {}  # a note's source -> its sample's keys
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
@@ -146,6 +148,7 @@ class FactBuilder:
         self._unknown_systems = {}
         self._panel_parts = []
         self._igg_pending = []
+        self._igg_subclasses = []
         self._cultures_not_final = {}
         self._links_lost = {}
         self._ig_named = []
@@ -234,6 +237,7 @@ class FactBuilder:
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       admissions_not_sent=admissions_not_sent,
                       therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending), ig_by_name=by_name,
+                      igg_subclasses=tuple(self._igg_subclasses),
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 

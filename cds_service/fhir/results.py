@@ -19,8 +19,10 @@ from cql_like_rules.facts import (
     DataNote,
     IgGPending,
     IgGResult,
+    IgGSubclass,
     Immunofixation,
     MProteinResult,
+    RecordText,
 )
 from cql_like_rules.record_words import (
     names_a_bacterial_culture,
@@ -36,7 +38,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     reference_of,
 )
-from .unread import _unrecognised
+from .unread import _unknown_system_code, _unrecognised, _wrong_system_code
 from .infections import _culture, _culture_not_final, _culture_result_parts
 
 if TYPE_CHECKING:
@@ -248,6 +250,44 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
     return None
 
 
+# A result's name that names IgG ("IgG1", "IgG-subklasse", "P-Immunglobulin G1"): with a subclass word, an IgG subclass
+# ("IgA-subklasse" is none)
+_NAMES_IGG = re.compile(r"\bigg|immuno?globulin[\s-]*g(?![^\W\d_])", re.IGNORECASE)
+
+
+def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """A laboratory result with a value under a code in no value set, whose name names nothing else the rules read (an
+    IgA, an albumin, a free light chain, an IgG under a mistyped LOINC code): named on the explanation page, not dropped
+    in silence (`result-not-used`); one named with no text and a code in an unknown or the wrong system is named so
+    (`unread._name_unknown_system`). An IgG subclass (IgG1-IgG4, by its name) is named as one (`igg-subclass`) and kept
+    (`IgGSubclass`): a card with no usable IgG says it saw it."""
+    if _list(r.get("category")) and not _is_lab_result(r):  # a vital sign, a survey: no laboratory result
+        return
+    if _unknown_system_code(b, r) is not None or _wrong_system_code(b, r) is not None:
+        return
+    name, code, sent, day = _concept_text(r.get("code")), _first_code(r.get("code")), _value_as_sent(r), b._day_of(r)
+    if _is_igg_subclass(b, r, name):
+        shown = RecordText(f"{name[:60]} {sent[:20]}") if name else f"{code[:20]} {sent[:20]}"
+        b._notes.append(DataNote("igg-subclass", reference_of(r), f"IgG subclass {sent[:40]!r} under code "
+                                 f"{code[:40]!r}: not total IgG, not used", shown, day))
+        if day is not None:
+            b._igg_subclasses.append(IgGSubclass(reference_of(r), day, RecordText(name[:80]), sent[:40], code[:20]))
+        return
+    shown = f"{name[:60]} ({code[:20]})" if name and code else (name or code)[:60]
+    b._notes.append(DataNote("result-not-used", reference_of(r), f"code {code[:40]!r} is in none of the rules' value "
+                             "sets and its name names nothing they read: not used", f"{shown}: {sent[:20]}", day))
+
+
+def _is_igg_subclass(b: FactBuilder, r: Mapping[str, Any], name: str) -> bool:
+    """An IgG subclass result: by a code the IgG value set excludes as one (NPU19817, LOINC 2469-5), or by a name that
+    names IgG and a subclass ("IgG1", "P-IgG-subklasse 2"; "IgA-subklasse" is none)."""
+    entry = b.t.excluded_entry("igg-serum", r.get("code"))
+    if entry is not None:
+        return bool(entry.get("subclass"))
+    return bool(name) and _NAMES_IGG.search(name) is not None \
+        and any(m.get("subclass") for m in b.t.words_in(name, "igg-serum"))
+
+
 def _is_lab_result(r: Mapping[str, Any]) -> bool:
     """Whether an Observation says it is a laboratory result (category `laboratory`)."""
     return any(_str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat))
@@ -314,9 +354,12 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             or r.get("valueCodeableConcept") is not None
         # a culture under a local code may carry its result in components only ("Mikroorganisme": "E. coli")
         if (valued or _component_texts(r)) and isinstance(status, str) and status in RESULT_STATUSES:
+            named = len(b._notes)
             by_name = _unrecognised_result(b, r, valued)  # a total IgG, or a culture's organism, under a local code
             if by_name is not None:
                 return by_name
+            if valued and len(b._notes) == named:
+                _not_used(b, r)
         return None
     status = r.get("status")
     if not isinstance(status, str) or status not in RESULT_STATUSES:

@@ -107,6 +107,7 @@ FACT_KINDS = {
     "diagnoses": Text("Diagnosis", "Diagnose"),
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
     "igg_pending": Text("IgG registered by the laboratory, no result yet", "IgG registreret af laboratoriet, endnu uden svar"),
+    "igg_subclasses": Text("IgG subclass (not total IgG: not used)", "IgG-subklasse (ikke total-IgG: ikke brugt)"),
     "therapies_drafted": Text("bsAb / CAR-T order drafted (this session)",
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
@@ -317,6 +318,13 @@ VALUE_LABELS: dict[str, Text] = {
     "ignored_igg": Text("later IgG not used", "senere IgG ikke brugt"),
     "ignored_igg_comparator": Text("its comparator", "dets komparator"),
     "ignored_igg_date": Text("its date", "dets dato"), "ignored_igg_source": Text("its record", "dets registrering"),
+    # on a card with no usable IgG: the IgG it saw and did not use (`library.igg_seen_not_used`)
+    "pre_t0_igg": Text("last IgG before T0, not used", "seneste IgG før T0, ikke brugt"),
+    "pre_t0_igg_comparator": Text("its comparator", "dets komparator"),
+    "pre_t0_igg_date": Text("its date", "dets dato"), "pre_t0_igg_source": Text("its record", "dets registrering"),
+    "igg_subclass": Text("IgG subclass seen, not used", "IgG-subklasse set, ikke brugt"),
+    "igg_subclass_reported": Text("as reported", "som svaret"), "igg_subclass_code": Text("its code", "dens kode"),
+    "igg_subclass_date": Text("its date", "dens dato"), "igg_subclass_source": Text("its record", "dens registrering"),
     "previous_end": Text("previous course ended", "forrige forløb sluttede"),
     "previous_last_dose": Text("last dose of the previous course", "sidste dosis i forrige forløb"),
     "last_dose": Text("last dose given", "sidste dosis givet"),
@@ -383,7 +391,7 @@ PARAMETER_LABELS: dict[str, Text] = {
 SKIPPED_FIELDS = {"source", "identifiers", "drug_as_written", "m_protein_text_ours"}
 # A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
 # ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
-G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg")
+G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg", "pre_t0_igg")
 THRESHOLD_VALUES = ("paraprotein_threshold",)
 YEAR_VALUES = ("age",)
 DAY_VALUES = ("stale_days_in_window", "stale_days_after_window")  # periods in days whose name does not end so
