@@ -157,6 +157,15 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
+# The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
+# §4.3): every card that tells to pause or stop says so after its own to-do.
+_MEASURE_AFTER_STOP = Text("Then measure IgG off substitution to judge immune restitution.",
+                           "Mål derefter IgG uden substitution for at vurdere immunrestitution.")
+
+
+def _then_measure(action: Text) -> Text:
+    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`)."""
+    return Text(f"{action.en} {_MEASURE_AFTER_STOP.en}", f"{action.da} {_MEASURE_AFTER_STOP.da}")
 
 
 # The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
@@ -509,29 +518,31 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
+                    _then_measure(Text("Let the order end on {stop_date}.",
+                                       "Lad ordinationen slutte {stop_date}.")),
                 ),
                 "doses": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Book no doses after {stop_date}: the course of doses ends there.",
-                         "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
+                    _then_measure(Text("Book no doses after {stop_date}: the course of doses ends there.",
+                                       "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da.")),
                 ),
                 "record": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("No order to end: substitution is only on the medication list. Record its end as "
-                         "{stop_date}; if it is no longer given, end the record now.",
-                         "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. Registrér slut "
-                         "{stop_date}; gives den ikke længere, så afslut registreringen nu."),
+                    _then_measure(Text("No order to end: substitution is only on the medication list. Record its end "
+                                       "as {stop_date}; if it is no longer given, end the record now.",
+                                       "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. "
+                                       "Registrér slut {stop_date}; gives den ikke længere, så afslut registreringen "
+                                       "nu.")),
                 ),
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Put the order booked to begin on {booked_start} on hold, so substitution pauses from "
-                         "{stop_date}.",
-                         "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så substitutionen "
-                         "pauseres fra {stop_date}."),
+                    _then_measure(Text("Put the order booked to begin on {booked_start} on hold, so substitution "
+                                       "pauses from {stop_date}.",
+                                       "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så "
+                                       "substitutionen pauseres fra {stop_date}.")),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: attempt the stop when the order ends {order_end} (stop date "
@@ -579,10 +590,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
                          "substitution"),
                     _STOP_DUE_DECISION,
-                    Text("Pause substitution on {stop_date}; a short extension is possible when the community risk "
-                         "of bacterial infection is high.",
-                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj risiko for "
-                         "bakteriel smitte i samfundet."),
+                    _then_measure(Text("Pause substitution on {stop_date}; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj risiko "
+                                       "for bakteriel smitte i samfundet.")),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: stop attempt when the order ends {order_end} (stop date {stop_date}, "
@@ -590,10 +601,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig efter {kind} {t0}: seponeringsforsøg, når ordinationen slutter {order_end} "
                          "(seponeringsdato {stop_date}, {days_left})"),
                     _STOP_DUE_DECISION,
-                    Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
-                         "the community risk of bacterial infection is high.",
-                         "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
-                         "ved høj risiko for bakteriel smitte i samfundet."),
+                    _then_measure(Text("Attempt the stop when the order ends ({order_end}); a short extension is "
+                                       "possible when the community risk of bacterial infection is high.",
+                                       "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse "
+                                       "er mulig ved høj risiko for bakteriel smitte i samfundet.")),
                 ),
                 "record": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
@@ -601,12 +612,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
                          "substitution"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list. Give none after "
-                         "{stop_date} and end the record then; if it is no longer given, end it now. A short "
-                         "extension is possible when the community risk of bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
-                         "{stop_date}, og afslut registreringen da; gives den ikke mere, afslut den nu. Kort "
-                         "forlængelse er mulig ved høj smitterisiko i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list. Give none "
+                                       "after {stop_date} and end the record then; if it is no longer given, end it "
+                                       "now. A short extension is possible when the community risk of bacterial "
+                                       "infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv "
+                                       "ingen efter {stop_date}, og afslut registreringen da; gives den ikke mere, "
+                                       "afslut den nu. Kort forlængelse er mulig ved høj smitterisiko i samfundet.")),
                 ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
@@ -614,10 +626,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: ordinationen "
                          "slutter da"),
                     _STOP_DUE_DECISION,
-                    Text("Let the order end on {stop_date} as set; a short extension is possible when the community "
-                         "risk of bacterial infection is high.",
-                         "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig ved høj "
-                         "risiko for bakteriel smitte i samfundet."),
+                    _then_measure(Text("Let the order end on {stop_date} as set; a short extension is possible when "
+                                       "the community risk of bacterial infection is high.",
+                                       "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig "
+                                       "ved høj risiko for bakteriel smitte i samfundet.")),
                 ),
                 "record-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: stop attempt when the medication record ends {order_end} (stop date "
@@ -625,12 +637,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig efter {kind} {t0}: seponeringsforsøg, når medicinregistreringen slutter {order_end} "
                          "(seponeringsdato {stop_date}, {days_left})"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list, which ends it {order_end}. "
-                         "Give none after that day; a short extension is possible when the community risk of "
-                         "bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
-                         "{order_end}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
-                         "bakterielle infektioner i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list, which ends it "
+                                       "{order_end}. Give none after that day; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
+                                       "afslutter den {order_end}. Giv ingen efter den dag; en kort forlængelse er "
+                                       "mulig ved høj smitterisiko for bakterielle infektioner i samfundet.")),
                 ),
                 "record-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the medication "
@@ -638,12 +650,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: "
                          "medicinregistreringen slutter da"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list, which ends it {stop_date}. "
-                         "Give none after that day; a short extension is possible when the community risk of "
-                         "bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
-                         "{stop_date}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
-                         "bakterielle infektioner i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list, which ends it "
+                                       "{stop_date}. Give none after that day; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
+                                       "afslutter den {stop_date}. Giv ingen efter den dag; en kort forlængelse er "
+                                       "mulig ved høj smitterisiko for bakterielle infektioner i samfundet.")),
                 ),
             },
             suggestions=("hold-ig",),
@@ -731,8 +743,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
                          "{general_stop} efter opstart, revurdér derefter hver {review_every}."),
-                    Text("Review now whether substitution can be paused.",
-                         "Vurdér nu, om substitution kan pauseres."),
+                    _then_measure(Text("Review now whether substitution can be paused.",
+                                       "Vurdér nu, om substitution kan pauseres.")),
                     indicator="warning", information_only=False,
                 ),
                 "info": Variant(
