@@ -157,6 +157,8 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
+_RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
+                   "Genovervej ordinationen, eller signér med en begrundelse.")
 # The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
 # §4.3): every card that tells to pause or stop says so after its own to-do.
 _MEASURE_AFTER_STOP = Text("Then measure IgG off substitution to judge immune restitution.",
@@ -945,8 +947,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "met.",
                      "Ordinationen er vurderet efter kriterierne for planlagt startdag; mindst ét er ikke "
                      "opfyldt."),
-                Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér med en begrundelse."),
+                _RECONSIDER,
             ),
              "window": Variant(
                 Text("Ig order does not meet the start criterion after {kind} {t0}: {failing}",
@@ -955,9 +956,17 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "that is not met.",
                      "Ved start inden for {window} efter {t0_event} kræves en brugbar IgG under "
                      "{threshold}; det er ikke opfyldt."),
-                Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér med en begrundelse."),
+                _RECONSIDER,
                 section="§4.1",
+            ),
+             "after-window": Variant(
+                Text("Ig order from {order_start}, after the high-risk window: general criteria not met ({failing})",
+                     "Ig fra {order_start}, efter højrisikoperioden: generelle kriterier ikke opfyldt ({failing})"),
+                Text("The order starts after the high-risk window, so the general criteria apply from its start; they "
+                     "are not met.",
+                     "Ordinationen starter efter højrisikoperioden, så de generelle kriterier gælder fra start; de er "
+                     "ikke opfyldt."),
+                _RECONSIDER,
             )},
             suggestions=("order-igg",),
             override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk",
@@ -965,7 +974,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             advises_against_start=True,
             variant_doc={"": "held against the general criteria, a stop date passed, or no IgG since T0",
                          "window": "starts inside the window, where IgG alone decides, and the IgG does not qualify "
-                                   "(not low, too old, or a bound that cannot be placed)"},
+                                   "(not low, too old, or a bound that cannot be placed)",
+                         "after-window": "the window runs today, but the order starts on or after the stop date and "
+                                         "fails the general criteria: the summary leads with the criteria not met"},
         ),
         AdviceKind(
             "plan-igg-monitoring",
@@ -1999,7 +2010,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                          "fortsætter efter de generelle kriterier; en vurdering er aktuel")},
     "order-does-not-meet-criteria": {
         "window": Text("starts in the window, and the IgG does not qualify",
-                       "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet")},
+                       "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet"),
+        "after-window": Text("starts after the high-risk window, and the general criteria are not met",
+                             "starter efter højrisikoperioden, og de generelle kriterier er ikke opfyldt")},
     "plan-igg-monitoring": {
         "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
@@ -2146,6 +2159,11 @@ FAILING: dict[str, Text] = {
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
                                    "start {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
+
+# The criteria of `FAILING` a variant's summary says in its own words, left out of its {failing} (the detail's "Not met"
+# line keeps them): an order that starts after the window that runs today leads with the general criteria it fails.
+FAILING_SAID_BY_SUMMARY: dict[tuple[str, str], frozenset[str]] = {
+    ("order-does-not-meet-criteria", "after-window"): frozenset({"starts-after-stop-date"})}
 
 # Each criterion of `FAILING` named without its figures, for the explanation page, whose values table gives the
 # figures in rows of their own (the card's words need them: "IgG {igg} ({igg_date}) is not < {threshold}").
