@@ -2439,8 +2439,8 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
 # Suggestions an EHR can act on: labels (plain text) and action descriptions.
 SUGGESTION_LABELS: dict[str, Text] = {
     "order-igg": Text("Order serum IgG", "Bestil IgG i serum"),
-    "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG til {stop_date}"),
-    "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG til {stop_date}"),
+    "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG med slutdato {stop_date}"),
+    "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG med slutdato {stop_date}"),
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
