@@ -2468,17 +2468,314 @@ ORDER_TEXTS: dict[str, Text] = {
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
 }
-# The rule an advice comes from (`Advice.rule`, a definition of the library) in words, for the explanation page: the
-# Danish page names it in Danish, its definition's name below (the reasoning section lists definitions by that name).
-RULE_NAMES: dict[str, Text] = {
-    "Start Advice": Text("Start Advice", "Råd om start"),
-    "Stop Advice": Text("Stop Advice", "Råd om pause og seponering"),
-    "Child Advice": Text("Child Advice", "Råd for børn"),
-    "Order Advice": Text("Order Advice", "Råd om ordination"),
-    "IG Order Advice": Text("IG Order Advice", "Råd om Ig-ordination"),
-    "Therapy Order Advice": Text("Therapy Order Advice", "Råd om ordination af CAR-T eller bispecifikt antistof"),
-    "Unrecognised Order Advice": Text("Unrecognised Order Advice", "Råd om ordination, der ikke genkendes"),
-    "Unrecognised Therapy Advice": Text("Unrecognised Therapy Advice", "Råd om behandling, der ikke genkendes"),
-    "Undated Therapy Advice": Text("Undated Therapy Advice", "Råd om behandling uden dato"),
-    "Unrecognised Malignancy Advice": Text("Unrecognised Malignancy Advice", "Råd om malignitet, der ikke genkendes"),
+# The rule library's definitions in Danish, for the explanation page (a Danish page names each in Danish, its own name
+# below as its technical name; an English page shows the library's own name and comment, `library.py` `@define`):
+# name -> (Danish name, Danish one-line description). The rule an advice comes from is one of them.
+DEFINITIONS_DA: dict[str, tuple[str, str]] = {
+    "CAR-T Infusions": (
+        "CAR-T-infusioner",
+        "Gennemførte CAR-T-infusioner til og med i dag; en registrering inden for samme behandlings dage efter dens "
+        "første er den samme infusion igen (registreret to gange eller delt dosis)"),
+    "CAR-T Records Of The Same Treatment": (
+        "CAR-T-registreringer af samme behandling",
+        "CAR-T-registreringer dateret efter behandlingens første dag: ikke en ny infusion, altså ikke et nyt T0"),
+    "BsAb Course Starts": (
+        "Start af bsAb-forløb",
+        "Første dosis i hvert bsAb-forløb (ellers ordinationens start); en kortere pause end forløbspausen genoptager "
+        "et forløb"),
+    "BsAb Courses After An Unknown End": (
+        "bsAb-forløb efter en ukendt slutdato",
+        "bsAb-forløb begyndt efter, at en ordination af samme lægemiddel stoppede på en ikke-registreret dag: pausen "
+        "blev regnet fra den ordinations start, så det nye forløb (og T0) kan være en genoptagelse"),
+    "Index Event": (
+        "Indekshændelse",
+        "Seneste CAR-T-infusion eller start af bsAb-forløb til og med i dag"),
+    "T0": (
+        "T0",
+        "Indeksdatoen: datoen for indekshændelsen"),
+    "Stop Date": (
+        "Seponeringsdato",
+        "T0 + perioden (kalendermåneder): slutningen af højrisikoperioden"),
+    "In Window": (
+        "I højrisikoperioden",
+        "I dag ligger i [T0, seponeringsdato)"),
+    "Days To Stop Date": (
+        "Dage til seponeringsdato",
+        "Dage fra i dag til seponeringsdatoen (negativ, når den er passeret)"),
+    "Malignancy Diagnoses": (
+        "Diagnoser med hæmatologisk malignitet",
+        "Diagnoser med hæmatologisk malignitet registreret til og med i dag"),
+    "Malignancy Assumed": (
+        "Malignitet antaget",
+        "Ingen diagnose registreret, men stedet antager en (politik 'assume')"),
+    "Is Deceased": (
+        "Er død",
+        "Patienten døde til og med i dag (eller er registreret som død): intet råd"),
+    "In Scope": (
+        "Omfattet",
+        "I live, en gyldig indekshændelse og en hæmatologisk malignitet (eller antaget)"),
+    "Therapies Known Only By Name": (
+        "Behandlinger kendt kun ved navn",
+        "Registrerede CAR-T- eller bsAb-behandlinger til og med i dag, hvis kode ikke er i noget værdisæt: ikke "
+        "indekshændelser (et navn er ikke en kode)"),
+    "Unrecognised Therapy Advice": (
+        "Råd om behandling, der ikke genkendes",
+        "Ingen indekshændelse, men en CAR-T- eller bsAb-behandling kendt kun ved navn hos en patient med hæmatologisk "
+        "malignitet: sig, at kriterierne ikke kunne anvendes, i stedet for ingenting"),
+    "Malignancies Known Only By Name": (
+        "Maligniteter kendt kun ved navn",
+        "Tilstande registreret til og med i dag, navngivet som en hæmatologisk malignitet, hvis kode ikke er i noget "
+        "værdisæt (ikke afkræftet), eller uden navn og med en kode, der ikke kunne læses (et system, intet værdisæt "
+        "bruger, eller en malignitetskode under et andet system): ikke diagnoser, reglerne tæller"),
+    "Unrecognised Malignancy Advice": (
+        "Råd om malignitet, der ikke genkendes",
+        "En genkendt indekshændelse, ingen genkendt hæmatologisk malignitet (politikken kræver en), men en diagnose "
+        "navngivet som en: sig, at kriterierne ikke blev anvendt, i stedet for ingenting"),
+    "Undated Therapies": (
+        "Behandlinger uden dag",
+        "Genkendte CAR-T-infusioner eller bsAb-starter registreret med en dato uden dag (en måned, et år, ord) eller "
+        "helt uden dato, så vidt vides til og med i dag: ikke indekshændelser (ingen dag, ingen periode)"),
+    "Undated Therapy Advice": (
+        "Råd om behandling uden dato",
+        "Ingen indekshændelse, men en genkendt CAR-T eller bsAb, hvis dato ikke angiver en dag eller mangler, hos en "
+        "patient med hæmatologisk malignitet: sig, at perioden ikke kunne placeres, og bed om dagen"),
+    "Birth Date Not Used": (
+        "Fødselsdato ikke brugt",
+        "En fødselsdato efter vurderingsdagen eller efter T0 (uden T0: efter en CAR-T eller bsAb kendt kun ved navn) "
+        "er forkerte data: den dag, den ligger efter (og hvad dagen er), så den læses som ukendt (voksenkriterierne, "
+        "som ved manglende fødselsdato), og en datanote nævner den, i stedet for en negativ alder"),
+    "Birth Date": (
+        "Fødselsdato",
+        "Patientens fødselsdato, som reglerne bruger den: null, når den er ukendt eller ikke bruges"),
+    "Age At T0": (
+        "Alder ved T0",
+        "Fyldte år ved T0, eller null, når fødselsdatoen er ukendt (eller ikke bruges)"),
+    "Is Child": (
+        "Er barn",
+        "Under voksenalderen ved T0: individuel vurdering i stedet for disse kriterier"),
+    "Has Myeloma": (
+        "Har myelomatose",
+        "En myelomatosediagnose: total-IgG kan rumme en M-komponent"),
+    "IG Administration Courses": (
+        "Ig-forløb af givne doser",
+        "Registrerede doser uden for enhver ordinations periode, samlet i forløb, der løber til forløbsdagene efter "
+        "sidste dosis"),
+    "IG Courses": (
+        "Ig-forløb",
+        "Immunglobulinordinationer skrevet til og med i dag, medicinregistreringer af et forløb, der tages, og "
+        "dosisbaserede forløb begyndt til og med i dag (en registrering af et forløb, der kun er planlagt, er intet "
+        "forløb, når dens start er kommet)"),
+    "Planned IG Courses": (
+        "Planlagte Ig-forløb",
+        "Aktive immunglobulinordinationer skrevet til og med i dag, hvis start ligger forude (et skift, et booket "
+        "forløb), og medicinregistreringer af et forløb, der skal begynde senere"),
+    "IG Known Only By Name": (
+        "Ig kendt kun ved navn",
+        "Immunglobulinordinationer, -doser og -medicinregistreringer kendt kun ved navn (ingen kode genkendt), som med "
+        "en kode ville gøre substitution aktuel eller planlagt i dag: tælles aldrig, nævnes som substitution, "
+        "patienten måske får"),
+    "Substitution Planned": (
+        "Substitution planlagt",
+        "Substitution er planlagt til at (gen)starte: intet startråd imens"),
+    "Active IG Courses": (
+        "Aktive Ig-forløb",
+        "Immunglobulinforløb aktive i dag (i bero tæller som pauseret)"),
+    "Current Episode": (
+        "Nuværende episode",
+        "Den sammenhængende substitution, patienten er i i dag, tilbage til dens første forløb; en pause på få dage "
+        "før et planlagt forløb afbryder den ikke"),
+    "On Substitution": (
+        "I substitution",
+        "Patienten får immunglobulin i dag (eller er mellem to forløb)"),
+    "IG Courses Since T0": (
+        "Ig-forløb siden T0",
+        "Immunglobulinforløb startet på eller efter T0"),
+    "IG Courses Given After T0": (
+        "Ig-forløb givet efter T0",
+        "Immunglobulinforløb startet på eller efter T0, eller begyndt før og givet efter infusionsdagen (en kendt "
+        "sidste dag eller sidste dosis efter T0; et forløb, der sluttede senest T0 eller var i bero, blev pauseret for "
+        "den)"),
+    "Is Restart": (
+        "Er genopstart",
+        "Ikke i substitution, og et forløb givet efter T0 er sluttet eller i bero (§4.3: en ny start efter "
+        "substitution stoppet i perioden, også en begyndt før T0, er en genopstart)"),
+    "Ended Courses With Unknown End": (
+        "Afsluttede forløb med ukendt slut",
+        "Stoppede/afsluttede ordinationer uden slutdato, eller hvis slut ikke angiver en dag og endnu ikke er passeret"),
+    "Substitution Before T0": (
+        "Substitution før T0",
+        "Immunglobulin givet før T0 indtil kort før, eller pauseret da: generelle seponeringskriterier (§4.2)"),
+    "Substitution Paused For T0": (
+        "Substitution pauseret for T0",
+        "Substitution før T0, der var sluttet eller i bero ved T0"),
+    "Pneumonia Admissions": (
+        "Indlæggelser for pneumoni",
+        "Indlæggelsen for hver bakteriel pneumoni (ved dens registrering), koblet ved reference (clinical-rules §5 "
+        "[politik]: pneumoni, der kræver indlæggelse, er en svær infektion; `pneumonia_admission_severe`)"),
+    "Bacterial Infections": (
+        "Bakterielle infektioner",
+        "Verificerede bakterielle infektioner: ved deres kode, eller kodet uden mikroorganisme og støttet af en "
+        "positiv bakteriel dyrkning nær debut; svære ved kode eller kodet sværhed, en bakteriæmi eller en pneumoni, "
+        "der kræver indlæggelse"),
+    "Stays With An Infection Not Recorded": (
+        "Indlæggelser med en infektion, der ikke er registreret",
+        "Indlæggelser i tilbageblikket med en egen bakteriel infektionskode (som Landspatientregistret registrerer en "
+        "kontakts diagnoser), mens ingen læst infektion er registreret for dem: tælles ikke (en indlæggelse er ingen "
+        "diagnose), nævnes, så diagnosen registreres"),
+    "Infections Not Counted": (
+        "Infektioner, der ikke tælles",
+        "Infektioner set, men ikke talt: ikke bakterielle efter kode og ingen positiv bakteriel dyrkning nær debut"),
+    "Cultures Without Diagnosis": (
+        "Dyrkninger uden diagnose",
+        "Positive bakterielle dyrkninger uden infektionsdiagnose nær dem, men med en viral eller svampediagnose "
+        "(tælles ikke: en dyrkning alene er ingen diagnose)"),
+    "Recent Bacterial Infections": (
+        "Nylige bakterielle infektioner",
+        "Verificerede bakterielle infektioner i de seneste måneder, svære/tilbagevendende eller ej"),
+    "Recent Severe Or Recurrent Infections": (
+        "Nylige svære eller tilbagevendende infektioner",
+        "Svære eller tilbagevendende verificerede bakterielle infektioner i de seneste måneder"),
+    "Infections Before Substitution": (
+        "Infektioner før substitution",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder til substitutionens start"),
+    "Infections Since Lookback": (
+        "Infektioner siden tilbageblikket",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder til i dag: en start nu ville være på "
+        "grund af dem"),
+    "Infection Tendency": (
+        "Infektionstendens",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder (inden for tilbageblikket før i dag) "
+        "til i dag: det, seponeringsforsøget vejer (§4.3)"),
+    "General Criteria Apply": (
+        "Generelle kriterier gælder",
+        "Efter perioden, eller ved genopstart: de generelle SID-kriterier gælder (§4.3)"),
+    "Implausible IgG Results": (
+        "Usandsynlige IgG-svar",
+        "IgG-værdier på eller under 0 eller over det sandsynlige maksimum: bruges ikke"),
+    "IgG Below Its M-Protein": (
+        "IgG under sin M-komponent",
+        "IgG-svar mindre end den IgG-type M-komponent, der er målt med dem: et af de to er forkert, så ingen af dem "
+        "afgør noget"),
+    "Relevant IgG Results": (
+        "Relevante IgG-svar",
+        "Sandsynlige IgG-svar til og med i dag; i perioden kun dem på eller efter T0"),
+    "Paraprotein Isotype": (
+        "M-komponentens type",
+        "M-komponentens type fra seneste immunfiksation i serum, eller en M-komponentmængde, hvis eget svar angiver "
+        "den, til og med i dag (en negativ immunfiksation i remission ændrer ikke myelomatosens type)"),
+    "Latest IgG": (
+        "Seneste IgG",
+        "Den seneste relevante IgG, polyklonal, når en IgG-M-komponent kendes"),
+    "Latest IgG Is Stale": (
+        "Seneste IgG er for gammel",
+        "Ældre end aldersgrænsen for den aktuelle fase"),
+    "IgG Measured During Substitution": (
+        "IgG målt under substitution",
+        "Seneste IgG blev taget under immunglobulin eller i dets udvaskning (§3.4)"),
+    "Latest Untreated IgG": (
+        "Seneste IgG uden substitution",
+        "Den seneste relevante IgG taget uden substitution: den, startbeslutninger bruger (§3.4)"),
+    "Untreated IgG Indeterminate": (
+        "IgG uden substitution ubestemt",
+        "Den grænse, som den ubehandlede IgG's svarede grænseværdi ikke kan placeres i forhold til (en \"<\"-grænse over "
+        "den eller en \">\"-grænse under den), hvis nogen: ingen start og intet interval ud fra den"),
+    "Untreated IgG Is Stale": (
+        "IgG uden substitution er for gammel",
+        "Den ubehandlede IgG er ældre end aldersgrænsen for den aktuelle fase"),
+    "Child Advice": (
+        "Råd for børn",
+        "Børn: individuel vurdering, uanset IgG (§4, §4.3)"),
+    "Special Stop Applies": (
+        "Særlig seponering gælder",
+        "Første forløb siden T0 (intet forløb siden T0 begyndte før det: et begyndt samme dag, pauseret eller sluttet, "
+        "er intet tidligere forløb), startet i perioden, ikke på grund af infektioner, ingen substitution før T0 "
+        "(§4.2)"),
+    "General Stop Reason": (
+        "Grund til generel seponering",
+        "Hvorfor de generelle seponeringskriterier gælder for denne patients substitution"),
+    "Course Before The Restart": (
+        "Forløb før genopstarten",
+        "Ved genopstart: sidste dag i forløbet siden T0, der sluttede før det nuværende begyndte, og dagene imellem "
+        "(et skift inden for kontinuitetspausen ville have fortsat det)"),
+    "General Review Due Dates": (
+        "Datoer for generel seponeringsvurdering",
+        "Den seneste af Ig-start + de generelle seponeringsmåneder og seponeringsdatoen, derefter hvert "
+        "vurderingsinterval"),
+    "Stop Advice": (
+        "Råd om pause og seponering",
+        "I substitution: hvornår den skal pauseres eller vurderes (§4.2)"),
+    "Start Advice": (
+        "Råd om start",
+        "Ikke i substitution: om der skal startes eller måles (§4.1, §4.3)"),
+    "IgG On Its Way": (
+        "IgG på vej",
+        "Total-IgG, som laboratoriet har registreret, men ikke besvaret (Observation registreret eller foreløbig), "
+        "taget til og med i dag, inden for ventegrænsen, på eller efter T0 og efter den IgG, startbeslutningen bruger: "
+        "den IgG, der skal måles, er ved at blive målt, så ingen ny IgG-bestilling foreslås"),
+    "Data Notes": (
+        "Datanoter",
+        "Hvad reglerne så og ikke brugte, og hvorfor (usandsynlig IgG, infektioner uden bakteriel evidens, dyrkninger "
+        "uden diagnose)"),
+    "Records Past Their Order's End": (
+        "Registreringer efter ordinationens slut",
+        "Medicinregistreringer af immunglobulin, der alene holder substitutionen i gang i dag (ingen ordination, "
+        "registrerede doser eller booket ordination løber), hver ved siden af en ordination af samme præparat begyndt "
+        "samme dag, hvis slutdato er passeret, uden dosis registreret siden: ordinationen sluttede, registreringen "
+        "siger, at lægemidlet stadig tages"),
+    "Intended IG Courses Begun": (
+        "Planlagte Ig-forløb, der er begyndt",
+        "Medicinregistreringer af et planlagt immunglobulinforløb og immunglobulinanmodninger, hvis hensigt er en plan "
+        "eller et forslag (ingen ordination), hvis start er kommet, og hvis planlagte slut, om nogen, ikke er passeret "
+        "(for en anmodning: eller faldt på eller efter T0, da en afsluttet plan siger, at den blev udført, og udført "
+        "siden T0 gør en start til en genopstart): om den blev givet, siger de ikke; kodet eller kendt kun ved navn "
+        "(læst som en kodet ville blive)"),
+    "Advice": (
+        "Råd",
+        "Rådet for denne patient i dag: højst ét kort pr. situation"),
+    "Draft Order": (
+        "Ordinationsudkast",
+        "Det ordinationsudkast, der vurderes"),
+    "Order Start": (
+        "Ordinationens start",
+        "Ordinationens planlagte start: start i doseringens periode (aldrig før i dag), ellers i dag"),
+    "Order Starts After Stop Date": (
+        "Ordinationen starter efter seponeringsdatoen",
+        "Ordinationen ville starte på eller efter seponeringsdatoen: generelle kriterier"),
+    "IgG Order Drafted": (
+        "IgG-bestilling i udkast",
+        "Laboratoriebestillinger af total-IgG i serum blandt sessionens ordinationsudkast, valgt eller ej "
+        "(ServiceRequest, udkast eller aktiv, en kode fra IgG-værdisættet): den IgG, der skal måles, er ved at blive "
+        "bestilt, så ingen IgG-bestilling foreslås"),
+    "IG Order Advice": (
+        "Råd om Ig-ordination",
+        "Opfylder et udkast til immunglobulinordination de kriterier, der gælder ved dets planlagte start?"),
+    "Therapy Order Advice": (
+        "Råd om ordination af CAR-T eller bispecifikt antistof",
+        "Et udkast til ordination af bsAb eller CAR-T-produkt: den periode, det starter, og en IgG før start"),
+    "Drafted Course Start": (
+        "Start af forløb i udkast",
+        "Et bsAb-udkast i denne session, der begynder det forløb, et senere udkast af samme lægemiddel hører til "
+        "(hvert startende inden for forløbspausen efter det forrige: optrapningsdoser ordineret hver for sig); None "
+        "for et forløbs første udkast"),
+    "Order Is Child": (
+        "Ordination til barn",
+        "Under voksenalderen ved det T0, ordinationen hører til (den planlagte start ved ny behandling)"),
+    "Unrecognised Order Advice": (
+        "Råd om ordination, der ikke genkendes",
+        "Et udkast, hvis navn er et, vejledningen omfatter, men hvis kode ikke er i noget værdisæt: ikke vurderet (et "
+        "navn er ikke en kode); klinikeren får at vide, at det ikke blev tjekket"),
+    "Therapy Drafted With It": (
+        "Behandling i udkast sammen med den",
+        "Et bsAb i udkast i denne session, der ville åbne en ny højrisikoperiode (det første, der starter): ikke en "
+        "indekshændelse, før det er begyndt (clinical-rules §2), så immunglobulinordinationen vurderes efter den "
+        "periode, der er begyndt, og dens kort siger, at behandlingen giver en ny"),
+    "Order Advice": (
+        "Råd om ordination",
+        "Rådet om ét ordinationsudkast: dets kriterier eller kortet for børn"),
 }
+
+
+def definition_words(name: str, comment: str, lang: str) -> tuple[str, str]:
+    """A rule definition's name and one-line description in `lang`: the library's own in English, else
+    `DEFINITIONS_DA` (a definition without Danish words keeps its own)."""
+    return DEFINITIONS_DA.get(name, (name, comment)) if lang == "da" else (name, comment)
