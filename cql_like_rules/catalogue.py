@@ -161,8 +161,8 @@ _RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
                    "Genovervej ordinationen, eller signér med en begrundelse.")
 # The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
 # §4.3): every card that tells to pause or stop says so after its own to-do.
-_MEASURE_AFTER_STOP = Text("Then measure IgG off substitution to judge immune restitution.",
-                           "Mål derefter IgG uden substitution for at vurdere immunrestitution.")
+_MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",
+                           "Mål derefter IgG uden substitution.")
 
 
 def _then_measure(action: Text) -> Text:
@@ -535,8 +535,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _then_measure(Text("No order to end: substitution is only on the medication list. Record its end "
                                        "as {stop_date}; if it is no longer given, end the record now.",
                                        "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. "
-                                       "Registrér slut {stop_date}; gives den ikke længere, så afslut registreringen "
-                                       "nu.")),
+                                       "Registrér slut {stop_date}; gives den ikke mere, så afslut den nu.")),
                 ),
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
@@ -643,8 +642,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                                        "{order_end}. Give none after that day; a short extension is possible when the "
                                        "community risk of bacterial infection is high.",
                                        "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
-                                       "afslutter den {order_end}. Giv ingen efter den dag; en kort forlængelse er "
-                                       "mulig ved høj smitterisiko for bakterielle infektioner i samfundet.")),
+                                       "afslutter den {order_end}. Giv ingen efter den dag; kort forlængelse er "
+                                       "mulig ved høj smitterisiko i samfundet.")),
                 ),
                 "record-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the medication "
@@ -656,8 +655,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                                        "{stop_date}. Give none after that day; a short extension is possible when the "
                                        "community risk of bacterial infection is high.",
                                        "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
-                                       "afslutter den {stop_date}. Giv ingen efter den dag; en kort forlængelse er "
-                                       "mulig ved høj smitterisiko for bakterielle infektioner i samfundet.")),
+                                       "afslutter den {stop_date}. Giv ingen efter den dag; kort forlængelse er "
+                                       "mulig ved høj smitterisiko i samfundet.")),
                 ),
             },
             suggestions=("hold-ig",),

@@ -15,8 +15,8 @@ from cds_service.tools.replay import replay
 from tests.test_acceptance_stop import (CART, LOW, RUNTIME, SPECIAL, bundle, ig_doses, ig_order, ig_statement,
                                         igg, infection)
 
-SAYS = {"en": "Then measure IgG off substitution to judge immune restitution.",
-        "da": "Mål derefter IgG uden substitution for at vurdere immunrestitution."}
+SAYS = {"en": "Then measure IgG off substitution.",
+        "da": "Mål derefter IgG uden substitution."}
 SEPSIS_BEFORE_START = (CART, infection("sepsis", "2026-01-05"), igg("igg-sepsis", "2026-01-06", 2.5),
                        ig_order("ivig-inf", "2026-01-10"))
 # (name, bundle, day, advice code, variant): CAR-T 2025-11-18, stop date 2026-05-18.
