@@ -157,6 +157,17 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
+_RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
+                   "Genovervej ordinationen, eller signér med en begrundelse.")
+# The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
+# §4.3): every card that tells to pause or stop says so after its own to-do.
+_MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",
+                           "Mål derefter IgG uden substitution.")
+
+
+def _then_measure(action: Text) -> Text:
+    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`)."""
+    return Text(f"{action.en} {_MEASURE_AFTER_STOP.en}", f"{action.da} {_MEASURE_AFTER_STOP.da}")
 
 
 # The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
@@ -509,29 +520,30 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
+                    _then_measure(Text("Let the order end on {stop_date}.",
+                                       "Lad ordinationen slutte {stop_date}.")),
                 ),
                 "doses": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Book no doses after {stop_date}: the course of doses ends there.",
-                         "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da."),
+                    _then_measure(Text("Book no doses after {stop_date}: the course of doses ends there.",
+                                       "Planlæg ingen doser efter {stop_date}: dosisforløbet slutter da.")),
                 ),
                 "record": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("No order to end: substitution is only on the medication list. Record its end as "
-                         "{stop_date}; if it is no longer given, end the record now.",
-                         "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. Registrér slut "
-                         "{stop_date}; gives den ikke længere, så afslut registreringen nu."),
+                    _then_measure(Text("No order to end: substitution is only on the medication list. Record its end "
+                                       "as {stop_date}; if it is no longer given, end the record now.",
+                                       "Ingen ordination at afslutte: substitutionen er kun på medicinlisten. "
+                                       "Registrér slut {stop_date}; gives den ikke mere, afslut registreringen nu.")),
                 ),
                 "booked-after-stop": Variant(
                     _STOP_PLANNED_SUMMARY,
                     _STOP_PLANNED_DECISION,
-                    Text("Put the order booked to begin on {booked_start} on hold, so substitution pauses from "
-                         "{stop_date}.",
-                         "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så substitutionen "
-                         "pauseres fra {stop_date}."),
+                    _then_measure(Text("Put the order booked to begin on {booked_start} on hold, so substitution "
+                                       "pauses from {stop_date}.",
+                                       "Sæt ordinationen, der er planlagt at begynde {booked_start}, i bero, så "
+                                       "substitutionen pauseres fra {stop_date}.")),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: attempt the stop when the order ends {order_end} (stop date "
@@ -579,10 +591,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
                          "substitution"),
                     _STOP_DUE_DECISION,
-                    Text("Pause substitution on {stop_date}; a short extension is possible when the community risk "
-                         "of bacterial infection is high.",
-                         "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj risiko for "
-                         "bakteriel smitte i samfundet."),
+                    _then_measure(Text("Pause substitution on {stop_date}; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Pausér substitution {stop_date}; en kort forlængelse er mulig ved høj risiko "
+                                       "for bakteriel smitte i samfundet.")),
                 ),
                 "order-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: stop attempt when the order ends {order_end} (stop date {stop_date}, "
@@ -590,10 +602,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig efter {kind} {t0}: seponeringsforsøg, når ordinationen slutter {order_end} "
                          "(seponeringsdato {stop_date}, {days_left})"),
                     _STOP_DUE_DECISION,
-                    Text("Attempt the stop when the order ends ({order_end}); a short extension is possible when "
-                         "the community risk of bacterial infection is high.",
-                         "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse er mulig "
-                         "ved høj risiko for bakteriel smitte i samfundet."),
+                    _then_measure(Text("Attempt the stop when the order ends ({order_end}); a short extension is "
+                                       "possible when the community risk of bacterial infection is high.",
+                                       "Forsøg seponering, når ordinationen slutter ({order_end}); en kort forlængelse "
+                                       "er mulig ved høj risiko for bakteriel smitte i samfundet.")),
                 ),
                 "record": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
@@ -601,12 +613,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
                          "substitution"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list. Give none after "
-                         "{stop_date} and end the record then; if it is no longer given, end it now. A short "
-                         "extension is possible when the community risk of bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv ingen efter "
-                         "{stop_date}, og afslut registreringen da; gives den ikke mere, afslut den nu. Kort "
-                         "forlængelse er mulig ved høj smitterisiko i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list. Give none "
+                                       "after {stop_date} and end the record then; if it is no longer given, end it "
+                                       "now. A short extension is possible when the community risk of bacterial "
+                                       "infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten. Giv "
+                                       "ingen efter {stop_date}, og afslut registreringen da; gives den ikke mere, "
+                                       "afslut den nu. Kort forlængelse er mulig ved høj smitterisiko i samfundet.")),
                 ),
                 "order-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the order ends "
@@ -614,10 +627,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: ordinationen "
                          "slutter da"),
                     _STOP_DUE_DECISION,
-                    Text("Let the order end on {stop_date} as set; a short extension is possible when the community "
-                         "risk of bacterial infection is high.",
-                         "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig ved høj "
-                         "risiko for bakteriel smitte i samfundet."),
+                    _then_measure(Text("Let the order end on {stop_date} as set; a short extension is possible when "
+                                       "the community risk of bacterial infection is high.",
+                                       "Lad ordinationen slutte {stop_date} som planlagt; en kort forlængelse er mulig "
+                                       "ved høj risiko for bakteriel smitte i samfundet.")),
                 ),
                 "record-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: stop attempt when the medication record ends {order_end} (stop date "
@@ -625,12 +638,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig efter {kind} {t0}: seponeringsforsøg, når medicinregistreringen slutter {order_end} "
                          "(seponeringsdato {stop_date}, {days_left})"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list, which ends it {order_end}. "
-                         "Give none after that day; a short extension is possible when the community risk of "
-                         "bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
-                         "{order_end}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
-                         "bakterielle infektioner i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list, which ends it "
+                                       "{order_end}. Give none after that day; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
+                                       "afslutter den {order_end}. Giv ingen efter den dag; kort forlængelse er "
+                                       "mulig ved høj smitterisiko i samfundet.")),
                 ),
                 "record-ends-on-stop": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: the medication "
@@ -638,12 +651,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: "
                          "medicinregistreringen slutter da"),
                     _STOP_DUE_DECISION,
-                    Text("No order to pause: substitution is only on the medication list, which ends it {stop_date}. "
-                         "Give none after that day; a short extension is possible when the community risk of "
-                         "bacterial infection is high.",
-                         "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der afslutter den "
-                         "{stop_date}. Giv ingen efter den dag; en kort forlængelse er mulig ved høj smitterisiko for "
-                         "bakterielle infektioner i samfundet."),
+                    _then_measure(Text("No order to pause: substitution is only on the medication list, which ends it "
+                                       "{stop_date}. Give none after that day; a short extension is possible when the "
+                                       "community risk of bacterial infection is high.",
+                                       "Ingen ordination at pausere: substitutionen står kun på medicinlisten, der "
+                                       "afslutter den {stop_date}. Giv ingen efter den dag; kort forlængelse er "
+                                       "mulig ved høj smitterisiko i samfundet.")),
                 ),
             },
             suggestions=("hold-ig",),
@@ -731,8 +744,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
                          "{general_stop} efter opstart, revurdér derefter hver {review_every}."),
-                    Text("Review now whether substitution can be paused.",
-                         "Vurdér nu, om substitution kan pauseres."),
+                    _then_measure(Text("Review now whether substitution can be paused.",
+                                       "Vurdér nu, om substitution kan pauseres.")),
                     indicator="warning", information_only=False,
                 ),
                 "info": Variant(
@@ -933,8 +946,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "met.",
                      "Ordinationen er vurderet efter kriterierne for planlagt startdag; mindst ét er ikke "
                      "opfyldt."),
-                Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér med en begrundelse."),
+                _RECONSIDER,
             ),
              "window": Variant(
                 Text("Ig order does not meet the start criterion after {kind} {t0}: {failing}",
@@ -943,9 +955,17 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "that is not met.",
                      "Ved start inden for {window} efter {t0_event} kræves en brugbar IgG under "
                      "{threshold}; det er ikke opfyldt."),
-                Text("Reconsider the order, or sign it with a reason.",
-                     "Genovervej ordinationen, eller signér med en begrundelse."),
+                _RECONSIDER,
                 section="§4.1",
+            ),
+             "after-window": Variant(
+                Text("Ig order from {order_start}, after the high-risk window: general criteria not met ({failing})",
+                     "Ig fra {order_start}, efter højrisikoperioden: generelle kriterier ikke opfyldt ({failing})"),
+                Text("The order starts after the high-risk window, so the general criteria apply from its start; they "
+                     "are not met.",
+                     "Ordinationen starter efter højrisikoperioden, så de generelle kriterier gælder fra start; de er "
+                     "ikke opfyldt."),
+                _RECONSIDER,
             )},
             suggestions=("order-igg",),
             override_reasons=("infection-not-coded", "specialist-decision", "community-infection-risk",
@@ -953,7 +973,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             advises_against_start=True,
             variant_doc={"": "held against the general criteria, a stop date passed, or no IgG since T0",
                          "window": "starts inside the window, where IgG alone decides, and the IgG does not qualify "
-                                   "(not low, too old, or a bound that cannot be placed)"},
+                                   "(not low, too old, or a bound that cannot be placed)",
+                         "after-window": "the window runs today, but the order starts on or after the stop date and "
+                                         "fails the general criteria: the summary leads with the criteria not met"},
         ),
         AdviceKind(
             "plan-igg-monitoring",
@@ -1987,7 +2009,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                          "fortsætter efter de generelle kriterier; en vurdering er aktuel")},
     "order-does-not-meet-criteria": {
         "window": Text("starts in the window, and the IgG does not qualify",
-                       "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet")},
+                       "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet"),
+        "after-window": Text("starts after the high-risk window, and the general criteria are not met",
+                             "starter efter højrisikoperioden, og de generelle kriterier er ikke opfyldt")},
     "plan-igg-monitoring": {
         "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
@@ -2134,6 +2158,11 @@ FAILING: dict[str, Text] = {
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
                                    "start {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
+
+# The criteria of `FAILING` a variant's summary says in its own words, left out of its {failing} (the detail's "Not met"
+# line keeps them): an order that starts after the window that runs today leads with the general criteria it fails.
+FAILING_SAID_BY_SUMMARY: dict[tuple[str, str], frozenset[str]] = {
+    ("order-does-not-meet-criteria", "after-window"): frozenset({"starts-after-stop-date"})}
 
 # Each criterion of `FAILING` named without its figures, for the explanation page, whose values table gives the
 # figures in rows of their own (the card's words need them: "IgG {igg} ({igg_date}) is not < {threshold}").
@@ -2421,8 +2450,8 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
 # Suggestions an EHR can act on: labels (plain text) and action descriptions.
 SUGGESTION_LABELS: dict[str, Text] = {
     "order-igg": Text("Order serum IgG", "Bestil IgG i serum"),
-    "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG til {stop_date}"),
-    "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG til {stop_date}"),
+    "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG med slutdato {stop_date}"),
+    "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG med slutdato {stop_date}"),
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
     "order-ig:sc": Text("Order SCIG (general stop criteria)", "Ordinér SCIG (generelle seponeringskriterier)"),
     "hold-ig": Text("Put the immunoglobulin order on hold", "Sæt immunglobulinordinationen i bero"),
@@ -2450,17 +2479,314 @@ ORDER_TEXTS: dict[str, Text] = {
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
 }
-# The rule an advice comes from (`Advice.rule`, a definition of the library) in words, for the explanation page: the
-# Danish page names it in Danish, its definition's name below (the reasoning section lists definitions by that name).
-RULE_NAMES: dict[str, Text] = {
-    "Start Advice": Text("Start Advice", "Råd om start"),
-    "Stop Advice": Text("Stop Advice", "Råd om pause og seponering"),
-    "Child Advice": Text("Child Advice", "Råd for børn"),
-    "Order Advice": Text("Order Advice", "Råd om ordination"),
-    "IG Order Advice": Text("IG Order Advice", "Råd om Ig-ordination"),
-    "Therapy Order Advice": Text("Therapy Order Advice", "Råd om ordination af CAR-T eller bispecifikt antistof"),
-    "Unrecognised Order Advice": Text("Unrecognised Order Advice", "Råd om ordination, der ikke genkendes"),
-    "Unrecognised Therapy Advice": Text("Unrecognised Therapy Advice", "Råd om behandling, der ikke genkendes"),
-    "Undated Therapy Advice": Text("Undated Therapy Advice", "Råd om behandling uden dato"),
-    "Unrecognised Malignancy Advice": Text("Unrecognised Malignancy Advice", "Råd om malignitet, der ikke genkendes"),
+# The rule library's definitions in Danish, for the explanation page (a Danish page names each in Danish, its own name
+# below as its technical name; an English page shows the library's own name and comment, `library.py` `@define`):
+# name -> (Danish name, Danish one-line description). The rule an advice comes from is one of them.
+DEFINITIONS_DA: dict[str, tuple[str, str]] = {
+    "CAR-T Infusions": (
+        "CAR-T-infusioner",
+        "Gennemførte CAR-T-infusioner til og med i dag; en registrering inden for samme behandlings dage efter dens "
+        "første er den samme infusion igen (registreret to gange eller delt dosis)"),
+    "CAR-T Records Of The Same Treatment": (
+        "CAR-T-registreringer af samme behandling",
+        "CAR-T-registreringer dateret efter behandlingens første dag: ikke en ny infusion, altså ikke et nyt T0"),
+    "BsAb Course Starts": (
+        "Start af bsAb-forløb",
+        "Første dosis i hvert bsAb-forløb (ellers ordinationens start); en kortere pause end forløbspausen genoptager "
+        "et forløb"),
+    "BsAb Courses After An Unknown End": (
+        "bsAb-forløb efter en ukendt slutdato",
+        "bsAb-forløb begyndt efter, at en ordination af samme lægemiddel stoppede på en ikke-registreret dag: pausen "
+        "blev regnet fra den ordinations start, så det nye forløb (og T0) kan være en genoptagelse"),
+    "Index Event": (
+        "Indekshændelse",
+        "Seneste CAR-T-infusion eller start af bsAb-forløb til og med i dag"),
+    "T0": (
+        "T0",
+        "Indeksdatoen: datoen for indekshændelsen"),
+    "Stop Date": (
+        "Seponeringsdato",
+        "T0 + perioden (kalendermåneder): slutningen af højrisikoperioden"),
+    "In Window": (
+        "I højrisikoperioden",
+        "I dag ligger i [T0, seponeringsdato)"),
+    "Days To Stop Date": (
+        "Dage til seponeringsdato",
+        "Dage fra i dag til seponeringsdatoen (negativ, når den er passeret)"),
+    "Malignancy Diagnoses": (
+        "Diagnoser med hæmatologisk malignitet",
+        "Diagnoser med hæmatologisk malignitet registreret til og med i dag"),
+    "Malignancy Assumed": (
+        "Malignitet antaget",
+        "Ingen diagnose registreret, men stedet antager en (politik 'assume')"),
+    "Is Deceased": (
+        "Er død",
+        "Patienten døde til og med i dag (eller er registreret som død): intet råd"),
+    "In Scope": (
+        "Omfattet",
+        "I live, en gyldig indekshændelse og en hæmatologisk malignitet (eller antaget)"),
+    "Therapies Known Only By Name": (
+        "Behandlinger kendt kun ved navn",
+        "Registrerede CAR-T- eller bsAb-behandlinger til og med i dag, hvis kode ikke er i noget værdisæt: ikke "
+        "indekshændelser (et navn er ikke en kode)"),
+    "Unrecognised Therapy Advice": (
+        "Råd om behandling, der ikke genkendes",
+        "Ingen indekshændelse, men en CAR-T- eller bsAb-behandling kendt kun ved navn hos en patient med hæmatologisk "
+        "malignitet: sig, at kriterierne ikke kunne anvendes, i stedet for ingenting"),
+    "Malignancies Known Only By Name": (
+        "Maligniteter kendt kun ved navn",
+        "Tilstande registreret til og med i dag, navngivet som en hæmatologisk malignitet, hvis kode ikke er i noget "
+        "værdisæt (ikke afkræftet), eller uden navn og med en kode, der ikke kunne læses (et system, intet værdisæt "
+        "bruger, eller en malignitetskode under et andet system): ikke diagnoser, reglerne tæller"),
+    "Unrecognised Malignancy Advice": (
+        "Råd om malignitet, der ikke genkendes",
+        "En genkendt indekshændelse, ingen genkendt hæmatologisk malignitet (politikken kræver en), men en diagnose "
+        "navngivet som en: sig, at kriterierne ikke blev anvendt, i stedet for ingenting"),
+    "Undated Therapies": (
+        "Behandlinger uden dag",
+        "Genkendte CAR-T-infusioner eller bsAb-starter registreret med en dato uden dag (en måned, et år, ord) eller "
+        "helt uden dato, så vidt vides til og med i dag: ikke indekshændelser (ingen dag, ingen periode)"),
+    "Undated Therapy Advice": (
+        "Råd om behandling uden dato",
+        "Ingen indekshændelse, men en genkendt CAR-T eller bsAb, hvis dato ikke angiver en dag eller mangler, hos en "
+        "patient med hæmatologisk malignitet: sig, at perioden ikke kunne placeres, og bed om dagen"),
+    "Birth Date Not Used": (
+        "Fødselsdato ikke brugt",
+        "En fødselsdato efter vurderingsdagen eller efter T0 (uden T0: efter en CAR-T eller bsAb kendt kun ved navn) "
+        "er forkerte data: den dag, den ligger efter (og hvad dagen er), så den læses som ukendt (voksenkriterierne, "
+        "som ved manglende fødselsdato), og en datanote nævner den, i stedet for en negativ alder"),
+    "Birth Date": (
+        "Fødselsdato",
+        "Patientens fødselsdato, som reglerne bruger den: null, når den er ukendt eller ikke bruges"),
+    "Age At T0": (
+        "Alder ved T0",
+        "Fyldte år ved T0, eller null, når fødselsdatoen er ukendt (eller ikke bruges)"),
+    "Is Child": (
+        "Er barn",
+        "Under voksenalderen ved T0: individuel vurdering i stedet for disse kriterier"),
+    "Has Myeloma": (
+        "Har myelomatose",
+        "En myelomatosediagnose: total-IgG kan rumme en M-komponent"),
+    "IG Administration Courses": (
+        "Ig-forløb af givne doser",
+        "Registrerede doser uden for enhver ordinations periode, samlet i forløb, der løber til forløbsdagene efter "
+        "sidste dosis"),
+    "IG Courses": (
+        "Ig-forløb",
+        "Immunglobulinordinationer skrevet til og med i dag, medicinregistreringer af et forløb, der tages, og "
+        "dosisbaserede forløb begyndt til og med i dag (en registrering af et forløb, der kun er planlagt, er intet "
+        "forløb, når dens start er kommet)"),
+    "Planned IG Courses": (
+        "Planlagte Ig-forløb",
+        "Aktive immunglobulinordinationer skrevet til og med i dag, hvis start ligger forude (et skift, et booket "
+        "forløb), og medicinregistreringer af et forløb, der skal begynde senere"),
+    "IG Known Only By Name": (
+        "Ig kendt kun ved navn",
+        "Immunglobulinordinationer, -doser og -medicinregistreringer kendt kun ved navn (ingen kode genkendt), som med "
+        "en kode ville gøre substitution aktuel eller planlagt i dag: tælles aldrig, nævnes som substitution, "
+        "patienten måske får"),
+    "Substitution Planned": (
+        "Substitution planlagt",
+        "Substitution er planlagt til at (gen)starte: intet startråd imens"),
+    "Active IG Courses": (
+        "Aktive Ig-forløb",
+        "Immunglobulinforløb aktive i dag (i bero tæller som pauseret)"),
+    "Current Episode": (
+        "Nuværende episode",
+        "Den sammenhængende substitution, patienten er i i dag, tilbage til dens første forløb; en pause på få dage "
+        "før et planlagt forløb afbryder den ikke"),
+    "On Substitution": (
+        "I substitution",
+        "Patienten får immunglobulin i dag (eller er mellem to forløb)"),
+    "IG Courses Since T0": (
+        "Ig-forløb siden T0",
+        "Immunglobulinforløb startet på eller efter T0"),
+    "IG Courses Given After T0": (
+        "Ig-forløb givet efter T0",
+        "Immunglobulinforløb startet på eller efter T0, eller begyndt før og givet efter infusionsdagen (en kendt "
+        "sidste dag eller sidste dosis efter T0; et forløb, der sluttede senest T0 eller var i bero, blev pauseret for "
+        "den)"),
+    "Is Restart": (
+        "Er genopstart",
+        "Ikke i substitution, og et forløb givet efter T0 er sluttet eller i bero (§4.3: en ny start efter "
+        "substitution stoppet i perioden, også en begyndt før T0, er en genopstart)"),
+    "Ended Courses With Unknown End": (
+        "Afsluttede forløb med ukendt slut",
+        "Stoppede/afsluttede ordinationer uden slutdato, eller hvis slut ikke angiver en dag og endnu ikke er passeret"),
+    "Substitution Before T0": (
+        "Substitution før T0",
+        "Immunglobulin givet før T0 indtil kort før, eller pauseret da: generelle seponeringskriterier (§4.2)"),
+    "Substitution Paused For T0": (
+        "Substitution pauseret for T0",
+        "Substitution før T0, der var sluttet eller i bero ved T0"),
+    "Pneumonia Admissions": (
+        "Indlæggelser for pneumoni",
+        "Indlæggelsen for hver bakteriel pneumoni (ved dens registrering), koblet ved reference (clinical-rules §5 "
+        "[politik]: pneumoni, der kræver indlæggelse, er en svær infektion; `pneumonia_admission_severe`)"),
+    "Bacterial Infections": (
+        "Bakterielle infektioner",
+        "Verificerede bakterielle infektioner: ved deres kode, eller kodet uden mikroorganisme og støttet af en "
+        "positiv bakteriel dyrkning nær debut; svære ved kode eller kodet sværhed, en bakteriæmi eller en pneumoni, "
+        "der kræver indlæggelse"),
+    "Stays With An Infection Not Recorded": (
+        "Indlæggelser med en infektion, der ikke er registreret",
+        "Indlæggelser i tilbageblikket med en egen bakteriel infektionskode (som Landspatientregistret registrerer en "
+        "kontakts diagnoser), mens ingen læst infektion er registreret for dem: tælles ikke (en indlæggelse er ingen "
+        "diagnose), nævnes, så diagnosen registreres"),
+    "Infections Not Counted": (
+        "Infektioner, der ikke tælles",
+        "Infektioner set, men ikke talt: ikke bakterielle efter kode og ingen positiv bakteriel dyrkning nær debut"),
+    "Cultures Without Diagnosis": (
+        "Dyrkninger uden diagnose",
+        "Positive bakterielle dyrkninger uden infektionsdiagnose nær dem, men med en viral eller svampediagnose "
+        "(tælles ikke: en dyrkning alene er ingen diagnose)"),
+    "Recent Bacterial Infections": (
+        "Nylige bakterielle infektioner",
+        "Verificerede bakterielle infektioner i de seneste måneder, svære/tilbagevendende eller ej"),
+    "Recent Severe Or Recurrent Infections": (
+        "Nylige svære eller tilbagevendende infektioner",
+        "Svære eller tilbagevendende verificerede bakterielle infektioner i de seneste måneder"),
+    "Infections Before Substitution": (
+        "Infektioner før substitution",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder til substitutionens start"),
+    "Infections Since Lookback": (
+        "Infektioner siden tilbageblikket",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder til i dag: en start nu ville være på "
+        "grund af dem"),
+    "Infection Tendency": (
+        "Infektionstendens",
+        "Svære/tilbagevendende infektioner fra T0 minus tilbageblikkets måneder (inden for tilbageblikket før i dag) "
+        "til i dag: det, seponeringsforsøget vejer (§4.3)"),
+    "General Criteria Apply": (
+        "Generelle kriterier gælder",
+        "Efter perioden, eller ved genopstart: de generelle SID-kriterier gælder (§4.3)"),
+    "Implausible IgG Results": (
+        "Usandsynlige IgG-svar",
+        "IgG-værdier på eller under 0 eller over det sandsynlige maksimum: bruges ikke"),
+    "IgG Below Its M-Protein": (
+        "IgG under sin M-komponent",
+        "IgG-svar mindre end den IgG-type M-komponent, der er målt med dem: et af de to er forkert, så ingen af dem "
+        "afgør noget"),
+    "Relevant IgG Results": (
+        "Relevante IgG-svar",
+        "Sandsynlige IgG-svar til og med i dag; i perioden kun dem på eller efter T0"),
+    "Paraprotein Isotype": (
+        "M-komponentens type",
+        "M-komponentens type fra seneste immunfiksation i serum, eller en M-komponentmængde, hvis eget svar angiver "
+        "den, til og med i dag (en negativ immunfiksation i remission ændrer ikke myelomatosens type)"),
+    "Latest IgG": (
+        "Seneste IgG",
+        "Den seneste relevante IgG, polyklonal, når en IgG-M-komponent kendes"),
+    "Latest IgG Is Stale": (
+        "Seneste IgG er for gammel",
+        "Ældre end aldersgrænsen for den aktuelle fase"),
+    "IgG Measured During Substitution": (
+        "IgG målt under substitution",
+        "Seneste IgG blev taget under immunglobulin eller i dets udvaskning (§3.4)"),
+    "Latest Untreated IgG": (
+        "Seneste IgG uden substitution",
+        "Den seneste relevante IgG taget uden substitution: den, startbeslutninger bruger (§3.4)"),
+    "Untreated IgG Indeterminate": (
+        "IgG uden substitution ubestemt",
+        "Den grænse, som den ubehandlede IgG's svarede grænseværdi ikke kan placeres i forhold til (en \"<\"-grænse over "
+        "den eller en \">\"-grænse under den), hvis nogen: ingen start og intet interval ud fra den"),
+    "Untreated IgG Is Stale": (
+        "IgG uden substitution er for gammel",
+        "Den ubehandlede IgG er ældre end aldersgrænsen for den aktuelle fase"),
+    "Child Advice": (
+        "Råd for børn",
+        "Børn: individuel vurdering, uanset IgG (§4, §4.3)"),
+    "Special Stop Applies": (
+        "Særlig seponering gælder",
+        "Første forløb siden T0 (intet forløb siden T0 begyndte før det: et begyndt samme dag, pauseret eller sluttet, "
+        "er intet tidligere forløb), startet i perioden, ikke på grund af infektioner, ingen substitution før T0 "
+        "(§4.2)"),
+    "General Stop Reason": (
+        "Grund til generel seponering",
+        "Hvorfor de generelle seponeringskriterier gælder for denne patients substitution"),
+    "Course Before The Restart": (
+        "Forløb før genopstarten",
+        "Ved genopstart: sidste dag i forløbet siden T0, der sluttede før det nuværende begyndte, og dagene imellem "
+        "(et skift inden for kontinuitetspausen ville have fortsat det)"),
+    "General Review Due Dates": (
+        "Datoer for generel seponeringsvurdering",
+        "Den seneste af Ig-start + de generelle seponeringsmåneder og seponeringsdatoen, derefter hvert "
+        "vurderingsinterval"),
+    "Stop Advice": (
+        "Råd om pause og seponering",
+        "I substitution: hvornår den skal pauseres eller vurderes (§4.2)"),
+    "Start Advice": (
+        "Råd om start",
+        "Ikke i substitution: om der skal startes eller måles (§4.1, §4.3)"),
+    "IgG On Its Way": (
+        "IgG på vej",
+        "Total-IgG, som laboratoriet har registreret, men ikke besvaret (Observation registreret eller foreløbig), "
+        "taget til og med i dag, inden for ventegrænsen, på eller efter T0 og efter den IgG, startbeslutningen bruger: "
+        "den IgG, der skal måles, er ved at blive målt, så ingen ny IgG-bestilling foreslås"),
+    "Data Notes": (
+        "Datanoter",
+        "Hvad reglerne så og ikke brugte, og hvorfor (usandsynlig IgG, infektioner uden bakteriel evidens, dyrkninger "
+        "uden diagnose)"),
+    "Records Past Their Order's End": (
+        "Registreringer efter ordinationens slut",
+        "Medicinregistreringer af immunglobulin, der alene holder substitutionen i gang i dag (ingen ordination, "
+        "registrerede doser eller booket ordination løber), hver ved siden af en ordination af samme præparat begyndt "
+        "samme dag, hvis slutdato er passeret, uden dosis registreret siden: ordinationen sluttede, registreringen "
+        "siger, at lægemidlet stadig tages"),
+    "Intended IG Courses Begun": (
+        "Planlagte Ig-forløb, der er begyndt",
+        "Medicinregistreringer af et planlagt immunglobulinforløb og immunglobulinanmodninger, hvis hensigt er en plan "
+        "eller et forslag (ingen ordination), hvis start er kommet, og hvis planlagte slut, om nogen, ikke er passeret "
+        "(for en anmodning: eller faldt på eller efter T0, da en afsluttet plan siger, at den blev udført, og udført "
+        "siden T0 gør en start til en genopstart): om den blev givet, siger de ikke; kodet eller kendt kun ved navn "
+        "(læst som en kodet ville blive)"),
+    "Advice": (
+        "Råd",
+        "Rådet for denne patient i dag: højst ét kort pr. situation"),
+    "Draft Order": (
+        "Ordinationsudkast",
+        "Det ordinationsudkast, der vurderes"),
+    "Order Start": (
+        "Ordinationens start",
+        "Ordinationens planlagte start: start i doseringens periode (aldrig før i dag), ellers i dag"),
+    "Order Starts After Stop Date": (
+        "Ordinationen starter efter seponeringsdatoen",
+        "Ordinationen ville starte på eller efter seponeringsdatoen: generelle kriterier"),
+    "IgG Order Drafted": (
+        "IgG-bestilling i udkast",
+        "Laboratoriebestillinger af total-IgG i serum blandt sessionens ordinationsudkast, valgt eller ej "
+        "(ServiceRequest, udkast eller aktiv, en kode fra IgG-værdisættet): den IgG, der skal måles, er ved at blive "
+        "bestilt, så ingen IgG-bestilling foreslås"),
+    "IG Order Advice": (
+        "Råd om Ig-ordination",
+        "Opfylder et udkast til immunglobulinordination de kriterier, der gælder ved dets planlagte start?"),
+    "Therapy Order Advice": (
+        "Råd om ordination af CAR-T eller bispecifikt antistof",
+        "Et udkast til ordination af bsAb eller CAR-T-produkt: den periode, det starter, og en IgG før start"),
+    "Drafted Course Start": (
+        "Start af forløb i udkast",
+        "Et bsAb-udkast i denne session, der begynder det forløb, et senere udkast af samme lægemiddel hører til "
+        "(hvert startende inden for forløbspausen efter det forrige: optrapningsdoser ordineret hver for sig); None "
+        "for et forløbs første udkast"),
+    "Order Is Child": (
+        "Ordination til barn",
+        "Under voksenalderen ved det T0, ordinationen hører til (den planlagte start ved ny behandling)"),
+    "Unrecognised Order Advice": (
+        "Råd om ordination, der ikke genkendes",
+        "Et udkast, hvis navn er et, vejledningen omfatter, men hvis kode ikke er i noget værdisæt: ikke vurderet (et "
+        "navn er ikke en kode); klinikeren får at vide, at det ikke blev tjekket"),
+    "Therapy Drafted With It": (
+        "Behandling i udkast sammen med den",
+        "Et bsAb i udkast i denne session, der ville åbne en ny højrisikoperiode (det første, der starter): ikke en "
+        "indekshændelse, før det er begyndt (clinical-rules §2), så immunglobulinordinationen vurderes efter den "
+        "periode, der er begyndt, og dens kort siger, at behandlingen giver en ny"),
+    "Order Advice": (
+        "Råd om ordination",
+        "Rådet om ét ordinationsudkast: dets kriterier eller kortet for børn"),
 }
+
+
+def definition_words(name: str, comment: str, lang: str) -> tuple[str, str]:
+    """A rule definition's name and one-line description in `lang`: the library's own in English, else
+    `DEFINITIONS_DA` (a definition without Danish words keeps its own)."""
+    return DEFINITIONS_DA.get(name, (name, comment)) if lang == "da" else (name, comment)

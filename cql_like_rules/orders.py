@@ -243,7 +243,9 @@ def ig_order_advice(c: Context) -> Advice | None:
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
     # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
     window = in_window and failing != ["no-igg-since-t0"]
-    found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", "window" if window else "", igg=used,
+    # after the window that runs today, the summary leads with the general criteria not met (§4.1, §4.3)
+    variant = "window" if window else "after-window" if "starts-after-stop-date" in failing else ""
+    found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", variant, igg=used,
                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})

@@ -361,6 +361,12 @@ ordered("order-fails-general", chart(cart(), igg("2026-06-01", 3.0)), "2026-06-0
         "after the window, no severe/recurrent infection: the draft does not meet the criteria",
         (("order-does-not-meet-criteria", ""),), ("no severe/recurrent verified bacterial infection",),
         draft("2026-06-06", text=PRIVIGEN), by_when=False)
+ordered("order-fails-after-window", chart(cart(), igg("2026-05-01", 3.0)), "2026-05-15",
+        "signed in the window to start after its stop date 2026-05-18, no severe/recurrent infection: the general "
+        "criteria are not met, and the summary says so first",
+        (("order-does-not-meet-criteria", "after-window"),),
+        ("after the high-risk window: general criteria not met (no severe/recurrent verified bacterial infection)",),
+        draft("2026-05-20", text=PRIVIGEN), by_when=False)
 ordered("order-fails-window", chart(cart(), igg("2026-01-13", 5.1)), "2026-01-20",
         "IgG 5.1 g/L is not < 4 g/L: the draft does not meet the start criterion",
         (("order-does-not-meet-criteria", "window"),), ("5.1 g/L",), draft("2026-01-21", text=PRIVIGEN),

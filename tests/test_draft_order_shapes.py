@@ -194,7 +194,8 @@ def test_a_draft_planned_by_its_dose_dates_after_the_stop_date_follows_the_gener
     draft = ivig(dosageInstruction=[{"timing": {"event": ["2026-06-01T09:00:00+02:00", "2026-06-29T09:00:00+02:00"]}}])
     card = the_card(post(server, [draft]))
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
-    assert "it starts 2026-06-01, on or after the stop date 2026-05-18" in card["summary"]
+    assert card["summary"].startswith("Ig order from 2026-06-01, after the high-risk window: general criteria not met")
+    assert "it starts 2026-06-01, on or after the stop date 2026-05-18" in card["detail"]
 
 
 def test_the_end_suggested_for_dose_dates_drops_the_doses_after_it(server):

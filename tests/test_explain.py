@@ -461,3 +461,24 @@ def test_the_page_lists_the_data_notes_that_could_change_the_decision_first(tmp_
     assert len(rows) == 10, rows
     assert "Privigen lokal kode" in rows[0] and "not plausible" in rows[2] and "not plausible" in rows[3], rows
     assert all("not about Patient/pt-dk-0065" in row for row in rows[-2:]), rows
+
+
+def test_the_danish_page_names_the_reasoning_definitions_in_danish(tmp_path):
+    """The Danish page's reasoning listed "Start Advice" and "Not on substitution: whether to start or measure": each
+    definition is named and described in Danish (`catalogue.DEFINITIONS_DA`), its own name below only as its technical
+    name (`<code class="key">`, as the trace and the docs call it)."""
+    from cql_like_rules.catalogue import DEFINITIONS_DA
+    from cql_like_rules.library import LIBRARY
+
+    with service(tmp_path) as (base, _):
+        danish = httpx.get(link_of(issue(base, "da")), timeout=60).text
+        english = httpx.get(link_of(issue(base, "en")), timeout=60).text
+    shown = re.sub(r'<code class="key">.*?</code>', "", danish)
+    evaluated = [name for name, info in LIBRARY.definitions.items() if f"<b>{html.escape(name)}</b>" in english]
+    assert len(evaluated) > 20  # the English page lists the library's own names, in bold
+    for name in evaluated:
+        if DEFINITIONS_DA[name][0] != name:  # "T0" is Danish too
+            assert f">{html.escape(name)}<" not in shown, name
+        assert html.escape(LIBRARY.definitions[name].comment) not in shown, name
+    assert "<b>Råd om start</b>" in danish and "Ikke i substitution: om der skal startes eller måles" in danish
+    assert '<code class="key">Start Advice</code>' in danish

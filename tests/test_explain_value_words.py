@@ -208,10 +208,19 @@ def test_every_rule_an_advice_comes_from_has_danish_words() -> None:
     import inspect
     import cql_like_rules.library as library
     import cql_like_rules.orders as orders
-    from cql_like_rules.catalogue import RULE_NAMES
+    from cql_like_rules.catalogue import DEFINITIONS_DA
     named = set(re.findall(r'"([A-Z][A-Za-z ]* Advice)"', inspect.getsource(library) + inspect.getsource(orders)))
-    assert named - {"Advice"} <= set(RULE_NAMES)
-    assert all(t.da != t.en for t in RULE_NAMES.values())
+    assert named - {"Advice"} <= set(DEFINITIONS_DA)
+    assert all(DEFINITIONS_DA[rule][0] != rule for rule in named - {"Advice"})
+
+
+def test_every_definition_has_danish_words() -> None:
+    """A definition added without Danish words would show its English name and comment on a Danish page."""
+    from cql_like_rules.catalogue import DEFINITIONS_DA
+    from cql_like_rules.library import LIBRARY
+    assert set(LIBRARY.definitions) == set(DEFINITIONS_DA)
+    assert all(comment and comment != LIBRARY.definitions[name].comment
+               for name, (_, comment) in DEFINITIONS_DA.items())
 
 
 # ---- the cultures that verified the infections: in words, not 'blood:2026-01-10:2' ----------------------------------

@@ -236,7 +236,8 @@ def test_an_ivig_draft_planned_after_the_stop_date_is_judged_at_its_start(server
     response = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-after-stop-date-pt-dk-0001"])
     [card] = response.json()["cards"]
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
-    assert "after the stop date 2026-05-18" in card["summary"]
+    assert card["summary"].startswith("Ig order from 2026-05-25, after the high-risk window: general criteria not met")
+    assert "after the stop date 2026-05-18" in card["detail"]
     assert not any("2026-05-18" in s["label"] for s in card.get("suggestions", []))  # no end before its start
     same_day = call(server, "cart-in-window-igg-low", "2026-05-10", ["ivig-pt-dk-0001"])  # starts 2026-01-20: in the window
     assert [c["source"]["topic"]["code"] for c in same_day.json()["cards"]] == ["order-meets-criteria"]

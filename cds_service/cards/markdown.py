@@ -43,6 +43,18 @@ def escape(text: object, limit: int = 120) -> str:
     return "".join(out)
 
 
+# What `escape` writes that a markdown reader shows as one character: a backslash before ASCII punctuation (CommonMark
+# reads any such pair as the character), and the three HTML entities.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
+_ENTITY_CHARS = {entity[1:-1]: ch for ch, entity in _ENTITIES.items()}
+
+
+def unescape(markdown: str) -> str:
+    """`markdown` with its escapes read as a renderer reads them ("0\\.35" is "0.35", "&lt;" is "<"), for a plain-text
+    view of a card's detail; its markup (bold, a list) stays as written. One pass: "&amp;lt;" stays "&lt;"."""
+    return _ESCAPED.sub(lambda m: m.group(1) or _ENTITY_CHARS[m.group(2)], markdown)
+
+
 def plain(text: object, limit: int = 60) -> str:
     """`text` for a plain-text field (the summary, a label): as sent, but for control characters and line breaks
     (spaces), HTML tags and angle brackets, and its length. CDS Hooks has the summary shown as plain text, so a code

@@ -14,8 +14,8 @@ from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
-                                      ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, GENERAL_STOP_REASONS,
-                                      Text)
+                                      ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, FAILING_SAID_BY_SUMMARY,
+                                      GENERAL_STOP_REASONS, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -298,10 +298,12 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         later = isinstance(v.get("order_start"), date) and isinstance(v.get("today"), date) \
             and v["order_start"] > v["today"]  # type: ignore[operator]
         failing = tuple("no-recent-igg-at-start" if f == "no-recent-igg" and later else f for f in failing)
-        templates = [_polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang)
-                     for f in failing if f in FAILING]
+        worded = [(f, _polyclonal(FAILING[f](lang), lang) if polyclonal else FAILING[f](lang))
+                  for f in failing if f in FAILING]
+        p["failing_all"] = "; ".join(t.format_map(p) for _, t in worded)  # the detail's "Not met" line: every criterion
+        said = FAILING_SAID_BY_SUMMARY.get((advice.code, advice.variant), frozenset())
+        templates = [t for f, t in worded if f not in said]  # the summary's: those its own words do not say
         reasons = [r.format_map(p) for r in templates]
-        p["failing_all"] = "; ".join(reasons)  # the detail's "Not met" line: every criterion
 
         def brief(room: int) -> str:
             """The criteria within `room`; an M-protein sent as text quoted shorter where its words whole would cut the

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cql_like_rules import Parameters, RuleSet
-from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, RULE_NAMES, Text,
+from cql_like_rules.catalogue import (FAILING_NAMED, GENERAL_STOP_REASONS, GUIDELINE_SECTIONS, Text, definition_words,
                                       reads_on_substitution, situation)
 from cql_like_rules.facts import RecordText, facts_from_json
 from cql_like_rules.ruleset import RULESETS
@@ -62,9 +62,9 @@ W = {
     "source": Text("Source", "Kilde"),
     "reasoning": Text("Reasoning ({n} definitions)", "Ræsonnement ({n} definitioner)"),
     "reasoning-lead": Text("Every rule definition evaluated for this advice, in order: its value and the FHIR "
-                           "resources behind it. Names and comments are the rule library's own (English).",
+                           "resources behind it. Names and comments are the rule library's own.",
                            "Alle regeldefinitioner, der blev evalueret for dette råd, i rækkefølge: værdi og de "
-                           "FHIR-ressourcer, den bygger på. Navne og kommentarer er regelbibliotekets egne (engelsk)."),
+                           "FHIR-ressourcer, den bygger på; under hvert navn definitionens eget (engelsk) navn."),
     "definition": Text("Definition", "Definition"), "value": Text("Value", "Værdi"),
     "references": Text("References", "Referencer"),
     "notes": Text("Data not used ({n})", "Data ikke brugt ({n})"),
@@ -585,11 +585,12 @@ def _named(key: str, labels: Mapping[str, Text], lang: str) -> str:
     return f'{shown}<code class="key">{e(key)}</code>'
 
 
-def _rule(rule: str, lang: str) -> str:
-    """The rule an advice comes from in the page's language (`RULE_NAMES`), its definition's name below where the
-    words differ from it."""
-    words = RULE_NAMES[rule](lang) if rule in RULE_NAMES else rule
-    return e(words) if words == rule else f'{e(words)}<br><code class="key">{e(rule)}</code>'
+def _rule(rule: str, lang: str, strong: bool = False) -> str:
+    """A rule definition (the one an advice comes from, or a step of the reasoning) named in the page's language
+    (`catalogue.DEFINITIONS_DA`), in bold when `strong`, its definition's name below where the words differ from it."""
+    words, _ = definition_words(rule, "", lang)
+    shown = f"<b>{e(words)}</b>" if strong else e(words)
+    return shown if words == rule else f'{shown}<br><code class="key">{e(rule)}</code>'
 
 
 def _decision(advice: Mapping[str, Any], params: Parameters, lang: str) -> str:
@@ -938,9 +939,10 @@ def _reasoning(trace: list[Any], lang: str) -> str:
         if not isinstance(step, dict):
             continue
         refs = ", ".join(str(r) for r in step.get("references") or [])
-        rows.append(f"<tr><td><b>{e(str(step.get('name', '')))}</b><br><span class=\"lead\">"
-                    f"{e(str(step.get('comment', '')))}</span></td><td>{_value(step.get('value'))}</td>"
-                    f'<td class="refs">{e(refs)}</td></tr>')
+        definition = str(step.get("name", ""))
+        _, comment = definition_words(definition, str(step.get("comment", "")), lang)
+        rows.append(f"<tr><td>{_rule(definition, lang, strong=True)}<br><span class=\"lead\">{e(comment)}</span></td>"
+                    f"<td>{_value(step.get('value'))}</td><td class=\"refs\">{e(refs)}</td></tr>")
     head = (f"<tr><th>{e(W['definition'](lang))}</th><th>{e(W['value'](lang))}</th>"
             f"<th>{e(W['references'](lang))}</th></tr>")
     return (f"<h2>{e(W['reasoning'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['reasoning-lead'](lang))}"

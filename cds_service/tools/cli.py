@@ -432,6 +432,7 @@ def render_cards(cards: list[dict[str, Any]], at: str | None, *, trace: bool = F
                  unsent: dict[str, int] | None = None, known_on: str | None = None) -> str:
     """A readable rendering for testers: one block per card, then the data notes (even without cards), then the
     bundle's resource types the request could not carry."""
+    from ..cards.markdown import unescape
     from ..cards.notes import describe, rank
     from ..cards.trace import TRACE_EXTENSION
     from .replay import unsent_text
@@ -449,7 +450,8 @@ def render_cards(cards: list[dict[str, Any]], at: str | None, *, trace: bool = F
             out.append(f"  {w['override']}: {r['display']}")
         for link in card.get("links", []):
             out.append(f"  {w['link']}: {link['label']} -> {link['url']}")
-        out += ["", *("  " + line for line in card.get("detail", "").splitlines())]
+        # the detail as a reader of the card sees it: its escapes read, not shown ("0.35 g/dL", not "0\\.35 g/dL")
+        out += ["", *("  " + line for line in unescape(card.get("detail", "")).splitlines())]
         if trace:
             out += ["", f"  {w['trace']}"]
             for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []):

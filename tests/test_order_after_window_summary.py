@@ -1,0 +1,51 @@
+"""A draft order that starts after the high-risk window, on a day the window still runs, and fails the general
+criteria: its summary leads with the general criteria not met, naming the one a clinician can act on.
+
+Before, the summary said "it starts 2026-05-19, on or after the stop date 2026-05-18 (+1 more)": the decisive reason
+(no severe/recurrent verified bacterial infection, the general criteria that apply from the stop date, §4.1, §4.3)
+was only in the detail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.tools.replay import replay
+from tests.test_acceptance_stop import ATC, CART, RUNTIME, SUBJECT, bundle, igg
+
+# CAR-T 2025-11-18: the window runs to the stop date 2026-05-18; the order is signed on 2026-05-16 to start 05-19.
+CHART = bundle(CART, igg("igg-low", "2026-05-01", 3.0))
+AT = date(2026, 5, 16)
+SUMMARY = {"en": "Ig order from 2026-05-19, after the high-risk window: general criteria not met (no severe/recurrent "
+                 "verified bacterial infection)",
+           "da": "Ig fra 2026-05-19, efter højrisikoperioden: generelle kriterier ikke opfyldt (ingen "
+                 "svær/tilbagevendende verificeret bakteriel infektion)"}
+NOT_MET = {"en": "**Not met:** it starts 2026-05-19, on or after the stop date 2026-05-18; no severe/recurrent "
+                 "verified bacterial infection",
+           "da": "**Ikke opfyldt:** start 2026-05-19, på eller efter seponeringsdatoen 2026-05-18; ingen "
+                 "svær/tilbagevendende verificeret bakteriel infektion"}
+
+
+def draft(start: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "draft-ivig", "status": "draft", "intent": "order",
+            "subject": SUBJECT, "authoredOn": AT.isoformat(),
+            "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "J06BA02"}]},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": start}}}}]}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_summary_leads_with_the_general_criteria_not_met(lang: str) -> None:
+    [card] = replay(RUNTIME, CHART, lang=lang, hook="order-sign", drafts=[draft("2026-05-19")], at=AT).cards
+    assert card["indicator"] == "warning"
+    assert card["summary"] == SUMMARY[lang]
+    assert len(card["summary"]) < 140
+    assert NOT_MET[lang] in card["detail"]  # the detail still names every criterion, the stop date among them
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_draft_inside_the_window_keeps_its_summary(lang: str) -> None:
+    [card] = replay(RUNTIME, CHART, lang=lang, hook="order-sign", drafts=[draft("2026-05-17")], at=AT).cards
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
