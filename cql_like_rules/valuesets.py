@@ -190,6 +190,13 @@ def _sks_spelling(code: str) -> bool:
     return len(code) > 2 and code[0] == "D" and code[1].isalpha() and code[2].isdigit()
 
 
+
+def _codings_in(concept: Any) -> list[Any]:
+    """A CodeableConcept's codings, or none when it or its `coding` is not the shape FHIR gives it (a hostile
+    request's number or string): the caller skips what it cannot read instead of failing."""
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return codings if isinstance(codings, list) else []
+
 def _normalise(kind: str | None, code: str) -> str:
     """A code in the spelling its value-set entries use. ICD-10, SKS, ATC and NPU codes hold no space, so a space a
     local catalogue typed inside one ("J06 BA02", "DJ 151", FHIR allows single spaces in a code) is dropped; codes
@@ -577,7 +584,7 @@ class Terminology:
 
     def entry_on(self, valueset_id: str, concept: Any, element: str) -> Entry | None:
         """The entry of the first coding of a concept that is in the value set and carried on `element`, if any."""
-        for coding in concept.get("coding") or () if isinstance(concept, dict) else ():
+        for coding in _codings_in(concept):
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 entry = self.lookup(valueset_id, coding["system"], coding["code"])
                 if entry is not None and self.carried(valueset_id, entry, element):
@@ -587,7 +594,7 @@ class Terminology:
     def excluded_entry(self, valueset_id: str, concept: Any) -> Entry | None:
         """The exclude line of a value set that a concept's first coding so listed hits (a code listed to say it is not
         in the set: an IgG subclass is no total IgG), for naming a record by what it is; never for counting it."""
-        for coding in concept.get("coding") or () if isinstance(concept, dict) else ():
+        for coding in _codings_in(concept):
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 alias = self.alias_for(coding["system"])
                 entry = None if alias is None else \
