@@ -108,18 +108,18 @@ def test_the_newest_subclass_is_named_by_name_and_escaped() -> None:
 
 
 @pytest.mark.parametrize("lang, caveat", [
-    ("en", "*Note:* The last IgG (3.2 g/L, 2025-11-01) was taken before the CAR-T infusion on 2025-11-25: not used; "
-           "measure IgG now."),
-    ("da", "*Bemærk:* Seneste IgG (3,2 g/L, 2025-11-01) er taget før CAR-T-infusionen 2025-11-25: ikke brugt; mål IgG "
-           "nu."),
+    ("en", "*Note:* The last IgG (3.2 g/L, 2025-11-01) was taken before the CAR-T infusion on 2025-11-25: not used."),
+    ("da", "*Bemærk:* Seneste IgG (3,2 g/L, 2025-11-01) er taget før CAR-T-infusionen 2025-11-25: ikke brugt."),
 ])
 def test_a_no_igg_since_t0_card_names_the_last_igg_before_t0(lang: str, caveat: str) -> None:
     """IgG 4.1 g/L on 2025-09-01 and 3.2 g/L on 2025-11-01, CAR-T on 2025-11-25: inside the window only an IgG since
-    T0 counts, so the card asks for one (unchanged) and names the newest before T0 as not used."""
+    T0 counts, so the card asks for one (unchanged) and names the newest before T0 as not used; its "To do" asks for
+    the IgG, once."""
     answered = replay(RUNTIME, chart(igg("old", "2025-09-01", 4.1), igg("last", "2025-11-01", 3.2)), at=AT, lang=lang)
     card = measure_card(answered)
     assert [a.variant for a in answered.advice] == ["no-igg-since-t0"]
     assert caveat in card["detail"].splitlines(), card["detail"]
+    assert card["detail"].lower().count("measure" if lang == "en" else "mål igg") == 1, card["detail"]
     assert "4.1 g/L" not in card["detail"] and "4,1 g/L" not in card["detail"]
     label = "last IgG before T0, not used" if lang == "en" else "seneste IgG før T0, ikke brugt"
     assert label in page(answered, lang)
