@@ -1,7 +1,8 @@
 """Lab results the rules saw and did not use are named, not dropped in silence (clinical rules §7).
 
 An Observation under a code in no value set whose name named nothing the rules read (an IgA, an albumin, a free
-light chain, an IgG under a mistyped LOINC code, an IgG subclass) left no trace: a tester could not tell it was seen.
+light chain, an IgG subclass) left no trace: a tester could not tell it was seen; one named "IgG" alone is a total
+IgG under a code not recognised, which the card names.
 Each is now a data note the explanation page and `replay` list (`result-not-used`, `igg-subclass`; no card has room
 for them). A card with no usable IgG names on the card itself the IgG a clinician sees in the chart and may wonder
 about: an IgG subclass (not total IgG), and inside the window the newest IgG taken before T0 (only an IgG since T0
@@ -36,7 +37,7 @@ IGG1_LOINC = result("igg1", "2026-01-10", LOINC, "16026-7", "IgG1 [Mass/volume] 
 IGG_SUBKLASSE = result("igg-sub", "2026-01-12", "urn:oid:1.2.208.176.2.1", "DNK35312", "P-IgG-subklasse 2", 0.4)
 ALBUMIN = result("alb", "2026-01-10", NPU, "NPU19673", "P-Albumin;massek.", 38.0)
 KAPPA = result("flc", "2026-01-11", NPU, "NPU19843", "P-Frie kappa-lette kæder", 4.2, "mg/L")
-# total IgG's LOINC 2465-3 with a wrong check digit: in no value set, and "IgG" alone names no hint
+# total IgG's LOINC 2465-3 with a wrong check digit: in no value set, named a total IgG ("IgG", no other IgG's word)
 IGG_TYPO = result("igg-typo", "2026-01-09", LOINC, "2465-4", "IgG [Mass/volume] in Serum or Plasma", 3.3)
 
 
@@ -59,23 +60,33 @@ def measure_card(answered: Answer) -> dict[str, Any]:
 @pytest.mark.parametrize("lang, named", [
     ("en", ["a lab result (2026-01-10), P-Albumin;massek. (NPU19673): 38.0 g/L, has a code in none of the rules' value "
             "sets: not used",
-            "a lab result (2026-01-11), P-Frie kappa-lette kæder (NPU19843): 4.2 mg/L, has a code",
-            "a lab result (2026-01-09), IgG [Mass/volume] in Serum or Plasma (2465-4): 3.3 g/L, has a code"]),
+            "a lab result (2026-01-11), P-Frie kappa-lette kæder (NPU19843): 4.2 mg/L, has a code"]),
     ("da", ["et laboratoriesvar (2026-01-10), P-Albumin;massek. (NPU19673): 38.0 g/L, har en kode, der ikke er i "
             "reglernes værdisæt: ikke brugt",
-            "et laboratoriesvar (2026-01-11), P-Frie kappa-lette kæder (NPU19843): 4.2 mg/L, har en kode",
-            "et laboratoriesvar (2026-01-09), IgG [Mass/volume] in Serum or Plasma (2465-4): 3.3 g/L, har en kode"]),
+            "et laboratoriesvar (2026-01-11), P-Frie kappa-lette kæder (NPU19843): 4.2 mg/L, har en kode"]),
 ])
 def test_results_in_no_value_set_are_named_on_the_page_not_on_the_card(lang: str, named: list[str]) -> None:
-    """An albumin, a free light chain and an IgG under a mistyped LOINC code: each named with its name, code, value
-    and day on the explanation page; the card (measure IgG: none usable) has no room for them and names none."""
-    answered = replay(RUNTIME, chart(ALBUMIN, KAPPA, IGG_TYPO), at=AT, lang=lang)
+    """An albumin and a free light chain: each named with its name, code, value and day on the explanation page; they
+    cannot change the advice, and the card (measure IgG: none usable) names neither."""
+    answered = replay(RUNTIME, chart(ALBUMIN, KAPPA), at=AT, lang=lang)
     card = measure_card(answered)
-    assert sorted(n.kind for n in answered.notes) == ["result-not-used"] * 3
+    assert sorted(n.kind for n in answered.notes) == ["result-not-used"] * 2
     text = " ".join(page(answered, lang).split())
     for words in named:
         assert words in text, text
-    assert "NPU19673" not in card["detail"] and "2465-4" not in card["detail"]
+    assert "NPU19673" not in card["detail"] and "NPU19843" not in card["detail"]
+
+
+@pytest.mark.parametrize("typo", [IGG_TYPO, result("s-igg", "2026-01-09", "urn:x-local", "IGGX", "S-IgG", 3.3)],
+                         ids=["mistyped-loinc", "local-code"])
+def test_a_total_igg_by_name_under_a_code_not_recognised_is_named_on_the_card(typo: dict[str, Any]) -> None:
+    """An IgG 3.3 g/L since T0 under a code in no value set, named "IgG [Mass/volume] in Serum or Plasma" or "S-IgG":
+    not used, and it could change the decision (the card asks for an IgG), so the card names it as it names one
+    called "P-Immunglobulin G" (`unrecognised-code`), not the page alone."""
+    answered = replay(RUNTIME, chart(typo), at=AT)
+    name = typo["code"]["text"]
+    assert [n.kind for n in answered.notes] == ["unrecognised-code"]
+    assert name.replace("[", "\\[").replace("]", "\\]") in measure_card(answered)["detail"]
 
 
 @pytest.mark.parametrize("lang, caveat, note", [
