@@ -11,13 +11,15 @@ counts there). No decision changes.
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cds_service.pipeline import Answer
-from cds_service.tools.replay import replay
+from cds_service.tools.replay import load_drafts, replay
 
 from .test_acceptance_lifecycle import DLBCL, LAB, LOINC, ME, NPU, RUNTIME, Chart, car_t, dx, igg
 from .test_ig_maybe_on_advice import page as explanation_page
@@ -169,3 +171,39 @@ def test_the_igg_before_t0_does_not_ask_for_an_igg_already_awaited(lang: str, ca
     detail = measure_card(answered)["detail"]
     assert caveat in detail.splitlines(), detail
     assert "measure IgG now" not in detail and "mål IgG nu" not in detail
+
+
+@pytest.mark.parametrize("lang, caveat", [
+    ("en", "*Note:* The last IgG (3.2 g/L, 2025-11-01) was taken before the CAR-T infusion on 2025-11-25: not used."),
+    ("da", "*Bemærk:* Seneste IgG (3,2 g/L, 2025-11-01) er taget før CAR-T-infusionen 2025-11-25: ikke brugt."),
+])
+def test_an_ig_order_with_no_igg_since_t0_names_the_last_igg_before_t0(lang: str, caveat: str) -> None:
+    """An IVIG order drafted on 2026-01-20, no IgG since the CAR-T on 2025-11-25, IgG 3.2 g/L on 2025-11-01: the order
+    card (no IgG since T0: measure one) names that IgG as not used, as patient-view's card does."""
+    draft = {"resourceType": "MedicationRequest", "id": "draft-ivig", "status": "draft", "intent": "order",
+             "subject": ME, "authoredOn": AT.isoformat(),
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+    answered = replay(RUNTIME, chart(igg("last", "2025-11-01", 3.2)), lang=lang, hook="order-sign", drafts=[draft],
+                      at=AT)
+    [card] = answered.cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert caveat in card["detail"].splitlines(), card["detail"]
+
+
+@pytest.mark.parametrize("lang, kept", [
+    ("en", ["*Note:* Teclistamab, drafted with this order, would open a new high-risk window",
+            "Vaccination and antibiotic prophylaxis remain central"]),
+    ("da", ["*Bemærk:* Teclistamab i samme udkast", "Vaccination og antibiotikaprofylakse er fortsat centrale"]),
+])
+def test_an_order_card_names_the_igg_before_t0_only_where_room_is_left(lang: str, kept: list[str]) -> None:
+    """The shipped chart cart-in-window-igg-low on the CAR-T day, IVIG and teclistamab drafted together: the IVIG
+    card's own note (the teclistamab would open a new window) and the reminder keep their place; the last IgG before
+    T0 is named only in the room left."""
+    root = Path(__file__).resolve().parents[1] / "fhir_fixtures"
+    bundle = json.loads((root / "cart-in-window-igg-low.json").read_text(encoding="utf-8"))
+    drafts = load_drafts([str(root / "drafts" / "orders-pt-dk-0001.draft.json")])
+    answered = replay(RUNTIME, bundle, lang=lang, hook="order-select", drafts=drafts, at=date(2025, 11, 18))
+    ivig = [c for c in answered.cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
+    assert ivig, [c["summary"] for c in answered.cards]
+    for words in kept:
+        assert words in ivig[0]["detail"], ivig[0]["detail"]
