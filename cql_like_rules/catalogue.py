@@ -2355,10 +2355,11 @@ CAVEATS: dict[str, Text] = {
     "igg-pending": Text(  # patient-view and order hooks: an IgG registered by the laboratory, no result yet
         "IgG taken or ordered {igg_pending_date} awaits its result: no second order is suggested.",
         "IgG taget eller bestilt {igg_pending_date} afventer svar: der foreslås ikke en ny rekvisition."),
-    # a card with no usable IgG since T0 names the newest IgG taken before it (`library.igg_seen_not_used`)
+    # a card with no usable IgG since T0 names the newest IgG taken before it (`library.igg_seen_not_used`); its "To
+    # do" already says to measure IgG now, so the caveat does not say it again
     "igg-before-t0": Text(
-        "The last IgG ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used; measure IgG now.",
-        "Seneste IgG ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt; mål IgG nu."),
+        "The last IgG ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used.",
+        "Seneste IgG ({pre_t0_igg}, {pre_t0_igg_date}) er taget før {t0_event}: ikke brugt."),
     # ... when an IgG since T0 awaits its result (`igg-pending`): the card says to wait for it, not to measure again
     "igg-before-t0-awaited": Text(
         "The last IgG with a result ({pre_t0_igg}, {pre_t0_igg_date}) was taken before {t0_event}: not used.",

@@ -40,7 +40,7 @@ from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
 from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_shown_values,
+                      alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_seen_not_used, igg_shown_values,
                       infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
                       taken_on_other_use_only, taken_on_substitution)
 
@@ -250,6 +250,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                          override_reasons=("infection-not-coded", "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})
     found = _ignored_igg(c, found)
+    if used is None and measure:  # no usable IgG: the IgG seen and not used, named as patient-view's card names it
+        seen, seen_values = igg_seen_not_used(c, awaited="igg-pending" in drafted)
+        found = replace(found, caveats=found.caveats + seen, values={**found.values, **seen_values})
     return _with_order(replace(found, caveats=found.caveats + drafted), order, start)  # the drafted IgG: the last note
 
 

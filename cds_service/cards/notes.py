@@ -731,7 +731,7 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
         "admissions were not sent{when}: whether an infection needed admission is not known",
         "indlæggelser er ikke sendt{when}: om en infektion krævede indlæggelse, vides ikke"),
     # a lab result under a code in no value set, whose name names nothing the rules read (an IgA, an albumin, a free
-    # light chain, an IgG under a mistyped code): not used, and no card needs it; named so that a tester sees it
+    # light chain): not used, and no card needs it; named so that a tester sees it
     "result-not-used": Text(
         "a lab result{when}, {display}, has a code in none of the rules' value sets: not used",
         "et laboratoriesvar{when}, {display}, har en kode, der ikke er i reglernes værdisæt: ikke brugt"),

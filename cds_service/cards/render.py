@@ -47,6 +47,9 @@ SHOWN_AS_FACTS = {"paraprotein-subtracted"}  # caveats a fact line already state
 # Caveats that explain what the card leaves out (no IgG order: one is drafted): shown only where the card
 # without them leaves room, never at the cost of a fact, another caveat, a data note or the reminder.
 SPARE_CAVEATS = {"igg-order-drafted"}
+# ... and, on a card judging an order (`JUDGED`), the IgG it saw and did not use (`library.igg_seen_not_used`): the
+# order's own notes and the reminder come first there
+SPARE_ON_ORDER = {"igg-before-t0", "igg-before-t0-awaited", "igg-subclass-not-used"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
 SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
@@ -424,9 +427,10 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     stop_dated = {f"- {line}" for line in found.stop_dated}
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
+    spare_keys = SPARE_CAVEATS | SPARE_ON_ORDER if advice.code in JUDGED else SPARE_CAVEATS
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
-               if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in SPARE_CAVEATS]
-    spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in SPARE_CAVEATS]
+               if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in spare_keys]
+    spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in spare_keys]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     leading = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in LEADING_CAVEATS}

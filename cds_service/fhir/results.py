@@ -257,8 +257,10 @@ _NAMES_IGG = re.compile(r"\bigg|immuno?globulin[\s-]*g(?![^\W\d_])", re.IGNORECA
 
 def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     """A laboratory result with a value under a code in no value set, whose name names nothing else the rules read (an
-    IgA, an albumin, a free light chain, an IgG under a mistyped LOINC code): named on the explanation page, not dropped
-    in silence (`result-not-used`); one named with no text and a code in an unknown or the wrong system is named so
+    IgA, an albumin, a free light chain): named on the explanation page, not dropped
+    in silence (`result-not-used`); one named IgG with no word of another IgG ("IgG", "S-IgG") is a total IgG under a
+    code not recognised, named so on the card as one named "P-Immunglobulin G" is (`unrecognised-code`); one named with
+    no text and a code in an unknown or the wrong system is named so
     (`unread._name_unknown_system`). An IgG subclass (IgG1-IgG4, by its name) is named as one (`igg-subclass`) and kept
     (`IgGSubclass`): a card with no usable IgG says it saw it."""
     if _list(r.get("category")) and not _is_lab_result(r):  # a vital sign, a survey: no laboratory result
@@ -266,6 +268,10 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     if _unknown_system_code(b, r) is not None or _wrong_system_code(b, r) is not None:
         return
     name, code, sent, day = _concept_text(r.get("code")), _first_code(r.get("code")), _value_as_sent(r), b._day_of(r)
+    if name and _NAMES_IGG.search(name) and b.t.excluded_entry("igg-serum", r.get("code")) is None \
+            and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
+        _unrecognised(b, r, r.get("code"), "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
+        return
     if _is_igg_subclass(b, r, name):
         shown = RecordText(f"{name[:60]} {sent[:20]}") if name else f"{code[:20]} {sent[:20]}"
         b._notes.append(DataNote("igg-subclass", reference_of(r), f"IgG subclass {sent[:40]!r} under code "

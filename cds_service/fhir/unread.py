@@ -80,14 +80,15 @@ def _code_and_system(concept: Any) -> tuple[str, str]:
     return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
 
 
-def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> None:
-    """A code in no value set whose text names something the rules care about: say so."""
+def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
+    """A code in no value set whose text names something the rules care about: say so. `named`: the value set the
+    caller knows the text names (a lab result named "IgG", which no text hint finds)."""
     text = _texts(concept)
     if not text:
         return
     shown = _concept_text(concept)
     hint_for = getattr(b.t, "hint_for", None)
-    found = hint_for(text) if hint_for is not None else None
+    found = named or (hint_for(text) if hint_for is not None else None)
     kind = resource.get("resourceType")
     if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation"):
         return  # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code
