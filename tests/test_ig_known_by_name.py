@@ -320,3 +320,71 @@ def test_a_procedure_known_by_its_name_that_a_coded_one_would_not_count_leaves_t
     card, labels = _start_card(_chart(record))
     assert CAVEAT["en"] not in card["detail"]
     assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+
+
+def _statement(text: str, status: str = "active", day: str | None = "2026-01-10", coded: bool = False) -> dict[str, Any]:
+    """A medication record of Ig written by hand: the drug by its generic name only, or beside a code of no known system."""
+    concept: dict[str, Any] = {"text": text}
+    if coded:
+        concept["coding"] = [{"system": LOCAL, "code": "77301"}]
+    return {"resourceType": "MedicationStatement", "id": "ms-scig", "status": status, "medicationCodeableConcept": concept,
+            **({"effectiveDateTime": day} if day else {})}
+
+
+SCIG_DA = "Immunglobulin *sc* 20 %"
+SCIG_SHOWN = "“Immunglobulin \\*sc\\* 20 %”"
+
+
+@pytest.mark.parametrize("record, said", [
+    (_statement(SCIG_DA), {"en": f"{SCIG_SHOWN} (recorded 2026-01-10; code not known) ",
+                           "da": f"{SCIG_SHOWN} (registreret 2026-01-10; ukendt kode) "}),
+    (_statement(SCIG_DA, coded=True), {"en": f"{SCIG_SHOWN} (recorded 2026-01-10; code not known) ",
+                                       "da": f"{SCIG_SHOWN} (registreret 2026-01-10; ukendt kode) "}),
+    (_statement(SCIG_DA, day=None), {"en": f"{SCIG_SHOWN} (not placed in time) ",
+                                     "da": f"{SCIG_SHOWN} (ikke placeret i tid) "}),
+    (_statement(SCIG_DA, status="unknown"), {"en": f"{SCIG_SHOWN} (recorded 2026-01-10; not placed in time) ",
+                                             "da": f"{SCIG_SHOWN} (registreret 2026-01-10; ikke placeret i tid) "}),
+    (_statement("Immunoglobulin 10% i.v."), {"en": "“Immunoglobulin 10% i\\.v\\.” (recorded 2026-01-10; code not known) ",
+                                             "da": "“Immunoglobulin 10% i\\.v\\.” (registreret 2026-01-10; ukendt kode) "}),
+], ids=["no-coding", "unknown-system", "no-date", "status-unknown", "english"])
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_medication_record_naming_immunoglobulin_by_its_generic_name_gives_the_caveat(
+        record: dict[str, Any], said: dict[str, str], lang: str) -> None:
+    """A patient on SCIG recorded as "Immunglobulin *sc* 20 %" (no code, or one of no known system), taken now, of
+    status unknown or with no date: read as the records naming an Ig product are, the start card names it as Ig the
+    patient may be on and offers no Ig order. Before, the bare generic name was no Ig name: the card said "Ig may be
+    started", offered IVIG and SCIG orders, and named the record nowhere."""
+    card, labels = _start_card(_chart(record), lang=lang)
+    assert said[lang] + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+@pytest.mark.parametrize("record", [
+    _statement(SCIG_DA, status="completed", day="2025-12-01"),
+    _statement("Anti-thymocyt immunglobulin (ATG)"),
+    {"resourceType": "Condition", "id": "c-sid", "code": {"text": "Sekundær immunglobulinmangel"},
+     "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                    "code": "active"}]}},
+], ids=["ended", "anti-thymocyte", "a-diagnosis"])
+def test_an_ended_record_an_anti_thymocyte_globulin_or_a_diagnosis_naming_immunoglobulin_leaves_the_order_offered(
+        record: dict[str, Any]) -> None:
+    """The generic name read as Ig substitution reads no more than that: a record ended, anti-thymocyte immunoglobulin
+    (no substitution) and a diagnosis of immunoglobulin deficiency change no card and are named as no Ig record."""
+    answered = replay(RUNTIME, _chart(record), hook="patient-view", at=AT)
+    card = answered.cards[0]
+    assert CAVEAT["en"] not in card["detail"]
+    assert [s["label"] for s in card["suggestions"]] == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert not [n for n in answered.notes if n.kind == "ig-by-name" or n.source == "Condition/c-sid"]
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Order not checked: “Immunglobulin sc 20 %” (77301) has a code this service does not know"),
+    ("da", "Ordination ikke vurderet: “Immunglobulin sc 20 %” (77301) har en kode, tjenesten ikke kender"),
+])
+def test_a_draft_naming_immunoglobulin_by_its_generic_name_says_it_was_not_checked(lang: str, summary: str) -> None:
+    """order-sign on a draft "Immunglobulin sc 20 %" under a hospital's own code: the clinician is told it was not
+    checked. Before, the bare generic name was no Ig name and the draft got no card at all."""
+    draft = copy.deepcopy(DRAFT)
+    draft["medicationCodeableConcept"] = {"coding": [{"system": LOCAL, "code": "77301"}], "text": "Immunglobulin sc 20 %"}
+    answered = replay(RUNTIME, copy.deepcopy(BUNDLE), hook="order-sign", at=AT, drafts=[draft], lang=lang)
+    assert [c["summary"] for c in answered.cards] == [summary]

@@ -90,8 +90,11 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     hint_for = getattr(b.t, "hint_for", None)
     found = named or (hint_for(text) if hint_for is not None else None)
     kind = resource.get("resourceType")
-    if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation"):
-        return  # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code
+    if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation") \
+            or (found == "immunoglobulin-substitution" and kind == "Condition"):
+        # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code; a diagnosis
+        # naming immunoglobulin ("Sekundær immunglobulinmangel") is no Ig record
+        return
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                     f"its text looks like '{found}' but none of its codes is in that value set; "
