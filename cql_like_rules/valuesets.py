@@ -166,6 +166,11 @@ class ValueSet:
         if placed:
             self.entries.append(entry)
 
+    def excludes(self, alias: str, code: str) -> bool:
+        """Whether the set lists a code as not in it, by itself or under an excluded prefix (ATC J06BB...)."""
+        longest = min(len(code), self.longest_prefix)
+        return (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code, longest)
+
     def match(self, alias: str, code: str) -> Entry | None:
         longest = min(len(code), self.longest_prefix)
         if (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code, longest):
@@ -602,6 +607,16 @@ class Terminology:
                 if entry is not None:
                     return entry
         return None
+
+    def excludes(self, valueset_id: str, concept: Any) -> bool:
+        """Whether a coding of a concept is one a value set lists as not in it (a specific immunoglobulin, ATC J06BB01,
+        beside the substitution set): a name hinting at the set is then not read as naming it."""
+        for coding in _codings_in(concept):
+            if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
+                alias = self.alias_for(coding["system"])
+                if alias is not None and self.valuesets[valueset_id].excludes(alias[0], _normalise(alias[1], coding["code"])):
+                    return True
+        return False
 
     def hint_for(self, text: Any) -> str | None:
         """The value set whose text hint (a drug or disease name) occurs in `text` as a word.

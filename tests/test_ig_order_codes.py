@@ -47,9 +47,18 @@ def test_a_danish_immunoglobulin_name_under_a_local_code_is_said_not_to_be_check
     assert answered.cards[0]["indicator"] == "warning"
 
 
-def test_a_specific_immunoglobulin_is_still_not_substitution() -> None:
+@pytest.mark.parametrize(("code", "text"), [("J06BB01", "Anti-D immunglobulin"), ("J06BB04", "Immunoglobulin"),
+                                           ("J06BB01", "Immunglobulin")])
+def test_a_specific_immunoglobulin_is_still_not_substitution(code: str, text: str) -> None:
+    """Its ATC code (under the excluded J06BB) or its name says it is a specific immunoglobulin, although the bare
+    generic name alone would hint at substitution: no card about an Ig order."""
+    answered = replay(RUNTIME, BUNDLE, hook="order-sign", at=AT, drafts=[_draft("http://www.whocc.no/atc", code, text)])
+    assert answered.advice == ()
+
+
+def test_a_specific_immunoglobulin_under_a_local_code_is_known_by_its_name() -> None:
     answered = replay(RUNTIME, BUNDLE, hook="order-sign", at=AT,
-                      drafts=[_draft("http://www.whocc.no/atc", "J06BB01", "Anti-D immunglobulin")])
+                      drafts=[_draft("urn:oid:1.2.208.176.2.1.99", "77", "Immunglobulin mod hepatitis B")])
     assert answered.advice == ()
 
 

@@ -102,10 +102,19 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
                                     b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
-        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES \
-                and not any(m.get("specific") for m in b.t.words_in(text, found)):  # anti-D, hepatitis B ...: no
+        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not names_other_kind(b, concept, found):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
+
+
+def names_other_kind(b: FactBuilder, concept: Any, found: str) -> bool:
+    """Whether a concept whose name hints at value set `found` says it is another kind of the same thing: a word the
+    set marks `specific` ("anti-D", "hepatitis B": a specific immunoglobulin, no substitution), or a code the set
+    lists as excluded (ATC J06BB01). The bare generic name ("immunglobulin") hints at substitution; these keep the
+    specific ones out of every reader of the hint (records and drafts alike)."""
+    if b.t.excludes(found, concept):
+        return True
+    return any(m.get("specific") for m in b.t.words_in(_texts(concept), found))
 
 def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
     """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
