@@ -534,7 +534,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _STOP_PLANNED_DECISION,
                     _then_measure(Text("No order to end: substitution is only on the medication list. Record its end "
                                        "as {stop_date}; if it is no longer given, end the record now.",
-                                       "Ingen ordination at afslutte: substitutionen er kun på medicinlisten. "
+                                       "Ingen ordination at afslutte: substitutionen står kun på medicinlisten. "
                                        "Registrér slut {stop_date}; gives den ikke mere, afslut registreringen nu.")),
                 ),
                 "booked-after-stop": Variant(
