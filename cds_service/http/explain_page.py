@@ -526,9 +526,10 @@ def _markdown(text: str) -> str:
 
 
 def _parameters(stored: Mapping[str, Any]) -> Parameters:
-    """The snapshot's parameters (names this version no longer knows are left out)."""
+    """The snapshot's parameters (names this version no longer knows are left out), as it was made with them: a range
+    since narrowed refuses a policy file, not a page stored before."""
     known = set(Parameters.__dataclass_fields__)
-    return Parameters().with_overrides({k: v for k, v in stored.items() if k in known})
+    return Parameters().with_overrides({k: v for k, v in stored.items() if k in known}, checked=False)
 
 
 def _text(value: Any, lang: str) -> str:
