@@ -106,3 +106,17 @@ def test_the_served_explanation_page_names_each_code_once_with_its_count(served,
     text = served_page(served, chart(*ALBUMINS, KAPPA, *IGG1), AT, lang)
     assert COLLAPSED[lang] in text and ONE[lang] in text and SUBCLASS[lang] in text, text
     assert ("Data not used (3)" if lang == "en" else "Data ikke brugt (3)") in text
+
+
+def test_only_results_of_the_same_code_and_name_are_one_note() -> None:
+    """One code under two names is two notes; results with neither code nor name are not known to be one test, each
+    its own note."""
+    from .test_facts_from_fhir import build, obs
+
+    renamed = [obs(id=f"r{i}", code=(NPU, "NPU19673")) for i in range(2)]
+    for r, name in zip(renamed, ["P-Albumin", "U-Albumin"]):
+        r["code"]["text"] = name
+    nameless = [{**obs(id=f"n{i}", when=f"2026-01-0{i + 1}"), "code": {}} for i in range(2)]
+    notes = build(*renamed, *nameless, *[{**r, "id": f"again-{r['id']}"} for r in renamed]).notes
+    assert [(n.kind, n.count) for n in notes] == [("result-not-used", 2), ("result-not-used", 2),
+                                                  ("result-not-used", 1), ("result-not-used", 1)]

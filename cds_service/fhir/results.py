@@ -272,7 +272,8 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
             and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
         _unrecognised(b, r, r.get("code"), "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
         return
-    b._result_codes[reference_of(r)] = (code[:40], name[:80])  # its notes made one per code (`one_note_per_code`)
+    if code or name:  # its note made one with those of the same code and name (`one_note_per_code`)
+        b._result_codes[reference_of(r)] = (code[:40], name[:80])
     if _is_igg_subclass(b, r, name):
         shown = RecordText(f"{name[:60]} {sent[:20]}") if name else f"{code[:20]} {sent[:20]}"
         b._notes.append(DataNote("igg-subclass", reference_of(r), f"IgG subclass {sent[:40]!r} under code "
