@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from cds_service.cards.render import NOTES_EXTENSION
-from cds_service.http.app import create_app
 from cds_service.http.discovery import PATIENT_VIEW_ID
-from cds_service.settings import Settings
 from cds_service.tools.cli import render_cards
 from cds_service.tools.replay import replay, request_from_bundle
 
 from .servers import SettableClock
 from .test_acceptance_lifecycle import NPU, RUNTIME
+from .test_explain_value_words import served  # noqa: F401 (the service as served, with its card store: a fixture)
 from .test_igg_seen_not_used import AT, KAPPA, chart, measure_card, page, result
 
 ALBUMINS = [result(f"alb{i}", day, NPU, "NPU19673", "P-Albumin;massek.", value)
@@ -79,30 +77,22 @@ def test_an_igg_subclass_repeated_under_one_code_is_one_note_and_the_card_names_
     assert SUBCLASS[lang] in words(page(answered, lang))
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, SettableClock]]:
-    clock = SettableClock()
-    settings = replace(Settings(), data_dir=str(tmp_path_factory.mktemp("one-note") / "data"))
-    with TestClient(create_app(settings, clock=clock)) as client:
-        yield client, clock
-
-
-def served_page(served: tuple[TestClient, SettableClock], bundle: dict[str, Any], at: date, lang: str) -> str:
+def served_page(service: tuple[TestClient, SettableClock], bundle: dict[str, Any], at: date, lang: str) -> str:
     """The explanation page of the chart's first card as the service serves it, as text."""
-    client, clock = served
+    client, clock = service
     clock.set(at)
     response = client.post(f"/cds-services/{PATIENT_VIEW_ID}", json=request_from_bundle(bundle),
                            headers={"accept-language": lang})
     assert response.status_code == 200, response.text
     card = response.json()["cards"][0]
     assert len([n for n in card["extension"][NOTES_EXTENSION] if "NPU19673" in n["display"]]) == 1
-    opened = served[0].get(card["links"][0]["url"])
+    opened = client.get(card["links"][0]["url"])
     assert opened.status_code == 200, opened.text
     return words(html.unescape(re.sub(r"<[^>]+>", " ", opened.text)))
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])
-def test_the_served_explanation_page_names_each_code_once_with_its_count(served, lang: str) -> None:
+def test_the_served_explanation_page_names_each_code_once_with_its_count(served, lang: str) -> None:  # noqa: F811
     text = served_page(served, chart(*ALBUMINS, KAPPA, *IGG1), AT, lang)
     assert COLLAPSED[lang] in text and ONE[lang] in text and SUBCLASS[lang] in text, text
     assert ("Data not used (3)" if lang == "en" else "Data ikke brugt (3)") in text
