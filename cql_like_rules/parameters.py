@@ -23,7 +23,10 @@ UNITS = {"_days": "days", "_months": "months", "_years": "years", "_g_l": "g/L"}
 
 def within(low: float, high: float) -> dict[str, tuple[float, float]]:
     """A numeric parameter's allowed values, from `low` to `high` inclusive: a negative day count or a zero IgG
-    threshold gives no error anywhere else, only silently wrong cards, so an override outside it refuses start-up."""
+    threshold gives no error anywhere else, only silently wrong cards, so an override outside it refuses start-up.
+    Each range is wide enough for any local choice and narrow enough to refuse a sign or a unit error (an IgG
+    threshold in mg/dL, a window in days): a count of days from 0 where 0 has a meaning ("the same day only"), else
+    from 1; an IgG threshold from 0.5 to 20 g/L (a healthy adult's IgG is 6-16 g/L)."""
     return {RANGE: (low, high)}
 
 
