@@ -463,6 +463,11 @@ class DataNote:
     # the `RecordText` type, because a note is stored as JSON (snapshot, card store, trace) and read back; a display
     # that is a `RecordText` sets it by itself. The trace carries it only when set, as the rules' other marks.
     record_words: bool = field(default=False, metadata=TRACED_IF_SET)
+    # how many records of one code and name the note stands for (30 albumin results: one note, not 30), and the
+    # earliest one's date as written; the note's own `day`, `source` and `display` are the newest one's. In the notes
+    # extension and on the page (`note_json`), not in the trace, whose notes stay as they were (`message` says how many)
+    count: int = field(default=1, metadata=PAGE_ONLY)
+    first: str = field(default="", metadata=PAGE_ONLY)
 
     def __post_init__(self) -> None:
         if self.kind not in NOTE_KINDS:  # no wording: shown by its code; refusing it would refuse the whole answer

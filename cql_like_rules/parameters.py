@@ -3,97 +3,111 @@
 Each parameter has a default and a comment saying why. They are part of the rule-set
 label that every card carries (`RuleSet.label`), so any advice can be traced to the
 exact configuration that produced it. Override them with a JSON file named by
-`CDS_POLICY_FILE` (keys as below); unknown keys are an error.
+`CDS_POLICY_FILE` (keys as below); unknown keys, a wrong type or a number outside the range
+written beside its parameter (`within`) are an error.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from difflib import get_close_matches
 from typing import Any, Literal
 
 from .errors import RulesError
 
 
+RANGE = "range"  # a numeric parameter's field metadata: the lowest and highest value a site may set (`within`)
+UNITS = {"_days": "days", "_months": "months", "_years": "years", "_g_l": "g/L"}  # a name's ending -> its unit
+
+
+def within(low: float, high: float) -> dict[str, tuple[float, float]]:
+    """A numeric parameter's allowed values, from `low` to `high` inclusive: a negative day count or a zero IgG
+    threshold gives no error anywhere else, only silently wrong cards, so an override outside it refuses start-up.
+    Each range is wide enough for any local choice and narrow enough to refuse a sign or a unit error (an IgG
+    threshold in mg/dL, a window in days): a count of days from 0 where 0 has a meaning ("the same day only"), else
+    from 1; an IgG threshold from 0.5 to 20 g/L (a healthy adult's IgG is 6-16 g/L)."""
+    return {RANGE: (low, high)}
+
+
 @dataclass(frozen=True)
 class Parameters:
     # §4.1: the special start criterion and the "immune restitution" stop criterion.
-    igg_start_threshold_g_l: float = 4.0
+    igg_start_threshold_g_l: float = field(default=4.0, metadata=within(0.5, 20))
     # §4.1 last paragraph: general SID criteria for haematological patients with IgG < 6.
-    igg_general_threshold_g_l: float = 6.0
+    igg_general_threshold_g_l: float = field(default=6.0, metadata=within(0.5, 20))
     # §4.1/§4.2: the high-risk window after CAR-T infusion or bsAb start.
-    window_months: int = 6
+    window_months: int = field(default=6, metadata=within(1, 24))
     # [policy] Children are out of scope (§4); "child" = under this age at T0.
-    adult_age_years: int = 18
+    adult_age_years: int = field(default=18, metadata=within(12, 25))
     # [policy] A bsAb order/administration starts a new course when no exposure to the same
     # drug lies within this many days before it; a shorter gap is a resumption.
-    bsab_course_gap_days: int = 90
+    bsab_course_gap_days: int = field(default=90, metadata=within(1, 730))
     # [policy] A CAR-T infusion recorded this many days or fewer after a treatment's first record is the same
     # treatment (one infusion recorded twice, as a Procedure and as an administration, or a dose
     # split over days): T0 stays the first day. A later infusion is a new one and opens a new window.
-    car_t_same_treatment_days: int = 30
+    car_t_same_treatment_days: int = field(default=30, metadata=within(0, 365))
     # [policy] 'require': the supplement applies only with a haematological malignancy
     # diagnosis (CD19 CAR-T and teclistamab are used off-label in autoimmune disease);
     # 'assume': for sites whose EHR sends no diagnoses — cards then say so.
     malignancy_requirement: Literal["require", "assume"] = "require"
     # [policy] An IgG result older than this is stale inside the window (IgG keeps falling).
-    stale_days_in_window: int = 30
+    stale_days_in_window: int = field(default=30, metadata=within(1, 365))
     # [policy] ... and after the window.
-    stale_days_after_window: int = 90
+    stale_days_after_window: int = field(default=90, metadata=within(1, 730))
     # [policy] An IgG the laboratory has registered (or resulted preliminarily) up to this many days ago is on its
     # way: a card asking for IgG suggests no second order. An older one is taken as lost (a sample never analysed,
     # a status never updated): the order is suggested again.
-    igg_pending_days: int = 14
+    igg_pending_days: int = field(default=14, metadata=within(1, 90))
     # [policy] Stop advice is 'due' from this many days before the stop date.
-    stop_due_soon_days: int = 14
+    stop_due_soon_days: int = field(default=14, metadata=within(0, 180))
     # [policy] Infections count as "before the substitution start" from this many months
     # before T0 (§4.2 "uden forudgående ... infektioner").
-    infection_lookback_before_t0_months: int = 3
+    infection_lookback_before_t0_months: int = field(default=3, metadata=within(0, 24))
     # [policy] Window in which severe / recurrent infections are looked for, before today.
-    infection_window_months: int = 12
+    infection_window_months: int = field(default=12, metadata=within(1, 60))
     # [policy] "Recurrent" = at least this many episodes ...
-    recurrent_min_episodes: int = 2
+    recurrent_min_episodes: int = field(default=2, metadata=within(2, 10))
     # ... with onsets at least this many days apart (one episode is not two diagnoses).
-    recurrent_min_days_apart: int = 14
+    recurrent_min_days_apart: int = field(default=14, metadata=within(0, 365))
     # [policy] An IgG-isotype M-protein within this many days of the IgG result is
     # subtracted (polyclonal IgG = IgG - M-protein; IMWG, COMMIT in Bilag C).
-    m_protein_max_days_apart: int = 30
+    m_protein_max_days_apart: int = field(default=30, metadata=within(0, 365))
     # [policy] With an IgG M-protein of unknown type (or myeloma without an M-protein result), a
     # caveat is shown only when the decision could change: when subtracting the M-protein would
     # cross a threshold, or (no quantity known) when total IgG is within this margin above one.
-    paraprotein_caveat_margin_g_l: float = 2.0
+    paraprotein_caveat_margin_g_l: float = field(default=2.0, metadata=within(0, 20))
     # [policy] An IgG value at or below 0, or above this, is not used for any decision (a unit or
     # typing error) and is named in the data notes.
-    igg_max_plausible_g_l: float = 50.0
+    igg_max_plausible_g_l: float = field(default=50.0, metadata=within(20, 200))
     # §4.2 general SID criteria: attempt discontinuation this long after the IG start ...
-    general_stop_after_months: int = 6
+    general_stop_after_months: int = field(default=6, metadata=within(1, 24))
     # ... and at the latest this long after it (the guideline's "6-12 months"; wording only).
-    general_stop_latest_months: int = 12
+    general_stop_latest_months: int = field(default=12, metadata=within(1, 36))
     # ... and reassess this often when continued.
-    general_review_every_months: int = 6
+    general_review_every_months: int = field(default=6, metadata=within(1, 24))
     # [policy] A general stop review is shown as a warning for this many days from each
     # due date (no data tells us the review was done), as info otherwise.
-    general_review_due_days: int = 30
+    general_review_due_days: int = field(default=30, metadata=within(0, 365))
     # [policy] Two IG orders are one continuous substitution when the second starts within
     # this many days after the known end of the first (a switch of product or route).
-    ig_continuity_gap_days: int = 7
+    ig_continuity_gap_days: int = field(default=7, metadata=within(0, 90))
     # [policy] An IgG taken within this many days after the last day of a substitution course
     # still reflects infused immunoglobulin (IgG half-life ~3-4 weeks): start decisions use
     # only results taken off substitution (§3.4: "målingen ... i en periode uden substitution").
-    igg_washout_days: int = 28
+    igg_washout_days: int = field(default=28, metadata=within(0, 180))
     # [policy] Immunoglobulin that ended this many days or fewer before T0 counts as "in
     # treatment before CAR-T/bsAb" (§4.2: general stop criteria), e.g. paused for the infusion.
-    prior_substitution_days: int = 90
+    prior_substitution_days: int = field(default=90, metadata=within(0, 730))
     # [policy] Recorded doses of immunoglobulin (MedicationAdministration) make a substitution
     # course from the first dose to this many days after the last one (IVIG every 3-4 weeks,
     # SCIG weekly); a longer gap ends the course. A course starting within this many days of a
     # dose given under an order continues that order (the doses went on past its end date), unless
     # it is a new order starting on or after the stop date (a restart after the stop attempt).
-    ig_administration_course_days: int = 35
+    ig_administration_course_days: int = field(default=35, metadata=within(1, 180))
     # [policy] An infection coded without its organism (ICD-10 J18.x, SNOMED pneumonia) counts as
     # bacterial when a positive bacterial culture lies within this many days of its onset.
-    culture_window_days: int = 7
+    culture_window_days: int = field(default=7, metadata=within(0, 60))
     # [policy] A positive bacterial blood culture is bacteraemia, which counts as a severe
     # infection (clinical-rules §5: "explicit severe-infection code (sepsis, bacteraemia ...)").
     bacteraemia_counts_as_severe: bool = True
@@ -101,7 +115,7 @@ class Parameters:
     # evidence; the same organism, as named, in two or more separate blood-culture sets drawn at most this many calendar
     # days apart is a growth, a positive bacterial blood culture (CDC NHSN LCBI criterion 2: a common commensal from two
     # blood specimens drawn on separate occasions, on the same or consecutive calendar days). 0: the same day only.
-    contaminant_separate_sets_days: int = 1
+    contaminant_separate_sets_days: int = field(default=1, metadata=within(0, 14))
     # [policy] A verified bacterial pneumonia (a bacterial-infection code of a pneumonia, or a pneumonia counted with a
     # positive bacterial culture) whose inpatient stay is known counts as a severe infection (clinical-rules §5:
     # "explicit severe-infection code (sepsis, bacteraemia, pneumonia needing admission)"). The stay is the one the
@@ -112,14 +126,14 @@ class Parameters:
     # within this many days of the pneumonia's onset (before or after), or was under way on that day; 0 (the default):
     # only a stay linked by reference counts, since a stay found by its date alone may have been for something else
     # (the pneumonia caught in hospital was not one "needing admission").
-    pneumonia_admission_unlinked_days: int = 0
+    pneumonia_admission_unlinked_days: int = field(default=0, metadata=within(0, 30))
     # [policy] A start card with fewer than this many days left to the stop date says when the
     # special criterion ends and that the general criteria apply from then.
-    late_start_notice_days: int = 30
+    late_start_notice_days: int = field(default=30, metadata=within(0, 365))
     # [policy] An order's length in months (UCUM `mo`, or `a` as 12 months) counts its whole months as calendar
     # months and its fraction as this many days per month, rounded to the nearest day: 30.4375 is UCUM's `mo`
     # (a mean Julian month, 365.25 / 12 days), so 1.5 mo = one calendar month and 15 days. Weeks are 7 days.
-    days_per_fractional_month: float = 30.4375
+    days_per_fractional_month: float = field(default=30.4375, metadata=within(28, 31))
     # [policy] Information-only cards (no action due now) on patient-view; alert fatigue is
     # a patient-safety problem, so a site may switch them off.
     show_information_only_cards: bool = True
@@ -140,8 +154,9 @@ class Parameters:
     # by a `code-system-unknown` data note (its code and system) on the other cards of the call and their explanation pages.
     unknown_system_draft_card: bool = True
 
-    def with_overrides(self, overrides: dict[str, Any]) -> "Parameters":
-        """Return a copy with overrides applied; unknown names or wrong types are errors."""
+    def with_overrides(self, overrides: dict[str, Any], *, checked: bool = True) -> "Parameters":
+        """Return a copy with overrides applied; unknown names, wrong types or (`checked`) a number outside its range
+        are errors. A stored explanation is shown with the parameters it was made with, unchecked."""
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(overrides) - set(known))
         if unknown:  # a typo would otherwise be refused with no way to find the right name
@@ -155,7 +170,18 @@ class Parameters:
                                  f"not {type(value).__name__} ({json.dumps(value)[:40]})")
         if overrides.get("malignancy_requirement", "require") not in ("require", "assume"):
             raise RulesError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
+        for name, value in overrides.items() if checked else ():
+            _check_range(known[name].metadata.get(RANGE), name, value)
         return replace(self, **overrides)
+
+
+def _check_range(allowed: tuple[float, float] | None, name: str, value: Any) -> None:
+    """Refuse a number outside its parameter's range (`within`), naming the parameter and the range."""
+    if allowed is None or allowed[0] <= value <= allowed[1]:
+        return
+    unit = next((f" {u}" for ending, u in UNITS.items() if name.endswith(ending)), "")
+    raise RulesError(f"policy parameter {name!r} must be from {allowed[0]:g} to {allowed[1]:g}{unit}, not "
+                     f"{json.dumps(value)}")
 
 
 def _same_kind(current: Any, value: Any) -> bool:

@@ -25,8 +25,11 @@ NoteJson: TypeAlias = "dict[str, str | float | bool | None]"
 
 def note_json(note: DataNote) -> NoteJson:
     """A note whole, as data: in the card's `dk.igsub-cds.data-notes` extension and the explanation snapshot."""
-    return {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-            "day": note_day(note) or None, "threshold": note.threshold, "record_words": note.record_words}
+    out: NoteJson = {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
+                     "day": note_day(note) or None, "threshold": note.threshold, "record_words": note.record_words}
+    if note.count > 1:  # one note standing for several results of one code (`DataNote.count`)
+        out.update(count=note.count, first=note.first or None)
+    return out
 
 
 # kind -> (one note, several notes), in the order a card shows them: first what could change the decision (an
@@ -743,6 +746,16 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
         "{what}{when} has ended, but its end date is not recorded",
         "{what}{when} er afsluttet, men slutdatoen er ikke registreret"),
 }
+# A page kind's wording for one note standing for several results of one code and name (`DataNote.count`): {n} is
+# how many, {when} the earliest and the newest date, {display} the newest result.
+PAGE_SEVERAL_TEXT: dict[str, Text] = {
+    "result-not-used": Text(
+        "{n} lab results{when}, the newest {display}, have a code in none of the rules' value sets: not used",
+        "{n} laboratoriesvar{when}, det nyeste {display}, har en kode, der ikke er i reglernes værdisæt: ikke brugt"),
+    "igg-subclass": Text(
+        "{n} results{when} of an IgG subclass, the newest {display}, are not total IgG: not used",
+        "{n} svar{when} på en IgG-subklasse, det nyeste {display}, er ikke total-IgG: ikke brugt"),
+}
 # A note's technical detail (`DataNote.message`) is the service's own English, wherever a note is shown in full.
 TECHNICAL = Text("Technical detail", "Teknisk detalje (engelsk)")
 # Kinds whose notes often name one thing several times (two stays for one diagnosis): each display named once.
@@ -928,10 +941,11 @@ def as_written(display: str, record_words: bool) -> str:
 
 
 def one_line(kind: str, lang: str, source: str, display: str, day: str, threshold: float | None = None,
-             on_substitution: bool = False, record_words: bool = False) -> str:
+             on_substitution: bool = False, record_words: bool = False, count: int = 1, first: str = "") -> str:
     """One note of a kind in `lang` (the caller escapes `display` for its medium; `source`, the
     noted resource's reference, is only named by its type, in our words). `record_words`: the display is the
-    record's own words, quoted by `values.named` as a card quotes them; no template quotes it itself."""
+    record's own words, quoted by `values.named` as a card quotes them; no template quotes it itself. `count`, `first`:
+    the note stands for that many results since that date (`DataNote.count`), worded by `PAGE_SEVERAL_TEXT`."""
     if kind.startswith("igg-") and lang == "da" and not record_words:  # the record's words stay as written ("ca. 3.5")
         display = display.replace(".", ",").replace("\\,", ",")  # our own numbers: the Danish decimal comma
     elif kind == "m-protein-not-igg":  # the type in words; a figure of our own ("IgA 15.0 g/L") with the decimal comma
@@ -939,14 +953,16 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
         if lang == "da" and OWN_FIGURE.search(display):
             display = OWN_FIGURE.sub(lambda m: m.group(0).replace(".", ",").replace("\\,", ","), display)
     known = day not in ("", "?")
-    template = wording(kind, on_substitution)(lang)
+    several = count > 1 and kind in PAGE_SEVERAL_TEXT
+    template = (PAGE_SEVERAL_TEXT[kind] if several else wording(kind, on_substitution))(lang)
     if known and _NO_DAY.fullmatch(day):  # a month or a year as written ("2025-11"): "in 2025-11", not "on"
         template = template.replace(" on {day}", " in {day}").replace(" den {day}", " i {day}")
         template = template.replace("Den {day}", "I {day}").replace("On {day}", "In {day}")
     if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
         display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
-    return template.format(what=what(source, lang), when=f" ({day})" if known else "",
-                           display=named(as_written(display, record_words), len(display), _as_shown), day=day or "?", n=1,
+    when = f" ({first} – {day})" if several and known and first not in ("", day) else f" ({day})" if known else ""
+    return template.format(what=what(source, lang), when=when, n=count if several else 1,
+                           display=named(as_written(display, record_words), len(display), _as_shown), day=day or "?",
                            threshold=g_l_threshold(threshold, lang) if threshold is not None else "?")
 
 
@@ -974,6 +990,6 @@ def describe(note: DataNote, lang: str = "en") -> str:
     service's technical detail (English), labelled as such."""
     day = note_day(note)
     words = one_line(note.kind, lang, note.source, note.display, day or "?", note.threshold,
-                     record_words=note.record_words)
+                     record_words=note.record_words, count=note.count, first=note.first)
     when = f" ({day})" if day and day not in words else ""  # the record's date, once
     return f"{note.source}{when}: {_sentence(words)}. {TECHNICAL(lang)}: {note.message or note.kind}"

@@ -53,7 +53,7 @@ from .reading import (
 from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
 from .prefetch import ADMISSIONS_NOT_SENT
-from .results import _observation, _timed
+from .results import _observation, _timed, one_note_per_code
 from .ig_courses import _doses_of_other_use, _once_beside_orders
 from .therapies import (
     _car_t_infusions_not_given, _car_t_orders_not_given, _medication_administration, _medication_request,
@@ -108,6 +108,7 @@ class FactBuilder:
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
         self._igg_subclasses: list[IgGSubclass] = []  # IgG subclass results, only named (`results._not_used`)
+        self._result_codes: dict[str, tuple[str, str]] = {}  # a result not used -> its code and name (`_not_used`)
         self._cultures_not_final: dict[str, frozenset[tuple[str, ...]]] = {}  # a note's source -> its sample's keys
         self._therapies: list[UnrecognisedTherapy] = []
         self._undated: list[UndatedTherapy] = []
@@ -149,6 +150,7 @@ class FactBuilder:
         self._panel_parts = []
         self._igg_pending = []
         self._igg_subclasses = []
+        self._result_codes = {}
         self._cultures_not_final = {}
         self._links_lost = {}
         self._ig_named = []
@@ -231,6 +233,8 @@ class FactBuilder:
         self._notes += [found for found in read_by_name if isinstance(found, DataNote)]  # as a coded one's, dated so
         if any(n.day is not None for n in self._notes):
             self._notes = _month_as_written(self, self._notes, resources)
+        if self._result_codes:
+            self._notes = one_note_per_code(self._notes, self._result_codes)
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses

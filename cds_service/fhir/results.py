@@ -272,6 +272,8 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
             and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
         _unrecognised(b, r, r.get("code"), "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
         return
+    if code or name:  # its note made one with those of the same code and name (`one_note_per_code`)
+        b._result_codes[reference_of(r)] = (code[:40], name[:80])
     if _is_igg_subclass(b, r, name):
         shown = RecordText(f"{name[:60]} {sent[:20]}") if name else f"{code[:20]} {sent[:20]}"
         b._notes.append(DataNote("igg-subclass", reference_of(r), f"IgG subclass {sent[:40]!r} under code "
@@ -282,6 +284,42 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     shown = f"{name[:60]} ({code[:20]})" if name and code else (name or code)[:60]
     b._notes.append(DataNote("result-not-used", reference_of(r), f"code {code[:40]!r} is in none of the rules' value "
                              "sets and its name names nothing they read: not used", f"{shown}: {sent[:20]}", day))
+
+
+# Notes made once per result that a chart repeats under one code (an albumin taken at every visit): one per code
+ONE_PER_CODE = frozenset({"result-not-used", "igg-subclass"})
+REFERENCES_NAMED = 10  # of the other results a note stands for, the references its technical detail names
+
+
+def one_note_per_code(notes: list[DataNote], codes: Mapping[str, tuple[str, str]]) -> list[DataNote]:
+    """The notes (`ONE_PER_CODE`) of the results under one code and name (`codes`: a result's reference -> both) as
+    one, in the first one's place, naming the newest with how many there are and the earliest one's date. One note a
+    result put 30 lines of albumin on the explanation page and in every card's notes, hiding the notes that matter."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for i, note in enumerate(notes):
+        if note.kind in ONE_PER_CODE and note.source in codes:
+            groups.setdefault((note.kind, *codes[note.source]), []).append(i)
+    several = {at[0]: at for at in groups.values() if len(at) > 1}
+    if not several:
+        return notes
+    dropped = {i for at in several.values() for i in at[1:]}
+    return [_as_one([notes[j] for j in several[i]]) if i in several else note
+            for i, note in enumerate(notes) if i not in dropped]
+
+
+def _as_one(group: list[DataNote]) -> DataNote:
+    """Several notes of one code and name as one: the newest result's (of one day, the last sent), counting them all,
+    with the earliest date as written; the technical detail names the other results' references."""
+    dated = [(n.day, i) for i, n in enumerate(group) if n.day is not None]
+    newest = group[max(dated)[1] if dated else -1]
+    earliest = group[min(dated)[1]] if dated else None
+    others = [n.source for n in group if n is not newest]
+    named = ", ".join(others[:REFERENCES_NAMED]) + (f" and {len(others) - REFERENCES_NAMED} more"
+                                                   if len(others) > REFERENCES_NAMED else "")
+    first = "" if earliest is None or earliest.day is None else earliest.written or earliest.day.isoformat()
+    return replace(newest, count=len(group), first=first,
+                   message=f"{newest.message}; {len(group)} results under this code and name, the newest named "
+                           f"(the others: {named})")
 
 
 def _is_igg_subclass(b: FactBuilder, r: Mapping[str, Any], name: str) -> bool:

@@ -526,9 +526,10 @@ def _markdown(text: str) -> str:
 
 
 def _parameters(stored: Mapping[str, Any]) -> Parameters:
-    """The snapshot's parameters (names this version no longer knows are left out)."""
+    """The snapshot's parameters (names this version no longer knows are left out), as it was made with them: a range
+    since narrowed refuses a policy file, not a page stored before."""
     known = set(Parameters.__dataclass_fields__)
-    return Parameters().with_overrides({k: v for k, v in stored.items() if k in known})
+    return Parameters().with_overrides({k: v for k, v in stored.items() if k in known}, checked=False)
 
 
 def _text(value: Any, lang: str) -> str:
@@ -963,6 +964,15 @@ def _stored_record_words(kind: str, mark: Any) -> bool:
     return mark if isinstance(mark, bool) else kind not in NEVER_QUOTED
 
 
+def _stored_count(note: Mapping[str, Any]) -> tuple[int, str]:
+    """How many results a stored note stands for and the earliest one's date (`DataNote.count`): one, for a note
+    stored before it was counted or one whose count is no whole number."""
+    count, first = note.get("count"), note.get("first")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 2:
+        return 1, ""
+    return count, first if isinstance(first, str) else ""
+
+
 def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
     rows = []
     shown = [note for note in notes if isinstance(note, dict)]
@@ -972,7 +982,7 @@ def _notes(notes: list[Any], lang: str, on_substitution: bool = False) -> str:
         limit = note.get("threshold")
         what = one_line(kind, lang, str(note.get("source", "")), str(note.get("display", "")), str(day or "?"),
                         float(limit) if isinstance(limit, (int, float)) else None, on_substitution,
-                        _stored_record_words(kind, note.get("record_words")))
+                        _stored_record_words(kind, note.get("record_words")), *_stored_count(note))
         rows.append(f"<tr><td>{e(what)}</td><td class=\"date\">{e(str(day))}</td>"
                     f"<td class=\"refs\">{e(str(note.get('source', '')))}</td>"
                     f"<td>{e(str(note.get('message', '')))}</td></tr>")

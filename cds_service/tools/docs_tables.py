@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cql_like_rules import Parameters
+from cql_like_rules.parameters import RANGE
 from cql_like_rules.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,11 +63,13 @@ def parameter_comments() -> dict[str, str]:
 
 def parameters_table() -> str:
     comments = parameter_comments()
-    rows = ["| parameter | default | what it decides |", "|---|---|---|"]
+    rows = ["| parameter | default | allowed (a policy file outside it is refused) | what it decides |", "|---|---|---|---|"]
     for field in dataclasses.fields(Parameters):
         default = getattr(Parameters(), field.name)
         text = comments.get(field.name, "").replace("|", "\\|")
-        rows.append(f"| `{field.name}` | `{default}` | {text} |")
+        allowed = field.metadata.get(RANGE)
+        shown = f"{allowed[0]:g} to {allowed[1]:g}" if allowed else ""
+        rows.append(f"| `{field.name}` | `{default}` | {shown} | {text} |")
     return "\n".join(rows)
 
 
