@@ -47,10 +47,19 @@ IG_BY_NAME_TYPES = frozenset({"MedicationRequest", "MedicationAdministration", "
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
-DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
+DIAGNOSIS_HINTS = ("bacterial-infection", "infection-other", "haematological-malignancy")
 # Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
-LAB_HINTS = frozenset({"igg-serum", "culture"})
+LAB_HINTS = ("igg-serum", "culture")
+# Value sets of the therapies that date T0: a record of one known only by its name is named, and kept for its card.
+THERAPY_NAMES = ("bispecific-b-pc", "car-t-product", "car-t-procedure")
+# The value sets a record's name is read against, by its type (`name_in`): a lab result's name against the lab ones, a
+# diagnosis' against the diseases' (a therapy named on the problem list is named as not recognised); any other record
+# (an order, a dose, a medication record, a procedure) against the drugs' and therapies' (`RECORD_NAMES`). A name
+# reads only as what its record can be: "Immunoglobulin G 20% sc" on a medication record is an immunoglobulin, not
+# the total IgG a lab result of that name is; "Immunglobulinbehandling" on a diagnosis is no Ig record.
+RECORD_NAMES = ("immunoglobulin-substitution", *THERAPY_NAMES)
+NAMES_READ_ON: Mapping[str, tuple[str, ...]] = {"Observation": LAB_HINTS, "Condition": (*DIAGNOSIS_HINTS, *THERAPY_NAMES)}
 
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count: a dose or procedure
@@ -80,21 +89,29 @@ def _code_and_system(concept: Any) -> tuple[str, str]:
     return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
 
 
+def name_in(t: Terminology, kind: Any, text: Any) -> str | None:
+    """The value set a record's name names, of those a record of its type can be (`NAMES_READ_ON`); None for a name
+    that names none of them (an order naming an infection is no diagnosis, a medication record naming IgG no result)."""
+    return _named(t, text, NAMES_READ_ON.get(str(kind), RECORD_NAMES))
+
+
+def _named(t: Terminology, text: Any, valueset_ids: tuple[str, ...]) -> str | None:
+    """Which of these value sets a text names (`Terminology.hint_for`); None where the terminology reads no names."""
+    hint_for = getattr(t, "hint_for", None)
+    found: str | None = hint_for(text, *valueset_ids) if hint_for is not None else None
+    return found
+
+
 def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
-    """A code in no value set whose text names something the rules care about: say so. `named`: the value set the
-    caller knows the text names (a lab result named "IgG", which no text hint finds)."""
+    """A code in no value set whose text names something the rules care about, read by what a record of its type can
+    be (`name_in`): say so. `named`: the value set the caller knows the text names (a lab result named "IgG", which no
+    text hint finds)."""
     text = _texts(concept)
     if not text:
         return
     shown = _concept_text(concept)
-    hint_for = getattr(b.t, "hint_for", None)
-    found = named or (hint_for(text) if hint_for is not None else None)
     kind = resource.get("resourceType")
-    if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation") \
-            or (found == "immunoglobulin-substitution" and kind == "Condition"):
-        # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code; a diagnosis
-        # naming immunoglobulin ("Sekundær immunglobulinmangel") is no Ig record
-        return
+    found = named or name_in(b.t, kind, text)
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                     f"its text looks like '{found}' but none of its codes is in that value set; "
