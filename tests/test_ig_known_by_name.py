@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cds_service.cards.notes import describe
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
@@ -476,3 +477,69 @@ def test_a_draft_named_immunoglobulin_g_says_it_was_not_checked(lang: str, summa
     draft["medicationCodeableConcept"] = {"coding": [{"system": LOCAL, "code": "77301"}], "text": "Immunoglobulin G 20% sc"}
     answered = replay(RUNTIME, copy.deepcopy(BUNDLE), hook="order-sign", at=AT, drafts=[draft], lang=lang)
     assert [c["summary"] for c in answered.cards] == [summary]
+
+
+CONDITION_STATUS = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def _ig_condition(text: str, status: str | None = "active", **more: Any) -> dict[str, Any]:
+    """A problem-list entry saying the patient is on Ig, by its text only."""
+    clinical = {"clinicalStatus": {"coding": [{"system": CONDITION_STATUS, "code": status}]}} if status else {}
+    return {"resourceType": "Condition", "id": "c-ig", "code": {"text": text}, "recordedDate": "2026-01-05",
+            **clinical, **more}
+
+
+@pytest.mark.parametrize("condition", [_ig_condition("Immunglobulinbehandling"),
+                                       _ig_condition("Immunoglobulin substitution", status=None)],
+                         ids=["danish-active", "english-no-status"])
+@pytest.mark.parametrize("lang, said", [
+    ("en", "(recorded 2026-01-05; a diagnosis, no order or dose) "),
+    ("da", "(registreret 2026-01-05; en diagnose, ingen ordination eller dosis) "),
+])
+def test_a_current_diagnosis_naming_immunoglobulin_treatment_gives_the_caveat(condition: dict[str, Any], lang: str,
+                                                                              said: str) -> None:
+    """A problem-list entry "Immunglobulinbehandling" is no dose or order, and never a course; but it is what the EHR
+    says of a patient on Ig: the start card names it as Ig the patient may be on and offers no Ig order. Before, it was
+    dropped with no note at all, and the card offered IVIG and SCIG orders."""
+    card, labels = _start_card(_chart(condition), lang=lang)
+    assert f"“{condition['code']['text']}” {said}" + CAVEAT[lang] in card["detail"]
+    assert labels == []
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "Condition/c-ig"] == ["ig-condition"]
+
+
+@pytest.mark.parametrize("condition", [_ig_condition("Immunglobulinbehandling", status="resolved"),
+                                       _ig_condition("Immunglobulinbehandling", abatementDateTime="2025-06-01")],
+                         ids=["resolved", "abated"])
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Condition/c-ig: “Immunglobulinbehandling” (2026-01-05), a diagnosis naming immunoglobulin treatment, has "
+           "ended and is no order or dose: not used."),
+    ("da", "Condition/c-ig: “Immunglobulinbehandling” (2026-01-05), en diagnose, der nævner immunglobulinbehandling, "
+           "er afsluttet og er ingen ordination eller dosis: ikke brugt."),
+])
+def test_an_ended_diagnosis_naming_immunoglobulin_treatment_is_named_on_the_page_only(
+        condition: dict[str, Any], lang: str, said: str) -> None:
+    """Resolved or abated, the entry says nothing of a course now: the card offers the orders and does not name it;
+    the explanation page and replay do (before: no note at all)."""
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT, lang=lang)
+    card = answered.cards[0]
+    assert len(card["suggestions"]) == 2 and "Immunglobulinbehandling" not in card["detail"]
+    [note] = [n for n in answered.notes if n.source == "Condition/c-ig"]
+    assert describe(note, lang).startswith(said)
+
+
+@pytest.mark.parametrize("condition", [
+    _ig_condition("Immunglobulin A nefropati"),
+    _ig_condition("Immunoglobulin light chain amyloidosis"),
+    _ig_condition("Immunglobulinbehandling", verificationStatus={"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}]}),
+    _ig_condition("Behandling med humant immunglobulin mod hepatitis B"),
+], ids=["iga-nephropathy", "al-amyloidosis", "refuted", "specific-immunoglobulin"])
+def test_a_diagnosis_naming_immunoglobulin_but_no_substitution_changes_nothing(condition: dict[str, Any]) -> None:
+    """Immunoglobulin named without a treatment of it, a refuted entry, or a specific immunoglobulin's treatment: no
+    caveat, the orders offered, and no Ig note."""
+    card, labels = _start_card(_chart(condition))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert CAVEAT["en"] not in card["detail"]
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
+    assert not {n.kind for n in answered.notes if n.source == "Condition/c-ig"} & {"ig-condition", "ig-condition-ended"}

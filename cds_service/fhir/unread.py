@@ -57,8 +57,10 @@ THERAPY_NAMES = ("bispecific-b-pc", "car-t-product", "car-t-procedure")
 # diagnosis' against the diseases' (a therapy named on the problem list is named as not recognised); any other record
 # (an order, a dose, a medication record, a procedure) against the drugs' and therapies' (`RECORD_NAMES`). A name
 # reads only as what its record can be: "Immunoglobulin G 20% sc" on a medication record is an immunoglobulin, not
-# the total IgG a lab result of that name is; "Immunglobulinbehandling" on a diagnosis is no Ig record.
+# the total IgG a lab result of that name is; "Immunglobulinbehandling" on a diagnosis is no Ig record (`_ig_condition`).
 RECORD_NAMES = ("immunoglobulin-substitution", *THERAPY_NAMES)
+# A diagnosis' clinical statuses (FHIR condition-clinical) that say it no longer holds; any other, or none, is current.
+ENDED_CONDITION = frozenset({"inactive", "remission", "resolved"})
 NAMES_READ_ON: Mapping[str, tuple[str, ...]] = {"Observation": LAB_HINTS, "Condition": (*DIAGNOSIS_HINTS, *THERAPY_NAMES)}
 
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
@@ -112,6 +114,8 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     shown = _concept_text(concept)
     kind = resource.get("resourceType")
     found = named or name_in(b.t, kind, text)
+    if kind == "Condition":
+        _ig_condition(b, resource, text, shown)
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                     f"its text looks like '{found}' but none of its codes is in that value set; "
@@ -122,6 +126,27 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
         if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES \
                 and not any(m.get("specific") for m in b.t.words_in(text, found)):  # anti-D, hepatitis B ...: no
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
+
+
+def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown: str) -> None:
+    """A diagnosis naming immunoglobulin as a treatment ("Immunglobulinbehandling", "Immunoglobulin substitution"), a
+    problem-list entry some EHRs keep for a patient on Ig: no order or dose, so never a course, but no record to pass
+    over either. A current one (not `ENDED_CONDITION`, not abated) is named as Ig the patient may be on (`ig-condition`,
+    in `catalogue.ALREADY_ON`: a start card names it and offers no Ig order); an ended one on the explanation page
+    only (`ig-condition-ended`). One refuted, naming a specific immunoglobulin (anti-D), or naming immunoglobulin but
+    no treatment of it ("Sekundær immunglobulinmangel", an immunoglobulin-A nephropathy) is no such entry."""
+    if _named(b.t, text, ("immunoglobulin-substitution",)) is None:
+        return
+    words = b.t.words_in(text, "immunoglobulin-substitution")
+    if not any(m.get("treatment") for m in words) or any(m.get("specific") for m in words) \
+            or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
+        return
+    clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
+    ended = bool(clinical & ENDED_CONDITION) or any(key.startswith("abatement") for key in resource)
+    b._notes.append(DataNote("ig-condition-ended" if ended else "ig-condition", reference_of(resource),
+                             f"a diagnosis naming immunoglobulin treatment{', ended,' if ended else ''} is no order or "
+                             "dose: not read as a course" + ("" if ended else "; the patient may be on substitution"),
+                             RecordText(shown[:80]), b._day_of(resource)))
 
 
 def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
