@@ -23,7 +23,7 @@ from .reading import (
     _reference_display, _texts, reference_of,
 )
 from .therapies import _bsab_drug
-from .unread import _system_name, _unknown_system_code, _wrong_system_code, name_in
+from .unread import _system_name, _unknown_system_code, _wrong_system_code, name_in, specific_ig
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -95,8 +95,11 @@ def _unrecognised_order(b: FactBuilder, r: Mapping[str, Any], kinds: tuple[tuple
     concept = b._medication(r)
     if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
         concept = {"text": _reference_display(r)}
-    found = name_in(b.t, r.get("resourceType"), _texts(concept))
+    text = _texts(concept)
+    found = name_in(b.t, r.get("resourceType"), text)
     looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
+    if looks_like == "ig" and specific_ig(b.t, text):  # anti-D, hepatitis B ...: no substitution drafted
+        looks_like = None
     wrong = _wrong_system_code(b, r)
     if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:
         # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,

@@ -104,6 +104,13 @@ def _named(t: Terminology, text: Any, valueset_ids: tuple[str, ...]) -> str | No
     return found
 
 
+def specific_ig(t: Terminology, text: str) -> bool:
+    """Whether a name says what a specific immunoglobulin is for ("Anti-D immunglobulin", "Humant immunglobulin mod
+    hepatitis B", anti-thymocyte: ATC J06BB, the value set's `text_words` with `specific`): beside the generic name, it
+    names no substitution the patient may be on, nor a draft of one."""
+    return any(m.get("specific") for m in t.words_in(text, "immunoglobulin-substitution"))
+
+
 def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
     """A code in no value set whose text names something the rules care about, read by what a record of its type can
     be (`name_in`): say so. `named`: the value set the caller knows the text names (a lab result named "IgG", which no
@@ -123,8 +130,7 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
                                     b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
-        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES \
-                and not any(m.get("specific") for m in b.t.words_in(text, found)):  # anti-D, hepatitis B ...: no
+        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not specific_ig(b.t, text):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
 
@@ -137,9 +143,8 @@ def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown:
     no treatment of it ("Sekundær immunglobulinmangel", an immunoglobulin-A nephropathy) is no such entry."""
     if _named(b.t, text, ("immunoglobulin-substitution",)) is None:
         return
-    words = b.t.words_in(text, "immunoglobulin-substitution")
-    if not any(m.get("treatment") for m in words) or any(m.get("specific") for m in words) \
-            or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
+    if not any(m.get("treatment") for m in b.t.words_in(text, "immunoglobulin-substitution")) \
+            or specific_ig(b.t, text) or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
         return
     clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
     ended = bool(clinical & ENDED_CONDITION) or any(key.startswith("abatement") for key in resource)
