@@ -2211,14 +2211,16 @@ THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use",
 
 # Data notes about an immunoglobulin record the rules could not use but that may be the substitution the patient is on:
 # known only by its name (a local code), coded under the wrong system, with no usable date, a dose or order whose
-# status leaves it open, a medication record not placed, only a plan, or written after the day evaluated. Each tells
+# status leaves it open, a medication record not placed, only a plan, or written after the day evaluated; or a current
+# diagnosis naming immunoglobulin treatment (a problem-list entry "Immunglobulinbehandling": no dose, yet what the EHR
+# says of a patient on Ig). Each tells
 # the clinician to check whether the patient is already on substitution (cds_service/cards/notes.py,
 # `START_SIDE_ADVICE`). On a card that invites a start (`INVITES_START`) any of them is the caveat `ig-maybe-on`, and
 # the card offers no immunoglobulin order (`IG_ORDER_SUGGESTIONS`): "Ig may be started" with an order button beside
 # a course already running orders a second one.
 ALREADY_ON = frozenset({"ig-by-name", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
                         "ig-statement-unread", "ig-order-written-later", "ig-statement-written-later",
-                        "ig-order-status-unknown", "ig-order-plan", "ig-statement-intended"})
+                        "ig-order-status-unknown", "ig-order-plan", "ig-statement-intended", "ig-condition"})
 # The cards that advise or invite a start of immunoglobulin: a start in the window or by the general criteria, and a
 # draft Ig order that meets the criteria for a start (not one continuing substitution: `reads_on_substitution`). Not a
 # card that asks for an IgG first (measure-igg, the general criteria's IgG < 6 g/L): no start is offered there, and the
@@ -2238,6 +2240,7 @@ ALREADY_ON_DAY: dict[str, Text] = {
     "MedicationAdministration": Text("given {day}", "givet {day}"),
     "MedicationStatement": Text("recorded {day}", "registreret {day}"),
     "Procedure": Text("given {day}", "givet {day}"),
+    "Condition": Text("recorded {day}", "registreret {day}"),
 }
 # ... and by its note where the note says the record is no order or no dose given: a plan is not "ordered", a dose
 # not known to be given is not "given" (the note under the caveat says so)
@@ -2260,6 +2263,7 @@ ALREADY_ON_REASON: dict[str, Text] = {
     "ig-order-status-unknown": Text("status unknown", "status ukendt"),
     "ig-order-plan": Text("not ordered", "ikke ordineret"),
     "ig-statement-intended": Text("not recorded as given", "ikke registreret som givet"),
+    "ig-condition": Text("a diagnosis, no order or dose", "en diagnose, ingen ordination eller dosis"),
 }
 # ... and what the card then offers (`already_on`'s `ig_maybe_on_check`): no order where it withheld one, a draft
 # order to check before it is signed (its card may still offer to end or hold it), else a check alone

@@ -287,7 +287,8 @@ class Terminology:
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
-        self._hint_of: dict[str, str | None] = {}
+        self._hint_of: dict[tuple[tuple[str, ...], str], str | None] = {}
+        self._hint_searches: dict[tuple[str, ...], _HintSearch | None] = {}  # see `_hint_search`
         self._carried: dict[tuple[str, int, str], bool] = {}
         self._systems_of: dict[tuple[str, ...], frozenset[str]] = {}  # see `systems_of`
         # `text_words`: value set -> word (lower case, single spaces) -> the attributes it gives, as a code's entry
@@ -305,14 +306,14 @@ class Terminology:
             raise RulesError("units.json is missing or empty")
         if not self.duration_units:
             raise RulesError("duration-units.json is missing or empty")
-        self._hint_pattern = _hint_pattern(self._hint_owner)
         self._first_chars = _first_chars_of(self.words)  # at load, not on a clinician's first culture text
         # The hints are lower case, so for text made only of characters that lower-casing maps
         # exactly as the case-insensitive match would (checked character by character against
         # every hint character, below), the same pattern without IGNORECASE on the lower-cased
         # text finds the same hint ~4x faster. Other text takes the case-insensitive pattern.
-        self._hint_lower = re.compile(self._hint_pattern.pattern) if self._hint_pattern is not None else None
+        # Checked against every hint, the class holds for the hints of any few value sets (`_hint_search`).
         self._hint_unsafe = _unsafe_for_lowering(self._hint_owner)
+        self._hint_search(())  # every hint's search, at load
 
     # -- loading -------------------------------------------------------------------------
     def _load_directory(self, directory: Path) -> None:
@@ -618,36 +619,48 @@ class Terminology:
                     return True
         return False
 
-    def hint_for(self, text: Any) -> str | None:
-        """The value set whose text hint (a drug or disease name) occurs in `text` as a word.
+    def hint_for(self, text: Any, *valueset_ids: str) -> str | None:
+        """The value set whose text hint (a drug or disease name) occurs in `text` as a word; of these value sets only,
+        when some are given (a record's type says which names it can carry: `fhir.unread.NAMES_READ_ON`, so a drug
+        named "Immunoglobulin G 20% sc" is no total IgG, whose name is a lab result's).
 
         For saying "this looks like X, but its code is in no value set": never used to
         count anything. The first hint in the text wins; case and spacing do not matter.
         Answers are kept per text: a chart's other diagnoses and drugs (in no value set, so
         searched every time) repeat from patient to patient.
         """
-        if self._hint_pattern is None or self._hint_lower is None or not isinstance(text, str) or not text:
+        if not isinstance(text, str) or not text:
             return None
+        key = (valueset_ids, text)
         try:
-            return self._hint_of[text]
+            return self._hint_of[key]
         except KeyError:
             pass
-        owner = self._search_hint(text)
+        search = self._hint_search(valueset_ids)
+        owner = None if search is None else self._search_hint(text, search)
         if len(self._hint_of) < HINT_CACHE_SIZE and len(text) <= HINT_CACHED_CHARS:
-            self._hint_of[text] = owner
+            self._hint_of[key] = owner
         return owner
 
-    def _search_hint(self, text: str) -> str | None:
-        assert self._hint_pattern is not None and self._hint_lower is not None
+    def _hint_search(self, valueset_ids: tuple[str, ...]) -> _HintSearch | None:
+        """The hints of these value sets (all when none is given) as one search, made once per set of ids."""
+        if valueset_ids not in self._hint_searches:
+            owners = {h: o for h, o in self._hint_owner.items() if not valueset_ids or o in valueset_ids}
+            pattern = _hint_pattern(owners)
+            self._hint_searches[valueset_ids] = None if pattern is None else \
+                _HintSearch(pattern, re.compile(pattern.pattern), MappingProxyType(owners))
+        return self._hint_searches[valueset_ids]
+
+    def _search_hint(self, text: str, search: _HintSearch) -> str | None:
         if text.isascii() or self._hint_unsafe.search(text) is None:
-            found = self._hint_lower.search(text.lower())
+            found = search.lower.search(text.lower())
         else:
-            found = self._hint_pattern.search(text)
+            found = search.pattern.search(text)
         if found is None:
             return None
-        owner = self._hint_owner.get(_hint_key(found.group(0)))
+        owner = search.owners.get(_hint_key(found.group(0)))
         if owner is None:  # matched through a case equivalence lower() does not make (a long s, the Kelvin sign)
-            owner = next((o for hint, o in self._hint_owner.items()
+            owner = next((o for hint, o in search.owners.items()
                           if re.fullmatch(_hint_regex(hint), found.group(0), re.IGNORECASE)), None)
         return owner
 
@@ -790,6 +803,15 @@ def _word_owners(words: Mapping[str, Mapping[str, Mapping[str, Any]]],
     owners = [(vs, word) for vs in valueset_ids for word in words.get(vs, {})]
     owners.sort(key=lambda o: len(o[1].rstrip("*")), reverse=True)
     return tuple(owners)
+
+
+class _HintSearch(NamedTuple):
+    """The hints of some value sets: one regex of them any case (`_hint_pattern`), the same case-sensitive for text
+    lower-cased safely (`Terminology._hint_unsafe`), and each hint's value set."""
+
+    pattern: re.Pattern[str]
+    lower: re.Pattern[str]
+    owners: Mapping[str, str]
 
 
 class _WordSearch(NamedTuple):

@@ -90,8 +90,10 @@ def _texts(value: object) -> list[str]:
 
 def test_text_hints_are_found_in_any_case_as_before():
     terminology = RUNTIME.terminology
-    case_insensitive = terminology._hint_pattern
-    assert case_insensitive is not None and case_insensitive.flags & re.IGNORECASE
+    every_hint = terminology._hint_search(())
+    assert every_hint is not None
+    case_insensitive = every_hint.pattern
+    assert case_insensitive and case_insensitive.flags & re.IGNORECASE
 
     def reference(text: str) -> str | None:
         found = case_insensitive.search(text)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cds_service.cards.notes import describe
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
@@ -388,3 +389,157 @@ def test_a_draft_naming_immunoglobulin_by_its_generic_name_says_it_was_not_check
     draft["medicationCodeableConcept"] = {"coding": [{"system": LOCAL, "code": "77301"}], "text": "Immunglobulin sc 20 %"}
     answered = replay(RUNTIME, copy.deepcopy(BUNDLE), hook="order-sign", at=AT, drafts=[draft], lang=lang)
     assert [c["summary"] for c in answered.cards] == [summary]
+
+
+def _named_ig(kind: str, text: str, status: str) -> dict[str, Any]:
+    """A medication record, order or dose of Ig whose only name says "immunoglobulin G" (the drug's name, as the
+    total IgG lab result is named), under a hospital's own code."""
+    record: dict[str, Any] = {"resourceType": kind, "id": "ig-named", "status": status,
+                              "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "77302"}], "text": text}}
+    if kind == "MedicationRequest":
+        return {**record, "intent": "order", "authoredOn": "2026-01-10"}
+    return {**record, "effectiveDateTime": "2026-01-15"}
+
+
+IGG_NAMED = ["Immunoglobulin G 20% sc", "Immunglobulin G, human", "Immunoglobulin G 10% (Privigen)"]
+SHOWN = {"Immunoglobulin G 10% (Privigen)": "Immunoglobulin G 10% \\(Privigen\\)"}
+
+
+@pytest.mark.parametrize("kind, status, said", [
+    ("MedicationStatement", "active", {"en": "recorded 2026-01-15; code not known",
+                                       "da": "registreret 2026-01-15; ukendt kode"}),
+    ("MedicationStatement", "unknown", {"en": "recorded 2026-01-15; not placed in time",
+                                        "da": "registreret 2026-01-15; ikke placeret i tid"}),
+    ("MedicationRequest", "active", {"en": "ordered 2026-01-10; code not known",
+                                     "da": "ordineret 2026-01-10; ukendt kode"}),
+    ("MedicationRequest", "unknown", {"en": "ordered 2026-01-10; status unknown",
+                                      "da": "ordineret 2026-01-10; status ukendt"}),
+    ("MedicationAdministration", "completed", {"en": "given 2026-01-15; code not known",
+                                               "da": "givet 2026-01-15; ukendt kode"}),
+    ("MedicationAdministration", "unknown", {"en": "dated 2026-01-15; not recorded as given",
+                                             "da": "dateret 2026-01-15; ikke registreret som givet"}),
+])
+@pytest.mark.parametrize("text", IGG_NAMED)
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_a_medication_record_named_immunoglobulin_g_gives_the_caveat(kind: str, status: str, said: dict[str, str],
+                                                                     text: str, lang: str) -> None:
+    """A patient on SCIG whose record names the drug "Immunoglobulin G 20% sc" (a local code): a medication record's
+    name is read as a drug's, so it is Ig the patient may be on, named in the caveat, and no Ig order is offered. Before,
+    "immunoglobulin G" was read as the name of the IgG lab result, which no medication record can be: the card said
+    "Ig may be started" with IVIG and SCIG orders, and named the record nowhere."""
+    card, labels = _start_card(_chart(_named_ig(kind, text, status)), lang=lang)
+    assert f"“{SHOWN.get(text, text)}” ({said[lang]}) " + CAVEAT[lang] in card["detail"]
+    assert labels == []
+
+
+@pytest.mark.parametrize("kind", ["MedicationStatement", "MedicationRequest"])
+def test_a_completed_record_named_immunoglobulin_g_is_named_not_passed_over(kind: str) -> None:
+    """A record of Ig named "Immunoglobulin G 20% sc" that has ended changes no card, as a coded one would not, but is
+    named as a code not recognised (before: no note at all)."""
+    answered = replay(RUNTIME, _chart(_named_ig(kind, IGG_NAMED[0], "completed")), hook="patient-view", at=AT)
+    assert [s["label"] for s in answered.cards[0]["suggestions"]] == ["Order IVIG ending 2026-05-18",
+                                                                     "Order SCIG ending 2026-05-18"]
+    assert [n.kind for n in answered.notes if n.source.endswith("/ig-named")] == ["unrecognised-code"]
+
+
+def test_anti_thymocyte_immunoglobulin_g_stays_no_substitution() -> None:
+    """Anti-thymocyte immunoglobulin G (ATG) is read as an immunoglobulin's name now, and as a specific one: no caveat,
+    the orders offered, the record a code not recognised (before: not named at all)."""
+    record = _named_ig("MedicationStatement", "Anti-thymocyt immunglobulin G (kanin)", "active")
+    card, labels = _start_card(_chart(record))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert CAVEAT["en"] not in card["detail"]
+    answered = replay(RUNTIME, _chart(record), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source.endswith("/ig-named")] == ["unrecognised-code"]
+
+
+@pytest.mark.parametrize("name", ["IgG", "Immunoglobulin G", "P-Immunglobulin G"])
+def test_a_lab_result_named_igg_is_still_read_as_an_igg_result(name: str) -> None:
+    """A lab result's name is read against the lab value sets: one named IgG under a local code is a total IgG whose
+    code is not recognised, and the card asks for an IgG."""
+    chart = copy.deepcopy(BUNDLE)
+    for entry in chart["entry"]:
+        if entry["resource"]["resourceType"] == "Observation":
+            entry["resource"]["code"] = {"coding": [{"system": LOCAL, "code": "LAB-IGG"}], "text": name}
+    answered = replay(RUNTIME, chart, hook="patient-view", at=AT)
+    assert [a.code for a in answered.advice] == ["measure-igg"]
+    assert f"“{name}” and 1 more: codes not recognised." in answered.cards[0]["detail"]
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Order not checked: “Immunoglobulin G 20% sc” (77301) has a code this service does not know"),
+    ("da", "Ordination ikke vurderet: “Immunoglobulin G 20% sc” (77301) har en kode, tjenesten ikke kender"),
+])
+def test_a_draft_named_immunoglobulin_g_says_it_was_not_checked(lang: str, summary: str) -> None:
+    """order-sign on a draft "Immunoglobulin G 20% sc" under a hospital's own code: read as a drug's name, the draft is
+    an immunoglobulin not checked (before: no card at all)."""
+    draft = copy.deepcopy(DRAFT)
+    draft["medicationCodeableConcept"] = {"coding": [{"system": LOCAL, "code": "77301"}], "text": "Immunoglobulin G 20% sc"}
+    answered = replay(RUNTIME, copy.deepcopy(BUNDLE), hook="order-sign", at=AT, drafts=[draft], lang=lang)
+    assert [c["summary"] for c in answered.cards] == [summary]
+
+
+CONDITION_STATUS = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def _ig_condition(text: str, status: str | None = "active", **more: Any) -> dict[str, Any]:
+    """A problem-list entry saying the patient is on Ig, by its text only."""
+    clinical = {"clinicalStatus": {"coding": [{"system": CONDITION_STATUS, "code": status}]}} if status else {}
+    return {"resourceType": "Condition", "id": "c-ig", "code": {"text": text}, "recordedDate": "2026-01-05",
+            **clinical, **more}
+
+
+@pytest.mark.parametrize("condition", [_ig_condition("Immunglobulinbehandling"),
+                                       _ig_condition("Immunoglobulin substitution", status=None)],
+                         ids=["danish-active", "english-no-status"])
+@pytest.mark.parametrize("lang, said", [
+    ("en", "(recorded 2026-01-05; a diagnosis, no order or dose) "),
+    ("da", "(registreret 2026-01-05; en diagnose, ingen ordination eller dosis) "),
+])
+def test_a_current_diagnosis_naming_immunoglobulin_treatment_gives_the_caveat(condition: dict[str, Any], lang: str,
+                                                                              said: str) -> None:
+    """A problem-list entry "Immunglobulinbehandling" is no dose or order, and never a course; but it is what the EHR
+    says of a patient on Ig: the start card names it as Ig the patient may be on and offers no Ig order. Before, it was
+    dropped with no note at all, and the card offered IVIG and SCIG orders."""
+    card, labels = _start_card(_chart(condition), lang=lang)
+    assert f"“{condition['code']['text']}” {said}" + CAVEAT[lang] in card["detail"]
+    assert labels == []
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "Condition/c-ig"] == ["ig-condition"]
+
+
+@pytest.mark.parametrize("condition", [_ig_condition("Immunglobulinbehandling", status="resolved"),
+                                       _ig_condition("Immunglobulinbehandling", abatementDateTime="2025-06-01")],
+                         ids=["resolved", "abated"])
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Condition/c-ig: “Immunglobulinbehandling” (2026-01-05), a diagnosis naming immunoglobulin treatment, has "
+           "ended and is no order or dose: not used."),
+    ("da", "Condition/c-ig: “Immunglobulinbehandling” (2026-01-05), en diagnose, der nævner immunglobulinbehandling, "
+           "er afsluttet og er ingen ordination eller dosis: ikke brugt."),
+])
+def test_an_ended_diagnosis_naming_immunoglobulin_treatment_is_named_on_the_page_only(
+        condition: dict[str, Any], lang: str, said: str) -> None:
+    """Resolved or abated, the entry says nothing of a course now: the card offers the orders and does not name it;
+    the explanation page and replay do (before: no note at all)."""
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT, lang=lang)
+    card = answered.cards[0]
+    assert len(card["suggestions"]) == 2 and "Immunglobulinbehandling" not in card["detail"]
+    [note] = [n for n in answered.notes if n.source == "Condition/c-ig"]
+    assert describe(note, lang).startswith(said)
+
+
+@pytest.mark.parametrize("condition", [
+    _ig_condition("Immunglobulin A nefropati"),
+    _ig_condition("Immunoglobulin light chain amyloidosis"),
+    _ig_condition("Immunglobulinbehandling", verificationStatus={"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}]}),
+    _ig_condition("Behandling med humant immunglobulin mod hepatitis B"),
+], ids=["iga-nephropathy", "al-amyloidosis", "refuted", "specific-immunoglobulin"])
+def test_a_diagnosis_naming_immunoglobulin_but_no_substitution_changes_nothing(condition: dict[str, Any]) -> None:
+    """Immunoglobulin named without a treatment of it, a refuted entry, or a specific immunoglobulin's treatment: no
+    caveat, the orders offered, and no Ig note."""
+    card, labels = _start_card(_chart(condition))
+    assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
+    assert CAVEAT["en"] not in card["detail"]
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
+    assert not {n.kind for n in answered.notes if n.source == "Condition/c-ig"} & {"ig-condition", "ig-condition-ended"}

@@ -204,6 +204,17 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "patient is already on substitution",
              "{n} medicinregistreringer planlægger immunglobulin, men siger ikke, at det er givet: ikke brugt; tjek, "
              "om patienten allerede får substitution")),
+    # a current diagnosis naming immunoglobulin treatment ("Immunglobulinbehandling"): no order or dose, but what the
+    # EHR says of a patient on Ig; after the records themselves (`unread._ig_condition`)
+    "ig-condition": (
+        Text("{display}{when}, a diagnosis naming immunoglobulin treatment, is no order or dose and was not used: "
+             "check whether the patient is already on substitution",
+             "{display}{when}, en diagnose, der nævner immunglobulinbehandling, er ingen ordination eller dosis og er "
+             "ikke brugt: tjek, om patienten allerede får substitution"),
+        Text("{n} diagnoses name immunoglobulin treatment ({names}) and were not used: check whether the patient is "
+             "already on substitution",
+             "{n} diagnoser nævner immunglobulinbehandling ({names}) og er ikke brugt: tjek, om patienten allerede "
+             "får substitution")),
     "statement-beside-halted-order": (
         Text("a medication record says immunoglobulin ({display}) is taken since {day}, but its order of that day is "
              "on hold or stopped: read as the order; check and update the record",
@@ -742,6 +753,11 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
     "igg-subclass": Text(
         "{display}{when} is an IgG subclass, not total IgG: not used",
         "{display}{when} er en IgG-subklasse, ikke total-IgG: ikke brugt"),
+    # a diagnosis naming immunoglobulin treatment that has ended (resolved, inactive, abated): no course of now
+    "ig-condition-ended": Text(
+        "{display}{when}, a diagnosis naming immunoglobulin treatment, has ended and is no order or dose: not used",
+        "{display}{when}, en diagnose, der nævner immunglobulinbehandling, er afsluttet og er ingen ordination eller "
+        "dosis: ikke brugt"),
     "unknown-end": Text(
         "{what}{when} has ended, but its end date is not recorded",
         "{what}{when} er afsluttet, men slutdatoen er ikke registreret"),

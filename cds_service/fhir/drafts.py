@@ -23,7 +23,7 @@ from .reading import (
     _reference_display, _texts, reference_of,
 )
 from .therapies import _bsab_drug
-from .unread import _system_name, _unknown_system_code, _wrong_system_code, names_other_kind
+from .unread import _system_name, _unknown_system_code, _wrong_system_code, name_in, specific_ig
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -95,11 +95,11 @@ def _unrecognised_order(b: FactBuilder, r: Mapping[str, Any], kinds: tuple[tuple
     concept = b._medication(r)
     if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
         concept = {"text": _reference_display(r)}
-    hint_for = getattr(b.t, "hint_for", None)
-    found = hint_for(_texts(concept)) if hint_for is not None else None
+    text = _texts(concept)
+    found = name_in(b.t, r.get("resourceType"), text)
     looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-    if found is not None and names_other_kind(b, concept, found):
-        return None  # a specific immunoglobulin ("Anti-D immunglobulin", J06BB01) is no Ig substitution order
+    if looks_like == "ig" and specific_ig(b.t, text, concept):  # anti-D, hepatitis B, J06BB: none drafted
+        looks_like = None
     wrong = _wrong_system_code(b, r)
     if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:
         # a drug's code under another known system ("Privigen" J06BA02 under SNOMED CT) is for the EHR to correct,

@@ -38,7 +38,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     reference_of,
 )
-from .unread import _unknown_system_code, _unrecognised, _wrong_system_code
+from .unread import _unknown_system_code, _unrecognised, _wrong_system_code, name_in
 from .infections import _culture, _culture_not_final, _culture_result_parts
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
     own (`valued` False) is looked at as a culture only.
     """
     text = _concept_text(r.get("code"))
-    found = b.t.hint_for(text) if text else None
+    found = name_in(b.t, r.get("resourceType"), text) if text else None
     if found == "igg-serum" and valued and not any(m.get("not_total") for m in b.t.words_in(text, "igg-serum")):
         _unrecognised(b, r, r.get("code"))
     elif found == "culture" and _is_lab_result(r) and names_a_bacterial_culture(text):

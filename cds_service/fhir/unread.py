@@ -47,10 +47,21 @@ IG_BY_NAME_TYPES = frozenset({"MedicationRequest", "MedicationAdministration", "
 NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"})
 
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
-DIAGNOSIS_HINTS = frozenset({"bacterial-infection", "infection-other", "haematological-malignancy"})
+DIAGNOSIS_HINTS = ("bacterial-infection", "infection-other", "haematological-malignancy")
 # Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
 # culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
-LAB_HINTS = frozenset({"igg-serum", "culture"})
+LAB_HINTS = ("igg-serum", "culture")
+# Value sets of the therapies that date T0: a record of one known only by its name is named, and kept for its card.
+THERAPY_NAMES = ("bispecific-b-pc", "car-t-product", "car-t-procedure")
+# The value sets a record's name is read against, by its type (`name_in`): a lab result's name against the lab ones, a
+# diagnosis' against the diseases' (a therapy named on the problem list is named as not recognised); any other record
+# (an order, a dose, a medication record, a procedure) against the drugs' and therapies' (`RECORD_NAMES`). A name
+# reads only as what its record can be: "Immunoglobulin G 20% sc" on a medication record is an immunoglobulin, not
+# the total IgG a lab result of that name is; "Immunglobulinbehandling" on a diagnosis is no Ig record (`_ig_condition`).
+RECORD_NAMES = ("immunoglobulin-substitution", *THERAPY_NAMES)
+# A diagnosis' clinical statuses (FHIR condition-clinical) that say it no longer holds; any other, or none, is current.
+ENDED_CONDITION = frozenset({"inactive", "remission", "resolved"})
+NAMES_READ_ON: Mapping[str, tuple[str, ...]] = {"Observation": LAB_HINTS, "Condition": (*DIAGNOSIS_HINTS, *THERAPY_NAMES)}
 
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
 # its own (`UnrecognisedTherapy`), with the statuses under which a recognised one would count: a dose or procedure
@@ -80,21 +91,40 @@ def _code_and_system(concept: Any) -> tuple[str, str]:
     return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
 
 
+def name_in(t: Terminology, kind: Any, text: Any) -> str | None:
+    """The value set a record's name names, of those a record of its type can be (`NAMES_READ_ON`); None for a name
+    that names none of them (an order naming an infection is no diagnosis, a medication record naming IgG no result)."""
+    return _named(t, text, NAMES_READ_ON.get(str(kind), RECORD_NAMES))
+
+
+def _named(t: Terminology, text: Any, valueset_ids: tuple[str, ...]) -> str | None:
+    """Which of these value sets a text names (`Terminology.hint_for`); None where the terminology reads no names."""
+    hint_for = getattr(t, "hint_for", None)
+    found: str | None = hint_for(text, *valueset_ids) if hint_for is not None else None
+    return found
+
+
+def specific_ig(t: Terminology, text: str, concept: Any = None) -> bool:
+    """Whether a name says what a specific immunoglobulin is for ("Anti-D immunglobulin", "Humant immunglobulin mod
+    hepatitis B", anti-thymocyte: the value set's `text_words` with `specific`), or a code of `concept` is one the
+    substitution set excludes (ATC J06BB04 named only "Immunoglobulin"): beside the generic name, it names no
+    substitution the patient may be on, nor a draft of one."""
+    return t.excludes("immunoglobulin-substitution", concept) \
+        or any(m.get("specific") for m in t.words_in(text, "immunoglobulin-substitution"))
+
+
 def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
-    """A code in no value set whose text names something the rules care about: say so. `named`: the value set the
-    caller knows the text names (a lab result named "IgG", which no text hint finds)."""
+    """A code in no value set whose text names something the rules care about, read by what a record of its type can
+    be (`name_in`): say so. `named`: the value set the caller knows the text names (a lab result named "IgG", which no
+    text hint finds)."""
     text = _texts(concept)
     if not text:
         return
     shown = _concept_text(concept)
-    hint_for = getattr(b.t, "hint_for", None)
-    found = named or (hint_for(text) if hint_for is not None else None)
     kind = resource.get("resourceType")
-    if (found in DIAGNOSIS_HINTS and kind != "Condition") or (found in LAB_HINTS) != (kind == "Observation") \
-            or (found == "immunoglobulin-substitution" and kind == "Condition"):
-        # an order naming an infection is not a diagnosis; only a lab result can be an unknown IgG code; a diagnosis
-        # naming immunoglobulin ("Sekundær immunglobulinmangel") is no Ig record
-        return
+    found = named or name_in(b.t, kind, text)
+    if kind == "Condition":
+        _ig_condition(b, resource, text, shown)
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                     f"its text looks like '{found}' but none of its codes is in that value set; "
@@ -102,19 +132,29 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
                                     b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
-        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not names_other_kind(b, concept, found):
+        if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not specific_ig(b.t, text, concept):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
 
+def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown: str) -> None:
+    """A diagnosis naming immunoglobulin as a treatment ("Immunglobulinbehandling", "Immunoglobulin substitution"), a
+    problem-list entry some EHRs keep for a patient on Ig: no order or dose, so never a course, but no record to pass
+    over either. A current one (not `ENDED_CONDITION`, not abated) is named as Ig the patient may be on (`ig-condition`,
+    in `catalogue.ALREADY_ON`: a start card names it and offers no Ig order); an ended one on the explanation page
+    only (`ig-condition-ended`). One refuted, naming a specific immunoglobulin (anti-D), or naming immunoglobulin but
+    no treatment of it ("Sekundær immunglobulinmangel", an immunoglobulin-A nephropathy) is no such entry."""
+    if _named(b.t, text, ("immunoglobulin-substitution",)) is None:
+        return
+    if not any(m.get("treatment") for m in b.t.words_in(text, "immunoglobulin-substitution")) \
+            or specific_ig(b.t, text) or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
+        return
+    clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
+    ended = bool(clinical & ENDED_CONDITION) or any(key.startswith("abatement") for key in resource)
+    b._notes.append(DataNote("ig-condition-ended" if ended else "ig-condition", reference_of(resource),
+                             f"a diagnosis naming immunoglobulin treatment{', ended,' if ended else ''} is no order or "
+                             "dose: not read as a course" + ("" if ended else "; the patient may be on substitution"),
+                             RecordText(shown[:80]), b._day_of(resource)))
 
-def names_other_kind(b: FactBuilder, concept: Any, found: str) -> bool:
-    """Whether a concept whose name hints at value set `found` says it is another kind of the same thing: a word the
-    set marks `specific` ("anti-D", "hepatitis B": a specific immunoglobulin, no substitution), or a code the set
-    lists as excluded (ATC J06BB01). The bare generic name ("immunglobulin") hints at substitution; these keep the
-    specific ones out of every reader of the hint (records and drafts alike)."""
-    if b.t.excludes(found, concept):
-        return True
-    return any(m.get("specific") for m in b.t.words_in(_texts(concept), found))
 
 def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
     """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
