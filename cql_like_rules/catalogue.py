@@ -163,11 +163,15 @@ _RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
 # §4.3): every card that tells to pause or stop says so after its own to-do.
 _MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",
                            "Mål derefter IgG uden substitution.")
+# ... and where the card asks whether to pause, which the clinician may decide against (infections persist): only if so.
+_MEASURE_IF_PAUSED = Text("If you pause it, measure IgG off substitution.",
+                          "Pauseres den, så mål IgG uden substitution.")
 
 
-def _then_measure(action: Text) -> Text:
-    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`)."""
-    return Text(f"{action.en} {_MEASURE_AFTER_STOP.en}", f"{action.da} {_MEASURE_AFTER_STOP.da}")
+def _then_measure(action: Text, measure: Text = _MEASURE_AFTER_STOP) -> Text:
+    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`, or
+    `_MEASURE_IF_PAUSED` where the stop is only to be considered)."""
+    return Text(f"{action.en} {measure.en}", f"{action.da} {measure.da}")
 
 
 # The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
@@ -745,7 +749,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
                          "{general_stop} efter opstart, revurdér derefter hver {review_every}."),
                     _then_measure(Text("Review now whether substitution can be paused.",
-                                       "Vurdér nu, om substitution kan pauseres.")),
+                                       "Vurdér nu, om substitution kan pauseres."), _MEASURE_IF_PAUSED),
                     indicator="warning", information_only=False,
                 ),
                 "info": Variant(
