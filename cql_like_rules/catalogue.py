@@ -46,6 +46,9 @@ class Variant:
     indicator: Indicator | None = None  # overrides the code's indicator
     information_only: bool | None = None  # overrides the code's
     section: str | None = None  # overrides the code's guideline section
+    # A sentence the to-do gains where the card has room for it with nothing else lost: the first line to go on a
+    # crowded card (cds_service/cards/render.py, `detail`).
+    spare_action: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -834,7 +837,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
                          "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
-                    section="§4.1",
+                    section="§4.1", spare_action=_MEASURE_AFTER_STOP,
                 ),
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
@@ -881,7 +884,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
                     Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
-                    section="§4.2",
+                    section="§4.2", spare_action=_MEASURE_AFTER_STOP,
                 ),
                 "continuation-ends-earlier": Variant(
                     Text("Ig continuation after {kind} {t0}: attempt the stop when it ends {order_end} (stop date "
