@@ -9,7 +9,6 @@ range: the policy is refused, naming both parameters and their values.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -22,15 +21,8 @@ from cds_service.errors import EXIT_INPUT
 from cql_like_rules.errors import RulesError
 from cql_like_rules.parameters import load_parameters
 
+from .test_parameter_ranges import FIXTURES, policy
 from .test_startup_errors import refused, serve
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fhir_fixtures"
-
-
-def policy(tmp_path: Path, overrides: dict[str, Any]) -> Path:
-    path = tmp_path / "policy.json"
-    path.write_text(json.dumps(overrides), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("overrides, says", [
