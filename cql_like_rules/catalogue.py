@@ -46,6 +46,9 @@ class Variant:
     indicator: Indicator | None = None  # overrides the code's indicator
     information_only: bool | None = None  # overrides the code's
     section: str | None = None  # overrides the code's guideline section
+    # A sentence the to-do gains where the card has room for it with nothing else lost: the first line to go on a
+    # crowded card (cds_service/cards/render.py, `detail`).
+    spare_action: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -163,11 +166,15 @@ _RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
 # §4.3): every card that tells to pause or stop says so after its own to-do.
 _MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",
                            "Mål derefter IgG uden substitution.")
+# ... and where the card asks whether to pause, which the clinician may decide against (infections persist): only if so.
+_MEASURE_IF_PAUSED = Text("If you pause it, measure IgG off substitution.",
+                          "Pauseres den, så mål IgG uden substitution.")
 
 
-def _then_measure(action: Text) -> Text:
-    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`)."""
-    return Text(f"{action.en} {_MEASURE_AFTER_STOP.en}", f"{action.da} {_MEASURE_AFTER_STOP.da}")
+def _then_measure(action: Text, measure: Text = _MEASURE_AFTER_STOP) -> Text:
+    """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`, or
+    `_MEASURE_IF_PAUSED` where the stop is only to be considered)."""
+    return Text(f"{action.en} {measure.en}", f"{action.da} {measure.da}")
 
 
 # The draft coded only in a code system the service reads no drug in, with no name (`order-not-recognised`).
@@ -745,7 +752,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
                          "{general_stop} efter opstart, revurdér derefter hver {review_every}."),
                     _then_measure(Text("Review now whether substitution can be paused.",
-                                       "Vurdér nu, om substitution kan pauseres.")),
+                                       "Vurdér nu, om substitution kan pauseres."), _MEASURE_IF_PAUSED),
                     indicator="warning", information_only=False,
                 ),
                 "info": Variant(
@@ -830,7 +837,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
                          "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
-                    section="§4.1",
+                    section="§4.1", spare_action=_MEASURE_AFTER_STOP,
                 ),
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
@@ -877,7 +884,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
                     Text("Let the order end on {stop_date}.", "Lad ordinationen slutte {stop_date}."),
-                    section="§4.2",
+                    section="§4.2", spare_action=_MEASURE_AFTER_STOP,
                 ),
                 "continuation-ends-earlier": Variant(
                     Text("Ig continuation after {kind} {t0}: attempt the stop when it ends {order_end} (stop date "

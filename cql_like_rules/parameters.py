@@ -3,13 +3,14 @@
 Each parameter has a default and a comment saying why. They are part of the rule-set
 label that every card carries (`RuleSet.label`), so any advice can be traced to the
 exact configuration that produced it. Override them with a JSON file named by
-`CDS_POLICY_FILE` (keys as below); unknown keys, a wrong type or a number outside the range
-written beside its parameter (`within`) are an error.
+`CDS_POLICY_FILE` (keys as below); unknown keys, a wrong type, a number outside the range
+written beside its parameter (`within`) or two parameters out of the order the rules assume (`ORDERED`) are an error.
 """
 
 from __future__ import annotations
 
 import json
+from calendar import monthrange
 from dataclasses import dataclass, field, fields, replace
 from difflib import get_close_matches
 from typing import Any, Literal
@@ -19,6 +20,20 @@ from .errors import RulesError
 
 RANGE = "range"  # a numeric parameter's field metadata: the lowest and highest value a site may set (`within`)
 UNITS = {"_days": "days", "_months": "months", "_years": "years", "_g_l": "g/L"}  # a name's ending -> its unit
+# Pairs of parameters whose order the rules assume (first, how it must stand to the second, second): each breaks no
+# range, only the pair, and gives no error anywhere else, only cards that are silently odd (docs/clinical-logic.md).
+ORDERED = (
+    # the general criterion (IgG below 6) is the band from the special threshold up to it: none if not above it
+    ("igg_start_threshold_g_l", "below", "igg_general_threshold_g_l"),
+    # the cards' stop attempt "6-12 months after the start", from one date to the other
+    ("general_stop_after_months", "at most", "general_stop_latest_months"),
+    # stop advice is due this many days before the stop date: as long as the window, it is due from T0
+    ("stop_due_soon_days", "shorter than", "window_months"),
+    # a start card this near the stop date says the special criterion is ending: as long, every start card says it
+    ("late_start_notice_days", "shorter than", "window_months"),
+    # a review is a warning this many days from each due date: as long as the interval, it never stops warning
+    ("general_review_due_days", "shorter than", "general_review_every_months"),
+)
 
 
 def within(low: float, high: float) -> dict[str, tuple[float, float]]:
@@ -172,16 +187,41 @@ class Parameters:
             raise RulesError("policy parameter 'malignancy_requirement' must be 'require' or 'assume'")
         for name, value in overrides.items() if checked else ():
             _check_range(known[name].metadata.get(RANGE), name, value)
-        return replace(self, **overrides)
+        changed = replace(self, **overrides)
+        for first, order, second in ORDERED if checked else ():
+            _check_order(changed, first, order, second)
+        return changed
 
 
 def _check_range(allowed: tuple[float, float] | None, name: str, value: Any) -> None:
     """Refuse a number outside its parameter's range (`within`), naming the parameter and the range."""
     if allowed is None or allowed[0] <= value <= allowed[1]:
         return
-    unit = next((f" {u}" for ending, u in UNITS.items() if name.endswith(ending)), "")
-    raise RulesError(f"policy parameter {name!r} must be from {allowed[0]:g} to {allowed[1]:g}{unit}, not "
+    raise RulesError(f"policy parameter {name!r} must be from {allowed[0]:g} to {allowed[1]:g}{_unit(name)}, not "
                      f"{json.dumps(value)}")
+
+
+def _unit(name: str) -> str:
+    return next((f" {u}" for ending, u in UNITS.items() if name.endswith(ending)), "")
+
+
+def _check_order(params: Parameters, first: str, order: str, second: str) -> None:
+    """Refuse two parameters out of the order the rules assume (`ORDERED`), naming both and their values: a number of
+    days against a number of months is held against the fewest days those months can span (28 for one month)."""
+    low, high = getattr(params, first), getattr(params, second)
+    shown = f"{high:g}{_unit(second)}"
+    if order == "shorter than":
+        high = shortest_days(high)
+        shown += f", at least {high} days"
+    if low < high if order != "at most" else low <= high:
+        return
+    raise RulesError(f"policy parameter {first!r} ({low:g}{_unit(first)}) must be {order} {second!r} ({shown})")
+
+
+def shortest_days(months: int) -> int:
+    """The fewest days `months` calendar months span, from any day (one month from 31 January is 28 days): the fewest
+    in any run of that many months of a common year, since a day cut to a shorter month's end only shifts the run."""
+    return min(sum(monthrange(2023, (first + k) % 12 + 1)[1] for k in range(months)) for first in range(12))
 
 
 def _same_kind(current: Any, value: Any) -> bool:

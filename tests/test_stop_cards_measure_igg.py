@@ -2,7 +2,9 @@
 
 The stop is an attempt to judge immune restitution, which is IgG measured in a period without substitution
 (Medicinrådet 2025 §3.4, §4.3): the planned, due-soon, due-today and general-review cards' "To do" says so, in English
-and Danish, as the start and overdue cards already did, and the card stays within its limits.
+and Danish, as the start and overdue cards already did, and the card stays within its limits. The general review card
+asks whether to pause, which the clinician may decide against (infections persist): it says to measure IgG if so, not
+"then" as after a stop it takes for granted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from tests.test_acceptance_stop import (CART, LOW, RUNTIME, SPECIAL, bundle, ig_
 
 SAYS = {"en": "Then measure IgG off substitution.",
         "da": "Mål derefter IgG uden substitution."}
+IF_PAUSED = {"en": "Review now whether substitution can be paused. If you pause it, measure IgG off substitution.",
+             "da": "Vurdér nu, om substitution kan pauseres. Pauseres den, så mål IgG uden substitution."}
 SEPSIS_BEFORE_START = (CART, infection("sepsis", "2026-01-05"), igg("igg-sepsis", "2026-01-06", 2.5),
                        ig_order("ivig-inf", "2026-01-10"))
 # (name, bundle, day, advice code, variant): CAR-T 2025-11-18, stop date 2026-05-18.
@@ -42,5 +46,5 @@ def test_stop_card_says_to_measure_igg_off_substitution(name: str, chart: dict[s
     assert [(a.code, a.variant) for a in answer.advice] == [(code, variant)]
     card = answer.cards[0]
     to_do = next(line for line in card["detail"].splitlines() if line.startswith(("**To do:**", "**Gør:**")))
-    assert to_do.endswith(SAYS[lang]), to_do
+    assert to_do.endswith(IF_PAUSED[lang] if code == "general-stop-review" else SAYS[lang]), to_do
     assert len(card["summary"]) <= 140 and len(card["detail"]) <= 700

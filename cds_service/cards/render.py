@@ -341,51 +341,63 @@ def _m_protein_other_day(p: Placeholders) -> bool:
 
 
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
-    """At most 700 characters: decision, facts, what to do, notes, data not used, section. An M-protein measured on
-    another day than the IgG is dated, unless that date would cost the card a fact (the date is on the page)."""
-    text, facts = _detail_dated(advice, ctx, p, has_link, True)
+    """At most 700 characters: decision, facts, what to do, notes, data not used, section. The variant's spare
+    sentence (`Variant.spare_action`) joins the to-do only where the card is otherwise the same: the first line to go
+    on a crowded card, never a fact, a note or the reminder for it."""
+    plain = _detail_m_protein(advice, ctx, p, has_link)
+    spare = CATALOGUE[advice.code].variant(advice.variant).spare_action
+    if spare is None:
+        return plain
+    fuller = _detail_m_protein(advice, ctx, p, has_link, spare_action=True)
+    return fuller if fuller.replace(f" {spare(ctx.lang).format_map(p)}", "", 1) == plain else plain
+
+
+def _detail_m_protein(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, spare_action: bool = False) -> str:
+    """The detail; an M-protein measured on another day than the IgG is dated, unless that date would cost the card a
+    fact (the date is on the page)."""
+    text, facts = _detail_dated(advice, ctx, p, has_link, True, spare_action)
     if advice.values.get("m_protein") is not None and _m_protein_other_day(p):
-        undated, fewer = _detail_dated(advice, ctx, p, has_link, False)
+        undated, fewer = _detail_dated(advice, ctx, p, has_link, False, spare_action)
         if len(fewer) > len(facts):
             return undated
     return text
 
 
 def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-                  m_protein_dated: bool) -> tuple[str, list[str]]:
+                  m_protein_dated: bool, spare_action: bool = False) -> tuple[str, list[str]]:
     caveat_keys = advice.caveats
     if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
         caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
                             for c in caveat_keys)
     if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
         caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)
-    text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated)
+    text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated, spare_action=spare_action)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):
         # the fact line dates the infections (and counts the episodes): the note need not date them again, and the
         # room goes to what the longer note pushed out (the reminder)
         caveat_keys = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
                             for c in advice.caveats)
-        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated)
+        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated, spare_action=spare_action)
     naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
               if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])]
     if any(said not in text for said in naming):
         # the caveat naming the IgG was cut for length: its data note stays, so the card still names it
         text, facts = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False,
-                              m_protein_dated=m_protein_dated)
+                              m_protein_dated=m_protein_dated, spare_action=spare_action)
     return text, facts
 
 
 def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
             caveat_keys: tuple[str, ...], noted_by_caveat: bool = True,
-            m_protein_dated: bool = True) -> tuple[str, list[str]]:
+            m_protein_dated: bool = True, spare_action: bool = False) -> tuple[str, list[str]]:
     """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
     the card says again): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
     rest."""
-    fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True)
+    fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True, spare_action=spare_action)
     if fitted is not None and not fitted[2]:
         return fitted[0], fitted[1]  # nothing held: fitted as ever
-    plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False)
+    plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False, spare_action=spare_action)
     assert plain is not None  # never None without holding: the text is cut at a word at worst
     decisive = decisive_caveats(caveat_keys, ctx.lang, p)
     window = window_facts(advice, ctx.lang, p)
@@ -404,7 +416,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         # immunoglobulin"
         english = placeholders(advice, ctx.ruleset.parameters, "en", markdown=True)
         en_text, _ = _detail(advice, replace(ctx, lang="en"), english, has_link, caveat_keys, noted_by_caveat,
-                             m_protein_dated)
+                             m_protein_dated, spare_action)
         en_kept = {c for c in caveat_keys if c in CAVEATS and CAVEATS[c]("en").format_map(english) in en_text}
 
         def lost(text: str) -> int:
@@ -416,7 +428,8 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
 
 
 def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, caveat_keys: tuple[str, ...],
-            noted_by_caveat: bool, m_protein_dated: bool, held: bool) -> tuple[str, list[str], bool, bool] | None:
+            noted_by_caveat: bool, m_protein_dated: bool, held: bool,
+            spare_action: bool = False) -> tuple[str, list[str], bool, bool] | None:
     """The detail in `DETAIL_LIMIT`, cut and given back in the order of `KEEPS`; `held`: the data notes on the
     advice's evidence and the reminder of a card against a start kept whole (None where they do not fit); with the
     text and the facts kept, whether anything was held and whether a data note not held is named (not only counted)."""
@@ -427,6 +440,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     stop_dated = {f"- {line}" for line in found.stop_dated}
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
+    if spare_action and variant.spare_action is not None and awaiting is None:
+        todo += f" {variant.spare_action(lang).format_map(p)}"
     spare_keys = SPARE_CAVEATS | SPARE_ON_ORDER if advice.code in JUDGED else SPARE_CAVEATS
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in spare_keys]
