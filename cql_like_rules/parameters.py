@@ -201,21 +201,23 @@ def _check_range(allowed: tuple[float, float] | None, name: str, value: Any) -> 
                      f"{json.dumps(value)}")
 
 
-def _unit(name: str) -> str:
-    return next((f" {u}" for ending, u in UNITS.items() if name.endswith(ending)), "")
+def _unit(name: str, value: float | None = None) -> str:
+    """A parameter's unit as a message says it after `value`: "1 month", "3 months"."""
+    unit = next((f" {u}" for ending, u in UNITS.items() if name.endswith(ending)), "")
+    return unit[:-1] if value == 1 and unit.endswith("s") else unit
 
 
 def _check_order(params: Parameters, first: str, order: str, second: str) -> None:
     """Refuse two parameters out of the order the rules assume (`ORDERED`), naming both and their values: a number of
     days against a number of months is held against the fewest days those months can span (28 for one month)."""
     low, high = getattr(params, first), getattr(params, second)
-    shown = f"{high:g}{_unit(second)}"
+    shown = f"{high:g}{_unit(second, high)}"
     if order == "shorter than":
         high = shortest_days(high)
         shown += f", at least {high} days"
     if low < high if order != "at most" else low <= high:
         return
-    raise RulesError(f"policy parameter {first!r} ({low:g}{_unit(first)}) must be {order} {second!r} ({shown})")
+    raise RulesError(f"policy parameter {first!r} ({low:g}{_unit(first, low)}) must be {order} {second!r} ({shown})")
 
 
 def shortest_days(months: int) -> int:

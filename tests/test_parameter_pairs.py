@@ -37,7 +37,7 @@ from .test_startup_errors import refused, serve
     ({"late_start_notice_days": 181},
      "'late_start_notice_days' (181 days) must be shorter than 'window_months' (6 months, at least 181 days)"),
     ({"general_review_every_months": 1},
-     "'general_review_due_days' (30 days) must be shorter than 'general_review_every_months' (1 months, at least 28 days)"),
+     "'general_review_due_days' (30 days) must be shorter than 'general_review_every_months' (1 month, at least 28 days)"),
 ])
 def test_a_pair_out_of_order_is_refused_naming_both(tmp_path: Path, overrides: dict[str, Any], says: str) -> None:
     path = policy(tmp_path, {"stale_days_in_window": 45, **overrides})
