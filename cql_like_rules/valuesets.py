@@ -172,9 +172,9 @@ class ValueSet:
         return (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code, longest)
 
     def match(self, alias: str, code: str) -> Entry | None:
-        longest = min(len(code), self.longest_prefix)
-        if (alias, code) in self.excluded_exact or _has_prefix(self.excluded_prefixes, alias, code, longest):
+        if self.excludes(alias, code):
             return None
+        longest = min(len(code), self.longest_prefix)
         found = self.exact.get((alias, code))
         if found is not None:
             return found
@@ -195,12 +195,12 @@ def _sks_spelling(code: str) -> bool:
     return len(code) > 2 and code[0] == "D" and code[1].isalpha() and code[2].isdigit()
 
 
-
 def _codings_in(concept: Any) -> list[Any]:
     """A CodeableConcept's codings, or none when it or its `coding` is not the shape FHIR gives it (a hostile
     request's number or string): the caller skips what it cannot read instead of failing."""
     codings = concept.get("coding") if isinstance(concept, dict) else None
     return codings if isinstance(codings, list) else []
+
 
 def _normalise(kind: str | None, code: str) -> str:
     """A code in the spelling its value-set entries use. ICD-10, SKS, ATC and NPU codes hold no space, so a space a
@@ -600,24 +600,22 @@ class Terminology:
     def excluded_entry(self, valueset_id: str, concept: Any) -> Entry | None:
         """The exclude line of a value set that a concept's first coding so listed hits (a code listed to say it is not
         in the set: an IgG subclass is no total IgG), for naming a record by what it is; never for counting it."""
-        for coding in _codings_in(concept):
-            if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
-                alias = self.alias_for(coding["system"])
-                entry = None if alias is None else \
-                    self.valuesets[valueset_id].excluded_entries.get((alias[0], _normalise(alias[1], coding["code"])))
-                if entry is not None:
-                    return entry
-        return None
+        listed = self.valuesets[valueset_id].excluded_entries
+        return next((entry for key in self._known_codes(concept) if (entry := listed.get(key)) is not None), None)
 
     def excludes(self, valueset_id: str, concept: Any) -> bool:
         """Whether a coding of a concept is one a value set lists as not in it (a specific immunoglobulin, ATC J06BB01,
         beside the substitution set): a name hinting at the set is then not read as naming it."""
+        valueset = self.valuesets[valueset_id]
+        return any(valueset.excludes(alias, code) for alias, code in self._known_codes(concept))
+
+    def _known_codes(self, concept: Any) -> Iterator[tuple[str, str]]:
+        """A concept's codings in a system the terminology knows, as (system alias, code as its entries spell it)."""
         for coding in _codings_in(concept):
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 alias = self.alias_for(coding["system"])
-                if alias is not None and self.valuesets[valueset_id].excludes(alias[0], _normalise(alias[1], coding["code"])):
-                    return True
-        return False
+                if alias is not None:
+                    yield alias[0], _normalise(alias[1], coding["code"])
 
     def hint_for(self, text: Any, *valueset_ids: str) -> str | None:
         """The value set whose text hint (a drug or disease name) occurs in `text` as a word; of these value sets only,

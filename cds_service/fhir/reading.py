@@ -75,6 +75,8 @@ CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
 # not known to be given, so no T0; named, and the card asks whether it was given where no other is read
 NOT_KNOWN_GIVEN = frozenset({"on-hold", "unknown"})
 EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+# A diagnosis' clinical statuses (FHIR condition-clinical) that say it no longer holds; any other, or none, is current.
+ENDED_CONDITION = frozenset({"inactive", "remission", "resolved"})
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
 # system the rules do not know"): a diagnosis, a lab result or report, a procedure, a drug; with the element read.
 # In the order their notes are named on a card (a diagnosis or drug before a lab result).

@@ -26,7 +26,7 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 from ..errors import DataError
 from .dates import to_local_date
 from .reading import (
-    CODE_READ_ON, DRUG_VALUESETS, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
+    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
     _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, order_drug, reference_of,
 )
@@ -59,8 +59,6 @@ THERAPY_NAMES = ("bispecific-b-pc", "car-t-product", "car-t-procedure")
 # reads only as what its record can be: "Immunoglobulin G 20% sc" on a medication record is an immunoglobulin, not
 # the total IgG a lab result of that name is; "Immunglobulinbehandling" on a diagnosis is no Ig record (`_ig_condition`).
 RECORD_NAMES = ("immunoglobulin-substitution", *THERAPY_NAMES)
-# A diagnosis' clinical statuses (FHIR condition-clinical) that say it no longer holds; any other, or none, is current.
-ENDED_CONDITION = frozenset({"inactive", "remission", "resolved"})
 NAMES_READ_ON: Mapping[str, tuple[str, ...]] = {"Observation": LAB_HINTS, "Condition": (*DIAGNOSIS_HINTS, *THERAPY_NAMES)}
 
 # Value sets whose text hints name a therapy that dates T0: a recorded one known only by its name is a fact of
