@@ -50,7 +50,7 @@ from .reading import (
     UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
     _length, _list, _partial, _reference_display, in_conflict, order_drug, referenced_medication,
 )
-from .unread import _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
+from .unread import CodeRead, _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
 from .prefetch import ADMISSIONS_NOT_SENT
 from .results import _observation, _timed, one_note_per_code
@@ -124,6 +124,9 @@ class FactBuilder:
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
         self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
         self._ig_named: list[tuple[Mapping[str, Any], str]] = []  # Ig records known only by name, with that name
+        # the last record whose code `unread.code_read` read, with what it found: a result no value set holds is read
+        # by `results._not_used`, then by `_name_unknown_system`, so each reading is done once
+        self.code_read_last: tuple[Mapping[str, Any], CodeRead] | None = None
 
     def build(self, resources: Iterable[Mapping[str, Any]], notes: Iterable[DataNote] = (),
               igg_orders_drafted: tuple[IgGOrderDraft, ...] = (),
@@ -319,6 +322,7 @@ class FactBuilder:
         self._conditions = {f"Condition/{r.get('id')}": r for r in resources if r.get("resourceType") == "Condition"}
         self._unresolved = 0
         self._ambiguous = 0
+        self.code_read_last = None  # a medication's concept may be another now
 
     def as_written(self, notes: Iterable[DataNote], resources: Iterable[Mapping[str, Any]]) -> tuple[DataNote, ...]:
         """`notes` the rules made (an infection not counted, a bsAb order with no end), each naming a record dated by

@@ -112,8 +112,11 @@ def _patient_entries(prefetch: Mapping[str, Any], patient_id: str) -> Iterable[t
             continue
         entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
         for entry in entries if isinstance(entries, list) else []:
+            sent = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(sent, dict) or sent.get("resourceType") != "Patient":
+                continue  # the others are not the patient: only a Patient is read as its entry gives it
             resource = entry_resource(entry)
-            if resource is not None and resource.get("resourceType") == "Patient" and resource.get("id") == patient_id:
+            if resource is not None and resource.get("id") == patient_id:
                 yield (entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None), resource
 
 
@@ -226,6 +229,8 @@ def _not_asked_for(resources: list[Mapping[str, Any]], template: str | None) -> 
     never read as "no IgG" in silence. A key holding some of its type is read (others beside it are pooled by type).
     What a search may include beside its matches (`INCLUDED_TYPES`: the patient, a Medication) holds no type."""
     asked = re.split(r"[/?]", template, maxsplit=1)[0] if template else ""
+    if not asked or any(r.get("resourceType") == asked for r in resources):
+        return ""  # the usual case, told without counting
     kinds = Counter(r["resourceType"][:40] for r in resources if isinstance(r.get("resourceType"), str)
                     and (r["resourceType"] == asked or r["resourceType"] not in INCLUDED_TYPES))
     if not asked or not kinds or asked in kinds:
@@ -331,7 +336,10 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
         return  # a resource with no id (and no urn to give it one: `entry_resource`) is named by `_add`, not pooled
     key = full_url_key(full_url)  # urn:uuid:ABC... and urn:uuid:abc... are one fullUrl
     ref, known = f"{kind}/{rid}", pooled.full_urls.get(key)
-    named = _named_by(full_url)
+    # the usual RESTful fullUrl, '.../Observation/o1' for Observation/o1, names its own entry: `_named_by` not needed
+    own = full_url.endswith(ref) and full_url[-len(ref) - 1:-len(ref)] == "/" and "/" not in rid \
+        and "/_history/" not in full_url
+    named = ref if own else _named_by(full_url)
     if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
         if not in_conflict(full_url, pooled.full_urls):
             pooled.full_urls[key] = CONFLICT

@@ -431,11 +431,26 @@ def _not_given_reason(r: Mapping[str, Any]) -> str:
     return ""
 
 
+_PATH_PARTS: dict[str, tuple[str, ...]] = {}  # a dotted path -> its parts, split once (the paths are the code's own)
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    """A dotted path's parts, split once (the paths are the code's own: the cache stays small)."""
+    parts = _PATH_PARTS[path] = tuple(path.split("."))
+    if len(_PATH_PARTS) > 512:
+        _PATH_PARTS.clear()
+    return parts
+
+
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
+    """The value at the first of `paths` ("period.start") that holds one; None when none does. Runs for every date
+    of every record: a loop of its own, with each path's parts split once."""
     for path in paths:
         value: Any = resource
-        for part in path.split("."):
+        for part in _PATH_PARTS.get(path) or _parts(path):
             value = value.get(part) if isinstance(value, dict) else None
+            if value is None:
+                break
         if value is not None:
             return value
     return None

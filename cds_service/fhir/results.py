@@ -38,7 +38,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     reference_of,
 )
-from .unread import _unknown_system_code, _unrecognised, _wrong_system_code, name_in
+from .unread import _unrecognised, code_read, name_in
 from .infections import _culture, _culture_not_final, _culture_result_parts
 
 if TYPE_CHECKING:
@@ -120,6 +120,8 @@ def _quantity_as_sent(qty: Any) -> str:
         return ""
     parts = [_scalar(qty.get("comparator")), _scalar(qty.get("value")), _scalar(qty.get("unit") or qty.get("code"))]
     sent = " ".join(p for p in parts if p)
+    if "< " not in sent and "> " not in sent and "= " not in sent:
+        return sent  # the usual case: nothing to close up
     return sent.replace("< ", "<").replace("> ", ">").replace("<= ", "<=").replace(">= ", ">=")
 
 
@@ -130,8 +132,9 @@ def _value_as_sent(r: Mapping[str, Any]) -> str:
     if isinstance(r.get("valueString"), str):
         return str(r["valueString"])
     for key in ("valueBoolean", "valueInteger", "valueDateTime", "valueTime"):
-        if _scalar(r.get(key)):
-            return _scalar(r.get(key))
+        scalar = _scalar(r[key]) if key in r else ""
+        if scalar:
+            return scalar
     if isinstance(r.get("valueQuantity"), dict):
         return _quantity_as_sent(r["valueQuantity"]) or "—"
     coded = r.get("valueCodeableConcept")
@@ -265,16 +268,19 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     (`IgGSubclass`): a card with no usable IgG says it saw it."""
     if _list(r.get("category")) and not _is_lab_result(r):  # a vital sign, a survey: no laboratory result
         return
-    if _unknown_system_code(b, r) is not None or _wrong_system_code(b, r) is not None:
+    _, unknown, wrong = code_read(b, r)  # kept for `_name_unknown_system`, which asks next of the same record
+    if unknown is not None or wrong is not None:
         return
-    name, code, sent, day = _concept_text(r.get("code")), _first_code(r.get("code")), _value_as_sent(r), b._day_of(r)
-    if name and _NAMES_IGG.search(name) and b.t.excluded_entry("igg-serum", r.get("code")) is None \
-            and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
-        _unrecognised(b, r, r.get("code"), "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
+    concept = r.get("code")
+    name, excluded = _concept_text(concept), b.t.excluded_entry("igg-serum", concept)
+    names_igg = bool(name) and _NAMES_IGG.search(name) is not None
+    if names_igg and excluded is None and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
+        _unrecognised(b, r, concept, "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
         return
+    code, sent, day = _first_code(concept), _value_as_sent(r), b._day_of(r)
     if code or name:  # its note made one with those of the same code and name (`one_note_per_code`)
         b._result_codes[reference_of(r)] = (code[:40], name[:80])
-    if _is_igg_subclass(b, r, name):
+    if _is_igg_subclass(b, name, excluded, names_igg):
         shown = RecordText(f"{name[:60]} {sent[:20]}") if name else f"{code[:20]} {sent[:20]}"
         b._notes.append(DataNote("igg-subclass", reference_of(r), f"IgG subclass {sent[:40]!r} under code "
                                  f"{code[:40]!r}: not total IgG, not used", shown, day))
@@ -322,14 +328,13 @@ def _as_one(group: list[DataNote]) -> DataNote:
                            f"(the others: {named})")
 
 
-def _is_igg_subclass(b: FactBuilder, r: Mapping[str, Any], name: str) -> bool:
-    """An IgG subclass result: by a code the IgG value set excludes as one (NPU19817, LOINC 2469-5), or by a name that
-    names IgG and a subclass ("IgG1", "P-IgG-subklasse 2"; "IgA-subklasse" is none)."""
-    entry = b.t.excluded_entry("igg-serum", r.get("code"))
-    if entry is not None:
-        return bool(entry.get("subclass"))
-    return bool(name) and _NAMES_IGG.search(name) is not None \
-        and any(m.get("subclass") for m in b.t.words_in(name, "igg-serum"))
+def _is_igg_subclass(b: FactBuilder, name: str, excluded: Entry | None, names_igg: bool) -> bool:
+    """An IgG subclass result: by a code the IgG value set excludes as one (NPU19817, LOINC 2469-5: `excluded`, its
+    exclude line), or by a name that names IgG (`names_igg`) and a subclass ("IgG1", "P-IgG-subklasse 2";
+    "IgA-subklasse" is none)."""
+    if excluded is not None:
+        return bool(excluded.get("subclass"))
+    return names_igg and any(m.get("subclass") for m in b.t.words_in(name, "igg-serum"))
 
 
 def _is_lab_result(r: Mapping[str, Any]) -> bool:

@@ -218,10 +218,27 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
                                                b._written(resource)))
 
 
+# What `code_read` finds of one record: `_code_that_could_matter`, `_unknown_code_in`, `_wrong_code_in`
+CodeRead = tuple[tuple[str, Any] | None, tuple[str, str] | None, tuple[str, str, tuple[str, str]] | None]
+
+
+def code_read(b: FactBuilder, r: Mapping[str, Any]) -> CodeRead:
+    """A record's code as the unread notes read it, once: the concept that could matter, its code in no known system,
+    its code under the wrong known system. A result no value set holds is asked by `results._not_used`, then by
+    `_name_unknown_system`; the builder keeps the last record's reading (by identity; `know_medications` forgets it)."""
+    last = b.code_read_last
+    if last is not None and last[0] is r:
+        return last[1]
+    read = _code_that_could_matter(b, r)
+    found: CodeRead = (read, _unknown_code_in(b, read), _wrong_code_in(b, read))
+    b.code_read_last = (r, found)
+    return found
+
+
 def _unknown_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str] | None:
     """A record that could matter (`CODE_READ_ON`) whose code is in no code system the rules know and that carries
     no text or display to tell what it is: its first (code, system); None for any other record."""
-    return _unknown_code_in(b, _code_that_could_matter(b, r))
+    return code_read(b, r)[1]
 
 
 def _unknown_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, str] | None:
@@ -285,11 +302,9 @@ def _name_unknown_system(b: FactBuilder, r: Mapping[str, Any]) -> None:
     chart of 200 results under a laboratory's own system makes one note. A record with a text is judged by its
     text (`_unrecognised`); one with any coding in a known system was read by that coding. One that could be a
     CAR-T or bsAb record is also kept for its card (`_therapy_unknown_system`)."""
-    read = _code_that_could_matter(b, r)  # read once: most records a reader passed over stop here or at `found`
+    read, found, wrong = code_read(b, r)  # most records a reader passed over stop here
     if read is None:
         return
-    found = _unknown_code_in(b, read)
-    wrong = _wrong_code_in(b, read)
     if found is None or wrong is not None:
         # a code the value sets hold under another known system tells more than a local code beside it ("TEC-1"
         # in a hospital's system, then L01FX24 under SNOMED CT): the record's system is to be corrected
@@ -371,9 +386,7 @@ def _diagnosis_unread(b: FactBuilder, r: Mapping[str, Any], found: tuple[str, st
 def _wrong_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str, tuple[str, str]] | None:
     """The first coding of a record that could matter whose code the value sets hold only under another system
     than the known one it was sent under: (code stripped, system, (that other system's alias, value set))."""
-    if getattr(b.t, "held_elsewhere", None) is None:
-        return None
-    return _wrong_code_in(b, _code_that_could_matter(b, r))
+    return code_read(b, r)[2]
 
 
 def _wrong_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, str, tuple[str, str]] | None:
@@ -397,8 +410,9 @@ def _code_that_could_matter(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, 
     for any other record, whose code no note needs to name."""
     kind = str(r.get("resourceType"))
     element = CODE_READ_ON.get(kind)
-    if element is None or _str(r.get("status")) in NOT_A_RECORD \
-            or {_str(c.get("code")) for c in _codings(r.get("verificationStatus"))} & NOT_A_RECORD:
+    verification = r.get("verificationStatus")
+    if element is None or _str(r.get("status")) in NOT_A_RECORD or verification is not None \
+            and {_str(c.get("code")) for c in _codings(verification)} & NOT_A_RECORD:
         return None
     if kind == "Observation" and _list(r.get("category")) and not any(
             _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
