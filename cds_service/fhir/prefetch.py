@@ -228,12 +228,12 @@ def _not_asked_for(resources: list[Mapping[str, Any]], template: str | None) -> 
     fulfilled (CDS Hooks: the service checks prefetch against its template), so it is fetched or answered with a 412,
     never read as "no IgG" in silence. A key holding some of its type is read (others beside it are pooled by type).
     What a search may include beside its matches (`INCLUDED_TYPES`: the patient, a Medication) holds no type."""
-    asked = re.split(r"[/?]", template, maxsplit=1)[0] if template else ""
-    if not asked or any(r.get("resourceType") == asked for r in resources):
-        return ""  # the usual case, told without counting
+    asked = template.split("?", 1)[0].split("/", 1)[0] if template else ""  # "Observation?patient=..." -> Observation
+    if not asked or not resources or any(r.get("resourceType") == asked for r in resources):
+        return ""  # the usual cases (an empty search, one of the type asked), told without counting
     kinds = Counter(r["resourceType"][:40] for r in resources if isinstance(r.get("resourceType"), str)
                     and (r["resourceType"] == asked or r["resourceType"] not in INCLUDED_TYPES))
-    if not asked or not kinds or asked in kinds:
+    if not kinds:  # only what a search may include beside its matches
         return ""
     held = ", ".join(f"{kind} ×{n}" for kind, n in kinds.most_common())
     return f"it holds {held} and no {asked}, the type its template asks for"
