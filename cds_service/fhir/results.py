@@ -226,9 +226,10 @@ def _isotype(value: Any) -> str:
 
 
 def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = True) -> Produced:
-    """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), or a culture
-    that grew something ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") without the laboratory category: say so. A laboratory
-    result named a culture: read it as one (the culture it gives).
+    """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), an M-protein
+    ("P-M-komponent", "P-Immunglobulin G(kappa; monoklonalt)"), or a culture that grew something
+    ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") without the laboratory category: say so. A laboratory result named a
+    culture: read it as one (the culture it gives).
 
     Every other result of the chart passes here too, so the name is looked up in the cached hints
     first; subclasses, CSF and urine IgG are not total IgG. A result with text components and no value of its
@@ -238,6 +239,10 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
     found = name_in(b.t, r.get("resourceType"), text) if text else None
     if found == "igg-serum" and valued and not any(m.get("not_total") for m in b.t.words_in(text, "igg-serum")):
         _unrecognised(b, r, r.get("code"))
+    elif found in ("igg-serum", "m-protein") and valued and b.t.hint_for(text, "m-protein") is not None:
+        # An M-protein under a local code could change the advice for a myeloma (polyclonal IgG is total IgG minus
+        # it): named on the card, as a total IgG so coded is, never used. A monoclonal IgG is named by its IgG first.
+        _unrecognised(b, r, r.get("code"), "m-protein")
     elif found == "culture" and _is_lab_result(r) and names_a_bacterial_culture(text):
         # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
         # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
