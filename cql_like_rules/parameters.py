@@ -190,6 +190,8 @@ class Parameters:
         changed = replace(self, **overrides)
         for first, order, second in ORDERED if checked else ():
             _check_order(changed, first, order, second)
+        if checked:
+            _check_recurrent(changed)
         return changed
 
 
@@ -218,6 +220,23 @@ def _check_order(params: Parameters, first: str, order: str, second: str) -> Non
     if low < high if order != "at most" else low <= high:
         return
     raise RulesError(f"policy parameter {first!r} ({low:g}{_unit(first, low)}) must be {order} {second!r} ({shown})")
+
+
+def _check_recurrent(params: Parameters) -> None:
+    """Refuse "recurrent" that no chart can meet: `recurrent_min_episodes` episodes whose onsets lie at least
+    `recurrent_min_days_apart` days apart need (episodes - 1) x days between the first onset and the last, and all of
+    them lie in the look-back of `infection_window_months` (today included: its fewest days, less one). Each of the
+    three is within its range, and the general criteria would silently count severe infections only."""
+    episodes, apart, months = (params.recurrent_min_episodes, params.recurrent_min_days_apart,
+                               params.infection_window_months)
+    needed, span = (episodes - 1) * apart, shortest_days(months) - 1
+    if needed <= span:
+        return
+    raise RulesError(f"policy parameters 'recurrent_min_episodes' ({episodes}) and 'recurrent_min_days_apart' "
+                     f"({apart} day{'' if apart == 1 else 's'}) need {needed} days from the first episode "
+                     f"to the last, more than the look-back of 'infection_window_months' ({months}"
+                     f"{_unit('infection_window_months', months)}, at least {span} days): recurrent infections could "
+                     "never be found")
 
 
 def shortest_days(months: int) -> int:

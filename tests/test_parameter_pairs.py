@@ -72,3 +72,30 @@ def test_replay_exits_non_zero_naming_both(tmp_path: Path) -> None:
     assert ("policy parameter 'general_stop_after_months' (6 months) must be at most 'general_stop_latest_months' "
             "(3 months)") in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize("overrides, needed, span", [
+    ({"recurrent_min_episodes": 3, "recurrent_min_days_apart": 200}, 400, "12 months, at least 364 days"),
+    ({"infection_window_months": 1, "recurrent_min_days_apart": 28}, 28, "1 month, at least 27 days"),
+])
+def test_recurrent_infections_that_no_look_back_can_hold_are_refused(tmp_path: Path, overrides: dict[str, Any],
+                                                                    needed: int, span: str) -> None:
+    """Three parameters, each in its range: N episodes at least D days apart need (N - 1) x D days between the first
+    onset and the last, all inside the look-back (today included); more, and only a severe infection could ever meet
+    the general criteria, silently."""
+    path = policy(tmp_path, overrides)
+    with pytest.raises(RulesError) as refusal:
+        load_parameters(str(path))
+    episodes = overrides.get("recurrent_min_episodes", 2)
+    apart = overrides["recurrent_min_days_apart"]
+    assert str(refusal.value) == (
+        f"policy file {path}: policy parameters 'recurrent_min_episodes' ({episodes}) and 'recurrent_min_days_apart' "
+        f"({apart} days) need {needed} days from the first episode to the last, more than the look-back of "
+        f"'infection_window_months' ({span}): recurrent infections could never be found")
+
+
+def test_recurrent_infections_that_just_fit_the_look_back_load(tmp_path: Path) -> None:
+    loaded = load_parameters(str(policy(tmp_path, {"infection_window_months": 1, "recurrent_min_days_apart": 27})))
+    assert (loaded.recurrent_min_episodes, loaded.recurrent_min_days_apart, loaded.infection_window_months) == (2, 27, 1)
+    loaded = load_parameters(str(policy(tmp_path, {"recurrent_min_episodes": 3, "recurrent_min_days_apart": 182})))
+    assert loaded.recurrent_min_days_apart == 182
