@@ -534,7 +534,11 @@ def test_an_ended_diagnosis_naming_immunoglobulin_treatment_is_named_on_the_page
     _ig_condition("Immunglobulinbehandling", verificationStatus={"coding": [{
         "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "refuted"}]}),
     _ig_condition("Behandling med humant immunglobulin mod hepatitis B"),
-], ids=["iga-nephropathy", "al-amyloidosis", "refuted", "specific-immunoglobulin"])
+    _ig_condition("Immunglobulin A nefropati, i behandling"),
+    _ig_condition("Immunglobulin G4-relateret sygdom, behandling med prednisolon"),
+    _ig_condition("Immunoglobulin light chain amyloidosis, on treatment"),
+], ids=["iga-nephropathy", "al-amyloidosis", "refuted", "specific-immunoglobulin", "iga-nephropathy-treated",
+        "igg4-related-disease-treated", "al-amyloidosis-treated"])
 def test_a_diagnosis_naming_immunoglobulin_but_no_substitution_changes_nothing(condition: dict[str, Any]) -> None:
     """Immunoglobulin named without a treatment of it, a refuted entry, or a specific immunoglobulin's treatment: no
     caveat, the orders offered, and no Ig note."""

@@ -139,11 +139,13 @@ def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown:
     problem-list entry some EHRs keep for a patient on Ig: no order or dose, so never a course, but no record to pass
     over either. A current one (not `ENDED_CONDITION`, not abated) is named as Ig the patient may be on (`ig-condition`,
     in `catalogue.ALREADY_ON`: a start card names it and offers no Ig order); an ended one on the explanation page
-    only (`ig-condition-ended`). One refuted, naming a specific immunoglobulin (anti-D), or naming immunoglobulin but
-    no treatment of it ("Sekundær immunglobulinmangel", an immunoglobulin-A nephropathy) is no such entry."""
+    only (`ig-condition-ended`). One refuted, naming a specific immunoglobulin (anti-D), naming immunoglobulin but
+    no treatment of it ("Sekundær immunglobulinmangel"), or naming a disease of one immunoglobulin class or of light
+    chains, treated or not ("Immunglobulin A nefropati, i behandling"), is no such entry."""
     if _named(b.t, text, ("immunoglobulin-substitution",)) is None:
         return
-    if not any(m.get("treatment") for m in b.t.words_in(text, "immunoglobulin-substitution")) \
+    words = b.t.words_in(text, "immunoglobulin-substitution")
+    if not any(m.get("treatment") for m in words) or any(m.get("disease") for m in words) \
             or specific_ig(b.t, text) or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
         return
     clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
