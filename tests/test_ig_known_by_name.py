@@ -490,8 +490,9 @@ def _ig_condition(text: str, status: str | None = "active", **more: Any) -> dict
 
 
 @pytest.mark.parametrize("condition", [_ig_condition("Immunglobulinbehandling"),
-                                       _ig_condition("Immunoglobulin substitution", status=None)],
-                         ids=["danish-active", "english-no-status"])
+                                       _ig_condition("Immunoglobulin substitution", status=None),
+                                       _ig_condition("Immunglobulin A-mangel, IVIG-behandling")],
+                         ids=["danish-active", "english-no-status", "class-deficiency-with-ivig"])
 @pytest.mark.parametrize("lang, said", [
     ("en", "(recorded 2026-01-05; a diagnosis, no order or dose) "),
     ("da", "(registreret 2026-01-05; en diagnose, ingen ordination eller dosis) "),

@@ -141,11 +141,13 @@ def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown:
     in `catalogue.ALREADY_ON`: a start card names it and offers no Ig order); an ended one on the explanation page
     only (`ig-condition-ended`). One refuted, naming a specific immunoglobulin (anti-D), naming immunoglobulin but
     no treatment of it ("Sekundær immunglobulinmangel"), or naming a disease of one immunoglobulin class or of light
-    chains, treated or not ("Immunglobulin A nefropati, i behandling"), is no such entry."""
+    chains with only a general treatment word ("Immunglobulin A nefropati, i behandling") is no such entry; a word
+    that names Ig treatment by itself ("immunglobulinbehandling", "IVIG") keeps it one."""
     if _named(b.t, text, ("immunoglobulin-substitution",)) is None:
         return
     words = b.t.words_in(text, "immunoglobulin-substitution")
-    if not any(m.get("treatment") for m in words) or any(m.get("disease") for m in words) \
+    names_ig = any(m.get("names_ig") for m in words)  # "Immunglobulinbehandling", "IVIG": treatment whatever else
+    if not any(m.get("treatment") for m in words) or not names_ig and any(m.get("disease") for m in words) \
             or specific_ig(b.t, text) or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
         return
     clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
