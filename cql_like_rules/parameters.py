@@ -223,19 +223,20 @@ def _check_order(params: Parameters, first: str, order: str, second: str) -> Non
 
 
 def _check_recurrent(params: Parameters) -> None:
-    """Refuse "recurrent" that no chart can meet: `recurrent_min_episodes` episodes whose onsets lie at least
-    `recurrent_min_days_apart` days apart need (episodes - 1) x days between the first onset and the last, and all of
-    them lie in the look-back of `infection_window_months` (today included: its fewest days, less one). Each of the
-    three is within its range, and the general criteria would silently count severe infections only."""
+    """Refuse "recurrent" that no chart can meet on any day: `recurrent_min_episodes` episodes whose onsets lie at
+    least `recurrent_min_days_apart` days apart need (episodes - 1) x days between the first onset and the last, and all
+    of them lie in the look-back of `infection_window_months` (today included: the most days those months span, less
+    one; 365 for 12 months, on 29 February). Each of the three is within its range, and the general criteria would
+    silently count severe infections only."""
     episodes, apart, months = (params.recurrent_min_episodes, params.recurrent_min_days_apart,
                                params.infection_window_months)
-    needed, span = (episodes - 1) * apart, shortest_days(months) - 1
+    needed, span = (episodes - 1) * apart, longest_days(months) - 1
     if needed <= span:
         return
     raise RulesError(f"policy parameters 'recurrent_min_episodes' ({episodes}) and 'recurrent_min_days_apart' "
-                     f"({apart} day{'' if apart == 1 else 's'}) need {needed} days from the first episode "
-                     f"to the last, more than the look-back of 'infection_window_months' ({months}"
-                     f"{_unit('infection_window_months', months)}, at least {span} days): recurrent infections could "
+                     f"({apart} day{'' if apart == 1 else 's'}) need {needed} days from the first episode to the last, "
+                     f"more than any look-back of 'infection_window_months' ({months}"
+                     f"{_unit('infection_window_months', months)}, at most {span} days): recurrent infections could "
                      "never be found")
 
 
@@ -243,6 +244,13 @@ def shortest_days(months: int) -> int:
     """The fewest days `months` calendar months span, from any day (one month from 31 January is 28 days): the fewest
     in any run of that many months of a common year, since a day cut to a shorter month's end only shifts the run."""
     return min(sum(monthrange(2023, (first + k) % 12 + 1)[1] for k in range(months)) for first in range(12))
+
+
+def longest_days(months: int) -> int:
+    """The most days `months` calendar months span, to any day (12 months back from 29 February 2024 is 28 February
+    2023: 366 days): the most in any run of that many months over four years, a leap year among them."""
+    lengths = [monthrange(2021 + m // 12, m % 12 + 1)[1] for m in range(48 + months)]
+    return max(sum(lengths[first:first + months]) for first in range(48))
 
 
 def _same_kind(current: Any, value: Any) -> bool:

@@ -15,12 +15,14 @@ import json
 import uuid
 from datetime import date
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from cds_service.http.app import create_app
 from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
+from cds_service.fhir.prefetch import pool_prefetch
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import answer_local
 from cds_service.tools.replay import replay, request_from_bundle
@@ -309,3 +311,15 @@ def test_doses_naming_their_order_by_a_full_url_two_entries_share_say_so_first()
     [card] = replay(RUNTIME, bundle, at=date.fromisoformat(chart.at)).cards
     assert "*2 records refer by one reference to two different records: not followed; check the records" \
         in card["detail"]
+
+
+def test_a_resource_type_holding_a_slash_is_not_read_as_named_by_its_full_url() -> None:
+    """'.../Foo/Observation/x' holding a resource typed "Foo/Observation" (malformed): the URL's last two parts name
+    Observation/x, its entry "Foo/Observation/x", so the fullUrl is a clash, named, and names neither. A shortcut for
+    the usual fullUrl ending in its own entry's Type/id must not take it for one."""
+    odd = {"resourceType": "Foo/Observation", "id": "x", "status": "final", "subject": {"reference": "Patient/p1"}}
+    bundle = {"resourceType": "Bundle", "type": "searchset",
+              "entry": [{"fullUrl": "https://ehr.example.dk/fhir/Foo/Observation/x", "resource": odd}]}
+    pooled = pool_prefetch({"observations": bundle}, ["observations"], "p1", ZoneInfo("Europe/Copenhagen"))
+    [clash] = [n for n in pooled.notes if n.kind == "full-url-conflict"]
+    assert "names Observation/x but its entry holds Foo/Observation/x" in clash.message

@@ -548,3 +548,22 @@ def test_a_diagnosis_naming_immunoglobulin_but_no_substitution_changes_nothing(c
     assert CAVEAT["en"] not in card["detail"]
     answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
     assert not {n.kind for n in answered.notes if n.source == "Condition/c-ig"} & {"ig-condition", "ig-condition-ended"}
+
+
+@pytest.mark.parametrize("text", [
+    "Immunoglobulin A deficiency, immunoglobulin replacement therapy",
+    "Selective immunoglobulin A deficiency and IgG subclass deficiency, immunoglobulin substitution",
+    "Immunglobulin A- og G-mangel, i substitutionsbehandling med immunglobulin",
+    "Immunglobulin G4-subklassemangel, immunglobulin substitution",
+    "Immunoglobulin M deficiency, on immunoglobulin replacement",
+    "Behandling med immunglobulin d. 5/1-2026",
+    "Substitution med immunglobulin m. 4 ugers interval",
+])
+def test_a_deficiency_of_a_class_treated_with_immunoglobulin_is_an_entry_for_ig_treatment(text: str) -> None:
+    """A class named beside the treatment (a deficiency, or "d." / "m." for "den" / "med" after "immunglobulin") is
+    no disease of that class: the entry says the patient is on Ig, the start card gives the caveat and offers no Ig
+    order."""
+    card, labels = _start_card(_chart(_ig_condition(text)))
+    assert CAVEAT["en"] in card["detail"] and labels == []
+    answered = replay(RUNTIME, _chart(_ig_condition(text)), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "Condition/c-ig"] == ["ig-condition"]

@@ -35,8 +35,9 @@ def _with_m_protein_coded(coding: dict[str, Any], text: str) -> dict[str, Any]:
     return copy.deepcopy(bundle)
 
 
-@pytest.mark.parametrize("name", ["M-komponent", "P-M-komponent;massek.", "Paraprotein",
-                                  "P-Immunglobulin G(kappa; monoklonalt);massek.", "M Protein SerPl Elph-mCnc"])
+@pytest.mark.parametrize("name", ["M-komponent", "P-M-komponent;massek.", "Paraprotein", "P-M-komp; massek.",
+                                  "P-Immunglobulin G(kappa; monoklonalt);massek.", "M Protein SerPl Elph-mCnc",
+                                  "Protein.monoclonal [Mass/volume] in Serum"])
 @pytest.mark.parametrize("lang, words", [("en", "was not recognised by its code: not used"),
                                          ("da", "blev ikke genkendt på sin kode: ikke brugt")])
 def test_an_m_protein_under_a_local_code_is_named_on_the_card(name: str, lang: str, words: str) -> None:
@@ -58,10 +59,18 @@ def test_the_same_m_protein_under_its_npu_code_is_used() -> None:
     assert not [n for n in answered.notes if n.source == "Observation/obs-mprotein-0055"]
 
 
-def test_a_result_whose_name_names_no_m_protein_stays_a_result_not_used() -> None:
-    """An albumin under a local code: named on the explanation page only, as before."""
-    answered = replay(RUNTIME, _with_m_protein_coded({"system": LOCAL, "code": "ALB"}, "P-Albumin;massek."), at=AT)
+@pytest.mark.parametrize("name", [
+    "P-Albumin;massek.", "Serum protein elektroforese", "Serum-protein", "C-reaktivt protein",
+    "B-Lymfocytter (monoklonale); antalk.", "Monoclonal B-cell lymphocytosis panel",
+    "P-Infliximab (monoklonalt antistof); massek.",  # a monoclonal antibody drug's level
+    "U-M-komponent; massek.", "Csv-Monoklonale bånd",  # urine and spinal fluid: no serum M-protein
+    "M-komponent type (immunfiksation)",  # an immunofixation's type, not a quantity
+])
+def test_a_result_whose_name_names_no_serum_m_protein_stays_a_result_not_used(name: str) -> None:
+    """Named on the explanation page only, as before: "protein" inside "Serum protein", "monoclonal" without an
+    immunoglobulin class, an M-protein of urine or spinal fluid, or an immunofixation's type is no serum M-protein."""
+    answered = replay(RUNTIME, _with_m_protein_coded({"system": LOCAL, "code": "X1"}, name), at=AT)
     [card] = answered.cards
-    assert "Albumin" not in card["detail"]
+    assert name[:12] not in card["detail"].replace("\\", "")
     [note] = [n for n in answered.notes if n.source == "Observation/obs-mprotein-0055"]
     assert note.kind == "result-not-used"

@@ -75,14 +75,14 @@ def test_replay_exits_non_zero_naming_both(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("overrides, needed, span", [
-    ({"recurrent_min_episodes": 3, "recurrent_min_days_apart": 200}, 400, "12 months, at least 364 days"),
-    ({"infection_window_months": 1, "recurrent_min_days_apart": 28}, 28, "1 month, at least 27 days"),
+    ({"recurrent_min_episodes": 3, "recurrent_min_days_apart": 200}, 400, "12 months, at most 365 days"),
+    ({"infection_window_months": 1, "recurrent_min_days_apart": 31}, 31, "1 month, at most 30 days"),
 ])
 def test_recurrent_infections_that_no_look_back_can_hold_are_refused(tmp_path: Path, overrides: dict[str, Any],
                                                                     needed: int, span: str) -> None:
     """Three parameters, each in its range: N episodes at least D days apart need (N - 1) x D days between the first
-    onset and the last, all inside the look-back (today included); more, and only a severe infection could ever meet
-    the general criteria, silently."""
+    onset and the last, all inside the look-back (today included; 12 months span 365 days on 29 February); more than
+    any look-back holds, and only a severe infection could ever meet the general criteria, silently."""
     path = policy(tmp_path, overrides)
     with pytest.raises(RulesError) as refusal:
         load_parameters(str(path))
@@ -90,12 +90,14 @@ def test_recurrent_infections_that_no_look_back_can_hold_are_refused(tmp_path: P
     apart = overrides["recurrent_min_days_apart"]
     assert str(refusal.value) == (
         f"policy file {path}: policy parameters 'recurrent_min_episodes' ({episodes}) and 'recurrent_min_days_apart' "
-        f"({apart} days) need {needed} days from the first episode to the last, more than the look-back of "
+        f"({apart} days) need {needed} days from the first episode to the last, more than any look-back of "
         f"'infection_window_months' ({span}): recurrent infections could never be found")
 
 
-def test_recurrent_infections_that_just_fit_the_look_back_load(tmp_path: Path) -> None:
-    loaded = load_parameters(str(policy(tmp_path, {"infection_window_months": 1, "recurrent_min_days_apart": 27})))
-    assert (loaded.recurrent_min_episodes, loaded.recurrent_min_days_apart, loaded.infection_window_months) == (2, 27, 1)
-    loaded = load_parameters(str(policy(tmp_path, {"recurrent_min_episodes": 3, "recurrent_min_days_apart": 182})))
-    assert loaded.recurrent_min_days_apart == 182
+def test_recurrent_infections_that_fit_the_longest_look_back_load(tmp_path: Path) -> None:
+    """The bound is the longest look-back: 2 episodes 365 days apart fit 12 months on 29 February only, and a site
+    may mean it; 30 days fit a 1-month look-back ending on a 31st."""
+    loaded = load_parameters(str(policy(tmp_path, {"infection_window_months": 1, "recurrent_min_days_apart": 30})))
+    assert (loaded.recurrent_min_episodes, loaded.recurrent_min_days_apart, loaded.infection_window_months) == (2, 30, 1)
+    loaded = load_parameters(str(policy(tmp_path, {"recurrent_min_days_apart": 365})))
+    assert loaded.recurrent_min_days_apart == 365

@@ -611,12 +611,20 @@ def test_a_growth_word_that_needs_an_organism_is_not_read_alone(word: str) -> No
     assert [(c.positive, c.bacterial) for c in beside.cultures] == [(True, True)], word
 
 
-@pytest.mark.parametrize("word", sorted(T.words["m-protein"]))
+@pytest.mark.parametrize("word", sorted(w for w, said in T.words["m-protein"].items() if "isotype" in said))
 def test_every_isotype_word_names_the_isotype_a_code_would(word: str) -> None:
     isotype = T.words["m-protein"][word].get("isotype")
     assert isotype in {e.get("isotype") for e in T.valuesets["m-protein"].entries} | {"light-chain", "IgD", "IgE"}
     fixation = read(observation(IMMUNOFIXATION, valueString=f"M-komponent {_as_text(word)}")).immunofixation
     assert [f.isotype for f in fixation] == [isotype], word
+
+
+@pytest.mark.parametrize("word", sorted(w for w, said in T.words["m-protein"].items() if "isotype" not in said))
+def test_a_word_naming_an_m_protein_result_names_no_isotype(word: str) -> None:
+    """The words that tell a local-coded result is an M-protein ("M-komponent", "paraprotein") or is none (urine,
+    an immunofixation's type) say nothing of its heavy chain: an immunofixation reading "IgG kappa" beside one is IgG."""
+    with_isotype = read(observation(IMMUNOFIXATION, valueString=f"IgG kappa {_as_text(word)}")).immunofixation
+    assert [f.isotype for f in with_isotype] == ["IgG"], word
 
 
 LOCAL_LAB = "urn:oid:1.2.208.176.2.999"

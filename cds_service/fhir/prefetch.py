@@ -338,7 +338,7 @@ def _know_full_url(pooled: PooledResources, full_url: str, resource: Mapping[str
     ref, known = f"{kind}/{rid}", pooled.full_urls.get(key)
     # the usual RESTful fullUrl, '.../Observation/o1' for Observation/o1, names its own entry: `_named_by` not needed
     own = full_url.endswith(ref) and full_url[-len(ref) - 1:-len(ref)] == "/" and "/" not in rid \
-        and "/_history/" not in full_url
+        and "/" not in kind and "/_history/" not in full_url
     named = ref if own else _named_by(full_url)
     if named and named != ref:  # '.../Medication/m1' holding Medication/m2: its URL and its entry say two things
         if not in_conflict(full_url, pooled.full_urls):

@@ -225,6 +225,17 @@ def _isotype(value: Any) -> str:
     return value if value in ISOTYPES else ""
 
 
+def _names_m_protein(t: Terminology, text: str) -> bool:
+    """A result's name naming a serum M-protein ("M-komponent", "Paraprotein", "M Protein SerPl Elph-mCnc", a
+    monoclonal immunoglobulin "P-Immunglobulin G(kappa; monoklonalt)": the value set's words, each at a word's start);
+    not one of urine or spinal fluid, an immunofixation's type, a monoclonal antibody drug or monoclonal cells."""
+    words = t.words_in(text, "m-protein")
+    if any(m.get("not_serum_m_protein") for m in words):
+        return False
+    return any(m.get("names_m_protein") for m in words) or any(m.get("monoclonal") for m in words) \
+        and any(m.get("isotype") not in (None, "light-chain") for m in words)
+
+
 def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = True) -> Produced:
     """A lab result under a code in no value set whose name is total IgG ("P-Immunglobulin G"), an M-protein
     ("P-M-komponent", "P-Immunglobulin G(kappa; monoklonalt)"), or a culture that grew something
@@ -239,9 +250,9 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
     found = name_in(b.t, r.get("resourceType"), text) if text else None
     if found == "igg-serum" and valued and not any(m.get("not_total") for m in b.t.words_in(text, "igg-serum")):
         _unrecognised(b, r, r.get("code"))
-    elif found in ("igg-serum", "m-protein") and valued and b.t.hint_for(text, "m-protein") is not None:
-        # An M-protein under a local code could change the advice for a myeloma (polyclonal IgG is total IgG minus
-        # it): named on the card, as a total IgG so coded is, never used. A monoclonal IgG is named by its IgG first.
+    elif valued and text and _names_m_protein(b.t, text):
+        # An M-protein under a local code could change the advice (polyclonal IgG is total IgG minus an IgG one): named
+        # on the card, as a total IgG so coded is, never used
         _unrecognised(b, r, r.get("code"), "m-protein")
     elif found == "culture" and _is_lab_result(r) and names_a_bacterial_culture(text):
         # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read

@@ -48,9 +48,9 @@ NOT_A_RECORD = frozenset({"entered-in-error", "not-done", "cancelled", "refuted"
 
 # Value sets of diagnoses: their text hints name a Condition, not an order that mentions the disease.
 DIAGNOSIS_HINTS = ("bacterial-infection", "infection-other", "haematological-malignancy")
-# Value sets of lab results: a result whose local code is in none but whose name is total IgG, an M-protein
-# ("P-M-komponent"), or a bacterial culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named.
-LAB_HINTS = ("igg-serum", "m-protein", "culture")
+# Value sets of lab results: a result whose local code is in none but whose name is total IgG, or a bacterial
+# culture ("BLODDYRKNING(BAKTERIUM+FUNGUS),B") that grew something, is named (an M-protein: `results._names_m_protein`).
+LAB_HINTS = ("igg-serum", "culture")
 # Value sets of the therapies that date T0: a record of one known only by its name is named, and kept for its card.
 THERAPY_NAMES = ("bispecific-b-pc", "car-t-product", "car-t-procedure")
 # The value sets a record's name is read against, by its type (`name_in`): a lab result's name against the lab ones, a
