@@ -567,3 +567,10 @@ def test_a_deficiency_of_a_class_treated_with_immunoglobulin_is_an_entry_for_ig_
     assert CAVEAT["en"] in card["detail"] and labels == []
     answered = replay(RUNTIME, _chart(_ig_condition(text)), hook="patient-view", at=AT)
     assert [n.kind for n in answered.notes if n.source == "Condition/c-ig"] == ["ig-condition"]
+
+
+def test_a_verification_status_whose_code_is_no_string_withdraws_nothing_and_breaks_nothing() -> None:
+    """A hostile request's verificationStatus code as a list: read as no status (the entry stands), never a crash."""
+    condition = _ig_condition("Immunglobulinbehandling", verificationStatus={"coding": [{"code": ["refuted"]}]})
+    answered = replay(RUNTIME, _chart(condition), hook="patient-view", at=AT)
+    assert [n.kind for n in answered.notes if n.source == "Condition/c-ig"] == ["ig-condition"]

@@ -20,8 +20,8 @@ from cql_like_rules.valuesets import Entry
 
 from ..errors import DataError
 from .reading import (
-    EXCLUDED_VERIFICATION, IG_ORDER_STATUSES, PRODUCT_OF_ROUTE, STATEMENT_ENDED, _codings,
-    _concept_text, _first_code, _list, _reference_to, _str, reference_of,
+    IG_ORDER_STATUSES, PRODUCT_OF_ROUTE, STATEMENT_ENDED, _codings,
+    _concept_text, _first_code, _list, _reference_to, reference_of, withdrawn_by_verification,
 )
 
 if TYPE_CHECKING:
@@ -59,9 +59,8 @@ def _reasons(b: FactBuilder, r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     found: list[Mapping[str, Any]] = [c for c in _list(r.get("reasonCode")) if isinstance(c, dict)]
     for ref in _list(r.get("reasonReference")):
         condition = b._conditions.get(_reference_to(b, ref, "Condition", r))
-        if condition is not None and isinstance(condition.get("code"), dict) and not (
-                {_str(c.get("code")) for c in _codings(condition.get("verificationStatus"))}
-                & EXCLUDED_VERIFICATION):
+        if condition is not None and isinstance(condition.get("code"), dict) \
+                and not withdrawn_by_verification(condition):
             found.append(condition["code"])
     return found
 

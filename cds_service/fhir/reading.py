@@ -74,7 +74,7 @@ CAR_T_PROCEDURE_STATUSES = frozenset({"completed", "stopped"})
 # A CAR-T infusion or bispecific dose recorded on hold (FHIR: halted for now; a dose held is sent so) or of status unknown:
 # not known to be given, so no T0; named, and the card asks whether it was given where no other is read
 NOT_KNOWN_GIVEN = frozenset({"on-hold", "unknown"})
-EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}
+EXCLUDED_VERIFICATION = {"refuted", "entered-in-error"}  # read through `withdrawn_by_verification`
 # A diagnosis' clinical statuses (FHIR condition-clinical) that say it no longer holds; any other, or none, is current.
 ENDED_CONDITION = frozenset({"inactive", "remission", "resolved"})
 # The records whose code could matter to the rules when it cannot be read at all (docs/clinical-logic.md, "Codes in a
@@ -429,6 +429,12 @@ def _not_given_reason(r: Mapping[str, Any]) -> str:
             if says_not_given(" ".join(parts)):
                 return RecordText(" / ".join(parts))
     return ""
+
+
+def withdrawn_by_verification(resource: Mapping[str, Any]) -> bool:
+    """Whether a record's verificationStatus withdraws it (`EXCLUDED_VERIFICATION`: refuted, entered in error): no
+    diagnosis, no reason, no entry. A code that is no string (a hostile request's list) withdraws nothing."""
+    return any(_str(c.get("code")) in EXCLUDED_VERIFICATION for c in _codings(resource.get("verificationStatus")))
 
 
 _PATH_PARTS: dict[str, tuple[str, ...]] = {}  # a dotted path -> its parts, split once (the paths are the code's own)

@@ -26,9 +26,10 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 from ..errors import DataError
 from .dates import to_local_date
 from .reading import (
-    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, EXCLUDED_VERIFICATION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
+    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
     _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, order_drug, reference_of,
+    withdrawn_by_verification,
 )
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown:
     words = b.t.words_in(text, "immunoglobulin-substitution")
     names_ig = any(m.get("names_ig") for m in words)  # "Immunglobulinbehandling", "IVIG": treatment whatever else
     if not any(m.get("treatment") for m in words) or not names_ig and any(m.get("disease") for m in words) \
-            or specific_ig(b.t, text) or {c.get("code") for c in _codings(resource.get("verificationStatus"))} & EXCLUDED_VERIFICATION:
+            or specific_ig(b.t, text) or withdrawn_by_verification(resource):
         return
     clinical = {_str(c.get("code")) for c in _codings(resource.get("clinicalStatus"))}
     ended = bool(clinical & ENDED_CONDITION) or any(key.startswith("abatement") for key in resource)
@@ -162,8 +163,7 @@ def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any
     """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
     if found != "haematological-malignancy" or resource.get("resourceType") != "Condition":
         return
-    verification = {c.get("code") for c in _codings(resource.get("verificationStatus"))}
-    if verification & EXCLUDED_VERIFICATION:
+    if withdrawn_by_verification(resource):
         return
     code, system = _code_and_system(concept)
     b._diagnoses.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40],
