@@ -57,6 +57,7 @@ from cds_service.tools.worklist import evaluate_patient_resources
 from .test_acceptance_orders import draft
 from .test_acceptance_stop import (ATC, ICD10, PATIENT, RUNTIME, SCT, SKS_D, SUBJECT, car_t, diagnosis, igg,
                                    infection, patient)
+from . import pages
 
 Resource = dict[str, Any]
 STOP = "2026-05-18"  # CAR-T 2025-11-18 + 6 calendar months
@@ -910,16 +911,12 @@ def test_the_explanation_page_lists_immunoglobulin_given_for_another_reason(lang
     import re
     from datetime import datetime, timezone
 
-    import orjson
 
-    from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
 
     answer = replay(RUNTIME, CHART["itp-high-dose-ivig"].bundle, lang=lang, at=date(2026, 3, 1))
-    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert stored is not None
+    stored = pages.stored(answer, RUNTIME)
     now = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
-    page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
+    page = pages.rendered(stored, lang, RUNTIME, now)
     [found] = re.findall(r'<table id="facts">.*?</table>', page, re.S)
     table = html.unescape(re.sub(r"<[^>]+>", " | ", found))
     assert "MedicationAdministration/ivig-0" in table and "MedicationAdministration/ivig-1" in table

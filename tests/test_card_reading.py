@@ -15,6 +15,7 @@ from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
 from .fixtures import FIXTURES
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 
@@ -107,16 +108,12 @@ def _page(name: str, at: date, lang: str, table: str = "facts") -> str:
     import re
     from datetime import datetime, timezone
 
-    import orjson
 
-    from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
 
     answer = replay(RUNTIME, _bundle(name), lang=lang, at=at)
-    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert stored is not None
+    stored = pages.stored(answer, RUNTIME)
     now = datetime(2026, 1, 12, 12, tzinfo=timezone.utc)
-    page = render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored), RUNTIME.terminology)
+    page = pages.rendered(stored, lang, RUNTIME, now)
     [found] = re.findall(rf'<table id="{table}">.*?</table>', page, re.S)
     return html.unescape(re.sub(r"<[^>]+>", " | ", found))
 

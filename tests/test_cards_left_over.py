@@ -28,6 +28,7 @@ from . import test_acceptance_lifecycle as lc
 from . import test_acceptance_reading as reading
 from .reading_charts import car_t, chart, igg, infection, order
 from .servers import SettableClock
+from . import pages
 
 
 def ivig_order(start: str, **kw: Any) -> dict[str, Any]:
@@ -328,22 +329,18 @@ def test_a_note_on_a_draft_continuing_substitution_past_its_stop_date_does_not_a
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_the_page_of_a_draft_continuing_substitution_past_its_stop_date_does_not_ask_it_either(lang: str) -> None:
-    import uuid as uuid_
     from datetime import datetime, timezone
 
-    import orjson
 
-    from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
 
     bundle = chart(car_t("2025-11-18"), igg("2025-12-10", 2.8), ivig_order("2025-12-15"), UNUSED_ORDER)
     drafts = [order("J06BA02", "2026-05-25", status="draft", text="Privigen", rid_="draft-1", authored="2026-05-25")]
     request = parse_hook_request(request_from_bundle(bundle, "order-sign", drafts), "order-sign")
     answer = answer_local(request, RUNTIME, lang=lang, today=date(2026, 5, 25))
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None and data["advice"]["code"] == "order-does-not-meet-criteria"
+    data = pages.stored(answer, RUNTIME)
+    assert data["advice"]["code"] == "order-does-not-meet-criteria"
     now = datetime(2026, 5, 25, 9, tzinfo=timezone.utc)
-    page = render_page(Snapshot(str(uuid_.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, now)
     assert ON_SUBSTITUTION[lang] in page and START_SIDE[lang] not in page
 
 

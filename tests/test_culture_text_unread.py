@@ -22,20 +22,17 @@ from __future__ import annotations
 import html
 import json
 import re
-import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import orjson
 import pytest
 
 from cds_service.fhir.facts import FactBuilder
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import W, render_page
+from cds_service.http.explain_page import W
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay, request_from_bundle
 from cds_service.tools.timeline import build_timeline, patient_data
@@ -44,6 +41,7 @@ from cds_service.tools.worklist import run_worklist
 from .test_culture_contaminant_by_name import CAR_T
 from .test_culture_negation_scope import MET, NOT_MET, RUNTIME, episodes, verdict
 from .test_therapy_known_by_name import chart
+from . import pages
 
 DAYS = ("2025-10-01", "2025-12-01")
 AT = date(2026, 1, 10)
@@ -185,10 +183,9 @@ def test_the_explanation_page_says_the_culture_was_not_read(lang: str) -> None:
     """The page lists the note (not read, read the result) and counts no infection verified by the culture."""
     answer = answer_local(parse_hook_request(request_from_bundle(bundle("Svar ved afdelingen")), "patient-view"),
                           RUNTIME, lang=lang, today=AT)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     now = datetime(2026, 1, 10, 11, 30, tzinfo=timezone.utc)
-    page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, now)
     [notes] = re.findall(r'<table id="notes">(.*?)</table>', page, re.S)
     assert NOTE[lang] in html.unescape(notes) and READ_IT[lang] in html.unescape(notes)
     assert html.escape(W["counted"](lang)) not in page and W["verified-by"](lang).split("{")[0] not in page

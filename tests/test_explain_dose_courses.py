@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
-import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
 
 from .test_acceptance_igg import NPU, SUBJECT, bundle, condition, obs
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -49,9 +46,8 @@ def chart(*extra: dict[str, Any]) -> dict[str, Any]:
 
 def stored_and_page(b: dict[str, Any], lang: str, at: date = date(2025, 3, 1)) -> tuple[dict, str]:
     answer = answer_local(parse_hook_request(request_from_bundle(b), "patient-view"), RUNTIME, lang=lang, today=at)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    return data, render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    data = pages.stored(answer, RUNTIME)
+    return data, pages.rendered(data, lang, RUNTIME, NOW)
 
 
 def rows(page: str) -> list[list[str]]:

@@ -12,22 +12,20 @@ import dataclasses
 import html
 import re
 import typing
-import uuid
 from datetime import date, datetime, timezone
 
-import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import DATE_FIELDS, FACT_KINDS, FIELDS, SKIPPED_FIELDS, render_page
+from cds_service.http.explain_page import DATE_FIELDS, FACT_KINDS, FIELDS, SKIPPED_FIELDS
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
 from cql_like_rules import facts as fact_types
 
 from .test_statements_reports_other_types import SCIG, statement, with_resources
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -35,9 +33,8 @@ NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
 
 def facts_rows(bundle: dict, at: date, lang: str) -> list[list[str]]:
     answer = answer_local(parse_hook_request(request_from_bundle(bundle), "patient-view"), RUNTIME, lang=lang, today=at)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    data = pages.stored(answer, RUNTIME)
+    page = pages.rendered(data, lang, RUNTIME, NOW)
     [table] = re.findall(r'<table id="facts">(.*?)</table>', page, re.S)
     return [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in row]

@@ -10,21 +10,18 @@ from __future__ import annotations
 import copy
 import html
 import re
-import uuid
 from datetime import date, datetime, timezone
 
-import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
 
 from .test_statements_reports_other_types import bundle_of
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -42,9 +39,8 @@ def chart_with_igg(quantity: dict) -> dict:
 def card_and_page(bundle: dict, lang: str) -> tuple[str, str]:
     answer = answer_local(parse_hook_request(request_from_bundle(bundle), "patient-view"), RUNTIME, lang=lang, today=AT)
     card = " ".join(f"{c.get('summary')} {c.get('detail')}" for c in answer.cards)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
-    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    data = pages.stored(answer, RUNTIME)
+    page = pages.rendered(data, lang, RUNTIME, NOW)
     return card, page
 
 

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import date, datetime, timezone
 
 import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
 from cql_like_rules.facts import facts_from_json
 
 from .test_acceptance_igg import IN_WINDOW, LOINC, NPU, _q, lymphoma, myeloma, obs
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -39,13 +37,12 @@ def panel(*components: tuple[str, str, float]) -> dict:
 def stored(bundle: dict, lang: str) -> dict:
     request = parse_hook_request(request_from_bundle(bundle), "patient-view")
     answer = answer_local(request, RUNTIME, lang=lang, today=date.fromisoformat(IN_WINDOW))
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     return data
 
 
 def rows(data: dict, lang: str) -> list[list[str]]:
-    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, NOW)
     [table] = re.findall(r'<table id="facts">(.*?)</table>', page, re.S)
     return [[html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in row]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -21,9 +20,8 @@ import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import Answer, answer_local
-from cds_service.records.snapshot import DOSE_COURSES, Snapshot, payload, read_payload
+from cds_service.records.snapshot import DOSE_COURSES
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import request_from_bundle
@@ -31,6 +29,7 @@ from cql_like_rules.facts import BsAbExposure
 
 from .fixtures import load_fixtures
 from .test_acceptance_igg import NPU, SUBJECT, bundle, condition, obs
+from . import pages
 
 RUNTIME = load_runtime(Settings())
 NOW = datetime(2026, 2, 20, 11, 30, tzinfo=timezone.utc)
@@ -68,13 +67,12 @@ def answered(b: dict[str, Any], at: date, lang: str = "en") -> Answer:
 
 
 def stored(answer: Answer) -> dict[str, Any]:
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     return data
 
 
 def page(data: dict[str, Any], lang: str = "en") -> str:
-    return render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    return pages.rendered(data, lang, RUNTIME, NOW)
 
 
 def course_rows(shown: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.test_acceptance_lifecycle import DLBCL, car_t, code, dx, igg, ivig_order
 from tests.test_records_left_over import cards, plain
+from tests import pages
 
 Resource = dict[str, Any]
 
@@ -77,21 +78,16 @@ def test_an_igg_in_the_washout_of_itp_immunoglobulin_only_is_named_so_on_the_exp
     import re
     from datetime import datetime, timezone
 
-    import orjson
 
-    from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
     from cds_service.tools.replay import replay
     from tests.test_acceptance_lifecycle import RUNTIME
 
     answer = replay(RUNTIME, itp_washout_chart(), lang=lang, at=date(2026, 2, 1))
     assert [code(c) for c in answer.cards] == ["start-substitution"]
     assert [n.kind for n in answer.notes if n.source == "Observation/igg-itp"] == ["igg-during-other-use"]
-    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert stored is not None
+    stored = pages.stored(answer, RUNTIME)
     now = datetime(2026, 2, 1, 12, tzinfo=timezone.utc)
-    page = html.unescape(re.sub(r"<[^>]+>", " ", render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored),
-                                                              RUNTIME.terminology)))
+    page = html.unescape(re.sub(r"<[^>]+>", " ", pages.rendered(stored, lang, RUNTIME, now)))
     assert words in page
     assert wrong not in page
 
@@ -226,23 +222,18 @@ def page_text(chart: tuple[Resource, ...], at: date, lang: str) -> str:
     """The explanation page of the chart's first card, as read (every data note in full)."""
     import html
     import re
-    import uuid
     from datetime import datetime, timezone
 
-    import orjson
 
     from cds_service.fhir.request import parse_hook_request
-    from cds_service.http.explain_page import render_page
     from cds_service.pipeline import answer_local
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
     from cds_service.tools.replay import request_from_bundle
     from tests.test_acceptance_lifecycle import RUNTIME, Chart
     request = parse_hook_request(request_from_bundle(Chart("c", chart, (), "").bundle()), "patient-view")
     answer = answer_local(request, RUNTIME, lang=lang, today=at)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     now = datetime(2026, 2, 1, 11, 30, tzinfo=timezone.utc)
-    page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, now)
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 

@@ -16,6 +16,7 @@ from cds_service.tools.replay import replay
 from tests.test_acceptance_lifecycle import (DLBCL, ICD10, RUNTIME, Chart, car_t, code, dx, igg, ivig_draft,
                                              ivig_order)
 from tests.test_records_left_over import plain
+from tests import pages
 
 Resource = dict[str, Any]
 SEVERE = {"coding": [{"system": "http://snomed.info/sct", "code": "24484000", "display": "Severe"}]}
@@ -95,17 +96,12 @@ def explanation_page(bundle: dict[str, Any], at: date, lang: str = "en") -> str:
     import re
     from datetime import datetime, timezone
 
-    import orjson
 
-    from cds_service.http.explain_page import render_page
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
 
     answer = replay(RUNTIME, bundle, lang=lang, at=at)
-    stored = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert stored is not None
+    stored = pages.stored(answer, RUNTIME)
     now = datetime(at.year, at.month, at.day, 12, tzinfo=timezone.utc)
-    return html.unescape(re.sub(r"<[^>]+>", " ", render_page(Snapshot(answer.cards[0]["uuid"], now, now, lang, stored),
-                                                             RUNTIME.terminology)))
+    return html.unescape(re.sub(r"<[^>]+>", " ", pages.rendered(stored, lang, RUNTIME, now)))
 
 
 def month_chart() -> tuple[Resource, ...]:

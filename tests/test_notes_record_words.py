@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-import orjson
 import pytest
 
 from cds_service.fhir.request import parse_hook_request
-from cds_service.http.explain_page import render_page
 from cds_service.pipeline import answer_local
-from cds_service.records.snapshot import Snapshot, payload, read_payload
 from cds_service.tools.replay import request_from_bundle
 
 from .test_therapy_no_date import undated
 from .test_therapy_undated import AT, RUNTIME, SUBJECT, cards, chart, given, procedure
+from . import pages
 
 NOW = datetime(2026, 1, 10, 11, 30, tzinfo=timezone.utc)
 ATC = "http://www.whocc.no/atc"
@@ -71,13 +68,12 @@ def stored(lang: str, *resources: dict[str, Any]) -> dict[str, Any]:
     """The explanation snapshot of a chart's one card, as the page reads it back from its JSON."""
     request = parse_hook_request(request_from_bundle(chart(*resources)), "patient-view")
     answer = answer_local(request, RUNTIME, lang=lang, today=AT)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     return data
 
 
 def note_rows(data: dict[str, Any], lang: str) -> list[str]:
-    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, NOW)
     [table] = re.findall(r'<table id="notes">(.*?)</table>', page, re.S)
     return [html.unescape(re.sub(r"<[^>]+>", "", cells[0]))
             for cells in (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in table.split("<tr>")) if cells]
@@ -133,7 +129,7 @@ def therapy_rows(lang: str, *resources: dict[str, Any], strip: str = "") -> dict
     if strip:
         for fact in data["facts"].get("undated_therapies") or []:
             fact.pop(strip, None)
-    page = render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, NOW)
     [table] = re.findall(r'<table id="facts">(.*?)</table>', page, re.S)
     cells = [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
              for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in row]
@@ -241,7 +237,7 @@ def test_the_page_never_quotes_the_services_day_of_an_undated_therapy(lang: str,
     `recorded` is the service's day ("2025-11-03"), not the record's words: the page shows it as a date, unquoted,
     as it shows the day of every fact (the facts table's date column)."""
     data = stored(lang, therapy)
-    page = html.unescape(render_page(Snapshot(str(uuid.uuid4()), NOW, NOW, lang, data), RUNTIME.terminology))
+    page = html.unescape(pages.rendered(data, lang, RUNTIME, NOW))
     assert "2025-11-03" in page and "“2025-11-03”" not in page
 
 

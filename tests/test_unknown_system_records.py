@@ -20,6 +20,7 @@ from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
 from .test_acceptance_stop import ATC, PATIENT, RUNTIME, SUBJECT, bundle, car_t, igg
+from . import pages
 
 NPU = "urn:oid:1.2.208.176.2.1"  # a laboratory code system: known, but it names no drug
 LOCAL = "http://hospital.example/fhir/CodeSystem/local"  # a code system the service does not know at all
@@ -149,23 +150,18 @@ def test_a_site_may_switch_the_card_off(tmp_path):
 @pytest.mark.parametrize("lang, words", [("en", "a CAR-T or bispecific? (code system not read)"),
                                          ("da", "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")])
 def test_the_explanation_page_says_in_words_what_a_record_in_an_unknown_system_may_be(lang, words):
-    import uuid
     from datetime import datetime, timezone
 
-    import orjson
 
     from cds_service.fhir.request import parse_hook_request
-    from cds_service.http.explain_page import render_page
     from cds_service.pipeline import answer_local
-    from cds_service.records.snapshot import Snapshot, payload, read_payload
     from cds_service.tools.replay import request_from_bundle
 
     chart = bundle(local_procedure(), igg("igg1", "2026-01-13", 3.2))
     answer = answer_local(parse_hook_request(request_from_bundle(chart), "patient-view"), RUNTIME, lang=lang, today=AT)
-    data = read_payload(orjson.loads(orjson.dumps(payload(answer, 0, RUNTIME.ruleset))))
-    assert data is not None
+    data = pages.stored(answer, RUNTIME)
     now = datetime(2026, 1, 20, 10, 0, tzinfo=timezone.utc)
-    page = render_page(Snapshot(str(uuid.uuid4()), now, now, lang, data), RUNTIME.terminology)
+    page = pages.rendered(data, lang, RUNTIME, now)
     assert words in page  # the fact row says it in words (the trace below keeps the machine value)
     assert "looks like: unknown-system" not in page and "ligner: unknown-system" not in page
 

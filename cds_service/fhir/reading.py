@@ -431,6 +431,12 @@ def _not_given_reason(r: Mapping[str, Any]) -> str:
     return ""
 
 
+def is_lab_result(r: Mapping[str, Any]) -> bool:
+    """Whether an Observation says it is a laboratory result (category `laboratory`); one without a category is
+    read as one by its callers, which check `category` first."""
+    return any(_str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat))
+
+
 def withdrawn_by_verification(resource: Mapping[str, Any]) -> bool:
     """Whether a record's verificationStatus withdraws it (`EXCLUDED_VERIFICATION`: refuted, entered in error): no
     diagnosis, no reason, no entry. A code that is no string (a hostile request's list) withdraws nothing."""

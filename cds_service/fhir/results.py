@@ -34,9 +34,9 @@ from ..errors import DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
-    LAB_CATEGORIES, NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, _codings, _component_texts,
+    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, _component_texts,
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
-    reference_of,
+    is_lab_result, reference_of,
 )
 from .unread import _unrecognised, code_read, name_in
 from .infections import _culture, _culture_not_final, _culture_result_parts
@@ -254,7 +254,7 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
         # An M-protein under a local code could change the advice (polyclonal IgG is total IgG minus an IgG one): named
         # on the card, as a total IgG so coded is, never used
         _unrecognised(b, r, r.get("code"), "m-protein")
-    elif found == "culture" and _is_lab_result(r) and names_a_bacterial_culture(text):
+    elif found == "culture" and is_lab_result(r) and names_a_bacterial_culture(text):
         # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
         # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
         # its specimen from its name; the notes never decide growth there either.
@@ -282,7 +282,7 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     no text and a code in an unknown or the wrong system is named so
     (`unread._name_unknown_system`). An IgG subclass (IgG1-IgG4, by its name) is named as one (`igg-subclass`) and kept
     (`IgGSubclass`): a card with no usable IgG says it saw it."""
-    if _list(r.get("category")) and not _is_lab_result(r):  # a vital sign, a survey: no laboratory result
+    if _list(r.get("category")) and not is_lab_result(r):  # a vital sign, a survey: no laboratory result
         return
     _, unknown, wrong = code_read(b, r)  # kept for `_name_unknown_system`, which asks next of the same record
     if unknown is not None or wrong is not None:
@@ -351,11 +351,6 @@ def _is_igg_subclass(b: FactBuilder, name: str, excluded: Entry | None, names_ig
     if excluded is not None:
         return bool(excluded.get("subclass"))
     return names_igg and any(m.get("subclass") for m in b.t.words_in(name, "igg-serum"))
-
-
-def _is_lab_result(r: Mapping[str, Any]) -> bool:
-    """Whether an Observation says it is a laboratory result (category `laboratory`)."""
-    return any(_str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat))
 
 
 def _timed(b: FactBuilder, results: list[IgGResult], used: Mapping[str, Mapping[str, Any]]) -> list[IgGResult]:

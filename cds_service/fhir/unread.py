@@ -26,10 +26,10 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 from ..errors import DataError
 from .dates import to_local_date
 from .reading import (
-    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, LAB_CATEGORIES, THERAPY_KINDS, THERAPY_STATUSES,
+    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
     _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, order_drug, reference_of,
-    withdrawn_by_verification,
+    is_lab_result, withdrawn_by_verification,
 )
 
 if TYPE_CHECKING:
@@ -414,12 +414,9 @@ def _code_that_could_matter(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, 
     for any other record, whose code no note needs to name."""
     kind = str(r.get("resourceType"))
     element = CODE_READ_ON.get(kind)
-    verification = r.get("verificationStatus")
-    if element is None or _str(r.get("status")) in NOT_A_RECORD or verification is not None \
-            and {_str(c.get("code")) for c in _codings(verification)} & NOT_A_RECORD:
+    if element is None or _str(r.get("status")) in NOT_A_RECORD or withdrawn_by_verification(r):
         return None
-    if kind == "Observation" and _list(r.get("category")) and not any(
-            _str(c.get("code")) in LAB_CATEGORIES for cat in _list(r.get("category")) for c in _codings(cat)):
+    if kind == "Observation" and _list(r.get("category")) and not is_lab_result(r):
         return None
     return element, r.get("code") if element == "code" else _medication_concept(b, r)
 
