@@ -578,6 +578,18 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "fødselsdatoen {display} ligger efter i dag ({day}): ikke brugt, læst som ukendt; tjek den"),
         Text("{n} birth dates are after today: not used; check them",
              "{n} fødselsdatoer ligger efter i dag: ikke brugt; tjek dem")),
+    "birth-date-unread": (
+        Text("birth date {display} cannot be read as a day: not used; record the date",
+             "fødselsdatoen {display} kan ikke læses som en dag: ikke brugt; registrér datoen"),
+        Text("{n} birth dates cannot be read as days: age not known; record the dates",
+             "{n} fødselsdatoer kan ikke læses som dage: alderen er ukendt; registrér datoerne")),
+    "death-date-unread": (
+        Text("date of death {display} cannot be read as a day: the patient is read as deceased; correct the record "
+             "if not",
+             "dødsdatoen {display} kan ikke læses som en dag: patienten er læst som afdød; ret registreringen, hvis "
+             "ikke"),
+        Text("{n} dates of death cannot be read as days: the patient is read as deceased",
+             "{n} dødsdatoer kan ikke læses som dage: patienten er læst som afdød")),
     "birth-date-after-therapy": (
         Text("birth date {display} is after the CAR-T or bsAb therapy of {day}: not used, read as unknown; check it",
              "fødselsdatoen {display} ligger efter CAR-T- eller bsAb-behandlingen den {day}: ikke brugt, læst som "

@@ -495,8 +495,17 @@ class FactBuilder:
 
     # -- per resource type: the reference is made only for the few resources that are used ----
     def _patient(self, r: Mapping[str, Any]) -> Patient:
+        """The patient's birth and death. A date no reader can take a day from ("1950-02-30", "16-01-2026") is named
+        and read as unknown, never a reason to drop the Patient: dropped, a readable date of death went with it and a
+        deceased patient was told Ig may be started. A death with no readable day is a death (no advice)."""
         birth = r.get("birthDate")
-        born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        try:
+            born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
+        except DataError:
+            born, birth = None, None
+            self._notes.append(DataNote("birth-date-unread", reference_of(r), f"birth date {r['birthDate']!r} cannot "
+                                        "be read as a day: age not known", str(r["birthDate"]).strip()[:80],
+                                        record_words=True))
         first = to_local_date(birth, self.tz, allow_partial=True) if born is not None and _partial(birth) else None
         if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
             self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
@@ -504,8 +513,13 @@ class FactBuilder:
                                         record_words=True))
         deceased, died = r.get("deceasedBoolean") is True, None
         if r.get("deceasedDateTime") is not None:
-            died = self._date(r["deceasedDateTime"], allow_partial=True)
             deceased = True
+            try:
+                died = self._date(r["deceasedDateTime"], allow_partial=True)
+            except DataError:
+                self._notes.append(DataNote("death-date-unread", reference_of(r), f"date of death "
+                                            f"{r['deceasedDateTime']!r} cannot be read as a day: read as deceased",
+                                            str(r["deceasedDateTime"]).strip()[:80], record_words=True))
         identifiers = tuple((i["system"], i["value"]) for i in _list(r.get("identifier"))
                             if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
         return Patient(reference_of(r), born, deceased, died, identifiers, first)

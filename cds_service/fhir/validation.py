@@ -84,6 +84,9 @@ _NAMED_BY_READER: dict[str, tuple[tuple[str, ...], ...]] = {
     "MedicationRequest": (("dosageInstruction", "*", "timing", "repeat", "boundsPeriod", "end"),),
     # an immunoglobulin or bsAb course's end, read as no end and named; a CAR-T infusion's, named as not read
     "MedicationStatement": (("effectivePeriod", "end"),),
+    # a birth date read as unknown, a death with no readable day still a death (`FactBuilder._patient`): dropping the
+    # Patient for one of them lost a readable date of death with it
+    "Patient": (("birthDate",), ("deceasedDateTime",)),
 }
 
 
