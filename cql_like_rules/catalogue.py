@@ -143,7 +143,7 @@ _CHILD_DECISION = Text(
 )
 _CHILD_CAR_T_ACTION = Text(
     "Decide individually; after CAR-T, routine substitution is far from always needed.",
-    "Beslut individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant.",
+    "Vurdér individuelt; efter CAR-T er rutinemæssig substitution langt fra altid relevant.",
 )
 
 _STOP_PLANNED_SUMMARY = Text(
@@ -209,7 +209,7 @@ _UNKNOWN_SYSTEM_DRAFT_CHILD = Variant(
          "behovet for substitution vurderes individuelt."),
     Text("Check what is ordered and decide individually, and ask the CDS team to add the code system "
          "{order_code_system}.",
-         "Tjek, hvad der ordineres, og beslut individuelt, og bed CDS-teamet tilføje kodesystemet "
+         "Tjek, hvad der ordineres, og vurdér individuelt, og bed CDS-teamet tilføje kodesystemet "
          "{order_code_system}."),
     indicator="info",
     section="§4",  # children: the paragraph before the criteria
@@ -225,7 +225,7 @@ _WRONG_SYSTEM_DRAFT = Variant(
          "{right_code_system} for immunoglobulin, a bispecific antibody or a CAR-T product: not counted, and the "
          "criteria were not applied to it.",
          "Ordinationens lægemiddel kunne ikke læses: koden {order_code_whole} er sendt under {order_code_system}, men er en "
-         "{right_code_system}-kode for immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med, "
+         "{right_code_system}-kode for immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: medregnes ikke, "
          "og kriterierne er ikke anvendt på den."),
     Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered, and the criteria "
          "for it, yourself.",
@@ -240,11 +240,11 @@ _WRONG_SYSTEM_DRAFT_CHILD = Variant(
          "immunoglobulin, a bispecific or a CAR-T product: not counted. The criteria do not cover children: "
          "assessed individually.",
          "Koden {order_code_whole}, sendt under {order_code_system}, er en {right_code_system}-kode for "
-         "immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: ikke talt med. Kriterierne omfatter ikke "
+         "immunglobulin, et bispecifikt antistof eller et CAR-T-produkt: medregnes ikke. Kriterierne omfatter ikke "
          "børn: vurderes individuelt."),
     Text("Have the code system corrected on the order in the EHR; meanwhile check what is ordered and decide "
          "individually.",
-         "Få kodesystemet rettet på ordinationen i EPJ; tjek imens, hvad der ordineres, og beslut individuelt."),
+         "Få kodesystemet rettet på ordinationen i EPJ; tjek imens, hvad der ordineres, og vurdér individuelt."),
     indicator="info",
     section="§4",  # children: the paragraph before the criteria
 )
@@ -710,7 +710,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterieinfektioner løber "
                      "stadig efter seponeringsdatoen."),
                 Text("No order: if Ig is still given, pause it; if not, end the record. Measure IgG off Ig later.",
-                     "Ingen ordination: gives Ig, så pausér; ellers afslut registreringen. Mål senere IgG uden Ig."),
+                     "Ingen ordination: gives der stadig Ig, så pausér den; ellers afslut registreringen. Mål senere IgG uden "
+                     "Ig."),
             ),
              "doses": Variant(
                 Text("Ig stop date {stop_date} ({window} after {kind} {t0}) passed {days_overdue} ago: last dose "
@@ -755,6 +756,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                                        "Vurdér nu, om substitution kan pauseres."), _MEASURE_IF_PAUSED),
                     indicator="warning", information_only=False,
                 ),
+                "criteria-not-met": Variant(
+                    Text("Ig since {episode_start} ({kind} {t0}) began without the general criteria (no severe/"
+                         "recurrent bacterial infection): weigh a stop",
+                         "Ig siden {episode_start} ({kind} {t0}) uden de generelle kriterier (ingen svær/"
+                         "tilbagevendende bakteriel infektion): overvej seponering"),
+                    Text("Because {general_stop_reason}, the general criteria apply: a start needs IgG below "
+                         "{threshold} with severe or recurrent verified bacterial infections, and none is "
+                         "recorded since {criteria_since}.",
+                         "Da {general_stop_reason}, gælder de generelle kriterier: opstart kræver IgG under "
+                         "{threshold} med svære eller tilbagevendende verificerede bakterielle infektioner, og "
+                         "ingen er registreret siden {criteria_since}."),
+                    _then_measure(Text("Weigh pausing substitution now; if it continues, review on {due_date}.",
+                                       "Overvej at pausere substitution nu; fortsætter den, så vurdér {due_date}."),
+                                  _MEASURE_IF_PAUSED),
+                    indicator="warning", information_only=False, section="§4.2, §4.3",
+                ),
                 "info": Variant(
                     Text("Ig since {episode_start} ({kind} {t0}) follows the general SID criteria: next stop review {due_date}",
                          "Ig siden {episode_start} ({kind} {t0}) følger de generelle SID-kriterier: næste "
@@ -796,6 +813,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             override_reasons=("infections-persist", "specialist-decision"),
             worklist_rank=6,
             variant_doc={"due": "a review is due now (warning)", "info": "the next review date (information)",
+                         "criteria-not-met": "a course begun after the window, or restarted inside it more than "
+                                             "the course days after Ig was last given (a known day), with no severe or recurrent "
+                                             "verified bacterial infection from the look-back before its start to "
+                                             "today: the general start criteria were not met (warning)",
                          "order-ends-earlier": "the next review date, after the day the orders end (information)",
                          "record-ends-earlier": "the next review date, after the day the medication record ends, with "
                                                 "no order (information)"},
@@ -810,7 +831,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _CHILD_SUMMARY,
                     _CHILD_DECISION,
                     Text("Decide individually; children on bispecifics usually receive immunoglobulin routinely.",
-                         "Beslut individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
+                         "Vurdér individuelt; børn i bispecifik behandling får som regel immunglobulin rutinemæssigt."),
                 ),
                 "car-t-product": Variant(
                     Text("Child ({age} y; CAR-T ordered): Ig substitution is an individual assessment, not the adult "
@@ -831,7 +852,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "window": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; end "
                          "it on {stop_date}",
-                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
                          "{t0}; slutdato {stop_date}"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
@@ -842,7 +863,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
                          "ends {order_end} (stop date {stop_date})",
-                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
                          "{t0}; ender {order_end} (stopdato {stop_date})"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
@@ -855,7 +876,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "window-general-stop": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
                          "general stop criteria",
-                         "Ig-ordination opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
                          "{t0}; generelle seponeringskriterier"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough; because "
                          "{general_stop_reason}, the general stop criteria apply.",
@@ -1095,7 +1116,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "og er en {right_code_system}-kode. Kriterierne omfatter ikke børn: behovet for substitution "
                          "vurderes individuelt."),
                     Text("Decide individually, and have the code system corrected on the record in the EHR.",
-                         "Beslut individuelt, og få kodesystemet rettet på registreringen i EPJ."),
+                         "Vurdér individuelt, og få kodesystemet rettet på registreringen i EPJ."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "unknown-system": Variant(
@@ -1128,7 +1149,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "ikke børn: behovet for substitution vurderes individuelt."),
                     Text("If the child has had CAR-T or a bispecific antibody, decide individually, and ask the CDS "
                          "team to add the code system.",
-                         "Har barnet fået CAR-T eller et bispecifikt antistof, så beslut individuelt, og bed "
+                         "Har barnet fået CAR-T eller et bispecifikt antistof, så vurdér individuelt, og bed "
                          "CDS-teamet tilføje kodesystemet."),
                     information_only=True,
                     section="§4",  # children: the paragraph before the criteria
@@ -1144,7 +1165,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{right_code_system} for CAR-T or bispecific therapy: not counted, no high-risk window "
                          "({window}) applied.",
                          "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
-                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med, ingen "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: medregnes ikke, ingen "
                          "højrisikoperiode ({window}) anvendt."),
                     Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
                          "the index therapy and what the criteria say.",
@@ -1161,12 +1182,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{right_code_system} for CAR-T or bispecific therapy: not counted. The criteria do not cover "
                          "children: the need for substitution is assessed individually.",
                          "Koden {order_code_whole} er sendt under {order_code_system}, men er en "
-                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: ikke talt med. Kriterierne "
+                         "{right_code_system}-kode for CAR-T eller bispecifik behandling: medregnes ikke. Kriterierne "
                          "omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Have the code system corrected on the record in the EHR; meanwhile check whether this is "
                          "the index therapy and decide individually.",
                          "Få kodesystemet rettet på registreringen i EPJ; vurdér imens, om det er "
-                         "indeksbehandlingen, og beslut individuelt."),
+                         "indeksbehandlingen, og vurdér individuelt."),
                     information_only=True,
                     section="§4",  # children: the paragraph before the criteria
                 ),
@@ -1182,7 +1203,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and ask the CDS team to record the therapy with a code the service "
                          "knows.",
-                         "Beslut individuelt, og bed CDS-teamet registrere behandlingen med en kode, tjenesten "
+                         "Vurdér individuelt, og bed CDS-teamet registrere behandlingen med en kode, tjenesten "
                          "kender."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
@@ -1288,7 +1309,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and ask for the diagnosis to be recorded with a code the service "
                          "knows.",
-                         "Beslut individuelt, og bed om at få diagnosen registreret med en kode, tjenesten kender."),
+                         "Vurdér individuelt, og bed om at få diagnosen registreret med en kode, tjenesten kender."),
                 ),
                 # a child whose diagnosis has no name and a code not read: not "named like" a malignancy
                 "unread-child": Variant(
@@ -1304,7 +1325,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and have the diagnosis recorded with a code and code system the "
                          "service knows.",
-                         "Beslut individuelt, og få diagnosen registreret med en kode og et kodesystem, tjenesten "
+                         "Vurdér individuelt, og få diagnosen registreret med en kode og et kodesystem, tjenesten "
                          "kender."),
                 ),
             },
@@ -1354,7 +1375,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Behandlingen ({looks_like}) er registreret med datoen {therapy_recorded}, som ikke angiver "
                          "en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the day the therapy was given.",
-                         "Beslut individuelt, og registrér dagen, behandlingen blev givet."),
+                         "Vurdér individuelt, og registrér dagen, behandlingen blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "unreadable": Variant(
@@ -1383,7 +1404,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "læses som en dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes "
                          "individuelt."),
                     Text("Decide individually, and record the day the therapy was given as a date.",
-                         "Beslut individuelt, og registrér dagen, behandlingen blev givet, som dato."),
+                         "Vurdér individuelt, og registrér dagen, behandlingen blev givet, som dato."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "no-date": Variant(
@@ -1409,7 +1430,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and add the day the therapy was given (for an order, the day it starts) to "
                          "the record.",
-                         "Beslut individuelt, og tilføj dagen, behandlingen blev givet (for en ordination: dagen, den "
+                         "Vurdér individuelt, og tilføj dagen, behandlingen blev givet (for en ordination: dagen, den "
                          "starter), til registreringen."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
@@ -1455,7 +1476,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CAR-T-infusionen er registreret som afbrudt, {therapy_reason}, læst som ingen celler givet. "
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and correct the record if cells were given.",
-                         "Beslut individuelt, og ret registreringen, hvis der blev givet celler."),
+                         "Vurdér individuelt, og ret registreringen, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # the same, its date naming no day (none, a month, words, a date no reader takes): no day invented
@@ -1487,7 +1508,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
                          "vurderes individuelt."),
                     Text("Decide individually, and correct the record with the day if cells were given.",
-                         "Beslut individuelt, og ret registreringen med dagen, hvis der blev givet celler."),
+                         "Vurdér individuelt, og ret registreringen med dagen, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # named as a CAR-T or bsAb, its code in no value set (a local code, or one under the wrong system) and
@@ -1520,7 +1541,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "({order_code_system}) er ikke i noget værdisæt, og ingen dato på den angiver en dag. "
                          "Kriterierne omfatter ikke børn."),
                     Text("Decide individually; add the day and have the code corrected.",
-                         "Beslut individuelt; tilføj dagen, og få koden rettet."),
+                         "Vurdér individuelt; tilføj dagen, og få koden rettet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # a bispecific dose stopped with a reason read as none given, and no other dose read: no window,
@@ -1550,7 +1571,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Den bispecifikke dosis er registreret som afbrudt, {therapy_reason}, læst som intet givet. "
                          "Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and correct the record if some was given.",
-                         "Beslut individuelt, og ret registreringen, hvis noget blev givet."),
+                         "Vurdér individuelt, og ret registreringen, hvis noget blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "bsab-not-given-no-day": Variant(
@@ -1581,7 +1602,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "og dens dato angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution "
                          "vurderes individuelt."),
                     Text("Decide individually, and correct the record with the day if some was given.",
-                         "Beslut individuelt, og ret registreringen med dagen, hvis noget blev givet."),
+                         "Vurdér individuelt, og ret registreringen med dagen, hvis noget blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # a bispecific dose or CAR-T infusion recorded on hold or with status unknown (FHIR: halted for now, or
@@ -1610,7 +1631,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet. Kriterierne "
                          "omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the dose as given if it was.",
-                         "Beslut individuelt, og registrér dosis som givet, hvis den blev givet."),
+                         "Vurdér individuelt, og registrér dosis som givet, hvis den blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "car-t-not-known-given": Variant(
@@ -1637,7 +1658,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet. Kriterierne omfatter "
                          "ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the infusion as given if cells were given.",
-                         "Beslut individuelt, og registrér infusionen som givet, hvis der blev givet celler."),
+                         "Vurdér individuelt, og registrér infusionen som givet, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # the same, its date naming no day (a month, none, words): the card names no day it does not know
@@ -1668,7 +1689,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "angiver ingen dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes "
                          "individuelt."),
                     Text("Decide individually, and record the dose as given with its day if it was.",
-                         "Beslut individuelt, og registrér dosis som givet med dagen, hvis den blev givet."),
+                         "Vurdér individuelt, og registrér dosis som givet med dagen, hvis den blev givet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "car-t-not-known-given-no-day": Variant(
@@ -1697,7 +1718,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet, og dens dato angiver "
                          "ingen dag. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the infusion as given with its day if cells were given.",
-                         "Beslut individuelt, og registrér infusionen som givet med dagen, hvis der blev givet celler."),
+                         "Vurdér individuelt, og registrér infusionen som givet med dagen, hvis der blev givet celler."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # the order carries no date at all: words, not "ordered for ?"
@@ -1727,7 +1748,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CAR-T-ordinationen er afsluttet, men uden dato, og ingen infusion er registreret. Kriterierne "
                          "omfatter ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the infusion with its day.",
-                         "Beslut individuelt, og registrér infusionen med dens dag."),
+                         "Vurdér individuelt, og registrér infusionen med dens dag."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 "car-t-order-child": Variant(
@@ -1740,7 +1761,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "CAR-T-ordinationen er afsluttet, men ingen infusion er registreret. Kriterierne omfatter "
                          "ikke børn: behovet for substitution vurderes individuelt."),
                     Text("Decide individually, and record the infusion with its day.",
-                         "Beslut individuelt, og registrér infusionen med dens dag."),
+                         "Vurdér individuelt, og registrér infusionen med dens dag."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
             },
@@ -1849,7 +1870,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "omfatter ikke børn: behovet for substitution vurderes individuelt."),
                 Text("Decide individually, and ask the CDS team to add the code {order_code_whole} "
                      "({order_code_system}).",
-                     "Beslut individuelt, og bed CDS-teamet tilføje koden {order_code_whole} ({order_code_system})."),
+                     "Vurdér individuelt, og bed CDS-teamet tilføje koden {order_code_whole} ({order_code_system})."),
                 indicator="info",
                 section="§4",  # children: the paragraph before the criteria
             ),
@@ -1862,7 +1883,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "ikke børn: behovet for substitution vurderes individuelt."),
                 Text("Decide individually, and ask the CDS team to have the drug ordered under a code the service "
                      "knows.",
-                     "Beslut individuelt, og bed CDS-teamet sørge for, at lægemidlet ordineres under en kode, "
+                     "Vurdér individuelt, og bed CDS-teamet sørge for, at lægemidlet ordineres under en kode, "
                      "tjenesten kender."),
                 indicator="info",
                 section="§4",  # children: the paragraph before the criteria
@@ -1990,6 +2011,7 @@ SITUATIONS: dict[str, dict[str, Text]] = {
     "stop-overdue": {"doses": _DOSES_ONLY, "record": _RECORD_ONLY},
     "general-stop-review": {
         "due": Text("a review is due now", "en vurdering er aktuel nu"),
+        "criteria-not-met": Text("begun without the general criteria", "begyndt uden de generelle kriterier"),
         "info": Text("the next review date", "næste vurderingsdato"),
         "order-ends-earlier": Text("the next review, after the orders end",
                                    "næste vurdering, efter at ordinationerne slutter"),
@@ -2133,6 +2155,15 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
     "restart": Text("it is a restart", "det er en genopstart"),
     "restart-after": Text("it restarts a course that ended {previous_end}, {restart_gap} earlier",
                           "det genopstarter et forløb, der sluttede {previous_end}, {restart_gap} før"),
+    # ... after the window: a course since T0 ended before this one began after the stop date
+    "after-window-restart-after": Text(
+        "substitution was restarted after the window, after a course that ended {previous_end}, {restart_gap} earlier",
+        "substitution blev genopstartet efter perioden, efter et forløb, der sluttede {previous_end}, {restart_gap} før"),
+    "after-window-restart-after-dose": Text(
+        "substitution was restarted after the window, after a course whose last dose was {previous_last_dose}, "
+        "{restart_gap} earlier",
+        "substitution blev genopstartet efter perioden, efter et forløb, hvis sidste dosis var {previous_last_dose}, "
+        "{restart_gap} før"),
     # the course before was one of recorded doses: its last dose, not the course days after it, is named
     "restart-after-dose": Text("it restarts a course whose last dose was {previous_last_dose}, {restart_gap} earlier",
                                "det genopstarter et forløb, hvis sidste dosis var {previous_last_dose}, {restart_gap} "
@@ -2339,6 +2370,13 @@ CAVEATS: dict[str, Text] = {
         "Ingen patientregistrering: alder og dødsfald er ikke tjekket; patienten er antaget at være voksen."),
     "course-end-unknown": Text("An Ig order has ended without an end date: treated as ended on an unknown day.",
                                "En Ig-ordination sluttede uden dato; slutdagen er ukendt."),
+    # a course under the general criteria because it began after the window or as a restart, with no severe or
+    # recurrent verified bacterial infection from the look-back before its start to today (§4.3)
+    "general-start-not-met": Text(
+        "No severe/recurrent verified bacterial infection since {criteria_since}: this course did not meet the "
+        "general start criteria; weigh stopping it.",
+        "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {criteria_since}: forløbet opfyldte ikke "
+        "de generelle opstartskriterier; overvej at stoppe det."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",
@@ -2720,6 +2758,12 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "Forløb før genopstarten",
         "Ved genopstart: sidste dag i forløbet siden T0, der sluttede før det nuværende begyndte, og dagene imellem "
         "(et skift inden for kontinuitetspausen ville have fortsat det)"),
+    "Course Began Without General Criteria": (
+        "Forløb begyndt uden de generelle kriterier",
+        "Et forløb under de generelle kriterier, fordi det begyndte efter perioden eller er genopstartet i den mere "
+        "end forløbsdagene efter sidste Ig (§4.3: kun ved IgG < 4 g/L og svære eller tilbagevendende verificerede "
+        "bakterielle infektioner), uden en sådan infektion fra tilbageblikket før dets start til i dag: den første dag "
+        "i det tilbageblik"),
     "General Review Due Dates": (
         "Datoer for generel seponeringsvurdering",
         "Den seneste af Ig-start + de generelle seponeringsmåneder og seponeringsdatoen, derefter hvert "

@@ -1689,15 +1689,47 @@ def _previous_end(c: Context, courses: Iterable[IgCourse], end: date) -> dict[st
     return {"previous_end": end}
 
 
-@define("Course Before The Restart", "For a restart: the last day of the course since T0 that ended before the "
-        "current one began, and the days between (a switch within the continuity gap would have continued it)")
+@define("Course Before The Restart", "For a restart, inside the window or after it: the last day of the course since "
+        "T0 that ended before the current one began, and the days between (a switch within the continuity gap would "
+        "have continued it)")
 def course_before_restart(c: Context) -> tuple[date, int] | None:
     episode = c["Current Episode"]
-    if episode is None or c["General Stop Reason"] != "restart":
+    if episode is None or c["General Stop Reason"] not in ("restart", "after-window"):
         return None
     ends = [end for x in c["IG Courses Since T0"] if x not in episode.courses
             and (end := _last_day(x, c.known_on)) is not None and end < episode.start]
     return (max(ends), (episode.start - max(ends)).days) if ends else None
+
+
+@define("Course Began Without General Criteria", "A course under the general criteria because it began after the "
+        "window, or as a restart inside it more than the course days after the last day Ig was given (§4.3: only "
+        "with IgG < 4 g/L and severe or recurrent verified bacterial infections), with no such infection from the "
+        "look-back before its start to today: the first day of that look-back")
+def course_without_general_criteria(c: Context) -> date | None:
+    episode = c["Current Episode"]
+    reason = c["General Stop Reason"]
+    if episode is None or c["T0"] is None or reason not in ("after-window", "restart"):
+        return None
+    before = c["Course Before The Restart"]
+    if reason == "restart":
+        # inside the window, a course begun within the course days of the last dose or order end before it may be a
+        # switch of product or route (IVIG every 3-4 weeks): a restart by the rules, but no stop to urge; nor where
+        # the day the course before ended is not known (an order left on hold)
+        if before is None:
+            return None
+        last = _previous_end(c, c["IG Courses Since T0"], before[0])
+        given = last.get("previous_last_dose", before[0])
+        if isinstance(given, date) and (episode.start - given).days <= c.params.ig_administration_course_days:
+            return None
+    since = add_months(episode.start, -c.params.infection_window_months) + timedelta(days=1)
+    return None if _infections_between(c, since, c.today) else since
+
+
+def _without_general_criteria(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:
+    """The caveat (and its date) a card on a course that began without the general criteria carries: the stop review
+    alone read as "follows the general criteria", a restart no criterion supported (§4.3)."""
+    since = c["Course Began Without General Criteria"]
+    return (("general-start-not-met",), {"criteria_since": since}) if since is not None else ((), {})
 
 
 @define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
@@ -1809,6 +1841,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])
+    unmet, unmet_values = _without_general_criteria(c)
+    values.update(unmet_values)
     reason = c["General Stop Reason"]
     before = c["Course Before The Restart"]
     if before is not None:  # a restart says after what, so a clinician who switched route or product sees the gap
@@ -1816,7 +1850,7 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
         last = after.get("previous_last_dose", before[0])
         values.update(after, restart_gap_days=(episode.start - last).days if isinstance(last, date) else before[1])
     if due_now:
-        return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence,
+        return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence, extra_caveats=unmet,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),
                              due_date=due_now, reason=reason, more=values),)
     # every order ends before the next review (an end set for the stop date of an earlier window, say) and no
@@ -1829,8 +1863,12 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     if ends is not None and next_due is not None and ends < next_due:
         # only medication records run (no order, booked order or dose): the card names the record's end, not an order's
         variant = "order-ends-earlier" if any(is_order(x) for x in orders) else "record-ends-earlier"
-        return (build_advice(c, "general-stop-review", "Stop Advice", variant, evidence=evidence,
+        return (build_advice(c, "general-stop-review", "Stop Advice", variant, evidence=evidence, extra_caveats=unmet,
                              due_date=next_due, reason=reason, order_end=ends, more=values),)
+    if unmet:  # a course no criterion supported (§4.3): a stop to weigh now, not only a review months ahead
+        return (build_advice(c, "general-stop-review", "Stop Advice", "criteria-not-met", evidence=evidence,
+                             suggestions=("hold-ig",), override_reasons=("infection-not-coded", "specialist-decision"),
+                             due_date=next_due, reason=reason, more=values),)
     return (build_advice(c, "general-stop-review", "Stop Advice", "info", evidence=evidence,
                          due_date=next_due, reason=reason, more=values),)
 

@@ -39,7 +39,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
+from .library import (LIBRARY, _asserted_by, _without_general_criteria, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
                       alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_seen_not_used, igg_shown_values,
                       infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
                       taken_on_other_use_only, taken_on_substitution)
@@ -184,11 +184,13 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  more={**values, "on_substitution": True})
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
+        unmet, unmet_values = _without_general_criteria(c)  # a course no criterion supported, as patient-view says
         # a review due now is due on the order that renews it too, as on patient-view the same day (§4.2)
         found = build_advice(c, "order-meets-criteria", "Order Advice",
                              "continuation-general-due" if due_now else "continuation-general", evidence=(episode,),
                              override_reasons=("infections-persist", "specialist-decision") if due_now else None,
-                             reason=c["General Stop Reason"], due_date=due_now or next_due)
+                             reason=c["General Stop Reason"], due_date=due_now or next_due, extra_caveats=unmet,
+                             more=unmet_values)
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     ages: dict[str, Value] = {}

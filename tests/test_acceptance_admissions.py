@@ -41,7 +41,7 @@ NOT_SENT = ("Whether the bacterial pneumonia “Bakteriel pneumoni UNS” (2026-
 RECORD_IT = ("2 admissions for “Bakteriel pneumoni UNS \\(DJ159\\)” with no diagnosis recorded as a Condition: not "
              "counted; record the diagnosis if it applies",
              "2 indlæggelser for “Bakteriel pneumoni UNS \\(DJ159\\)” uden diagnosen registreret som diagnose "
-             "(Condition): ikke talt med; registrér diagnosen, hvis den er rigtig")
+             "(Condition): medregnes ikke; registrér diagnosen, hvis den er rigtig")
 
 
 def pneumonia(**extra: Any) -> dict[str, Any]:

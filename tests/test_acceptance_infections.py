@@ -396,7 +396,7 @@ def test_an_order_signed_that_day_agrees_with_patient_view(chart: Chart) -> None
 
 @pytest.mark.parametrize(("lang", "says"), [
     ("en", "Infection “Sepsis UNS” has no usable date: not counted; record its onset"),
-    ("da", "Infektion “Sepsis UNS” har ingen brugbar dato: ikke talt med; registrér debutdatoen")])
+    ("da", "Infektion “Sepsis UNS” har ingen brugbar dato: medregnes ikke; registrér debutdatoen")])
 @pytest.mark.parametrize("dated", [{}, {"onsetString": "i januar"}], ids=["no-date", "onset-in-words"])
 def test_a_confirmed_infection_with_no_date_is_named_as_that_infection(lang: str, says: str,
                                                                        dated: dict[str, str]) -> None:
@@ -454,7 +454,7 @@ def test_the_timeline_finds_every_day_the_infections_change_the_advice(name: str
 @pytest.mark.parametrize(("lang", "says", "wrong"), [
     ("en", "Infection “Pneumoni UNS” (2026-01-10) has no bacterial code or matching positive culture: not counted",
      "has no bacterial code or positive culture"),
-    ("da", "Infektion “Pneumoni UNS” (2026-01-10) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med",
+    ("da", "Infektion “Pneumoni UNS” (2026-01-10) har ingen bakteriel kode eller passende positiv dyrkning: medregnes ikke",
      "har ingen bakteriel kode eller positiv dyrkning")])
 @pytest.mark.parametrize("evidence", [culture("2026-01-20", organism="112283007"),
                                       culture("2026-01-11", organism="112283007", loinc="630-4")],

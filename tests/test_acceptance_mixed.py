@@ -284,7 +284,8 @@ add(Case("draft-to-start-after-stop-date-no-infection",
          draft=draft("2025-08-20"), order_codes=("order-does-not-meet-criteria",), order_says=("2025-08-20",)))
 add(Case("order-begun-after-stop-date-general-review",
          chart(car_t("2025-02-10"), ig_order("2025-08-20", authored="2025-08-01"), igg("2025-07-25", 3.0)),
-         "2025-08-25", ("general-stop-review",), ("2026-02-20",), says_not=("2025-08-10: pause",), indicator="info"))
+         "2025-08-25", ("general-stop-review",), ("2026-02-20", "without the general criteria"),
+         says_not=("2025-08-10: pause",), indicator="warning"))
 # B6. IVIG stopped early (end 2025-05-01, a course ended), IgG 3.3 g/L on 2025-06-01 with a severe verified
 # bacteraemia (SNOMED 5758002) on 2025-05-25: a restart in the window follows the general criteria: met.
 add(Case("stopped-early-restart-in-window-with-bacteraemia",

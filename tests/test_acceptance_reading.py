@@ -935,7 +935,9 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 
 # Variants no chart here reaches (the template tests hold their wording; earlier rounds their charts): listed so that
 # what this round read is known, and a variant newly reached or lost is seen.
-NOT_REACHED: set[tuple[str, str]] = set()
+NOT_REACHED: set[tuple[str, str]] = {
+    ("general-stop-review", "criteria-not-met"),  # a course no criterion supported: tests/test_restart_without_criteria.py
+}
 
 
 def test_the_charts_reach_the_catalogue() -> None:

@@ -238,7 +238,7 @@ CHARTS = [
                                       ig_order("ivig-2", "2026-04-01")),
           "2026-05-20", ("general-stop-review",), ("2026-10-01",)),
     Chart("restart-after-window", bundle(*SPECIAL_UNTIL_STOP, ig_order("ivig-2", "2026-07-01")), "2026-08-01",
-          ("general-stop-review",), ("2027-01-01",), (), "info"),
+          ("general-stop-review",), ("2027-01-01", "without the general criteria"), (), "warning", "criteria-not-met"),
     Chart("restart-after-window-review-due", bundle(*SPECIAL_UNTIL_STOP, ig_order("ivig-2", "2026-07-01")),
           "2027-01-05", ("general-stop-review",), ("2027-01-01",), (), "warning", "due"),
     Chart("doses-restart-in-window", bundle(CART, LOW, ig_doses("ivig-a", "2025-12-15", 28, "2026-02-09"),
@@ -456,7 +456,7 @@ CHARTS = [
     # in those days to begin a month later is a restart after 67 days without a dose (§4.3), not one course.
     Chart("order-booked-after-doses-67-days-without-a-dose",
           bundle(CART, LOW, ig_doses("ivig", "2025-12-15", 28, "2026-01-12"), booked("scig", "2026-03-20", "2026-02-10")),
-          "2026-05-20", ("general-stop-review",), ("2026-09-20",), (), "info"),
+          "2026-05-20", ("general-stop-review",), ("2026-09-20",), (), "warning", "criteria-not-met"),
 ]
 
 

@@ -241,10 +241,11 @@ CHARTS: list[Chart] = [
           "2026-05-10", (DUE,), ("2026-05-18",), (), "warning"),
     Chart("ivig-paused-10-weeks-then-resumed",
           "10 weeks without a dose, then IVIG again: a restart (§4.3): general stop criteria, first attempt 6 months "
-          "after the restart (2026-09-23), no special stop",
+          "after the restart (2026-09-23), no special stop; with no severe/recurrent verified bacterial infection the "
+          "restart met no start criterion: a stop to weigh (warning)",
           bundle(CART, LOW, on_days("ivig", ["2025-12-15", "2026-01-12", "2026-03-23", "2026-04-20"])),
           "2026-05-10", (REVIEW,), ("2026-09-23", "restarts a course whose last dose was 2026-01-12, 70 days earlier"),
-          ("Stop attempt planned", "plan the stop attempt"), "info", months=("2025-12-01", "2026-10-01")),
+          ("Stop attempt planned", "plan the stop attempt"), "warning", months=("2025-12-01", "2026-10-01")),
     # -- SCIG weekly at home -----------------------------------------------------------------------------------------
     Chart("home-scig-statement-active",
           "home SCIG on the medication list since 2025-12-20, active: on substitution begun in the window: the stop "

@@ -78,7 +78,7 @@ LONG = {"t0": date(2026, 12, 31), "stop_date": date(2027, 6, 30), "igg_date": da
         "untyped_m_protein": 12.5, "untyped_m_protein_date": date(2026, 12, 30), "polyclonal_if_igg": 2.25,
         "paraprotein_threshold": 4.0, "therapy_date": date(2026, 12, 31), "unknown_records": 1234,
         "therapy_recorded": "primo december 2026 (epikrise fra OUH)", "last_dose": date(2027, 6, 29),
-        "booked_start": date(2027, 7, 1), "therapy_status": "unknown",
+        "booked_start": date(2027, 7, 1), "therapy_status": "unknown", "criteria_since": date(2025, 12, 31),
         "therapy_reason": "Ikke givet - patient febril, infusion udsat til ny vurdering"}
 
 

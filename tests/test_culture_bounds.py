@@ -70,7 +70,7 @@ def test_two_pneumonias_whose_cultures_grew_s_aureus_in_capitals_meet_the_genera
 EARLIER = ["Tidligere vækst af S. aureus (2024)", "Previous growth of MRSA", "Kendt MRSA-bærer",
            "Tidligere vækst af Staphylococcus aureus og Escherichia coli", "Known ESBL-producing E. coli carrier"]
 COMMENT_NAMES_GROWTH = {"en": "2 cultures name a bacterium grown only in a comment: not counted; check the results",
-                        "da": "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene"}
+                        "da": "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: medregnes ikke; tjek svarene"}
 # this culture's growth beside a history, or said to be the same as before
 THIS_CULTURE = ["Vækst af Escherichia coli. Tidligere vækst af S. aureus (2024)",
                 "Kendt MRSA-bærer, nu vækst af Escherichia coli", "Som tidligere vækst af S. aureus",

@@ -122,7 +122,7 @@ EARLIER_NOTE = {"en": "a culture (2025-12-01) names a bacterium only in what is 
                 "da": "en dyrkning (2025-12-01) nævner kun en bakterie i det, der læses som et tidligere fund"}
 EARLIER_NOTES = {"en": "2 cultures name a bacterium only in what is read as an earlier finding: not counted; check "
                        "the results",
-                 "da": "2 dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: ikke talt med; "
+                 "da": "2 dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: medregnes ikke; "
                        "tjek svarene"}
 # a no growth read beside a statement read as a history: the history was silent
 BESIDE_A_HISTORY = ["MRSA ikke påvist. Telefoneret tidligere i dag: Vækst af Staphylococcus aureus",

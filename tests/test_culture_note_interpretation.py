@@ -56,7 +56,7 @@ def code(found: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("lang, noted", [
     ("en", "2 cultures name a bacterium grown only in a comment: not counted; check the results"),
-    ("da", "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene"),
+    ("da", "2 dyrkninger nævner kun vækst af en bakterie i en kommentar: medregnes ikke; tjek svarene"),
 ])
 @pytest.mark.parametrize("result", [
     {"note": [{"text": GREW}]},
@@ -132,7 +132,7 @@ def test_a_note_or_interpretation_that_names_no_growth_is_none(result):
 
 @pytest.mark.parametrize("lang, noted", [
     ("en", "2 cultures interpreted negative name a bacterium grown: not counted; check the results"),
-    ("da", "2 dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene"),
+    ("da", "2 dyrkninger tolket negative nævner vækst af en bakterie: medregnes ikke; tjek svarene"),
 ])
 @pytest.mark.parametrize("result", [{"interpretation": [NEG], "note": [{"text": GREW}]},
                                     {"interpretation": [NEG], "valueString": GREW},

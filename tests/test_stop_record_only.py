@@ -49,7 +49,7 @@ def to_do(card: dict[str, Any]) -> str:
      ("No order", "if Ig is still given, pause it; if not, end the record"),
      ("Pause substitution now",)),
     ("2025-12-15", "stop-overdue", "da",
-     ("Ingen ordination", "gives Ig, så pausér; ellers afslut registreringen"),
+     ("Ingen ordination", "gives der stadig Ig, så pausér den; ellers afslut registreringen"),
      ("Pausér substitution nu",)),
     ("2025-11-20", "stop-due-soon", "en", ("No order to pause", "end the record"), ("Pause substitution on",)),
     ("2025-11-20", "stop-due-soon", "da", ("Ingen ordination at pausere", "afslut registreringen"), ("Pausér substitution",)),

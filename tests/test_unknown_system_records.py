@@ -225,7 +225,7 @@ def test_a_ward_of_such_charts_does_not_fill_the_worklist_but_each_keeps_its_car
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually")),
-                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"))])
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "vurdér individuelt"))])
 def test_a_child_is_told_the_criteria_do_not_cover_children_not_to_check_them(lang, words):
     """A child of 11 with leukaemia and a nameless local procedure got the adult card: "check the criteria
     yourself". §4: the criteria do not cover children; the need is assessed individually (as the card of a therapy
@@ -265,7 +265,7 @@ CHILD_BIRTH = "2014-03-14"  # 11 on AT
 
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
 @pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually")),
-                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"))])
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "vurdér individuelt"))])
 def test_a_nameless_draft_for_a_child_is_not_held_to_the_adult_criteria(hook, lang, words):
     """A child of 11 in the window after CAR-T: a nameless draft in NPU got the adult warning "check what is ordered,
     and the criteria for it, yourself". §4: the criteria do not cover children, the need is assessed individually, as
@@ -398,7 +398,7 @@ def named(text: str, code: str = "999999", start: str = "2026-01-20") -> dict[st
 @pytest.mark.parametrize("code, variant", [("999999", "child"), ("", "no-code-child")])
 @pytest.mark.parametrize("lang, words, adult_words", [
     ("en", ("child (11 y)", "do not cover children", "decide individually"), "criteria for this order yourself"),
-    ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt"), "vurdér selv kriterierne")])
+    ("da", ("barn (11 år)", "omfatter ikke børn", "vurdér individuelt"), "vurdér selv kriterierne")])
 def test_an_immunoglobulin_draft_with_an_unknown_code_in_a_child_is_not_held_to_the_adult_criteria(
         hook, code, variant, lang, words, adult_words):
     """A child of 11 in the window after CAR-T: a Privigen draft under an unmapped code (or none) got the adult warning
@@ -421,7 +421,7 @@ def test_an_immunoglobulin_draft_with_an_unknown_code_in_a_child_is_not_held_to_
 @pytest.mark.parametrize("hook", ["order-select", "order-sign"])
 @pytest.mark.parametrize("code, variant", [("LOCAL-77", "child"), ("", "no-code-child")])
 @pytest.mark.parametrize("lang, words", [("en", ("child (17 y)", "do not cover children", "decide individually")),
-                                         ("da", ("barn (17 år)", "omfatter ikke børn", "beslut individuelt"))])
+                                         ("da", ("barn (17 år)", "omfatter ikke børn", "vurdér individuelt"))])
 def test_a_bsab_draft_with_an_unknown_code_in_a_child_is_told_so_by_the_age_on_its_planned_start(
         hook, code, variant, lang, words):
     """No CAR-T or bsAb yet, 17 on the day an Elrexfio draft under an unmapped code (or none) starts: the window it
@@ -487,7 +487,7 @@ def wrong_procedure(when: str = "2025-11-10", rid: str = "proc-wrong") -> dict[s
             "corrected on the record in the EHR", "not counted", "whether this is the index therapy"),
      ("add the code system", "reads no therapy in")),
     ("da", ("sendt under det forkerte kodesystem", "sendt under http\\://snomed\\.info/sct", "{right}-kode",
-            "rettet på registreringen i EPJ", "ikke talt med", "om det er indeksbehandlingen"),
+            "rettet på registreringen i EPJ", "medregnes ikke", "om det er indeksbehandlingen"),
      ("tilføje kodesystemet", "ikke læser behandling i"))])
 def test_a_therapy_code_under_the_wrong_known_system_asks_for_the_records_system_to_be_corrected(
         record, right, lang, words, never):
@@ -505,7 +505,7 @@ def test_a_therapy_code_under_the_wrong_known_system_asks_for_the_records_system
 
 @pytest.mark.parametrize("lang, words", [("en", ("child (11 y)", "do not cover children", "decide individually",
                                                  "corrected on the record in the EHR")),
-                                         ("da", ("barn (11 år)", "omfatter ikke børn", "beslut individuelt",
+                                         ("da", ("barn (11 år)", "omfatter ikke børn", "vurdér individuelt",
                                                  "rettet på registreringen i EPJ"))])
 def test_a_child_with_a_therapy_code_under_the_wrong_system_is_told_both(lang, words):
     chart = bundle(wrong_procedure())
@@ -535,7 +535,7 @@ def test_a_record_in_a_system_not_known_at_all_keeps_the_add_the_system_card():
     ("en", ("sent under the wrong code system", "sent under http\\://snomed\\.info/sct", "a code of ATC",
             "corrected on the order in the EHR", "not counted"), ("add the code system", "reads no drug in")),
     ("da", ("sendt under", "forkert", "sendt under http\\://snomed\\.info/sct", "ATC-kode",
-            "rettet på ordinationen i EPJ", "ikke talt med"), ("tilføje kodesystemet", "ikke læser lægemidler i"))])
+            "rettet på ordinationen i EPJ", "medregnes ikke"), ("tilføje kodesystemet", "ikke læser lægemidler i"))])
 def test_a_nameless_draft_with_a_drug_code_under_the_wrong_system_asks_for_the_orders_system_corrected(
         hook, in_scope, birth, variant, indicator, lang, words, never):
     """Teclistamab's ATC code drafted under SNOMED CT, no name, got the card of a system the service reads no drug in,

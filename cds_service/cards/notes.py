@@ -603,9 +603,9 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} datoer angiver ingen dag (kun en måned eller et år): hver læst som én dag; tjek dem")),
     "infection-undated": (
         Text("infection {display} has no usable date: not counted; record its onset",
-             "infektion {display} har ingen brugbar dato: ikke talt med; registrér debutdatoen"),
+             "infektion {display} har ingen brugbar dato: medregnes ikke; registrér debutdatoen"),
         Text("{n} infections have no usable date: not counted; record their onset",
-             "{n} infektioner har ingen brugbar dato: ikke talt med; registrér debutdatoen")),
+             "{n} infektioner har ingen brugbar dato: medregnes ikke; registrér debutdatoen")),
     "infection-severity-not-read": (
         Text("the severity {display} of an infection ({day}) is not coded: not read",
              "sværhedsgraden {display} af en infektion ({day}) er ikke kodet: ikke læst"),
@@ -619,23 +619,23 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "admission-infection-not-recorded": (
         Text("an admission ({day}) for {display} with no diagnosis recorded as a Condition: not counted; record the "
              "diagnosis if it applies",
-             "en indlæggelse ({day}) for {display} uden diagnosen registreret som diagnose (Condition): ikke talt med; "
+             "en indlæggelse ({day}) for {display} uden diagnosen registreret som diagnose (Condition): medregnes ikke; "
              "registrér diagnosen, hvis den er rigtig"),
         Text("{n} admissions for {names} with no diagnosis recorded as a Condition: not counted; record the diagnosis "
              "if it applies",
-             "{n} indlæggelser for {names} uden diagnosen registreret som diagnose (Condition): ikke talt med; "
+             "{n} indlæggelser for {names} uden diagnosen registreret som diagnose (Condition): medregnes ikke; "
              "registrér diagnosen, hvis den er rigtig")),
     "infection-unconfirmed": (
         Text("infection {display} ({day}) is not confirmed: not counted",
-             "infektion {display} ({day}) er ikke bekræftet: ikke talt med"),
-        Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner er ikke talt med")),
+             "infektion {display} ({day}) er ikke bekræftet: medregnes ikke"),
+        Text("{n} unconfirmed infections were not counted", "{n} ubekræftede infektioner medregnes ikke")),
     "culture-not-final": (
         Text("a culture ({day}) names a bacterium grown ({display}) but is not final yet: not counted; check the "
              "final result",
-             "en dyrkning ({day}) nævner vækst af en bakterie ({display}), men er endnu ikke endelig: ikke talt med; "
+             "en dyrkning ({day}) nævner vækst af en bakterie ({display}), men er endnu ikke endelig: medregnes ikke; "
              "tjek det endelige svar"),
         Text("{n} cultures name a bacterium grown but are not final yet: not counted; check the final results",
-             "{n} dyrkninger nævner vækst af en bakterie, men er endnu ikke endelige: ikke talt med; tjek de "
+             "{n} dyrkninger nævner vækst af en bakterie, men er endnu ikke endelige: medregnes ikke; tjek de "
              "endelige svar")),
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown ({display}): "
@@ -643,14 +643,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie ({display}): ikke talt "
              "med; tjek svaret"),
         Text("{n} cultures interpreted negative name a bacterium grown: not counted; check the results",
-             "{n} dyrkninger tolket negative nævner vækst af en bakterie: ikke talt med; tjek svarene")),
+             "{n} dyrkninger tolket negative nævner vækst af en bakterie: medregnes ikke; tjek svarene")),
     "culture-note-names-growth": (
         Text("a culture ({day}) names a bacterium grown only in a comment ({display}): not counted; check the "
              "result",
-             "en dyrkning ({day}) nævner kun vækst af en bakterie i en kommentar ({display}): ikke talt med; tjek "
+             "en dyrkning ({day}) nævner kun vækst af en bakterie i en kommentar ({display}): medregnes ikke; tjek "
              "svaret"),
         Text("{n} cultures name a bacterium grown only in a comment: not counted; check the results",
-             "{n} dyrkninger nævner kun vækst af en bakterie i en kommentar: ikke talt med; tjek svarene")),
+             "{n} dyrkninger nævner kun vækst af en bakterie i en kommentar: medregnes ikke; tjek svarene")),
     "culture-result-names-earlier": (
         Text("a culture ({day}) names a bacterium only in what is read as an earlier finding ({display}): not "
              "counted; check the result",
@@ -658,7 +658,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "talt med; tjek svaret"),
         Text("{n} cultures name a bacterium only in what is read as an earlier finding: not counted; check the "
              "results",
-             "{n} dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: ikke talt med; tjek "
+             "{n} dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: medregnes ikke; tjek "
              "svarene")),
     "culture-positive-says-none": (
         Text("a culture ({day}) is interpreted positive, but its text says nothing grew ({display}): counted as "
@@ -678,12 +678,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "vækst; tjek svarene")),
     "infection-not-counted": (
         Text("infection {display} ({day}) has no bacterial code or matching positive culture: not counted",
-             "infektion {display} ({day}) har ingen bakteriel kode eller passende positiv dyrkning: ikke talt med"),
+             "infektion {display} ({day}) har ingen bakteriel kode eller passende positiv dyrkning: medregnes ikke"),
         Text("{n} infections without a bacterial code or matching positive culture were not counted",
-             "{n} infektioner uden bakteriel kode eller passende positiv dyrkning er ikke talt med")),
+             "{n} infektioner uden bakteriel kode eller passende positiv dyrkning medregnes ikke")),
     "infection-not-bacterial": (
         Text("infection {display} ({day}) is viral or fungal: not counted",
-             "infektion {display} ({day}) er viral eller svampebetinget: ikke talt med"),
+             "infektion {display} ({day}) er viral eller svampebetinget: medregnes ikke"),
         Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner er ikke "
              "talt med")),
     "type-not-read": (
@@ -693,13 +693,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{names}: registreringstyper, reglerne ikke læser, ikke brugt")),
     "culture-contaminant": (
         Text("a culture ({day}) grew a likely contaminant: not counted",
-             "en dyrkning ({day}) viste en sandsynlig kontaminant: ikke talt med"),
-        Text("{n} cultures grew likely contaminants: not counted", "{n} dyrkninger viste sandsynlige kontaminanter: ikke talt med")),
+             "en dyrkning ({day}) viste en sandsynlig kontaminant: medregnes ikke"),
+        Text("{n} cultures grew likely contaminants: not counted", "{n} dyrkninger viste sandsynlige kontaminanter: medregnes ikke")),
     "culture-without-diagnosis": (
         Text("a positive culture ({day}) without a bacterial infection diagnosis was not counted",
-             "en positiv dyrkning ({day}) uden diagnose af bakteriel infektion er ikke talt med"),
+             "en positiv dyrkning ({day}) uden diagnose af bakteriel infektion medregnes ikke"),
         Text("{n} positive cultures without a bacterial infection diagnosis were not counted",
-             "{n} positive dyrkninger uden diagnose af bakteriel infektion er ikke talt med")),
+             "{n} positive dyrkninger uden diagnose af bakteriel infektion medregnes ikke")),
     "car-t-same-treatment": (
         Text("CAR-T recorded again on {day}: taken as the infusion of {display}",
              "CAR-T registreret igen den {day}: regnet som infusionen den {display}"),

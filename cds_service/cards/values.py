@@ -116,6 +116,17 @@ def months(n: int, lang: str) -> str:
     return f"{n} month" if n == 1 else f"{n} months"
 
 
+# A restart after the window, by how the course before it ended (`GENERAL_STOP_REASONS`)
+AFTER_WINDOW_RESTART = {"restart-after": "after-window-restart-after", "restart-after-dose": "after-window-restart-after-dose"}
+
+
+def every_months(n: int, lang: str) -> str:
+    """A period after "every" / "hver": Danish counts it as an ordinal ("hver 6. måned", "hver måned")."""
+    if lang == "da":
+        return "måned" if n == 1 else f"{n}. måned"
+    return months(n, lang)
+
+
 def years(n: int, lang: str) -> str:
     if lang == "da":
         return f"{n} år"
@@ -176,14 +187,14 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         general_threshold=threshold(params.igg_general_threshold_g_l, lang),
         window=months(params.window_months, lang),
         general_stop=month_range(params.general_stop_after_months, params.general_stop_latest_months, lang),
-        review_every=months(params.general_review_every_months, lang),
+        review_every=every_months(params.general_review_every_months, lang),
         dose_course=days(params.ig_administration_course_days, lang),
         stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
-                "previous_last_dose", "booked_start"):
+                "previous_last_dose", "booked_start", "criteria_since"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -288,8 +299,11 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
     restarted_after = "restart-after" if v.get("previous_end") is not None else \
         "restart-after-dose" if v.get("previous_last_dose") is not None else ""
+    # a course begun after the window that follows an earlier one since T0 is a restart after the stop date: said so,
+    # with the gap, not only "began after the window" (a gap of days reads as the stop never made)
     reason = GENERAL_STOP_REASONS.get(restarted_after if v.get("reason") == "restart" and restarted_after
-                                      else str(v.get("reason") or ""))
+                                      else AFTER_WINDOW_RESTART[restarted_after] if v.get("reason") == "after-window"
+                                      and restarted_after else str(v.get("reason") or ""))
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")
