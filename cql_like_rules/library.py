@@ -1522,7 +1522,8 @@ def _admission_notes(c: Context) -> list[DataNote]:
 def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict[str, Value]]:
     """The caveat (and its values) of an IgG whose M-protein type or amount is not known in a myeloma where it could
     change the decision (`IgGUsed.paraprotein_caveat`): measure the M-protein (an IgG myeloma), or what an untyped
-    M-protein would make of the IgG, or ask for immunofixation. Every card that shows that IgG says it (§7)."""
+    M-protein would make of the IgG, or ask for immunofixation. Every card that decides on that IgG says it (§7): not
+    a stop card (`build_advice`), which dates decide."""
     if not used.paraprotein_caveat:
         return (), {}
     m, isotype = _nearest_m_protein(c, used.result)
@@ -1580,7 +1581,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
             caveats.append("igg-after-unknown-pause")
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
-        elif used.paraprotein_caveat and code != "paraprotein-type-unknown":  # that card is the caveat
+        # that card is the caveat; a stop or stop review is decided by dates, never by the IgG, so the type of an
+        # M-protein cannot change it (clinical rules §7: the caveat only where it can change the decision)
+        elif used.paraprotein_caveat and code != "paraprotein-type-unknown" and code not in STOP_CARD_CODES:
             said, untyped = paraprotein_caveat(c, used)
             caveats += said
             more = {**untyped, **more}
