@@ -102,6 +102,12 @@ FACT = {
                                           "{episode_product} siden {episode_start} eller før (start ikke registreret)"),
     "immunoglobulin": Text("Immunoglobulin", "Immunglobulin"),
     "order": Text("Draft order: {drug} from {order_start}", "Ordinationsudkast: {drug} fra {order_start}"),
+    # ... with its planned end, and the days it would run past the stop date (a clinician signing it sees by how much)
+    "order-until": Text("Draft order: {drug} from {order_start} to {order_end}",
+                        "Ordinationsudkast: {drug} fra {order_start} til {order_end}"),
+    "order-past-stop": Text("Draft order: {drug} from {order_start} to {order_end}, {past_stop} past the stop date",
+                            "Ordinationsudkast: {drug} fra {order_start} til {order_end}, {past_stop} efter "
+                            "seponeringsdatoen"),
     "age": Text("Age at T0: {age} years", "Alder ved T0: {age} år"),
     "age-at-order": Text("Age at the order's start {order_start}: {age} years",  # a CAR-T order: no T0 yet
                          "Alder ved ordinationens start {order_start}: {age} år"),

@@ -13,6 +13,7 @@ language; EHR text is made inert (`markdown.py`).
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Callable, Mapping, NamedTuple
@@ -33,7 +34,7 @@ from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUI
                        NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
 from .notes import AND, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
-from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, placeholder_pair, placeholders
+from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, days, placeholder_pair, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
@@ -293,7 +294,10 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):
-        lines.append(FACT["order"](lang).format_map(p))
+        end, stop = v.get("order_end"), v.get("stop_date")
+        past = (end - stop).days if isinstance(end, date) and isinstance(stop, date) else 0
+        key = "order" if not isinstance(end, date) else "order-past-stop" if past > 0 else "order-until"
+        lines.append(FACT[key](lang).format_map(Placeholders(p, past_stop=days(past, lang))))
     shown = [line for line in lines if line][:MAX_FACTS]
     return FactLines(shown, igg_line if igg_line in shown else None, frozenset(stop_dated - {""}))
 
