@@ -759,8 +759,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "criteria-not-met": Variant(
                     Text("Ig since {episode_start} ({kind} {t0}) began without the general criteria (no severe/"
                          "recurrent bacterial infection): weigh a stop",
-                         "Ig siden {episode_start} ({kind} {t0}) uden de generelle kriterier (ingen svær/"
-                         "tilbagevendende bakteriel infektion): overvej seponering"),
+                         "Ig siden {episode_start} ({kind} {t0}) startet uden de generelle kriterier (ingen svær/"
+                         "tilbagevendende bakteriel infektion): overvej pause"),
                     Text("Because {general_stop_reason}, the general criteria apply: a start needs IgG below "
                          "{threshold} with severe or recurrent verified bacterial infections, and none is "
                          "recorded since {criteria_since}.",
@@ -1097,8 +1097,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "its code {order_code_whole} was sent under {order_code_system} and is a code of "
                          "{right_code_system}: not counted, no window, start or stop criterion applied.",
                          "Navnet ligner {looks_like}, som åbner vejledningens højrisikoperiode ({window}), men koden "
-                         "{order_code_whole} er sendt under {order_code_system} og er en {right_code_system}-kode: ikke "
-                         "talt med, ingen periode, start- eller stopkriterier anvendt."),
+                         "{order_code_whole} er sendt under {order_code_system} og er en {right_code_system}-kode: "
+                         "medregnes ikke, ingen periode, start- eller stopkriterier anvendt."),
                     Text("Have the code system corrected on the record in the EHR; until then check the "
                          "immunoglobulin criteria yourself.",
                          "Få kodesystemet rettet på registreringen i EPJ; vurdér indtil da selv kriterierne for "
@@ -2237,12 +2237,13 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use",
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
 LEADING_CAVEATS = frozenset({"ig-maybe-on"})
-# The caveats that say the decision could change (an M-protein of unknown type or not measured) or what it assumed (no
+# The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
+# criterion supported, which is the stop to weigh) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
-                              "patient-unknown-no-index"})
+                              "patient-unknown-no-index", "general-start-not-met"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})

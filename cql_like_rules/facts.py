@@ -414,7 +414,7 @@ class Patient:
 # by its code; tests/test_note_wording.py finds the kinds the code writes, through its constants and variables.
 NOTE_KINDS = frozenset({
     "admission-infection-not-recorded", "admissions-not-sent", "pneumonia-admission-unknown", "igg-invalid",
-    "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "bsab-dose-not-known-given", "bsab-dose-stopped",
+    "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
     "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
     "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system",

@@ -1705,27 +1705,36 @@ def course_before_restart(c: Context) -> tuple[date, int] | None:
 
 
 @define("Course Began Without General Criteria", "A course under the general criteria because it began after the "
-        "window, or as a restart inside it more than the course days after the last day Ig was given (§4.3: only "
-        "with IgG < 4 g/L and severe or recurrent verified bacterial infections), with no such infection from the "
-        "look-back before its start to today: the first day of that look-back")
+        "window or as a restart inside it (§4.3: only with IgG < 4 g/L and severe or recurrent verified bacterial "
+        "infections), with no such infection from the look-back before its start to today: the first day of that "
+        "look-back. Not a course begun within the course days of the last Ig given before it (a renewal, a switch of "
+        "product or route), unless it carries a course held to the special stop past the stop date; nor a restart "
+        "after a course whose end is not known (an order left on hold)")
 def course_without_general_criteria(c: Context) -> date | None:
     episode = c["Current Episode"]
     reason = c["General Stop Reason"]
     if episode is None or c["T0"] is None or reason not in ("after-window", "restart"):
         return None
     before = c["Course Before The Restart"]
-    if reason == "restart":
-        # inside the window, a course begun within the course days of the last dose or order end before it may be a
-        # switch of product or route (IVIG every 3-4 weeks): a restart by the rules, but no stop to urge; nor where
-        # the day the course before ended is not known (an order left on hold)
-        if before is None:
-            return None
+    if before is not None:
         last = _previous_end(c, c["IG Courses Since T0"], before[0])
         given = last.get("previous_last_dose", before[0])
-        if isinstance(given, date) and (episode.start - given).days <= c.params.ig_administration_course_days:
+        near = isinstance(given, date) and (episode.start - given).days <= c.params.ig_administration_course_days
+        if near and (reason == "restart" or not _special_course_before(c, episode)):
             return None
+    elif reason == "restart":
+        return None
     since = add_months(episode.start, -c.params.infection_window_months) + timedelta(days=1)
     return None if _infections_between(c, since, c.today) else since
+
+
+def _special_course_before(c: Context, episode: Episode) -> bool:
+    """The first course since T0, before this episode, was held to the special stop (§4.2): begun in the window, with
+    no substitution before T0 and no severe or recurrent verified bacterial infection before its start. A course
+    renewed or switched days after its stop date then carries that course on: the stop was not made."""
+    first = next((x for x in c["IG Courses Since T0"] if x not in episode.courses), None)
+    return first is not None and first.start < c["Stop Date"] and not c["Substitution Before T0"] \
+        and not _infections_between(c, _before_t0(c), first.start)
 
 
 def _without_general_criteria(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:

@@ -184,13 +184,18 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  more={**values, "on_substitution": True})
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
-        unmet, unmet_values = _without_general_criteria(c)  # a course no criterion supported, as patient-view says
+        unmet, unmet_values = _without_general_criteria(c)
+        if unmet:  # a course no criterion supported, as patient-view says the same day: its renewal meets none (§4.3)
+            found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
+                                 failing=("no-infections",), restart=c["Is Restart"],
+                                 override_reasons=("infection-not-coded", "specialist-decision"),
+                                 extra_caveats=unmet, more={**unmet_values, "on_substitution": True})
+            return _with_order(found, order, start)
         # a review due now is due on the order that renews it too, as on patient-view the same day (§4.2)
         found = build_advice(c, "order-meets-criteria", "Order Advice",
                              "continuation-general-due" if due_now else "continuation-general", evidence=(episode,),
                              override_reasons=("infections-persist", "specialist-decision") if due_now else None,
-                             reason=c["General Stop Reason"], due_date=due_now or next_due, extra_caveats=unmet,
-                             more=unmet_values)
+                             reason=c["General Stop Reason"], due_date=due_now or next_due)
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     ages: dict[str, Value] = {}

@@ -90,3 +90,40 @@ def test_a_child_with_a_readable_birth_date_is_still_a_child() -> None:
     answer = replay(RUNTIME, _chart(birthDate="2015-03-01"), at=AT)
     assert [a.code for a in answer.advice] == ["child-individual-assessment"]
     assert not any(n.kind == "birth-date-unread" for n in answer.notes)
+
+
+@pytest.mark.parametrize("birth", [1950, ["1950-02-01"], {"value": "1950-02-01"}, True])
+def test_a_birth_date_that_is_no_text_is_named_and_a_death_beside_it_still_counts(birth: Any) -> None:
+    answer = replay(RUNTIME, _chart(birthDate=birth, deceasedDateTime="2026-01-10"), at=AT)
+    assert answer.cards == [] and answer.advice == ()
+    assert [n.kind for n in answer.notes if n.source == "Patient/pt-dk-0001"] == ["birth-date-unread"]
+
+
+@pytest.mark.parametrize("death", [2026, ["2026-01-01"], {"value": "2026-01-10"}])
+def test_a_date_of_death_that_is_no_text_is_still_a_death(death: Any) -> None:
+    answer = replay(RUNTIME, _chart(deceasedDateTime=death), at=AT)
+    assert answer.cards == [] and answer.advice == ()
+    assert [n.kind for n in answer.notes if n.source == "Patient/pt-dk-0001"] == ["death-date-unread"]
+
+
+@pytest.mark.parametrize("death", ["", "   "])
+def test_an_empty_date_of_death_is_none(death: str) -> None:
+    """An export writes "" for a null: a living patient keeps the advice, with nothing to name."""
+    answer = replay(RUNTIME, _chart(deceasedDateTime=death), at=AT)
+    assert [a.code for a in answer.advice] == ["start-substitution"]
+
+
+def test_a_death_sent_both_as_a_flag_and_a_date_is_a_death() -> None:
+    """deceasedBoolean beside deceasedDateTime breaks FHIR's one-of rule: the Patient was dropped, and its death."""
+    answer = replay(RUNTIME, _chart(deceasedBoolean=True, deceasedDateTime="2026-01-10"), at=AT)
+    assert answer.cards == [] and answer.advice == ()
+
+
+@pytest.mark.parametrize("flag, dead, kind", [("true", True, "deceased-flag-true"), ("TRUE", True, "deceased-flag-true"),
+                                              ("yes", True, "deceased-flag-true"), (1, True, "deceased-flag-true"),
+                                              ("ukendt", False, "deceased-flag-unread"), ("false", False, None),
+                                              (0, False, None)])
+def test_a_deceased_flag_as_an_export_spells_it(flag: Any, dead: bool, kind: str | None) -> None:
+    answer = replay(RUNTIME, _chart(deceasedBoolean=flag), at=AT)
+    assert (answer.advice == ()) is dead
+    assert [n.kind for n in answer.notes if n.source == "Patient/pt-dk-0001"] == ([kind] if kind else [])

@@ -33,7 +33,7 @@ CAVEAT = {"en": "No severe/recurrent verified bacterial infection since {since}:
           "da": "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {since}: forløbet opfyldte ikke de "
                 "generelle opstartskriterier; overvej at stoppe det."}
 NOT_MET = {"en": "began without the general criteria (no severe/recurrent bacterial infection): weigh a stop",
-           "da": "uden de generelle kriterier (ingen svær/tilbagevendende bakteriel infektion): overvej seponering"}
+           "da": "startet uden de generelle kriterier (ingen svær/tilbagevendende bakteriel infektion): overvej pause"}
 NONE_SINCE = {"en": "a start needs IgG below 4 g/L with severe or recurrent verified bacterial infections, and "
                     "none is recorded since {since}.",
               "da": "opstart kræver IgG under 4 g/L med svære eller tilbagevendende verificerede bakterielle "
@@ -113,12 +113,36 @@ def test_substitution_begun_before_t0_is_not_held_to_the_start_criteria() -> Non
     assert NOT_MET["en"] not in text and CAVEAT["en"].split("{")[0] not in text
 
 
-def test_a_renewal_drafted_for_such_a_course_carries_the_same_caveat() -> None:
-    """order-sign the same day: the continuation card says what patient-view says of the course it renews."""
+def test_a_renewal_drafted_for_such_a_course_does_not_meet_the_criteria() -> None:
+    """order-sign the same day: the renewal warns as patient-view does (§6: an order that does not meet the criteria
+    is a warning), not "meets the criteria" beside a note that the course did not."""
     draft = {**ig_order("draft-1", "2025-10-05", status="draft"), "authoredOn": "2025-10-05"}
-    code, _, text = _card(_rewritten(), hook="order-sign", drafts=[draft])
-    assert code == "order-meets-criteria"
+    code, card, text = _card(_rewritten(), hook="order-sign", drafts=[draft])
+    assert code == "order-does-not-meet-criteria" and card["indicator"] == "warning"
+    assert "no severe/recurrent verified bacterial infection" in card["summary"]
     assert CAVEAT["en"].format(since="2024-09-12") in text
+
+
+def test_a_course_the_infections_began_renewed_days_after_its_order_ended_is_a_routine_renewal() -> None:
+    """A severe sepsis 2025-03-05, IVIG from 2025-03-20 because of it (general criteria from the start) for a year:
+    the order ends 2026-04-01, a renewal from 2026-04-10, doses every 28 days throughout. The sepsis has left the
+    renewal's look-back (from 2025-04-11), yet the renewal carries a course the infections began: no stop to urge."""
+    chart = bundle(CART, LOW, infection("sepsis", "2025-03-05", severe=True),
+                   ig_order("ivig-1", "2025-03-20", status="completed", end="2026-04-01"),
+                   *ig_doses("dose-1", "2025-03-20", 28, "2026-03-19"), ig_order("ivig-2", "2026-04-10"),
+                   *ig_doses("dose-2", "2026-04-16", 28, "2026-04-16"))
+    code, card, text = _card(chart, at=date(2026, 5, 5))
+    assert code == "general-stop-review" and card["indicator"] == "info"
+    assert NOT_MET["en"] not in text and CAVEAT["en"].split("{")[0] not in text
+
+
+def test_a_special_course_switched_to_scig_days_after_its_stop_date_is_a_stop_to_weigh() -> None:
+    """The special course's IVIG order ended on the stop date; SCIG from 19 days later, no infection: the stop was
+    not made, whatever the route."""
+    chart = bundle(CART, LOW, *FIRST, ig_order("scig-1", "2025-09-20", atc="J06BA01"))
+    code, card, text = _card(chart, at=date(2025, 10, 1))
+    assert code == "general-stop-review" and card["indicator"] == "warning"
+    assert "restarted after the window, after a course that ended 2025-09-01, 19 days earlier" in text
 
 
 def test_a_course_begun_in_the_window_within_the_course_days_of_the_last_is_no_stop_to_urge() -> None:

@@ -590,6 +590,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "ikke"),
         Text("{n} dates of death cannot be read as days: the patient is read as deceased",
              "{n} dødsdatoer kan ikke læses som dage: patienten er læst som afdød")),
+    "deceased-flag-true": (
+        Text("the deceased flag {display} is no true or false: read as deceased; correct the record if not",
+             "dødsmarkeringen {display} er hverken true eller false: læst som afdød; ret registreringen, hvis ikke"),
+        Text("{n} deceased flags are no true or false: read as deceased",
+             "{n} dødsmarkeringer er hverken true eller false: læst som afdød")),
+    "deceased-flag-unread": (
+        Text("the deceased flag {display} cannot be read: read as alive; check the record",
+             "dødsmarkeringen {display} kan ikke læses: læst som i live; tjek registreringen"),
+        Text("{n} deceased flags cannot be read: read as alive; check the records",
+             "{n} dødsmarkeringer kan ikke læses: læst som i live; tjek registreringerne")),
     "birth-date-after-therapy": (
         Text("birth date {display} is after the CAR-T or bsAb therapy of {day}: not used, read as unknown; check it",
              "fødselsdatoen {display} ligger efter CAR-T- eller bsAb-behandlingen den {day}: ikke brugt, læst som "
@@ -640,8 +650,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "culture-negative-names-growth": (
         Text("a culture ({day}) is interpreted negative, but its result names a bacterium grown ({display}): "
              "not counted; check the result",
-             "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie ({display}): ikke talt "
-             "med; tjek svaret"),
+             "en dyrkning ({day}) er tolket negativ, men svaret nævner vækst af en bakterie ({display}): medregnes "
+             "ikke; tjek svaret"),
         Text("{n} cultures interpreted negative name a bacterium grown: not counted; check the results",
              "{n} dyrkninger tolket negative nævner vækst af en bakterie: medregnes ikke; tjek svarene")),
     "culture-note-names-growth": (
@@ -654,8 +664,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "culture-result-names-earlier": (
         Text("a culture ({day}) names a bacterium only in what is read as an earlier finding ({display}): not "
              "counted; check the result",
-             "en dyrkning ({day}) nævner kun en bakterie i det, der læses som et tidligere fund ({display}): ikke "
-             "talt med; tjek svaret"),
+             "en dyrkning ({day}) nævner kun en bakterie i det, der læses som et tidligere fund ({display}): "
+             "medregnes ikke; tjek svaret"),
         Text("{n} cultures name a bacterium only in what is read as an earlier finding: not counted; check the "
              "results",
              "{n} dyrkninger nævner kun en bakterie i det, der læses som et tidligere fund: medregnes ikke; tjek "
@@ -684,8 +694,8 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "infection-not-bacterial": (
         Text("infection {display} ({day}) is viral or fungal: not counted",
              "infektion {display} ({day}) er viral eller svampebetinget: medregnes ikke"),
-        Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner er ikke "
-             "talt med")),
+        Text("{n} viral or fungal infections were not counted", "{n} virale eller svampebetingede infektioner "
+             "medregnes ikke")),
     "type-not-read": (
         Text("{what} {display}{when} is a kind of record the rules do not read: seen, not used",
              "{what} {display}{when} er en type registrering, reglerne ikke læser: set, ikke brugt"),
@@ -733,8 +743,8 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
         "infusion, ikke brugt som T0"),
     "culture-superseded": Text(
         "a culture result{when} not final yet is replaced by the final result of the same sample: not counted",
-        "et dyrkningssvar{when}, der endnu ikke er endeligt, er afløst af det endelige svar på samme prøve: ikke "
-        "talt med"),
+        "et dyrkningssvar{when}, der endnu ikke er endeligt, er afløst af det endelige svar på samme prøve: "
+        "medregnes ikke"),
     "full-url-conflict": Text(
         "a fullUrl of the request names two different resources: a reference to it names neither and is not followed",
         "en fullUrl i forespørgslen angiver to forskellige ressourcer: en henvisning til den angiver ingen af dem og "

@@ -22,6 +22,8 @@ from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from cql_like_rules.facts import (
     DataNote,
     Facts,
@@ -75,6 +77,21 @@ class Extraction:
 
     facts: Facts
     resources: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+# A deceased flag as an export may spell it (`FactBuilder._deceased_flag`): English, Danish, digits
+FLAG_YES = frozenset({"true", "yes", "y", "t", "1", "ja", "sand"})
+FLAG_NO = frozenset({"false", "no", "n", "f", "0", "nej", "falsk"})
+
+
+def _sent(value: Any) -> Any:
+    """A Patient field as sent, an empty or blank string read as not sent (an export's null)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _shown(value: Any) -> str:
+    """A value as a note quotes it: text as written, anything else as JSON would show it, cut to 80 characters."""
+    return (value.strip() if isinstance(value, str) else orjson.dumps(value, default=str).decode())[:80]
 
 
 class FactBuilder:
@@ -495,34 +512,53 @@ class FactBuilder:
 
     # -- per resource type: the reference is made only for the few resources that are used ----
     def _patient(self, r: Mapping[str, Any]) -> Patient:
-        """The patient's birth and death. A date no reader can take a day from ("1950-02-30", "16-01-2026") is named
-        and read as unknown, never a reason to drop the Patient: dropped, a readable date of death went with it and a
-        deceased patient was told Ig may be started. A death with no readable day is a death (no advice)."""
-        birth = r.get("birthDate")
-        try:
-            born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True) if birth else None
-        except DataError:
-            born, birth = None, None
-            self._notes.append(DataNote("birth-date-unread", reference_of(r), f"birth date {r['birthDate']!r} cannot "
-                                        "be read as a day: age not known", str(r["birthDate"]).strip()[:80],
-                                        record_words=True))
+        """The patient's birth and death. A birth date or date of death no reader can take a day from ("1950-02-30",
+        "16-01-2026", a number, a list) is named and read as unknown, never a reason to drop the Patient: dropped, a
+        readable date of death went with it and a deceased patient was told Ig may be started. A death with no
+        readable day is a death (no advice); an empty one ("") is none, as an export writes a null."""
+        birth = _sent(r.get("birthDate"))
+        born = None
+        if birth is not None:
+            try:
+                born = to_local_date(birth, self.tz, allow_partial=True, partial_as_last_day=True)
+            except DataError:
+                self._notes.append(DataNote("birth-date-unread", reference_of(r), f"birth date {birth!r} cannot be "
+                                            "read as a day: age not known", _shown(birth), record_words=True))
+                birth = None
         first = to_local_date(birth, self.tz, allow_partial=True) if born is not None and _partial(birth) else None
         if born is not None and _partial(birth):  # the age at T0 (the child rule) may be a year off: say so
             self._notes.append(DataNote("date-partial", reference_of(r), f"birth date {birth!r} names no day: read as "
                                         "its last day (the youngest the patient can be)", str(birth), born,
                                         record_words=True))
-        deceased, died = r.get("deceasedBoolean") is True, None
-        if r.get("deceasedDateTime") is not None:
+        deceased, died = self._deceased_flag(r), None
+        death = _sent(r.get("deceasedDateTime"))
+        if death is not None and death is not False:
             deceased = True
             try:
-                died = self._date(r["deceasedDateTime"], allow_partial=True)
+                died = self._date(death, allow_partial=True)
             except DataError:
-                self._notes.append(DataNote("death-date-unread", reference_of(r), f"date of death "
-                                            f"{r['deceasedDateTime']!r} cannot be read as a day: read as deceased",
-                                            str(r["deceasedDateTime"]).strip()[:80], record_words=True))
+                self._notes.append(DataNote("death-date-unread", reference_of(r), f"date of death {death!r} cannot "
+                                            "be read as a day: read as deceased", _shown(death), record_words=True))
         identifiers = tuple((i["system"], i["value"]) for i in _list(r.get("identifier"))
                             if isinstance(i, dict) and isinstance(i.get("system"), str) and isinstance(i.get("value"), str))
         return Patient(reference_of(r), born, deceased, died, identifiers, first)
+
+    def _deceased_flag(self, r: Mapping[str, Any]) -> bool:
+        """`deceasedBoolean`, also as an export may write it ("true", "yes", 1: read as deceased and named); a value
+        that says neither yes nor no is named and read as alive (the record is to be checked)."""
+        flag = _sent(r.get("deceasedBoolean"))
+        if flag is None or isinstance(flag, bool):
+            return flag is True
+        said = str(flag).strip().lower()
+        if said in FLAG_NO:
+            return False
+        if said in FLAG_YES:
+            self._notes.append(DataNote("deceased-flag-true", reference_of(r), f"deceasedBoolean {flag!r} is no true "
+                                        "or false: read as deceased", _shown(flag), record_words=True))
+            return True
+        self._notes.append(DataNote("deceased-flag-unread", reference_of(r), f"deceasedBoolean {flag!r} is no true or "
+                                    "false: read as alive", _shown(flag), record_words=True))
+        return False
 
     # -- draft orders (order-select / order-sign): read in `drafts` --------------------------
     def draft_order(self, r: Mapping[str, Any]) -> DraftOrder | None:

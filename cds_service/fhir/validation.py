@@ -84,9 +84,12 @@ _NAMED_BY_READER: dict[str, tuple[tuple[str, ...], ...]] = {
     "MedicationRequest": (("dosageInstruction", "*", "timing", "repeat", "boundsPeriod", "end"),),
     # an immunoglobulin or bsAb course's end, read as no end and named; a CAR-T infusion's, named as not read
     "MedicationStatement": (("effectivePeriod", "end"),),
-    # a birth date read as unknown, a death with no readable day still a death (`FactBuilder._patient`): dropping the
-    # Patient for one of them lost a readable date of death with it
-    "Patient": (("birthDate",), ("deceasedDateTime",)),
+}
+# Patient fields `FactBuilder._patient` reads whatever was sent (a date in no date form, a number, a list, a flag "yes")
+# and names: a birth date read as unknown, a death with no readable day still a death. Dropping the Patient for one of
+# them lost a readable date of death with it, and a deceased patient was told Ig may be started.
+_READ_AS_SENT: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Patient": (("birthDate",), ("deceasedDateTime",), ("deceasedBoolean",)),
 }
 
 
@@ -115,6 +118,11 @@ def _paths_used(kind: str, resource: Mapping[str, Any]) -> tuple[tuple[str, ...]
 def _named_by_reader(kind: str, error: Mapping[str, Any]) -> bool:
     """A malformed date (a string) at an element the fact builders read and name themselves (`_NAMED_BY_READER`)."""
     loc = tuple(error.get("loc", ()))
+    paths = _READ_AS_SENT.get(kind, ())
+    if any(loc[:len(path)] == path for path in paths):
+        return True
+    if paths and not loc and any(path[0] in str(error.get("msg", "")) for path in paths):
+        return True  # a choice sent twice (deceasedBoolean beside deceasedDateTime): the reader takes either as a death
     return isinstance(error.get("input"), str) and any(
         len(loc) == len(path) and _is_used(loc, (path,)) for path in _NAMED_BY_READER.get(kind, ()))
 
