@@ -246,15 +246,19 @@ def ig_order_advice(c: Context) -> Advice | None:
             return _with_order(_ignored_igg(c, found), order, start)
     measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
-    # A short extension (§4.2) extends substitution given since T0; a first course has nothing to extend.
-    extension = ("community-infection-risk",) if c["IG Courses Since T0"] else ()
+    # A short extension (§4.2) extends substitution given since T0 past its stop date: a first course has nothing to
+    # extend, and a restart inside the window extends nothing past it
+    extension = ("community-infection-risk",) if c["IG Courses Since T0"] and c["Order Starts After Stop Date"] else ()
+    # an infection not yet coded could change only what infections decide (no severe/recurrent infection, or IgG 4-6 g/L
+    # where the general criteria apply): not an IgG of 6 g/L or more, nor an IgG to measure first
+    uncoded = ("infection-not-coded",) if {"no-infections", "igg-4-6"} & set(failing) else ()
     # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
     window = in_window and failing != ["no-igg-since-t0"]
     # after the window that runs today, the summary leads with the general criteria not met (§4.1, §4.3)
     variant = "window" if window else "after-window" if "starts-after-stop-date" in failing else ""
     found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", variant, igg=used,
                          evidence=infections, failing=tuple(failing), restart=c["Is Restart"], suggestions=suggestions,
-                         override_reasons=("infection-not-coded", "specialist-decision", *extension),
+                         override_reasons=(*uncoded, "specialist-decision", *extension),
                          more={**infection_values(infections), **ages, **drafted_values})
     found = _ignored_igg(c, found)
     if used is None and measure:  # no usable IgG: the IgG seen and not used, named as patient-view's card names it

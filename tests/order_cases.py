@@ -125,9 +125,10 @@ def cases() -> list[Case]:
              [ivig("e5")], [MEETS], ends={"draft-ivig-e5": None}, says=("general SID criteria",)))
     # (f) a restart after a stop follows the general criteria, also inside the window (§4.3)
     stopped = running_ig("f1", "2025-12-01", end="2026-02-01", status="completed")
+    # a restart inside the window extends nothing past the stop date: no short extension (§4.2) to offer
     add(Case("f-restart-in-window-no-infections", "not met: a restart needs severe/recurrent infections",
              chart("f1", iggs=(("2025-11-28", 3.1), ("2026-03-20", 3.0)), orders=(stopped,)), "2026-03-25",
-             [ivig("f1", "2026-03-25")], [NOT_MET], extension_offered=True))
+             [ivig("f1", "2026-03-25")], [NOT_MET], extension_offered=False))
     stopped2 = running_ig("f2", "2025-12-01", end="2026-02-01", status="completed")
     add(Case("f-restart-in-window-recurrent", "general criteria met; no stop-date end",
              chart("f2", iggs=(("2025-11-28", 3.1), ("2026-03-20", 3.0)), orders=(stopped2,),
