@@ -160,8 +160,9 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
-_RECONSIDER = Text("Reconsider the order, or sign it with a reason.",
-                   "Genovervej ordinationen, eller signér med en begrundelse.")
+# ... led by the IgG to measure first where the card offers that order (no usable or recent IgG)
+_RECONSIDER = Text("{measure_first}Reconsider the order, or sign it with a reason.",
+                   "{measure_first}Genovervej ordinationen, eller signér med en begrundelse.")
 # The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
 # §4.3): every card that tells to pause or stop says so after its own to-do.
 _MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",

@@ -54,6 +54,8 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
                                      "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+# the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
+MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
 LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
 # the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
@@ -292,6 +294,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("ig_maybe_on_type") is not None:  # a record the patient may already be on (`already_on`)
         p["ig_maybe_on"] = _already_on(v, lang, text)
         p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
+    # an order that fails for want of a usable IgG: the to-do leads with the IgG order the card offers
+    p["measure_first"] = MEASURE_FIRST(lang) if advice.code == "order-does-not-meet-criteria" \
+        and "order-igg" in advice.suggestions else ""
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
