@@ -280,9 +280,11 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources,
         return []
     out: list[Mapping[str, Any]] = []
     entries = value.get("entry")
+    empty = 0  # entries that hold no resource (a string, an entry with a fullUrl only): named, never dropped silently
     for entry in entries if isinstance(entries, list) else []:
         resource = entry_resource(entry)
         if resource is None:
+            empty += 1
             continue
         if resource.get("resourceType") == "OperationOutcome":
             failure = failure_reason(resource)
@@ -300,6 +302,10 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources,
         if isinstance(full_url, str) and full_url.strip():
             _know_full_url(pooled, full_url, resource)
         out.append(resource)
+    if empty:
+        pooled.notes.append(DataNote("invalid", f"prefetch {key[:40]!r}", f"{empty} entr{'y' if empty == 1 else 'ies'} "
+                                     f"of its Bundle hold{'s' if empty == 1 else ''} no resource (an entry that is no object, or has no resource "
+                                     "object): not read"))
     return out
 
 
