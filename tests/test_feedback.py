@@ -164,7 +164,7 @@ def _cases(card: dict, other: dict, foreign: dict) -> list[tuple[Any, str]]:
     return [
         ([good, {**accepted(card), "card": str(uuid.uuid4())}], "feedback[1].card is not a card issued by service"),
         ([good, {**accepted(foreign), "acceptedSuggestions": [{"id": foreign["suggestions"][0]["uuid"]}]}],
-         "feedback[1].card is not a card issued by service"),
+         "it was issued by 'another-service'; send its feedback to /cds-services/another-service/feedback"),
         (bad(outcome="rejected"), "feedback[1].outcome must be 'accepted' or 'overridden'"),
         (without("outcome"), "feedback[1].outcome is required"),
         (without("card"), "feedback[1].card is required"),

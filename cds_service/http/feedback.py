@@ -153,8 +153,11 @@ def check_against_issued(items: Iterable[Feedback], issued: Mapping[str, IssuedC
     """Feedback only on cards this service issued, and only on suggestions those cards carried."""
     for i, item in enumerate(items):
         card = issued.get(item.card_uuid)
-        if card is None or card.service_id != service_id:
+        if card is None:
             raise BadRequest(f"feedback[{i}].card is not a card issued by service '{service_id}'")
+        if card.service_id != service_id:  # an integrator's slip: say where it belongs
+            raise BadRequest(f"feedback[{i}].card is not a card issued by service '{service_id}': it was issued by "
+                             f"'{card.service_id}'; send its feedback to /cds-services/{card.service_id}/feedback")
         for j, suggestion in enumerate(item.accepted_suggestions):
             if suggestion not in card.suggestions:
                 raise BadRequest(f"feedback[{i}].acceptedSuggestions[{j}].id is not a suggestion of that card")
