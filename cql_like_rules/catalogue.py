@@ -2762,7 +2762,8 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "(et skift inden for kontinuitetspausen ville have fortsat det)"),
     "Course Began Without General Criteria": (
         "Forløb begyndt uden de generelle kriterier",
-        "Et forløb under de generelle kriterier, fordi det begyndte efter perioden eller er genopstartet i den mere "
+        "Et forløb under de generelle kriterier, fordi det begyndte efter perioden (også Ig pauseret for infusionen og "
+        "genoptaget først da) eller er genopstartet i den mere "
         "end forløbsdagene efter sidste Ig (§4.3: kun ved IgG < 4 g/L og svære eller tilbagevendende verificerede "
         "bakterielle infektioner), uden en sådan infektion fra tilbageblikket før dets start til i dag: den første dag "
         "i det tilbageblik"),

@@ -1705,15 +1705,20 @@ def course_before_restart(c: Context) -> tuple[date, int] | None:
 
 
 @define("Course Began Without General Criteria", "A course under the general criteria because it began after the "
-        "window or as a restart inside it (§4.3: only with IgG < 4 g/L and severe or recurrent verified bacterial "
-        "infections), with no such infection from the look-back before its start to today: the first day of that "
+        "window (Ig paused for the infusion resumed only then too) or as a restart inside it (§4.3: only with IgG < 4 "
+        "g/L and severe or recurrent verified bacterial infections), with no such infection from the look-back before its start to today: the first day of that "
         "look-back. Not a course begun within the course days of the last Ig given before it (a renewal, a switch of "
         "product or route), unless it carries a course held to the special stop past the stop date; nor a restart "
         "after a course whose end is not known (an order left on hold)")
 def course_without_general_criteria(c: Context) -> date | None:
     episode = c["Current Episode"]
     reason = c["General Stop Reason"]
-    if episode is None or c["T0"] is None or reason not in ("after-window", "restart"):
+    if episode is None or c["T0"] is None:
+        return None
+    # Ig paused for the infusion and resumed only after the window: no resumption, a restart (§4.3); resumed inside
+    # it, the course before T0 goes on under the general stop criteria (§4.2), whatever the pause
+    late_resumption = reason == "paused-for-infusion" and episode.start >= c["Stop Date"]
+    if reason not in ("after-window", "restart") and not late_resumption:
         return None
     before = c["Course Before The Restart"]
     if before is not None:

@@ -166,3 +166,17 @@ def test_a_restart_in_the_window_after_a_real_pause_is_a_stop_to_weigh() -> None
     assert code == "general-stop-review" and card["indicator"] == "warning"
     assert "it restarts a course that ended 2025-06-01, 49 days earlier" in text
     assert NONE_SINCE["en"].format(since="2024-07-21") in text
+
+
+@pytest.mark.parametrize("resumed, at, warned", [("2025-04-01", date(2025, 5, 1), False),
+                                                 ("2025-10-01", date(2025, 10, 20), True)])
+def test_ig_paused_for_the_infusion_resumed_only_after_the_window_is_a_restart(resumed: str, at: date,
+                                                                                warned: bool) -> None:
+    """IVIG since 2024, ended 2025-02-15 for the CAR-T of 2025-03-01. Resumed inside the window, the course before T0
+    goes on under the general stop criteria (§4.2). Resumed only after the window, seven months on, with no
+    infection, it is a restart no criterion supported (§4.3)."""
+    chart = bundle(CART, LOW, ig_order("ivig-0", "2024-01-10", status="completed", end="2025-02-15"),
+                   ig_order("ivig-2", resumed))
+    code, card, text = _card(chart, at=at)
+    assert code == "general-stop-review"
+    assert (card["indicator"] == "warning") is warned and (NOT_MET["en"] in text) is warned
