@@ -1704,10 +1704,18 @@ def course_before_restart(c: Context) -> tuple[date, int] | None:
     return (max(ends), (episode.start - max(ends)).days) if ends else None
 
 
+def _restart_gap(c: Context, episode: Episode, before: tuple[date, int]) -> tuple[dict[str, Value], int]:
+    """How a card names the end of the course a restart follows (`_previous_end`), and the days from the last day Ig
+    was given in it (its last dose, or its last day) to the start of this one."""
+    after = _previous_end(c, c["IG Courses Since T0"], before[0])
+    last = after.get("previous_last_dose", before[0])
+    return after, (episode.start - last).days if isinstance(last, date) else before[1]
+
+
 @define("Course Began Without General Criteria", "A course under the general criteria because it began after the "
         "window (Ig paused for the infusion resumed only then too) or as a restart inside it (§4.3: only with IgG < 4 "
-        "g/L and severe or recurrent verified bacterial infections), with no such infection from the look-back before its start to today: the first day of that "
-        "look-back. Not a course begun within the course days of the last Ig given before it (a renewal, a switch of "
+        "g/L and severe or recurrent verified bacterial infections), with no such infection from the look-back before "
+        "its start to today: the first day of that look-back. Not a course begun within the course days of the last Ig given before it (a renewal, a switch of "
         "product or route), unless it carries a course held to the special stop past the stop date; nor a restart "
         "after a course whose end is not known (an order left on hold)")
 def course_without_general_criteria(c: Context) -> date | None:
@@ -1722,9 +1730,7 @@ def course_without_general_criteria(c: Context) -> date | None:
         return None
     before = c["Course Before The Restart"]
     if before is not None:
-        last = _previous_end(c, c["IG Courses Since T0"], before[0])
-        given = last.get("previous_last_dose", before[0])
-        near = isinstance(given, date) and (episode.start - given).days <= c.params.ig_administration_course_days
+        near = _restart_gap(c, episode, before)[1] <= c.params.ig_administration_course_days
         if near and (reason == "restart" or not _special_course_before(c, episode)):
             return None
     elif reason == "restart":
@@ -1742,7 +1748,7 @@ def _special_course_before(c: Context, episode: Episode) -> bool:
         and not _infections_between(c, _before_t0(c), first.start)
 
 
-def _without_general_criteria(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:
+def without_general_criteria(c: Context) -> tuple[tuple[str, ...], dict[str, Value]]:
     """The caveat (and its date) a card on a course that began without the general criteria carries: the stop review
     alone read as "follows the general criteria", a restart no criterion supported (§4.3)."""
     since = c["Course Began Without General Criteria"]
@@ -1858,14 +1864,13 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
     next_due, due_now = c["General Review Due Dates"]
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])
-    unmet, unmet_values = _without_general_criteria(c)
+    unmet, unmet_values = without_general_criteria(c)
     values.update(unmet_values)
     reason = c["General Stop Reason"]
     before = c["Course Before The Restart"]
     if before is not None:  # a restart says after what, so a clinician who switched route or product sees the gap
-        after = _previous_end(c, c["IG Courses Since T0"], before[0])
-        last = after.get("previous_last_dose", before[0])
-        values.update(after, restart_gap_days=(episode.start - last).days if isinstance(last, date) else before[1])
+        after, gap = _restart_gap(c, episode, before)
+        values.update(after, restart_gap_days=gap)
     if due_now:
         return (build_advice(c, "general-stop-review", "Stop Advice", "due", evidence=evidence, extra_caveats=unmet,
                              suggestions=("hold-ig",), override_reasons=("infections-persist", "specialist-decision"),

@@ -39,10 +39,10 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, _without_general_criteria, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
+from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
                       alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_seen_not_used, igg_shown_values,
                       infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
-                      taken_on_other_use_only, taken_on_substitution)
+                      taken_on_other_use_only, taken_on_substitution, without_general_criteria)
 
 define = LIBRARY.define
 
@@ -184,7 +184,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  more={**values, "on_substitution": True})
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
-        unmet, unmet_values = _without_general_criteria(c)
+        unmet, unmet_values = without_general_criteria(c)
         if unmet:  # a course no criterion supported, as patient-view says the same day: its renewal meets none (§4.3)
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),
                                  failing=("no-infections",), restart=c["Is Restart"],

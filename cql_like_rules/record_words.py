@@ -4,13 +4,20 @@ verified bacterial infection counts; clinical rules §2: T0 only from an infusio
 A culture known only by its name under a local code ("Bloddyrkning", "Ekspektorat dyrkning") is read as a culture
 when its name says it looks for bacteria, with the specimen its name gives; its value says nothing grew when it only
 defers to a comment or says the culture gave no result. A stopped CAR-T infusion whose reason says no cells were
-given is no infusion. Assumptions: Danish and English wording as Danish laboratories and EHRs write it; a name or a
-value these words do not reach keeps the reading of the value sets (docs/clinical-logic.md).
+given is no infusion; a deceased flag written "yes" is a death. Assumptions: Danish and English wording as Danish
+laboratories and EHRs write it; a name or a value these words do not reach keeps the reading of the value sets
+(docs/clinical-logic.md).
 """
 
 from __future__ import annotations
 
 import re
+
+# A Patient's deceasedBoolean as an export may spell it instead of true or false (English, Danish, digits): a yes is a
+# death (clinical rules §7: no advice), a no is alive; anything else is read as alive and named
+# (cds_service/fhir/facts.py, `FactBuilder._deceased_flag`).
+FLAG_YES = frozenset({"true", "yes", "y", "t", "1", "ja", "sand"})
+FLAG_NO = frozenset({"false", "no", "n", "f", "0", "nej", "falsk"})
 
 # A stopped CAR-T infusion or immunoglobulin dose whose statusReason says nothing was given ("Ikke givet", "Ikke
 # opstartet", "Afbrudt før start", "Patienten udeblev", "not administered"): not given (it is read as not-done is);

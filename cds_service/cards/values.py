@@ -304,11 +304,14 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
     restarted_after = "restart-after" if v.get("previous_end") is not None else \
         "restart-after-dose" if v.get("previous_last_dose") is not None else ""
-    # a course begun after the window that follows an earlier one since T0 is a restart after the stop date: said so,
-    # with the gap, not only "began after the window" (a gap of days reads as the stop never made)
-    reason = GENERAL_STOP_REASONS.get(restarted_after if v.get("reason") == "restart" and restarted_after
-                                      else AFTER_WINDOW_RESTART[restarted_after] if v.get("reason") == "after-window"
-                                      and restarted_after else str(v.get("reason") or ""))
+    reason_key = str(v.get("reason") or "")
+    if restarted_after and reason_key == "restart":
+        reason_key = restarted_after
+    elif restarted_after and reason_key == "after-window":
+        # a course begun after the window that follows an earlier one since T0 is a restart after the stop date: said
+        # so, with the gap, not only "began after the window" (a gap of days reads as the stop never made)
+        reason_key = AFTER_WINDOW_RESTART[restarted_after]
+    reason = GENERAL_STOP_REASONS.get(reason_key)
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
     failing = v.get("failing")

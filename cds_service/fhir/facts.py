@@ -42,6 +42,7 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.orders import DraftOrder
 from cql_like_rules.parameters import Parameters
+from cql_like_rules.record_words import FLAG_NO, FLAG_YES
 from cql_like_rules.catalogue import ALREADY_ON
 from cql_like_rules.valuesets import IG_BY_NAME_CODING, IG_BY_NAME_PROCEDURE_CODING, Terminology
 
@@ -77,11 +78,6 @@ class Extraction:
 
     facts: Facts
     resources: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-
-
-# A deceased flag as an export may spell it (`FactBuilder._deceased_flag`): English, Danish, digits
-FLAG_YES = frozenset({"true", "yes", "y", "t", "1", "ja", "sand"})
-FLAG_NO = frozenset({"false", "no", "n", "f", "0", "nej", "falsk"})
 
 
 def _sent(value: Any) -> Any:

@@ -116,7 +116,8 @@ def _paths_used(kind: str, resource: Mapping[str, Any]) -> tuple[tuple[str, ...]
 
 
 def _named_by_reader(kind: str, error: Mapping[str, Any]) -> bool:
-    """A malformed date (a string) at an element the fact builders read and name themselves (`_NAMED_BY_READER`)."""
+    """A malformed date (a string) at an element the fact builders read and name themselves (`_NAMED_BY_READER`), or
+    any error at a Patient field `_patient` reads whatever was sent (`_READ_AS_SENT`)."""
     loc = tuple(error.get("loc", ()))
     paths = _READ_AS_SENT.get(kind, ())
     if any(loc[:len(path)] == path for path in paths):
