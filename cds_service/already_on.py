@@ -33,7 +33,8 @@ def already_on(advice: Advice, notes: Iterable[DataNote]) -> Advice:
         return advice
     first = found[0]
     kept = tuple(s for s in advice.suggestions if s not in IG_ORDER_SUGGESTIONS)
-    check = "withheld" if len(kept) < len(advice.suggestions) else "draft" if "order_source" in advice.values \
+    # a draft Ig order is checked before it is signed; a therapy's draft (a bsAb) is not the Ig to check
+    check = "withheld" if len(kept) < len(advice.suggestions) else "draft" if advice.values.get("order_kind") == "ig" \
         else "check"
     values = {**advice.values, "ig_maybe_on": first.display, "ig_maybe_on_words": first.record_words,
               "ig_maybe_on_type": first.source.split("/", 1)[0], "ig_maybe_on_kind": first.kind,

@@ -1023,6 +1023,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure IgG before the first dose and regularly until {stop_date}.",
                          "Mål IgG før første dosis og jævnligt indtil {stop_date}."),
                 ),
+                # an IgG already below the threshold (not taken on substitution): the start criterion the window
+                # brings is met, and the card says so rather than asking for a baseline IgG the chart already holds
+                "igg-low": Variant(
+                    Text("{drug} from {order_start}: IgG {igg} < {threshold} ({igg_date}) already; Ig may be started, "
+                         "stop attempt {stop_date}",
+                         "{drug} fra {order_start}: IgG {igg} < {threshold} ({igg_date}) allerede; Ig kan startes, "
+                         "seponeringsforsøg {stop_date}"),
+                    Text("IgG is already below {threshold}; within {window} of the start of this therapy that alone "
+                         "is enough to start substitution, whatever the infections.",
+                         "IgG er allerede under {threshold}; inden for {window} efter start af denne behandling er "
+                         "det alene nok til at starte substitution, uanset infektioner."),
+                    Text("Ig may be started with the course; attempt a stop on {stop_date}, and go on measuring IgG "
+                         "until then.",
+                         "Ig kan startes sammen med forløbet; forsøg seponering {stop_date}, og mål fortsat IgG "
+                         "indtil da."),
+                ),
                 "continues": Variant(
                     Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
                          "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
@@ -1054,7 +1070,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
             },
             suggestions=("order-igg",),
-            variant_doc={"new": "a new bsAb course", "continues": "resumes a current bsAb course",
+            variant_doc={"new": "a new bsAb course", "igg-low": "a bsAb course, IgG already below the threshold",
+                         "continues": "resumes a current bsAb course",
                          "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
         ),
@@ -2044,6 +2061,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                              "starter efter højrisikoperioden, og de generelle kriterier er ikke opfyldt")},
     "plan-igg-monitoring": {
         "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
+        "igg-low": Text("a bispecific course, IgG already below the threshold",
+                        "et bispecifikt forløb, IgG allerede under grænsen"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
         "continues-after-window": Text("resumes a bispecific course after its window",
                                        "genoptager et bispecifikt forløb efter højrisikoperioden"),
@@ -2234,10 +2253,10 @@ FAILING_NAMED: dict[str, Text] = {
 # wrong action (clinical rules §6-§8), here a duplicate course ordered from its own suggestion.
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
-                              "paraprotein-possible-measured", "ig-maybe-on"})
+                              "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
-LEADING_CAVEATS = frozenset({"ig-maybe-on"})
+LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
 # criterion supported, which is the stop to weigh) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
@@ -2265,13 +2284,15 @@ ALREADY_ON = frozenset({"ig-by-name", "ig-order-undated", "ig-wrong-system", "ig
 # draft Ig order that meets the criteria for a start (not one continuing substitution: `reads_on_substitution`). Not a
 # card that asks for an IgG first (measure-igg, the general criteria's IgG < 6 g/L): no start is offered there, and the
 # start card that follows carries the caveat.
-INVITES_START = frozenset({"start-substitution", "start-meets-general-criteria", "order-meets-criteria"})
+INVITES_START = frozenset({"start-substitution", "start-meets-general-criteria", "order-meets-criteria",
+                           "plan-igg-monitoring:igg-low"})
 IG_ORDER_SUGGESTIONS = frozenset({"order-ig-until-stop", "order-ig"})
 
 
 def invites_start(code: str, variant: str, values: Mapping[str, object] | None = None) -> bool:
     """Whether the card of this advice advises or invites a start of immunoglobulin (`INVITES_START`)."""
-    return code in INVITES_START and not reads_on_substitution(code, variant, values)
+    return (code in INVITES_START or f"{code}:{variant}" in INVITES_START) \
+        and not reads_on_substitution(code, variant, values)
 
 
 # How the caveat `ig-maybe-on` dates the record it names, by its type ("ordered 2025-12-30")
@@ -2395,6 +2416,10 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the stop at the end of the window.",
         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter start), ikke seponering ved periodens slut."),
+    "ig-drafted-twice": Text(  # order hooks: another Ig draft of the session whose period overlaps this one's
+        "{other_ig_drug} from {other_ig_start}{other_ig_more} is drafted too: two Ig courses at once; sign only one.",
+        "{other_ig_drug} fra {other_ig_start}{other_ig_more} er også i udkast: to Ig-forløb på én gang; underskriv "
+        "kun det ene."),
     "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
         "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
         "this order is judged on the current window until that therapy has begun.",
@@ -2834,6 +2859,10 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "Råd om ordination, der ikke genkendes",
         "Et udkast, hvis navn er et, vejledningen omfatter, men hvis kode ikke er i noget værdisæt: ikke vurderet (et "
         "navn er ikke en kode); klinikeren får at vide, at det ikke blev tjekket"),
+    "Other IG Drafted": (
+        "Andet immunglobulin i udkast",
+        "De andre immunglobulinudkast i denne session, hvis planlagte perioder overlapper denne ordinations (et udkast "
+        "uden datoer løber fra den dag, det underskrives, uden slut): to forløb på én gang"),
     "Therapy Drafted With It": (
         "Behandling i udkast sammen med den",
         "Et bsAb i udkast i denne session, der ville åbne en ny højrisikoperiode (det første, der starter): ikke en "

@@ -102,7 +102,8 @@ class Context:
     """The facts, "today" and the parameters of one evaluation, plus its memo and trace."""
 
     def __init__(self, facts: Facts, today: date, params: Parameters, library: Library,
-                 order: Any = None, parent: "Context | None" = None, known_on: date | None = None) -> None:
+                 order: Any = None, parent: "Context | None" = None, known_on: date | None = None,
+                 drafts: tuple[Any, ...] = ()) -> None:
         self.facts = facts
         self.today = today
         # The day the chart was read (a timeline evaluates a chart of `known_on` on other days): an order's status,
@@ -113,14 +114,16 @@ class Context:
         self.params = params
         self.library = library
         self.order = order
+        self.drafts = drafts  # every draft order of the session, when `order` is one of them
         self.parent = parent
         self._values: dict[str, Any] = {}
         self._helpers: dict[Callable[..., Any], Any] = {}
         self.trace: list[TraceStep] = []
 
-    def for_order(self, order: Any) -> "Context":
-        """A context judging one draft order; patient-level definitions come from this one."""
-        return Context(self.facts, self.today, self.params, self.library, order, self, self.known_on)
+    def for_order(self, order: Any, drafts: tuple[Any, ...] = ()) -> "Context":
+        """A context judging one draft order among the session's `drafts`; patient-level definitions come from this
+        one."""
+        return Context(self.facts, self.today, self.params, self.library, order, self, self.known_on, drafts)
 
     def __getitem__(self, name: str) -> Any:
         try:

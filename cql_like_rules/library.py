@@ -75,6 +75,13 @@ def years_between(start: date, end: date) -> int:
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
 
 
+def aged_on(born: date, years: int) -> date:
+    """The first day on which `years_between(born, day)` reaches `years`: one born on 29 February is a year older
+    on 1 March of a common year, as the age every card gives counts it."""
+    day = add_months(born, 12 * years)
+    return day if years_between(born, day) >= years else day + timedelta(days=1)
+
+
 def age_on(c: Context, day: date) -> int | None:
     """The patient's completed years of age on `day`, None when the birth date is unknown, or not used (after the
     evaluation day or T0: "Birth Date Not Used"), or after `day` itself (no age below 0)."""
@@ -1371,9 +1378,7 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
     measured."""
     if isotype != "IgG":
         return c.params.paraprotein_caveat_margin_g_l
-    last = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
-                if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
-               default=None)
+    last = _last_igg_m_protein(c, result)
     if last is None:
         bound = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
                      if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "")), default=None)
@@ -1384,7 +1389,25 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
         # an IgG myeloma (by immunofixation) whose M-protein was never measured: it may be most of the total (total
         # IgG 12.0 may be an M-protein of 10 and polyclonal IgG 2), so no total says where polyclonal IgG lies
         return result.value_g_l
-    return max(c.params.paraprotein_caveat_margin_g_l, last[2])
+    return max(c.params.paraprotein_caveat_margin_g_l, last.value_g_l)
+
+
+def _last_igg_m_protein(c: Context, result: IgGResult) -> MProteinResult | None:
+    """The last IgG (or untyped) M-protein measured, not as a bound below, on or before the IgG: how far below the
+    total polyclonal IgG may lie when none was measured with it (`_unmeasured_margin`)."""
+    return max((m for m in c.facts.m_protein
+                if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
+               key=lambda m: (m.date, m.source, m.value_g_l), default=None)
+
+
+def _last_m_protein_values(c: Context, result: IgGResult) -> dict[str, Value]:
+    """The last IgG M-protein, too far from the IgG to subtract, where it and not the policy's margin is why polyclonal
+    IgG may lie below a threshold: the card names it, as the fact its caveat rests on (clinical-rules §7, §8)."""
+    last = _last_igg_m_protein(c, result)
+    if last is None or last.value_g_l <= c.params.paraprotein_caveat_margin_g_l:
+        return {}
+    return {"last_m_protein": last.value_g_l, "last_m_protein_date": last.date, "last_m_protein_source": last.source,
+            "last_m_protein_days_before": (result.date - last.date).days}
 
 
 def _negative_fixation_before(c: Context, result: IgGResult) -> bool:
@@ -1528,7 +1551,7 @@ def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict
         return (), {}
     m, isotype = _nearest_m_protein(c, used.result)
     if isotype == "IgG":
-        return ("paraprotein-unmeasured",), {}
+        return ("paraprotein-unmeasured",), (_last_m_protein_values(c, used.result) if m is None else {})
     if m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
         return ("paraprotein-possible-measured",), {
             "untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
@@ -1572,13 +1595,15 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     used: IgGUsed | None = c["Latest IgG"] if igg is _LATEST else igg  # type: ignore[assignment]
     caveats = list(extra_caveats)
     other_use = False  # the IgG lies only in the washout of immunoglobulin given for another reason (ITP): said so
-    if used is not None and code != "child-individual-assessment":
+    if used is not None:
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
+        # a child's card too: an IgG taken on substitution is no measure of the child's own IgG either
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
             caveats.append("igg-during-substitution")
             other_use = taken_on_other_use_only(c, used.result)
         elif _after_unknown_pause(c, used.result):
             caveats.append("igg-after-unknown-pause")
+    if used is not None and code != "child-individual-assessment":
         if used.m_protein is not None:
             caveats.append("paraprotein-subtracted")
         # that card is the caveat; a stop or stop review is decided by dates, never by the IgG, so the type of an
@@ -2041,6 +2066,8 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
                       polyclonal_if_igg_comparator=_POLYCLONAL_BOUND.get(m.comparator, ""))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
     variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""
+    if variant == "igg-no-m-protein":
+        values.update(_last_m_protein_values(c, used.result))
     return build_advice(c, "paraprotein-type-unknown", "Start Advice", variant, igg=igg,
                         extra_caveats=caveats, more=values)
 

@@ -328,6 +328,13 @@ def therapy_order_advice(c: Context) -> Advice | None:
         said, untyped = paraprotein_caveat(c, used)
         caveats += said
         values.update(untyped)
+        if variant in ("new", "continues") and used.below(c.params.igg_start_threshold_g_l) \
+                and "igg-during-substitution" not in caveats and not c["On Substitution"] \
+                and not substitution_before(c, t0):
+            # §4.1: an IgG already below the threshold before the course (or in it) meets the start criterion the
+            # window brings: the card says Ig may start, not only that IgG is to be measured (not where Ig stopped
+            # lately would go on under the general stop criteria, §4.2: its stop date would not be the window's)
+            variant = "igg-low"
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     # an age not known picks the adult's card over the child's (`Order Is Child`): said, as on every other card
@@ -503,6 +510,38 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
 
 
+@define("Other IG Drafted", "The other immunoglobulin drafts of this session whose planned periods overlap this "
+        "one's (an undated draft runs from the day it is signed, with no end): two courses at once", scope="order")
+def other_ig_drafted(c: Context) -> tuple[DraftOrder, ...]:
+    order: DraftOrder = c["Draft Order"]
+    if order.kind != "ig":
+        return ()
+    start: date = c["Order Start"]
+    return tuple(o for o in c.drafts if o.kind == "ig" and o.source != order.source
+                 and _overlap(start, order.end, _planned_start(o.start, c.today), o.end))
+
+
+def _overlap(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
+    """Two planned periods share a day (an end that is not known: none yet)."""
+    return (end is None or other_start <= end) and (other_end is None or start <= other_end)
+
+
+def _with_other_ig(c: Context, found: Advice) -> Advice:
+    """An immunoglobulin order's criteria card, with the caveat naming another Ig draft of the session that would run
+    beside it (IVIG and SCIG drafted together): each card is judged alone, and two "meets" cards read as two
+    courses to sign."""
+    if found.code not in IG_ORDER_CODES or sum(o.kind == "ig" for o in c.drafts) < 2:  # one Ig draft: nothing to name
+        return found
+    others: tuple[DraftOrder, ...] = c["Other IG Drafted"]
+    if not others:
+        return found
+    other = min(others, key=lambda o: (_planned_start(o.start, c.today), o.source))
+    values = {**found.values, "other_ig_drug": other.drug, "other_ig_start": _planned_start(other.start, c.today),
+              "other_ig_more": len(others) - 1}
+    evidence = found.evidence + tuple(o.source for o in others if o.source not in found.evidence)
+    return replace(found, caveats=("ig-drafted-twice", *found.caveats), values=values, evidence=evidence)
+
+
 @define("Order Advice", "The advice on one draft order: its criteria, or the child card", scope="order")
 def order_advice(c: Context) -> Advice | None:
     order: DraftOrder = c["Draft Order"]
@@ -512,7 +551,7 @@ def order_advice(c: Context) -> Advice | None:
     if found is None:
         return None
     if not c["Order Is Child"]:
-        return _with_therapy_drafted(c, found) if order.kind == "ig" else found
+        return _with_other_ig(c, _with_therapy_drafted(c, found)) if order.kind == "ig" else found
     age = age_on(c, found.values["t0"])  # type: ignore[arg-type]
     variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
     return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},

@@ -109,6 +109,7 @@ class RuleSet:
                         known_on: date | None = None) -> Evaluation:
         """order-select / order-sign: advice on each relevant draft order; one child card at most."""
         context = self.context(facts, today, known_on)
+        orders = tuple(orders)
         found: list[Advice] = []
         traces: list[tuple[str, tuple[TraceStep, ...]]] = []
         seen: set[str] = set()
@@ -116,7 +117,7 @@ class RuleSet:
             if order.source in seen:
                 continue
             seen.add(order.source)
-            judged = context.for_order(order)
+            judged = context.for_order(order, orders)
             advice = judged["Order Advice"]
             traces.append((order.source, tuple(judged.trace)))
             if advice is None:

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable
 
-from dateutil.relativedelta import relativedelta
-
 from .facts import Facts
-from .library import add_months
+from .library import add_months, aged_on
 from .parameters import Parameters
 
 ONE_DAY = timedelta(days=1)
@@ -172,7 +170,7 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
             add(Candidate(named.recorded, "diagnosis-recorded", named.source))
     patient = facts.patient
     if patient is not None and patient.birth_date is not None:
-        add(Candidate(patient.birth_date + relativedelta(years=params.adult_age_years), "adult-birthday", patient.source))
+        add(Candidate(aged_on(patient.birth_date, params.adult_age_years), "adult-birthday", patient.source))
     if patient is not None and patient.deceased_date is not None:
         add(Candidate(patient.deceased_date, "death", patient.source))
     return sorted({c for c in found if start <= c.date <= end})

@@ -24,7 +24,7 @@ CAR-T order named only by its text, with no infusion recorded, that gave no card
 "among the episodes" shown that were not among them, and two of them called one infection; a child's card saying a
 diagnosis typed with no code "has a code unknown"; an order's length and a therapy's date in words quoted cut with
 no mark; a Danish card that only counted a data note its English named (an unreadable IgG after the one decided on).
-`NOT_REACHED` lists the advice variants no chart here reaches: none (every variant of the catalogue is read here).
+`NOT_REACHED` lists the advice variants no chart here reaches, and the tests that read them.
 """
 
 from __future__ import annotations
@@ -937,6 +937,7 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 # what this round read is known, and a variant newly reached or lost is seen.
 NOT_REACHED: set[tuple[str, str]] = {
     ("general-stop-review", "criteria-not-met"),  # a course no criterion supported: tests/test_restart_without_criteria.py
+    ("plan-igg-monitoring", "igg-low"),  # a bsAb drafted for a patient already low: tests/test_order_session_cards.py
 }
 
 

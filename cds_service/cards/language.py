@@ -43,6 +43,11 @@ FACT = {
     "polyclonal-summary-short": Text("polyclonal IgG {igg}", "polyklonal IgG {igg}"),
     "m-protein-untyped": Text("M-protein {untyped_m_protein} on {untyped_m_protein_date}, type unknown",
                               "M-komponent {untyped_m_protein} den {untyped_m_protein_date}, ukendt type"),
+    # the last IgG M-protein, measured too long before the IgG to subtract, where it is why polyclonal IgG may be low
+    "m-protein-last": Text("Last IgG M-protein {last_m_protein} on {last_m_protein_date}, {last_m_protein_before} "
+                           "before the IgG: not subtracted",
+                           "Seneste IgG-M-komponent {last_m_protein} den {last_m_protein_date}, {last_m_protein_before} "
+                           "før IgG: ikke fratrukket"),
     "infections-seen": Text("Verified bacterial infection {dates}: not severe, not recurrent",
                             "Verificeret bakteriel infektion {dates}: ikke svær, ikke tilbagevendende"),
     "infections-seen-one-episode": Text("{n} verified bacterial infections {dates}, one episode: not severe, not "

@@ -261,6 +261,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             lines.append(igg_line := line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
+            elif "last_m_protein" in p:
+                lines.append(FACT["m-protein-last"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")
     window = window_facts(advice, lang, p)
     if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window"):
@@ -288,7 +290,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         key = "infections-seen" if len(seen) == 1 else \
             "infections-seen-one-episode" if v.get("infections_seen_episodes") == 1 else "infections-seen-many"
         lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
-    if v.get("episode_start") is not None and advice.code not in ("child-individual-assessment",):
+    if v.get("episode_start") is not None:  # a child's card too: an individual assessment starts from the Ig given
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
         key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else "substitution"
         lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))

@@ -195,7 +195,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end", "session_therapy_start", "last_dose",
+                "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end", "session_therapy_start", "other_ig_start", "last_dose",
                 "previous_last_dose", "booked_start", "criteria_since"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
@@ -229,6 +229,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["untyped_m_protein_brief"] = named(untyped, M_PROTEIN_TEXT_BRIEF, text)
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
+    if isinstance(v.get("last_m_protein"), float) and v.get("last_m_protein_date") is not None:
+        p["last_m_protein"] = g_l(v["last_m_protein"], lang)  # type: ignore[arg-type]
+        p["last_m_protein_date"] = iso(v["last_m_protein_date"])
+        p["last_m_protein_before"] = days(int(v.get("last_m_protein_days_before") or 0), lang)  # type: ignore[arg-type]
     if isinstance(v.get("paraprotein_threshold"), float):
         p["paraprotein_threshold"] = threshold(v["paraprotein_threshold"], lang)  # type: ignore[arg-type]
     if v.get("igg_drafted_source") is not None:  # an IgG lab order drafted in the session, dated when it is
@@ -271,6 +275,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["episode_product"] = named(v.get("episode_product"), 20, text)
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
         p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
+    if v.get("other_ig_start") is not None:  # another Ig draft of the session, overlapping this one
+        p["other_ig_drug"] = named(v.get("other_ig_drug"), 30, text, capital=True) or DRUG_FALLBACK["ig"](lang)
+        more = v.get("other_ig_more")
+        p["other_ig_more"] = f" (+{more})" if isinstance(more, int) and more > 0 else ""
     if v.get("order_looks_like") or "order_code" in v:  # an unrecognised order, therapy or diagnosis: its code
         p["looks_like"] = LOOKS_LIKE.get(str(v.get("order_looks_like")), LOOKS_LIKE["ig"])(lang)
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary

@@ -337,11 +337,19 @@ VALUE_LABELS: dict[str, Text] = {
     "untyped_m_protein_date": Text("its date", "dens dato"),
     "untyped_m_protein_comparator": Text("its comparator", "dens komparator"),
     "untyped_m_protein_reported": Text("as reported", "som svaret"),
+    "last_m_protein": Text("last IgG M-protein, too far from the IgG to subtract",
+                           "seneste IgG-M-komponent, for langt fra IgG til at trækkes fra"),
+    "last_m_protein_date": Text("its date", "dens dato"),
+    "last_m_protein_source": Text("its record", "dens registrering"),
+    "last_m_protein_days_before": Text("days before the IgG", "dage før IgG"),
     "polyclonal_if_igg": Text("polyclonal IgG if it is IgG", "polyklonal IgG, hvis den er IgG"),
     "polyclonal_if_igg_comparator": Text("its comparator", "dens komparator"),
     "booked_start": Text("booked order starts", "booket ordination starter"),
     "session_therapy": Text("therapy drafted in this session", "behandling i udkast i denne session"),
     "session_therapy_start": Text("its planned start", "dens planlagte start"),
+    "other_ig_drug": Text("another immunoglobulin drafted in this session", "andet immunglobulin i udkast i denne session"),
+    "other_ig_start": Text("its planned start", "dens planlagte start"),
+    "other_ig_more": Text("further immunoglobulin drafts overlapping", "flere overlappende immunglobulinudkast"),
     "right_code_system": Text("the code's own system", "kodens eget system"),
     "unknown_records": Text("records not recognised", "registreringer ikke genkendt"),
     "unrecognised": Text("not recognised", "ikke genkendt"),
@@ -391,7 +399,8 @@ PARAMETER_LABELS: dict[str, Text] = {
 SKIPPED_FIELDS = {"source", "identifiers", "drug_as_written", "m_protein_text_ours"}
 # A number with a unit reads as the card writes it (cards/values.py): a concentration "4,0 g/L" with its comparator
 # ("<0,33 g/L"), a period "12 dage", an age "17 år"; an advice value by its name, a parameter by its name's unit.
-G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg", "pre_t0_igg")
+G_L_VALUES = ("igg", "igg_total", "m_protein", "untyped_m_protein", "polyclonal_if_igg", "ignored_igg", "pre_t0_igg",
+              "last_m_protein")
 THRESHOLD_VALUES = ("paraprotein_threshold",)
 YEAR_VALUES = ("age",)
 DAY_VALUES = ("stale_days_in_window", "stale_days_after_window")  # periods in days whose name does not end so

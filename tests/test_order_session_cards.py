@@ -1,0 +1,172 @@
+"""What an order session shows beside each draft: a bsAb drafted for a patient whose IgG is already low, two
+immunoglobulin courses drafted at once, and a child's card for a child already on immunoglobulin.
+
+- A teclistamab draft for a patient with IgG 3.2 g/L said "measure IgG at baseline": the start criterion the new
+  window brings (§4.1, IgG < 4 g/L) was already met, and the card did not say so.
+- IVIG and SCIG drafted together got two "meets the criteria" cards, each judged alone, with no word that the two
+  would run at once.
+- A 16-year-old on IVIG got the individual-assessment card with an IgG taken on the IVIG and no word of the IVIG.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+TECLISTAMAB = json.loads((FIXTURES / "drafts" / "teclistamab-pt-dk-0001.draft.json").read_text())
+IVIG = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+SCIG = json.loads((FIXTURES / "drafts" / "scig-pt-dk-0006.draft.json").read_text())
+
+
+def _bundle(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"{name}.json").read_text())  # type: ignore[no-any-return]
+
+
+def _draft(template: dict[str, Any], bundle: dict[str, Any], start: str | None, end: str | None = None,
+           draft_id: str | None = None) -> dict[str, Any]:
+    draft = copy.deepcopy(template)
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    draft["subject"]["reference"] = f"Patient/{patient}"
+    bounds = draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]
+    if start is None:
+        del draft["dosageInstruction"][0]["timing"]
+    else:
+        bounds["start"] = start
+        if end:
+            bounds["end"] = end
+    if draft_id:
+        draft["id"] = draft_id
+    return draft
+
+
+def _cards(bundle: dict[str, Any], drafts: list[dict[str, Any]], at: date, lang: str = "en") -> list[dict[str, Any]]:
+    return replay(RUNTIME, bundle, lang=lang, hook="order-sign", drafts=drafts, at=at).cards
+
+
+def _igg(bundle: dict[str, Any], value: float, when: str) -> dict[str, Any]:
+    """The bundle with its latest IgG result set to `value` g/L, taken `when`."""
+    bundle = copy.deepcopy(bundle)
+    results = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+               and "valueQuantity" in e["resource"] and e["resource"]["valueQuantity"].get("unit") == "g/L"]
+    latest = max(results, key=lambda r: str(r.get("effectiveDateTime")))
+    latest["valueQuantity"]["value"] = value
+    latest["effectiveDateTime"] = when
+    return bundle
+
+
+# --- a bsAb drafted for a patient whose IgG is already below 4 g/L -------------------------------------------------
+
+LOW = _bundle("cart-in-window-igg-low")  # CAR-T 2025-11-18, IgG 3.2 g/L on 2026-01-13, not on immunoglobulin
+AT = date(2026, 1, 20)
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Teclistamab from 2026-01-22: IgG 3.2 g/L < 4 g/L (2026-01-13) already; Ig may be started, stop attempt "
+           "2026-07-22",
+     "**To do:** Ig may be started with the course; attempt a stop on 2026-07-22"),
+    ("da", "Teclistamab fra 2026-01-22: IgG 3,2 g/L < 4 g/L (2026-01-13) allerede; Ig kan startes, "
+           "seponeringsforsøg 2026-07-22",
+     "**Gør:** Ig kan startes sammen med forløbet; forsøg seponering 2026-07-22")])
+def test_a_bsab_draft_for_a_patient_already_low_says_ig_may_start(lang: str, summary: str, todo: str) -> None:
+    [card] = _cards(copy.deepcopy(LOW), [_draft(TECLISTAMAB, LOW, "2026-01-22")], AT, lang)
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
+    assert card["summary"] == summary
+    assert todo in card["detail"]
+    assert "baseline" not in card["summary"] and "før start" not in card["summary"]
+    assert not card.get("suggestions")  # the IgG is known: no IgG order offered
+
+
+def test_a_bsab_draft_with_igg_at_4_still_asks_for_monitoring() -> None:
+    bundle = _igg(LOW, 4.0, "2026-01-13T08:00:00+01:00")
+    [card] = _cards(bundle, [_draft(TECLISTAMAB, bundle, "2026-01-22")], AT)
+    assert card["summary"] == "Teclistamab from 2026-01-22: measure IgG at baseline and until 2026-07-22 (high-risk " \
+                              "window)"
+
+
+def test_a_bsab_draft_for_a_patient_on_ig_does_not_invite_a_start() -> None:
+    on_ig = _igg(_bundle("cart-ig-active-stop-planned-40-days"), 3.0, "2026-03-02T08:00:00+01:00")
+    [card] = _cards(on_ig, [_draft(TECLISTAMAB, on_ig, "2026-03-05")], date(2026, 3, 5))
+    assert "may be started" not in card["summary"]
+    assert "measure IgG at baseline" in card["summary"]
+    assert "This IgG was taken on substitution" in card["detail"]
+
+
+def test_a_bsab_draft_beside_an_ig_record_known_by_name_names_it() -> None:
+    bundle = _bundle("local-ivig-code-not-recognised-named-in-card")  # "Privigen" under a local code, IgG 3.1
+    [card] = _cards(bundle, [_draft(TECLISTAMAB, bundle, "2026-01-20")], date(2026, 1, 20))
+    assert "Ig may be started" in card["summary"]
+    assert "may be Ig the patient is on: check before ordering." in card["detail"]
+
+
+# --- two immunoglobulin courses drafted at once ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, ivig_note, scig_note", [
+    ("en", "SCIG from 2026-01-20 is drafted too: two Ig courses at once; sign only one.",
+     "IVIG from 2026-01-20 is drafted too: two Ig courses at once; sign only one."),
+    ("da", "SCIG fra 2026-01-20 er også i udkast: to Ig-forløb på én gang; underskriv kun det ene.",
+     "IVIG fra 2026-01-20 er også i udkast: to Ig-forløb på én gang; underskriv kun det ene.")])
+def test_ivig_and_scig_drafted_together_each_name_the_other(lang: str, ivig_note: str, scig_note: str) -> None:
+    drafts = [_draft(IVIG, LOW, "2026-01-20"), _draft(SCIG, LOW, "2026-01-20")]
+    cards = _cards(copy.deepcopy(LOW), drafts, AT, lang)
+    assert [c["source"]["topic"]["code"] for c in cards] == ["order-meets-criteria"] * 2
+    ivig_card, scig_card = sorted(cards, key=lambda c: "SCIG " in c["detail"].split("\n- ")[-1])
+    assert ivig_note in ivig_card["detail"] and scig_note not in ivig_card["detail"]  # the IVIG card names the SCIG
+    assert scig_note in scig_card["detail"] and ivig_note not in scig_card["detail"]
+    for card, note in ((ivig_card, ivig_note), (scig_card, scig_note)):  # right under the decision, before the facts
+        assert card["detail"].index(note) < card["detail"].index("- IgG 3")
+
+
+def test_ig_drafts_one_after_the_other_are_not_two_courses() -> None:
+    drafts = [_draft(IVIG, LOW, "2026-01-20", "2026-02-28"), _draft(SCIG, LOW, "2026-03-01")]
+    for card in _cards(copy.deepcopy(LOW), drafts, AT):
+        assert "drafted too" not in card["detail"]
+
+
+def test_an_undated_ig_draft_beside_a_dated_one_is_two_courses() -> None:
+    drafts = [_draft(IVIG, LOW, None), _draft(SCIG, LOW, "2026-02-10")]
+    cards = _cards(copy.deepcopy(LOW), drafts, AT)
+    assert len(cards) == 2 and all("drafted too: two Ig courses at once" in c["detail"] for c in cards)
+
+
+def test_three_ig_drafts_name_one_and_count_the_rest() -> None:
+    drafts = [_draft(IVIG, LOW, "2026-01-20"), _draft(SCIG, LOW, "2026-01-21"),
+              _draft(IVIG, LOW, "2026-01-25", draft_id="draft-ivig-second")]
+    cards = _cards(copy.deepcopy(LOW), drafts, AT)
+    first = next(c for c in cards if "Draft order: IVIG from 2026-01-20" in c["detail"])
+    assert "SCIG from 2026-01-21 (+1) is drafted too" in first["detail"]
+
+
+def test_one_ig_draft_has_no_such_note() -> None:
+    [card] = _cards(copy.deepcopy(LOW), [_draft(IVIG, LOW, "2026-01-20")], AT)
+    assert "drafted too" not in card["detail"]
+
+
+# --- a child already on immunoglobulin ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, course, caveat", [
+    ("en", "- IVIG since 2025-09-25", "This IgG was taken on substitution"),
+    ("da", "- IVIG siden 2025-09-25", "Denne IgG er taget under substitution")])
+def test_a_child_on_ivig_is_told_of_the_ivig_and_the_igg_taken_on_it(lang: str, course: str, caveat: str) -> None:
+    bundle = _bundle("child-16-tisagenlecleucel-on-ig")
+    request = replay(RUNTIME, bundle, lang=lang, at=date(2025, 12, 1))
+    [card] = request.cards
+    assert card["source"]["topic"]["code"] == "child-individual-assessment"
+    assert course in card["detail"] and caveat in card["detail"]
+
+
+def test_a_child_not_on_ig_gets_no_course_line() -> None:
+    [card] = replay(RUNTIME, _bundle("child-12-blinatumomab-individual-assessment"),
+                    at=date.fromisoformat(json.loads((FIXTURES / "child-12-blinatumomab-individual-assessment"
+                                                                   ".expect.json").read_text())["at"])).cards
+    assert " since " not in card["detail"] and "taken on substitution" not in card["detail"]
