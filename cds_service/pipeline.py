@@ -385,6 +385,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
     unreadable: list[tuple[str, ServiceError, str]] = []  # drafts whose drug could not be read: refusal, note kind
     igg_drafted: tuple[IgGOrderDraft, ...] = ()
     series: list[DraftOrder] = []  # bsAb / CAR-T drafts of the call not selected: a series' first dose dates T0
+    ig_beside: tuple[DraftOrder, ...] = ()  # Ig drafts of the call not selected: a second course beside a selected one
     if drafts is not None:
         session = drafts if session is None else session
         igg_drafted = _igg_orders_drafted(builder, pooled, patient_id, session)
@@ -421,7 +422,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                                       order.length_unread, record_words=True))
             orders.append(order)
             raw_orders[ref] = dict(resource)
-        series = _therapies_not_selected(builder, pooled, patient_id, drafts, session)
+        beside = _not_selected(builder, pooled, patient_id, drafts, session)
+        series = [o for o in beside if o.kind in ("bsab", "car-t-product")]
+        ig_beside = tuple(o for o in beside if o.kind == "ig")
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
         if drafts and len(others) == len(drafts):  # nothing of this patient to judge: an empty answer would say "fine"
             raise BadRequest(f"context.draftOrders: {', '.join(others[:3])}{' …' if len(others) > 3 else ''}: "
@@ -443,7 +446,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         bad: list[tuple[str, str]] = []
         evaluation, notes_seen = evaluate_facts(
             runtime.ruleset, extraction.facts, today, known_on, None if drafts is None else orders,
-            partial(_answer_notes, builder, pooled, extraction, runtime, today, live, raw_orders, bad))
+            partial(_answer_notes, builder, pooled, extraction, runtime, today, live, raw_orders, bad), ig_beside)
         if not bad:
             return evaluation, extraction, notes_seen
         for ref, error in bad:
@@ -459,15 +462,17 @@ def _rules_notes(evaluation: Evaluation) -> tuple[DataNote, ...]:
 def evaluate_facts(ruleset: RuleSet, facts: Facts, today: date, known_on: date | None = None,
                    orders: Sequence[DraftOrder] | None = None,
                    answer_notes: Callable[[Evaluation], tuple[DataNote, ...]] = _rules_notes,
+                   beside: Sequence[DraftOrder] = (),
                    ) -> tuple[Evaluation, tuple[DataNote, ...]]:
     """The rules on the facts (patient-view, or these draft orders), then the one step that needs every note of the
     answer known (`answer_notes`, given the rules' evaluation): a start beside Ig the patient may be on says so
     (`already_on`). Every entrance evaluates facts here: a hook call's chart (`evaluate`) and a timeline redrawn from
-    stored facts (`tools.timeline.timeline_from_facts`) alike."""
+    stored facts (`tools.timeline.timeline_from_facts`) alike. `beside`: the call's drafts not judged (not
+    selected), which a judged draft may be told of."""
     if orders is None:
         evaluation = ruleset.evaluate(facts, today, known_on)
     else:
-        evaluation = ruleset.evaluate_orders(facts, orders, today, known_on)
+        evaluation = ruleset.evaluate_orders(facts, orders, today, known_on, beside)
     notes = answer_notes(evaluation)
     return with_already_on(evaluation, notes), notes
 
@@ -489,19 +494,20 @@ def _answer_notes(builder: FactBuilder, pooled: PooledResources, extraction: Ext
     return named_by_rules(seen, builder.as_written(evaluation.notes, pooled.resources))
 
 
-def _therapies_not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str,
-                            drafts: tuple[Mapping[str, Any], ...],
-                            session: tuple[Mapping[str, Any], ...]) -> list[DraftOrder]:
-    """The bsAb and CAR-T product drafts of the call that are not judged (order-select: not selected), about this
-    patient and still being ordered. They get no card, but a later step-up dose selected alone belongs to the course
-    the first one begins: its window runs from that first dose (clinical-rules §2), as on order-sign."""
+def _not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str,
+                  drafts: tuple[Mapping[str, Any], ...],
+                  session: tuple[Mapping[str, Any], ...]) -> list[DraftOrder]:
+    """The bsAb, CAR-T product and immunoglobulin drafts of the call that are not judged (order-select: not
+    selected), about this patient and still being ordered. They get no card, but a later step-up dose selected alone
+    belongs to the course the first one begins: its window runs from that first dose (clinical-rules §2), as on
+    order-sign; and an Ig draft selected beside one drafted before it is a second course (`Other IG Drafted`)."""
     judged = {reference_of(r) for r in drafts}
     found = []
     for resource in session:
         if reference_of(resource) in judged or not pooled.owns(resource, patient_id) or closed_draft(resource):
             continue
         order = builder.draft_order(resource)
-        if order is not None and order.kind in ("bsab", "car-t-product"):
+        if order is not None and order.kind in ("bsab", "car-t-product", "ig"):
             found.append(order)
     return found
 

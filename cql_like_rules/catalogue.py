@@ -2169,6 +2169,11 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
     "before-t0": Text("substitution began before {kind}", "substitution begyndte før {kind}"),
     "paused-for-infusion": Text("substitution was paused shortly before {kind}",
                                 "substitution blev pauseret kort før {kind}"),
+    # ... with the day it was last given (an order's end, or the last dose of recorded doses) and how long before T0
+    "paused-for-infusion-until": Text("substitution ended {paused_end}, {paused_days} before {kind}",
+                                      "substitution sluttede {paused_end}, {paused_days} før {kind}"),
+    "paused-for-infusion-dose": Text("the last dose was {paused_last_dose}, {paused_days} before {kind}",
+                                     "sidste dosis var {paused_last_dose}, {paused_days} før {kind}"),
     "after-window": Text("substitution began after the window", "substitution begyndte efter perioden"),
     "infections": Text("severe or recurrent bacterial infections came first",
                        "svære eller tilbagevendende bakterielle infektioner kom først"),

@@ -1293,14 +1293,30 @@ def relevant_igg(c: Context) -> tuple[IgGResult, ...]:
         "myeloma's type)")
 def paraprotein_isotype(c: Context) -> str:
     # An M-protein quantity coded "IgG kappa (monoclonal)" types the myeloma as well as an immunofixation does, also
-    # when it is too far from the IgG result to be subtracted from it.
+    # when it is too far from the IgG result to be subtracted from it. The type carries the result that gave it, so
+    # the trace names the record behind it (`Isotype`).
     typed: list[Immunofixation | MProteinResult] = [*c.facts.immunofixation, *c.facts.m_protein]
     # A result that names a type only by its code, not by a finding (an M-protein "Negativ", or one whose amount could
     # not be read, "se kommentar", on an IgA kappa code) types the myeloma only when nothing else does: an IgG
     # myeloma's immunofixation is not undone by it.
     found = [(not (isinstance(x, MProteinResult) and x.none_found or isinstance(x, Immunofixation) and x.m_protein_text),
               x.date, x.source, x.isotype) for x in typed if x.date <= c.today and x.isotype not in ("", "none")]
-    return max(found)[3] if found else ""
+    if not found:
+        return ""
+    latest = max(found)
+    return Isotype(latest[3], latest[2])
+
+
+class Isotype(str):
+    """An M-protein's type ("IgG") as the rules compare it, with the reference of the result that gave it: a trace
+    step shows the record (`engine.sources_of`), as it does for every fact."""
+
+    source: str
+
+    def __new__(cls, value: str, source: str = "") -> "Isotype":
+        made = super().__new__(cls, value)
+        made.source = source
+        return made
 
 
 NOT_IGG = frozenset({"IgA", "IgM", "IgD", "IgE", "light-chain"})  # an M-protein of these types is not in total IgG
@@ -1374,16 +1390,12 @@ def _with_m_protein(c: Context, result: IgGResult) -> IgGUsed:
 def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
     """How far below the total polyclonal IgG may lie when no M-protein was measured with the IgG: the policy's
     margin, or in IgG myeloma the last IgG M-protein measured before it when that was larger (total IgG 8.0 five
-    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2), or the whole total when none was ever
-    measured."""
+    months after an IgG M-protein of 6.0 may be polyclonal IgG near 2; a bound, "<1.0 g/L", is a measurement too: at
+    most that), or the whole total when none was ever measured."""
     if isotype != "IgG":
         return c.params.paraprotein_caveat_margin_g_l
     last = _last_igg_m_protein(c, result)
     if last is None:
-        bound = max(((m.date, m.source, m.value_g_l) for m in c.facts.m_protein
-                     if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "")), default=None)
-        if bound is not None:  # only a bound ("<1.0", below the measuring range): the M-protein was at most that
-            return max(c.params.paraprotein_caveat_margin_g_l, bound[2])
         if _negative_fixation_before(c, result):  # none found by immunofixation since it was last found: as "0 g/L"
             return c.params.paraprotein_caveat_margin_g_l
         # an IgG myeloma (by immunofixation) whose M-protein was never measured: it may be most of the total (total
@@ -1393,10 +1405,9 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
 
 
 def _last_igg_m_protein(c: Context, result: IgGResult) -> MProteinResult | None:
-    """The last IgG (or untyped) M-protein measured, not as a bound below, on or before the IgG: how far below the
-    total polyclonal IgG may lie when none was measured with it (`_unmeasured_margin`)."""
-    return max((m for m in c.facts.m_protein
-                if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "") and m.comparator not in ("<", "<=")),
+    """The last IgG (or untyped) M-protein measured on or before the IgG, a bound ("<1.0 g/L") as any other: how far
+    below the total polyclonal IgG may lie when none was measured with it (`_unmeasured_margin`)."""
+    return max((m for m in c.facts.m_protein if m.date <= min(result.date, c.today) and m.isotype in ("IgG", "")),
                key=lambda m: (m.date, m.source, m.value_g_l), default=None)
 
 
@@ -1404,9 +1415,10 @@ def _last_m_protein_values(c: Context, result: IgGResult) -> dict[str, Value]:
     """The last IgG M-protein, too far from the IgG to subtract, where it and not the policy's margin is why polyclonal
     IgG may lie below a threshold: the card names it, as the fact its caveat rests on (clinical-rules §7, §8)."""
     last = _last_igg_m_protein(c, result)
-    if last is None or last.value_g_l <= c.params.paraprotein_caveat_margin_g_l:
+    if last is None or last.comparator in ("<", "<=") or last.value_g_l <= c.params.paraprotein_caveat_margin_g_l:
         return {}
-    return {"last_m_protein": last.value_g_l, "last_m_protein_date": last.date, "last_m_protein_source": last.source,
+    return {"last_m_protein": last.value_g_l, "last_m_protein_comparator": last.comparator,
+            "last_m_protein_date": last.date, "last_m_protein_source": last.source,
             "last_m_protein_days_before": (result.date - last.date).days}
 
 
@@ -1643,18 +1655,14 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
                     igg_total_comparator=used.result.comparator,
                     igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used))
         base.update(shown)
-    episode = c["Current Episode"]
-    if episode is not None:
-        products = {x.product for x in episode.courses if x.start <= c.today}
-        base.update(episode_start=episode.start, episode_product=products.pop() if len(products) == 1 else "")
-        if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
-            # the list's record gives no start: the course began on the day it was recorded at the latest
-            base.update(episode_start_unrecorded=True)
+    base.update(episode_values(c))
     if other_use:
         base["igg_other_use"] = True
     base.update(more)
     base.update(restart_end)
     base.update(values)
+    if values.get("reason") == "paused-for-infusion":
+        base.update(_paused_before(c))
     sources = [event.source]
     for item in (used, *evidence):
         for s in ([] if item is None else [item.source] if isinstance(item, IndexEvent) else list(item.sources)):
@@ -1664,6 +1672,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     sources += [s for s in (restarted if isinstance(restarted, tuple) else ()) if s not in sources]
     kind_reasons = override_reasons if override_reasons is not None else ()
     # the orders a suggestion may change: active ones (a completed order is closed: the EHR cannot put it on hold)
+    episode = c["Current Episode"]
     targets = tuple(x.source for x in (episode.courses if episode else ()) if is_order(x) and x.status == "active"
                     and (_active_on(x, c.today, c.known_on) or x in c["Planned IG Courses"]))
     return advice(code, variant, rule, values=base, evidence=tuple(sources), caveats=tuple(dict.fromkeys(caveats)),
@@ -1715,6 +1724,35 @@ def _previous_end(c: Context, courses: Iterable[IgCourse], end: date) -> dict[st
     if any(from_doses(x) and _last_day(x, c.known_on) == end for x in courses):
         return {"previous_last_dose": end - span}
     return {"previous_end": end}
+
+
+def episode_values(c: Context) -> dict[str, Value]:
+    """The course the patient is on, as a card names it ("IVIG since 2025-09-25"); none when not on substitution."""
+    episode = c["Current Episode"]
+    if episode is None:
+        return {}
+    products = {x.product for x in episode.courses if x.start <= c.today}
+    values: dict[str, Value] = {"episode_start": episode.start,
+                                "episode_product": products.pop() if len(products) == 1 else ""}
+    if any(x.start_unrecorded and x.start == episode.start for x in episode.courses):
+        # the list's record gives no start: the course began on the day it was recorded at the latest
+        values["episode_start_unrecorded"] = True
+    return values
+
+
+def _paused_before(c: Context) -> dict[str, Value]:
+    """How a card names substitution paused shortly before T0 (§4.2): its last day, or the last dose of a course of
+    recorded doses, and the days from it to T0, so the clinician sees which course made the general criteria apply;
+    nothing for a course on hold, whose pause has no day."""
+    courses = c["Substitution Before T0"]
+    ends = [(end, x) for x in courses if (end := _last_day(x, c.known_on)) is not None and end < c["T0"]]
+    if not ends or len(ends) < len(courses):
+        return {}
+    end, course = max(ends, key=lambda e: (e[0], e[1].source))
+    if from_doses(course):
+        end = end - timedelta(days=c.params.ig_administration_course_days)
+        return {"paused_last_dose": end, "paused_days": (c["T0"] - end).days}
+    return {"paused_end": end, "paused_days": (c["T0"] - end).days}
 
 
 @define("Course Before The Restart", "For a restart, inside the window or after it: the last day of the course since "

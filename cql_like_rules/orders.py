@@ -36,13 +36,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .advice import Advice, Value, advice
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on, age_unknown_no_index,
-                      alive_with_malignancy, build_advice, igg_as_used, igg_order_or_pending, igg_seen_not_used, igg_shown_values,
-                      infection_values, paraprotein_caveat, stop_attempt_weighing, substitution_before,
-                      taken_on_other_use_only, taken_on_substitution, without_general_criteria)
+from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on,
+                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
+                      igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
+                      paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
+                      taken_on_substitution, without_general_criteria)
 
 define = LIBRARY.define
 
@@ -328,12 +329,12 @@ def therapy_order_advice(c: Context) -> Advice | None:
         said, untyped = paraprotein_caveat(c, used)
         caveats += said
         values.update(untyped)
-        if variant in ("new", "continues") and used.below(c.params.igg_start_threshold_g_l) \
-                and "igg-during-substitution" not in caveats and not c["On Substitution"] \
-                and not substitution_before(c, t0):
-            # §4.1: an IgG already below the threshold before the course (or in it) meets the start criterion the
-            # window brings: the card says Ig may start, not only that IgG is to be measured (not where Ig stopped
-            # lately would go on under the general stop criteria, §4.2: its stop date would not be the window's)
+        if variant == "new" and used.below(c.params.igg_start_threshold_g_l) and "igg-during-substitution" not in caveats \
+                and _start_advised_today(c):
+            # §4.1: a patient whose window already runs and whose IgG since its T0 is below the threshold meets the
+            # start criterion today, as patient-view says: the new course's card says Ig may start with it, not only
+            # that IgG is to be measured. Not on an IgG from before any index event (a baseline, spec §3), nor for a
+            # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none
             variant = "igg-low"
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
@@ -346,6 +347,11 @@ def therapy_order_advice(c: Context) -> Advice | None:
         values.update(drafted_values)
     return advice("plan-igg-monitoring", variant, "Order Advice", values=values, evidence=evidence, caveats=caveats,
                   suggestions=suggestions, targets=(order.source,))
+
+
+def _start_advised_today(c: Context) -> bool:
+    """Patient-view's advice today is a start under the special criterion (`start-substitution`, no general stop)."""
+    return any(a.code == "start-substitution" and a.variant == "" for a in c["Advice"])
 
 
 @define("Drafted Course Start", "A bsAb draft of this session that begins the course a later draft of the same drug "
@@ -510,8 +516,9 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
 
 
-@define("Other IG Drafted", "The other immunoglobulin drafts of this session whose planned periods overlap this "
-        "one's (an undated draft runs from the day it is signed, with no end): two courses at once", scope="order")
+@define("Other IG Drafted", "The other immunoglobulin drafts of this session, selected or not, whose planned periods "
+        "overlap this one's (an undated draft runs from the day it is signed, with no end; one ending the day the other "
+        "begins is a switch): two courses at once", scope="order")
 def other_ig_drafted(c: Context) -> tuple[DraftOrder, ...]:
     order: DraftOrder = c["Draft Order"]
     if order.kind != "ig":
@@ -522,8 +529,9 @@ def other_ig_drafted(c: Context) -> tuple[DraftOrder, ...]:
 
 
 def _overlap(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
-    """Two planned periods share a day (an end that is not known: none yet)."""
-    return (end is None or other_start <= end) and (other_end is None or start <= other_end)
+    """Two planned periods run at once (an end that is not known: none yet); an end on the day the other begins is a
+    switch of product or route, not two courses."""
+    return (end is None or other_start < end) and (other_end is None or start < other_end)
 
 
 def _with_other_ig(c: Context, found: Advice) -> Advice:
@@ -554,5 +562,7 @@ def order_advice(c: Context) -> Advice | None:
         return _with_other_ig(c, _with_therapy_drafted(c, found)) if order.kind == "ig" else found
     age = age_on(c, found.values["t0"])  # type: ignore[arg-type]
     variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
-    return advice("child-individual-assessment", variant, "Order Advice", values={**found.values, "age": age},
-                  evidence=found.evidence, targets=found.targets)
+    # as patient-view's child card: the Ig the child is on, and the note on an IgG taken on it (§3.4)
+    return advice("child-individual-assessment", variant, "Order Advice",
+                  values={**episode_values(c), **found.values, "age": age}, evidence=found.evidence,
+                  caveats=tuple(x for x in found.caveats if x in THIS_IGG_CAVEATS), targets=found.targets)

@@ -106,10 +106,12 @@ class RuleSet:
         return Evaluation(found, tuple(context.trace), today, notes=notes, context=context)
 
     def evaluate_orders(self, facts: Facts, orders: Iterable[DraftOrder], today: date,
-                        known_on: date | None = None) -> Evaluation:
-        """order-select / order-sign: advice on each relevant draft order; one child card at most."""
+                        known_on: date | None = None, beside: Iterable[DraftOrder] = ()) -> Evaluation:
+        """order-select / order-sign: advice on each relevant draft order; one child card at most. `beside`: the
+        session's drafts not judged (order-select: not selected), which a judged one may be told of."""
         context = self.context(facts, today, known_on)
         orders = tuple(orders)
+        session = orders + tuple(beside)
         found: list[Advice] = []
         traces: list[tuple[str, tuple[TraceStep, ...]]] = []
         seen: set[str] = set()
@@ -117,7 +119,7 @@ class RuleSet:
             if order.source in seen:
                 continue
             seen.add(order.source)
-            judged = context.for_order(order, orders)
+            judged = context.for_order(order, session)
             advice = judged["Order Advice"]
             traces.append((order.source, tuple(judged.trace)))
             if advice is None:

@@ -38,7 +38,7 @@ def _with_m_protein(value: float, when: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("lang, line", [
     ("en", "- Last IgG M-protein 4.0 g/L on 2026-01-06, 35 days before the IgG: not subtracted"),
-    ("da", "- Seneste IgG-M-komponent 4,0 g/L den 2026-01-06, 35 dage før IgG: ikke fratrukket")])
+    ("da", "- Seneste IgG-M-komponent 4,0 g/L den 2026-01-06, 35 dage før IgG-målingen: ikke fratrukket")])
 def test_the_m_protein_behind_the_caveat_is_on_the_card(lang: str, line: str) -> None:
     [card] = replay(RUNTIME, _with_m_protein(4.0, "2026-01-06T08:10:00+01:00"), lang=lang, at=AT).cards
     assert card["source"]["topic"]["code"] == "paraprotein-type-unknown"
@@ -56,3 +56,31 @@ def test_an_m_protein_near_the_igg_is_subtracted_not_named_as_old() -> None:
     [card] = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT).cards
     assert card["source"]["topic"]["code"] == "start-substitution"
     assert "Last IgG M-protein" not in card["detail"]
+
+
+def test_the_trace_names_the_result_that_typed_the_myeloma() -> None:
+    """The myeloma's type came from an immunofixation: the trace step "Paraprotein Isotype" named no record."""
+    bundle = json.loads((FIXTURES / "myeloma-igg-kappa-by-immunofixation-only-total-12-measure-m-protein.json")
+                        .read_text())
+    [card] = replay(RUNTIME, bundle, at=date(2026, 2, 12)).cards
+    [step] = [s for s in card["extension"]["dk.igsub-cds.trace"] if s["name"] == "Paraprotein Isotype"]
+    assert step["value"] == "IgG" and step["references"] == ["Observation/obs-ife-0126"]
+
+
+def test_a_later_bound_is_the_last_m_protein() -> None:
+    """An old 4.0 g/L, then "<1.0 g/L": the bound is the last measurement, so polyclonal IgG is near the total (the
+    policy's margin) and no card rests on the old figure."""
+    bundle = _with_m_protein(4.0, "2025-10-06T08:10:00+01:00")
+    later = copy.deepcopy(next(e for e in bundle["entry"] if e["resource"]["id"] == "obs-mprotein-0125"))
+    later["resource"].update(id="obs-mprotein-bound", effectiveDateTime="2026-01-06T08:10:00+01:00")
+    later["resource"]["valueQuantity"].update(value=1.0, comparator="<")
+    bundle["entry"].append(later)
+    assert replay(RUNTIME, bundle, at=AT).cards == []
+
+
+def test_an_m_protein_reported_above_a_bound_is_named_with_its_sign() -> None:
+    bundle = _with_m_protein(4.0, "2026-01-06T08:10:00+01:00")
+    m = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "obs-mprotein-0125")
+    m["valueQuantity"]["comparator"] = ">"
+    [card] = replay(RUNTIME, bundle, at=AT).cards
+    assert "- Last IgG M-protein >4.0 g/L on 2026-01-06" in card["detail"]

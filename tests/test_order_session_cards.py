@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 
+from cds_service.fhir.request import parse_hook_request
+from cds_service.pipeline import answer_local
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.replay import replay
+from cds_service.tools.replay import replay, request_from_bundle
 
 from .fixtures import FIXTURES
 
@@ -109,6 +111,43 @@ def test_a_bsab_draft_beside_an_ig_record_known_by_name_names_it() -> None:
     assert "may be Ig the patient is on: check before ordering." in card["detail"]
 
 
+def _tec_summary(bundle: dict[str, Any]) -> str:
+    [card] = _cards(bundle, [_draft(TECLISTAMAB, bundle, "2026-01-22")], AT)
+    return str(card["summary"])
+
+
+def test_a_bsab_draft_on_an_igg_from_before_any_therapy_asks_for_the_baseline() -> None:
+    """An IgG taken before any index event is a baseline (spec §3): the start criterion is not met by it."""
+    bundle = copy.deepcopy(LOW)
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] not in ("Procedure",
+                                                                                          "MedicationAdministration")]
+    assert "measure IgG at baseline" in _tec_summary(bundle)
+
+
+def test_a_bsab_draft_for_a_patient_with_a_severe_infection_promises_no_special_stop() -> None:
+    """A severe infection before substitution: the general stop criteria apply (§4.2), so no "stop attempt" date."""
+    bundle = copy.deepcopy(LOW)
+    bundle["entry"].append({"resource": {
+        "resourceType": "Condition", "id": "cond-sepsis", "subject": {"reference": "Patient/pt-dk-0001"},
+        "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                       "code": "resolved"}]},
+        "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                           "code": "confirmed"}]},
+        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                  "code": "encounter-diagnosis"}]}],
+        "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": "DA419", "display": "Sepsis UNS"}]},
+        "onsetDateTime": "2026-01-05", "recordedDate": "2026-01-05"}})
+    assert "stop attempt" not in _tec_summary(bundle)
+
+
+def test_a_bsab_draft_beside_ig_already_booked_does_not_invite_a_start() -> None:
+    bundle = copy.deepcopy(LOW)
+    booked = _draft(IVIG, bundle, "2026-02-02", draft_id="mr-ivig-booked")
+    booked["status"] = "active"
+    bundle["entry"].append({"resource": booked})
+    assert "may be started" not in _tec_summary(bundle)
+
+
 # --- two immunoglobulin courses drafted at once ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, ivig_note, scig_note", [
@@ -147,6 +186,21 @@ def test_three_ig_drafts_name_one_and_count_the_rest() -> None:
     assert "SCIG from 2026-01-21 (+1) is drafted too" in first["detail"]
 
 
+def test_a_switch_on_the_day_one_ends_is_not_two_courses() -> None:
+    drafts = [_draft(IVIG, LOW, "2026-01-20", "2026-03-01"), _draft(SCIG, LOW, "2026-03-01")]
+    for card in _cards(copy.deepcopy(LOW), drafts, AT):
+        assert "drafted too" not in card["detail"]
+
+
+def test_order_select_names_an_ig_draft_of_the_call_not_selected() -> None:
+    """Drugs are added one at a time: the SCIG selected now is told of the IVIG drafted before it."""
+    drafts = [_draft(IVIG, LOW, "2026-01-20"), _draft(SCIG, LOW, "2026-01-20")]
+    request = request_from_bundle(copy.deepcopy(LOW), "order-select", drafts)
+    request["context"]["selections"] = [f"MedicationRequest/{SCIG['id']}"]
+    [card] = answer_local(parse_hook_request(request, "order-select"), RUNTIME, lang="en", today=AT).cards
+    assert "IVIG from 2026-01-20 is drafted too: two Ig courses at once; sign only one." in card["detail"]
+
+
 def test_one_ig_draft_has_no_such_note() -> None:
     [card] = _cards(copy.deepcopy(LOW), [_draft(IVIG, LOW, "2026-01-20")], AT)
     assert "drafted too" not in card["detail"]
@@ -169,4 +223,14 @@ def test_a_child_not_on_ig_gets_no_course_line() -> None:
     [card] = replay(RUNTIME, _bundle("child-12-blinatumomab-individual-assessment"),
                     at=date.fromisoformat(json.loads((FIXTURES / "child-12-blinatumomab-individual-assessment"
                                                                    ".expect.json").read_text())["at"])).cards
-    assert " since " not in card["detail"] and "taken on substitution" not in card["detail"]
+    assert not any(line.startswith(("- IVIG", "- SCIG", "- Immunoglobulin")) for line in card["detail"].splitlines())
+    assert "taken on substitution" not in card["detail"]
+
+
+@pytest.mark.parametrize("template", [IVIG, TECLISTAMAB], ids=["ivig-draft", "bsab-draft"])
+def test_the_child_card_on_the_order_screen_says_the_same(template: dict[str, Any]) -> None:
+    bundle = _bundle("child-16-tisagenlecleucel-on-ig")
+    [card] = _cards(bundle, [_draft(template, bundle, "2025-12-03")], date(2025, 12, 1))
+    assert card["source"]["topic"]["code"] == "child-individual-assessment"
+    assert "- IVIG since 2025-09-25" in card["detail"]
+    assert "This IgG was taken on substitution" in card["detail"]

@@ -47,7 +47,7 @@ FACT = {
     "m-protein-last": Text("Last IgG M-protein {last_m_protein} on {last_m_protein_date}, {last_m_protein_before} "
                            "before the IgG: not subtracted",
                            "Seneste IgG-M-komponent {last_m_protein} den {last_m_protein_date}, {last_m_protein_before} "
-                           "før IgG: ikke fratrukket"),
+                           "før IgG-målingen: ikke fratrukket"),
     "infections-seen": Text("Verified bacterial infection {dates}: not severe, not recurrent",
                             "Verificeret bakteriel infektion {dates}: ikke svær, ikke tilbagevendende"),
     "infections-seen-one-episode": Text("{n} verified bacterial infections {dates}, one episode: not severe, not "

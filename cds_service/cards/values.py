@@ -195,8 +195,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
-                "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end", "session_therapy_start", "other_ig_start", "last_dose",
-                "previous_last_dose", "booked_start", "criteria_since"):
+                "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
+                "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
+                "criteria_since", "paused_end", "paused_last_dose"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -230,7 +231,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
     if isinstance(v.get("last_m_protein"), float) and v.get("last_m_protein_date") is not None:
-        p["last_m_protein"] = g_l(v["last_m_protein"], lang)  # type: ignore[arg-type]
+        p["last_m_protein"] = g_l(v["last_m_protein"], lang,  # type: ignore[arg-type]
+                                  comparator=str(v.get("last_m_protein_comparator") or ""))
         p["last_m_protein_date"] = iso(v["last_m_protein_date"])
         p["last_m_protein_before"] = days(int(v.get("last_m_protein_days_before") or 0), lang)  # type: ignore[arg-type]
     if isinstance(v.get("paraprotein_threshold"), float):
@@ -319,6 +321,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         # a course begun after the window that follows an earlier one since T0 is a restart after the stop date: said
         # so, with the gap, not only "began after the window" (a gap of days reads as the stop never made)
         reason_key = AFTER_WINDOW_RESTART[restarted_after]
+    if reason_key == "paused-for-infusion" and isinstance(v.get("paused_days"), int):  # the course paused, dated
+        p["paused_days"] = days(int(v["paused_days"]), lang)  # type: ignore[arg-type]
+        reason_key = "paused-for-infusion-dose" if v.get("paused_last_dose") is not None else "paused-for-infusion-until"
     reason = GENERAL_STOP_REASONS.get(reason_key)
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
