@@ -420,7 +420,26 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder i hele perioden."),
                 Text("No start on this advice; assess by the general SID criteria.",
                      "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
+            ),
+             # inside the window, no restart: a later IgG below the threshold before the stop date meets the special
+             # criterion, so the to-do says to measure again
+             "window": Variant(
+                Text("IgG {igg} ({igg_date}) is {threshold} to < {general_threshold}: no special criterion; "
+                     "general SID criteria apply",
+                     "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; "
+                     "de generelle SID-kriterier gælder"),
+                Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
+                     "criteria for haematological patients with IgG below {general_threshold} apply.",
+                     "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
+                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder."),
+                Text("No start on this advice; assess by the general SID criteria.",
+                     "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
+                spare_action=Text("An IgG below {threshold} before {stop_date} would meet the start criterion.",
+                                  "En IgG under {threshold} før {stop_date} ville opfylde startkriteriet."),
             )},
+            variant_doc={"": "after the window, a restart, or with infections",
+                         "window": "inside the window: a later IgG below the threshold would meet the special "
+                                   "criterion"},
         ),
         AdviceKind(
             "paraprotein-type-unknown",
@@ -1992,6 +2011,9 @@ _ORDER_ENDS_EARLIER = Text("the order ends before the stop date", "ordinationen 
 _DOSES_ONLY = Text("substitution recorded as doses only", "substitution kun registreret som doser")
 _CAR_T_PRODUCT = Text("a CAR-T product ordered, infusion day unknown", "CAR-T-produkt ordineret, infusionsdag ukendt")
 SITUATIONS: dict[str, dict[str, Text]] = {
+    "general-criteria-igg-under-6": {
+        "window": Text("in the window: a later IgG below the threshold would meet the special criterion",
+                       "i højrisikoperioden: en senere IgG under grænsen ville opfylde særkriteriet")},
     "start-substitution": {
         "general-stop": Text("in the window, but the general stop criteria apply",
                              "i højrisikoperioden, men de generelle seponeringskriterier gælder")},

@@ -2018,7 +2018,10 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                       override_reasons=("infection-not-coded", "specialist-decision"),
                       more=seen_values(c, seen))
     if under_6 and not stale:
-        return advise("general-criteria-igg-under-6", evidence=infections, more=infection_values(infections))
+        # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
+        # special criterion (§4.1): the card says so, as what to do
+        variant = "window" if not c["General Criteria Apply"] and not infections else ""
+        return advise("general-criteria-igg-under-6", variant, evidence=infections, more=infection_values(infections))
     if used is not None and used.paraprotein_caveat and not stale:
         return (_paraprotein_advice(c, used, caveats, ignored),)
     return ()

@@ -150,7 +150,7 @@ add(Chart("measure-a-bound", chart(cart(), igg("2026-01-13", 6.0, comparator="<"
           (("measure-igg", "indeterminate"),), ("<6.0 g/L", "2026-01-13"), by_when=False))
 add(Chart("igg-4-to-6", chart(cart(), igg("2026-01-13", 5.1)), "2026-01-20",
           "IgG 5.1 g/L (2026-01-13) is 4 to < 6 g/L: no special criterion; the general SID criteria apply",
-          (("general-criteria-igg-under-6", ""),), ("5.1 g/L", "2026-01-13"), by_when=False))
+          (("general-criteria-igg-under-6", "window"),), ("5.1 g/L", "2026-01-13"), by_when=False))
 add(Chart("start-on-the-last-day-of-the-window", chart(cart(), igg("2026-05-15", 2.9)), "2026-05-17",
           "IgG 2.9 g/L: may be started, stop attempt 2026-05-18 (1 day left); the special criterion ends then",
           (("start-substitution", ""),), ("1 day left", "2026-05-18")))
@@ -176,7 +176,7 @@ add(Chart("myeloma-untyped-m-protein", chart(*tec("2025-03-03"), igg("2025-05-02
 add(Chart("myeloma-no-m-protein-near-4", chart(*tec("2025-03-03"), igg("2025-05-02", 4.5), dx=MYELOMA),
           "2025-05-05",
           "myeloma, total IgG 4.5 g/L, M-protein type unknown: polyclonal IgG may be below 4 g/L; immunofixation",
-          (("general-criteria-igg-under-6", ""),), ("4.5 g/L", "Myeloma of unknown type"), by_when=False))
+          (("general-criteria-igg-under-6", "window"),), ("4.5 g/L", "Myeloma of unknown type"), by_when=False))
 add(Chart("myeloma-no-m-protein-near-6", chart(*tec("2025-03-03"), igg("2025-05-02", 6.5), dx=MYELOMA),
           "2025-05-05",
           "myeloma, total IgG 6.5 g/L, type unknown: polyclonal IgG may be below 4 g/L; ask for immunofixation",
@@ -938,6 +938,8 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 NOT_REACHED: set[tuple[str, str]] = {
     ("general-stop-review", "criteria-not-met"),  # a course no criterion supported: tests/test_restart_without_criteria.py
     ("plan-igg-monitoring", "igg-low"),  # a bsAb drafted for a patient already low: tests/test_order_session_cards.py
+    # IgG 4 to < 6 after the window: fhir_fixtures/after-special-stop-igg-4-8-off-substitution-general-under-6.json
+    ("general-criteria-igg-under-6", ""),
 }
 
 

@@ -326,7 +326,7 @@ def test_a_value_below_the_measuring_range_is_decided_on_its_bound():
 
 @pytest.mark.parametrize("comparator, bound, expected", [
     ("", 3.9, ("start-substitution", "")),
-    ("", 4.0, ("general-criteria-igg-under-6", "")),
+    ("", 4.0, ("general-criteria-igg-under-6", "window")),  # in the window: a later IgG < 4 would meet it
     ("<", 4.0, ("start-substitution", "")),           # below the measuring range at 4: below 4
     ("<", 3.0, ("start-substitution", "")),
     ("<=", 3.9, ("start-substitution", "")),
