@@ -424,7 +424,7 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
             raw_orders[ref] = dict(resource)
         beside = _not_selected(builder, pooled, patient_id, drafts, session)
         series = [o for o in beside if o.kind in ("bsab", "car-t-product")]
-        ig_beside = tuple(o for o in beside if o.kind == "ig")
+        ig_beside = tuple(o for o in beside if o.kind in ("ig", "unrecognised"))
         builder.forget_unresolved()  # a draft's drug not read is named by its own note, not counted with the chart's
         if drafts and len(others) == len(drafts):  # nothing of this patient to judge: an empty answer would say "fine"
             raise BadRequest(f"context.draftOrders: {', '.join(others[:3])}{' …' if len(others) > 3 else ''}: "
@@ -507,7 +507,7 @@ def _not_selected(builder: FactBuilder, pooled: PooledResources, patient_id: str
         if reference_of(resource) in judged or not pooled.owns(resource, patient_id) or closed_draft(resource):
             continue
         order = builder.draft_order(resource)
-        if order is not None and order.kind in ("bsab", "car-t-product", "ig"):
+        if order is not None and order.kind in ("bsab", "car-t-product", "ig", "unrecognised"):
             found.append(order)
     return found
 

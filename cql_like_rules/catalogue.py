@@ -2888,8 +2888,9 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "navn er ikke en kode); klinikeren får at vide, at det ikke blev tjekket"),
     "Other IG Drafted": (
         "Andet immunglobulin i udkast",
-        "De andre immunglobulinudkast i denne session, hvis planlagte perioder overlapper denne ordinations (et udkast "
-        "uden datoer løber fra den dag, det underskrives, uden slut): to forløb på én gang"),
+        "De andre immunglobulinudkast i denne session, valgt eller ej, kodede eller kendt på navnet, hvis planlagte "
+        "perioder overlapper denne ordinations (et udkast uden datoer løber fra den dag, det underskrives, uden slut; "
+        "et, der slutter den dag, det andet begynder, er et skift): to forløb på én gang"),
     "Therapy Drafted With It": (
         "Behandling i udkast sammen med den",
         "Et bsAb i udkast i denne session, der ville åbne en ny højrisikoperiode (det første, der starter): ikke en "

@@ -516,16 +516,22 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
 
 
-@define("Other IG Drafted", "The other immunoglobulin drafts of this session, selected or not, whose planned periods "
-        "overlap this one's (an undated draft runs from the day it is signed, with no end; one ending the day the other "
-        "begins is a switch): two courses at once", scope="order")
+@define("Other IG Drafted", "The other immunoglobulin drafts of this session, selected or not, coded or known by name, "
+        "whose planned periods overlap this one's (an undated draft runs from the day it is signed, with no end; one "
+        "ending the day the other begins is a switch): two courses at once", scope="order")
 def other_ig_drafted(c: Context) -> tuple[DraftOrder, ...]:
     order: DraftOrder = c["Draft Order"]
     if order.kind != "ig":
         return ()
     start: date = c["Order Start"]
-    return tuple(o for o in c.drafts if o.kind == "ig" and o.source != order.source
+    return tuple(o for o in c.drafts if _is_ig_draft(o) and o.source != order.source
                  and _overlap(start, order.end, _planned_start(o.start, c.today), o.end))
+
+
+def _is_ig_draft(order: DraftOrder) -> bool:
+    """An immunoglobulin draft, coded, or known by its name under a code in no value set ("Privigen", 999999): not
+    judged itself, but a second course beside a coded one all the same."""
+    return order.kind == "ig" or order.kind == "unrecognised" and order.looks_like == "ig"
 
 
 def _overlap(start: date, end: date | None, other_start: date, other_end: date | None) -> bool:
@@ -538,7 +544,7 @@ def _with_other_ig(c: Context, found: Advice) -> Advice:
     """An immunoglobulin order's criteria card, with the caveat naming another Ig draft of the session that would run
     beside it (IVIG and SCIG drafted together): each card is judged alone, and two "meets" cards read as two
     courses to sign."""
-    if found.code not in IG_ORDER_CODES or sum(o.kind == "ig" for o in c.drafts) < 2:  # one Ig draft: nothing to name
+    if found.code not in IG_ORDER_CODES or sum(_is_ig_draft(o) for o in c.drafts) < 2:  # one Ig draft: nothing to name
         return found
     others: tuple[DraftOrder, ...] = c["Other IG Drafted"]
     if not others:

@@ -201,6 +201,16 @@ def test_order_select_names_an_ig_draft_of_the_call_not_selected() -> None:
     assert "IVIG from 2026-01-20 is drafted too: two Ig courses at once; sign only one." in card["detail"]
 
 
+def test_an_ig_draft_known_only_by_its_name_is_a_second_course_too() -> None:
+    """Privigen under a local code: not judged itself (its own card says so), but beside a coded SCIG it is one."""
+    local = _draft(IVIG, LOW, "2026-01-20", draft_id="draft-ivig-local")
+    local["medicationCodeableConcept"] = {"coding": [{"system": "urn:oid:1.2.208.176.2.1", "code": "999999"}],
+                                          "text": "Privigen 100 mg/ml"}
+    cards = _cards(copy.deepcopy(LOW), [local, _draft(SCIG, LOW, "2026-01-20")], AT)
+    scig = next(c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria")
+    assert "“Privigen 100 mg/ml” from 2026-01-20 is drafted too: two Ig courses at once" in scig["detail"]
+
+
 def test_one_ig_draft_has_no_such_note() -> None:
     [card] = _cards(copy.deepcopy(LOW), [_draft(IVIG, LOW, "2026-01-20")], AT)
     assert "drafted too" not in card["detail"]
