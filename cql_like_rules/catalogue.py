@@ -131,6 +131,13 @@ _PARAPROTEIN_ACTION = Text(
     "med deres datoer.",
 )
 
+# IgG 4 to < 6 g/L (general-criteria-igg-under-6), inside the window or not
+_UNDER_6_SUMMARY = Text("IgG {igg} ({igg_date}) is {threshold} to < {general_threshold}: no special criterion; general "
+                        "SID criteria apply",
+                        "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; de "
+                        "generelle SID-kriterier gælder")
+_UNDER_6_ACTION = Text("No start on this advice; assess by the general SID criteria.",
+                       "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier.")
 _CHILD_SUMMARY = Text(
     "Child ({age} y at {kind} {t0}): Ig substitution is an individual assessment, not the adult criteria",
     "Barn ({age} år ved {kind} {t0}): Ig-substitution vurderes individuelt, ikke efter voksenkriterierne",
@@ -410,30 +417,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                  "IgG {threshold} til < {general_threshold}: generelle kriterier gælder"),
             "§4.1", "info", True, PATIENT_VIEW,
             {"": Variant(
-                Text("IgG {igg} ({igg_date}) is {threshold} to < {general_threshold}: no special criterion; "
-                     "general SID criteria apply",
-                     "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; "
-                     "de generelle SID-kriterier gælder"),
+                _UNDER_6_SUMMARY,
                 Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
                      "criteria for haematological patients with IgG below {general_threshold} apply throughout.",
                      "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
                      "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder i hele perioden."),
-                Text("No start on this advice; assess by the general SID criteria.",
-                     "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
+                _UNDER_6_ACTION,
             ),
-             # inside the window, no restart: a later IgG below the threshold before the stop date meets the special
-             # criterion, so the to-do says to measure again
+             # inside the window, no restart, no infections: a later IgG below the threshold before the stop date meets
+             # the special criterion, which the card adds where it has room (a spare sentence)
              "window": Variant(
-                Text("IgG {igg} ({igg_date}) is {threshold} to < {general_threshold}: no special criterion; "
-                     "general SID criteria apply",
-                     "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; "
-                     "de generelle SID-kriterier gælder"),
+                _UNDER_6_SUMMARY,
                 Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
                      "criteria for haematological patients with IgG below {general_threshold} apply.",
                      "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
                      "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder."),
-                Text("No start on this advice; assess by the general SID criteria.",
-                     "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier."),
+                _UNDER_6_ACTION,
                 spare_action=Text("An IgG below {threshold} before {stop_date} would meet the start criterion.",
                                   "En IgG under {threshold} før {stop_date} ville opfylde startkriteriet."),
             )},
@@ -1042,8 +1041,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure IgG before the first dose and regularly until {stop_date}.",
                          "Mål IgG før første dosis og jævnligt indtil {stop_date}."),
                 ),
-                # an IgG already below the threshold (not taken on substitution): the start criterion the window
-                # brings is met, and the card says so rather than asking for a baseline IgG the chart already holds
+                # a new course for a patient to whom patient-view advises a start under the special criterion today:
+                # the card says so rather than asking for a baseline IgG the chart already holds
                 "igg-low": Variant(
                     Text("{drug} from {order_start}: IgG {igg} < {threshold} ({igg_date}) already; Ig may be started, "
                          "stop attempt {stop_date}",

@@ -1745,14 +1745,13 @@ def _paused_before(c: Context) -> dict[str, Value]:
     recorded doses, and the days from it to T0, so the clinician sees which course made the general criteria apply;
     nothing for a course on hold, whose pause has no day."""
     courses = c["Substitution Before T0"]
-    ends = [(end, x) for x in courses if (end := _last_day(x, c.known_on)) is not None and end < c["T0"]]
+    ends = [end for x in courses if (end := _last_day(x, c.known_on)) is not None and end < c["T0"]]
     if not ends or len(ends) < len(courses):
         return {}
-    end, course = max(ends, key=lambda e: (e[0], e[1].source))
-    if from_doses(course):
-        end = end - timedelta(days=c.params.ig_administration_course_days)
-        return {"paused_last_dose": end, "paused_days": (c["T0"] - end).days}
-    return {"paused_end": end, "paused_days": (c["T0"] - end).days}
+    end = max(ends)
+    dose = _previous_end(c, courses, end).get("previous_last_dose")  # a course of recorded doses: named by its last dose
+    day = dose if isinstance(dose, date) else end
+    return {"paused_last_dose" if isinstance(dose, date) else "paused_end": day, "paused_days": (c["T0"] - day).days}
 
 
 @define("Course Before The Restart", "For a restart, inside the window or after it: the last day of the course since "
