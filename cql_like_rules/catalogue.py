@@ -111,6 +111,10 @@ _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
     "anbefales ikke",
 )
+_NO_START_AFTER_STOP_ACTION = Text(
+    "Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be tried.",
+    "Start ikke på IgG alene; vender infektionerne tilbage efter seponering, kan antibiotikaprofylakse forsøges.",
+)
 _NO_START_DECISION = Text(
     "After the high-risk window, or for a restart, the general criteria need severe or recurrent verified bacterial "
     "infections besides IgG below {threshold}.",
@@ -496,10 +500,7 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 _NO_START_SUMMARY,
                 _NO_START_DECISION,
-                Text("Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be "
-                     "tried.",
-                     "Start ikke på IgG alene; vender infektionerne tilbage efter seponering, kan "
-                     "antibiotikaprofylakse forsøges."),
+                _NO_START_AFTER_STOP_ACTION,
             ),
              "no-substitution": Variant(
                 _NO_START_SUMMARY,
@@ -508,11 +509,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "occur.",
                      "Start ikke på IgG alene; vurdér igen, hvis der kommer svære eller tilbagevendende "
                      "verificerede bakterielle infektioner."),
+            ),
+             # substitution given and stopped, and no IgG taken since it began: the IgG the card has is the one the
+             # course was started on, no measure of recovery (§3.4), which is what the stop attempt is for (§4.3)
+             "igg-before-substitution": Variant(
+                Text("IgG {igg} ({igg_date}) predates substitution; no severe/recurrent verified bacterial infection: "
+                     "Ig start not recommended",
+                     "IgG {igg} ({igg_date}) er fra før substitution; ingen svær/tilbagevendende verificeret bakteriel "
+                     "infektion: ingen Ig-start"),
+                _NO_START_DECISION,
+                _NO_START_AFTER_STOP_ACTION,
+                spare_action=Text("Measure IgG off substitution to see whether it has recovered (§3.4).",
+                                  "Mål IgG uden substitution for at se, om den er restitueret (§3.4)."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
             variant_doc={"": "after substitution was stopped or paused",
-                         "no-substitution": "no substitution so far (nothing to stop)"},
+                         "no-substitution": "no substitution so far (nothing to stop)",
+                         "igg-before-substitution": "after substitution was stopped or paused, with no IgG taken "
+                                                    "since it began: the IgG shown predates it"},
         ),
         AdviceKind(
             "start-meets-general-criteria",
@@ -2033,7 +2048,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "igg-no-m-protein": Text("an IgG M-protein, none measured near the IgG",
                                  "en IgG-M-komponent, ingen målt nær IgG'en")},
     "no-start-without-infections": {
-        "no-substitution": Text("no substitution so far", "ingen substitution indtil nu")},
+        "no-substitution": Text("no substitution so far", "ingen substitution indtil nu"),
+        "igg-before-substitution": Text("after a stop, with no IgG since substitution began",
+                                        "efter seponering, uden IgG siden substitutionen begyndte")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {
@@ -2284,12 +2301,12 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use",
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
 LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
-# criterion supported, which is the stop to weigh) or what it assumed (no
+# criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
-                              "patient-unknown-no-index", "general-start-not-met"})
+                              "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
@@ -2426,6 +2443,13 @@ CAVEATS: dict[str, Text] = {
         "general start criteria; weigh stopping it.",
         "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {criteria_since}: forløbet opfyldte ikke "
         "de generelle opstartskriterier; overvej at stoppe det."),
+    # a card an infection not counted could change (its override reason `infection-not-coded`), when bacterial infection
+    # diagnoses not confirmed (verificationStatus) would, if verified, make the severe/recurrent infections it lacks
+    "infections-unconfirmed": Text(
+        "{unconfirmed_infection} ({unconfirmed_infection_date}){unconfirmed_infection_more} is not confirmed, so "
+        "not counted; confirmed, it could change this decision.",
+        "{unconfirmed_infection} ({unconfirmed_infection_date}){unconfirmed_infection_more} er ubekræftet og tælles "
+        "ikke; bekræftet kan den ændre vurderingen."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",
@@ -2736,6 +2760,11 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "Indlæggelser i tilbageblikket med en egen bakteriel infektionskode (som Landspatientregistret registrerer en "
         "kontakts diagnoser), mens ingen læst infektion er registreret for dem: tælles ikke (en indlæggelse er ingen "
         "diagnose), nævnes, så diagnosen registreres"),
+    "Infections If Confirmed": (
+        "Infektioner, hvis de bekræftes",
+        "Bakterielle infektionsdiagnoser i tilbageblikket uden verificationStatus 'confirmed' (ingen sendt, foreløbig, "
+        "differentialdiagnose), når de ville give svære eller tilbagevendende infektioner, som tilbageblikket ellers "
+        "ikke har: medregnes aldrig (§4.1 'verificerede'), men nævnes på et kort, en ikke-medregnet infektion kan ændre"),
     "Infections Not Counted": (
         "Infektioner, der ikke tælles",
         "Infektioner set, men ikke talt: ikke bakterielle efter kode og ingen positiv bakteriel dyrkning nær debut"),

@@ -414,11 +414,11 @@ class Patient:
 # by its code; tests/test_note_wording.py finds the kinds the code writes, through its constants and variables.
 NOTE_KINDS = frozenset({
     "admission-infection-not-recorded", "admissions-not-sent", "pneumonia-admission-unknown", "igg-invalid",
-    "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "bsab-dose-not-known-given", "bsab-dose-stopped",
+    "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "do-not-perform", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
     "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
-    "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system",
-    "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
+    "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system", "codes-disagree",
+    "copy-content-differs", "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
     "copy-withdrawn", "culture-contaminant", "culture-fields-disagree", "culture-negative-names-growth",
     "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",
     "culture-superseded", "culture-text-unread", "culture-without-diagnosis", "date-partial", "draft-date-partial",
@@ -433,7 +433,7 @@ NOTE_KINDS = frozenset({
     "infection-not-bacterial", "infection-not-counted", "infection-severity-not-read", "infection-unconfirmed",
     "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
     "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
-    "report-results-not-sent", "request-not-an-order", "statement-beside-halted-order", "statement-not-used",
+    "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used",
     "statement-of-order", "statement-past-order-end", "statement-written-later", "therapy-date-unread",
     "therapy-no-date", "therapy-order-written-later", "therapy-undated", "type-not-read", "unknown-end",
     "unrecognised-code", "unresolved-medication", "wrong-patient",
@@ -492,6 +492,9 @@ class Facts:
     ig_other_use: tuple[IgCourse, ...] = ()
     ig_by_name: tuple[IgByName, ...] = ()  # immunoglobulin known only by its name: never counted, only named
     infections: tuple[Infection, ...] = ()
+    # bacterial-infection diagnoses whose verificationStatus is not "confirmed" (none sent, provisional, differential,
+    # unconfirmed): never counted (§4.1 "verified"), named where confirming them would change the advice
+    unconfirmed_infections: tuple[Infection, ...] = ()
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()

@@ -1059,19 +1059,52 @@ def pneumonia_admissions(c: Context) -> tuple[tuple[str, Admission], ...]:
         "backed by a positive bacterial culture near their onset; severe by code or coded severity, a bacteraemia, "
         "or a pneumonia needing admission")
 def bacterial_infections(c: Context) -> tuple[CountedInfection, ...]:
-    out = []
     stays = dict(c["Pneumonia Admissions"])
-    for infection in sorted(c.facts.infections, key=lambda i: (i.onset, i.source)):
-        if infection.onset > c.today or infection.organism == "other":
-            continue
-        culture = _culture_for(c, infection)
-        if infection.organism == "unspecified" and culture is None:
-            continue
-        bacteraemia = culture is not None and culture.specimen == "blood" and c.params.bacteraemia_counts_as_severe
-        stay = stays.get(infection.source)
-        out.append(CountedInfection(infection.onset, infection.severe or bacteraemia or stay is not None, infection,
-                                    culture, stay))
-    return tuple(out)
+    return tuple(x for infection in sorted(c.facts.infections, key=lambda i: (i.onset, i.source))
+                 if (x := _counted(c, infection, stays.get(infection.source))) is not None)
+
+
+def _counted(c: Context, infection: Infection, stay: Admission | None) -> CountedInfection | None:
+    """The infection as the criteria count it (`stay`: its pneumonia's admission), or None: not begun by today, not
+    bacterial, or coded without an organism and no positive bacterial culture near its onset."""
+    if infection.onset > c.today or infection.organism == "other":
+        return None
+    culture = _culture_for(c, infection)
+    if infection.organism == "unspecified" and culture is None:
+        return None
+    bacteraemia = culture is not None and culture.specimen == "blood" and c.params.bacteraemia_counts_as_severe
+    return CountedInfection(infection.onset, infection.severe or bacteraemia or stay is not None, infection, culture,
+                            stay)
+
+
+@define("Infections If Confirmed", "Bacterial infection diagnoses in the look-back whose verificationStatus is not "
+        "'confirmed' (none sent, provisional, differential), when with them the look-back would hold severe or "
+        "recurrent infections it does not hold without them: never counted (§4.1 'verified'), named on a card an "
+        "infection not counted could change")
+def infections_if_confirmed(c: Context) -> tuple[CountedInfection, ...]:
+    if not c.facts.unconfirmed_infections or c["Recent Severe Or Recurrent Infections"]:
+        return ()
+    since = _lookback_start(c)
+    admitted = c.params.pneumonia_admission_severe
+    extra = tuple(x for i in sorted(c.facts.unconfirmed_infections, key=lambda i: (i.onset, i.source))
+                  if since <= i.onset and (x := _counted(c, i, _stay_of(c, i) if admitted and i.pneumonia else None)))
+    if not extra or not severe_or_recurrent((*c["Recent Bacterial Infections"], *extra),
+                                            c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart):
+        return ()
+    return extra
+
+
+def unconfirmed_values(c: Context) -> dict[str, Value]:
+    """How a card names the unconfirmed infections that would decide: the latest, its day, how many more, and every
+    record (their data notes are then not said again)."""
+    found = c["Infections If Confirmed"]
+    if not found:
+        return {}
+    last = found[-1].infection
+    return {"unconfirmed_infection": RecordText(last.display) if last.display else last.code,
+            "unconfirmed_infection_date": last.onset,
+            "unconfirmed_infection_more": len(found) - 1,
+            "unconfirmed_infection_sources": tuple(x.infection.source for x in found)}
 
 
 @define("Stays With An Infection Not Recorded", "Inpatient stays in the look-back that carry a bacterial-infection "
@@ -1630,6 +1663,11 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         caveats.append("age-unknown" if c.facts.patient is not None else "patient-unknown")
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
+    unconfirmed: dict[str, Value] = {}
+    if "infection-not-coded" in (override_reasons or ()) and c["Infections If Confirmed"]:
+        # a card an infection not counted could change: the recorded ones that would, were they verified
+        caveats.append("infections-unconfirmed")
+        unconfirmed = unconfirmed_values(c)
     restart_end: dict[str, Value] = {}
     failing = values.get("failing")
     after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start
@@ -1659,6 +1697,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if other_use:
         base["igg_other_use"] = True
     base.update(more)
+    base.update(unconfirmed)
     base.update(restart_end)
     base.update(values)
     if values.get("reason") == "paused-for-infusion":
@@ -2013,6 +2052,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
+        if variant == "" and used is not None and _predates_substitution(c, used.result):
+            variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
                       more=seen_values(c, seen))
@@ -2024,6 +2065,13 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     if used is not None and used.paraprotein_caveat and not stale:
         return (_paraprotein_advice(c, used, caveats, ignored),)
     return ()
+
+
+def _predates_substitution(c: Context, result: IgGResult) -> bool:
+    """The IgG was taken before the latest course of substitution begun by today: none was taken off substitution since
+    it, so the card has no IgG that could show recovery (§3.4), only the one before the course."""
+    starts = [x.start for x in c["IG Courses"] if x.start <= c.today]
+    return bool(starts) and result.date < max(starts)
 
 
 @define("IgG On Its Way", "Total IgG the laboratory has registered but not resulted (Observation registered or "

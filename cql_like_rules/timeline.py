@@ -159,7 +159,7 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
             add(Candidate(course.end, "ig-end", course.source))
             add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
     found += _review_dates(facts, params, end)
-    for infection in facts.infections:
+    for infection in (*facts.infections, *facts.unconfirmed_infections):  # the latter named where they would decide
         add(Candidate(infection.onset, "infection-onset", infection.source))
         add(Candidate(first_day_outside(infection.onset, params.infection_window_months), "infection-leaves-lookback", infection.source))
     for diagnosis in facts.diagnoses:  # in scope from the day the malignancy is on record (often after T0)

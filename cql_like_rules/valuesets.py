@@ -141,6 +141,10 @@ class ValueSet:
     entries: list[Entry] = field(default_factory=list)
     carried_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # system alias -> FHIR elements (CARRIERS)
     longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
+    # whether a code the set excludes names another thing (an IgG subclass, anti-D, a cell harvest): a concept coded
+    # with it beside a code of the set is then in conflict, and not read as in the set (`sets_of`); a file saying
+    # `"exclude_means": "less-specific"` excludes codes only too vague to count (pneumonia with no organism)
+    exclusions_conflict: bool = True
 
     def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
         """Add an entry; an expansion concept never replaces an entry already there.
@@ -392,6 +396,10 @@ class Terminology:
         if not isinstance(data, dict) or not isinstance(data.get("id"), str):
             raise RulesError(f"{path.name}: a value set needs an 'id'")
         vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], str(data.get("title") or data["id"])))
+        means = data.get("exclude_means", "another-thing")
+        if means not in ("another-thing", "less-specific"):
+            raise RulesError(f"{path.name}: 'exclude_means' must be 'another-thing' or 'less-specific'")
+        vs.exclusions_conflict = means == "another-thing"
         for exclude, key in ((False, "include"), (True, "exclude")):
             raws = data.get(key, [])
             if not isinstance(raws, list):
@@ -563,7 +571,16 @@ class Terminology:
                     found, merged = dict(found), True
                 for vs, entry in sets.items():
                     found.setdefault(vs, entry)  # type: ignore[attr-defined]
+        if found and len(codings) > 1 and any(self.in_conflict(vs, concept) for vs in found):
+            # codings that disagree (total IgG and an IgG subclass; IVIG and anti-D): the concept is not read as in
+            # that set; its record is named as what it is not
+            return MappingProxyType({vs: e for vs, e in found.items() if not self.in_conflict(vs, concept)}) or NO_SETS
         return found
+
+    def in_conflict(self, valueset_id: str, concept: Any) -> bool:
+        """Whether another coding of a concept in the set is one the set excludes as another thing (`ValueSet.
+        exclusions_conflict`): the record says two things at once, and the set's reading of it cannot be trusted."""
+        return self.valuesets[valueset_id].exclusions_conflict and self.excludes(valueset_id, concept)
 
     def _coding_sets(self, system: str, code: str) -> Mapping[str, Entry]:
         key = (system, code)

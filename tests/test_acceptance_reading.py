@@ -159,6 +159,12 @@ add(Chart("stop-due-on-the-stop-date", chart(cart(), igg("2025-12-10", 2.8), ivi
 add(Chart("no-start-on-the-stop-date", chart(cart(), igg("2026-05-15", 2.9)), "2026-05-18",
           "the window has closed on 2026-05-18: the general criteria, not met without infections",
           (("no-start-without-infections", "no-substitution"),), ("2.9 g/L",), by_when=False))
+add(Chart("no-start-after-the-stop-with-no-igg-since", chart(cart(), igg("2025-12-10", 2.8),
+                                                              ivig("2025-12-15", end="2026-05-18")), "2026-06-20",
+          "stopped at the stop date, no IgG since: the only IgG predates substitution, no measure of recovery; "
+          "measure one off substitution (§3.4)",
+          (("no-start-without-infections", "igg-before-substitution"),),
+          ("2.8 g/L (2025-12-10) predates substitution", "Measure IgG off substitution"), by_when=False))
 
 
 # A myeloma on teclistamab from 2025-03-03 (stop date 2025-09-03), IgG taken beside an M-protein (Bilag C; rules §7)

@@ -42,6 +42,11 @@ def test_every_card_reminds_of_vaccination_and_prophylaxis(fixture):
                 # which ranks after them (`render.KEEPS`), is what this most crowded card leaves out
                 assert {"en": "may be Ig the patient is on", "da": "kan være Ig"}[lang] in card["detail"]
                 continue
+            if fixture.name == "after-window-provisional-refuted-and-close-pneumonias-no-start" and lang == "da":
+                # the provisional severe pneumonia that would change the decision is a caveat the card keeps, with
+                # four facts; the longer Danish words leave no room for the reminder after it (`render.KEEPS`)
+                assert "er ubekræftet og tælles ikke" in card["detail"]
+                continue
             assert REMINDER(lang) in card["detail"], (fixture.name, lang, card["source"]["topic"]["code"])
 
 

@@ -206,6 +206,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "om patienten allerede får substitution")),
     # a current diagnosis naming immunoglobulin treatment ("Immunglobulinbehandling"): no order or dose, but what the
     # EHR says of a patient on Ig; after the records themselves (`unread._ig_condition`)
+    # an order not to give it (doNotPerform): never an order, a course or a T0
+    "do-not-perform": (
+        Text("{display}{when} is ordered NOT to be given (doNotPerform): not read as an order",
+             "{display}{when} er ordineret IKKE at skulle gives (doNotPerform): ikke læst som en ordination"),
+        Text("{n} orders say a drug is NOT to be given (doNotPerform): not read as orders",
+             "{n} ordinationer siger, at et lægemiddel IKKE skal gives (doNotPerform): ikke læst som ordinationer")),
     "ig-condition": (
         Text("{display}{when}, a diagnosis naming immunoglobulin treatment, is no order or dose and was not used: "
              "check whether the patient is already on substitution",
@@ -424,6 +430,31 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} records were also sent with another status, with nothing saying which copy is the later: check "
              "which is valid",
              "{n} registreringer er også sendt med en anden status, uden angivelse af, hvilken kopi der er den "
+             "seneste: tjek, hvilken der gælder")),
+    # copies of one record, the same status, other content (an IgG of 3.2 and 7.0 g/L under one id): one was read
+    # a record coded both as what a value set holds and as what it excludes (total IgG and IgG1, IVIG and anti-D)
+    "codes-disagree": (
+        Text("{what} {display}{when} carries codes that disagree (one is what the rules read, another is not): not "
+             "used; check its coding",
+             "{what} {display}{when} har koder, der modsiger hinanden (én læser reglerne, en anden ikke): ikke "
+             "brugt; tjek kodningen"),
+        Text("{n} records carry codes that disagree: not used; check their coding",
+             "{n} registreringer har koder, der modsiger hinanden: ikke brugt; tjek kodningen")),
+    # a result a DiagnosticReport holds inside itself (contained) whose code the rules read: not read
+    "result-contained": (
+        Text("a report{when} holds the result {display} inside itself, not as a result of its own: not read; check it",
+             "en rapport{when} indeholder svaret {display} i sig selv, ikke som et selvstændigt svar: ikke læst; tjek "
+             "det"),
+        Text("{n} reports hold results inside themselves, not as results of their own: not read; check them",
+             "{n} rapporter indeholder svar i sig selv, ikke som selvstændige svar: ikke læst; tjek dem")),
+    "copy-content-differs": (
+        Text("{what}{when} was sent twice with different content, with nothing saying which copy is the later: check "
+             "which is valid",
+             "{what}{when} er sendt to gange med forskelligt indhold, uden angivelse af, hvilken kopi der er den "
+             "seneste: tjek, hvilken der gælder"),
+        Text("{n} records were sent twice with different content, with nothing saying which copy is the later: check "
+             "which is valid",
+             "{n} registreringer er sendt to gange med forskelligt indhold, uden angivelse af, hvilken kopi der er den "
              "seneste: tjek, hvilken der gælder")),
     # ... the other copy sent with no status at all (FHIR requires one): said so, never as a status named "None"
     "copy-status-missing": (

@@ -67,7 +67,9 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
                    "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source"),
                    # the record the patient may be on, known only by its name: the caveat is its note on a start card
-                   "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source")}
+                   "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source"),
+                   # the infections not confirmed that would decide: the caveat names them (the latest, and how many)
+                   "infections-unconfirmed": ("infection-unconfirmed", "unconfirmed_infection_sources")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -170,6 +172,11 @@ def _int(value: object) -> int:
 def _refs(value: object) -> tuple[str, ...]:
     """A tuple of references among the advice's values; absent is none."""
     return value if isinstance(value, tuple) else ()
+
+
+def _sources(value: object) -> tuple[object, ...]:
+    """The record(s) a caveat names: one reference, or a tuple of them (absent: a None no note's source equals)."""
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _named_polyclonal(m: re.Match[str], named: str) -> str:
@@ -462,8 +469,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
-    said = {(NOTED_BY_CAVEAT[c][0], advice.values.get(NOTED_BY_CAVEAT[c][1])) for c in caveat_keys
-            if c in NOTED_BY_CAVEAT}
+    said = {(NOTED_BY_CAVEAT[c][0], source) for c in caveat_keys if c in NOTED_BY_CAVEAT
+            for source in _sources(advice.values.get(NOTED_BY_CAVEAT[c][1]))}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(notes_line, on_substitution=reads_on_substitution(advice.code, advice.variant,

@@ -51,9 +51,9 @@ from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
     UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
-    _length, _list, _partial, _reference_display, in_conflict, order_drug, referenced_medication,
+    _length, _list, _partial, _reference_display, do_not_perform, in_conflict, order_drug, referenced_medication,
 )
-from .unread import CodeRead, _name_unknown_system, _not_read, _therapy_unknown_system, _wrong_system_code
+from .unread import CodeRead, _name_unknown_system, _not_read, _prohibition, _therapy_unknown_system, _wrong_system_code
 from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
 from .prefetch import ADMISSIONS_NOT_SENT
 from .results import _observation, _timed, one_note_per_code
@@ -181,6 +181,9 @@ class FactBuilder:
                 if kind == "Patient":
                     patient = self._patient(resource)
                     used[patient.source] = resource
+                    continue
+                if do_not_perform(resource):  # an order not to give it: named where the rules read its drug
+                    _prohibition(self, resource)
                     continue
                 handler = handlers.get(kind) if isinstance(kind, str) else None
                 if handler is None:

@@ -395,9 +395,13 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     onset = b._date(when, allow_partial=True)
     display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))  # a note names it even uncaptioned
     if "confirmed" not in verification:  # "verified" bacterial infections only (§4.1)
+        status = "/".join(sorted(str(v) for v in verification)) or "none sent"
         b._notes.append(DataNote("infection-unconfirmed", reference_of(r), "the diagnosis is not confirmed "
-                                    "(verificationStatus): not counted", display, onset))
-        return None
+                                    f"(verificationStatus: {status}): not counted", display, onset))
+        # kept aside, never counted: a card that finds no severe/recurrent infection names it when confirming it
+        # would change that (`library.infections_if_confirmed`)
+        return ("unconfirmed_infections", _infection(b, r, infection, other, onset, display)) \
+            if infection is not None or (other is not None and other.get("organism") == "unspecified") else None
     if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
                                     f"day: read as its first day ({display[:40]})", str(when)[:10], onset,
@@ -405,15 +409,19 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
                                     f"dated by its recordedDate ({display[:40]})", in_words, onset, record_words=True))
+    return "infections", _infection(b, r, infection, other, onset, display)
+
+
+def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, other: Entry | None, onset: date,
+               display: str) -> Infection:
+    """The infection a Condition records, by its value-set entry (bacterial by code, or `other`'s organism)."""
     entry = infection or other
-    assert entry is not None  # a malignancy returned above
+    assert entry is not None  # a malignancy returned before
     severe = bool(entry.get("severe")) or "severity-severe" in b.t.sets_of(r.get("severity"))
     organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
-    return "infections", Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix),
-                                   display, organism, _abatement(b, r),
-                                   str(entry.get("site") or ""),
-                                   "" if severe else _severity_words(b, r), bool(entry.get("pneumonia")),
-                                   _reference_to(b, r.get("encounter"), "Encounter", r))
+    return Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix), display, organism,
+                     _abatement(b, r), str(entry.get("site") or ""), "" if severe else _severity_words(b, r),
+                     bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r))
 
 
 # HL7 v3 ActCode classes of a hospital stay (FHIR R4 Encounter.class): inpatient encounter, inpatient acute, inpatient
@@ -488,6 +496,7 @@ def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[st
         return
     cultured = {c.source for c in out["cultures"]}
     for r in reports:
+        _contained_results(b, r)
         try:
             culture = _diagnostic_report(b, r, cultured)
         except DataError as exc:
@@ -496,6 +505,18 @@ def _read_reports(b: FactBuilder, reports: list[Mapping[str, Any]], out: dict[st
         if culture is not None:
             out["cultures"].append(culture)
             used[culture.source] = r
+
+
+def _contained_results(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """Results a report holds inside itself (`contained`, its `result` pointing at "#id") are not read: the chart
+    reads a result as an Observation of its own. One whose code the rules read (an IgG, a culture) is named, so a
+    report carrying the only IgG is not read as "no IgG" in silence."""
+    for inner in _list(r.get("contained")):
+        if isinstance(inner, dict) and inner.get("resourceType") == "Observation" and b.t.sets_of(inner.get("code")):
+            shown = _concept_text(inner.get("code")) or _first_code(inner.get("code"))
+            b._notes.append(DataNote("result-contained", reference_of(r), f"holds the result {shown[:40]!r} inside "
+                                     "itself (contained), not as an Observation of its own: not read",
+                                     shown[:80], b._day_of(inner) or b._day_of(r)))
 
 
 def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str]) -> Culture | None:

@@ -215,7 +215,7 @@ def pool_prefetch(prefetch: Mapping[str, Any] | None, keys: list[str], patient_i
             _add(resource, by_ref, pooled, owner, copies)
     for ref, sent in copies.items():
         by_ref[ref] = _latest_copy(sent)
-        withdrawn = _withdrawn_over_result(by_ref[ref], sent, tz)
+        withdrawn = _withdrawn_over_result(by_ref[ref], sent, tz) or _content_differs(by_ref[ref], sent, tz)
         if withdrawn is not None:
             pooled.notes.append(withdrawn)
     pooled.resources = list(by_ref.values())
@@ -280,6 +280,9 @@ def _resources_of(key: str, value: Mapping[str, Any], pooled: PooledResources,
         return []
     out: list[Mapping[str, Any]] = []
     entries = value.get("entry")
+    if entries is not None and not isinstance(entries, list):  # one entry as an object (a converter's collapse)
+        raise BadRequest(f"prefetch.{key}: Bundle.entry must be a list of entries, "
+                         f"not {'one object' if isinstance(entries, dict) else 'a ' + type(entries).__name__}")
     empty = 0  # entries that hold no resource (a string, an entry with a fullUrl only): named, never dropped silently
     for entry in entries if isinstance(entries, list) else []:
         resource = entry_resource(entry)
@@ -479,6 +482,30 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
                     f"sent as '{read.get('status')}' and as '{other or 'no status'}', with no meta saying which "
                     f"is the later; read as '{read.get('status')}'", other if kind == "copy-status-differs" else "",
                     day=_day_of_copy(read, tz))
+
+
+def _content_differs(read: Mapping[str, Any], sent: list[Mapping[str, Any]], tz: ZoneInfo) -> DataNote | None:
+    """Copies of one record with the same status but other content (an IgG of 3.2 and of 7.0 g/L under one id, a
+    procedure on two days), where `meta` does not put the copy read after every other: which is valid the data do not
+    say, and the copy read was chosen by its content alone (`_latest_copy`); named (`copy-content-differs`), not
+    decided in silence."""
+    shown = _without_meta(read)
+    others = [i for i, r in enumerate(sent) if _without_meta(r) != shown]
+    if not others:
+        return None
+    keys = _meta_keys(sent)
+    at = next(i for i, r in enumerate(sent) if r is read)
+    unplaced = (_NEVER, "", ())
+    if _version_key(read) != unplaced and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+        return None  # its `meta` says the copy read is the later: the record's own last word
+    return DataNote("copy-content-differs", f"{read.get('resourceType')}/{read.get('id')}",
+                    f"sent {len(others) + 1} times with different content and no meta saying which is the later; "
+                    "one was read, chosen by its content alone", day=_day_of_copy(read, tz))
+
+
+def _without_meta(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy's content: not its `meta` (each server's own) nor its narrative (`text`, which a search may leave out)."""
+    return {k: v for k, v in resource.items() if k not in ("meta", "text")}
 
 
 def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo) -> date | None:

@@ -59,10 +59,17 @@ CLOSED_DRAFT_STATUSES = frozenset({"cancelled", "entered-in-error", "stopped", "
 
 
 def closed_draft(resource: Mapping[str, Any]) -> bool:
-    """An order in `context.draftOrders` that is not being ordered (`CLOSED_DRAFT_STATUSES`); a status that is not
-    a string (malformed) is not one: the order is judged, and its validation says what is wrong."""
+    """An order in `context.draftOrders` that is not being ordered (`CLOSED_DRAFT_STATUSES`), or that orders the drug
+    not to be given (`do_not_perform`); a status that is not a string (malformed) is not one: the order is judged, and
+    its validation says what is wrong."""
     status = resource.get("status")
-    return isinstance(status, str) and status in CLOSED_DRAFT_STATUSES
+    return isinstance(status, str) and status in CLOSED_DRAFT_STATUSES or do_not_perform(resource)
+
+
+def do_not_perform(resource: Mapping[str, Any]) -> bool:
+    """A request that it NOT be done (FHIR `doNotPerform`: "do not give teclistamab"): a prohibition, never an order
+    of the drug, a course or a T0."""
+    return resource.get("doNotPerform") is True
 
 
 # A CAR-T infusion's administration under which cells were given: completed, under way, or stopped (FHIR: halted
@@ -95,7 +102,7 @@ LAB_CATEGORIES = frozenset({"laboratory"})
 PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "ig_other_use",
-         "infections", "admissions",
+         "infections", "unconfirmed_infections", "admissions",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": CAR_T_GIVEN_STATUSES,

@@ -34,7 +34,7 @@ from ..errors import DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
-    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, _component_texts,
+    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, _codings, _component_texts,
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     is_lab_result, reference_of,
 )
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 IGG_ON_ITS_WAY = {"registered", "preliminary"}  # an IgG Observation ordered or sampled, its result not final yet
 
 COMPARATORS = {"<", "<=", ">", ">="}
+# a result withdrawn by its laboratory: not read, and not named (a withdrawn result is no result, clinical-logic.md)
+WITHDRAWN_STATUSES = frozenset({"cancelled", "entered-in-error"})
 
 _INFINITE = (float("inf"), float("-inf"))
 
@@ -425,6 +427,9 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if not isinstance(status, str) or status not in RESULT_STATUSES:
         if isinstance(status, str) and status in NOT_FINAL_STATUSES:  # a result on its way, or one its source cannot place: say so
             _not_final(b, r, sets, status)
+        elif not (isinstance(status, str) and status in WITHDRAWN_STATUSES):  # "Final", none: no status of a result
+            raise DataError(f"status {str(status)[:20]!r} is not an Observation status (final, amended, corrected, "
+                            "preliminary ...): not used" if status is not None else "it has no status: not used")
         return None  # preliminary, cancelled, entered-in-error: not a result
     igg = sets.get("igg-serum")
     if igg is not None:
@@ -565,13 +570,23 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
             raise DataError("valueQuantity.value is not a number")
     if value != value or value in _INFINITE:
         raise DataError("valueQuantity.value is not a finite number")
+    if r.get("dataAbsentReason") is not None:  # a value and a reason it is absent (FHIR obs-6 forbids both)
+        reason = next((c.get("code") for c in _codings(r.get("dataAbsentReason")) if isinstance(c.get("code"), str)),
+                      None) or _concept_text(r.get("dataAbsentReason")) or "?"
+        raise DataError(f"it has a value and a dataAbsentReason ({str(reason)[:30]!r}): the laboratory says the value "
+                        "is missing or in error; not used")
     unit = qty.get("code") or qty.get("unit")
     factor = b.t.unit_factors.get(unit) if isinstance(unit, str) else None
     if factor is None:
         raise DataError(f"unit {str(unit)[:20]!r} cannot be converted to g/L" if isinstance(unit, str) and unit
                         else "result has no unit")
-    comparator = qty.get("comparator")
-    comparator = comparator if isinstance(comparator, str) and comparator in COMPARATORS else ""  # {} is unhashable
+    shown_unit = qty.get("unit")
+    if qty.get("code") and isinstance(shown_unit, str) and shown_unit.strip() and shown_unit != qty.get("code"):
+        other = b.t.unit_factors.get(shown_unit.strip())
+        if other is not None and other != factor:  # "g/L" shown over the code "mg/dL": which one is meant, unknown
+            raise DataError(f"its unit {shown_unit[:20]!r} and unit code {str(qty.get('code'))[:20]!r} disagree: "
+                            "not used")
+    comparator = _comparator(qty.get("comparator"))
     # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
     kept = M_PROTEIN_KEPT if slot == "m_protein" else 40
     reported = text.strip()[:kept] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
@@ -580,6 +595,22 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
         return "igg", _igg_result(value, day, reference_of(r), comparator, reported)
     return "m_protein", MProteinResult(value, day, reference_of(r), _m_protein_isotype(b, r, entry), comparator,
                                        reported=reported if text is not None else "")
+
+
+def _comparator(sent: object) -> str:
+    """A valueQuantity's comparator as one of `COMPARATORS` ("" for none). The same sign written another way ("≥", an
+    XML-escaped "&gt;") is that sign; any other ("ad", "ca", a word) says the figure is no plain value, yet not on which
+    side of it the result lies: the result is not used, and named, rather than read as the exact figure."""
+    if sent is None or sent == "":
+        return ""
+    sign = _SIGNS.get(sent.strip(), sent.strip()) if isinstance(sent, str) else sent
+    if isinstance(sign, str) and sign in COMPARATORS:
+        return sign
+    raise DataError(f"valueQuantity.comparator {str(sent)[:12]!r} is not <, <=, > or >=: the figure cannot be placed "
+                    "against a threshold")
+
+
+_SIGNS = {"≥": ">=", "≤": "<=", "&gt;": ">", "&lt;": "<", "&gt;=": ">=", "&lt;=": "<=", "=>": ">=", "=<": "<="}
 
 
 def _m_protein_isotype(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> str:

@@ -125,14 +125,27 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     if kind == "Condition":
         _ig_condition(b, resource, text, shown)
     if found:
-        b._notes.append(DataNote("unrecognised-code", reference_of(resource),
-                                    f"its text looks like '{found}' but none of its codes is in that value set; "
-                                    "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
-                                    b._day_of(resource)))
+        # one coding in the set, another one it excludes as another thing (IgG and IgG1, IVIG and anti-D): not used
+        disagree = _codes_disagree(b.t, found, concept)
+        b._notes.append(DataNote("codes-disagree", reference_of(resource), f"its codes disagree: one is in "
+                                 f"'{found}', another is one that value set excludes; not used", shown[:80],
+                                 b._day_of(resource)) if disagree else
+                        DataNote("unrecognised-code", reference_of(resource),
+                                 f"its text looks like '{found}' but none of its codes is in that value set; "
+                                 "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
+                                 b._day_of(resource)))
         _therapy_by_name(b, resource, concept, found, shown)
         _diagnosis_by_name(b, resource, concept, found, shown)
         if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not specific_ig(b.t, text, concept):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
+
+
+def _codes_disagree(t: Terminology, valueset_id: str, concept: Any) -> bool:
+    """A coding of the concept is in the value set while another is one the set excludes (`Terminology.in_conflict`)."""
+    in_conflict = getattr(t, "in_conflict", None)
+    return bool(in_conflict is not None and valueset_id in t.valuesets and in_conflict(valueset_id, concept)
+                and any(t.lookup(valueset_id, c["system"], c["code"]) is not None for c in _codings(concept)
+                        if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)))
 
 
 def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown: str) -> None:
@@ -543,6 +556,19 @@ def named_by_rules(seen: Iterable[DataNote], rules: Iterable[DataNote]) -> tuple
     kept = [replace(n, kind="ig-by-name", message=by_name.pop(n.source).message)
             if n.kind == "unrecognised-code" and n.source in by_name else n for n in seen]
     return (*kept, *(n for n in rules if n.kind != "ig-by-name"))
+
+
+def _prohibition(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """A request not to do it (`doNotPerform`) is never read as an order: named when what it forbids is something the
+    rules read (an immunoglobulin, a bsAb, a CAR-T product, an IgG test), so the card does not pass over it in silence;
+    a prohibition of anything else is nothing the guideline speaks of."""
+    medication = r.get("resourceType") in ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+    concept = _medication_concept(b, r) if medication else r.get("code")
+    if not b.t.sets_of(concept):
+        return
+    shown = _medication_named(b, r) if medication else (_concept_text(concept) or _first_code(concept) or "?")
+    b._notes.append(DataNote("do-not-perform", reference_of(r), "doNotPerform is true: a request that it not be "
+                             "given or done, not read as an order", shown, b._day_of(r)))
 
 
 def _medication_named(b: FactBuilder, r: Mapping[str, Any]) -> str:

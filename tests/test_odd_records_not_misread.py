@@ -1,0 +1,227 @@
+"""Records an EHR sends that say something other than what their main fields seem to say, never read as the plain case.
+
+Each of these made a wrong card with no word of why, before:
+- an IgG whose comparator is not one of <, <=, >, >= ("ca", "ad") was read as the exact figure; "≥" or an XML-escaped
+  "&gt;" lost its sign, so ">3.0 g/L" started substitution as "IgG 3.0 g/L < 4 g/L";
+- an order with doNotPerform ("do not give teclistamab") was read as an order: it set T0 and moved the stop date;
+- a concept coded both as a thing and as one its value set excludes (total IgG and IgG1, IVIG and anti-D, a CAR-T
+  infusion and a cell harvest) was read as the thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+# CAR-T 2025-11-18 (T0, stop date 2026-05-18), IgG 3.2 g/L on 2026-01-13: start-substitution on 2026-01-20
+BUNDLE = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+AT = date(2026, 1, 20)
+
+
+def _resource(bundle: dict[str, Any], rid: str) -> dict[str, Any]:
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == rid)
+
+
+def _answer(bundle: dict[str, Any], at: date = AT) -> tuple[list[dict[str, Any]], str]:
+    found = replay(RUNTIME, bundle, at=at)
+    notes = " ".join(f"{n.source}: {n.message}" for n in found.notes)
+    return found.cards, notes
+
+
+def _with_comparator(sign: str) -> dict[str, Any]:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["valueQuantity"]["comparator"] = sign
+    return bundle
+
+
+@pytest.mark.parametrize("sign, read", [("≥", ">="), ("&gt;", ">"), ("≤", "<="), ("&lt;", "<")])
+def test_a_comparator_written_another_way_is_read_as_its_sign(sign: str, read: str) -> None:
+    [card], _ = _answer(_with_comparator(sign))
+    expected = "start-substitution" if read.startswith("<") else "measure-igg"
+    assert card["source"]["topic"]["code"] == expected
+    assert f"{read}3.2 g/L" in card["summary"] or f"{read}3.2 g/L" in card["detail"]
+
+
+@pytest.mark.parametrize("sign", ["ad", "ca", "approx"])
+def test_a_comparator_that_is_no_sign_leaves_the_igg_unused_and_named(sign: str) -> None:
+    [card], notes = _answer(_with_comparator(sign))
+    assert card["source"]["topic"]["code"] == "measure-igg"  # not a start on "3.2 g/L"
+    assert "IgG 3.2 g/L" not in card["summary"]
+    assert f"Observation/obs-igg-0001-b: valueQuantity.comparator '{sign}' is not <, <=, > or >=" in notes
+
+
+def _teclistamab_not_to_give(day: str) -> dict[str, Any]:
+    return {"resourceType": "MedicationRequest", "id": "mr-tec-dnp", "status": "active", "intent": "order",
+            "doNotPerform": True, "subject": {"reference": "Patient/pt-dk-0001"}, "authoredOn": day,
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}],
+                                          "text": "Tecvayli"},
+            "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": day}}}}]}
+
+
+def test_an_order_not_to_give_a_bsab_sets_no_t0_and_is_named() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["entry"].append({"resource": _teclistamab_not_to_give("2025-12-20")})
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "2026-05-18" in card["summary"]  # the CAR-T's stop date, not 2026-06-20 from the prohibition
+    assert "“Tecvayli” (2025-12-20) is ordered NOT to be given (doNotPerform): not read as an order" in card["detail"]
+    assert "MedicationRequest/mr-tec-dnp: doNotPerform is true" in notes
+
+
+def test_a_draft_not_to_give_ivig_gets_no_card_that_approves_it() -> None:
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft["doNotPerform"] = True
+    found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
+    assert not [c for c in found.cards if c["source"]["topic"]["code"] == "order-meets-criteria"]
+    draft.pop("doNotPerform")
+    found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
+    assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-meets-criteria"]  # the same draft, plain
+
+
+def test_an_igg_coded_also_as_a_subclass_is_not_read_as_total_igg() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["code"]["coding"].append(
+        {"system": "http://npu-terminology.org", "code": "NPU19817", "display": "P-Immunglobulin G1; massek."})
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "Observation/obs-igg-0001-b" in notes
+
+
+def test_an_ivig_order_coded_also_as_anti_d_is_not_read_as_substitution() -> None:
+    bundle = json.loads((FIXTURES / "cart-ig-active-stop-due-on-stop-date.json").read_text())
+    expect = json.loads((FIXTURES / "cart-ig-active-stop-due-on-stop-date.expect.json").read_text())
+    at = date.fromisoformat(expect["at"])
+    cards, _ = _answer(copy.deepcopy(bundle), at)
+    assert any(c["source"]["topic"]["code"].startswith("stop-") for c in cards)  # plain: a stop card on its order
+    _resource(bundle, "mr-ivig-0011")["medicationCodeableConcept"]["coding"].insert(
+        0, {"system": "http://www.whocc.no/atc", "code": "J06BB01", "display": "anti-D (rh) immunoglobulin"})
+    cards, notes = _answer(bundle, at)
+    assert not any(c["source"]["topic"]["code"].startswith("stop-") for c in cards)
+    assert "MedicationRequest/mr-ivig-0011" in notes
+
+
+def test_a_codes_list_with_a_less_specific_exclusion_still_counts_the_bacterial_code() -> None:
+    # J15.9 bacterial pneumonia beside J18.9 (no organism): the latter is only vaguer, not another illness
+    concept = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "J15.9"},
+                          {"system": "http://hl7.org/fhir/sid/icd-10", "code": "J18.9"}]}
+    assert "bacterial-infection" in RUNTIME.terminology.sets_of(concept)
+    total_and_subclass = {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"},
+                                     {"system": "http://npu-terminology.org", "code": "NPU19817"}]}
+    assert "igg-serum" not in RUNTIME.terminology.sets_of(total_and_subclass)
+
+
+def test_one_record_sent_twice_with_other_content_is_named() -> None:
+    # the CAR-T procedure under one id, dated 2025-11-18 and 2025-12-18, no meta to say which is the later
+    bundle = copy.deepcopy(BUNDLE)
+    later = copy.deepcopy(_resource(bundle, "proc-cart-0001"))
+    later["performedDateTime"] = "2025-12-18"
+    later.pop("performedPeriod", None)
+    bundle["entry"].append({"resource": later})
+    cards, notes = _answer(bundle)
+    assert "Procedure/proc-cart-0001: sent 2 times with different content and no meta saying which is the later" \
+        in notes
+    assert any("was sent twice with different content" in c["detail"] for c in cards)
+
+
+def test_the_same_record_sent_twice_alike_or_ordered_by_meta_is_not_named() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["entry"].append({"resource": copy.deepcopy(_resource(bundle, "obs-igg-0001-b"))})  # the same, twice
+    _, notes = _answer(bundle)
+    assert "different content" not in notes
+    bundle = copy.deepcopy(BUNDLE)
+    first = _resource(bundle, "obs-igg-0001-b")
+    first["meta"] = {"versionId": "1"}
+    second = copy.deepcopy(first)
+    second["meta"] = {"versionId": "2"}
+    second["valueQuantity"]["value"] = 3.4  # a later version, as a FHIR server numbers them
+    bundle["entry"].append({"resource": second})
+    [card], notes = _answer(bundle)
+    assert "different content" not in notes
+    assert "3.4 g/L" in card["summary"]
+
+
+@pytest.mark.parametrize("status", ["Final", " final", None])
+def test_an_igg_whose_status_is_no_status_is_named_not_dropped(status: str | None) -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    igg = _resource(bundle, "obs-igg-0001-b")
+    if status is None:
+        igg.pop("status")
+    else:
+        igg["status"] = status
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    said = "it has no status" if status is None else f"status {status!r} is not an Observation status"
+    assert f"Observation/obs-igg-0001-b: {said}" in notes
+
+
+def test_a_withdrawn_igg_stays_unnamed() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["status"] = "entered-in-error"
+    _, notes = _answer(bundle)
+    assert "obs-igg-0001-b" not in notes
+
+
+def test_an_igg_with_a_value_and_a_data_absent_reason_is_not_used() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["dataAbsentReason"] = {"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason", "code": "error"}],
+        "text": "Hæmolyseret prøve"}
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "it has a value and a dataAbsentReason ('error')" in notes
+
+
+def test_an_igg_whose_unit_and_unit_code_disagree_is_not_used() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["valueQuantity"].update(unit="g/L", code="mg/dL")
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "its unit 'g/L' and unit code 'mg/dL' disagree" in notes
+
+
+def test_a_tiny_igg_is_shown_with_its_figure_not_as_zero() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["valueQuantity"].update(value=3.2, unit="mg/dL", code="mg/dL")
+    [card], _ = _answer(bundle)
+    assert "IgG 0.03 g/L" in card["summary"] and "0.0 g/L" not in card["summary"]
+
+
+def test_an_igg_held_inside_its_report_is_named() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    igg = _resource(bundle, "obs-igg-0001-b")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"] is not igg]
+    inner = {k: v for k, v in igg.items() if k != "subject"}
+    inner["id"] = "igg1"
+    bundle["entry"].append({"resource": {
+        "resourceType": "DiagnosticReport", "id": "dr-igg", "status": "final", "subject": igg["subject"],
+        "code": {"text": "Immunglobuliner"}, "effectiveDateTime": igg["effectiveDateTime"], "contained": [inner],
+        "result": [{"reference": "#igg1"}]}})
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "DiagnosticReport/dr-igg: holds the result" in notes
+    assert "inside itself, not as a result of its own: not read" in card["detail"]
+
+
+def test_a_bundle_whose_entry_is_one_object_is_refused_by_name() -> None:
+    from cds_service.errors import BadRequest
+    from cds_service.fhir.request import parse_hook_request
+    from cds_service.pipeline import answer_local
+    from cds_service.tools.replay import request_from_bundle
+
+    request = request_from_bundle(copy.deepcopy(BUNDLE))
+    observations = request["prefetch"]["observations"]
+    observations["entry"] = observations["entry"][0]
+    with pytest.raises(BadRequest, match=r"prefetch\.observations: Bundle\.entry must be a list of entries, not one "
+                                         r"object"):
+        answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=AT)

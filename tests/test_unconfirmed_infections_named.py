@@ -1,0 +1,110 @@
+"""Bacterial infections recorded but not confirmed, named where confirming them would change the card.
+
+The criteria count only verified infections (§4.1), so a sepsis whose Condition carries no verificationStatus
+"confirmed" (none sent, as registry diagnoses often are, or provisional) is not counted. The card that then says
+"no severe/recurrent verified bacterial infection: Ig start not recommended" named that sepsis only as a data note
+at its foot, like any record not used. It is the one record that would turn the card into a start under the general
+criteria: the card now says so, above its data notes, on every card an infection not counted could change.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+# CAR-T 2025-03-04, window over 2025-09-04; IgG 3.1 g/L on 2025-09-22, no infections: no start on 2026-02-20
+BUNDLE = json.loads((FIXTURES / "cart-after-window-no-infections-old-igg.json").read_text())
+AT = date(2026, 2, 20)
+NAMED = {"en": "“Sepsis UNS” (2025-12-01) is not confirmed, so not counted; confirmed, it could change this decision.",
+         "da": "“Sepsis UNS” (2025-12-01) er ubekræftet og tælles ikke; bekræftet kan den ændre vurderingen."}
+
+
+def _condition(cid: str, onset: str, code: str, display: str, status: str | None) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/pt-dk-0007"},
+        "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": code, "display": display}],
+                 "text": display},
+        "onsetDateTime": onset}
+    if status is not None:
+        resource["verificationStatus"] = {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}]}
+    return resource
+
+
+def _with(*conditions: dict[str, Any]) -> dict[str, Any]:
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["entry"] += [{"resource": c} for c in conditions]
+    return bundle
+
+
+def _card(bundle: dict[str, Any], lang: str = "en", at: date = AT) -> dict[str, Any]:
+    [card] = replay(RUNTIME, bundle, lang=lang, at=at).cards
+    return card
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("status", [None, "provisional", "differential", "unconfirmed"])
+def test_a_sepsis_not_confirmed_is_named_as_what_would_change_the_card(lang: str, status: str | None) -> None:
+    card = _card(_with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", status)), lang)
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"  # still not counted
+    assert NAMED[lang] in card["detail"]
+    # said once: the record's data note is not repeated on the card
+    assert card["detail"].count("Sepsis UNS") == 1
+
+
+def test_confirmed_the_same_sepsis_changes_the_card() -> None:
+    # with a severe infection, the 5-month-old IgG is too old to decide a start: a new one is asked for
+    card = _card(_with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", "confirmed")))
+    assert card["source"]["topic"]["code"] == "measure-igg"
+
+
+def test_two_unconfirmed_pneumonias_that_would_be_recurrent_are_counted_on_the_card() -> None:
+    card = _card(_with(_condition("cond-p1", "2025-08-01", "DJ159", "Bakteriel pneumoni", None),
+                       _condition("cond-p2", "2025-11-10", "DJ159", "Bakteriel pneumoni", None)))
+    assert "“Bakteriel pneumoni” (2025-11-10) (+1) is not confirmed" in card["detail"]
+
+
+@pytest.mark.parametrize("why, conditions", [
+    ("one pneumonia, not severe: confirmed it would still not be severe or recurrent",
+     [_condition("cond-p1", "2025-11-10", "DJ159", "Bakteriel pneumoni", None)]),
+    ("a sepsis before the 12-month look-back",
+     [_condition("cond-sepsis", "2025-02-10", "DA419", "Sepsis UNS", None)]),
+    ("a pneumonia with no organism and no culture: not bacterial even if confirmed",
+     [_condition("cond-j18", "2025-12-01", "DJ189", "Pneumoni UNS", None),
+      _condition("cond-j18b", "2026-01-20", "DJ189", "Pneumoni UNS", None)]),
+])
+def test_no_word_where_confirming_would_change_nothing(why: str, conditions: list[dict[str, Any]]) -> None:
+    card = _card(_with(*conditions))
+    assert card["source"]["topic"]["code"] == "no-start-without-infections", why
+    assert "could change this decision" not in card["detail"], why
+
+
+def test_not_named_as_deciding_once_a_confirmed_infection_already_meets_the_criteria() -> None:
+    card = _card(_with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", None),
+                       _condition("cond-sepsis-2", "2026-01-10", "DA419", "Sepsis UNS", "confirmed")))
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "could change this decision" not in card["detail"]
+
+
+def test_the_order_card_that_finds_no_infection_names_it_too() -> None:
+    order = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0007.draft.json").read_text())
+    result = replay(RUNTIME, _with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", None)),
+                    at=AT, hook="order-sign", drafts=[order])
+    [card] = [c for c in result.cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
+    assert NAMED["en"] in card["detail"]
+
+
+def test_replayed_before_its_onset_it_is_not_named() -> None:
+    card = _card(_with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", None)), at=date(2025, 11, 30))
+    assert "Sepsis UNS" not in card["detail"]
