@@ -132,6 +132,11 @@ class DataError(IgsubError, ValueError):
     """One field of one resource cannot be used; the resource is skipped and named in a data note."""
 
 
+class Contradiction(DataError):
+    """A result whose fields say two things (a value and a reason it is missing, a unit and a unit code that convert
+    differently, a comparator that is no sign, no status a result has): it is no plain result, and is named as such."""
+
+
 class UpstreamError(IgsubError):
     """A server the service depends on per request (the EHR's FHIR server, a JWK Set URL) failed."""
 

@@ -2306,7 +2306,8 @@ LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
-                              "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed"})
+                              "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
+                              "infections-unconfirmed-several"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
@@ -2320,7 +2321,7 @@ THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use",
 # `START_SIDE_ADVICE`). On a card that invites a start (`INVITES_START`) any of them is the caveat `ig-maybe-on`, and
 # the card offers no immunoglobulin order (`IG_ORDER_SUGGESTIONS`): "Ig may be started" with an order button beside
 # a course already running orders a second one.
-ALREADY_ON = frozenset({"ig-by-name", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
+ALREADY_ON = frozenset({"ig-by-name", "ig-codes-disagree", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
                         "ig-statement-unread", "ig-order-written-later", "ig-statement-written-later",
                         "ig-order-status-unknown", "ig-order-plan", "ig-statement-intended", "ig-condition"})
 # The cards that advise or invite a start of immunoglobulin: a start in the window or by the general criteria, and a
@@ -2358,6 +2359,7 @@ ALREADY_ON_DAY_OF_KIND: dict[str, Text] = {
 ALREADY_ON_REASON: dict[str, Text] = {
     "ig-by-name": Text("code not known", "ukendt kode"),
     "ig-wrong-system": Text("wrong code system", "forkert kodesystem"),
+    "ig-codes-disagree": Text("codes that disagree", "koder, der modsiger hinanden"),
     "ig-order-undated": Text("no usable date", "ingen brugbar dato"),
     "ig-dose-undated": Text("no date", "ingen dato"),
     "ig-dose-not-known-given": Text("not recorded as given", "ikke registreret som givet"),
@@ -2443,13 +2445,18 @@ CAVEATS: dict[str, Text] = {
         "general start criteria; weigh stopping it.",
         "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {criteria_since}: forløbet opfyldte ikke "
         "de generelle opstartskriterier; overvej at stoppe det."),
-    # a card an infection not counted could change (its override reason `infection-not-coded`), when bacterial infection
-    # diagnoses not confirmed (verificationStatus) would, if verified, make the severe/recurrent infections it lacks
+    # a card infections not counted could change (`library.unconfirmed_deciding`): bacterial infection diagnoses not
+    # recorded as confirmed (verificationStatus) that would, confirmed, make the severe/recurrent infections it lacks
     "infections-unconfirmed": Text(
-        "{unconfirmed_infection} ({unconfirmed_infection_date}){unconfirmed_infection_more} is not confirmed, so "
-        "not counted; confirmed, it could change this decision.",
-        "{unconfirmed_infection} ({unconfirmed_infection_date}){unconfirmed_infection_more} er ubekræftet og tælles "
-        "ikke; bekræftet kan den ændre vurderingen."),
+        "{unconfirmed_infection} ({unconfirmed_infection_date}) is not recorded as confirmed, so not counted; "
+        "confirmed, it could change this decision.",
+        "{unconfirmed_infection} ({unconfirmed_infection_date}) er ikke registreret som bekræftet og tælles ikke; "
+        "bekræftet kan den ændre vurderingen."),
+    "infections-unconfirmed-several": Text(
+        "{unconfirmed_infection} ({unconfirmed_infection_date}) and {unconfirmed_infection_more} more are not recorded "
+        "as confirmed, so not counted; confirmed, they could change this decision.",
+        "{unconfirmed_infection} ({unconfirmed_infection_date}) og {unconfirmed_infection_more} mere er ikke "
+        "registreret som bekræftede og tælles ikke; bekræftede kan de ændre vurderingen."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
         "continuing follows the general criteria.",

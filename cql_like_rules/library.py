@@ -1077,29 +1077,57 @@ def _counted(c: Context, infection: Infection, stay: Admission | None) -> Counte
                             stay)
 
 
-@define("Infections If Confirmed", "Bacterial infection diagnoses in the look-back whose verificationStatus is not "
-        "'confirmed' (none sent, provisional, differential), when with them the look-back would hold severe or "
-        "recurrent infections it does not hold without them: never counted (§4.1 'verified'), named on a card an "
-        "infection not counted could change")
+@define("Infections If Confirmed", "Bacterial infection diagnoses begun by today whose verificationStatus is not "
+        "'confirmed' (none sent, provisional, differential), as the criteria would count them were they confirmed: "
+        "never counted (§4.1 'verified'); a card they would change names them (`unconfirmed_deciding`)")
 def infections_if_confirmed(c: Context) -> tuple[CountedInfection, ...]:
-    if not c.facts.unconfirmed_infections or c["Recent Severe Or Recurrent Infections"]:
-        return ()
-    since = _lookback_start(c)
     admitted = c.params.pneumonia_admission_severe
-    extra = tuple(x for i in sorted(c.facts.unconfirmed_infections, key=lambda i: (i.onset, i.source))
-                  if since <= i.onset and (x := _counted(c, i, _stay_of(c, i) if admitted and i.pneumonia else None)))
-    if not extra or not severe_or_recurrent((*c["Recent Bacterial Infections"], *extra),
-                                            c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart):
+    return tuple(x for i in sorted(c.facts.unconfirmed_infections, key=lambda i: (i.onset, i.source))
+                 if (x := _counted(c, i, _stay_of(c, i) if admitted and i.pneumonia else None)) is not None)
+
+
+def unconfirmed_deciding(c: Context, since: date, until: date) -> tuple[CountedInfection, ...]:
+    """The unconfirmed infections with onset in [since, until] (the period the card decides on), when with them that
+    period would hold severe or recurrent infections it does not hold with the verified ones alone; else none."""
+    extra = tuple(x for x in c["Infections If Confirmed"] if since <= x.onset <= until)
+    if not extra:
+        return ()
+    verified = _bacterial_between(c, since, until)
+    least, apart = c.params.recurrent_min_episodes, c.params.recurrent_min_days_apart
+    if severe_or_recurrent(verified, least, apart) or not severe_or_recurrent((*verified, *extra), least, apart):
         return ()
     return extra
 
 
-def unconfirmed_values(c: Context) -> dict[str, Value]:
+def _decided_by_infections(c: Context, code: str, variant: str, override_reasons: tuple[str, ...] | None,
+                           values: Mapping[str, Value]) -> tuple[date, date] | None:
+    """The period whose infections a card's decision rests on, where severe or recurrent ones there would change it:
+    a card against a start, or an order or course without the general criteria, for want of them alone (its override
+    reason `infection-not-coded`: the look-back, or since the course's look-back began); a start, or a stop, under the
+    special criterion, which infections before the course would put under the general stop criteria (§4.2); else
+    None."""
+    if not c.facts.unconfirmed_infections:
+        return None
+    failing = values.get("failing")
+    if "infection-not-coded" in (override_reasons or ()):
+        if isinstance(failing, tuple) and ("no-infections" not in failing
+                                           or set(failing) - {"no-infections", "starts-after-stop-date"}):
+            return None  # an IgG of 4 g/L or more, or none recent, fails it too: infections alone would not do
+        since = values.get("criteria_since")
+        return (since if isinstance(since, date) else _lookback_start(c)), c.today
+    if c["T0"] is None or c["General Criteria Apply"]:
+        return None
+    if code == "start-substitution" and variant == "":
+        return _before_t0(c), c.today
+    episode = c["Current Episode"]
+    if code in STOP_CARD_CODES and episode is not None and c["Special Stop Applies"]:
+        return _before_t0(c), episode.start
+    return None
+
+
+def unconfirmed_values(found: tuple[CountedInfection, ...]) -> dict[str, Value]:
     """How a card names the unconfirmed infections that would decide: the latest, its day, how many more, and every
     record (their data notes are then not said again)."""
-    found = c["Infections If Confirmed"]
-    if not found:
-        return {}
     last = found[-1].infection
     return {"unconfirmed_infection": RecordText(last.display) if last.display else last.code,
             "unconfirmed_infection_date": last.onset,
@@ -1664,10 +1692,11 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
     unconfirmed: dict[str, Value] = {}
-    if "infection-not-coded" in (override_reasons or ()) and c["Infections If Confirmed"]:
-        # a card an infection not counted could change: the recorded ones that would, were they verified
-        caveats.append("infections-unconfirmed")
-        unconfirmed = unconfirmed_values(c)
+    period = _decided_by_infections(c, code, variant, override_reasons, {**more, **values})
+    deciding = unconfirmed_deciding(c, *period) if period is not None else ()
+    if deciding:  # a card infections not counted could change: the recorded ones that would, were they verified
+        caveats.append("infections-unconfirmed" if len(deciding) == 1 else "infections-unconfirmed-several")
+        unconfirmed = unconfirmed_values(deciding)
     restart_end: dict[str, Value] = {}
     failing = values.get("failing")
     after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start

@@ -577,6 +577,19 @@ class Terminology:
             return MappingProxyType({vs: e for vs, e in found.items() if not self.in_conflict(vs, concept)}) or NO_SETS
         return found
 
+    def conflicting_sets(self, concept: Any) -> tuple[str, ...]:
+        """The value sets one coding of a concept is in while another coding is one the set excludes as another thing
+        (`in_conflict`): the sets `sets_of` does not read the concept as in; none for a concept of one coding."""
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        if not isinstance(codings, list) or len(codings) < 2:
+            return ()
+        found: list[str] = []
+        for coding in codings:
+            if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
+                found += [vs for vs in self._coding_sets(coding["system"], coding["code"])
+                          if vs not in found and self.in_conflict(vs, concept)]
+        return tuple(found)
+
     def in_conflict(self, valueset_id: str, concept: Any) -> bool:
         """Whether another coding of a concept in the set is one the set excludes as another thing (`ValueSet.
         exclusions_conflict`): the record says two things at once, and the set's reading of it cannot be trusted."""

@@ -281,7 +281,9 @@ CHARTS: list[Chart] = [
           why="a known code under the wrong system: not counted, named"),
     after("inf-viral-and-bacterial-codes-on-one-condition", MEET,
           cc(co(SCT, "75570004", "Viral pneumonia"), co(ICD10, "J15.9", "Bacterial pneumonia, unspecified")),
-          why="question: two codings that disagree"),
+          says=("2 infections are coded both bacterial and viral or fungal: counted as bacterial; check their coding",),
+          why="question: two codings that disagree (a co-infection or a coding error): counted by the bacterial code, "
+              "named"),
     after("inf-j18-culture-loinc-oid", MEET, cc(co(SKS_D, "DJ189", "Pneumoni UNS")), None,
           culture("2026-06-11", cc(co(LOINC_OID, "600-7"))), culture("2026-07-21", cc(co(LOINC_OID, "600-7")))),
     # --- immunoglobulin orders ---------------------------------------------------------------------------------

@@ -322,12 +322,15 @@ CHARTS: list[Chart] = [
       for clinical in ("active", "recurrence", "relapse", "inactive", "remission", "resolved")],
     *[Chart(f"sepsis-{ver}", story_a(dx(SEPSIS, "2025-12-10", "sepsis", ver=ver, clinical="resolved")), NO_START,
             f"a sepsis {ver} is not verified (§4.1: verificerede): not counted, and named as what would change the "
-            "card", says=("(2025-12-10) is not confirmed, so not counted; confirmed, it could change this decision",),
-            says_da=("(2025-12-10) er ubekræftet og tælles ikke; bekræftet kan den ændre vurderingen",))
+            "card", says=("(2025-12-10) is not recorded as confirmed, so not counted; confirmed, it could change this "
+                          "decision",),
+            says_da=("(2025-12-10) er ikke registreret som bekræftet og tælles ikke; bekræftet kan den ændre "
+                     "vurderingen",))
       for ver in ("unconfirmed", "provisional", "differential")],
     Chart("sepsis-no-verification-status", story_a(dx(SEPSIS, "2025-12-10", "sepsis", ver=None)), NO_START,
           "no verificationStatus: not known to be verified; not counted, named as what would change the card",
-          says=("(2025-12-10) is not confirmed, so not counted; confirmed, it could change this decision",)),
+          says=("(2025-12-10) is not recorded as confirmed, so not counted; confirmed, it could change this "
+                "decision",)),
     *[Chart(f"sepsis-{ver}", story_a(dx(SEPSIS, "2025-12-10", "sepsis", ver=ver)), NO_START,
             f"a sepsis {ver} did not happen: criteria not met, nothing to name", says_not=("Sepsis",))
       for ver in ("refuted", "entered-in-error")],

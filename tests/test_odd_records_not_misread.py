@@ -225,3 +225,65 @@ def test_a_bundle_whose_entry_is_one_object_is_refused_by_name() -> None:
     with pytest.raises(BadRequest, match=r"prefetch\.observations: Bundle\.entry must be a list of entries, not one "
                                          r"object"):
         answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=AT)
+
+
+def test_an_active_ivig_order_also_coded_as_anti_d_is_ig_the_patient_may_be_on() -> None:
+    # a start card beside it must not offer a second course: it names the order and offers none
+    bundle = copy.deepcopy(BUNDLE)
+    ivig = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    ivig.update(id="mr-ivig", status="active", authoredOn="2026-01-15")
+    ivig["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-01-15"}
+    ivig["medicationCodeableConcept"]["coding"].append(
+        {"system": "http://www.whocc.no/atc", "code": "J06BB01", "display": "anti-D (rh) immunoglobulin"})
+    bundle["entry"].append({"resource": ivig})
+    [card] = replay(RUNTIME, bundle, at=AT).cards
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "“Privigen 100 mg/ml” (ordered 2026-01-15; codes that disagree) may be Ig the patient is on: check first; " \
+           "no Ig order offered" in card["detail"]
+    assert not card.get("suggestions")
+
+
+def test_a_draft_coded_ivig_and_anti_d_gets_a_card_saying_it_was_not_checked() -> None:
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft["medicationCodeableConcept"]["coding"].append({"system": "http://www.whocc.no/atc", "code": "J06BB01"})
+    found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
+    assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-not-recognised"]
+
+
+def test_an_igg_lab_draft_not_to_be_done_is_no_igg_on_its_way() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["id"] != "obs-igg-0001-b"]  # no IgG since T0
+    ivig = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    lab = {"resourceType": "ServiceRequest", "id": "sr-igg", "status": "draft", "intent": "order",
+           "doNotPerform": True, "subject": {"reference": "Patient/pt-dk-0001"},
+           "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]}}
+    found = replay(RUNTIME, bundle, at=AT, hook="order-sign", drafts=[ivig, lab])
+    [card] = found.cards
+    assert "An IgG lab order" not in card["detail"]
+    assert any("IgG" in s["label"] for s in card.get("suggestions", []))
+
+
+def test_do_not_perform_on_a_record_that_is_no_request_means_nothing() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "proc-cart-0001")["doNotPerform"] = True  # no element of a Procedure: ignored
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "doNotPerform is true" not in notes and "ordered NOT" not in card["detail"]
+
+
+def test_copies_differing_only_where_the_rules_do_not_read_are_not_named() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    copy_ = copy.deepcopy(_resource(bundle, "obs-igg-0001-b"))
+    copy_["issued"] = "2026-01-13T12:00:00Z"
+    copy_["note"] = [{"text": "printed twice"}]
+    bundle["entry"].append({"resource": copy_})
+    _, notes = _answer(bundle)
+    assert "different content" not in notes
+
+
+def test_an_igg_with_no_status_is_named_as_the_igg_it_is() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b").pop("status")
+    [card], _ = _answer(bundle)
+    assert "IgG “3\\.2 g/L” (2026-01-13) is sent with a status, qualifier or flag that makes it no plain result" \
+        in card["detail"]

@@ -26,8 +26,10 @@ RUNTIME = load_runtime(Settings())
 # CAR-T 2025-03-04, window over 2025-09-04; IgG 3.1 g/L on 2025-09-22, no infections: no start on 2026-02-20
 BUNDLE = json.loads((FIXTURES / "cart-after-window-no-infections-old-igg.json").read_text())
 AT = date(2026, 2, 20)
-NAMED = {"en": "“Sepsis UNS” (2025-12-01) is not confirmed, so not counted; confirmed, it could change this decision.",
-         "da": "“Sepsis UNS” (2025-12-01) er ubekræftet og tælles ikke; bekræftet kan den ændre vurderingen."}
+NAMED = {"en": "“Sepsis UNS” (2025-12-01) is not recorded as confirmed, so not counted; confirmed, it could change "
+               "this decision.",
+         "da": "“Sepsis UNS” (2025-12-01) er ikke registreret som bekræftet og tælles ikke; bekræftet kan den ændre "
+               "vurderingen."}
 
 
 def _condition(cid: str, onset: str, code: str, display: str, status: str | None) -> dict[str, Any]:
@@ -72,7 +74,8 @@ def test_confirmed_the_same_sepsis_changes_the_card() -> None:
 def test_two_unconfirmed_pneumonias_that_would_be_recurrent_are_counted_on_the_card() -> None:
     card = _card(_with(_condition("cond-p1", "2025-08-01", "DJ159", "Bakteriel pneumoni", None),
                        _condition("cond-p2", "2025-11-10", "DJ159", "Bakteriel pneumoni", None)))
-    assert "“Bakteriel pneumoni” (2025-11-10) (+1) is not confirmed" in card["detail"]
+    assert "“Bakteriel pneumoni” (2025-11-10) and 1 more are not recorded as confirmed, so not counted; confirmed, " \
+        "they could change this decision." in card["detail"]
 
 
 @pytest.mark.parametrize("why, conditions", [
@@ -108,3 +111,45 @@ def test_the_order_card_that_finds_no_infection_names_it_too() -> None:
 def test_replayed_before_its_onset_it_is_not_named() -> None:
     card = _card(_with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", None)), at=date(2025, 11, 30))
     assert "Sepsis UNS" not in card["detail"]
+
+
+# CAR-T 2025-10-14, IVIG from 2025-10-24 in the window, no infections: the special stop, due on 2026-03-31
+DUE = json.loads((FIXTURES / "cart-ig-active-stop-due-14-days.json").read_text())
+
+
+def _sepsis_for(bundle: dict[str, Any], day: str, status: str | None) -> dict[str, Any]:
+    bundle = copy.deepcopy(bundle)
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    sepsis = _condition("cond-sepsis", day, "DA419", "Sepsis UNS", status)
+    sepsis["subject"] = {"reference": f"Patient/{patient}"}
+    bundle["entry"].append({"resource": sepsis})
+    return bundle
+
+
+def test_a_special_stop_card_names_an_unconfirmed_sepsis_before_the_course() -> None:
+    # confirmed, a sepsis five days before the IVIG began puts the course under the general stop criteria (§4.2)
+    [card] = replay(RUNTIME, _sepsis_for(DUE, "2025-10-19", "provisional"), at=date(2026, 3, 31)).cards
+    assert card["source"]["topic"]["code"] == "stop-due-soon"
+    assert "“Sepsis UNS” (2025-10-19) is not recorded as confirmed, so not counted; confirmed, it could change this " \
+           "decision." in card["detail"]
+    [card] = replay(RUNTIME, _sepsis_for(DUE, "2025-10-19", "confirmed"), at=date(2026, 3, 31)).cards
+    assert card["source"]["topic"]["code"] == "general-stop-review"
+
+
+def test_a_special_stop_card_does_not_name_a_sepsis_after_the_course_began() -> None:
+    # after the start it does not decide which stop applies (§4.2: infections before the start)
+    [card] = replay(RUNTIME, _sepsis_for(DUE, "2026-01-05", None), at=date(2026, 3, 31)).cards
+    assert card["source"]["topic"]["code"] == "stop-due-soon"
+    assert "could change this decision" not in card["detail"]
+
+
+def test_an_order_failing_on_its_igg_too_does_not_name_the_unconfirmed_sepsis() -> None:
+    # IgG 5.0 g/L after the window: the order fails on its IgG whatever the infections, so the sepsis decides nothing
+    bundle = _with(_condition("cond-sepsis", "2025-12-01", "DA419", "Sepsis UNS", None))
+    igg = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation")
+    igg["valueQuantity"]["value"] = 5.0
+    igg["effectiveDateTime"] = "2026-02-10T08:00:00+01:00"
+    order = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0007.draft.json").read_text())
+    found = replay(RUNTIME, bundle, at=AT, hook="order-sign", drafts=[order])
+    [card] = [c for c in found.cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
+    assert "could change this decision" not in card["detail"]

@@ -53,6 +53,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "is already on substitution",
              "{n} immunglobulinregistreringer ({names}) har koder, der ikke kendes, og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
+    # an immunoglobulin record coded both as substitution and as what that set excludes (IVIG and anti-D)
+    "ig-codes-disagree": (
+        Text("immunoglobulin {display}{when} carries codes that disagree (substitution and a specific immunoglobulin): "
+             "not used; check whether the patient is already on substitution",
+             "immunglobulin {display}{when} har koder, der modsiger hinanden (substitution og et specifikt "
+             "immunglobulin): ikke brugt; tjek, om patienten allerede får substitution"),
+        Text("{n} immunoglobulin records carry codes that disagree: not used; check whether the patient is already on "
+             "substitution",
+             "{n} immunglobulinregistreringer har koder, der modsiger hinanden: ikke brugt; tjek, om patienten "
+             "allerede får substitution")),
     "ig-order-undated": (
         Text("immunoglobulin order {display} has no usable date and was not used: check whether the "
              "patient is already on substitution",
@@ -552,6 +562,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG {display} g/L den {day} er ikke større end dens IgG-M-komponent: ikke brugt"),
         Text("{n} IgG values not larger than their IgG M-protein were not used",
              "{n} IgG-værdier, der ikke er større end deres IgG-M-komponent, er ikke brugt")),
+    "igg-contradicts": (
+        Text("IgG {display}{when} is sent with a status, qualifier or flag that makes it no plain result: not used; "
+             "check it",
+             "IgG {display}{when} er sendt med en status, et forbehold eller et flag, der gør det til mere end et "
+             "almindeligt svar: ikke brugt; tjek det"),
+        Text("{n} IgG results are sent with a status, qualifier or flag that makes them no plain result: not used; "
+             "check them",
+             "{n} IgG-svar er sendt med en status, et forbehold eller et flag, der gør dem til mere end almindelige "
+             "svar: ikke brugt; tjek dem")),
     "igg-unreadable": (
         Text("IgG {display}{when} could not be read (no number, no readable unit or no date): not used",
              "IgG {display}{when} kunne ikke læses (intet tal, ingen læsbar enhed eller ingen dato): ikke brugt"),
@@ -666,6 +685,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "if it applies",
              "{n} indlæggelser for {names} uden diagnosen registreret som diagnose (Condition): medregnes ikke; "
              "registrér diagnosen, hvis den er rigtig")),
+    # one infection coded both bacterial and viral or fungal: counted by its bacterial code, to be checked
+    "infection-codes-disagree": (
+        Text("infection {display}{when} is coded both bacterial and viral or fungal: counted as bacterial; check "
+             "its coding",
+             "infektion {display}{when} er kodet både bakteriel og viral eller svampebetinget: medregnet som "
+             "bakteriel; tjek kodningen"),
+        Text("{n} infections are coded both bacterial and viral or fungal: counted as bacterial; check their coding",
+             "{n} infektioner er kodet både bakterielle og virale eller svampebetingede: medregnet som bakterielle; "
+             "tjek kodningen")),
     "infection-unconfirmed": (
         Text("infection {display} ({day}) is not confirmed: not counted",
              "infektion {display} ({day}) er ikke bekræftet: medregnes ikke"),

@@ -69,7 +69,8 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
                    # the record the patient may be on, known only by its name: the caveat is its note on a start card
                    "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source"),
                    # the infections not confirmed that would decide: the caveat names them (the latest, and how many)
-                   "infections-unconfirmed": ("infection-unconfirmed", "unconfirmed_infection_sources")}
+                   "infections-unconfirmed": ("infection-unconfirmed", "unconfirmed_infection_sources"),
+                   "infections-unconfirmed-several": ("infection-unconfirmed", "unconfirmed_infection_sources")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}

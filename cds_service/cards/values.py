@@ -98,7 +98,7 @@ def g_l(value: float, lang: str, limits: tuple[float, ...] = (), comparator: str
             decimals += 1
     while decimals < MAX_DECIMALS and any(round(value, decimals) == t and abs(value - t) > 1e-9 for t in limits):
         decimals += 1
-    while 0 < abs(value) and round(value, decimals) == 0 and decimals < BOUND_DECIMALS + 1:
+    while 0 < abs(value) and round(value, decimals) == 0 and decimals < MAX_DECIMALS:
         decimals += 1  # 0.032 g/L (3.2 mg/dL) is no "0.0 g/L": a figure that small is shown, to be checked
     return f"{comparator}{number(value, lang, decimals)} g/L"
 
@@ -282,8 +282,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("unconfirmed_infection_date") is not None:  # infections not confirmed that would decide (the latest)
         p["unconfirmed_infection"] = named(v.get("unconfirmed_infection"), 40, text, capital=True)
         p["unconfirmed_infection_date"] = iso(v["unconfirmed_infection_date"])
-        more = v.get("unconfirmed_infection_more")
-        p["unconfirmed_infection_more"] = f" (+{more})" if isinstance(more, int) and more > 0 else ""
+        p["unconfirmed_infection_more"] = str(v.get("unconfirmed_infection_more") or 0)
     if v.get("other_ig_start") is not None:  # another Ig draft of the session, overlapping this one
         p["other_ig_drug"] = named(v.get("other_ig_drug"), 30, text, capital=True) or DRUG_FALLBACK["ig"](lang)
         more = v.get("other_ig_more")

@@ -20,7 +20,7 @@ from .dates import PartialDate
 from .ig_courses import _only_other_indication, _reasons
 from .reading import (
     DRUG_VALUESETS, IGG_DRAFT_STATUSES, NoStartDate, PRODUCT_OF_ROUTE, _codings, _concept_text, _first,
-    _reference_display, _texts, reference_of,
+    _reference_display, _texts, do_not_perform, reference_of,
 )
 from .therapies import _bsab_drug
 from .unread import _system_name, _unknown_system_code, _wrong_system_code, name_in, specific_ig
@@ -73,8 +73,9 @@ def therapies_drafted(orders: Iterable[DraftOrder]) -> tuple[TherapyOrderDraft, 
 
 def igg_order_drafted(b: FactBuilder, r: Mapping[str, Any]) -> IgGOrderDraft | None:
     """A draft lab order for total serum/plasma IgG (any code of the IgG value set: LOINC, NPU ...),
-    status draft or active, with the day it is planned for (else written); None for anything else."""
-    if r.get("resourceType") != "ServiceRequest" or r.get("status") not in IGG_DRAFT_STATUSES:
+    status draft or active, with the day it is planned for (else written); None for anything else (a request that
+    it not be done, `doNotPerform`, included)."""
+    if r.get("resourceType") != "ServiceRequest" or r.get("status") not in IGG_DRAFT_STATUSES or do_not_perform(r):
         return None
     if "igg-serum" not in b.t.sets_of(r.get("code")):
         return None
@@ -96,9 +97,11 @@ def _unrecognised_order(b: FactBuilder, r: Mapping[str, Any], kinds: tuple[tuple
     if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
         concept = {"text": _reference_display(r)}
     text = _texts(concept)
-    found = name_in(b.t, r.get("resourceType"), text)
+    # codes that disagree (IVIG and anti-D): the draft may be what one of them says, and is named as not checked
+    conflicting = b.t.conflicting_sets(concept)
+    found = next((vs for _, vs in kinds if vs in conflicting), None) or name_in(b.t, r.get("resourceType"), text)
     looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-    if looks_like == "ig" and specific_ig(b.t, text, concept):  # anti-D, hepatitis B, J06BB: none drafted
+    if looks_like == "ig" and not conflicting and specific_ig(b.t, text, concept):  # anti-D, J06BB: none drafted
         looks_like = None
     wrong = _wrong_system_code(b, r)
     if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:

@@ -372,6 +372,13 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
     if verification & EXCLUDED_VERIFICATION:
         return None
+    viral = sets.get("infection-other") if infection is not None else None
+    if viral is not None and viral.get("organism") == "other" and "confirmed" in verification:
+        # "bacterial pneumonia" coded beside "viral pneumonia": a co-infection, or a coding error. Counted by its
+        # bacterial code, as before, and named so the clinician checks it (a question for the clinical owner)
+        b._notes.append(DataNote("infection-codes-disagree", reference_of(r), "its codes disagree: one names a "
+                                 "bacterial infection, another a viral or fungal one; counted as bacterial",
+                                 _concept_text(r.get("code"))[:80] or _first_code(r.get("code")), b._day_of(r)))
     when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
     if malignancy is not None:
         recorded = b._date(when, allow_partial=True) if when is not None else None

@@ -489,8 +489,10 @@ def _content_differs(read: Mapping[str, Any], sent: list[Mapping[str, Any]], tz:
     procedure on two days), where `meta` does not put the copy read after every other: which is valid the data do not
     say, and the copy read was chosen by its content alone (`_latest_copy`); named (`copy-content-differs`), not
     decided in silence."""
-    shown = _without_meta(read)
-    others = [i for i, r in enumerate(sent) if _without_meta(r) != shown]
+    if any(r.get("status") != read.get("status") for r in sent):
+        return None  # copies of other statuses: a status orders them, or `_withdrawn_over_result` names them
+    shown = _read_content(read)
+    others = [i for i, r in enumerate(sent) if _read_content(r) != shown]
     if not others:
         return None
     keys = _meta_keys(sent)
@@ -503,9 +505,21 @@ def _content_differs(read: Mapping[str, Any], sent: list[Mapping[str, Any]], tz:
                     "one was read, chosen by its content alone", day=_day_of_copy(read, tz))
 
 
-def _without_meta(resource: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy's content: not its `meta` (each server's own) nor its narrative (`text`, which a search may leave out)."""
-    return {k: v for k, v in resource.items() if k not in ("meta", "text")}
+def _read_content(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """What of a copy the rules read (`READ_FIELDS`): two copies that differ elsewhere (a Medication's form, an
+    `issued` written in another zone, `meta`, the narrative) say the same to the rules."""
+    return {k: v for k, v in resource.items() if k in READ_FIELDS}
+
+
+# The fields a copy's decision rests on: its code and value, its dates, its drug and dosage, a diagnosis' statuses.
+READ_FIELDS = frozenset({
+    "code", "valueQuantity", "valueString", "valueCodeableConcept", "valueInteger", "component", "interpretation",
+    "dataAbsentReason", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "performedDateTime",
+    "performedPeriod", "occurrenceDateTime", "occurrencePeriod", "medicationCodeableConcept", "medicationReference",
+    "dosageInstruction", "dosage", "authoredOn", "intent", "doNotPerform", "onsetDateTime", "onsetPeriod",
+    "abatementDateTime", "verificationStatus", "clinicalStatus", "severity", "birthDate", "deceasedBoolean",
+    "deceasedDateTime", "conclusion", "conclusionCode", "ingredient", "period", "class",
+})
 
 
 def _day_of_copy(read: Mapping[str, Any], tz: ZoneInfo) -> date | None:

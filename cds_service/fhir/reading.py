@@ -67,9 +67,13 @@ def closed_draft(resource: Mapping[str, Any]) -> bool:
 
 
 def do_not_perform(resource: Mapping[str, Any]) -> bool:
-    """A request that it NOT be done (FHIR `doNotPerform`: "do not give teclistamab"): a prohibition, never an order
-    of the drug, a course or a T0."""
-    return resource.get("doNotPerform") is True
+    """A request that it NOT be done (FHIR `doNotPerform` on a request: "do not give teclistamab"): a prohibition,
+    never an order of the drug, a course or a T0. Only requests carry the element; elsewhere it means nothing."""
+    return resource.get("doNotPerform") is True and resource.get("resourceType") in REQUEST_TYPES
+
+
+# The FHIR R4 resources that carry `doNotPerform` (requests).
+REQUEST_TYPES = frozenset({"MedicationRequest", "ServiceRequest", "DeviceRequest", "CommunicationRequest"})
 
 
 # A CAR-T infusion's administration under which cells were given: completed, under way, or stopped (FHIR: halted

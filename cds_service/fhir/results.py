@@ -30,7 +30,7 @@ from cql_like_rules.record_words import (
 )
 from cql_like_rules.valuesets import Entry, Terminology
 
-from ..errors import DataError
+from ..errors import Contradiction, DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
@@ -38,7 +38,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     is_lab_result, reference_of,
 )
-from .unread import _unrecognised, code_read, name_in
+from .unread import _unrecognised, code_read, codes_disagree, name_in
 from .infections import _culture, _culture_not_final, _culture_result_parts
 
 if TYPE_CHECKING:
@@ -411,6 +411,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if part is not None:
             return part
     if not sets:
+        if codes_disagree(b, r, r.get("code")):  # total IgG and IgG1 on one result: not read as either
+            return None
         status = r.get("status")
         valued = r.get("valueQuantity") is not None or r.get("valueString") is not None \
             or r.get("valueCodeableConcept") is not None
@@ -428,8 +430,11 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if isinstance(status, str) and status in NOT_FINAL_STATUSES:  # a result on its way, or one its source cannot place: say so
             _not_final(b, r, sets, status)
         elif not (isinstance(status, str) and status in WITHDRAWN_STATUSES):  # "Final", none: no status of a result
-            raise DataError(f"status {str(status)[:20]!r} is not an Observation status (final, amended, corrected, "
-                            "preliminary ...): not used" if status is not None else "it has no status: not used")
+            exc = Contradiction(f"status {str(status)[:20]!r} is not an Observation status (final, amended, corrected, "
+                                "preliminary ...): not used" if status is not None else "it has no status: not used")
+            if "igg-serum" not in sets:
+                raise exc
+            _igg_unreadable(b, r, exc)  # an IgG named as the IgG it is, with its value and day
         return None  # preliminary, cancelled, entered-in-error: not a result
     igg = sets.get("igg-serum")
     if igg is not None:
@@ -443,16 +448,7 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         try:
             return _quantity(b, r, "igg", igg)
         except DataError as exc:
-            # A total IgG the rules cannot read (a value as text "3,2", no unit, a unit not convertible, no date)
-            # leaves the card saying "no usable IgG": the note names that IgG, as sent, with its day.
-            when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
-            try:  # a date that names no day ("2026-01") is shown as sent, not as the month's first day
-                day = b._date(when) if isinstance(when, str) else None
-            except DataError:
-                day = None
-            shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
-            b._notes.append(DataNote("igg-unreadable", reference_of(r), str(exc), display=shown, day=day,
-                                     record_words=_sent_in_words(r)))
+            _igg_unreadable(b, r, exc)
             return None
     mprot = sets.get("m-protein")
     if mprot is not None:
@@ -573,8 +569,8 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
     if r.get("dataAbsentReason") is not None:  # a value and a reason it is absent (FHIR obs-6 forbids both)
         reason = next((c.get("code") for c in _codings(r.get("dataAbsentReason")) if isinstance(c.get("code"), str)),
                       None) or _concept_text(r.get("dataAbsentReason")) or "?"
-        raise DataError(f"it has a value and a dataAbsentReason ({str(reason)[:30]!r}): the laboratory says the value "
-                        "is missing or in error; not used")
+        raise Contradiction(f"it has a value and a dataAbsentReason ({str(reason)[:30]!r}): the laboratory says the "
+                            "value is missing or in error; not used")
     unit = qty.get("code") or qty.get("unit")
     factor = b.t.unit_factors.get(unit) if isinstance(unit, str) else None
     if factor is None:
@@ -584,8 +580,8 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
     if qty.get("code") and isinstance(shown_unit, str) and shown_unit.strip() and shown_unit != qty.get("code"):
         other = b.t.unit_factors.get(shown_unit.strip())
         if other is not None and other != factor:  # "g/L" shown over the code "mg/dL": which one is meant, unknown
-            raise DataError(f"its unit {shown_unit[:20]!r} and unit code {str(qty.get('code'))[:20]!r} disagree: "
-                            "not used")
+            raise Contradiction(f"its unit {shown_unit[:20]!r} and unit code {str(qty.get('code'))[:20]!r} "
+                                "disagree: not used")
     comparator = _comparator(qty.get("comparator"))
     # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
     kept = M_PROTEIN_KEPT if slot == "m_protein" else 40
@@ -597,6 +593,20 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
                                        reported=reported if text is not None else "")
 
 
+def _igg_unreadable(b: FactBuilder, r: Mapping[str, Any], exc: DataError) -> None:
+    """A total IgG the rules cannot read (a value as text "3,2", no unit, a unit not convertible, no date) or that
+    contradicts itself (`Contradiction`) leaves the card saying "no usable IgG": the note names that IgG, as sent,
+    with its day."""
+    when = _first(r, "effectiveDateTime", *PERIOD_EFFECTIVE)
+    try:  # a date that names no day ("2026-01") is shown as sent, not as the month's first day
+        day = b._date(when) if isinstance(when, str) else None
+    except DataError:
+        day = None
+    shown = _value_as_sent(r) + (f", {when[:25]}" if day is None and isinstance(when, str) else "")
+    b._notes.append(DataNote("igg-contradicts" if isinstance(exc, Contradiction) else "igg-unreadable",
+                             reference_of(r), str(exc), display=shown, day=day, record_words=_sent_in_words(r)))
+
+
 def _comparator(sent: object) -> str:
     """A valueQuantity's comparator as one of `COMPARATORS` ("" for none). The same sign written another way ("≥", an
     XML-escaped "&gt;") is that sign; any other ("ad", "ca", a word) says the figure is no plain value, yet not on which
@@ -606,8 +616,8 @@ def _comparator(sent: object) -> str:
     sign = _SIGNS.get(sent.strip(), sent.strip()) if isinstance(sent, str) else sent
     if isinstance(sign, str) and sign in COMPARATORS:
         return sign
-    raise DataError(f"valueQuantity.comparator {str(sent)[:12]!r} is not <, <=, > or >=: the figure cannot be placed "
-                    "against a threshold")
+    raise Contradiction(f"valueQuantity.comparator {str(sent)[:12]!r} is not <, <=, > or >=: the figure cannot be "
+                        "placed against a threshold")
 
 
 _SIGNS = {"≥": ">=", "≤": "<=", "&gt;": ">", "&lt;": "<", "&gt;=": ">=", "&lt;=": "<=", "=>": ">=", "=<": "<="}

@@ -116,6 +116,8 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     """A code in no value set whose text names something the rules care about, read by what a record of its type can
     be (`name_in`): say so. `named`: the value set the caller knows the text names (a lab result named "IgG", which no
     text hint finds)."""
+    if codes_disagree(b, resource, concept):
+        return
     text = _texts(concept)
     if not text:
         return
@@ -125,12 +127,7 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     if kind == "Condition":
         _ig_condition(b, resource, text, shown)
     if found:
-        # one coding in the set, another one it excludes as another thing (IgG and IgG1, IVIG and anti-D): not used
-        disagree = _codes_disagree(b.t, found, concept)
-        b._notes.append(DataNote("codes-disagree", reference_of(resource), f"its codes disagree: one is in "
-                                 f"'{found}', another is one that value set excludes; not used", shown[:80],
-                                 b._day_of(resource)) if disagree else
-                        DataNote("unrecognised-code", reference_of(resource),
+        b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                  f"its text looks like '{found}' but none of its codes is in that value set; "
                                  "not used (a site adds local codes with CDS_VALUESET_DIR)", shown[:80],
                                  b._day_of(resource)))
@@ -140,12 +137,23 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
 
 
-def _codes_disagree(t: Terminology, valueset_id: str, concept: Any) -> bool:
-    """A coding of the concept is in the value set while another is one the set excludes (`Terminology.in_conflict`)."""
-    in_conflict = getattr(t, "in_conflict", None)
-    return bool(in_conflict is not None and valueset_id in t.valuesets and in_conflict(valueset_id, concept)
-                and any(t.lookup(valueset_id, c["system"], c["code"]) is not None for c in _codings(concept)
-                        if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)))
+def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> bool:
+    """A record coded both as what a value set holds and as what it excludes as another thing (total IgG and IgG1, IVIG
+    and anti-D J06BB01, a CAR-T infusion and a cell harvest: `Terminology.conflicting_sets`) says two things: it is
+    named and not read as either. An immunoglobulin record among them may still be the substitution the patient is on:
+    it is read as one known only by its name (`ig-maybe-on` on a start card), never as no Ig at all."""
+    conflicting = getattr(b.t, "conflicting_sets", None)
+    found: tuple[str, ...] = conflicting(concept) if conflicting is not None else ()
+    if not found:
+        return False
+    shown = _concept_text(concept) or _first_code(concept)
+    ig = "immunoglobulin-substitution" in found and resource.get("resourceType") in IG_BY_NAME_TYPES
+    b._notes.append(DataNote("ig-codes-disagree" if ig else "codes-disagree", reference_of(resource),
+                             f"its codes disagree: one is in '{found[0]}', another is one that value set excludes; "
+                             "not used", shown[:80], b._day_of(resource)))
+    if ig:  # read as if coded, as one known only by its name is (`FactBuilder._ig_by_name`)
+        b._ig_named.append((resource, shown[:80]))
+    return True
 
 
 def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown: str) -> None:
