@@ -2321,7 +2321,7 @@ THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use",
 # `START_SIDE_ADVICE`). On a card that invites a start (`INVITES_START`) any of them is the caveat `ig-maybe-on`, and
 # the card offers no immunoglobulin order (`IG_ORDER_SUGGESTIONS`): "Ig may be started" with an order button beside
 # a course already running orders a second one.
-ALREADY_ON = frozenset({"ig-by-name", "ig-codes-disagree", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
+ALREADY_ON = frozenset({"ig-by-name", "ig-order-undated", "ig-wrong-system", "ig-dose-undated", "ig-dose-not-known-given",
                         "ig-statement-unread", "ig-order-written-later", "ig-statement-written-later",
                         "ig-order-status-unknown", "ig-order-plan", "ig-statement-intended", "ig-condition"})
 # The cards that advise or invite a start of immunoglobulin: a start in the window or by the general criteria, and a
@@ -2359,7 +2359,6 @@ ALREADY_ON_DAY_OF_KIND: dict[str, Text] = {
 ALREADY_ON_REASON: dict[str, Text] = {
     "ig-by-name": Text("code not known", "ukendt kode"),
     "ig-wrong-system": Text("wrong code system", "forkert kodesystem"),
-    "ig-codes-disagree": Text("codes that disagree", "koder, der modsiger hinanden"),
     "ig-order-undated": Text("no usable date", "ingen brugbar dato"),
     "ig-dose-undated": Text("no date", "ingen dato"),
     "ig-dose-not-known-given": Text("not recorded as given", "ikke registreret som givet"),

@@ -145,6 +145,9 @@ class ValueSet:
     # with it beside a code of the set is then in conflict, and not read as in the set (`sets_of`); a file saying
     # `"exclude_means": "less-specific"` excludes codes only too vague to count (pneumonia with no organism)
     exclusions_conflict: bool = True
+    # ... or, `"exclude_means": "another-thing-named"`, read as in the set by its code of the set all the same and
+    # named (`named_conflicts`): an immunoglobulin order coded IVIG and anti-D is the course it most likely is, checked
+    exclusions_named: bool = False
 
     def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
         """Add an entry; an expansion concept never replaces an entry already there.
@@ -397,9 +400,11 @@ class Terminology:
             raise RulesError(f"{path.name}: a value set needs an 'id'")
         vs = self.valuesets.setdefault(data["id"], ValueSet(data["id"], str(data.get("title") or data["id"])))
         means = data.get("exclude_means", "another-thing")
-        if means not in ("another-thing", "less-specific"):
-            raise RulesError(f"{path.name}: 'exclude_means' must be 'another-thing' or 'less-specific'")
+        if means not in ("another-thing", "another-thing-named", "less-specific"):
+            raise RulesError(f"{path.name}: 'exclude_means' must be 'another-thing', 'another-thing-named' or "
+                             "'less-specific'")
         vs.exclusions_conflict = means == "another-thing"
+        vs.exclusions_named = means == "another-thing-named"
         for exclude, key in ((False, "include"), (True, "exclude")):
             raws = data.get(key, [])
             if not isinstance(raws, list):
@@ -589,6 +594,15 @@ class Terminology:
                 found += [vs for vs in self._coding_sets(coding["system"], coding["code"])
                           if vs not in found and self.in_conflict(vs, concept)]
         return tuple(found)
+
+    def named_conflicts(self, concept: Any) -> tuple[str, ...]:
+        """The sets a concept of several codings is read as in although another of its codings is one the set excludes
+        (`ValueSet.exclusions_named`): read, and named."""
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        if not isinstance(codings, list) or len(codings) < 2:
+            return ()
+        return tuple(vs for vs in self.sets_of(concept)
+                     if self.valuesets[vs].exclusions_named and self.excludes(vs, concept))
 
     def in_conflict(self, valueset_id: str, concept: Any) -> bool:
         """Whether another coding of a concept in the set is one the set excludes as another thing (`ValueSet.

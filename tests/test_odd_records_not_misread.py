@@ -98,17 +98,18 @@ def test_an_igg_coded_also_as_a_subclass_is_not_read_as_total_igg() -> None:
     assert "Observation/obs-igg-0001-b" in notes
 
 
-def test_an_ivig_order_coded_also_as_anti_d_is_not_read_as_substitution() -> None:
+def test_an_ivig_order_coded_also_as_anti_d_is_read_as_ivig_and_named() -> None:
+    # silence would hide an overdue stop: the order is read by its substitution code, and the card says to check it
     bundle = json.loads((FIXTURES / "cart-ig-active-stop-due-on-stop-date.json").read_text())
     expect = json.loads((FIXTURES / "cart-ig-active-stop-due-on-stop-date.expect.json").read_text())
     at = date.fromisoformat(expect["at"])
-    cards, _ = _answer(copy.deepcopy(bundle), at)
-    assert any(c["source"]["topic"]["code"].startswith("stop-") for c in cards)  # plain: a stop card on its order
     _resource(bundle, "mr-ivig-0011")["medicationCodeableConcept"]["coding"].insert(
         0, {"system": "http://www.whocc.no/atc", "code": "J06BB01", "display": "anti-D (rh) immunoglobulin"})
     cards, notes = _answer(bundle, at)
-    assert not any(c["source"]["topic"]["code"].startswith("stop-") for c in cards)
-    assert "MedicationRequest/mr-ivig-0011" in notes
+    assert [c["source"]["topic"]["code"] for c in cards] == expect["expected"]
+    assert "MedicationRequest/mr-ivig-0011: its codes disagree: one is immunoglobulin substitution" in notes
+    assert "carries codes that disagree (substitution and a specific immunoglobulin): read as substitution" \
+        in cards[0]["detail"]
 
 
 def test_a_codes_list_with_a_less_specific_exclusion_still_counts_the_bacterial_code() -> None:
@@ -227,8 +228,8 @@ def test_a_bundle_whose_entry_is_one_object_is_refused_by_name() -> None:
         answer_local(parse_hook_request(request, "patient-view"), RUNTIME, today=AT)
 
 
-def test_an_active_ivig_order_also_coded_as_anti_d_is_ig_the_patient_may_be_on() -> None:
-    # a start card beside it must not offer a second course: it names the order and offers none
+def test_an_active_ivig_order_also_coded_as_anti_d_is_the_course_the_patient_is_on() -> None:
+    # not "Ig may be started" beside it, with IVIG offered: the patient is on a course, whose stop is planned
     bundle = copy.deepcopy(BUNDLE)
     ivig = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
     ivig.update(id="mr-ivig", status="active", authoredOn="2026-01-15")
@@ -237,17 +238,15 @@ def test_an_active_ivig_order_also_coded_as_anti_d_is_ig_the_patient_may_be_on()
         {"system": "http://www.whocc.no/atc", "code": "J06BB01", "display": "anti-D (rh) immunoglobulin"})
     bundle["entry"].append({"resource": ivig})
     [card] = replay(RUNTIME, bundle, at=AT).cards
-    assert card["source"]["topic"]["code"] == "start-substitution"
-    assert "“Privigen 100 mg/ml” (ordered 2026-01-15; codes that disagree) may be Ig the patient is on: check first; " \
-           "no Ig order offered" in card["detail"]
-    assert not card.get("suggestions")
+    assert card["source"]["topic"]["code"] == "stop-planned"
+    assert "“Privigen 100 mg/ml” (2026-01-15) carries codes that disagree" in card["detail"]
 
 
-def test_a_draft_coded_ivig_and_anti_d_gets_a_card_saying_it_was_not_checked() -> None:
+def test_a_draft_coded_ivig_and_anti_d_is_judged_as_ivig() -> None:
     draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
     draft["medicationCodeableConcept"]["coding"].append({"system": "http://www.whocc.no/atc", "code": "J06BB01"})
     found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
-    assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-not-recognised"]
+    assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-meets-criteria"]
 
 
 def test_an_igg_lab_draft_not_to_be_done_is_no_igg_on_its_way() -> None:
@@ -287,3 +286,14 @@ def test_an_igg_with_no_status_is_named_as_the_igg_it_is() -> None:
     [card], _ = _answer(bundle)
     assert "IgG “3\\.2 g/L” (2026-01-13) is sent with a status, qualifier or flag that makes it no plain result" \
         in card["detail"]
+
+
+def test_a_car_t_product_draft_coded_also_with_an_excluded_product_gets_a_card_saying_it_was_not_checked() -> None:
+    # axicabtagene (L01XL03) beside L01XL01 (a cell therapy the CAR-T set excludes): which is drafted is not known
+    draft = {"resourceType": "MedicationRequest", "id": "draft-cart", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0001"}, "authoredOn": "2026-01-20",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL03"},
+                                                      {"system": "http://www.whocc.no/atc", "code": "L01XL01"}],
+                                           "text": "Yescarta"}}
+    found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
+    assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-not-recognised"]

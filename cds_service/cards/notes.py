@@ -53,16 +53,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "is already on substitution",
              "{n} immunglobulinregistreringer ({names}) har koder, der ikke kendes, og er ikke brugt: tjek, om "
              "patienten allerede får substitution")),
-    # an immunoglobulin record coded both as substitution and as what that set excludes (IVIG and anti-D)
+    # an immunoglobulin record coded both as substitution and as what that set excludes (IVIG and anti-D): read as
+    # substitution, named to be checked
     "ig-codes-disagree": (
         Text("immunoglobulin {display}{when} carries codes that disagree (substitution and a specific immunoglobulin): "
-             "not used; check whether the patient is already on substitution",
+             "read as substitution; check its coding",
              "immunglobulin {display}{when} har koder, der modsiger hinanden (substitution og et specifikt "
-             "immunglobulin): ikke brugt; tjek, om patienten allerede får substitution"),
-        Text("{n} immunoglobulin records carry codes that disagree: not used; check whether the patient is already on "
-             "substitution",
-             "{n} immunglobulinregistreringer har koder, der modsiger hinanden: ikke brugt; tjek, om patienten "
-             "allerede får substitution")),
+             "immunglobulin): læst som substitution; tjek kodningen"),
+        Text("{n} immunoglobulin records carry codes that disagree: read as substitution; check their coding",
+             "{n} immunglobulinregistreringer har koder, der modsiger hinanden: læst som substitution; tjek "
+             "kodningen")),
     "ig-order-undated": (
         Text("immunoglobulin order {display} has no usable date and was not used: check whether the "
              "patient is already on substitution",

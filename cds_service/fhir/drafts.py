@@ -97,11 +97,12 @@ def _unrecognised_order(b: FactBuilder, r: Mapping[str, Any], kinds: tuple[tuple
     if concept is None and _reference_display(r):  # a Medication not sent, but named (Reference.display)
         concept = {"text": _reference_display(r)}
     text = _texts(concept)
-    # codes that disagree (IVIG and anti-D): the draft may be what one of them says, and is named as not checked
+    # codes that disagree (a CAR-T product's and one its set excludes): the draft may be what one of them says, and is
+    # named as not checked rather than passed over
     conflicting = b.t.conflicting_sets(concept)
     found = next((vs for _, vs in kinds if vs in conflicting), None) or name_in(b.t, r.get("resourceType"), text)
     looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
-    if looks_like == "ig" and not conflicting and specific_ig(b.t, text, concept):  # anti-D, J06BB: none drafted
+    if looks_like == "ig" and specific_ig(b.t, text, concept):  # anti-D, hepatitis B, J06BB: none drafted
         looks_like = None
     wrong = _wrong_system_code(b, r)
     if looks_like is None or wrong is not None and wrong[2][1] in DRUG_VALUESETS:

@@ -53,7 +53,10 @@ from .reading import (
     UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
     _length, _list, _partial, _reference_display, do_not_perform, in_conflict, order_drug, referenced_medication,
 )
-from .unread import CodeRead, _name_unknown_system, _not_read, _prohibition, _therapy_unknown_system, _wrong_system_code
+from .unread import (
+    CodeRead, _name_unknown_system, _not_read, _prohibition, _therapy_unknown_system, _wrong_system_code,
+    ig_codes_disagree,
+)
 from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
 from .prefetch import ADMISSIONS_NOT_SENT
 from .results import _observation, _timed, one_note_per_code
@@ -70,6 +73,10 @@ from .results import _igg_result as _igg_result
 from .reading import PRODUCT_OF_ROUTE as PRODUCT_OF_ROUTE
 from .results import m_protein_words as m_protein_words
 from .results import quantity_of_text as quantity_of_text
+
+
+# The slots an immunoglobulin record's fact goes to (a course, a dose, a course given for another reason).
+IG_SLOTS = frozenset({"ig_courses", "ig_administrations", "ig_other_use"})
 
 
 @dataclass
@@ -200,6 +207,8 @@ class FactBuilder:
             for slot, fact in (*parts, *(() if produced is None else (produced,))):
                 out[slot].append(fact)
                 used[fact.source] = resource
+            if produced is not None and produced[0] in IG_SLOTS:
+                ig_codes_disagree(self, resource)  # IVIG coded beside anti-D: read as IVIG, and named
         _read_reports(self, reports, out, used)
         out["cultures"] = _contaminant_sets(self, out["cultures"], used)
         if self._cultures_not_final:

@@ -138,22 +138,31 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
 
 
 def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> bool:
-    """A record coded both as what a value set holds and as what it excludes as another thing (total IgG and IgG1, IVIG
-    and anti-D J06BB01, a CAR-T infusion and a cell harvest: `Terminology.conflicting_sets`) says two things: it is
-    named and not read as either. An immunoglobulin record among them may still be the substitution the patient is on:
-    it is read as one known only by its name (`ig-maybe-on` on a start card), never as no Ig at all."""
+    """A record coded both as what a value set holds and as what it excludes as another thing (total IgG and IgG1, a
+    CAR-T infusion and a cell harvest: `Terminology.conflicting_sets`) says two things: it is named and not read as
+    either. (An immunoglobulin record coded with anti-D is read, and named: `ig_codes_disagree`.)"""
     conflicting = getattr(b.t, "conflicting_sets", None)
     found: tuple[str, ...] = conflicting(concept) if conflicting is not None else ()
     if not found:
         return False
     shown = _concept_text(concept) or _first_code(concept)
-    ig = "immunoglobulin-substitution" in found and resource.get("resourceType") in IG_BY_NAME_TYPES
-    b._notes.append(DataNote("ig-codes-disagree" if ig else "codes-disagree", reference_of(resource),
-                             f"its codes disagree: one is in '{found[0]}', another is one that value set excludes; "
-                             "not used", shown[:80], b._day_of(resource)))
-    if ig:  # read as if coded, as one known only by its name is (`FactBuilder._ig_by_name`)
-        b._ig_named.append((resource, shown[:80]))
+    b._notes.append(DataNote("codes-disagree", reference_of(resource), f"its codes disagree: one is in '{found[0]}', "
+                             "another is one that value set excludes; not used", shown[:80], b._day_of(resource)))
     return True
+
+
+def ig_codes_disagree(b: FactBuilder, resource: Mapping[str, Any]) -> None:
+    """An immunoglobulin record read by its code of substitution although another of its codes is a specific
+    immunoglobulin (IVIG and anti-D: `Terminology.named_conflicts`): read as the course it most likely is, since
+    silence would hide a course or its overdue stop, and named so the clinician checks it."""
+    concept = b._medication(resource)
+    named = getattr(b.t, "named_conflicts", None)
+    if named is None or "immunoglobulin-substitution" not in named(concept):
+        return
+    shown = _concept_text(concept) or _first_code(concept)
+    b._notes.append(DataNote("ig-codes-disagree", reference_of(resource), "its codes disagree: one is immunoglobulin "
+                             "substitution, another a specific immunoglobulin; read as substitution", shown[:80],
+                             b._day_of(resource)))
 
 
 def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown: str) -> None:
