@@ -1100,28 +1100,37 @@ def unconfirmed_deciding(c: Context, since: date, until: date) -> tuple[CountedI
 
 
 def _decided_by_infections(c: Context, code: str, variant: str, override_reasons: tuple[str, ...] | None,
-                           values: Mapping[str, Value]) -> tuple[date, date] | None:
-    """The period whose infections a card's decision rests on, where severe or recurrent ones there would change it:
-    a card against a start, or an order or course without the general criteria, for want of them alone (its override
-    reason `infection-not-coded`: the look-back, or since the course's look-back began); a start, or a stop, under the
-    special criterion, which infections before the course would put under the general stop criteria (§4.2); else
-    None."""
+                           values: Mapping[str, Value], caveats: list[str]) -> tuple[date, date] | None:
+    """The period whose infections a card's decision rests on, where severe or recurrent ones there would change it;
+    else None:
+    - a course held to the special stop (its stop planned, due or overdue; an order continuing it, or renewing it past
+      the stop date): infections before the course would put it under the general stop criteria (§4.2);
+    - a start, or its draft, under the special criterion: the same, from T0's look-back to today;
+    - a card against a start, or an order failing, for want of infections alone (its override reason
+      `infection-not-coded`): the look-back; a course begun without the general criteria (`general-start-not-met`,
+      `criteria_since`): since its look-back began."""
     if not c.facts.unconfirmed_infections:
         return None
     failing = values.get("failing")
+    episode = c["Current Episode"]
+    if episode is not None and c["T0"] is not None and c["Special Stop Applies"] and (
+            code in STOP_CARD_CODES or (code == "order-meets-criteria" and variant.startswith("continuation"))
+            or (code == "order-does-not-meet-criteria" and failing in (("past-stop-date",),
+                                                                        ("starts-after-stop-date",)))):
+        return _before_t0(c), episode.start
+    since = values.get("criteria_since")
+    if "general-start-not-met" in caveats and isinstance(since, date):
+        return since, c.today
     if "infection-not-coded" in (override_reasons or ()):
         if isinstance(failing, tuple) and ("no-infections" not in failing
                                            or set(failing) - {"no-infections", "starts-after-stop-date"}):
             return None  # an IgG of 4 g/L or more, or none recent, fails it too: infections alone would not do
-        since = values.get("criteria_since")
         return (since if isinstance(since, date) else _lookback_start(c)), c.today
     if c["T0"] is None or c["General Criteria Apply"]:
         return None
-    if code == "start-substitution" and variant == "":
-        return _before_t0(c), c.today
-    episode = c["Current Episode"]
-    if code in STOP_CARD_CODES and episode is not None and c["Special Stop Applies"]:
-        return _before_t0(c), episode.start
+    if (code, variant) in (("start-substitution", ""), ("order-meets-criteria", "window"),
+                           ("order-meets-criteria", "window-ends-earlier")):
+        return _before_t0(c), c.today  # a start (or its draft) held to the stop at the end of the window
     return None
 
 
@@ -1692,7 +1701,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if c["Ended Courses With Unknown End"]:
         caveats.append("course-end-unknown")
     unconfirmed: dict[str, Value] = {}
-    period = _decided_by_infections(c, code, variant, override_reasons, {**more, **values})
+    period = _decided_by_infections(c, code, variant, override_reasons, {**more, **values}, caveats)
     deciding = unconfirmed_deciding(c, *period) if period is not None else ()
     if deciding:  # a card infections not counted could change: the recorded ones that would, were they verified
         caveats.append("infections-unconfirmed" if len(deciding) == 1 else "infections-unconfirmed-several")

@@ -247,6 +247,18 @@ def test_a_draft_coded_ivig_and_anti_d_is_judged_as_ivig() -> None:
     draft["medicationCodeableConcept"]["coding"].append({"system": "http://www.whocc.no/atc", "code": "J06BB01"})
     found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
     assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-meets-criteria"]
+    assert "carries codes that disagree (substitution and a specific immunoglobulin): read as substitution" \
+        in found.cards[0]["detail"]  # at signing, where a wrong product can still be caught
+
+
+def test_copies_differing_in_a_date_the_rules_read_are_named() -> None:
+    bundle = copy.deepcopy(BUNDLE)
+    first = _resource(bundle, "cond-dlbcl-0001")
+    second = copy.deepcopy(first)
+    second["recordedDate"] = "2015-01-01"
+    bundle["entry"].append({"resource": second})
+    _, notes = _answer(bundle)
+    assert "Condition/cond-dlbcl-0001: sent 2 times with different content" in notes
 
 
 def test_an_igg_lab_draft_not_to_be_done_is_no_igg_on_its_way() -> None:

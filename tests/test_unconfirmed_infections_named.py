@@ -153,3 +153,42 @@ def test_an_order_failing_on_its_igg_too_does_not_name_the_unconfirmed_sepsis() 
     found = replay(RUNTIME, bundle, at=AT, hook="order-sign", drafts=[order])
     [card] = [c for c in found.cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
     assert "could change this decision" not in card["detail"]
+
+
+def test_a_draft_held_to_the_special_stop_names_an_unconfirmed_sepsis_since_t0() -> None:
+    # CAR-T 2025-11-18, IgG 3.2 g/L: an IVIG draft meets the special criterion, to end on the stop date; confirmed,
+    # a sepsis on 2025-12-20 would put it under the general stop criteria instead (§4.2)
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    for status, named in ((None, True), ("confirmed", False)):
+        sepsis = _condition("cond-sepsis", "2025-12-20", "DA419", "Sepsis UNS", status)
+        sepsis["subject"] = {"reference": "Patient/pt-dk-0001"}
+        chart = copy.deepcopy(bundle)
+        chart["entry"].append({"resource": sepsis})
+        [card] = replay(RUNTIME, chart, at=date(2026, 1, 20), hook="order-sign", drafts=[draft]).cards
+        assert card["source"]["topic"]["code"] == "order-meets-criteria"
+        assert ("is not recorded as confirmed, so not counted; confirmed, it could change this decision"
+                in card["detail"]) is named, status
+
+
+def test_an_overdue_special_stop_names_an_unconfirmed_sepsis_before_the_course() -> None:
+    # past the stop date the window is over, but the stop is still the special one the sepsis would change
+    for status, code in (("provisional", "stop-overdue"), ("confirmed", "general-stop-review")):
+        [card] = replay(RUNTIME, _sepsis_for(DUE, "2025-10-19", status), at=date(2026, 4, 20)).cards
+        assert card["source"]["topic"]["code"] == code
+        assert ("is not recorded as confirmed, so not counted; confirmed, it could change this decision"
+                in card["detail"]) is (status == "provisional")
+
+
+def test_a_review_of_a_course_begun_without_the_criteria_names_an_unconfirmed_sepsis_before_it() -> None:
+    # IVIG begun after the window with no infection counted: its review says it met no criterion; confirmed, the
+    # sepsis a month before it would have met them
+    order = {"resourceType": "MedicationRequest", "id": "mr-ivig", "status": "active", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0007"}, "authoredOn": "2025-10-01",
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+             "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2025-10-01"}}}}]}
+    for status in ("provisional", "confirmed"):
+        [card] = replay(RUNTIME, _with(order, _condition("cond-sepsis", "2025-09-01", "DA419", "Sepsis UNS", status)),
+                        at=date(2026, 4, 10)).cards
+        named = "is not recorded as confirmed, so not counted; confirmed, it could change this decision" in card["detail"]
+        assert named is (status == "provisional"), card["detail"]

@@ -23,7 +23,7 @@ from .reading import (
     _reference_display, _texts, do_not_perform, reference_of,
 )
 from .therapies import _bsab_drug
-from .unread import _system_name, _unknown_system_code, _wrong_system_code, name_in, specific_ig
+from .unread import _system_name, _unknown_system_code, _wrong_system_code, ig_codes_disagree, name_in, specific_ig
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -56,6 +56,8 @@ def draft_order(b: FactBuilder, r: Mapping[str, Any]) -> DraftOrder | None:
             partial = exc.value if isinstance(exc, PartialDate) else ""
         drug = PRODUCT_OF_ROUTE.get(str(entry.get("route")), "") if kind == "ig" else \
             _bsab_drug(b, entry, b._medication(r)) if kind == "bsab" else str(entry.get("drug") or "")
+        if kind == "ig":  # IVIG coded beside anti-D: judged as IVIG, and named where it can still be caught
+            ig_codes_disagree(b, r)
         read_notes = tuple(b._notes[mark:])
         del b._notes[mark:]
         end_unread = next((n.display for n in read_notes if n.kind == "end-unread"), "")

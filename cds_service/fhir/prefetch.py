@@ -513,12 +513,15 @@ def _read_content(resource: Mapping[str, Any]) -> dict[str, Any]:
 
 # The fields a copy's decision rests on: its code and value, its dates, its drug and dosage, a diagnosis' statuses.
 READ_FIELDS = frozenset({
-    "code", "valueQuantity", "valueString", "valueCodeableConcept", "valueInteger", "component", "interpretation",
-    "dataAbsentReason", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "performedDateTime",
-    "performedPeriod", "occurrenceDateTime", "occurrencePeriod", "medicationCodeableConcept", "medicationReference",
-    "dosageInstruction", "dosage", "authoredOn", "intent", "doNotPerform", "onsetDateTime", "onsetPeriod",
-    "abatementDateTime", "verificationStatus", "clinicalStatus", "severity", "birthDate", "deceasedBoolean",
-    "deceasedDateTime", "conclusion", "conclusionCode", "ingredient", "period", "class",
+    "code", "valueQuantity", "valueString", "valueCodeableConcept", "valueInteger", "valueRange", "valueRatio",
+    "component", "interpretation", "dataAbsentReason", "specimen", "result", "effectiveDateTime", "effectivePeriod",
+    "effectiveInstant", "effectiveTiming", "performedDateTime", "performedPeriod", "performedString",
+    "occurrenceDateTime", "occurrencePeriod", "occurrenceTiming", "medicationCodeableConcept", "medicationReference",
+    "dosageInstruction", "dosage", "authoredOn", "dateAsserted", "intent", "doNotPerform", "reasonCode",
+    "reasonReference", "statusReason", "basedOn", "partOf", "onsetDateTime", "onsetPeriod", "onsetString",
+    "onsetAge", "onsetRange", "recordedDate", "abatementDateTime", "abatementPeriod", "verificationStatus",
+    "clinicalStatus", "severity", "category", "encounter", "diagnosis", "hospitalization", "birthDate",
+    "deceasedBoolean", "deceasedDateTime", "conclusion", "conclusionCode", "ingredient", "period", "class",
 })
 
 
