@@ -2768,9 +2768,9 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "diagnose), nævnes, så diagnosen registreres"),
     "Infections If Confirmed": (
         "Infektioner, hvis de bekræftes",
-        "Bakterielle infektionsdiagnoser i tilbageblikket uden verificationStatus 'confirmed' (ingen sendt, foreløbig, "
-        "differentialdiagnose), når de ville give svære eller tilbagevendende infektioner, som tilbageblikket ellers "
-        "ikke har: medregnes aldrig (§4.1 'verificerede'), men nævnes på et kort, en ikke-medregnet infektion kan ændre"),
+        "Bakterielle infektionsdiagnoser begyndt til og med i dag uden verificationStatus 'confirmed' (ingen sendt, "
+        "foreløbig, differentialdiagnose), talt som kriterierne ville tælle dem, hvis de var bekræftet: medregnes "
+        "aldrig (§4.1 'verificerede'); et kort, de ville ændre, nævner dem"),
     "Infections Not Counted": (
         "Infektioner, der ikke tælles",
         "Infektioner set, men ikke talt: ikke bakterielle efter kode og ingen positiv bakteriel dyrkning nær debut"),

@@ -141,13 +141,11 @@ class ValueSet:
     entries: list[Entry] = field(default_factory=list)
     carried_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # system alias -> FHIR elements (CARRIERS)
     longest_prefix: int = 0  # prefixes longer than any listed cannot match: a huge code costs no more
-    # whether a code the set excludes names another thing (an IgG subclass, anti-D, a cell harvest): a concept coded
-    # with it beside a code of the set is then in conflict, and not read as in the set (`sets_of`); a file saying
-    # `"exclude_means": "less-specific"` excludes codes only too vague to count (pneumonia with no organism)
-    exclusions_conflict: bool = True
-    # ... or, `"exclude_means": "another-thing-named"`, read as in the set by its code of the set all the same and
-    # named (`named_conflicts`): an immunoglobulin order coded IVIG and anti-D is the course it most likely is, checked
-    exclusions_named: bool = False
+    # what a code the set excludes means beside a code of the set in one concept (the file's `exclude_means`):
+    # "another-thing" (an IgG subclass, a cell harvest): a conflict, the concept not read as in the set (`sets_of`);
+    # "another-thing-named" (IVIG and anti-D): read as in the set by its code of the set all the same, and named
+    # (`named_conflicts`); "less-specific" (pneumonia with no organism): no conflict
+    exclude_means: str = "another-thing"
 
     def add(self, entry: Entry, exclude: bool, expanded: bool = False) -> None:
         """Add an entry; an expansion concept never replaces an entry already there.
@@ -403,8 +401,7 @@ class Terminology:
         if means not in ("another-thing", "another-thing-named", "less-specific"):
             raise RulesError(f"{path.name}: 'exclude_means' must be 'another-thing', 'another-thing-named' or "
                              "'less-specific'")
-        vs.exclusions_conflict = means == "another-thing"
-        vs.exclusions_named = means == "another-thing-named"
+        vs.exclude_means = means
         for exclude, key in ((False, "include"), (True, "exclude")):
             raws = data.get(key, [])
             if not isinstance(raws, list):
@@ -576,10 +573,12 @@ class Terminology:
                     found, merged = dict(found), True
                 for vs, entry in sets.items():
                     found.setdefault(vs, entry)  # type: ignore[attr-defined]
-        if found and len(codings) > 1 and any(self.in_conflict(vs, concept) for vs in found):
-            # codings that disagree (total IgG and an IgG subclass; IVIG and anti-D): the concept is not read as in
-            # that set; its record is named as what it is not
-            return MappingProxyType({vs: e for vs, e in found.items() if not self.in_conflict(vs, concept)}) or NO_SETS
+        if found and len(codings) > 1:
+            # codings that disagree (total IgG and an IgG subclass, a CAR-T infusion and a cell harvest): the concept
+            # is not read as in that set; its record is named (`fhir.unread.codes_disagree`)
+            kept = {vs: e for vs, e in found.items() if not self.in_conflict(vs, concept)}
+            if len(kept) < len(found):
+                return MappingProxyType(kept) or NO_SETS
         return found
 
     def conflicting_sets(self, concept: Any) -> tuple[str, ...]:
@@ -597,17 +596,18 @@ class Terminology:
 
     def named_conflicts(self, concept: Any) -> tuple[str, ...]:
         """The sets a concept of several codings is read as in although another of its codings is one the set excludes
-        (`ValueSet.exclusions_named`): read, and named."""
+        (`ValueSet.exclude_means` "another-thing-named"): read, and named."""
         codings = concept.get("coding") if isinstance(concept, dict) else None
         if not isinstance(codings, list) or len(codings) < 2:
             return ()
         return tuple(vs for vs in self.sets_of(concept)
-                     if self.valuesets[vs].exclusions_named and self.excludes(vs, concept))
+                     if self.valuesets[vs].exclude_means == "another-thing-named" and self.excludes(vs, concept))
 
     def in_conflict(self, valueset_id: str, concept: Any) -> bool:
         """Whether another coding of a concept in the set is one the set excludes as another thing (`ValueSet.
-        exclusions_conflict`): the record says two things at once, and the set's reading of it cannot be trusted."""
-        return self.valuesets[valueset_id].exclusions_conflict and self.excludes(valueset_id, concept)
+        exclude_means` "another-thing"): the record says two things at once, and the set's reading of it cannot be
+        trusted."""
+        return self.valuesets[valueset_id].exclude_means == "another-thing" and self.excludes(valueset_id, concept)
 
     def _coding_sets(self, system: str, code: str) -> Mapping[str, Entry]:
         key = (system, code)

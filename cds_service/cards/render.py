@@ -175,11 +175,6 @@ def _refs(value: object) -> tuple[str, ...]:
     return value if isinstance(value, tuple) else ()
 
 
-def _sources(value: object) -> tuple[object, ...]:
-    """The record(s) a caveat names: one reference, or a tuple of them (absent: a None no note's source equals)."""
-    return value if isinstance(value, tuple) else (value,)
-
-
 def _named_polyclonal(m: re.Match[str], named: str) -> str:
     if not m.group(2):
         return m.group(1) + named
@@ -470,8 +465,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
-    said = {(NOTED_BY_CAVEAT[c][0], source) for c in caveat_keys if c in NOTED_BY_CAVEAT
-            for source in _sources(advice.values.get(NOTED_BY_CAVEAT[c][1]))}
+    by_caveat = {c: advice.values.get(NOTED_BY_CAVEAT[c][1]) for c in caveat_keys if c in NOTED_BY_CAVEAT}
+    said = {(NOTED_BY_CAVEAT[c][0], source) for c, ref in by_caveat.items() for source in _refs(ref) or (ref,)}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(notes_line, on_substitution=reads_on_substitution(advice.code, advice.variant,

@@ -24,7 +24,7 @@ from ..errors import BadRequest, DataError
 from .dates import to_local_date
 from .entries import entry_resource, full_url_key
 from .outcome import failure_reason, outcome_text
-from .reading import CONFLICT, COPY_DAY, _first, in_conflict
+from .reading import CONFLICT, COPY_DAY, WITHDRAWN_STATUSES, _first, in_conflict
 
 
 SUBJECT_FIELDS = ("subject", "patient")
@@ -435,7 +435,6 @@ def _latest_copy(sent: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     return sent[max(ranked, key=lambda x: x[:4])[4]]
 
 
-_WITHDRAWN = frozenset({"entered-in-error", "cancelled"})
 _RESULT = frozenset({"final", "amended", "corrected", "appended"})
 _REVISED = frozenset({"amended", "corrected", "appended"})
 
@@ -457,7 +456,7 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
         # the later word, the record's date the original; read as `meta` says, named (`copy-revision-unread`)
         kind, others = "copy-revision-unread", [i for i, r in enumerate(sent) if r.get("status") in _REVISED]
     elif result:
-        if read.get("status") not in _WITHDRAWN:
+        if read.get("status") not in WITHDRAWN_STATUSES:
             return None
         kind, others = "copy-withdrawn", [i for i, r in enumerate(sent) if r.get("status") in _RESULT]
     elif read.get("status") == "entered-in-error":
@@ -468,11 +467,7 @@ def _withdrawn_over_result(read: Mapping[str, Any], sent: list[Mapping[str, Any]
             kind, others = "copy-status-differs", [i for i, r in enumerate(sent) if r.get("status") != read.get("status")]
     if not others:
         return None
-    keys = _meta_keys(sent)
-    at = next(i for i, r in enumerate(sent) if r is read)
-    unplaced = (_NEVER, "", ())
-    if kind != "copy-revision-unread" and _version_key(read) != unplaced \
-            and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+    if kind != "copy-revision-unread" and _meta_puts_last(read, sent, others):
         return None  # its `meta` says the copy read came after every copy that says otherwise
     status = sent[others[0]].get("status")
     other = str(status)[:40] if isinstance(status, str) and status.strip() else ""
@@ -495,14 +490,21 @@ def _content_differs(read: Mapping[str, Any], sent: list[Mapping[str, Any]], tz:
     others = [i for i, r in enumerate(sent) if _read_content(r) != shown]
     if not others:
         return None
-    keys = _meta_keys(sent)
-    at = next(i for i, r in enumerate(sent) if r is read)
-    unplaced = (_NEVER, "", ())
-    if _version_key(read) != unplaced and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at] for i in others):
+    if _meta_puts_last(read, sent, others):
         return None  # its `meta` says the copy read is the later: the record's own last word
     return DataNote("copy-content-differs", f"{read.get('resourceType')}/{read.get('id')}",
                     f"sent {len(others) + 1} times with different content and no meta saying which is the later; "
                     "one was read, chosen by its content alone", day=_day_of_copy(read, tz))
+
+
+def _meta_puts_last(read: Mapping[str, Any], sent: list[Mapping[str, Any]], others: list[int]) -> bool:
+    """Whether the copy read and every copy of `others` (indexes into `sent`) carry `meta`, and it puts the copy read
+    after each of them: then the copy read is the record's own last word, whatever the others say."""
+    keys = _meta_keys(sent)
+    at = next(i for i, r in enumerate(sent) if r is read)
+    unplaced = (_NEVER, "", ())
+    return _version_key(read) != unplaced and all(_version_key(sent[i]) != unplaced and keys[i] < keys[at]
+                                                  for i in others)
 
 
 def _read_content(resource: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 RESULT_STATUSES = {"final", "amended", "corrected"}
 # A result's statuses that say it is on its way (a report `partial`), or that its source cannot place: not used, but
 # named where the result could change the advice (`_not_final`).
+# a result withdrawn by its laboratory: no result, not read and not named (clinical-logic.md)
+WITHDRAWN_STATUSES = frozenset({"cancelled", "entered-in-error"})
 NOT_FINAL_STATUSES = frozenset({"registered", "preliminary", "partial", "unknown"})
 
 BSAB_ORDER_STATUSES = {"active", "on-hold", "completed", "stopped"}

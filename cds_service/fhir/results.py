@@ -34,7 +34,7 @@ from ..errors import Contradiction, DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
-    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, _codings, _component_texts,
+    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, WITHDRAWN_STATUSES, _codings, _component_texts,
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
     is_lab_result, reference_of,
 )
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 IGG_ON_ITS_WAY = {"registered", "preliminary"}  # an IgG Observation ordered or sampled, its result not final yet
 
 COMPARATORS = {"<", "<=", ">", ">="}
-# a result withdrawn by its laboratory: not read, and not named (a withdrawn result is no result, clinical-logic.md)
-WITHDRAWN_STATUSES = frozenset({"cancelled", "entered-in-error"})
 
 _INFINITE = (float("inf"), float("-inf"))
 

@@ -579,7 +579,7 @@ def _prohibition(b: FactBuilder, r: Mapping[str, Any]) -> None:
     """A request not to do it (`doNotPerform`) is never read as an order: named when what it forbids is something the
     rules read (an immunoglobulin, a bsAb, a CAR-T product, an IgG test), so the card does not pass over it in silence;
     a prohibition of anything else is nothing the guideline speaks of."""
-    medication = r.get("resourceType") in ("MedicationRequest", "MedicationStatement", "MedicationAdministration")
+    medication = r.get("resourceType") == "MedicationRequest"  # `do_not_perform` reads requests only
     concept = _medication_concept(b, r) if medication else r.get("code")
     if not b.t.sets_of(concept):
         return
