@@ -103,7 +103,7 @@ def _read(proc: subprocess.Popen[str], tree: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", help="cohort: in-scope, out-of-scope, in-scope-200-igg, after-window-cultures")
+    parser.add_argument("kind", help="cohort: in-scope, out-of-scope, in-scope-200-igg, after-window-cultures, in-scope-300-results")
     parser.add_argument("trees", nargs="*", type=Path, help="service trees (the first is the one compared with)")
     parser.add_argument("--charts", type=int, default=100, help="charts per pass (default 100)")
     parser.add_argument("--passes", type=int, default=15, help="counted passes per tree (default 15)")

@@ -16,6 +16,9 @@ Three kinds (the advice each patient must get is checked, in process and over HT
   -> `start-substitution`; ~20 resources (IgG before T0, other labs, other diagnoses).
 - `out-of-scope`: rituximab only, no CAR-T or bispecific -> no card; ~20 resources.
 - `in-scope-200-igg`: as in-scope with 200 IgG results (a long history).
+- `in-scope-300-results`: as in-scope with 300 more everyday results (blood counts, CRP, creatinine, sodium,
+  albumin) the rules do not read: an EHR whose FHIR server ignores the prefetch's `code=` sends them all, and
+  each is named on the explanation page as seen and not used.
 - `after-window-cultures`: CAR-T 8-16 months before, IgG below 4 g/L, two pneumonias coded without
   an organism (DJ189), each with a blood culture the laboratory reported only as Danish free text
   (a few hundred characters: growth, resistance, what was not found) -> `start-meets-general-criteria`;
@@ -67,6 +70,7 @@ OTHER_RESULTS = [("NPU02319", "B—Hæmoglobin; stofk. = ? mmol/L", "mmol/L", 5.
                  ("NPU19673", "P—Albumin; massek. = ? g/L", "g/L", 28.0, 48.0)]
 
 KINDS = {"in-scope": ("start-substitution",), "out-of-scope": (), "in-scope-200-igg": ("start-substitution",),
+         "in-scope-300-results": ("start-substitution",),
          "after-window-cultures": ("start-meets-general-criteria",)}
 # Blood-culture growth as a Danish laboratory writes it: (organism as written, resistance line).
 CULTURE_GROWTH = [("Streptococcus pneumoniae", "Penicillin S, Erythromycin S, Cefuroxim S"),
@@ -259,7 +263,7 @@ def chart(kind: str, n: int, seed: int = 2026) -> Chart:
     other = max(0, total - len(b.resources))
     conditions = min(len(OTHER_CONDITIONS), rnd.randrange(other // 3, other // 2 + 1)) if other else 0
     b.other_conditions(cond_template, conditions)
-    b.other_results(lab_template, other - conditions)
+    b.other_results(lab_template, other - conditions + (300 if kind == "in-scope-300-results" else 0))
     return Chart(b.pid, b.request(), len(b.resources), KINDS[kind])
 
 

@@ -81,7 +81,7 @@ def main() -> None:
     from cds_service.http.app import create_app
 
     app = create_app()
-    charts = cohort(args.scenario, 400 if args.scenario != "in-scope-200-igg" else 40)
+    charts = cohort(args.scenario, 40 if args.scenario in ("in-scope-200-igg", "in-scope-300-results") else 400)
     asyncio.run(loop(app, charts, 50, 10**8))  # warm-up: imports, model classes
     profiler = Profiler(interval=args.interval, async_mode="disabled")
     t = time.perf_counter()

@@ -2,8 +2,8 @@
 
 What a user meets is a stream of different patients, each chart opened for the first time.
 So every request is built from a cohort of distinct synthetic patients (`patients.py`:
-400 in scope, 400 out of scope, 40 with 200 IgG results; seeded, Danish codes as the
-fixtures), cycled by the load generator (`cycle.lua`), which also writes a number unique
+400 in scope, 400 out of scope, 40 with 200 IgG results, 40 with 300 results the rules do not
+read; seeded, Danish codes as the fixtures), cycled by the load generator (`cycle.lua`), which also writes a number unique
 to the request into every resource's `meta.versionId` and the patient's id: no two requests
 carry the same bytes, so no cache keyed on request content can help (the validation cache
 holds 20,000 resources, more than 400 patients' worth: cycling alone would not defeat it).
@@ -60,8 +60,9 @@ from bench.procstat import Load, cpu_seconds, descendants, machine_busy_seconds,
 SRC = ROOT  # the tree whose service is measured (--src)
 SERVICE_PATH = "/cds-services/igsub-patient-view"
 FALLBACK_PYTHON = "/tmp/venv/bin/python"
-# (kind, patients in the cohort): 400 distinct charts, 40 of the 235 KB long-history ones.
-SCENARIOS = (("in-scope", 400), ("out-of-scope", 400), ("in-scope-200-igg", 40), ("after-window-cultures", 400))
+# (kind, patients in the cohort): 400 distinct charts, 40 of the 235 KB long-history ones and of the lab-heavy ones.
+SCENARIOS = (("in-scope", 400), ("out-of-scope", 400), ("in-scope-200-igg", 40), ("after-window-cultures", 400),
+             ("in-scope-300-results", 40))
 CONFIGS = ((1, 1), (16, 1), (16, 2))  # (connections, wrk threads)
 TOKEN_MARGIN = 1.5  # tokens per auth-on run = the auth-off service's req/s x seconds x margin + 1000
 
@@ -312,8 +313,14 @@ def print_rows(title: str, pairs: list[tuple[Run, Run]], commands: dict[tuple, s
         print(f"    c={s.concurrency} t={s.threads}: {commands[(s.scenario, s.concurrency, s.threads)]}")
 
 
-def check_targets(pairs: list[tuple[Run, Run]], rss: float, label: str) -> list[str]:
-    """One line per target: the median, its spread over rounds, MET or MISSED."""
+# What a req/s or latency target says when the load generator is loadgen.py: its own limit, not the servers'
+NOT_JUDGED = "NOT JUDGED (loadgen.py, not wrk, made the load: it is slower than both servers; install wrk)"
+
+
+def check_targets(pairs: list[tuple[Run, Run]], rss: float, label: str, wrk: bool = True) -> list[str]:
+    """One line per target: the median, its spread over rounds, MET or MISSED. Without wrk (`wrk` False) the req/s
+    ratio and the p99 are loadgen.py's own limits (both servers wait on it), so those targets are not judged: a
+    ratio near 1 there once read as "MET". CPU per request and RSS are read from the servers' processes: judged."""
     lines = []
     for kind, what, limit in TARGETS:
         rows = [s for _, s in pairs if s.scenario == kind]
@@ -321,13 +328,14 @@ def check_targets(pairs: list[tuple[Run, Run]], rss: float, label: str) -> list[
             continue
         if what == "ratio_c16":
             for s in (r for r in rows if r.concurrency == 16):
-                ok = s.ratio >= limit
+                verdict = ("MET" if s.ratio >= limit else "MISSED") if wrk else NOT_JUDGED
                 lines.append(f"{label}{kind} c=16 t={s.threads}: req/s ratio {s.ratio:.2f} (rounds {spread(s.ratios)}),"
-                             f" target >= {limit:.2f}: {'MET' if ok else 'MISSED'}")
+                             f" target >= {limit:.2f}: {verdict}")
         elif what == "p99_c1_ms":
             s = next(r for r in rows if r.concurrency == 1)
+            verdict = ("MET" if s.p99_ms <= limit else "MISSED") if wrk else NOT_JUDGED
             lines.append(f"{label}{kind} c=1: p99 {s.p99_ms:.2f} ms (rounds {spread(s.p99_rounds)}), target <= {limit} ms: "
-                         f"{'MET' if s.p99_ms <= limit else 'MISSED'}")
+                         f"{verdict}")
         elif what == "cpu_ms":
             for s in rows:
                 lines.append(f"{label}{kind} c={s.concurrency} t={s.threads}: CPU {s.cpu_ms:.2f} ms/request (rounds "
@@ -523,16 +531,17 @@ def main() -> int:
                          tmp / "service-workers.log", w, cwd=SRC)
             servers.append(wsvc)
             pairs = [paired_rounds(base, wsvc, kind, bodies[kind], 16, 2, seconds, warmup, rounds)
-                     for kind, _ in kinds if kind != "in-scope-200-igg"]
+                     for kind, _ in kinds if kind not in ("in-scope-200-igg", "in-scope-300-results")]
             res.worker_runs = [list(p) for p in pairs]
             print_rows(f"`serve --workers {w}` (baseline: one process)", pairs, commands(pairs, f"workers {w} "))
     finally:
         for srv in servers:
             srv.stop()
     pairs_off = [(b, s) for b, s in res.runs]
-    res.targets = check_targets(pairs_off, res.rss_mb, "")
+    wrk = shutil.which("wrk") is not None
+    res.targets = check_targets(pairs_off, res.rss_mb, "", wrk)
     if res.auth_runs:
-        res.targets += check_targets([(b, s) for b, s in res.auth_runs], res.auth_rss_mb, "auth ES384: ")
+        res.targets += check_targets([(b, s) for b, s in res.auth_runs], res.auth_rss_mb, "auth ES384: ", wrk)
     charts_seen = "bodies repeated (--repeat-bodies): NOT the targets' conditions" if REVISION else "distinct unseen charts"
     print(f"\ntargets (single worker, {charts_seen}; load now {Load.now()}):")
     for line in res.targets:

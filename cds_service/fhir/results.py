@@ -34,11 +34,12 @@ from ..errors import Contradiction, DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
-    NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, WITHDRAWN_STATUSES, _codings, _component_texts,
+    CODE_READ_ON, NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, WITHDRAWN_STATUSES, _codings, _component_texts,
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
-    is_lab_result, reference_of,
+    is_lab_result, reference_of, withdrawn_by_verification,
 )
-from .unread import _unrecognised, code_read, codes_disagree, name_in
+from .plain_results import PlainCode, plain_code
+from .unread import _unknown_code_in, _unrecognised, _wrong_code_in, code_read, codes_disagree, name_in
 from .infections import _culture, _culture_not_final, _culture_result_parts
 
 if TYPE_CHECKING:
@@ -308,6 +309,50 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
                              "sets and its name names nothing they read: not used", f"{shown}: {sent[:20]}", day))
 
 
+def _plain_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
+    """What `_observation`, `_unrecognised_result` and `_not_used` ask of a result's code and name before they name
+    the result as not used, asked by the same functions: a `PlainCode` only when every answer is "nothing here" (no
+    value set, codes that agree, a name naming nothing the rules read nor IgG nor an M-protein, a known system under
+    the right one, no code the IgG set excludes); else None, and the full reading takes every result under it."""
+    t = b.t
+    conflicting = getattr(t, "conflicting_sets", None)
+    if t.sets_of(concept) or (conflicting is not None and conflicting(concept)):
+        return None
+    name = _concept_text(concept)
+    if name and (name_in(t, "Observation", name) is not None or _NAMES_IGG.search(name) is not None
+                 or _names_m_protein(t, name)):
+        return None
+    read = (CODE_READ_ON["Observation"], concept)
+    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read) is not None \
+            or t.excluded_entry("igg-serum", concept) is not None:
+        return None
+    code = _first_code(concept)
+    shown = f"{name[:60]} ({code[:20]})" if name and code else (name or code)[:60]
+    return PlainCode(code[:40], name[:80], shown, f"code {code[:40]!r} is in none of the rules' value sets and its "
+                     "name names nothing they read: not used")
+
+
+def _plain_result(b: FactBuilder, r: Mapping[str, Any], plain: PlainCode) -> None:
+    """A result under a plain code, left as the full reading leaves it: named `result-not-used` when it is a final
+    laboratory result with a value; nothing when it has no value or is not final. What the unread notes read of its
+    code is known too (`code_read`: a known system, held by no value set), so `_name_unknown_system` does not read
+    it again."""
+    status = r.get("status")
+    if status.__class__ is not str or status not in RESULT_STATUSES \
+            or (r.get("valueQuantity") is None and r.get("valueString") is None
+                and r.get("valueCodeableConcept") is None):
+        return
+    if _list(r.get("category")) and not is_lab_result(r):  # a vital sign, a survey: no laboratory result
+        b.code_read_last = (r, (None, None, None))
+        return
+    concept = r.get("code")
+    b.code_read_last = (r, (None if withdrawn_by_verification(r) else (CODE_READ_ON["Observation"], concept), None, None))
+    ref, sent = reference_of(r), _value_as_sent(r)
+    if plain.code or plain.name:  # its note made one with those of the same code and name (`one_note_per_code`)
+        b._result_codes[ref] = (plain.code, plain.name)
+    b._notes.append(DataNote("result-not-used", ref, plain.message, f"{plain.shown}: {sent[:20]}", b._day_of(r)))
+
+
 # Notes made once per result that a chart repeats under one code (an albumin taken at every visit): one per code
 ONE_PER_CODE = frozenset({"result-not-used", "igg-subclass"})
 REFERENCES_NAMED = 10  # of the other results a note stands for, the references its technical detail names
@@ -409,6 +454,10 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if part is not None:
             return part
     if not sets:
+        plain = plain_code(b, r.get("code"), _plain_verdict) if not r.get("component") else None
+        if plain is not None:  # an albumin, a blood count: its code judged once (`plain_results`)
+            _plain_result(b, r, plain)
+            return None
         if codes_disagree(b, r, r.get("code")):  # total IgG and IgG1 on one result: not read as either
             return None
         status = r.get("status")
