@@ -309,3 +309,18 @@ def test_a_car_t_product_draft_coded_also_with_an_excluded_product_gets_a_card_s
                                            "text": "Yescarta"}}
     found = replay(RUNTIME, copy.deepcopy(BUNDLE), at=AT, hook="order-sign", drafts=[draft])
     assert [c["source"]["topic"]["code"] for c in found.cards] == ["order-not-recognised"]
+
+
+@pytest.mark.parametrize("system, code, display", [
+    ("http://loinc.org", "2458-8", "IgA [Mass/volume] in Serum or Plasma"),
+    ("http://loinc.org", "2472-9", "IgM [Mass/volume] in Serum or Plasma"),
+    ("http://npu-terminology.org", "NPU19795", "P-Immunglobulin A; massek. = ? g/L"),
+])
+def test_an_igg_coded_also_as_iga_or_igm_is_not_read_as_total_igg(system: str, code: str, display: str) -> None:
+    # IgA is 0.7-4 g/L in health: read as IgG, an IgA of 2.1 g/L would start substitution
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["code"]["coding"].append({"system": system, "code": code, "display": display})
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "Observation/obs-igg-0001-b: its codes disagree: one is in 'igg-serum'" in notes
+    assert "(2026-01-13) carries codes that disagree" in card["detail"]  # the clinician sees why no IgG counts
