@@ -1242,6 +1242,39 @@ CATALOGUE: dict[str, AdviceKind] = {
                     information_only=True,
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # one of its codes is a CAR-T or bsAb code, another one that value set lists as something else (a
+                # CAR-T cell harvest or its preparation, not the infusion): not read as either, so no window; without
+                # this card a patient with no other index record got no card at all
+                "codes-disagree": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, carries codes that disagree",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har koder, der modsiger hinanden"),
+                    Text("One of its codes is {looks_like}, which opens the guideline's high-risk window ({window}); "
+                         "another is one the service lists as something else (for CAR-T: collecting or preparing the "
+                         "cells, not the infusion). It was not counted: no window, start or stop criterion was "
+                         "applied.",
+                         "Én af dens koder er {looks_like}, som åbner vejledningens højrisikoperiode ({window}); en "
+                         "anden er en, tjenesten regner som noget andet (for CAR-T: høst eller klargøring af "
+                         "cellerne, ikke infusionen). Den er ikke medregnet: ingen periode, start- eller "
+                         "stopkriterier er anvendt."),
+                    Text("Have the record's coding corrected in the EHR; until then check the immunoglobulin criteria "
+                         "yourself.",
+                         "Få registreringens kodning rettet i EPJ; vurdér indtil da selv kriterierne for "
+                         "immunglobulin."),
+                ),
+                "codes-disagree-child": Variant(
+                    Text("Not checked: {drug}, {therapy_date}, carries codes that disagree; child ({age} y): "
+                         "individual assessment",
+                         "Ikke vurderet: {drug}, {therapy_date}, har koder, der modsiger hinanden; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("One of its codes is {looks_like}, another one the service lists as something else: not "
+                         "counted. The criteria do not cover children: the need for substitution is assessed "
+                         "individually.",
+                         "Én af dens koder er {looks_like}, en anden en, tjenesten regner som noget andet: medregnes "
+                         "ikke. Kriterierne omfatter ikke børn: behovet for substitution vurderes individuelt."),
+                    Text("Decide individually, and have the record's coding corrected in the EHR.",
+                         "Vurdér individuelt, og få registreringens kodning rettet i EPJ."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 "child": Variant(
                     # "no code it knows": true of a code in no value set and of a record with no code at all
                     Text("Not checked: {drug}, {therapy_date}, has no code this service knows; child ({age} y): "
@@ -1266,6 +1299,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                "system than the one it was sent under (ATC's L01FX24 under SNOMED "
                                                "CT): the record's code system is to be corrected in the EHR",
                          "named-wrong-system-child": "the same, in a child: individual assessment",
+                         "codes-disagree": "a CAR-T or bsAb record one of whose codes is in a therapy value set while "
+                                           "another is one that set excludes as something else (a CAR-T cell "
+                                           "harvest): not read as either, and no recognised index event",
+                         "codes-disagree-child": "the same, in a child: individual assessment",
                          "child": "the same, in a child (under the adult age on the therapy's day): the criteria do "
                                   "not cover children, so individual assessment",
                          "unknown-system": "no recognised index event and no therapy known by name, but procedures, "
@@ -2109,6 +2146,7 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "no-code": Text("a therapy recorded with no code", "en behandling registreret uden kode"),
         "named-wrong-system": Text("a therapy's code under the wrong code system",
                                    "en behandlings kode under forkert kodesystem"),
+        "codes-disagree": Text("a therapy whose codes disagree", "en behandling, hvis koder modsiger hinanden"),
         "child": Text("a therapy not recognised by its code, in a child",
                       "en behandling ikke genkendt på sin kode, hos et barn"),
         "unknown-system": Text("records coded only in a code system not read",

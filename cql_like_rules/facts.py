@@ -157,6 +157,9 @@ class UnrecognisedTherapy:
     recorded: str = field(default="", metadata=TRACED_IF_SET)
     # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
     written: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    # the therapy value set one of its codes is in while another is one that set excludes as something else (a CAR-T
+    # infusion coded also as the cell harvest): not read as either; its card asks for the coding to be corrected
+    disagree: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)

@@ -466,7 +466,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
             first = earlier
     # the card names that first record whole (its name, code and dose beside its own date), not the latest's
     # a code sent under the wrong known system (L01FX24 under SNOMED CT): the record's system is to be corrected
-    variant = "named-wrong-system" if first.held_under else "" if first.code else "no-code"
+    variant = "codes-disagree" if first.disagree else "named-wrong-system" if first.held_under \
+        else "" if first.code else "no-code"
     return _unplaced_therapy_advice(c, "therapy-not-recognised", variant,
                                     "Unrecognised Therapy Advice", first.date, first.source,
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
@@ -475,7 +476,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                      # a date naming only a month or a year is shown as written, never as its first day
                                      **({"therapy_date_as_recorded": first.recorded} if first.recorded else {}),
                                      **({"right_code_system": first.held_under} if first.held_under else {})},
-                                    "named-wrong-system-child" if first.held_under else "child")
+                                    "codes-disagree-child" if first.disagree
+                                    else "named-wrong-system-child" if first.held_under else "child")
 
 
 def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy, ...]) -> tuple[Advice, ...]:

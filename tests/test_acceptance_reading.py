@@ -54,7 +54,7 @@ from cds_service.tools.timeline import build_timeline, patient_data
 from cds_service.tools.worklist import evaluate_patient_resources
 from cql_like_rules.catalogue import CATALOGUE
 
-from .reading_charts import (HOSTILE, ICD10, MYELOMA, SCT, car_t, chart, culture, diagnosis, draft, given, igg, infection,
+from .reading_charts import (HOSTILE, ICD10, MYELOMA, SCT, SKS, car_t, chart, culture, diagnosis, draft, given, igg, infection,
                              m_protein_igg, m_protein_untyped, order, statement)
 from .servers import SettableClock
 
@@ -660,6 +660,19 @@ add(Chart("child-bsab-named-under-the-wrong-system", chart(TEC_UNDER_SCT, igg("2
                                                            birth="2012-05-05"), "2026-01-20",
           "a 13-year-old, Tecvayli under SNOMED CT: individual assessment; have the code system corrected",
           (("therapy-not-recognised", "named-wrong-system-child"),), ("13 y", "2025-11-18", "wrong code system"),
+          by_when=False))
+# the infusion coded also as the harvest of the cells (CPT 38225, which the CAR-T procedure set excludes): two things
+CART_AND_HARVEST = replace_in(cart(), code={"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "38225"},
+                                                       {"system": SKS, "code": "BOQX1"}], "text": ABECMA})
+add(Chart("car-t-coded-also-as-the-harvest", chart(CART_AND_HARVEST, igg("2026-01-13", 3.2)), "2026-01-20",
+          "a CAR-T infusion on 2025-11-18 coded also as the harvest of the cells, no other CAR-T record: not checked "
+          "(before: no card at all); its CAR-T code and date said, and the coding to be corrected",
+          (("therapy-not-recognised", "codes-disagree"),), ("BOQX1", "2025-11-18", "codes that disagree",
+                                                            "coding corrected"), by_when=False))
+add(Chart("child-car-t-coded-also-as-the-harvest", chart(CART_AND_HARVEST, igg("2026-01-13", 3.2),
+                                                         birth="2012-05-05"), "2026-01-20",
+          "a 13-year-old, the CAR-T infusion coded also as the harvest: individual assessment; the coding corrected",
+          (("therapy-not-recognised", "codes-disagree-child"),), ("13 y", "2025-11-18", "codes that disagree"),
           by_when=False))
 LYMPHOMA_BY_TEXT = replace_in(diagnosis("X", "urn:x"), code={"text": "Diffust storcellet B-celle lymfom " + HOSTILE})
 add(Chart("lymphoma-by-text-only", chart(cart(), igg("2026-01-13", 3.2), LYMPHOMA_BY_TEXT, dx=None), "2026-01-20",

@@ -324,3 +324,31 @@ def test_an_igg_coded_also_as_iga_or_igm_is_not_read_as_total_igg(system: str, c
     assert card["source"]["topic"]["code"] == "measure-igg"
     assert "Observation/obs-igg-0001-b: its codes disagree: one is in 'igg-serum'" in notes
     assert "(2026-01-13) carries codes that disagree" in card["detail"]  # the clinician sees why no IgG counts
+
+
+@pytest.mark.parametrize("with_order", [False, True])
+def test_a_car_t_infusion_coded_also_as_the_harvest_gets_a_card_that_says_so(with_order: bool) -> None:
+    # not read as the infusion (it says two things), but not silence either: with no other CAR-T record there was no
+    # card at all; beside the product order the card said no infusion was recorded, which one is
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "proc-cart-0001")["code"]["coding"].insert(
+        0, {"system": "http://www.ama-assn.org/go/cpt", "code": "38225", "display": "CAR-T therapy; harvesting"})
+    if not with_order:
+        bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "MedicationRequest"]
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert card["summary"].startswith("Not checked: ") and "(BOQX1), 2025-11-18, carries codes that disagree" \
+        in card["summary"]  # the CAR-T code, not the harvest's
+    assert "Have the record's coding corrected" in card["detail"] and "no infusion recorded" not in card["detail"]
+    assert "Procedure/proc-cart-0001: its codes disagree: one is in 'car-t-procedure'" in notes
+
+
+@pytest.mark.parametrize("code", ["2458-8", "2472-9"])
+def test_a_result_named_igg_under_an_iga_or_igm_code_is_named_on_the_card(code: str) -> None:
+    # the name and the code disagree: not used, and said where the clinician reads, not on the explanation page only
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "obs-igg-0001-b")["code"] = {"coding": [{"system": "http://loinc.org", "code": code}],
+                                                   "text": "IgG"}
+    [card], notes = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert "A lab result “IgG” (2026-01-13) was not recognised by its code: not used." in card["detail"]

@@ -169,3 +169,22 @@ def test_a_site_that_reads_a_code_is_not_told_it_is_plain_by_another_site(tmp_pa
     reading_site = replay(load_runtime(Settings(valueset_dir=str(site))), bundle, at=AT)
     assert [c["source"]["topic"]["code"] for c in reading_site.cards] == ["start-substitution"]
     assert not any(n.source == "Observation/obs-igg-0001-b" for n in reading_site.notes)
+
+
+def test_what_the_memo_keeps_never_grows_with_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A code of a million empty codings counts no characters: kept, its key held a million items for the life of the
+    process, request after request. A concept of more than four codings is judged each time instead."""
+    from cds_service.fhir import plain_results
+
+    runtime = load_runtime(Settings())
+    bundle = copy.deepcopy(BUNDLE)
+    for i, codings in enumerate(([{}] * 5000, [{"code": None}] * 7, [{}] * 4)):
+        bundle["entry"].append({"resource": {
+            "resourceType": "Observation", "id": f"odd-{i}", "status": "final", "category": LAB,
+            "subject": {"reference": "Patient/pt-dk-0001"}, "code": {"coding": codings},
+            "effectiveDateTime": "2026-01-05", "valueQuantity": {"value": 1.0, "unit": "g/L"}}})
+    kept = answered(runtime, bundle)
+    known = plain_results._judged[runtime.terminology]
+    assert known and max(len(key) for key in known) <= 1 + 4 * len(plain_results._CODING_FIELDS)
+    monkeypatch.setattr(results, "plain_code", lambda b, concept, judge: None)
+    assert kept == answered(runtime, bundle)

@@ -53,7 +53,7 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SPARE_ON_ORDER = {"igg-before-t0", "igg-before-t0-awaited", "igg-subclass-not-used"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
-SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code"},
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion", "car-t-stopped-not-given",
                                   "bsab-stopped-not-given", "bsab-dose-not-known-given", "car-t-not-known-given",

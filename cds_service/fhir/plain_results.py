@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 CODES_KEPT = 4096  # codes judged per terminology before the memo starts again (a site's lab catalogue is ~2,000)
 KEY_CHARS = 400  # a concept longer than this is judged each time (a hostile request's megabyte of display)
+# a concept of more codings is judged each time: a key never grows with the request (a million empty codings, "{}",
+# count no characters, and would each have held four items of a key for the life of the process)
+CODINGS_KEPT = 4
 _CONCEPT_KEYS = frozenset({"coding", "text"})
 # Every field of a coding that a reading of a code may look at (a SNOMED CT edition's `version`): a coding with any
 # other field is judged each time, so a key never leaves out what a reading read.
@@ -50,7 +53,8 @@ def _key(concept: Any) -> Key | None:
     if concept.__class__ is not dict or not concept.keys() <= _CONCEPT_KEYS:
         return None
     codings, text = concept.get("coding"), concept.get("text")
-    if codings.__class__ is not list or not codings or (text is not None and text.__class__ is not str):
+    if codings.__class__ is not list or not codings or len(codings) > CODINGS_KEPT \
+            or (text is not None and text.__class__ is not str):
         return None
     key: list[Any] = [text]
     size = len(text) if text else 0

@@ -148,6 +148,9 @@ def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) ->
     shown = _concept_text(concept) or _first_code(concept)
     b._notes.append(DataNote("codes-disagree", reference_of(resource), f"its codes disagree: one is in '{found[0]}', "
                              "another is one that value set excludes; not used", shown[:80], b._day_of(resource)))
+    therapy = next((vs for vs in found if vs in THERAPY_HINTS), None)
+    if therapy is not None:  # it may be the index therapy: a card asks for its coding, as for one known by name
+        _therapy_by_name(b, resource, concept, therapy, shown, disagree=therapy)
     return True
 
 
@@ -200,8 +203,10 @@ def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any
                                                  _system_name(b, system)[:100], b._day_of(resource)))
 
 
-def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
-    """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name."""
+def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str,
+                     disagree: str = "") -> None:
+    """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name, or
+    (`disagree`: the value set) by a code of that set beside one the set excludes (`codes_disagree`)."""
     looks_like = THERAPY_HINTS.get(found)
     statuses = THERAPY_STATUSES.get(str(resource.get("resourceType")))
     if found == "car-t-product" and resource.get("resourceType") == "MedicationRequest" \
@@ -227,6 +232,10 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         except DataError:
             pass
     code, system = _code_and_system(concept)
+    if disagree:  # the card names the code that is the therapy's, not the one its value set excludes
+        code, system = next(((c["code"], c["system"]) for c in _codings(concept) if isinstance(c.get("code"), str)
+                             and isinstance(c.get("system"), str) and disagree in b.t.sets_of({"coding": [c]})),
+                            (code, system))
     held_under = ""
     wrong = _wrong_system_code(b, resource)
     if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
@@ -249,7 +258,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
     recorded = written.strip()[:20] if _partial(written) else ""
     b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                _system_name(b, system)[:100], held_under, recorded,
-                                               b._written(resource)))
+                                               b._written(resource), disagree))
 
 
 # What `code_read` finds of one record: `_code_that_could_matter`, `_unknown_code_in`, `_wrong_code_in`

@@ -144,6 +144,8 @@ FIELDS = {
     "doses_linked": Text("doses linked to it", "doser knyttet til den"),
     "reason_given": Text("reason recorded (not another indication)", "årsag registreret (ikke en anden indikation)"),
     "held_under": Text("its code in", "koden hører til"),  # a code sent under the wrong known system: whose it is
+    # a therapy code beside one its value set excludes (a CAR-T infusion and the harvest): the set, not read as in it
+    "disagree": Text("codes disagree in", "koderne modsiger hinanden i"),
     "abated": Text("resolved", "ophørt"), "site": Text("site", "lokalisation"),
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
