@@ -1110,8 +1110,8 @@ CATALOGUE: dict[str, AdviceKind] = {
         ),
         AdviceKind(
             "therapy-not-recognised",
-            Text("Therapy not checked: its code is unknown to the service",
-                 "Behandling ikke vurderet: koden er ukendt for tjenesten"),
+            Text("Therapy not checked: not recognised by its code",
+                 "Behandling ikke vurderet: ikke genkendt på sin kode"),
             "§4.1", "info", False, ALL_HOOKS,
             {
                 "": Variant(
@@ -1249,12 +1249,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Not checked: {drug} ({order_code}), {therapy_date}, carries codes that disagree",
                          "Ikke vurderet: {drug} ({order_code}), {therapy_date}, har koder, der modsiger hinanden"),
                     Text("One of its codes is {looks_like}, which opens the guideline's high-risk window ({window}); "
-                         "another is one the service lists as something else (for CAR-T: collecting or preparing the "
-                         "cells, not the infusion). It was not counted: no window, start or stop criterion was "
-                         "applied.",
+                         "another is one the service lists as something else (another product, or a step before "
+                         "the infusion such as collecting the cells). It was not counted: no window, start or stop "
+                         "criterion was applied.",
                          "Én af dens koder er {looks_like}, som åbner vejledningens højrisikoperiode ({window}); en "
-                         "anden er en, tjenesten regner som noget andet (for CAR-T: høst eller klargøring af "
-                         "cellerne, ikke infusionen). Den er ikke medregnet: ingen periode, start- eller "
+                         "anden er en, tjenesten regner som noget andet (et andet produkt eller et trin før "
+                         "infusionen, fx høst af cellerne). Den er ikke medregnet: ingen periode, start- eller "
                          "stopkriterier er anvendt."),
                     Text("Have the record's coding corrected in the EHR; until then check the immunoglobulin criteria "
                          "yourself.",

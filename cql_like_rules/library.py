@@ -453,12 +453,16 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
     found = tuple(x for x in everything if x.looks_like != "unknown-system")
     if not found:  # a recognised therapy with no day asks for its day on a card of its own: that says enough
         return () if c["Undated Therapies"] else _unknown_system_therapy_advice(c, everything)
+    # A record whose codes disagree may be a step before the therapy (the harvest of the cells, weeks before the
+    # infusion): one known by its name names the therapy better, and of several that disagree the latest is the
+    # likeliest infusion, never an earlier one grouped with it (the window would be dated from the harvest)
+    found = tuple(x for x in found if not x.disagree) or found
     latest = found[-1]
     # The date the card names is the first of the latest record's course (a window opens on its first dose or the
     # infusion, so that is the day a clinician checks): earlier records of the same kind within the course gap of the
     # next (bsAb), or within the same-treatment days of the latest (CAR-T: a second record of one infusion).
     first = latest
-    for earlier in reversed(found[:-1]):
+    for earlier in () if latest.disagree else reversed(found[:-1]):
         if earlier.looks_like != latest.looks_like:
             continue
         if (first.date - earlier.date).days <= c.params.bsab_course_gap_days if latest.looks_like == "bsab" \

@@ -343,12 +343,25 @@ def test_a_car_t_infusion_coded_also_as_the_harvest_gets_a_card_that_says_so(wit
     assert "Procedure/proc-cart-0001: its codes disagree: one is in 'car-t-procedure'" in notes
 
 
-@pytest.mark.parametrize("code", ["2458-8", "2472-9"])
-def test_a_result_named_igg_under_an_iga_or_igm_code_is_named_on_the_card(code: str) -> None:
-    # the name and the code disagree: not used, and said where the clinician reads, not on the explanation page only
+
+@pytest.mark.parametrize("infusion_coded", ["by-name", "disagreeing"])
+def test_a_harvest_whose_codes_disagree_never_dates_the_card_over_the_infusion(infusion_coded: str) -> None:
+    # the harvest (BOQX1 + CPT 38225) 20 days before the infusion: grouped with it as one treatment, it named the
+    # harvest's day, and a clinician checking the criteria from it would end the window weeks early
     bundle = copy.deepcopy(BUNDLE)
-    _resource(bundle, "obs-igg-0001-b")["code"] = {"coding": [{"system": "http://loinc.org", "code": code}],
-                                                   "text": "IgG"}
-    [card], notes = _answer(bundle)
-    assert card["source"]["topic"]["code"] == "measure-igg"
-    assert "A lab result “IgG” (2026-01-13) was not recognised by its code: not used." in card["detail"]
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "MedicationRequest"]
+    infusion = _resource(bundle, "proc-cart-0001")
+    harvest = copy.deepcopy(infusion)
+    harvest["id"], harvest["performedDateTime"] = "proc-harvest-0001", "2025-10-29T09:00:00+01:00"
+    harvest["code"] = {"coding": [{"system": "urn:oid:1.2.208.176.2.4", "code": "BOQX1"},
+                                  {"system": "http://www.ama-assn.org/go/cpt", "code": "38225"}],
+                       "text": "Leukaferese til CAR-T"}
+    bundle["entry"].append({"resource": harvest})
+    if infusion_coded == "by-name":
+        infusion["code"] = {"coding": [{"system": "urn:local", "code": "LOC123"}], "text": "CAR-T-celle infusion"}
+    else:
+        infusion["code"]["coding"].append({"system": "http://www.ama-assn.org/go/cpt", "code": "38227"})
+    [card], _ = _answer(bundle)
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised"
+    assert "2025-11-18" in card["summary"] and "2025-10-29" not in card["summary"], card["summary"]
+    assert "Leukaferese" not in card["summary"]

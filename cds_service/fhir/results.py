@@ -291,11 +291,8 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
     concept = r.get("code")
     name, excluded = _concept_text(concept), b.t.excluded_entry("igg-serum", concept)
     names_igg = bool(name) and _NAMES_IGG.search(name) is not None
-    # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"; also under an IgA or IgM code (the name and the code
-    # disagree: the card says a result named IgG was not used, rather than the page only)
-    if names_igg and (excluded is None or excluded.get("other_immunoglobulin")) \
-            and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
-        _unrecognised(b, r, concept, "igg-serum")
+    if names_igg and excluded is None and not any(m.get("not_total") for m in b.t.words_in(name, "igg-serum")):
+        _unrecognised(b, r, concept, "igg-serum")  # "IgG", "S-IgG": a total IgG by name, as "P-Immunglobulin G"
         return
     code, sent, day = _first_code(concept), _value_as_sent(r), b._day_of(r)
     if code or name:  # its note made one with those of the same code and name (`one_note_per_code`)

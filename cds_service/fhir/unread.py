@@ -150,8 +150,19 @@ def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) ->
                              "another is one that value set excludes; not used", shown[:80], b._day_of(resource)))
     therapy = next((vs for vs in found if vs in THERAPY_HINTS), None)
     if therapy is not None:  # it may be the index therapy: a card asks for its coding, as for one known by name
-        _therapy_by_name(b, resource, concept, therapy, shown, disagree=therapy)
+        _therapy_by_name(b, resource, concept, therapy, _therapy_named(b, concept, therapy), disagree=therapy)
     return True
+
+
+def _therapy_named(b: FactBuilder, concept: Any, valueset: str) -> str:
+    """A therapy record whose codes disagree as its card names it: its text, else the display or code of its coding
+    in `valueset`, never those of the code the set excludes ("CAR-T therapy; harvesting")."""
+    if isinstance(concept, dict) and isinstance(concept.get("text"), str) and concept["text"].strip():
+        return RecordText(concept["text"])
+    own = next((c for c in _codings(concept) if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
+                and valueset in b.t.sets_of({"coding": [c]})), {})
+    display = own.get("display")
+    return RecordText(display) if isinstance(display, str) and display.strip() else str(own.get("code") or "")
 
 
 def ig_codes_disagree(b: FactBuilder, resource: Mapping[str, Any]) -> None:
@@ -242,6 +253,8 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
         # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
         code, system, held_under = wrong[0], wrong[1], wrong[2][0]
+    if day is None and disagree:
+        return  # codes that disagree and no date: its note names it (the undated card would call its code unknown)
     if day is None:
         # no date either: not placed in time, but not nothing (the same record coded rightly gets the card that asks
         # for its day): kept as a therapy with no day, its name, code and system said on that card
