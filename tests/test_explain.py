@@ -269,7 +269,7 @@ def test_the_page_of_a_therapy_known_only_by_name_names_it_in_danish(tmp_path):
         page = httpx.get(link_of(card), timeout=60)
     assert page.status_code == 200, page.text
     assert card["source"]["topic"]["code"] == "therapy-not-recognised" and card["summary"].startswith("Ikke vurderet")
-    assert "Behandling kendt kun ved navn (kode ikke genkendt)" in page.text
+    assert "Behandling ikke genkendt på sin kode (hedder som en, koden under et andet system" in page.text
     assert "MedicationRequest/mr-linvoseltamab-0067" in page.text and "LOK-448112" in page.text
     assert "ligner: et bispecifikt antistof" in html.unescape(page.text) and "ligner: bsab" not in page.text
 

@@ -110,8 +110,10 @@ FACT_KINDS = {
     "igg_subclasses": Text("IgG subclass (not total IgG: not used)", "IgG-subklasse (ikke total-IgG: ikke brugt)"),
     "therapies_drafted": Text("bsAb / CAR-T order drafted (this session)",
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
-    "unrecognised_therapies": Text("Therapy known only by its name (code not recognised)",
-                                   "Behandling kendt kun ved navn (kode ikke genkendt)"),
+    "unrecognised_therapies": Text("Therapy not recognised by its code (named like one, its code under another system, "
+                                   "or its codes disagree)",
+                                   "Behandling ikke genkendt på sin kode (hedder som en, koden under et andet system, "
+                                   "eller koderne modsiger hinanden)"),
     "unrecognised_diagnoses": Text("Diagnosis not recognised by its code (named like a malignancy, or with no name)",
                                    "Diagnose ikke genkendt på sin kode (hedder som en kræftsygdom, eller uden navn)"),
     "undated_therapies": Text("Therapy whose date names no day, or with no date (window not placed)",

@@ -307,7 +307,7 @@ REASON_TEXT = {
         "infektion uden for 12-måneders perioden",
     ),
     "adult-birthday": Text("adult age reached", "voksenalder nået"),
-    "therapy-by-name": Text("therapy known only by its name", "behandling kendt kun ved navn"),
+    "therapy-by-name": Text("therapy not recognised by its code", "behandling ikke genkendt på sin kode"),
     "therapy-undated": Text("therapy dated with no day (its first possible day)",
                             "behandling dateret uden dag (dens første mulige dag)"),
     "therapy-not-given": Text("therapy recorded as stopped, none given", "behandling registreret som afbrudt, intet givet"),
