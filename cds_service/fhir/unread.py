@@ -154,13 +154,19 @@ def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) ->
     return True
 
 
+def _own_coding(b: FactBuilder, concept: Any, valueset: str) -> Mapping[str, Any]:
+    """Of a concept whose codes disagree, the coding in `valueset` (the therapy's, not the one the set excludes);
+    empty when none is."""
+    return next((c for c in _codings(concept) if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
+                 and valueset in b.t.sets_of({"coding": [c]})), {})
+
+
 def _therapy_named(b: FactBuilder, concept: Any, valueset: str) -> str:
-    """A therapy record whose codes disagree as its card names it: its text, else the display or code of its coding
-    in `valueset`, never those of the code the set excludes ("CAR-T therapy; harvesting")."""
+    """A therapy record whose codes disagree as its card names it: its text, else the display or code of its own
+    coding (`_own_coding`), never those of the code the set excludes ("CAR-T therapy; harvesting")."""
     if isinstance(concept, dict) and isinstance(concept.get("text"), str) and concept["text"].strip():
         return RecordText(concept["text"])
-    own = next((c for c in _codings(concept) if isinstance(c.get("system"), str) and isinstance(c.get("code"), str)
-                and valueset in b.t.sets_of({"coding": [c]})), {})
+    own = _own_coding(b, concept, valueset)
     display = own.get("display")
     return RecordText(display) if isinstance(display, str) and display.strip() else str(own.get("code") or "")
 
@@ -243,10 +249,9 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         except DataError:
             pass
     code, system = _code_and_system(concept)
-    if disagree:  # the card names the code that is the therapy's, not the one its value set excludes
-        code, system = next(((c["code"], c["system"]) for c in _codings(concept) if isinstance(c.get("code"), str)
-                             and isinstance(c.get("system"), str) and disagree in b.t.sets_of({"coding": [c]})),
-                            (code, system))
+    own = _own_coding(b, concept, disagree) if disagree else {}
+    if own:  # the card names the code that is the therapy's, not the one its value set excludes
+        code, system = own["code"], own["system"]
     held_under = ""
     wrong = _wrong_system_code(b, resource)
     if wrong is not None and wrong[2][1] in WRONG_SYSTEM_THERAPIES:
