@@ -34,9 +34,9 @@ from ..errors import Contradiction, DataError
 from .culture_text import growth_in
 from .dates import local_day
 from .reading import (
-    CODE_READ_ON, NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, WITHDRAWN_STATUSES, _codings, _component_texts,
-    _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str, _texts, _when,
-    is_lab_result, reference_of, withdrawn_by_verification,
+    CODE_READ_ON, NOT_FINAL_STATUSES, PERIOD_EFFECTIVE, Produced, RESULT_STATUSES, WITHDRAWN_STATUSES, _codings,
+    _component_texts, _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _str,
+    _texts, _when, is_lab_result, reference_of, withdrawn_by_verification,
 )
 from .plain_results import PlainCode, plain_code
 from .unread import _unknown_code_in, _unrecognised, _wrong_code_in, code_read, codes_disagree, name_in
@@ -304,9 +304,20 @@ def _not_used(b: FactBuilder, r: Mapping[str, Any]) -> None:
         if day is not None:
             b._igg_subclasses.append(IgGSubclass(reference_of(r), day, RecordText(name[:80]), sent[:40], code[:20]))
         return
+    _note_not_used(b, r, _not_used_words(concept), sent, day)
+
+
+def _not_used_words(concept: Any) -> PlainCode:
+    """What the `result-not-used` note of a result under this code says: its code and name as the note cuts them, its
+    display and its message (`_not_used`, and once per code for `_plain_result`)."""
+    name, code = _concept_text(concept), _first_code(concept)
     shown = f"{name[:60]} ({code[:20]})" if name and code else (name or code)[:60]
-    b._notes.append(DataNote("result-not-used", reference_of(r), f"code {code[:40]!r} is in none of the rules' value "
-                             "sets and its name names nothing they read: not used", f"{shown}: {sent[:20]}", day))
+    return PlainCode(code[:40], name[:80], shown, f"code {code[:40]!r} is in none of the rules' value sets and its "
+                     "name names nothing they read: not used")
+
+
+def _note_not_used(b: FactBuilder, r: Mapping[str, Any], words: PlainCode, sent: str, day: date | None) -> None:
+    b._notes.append(DataNote("result-not-used", reference_of(r), words.message, f"{words.shown}: {sent[:20]}", day))
 
 
 def _plain_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
@@ -326,10 +337,7 @@ def _plain_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
     if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read) is not None \
             or t.excluded_entry("igg-serum", concept) is not None:
         return None
-    code = _first_code(concept)
-    shown = f"{name[:60]} ({code[:20]})" if name and code else (name or code)[:60]
-    return PlainCode(code[:40], name[:80], shown, f"code {code[:40]!r} is in none of the rules' value sets and its "
-                     "name names nothing they read: not used")
+    return _not_used_words(concept)
 
 
 def _plain_result(b: FactBuilder, r: Mapping[str, Any], plain: PlainCode) -> None:
@@ -347,10 +355,9 @@ def _plain_result(b: FactBuilder, r: Mapping[str, Any], plain: PlainCode) -> Non
         return
     concept = r.get("code")
     b.code_read_last = (r, (None if withdrawn_by_verification(r) else (CODE_READ_ON["Observation"], concept), None, None))
-    ref, sent = reference_of(r), _value_as_sent(r)
     if plain.code or plain.name:  # its note made one with those of the same code and name (`one_note_per_code`)
-        b._result_codes[ref] = (plain.code, plain.name)
-    b._notes.append(DataNote("result-not-used", ref, plain.message, f"{plain.shown}: {sent[:20]}", b._day_of(r)))
+        b._result_codes[reference_of(r)] = (plain.code, plain.name)
+    _note_not_used(b, r, plain, _value_as_sent(r), b._day_of(r))
 
 
 # Notes made once per result that a chart repeats under one code (an albumin taken at every visit): one per code

@@ -249,6 +249,8 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         except DataError:
             pass
     code, system = _code_and_system(concept)
+    if day is None and disagree:
+        return  # codes that disagree and no date: its note names it (the undated card would call its code unknown)
     own = _own_coding(b, concept, disagree) if disagree else {}
     if own:  # the card names the code that is the therapy's, not the one its value set excludes
         code, system = own["code"], own["system"]
@@ -258,8 +260,6 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         # a CAR-T or bsAb code sent under another known system than its own (L01FX24 under SNOMED CT): its card
         # asks for the record's code system to be corrected, as a draft so coded is told, not for a code to be added
         code, system, held_under = wrong[0], wrong[1], wrong[2][0]
-    if day is None and disagree:
-        return  # codes that disagree and no date: its note names it (the undated card would call its code unknown)
     if day is None:
         # no date either: not placed in time, but not nothing (the same record coded rightly gets the card that asks
         # for its day): kept as a therapy with no day, its name, code and system said on that card
