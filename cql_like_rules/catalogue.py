@@ -1632,6 +1632,38 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér individuelt; tilføj dagen, og få koden rettet."),
                     section="§4",  # children: the paragraph before the criteria
                 ),
+                # a record one of whose codes is a CAR-T or bsAb code and another one its value set excludes (the
+                # harvest of the cells), with no date: neither read nor placed, but a clinician must learn it is there
+                "codes-disagree-no-date": Variant(
+                    Text("Not checked: {drug} ({order_code}) carries codes that disagree and no date that can be read",
+                         "Ikke vurderet: {drug} ({order_code}) har koder, der modsiger hinanden, og ingen dato, der "
+                         "kan læses"),
+                    Text("One of its codes is {looks_like}, whose window ({window}) opens the day it is given; "
+                         "another is one the service lists as something else (another product, or a step before it "
+                         "such as collecting the cells), and no date on it names a day. Not counted: no criterion "
+                         "was applied.",
+                         "Én af dens koder er {looks_like}, hvis periode ({window}) begynder den dag, den gives; en "
+                         "anden er en, tjenesten regner som noget andet (et andet produkt eller et trin før, fx høst "
+                         "af cellerne), og ingen dato på den angiver en dag. Ikke medregnet: ingen kriterier er "
+                         "anvendt."),
+                    Text("Have its coding corrected and its day added in the EHR; until then check the criteria "
+                         "yourself.",
+                         "Få kodningen rettet og dagen tilføjet i EPJ; vurdér indtil da selv kriterierne."),
+                ),
+                "codes-disagree-no-date-child": Variant(
+                    Text("Not checked: {drug}: codes that disagree, no date; child ({age} y): individual assessment",
+                         "Ikke vurderet: {drug}: koder, der modsiger hinanden, ingen dato; barn ({age} år): "
+                         "individuel vurdering"),
+                    Text("One of its codes is {looks_like}, another one the service lists as something else, and no "
+                         "date on it names a day: not counted. The criteria do not cover children: the need for "
+                         "substitution is assessed individually.",
+                         "Én af dens koder er {looks_like}, en anden en, tjenesten regner som noget andet, og ingen "
+                         "dato på den angiver en dag: medregnes ikke. Kriterierne omfatter ikke børn: behovet for "
+                         "substitution vurderes individuelt."),
+                    Text("Decide individually; have the record's coding corrected and its day added.",
+                         "Vurdér individuelt; få registreringens kodning rettet og dens dag tilføjet."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # a bispecific dose stopped with a reason read as none given, and no other dose read: no window,
                 # but the record is there, and a clinician who knows some was given must learn it was not read
                 "bsab-not-given": Variant(
@@ -1886,6 +1918,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                                           "and says neither could be read",
                          "named-no-date-child": "the same, in a child (under the adult age today): individual "
                                                 "assessment",
+                         "codes-disagree-no-date": "a CAR-T or bsAb record that happened, one of whose codes is in a "
+                                                   "therapy value set while another is one that set excludes (a CAR-T "
+                                                   "cell harvest), with no date that names a day, and no recognised "
+                                                   "index event: the card names it and its therapy code, and asks "
+                                                   "for the coding and the day",
+                         "codes-disagree-no-date-child": "the same, in a child (under the adult age today): "
+                                                         "individual assessment",
                          "bsab-not-given": "a bispecific dose recorded as stopped with a reason read as none given "
                                            "(\"Ikke givet\"), dated, while no bispecific dose or order is read: no "
                                            "window; the card says the record was not read as a dose",
@@ -2177,7 +2216,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                "en bispecifik dosis registreret som ikke givet"),
         "bsab-not-known-given": Text("a bispecific dose not known to be given",
                                      "en bispecifik dosis, der ikke vides givet"),
-        "named-no-date": Text("a therapy known by its name, with no day", "en behandling kendt på navnet, uden dag")},
+        "named-no-date": Text("a therapy known by its name, with no day", "en behandling kendt på navnet, uden dag"),
+        "codes-disagree-no-date": Text("a therapy whose codes disagree, with no day",
+                                       "en behandling, hvis koder modsiger hinanden, uden dag")},
     "order-not-recognised": {
         "no-code": Text("an immunoglobulin draft with no code", "et immunglobulinudkast uden kode"),
         "therapy": Text("a bispecific or CAR-T draft not recognised by its code",

@@ -219,6 +219,9 @@ class UndatedTherapy:
     held_under: str = field(default="", metadata=TRACED_IF_SET)
     # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
     written: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    # a record with no date whose codes disagree (one in this therapy value set, another one the set excludes, as for
+    # `UnrecognisedTherapy.disagree`): `code` and `code_system` are its therapy coding's; its card asks for both fixes
+    disagree: str = field(default="", metadata=TRACED_IF_SET)
     # `drug` is the record's name (a `RecordText`), not the product's INN: the explanation page, which reads the fact
     # back from JSON, quotes it as the card does; set by itself from the type
     drug_as_written: bool = field(default=False, metadata=PAGE_ONLY)

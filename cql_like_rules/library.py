@@ -557,7 +557,8 @@ def undated_therapy_advice(c: Context) -> tuple[Advice, ...]:
         return ()
     latest = found[-1]
     given = "bsab" if latest.looks_like == "bsab" else "car-t"  # a bispecific dose, or a CAR-T infusion
-    variant, child_variant = ("named-no-date", "named-no-date-child") if latest.code_unread else \
+    variant, child_variant = ("codes-disagree-no-date", "codes-disagree-no-date-child") if latest.disagree else \
+        ("named-no-date", "named-no-date-child") if latest.code_unread else \
         ((f"{given}-not-known-given", f"{given}-not-known-given-child") if latest.recorded
          else (f"{given}-not-known-given-no-day", f"{given}-not-known-given-no-day-child")) \
         if latest.not_known_given else \

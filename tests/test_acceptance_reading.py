@@ -674,6 +674,17 @@ add(Chart("child-car-t-coded-also-as-the-harvest", chart(CART_AND_HARVEST, igg("
           "a 13-year-old, the CAR-T infusion coded also as the harvest: individual assessment; the coding corrected",
           (("therapy-not-recognised", "codes-disagree-child"),), ("13 y", "2025-11-18", "codes that disagree"),
           by_when=False))
+add(Chart("car-t-coded-also-as-the-harvest-no-date",
+          chart(replace_in(CART_AND_HARVEST, performedDateTime=None), igg("2026-01-13", 3.2)), "2026-01-20",
+          "a CAR-T infusion coded also as the harvest, with no date: not checked (before: no card at all); its CAR-T "
+          "code said, and the coding and the day to be corrected",
+          (("therapy-undated", "codes-disagree-no-date"),), ("BOQX1", "codes that disagree", "day added"),
+          by_when=False))
+add(Chart("child-car-t-coded-also-as-the-harvest-no-date",
+          chart(replace_in(CART_AND_HARVEST, performedDateTime=None), igg("2026-01-13", 3.2), birth="2012-05-05"),
+          "2026-01-20", "a 13-year-old, the CAR-T infusion coded also as the harvest, with no date: individual "
+          "assessment", (("therapy-undated", "codes-disagree-no-date-child"),), ("13 y", "codes that disagree"),
+          by_when=False))
 LYMPHOMA_BY_TEXT = replace_in(diagnosis("X", "urn:x"), code={"text": "Diffust storcellet B-celle lymfom " + HOSTILE})
 add(Chart("lymphoma-by-text-only", chart(cart(), igg("2026-01-13", 3.2), LYMPHOMA_BY_TEXT, dx=None), "2026-01-20",
           "a lymphoma typed as text, no code: not checked; ask for the diagnosis with a code",

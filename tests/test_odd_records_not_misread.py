@@ -365,3 +365,42 @@ def test_a_harvest_whose_codes_disagree_never_dates_the_card_over_the_infusion(i
     assert card["source"]["topic"]["code"] == "therapy-not-recognised"
     assert "2025-11-18" in card["summary"] and "2025-10-29" not in card["summary"], card["summary"]
     assert "Leukaferese" not in card["summary"]
+
+
+@pytest.mark.parametrize("coding, note", [
+    ([{"system": "urn:local:drugs", "code": "TEC-1"}], "none of its codes is in that value set"),
+    ([{"system": "http://www.whocc.no/atc", "code": "L01FX24"}, {"system": "http://www.whocc.no/atc", "code": "L01FX33"}],
+     "its codes disagree: one is in 'bispecific-b-pc'"),
+])
+@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
+def test_a_bsab_proposal_known_by_its_name_or_by_codes_that_disagree_gets_no_card(
+        coding: list[dict[str, str]], note: str, intent: str) -> None:
+    # a proposal is no order: the same request rightly coded gets no card, and this one got "therapy not checked"
+    bundle = json.loads((FIXTURES / "teclistamab-in-window-only-pre-t0-igg.json").read_text())
+    order = _resource(bundle, "mr-teclistamab-0002")
+    order["medicationCodeableConcept"]["coding"], order["intent"] = coding, intent
+    cards, notes = _answer(bundle)
+    assert cards == [] and "MedicationRequest/mr-teclistamab-0002: " in notes and note in notes, (cards, notes)
+    order["intent"] = "order"  # the same record ordered: the card says it was not checked
+    cards, _ = _answer(bundle)
+    assert [c["source"]["topic"]["code"] for c in cards] == ["therapy-not-recognised"]
+
+
+@pytest.mark.parametrize("birth, variant", [(None, "codes-disagree-no-date"), ("2012-05-05", "codes-disagree-no-date-child")])
+def test_an_undated_car_t_infusion_coded_also_as_the_harvest_gets_a_card_that_asks_for_both(
+        birth: str | None, variant: str) -> None:
+    # codes that disagree and no date: it was named by its note only, and a post-CAR-T chart got no card at all
+    bundle = copy.deepcopy(BUNDLE)
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "MedicationRequest"]
+    infusion = _resource(bundle, "proc-cart-0001")
+    infusion["code"]["coding"].insert(0, {"system": "http://www.ama-assn.org/go/cpt", "code": "38225",
+                                          "display": "CAR-T therapy; harvesting"})
+    del infusion["performedDateTime"]
+    if birth:
+        _resource(bundle, "pt-dk-0001")["birthDate"] = birth
+    found = replay(RUNTIME, bundle, at=AT)
+    [card] = found.cards
+    assert (card["source"]["topic"]["code"], found.advice[0].variant) == ("therapy-undated", variant)
+    assert "(BOQX1)" in card["summary"] or birth, card["summary"]  # the CAR-T code, never the harvest's
+    assert "38225" not in card["summary"] and "codes that disagree" in card["summary"]
+    assert "coding corrected and its day added" in card["detail"]

@@ -111,6 +111,11 @@ SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "i
          "infections", "unconfirmed_infections", "admissions",
          "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
 
+# MedicationRequest.intent values that make no order (FHIR R4: a proposal, a plan, an option of a protocol): nothing
+# says the drug was ordered, let alone given. An immunoglobulin one is a course planned, as a medication record
+# `intended` is; a bispecific one dates no T0, and one known only by its name gets no card (docs/clinical-logic.md).
+PLAN_INTENTS = frozenset({"proposal", "plan", "option"})
+
 THERAPY_STATUSES = {"MedicationRequest": BSAB_ORDER_STATUSES, "MedicationAdministration": CAR_T_GIVEN_STATUSES,
                     "Procedure": CAR_T_PROCEDURE_STATUSES}
 # What each resource type can date, as for a recognised code: an order never dates a CAR-T infusion (it is

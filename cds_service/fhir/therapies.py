@@ -27,7 +27,7 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_START, BSAB_ORDER_STATUSES, CAR_T_GIVEN_STATUSES, CAR_T_PROCEDURE_STATUSES, DOSE_DAY, IG_ORDER_STATUSES,
-    NOT_KNOWN_GIVEN, NoStartDate, PERIOD_EFFECTIVE, PERIOD_PERFORMED, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
+    NOT_KNOWN_GIVEN, NoStartDate, PERIOD_EFFECTIVE, PLAN_INTENTS, PERIOD_PERFORMED, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
     THERAPY_KINDS, THERAPY_STATUSES, _codings, _concept_text, _cut, _first, _first_code, _not_given_reason, _partial,
     _str, _texts, reference_of,
 )
@@ -45,10 +45,6 @@ ADMIN_STATUSES = {"completed", "in-progress"}
 # given: immunoglobulin was infused and the course goes on (docs/clinical-logic.md); one whose statusReason says none
 # was given is not.
 IG_DOSE_STATUSES = frozenset(ADMIN_STATUSES | {"stopped"})
-# MedicationRequest.intent values that make no order (FHIR R4: a proposal, a plan, an option of a protocol): nothing
-# says the drug was ordered, let alone given. An immunoglobulin one is a course planned, as a medication record
-# `intended` is; a bispecific one dates no T0 (docs/clinical-logic.md).
-PLAN_INTENTS = frozenset({"proposal", "plan", "option"})
 
 ORDER_START_FIELDS = frozenset({BOUNDS_START, DOSE_DAY, "authoredOn"})
 

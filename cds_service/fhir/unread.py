@@ -26,7 +26,7 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 from ..errors import DataError
 from .dates import to_local_date
 from .reading import (
-    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, THERAPY_KINDS, THERAPY_STATUSES,
+    CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, PLAN_INTENTS, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
     _first_code, _list, _not_given_reason, _partial, _reference_display, _str, _texts, order_drug, reference_of,
     is_lab_result, withdrawn_by_verification,
@@ -242,6 +242,8 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
     if looks_like is None or statuses is None or _str(resource.get("status")) not in statuses \
             or looks_like not in THERAPY_KINDS[str(resource.get("resourceType"))] or _not_given_reason(resource):
         return
+    if resource.get("resourceType") == "MedicationRequest" and _str(resource.get("intent")) in PLAN_INTENTS:
+        return  # a proposal or plan is no order, as for a recognised code (no card); its own note names it
     day = b._day_of(resource)
     if resource.get("resourceType") == "MedicationRequest":
         try:
@@ -249,8 +251,6 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         except DataError:
             pass
     code, system = _code_and_system(concept)
-    if day is None and disagree:
-        return  # codes that disagree and no date: its note names it (the undated card would call its code unknown)
     own = _own_coding(b, concept, disagree) if disagree else {}
     if own:  # the card names the code that is the therapy's, not the one its value set excludes
         code, system = own["code"], own["system"]
@@ -265,7 +265,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
         # for its day): kept as a therapy with no day, its name, code and system said on that card
         b._undated.append(UndatedTherapy(reference_of(resource), looks_like, shown[:80], "", code_unread=True,
                                             code=code[:40], code_system=_system_name(b, system)[:100],
-                                            held_under=held_under, written=b._written(resource)))
+                                            held_under=held_under, written=b._written(resource), disagree=disagree))
         return
     written = _first(resource, *RECORD_DAY)  # the date `_day_of` read
     if resource.get("resourceType") == "MedicationRequest":  # its start: the boundsPeriod's, else authoredOn
