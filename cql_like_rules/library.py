@@ -856,11 +856,20 @@ def ig_courses(c: Context) -> tuple[IgCourse, ...]:
 
 
 @define("Planned IG Courses", "Active immunoglobulin orders, written by today, whose start lies ahead (a switch, a "
-        "booked course), and medication records of a course intended to begin ahead")
+        "booked course), and medication records of a course intended to begin ahead; replayed from a later chart, an "
+        "order completed since, whose start had come by the day the chart was read, was booked on those days too")
 def planned_courses(c: Context) -> tuple[IgCourse, ...]:
     # a record that gives no start is read from the day it was made: before that day it tells nothing (no plan)
-    return tuple(x for x in c.facts.ig_courses if x.status == "active" and x.start > c.today
+    return tuple(x for x in c.facts.ig_courses if _booked(x, c.today, c.known_on) and x.start > c.today
                  and (x.authored is None or x.authored <= c.today) and not x.start_unrecorded)
+
+
+def _booked(course: IgCourse, day: date, known: date) -> bool:
+    """An order that stood booked on `day`, before its start. FHIR does not date a status: an order `completed` by
+    the day the chart was read (`known`), whose start had come by then, ran, so on the days between its writing and
+    its start it was an order booked, as an `active` one is. One `stopped` may have been halted before it began (R4:
+    "before all of the administrations occurred"), and one completed before its start is no course: neither counts."""
+    return course.status == "active" or course.status == "completed" and day < known and course.start <= known
 
 
 @define("IG Known Only By Name", "Immunoglobulin orders, doses and medication records known only by their name (no "
@@ -876,7 +885,7 @@ def ig_known_only_by_name(c: Context) -> tuple[IgByName, ...]:
         if not _written_by(course, c.today):
             return False
         if course.start > c.today:  # as `Planned IG Courses` reads a coded one
-            return not x.dose and course.status == "active" and not course.start_unrecorded
+            return not x.dose and _booked(course, c.today, c.known_on) and not course.start_unrecorded
         return not course.intended and _active_on(course, c.today, c.known_on)
 
     return tuple(x for x in c.facts.ig_by_name if current(x))

@@ -378,3 +378,34 @@ def test_the_worklist_says_check_which_is_valid_for_an_order_sent_with_two_statu
     assert any("check which is valid" in plain(c) for c in cards), [plain(c) for c in cards]
     rows = evaluate_patient_resources(chart, at, RUNTIME)
     assert rows and all("sent as" in row.check and "check which is valid" in row.check for row in rows), rows
+
+
+def _booked_ahead(status: str) -> Resource:
+    """IVIG written 2026-01-10 to begin 2026-01-14 (a course booked ahead), as the chart holds it with `status`."""
+    return {**ivig("2026-01-14", status, "2026-05-03"), "authoredOn": "2026-01-10T11:00:00+01:00"}
+
+
+@pytest.mark.parametrize("read", ["2026-01-20", "2026-06-10"])
+def test_an_order_booked_ahead_and_completed_since_was_booked_on_the_days_before_its_start(read: str) -> None:
+    """FHIR does not date a status: replayed from a chart read after the course ran (`completed`), the days between
+    its writing and its start are days a course stood booked, as the EHR said then (no start card, no order button
+    for a second course). Before, the later export gave the start card with "Order IVIG" on those days."""
+    chart = (*W, igg("igg", "2026-01-08", 3.1))
+    then = Story("then", (*chart, _booked_ahead("active")), read, {})
+    later = Story("later", (*chart, _booked_ahead("completed")), read, {})
+    for day, expected in (("2026-01-09", ["start-substitution"]), ("2026-01-12", []), ("2026-01-13", [])):
+        at = date.fromisoformat(day)
+        assert [code_of(c) for c in replay(RUNTIME, then.bundle(upto=day), at=at).cards] == expected
+        assert [code_of(c) for c in replay(RUNTIME, later.bundle(), at=at, known_on=date.fromisoformat(read)).cards] \
+            == expected, day
+    timeline = build_timeline(patient_data(later.bundle(), RUNTIME), RUNTIME, today=date.fromisoformat(read))
+    in_force = [s for s in timeline.changes if s.day <= date(2026, 1, 12)][-1]
+    assert [code_of(c) for c in in_force.cards] == [], render_text(timeline)
+
+
+def test_an_order_stopped_since_is_not_taken_as_booked_before_its_start() -> None:
+    # R4: a stopped order was halted "before all of the administrations occurred", perhaps before its start: not known
+    # to have stood booked that day, so the start card stays (the clinician sees the stopped order in the EHR)
+    later = Story("later", (*W, igg("igg", "2026-01-08", 3.1), _booked_ahead("stopped")), "2026-06-10", {})
+    cards = replay(RUNTIME, later.bundle(), at=date(2026, 1, 12), known_on=date(2026, 6, 10)).cards
+    assert [code_of(c) for c in cards] == ["start-substitution"]
