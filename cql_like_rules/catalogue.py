@@ -919,6 +919,25 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Attempt the stop {general_stop} after the start: {general_stop_from} to {general_stop_to}.",
                          "Forsøg seponering {general_stop} efter opstart: {general_stop_from} til {general_stop_to}."),
                 ),
+                # a new bsAb drafted with it, to begin before the stop date and no later than this order: once begun,
+                # it opens the window this order runs in, and the stop is six months after it
+                "window-new-therapy": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop on "
+                         "{session_stop_date} once {session_therapy} has begun",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); seponering "
+                         "{session_stop_date}, når {session_therapy} er begyndt"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough. "
+                         "{session_therapy}, drafted with it from {session_therapy_start}, opens a new window; once "
+                         "it has begun, the stop date is {session_stop_date}, not {stop_date}.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok. "
+                         "{session_therapy} i udkast fra {session_therapy_start} åbner en ny periode; når den er "
+                         "begyndt, er seponeringsdatoen {session_stop_date}, ikke {stop_date}."),
+                    Text("Once {session_therapy} has begun, let the order end on {session_stop_date}; if it is not "
+                         "given, on {stop_date}.",
+                         "Når {session_therapy} er begyndt, så lad ordinationen slutte {session_stop_date}; gives den "
+                         "ikke, så {stop_date}."),
+                    section="§4.1",
+                ),
                 "general": Variant(
                     Text("Ig order meets the general criteria: IgG {igg} < {threshold} ({igg_date}) with "
                          "severe/recurrent bacterial infections",
@@ -985,7 +1004,12 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("set-order-end",),
             variant_doc={"window": "starts inside the window on IgG < threshold",
-                         "window-general-stop": "starts inside the window, general stop criteria apply",
+                         "window-general-stop": "starts inside the window, general stop criteria apply (begun "
+                                                "before T0, after infections, or before a bsAb drafted with it)",
+                         "window-new-therapy": "starts inside the window on IgG < threshold, on or after the start of "
+                                               "a bsAb drafted with it that opens a new window before the stop date: "
+                                               "the stop is six months after that start, once it has begun; no end "
+                                               "date offered",
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
                          "continuation-ends-earlier": "continues substitution started in the window; the draft "
@@ -2164,6 +2188,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                           "seponeringsdatoen"),
         "window-ends-earlier": Text("starts in the window on a low IgG; ends before the stop date",
                                     "starter i højrisikoperioden på lav IgG; slutter før seponeringsdatoen"),
+        "window-new-therapy": Text("starts in the window on a low IgG; a bsAb drafted with it moves the stop date",
+                                   "starter i højrisikoperioden på lav IgG; et bsAb i samme udkast flytter "
+                                   "seponeringsdatoen"),
         "continuation-general": Text("continues substitution under the general criteria",
                                      "fortsætter substitution efter de generelle kriterier"),
         "continuation-general-due": Text("continues under the general criteria; a review is due",
@@ -2284,6 +2311,9 @@ OVERRIDE_REASONS: dict[str, Text] = {
 # Why the general stop criteria apply (fills {general_stop_reason}).
 GENERAL_STOP_REASONS: dict[str, Text] = {
     "before-t0": Text("substitution began before {kind}", "substitution begyndte før {kind}"),
+    # order hooks: a new bsAb drafted in the same session, to begin after this immunoglobulin order
+    "before-drafted-therapy": Text("it begins before {session_therapy}, drafted with it from {session_therapy_start}",
+                                   "den begynder før {session_therapy}, som er i udkast fra {session_therapy_start}"),
     "paused-for-infusion": Text("substitution was paused shortly before {kind}",
                                 "substitution blev pauseret kort før {kind}"),
     # ... with the day it was last given (an order's end, or the last dose of recorded doses) and how long before T0

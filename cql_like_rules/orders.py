@@ -504,16 +504,34 @@ def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
 IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
 
 
+# The variants of a draft that meets the special criterion and is told to end on the stop date of the window now
+SPECIAL_STOP_VARIANTS = ("window", "window-ends-earlier")
+
+
 def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
-    """An immunoglobulin order's criteria card, with the caveat naming a new bsAb window drafted beside it."""
+    """An immunoglobulin order's criteria card, with the caveat naming a new bsAb window drafted beside it.
+
+    A new window that opens before the stop date of the one now running moves the stop the card would promise: once
+    the therapy has begun, immunoglobulin begun before it follows the general stop criteria (§4.2, "in treatment
+    before"), and immunoglobulin begun on or after its start stops six months after it. Neither is the stop date now
+    running, so such a card names the stop that will apply, and offers no end on a day that will not hold."""
     if found.code not in IG_ORDER_CODES or not c.facts.therapies_drafted:
         return found
     therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"]
     if therapy is None:
         return found
-    values = {**found.values, "session_therapy": therapy.drug,
-              "session_therapy_start": _planned_start(therapy.start, c.today)}
-    return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
+    begins = _planned_start(therapy.start, c.today)
+    values = {**found.values, "session_therapy": therapy.drug, "session_therapy_start": begins}
+    stop: date | None = c["Stop Date"]
+    if found.code != "order-meets-criteria" or found.variant not in SPECIAL_STOP_VARIANTS or stop is None \
+            or begins >= stop:
+        return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
+    values["session_stop_date"] = add_months(begins, c.params.window_months)
+    suggestions = tuple(x for x in found.suggestions if x != "set-order-end")
+    if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria
+        return replace(found, variant="window-general-stop", suggestions=suggestions,
+                       values={**values, "reason": "before-drafted-therapy"})
+    return replace(found, variant="window-new-therapy", suggestions=suggestions, values=values)
 
 
 @define("Other IG Drafted", "The other immunoglobulin drafts of this session, selected or not, coded or known by name, "

@@ -148,6 +148,45 @@ def test_a_bsab_draft_beside_ig_already_booked_does_not_invite_a_start() -> None
     assert "may be started" not in _tec_summary(bundle)
 
 
+# --- immunoglobulin drafted with a bsAb that opens a new window before the stop date ------------------------------
+
+def _ig_card(ivig_start: str, tec_start: str, lang: str = "en") -> dict[str, Any]:
+    cards = _cards(copy.deepcopy(LOW), [_draft(IVIG, LOW, ivig_start), _draft(TECLISTAMAB, LOW, tec_start)], AT, lang)
+    return next(c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria")
+
+
+def _labels(card: dict[str, Any]) -> list[str]:
+    return [s["label"] for s in card.get("suggestions", ())]
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "general stop criteria", "Attempt the stop 6–12 months after the start: 2026-07-22 to 2027-01-20."),
+    ("da", "generelle seponeringskriterier", "Forsøg seponering 6–12 måneder efter opstart: 2026-07-22 til "
+                                             "2027-01-20.")])
+def test_ig_drafted_to_begin_before_a_bsab_drafted_with_it_is_under_the_general_stop_criteria(
+        lang: str, summary: str, todo: str) -> None:
+    """IVIG from 2026-01-20 beside teclistamab from 2026-01-22 (CAR-T 2025-11-18): the IVIG card offered "End this
+    order on 2026-05-18" while the teclistamab card said "stop attempt 2026-07-22". Once teclistamab has begun, IVIG
+    begun before it follows the general stop criteria (§4.2), the first attempt not before its window ends."""
+    card = _ig_card("2026-01-20", "2026-01-22", lang)
+    assert card["summary"].endswith(summary) and "2026-05-18" not in card["summary"], card["summary"]
+    assert todo in card["detail"]
+    assert _labels(card) == []  # no end on a stop date that will not hold
+
+
+def test_ig_drafted_to_begin_after_a_bsab_drafted_with_it_stops_six_months_after_the_bsab() -> None:
+    card = _ig_card("2026-01-25", "2026-01-22")
+    assert card["summary"].endswith("stop on 2026-07-22 once Teclistamab has begun"), card["summary"]
+    assert "let the order end on 2026-07-22; if it is not given, on 2026-05-18" in card["detail"]
+    assert _labels(card) == []
+
+
+def test_a_bsab_drafted_to_begin_after_the_stop_date_leaves_the_stop_date_as_it_is() -> None:
+    card = _ig_card("2026-01-20", "2026-06-01")
+    assert card["summary"].endswith("end it on 2026-05-18") and _labels(card) == ["End this order on 2026-05-18"]
+    assert "would open a new high-risk window from 2026-06-01" in card["detail"]
+
+
 # --- two immunoglobulin courses drafted at once ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, ivig_note, scig_note", [

@@ -208,22 +208,26 @@ def test_the_therapy_drafted_with_an_ig_order_is_a_fact_and_a_definition_of_the_
 
 
 @pytest.mark.parametrize("lang, said", [
-    ("en", "Teclistamab, drafted with this order, would open a new high-risk window from 2026-03-05"),
-    ("da", "Teclistamab i samme udkast ville åbne en ny højrisikoperiode fra 2026-03-05"),
+    ("en", "Teclistamab, drafted with it from 2026-03-05, opens a new window; once it has begun, the stop date is "
+           "2026-09-05, not 2026-05-01."),
+    ("da", "Teclistamab i udkast fra 2026-03-05 åbner en ny periode; når den er begyndt, er seponeringsdatoen "
+           "2026-09-05, ikke 2026-05-01."),
 ])
 def test_an_ig_order_signed_with_a_new_bispecific_says_the_therapy_card_gives_another_window(lang, said):
     """CAR-T 2025-11-01 (stop date 2026-05-01), IgG 3.0 since: IVIG and teclistamab from 2026-03-05 drafted together.
-    The IVIG card is judged on the CAR-T window (a draft is not an index event) and says "end it on 2026-05-01",
-    while the teclistamab card beside it names a window to 2026-09-05: the IVIG card says why the two differ."""
+    The IVIG card is judged on the CAR-T window (a draft is not an index event). It said "end it on 2026-05-01" and
+    offered that end, while the teclistamab card beside it names a window to 2026-09-05: once teclistamab has begun,
+    IVIG begun with it stops on 2026-09-05, so the IVIG card names that stop and offers no end on 2026-05-01."""
     chart, ivig = after_car_t_chart(), medication_request("draft-ivig", "J06BA02", "2026-03-05", status="draft")
     cards = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig, TECLISTAMAB_DRAFT], at=date(2026, 3, 2)).cards
     by_code = {c["source"]["topic"]["code"]: c for c in cards}
     assert set(by_code) == {"order-meets-criteria", "plan-igg-monitoring"}
-    assert "2026-05-01" in by_code["order-meets-criteria"]["summary"]
+    assert "2026-09-05" in by_code["order-meets-criteria"]["summary"]
+    assert not by_code["order-meets-criteria"].get("suggestions")
     assert said in by_code["order-meets-criteria"]["detail"], by_code["order-meets-criteria"]["detail"]
     assert said not in by_code["plan-igg-monitoring"]["detail"]
     [alone] = replay(RUNTIME, chart, lang=lang, hook="order-sign", drafts=[ivig], at=date(2026, 3, 2)).cards
-    assert said not in alone["detail"]
+    assert said not in alone["detail"] and "2026-05-01" in alone["summary"]
 
 
 def test_order_select_of_a_later_step_up_dose_dates_the_window_from_the_series_first_dose():
