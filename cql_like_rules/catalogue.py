@@ -2650,13 +2650,14 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
     "§4.1": Text(
         "In the first {window} after a CAR-T infusion or the start of a B-cell or plasma-cell directed bispecific "
         "antibody, immunoglobulin may be started at IgG below {threshold} regardless of infections, and is to be "
-        "paused or stopped {window} after that start. From {window} on, the general criteria apply: IgG below "
+        "paused or stopped {window} after the infusion or the bispecific's start, not after its own. From {window} on, the general criteria apply: IgG below "
         "{threshold} together with severe or recurrent verified bacterial infections. Patients with IgG below "
         "{general_threshold} are covered by the general criteria for haematological patients throughout. "
         "Vaccination and antibiotic prophylaxis are central.",
         "I de første {window} efter en CAR-T-infusion eller opstart af et bispecifikt antistof mod B- eller "
         "plasmaceller kan immunglobulin startes ved IgG under {threshold} uanset infektioner, og det skal pauseres "
-        "eller seponeres {window} efter starten. Fra {window} gælder de generelle kriterier: IgG under {threshold} "
+        "eller seponeres {window} efter infusionen eller opstarten af det bispecifikke antistof, ikke efter sin egen "
+        "start. Fra {window} gælder de generelle kriterier: IgG under {threshold} "
         "sammen med svære eller tilbagevendende verificerede bakterielle infektioner. Patienter med IgG under "
         "{general_threshold} er i hele perioden omfattet af de generelle kriterier for hæmatologiske patienter. "
         "Vaccination og antibiotikaprofylakse er centrale."),

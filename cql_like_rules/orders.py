@@ -178,11 +178,19 @@ def ig_order_advice(c: Context) -> Advice | None:
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
+            # past the stop date only the general criteria could carry the course on: with no severe or recurrent
+            # infection the card says that criterion is missing, not only the date (one not yet coded may be the
+            # reason to sign it)
+            missing = () if tendency else ("no-infections",)
+            reasons = reasons if tendency else ("infection-not-coded", *reasons)
             # the draft continues the course read: its card reads the patient as on substitution (a data note on it does
             # not ask whether they are: `catalogue.reads_on_substitution`)
-            found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode, *tendency),
-                                 failing=(late,), override_reasons=reasons, extra_caveats=notes,
-                                 more={**values, "on_substitution": True})
+            # a continuation from the stop date on: the general criteria from its start, as a start then (the summary
+            # says the date and leads with the criterion missing)
+            variant = "after-window" if missing and late == "starts-after-stop-date" else ""
+            found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", variant,
+                                 evidence=(episode, *tendency), failing=(late, *missing), override_reasons=reasons,
+                                 extra_caveats=notes, more={**values, "on_substitution": True})
             return _with_order(found, order, start)
         next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
         unmet, unmet_values = without_general_criteria(c)
