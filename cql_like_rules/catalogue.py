@@ -124,15 +124,17 @@ _NO_START_DECISION = Text(
 
 _PARAPROTEIN_DECISION = Text(
     "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
-    "M-protein); without the M-protein's type it cannot be told whether that is below {paraprotein_threshold}.",
+    "M-protein); without the M-protein's type it cannot be told whether polyclonal IgG is below "
+    "{paraprotein_threshold}.",
     "Ved IgG-myelomatose rummer total-IgG M-komponenten, og der besluttes ud fra polyklonal IgG (total minus "
-    "M-komponenten); uden dens type kan det ikke afgøres, om den er under {paraprotein_threshold}.",
+    "M-komponenten); uden M-komponentens type kan det ikke afgøres, om polyklonal IgG er under "
+    "{paraprotein_threshold}.",
 )
 _PARAPROTEIN_ACTION = Text(
-    "Ask the laboratory for serum immunofixation (the M-protein's isotype); decide on the IgG and M-protein "
-    "figures with their dates.",
-    "Bed laboratoriet om immunfiksation i serum (M-komponentens isotype); beslut ud fra IgG- og M-komponenttallene "
-    "med deres datoer.",
+    "Ask the laboratory for serum immunofixation (the M-protein's isotype); if it is IgG, decide on total IgG minus "
+    "the M-protein measured with it.",
+    "Bed laboratoriet om immunfiksation i serum (M-komponentens isotype); er den IgG, så beslut ud fra total-IgG "
+    "minus den samtidigt målte M-komponent.",
 )
 
 # IgG 4 to < 6 g/L (general-criteria-igg-under-6), inside the window or not

@@ -867,9 +867,12 @@ def planned_courses(c: Context) -> tuple[IgCourse, ...]:
 def _booked(course: IgCourse, day: date, known: date) -> bool:
     """An order that stood booked on `day`, before its start. FHIR does not date a status: an order `completed` by
     the day the chart was read (`known`), whose start had come by then, ran, so on the days between its writing and
-    its start it was an order booked, as an `active` one is. One `stopped` may have been halted before it began (R4:
-    "before all of the administrations occurred"), and one completed before its start is no course: neither counts."""
-    return course.status == "active" or course.status == "completed" and day < known and course.start <= known
+    its start it was an order booked, as an `active` one is: an order with the day it was written, not a medication
+    record (a statement completed tells of a course taken, not of one booked). One `stopped` may have been halted
+    before it began (R4: "before all of the administrations occurred"), and one completed before its start is no
+    course: neither counts."""
+    return course.status == "active" or course.status == "completed" and is_order(course) \
+        and course.authored is not None and day < known and course.start <= known
 
 
 @define("IG Known Only By Name", "Immunoglobulin orders, doses and medication records known only by their name (no "

@@ -178,16 +178,15 @@ def ig_order_advice(c: Context) -> Advice | None:
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
-            # past the stop date only the general criteria could carry the course on: with no severe or recurrent
-            # infection the card says that criterion is missing, not only the date (one not yet coded may be the
-            # reason to sign it)
-            missing = () if tendency else ("no-infections",)
-            reasons = reasons if tendency else ("infection-not-coded", *reasons)
+            # a continuation from the stop date on (the window still runs today): only the general criteria could
+            # carry the course on from its start, so with no severe or recurrent infection the card leads with that
+            # criterion missing, not only the date (one not yet coded may be the reason to sign it). Past the stop
+            # date the stop itself is overdue, which the card leads with, as patient-view does.
+            missing = ("no-infections",) if not tendency and late == "starts-after-stop-date" else ()
+            reasons = ("infection-not-coded", *reasons) if missing else reasons
+            variant = "after-window" if missing else ""
             # the draft continues the course read: its card reads the patient as on substitution (a data note on it does
             # not ask whether they are: `catalogue.reads_on_substitution`)
-            # a continuation from the stop date on: the general criteria from its start, as a start then (the summary
-            # says the date and leads with the criterion missing)
-            variant = "after-window" if missing and late == "starts-after-stop-date" else ""
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", variant,
                                  evidence=(episode, *tendency), failing=(late, *missing), override_reasons=reasons,
                                  extra_caveats=notes, more={**values, "on_substitution": True})

@@ -69,11 +69,12 @@ NOTES = {"en": ("*Note:* IgG does not recover during B-cell aplasia", "*Note:* T
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_a_crowded_order_card_keeps_every_line_it_had(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An IgG 50 days old, an IgG that could not be read and a teclistamab drafted with the order: two notes and a
-    data note fill the card. It keeps every line it had without the sentence; the Danish card, whose words are longer,
-    has no room for it, the English has (its reminder went before, for the notes)."""
+    """An IgG 50 days old, an IgG that could not be read and a teclistamab drafted with the order (to begin after the
+    stop date, so the stop date holds): two notes and a data note fill the card. It keeps every line it had without
+    the sentence; the Danish card, whose words are longer, has no room for it, the English has (its reminder went
+    before, for the notes)."""
     chart = bundle(CART, igg("igg-old", "2025-12-01", 3.6), UNREAD)
-    tec = draft("tec", medication("L01FX24", "Tecvayli"), "2026-01-22")
+    tec = draft("tec", medication("L01FX24", "Tecvayli"), "2026-05-22")
     variant, card = order_card(chart, draft("ivig-new", IVIG, "2026-01-21"), "2026-01-20", lang, tec)
     window = CATALOGUE["order-meets-criteria"].variants["window"]
     monkeypatch.setitem(CATALOGUE["order-meets-criteria"].variants, "window", replace(window, spare_action=None))
