@@ -13,6 +13,7 @@ reasons it was listed, so tools can say why a day matters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime
 from datetime import date, timedelta
 from typing import Iterable
 
@@ -30,6 +31,10 @@ class Candidate:
     date: date
     kind: str  # see KINDS
     source: str = ""
+    # the index date a reason counts from (a stop date, a review due): true of the day only when that is the T0 in
+    # force on it, which the tools that show reasons check (a bsAb's later dose, or a therapy another has followed,
+    # is no T0, and its "stop date" no stop date)
+    t0: datetime.date | None = None
 
 
 # The reasons a date is a candidate (wording lives in the tools that show them).
@@ -84,11 +89,11 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     add = found.append
     for t0, source in index_dates(facts):
         stop = add_months(t0, params.window_months)
-        add(Candidate(t0, "index-event", source))
-        add(Candidate(stop - timedelta(days=params.stop_due_soon_days), "stop-due-soon", source))
-        add(Candidate(stop - timedelta(days=params.late_start_notice_days - 1), "late-start-notice", source))
-        add(Candidate(stop, "stop-date", source))
-        add(Candidate(stop + ONE_DAY, "after-stop-date", source))
+        add(Candidate(t0, "index-event", source, t0))
+        add(Candidate(stop - timedelta(days=params.stop_due_soon_days), "stop-due-soon", source, t0))
+        add(Candidate(stop - timedelta(days=params.late_start_notice_days - 1), "late-start-notice", source, t0))
+        add(Candidate(stop, "stop-date", source, t0))
+        add(Candidate(stop + ONE_DAY, "after-stop-date", source, t0))
     for therapy in facts.unrecognised_therapies:  # known only by its name: its own card from this day
         add(Candidate(therapy.date, "therapy-by-name", therapy.source))
     for undated in facts.undated_therapies:  # a date with no day: its own card from the first day it can mean
@@ -108,10 +113,13 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written
         if exposure.authored is not None and exposure.authored > exposure.start:
             add(Candidate(exposure.authored, "therapy-ordered", exposure.source))
+    gap = timedelta(days=params.bsab_course_gap_days)
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start
-            add(Candidate(last + timedelta(days=params.bsab_course_gap_days + 1), "bsab-gap-end", exposure.source))
+            # a later dose or order of the same drug within the gap carries the course on: its gap does not end here
+            if not any(x.drug == exposure.drug and last < x.start <= last + gap for x in facts.bsab):
+                add(Candidate(last + gap + ONE_DAY, "bsab-gap-end", exposure.source))
     for result in facts.igg:
         add(Candidate(result.date, "igg-result", result.source))
         add(Candidate(result.date + timedelta(days=params.stale_days_in_window + 1), "igg-stale-in-window", result.source))
@@ -182,14 +190,15 @@ def _review_dates(facts: Facts, params: Parameters, end: date) -> Iterable[Candi
     An episode starts on some course's start; T0 is one of the index dates. Trying every
     pair over-lists a little, which costs an evaluation, never a missed change.
     """
-    stops = {add_months(t0, params.window_months) for t0, _ in index_dates(facts)}
+    stops = {(t0, add_months(t0, params.window_months)) for t0, _ in index_dates(facts)}
     for course in facts.ig_courses:
-        for stop in stops:
+        for t0, stop in sorted(stops):
             first = max(add_months(course.start, params.general_stop_after_months), stop)
             k = 0
             while (due := add_months(first, params.general_review_every_months * k)) <= end:
-                yield Candidate(due, "review-due", course.source)
-                yield Candidate(due + timedelta(days=params.general_review_due_days), "review-warning-ends", course.source)
+                yield Candidate(due, "review-due", course.source, t0)
+                yield Candidate(due + timedelta(days=params.general_review_due_days), "review-warning-ends",
+                                course.source, t0)
                 k += 1
 
 

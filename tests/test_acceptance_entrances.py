@@ -409,3 +409,28 @@ def test_an_order_stopped_since_is_not_taken_as_booked_before_its_start() -> Non
     later = Story("later", (*W, igg("igg", "2026-01-08", 3.1), _booked_ahead("stopped")), "2026-06-10", {})
     cards = replay(RUNTIME, later.bundle(), at=date(2026, 1, 12), known_on=date(2026, 6, 10)).cards
     assert [code_of(c) for c in cards] == ["start-substitution"]
+
+
+def test_the_timeline_says_no_stop_date_of_a_later_dose_of_a_course() -> None:
+    """Teclistamab from 2025-06-01 (stop date 2025-12-01), a second dose 2025-06-05, an IgG on 2025-12-05: the day's
+    reasons said "stop date (window ends)", the second dose's, which is no T0 (the course counts from its first dose)."""
+    doses = [{**tec_dose(day), "id": f"tec-{n}"} for n, day in enumerate(("2025-06-01", "2025-06-05"))]
+    story = Story("later-dose", (dx(MYELOMA, "2023-05-02"), *doses, igg("igg", "2025-12-05", 3.6)), "2026-02-01", {})
+    timeline = build_timeline(patient_data(story.bundle(), RUNTIME), RUNTIME, today=date(2026, 2, 1))
+    lines = {x[:10]: x for x in render_text(timeline).splitlines()}
+    assert lines["2025-12-05"].endswith("[IgG result]"), lines["2025-12-05"]
+    assert "stop date (window ends)" in lines["2025-12-01"], lines["2025-12-01"]  # the course's own stop date
+    assert "[index event]" in lines["2025-06-01"] and "2025-06-05" not in lines  # the second dose changes nothing
+
+
+def test_a_bsab_dose_followed_within_the_course_gap_ends_no_gap() -> None:
+    # a dose 4 days after the first: the first dose's gap does not end (the course goes on), only the last one's does
+    from cds_service.tools.timeline import facts_of
+    from cql_like_rules.timeline import candidates
+
+    doses = [{**tec_dose(day), "id": f"tec-{n}"} for n, day in enumerate(("2025-06-01", "2025-06-05"))]
+    story = Story("later-dose", (dx(MYELOMA, "2023-05-02"), *doses), "2026-02-01", {})
+    facts = facts_of(patient_data(story.bundle(), RUNTIME), RUNTIME)
+    params = RUNTIME.ruleset.parameters
+    ends = [c for c in candidates(facts, params, date(2025, 1, 1), date(2026, 12, 31)) if c.kind == "bsab-gap-end"]
+    assert [(c.date - date(2025, 6, 5)).days for c in ends] == [params.bsab_course_gap_days + 1], ends

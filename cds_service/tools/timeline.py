@@ -43,6 +43,7 @@ MONTHS_AFTER_STOP = 2  # ... and ends this long after the later of today and the
 # window a few pixels; an older record is named at the range's edge with its date (`records_before`), not framed.
 EARLIER_RECORD_MONTHS = 12
 ON_SUBSTITUTION = "On Substitution"  # the rule set's definition: is the patient on immunoglobulin on a day?
+T0 = "T0"  # the rule set's definition: the index date in force on a day
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Timeline:
     reasons: dict[date, list[Candidate]] = field(default_factory=dict)
     evaluated: int = 0
     on_substitution: frozenset[str] = frozenset()  # IgG results (by source) taken while on immunoglobulin
+    # the T0 in force on each day a change is shown: a reason counted from another index date is not said of that day
+    t0_on: dict[date, date | None] = field(default_factory=dict)
 
 
 def patient_data(bundle: dict[str, Any], runtime: Runtime) -> PatientData:
@@ -237,7 +240,15 @@ def timeline_of(patient_id: str, facts: Facts, ruleset: RuleSet, state_on_day: C
         if previous is None or state.key != previous.key:
             timeline.changes.append(state)
         previous = state
+    timeline.t0_on = t0_on_days(facts, ruleset, [s.day for s in timeline.changes], today)
     return timeline
+
+
+def t0_on_days(facts: Facts, ruleset: RuleSet, days: Iterable[date], known_on: date | None) -> dict[date, date | None]:
+    """The T0 the rules read on each day (None: no index event), the chart as read on `known_on`."""
+    if T0 not in ruleset.library.definitions:
+        return {}
+    return {day: ruleset.context(facts, day, known_on)[T0] for day in days}
 
 
 def igg_on_substitution(facts: Facts, ruleset: RuleSet, known_on: date | None = None) -> frozenset[str]:
@@ -319,7 +330,11 @@ REASON_TEXT = {
 
 
 def reasons_text(timeline: Timeline, day: date, lang: str) -> str:
-    kinds = dict.fromkeys(REASON_TEXT[c.kind](lang) for c in timeline.reasons.get(day, []))
+    """Why the day matters: its candidates' reasons, but not one counted from an index date that is not the T0 in
+    force that day (a later bsAb dose's "stop date", the stop date of a therapy another has followed)."""
+    known = day in timeline.t0_on
+    kinds = dict.fromkeys(REASON_TEXT[c.kind](lang) for c in timeline.reasons.get(day, [])
+                          if c.t0 is None or not known or c.t0 == timeline.t0_on[day])
     return ", ".join(kinds)
 
 
