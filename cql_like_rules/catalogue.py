@@ -512,6 +512,16 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Start ikke på IgG alene; vurdér igen, hvis der kommer svære eller tilbagevendende "
                      "verificerede bakterielle infektioner."),
             ),
+             # a restart while the window still runs (§4.3): IgG below the threshold is not enough, which a summary
+             # that said only "Ig start not recommended" seemed to deny (§4.1)
+             "restart-in-window": Variant(
+                Text("Ig restart not recommended: IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified "
+                     "bacterial infection",
+                     "Genopstart af Ig anbefales ikke: IgG {igg} < {threshold} ({igg_date}), ingen "
+                     "svær/tilbagevendende verificeret bakteriel infektion"),
+                _NO_START_DECISION,
+                _NO_START_AFTER_STOP_ACTION,
+            ),
              # substitution given and stopped, and no IgG taken since it began: the IgG the card has is the one the
              # course was started on, no measure of recovery (§3.4), which is what the stop attempt is for (§4.3)
              "igg-before-substitution": Variant(
@@ -529,7 +539,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             variant_doc={"": "after substitution was stopped or paused",
                          "no-substitution": "no substitution so far (nothing to stop)",
                          "igg-before-substitution": "after substitution was stopped or paused, with no IgG taken "
-                                                    "since it began: the IgG shown predates it"},
+                                                    "since it began: the IgG shown predates it",
+                         "restart-in-window": "after substitution was stopped or paused, while the window still runs: "
+                                              "a restart, which the general criteria govern (§4.3), said first"},
         ),
         AdviceKind(
             "start-meets-general-criteria",
@@ -2152,7 +2164,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
     "no-start-without-infections": {
         "no-substitution": Text("no substitution so far", "ingen substitution indtil nu"),
         "igg-before-substitution": Text("after a stop, with no IgG since substitution began",
-                                        "efter seponering, uden IgG siden substitutionen begyndte")},
+                                        "efter seponering, uden IgG siden substitutionen begyndte"),
+        "restart-in-window": Text("a restart while the window runs", "en genopstart, mens perioden løber")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {

@@ -1541,14 +1541,33 @@ def latest_igg_stale(c: Context) -> bool:
 
 def taken_on_other_use_only(c: Context, result: IgGResult) -> bool:
     """The result was taken in the washout of immunoglobulin given for another reason (ITP), on no substitution."""
-    return not any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on) for x in c["IG Courses"]) \
-        and taken_on_substitution(c, result)
+    return not any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
+                   for x in c.once(_infused_courses)) and taken_on_substitution(c, result)
 
 
 def taken_on_substitution(c: Context, result: IgGResult) -> bool:
     """The result was taken on immunoglobulin or in its washout (§3.4): it shows the infused immunoglobulin."""
     return any(_influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on)
-               for x in (*c["IG Courses"], *c.once(_other_use_spans)))
+               for x in (*c.once(_infused_courses), *c.once(_other_use_spans)))
+
+
+def _infused_courses(c: Context) -> tuple[IgCourse, ...]:
+    """The courses as far as their immunoglobulin reaches: an order that ended with doses recorded in its period
+    reaches the course days past its last dose, as the same doses recorded alone do. An order ending a week after its
+    last dose ended the washout five weeks before the same doses without it, and one IgG counted in one chart and not
+    in the other (the dose, not the order's end, is what is in the blood)."""
+    span = timedelta(days=c.params.ig_administration_course_days)
+    doses = sorted({d.date for d in c.facts.ig_administrations if d.date <= c.today})
+    out: list[IgCourse] = []
+    for course in c["IG Courses"]:
+        end = _last_day(course, c.known_on)
+        last = None if from_doses(course) or end is None else \
+            max((day for day in doses if course.start <= day <= end), default=None)
+        # an end of its own now: read as the known end of a course that ran (not a stop on a day the data does not
+        # tell, which `_last_day` makes of a stopped order's end still ahead of the day the chart was read)
+        out.append(replace(course, end=last + span, status="completed", end_assumed=False)
+                   if last is not None and end is not None and last + span > end else course)
+    return tuple(out)
 
 
 @define("IgG Measured During Substitution", "The latest IgG was taken on immunoglobulin or in its washout (§3.4)")
@@ -2111,6 +2130,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
         if variant == "" and used is not None and _predates_substitution(c, used.result):
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
+        elif variant == "" and c["Is Restart"] and c["In Window"]:
+            variant = "restart-in-window"  # the summary says it is a restart, or IgG < 4 in the window reads as enough
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
                       more=seen_values(c, seen))

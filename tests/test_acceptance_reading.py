@@ -213,8 +213,8 @@ RESTART_MYELOMA = chart(*tec("2025-03-03", "2025-03-05"), ivig("2025-03-20", sta
 add(Chart("myeloma-restart-in-window-unreadable-igg-after", RESTART_MYELOMA, "2025-06-05",
           "polyclonal IgG 3.1 g/L (8.5 less 5.4), IVIG ended 2025-05-01: a restart, general criteria not met; an IgG "
           "two days later could not be read: named, it could change the decision",
-          (("no-start-without-infections", ""),), ("3.1 g/L", "2025-05-01", "2025-06-03"), by_when=False,
-          notes=("igg-unreadable", "wrong-patient", "infection-not-counted")))
+          (("no-start-without-infections", "restart-in-window"),), ("3.1 g/L", "2025-05-01", "2025-06-03"),
+          by_when=False, notes=("igg-unreadable", "wrong-patient", "infection-not-counted")))
 
 
 # ---- B. After the window (§4.1 > 6 months, §4.3): general criteria, many infections ---------------------------------

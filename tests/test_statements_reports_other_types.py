@@ -117,7 +117,9 @@ def test_an_ig_course_at_another_hospital_ended_in_the_window_makes_a_new_start_
     assert [a.code for a in without.advice] == ["start-substitution"]
     answered = replay(RUNTIME, bundle, at=date(2026, 3, 20))
     assert [a.code for a in answered.advice] == ["no-start-without-infections"]
-    assert answered.advice[0].variant == ""  # after substitution stopped, not "no substitution so far"
+    # after substitution stopped, not "no substitution so far"; inside the window the summary says it is a restart
+    assert answered.advice[0].variant == "restart-in-window"
+    assert answered.cards[0]["summary"].startswith("Ig restart not recommended: IgG 3.1 g/L < 4 g/L (2026-03-10)")
     assert "MedicationStatement/ms-ivig-elsewhere" in answered.advice[0].evidence
     assert "2026-01-05" in answered.cards[0]["summary"] + answered.cards[0]["detail"]  # the course it restarts after
 
