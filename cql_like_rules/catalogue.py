@@ -2581,13 +2581,14 @@ CAVEATS: dict[str, Text] = {
         "{unconfirmed_infection} ({unconfirmed_infection_date}) og {unconfirmed_infection_more} mere er ikke "
         "registreret som bekræftede og tælles ikke; bekræftede kan de ændre vurderingen."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
-        "Severe/recurrent verified bacterial infections ({infection_dates}): weigh them at the stop attempt; "
-        "continuing follows the general criteria.",
-        "Svære/tilbagevendende verificerede bakterielle infektioner ({infection_dates}): vurdér dem ved "
-        "seponeringsforsøg; fortsættelse følger generelle kriterier."),
+        "Severe/recurrent verified bacterial infections ({infection_dates}) may justify continuing by the general "
+        "criteria: weigh them at the stop attempt.",
+        "Svære/tilbagevendende verificerede bakterielle infektioner ({infection_dates}) kan begrunde at fortsætte "
+        "efter de generelle kriterier: vurdér dem ved seponeringsforsøg."),
     "infections-at-stop-attempt-dated": Text(  # ... when the fact line dates them
-        "The infections above: weigh them at the stop attempt; continuing follows the general criteria.",
-        "Infektionerne ovenfor: vurdér dem ved seponeringsforsøg; fortsættelse følger generelle kriterier."),
+        "The infections above may justify continuing by the general criteria: weigh them at the stop attempt.",
+        "Infektionerne ovenfor kan begrunde at fortsætte efter de generelle kriterier: vurdér dem ved "
+        "seponeringsforsøg."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
