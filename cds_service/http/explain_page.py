@@ -424,6 +424,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.2rem;color:#212529;max-width:1200px;line-height:1.4}
 h1{font-size:1.35rem;margin:0 0 .2rem}
 h2{font-size:1.1rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #dee2e6;padding-bottom:.2rem}
+details.reasoning>summary{cursor:pointer}details.reasoning>summary>h2{display:inline-block;border-bottom:0}
 .meta,.lead{color:#495057;font-size:.9rem}
 .card{border-left:6px solid var(--c);background:#f8f9fa;padding:.5rem .9rem;margin:.8rem 0}
 .card .summary{font-weight:600;font-size:1.05rem}
@@ -970,8 +971,11 @@ def _reasoning(trace: list[Any], lang: str) -> str:
                     f"<td>{_value(step.get('value'))}</td><td class=\"refs\">{e(refs)}</td></tr>")
     head = (f"<tr><th>{e(W['definition'](lang))}</th><th>{e(W['value'](lang))}</th>"
             f"<th>{e(W['references'](lang))}</th></tr>")
-    return (f"<h2>{e(W['reasoning'](lang).format(n=len(rows)))}</h2><div class=\"lead\">{e(W['reasoning-lead'](lang))}"
-            f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>')
+    # folded: every definition the rules evaluated is for whoever checks the reasoning, not the clinician's first
+    # read (the decision, the values and the facts above answer "why")
+    return (f"<details class=\"reasoning\"><summary><h2>{e(W['reasoning'](lang).format(n=len(rows)))}</h2></summary>"
+            f"<div class=\"lead\">{e(W['reasoning-lead'](lang))}"
+            f'</div><table id="reasoning"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></details>')
 
 
 # Kinds whose display a note never quoted, before `DataNote.record_words` was kept with it: the service's own numbers,
