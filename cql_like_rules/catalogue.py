@@ -2606,6 +2606,11 @@ CAVEATS: dict[str, Text] = {
         "this order is judged on the current window until that therapy has begun.",
         "{session_therapy} i samme udkast ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
         "begyndt, gælder den nuværende periode."),
+    "therapy-drafted-moves-stop": Text(  # order hooks: a continuation beside a new bsAb that begins before the stop
+        "{session_therapy}, drafted with this order from {session_therapy_start}, begins after this substitution: "
+        "once it has begun, the general stop criteria apply, not the stop date {stop_date}.",
+        "{session_therapy} i udkast fra {session_therapy_start} begynder efter denne substitution: når den er "
+        "begyndt, gælder de generelle seponeringskriterier, ikke seponeringsdatoen {stop_date}."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),

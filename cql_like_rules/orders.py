@@ -39,7 +39,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, CountedInfection, IgGUsed, IndexEvent, add_months, age_on,
+from .library import (LIBRARY, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
                       age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
@@ -511,8 +511,9 @@ def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
 IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
 
 
-# The variants of a draft that meets the special criterion and is told to end on the stop date of the window now
-SPECIAL_STOP_VARIANTS = ("window", "window-ends-earlier")
+# The variants of a draft that meets the special criterion and is told to end on the stop date of the window now (one
+# that already ends earlier keeps its own end, which comes first whichever window runs)
+SPECIAL_STOP_VARIANTS = ("window", "continuation-window")
 
 
 def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
@@ -533,8 +534,16 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     if found.code != "order-meets-criteria" or found.variant not in SPECIAL_STOP_VARIANTS or stop is None \
             or begins >= stop:
         return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
-    values["session_stop_date"] = add_months(begins, c.params.window_months)
+    values["session_stop_date"] = new_stop = add_months(begins, c.params.window_months)
     suggestions = tuple(x for x in found.suggestions if x != "set-order-end")
+    episode: Episode | None = c["Current Episode"]
+    if found.variant == "continuation-window" and episode is not None:
+        # on substitution already: once the therapy has begun, this course began before it, and the general stop
+        # criteria apply (§4.2), the first review not inside the new window, as patient-view will say then
+        due = max(add_months(episode.start, c.params.general_stop_after_months), new_stop)
+        return replace(found, variant="continuation-general", suggestions=suggestions,
+                       caveats=found.caveats + ("therapy-drafted-moves-stop",),
+                       values={**values, "due_date": due, "reason": "before-drafted-therapy"})
     if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria
         return replace(found, variant="window-general-stop", suggestions=suggestions,
                        values={**values, "reason": "before-drafted-therapy"})

@@ -117,8 +117,10 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for exposure in facts.bsab:
         if not exposure.ongoing:
             last = exposure.end or exposure.start
-            # a later dose or order of the same drug within the gap carries the course on: its gap does not end here
-            if not any(x.drug == exposure.drug and last < x.start <= last + gap for x in facts.bsab):
+            # another dose or order of the same drug within the gap, or one running past this one's last day, carries
+            # the course on: its gap does not end here
+            if not any(x is not exposure and x.drug == exposure.drug and x.start <= last + gap
+                       and (x.ongoing or (x.end or x.start) > last) for x in facts.bsab):
                 add(Candidate(last + gap + ONE_DAY, "bsab-gap-end", exposure.source))
     for result in facts.igg:
         add(Candidate(result.date, "igg-result", result.source))

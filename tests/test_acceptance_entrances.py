@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -51,7 +51,7 @@ from .environment import tmp_settings
 from .fhir_server import running_fhir_server
 from .servers import SettableClock, serve_in_thread
 from .test_acceptance_lifecycle import (DLBCL, MYELOMA, RUNTIME, SEPSIS, car_t, dx, igg, ivig_dose,
-                                        ivig_order, patient, tec_dose)
+                                        ivig_order, patient, tec_dose, tec_order)
 
 Resource = dict[str, Any]
 PID = "pt-lifecycle"
@@ -434,3 +434,19 @@ def test_a_bsab_dose_followed_within_the_course_gap_ends_no_gap() -> None:
     params = RUNTIME.ruleset.parameters
     ends = [c for c in candidates(facts, params, date(2025, 1, 1), date(2026, 12, 31)) if c.kind == "bsab-gap-end"]
     assert [(c.date - date(2025, 6, 5)).days for c in ends] == [params.bsab_course_gap_days + 1], ends
+
+
+def test_a_bsab_order_running_past_its_last_dose_ends_no_gap_before_its_own_end() -> None:
+    # teclistamab ordered 2025-10-06 to 2025-12-31, doses weekly to 2025-12-15: the course gap runs from the order's
+    # end, not from the last dose (the timeline said "bsAb course gap ends" a fortnight early)
+    from cds_service.tools.timeline import facts_of
+    from cql_like_rules.timeline import candidates
+
+    days = ("2025-10-06", "2025-11-03", "2025-12-01", "2025-12-15")
+    doses = [{**tec_dose(day), "id": f"tec-{n}"} for n, day in enumerate(days)]
+    story = Story("order-covers", (dx(MYELOMA, "2023-05-02"), tec_order("completed", end="2025-12-31"), *doses),
+                  "2026-06-01", {})
+    facts = facts_of(patient_data(story.bundle(), RUNTIME), RUNTIME)
+    params = RUNTIME.ruleset.parameters
+    ends = {c.date for c in candidates(facts, params, date(2025, 1, 1), date(2026, 12, 31)) if c.kind == "bsab-gap-end"}
+    assert ends == {date(2025, 12, 31) + timedelta(days=params.bsab_course_gap_days + 1)}, ends

@@ -187,6 +187,39 @@ def test_a_bsab_drafted_to_begin_after_the_stop_date_leaves_the_stop_date_as_it_
     assert "would open a new high-risk window from 2026-06-01" in card["detail"]
 
 
+def test_an_ig_draft_ending_before_the_stop_date_keeps_its_own_end_beside_a_bsab() -> None:
+    # IVIG 2026-01-20 to 2026-03-01: its own end comes first whichever window runs, and it is no course "begun before"
+    # a bsAb that starts after it has ended
+    ivig = _draft(IVIG, LOW, "2026-01-20", "2026-03-01")
+    for tec_start in ("2026-01-22", "2026-04-01"):
+        cards = _cards(copy.deepcopy(LOW), [ivig, _draft(TECLISTAMAB, LOW, tec_start)], AT)
+        card = next(c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria")
+        assert card["summary"].endswith("ends 2026-03-01 (stop date 2026-05-18)"), card["summary"]
+        assert "Attempt the stop when the order ends (2026-03-01)" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "Teclistamab, drafted with this order from 2026-01-25, begins after this substitution: once it has begun, "
+           "the general stop criteria apply, not the stop date 2026-05-03."),
+    ("da", "Teclistamab i udkast fra 2026-01-25 begynder efter denne substitution: når den er begyndt, gælder de "
+           "generelle seponeringskriterier, ikke seponeringsdatoen 2026-05-03.")])
+def test_a_continuation_beside_a_bsab_drafted_before_the_stop_date_is_under_the_general_stop_criteria(
+        lang: str, note: str) -> None:
+    """IVIG since 2025-12-01 (CAR-T 2025-11-03), SCIG drafted to continue it and teclistamab from 2026-01-25: the
+    continuation card offered "End this order on 2026-05-03" while the teclistamab card said Ig begun before it follows
+    the general stop criteria. Once teclistamab has begun, it does: the first review at the later of six months after
+    the IVIG began and the end of teclistamab's window (2026-07-25)."""
+    chart = _bundle("ig-in-window-continuation-drafted-on-stop-date")
+    scig = _draft(SCIG, chart, "2026-02-01")
+    cards = _cards(chart, [scig, _draft(TECLISTAMAB, chart, "2026-01-25")], AT, lang)
+    card = next(c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria")
+    assert "2026-07-25" in card["summary"] and "2026-05-03" not in card["summary"], card["summary"]
+    assert note in card["detail"], card["detail"]
+    assert _labels(card) == []
+    [alone] = _cards(chart, [scig], AT, lang)  # without the bsAb: the stop date, and the end offered
+    assert "2026-05-03" in alone["summary"] and _labels(alone)
+
+
 # --- two immunoglobulin courses drafted at once ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, ivig_note, scig_note", [
