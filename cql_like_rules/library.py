@@ -1561,6 +1561,13 @@ def _infused_courses(c: Context) -> tuple[IgCourse, ...]:
     out: list[IgCourse] = []
     for course in c["IG Courses"]:
         end = _last_day(course, c.known_on)
+        if course.status == "on-hold" and course.end is None and not from_doses(course):
+            # paused from a day the data does not tell: its doses recorded tell how far it reaches, as they would
+            # alone (with none, it is named on the cards instead, `_influences`)
+            last = max((day for day in doses if course.start <= day), default=None)
+            if last is not None:
+                out.append(replace(course, end=last + span, status="completed", end_assumed=False))
+                continue
         last = None if from_doses(course) or end is None else \
             max((day for day in doses if course.start <= day <= end), default=None)
         # an end of its own now: read as the known end of a course that ran (not a stop on a day the data does not
