@@ -1110,6 +1110,24 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig kan startes sammen med forløbet; forsøg seponering {stop_date}, og mål fortsat IgG "
                          "indtil da."),
                 ),
+                # a first course, no window running, the IgG of the last 30 days before it already below the
+                # threshold: a baseline (spec §3), not a start; the card says so rather than asking for a baseline
+                "baseline-low": Variant(
+                    Text("{drug} from {order_start}: IgG {igg} < {threshold} ({igg_date}) before it; re-measure after "
+                         "the first dose to start Ig",
+                         "{drug} fra {order_start}: IgG {igg} < {threshold} ({igg_date}) før start; mål igen efter "
+                         "første dosis for at starte Ig"),
+                    Text("An IgG before the first dose is a baseline: the window opens with the first dose, and "
+                         "within {window} of it IgG below {threshold} is enough to start substitution, whatever the "
+                         "infections.",
+                         "En IgG før første dosis er en baseline: perioden begynder med første dosis, og inden for "
+                         "{window} derefter er IgG under {threshold} nok til at starte substitution, uanset "
+                         "infektioner."),
+                    Text("Measure IgG after the first dose; below {threshold}, Ig may be started, with a stop attempt "
+                         "on {stop_date}.",
+                         "Mål IgG efter første dosis; er den under {threshold}, kan Ig startes med seponeringsforsøg "
+                         "{stop_date}."),
+                ),
                 "continues": Variant(
                     Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
                          "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
@@ -1142,6 +1160,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             variant_doc={"new": "a new bsAb course", "igg-low": "a bsAb course, IgG already below the threshold",
+                         "baseline-low": "a first course (no index event yet), the IgG of the last 30 days before it "
+                                         "already below the threshold, not taken on substitution: a baseline, so "
+                                         "the card says Ig may start after the first dose",
                          "continues": "resumes a current bsAb course",
                          "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
@@ -2219,6 +2240,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
         "igg-low": Text("a bispecific course, IgG already below the threshold",
                         "et bispecifikt forløb, IgG allerede under grænsen"),
+        "baseline-low": Text("a first course, its baseline IgG already below the threshold",
+                             "et første forløb, baseline-IgG allerede under grænsen"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
         "continues-after-window": Text("resumes a bispecific course after its window",
                                        "genoptager et bispecifikt forløb efter højrisikoperioden"),

@@ -343,6 +343,13 @@ def therapy_order_advice(c: Context) -> Advice | None:
             # that IgG is to be measured. Not on an IgG from before any index event (a baseline, spec §3), nor for a
             # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none
             variant = "igg-low"
+        elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) and not caveats \
+                and c["Index Event"] is None and not c["Undated Therapies"] and not c["Therapies Known Only By Name"] \
+                and not substitution_before(c, t0):
+            # a first course whose baseline is already below the threshold: not a start yet (the window opens with
+            # the first dose, spec §3), but not "measure IgG at baseline" either, of a baseline the chart holds. Not
+            # beside a CAR-T or bsAb the rules could not place (no day, known by name only): a window may be running
+            variant = "baseline-low"
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     # an age not known picks the adult's card over the child's (`Order Is Child`): said, as on every other card

@@ -968,6 +968,9 @@ def test_the_worklist_row_and_the_timeline_day_say_the_same(c: Chart) -> None:
 NOT_REACHED: set[tuple[str, str]] = {
     ("general-stop-review", "criteria-not-met"),  # a course no criterion supported: tests/test_restart_without_criteria.py
     ("plan-igg-monitoring", "igg-low"),  # a bsAb drafted for a patient already low: tests/test_order_session_cards.py
+    # a first bsAb course whose baseline IgG is already low: tests/test_order_session_cards.py, and the fixture
+    # rituximab-only-no-index-event with the elranatamab draft (order hooks, which these charts do not draft)
+    ("plan-igg-monitoring", "baseline-low"),
     # Ig drafted to begin on or after a bsAb drafted with it: tests/test_order_session_cards.py
     ("order-meets-criteria", "window-new-therapy"),
     # IgG 4 to < 6 after the window: fhir_fixtures/after-special-stop-igg-4-8-off-substitution-general-under-6.json

@@ -116,12 +116,20 @@ def _tec_summary(bundle: dict[str, Any]) -> str:
     return str(card["summary"])
 
 
-def test_a_bsab_draft_on_an_igg_from_before_any_therapy_asks_for_the_baseline() -> None:
-    """An IgG taken before any index event is a baseline (spec §3): the start criterion is not met by it."""
+def test_a_bsab_draft_on_an_igg_from_before_any_therapy_asks_for_one_after_the_first_dose() -> None:
+    """An IgG taken before any index event is a baseline (spec §3): the start criterion is not met by it. The card
+    asked for "IgG at baseline" beside the baseline it showed (3.2 g/L, a week old); it now says to measure again after
+    the first dose, and promises no start."""
     bundle = copy.deepcopy(LOW)
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] not in ("Procedure",
                                                                                           "MedicationAdministration")]
+    # the CAR-T product order (completed, no infusion recorded) left: a window may run, so the card asks as before
     assert "measure IgG at baseline" in _tec_summary(bundle)
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "MedicationRequest"]
+    summary = _tec_summary(bundle)
+    assert summary == "Teclistamab from 2026-01-22: IgG 3.2 g/L < 4 g/L (2026-01-13) before it; re-measure after the " \
+                      "first dose to start Ig", summary
+    assert "may be started" not in summary and "stop attempt" not in summary
 
 
 def test_a_bsab_draft_for_a_patient_with_a_severe_infection_promises_no_special_stop() -> None:
