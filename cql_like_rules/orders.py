@@ -551,9 +551,11 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
         return replace(found, variant="continuation-general", suggestions=suggestions,
                        caveats=found.caveats + ("therapy-drafted-moves-stop",),
                        values={**values, "due_date": due, "reason": "before-drafted-therapy"})
-    if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria
+    if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria, the first
+        # attempt not inside the new window (§4.2, as patient-view's review of substitution begun before T0)
+        first = max(add_months(c["Order Start"], c.params.general_stop_after_months), new_stop)
         return replace(found, variant="window-general-stop", suggestions=suggestions,
-                       values={**values, "reason": "before-drafted-therapy"})
+                       values={**values, "reason": "before-drafted-therapy", "general_stop_first": first})
     return replace(found, variant="window-new-therapy", suggestions=suggestions, values=values)
 
 

@@ -199,15 +199,14 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     for key in ("t0", "stop_date", "igg_date", "episode_start", "due_date", "m_protein_date", "order_start", "order_end",
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
-                "criteria_since", "paused_end", "paused_last_dose", "session_stop_date"):
+                "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
     if isinstance(start, date):  # a drafted start: its stop attempt under the general criteria, dated
-        first = add_months(start, params.general_stop_after_months)
-        later = v.get("session_stop_date") if v.get("reason") == "before-drafted-therapy" else None
-        # begun before a bsAb drafted with it: the first attempt is not due inside that therapy's window (§4.2)
-        p["general_stop_from"] = iso(max(first, later) if isinstance(later, date) else first)
+        first = v.get("general_stop_first")  # the rules' own first attempt, where they moved it (`orders`)
+        p["general_stop_from"] = iso(first if isinstance(first, date)
+                                     else add_months(start, params.general_stop_after_months))
         p["general_stop_to"] = iso(add_months(start, params.general_stop_latest_months))
     igg = v.get("igg")
     if isinstance(igg, float):

@@ -27,7 +27,7 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_START, BSAB_ORDER_STATUSES, CAR_T_GIVEN_STATUSES, CAR_T_PROCEDURE_STATUSES, DOSE_DAY, IG_ORDER_STATUSES,
-    NOT_KNOWN_GIVEN, NoStartDate, PERIOD_EFFECTIVE, PLAN_INTENTS, PERIOD_PERFORMED, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
+    NOT_KNOWN_GIVEN, NoStartDate, PERIOD_EFFECTIVE, PERIOD_PERFORMED, PLAN_INTENTS, PRODUCT_OF_ROUTE, Produced, STATEMENT_ENDED, STATEMENT_TAKEN,
     THERAPY_KINDS, THERAPY_STATUSES, _codings, _concept_text, _cut, _first, _first_code, _not_given_reason, _partial,
     _str, _texts, reference_of,
 )
