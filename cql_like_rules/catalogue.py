@@ -331,9 +331,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Measure serum IgG now.", "Mål IgG i serum nu."),
                 ),
                 "infections-no-recent-igg": Variant(
-                    Text("Severe/recurrent bacterial infections, no usable IgG in {stale_days}{last}: measure IgG; "
+                    # singular: one sepsis meets the criterion as well as three pneumonias do
+                    Text("Severe/recurrent bacterial infection, no usable IgG in {stale_days}{last}: measure IgG; "
                          "Ig if < {threshold}",
-                         "Svære/tilbagevendende bakterieinfektioner, ingen brugbar IgG i {stale_days}{last}: mål "
+                         "Svær/tilbagevendende bakteriel infektion, ingen brugbar IgG i {stale_days}{last}: mål "
                          "IgG; Ig ved < {threshold}"),
                     Text("Severe or recurrent verified bacterial infections are recorded; by the general criteria "
                          "a start also needs IgG below {threshold}.",

@@ -306,6 +306,7 @@ class Infection:
     severity_text: str = ""  # a severity given only in words (no SNOMED CT code): not read, named when it matters
     pneumonia: bool = False  # its value-set entry names a pneumonia (`pneumonia` attribute): admission makes it severe
     encounter: str = ""  # 'Encounter/id' its `encounter` names: the stay it was recorded in
+    name: str = ""  # what a card calls it (its value-set entry's `card_name`: "sepsis", "pneumonia"), "" for a generic code
 
 
 @dataclass(frozen=True)

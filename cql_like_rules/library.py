@@ -1626,6 +1626,8 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     found = list(found)
     values: dict[str, Value] = {
         "infection_dates": tuple(i.onset.isoformat() for i in found),
+        # what each was (its code's `card_name`: "sepsis", "pneumonia"; "" for a generic code), one per date
+        "infection_names": tuple(i.infection.name for i in found),
         "infection_severe": any(i.severe for i in found),
         # 'specimen:day', and ':sets' for a likely contaminant counted by its separate sets (`Culture.sets`)
         "infection_cultures": tuple(f"{i.culture.specimen}:{i.culture.date.isoformat()}"
@@ -1637,6 +1639,7 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
                       infection_discharged=stay.end.isoformat() if stay.end else "")
     if len(episodes) > 1:  # how many episodes, and which of them were severe
         values.update(infection_episodes=tuple(i.onset.isoformat() for i in episodes),
+                      infection_episode_names=tuple(i.infection.name for i in episodes),
                       infection_severe_episodes=tuple(i.onset.isoformat() for i in episodes if i.severe))
     return values
 

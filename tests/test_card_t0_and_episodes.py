@@ -91,8 +91,8 @@ PNEUMONIA = {"system": "http://hl7.org/fhir/sid/icd-10", "code": "J15.9", "displ
 
 
 @pytest.mark.parametrize("lang, line", [
-    ("en", "Severe bacterial infections 2025-09-02, 2026-01-14, 2026-05-20 (3 episodes)"),
-    ("da", "Svære bakterielle infektioner 2025-09-02, 2026-01-14, 2026-05-20 (3 episoder)"),
+    ("en", "Severe bacterial infections 2025-09-02, 2026-01-14, 2026-05-20: sepsis (3 episodes)"),
+    ("da", "Svære bakterielle infektioner 2025-09-02, 2026-01-14, 2026-05-20: sepsis (3 episoder)"),
 ])
 def test_three_severe_episodes_read_as_three(lang, line):
     # Three sepsis episodes months apart, after the window: the latest alone meets the general criteria, and the
@@ -104,10 +104,10 @@ def test_three_severe_episodes_read_as_three(lang, line):
 
 
 @pytest.mark.parametrize("lang, line", [
-    ("en", "Severe bacterial infection 2026-05-20 among the episodes 2025-12-01, 2026-03-03, 2026-05-20 "
-            "(the latest 3 of 4 episodes)"),
-    ("da", "Svær bakteriel infektion 2026-05-20 blandt episoderne 2025-12-01, 2026-03-03, 2026-05-20 "
-            "(de seneste 3 af 4 episoder)"),
+    ("en", "Severe bacterial infection 2026-05-20 among the episodes 2025-12-01, 2026-03-03, 2026-05-20: "
+            "pneumonia, sepsis (the latest 3 of 4 episodes)"),
+    ("da", "Svær bakteriel infektion 2026-05-20 blandt episoderne 2025-12-01, 2026-03-03, 2026-05-20: "
+            "pneumoni, sepsis (de seneste 3 af 4 episoder)"),
 ])
 def test_a_severe_episode_among_pneumonias_says_how_many_and_the_latest_dates(lang, line):
     bundle = _with_earlier_infections(_bundle(SEPSIS), ["2025-08-10", "2025-12-01", "2026-03-03"], PNEUMONIA)
@@ -117,8 +117,8 @@ def test_a_severe_episode_among_pneumonias_says_how_many_and_the_latest_dates(la
 
 
 @pytest.mark.parametrize("lang, line", [
-    ("en", "Recurrent bacterial infections 2026-04-01, 2026-05-20 (2 episodes)"),
-    ("da", "Tilbagevendende bakterielle infektioner 2026-04-01, 2026-05-20 (2 episoder)"),
+    ("en", "Recurrent bacterial infections 2026-04-01, 2026-05-20: pneumonia (2 episodes)"),
+    ("da", "Tilbagevendende bakterielle infektioner 2026-04-01, 2026-05-20: pneumoni (2 episoder)"),
 ])
 def test_recurrent_episodes_are_counted(lang, line):
     bundle = _with_earlier_infections(_bundle(SEPSIS), ["2026-04-01"], PNEUMONIA)
@@ -131,8 +131,8 @@ def test_recurrent_episodes_are_counted(lang, line):
 
 
 @pytest.mark.parametrize("lang, line, note", [
-    ("en", "Severe bacterial infections 2026-02-01, 2026-03-15 (2 episodes)", "weigh them at the stop attempt"),
-    ("da", "Svære bakterielle infektioner 2026-02-01, 2026-03-15 (2 episoder)", "vurdér dem ved seponeringsforsøg"),
+    ("en", "Severe bacterial infections 2026-02-01, 2026-03-15: sepsis (2 episodes)", "weigh them at the stop attempt"),
+    ("da", "Svære bakterielle infektioner 2026-02-01, 2026-03-15: sepsis (2 episoder)", "vurdér dem ved seponeringsforsøg"),
 ])
 def test_the_stop_attempt_weighs_every_severe_episode(lang, line, note):
     # IVIG from 2025-12-01, then sepsis 2026-02-01 and sepsis 2026-03-15: the stop-due card's facts and its note

@@ -281,9 +281,9 @@ def _linked_or_not(c: Any, bundle: dict[str, Any], lang: str, linked: bool) -> l
 @pytest.mark.parametrize("how_many", [1, 2, 3])
 @pytest.mark.parametrize(("name", "lang", "fact"), [
     ("start-after-culture-proven-pneumonia", "en",
-     "- Severe bacterial infection 2026-01-02 (positive blood culture 2026-01-02)"),
+     "- Severe bacterial infection 2026-01-02: pneumonia (positive blood culture 2026-01-02)"),
     ("start-after-culture-proven-pneumonia", "da",
-     "- Svær bakteriel infektion 2026-01-02 (positiv bloddyrkning 2026-01-02)"),
+     "- Svær bakteriel infektion 2026-01-02: pneumoni (positiv bloddyrkning 2026-01-02)"),
     ("order-wrong-system", "en", "- Draft order: A drug with no name from 2026-01-21"),
     ("order-wrong-system", "da", "- Ordinationsudkast: Et lægemiddel uden navn fra 2026-01-21"),
     ("order-unknown-system", "da", "- Ordinationsudkast: Et lægemiddel uden navn fra 2026-01-21"),
@@ -357,8 +357,8 @@ def test_a_note_on_a_new_order_starting_after_the_stop_date_still_asks_whether_t
 
 
 @pytest.mark.parametrize("lang, fact", [
-    ("en", "- Severe bacterial infection 2026-01-02 (positive blood culture 2026-01-02)"),
-    ("da", "- Svær bakteriel infektion 2026-01-02 (positiv bloddyrkning 2026-01-02)")])
+    ("en", "- Severe bacterial infection 2026-01-02: pneumonia (positive blood culture 2026-01-02)"),
+    ("da", "- Svær bakteriel infektion 2026-01-02: pneumoni (positiv bloddyrkning 2026-01-02)")])
 def test_over_http_the_general_stop_card_keeps_its_infection_beside_long_notes(lang: str, fact: str,
                                                                               tmp_path: Any) -> None:
     c, bundle = _with_long_notes("start-after-culture-proven-pneumonia", 3)

@@ -37,9 +37,9 @@ def card(*cultures: dict[str, Any], lang: str = "en", runtime: Runtime = RUNTIME
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", "Severe bacterial infection 2025-12-01 (the same likely contaminant in 2 separate blood culture sets "
+    ("en", "Severe bacterial infection 2025-12-01: pneumonia (the same likely contaminant in 2 separate blood culture sets "
            "2025-12-01)"),
-    ("da", "Svær bakteriel infektion 2025-12-01 (samme sandsynlige kontaminant i 2 separate bloddyrkningssæt "
+    ("da", "Svær bakteriel infektion 2025-12-01: pneumoni (samme sandsynlige kontaminant i 2 separate bloddyrkningssæt "
            "2025-12-01)")])
 def test_the_same_contaminant_in_two_sets_verifies_the_infection_and_the_card_says_so(lang, words):
     found = card(culture("bc1"), culture("bc2"), lang=lang)

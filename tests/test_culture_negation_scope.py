@@ -160,9 +160,9 @@ def card(text: str, lang: str, *days: str) -> dict[str, Any]:
 
 
 MET = {"en": ("with severe/recurrent bacterial infections: Ig may be started (general criteria)",
-              "Severe bacterial infections 2025-10-01, 2025-12-01 (2 episodes)"),
+              "Severe bacterial infections 2025-10-01, 2025-12-01: pneumonia (2 episodes)"),
        "da": ("og svære/tilbagevendende bakterielle infektioner: Ig kan startes (generelle kriterier)",
-              "Svære bakterielle infektioner 2025-10-01, 2025-12-01 (2 episoder)")}
+              "Svære bakterielle infektioner 2025-10-01, 2025-12-01: pneumoni (2 episoder)")}
 NOT_MET = {"en": "no severe/recurrent verified bacterial infection: Ig start not recommended",
            "da": "Ig-start anbefales ikke"}
 

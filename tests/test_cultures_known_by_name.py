@@ -45,7 +45,7 @@ def _local(text: str, value: str, category: bool = True) -> dict:
 def test_a_local_coded_blood_culture_with_growth_verifies_the_pneumonia_as_severe(text: str) -> None:
     answered = replay(RUNTIME, _local(text, "Streptococcus pneumoniae"), at=AT)
     assert [a.code for a in answered.advice] == ["start-meets-general-criteria"]
-    assert "Severe bacterial infection 2026-01-05 (positive blood culture 2026-01-06)" in answered.cards[0]["detail"]
+    assert "Severe bacterial infection 2026-01-05: pneumonia (positive blood culture 2026-01-06)" in answered.cards[0]["detail"]
     assert not [n for n in answered.notes if n.kind == "unrecognised-code"]
 
 

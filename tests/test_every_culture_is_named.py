@@ -59,8 +59,8 @@ def chart() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", "2026-04-10, 2026-05-20 (2 episodes) (positive airway culture 2026-04-17, positive airway culture 2026-05-13)"),
-    ("da", "2026-04-10, 2026-05-20 (2 episoder) (positiv luftvejsdyrkning 2026-04-17, positiv luftvejsdyrkning "
+    ("en", "2026-04-10, 2026-05-20: pneumonia (2 episodes) (positive airway culture 2026-04-17, positive airway culture 2026-05-13)"),
+    ("da", "2026-04-10, 2026-05-20: pneumoni (2 episoder) (positiv luftvejsdyrkning 2026-04-17, positiv luftvejsdyrkning "
            "2026-05-13)"),
 ])
 def test_each_episode_counted_on_a_culture_names_its_culture(lang, words):

@@ -118,6 +118,23 @@ FACT = {
                          "Alder ved ordinationens start {order_start}: {age} år"),
     "review": Text("Next stop review {due_date}", "Næste seponeringsvurdering {due_date}"),
 }
+# What a card calls a counted infection, by its value-set entry's `card_name` (cql_like_rules/valuesets): a word
+# beside the date, so "Severe bacterial infection 2026-01-04" says which one. A generic code (A49.9, "bacterial
+# infectious disease") has no name and adds no word.
+INFECTION_NAME = {
+    "sepsis": Text("sepsis", "sepsis"), "urosepsis": Text("urosepsis", "urosepsis"),
+    "septic-shock": Text("septic shock", "septisk shock"), "bacteraemia": Text("bacteraemia", "bakteriæmi"),
+    "toxic-shock": Text("toxic shock syndrome", "toksisk shock-syndrom"),
+    "meningitis": Text("meningitis", "meningitis"), "encephalitis": Text("encephalitis", "encephalitis"),
+    "pneumonia": Text("pneumonia", "pneumoni"), "lung-abscess": Text("lung abscess", "lungeabsces"),
+    "empyema": Text("empyema", "empyem"), "respiratory": Text("respiratory tract infection", "luftvejsinfektion"),
+    "sinusitis": Text("sinusitis", "sinuitis"), "urinary": Text("urinary tract infection", "urinvejsinfektion"),
+    "pyelonephritis": Text("pyelonephritis", "pyelonefritis"), "endocarditis": Text("endocarditis", "endokarditis"),
+    "arthritis": Text("septic arthritis", "septisk artritis"), "osteomyelitis": Text("osteomyelitis", "osteomyelitis"),
+    "catheter": Text("catheter infection", "kateterinfektion"),
+    "infusion": Text("infection after an infusion", "infektion efter infusion"),
+    "procedure": Text("infection after a procedure", "infektion efter et indgreb"),
+}
 SPECIMEN = {
     "blood": Text("blood", "blod"), "respiratory": Text("airway", "luftvejs"), "csf": Text("CSF", "spinalvæske"),
     "urine": Text("urine", "urin"), "other": Text("", ""),

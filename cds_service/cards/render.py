@@ -30,8 +30,8 @@ from cql_like_rules.valuesets import Terminology
 from ..settings import Settings
 from . import suggestions as build
 from .ids import new_uuid
-from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, MORE_DATA_NOTES, NOT_MET, NOTE,
-                       NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
+from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, INFECTION_NAME, MORE_DATA_NOTES,
+                       NOT_MET, NOTE, NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
 from .notes import AND, NotesLine, note_json, notes_line
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, days, placeholder_pair, placeholders
@@ -280,13 +280,19 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         if v.get("infection_admitted"):  # one pneumonia, severe by its stay
             line = FACT["severe-admitted" if v.get("infection_discharged") else "severe-admitted-open"](lang).format(
                 dates=dates[-1], admitted=v["infection_admitted"], discharged=v.get("infection_discharged"))
+        # what they were, after their dates ("Bacterial pneumonia ..., admitted" says it already)
+        named = "" if v.get("infection_admitted") else infection_names(v.get("infection_names"), lang)
         episodes = v.get("infection_episodes")
         if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
-            line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang)
+            line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang,
+                                           infection_names(v.get("infection_episode_names"), lang))
+        elif named:
+            line += f": {named}"
         cultures = v.get("infection_cultures")
         if isinstance(cultures, tuple) and cultures:  # every shown episode's culture, not only the latest
-            named = [culture_named(str(item), lang, FACT["culture"], FACT["culture-sets"]) for item in cultures[-3:]]
-            line += f" ({', '.join(named)})"
+            named_cultures = [culture_named(str(item), lang, FACT["culture"], FACT["culture-sets"])
+                              for item in cultures[-3:]]
+            line += f" ({', '.join(named_cultures)})"
         lines.append(line.replace("  ", " "))
     seen = v.get("infections_seen")
     if isinstance(seen, tuple) and seen:  # counted, but not enough for the general criteria
@@ -325,8 +331,16 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     return t0, FACT["window"](lang).format_map(p) + tail, t0 + FACT["window-to"](lang).format_map(p) + tail
 
 
-def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str) -> str:
-    """Several episodes of severe or recurrent infection: the latest three dated, how many, which were severe."""
+def infection_names(names: object, lang: str) -> str:
+    """What the infections shown were (the latest three, as their dates), each named once in their order: "sepsis",
+    "pneumonia, urinary tract infection"; "" where every code is generic (A49.9): a card never guesses."""
+    known = [str(n) for n in names[-3:] if n] if isinstance(names, tuple) else []
+    return ", ".join(INFECTION_NAME[n](lang) for n in dict.fromkeys(known) if n in INFECTION_NAME)
+
+
+def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str, named: str = "") -> str:
+    """Several episodes of severe or recurrent infection: the latest three dated, what they were (`named`), how many,
+    which were severe."""
     severe = severe if isinstance(severe, tuple) else ()
     shown = episodes[-3:]
     dates = ", ".join(str(d) for d in shown)
@@ -341,8 +355,8 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
         key = "severe-among-episodes" if len(among) == 1 else "severe-many-among-episodes"  # two days: two infections
         line = FACT[key](lang).format(severe=", ".join(among), dates=dates) if among else \
             FACT["severe-before-episodes"](lang).format(severe=str(severe[-1]), dates=dates)
-    return line + FACT["episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(
-        n=len(episodes), shown=len(shown))
+    return line + (f": {named}" if named else "") + FACT[
+        "episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(n=len(episodes), shown=len(shown))
 
 
 def _m_protein_other_day(p: Placeholders) -> bool:

@@ -428,7 +428,8 @@ def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, ot
     organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
     return Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix), display, organism,
                      _abatement(b, r), str(entry.get("site") or ""), "" if severe else _severity_words(b, r),
-                     bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r))
+                     bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r),
+                     str(entry.get("card_name") or ""))
 
 
 # HL7 v3 ActCode classes of a hospital stay (FHIR R4 Encounter.class): inpatient encounter, inpatient acute, inpatient
