@@ -106,6 +106,10 @@ _GENERAL_START_DECISION = Text(
     "IgG below {threshold} with severe or recurrent verified bacterial infections meets the general start criteria.",
     "IgG under {threshold} med svære/tilbagevendende verificerede bakterielle infektioner opfylder de generelle "
     "startkriterier.")
+# the dates of "6-12 months after its start" for a course begun on the day the card is read (a patient-view card
+# knows no start): where the card has room
+_BEGUN_TODAY = Text("If begun today: stop attempt {general_stop_from} to {general_stop_to}.",
+                    "Begyndes den i dag: seponeringsforsøg {general_stop_from} til {general_stop_to}.")
 _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
@@ -553,6 +557,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _GENERAL_START_DECISION,
                 Text("Substitution may start; attempt the stop {general_stop} after its start.",
                      "Substitution kan startes; forsøg seponering {general_stop} efter opstart."),
+                spare_action=_BEGUN_TODAY,
             ),
              "after-stop": Variant(
                 _GENERAL_START_SUMMARY,
@@ -561,6 +566,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "{general_stop} after the restart.",
                      "Efter seponering kan antibiotikaprofylakse prøves; genopstartes Ig, forsøges seponering "
                      "{general_stop} efter genopstart."),
+                spare_action=_BEGUN_TODAY,
             )},
             suggestions=("order-ig",),
             worklist_rank=4,

@@ -1644,6 +1644,13 @@ def infection_values(found: Iterable[CountedInfection]) -> dict[str, Value]:
     return values
 
 
+def _general_stop_if_begun_today(c: Context) -> dict[str, Value]:
+    """The general criteria's stop attempt (§4.2: 6-12 months after the start) for a course begun today: the dates a
+    start card can give beside "6-12 months after its start" (after T0, so never before the stop date)."""
+    return {"general_stop_from": add_months(c.today, c.params.general_stop_after_months),
+            "general_stop_to": add_months(c.today, c.params.general_stop_latest_months)}
+
+
 def seen_values(c: Context, seen: Iterable[CountedInfection]) -> dict[str, Value]:
     """What a card shows of verified bacterial infections that counted but were neither severe nor recurrent: their
     dates, and in how many episodes they fell (two records of one episode are no recurrence; a card saying "2
@@ -2131,7 +2138,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                           **_measure(c, infection_values(infections), no_usable_igg=used is None))
         if low:  # after a stop (or a pause), antibiotic prophylaxis can be tried when infections come (§4.3)
             return advise("start-meets-general-criteria", "after-stop" if c["IG Courses"] else "", evidence=infections,
-                          suggestions=("order-ig",), restart=c["Is Restart"], more=infection_values(infections))
+                          suggestions=("order-ig",), restart=c["Is Restart"],
+                          more={**infection_values(infections), **_general_stop_if_begun_today(c)})
         if unclear:
             return advise("measure-igg", _indeterminate(used), evidence=infections,
                           **_measure(c, infection_values(infections)))

@@ -8,7 +8,10 @@ build on the patient-level definitions of `library.py`, and the trace shows both
 
 Assumptions where the guideline is not specific:
 - A draft IG order while the patient is on substitution is a continuation: it meets the
-  criteria under the special stop rule only up to the stop date.
+  criteria under the special stop rule only up to the stop date. So is a renewal that begins before the stop date
+  within `ig_continuity_gap_days` of the last order's end, or within the course days of its last dose (the draft
+  read as signed, `as_signed`): a late renewal, not a restart.
+- The end on the stop date a card recommends comes with the short extension §4.2 allows as an override reason.
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
   after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).
@@ -38,9 +41,9 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
-from .facts import TRACED_IF_SET, DataNote, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
-                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
+from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft
+from .library import (LIBRARY, _asserted_by, _dose_reaches, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
+                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, from_doses, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
                       taken_on_substitution, without_general_criteria)
@@ -73,6 +76,41 @@ class DraftOrder:
     # a planned end no reader can take a day from ("18-05-2026"), as sent: read as no end, and no end date is
     # suggested over it (it may end the order before the stop date)
     end_unread: str = field(default="", metadata=TRACED_IF_SET)
+
+
+def as_signed(context: Context, order: DraftOrder) -> Context | None:
+    """The patient context with this immunoglobulin draft read as signed, where that makes it continue a course that
+    has ended (None otherwise): a renewal written a few days after the last order ended (`ig_continuity_gap_days`),
+    or within the course days of its last dose (IVIG every 3-4 weeks), is the same substitution, as patient-view
+    reads it once it is signed; §4.3's restart is a new start after substitution stopped, not a late renewal. Not
+    after an order left on hold, nor from the stop date on (a new order then is the restart after the stop attempt:
+    `Current Episode`). The order's card is then judged as the continuation it is, on the patient-level definitions
+    of this context."""
+    if order.kind != "ig" or order.dates_unread or context["On Substitution"] or not context["In Scope"]:
+        return None
+    start, stop = _planned_start(order.start, context.today), context["Stop Date"]
+    if stop is not None and start >= stop:
+        return None
+    draft = IgCourse(start, "active", order.source, order.end, order.drug, authored=context.today)
+    facts = replace(context.facts, ig_courses=context.facts.ig_courses + (draft,))
+    signed = Context(facts, context.today, context.params, context.library, known_on=context.known_on)
+    episode = signed["Current Episode"]
+    before = [x for x in episode.courses if x is not draft] if episode is not None else []
+    if not before or any(x.status == "on-hold" for x in before):
+        return None
+    return signed if any(_renews(signed, x, draft) for x in before) else None
+
+
+def _renews(c: Context, course: IgCourse, draft: IgCourse) -> bool:
+    """The draft follows this course without a pause: within `ig_continuity_gap_days` of an order's end, within the
+    course days of a recorded dose (`_dose_reaches`), or inside a course of doses (which already runs the course days
+    past its last dose: a gap on top of that would bridge both)."""
+    end = _last_day(course, c.known_on)
+    if end is None:
+        return False
+    if from_doses(course):
+        return draft.start <= end
+    return draft.start - end <= timedelta(days=c.params.ig_continuity_gap_days) or _dose_reaches(c, course, draft)
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -117,6 +155,13 @@ def _end_suggestion(c: Context) -> tuple[str, ...]:
         # stop date: not the suggestion's to replace
         return ()
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
+
+
+def _extension_reasons(c: Context) -> tuple[str, ...] | None:
+    """Why a clinician may keep a draft running past the stop date the card would end it on: the short extension §4.2
+    allows (a significant community risk of bacterial infections needing antibiotics), or a specialist's decision.
+    Only beside that end date (`_end_suggestion`): a draft ending by the stop date extends nothing."""
+    return ("community-infection-risk", "specialist-decision") if _end_suggestion(c) else None
 
 
 @define("IgG Order Drafted", "Lab orders for total serum IgG among this session's draft orders, selected or not "
@@ -174,7 +219,8 @@ def ig_order_advice(c: Context) -> Advice | None:
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
                                      "continuation-ends-earlier" if _ends_earlier(c, order, start)
                                      else "continuation-window",
-                                     evidence=(episode,), suggestions=_end_suggestion(c))
+                                     evidence=(episode,), suggestions=_end_suggestion(c),
+                                     override_reasons=_extension_reasons(c))
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
@@ -227,7 +273,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
                                      "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
-                                     suggestions=_end_suggestion(c),
+                                     suggestions=_end_suggestion(c), override_reasons=_extension_reasons(c),
                                      extra_caveats=old + (("late-in-window",) if late else ()))
             return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
@@ -543,6 +589,7 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
         return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
     values["session_stop_date"] = new_stop = add_months(begins, c.params.window_months)
     suggestions = tuple(x for x in found.suggestions if x != "set-order-end")
+    found = replace(found, override_reasons=())  # no end offered on the stop date now running: nothing to extend
     episode: Episode | None = c["Current Episode"]
     if found.variant == "continuation-window" and episode is not None:
         # on substitution already: once the therapy has begun, this course began before it, and the general stop

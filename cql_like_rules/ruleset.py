@@ -27,7 +27,7 @@ from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
 from .facts import DataNote, Facts
-from .orders import DraftOrder, same_course_card
+from .orders import DraftOrder, as_signed, same_course_card
 from .parameters import Parameters, load_parameters
 
 
@@ -119,7 +119,7 @@ class RuleSet:
             if order.source in seen:
                 continue
             seen.add(order.source)
-            judged = context.for_order(order, session)
+            judged = (as_signed(context, order) or context).for_order(order, session)
             advice = judged["Order Advice"]
             traces.append((order.source, tuple(judged.trace)))
             if advice is None:

@@ -298,6 +298,8 @@ VALUE_LABELS: dict[str, Text] = {
     "infection_severe": Text("a severe infection counted", "en svær infektion talt med"),
     "infection_cultures": Text("cultures that verified them", "dyrkninger, der verificerede dem"),
     "infection_names": Text("what they were", "hvad de var"),
+    "general_stop_from": Text("stop attempt from, if begun today", "seponeringsforsøg fra, hvis begyndt i dag"),
+    "general_stop_to": Text("stop attempt by, if begun today", "seponeringsforsøg senest, hvis begyndt i dag"),
     "infection_episodes": Text("infection episodes", "infektionsepisoder"),
     "infection_episode_names": Text("what the episodes were", "hvad episoderne var"),
     "infection_severe_episodes": Text("severe infection episodes", "svære infektionsepisoder"),

@@ -1,0 +1,119 @@
+"""A renewal written a few days after the last Ig order ended continues that course; it is no restart (§4.3).
+
+CAR-T 2025-11-18 (stop date 2026-05-18), IgG 3.2 g/L 2026-01-13, IVIG 2026-01-20 to 2026-03-31 (completed). A
+renewal drafted 2026-04-06 to the stop date was judged as a restart under the general criteria, "no
+severe/recurrent verified bacterial infection: does not meet the criteria", while the same draft signed on
+2026-03-31 was a continuation, and patient-view read the signed renewal as one course ("IVIG since 2026-01-20").
+The order hooks now read an Ig draft as signed where that makes it continue the course, as patient-view will:
+within `ig_continuity_gap_days` (7) of the order's end, or within the course days of a recorded dose; not from
+the stop date on, nor after an order left on hold."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+IVIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}], "text": "Privigen 100 mg/ml"}
+
+
+def _chart(status: str = "completed", doses: tuple[str, ...] = ()) -> dict:
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    order = {"resourceType": "MedicationRequest", "id": "mr-ivig-first", "status": status, "intent": "order",
+             "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+             "authoredOn": "2026-01-20",
+             "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-20", "end": "2026-03-31"}}}}]}
+    bundle["entry"].append({"resource": order})
+    for n, day in enumerate(doses):
+        bundle["entry"].append({"resource": {
+            "resourceType": "MedicationAdministration", "id": f"ma-ivig-{n}", "status": "completed",
+            "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+            "effectiveDateTime": f"{day}T10:00:00+01:00", "request": {"reference": "MedicationRequest/mr-ivig-first"}}})
+    return bundle
+
+
+def _draft(start: str, end: str | None = "2026-05-18") -> dict:
+    draft = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
+    draft = copy.deepcopy(draft)
+    draft["authoredOn"] = start
+    draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": start, **({"end": end} if end else {})}
+    return draft
+
+
+def _card(bundle: dict, draft: dict, at: date, hook: str = "order-sign", lang: str = "en") -> dict:
+    [card] = replay(RUNTIME, bundle, lang=lang, hook=hook, drafts=[draft], at=at).cards
+    return card
+
+
+@pytest.mark.parametrize("hook", ["order-sign", "order-select"])
+@pytest.mark.parametrize("day", ["2026-04-01", "2026-04-04", "2026-04-06", "2026-04-07"])
+def test_a_renewal_days_after_the_order_ended_continues_the_course(day, hook):
+    card = _card(_chart(), _draft(day), date.fromisoformat(day), hook)
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18: end the order on the stop date "
+                                      "2026-05-18"), card["summary"]
+    assert "IVIG since 2026-01-20" in card["detail"] and "restart" not in card["detail"], card["detail"]
+
+
+def test_the_continuation_offers_the_stop_date_as_its_end():
+    # The renewal drafted without an end: the card recommends ending it on the stop date, as for any continuation.
+    card = _card(_chart(), _draft("2026-04-06", None), date(2026, 4, 6))
+    [suggestion] = card["suggestions"]
+    assert "2026-05-18" in suggestion["label"], suggestion["label"]
+
+
+def test_more_than_the_gap_after_the_end_is_a_restart():
+    # 8 days after the order ended, no dose recorded: the course had stopped; a new one is a restart (§4.3) under the
+    # general criteria, which no infection meets.
+    card = _card(_chart(), _draft("2026-04-08"), date(2026, 4, 8))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert "a restart (Ig course since T0 ended 2026-03-31)" in card["detail"], card["detail"]
+
+
+def test_a_dose_within_the_course_days_bridges_a_longer_gap():
+    # Monthly IVIG, last dose 2026-03-23: a renewal from 2026-04-15 (15 days after the order's end, 23 after the
+    # dose) continues the course, as the doses went on every four weeks.
+    bundle = _chart(doses=("2026-01-20", "2026-02-17", "2026-03-23"))
+    card = _card(bundle, _draft("2026-04-15"), date(2026, 4, 15))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
+
+
+def test_an_order_left_on_hold_is_still_a_restart():
+    # The first order on hold: the day it paused is not known, so a new order is a restart, as before.
+    card = _card(_chart(status="on-hold"), _draft("2026-04-06"), date(2026, 4, 6))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+
+
+def test_what_the_order_hook_says_is_what_patient_view_says_once_signed():
+    bundle = _chart()
+    signed = _draft("2026-04-06")
+    signed["status"], signed["id"] = "active", "mr-ivig-renewal"
+    bundle["entry"].append({"resource": signed})
+    [card] = replay(RUNTIME, bundle, at=date(2026, 4, 7)).cards
+    assert card["source"]["topic"]["code"] == "stop-planned", card["summary"]
+    assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
+
+
+def test_after_a_course_of_doses_alone_the_gap_is_not_added_to_the_course_days():
+    # Doses only (no order), the last on 2026-03-02: the course counts as running to 2026-04-06 (35 days). A draft on
+    # 2026-04-13 would bridge 42 days without a dose: a restart, as before.
+    bundle = _chart(doses=("2026-01-20", "2026-02-17", "2026-03-02"))
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"].get("id") != "mr-ivig-first"]
+    for e in bundle["entry"]:
+        e["resource"].pop("request", None)
+    card = _card(bundle, _draft("2026-04-13"), date(2026, 4, 13))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert "a restart (Ig since T0, last dose 2026-03-02)" in card["detail"], card["detail"]
+    # ... and inside those 35 days the patient is on substitution: a continuation
+    card = _card(bundle, _draft("2026-04-02"), date(2026, 4, 2))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
