@@ -1135,6 +1135,21 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Mål IgG efter første dosis; er den under {threshold}, kan Ig startes med seponeringsforsøg "
                          "{stop_date}."),
                 ),
+                # a new course for a patient on immunoglobulin begun before it: that course is not stopped with the
+                # window (§4.2: general stop criteria); no baseline IgG, which would show the infused dose (§3.4)
+                "on-substitution": Variant(
+                    Text("{drug} from {order_start}: Ig since {episode_start} follows the general stop criteria; "
+                         "stop review {due_date}",
+                         "{drug} fra {order_start}: Ig siden {episode_start} følger de generelle "
+                         "seponeringskriterier; vurdering {due_date}"),
+                    Text("Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
+                         "{general_stop} after its start), not the stop at the end of the window ({stop_date}).",
+                         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier "
+                         "(seponeringsforsøg {general_stop} efter start), ikke seponering ved periodens slut "
+                         "({stop_date})."),
+                    Text("Keep substitution; review a stop on {due_date}, then every {review_every}.",
+                         "Fortsæt substitutionen; vurdér seponering {due_date}, derefter hver {review_every}."),
+                ),
                 "continues": Variant(
                     Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
                          "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
@@ -1170,6 +1185,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "baseline-low": "a first course (no index event yet), the IgG of the last 30 days before it "
                                          "already below the threshold, not taken on substitution: a baseline, so "
                                          "the card says Ig may start after the first dose",
+                         "on-substitution": "a new bsAb course for a patient on immunoglobulin begun before it: "
+                                            "the general stop criteria, the first review not inside the new window",
                          "continues": "resumes a current bsAb course",
                          "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
                          "car-t-product": "a CAR-T product order (infusion date unknown)"},
@@ -2249,6 +2266,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                         "et bispecifikt forløb, IgG allerede under grænsen"),
         "baseline-low": Text("a first course, its baseline IgG already below the threshold",
                              "et første forløb, baseline-IgG allerede under grænsen"),
+        "on-substitution": Text("a new bispecific course for a patient already on immunoglobulin",
+                                "et nyt bispecifikt forløb hos en patient, der allerede får immunglobulin"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
         "continues-after-window": Text("resumes a bispecific course after its window",
                                        "genoptager et bispecifikt forløb efter højrisikoperioden"),

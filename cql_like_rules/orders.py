@@ -371,8 +371,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
     caveats: tuple[str, ...] = ("igg-during-substitution",) if recent and taken_on_substitution(c, latest) else ()
     if caveats and taken_on_other_use_only(c, latest):  # only in the washout of Ig given for another reason (ITP)
         values["igg_other_use"] = True
-    if recent:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein measured with it,
-        # else the caveat of a total whose M-protein could change the decision
+    episode: Episode | None = c["Current Episode"]
+    # a new course for a patient on immunoglobulin begun before it (§4.2; below): no decision rests on the IgG. Not
+    # for Ig held to the special stop of a window running now (begun on IgG alone after an earlier T0): whether a
+    # new window moves that stop is a question the guideline leaves open; the caveat names the general criteria
+    on_ig = variant == "new" and order.kind == "bsab" and episode is not None and episode.start < t0 \
+        and not c["Special Stop Applies"]
+    if recent and not on_ig:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
+        # measured with it, else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)
         m = used.m_protein
         if m is not None:
@@ -396,6 +402,16 @@ def therapy_order_advice(c: Context) -> Advice | None:
             # the first dose, spec §3), but not "measure IgG at baseline" either, of a baseline the chart holds. Not
             # beside a CAR-T or bsAb the rules could not place (no day, known by name only): a window may be running
             variant = "baseline-low"
+    if on_ig and episode is not None:
+        # §4.2: a new course for a patient on immunoglobulin begun before it. That course follows the general stop
+        # criteria, its first review at the new window's end (six months after the Ig began comes earlier: it began
+        # before this T0), as patient-view will say once the course has begun; an IgG now shows the infused
+        # dose (§3.4), so no baseline is asked for, and the M-protein's type decides nothing here
+        due = stop_date
+        values.update(episode_values(c), due_date=due)
+        return advice("plan-igg-monitoring", "on-substitution", "Order Advice", values=values,
+                      evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
+                      caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window
         caveats += ("substitution-before-therapy",)
     # an age not known picks the adult's card over the child's (`Order Is Child`): said, as on every other card

@@ -390,6 +390,12 @@ ordered("order-length-unreadable-with-four-notes", notes_chart(igg("2026-01-13",
 ordered("bsab-drafted-new", chart(igg("2026-01-13", 7.0), dx=MYELOMA), "2026-01-20",
         "teclistamab drafted from 2026-01-25: measure IgG at baseline and until 2026-07-25",
         (("plan-igg-monitoring", "new"),), ("2026-07-25",), draft("2026-01-25", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-on-substitution", chart(order("J06BA02", "2025-09-01", text=PRIVIGEN), igg("2026-01-13", 7.0),
+                                               dx=MYELOMA), "2026-01-20",
+        "teclistamab drafted from 2026-01-25 for a patient on IVIG since 2025-09-01: that IVIG follows the general stop "
+        "criteria, first review at the end of the new window 2026-07-25; no baseline IgG (it would show the infusion)",
+        (("plan-igg-monitoring", "on-substitution"),), ("2025-09-01", "2026-07-25"),
+        draft("2026-01-25", atc=TEC, text=TECVAYLI))
 ordered("bsab-drafted-continues", chart(*tec("2025-12-01", "2025-12-08"), igg("2026-01-13", 7.0), dx=MYELOMA),
         "2026-01-20", "teclistamab continues the course from 2025-12-01: keep measuring IgG until 2026-06-01",
         (("plan-igg-monitoring", "continues"),), ("2026-06-01",), draft("2026-01-21", atc=TEC, text=TECVAYLI))

@@ -1,0 +1,56 @@
+"""A new bsAb course drafted for a patient already on immunoglobulin: that Ig is not stopped with the new window.
+
+§4.2: immunoglobulin a patient received before the bispecific follows the general stop criteria (a stop attempt 6-12
+months after its start, reviewed every 6 months). The card asked for a baseline IgG ("measure IgG at baseline") and
+said IgG below 4 g/L would start substitution, for a patient on it; in a myeloma, the M-protein caveat then pushed the
+one note that said the stop rule off the card. It now says the rule, its first review (not inside the new window, as
+patient-view will say once the course has begun) and asks for no baseline, which would show the infused dose (§3.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import MYELOMA, chart, draft, igg, m_protein_untyped, order
+
+RUNTIME = load_runtime(Settings())
+TEC = "L01FX24"
+
+
+def _cards(*resources, start: str = "2026-01-25", lang: str = "en", hook: str = "order-sign") -> list[dict]:
+    bundle = chart(order("J06BA02", "2025-09-01", text="Privigen"), *resources, dx=MYELOMA)
+    return replay(RUNTIME, bundle, lang=lang, hook=hook, drafts=[draft(start, atc=TEC, text="Tecvayli")],
+                  at=date(2026, 1, 20)).cards
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Teclistamab from 2026-01-25: Ig since 2025-09-01 follows the general stop criteria; stop review 2026-07-25",
+     "**To do:** Keep substitution; review a stop on 2026-07-25, then every 6 months."),
+    ("da", "Teclistamab fra 2026-01-25: Ig siden 2025-09-01 følger de generelle seponeringskriterier; vurdering "
+           "2026-07-25",
+     "**Gør:** Fortsæt substitutionen; vurdér seponering 2026-07-25, derefter hver 6. måned."),
+])
+def test_the_card_says_the_ig_follows_the_general_stop_criteria(lang, summary, todo):
+    [card] = _cards(igg("2026-01-13", 7.0), m_protein_untyped("2026-01-13", 4.0), lang=lang)
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
+    assert card["summary"] == summary and len(card["summary"]) <= 140
+    assert todo in card["detail"] and len(card["detail"]) <= 700, card["detail"]
+    assert "IVIG" in card["detail"] and not card.get("suggestions"), card  # no baseline IgG order
+    assert "M-protein" not in card["detail"] and "M-komponent" not in card["detail"], card["detail"]
+
+
+def test_without_an_igg_no_baseline_is_asked_for():
+    [card] = _cards()
+    assert "Keep substitution" in card["detail"] and not card.get("suggestions"), card
+
+
+def test_a_patient_not_on_ig_still_gets_the_baseline():
+    bundle = chart(igg("2025-10-01", 7.0), dx=MYELOMA)
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-01-25", atc=TEC, text="Tecvayli")],
+                    at=date(2026, 1, 20)).cards
+    assert card["summary"].startswith("Teclistamab from 2026-01-25: measure IgG at baseline"), card["summary"]
