@@ -109,7 +109,7 @@ _GENERAL_START_DECISION = Text(
 # the dates of "6-12 months after its start" for a course begun on the day the card is read (a patient-view card
 # knows no start): where the card has room
 _BEGUN_TODAY = Text("If begun today: stop attempt {general_stop_from} to {general_stop_to}.",
-                    "Begyndes den i dag: seponeringsforsøg {general_stop_from} til {general_stop_to}.")
+                    "Startes substitutionen i dag: seponeringsforsøg {general_stop_from} til {general_stop_to}.")
 _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
@@ -3088,6 +3088,11 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
     "Therapy Order Advice": (
         "Råd om ordination af CAR-T eller bispecifikt antistof",
         "Et udkast til ordination af bsAb eller CAR-T-produkt: den periode, det starter, og en IgG før start"),
+    "Draft Continues Course": (
+        "Udkastet fortsætter forløb",
+        "Det forløb, udkastet fortsætter, læst som underskrevet (en fornyelse dage efter, at den sidste ordination "
+        "sluttede, eller inden for forløbsdagene efter en dosis): kortets definitioner på patientniveau er vurderet "
+        "med udkastet blandt forløbene"),
     "Drafted Course Start": (
         "Start af forløb i udkast",
         "Et bsAb-udkast i denne session, der begynder det forløb, et senere udkast af samme lægemiddel hører til "

@@ -8,9 +8,9 @@ build on the patient-level definitions of `library.py`, and the trace shows both
 
 Assumptions where the guideline is not specific:
 - A draft IG order while the patient is on substitution is a continuation: it meets the
-  criteria under the special stop rule only up to the stop date. So is a renewal that begins before the stop date
-  within `ig_continuity_gap_days` of the last order's end, or within the course days of its last dose (the draft
-  read as signed, `as_signed`): a late renewal, not a restart.
+  criteria under the special stop rule only up to the stop date. So is a renewal that, read as signed (`as_signed`),
+  continues an ended course by `Current Episode`'s rule (within `ig_continuity_gap_days` of its end, or within the
+  course days of a dose): a late renewal, not a restart, as patient-view reads it once signed.
 - The end on the stop date a card recommends comes with the short extension §4.2 allows as an override reason.
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
@@ -42,8 +42,8 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft
-from .library import (LIBRARY, _asserted_by, _dose_reaches, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
-                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, from_doses, igg_as_used,
+from .library import (LIBRARY, _active_on, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
+                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
                       taken_on_substitution, without_general_criteria)
@@ -80,37 +80,29 @@ class DraftOrder:
 
 def as_signed(context: Context, order: DraftOrder) -> Context | None:
     """The patient context with this immunoglobulin draft read as signed, where that makes it continue a course that
-    has ended (None otherwise): a renewal written a few days after the last order ended (`ig_continuity_gap_days`),
-    or within the course days of its last dose (IVIG every 3-4 weeks), is the same substitution, as patient-view
-    reads it once it is signed; §4.3's restart is a new start after substitution stopped, not a late renewal. Not
-    after an order left on hold, nor from the stop date on (a new order then is the restart after the stop attempt:
-    `Current Episode`). The order's card is then judged as the continuation it is, on the patient-level definitions
-    of this context."""
+    has ended (None otherwise). A renewal written a few days after the last order ended is the same substitution,
+    not a restart (§4.3's restart is a new start after substitution stopped), and patient-view reads it so once it is
+    signed. Whether the draft continues a course is `Current Episode`'s rule, the one patient-view applies (the
+    continuity gap, a dose within the course days, a planned switch), so the order's card and the patient-view card
+    after signing cannot disagree; the card is then judged on this context's patient-level definitions, which its
+    trace shows (`Draft Continues Course`)."""
     if order.kind != "ig" or order.dates_unread or context["On Substitution"] or not context["In Scope"]:
         return None
-    start, stop = _planned_start(order.start, context.today), context["Stop Date"]
-    if stop is not None and start >= stop:
-        return None
-    draft = IgCourse(start, "active", order.source, order.end, order.drug, authored=context.today)
+    draft = IgCourse(_planned_start(order.start, context.today), "active", order.source, order.end, order.drug,
+                     authored=context.today)
     facts = replace(context.facts, ig_courses=context.facts.ig_courses + (draft,))
     signed = Context(facts, context.today, context.params, context.library, known_on=context.known_on)
-    episode = signed["Current Episode"]
-    before = [x for x in episode.courses if x is not draft] if episode is not None else []
-    if not before or any(x.status == "on-hold" for x in before):
-        return None
-    return signed if any(_renews(signed, x, draft) for x in before) else None
+    episode: Episode | None = signed["Current Episode"]
+    return signed if episode is not None and any(x is not draft for x in episode.courses) else None
 
 
-def _renews(c: Context, course: IgCourse, draft: IgCourse) -> bool:
-    """The draft follows this course without a pause: within `ig_continuity_gap_days` of an order's end, within the
-    course days of a recorded dose (`_dose_reaches`), or inside a course of doses (which already runs the course days
-    past its last dose: a gap on top of that would bridge both)."""
-    end = _last_day(course, c.known_on)
-    if end is None:
-        return False
-    if from_doses(course):
-        return draft.start <= end
-    return draft.start - end <= timedelta(days=c.params.ig_continuity_gap_days) or _dose_reaches(c, course, draft)
+@define("Draft Continues Course", "The course this draft continues, read as signed (a renewal days after the last "
+        "order ended, or within the course days of a dose): the patient-level definitions of this card were "
+        "evaluated with the draft among the courses", scope="order")
+def draft_continues_course(c: Context) -> Episode | None:
+    episode: Episode | None = c["Current Episode"]
+    order: DraftOrder = c["Draft Order"]
+    return episode if episode is not None and order.source in episode.sources else None
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
@@ -214,6 +206,7 @@ def ig_order_advice(c: Context) -> Advice | None:
         return _therapy_not_checked(c, order, start)
     episode = c["Current Episode"]
     if c["On Substitution"]:
+        c["Draft Continues Course"]  # named in the trace when the draft was read as signed (`as_signed`)
         if c["Special Stop Applies"]:
             if c["Days To Stop Date"] >= 0 and not c["Order Starts After Stop Date"]:
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
@@ -372,11 +365,11 @@ def therapy_order_advice(c: Context) -> Advice | None:
     if caveats and taken_on_other_use_only(c, latest):  # only in the washout of Ig given for another reason (ITP)
         values["igg_other_use"] = True
     episode: Episode | None = c["Current Episode"]
-    # a new course for a patient on immunoglobulin begun before it (§4.2; below): no decision rests on the IgG. Not
-    # for Ig held to the special stop of a window running now (begun on IgG alone after an earlier T0): whether a
-    # new window moves that stop is a question the guideline leaves open; the caveat names the general criteria
+    # a new course for a patient on immunoglobulin begun before it and still given when it begins (§4.2; below): no
+    # decision rests on the IgG. Ig begun in an earlier window on IgG alone too: patient-view applies the general
+    # stop criteria to it once this course has begun, and the card says what patient-view will say
     on_ig = variant == "new" and order.kind == "bsab" and episode is not None and episode.start < t0 \
-        and not c["Special Stop Applies"]
+        and any(_active_on(x, t0, c.known_on) for x in episode.courses)
     if recent and not on_ig:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
         # measured with it, else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)

@@ -40,7 +40,8 @@ class Evaluation:
     """The advice for one patient on one day, with the trace that explains it.
 
     `order_traces` holds, per draft order reference, the order-level definitions that
-    judged it (the patient-level ones are in `trace`).
+    judged it (the patient-level ones are in `trace`); for a draft read as signed
+    (`orders.as_signed`, in `signed_orders`) the patient-level ones it was judged on come first.
     """
 
     advice: tuple[Advice, ...]
@@ -50,13 +51,15 @@ class Evaluation:
     notes: tuple[DataNote, ...] = ()  # what the rules saw and did not use
     # The patient-level context it was computed in: what the rules derived and did not trace (`dose_courses`)
     context: Context | None = field(default=None, compare=False, repr=False)
+    signed_orders: frozenset[str] = frozenset()
 
     def trace_for(self, advice: Advice) -> tuple[TraceStep, ...]:
-        """The definitions a piece of advice rests on: the patient's, plus its order's."""
+        """The definitions a piece of advice rests on: the patient's, plus its order's (a draft read as signed: the
+        patient's as they were with the draft signed)."""
         order = advice.values.get("order_source")
         for ref, steps in self.order_traces:
             if ref == order:
-                return self.trace + steps
+                return steps if ref in self.signed_orders else self.trace + steps
         return self.trace
 
     def dose_courses(self) -> tuple[_library.DoseCourse, ...]:
@@ -115,13 +118,19 @@ class RuleSet:
         found: list[Advice] = []
         traces: list[tuple[str, tuple[TraceStep, ...]]] = []
         seen: set[str] = set()
+        signed_orders: set[str] = set()
         for order in orders:
             if order.source in seen:
                 continue
             seen.add(order.source)
-            judged = (as_signed(context, order) or context).for_order(order, session)
+            signed = as_signed(context, order)
+            judged = (signed or context).for_order(order, session)
             advice = judged["Order Advice"]
-            traces.append((order.source, tuple(judged.trace)))
+            if signed is not None:  # judged on the patient-level definitions with the draft signed: those it shows
+                signed_orders.add(order.source)
+                traces.append((order.source, tuple(signed.trace) + tuple(judged.trace)))
+            else:
+                traces.append((order.source, tuple(judged.trace)))
             if advice is None:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):
@@ -142,7 +151,8 @@ class RuleSet:
                 continue
             found.append(advice)
         notes = _notes(context) + _library.same_day_igg_notes(context, found)
-        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes, context)
+        return Evaluation(tuple(found), tuple(context.trace), today, tuple(traces), notes, context,
+                          frozenset(signed_orders))
 
 
 def _notes(context: Context) -> tuple[DataNote, ...]:

@@ -16,7 +16,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
-from .reading_charts import MYELOMA, chart, draft, igg, m_protein_untyped, order
+from .reading_charts import MYELOMA, car_t, chart, draft, igg, m_protein_untyped, order
 
 RUNTIME = load_runtime(Settings())
 TEC = "L01FX24"
@@ -47,6 +47,25 @@ def test_the_card_says_the_ig_follows_the_general_stop_criteria(lang, summary, t
 def test_without_an_igg_no_baseline_is_asked_for():
     [card] = _cards()
     assert "Keep substitution" in card["detail"] and not card.get("suggestions"), card
+
+
+def test_ig_ending_before_the_course_begins_is_not_kept():
+    # The IVIG order ends 2026-01-22, the course begins 2026-02-10: no Ig runs at its start, so the card is the
+    # monitoring card with its baseline, as patient-view will ask for an IgG then.
+    bundle = chart(order("J06BA02", "2025-09-01", status="completed", end="2026-01-22", text="Privigen"), dx=MYELOMA)
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-02-10", atc=TEC, text="Tecvayli")],
+                    at=date(2026, 1, 20)).cards
+    assert "measure IgG at baseline" in card["summary"] and "Keep substitution" not in card["detail"], card
+
+
+def test_ig_begun_in_an_earlier_window_whose_stop_has_passed():
+    # CAR-T 2025-03-01 (stop date 2025-09-01, passed), IVIG since 2025-05-01 still running: once teclistamab begins,
+    # patient-view reviews that IVIG by the general criteria at the new window's end; the order card says the same.
+    bundle = chart(car_t("2025-03-01"), order("J06BA02", "2025-05-01", text="Privigen"), igg("2026-01-13", 7.0))
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-01-25", atc=TEC, text="Tecvayli")],
+                    at=date(2026, 1, 20)).cards
+    assert card["summary"].endswith("Ig since 2025-05-01 follows the general stop criteria; stop review 2026-07-25"), \
+        card["summary"]
 
 
 def test_a_patient_not_on_ig_still_gets_the_baseline():

@@ -104,10 +104,10 @@ def test_three_severe_episodes_read_as_three(lang, line):
 
 
 @pytest.mark.parametrize("lang, line", [
-    ("en", "Severe bacterial infection 2026-05-20 among the episodes 2025-12-01, 2026-03-03, 2026-05-20: "
-            "pneumonia, sepsis (the latest 3 of 4 episodes)"),
-    ("da", "Svær bakteriel infektion 2026-05-20 blandt episoderne 2025-12-01, 2026-03-03, 2026-05-20: "
-            "pneumoni, sepsis (de seneste 3 af 4 episoder)"),
+    ("en", "Severe bacterial infection 2026-05-20 among the episodes 2025-12-01 pneumonia, 2026-03-03 "
+            "pneumonia, 2026-05-20 sepsis (the latest 3 of 4 episodes)"),
+    ("da", "Svær bakteriel infektion 2026-05-20 blandt episoderne 2025-12-01 pneumoni, 2026-03-03 "
+            "pneumoni, 2026-05-20 sepsis (de seneste 3 af 4 episoder)"),
 ])
 def test_a_severe_episode_among_pneumonias_says_how_many_and_the_latest_dates(lang, line):
     bundle = _with_earlier_infections(_bundle(SEPSIS), ["2025-08-10", "2025-12-01", "2026-03-03"], PNEUMONIA)

@@ -25,8 +25,8 @@ SEPSIS = "sepsis-icd10-without-dot-after-window-general-criteria-met"  # sepsis 
 @pytest.mark.parametrize("lang, line", [
     ("en", "**To do:** Substitution may start; attempt the stop 6–12 months after its start. If begun today: stop "
            "attempt 2026-12-15 to 2027-06-15."),
-    ("da", "**Gør:** Substitution kan startes; forsøg seponering 6–12 måneder efter opstart. Begyndes den i dag: "
-           "seponeringsforsøg 2026-12-15 til 2027-06-15."),
+    ("da", "**Gør:** Substitution kan startes; forsøg seponering 6–12 måneder efter opstart. Startes substitutionen "
+           "i dag: seponeringsforsøg 2026-12-15 til 2027-06-15."),
 ])
 def test_the_start_card_dates_the_stop_attempt_for_a_start_today(lang, line):
     bundle = json.loads((FIXTURES / f"{SEPSIS}.json").read_text())

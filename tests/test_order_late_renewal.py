@@ -5,14 +5,14 @@ renewal drafted 2026-04-06 to the stop date was judged as a restart under the ge
 severe/recurrent verified bacterial infection: does not meet the criteria", while the same draft signed on
 2026-03-31 was a continuation, and patient-view read the signed renewal as one course ("IVIG since 2026-01-20").
 The order hooks now read an Ig draft as signed where that makes it continue the course, as patient-view will:
-within `ig_continuity_gap_days` (7) of the order's end, or within the course days of a recorded dose; not from
-the stop date on, nor after an order left on hold."""
+whatever `Current Episode` (the rule patient-view applies) joins to an ended course: within `ig_continuity_gap_days`
+(7) of its end, or within the course days of a recorded dose."""
 
 from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -88,10 +88,23 @@ def test_a_dose_within_the_course_days_bridges_a_longer_gap():
     assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
 
 
-def test_an_order_left_on_hold_is_still_a_restart():
-    # The first order on hold: the day it paused is not known, so a new order is a restart, as before.
-    card = _card(_chart(status="on-hold"), _draft("2026-04-06"), date(2026, 4, 6))
-    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+@pytest.mark.parametrize("status", ["on-hold", "stopped"])
+def test_an_order_on_hold_or_stopped_reads_as_patient_view_will_read_it(status):
+    # The first order on hold (or stopped) with its end 6 days back: patient-view, once the renewal is signed, reads
+    # one course, so the order card does too (the hook and patient-view must not disagree on one draft).
+    card = _card(_chart(status=status), _draft("2026-04-06"), date(2026, 4, 6))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert _signed_view(_chart(status=status), "2026-04-06", date(2026, 4, 7)) == "stop-planned"
+
+
+def _signed_view(bundle: dict, start: str, at: date) -> str:
+    """The patient-view card's code on `at` with the renewal drafted from `start` signed (an active order)."""
+    bundle = copy.deepcopy(bundle)
+    signed = _draft(start)
+    signed["status"], signed["id"] = "active", "mr-ivig-renewal"
+    bundle["entry"].append({"resource": signed})
+    [card] = replay(RUNTIME, bundle, at=at).cards
+    return str(card["source"]["topic"]["code"])
 
 
 def test_what_the_order_hook_says_is_what_patient_view_says_once_signed():
@@ -104,16 +117,25 @@ def test_what_the_order_hook_says_is_what_patient_view_says_once_signed():
     assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
 
 
-def test_after_a_course_of_doses_alone_the_gap_is_not_added_to_the_course_days():
-    # Doses only (no order), the last on 2026-03-02: the course counts as running to 2026-04-06 (35 days). A draft on
-    # 2026-04-13 would bridge 42 days without a dose: a restart, as before.
+def test_after_a_course_of_doses_alone_the_card_is_what_patient_view_says_once_signed():
+    # Doses only (no order), the last on 2026-03-02: the course counts as running to 2026-04-06 (35 days). A draft from
+    # 2026-04-13 continues it as patient-view reads it once signed (the continuity gap after the course's end); from
+    # 2026-04-14 it is a restart on both.
     bundle = _chart(doses=("2026-01-20", "2026-02-17", "2026-03-02"))
     bundle["entry"] = [e for e in bundle["entry"] if e["resource"].get("id") != "mr-ivig-first"]
     for e in bundle["entry"]:
         e["resource"].pop("request", None)
-    card = _card(bundle, _draft("2026-04-13"), date(2026, 4, 13))
-    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
-    assert "a restart (Ig since T0, last dose 2026-03-02)" in card["detail"], card["detail"]
-    # ... and inside those 35 days the patient is on substitution: a continuation
-    card = _card(bundle, _draft("2026-04-02"), date(2026, 4, 2))
-    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    for day, code, view in (("2026-04-13", "order-meets-criteria", "stop-planned"),
+                            ("2026-04-14", "order-does-not-meet-criteria", "general-stop-review")):
+        card = _card(bundle, _draft(day), date.fromisoformat(day))
+        assert card["source"]["topic"]["code"] == code, (day, card["summary"])
+        assert _signed_view(bundle, day, date.fromisoformat(day) + timedelta(days=1)) == view, day
+
+
+def test_the_trace_shows_what_the_card_was_judged_on():
+    answer = replay(RUNTIME, _chart(), hook="order-sign", drafts=[_draft("2026-04-06")], at=date(2026, 4, 6))
+    [card] = answer.cards
+    steps = {step["name"]: step["value"] for step in card["extension"]["dk.igsub-cds.trace"]}
+    assert steps["On Substitution"] is True and steps["Current Episode"]["start"] == "2026-01-20", steps
+    assert "Is Restart" not in steps, steps["Is Restart"]  # the unsigned context's steps are not shown
+    assert steps["Draft Continues Course"]["start"] == "2026-01-20"

@@ -100,11 +100,10 @@ def test_a_bsab_draft_for_a_patient_on_ig_does_not_invite_a_start() -> None:
     on_ig = _igg(_bundle("cart-ig-active-stop-planned-40-days"), 3.0, "2026-03-02T08:00:00+01:00")
     [card] = _cards(on_ig, [_draft(TECLISTAMAB, on_ig, "2026-03-05")], date(2026, 3, 5))
     assert "may be started" not in card["summary"]
-    # IVIG begun in the CAR-T window, held to its special stop: whether the new window moves that stop the guideline
-    # leaves open, so the card keeps its monitoring summary and names the general criteria in a note
-    assert "measure IgG at baseline" in card["summary"]
+    # IVIG begun in the CAR-T window: once the bsAb has begun, patient-view applies the general stop criteria to it
+    # (begun before that T0, §4.2); the card says so, and asks for no baseline on substitution
+    assert "follows the general stop criteria" in card["summary"] and "measure IgG" not in card["summary"]
     assert "This IgG was taken on substitution" in card["detail"]
-    assert "follows the general stop criteria" in card["detail"], card["detail"]
 
 
 def test_a_bsab_draft_beside_an_ig_record_known_by_name_names_it() -> None:

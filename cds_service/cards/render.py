@@ -276,18 +276,16 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         stop_dated.update(window[1:])
     dates = v.get("infection_dates")
     if isinstance(dates, tuple) and dates:
-        line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(dates[-3:]))
+        # what they were, with their dates ("Bacterial pneumonia ..., admitted" says it already)
+        shown, named = named_dates(dates, () if v.get("infection_admitted") else v.get("infection_names"), lang)
+        line = FACT["severe" if v.get("infection_severe") else "recurrent"](lang).format(dates=", ".join(shown)) + named
         if v.get("infection_admitted"):  # one pneumonia, severe by its stay
             line = FACT["severe-admitted" if v.get("infection_discharged") else "severe-admitted-open"](lang).format(
                 dates=dates[-1], admitted=v["infection_admitted"], discharged=v.get("infection_discharged"))
-        # what they were, after their dates ("Bacterial pneumonia ..., admitted" says it already)
-        named = "" if v.get("infection_admitted") else infection_names(v.get("infection_names"), lang)
         episodes = v.get("infection_episodes")
         if isinstance(episodes, tuple) and len(episodes) > 1:  # several episodes: how many, the latest dated
             line = infection_episodes_line(episodes, v.get("infection_severe_episodes"), lang,
-                                           infection_names(v.get("infection_episode_names"), lang))
-        elif named:
-            line += f": {named}"
+                                           v.get("infection_episode_names"))
         cultures = v.get("infection_cultures")
         if isinstance(cultures, tuple) and cultures:  # every shown episode's culture, not only the latest
             named_cultures = [culture_named(str(item), lang, FACT["culture"], FACT["culture-sets"])
@@ -331,19 +329,25 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     return t0, FACT["window"](lang).format_map(p) + tail, t0 + FACT["window-to"](lang).format_map(p) + tail
 
 
-def infection_names(names: object, lang: str) -> str:
-    """What the infections shown were (the latest three, as their dates), each named once in their order: "sepsis",
-    "pneumonia, urinary tract infection"; "" where every code is generic (A49.9): a card never guesses."""
-    known = [str(n) for n in names[-3:] if n] if isinstance(names, tuple) else []
-    return ", ".join(INFECTION_NAME[n](lang) for n in dict.fromkeys(known) if n in INFECTION_NAME)
+def named_dates(dates: tuple[object, ...], names: object, lang: str) -> tuple[list[str], str]:
+    """The latest three dates, and what each infection was (its code's `card_name`): one name after them when they
+    all share it (": sepsis"), else each named date with its own ("2026-01-10 pneumonia, 2026-03-01, 2026-05-20
+    sepsis"), so a name never reads as the name of a date it is not; a generic code (A49.9) names none."""
+    given = names if isinstance(names, tuple) and len(names) == len(dates) else ("",) * len(dates)
+    pairs = list(zip((str(d) for d in dates), given))[-3:]
+    words = [INFECTION_NAME[str(n)](lang) if str(n) in INFECTION_NAME else "" for _, n in pairs]
+    if words and words[0] and len(set(words)) == 1:
+        return [day for day, _ in pairs], f": {words[0]}"
+    return [f"{day} {word}" if word else day for (day, _), word in zip(pairs, words)], ""
 
 
-def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str, named: str = "") -> str:
-    """Several episodes of severe or recurrent infection: the latest three dated, what they were (`named`), how many,
-    which were severe."""
+def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: str, names: object = ()) -> str:
+    """Several episodes of severe or recurrent infection: the latest three dated, what they were (`named_dates`), how
+    many, which were severe."""
     severe = severe if isinstance(severe, tuple) else ()
     shown = episodes[-3:]
-    dates = ", ".join(str(d) for d in shown)
+    labelled, named = named_dates(episodes, names, lang)
+    dates = ", ".join(labelled)
     if not severe:
         line = FACT["recurrent"](lang).format(dates=dates)
     elif len(severe) == len(episodes):
@@ -355,7 +359,7 @@ def infection_episodes_line(episodes: tuple[object, ...], severe: object, lang: 
         key = "severe-among-episodes" if len(among) == 1 else "severe-many-among-episodes"  # two days: two infections
         line = FACT[key](lang).format(severe=", ".join(among), dates=dates) if among else \
             FACT["severe-before-episodes"](lang).format(severe=str(severe[-1]), dates=dates)
-    return line + (f": {named}" if named else "") + FACT[
+    return line + named + FACT[
         "episodes" if len(shown) == len(episodes) else "episodes-latest"](lang).format(n=len(episodes), shown=len(shown))
 
 
