@@ -12,6 +12,10 @@ Assumptions where the guideline is not specific:
   continues an ended course by `Current Episode`'s rule (within `ig_continuity_gap_days` of its end, or within the
   course days of a dose): a late renewal, not a restart, as patient-view reads it once signed.
 - The end on the stop date a card recommends comes with the short extension §4.2 allows as an override reason.
+- Known limit: whether the patient is on substitution is read today, not at the draft's planned start. A draft
+  starting after today's course will have ended is judged a continuation, and one starting days after a course
+  booked ahead a new course beside it, where patient-view, once it is signed, reads a new course and one course
+  (tests/test_order_card_agrees_once_signed.py marks these).
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
   after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).

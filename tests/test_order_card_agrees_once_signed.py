@@ -1,0 +1,62 @@
+"""An Ig order card reads the draft as patient-view will read it once it is signed.
+
+For every fixture holding immunoglobulin, an IVIG and an SCIG draft starting 1, 8 and 30 days after the fixture's day
+are judged on order-sign; then the draft is added as an active order and patient-view is asked the day after it starts.
+A card that judges the draft a continuation (or the patient on substitution) must see patient-view's course begin
+before the draft; one that judges it a new course or a restart must see it begin with the draft. The late renewal
+judged a restart (while patient-view read one course) broke exactly this."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+
+RUNTIME = load_runtime(Settings())
+# Known to disagree, not yet mended: the order hooks judge a draft by the course running today, not by the course at
+# its start. A draft starting after today's course will have ended (30 days on, after doses that run out) is judged
+# a continuation; one starting days after a course booked ahead is judged a new course beside it.
+KNOWN = {"ivig-booked-to-start-next-week-no-start-card", "ivig-before-t0-stopped-in-window-sepsis-restart-general-criteria",
+         "ivig-given-as-administrations-only-stop-due", "ivig-doses-last-before-stop-date-overdue-names-last-dose"}
+CHARTS = [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(strict=True, reason="judged by today's course")]
+                       if p.stem in KNOWN else [])
+          for p in sorted(FIXTURES.glob("*.json")) if not p.name.endswith(".expect.json") and "J06BA" in p.read_text()
+          and p.with_name(p.name[:-5] + ".expect.json").exists()]
+DRAFTS = ("ivig-pt-dk-0001.draft.json", "scig-pt-dk-0006.draft.json")
+
+
+@pytest.mark.parametrize("path", CHARTS)
+def test_the_order_card_reads_the_draft_as_patient_view_will(path):
+    bundle = json.loads(path.read_text())
+    at = date.fromisoformat(json.loads(path.with_name(path.name[:-5] + ".expect.json").read_text())["at"])
+    patient = next((e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"), None)
+    if patient is None:
+        pytest.skip("no patient record")
+    for name in DRAFTS:
+        for days in (1, 8, 30):
+            start = at + timedelta(days=days)
+            draft = json.loads((FIXTURES / "drafts" / name).read_text())
+            draft["subject"], draft["authoredOn"] = {"reference": f"Patient/{patient}"}, at.isoformat()
+            draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": start.isoformat()}
+            judged = [a for a in replay(RUNTIME, bundle, hook="order-sign", drafts=[draft], at=at).advice
+                      if a.code.startswith("order-")]
+            if not judged:
+                continue
+            continues = judged[0].variant.startswith("continuation") or bool(judged[0].values.get("on_substitution"))
+            signed = copy.deepcopy(bundle)
+            order = {**copy.deepcopy(draft), "status": "active", "id": "signed-draft"}
+            signed["entry"].append({"fullUrl": "MedicationRequest/signed-draft", "resource": order})
+            later = replay(RUNTIME, signed, at=start + timedelta(days=1)).advice
+            starts = [a.values["episode_start"] for a in later if a.values.get("episode_start") is not None]
+            if not starts:
+                continue  # patient-view names no course (a child, no index event ...): nothing to compare
+            assert continues == (starts[0] < start), (name, days, judged[0].code, judged[0].variant,
+                                                       [(a.code, a.variant) for a in later], starts[0])
