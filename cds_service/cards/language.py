@@ -61,6 +61,8 @@ FACT = {
     "m-protein-date": Text(" (measured {m_protein_date})", " (målt {m_protein_date})"),
     "t0:car-t": Text("CAR-T infusion (T0) {t0}", "CAR-T-infusion (T0) {t0}"),
     "t0:bsab": Text("Start of {product} (T0) {t0}", "Opstart af {product} (T0) {t0}"),
+    # ... drafted, not yet given (a child's order card): the draft's planned start is T0
+    "t0:bsab-planned": Text("Planned start of {product} (T0) {t0}", "Planlagt opstart af {product} (T0) {t0}"),
     # a new course of a bsAb given before (a pause longer than the course gap): not the drug's first start
     "t0:bsab-again": Text("New course of {product} after {t0_pause} (T0) {t0}",
                           "Nyt forløb med {product} efter {t0_pause} (T0) {t0}"),

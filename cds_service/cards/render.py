@@ -319,7 +319,11 @@ def window_facts(advice: Advice, lang: str, p: Placeholders) -> tuple[str, str, 
     if advice.code == "plan-igg-monitoring" and advice.variant not in ("continues", "continues-after-window") \
             or kind not in ("car-t", "bsab") or "t0" not in p:
         return None
-    t0 = FACT["t0:bsab-again" if kind == "bsab" and "t0_pause" in p else f"t0:{kind}"](lang).format_map(p)
+    # a child's card from a bsAb draft that starts the course: its T0 is the draft's planned start, not a dose given
+    planned = advice.code == "child-individual-assessment" and kind == "bsab" and v.get("order_source") is not None \
+        and v.get("t0_source") == v.get("order_source")
+    t0 = FACT["t0:bsab-again" if kind == "bsab" and "t0_pause" in p else "t0:bsab-planned" if planned
+              else f"t0:{kind}"](lang).format_map(p)
     tail = ""
     counted = (advice.code, advice.variant) not in NO_COUNTDOWN
     if counted and p.get("days_left") and _int(v.get("days_to_stop")) > 0:  # on the stop date it has closed
