@@ -153,11 +153,11 @@ def _end_suggestion(c: Context) -> tuple[str, ...]:
     return ("set-order-end",) if stop is not None and stop > c["Order Start"] and (end is None or end > stop) else ()
 
 
-def _extension_reasons(c: Context) -> tuple[str, ...] | None:
+def _extension_reasons(suggestions: tuple[str, ...]) -> tuple[str, ...] | None:
     """Why a clinician may keep a draft running past the stop date the card would end it on: the short extension §4.2
     allows (a significant community risk of bacterial infections needing antibiotics), or a specialist's decision.
     Only beside that end date (`_end_suggestion`): a draft ending by the stop date extends nothing."""
-    return ("community-infection-risk", "specialist-decision") if _end_suggestion(c) else None
+    return ("community-infection-risk", "specialist-decision") if "set-order-end" in suggestions else None
 
 
 @define("IgG Order Drafted", "Lab orders for total serum IgG among this session's draft orders, selected or not "
@@ -216,8 +216,8 @@ def ig_order_advice(c: Context) -> Advice | None:
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
                                      "continuation-ends-earlier" if _ends_earlier(c, order, start)
                                      else "continuation-window",
-                                     evidence=(episode,), suggestions=_end_suggestion(c),
-                                     override_reasons=_extension_reasons(c))
+                                     evidence=(episode,), suggestions=(ends := _end_suggestion(c)),
+                                     override_reasons=_extension_reasons(ends))
                 return _with_order(found, order, start, order_end=order.end)
             late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
@@ -270,7 +270,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
                 found = build_advice(c, "order-meets-criteria", "Order Advice",
                                      "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
-                                     suggestions=_end_suggestion(c), override_reasons=_extension_reasons(c),
+                                     suggestions=(ends := _end_suggestion(c)), override_reasons=_extension_reasons(ends),
                                      extra_caveats=old + (("late-in-window",) if late else ()))
             return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
@@ -404,8 +404,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
         # criteria, its first review at the new window's end (six months after the Ig began comes earlier: it began
         # before this T0), as patient-view will say once the course has begun; an IgG now shows the infused
         # dose (§3.4), so no baseline is asked for, and the M-protein's type decides nothing here
-        due = stop_date
-        values.update(episode_values(c), due_date=due)
+        values.update(episode_values(c), due_date=stop_date)
         return advice("plan-igg-monitoring", "on-substitution", "Order Advice", values=values,
                       evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
                       caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))

@@ -128,9 +128,7 @@ class RuleSet:
             advice = judged["Order Advice"]
             if signed is not None:  # judged on the patient-level definitions with the draft signed: those it shows
                 signed_orders.add(order.source)
-                traces.append((order.source, tuple(signed.trace) + tuple(judged.trace)))
-            else:
-                traces.append((order.source, tuple(judged.trace)))
+            traces.append((order.source, tuple(signed.trace if signed else ()) + tuple(judged.trace)))
             if advice is None:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):

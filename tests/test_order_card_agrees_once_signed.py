@@ -40,6 +40,7 @@ def test_the_order_card_reads_the_draft_as_patient_view_will(path):
     patient = next((e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"), None)
     if patient is None:
         pytest.skip("no patient record")
+    compared = 0
     for name in DRAFTS:
         for days in (1, 8, 30):
             start = at + timedelta(days=days)
@@ -58,5 +59,8 @@ def test_the_order_card_reads_the_draft_as_patient_view_will(path):
             starts = [a.values["episode_start"] for a in later if a.values.get("episode_start") is not None]
             if not starts:
                 continue  # patient-view names no course (a child, no index event ...): nothing to compare
+            compared += 1
             assert continues == (starts[0] < start), (name, days, judged[0].code, judged[0].variant,
                                                        [(a.code, a.variant) for a in later], starts[0])
+    if not compared:  # said, not passed in silence
+        pytest.skip("no draft judged, or patient-view names no course for this chart")
