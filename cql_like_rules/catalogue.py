@@ -2480,7 +2480,7 @@ LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
-                              "infections-unconfirmed-several"})
+                              "infections-unconfirmed-several", "order-new-course-at-start"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
@@ -2638,6 +2638,11 @@ CAVEATS: dict[str, Text] = {
         "The infections above may justify continuing by the general criteria: weigh them at the stop attempt.",
         "Infektionerne ovenfor kan begrunde at fortsætte efter de generelle kriterier: vurdér dem ved "
         "seponeringsforsøg."),
+    "order-new-course-at-start": Text(
+        "A new course from {order_start}: today's substitution (since {current_course_start}) will have ended by "
+        "then, and no order or dose joins them.",
+        "Nyt forløb fra {order_start}: den nuværende substitution (siden {current_course_start}) er ophørt inden "
+        "da, og ingen ordination eller dosis binder dem sammen."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
@@ -3088,6 +3093,11 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
     "Therapy Order Advice": (
         "Råd om ordination af CAR-T eller bispecifikt antistof",
         "Et udkast til ordination af bsAb eller CAR-T-produkt: den periode, det starter, og en IgG før start"),
+    "Order Judged At Start": (
+        "Ordination vurderet ved start",
+        "Udkastets planlagte startdag, som dets definitioner på patientniveau er læst på (ud fra journalen, som den er "
+        "i dag): det forløb, det da ville indgå i, er et andet end i dag (dagens slutter først, eller et planlagt er "
+        "begyndt)"),
     "Draft Continues Course": (
         "Udkastet fortsætter forløb",
         "Det forløb, udkastet fortsætter, læst som underskrevet (en fornyelse dage efter, at den sidste ordination "

@@ -103,9 +103,12 @@ class Context:
 
     def __init__(self, facts: Facts, today: date, params: Parameters, library: Library,
                  order: Any = None, parent: "Context | None" = None, known_on: date | None = None,
-                 drafts: tuple[Any, ...] = ()) -> None:
+                 drafts: tuple[Any, ...] = (), read_on: date | None = None) -> None:
         self.facts = facts
         self.today = today
+        # The day the card is read, when the definitions are evaluated on a later one (a draft judged on its planned
+        # start): what "the window still runs" means to the clinician reading it
+        self.read_on = read_on if read_on is not None else today
         # The day the chart was read (a timeline evaluates a chart of `known_on` on other days): an order's status,
         # which FHIR does not date, is what it was on that day, so a stopped order's end that had passed by then is
         # its end on every earlier day too, and a stopped order whose end was still ahead then was stopped early, on
@@ -123,7 +126,8 @@ class Context:
     def for_order(self, order: Any, drafts: tuple[Any, ...] = ()) -> "Context":
         """A context judging one draft order among the session's `drafts`; patient-level definitions come from this
         one."""
-        return Context(self.facts, self.today, self.params, self.library, order, self, self.known_on, drafts)
+        return Context(self.facts, self.today, self.params, self.library, order, self, self.known_on, drafts,
+                       self.read_on)
 
     def __getitem__(self, name: str) -> Any:
         try:

@@ -518,6 +518,38 @@ class Facts:
     notes: tuple[DataNote, ...] = field(default=())
 
 
+def known_by(facts: Facts, day: date) -> Facts:
+    """The facts as they stood on `day`: what was recorded by then, and the orders written by then, whatever day they
+    were booked for. A chart evaluated on a later day (a draft judged at its planned start) must see nothing the day it
+    was read could not: a result or a dose after it, an order written after it. An order with no date written is read
+    as written by its start, or, active with its start ahead, as booked (as `Planned IG Courses` reads it).
+    """
+    def course(x: IgCourse) -> bool:
+        written = x.authored or (x.start if x.start <= day or x.status != "active" else day)
+        return written <= day
+
+    def therapy(x: BsAbExposure) -> bool:
+        return (x.authored or x.start) <= day or x.authored is None  # a bsAb booked ahead: its planned start
+
+    return dataclasses.replace(
+        facts, igg=tuple(x for x in facts.igg if x.date <= day),
+        m_protein=tuple(x for x in facts.m_protein if x.date <= day),
+        immunofixation=tuple(x for x in facts.immunofixation if x.date <= day),
+        car_t=tuple(x for x in facts.car_t if x.date <= day),
+        bsab=tuple(x for x in facts.bsab if therapy(x)),
+        ig_courses=tuple(x for x in facts.ig_courses if course(x)),
+        ig_administrations=tuple(x for x in facts.ig_administrations if x.date <= day),
+        ig_other_use=tuple(x for x in facts.ig_other_use if course(x)),
+        ig_by_name=tuple(x for x in facts.ig_by_name if course(x.course)),
+        infections=tuple(x for x in facts.infections if x.onset <= day),
+        unconfirmed_infections=tuple(x for x in facts.unconfirmed_infections if x.onset <= day),
+        cultures=tuple(x for x in facts.cultures if x.date <= day),
+        diagnoses=tuple(x for x in facts.diagnoses if x.recorded is None or x.recorded <= day),
+        igg_pending=tuple(x for x in facts.igg_pending if x.date <= day),
+        igg_subclasses=tuple(x for x in facts.igg_subclasses if x.date <= day),
+        admissions=tuple(x for x in facts.admissions if x.start <= day))
+
+
 # -- JSON form (explanation snapshots keep the facts a card rests on) -----------------------------
 
 JsonValue = Union[None, bool, int, float, str, list["JsonValue"], dict[str, "JsonValue"]]

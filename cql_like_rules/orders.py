@@ -12,10 +12,11 @@ Assumptions where the guideline is not specific:
   continues an ended course by `Current Episode`'s rule (within `ig_continuity_gap_days` of its end, or within the
   course days of a dose): a late renewal, not a restart, as patient-view reads it once signed.
 - The end on the stop date a card recommends comes with the short extension §4.2 allows as an override reason.
-- Known limit: whether the patient is on substitution is read today, not at the draft's planned start. A draft
-  starting after today's course will have ended is judged a continuation, and one starting days after a course
-  booked ahead a new course beside it, where patient-view, once it is signed, reads a new course and one course
-  (tests/test_order_card_agrees_once_signed.py marks these).
+- A draft planned to start later is judged on the course at its start where that differs from today's (`as_signed`):
+  the patient-level definitions read on its start, from the chart as it stands today (`facts.known_by`). One starting
+  after today's course has ended, with nothing joining them, is a new course (its card says why); one starting after
+  a course booked ahead has begun continues it. Countdowns and "the window still runs" stay today's (`read_on`).
+- Two drafts of one session are judged each without the other.
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
   after the stop date is held to the IgG age allowed after the window (`stale_days_after_window`).
@@ -45,7 +46,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
-from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft
+from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
 from .library import (LIBRARY, _active_on, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
                       age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
@@ -83,21 +84,71 @@ class DraftOrder:
 
 
 def as_signed(context: Context, order: DraftOrder) -> Context | None:
-    """The patient context with this immunoglobulin draft read as signed, where that makes it continue a course that
-    has ended (None otherwise). A renewal written a few days after the last order ended is the same substitution,
-    not a restart (§4.3's restart is a new start after substitution stopped), and patient-view reads it so once it is
-    signed. Whether the draft continues a course is `Current Episode`'s rule, the one patient-view applies (the
-    continuity gap, a dose within the course days, a planned switch), so the order's card and the patient-view card
-    after signing cannot disagree; the card is then judged on this context's patient-level definitions, which its
-    trace shows (`Draft Continues Course`)."""
-    if order.kind != "ig" or order.dates_unread or context["On Substitution"] or not context["In Scope"]:
+    """The patient context an immunoglobulin draft is judged in, where it is not today's (None otherwise): the
+    patient's on the draft's planned start, with the draft read as signed when that makes it continue a course.
+
+    - A renewal written a few days after the last order ended is the same substitution, not a restart (§4.3's restart
+      is a new start after substitution stopped), and patient-view reads it so once it is signed. Whether the draft
+      continues a course is `Current Episode`'s rule, the one patient-view applies (the continuity gap, a dose within
+      the course days, a planned switch), so the order's card and the patient-view card after signing cannot
+      disagree; the card is then judged on this context's patient-level definitions, which its trace shows (`Draft
+      Continues Course`).
+    - A draft planned to start later is judged on the course at its start, where that differs from today's: one
+      starting after today's course will have ended (and no rule joins them) is a new course or a restart; one
+      starting after a course booked ahead has begun continues it (`Order Judged At Start`)."""
+    if order.kind != "ig" or order.dates_unread or not context["In Scope"]:
         return None
-    draft = IgCourse(_planned_start(order.start, context.today), "active", order.source, order.end, order.drug,
-                     authored=context.today)
+    signed_today = None if context["On Substitution"] else _signed(context, order, context.today)
+    start = _planned_start(order.start, context.today)
+    if start == context.today:
+        return signed_today
+    # what the chart held today, read on the draft's start: nothing recorded after today (a timeline's later days)
+    at_start = Context(known_by(context.facts, context.today), start, context.params, context.library,
+                       known_on=context.known_on, read_on=context.today)
+    signed_at_start = _signed(at_start, order, context.today)
+    if (signed_at_start is not None) == (context["On Substitution"] or signed_today is not None):
+        return signed_today  # the same course (or none) at its start as today: judged today, as before
+    return signed_at_start or at_start
+
+
+def _signed(context: Context, order: DraftOrder, written: date) -> Context | None:
+    """`context` with the draft among the courses (written on `written`), where `Current Episode` then joins it to a
+    course on the chart; None where the draft would stand alone."""
+    draft = IgCourse(_planned_start(order.start, written), "active", order.source, order.end, order.drug,
+                     authored=written)
     facts = replace(context.facts, ig_courses=context.facts.ig_courses + (draft,))
-    signed = Context(facts, context.today, context.params, context.library, known_on=context.known_on)
+    signed = Context(facts, context.today, context.params, context.library, known_on=context.known_on,
+                     read_on=context.read_on)
     episode: Episode | None = signed["Current Episode"]
     return signed if episode is not None and any(x is not draft for x in episode.courses) else None
+
+
+@define("Order Judged At Start", "The draft's planned start, the day its patient-level definitions were read on (from "
+        "the chart as it stands today): the course it would join then is not today's (today's ends first, or one booked "
+        "ahead has begun)", scope="order")
+def order_judged_at_start(c: Context) -> date:
+    return c.today
+
+
+def judged_at_start(found: Advice, today: Context) -> Advice:
+    """A card judged on a draft's planned start (`as_signed`), as the clinician reads it today: its countdowns (the
+    days left to the stop date, an IgG's age) from today, not from the planned start; and, where the patient is on
+    substitution today but the draft was judged a new course, why (`order-new-course-at-start`): today's course
+    will have ended by its start, and nothing joins the two."""
+    values = dict(found.values)
+    if isinstance(stop := values.get("stop_date"), date) and values.get("days_to_stop") is not None:
+        values["days_to_stop"] = (stop - today.today).days
+    if isinstance(taken := values.get("igg_date"), date) and values.get("igg_age_days") is not None:
+        values["igg_age_days"] = (today.today - taken).days
+    if "today" in values:
+        values["today"] = today.today
+    caveats = found.caveats
+    episode: Episode | None = today["Current Episode"]
+    if episode is not None and found.code.startswith("order-") and not values.get("on_substitution") \
+            and not found.variant.startswith("continuation"):
+        caveats += ("order-new-course-at-start",)
+        values["current_course_start"] = episode.start
+    return replace(found, values=values, caveats=caveats)
 
 
 @define("Draft Continues Course", "The course this draft continues, read as signed (a renewal days after the last "
@@ -137,6 +188,12 @@ def _planned_start(start: date | None, today: date) -> date:
         scope="order")
 def order_after_stop(c: Context) -> bool:
     return c["Stop Date"] is not None and c["Order Start"] >= c["Stop Date"]
+
+
+def _window_runs_when_read(c: Context) -> bool:
+    """The window runs on the day the card is read (`In Window`, unless the draft is judged on its planned start)."""
+    t0, stop = c["T0"], c["Stop Date"]
+    return t0 is not None and stop is not None and t0 <= c.read_on < stop
 
 
 def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
@@ -219,7 +276,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      evidence=(episode,), suggestions=(ends := _end_suggestion(c)),
                                      override_reasons=_extension_reasons(ends))
                 return _with_order(found, order, start, order_end=order.end)
-            late = "starts-after-stop-date" if c["Days To Stop Date"] >= 0 else "past-stop-date"
+            late = "starts-after-stop-date" if c.read_on <= c["Stop Date"] else "past-stop-date"
             tendency, reasons, notes, values = stop_attempt_weighing(c)  # as on patient-view (§4.3)
             # a continuation from the stop date on (the window still runs today): only the general criteria could
             # carry the course on from its start, so with no severe or recurrent infection the card leads with that
@@ -250,7 +307,7 @@ def ig_order_advice(c: Context) -> Advice | None:
         return _with_order(found, order, start)
     used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
     ages: dict[str, Value] = {}
-    if c["Order Starts After Stop Date"] and c["In Window"]:  # judged at its start, after the window (§4.1)
+    if c["Order Starts After Stop Date"] and _window_runs_when_read(c):  # judged at its start, after the window (§4.1)
         ages = {"stale_days": c.params.stale_days_after_window}
         stale = used is not None and (start - used.result.date).days > c.params.stale_days_after_window  # at its start
     threshold, general = c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l
@@ -276,14 +333,14 @@ def ig_order_advice(c: Context) -> Advice | None:
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         infections: tuple[CountedInfection, ...] = ()
     else:
-        if c["Order Starts After Stop Date"] and c["In Window"]:
+        if c["Order Starts After Stop Date"] and _window_runs_when_read(c):
             failing.append("starts-after-stop-date")
         infections = c["Recent Severe Or Recurrent Infections"]
         # without severe or recurrent infections the criteria are unmet for want of them alone, whatever the IgG's age
         # or absence, as on patient-view the same day (§4.3; an IgG is to be measured only for a patient with them:
         # no IgG order is offered to one without) -- unless the window still runs today, where patient-view asks for
         # the IgG that could support a start inside it (§4.1)
-        window_today = c["In Window"] and not c["General Criteria Apply"]
+        window_today = _window_runs_when_read(c) and not c["Is Restart"]  # today: In Window, no restart
         if used is None or stale:
             if infections or (window_today and not low):
                 failing.append("no-recent-igg")

@@ -27,7 +27,7 @@ from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
 from .facts import DataNote, Facts
-from .orders import DraftOrder, as_signed, same_course_card
+from .orders import DraftOrder, as_signed, judged_at_start, same_course_card
 from .parameters import Parameters, load_parameters
 
 
@@ -126,6 +126,9 @@ class RuleSet:
             signed = as_signed(context, order)
             judged = (signed or context).for_order(order, session)
             advice = judged["Order Advice"]
+            if signed is not None and signed.today != context.today:  # judged on its planned start: the trace says so
+                judged["Order Judged At Start"]
+                advice = judged_at_start(advice, context) if advice is not None else None
             if signed is not None:  # judged on the patient-level definitions with the draft signed: those it shows
                 signed_orders.add(order.source)
             traces.append((order.source, tuple(signed.trace if signed else ()) + tuple(judged.trace)))

@@ -104,6 +104,9 @@ FACT = {
                               "; genopstart (Ig siden T0, sidste dosis {previous_last_dose}): generelle kriterier"),
     "restart-undated": Text("; a restart: general criteria", "; genopstart: generelle kriterier"),  # no end to give
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
+    # a course booked ahead that a draft judged on its planned start continues: not begun on the day it is read
+    "substitution-booked": Text("{episode_product} booked from {episode_start}",
+                                "{episode_product} planlagt fra {episode_start}"),
     # the course's first record gives no start, only the day it was recorded (dateAsserted): begun by then
     "substitution-start-unrecorded": Text("{episode_product} since {episode_start} or before (start not recorded)",
                                           "{episode_product} siden {episode_start} eller før (start ikke registreret)"),

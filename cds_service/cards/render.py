@@ -299,7 +299,10 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         lines.append(FACT[key](lang).format(n=len(seen), dates=", ".join(seen[-3:])))
     if v.get("episode_start") is not None:  # a child's card too: an individual assessment starts from the Ig given
         product = p.get("episode_product") or FACT["immunoglobulin"](lang)
-        key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else "substitution"
+        booked = isinstance(start := v["episode_start"], date) and isinstance(v.get("today"), date) \
+            and start > v["today"]  # type: ignore[operator]
+        key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else \
+            "substitution-booked" if booked else "substitution"
         lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):

@@ -200,7 +200,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
-                "general_stop_from", "general_stop_to"):
+                "general_stop_from", "general_stop_to", "current_course_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")

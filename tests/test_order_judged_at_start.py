@@ -1,0 +1,118 @@
+"""An Ig draft planned to start later is judged on the course as it will stand at its start, not on today's.
+
+CAR-T 2025-11-18 (stop date 2026-05-18), IgG 3.2 g/L 2026-01-13. Two ways today's course misleads:
+- IVIG runs 2026-01-20 to 2026-03-31. A draft written 2026-03-01 to start 2026-05-10 was judged a continuation
+  ("the patient is on substitution today"), while patient-view, once it is signed, reads a new course from 2026-05-10:
+  the order ends 40 days before it, and nothing joins the two. It is a restart in the window (§4.3).
+- IVIG is booked to start 2026-02-01. A draft from 2026-02-10 was judged a new course beside it, while patient-view
+  reads one course from 2026-02-01.
+The card is judged on the chart as it stands the day it is read (nothing recorded later is seen), and its countdowns
+are said from that day."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .fixtures import FIXTURES
+from .test_order_late_renewal import _chart as renewal_chart
+
+RUNTIME = load_runtime(Settings())
+
+
+def _chart(start: str = "2026-01-20", end: str | None = "2026-03-31", authored: str = "2026-01-20",
+           doses: tuple[str, ...] = ()) -> dict:
+    """The renewal tests' chart, its IVIG order active over the period given."""
+    bundle = renewal_chart("active", doses)
+    order = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "mr-ivig-first")
+    order["authoredOn"] = authored
+    order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": start, **({"end": end} if end else {})}
+    return bundle
+
+
+def _draft(start: str, written: str, end: str | None = "2026-05-18") -> dict:
+    draft = copy.deepcopy(json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text()))
+    draft["authoredOn"] = written
+    draft["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {"start": start, **({"end": end} if end else {})}
+    return draft
+
+
+def _answer(bundle: dict, draft: dict, at: date, hook: str = "order-sign", lang: str = "en"):
+    return replay(RUNTIME, bundle, lang=lang, hook=hook, drafts=[draft], at=at)
+
+
+def _trace(card: dict) -> dict:
+    return {step["name"]: step["value"] for step in card["extension"]["dk.igsub-cds.trace"]}
+
+
+def test_a_draft_starting_after_todays_course_has_ended_is_a_restart():
+    [card] = _answer(_chart(), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert "no severe/recurrent verified bacterial infection" in card["summary"], card["summary"]
+    detail = card["detail"]
+    assert "a restart (Ig course since T0 ended 2026-03-31): general criteria" in detail, detail
+    assert "A new course from 2026-05-10: today's substitution (since 2026-01-20) will have ended by then" in detail, \
+        detail
+    # the countdown is the clinician's, from the day the card is read: 2026-03-01 to 2026-05-18
+    assert "High-risk window 2025-11-18 to 2026-05-18 (78 days left)" in detail, detail
+
+
+def test_the_restart_is_what_patient_view_reads_once_the_draft_is_signed():
+    bundle = _chart()
+    draft = {**_draft("2026-05-10", "2026-03-01"), "status": "active", "id": "signed"}
+    bundle["entry"].append({"resource": draft})
+    advice = replay(RUNTIME, bundle, at=date(2026, 5, 11)).advice
+    assert [a.values.get("episode_start") for a in advice if a.values.get("episode_start")] == [date(2026, 5, 10)]
+
+
+def test_the_same_draft_while_todays_course_still_runs_at_its_start_continues_it():
+    # The order runs to 2026-05-31: the draft from 2026-05-10 joins it; judged today, as ever (no step of the start).
+    [card] = _answer(_chart(end="2026-05-31"), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18"), card["summary"]
+    assert "Order Judged At Start" not in _trace(card)
+
+
+def test_a_draft_starting_after_a_booked_course_has_begun_continues_it():
+    bundle = _chart(start="2026-02-01", end=None, authored="2026-01-14")
+    [card] = _answer(bundle, _draft("2026-02-10", "2026-01-14"), date(2026, 1, 14)).cards
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18: end the order on the stop date "
+                                      "2026-05-18 (124 days left)"), card["summary"]
+    assert "IVIG booked from 2026-02-01" in card["detail"], card["detail"]
+    assert "A new course from" not in card["detail"]
+
+
+def test_the_booked_course_in_danish():
+    bundle = _chart(start="2026-02-01", end=None, authored="2026-01-14")
+    [card] = _answer(bundle, _draft("2026-02-10", "2026-01-14"), date(2026, 1, 14), lang="da").cards
+    assert "IVIG planlagt fra 2026-02-01" in card["detail"], card["detail"]
+
+
+def test_the_new_course_note_in_danish():
+    [card] = _answer(_chart(), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1), lang="da").cards
+    assert "Nyt forløb fra 2026-05-10: den nuværende substitution (siden 2026-01-20) er ophørt inden da" \
+        in card["detail"], card["detail"]
+
+
+def test_the_trace_names_the_day_the_draft_was_judged_on():
+    [card] = _answer(_chart(), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    trace = _trace(card)
+    assert trace["Order Judged At Start"] == "2026-05-10"
+    assert trace["On Substitution"] is False and trace["Is Restart"] is True, trace
+
+
+def test_nothing_recorded_after_the_day_it_is_read_is_seen():
+    # A chart replayed on an earlier day (a tester's timeline) holds a dose of 2026-04-28, which would carry the
+    # course to the draft's start. On 2026-03-01 it had not been given: the draft is still a restart.
+    bundle = _chart(doses=("2026-01-20", "2026-02-17", "2026-04-28"))
+    [card] = _answer(bundle, _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    # ... and read on the day after that dose, the same draft continues the course
+    [later] = _answer(bundle, _draft("2026-05-10", "2026-04-29"), date(2026, 4, 29)).cards
+    assert later["source"]["topic"]["code"] == "order-meets-criteria", later["summary"]
