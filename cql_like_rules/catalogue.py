@@ -2641,7 +2641,7 @@ CAVEATS: dict[str, Text] = {
     "order-new-course-at-start": Text(
         "A new course from {order_start}: today's substitution (since {current_course_start}) will have ended by "
         "then, and no order or dose joins them.",
-        "Nyt forløb fra {order_start}: den nuværende substitution (siden {current_course_start}) er ophørt inden "
+        "Nyt forløb fra {order_start}: den nuværende substitution (siden {current_course_start}) ophører inden "
         "da, og ingen ordination eller dosis binder dem sammen."),
     "late-in-window": Text(
         "The special criterion ends on {stop_date}; from then the general criteria apply.",

@@ -521,22 +521,25 @@ class Facts:
 def known_by(facts: Facts, day: date) -> Facts:
     """The facts as they stood on `day`: what was recorded by then, and the orders written by then, whatever day they
     were booked for. A chart evaluated on a later day (a draft judged at its planned start) must see nothing the day it
-    was read could not: a result or a dose after it, an order written after it. An order with no date written is read
-    as written by its start, or, active with its start ahead, as booked (as `Planned IG Courses` reads it).
-    """
+    was read could not: a result, a dose, a death after it, an order written or a record asserted after it. An order
+    with no date written is read as written by its start, or, active with its start ahead, as booked (as `Planned IG
+    Courses` reads it)."""
     def course(x: IgCourse) -> bool:
-        written = x.authored or (x.start if x.start <= day or x.status != "active" else day)
-        return written <= day
+        return x.authored <= day if x.authored is not None else x.start <= day or x.status == "active"
 
-    def therapy(x: BsAbExposure) -> bool:
-        return (x.authored or x.start) <= day or x.authored is None  # a bsAb booked ahead: its planned start
+    def by(*days: date | None) -> bool:
+        return all(d is None or d <= day for d in days)
 
+    patient = facts.patient
+    if patient is not None and patient.deceased_date is not None and patient.deceased_date > day:
+        patient = dataclasses.replace(patient, deceased=False, deceased_date=None)
     return dataclasses.replace(
-        facts, igg=tuple(x for x in facts.igg if x.date <= day),
+        facts, patient=patient, igg=tuple(x for x in facts.igg if x.date <= day),
         m_protein=tuple(x for x in facts.m_protein if x.date <= day),
         immunofixation=tuple(x for x in facts.immunofixation if x.date <= day),
-        car_t=tuple(x for x in facts.car_t if x.date <= day),
-        bsab=tuple(x for x in facts.bsab if therapy(x)),
+        car_t=tuple(x for x in facts.car_t if by(x.date, x.asserted)),
+        # a bsAb order written by then, booked for later, stands; a dose or record dated later does not
+        bsab=tuple(x for x in facts.bsab if by(x.authored or x.start, x.asserted)),
         ig_courses=tuple(x for x in facts.ig_courses if course(x)),
         ig_administrations=tuple(x for x in facts.ig_administrations if x.date <= day),
         ig_other_use=tuple(x for x in facts.ig_other_use if course(x)),
@@ -544,7 +547,10 @@ def known_by(facts: Facts, day: date) -> Facts:
         infections=tuple(x for x in facts.infections if x.onset <= day),
         unconfirmed_infections=tuple(x for x in facts.unconfirmed_infections if x.onset <= day),
         cultures=tuple(x for x in facts.cultures if x.date <= day),
-        diagnoses=tuple(x for x in facts.diagnoses if x.recorded is None or x.recorded <= day),
+        diagnoses=tuple(x for x in facts.diagnoses if by(x.recorded)),
+        unrecognised_therapies=tuple(x for x in facts.unrecognised_therapies if by(x.written or x.date)),
+        unrecognised_diagnoses=tuple(x for x in facts.unrecognised_diagnoses if by(x.recorded)),
+        undated_therapies=tuple(x for x in facts.undated_therapies if by(x.written, x.earliest)),
         igg_pending=tuple(x for x in facts.igg_pending if x.date <= day),
         igg_subclasses=tuple(x for x in facts.igg_subclasses if x.date <= day),
         admissions=tuple(x for x in facts.admissions if x.start <= day))

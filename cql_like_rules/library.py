@@ -2177,7 +2177,8 @@ def igg_on_its_way(c: Context) -> tuple[IgGPending, ...]:
     used: IgGUsed | None = c["Latest Untreated IgG"]
     t0 = c["T0"]
     return tuple(p for p in c.facts.igg_pending
-                 if p.date <= c.today and (c.today - p.date).days <= c.params.igg_pending_days
+                 if p.date <= c.read_on and (c.read_on - p.date).days <= c.params.igg_pending_days  # on its way the
+                 # day the card is read (a draft judged on its planned start: that day, not the start)
                  and (t0 is None or p.date >= t0) and (used is None or p.date > used.result.date))
 
 

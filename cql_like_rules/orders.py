@@ -14,8 +14,10 @@ Assumptions where the guideline is not specific:
 - The end on the stop date a card recommends comes with the short extension §4.2 allows as an override reason.
 - A draft planned to start later is judged on the course at its start where that differs from today's (`as_signed`):
   the patient-level definitions read on its start, from the chart as it stands today (`facts.known_by`). One starting
-  after today's course has ended, with nothing joining them, is a new course (its card says why); one starting after
-  a course booked ahead has begun continues it. Countdowns and "the window still runs" stay today's (`read_on`).
+  after today's order has ended, with nothing joining them, is a new course (its card says why); one starting after
+  a course booked ahead has begun continues that course. Not a course of recorded doses alone, whose next dose is not
+  yet given. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
+  (`read_on`).
 - Two drafts of one session are judged each without the other.
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
@@ -47,7 +49,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
-from .library import (LIBRARY, _active_on, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on,
+from .library import (LIBRARY, _active_on, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on, from_doses,
                       age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
@@ -84,8 +86,9 @@ class DraftOrder:
 
 
 def as_signed(context: Context, order: DraftOrder) -> Context | None:
-    """The patient context an immunoglobulin draft is judged in, where it is not today's (None otherwise): the
-    patient's on the draft's planned start, with the draft read as signed when that makes it continue a course.
+    """The patient context an immunoglobulin draft is judged in, where it is not today's (None otherwise): today's
+    with the draft read as signed, or the patient's on the draft's planned start (signed where that joins it to a
+    course).
 
     - A renewal written a few days after the last order ended is the same substitution, not a restart (§4.3's restart
       is a new start after substitution stopped), and patient-view reads it so once it is signed. Whether the draft
@@ -93,22 +96,33 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
       the course days, a planned switch), so the order's card and the patient-view card after signing cannot
       disagree; the card is then judged on this context's patient-level definitions, which its trace shows (`Draft
       Continues Course`).
-    - A draft planned to start later is judged on the course at its start, where that differs from today's: one
-      starting after today's course will have ended (and no rule joins them) is a new course or a restart; one
-      starting after a course booked ahead has begun continues it (`Order Judged At Start`)."""
+    - A draft planned to start later is judged on the course at its start, where that differs from today's (another
+      course, or none, or a restart where today there is none): one starting after today's course will have ended
+      (and no rule joins them) is a new course or a restart; one starting after a course booked ahead has begun
+      continues that course (`Order Judged At Start`). Not where today's course is one of recorded doses alone: its
+      end is only the course days after the last dose recorded, and the next dose, not yet given, moves it on."""
     if order.kind != "ig" or order.dates_unread or not context["In Scope"]:
         return None
     signed_today = None if context["On Substitution"] else _signed(context, order, context.today)
     start = _planned_start(order.start, context.today)
-    if start == context.today:
+    read = signed_today or context
+    episode: Episode | None = read["Current Episode"]
+    if start == context.today or episode is not None and all(from_doses(x) for x in episode.courses
+                                                             if x.source != order.source):
         return signed_today
     # what the chart held today, read on the draft's start: nothing recorded after today (a timeline's later days)
     at_start = Context(known_by(context.facts, context.today), start, context.params, context.library,
                        known_on=context.known_on, read_on=context.today)
     signed_at_start = _signed(at_start, order, context.today)
-    if (signed_at_start is not None) == (context["On Substitution"] or signed_today is not None):
+    if _course_read(signed_at_start or at_start) == _course_read(read):
         return signed_today  # the same course (or none) at its start as today: judged today, as before
     return signed_at_start or at_start
+
+
+def _course_read(c: Context) -> tuple[date | None, bool]:
+    """The course a draft would join in `c` (its first day; None: none), and whether a new one would be a restart."""
+    episode: Episode | None = c["Current Episode"]
+    return (episode.start if episode is not None else None), c["Is Restart"]
 
 
 def _signed(context: Context, order: DraftOrder, written: date) -> Context | None:
@@ -130,22 +144,23 @@ def order_judged_at_start(c: Context) -> date:
     return c.today
 
 
-def judged_at_start(found: Advice, today: Context) -> Advice:
-    """A card judged on a draft's planned start (`as_signed`), as the clinician reads it today: its countdowns (the
-    days left to the stop date, an IgG's age) from today, not from the planned start; and, where the patient is on
-    substitution today but the draft was judged a new course, why (`order-new-course-at-start`): today's course
-    will have ended by its start, and nothing joins the two."""
+def judged_at_start(found: Advice, read: Context) -> Advice:
+    """A card judged on a draft's planned start (`as_signed`), as the clinician reads it on `read`'s day: its
+    countdowns (the days left to the stop date, an IgG's age) from that day, not from the planned start; and, where
+    the patient is on substitution that day but the draft was judged a new course, why (`order-new-course-at-start`):
+    that course will have ended by its start, and nothing joins the two."""
+    day = read.today
     values = dict(found.values)
     if isinstance(stop := values.get("stop_date"), date) and values.get("days_to_stop") is not None:
-        values["days_to_stop"] = (stop - today.today).days
+        values["days_to_stop"] = (stop - day).days
     if isinstance(taken := values.get("igg_date"), date) and values.get("igg_age_days") is not None:
-        values["igg_age_days"] = (today.today - taken).days
+        values["igg_age_days"] = (day - taken).days
     if "today" in values:
-        values["today"] = today.today
+        values["today"] = day
     caveats = found.caveats
-    episode: Episode | None = today["Current Episode"]
-    if episode is not None and found.code.startswith("order-") and not values.get("on_substitution") \
-            and not found.variant.startswith("continuation"):
+    episode: Episode | None = read["Current Episode"]
+    if episode is not None and found.code in (*IG_ORDER_CODES, "child-individual-assessment") \
+            and not values.get("on_substitution") and not found.variant.startswith("continuation"):
         caveats += ("order-new-course-at-start",)
         values["current_course_start"] = episode.start
     return replace(found, values=values, caveats=caveats)
@@ -176,7 +191,7 @@ def draft_order(c: Context) -> DraftOrder:
         scope="order")
 def order_start(c: Context) -> date:
     order: DraftOrder = c["Draft Order"]
-    return _planned_start(order.start, c.today)
+    return _planned_start(order.start, c.read_on)
 
 
 def _planned_start(start: date | None, today: date) -> date:
@@ -400,9 +415,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # the step-up doses of one course drafted as separate orders: the window runs from the first of them
     first: TherapyOrderDraft | None = c["Drafted Course Start"] if continues is None else None
     if first is not None:  # a first dose that resumes the chart's course resumes it for the doses drafted after it
-        continues = _course_resumed(c, order.drug, _planned_start(first.start, c.today))
+        continues = _course_resumed(c, order.drug, _planned_start(first.start, c.read_on))
         first = None if continues else first
-    t0 = continues.date if continues else _planned_start(first.start, c.today) if first else start
+    t0 = continues.date if continues else _planned_start(first.start, c.read_on) if first else start
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
               and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
     stop_date = add_months(t0, c.params.window_months)
@@ -491,7 +506,7 @@ def drafted_course_start(c: Context) -> TherapyOrderDraft | None:
     if order.kind != "bsab":
         return None
     start: date = c["Order Start"]
-    same = sorted((_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
+    same = sorted((_planned_start(t.start, c.read_on), t.source, t) for t in c.facts.therapies_drafted
                   if t.kind == "bsab" and t.drug == order.drug)
     gap = timedelta(days=c.params.bsab_course_gap_days)
     first, previous = None, None
@@ -515,10 +530,10 @@ def same_course_card(one: Advice, other: Advice) -> bool:
 def _draft_resumes(c: Context, draft: TherapyOrderDraft) -> IndexEvent | None:
     """The chart's course of the same bsAb that a drafted bsAb resumes: itself, or through the first draft of the
     step-up doses it is drafted with (each within the course gap of the one before), else None."""
-    start = _planned_start(draft.start, c.today)
+    start = _planned_start(draft.start, c.read_on)
     gap = timedelta(days=c.params.bsab_course_gap_days)
     first, previous = start, None
-    for day in sorted(_planned_start(t.start, c.today) for t in c.facts.therapies_drafted
+    for day in sorted(_planned_start(t.start, c.read_on) for t in c.facts.therapies_drafted
                       if t.kind == "bsab" and t.drug == draft.drug):
         if day > start:
             break
@@ -624,7 +639,7 @@ def _named_variant(order: DraftOrder, child: bool) -> str:
 def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
     if not alive_with_malignancy(c):
         return None  # the therapy order gets no card to name another window
-    new = [(_planned_start(t.start, c.today), t.source, t) for t in c.facts.therapies_drafted
+    new = [(_planned_start(t.start, c.read_on), t.source, t) for t in c.facts.therapies_drafted
            if t.kind == "bsab" and _draft_resumes(c, t) is None]
     return min(new, key=lambda n: n[:2])[2] if new else None
 
@@ -650,7 +665,7 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"]
     if therapy is None:
         return found
-    begins = _planned_start(therapy.start, c.today)
+    begins = _planned_start(therapy.start, c.read_on)
     values = {**found.values, "session_therapy": therapy.drug, "session_therapy_start": begins}
     stop: date | None = c["Stop Date"]
     if found.code != "order-meets-criteria" or found.variant not in SPECIAL_STOP_VARIANTS or stop is None \
@@ -684,7 +699,7 @@ def other_ig_drafted(c: Context) -> tuple[DraftOrder, ...]:
         return ()
     start: date = c["Order Start"]
     return tuple(o for o in c.drafts if _is_ig_draft(o) and o.source != order.source
-                 and _overlap(start, order.end, _planned_start(o.start, c.today), o.end))
+                 and _overlap(start, order.end, _planned_start(o.start, c.read_on), o.end))
 
 
 def _is_ig_draft(order: DraftOrder) -> bool:
@@ -708,8 +723,8 @@ def _with_other_ig(c: Context, found: Advice) -> Advice:
     others: tuple[DraftOrder, ...] = c["Other IG Drafted"]
     if not others:
         return found
-    other = min(others, key=lambda o: (_planned_start(o.start, c.today), o.source))
-    values = {**found.values, "other_ig_drug": other.drug, "other_ig_start": _planned_start(other.start, c.today),
+    other = min(others, key=lambda o: (_planned_start(o.start, c.read_on), o.source))
+    values = {**found.values, "other_ig_drug": other.drug, "other_ig_start": _planned_start(other.start, c.read_on),
               "other_ig_more": len(others) - 1}
     evidence = found.evidence + tuple(o.source for o in others if o.source not in found.evidence)
     return replace(found, caveats=("ig-drafted-twice", *found.caveats), values=values, evidence=evidence)

@@ -40,8 +40,9 @@ class Evaluation:
     """The advice for one patient on one day, with the trace that explains it.
 
     `order_traces` holds, per draft order reference, the order-level definitions that
-    judged it (the patient-level ones are in `trace`); for a draft read as signed
-    (`orders.as_signed`, in `signed_orders`) the patient-level ones it was judged on come first.
+    judged it (the patient-level ones are in `trace`); for a draft judged in another patient context
+    (`orders.as_signed`: read as signed, or on its planned start; in `signed_orders`) the patient-level ones it was
+    judged on come first.
     """
 
     advice: tuple[Advice, ...]
@@ -126,10 +127,10 @@ class RuleSet:
             signed = as_signed(context, order)
             judged = (signed or context).for_order(order, session)
             advice = judged["Order Advice"]
-            if signed is not None and signed.today != context.today:  # judged on its planned start: the trace says so
-                judged["Order Judged At Start"]
+            if signed is not None and signed.today != context.today:
+                judged["Order Judged At Start"]  # evaluated for its step: the trace names the day it was judged on
                 advice = judged_at_start(advice, context) if advice is not None else None
-            if signed is not None:  # judged on the patient-level definitions with the draft signed: those it shows
+            if signed is not None:  # judged on other patient-level definitions (the draft signed, or on its start)
                 signed_orders.add(order.source)
             traces.append((order.source, tuple(signed.trace if signed else ()) + tuple(judged.trace)))
             if advice is None:

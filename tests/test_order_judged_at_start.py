@@ -20,7 +20,7 @@ from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
 from .fixtures import FIXTURES
-from .test_order_late_renewal import _chart as renewal_chart
+from .test_order_late_renewal import IVIG, _chart as renewal_chart
 
 RUNTIME = load_runtime(Settings())
 
@@ -55,7 +55,8 @@ def test_a_draft_starting_after_todays_course_has_ended_is_a_restart():
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
     assert "no severe/recurrent verified bacterial infection" in card["summary"], card["summary"]
     detail = card["detail"]
-    assert "a restart (Ig course since T0 ended 2026-03-31): general criteria" in detail, detail
+    # the course ends after the day the card is read: "ends", not "ended"
+    assert "a restart (Ig course since T0 ends 2026-03-31): general criteria" in detail, detail
     assert "A new course from 2026-05-10: today's substitution (since 2026-01-20) will have ended by then" in detail, \
         detail
     # the countdown is the clinician's, from the day the card is read: 2026-03-01 to 2026-05-18
@@ -96,8 +97,9 @@ def test_the_booked_course_in_danish():
 
 def test_the_new_course_note_in_danish():
     [card] = _answer(_chart(), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1), lang="da").cards
-    assert "Nyt forløb fra 2026-05-10: den nuværende substitution (siden 2026-01-20) er ophørt inden da" \
+    assert "Nyt forløb fra 2026-05-10: den nuværende substitution (siden 2026-01-20) ophører inden da" \
         in card["detail"], card["detail"]
+    assert "genopstart (Ig siden T0 slutter 2026-03-31)" in card["detail"], card["detail"]
 
 
 def test_the_trace_names_the_day_the_draft_was_judged_on():
@@ -116,3 +118,103 @@ def test_nothing_recorded_after_the_day_it_is_read_is_seen():
     # ... and read on the day after that dose, the same draft continues the course
     [later] = _answer(bundle, _draft("2026-05-10", "2026-04-29"), date(2026, 4, 29)).cards
     assert later["source"]["topic"]["code"] == "order-meets-criteria", later["summary"]
+
+
+# -- what a second reading found: another course, a course that ends first, the session's other drafts, a pending IgG,
+# -- records written after the day read, doses alone, a child
+
+def _order(ident: str, start: str, end: str | None, written: str, drug: dict | None = None) -> dict:
+    return {"resourceType": "MedicationRequest", "id": ident, "status": "active", "intent": "order",
+            "medicationCodeableConcept": drug or IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+            "authoredOn": written, "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {
+                "start": start, **({"end": end} if end else {})}}}}]}
+
+
+def _with(bundle: dict, *resources: dict) -> dict:
+    return {**bundle, "entry": [*bundle["entry"], *({"resource": r} for r in resources)]}
+
+
+def _patient(bundle: dict, **fields: str) -> dict:
+    """The chart, its Patient given these fields (a later death, a child's birth date)."""
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Patient":
+            entry["resource"].update(fields)
+    return bundle
+
+
+SCIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}], "text": "Hizentra 200 mg/ml"}
+TECLISTAMAB = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}], "text": "Tecvayli"}
+
+
+def test_a_draft_joining_another_course_booked_ahead_is_judged_on_that_course():
+    # On course A (to 2026-03-31); course B booked from 2026-05-08, 38 days after A (a restart); the draft from
+    # 2026-05-12 joins B, not A: it is judged on B, as patient-view reads it once signed ("Ig since 2026-05-08").
+    bundle = _with(_chart(), _order("mr-b", "2026-05-08", None, "2026-02-20"))
+    [card] = _answer(bundle, _draft("2026-05-12", "2026-03-01", end=None), date(2026, 3, 1)).cards
+    assert "IVIG booked from 2026-05-08" in card["detail"], card["detail"]
+    assert _trace(card)["Order Judged At Start"] == "2026-05-12"
+    assert not card["summary"].startswith("Ig continuation"), card["summary"]
+
+
+def test_a_course_booked_to_end_before_the_draft_makes_it_a_restart():
+    bundle = _chart(start="2026-02-01", end="2026-03-31", authored="2026-01-10")
+    [card] = _answer(bundle, _draft("2026-05-10", "2026-01-14"), date(2026, 1, 14)).cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert "a restart (Ig course since T0 ends 2026-03-31): general criteria" in card["detail"], card["detail"]
+
+
+def test_the_sessions_other_drafts_keep_their_own_dates():
+    scig = {**_draft("2026-03-05", "2026-03-01", end=None), "id": "draft-scig", "medicationCodeableConcept": SCIG}
+    ivig = _draft("2026-05-10", "2026-03-01")
+    cards = replay(RUNTIME, _chart(), hook="order-sign", drafts=[scig, ivig], at=date(2026, 3, 1)).cards
+    later = next(c for c in cards if "Draft order: IVIG from 2026-05-10" in c["detail"]
+                 or "2026-05-10" in c["summary"] or _trace(c).get("Order Judged At Start"))
+    assert "SCIG from 2026-03-05 is drafted too" in later["detail"], later["detail"]
+
+
+def test_an_igg_registered_the_day_before_is_still_on_its_way():
+    # Sepsis 2026-02-15; an IgG registered 2026-02-28, no result yet. The draft from 2026-05-10 is judged on its start,
+    # but the IgG is on its way on the day the card is read: no second IgG order is offered.
+    sepsis = {"resourceType": "Condition", "id": "cond-sepsis",
+              "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                             "code": "resolved"}]},
+              "verificationStatus": {"coding": [{
+                  "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed"}]},
+              "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A41.9"}], "text": "Sepsis"},
+              "subject": {"reference": "Patient/pt-dk-0001"}, "onsetDateTime": "2026-02-15",
+              "recordedDate": "2026-02-15"}
+    pending = {"resourceType": "Observation", "id": "obs-igg-pending", "status": "registered",
+               "code": {"coding": [{"system": "http://npu-terminology.org", "code": "NPU19814"}]},
+               "subject": {"reference": "Patient/pt-dk-0001"}, "effectiveDateTime": "2026-02-28T08:00:00+01:00"}
+    [card] = _answer(_with(_chart(), sepsis, pending), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert _trace(card)["Order Judged At Start"] == "2026-05-10"
+    assert not [s for s in card.get("suggestions", []) if "IgG" in s["label"]], card.get("suggestions")
+
+
+def test_a_bsab_dose_or_a_death_recorded_later_is_not_seen():
+    tec = {"resourceType": "MedicationAdministration", "id": "ma-tec", "status": "completed",
+           "medicationCodeableConcept": TECLISTAMAB, "subject": {"reference": "Patient/pt-dk-0001"},
+           "effectiveDateTime": "2026-04-15T10:00:00+01:00"}
+    [card] = _answer(_with(_chart(), tec), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert "CAR-T infusion (T0) 2025-11-18" in card["detail"] and "teclistamab" not in card["detail"], card["detail"]
+    [card] = _answer(_patient(_chart(), deceasedDateTime="2026-04-15"), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+
+
+def test_a_course_of_recorded_doses_alone_is_judged_today():
+    # IVIG every 4 weeks with no order, the last dose 2026-03-17: the course reaches 35 days past it, and the next
+    # dose, not yet given, carries it on. A renewal drafted from 2026-05-10 continues it, as today.
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    doses = [{"resourceType": "MedicationAdministration", "id": f"ma-{n}", "status": "completed",
+              "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+              "effectiveDateTime": f"{day}T10:00:00+01:00"}
+             for n, day in enumerate(("2026-01-20", "2026-02-17", "2026-03-17"))]
+    [card] = _answer(_with(bundle, *doses), _draft("2026-05-10", "2026-03-20"), date(2026, 3, 20)).cards
+    assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18"), card["summary"]
+    assert "Order Judged At Start" not in _trace(card)
+
+
+def test_a_childs_card_says_why_it_is_a_new_course():
+    [card] = _answer(_patient(_chart(), birthDate="2012-04-17"), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == "child-individual-assessment", card["summary"]
+    assert "A new course from 2026-05-10: today's substitution (since 2026-01-20)" in card["detail"], card["detail"]

@@ -817,6 +817,8 @@ def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] |
 
 
 def restart_fact(p: Mapping[str, str]) -> str:
-    """The window line's restart fact: after a course's last day, a course of doses' last dose, or no date."""
-    return "restart" if "previous_end" in p else "restart-last-dose" if "previous_last_dose" in p \
-        else "restart-undated"
+    """The window line's restart fact: after a course's last day (one still ahead of the day the card is read, for a
+    draft judged on its planned start), a course of doses' last dose, or no date."""
+    if "previous_end" in p:
+        return "restart-ends" if "today" in p and p["previous_end"] > p["today"] else "restart"  # ISO dates
+    return "restart-last-dose" if "previous_last_dose" in p else "restart-undated"
