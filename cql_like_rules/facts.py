@@ -538,8 +538,10 @@ def known_by(facts: Facts, day: date) -> Facts:
         m_protein=tuple(x for x in facts.m_protein if x.date <= day),
         immunofixation=tuple(x for x in facts.immunofixation if x.date <= day),
         car_t=tuple(x for x in facts.car_t if by(x.date, x.asserted)),
-        # a bsAb order written by then, booked for later, stands; a dose or record dated later does not
-        bsab=tuple(x for x in facts.bsab if by(x.authored or x.start, x.asserted)),
+        # a bsAb order written by then, or with no date written (booked, as for immunoglobulin), stands, whatever day
+        # it is booked for; a dose or record dated later does not
+        bsab=tuple(x for x in facts.bsab if by(x.asserted) and (
+            by(x.authored or x.start) or x.authored is None and x.source.startswith("MedicationRequest/"))),
         ig_courses=tuple(x for x in facts.ig_courses if course(x)),
         ig_administrations=tuple(x for x in facts.ig_administrations if x.date <= day),
         ig_other_use=tuple(x for x in facts.ig_other_use if course(x)),

@@ -15,8 +15,8 @@ Assumptions where the guideline is not specific:
 - A draft planned to start later is judged on the course at its start where that differs from today's (`as_signed`):
   the patient-level definitions read on its start, from the chart as it stands today (`facts.known_by`). One starting
   after today's order has ended, with nothing joining them, is a new course (its card says why); one starting after
-  a course booked ahead has begun continues that course. Not a course of recorded doses alone, whose next dose is not
-  yet given. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
+  a course booked ahead has begun continues that course. Not a course that ends with recorded doses, whose next dose
+  is not yet given. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
   (`read_on`).
 - Two drafts of one session are judged each without the other.
 - An order planned to start on or after the stop date follows the general criteria.
@@ -49,7 +49,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
-from .library import (LIBRARY, _active_on, _asserted_by, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on, from_doses,
+from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on, from_doses,
                       age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
@@ -99,16 +99,15 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
     - A draft planned to start later is judged on the course at its start, where that differs from today's (another
       course, or none, or a restart where today there is none): one starting after today's course will have ended
       (and no rule joins them) is a new course or a restart; one starting after a course booked ahead has begun
-      continues that course (`Order Judged At Start`). Not where today's course is one of recorded doses alone: its
-      end is only the course days after the last dose recorded, and the next dose, not yet given, moves it on."""
+      continues that course (`Order Judged At Start`). Not where today's course ends with recorded doses: its end is
+      only the course days after the last dose recorded, and the next dose, not yet given, moves it on."""
     if order.kind != "ig" or order.dates_unread or not context["In Scope"]:
         return None
     signed_today = None if context["On Substitution"] else _signed(context, order, context.today)
     start = _planned_start(order.start, context.today)
     read = signed_today or context
     episode: Episode | None = read["Current Episode"]
-    if start == context.today or episode is not None and all(from_doses(x) for x in episode.courses
-                                                             if x.source != order.source):
+    if start == context.today or episode is not None and _ends_with_doses(episode, order, context.known_on):
         return signed_today
     # what the chart held today, read on the draft's start: nothing recorded after today (a timeline's later days)
     at_start = Context(known_by(context.facts, context.today), start, context.params, context.library,
@@ -117,6 +116,14 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
     if _course_read(signed_at_start or at_start) == _course_read(read):
         return signed_today  # the same course (or none) at its start as today: judged today, as before
     return signed_at_start or at_start
+
+
+def _ends_with_doses(episode: Episode, order: DraftOrder, known: date) -> bool:
+    """Today's course ends with recorded doses (its latest-ending part is a course of doses): its end is only the
+    course days after the last dose recorded, a projection the next dose moves on, not an end planned."""
+    parts = [x for x in episode.courses if x.source != order.source]
+    last = max(parts, key=lambda x: (_last_day(x, known) or date.max, not from_doses(x)), default=None)
+    return last is not None and from_doses(last)
 
 
 def _course_read(c: Context) -> tuple[date | None, bool]:

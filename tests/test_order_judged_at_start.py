@@ -218,3 +218,24 @@ def test_a_childs_card_says_why_it_is_a_new_course():
     [card] = _answer(_patient(_chart(), birthDate="2012-04-17"), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
     assert card["source"]["topic"]["code"] == "child-individual-assessment", card["summary"]
     assert "A new course from 2026-05-10: today's substitution (since 2026-01-20)" in card["detail"], card["detail"]
+
+
+def test_a_bsab_booked_with_no_date_written_stands_at_the_drafts_start():
+    # Teclistamab ordered from 2026-04-01, no authoredOn: booked on the day of the call, as an Ig order would be. At the
+    # draft's start (2026-05-10) its window runs: T0 2026-04-01, no restart, an IgG since T0 is needed.
+    tec = _order("mr-tec", "2026-04-01", None, "", TECLISTAMAB)
+    del tec["authoredOn"]
+    [card] = _answer(_with(_chart(), tec), _draft("2026-05-10", "2026-03-01"), date(2026, 3, 1)).cards
+    assert card["summary"].endswith("no usable IgG since bsAb 2026-04-01"), card["summary"]
+    assert _trace(card)["T0"] == "2026-04-01"
+
+
+def test_an_order_followed_by_doses_is_read_as_doses_alone_are():
+    # IVIG ordered 2026-01-20 to 2026-03-05, then doses 03-10 and 03-17 with no order: the course ends with recorded
+    # doses, so, as for doses alone, the renewal from 2026-05-10 is read as today (a continuation).
+    bundle = _chart(end="2026-03-05")
+    doses = [{"resourceType": "MedicationAdministration", "id": f"ma-{n}", "status": "completed",
+              "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+              "effectiveDateTime": f"{day}T10:00:00+01:00"} for n, day in enumerate(("2026-03-10", "2026-03-17"))]
+    [card] = _answer(_with(bundle, *doses), _draft("2026-05-10", "2026-03-20"), date(2026, 3, 20)).cards
+    assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18"), card["summary"]
