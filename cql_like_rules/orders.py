@@ -15,8 +15,8 @@ Assumptions where the guideline is not specific:
 - A draft planned to start later is judged on the course at its start where that differs from today's (`as_signed`):
   the patient-level definitions read on its start, from the chart as it stands today (`facts.known_by`). One starting
   after today's order has ended, with nothing joining them, is a new course (its card says why); one starting after
-  a course booked ahead has begun continues that course. Not a course that ends with recorded doses, whose next dose
-  is not yet given. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
+  a course booked ahead has begun continues that course. A draft alone at its start only because today's course ends
+  with recorded doses (the next not yet given) is read as today. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
   (`read_on`).
 - Two drafts of one session are judged each without the other.
 - An order planned to start on or after the stop date follows the general criteria.
@@ -99,15 +99,16 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
     - A draft planned to start later is judged on the course at its start, where that differs from today's (another
       course, or none, or a restart where today there is none): one starting after today's course will have ended
       (and no rule joins them) is a new course or a restart; one starting after a course booked ahead has begun
-      continues that course (`Order Judged At Start`). Not where today's course ends with recorded doses: its end is
-      only the course days after the last dose recorded, and the next dose, not yet given, moves it on."""
+      continues that course (`Order Judged At Start`). Not where the draft would stand alone at its start only because
+      today's course ends with recorded doses: its end is only the course days after the last dose recorded, and the
+      next dose, not yet given, moves it on (a draft joining a course booked ahead is still judged on that course)."""
     if order.kind != "ig" or order.dates_unread or not context["In Scope"]:
         return None
     signed_today = None if context["On Substitution"] else _signed(context, order, context.today)
     start = _planned_start(order.start, context.today)
     read = signed_today or context
     episode: Episode | None = read["Current Episode"]
-    if start == context.today or episode is not None and _ends_with_doses(episode, order, context.known_on):
+    if start == context.today:
         return signed_today
     # what the chart held today, read on the draft's start: nothing recorded after today (a timeline's later days)
     at_start = Context(known_by(context.facts, context.today), start, context.params, context.library,
@@ -115,6 +116,8 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
     signed_at_start = _signed(at_start, order, context.today)
     if _course_read(signed_at_start or at_start) == _course_read(read):
         return signed_today  # the same course (or none) at its start as today: judged today, as before
+    if signed_at_start is None and episode is not None and _ends_with_doses(episode, order, context.known_on):
+        return signed_today  # alone at its start only because today's doses are not yet given on: as today
     return signed_at_start or at_start
 
 

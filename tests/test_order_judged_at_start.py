@@ -142,6 +142,13 @@ def _patient(bundle: dict, **fields: str) -> dict:
     return bundle
 
 
+def _doses(*days: str) -> list[dict]:
+    """IVIG doses given on these days, recorded with no order."""
+    return [{"resourceType": "MedicationAdministration", "id": f"ma-{n}", "status": "completed",
+             "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
+             "effectiveDateTime": f"{day}T10:00:00+01:00"} for n, day in enumerate(days)]
+
+
 SCIG = {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}], "text": "Hizentra 200 mg/ml"}
 TECLISTAMAB = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01FX24"}], "text": "Tecvayli"}
 
@@ -205,10 +212,7 @@ def test_a_course_of_recorded_doses_alone_is_judged_today():
     # IVIG every 4 weeks with no order, the last dose 2026-03-17: the course reaches 35 days past it, and the next
     # dose, not yet given, carries it on. A renewal drafted from 2026-05-10 continues it, as today.
     bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
-    doses = [{"resourceType": "MedicationAdministration", "id": f"ma-{n}", "status": "completed",
-              "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
-              "effectiveDateTime": f"{day}T10:00:00+01:00"}
-             for n, day in enumerate(("2026-01-20", "2026-02-17", "2026-03-17"))]
+    doses = _doses("2026-01-20", "2026-02-17", "2026-03-17")
     [card] = _answer(_with(bundle, *doses), _draft("2026-05-10", "2026-03-20"), date(2026, 3, 20)).cards
     assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18"), card["summary"]
     assert "Order Judged At Start" not in _trace(card)
@@ -234,8 +238,17 @@ def test_an_order_followed_by_doses_is_read_as_doses_alone_are():
     # IVIG ordered 2026-01-20 to 2026-03-05, then doses 03-10 and 03-17 with no order: the course ends with recorded
     # doses, so, as for doses alone, the renewal from 2026-05-10 is read as today (a continuation).
     bundle = _chart(end="2026-03-05")
-    doses = [{"resourceType": "MedicationAdministration", "id": f"ma-{n}", "status": "completed",
-              "medicationCodeableConcept": IVIG, "subject": {"reference": "Patient/pt-dk-0001"},
-              "effectiveDateTime": f"{day}T10:00:00+01:00"} for n, day in enumerate(("2026-03-10", "2026-03-17"))]
+    doses = _doses("2026-03-10", "2026-03-17")
     [card] = _answer(_with(bundle, *doses), _draft("2026-05-10", "2026-03-20"), date(2026, 3, 20)).cards
     assert card["summary"].startswith("Ig continuation after CAR-T 2025-11-18"), card["summary"]
+
+
+def test_a_draft_joining_a_booked_course_after_doses_is_judged_on_that_course():
+    # On doses alone (last 2026-03-17); IVIG booked from 2026-05-05, written 2026-03-18, joined to nothing; the draft
+    # from 2026-05-10 joins the booked course, whatever doses come before: judged on it, as patient-view reads it.
+    bundle = json.loads((FIXTURES / "cart-in-window-igg-low.json").read_text())
+    doses = _doses("2026-01-20", "2026-02-17", "2026-03-17")
+    bundle = _with(bundle, *doses, _order("mr-booked", "2026-05-05", None, "2026-03-18"))
+    [card] = _answer(bundle, _draft("2026-05-10", "2026-03-20", end=None), date(2026, 3, 20)).cards
+    assert "IVIG booked from 2026-05-05" in card["detail"], card["detail"]
+    assert _trace(card)["Order Judged At Start"] == "2026-05-10"
