@@ -16,8 +16,8 @@ Assumptions where the guideline is not specific:
   the patient-level definitions read on its start, from the chart as it stands today (`facts.known_by`). One starting
   after today's order has ended, with nothing joining them, is a new course (its card says why); one starting after
   a course booked ahead has begun continues that course. A draft alone at its start only because today's course ends
-  with recorded doses (the next not yet given) is read as today. Countdowns, "the window still runs", an IgG on its way and the other drafts' dates stay today's
-  (`read_on`).
+  with recorded doses (the next not yet given) is read as today. Countdowns, "the window still runs", an IgG on its
+  way and the other drafts' dates stay today's (`read_on`).
 - Two drafts of one session are judged each without the other.
 - An order planned to start on or after the stop date follows the general criteria.
 - Inside the window, a stale IgG < 4 still supports the start (as on patient-view); an order that starts
@@ -49,8 +49,8 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
-from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, add_months, age_on, from_doses,
-                      age_unknown_no_index, alive_with_malignancy, build_advice, episode_values, igg_as_used,
+from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent,
+                      add_months, age_on, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
                       taken_on_substitution, without_general_criteria)
@@ -106,16 +106,16 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
         return None
     signed_today = None if context["On Substitution"] else _signed(context, order, context.today)
     start = _planned_start(order.start, context.today)
-    read = signed_today or context
-    episode: Episode | None = read["Current Episode"]
     if start == context.today:
         return signed_today
+    read = signed_today or context
     # what the chart held today, read on the draft's start: nothing recorded after today (a timeline's later days)
     at_start = Context(known_by(context.facts, context.today), start, context.params, context.library,
                        known_on=context.known_on, read_on=context.today)
     signed_at_start = _signed(at_start, order, context.today)
     if _course_read(signed_at_start or at_start) == _course_read(read):
         return signed_today  # the same course (or none) at its start as today: judged today, as before
+    episode: Episode | None = read["Current Episode"]
     if signed_at_start is None and episode is not None and _ends_with_doses(episode, order, context.known_on):
         return signed_today  # alone at its start only because today's doses are not yet given on: as today
     return signed_at_start or at_start
