@@ -429,7 +429,7 @@ def _unplaced_therapy_advice(c: Context, code: str, variant: str, name: str, the
     criteria do not cover children), and the assumed-malignancy caveat every other card gives."""
     age = age_on(c, therapy_day)
     child = age is not None and age < c.params.adult_age_years
-    return (advice(code, child_variant if child else variant, name, values={**values, "today": c.today, "age": age},
+    return (advice(code, child_variant if child else variant, name, values={**values, "today": c.read_on, "age": age},
                    caveats=(("malignancy-assumed",) if c["Malignancy Assumed"] else ()) + age_unknown_no_index(c, age),
                    evidence=(source,)),)
 
@@ -501,7 +501,7 @@ def _unknown_system_therapy_advice(c: Context, found: tuple[UnrecognisedTherapy,
     return (advice("therapy-not-recognised", ("wrong-system" if wrong else "unknown-system")
                    + ("-child" if child else ""),
                    "Unrecognised Therapy Advice",
-                   values={"today": c.today, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
+                   values={"today": c.read_on, "age": age, "order_drug": "", "order_looks_like": latest.looks_like,
                            "order_code": latest.code, "order_code_system": latest.code_system or "?",
                            "therapy_date": latest.date, "unknown_records": len(found),
                            **({"therapy_date_as_recorded": latest.recorded} if latest.recorded else {}),
@@ -1775,7 +1775,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     base: dict[str, Value] = {
         "t0": c["T0"], "t0_kind": event.kind, "t0_product": event.product, "t0_source": event.source,
         "t0_pause_days": bsab_pause_before_t0(c),
-        "stop_date": c["Stop Date"], "days_to_stop": c["Days To Stop Date"], "today": c.today,
+        # the countdowns a card shows run from the day it is read (a draft judged on its planned start: not that day)
+        "stop_date": c["Stop Date"], "days_to_stop": None if (left := c["Days To Stop Date"]) is None
+        else left + (c.today - c.read_on).days, "today": c.read_on,
         "in_window": c["In Window"],
         "stale_days": c.params.stale_days_in_window if c["In Window"] else c.params.stale_days_after_window,
     }
@@ -1784,7 +1786,7 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         base.update(igg=shown["igg"], igg_comparator=shown["igg_comparator"], igg_date=used.result.date,
                     igg_source=used.result.source, igg_reported=used.result.reported, igg_total=used.result.value_g_l,
                     igg_total_comparator=used.result.comparator,
-                    igg_age_days=_age_days(c, used), igg_stale=_is_stale(c, used))
+                    igg_age_days=(c.read_on - used.result.date).days, igg_stale=_is_stale(c, used))  # age: as read
         base.update(shown)
     base.update(episode_values(c))
     if other_use:

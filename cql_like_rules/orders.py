@@ -154,26 +154,16 @@ def order_judged_at_start(c: Context) -> date:
     return c.today
 
 
-def judged_at_start(found: Advice, read: Context) -> Advice:
-    """A card judged on a draft's planned start (`as_signed`), as the clinician reads it on `read`'s day: its
-    countdowns (the days left to the stop date, an IgG's age) from that day, not from the planned start; and, where
-    the patient is on substitution that day but the draft was judged a new course, why (`order-new-course-at-start`):
-    that course will have ended by its start, and nothing joins the two."""
-    day = read.today
-    values = dict(found.values)
-    if isinstance(stop := values.get("stop_date"), date) and values.get("days_to_stop") is not None:
-        values["days_to_stop"] = (stop - day).days
-    if isinstance(taken := values.get("igg_date"), date) and values.get("igg_age_days") is not None:
-        values["igg_age_days"] = (day - taken).days
-    if "today" in values:
-        values["today"] = day
-    caveats = found.caveats
+def new_course_note(found: Advice, read: Context) -> Advice:
+    """A card judged on a draft's planned start (`as_signed`) for a patient on substitution on the day it is read
+    (`read`) whose draft was judged a new course: the note saying why (`order-new-course-at-start`), as that course
+    will have ended by its start and nothing joins the two."""
     episode: Episode | None = read["Current Episode"]
-    if episode is not None and found.code in (*IG_ORDER_CODES, "child-individual-assessment") \
-            and not values.get("on_substitution") and not found.variant.startswith("continuation"):
-        caveats += ("order-new-course-at-start",)
-        values["current_course_start"] = episode.start
-    return replace(found, values=values, caveats=caveats)
+    if episode is None or found.code not in (*IG_ORDER_CODES, "child-individual-assessment") \
+            or found.values.get("on_substitution") or found.variant.startswith("continuation"):
+        return found
+    return replace(found, caveats=found.caveats + ("order-new-course-at-start",),
+                   values={**found.values, "current_course_start": episode.start})
 
 
 @define("Draft Continues Course", "The course this draft continues, read as signed (a renewal days after the last "
@@ -437,7 +427,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
     values: dict[str, Value] = {
         "t0": t0, "t0_kind": order.kind, "t0_product": order.drug,
         "t0_source": continues.source if continues else first.source if first else order.source,
-        "stop_date": stop_date, "days_to_stop": None, "today": c.today,
+        "stop_date": stop_date, "days_to_stop": None, "today": c.read_on,
         "stale_days": c.params.stale_days_in_window, "order_source": order.source, "order_drug": order.drug,
         "order_kind": order.kind, "order_start": start,
     }
@@ -594,7 +584,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             child = age is not None and age < c.params.adult_age_years
             found = advice("order-not-recognised", prefix + ("-no-index-child" if child else "-no-index"),
                            "Order Advice",
-                           values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
+                           values={"today": c.read_on, "age": age, "age_at_order_start": True}, evidence=(),
                            caveats=age_unknown_no_index(c, age))
         else:
             return None
@@ -614,7 +604,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         # §4.2, as the twin's card says: immunoglobulin begun before the therapy is not stopped with its window
         before = ("substitution-before-therapy",) if not child and _begun_before_named_therapy(c, order) else ()
         found = advice("order-not-recognised", variant, "Order Advice",
-                       values={"today": c.today, "age": age, "age_at_order_start": True}, evidence=(),
+                       values={"today": c.read_on, "age": age, "age_at_order_start": True}, evidence=(),
                        caveats=age_unknown_no_index(c, age) + before)
     return _with_order(found, order, c["Order Start"], order_looks_like=order.looks_like, order_code=order.code,
                        order_code_system=order.code_system,

@@ -27,7 +27,7 @@ from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
 from .facts import DataNote, Facts
-from .orders import DraftOrder, as_signed, judged_at_start, same_course_card
+from .orders import DraftOrder, as_signed, new_course_note, same_course_card
 from .parameters import Parameters, load_parameters
 
 
@@ -129,7 +129,7 @@ class RuleSet:
             advice = judged["Order Advice"]
             if signed is not None and signed.today != context.today:
                 judged["Order Judged At Start"]  # evaluated for its step: the trace names the day it was judged on
-                advice = judged_at_start(advice, context) if advice is not None else None
+                advice = new_course_note(advice, context) if advice is not None else None
             if signed is not None:  # judged on other patient-level definitions (the draft signed, or on its start)
                 signed_orders.add(order.source)
             traces.append((order.source, tuple(signed.trace if signed else ()) + tuple(judged.trace)))
