@@ -2912,7 +2912,8 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
     "Current Episode": (
         "Nuværende episode",
         "Den sammenhængende substitution, patienten er i i dag, tilbage til dens første forløb; en pause på få dage "
-        "før et planlagt forløb afbryder den ikke"),
+        "før et planlagt forløb afbryder den ikke; en ordination i bero fører kun et senere forløb videre gennem "
+        "sine doser"),
     "On Substitution": (
         "I substitution",
         "Patienten får immunglobulin i dag (eller er mellem to forløb)"),

@@ -905,7 +905,8 @@ def active_ig(c: Context) -> tuple[IgCourse, ...]:
 
 
 @define("Current Episode", "The continuous substitution the patient is in today, back to its first course; "
-        "a gap of a few days before a planned course does not interrupt it", decisive=True)
+        "a gap of a few days before a planned course does not interrupt it; an order on hold carries on to a later "
+        "course only through its doses", decisive=True)
 def current_episode(c: Context) -> Episode | None:
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     members = list(c["Active IG Courses"])
@@ -921,12 +922,15 @@ def current_episode(c: Context) -> Episode | None:
         members = list(dict.fromkeys([*ended, *upcoming, *(e for e, _ in follows), *(x for _, x in follows)]))
     start = min(x.start for x in members)
     for course in reversed(c["IG Courses"]):
-        end = _last_day(course, c.known_on)
-        if course in members or end is None:
+        # an order on hold was paused on a day the data does not give: its end on paper (or none) says nothing of
+        # when Ig was last given, so only its doses carry it on to a later course (§5: a new start after a pause is a
+        # restart); any other course with no known end cannot be joined
+        end = None if course.status == "on-hold" else _last_day(course, c.known_on)
+        if course in members or end is None and course.status != "on-hold":
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start <= start and (start - end <= gap or _dose_reaches(c, course, later)
-                                     or _booked_to_follow(c, course, later)):
+        if course.start <= start and (end is not None and (start - end <= gap or _booked_to_follow(c, course, later))
+                                     or _dose_reaches(c, course, later)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
@@ -1586,7 +1590,11 @@ def igg_during_substitution(c: Context) -> bool:
 def _after_unknown_pause(c: Context, result: IgGResult) -> bool:
     """Taken after the start of an order now on hold with no end date: the pause began on a day the data does not
     give, so the result may lie on substitution or in its washout (§3.4); it is used, with that said."""
-    return any(x.status == "on-hold" and x.end is None and x.start <= result.date for x in c["IG Courses"])
+    doses = [d.date for d in c.facts.ig_administrations if d.date <= c.today]
+    # one with a dose recorded since its start reaches the course days past its last dose (`_infused_courses`): the
+    # washout then says whether the result shows infused immunoglobulin, as for any course of doses
+    return any(x.status == "on-hold" and x.end is None and x.start <= result.date
+               and not any(x.start <= day for day in doses) for x in c["IG Courses"])
 
 
 @define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
@@ -1767,7 +1775,9 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if values.get("restart") is True and c["In Window"] and not after_stop:
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
         ended = [x for x in c["IG Courses Given After T0"] if _has_ended(x, c.today, c.known_on)]  # what "Is Restart" reads
-        ends = [end for x in ended if (end := _last_day(x, c.known_on)) is not None and end <= c.today]
+        # an order on hold has no day it ended: its end on paper is not one ("ended 2026-02-28" of a paused order)
+        ends = [end for x in ended if x.status != "on-hold" and (end := _last_day(x, c.known_on)) is not None
+                and end <= c.today]
         restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
             restart_end.update(_previous_end(c, ended, max(ends)))

@@ -88,13 +88,21 @@ def test_a_dose_within_the_course_days_bridges_a_longer_gap():
     assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
 
 
-@pytest.mark.parametrize("status", ["on-hold", "stopped"])
-def test_an_order_on_hold_or_stopped_reads_as_patient_view_will_read_it(status):
-    # The first order on hold (or stopped) with its end 6 days back: patient-view, once the renewal is signed, reads
-    # one course, so the order card does too (the hook and patient-view must not disagree on one draft).
-    card = _card(_chart(status=status), _draft("2026-04-06"), date(2026, 4, 6))
+def test_an_order_stopped_reads_as_patient_view_will_read_it():
+    # The first order stopped with its end 6 days back: patient-view, once the renewal is signed, reads one course, so
+    # the order card does too (the hook and patient-view must not disagree on one draft).
+    card = _card(_chart(status="stopped"), _draft("2026-04-06"), date(2026, 4, 6))
     assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
-    assert _signed_view(_chart(status=status), "2026-04-06", date(2026, 4, 7)) == "stop-planned"
+    assert _signed_view(_chart(status="stopped"), "2026-04-06", date(2026, 4, 7)) == "stop-planned"
+
+
+def test_an_order_on_hold_reads_as_patient_view_will_read_it():
+    # The first order on hold, its end on paper 6 days back: it was paused on a day the chart does not give, and no
+    # dose carries it on, so the renewal is a new start after a pause, a restart (§4.3), on both hooks
+    # (tests/test_new_start_after_hold.py).
+    card = _card(_chart(status="on-hold"), _draft("2026-04-06"), date(2026, 4, 6))
+    assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
+    assert _signed_view(_chart(status="on-hold"), "2026-04-06", date(2026, 4, 7)) == "general-stop-review"
 
 
 def _signed_view(bundle: dict, start: str, at: date) -> str:
