@@ -1775,9 +1775,10 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if values.get("restart") is True and c["In Window"] and not after_stop:
         # inside the window the special criterion seems to apply: the card says why the general criteria do (§4.3)
         ended = [x for x in c["IG Courses Given After T0"] if _has_ended(x, c.today, c.known_on)]  # what "Is Restart" reads
-        # an order on hold has no day it ended: its end on paper is not one ("ended 2026-02-28" of a paused order)
-        ends = [end for x in ended if x.status != "on-hold" and (end := _last_day(x, c.known_on)) is not None
-                and end <= c.today]
+        # an order on hold has no day it ended: its end on paper is not one ("ended 2026-02-28" of a paused order); its
+        # last dose, where one is recorded, is named instead
+        ends = [end for x in ended if (end := _given_until(c, x)) is not None
+                and (x.status == "on-hold" or end <= c.today)]
         restart_end = {"restart_in_window": True, "restart_courses": tuple(sorted({x.source for x in ended}))}
         if ends and len(ends) == len(ended):  # else one ended on a day the data does not tell, or is on hold
             restart_end.update(_previous_end(c, ended, max(ends)))
@@ -1865,9 +1866,19 @@ def _previous_end(c: Context, courses: Iterable[IgCourse], end: date) -> dict[st
     recorded doses, its last dose (`previous_last_dose`): the course's end is then the course days after that dose, a
     day on which nothing in the chart happened ("a course that ended 2026-02-16" after a last dose on 2026-01-12)."""
     span = timedelta(days=c.params.ig_administration_course_days)
-    if any(from_doses(x) and _last_day(x, c.known_on) == end for x in courses):
+    if any((from_doses(x) or x.status == "on-hold") and _given_until(c, x) == end for x in courses):
         return {"previous_last_dose": end - span}
     return {"previous_end": end}
+
+
+def _given_until(c: Context, course: IgCourse) -> date | None:
+    """The last day a course's immunoglobulin is known to reach, for naming the course a restart follows: its last
+    day; for an order on hold, the course days past its last dose recorded in its period, as for a course of doses
+    (its end on paper is no day it ended, and with no dose recorded the day it paused is not given: None)."""
+    if course.status != "on-hold":
+        return _last_day(course, c.known_on)
+    doses = [d.date for d in c.facts.ig_administrations if d.date <= c.today and _order_covers(course, d.date, c.known_on)]
+    return max(doses) + timedelta(days=c.params.ig_administration_course_days) if doses else None
 
 
 def episode_values(c: Context) -> dict[str, Value]:
@@ -1887,9 +1898,11 @@ def episode_values(c: Context) -> dict[str, Value]:
 def _paused_before(c: Context) -> dict[str, Value]:
     """How a card names substitution paused shortly before T0 (§4.2): its last day, or the last dose of a course of
     recorded doses, and the days from it to T0, so the clinician sees which course made the general criteria apply;
-    nothing for a course on hold, whose pause has no day."""
+    for an order on hold, its last dose; nothing for one with no dose recorded, whose pause has no day."""
     courses = c["Substitution Before T0"]
-    ends = [end for x in courses if (end := _last_day(x, c.known_on)) is not None and end < c["T0"]]
+    span = timedelta(days=c.params.ig_administration_course_days)
+    ends = [end for x in courses if (end := _given_until(c, x)) is not None
+            and (end - span if x.status == "on-hold" else end) < c["T0"]]
     if not ends or len(ends) < len(courses):
         return {}
     end = max(ends)
@@ -1906,7 +1919,7 @@ def course_before_restart(c: Context) -> tuple[date, int] | None:
     if episode is None or c["General Stop Reason"] not in ("restart", "after-window"):
         return None
     ends = [end for x in c["IG Courses Since T0"] if x not in episode.courses
-            and (end := _last_day(x, c.known_on)) is not None and end < episode.start]
+            and (end := _given_until(c, x)) is not None and end < episode.start]
     return (max(ends), (episode.start - max(ends)).days) if ends else None
 
 

@@ -129,11 +129,12 @@ def test_a_paused_order_with_no_end_is_carried_on_by_its_doses_too():
 
 
 def test_a_paused_order_is_not_said_to_have_ended_on_its_end_on_paper():
-    # On hold, its end on paper 2026-02-28 passed: the patient-view card of a restart names no day the course ended.
-    card = _view(_chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), date(2026, 3, 20))
+    # On hold, its end on paper 2026-02-28 passed, no dose recorded: the patient-view card of a restart names no day
+    # the course ended (with doses it names the last one: below).
+    card = _view(_chart(end="2026-02-28"), date(2026, 3, 20))
     assert card["source"]["topic"]["code"] == "no-start-without-infections", card["summary"]
     assert "a restart: general criteria" in card["detail"], card["detail"]
-    assert "ended 2026-02-28" not in card["detail"], card["detail"]
+    assert "2026-02-28" not in card["detail"], card["detail"]
 
 
 def test_an_igg_long_after_the_last_dose_of_a_paused_order_is_not_said_to_show_infused_ig():
@@ -148,3 +149,20 @@ def test_an_igg_long_after_the_last_dose_of_a_paused_order_is_not_said_to_show_i
         order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["start"] = "2025-09-01"
         card = _view(bundle, date(2026, 1, 20))
         assert (words in card["detail"]) is said, (doses, card["detail"])
+
+
+def test_a_restart_long_after_the_last_dose_of_a_paused_order_did_not_meet_the_general_criteria():
+    # On hold with no end, the last dose 2026-01-20, a new order from 2026-03-01: 40 days after the last dose, a
+    # restart with no infection, as after a course of doses alone. The card names the last dose, not the end on paper.
+    card = _view(_signed(_no_end(_chart(doses=("2026-01-20",))), "2026-03-01"), date(2026, 3, 2))
+    assert card["source"]["topic"]["code"] == "general-stop-review" and card["indicator"] == "warning", card["summary"]
+    assert "began without the general criteria" in card["summary"], card["summary"]
+    assert "restarts a course whose last dose was 2026-01-20, 40 days earlier" in card["detail"], card["detail"]
+
+
+def test_the_in_window_restart_line_names_the_paused_orders_last_dose():
+    card = _view(_chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), date(2026, 3, 20))
+    assert "a restart (Ig since T0, last dose 2026-02-12): general criteria" in card["detail"], card["detail"]
+    [da] = replay(RUNTIME, _chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), lang="da",
+                  at=date(2026, 3, 20)).cards
+    assert "genopstart (Ig siden T0, sidste dosis 2026-02-12): generelle kriterier" in da["detail"], da["detail"]
