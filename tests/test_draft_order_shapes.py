@@ -281,6 +281,57 @@ def test_the_end_suggested_for_a_draft_of_a_length_is_valid_fhir(server, bounds)
     get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
 
 
+def _suggested(card: dict) -> dict:
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    get_fhir_model_class("MedicationRequest").model_validate(action["resource"])
+    return action["resource"]
+
+
+def _line(start: str, end: str, **repeat) -> dict:
+    return {"timing": {"repeat": {"boundsPeriod": {"start": start, "end": end}, **repeat}}}
+
+
+def test_the_end_suggested_for_a_loading_line_and_a_maintenance_line_cuts_only_the_one_running_past(server):
+    # A two-day loading dose, then IVIG every 4 weeks to 2026-08-31: the suggestion set every line's end to the stop
+    # date, so the loading dose ran for four months.
+    loading, maintenance = _line("2026-01-22", "2026-01-23"), _line("2026-02-19", "2026-08-31", frequency=1, period=4,
+                                                                   periodUnit="wk")
+    card = the_card(post(server, [ivig(dosageInstruction=[loading, maintenance])]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    lines = _suggested(card)["dosageInstruction"]
+    assert lines == [loading, _line("2026-02-19", "2026-05-18", frequency=1, period=4, periodUnit="wk")], lines
+
+
+def test_a_line_beginning_after_the_stop_date_is_dropped_not_given_an_end_before_its_start(server):
+    first, later = _line("2026-01-22", "2026-04-30"), _line("2026-06-01", "2026-09-01", frequency=1, period=4,
+                                                            periodUnit="wk")
+    card = the_card(post(server, [ivig(dosageInstruction=[first, later])]))
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert _suggested(card)["dosageInstruction"] == [first]
+
+
+def test_a_line_of_a_length_that_ends_before_the_stop_date_keeps_its_length(server):
+    # 4 weeks from 2026-01-20 (the day it is signed) ends 2026-02-17; the 52-week line is cut to the stop date.
+    four, year = ({"timing": {"repeat": {"boundsDuration": {"value": n, "unit": "wk", "code": "wk"}}}} for n in (4, 52))
+    card = the_card(post(server, [ivig(dosageInstruction=[four, year])]))
+    lines = _suggested(card)["dosageInstruction"]
+    assert lines[0] == four, lines
+    assert lines[1]["timing"]["repeat"] == {"boundsPeriod": {"start": "2026-01-20", "end": "2026-05-18"}}, lines
+
+
+def test_an_order_whose_every_line_begins_after_the_end_is_not_made_invalid():
+    from zoneinfo import ZoneInfo
+
+    from cds_service.cards.suggestions import ending_on
+
+    lines = [_line("2026-06-01", "2026-06-02"), _line("2026-06-29", "2026-09-01")]
+    order = {"resourceType": "MedicationRequest", "dosageInstruction": copy.deepcopy(lines)}
+    # no line to keep: the order is left as it is (the rules put such an order on hold instead), never given an end
+    # before its start
+    assert ending_on(order, date(2026, 5, 18), ZoneInfo("Europe/Copenhagen"))["dosageInstruction"] == lines
+
+
 # -- selections ---------------------------------------------------------------------------
 
 

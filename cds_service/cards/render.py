@@ -766,7 +766,8 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})
                 else:
                     actions.append({"type": "update",  # dose days compared as the hospital's days, as the rules do
-                                    "resource": build.ending_on(raw, stop, ctx.tz, values.get("order_start")),  # type: ignore[arg-type]
+                                    "resource": build.ending_on(raw, stop, ctx.tz, values.get("order_start"),  # type: ignore[arg-type]
+                                                                build.length_reader(ctx.terminology, ctx.ruleset)),
                                     "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
                                                                                               stop_date=p["stop_date"])})
             if actions:

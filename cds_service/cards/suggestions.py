@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+
+from cql_like_rules import RuleSet
 from cql_like_rules.valuesets import Terminology
 
 from ..errors import DataError
 from ..fhir.dates import to_local_date
+from ..fhir.reading import bounds_length
 
 from .ids import new_uuid
+
+# A dosage timing's length (boundsDuration, boundsRange.high) as the rules read it; None when it cannot be read.
+Length = Callable[[Mapping[str, Any]], relativedelta | None]
 
 
 def _coding(terminology: Terminology, entry: Any) -> dict[str, Any]:
@@ -81,19 +88,32 @@ def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
-def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None) -> dict[str, Any]:
-    """The same order with every dosage bounded to end on `end`.
+def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None,
+              length: Length | None = None) -> dict[str, Any]:
+    """The same order ending on `end`: each dosage line that may run past it ends on it, and none is lengthened.
 
     The bounds become a boundsPeriod (FHIR allows one bounds[x]): a length it had (boundsDuration,
     boundsRange) is replaced by the period from `start` (the order's start, when known and the
     period has none); planned doses (`timing.event`) after `end` are dropped, so the order does not
     end before doses it still lists. A dose's day is its day in `tz` (the hospital's), as the rules
     read it, not the date as written: "2026-05-18T23:30:00Z" is 19 May in Copenhagen.
+
+    A line that already ends by `end` is left as it is: of several (a loading dose, then maintenance), setting every
+    line's end made a two-day loading line run for months. A line that begins after `end` is dropped, as its doses
+    would be given after the order ends (its end before its start would make the period invalid); unless every line
+    begins after it, when the order is left as it is (the rules put such an order on hold instead).
+    `length` reads a line's length (boundsDuration, boundsRange), as the rules do: one that ends by `end` from the
+    line's start (else `start`) is left as it is too.
     """
     updated = copy.deepcopy(dict(resource))
     dosages = updated.get("dosageInstruction")
     dosages = [d if isinstance(d, dict) else {} for d in dosages] if isinstance(dosages, list) and dosages else [{}]
+    later = [d for d in dosages if _begins_after(d, end, tz)]
+    if len(later) < len(dosages):
+        dosages = [d for d in dosages if d not in later]
     for dosage in dosages:
+        if _ends_by(dosage, end, tz, start, length) or _begins_after(dosage, end, tz):
+            continue
         timing = _object(dosage, "timing")
         events = timing.get("event")
         if isinstance(events, list):
@@ -103,14 +123,53 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
             else:
                 timing.pop("event")
         repeat = _object(timing, "repeat")
-        length = [repeat.pop(k) for k in ("boundsDuration", "boundsRange") if k in repeat]
+        lengths = [repeat.pop(k) for k in ("boundsDuration", "boundsRange") if k in repeat]
         bounds = _object(repeat, "boundsPeriod")
-        if length and start is not None and "start" not in bounds:
+        if lengths and start is not None and "start" not in bounds:
             bounds["start"] = start.isoformat()
         bounds["end"] = end.isoformat()
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages
     return updated
+
+
+def length_reader(terminology: Terminology, ruleset: RuleSet) -> Length:
+    """A timing's length read with the site's unit words and month length, as the rules read an order's."""
+    month_days = ruleset.parameters.days_per_fractional_month
+    return lambda timing: bounds_length(timing, terminology.duration_units, month_days)
+
+
+def _period(dosage: Mapping[str, Any]) -> Mapping[str, Any]:
+    timing = dosage.get("timing")
+    repeat = timing.get("repeat") if isinstance(timing, dict) else None
+    bounds = repeat.get("boundsPeriod") if isinstance(repeat, dict) else None
+    return bounds if isinstance(bounds, dict) else {}
+
+
+def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None, length: Length | None) -> bool:
+    """A dosage line that surely ends by `end` (a full date or instant, its day in `tz`; or its length from its start,
+    read by `length`), with no planned dose after it: nothing of it to cut. An end naming no day ("2026-05"), or a
+    length not read, may run past it."""
+    timing = dosage.get("timing")
+    if not isinstance(timing, dict):
+        return False
+    events = timing.get("event")
+    if isinstance(events, list) and any(_after(e, end, tz) for e in events):
+        return False
+    repeat = timing.get("repeat")
+    try:
+        if isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat):
+            planned = length(timing) if length is not None else None
+            first = to_local_date(_period(dosage)["start"], tz) if "start" in _period(dosage) else start
+            return planned is not None and first is not None and first + planned <= end
+        return to_local_date(_period(dosage).get("end"), tz) <= end
+    except DataError:
+        return False
+
+
+def _begins_after(dosage: Mapping[str, Any], end: date, tz: ZoneInfo) -> bool:
+    """A dosage line whose period surely begins after `end`: its first possible day in `tz` is later."""
+    return _after(_period(dosage).get("start"), end, tz)
 
 
 def _after(event: object, end: date, tz: ZoneInfo) -> bool:

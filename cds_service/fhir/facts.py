@@ -50,7 +50,7 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
-    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, _bounds_length, _count_length, _cut, _first,
+    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, bounds_length, _count_length, _cut, _first,
     _length, _list, _partial, _reference_display, do_not_perform, in_conflict, order_drug, referenced_medication,
 )
 from .unread import (
@@ -611,7 +611,7 @@ class FactBuilder:
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
         if end is None:
-            lengths = [n for n in (_bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
+            lengths = [n for n in (bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
             if not lengths:  # no bounds: dose counts place the last dose ("3 doses every 4 weeks"), when every
                 # dosage line has one (a counted loading dose beside an open maintenance line does not end the order)
                 counted = [_count_length(t, self.t.duration_units, self.month_days) for t in timings]

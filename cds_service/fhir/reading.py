@@ -290,7 +290,7 @@ def _length(quantity: Any, units: Mapping[str, str],
     return relativedelta(months=whole, days=round(float(months - whole) * month_days))
 
 
-def _bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
+def bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length: its boundsDuration, else its boundsRange.high (a length of 0 days, hours on the day it
     starts, is a length: not falsy here)."""
     length = _length(_first(timing, "repeat.boundsDuration"), units, month_days)
