@@ -464,12 +464,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
             # that IgG is to be measured. Not on an IgG from before any index event (a baseline, spec §3), nor for a
             # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none
             variant = "igg-low"
-        elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) and not caveats \
+        elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) \
+                and not set(caveats) - {"paraprotein-subtracted"} \
                 and c["Index Event"] is None and not c["Undated Therapies"] and not c["Therapies Known Only By Name"] \
                 and not substitution_before(c, t0):
             # a first course whose baseline is already below the threshold: not a start yet (the window opens with
             # the first dose, spec §3), but not "measure IgG at baseline" either, of a baseline the chart holds. Not
-            # beside a CAR-T or bsAb the rules could not place (no day, known by name only): a window may be running
+            # beside a CAR-T or bsAb the rules could not place (no day, known by name only): a window may be running.
+            # A myeloma's polyclonal IgG (its M-protein subtracted) is that baseline too; not a total the caveats doubt
             variant = "baseline-low"
     if on_ig and episode is not None:
         # §4.2: a new course for a patient on immunoglobulin begun before it. That course follows the general stop

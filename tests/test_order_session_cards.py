@@ -326,3 +326,21 @@ def test_the_child_card_on_the_order_screen_says_the_same(template: dict[str, An
     assert card["source"]["topic"]["code"] == "child-individual-assessment"
     assert "- IVIG since 2025-09-25" in card["detail"]
     assert "This IgG was taken on substitution" in card["detail"]
+
+
+@pytest.mark.parametrize("lang, summary", [
+    ("en", "Teclistamab from 2026-01-22: polyclonal IgG 2.6 g/L (total 8.7) < 4 g/L (2026-01-12) before it; re-measure "
+           "after the first dose to start Ig"),
+    ("da", "Teclistamab fra 2026-01-22: polyklonal IgG 2,6 g/L (total 8,7) < 4 g/L (2026-01-12) før start; mål igen "
+           "efter første dosis for at starte Ig")])
+def test_a_myelomas_polyclonal_baseline_below_4_is_read_as_a_baseline_too(lang: str, summary: str) -> None:
+    """An IgG-kappa myeloma before its first bsAb: total IgG 8.7 g/L, of which 6.1 g/L M-protein, 8 days old. The card
+    showed the polyclonal 2.6 g/L and still asked to "measure IgG at baseline" (the subtraction's own caveat kept the
+    baseline's variant away); a baseline below 4 g/L is now said, as for a total below it."""
+    bundle = _bundle("igg-kappa-myeloma-normal-total-low-polyclonal-start")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] not in ("MedicationRequest",
+                                                                                          "MedicationAdministration")]
+    [card] = _cards(bundle, [_draft(TECLISTAMAB, bundle, "2026-01-22")], AT, lang)
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring", card["summary"]
+    assert card["summary"] == summary, card["summary"]
+    assert "stop attempt" not in card["summary"] and "may be started" not in card["summary"]
