@@ -1153,8 +1153,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continues": Variant(
                     Text("{drug} continues the course from {t0}: keep measuring IgG until {stop_date}{baseline}",
                          "{drug} fortsætter forløbet fra {t0}: mål fortsat IgG indtil {stop_date}{baseline}"),
-                    Text("This order resumes a course that started on {t0}; the high-risk window runs from then.",
-                         "Ordinationen genoptager et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
+                    Text("This order continues a course that started on {t0}; the high-risk window runs from then.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
                     Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
                 ),
                 "continues-after-window": Variant(
@@ -1162,10 +1162,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "criteria apply",
                          "{drug} fortsætter forløbet fra {t0}; dets højrisikoperiode sluttede {stop_date}: generelle "
                          "kriterier gælder"),
-                    Text("This order resumes a course that started on {t0}; its high-risk window has ended, and a "
-                         "resumption opens no new one.",
-                         "Ordinationen genoptager et forløb, der startede {t0}; dets højrisikoperiode er slut, og en "
-                         "genoptagelse åbner ingen ny."),
+                    Text("This order continues a course that started on {t0}; its high-risk window has ended, and a "
+                         "later dose of it opens no new one.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; dets højrisikoperiode er slut, og en "
+                         "senere dosis af det åbner ingen ny."),
                     Text("Start immunoglobulin only by the general criteria: IgG below {threshold} with severe or "
                          "recurrent verified bacterial infections.",
                          "Start kun immunglobulin efter de generelle kriterier: IgG under {threshold} og svære eller "
@@ -1174,8 +1174,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "car-t-product": Variant(
                     Text("CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it{baseline}",
                          "CAR-T ordineret: højrisikoperioden starter ved infusionen; mål IgG før den{baseline}"),
-                    Text("The window runs {window} from the infusion, whose date the order does not give.",
-                         "Perioden løber {window} fra infusionen, hvis dato ordinationen ikke angiver."),
+                    Text("The window runs {window} from the infusion day, which only the infusion's own record "
+                         "gives (an order's planned dates do not).",
+                         "Perioden løber {window} fra infusionsdagen, som kun registreringen af selve infusionen "
+                         "angiver (en ordinations planlagte datoer gør ikke)."),
                     Text("Measure IgG before the infusion and regularly for {window} after it.",
                          "Mål IgG før infusionen og jævnligt i {window} efter."),
                 ),

@@ -344,3 +344,30 @@ def test_a_myelomas_polyclonal_baseline_below_4_is_read_as_a_baseline_too(lang: 
     assert card["source"]["topic"]["code"] == "plan-igg-monitoring", card["summary"]
     assert card["summary"] == summary, card["summary"]
     assert "stop attempt" not in card["summary"] and "may be started" not in card["summary"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "This order continues a course that started on 2025-12-01"),
+                                         ("da", "Ordinationen fortsætter et forløb, der startede 2025-12-01")])
+def test_the_next_dose_of_a_running_bsab_course_is_not_said_to_resume_it(lang: str, words: str) -> None:
+    """Teclistamab given from 2025-12-01 and never paused: the next dose drafted was said to "resume" the course."""
+    bundle = _bundle("igg-kappa-myeloma-normal-total-low-polyclonal-start")
+    [card] = _cards(bundle, [_draft(TECLISTAMAB, bundle, "2026-01-22")], AT, lang)
+    assert card["source"]["topic"]["code"] == "plan-igg-monitoring", card["summary"]
+    assert words in card["detail"], card["detail"]
+    assert "resume" not in card["detail"] and "genoptager" not in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "from the infusion day, which only the infusion's own record gives (an order's planned dates do not)"),
+    ("da", "fra infusionsdagen, som kun registreringen af selve infusionen angiver (en ordinations planlagte datoer "
+           "gør ikke)")])
+def test_a_car_t_product_order_with_a_planned_day_is_not_said_to_give_none(lang: str, words: str) -> None:
+    """A Kymriah order planned for 2026-02-20: the card said the order does not give the infusion's date, of an order
+    that gives a day. An order is not an infusion (spec §2): the window runs from the infusion's own record."""
+    bundle = _bundle("rituximab-only-no-index-event")
+    draft = _draft(TECLISTAMAB, bundle, "2026-02-20")
+    draft["medicationCodeableConcept"] = {"coding": [{"system": "http://www.whocc.no/atc", "code": "L01XL04"}],
+                                          "text": "Kymriah"}
+    [card] = _cards(bundle, [draft], date(2026, 2, 16), lang)
+    assert (card["source"]["topic"]["code"], words in card["detail"]) == ("plan-igg-monitoring", True), card["detail"]
+    assert "does not give" not in card["detail"] and "ikke angiver" not in card["detail"], card["detail"]
