@@ -2482,7 +2482,8 @@ LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
-                              "infections-unconfirmed-several", "order-new-course-at-start"})
+                              "infections-unconfirmed-several", "order-new-course-at-start",
+                              "first-dose-drafted-with-it"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
@@ -2662,6 +2663,11 @@ CAVEATS: dict[str, Text] = {
         "this order is judged on the current window until that therapy has begun.",
         "{session_therapy} i samme udkast ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
         "begyndt, gælder den nuværende periode."),
+    "first-dose-drafted-with-it": Text(  # order hooks: no CAR-T or bsAb on the chart, a first bsAb dose drafted with it
+        "No CAR-T infusion or bsAb is recorded yet: this order is read on the window opened by {session_therapy}, "
+        "drafted with it, from {session_therapy_start}.",
+        "Der er endnu ingen CAR-T-infusion eller bsAb registreret: ordinationen vurderes på den periode, som "
+        "{session_therapy} i samme udkast åbner fra {session_therapy_start}."),
     "therapy-drafted-moves-stop": Text(  # order hooks: a continuation beside a new bsAb that begins before the stop
         "{session_therapy}, drafted with this order from {session_therapy_start}, begins after this substitution: "
         "once it has begun, the general stop criteria apply, not the stop date {stop_date}.",
@@ -2911,6 +2917,11 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
     "Active IG Courses": (
         "Aktive Ig-forløb",
         "Immunglobulinforløb aktive i dag (i bero tæller som pauseret)"),
+    "First Dose Drafted With It": (
+        "Første dosis i samme udkast",
+        "Ingen CAR-T eller bsAb i journalen: første dosis af det bsAb, der er i udkast med denne "
+        "immunglobulinordination og begynder senest samtidig med den, læst som givet på sin planlagte dag (den periode, "
+        "den åbner)"),
     "Current Episode": (
         "Nuværende episode",
         "Den sammenhængende substitution, patienten er i i dag, tilbage til dens første forløb; en pause på få dage "

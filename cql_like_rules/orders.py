@@ -48,7 +48,7 @@ from datetime import date, timedelta
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
-from .facts import TRACED_IF_SET, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
+from .facts import TRACED_IF_SET, BsAbExposure, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
 from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent,
                       add_months, age_on, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
@@ -119,6 +119,49 @@ def as_signed(context: Context, order: DraftOrder) -> Context | None:
     if signed_at_start is None and episode is not None and _ends_with_doses(episode, order, context.known_on):
         return signed_today  # alone at its start only because today's doses are not yet given on: as today
     return signed_at_start or at_start
+
+
+def with_first_dose_drafted(context: Context, order: DraftOrder) -> Context | None:
+    """The patient context of an immunoglobulin draft for a patient with no CAR-T or bsAb on the chart, beside the
+    first dose of a bsAb drafted with it, to begin on or before the draft (None otherwise): the chart as it stands
+    today, read on the draft's planned start, with the bsAb begun on its planned first dose.
+
+    A drafted therapy is no index event (spec §2), so IVIG drafted with a patient's first teclistamab dose got no card
+    at all, on either hook. Once signed and begun, the window runs from that first dose and only an IgG taken after
+    it counts (spec §3): the card says what the order will then meet, and names the therapy it is read on
+    (`first-dose-drafted-with-it`). Not beside a CAR-T product order: the window starts at the infusion, which no
+    order dates."""
+    drafted = [(_planned_start(t.start, context.today), t.source, t) for t in context.facts.therapies_drafted
+               if t.kind == "bsab"]
+    if order.kind != "ig" or order.dates_unread or not drafted or context["In Scope"]:
+        return None
+    if context["Index Event"] is not None or context.facts.undated_therapies or context.facts.unrecognised_therapies:
+        return None  # a therapy the rules could not place: a window may be running (its own card says so)
+    begins, _, therapy = min(drafted, key=lambda d: d[:2])
+    start = _planned_start(order.start, context.today)
+    if start < begins:
+        return None
+    facts = known_by(context.facts, context.today)
+    exposure = BsAbExposure(therapy.drug, begins, therapy.source, ongoing=True, authored=context.today)
+    at_start = Context(replace(facts, bsab=facts.bsab + (exposure,)), start, context.params, context.library,
+                       known_on=context.known_on, read_on=context.today)
+    return at_start if at_start["In Scope"] else None
+
+
+@define("First Dose Drafted With It", "No CAR-T or bsAb on the chart: the first dose of the bsAb drafted with this "
+        "immunoglobulin order, to begin on or before it, read as begun on its planned day (the window it opens)",
+        scope="order")
+def first_dose_drafted_with_it(c: Context) -> date:
+    t0: date = c["T0"]
+    return t0
+
+
+def first_dose_note(found: Advice, read: Context) -> Advice:
+    """A card judged on the window a bsAb drafted with the order opens (`with_first_dose_drafted`): the note saying so,
+    with the therapy's name and day."""
+    event = read["Index Event"]
+    return replace(found, caveats=found.caveats + ("first-dose-drafted-with-it",),
+                   values={**found.values, "session_therapy": event.product, "session_therapy_start": event.date})
 
 
 def _ends_with_doses(episode: Episode, order: DraftOrder, known: date) -> bool:

@@ -27,7 +27,7 @@ from .advice import Advice
 from .engine import Context, Library, TraceStep
 from .errors import RulesError
 from .facts import DataNote, Facts
-from .orders import DraftOrder, as_signed, new_course_note, same_course_card
+from .orders import DraftOrder, as_signed, first_dose_note, new_course_note, same_course_card, with_first_dose_drafted
 from .parameters import Parameters, load_parameters
 
 
@@ -125,9 +125,14 @@ class RuleSet:
                 continue
             seen.add(order.source)
             signed = as_signed(context, order)
-            judged = (signed or context).for_order(order, session)
+            drafted = None if signed else with_first_dose_drafted(context, order)
+            judged = (signed or drafted or context).for_order(order, session)
             advice = judged["Order Advice"]
-            if signed is not None and signed.today != context.today:
+            if drafted is not None:  # judged on the window the bsAb drafted with it opens: the trace names its day
+                judged["First Dose Drafted With It"]
+                advice = first_dose_note(advice, drafted) if advice is not None else None
+                signed = drafted
+            elif signed is not None and signed.today != context.today:
                 judged["Order Judged At Start"]  # evaluated for its step: the trace names the day it was judged on
                 advice = new_course_note(advice, context) if advice is not None else None
             if signed is not None:  # judged on other patient-level definitions (the draft signed, or on its start)

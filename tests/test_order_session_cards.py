@@ -371,3 +371,50 @@ def test_a_car_t_product_order_with_a_planned_day_is_not_said_to_give_none(lang:
     [card] = _cards(bundle, [draft], date(2026, 2, 16), lang)
     assert (card["source"]["topic"]["code"], words in card["detail"]) == ("plan-igg-monitoring", True), card["detail"]
     assert "does not give" not in card["detail"] and "ikke angiver" not in card["detail"], card["detail"]
+
+
+def _no_bsab_yet() -> dict[str, Any]:
+    """An IgG-kappa myeloma (polyclonal IgG 2.6 g/L on 2026-01-12) with no CAR-T or bsAb on the chart yet."""
+    bundle = _bundle("igg-kappa-myeloma-normal-total-low-polyclonal-start")
+    bundle["entry"] = [e for e in bundle["entry"] if e["resource"]["resourceType"] not in ("MedicationRequest",
+                                                                                          "MedicationAdministration")]
+    return bundle
+
+
+@pytest.mark.parametrize("lang, summary, note", [
+    ("en", "Ig order does not meet the criteria: no usable IgG since bsAb 2026-01-22",
+     "No CAR-T infusion or bsAb is recorded yet: this order is read on the window opened by Teclistamab, drafted with "
+     "it, from 2026-01-22."),
+    ("da", "Ig-ordinationen opfylder ikke kriterierne: ingen brugbar IgG siden bsAb 2026-01-22",
+     "Der er endnu ingen CAR-T-infusion eller bsAb registreret: ordinationen vurderes på den periode, som "
+     "Teclistamab i samme udkast åbner fra 2026-01-22.")])
+def test_ig_drafted_with_a_patients_first_bsab_dose_is_judged_on_the_window_it_opens(lang: str, summary: str,
+                                                                                    note: str) -> None:
+    """IVIG from 2026-01-26 drafted with the first teclistamab dose (2026-01-22): a drafted therapy is no index event
+    (spec §2), so the IVIG got no card at all. Read on the window that dose opens, only an IgG taken after it counts
+    (spec §3): none can exist yet, and the card says so."""
+    bundle = _no_bsab_yet()
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-26")]
+    cards = {c["source"]["topic"]["code"]: c for c in _cards(bundle, drafts, AT, lang)}
+    assert set(cards) == {"plan-igg-monitoring", "order-does-not-meet-criteria"}, list(cards)
+    ig = cards["order-does-not-meet-criteria"]
+    assert ig["summary"] == summary, ig["summary"]
+    assert note in ig["detail"], ig["detail"]
+    steps = {step["name"]: step["value"] for step in ig["extension"]["dk.igsub-cds.trace"]}
+    assert steps["First Dose Drafted With It"] == "2026-01-22", steps.get("First Dose Drafted With It")
+
+
+def test_ig_selected_alone_beside_the_first_bsab_dose_gets_the_same_card() -> None:
+    bundle = _no_bsab_yet()
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-26")]
+    request = request_from_bundle(copy.deepcopy(bundle), "order-select", drafts)
+    request["context"]["selections"] = [f"MedicationRequest/{IVIG['id']}"]
+    [card] = answer_local(parse_hook_request(request, "order-select"), RUNTIME, lang="en", today=AT).cards
+    assert card["summary"] == "Ig order does not meet the criteria: no usable IgG since bsAb 2026-01-22", card["summary"]
+
+
+def test_ig_drafted_to_begin_before_the_first_bsab_dose_is_still_not_judged() -> None:
+    # IVIG from 2026-01-20, the teclistamab from 2026-01-22: at the IVIG's start no window runs; no card, as before.
+    bundle = _no_bsab_yet()
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-20")]
+    assert [c["source"]["topic"]["code"] for c in _cards(bundle, drafts, AT)] == ["plan-igg-monitoring"]
