@@ -2664,10 +2664,10 @@ CAVEATS: dict[str, Text] = {
         "{session_therapy} i samme udkast ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
         "begyndt, gælder den nuværende periode."),
     "first-dose-drafted-with-it": Text(  # order hooks: no CAR-T or bsAb on the chart, a first bsAb dose drafted with it
-        "No CAR-T infusion or bsAb is recorded yet: this order is read on the window opened by {session_therapy}, "
-        "drafted with it, from {session_therapy_start}.",
+        "No CAR-T infusion or bsAb is recorded yet: this order is read on the window opened by {first_dose_drug}, "
+        "drafted with it, from {first_dose_start}.",
         "Der er endnu ingen CAR-T-infusion eller bsAb registreret: ordinationen vurderes på den periode, som "
-        "{session_therapy} i samme udkast åbner fra {session_therapy_start}."),
+        "{first_dose_drug} i samme udkast åbner fra {first_dose_start}."),
     "therapy-drafted-moves-stop": Text(  # order hooks: a continuation beside a new bsAb that begins before the stop
         "{session_therapy}, drafted with this order from {session_therapy_start}, begins after this substitution: "
         "once it has begun, the general stop criteria apply, not the stop date {stop_date}.",

@@ -925,12 +925,13 @@ def current_episode(c: Context) -> Episode | None:
         # an order on hold was paused on a day the data does not give: its end on paper (or none) says nothing of
         # when Ig was last given, so only its doses carry it on to a later course (§5: a new start after a pause is a
         # restart); any other course with no known end cannot be joined
-        end = None if course.status == "on-hold" else _last_day(course, c.known_on)
-        if course in members or end is None and course.status != "on-hold":
+        paused = course.status == "on-hold"
+        end = None if paused else _last_day(course, c.known_on)
+        if course in members or end is None and not paused:
             continue
         later = min(members, key=lambda x: (x.start, x.source))
-        if course.start <= start and (end is not None and (start - end <= gap or _booked_to_follow(c, course, later))
-                                     or _dose_reaches(c, course, later)):
+        if course.start <= start and (_paused_reaches(c, course, later) if paused else end is not None and (
+                start - end <= gap or _booked_to_follow(c, course, later)) or _dose_reaches(c, course, later)):
             members.append(course)
             start = course.start
     members.sort(key=lambda x: (x.start, x.source))
@@ -950,6 +951,20 @@ def _booked_to_follow(c: Context, earlier: IgCourse, later: IgCourse) -> bool:
     if c["Stop Date"] is not None and later.start >= c["Stop Date"]:
         return False
     return timedelta(0) < later.start - end <= timedelta(days=c.params.ig_administration_course_days)
+
+
+def _paused_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
+    """An order on hold carries on to the `later` course through its doses alone, as the same doses recorded without
+    it would: its last dose recorded in its period before that course begins, the course days past it and then the
+    continuity gap, reach that course's start. A dose on the day the later course begins is that course's first (an
+    order on hold with no end covers every day after its start). Not a new order from the stop date on (a restart
+    after the stop attempt, §4.3, as `_dose_reaches`)."""
+    if is_order(later) and c["Stop Date"] is not None and later.start >= c["Stop Date"]:
+        return False
+    days = [d.date for d in c.facts.ig_administrations
+            if d.date < later.start and d.date <= c.today and _order_covers(order, d.date, c.known_on)]
+    reach = timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
+    return bool(days) and later.start - max(days) <= reach
 
 
 def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:

@@ -143,7 +143,10 @@ def with_first_dose_drafted(context: Context, order: DraftOrder) -> Context | No
         return None
     facts = known_by(context.facts, context.today)
     exposure = BsAbExposure(therapy.drug, begins, therapy.source, ongoing=True, authored=context.today)
-    at_start = Context(replace(facts, bsab=facts.bsab + (exposure,)), start, context.params, context.library,
+    # an IgG on the chart today was taken before a dose still in draft, whatever day that dose is planned for (today,
+    # or undated and so read as today): none counts as taken after it
+    igg = tuple(r for r in facts.igg if r.date < begins)
+    at_start = Context(replace(facts, bsab=facts.bsab + (exposure,), igg=igg), start, context.params, context.library,
                        known_on=context.known_on, read_on=context.today)
     return at_start if at_start["In Scope"] else None
 
@@ -161,7 +164,7 @@ def first_dose_note(found: Advice, read: Context) -> Advice:
     with the therapy's name and day."""
     event = read["Index Event"]
     return replace(found, caveats=found.caveats + ("first-dose-drafted-with-it",),
-                   values={**found.values, "session_therapy": event.product, "session_therapy_start": event.date})
+                   values={**found.values, "first_dose_drug": event.product, "first_dose_start": event.date})
 
 
 def _ends_with_doses(episode: Episode, order: DraftOrder, known: date) -> bool:

@@ -332,6 +332,27 @@ def test_an_order_whose_every_line_begins_after_the_end_is_not_made_invalid():
     assert ending_on(order, date(2026, 5, 18), ZoneInfo("Europe/Copenhagen"))["dosageInstruction"] == lines
 
 
+def test_a_line_with_a_dose_after_the_end_keeps_its_own_earlier_end_and_a_line_of_later_doses_is_dropped():
+    """A line ending 2026-04-30 that also lists a dose on 2026-06-01 got the stop date as its end (lengthened); a line
+    dated only by doses after the stop date was kept, as a period with no doses."""
+    from zoneinfo import ZoneInfo
+
+    from cds_service.cards.suggestions import ending_on
+
+    early = {"timing": {"event": ["2026-06-01"], "repeat": {"boundsPeriod": {"start": "2026-01-22",
+                                                                             "end": "2026-04-30"}}}}
+    later = {"timing": {"event": ["2026-06-01", "2026-06-29"]}}
+    before = {"timing": {"event": ["2026-02-01", "2026-03-01"]}}
+    order = {"resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/pt-dk-0001"}, "medicationCodeableConcept": ATC_IVIG,
+             "dosageInstruction": [early, later, before, _line("2026-03-20", "2026-09-01")]}
+    updated = ending_on(order, date(2026, 5, 18), ZoneInfo("Europe/Copenhagen"))
+    get_fhir_model_class("MedicationRequest").model_validate(updated)
+    assert updated["dosageInstruction"] == [
+        {"timing": {"repeat": {"boundsPeriod": {"start": "2026-01-22", "end": "2026-04-30"}}}},  # the dose after: dropped
+        before, _line("2026-03-20", "2026-05-18")], updated["dosageInstruction"]
+
+
 # -- selections ---------------------------------------------------------------------------
 
 

@@ -86,11 +86,28 @@ def test_a_dose_under_the_paused_order_within_the_course_days_carries_it_on():
 
 
 def test_a_dose_longer_ago_than_the_course_days_does_not():
-    # The last dose 2026-01-20, 40 days before the new order: the pause is longer than a course's dose interval.
+    # The last dose 2026-01-20, 45 days before the new order: longer than the course days and the continuity gap
+    # (42) that doses alone would carry a course on by; 41 days is within them, as for doses alone.
     bundle = _chart(doses=("2026-01-20",))
-    card = _order_card(bundle, "2026-03-01", date(2026, 3, 1))
+    assert _order_card(bundle, "2026-03-02", date(2026, 3, 2))["source"]["topic"]["code"] == "order-meets-criteria"
+    card = _order_card(bundle, "2026-03-06", date(2026, 3, 6))
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
-    assert _view(_signed(bundle, "2026-03-01"), date(2026, 3, 2))["source"]["topic"]["code"] == "general-stop-review"
+    assert _view(_signed(bundle, "2026-03-06"), date(2026, 3, 7))["source"]["topic"]["code"] == "general-stop-review"
+
+
+def test_the_new_orders_own_first_dose_does_not_join_it_to_the_paused_one():
+    # On hold with no end and no dose of its own; the new order's first dose recorded on its start day, 2026-03-01,
+    # under the new order. The paused order's open period covers that day, but the dose is the new course's: a
+    # restart, as with the first order stopped.
+    bundle = _signed(_no_end(_chart()), "2026-03-01")
+    bundle["entry"].append({"resource": {
+        "resourceType": "MedicationAdministration", "id": "ma-new-1", "status": "completed",
+        "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]},
+        "subject": {"reference": "Patient/pt-dk-0001"}, "effectiveDateTime": "2026-03-01T10:00:00+01:00",
+        "request": {"reference": "MedicationRequest/mr-ivig-new"}}})
+    card = _view(bundle, date(2026, 3, 2))
+    assert card["source"]["topic"]["code"] == "general-stop-review", card["summary"]
+    assert _trace(card)["Current Episode"]["start"] == "2026-03-01"
 
 
 def test_an_order_still_active_in_its_period_is_continued_as_before():
@@ -117,14 +134,14 @@ def _no_end(bundle: dict) -> dict:
 
 def test_a_paused_order_with_no_end_is_carried_on_by_its_doses_too():
     # The usual shape of a paused order has no end at all: a dose under it 12 days before the new order carries it
-    # on as the end on paper did not; with the last dose 40 days before, the new order is a restart.
+    # on as the end on paper did not; with the last dose 45 days before, the new order is a restart.
     bundle = _no_end(_chart(doses=("2026-01-20", "2026-02-17")))
     card = _order_card(bundle, "2026-03-01", date(2026, 3, 1))
     assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
     assert "IVIG since 2026-01-20" in card["detail"], card["detail"]
     assert _view(_signed(bundle, "2026-03-01"), date(2026, 3, 2))["source"]["topic"]["code"] == "stop-planned"
     bundle = _no_end(_chart(doses=("2026-01-20",)))
-    assert _order_card(bundle, "2026-03-01", date(2026, 3, 1))["source"]["topic"]["code"] == \
+    assert _order_card(bundle, "2026-03-06", date(2026, 3, 6))["source"]["topic"]["code"] == \
         "order-does-not-meet-criteria"
 
 
@@ -152,12 +169,12 @@ def test_an_igg_long_after_the_last_dose_of_a_paused_order_is_not_said_to_show_i
 
 
 def test_a_restart_long_after_the_last_dose_of_a_paused_order_did_not_meet_the_general_criteria():
-    # On hold with no end, the last dose 2026-01-20, a new order from 2026-03-01: 40 days after the last dose, a
+    # On hold with no end, the last dose 2026-01-20, a new order from 2026-03-06: 45 days after the last dose, a
     # restart with no infection, as after a course of doses alone. The card names the last dose, not the end on paper.
-    card = _view(_signed(_no_end(_chart(doses=("2026-01-20",))), "2026-03-01"), date(2026, 3, 2))
+    card = _view(_signed(_no_end(_chart(doses=("2026-01-20",))), "2026-03-06"), date(2026, 3, 7))
     assert card["source"]["topic"]["code"] == "general-stop-review" and card["indicator"] == "warning", card["summary"]
     assert "began without the general criteria" in card["summary"], card["summary"]
-    assert "restarts a course whose last dose was 2026-01-20, 40 days earlier" in card["detail"], card["detail"]
+    assert "restarts a course whose last dose was 2026-01-20, 45 days earlier" in card["detail"], card["detail"]
 
 
 def test_the_in_window_restart_line_names_the_paused_orders_last_dose():

@@ -418,3 +418,15 @@ def test_ig_drafted_to_begin_before_the_first_bsab_dose_is_still_not_judged() ->
     bundle = _no_bsab_yet()
     drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-20")]
     assert [c["source"]["topic"]["code"] for c in _cards(bundle, drafts, AT)] == ["plan-igg-monitoring"]
+
+
+def test_an_igg_taken_the_day_a_drafted_first_dose_is_planned_is_not_after_it() -> None:
+    """Teclistamab drafted for today, IVIG from 2026-01-26, an IgG of 3.0 g/L taken this morning: the IVIG card said
+    "meets the start criterion … after bsAb 2026-01-20", of a dose still in draft. No IgG on today's chart can have
+    been taken after it."""
+    bundle = _igg(_bundle("rituximab-only-no-index-event"), 3.0, "2026-01-20T08:00:00+01:00")  # a lymphoma, no CAR-T
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-20"), _draft(IVIG, bundle, "2026-01-26")]
+    cards = {c["source"]["topic"]["code"]: c for c in _cards(bundle, drafts, AT)}
+    assert "order-meets-criteria" not in cards, cards["order-meets-criteria"]["summary"]
+    assert cards["order-does-not-meet-criteria"]["summary"] == \
+        "Ig order does not meet the criteria: no usable IgG since bsAb 2026-01-20"

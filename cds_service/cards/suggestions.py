@@ -127,7 +127,8 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
         bounds = _object(repeat, "boundsPeriod")
         if lengths and start is not None and "start" not in bounds:
             bounds["start"] = start.isoformat()
-        bounds["end"] = end.isoformat()
+        if not _ends_on_or_before(bounds.get("end"), end, tz):  # a line's own earlier end stays: never lengthened
+            bounds["end"] = end.isoformat()
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages
     return updated
@@ -156,6 +157,8 @@ def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | N
     events = timing.get("event")
     if isinstance(events, list) and any(_after(e, end, tz) for e in events):
         return False
+    if _events_only(dosage):
+        return True  # its doses alone date it, none after `end`
     repeat = timing.get("repeat")
     try:
         if isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat):
@@ -168,8 +171,30 @@ def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | N
 
 
 def _begins_after(dosage: Mapping[str, Any], end: date, tz: ZoneInfo) -> bool:
-    """A dosage line whose period surely begins after `end`: its first possible day in `tz` is later."""
-    return _after(_period(dosage).get("start"), end, tz)
+    """A dosage line that surely begins after `end`: its period's first possible day in `tz` is later, or, with no
+    start to its period, every dose it plans (`timing.event`) is."""
+    if "start" in _period(dosage):
+        return _after(_period(dosage).get("start"), end, tz)
+    events = _events_only(dosage)
+    return bool(events) and all(_after(e, end, tz) for e in events)
+
+
+def _events_only(dosage: Mapping[str, Any]) -> list[Any]:
+    """The planned doses (`timing.event`) of a line they alone date: no bounds, neither a period nor a length."""
+    timing = dosage.get("timing")
+    if not isinstance(timing, dict) or not isinstance(timing.get("event"), list):
+        return []
+    repeat = timing.get("repeat")
+    bounded = isinstance(repeat, dict) and any(k in repeat for k in ("boundsPeriod", "boundsDuration", "boundsRange"))
+    return [] if bounded else list(timing["event"])
+
+
+def _ends_on_or_before(value: object, end: date, tz: ZoneInfo) -> bool:
+    """A period end that surely falls by `end` (a full date or instant, its day in `tz`)."""
+    try:
+        return to_local_date(value, tz) <= end
+    except DataError:
+        return False
 
 
 def _after(event: object, end: date, tz: ZoneInfo) -> bool:

@@ -200,7 +200,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
-                "general_stop_from", "general_stop_to", "current_course_start"):
+                "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -282,6 +282,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["episode_product"] = named(v.get("episode_product"), 20, text)
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
         p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
+    if v.get("first_dose_start") is not None:  # the first bsAb dose drafted with it, whose window the order is read on
+        p["first_dose_drug"] = named(v.get("first_dose_drug"), 30, text, capital=True) or BISPECIFIC(lang)
     if v.get("unconfirmed_infection_date") is not None:  # infections not confirmed that would decide (the latest)
         p["unconfirmed_infection"] = named(v.get("unconfirmed_infection"), 40, text, capital=True)
         p["unconfirmed_infection_date"] = iso(v["unconfirmed_infection_date"])
