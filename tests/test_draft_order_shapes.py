@@ -353,6 +353,21 @@ def test_a_line_with_a_dose_after_the_end_keeps_its_own_earlier_end_and_a_line_o
         before, _line("2026-03-20", "2026-05-18")], updated["dosageInstruction"]
 
 
+def test_a_loading_dose_of_a_few_hours_beside_an_open_maintenance_line_does_not_end_the_order(server):
+    """A 4-hour loading infusion (boundsDuration) and a maintenance line with no end: the order was read as ending the
+    day it starts ("ends 2026-01-20"), and no end on the stop date was offered. It runs on; only the open line is
+    ended on the stop date, the loading line keeps its length."""
+    loading = {"timing": {"repeat": {"boundsDuration": {"value": 4, "unit": "h", "code": "h",
+                                                        "system": "http://unitsofmeasure.org"}}}}
+    maintenance = {"timing": {"repeat": {"boundsPeriod": {"start": "2026-02-19"}, "frequency": 1, "period": 4,
+                                         "periodUnit": "wk"}}}
+    card = the_card(post(server, [ivig(dosageInstruction=[loading, maintenance])]))
+    assert card["summary"].endswith("end it on 2026-05-18"), card["summary"]
+    lines = _suggested(card)["dosageInstruction"]
+    assert lines[0] == loading and lines[1]["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-02-19",
+                                                                                      "end": "2026-05-18"}, lines
+
+
 # -- selections ---------------------------------------------------------------------------
 
 

@@ -610,7 +610,13 @@ class FactBuilder:
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
-        if end is None:
+        # a dosage line with nothing that ends it (no end, length, dose count or planned doses) runs on: a loading dose of
+        # a length (4 hours, 2 days) beside such a maintenance line does not end the order
+        open_line = any(bounds_length(t, self.t.duration_units, self.month_days) is None
+                        and _count_length(t, self.t.duration_units, self.month_days) is None
+                        and not isinstance(_first(t, "repeat.boundsPeriod.end"), str) and not _list(t.get("event"))
+                        for t in timings)
+        if end is None and not open_line:
             lengths = [n for n in (bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
             if not lengths:  # no bounds: dose counts place the last dose ("3 doses every 4 weeks"), when every
                 # dosage line has one (a counted loading dose beside an open maintenance line does not end the order)
