@@ -961,10 +961,15 @@ def _paused_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
     after the stop attempt, §4.3, as `_dose_reaches`)."""
     if is_order(later) and c["Stop Date"] is not None and later.start >= c["Stop Date"]:
         return False
-    days = [d.date for d in c.facts.ig_administrations
-            if d.date < later.start and d.date <= c.today and _order_covers(order, d.date, c.known_on)]
+    last = _last_dose_in(c, order, before=later.start)
     reach = timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
-    return bool(days) and later.start - max(days) <= reach
+    return last is not None and later.start - last <= reach
+
+
+def _last_dose_in(c: Context, order: IgCourse, before: date | None = None) -> date | None:
+    """The last dose recorded by today in an order's period (`_order_covers`), before `before` when given; None."""
+    return max((d.date for d in c.facts.ig_administrations if d.date <= c.today
+                and (before is None or d.date < before) and _order_covers(order, d.date, c.known_on)), default=None)
 
 
 def _dose_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
@@ -1892,8 +1897,8 @@ def _given_until(c: Context, course: IgCourse) -> date | None:
     (its end on paper is no day it ended, and with no dose recorded the day it paused is not given: None)."""
     if course.status != "on-hold":
         return _last_day(course, c.known_on)
-    doses = [d.date for d in c.facts.ig_administrations if d.date <= c.today and _order_covers(course, d.date, c.known_on)]
-    return max(doses) + timedelta(days=c.params.ig_administration_course_days) if doses else None
+    last = _last_dose_in(c, course)
+    return last + timedelta(days=c.params.ig_administration_course_days) if last is not None else None
 
 
 def episode_values(c: Context) -> dict[str, Value]:

@@ -126,18 +126,18 @@ class RuleSet:
             seen.add(order.source)
             signed = as_signed(context, order)
             drafted = None if signed else with_first_dose_drafted(context, order)
-            judged = (signed or drafted or context).for_order(order, session)
+            read = signed or drafted
+            judged = (read or context).for_order(order, session)
             advice = judged["Order Advice"]
             if drafted is not None:  # judged on the window the bsAb drafted with it opens: the trace names its day
                 judged["First Dose Drafted With It"]
                 advice = first_dose_note(advice, drafted) if advice is not None else None
-                signed = drafted
             elif signed is not None and signed.today != context.today:
                 judged["Order Judged At Start"]  # evaluated for its step: the trace names the day it was judged on
                 advice = new_course_note(advice, context) if advice is not None else None
-            if signed is not None:  # judged on other patient-level definitions (the draft signed, or on its start)
+            if read is not None:  # judged on other patient-level definitions (signed, on its start, or a first dose)
                 signed_orders.add(order.source)
-            traces.append((order.source, tuple(signed.trace if signed else ()) + tuple(judged.trace)))
+            traces.append((order.source, tuple(read.trace if read else ()) + tuple(judged.trace)))
             if advice is None:
                 continue
             if advice.code == "child-individual-assessment" and any(a.code == advice.code for a in found):

@@ -160,21 +160,23 @@ def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | N
     if _events_only(dosage):
         return True  # its doses alone date it, none after `end`
     repeat = timing.get("repeat")
+    period = _period(dosage)
+    if not (isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat)):
+        return _ends_on_or_before(period.get("end"), end, tz)
+    planned = length(timing) if length is not None else None
     try:
-        if isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat):
-            planned = length(timing) if length is not None else None
-            first = to_local_date(_period(dosage)["start"], tz) if "start" in _period(dosage) else start
-            return planned is not None and first is not None and first + planned <= end
-        return to_local_date(_period(dosage).get("end"), tz) <= end
+        first = to_local_date(period["start"], tz) if "start" in period else start
     except DataError:
         return False
+    return planned is not None and first is not None and first + planned <= end
 
 
 def _begins_after(dosage: Mapping[str, Any], end: date, tz: ZoneInfo) -> bool:
     """A dosage line that surely begins after `end`: its period's first possible day in `tz` is later, or, with no
     start to its period, every dose it plans (`timing.event`) is."""
-    if "start" in _period(dosage):
-        return _after(_period(dosage).get("start"), end, tz)
+    period = _period(dosage)
+    if "start" in period:
+        return _after(period["start"], end, tz)
     events = _events_only(dosage)
     return bool(events) and all(_after(e, end, tz) for e in events)
 

@@ -612,15 +612,14 @@ class FactBuilder:
                 end = events[-1]
         # a dosage line with nothing that ends it (no end, length, dose count or planned doses) runs on: a loading dose of
         # a length (4 hours, 2 days) beside such a maintenance line does not end the order
-        open_line = any(bounds_length(t, self.t.duration_units, self.month_days) is None
-                        and _count_length(t, self.t.duration_units, self.month_days) is None
-                        and not isinstance(_first(t, "repeat.boundsPeriod.end"), str) and not _list(t.get("event"))
-                        for t in timings)
+        by_length = [bounds_length(t, self.t.duration_units, self.month_days) for t in timings]
+        counted = [_count_length(t, self.t.duration_units, self.month_days) for t in timings]
+        open_line = any(n is None and k is None and not isinstance(_first(t, "repeat.boundsPeriod.end"), str)
+                        and not _list(t.get("event")) for t, n, k in zip(timings, by_length, counted))
         if end is None and not open_line:
-            lengths = [n for n in (bounds_length(t, self.t.duration_units, self.month_days) for t in timings) if n is not None]
+            lengths = [n for n in by_length if n is not None]
             if not lengths:  # no bounds: dose counts place the last dose ("3 doses every 4 weeks"), when every
                 # dosage line has one (a counted loading dose beside an open maintenance line does not end the order)
-                counted = [_count_length(t, self.t.duration_units, self.month_days) for t in timings]
                 lengths = [n for n in counted if n is not None] if all(n is not None for n in counted) else []
             if lengths:
                 end = max(start + n for n in lengths)
