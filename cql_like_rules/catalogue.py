@@ -177,9 +177,19 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
-# ... led by the IgG to measure first where the card offers that order (no usable or recent IgG)
-_RECONSIDER = Text("{measure_first}Reconsider the order, or sign it with a reason.",
-                   "{measure_first}Genovervej ordinationen, eller signér med en begrundelse.")
+# ... led by the IgG to measure first where the card offers that order (no usable or recent IgG); `ORDER_TODO` says
+# which of its endings the card takes
+_RECONSIDER = Text("{measure_first}{reconsider}", "{measure_first}{reconsider}")
+ORDER_TODO = {
+    "reconsider": Text("Reconsider the order, or sign it with a reason.",
+                       "Genovervej ordinationen, eller signér med en begrundelse."),
+    # a renewal of substitution begun in the window, from its stop date on, no infection or new window to weigh: the
+    # stop attempt is what is due (§4.2), and IgG off substitution is how it is judged (§3.4)
+    "stop-due": Text("Stop attempt due {stop_date}: do not renew; measure IgG off substitution. Or sign it with a "
+                     "reason.",
+                     "Seponeringsforsøg {stop_date}: forny ikke; mål IgG uden substitution. Eller signér med en "
+                     "begrundelse."),
+}
 # The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
 # §4.3): every card that tells to pause or stop says so after its own to-do.
 _MEASURE_AFTER_STOP = Text("Then measure IgG off substitution.",

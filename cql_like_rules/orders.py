@@ -144,10 +144,14 @@ def with_first_dose_drafted(context: Context, order: DraftOrder) -> Context | No
     facts = known_by(context.facts, context.today)
     exposure = BsAbExposure(therapy.drug, begins, therapy.source, ongoing=True, authored=context.today)
     # an IgG on the chart today was taken before a dose still in draft, whatever day that dose is planned for (today,
-    # or undated and so read as today): none counts as taken after it
+    # or undated and so read as today): none counts as taken after it. So is one the laboratory has registered, and
+    # an IgG lab order of the session not planned for a day after that dose: each measures the baseline, not the IgG
+    # the window asks for, and must not take the place of "measure IgG first"
     igg = tuple(r for r in facts.igg if r.date < begins)
-    at_start = Context(replace(facts, bsab=facts.bsab + (exposure,), igg=igg), start, context.params, context.library,
-                       known_on=context.known_on, read_on=context.today)
+    ordered = tuple(d for d in facts.igg_orders_drafted if d.date is not None and d.date > begins)
+    read = replace(facts, bsab=facts.bsab + (exposure,), igg=igg, igg_pending=(), igg_orders_drafted=ordered)
+    at_start = Context(read, start, context.params, context.library, known_on=context.known_on,
+                       read_on=context.today)
     return at_start if at_start["In Scope"] else None
 
 
@@ -163,7 +167,10 @@ def first_dose_note(found: Advice, read: Context) -> Advice:
     """A card judged on the window a bsAb drafted with the order opens (`with_first_dose_drafted`): the note saying so,
     with the therapy's name and day."""
     event = read["Index Event"]
+    # an IgG ordered now would be drawn before that dose, a baseline that does not count (spec §3): none is offered,
+    # and the to-do says to measure after the dose
     return replace(found, caveats=found.caveats + ("first-dose-drafted-with-it",),
+                   suggestions=tuple(s for s in found.suggestions if s != "order-igg"),
                    values={**found.values, "first_dose_drug": event.product, "first_dose_start": event.date})
 
 
@@ -392,7 +399,10 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      extra_caveats=old + (("late-in-window",) if late else ()))
             return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
-        infections: tuple[CountedInfection, ...] = ()
+        # IgG 4 to < 6 g/L: the general SID criteria apply (§4.1), which weigh the infections: the card names those
+        # recorded, as patient-view's card the same day does
+        infections: tuple[CountedInfection, ...] = c["Recent Severe Or Recurrent Infections"] \
+            if failing[-1] == "igg-4-6" else ()
     else:
         if c["Order Starts After Stop Date"] and _window_runs_when_read(c):
             failing.append("starts-after-stop-date")
@@ -419,8 +429,9 @@ def ig_order_advice(c: Context) -> Advice | None:
     # extend, and a restart inside the window extends nothing past it
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] and c["Order Starts After Stop Date"] else ()
     # an infection not yet coded could change only what infections decide (no severe/recurrent infection, or IgG 4-6 g/L
-    # where the general criteria apply): not an IgG of 6 g/L or more, nor an IgG to measure first
-    uncoded = ("infection-not-coded",) if {"no-infections", "igg-4-6"} & set(failing) else ()
+    # where the general criteria apply): not an IgG of 6 g/L or more, nor an IgG to measure first, nor where the
+    # infections that would decide are coded already
+    uncoded = ("infection-not-coded",) if {"no-infections", "igg-4-6"} & set(failing) and not infections else ()
     # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
     window = in_window and failing != ["no-igg-since-t0"]
     # after the window that runs today, the summary leads with the general criteria not met (§4.1, §4.3)

@@ -44,7 +44,9 @@ def _texts():
 def test_every_text_exists_in_both_languages_and_they_differ():
     for text in _texts():
         assert text.en.strip() and text.da.strip()
-        assert text.en != text.da or len(text.en) < 12, text.en  # short names (IVIG, CAR-T) may be the same
+        # short names (IVIG, CAR-T) may be the same, and a template of placeholders only, whose words are each their own
+        words = re.sub(r"\{[^}]*\}", "", text.en)
+        assert text.en != text.da or len(words) < 12, text.en
 
 
 @pytest.mark.parametrize("text", list(_texts()), ids=lambda t: t.en[:40])

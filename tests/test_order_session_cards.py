@@ -400,6 +400,7 @@ def test_ig_drafted_with_a_patients_first_bsab_dose_is_judged_on_the_window_it_o
     ig = cards["order-does-not-meet-criteria"]
     assert ig["summary"] == summary, ig["summary"]
     assert note in ig["detail"], ig["detail"]
+    assert _labels(ig) == []  # an IgG ordered now is drawn before the first dose: a baseline (spec §3)
     steps = {step["name"]: step["value"] for step in ig["extension"]["dk.igsub-cds.trace"]}
     assert steps["First Dose Drafted With It"] == "2026-01-22", steps.get("First Dose Drafted With It")
 
@@ -430,3 +431,39 @@ def test_an_igg_taken_the_day_a_drafted_first_dose_is_planned_is_not_after_it() 
     assert "order-meets-criteria" not in cards, cards["order-meets-criteria"]["summary"]
     assert cards["order-does-not-meet-criteria"]["summary"] == \
         "Ig order does not meet the criteria: no usable IgG since bsAb 2026-01-20"
+
+
+def _igg_lab(bundle: dict[str, Any], planned: str | None) -> dict[str, Any]:
+    lab = json.loads((FIXTURES / "drafts" / "igg-lab-pt-dk-0007.draft.json").read_text())
+    patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+    lab["subject"]["reference"] = f"Patient/{patient}"
+    lab["status"] = "draft"
+    del lab["authoredOn"]
+    if planned is not None:
+        lab["occurrenceDateTime"] = planned
+    return lab
+
+
+@pytest.mark.parametrize("planned", [None, "2026-01-21", "2026-01-22"])
+def test_an_igg_lab_order_drafted_before_the_first_bsab_dose_does_not_stand_in_for_the_igg_after_it(
+        planned: str | None) -> None:
+    """The session drafts teclistamab from 2026-01-22, IVIG from 2026-01-26 and an IgG lab order for today (or the
+    day before the dose, or its day). That IgG is a baseline: the IVIG card dropped its to-do for it, and the note
+    naming the lab order was cut for room, leaving "no usable IgG" with nothing to do but reconsider. It offered an
+    IgG order of its own too, undated: signed now, another baseline."""
+    bundle = _no_bsab_yet()
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-26"), _igg_lab(bundle, planned)]
+    card = next(c for c in _cards(bundle, drafts, AT) if c["source"]["topic"]["code"] == "order-does-not-meet-criteria")
+    assert "**To do:** Measure IgG after the first dose (2026-01-22); below 4 g/L the order then meets the start " \
+           "criterion. Reconsider the order, or sign it with a reason." in card["detail"], card["detail"]
+    assert _labels(card) == []
+
+
+def test_an_igg_lab_order_planned_after_the_first_bsab_dose_is_the_igg_the_card_asks_for() -> None:
+    bundle = _no_bsab_yet()
+    drafts = [_draft(TECLISTAMAB, bundle, "2026-01-22"), _draft(IVIG, bundle, "2026-01-26"),
+              _igg_lab(bundle, "2026-01-24")]
+    card = next(c for c in _cards(bundle, drafts, AT) if c["source"]["topic"]["code"] == "order-does-not-meet-criteria")
+    assert "Measure IgG first" not in card["detail"] and _labels(card) == []
+    assert "**To do:** Sign the IgG lab order drafted with it (2026-01-24) and await the result." in card["detail"], \
+        card["detail"]

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
                                       ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, FAILING_SAID_BY_SUMMARY,
-                                      GENERAL_STOP_REASONS, Text)
+                                      GENERAL_STOP_REASONS, ORDER_TODO, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -56,6 +56,16 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
+# ... when the IgG lab order is among the session's drafts already: the to-do names it, as the card's note on it
+# (`igg-order-drafted`) is the first to go for room
+MEASURE_DRAFTED = Text("Sign the IgG lab order drafted with it{igg_drafted} and await the result. ",
+                       "Underskriv IgG-rekvisitionen i udkastet{igg_drafted} og afvent svaret. ")
+# ... when the order is read on the window a bsAb drafted with it opens: an IgG drawn now is a baseline, so none is
+# offered, and the to-do says when the IgG that counts can be taken
+MEASURE_AFTER_DOSE = Text("Measure IgG after the first dose ({first_dose_start}); below {threshold} the order then meets "
+                          "the start criterion. ",
+                          "Mål IgG efter første dosis ({first_dose_start}); under {threshold} opfylder ordinationen "
+                          "da startkriteriet. ")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
 LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
 # the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
@@ -316,8 +326,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["ig_maybe_on"] = _already_on(v, lang, text)
         p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
     # an order that fails for want of a usable IgG: the to-do leads with the IgG order the card offers
-    p["measure_first"] = MEASURE_FIRST(lang) if advice.code == "order-does-not-meet-criteria" \
-        and "order-igg" in advice.suggestions else ""
+    p["measure_first"] = _todo_lead(advice, p, lang)
+    p["reconsider"] = ORDER_TODO["stop-due" if _stop_due(advice) else "reconsider"](lang).format_map(p)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
@@ -412,6 +422,32 @@ def named(value: Value, limit: int, text: Callable[[object, int], str], capital:
 def _polyclonal(template: str, lang: str) -> str:
     """A criterion that begins with the IgG ("IgG {igg} ... is not < 4 g/L") names it as polyclonal IgG."""
     return POLYCLONAL_REASON(lang) + template[len("IgG {igg}"):] if template.startswith("IgG {igg}") else template
+
+
+def _todo_lead(advice: Advice, p: Placeholders, lang: str) -> str:
+    """What an order that fails the criteria leads its to-do with, before "Reconsider the order": the IgG to measure
+    (offered, drafted already, or after a drafted first dose)."""
+    if advice.code != "order-does-not-meet-criteria":
+        return ""
+    failing = advice.values.get("failing")
+    if "order-igg" in advice.suggestions:
+        return MEASURE_FIRST(lang)
+    if "igg-order-drafted" in advice.caveats:
+        return MEASURE_DRAFTED(lang).format_map(p)
+    if "first-dose-drafted-with-it" in advice.caveats and isinstance(failing, tuple) and "no-igg-since-t0" in failing:
+        return MEASURE_AFTER_DOSE(lang).format_map(p)
+    return ""
+
+
+def _stop_due(advice: Advice) -> bool:
+    """A draft renewing substitution begun in the window, from its stop date on, fails for that alone: the stop
+    attempt is what is due. Not where infections may carry the course on by the general criteria, nor where a bsAb
+    drafted with it opens a new window: the card's note weighs those."""
+    failing = advice.values.get("failing")
+    late = isinstance(failing, tuple) and bool({"past-stop-date", "starts-after-stop-date"} & set(failing))
+    weighed = {"infections-at-stop-attempt", "therapy-drafted-with-it"} & set(advice.caveats)
+    return advice.code == "order-does-not-meet-criteria" and bool(advice.values.get("on_substitution")) and late \
+        and not weighed
 
 
 def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> str:
