@@ -2479,7 +2479,8 @@ FAILING_NAMED: dict[str, Text] = {
 # caveat, the facts beyond its floor, the reminder and the data notes' detail before them (`render.KEEPS`).
 # ... and a record the patient may already be on, on a card that invites a start (`ALREADY_ON`): a card must prevent a
 # wrong action (clinical rules §6-§8), here a duplicate course ordered from its own suggestion.
-REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-during-substitution-ignored",
+REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
+                              "igg-during-substitution-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
@@ -2496,7 +2497,8 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
                               "first-dose-drafted-with-it"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
-THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-during-other-use", "igg-after-unknown-pause"})
+THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
+                              "igg-after-unknown-pause"})
 
 # Data notes about an immunoglobulin record the rules could not use but that may be the substitution the patient is on:
 # known only by its name (a local code), coded under the wrong system, with no usable date, a dose or order whose
@@ -2582,6 +2584,14 @@ CAVEATS: dict[str, Text] = {
         "infused immunoglobulin (§3.4).",
         "Denne IgG er taget efter start af en Ig-ordination, nu i bero fra en uregistreret dag: den kan stadig vise "
         "tilført immunglobulin (§3.4)."),
+    # a start decided on an IgG below the start threshold taken on immunoglobulin or in its washout: infused
+    # immunoglobulin only raises a level, so the patient's own IgG is below the threshold too (§3.4 asks for a period
+    # off substitution to show recovery, IgG above it)
+    "igg-low-on-substitution": Text(
+        "This IgG was taken on Ig or in its washout; infused Ig only raises it, so the patient's own IgG is below "
+        "{threshold} too (§3.4).",
+        "Denne IgG er taget under Ig eller i udvaskningen; tilført Ig hæver den kun, så patientens egen IgG er også "
+        "under {threshold} (§3.4)."),
     "igg-during-substitution-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
@@ -3030,16 +3040,17 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
     "IgG Measured During Substitution": (
         "IgG målt under substitution",
         "Seneste IgG blev taget under immunglobulin eller i dets udvaskning (§3.4)"),
-    "Latest Untreated IgG": (
-        "Seneste IgG uden substitution",
-        "Den seneste relevante IgG taget uden substitution: den, startbeslutninger bruger (§3.4)"),
-    "Untreated IgG Indeterminate": (
-        "IgG uden substitution ubestemt",
-        "Den grænse, som den ubehandlede IgG's svarede grænseværdi ikke kan placeres i forhold til (en \"<\"-grænse over "
+    "Latest Usable IgG": (
+        "Seneste brugbare IgG",
+        "Den seneste relevante IgG, startbeslutninger kan bruge: taget uden substitution, eller under den eller i "
+        "udvaskningen og under startgrænsen, da patientens egen IgG da er endnu lavere (§3.4)"),
+    "Usable IgG Indeterminate": (
+        "Brugbar IgG ubestemt",
+        "Den grænse, som den brugbare IgG's svarede grænseværdi ikke kan placeres i forhold til (en \"<\"-grænse over "
         "den eller en \">\"-grænse under den), hvis nogen: ingen start og intet interval ud fra den"),
-    "Untreated IgG Is Stale": (
-        "IgG uden substitution er for gammel",
-        "Den ubehandlede IgG er ældre end aldersgrænsen for den aktuelle fase"),
+    "Usable IgG Is Stale": (
+        "Brugbar IgG er for gammel",
+        "Den brugbare IgG er ældre end aldersgrænsen for den aktuelle fase"),
     "Child Advice": (
         "Råd for børn",
         "Børn: individuel vurdering, uanset IgG (§4, §4.3)"),

@@ -21,7 +21,8 @@ Assumptions where the guideline is not specific (each is a parameter in `paramet
 - With an IgG-isotype M-protein (isotype from the result or an immunofixation) within
   `m_protein_max_days_apart` days, decisions use polyclonal IgG = total − M-protein.
 - An IgG taken during substitution or within `igg_washout_days` after it reflects infused
-  immunoglobulin (§3.4): start decisions use only IgG taken off substitution.
+  immunoglobulin (§3.4): start decisions use IgG taken off substitution, or one taken on it below
+  the start threshold (the patient's own IgG is lower still).
 - Recorded doses make a substitution course until `ig_administration_course_days` after the
   last one; a dose inside an order's period belongs to that order, and a course starting
   within those days of such a dose continues the order (doses went on past its end date).
@@ -1617,26 +1618,32 @@ def _after_unknown_pause(c: Context, result: IgGResult) -> bool:
                and not any(x.start <= day for day in doses) for x in c["IG Courses"])
 
 
-@define("Latest Untreated IgG", "The most recent relevant IgG taken off substitution: the one start decisions use "
-        "(§3.4)", decisive=True)
-def latest_untreated_igg(c: Context) -> IgGUsed | None:
+@define("Latest Usable IgG", "The most recent relevant IgG a start decision can use: taken off substitution, or on "
+        "it or in its washout and below the start threshold, the patient's own IgG being lower still (§3.4)",
+        decisive=True)
+def latest_usable_igg(c: Context) -> IgGUsed | None:
+    """§3.4 asks for IgG measured off substitution to show recovery (IgG above the threshold): infused immunoglobulin
+    raises a level, never lowers it. So a result on substitution at or above the threshold shows nothing of the
+    patient's own IgG, and one below it shows that their own is below it too: a patient with sepsis and IgG 2.9 g/L two
+    weeks after the last dose was asked to measure again after the washout, six weeks on."""
     for result in reversed(c["Relevant IgG Results"]):
-        if not taken_on_substitution(c, result):
-            return _with_m_protein(c, result)
+        used = _with_m_protein(c, result)
+        if not taken_on_substitution(c, result) or used.below(c.params.igg_start_threshold_g_l):
+            return used
     return None
 
 
-@define("Untreated IgG Indeterminate", "The threshold the untreated IgG's reported bound cannot place it against "
+@define("Usable IgG Indeterminate", "The threshold the untreated IgG's reported bound cannot place it against "
         "(a \"<\" bound above it, or a \">\" bound below it), if any: no start and no band on it")
 def untreated_igg_indeterminate(c: Context) -> float | None:
-    used = c["Latest Untreated IgG"]
+    used = c["Latest Usable IgG"]
     thresholds = (c.params.igg_start_threshold_g_l, c.params.igg_general_threshold_g_l)
     return next((t for t in thresholds if used is not None and used.indeterminate(t)), None)
 
 
-@define("Untreated IgG Is Stale", "The untreated IgG is older than the staleness limit for the current phase")
+@define("Usable IgG Is Stale", "The untreated IgG is older than the staleness limit for the current phase")
 def untreated_igg_stale(c: Context) -> bool:
-    return _is_stale(c, c["Latest Untreated IgG"])
+    return _is_stale(c, c["Latest Usable IgG"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -1764,7 +1771,10 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         # a child's card too: an IgG taken on substitution is no measure of the child's own IgG either
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
-            caveats.append("igg-during-substitution")
+            # a start decided on it (`Latest Usable IgG`): below the threshold, it is so without the infused dose too
+            low = not latest and code != "child-individual-assessment" \
+                and used.below(c.params.igg_start_threshold_g_l)
+            caveats.append("igg-low-on-substitution" if low else "igg-during-substitution")
             other_use = taken_on_other_use_only(c, used.result)
         elif _after_unknown_pause(c, used.result):
             caveats.append("igg-after-unknown-pause")
@@ -2138,10 +2148,10 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
 def start_advice(c: Context) -> tuple[Advice, ...]:
     if c["Substitution Planned"]:
         return ()  # a course is booked to begin: nothing to start
-    used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
+    used, stale = c["Latest Usable IgG"], c["Usable IgG Is Stale"]
     low = used is not None and used.below(c.params.igg_start_threshold_g_l)
     under_6 = used is not None and not low and used.below(c.params.igg_general_threshold_g_l)
-    indeterminate = c["Untreated IgG Indeterminate"]  # "<6.0" or ">3.9": neither low nor in the band
+    indeterminate = c["Usable IgG Indeterminate"]  # "<6.0" or ">3.9": neither low nor in the band
     unclear = indeterminate == c.params.igg_start_threshold_g_l  # only a new IgG can decide a start
     under_6 = under_6 and indeterminate is None
     infections = c["Recent Severe Or Recurrent Infections"]
@@ -2219,7 +2229,7 @@ def _predates_substitution(c: Context, result: IgGResult) -> bool:
         "preliminary), taken on or before today, within the pending limit, on or after T0 and after the IgG the start "
         "decision uses: the IgG to measure is being measured, so no second IgG order is suggested")
 def igg_on_its_way(c: Context) -> tuple[IgGPending, ...]:
-    used: IgGUsed | None = c["Latest Untreated IgG"]
+    used: IgGUsed | None = c["Latest Usable IgG"]
     t0 = c["T0"]
     return tuple(p for p in c.facts.igg_pending
                  if p.date <= c.read_on and (c.read_on - p.date).days <= c.params.igg_pending_days  # on its way the
@@ -2524,8 +2534,8 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     """Why an IgG result did not decide a start: taken on substitution (named when no card says so), or a
     comparator whose bound cannot be placed against a threshold."""
     notes = []
-    used = c["Latest Untreated IgG"]
-    threshold = c["Untreated IgG Indeterminate"]
+    used = c["Latest Usable IgG"]
+    threshold = c["Usable IgG Indeterminate"]
     m = used.m_protein if used is not None else None
     # An M-protein bound is not the IgG's: a card shown with both figures says it, no note needed.
     named = used is not None and used.m_protein is not None and any(
@@ -2533,7 +2543,7 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
     # a stale IgG inside the window gets no 4-6 band card (its measure card names only the start threshold): a note
     # that it cannot be placed against 6 g/L would name a threshold nothing there turns on
     stale_band = (threshold == c.params.igg_general_threshold_g_l and not c["General Criteria Apply"]
-                  and c["Untreated IgG Is Stale"])
+                  and c["Usable IgG Is Stale"])
     if used is not None and threshold is not None and not named and not stale_band:
         r = used.result
         amount = "" if m is None else f"“{m.reported}”" if m.reported else f"{m.comparator}{m.value_g_l:g}"

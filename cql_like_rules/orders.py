@@ -305,7 +305,7 @@ def _igg_order(c: Context) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, 
 def _ignored_igg(c: Context, found: Advice) -> Advice:
     """The card, with the note naming the latest IgG when it was taken on substitution and not used (§3.4), as
     patient-view's start cards name it: "no usable IgG" beside a fresh result the clinician sees needs its reason."""
-    used, results = c["Latest Untreated IgG"], c["Relevant IgG Results"]  # both read already: the trace is unchanged
+    used, results = c["Latest Usable IgG"], c["Relevant IgG Results"]  # both read already: the trace is unchanged
     latest = results[-1] if results else None
     if latest is None or (used is not None and latest == used.result) \
             or "igg-during-substitution-ignored" in found.caveats:
@@ -373,7 +373,7 @@ def ig_order_advice(c: Context) -> Advice | None:
                              override_reasons=("infections-persist", "specialist-decision") if due_now else None,
                              reason=c["General Stop Reason"], due_date=due_now or next_due)
         return _with_order(found, order, start)
-    used, stale = c["Latest Untreated IgG"], c["Untreated IgG Is Stale"]
+    used, stale = c["Latest Usable IgG"], c["Usable IgG Is Stale"]
     ages: dict[str, Value] = {}
     if c["Order Starts After Stop Date"] and _window_runs_when_read(c):  # judged at its start, after the window (§4.1)
         ages = {"stale_days": c.params.stale_days_after_window}
@@ -637,7 +637,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
         if c["In Scope"]:  # §4: a child (at T0, as an immunoglobulin order is judged) is assessed individually
             found = build_advice(c, "order-not-recognised", "Order Advice",
                                  prefix + ("-child" if c["Is Child"] else ""),
-                                 igg=c["Latest Untreated IgG"], age=c["Age At T0"])
+                                 igg=c["Latest Usable IgG"], age=c["Age At T0"])
         elif alive_with_malignancy(c):  # no T0: the age on its planned start, as a drafted therapy's window opens
             age = age_on(c, c["Order Start"])
             child = age is not None and age < c.params.adult_age_years
@@ -652,7 +652,7 @@ def unrecognised_order_advice(c: Context) -> Advice | None:
             return _therapy_not_checked(c, order, c["Order Start"])
         # §4: a child (at T0, as a coded immunoglobulin order is judged) is assessed individually, not by the criteria
         found = build_advice(c, "order-not-recognised", "Order Advice", _named_variant(order, c["Is Child"]),
-                             igg=c["Latest Untreated IgG"], age=c["Age At T0"])
+                             igg=c["Latest Usable IgG"], age=c["Age At T0"])
     else:
         if not alive_with_malignancy(c):
             return None

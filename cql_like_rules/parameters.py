@@ -109,7 +109,8 @@ class Parameters:
     ig_continuity_gap_days: int = field(default=7, metadata=within(0, 90))
     # [policy] An IgG taken within this many days after the last day of a substitution course
     # still reflects infused immunoglobulin (IgG half-life ~3-4 weeks): start decisions use
-    # only results taken off substitution (§3.4: "målingen ... i en periode uden substitution").
+    # results taken off substitution (§3.4: "målingen ... i en periode uden substitution"), or one
+    # taken on it below the start threshold, which infused immunoglobulin could only have raised.
     igg_washout_days: int = field(default=28, metadata=within(0, 180))
     # [policy] Immunoglobulin that ended this many days or fewer before T0 counts as "in
     # treatment before CAR-T/bsAb" (§4.2: general stop criteria), e.g. paused for the infusion.

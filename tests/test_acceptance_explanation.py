@@ -419,7 +419,7 @@ def test_with_the_store_off_the_card_promises_no_page_and_still_carries_its_reas
     assert "links" not in card or not card["links"]
     assert {"en": "explanation page", "da": "begrundelsessiden"}[lang] not in card["detail"]
     names = [step["name"] for step in trace_of(card)]
-    assert "Latest Untreated IgG" in names and "Bacterial Infections" in names
+    assert "Latest Usable IgG" in names and "Bacterial Infections" in names
     assert card["extension"]["dk.igsub-cds.ruleset"].startswith("medicinraadet-2025-")
 
 

@@ -458,13 +458,19 @@ add(Case("prior-substitution-restarted-general-stop",
          prior(igg("2025-03-15", 2.9), ig_order("2025-03-20")),
          "2025-06-01", ("general-stop-review",), says_not=("2025-09-05: pause", "overdue"), indicator="info"))
 # G2. The restart being drafted on 2025-03-18, IgG 2.9 g/L on 2025-03-15, recurrent verified infections (SKS DA403
-# pneumococcal septicaemia 2024-12-10, DJ159 2025-01-15). First expectation: start, the order meets the criteria. The
-# service: the IgG lies 23 days after the SCIG ended ([policy] igg_washout_days 28: it still reflects infused
-# immunoglobulin, §3.4; clinical rules §3 'neither ... compared to the thresholds'): measure IgG, and the draft does
-# not meet the criteria (no usable IgG). The spec settles it for the service. Question for the clinicians: an IgG
-# below 4 g/L during washout can only over-state the patient's own IgG; may it support a start?
+# pneumococcal septicaemia 2024-12-10, DJ159 2025-01-15). Expectation: start, the order meets the criteria. The IgG
+# lies 23 days after the SCIG ended ([policy] igg_washout_days 28): it may show infused immunoglobulin (§3.4), which
+# only raises a level, so below 4 g/L the patient's own IgG is below it too, and the card says so. The stop follows
+# the general criteria (in treatment before T0, §4.2).
 add(Case("prior-substitution-draft-igg-in-washout",
          prior(igg("2025-03-15", 2.9), infection("2024-12-10", "DA403"), infection("2025-01-15", "DJ159")),
+         "2025-03-18", ("start-substitution",), ("2.9 g/L", "infused Ig only raises it"),
+         says_not=("stop attempt 2025-09-05",),
+         draft=draft("2025-03-20"), order_codes=("order-meets-criteria",), order_says=("general stop criteria",)))
+# G2'. The same chart with an IgG of 4.4 g/L in the washout: it may be the infused dose, so it is set aside (named on
+# the card) and IgG is to be measured; the draft does not meet the criteria (no usable IgG).
+add(Case("prior-substitution-draft-igg-not-low-in-washout",
+         prior(igg("2025-03-15", 4.4), infection("2024-12-10", "DA403"), infection("2025-01-15", "DJ159")),
          "2025-03-18", ("measure-igg",), ("2025-03-15",),
          draft=draft("2025-03-20"), order_codes=("order-does-not-meet-criteria",), order_says=("2025-03-15",)))
 # G2b. The IgG taken after the washout (2025-03-24, 2.9 g/L), the same infections: the special start criterion is met

@@ -224,12 +224,17 @@ def cases() -> list[Case]:
              [CART, low("2025-11-28", 3.0, "igg0"), *ig_doses("ma", "2025-12-01", 28, "2026-01-12"),
               igg("igg1", "2026-01-15", 5.6)],
              "2026-01-20", [draft("d1", IVIG, "2026-01-26")], [MEETS], ends={"d1": STOP}))
-    add(Case("igg-on-substitution-new-start-after-window", "IVIG doses to April; after the window an IgG of 3.5 "
-             "taken in the washout is not used (§3.4): not met, measure IgG, and the card says why that IgG was not "
-             "used, as patient-view does", [CART, *ig_doses("ma", "2025-12-01", 28, "2026-04-20"),
-                                            low("2026-06-20", 3.5), *RECURRENT],
+    add(Case("igg-on-substitution-new-start-after-window", "IVIG doses to April; after the window an IgG of 4.5 "
+             "taken in the washout may be the infused dose and is not used (§3.4): not met, measure IgG, and the card "
+             "says why that IgG was not used, as patient-view does", [CART, *ig_doses("ma", "2025-12-01", 28,
+                                                                                      "2026-04-20"),
+                                                                      low("2026-06-20", 4.5), *RECURRENT],
              AFTER, [draft("d1", IVIG, AFTER, authored=AFTER)], [NOT_MET], igg_order=True,
-             says=("3.5", "2026-06-20", "taken on substitution")))
+             says=("4.5", "2026-06-20", "taken on substitution")))
+    add(Case("igg-low-on-substitution-new-start-after-window", "the same with an IgG of 3.5 in the washout: the "
+             "infused dose only raises IgG, so the patient's own is below 4 g/L too: met (general criteria)",
+             [CART, *ig_doses("ma", "2025-12-01", 28, "2026-04-20"), low("2026-06-20", 3.5), *RECURRENT],
+             AFTER, [draft("d1", IVIG, AFTER, authored=AFTER)], [MEETS], says=("3.5", "infused Ig only raises it")))
     # ---- the draft's day against the stop date --------------------------------------------------------------------
     add(Case("draft-starts-day-before-stop", "starts in the window (2026-05-17): met, ends on the stop date the "
              "next day; says the general criteria apply from then",

@@ -528,10 +528,10 @@ CHARTS: list[Chart] = [
     # Found on a second reading: the IgG in the ITP course's washout was said to be 'taken on substitution', beside
     # the note that the course was immunomodulation, not substitution.
     Chart("itp-high-dose-ivig-only-igg-in-its-washout",
-          "IgG 2.5 g/L taken 19 days after high-dose IVIG for ITP, no IgG before it: in the washout (§3.4), not used: "
+          "IgG 4.5 g/L taken 19 days after high-dose IVIG for ITP, no IgG before it: in the washout (§3.4), not used: "
           "measure IgG; the card says it was taken after immunoglobulin given for another reason, not on substitution",
           bundle(CART, on_days("ivig", ["2026-01-10", "2026-01-11"], grams=70, reason=ITP),
-                 igg("igg-itp", "2026-01-30", 2.5)),
+                 igg("igg-itp", "2026-01-30", 4.5)),
           "2026-02-01", ("measure-igg",), ("2026-01-30", "given for another reason"),
           ("taken on substitution",), danish=True, notes=("ig-other-indication",)),
     # Found on a third reading: an order for ITP left active with no end claimed every dose after it, so the patient

@@ -139,7 +139,7 @@ def test_a_bound_below_the_threshold_is_not_compared_with_it_again(lang):
 
 @pytest.mark.parametrize("lang", ["en", "da"])
 def test_an_unused_igg_a_caveat_names_is_not_named_again_by_its_data_note(lang):
-    # An IVIG order drafted for 2026-05-25, a restart: the latest IgG (3.0 g/L, 2026-01-10) was taken on substitution.
+    # An IVIG order drafted for 2026-05-25, a restart: the latest IgG (4.6 g/L, 2026-01-10) was taken on substitution.
     # The card's note said so, and its data note said it again in other words.
     [card] = _cards("ivig-doses-restart-igg-in-washout-named-no-card", date(2026, 5, 25), lang,
                     "ivig-after-stop-date-pt-dk-0001")

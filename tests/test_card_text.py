@@ -170,8 +170,8 @@ def test_notes_that_could_change_the_decision_are_shown_before_the_others():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", "IgG 3.0 g/L on 2026-01-10 was taken on substitution or in its washout: not used for a start (§3.4)"),
-    ("da", "IgG 3,0 g/L den 2026-01-10 er taget under substitution eller i udvaskningen: ikke brugt til start (§3.4)"),
+    ("en", "IgG 4.6 g/L on 2026-01-10 was taken on substitution or in its washout: not used for a start (§3.4)"),
+    ("da", "IgG 4,6 g/L den 2026-01-10 er taget under substitution eller i udvaskningen: ikke brugt til start (§3.4)"),
 ])
 def test_an_igg_taken_on_substitution_that_leaves_no_card_is_a_data_note(lang, words):
     from cds_service.cards.notes import one_line

@@ -114,7 +114,7 @@ def test_a_patient_view_card_links_to_a_page_with_its_basis(tmp_path):
     # Every fact with its date and source, the full reasoning with the library's comments,
     # the guideline paraphrase with the parameters, the timeline.
     assert "Observation/obs-igg-0001-b" in text and "2026-01-13" in text and "Procedure/proc-cart-0001" in text
-    assert "Latest Untreated IgG" in text and "The most recent relevant IgG taken off substitution" in text
+    assert "Latest Usable IgG" in text and "The most recent relevant IgG a start decision can use" in text
     assert "immunoglobulin may be started at IgG below 4 g/L regardless of infections" in text
     # the timeline twice: drawn for a wide screen and for a side panel below 640 px (one is shown)
     assert text.count("<svg") == 2 and "<!-- start-substitution: Start criterion met in the high-risk window -->" in text

@@ -255,15 +255,17 @@ def test_a_medication_record_sent_twice_is_named_by_the_day_its_other_notes_name
 
 # ---- an ITP order planned for a year: its washout follows the doses given, not the planned end -----------------------
 
-def itp_year_chart(*dose_days: str, linked: bool = True) -> dict[str, Any]:
+def itp_year_chart(*dose_days: str, linked: bool = True, igg_g_l: float = 2.5) -> dict[str, Any]:
     """CAR-T 2025-11-18; an IVIG order for ITP (D69.3) planned from 2025-12-01 to 2026-12-01, monthly; its doses
-    recorded (with no reason of their own, linked to it or not); IgG 2.5 g/L on 2026-04-15; no substitution."""
+    recorded (with no reason of their own, linked to it or not); IgG 2.5 g/L on 2026-04-15; no substitution. (An IgG
+    below 4 g/L in the washout decides a start: infused immunoglobulin only raises it. The washout's reach is tested
+    with one that may be the infused dose.)"""
     from tests.test_acceptance_stop import igg as stop_igg
     from tests.test_acceptance_substitution import CART, ITP, PRIVIGEN, bundle, on_days, order
     itp = order("itp", PRIVIGEN, "2025-12-01", start="2025-12-01", end="2026-12-01", reason=ITP, grams=70,
                 repeat={"frequency": 1, "period": 1, "periodUnit": "mo"})
     given = on_days("itp-dose", list(dose_days), grams=70, **({"request": "itp"} if linked else {}))
-    return bundle(CART, itp, *given, stop_igg("igg-apr", "2026-04-15", 2.5))
+    return bundle(CART, itp, *given, stop_igg("igg-apr", "2026-04-15", igg_g_l))
 
 
 @pytest.mark.parametrize("linked", [True, False], ids=["doses-linked", "doses-in-its-period"])
@@ -279,8 +281,9 @@ def test_an_itp_order_of_a_year_whose_doses_stopped_leaves_a_later_igg_usable(li
 
 
 def test_an_igg_taken_two_weeks_after_the_itp_orders_latest_dose_stays_set_aside() -> None:
-    """The same order with doses to 2026-04-02: IgG 13 days after a dose shows it (§3.4): not used, measure IgG."""
-    chart = itp_year_chart("2025-12-02", "2026-01-02", "2026-02-02", "2026-03-02", "2026-04-02")
+    """The same order with doses to 2026-04-02: IgG 4.5 g/L 13 days after a dose may show it (§3.4): not used, measure
+    IgG."""
+    chart = itp_year_chart("2025-12-02", "2026-01-02", "2026-02-02", "2026-03-02", "2026-04-02", igg_g_l=4.5)
     [card] = cards_of(chart, date(2026, 4, 20))
     assert code(card) == "measure-igg", code(card)
     assert "washout of immunoglobulin given for another reason" in plain(card), plain(card)
@@ -288,8 +291,8 @@ def test_an_igg_taken_two_weeks_after_the_itp_orders_latest_dose_stays_set_aside
 
 def test_an_itp_order_of_a_year_with_no_dose_recorded_keeps_its_period_as_the_washout() -> None:
     """No dose recorded: the order's period is all the data say of the immunoglobulin given; the IgG in it is not
-    used (as before)."""
-    chart = itp_year_chart()
+    used (as before) when it may be the infused dose."""
+    chart = itp_year_chart(igg_g_l=4.5)
     [card] = cards_of(chart, date(2026, 4, 20))
     assert code(card) == "measure-igg", code(card)
 

@@ -46,7 +46,7 @@ def test_print_request_prints_the_cds_hooks_request(capsys):
 def test_trace_shows_the_reasoning_and_notes_show_without_cards(capsys):
     assert cli.main(["replay", LOW, "--at", "2026-01-20", "--trace"]) == 0
     out = capsys.readouterr().out
-    assert "How this was decided:" in out and "Latest Untreated IgG = " in out and "Observation/obs-igg-0001-b" in out
+    assert "How this was decided:" in out and "Latest Usable IgG = " in out and "Observation/obs-igg-0001-b" in out
     wrong = str(FIXTURES / "wrong-patient-observation-dropped.json")
     assert cli.main(["replay", wrong, "--at", "2020-01-01"]) == 0  # before any index event: no card
     out = capsys.readouterr().out

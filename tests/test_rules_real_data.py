@@ -69,7 +69,7 @@ def test_igg_raised_by_infusions_recorded_only_as_doses_is_not_read_as_untreated
     f = facts(ig_administrations=monthly_doses("2025-10-20", 2),
               igg=(IgGResult(3.1, D("2025-10-15"), "Observation/before"), IgGResult(7.9, D("2025-12-01"), "Observation/on")))
     assert value("IgG Measured During Substitution", f, "2025-12-05") is True
-    untreated = value("Latest Untreated IgG", f, "2026-02-20")  # 2025-12-01 lies in the washout after the course
+    untreated = value("Latest Usable IgG", f, "2026-02-20")  # 2025-12-01 lies in the washout after the course
     assert untreated.result.source == "Observation/before"
 
 
@@ -85,7 +85,7 @@ def test_a_course_of_doses_is_not_told_to_let_an_order_end():
 def test_an_igg_ignored_for_being_on_substitution_is_named_when_no_card_names_it():
     before_t0 = monthly_doses("2025-08-20", 2)  # last dose 2025-09-17: a course to 2025-10-22, washout to 2025-11-19
     restarted = (IgAdministration(D("2025-12-01"), "MedicationAdministration/r1", "IVIG"),)  # ended by 2026-01-05
-    f = facts(ig_administrations=before_t0 + restarted, igg=(IgGResult(3.0, D("2025-11-10"), "Observation/on"),))
+    f = facts(ig_administrations=before_t0 + restarted, igg=(IgGResult(4.5, D("2025-11-10"), "Observation/on"),))
     assert codes(f, "2026-03-01") == []  # a restart without infections: no start, whatever the IgG
     notes = evaluate_patient(f, D("2026-03-01")).notes
     assert [(n.kind, n.source, n.day) for n in notes] == [("igg-during-substitution", "Observation/on", D("2025-11-10"))]

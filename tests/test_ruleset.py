@@ -41,7 +41,7 @@ def test_a_second_library_does_not_touch_the_first():
 
 def test_decisive_definitions_are_flags_on_real_definitions():
     decisive = MEDICINRAADET_2025.decisive
-    assert {"Index Event", "Latest IgG", "Latest Untreated IgG", "Current Episode", "Malignancy Diagnoses"} <= decisive
+    assert {"Index Event", "Latest IgG", "Latest Usable IgG", "Current Episode", "Malignancy Diagnoses"} <= decisive
     assert decisive <= set(MEDICINRAADET_2025.library.definitions)
 
 

@@ -23,7 +23,7 @@ DOSES = ("2025-09-15", "2025-10-13", "2025-11-10", "2025-11-24")  # the last 56 
 
 def chart(with_order: bool, igg_day: str) -> dict[str, Any]:
     resources = [patient(), dx(DLBCL, "2025-01-10"), car_t("2025-03-03"), igg("igg-before", "2025-08-20", 2.6),
-                 *(ivig_dose(f"dose-{n}", day) for n, day in enumerate(DOSES)), igg("igg-after", igg_day, 3.0)]
+                 *(ivig_dose(f"dose-{n}", day) for n, day in enumerate(DOSES)), igg("igg-after", igg_day, 4.5)]
     if with_order:
         resources.append(ivig_order("completed", start="2025-09-15", end="2025-12-02"))
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
@@ -43,9 +43,10 @@ def test_an_order_with_an_end_judges_an_igg_by_its_last_dose_as_the_doses_alone_
 
 def test_an_order_on_hold_from_an_unrecorded_day_reaches_as_far_as_its_doses() -> None:
     """IVIG ordered from 2025-09-15, now on hold from a day the chart does not tell, its doses recorded to 2025-11-24:
-    an IgG ten days after the last dose was decided on (only a note said it might show infused immunoglobulin)."""
+    an IgG of 4.5 g/L ten days after the last dose was decided on (only a note said it might show infused
+    immunoglobulin)."""
     resources = [patient(), dx(DLBCL, "2025-01-10"), car_t("2025-03-03"), igg("igg-before", "2025-08-20", 2.6),
-                 *(ivig_dose(f"dose-{n}", day) for n, day in enumerate(DOSES)), igg("igg-after", "2025-12-04", 3.0),
+                 *(ivig_dose(f"dose-{n}", day) for n, day in enumerate(DOSES)), igg("igg-after", "2025-12-04", 4.5),
                  ivig_order("on-hold", start="2025-09-15")]
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]}
     [card] = replay(RUNTIME, bundle, at=date(2025, 12, 10)).cards

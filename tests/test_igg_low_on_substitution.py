@@ -1,0 +1,81 @@
+"""An IgG below the start threshold taken on immunoglobulin or in its washout decides a start (§3.4).
+
+Infused immunoglobulin raises a patient's IgG and never lowers it. §3.4 asks for IgG measured off substitution to show
+recovery, that is IgG above 4 g/L. A result on substitution at or above the threshold therefore shows nothing of the
+patient's own IgG, and one below it shows that their own IgG is below it too.
+
+The service set aside every result on substitution:
+- a patient with a confirmed sepsis and IgG 2.9 g/L two weeks after the last dose of a course stopped at its stop date
+  was asked to measure IgG again, and the restart order was warned against, for the next six weeks;
+- after one IVIG dose before lymphodepletion, an IgG of 3.2 g/L three weeks after the CAR-T infusion was set aside and
+  the card asked again to "measure IgG now".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import car_t, chart, draft, given, igg, infection, order
+
+RUNTIME = load_runtime(Settings())
+
+# CAR-T 2025-01-15 (stop date 2025-07-15); IVIG given monthly from 2025-02-10, the order stopped at the stop date
+COURSE = (car_t("2025-01-15"), igg("2025-02-01", 2.6),
+          order("J06BA02", "2025-02-10", status="stopped", end="2025-07-15", text="Privigen"),
+          given("J06BA02", "2025-02-10", "2025-03-10", "2025-04-10", "2025-05-10", "2025-06-10", "2025-07-10"))
+SEPSIS = infection("2025-07-28", "DA419", severe=True, text="Sepsis")
+AT = "2025-08-01"
+
+
+def _cards(bundle: dict[str, Any], at: str = AT, lang: str = "en", **kw: Any) -> list[dict[str, Any]]:
+    return replay(RUNTIME, bundle, lang=lang, at=date.fromisoformat(at), **kw).cards
+
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "This IgG was taken on Ig or in its washout; infused Ig only raises it, so the patient's own IgG is below "
+           "4 g/L too (§3.4)."),
+    ("da", "Denne IgG er taget under Ig eller i udvaskningen; tilført Ig hæver den kun, så patientens egen IgG er også "
+           "under 4 g/L (§3.4).")])
+def test_a_low_igg_in_the_washout_with_a_sepsis_meets_the_restart_criteria(lang: str, note: str) -> None:
+    [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-07-30", 2.9)), lang=lang)
+    assert card["source"]["topic"]["code"] == "start-meets-general-criteria", card["summary"]
+    assert ("2.9 g/L" if lang == "en" else "2,9 g/L") in card["summary"]
+    assert note in card["detail"], card["detail"]
+
+
+def test_the_restart_order_on_that_igg_meets_the_general_criteria() -> None:
+    [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-07-30", 2.9)), hook="order-sign", drafts=[draft("2025-08-01")])
+    assert card["source"]["topic"]["code"] == "order-meets-criteria", card["summary"]
+    assert card["indicator"] == "info"
+
+
+@pytest.mark.parametrize("value, comparator", [(4.6, None), (3.5, ">")])
+def test_an_igg_in_the_washout_that_is_not_certainly_low_is_still_set_aside(value: float,
+                                                                          comparator: str | None) -> None:
+    """4.6 g/L may be the infused dose, and ">3.5" may lie above 4: neither says the patient's own IgG is low."""
+    [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-07-30", value, comparator=comparator)))
+    assert card["source"]["topic"]["code"] == "measure-igg", card["summary"]
+    assert "was taken on substitution and not used" in card["detail"], card["detail"]
+
+
+def test_a_low_igg_after_one_dose_before_the_infusion_meets_the_window_criterion() -> None:
+    """One IVIG dose before lymphodepletion (2025-08-20), CAR-T 2025-09-10, IgG 3.2 g/L on 2025-10-02."""
+    bundle = chart(car_t("2025-09-10"), given("J06BA02", "2025-08-20"), igg("2025-10-02", 3.2))
+    [card] = _cards(bundle, "2025-10-05")
+    assert card["source"]["topic"]["code"] == "start-substitution", card["summary"]
+    assert "infused Ig only raises it" in card["detail"]
+    [before] = _cards(chart(car_t("2025-09-10"), given("J06BA02", "2025-08-20")), "2025-10-05")
+    assert before["source"]["topic"]["code"] == "measure-igg"  # no IgG since the infusion: measure one
+
+
+def test_a_later_low_igg_in_the_washout_is_used_before_an_older_one_off_substitution() -> None:
+    [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-05-20", 5.5), igg("2025-07-30", 3.1)))
+    assert card["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert "3.1 g/L" in card["summary"], card["summary"]
