@@ -177,6 +177,10 @@ _STOP_PLANNED_DECISION = Text(
     "Substitution startet i perioden uden tidligere svære/tilbagevendende bakterielle infektioner skal seponeres "
     "{window} efter {t0_event}.",
 )
+# The stop is there to judge recovery by IgG off substitution (§3.4, §4.3): a no-start card after a stop whose IgG
+# cannot show it asks for one, where it has room
+_MEASURE_RECOVERY = Text("Measure IgG off substitution to see whether it has recovered (§3.4).",
+                         "Mål IgG uden substitution for at se, om den er restitueret (§3.4).")
 # ... led by the IgG to measure first where the card offers that order (no usable or recent IgG); `ORDER_TODO` says
 # which of its endings the card takes
 _RECONSIDER = Text("{measure_first}{reconsider}", "{measure_first}{reconsider}")
@@ -187,8 +191,13 @@ ORDER_TODO = {
     # stop attempt is what is due (§4.2), and IgG off substitution is how it is judged (§3.4)
     "stop-due": Text("Stop attempt due {stop_date}: do not renew; measure IgG off substitution. Or sign it with a "
                      "reason.",
-                     "Seponeringsforsøg {stop_date}: forny ikke; mål IgG uden substitution. Eller signér med en "
+                     "Forsøg seponering {stop_date}: forny ikke; mål IgG uden substitution. Eller signér med en "
                      "begrundelse."),
+    # ... the stop date has passed: the stop attempt is overdue, as patient-view says the same day
+    "stop-overdue": Text("Stop attempt overdue since {stop_date}: do not renew; measure IgG off substitution. Or sign "
+                         "it with a reason.",
+                         "Seponeringsforsøget skulle være sket {stop_date}: forny ikke; mål IgG uden substitution. "
+                         "Eller signér med en begrundelse."),
 }
 # The stop is an attempt to judge immune restitution, which is IgG measured in a period off substitution (§3.4,
 # §4.3): every card that tells to pause or stop says so after its own to-do.
@@ -546,13 +555,26 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "infektion: ingen Ig-start"),
                 _NO_START_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
-                spare_action=Text("Measure IgG off substitution to see whether it has recovered (§3.4).",
-                                  "Mål IgG uden substitution for at se, om den er restitueret (§3.4)."),
+                spare_action=_MEASURE_RECOVERY,
+            ),
+             # ... or the IgG the card has was taken on substitution or in its washout (a trough on IVIG): below the
+             # threshold it says the patient's own IgG is low, not whether it has recovered (§3.4)
+             "igg-on-substitution": Variant(
+                Text("IgG {igg} ({igg_date}) taken on substitution; no severe/recurrent verified bacterial infection: "
+                     "Ig start not recommended",
+                     "IgG {igg} ({igg_date}) taget under substitution; ingen svær/tilbagevendende verificeret "
+                     "bakteriel infektion: ingen Ig-start"),
+                _NO_START_DECISION,
+                _NO_START_AFTER_STOP_ACTION,
+                spare_action=_MEASURE_RECOVERY,
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
             variant_doc={"": "after substitution was stopped or paused",
                          "no-substitution": "no substitution so far (nothing to stop)",
+                         "igg-on-substitution": "after substitution was stopped or paused, the IgG shown taken on "
+                                                "it or in its washout (below the threshold: the patient's own IgG is "
+                                                "low, no sign of recovery)",
                          "igg-before-substitution": "after substitution was stopped or paused, with no IgG taken "
                                                     "since it began: the IgG shown predates it",
                          "restart-in-window": "after substitution was stopped or paused, while the window still runs: "
@@ -925,6 +947,21 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Lad ordinationen slutte på seponeringsdatoen {stop_date}."),
                     section="§4.1", spare_action=_MEASURE_AFTER_STOP,
                 ),
+                # ... the draft ends before the stop date, and another Ig draft of the session carries the course on
+                # from its end (a loading IVIG, then SCIG): one course, stopped on the stop date
+                "window-followed": Variant(
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
+                         "then {follow_on_drug}, stop {stop_date}",
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
+                         "{t0}; derefter {follow_on_drug}, seponering {stop_date}"),
+                    Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
+                         "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
+                    Text("{follow_on_drug}, drafted with it from {follow_on_start}, carries the course on: let that order "
+                         "end on the stop date {stop_date}.",
+                         "{follow_on_drug}, i samme udkast fra {follow_on_start}, fører forløbet videre: lad den "
+                         "ordination slutte på seponeringsdatoen {stop_date}."),
+                    section="§4.1", spare_action=_MEASURE_AFTER_STOP,
+                ),
                 "window-ends-earlier": Variant(
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; "
                          "ends {order_end} (stop date {stop_date})",
@@ -1045,6 +1082,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "continuation-window": "continues substitution started in the window",
                          "continuation-ends-earlier": "continues substitution started in the window; the draft "
                                                       "already ends before the stop date",
+                         "window-followed": "starts inside the window on IgG < threshold; the draft ends before the "
+                                            "stop date and another Ig draft of the session begins from its end to the "
+                                            "continuity gap after it (a loading IVIG, then SCIG): one course",
                          "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
                                                 "before the stop date",
                          "continuation-general": "continues substitution under the general criteria",
@@ -2222,6 +2262,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "no-substitution": Text("no substitution so far", "ingen substitution indtil nu"),
         "igg-before-substitution": Text("after a stop, with no IgG since substitution began",
                                         "efter seponering, uden IgG siden substitutionen begyndte"),
+        "igg-on-substitution": Text("after a stop, the IgG taken on substitution",
+                                    "efter seponering, IgG taget under substitution"),
         "restart-in-window": Text("a restart while the window runs", "en genopstart, mens perioden løber")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
@@ -2258,6 +2300,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "continuation-ends-earlier": Text("continues substitution begun in the window; ends before the stop date",
                                           "fortsætter substitution startet i højrisikoperioden; slutter før "
                                           "seponeringsdatoen"),
+        "window-followed": Text("starts in the window on a low IgG; another Ig draft carries the course on",
+                                "starter i højrisikoperioden på lav IgG; et andet Ig-udkast fører forløbet videre"),
         "window-ends-earlier": Text("starts in the window on a low IgG; ends before the stop date",
                                     "starter i højrisikoperioden på lav IgG; slutter før seponeringsdatoen"),
         "window-new-therapy": Text("starts in the window on a low IgG; a bsAb drafted with it moves the stop date",
@@ -2485,7 +2529,7 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
-LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice"})
+LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
 # criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
@@ -2674,6 +2718,12 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the stop at the end of the window.",
         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter start), ikke seponering ved periodens slut."),
+    "ig-follow-on-drafted": Text(  # order hooks: another Ig draft of the session begins as this one ends (a loading
+        # IVIG, then SCIG): one course, whose stop is on the stop date
+        "{follow_on_drug} drafted with it from {follow_on_start} carries the course on: let that order end on the stop "
+        "date.",
+        "{follow_on_drug} i samme udkast fra {follow_on_start} fører forløbet videre: lad den ordination slutte på "
+        "seponeringsdatoen."),
     "ig-drafted-twice": Text(  # order hooks: another Ig draft of the session whose period overlaps this one's
         "{other_ig_drug} from {other_ig_start}{other_ig_more} is drafted too: two Ig courses at once; sign only one.",
         "{other_ig_drug} fra {other_ig_start}{other_ig_more} er også i udkast: to Ig-forløb på én gang; underskriv "

@@ -1625,15 +1625,22 @@ def latest_usable_igg(c: Context) -> IgGUsed | None:
     """§3.4 asks for IgG measured off substitution to show recovery (IgG above the threshold): infused immunoglobulin
     raises a level, never lowers it. So a result on substitution at or above the threshold shows nothing of the
     patient's own IgG, and one below it shows that their own is below it too: a patient with sepsis and IgG 2.9 g/L two
-    weeks after the last dose was asked to measure again after the washout, six weeks on."""
+    weeks after the last dose was asked to measure again after the washout, six weeks on. A low one with a later result
+    on substitution at or above the threshold is not used: infused immunoglobulin only decays, so the later one may be
+    the patient's own IgG rising."""
+    threshold = c.params.igg_start_threshold_g_l
+    higher_since = False  # a later result on substitution not below it: the IgG may be the patient's own, rising
     for result in reversed(c["Relevant IgG Results"]):
         used = _with_m_protein(c, result)
-        if not taken_on_substitution(c, result) or used.below(c.params.igg_start_threshold_g_l):
+        if not taken_on_substitution(c, result):
             return used
+        if used.below(threshold) and not higher_since:
+            return used
+        higher_since = higher_since or not used.below(threshold)
     return None
 
 
-@define("Usable IgG Indeterminate", "The threshold the untreated IgG's reported bound cannot place it against "
+@define("Usable IgG Indeterminate", "The threshold the usable IgG's reported bound cannot place it against "
         "(a \"<\" bound above it, or a \">\" bound below it), if any: no start and no band on it")
 def untreated_igg_indeterminate(c: Context) -> float | None:
     used = c["Latest Usable IgG"]
@@ -1641,7 +1648,7 @@ def untreated_igg_indeterminate(c: Context) -> float | None:
     return next((t for t in thresholds if used is not None and used.indeterminate(t)), None)
 
 
-@define("Usable IgG Is Stale", "The untreated IgG is older than the staleness limit for the current phase")
+@define("Usable IgG Is Stale", "The usable IgG is older than the staleness limit for the current phase")
 def untreated_igg_stale(c: Context) -> bool:
     return _is_stale(c, c["Latest Usable IgG"])
 
@@ -1771,9 +1778,10 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         latest = used is c["Latest IgG"]  # then the fact is a named definition, visible in the trace
         # a child's card too: an IgG taken on substitution is no measure of the child's own IgG either
         if c["IgG Measured During Substitution"] if latest else taken_on_substitution(c, used.result):
-            # a start decided on it (`Latest Usable IgG`): below the threshold, it is so without the infused dose too
-            low = not latest and code != "child-individual-assessment" \
-                and used.below(c.params.igg_start_threshold_g_l)
+            # a start decided on it (`Latest Usable IgG`): below the threshold, it is so without the infused dose too;
+            # not for a child, assessed individually (§4): no threshold decides there
+            child = code == "child-individual-assessment" or variant == "child" or variant.endswith("-child")
+            low = not latest and not child and used.below(c.params.igg_start_threshold_g_l)
             caveats.append("igg-low-on-substitution" if low else "igg-during-substitution")
             other_use = taken_on_other_use_only(c, used.result)
         elif _after_unknown_pause(c, used.result):
@@ -2203,6 +2211,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
         if variant == "" and used is not None and _predates_substitution(c, used.result):
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
+        elif variant == "" and used is not None and taken_on_substitution(c, used.result):
+            variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
         elif variant == "" and c["Is Restart"] and c["In Window"]:
             variant = "restart-in-window"  # the summary says it is a restart, or IgG < 4 in the window reads as enough
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],

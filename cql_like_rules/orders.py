@@ -265,8 +265,29 @@ def _window_runs_when_read(c: Context) -> bool:
 
 
 def _ends_earlier(c: Context, order: DraftOrder, start: date) -> bool:
-    """The draft already ends before the stop date (on or after its start): its card offers no longer course."""
-    return order.end is not None and start <= order.end < c["Stop Date"]
+    """The draft already ends before the stop date (on or after its start), and no Ig draft of the session carries
+    the course on from its end (`_follow_on`): its card offers no longer course."""
+    return order.end is not None and start <= order.end < c["Stop Date"] and _follow_on(c, order) is None
+
+
+def _follow_on_values(c: Context, follow: DraftOrder | None) -> dict[str, Value]:
+    """The Ig draft carrying a draft's course on (`_follow_on`), as a card names it: its drug and planned start."""
+    if follow is None:
+        return {}
+    return {"follow_on_drug": follow.drug, "follow_on_start": _planned_start(follow.start, c.read_on)}
+
+
+def _follow_on(c: Context, order: DraftOrder) -> DraftOrder | None:
+    """Another immunoglobulin draft of the session that begins from this one's end to the continuity gap after it (a
+    loading IVIG, then SCIG): the course runs on past this order's end, as signed orders that close would
+    (`ig_continuity_gap_days`). The IVIG card said to attempt the stop, and measure IgG, when its loading phase
+    ended."""
+    if order.end is None:
+        return None
+    gap = timedelta(days=c.params.ig_continuity_gap_days)
+    after = [o for o in c.drafts if _is_ig_draft(o) and o.source != order.source
+             and order.end <= _planned_start(o.start, c.read_on) <= order.end + gap]
+    return min(after, key=lambda o: (_planned_start(o.start, c.read_on), o.source), default=None)
 
 
 def _end_suggestion(c: Context) -> tuple[str, ...]:
@@ -393,10 +414,16 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      extra_caveats=old)
             else:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
-                found = build_advice(c, "order-meets-criteria", "Order Advice",
-                                     "window-ends-earlier" if _ends_earlier(c, order, start) else "window", igg=used,
+                follow = _follow_on(c, order) if order.end is not None and start <= order.end < c["Stop Date"] \
+                    else None
+                variant = "window-followed" if follow is not None else \
+                    "window-ends-earlier" if _ends_earlier(c, order, start) else "window"
+                found = build_advice(c, "order-meets-criteria", "Order Advice", variant, igg=used,
                                      suggestions=(ends := _end_suggestion(c)), override_reasons=_extension_reasons(ends),
-                                     extra_caveats=old + (("late-in-window",) if late else ()))
+                                     extra_caveats=old + (("late-in-window",) if late else ()),
+                                     more=_follow_on_values(c, follow))
+                if follow is not None:
+                    found = replace(found, evidence=found.evidence + (follow.source,))
             return _with_order(_ignored_igg(c, found), order, start, order_end=order.end)
         failing.append("no-igg-since-t0" if used is None else "igg-stale" if stale else _not_low(used, threshold, general))
         # IgG 4 to < 6 g/L: the general SID criteria apply (§4.1), which weigh the infections: the card names those
@@ -514,13 +541,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
         said, untyped = paraprotein_caveat(c, used)
         caveats += said
         values.update(untyped)
-        if variant == "new" and used.below(c.params.igg_start_threshold_g_l) and "igg-during-substitution" not in caveats \
-                and _start_advised_today(c):
+        if variant == "new" and used.below(c.params.igg_start_threshold_g_l) and _start_advised_today(c):
             # §4.1: a patient whose window already runs and whose IgG since its T0 is below the threshold meets the
             # start criterion today, as patient-view says: the new course's card says Ig may start with it, not only
             # that IgG is to be measured. Not on an IgG from before any index event (a baseline, spec §3), nor for a
-            # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none
+            # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none.
+            # One taken in the washout of immunoglobulin (ITP) is below the threshold without it too, and said so
             variant = "igg-low"
+            caveats = tuple("igg-low-on-substitution" if x == "igg-during-substitution" else x for x in caveats)
         elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) \
                 and not set(caveats) - {"paraprotein-subtracted"} \
                 and c["Index Event"] is None and not c["Undated Therapies"] and not c["Therapies Known Only By Name"] \
@@ -780,6 +808,12 @@ def _with_other_ig(c: Context, found: Advice) -> Advice:
     if found.code not in IG_ORDER_CODES or sum(_is_ig_draft(o) for o in c.drafts) < 2:  # one Ig draft: nothing to name
         return found
     others: tuple[DraftOrder, ...] = c["Other IG Drafted"]
+    # a renewal carried on by another draft (the new course's own card names it in its summary, `window-followed`)
+    follow = _follow_on(c, c["Draft Order"]) if found.variant == "continuation-window" else None
+    if not others and follow is not None and c["Draft Order"].end < c["Stop Date"]:
+        return replace(found, caveats=("ig-follow-on-drafted", *found.caveats),
+                       values={**found.values, **_follow_on_values(c, follow)},
+                       evidence=found.evidence + (follow.source,))
     if not others:
         return found
     other = min(others, key=lambda o: (_planned_start(o.start, c.read_on), o.source))
@@ -801,7 +835,10 @@ def order_advice(c: Context) -> Advice | None:
         return _with_other_ig(c, _with_therapy_drafted(c, found)) if order.kind == "ig" else found
     age = age_on(c, found.values["t0"])  # type: ignore[arg-type]
     variant = {"bsab": "bsab", "car-t-product": "car-t-product"}.get(str(found.values.get("t0_kind")), "")
-    # as patient-view's child card: the Ig the child is on, and the note on an IgG taken on it (§3.4)
+    # as patient-view's child card: the Ig the child is on, and the note on an IgG taken on it (§3.4), said as that
+    # card says it (no threshold decides for a child, §4: not "below 4 g/L too")
+    caveats = tuple("igg-during-substitution" if x == "igg-low-on-substitution" else x
+                    for x in found.caveats if x in THIS_IGG_CAVEATS)
     return advice("child-individual-assessment", variant, "Order Advice",
                   values={**episode_values(c), **found.values, "age": age}, evidence=found.evidence,
-                  caveats=tuple(x for x in found.caveats if x in THIS_IGG_CAVEATS), targets=found.targets)
+                  caveats=caveats, targets=found.targets)

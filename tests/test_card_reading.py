@@ -253,10 +253,12 @@ def test_the_page_names_a_warning_in_its_language(lang, word):
     assert f"| {word} |" in decision and (lang == "en" or "warning" not in decision)
 
 
-@pytest.mark.parametrize("lang, words", [("en", "Set the end of the order mr-ivig-0011 to 2026-04-14"),
-                                         ("da", "Sæt slutdatoen for ordinationen mr-ivig-0011 til 2026-04-14")])
+@pytest.mark.parametrize("lang, words", [
+    ("en", "Set the end of the order “Privigen 100 mg/ml infusionsvæske” (mr-ivig-0011) to 2026-04-14"),
+    ("da", "Sæt slutdatoen for ordinationen “Privigen 100 mg/ml infusionsvæske” (mr-ivig-0011) til 2026-04-14")])
 def test_an_action_names_the_order_in_words_not_by_its_fhir_type(lang, words):
-    # "Sæt slutdatoen for MedicationRequest/mr-ivig-0011 til 2026-04-14": a FHIR type name in a Danish sentence.
+    # "Sæt slutdatoen for MedicationRequest/mr-ivig-0011 til 2026-04-14": a FHIR type name in a Danish sentence; and
+    # the order by its id alone ("a1-draft-3"), a key of the EHR's no clinician knows it by: its medicine's name first.
     [card] = replay(RUNTIME, _bundle("cart-ig-active-stop-due-14-days"), lang=lang, at=date(2026, 3, 31)).cards
     [action] = [a for s in card["suggestions"] for a in s["actions"]]
     assert action["description"] == words
@@ -302,3 +304,16 @@ def test_an_order_card_that_does_not_meet_the_criteria_keeps_t0_and_the_window_w
                  "order-does-not-meet-criteria")
     assert fact in card["detail"].splitlines()
     assert len(card["detail"]) <= 700
+
+
+def test_an_actions_order_name_comes_from_the_ehrs_text_or_display_and_carries_no_markup():
+    from cds_service.cards.suggestions import plain_reference
+
+    ref = "MedicationRequest/a1-draft-3"
+    assert plain_reference(ref) == "a1-draft-3"
+    assert plain_reference(ref, {"medicationReference": {"reference": "Medication/m1"}}) == "a1-draft-3"
+    coded = {"medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"},
+                                                      {"display": "Hizentra"}]}}
+    assert plain_reference(ref, coded) == "“Hizentra” (a1-draft-3)"
+    hostile = {"medicationCodeableConcept": {"text": "[Privigen](javascript:x) **IV**"}}
+    assert plain_reference(ref, hostile) == "“Privigen javascript:x IV” (a1-draft-3)"

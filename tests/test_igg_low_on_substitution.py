@@ -75,7 +75,35 @@ def test_a_low_igg_after_one_dose_before_the_infusion_meets_the_window_criterion
     assert before["source"]["topic"]["code"] == "measure-igg"  # no IgG since the infusion: measure one
 
 
-def test_a_later_low_igg_in_the_washout_is_used_before_an_older_one_off_substitution() -> None:
+def test_a_later_low_igg_in_the_washout_is_used_before_an_older_higher_one_on_substitution() -> None:
     [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-05-20", 5.5), igg("2025-07-30", 3.1)))
     assert card["source"]["topic"]["code"] == "start-meets-general-criteria"
     assert "3.1 g/L" in card["summary"], card["summary"]
+
+
+def test_a_low_igg_with_a_higher_one_after_it_in_the_washout_is_not_used() -> None:
+    """IgG 3.0 g/L on 07-25, then 4.6 on 08-08 with no dose between: infused IgG only decays, so the rise may be the
+    patient's own IgG; the card measures again rather than start on the older 3.0."""
+    [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-07-25", 3.0), igg("2025-08-08", 4.6)), "2025-08-10")
+    assert card["source"]["topic"]["code"] == "measure-igg", card["summary"]
+
+
+def test_a_trough_on_substitution_after_a_stop_without_infections_asks_for_igg_off_substitution() -> None:
+    """The course stopped at the stop date; IgG 3.5 g/L taken on IVIG (2025-07-01); no infection: no start, and the
+    card asks for IgG off substitution to see recovery, which the stop attempt is there for (§3.4, §4.3)."""
+    [card] = _cards(chart(*COURSE, igg("2025-07-01", 3.5)), "2025-09-01")
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"
+    assert card["summary"].startswith("IgG 3.5 g/L (2025-07-01) taken on substitution;"), card["summary"]
+    assert "Measure IgG off substitution to see whether it has recovered (§3.4)." in card["detail"], card["detail"]
+
+
+def test_a_child_gets_the_same_note_on_an_igg_taken_on_substitution_on_both_hooks() -> None:
+    """No threshold decides for a child (§4): neither card says "below 4 g/L too"."""
+    bundle = chart(*COURSE, igg("2025-07-30", 2.9), birth="2013-04-11")
+    said = {}
+    for hook, drafts in (("patient-view", None), ("order-sign", [draft("2025-08-01")])):
+        [card] = _cards(bundle, hook=hook, drafts=drafts)
+        assert card["source"]["topic"]["code"] == "child-individual-assessment", (hook, card["summary"])
+        said[hook] = "it shows infused immunoglobulin, not recovery" in card["detail"]
+        assert "infused Ig only raises it" not in card["detail"], (hook, card["detail"])
+    assert said == {"patient-view": True, "order-sign": True}

@@ -42,19 +42,29 @@ def _todo(card: dict[str, Any]) -> str:
 ON_IVIG = (car_t("2025-11-18"), igg("2025-12-10", 2.8), order("J06BA02", "2025-12-15", text="Privigen"))  # stop 05-18
 
 
-@pytest.mark.parametrize("lang, todo", [
-    ("en", "**To do:** Stop attempt due 2026-05-18: do not renew; measure IgG off substitution. Or sign it with a "
-           "reason."),
-    ("da", "**Gør:** Seponeringsforsøg 2026-05-18: forny ikke; mål IgG uden substitution. Eller signér med en "
-           "begrundelse.")])
-@pytest.mark.parametrize("at, start", [("2026-05-10", "2026-05-20"), ("2026-05-25", "2026-05-25")],
-                         ids=["starts-after-stop-date", "past-stop-date"])
+@pytest.mark.parametrize("at, start, lang, todo", [
+    ("2026-05-10", "2026-05-20", "en", "**To do:** Stop attempt due 2026-05-18: do not renew; measure IgG off "
+                                       "substitution. Or sign it with a reason."),
+    ("2026-05-10", "2026-05-20", "da", "**Gør:** Forsøg seponering 2026-05-18: forny ikke; mål IgG uden "
+                                       "substitution. Eller signér med en begrundelse."),
+    ("2026-05-25", "2026-05-25", "en", "**To do:** Stop attempt overdue since 2026-05-18: do not renew; measure IgG "
+                                       "off substitution. Or sign it with a reason."),
+    ("2026-05-25", "2026-05-25", "da", "**Gør:** Seponeringsforsøget skulle være sket 2026-05-18: forny ikke; mål "
+                                       "IgG uden substitution. Eller signér med en begrundelse.")])
 def test_a_renewal_from_the_stop_date_on_says_the_stop_attempt_is_due(at: str, start: str, lang: str,
                                                                       todo: str) -> None:
     card = _card(chart(*ON_IVIG), at, start, lang)
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
     assert _todo(card) == todo, card["detail"]
     assert "community-infection-risk" in _reasons(card)  # the short extension §4.2 allows for a course running
+
+
+def test_a_renewal_at_the_stop_date_with_unconfirmed_infections_that_could_decide_does_not_say_do_not_renew() -> None:
+    bundle = chart(*ON_IVIG, infection("2026-01-10", "DJ159", confirmed=False),
+                   infection("2026-03-01", "DJ159", confirmed=False))
+    card = _card(bundle, "2026-05-10", "2026-05-20")
+    assert "could change" in card["detail"], card["detail"]
+    assert _todo(card) == "**To do:** Reconsider the order, or sign it with a reason.", card["detail"]
 
 
 def test_a_renewal_at_the_stop_date_with_infections_to_weigh_does_not_say_do_not_renew() -> None:
@@ -81,3 +91,43 @@ def test_igg_4_to_6_in_the_window_without_infections_still_offers_one_not_yet_co
     card = _card(chart(car_t("2025-12-15"), igg("2026-02-20", 4.6)), "2026-03-02", "2026-03-02")
     assert _reasons(card) == ["infection-not-coded", "specialist-decision"]
     assert "Recurrent bacterial infections" not in card["detail"] and "Severe" not in card["detail"], card["detail"]
+
+
+# --- a loading IVIG drafted with the SCIG that follows it ----------------------------------------------------------
+
+IN_WINDOW = (car_t("2025-12-15"), igg("2026-02-20", 3.1))  # stop date 2026-06-15
+
+
+def _session(scig_start: str, lang: str = "en") -> dict[str, Any]:
+    ivig = order("J06BA02", "2026-03-02", status="draft", end="2026-03-29", text="Privigen", rid_="draft-ivig",
+                 authored="2026-03-02")
+    scig = order("J06BA01", scig_start, status="draft", text="Hizentra", rid_="draft-scig", authored="2026-03-02")
+    cards = replay(RUNTIME, chart(*IN_WINDOW), lang=lang, at=date(2026, 3, 2), hook="order-sign",
+                   drafts=[ivig, scig]).cards
+    return next(c for c in cards if "2026-03-29" in c["detail"])
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Ig order meets the start criterion: IgG 3.1 g/L < 4 g/L (2026-02-20) after CAR-T 2025-12-15; then SCIG, "
+           "stop 2026-06-15",
+     "**To do:** SCIG, drafted with it from 2026-03-30, carries the course on: let that order end on the stop date "
+     "2026-06-15."),
+    ("da", "Ig-ordinationen opfylder startkriteriet: IgG 3,1 g/L < 4 g/L (2026-02-20) efter CAR-T 2025-12-15; derefter "
+           "SCIG, seponering 2026-06-15",
+     "**Gør:** SCIG, i samme udkast fra 2026-03-30, fører forløbet videre: lad den ordination slutte på "
+     "seponeringsdatoen 2026-06-15.")])
+def test_a_loading_ivig_followed_by_scig_drafted_with_it_is_one_course_to_the_stop_date(lang: str, summary: str,
+                                                                                         todo: str) -> None:
+    """IVIG 2026-03-02 to 03-29 and SCIG from 03-30 drafted together: the IVIG card said to attempt the stop, and
+    measure IgG, when the loading phase ended, while the SCIG card beside it said to end on 2026-06-15."""
+    card = _session("2026-03-30", lang)
+    assert card["source"]["topic"]["code"] == "order-meets-criteria"
+    assert card["summary"] == summary, card["summary"]
+    assert _todo(card).startswith(todo), card["detail"]
+    assert "Attempt the stop when the order ends" not in card["detail"]
+
+
+def test_scig_drafted_to_begin_after_the_continuity_gap_leaves_the_ivig_ending_as_it_does() -> None:
+    card = _session("2026-04-06")  # 8 days after the IVIG's end: a new course, not this one carried on
+    assert card["summary"].endswith("ends 2026-03-29 (stop date 2026-06-15)"), card["summary"]
+    assert "Attempt the stop when the order ends (2026-03-29)" in card["detail"]

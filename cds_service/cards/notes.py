@@ -128,9 +128,10 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} registreringer henviser med én reference til to forskellige registreringer: ikke fulgt; tjek dem")),
     "ig-other-indication": (
         Text("immunoglobulin on {day} was given for {display}: read as immunomodulation, not substitution (no course "
-             "to stop or restart); an IgG taken in its washout is not used for a start",
+             "to stop or restart); an IgG taken in its washout decides a start only below the start threshold",
              "immunglobulin den {day} er givet for {display}: læst som immunmodulation, ikke substitution (intet "
-             "forløb at seponere eller genopstarte); en IgG taget i udvaskningen bruges ikke til start"),
+             "forløb at seponere eller genopstarte); en IgG taget i udvaskningen afgør kun en start under "
+             "startgrænsen"),
         Text("{n} immunoglobulin records name another reason ({names}): immunomodulation, not substitution",
              "{n} immunglobulinregistreringer angiver en anden årsag ({names}): immunmodulation, ikke substitution")),
     "ig-statement-start-unrecorded": (

@@ -760,7 +760,7 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                 # hold-ig acts on every target; the rules split the others: booked orders held, the rest ended
                 if raw is None or (kind != "hold-ig" and (ref in booked) != (kind == "hold-booked-ig")):
                     continue
-                shown = build.plain_reference(ref)
+                shown = build.plain_reference(ref, raw)
                 if kind in ("hold-ig", "hold-booked-ig"):
                     actions.append({"type": "update", "resource": build.on_hold(raw),
                                     "description": SUGGESTION_ACTIONS["hold-ig"](lang).format(ref=shown)})

@@ -7,6 +7,7 @@ CDS Hooks requires, copied from what the EHR sent with only the intended change.
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
@@ -208,10 +209,21 @@ def _after(event: object, end: date, tz: ZoneInfo) -> bool:
         return False
 
 
-def plain_reference(ref: str) -> str:
-    """An order's reference for an action's description (plain text): its id, bounded, no markup; the words
-    around it say it is an order (the FHIR type name is no word of the card's language)."""
+def plain_reference(ref: str, resource: Mapping[str, Any] | None = None) -> str:
+    """An order's reference for an action's description (plain text): the name the EHR gives its medicine, then its
+    id, bounded, no markup; the words around it say it is an order (the FHIR type name is no word of the card's
+    language). An id alone ("a1-draft-3") is an EHR's internal key, no name a clinician knows the order by."""
     from .markdown import plain
 
     kind, _, rid = ref.partition("/")
-    return plain(rid if kind == "MedicationRequest" and rid else ref, 80)
+    shown = plain(rid if kind == "MedicationRequest" and rid else ref, 80)
+    concept = (resource or {}).get("medicationCodeableConcept")
+    name = None
+    if isinstance(concept, dict):
+        codings = [c for c in concept.get("coding") or () if isinstance(c, dict)]
+        name = concept.get("text") or next((c.get("display") for c in codings if c.get("display")), None)
+    if not isinstance(name, str):
+        return shown
+    # the EHR's own words: no character that markup of any kind is made of, whatever the EHR renders the text as
+    name = plain(re.sub(r"[\[\]()*_`~#!|\\]", " ", name), 40)
+    return f"“{name}” ({shown})" if name else shown

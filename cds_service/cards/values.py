@@ -59,7 +59,7 @@ MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG 
 # ... when the IgG lab order is among the session's drafts already: the to-do names it, as the card's note on it
 # (`igg-order-drafted`) is the first to go for room
 MEASURE_DRAFTED = Text("Sign the IgG lab order drafted with it{igg_drafted} and await the result. ",
-                       "Underskriv IgG-rekvisitionen i udkastet{igg_drafted} og afvent svaret. ")
+                       "Signér IgG-rekvisitionen i udkastet{igg_drafted}, og afvent svaret. ")
 # ... when the order is read on the window a bsAb drafted with it opens: an IgG drawn now is a baseline, so none is
 # offered, and the to-do says when the IgG that counts can be taken
 MEASURE_AFTER_DOSE = Text("Measure IgG after the first dose ({first_dose_start}); below {threshold} the order then meets "
@@ -210,7 +210,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
-                "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start"):
+                "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -302,6 +302,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["other_ig_drug"] = named(v.get("other_ig_drug"), 30, text, capital=True) or DRUG_FALLBACK["ig"](lang)
         more = v.get("other_ig_more")
         p["other_ig_more"] = f" (+{more})" if isinstance(more, int) and more > 0 else ""
+    if v.get("follow_on_start") is not None:  # another Ig draft of the session, carrying this one's course on
+        p["follow_on_drug"] = named(v.get("follow_on_drug"), 30, text, capital=True) or DRUG_FALLBACK["ig"](lang)
     if v.get("order_looks_like") or "order_code" in v:  # an unrecognised order, therapy or diagnosis: its code
         p["looks_like"] = LOOKS_LIKE.get(str(v.get("order_looks_like")), LOOKS_LIKE["ig"])(lang)
         p["order_code"] = text(v.get("order_code") or "?", 20)  # in a summary
@@ -327,7 +329,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
     # an order that fails for want of a usable IgG: the to-do leads with the IgG order the card offers
     p["measure_first"] = _todo_lead(advice, p, lang)
-    p["reconsider"] = ORDER_TODO["stop-due" if _stop_due(advice) else "reconsider"](lang).format_map(p)
+    due = _stop_due(advice)
+    read_on, stop = v.get("today"), v.get("stop_date")  # the day the card is read: past the stop date, overdue
+    overdue = due and isinstance(read_on, date) and isinstance(stop, date) and stop < read_on
+    p["reconsider"] = ORDER_TODO["stop-overdue" if overdue else "stop-due" if due else "reconsider"](lang).format_map(p)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
@@ -445,7 +450,8 @@ def _stop_due(advice: Advice) -> bool:
     drafted with it opens a new window: the card's note weighs those."""
     failing = advice.values.get("failing")
     late = isinstance(failing, tuple) and bool({"past-stop-date", "starts-after-stop-date"} & set(failing))
-    weighed = {"infections-at-stop-attempt", "therapy-drafted-with-it"} & set(advice.caveats)
+    weighed = {"infections-at-stop-attempt", "therapy-drafted-with-it", "infections-unconfirmed",
+               "infections-unconfirmed-several"} & set(advice.caveats)
     return advice.code == "order-does-not-meet-criteria" and bool(advice.values.get("on_substitution")) and late \
         and not weighed
 

@@ -364,6 +364,9 @@ VALUE_LABELS: dict[str, Text] = {
     "other_ig_drug": Text("another immunoglobulin drafted in this session", "andet immunglobulin i udkast i denne session"),
     "other_ig_start": Text("its planned start", "dens planlagte start"),
     "other_ig_more": Text("further immunoglobulin drafts overlapping", "flere overlappende immunglobulinudkast"),
+    "follow_on_drug": Text("immunoglobulin drafted to follow this order", "immunglobulin i udkast i forlængelse af "
+                                                                           "ordinationen"),
+    "follow_on_start": Text("its planned start", "dens planlagte start"),
     "unconfirmed_infection": Text("infection not confirmed that would decide (the latest)",
                                   "ikke-bekræftet infektion, der ville afgøre det (den seneste)"),
     "unconfirmed_infection_date": Text("its onset", "dens debut"),
