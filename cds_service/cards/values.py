@@ -56,6 +56,9 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
+# ... when the draft starts further ahead than an IgG stays usable: an IgG now would be too old by its start
+MEASURE_FROM = Text("Measure IgG from {igg_from} ({stale_days} before the start). ",
+                    "Mål IgG fra {igg_from} ({stale_days} før start). ")
 # ... when the IgG lab order is among the session's drafts already: the to-do names it, as the card's note on it
 # (`igg-order-drafted`) is the first to go for room
 MEASURE_DRAFTED = Text("Sign the IgG lab order drafted with it{igg_drafted} and await the result. ",
@@ -210,7 +213,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "ignored_igg_date", "pre_t0_igg_date", "igg_subclass_date", "today", "therapy_date", "previous_end",
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
-                "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start"):
+                "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
+                "igg_from"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -437,6 +441,8 @@ def _todo_lead(advice: Advice, p: Placeholders, lang: str) -> str:
     failing = advice.values.get("failing")
     if "order-igg" in advice.suggestions:
         return MEASURE_FIRST(lang)
+    if advice.values.get("igg_from") is not None:
+        return MEASURE_FROM(lang).format_map(p)
     if "igg-order-drafted" in advice.caveats:
         return MEASURE_DRAFTED(lang).format_map(p)
     if "first-dose-drafted-with-it" in advice.caveats and isinstance(failing, tuple) and "no-igg-since-t0" in failing:

@@ -367,6 +367,7 @@ VALUE_LABELS: dict[str, Text] = {
     "follow_on_drug": Text("immunoglobulin drafted to follow this order", "immunglobulin i udkast i forlængelse af "
                                                                            "ordinationen"),
     "follow_on_start": Text("its planned start", "dens planlagte start"),
+    "igg_from": Text("IgG usable at the order's start from", "IgG brugbar ved ordinationens start fra"),
     "unconfirmed_infection": Text("infection not confirmed that would decide (the latest)",
                                   "ikke-bekræftet infektion, der ville afgøre det (den seneste)"),
     "unconfirmed_infection_date": Text("its onset", "dens debut"),
