@@ -414,10 +414,9 @@ def ig_order_advice(c: Context) -> Advice | None:
                                      extra_caveats=old)
             else:
                 late = (c["Stop Date"] - start).days < c.params.late_start_notice_days  # as on patient-view
-                follow = _follow_on(c, order) if order.end is not None and start <= order.end < c["Stop Date"] \
-                    else None
-                variant = "window-followed" if follow is not None else \
-                    "window-ends-earlier" if _ends_earlier(c, order, start) else "window"
+                ends_before = order.end is not None and start <= order.end < c["Stop Date"]
+                follow = _follow_on(c, order) if ends_before else None  # read once: `_ends_earlier` reads it too
+                variant = "window-followed" if follow is not None else "window-ends-earlier" if ends_before else "window"
                 found = build_advice(c, "order-meets-criteria", "Order Advice", variant, igg=used,
                                      suggestions=(ends := _end_suggestion(c)), override_reasons=_extension_reasons(ends),
                                      extra_caveats=old + (("late-in-window",) if late else ()),

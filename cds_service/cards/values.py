@@ -331,12 +331,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("ig_maybe_on_type") is not None:  # a record the patient may already be on (`already_on`)
         p["ig_maybe_on"] = _already_on(v, lang, text)
         p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
-    # an order that fails for want of a usable IgG: the to-do leads with the IgG order the card offers
+    # an order that fails the criteria: the to-do leads with the IgG to measure, and ends with what is due
     p["measure_first"] = _todo_lead(advice, p, lang)
-    due = _stop_due(advice)
-    read_on, stop = v.get("today"), v.get("stop_date")  # the day the card is read: past the stop date, overdue
-    overdue = due and isinstance(read_on, date) and isinstance(stop, date) and stop < read_on
-    p["reconsider"] = ORDER_TODO["stop-overdue" if overdue else "stop-due" if due else "reconsider"](lang).format_map(p)
+    p["reconsider"] = ORDER_TODO[_todo_ending(advice)](lang).format_map(p)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
     p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
                  else "")
@@ -450,16 +447,20 @@ def _todo_lead(advice: Advice, p: Placeholders, lang: str) -> str:
     return ""
 
 
-def _stop_due(advice: Advice) -> bool:
-    """A draft renewing substitution begun in the window, from its stop date on, fails for that alone: the stop
-    attempt is what is due. Not where infections may carry the course on by the general criteria, nor where a bsAb
-    drafted with it opens a new window: the card's note weighs those."""
-    failing = advice.values.get("failing")
+def _todo_ending(advice: Advice) -> str:
+    """The `ORDER_TODO` ending of an order card's to-do: a draft renewing substitution begun in the window, from its
+    stop date on, fails for that alone, and the stop attempt is what is due (overdue once the day the card is read is
+    past it). Not where infections may carry the course on by the general criteria, nor where a bsAb drafted with it
+    opens a new window: the card's note weighs those."""
+    v = advice.values
+    failing = v.get("failing")
     late = isinstance(failing, tuple) and bool({"past-stop-date", "starts-after-stop-date"} & set(failing))
     weighed = {"infections-at-stop-attempt", "therapy-drafted-with-it", "infections-unconfirmed",
                "infections-unconfirmed-several"} & set(advice.caveats)
-    return advice.code == "order-does-not-meet-criteria" and bool(advice.values.get("on_substitution")) and late \
-        and not weighed
+    if advice.code != "order-does-not-meet-criteria" or not v.get("on_substitution") or not late or weighed:
+        return "reconsider"
+    read_on, stop = v.get("today"), v.get("stop_date")
+    return "stop-overdue" if isinstance(read_on, date) and isinstance(stop, date) and stop < read_on else "stop-due"
 
 
 def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> str:
