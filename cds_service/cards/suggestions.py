@@ -19,7 +19,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..errors import DataError
 from ..fhir.dates import to_local_date
-from ..fhir.reading import bounds_length
+from ..fhir.reading import _concept_text, bounds_length
 
 from .ids import new_uuid
 
@@ -217,13 +217,7 @@ def plain_reference(ref: str, resource: Mapping[str, Any] | None = None) -> str:
 
     kind, _, rid = ref.partition("/")
     shown = plain(rid if kind == "MedicationRequest" and rid else ref, 80)
-    concept = (resource or {}).get("medicationCodeableConcept")
-    name = None
-    if isinstance(concept, dict):
-        codings = [c for c in concept.get("coding") or () if isinstance(c, dict)]
-        name = concept.get("text") or next((c.get("display") for c in codings if c.get("display")), None)
-    if not isinstance(name, str):
-        return shown
-    # the EHR's own words: no character that markup of any kind is made of, whatever the EHR renders the text as
-    name = plain(re.sub(r"[\[\]()*_`~#!|\\]", " ", name), 40)
+    # the EHR's own words (its text, else a display), with no character that markup of any kind is made of,
+    # whatever the EHR renders the text as
+    name = plain(re.sub(r"[\[\]()*_`~#!|\\]", " ", _concept_text((resource or {}).get("medicationCodeableConcept"))), 40)
     return f"“{name}” ({shown})" if name else shown
