@@ -2846,6 +2846,9 @@ GUIDELINE_SECTIONS: dict[str, Text] = {
 # Suggestions an EHR can act on: labels (plain text) and action descriptions.
 SUGGESTION_LABELS: dict[str, Text] = {
     "order-igg": Text("Order serum IgG", "Bestil IgG i serum"),
+    # for an order starting later than an IgG drawn today stays usable: the IgG order is dated
+    "order-igg:dated": Text("Order serum IgG, drawn between {igg_from} and {order_start}",
+                            "Bestil IgG i serum, tages mellem {igg_from} og {order_start}"),
     "order-ig-until-stop:iv": Text("Order IVIG ending {stop_date}", "Ordinér IVIG med slutdato {stop_date}"),
     "order-ig-until-stop:sc": Text("Order SCIG ending {stop_date}", "Ordinér SCIG med slutdato {stop_date}"),
     "order-ig:iv": Text("Order IVIG (general stop criteria)", "Ordinér IVIG (generelle seponeringskriterier)"),
@@ -2858,6 +2861,10 @@ SUGGESTION_LABELS: dict[str, Text] = {
 }
 SUGGESTION_ACTIONS: dict[str, Text] = {
     "order-igg": Text("Order total IgG in serum/plasma", "Bestil total-IgG i serum/plasma"),
+    "order-igg:dated": Text("Order total IgG in serum/plasma, to be drawn between {igg_from} and {order_start} "
+                            "(the order's start)",
+                            "Bestil total-IgG i serum/plasma, der tages mellem {igg_from} og {order_start} "
+                            "(ordinationens start)"),
     "order-ig": Text("Create an immunoglobulin order", "Opret en immunglobulinordination"),
     "hold-ig": Text("Put the order {ref} on hold (stop attempt)", "Sæt ordinationen {ref} i bero (seponeringsforsøg)"),
     "set-end": Text("Set the end of the order {ref} to {stop_date}",

@@ -454,9 +454,10 @@ def ig_order_advice(c: Context) -> Advice | None:
     limit = ages.get("stale_days")
     if measure and infections and isinstance(limit, int) and (start - c.read_on).days > limit:
         # judged at its start, which lies further ahead than an IgG stays usable: one drawn now would be too old by
-        # then, so none is offered now, and the card says from which day one counts. (Without infections the IgG is
-        # asked for because the window runs today, for a start inside it, as patient-view asks: that one is offered.)
-        suggestions, drafted_values = (), {**drafted_values, "igg_from": start - timedelta(days=limit)}
+        # then, so the IgG order offered is dated from the first day one counts (`igg_from`) to the start, and the
+        # card says so. (Without infections the IgG is asked for because the window runs today, for a start inside
+        # it, as patient-view asks: that one is offered undated.)
+        drafted_values = {**drafted_values, "igg_from": start - timedelta(days=limit)}
     # A short extension (§4.2) extends substitution given since T0 past its stop date: a first course has nothing to
     # extend, and a restart inside the window extends nothing past it
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] and c["Order Starts After Stop Date"] else ()

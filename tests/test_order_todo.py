@@ -135,20 +135,28 @@ def test_scig_drafted_to_begin_after_the_continuity_gap_leaves_the_ivig_ending_a
 
 # --- an IgG for a draft that starts further ahead than an IgG stays usable -----------------------------------------
 
-@pytest.mark.parametrize("lang, todo", [
-    ("en", "**To do:** Measure IgG from 2026-04-02 (90 days before the start). Reconsider the order, or sign it with a "
-           "reason."),
-    ("da", "**Gør:** Mål IgG fra 2026-04-02 (90 dage før start). Genovervej ordinationen, eller signér med en "
-           "begrundelse.")])
-def test_a_draft_starting_after_the_stop_date_says_from_when_an_igg_counts(lang: str, todo: str) -> None:
+@pytest.mark.parametrize("lang, todo, label", [
+    ("en", "**To do:** Measure IgG from 2026-04-02 (90 days before the start; an IgG order so dated is offered). "
+           "Reconsider the order, or sign it with a reason.", "Order serum IgG, drawn between 2026-04-02 and 2026-07-01"),
+    ("da", "**Gør:** Mål IgG fra 2026-04-02 (90 dage før start; en IgG-bestilling med den dato tilbydes). Genovervej "
+           "ordinationen, eller signér med en begrundelse.", "Bestil IgG i serum, tages mellem 2026-04-02 og 2026-07-01")])
+def test_a_draft_starting_after_the_stop_date_offers_an_igg_order_dated_from_when_it_counts(lang: str, todo: str,
+                                                                                             label: str) -> None:
     """IVIG drafted on 2026-03-02 to start 2026-07-01, after the stop date, with recurrent pneumonias: judged at its
     start, where an IgG must be at most 90 days old. The card offered an undated IgG order, and again with an IgG
-    taken that day: one drawn now is 121 days old on the start day."""
+    taken that day: one drawn now is 121 days old on the start day. The order offered is dated instead."""
     bundle = chart(car_t("2025-12-15"), igg("2026-03-02", 3.0), infection("2026-01-05", "DJ159"),
                    infection("2026-02-10", "DJ159"))
     card = _card(bundle, "2026-03-02", "2026-07-01", lang)
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria"
     assert _todo(card) == todo, card["detail"]
-    assert not card.get("suggestions")
+    [suggestion] = card["suggestions"]
+    assert suggestion["label"] == label
+    [action] = suggestion["actions"]
+    assert action["resource"]["resourceType"] == "ServiceRequest"
+    assert action["resource"]["occurrencePeriod"] == {"start": "2026-04-02", "end": "2026-07-01"}
+    assert "2026-04-02" in action["description"] and "2026-07-01" in action["description"]
     sooner = _card(bundle, "2026-05-20", "2026-07-01")  # 42 days ahead: an IgG now counts at the start
-    assert [s["label"] for s in sooner.get("suggestions", ())] == ["Order serum IgG"], sooner["detail"]
+    [plain] = sooner["suggestions"]
+    assert plain["label"] == "Order serum IgG", sooner["detail"]
+    assert "occurrencePeriod" not in plain["actions"][0]["resource"]

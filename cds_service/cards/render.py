@@ -738,10 +738,16 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
     out = []
     for kind in advice.suggestions:
         if kind == "order-igg":
-            resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang), lang)
-            out.append(_suggestion(SUGGESTION_LABELS[kind](lang),
-                                   [{"type": "create", "description": SUGGESTION_ACTIONS["order-igg"](lang),
-                                     "resource": resource}], True))
+            # an IgG for an order starting later than one drawn today stays usable: dated from when it counts
+            first, last = values.get("igg_from"), values.get("order_start")
+            between = (first, last) if isinstance(first, date) and isinstance(last, date) else None
+            resource = build.igg_order(ctx.terminology, ctx.patient_id, ORDER_TEXTS["igg-reason"](lang), lang,
+                                       between)
+            dated = ":dated" if between else ""
+            out.append(_suggestion(SUGGESTION_LABELS[kind + dated](lang).format_map(p),
+                                   [{"type": "create", "resource": resource,
+                                     "description": SUGGESTION_ACTIONS["order-igg" + dated](lang).format_map(p)}],
+                                   True))
         elif kind in ("order-ig-until-stop", "order-ig"):
             end = stop if kind == "order-ig-until-stop" else None
             dose = ORDER_TEXTS["dose-until-stop" if end else "dose-general"](lang).format_map(p)

@@ -35,14 +35,17 @@ def _coding(terminology: Terminology, entry: Any) -> dict[str, Any]:
 IGG_TEXT = "IgG, serum/plasma"
 
 
-def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str = "en") -> dict[str, Any]:
+def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str = "en",
+              between: tuple[date, date] | None = None) -> dict[str, Any]:
     """A draft ServiceRequest for total serum IgG, with every orderable code (LOINC, NPU); on a
-    Danish card its text is the value set's Danish name (the NPU name Danish labs order by)."""
+    Danish card its text is the value set's Danish name (the NPU name Danish labs order by).
+    `between` (first day, last day): the days on which the sample counts (`occurrencePeriod`), for an
+    IgG that is to decide an order starting later than a result drawn today stays usable."""
     orderable = [e for e in terminology.valuesets["igg-serum"].entries if e.get("orderable") and e.code]
     codings = [_coding(terminology, e) for e in orderable]
     danish = next((e.display_da for e in orderable if e.display_da), None)
     text = danish if lang == "da" and danish else IGG_TEXT
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
         "id": "igg-" + new_uuid().replace("-", "")[:12],
         "status": "draft",
@@ -52,6 +55,9 @@ def igg_order(terminology: Terminology, patient_id: str, reason: str, lang: str 
         "subject": {"reference": f"Patient/{patient_id}"},
         "reasonCode": [{"text": reason}],
     }
+    if between is not None:
+        resource["occurrencePeriod"] = {"start": between[0].isoformat(), "end": between[1].isoformat()}
+    return resource
 
 
 def ig_order(terminology: Terminology, patient_id: str, route: str, start: date, end: date | None, dose_text: str,

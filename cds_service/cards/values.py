@@ -57,8 +57,11 @@ LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
 # ... when the draft starts further ahead than an IgG stays usable: an IgG now would be too old by its start
-MEASURE_FROM = Text("Measure IgG from {igg_from} ({stale_days} before the start). ",
-                    "Mål IgG fra {igg_from} ({stale_days} før start). ")
+MEASURE_FROM = Text("Measure IgG from {igg_from} ({stale_days} before the start; an IgG order so dated is offered). ",
+                    "Mål IgG fra {igg_from} ({stale_days} før start; en IgG-bestilling med den dato tilbydes). ")
+# ... as MEASURE_FROM, an IgG awaited or drafted already (drawn now, it is too old by the start): none is offered
+MEASURE_FROM_ONLY = Text("Measure IgG from {igg_from} ({stale_days} before the start). ",
+                         "Mål IgG fra {igg_from} ({stale_days} før start). ")
 # ... when the IgG lab order is among the session's drafts already: the to-do names it, as the card's note on it
 # (`igg-order-drafted`) is the first to go for room
 MEASURE_DRAFTED = Text("Sign the IgG lab order drafted with it{igg_drafted} and await the result. ",
@@ -436,10 +439,10 @@ def _todo_lead(advice: Advice, p: Placeholders, lang: str) -> str:
     if advice.code != "order-does-not-meet-criteria":
         return ""
     failing = advice.values.get("failing")
+    if advice.values.get("igg_from") is not None:
+        return (MEASURE_FROM if "order-igg" in advice.suggestions else MEASURE_FROM_ONLY)(lang).format_map(p)
     if "order-igg" in advice.suggestions:
         return MEASURE_FIRST(lang)
-    if advice.values.get("igg_from") is not None:
-        return MEASURE_FROM(lang).format_map(p)
     if "igg-order-drafted" in advice.caveats:
         return MEASURE_DRAFTED(lang).format_map(p)
     if "first-dose-drafted-with-it" in advice.caveats and isinstance(failing, tuple) and "no-igg-since-t0" in failing:
