@@ -125,6 +125,13 @@ _NO_START_DECISION = Text(
     "Efter højrisikoperioden og ved genopstart kræver de generelle kriterier svære eller tilbagevendende verificerede "
     "bakterielle infektioner ud over IgG under {threshold}.",
 )
+# ... for a restart while the window still runs, where "after the high-risk window" would not be the reason
+_NO_START_RESTART_DECISION = Text(
+    "A restart follows the general criteria even inside the window: they need severe or recurrent verified bacterial "
+    "infections besides IgG below {threshold}.",
+    "En genopstart følger de generelle kriterier også i perioden: de kræver svære eller tilbagevendende verificerede "
+    "bakterielle infektioner ud over IgG under {threshold}.",
+)
 
 _PARAPROTEIN_DECISION = Text(
     "In IgG myeloma the total IgG includes the M-protein and decisions rest on polyclonal IgG (total minus the "
@@ -543,7 +550,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "bacterial infection",
                      "Genopstart af Ig anbefales ikke: IgG {igg} < {threshold} ({igg_date}), ingen "
                      "svær/tilbagevendende verificeret bakteriel infektion"),
-                _NO_START_DECISION,
+                _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
             ),
              # substitution given and stopped, and no IgG taken since it began: the IgG the card has is the one the
@@ -567,6 +574,26 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _NO_START_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
+            ),
+             # the two above while the window still runs: a restart (§4.3), which the summary says, as "restart-in-window"
+             # does: "Ig start not recommended" with IgG < 4 in the window read as the special criterion refused (§4.1)
+             "restart-in-window-igg-before-substitution": Variant(
+                Text("IgG {igg} ({igg_date}) predates substitution; no severe/recurrent verified bacterial infection: "
+                     "Ig restart not recommended",
+                     "IgG {igg} ({igg_date}) fra før substitution; ingen svær/tilbagevendende verificeret bakteriel "
+                     "infektion: ingen Ig-genopstart"),
+                _NO_START_RESTART_DECISION,
+                _NO_START_AFTER_STOP_ACTION,
+                spare_action=_MEASURE_RECOVERY,
+            ),
+             "restart-in-window-igg-on-substitution": Variant(
+                Text("IgG {igg} ({igg_date}) taken on substitution; no severe/recurrent verified bacterial infection: "
+                     "Ig restart not recommended",
+                     "IgG {igg} ({igg_date}) taget under Ig; ingen svær/tilbagevendende verificeret bakteriel "
+                     "infektion: ingen Ig-genopstart"),
+                _NO_START_RESTART_DECISION,
+                _NO_START_AFTER_STOP_ACTION,
+                spare_action=_MEASURE_RECOVERY,
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
@@ -577,6 +604,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                 "low, no sign of recovery)",
                          "igg-before-substitution": "after substitution was stopped or paused, with no IgG taken "
                                                     "since it began: the IgG shown predates it",
+                         "restart-in-window-igg-before-substitution": "as igg-before-substitution, while the "
+                                                                      "window still runs: a restart (§4.3), said "
+                                                                      "so",
+                         "restart-in-window-igg-on-substitution": "as igg-on-substitution, while the window still "
+                                                                  "runs: a restart (§4.3), said so",
                          "restart-in-window": "after substitution was stopped or paused, while the window still runs: "
                                               "a restart, which the general criteria govern (§4.3), said first"},
         ),
@@ -2264,7 +2296,13 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                         "efter seponering, uden IgG siden substitutionen begyndte"),
         "igg-on-substitution": Text("after a stop, the IgG taken on substitution",
                                     "efter seponering, IgG taget under substitution"),
-        "restart-in-window": Text("a restart while the window runs", "en genopstart, mens perioden løber")},
+        "restart-in-window": Text("a restart while the window runs", "en genopstart, mens perioden løber"),
+        "restart-in-window-igg-before-substitution": Text(
+            "a restart while the window runs, with no IgG since substitution began",
+            "en genopstart, mens perioden løber, uden IgG siden substitutionen begyndte"),
+        "restart-in-window-igg-on-substitution": Text("a restart while the window runs, the IgG taken on substitution",
+                                                      "en genopstart, mens perioden løber, IgG taget under "
+                                                      "substitution")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {
@@ -2524,7 +2562,7 @@ FAILING_NAMED: dict[str, Text] = {
 # ... and a record the patient may already be on, on a card that invites a start (`ALREADY_ON`): a card must prevent a
 # wrong action (clinical rules §6-§8), here a duplicate course ordered from its own suggestion.
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
-                              "igg-during-substitution-ignored",
+                              "igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
@@ -2639,6 +2677,13 @@ CAVEATS: dict[str, Text] = {
     "igg-during-substitution-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on substitution and not used (§3.4).",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under substitution og ikke brugt (§3.4)."),
+    # the same, the substitution over: the day the washout ends is known, and a clinician re-measuring before it would
+    # meet the same note
+    "igg-during-substitution-ignored-dated": Text(
+        "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken on Ig or in its washout and not used (§3.4); "
+        "IgG ≥ {threshold} counts from {ignored_igg_counts_from}.",
+        "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under Ig eller i udvaskningen og ikke brugt (§3.4); "
+        "IgG ≥ {threshold} tæller fra {ignored_igg_counts_from}."),
     # the same, when only immunoglobulin given for another reason (ITP: `ig-other-indication`) was in its washout
     "igg-during-other-use-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken within the washout of immunoglobulin given for "

@@ -1576,6 +1576,22 @@ def taken_on_substitution(c: Context, result: IgGResult) -> bool:
                for x in (*c.once(_infused_courses), *c.once(_other_use_spans)))
 
 
+def igg_counts_from(c: Context, result: IgGResult) -> date | None:
+    """The first day after the washout `result` lies in (§3.4): the day after the latest end, plus `igg_washout_days`,
+    of the immunoglobulin it may show (a course of doses reaching `ig_administration_course_days` past its last
+    dose, `_infused_courses`); None when it lies in none, or one of them has no known end (it may still run), or
+    that day has come by the day the chart is read (an IgG taken now counts: nothing to wait for)."""
+    ends: list[date] = []
+    for x in (*c.once(_infused_courses), *c.once(_other_use_spans)):
+        if _influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on):
+            end = _last_day(x, c.known_on)
+            if end is None:
+                return None
+            ends.append(end + timedelta(days=c.params.igg_washout_days + 1))
+    first = max(ends, default=None)
+    return first if first is not None and first > c.read_on else None
+
+
 def _infused_courses(c: Context) -> tuple[IgCourse, ...]:
     """The courses as far as their immunoglobulin reaches: an order that ended with doses recorded in its period
     reaches the course days past its last dose, as the same doses recorded alone do. An order ending a week after its
@@ -2171,6 +2187,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
                                  "ignored_igg_source": latest.result.source} if caveats else {}
     if caveats and taken_on_other_use_only(c, latest.result):  # said as such: the card's note says not substitution
         ignored["ignored_igg_other_use"] = True
+    if caveats:  # from when an IgG counts: a clinician who re-measures within the washout would meet the same note
+        ignored["ignored_igg_counts_from"] = igg_counts_from(c, latest.result)
 
     def advise(code: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (), suggestions: tuple[str, ...] = (),
                override_reasons: tuple[str, ...] | None = None, extra_caveats: tuple[str, ...] = (),
@@ -2213,8 +2231,9 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
             variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
-        elif variant == "" and c["Is Restart"] and c["In Window"]:
-            variant = "restart-in-window"  # the summary says it is a restart, or IgG < 4 in the window reads as enough
+        if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
+            # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
+            variant = "-".join(filter(None, ("restart-in-window", variant)))
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
                       more=seen_values(c, seen))
@@ -2573,8 +2592,9 @@ def _start_igg_notes(c: Context) -> list[DataNote]:
                        "substitution (§3.4): not used for start decisions", _as_reported(r), r.date)
               if taken_on_other_use_only(c, r) else
               DataNote("igg-during-substitution", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L was taken "
-                       f"on immunoglobulin or within {c.params.igg_washout_days} days after it (§3.4): not used "
-                       "for start decisions", _as_reported(r), r.date)
+                       f"on immunoglobulin or within {c.params.igg_washout_days} days after a course's last day (a course "
+                       f"of doses reaches {c.params.ig_administration_course_days} days past its last dose) (§3.4): "
+                       "not used for start decisions", _as_reported(r), r.date)
               for r in skipped if taken_on_substitution(c, r)]
     return notes
 

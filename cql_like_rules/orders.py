@@ -53,6 +53,7 @@ from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfec
                       add_months, age_on, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
+                      igg_counts_from,
                       taken_on_substitution, without_general_criteria)
 
 define = LIBRARY.define
@@ -335,6 +336,7 @@ def _ignored_igg(c: Context, found: Advice) -> Advice:
               "ignored_igg_date": latest.date, "ignored_igg_source": latest.source}
     if taken_on_other_use_only(c, latest):
         values["ignored_igg_other_use"] = True
+    values["ignored_igg_counts_from"] = igg_counts_from(c, latest)
     return replace(found, caveats=found.caveats + ("igg-during-substitution-ignored",), values=values)
 
 

@@ -216,6 +216,19 @@ add(Chart("myeloma-restart-in-window-unreadable-igg-after", RESTART_MYELOMA, "20
           (("no-start-without-infections", "restart-in-window"),), ("3.1 g/L", "2025-05-01", "2025-06-03"),
           by_when=False, notes=("igg-unreadable", "wrong-patient", "infection-not-counted")))
 
+STOPPED_EARLY = (cart(), igg("2025-12-10", 2.8), ivig("2025-12-15", status="stopped", end="2026-02-15"))
+add(Chart("restart-in-window-igg-predates-substitution", chart(*STOPPED_EARLY), "2026-03-20",
+          "IVIG stopped 2026-02-15, three months into the window, no IgG since it began: a restart inside the window "
+          "follows the general criteria, not met without infections; the summary says it is a restart",
+          (("no-start-without-infections", "restart-in-window-igg-before-substitution"),),
+          ("2.8 g/L (2025-12-10) predates substitution", "Ig restart not recommended", "even inside the window"),
+          by_when=False))
+add(Chart("restart-in-window-igg-low-in-washout", chart(*STOPPED_EARLY, igg("2026-03-01", 3.1)), "2026-03-05",
+          "the same, IgG 3.1 g/L two weeks after the stop (in the washout): a restart, the general criteria not met "
+          "without infections",
+          (("no-start-without-infections", "restart-in-window-igg-on-substitution"),),
+          ("3.1 g/L (2026-03-01) taken on substitution", "Ig restart not recommended"), by_when=False))
+
 
 # ---- B. After the window (§4.1 > 6 months, §4.3): general criteria, many infections ---------------------------------
 PNEUMONIAS = [infection(d, *PNEUMOCOCCAL, text="Pneumokokpneumoni " + HOSTILE)

@@ -313,5 +313,6 @@ def test_holding_the_reminder_never_costs_a_fact_the_joined_window_line_made_roo
     even with the joined line and the draft order; the joined line counts as the two facts it shows."""
     card, _ = not_met("ivig-doses-ended-igg-on-infusions-restart-general-criteria", date(2026, 2, 20), lang)
     assert says in card["detail"], card["detail"]
-    assert {"en": "taken on substitution and not used (§3.4)",
-            "da": "taget under substitution og ikke brugt (§3.4)"}[lang] in card["detail"]
+    assert {"en": "taken on Ig or in its washout and not used (§3.4); IgG ≥ 4 g/L counts from 2026-02-24.",
+            "da": "taget under Ig eller i udvaskningen og ikke brugt (§3.4); IgG ≥ 4 g/L tæller fra "
+                  "2026-02-24."}[lang] in card["detail"]

@@ -47,6 +47,11 @@ def test_every_card_reminds_of_vaccination_and_prophylaxis(fixture):
                 # four facts; the longer Danish words leave no room for the reminder after it (`render.KEEPS`)
                 assert "er ikke registreret som bekræftet og tælles ikke" in card["detail"]
                 continue
+            if fixture.name == "ivig-doses-ended-igg-on-infusions-restart-general-criteria" and lang == "da":
+                # a restart in the window (its fact line names the last dose) beside an IgG set aside in the washout,
+                # whose note says from when one counts: the longer Danish words leave no room for the reminder
+                assert "tæller fra 2026-02-24" in card["detail"]
+                continue
             assert REMINDER(lang) in card["detail"], (fixture.name, lang, card["source"]["topic"]["code"])
 
 

@@ -75,6 +75,13 @@ def check_cards(fixture, cards: list[dict], lang: str = "en") -> None:
 
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
+def test_every_fixture_says_when_it_was_assembled(fixture):
+    """A Bundle's `timestamp` is when the chart was put together: the properties test replays each fixture at days
+    around it, and one bundle without it failed that test only when the random draw picked it."""
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", str(fixture.bundle.get("timestamp", ""))), fixture.name
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=IDS)
 def test_replay_in_process(fixture):
     answered = replay(RUNTIME, fixture.bundle, at=fixture.at)
     check_cards(fixture, answered.cards)

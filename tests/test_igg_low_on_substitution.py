@@ -62,8 +62,30 @@ def test_an_igg_in_the_washout_that_is_not_certainly_low_is_still_set_aside(valu
     """4.6 g/L may be the infused dose, and ">3.5" may lie above 4: neither says the patient's own IgG is low."""
     [card] = _cards(chart(*COURSE, SEPSIS, igg("2025-07-30", value, comparator=comparator)))
     assert card["source"]["topic"]["code"] == "measure-igg", card["summary"]
-    assert "was taken on substitution and not used" in card["detail"], card["detail"]
+    # the course's last dose 2025-07-10 reaches 35 days past it (08-14), and its washout 28 days more: an IgG of 4 g/L
+    # or more taken before 2025-09-12 would meet the same note
+    assert "was taken on Ig or in its washout and not used (§3.4); IgG ≥ 4 g/L counts from 2025-09-12." \
+        in card["detail"], card["detail"]
 
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "The latest IgG (4.6 g/L, 2025-07-30) was taken on Ig or in its washout and not used (§3.4); "
+           "IgG ≥ 4 g/L counts from 2025-09-12."),
+    ("da", "Seneste IgG (4,6 g/L, 2025-07-30) er taget under Ig eller i udvaskningen og ikke brugt (§3.4); "
+           "IgG ≥ 4 g/L tæller fra 2025-09-12.")])
+def test_an_igg_set_aside_in_the_washout_says_from_when_one_counts(lang: str, note: str) -> None:
+    """No infection after the stop: the card rests on the IgG the course began on. The note on the 4.6 g/L taken 20
+    days after the last dose said "within 28 days after it", which the chart's dates did not bear out (the doses'
+    course reaches 35 days past the last one), and not when an IgG would count. Once that day has come, the note says
+    no date: an IgG taken now counts."""
+    bundle = chart(*COURSE, igg("2025-07-30", 4.6))
+    [card] = _cards(bundle, lang=lang)
+    assert card["source"]["topic"]["code"] == "no-start-without-infections", card["summary"]
+    assert note in card["detail"], card["detail"]
+    [later] = _cards(bundle, "2025-09-12", lang)
+    assert {"en": "The latest IgG (4.6 g/L, 2025-07-30) was taken on substitution and not used (§3.4).",
+            "da": "Seneste IgG (4,6 g/L, 2025-07-30) er taget under substitution og ikke brugt (§3.4)."}[lang] \
+        in later["detail"], later["detail"]
 
 def test_a_low_igg_after_one_dose_before_the_infusion_meets_the_window_criterion() -> None:
     """One IVIG dose before lymphodepletion (2025-08-20), CAR-T 2025-09-10, IgG 3.2 g/L on 2025-10-02."""

@@ -64,6 +64,7 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree"},
 # again in the same card: the latest IgG not used (on substitution); the IgG awaiting its result (registered: a
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-during-substitution-ignored-dated": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source"),
                    # the record the patient may be on, known only by its name: the caveat is its note on a start card
@@ -402,6 +403,9 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
     caveat_keys = advice.caveats
     if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
         caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
+                            for c in caveat_keys)
+    elif advice.values.get("ignored_igg_counts_from") is not None:  # the substitution over: from when an IgG counts
+        caveat_keys = tuple("igg-during-substitution-ignored-dated" if c == "igg-during-substitution-ignored" else c
                             for c in caveat_keys)
     if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
         caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)

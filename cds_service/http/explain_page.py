@@ -368,6 +368,7 @@ VALUE_LABELS: dict[str, Text] = {
                                                                            "ordinationen"),
     "follow_on_start": Text("its planned start", "dens planlagte start"),
     "igg_from": Text("IgG usable at the order's start from", "IgG brugbar ved ordinationens start fra"),
+    "ignored_igg_counts_from": Text("IgG off substitution counts from", "IgG uden substitution tæller fra"),
     "unconfirmed_infection": Text("infection not confirmed that would decide (the latest)",
                                   "ikke-bekræftet infektion, der ville afgøre det (den seneste)"),
     "unconfirmed_infection_date": Text("its onset", "dens debut"),
