@@ -307,6 +307,9 @@ class Infection:
     pneumonia: bool = False  # its value-set entry names a pneumonia (`pneumonia` attribute): admission makes it severe
     encounter: str = ""  # 'Encounter/id' its `encounter` names: the stay it was recorded in
     name: str = ""  # what a card calls it (its value-set entry's `card_name`: "sepsis", "pneumonia"), "" for a generic code
+    # the Condition whose agent code (ICD-10 B95-B97, value set organism-cause) names the organism of an infection
+    # coded without one: its own record, or one of the same day or stay (`infections.paired_agents`)
+    agent: str = field(default="", metadata=TRACED_IF_SET)
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,7 @@ NOTE_KINDS = frozenset({
     "igg-during-other-use", "igg-during-substitution", "igg-implausible", "igg-indeterminate", "igg-preliminary",
     "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-subclass",
     "igg-unreadable", "result-not-used",
-    "infection-codes-disagree", "infection-not-bacterial", "infection-not-counted", "infection-severity-not-read", "infection-unconfirmed",
+    "infection-codes-disagree", "infection-not-bacterial", "infection-not-counted", "agent-code-unpaired", "infection-severity-not-read", "infection-unconfirmed",
     "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
     "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
     "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used",

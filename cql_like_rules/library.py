@@ -222,11 +222,14 @@ class CountedInfection:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return (self.infection.source,) + ((self.culture.source,) if self.culture else ()) \
-            + ((self.admission.source,) if self.admission else ())
+        agent = self.infection.agent  # the Condition that names its organism (B95-B97), when another one
+        return (self.infection.source,) + ((agent,) if agent and agent != self.infection.source else ()) \
+            + ((self.culture.source,) if self.culture else ()) + ((self.admission.source,) if self.admission else ())
 
     def label(self) -> str:
-        evidence = f" + culture {self.culture.date.isoformat()}" if self.culture else ""
+        agent = self.infection.agent
+        evidence = f" + agent code ({agent})" if agent and agent != self.infection.source else ""
+        evidence += f" + culture {self.culture.date.isoformat()}" if self.culture else ""
         evidence += f" + admitted {self.admission.start.isoformat()}" if self.admission else ""
         return f"{'severe ' if self.severe else ''}infection {self.onset.isoformat()}{evidence} ({self.infection.source})"
 

@@ -228,6 +228,24 @@ def other_infection_condition(entry: Entry, coding: dict[str, str]) -> str | Non
         f"read as organism={found.organism!r} site={found.site!r} (value set: {organism!r}, {site!r})"
 
 
+UTI = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "N39.0"}]}  # infection-other, no organism
+
+
+def agent_condition(entry: Entry, coding: dict[str, str]) -> str | None:
+    """Beside an infection coded without its organism on the same day, a Condition of an agent code gives it the
+    agent's organism; on the infection's own Condition too."""
+    organism = "bacterial" if entry.get("kind") == "bacterial" else "other"
+    apart = read(condition(UTI), {**condition(concept(coding)), "id": "c2"})
+    together = read(condition({"coding": [*UTI["coding"], coding]}))
+    for facts in (apart, together):
+        found, problem = _only(facts.infections, "infection")
+        if problem:
+            return problem
+        if found.organism != organism:
+            return f"the infection beside it was read as organism={found.organism!r} (value set: {organism!r})"
+    return None
+
+
 def malignancy_condition(entry: Entry, coding: dict[str, str]) -> str | None:
     found, problem = _only(read(condition(concept(coding))).diagnoses, "malignancy diagnosis")
     myeloma = bool(entry.get("myeloma"))
@@ -386,6 +404,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("severity-severe", "Condition.severity"): severity,
     ("bacterial-infection", "Condition.code"): bacterial_condition,
     ("infection-other", "Condition.code"): other_infection_condition,
+    ("organism-cause", "Condition.code"): agent_condition,
     ("haematological-malignancy", "Condition.code"): malignancy_condition,
     ("car-t-procedure", "Procedure.code"): car_t_procedure,
     ("car-t-product", "Procedure.code"): car_t_product_procedure,

@@ -57,7 +57,7 @@ from .unread import (
     CodeRead, _name_unknown_system, _not_read, _prohibition, _therapy_unknown_system, _wrong_system_code,
     ig_codes_disagree,
 )
-from .infections import _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures
+from .infections import Agent, _condition, _contaminant_sets, _encounter, _read_reports, _superseded_cultures, paired_agents
 from .prefetch import ADMISSIONS_NOT_SENT
 from .results import _observation, _timed, one_note_per_code
 from .ig_courses import _doses_of_other_use, _once_beside_orders
@@ -144,6 +144,7 @@ class FactBuilder:
         self._unknown_systems: dict[tuple[str, str], tuple[int, int]] = {}  # (type, system) -> (its note in _notes, count)
         self._end_unread_open = False  # an order end no reader can take a day from is no end, named (`_order_end`)
         self._ig_named: list[tuple[Mapping[str, Any], str]] = []  # Ig records known only by name, with that name
+        self._agents: list[Agent] = []  # Conditions coded only with an infectious agent (`infections.paired_agents`)
         # the last record whose code `unread.code_read` read, with what it found: a result no value set holds is read
         # by `results._not_used`, then by `_name_unknown_system`, so each reading is done once
         self.code_read_last: tuple[Mapping[str, Any], CodeRead] | None = None
@@ -177,6 +178,7 @@ class FactBuilder:
         self._cultures_not_final = {}
         self._links_lost = {}
         self._ig_named = []
+        self._agents = []
         used: dict[str, Mapping[str, Any]] = {}
         resources = list(resources)
         self.know_medications(resources)
@@ -210,6 +212,8 @@ class FactBuilder:
             if produced is not None and produced[0] in IG_SLOTS:
                 ig_codes_disagree(self, resource)  # IVIG coded beside anti-D: read as IVIG, and named
         _read_reports(self, reports, out, used)
+        if self._agents:
+            paired_agents(self, out, used)
         out["cultures"] = _contaminant_sets(self, out["cultures"], used)
         if self._cultures_not_final:
             _superseded_cultures(self, out["cultures"], used)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING, Any, Mapping, get_args
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, get_args
 
 from cql_like_rules.facts import (
     Admission,
@@ -48,6 +48,24 @@ REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
 # What an infection-other entry's `organism` may say (valuesets/README.md); anything else is read as "other", as no
 # `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
 ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Organism) if organism != "bacterial"}
+
+
+class Agent(NamedTuple):
+    """A Condition coded only with the infectious agent that caused a disease (ICD-10 B95-B97: DB962 "Escherichia coli
+    som årsag til sygdom"), the way ICD-10 names the organism of an infection coded in another chapter (DN390 with
+    DB962 is a urinary tract infection caused by E. coli). Kept to pair with that infection (`paired_agents`)."""
+
+    record: Mapping[str, Any]
+    source: str
+    day: date | None
+    encounter: str
+    bacterial: bool  # its entry's `kind`: "bacterial" (B95, B96), else a virus (B97)
+    display: str
+
+
+def _agent_organism(entry: Entry) -> Organism:
+    """What an organism-cause entry makes an infection coded without its organism: bacterial, or never (a virus)."""
+    return "bacterial" if entry.get("kind") == "bacterial" else "other"
 
 
 def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
@@ -365,11 +383,14 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     malignancy = sets.get("haematological-malignancy")
     infection = None if malignancy else sets.get("bacterial-infection")
     other = None if malignancy or infection else sets.get("infection-other")
+    agent = sets.get("organism-cause")  # the organism behind an infection coded in another chapter (B95-B97)
+    verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
     if malignancy is None and infection is None and other is None:
-        if not sets:
+        if agent is not None and not verification & EXCLUDED_VERIFICATION:
+            _agent(b, r, agent)
+        elif not sets:
             _unrecognised(b, r, r.get("code"))
         return None
-    verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
     if verification & EXCLUDED_VERIFICATION:
         return None
     viral = sets.get("infection-other") if infection is not None else None
@@ -407,8 +428,8 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
                                     f"(verificationStatus: {status}): not counted", display, onset))
         # kept aside, never counted: a card that finds no severe/recurrent infection names it when confirming it
         # would change that (`library.infections_if_confirmed`)
-        return ("unconfirmed_infections", _infection(b, r, infection, other, onset, display)) \
-            if infection is not None or (other is not None and other.get("organism") == "unspecified") else None
+        found = _infection(b, r, infection, other, onset, display, agent)
+        return ("unconfirmed_infections", found) if found.organism != "other" else None
     if _partial(when):  # counted from its first day: the 12-month look-back and "recurrent" may hinge on it
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset {str(when)[:10]!r} names no "
                                     f"day: read as its first day ({display[:40]})", str(when)[:10], onset,
@@ -416,20 +437,58 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     elif in_words and _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end") is None:
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
                                     f"dated by its recordedDate ({display[:40]})", in_words, onset, record_words=True))
-    return "infections", _infection(b, r, infection, other, onset, display)
+    return "infections", _infection(b, r, infection, other, onset, display, agent)
 
 
 def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, other: Entry | None, onset: date,
-               display: str) -> Infection:
-    """The infection a Condition records, by its value-set entry (bacterial by code, or `other`'s organism)."""
+               display: str, agent: Entry | None = None) -> Infection:
+    """The infection a Condition records, by its value-set entry (bacterial by code, or `other`'s organism); one coded
+    without its organism beside the code of the agent that caused it (N39.0 with B96.2) has that agent's organism."""
     entry = infection or other
     assert entry is not None  # a malignancy returned before
     severe = bool(entry.get("severe")) or "severity-severe" in b.t.sets_of(r.get("severity"))
     organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
-    return Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix), display, organism,
+    named = organism == "unspecified" and agent is not None
+    return Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix), display,
+                     _agent_organism(agent) if named and agent is not None else organism,
                      _abatement(b, r), str(entry.get("site") or ""), "" if severe else _severity_words(b, r),
                      bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r),
-                     str(entry.get("card_name") or ""))
+                     str(entry.get("card_name") or ""), agent=reference_of(r) if named else "")
+
+
+def _agent(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> None:
+    """A Condition coded only with an infectious agent: kept for `paired_agents`, dated as an infection is."""
+    when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
+    day = b._date(when, allow_partial=True) if when is not None else None
+    display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))
+    b._agents.append(Agent(r, reference_of(r), day, _reference_to(b, r.get("encounter"), "Encounter", r),
+                           entry.get("kind") == "bacterial", display))
+
+
+def paired_agents(b: FactBuilder, out: dict[str, list[Any]], used: dict[str, Mapping[str, Any]]) -> None:
+    """Each agent code gives its organism to the one infection coded without its organism (infection-other,
+    `unspecified`) recorded in the same stay (its Condition's `encounter`), else on the same day: DN390 and DB962
+    recorded as two diagnoses of one contact, as Danish hospitals code them, are an E. coli urinary tract infection,
+    which a positive urine culture would have made bacterial too. An agent code that finds no infection of its stay or
+    day, or two it cannot tell between, verifies nothing and is named (clinical rules §7)."""
+    for agent in b._agents:
+        found = [(slot, i, x) for slot in ("infections", "unconfirmed_infections") for i, x in enumerate(out[slot])
+                 if agent.encounter and x.encounter == agent.encounter]
+        if not found and agent.day is not None:
+            found = [(slot, i, x) for slot in ("infections", "unconfirmed_infections")
+                     for i, x in enumerate(out[slot]) if x.onset == agent.day]
+        open_ = [(slot, i, x) for slot, i, x in found if x.organism == "unspecified"]
+        if len(open_) == 1:
+            slot, i, x = open_[0]
+            out[slot][i] = replace(x, organism="bacterial" if agent.bacterial else "other", agent=agent.source)
+            used[agent.source] = agent.record
+        elif found and not open_:  # beside an infection its own code names (A41.9 with B96.2): nothing to add
+            used[agent.source] = agent.record
+        else:
+            why = "two or more infections coded without their organism on its day or stay, none of which it can be " \
+                  "placed with" if open_ else "no infection coded without its organism on its day or stay"
+            b._notes.append(DataNote("agent-code-unpaired", agent.source, f"an infectious agent coded as the cause of "
+                                     f"a disease, with {why}: not counted", agent.display, agent.day))
 
 
 # HL7 v3 ActCode classes of a hospital stay (FHIR R4 Encounter.class): inpatient encounter, inpatient acute, inpatient

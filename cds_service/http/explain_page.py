@@ -132,6 +132,7 @@ FIELDS = {
     "specimen": Text("specimen", "prøvemateriale"), "sets": Text("separate sets", "separate sæt"),
     "myeloma": Text("myeloma", "myelomatose"),
     "pneumonia": Text("pneumonia", "pneumoni"), "encounter": Text("stay recorded in", "registreret under ophold"),
+    "agent": Text("its organism coded in", "mikroorganisme kodet i"),
     "name": Text("what the card calls it", "hvad kortet kalder den"),
     "conditions": Text("diagnoses linked", "tilknyttede diagnoser"),
     "infection_codes": Text("infection codes of the stay", "opholdets infektionskoder"),
