@@ -215,6 +215,16 @@ _MEASURE_IF_PAUSED = Text("If you pause it, measure IgG off substitution.",
                           "Pauseres den, så mål IgG uden substitution.")
 
 
+# An order (or draft) that ends more than the stop-due days before the stop date: the guideline has substitution begun
+# in the window run to the stop date, which covers the months of highest risk (§4.1, §4.3), and a start after an
+# earlier stop is a restart, held to the general criteria (§4.3); the clinician who ordered the shorter course decides
+_ENDS_EARLIER_ACTION = Text(
+    "Renew it to {stop_date}, or stop when it ends ({order_end}); a start over {continuity_gap} later is a restart "
+    "(general criteria).",
+    "Forny den til {stop_date}, eller seponér, når den slutter ({order_end}); start over {continuity_gap} senere er "
+    "genopstart (generelle kriterier).")
+
+
 def _then_measure(action: Text, measure: Text = _MEASURE_AFTER_STOP) -> Text:
     """`action` followed by the reminder to measure IgG off substitution after the stop (`_MEASURE_AFTER_STOP`, or
     `_MEASURE_IF_PAUSED` where the stop is only to be considered)."""
@@ -677,10 +687,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig efter {kind} {t0}: forsøg seponering, når ordinationen slutter {order_end} "
                          "(seponeringsdato {stop_date})"),
                     _STOP_PLANNED_DECISION,
-                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
-                         "afterwards.",
-                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
-                         "bagefter."),
+                    _ENDS_EARLIER_ACTION,
                 ),
                 "record-ends-earlier": Variant(
                     Text("Ig after {kind} {t0}: attempt the stop when the medication record ends {order_end} (stop "
@@ -703,8 +710,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                 "before the stop date: the stop is attempted when it ends",
                          "booked-after-stop": "the only order running past the stop date is booked to begin on or "
                                               "after it: put it on hold",
-                         "order-ends-earlier": "the order already ends before the stop date: the stop is attempted "
-                                               "when it ends"},
+                         "order-ends-earlier": "the order already ends before the stop date: renew it to the stop "
+                                               "date, or stop when it ends (a start more than the continuity gap "
+                                               "later is a restart)"},
         ),
         AdviceKind(
             "stop-due-soon",
@@ -1001,10 +1009,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{t0}; ender {order_end} (stopdato {stop_date})"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
-                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
-                         "afterwards.",
-                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
-                         "bagefter."),
+                    _ENDS_EARLIER_ACTION,
                     section="§4.1",
                 ),
                 "window-general-stop": Variant(
@@ -1067,10 +1072,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "(seponeringsdato {stop_date}, {days_left})"),
                     Text("Substitution started in the window continues only up to its stop date.",
                          "Substitution startet i perioden fortsætter kun til seponeringsdatoen."),
-                    Text("Attempt the stop when the order ends ({order_end}); measure IgG off substitution "
-                         "afterwards.",
-                         "Forsøg seponering, når ordinationen slutter ({order_end}); mål IgG uden substitution "
-                         "bagefter."),
+                    _ENDS_EARLIER_ACTION,
                     section="§4.2",
                 ),
                 "continuation-general": Variant(
@@ -1113,12 +1115,14 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "general": "general criteria met (IgG and infections)",
                          "continuation-window": "continues substitution started in the window",
                          "continuation-ends-earlier": "continues substitution started in the window; the draft "
-                                                      "already ends before the stop date",
+                                                      "already ends before the stop date: renew it to the stop date, "
+                                                      "or stop when it ends",
                          "window-followed": "starts inside the window on IgG < threshold; the draft ends before the "
                                             "stop date and another Ig draft of the session begins from its end to the "
                                             "continuity gap after it (a loading IVIG, then SCIG): one course",
                          "window-ends-earlier": "starts inside the window on IgG < threshold; the draft already ends "
-                                                "before the stop date",
+                                                "before the stop date: renew it to the stop date, or stop when it "
+                                                "ends (a start more than the continuity gap later is a restart)",
                          "continuation-general": "continues substitution under the general criteria",
                          "continuation-general-due": "continues substitution under the general criteria while its "
                                                      "stop review is due (warning)"},

@@ -1580,17 +1580,21 @@ def taken_on_substitution(c: Context, result: IgGResult) -> bool:
 
 
 def igg_counts_from(c: Context, result: IgGResult) -> date | None:
-    """The first day after the washout `result` lies in (§3.4): the day after the latest end, plus `igg_washout_days`,
-    of the immunoglobulin it may show (a course of doses reaching `ig_administration_course_days` past its last
-    dose, `_infused_courses`); None when it lies in none, or one of them has no known end (it may still run), or
-    that day has come by the day the chart is read (an IgG taken now counts: nothing to wait for)."""
+    """The first day an IgG taken off substitution counts, for `result`, taken on immunoglobulin or in its washout
+    (§3.4): the day after the latest end, plus `igg_washout_days`, of every course (or Ig given for another reason)
+    begun by the day the chart is read, a course begun after `result` too (a course of doses reaching
+    `ig_administration_course_days` past its last dose, `_infused_courses`). None when one has no known end (it may
+    still run), or that day has come by the day the chart is read (an IgG taken now counts: nothing to wait for)."""
+    if not taken_on_substitution(c, result):
+        return None
     ends: list[date] = []
     for x in (*c.once(_infused_courses), *c.once(_other_use_spans)):
-        if _influences(x, result.date, c.today, c.params.igg_washout_days, c.known_on):
-            end = _last_day(x, c.known_on)
-            if end is None:
-                return None
-            ends.append(end + timedelta(days=c.params.igg_washout_days + 1))
+        if x.start > c.read_on or x.status == "on-hold" and x.end is None:
+            continue
+        end = _last_day(x, c.known_on)
+        if end is None:
+            return None
+        ends.append(end + timedelta(days=c.params.igg_washout_days + 1))
     first = max(ends, default=None)
     return first if first is not None and first > c.read_on else None
 

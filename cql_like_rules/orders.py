@@ -459,7 +459,13 @@ def ig_order_advice(c: Context) -> Advice | None:
         # then, so the IgG order offered is dated from the first day one counts (`igg_from`) to the start, and the
         # card says so. (Without infections the IgG is asked for because the window runs today, for a start inside
         # it, as patient-view asks: that one is offered undated.)
-        drafted_values = {**drafted_values, "igg_from": start - timedelta(days=limit)}
+        first = start - timedelta(days=limit)
+        pending = drafted_values.get("igg_pending_date")
+        if "igg-pending" in drafted and isinstance(pending, date) and pending < first:
+            # an IgG on its way from before that day is too old by the start as well: it stands in for none
+            suggestions, drafted = ("order-igg",), tuple(x for x in drafted if x != "igg-pending")
+            drafted_values = {k: v for k, v in drafted_values.items() if not k.startswith("igg_pending")}
+        drafted_values = {**drafted_values, "igg_from": first}
     # A short extension (§4.2) extends substitution given since T0 past its stop date: a first course has nothing to
     # extend, and a restart inside the window extends nothing past it
     extension = ("community-infection-risk",) if c["IG Courses Since T0"] and c["Order Starts After Stop Date"] else ()

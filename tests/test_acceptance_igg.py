@@ -319,6 +319,11 @@ PROBES = [
     Chart("mg-per-dl-below-reporting-limit",
           lymphoma(igg("igg", "2026-01-10", None, code="2465-3", system=LOINC, valueQuantity=_q(33, "<", "mg/dL"))),
           IN_WINDOW, ("start-substitution",), en=("IgG <0.33 g/L", "(reported &lt;33 mg/dL)"), igg=0.33),
+    # the laboratory's unit as its sheet shows it (the Quantity's `unit`), not the UCUM code spelt for machines
+    Chart("umol-per-l-shown-as-the-laboratory-writes-it",
+          lymphoma(igg("igg", "2026-01-10", None, code="NPU02481",
+                       valueQuantity={"value": 20, "unit": "µmol/L", "system": UCUM, "code": "umol/L"})),
+          IN_WINDOW, ("start-substitution",), en=("(reported 20 µmol/L)",), da=("(svaret 20 µmol/L)",), igg=3.0),
     Chart("value-string-with-decimal-comma", lymphoma(igg("igg", "2026-01-10", "3,2")), IN_WINDOW, ("measure-igg",),
           en=("IgG “3,2” (2026-01-10) could not be read",), da=("IgG “3,2” (2026-01-10) kunne ikke læses",)),
     Chart("missing-unit", lymphoma(igg("igg", "2026-01-10", 3.2, unit=None)), IN_WINDOW, ("measure-igg",),

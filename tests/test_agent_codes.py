@@ -18,7 +18,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
-from .reading_charts import car_t, chart, igg, infection
+from .reading_charts import car_t, chart, culture, igg, infection
 
 RUNTIME = load_runtime(Settings())
 AT = "2026-01-15"
@@ -66,11 +66,11 @@ def test_an_agent_code_pairs_by_the_stay_before_the_day() -> None:
 
 
 @pytest.mark.parametrize("lang, note", [
-    ("en", "agent code “Escherichia coli som årsag til sygdom” (2025-09-15) names the organism of an infection, but "
-           "no one infection coded without its organism is recorded that day or stay: not counted"),
-    ("da", "agenskode “Escherichia coli som årsag til sygdom” (2025-09-15) angiver mikroorganismen bag en infektion, "
-           "men ingen enkelt infektion uden angivet mikroorganisme er registreret samme dag eller indlæggelse: "
-           "medregnes ikke")])
+    ("en", "organism code “Escherichia coli som årsag til sygdom” (2025-09-15) names the bacterium behind an infection, "
+           "but could not be placed with one infection coded without its organism on that day or stay: not counted"),
+    ("da", "mikroorganismekode “Escherichia coli som årsag til sygdom” (2025-09-15) angiver bakterien bag en "
+           "infektion, men kunne ikke knyttes til én infektion uden angivet mikroorganisme samme dag eller "
+           "indlæggelse: medregnes ikke")])
 def test_an_agent_code_with_no_infection_of_its_day_verifies_nothing_and_is_named(lang: str, note: str) -> None:
     bundle = _with(infection("2025-08-01", UTI), infection("2025-09-15", E_COLI, text="Escherichia coli som årsag "
                                                                                       "til sygdom"),
@@ -85,19 +85,48 @@ def test_two_infections_of_one_day_leave_an_agent_code_unplaced() -> None:
     bundle = _with(infection("2025-08-01", UTI), infection("2025-08-01", "DJ189"), infection("2025-08-01", E_COLI),
                    infection("2025-11-01", UTI), infection("2025-11-01", E_COLI))
     assert _card(bundle)["source"]["topic"]["code"] == "no-start-without-infections"
-    assert "agent code DB962 (2025-08-01) names the organism of an infection, but no one infection" \
+    assert "organism code DB962 (2025-08-01) names the bacterium behind an infection, but could not be placed" \
         in _notes_text(bundle, "en")
     [unplaced] = [n for n in replay(RUNTIME, bundle, at=date.fromisoformat(AT)).notes if n.kind == "agent-code-unpaired"]
     assert "two or more infections coded without their organism" in unplaced.message  # the explanation page says why
 
 
-def test_a_viral_agent_keeps_a_positive_culture_from_making_the_pneumonia_bacterial() -> None:
-    """J18.9 with B97.2 (coronavirus as the cause) is a viral pneumonia: never a verified bacterial infection."""
-    bundle = _with(infection("2025-08-01", "DJ189"), infection("2025-08-01", "DB972"),
-                   infection("2025-11-01", "DJ189"), infection("2025-11-01", "DB972"))
-    card = _card(bundle)
-    assert card["source"]["topic"]["code"] == "no-start-without-infections", card["summary"]
-    assert "viral or fungal" in _notes_text(bundle, "en")
+def test_an_agent_code_not_confirmed_verifies_nothing() -> None:
+    """§4.1 asks for verified bacterial infections: a provisional E. coli code is named as not confirmed, as any
+    diagnosis is, and the urinary tract infections beside it stay unverified."""
+    provisional = [infection(day, E_COLI, confirmed=False) for day in ("2025-08-01", "2025-11-01")]
+    bundle = _with(infection("2025-08-01", UTI), infection("2025-11-01", UTI), *provisional)
+    assert _card(bundle)["source"]["topic"]["code"] == "no-start-without-infections"
+    assert sum(n.kind == "infection-unconfirmed" for n in replay(RUNTIME, bundle, at=date.fromisoformat(AT)).notes) == 2
+
+
+def test_the_order_of_the_records_decides_nothing() -> None:
+    """Two bacteria coded on one day's urinary tract infection (E. coli and enterococci, B95.2), in either order."""
+    day = [infection("2025-08-01", UTI), infection("2025-08-01", E_COLI), infection("2025-08-01", "DB952")]
+    later = [infection("2025-11-01", UTI), infection("2025-11-01", E_COLI)]
+    one, other = _card(_with(*day, *later)), _card(_with(*reversed(day), *later))
+    assert one["source"]["topic"]["code"] == other["source"]["topic"]["code"] == "start-meets-general-criteria"
+    assert one["summary"] == other["summary"]
+
+
+def test_an_agent_code_dated_by_its_month_or_in_another_stay_is_not_placed_by_the_day() -> None:
+    """"2025-08" names no day; an E. coli of another stay begun the same day is that stay's."""
+    by_month = {**infection("2025-08-01", E_COLI), "onsetDateTime": "2025-08"}
+    other_stay = _encounter(infection("2025-08-01", E_COLI), "e9")
+    for agent in (by_month, other_stay):
+        bundle = _with(_encounter(infection("2025-08-01", UTI), "e1"), agent,
+                       infection("2025-11-01", UTI), infection("2025-11-01", E_COLI))
+        assert _card(bundle)["source"]["topic"]["code"] == "no-start-without-infections", agent
+
+
+def test_a_viral_agent_code_does_not_undo_a_positive_culture() -> None:
+    """J18.9 with a Staphylococcus aureus blood culture the next day, and B97.0 (adenovirus as the cause) coded the
+    same day: the culture verifies the pneumonia (§7), and a virus named beside it does not undo that (a bacterial
+    infection after a viral one is common)."""
+    episodes = [[infection(day, "DJ189"), infection(day, "DB970"), culture(after, "Staphylococcus aureus påvist")]
+                for day, after in (("2025-08-01", "2025-08-02"), ("2025-11-01", "2025-11-02"))]
+    card = _card(_with(*episodes[0], *episodes[1]))
+    assert card["source"]["topic"]["code"] == "start-meets-general-criteria", card["summary"]
 
 
 def _notes_text(bundle: dict[str, Any], lang: str) -> str:

@@ -448,8 +448,9 @@ def test_a_site_that_assumes_a_malignancy_says_so_in_plain_words(tmp_path, lang,
 ])
 def test_a_stop_card_does_not_lengthen_an_order_that_ends_before_the_stop_date(fixture, end, code, lang, ends,
                                                                                   lengthens):
-    """The clinician ordered a shorter course: the card names its end as the stop attempt, as the order cards do
-    (the stop-due card stays a warning: the stop attempt is near)."""
+    """The clinician ordered a shorter course: the card names its end, and weeks ahead says it may be renewed to the
+    stop date, as the guideline has substitution begun in the window run to it (§4.1), and that a start after an
+    earlier stop is a restart (§4.3), as the order cards do (the stop-due card stays a warning: the stop is near)."""
     bundle, at = _fixture(fixture)
     order = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "mr-ivig-0011")
     order["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = end
@@ -457,6 +458,11 @@ def test_a_stop_card_does_not_lengthen_an_order_that_ends_before_the_stop_date(f
     assert card["source"]["topic"]["code"] == code and not card.get("suggestions")
     assert ends in card["summary"] and len(card["summary"]) <= 140
     assert lengthens not in card["detail"] and f"({end})" in card["detail"]
+    if code == "stop-planned":  # weeks ahead: renewing it to the stop date is said, beside what stopping earlier means
+        assert {"en": "Renew it to 2026-04-14, or stop when it ends (2026-03-20); a start over 7 days later is a "
+                      "restart (general criteria).",
+                "da": "Forny den til 2026-04-14, eller seponér, når den slutter (2026-03-20); start over 7 dage "
+                      "senere er genopstart (generelle kriterier)."}[lang] in card["detail"], card["detail"]
 
 
 @pytest.mark.parametrize("lang, words", [("en", "The latest IgG (5.0 g/L, 2025-11-15) was taken on substitution"),

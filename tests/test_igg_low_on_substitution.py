@@ -87,6 +87,13 @@ def test_an_igg_set_aside_in_the_washout_says_from_when_one_counts(lang: str, no
             "da": "Seneste IgG (4,6 g/L, 2025-07-30) er taget under substitution og ikke brugt (§3.4)."}[lang] \
         in later["detail"], later["detail"]
 
+def test_the_day_an_igg_counts_from_reaches_past_a_course_begun_after_it() -> None:
+    """IgG 4.6 g/L in the washout of the first course; IVIG given again 08-20 to 09-30: an IgG of 4 g/L or more taken
+    before 10-29 (09-30 and 28 days) would be set aside too, so that is the day the note names, not 09-12."""
+    again = order("J06BA02", "2025-08-20", status="completed", end="2025-09-30", text="Privigen")
+    [card] = _cards(chart(*COURSE, igg("2025-07-30", 4.6), again), "2025-10-05")
+    assert "IgG ≥ 4 g/L counts from 2025-10-29." in card["detail"], card["detail"]
+
 def test_a_low_igg_after_one_dose_before_the_infusion_meets_the_window_criterion() -> None:
     """One IVIG dose before lymphodepletion (2025-08-20), CAR-T 2025-09-10, IgG 3.2 g/L on 2025-10-02."""
     bundle = chart(car_t("2025-09-10"), given("J06BA02", "2025-08-20"), igg("2025-10-02", 3.2))

@@ -124,13 +124,13 @@ def test_a_loading_ivig_followed_by_scig_drafted_with_it_is_one_course_to_the_st
     assert card["source"]["topic"]["code"] == "order-meets-criteria"
     assert card["summary"] == summary, card["summary"]
     assert _todo(card).startswith(todo), card["detail"]
-    assert "Attempt the stop when the order ends" not in card["detail"]
+    assert "or stop when it ends" not in card["detail"]
 
 
 def test_scig_drafted_to_begin_after_the_continuity_gap_leaves_the_ivig_ending_as_it_does() -> None:
     card = _session("2026-04-06")  # 8 days after the IVIG's end: a new course, not this one carried on
     assert card["summary"].endswith("ends 2026-03-29 (stop date 2026-06-15)"), card["summary"]
-    assert "Attempt the stop when the order ends (2026-03-29)" in card["detail"]
+    assert "Renew it to 2026-06-15, or stop when it ends (2026-03-29)" in card["detail"], card["detail"]
 
 
 # --- an IgG for a draft that starts further ahead than an IgG stays usable -----------------------------------------
@@ -138,7 +138,7 @@ def test_scig_drafted_to_begin_after_the_continuity_gap_leaves_the_ivig_ending_a
 @pytest.mark.parametrize("lang, todo, label", [
     ("en", "**To do:** Measure IgG from 2026-04-02 (90 days before the start; an IgG order so dated is offered). "
            "Reconsider the order, or sign it with a reason.", "Order serum IgG, drawn between 2026-04-02 and 2026-07-01"),
-    ("da", "**Gør:** Mål IgG fra 2026-04-02 (90 dage før start; en IgG-bestilling med den dato tilbydes). Genovervej "
+    ("da", "**Gør:** Mål IgG fra 2026-04-02 (90 dage før start; en IgG-bestilling til det tidsrum tilbydes). Genovervej "
            "ordinationen, eller signér med en begrundelse.", "Bestil IgG i serum, tages mellem 2026-04-02 og 2026-07-01")])
 def test_a_draft_starting_after_the_stop_date_offers_an_igg_order_dated_from_when_it_counts(lang: str, todo: str,
                                                                                              label: str) -> None:
@@ -160,3 +160,15 @@ def test_a_draft_starting_after_the_stop_date_offers_an_igg_order_dated_from_whe
     [plain] = sooner["suggestions"]
     assert plain["label"] == "Order serum IgG", sooner["detail"]
     assert "occurrencePeriod" not in plain["actions"][0]["resource"]
+
+
+def test_an_igg_on_its_way_from_too_early_does_not_stand_in_for_the_dated_order() -> None:
+    """The same draft, with an IgG the laboratory registered on 2026-03-01 and has not resulted: drawn then, it is
+    122 days old at the start, so it cannot decide the order either. The card withheld the IgG order as a second
+    one ("awaits its result: no second order"); it offers the dated order instead."""
+    bundle = chart(car_t("2025-12-15"), igg("2026-02-20", 3.0), igg("2026-03-01", None, status="registered"),
+                   infection("2026-01-05", "DJ159"), infection("2026-02-10", "DJ159"))
+    card = _card(bundle, "2026-03-02", "2026-07-01")
+    [suggestion] = card["suggestions"]
+    assert suggestion["label"] == "Order serum IgG, drawn between 2026-04-02 and 2026-07-01", card["detail"]
+    assert "awaits its result" not in card["detail"]

@@ -752,12 +752,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{n} infections without a bacterial code or matching positive culture were not counted",
              "{n} infektioner uden bakteriel kode eller passende positiv dyrkning medregnes ikke")),
     "agent-code-unpaired": (
-        Text("agent code {display}{when} names the organism of an infection, but no one infection coded without its "
-             "organism is recorded that day or stay: not counted",
-             "agenskode {display}{when} angiver mikroorganismen bag en infektion, men ingen enkelt infektion uden "
-             "angivet mikroorganisme er registreret samme dag eller indlæggelse: medregnes ikke"),
-        Text("{n} agent codes named no one infection of their day or stay: not counted",
-             "{n} agenskoder angav ingen enkelt infektion samme dag eller indlæggelse: medregnes ikke")),
+        Text("organism code {display}{when} names the bacterium behind an infection, but could not be placed with one "
+             "infection coded without its organism on that day or stay: not counted",
+             "mikroorganismekode {display}{when} angiver bakterien bag en infektion, men kunne ikke knyttes til én "
+             "infektion uden angivet mikroorganisme samme dag eller indlæggelse: medregnes ikke"),
+        Text("{n} organism codes could not be placed with one infection of their day or stay: not counted",
+             "{n} mikroorganismekoder kunne ikke knyttes til én infektion samme dag eller indlæggelse: medregnes ikke")),
     "infection-not-bacterial": (
         Text("infection {display} ({day}) is viral or fungal: not counted",
              "infektion {display} ({day}) er viral eller svampebetinget: medregnes ikke"),

@@ -58,7 +58,7 @@ LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
 # ... when the draft starts further ahead than an IgG stays usable: an IgG now would be too old by its start
 MEASURE_FROM = Text("Measure IgG from {igg_from} ({stale_days} before the start; an IgG order so dated is offered). ",
-                    "Mål IgG fra {igg_from} ({stale_days} før start; en IgG-bestilling med den dato tilbydes). ")
+                    "Mål IgG fra {igg_from} ({stale_days} før start; en IgG-bestilling til det tidsrum tilbydes). ")
 # ... as MEASURE_FROM, an IgG awaited or drafted already (drawn now, it is too old by the start): none is offered
 MEASURE_FROM_ONLY = Text("Measure IgG from {igg_from} ({stale_days} before the start). ",
                          "Mål IgG fra {igg_from} ({stale_days} før start). ")
@@ -209,6 +209,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         general_stop=month_range(params.general_stop_after_months, params.general_stop_latest_months, lang),
         review_every=every_months(params.general_review_every_months, lang),
         dose_course=days(params.ig_administration_course_days, lang),
+        continuity_gap=days(params.ig_continuity_gap_days, lang),
         stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )

@@ -57,15 +57,9 @@ class Agent(NamedTuple):
 
     record: Mapping[str, Any]
     source: str
-    day: date | None
+    day: date | None  # its onset (else recorded) day; None when its date names no day: then paired by its stay only
     encounter: str
-    bacterial: bool  # its entry's `kind`: "bacterial" (B95, B96), else a virus (B97)
     display: str
-
-
-def _agent_organism(entry: Entry) -> Organism:
-    """What an organism-cause entry makes an infection coded without its organism: bacterial, or never (a virus)."""
-    return "bacterial" if entry.get("kind") == "bacterial" else "other"
 
 
 def _comment_component_texts(r: Mapping[str, Any]) -> list[str]:
@@ -383,11 +377,11 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     malignancy = sets.get("haematological-malignancy")
     infection = None if malignancy else sets.get("bacterial-infection")
     other = None if malignancy or infection else sets.get("infection-other")
-    agent = sets.get("organism-cause")  # the organism behind an infection coded in another chapter (B95-B97)
+    agent = sets.get("organism-cause")  # the bacterium behind an infection coded in another chapter (B95, B96)
     verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
     if malignancy is None and infection is None and other is None:
         if agent is not None and not verification & EXCLUDED_VERIFICATION:
-            _agent(b, r, agent)
+            _agent(b, r, "confirmed" in verification)
         elif not sets:
             _unrecognised(b, r, r.get("code"))
         return None
@@ -448,47 +442,62 @@ def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, ot
     assert entry is not None  # a malignancy returned before
     severe = bool(entry.get("severe")) or "severity-severe" in b.t.sets_of(r.get("severity"))
     organism: Organism = "bacterial" if infection is not None else ORGANISMS.get(str(entry.get("organism")), "other")
+    # its own agent code names the bacterium, confirmed with it (an unconfirmed diagnosis is never counted anyway)
     named = organism == "unspecified" and agent is not None
     return Infection(onset, severe, reference_of(r), str(entry.code or entry.prefix), display,
-                     _agent_organism(agent) if named and agent is not None else organism,
+                     "bacterial" if named else organism,
                      _abatement(b, r), str(entry.get("site") or ""), "" if severe else _severity_words(b, r),
                      bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r),
                      str(entry.get("card_name") or ""), agent=reference_of(r) if named else "")
 
 
-def _agent(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> None:
-    """A Condition coded only with an infectious agent: kept for `paired_agents`, dated as an infection is."""
+def _agent(b: FactBuilder, r: Mapping[str, Any], confirmed: bool) -> None:
+    """A Condition coded only with the bacterium that caused a disease: kept for `paired_agents` when confirmed (the
+    guideline's infections are verified ones, §4.1), else named as any unconfirmed diagnosis is."""
     when = _first(r, "onsetDateTime", "onsetPeriod.start", "onsetPeriod.end", "recordedDate")
     day = b._date(when, allow_partial=True) if when is not None else None
     display = _concept_text(r.get("code"))[:80] or _first_code(r.get("code"))
-    b._agents.append(Agent(r, reference_of(r), day, _reference_to(b, r.get("encounter"), "Encounter", r),
-                           entry.get("kind") == "bacterial", display))
+    if not confirmed:
+        status = "/".join(sorted(str(c.get("code")) for c in _codings(r.get("verificationStatus")))) or "none sent"
+        b._notes.append(DataNote("infection-unconfirmed", reference_of(r), "a bacterium coded as the cause of a "
+                                 f"disease, not confirmed (verificationStatus: {status}): it verifies no infection",
+                                 display, day))
+        return
+    b._agents.append(Agent(r, reference_of(r), None if _partial(when) else day,
+                           _reference_to(b, r.get("encounter"), "Encounter", r), display))
 
 
 def paired_agents(b: FactBuilder, out: dict[str, list[Any]], used: dict[str, Mapping[str, Any]]) -> None:
-    """Each agent code gives its organism to the one infection coded without its organism (infection-other,
-    `unspecified`) recorded in the same stay (its Condition's `encounter`), else on the same day: DN390 and DB962
-    recorded as two diagnoses of one contact, as Danish hospitals code them, are an E. coli urinary tract infection,
-    which a positive urine culture would have made bacterial too. An agent code that finds no infection of its stay or
-    day, or two it cannot tell between, verifies nothing and is named (clinical rules §7)."""
+    """Each confirmed agent code gives its bacterium to the one infection coded without its organism (infection-other,
+    `unspecified`) recorded in the same stay (its Condition's `encounter`), else on the same day in no other stay:
+    DN390 and DB962 recorded as two diagnoses of one contact, as Danish hospitals code them, are an E. coli urinary
+    tract infection, which a positive urine culture would have made bacterial too. Every agent is placed against the
+    infections as read, so the order of the records decides nothing. One beside an infection its own code makes
+    bacterial (A41.9 with B96.2) adds nothing and is used; one that finds no such infection of its stay or day, one
+    beside a viral or fungal one only, or one with two it cannot tell between, verifies nothing and is named
+    (clinical rules §7)."""
+    slots = ("infections", "unconfirmed_infections")
+    placed: dict[tuple[str, int], str] = {}
     for agent in b._agents:
-        found = [(slot, i, x) for slot in ("infections", "unconfirmed_infections") for i, x in enumerate(out[slot])
+        found = [(slot, i, x) for slot in slots for i, x in enumerate(out[slot])
                  if agent.encounter and x.encounter == agent.encounter]
         if not found and agent.day is not None:
-            found = [(slot, i, x) for slot in ("infections", "unconfirmed_infections")
-                     for i, x in enumerate(out[slot]) if x.onset == agent.day]
-        open_ = [(slot, i, x) for slot, i, x in found if x.organism == "unspecified"]
+            found = [(slot, i, x) for slot in slots for i, x in enumerate(out[slot])
+                     if x.onset == agent.day and not (x.encounter and agent.encounter)]
+        open_ = [(slot, i) for slot, i, x in found if x.organism == "unspecified"]
         if len(open_) == 1:
-            slot, i, x = open_[0]
-            out[slot][i] = replace(x, organism="bacterial" if agent.bacterial else "other", agent=agent.source)
+            placed[open_[0]] = min(placed.get(open_[0], agent.source), agent.source)  # two on one: one named
             used[agent.source] = agent.record
-        elif found and not open_:  # beside an infection its own code names (A41.9 with B96.2): nothing to add
+        elif not open_ and any(x.organism == "bacterial" for _, _, x in found):
             used[agent.source] = agent.record
         else:
-            why = "two or more infections coded without their organism on its day or stay, none of which it can be " \
-                  "placed with" if open_ else "no infection coded without its organism on its day or stay"
-            b._notes.append(DataNote("agent-code-unpaired", agent.source, f"an infectious agent coded as the cause of "
-                                     f"a disease, with {why}: not counted", agent.display, agent.day))
+            why = ("two or more infections coded without their organism on its day or stay, none of which it can be "
+                   "placed with" if open_ else "only an infection its code names as viral or fungal on its day or "
+                   "stay" if found else "no infection coded without its organism on its day or stay")
+            b._notes.append(DataNote("agent-code-unpaired", agent.source, "a bacterium coded as the cause of a "
+                                     f"disease, with {why}: not counted", agent.display, agent.day))
+    for (slot, i), source in placed.items():
+        out[slot][i] = replace(out[slot][i], organism="bacterial", agent=source)
 
 
 # HL7 v3 ActCode classes of a hospital stay (FHIR R4 Encounter.class): inpatient encounter, inpatient acute, inpatient

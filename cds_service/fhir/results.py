@@ -639,12 +639,24 @@ def _quantity(b: FactBuilder, r: Mapping[str, Any], slot: str, entry: Entry) -> 
     comparator = _comparator(qty.get("comparator"))
     # as reported: a text as sent ("3,5 g/L"), a converted quantity with its unit ("350 mg/dL")
     kept = M_PROTEIN_KEPT if slot == "m_protein" else 40
-    reported = text.strip()[:kept] if text is not None else f"{comparator}{value:g} {unit}" if factor != 1 else ""
+    reported = text.strip()[:kept] if text is not None \
+        else f"{comparator}{value:g} {_unit_shown(b, qty, str(unit), factor)}" if factor != 1 else ""
     value = round(float(value) * factor, 6)  # a float, as after a conversion: "3.0 g/L" on the card
     if slot == "igg":
         return "igg", _igg_result(value, day, reference_of(r), comparator, reported)
     return "m_protein", MProteinResult(value, day, reference_of(r), _m_protein_isotype(b, r, entry), comparator,
                                        reported=reported if text is not None else "")
+
+
+def _unit_shown(b: FactBuilder, qty: Mapping[str, Any], unit: str, factor: float) -> str:
+    """A converted result's unit as the laboratory's sheet shows it: the Quantity's `unit` ("µmol/L"), where it names
+    the unit its code does (the same factor, or the code spelt with µ: UCUM writes "umol/L"); else the code."""
+    shown = qty.get("unit")
+    if not isinstance(shown, str) or not shown.strip():
+        return unit
+    shown = shown.strip()[:20]
+    same = b.t.unit_factors.get(shown) == factor or shown.replace("µ", "u").replace("μ", "u") == unit
+    return shown if same else unit
 
 
 def _igg_unreadable(b: FactBuilder, r: Mapping[str, Any], exc: DataError) -> None:
