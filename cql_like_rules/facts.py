@@ -307,7 +307,7 @@ class Infection:
     pneumonia: bool = False  # its value-set entry names a pneumonia (`pneumonia` attribute): admission makes it severe
     encounter: str = ""  # 'Encounter/id' its `encounter` names: the stay it was recorded in
     name: str = ""  # what a card calls it (its value-set entry's `card_name`: "sepsis", "pneumonia"), "" for a generic code
-    # the Condition whose agent code (ICD-10 B95-B97, value set organism-cause) names the organism of an infection
+    # the Condition whose organism code (ICD-10 B95-B96, value set organism-cause) names the bacterium of an infection
     # coded without one: its own record, or one of the same day or stay (`infections.paired_agents`)
     agent: str = field(default="", metadata=TRACED_IF_SET)
 

@@ -222,7 +222,7 @@ class CountedInfection:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        agent = self.infection.agent  # the Condition that names its organism (B95-B97), when another one
+        agent = self.infection.agent  # the Condition that names its organism (B95-B96), when another one
         return (self.infection.source,) + ((agent,) if agent and agent != self.infection.source else ()) \
             + ((self.culture.source,) if self.culture else ()) + ((self.admission.source,) if self.admission else ())
 

@@ -18,8 +18,8 @@ from cds_service.tools.timeline import (build_timeline, change_days, default_ran
                                         timeline_from_facts)
 from cds_service.tools.timeline_html import CODE_COLOURS, code_title, igg_runs, tick_labels
 from cql_like_rules import Parameters
-from cql_like_rules.facts import (CarTInfusion, Diagnosis, Facts, IgAdministration, IgCourse, IgGResult, Infection,
-                                 Patient)
+from cql_like_rules.facts import (BsAbExposure, CarTInfusion, Diagnosis, Facts, IgAdministration, IgCourse, IgGResult,
+                                  Infection, Patient)
 from cql_like_rules.timeline import candidate_dates, candidates, first_day_outside
 
 from . import browser
@@ -228,6 +228,16 @@ def test_default_range_frames_the_window_and_reaches_past_today():
     no_index = Facts(igg=(IgGResult(3.0, date(2025, 2, 1), "Observation/a"), IgGResult(3.0, date(2025, 5, 1), "Observation/b")))
     assert default_range(no_index, Parameters(), date(2026, 1, 20)) == (date(2025, 2, 1), date(2026, 5, 1))
 
+
+def test_default_range_ends_after_the_window_of_the_last_course_not_of_the_last_dose():
+    """Teclistamab weekly from 2025-02-03 for five months: the window runs from the first dose (2025-08-03), and the
+    range ends two months after it, not after a window read from the last dose; a new line of it after more than
+    the course gap (90 days) opens a window of its own, and the range reaches past that one."""
+    weekly = tuple(BsAbExposure("teclistamab", date(2025, 2, 3) + timedelta(weeks=w), f"MedicationAdministration/{w}",
+                                administered=True) for w in range(22))
+    assert default_range(Facts(bsab=weekly), Parameters(), date(2025, 3, 1)) == (date(2025, 1, 3), date(2025, 10, 3))
+    again = weekly + (BsAbExposure("teclistamab", date(2025, 11, 3), "MedicationAdministration/new", administered=True),)
+    assert default_range(Facts(bsab=again), Parameters(), date(2025, 3, 1))[1] == date(2026, 7, 3)
 
 def test_axis_labels_are_in_the_page_language_whatever_the_locale():
     days = [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 15), date(2026, 5, 1)]

@@ -51,7 +51,7 @@ ORGANISMS: dict[str, Organism] = {organism: organism for organism in get_args(Or
 
 
 class Agent(NamedTuple):
-    """A Condition coded only with the infectious agent that caused a disease (ICD-10 B95-B97: DB962 "Escherichia coli
+    """A Condition coded only with the bacterium that caused a disease (ICD-10 B95-B96: DB962 "Escherichia coli
     som årsag til sygdom"), the way ICD-10 names the organism of an infection coded in another chapter (DN390 with
     DB962 is a urinary tract infection caused by E. coli). Kept to pair with that infection (`paired_agents`)."""
 

@@ -163,6 +163,20 @@ def _name(value: str) -> str:
     return named(value, 40, lambda v, n: str(v)[:n] + ("…" if len(str(v)) > n else ""))
 
 
+def _last_course_start(facts: Facts, params: Parameters) -> date:
+    """The latest day a window can begin on: a CAR-T infusion, or a bsAb dose with no dose of the same drug in the
+    `bsab_course_gap_days` before it (a later dose resumes its course, whose window runs from its first: clinical-rules
+    §2). Every dose of a weekly course read as a start ran the picture out six months past the last dose."""
+    found = [c.date for c in facts.car_t]
+    by_drug: dict[str, list[date]] = {}
+    for b in facts.bsab:
+        by_drug.setdefault(b.drug, []).append(b.start)
+    for days in by_drug.values():
+        days.sort()
+        found += [day for i, day in enumerate(days) if i == 0 or (day - days[i - 1]).days > params.bsab_course_gap_days]
+    return max(found)
+
+
 def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
     """One month before the first day a card names a therapy (the first index event, T0, or an earlier record with a
     card of its own, up to `EARLIER_RECORD_MONTHS` before T0: `_card_days`) to two months after the later of today
@@ -176,7 +190,7 @@ def default_range(facts: Facts, params: Parameters | None = None, today: date | 
     """
     starts = index_dates(facts)
     if starts:
-        stop = add_months(starts[-1][0], (params or Parameters()).window_months)
+        stop = add_months(_last_course_start(facts, params or Parameters()), (params or Parameters()).window_months)
         last = max(stop, today) if today is not None else stop
         t0 = starts[0][0]
         first = min((d for d in _card_days(facts) if d >= t0 - relativedelta(months=EARLIER_RECORD_MONTHS)), default=t0)
