@@ -1,10 +1,11 @@
 """An infection coded without its organism, beside the ICD-10 code of the agent that caused it, is that organism's.
 
 Danish hospitals code an E. coli urinary tract infection as two diagnoses: DN390 "Urinvejsinfektion UNS" and DB962
-"Escherichia coli som årsag til sygdom" (ICD-10 B95-B97 name the agent of a disease coded in another chapter; the service reads the bacteria, B95-B96). Two
-such episodes three months apart got "no severe/recurrent verified bacterial infection: Ig start not recommended",
-with the two DN390 named as not counted and the two DB962 named nowhere; the same infections backed by urine cultures
-met the general criteria (§4.1, §4.3). Clinical rules §7: what the rules saw and did not use is named.
+"Escherichia coli som årsag til sygdom" (ICD-10 B95-B97 name the agent of a disease coded in another chapter; the
+service reads the bacteria, B95-B96). Two such episodes three months apart got "no severe/recurrent verified bacterial
+infection: Ig start not recommended", with the two DN390 named as not counted and the two DB962 named nowhere; the
+same infections backed by urine cultures met the general criteria (§4.1, §4.3). Clinical rules §7: what the rules saw
+and did not use is named.
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from typing import Any, Callable, Iterable, Mapping
 
 from dateutil.relativedelta import relativedelta
 
-from cql_like_rules import Advice, Parameters, RuleSet
+from cql_like_rules import Advice, Parameters, RuleSet, evaluate
 from cql_like_rules.catalogue import Text
 from cql_like_rules.facts import DataNote, Facts
-from cql_like_rules.library import add_months
+from cql_like_rules.library import IndexEvent, add_months
 from cql_like_rules.timeline import Candidate, candidates, fact_dates, index_dates
 from cql_like_rules.valuesets import Terminology
 
@@ -163,18 +163,12 @@ def _name(value: str) -> str:
     return named(value, 40, lambda v, n: str(v)[:n] + ("…" if len(str(v)) > n else ""))
 
 
-def _last_course_start(facts: Facts, params: Parameters) -> date:
-    """The latest day a window can begin on: a CAR-T infusion, or a bsAb dose with no dose of the same drug in the
-    `bsab_course_gap_days` before it (a later dose resumes its course, whose window runs from its first: clinical-rules
-    §2). Every dose of a weekly course read as a start ran the picture out six months past the last dose."""
-    found = [c.date for c in facts.car_t]
-    by_drug: dict[str, list[date]] = {}
-    for b in facts.bsab:
-        by_drug.setdefault(b.drug, []).append(b.start)
-    for days in by_drug.values():
-        days.sort()
-        found += [day for i, day in enumerate(days) if i == 0 or (day - days[i - 1]).days > params.bsab_course_gap_days]
-    return max(found)
+def _last_course_start(facts: Facts, params: Parameters, last: date) -> date:
+    """The day the last window begins: the rules' index event as of the last index record's day `last` (a bsAb dose
+    within the course gap resumes its course, whose window runs from its first; a CAR-T infusion recorded again is the
+    same treatment). Every dose of a weekly course read as a start ran the picture out six months past the last dose."""
+    found, _ = evaluate("Index Event", facts, last, params)
+    return found.date if isinstance(found, IndexEvent) else last
 
 
 def default_range(facts: Facts, params: Parameters | None = None, today: date | None = None) -> tuple[date, date]:
@@ -190,7 +184,8 @@ def default_range(facts: Facts, params: Parameters | None = None, today: date | 
     """
     starts = index_dates(facts)
     if starts:
-        stop = add_months(_last_course_start(facts, params or Parameters()), (params or Parameters()).window_months)
+        params = params or Parameters()
+        stop = add_months(_last_course_start(facts, params, starts[-1][0]), params.window_months)
         last = max(stop, today) if today is not None else stop
         t0 = starts[0][0]
         first = min((d for d in _card_days(facts) if d >= t0 - relativedelta(months=EARLIER_RECORD_MONTHS)), default=t0)
