@@ -153,6 +153,18 @@ _UNDER_6_SUMMARY = Text("IgG {igg} ({igg_date}) is {threshold} to < {general_thr
                         "SID criteria apply",
                         "IgG {igg} ({igg_date}) er {threshold} til < {general_threshold}: intet særkriterium; de "
                         "generelle SID-kriterier gælder")
+# the general stop criteria's review: the review date shown may be the window's end, which the reader must not take
+# for the special stop (clinical rules §4: the first attempt at the later of the start + 6 months and the stop date)
+_GENERAL_STOP_REVIEW_DECISION = Text(
+    "Because {general_stop_reason}, the general stop criteria apply, not the special stop; their first review comes "
+    "when the high-risk window ends at the earliest.",
+    "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke særkriteriets seponering; første "
+    "vurdering ligger tidligst ved højrisikoperiodens slut.")
+_UNDER_6_PARAPROTEIN_SUMMARY = Text(
+    "Total IgG {igg} ({igg_date}) may include an M-protein: polyclonal IgG < {threshold} would meet the criteria; "
+    "clarify it first",
+    "Total-IgG {igg} ({igg_date}) kan rumme en M-komponent: polyklonal IgG < {threshold} ville opfylde kriterierne; "
+    "afklar den først")
 _UNDER_6_ACTION = Text("No start on this advice; assess by the general SID criteria.",
                        "Ingen start på dette grundlag; vurdér efter de generelle SID-kriterier.")
 _CHILD_SUMMARY = Text(
@@ -482,10 +494,40 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _UNDER_6_ACTION,
                 spare_action=Text("An IgG below {threshold} before {stop_date} would meet the start criterion.",
                                   "En IgG under {threshold} før {stop_date} ville opfylde startkriteriet."),
-            )},
+            ),
+             # ... and in a myeloma whose M-protein may be IgG (type unknown, or an IgG one not measured with this IgG):
+             # polyclonal IgG may be below the threshold, which would meet the start criterion, so the summary and
+             # what to do lead with the M-protein, not with "no start" (the caveat names what to ask for)
+             "window-paraprotein": Variant(
+                _UNDER_6_PARAPROTEIN_SUMMARY,
+                Text("In myeloma, polyclonal IgG decides, and it may be below {threshold}.",
+                     "Ved myelomatose afgør polyklonal IgG, og den kan være under {threshold}."),
+                Text("Clarify the M-protein: polyclonal IgG below {threshold} before {stop_date} meets the start "
+                     "criterion; else the general SID criteria apply.",
+                     "Afklar M-komponenten: polyklonal IgG under {threshold} før {stop_date} opfylder startkriteriet; "
+                     "ellers gælder de generelle SID-kriterier."),
+             ),
+             # ... the same with severe or recurrent verified bacterial infections: below the threshold those meet the
+             # criteria for a start
+             "paraprotein": Variant(
+                _UNDER_6_PARAPROTEIN_SUMMARY,
+                Text("In myeloma, decisions rest on polyclonal IgG; below {threshold}, with the infections recorded, "
+                     "the criteria for a start are met.",
+                     "Ved myelomatose besluttes ud fra polyklonal IgG; under {threshold} er kriterierne for start "
+                     "opfyldt med de registrerede infektioner."),
+                Text("Clarify the M-protein: polyclonal IgG below {threshold} would support a start; else the general "
+                     "SID criteria apply.",
+                     "Afklar M-komponenten: polyklonal IgG under {threshold} ville understøtte en start; ellers gælder "
+                     "de generelle SID-kriterier."),
+             )},
             variant_doc={"": "after the window, a restart, or with infections",
                          "window": "inside the window: a later IgG below the threshold would meet the special "
-                                   "criterion"},
+                                   "criterion",
+                         "window-paraprotein": "inside the window, in a myeloma whose M-protein may be IgG (type "
+                                               "unknown, or IgG and not measured with this IgG) so that polyclonal "
+                                               "IgG may be below the threshold: the card leads with clarifying it",
+                         "paraprotein": "the same with severe or recurrent verified bacterial infections, in the "
+                                        "window or after it"},
         ),
         AdviceKind(
             "paraprotein-type-unknown",
@@ -903,9 +945,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Ig since {episode_start} ({kind} {t0}) follows the general SID criteria: next stop review {due_date}",
                          "Ig siden {episode_start} ({kind} {t0}) følger de generelle SID-kriterier: næste "
                          "seponeringsvurdering {due_date}"),
-                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
-                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
-                         "seponeringsdatoen."),
+                    _GENERAL_STOP_REVIEW_DECISION,
                     Text("Review on {due_date} whether substitution can be paused.",
                          "Vurdér {due_date}, om substitution kan pauseres."),
                 ),
@@ -914,9 +954,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "the review date {due_date}",
                          "Ig siden {episode_start} ({kind} {t0}), generelle SID-kriterier: ordinationen slutter "
                          "{order_end}, før vurderingsdatoen {due_date}"),
-                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
-                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
-                         "seponeringsdatoen."),
+                    _GENERAL_STOP_REVIEW_DECISION,
                     Text("Substitution ends with the order on {order_end} unless it is renewed; if it continues, "
                          "review on {due_date} whether it can be paused.",
                          "Substitution slutter med ordinationen {order_end}, medmindre den fornyes; fortsætter den, så "
@@ -927,9 +965,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{order_end}, before the review date {due_date}",
                          "Ig siden {episode_start} ({kind} {t0}), generelle SID-kriterier: medicinregistreringen "
                          "slutter {order_end}, før vurderingsdatoen {due_date}"),
-                    Text("Because {general_stop_reason}, the general stop criteria apply, not the stop date.",
-                         "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke "
-                         "seponeringsdatoen."),
+                    _GENERAL_STOP_REVIEW_DECISION,
                     Text("No order: substitution is only on the medication list, which ends it {order_end}, unless "
                          "it is renewed; if it continues, review on {due_date} whether it can be paused.",
                          "Ingen ordination, kun medicinlisten, der slutter {order_end}, medmindre den fornyes; "
@@ -1229,10 +1265,11 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{drug} fra {order_start}: Ig siden {episode_start} følger de generelle "
                          "seponeringskriterier; vurdering {due_date}"),
                     Text("Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
-                         "{general_stop} after its start), not the stop at the end of the window ({stop_date}).",
+                         "{general_stop} after its start), not the special stop; the first review comes when the new "
+                         "window ends ({stop_date}).",
                          "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier "
-                         "(seponeringsforsøg {general_stop} efter start), ikke seponering ved periodens slut "
-                         "({stop_date})."),
+                         "(seponeringsforsøg {general_stop} efter start), ikke særkriteriets seponering; første "
+                         "vurdering kommer, når den nye periode slutter ({stop_date})."),
                     Text("Keep substitution; review a stop on {due_date}, then every {review_every}.",
                          "Fortsæt substitutionen; vurdér seponering {due_date}, derefter hver {review_every}."),
                 ),
@@ -1257,6 +1294,23 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Start kun immunglobulin efter de generelle kriterier: IgG under {threshold} og svære eller "
                          "tilbagevendende verificerede bakterielle infektioner."),
                 ),
+                # ... for a patient on immunoglobulin begun before it (§4.2): the infusion's day is not known yet, so
+                # the first review is named by its distance from the infusion, not by a date
+                "car-t-product-on-substitution": Variant(
+                    Text("{drug} ordered: Ig since {episode_start} follows the general stop criteria; stop review "
+                         "{window} after the infusion",
+                         "{drug} ordineret: Ig siden {episode_start} følger de generelle seponeringskriterier; "
+                         "vurdering {window} efter infusionen"),
+                    Text("Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
+                         "{general_stop} after its start), not the special stop; the first review comes when the "
+                         "high-risk window after the infusion ends.",
+                         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier "
+                         "(seponeringsforsøg {general_stop} efter start), ikke særkriteriets seponering; første "
+                         "vurdering kommer, når højrisikoperioden efter infusionen slutter."),
+                    Text("Keep substitution; review a stop {window} after the infusion, then every {review_every}.",
+                         "Fortsæt substitutionen; vurdér seponering {window} efter infusionen, derefter hver "
+                         "{review_every}."),
+                ),
                 "car-t-product": Variant(
                     Text("CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it{baseline}",
                          "CAR-T ordineret: højrisikoperioden starter ved infusionen; mål IgG før den{baseline}"),
@@ -1277,7 +1331,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                                             "the general stop criteria, the first review not inside the new window",
                          "continues": "resumes a current bsAb course",
                          "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
-                         "car-t-product": "a CAR-T product order (infusion date unknown)"},
+                         "car-t-product": "a CAR-T product order (infusion date unknown)",
+                         "car-t-product-on-substitution": "a CAR-T product order for a patient on immunoglobulin "
+                                                          "begun before it: the general stop criteria, the first "
+                                                          "review six months after the infusion"},
         ),
         AdviceKind(
             "therapy-not-recognised",
@@ -2274,7 +2331,11 @@ _CAR_T_PRODUCT = Text("a CAR-T product ordered, infusion day unknown", "CAR-T-pr
 SITUATIONS: dict[str, dict[str, Text]] = {
     "general-criteria-igg-under-6": {
         "window": Text("in the window: a later IgG below the threshold would meet the special criterion",
-                       "i højrisikoperioden: en senere IgG under grænsen ville opfylde særkriteriet")},
+                       "i højrisikoperioden: en senere IgG under grænsen ville opfylde særkriteriet"),
+        "window-paraprotein": Text("in the window: an M-protein may put polyclonal IgG below the threshold",
+                                   "i højrisikoperioden: en M-komponent kan bringe polyklonal IgG under grænsen"),
+        "paraprotein": Text("with infections: an M-protein may put polyclonal IgG below the threshold",
+                            "med infektioner: en M-komponent kan bringe polyklonal IgG under grænsen")},
     "start-substitution": {
         "general-stop": Text("in the window, but the general stop criteria apply",
                              "i højrisikoperioden, men de generelle seponeringskriterier gælder")},
@@ -2369,7 +2430,10 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
         "continues-after-window": Text("resumes a bispecific course after its window",
                                        "genoptager et bispecifikt forløb efter højrisikoperioden"),
-        "car-t-product": _CAR_T_PRODUCT},
+        "car-t-product": _CAR_T_PRODUCT,
+        "car-t-product-on-substitution": Text("a CAR-T product ordered for a patient already on immunoglobulin",
+                                              "et CAR-T-produkt ordineret til en patient, der allerede får "
+                                              "immunglobulin")},
     "therapy-not-recognised": {
         "no-code": Text("a therapy recorded with no code", "en behandling registreret uden kode"),
         "named-wrong-system": Text("a therapy's code under the wrong code system",
@@ -2764,9 +2828,9 @@ CAVEATS: dict[str, Text] = {
         "Særkriteriet ophører {stop_date}; derefter gælder de generelle kriterier."),
     "substitution-before-therapy": Text(
         "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt {general_stop} "
-        "after its start), not the stop at the end of the window.",
+        "after its start), not the special stop at the end of the window.",
         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
-        "{general_stop} efter start), ikke seponering ved periodens slut."),
+        "{general_stop} efter start), ikke særkriteriets seponering ved periodens slut."),
     "ig-follow-on-drafted": Text(  # order hooks: another Ig draft of the session begins as this one ends (a loading
         # IVIG, then SCIG): one course, whose stop is on the stop date
         "{follow_on_drug} drafted with it from {follow_on_start} carries the course on: let that order end on the stop "

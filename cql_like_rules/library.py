@@ -2248,6 +2248,10 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
         # special criterion (§4.1): the card says so, as what to do
         variant = "window" if not c["General Criteria Apply"] and not infections else ""
+        if used is not None and used.paraprotein_caveat and (variant or infections):
+            # a myeloma whose M-protein may be IgG: polyclonal IgG may be below the threshold, which in the window, or
+            # with severe or recurrent infections, meets the criteria for a start; the card leads with that (§7)
+            variant = f"{variant}-paraprotein" if variant else "paraprotein"
         return advise("general-criteria-igg-under-6", variant, evidence=infections, more=infection_values(infections))
     if used is not None and used.paraprotein_caveat and not stale:
         return (_paraprotein_advice(c, used, caveats, ignored),)

@@ -542,8 +542,12 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # a new course for a patient on immunoglobulin begun before it and still given when it begins (§4.2; below): no
     # decision rests on the IgG. Ig begun in an earlier window on IgG alone too: patient-view applies the general
     # stop criteria to it once this course has begun, and the card says what patient-view will say
-    on_ig = variant == "new" and order.kind == "bsab" and episode is not None and episode.start < t0 \
-        and any(_active_on(x, t0, c.known_on) for x in episode.courses)
+    # A CAR-T product ordered for such a patient likewise, its planned start standing for the infusion's day; but not
+    # while that Ig is held to the special stop of the window it began in (§4.2): an order does not date the
+    # infusion, which may come after that stop, and patient-view asks for the stop meanwhile
+    on_ig = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
+        and any(_active_on(x, t0, c.known_on) for x in episode.courses) \
+        and not (variant == "car-t-product" and c["Special Stop Applies"])
     if recent and not on_ig:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
         # measured with it, else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)
@@ -578,7 +582,8 @@ def therapy_order_advice(c: Context) -> Advice | None:
         # before this T0), as patient-view will say once the course has begun; an IgG now shows the infused
         # dose (§3.4), so no baseline is asked for, and the M-protein's type decides nothing here
         values.update(episode_values(c), due_date=stop_date)
-        return advice("plan-igg-monitoring", "on-substitution", "Order Advice", values=values,
+        return advice("plan-igg-monitoring", "car-t-product-on-substitution" if variant == "car-t-product"
+                      else "on-substitution", "Order Advice", values=values,
                       evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
                       caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
     if not ended and substitution_before(c, t0):  # §4.2: immunoglobulin begun before the therapy is not stopped with the window

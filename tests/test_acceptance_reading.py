@@ -177,12 +177,27 @@ add(Chart("myeloma-untyped-m-protein", chart(*tec("2025-03-03"), igg("2025-05-02
                                              m_protein_untyped("2025-05-02", 3.0), dx=MYELOMA), "2025-05-05",
           "total IgG 6.5 g/L, M-protein 3.0 g/L of unknown type: if IgG, polyclonal 3.5 g/L; ask for immunofixation",
           (("paraprotein-type-unknown", "m-protein"),), ("6.5 g/L", "3.0 g/L", "3.5 g/L"), by_when=False))
-# First expectation: the myeloma card. The service gives the 4-6 card with the myeloma caveat under it (the type
-# unknown, polyclonal IgG lower): the caveat is where it can change the decision (rules §7), the card is right.
+# The 4-6 card, its summary and what to do leading with the M-protein: polyclonal IgG below 4 g/L would meet the
+# start criterion in the window, so "no start" first, with the caveat last, read as the decision (rules §7-§8)
 add(Chart("myeloma-no-m-protein-near-4", chart(*tec("2025-03-03"), igg("2025-05-02", 4.5), dx=MYELOMA),
           "2025-05-05",
           "myeloma, total IgG 4.5 g/L, M-protein type unknown: polyclonal IgG may be below 4 g/L; immunofixation",
-          (("general-criteria-igg-under-6", "window"),), ("4.5 g/L", "Myeloma of unknown type"), by_when=False))
+          (("general-criteria-igg-under-6", "window-paraprotein"),),
+          ("4.5 g/L", "polyclonal IgG < 4 g/L would meet the criteria", "Myeloma of unknown type"), by_when=False))
+add(Chart("myeloma-untyped-m-protein-total-under-6", chart(*tec("2025-03-03"), igg("2025-05-02", 5.4),
+                                                          m_protein_untyped("2025-05-02", 1.8), dx=MYELOMA),
+          "2025-05-05",
+          "total IgG 5.4 g/L, M-protein 1.8 g/L of unknown type: if IgG, polyclonal 3.6 g/L would meet the start "
+          "criterion in the window; clarify the M-protein first, not 'no start'",
+          (("general-criteria-igg-under-6", "window-paraprotein"),),
+          ("5.4 g/L", "1.8 g/L", "3.6 g/L", "Clarify the M-protein", "2025-09-03"), by_when=False))
+add(Chart("myeloma-untyped-m-protein-total-under-6-infections", chart(
+    *tec("2024-03-04"), igg("2025-05-02", 5.4), m_protein_untyped("2025-05-02", 1.8),
+    infection("2025-02-10", "A41.0", ICD10, severe=True), dx=MYELOMA), "2025-05-05",
+          "after the window, a severe sepsis, total IgG 5.4 g/L, M-protein 1.8 g/L of unknown type: if IgG, polyclonal "
+          "3.6 g/L with the sepsis would meet the general criteria; clarify the M-protein first",
+          (("general-criteria-igg-under-6", "paraprotein"),), ("5.4 g/L", "3.6 g/L", "Clarify the M-protein"),
+          by_when=False))
 add(Chart("myeloma-no-m-protein-near-6", chart(*tec("2025-03-03"), igg("2025-05-02", 6.5), dx=MYELOMA),
           "2025-05-05",
           "myeloma, total IgG 6.5 g/L, type unknown: polyclonal IgG may be below 4 g/L; ask for immunofixation",
@@ -423,6 +438,12 @@ ordered("car-t-product-drafted", chart(igg("2026-01-13", 7.0)), "2026-01-20",
         "CAR-T ordered: the window starts at the infusion; measure IgG before it",
         (("plan-igg-monitoring", "car-t-product"),), (), draft("2026-02-01", atc="L01XL07", text=ABECMA),
         by_when=False)
+ordered("car-t-product-drafted-on-substitution",
+        chart(order("J06BA02", "2025-09-01", text=PRIVIGEN), igg("2026-01-13", 7.0)), "2026-01-20",
+        "Kymriah ordered for a patient on IVIG since 2025-09-01: that IVIG follows the general stop criteria, its first "
+        "review six months after the infusion; no IgG asked for before the infusion (it would show the infused dose)",
+        (("plan-igg-monitoring", "car-t-product-on-substitution"),), ("2025-09-01", "general stop criteria"),
+        draft("2026-02-01", atc="L01XL04", text=KYMRIAH), by_when=False)
 ordered("order-under-local-code", chart(cart(), igg("2026-01-13", 3.2)), "2026-01-20",
         "Privigen under a local code: not checked; check the criteria yourself, ask for the code",
         (("order-not-recognised", ""),), ("LOC-1",),

@@ -82,6 +82,14 @@ def test_serve_answers_over_http(tmp_path):
         assert [c["source"]["topic"]["code"] for c in response.json()["cards"]] == ["start-substitution"]
 
 
+def test_serve_refuses_a_port_or_worker_count_it_cannot_use():
+    """`--port 99999` listened on 34463 (99999 mod 65536) while the log said 99999; refused before anything starts."""
+    for args, words in ((("--port", "99999"), "99999 is not a TCP port (0-65535)"), (("--port", "-1"), "-1 is not"),
+                        (("--workers", "0"), "at least 1")):
+        result = cli("serve", *args)
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+
+
 def test_serve_refuses_a_bad_configuration(tmp_path):
     import os
     result = cli("serve", "--port", "1", env={**os.environ, "CDS_TIMEZONE": "Mars/Olympus"})

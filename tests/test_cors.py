@@ -83,3 +83,20 @@ def test_with_auth_loopback_can_be_configured() -> None:
     with serve_in_thread(create_app(settings, record_cards=False)) as base:
         assert preflight(base, "http://localhost:8080").headers["access-control-allow-origin"] == "http://localhost:8080"
         assert "access-control-allow-origin" not in preflight(base, "http://localhost:3000").headers
+
+
+@pytest.mark.parametrize("which, origin, allowed", [("development", "http://localhost:3000", True),
+                                                    ("secured", "https://sandbox.cds-hooks.org", True),
+                                                    ("secured", "https://evil.example", False)])
+def test_a_private_network_preflight_is_answered_for_an_allowed_origin_only(request: pytest.FixtureRequest, which: str,
+                                                                            origin: str, allowed: bool) -> None:
+    """Chrome's Private Network Access: a public page calling an intranet service sends
+    `Access-Control-Request-Private-Network: true` in its preflight. It was refused (400) even from an allowed origin."""
+    base = request.getfixturevalue(which)
+    response = httpx.options(f"{base}{SERVICE}", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+        "Access-Control-Request-Private-Network": "true"}, timeout=10)
+    assert (response.status_code == 200) == allowed, response.text
+    assert ("access-control-allow-origin" in response.headers) == allowed  # without it a browser sends nothing
+    if allowed:
+        assert response.headers["access-control-allow-private-network"] == "true"

@@ -113,8 +113,8 @@ def test_settings_invalid_values_name_the_variable(env: dict[str, str]) -> None:
 def test_fill_template_read_and_search() -> None:
     assert fill_template("Patient/{{context.patientId}}", CONTEXT) == "Patient/p1"
     assert fill_template(OBS_TEMPLATE, CONTEXT) == (
-        "Observation?patient=p1&code=http://loinc.org|2465-3,http://npu-terminology.org|NPU19814"
-    )
+        "Observation?patient=p1&code=http://loinc.org%7C2465-3,http://npu-terminology.org%7CNPU19814"
+    )  # "|" percent-encoded: a server on Tomcat refuses it raw in the request line
     assert fill_template("{{context.userId}}", CONTEXT) == "Practitioner/dr1"
     assert fill_template("PractitionerRole?practitioner={{ userPractitionerId }}", CONTEXT) == (
         "PractitionerRole?practitioner=dr1"

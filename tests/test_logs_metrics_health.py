@@ -95,6 +95,28 @@ async def test_patient_id_modes(tmp_path: Path, capsys, mode: str) -> None:
         assert ("patientHash" in line) == (mode == "hash")
 
 
+@pytest.mark.parametrize("mode", ["hash", "off"])
+async def test_an_error_naming_the_patient_is_logged_without_the_id(tmp_path: Path, capsys, mode: str) -> None:
+    """A draft about another patient is refused with a 400 that names the patient, as the client sent it; the log
+    line's `error` says the same with the patient's id left out, as CDS_LOG_PATIENT_ID asks."""
+    body = request_body()
+    patient_id = body["context"]["patientId"]
+    draft = {"resourceType": "MedicationRequest", "id": "draft-ivig-1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/someone-else-77"},
+             "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA02"}]}}
+    body = {**body, "hook": "order-sign",
+            "context": {**body["context"], "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                                           "entry": [{"resource": draft}]}}}
+    app = make_app(tmp_path, log_patient_id=mode, log_salt="salt-a")
+    capsys.readouterr()
+    r = await call(app, "POST", "/cds-services/igsub-order-sign", body)
+    assert r.status_code == 400 and patient_id in r.text, r.text  # the client is told which patient
+    err = capsys.readouterr().err
+    [line] = request_lines(err)
+    assert line["status"] == 400 and "Patient/…" in line["error"], line
+    assert patient_id not in err
+
+
 def test_patient_hash_is_salted_and_stable() -> None:
     a, b, c = PatientIds("hash", "salt-a"), PatientIds("hash", "salt-a"), PatientIds("hash", "salt-b")
     assert a.field("pt-1") == b.field("pt-1") != c.field("pt-1")

@@ -77,9 +77,9 @@ def test_an_igg_taken_off_immunoglobulin_has_no_such_note(lang):
 
 
 GENERAL_STOP = {"en": "Immunoglobulin begun before this therapy follows the general stop criteria (a stop attempt "
-                      "6–12 months after its start), not the stop at the end of the window",
+                      "6–12 months after its start), not the special stop",
                 "da": "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier "
-                      "(seponeringsforsøg 6–12 måneder efter start), ikke seponering"}
+                      "(seponeringsforsøg 6–12 måneder efter start), ikke særkriteriets seponering"}
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])

@@ -139,6 +139,9 @@ def _token_value(name: str, context: Mapping[str, object]) -> str:
     raise ValueError(f"token {{{{{name}}}}} cannot be filled: context.{field} is not a primitive value")
 
 
+_QUERY_SAFE = "%!$&'()*+,;=:@/?-._~"  # RFC 3986 query characters (unreserved, sub-delims, ":@/?"), and "%"
+
+
 def fill_template(template: str, context: Mapping[str, object]) -> str:
     """Replace ``{{context.x}}`` tokens, so the result is a safe relative FHIR URL.
 
@@ -163,7 +166,9 @@ def fill_template(template: str, context: Mapping[str, object]) -> str:
             raise ValueError(f"template {template!r} has an unterminated token")
         return filled
 
-    return fill(path, False) + sep + fill(query, True)
+    # literal text of the query as RFC 3986 allows it: "|" (a token's system|code) and the like percent-encoded,
+    # since servers on Tomcat refuse them raw; what is encoded already stays as it is
+    return fill(path, False) + sep + quote(fill(query, True), safe=_QUERY_SAFE)
 
 
 def check_server_allowed(fhir_server: str, settings: FetchSettings) -> str | None:

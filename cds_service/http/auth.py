@@ -71,7 +71,7 @@ def cors_middleware_options(origins: list[str], *, allow_loopback: bool = False)
     CDS Hooks Sandbox run on the same machine works with no configuration. Credentials
     are never allowed: CDS clients send the JWT in an explicit Authorization header,
     which needs no cookies, and `*` with credentials would let any site ride on a
-    user's session.
+    user's session. A private-network preflight is answered for an allowed origin only.
     """
     return {
         "allow_origins": list(origins),
@@ -79,6 +79,9 @@ def cors_middleware_options(origins: list[str], *, allow_loopback: bool = False)
         "allow_credentials": False,
         "allow_methods": ["GET", "POST", "OPTIONS"],
         "allow_headers": ["Authorization", "Content-Type"],
+        # Private Network Access: a browser page of an allowed origin on the public internet (the hosted
+        # Sandbox, a web EHR) calling this service on an intranet address asks first; an allowed origin may
+        "allow_private_network": True,
     }
 
 

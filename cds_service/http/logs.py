@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import sys
 import time
@@ -262,6 +263,7 @@ class RequestLogMiddleware:
         if service:
             fields["service"] = service
         req = state.get("log_request")
+        patient_id = None
         if req is not None:
             fields["hookInstance"], patient_id = req
             patient = self.patient_ids.field(patient_id)
@@ -272,11 +274,33 @@ class RequestLogMiddleware:
         if suppressed:
             fields["suppressed"] = suppressed
         if status >= 400 and "log_error" in state:
-            fields["error"] = str(state["log_error"])[:FIELD_LIMIT * 2]
+            error = str(state["log_error"])
+            if self.patient_ids.mode != "plain":  # a message naming the patient, as the client is told it
+                error = without_patient(error, patient_id)
+            fields["error"] = error[:FIELD_LIMIT * 2]
         try:  # straight to stderr: logging's record/caller machinery would cost ~30 us a line
             write_line(fields)
         except Exception:  # a log line must never fail a request
             pass
+
+
+# A patient reference in an error message ("not about Patient/pt-1"): the log names the patient only as
+# CDS_LOG_PATIENT_ID says, so the patient's id is left out of the `error` field
+_PATIENT_REFERENCE = re.compile(r"\bPatient/[A-Za-z0-9\-.]{1,64}")
+_ID_CHARS = "A-Za-z0-9\\-."
+_SHORTEST_BARE_ID = 4  # a bare id shorter than this ("1", "64") is left: it would blank counts and indexes, not a patient
+
+
+def without_patient(message: str, patient_id: str | None) -> str:
+    """`message` with the call's own patient id shown as `…` (after "Patient/", or as a whole word of at least
+    `_SHORTEST_BARE_ID` characters), and then any other `Patient/<id>` reference likewise: the call's id first, since
+    it may hold characters a FHIR id does not ("Patient/Jens Hansen")."""
+    if patient_id:
+        message = message.replace(f"Patient/{patient_id}", "Patient/…")
+        if len(patient_id) >= _SHORTEST_BARE_ID:  # not inside a longer id; a full stop after it may end the sentence
+            message = re.sub(f"(?<![{_ID_CHARS}]){re.escape(patient_id)}(?![A-Za-z0-9\\-]|\\.[A-Za-z0-9])", "…",
+                             message)
+    return _PATIENT_REFERENCE.sub("Patient/…", message)
 
 
 # -- client-chosen strings on their way into a log line ---------------------------------------

@@ -508,6 +508,28 @@ def _at_and_csv(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--csv", metavar="OUT.csv", help=f"also write {what} as CSV")
 
 
+def _port(text: str) -> int:
+    """A TCP port: the server would otherwise listen on another one (99999 wraps to 34463) and report this one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text[:20]!r}") from None
+    if not 0 <= port <= 65535:  # 0: any free port
+        raise argparse.ArgumentTypeError(f"{port} is not a TCP port (0-65535)")
+    return port
+
+
+def _workers(text: str) -> int:
+    """One worker process or more."""
+    try:
+        workers = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text[:20]!r}") from None
+    if workers < 1:
+        raise argparse.ArgumentTypeError(f"{workers} workers: at least 1 is needed")
+    return workers
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cds-service", description=__doc__, epilog=EXIT_CODES,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -517,8 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the CDS Hooks service")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
-    serve.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default: 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (each loads the rules once)")
+    serve.add_argument("--port", type=_port, default=8000, help="TCP port to listen on, 0-65535, 0 for any free one (default: 8000)")
+    serve.add_argument("--workers", type=_workers, default=1, help="worker processes (each loads the rules once)")
     serve.set_defaults(run=_serve)
     rep = sub.add_parser("replay", help="replay one-patient FHIR Bundles (files or directories) and print the cards")
     rep.add_argument("bundles", nargs="+", metavar="BUNDLE", help="a Bundle file, or several files/directories (*.json)")
