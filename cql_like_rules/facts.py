@@ -32,9 +32,6 @@ Day = date  # a field's type where a field of its class is named `date`
 # A fact field the explanation page shows (stored in the snapshot's facts) that the card's machine-readable trace leaves
 # out (cds_service/cards/trace.py): provenance for a reader, no input to the rules.
 PAGE_ONLY = {"trace": False}
-# A fact field the trace carries only when it holds something (an M-protein sent as text: its text), so that the
-# trace of every other result is as before.
-TRACED_IF_SET = {"trace": "if-set"}
 
 
 class RecordText(str):
@@ -94,7 +91,7 @@ class MProteinResult:
     panel: str = field(default="", metadata=PAGE_ONLY)
     # the text as sent when the laboratory sent the result as text: "1,2 g/L", "<1 g/L"; "spor" (found, not
     # quantified: value 0.0 with comparator ">"), "Ikke påvist" (none found: value 0.0)
-    reported: str = field(default="", metadata=TRACED_IF_SET)
+    reported: str = ""
 
     @property
     def unquantified(self) -> bool:
@@ -132,7 +129,7 @@ class CarTInfusion:
     product: str = ""  # the product's INN when the code names one
     # a medication record's dateAsserted: the day it was written, before which it cannot have been read, however
     # early the infusion it tells of (clinical rules §5, "as of" a date)
-    asserted: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    asserted: Day | None = None
 
 
 @dataclass(frozen=True)
@@ -151,15 +148,15 @@ class UnrecognisedTherapy:
     code_system: str = ""
     # a code the value sets hold under another known system than the one it was sent under ("BOQX1" under SNOMED CT):
     # that system's alias ("SKS"); "" for a code in a system not known at all (`looks_like` "unknown-system" either way)
-    held_under: str = field(default="", metadata=TRACED_IF_SET)
+    held_under: str = ""
     # its date as written when it names no day ("2025-11", "2025"): `date` is then the first day it can mean, which the
     # card never shows as if it were the day given
-    recorded: str = field(default="", metadata=TRACED_IF_SET)
+    recorded: str = ""
     # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
-    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    written: Day | None = None
     # the therapy value set one of its codes is in while another is one that set excludes as something else (a CAR-T
     # infusion coded also as the cell harvest): not read as either; its card asks for the coding to be corrected
-    disagree: str = field(default="", metadata=TRACED_IF_SET)
+    disagree: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ class UnrecognisedDiagnosis:
     # a Condition with no name whose code could not be read: "" (it has a name), "unknown-system" (its only codes are
     # in systems no value set uses) or the alias of the system a malignancy value set holds its code under ("SKS"),
     # the code sent under another known one ("DC833" under SNOMED CT)
-    unread: str = field(default="", metadata=TRACED_IF_SET)
+    unread: str = ""
 
     @property
     def sources(self) -> tuple[str, ...]:  # evidence of the card that names it
@@ -206,22 +203,22 @@ class UndatedTherapy:
     unreadable: bool = False  # a date no reader can take a day from ("18-11-2025", "2025-13-18"): not one with no day
     # a CAR-T infusion or bispecific dose recorded as stopped with a reason read as none given ("Ikke givet"), as sent:
     # `earliest` its day
-    not_given: str = field(default="", metadata=TRACED_IF_SET)
+    not_given: str = ""
     # a CAR-T infusion or bispecific dose recorded `on-hold` or `unknown` (not known to be given), its status: `earliest`
     # its day
-    not_known_given: str = field(default="", metadata=TRACED_IF_SET)
+    not_known_given: str = ""
     # a record named as a CAR-T or bsAb whose code is in no value set (a local code, or one under the wrong system) and
     # that carries no date: its code and system as sent ("" for none), and the alias of the system the value sets
     # hold the code under when it was sent under the wrong one
-    code_unread: bool = field(default=False, metadata=TRACED_IF_SET)
-    code: str = field(default="", metadata=TRACED_IF_SET)
-    code_system: str = field(default="", metadata=TRACED_IF_SET)
-    held_under: str = field(default="", metadata=TRACED_IF_SET)
+    code_unread: bool = False
+    code: str = ""
+    code_system: str = ""
+    held_under: str = ""
     # the day its medication record was asserted or its order written: not read before it (clinical rules §5)
-    written: Day | None = field(default=None, metadata=TRACED_IF_SET)
+    written: Day | None = None
     # a record with no date whose codes disagree (one in this therapy value set, another one the set excludes, as for
     # `UnrecognisedTherapy.disagree`): `code` and `code_system` are its therapy coding's; its card asks for both fixes
-    disagree: str = field(default="", metadata=TRACED_IF_SET)
+    disagree: str = ""
     # `drug` is the record's name (a `RecordText`), not the product's INN: the explanation page, which reads the fact
     # back from JSON, quotes it as the card does; set by itself from the type
     drug_as_written: bool = field(default=False, metadata=PAGE_ONLY)
@@ -245,10 +242,10 @@ class BsAbExposure:
     end: date | None = None
     ongoing: bool = False  # an active order without an end date: exposure runs to today
     administered: bool = False
-    asserted: date | None = field(default=None, metadata=TRACED_IF_SET)  # a medication record's dateAsserted, as above
+    asserted: date | None = None  # a medication record's dateAsserted, as above
     # an order's authoredOn: the day it was written, before which it was not there to read, however early the start
     # it plans (clinical rules §5, "as of" a date), as an immunoglobulin order's (`IgCourse.authored`)
-    authored: date | None = field(default=None, metadata=TRACED_IF_SET)
+    authored: date | None = None
 
 
 @dataclass(frozen=True)
@@ -309,7 +306,7 @@ class Infection:
     name: str = ""  # what a card calls it (its value-set entry's `card_name`: "sepsis", "pneumonia"), "" for a generic code
     # the Condition whose organism code (ICD-10 B95-B96, value set organism-cause) names the bacterium of an infection
     # coded without one: its own record, or one of the same day or stay (`infections.paired_agents`)
-    agent: str = field(default="", metadata=TRACED_IF_SET)
+    agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -472,7 +469,7 @@ class DataNote:
     # service's naming (a value set's INN, a code, a status in our words): quoted wherever the note is shown. Data, not
     # the `RecordText` type, because a note is stored as JSON (snapshot, card store, trace) and read back; a display
     # that is a `RecordText` sets it by itself. The trace carries it only when set, as the rules' other marks.
-    record_words: bool = field(default=False, metadata=TRACED_IF_SET)
+    record_words: bool = False
     # how many records of one code and name the note stands for (30 albumin results: one note, not 30), and the
     # earliest one's date as written; the note's own `day`, `source` and `display` are the newest one's. In the notes
     # extension and on the page (`note_json`), not in the trace, whose notes stay as they were (`message` says how many)

@@ -2035,9 +2035,15 @@ def without_general_criteria(c: Context) -> tuple[tuple[str, ...], dict[str, Val
     return (("general-start-not-met",), {"criteria_since": since}) if since is not None else ((), {})
 
 
+@dataclass(frozen=True)
+class ReviewDates:
+    """The general stop criteria's reviews: the next one due, and the one due now (None when none is)."""
+    next_due: date
+    due_now: date | None = None
+
+
 @define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
-def general_review_dates(c: Context) -> tuple[date, date | None]:
-    """(the next due date, the current due date when a review is due now, else None)"""
+def general_review_dates(c: Context) -> ReviewDates:
     episode = c["Current Episode"]
     every = c.params.general_review_every_months
     first = max(add_months(episode.start, c.params.general_stop_after_months), c["Stop Date"])
@@ -2046,10 +2052,10 @@ def general_review_dates(c: Context) -> tuple[date, date | None]:
         k += 1
     due = add_months(first, every * k)
     if due > c.today:
-        return due, None
+        return ReviewDates(due)
     if (c.today - due).days < c.params.general_review_due_days:
-        return due, due
-    return add_months(first, every * (k + 1)), None
+        return ReviewDates(due, due)
+    return ReviewDates(add_months(first, every * (k + 1)))
 
 
 def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tuple[str, ...], tuple[str, ...],
@@ -2141,7 +2147,8 @@ def stop_advice(c: Context) -> tuple[Advice, ...]:
             in_time = {x.source for x in orders if x.end is not None and x.end <= c["Stop Date"]}
             targets = tuple(t for t in targets if t not in in_time)
         return (replace(found, targets=targets),)
-    next_due, due_now = c["General Review Due Dates"]
+    reviews: ReviewDates = c["General Review Due Dates"]
+    next_due, due_now = reviews.next_due, reviews.due_now
     evidence = (episode, *c["Infections Before Substitution"])
     values = infection_values(c["Infections Before Substitution"])
     unmet, unmet_values = without_general_criteria(c)

@@ -42,14 +42,14 @@ Assumptions where the guideline is not specific:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
-from .facts import TRACED_IF_SET, BsAbExposure, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
-from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent,
+from .facts import BsAbExposure, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
+from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, ReviewDates,
                       add_months, age_on, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
@@ -75,7 +75,7 @@ class DraftOrder:
     code_system: str = ""  # ... and its system: an alias of code-systems.json ("RXNORM") or the URI
     # ... a nameless draft whose code the drug value sets hold under another known system than the one it was sent
     # under (an ATC code under SNOMED CT): that system's alias ("ATC"); its card asks for the order's system corrected
-    held_under: str = field(default="", metadata=TRACED_IF_SET)
+    held_under: str = ""
     dates_unread: str = ""  # why the planned dates it carries could not be read (an end before its start)
     date_partial: str = ""  # ... when that is a planned date with no day ("2026-03"): the date as sent
     length_unread: str = ""  # a length (boundsDuration) that could not be read and is its only end, as sent: no end
@@ -83,7 +83,7 @@ class DraftOrder:
     notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
     # a planned end no reader can take a day from ("18-05-2026"), as sent: read as no end, and no end date is
     # suggested over it (it may end the order before the stop date)
-    end_unread: str = field(default="", metadata=TRACED_IF_SET)
+    end_unread: str = ""
 
 
 def as_signed(context: Context, order: DraftOrder) -> Context | None:
@@ -382,7 +382,8 @@ def ig_order_advice(c: Context) -> Advice | None:
                                  evidence=(episode, *tendency), failing=(late, *missing), override_reasons=reasons,
                                  extra_caveats=notes, more={**values, "on_substitution": True})
             return _with_order(found, order, start)
-        next_due, due_now = c["General Review Due Dates"]  # the date patient-view gives the same day
+        reviews: ReviewDates = c["General Review Due Dates"]  # the date patient-view gives the same day
+        next_due, due_now = reviews.next_due, reviews.due_now
         unmet, unmet_values = without_general_criteria(c)
         if unmet:  # a course no criterion supported, as patient-view says the same day: its renewal meets none (§4.3)
             found = build_advice(c, "order-does-not-meet-criteria", "Order Advice", evidence=(episode,),

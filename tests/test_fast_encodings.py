@@ -134,8 +134,9 @@ class Course:
 def test_trace_values_render_records_lists_and_dates():
     course = Course("MedicationAdministration/1", tuple(Dose(date(2026, 1, d), 30.0) for d in range(1, 26)))
     shown = value_json(course)
-    assert list(shown) == ["type", "source", "doses", "note"]  # type: ignore[arg-type]
-    assert shown["type"] == "Course" and shown["note"] is None  # type: ignore[index]
+    assert list(shown) == ["type", "source", "doses"]  # type: ignore[arg-type]  # no note: left out, not null
+    assert shown["type"] == "Course"  # type: ignore[index]
+    assert list(value_json(Course("x", (), "a note"))) == ["type", "source", "note"]  # type: ignore[arg-type]
     doses = shown["doses"]  # type: ignore[index]
     assert doses["count"] == 25 and len(doses["last"]) == LIST_LIMIT
     assert doses["last"][-1] == {"type": "Dose", "day": "2026-01-25", "grams": 30.0}
@@ -150,23 +151,31 @@ def plain_value_json(value: object, limit: int | None) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Advice):
-        return {"code": value.code, "variant": value.variant, "indicator": value.indicator}
+        return {"code": value.code, **({"variant": value.variant} if value.variant else {}), "indicator": value.indicator}
     if isinstance(value, (tuple, list, set, frozenset)):
         items = list(value)
         if limit is not None and len(items) > limit:
             return {"count": len(items), "last": [plain_value_json(v, limit) for v in items[-limit:]]}
         return [plain_value_json(v, limit) for v in items]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__,
-                **{f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)
-                   if f.metadata.get("trace", True)  # a field for the page alone is not traced (facts.PAGE_ONLY)
-                   and not (f.metadata.get("trace") == "if-set" and getattr(value, f.name) == "")}}  # TRACED_IF_SET
+        fields = {f.name: plain_value_json(getattr(value, f.name), limit) for f in dataclasses.fields(value)
+                  if f.metadata.get("trace", True)}  # a field for the page alone is not traced (facts.PAGE_ONLY)
+        return {"type": type(value).__name__, **{k: v for k, v in fields.items() if not nothing(v)}}
     return str(value)
 
 
+def nothing(value: object) -> bool:
+    """What CDS Hooks allows as no JSON value: null, "", [] or {} (the trace leaves such a field or value out)."""
+    return value is None or value == "" or value == [] or value == {}
+
+
 def plain_trace_json(steps, limit: int | None = LIST_LIMIT) -> list:
-    return [{"name": s.name, "value": plain_value_json(s.raw, limit),
-             "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)} for s in steps]
+    out = []
+    for s in steps:
+        step = {"name": s.name, "value": plain_value_json(s.raw, limit),
+                "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)}
+        out.append({k: v for k, v in step.items() if not nothing(v)})
+    return out
 
 
 def long_trace() -> list[TraceStep]:

@@ -37,6 +37,18 @@ RESOURCE_ID = re.compile(r"\b(?:Patient|Observation|Condition|Procedure|Medicati
                          r"ServiceRequest|DiagnosticReport|Encounter|Specimen)/[A-Za-z0-9\\]|urn\\?:uuid")
 
 
+def empty_json(value: object, path: str = "card"):
+    """Where `value` holds a JSON value CDS Hooks forbids ("SHALL NOT be null or empty": null, "", [], {})."""
+    if value is None or value == "" or value == [] or value == {}:
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from empty_json(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from empty_json(item, f"{path}[{n}]")
+
+
 def check_cards(fixture, cards: list[dict], lang: str = "en") -> None:
     expectation = Expectation(fixture.at, fixture.expected, fixture.summary_contains if lang == "en" else {},
                               fixture.detail_contains if lang == "en" else {}, fixture.evidence)
@@ -52,9 +64,13 @@ def check_cards(fixture, cards: list[dict], lang: str = "en") -> None:
         assert card["uuid"] and card["indicator"] in ("info", "warning")
         assert card["extension"]["dk.igsub-cds.ruleset"].startswith("medicinraadet-2025-1.1.1+")
         trace = card["extension"]["dk.igsub-cds.trace"]
-        assert trace and all({"name", "value", "references"} <= set(step) for step in trace)
+        # every step names its definition; a value and references only where there are some (CDS Hooks: no null or
+        # empty JSON value anywhere in a card, its extensions included)
+        assert trace and all({"name"} <= set(step) <= {"name", "value", "references"} for step in trace)
+        assert not any(v is None or v in ("", [], {}) for step in trace for v in step.values())
         assert {step["name"] for step in trace} <= DEFINITIONS
         assert all(v not in (None, "", [], {}) for v in card.values()), "empty fields are not allowed"
+        assert not list(empty_json(card)), list(empty_json(card))[:5]  # nor anywhere inside: extensions, values
         if card.get("suggestions"):
             assert card["selectionBehavior"] == "at-most-one"
         for suggestion in card.get("suggestions", []):

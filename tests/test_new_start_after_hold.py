@@ -46,7 +46,7 @@ def _order_card(bundle: dict, start: str, at: date, hook: str = "order-sign") ->
 
 
 def _trace(card: dict) -> dict:
-    return {step["name"]: step["value"] for step in card["extension"]["dk.igsub-cds.trace"]}
+    return {step["name"]: step.get("value") for step in card["extension"]["dk.igsub-cds.trace"]}
 
 
 def test_the_paused_order_alone_reads_as_off_substitution():

@@ -47,7 +47,7 @@ def _answer(bundle: dict, draft: dict, at: date, hook: str = "order-sign", lang:
 
 
 def _trace(card: dict) -> dict:
-    return {step["name"]: step["value"] for step in card["extension"]["dk.igsub-cds.trace"]}
+    return {step["name"]: step.get("value") for step in card["extension"]["dk.igsub-cds.trace"]}
 
 
 def test_a_draft_starting_after_todays_course_has_ended_is_a_restart():

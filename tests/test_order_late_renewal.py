@@ -143,7 +143,7 @@ def test_after_a_course_of_doses_alone_the_card_is_what_patient_view_says_once_s
 def test_the_trace_shows_what_the_card_was_judged_on():
     answer = replay(RUNTIME, _chart(), hook="order-sign", drafts=[_draft("2026-04-06")], at=date(2026, 4, 6))
     [card] = answer.cards
-    steps = {step["name"]: step["value"] for step in card["extension"]["dk.igsub-cds.trace"]}
+    steps = {step["name"]: step.get("value") for step in card["extension"]["dk.igsub-cds.trace"]}
     assert steps["On Substitution"] is True and steps["Current Episode"]["start"] == "2026-01-20", steps
     assert "Is Restart" not in steps, steps["Is Restart"]  # the unsigned context's steps are not shown
     assert steps["Draft Continues Course"]["start"] == "2026-01-20"

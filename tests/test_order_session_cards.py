@@ -402,7 +402,7 @@ def test_ig_drafted_with_a_patients_first_bsab_dose_is_judged_on_the_window_it_o
     assert ig["summary"] == summary, ig["summary"]
     assert note in ig["detail"], ig["detail"]
     assert _labels(ig) == []  # an IgG ordered now is drawn before the first dose: a baseline (spec §3)
-    steps = {step["name"]: step["value"] for step in ig["extension"]["dk.igsub-cds.trace"]}
+    steps = {step["name"]: step.get("value") for step in ig["extension"]["dk.igsub-cds.trace"]}
     assert steps["First Dose Drafted With It"] == "2026-01-22", steps.get("First Dose Drafted With It")
 
 

@@ -25,10 +25,20 @@ NoteJson: TypeAlias = "dict[str, str | float | bool | None]"
 
 def note_json(note: DataNote) -> NoteJson:
     """A note whole, as data: in the card's `dk.igsub-cds.data-notes` extension and the explanation snapshot."""
-    out: NoteJson = {"kind": note.kind, "source": note.source, "message": note.message, "display": note.display,
-                     "day": note_day(note) or None, "threshold": note.threshold, "record_words": note.record_words}
+    out: NoteJson = {"kind": note.kind, "source": note.source, "message": note.message,
+                     "record_words": note.record_words}
+    # what a note has not (a display, a day, a threshold) is left out: CDS Hooks has no JSON value null or empty
+    day = note_day(note)
+    if note.display:
+        out["display"] = note.display
+    if day:
+        out["day"] = day
+    if note.threshold is not None:
+        out["threshold"] = note.threshold
     if note.count > 1:  # one note standing for several results of one code (`DataNote.count`)
-        out.update(count=note.count, first=note.first or None)
+        out["count"] = note.count
+        if note.first:
+            out["first"] = note.first
     return out
 
 

@@ -5,6 +5,9 @@ in evaluation order. Long lists are cut to their last `LIST_LIMIT` items with a 
 patient with years of results does not make every card large; the explanation page shows
 them whole.
 
+A value, a record's field or the references that hold nothing (null, "", an empty list) are left
+out, as CDS Hooks asks of every JSON value: a step with no value found none.
+
 Each step's value is rendered once per answer (kept on the step): every card of the answer
 and every explanation snapshot show the same JSON objects, so they must not be changed in place.
 """
@@ -41,15 +44,7 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
         return value.isoformat()  # type: ignore[attr-defined, no-any-return]
     names = _FIELDS.get(kind, _UNKNOWN)
     if names is not _UNKNOWN and names is not None:  # a record seen before
-        out: dict[str, JsonValue] = {"type": kind.__name__}
-        for name in names:  # type: ignore[attr-defined]
-            field = getattr(value, name)
-            field_kind = type(field)
-            out[name] = (field if field_kind in _SCALARS else field.isoformat() if field_kind is date
-                         else _json(field, limit, cut))
-        if kind in _IF_SET:
-            _drop_empty(out, _IF_SET[kind])
-        return out
+        return _record(value, kind, names, limit, cut)  # type: ignore[arg-type]
     if isinstance(value, _COLLECTIONS):  # before the checks below: no scalar, date or advice is a collection
         items = value if kind is tuple or kind is list else list(value)
         if limit is not None and len(items) > limit:
@@ -61,27 +56,39 @@ def _json(value: object, limit: int | None, cut: list[int]) -> JsonValue:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Advice):
-        return {"code": value.code, "variant": value.variant, "indicator": value.indicator}
+        return ({"code": value.code, "variant": value.variant, "indicator": value.indicator} if value.variant
+                else {"code": value.code, "indicator": value.indicator})  # the default variant: none named
     names = _field_names(kind)
     if names is not None:
-        out = {"type": kind.__name__}
-        for name in names:
-            out[name] = _json(getattr(value, name), limit, cut)
-        if kind in _IF_SET:
-            _drop_empty(out, _IF_SET[kind])
-        return out
+        return _record(value, kind, names, limit, cut)
     return str(value)
 
 
-def _drop_empty(out: dict[str, JsonValue], names: tuple[str, ...]) -> None:
-    """Leave out the fields traced only when set (facts.TRACED_IF_SET) that are empty."""
+def _record(value: object, kind: type, names: tuple[str, ...], limit: int | None, cut: list[int]) -> JsonValue:
+    """A record as an object of its fields, each left out when it holds nothing (None, "", an empty list): CDS Hooks
+    has no JSON value null or empty, and an absent field reads as none."""
+    out: dict[str, JsonValue] = {"type": kind.__name__}
     for name in names:
-        if out.get(name) == "":
-            del out[name]
+        field = getattr(value, name)
+        field_kind = type(field)
+        if field_kind in _SCALARS:
+            if field is not None and field != "":
+                out[name] = field
+        elif field_kind is date:
+            out[name] = field.isoformat()
+        else:
+            shown = _json(field, limit, cut)
+            if not _empty(shown):
+                out[name] = shown
+    return out
+
+
+def _empty(value: JsonValue) -> bool:
+    """A JSON value CDS Hooks does not allow (null, "", [], {}); false and 0 are values."""
+    return value is None or value == "" or value == [] or value == {}
 
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
-_IF_SET: dict[type, tuple[str, ...]] = {}  # fields traced only when not empty (facts.TRACED_IF_SET)
 _UNKNOWN = object()
 
 
@@ -96,10 +103,6 @@ def _field_names(kind: type) -> tuple[str, ...] | None:
     except KeyError:
         names = tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("trace", True)) \
             if dataclasses.is_dataclass(kind) else None  # a field the page alone shows is not traced (facts.PAGE_ONLY)
-        if names is not None:
-            if_set = tuple(f.name for f in dataclasses.fields(kind) if f.metadata.get("trace") == "if-set")
-            if if_set:
-                _IF_SET[kind] = if_set
         _FIELDS[kind] = names
         return names
 
@@ -146,7 +149,7 @@ def whole_trace_json(steps: Sequence[TraceStep], card: object) -> tuple[list[Jso
         if held is None:
             out.extend(trace_json((s,), limit=None))
         else:
-            out.append({"name": s.name, "value": _shown(s, memo)[1], "references": list(s.sources)})
+            out.append(_step(s.name, _shown(s, memo)[1], s.sources))
     return out, matched
 
 
@@ -155,8 +158,13 @@ def card_trace(whole: Iterable[JsonValue]) -> list[JsonValue]:
     snapshot stores it): what `trace_json(steps)` gives, lists cut to their last `LIST_LIMIT`
     items with a count and references to `REFERENCE_LIMIT` (every list of a whole value is
     one of `_json`'s collections, so cutting the JSON cuts as `_json` does)."""
-    return [{"name": s["name"], "value": _cut(s["value"]), "references": s["references"][:REFERENCE_LIMIT]}  # type: ignore[call-overload, index]
-            for s in whole]
+    out: list[JsonValue] = []
+    for step in whole:
+        if isinstance(step, dict):  # every step of a trace is an object (`_step`)
+            references = step.get("references")
+            shown = [str(r) for r in references[:REFERENCE_LIMIT]] if isinstance(references, list) else []
+            out.append(_step(str(step.get("name")), _cut(step.get("value")), shown))
+    return out
 
 
 def _cut(value: JsonValue) -> JsonValue:
@@ -172,8 +180,7 @@ def _cut(value: JsonValue) -> JsonValue:
 def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> list[JsonValue]:
     """The steps as the card shows them (`limit`: `LIST_LIMIT`) or whole (None, the explanation snapshot)."""
     if limit not in (LIST_LIMIT, None):
-        return [{"name": s.name, "value": value_json(s.raw, limit),
-                 "references": list(s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)}
+        return [_step(s.name, value_json(s.raw, limit), s.sources[:REFERENCE_LIMIT] if limit is not None else s.sources)
                 for s in steps]
     whole = limit is None
     memo: dict[int, tuple[JsonValue, JsonValue]] = {}
@@ -182,12 +189,22 @@ def trace_json(steps: Iterable[TraceStep], limit: int | None = LIST_LIMIT) -> li
         raw = s.raw
         kind = type(raw)
         if kind in _SCALARS:  # flags, numbers, texts: no references, no rendering (sources_of agrees)
-            out.append({"name": s.name, "value": raw, "references": []})
+            out.append({"name": s.name} if raw is None or raw == "" else {"name": s.name, "value": raw})
         elif kind is tuple and not raw:  # nothing found
-            out.append({"name": s.name, "value": [], "references": []})
+            out.append({"name": s.name})
         elif kind is date:
-            out.append({"name": s.name, "value": raw.isoformat(), "references": []})
+            out.append({"name": s.name, "value": raw.isoformat()})
         else:
-            out.append({"name": s.name, "value": _shown(s, memo)[whole],
-                        "references": list(s.sources if whole else s.sources[:REFERENCE_LIMIT])})
+            out.append(_step(s.name, _shown(s, memo)[whole], s.sources if whole else s.sources[:REFERENCE_LIMIT]))
+    return out
+
+
+def _step(name: str, value: JsonValue, references: Sequence[str]) -> JsonValue:
+    """One step: its name, its value and the references behind it, each left out when it holds nothing (CDS Hooks
+    has no JSON value null or empty): a step with no value found none ("T0": no index event)."""
+    out: dict[str, JsonValue] = {"name": name}
+    if not _empty(value):
+        out["value"] = value
+    if references:
+        out["references"] = list(references)
     return out

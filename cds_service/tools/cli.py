@@ -457,7 +457,8 @@ def render_cards(cards: list[dict[str, Any]], at: str | None, *, trace: bool = F
             for step in (card.get("extension") or {}).get(TRACE_EXTENSION, []):
                 refs = f"  [{', '.join(step['references'][:6])}{', ...' if len(step['references']) > 6 else ''}]" \
                     if step.get("references") else ""
-                out.append(f"    {step['name']} = {json.dumps(step['value'], ensure_ascii=False)[:160]}{refs}")
+                value = json.dumps(step["value"], ensure_ascii=False)[:160] if "value" in step else "—"  # none found
+                out.append(f"    {step['name']} = {value}{refs}")
     if notes:
         out += ["", w["notes"].format(n=len(notes))]
         out += [f"  - {describe(n, lang)}" for n in sorted(notes, key=lambda n: rank(n.kind))]
