@@ -468,7 +468,7 @@ class DataNote:
     # `display` is the record's own words (a text or display as the EHR wrote it, a value or date as sent), not the
     # service's naming (a value set's INN, a code, a status in our words): quoted wherever the note is shown. Data, not
     # the `RecordText` type, because a note is stored as JSON (snapshot, card store, trace) and read back; a display
-    # that is a `RecordText` sets it by itself. The trace carries it only when set, as the rules' other marks.
+    # that is a `RecordText` sets it by itself. The trace carries it, false too (a value, not an empty one).
     record_words: bool = False
     # how many records of one code and name the note stands for (30 albumin results: one note, not 30), and the
     # earliest one's date as written; the note's own `day`, `source` and `display` are the newest one's. In the notes

@@ -36,7 +36,7 @@ DANISH = set("og af til på fra med siden ordination dage måneder er ikke ingen
              "udkast infektion infektioner seneste eller når skal".split())
 PLACEHOLDER = re.compile(r"(?<!\\)[{}]|\b(None|null|nan|undefined)\b|\[\]|\(\)|(?<![\w\\])\?(?!\w)")
 DOUBLED = ("  ", ",,", " ,", ". .", " .", ";;", " ;", "..", ":,", ",.")
-NOT_ISO = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\d{4}-\d{2}-\d{2}T|\b(January|February|March|April|June|July|"
+NOT_ISO = re.compile(r"(?<![\d.])\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b(?!\.\d)|\d{4}-\d{2}-\d{2}T|\b(January|February|March|April|June|July|"
                      r"August|September|October|November|December|januar|februar|marts|juni|juli|oktober)\b")
 BOUND_COMPARED = re.compile(r"IgG [<>]=?\d[\d.,]* g/L < \d")
 QUOTED = re.compile(r"“[^”]*”")  # EHR text, quoted as it was recorded: any language

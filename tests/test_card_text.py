@@ -360,7 +360,7 @@ def test_an_igg_without_a_unit_is_named_as_such():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("en", "IgG 6\\.5 − &lt;1 g/L (2026-01-10), a bound: may lie above or below 6 g/L; measure again"),
+    ("en", "IgG 6.5 − &lt;1 g/L (2026-01-10), a bound: may lie above or below 6 g/L; measure again"),
     ("da", "IgG 6,5 − &lt;1 g/L (2026-01-10), en grænse: kan ligge over eller under 6 g/L; mål igen"),
 ])
 def test_an_m_protein_bound_that_leaves_no_card_is_a_data_note(lang, words):

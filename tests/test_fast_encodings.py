@@ -16,7 +16,7 @@ from datetime import date
 import orjson
 import pytest
 
-from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, trace_json, value_json
+from cds_service.cards.trace import LIST_LIMIT, REFERENCE_LIMIT, card_trace, trace_json, value_json
 from cds_service.fhir.request import parse_hook_request
 from cds_service.pipeline import Answer, answer_local
 from cds_service.records.snapshot import (DOSE_COURSES, dose_courses_json, payload, read_payload, stored_facts,
@@ -236,3 +236,16 @@ def test_placeholders_built_once_are_the_plain_and_the_escaped_ones():
             assert escaped == placeholders(a, params, lang, markdown=True)
             differed += plain != escaped
     assert differed  # the texts that escape differently were built twice
+
+
+def test_a_trace_stored_before_empty_values_were_left_out_gives_back_the_card_as_issued():
+    """A snapshot stored by an earlier version holds every step with its value and references, nulls and empty lists
+    too; the card made again from it is the card that was issued then, not a mix of the two forms. A step stored
+    without them (the current form) stays without them."""
+    old = [{"name": "Is Deceased", "value": False, "references": []}, {"name": "T0", "value": None, "references": []},
+           {"name": "Doses", "value": [{"type": "Dose", "note": None}] * 25, "references": ["A/1"]}]
+    rebuilt = card_trace(old)
+    assert rebuilt[:2] == old[:2] and rebuilt[2]["references"] == ["A/1"]
+    assert rebuilt[2]["value"]["count"] == 25  # type: ignore[index, call-overload]
+    assert card_trace([{"name": "T0"}, {"name": "In Scope", "value": True}]) == [{"name": "T0"},
+                                                                                {"name": "In Scope", "value": True}]

@@ -92,10 +92,10 @@ def test_a_total_igg_by_name_under_a_code_not_recognised_is_named_on_the_card(ty
 
 
 @pytest.mark.parametrize("lang, caveat, note", [
-    ("en", "*Note:* “IgG1 \\[Mass/volume\\] in Serum” 2\\.1 g/L on 2026-01-10 is an IgG subclass, not total IgG: not "
+    ("en", "*Note:* “IgG1 \\[Mass/volume\\] in Serum” 2.1 g/L on 2026-01-10 is an IgG subclass, not total IgG: not "
            "used.",
      "“IgG1 [Mass/volume] in Serum 2.1 g/L” (2026-01-10) is an IgG subclass, not total IgG: not used"),
-    ("da", "*Bemærk:* “IgG1 \\[Mass/volume\\] in Serum” 2\\.1 g/L den 2026-01-10 er en IgG-subklasse, ikke total-IgG: "
+    ("da", "*Bemærk:* “IgG1 \\[Mass/volume\\] in Serum” 2.1 g/L den 2026-01-10 er en IgG-subklasse, ikke total-IgG: "
            "ikke brugt.",
      "“IgG1 [Mass/volume] in Serum 2.1 g/L” (2026-01-10) er en IgG-subklasse, ikke total-IgG: ikke brugt"),
 ])
@@ -115,7 +115,7 @@ def test_the_newest_subclass_is_named_by_name_and_escaped() -> None:
     older = result("igg1", "2026-01-05", NPU, "NPU19817", "P-Immunglobulin G1;*massek*", 2.1)
     answered = replay(RUNTIME, chart(older, IGG_SUBKLASSE), at=AT)
     detail = measure_card(answered)["detail"]
-    assert "“P-IgG-subklasse 2” 0\\.4 g/L on 2026-01-12 is an IgG subclass" in detail, detail
+    assert "“P-IgG-subklasse 2” 0.4 g/L on 2026-01-12 is an IgG subclass" in detail, detail
     assert "massek" not in detail
     assert sorted(n.kind for n in answered.notes) == ["igg-subclass", "igg-subclass"]
 
@@ -146,8 +146,8 @@ def test_an_igg_since_t0_leaves_the_earlier_one_unnamed() -> None:
 
 
 @pytest.mark.parametrize("lang, caveat", [
-    ("en", "*Note:* NPU19817 2\\.1 g/L on 2026-01-10 is an IgG subclass, not total IgG: not used."),
-    ("da", "*Bemærk:* NPU19817 2\\.1 g/L den 2026-01-10 er en IgG-subklasse, ikke total-IgG: ikke brugt."),
+    ("en", "*Note:* NPU19817 2.1 g/L on 2026-01-10 is an IgG subclass, not total IgG: not used."),
+    ("da", "*Bemærk:* NPU19817 2.1 g/L den 2026-01-10 er en IgG-subklasse, ikke total-IgG: ikke brugt."),
 ])
 def test_a_subclass_sent_with_its_code_alone_is_named_by_its_code(lang: str, caveat: str) -> None:
     """NPU19817 (P-Immunglobulin G1, excluded from total IgG as a subclass) sent with no text or display."""

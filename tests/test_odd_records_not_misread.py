@@ -296,7 +296,7 @@ def test_an_igg_with_no_status_is_named_as_the_igg_it_is() -> None:
     bundle = copy.deepcopy(BUNDLE)
     _resource(bundle, "obs-igg-0001-b").pop("status")
     [card], _ = _answer(bundle)
-    assert "IgG “3\\.2 g/L” (2026-01-13) is sent with a status, qualifier or flag that makes it no plain result" \
+    assert "IgG “3.2 g/L” (2026-01-13) is sent with a status, qualifier or flag that makes it no plain result" \
         in card["detail"]
 
 

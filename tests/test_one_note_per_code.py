@@ -73,7 +73,7 @@ def test_results_of_one_code_are_one_note_in_replay_the_card_and_the_page(lang: 
 def test_an_igg_subclass_repeated_under_one_code_is_one_note_and_the_card_names_the_newest(lang: str) -> None:
     answered = replay(RUNTIME, chart(*IGG1), at=AT, lang=lang)
     assert [(n.kind, n.count) for n in answered.notes] == [("igg-subclass", 2)]
-    assert "2\\.4 g/L" in measure_card(answered)["detail"]
+    assert "2.4 g/L" in measure_card(answered)["detail"]
     assert SUBCLASS[lang] in words(page(answered, lang))
 
 

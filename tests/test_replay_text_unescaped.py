@@ -1,6 +1,6 @@
-"""`cds-service replay`'s readable output shows a card's detail as a reader of the card sees it: "(reported 0.35
-g/dL)", not the markdown escape "(reported 0\\.35 g/dL)"; EHR text with markdown characters reads as sent. The JSON
-output (what the EHR gets) keeps the escapes, which its markdown renderer reads.
+"""`cds-service replay`'s readable output shows a card's detail as a reader of the card sees it: EHR text with
+markdown characters reads as sent ("*sc*", not "\\*sc\\*"). The JSON output (what the EHR gets) keeps the escapes,
+which its markdown renderer reads; a number's "." needs none ("(reported 0.35 g/dL)", not "0\\.35").
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cds_service.cards.markdown import escape, unescape
+from markdown_it import MarkdownIt
 from cds_service.tools import cli
 from tests.test_acceptance_stop import SUBJECT, bundle, car_t, igg
 
@@ -44,9 +45,22 @@ def test_replay_text_shows_the_detail_unescaped(tmp_path: Path, capsys: pytest.C
 def test_replay_json_keeps_the_markdown_escapes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["replay", chart(tmp_path / "b.json"), "--at", "2026-03-11", "--json"]) == 0
     detail = json.loads(capsys.readouterr().out)["cards"][0]["detail"]
-    assert "(reported 0\\.35 g/dL)" in detail and "\\*sc\\*" in detail and "a&amp;b" in detail
+    assert "(reported 0.35 g/dL)" in detail and "\\*sc\\*" in detail and "a&amp;b" in detail
 
 
 @pytest.mark.parametrize("text", [NAME, "0.35 g/dL", "&lt; stays", "a\\.b", "`x` ~y~ !z | {w} @v"])
 def test_unescape_reads_back_what_escape_wrote(text: str) -> None:
     assert unescape(escape(text, 200)) == text
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("IgG -3.1 g/L", "IgG -3.1 g/L"), ("urn:oid:1.2.208.176", "urn\\:oid\\:1.2.208.176"), ("kl. 12:30", "kl\\. 12:30"),
+    ("www.evil.example", "www\\.evil\\.example"), ("a@b.dk", "a\\@b\\.dk"), ("5.", "5\\."), (".5", "\\.5"),
+    ("[x](javascript:1.2)", "\\[x\\]\\(javascript\\:1.2\\)"), ("//10.0.0.1:8080/a", "/\\/10.0.0.1:8080/a"),
+    ("//localhost/x", "/\\/localhost/x"), ("http://10.0.0.1:8080/x", "http\\://10.0.0.1:8080/x")])
+def test_a_number_keeps_its_point_while_links_stay_inert(text: str, shown: str) -> None:
+    """A lab's "-3.1 g/L" read "-3\\.1 g/L" in an EHR showing the detail as plain text. A "." or ":" between two digits
+    starts no autolink (GFM's need "www.", a scheme or "@") and, inline, no list: it is written as sent; every other
+    one is still escaped, and so is a "/" after a "/" (a protocol-relative "//10.0.0.1:8080" is a link to linkify-it)."""
+    assert escape(text, 200) == shown and unescape(shown) == text
+    assert "<a" not in MarkdownIt("gfm-like").renderInline(shown)  # an EHR's GFM renderer, linkify on

@@ -41,7 +41,7 @@ def chart() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("lang, summary, note", [
-    ("en", "IgG reported as <=4.002 g/L (2026-06-10)", "IgG &lt;=4\\.002 g/L (2026-06-10)"),
+    ("en", "IgG reported as <=4.002 g/L (2026-06-10)", "IgG &lt;=4.002 g/L (2026-06-10)"),
     ("da", "IgG svaret som <=4,002 g/L (2026-06-10)", "IgG &lt;=4,002 g/L (2026-06-10)"),
 ])
 def test_a_converted_bound_reads_the_same_in_the_summary_and_the_note(lang, summary, note):

@@ -21,6 +21,11 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Inline text never starts a line here (newlines are removed), so only what is active inline
 # is escaped: emphasis, code, links and images, GFM strikethrough and autolinks (":", "@", ".").
 _PUNCTUATION = set("\\`*_{}[]()#+!|~:@.")
+# ... but for "." and ":" between two digits ("5.0 g/L", "1.2.208", "12:30"), which start no autolink (GFM's need "www.",
+# a scheme or an "@"): a plain-text view of the card shows them as sent, not "5\\.0". A "/" after a "/" is escaped, so
+# that no protocol-relative "//10.0.0.1:8080/x" or "//localhost" is one either (linkify-it links those), but for the
+# "//" of a scheme, whose ":" is escaped already ("http\\://x" is no link)
+_BETWEEN_DIGITS = frozenset(".:")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # an HTML tag whole, so its name does not stay behind as letters
 # An angle bracket but one before a number, a space or "=" (a bound as sent: "IgG <5 g/L", "> 2", "<=0.5"), which no
 # HTML renderer reads as the start of a tag: "<5" is text to HTML, "<b" or "</" is not.
@@ -33,10 +38,12 @@ def escape(text: object, limit: int = 120) -> str:
     value = _CONTROL.sub(" ", str(text)).strip()
     value = shorten(value, limit)
     out = []
-    for ch in value:
+    last = len(value) - 1
+    for i, ch in enumerate(value):
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
-        elif ch in _PUNCTUATION:
+        elif (ch in _PUNCTUATION and not (ch in _BETWEEN_DIGITS and 0 < i < last and value[i - 1].isdigit()
+                                          and value[i + 1].isdigit())) or (ch == "/" and i and value[i - 1] == "/" and value[i - 2:i - 1] != ":"):
             out.append("\\" + ch)
         else:
             out.append(ch)

@@ -20,7 +20,7 @@ from .markdown import escape
 from .values import named
 from .values import threshold as g_l_threshold
 
-NoteJson: TypeAlias = "dict[str, str | float | bool | None]"
+NoteJson: TypeAlias = "dict[str, str | float | bool]"
 
 
 def note_json(note: DataNote) -> NoteJson:

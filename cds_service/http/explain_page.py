@@ -970,6 +970,9 @@ def _value(value: Any) -> str:
     return f"<details><summary><code>{e(text[:LONG_VALUE])}…</code></summary><pre>{e(pretty)}</pre></details>"
 
 
+NONE_FOUND = "—"  # a step with no value (the card's trace leaves out what holds nothing): none found
+
+
 def _reasoning(trace: list[Any], lang: str) -> str:
     rows = []
     for step in trace:
@@ -979,7 +982,8 @@ def _reasoning(trace: list[Any], lang: str) -> str:
         definition = str(step.get("name", ""))
         _, comment = definition_words(definition, str(step.get("comment", "")), lang)
         rows.append(f"<tr><td>{_rule(definition, lang, strong=True)}<br><span class=\"lead\">{e(comment)}</span></td>"
-                    f"<td>{_value(step.get('value'))}</td><td class=\"refs\">{e(refs)}</td></tr>")
+                    f"<td>{_value(step['value']) if 'value' in step else NONE_FOUND}</td>"
+                    f"<td class=\"refs\">{e(refs)}</td></tr>")
     head = (f"<tr><th>{e(W['definition'](lang))}</th><th>{e(W['value'](lang))}</th>"
             f"<th>{e(W['references'](lang))}</th></tr>")
     # folded: every definition the rules evaluated is for whoever checks the reasoning, not the clinician's first
