@@ -38,16 +38,25 @@ def escape(text: object, limit: int = 120) -> str:
     value = _CONTROL.sub(" ", str(text)).strip()
     value = shorten(value, limit)
     out = []
-    last = len(value) - 1
     for i, ch in enumerate(value):
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
-        elif (ch in _PUNCTUATION and not (ch in _BETWEEN_DIGITS and 0 < i < last and value[i - 1].isdigit()
-                                          and value[i + 1].isdigit())) or (ch == "/" and i and value[i - 1] == "/" and value[i - 2:i - 1] != ":"):
+        elif _active(value, i, ch):
             out.append("\\" + ch)
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _active(value: str, i: int, ch: str) -> bool:
+    """Whether `ch`, at `i` in `value`, could be read as markup and is to be escaped (`_PUNCTUATION`, `_BETWEEN_DIGITS`,
+    and the second "/" of a "//" that follows no ":")."""
+    before, after = value[i - 1:i], value[i + 1:i + 2]
+    if ch == "/":
+        return before == "/" and value[i - 2:i - 1] != ":"
+    if ch in _BETWEEN_DIGITS and before.isdigit() and after.isdigit():
+        return False
+    return ch in _PUNCTUATION
 
 
 # What `escape` writes that a markdown reader shows as one character: a backslash before ASCII punctuation (CommonMark

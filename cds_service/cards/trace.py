@@ -163,13 +163,13 @@ def card_trace(whole: Iterable[JsonValue]) -> list[JsonValue]:
         if not isinstance(step, dict):  # every step of a trace is an object (`_step`)
             continue
         references = step.get("references")
-        shown: list[JsonValue] = [str(r) for r in references[:REFERENCE_LIMIT]] if isinstance(references, list) else []
+        shown = [str(r) for r in references[:REFERENCE_LIMIT]] if isinstance(references, list) else []
         if "value" in step and "references" in step:
             # as stored: a trace from before empty values were left out (a step always had both) gives back the
             # card as it was issued, nulls and all; a newer step with both holds no empty one
-            out.append({"name": step.get("name"), "value": _cut(step["value"]), "references": shown})
+            out.append({"name": step.get("name"), "value": _cut(step["value"]), "references": [*shown]})
         else:
-            out.append(_step(str(step.get("name")), _cut(step.get("value")), [str(r) for r in shown]))
+            out.append(_step(str(step.get("name")), _cut(step.get("value")), shown))
     return out
 
 
