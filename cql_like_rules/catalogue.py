@@ -478,9 +478,11 @@ CATALOGUE: dict[str, AdviceKind] = {
             {"": Variant(
                 _UNDER_6_SUMMARY,
                 Text("IgG between {threshold} and {general_threshold} meets no special criterion; the general "
-                     "criteria for haematological patients with IgG below {general_threshold} apply throughout.",
+                     "criteria for haematological patients with IgG below {general_threshold} apply in and after the "
+                     "high-risk window.",
                      "IgG mellem {threshold} og {general_threshold} opfylder intet særkriterium; de generelle "
-                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder i hele perioden."),
+                     "kriterier for hæmatologiske patienter med IgG under {general_threshold} gælder både i og efter "
+                     "højrisikoperioden."),
                 _UNDER_6_ACTION,
             ),
              # inside the window, no restart, no infections: a later IgG below the threshold before the stop date meets
@@ -501,7 +503,7 @@ CATALOGUE: dict[str, AdviceKind] = {
              "window-paraprotein": Variant(
                 _UNDER_6_PARAPROTEIN_SUMMARY,
                 Text("In myeloma, polyclonal IgG decides, and it may be below {threshold}.",
-                     "Ved myelomatose afgør polyklonal IgG, og den kan være under {threshold}."),
+                     "Ved myelomatose er det polyklonal IgG, der afgør, og den kan være under {threshold}."),
                 Text("Clarify the M-protein: polyclonal IgG below {threshold} before {stop_date} meets the start "
                      "criterion; else the general SID criteria apply.",
                      "Afklar M-komponenten: polyklonal IgG under {threshold} før {stop_date} opfylder startkriteriet; "
@@ -915,8 +917,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "due": Variant(
                     Text("Ig since {episode_start} ({kind} {t0}): stop attempt due since {due_date} by the general SID "
                          "criteria",
-                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg aktuelt siden {due_date} efter de "
-                         "generelle SID-kriterier"),
+                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg skal foretages (fra {due_date}) efter "
+                         "de generelle SID-kriterier"),
                     Text("Because {general_stop_reason}, the general stop criteria apply: attempt the stop "
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
@@ -1127,12 +1129,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continuation-general-due": Variant(
                     Text("Ig continuation under the general SID criteria: stop review due since {due_date}; review "
                          "before renewing",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering aktuel siden {due_date}; "
+                         "Fortsat Ig efter de generelle SID-kriterier: seponering skal vurderes (fra {due_date}); "
                          "vurdér før fornyelse"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start; that review is due now.",
                          "Substitutionen følger de generelle seponeringskriterier: seponeringsforsøg "
-                         "{general_stop} efter opstart; vurderingen er aktuel nu."),
+                         "{general_stop} efter opstart; seponering skal vurderes nu."),
                     Text("Review now whether substitution can be paused (review date {due_date}) before renewing "
                          "it; then every {review_every}.",
                          "Vurdér nu, om substitution kan pauseres (vurderingsdato {due_date}), før fornyelse; "
@@ -1280,6 +1282,44 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ordinationen fortsætter et forløb, der startede {t0}; højrisikoperioden regnes derfra."),
                     Text("Keep measuring IgG until {stop_date}.", "Fortsæt med at måle IgG indtil {stop_date}."),
                 ),
+                # ... in a window that runs, IgG since its T0 already below the threshold: patient-view's start
+                "continues-igg-low": Variant(
+                    Text("{drug} continues the course from {t0}: IgG {igg} < {threshold} ({igg_date}); Ig may be "
+                         "started, stop attempt {stop_date}",
+                         "{drug} fortsætter forløbet fra {t0}: IgG {igg} < {threshold} ({igg_date}); Ig kan "
+                         "startes, seponeringsforsøg {stop_date}"),
+                    Text("This order continues a course that started on {t0}; within {window} of that start, IgG "
+                         "below {threshold} is enough to start substitution, whatever the infections.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; inden for {window} efter den start er "
+                         "IgG under {threshold} nok til at starte substitution, uanset infektioner."),
+                    Text("Ig may be started now; attempt a stop on {stop_date}.",
+                         "Ig kan startes nu; forsøg seponering {stop_date}."),
+                ),
+                # ... for a patient on immunoglobulin: the Ig's own stop or review goes on; no IgG asked for (§3.4)
+                "continues-stop": Variant(
+                    Text("{drug} continues the course from {t0}: Ig since {episode_start} keeps its stop attempt on "
+                         "{due_date}",
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} beholder sit "
+                         "seponeringsforsøg {due_date}"),
+                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
+                         "on immunoglobulin shows the infused dose, so none is asked for now.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
+                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",
+                         "Forsøg seponering af Ig {due_date}, og mål derefter IgG uden substitution."),
+                ),
+                "continues-review": Variant(
+                    Text("{drug} continues the course from {t0}: Ig since {episode_start} follows the general stop "
+                         "criteria; review {due_date}",
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} følger de generelle "
+                         "seponeringskriterier; vurdering {due_date}"),
+                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
+                         "on immunoglobulin shows the infused dose, so none is asked for now.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
+                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    Text("Keep substitution; review a stop on {due_date}, then every {review_every}.",
+                         "Fortsæt substitutionen; vurdér seponering {due_date}, derefter hver {review_every}."),
+                ),
                 "continues-after-window": Variant(
                     Text("{drug} continues the course from {t0}; its high-risk window ended {stop_date}: general "
                          "criteria apply",
@@ -1311,6 +1351,40 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Fortsæt substitutionen; vurdér seponering {window} efter infusionen, derefter hver "
                          "{review_every}."),
                 ),
+                # ... whose immunoglobulin is held to the special stop of the window it began in (§4.2), when that
+                # stop may come first: a bsAb course planned after the stop date, or a CAR-T product (not dated)
+                "special-stop-first": Variant(
+                    Text("{drug} from {order_start}: Ig since {episode_start} is due its stop attempt ({due_date}) "
+                         "before this course",
+                         "{drug} fra {order_start}: Ig siden {episode_start} skal have seponeringsforsøg ({due_date}) "
+                         "før dette forløb"),
+                    Text("Immunoglobulin begun in the current window on IgG alone stops when that window ends, before "
+                         "this course. Still given when the course begins, it follows the general stop criteria; in "
+                         "the new window IgG below {threshold} again allows a start.",
+                         "Immunglobulin startet i den aktuelle periode alene på IgG stoppes, når perioden slutter, før "
+                         "dette forløb. Gives det stadig ved forløbets start, gælder de generelle "
+                         "seponeringskriterier; i den nye periode giver IgG under {threshold} igen grund til start."),
+                    Text("Attempt the stop (due {due_date}) and measure IgG off substitution; if Ig still runs on "
+                         "{order_start}, review a stop on {stop_date}.",
+                         "Forsøg seponering (planlagt {due_date}), og mål IgG uden substitution; gives Ig stadig "
+                         "{order_start}, så vurdér seponering {stop_date}."),
+                ),
+                "car-t-product-special-stop": Variant(
+                    Text("{drug} ordered: Ig since {episode_start} is due its stop attempt {due_date} unless the "
+                         "infusion comes first",
+                         "{drug} ordineret: Ig siden {episode_start} skal have seponeringsforsøg {due_date}, "
+                         "medmindre infusionen kommer før"),
+                    Text("Immunoglobulin begun in the current high-risk window on the IgG criterion alone is stopped "
+                         "when that window ends. An infusion before then opens a new window; the Ig then follows the "
+                         "general stop criteria, first reviewed {window} after the infusion.",
+                         "Immunglobulin startet i den aktuelle højrisikoperiode alene på IgG-kriteriet seponeres, når "
+                         "perioden slutter. En infusion før da åbner en ny periode; Ig følger derefter de generelle "
+                         "seponeringskriterier med første vurdering {window} efter infusionen."),
+                    Text("Attempt the stop on {due_date} if the infusion has not come by then; if it has, keep "
+                         "substitution and review a stop {window} after it.",
+                         "Forsøg seponering {due_date}, hvis infusionen ikke er givet inden; er den givet, så fortsæt "
+                         "substitutionen og vurdér seponering {window} efter den."),
+                ),
                 "car-t-product": Variant(
                     Text("CAR-T ordered: the high-risk window starts at the infusion; measure IgG before it{baseline}",
                          "CAR-T ordineret: højrisikoperioden starter ved infusionen; mål IgG før den{baseline}"),
@@ -1330,8 +1404,20 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "on-substitution": "a new bsAb course for a patient on immunoglobulin begun before it: "
                                             "the general stop criteria, the first review not inside the new window",
                          "continues": "resumes a current bsAb course",
+                         "continues-igg-low": "resumes a current bsAb course, IgG since its start already below "
+                                              "the threshold: Ig may start, as patient-view says",
+                         "continues-stop": "resumes a current bsAb course for a patient on immunoglobulin held to "
+                                           "the special stop: that stop goes on, no IgG asked for",
+                         "continues-review": "resumes a current bsAb course for a patient on immunoglobulin under "
+                                             "the general stop criteria: the next review, no IgG asked for",
                          "continues-after-window": "resumes a bsAb course whose window has ended (general criteria)",
                          "car-t-product": "a CAR-T product order (infusion date unknown)",
+                         "special-stop-first": "a new bsAb course planned to begin after the stop date of "
+                                               "immunoglobulin held to the special stop of the current window: "
+                                               "that stop comes first, the new window may restart it",
+                         "car-t-product-special-stop": "a CAR-T product order for a patient whose immunoglobulin is "
+                                                       "held to the special stop of the current window: that stop "
+                                                       "stands unless the infusion comes first",
                          "car-t-product-on-substitution": "a CAR-T product order for a patient on immunoglobulin "
                                                           "begun before it: the general stop criteria, the first "
                                                           "review six months after the infusion"},
@@ -1960,7 +2046,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Not checked: {drug} on {therapy_date} is not recorded as given ({therapy_status}); record "
                          "whether it was",
                          "Ikke vurderet: {drug} den {therapy_date} er ikke registreret som givet ({therapy_status}); "
-                         "registrér, om den blev"),
+                         "registrér, om den er givet"),
                     Text("The bispecific dose is recorded as {therapy_status}, not as given, and no other dose is "
                          "recorded: no high-risk window ({window}), start or stop criterion applied.",
                          "Den bispecifikke dosis er registreret som {therapy_status}, ikke som givet, og ingen anden "
@@ -1986,7 +2072,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Not checked: {drug} on {therapy_date} is not recorded as given ({therapy_status}); record "
                          "whether it was",
                          "Ikke vurderet: {drug} den {therapy_date} er ikke registreret som givet ({therapy_status}); "
-                         "registrér, om den blev"),
+                         "registrér, om den er givet"),
                     Text("The CAR-T infusion is recorded as {therapy_status}, not as given, and no other infusion is "
                          "recorded: no high-risk window ({window}), start or stop criterion applied.",
                          "CAR-T-infusionen er registreret som {therapy_status}, ikke som givet, og ingen anden infusion "
@@ -2383,7 +2469,7 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                     "medicinlistens registrering slutter på seponeringsdatoen")},
     "stop-overdue": {"doses": _DOSES_ONLY, "record": _RECORD_ONLY},
     "general-stop-review": {
-        "due": Text("a review is due now", "en vurdering er aktuel nu"),
+        "due": Text("a review is due now", "seponering skal vurderes nu"),
         "criteria-not-met": Text("begun without the general criteria", "begyndt uden de generelle kriterier"),
         "info": Text("the next review date", "næste vurderingsdato"),
         "order-ends-earlier": Text("the next review, after the orders end",
@@ -2413,7 +2499,7 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "continuation-general": Text("continues substitution under the general criteria",
                                      "fortsætter substitution efter de generelle kriterier"),
         "continuation-general-due": Text("continues under the general criteria; a review is due",
-                                         "fortsætter efter de generelle kriterier; en vurdering er aktuel")},
+                                         "fortsætter efter de generelle kriterier; seponering skal vurderes")},
     "order-does-not-meet-criteria": {
         "window": Text("starts in the window, and the IgG does not qualify",
                        "starter i højrisikoperioden, og IgG'en opfylder ikke kriteriet"),
@@ -2428,12 +2514,24 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "on-substitution": Text("a new bispecific course for a patient already on immunoglobulin",
                                 "et nyt bispecifikt forløb hos en patient, der allerede får immunglobulin"),
         "continues": Text("resumes a current bispecific course", "genoptager et igangværende bispecifikt forløb"),
+        "continues-igg-low": Text("resumes a bispecific course, IgG already below the threshold",
+                                  "genoptager et bispecifikt forløb, IgG allerede under grænsen"),
+        "continues-stop": Text("resumes a bispecific course while immunoglobulin awaits its special stop",
+                               "genoptager et bispecifikt forløb, mens immunglobulin afventer særkriteriets "
+                               "seponering"),
+        "continues-review": Text("resumes a bispecific course of a patient on immunoglobulin",
+                                 "genoptager et bispecifikt forløb hos en patient, der får immunglobulin"),
         "continues-after-window": Text("resumes a bispecific course after its window",
                                        "genoptager et bispecifikt forløb efter højrisikoperioden"),
         "car-t-product": _CAR_T_PRODUCT,
         "car-t-product-on-substitution": Text("a CAR-T product ordered for a patient already on immunoglobulin",
                                               "et CAR-T-produkt ordineret til en patient, der allerede får "
-                                              "immunglobulin")},
+                                              "immunglobulin"),
+        "special-stop-first": Text("a bispecific course planned after the special stop of immunoglobulin",
+                                   "et bispecifikt forløb planlagt efter særkriteriets seponering af immunglobulin"),
+        "car-t-product-special-stop": Text("a CAR-T product ordered while immunoglobulin awaits its special stop",
+                                           "et CAR-T-produkt ordineret, mens immunglobulin afventer særkriteriets "
+                                           "seponering")},
     "therapy-not-recognised": {
         "no-code": Text("a therapy recorded with no code", "en behandling registreret uden kode"),
         "named-wrong-system": Text("a therapy's code under the wrong code system",
@@ -2886,6 +2984,20 @@ CAVEATS: dict[str, Text] = {
         "IgG stiger ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
 }
 
+# The "To do" line of a card that asks for IgG now beside a caveat saying the M-protein's type or amount could
+# change the decision (clinical rules §7), by that caveat: an IgG measured alone would leave the same doubt, so the
+# M-protein is asked for with it. The card's variants whose to-do is to measure IgG now: `MEASURE_NOW_VARIANTS`.
+_WITH_FIXATION = Text("Measure serum IgG now, with serum immunofixation.",
+                      "Mål IgG i serum nu sammen med immunfiksation.")
+MEASURE_WITH_M_PROTEIN: dict[str, Text] = {
+    "paraprotein-possible": _WITH_FIXATION,
+    "paraprotein-possible-measured": _WITH_FIXATION,
+    "paraprotein-unmeasured": Text("Measure serum IgG and the M-protein together now.",
+                                   "Mål IgG i serum og M-komponenten samtidig nu."),
+}
+MEASURE_NOW_VARIANTS = frozenset({"measure-igg:no-igg-since-t0", "measure-igg:stale",
+                                  "measure-igg:infections-no-recent-igg"})
+
 # The reminder every card on these patients may carry (§4.1).
 # The "To do" line of a card that asks for IgG while one awaits its result (caveat `igg-pending`), by
 # "code:variant": "measure serum IgG now" beside the note that the IgG is on its way told the clinician to order the
@@ -2904,7 +3016,7 @@ PENDING_ACTIONS: dict[str, Text] = {
 }
 
 REMINDER = Text("Vaccination and antibiotic prophylaxis remain central (§4.1).",
-                "Vaccination og antibiotikaprofylakse er fortsat centrale (§4.1).")
+                "Husk vaccination og antibiotikaprofylakse (§4.1).")
 
 # What each guideline section says, in this project's words (for the explanation page).
 GUIDELINE_SECTIONS: dict[str, Text] = {

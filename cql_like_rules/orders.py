@@ -452,7 +452,8 @@ def ig_order_advice(c: Context) -> Advice | None:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
                                  restart=c["Is Restart"], more={**infection_values(infections), **ages})
             return _with_order(_ignored_igg(c, found), order, start)
-    measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale"} & set(failing)
+    # a bound the threshold falls within ("IgG >3.9") is measured again for a figure, as patient-view asks
+    measure = {"no-igg-since-t0", "no-recent-igg", "igg-stale", "igg-indeterminate"} & set(failing)
     suggestions, drafted, drafted_values = _igg_order(c) if measure else ((), (), {})
     limit = ages.get("stale_days")
     if measure and infections and isinstance(limit, int) and (start - c.read_on).days > limit:
@@ -546,10 +547,20 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # A CAR-T product ordered for such a patient likewise, its planned start standing for the infusion's day; but not
     # while that Ig is held to the special stop of the window it began in (§4.2): an order does not date the
     # infusion, which may come after that stop, and patient-view asks for the stop meanwhile
-    on_ig = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
-        and any(_active_on(x, t0, c.known_on) for x in episode.courses) \
-        and not (variant == "car-t-product" and c["Special Stop Applies"])
-    if recent and not on_ig:  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
+    before = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
+        and any(_active_on(x, t0, c.known_on) for x in episode.courses)
+    # ... unless that Ig is held to the special stop of the window it began in (§4.2) and that stop may come first:
+    # a bsAb course planned to begin after the stop date, or any CAR-T product (an order does not date the
+    # infusion). Patient-view asks for that stop until the new therapy has begun, and the card says so
+    # (not a child's: the special stop is an adult's criterion, and patient-view assesses a child individually)
+    held = before and not c["Is Child"] and c["Special Stop Applies"] \
+        and (variant == "car-t-product" or c["Stop Date"] < t0)
+    on_ig = before and not held
+    # a resumed course for a patient on immunoglobulin opens no window: the Ig's own stop or review goes on, and an
+    # IgG now would show the infused dose (§3.4)
+    carried = variant == "continues" and episode is not None and c["T0"] == t0 and not c["Is Child"] \
+        and any(_active_on(x, start, c.known_on) for x in episode.courses)
+    if recent and not (on_ig or held or carried):  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
         # measured with it, else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)
         m = used.m_protein
@@ -560,13 +571,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
         said, untyped = paraprotein_caveat(c, used)
         caveats += said
         values.update(untyped)
-        if variant == "new" and used.below(c.params.igg_start_threshold_g_l) and _start_advised_today(c):
+        if (variant == "new" or variant == "continues" and c["Stop Date"] == stop_date) \
+                and used.below(c.params.igg_start_threshold_g_l) and _start_advised_today(c):
             # §4.1: a patient whose window already runs and whose IgG since its T0 is below the threshold meets the
             # start criterion today, as patient-view says: the new course's card says Ig may start with it, not only
             # that IgG is to be measured. Not on an IgG from before any index event (a baseline, spec §3), nor for a
             # restart, a patient with infections (general stop criteria) or Ig already booked: patient-view says none.
             # One taken in the washout of immunoglobulin (ITP) is below the threshold without it too, and said so
-            variant = "igg-low"
+            variant = "igg-low" if variant == "new" else "continues-igg-low"
             caveats = tuple("igg-low-on-substitution" if x == "igg-during-substitution" else x for x in caveats)
         elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) \
                 and not set(caveats) - {"paraprotein-subtracted"} \
@@ -577,6 +589,21 @@ def therapy_order_advice(c: Context) -> Advice | None:
             # beside a CAR-T or bsAb the rules could not place (no day, known by name only): a window may be running.
             # A myeloma's polyclonal IgG (its M-protein subtracted) is that baseline too; not a total the caveats doubt
             variant = "baseline-low"
+    if held and episode is not None:
+        # §4.2: the stop attempt at the end of the window the Ig began in still stands; the new window, once it opens,
+        # makes IgG below the threshold a start criterion again. No baseline asked for while on substitution (§3.4)
+        values.update(episode_values(c), due_date=c["Stop Date"])
+        return advice("plan-igg-monitoring", "car-t-product-special-stop" if variant == "car-t-product"
+                      else "special-stop-first", "Order Advice", values=values,
+                      evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
+                      caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
+    if carried and episode is not None:
+        reviews: ReviewDates = c["General Review Due Dates"]
+        special = c["Special Stop Applies"]
+        values.update(episode_values(c), due_date=c["Stop Date"] if special else reviews.due_now or reviews.next_due)
+        return advice("plan-igg-monitoring", "continues-stop" if special else "continues-review", "Order Advice",
+                      values=values, evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
+                      caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
     if on_ig and episode is not None:
         # §4.2: a new course for a patient on immunoglobulin begun before it. That course follows the general stop
         # criteria, its first review at the new window's end (six months after the Ig began comes earlier: it began

@@ -82,7 +82,7 @@ def ivig_draft(start: str) -> dict[str, Any]:
 @pytest.mark.parametrize(("lang", "says"), [("en", "general SID criteria apply"), ("da", "generelle SID-kriterier gælder")])
 def test_an_order_on_igg_4_to_6_names_the_general_criteria_for_igg_under_6(lang: str, says: str) -> None:
     """§4.1, last paragraph: with IgG < 6 g/L the general criteria for haematological patients with IgG < 6 g/L
-    apply throughout ("gælder i hele perioden"); the order card says so, as the patient-view card does (§3: "Say so")."""
+    apply throughout ("gælder både i og efter højrisikoperioden"); the order card says so, as the patient-view card does (§3: "Say so")."""
     b = bundle(lymphoma(), car_t("2025-01-10"), igg("igg", "2026-01-10", 4.5), sepsis("2025-12-01"))
     answer = replay(RUNTIME, b, lang=lang, hook="order-sign", drafts=[ivig_draft("2026-01-20")],
                     at=date(2026, 1, 20))

@@ -427,6 +427,23 @@ ordered("bsab-drafted-on-substitution", chart(order("J06BA02", "2025-09-01", tex
 ordered("bsab-drafted-continues", chart(*tec("2025-12-01", "2025-12-08"), igg("2026-01-13", 7.0), dx=MYELOMA),
         "2026-01-20", "teclistamab continues the course from 2025-12-01: keep measuring IgG until 2026-06-01",
         (("plan-igg-monitoring", "continues"),), ("2026-06-01",), draft("2026-01-21", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-continues-igg-low", chart(*tec("2025-12-01", "2025-12-08"), igg("2026-01-13", 3.2), dx=MYELOMA),
+        "2026-01-20", "teclistamab continues the course from 2025-12-01 and IgG 3.2 g/L since it is below 4 g/L: Ig may "
+        "be started now, as patient-view says, stop attempt 2026-06-01",
+        (("plan-igg-monitoring", "continues-igg-low"),), ("3.2 g/L", "2026-01-13", "2025-12-01", "2026-06-01"),
+        draft("2026-01-21", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-continues-special-stop",
+        chart(*tec("2025-12-01", "2025-12-08"), igg("2025-12-20", 3.0), ivig("2026-01-02"), dx=MYELOMA), "2026-01-20",
+        "teclistamab continues the course for a patient on IVIG begun in its window on IgG alone: the IVIG keeps its "
+        "stop attempt on 2026-06-01; no IgG asked for (on IVIG it shows the infused dose)",
+        (("plan-igg-monitoring", "continues-stop"),), ("2026-01-02", "2026-06-01"),
+        draft("2026-01-21", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-continues-general-stop",
+        chart(ivig("2025-09-01"), *tec("2025-12-01", "2025-12-08"), igg("2025-08-20", 3.0), dx=MYELOMA), "2026-01-20",
+        "teclistamab continues the course for a patient on IVIG since before it: the general stop criteria, next "
+        "review 2026-06-01; no IgG asked for",
+        (("plan-igg-monitoring", "continues-review"),), ("2025-09-01", "2026-06-01"),
+        draft("2026-01-21", atc=TEC, text=TECVAYLI))
 ordered("bsab-drafted-continues-after-window",
         chart(*tec(*[f"2025-{m:02d}-{d:02d}" for m in range(6, 13) for d in (2, 16)], "2026-01-05"),
               igg("2026-01-13", 7.0), dx=MYELOMA), "2026-01-20",
@@ -444,6 +461,23 @@ ordered("car-t-product-drafted-on-substitution",
         "review six months after the infusion; no IgG asked for before the infusion (it would show the infused dose)",
         (("plan-igg-monitoring", "car-t-product-on-substitution"),), ("2025-09-01", "general stop criteria"),
         draft("2026-02-01", atc="L01XL04", text=KYMRIAH), by_when=False)
+HELD_TO_SPECIAL_STOP = chart(cart("2025-06-01"), igg("2025-06-20", 3.0), ivig("2025-07-01"), dx=MYELOMA)
+ordered("bsab-drafted-after-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
+        "teclistamab drafted from 2026-01-10 for a patient on IVIG begun on IgG alone in the window of CAR-T "
+        "2025-06-01: that IVIG's stop attempt on 2025-12-01 comes first (patient-view asks for it meanwhile); the new "
+        "window, to 2026-07-10, makes IgG below 4 g/L a reason to restart",
+        (("plan-igg-monitoring", "special-stop-first"),), ("2025-07-01", "2025-12-01", "2026-07-10", "4 g/L"),
+        draft("2026-01-10", atc=TEC, text=TECVAYLI))
+ordered("bsab-drafted-before-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
+        "the same, teclistamab from 2025-11-20, before that stop date: the IVIG goes on under the general stop "
+        "criteria, first review at the new window's end 2026-05-20 (as patient-view says once the course has begun)",
+        (("plan-igg-monitoring", "on-substitution"),), ("2025-07-01", "2026-05-20"),
+        draft("2025-11-20", atc=TEC, text=TECVAYLI))
+ordered("car-t-product-drafted-before-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
+        "Kymriah ordered for that patient: the order does not date the infusion, so the stop attempt on 2025-12-01 "
+        "stands unless the infusion comes first; after an infusion, a review six months on",
+        (("plan-igg-monitoring", "car-t-product-special-stop"),), ("2025-07-01", "2025-12-01"),
+        draft("2025-11-20", atc="L01XL04", text=KYMRIAH))
 ordered("order-under-local-code", chart(cart(), igg("2026-01-13", 3.2)), "2026-01-20",
         "Privigen under a local code: not checked; check the criteria yourself, ask for the code",
         (("order-not-recognised", ""),), ("LOC-1",),
@@ -986,7 +1020,7 @@ def test_a_general_stop_card_keeps_the_infection_it_names_when_a_long_data_note_
     line, then counted the notes, and sent 516 characters naming no infection and no reminder; both fit."""
     [card] = answer(_chart("start-after-culture-proven-pneumonia"), lang).cards
     assert fact in card["detail"], card["detail"]
-    assert "Vaccination" in card["detail"], card["detail"]
+    assert "vaccination" in card["detail"].lower(), card["detail"]
 
 
 PATIENT_VIEW = [c for c in CHARTS if c.hook == "patient-view"]

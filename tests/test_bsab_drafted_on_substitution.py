@@ -16,7 +16,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
-from .reading_charts import MYELOMA, car_t, chart, draft, igg, m_protein_untyped, order
+from .reading_charts import MYELOMA, car_t, chart, draft, igg, infection, m_protein_untyped, order
 
 RUNTIME = load_runtime(Settings())
 TEC = "L01FX24"
@@ -59,9 +59,24 @@ def test_ig_ending_before_the_course_begins_is_not_kept():
 
 
 def test_ig_begun_in_an_earlier_window_whose_stop_has_passed():
-    # CAR-T 2025-03-01 (stop date 2025-09-01, passed), IVIG since 2025-05-01 still running: once teclistamab begins,
-    # patient-view reviews that IVIG by the general criteria at the new window's end; the order card says the same.
-    bundle = chart(car_t("2025-03-01"), order("J06BA02", "2025-05-01", text="Privigen"), igg("2026-01-13", 7.0))
+    # CAR-T 2025-03-01 (stop date 2025-09-01, passed), IVIG since 2025-05-01 begun on IgG alone and still running:
+    # patient-view asks for that stop today, and once teclistamab begins it reviews the IVIG by the general criteria
+    # at the new window's end. The order card says both, in that order (§4.2).
+    bundle = chart(car_t("2025-03-01"), igg("2025-04-20", 3.0), order("J06BA02", "2025-05-01", text="Privigen"))
+    [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-01-25", atc=TEC, text="Tecvayli")],
+                    at=date(2026, 1, 20)).cards
+    assert card["summary"].endswith("Ig since 2025-05-01 is due its stop attempt (2025-09-01) before this course"), \
+        card["summary"]
+    assert "if Ig still runs on 2026-01-25, review a stop on 2026-07-25" in card["detail"], card["detail"]
+    [today] = replay(RUNTIME, bundle, at=date(2026, 1, 20)).cards
+    assert today["source"]["topic"]["code"] == "stop-overdue" and "2025-09-01" in today["summary"], today["summary"]
+
+
+def test_ig_begun_in_an_earlier_window_for_infections_keeps_the_general_review():
+    # the same IVIG begun after a sepsis in that window: the general stop criteria applied to it from the start, no
+    # special stop is due, and the order card gives the review at the new window's end
+    sepsis = infection("2025-04-10", "DA419", text="Sepsis")
+    bundle = chart(car_t("2025-03-01"), sepsis, igg("2025-04-20", 3.0), order("J06BA02", "2025-05-01", text="Privigen"))
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-01-25", atc=TEC, text="Tecvayli")],
                     at=date(2026, 1, 20)).cards
     assert card["summary"].endswith("Ig since 2025-05-01 follows the general stop criteria; stop review 2026-07-25"), \

@@ -387,6 +387,8 @@ class FactBuilder:
                 self._ambiguous += 1
             else:
                 self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
+                if display := _reference_display(resource):  # named all the same: read by that name (§7), as a
+                    return {"text": display}  # concept of text only is, so an Ig it names is one the patient may be on
         return drug
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:
@@ -394,7 +396,7 @@ class FactBuilder:
         rather than a malformed order; None when it can be read (whether or not the rules know its code), or is
         named by its reference's display (read by that name, as a CodeableConcept with text only is)."""
         if resource.get("medicationCodeableConcept") is None and _reference_display(resource) \
-                and not isinstance(self._medication(resource), dict):
+                and not isinstance(order_drug(resource, self._medications, self.t.sets_of, self.full_urls), dict):
             return None
         concept = resource.get("medicationCodeableConcept")
         if concept is not None:
