@@ -917,8 +917,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "due": Variant(
                     Text("Ig since {episode_start} ({kind} {t0}): stop attempt due since {due_date} by the general SID "
                          "criteria",
-                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg skal foretages (fra {due_date}) efter "
-                         "de generelle SID-kriterier"),
+                         "Ig siden {episode_start} ({kind} {t0}): seponeringsforsøg aktuelt fra {due_date} efter de "
+                         "generelle SID-kriterier"),
                     Text("Because {general_stop_reason}, the general stop criteria apply: attempt the stop "
                          "{general_stop} after the start, then reassess every {review_every}.",
                          "Da {general_stop_reason}, gælder de generelle seponeringskriterier: forsøg seponering "
@@ -1129,7 +1129,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continuation-general-due": Variant(
                     Text("Ig continuation under the general SID criteria: stop review due since {due_date}; review "
                          "before renewing",
-                         "Fortsat Ig efter de generelle SID-kriterier: seponering skal vurderes (fra {due_date}); "
+                         "Fortsat Ig efter de generelle SID-kriterier: seponeringsvurdering aktuel fra {due_date}; "
                          "vurdér før fornyelse"),
                     Text("This substitution follows the general stop criteria: a stop attempt {general_stop} after "
                          "its start; that review is due now.",
@@ -1299,14 +1299,26 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continues-stop": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} keeps its stop attempt on "
                          "{due_date}",
-                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} beholder sit "
-                         "seponeringsforsøg {due_date}"),
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start}: seponeringsforsøg "
+                         "fortsat planlagt {due_date}"),
                     Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
                          "on immunoglobulin shows the infused dose, so none is asked for now.",
                          "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
                          "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
                     Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",
                          "Forsøg seponering af Ig {due_date}, og mål derefter IgG uden substitution."),
+                ),
+                "continues-stop-overdue": Variant(
+                    Text("{drug} continues the course from {t0}: Ig since {episode_start} is past its stop date "
+                         "{due_date}; pause it now",
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} har passeret "
+                         "seponeringsdatoen {due_date}; paus den nu"),
+                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
+                         "on immunoglobulin shows the infused dose, so none is asked for now.",
+                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
+                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    Text("Pause substitution now; measure IgG off substitution later.",
+                         "Paus substitutionen nu; mål IgG uden substitution senere."),
                 ),
                 "continues-review": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} follows the general stop "
@@ -1356,29 +1368,61 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "special-stop-first": Variant(
                     Text("{drug} from {order_start}: Ig since {episode_start} is due its stop attempt ({due_date}) "
                          "before this course",
-                         "{drug} fra {order_start}: Ig siden {episode_start} skal have seponeringsforsøg ({due_date}) "
-                         "før dette forløb"),
-                    Text("Immunoglobulin begun in the current window on IgG alone stops when that window ends, before "
-                         "this course. Still given when the course begins, it follows the general stop criteria; in "
+                         "{drug} fra {order_start}: Ig siden {episode_start}: seponeringsforsøg {due_date}, før "
+                         "forløbet starter"),
+                    Text("Immunoglobulin begun in the current window on low IgG alone stops when that window ends, "
+                         "before this course. Still given when the course begins, it follows the general stop criteria; in "
                          "the new window IgG below {threshold} again allows a start.",
-                         "Immunglobulin startet i den aktuelle periode alene på IgG stoppes, når perioden slutter, før "
-                         "dette forløb. Gives det stadig ved forløbets start, gælder de generelle "
+                         "Immunglobulin startet i den aktuelle periode alene på grund af lav IgG seponeres, når "
+                         "perioden slutter, før dette forløb. Gives det stadig ved forløbets start, gælder de generelle "
                          "seponeringskriterier; i den nye periode giver IgG under {threshold} igen grund til start."),
                     Text("Attempt the stop (due {due_date}) and measure IgG off substitution; if Ig still runs on "
                          "{order_start}, review a stop on {stop_date}.",
                          "Forsøg seponering (planlagt {due_date}), og mål IgG uden substitution; gives Ig stadig "
                          "{order_start}, så vurdér seponering {stop_date}."),
                 ),
+                # ... the same, its stop date passed today (patient-view: `stop-overdue`): pause it now
+                "special-stop-overdue": Variant(
+                    Text("{drug} from {order_start}: Ig since {episode_start} is past its stop date {due_date}; pause "
+                         "it before this course",
+                         "{drug} fra {order_start}: Ig siden {episode_start} har passeret seponeringsdatoen "
+                         "{due_date}; paus den før forløbet"),
+                    Text("Immunoglobulin begun in a high-risk window on low IgG alone stops when that window ends, "
+                         "here on {due_date}. Still given when this course begins, it follows the general stop "
+                         "criteria; in the new window IgG below {threshold} again allows a start.",
+                         "Immunglobulin startet i en højrisikoperiode alene på grund af lav IgG seponeres, når "
+                         "perioden slutter, her {due_date}. Gives det stadig ved forløbets start, gælder de generelle "
+                         "seponeringskriterier; i den nye periode giver IgG under {threshold} igen grund til start."),
+                    Text("Pause substitution now and measure IgG off substitution; if Ig still runs on {order_start}, "
+                         "review a stop on {stop_date}.",
+                         "Paus substitutionen nu, og mål IgG uden substitution; gives Ig stadig {order_start}, så "
+                         "vurdér seponering {stop_date}."),
+                ),
+                "car-t-product-special-stop-overdue": Variant(
+                    Text("{drug} ordered: Ig since {episode_start} is past its stop date {due_date}; pause it now",
+                         "{drug} ordineret: Ig siden {episode_start} har passeret seponeringsdatoen {due_date}; paus "
+                         "den nu"),
+                    Text("Immunoglobulin begun in a high-risk window on low IgG alone stops when that window ends, "
+                         "here on {due_date}. Still given at the infusion, it follows the general stop criteria, "
+                         "first reviewed {window} after the infusion.",
+                         "Immunglobulin startet i en højrisikoperiode alene på grund af lav IgG seponeres, når "
+                         "perioden slutter, her {due_date}. Gives det stadig ved infusionen, følger det de generelle "
+                         "seponeringskriterier med første vurdering {window} efter infusionen."),
+                    Text("Pause substitution now and measure IgG off substitution; if it still runs at the infusion, "
+                         "review a stop {window} after it.",
+                         "Paus substitutionen nu, og mål IgG uden substitution; gives den stadig ved infusionen, så "
+                         "vurdér seponering {window} efter den."),
+                ),
                 "car-t-product-special-stop": Variant(
                     Text("{drug} ordered: Ig since {episode_start} is due its stop attempt {due_date} unless the "
                          "infusion comes first",
                          "{drug} ordineret: Ig siden {episode_start} skal have seponeringsforsøg {due_date}, "
                          "medmindre infusionen kommer før"),
-                    Text("Immunoglobulin begun in the current high-risk window on the IgG criterion alone is stopped "
-                         "when that window ends. An infusion before then opens a new window; the Ig then follows the "
+                    Text("Immunoglobulin begun in the current high-risk window on low IgG alone is stopped when "
+                         "that window ends. An infusion before then opens a new window; the Ig then follows the "
                          "general stop criteria, first reviewed {window} after the infusion.",
-                         "Immunglobulin startet i den aktuelle højrisikoperiode alene på IgG-kriteriet seponeres, når "
-                         "perioden slutter. En infusion før da åbner en ny periode; Ig følger derefter de generelle "
+                         "Immunglobulin startet i den aktuelle højrisikoperiode alene på grund af lav IgG seponeres, "
+                         "når perioden slutter. En infusion før da åbner en ny periode; Ig følger derefter de generelle "
                          "seponeringskriterier med første vurdering {window} efter infusionen."),
                     Text("Attempt the stop on {due_date} if the infusion has not come by then; if it has, keep "
                          "substitution and review a stop {window} after it.",
@@ -1415,6 +1459,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "special-stop-first": "a new bsAb course planned to begin after the stop date of "
                                                "immunoglobulin held to the special stop of the current window: "
                                                "that stop comes first, the new window may restart it",
+                         "special-stop-overdue": "the same, that stop date passed today: pause the Ig now",
+                         "car-t-product-special-stop-overdue": "a CAR-T product order for a patient whose "
+                                                               "immunoglobulin is past the special stop of its "
+                                                               "window: pause it now",
+                         "continues-stop-overdue": "resumes a bsAb course for a patient on immunoglobulin past the "
+                                                   "special stop: pause it now, no IgG asked for",
                          "car-t-product-special-stop": "a CAR-T product order for a patient whose immunoglobulin is "
                                                        "held to the special stop of the current window: that stop "
                                                        "stands unless the infusion comes first",
@@ -2529,6 +2579,16 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                               "immunglobulin"),
         "special-stop-first": Text("a bispecific course planned after the special stop of immunoglobulin",
                                    "et bispecifikt forløb planlagt efter særkriteriets seponering af immunglobulin"),
+        "special-stop-overdue": Text("a bispecific course planned while immunoglobulin is past its special stop",
+                                     "et bispecifikt forløb planlagt, mens immunglobulin har passeret "
+                                     "særkriteriets seponering"),
+        "car-t-product-special-stop-overdue": Text("a CAR-T product ordered while immunoglobulin is past its special "
+                                                   "stop",
+                                                   "et CAR-T-produkt ordineret, mens immunglobulin har passeret "
+                                                   "særkriteriets seponering"),
+        "continues-stop-overdue": Text("resumes a bispecific course while immunoglobulin is past its special stop",
+                                       "genoptager et bispecifikt forløb, mens immunglobulin har passeret "
+                                       "særkriteriets seponering"),
         "car-t-product-special-stop": Text("a CAR-T product ordered while immunoglobulin awaits its special stop",
                                            "et CAR-T-produkt ordineret, mens immunglobulin afventer særkriteriets "
                                            "seponering")},
@@ -2987,8 +3047,8 @@ CAVEATS: dict[str, Text] = {
 # The "To do" line of a card that asks for IgG now beside a caveat saying the M-protein's type or amount could
 # change the decision (clinical rules §7), by that caveat: an IgG measured alone would leave the same doubt, so the
 # M-protein is asked for with it. The card's variants whose to-do is to measure IgG now: `MEASURE_NOW_VARIANTS`.
-_WITH_FIXATION = Text("Measure serum IgG now, with serum immunofixation.",
-                      "Mål IgG i serum nu sammen med immunfiksation.")
+_WITH_FIXATION = Text("Measure serum IgG now, and order serum immunofixation with it.",
+                      "Mål IgG i serum nu, og bestil immunfiksation samtidig.")
 MEASURE_WITH_M_PROTEIN: dict[str, Text] = {
     "paraprotein-possible": _WITH_FIXATION,
     "paraprotein-possible-measured": _WITH_FIXATION,
@@ -3016,7 +3076,7 @@ PENDING_ACTIONS: dict[str, Text] = {
 }
 
 REMINDER = Text("Vaccination and antibiotic prophylaxis remain central (§4.1).",
-                "Husk vaccination og antibiotikaprofylakse (§4.1).")
+                "Vaccination og antibiotikaprofylakse er centrale (§4.1).")
 
 # What each guideline section says, in this project's words (for the explanation page).
 GUIDELINE_SECTIONS: dict[str, Text] = {

@@ -98,6 +98,9 @@ class TraceStep:
         return f"TraceStep({self.name!r}, {self.value!r}, {self.sources!r})"
 
 
+_UNSET = object()  # no value yet (`Context`): a definition's value may be None
+
+
 class Context:
     """The facts, "today" and the parameters of one evaluation, plus its memo and trace."""
 
@@ -130,10 +133,10 @@ class Context:
                        self.read_on)
 
     def __getitem__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            pass
+        # a sentinel, not KeyError: half the look-ups of an evaluation are a definition's first (raising costs more)
+        value = self._values.get(name, _UNSET)
+        if value is not _UNSET:
+            return value
         info = self.library.definitions[name]
         if self.parent is not None and info.scope == "patient":
             value = self.parent[name]
@@ -150,12 +153,10 @@ class Context:
         definition (an order context asks its patient context), but not a step of the trace."""
         if self.parent is not None:
             return self.parent.once(helper)
-        try:
-            return self._helpers[helper]  # type: ignore[no-any-return]
-        except KeyError:
-            value: T = helper(self)
-            self._helpers[helper] = value
-            return value
+        value = self._helpers.get(helper, _UNSET)
+        if value is _UNSET:
+            value = self._helpers[helper] = helper(self)
+        return value  # type: ignore[no-any-return]
 
     def full_trace(self) -> list[TraceStep]:
         """This context's trace after its parent's (an order context shows both)."""

@@ -552,14 +552,17 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # ... unless that Ig is held to the special stop of the window it began in (§4.2) and that stop may come first:
     # a bsAb course planned to begin after the stop date, or any CAR-T product (an order does not date the
     # infusion). Patient-view asks for that stop until the new therapy has begun, and the card says so
-    # (not a child's: the special stop is an adult's criterion, and patient-view assesses a child individually)
-    held = before and not c["Is Child"] and c["Special Stop Applies"] \
+    # (not a child's: the special stop is an adult's criterion, and patient-view assesses a child individually). Also
+    # for Ig given today whose order ends before the new therapy begins: that stop, not a baseline IgG drawn on it
+    held = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
+        and (before or c["On Substitution"]) and not c["Is Child"] and c["Special Stop Applies"] \
         and (variant == "car-t-product" or c["Stop Date"] < t0)
+    overdue = held and c["Days To Stop Date"] < 0  # the stop is overdue today, as patient-view says (`stop-overdue`)
     on_ig = before and not held
-    # a resumed course for a patient on immunoglobulin opens no window: the Ig's own stop or review goes on, and an
-    # IgG now would show the infused dose (§3.4)
-    carried = variant == "continues" and episode is not None and c["T0"] == t0 and not c["Is Child"] \
-        and any(_active_on(x, start, c.known_on) for x in episode.courses)
+    # a resumed course for a patient on immunoglobulin opens no window (nor one whose window has ended): the Ig's own
+    # stop or review goes on, and an IgG now would show the infused dose (§3.4)
+    carried = variant in ("continues", "continues-after-window") and episode is not None and c["T0"] == t0 \
+        and not c["Is Child"] and any(_active_on(x, start, c.known_on) for x in episode.courses)
     if recent and not (on_ig or held or carried):  # a myeloma's IgG as patient-view reads it (§7): polyclonal with an IgG M-protein
         # measured with it, else the caveat of a total whose M-protein could change the decision
         used = igg_as_used(c, latest)
@@ -593,15 +596,20 @@ def therapy_order_advice(c: Context) -> Advice | None:
         # §4.2: the stop attempt at the end of the window the Ig began in still stands; the new window, once it opens,
         # makes IgG below the threshold a start criterion again. No baseline asked for while on substitution (§3.4)
         values.update(episode_values(c), due_date=c["Stop Date"])
-        return advice("plan-igg-monitoring", "car-t-product-special-stop" if variant == "car-t-product"
-                      else "special-stop-first", "Order Advice", values=values,
+        if variant == "car-t-product":
+            held_variant = "car-t-product-special-stop-overdue" if overdue else "car-t-product-special-stop"
+        else:
+            held_variant = "special-stop-overdue" if overdue else "special-stop-first"
+        return advice("plan-igg-monitoring", held_variant, "Order Advice", values=values,
                       evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
                       caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
     if carried and episode is not None:
         reviews: ReviewDates = c["General Review Due Dates"]
         special = c["Special Stop Applies"]
         values.update(episode_values(c), due_date=c["Stop Date"] if special else reviews.due_now or reviews.next_due)
-        return advice("plan-igg-monitoring", "continues-stop" if special else "continues-review", "Order Advice",
+        late = special and c["Days To Stop Date"] < 0  # overdue today, as patient-view says
+        return advice("plan-igg-monitoring", "continues-stop-overdue" if late else "continues-stop" if special
+                      else "continues-review", "Order Advice",
                       values=values, evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),
                       caveats=caveats + age_unknown_no_index(c, age_on(c, t0)), targets=(order.source,))
     if on_ig and episode is not None:

@@ -292,6 +292,8 @@ class Terminology:
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
+        # `sets_of` of a concept of several codings, by its (system, code) pairs in order (`_several_sets`)
+        self._several_sets_of: dict[tuple[bool, tuple[tuple[str, str], ...]], Mapping[str, Entry]] = {}
         self._hint_of: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._hint_searches: dict[tuple[str, ...], _HintSearch | None] = {}  # see `_hint_search`
         self._carried: dict[tuple[str, int, str], bool] = {}
@@ -555,6 +557,25 @@ class Terminology:
                         return self._sets_of[(system, code)]
                     except KeyError:
                         return self._coding_sets(system, code)
+        return self._several_sets(concept, codings)
+
+    def _several_sets(self, concept: Any, codings: list[Any]) -> Mapping[str, Entry]:
+        """`sets_of` of a concept of several codings (or one not plainly readable), cached by its codings' (system,
+        code) pairs in order: all that the reading below and `in_conflict` read of the concept (a CAR-T procedure coded
+        in SKS and SNOMED CT, read by the index-event check and by the facts of every chart that has one)."""
+        pairs = tuple((c["system"], c["code"]) for c in codings
+                      if isinstance(c, dict) and isinstance(c.get("system"), str) and isinstance(c.get("code"), str))
+        key = (len(codings) > 1, pairs)  # one coding is never read as in conflict with itself
+        try:
+            return self._several_sets_of[key]
+        except KeyError:
+            pass
+        found = self._read_several(concept, codings)
+        if len(self._several_sets_of) < 100_000 and sum(len(s) + len(c) for s, c in pairs) <= CACHED_CODE_CHARS:
+            self._several_sets_of[key] = found
+        return found
+
+    def _read_several(self, concept: Any, codings: list[Any]) -> Mapping[str, Entry]:
         found: Mapping[str, Entry] = NO_SETS
         merged = False
         for coding in codings:
@@ -579,7 +600,7 @@ class Terminology:
             kept = {vs: e for vs, e in found.items() if not self.in_conflict(vs, concept)}
             if len(kept) < len(found):
                 return MappingProxyType(kept) or NO_SETS
-        return found
+        return MappingProxyType(found) if merged else found  # kept for the next concept of these codings: read-only
 
     def conflicting_sets(self, concept: Any) -> tuple[str, ...]:
         """The value sets one coding of a concept is in while another coding is one the set excludes as another thing

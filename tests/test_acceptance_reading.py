@@ -478,6 +478,23 @@ ordered("car-t-product-drafted-before-special-stop", HELD_TO_SPECIAL_STOP, "2025
         "stands unless the infusion comes first; after an infusion, a review six months on",
         (("plan-igg-monitoring", "car-t-product-special-stop"),), ("2025-07-01", "2025-12-01"),
         draft("2025-11-20", atc="L01XL04", text=KYMRIAH))
+ordered("bsab-drafted-special-stop-overdue", HELD_TO_SPECIAL_STOP, "2026-01-05",
+        "the same IVIG on 2026-01-05, its stop date 2025-12-01 passed (patient-view: pause now); teclistamab drafted "
+        "from 2026-01-10: pause the IVIG before it; if it still runs when the course begins, review at 2026-07-10",
+        (("plan-igg-monitoring", "special-stop-overdue"),), ("2025-07-01", "2025-12-01", "2026-07-10"),
+        draft("2026-01-10", atc=TEC, text=TECVAYLI))
+ordered("car-t-product-drafted-special-stop-overdue", HELD_TO_SPECIAL_STOP, "2026-01-05",
+        "Kymriah ordered on 2026-01-05 for that patient: the IVIG is past its stop date 2025-12-01, pause it now; if it "
+        "still runs at the infusion, review six months after it",
+        (("plan-igg-monitoring", "car-t-product-special-stop-overdue"),), ("2025-07-01", "2025-12-01"),
+        draft("2026-01-10", atc="L01XL04", text=KYMRIAH), by_when=False)
+ordered("bsab-drafted-continues-special-stop-overdue",
+        chart(*tec(*[f"2025-{m:02d}-{d:02d}" for m in range(6, 12) for d in (1, 15)], "2025-12-01"),
+              igg("2025-06-20", 3.0), ivig("2025-07-01"), dx=MYELOMA), "2025-12-10",
+        "teclistamab every two weeks since 2025-06-01, drafted again for a patient on IVIG begun in its window on IgG "
+        "alone, the stop date 2025-12-01 passed: pause the IVIG now, as patient-view says; no IgG asked for",
+        (("plan-igg-monitoring", "continues-stop-overdue"),), ("2025-07-01", "2025-12-01"),
+        draft("2025-12-15", atc=TEC, text=TECVAYLI), by_when=False)
 ordered("order-under-local-code", chart(cart(), igg("2026-01-13", 3.2)), "2026-01-20",
         "Privigen under a local code: not checked; check the criteria yourself, ask for the code",
         (("order-not-recognised", ""),), ("LOC-1",),

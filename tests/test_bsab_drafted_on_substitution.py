@@ -65,8 +65,9 @@ def test_ig_begun_in_an_earlier_window_whose_stop_has_passed():
     bundle = chart(car_t("2025-03-01"), igg("2025-04-20", 3.0), order("J06BA02", "2025-05-01", text="Privigen"))
     [card] = replay(RUNTIME, bundle, hook="order-sign", drafts=[draft("2026-01-25", atc=TEC, text="Tecvayli")],
                     at=date(2026, 1, 20)).cards
-    assert card["summary"].endswith("Ig since 2025-05-01 is due its stop attempt (2025-09-01) before this course"), \
+    assert card["summary"].endswith("Ig since 2025-05-01 is past its stop date 2025-09-01; pause it before this course"), \
         card["summary"]
+    assert "Pause substitution now" in card["detail"], card["detail"]
     assert "if Ig still runs on 2026-01-25, review a stop on 2026-07-25" in card["detail"], card["detail"]
     [today] = replay(RUNTIME, bundle, at=date(2026, 1, 20)).cards
     assert today["source"]["topic"]["code"] == "stop-overdue" and "2025-09-01" in today["summary"], today["summary"]

@@ -4,7 +4,8 @@
   patient may be on: the start card says to check first and offers no second Ig order, as for an order known by its
   name in a CodeableConcept.
 - A bispecific named only by its class ("bispecifikt antistof") under an ATC group code (L01FX) is not dropped in
-  silence: the therapy-not-recognised card names it and asks for the criteria to be checked by hand.
+  silence: the therapy-not-recognised card names it and asks for the criteria to be checked by hand. Beside a drug's
+  own code the class words name nothing (a bispecific the guideline does not cover).
 - An order drafted on an IgG reported as a bound across the threshold ("IgG >3.9") offers the IgG order to measure
   it again, as patient-view does, and its to-do says so first.
 - A card that asks for IgG beside a note that the M-protein's type could change the decision asks for
@@ -78,6 +79,16 @@ def test_a_bispecific_named_only_by_its_class_is_named_not_dropped(hook: str) ->
     assert cards(chart(other, igg("2026-01-13", 3.0)), "2026-01-20") == []
 
 
+@pytest.mark.parametrize("atc, text", [("L01FX18", "Rybrevant (amivantamab), bispecifikt antistof"),
+                                       ("B02BX06", "Hemlibra (emicizumab), bispecific antibody"),
+                                       ("L01FX", "BsAb iht. protokol")])
+def test_the_class_words_name_a_bispecific_only_where_no_drug_code_does(atc: str, text: str) -> None:
+    """A bispecific outside the guideline (§4: B-cell or plasma-cell directed) coded as itself gets no card; the same
+    words under the ATC group only are named."""
+    found = cards(chart(order(atc, "2025-11-18", text=text), igg("2026-01-13", 3.0)), "2026-01-20")
+    assert [code(c) for c in found] == ([] if len(atc) > 5 else ["therapy-not-recognised"]), found
+
+
 @pytest.mark.parametrize("lang, lead", [("en", "Measure IgG first"), ("da", "Mål IgG først")])
 def test_an_order_on_an_igg_bound_across_the_threshold_offers_the_igg_to_measure_again(lang: str, lead: str) -> None:
     bundle = chart(car_t("2025-12-01"), igg("2026-01-10", 3.9, comparator=">"))
@@ -93,8 +104,8 @@ def test_an_order_on_an_igg_bound_across_the_threshold_offers_the_igg_to_measure
     assert not any("IgG" in s["label"] for s in met.get("suggestions", []))
 
 
-@pytest.mark.parametrize("lang, todo", [("en", "Measure serum IgG now, with serum immunofixation."),
-                                        ("da", "Mål IgG i serum nu sammen med immunfiksation.")])
+@pytest.mark.parametrize("lang, todo", [("en", "Measure serum IgG now, and order serum immunofixation with it."),
+                                        ("da", "Mål IgG i serum nu, og bestil immunfiksation samtidig.")])
 def test_a_stale_igg_beside_an_untyped_m_protein_is_measured_with_immunofixation(lang: str, todo: str) -> None:
     bsab = order("L01FX24", "2025-12-01", text="Tecvayli")
     bundle = chart(bsab, igg("2026-01-10", 9.0), m_protein_untyped("2026-01-10", 6.8), dx=MYELOMA)

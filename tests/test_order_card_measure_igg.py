@@ -24,7 +24,7 @@ from .test_acceptance_stop import CART, LOW, NPU, RUNTIME, SUBJECT, bundle, ig_o
 
 SAYS = {"en": "Then measure IgG off substitution.", "da": "Mål derefter IgG uden substitution."}
 TO_DO = {"en": "**To do:** Let the order end on ", "da": "**Gør:** Lad ordinationen slutte "}
-REMINDER = {"en": "Vaccination and antibiotic prophylaxis remain central", "da": "Husk vaccination og antibiotikaprofylakse"}
+REMINDER = {"en": "Vaccination and antibiotic prophylaxis remain central", "da": "Vaccination og antibiotikaprofylakse"}
 # (name, chart, the draft, day, variant): CAR-T 2025-11-18, stop date 2026-05-18.
 CASES = [
     ("window", bundle(CART, igg("igg-new", "2026-01-13", 3.2)), draft("ivig-new", IVIG, "2026-01-21"), "2026-01-20",

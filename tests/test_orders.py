@@ -502,7 +502,7 @@ def test_replay_order_sign_shows_the_drafted_igg_in_the_trace():
 
 
 @pytest.mark.parametrize("lang, words", [("en", "stop review due since 2026-12-01"),
-                                         ("da", "seponering skal vurderes (fra 2026-12-01)")])
+                                         ("da", "seponeringsvurdering aktuel fra 2026-12-01")])
 def test_a_continuation_while_the_general_stop_review_is_due_warns_as_patient_view_does(server, lang, words):
     """Ig given since 2025-12-01 after a severe sepsis (general stop criteria, §4.2: a stop attempt 6-12 months after
     the start, then a review every 6 months); on 2026-12-20 patient-view warns that the review is due (2026-12-01).

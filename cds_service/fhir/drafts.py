@@ -102,7 +102,7 @@ def _unrecognised_order(b: FactBuilder, r: Mapping[str, Any], kinds: tuple[tuple
     # codes that disagree (a CAR-T product's and one its set excludes): the draft may be what one of them says, and is
     # named as not checked rather than passed over
     conflicting = b.t.conflicting_sets(concept)
-    found = next((vs for _, vs in kinds if vs in conflicting), None) or name_in(b.t, r.get("resourceType"), text)
+    found = next((vs for _, vs in kinds if vs in conflicting), None) or name_in(b.t, r.get("resourceType"), text, concept)
     looks_like = next((kind for kind, valueset in kinds if valueset == found), None)
     if looks_like == "ig" and specific_ig(b.t, text, concept):  # anti-D, hepatitis B, J06BB: none drafted
         looks_like = None

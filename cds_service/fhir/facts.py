@@ -699,14 +699,18 @@ def _month_as_written(b: FactBuilder, notes: list[DataNote], resources: list[Map
     """The notes naming a record dated by its month or year only ("2025-11") carry that date as written
     (`DataNote.written`): their `day` is its first day, a day the record does not give, which a card, the page or the
     worklist must not show as the day."""
-    about = {n.source for n in notes if n.day is not None and not n.written and n.kind not in _READING_NOTES}
+    # a date with no day is read as its first day (`_day_written` matches no other): a note dated any other day names
+    # a day its record gives, and is passed over without reading the record's dates again
+    about = {n.source for n in notes if n.day is not None and n.day.day == 1 and not n.written
+             and n.kind not in _READING_NOTES}
     if not about:
         return notes
     by_ref = {ref: r for r in resources if (ref := reference_of(r)) in about}
     out = []
     for note in notes:
         resource = by_ref.get(note.source)
-        if resource is not None and note.day is not None and not note.written and note.kind not in _READING_NOTES:
+        if resource is not None and note.day is not None and note.day.day == 1 and not note.written \
+                and note.kind not in _READING_NOTES:
             written = b._day_written(resource, note.day)
             if written:
                 note = replace(note, written=written)

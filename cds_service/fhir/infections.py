@@ -35,7 +35,7 @@ from .reading import (
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _partial, _reference_to,
     _str, _texts, _when, reference_of, same_sample, sample_keys,
 )
-from .unread import _concepts, _name_if_coded, _unrecognised
+from .unread import _concepts, _name_if_coded, _unrecognised, plain_diagnosis
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -382,7 +382,7 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if malignancy is None and infection is None and other is None:
         if agent is not None and not verification & EXCLUDED_VERIFICATION:
             _agent(b, r, "confirmed" in verification)
-        elif not sets:
+        elif not sets and not plain_diagnosis(b, r, r.get("code")):  # a hypertension: judged once per code
             _unrecognised(b, r, r.get("code"))
         return None
     if verification & EXCLUDED_VERIFICATION:

@@ -71,17 +71,19 @@ def _key(concept: Any) -> Key | None:
     return tuple(key) if size <= KEY_CHARS else None
 
 
-def plain_code(b: FactBuilder, concept: Any, judge: Callable[[FactBuilder, Any], PlainCode | None]) -> PlainCode | None:
+def plain_code(b: FactBuilder, concept: Any, judge: Callable[[FactBuilder, Any], PlainCode | None],
+               judged: WeakKeyDictionary[Any, dict[Key, PlainCode | None]] = _judged) -> PlainCode | None:
     """The verdict on a result's code that no value set holds: a `PlainCode` when its code and name say nothing the
     rules read, else None. `judge` is the full reading's verdict (`results._plain_verdict`), asked once per code and
-    terminology (a terminology is loaded once and never changes)."""
+    terminology (a terminology is loaded once and never changes). `judged`: the memo of that judge's verdicts (a
+    diagnosis's code is judged by another: `unread.plain_diagnosis`)."""
     key = _key(concept)
     if key is None:
         return None
     try:
-        known = _judged[b.t]
+        known = judged[b.t]
     except KeyError:
-        known = _judged.setdefault(b.t, {})
+        known = judged.setdefault(b.t, {})
     except TypeError:  # a terminology that cannot be referred to weakly (a test's stand-in): judged each time
         return judge(b, concept)
     if key in known:

@@ -472,12 +472,28 @@ def _parts(path: str) -> tuple[str, ...]:
     return parts
 
 
+# the paths a caller asks `_first` for, as (first part, the rest) each, split once (the code's own: the cache stays small)
+_PLANS: dict[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+
+def _plan(paths: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    plan = _PLANS[paths] = tuple((parts[0], parts[1:]) for parts in map(_parts, paths))
+    if len(_PLANS) > 512:
+        _PLANS.clear()
+    return plan
+
+
 def _first(resource: Mapping[str, Any], *paths: str) -> Any:
     """The value at the first of `paths` ("period.start") that holds one; None when none does. Runs for every date
-    of every record: a loop of its own, with each path's parts split once."""
-    for path in paths:
-        value: Any = resource
-        for part in _PATH_PARTS.get(path) or _parts(path):
+    of every record: a loop of its own, with the paths split once per set of them (`RECORD_DAY`'s eleven), and a
+    path's first part read without a loop (most are one part)."""
+    if not isinstance(resource, dict):
+        return None
+    for head, rest in _PLANS.get(paths) or _plan(paths):
+        value = resource.get(head)
+        if value is None:
+            continue
+        for part in rest:
             value = value.get(part) if isinstance(value, dict) else None
             if value is None:
                 break

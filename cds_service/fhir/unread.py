@@ -8,9 +8,12 @@ its own reader finds nothing, so this module reads no kind of its own.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from cql_like_rules.facts import (
@@ -25,6 +28,7 @@ from cql_like_rules.valuesets import SNOMED_EDITION, Terminology
 
 from ..errors import DataError
 from .dates import to_local_date
+from .plain_results import PlainCode, plain_code
 from .reading import (
     CODE_READ_ON, DRUG_VALUESETS, ENDED_CONDITION, PLAN_INTENTS, THERAPY_KINDS, THERAPY_STATUSES,
     RECORD_DATES, RECORD_DAY, WRONG_SYSTEM_THERAPIES, _codings, _concept_text, _first,
@@ -90,10 +94,37 @@ def _code_and_system(concept: Any) -> tuple[str, str]:
     return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
 
 
-def name_in(t: Terminology, kind: Any, text: Any) -> str | None:
+# A class of drugs named in words ("bispecifikt antistof"), by the value set whose text hints hold it: it names that
+# set's drugs only on a record with no code of a drug of its own (none, or an ATC group: L01FX "other monoclonal
+# antibodies"). Beside a drug's own code (amivantamab L01FX18, emicizumab B02BX06) it names that drug's class, which
+# the guideline does not cover (§4: B-cell or plasma-cell directed), and no card is due.
+CLASS_WORDS = {"bispecific-b-pc": re.compile(r"\b(?:bi-?specifi(?:c|k)\w*|bsab)\b", re.IGNORECASE)}
+ATC_GROUP_CHARS = 5  # an ATC code this long or shorter names a group (level 4: L01FX), not a drug (level 5: L01FX24)
+
+
+def name_in(t: Terminology, kind: Any, text: Any, concept: Any = None) -> str | None:
     """The value set a record's name names, of those a record of its type can be (`NAMES_READ_ON`); None for a name
-    that names none of them (an order naming an infection is no diagnosis, a medication record naming IgG no result)."""
-    return _named(t, text, NAMES_READ_ON.get(str(kind), RECORD_NAMES))
+    that names none of them (an order naming an infection is no diagnosis, a medication record naming IgG no result),
+    or that names only the class of a drug `concept` codes as itself (`CLASS_WORDS`)."""
+    found = _named(t, text, NAMES_READ_ON.get(str(kind), RECORD_NAMES))
+    words = CLASS_WORDS.get(found) if found is not None else None
+    if words is not None and isinstance(text, str) and _codes_a_drug(t, concept) \
+            and _named(t, words.sub(" ", text), (str(found),)) is None:
+        return None
+    return found
+
+
+def _codes_a_drug(t: Terminology, concept: Any) -> bool:
+    """Whether a concept carries a code of one drug: any code but an ATC group's (`ATC_GROUP_CHARS`)."""
+    for coding in _codings(concept):
+        code, system = coding.get("code"), coding.get("system")
+        if not isinstance(code, str) or not code.strip():
+            continue
+        alias = t.alias_for(system) if isinstance(system, str) else None
+        if alias is not None and alias[0] == "ATC" and len(code.strip()) <= ATC_GROUP_CHARS:
+            continue
+        return True
+    return False
 
 
 def _named(t: Terminology, text: Any, valueset_ids: tuple[str, ...]) -> str | None:
@@ -123,7 +154,7 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
         return
     shown = _concept_text(concept)
     kind = resource.get("resourceType")
-    found = named or name_in(b.t, kind, text)
+    found = named or name_in(b.t, kind, text, concept)
     if kind == "Condition":
         _ig_condition(b, resource, text, shown)
     if found:
@@ -135,6 +166,40 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
         _diagnosis_by_name(b, resource, concept, found, shown)
         if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not specific_ig(b.t, text, concept):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
+
+
+# A diagnosis's code judged plain once per code and name (`plain_diagnosis`), apart from the results' verdicts
+_DIAGNOSES_JUDGED: WeakKeyDictionary[Any, dict[Any, PlainCode | None]] = WeakKeyDictionary()
+_PLAIN = PlainCode("", "", "", "")  # the verdict "nothing to name" (a diagnosis has no note of its own to word)
+
+
+def plain_diagnosis(b: FactBuilder, r: Mapping[str, Any], concept: Any) -> bool:
+    """Whether a Condition whose code no value set holds is one `_unrecognised` and `_name_unknown_system` would pass
+    over in silence (a hypertension, a depression: most of a problem list), judged once per code and name as results
+    are (`plain_results`): its codes do not disagree, its name names nothing the rules read nor immunoglobulin, and its
+    codes are in no unknown system nor under the wrong one. What the unread notes read of its code is then known too
+    (`code_read`), so `_name_unknown_system` does not read it again. False: the full reading takes it."""
+    if plain_code(b, concept, _plain_diagnosis_verdict, _DIAGNOSES_JUDGED) is None:
+        return False
+    b.code_read_last = (r, (_code_that_could_matter(b, r), None, None))
+    return True
+
+
+def _plain_diagnosis_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
+    """`plain_diagnosis`'s verdict on a concept, asking what `_unrecognised` (with `codes_disagree`, `_ig_condition`)
+    and `code_read` ask of it: `_PLAIN` only when every answer is "nothing here"."""
+    t = b.t
+    conflicting = getattr(t, "conflicting_sets", None)
+    if conflicting is not None and conflicting(concept):
+        return None
+    text = _texts(concept)
+    if text and (name_in(t, "Condition", text) is not None
+                 or _named(t, text, ("immunoglobulin-substitution",)) is not None):
+        return None
+    read = (CODE_READ_ON["Condition"], concept)
+    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read) is not None:
+        return None
+    return _PLAIN
 
 
 def codes_disagree(b: FactBuilder, resource: Mapping[str, Any], concept: Any) -> bool:
@@ -547,6 +612,21 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
         return
 
 
+_RECORD_DATE_PARTS = tuple(tuple(path.split(".")) for path in RECORD_DATES)
+
+
+def _record_dates(resource: Mapping[str, Any]) -> Iterable[Any]:
+    """`_first(resource, path)` for each path of `RECORD_DATES` in turn (none are more than two parts deep), read
+    without a call per path: `dated_after` runs for every record a note names."""
+    if not isinstance(resource, dict):  # `_first` reads nothing from it
+        return
+    for parts in _RECORD_DATE_PARTS:
+        value = resource.get(parts[0])
+        if value is not None and len(parts) > 1:
+            value = value.get(parts[1]) if isinstance(value, dict) else None
+        yield value
+
+
 def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     """Whether every date `resource` names of itself lies after `day` (a month only, "2026-01", from its first day):
     evaluated as of `day`, it had not happened nor been written yet (clinical rules §5, "as of" a date), so no note
@@ -564,9 +644,10 @@ def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
         except DataError:
             pass
     found = False
-    starts = [_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
-              if isinstance(d, dict)]
-    for value in (*(_first(resource, path) for path in RECORD_DATES), *starts):
+    # read lazily: the first date on or before the day answers (a record's usual one, one of its first paths)
+    starts = (_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
+              if isinstance(d, dict))
+    for value in chain(_record_dates(resource), starts):
         if not isinstance(value, str):
             continue
         try:
