@@ -1236,10 +1236,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "is enough to start substitution, whatever the infections.",
                          "IgG er allerede under {threshold}; inden for {window} efter start af denne behandling er "
                          "det alene nok til at starte substitution, uanset infektioner."),
-                    Text("Ig may be started with the course; attempt a stop on {stop_date}, and go on measuring IgG "
-                         "until then.",
-                         "Ig kan startes sammen med forløbet; forsøg seponering {stop_date}, og mål fortsat IgG "
-                         "indtil da."),
+                    # the IgG predates the course's first dose: once that dose has come, the window runs from it and
+                    # counts only an IgG taken since (spec §2), so the start this IgG supports is one before it
+                    Text("Ig may be started now, before the first dose (once it is given, a start needs an IgG taken "
+                         "after it); attempt a stop on {stop_date}.",
+                         "Ig kan startes nu, før første dosis (når den er givet, kræver en start en IgG taget "
+                         "efter den); forsøg seponering {stop_date}."),
                 ),
                 # a first course, no window running, the IgG of the last 30 days before it already below the
                 # threshold: a baseline (spec §3), not a start; the card says so rather than asking for a baseline
@@ -1312,13 +1314,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} is past its stop date "
                          "{due_date}; pause it now",
                          "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} har passeret "
-                         "seponeringsdatoen {due_date}; paus den nu"),
+                         "seponeringsdatoen {due_date}; pausér den nu"),
                     Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
                          "on immunoglobulin shows the infused dose, so none is asked for now.",
                          "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
                          "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
                     Text("Pause substitution now; measure IgG off substitution later.",
-                         "Paus substitutionen nu; mål IgG uden substitution senere."),
+                         "Pausér substitutionen nu; mål IgG uden substitution senere."),
                 ),
                 "continues-review": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} follows the general stop "
@@ -1386,7 +1388,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("{drug} from {order_start}: Ig since {episode_start} is past its stop date {due_date}; pause "
                          "it before this course",
                          "{drug} fra {order_start}: Ig siden {episode_start} har passeret seponeringsdatoen "
-                         "{due_date}; paus den før forløbet"),
+                         "{due_date}; pausér den før forløbet"),
                     Text("Immunoglobulin begun in a high-risk window on low IgG alone stops when that window ends, "
                          "here on {due_date}. Still given when this course begins, it follows the general stop "
                          "criteria; in the new window IgG below {threshold} again allows a start.",
@@ -1395,12 +1397,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "seponeringskriterier; i den nye periode giver IgG under {threshold} igen grund til start."),
                     Text("Pause substitution now and measure IgG off substitution; if Ig still runs on {order_start}, "
                          "review a stop on {stop_date}.",
-                         "Paus substitutionen nu, og mål IgG uden substitution; gives Ig stadig {order_start}, så "
+                         "Pausér substitutionen nu, og mål IgG uden substitution; gives Ig stadig {order_start}, så "
                          "vurdér seponering {stop_date}."),
                 ),
                 "car-t-product-special-stop-overdue": Variant(
                     Text("{drug} ordered: Ig since {episode_start} is past its stop date {due_date}; pause it now",
-                         "{drug} ordineret: Ig siden {episode_start} har passeret seponeringsdatoen {due_date}; paus "
+                         "{drug} ordineret: Ig siden {episode_start} har passeret seponeringsdatoen {due_date}; pausér "
                          "den nu"),
                     Text("Immunoglobulin begun in a high-risk window on low IgG alone stops when that window ends, "
                          "here on {due_date}. Still given at the infusion, it follows the general stop criteria, "
@@ -1410,7 +1412,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "seponeringskriterier med første vurdering {window} efter infusionen."),
                     Text("Pause substitution now and measure IgG off substitution; if it still runs at the infusion, "
                          "review a stop {window} after it.",
-                         "Paus substitutionen nu, og mål IgG uden substitution; gives den stadig ved infusionen, så "
+                         "Pausér substitutionen nu, og mål IgG uden substitution; gives den stadig ved infusionen, så "
                          "vurdér seponering {window} efter den."),
                 ),
                 "car-t-product-special-stop": Variant(

@@ -76,10 +76,12 @@ AT = date(2026, 1, 20)
 @pytest.mark.parametrize("lang, summary, todo", [
     ("en", "Teclistamab from 2026-01-22: IgG 3.2 g/L < 4 g/L (2026-01-13) already; Ig may be started, stop attempt "
            "2026-07-22",
-     "**To do:** Ig may be started with the course; attempt a stop on 2026-07-22"),
+     "**To do:** Ig may be started now, before the first dose (once it is given, a start needs an IgG taken after it); "
+     "attempt a stop on 2026-07-22"),
     ("da", "Teclistamab fra 2026-01-22: IgG 3,2 g/L < 4 g/L (2026-01-13) allerede; Ig kan startes, "
            "seponeringsforsøg 2026-07-22",
-     "**Gør:** Ig kan startes sammen med forløbet; forsøg seponering 2026-07-22")])
+     "**Gør:** Ig kan startes nu, før første dosis (når den er givet, kræver en start en IgG taget efter den); "
+     "forsøg seponering 2026-07-22")])
 def test_a_bsab_draft_for_a_patient_already_low_says_ig_may_start(lang: str, summary: str, todo: str) -> None:
     [card] = _cards(copy.deepcopy(LOW), [_draft(TECLISTAMAB, LOW, "2026-01-22")], AT, lang)
     assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
