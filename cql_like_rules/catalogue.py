@@ -2792,7 +2792,8 @@ FAILING_NAMED: dict[str, Text] = {
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
                               "igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
                               "igg-during-other-use-ignored", "paraprotein-possible",
-                              "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice"})
+                              "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
+                              "special-stop-if-not-begun"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
 LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted"})
@@ -2991,6 +2992,11 @@ CAVEATS: dict[str, Text] = {
         "after its start), not the special stop at the end of the window.",
         "Immunglobulin startet før denne behandling følger de generelle seponeringskriterier (seponeringsforsøg "
         "{general_stop} efter start), ikke særkriteriets seponering ved periodens slut."),
+    # order hooks: a new bsAb course planned on or before the special stop of the Ig the patient is on (`on-substitution`):
+    # once it has begun the general stop criteria apply; should it not begin by then, that stop stands (patient-view)
+    "special-stop-if-not-begun": Text(
+        "If the course has not begun by {special_stop_date}, the stop attempt of that day stands.",
+        "Er forløbet ikke begyndt {special_stop_date}, gælder seponeringsforsøget den dag."),
     "ig-follow-on-drafted": Text(  # order hooks: another Ig draft of the session begins as this one ends (a loading
         # IVIG, then SCIG): one course, whose stop is on the stop date
         "{follow_on_drug} drafted with it from {follow_on_start} carries the course on: let that order end on the stop "

@@ -618,6 +618,10 @@ def therapy_order_advice(c: Context) -> Advice | None:
         # before this T0), as patient-view will say once the course has begun; an IgG now shows the infused
         # dose (§3.4), so no baseline is asked for, and the M-protein's type decides nothing here
         values.update(episode_values(c), due_date=stop_date)
+        if c["Special Stop Applies"] and not c["Is Child"]:  # a bsAb planned on or before that Ig's special stop:
+            # should the course not begin by then, patient-view asks for that stop (§4.2)
+            caveats += ("special-stop-if-not-begun",)
+            values["special_stop_date"] = c["Stop Date"]
         return advice("plan-igg-monitoring", "car-t-product-on-substitution" if variant == "car-t-product"
                       else "on-substitution", "Order Advice", values=values,
                       evidence=tuple(dict.fromkeys([*evidence, *episode.sources])),

@@ -470,8 +470,9 @@ ordered("bsab-drafted-after-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
         draft("2026-01-10", atc=TEC, text=TECVAYLI))
 ordered("bsab-drafted-before-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
         "the same, teclistamab from 2025-11-20, before that stop date: the IVIG goes on under the general stop "
-        "criteria, first review at the new window's end 2026-05-20 (as patient-view says once the course has begun)",
-        (("plan-igg-monitoring", "on-substitution"),), ("2025-07-01", "2026-05-20"),
+        "criteria, first review at the new window's end 2026-05-20 (as patient-view says once the course has begun); "
+        "should the course not begin by 2025-12-01, that day's stop attempt stands",
+        (("plan-igg-monitoring", "on-substitution"),), ("2025-07-01", "2026-05-20", "2025-12-01"),
         draft("2025-11-20", atc=TEC, text=TECVAYLI))
 ordered("car-t-product-drafted-before-special-stop", HELD_TO_SPECIAL_STOP, "2025-11-15",
         "Kymriah ordered for that patient: the order does not date the infusion, so the stop attempt on 2025-12-01 "

@@ -218,7 +218,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
                 "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
-                "igg_from", "ignored_igg_counts_from"):
+                "igg_from", "ignored_igg_counts_from", "special_stop_date"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")

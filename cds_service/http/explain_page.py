@@ -318,6 +318,8 @@ VALUE_LABELS: dict[str, Text] = {
     "episode_start": Text("substitution since", "substitution siden"),
     "episode_product": Text("substitution product", "substitutionsprodukt"),
     "due_date": Text("stop attempt due", "seponeringsforsøg senest"), "reason": Text("reason", "årsag"),
+    "special_stop_date": Text("special stop date of the current window", "særkriteriets seponeringsdato i den aktuelle "
+                              "periode"),
     "ends_in_time": Text("the order ends in time", "ordinationen slutter i tide"),
     "days_overdue": Text("days overdue", "dage over tid"), "on_substitution": Text("on substitution", "i substitution"),
     "age": Text("age", "alder"), "therapy_recorded": Text("therapy date as recorded", "behandlingsdato som registreret"),
