@@ -160,6 +160,12 @@ _GENERAL_STOP_REVIEW_DECISION = Text(
     "when the high-risk window ends at the earliest.",
     "Da {general_stop_reason}, gælder de generelle seponeringskriterier, ikke særkriteriets seponering; første "
     "vurdering ligger tidligst ved højrisikoperiodens slut.")
+# The detail of a resumed bsAb course's card for a patient on immunoglobulin (`plan-igg-monitoring` variants
+# continues-stop, continues-stop-overdue, continues-review): the Ig's own stop or review goes on (§3.4)
+_CONTINUES_ON_IG = Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken on "
+                        "immunoglobulin shows the infused dose, so none is asked for now.",
+                        "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG taget "
+                        "under immunglobulin viser den infunderede dosis, så der bestilles ingen nu.")
 _UNDER_6_PARAPROTEIN_SUMMARY = Text(
     "Total IgG {igg} ({igg_date}) may include an M-protein: polyclonal IgG < {threshold} would meet the criteria; "
     "clarify it first",
@@ -1303,10 +1309,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{due_date}",
                          "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start}: seponeringsforsøg "
                          "fortsat planlagt {due_date}"),
-                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
-                         "on immunoglobulin shows the infused dose, so none is asked for now.",
-                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
-                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    _CONTINUES_ON_IG,
                     Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",
                          "Forsøg seponering af Ig {due_date}, og mål derefter IgG uden substitution."),
                 ),
@@ -1315,10 +1318,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "{due_date}; pause it now",
                          "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} har passeret "
                          "seponeringsdatoen {due_date}; pausér den nu"),
-                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
-                         "on immunoglobulin shows the infused dose, so none is asked for now.",
-                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
-                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    _CONTINUES_ON_IG,
                     Text("Pause substitution now; measure IgG off substitution later.",
                          "Pausér substitutionen nu; mål IgG uden substitution senere."),
                 ),
@@ -1327,10 +1327,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "criteria; review {due_date}",
                          "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} følger de generelle "
                          "seponeringskriterier; vurdering {due_date}"),
-                    Text("This order continues a course that started on {t0}; it opens no new window. An IgG taken "
-                         "on immunoglobulin shows the infused dose, so none is asked for now.",
-                         "Ordinationen fortsætter et forløb, der startede {t0}; den åbner ingen ny periode. En IgG "
-                         "taget under immunglobulin viser den infunderede dosis, så der bestilles ingen nu."),
+                    _CONTINUES_ON_IG,
                     Text("Keep substitution; review a stop on {due_date}, then every {review_every}.",
                          "Fortsæt substitutionen; vurdér seponering {due_date}, derefter hver {review_every}."),
                 ),

@@ -547,15 +547,14 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # A CAR-T product ordered for such a patient likewise, its planned start standing for the infusion's day; but not
     # while that Ig is held to the special stop of the window it began in (§4.2): an order does not date the
     # infusion, which may come after that stop, and patient-view asks for the stop meanwhile
-    before = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
-        and any(_active_on(x, t0, c.known_on) for x in episode.courses)
+    ig_began_before = variant in ("new", "car-t-product") and episode is not None and episode.start < t0
+    before = ig_began_before and episode is not None and any(_active_on(x, t0, c.known_on) for x in episode.courses)
     # ... unless that Ig is held to the special stop of the window it began in (§4.2) and that stop may come first:
     # a bsAb course planned to begin after the stop date, or any CAR-T product (an order does not date the
     # infusion). Patient-view asks for that stop until the new therapy has begun, and the card says so
     # (not a child's: the special stop is an adult's criterion, and patient-view assesses a child individually). Also
     # for Ig given today whose order ends before the new therapy begins: that stop, not a baseline IgG drawn on it
-    held = variant in ("new", "car-t-product") and episode is not None and episode.start < t0 \
-        and (before or c["On Substitution"]) and not c["Is Child"] and c["Special Stop Applies"] \
+    held = ig_began_before and not c["Is Child"] and c["Special Stop Applies"] \
         and (variant == "car-t-product" or c["Stop Date"] < t0)
     overdue = held and c["Days To Stop Date"] < 0  # the stop is overdue today, as patient-view says (`stop-overdue`)
     on_ig = before and not held

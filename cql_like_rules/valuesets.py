@@ -82,6 +82,8 @@ SCTID = re.compile(r"\d{6,18}")
 
 
 NO_SETS: Mapping[str, "Entry"] = MappingProxyType({})  # "in no value set"
+# an ATC code this long or shorter names a group (level 4: L01FX), not one drug (level 5: L01FX24)
+ATC_GROUP_CHARS = 5
 CACHED_CODE_CHARS = 512  # system + code: real ones are far shorter; a client's megabyte "code" is not kept
 # Texts searched for hints, kept with their answer: a few thousand distinct diagnosis and drug
 # names at a site; at most ~4 MB when clients send ever new texts.
@@ -289,6 +291,9 @@ class Terminology:
         # a length's unit word (lower case) -> its unit (`DURATION_UNITS`), from duration-units.json
         self.duration_units: dict[str, str] = {}
         self.hints: dict[str, tuple[str, ...]] = {}
+        # hints that name a class of the set's drugs ("bispecific"), not one of them: `named_by_class_only`
+        self.class_hints: dict[str, frozenset[str]] = {}
+        self._class_free_searches: dict[str, _HintSearch | None] = {}
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
         self._sets_of: dict[tuple[str, str], Mapping[str, Entry]] = {}
@@ -412,6 +417,7 @@ class Terminology:
                 for entry, expanded in self._entries(raw, path):
                     vs.add(entry, exclude, expanded)
         self._load_hints(vs.id, data.get("text_hints", []), path)
+        self._load_hints(vs.id, data.get("text_hints_class", []), path, "text_hints_class")
         self._load_words(vs.id, data.get("text_words", []), path)
         self._load_carriers(vs, data.get("carried_on", {}), path)
 
@@ -454,9 +460,12 @@ class Terminology:
                                  f"{sorted(CARRIERS)}")
             vs.carried_on[alias] = tuple(dict.fromkeys((*vs.carried_on.get(alias, ()), *elements)))
 
-    def _load_hints(self, valueset_id: str, hints: Any, path: Path) -> None:
+    def _load_hints(self, valueset_id: str, hints: Any, path: Path, key: str = "text_hints") -> None:
         if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
-            raise RulesError(f"{path.name}: 'text_hints' must be a list of non-empty strings")
+            raise RulesError(f"{path.name}: '{key}' must be a list of non-empty strings")
+        if key == "text_hints_class":
+            self.class_hints[valueset_id] = self.class_hints.get(valueset_id, frozenset()) | set(map(_hint_key, hints))
+            self._class_free_searches.clear()
         for hint in map(_hint_key, hints):
             owner = self._hint_owner.setdefault(hint, valueset_id)
             if owner != valueset_id:
@@ -713,6 +722,36 @@ class Terminology:
             self._hint_searches[valueset_ids] = None if pattern is None else \
                 _HintSearch(pattern, re.compile(pattern.pattern), MappingProxyType(owners))
         return self._hint_searches[valueset_ids]
+
+    def named_by_class_only(self, text: Any, valueset_id: str) -> bool:
+        """Whether a text names this value set only by a hint that names a class of its drugs (`text_hints_class`:
+        "bispecifikt antistof"), none of its other hints ("teclistamab"): such a name says which of the set's drugs
+        only on a record with no code of a drug of its own (`codes_a_drug`)."""
+        if not self.class_hints.get(valueset_id) or not isinstance(text, str) or not text:
+            return False
+        if valueset_id not in self._class_free_searches:
+            owners = {h: o for h, o in self._hint_owner.items()
+                      if o == valueset_id and h not in self.class_hints[valueset_id]}
+            pattern = _hint_pattern(owners)
+            self._class_free_searches[valueset_id] = None if pattern is None else \
+                _HintSearch(pattern, re.compile(pattern.pattern), MappingProxyType(owners))
+        search = self._class_free_searches[valueset_id]
+        return self.hint_for(text, valueset_id) == valueset_id and (search is None or self._search_hint(text, search) is None)
+
+    def codes_a_drug(self, concept: Any) -> bool:
+        """Whether a concept carries a code of one drug: any code but an ATC group's (level 4 or above, `ATC_GROUP_CHARS`
+        characters or fewer: L01FX "other monoclonal antibodies"; level 5, L01FX24, is one drug)."""
+        for coding in _codings_in(concept):
+            if not isinstance(coding, dict):
+                continue
+            code, system = coding.get("code"), coding.get("system")
+            if not isinstance(code, str) or not code.strip():
+                continue
+            alias = self.alias_for(system) if isinstance(system, str) else None
+            if alias is not None and alias[0] == "ATC" and len(code.strip()) <= ATC_GROUP_CHARS:
+                continue
+            return True
+        return False
 
     def _search_hint(self, text: str, search: _HintSearch) -> str | None:
         if text.isascii() or self._hint_unsafe.search(text) is None:

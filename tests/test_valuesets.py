@@ -220,6 +220,23 @@ def test_broken_text_hints_refuse_to_load(tmp_path):
         load_terminology(_local(tmp_path, {"id": "car-t-product", "text_hints": ["Tecvayli"]}))
 
 
+
+def test_class_hints_name_a_set_only_beside_no_drug_code_of_its_own(tmp_path):
+    """`text_hints_class`: "bispecifik…" names the bispecific set on a record with no code, or an ATC group's (L01FX);
+    a name with one of the set's own hints ("Tecvayli") is never named by the class alone."""
+    t = load_terminology()
+    assert t.named_by_class_only("bispecifikt antistof", "bispecific-b-pc")
+    assert not t.named_by_class_only("Tecvayli (bispecifikt antistof)", "bispecific-b-pc")
+    assert not t.named_by_class_only("lymfom", "haematological-malignancy")  # a set with no class hints
+    atc = "http://www.whocc.no/atc"
+    assert not t.codes_a_drug({"coding": [{"system": atc, "code": "L01FX"}], "text": "x"})
+    assert not t.codes_a_drug({"text": "bispecifikt antistof"})
+    assert t.codes_a_drug({"coding": [{"system": atc, "code": "L01FX18"}]})
+    assert t.codes_a_drug({"coding": [{"system": "urn:local", "code": "4711"}]})
+    with pytest.raises(ValueSetError, match="text_hints_class"):
+        load_terminology(_local(tmp_path, {"id": "culture", "text_hints_class": "bispecific"}))
+
+
 def test_a_local_directory_adds_an_intensional_entry_and_hints(tmp_path):
     local = _local(tmp_path, {"id": "haematological-malignancy", "text_hints": ["Storcellet lymfom"], "include": [
         {"system": "SNOMED", "ecl": "<< 1000021", "display": "local parent", "display_da": "lokal", "source": "Hospital X",

@@ -8,7 +8,6 @@ its own reader finds nothing, so this module reads no kind of its own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import date
 from itertools import chain
@@ -94,37 +93,17 @@ def _code_and_system(concept: Any) -> tuple[str, str]:
     return ("", "") if coding is None else (str(coding["code"]), str(coding.get("system") or ""))
 
 
-# A class of drugs named in words ("bispecifikt antistof"), by the value set whose text hints hold it: it names that
-# set's drugs only on a record with no code of a drug of its own (none, or an ATC group: L01FX "other monoclonal
-# antibodies"). Beside a drug's own code (amivantamab L01FX18, emicizumab B02BX06) it names that drug's class, which
-# the guideline does not cover (§4: B-cell or plasma-cell directed), and no card is due.
-CLASS_WORDS = {"bispecific-b-pc": re.compile(r"\b(?:bi-?specifi(?:c|k)\w*|bsab)\b", re.IGNORECASE)}
-ATC_GROUP_CHARS = 5  # an ATC code this long or shorter names a group (level 4: L01FX), not a drug (level 5: L01FX24)
-
-
 def name_in(t: Terminology, kind: Any, text: Any, concept: Any = None) -> str | None:
     """The value set a record's name names, of those a record of its type can be (`NAMES_READ_ON`); None for a name
     that names none of them (an order naming an infection is no diagnosis, a medication record naming IgG no result),
-    or that names only the class of a drug `concept` codes as itself (`CLASS_WORDS`)."""
+    or that names only a class of the set's drugs beside a code of a drug of its own (`Terminology.
+    named_by_class_only`, `codes_a_drug`: amivantamab L01FX18 "bispecifikt antistof" is a bispecific the guideline
+    does not cover, §4)."""
     found = _named(t, text, NAMES_READ_ON.get(str(kind), RECORD_NAMES))
-    words = CLASS_WORDS.get(found) if found is not None else None
-    if words is not None and isinstance(text, str) and _codes_a_drug(t, concept) \
-            and _named(t, words.sub(" ", text), (str(found),)) is None:
+    if found is not None and getattr(t, "class_hints", None) and t.named_by_class_only(text, found) \
+            and t.codes_a_drug(concept):
         return None
     return found
-
-
-def _codes_a_drug(t: Terminology, concept: Any) -> bool:
-    """Whether a concept carries a code of one drug: any code but an ATC group's (`ATC_GROUP_CHARS`)."""
-    for coding in _codings(concept):
-        code, system = coding.get("code"), coding.get("system")
-        if not isinstance(code, str) or not code.strip():
-            continue
-        alias = t.alias_for(system) if isinstance(system, str) else None
-        if alias is not None and alias[0] == "ATC" and len(code.strip()) <= ATC_GROUP_CHARS:
-            continue
-        return True
-    return False
 
 
 def _named(t: Terminology, text: Any, valueset_ids: tuple[str, ...]) -> str | None:
@@ -612,21 +591,6 @@ def _name_if_coded(b: FactBuilder, r: Mapping[str, Any]) -> None:
         return
 
 
-_RECORD_DATE_PARTS = tuple(tuple(path.split(".")) for path in RECORD_DATES)
-
-
-def _record_dates(resource: Mapping[str, Any]) -> Iterable[Any]:
-    """`_first(resource, path)` for each path of `RECORD_DATES` in turn (none are more than two parts deep), read
-    without a call per path: `dated_after` runs for every record a note names."""
-    if not isinstance(resource, dict):  # `_first` reads nothing from it
-        return
-    for parts in _RECORD_DATE_PARTS:
-        value = resource.get(parts[0])
-        if value is not None and len(parts) > 1:
-            value = value.get(parts[1]) if isinstance(value, dict) else None
-        yield value
-
-
 def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     """Whether every date `resource` names of itself lies after `day` (a month only, "2026-01", from its first day):
     evaluated as of `day`, it had not happened nor been written yet (clinical rules §5, "as of" a date), so no note
@@ -647,7 +611,7 @@ def dated_after(resource: Mapping[str, Any], day: date, tz: ZoneInfo) -> bool:
     # read lazily: the first date on or before the day answers (a record's usual one, one of its first paths)
     starts = (_first(d, "timing.repeat.boundsPeriod.start") for d in _list(resource.get("dosageInstruction"))
               if isinstance(d, dict))
-    for value in chain(_record_dates(resource), starts):
+    for value in chain((_first(resource, path) for path in RECORD_DATES), starts):
         if not isinstance(value, str):
             continue
         try:
