@@ -2801,8 +2801,8 @@ LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-dr
 DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
-                              "infections-unconfirmed-several", "order-new-course-at-start",
-                              "first-dose-drafted-with-it"})
+                              "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
+                              "order-new-course-at-start", "first-dose-drafted-with-it"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
@@ -2967,6 +2967,18 @@ CAVEATS: dict[str, Text] = {
         "as confirmed, so not counted; confirmed, they could change this decision.",
         "{unconfirmed_infection} ({unconfirmed_infection_date}) og {unconfirmed_infection_more} mere er ikke "
         "registreret som bekræftede og tælles ikke; bekræftede kan de ændre vurderingen."),
+    # ... and diagnoses named like a bacterial infection whose code the service does not know (a local code), which,
+    # coded, could make them (`library.uncoded_deciding`)
+    "infections-uncoded": Text(
+        "{uncoded_infection} ({uncoded_infection_date}): its code is not known, so not counted; coded as a verified "
+        "bacterial infection, it could change this decision.",
+        "{uncoded_infection} ({uncoded_infection_date}): koden kendes ikke, så den tælles ikke; kodet som verificeret "
+        "bakteriel infektion kan den ændre vurderingen."),
+    "infections-uncoded-several": Text(
+        "{uncoded_infection} ({uncoded_infection_date}) and {uncoded_infection_more} more: their codes are not known, "
+        "so not counted; coded as verified bacterial infections, they could change this decision.",
+        "{uncoded_infection} ({uncoded_infection_date}) og {uncoded_infection_more} mere: koderne kendes ikke, så de "
+        "tælles ikke; kodet som verificerede bakterielle infektioner kan de ændre vurderingen."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}) may justify continuing by the general "
         "criteria: weigh them at the stop attempt.",
@@ -3337,6 +3349,11 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "Bakterielle infektionsdiagnoser begyndt til og med i dag uden verificationStatus 'confirmed' (ingen sendt, "
         "foreløbig, differentialdiagnose), talt som kriterierne ville tælle dem, hvis de var bekræftet: medregnes "
         "aldrig (§4.1 'verificerede'); et kort, de ville ændre, nævner dem"),
+    "Infections Known Only By Name": (
+        "Infektioner kendt kun ved navn",
+        "Tilstande registreret til og med i dag, navngivet som en bakteriel infektion, hvis kode ikke er i noget "
+        "værdisæt (ikke afkræftet): medregnes aldrig (et navn er ingen kode, §4.1 'verificerede'); et kort, de kunne "
+        "ændre, nævner dem"),
     "Infections Not Counted": (
         "Infektioner, der ikke tælles",
         "Infektioner set, men ikke talt: ikke bakterielle efter kode og ingen positiv bakteriel dyrkning nær debut"),

@@ -161,7 +161,8 @@ class UnrecognisedTherapy:
 
 @dataclass(frozen=True)
 class UnrecognisedDiagnosis:
-    """A Condition whose text names a haematological malignancy but whose code is in no value set.
+    """A Condition whose text names a haematological malignancy (or, in `Facts.infections_by_name`, a bacterial
+    infection) but whose code is in no value set.
 
     Not a diagnosis the rules count (a name is not a code), so the criteria are not applied; but a patient with a
     recognised CAR-T or bsAb gets a card saying so and naming the code to add, instead of nothing at all.
@@ -502,6 +503,9 @@ class Facts:
     # bacterial-infection diagnoses whose verificationStatus is not "confirmed" (none sent, provisional, differential,
     # unconfirmed): never counted (§4.1 "verified"), named where confirming them would change the advice
     unconfirmed_infections: tuple[Infection, ...] = ()
+    # diagnoses named like a bacterial infection ("Sepsis forårsaget af Klebsiella") whose code is in no value set, not
+    # refuted: never counted (a name is no code), named where, coded, they could change the advice
+    infections_by_name: tuple[UnrecognisedDiagnosis, ...] = ()
     cultures: tuple[Culture, ...] = ()
     diagnoses: tuple[Diagnosis, ...] = ()
     unrecognised_therapies: tuple[UnrecognisedTherapy, ...] = ()
@@ -548,6 +552,7 @@ def known_by(facts: Facts, day: date) -> Facts:
         ig_by_name=tuple(x for x in facts.ig_by_name if course(x.course)),
         infections=tuple(x for x in facts.infections if x.onset <= day),
         unconfirmed_infections=tuple(x for x in facts.unconfirmed_infections if x.onset <= day),
+        infections_by_name=tuple(x for x in facts.infections_by_name if by(x.recorded)),
         cultures=tuple(x for x in facts.cultures if x.date <= day),
         diagnoses=tuple(x for x in facts.diagnoses if by(x.recorded)),
         unrecognised_therapies=tuple(x for x in facts.unrecognised_therapies if by(x.written or x.date)),

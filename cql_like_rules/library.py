@@ -1158,7 +1158,7 @@ def _decided_by_infections(c: Context, code: str, variant: str, override_reasons
     - a card against a start, or an order failing, for want of infections alone (its override reason
       `infection-not-coded`): the look-back; a course begun without the general criteria (`general-start-not-met`,
       `criteria_since`): since its look-back began."""
-    if not c.facts.unconfirmed_infections:
+    if not c.facts.unconfirmed_infections and not c.facts.infections_by_name:
         return None
     failing = values.get("failing")
     episode = c["Current Episode"]
@@ -1181,6 +1181,32 @@ def _decided_by_infections(c: Context, code: str, variant: str, override_reasons
                            ("order-meets-criteria", "window-ends-earlier")):
         return _before_t0(c), c.today  # a start (or its draft) held to the stop at the end of the window
     return None
+
+
+@define("Infections Known Only By Name", "Conditions on record by today named like a bacterial infection whose code "
+        "is in no value set (not refuted): never counted (a name is no code, §4.1 'verified'); a card they could "
+        "change names them (`uncoded_deciding`)")
+def infections_by_name(c: Context) -> tuple[UnrecognisedDiagnosis, ...]:
+    return tuple(x for x in c.facts.infections_by_name if x.recorded is None or x.recorded <= c.today)
+
+
+def uncoded_deciding(c: Context, since: date, until: date) -> tuple[UnrecognisedDiagnosis, ...]:
+    """The infections known only by their names, dated in [since, until] (the period the card decides on), when the
+    verified ones there are neither severe nor recurrent: coded, any of them could make them so (its severity is in
+    the code the service could not read); else none."""
+    named = tuple(x for x in c["Infections Known Only By Name"] if x.recorded is not None and since <= x.recorded <= until)
+    if not named or _infections_between(c, since, until):
+        return ()
+    return tuple(sorted(named, key=lambda x: (x.recorded or since, x.source)))
+
+
+def uncoded_values(found: tuple[UnrecognisedDiagnosis, ...]) -> dict[str, Value]:
+    """How a card names the infections known only by name that could decide: the latest, its day, how many more, and
+    every record (their data notes are then not said again)."""
+    last = found[-1]
+    return {"uncoded_infection": RecordText(last.display) if last.display else last.code,
+            "uncoded_infection_date": last.recorded, "uncoded_infection_more": len(found) - 1,
+            "uncoded_infection_sources": tuple(x.source for x in found)}
 
 
 def unconfirmed_values(found: tuple[CountedInfection, ...]) -> dict[str, Value]:
@@ -1828,10 +1854,16 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         caveats.append("course-end-unknown")
     unconfirmed: dict[str, Value] = {}
     period = _decided_by_infections(c, code, variant, override_reasons, {**more, **values}, caveats)
+    # a card infections not counted could change: those known only by a name (a local code: the likelier to be a
+    # verified infection, named first, so a crowded card keeps them), then those recorded but not confirmed
+    uncoded = uncoded_deciding(c, *period) if period is not None else ()
+    if uncoded:
+        caveats.append("infections-uncoded" if len(uncoded) == 1 else "infections-uncoded-several")
+        unconfirmed = uncoded_values(uncoded)
     deciding = unconfirmed_deciding(c, *period) if period is not None else ()
-    if deciding:  # a card infections not counted could change: the recorded ones that would, were they verified
+    if deciding:
         caveats.append("infections-unconfirmed" if len(deciding) == 1 else "infections-unconfirmed-several")
-        unconfirmed = unconfirmed_values(deciding)
+        unconfirmed.update(unconfirmed_values(deciding))
     restart_end: dict[str, Value] = {}
     failing = values.get("failing")
     after_stop = isinstance(failing, tuple) and "starts-after-stop-date" in failing  # an order judged at its start

@@ -175,6 +175,11 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for diagnosis in facts.diagnoses:  # in scope from the day the malignancy is on record (often after T0)
         if diagnosis.recorded is not None:
             add(Candidate(diagnosis.recorded, "diagnosis-recorded", diagnosis.source))
+    for named in facts.infections_by_name:  # named where, coded, it could decide: from its day, out of the look-back
+        if named.recorded is not None:
+            add(Candidate(named.recorded, "infection-onset", named.source))
+            add(Candidate(first_day_outside(named.recorded, params.infection_window_months), "infection-leaves-lookback",
+                          named.source))
     for named in facts.unrecognised_diagnoses:  # known only by its name: its own card from the day it is on record
         if named.recorded is not None:
             add(Candidate(named.recorded, "diagnosis-recorded", named.source))

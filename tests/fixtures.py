@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,3 +33,23 @@ def load_fixtures() -> list[Fixture]:
             expect.get("evidence", {}),
         ))
     return out
+
+
+def with_entries(bundle: dict, *resources: dict) -> dict:
+    """A copy of `bundle` with these resources added as entries (the shipped bundle is left as read)."""
+    added = copy.deepcopy(bundle)
+    added["entry"] += [{"resource": r} for r in resources]
+    return added
+
+
+def condition(cid: str, onset: str, code: str, display: str, status: str | None,
+              system: str = "urn:oid:1.2.208.176.2.4.12", patient: str = "Patient/pt-dk-0007") -> dict:
+    """A Condition coded `code` (SKS unless `system` says otherwise), named `display`, with this verificationStatus
+    (None: none sent)."""
+    resource: dict = {"resourceType": "Condition", "id": cid, "subject": {"reference": patient},
+                      "code": {"coding": [{"system": system, "code": code, "display": display}], "text": display},
+                      "onsetDateTime": onset}
+    if status is not None:
+        resource["verificationStatus"] = {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}]}
+    return resource

@@ -59,3 +59,15 @@ def test_the_data_notes_chart_keeps_its_window_line(lang: str, caveat: str, wind
     the English joined it to the T0 line; both keep it as a line of its own."""
     lines = start_card("data-notes-that-could-change-the-decision-come-first", date(2026, 1, 20), lang)
     assert caveat in lines and window in lines
+
+
+@pytest.mark.parametrize("lang, window", [
+    ("en", "- Start of teclistamab (T0) 2025-12-01; high-risk window to 2026-06-01 (1 day left)"),
+    ("da", "- Højrisikoperiode 2025-12-01 til 2026-06-01 (1 dag tilbage)"),
+])
+def test_the_data_notes_chart_keeps_its_last_window_day(lang: str, window: str) -> None:
+    """The same chart on the window's last day but one: the Danish card, longer, kept its T0 line and lost the window's
+    line with "1 day left", the one thing that says the criterion lapses tomorrow. The window's line begins on T0's
+    day and the decision names the therapy, so the T0 line goes for it."""
+    lines = start_card("data-notes-that-could-change-the-decision-come-first", date(2026, 5, 31), lang)
+    assert window in lines

@@ -137,10 +137,10 @@ def test_a_crowded_card_keeps_the_caveat() -> None:
     for lang in ("en", "da"):
         card, labels = _start_card(_chart(_order(), *extra), lang=lang)
         assert CAVEAT[lang] in card["detail"] and len(card["detail"]) <= 700
-        # crowded: the data notes, and the caveat on the provisional sepsis (which would change the stop, not this
-        # start), are cut and counted, pointing to the explanation page
-        assert {"en": "8 data notes and 1 note not shown here", "da": "8 datanoter og 1 note ikke vist her"}[lang] \
-            in card["detail"]
+        # crowded: the caveat on the provisional sepsis (which would change the stop, not this start) is cut and
+        # counted with the data notes beyond the first kind; the record the kept caveat names is not counted again
+        assert {"en": "+5 more data notes and 1 note not shown here",
+                "da": "+5 datanoter mere og 1 note ikke vist her"}[lang] in card["detail"]
         assert labels == []
 
 

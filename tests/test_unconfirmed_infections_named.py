@@ -20,7 +20,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
-from .fixtures import FIXTURES
+from .fixtures import FIXTURES, condition, with_entries
 
 RUNTIME = load_runtime(Settings())
 # CAR-T 2025-03-04, window over 2025-09-04; IgG 3.1 g/L on 2025-09-22, no infections: no start on 2026-02-20
@@ -33,21 +33,11 @@ NAMED = {"en": "“Sepsis UNS” (2025-12-01) is not recorded as confirmed, so n
 
 
 def _condition(cid: str, onset: str, code: str, display: str, status: str | None) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/pt-dk-0007"},
-        "code": {"coding": [{"system": "urn:oid:1.2.208.176.2.4.12", "code": code, "display": display}],
-                 "text": display},
-        "onsetDateTime": onset}
-    if status is not None:
-        resource["verificationStatus"] = {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}]}
-    return resource
+    return condition(cid, onset, code, display, status)
 
 
 def _with(*conditions: dict[str, Any]) -> dict[str, Any]:
-    bundle = copy.deepcopy(BUNDLE)
-    bundle["entry"] += [{"resource": c} for c in conditions]
-    return bundle
+    return with_entries(BUNDLE, *conditions)
 
 
 def _card(bundle: dict[str, Any], lang: str = "en", at: date = AT) -> dict[str, Any]:

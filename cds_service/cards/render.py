@@ -71,7 +71,9 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
                    "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source"),
                    # the infections not confirmed that would decide: the caveat names them (the latest, and how many)
                    "infections-unconfirmed": ("infection-unconfirmed", "unconfirmed_infection_sources"),
-                   "infections-unconfirmed-several": ("infection-unconfirmed", "unconfirmed_infection_sources")}
+                   "infections-unconfirmed-several": ("infection-unconfirmed", "unconfirmed_infection_sources"),
+                   "infections-uncoded": ("unrecognised-code", "uncoded_infection_sources"),
+                   "infections-uncoded-several": ("unrecognised-code", "uncoded_infection_sources")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}
@@ -417,20 +419,22 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
         caveat_keys = tuple("infections-at-stop-attempt-dated" if c == "infections-at-stop-attempt" else c
                             for c in advice.caveats)
         text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated, spare_action=spare_action)
-    naming = [CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
-              if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])]
-    if any(said not in text for said in naming):
-        # the caveat naming the IgG was cut for length: its data note stays, so the card still names it
-        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=False,
+    naming = {c: CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
+              if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])}
+    if any(said not in text for said in naming.values()):
+        # a caveat naming a record (an IgG, an infection) was cut for length: its data note stays, so the card still
+        # counts it; those of the caveats kept are not said twice
+        kept = frozenset(c for c, said in naming.items() if said in text)
+        text, facts = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=kept,
                               m_protein_dated=m_protein_dated, spare_action=spare_action)
     return text, facts
 
 
 def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-            caveat_keys: tuple[str, ...], noted_by_caveat: bool = True,
+            caveat_keys: tuple[str, ...], noted_by_caveat: bool | frozenset[str] = True,
             m_protein_dated: bool = True, spare_action: bool = False) -> tuple[str, list[str]]:
     """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
-    the card says again): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
+    the card says again; or only those of these caveats): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
     rest."""
     fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True, spare_action=spare_action)
     if fitted is not None and not fitted[2]:
@@ -466,7 +470,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
 
 
 def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, caveat_keys: tuple[str, ...],
-            noted_by_caveat: bool, m_protein_dated: bool, held: bool,
+            noted_by_caveat: bool | frozenset[str], m_protein_dated: bool, held: bool,
             spare_action: bool = False) -> tuple[str, list[str], bool, bool] | None:
     """The detail in `DETAIL_LIMIT`, cut and given back in the order of `KEEPS`; `held`: the data notes on the
     advice's evidence and the reminder of a card against a start kept whole (None where they do not fit); with the
@@ -497,7 +501,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     if self_noted:  # the card is about that record: its note would say it twice
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
-    by_caveat = {c: advice.values.get(NOTED_BY_CAVEAT[c][1]) for c in caveat_keys if c in NOTED_BY_CAVEAT}
+    by_caveat = {c: advice.values.get(NOTED_BY_CAVEAT[c][1]) for c in caveat_keys if c in NOTED_BY_CAVEAT
+                 and (noted_by_caveat is True or isinstance(noted_by_caveat, frozenset) and c in noted_by_caveat)}
     said = {(NOTED_BY_CAVEAT[c][0], source) for c, ref in by_caveat.items() for source in _refs(ref) or (ref,)}
     if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
@@ -596,14 +601,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         # (two at least), rather than a text cut off. Decided on the lines themselves (`FactLines.stop_dated`: a
         # criterion not met that names the stop date, "the stop date 2026-04-14 has passed", keeps it), not by
         # searching the text for the date.
-        first_facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
-        if _loses(every_fact, first_facts, stop_dated) or (advice.values.get("restart_in_window")
-                                                           and _lost_window(every_fact, first_facts, window)):
+        first_facts = _first_facts(every_fact, window, assemble, caveats, unused, reminder)
+        if _loses(every_fact, first_facts, stop_dated) or _lost_window(every_fact, first_facts, window):
             while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
                 caveats = _cut_last(caveats, required)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT:
-            facts = _first_facts(every_fact, assemble, caveats, unused, reminder)
+            facts = _first_facts(every_fact, window, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
     while len(text) > DETAIL_LIMIT and caveats:
         # Even so too long (every other caveat, the reminder and the data notes' detail gone, the facts at their
@@ -706,8 +710,22 @@ def _restored(facts: list[str], every_fact: list[str], window: tuple[str, str, s
     return facts
 
 
-def _first_facts(facts: list[str], assemble: Callable[[list[str], list[str], NotesLine, str], str], caveats: list[str],
+def _first_facts(facts: list[str], window: tuple[str, str, str] | None,
+                 assemble: Callable[[list[str], list[str], NotesLine, str], str], caveats: list[str],
                  unused: NotesLine, reminder: str) -> list[str]:
+    """The first facts, as many as fit in the detail (two at least); where those would lose the window's line, the
+    first facts without the T0 line, if they keep it: the window's line begins on T0's day, and the decision names
+    the therapy (a Danish start card on the window's last day kept its T0 and lost "1 day left")."""
+    first = _first(facts, assemble, caveats, unused, reminder)
+    if window is None or not _lost_window(facts, first, window):
+        return first
+    t0 = f"- {window[0]}"
+    without_t0 = _first([f for f in facts if f != t0], assemble, caveats, unused, reminder)
+    return first if _lost_window(facts, without_t0, window) else without_t0
+
+
+def _first(facts: list[str], assemble: Callable[[list[str], list[str], NotesLine, str], str], caveats: list[str],
+           unused: NotesLine, reminder: str) -> list[str]:
     """The first facts, as many as fit in the detail (two at least)."""
     kept = len(facts)
     while kept > 2 and len(assemble(facts[:kept], caveats, unused, reminder)) > DETAIL_LIMIT:

@@ -306,6 +306,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["unconfirmed_infection"] = named(v.get("unconfirmed_infection"), 40, text, capital=True)
         p["unconfirmed_infection_date"] = iso(v["unconfirmed_infection_date"])
         p["unconfirmed_infection_more"] = str(v.get("unconfirmed_infection_more") or 0)
+    if v.get("uncoded_infection_sources"):  # infections known only by name that could decide (the latest)
+        p["uncoded_infection"] = named(v.get("uncoded_infection"), 40, text, capital=True)
+        p["uncoded_infection_date"] = iso(v.get("uncoded_infection_date"))
+        p["uncoded_infection_more"] = str(v.get("uncoded_infection_more") or 0)
     if v.get("other_ig_start") is not None:  # another Ig draft of the session, overlapping this one
         p["other_ig_drug"] = named(v.get("other_ig_drug"), 30, text, capital=True) or DRUG_FALLBACK["ig"](lang)
         more = v.get("other_ig_more")
@@ -460,7 +464,7 @@ def _todo_ending(advice: Advice) -> str:
     failing = v.get("failing")
     late = isinstance(failing, tuple) and bool({"past-stop-date", "starts-after-stop-date"} & set(failing))
     weighed = {"infections-at-stop-attempt", "therapy-drafted-with-it", "infections-unconfirmed",
-               "infections-unconfirmed-several"} & set(advice.caveats)
+               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several"} & set(advice.caveats)
     if advice.code != "order-does-not-meet-criteria" or not v.get("on_substitution") or not late or weighed:
         return "reconsider"
     read_on, stop = v.get("today"), v.get("stop_date")

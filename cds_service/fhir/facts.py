@@ -138,6 +138,7 @@ class FactBuilder:
         # bispecific doses stopped with a reason read as none given, the same
         self._bsab_not_given: list[tuple[Mapping[str, Any], str, date | None, str]] = []
         self._diagnoses: list[UnrecognisedDiagnosis] = []
+        self._infections_named: list[UnrecognisedDiagnosis] = []  # bacterial infections known only by their names
         self._statement_orders: dict[str, frozenset[str]] = {}  # Ig record -> the orders it says it is based on
         self._dose_orders: dict[str, str] = {}  # Ig dose -> the order it says it was given under (`request`)
         self._out_of_scope_days: set[date] = set()  # days an out-of-scope CAR-T product was given
@@ -167,6 +168,7 @@ class FactBuilder:
         self._car_t_not_given = []
         self._bsab_not_given = []
         self._diagnoses = []
+        self._infections_named = []
         self._statement_orders = {}
         self._dose_orders = {}
         self._out_of_scope_days = set()
@@ -270,6 +272,7 @@ class FactBuilder:
         out["unrecognised_therapies"] = self._therapies
         out["undated_therapies"] = self._undated
         out["unrecognised_diagnoses"] = self._diagnoses
+        out["infections_by_name"] = self._infections_named
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       admissions_not_sent=admissions_not_sent,
                       therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending), ig_by_name=by_name,

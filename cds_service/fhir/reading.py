@@ -109,7 +109,8 @@ PRODUCT_OF_ROUTE = {"iv": "IVIG", "sc": "SCIG"}
 
 SLOTS = ("igg", "m_protein", "immunofixation", "car_t", "bsab", "ig_courses", "ig_administrations", "ig_other_use",
          "infections", "unconfirmed_infections", "admissions",
-         "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses")
+         "cultures", "diagnoses", "unrecognised_therapies", "undated_therapies", "unrecognised_diagnoses",
+         "infections_by_name")
 
 # MedicationRequest.intent values that make no order (FHIR R4: a proposal, a plan, an option of a protocol): nothing
 # says the drug was ordered, let alone given. An immunoglobulin one is a course planned, as a medication record

@@ -254,14 +254,17 @@ def _ig_condition(b: FactBuilder, resource: Mapping[str, Any], text: str, shown:
 
 
 def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str) -> None:
-    """A haematological malignancy known only by its name (its code is in no value set), unless refuted."""
-    if found != "haematological-malignancy" or resource.get("resourceType") != "Condition":
+    """A haematological malignancy or a bacterial infection known only by its name (its code is in no value set),
+    unless refuted: the first gets a card of its own, the second is named where, coded, it could change the advice."""
+    into = b._diagnoses if found == "haematological-malignancy" else \
+        b._infections_named if found == "bacterial-infection" else None
+    if into is None or resource.get("resourceType") != "Condition":
         return
     if withdrawn_by_verification(resource):
         return
     code, system = _code_and_system(concept)
-    b._diagnoses.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40],
-                                                 _system_name(b, system)[:100], b._day_of(resource)))
+    into.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40], _system_name(b, system)[:100],
+                                      b._day_of(resource)))
 
 
 def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str,
