@@ -1076,10 +1076,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); seponering "
                          "{session_stop_date}, når {session_therapy} er begyndt"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough. "
-                         "{session_therapy}, drafted with it from {session_therapy_start}, opens a new window; once "
+                         "{session_therapy}, {session_how} from {session_therapy_start}, opens a new window; once "
                          "it has begun, the stop date is {session_stop_date}, not {stop_date}.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok. "
-                         "{session_therapy} i udkast fra {session_therapy_start} åbner en ny periode; når den er "
+                         "{session_therapy} {session_how} fra {session_therapy_start} åbner en ny periode; når den er "
                          "begyndt, er seponeringsdatoen {session_stop_date}, ikke {stop_date}."),
                     Text("Once {session_therapy} has begun, let the order end on {session_stop_date}; if it is not "
                          "given, on {stop_date}.",
@@ -2695,8 +2695,8 @@ OVERRIDE_REASONS: dict[str, Text] = {
 GENERAL_STOP_REASONS: dict[str, Text] = {
     "before-t0": Text("substitution began before {kind}", "substitution begyndte før {kind}"),
     # order hooks: a new bsAb drafted in the same session, to begin after this immunoglobulin order
-    "before-drafted-therapy": Text("it begins before {session_therapy}, drafted with it from {session_therapy_start}",
-                                   "den begynder før {session_therapy}, som er i udkast fra {session_therapy_start}"),
+    "before-drafted-therapy": Text("it begins before {session_therapy}, {session_how} from {session_therapy_start}",
+                                   "den begynder før {session_therapy}, som er {session_how} fra {session_therapy_start}"),
     "paused-for-infusion": Text("substitution was paused shortly before {kind}",
                                 "substitution blev pauseret kort før {kind}"),
     # ... with the day it was last given (an order's end, or the last dose of recorded doses) and how long before T0
@@ -2802,7 +2802,7 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
                               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
-                              "order-new-course-at-start", "first-dose-drafted-with-it"})
+                              "order-new-course-at-start", "first-dose-drafted-with-it", "therapy-booked-moves-stop"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
@@ -3017,9 +3017,9 @@ CAVEATS: dict[str, Text] = {
         "{other_ig_drug} fra {other_ig_start}{other_ig_more} er også i udkast: to Ig-forløb på én gang; underskriv "
         "kun det ene."),
     "therapy-drafted-with-it": Text(  # order hooks: a new bsAb course drafted in the same session
-        "{session_therapy}, drafted with this order, would open a new high-risk window from {session_therapy_start}; "
+        "{session_therapy}, {session_how_this}, would open a new high-risk window from {session_therapy_start}; "
         "this order is judged on the current window until that therapy has begun.",
-        "{session_therapy} i samme udkast ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
+        "{session_therapy} {session_how_this} ville åbne en ny højrisikoperiode fra {session_therapy_start}; til den er "
         "begyndt, gælder den nuværende periode."),
     "first-dose-drafted-with-it": Text(  # order hooks: no CAR-T or bsAb on the chart, a first bsAb dose drafted with it
         "No CAR-T infusion or bsAb is recorded yet: this order is read on the window opened by {first_dose_drug}, "
@@ -3027,10 +3027,20 @@ CAVEATS: dict[str, Text] = {
         "Der er endnu ingen CAR-T-infusion eller bsAb registreret: ordinationen vurderes på den periode, som "
         "{first_dose_drug} i samme udkast åbner fra {first_dose_start}."),
     "therapy-drafted-moves-stop": Text(  # order hooks: a continuation beside a new bsAb that begins before the stop
-        "{session_therapy}, drafted with this order from {session_therapy_start}, begins after this substitution: "
+        "{session_therapy}, {session_how_from} from {session_therapy_start}, begins after this substitution: "
         "once it has begun, the general stop criteria apply, not the stop date {stop_date}.",
-        "{session_therapy} i udkast fra {session_therapy_start} begynder efter denne substitution: når den er "
+        "{session_therapy} {session_how_from} fra {session_therapy_start} begynder efter denne substitution: når den er "
         "begyndt, gælder de generelle seponeringskriterier, ikke seponeringsdatoen {stop_date}."),
+    "therapy-booked-moves-stop": Text(  # patient-view: a new bsAb course booked to begin by the special stop date
+        "{booked_therapy} is booked from {booked_therapy_start}: once it has begun, this substitution follows the "
+        "general stop criteria, not the stop date.",
+        "{booked_therapy} er planlagt fra {booked_therapy_start}: når den er begyndt, følger substitutionen de "
+        "generelle seponeringskriterier, ikke seponeringsdatoen."),
+    "therapy-drafted-moves-review": Text(  # order hooks: Ig under the general criteria beside a new bsAb begun after it
+        "{session_therapy}, {session_how_from} from {session_therapy_start}, opens a new high-risk window, and "
+        "no stop is weighed inside it; if it has not begun by {due_without_therapy}, weigh the stop then.",
+        "{session_therapy} {session_how_from} fra {session_therapy_start} åbner en ny højrisikoperiode, og seponering "
+        "overvejes ikke i den; er den ikke begyndt {due_without_therapy}, så overvej seponering da."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),
@@ -3074,6 +3084,14 @@ MEASURE_WITH_M_PROTEIN: dict[str, Text] = {
 }
 MEASURE_NOW_VARIANTS = frozenset({"measure-igg:no-igg-since-t0", "measure-igg:stale",
                                   "measure-igg:infections-no-recent-igg"})
+
+# The "To do" line of a card holding substitution to the special stop beside a new bsAb course booked to begin by that
+# stop date (caveat `therapy-booked-moves-stop`): "let the order end on the stop date" holds only if it has not begun.
+BOOKED_THERAPY_ACTION = Text(
+    "Keep the stop on {stop_date} only if {booked_therapy_inline} (booked from {booked_therapy_start}) has not begun "
+    "by then; once it has, review a stop on {booked_therapy_review}.",
+    "Behold seponeringen {stop_date}, kun hvis {booked_therapy_inline} (planlagt fra {booked_therapy_start}) ikke er "
+    "begyndt inden da; er den begyndt, så vurdér seponering {booked_therapy_review}.")
 
 # The reminder every card on these patients may carry (§4.1).
 # The "To do" line of a card that asks for IgG while one awaits its result (caveat `igg-pending`), by
@@ -3203,6 +3221,13 @@ DEFINITIONS_DA: dict[str, tuple[str, str]] = {
         "bsAb-forløb efter en ukendt slutdato",
         "bsAb-forløb begyndt efter, at en ordination af samme lægemiddel stoppede på en ikke-registreret dag: pausen "
         "blev regnet fra den ordinations start, så det nye forløb (og T0) kan være en genoptagelse"),
+    "BsAb Booked": (
+        "BsAb planlagt",
+        "Den første aktive bsAb-ordination, skrevet til og med i dag, hvis planlagte start ligger forude, og som "
+        "begynder et nyt forløb (ingen ordination af samme stof løber, og ingen ordination eller dosis af det ligger "
+        "inden for forløbsgabet før starten): ingen indekshændelse, før den er begyndt (§2), men derefter følger "
+        "substitution begyndt før den de generelle seponeringskriterier, så et kort om den særlige seponering nævner "
+        "den"),
     "Index Event": (
         "Indekshændelse",
         "Seneste CAR-T-infusion eller start af bsAb-forløb til og med i dag"),

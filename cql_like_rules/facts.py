@@ -247,6 +247,7 @@ class BsAbExposure:
     # an order's authoredOn: the day it was written, before which it was not there to read, however early the start
     # it plans (clinical rules §5, "as of" a date), as an immunoglobulin order's (`IgCourse.authored`)
     authored: date | None = None
+    active: bool = False  # an order whose status is "active": one whose start lies ahead is booked (`BsAb Booked`)
 
 
 @dataclass(frozen=True)

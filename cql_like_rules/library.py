@@ -357,6 +357,24 @@ def bsab_pause_before_t0(c: Context) -> int | None:
     return (event.date - max(before)).days if before else None
 
 
+@define("BsAb Booked", "The first bsAb order, active and written by today, whose planned start lies ahead and that "
+        "begins a new course (no order of the same drug running, nor an order or dose of it within the course gap "
+        "before that start): not an index event until it has begun (clinical-rules §2), but once it has, substitution "
+        "begun before it follows the general stop criteria, so a card naming the special stop names it")
+def bsab_booked(c: Context) -> BsAbExposure | None:
+    gap = timedelta(days=c.params.bsab_course_gap_days)
+    ahead = sorted((e for e in c.facts.bsab if e.active and not e.administered and e.start > c.today
+                    and _asserted_by(e, c.today)), key=lambda e: (e.start, e.source))
+    for booked in ahead:
+        before = [x for x in c.facts.bsab if x.drug == booked.drug and x.start <= c.today and _asserted_by(x, c.today)]
+        if any(x.ongoing for x in before):
+            continue  # the course running now goes on to that day: a dose of it, not a new one
+        last = max((x.end or x.start for x in before), default=None)
+        if last is None or booked.start - last > gap:
+            return booked
+    return None
+
+
 @define("Index Event", "The most recent CAR-T infusion or bsAb course start on or before today", decisive=True)
 def index_event(c: Context) -> IndexEvent | None:
     events = list(c["CAR-T Infusions"]) + list(c["BsAb Course Starts"])
@@ -2108,8 +2126,34 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
     return tendency, reasons, notes, seen_values(c, seen)
 
 
+def _with_bsab_booked(c: Context, found: Advice) -> Advice:
+    """A card holding substitution to the special stop, where a new bsAb course is booked to begin by that stop date:
+    once it has begun, substitution begun before it follows the general stop criteria (§4.2), first reviewed no
+    sooner than the new window's end (`timeline._review_dates`), as an order card for that course says. The card
+    names the course and that review, and offers no end on a stop date that will not hold if it begins."""
+    if found.code not in ("stop-planned", "stop-due-soon") or not c.facts.bsab:
+        return found
+    booked: BsAbExposure | None = c["BsAb Booked"]
+    stop: date | None = c["Stop Date"]
+    episode: Episode | None = c["Current Episode"]
+    if booked is None or stop is None or episode is None or booked.start > stop or episode.start >= booked.start:
+        return found
+    review = max(add_months(episode.start, c.params.general_stop_after_months),
+                 add_months(booked.start, c.params.window_months))
+    return replace(found, caveats=found.caveats + ("therapy-booked-moves-stop",),
+                   suggestions=tuple(s for s in found.suggestions if s != "set-ig-end"),
+                   values={**found.values, "booked_therapy": booked.drug, "booked_therapy_start": booked.start,
+                           "booked_therapy_review": review},
+                   evidence=found.evidence + (booked.source,))
+
+
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")
 def stop_advice(c: Context) -> tuple[Advice, ...]:
+    return tuple(_with_bsab_booked(c, found) for found in _stop_advice(c))
+
+
+def _stop_advice(c: Context) -> tuple[Advice, ...]:
+    """The cards of `Stop Advice`, before a bsAb booked ahead is named (`_with_bsab_booked`)."""
     episode = c["Current Episode"]
     if c["Special Stop Applies"]:
         days = c["Days To Stop Date"]

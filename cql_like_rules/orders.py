@@ -789,6 +789,17 @@ def therapy_drafted_with_it(c: Context) -> TherapyOrderDraft | None:
     return min(new, key=lambda n: n[:2])[2] if new else None
 
 
+def _new_window_beside(c: Context) -> tuple[TherapyOrderDraft, bool] | None:
+    """The new bsAb window beside an immunoglobulin order, the first to begin: one drafted with it (`Therapy Drafted
+    With It`), or one signed before and booked ahead (`BsAb Booked`, True), which moves the stop the same way once
+    it has begun; None where there is neither."""
+    drafted: TherapyOrderDraft | None = c["Therapy Drafted With It"] if c.facts.therapies_drafted else None
+    booked: BsAbExposure | None = c["BsAb Booked"] if c.facts.bsab and alive_with_malignancy(c) else None
+    if booked is not None and (drafted is None or booked.start < _planned_start(drafted.start, c.read_on)):
+        return TherapyOrderDraft(booked.source, "bsab", booked.drug, booked.start), True
+    return (drafted, False) if drafted is not None else None
+
+
 # The cards on a draft immunoglobulin order that a caveat on a new therapy drafted with it concerns
 IG_ORDER_CODES = ("order-meets-criteria", "order-does-not-meet-criteria")
 
@@ -805,13 +816,18 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     the therapy has begun, immunoglobulin begun before it follows the general stop criteria (§4.2, "in treatment
     before"), and immunoglobulin begun on or after its start stops six months after it. Neither is the stop date now
     running, so such a card names the stop that will apply, and offers no end on a day that will not hold."""
-    if found.code not in IG_ORDER_CODES or not c.facts.therapies_drafted:
+    if found.code not in IG_ORDER_CODES:
         return found
-    therapy: TherapyOrderDraft | None = c["Therapy Drafted With It"]
-    if therapy is None:
+    beside = _new_window_beside(c)
+    if beside is None:
         return found
+    therapy, booked = beside
     begins = _planned_start(therapy.start, c.read_on)
-    values = {**found.values, "session_therapy": therapy.drug, "session_therapy_start": begins}
+    values = {**found.values, "session_therapy": therapy.drug, "session_therapy_start": begins,
+              "session_therapy_booked": booked}
+    moved = _general_stop_moved(c, found, begins, values)
+    if moved is not None:
+        return moved
     stop: date | None = c["Stop Date"]
     if found.code != "order-meets-criteria" or found.variant not in SPECIAL_STOP_VARIANTS or stop is None \
             or begins >= stop:
@@ -833,6 +849,42 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
         return replace(found, variant="window-general-stop", suggestions=suggestions,
                        values={**values, "reason": "before-drafted-therapy", "general_stop_first": first})
     return replace(found, variant="window-new-therapy", suggestions=suggestions, values=values)
+
+
+# The variants of a draft under the general stop criteria whose next review, or first stop attempt, a new window drafted
+# beside it can move (one due now is due whatever comes next)
+GENERAL_STOP_VARIANTS = ("continuation-general", "window-general-stop", "general")
+
+
+def _general_stop_moved(c: Context, found: Advice, begins: date, values: dict[str, Value]) -> Advice | None:
+    """An order under the general stop criteria beside a new bsAb window drafted to begin after its immunoglobulin, with
+    the review that window moves; None where it moves none.
+
+    Once the therapy has begun, patient-view reviews substitution begun before it no sooner than the new window's
+    end (`timeline._review_dates`: the later of six months after its start and the stop date; §4 row 2 [policy]: no
+    stop inside a high-risk window). A card naming the review of the window now running (or the first attempt six
+    months after the order's start) would name a day patient-view never asks for."""
+    if found.code != "order-meets-criteria" or found.variant not in GENERAL_STOP_VARIANTS:
+        return None
+    new_stop = add_months(begins, c.params.window_months)
+    after = c.params.general_stop_after_months
+    if found.variant == "continuation-general":
+        episode: Episode | None = c["Current Episode"]
+        due = found.values.get("due_date")
+        if episode is None or episode.start >= begins or not isinstance(due, date) or due < begins:
+            return None  # a review before the therapy begins stands
+        moved = max(add_months(episode.start, after), new_stop)
+        if moved <= due:
+            return None
+        return replace(found, caveats=found.caveats + ("therapy-drafted-moves-review",),
+                       values={**values, "due_date": moved, "due_without_therapy": due})
+    start: date = c["Order Start"]
+    first = found.values.get("general_stop_first")
+    planned = first if isinstance(first, date) else add_months(start, after)
+    if start >= begins or new_stop <= planned:
+        return None  # immunoglobulin begun on or after the new T0 is judged on that window once it has begun
+    return replace(found, caveats=found.caveats + ("therapy-drafted-moves-review",),
+                   values={**values, "general_stop_first": new_stop, "due_without_therapy": planned})
 
 
 @define("Other IG Drafted", "The other immunoglobulin drafts of this session, selected or not, coded or known by name, "

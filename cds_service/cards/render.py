@@ -20,8 +20,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (CATALOGUE, CAVEATS, DECISIVE_CAVEATS, LEADING_CAVEATS, MEASURE_NOW_VARIANTS,
-                                      MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
+from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, CATALOGUE, CAVEATS, DECISIVE_CAVEATS, LEADING_CAVEATS,
+                                      MEASURE_NOW_VARIANTS, MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS,
+                                      REMINDER,
                                       REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
@@ -484,8 +485,10 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     # an IgG whose M-protein could change the decision: measured with that M-protein
     with_m = None if awaiting is not None or f"{advice.code}:{advice.variant}" not in MEASURE_NOW_VARIANTS \
         else next((MEASURE_WITH_M_PROTEIN[c] for c in caveat_keys if c in MEASURE_WITH_M_PROTEIN), None)
-    todo = f"**{TO_DO(lang)}:** {(awaiting or with_m or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
-    if spare_action and variant.spare_action is not None and awaiting is None:
+    # the stop date holds only if a bsAb course booked to begin by then has not begun
+    booked = BOOKED_THERAPY_ACTION if "therapy-booked-moves-stop" in caveat_keys and not advice.variant else None
+    todo = f"**{TO_DO(lang)}:** {(awaiting or with_m or booked or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
+    if spare_action and variant.spare_action is not None and awaiting is None and booked is None:
         todo += f" {variant.spare_action(lang).format_map(p)}"
     spare_keys = SPARE_CAVEATS | SPARE_ON_ORDER if advice.code in JUDGED else SPARE_CAVEATS
     caveats = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys

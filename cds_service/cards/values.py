@@ -43,6 +43,11 @@ T0_EVENT = {
     "car-t-product": Text("the CAR-T infusion", "CAR-T-infusionen"),
 }
 BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
+# How a new bsAb course beside an immunoglobulin order came to be there: drafted in the same session, or signed before
+# and booked ahead (`session_therapy_booked`); "…, drafted with this order, would open" / "…, booked, would open"
+SESSION_HOW_THIS = {False: Text("drafted with this order", "i samme udkast"), True: Text("booked", "(planlagt)")}
+SESSION_HOW = {False: Text("drafted with it", "i udkast"), True: Text("booked", "planlagt")}
+SESSION_HOW_FROM = {False: Text("drafted with this order", "i udkast"), True: Text("booked", "planlagt")}
 DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A bispecific antibody", "Et bispecifikt antistof"),
                  "car-t-product": Text("CAR-T", "CAR-T"),
                  "unrecognised": Text("A drug with no name", "Et lægemiddel uden navn")}  # coded in an unknown system
@@ -218,7 +223,8 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "session_therapy_start", "other_ig_start", "last_dose", "previous_last_dose", "booked_start",
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
                 "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
-                "igg_from", "ignored_igg_counts_from", "special_stop_date"):
+                "igg_from", "ignored_igg_counts_from", "special_stop_date", "due_without_therapy", "booked_therapy_start",
+                "booked_therapy_review"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -300,12 +306,18 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["episode_product"] = named(v.get("episode_product"), 20, text)
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
         p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
+        booked = bool(v.get("session_therapy_booked"))
+        p["session_how_this"], p["session_how"] = SESSION_HOW_THIS[booked](lang), SESSION_HOW[booked](lang)
+        p["session_how_from"] = SESSION_HOW_FROM[booked](lang)
     if v.get("first_dose_start") is not None:  # the first bsAb dose drafted with it, whose window the order is read on
         p["first_dose_drug"] = named(v.get("first_dose_drug"), 30, text, capital=True) or BISPECIFIC(lang)
     if v.get("unconfirmed_infection_date") is not None:  # infections not confirmed that would decide (the latest)
         p["unconfirmed_infection"] = named(v.get("unconfirmed_infection"), 40, text, capital=True)
         p["unconfirmed_infection_date"] = iso(v["unconfirmed_infection_date"])
         p["unconfirmed_infection_more"] = str(v.get("unconfirmed_infection_more") or 0)
+    if v.get("booked_therapy_start") is not None:  # a new bsAb course booked ahead, that moves the special stop
+        p["booked_therapy"] = named(v.get("booked_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
+        p["booked_therapy_inline"] = named(v.get("booked_therapy"), 30, text) or BISPECIFIC(lang)
     if v.get("uncoded_infection_sources"):  # infections known only by name that could decide (the latest)
         p["uncoded_infection"] = named(v.get("uncoded_infection"), 40, text, capital=True)
         p["uncoded_infection_date"] = iso(v.get("uncoded_infection_date"))

@@ -431,7 +431,7 @@ def _medication_request(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             return None
         ongoing = status in ("active", "on-hold") and end is None
         return "bsab", BsAbExposure(_bsab_drug(b, bsab, concept), start, reference_of(r), end, ongoing,
-                                    authored=b._authored(r))
+                                    authored=b._authored(r), active=status == "active")
     ig = sets.get("immunoglobulin-substitution")
     course_status = IG_ORDER_STATUSES.get(status) if status is not None else None
     car_t = sets.get("car-t-product")
