@@ -2697,6 +2697,11 @@ GENERAL_STOP_REASONS: dict[str, Text] = {
     # order hooks: a new bsAb drafted in the same session, to begin after this immunoglobulin order
     "before-drafted-therapy": Text("it begins before {session_therapy}, {session_how} from {session_therapy_start}",
                                    "den begynder før {session_therapy}, som er {session_how} fra {session_therapy_start}"),
+    # patient-view: a start card beside a new bsAb course booked ahead (`BsAb Booked`), to begin by the stop date
+    "before-booked-therapy": Text("substitution begun now comes before {session_therapy}, booked from "
+                                  "{session_therapy_start}",
+                                  "substitution begyndt nu kommer før {session_therapy}, som er planlagt fra "
+                                  "{session_therapy_start}"),
     "paused-for-infusion": Text("substitution was paused shortly before {kind}",
                                 "substitution blev pauseret kort før {kind}"),
     # ... with the day it was last given (an order's end, or the last dose of recorded doses) and how long before T0
@@ -2802,7 +2807,7 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
                               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
-                              "order-new-course-at-start", "first-dose-drafted-with-it", "therapy-booked-moves-stop"})
+                              "order-new-course-at-start", "first-dose-drafted-with-it"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
@@ -2978,7 +2983,7 @@ CAVEATS: dict[str, Text] = {
         "{uncoded_infection} ({uncoded_infection_date}) and {uncoded_infection_more} more: their codes are not known, "
         "so not counted; coded as verified bacterial infections, they could change this decision.",
         "{uncoded_infection} ({uncoded_infection_date}) og {uncoded_infection_more} mere: koderne kendes ikke, så de "
-        "tælles ikke; kodet som verificerede bakterielle infektioner kan de ændre vurderingen."),
+        "tælles ikke; kodede som verificerede bakterielle infektioner kan de ændre vurderingen."),
     "infections-at-stop-attempt": Text(  # names the dates: a long detail may have no room for the fact line
         "Severe/recurrent verified bacterial infections ({infection_dates}) may justify continuing by the general "
         "criteria: weigh them at the stop attempt.",
@@ -3036,11 +3041,16 @@ CAVEATS: dict[str, Text] = {
         "general stop criteria, not the stop date.",
         "{booked_therapy} er planlagt fra {booked_therapy_start}: når den er begyndt, følger substitutionen de "
         "generelle seponeringskriterier, ikke seponeringsdatoen."),
+    "therapy-booked-moves-review": Text(  # patient-view: Ig under the general criteria, a bsAb course booked by the review
+        "{booked_therapy} is booked from {booked_therapy_start}, and no stop is weighed inside its window; if it has "
+        "not begun by {due_without_therapy}, weigh the stop then.",
+        "{booked_therapy} er planlagt fra {booked_therapy_start}, og seponering overvejes ikke i dens periode; er den "
+        "ikke begyndt senest {due_without_therapy}, så overvej seponering da."),
     "therapy-drafted-moves-review": Text(  # order hooks: Ig under the general criteria beside a new bsAb begun after it
         "{session_therapy}, {session_how_from} from {session_therapy_start}, opens a new high-risk window, and "
         "no stop is weighed inside it; if it has not begun by {due_without_therapy}, weigh the stop then.",
         "{session_therapy} {session_how_from} fra {session_therapy_start} åbner en ny højrisikoperiode, og seponering "
-        "overvejes ikke i den; er den ikke begyndt {due_without_therapy}, så overvej seponering da."),
+        "overvejes ikke i den; er den ikke begyndt senest {due_without_therapy}, så overvej seponering da."),
     "igg-order-drafted": Text(  # order hooks: the IgG a card asks for is among the session's draft orders
         "An IgG lab order{igg_drafted} is among the draft orders: no second one is suggested.",
         "En IgG-rekvisition{igg_drafted} er blandt udkastene: der foreslås ikke endnu en."),

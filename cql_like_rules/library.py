@@ -2127,24 +2127,39 @@ def stop_attempt_weighing(c: Context) -> tuple[tuple[CountedInfection, ...], tup
 
 
 def _with_bsab_booked(c: Context, found: Advice) -> Advice:
-    """A card holding substitution to the special stop, where a new bsAb course is booked to begin by that stop date:
-    once it has begun, substitution begun before it follows the general stop criteria (§4.2), first reviewed no
-    sooner than the new window's end (`timeline._review_dates`), as an order card for that course says. The card
-    names the course and that review, and offers no end on a stop date that will not hold if it begins."""
-    if found.code not in ("stop-planned", "stop-due-soon") or not c.facts.bsab:
+    """A card on substitution that a new bsAb course booked ahead changes: once it has begun, substitution begun before
+    it follows the general stop criteria (§4.2), first reviewed no sooner than the new window's end
+    (`timeline._review_dates`), as an order card beside that course says.
+
+    - Held to the special stop, the course beginning by that stop date: the card names the course and that review,
+      and offers no end on a stop date that will not hold once it has begun (`therapy-booked-moves-stop`).
+    - Under the general criteria, the course beginning by the next review: that review moves to the new window's
+      end at the earliest (`therapy-booked-moves-review`).
+    Not where the substitution ends before the course begins (the order's own end comes first)."""
+    if found.code not in ("stop-planned", "stop-due-soon", "general-stop-review") or not c.facts.bsab:
         return found
     booked: BsAbExposure | None = c["BsAb Booked"]
-    stop: date | None = c["Stop Date"]
     episode: Episode | None = c["Current Episode"]
-    if booked is None or stop is None or episode is None or booked.start > stop or episode.start >= booked.start:
+    ends = found.values.get("order_end")
+    if booked is None or episode is None or episode.start >= booked.start \
+            or isinstance(ends, date) and ends < booked.start:
         return found
     review = max(add_months(episode.start, c.params.general_stop_after_months),
                  add_months(booked.start, c.params.window_months))
-    return replace(found, caveats=found.caveats + ("therapy-booked-moves-stop",),
-                   suggestions=tuple(s for s in found.suggestions if s != "set-ig-end"),
-                   values={**found.values, "booked_therapy": booked.drug, "booked_therapy_start": booked.start,
-                           "booked_therapy_review": review},
-                   evidence=found.evidence + (booked.source,))
+    values = {**found.values, "booked_therapy": booked.drug, "booked_therapy_start": booked.start,
+              "booked_therapy_review": review}
+    evidence = found.evidence + (booked.source,)
+    if found.code == "general-stop-review":
+        due = found.values.get("due_date")
+        if found.variant != "info" or not isinstance(due, date) or booked.start > due or review <= due:
+            return found
+        return replace(found, caveats=found.caveats + ("therapy-booked-moves-review",), evidence=evidence,
+                       values={**values, "due_date": review, "due_without_therapy": due})
+    stop: date | None = c["Stop Date"]
+    if stop is None or booked.start > stop:
+        return found
+    return replace(found, caveats=found.caveats + ("therapy-booked-moves-stop",), evidence=evidence, values=values,
+                   suggestions=tuple(s for s in found.suggestions if s != "set-ig-end"))
 
 
 @define("Stop Advice", "On substitution: when to pause or review it (§4.2)")
@@ -2298,6 +2313,15 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             if general_stop:
                 return advise("start-substitution", "general-stop", evidence=because, suggestions=("order-ig",),
                               extra_caveats=notes, reason=c["General Stop Reason"], more=infection_values(because))
+            booked: BsAbExposure | None = c["BsAb Booked"] if c.facts.bsab else None
+            if booked is not None and booked.start <= c["Stop Date"]:
+                # begun now, substitution is begun before that course, and follows the general stop criteria once it
+                # has begun (§4.2), as an order card beside it says: no order ending on the stop date
+                [found] = advise("start-substitution", "general-stop", evidence=because, suggestions=("order-ig",),
+                                 extra_caveats=notes, reason="before-booked-therapy",
+                                 more={"session_therapy": booked.drug, "session_therapy_start": booked.start,
+                                       "session_therapy_booked": True})
+                return (replace(found, evidence=found.evidence + (booked.source,)),)
             return advise("start-substitution", evidence=because, suggestions=("order-ig-until-stop",),
                           extra_caveats=notes)
         if used is None or stale:

@@ -830,7 +830,7 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
         return moved
     stop: date | None = c["Stop Date"]
     if found.code != "order-meets-criteria" or found.variant not in SPECIAL_STOP_VARIANTS or stop is None \
-            or begins >= stop:
+            or begins > stop:  # one beginning on the stop date moves it too: substitution is then begun before it
         return replace(found, caveats=found.caveats + ("therapy-drafted-with-it",), values=values)
     values["session_stop_date"] = new_stop = add_months(begins, c.params.window_months)
     suggestions = tuple(x for x in found.suggestions if x != "set-order-end")
@@ -857,8 +857,8 @@ GENERAL_STOP_VARIANTS = ("continuation-general", "window-general-stop", "general
 
 
 def _general_stop_moved(c: Context, found: Advice, begins: date, values: dict[str, Value]) -> Advice | None:
-    """An order under the general stop criteria beside a new bsAb window drafted to begin after its immunoglobulin, with
-    the review that window moves; None where it moves none.
+    """An order under the general stop criteria beside a new bsAb window drafted or booked to begin after its
+    immunoglobulin, with the review that window moves; None where it moves none.
 
     Once the therapy has begun, patient-view reviews substitution begun before it no sooner than the new window's
     end (`timeline._review_dates`: the later of six months after its start and the stop date; §4 row 2 [policy]: no
@@ -881,8 +881,10 @@ def _general_stop_moved(c: Context, found: Advice, begins: date, values: dict[st
     start: date = c["Order Start"]
     first = found.values.get("general_stop_first")
     planned = first if isinstance(first, date) else add_months(start, after)
-    if start >= begins or new_stop <= planned:
-        return None  # immunoglobulin begun on or after the new T0 is judged on that window once it has begun
+    if start >= begins or planned < begins or new_stop <= planned:
+        # immunoglobulin begun on or after the new T0 is judged on that window once it has begun; a first attempt due
+        # before the therapy begins stands
+        return None
     return replace(found, caveats=found.caveats + ("therapy-drafted-moves-review",),
                    values={**values, "general_stop_first": new_stop, "due_without_therapy": planned})
 

@@ -65,7 +65,7 @@ def _begun(bundle: dict[str, Any], draft: dict[str, Any], day: str) -> dict[str,
      "inside it; if it has not begun by 2026-05-18, weigh the stop then."),
     ("da", "Fortsat Ig efter de generelle SID-kriterier: næste seponeringsvurdering 2026-07-22",
      "Teclistamab i udkast fra 2026-01-22 åbner en ny højrisikoperiode, og seponering overvejes ikke i den; er den "
-     "ikke begyndt 2026-05-18, så overvej seponering da.")])
+     "ikke begyndt senest 2026-05-18, så overvej seponering da.")])
 def test_a_continuation_names_the_review_after_the_new_window(lang: str, summary: str, note: str) -> None:
     ivig, tec = _draft(IVIG, HOME_SCIG, "2026-01-20"), _draft(TECLISTAMAB, HOME_SCIG, "2026-01-22")
     card = _ig_card(HOME_SCIG, [ivig, tec], date(2026, 1, 20), lang)
@@ -98,6 +98,14 @@ def test_a_start_under_the_general_criteria_attempts_the_stop_after_the_new_wind
     card = _ig_card(AFTER_WINDOW, [ivig, _draft(TECLISTAMAB, AFTER_WINDOW, "2026-03-01")], at)
     assert "Attempt the stop 6–12 months after the start: 2026-09-01 to 2027-02-03." in card["detail"]
     assert "if it has not begun by 2026-08-03, weigh the stop then." in card["detail"]
+
+
+def test_a_first_attempt_due_before_the_course_begins_stands() -> None:
+    # IVIG from 2026-02-03 (first attempt 2026-08-03), teclistamab drafted from 2026-09-01: the attempt comes first
+    at = date(2026, 2, 3)
+    card = _ig_card(AFTER_WINDOW, [_draft(IVIG, AFTER_WINDOW, "2026-02-03"),
+                                   _draft(TECLISTAMAB, AFTER_WINDOW, "2026-09-01")], at)
+    assert "Attempt the stop 6–12 months after the start: 2026-08-03 to 2027-02-03." in card["detail"]
 
 
 def test_ig_drafted_to_begin_after_the_new_course_is_left_to_that_window() -> None:

@@ -485,8 +485,10 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     # an IgG whose M-protein could change the decision: measured with that M-protein
     with_m = None if awaiting is not None or f"{advice.code}:{advice.variant}" not in MEASURE_NOW_VARIANTS \
         else next((MEASURE_WITH_M_PROTEIN[c] for c in caveat_keys if c in MEASURE_WITH_M_PROTEIN), None)
-    # the stop date holds only if a bsAb course booked to begin by then has not begun
-    booked = BOOKED_THERAPY_ACTION if "therapy-booked-moves-stop" in caveat_keys and not advice.variant else None
+    # the stop date holds only if a bsAb course booked to begin by then has not begun (an order's own earlier end, or
+    # an order booked after the stop date, keeps its to-do)
+    booked = BOOKED_THERAPY_ACTION if "therapy-booked-moves-stop" in caveat_keys \
+        and not advice.variant.endswith("-earlier") and advice.variant != "booked-after-stop" else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or with_m or booked or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     if spare_action and variant.spare_action is not None and awaiting is None and booked is None:
         todo += f" {variant.spare_action(lang).format_map(p)}"

@@ -365,7 +365,9 @@ VALUE_LABELS: dict[str, Text] = {
     "polyclonal_if_igg": Text("polyclonal IgG if it is IgG", "polyklonal IgG, hvis den er IgG"),
     "polyclonal_if_igg_comparator": Text("its comparator", "dens komparator"),
     "booked_start": Text("booked order starts", "booket ordination starter"),
-    "session_therapy": Text("therapy drafted in this session", "behandling i udkast i denne session"),
+    "session_therapy": Text("new bsAb course drafted in this session, or booked", "nyt bsAb-forløb i udkast i denne "
+                                                                                 "session, eller planlagt"),
+    "session_therapy_booked": Text("that course signed before and booked", "forløbet ordineret før og planlagt"),
     "session_therapy_start": Text("its planned start", "dens planlagte start"),
     "other_ig_drug": Text("another immunoglobulin drafted in this session", "andet immunglobulin i udkast i denne session"),
     "other_ig_start": Text("its planned start", "dens planlagte start"),
