@@ -110,8 +110,10 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         if written is not None and (day is None or written > day):
             add(Candidate(written, "therapy-asserted" if source.startswith("MedicationStatement/")
                           else "therapy-ordered", source))
-    for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written
-        if exposure.authored is not None and exposure.authored > exposure.start:
+    for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written; one
+        # booked ahead moves the stop or review of substitution begun before it from that day (`BsAb Booked`)
+        if exposure.authored is not None and (exposure.authored > exposure.start
+                                              or exposure.active and exposure.authored < exposure.start):
             add(Candidate(exposure.authored, "therapy-ordered", exposure.source))
     gap = timedelta(days=params.bsab_course_gap_days)
     for exposure in facts.bsab:

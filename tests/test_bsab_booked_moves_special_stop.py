@@ -199,3 +199,13 @@ def test_a_course_of_the_same_drug_running_now_is_not_a_new_one() -> None:
     assert card["source"]["topic"]["code"] == "stop-planned"
     assert "is booked from" not in card["detail"]
     assert "plan the stop attempt on 2026-04-14" in card["summary"]
+
+
+def test_the_timeline_shows_the_day_the_course_is_booked() -> None:
+    """From the day the order is written the stop card's to-do is another: a day of its own on the timeline."""
+    from cds_service.tools.timeline import build_timeline, patient_data  # noqa: PLC0415 (only this test needs it)
+
+    chart = with_entries(CHART, _order("2026-03-20", authored="2026-03-01"))
+    shown = build_timeline(patient_data(chart, RUNTIME), RUNTIME, start=date(2026, 2, 20), end=date(2026, 3, 10),
+                           today=date(2026, 3, 10))
+    assert date(2026, 3, 1) in [state.day for state in shown.changes]

@@ -85,3 +85,10 @@ def test_the_order_card_that_finds_no_infection_names_it_too() -> None:
     [card] = [c for c in result.cards if c["source"]["topic"]["code"] == "order-does-not-meet-criteria"]
     assert NAMED["en"] in card["detail"]
 
+
+
+@pytest.mark.parametrize("name", ["Candida-sepsis", "Sepsis forårsaget af COVID-19"])
+def test_a_name_that_gives_a_fungus_or_a_virus_is_no_bacterial_infection_to_name(name: str) -> None:
+    card = _card(_with(_condition("cond-x", "2025-12-01", LOCAL, "LOK-X", name)))
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"
+    assert "could change this decision" not in card["detail"]

@@ -262,9 +262,19 @@ def _diagnosis_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any
         return
     if withdrawn_by_verification(resource):
         return
+    if into is b._infections_named and _names_no_bacterium(b, shown):
+        return  # "Candida-sepsis", "Sepsis forårsaget af COVID-19": coded, no bacterial infection either
     code, system = _code_and_system(concept)
     into.append(UnrecognisedDiagnosis(reference_of(resource), shown[:80], code[:40], _system_name(b, system)[:100],
                                       b._day_of(resource)))
+
+
+def _names_no_bacterium(b: FactBuilder, text: str) -> bool:
+    """Whether a name gives the organism of an infection and none of those it names is a bacterium (the organism
+    value set's text words: a fungus, a virus)."""
+    words_in = getattr(b.t, "words_in", None)
+    named = words_in(text, "organism") if words_in is not None else ()
+    return bool(named) and not any(m.get("kind") == "bacterial" for m in named)
 
 
 def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str,

@@ -117,9 +117,10 @@ def state_on(data: PatientData, runtime: Runtime, day: date, lang: str = "en", k
 DAY_NOTES = frozenset({"statement-past-order-end"})
 # Caveats that change what a card offers while its advice stays the same (`igg-pending`: no IgG order while one
 # awaits its result; from the day it lapses, the order again; `ig-maybe-on`: no Ig order beside a record the patient
-# may be on, a step of the advice once every note is known, `already_on`): the days they come and go are changes a
-# clinician sees.
-DAY_CAVEATS = frozenset({"igg-pending", "ig-maybe-on"})
+# may be on, a step of the advice once every note is known, `already_on`; `therapy-booked-moves-stop`: the stop date
+# holds only if a bsAb course booked ahead has not begun, from the day that order is written): the days they come and
+# go are changes a clinician sees.
+DAY_CAVEATS = frozenset({"igg-pending", "ig-maybe-on", "therapy-booked-moves-stop"})
 
 
 def change_key(advice: Iterable[Advice], params: Parameters, lang: str, notes: Iterable[DataNote] = ()) -> tuple[Any, ...]:
