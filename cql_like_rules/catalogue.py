@@ -2695,12 +2695,14 @@ OVERRIDE_REASONS: dict[str, Text] = {
 GENERAL_STOP_REASONS: dict[str, Text] = {
     "before-t0": Text("substitution began before {kind}", "substitution begyndte før {kind}"),
     # order hooks: a new bsAb drafted in the same session, to begin after this immunoglobulin order
-    "before-drafted-therapy": Text("it begins before {session_therapy}, {session_how} from {session_therapy_start}",
-                                   "den begynder før {session_therapy}, som er {session_how} fra {session_therapy_start}"),
+    "before-drafted-therapy": Text("it begins before {session_therapy_inline}, {session_how} from "
+                                   "{session_therapy_start}",
+                                   "den begynder før {session_therapy_inline}, som er {session_how} fra "
+                                   "{session_therapy_start}"),
     # patient-view: a start card beside a new bsAb course booked ahead (`BsAb Booked`), to begin by the stop date
-    "before-booked-therapy": Text("substitution begun now comes before {session_therapy}, booked from "
+    "before-booked-therapy": Text("substitution begun now comes before {session_therapy_inline}, booked from "
                                   "{session_therapy_start}",
-                                  "substitution begyndt nu kommer før {session_therapy}, som er planlagt fra "
+                                  "substitution begyndt nu kommer før {session_therapy_inline}, som er planlagt fra "
                                   "{session_therapy_start}"),
     "paused-for-infusion": Text("substitution was paused shortly before {kind}",
                                 "substitution blev pauseret kort før {kind}"),

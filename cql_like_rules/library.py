@@ -52,6 +52,7 @@ from typing import Any, Iterable, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
+from .parameters import Parameters
 from .facts import (Admission, BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgByName, IgCourse,
                     IgGPending, IgGResult, Immunofixation, Infection, MProteinResult, RecordText, UndatedTherapy,
                     UnrecognisedDiagnosis, UnrecognisedTherapy)
@@ -2094,11 +2095,18 @@ class ReviewDates:
     due_now: date | None = None
 
 
+def first_general_review(params: Parameters, started: date, stop: date) -> date:
+    """The first general stop review of substitution begun on `started`, in or before the high-risk window that ends
+    on `stop`: the later of `general_stop_after_months` after its start and the stop date (§4.2; §4 row 2 [policy]: no
+    stop inside a high-risk window). The cards that name it now, or once a course ahead has begun, read it here."""
+    return max(add_months(started, params.general_stop_after_months), stop)
+
+
 @define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
 def general_review_dates(c: Context) -> ReviewDates:
     episode = c["Current Episode"]
     every = c.params.general_review_every_months
-    first = max(add_months(episode.start, c.params.general_stop_after_months), c["Stop Date"])
+    first = first_general_review(c.params, episode.start, c["Stop Date"])
     k = 0
     while add_months(first, every * (k + 1)) <= c.today:
         k += 1
@@ -2144,8 +2152,7 @@ def _with_bsab_booked(c: Context, found: Advice) -> Advice:
     if booked is None or episode is None or episode.start >= booked.start \
             or isinstance(ends, date) and ends < booked.start:
         return found
-    review = max(add_months(episode.start, c.params.general_stop_after_months),
-                 add_months(booked.start, c.params.window_months))
+    review = first_general_review(c.params, episode.start, add_months(booked.start, c.params.window_months))
     values = {**found.values, "booked_therapy": booked.drug, "booked_therapy_start": booked.start,
               "booked_therapy_review": review}
     evidence = found.evidence + (booked.source,)

@@ -50,7 +50,7 @@ from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import BsAbExposure, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
 from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, ReviewDates,
-                      add_months, age_on, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
+                      add_months, age_on, first_general_review, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
                       igg_counts_from,
@@ -839,13 +839,13 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     if found.variant == "continuation-window" and episode is not None:
         # on substitution already: once the therapy has begun, this course began before it, and the general stop
         # criteria apply (§4.2), the first review not inside the new window, as patient-view will say then
-        due = max(add_months(episode.start, c.params.general_stop_after_months), new_stop)
+        due = first_general_review(c.params, episode.start, new_stop)
         return replace(found, variant="continuation-general", suggestions=suggestions,
                        caveats=found.caveats + ("therapy-drafted-moves-stop",),
                        values={**values, "due_date": due, "reason": "before-drafted-therapy"})
     if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria, the first
         # attempt not inside the new window (§4.2, as patient-view's review of substitution begun before T0)
-        first = max(add_months(c["Order Start"], c.params.general_stop_after_months), new_stop)
+        first = first_general_review(c.params, c["Order Start"], new_stop)
         return replace(found, variant="window-general-stop", suggestions=suggestions,
                        values={**values, "reason": "before-drafted-therapy", "general_stop_first": first})
     return replace(found, variant="window-new-therapy", suggestions=suggestions, values=values)
@@ -873,7 +873,7 @@ def _general_stop_moved(c: Context, found: Advice, begins: date, values: dict[st
         due = found.values.get("due_date")
         if episode is None or episode.start >= begins or not isinstance(due, date) or due < begins:
             return None  # a review before the therapy begins stands
-        moved = max(add_months(episode.start, after), new_stop)
+        moved = first_general_review(c.params, episode.start, new_stop)
         if moved <= due:
             return None
         return replace(found, caveats=found.caveats + ("therapy-drafted-moves-review",),

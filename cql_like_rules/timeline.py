@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .facts import Facts
-from .library import add_months, aged_on
+from .library import add_months, aged_on, first_general_review
 from .parameters import Parameters
 
 ONE_DAY = timedelta(days=1)
@@ -202,7 +202,7 @@ def _review_dates(facts: Facts, params: Parameters, end: date) -> Iterable[Candi
     stops = {(t0, add_months(t0, params.window_months)) for t0, _ in index_dates(facts)}
     for course in facts.ig_courses:
         for t0, stop in sorted(stops):
-            first = max(add_months(course.start, params.general_stop_after_months), stop)
+            first = first_general_review(params, course.start, stop)
             k = 0
             while (due := add_months(first, params.general_review_every_months * k)) <= end:
                 yield Candidate(due, "review-due", course.source, t0)

@@ -147,9 +147,9 @@ def test_a_start_card_beside_a_course_booked_before_the_stop_offers_no_order_end
     2026-05-18"."""
     patient = next(e["resource"]["id"] for e in IN_WINDOW["entry"] if e["resource"]["resourceType"] == "Patient")
     order = {**_order("2026-03-01", authored="2026-01-15"), "subject": {"reference": f"Patient/{patient}"}}
-    for lang, says in (("en", "because substitution begun now comes before Teclistamab, booked from 2026-03-01, "
+    for lang, says in (("en", "because substitution begun now comes before teclistamab, booked from 2026-03-01, "
                               "the general stop criteria apply"),
-                       ("da", "da substitution begyndt nu kommer før Teclistamab, som er planlagt fra 2026-03-01, "
+                       ("da", "da substitution begyndt nu kommer før teclistamab, som er planlagt fra 2026-03-01, "
                               "gælder generelle seponeringskriterier")):
         card = _card(with_entries(IN_WINDOW, order), at=date(2026, 1, 20), lang=lang)
         assert card["source"]["topic"]["code"] == "start-substitution"

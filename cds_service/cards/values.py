@@ -306,6 +306,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["episode_product"] = named(v.get("episode_product"), 20, text)
     if v.get("session_therapy_start") is not None:  # a new bsAb course drafted with an immunoglobulin order
         p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
+        p["session_therapy_inline"] = named(v.get("session_therapy"), 30, text) or BISPECIFIC(lang)  # mid-sentence
         booked = bool(v.get("session_therapy_booked"))
         p["session_how_this"], p["session_how"] = SESSION_HOW_THIS[booked](lang), SESSION_HOW[booked](lang)
         p["session_how_from"] = SESSION_HOW_FROM[booked](lang)
