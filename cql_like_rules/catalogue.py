@@ -3104,6 +3104,9 @@ BOOKED_THERAPY_ACTION = Text(
     "by then; once it has, review a stop on {booked_therapy_review}.",
     "Behold seponeringen {stop_date}, kun hvis {booked_therapy_inline} (planlagt fra {booked_therapy_start}) ikke er "
     "begyndt inden da; er den begyndt, så vurdér seponering {booked_therapy_review}.")
+# ... but for the variants whose own to-do holds either way: an order (or record) that ends before the stop date, and
+# an order booked to begin after it
+KEEP_TODO_BESIDE_BOOKED = frozenset({"order-ends-earlier", "record-ends-earlier", "booked-after-stop"})
 
 # The reminder every card on these patients may carry (§4.1).
 # The "To do" line of a card that asks for IgG while one awaits its result (caveat `igg-pending`), by

@@ -171,17 +171,15 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
             add(Candidate(course.end, "ig-end", course.source))
             add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
     found += _review_dates(facts, params, end)
-    for infection in (*facts.infections, *facts.unconfirmed_infections):  # the latter named where they would decide
-        add(Candidate(infection.onset, "infection-onset", infection.source))
-        add(Candidate(first_day_outside(infection.onset, params.infection_window_months), "infection-leaves-lookback", infection.source))
+    # infections, and those not confirmed or known only by name, named where they would decide
+    onsets = [(x.onset, x.source) for x in (*facts.infections, *facts.unconfirmed_infections)]
+    onsets += [(x.recorded, x.source) for x in facts.infections_by_name if x.recorded is not None]
+    for onset, source in onsets:
+        add(Candidate(onset, "infection-onset", source))
+        add(Candidate(first_day_outside(onset, params.infection_window_months), "infection-leaves-lookback", source))
     for diagnosis in facts.diagnoses:  # in scope from the day the malignancy is on record (often after T0)
         if diagnosis.recorded is not None:
             add(Candidate(diagnosis.recorded, "diagnosis-recorded", diagnosis.source))
-    for named in facts.infections_by_name:  # named where, coded, it could decide: from its day, out of the look-back
-        if named.recorded is not None:
-            add(Candidate(named.recorded, "infection-onset", named.source))
-            add(Candidate(first_day_outside(named.recorded, params.infection_window_months), "infection-leaves-lookback",
-                          named.source))
     for named in facts.unrecognised_diagnoses:  # known only by its name: its own card from the day it is on record
         if named.recorded is not None:
             add(Candidate(named.recorded, "diagnosis-recorded", named.source))

@@ -19,6 +19,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
+from cds_service.tools.timeline import build_timeline, patient_data
 
 from .fixtures import FIXTURES, with_entries
 
@@ -91,9 +92,10 @@ def test_the_stop_due_soon_card_names_it_too() -> None:
 ])
 def test_the_stop_stands_where_no_new_course_is_booked_before_it(why: str, resources: list[dict[str, Any]]) -> None:
     card = _card(with_entries(CHART, *resources))
+    assert card["source"]["topic"]["code"] == "stop-planned", why
     assert "is booked from" not in card["detail"], why
-    assert "plan the stop attempt on 2026-04-14" in card["summary"] or card["source"]["topic"]["code"] != \
-        "stop-planned", why
+    assert "plan the stop attempt on 2026-04-14" in card["summary"], why
+    assert _todo(card) == "**To do:** Let the order end on 2026-04-14. Then measure IgG off substitution.", why
 
 
 IVIG = json.loads((FIXTURES / "drafts" / "ivig-pt-dk-0001.draft.json").read_text())
@@ -203,8 +205,6 @@ def test_a_course_of_the_same_drug_running_now_is_not_a_new_one() -> None:
 
 def test_the_timeline_shows_the_day_the_course_is_booked() -> None:
     """From the day the order is written the stop card's to-do is another: a day of its own on the timeline."""
-    from cds_service.tools.timeline import build_timeline, patient_data  # noqa: PLC0415 (only this test needs it)
-
     chart = with_entries(CHART, _order("2026-03-20", authored="2026-03-01"))
     shown = build_timeline(patient_data(chart, RUNTIME), RUNTIME, start=date(2026, 2, 20), end=date(2026, 3, 10),
                            today=date(2026, 3, 10))

@@ -20,9 +20,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, CATALOGUE, CAVEATS, DECISIVE_CAVEATS, LEADING_CAVEATS,
-                                      MEASURE_NOW_VARIANTS, MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS,
-                                      REMINDER,
+from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, CATALOGUE, CAVEATS, DECISIVE_CAVEATS,
+                                      KEEP_TODO_BESIDE_BOOKED, LEADING_CAVEATS, MEASURE_NOW_VARIANTS,
+                                      MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
                                       REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
@@ -432,10 +432,10 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
 
 
 def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-            caveat_keys: tuple[str, ...], noted_by_caveat: bool | frozenset[str] = True,
+            caveat_keys: tuple[str, ...], noted_by_caveat: frozenset[str] | None = None,
             m_protein_dated: bool = True, spare_action: bool = False) -> tuple[str, list[str]]:
-    """The detail with these caveats, and the facts it kept (`noted_by_caveat`: without the data notes a caveat of
-    the card says again; or only those of these caveats): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
+    """The detail with these caveats, and the facts it kept (without the data notes a caveat of the card says again:
+    `noted_by_caveat`, the caveats whose records' notes go, None for every one): the first two ranks of `KEEPS` whole where the card then still fits, else fitted with the
     rest."""
     fitted = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=True, spare_action=spare_action)
     if fitted is not None and not fitted[2]:
@@ -471,7 +471,7 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
 
 
 def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, caveat_keys: tuple[str, ...],
-            noted_by_caveat: bool | frozenset[str], m_protein_dated: bool, held: bool,
+            noted_by_caveat: frozenset[str] | None, m_protein_dated: bool, held: bool,
             spare_action: bool = False) -> tuple[str, list[str], bool, bool] | None:
     """The detail in `DETAIL_LIMIT`, cut and given back in the order of `KEEPS`; `held`: the data notes on the
     advice's evidence and the reminder of a card against a start kept whole (None where they do not fit); with the
@@ -485,10 +485,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     # an IgG whose M-protein could change the decision: measured with that M-protein
     with_m = None if awaiting is not None or f"{advice.code}:{advice.variant}" not in MEASURE_NOW_VARIANTS \
         else next((MEASURE_WITH_M_PROTEIN[c] for c in caveat_keys if c in MEASURE_WITH_M_PROTEIN), None)
-    # the stop date holds only if a bsAb course booked to begin by then has not begun (an order's own earlier end, or
-    # an order booked after the stop date, keeps its to-do)
+    # the stop date holds only if a bsAb course booked to begin by then has not begun
     booked = BOOKED_THERAPY_ACTION if "therapy-booked-moves-stop" in caveat_keys \
-        and not advice.variant.endswith("-earlier") and advice.variant != "booked-after-stop" else None
+        and advice.variant not in KEEP_TODO_BESIDE_BOOKED else None
     todo = f"**{TO_DO(lang)}:** {(awaiting or with_m or booked or variant.action)(lang).format_map(p)}"  # an IgG on its way: wait for it
     if spare_action and variant.spare_action is not None and awaiting is None and booked is None:
         todo += f" {variant.spare_action(lang).format_map(p)}"
@@ -507,9 +506,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         notes = tuple(n for n in notes if not (n.kind in self_noted and n.source in advice.evidence))
     notes = tuple(n for n in notes if n.kind not in ONLY_ON or advice.code in ONLY_ON[n.kind])
     by_caveat = {c: advice.values.get(NOTED_BY_CAVEAT[c][1]) for c in caveat_keys if c in NOTED_BY_CAVEAT
-                 and (noted_by_caveat is True or isinstance(noted_by_caveat, frozenset) and c in noted_by_caveat)}
+                 and (noted_by_caveat is None or c in noted_by_caveat)}
     said = {(NOTED_BY_CAVEAT[c][0], source) for c, ref in by_caveat.items() for source in _refs(ref) or (ref,)}
-    if said and noted_by_caveat:  # the caveat names that IgG and why it was not used: its data note would say it twice
+    if said:  # the caveat names that IgG and why it was not used: its data note would say it twice
         notes = tuple(n for n in notes if (n.kind, n.source) not in said)
     brief = partial(notes_line, on_substitution=reads_on_substitution(advice.code, advice.variant,
                                                                        advice.values))

@@ -43,11 +43,11 @@ T0_EVENT = {
     "car-t-product": Text("the CAR-T infusion", "CAR-T-infusionen"),
 }
 BISPECIFIC = Text("a bispecific antibody", "et bispecifikt antistof")
-# How a new bsAb course beside an immunoglobulin order came to be there: drafted in the same session, or signed before
-# and booked ahead (`session_therapy_booked`); "…, drafted with this order, would open" / "…, booked, would open"
-SESSION_HOW_THIS = {False: Text("drafted with this order", "i samme udkast"), True: Text("booked", "(planlagt)")}
-SESSION_HOW = {False: Text("drafted with it", "i udkast"), True: Text("booked", "planlagt")}
-SESSION_HOW_FROM = {False: Text("drafted with this order", "i udkast"), True: Text("booked", "planlagt")}
+# How a new bsAb course beside an immunoglobulin order came to be there, by placeholder: (drafted in the same session,
+# signed before and booked ahead: `session_therapy_booked`); "…, drafted with this order, would open" / "…, booked, …"
+SESSION_HOW = {"session_how_this": (Text("drafted with this order", "i samme udkast"), Text("booked", "(planlagt)")),
+               "session_how": (Text("drafted with it", "i udkast"), Text("booked", "planlagt")),
+               "session_how_from": (Text("drafted with this order", "i udkast"), Text("booked", "planlagt"))}
 DRUG_FALLBACK = {"ig": Text("Immunoglobulin", "Immunglobulin"), "bsab": Text("A bispecific antibody", "Et bispecifikt antistof"),
                  "car-t-product": Text("CAR-T", "CAR-T"),
                  "unrecognised": Text("A drug with no name", "Et lægemiddel uden navn")}  # coded in an unknown system
@@ -308,8 +308,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["session_therapy"] = named(v.get("session_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
         p["session_therapy_inline"] = named(v.get("session_therapy"), 30, text) or BISPECIFIC(lang)  # mid-sentence
         booked = bool(v.get("session_therapy_booked"))
-        p["session_how_this"], p["session_how"] = SESSION_HOW_THIS[booked](lang), SESSION_HOW[booked](lang)
-        p["session_how_from"] = SESSION_HOW_FROM[booked](lang)
+        p.update({key: how[booked](lang) for key, how in SESSION_HOW.items()})
     if v.get("first_dose_start") is not None:  # the first bsAb dose drafted with it, whose window the order is read on
         p["first_dose_drug"] = named(v.get("first_dose_drug"), 30, text, capital=True) or BISPECIFIC(lang)
     if v.get("unconfirmed_infection_date") is not None:  # infections not confirmed that would decide (the latest)
