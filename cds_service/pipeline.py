@@ -417,6 +417,9 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",
                                       order.date_partial, record_words=True))
+            elif order.start is not None and order.start < today:  # a copied order keeps the start it was written with
+                notes.append(DataNote("draft-start-passed", ref, f"its planned start {order.start.isoformat()} has passed; "
+                                      "judged as starting on the day it is signed", day=order.start))
             if order.length_unread:  # no end date is suggested over it: the clinician must see why
                 notes.append(DataNote("draft-length-unread", ref, "its length cannot be read; no end date is suggested",
                                       order.length_unread, record_words=True))

@@ -2795,6 +2795,7 @@ FAILING_NAMED: dict[str, Text] = {
 # wrong action (clinical rules §6-§8), here a duplicate course ordered from its own suggestion.
 REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
                               "igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
+                              "igg-in-washout-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
                               "special-stop-if-not-begun"})
@@ -2917,6 +2918,11 @@ CAVEATS: dict[str, Text] = {
         "IgG ≥ {threshold} counts from {ignored_igg_counts_from}.",
         "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget under Ig eller i udvaskningen og ikke brugt (§3.4); "
         "IgG ≥ {threshold} tæller fra {ignored_igg_counts_from}."),
+    # the same, taken after the course had ended (its washout over by now): a clinician who knows there was no Ig
+    # that day reads "on substitution" as a mistake
+    "igg-in-washout-ignored": Text(
+        "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken in the Ig washout and not used (§3.4).",
+        "Seneste IgG ({ignored_igg}, {ignored_igg_date}) er taget i Ig-udvaskningen og ikke brugt (§3.4)."),
     # the same, when only immunoglobulin given for another reason (ITP: `ig-other-indication`) was in its washout
     "igg-during-other-use-ignored": Text(
         "The latest IgG ({ignored_igg}, {ignored_igg_date}) was taken within the washout of immunoglobulin given for "

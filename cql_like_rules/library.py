@@ -1626,6 +1626,29 @@ def taken_on_substitution(c: Context, result: IgGResult) -> bool:
                for x in (*c.once(_infused_courses), *c.once(_other_use_spans)))
 
 
+def ignored_igg_values(c: Context, result: IgGResult) -> dict[str, Value]:
+    """What a card says of the latest IgG, taken on immunoglobulin or in its washout and not used (§3.4): the result as
+    the laboratory reported it (polyclonal IgG is no figure the chart shows), whether only Ig given for another reason
+    was in its washout (the note then says not substitution), from when an IgG counts (a clinician who re-measures
+    within the washout would meet the same note), and whether it was taken after every course had ended (in the washout
+    only: the note does not say "on substitution" to a clinician who knows there was none that day)."""
+    values: dict[str, Value] = {"ignored_igg": result.value_g_l, "ignored_igg_comparator": result.comparator,
+                                "ignored_igg_date": result.date, "ignored_igg_source": result.source,
+                                "ignored_igg_counts_from": igg_counts_from(c, result)}
+    if taken_on_other_use_only(c, result):
+        values["ignored_igg_other_use"] = True
+    elif taken_in_washout_only(c, result):
+        values["ignored_igg_in_washout"] = True
+    return values
+
+
+def taken_in_washout_only(c: Context, result: IgGResult) -> bool:
+    """Taken after the known last day of every course begun by then (one whose end is not known may have run that
+    day): in the washout, not on substitution."""
+    begun = [x for x in (*c.once(_infused_courses), *c.once(_other_use_spans)) if x.start <= result.date]
+    return bool(begun) and all((end := _last_day(x, c.known_on)) is not None and end < result.date for x in begun)
+
+
 def igg_counts_from(c: Context, result: IgGResult) -> date | None:
     """The first day an IgG taken off substitution counts, for `result`, taken on immunoglobulin or in its washout
     (§3.4): the day after the latest end, plus `igg_washout_days`, of every course (or Ig given for another reason)
@@ -2296,13 +2319,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     latest = c["Latest IgG"]
     caveats = ("igg-during-substitution-ignored",) if latest is not None and (used is None or latest.result != used.result) else ()
     # the IgG as the laboratory reported it: polyclonal IgG (total less an M-protein) is no figure the chart shows
-    ignored: dict[str, Value] = {"ignored_igg": latest.result.value_g_l, "ignored_igg_comparator": latest.result.comparator,
-                                 "ignored_igg_date": latest.result.date,
-                                 "ignored_igg_source": latest.result.source} if caveats else {}
-    if caveats and taken_on_other_use_only(c, latest.result):  # said as such: the card's note says not substitution
-        ignored["ignored_igg_other_use"] = True
-    if caveats:  # from when an IgG counts: a clinician who re-measures within the washout would meet the same note
-        ignored["ignored_igg_counts_from"] = igg_counts_from(c, latest.result)
+    ignored = ignored_igg_values(c, latest.result) if caveats else {}
 
     def advise(code: str, variant: str = "", *, evidence: tuple[Evidence, ...] = (), suggestions: tuple[str, ...] = (),
                override_reasons: tuple[str, ...] | None = None, extra_caveats: tuple[str, ...] = (),

@@ -53,7 +53,7 @@ from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfec
                       add_months, age_on, first_general_review, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
-                      igg_counts_from,
+                      ignored_igg_values,
                       taken_on_substitution, without_general_criteria)
 
 define = LIBRARY.define
@@ -230,8 +230,12 @@ def draft_continues_course(c: Context) -> Episode | None:
 
 
 def _with_order(found: Advice, order: DraftOrder, start: date, **values: Value) -> Advice:
+    """`found` about `order`, planned from `start`; a start written on the draft that has already passed (a copied
+    order keeps its old one) is kept beside it, as the card judges the draft from `start`, not from the day written."""
     merged = {**found.values, "order_source": order.source, "order_drug": order.drug, "order_kind": order.kind,
               "order_start": start, **values}
+    if order.start is not None and order.start < start:
+        merged["order_written_start"] = order.start
     evidence = found.evidence if order.source in found.evidence else found.evidence + (order.source,)
     return replace(found, values=merged, evidence=evidence, targets=(order.source,))
 
@@ -332,12 +336,8 @@ def _ignored_igg(c: Context, found: Advice) -> Advice:
     if latest is None or (used is not None and latest == used.result) \
             or "igg-during-substitution-ignored" in found.caveats:
         return found
-    values = {**found.values, "ignored_igg": latest.value_g_l, "ignored_igg_comparator": latest.comparator,
-              "ignored_igg_date": latest.date, "ignored_igg_source": latest.source}
-    if taken_on_other_use_only(c, latest):
-        values["ignored_igg_other_use"] = True
-    values["ignored_igg_counts_from"] = igg_counts_from(c, latest)
-    return replace(found, caveats=found.caveats + ("igg-during-substitution-ignored",), values=values)
+    return replace(found, caveats=found.caveats + ("igg-during-substitution-ignored",),
+                   values={**found.values, **ignored_igg_values(c, latest)})
 
 
 def _not_low(used: IgGUsed, threshold: float, general: float) -> str:

@@ -230,7 +230,7 @@ def cases() -> list[Case]:
                                                                                       "2026-04-20"),
                                                                       low("2026-06-20", 4.5), *RECURRENT],
              AFTER, [draft("d1", IVIG, AFTER, authored=AFTER)], [NOT_MET], igg_order=True,
-             says=("4.5", "2026-06-20", "taken on substitution")))
+             says=("4.5", "2026-06-20", "taken in the Ig washout")))
     add(Case("igg-low-on-substitution-new-start-after-window", "the same with an IgG of 3.5 in the washout: the "
              "infused dose only raises IgG, so the patient's own is below 4 g/L too: met (general criteria)",
              [CART, *ig_doses("ma", "2025-12-01", 28, "2026-04-20"), low("2026-06-20", 3.5), *RECURRENT],

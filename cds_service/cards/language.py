@@ -121,6 +121,9 @@ FACT = {
     "order-past-stop": Text("Draft order: {drug} from {order_start} to {order_end}, {past_stop} past the stop date",
                             "Ordinationsudkast: {drug} fra {order_start} til {order_end}, {past_stop} efter "
                             "seponeringsdatoen"),
+    # ... whose start as written has passed (a copied order): judged from the day it is signed, the start the line gives
+    "order-written-start": Text(" (the draft's start {order_written_start} has passed)",
+                                " (udkastets start {order_written_start} er passeret)"),
     "age": Text("Age at T0: {age} years", "Alder ved T0: {age} år"),
     "age-at-order": Text("Age at the order's start {order_start}: {age} years",  # a CAR-T order: no T0 yet
                          "Alder ved ordinationens start {order_start}: {age} år"),

@@ -829,6 +829,16 @@ PAGE_NOTE_TEXT: dict[str, Text] = {
     "report-results-not-sent": Text(
         "a culture report{when} has no conclusion, and its results were not sent: not read",
         "en dyrkningsrapport{when} har ingen konklusion, og dens resultater er ikke sendt: ikke læst"),
+    # the draft is judged from the day it is signed, as it will run once signed: the card's fact line gives both days
+    "draft-start-passed": Text(
+        "the planned start of a draft order{when} has passed: judged as starting on the day it is signed",
+        "den planlagte start i et ordinationsudkast{when} er passeret: vurderet som startende den dag, det underskrives"),
+    # a step before the therapy by its code and its name (a CAR-T cell harvest): recognised, and no T0
+    "step-before-therapy": Text(
+        "{what} {display}{when} is, by its code and its name, a step before the therapy (such as the cell harvest), "
+        "not the therapy itself: not used as T0",
+        "{what} {display}{when} er efter kode og navn et trin før behandlingen (fx høst af cellerne), ikke selve "
+        "behandlingen: ikke brugt som T0"),
     "request-not-an-order": Text(
         "a bispecific antibody request{when} is only a plan or a proposal, not an order: not used as T0",
         "en anmodning om bispecifikt antistof{when} er kun en plan eller et forslag, ikke en ordination: ikke brugt "

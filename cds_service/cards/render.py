@@ -66,6 +66,7 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree"},
 # preliminary one's note says more, that a result not final exists).
 NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-during-substitution-ignored-dated": ("igg-during-substitution", "ignored_igg_source"),
+                   "igg-in-washout-ignored": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source"),
                    # the record the patient may be on, known only by its name: the caveat is its note on a start card
@@ -313,7 +314,9 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         end, stop = v.get("order_end"), v.get("stop_date")
         past = (end - stop).days if isinstance(end, date) and isinstance(stop, date) else 0
         key = "order" if not isinstance(end, date) else "order-past-stop" if past > 0 else "order-until"
-        lines.append(FACT[key](lang).format_map(Placeholders(p, past_stop=days(past, lang))))
+        written = FACT["order-written-start"](lang).format_map(p) if v.get("order_written_start") else ""
+        lines.append(FACT[key](lang).format_map(Placeholders(p, past_stop=days(past, lang),
+                                                             order_start=p.get("order_start", "") + written)))
     shown = [line for line in lines if line][:MAX_FACTS]
     return FactLines(shown, igg_line if igg_line in shown else None, frozenset(stop_dated - {""}))
 
@@ -379,15 +382,31 @@ def _m_protein_other_day(p: Placeholders) -> bool:
 
 
 def detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
-    """At most 700 characters: decision, facts, what to do, notes, data not used, section. The variant's spare
-    sentence (`Variant.spare_action`) joins the to-do only where the card is otherwise the same: the first line to go
-    on a crowded card, never a fact, a note or the reminder for it."""
+    """At most 700 characters: decision, facts, what to do, notes, data not used, section. A draft's start as written,
+    where it has passed (`order_written_start`: the card judges it from the day it is signed, the day its line gives),
+    is said beside that day only where the card is otherwise the same: never a note, the reminder or the to-do's spare
+    sentence for it (it is on the page)."""
+    if "order_written_start" not in advice.values:
+        return _detail_spare(advice, ctx, p, has_link)
+    plain = _detail_spare(replace(advice, values={k: v for k, v in advice.values.items() if k != "order_written_start"}),
+                          ctx, p, has_link)
+    return _if_free(plain, _detail_spare(advice, ctx, p, has_link), FACT["order-written-start"](ctx.lang).format_map(p))
+
+
+def _if_free(plain: str, fuller: str, extra: str) -> str:
+    """`fuller` (the detail with `extra` said once more) where it is `plain` but for `extra`: nothing went for it."""
+    return fuller if fuller.replace(extra, "", 1) == plain else plain
+
+
+def _detail_spare(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool) -> str:
+    """The detail; the variant's spare sentence (`Variant.spare_action`) joins the to-do only where the card is
+    otherwise the same: the first line to go on a crowded card, never a fact, a note or the reminder for it."""
     plain = _detail_m_protein(advice, ctx, p, has_link)
     spare = CATALOGUE[advice.code].variant(advice.variant).spare_action
     if spare is None:
         return plain
-    fuller = _detail_m_protein(advice, ctx, p, has_link, spare_action=True)
-    return fuller if fuller.replace(f" {spare(ctx.lang).format_map(p)}", "", 1) == plain else plain
+    return _if_free(plain, _detail_m_protein(advice, ctx, p, has_link, spare_action=True),
+                    f" {spare(ctx.lang).format_map(p)}")
 
 
 def _detail_m_protein(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, spare_action: bool = False) -> str:
@@ -409,6 +428,9 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
                             for c in caveat_keys)
     elif advice.values.get("ignored_igg_counts_from") is not None:  # the substitution over: from when an IgG counts
         caveat_keys = tuple("igg-during-substitution-ignored-dated" if c == "igg-during-substitution-ignored" else c
+                            for c in caveat_keys)
+    elif advice.values.get("ignored_igg_in_washout"):  # taken after the course ended, its washout over since
+        caveat_keys = tuple("igg-in-washout-ignored" if c == "igg-during-substitution-ignored" else c
                             for c in caveat_keys)
     if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
         caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)

@@ -122,6 +122,16 @@ def specific_ig(t: Terminology, text: str, concept: Any = None) -> bool:
         or any(m.get("specific") for m in t.words_in(text, "immunoglobulin-substitution"))
 
 
+def step_before_therapy(t: Terminology, valueset_id: str, text: str, concept: Any) -> bool:
+    """Whether a record is a step before the therapy a value set holds, by its code and by its name alike: a code the
+    set lists as another thing (CPT 38225, the cell harvest) and a name giving that step (the set's `text_words` with
+    `step_before_therapy`: "CAR-T harvesting ..."). Recognised, so never named on a card as a code not known, whose
+    wording asks a site to add it as a local code (and so to date T0 from the harvest). A name that gives the therapy
+    itself beside such a code ("CAR-T-celleinfusion" coded 38225) says two things and stays a card's."""
+    return t.in_conflict(valueset_id, concept) \
+        and any(m.get("step_before_therapy") for m in t.words_in(text, valueset_id))
+
+
 def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
     """A code in no value set whose text names something the rules care about, read by what a record of its type can
     be (`name_in`): say so. `named`: the value set the caller knows the text names (a lab result named "IgG", which no
@@ -136,6 +146,11 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     found = named or name_in(b.t, kind, text, concept)
     if kind == "Condition":
         _ig_condition(b, resource, text, shown)
+    if found and step_before_therapy(b.t, found, text, concept):
+        b._notes.append(DataNote("step-before-therapy", reference_of(resource),
+                                 f"its code is one the value set '{found}' excludes, and its name says the same step "
+                                 "before the therapy; not used", shown[:80], b._day_of(resource)))
+        return
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                  f"its text looks like '{found}' but none of its codes is in that value set; "
