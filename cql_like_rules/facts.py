@@ -428,7 +428,7 @@ NOTE_KINDS = frozenset({
     "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
     "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system", "codes-disagree",
     "copy-content-differs", "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
-    "copy-withdrawn", "culture-contaminant", "culture-fields-disagree", "culture-negative-names-growth",
+    "copy-withdrawn", "culture-contaminant", "culture-diagnosis-apart", "culture-fields-disagree", "culture-negative-names-growth",
     "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",
     "culture-superseded", "culture-text-unread", "culture-without-diagnosis", "date-partial", "draft-date-partial",
     "draft-dates-unread", "draft-start-passed", "draft-drug-deleted", "draft-drug-missing", "draft-drug-unread", "draft-length-unread",

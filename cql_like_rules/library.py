@@ -1275,6 +1275,22 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
                              for i in c.facts.infections if i.organism != "other"))
 
 
+def _culture_note(c: Context, culture: Culture) -> DataNote:
+    """Why a positive bacterial culture was not counted: no infection diagnosis it could confirm, or (named with its
+    onset, so that a clinician does not look for a diagnosis the chart has) none within `culture_window_days` of it."""
+    window = c.params.culture_window_days
+    fitting = [i for i in c.facts.infections if i.organism != "other" and _culture_fits(culture, i)]
+    nearest = min(fitting, key=lambda i: (abs((culture.date - i.onset).days), i.source), default=None)
+    if nearest is None:
+        return DataNote("culture-without-diagnosis", culture.source, "positive bacterial culture without a bacterial "
+                        "infection diagnosis near it: not counted", culture.organism, culture.date)
+    apart = abs((culture.date - nearest.onset).days)
+    return DataNote("culture-diagnosis-apart", culture.source, f"positive bacterial culture {apart} days from the "
+                    f"nearest infection diagnosis it could confirm ({nearest.source}, {nearest.onset.isoformat()}), "
+                    f"more than the {window} days of the culture window: not counted", nearest.onset.isoformat(),
+                    culture.date)
+
+
 class Infections(tuple[CountedInfection, ...]):
     """The evidence for 'severe or recurrent', with every episode of the period it was found in (`episodes`: the
     first infection of each, or its severe one): a card counts and dates them, so that three pneumonias months apart
@@ -2527,8 +2543,7 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
                        "count as severe", i.infection.severity_text, i.onset, record_words=True)
               for i in c["Recent Bacterial Infections"] if not i.severe and i.infection.severity_text]
     notes += _admission_notes(c)
-    notes += [DataNote("culture-without-diagnosis", x.source, "positive bacterial culture without a bacterial "
-                       "infection diagnosis near it: not counted", x.organism, x.date) for x in c["Cultures Without Diagnosis"]]
+    notes += [_culture_note(c, x) for x in c["Cultures Without Diagnosis"]]
     notes += [DataNote("igg-below-m-protein", r.source, f"IgG {r.comparator}{r.value_g_l:g} g/L is not larger than the "
                        f"IgG M-protein {m.comparator}{m.value_g_l:g} g/L ({m.source}, {m.date.isoformat()}): one of them "
                        "is wrong; not used",

@@ -787,6 +787,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "en positiv dyrkning ({day}) uden diagnose af bakteriel infektion medregnes ikke"),
         Text("{n} positive cultures without a bacterial infection diagnosis were not counted",
              "{n} positive dyrkninger uden diagnose af bakteriel infektion medregnes ikke")),
+    # ... where the chart has one it could confirm, but outside the culture window: its onset named (`display`)
+    "culture-diagnosis-apart": (
+        Text("a positive culture ({day}) was not counted: the nearest infection diagnosis it could confirm, of "
+             "{display}, lies outside the culture window",
+             "en positiv dyrkning ({day}) medregnes ikke: den nærmeste infektionsdiagnose, den kunne bekræfte, fra "
+             "{display}, ligger uden for dyrkningsvinduet"),
+        Text("{n} positive cultures were not counted: each lies outside the culture window of the infection "
+             "diagnoses they could confirm",
+             "{n} positive dyrkninger medregnes ikke: hver ligger uden for dyrkningsvinduet for de "
+             "infektionsdiagnoser, de kunne bekræfte")),
     "car-t-same-treatment": (
         Text("CAR-T recorded again on {day}: taken as the infusion of {display}",
              "CAR-T registreret igen den {day}: regnet som infusionen den {display}"),
