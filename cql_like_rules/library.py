@@ -1276,10 +1276,12 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
 
 
 def _culture_note(c: Context, culture: Culture) -> DataNote:
-    """Why a positive bacterial culture was not counted: no infection diagnosis it could confirm, or (named with its
-    onset, so that a clinician does not look for a diagnosis the chart has) none within `culture_window_days` of it."""
-    window = c.params.culture_window_days
-    fitting = [i for i in c.facts.infections if i.organism != "other" and _culture_fits(culture, i)]
+    """Why a positive bacterial culture was not counted: no infection diagnosis of the look-back period it could
+    confirm, or (named with its onset, so that a clinician does not look for a diagnosis the chart has) none within
+    `culture_window_days` of it."""
+    window, since = c.params.culture_window_days, _lookback_start(c)
+    fitting = [i for i in c.facts.infections if i.organism != "other" and _culture_fits(culture, i)
+               and since <= i.onset <= c.today]  # one of the period the card weighs, not one of years before
     nearest = min(fitting, key=lambda i: (abs((culture.date - i.onset).days), i.source), default=None)
     if nearest is None:
         return DataNote("culture-without-diagnosis", culture.source, "positive bacterial culture without a bacterial "

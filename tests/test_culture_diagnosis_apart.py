@@ -44,8 +44,13 @@ def test_a_culture_with_no_diagnosis_keeps_its_note() -> None:
     assert [kind for kind, _ in _culture_notes()] == ["culture-without-diagnosis"]
 
 
+def test_a_diagnosis_of_years_before_is_not_named() -> None:
+    """Only a diagnosis of the period the card weighs is named: one of 2019 tells the clinician nothing here."""
+    assert [kind for kind, _ in _culture_notes(infection("2019-03-01", "DJ189"))] == ["culture-without-diagnosis"]
+
+
 @pytest.mark.parametrize("lang, said", [
-    ("en", "a positive culture (2025-09-08) was not counted: the nearest infection diagnosis it could confirm, of "
+    ("en", "a positive culture (2025-09-08) was not counted: the nearest infection diagnosis it could confirm, dated "
            "2025-09-20, lies outside the culture window"),
     ("da", "en positiv dyrkning (2025-09-08) medregnes ikke: den nærmeste infektionsdiagnose, den kunne bekræfte, fra "
            "2025-09-20, ligger uden for dyrkningsvinduet"),

@@ -53,6 +53,13 @@ def test_an_infusion_named_beside_the_harvest_code_keeps_its_card() -> None:
     assert [n.kind for n in answer.notes if n.source == f"Procedure/{miscoded['id']}"] == ["unrecognised-code"]
 
 
+@pytest.mark.parametrize("text", ["CAR-T-celleinfusion efter leukaferese", "CAR-T cell administration after harvest"])
+def test_a_name_giving_the_infusion_and_a_step_keeps_its_card(text: str) -> None:
+    both = car_t("2025-06-10T11:00:00+02:00", text=text, code="38225", system=CPT)
+    answer = replay(RUNTIME, chart(both, igg("2025-11-10", 3.2)), at=AT, lang="en")
+    assert [c["source"]["topic"]["code"] for c in answer.cards] == ["therapy-not-recognised"]
+
+
 def test_a_bispecific_named_beside_another_drugs_code_keeps_its_card() -> None:
     doses = given("L01FX31", "2025-09-01", text="Talquetamab (Talvey) 0,4 mg/kg s.c.")
     answer = replay(RUNTIME, chart(doses, igg("2025-11-10", 3.2), dx=MYELOMA), at=AT, lang="en")

@@ -789,7 +789,7 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{n} positive dyrkninger uden diagnose af bakteriel infektion medregnes ikke")),
     # ... where the chart has one it could confirm, but outside the culture window: its onset named (`display`)
     "culture-diagnosis-apart": (
-        Text("a positive culture ({day}) was not counted: the nearest infection diagnosis it could confirm, of "
+        Text("a positive culture ({day}) was not counted: the nearest infection diagnosis it could confirm, dated "
              "{display}, lies outside the culture window",
              "en positiv dyrkning ({day}) medregnes ikke: den nærmeste infektionsdiagnose, den kunne bekræfte, fra "
              "{display}, ligger uden for dyrkningsvinduet"),

@@ -127,9 +127,12 @@ def step_before_therapy(t: Terminology, valueset_id: str, text: str, concept: An
     set lists as another thing (CPT 38225, the cell harvest) and a name giving that step (the set's `text_words` with
     `step_before_therapy`: "CAR-T harvesting ..."). Recognised, so never named on a card as a code not known, whose
     wording asks a site to add it as a local code (and so to date T0 from the harvest). A name that gives the therapy
-    itself beside such a code ("CAR-T-celleinfusion" coded 38225) says two things and stays a card's."""
-    return t.in_conflict(valueset_id, concept) \
-        and any(m.get("step_before_therapy") for m in t.words_in(text, valueset_id))
+    itself beside such a code (`the_therapy`: "CAR-T-celleinfusion" coded 38225, also "... efter leukaferese") says
+    two things and stays a card's."""
+    if not t.in_conflict(valueset_id, concept):
+        return False
+    words = t.words_in(text, valueset_id)
+    return any(m.get("step_before_therapy") for m in words) and not any(m.get("the_therapy") for m in words)
 
 
 def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, named: str | None = None) -> None:
