@@ -442,7 +442,7 @@ NOTE_KINDS = frozenset({
     "infection-codes-disagree", "infection-not-bacterial", "infection-not-counted", "agent-code-unpaired", "infection-severity-not-read", "infection-unconfirmed",
     "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
     "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
-    "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used", "step-before-therapy",
+    "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used", "step-before-therapy", "step-coded-as-therapy",
     "statement-of-order", "statement-past-order-end", "statement-written-later", "therapy-date-unread",
     "therapy-no-date", "therapy-order-written-later", "therapy-undated", "type-not-read", "unknown-end",
     "unrecognised-code", "unresolved-medication", "wrong-patient",

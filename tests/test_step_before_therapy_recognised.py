@@ -72,3 +72,22 @@ def test_a_code_in_no_value_set_is_still_named_as_not_recognised() -> None:
     unknown = car_t("2025-05-05T11:00:00+02:00", text="CAR-T cell infusion, local", code="99999", system=CPT)
     answer = replay(RUNTIME, chart(unknown, INFUSION, igg("2025-11-10", 3.2)), at=AT, lang="en")
     assert [n.kind for n in answer.notes if n.source == f"Procedure/{unknown['id']}"] == ["unrecognised-code"]
+
+
+def test_a_harvest_named_so_but_coded_as_the_infusion_dates_no_window() -> None:
+    """Coded 38228 (the infusion) and named "CAR-T harvesting ...", 21 days before the infusion: it was read as the
+    same treatment as the infusion and dated T0 from the harvest, which closed the window three weeks early."""
+    harvest = car_t("2025-05-20T11:00:00+02:00", text="CAR-T harvesting of blood-derived T lymphocytes", code="38228",
+                    system=CPT)
+    answer = replay(RUNTIME, chart(harvest, INFUSION, igg("2025-11-10", 3.2)), at=AT, lang="en")
+    [card] = answer.cards
+    assert card["source"]["topic"]["code"] == "start-substitution"
+    assert "2025-06-10" in card["summary"] and "2025-12-10" in card["summary"], card["summary"]
+    assert [n.kind for n in answer.notes if n.source == f"Procedure/{harvest['id']}"] == ["step-coded-as-therapy"]
+
+
+def test_a_harvest_named_so_but_coded_as_the_infusion_alone_asks_for_its_coding() -> None:
+    harvest = car_t("2025-05-20T11:00:00+02:00", text="CAR-T harvesting of blood-derived T lymphocytes", code="38228",
+                    system=CPT)
+    [card] = replay(RUNTIME, chart(harvest, igg("2025-11-10", 3.2)), at=AT, lang="en").cards
+    assert card["source"]["topic"]["code"] == "therapy-not-recognised", card["summary"]

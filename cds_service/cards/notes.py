@@ -808,6 +808,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "M-komponent {display} ({day}) er ikke IgG: ikke trukket fra, da kun en IgG-M-komponent indgår i total-IgG"),
         Text("{n} M-proteins of another type than IgG were not subtracted: only an IgG M-protein is part of total IgG",
              "{n} M-komponenter af anden type end IgG er ikke trukket fra: kun en IgG-M-komponent indgår i total-IgG")),
+    # coded as the CAR-T infusion, named as a step before it ("CAR-T harvesting ..." under CPT 38228): not T0
+    "step-coded-as-therapy": (
+        Text("{what} {display}{when} is coded as the CAR-T infusion but named as a step before it: not used as T0; "
+             "check its coding",
+             "{what} {display}{when} er kodet som CAR-T-infusionen, men navngivet som et trin før den: ikke brugt som "
+             "T0; tjek kodningen"),
+        Text("{n} records are coded as the CAR-T infusion but named as a step before it: not used as T0; check their "
+             "coding",
+             "{n} registreringer er kodet som CAR-T-infusionen, men navngivet som et trin før den: ikke brugt som T0; "
+             "tjek kodningen")),
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),

@@ -31,7 +31,7 @@ from .reading import (
     THERAPY_KINDS, THERAPY_STATUSES, _codings, _concept_text, _cut, _first, _first_code, _not_given_reason, _partial,
     _str, _texts, reference_of,
 )
-from .unread import _unrecognised
+from .unread import _therapy_by_name, _therapy_named, _unrecognised, names_step
 from .ig_courses import (
     _ig_dose_undated, _ig_statement, _other_indication, _reasons, _request_ref, _statement_end, _unreadable,
 )
@@ -164,6 +164,15 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         return None
     if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given, named
         _not_known_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code")))
+        return None
+    if sets.get("car-t-procedure") is entry and names_step(b.t, "car-t-procedure", _texts(r.get("code"))):
+        # coded as the infusion, named as a step before it ("CAR-T harvesting ..." under 38228): two things at once,
+        # and a harvest weeks before the infusion must not date T0 (nor be grouped with it as one treatment)
+        b._notes.append(DataNote("step-coded-as-therapy", reference_of(r), "its code is the infusion's, its name a "
+                                 "step before it; not used as T0", _concept_text(r.get("code"))[:80], b._day_of(r)))
+        # with no other index event, the card that asks for its coding, as for codes that disagree
+        _therapy_by_name(b, r, r.get("code"), "car-t-procedure", _therapy_named(b, r.get("code"), "car-t-procedure"),
+                         disagree="car-t-procedure")
         return None
     if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
             or _stopped_not_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):

@@ -129,8 +129,12 @@ def step_before_therapy(t: Terminology, valueset_id: str, text: str, concept: An
     wording asks a site to add it as a local code (and so to date T0 from the harvest). A name that gives the therapy
     itself beside such a code (`the_therapy`: "CAR-T-celleinfusion" coded 38225, also "... efter leukaferese") says
     two things and stays a card's."""
-    if not t.in_conflict(valueset_id, concept):
-        return False
+    return t.in_conflict(valueset_id, concept) and names_step(t, valueset_id, text)
+
+
+def names_step(t: Terminology, valueset_id: str, text: Any) -> bool:
+    """Whether a record's name gives a step before the therapy of a value set (`step_before_therapy` words) and not
+    the therapy itself (`the_therapy` words)."""
     words = t.words_in(text, valueset_id)
     return any(m.get("step_before_therapy") for m in words) and not any(m.get("the_therapy") for m in words)
 
