@@ -48,7 +48,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Union
+from typing import Any, Iterable, Iterator, Mapping, Union
 
 from .advice import Advice, Value, advice
 from .engine import Context, Library
@@ -1271,8 +1271,13 @@ def cultures_without_diagnosis(c: Context) -> tuple[Culture, ...]:
     since = _lookback_start(c)
     # A viral or fungal diagnosis near it is no diagnosis for a bacterial culture: the culture is still named.
     return tuple(x for x in c.facts.cultures if x.positive and x.bacterial and since <= x.date <= c.today
-                 and not any(abs((x.date - i.onset).days) <= window and _culture_fits(x, i)
-                             for i in c.facts.infections if i.organism != "other"))
+                 and not any(abs((x.date - i.onset).days) <= window for i in _could_confirm(c, x)))
+
+
+def _could_confirm(c: Context, culture: Culture) -> Iterator[Infection]:
+    """The infection diagnoses a positive bacterial culture could confirm, whatever their distance from it: not a
+    viral or fungal one, and one whose site its specimen can show (`_culture_fits`)."""
+    return (i for i in c.facts.infections if i.organism != "other" and _culture_fits(culture, i))
 
 
 def _culture_note(c: Context, culture: Culture) -> DataNote:
@@ -1280,8 +1285,7 @@ def _culture_note(c: Context, culture: Culture) -> DataNote:
     confirm, or (named with its onset, so that a clinician does not look for a diagnosis the chart has) none within
     `culture_window_days` of it."""
     window, since = c.params.culture_window_days, _lookback_start(c)
-    fitting = [i for i in c.facts.infections if i.organism != "other" and _culture_fits(culture, i)
-               and since <= i.onset <= c.today]  # one of the period the card weighs, not one of years before
+    fitting = [i for i in _could_confirm(c, culture) if since <= i.onset <= c.today]  # of the period the card weighs
     nearest = min(fitting, key=lambda i: (abs((culture.date - i.onset).days), i.source), default=None)
     if nearest is None:
         return DataNote("culture-without-diagnosis", culture.source, "positive bacterial culture without a bacterial "

@@ -165,6 +165,9 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given, named
         _not_known_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code")))
         return None
+    if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
+            or _stopped_not_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
+        return None  # preparation, in-progress, not-done, entered-in-error: not read as given
     if sets.get("car-t-procedure") is entry and names_step(b.t, "car-t-procedure", _texts(r.get("code"))):
         # coded as the infusion, named as a step before it ("CAR-T harvesting ..." under 38228): two things at once,
         # and a harvest weeks before the infusion must not date T0 (nor be grouped with it as one treatment)
@@ -174,9 +177,6 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         _therapy_by_name(b, r, r.get("code"), "car-t-procedure", _therapy_named(b, r.get("code"), "car-t-procedure"),
                          disagree="car-t-procedure")
         return None
-    if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
-            or _stopped_not_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
-        return None  # preparation, in-progress, not-done, entered-in-error: not read as given
     drug = str(entry.get("drug") or "")
     when = _performed(r)
     if when is None:  # "oktober 2025" (performedString): given, but on no day the service can read; nothing: no date
