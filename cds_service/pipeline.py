@@ -417,6 +417,12 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
                 notes.append(DataNote("draft-date-partial" if order.date_partial else "draft-dates-unread", ref,
                                       f"{order.dates_unread}; judged as starting on the day it is signed",
                                       order.date_partial, record_words=True))
+            elif order.end is not None and order.end < today:  # a copied order whose whole period has passed: as
+                # written it gives no dose, so its dates say nothing of the course meant; judged as an undated draft,
+                # and no end is suggested over its dates (`end_unread`): the clinician sets them
+                notes.append(DataNote("draft-period-passed", ref, f"its planned period ended {order.end.isoformat()}; "
+                                      "judged as starting on the day it is signed, with no end", day=order.end))
+                order = replace(order, start=None, end=None, length_unread="", end_unread=order.end.isoformat())
             elif order.start is not None and order.start < today:  # a copied order keeps the start it was written with
                 notes.append(DataNote("draft-start-passed", ref, f"its planned start {order.start.isoformat()} has passed; "
                                       "judged as starting on the day it is signed", day=order.start))

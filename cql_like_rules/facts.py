@@ -431,7 +431,7 @@ NOTE_KINDS = frozenset({
     "copy-withdrawn", "culture-contaminant", "culture-diagnosis-apart", "culture-fields-disagree", "culture-negative-names-growth",
     "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",
     "culture-superseded", "culture-text-unread", "culture-without-diagnosis", "date-partial", "draft-date-partial",
-    "draft-dates-unread", "draft-start-passed", "draft-drug-deleted", "draft-drug-missing", "draft-drug-unread", "draft-length-unread",
+    "draft-dates-unread", "draft-period-passed", "draft-start-passed", "draft-drug-deleted", "draft-drug-missing", "draft-drug-unread", "draft-length-unread",
     "end-unread", "full-url-conflict", "ig-by-name", "ig-codes-disagree", "ig-condition", "ig-condition-ended", "ig-dose-not-known-given", "ig-dose-stopped", "ig-dose-undated",
     "ig-length-unread", "ig-order-plan", "ig-order-status-unknown", "ig-order-undated", "ig-order-written-later",
     "ig-other-indication", "ig-statement-intended", "ig-statement-start-unrecorded", "ig-statement-unread",

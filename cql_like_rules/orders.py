@@ -82,7 +82,8 @@ class DraftOrder:
     # date is suggested, as it would replace a length nobody read
     notes: tuple[DataNote, ...] = ()  # what reading its dates assumed (an end with no day read as its last day)
     # a planned end no reader can take a day from ("18-05-2026"), as sent: read as no end, and no end date is
-    # suggested over it (it may end the order before the stop date)
+    # suggested over it (it may end the order before the stop date); so is an end already past when it is signed
+    # (`draft-period-passed`): its dates are the clinician's to set
     end_unread: str = ""
 
 

@@ -382,6 +382,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "tjek start og slut"),
         Text("the planned dates of {n} draft orders could not be read: they were judged as starting today",
              "de planlagte datoer i {n} ordinationsudkast kunne ikke læses: de er vurderet som startende i dag")),
+    # a copied draft whose planned end has passed too: signed as written it would give no dose
+    "draft-period-passed": (
+        Text("{what} was planned to end {day}, a day already past: as written it gives no dose; it was judged as "
+             "starting today with no end; check its dates",
+             "{what} skulle slutte {day}, en dag der er passeret: som skrevet giver den ingen dosis; den er vurderet "
+             "som startende i dag uden slut; tjek datoerne"),
+        Text("{n} draft orders were planned to end on a day already past: as written they give no dose; they were "
+             "judged as starting today with no end",
+             "{n} ordinationsudkast skulle slutte på en dag, der er passeret: som skrevet giver de ingen dosis; de er "
+             "vurderet som startende i dag uden slut")),
     "draft-date-partial": (
         Text("a planned date of {what}, {display}, names no day: it was judged as starting today; check its "
              "start and end",

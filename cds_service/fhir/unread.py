@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 # The value sets whose codes, sent under the wrong (known) system, are named rather than passed over (§7).
 WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
                           "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
+# ... of which a medication record's code can be one: a drug's, or a treatment's (SKS BOQX1). Not a diagnosis's or a
+# result's: a HCPCS J-code (J1551, an immunoglobulin) is not an ICD-10 pneumonia (J15) sent under the wrong system
+WRONG_SYSTEM_DRUG_VALUESETS = ("car-t-procedure", "car-t-product", "bispecific-b-pc", "immunoglobulin-substitution")
 
 # The records of an immunoglobulin course a coded one makes (an order, a dose, a medication record, a dose registered
 # as an SKS treatment, a Procedure): one known only by
@@ -534,11 +537,12 @@ def _wrong_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, s
     held_elsewhere = getattr(b.t, "held_elsewhere", None)
     if held_elsewhere is None or read is None:
         return None
+    valuesets = WRONG_SYSTEM_DRUG_VALUESETS if read[0] == "medication" else WRONG_SYSTEM_VALUESETS
     for c in _codings(read[1]):
         system, code = c.get("system"), c.get("code")
         if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
             continue
-        elsewhere = held_elsewhere(system, code, WRONG_SYSTEM_VALUESETS)
+        elsewhere = held_elsewhere(system, code, valuesets)
         if elsewhere is not None:
             return code.strip(), system, elsewhere
     return None
