@@ -627,9 +627,9 @@ CATALOGUE: dict[str, AdviceKind] = {
              # ... or the IgG the card has was taken on substitution or in its washout (a trough on IVIG): below the
              # threshold it says the patient's own IgG is low, not whether it has recovered (§3.4)
              "igg-on-substitution": Variant(
-                Text("IgG {igg} ({igg_date}) taken on substitution; no severe/recurrent verified bacterial infection: "
+                Text("IgG {igg} ({igg_date}) {igg_taken}; no severe/recurrent verified bacterial infection: "
                      "Ig start not recommended",
-                     "IgG {igg} ({igg_date}) taget under substitution; ingen svær/tilbagevendende verificeret "
+                     "IgG {igg} ({igg_date}) {igg_taken}; ingen svær/tilbagevendende verificeret "
                      "bakteriel infektion: ingen Ig-start"),
                 _NO_START_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
@@ -647,9 +647,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 spare_action=_MEASURE_RECOVERY,
             ),
              "restart-in-window-igg-on-substitution": Variant(
-                Text("IgG {igg} ({igg_date}) taken on substitution; no severe/recurrent verified bacterial infection: "
+                Text("IgG {igg} ({igg_date}) {igg_taken}; no severe/recurrent verified bacterial infection: "
                      "Ig restart not recommended",
-                     "IgG {igg} ({igg_date}) taget under Ig; ingen svær/tilbagevendende verificeret bakteriel "
+                     "IgG {igg} ({igg_date}) {igg_taken}; ingen svær/tilbagevendende verificeret bakteriel "
                      "infektion: ingen Ig-genopstart"),
                 _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
@@ -2689,6 +2689,13 @@ OVERRIDE_REASONS: dict[str, Text] = {
     "infection-not-coded": Text("Severe bacterial infection not yet coded", "Svær bakteriel infektion endnu ikke kodet"),
     "infection-tendency": Text("Continue by the general criteria: severe/recurrent bacterial infections",
                                "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner"),
+}
+
+# When the IgG a card against a start shows was taken (fills {igg_taken}): on substitution, or after every course had
+# ended, in the washout (a clinician who knows there was no Ig that day must not read "on substitution")
+IGG_TAKEN: dict[bool, Text] = {
+    False: Text("taken on substitution", "taget under Ig"),
+    True: Text("taken in the Ig washout", "taget i Ig-udvaskningen"),
 }
 
 # Why the general stop criteria apply (fills {general_stop_reason}).

@@ -2389,16 +2389,18 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
+        washout: dict[str, Value] = {}
         if variant == "" and used is not None and _predates_substitution(c, used.result):
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
             variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
+            washout = {"igg_in_washout": True} if taken_in_washout_only(c, used.result) else {}
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
             variant = "-".join(filter(None, ("restart-in-window", variant)))
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
-                      more=seen_values(c, seen))
+                      more={**seen_values(c, seen), **washout})
     if under_6 and not stale:
         # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
         # special criterion (§4.1): the card says so, as what to do

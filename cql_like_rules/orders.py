@@ -296,6 +296,16 @@ def _follow_on(c: Context, order: DraftOrder) -> DraftOrder | None:
     return min(after, key=lambda o: (_planned_start(o.start, c.read_on), o.source), default=None)
 
 
+def _extends(c: Context, start: date) -> bool:
+    """Substitution given since T0 runs today (a course of doses moves on with its next dose), runs on to the order's
+    start, or ended no more than the continuity gap before it: an order from then on would extend it (§4.2). One
+    beginning later, after a break, is a restart (§4.3). A course with no known last day (ended on a day the data
+    does not tell) may reach it."""
+    gap = timedelta(days=c.params.ig_continuity_gap_days)
+    return any(_active_on(x, c.today, c.known_on) or (end := _last_day(x, c.known_on)) is None or start - end <= gap
+               for x in c["IG Courses Since T0"])
+
+
 def _end_suggestion(c: Context) -> tuple[str, ...]:
     """End the order on the stop date, but never before it starts, nor later than the end it already has."""
     stop, end = c["Stop Date"], c["Draft Order"].end
@@ -470,8 +480,8 @@ def ig_order_advice(c: Context) -> Advice | None:
             drafted_values = {k: v for k, v in drafted_values.items() if not k.startswith("igg_pending")}
         drafted_values = {**drafted_values, "igg_from": first}
     # A short extension (§4.2) extends substitution given since T0 past its stop date: a first course has nothing to
-    # extend, and a restart inside the window extends nothing past it
-    extension = ("community-infection-risk",) if c["IG Courses Since T0"] and c["Order Starts After Stop Date"] else ()
+    # extend, a restart inside the window extends nothing past it, nor does a restart weeks after the course ended
+    extension = ("community-infection-risk",) if c["Order Starts After Stop Date"] and _extends(c, start) else ()
     # an infection not yet coded could change only what infections decide (no severe/recurrent infection, or IgG 4-6 g/L
     # where the general criteria apply): not an IgG of 6 g/L or more, nor an IgG to measure first, nor where the
     # infections that would decide are coded already

@@ -242,7 +242,7 @@ add(Chart("restart-in-window-igg-low-in-washout", chart(*STOPPED_EARLY, igg("202
           "the same, IgG 3.1 g/L two weeks after the stop (in the washout): a restart, the general criteria not met "
           "without infections",
           (("no-start-without-infections", "restart-in-window-igg-on-substitution"),),
-          ("3.1 g/L (2026-03-01) taken on substitution", "Ig restart not recommended"), by_when=False))
+          ("3.1 g/L (2026-03-01) taken in the Ig washout", "Ig restart not recommended"), by_when=False))
 
 
 # ---- B. After the window (§4.1 > 6 months, §4.3): general criteria, many infections ---------------------------------

@@ -262,3 +262,10 @@ def test_a_culture_that_verified_an_infection_is_named_in_words(served, lang: st
     bundle = json.loads((FIXTURES / "pneumonia-unspecified-positive-blood-culture-general-criteria-met.json").read_text())
     rows = served_rows(served, bundle, date(2026, 1, 20), lang)
     assert rows["infection_cultures"] == (words, "blood:2026-01-06"), rows["infection_cultures"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "passed 1 day ago"), ("da", "passeret for 1 dag siden")])
+def test_days_to_a_stop_date_that_has_passed_are_not_a_negative_count(lang, words):
+    # "-32 days" to the stop date read as a typing error on the page
+    rows = values_rows("ivig-doses-last-before-stop-date-overdue-names-last-dose", date(2025, 10, 2), lang)
+    assert rows["days_to_stop"] == (words, ""), rows["days_to_stop"]

@@ -106,9 +106,20 @@ def test_order_outside_the_criteria_offers_a_short_extension_only_after_substitu
     draft = DraftOrder("ig", "MedicationRequest/draft", D("2026-05-10"), None, "IVIG")
     [first] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low), [draft], D("2026-05-10")).advice
     assert first.code == "order-does-not-meet-criteria" and "community-infection-risk" not in first.override_reasons
-    ended = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-04-01"))
+    ended = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-05-05"))  # renewed 5 days later
     [again] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low, ig_courses=(ended,)), [draft], D("2026-05-10")).advice
     assert again.code == "order-does-not-meet-criteria" and "community-infection-risk" in again.override_reasons
+
+
+def test_a_restart_weeks_after_the_course_ended_has_nothing_to_extend():
+    # the course ended 2026-04-01; an order from 2026-05-10, 39 days later, is a restart (§4.3), no short extension
+    # of substitution past its stop date (§4.2)
+    low = (IgGResult(3.0, D("2026-05-01"), "Observation/igg"),)
+    draft = DraftOrder("ig", "MedicationRequest/draft", D("2026-05-10"), None, "IVIG")
+    ended = IgCourse(D("2025-10-15"), "completed", "MedicationRequest/ig", D("2026-04-01"))
+    [card] = MEDICINRAADET_2025.evaluate_orders(facts(igg=low, ig_courses=(ended,)), [draft], D("2026-05-10")).advice
+    assert card.code == "order-does-not-meet-criteria"
+    assert card.override_reasons == ("infection-not-coded", "specialist-decision")
 
 
 # --- §7: what was seen and not counted is named for what it is ------------------------------------

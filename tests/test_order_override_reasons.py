@@ -37,9 +37,18 @@ def test_a_coded_sepsis_with_no_fresh_igg_offers_no_uncoded_infection() -> None:
     assert "specialist-decision" in reasons
 
 
-def test_no_infection_after_the_window_keeps_it_and_a_course_that_ran_to_the_stop_date_may_be_extended() -> None:
+def test_a_renewal_days_after_the_course_ran_to_the_stop_date_may_be_extended() -> None:
+    code, reasons = _reasons(CART, igg("igg", "2025-08-04", 3.0),
+                             ig_order("ivig-1", "2025-04-01", status="completed", end="2025-09-01"),
+                             start="2025-09-05", at=date(2025, 9, 5))
+    assert code == "order-does-not-meet-criteria"
+    assert "community-infection-risk" in reasons
+
+
+def test_no_infection_after_the_window_keeps_it_and_a_restart_weeks_later_has_nothing_to_extend() -> None:
+    # 24 days after the course ended on the stop date: a restart (§4.3), not a short extension past it (§4.2)
     code, reasons = _reasons(CART, igg("igg", "2025-09-20", 3.0),
                              ig_order("ivig-1", "2025-04-01", status="completed", end="2025-09-01"),
                              start="2025-09-25", at=date(2025, 9, 25))
     assert code == "order-does-not-meet-criteria"
-    assert {"infection-not-coded", "community-infection-risk"} <= reasons
+    assert "infection-not-coded" in reasons and "community-infection-risk" not in reasons

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
                                       ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, FAILING_SAID_BY_SUMMARY,
-                                      GENERAL_STOP_REASONS, ORDER_TODO, Text)
+                                      GENERAL_STOP_REASONS, IGG_TAKEN, ORDER_TODO, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -374,6 +374,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     reason = GENERAL_STOP_REASONS.get(reason_key)
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
+    p["igg_taken"] = IGG_TAKEN[bool(v.get("igg_in_washout"))](lang)
     failing = v.get("failing")
     if isinstance(failing, tuple):
         polyclonal = "m_protein" in p
@@ -386,19 +387,23 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         said = FAILING_SAID_BY_SUMMARY.get((advice.code, advice.variant), frozenset())
         templates = [t for f, t in worded if f not in said]  # the summary's: those its own words do not say
         reasons = [r.format_map(p) for r in templates]
+        # an IgG taken on substitution or in its washout shows infused immunoglobulin (§3.4): a summary that led with it
+        # ("does not meet the criteria: IgG 7.2 g/L; the stop date has passed") read as recovery; the detail names it
+        igg_leads = not {"igg-during-substitution", "igg-during-other-use"} & set(advice.caveats)
 
         def brief(room: int) -> str:
             """The criteria within `room`; an M-protein sent as text quoted shorter where its words whole would cut the
             criterion that names it, else, found and not quantified, said in our words ("polyclonal IgG <5.0 g/L
             (total 5.0, M-protein “…”), unclear whether < 4 g/L" lost its "unclear whether < 4 g/L"; a quote cut
             to "Påvist, ikke…" would read as not found)."""
-            shown = failing_brief(reasons, p, lang, room)
+            shown = failing_brief(reasons, p, lang, room, igg=igg_leads)
             if not v.get("m_protein_reported") or not shown.endswith("…"):
                 return shown
             trace = v.get("m_protein") == 0.0 and v.get("m_protein_comparator") == ">"  # found, not quantified
             for m_protein in (p["m_protein_brief"], *([NOT_QUANTIFIED(lang)] if trace else [])):
                 briefer = Placeholders(p, m_protein=m_protein)
-                shorter = failing_brief([r.format_map(briefer) for r in templates], briefer, lang, room)
+                shorter = failing_brief([r.format_map(briefer) for r in templates], briefer, lang, room,
+                                        igg=igg_leads)
                 if not shorter.endswith("…"):
                     return shorter
             return shown
@@ -483,11 +488,12 @@ def _todo_ending(advice: Advice) -> str:
     return "stop-overdue" if isinstance(read_on, date) and isinstance(stop, date) and stop < read_on else "stop-due"
 
 
-def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int) -> str:
+def failing_brief(reasons: list[str], p: Placeholders, lang: str, room: int, igg: bool = True) -> str:
     """The failing criteria within `room` characters for a summary: the IgG the decision used
-    (with its date if it fits) and as many whole criteria as fit, then "(+n more)" — never a
+    (with its date if it fits; not where `igg` is false) and as many whole criteria as fit, then "(+n more)" — never a
     criterion cut off mid-word."""
-    igg_named = any(reason.startswith(("IgG ", "polyclonal IgG ", "polyklonal IgG ")) for reason in reasons[:1])
+    igg_named = not igg or any(reason.startswith(("IgG ", "polyclonal IgG ", "polyklonal IgG "))
+                               for reason in reasons[:1])
     named = (*FAILING_POLYCLONAL, *FAILING_IGG) if "m_protein" in p else FAILING_IGG  # the IgG named, polyclonal if room
     values = [""] if igg_named or "igg" not in p else [t(lang).format_map(p) + "; " for t in named] + [""]
     for value in values:

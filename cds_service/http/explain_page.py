@@ -288,7 +288,7 @@ VALUE_LABELS: dict[str, Text] = {
     "days_to_stop": Text("days to the stop date", "dage til seponeringsdatoen"),
     "today": Text("evaluation day", "vurderingsdag"), "in_window": Text("inside the high-risk window", "i højrisikoperioden"),
     "stale_days": Text("IgG counts as recent for", "IgG regnes som nyt i"),
-    "igg": Text("IgG decided on", "IgG, der er besluttet på"), "igg_comparator": Text("its comparator", "dets komparator"),
+    "igg": Text("IgG decided on", "IgG, som afgørelsen bygger på"), "igg_comparator": Text("its comparator", "dets komparator"),
     "igg_date": Text("IgG date", "IgG-dato"), "igg_source": Text("IgG record", "IgG-registrering"),
     "igg_reported": Text("IgG as reported", "IgG som svaret"), "igg_total": Text("total IgG", "total-IgG"),
     "igg_total_comparator": Text("total IgG comparator", "total-IgG's komparator"),
@@ -315,6 +315,8 @@ VALUE_LABELS: dict[str, Text] = {
     "order_written_start": Text("start written on the order (passed)", "skrevet start (passeret)"),
     "ignored_igg_in_washout": Text("IgG set aside taken in the washout, after Ig ended",
                                    "tilsidesat IgG taget i udvaskningen, efter endt Ig"),
+    "igg_in_washout": Text("IgG shown taken in the washout, after Ig ended",
+                           "vist IgG taget i udvaskningen, efter Ig sluttede"),
     "order_code": Text("order code", "ordinationens kode"),
     "order_code_system": Text("order code system", "ordinationens kodesystem"),
     "order_looks_like": Text("the order looks like", "ordinationen ligner"),
@@ -607,6 +609,10 @@ def _limits(params: Parameters) -> tuple[float, ...]:
     return (params.igg_start_threshold_g_l, params.igg_general_threshold_g_l)
 
 
+# a stop date passed, as a value of days to it: said so, not as a negative count
+PASSED_DAYS = Text("passed {n} ago", "passeret for {n} siden")
+
+
 def _unit_text(name: str, value: Any, values: Mapping[str, Any], params: Parameters, lang: str) -> str | None:
     """An advice value or parameter that carries a unit, written as the card writes it (None: it has none)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -619,6 +625,8 @@ def _unit_text(name: str, value: Any, values: Mapping[str, Any], params: Paramet
         return None
     if name in YEAR_VALUES or name.endswith("_years"):
         return years(int(value), lang)
+    if name == "days_to_stop" and value < 0:  # the stop date has passed: "-32 days" read as a typing error
+        return PASSED_DAYS(lang).format(n=days(-int(value), lang))
     if name.endswith("_days") or name in ("days_to_stop", *DAY_VALUES):
         return days(int(value), lang)
     if name.endswith("_months"):
