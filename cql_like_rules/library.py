@@ -2395,11 +2395,16 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
             variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
             washout = {"igg_in_washout": True} if taken_in_washout_only(c, used.result) else {}
+        resumed: tuple[str, ...] = ()
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
             variant = "-".join(filter(None, ("restart-in-window", variant)))
+            on_hold = _on_hold_resumable(c)
+            if on_hold is not None:  # ... unless the course on hold is resumed in time: the same course, no restart
+                resumed = ("on-hold-resume-continues",)
+                washout = {**washout, "on_hold_last_dose": on_hold[0], "resume_by": on_hold[1]}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
-                      override_reasons=("infection-not-coded", "specialist-decision"),
+                      override_reasons=("infection-not-coded", "specialist-decision"), extra_caveats=resumed,
                       more={**seen_values(c, seen), **washout})
     if under_6 and not stale:
         # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
@@ -2413,6 +2418,21 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     if used is not None and used.paraprotein_caveat and not stale:
         return (_paraprotein_advice(c, used, caveats, ignored),)
     return ()
+
+
+def _on_hold_resumable(c: Context) -> tuple[date, date] | None:
+    """(its last dose, the last day it may resume) of a course since T0 on hold today that, resumed by that day, is
+    the same course and no restart (§4.3): a new order joins it through its last dose recorded, the course days past
+    it and the continuity gap (`_paused_reaches`), and before the stop date (from then on, a restart after the stop
+    attempt). The card against a restart says so: an order resuming it on one of those days continues the course,
+    which the order hooks judge so; None when no such day is left."""
+    reach = timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
+    last = max((day for x in c["IG Courses Since T0"] if x.status == "on-hold" and _written_by(x, c.today)
+                and (day := _last_dose_in(c, x)) is not None), default=None)
+    if last is None or c["Stop Date"] is None:
+        return None
+    by = min(last + reach, c["Stop Date"] - timedelta(days=1))
+    return (last, by) if by >= c.today else None
 
 
 def _predates_substitution(c: Context, result: IgGResult) -> bool:

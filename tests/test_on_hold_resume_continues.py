@@ -1,0 +1,62 @@
+"""A card against a restart says when a course on hold can still be resumed as the same course.
+
+IVIG after CAR-T, last dose 2026-01-26, the order put on hold around an admission. patient-view said "Ig restart not
+recommended", while an order resuming it by 2026-03-09 (its last dose, the 35 course days and the 7-day continuity
+gap) was judged on the order screen as continuing the course ("end the order on the stop date 2026-05-04"): two
+answers the same day. The card now says that a resumption by that day continues the course, no restart; the order
+hooks judge a resumption on that day and the day after as the card says.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import car_t, chart, draft, given, igg, order
+
+RUNTIME = load_runtime(Settings())
+
+
+def _chart(stop_attempt_near: bool = False) -> dict:
+    doses = ("2025-12-01", "2025-12-29", "2026-01-26") + (("2026-03-30",) if stop_attempt_near else ())
+    return chart(car_t("2025-11-04"), igg("2025-11-25", 2.5), order("J06BA02", "2025-12-01", status="on-hold"),
+                 given("J06BA02", *doses))
+
+
+def _card(at: date, lang: str = "en", bundle: dict | None = None) -> dict:
+    [card] = replay(RUNTIME, bundle or _chart(), at=at, lang=lang).cards
+    assert card["source"]["topic"]["code"] == "no-start-without-infections", card["summary"]
+    return card
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "Ig is on hold (last dose 2026-01-26): resumed by 2026-03-09, it continues its course, no restart."),
+    ("da", "Ig er sat i bero (sidste dosis 2026-01-26): genoptaget senest 2026-03-09 fortsætter forløbet, ingen "
+     "genopstart."),
+])
+def test_a_course_on_hold_names_the_last_day_it_resumes_as_the_same_course(lang: str, said: str) -> None:
+    for at in (date(2026, 2, 12), date(2026, 3, 9)):
+        assert said in _card(at, lang)["detail"]
+
+
+def test_the_day_after_a_resumption_is_a_restart_and_the_card_says_nothing_of_it() -> None:
+    assert "on hold" not in _card(date(2026, 3, 10))["detail"]
+
+
+@pytest.mark.parametrize("start, code", [("2026-03-09", "order-meets-criteria"),
+                                         ("2026-03-10", "order-does-not-meet-criteria")])
+def test_the_order_screen_judges_a_resumption_as_the_card_says(start: str, code: str) -> None:
+    [card] = replay(RUNTIME, _chart(), hook="order-select", drafts=[draft(start)], at=date(2026, 3, 2)).cards
+    assert card["source"]["topic"]["code"] == code, card["summary"]
+
+
+def test_no_resumption_is_offered_past_the_stop_date() -> None:
+    # last dose 2026-03-30: 42 days reach past the stop date 2026-05-04; from then on a new order is a restart after
+    # the stop attempt (§4.3), so the last day named is the day before the stop date
+    card = _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))
+    assert "resumed by 2026-05-03, it continues its course" in card["detail"]
