@@ -49,7 +49,7 @@ from .advice import Advice, Value, advice
 from .catalogue import CATALOGUE, THIS_IGG_CAVEATS
 from .engine import Context
 from .facts import BsAbExposure, DataNote, IgCourse, IgGOrderDraft, TherapyOrderDraft, known_by
-from .library import (LIBRARY, _active_on, _asserted_by, _last_day, CountedInfection, Episode, IgGUsed, IndexEvent, ReviewDates,
+from .library import (LIBRARY, _active_on, _asserted_by, _last_day, _last_dose_in, CountedInfection, Episode, IgGUsed, IndexEvent, ReviewDates,
                       add_months, age_on, first_general_review, age_unknown_no_index, from_doses, alive_with_malignancy, build_advice, episode_values, igg_as_used,
                       igg_order_or_pending, igg_seen_not_used, igg_shown_values, infection_values,
                       paraprotein_caveat, stop_attempt_weighing, substitution_before, taken_on_other_use_only,
@@ -299,11 +299,24 @@ def _follow_on(c: Context, order: DraftOrder) -> DraftOrder | None:
 def _extends(c: Context, start: date) -> bool:
     """Substitution given since T0 runs today (a course of doses moves on with its next dose), runs on to the order's
     start, or ended no more than the continuity gap before it: an order from then on would extend it (§4.2). One
-    beginning later, after a break, is a restart (§4.3). A course with no known last day (ended on a day the data
-    does not tell) may reach it."""
+    beginning later, after a break, is a restart (§4.3)."""
     gap = timedelta(days=c.params.ig_continuity_gap_days)
-    return any(_active_on(x, c.today, c.known_on) or (end := _last_day(x, c.known_on)) is None or start - end <= gap
-               for x in c["IG Courses Since T0"])
+    return any(_active_on(x, c.today, c.known_on) or _reaches(c, x, start - gap) for x in c["IG Courses Since T0"])
+
+
+def _reaches(c: Context, course: IgCourse, day: date) -> bool:
+    """A course not running today reached `day`: its last day, or, where the data does not give one (an order on hold,
+    paused on a day not told; one stopped on a day not told), its last dose recorded and the course days past it, as
+    `Current Episode` reads such a course (`_paused_reaches`). One stopped with no dose recorded may have run on."""
+    end = None if course.status == "on-hold" else _last_day(course, c.known_on)
+    if end is not None:
+        return end >= day
+    # an order stopped on a day not told claims no doses (`_order_covers`): the doses recorded since it began tell
+    last = _last_dose_in(c, course) if course.status == "on-hold" else \
+        max((d.date for d in c.facts.ig_administrations if course.start <= d.date <= c.today), default=None)
+    if last is None:
+        return course.status != "on-hold"
+    return last + timedelta(days=c.params.ig_administration_course_days) >= day
 
 
 def _end_suggestion(c: Context) -> tuple[str, ...]:

@@ -828,11 +828,7 @@ class Terminology:
             pass
         own = self.alias_for(system)
         found: tuple[str, str] | None = None
-        # a code a set lists as another thing under its own system (HCPCS J1573, a hepatitis B immunoglobulin) is known
-        # there, whatever another system's code it looks like (ICD-10 J15.7)
-        if own is not None and not any(self.lookup(vs, system, code)
-                                       or self.valuesets[vs].excludes(own[0], _normalise(own[1], code))
-                                       for vs in valueset_ids if vs in self.valuesets):
+        if own is not None and not any(self.lookup(vs, system, code) for vs in valueset_ids if vs in self.valuesets):
             held = [(alias, vs) for alias, uris in self.uris_of.items() if alias != own[0]
                     for vs in valueset_ids if vs in self.valuesets and self.lookup(vs, uris[0], code)]
             # a code in SKS's spelling ("DC833": a D before an ICD-10 code) belongs to SKS, though an ICD-10 system

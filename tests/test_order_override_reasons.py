@@ -12,7 +12,9 @@ from typing import Any
 
 from cds_service.tools.replay import replay
 
-from .test_acceptance_stop import RUNTIME, bundle, car_t, ig_order, igg, infection
+import pytest
+
+from .test_acceptance_stop import ATC, RUNTIME, SUBJECT, bundle, car_t, ig_order, igg, infection
 
 CART = car_t("2025-03-01")  # stop date 2025-09-01
 
@@ -52,3 +54,20 @@ def test_no_infection_after_the_window_keeps_it_and_a_restart_weeks_later_has_no
                              start="2025-09-25", at=date(2025, 9, 25))
     assert code == "order-does-not-meet-criteria"
     assert "infection-not-coded" in reasons and "community-infection-risk" not in reasons
+
+
+# an order on hold (as the stop cards suggest) or stopped on a day the data does not tell reaches by its doses: the
+# last one recorded, 2025-08-01, and the 35 course days past it (2025-09-05)
+DOSES = [{"resourceType": "MedicationAdministration", "id": f"ma-{day}", "status": "completed", "subject": SUBJECT,
+          "medicationCodeableConcept": {"coding": [{"system": ATC, "code": "J06BA02"}]}, "effectiveDateTime": day}
+         for day in ("2025-04-01", "2025-05-01", "2025-06-01", "2025-07-01", "2025-08-01")]
+
+
+@pytest.mark.parametrize("status", ["on-hold", "stopped"])
+@pytest.mark.parametrize("start, extends", [("2025-09-10", True), ("2025-10-20", False)])
+def test_a_paused_course_reaches_an_order_by_its_last_dose(status: str, start: str, extends: bool) -> None:
+    code, reasons = _reasons(CART, igg("igg", "2025-03-20", 3.0), DOSES,
+                             ig_order("ivig-1", "2025-04-01", status=status), start=start,
+                             at=date.fromisoformat(start))
+    assert code == "order-does-not-meet-criteria"
+    assert ("community-infection-risk" in reasons) is extends

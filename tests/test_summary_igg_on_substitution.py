@@ -68,3 +68,16 @@ def _summary(taken: str, lang: str) -> str:
 def test_a_low_igg_after_the_course_ended_is_said_to_be_taken_in_its_washout(taken: str, lang: str,
                                                                              expected: str) -> None:
     assert _summary(taken, lang) == expected
+
+
+@pytest.mark.parametrize("lang, said", [("en", "; last off Ig 3.1 g/L 2025-02-20: measure IgG"),
+                                        ("da", "; seneste uden Ig 3,1 g/L 2025-02-20: mål IgG")])
+def test_the_last_igg_off_substitution_is_not_called_the_last_when_a_later_one_was_set_aside(lang: str,
+                                                                                            said: str) -> None:
+    # a sepsis, the IgG off Ig too old, a later IgG of 7.5 g/L taken on IVIG and set aside: "last 3.1 g/L" denied it
+    from .reading_charts import infection
+    bundle = chart(car_t("2025-01-15"), igg("2025-02-20", 3.1), DOSES, igg("2025-06-20", 7.5),
+                   infection("2025-09-20", "DA419", severe=True))
+    [card] = replay(RUNTIME, bundle, at=date(2025, 10, 1), lang=lang).cards
+    assert card["source"]["topic"]["code"] == "measure-igg"
+    assert said in card["summary"]

@@ -3,7 +3,7 @@
 A US EHR records an IVIG infusion with an NDC and the HCPCS J-code it bills (J1459 for Privigen), and orders by
 RxNorm; neither was in the value set, so a course given under them got "Ig start not recommended" where its stop
 was overdue. The J-codes of the products a stored source describes, and the RxNorm concepts a source ties to normal
-immunoglobulin, are now read; a hepatitis B immunoglobulin's J-code is not substitution.
+immunoglobulin products, are now read; a hepatitis B immunoglobulin's J-code is not substitution.
 """
 
 from __future__ import annotations
@@ -69,10 +69,23 @@ def test_a_hepatitis_b_immunoglobulin_is_no_substitution_course() -> None:
     assert "stop-planned" not in [code for code, _ in _cards(chart)]
 
 
+def _procedure(code: str) -> dict[str, Any]:
+    chart = copy.deepcopy(CHART)
+    patient = next(e["resource"]["id"] for e in chart["entry"] if e["resource"]["resourceType"] == "Patient")
+    chart["entry"].append({"resource": {"resourceType": "Procedure", "id": "billed", "status": "completed",
+                                        "subject": {"reference": f"Patient/{patient}"},
+                                        "code": {"coding": [{"system": HCPCS, "code": code}], "text": "infusion"},
+                                        "performedDateTime": "2025-12-08"}})
+    return chart
+
+
 @pytest.mark.parametrize("code", ["J1573", "J1551"])
-def test_a_j_code_is_not_named_as_an_icd10_pneumonia_under_the_wrong_system(code: str) -> None:
-    # J15 is bacterial pneumonia in ICD-10: a medication record's HCPCS code was named as "held only under another
-    # code system", telling the site its EHR sent the wrong system
-    answer = replay(RUNTIME, _recoded([{"system": HCPCS, "code": code}], "infusion 5 mL"), at=AT)
+@pytest.mark.parametrize("carried_on", ["medication", "procedure"])
+def test_a_j_code_is_not_named_as_an_icd10_pneumonia_under_the_wrong_system(code: str, carried_on: str) -> None:
+    # J15 is bacterial pneumonia in ICD-10: a medication record's or a procedure's HCPCS code was named as "held only
+    # under another code system", telling the site its EHR sent the wrong system
+    chart = _recoded([{"system": HCPCS, "code": code}], "infusion 5 mL") if carried_on == "medication" else \
+        _procedure(code)
+    answer = replay(RUNTIME, chart, at=AT)
     assert [n.kind for n in answer.notes if n.kind.endswith("wrong-system")] == []
     assert not any("another code system" in c["detail"] for c in answer.cards)

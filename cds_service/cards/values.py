@@ -59,6 +59,11 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
                                      "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")}
 BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
+# ... when a later IgG was set aside, taken on Ig or in its washout: "last" alone denied the later one on the card
+LAST_OFF_IG = Text("; last off Ig {igg} {igg_date}", "; seneste uden Ig {igg} {igg_date}")
+# the caveats that name a later IgG set aside, taken on immunoglobulin or in its washout (§3.4)
+SET_ASIDE_CAVEATS = frozenset({"igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
+                               "igg-in-washout-ignored", "igg-during-other-use-ignored"})
 # the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
 # ... when the draft starts further ahead than an IgG stays usable: an IgG now would be too old by its start
@@ -79,6 +84,8 @@ MEASURE_AFTER_DOSE = Text("Measure IgG after the first dose ({first_dose_start})
                           "da startkriteriet. ")
 # ... when that IgG is polyclonal (total less an IgG M-protein): a figure the laboratory's sheet does not show as IgG
 LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklonale {igg} {igg_date}")
+LAST_POLYCLONAL_OFF_IG = Text("; last polyclonal off Ig {igg} {igg_date}",
+                              "; seneste polyklonale uden Ig {igg} {igg_date}")
 # the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
 THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt")}
 DAYS_LEFT_BRIEF = Text("{days} left", "om {days}")  # the days left, said briefer where a summary is short of room
@@ -355,8 +362,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["measure_first"] = _todo_lead(advice, p, lang)
     p["reconsider"] = ORDER_TODO[_todo_ending(advice)](lang).format_map(p)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
-    p["last"] = ((LAST_POLYCLONAL if v.get("m_protein") is not None else LAST)(lang).format_map(p) if "igg" in p
-                 else "")
+    later_set_aside = bool(SET_ASIDE_CAVEATS & set(advice.caveats))
+    last = (LAST_POLYCLONAL_OFF_IG if later_set_aside else LAST_POLYCLONAL) if v.get("m_protein") is not None else \
+        LAST_OFF_IG if later_set_aside else LAST
+    p["last"] = last(lang).format_map(p) if "igg" in p else ""
     if isinstance(v.get("restart_gap_days"), int):
         p["restart_gap"] = days(int(v["restart_gap_days"]), lang)  # type: ignore[arg-type]
     restarted_after = "restart-after" if v.get("previous_end") is not None else \

@@ -334,7 +334,7 @@ def _plain_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
                  or _names_m_protein(t, name)):
         return None
     read = (CODE_READ_ON["Observation"], concept)
-    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read) is not None \
+    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read, "Observation") is not None \
             or t.excluded_entry("igg-serum", concept) is not None:
         return None
     return _not_used_words(concept)

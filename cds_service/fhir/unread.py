@@ -42,9 +42,11 @@ if TYPE_CHECKING:
 # The value sets whose codes, sent under the wrong (known) system, are named rather than passed over (§7).
 WRONG_SYSTEM_VALUESETS = ("bacterial-infection", "haematological-malignancy", "car-t-procedure", "car-t-product",
                           "bispecific-b-pc", "immunoglobulin-substitution", "igg-serum", "m-protein")
-# ... of which a medication record's code can be one: a drug's, or a treatment's (SKS BOQX1). Not a diagnosis's or a
-# result's: a HCPCS J-code (J1551, an immunoglobulin) is not an ICD-10 pneumonia (J15) sent under the wrong system
+# ... of which a medication record's or a procedure's code can be one: a drug's, or a treatment's (SKS BOQX1). Not a
+# diagnosis's or a result's: a HCPCS J-code (J1551, an immunoglobulin) is not an ICD-10 pneumonia (J15) sent under the
+# wrong system
 WRONG_SYSTEM_DRUG_VALUESETS = ("car-t-procedure", "car-t-product", "bispecific-b-pc", "immunoglobulin-substitution")
+TREATMENT_RECORDS = frozenset({"MedicationAdministration", "MedicationRequest", "MedicationStatement", "Procedure"})
 
 # The records of an immunoglobulin course a coded one makes (an order, a dose, a medication record, a dose registered
 # as an SKS treatment, a Procedure): one known only by
@@ -201,7 +203,7 @@ def _plain_diagnosis_verdict(b: FactBuilder, concept: Any) -> PlainCode | None:
                  or _named(t, text, ("immunoglobulin-substitution",)) is not None):
         return None
     read = (CODE_READ_ON["Condition"], concept)
-    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read) is not None:
+    if _unknown_code_in(b, read) is not None or _wrong_code_in(b, read, "Condition") is not None:
         return None
     return _PLAIN
 
@@ -373,7 +375,7 @@ def code_read(b: FactBuilder, r: Mapping[str, Any]) -> CodeRead:
     if last is not None and last[0] is r:
         return last[1]
     read = _code_that_could_matter(b, r)
-    found: CodeRead = (read, _unknown_code_in(b, read), _wrong_code_in(b, read))
+    found: CodeRead = (read, _unknown_code_in(b, read), _wrong_code_in(b, read, str(r.get("resourceType"))))
     b.code_read_last = (r, found)
     return found
 
@@ -532,12 +534,12 @@ def _wrong_system_code(b: FactBuilder, r: Mapping[str, Any]) -> tuple[str, str, 
     return code_read(b, r)[2]
 
 
-def _wrong_code_in(b: FactBuilder, read: tuple[str, Any] | None) -> tuple[str, str, tuple[str, str]] | None:
-    """`_wrong_system_code` of a record whose `_code_that_could_matter` has been read (once per record)."""
+def _wrong_code_in(b: FactBuilder, read: tuple[str, Any] | None, kind: str) -> tuple[str, str, tuple[str, str]] | None:
+    """`_wrong_system_code` of a record of `kind` whose `_code_that_could_matter` has been read (once per record)."""
     held_elsewhere = getattr(b.t, "held_elsewhere", None)
     if held_elsewhere is None or read is None:
         return None
-    valuesets = WRONG_SYSTEM_DRUG_VALUESETS if read[0] == "medication" else WRONG_SYSTEM_VALUESETS
+    valuesets = WRONG_SYSTEM_DRUG_VALUESETS if kind in TREATMENT_RECORDS else WRONG_SYSTEM_VALUESETS
     for c in _codings(read[1]):
         system, code = c.get("system"), c.get("code")
         if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
