@@ -204,8 +204,8 @@ _STOP_PLANNED_DECISION = Text(
 )
 # The stop is there to judge recovery by IgG off substitution (§3.4, §4.3): a no-start card after a stop whose IgG
 # cannot show it asks for one, where it has room
-_MEASURE_RECOVERY = Text("Measure IgG off substitution to see whether it has recovered (§3.4).",
-                         "Mål IgG uden substitution for at se, om den er restitueret (§3.4).")
+_MEASURE_RECOVERY = Text("Measure IgG off substitution{off_from} to see whether it has recovered (§3.4).",
+                         "Mål IgG uden substitution{off_from} for at se, om den er restitueret (§3.4).")
 # ... led by the IgG to measure first where the card offers that order (no usable or recent IgG); `ORDER_TODO` says
 # which of its endings the card takes
 _RECONSIDER = Text("{measure_first}{reconsider}", "{measure_first}{reconsider}")
@@ -2691,6 +2691,10 @@ OVERRIDE_REASONS: dict[str, Text] = {
                                "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner"),
 }
 
+# The first day an IgG counts as taken off substitution, where the washout still runs (fills {off_from}): the stop
+# card promised an IgG off substitution, and one drawn before that day would be set aside again (§3.4)
+OFF_FROM = Text(" from {igg_off_from}", " fra {igg_off_from}")
+
 # When the IgG a card against a start shows was taken (fills {igg_taken}): on substitution, or after every course had
 # ended, in the washout (a clinician who knows there was no Ig that day must not read "on substitution")
 IGG_TAKEN: dict[bool, Text] = {
@@ -2897,8 +2901,8 @@ CAVEATS: dict[str, Text] = {
     # as the order hooks judge it; a card that said only "restart not recommended" denied it (§4.3)
     "on-hold-resume-continues": Text(
         "Ig is on hold (last dose {on_hold_last_dose}): resumed by {resume_by}, it continues its course, no restart.",
-        "Ig er sat i bero (sidste dosis {on_hold_last_dose}): genoptaget senest {resume_by} fortsætter forløbet, ingen "
-        "genopstart."),
+        "Ig er sat i bero (sidste dosis {on_hold_last_dose}): genoptages den senest {resume_by}, fortsætter "
+        "forløbet; ingen genopstart."),
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),

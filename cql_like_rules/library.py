@@ -1679,6 +1679,13 @@ def igg_counts_from(c: Context, result: IgGResult) -> date | None:
     still run), or that day has come by the day the chart is read (an IgG taken now counts: nothing to wait for)."""
     if not taken_on_substitution(c, result):
         return None
+    return washout_ends(c)
+
+
+def washout_ends(c: Context) -> date | None:
+    """The first day an IgG counts as taken off substitution (`igg_counts_from`): the day after the latest end, plus
+    `igg_washout_days`, of every course (or Ig given for another reason) begun by the day the chart is read; None
+    when one has no known end, or that day has come."""
     ends: list[date] = []
     for x in (*c.once(_infused_courses), *c.once(_other_use_spans)):
         if x.start > c.read_on or x.status == "on-hold" and x.end is None:
@@ -2395,6 +2402,9 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
             variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
             washout = {"igg_in_washout": True} if taken_in_washout_only(c, used.result) else {}
+        if variant in ("igg-before-substitution", "igg-on-substitution"):  # the IgG off substitution to measure, and
+            # from when one counts: drawn in the washout it would be set aside again (§3.4)
+            washout = {**washout, **({"igg_off_from": off} if (off := washout_ends(c)) is not None else {})}
         resumed: tuple[str, ...] = ()
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
@@ -2431,6 +2441,9 @@ def _on_hold_resumable(c: Context) -> tuple[date, date] | None:
                 and (day := _last_dose_in(c, x)) is not None), default=None)
     if last is None or c["Stop Date"] is None:
         return None
+    if any(x.status != "on-hold" and ((end := _last_day(x, c.known_on)) is None or end >= last)
+           for x in c["IG Courses Since T0"]):
+        return None  # the course on hold is not the patient's last: its last dose is not where a resumption joins
     by = min(last + reach, c["Stop Date"] - timedelta(days=1))
     return (last, by) if by >= c.today else None
 

@@ -123,7 +123,9 @@ def test_a_trough_on_substitution_after_a_stop_without_infections_asks_for_igg_o
     [card] = _cards(chart(*COURSE, igg("2025-07-01", 3.5)), "2025-09-01")
     assert card["source"]["topic"]["code"] == "no-start-without-infections"
     assert card["summary"].startswith("IgG 3.5 g/L (2025-07-01) taken on substitution;"), card["summary"]
-    assert "Measure IgG off substitution to see whether it has recovered (§3.4)." in card["detail"], card["detail"]
+    # dated while the washout runs: an IgG drawn before 2025-09-12 would be set aside again
+    assert "Measure IgG off substitution from 2025-09-12 to see whether it has recovered (§3.4)." in card["detail"], \
+        card["detail"]
 
 
 def test_a_child_gets_the_same_note_on_an_igg_taken_on_substitution_on_both_hooks() -> None:

@@ -36,8 +36,8 @@ def _card(at: date, lang: str = "en", bundle: dict | None = None) -> dict:
 
 @pytest.mark.parametrize("lang, said", [
     ("en", "Ig is on hold (last dose 2026-01-26): resumed by 2026-03-09, it continues its course, no restart."),
-    ("da", "Ig er sat i bero (sidste dosis 2026-01-26): genoptaget senest 2026-03-09 fortsætter forløbet, ingen "
-     "genopstart."),
+    ("da", "Ig er sat i bero (sidste dosis 2026-01-26): genoptages den senest 2026-03-09, fortsætter forløbet; "
+     "ingen genopstart."),
 ])
 def test_a_course_on_hold_names_the_last_day_it_resumes_as_the_same_course(lang: str, said: str) -> None:
     for at in (date(2026, 2, 12), date(2026, 3, 9)):
@@ -60,3 +60,12 @@ def test_no_resumption_is_offered_past_the_stop_date() -> None:
     # the stop attempt (§4.3), so the last day named is the day before the stop date
     card = _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))
     assert "resumed by 2026-05-03, it continues its course" in card["detail"]
+
+
+def test_no_resumption_is_named_where_the_course_on_hold_is_not_the_last() -> None:
+    # a SCIG order begun after the last IVIG dose and ended 2026-02-18: a new order joins that course (its end and
+    # the continuity gap), not the paused one's last dose, so the card names no day from the paused one
+    bundle = chart(car_t("2025-11-04"), igg("2025-11-25", 2.5), order("J06BA02", "2025-12-01", status="on-hold"),
+                   given("J06BA02", "2025-12-01", "2026-01-10"),
+                   order("J06BA01", "2026-01-20", status="completed", end="2026-02-18"))
+    assert "on hold" not in _card(date(2026, 2, 20), bundle=bundle)["detail"]

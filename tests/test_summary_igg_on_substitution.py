@@ -81,3 +81,17 @@ def test_the_last_igg_off_substitution_is_not_called_the_last_when_a_later_one_w
     [card] = replay(RUNTIME, bundle, at=date(2025, 10, 1), lang=lang).cards
     assert card["source"]["topic"]["code"] == "measure-igg"
     assert said in card["summary"]
+
+
+@pytest.mark.parametrize("at, lang, said", [
+    (date(2025, 7, 8), "en", "Measure IgG off substitution from 2025-07-27 to see whether it has recovered (§3.4)."),
+    (date(2025, 7, 8), "da", "Mål IgG uden substitution fra 2025-07-27 for at se, om den er restitueret (§3.4)."),
+    (date(2025, 8, 1), "en", "Measure IgG off substitution to see whether it has recovered (§3.4)."),
+])
+def test_the_igg_off_substitution_to_measure_is_dated_while_the_washout_runs(at: date, lang: str, said: str) -> None:
+    # the course of doses reaches 2025-06-28; an IgG counts 28 days of washout later: one drawn before would be set
+    # aside again, as every stop card promised an IgG off substitution
+    [card] = replay(RUNTIME, chart(car_t("2025-01-15"), igg("2025-02-20", 3.1), DOSES), at=at, lang=lang).cards
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"
+    [todo] = [line for line in card["detail"].splitlines() if line.startswith(("**To do:**", "**Gør:**"))]
+    assert todo.endswith(said)

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
                                       ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, FAILING_SAID_BY_SUMMARY,
-                                      GENERAL_STOP_REASONS, IGG_TAKEN, ORDER_TODO, Text)
+                                      GENERAL_STOP_REASONS, IGG_TAKEN, OFF_FROM, ORDER_TODO, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
 from cql_like_rules.parameters import Parameters
@@ -231,7 +231,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "criteria_since", "paused_end", "paused_last_dose", "session_stop_date", "general_stop_first",
                 "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
                 "igg_from", "ignored_igg_counts_from", "special_stop_date", "due_without_therapy", "booked_therapy_start",
-                "booked_therapy_review", "order_written_start", "on_hold_last_dose", "resume_by"):
+                "booked_therapy_review", "order_written_start", "on_hold_last_dose", "resume_by", "igg_off_from"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -384,6 +384,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if reason is not None:
         p["general_stop_reason"] = reason(lang).format_map(p)
     p["igg_taken"] = IGG_TAKEN[bool(v.get("igg_in_washout"))](lang)
+    p["off_from"] = OFF_FROM(lang).format_map(p) if "igg_off_from" in p else ""
     failing = v.get("failing")
     if isinstance(failing, tuple):
         polyclonal = "m_protein" in p

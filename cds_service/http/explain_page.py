@@ -315,6 +315,7 @@ VALUE_LABELS: dict[str, Text] = {
     "order_written_start": Text("start written on the order (passed)", "skrevet start (passeret)"),
     "ignored_igg_in_washout": Text("IgG set aside taken in the washout, after Ig ended",
                                    "tilsidesat IgG taget i udvaskningen, efter endt Ig"),
+    "igg_off_from": Text("an IgG counts as taken off substitution from", "en IgG tæller som taget uden substitution fra"),
     "on_hold_last_dose": Text("course on hold: its last dose", "forløb i bero: sidste dosis"),
     "resume_by": Text("resumed by this day, the same course", "genoptaget senest denne dag, samme forløb"),
     "igg_in_washout": Text("IgG shown taken in the washout, after Ig ended",
