@@ -987,8 +987,13 @@ def _paused_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
     if is_order(later) and c["Stop Date"] is not None and later.start >= c["Stop Date"]:
         return False
     last = _last_dose_in(c, order, before=later.start)
-    reach = timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
-    return last is not None and later.start - last <= reach
+    return last is not None and later.start <= _paused_reach(c, last)
+
+
+def _paused_reach(c: Context, last_dose: date) -> date:
+    """The last day a course on hold, its last dose recorded on `last_dose`, carries on to a course begun then: the
+    course days past that dose and the continuity gap (`_paused_reaches`; the card's `_on_hold_resumable`)."""
+    return last_dose + timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
 
 
 def _last_dose_in(c: Context, order: IgCourse, before: date | None = None) -> date | None:
@@ -2396,15 +2401,15 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
-        washout: dict[str, Value] = {}
+        told: dict[str, Value] = {}  # what the card says besides (`_on_hold_resumable`, the washout)
         if variant == "" and used is not None and _predates_substitution(c, used.result):
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
             variant = "igg-on-substitution"  # low on it: the patient's own IgG is low, recovery unknown (§3.4)
-            washout = {"igg_in_washout": True} if taken_in_washout_only(c, used.result) else {}
+            told = {"igg_in_washout": True} if taken_in_washout_only(c, used.result) else {}
         if variant in ("igg-before-substitution", "igg-on-substitution"):  # the IgG off substitution to measure, and
             # from when one counts: drawn in the washout it would be set aside again (§3.4)
-            washout = {**washout, **({"igg_off_from": off} if (off := washout_ends(c)) is not None else {})}
+            told = {**told, **({"igg_off_from": off} if (off := washout_ends(c)) is not None else {})}
         resumed: tuple[str, ...] = ()
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
@@ -2412,10 +2417,10 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             on_hold = _on_hold_resumable(c)
             if on_hold is not None:  # ... unless the course on hold is resumed in time: the same course, no restart
                 resumed = ("on-hold-resume-continues",)
-                washout = {**washout, "on_hold_last_dose": on_hold[0], "resume_by": on_hold[1]}
+                told = {**told, "on_hold_last_dose": on_hold[0], "resume_by": on_hold[1]}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"), extra_caveats=resumed,
-                      more={**seen_values(c, seen), **washout})
+                      more={**seen_values(c, seen), **told})
     if under_6 and not stale:
         # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
         # special criterion (§4.1): the card says so, as what to do
@@ -2436,7 +2441,6 @@ def _on_hold_resumable(c: Context) -> tuple[date, date] | None:
     it and the continuity gap (`_paused_reaches`), and before the stop date (from then on, a restart after the stop
     attempt). The card against a restart says so: an order resuming it on one of those days continues the course,
     which the order hooks judge so; None when no such day is left."""
-    reach = timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
     last = max((day for x in c["IG Courses Since T0"] if x.status == "on-hold" and _written_by(x, c.today)
                 and (day := _last_dose_in(c, x)) is not None), default=None)
     if last is None or c["Stop Date"] is None:
@@ -2444,7 +2448,7 @@ def _on_hold_resumable(c: Context) -> tuple[date, date] | None:
     if any(x.status != "on-hold" and ((end := _last_day(x, c.known_on)) is None or end >= last)
            for x in c["IG Courses Since T0"]):
         return None  # the course on hold is not the patient's last: its last dose is not where a resumption joins
-    by = min(last + reach, c["Stop Date"] - timedelta(days=1))
+    by = min(_paused_reach(c, last), c["Stop Date"] - timedelta(days=1))
     return (last, by) if by >= c.today else None
 
 

@@ -61,9 +61,6 @@ BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {sta
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when a later IgG was set aside, taken on Ig or in its washout: "last" alone denied the later one on the card
 LAST_OFF_IG = Text("; last off Ig {igg} {igg_date}", "; seneste uden Ig {igg} {igg_date}")
-# the caveats that name a later IgG set aside, taken on immunoglobulin or in its washout (§3.4)
-SET_ASIDE_CAVEATS = frozenset({"igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
-                               "igg-in-washout-ignored", "igg-during-other-use-ignored"})
 # the to-do of an order that fails for want of a usable IgG, before "Reconsider the order"
 MEASURE_FIRST = Text("Measure IgG first (an IgG order is offered). ", "Mål IgG først (en IgG-bestilling tilbydes). ")
 # ... when the draft starts further ahead than an IgG stays usable: an IgG now would be too old by its start
@@ -362,7 +359,9 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     p["measure_first"] = _todo_lead(advice, p, lang)
     p["reconsider"] = ORDER_TODO[_todo_ending(advice)](lang).format_map(p)
     p["baseline"] = "" if "igg" in p else BASELINE(lang).format_map(p)
-    later_set_aside = bool(SET_ASIDE_CAVEATS & set(advice.caveats))
+    # a later IgG set aside, taken on immunoglobulin or in its washout (§3.4; the rules' one caveat for it, which the
+    # card words by where it was taken)
+    later_set_aside = "igg-during-substitution-ignored" in advice.caveats
     last = (LAST_POLYCLONAL_OFF_IG if later_set_aside else LAST_POLYCLONAL) if v.get("m_protein") is not None else \
         LAST_OFF_IG if later_set_aside else LAST
     p["last"] = last(lang).format_map(p) if "igg" in p else ""
@@ -399,7 +398,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         reasons = [r.format_map(p) for r in templates]
         # an IgG taken on substitution or in its washout shows infused immunoglobulin (§3.4): a summary that led with it
         # ("does not meet the criteria: IgG 7.2 g/L; the stop date has passed") read as recovery; the detail names it
-        igg_leads = not {"igg-during-substitution", "igg-during-other-use"} & set(advice.caveats)
+        igg_leads = "igg-during-substitution" not in advice.caveats  # (worded "-other-use" by the card, not the rules)
 
         def brief(room: int) -> str:
             """The criteria within `room`; an M-protein sent as text quoted shorter where its words whole would cut the
