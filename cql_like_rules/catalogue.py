@@ -1024,7 +1024,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                     Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}; end "
                          "it on {stop_date}",
                          "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}) efter {kind} "
-                         "{t0}; slutdato {stop_date}"),
+                         "{t0}; sæt slutdato {stop_date}"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough.",
                          "Ved start inden for {window} efter {t0_event} er IgG under {threshold} nok."),
                     Text("Let the order end on the stop date {stop_date}.",
@@ -2765,7 +2765,7 @@ FAILING: dict[str, Text] = {
     "no-infections": Text("no severe/recurrent verified bacterial infection",
                           "ingen svær/tilbagevendende verificeret bakteriel infektion"),
     "past-stop-date": Text("the stop date {stop_date} has passed ({window} after {kind} {t0})",
-                           "seponeringsdatoen {stop_date} er passeret ({window} efter {kind} {t0})"),
+                           "seponeringsdato {stop_date} passeret ({window} efter {kind} {t0})"),
     "starts-after-stop-date": Text("it starts {order_start}, on or after the stop date {stop_date}",
                                    "start {order_start}, på eller efter seponeringsdatoen {stop_date}"),
 }
@@ -2809,10 +2809,12 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-in-washout-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
-                              "special-stop-if-not-begun", "on-hold-resume-continues"})
+                              "special-stop-if-not-begun", "on-hold-resume-continues",
+                              "ended-resume-continues", "doses-resume-continues"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
-LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted", "on-hold-resume-continues"})
+LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted", "on-hold-resume-continues",
+                             "ended-resume-continues", "doses-resume-continues"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
 # criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
@@ -2903,6 +2905,16 @@ CAVEATS: dict[str, Text] = {
         "Ig is on hold (last dose {on_hold_last_dose}): resumed by {resume_by}, it continues its course, no restart.",
         "Ig er sat i bero (sidste dosis {on_hold_last_dose}): genoptages den senest {resume_by}, fortsætter "
         "forløbet; ingen genopstart."),
+    # the same for a course that ended: a new order begun by that day (its last day and the continuity gap) continues
+    # it
+    "ended-resume-continues": Text(
+        "Ig ended {ig_ended}: a new order begun by {resume_by} continues the course, no restart.",
+        "Ig sluttede {ig_ended}: en ny ordination med start senest {resume_by} fortsætter forløbet; ingen genopstart."),
+    # ... and for doses recorded, which run the course days past the last one
+    "doses-resume-continues": Text(
+        "Last Ig dose {ig_last_given}: a new order begun by {resume_by} continues the course, no restart.",
+        "Sidste Ig-dosis {ig_last_given}: en ny ordination med start senest {resume_by} fortsætter forløbet; "
+        "ingen genopstart."),
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),
@@ -3239,6 +3251,8 @@ ORDER_TEXTS: dict[str, Text] = {
                        "Immunglobulin, normalt humant, subkutant (SCIG)"),
     "dose-general": Text("Dose per the SID guideline. Attempt the stop {general_stop} after the start.",
                          "Dosis efter SID-vejledningen. Seponering forsøges {general_stop} efter opstart."),
+    # after an order's own dosage text, where a suggestion ends the order on the stop date: the text may name a length
+    "until": Text("until {stop_date}", "til og med {stop_date}"),
 }
 # The rule library's definitions in Danish, for the explanation page (a Danish page names each in Danish, its own name
 # below as its technical name; an English page shows the library's own name and comment, `library.py` `@define`):

@@ -437,6 +437,7 @@ NOTE_KINDS = frozenset({
     "ig-other-indication", "ig-statement-intended", "ig-statement-start-unrecorded", "ig-statement-unread",
     "ig-statement-written-later", "ig-stopped-not-given", "ig-wrong-system", "igg-below-m-protein", "igg-contradicts",
     "igg-during-other-use", "igg-during-substitution", "igg-implausible", "igg-indeterminate", "igg-preliminary",
+    "igg-preliminary-value",
     "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-subclass",
     "igg-unreadable", "result-not-used",
     "infection-codes-disagree", "infection-not-bacterial", "infection-not-counted", "agent-code-unpaired", "infection-severity-not-read", "infection-unconfirmed",

@@ -940,7 +940,7 @@ def current_episode(c: Context) -> Episode | None:
                   and x.status != "on-hold"]
         ended = [x for x in recent if (end := _last_day(x, c.known_on)) is not None and c.today - end <= gap]
         last = max((day for e in ended if (day := _last_day(e, c.known_on)) is not None), default=None)
-        upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap + timedelta(days=1)]
+        upcoming = [x for x in c["Planned IG Courses"] if last is not None and x.start - last <= gap]
         follows = [(e, x) for e in recent for x in c["Planned IG Courses"] if _booked_to_follow(c, e, x)]
         if not upcoming and not follows:
             return None
@@ -992,7 +992,7 @@ def _paused_reaches(c: Context, order: IgCourse, later: IgCourse) -> bool:
 
 def _paused_reach(c: Context, last_dose: date) -> date:
     """The last day a course on hold, its last dose recorded on `last_dose`, carries on to a course begun then: the
-    course days past that dose and the continuity gap (`_paused_reaches`; the card's `_on_hold_resumable`)."""
+    course days past that dose and the continuity gap (`_paused_reaches`; the card's `_resumable`)."""
     return last_dose + timedelta(days=c.params.ig_administration_course_days + c.params.ig_continuity_gap_days)
 
 
@@ -2401,7 +2401,7 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     elif low:
         seen = c["Recent Bacterial Infections"]  # counted, but neither severe nor recurrent
         variant = "" if c["IG Courses"] else "no-substitution"  # prophylaxis "after a stop" needs a stop (§4.3)
-        told: dict[str, Value] = {}  # what the card says besides (`_on_hold_resumable`, the washout)
+        told: dict[str, Value] = {}  # what the card says besides (`_resumable`, the washout)
         if variant == "" and used is not None and _predates_substitution(c, used.result):
             variant = "igg-before-substitution"  # the IgG the course began on: no measure of recovery (§3.4)
         elif variant == "" and used is not None and taken_on_substitution(c, used.result):
@@ -2414,10 +2414,12 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
             variant = "-".join(filter(None, ("restart-in-window", variant)))
-            on_hold = _on_hold_resumable(c)
-            if on_hold is not None:  # ... unless the course on hold is resumed in time: the same course, no restart
-                resumed = ("on-hold-resume-continues",)
-                told = {**told, "on_hold_last_dose": on_hold[0], "resume_by": on_hold[1]}
+            joins = _resumable(c)
+            if joins is not None:  # ... unless a new order begun in time joins the course that ended or is on hold:
+                # the same course, no restart, as the order hooks judge it
+                caveat, day, by = joins
+                resumed = (caveat,)
+                told = {**told, _RESUMABLE_DAY[caveat]: day, "resume_by": by}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"), extra_caveats=resumed,
                       more={**seen_values(c, seen), **told})
@@ -2435,21 +2437,43 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     return ()
 
 
-def _on_hold_resumable(c: Context) -> tuple[date, date] | None:
-    """(its last dose, the last day it may resume) of a course since T0 on hold today that, resumed by that day, is
-    the same course and no restart (§4.3): a new order joins it through its last dose recorded, the course days past
-    it and the continuity gap (`_paused_reaches`), and before the stop date (from then on, a restart after the stop
-    attempt). The card against a restart says so: an order resuming it on one of those days continues the course,
-    which the order hooks judge so; None when no such day is left."""
-    last = max((day for x in c["IG Courses Since T0"] if x.status == "on-hold" and _written_by(x, c.today)
-                and (day := _last_dose_in(c, x)) is not None), default=None)
-    if last is None or c["Stop Date"] is None:
+# the value each resumption caveat names its day by (`_resumable`)
+_RESUMABLE_DAY = {"on-hold-resume-continues": "on_hold_last_dose", "ended-resume-continues": "ig_ended",
+                  "doses-resume-continues": "ig_last_given"}
+
+
+def _resumable(c: Context) -> tuple[str, date, date] | None:
+    """(the caveat, the day it names, the last day a new order joins the course) where a new order begun by that day
+    joins a course that ended or is on hold (`Current Episode`): the same course and no restart (§4.3), as the order
+    hooks judge it, and the card against a restart says so. A course on hold reaches by its last dose recorded, the
+    course days past it and the continuity gap (`_paused_reaches`); one that ended by its last day and the gap, or by a
+    dose the course days before (`_dose_reaches`), a course of doses by its last dose; one stopped on a day the data
+    does not tell reaches nothing. Never the stop date or later (from then on, a restart after the stop attempt). Of
+    several, the one that reaches furthest; None when no day is left."""
+    gap = timedelta(days=c.params.ig_continuity_gap_days)
+    span = timedelta(days=c.params.ig_administration_course_days)
+    best: tuple[str, date, date] | None = None
+    for x in c["IG Courses"]:
+        if x.start > c.today or not _written_by(x, c.today) or not _has_ended(x, c.today, c.known_on):
+            continue
+        last = _last_dose_in(c, x) if x.status == "on-hold" or is_order(x) else None
+        end = None if x.status == "on-hold" else _last_day(x, c.known_on)
+        if x.status == "on-hold" and last is not None:
+            found = ("on-hold-resume-continues", last, _paused_reach(c, last))
+        elif end is not None and from_doses(x):  # its last day is the course days after its last dose
+            found = ("doses-resume-continues", end - span, end + gap)
+        elif end is not None and last is not None and last + span > end + gap:
+            found = ("doses-resume-continues", last, last + span)
+        elif end is not None:
+            found = ("ended-resume-continues", end, end + gap)
+        else:
+            continue
+        if best is None or found[2] > best[2]:
+            best = found
+    if best is None or c["Stop Date"] is None:
         return None
-    if any(x.status != "on-hold" and ((end := _last_day(x, c.known_on)) is None or end >= last)
-           for x in c["IG Courses Since T0"]):
-        return None  # the course on hold is not the patient's last: its last dose is not where a resumption joins
-    by = min(_paused_reach(c, last), c["Stop Date"] - timedelta(days=1))
-    return (last, by) if by >= c.today else None
+    by = min(best[2], c["Stop Date"] - timedelta(days=1))
+    return (best[0], best[1], by) if by >= c.today else None
 
 
 def _predates_substitution(c: Context, result: IgGResult) -> bool:

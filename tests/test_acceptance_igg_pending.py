@@ -74,7 +74,7 @@ def test_an_igg_registered_with_a_value_is_not_said_to_have_no_result() -> None:
     valued = {**registered(), "valueQuantity": {"value": 2.1, "unit": "g/L", "system": "http://unitsofmeasure.org",
                                                 "code": "g/L"}}
     [start] = ask(chart_of(car_t(T0), igg("igg-jan", "2026-01-10", 3.2), valued), "2026-01-22")
-    assert "IgG on 2026-01-20 is not final yet" in start["detail"] and "no result yet" not in start["detail"]
+    assert "IgG 2.1 g/L on 2026-01-20 is not final yet" in start["detail"] and "no result yet" not in start["detail"]
 
 
 def test_an_igg_registered_under_an_order_code_does_not_spare_the_serum_igg_order() -> None:

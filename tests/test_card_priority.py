@@ -224,7 +224,7 @@ def test_the_igg_a_kept_caveat_speaks_of_stays_with_it(lang: str, igg: str, link
     assert ON_SUBSTITUTION[lang] in detail, detail
     assert igg in detail, detail
     assert UNKNOWN_TYPE[lang] in detail, detail
-    assert {"en": "the stop date 2026-04-14 has passed", "da": "seponeringsdatoen 2026-04-14 er passeret"}[lang] \
+    assert {"en": "the stop date 2026-04-14 has passed", "da": "seponeringsdato 2026-04-14 passeret"}[lang] \
         in detail, detail
 
 

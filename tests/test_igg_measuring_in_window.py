@@ -31,8 +31,8 @@ def chart(igg_status: str) -> dict[str, Any]:
             "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r} for r in resources]}
 
 
-@pytest.mark.parametrize("lang, words", [("en", "IgG on 2026-02-25 is not final yet (preliminary): not used"),
-                                         ("da", "IgG den 2026-02-25 er endnu ikke endelig (foreløbig): ikke brugt")])
+@pytest.mark.parametrize("lang, words", [("en", "IgG 3.0 g/L on 2026-02-25 is not final yet (preliminary): not used"),
+                                         ("da", "IgG 3,0 g/L den 2026-02-25 er endnu ikke endelig (foreløbig): ikke brugt")])
 def test_a_preliminary_igg_is_named_on_the_card_that_asks_for_an_igg(lang, words):
     """The card asks for an IgG; the clinician sees a result in the chart: the card says why it was not used."""
     [card] = replay(RUNTIME, chart("preliminary"), lang=lang, at=date(2026, 3, 2)).cards

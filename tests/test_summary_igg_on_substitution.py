@@ -28,7 +28,7 @@ RUNTIME = load_runtime(Settings())
 @pytest.mark.parametrize("lang, summary, igg_line", [
     ("en", "Ig order does not meet the criteria: the stop date 2026-04-14 has passed (6 months after CAR-T 2025-10-14)",
      "- IgG 6.8 g/L on "),
-    ("da", "Ig-ordinationen opfylder ikke kriterierne: seponeringsdatoen 2026-04-14 er passeret (6 måneder efter "
+    ("da", "Ig-ordinationen opfylder ikke kriterierne: seponeringsdato 2026-04-14 passeret (6 måneder efter "
      "CAR-T 2025-10-14)", "- IgG 6,8 g/L den "),
 ])
 def test_an_order_failing_for_its_date_does_not_lead_with_an_igg_taken_on_substitution(lang: str, summary: str,

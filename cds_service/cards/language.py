@@ -143,6 +143,8 @@ INFECTION_NAME = {
     "pyelonephritis": Text("pyelonephritis", "pyelonefritis"), "endocarditis": Text("endocarditis", "endokarditis"),
     "arthritis": Text("septic arthritis", "septisk artritis"), "osteomyelitis": Text("osteomyelitis", "osteomyelitis"),
     "catheter": Text("catheter infection", "kateterinfektion"),
+    "peritonitis": Text("peritonitis", "peritonitis"), "cellulitis": Text("cellulitis", "flegmone"),
+    "erysipelas": Text("erysipelas", "rosen"), "abscess": Text("abscess", "absces"),
     "infusion": Text("infection after an infusion", "infektion efter infusion"),
     "procedure": Text("infection after a procedure", "infektion efter et indgreb"),
 }

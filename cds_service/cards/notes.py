@@ -520,6 +520,11 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "IgG den {day} er endnu ikke endelig (foreløbig): ikke brugt"),
         Text("{n} IgG results are not final yet (preliminary): not used",
              "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt")),
+    "igg-preliminary-value": (  # ... with its value as sent
+        Text("IgG {display} on {day} is not final yet (preliminary): not used; check the final result",
+             "IgG {display} den {day} er endnu ikke endelig (foreløbig): ikke brugt; tjek det endelige svar"),
+        Text("{n} IgG results are not final yet (preliminary): not used; check the final results",
+             "{n} IgG-svar er endnu ikke endelige (foreløbige): ikke brugt; tjek de endelige svar")),
     "igg-registered": (  # FHIR registered: the observation exists, no result is available yet
         Text("IgG on {day} is registered, no result yet: not used",
              "IgG den {day} er registreret, endnu uden svar: ikke brugt"),

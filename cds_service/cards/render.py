@@ -824,7 +824,9 @@ def suggestions_for(advice: Advice, ctx: CardContext, p: Placeholders) -> list[d
                 else:
                     actions.append({"type": "update",  # dose days compared as the hospital's days, as the rules do
                                     "resource": build.ending_on(raw, stop, ctx.tz, values.get("order_start"),  # type: ignore[arg-type]
-                                                                build.length_reader(ctx.terminology, ctx.ruleset)),
+                                                                build.length_reader(ctx.terminology, ctx.ruleset),
+                                                                build.count_reader(ctx.terminology, ctx.ruleset),
+                                                                ORDER_TEXTS["until"](lang).format_map(p)),
                                     "description": SUGGESTION_ACTIONS["set-end"](lang).format(ref=shown,
                                                                                               stop_date=p["stop_date"])})
             if actions:

@@ -19,7 +19,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..errors import DataError
 from ..fhir.dates import to_local_date
-from ..fhir.reading import _concept_text, bounds_length
+from ..fhir.reading import _concept_text, bounds_length, count_length
 
 from .ids import new_uuid
 
@@ -96,7 +96,8 @@ def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None = None,
-              length: Length | None = None) -> dict[str, Any]:
+              length: Length | None = None, count_length: Length | None = None,
+              until: str | None = None) -> dict[str, Any]:
     """The same order ending on `end`: each dosage line that may run past it ends on it, and none is lengthened.
 
     The bounds become a boundsPeriod (FHIR allows one bounds[x]): a length it had (boundsDuration,
@@ -111,6 +112,11 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
     begins after it, when the order is left as it is (the rules put such an order on hold instead).
     `length` reads a line's length (boundsDuration, boundsRange), as the rules do: one that ends by `end` from the
     line's start (else `start`) is left as it is too.
+
+    What the line says besides its period must not contradict the end it is given: a dose count that runs past it
+    ("6 doses every 4 weeks", read by `count_length` as the rules read it) is taken out, the period now ending the line;
+    one that ends by it stays. A dosage text ("hver 4. uge i 6 mdr"), which nurses and the pharmacy read, gets `until`
+    ("til og med 2026-05-18") after it, in the card's language: free text is not rewritten.
     """
     updated = copy.deepcopy(dict(resource))
     dosages = updated.get("dosageInstruction")
@@ -136,15 +142,41 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
             bounds["start"] = start.isoformat()
         if not _ends_on_or_before(bounds.get("end"), end, tz):  # a line's own earlier end stays: never lengthened
             bounds["end"] = end.isoformat()
+            _count_within(repeat, timing, end, bounds, start, tz, count_length)
+            text = dosage.get("text")
+            if until and isinstance(text, str) and text.strip() and end.isoformat() not in text:
+                dosage["text"] = f"{text.rstrip()} ({until})"
         repeat["boundsPeriod"] = bounds
     updated["dosageInstruction"] = dosages
     return updated
+
+
+def _count_within(repeat: dict[str, Any], timing: Mapping[str, Any], end: date, bounds: Mapping[str, Any],
+                  start: date | None, tz: ZoneInfo, count_length: Length | None) -> None:
+    """Take a dose count out of a line given the end `end` when its last dose would fall after it (or cannot be
+    placed): the count and the end would then say two things, and the end is what the card asked for."""
+    if "count" not in repeat and "countMax" not in repeat:
+        return
+    planned = count_length(timing) if count_length is not None else None
+    try:
+        first = to_local_date(bounds["start"], tz) if "start" in bounds else start
+    except DataError:
+        first = None
+    if planned is None or first is None or first + planned > end:
+        repeat.pop("count", None)
+        repeat.pop("countMax", None)
 
 
 def length_reader(terminology: Terminology, ruleset: RuleSet) -> Length:
     """A timing's length read with the site's unit words and month length, as the rules read an order's."""
     month_days = ruleset.parameters.days_per_fractional_month
     return lambda timing: bounds_length(timing, terminology.duration_units, month_days)
+
+
+def count_reader(terminology: Terminology, ruleset: RuleSet) -> Length:
+    """A timing's length from its dose count, as the rules read an order's (`fhir.reading.count_length`)."""
+    month_days = ruleset.parameters.days_per_fractional_month
+    return lambda timing: count_length(timing, terminology.duration_units, month_days)
 
 
 def _period(dosage: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -50,7 +50,7 @@ from ..errors import DataError
 from .dates import PartialDate, to_local_date
 from .reading import (
     BOUNDS_END, BOUNDS_START, DOSE_DAY, Fact, NoStartDate, Planned, Produced, RECORD_DAY, SLOTS,
-    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, bounds_length, _count_length, _cut, _first,
+    UNKNOWN_SYSTEM_RANK, WRONG_SYSTEM_THERAPIES, bounds_length, count_length, _cut, _first,
     _length, _list, _partial, _reference_display, do_not_perform, in_conflict, order_drug, referenced_medication,
 )
 from .unread import (
@@ -622,7 +622,7 @@ class FactBuilder:
         # a dosage line with nothing that ends it (no end, length, dose count or planned doses) runs on: a loading dose of
         # a length (4 hours, 2 days) beside such a maintenance line does not end the order
         by_length = [bounds_length(t, self.t.duration_units, self.month_days) for t in timings]
-        counted = [_count_length(t, self.t.duration_units, self.month_days) for t in timings]
+        counted = [count_length(t, self.t.duration_units, self.month_days) for t in timings]
         open_line = any(n is None and k is None and not isinstance(_first(t, "repeat.boundsPeriod.end"), str)
                         and not _list(t.get("event")) for t, n, k in zip(timings, by_length, counted))
         if end is None and not open_line:

@@ -298,7 +298,7 @@ def bounds_length(timing: Mapping[str, Any], units: Mapping[str, str], month_day
     return length if length is not None else _length(_first(timing, "repeat.boundsRange.high"), units, month_days)
 
 
-def _count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
+def count_length(timing: Mapping[str, Any], units: Mapping[str, str], month_days: float) -> relativedelta | None:
     """A timing's length from its dose count: `repeat.count` (`countMax` when given: the most doses planned) doses,
     `frequency` per `period` (`periodMax` when given: the longest spacing) `periodUnit`, spread evenly, so the last
     dose falls (count - 1) / frequency periods after the first ("3 doses every 4 weeks": 8 weeks; "4 doses, twice a

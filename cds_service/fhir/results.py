@@ -542,8 +542,12 @@ def _not_final(b: FactBuilder, r: Mapping[str, Any], sets: Mapping[str, Entry], 
         # registered: no result yet (FHIR); one sent with a value anyway has a result not final, as a preliminary
         kind = "igg-status-unknown" if status == "unknown" else \
             "igg-registered" if status == "registered" and not valued else "igg-preliminary"
-        b._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not "
-                                    "used", day=b._day_of(r)))
+        value = _quantity_as_sent(r.get("valueQuantity"))[:40] if kind == "igg-preliminary" else ""
+        if value:  # its value named: a preliminary 2.5 g/L is a result the clinician may act on once final (a start
+            # in the window), where "an IgG not final" alone says nothing of it
+            kind = "igg-preliminary-value"
+        b._notes.append(DataNote(kind, reference_of(r), f"IgG with status '{status}': not a final result, not used",
+                                 value, day=b._day_of(r)))
         # the IgG a card would ask for is being measured: no second order; only under a result code (an order
         # code such as SNOMED CT 45293001 names no specimen: a CSF IgG registered must not spare the serum IgG)
         if status in IGG_ON_ITS_WAY and b.t.entry_on("igg-serum", r.get("code"), "Observation.code") is not None:

@@ -317,6 +317,8 @@ VALUE_LABELS: dict[str, Text] = {
                                    "tilsidesat IgG taget i udvaskningen, efter endt Ig"),
     "igg_off_from": Text("an IgG counts as taken off substitution from", "en IgG tæller som taget uden substitution fra"),
     "on_hold_last_dose": Text("course on hold: its last dose", "forløb i bero: sidste dosis"),
+    "ig_ended": Text("course ended: its last day", "forløb sluttet: sidste dag"),
+    "ig_last_given": Text("course ended: its last dose", "forløb sluttet: sidste dosis"),
     "resume_by": Text("resumed by this day, the same course", "genoptaget senest denne dag, samme forløb"),
     "igg_in_washout": Text("IgG shown taken in the washout, after Ig ended",
                            "vist IgG taget i udvaskningen, efter Ig sluttede"),

@@ -1,0 +1,72 @@
+"""Bacterial infections coded the way a Danish hospital codes them, beyond sepsis, meningitis and pneumonia.
+
+After the window, IgG 3.0 g/L and two episodes of erysipelas (SKS DA46) or staphylococcal arthritis (DM000) got "no
+severe/recurrent verified bacterial infection: Ig start not recommended", with not a word about them, while the same
+infections coded in SNOMED CT (under << 87628006 |Bacterial infectious disease|) counted. ICD-10's codes that are
+bacterial by definition (the bacterial blocks of A00-A79, pyogenic arthritis M00, bacterial bronchitis J20.0-J20.2,
+streptococcal throat J02.0/J03.0, impetigo L01, bacterial meningoencephalitis G04.2) now count as SNOMED's do. Those
+that name no organism (infective endocarditis I33.0, peritonitis K65.0, pyelonephritis N10, cellulitis L03, abscesses,
+osteomyelitis M86, an infected vascular device T82.7) count, as an unspecified pneumonia does, with a positive culture
+near their onset, and are named as not counted without one (clinical rules §7: seen and not counted is named).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import car_t, chart, culture, igg, infection
+
+RUNTIME = load_runtime(Settings())
+AT = date(2026, 5, 20)  # T0 2025-06-02: the window ended 2025-12-02
+
+
+def _card(*infections: dict, lang: str = "en") -> dict:
+    bundle = chart(car_t("2025-06-02"), igg("2026-05-12", 3.0), *infections)
+    [card] = replay(RUNTIME, bundle, at=AT, lang=lang).cards
+    return card
+
+
+def _code(card: dict) -> str:
+    return str(card["source"]["topic"]["code"])
+
+
+@pytest.mark.parametrize("code, named, named_da", [
+    ("DA46", "erysipelas", "rosen"),
+    ("DM000", "septic arthritis", "septisk artritis"),
+    ("DA047", "", ""),  # Clostridioides difficile enterocolitis: bacterial, no name of its own on the card
+    ("DJ201", "respiratory tract infection", "luftvejsinfektion"),
+])
+def test_two_episodes_coded_bacterial_by_definition_meet_the_general_criteria(code: str, named: str,
+                                                                             named_da: str) -> None:
+    episodes = (infection("2026-02-01", code), infection("2026-04-15", code))
+    card = _card(*episodes)
+    assert _code(card) == "start-meets-general-criteria", card["summary"]
+    assert "Recurrent bacterial infections 2026-02-01, 2026-04-15" in card["detail"]
+    assert f"2026-04-15: {named} (2 episodes)" in card["detail"] if named else "2026-04-15 (2 episodes)" in card["detail"]
+    if named_da:
+        assert f": {named_da} (2 episoder)" in _card(*episodes, lang="da")["detail"]
+
+
+def test_one_episode_is_not_severe_by_its_code_but_salmonella_sepsis_still_is() -> None:
+    assert _code(_card(infection("2026-04-15", "DA020"))) == "no-start-without-infections"  # salmonella enteritis
+    assert _code(_card(infection("2026-04-15", "DA021"))) == "start-meets-general-criteria"  # salmonella sepsis
+
+
+@pytest.mark.parametrize("code", ["DI330", "DK650", "DN10", "DL031", "DM860", "DT827"])
+def test_an_infection_that_names_no_organism_is_named_not_counted_without_a_culture(code: str) -> None:
+    card = _card(infection("2026-02-01", code), infection("2026-04-15", code))
+    assert _code(card) == "no-start-without-infections", card["summary"]
+    assert "2 infections without a bacterial code or matching positive culture were not counted" in card["detail"]
+
+
+def test_endocarditis_with_a_positive_blood_culture_at_its_onset_counts() -> None:
+    card = _card(infection("2026-02-01", "DI330"), culture("2026-02-01", "Staphylococcus aureus påvist"),
+                 infection("2026-04-15", "DI330"), culture("2026-04-16", "Staphylococcus aureus påvist"))
+    assert _code(card) == "start-meets-general-criteria", card["summary"]
+    assert "endocarditis (2 episodes)" in card["detail"]
