@@ -2473,7 +2473,19 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
     if best is None or c["Stop Date"] is None:
         return None
     by = min(best[2], c["Stop Date"] - timedelta(days=1))
-    return (best[0], best[1], by) if by >= c.today else None
+    if by < c.today or _joins_a_course_without_criteria(c, best[1]):
+        return None
+    return best[0], best[1], by
+
+
+def _joins_a_course_without_criteria(c: Context, last: date) -> bool:
+    """The course a new order would join was, on its last day `last`, itself one no criterion supported (a restart
+    without severe or recurrent infections: `Course Began Without General Criteria`): the order hooks judge every
+    order continuing it as not meeting the criteria, so a day that makes it "the same course" changes nothing there
+    and the card names none. Read as of that day; a course not running then (an order on hold: FHIR dates no pause)
+    is not judged so."""
+    then = Context(c.facts, last, c.params, c.library, known_on=c.known_on, read_on=c.read_on)
+    return then["Current Episode"] is not None and then["Course Began Without General Criteria"] is not None
 
 
 def _predates_substitution(c: Context, result: IgGResult) -> bool:

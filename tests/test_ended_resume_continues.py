@@ -98,3 +98,14 @@ def test_no_day_is_named_from_the_stop_date_on() -> None:
     # restart after the stop attempt (§4.3), so the last day named is the day before the stop date
     bundle = _chart(order("J06BA01", "2025-12-01", status="completed", end="2026-04-28"))
     assert "a new order begun by 2026-05-03 continues the course" in _card(bundle, date(2026, 5, 1))["detail"]
+
+
+def test_no_day_is_named_where_the_course_it_joins_met_no_criterion() -> None:
+    # doses 2025-12-01, then from 2026-02-25 after an 86-day break: that course was itself a restart without
+    # infections, so the order screen judges every order continuing it as not meeting the criteria; a day that
+    # makes an order "the same course" would change nothing there
+    bundle = _chart(given("J06BA02", "2025-12-01", "2026-02-25", "2026-03-25"))
+    at = date(2026, 5, 1)
+    assert "begun by" not in _card(bundle, at)["detail"]
+    for start in (date(2026, 5, 3), date(2026, 5, 4)):
+        assert _order_code(bundle, start, at) == "order-does-not-meet-criteria"

@@ -3,7 +3,9 @@
 After the window, IgG 3.0 g/L and two episodes of erysipelas (SKS DA46) or staphylococcal arthritis (DM000) got "no
 severe/recurrent verified bacterial infection: Ig start not recommended", with not a word about them, while the same
 infections coded in SNOMED CT (under << 87628006 |Bacterial infectious disease|) counted. ICD-10's codes that are
-bacterial by definition (the bacterial blocks of A00-A79, pyogenic arthritis M00, bacterial bronchitis J20.0-J20.2,
+bacterial by definition and infections of the kind the general criteria mean (enteric, zoonotic, streptococcal and
+staphylococcal, respiratory, skin and joint: not tuberculosis, sexually transmitted or vector-borne infections, nor
+C. difficile), pyogenic arthritis M00, bacterial bronchitis J20.0-J20.2,
 streptococcal throat J02.0/J03.0, impetigo L01, bacterial meningoencephalitis G04.2) now count as SNOMED's do. Those
 that name no organism (infective endocarditis I33.0, peritonitis K65.0, pyelonephritis N10, cellulitis L03, abscesses,
 osteomyelitis M86, an infected vascular device T82.7) count, as an unspecified pneumonia does, with a positive culture
@@ -39,7 +41,7 @@ def _code(card: dict) -> str:
 @pytest.mark.parametrize("code, named, named_da", [
     ("DA46", "erysipelas", "rosen"),
     ("DM000", "septic arthritis", "septisk artritis"),
-    ("DA047", "", ""),  # Clostridioides difficile enterocolitis: bacterial, no name of its own on the card
+    ("DA045", "", ""),  # Campylobacter enteritis: bacterial, no name of its own on the card
     ("DJ201", "respiratory tract infection", "luftvejsinfektion"),
 ])
 def test_two_episodes_coded_bacterial_by_definition_meet_the_general_criteria(code: str, named: str,
@@ -51,6 +53,18 @@ def test_two_episodes_coded_bacterial_by_definition_meet_the_general_criteria(co
     assert f"2026-04-15: {named} (2 episodes)" in card["detail"] if named else "2026-04-15 (2 episodes)" in card["detail"]
     if named_da:
         assert f": {named_da} (2 episoder)" in _card(*episodes, lang="da")["detail"]
+
+
+@pytest.mark.parametrize("code", [
+    "DA160",  # lung tuberculosis, bacteriologically and histologically negative: by definition not verified
+    "DA150", "DA310",  # tuberculosis, other mycobacteria: no infection immunoglobulin substitution answers
+    "DA540", "DA560",  # gonococcal, chlamydial: sexually transmitted
+    "DA692", "DA78",  # Lyme disease, Q fever: vector-borne, rickettsial
+    "DA047",  # Clostridioides difficile enterocolitis: antibiotic-associated; its relapses would read as recurrence
+])
+def test_bacterial_infections_the_general_criteria_do_not_mean_are_not_counted(code: str) -> None:
+    card = _card(infection("2026-02-01", code), infection("2026-04-15", code))
+    assert _code(card) == "no-start-without-infections", card["summary"]
 
 
 def test_one_episode_is_not_severe_by_its_code_but_salmonella_sepsis_still_is() -> None:

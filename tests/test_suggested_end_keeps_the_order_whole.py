@@ -76,3 +76,28 @@ def test_the_suggested_order_signed_as_it_stands_needs_nothing_more() -> None:
     assert card["source"]["topic"]["code"] == "order-meets-criteria"
     assert "suggestions" not in card
     assert ended["dosageInstruction"][0]["text"].count("2026-05-18") == 1
+
+
+def test_a_counted_loading_line_that_ends_by_the_stop_date_is_left_as_it_is() -> None:
+    # 5 daily loading doses, then every 4 weeks with no end: only the maintenance line is cut
+    order = draft("2026-03-02")
+    order["dosageInstruction"] = [
+        {"text": "0,4 g/kg i.v. dagligt i 5 dage",
+         "timing": {"repeat": {"boundsPeriod": {"start": "2026-03-02"}, "count": 5, "frequency": 1, "period": 1,
+                               "periodUnit": "d"}}},
+        {"text": "0,4 g/kg i.v. hver 4. uge",
+         "timing": {"repeat": {"boundsPeriod": {"start": "2026-03-30"}, "frequency": 1, "period": 4,
+                               "periodUnit": "wk"}}}]
+    loading, maintenance = _suggested(order, "da")["dosageInstruction"]
+    assert loading == order["dosageInstruction"][0]
+    assert maintenance["text"] == "0,4 g/kg i.v. hver 4. uge (til og med 2026-05-18)"
+    assert maintenance["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-03-30", "end": "2026-05-18"}
+
+
+def test_a_dose_count_with_no_spacing_stays() -> None:
+    # "6 doses" with no interval cannot be placed: FHIR ends the line at whichever comes first, and the count may be
+    # the pharmacy's only dose limit
+    order = _draft(None, 6)
+    del order["dosageInstruction"][0]["timing"]["repeat"]["period"]
+    repeat = _suggested(order)["dosageInstruction"][0]["timing"]["repeat"]
+    assert repeat["count"] == 6 and repeat["boundsPeriod"]["end"] == "2026-05-18"

@@ -125,7 +125,7 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
     if len(later) < len(dosages):
         dosages = [d for d in dosages if d not in later]
     for dosage in dosages:
-        if _ends_by(dosage, end, tz, start, length) or _begins_after(dosage, end, tz):
+        if _ends_by(dosage, end, tz, start, length, count_length) or _begins_after(dosage, end, tz):
             continue
         timing = _object(dosage, "timing")
         events = timing.get("event")
@@ -153,8 +153,9 @@ def ending_on(resource: Mapping[str, Any], end: date, tz: ZoneInfo, start: date 
 
 def _count_within(repeat: dict[str, Any], timing: Mapping[str, Any], end: date, bounds: Mapping[str, Any],
                   start: date | None, tz: ZoneInfo, count_length: Length | None) -> None:
-    """Take a dose count out of a line given the end `end` when its last dose would fall after it (or cannot be
-    placed): the count and the end would then say two things, and the end is what the card asked for."""
+    """Take a dose count out of a line given the end `end` when its last dose would fall after it: the count and the
+    end would then say two things, and the end is what the card asked for. A count that cannot be placed (no spacing)
+    stays: FHIR ends the line at whichever comes first, and it may be the pharmacy's only dose limit."""
     if "count" not in repeat and "countMax" not in repeat:
         return
     planned = count_length(timing) if count_length is not None else None
@@ -162,7 +163,7 @@ def _count_within(repeat: dict[str, Any], timing: Mapping[str, Any], end: date, 
         first = to_local_date(bounds["start"], tz) if "start" in bounds else start
     except DataError:
         first = None
-    if planned is None or first is None or first + planned > end:
+    if planned is not None and first is not None and first + planned > end:
         repeat.pop("count", None)
         repeat.pop("countMax", None)
 
@@ -186,10 +187,12 @@ def _period(dosage: Mapping[str, Any]) -> Mapping[str, Any]:
     return bounds if isinstance(bounds, dict) else {}
 
 
-def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None, length: Length | None) -> bool:
+def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | None, length: Length | None,
+             count_length: Length | None = None) -> bool:
     """A dosage line that surely ends by `end` (a full date or instant, its day in `tz`; or its length from its start,
-    read by `length`), with no planned dose after it: nothing of it to cut. An end naming no day ("2026-05"), or a
-    length not read, may run past it."""
+    read by `length`; or, with neither, its last counted dose, read by `count_length`: "daily for 5 days"), with no
+    planned dose after it: nothing of it to cut. An end naming no day ("2026-05"), or a length not read, may run past
+    it."""
     timing = dosage.get("timing")
     if not isinstance(timing, dict):
         return False
@@ -201,7 +204,14 @@ def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | N
     repeat = timing.get("repeat")
     period = _period(dosage)
     if not (isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat)):
-        return _ends_on_or_before(period.get("end"), end, tz)
+        if _ends_on_or_before(period.get("end"), end, tz):
+            return True
+        counted = count_length(timing) if count_length is not None and "end" not in period else None
+        try:
+            first = to_local_date(period["start"], tz) if "start" in period else start
+        except DataError:
+            return False
+        return counted is not None and first is not None and first + counted <= end
     planned = length(timing) if length is not None else None
     try:
         first = to_local_date(period["start"], tz) if "start" in period else start
