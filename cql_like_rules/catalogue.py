@@ -619,7 +619,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("IgG {igg} ({igg_date}) predates substitution; no severe/recurrent verified bacterial infection: "
                      "Ig start not recommended",
                      "IgG {igg} ({igg_date}) er fra før substitution; ingen svær/tilbagevendende verificeret bakteriel "
-                     "infektion: ingen Ig-start"),
+                     "infektion: Ig-start frarådes"),
                 _NO_START_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
@@ -630,7 +630,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("IgG {igg} ({igg_date}) {igg_taken}; no severe/recurrent verified bacterial infection: "
                      "Ig start not recommended",
                      "IgG {igg} ({igg_date}) {igg_taken}; ingen svær/tilbagevendende verificeret "
-                     "bakteriel infektion: ingen Ig-start"),
+                     "bakteriel infektion: Ig-start frarådes"),
                 _NO_START_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
@@ -641,7 +641,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("IgG {igg} ({igg_date}) predates substitution; no severe/recurrent verified bacterial infection: "
                      "Ig restart not recommended",
                      "IgG {igg} ({igg_date}) fra før substitution; ingen svær/tilbagevendende verificeret bakteriel "
-                     "infektion: ingen Ig-genopstart"),
+                     "infektion: genopstart frarådes"),
                 _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
@@ -650,7 +650,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("IgG {igg} ({igg_date}) {igg_taken}; no severe/recurrent verified bacterial infection: "
                      "Ig restart not recommended",
                      "IgG {igg} ({igg_date}) {igg_taken}; ingen svær/tilbagevendende verificeret bakteriel "
-                     "infektion: ingen Ig-genopstart"),
+                     "infektion: genopstart frarådes"),
                 _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
@@ -1307,8 +1307,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continues-stop": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} keeps its stop attempt on "
                          "{due_date}",
-                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start}: seponeringsforsøg "
-                         "fortsat planlagt {due_date}"),
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} beholder sit "
+                         "seponeringsforsøg {due_date}"),
                     _CONTINUES_ON_IG,
                     Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",
                          "Forsøg seponering af Ig {due_date}, og mål derefter IgG uden substitution."),
@@ -1367,8 +1367,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "special-stop-first": Variant(
                     Text("{drug} from {order_start}: Ig since {episode_start} is due its stop attempt ({due_date}) "
                          "before this course",
-                         "{drug} fra {order_start}: Ig siden {episode_start}: seponeringsforsøg {due_date}, før "
-                         "forløbet starter"),
+                         "{drug} fra {order_start}: Ig siden {episode_start} skal have seponeringsforsøg {due_date}, "
+                         "før forløbet starter"),
                     Text("Immunoglobulin begun in the current window on low IgG alone stops when that window ends, "
                          "before this course. Still given when the course begins, it follows the general stop criteria; in "
                          "the new window IgG below {threshold} again allows a start.",
@@ -1694,7 +1694,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "ikke kender"),
                     Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
                          "none of its codes is in the service's value sets: no start or stop criterion was applied.",
-                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosen hedder som en sådan, men ingen "
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosens navn tyder på en sådan, men ingen "
                          "af dens koder findes i tjenestens værdisæt: ingen start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask the CDS team to add the code "
                          "{order_code_whole} ({order_code_system}).",
@@ -1708,7 +1708,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "kender"),
                     Text("The criteria are for a haematological malignancy, and this diagnosis is named like one, but "
                          "it has no code in the service's value sets: no start or stop criterion was applied.",
-                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosen hedder som en sådan, men den "
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom, og diagnosens navn tyder på en sådan, men den "
                          "har ingen kode i tjenestens værdisæt: ingen start- eller stopkriterier er anvendt."),
                     Text("Check the immunoglobulin criteria yourself, and ask for the diagnosis to be recorded with a "
                          "diagnosis code the service knows.",
@@ -2823,7 +2823,7 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
                               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
-                              "order-new-course-at-start", "first-dose-drafted-with-it"})
+                              "order-new-course-at-start", "first-dose-drafted-with-it", "late-in-window"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
 THIS_IGG_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitution", "igg-during-other-use",
@@ -3114,8 +3114,8 @@ CAVEATS: dict[str, Text] = {
         "{ig_maybe_on} kan være Ig, patienten får: {ig_maybe_on_check}."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
-        "IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start.",
-        "IgG stiger ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
+        "IgG seldom recovers while B/plasma cells are depleted: an IgG this old still supports a start.",
+        "IgG stiger sjældent, mens B-/plasmaceller er fjernet: en IgG så gammel støtter stadig start."),
 }
 
 # The "To do" line of a card that asks for IgG now beside a caveat saying the M-protein's type or amount could

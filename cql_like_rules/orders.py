@@ -465,13 +465,13 @@ def ig_order_advice(c: Context) -> Advice | None:
         # no IgG order is offered to one without) -- unless the window still runs today, where patient-view asks for
         # the IgG that could support a start inside it (§4.1)
         window_today = _window_runs_when_read(c) and not c["Is Restart"]  # today: In Window, no restart
+        if not infections:  # the criterion no IgG can meet leads: the summary names it first (§4.3)
+            failing.append("no-infections")
         if used is None or stale:
             if infections or (window_today and not low):
                 failing.append("no-recent-igg")
         elif not low:
             failing.append(_not_low(used, threshold, general))
-        if not infections:
-            failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
                                  restart=c["Is Restart"], more={**infection_values(infections), **ages})
@@ -542,8 +542,11 @@ def therapy_order_advice(c: Context) -> Advice | None:
         continues = _course_resumed(c, order.drug, _planned_start(first.start, c.read_on))
         first = None if continues else first
     t0 = continues.date if continues else _planned_start(first.start, c.read_on) if first else start
+    # an IgG smaller than the IgG M-protein measured with it is used by no rule (one of the two is wrong): no fact line
+    # shows a polyclonal IgG of 0.0 g/L the card's note says is not used
+    unused = {r.source for r, _ in c["IgG Below Its M-Protein"]}
     recent = [r for r in c.facts.igg if r.date <= c.today and (c.today - r.date).days <= c.params.stale_days_in_window
-              and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l]
+              and 0 < r.value_g_l <= c.params.igg_max_plausible_g_l and r.source not in unused]
     stop_date = add_months(t0, c.params.window_months)
     ended = continues is not None and start >= stop_date  # a resumption opens no new window: general criteria
     variant = ("car-t-product" if order.kind == "car-t-product" else "continues-after-window" if ended
@@ -578,8 +581,9 @@ def therapy_order_advice(c: Context) -> Advice | None:
     # infusion). Patient-view asks for that stop until the new therapy has begun, and the card says so
     # (not a child's: the special stop is an adult's criterion, and patient-view assesses a child individually). Also
     # for Ig given today whose order ends before the new therapy begins: that stop, not a baseline IgG drawn on it
+    # A course that begins today leaves no day to stop before it: the Ig runs when it begins (§4.2, general criteria)
     held = ig_began_before and not c["Is Child"] and c["Special Stop Applies"] \
-        and (variant == "car-t-product" or c["Stop Date"] < t0)
+        and (variant == "car-t-product" or c["Stop Date"] < t0 and t0 > c.read_on)
     overdue = held and c["Days To Stop Date"] < 0  # the stop is overdue today, as patient-view says (`stop-overdue`)
     on_ig = before and not held
     # a resumed course for a patient on immunoglobulin opens no window (nor one whose window has ended): the Ig's own
@@ -641,7 +645,8 @@ def therapy_order_advice(c: Context) -> Advice | None:
         # before this T0), as patient-view will say once the course has begun; an IgG now shows the infused
         # dose (§3.4), so no baseline is asked for, and the M-protein's type decides nothing here
         values.update(episode_values(c), due_date=stop_date)
-        if c["Special Stop Applies"] and not c["Is Child"]:  # a bsAb planned on or before that Ig's special stop:
+        if c["Special Stop Applies"] and not c["Is Child"] and c["Stop Date"] >= t0:  # a bsAb planned on or before
+            # that Ig's special stop:
             # should the course not begin by then, patient-view asks for that stop (§4.2)
             caveats += ("special-stop-if-not-begun",)
             values["special_stop_date"] = c["Stop Date"]
@@ -870,9 +875,16 @@ def _with_therapy_drafted(c: Context, found: Advice) -> Advice:
     if c["Order Start"] < begins:  # immunoglobulin begun before the new T0: the general stop criteria, the first
         # attempt not inside the new window (§4.2, as patient-view's review of substitution begun before T0)
         first = first_general_review(c.params, c["Order Start"], new_stop)
-        return replace(found, variant="window-general-stop", suggestions=suggestions,
+        return replace(found, variant="window-general-stop", suggestions=suggestions, caveats=_window_goes_on(found),
                        values={**values, "reason": "before-drafted-therapy", "general_stop_first": first})
-    return replace(found, variant="window-new-therapy", suggestions=suggestions, values=values)
+    return replace(found, variant="window-new-therapy", suggestions=suggestions, caveats=_window_goes_on(found),
+                   values=values)
+
+
+def _window_goes_on(found: Advice) -> tuple[str, ...]:
+    """The caveats of a card whose order a therapy drafted beside it carries into a new window: not that the special
+    criterion ends on today's stop date (`late-in-window`), which the new window moves."""
+    return tuple(x for x in found.caveats if x != "late-in-window")
 
 
 # The variants of a draft under the general stop criteria whose next review, or first stop attempt, a new window drafted

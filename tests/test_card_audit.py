@@ -174,7 +174,7 @@ def test_a_start_on_an_old_igg_gives_its_age_once(lang, age):
     # under it ("The IgG is 124 days old; ...") gave it again.
     [card] = _cards("cart-in-window-igg-low", date(2026, 5, 17), lang)
     assert card["source"]["topic"]["code"] == "start-substitution"
-    assert card["detail"].count(age) == 1 and "B-cel" in card["detail"]
+    assert card["detail"].count(age) == 1 and ("B/plasma" in card["detail"] or "B-/plasma" in card["detail"])
 
 
 @pytest.mark.parametrize("lang, age", [("en", "48 days old"), ("da", "48 dage gammel")])
@@ -191,7 +191,7 @@ def test_a_start_on_an_old_polyclonal_igg_gives_its_age(lang, age):
     # Polyclonal IgG 2.6 g/L (total 8.7 less an IgG M-protein 6.1) on 2026-01-12, a start on 2026-05-20 in the window:
     # the note under it says "an IgG of this age still supports a start", and the polyclonal line gave no age at all.
     [card] = _cards("igg-kappa-myeloma-normal-total-low-polyclonal-start", date(2026, 5, 20), lang)
-    assert card["source"]["topic"]["code"] == "start-substitution" and "B-cel" in card["detail"]
+    assert card["source"]["topic"]["code"] == "start-substitution" and "/plasma" in card["detail"]
     assert card["detail"].count(age) == 1
 
 
@@ -208,7 +208,7 @@ def test_an_unused_igg_whose_caveat_is_cut_for_length_keeps_its_data_note(lang, 
     assert "2026-01-10" in card["detail"] or re.search(r"1 (data note|datanote)", card["detail"]), card["detail"]
 
 
-@pytest.mark.parametrize("lang, age, why", [("en", "117 days old", "B-cell aplasia"), ("da", "117 dage gammel", "B-celle-aplasi")])
+@pytest.mark.parametrize("lang, age, why", [("en", "117 days old", "B/plasma cells are depleted"), ("da", "117 dage gammel", "B-/plasmaceller er fjernet")])
 def test_an_order_on_an_old_igg_says_why_its_age_does_not_matter(lang, age, why):
     # IVIG drafted on 2026-05-10 in the window, IgG 3.2 g/L 117 days old: the order card gave the age and "meets the
     # start criterion", and nothing under it said why so old an IgG still counts; the patient-view card of the same

@@ -33,14 +33,16 @@ def start_card(chart: str, at: date, lang: str) -> list[str]:
 @pytest.mark.parametrize("lang, caveat, kept", [
     ("en", "*Note:* “Privigen 100 mg/ml inf\\.” (ordered 2026-01-15; code not known) may be Ig the patient is on: "
            "check first; no Ig order offered.",
-     "*Note:* IgG does not recover during B-cell aplasia, so an IgG of this age still supports a start."),
+     "*Note:* The special criterion ends on 2026-05-25; from then the general criteria apply."),
     ("da", "*Bemærk:* “Privigen 100 mg/ml inf\\.” (ordineret 2026-01-15; ukendt kode) kan være Ig, patienten får: "
            "tjek først; ingen Ig-ordination tilbudt.",
-     "*Bemærk:* IgG stiger ikke under B-celle-aplasi, så en IgG af denne alder støtter stadig start."),
+     "*Bemærk:* Særkriteriet ophører 2026-05-25; derefter gælder de generelle kriterier."),
 ])
 def test_the_local_code_chart_keeps_the_note_on_an_old_igg(lang: str, caveat: str, kept: str) -> None:
     """The local-code chart's start card on 2026-05-24 (an IgG 132 days old, one day left): it cut both the note that
-    an old IgG still supports a start and the window's end; it now cuts only the latter."""
+    an old IgG still supports a start and the window's end. With one day left the card must say that the special
+    criterion ends (clinical rules §7), a caveat that could change the decision: the note on the old IgG is the one
+    counted."""
     lines = start_card("local-ivig-code-not-recognised-named-in-card", date(2026, 5, 24), lang)
     assert caveat in lines and kept in lines
     assert ("*1 note not shown here.*" if lang == "en" else "*1 note ikke vist her.*") in lines

@@ -61,9 +61,9 @@ def test_order_card_says_to_measure_igg_after_the_stop(name: str, chart: dict[st
 UNREAD = {"resourceType": "Observation", "id": "igg-unread", "status": "final", "subject": SUBJECT,
           "effectiveDateTime": "2026-01-10", "code": {"coding": [{"system": NPU, "code": "NPU19814"}]},
           "valueString": "hæmolyseret"}
-NOTES = {"en": ("*Note:* IgG does not recover during B-cell aplasia", "*Note:* Teclistamab, drafted with this order",
+NOTES = {"en": ("*Note:* IgG seldom recovers while B/plasma cells are depleted", "*Note:* Teclistamab, drafted with this order",
                 "*1 data note not shown here.*"),
-         "da": ("*Bemærk:* IgG stiger ikke under B-celle-aplasi", "*Bemærk:* Teclistamab i samme udkast",
+         "da": ("*Bemærk:* IgG stiger sjældent, mens B-/plasmaceller er fjernet", "*Bemærk:* Teclistamab i samme udkast",
                 "*1 datanote ikke vist her.*")}
 
 

@@ -56,7 +56,7 @@ def test_a_draft_starting_after_todays_course_has_ended_is_a_restart():
     assert "no severe/recurrent verified bacterial infection" in card["summary"], card["summary"]
     detail = card["detail"]
     # the course ends after the day the card is read: "ends", not "ended"
-    assert "a restart (Ig course since T0 ends 2026-03-31): general criteria" in detail, detail
+    assert "a restart (Ig given since T0 ends 2026-03-31): general criteria" in detail, detail
     assert "A new course from 2026-05-10: today's substitution (since 2026-01-20) will have ended by then" in detail, \
         detail
     # the countdown is the clinician's, from the day the card is read: 2026-03-01 to 2026-05-18
@@ -167,7 +167,7 @@ def test_a_course_booked_to_end_before_the_draft_makes_it_a_restart():
     bundle = _chart(start="2026-02-01", end="2026-03-31", authored="2026-01-10")
     [card] = _answer(bundle, _draft("2026-05-10", "2026-01-14"), date(2026, 1, 14)).cards
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
-    assert "a restart (Ig course since T0 ends 2026-03-31): general criteria" in card["detail"], card["detail"]
+    assert "a restart (Ig given since T0 ends 2026-03-31): general criteria" in card["detail"], card["detail"]
 
 
 def test_the_sessions_other_drafts_keep_their_own_dates():

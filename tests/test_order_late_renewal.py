@@ -76,7 +76,7 @@ def test_more_than_the_gap_after_the_end_is_a_restart():
     # general criteria, which no infection meets.
     card = _card(_chart(), _draft("2026-04-08"), date(2026, 4, 8))
     assert card["source"]["topic"]["code"] == "order-does-not-meet-criteria", card["summary"]
-    assert "a restart (Ig course since T0 ended 2026-03-31)" in card["detail"], card["detail"]
+    assert "a restart (Ig given since T0 ended 2026-03-31)" in card["detail"], card["detail"]
 
 
 def test_a_dose_within_the_course_days_bridges_a_longer_gap():

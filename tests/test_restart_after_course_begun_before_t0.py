@@ -113,4 +113,4 @@ def test_the_order_hook_agrees_a_dose_course_ended_before_the_infusion_is_no_sto
 def test_the_restart_card_names_the_day_the_course_begun_before_t0_ended():
     """The window line says why the general criteria apply, with the end of the course that makes it a restart."""
     [card] = replay(RUNTIME, chart("2025-04-30"), at=date(2025, 6, 3)).cards
-    assert "a restart (Ig course since T0 ended 2025-04-30): general criteria" in card["detail"], card["detail"]
+    assert "a restart (Ig given since T0 ended 2025-04-30): general criteria" in card["detail"], card["detail"]

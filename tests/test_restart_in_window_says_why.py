@@ -57,7 +57,7 @@ DRAFT = {"resourceType": "MedicationRequest", "id": "draft-scig", "status": "dra
          "medicationCodeableConcept": {"coding": [{"system": "http://www.whocc.no/atc", "code": "J06BA01"}]},
          "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": {"start": "2026-06-16"}}}}]}
 
-WORDS = {"en": "2026-02-01 to 2026-08-01 (47 days left); a restart (Ig course since T0 ended 2026-04-15): general criteria",
+WORDS = {"en": "2026-02-01 to 2026-08-01 (47 days left); a restart (Ig given since T0 ended 2026-04-15): general criteria",
          "da": "2026-02-01 til 2026-08-01 (47 dage tilbage); genopstart (Ig siden T0 sluttede 2026-04-15): "
                "generelle kriterier"}
 

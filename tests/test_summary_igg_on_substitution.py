@@ -59,11 +59,11 @@ def _summary(taken: str, lang: str) -> str:
     ("2025-07-08", "en", "IgG 3.5 g/L (2025-07-08) taken in the Ig washout; no severe/recurrent verified bacterial "
      "infection: Ig start not recommended"),
     ("2025-07-08", "da", "IgG 3,5 g/L (2025-07-08) taget i Ig-udvaskningen; ingen svær/tilbagevendende verificeret "
-     "bakteriel infektion: ingen Ig-start"),
+     "bakteriel infektion: Ig-start frarådes"),
     ("2025-06-20", "en", "IgG 3.5 g/L (2025-06-20) taken on substitution; no severe/recurrent verified bacterial "
      "infection: Ig start not recommended"),
     ("2025-06-20", "da", "IgG 3,5 g/L (2025-06-20) taget under Ig; ingen svær/tilbagevendende verificeret bakteriel "
-     "infektion: ingen Ig-start"),
+     "infektion: Ig-start frarådes"),
 ])
 def test_a_low_igg_after_the_course_ended_is_said_to_be_taken_in_its_washout(taken: str, lang: str,
                                                                              expected: str) -> None:

@@ -97,10 +97,10 @@ FACT = {
     "culture-sets": Text("the same likely contaminant in {sets} separate {specimen} culture sets {date}",
                          "samme sandsynlige kontaminant i {sets} separate {specimen}dyrkningssæt {date}"),
     # inside the window, why the special criterion does not apply: a restart (§4.3), on the window's line
-    "restart": Text("; a restart (Ig course since T0 ended {previous_end}): general criteria",
+    "restart": Text("; a restart (Ig given since T0 ended {previous_end}): general criteria",
                     "; genopstart (Ig siden T0 sluttede {previous_end}): generelle kriterier"),
     # ... on a draft judged on its planned start, a course that ends after the day the card is read
-    "restart-ends": Text("; a restart (Ig course since T0 ends {previous_end}): general criteria",
+    "restart-ends": Text("; a restart (Ig given since T0 ends {previous_end}): general criteria",
                          "; genopstart (Ig siden T0 slutter {previous_end}): generelle kriterier"),
     # the course before was one of recorded doses: its last dose (its end is the course days after it)
     "restart-last-dose": Text("; a restart (Ig since T0, last dose {previous_last_dose}): general criteria",

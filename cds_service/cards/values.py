@@ -57,7 +57,7 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
               # a record coded only in a code system the service reads no therapy in: it may be the index therapy
               "unknown-system": Text("a CAR-T or bispecific? (code system not read)",
                                      "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")}
-BASELINE = Text("; no IgG in the last {stale_days}", "; ingen IgG de sidste {stale_days}")
+BASELINE = Text("; no usable IgG in the last {stale_days}", "; ingen brugbar IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when a later IgG was set aside, taken on Ig or in its washout: "last" alone denied the later one on the card
 LAST_OFF_IG = Text("; last off Ig {igg} {igg_date}", "; seneste uden Ig {igg} {igg_date}")
