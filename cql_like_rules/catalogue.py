@@ -1307,7 +1307,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continues-stop": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} keeps its stop attempt on "
                          "{due_date}",
-                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} beholder sit "
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} har fortsat "
                          "seponeringsforsøg {due_date}"),
                     _CONTINUES_ON_IG,
                     Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",

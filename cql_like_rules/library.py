@@ -2448,9 +2448,8 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
     hooks judge it, and the card against a restart says so. A course on hold reaches by its last dose recorded, the
     course days past it and the continuity gap (`_paused_reaches`); one that ended by its last day and the gap, or by a
     dose the course days before (`_dose_reaches`), a course of doses by its last dose; one stopped on a day the data
-    does not tell reaches nothing. Never the stop date or later (from then on, a restart after the stop attempt), nor
-    while the stop attempt is due (`stop_due_soon_days` before it). Of several, the one that reaches furthest; None
-    when no day is left."""
+    does not tell reaches nothing. Never the stop date or later (from then on, a restart after the stop attempt). Of
+    several, the one that reaches furthest; None when no day is left."""
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     span = timedelta(days=c.params.ig_administration_course_days)
     best: tuple[str, date, date] | None = None
@@ -2471,8 +2470,8 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
             continue
         if best is None or found[2] > best[2]:
             best = found
-    if best is None or c["Stop Date"] is None or c["Days To Stop Date"] <= c.params.stop_due_soon_days:
-        return None  # with the stop attempt due, a course resumed now would be stopped within days: no day offered
+    if best is None or c["Stop Date"] is None:
+        return None
     by = min(best[2], c["Stop Date"] - timedelta(days=1))
     if by < c.today or _joins_a_course_without_criteria(c, best[1]):
         return None

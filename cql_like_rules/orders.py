@@ -465,13 +465,18 @@ def ig_order_advice(c: Context) -> Advice | None:
         # no IgG order is offered to one without) -- unless the window still runs today, where patient-view asks for
         # the IgG that could support a start inside it (§4.1)
         window_today = _window_runs_when_read(c) and not c["Is Restart"]  # today: In Window, no restart
-        if not infections:  # the criterion no IgG can meet leads: the summary names it first (§4.3)
+        # without them the criteria are unmet whatever a low, stale or missing IgG: that leads the summary (§4.3); an
+        # IgG of 4 g/L or more leads itself (nothing to advise at 6 or more; the general criteria named at 4 to 6)
+        lead = not infections and (used is None or stale or low)
+        if lead:
             failing.append("no-infections")
         if used is None or stale:
             if infections or (window_today and not low):
                 failing.append("no-recent-igg")
         elif not low:
             failing.append(_not_low(used, threshold, general))
+        if not infections and not lead:
+            failing.append("no-infections")
         if failing == ["starts-after-stop-date"] or not failing:
             found = build_advice(c, "order-meets-criteria", "Order Advice", "general", igg=used, evidence=infections,
                                  restart=c["Is Restart"], more={**infection_values(infections), **ages})
@@ -498,7 +503,8 @@ def ig_order_advice(c: Context) -> Advice | None:
     # an infection not yet coded could change only what infections decide (no severe/recurrent infection, or IgG 4-6 g/L
     # where the general criteria apply): not an IgG of 6 g/L or more, nor an IgG to measure first, nor where the
     # infections that would decide are coded already
-    uncoded = ("infection-not-coded",) if {"no-infections", "igg-4-6"} & set(failing) and not infections else ()
+    uncoded = ("infection-not-coded",) if {"no-infections", "igg-4-6"} & set(failing) and not infections \
+        and "igg-not-low" not in failing else ()
     # inside the window IgG alone decides, against the window from T0: the summary names T0 (no IgG since T0 does)
     window = in_window and failing != ["no-igg-since-t0"]
     # after the window that runs today, the summary leads with the general criteria not met (§4.1, §4.3)

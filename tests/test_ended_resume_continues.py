@@ -93,10 +93,14 @@ def test_an_order_stopped_on_a_day_not_told_names_no_day() -> None:
     assert "begun by" not in _card(bundle, date(2026, 2, 20))["detail"]
 
 
-def test_no_day_is_named_while_the_stop_attempt_is_due() -> None:
-    # ended 2026-04-28, six days before the stop date: a course resumed now would be stopped within days
+def test_no_day_is_named_from_the_stop_date_on() -> None:
+    # ended 2026-04-28: the gap reaches 2026-05-05, past the stop date 2026-05-04; from then on a new order is a
+    # restart after the stop attempt (§4.3), so the last day named is the day before the stop date, and the order
+    # screen judges an order that day as the card says (the day after, the stop date, a restart)
     bundle = _chart(order("J06BA01", "2025-12-01", status="completed", end="2026-04-28"))
-    assert "begun by" not in _card(bundle, date(2026, 5, 1))["detail"]
+    at = date(2026, 5, 1)
+    assert "a new order begun by 2026-05-03 continues the course" in _card(bundle, at)["detail"]
+    assert _order_code(bundle, date(2026, 5, 3), at) == "order-meets-criteria"
 
 
 def test_no_day_is_named_where_the_course_it_joins_met_no_criterion() -> None:

@@ -58,14 +58,8 @@ def test_the_order_screen_judges_a_resumption_as_the_card_says(start: str, code:
 def test_no_resumption_is_offered_past_the_stop_date() -> None:
     # last dose 2026-03-30: 42 days reach past the stop date 2026-05-04; from then on a new order is a restart after
     # the stop attempt (§4.3), so the last day named is the day before the stop date
-    card = _card(date(2026, 4, 12), bundle=_chart(stop_attempt_near=True))
+    card = _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))
     assert "resumed by 2026-05-03, it continues its course" in card["detail"]
-
-
-def test_no_resumption_is_offered_while_the_stop_attempt_is_due() -> None:
-    # 14 days before the stop date 2026-05-04 the stop attempt is due: a course resumed then would be stopped within
-    # days, so the card offers no resumption
-    assert "on hold" not in _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))["detail"]
 
 
 def test_no_resumption_is_named_where_the_course_on_hold_is_not_the_last() -> None:
