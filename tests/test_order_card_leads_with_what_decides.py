@@ -18,7 +18,8 @@ import pytest
 
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
-from cds_service.tools.replay import replay
+from cds_service.tools.answers import of_patient
+from cds_service.tools.replay import load_drafts, replay
 
 from .fixtures import FIXTURES
 from .reading_charts import car_t, chart, draft, igg
@@ -28,11 +29,10 @@ RUNTIME = load_runtime(Settings())
 
 def _cards(chart: str, drafts: str, at: date, lang: str, start: str | None = None) -> list[dict]:
     bundle = json.loads((FIXTURES / f"{chart}.json").read_text())
-    sent = json.loads((FIXTURES / "drafts" / f"{drafts}.draft.json").read_text())
-    orders = [e["resource"] for e in sent["entry"]] if sent.get("resourceType") == "Bundle" else [sent]
     patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
-    for order in orders:  # the shipped drafts are written for one patient: given to this chart's, as `answers` does
-        order["subject"] = {"reference": f"Patient/{patient}"}
+    # the shipped drafts are written for one patient: given to this chart's, as `answers` does
+    orders = [of_patient(d, patient) for d in load_drafts([str(FIXTURES / "drafts" / f"{drafts}.draft.json")])]
+    for order in orders:
         if start is not None:
             for dosage in order.get("dosageInstruction", []):
                 dosage["timing"]["repeat"]["boundsPeriod"]["start"] = start

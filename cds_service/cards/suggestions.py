@@ -159,10 +159,7 @@ def _count_within(repeat: dict[str, Any], timing: Mapping[str, Any], end: date, 
     if "count" not in repeat and "countMax" not in repeat:
         return
     planned = count_length(timing) if count_length is not None else None
-    try:
-        first = to_local_date(bounds["start"], tz) if "start" in bounds else start
-    except DataError:
-        first = None
+    first = _first_day(bounds, start, tz)
     if planned is not None and first is not None and first + planned > end:
         repeat.pop("count", None)
         repeat.pop("countMax", None)
@@ -203,21 +200,22 @@ def _ends_by(dosage: Mapping[str, Any], end: date, tz: ZoneInfo, start: date | N
         return True  # its doses alone date it, none after `end`
     repeat = timing.get("repeat")
     period = _period(dosage)
-    if not (isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat)):
-        if _ends_on_or_before(period.get("end"), end, tz):
-            return True
-        counted = count_length(timing) if count_length is not None and "end" not in period else None
-        try:
-            first = to_local_date(period["start"], tz) if "start" in period else start
-        except DataError:
-            return False
-        return counted is not None and first is not None and first + counted <= end
-    planned = length(timing) if length is not None else None
-    try:
-        first = to_local_date(period["start"], tz) if "start" in period else start
-    except DataError:
-        return False
+    bounded = isinstance(repeat, dict) and ("boundsDuration" in repeat or "boundsRange" in repeat)
+    if not bounded and _ends_on_or_before(period.get("end"), end, tz):
+        return True
+    # its length from its first day: the bounds' length, else (no end of its own) its last counted dose
+    reader = length if bounded else count_length if "end" not in period else None
+    planned = reader(timing) if reader is not None else None
+    first = _first_day(period, start, tz)
     return planned is not None and first is not None and first + planned <= end
+
+
+def _first_day(bounds: Mapping[str, Any], start: date | None, tz: ZoneInfo) -> date | None:
+    """A line's first day: its period's start as the hospital's day, else the order's `start`; None when unreadable."""
+    try:
+        return to_local_date(bounds["start"], tz) if "start" in bounds else start
+    except DataError:
+        return None
 
 
 def _begins_after(dosage: Mapping[str, Any], end: date, tz: ZoneInfo) -> bool:
