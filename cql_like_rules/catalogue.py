@@ -113,7 +113,7 @@ _BEGUN_TODAY = Text("If begun today: stop attempt {general_stop_from} to {genera
 _NO_START_SUMMARY = Text(
     "IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified bacterial infection: Ig start not recommended",
     "IgG {igg} < {threshold} ({igg_date}), ingen svær/tilbagevendende verificeret bakteriel infektion: Ig-start "
-    "anbefales ikke",
+    "frarådes",
 )
 _NO_START_AFTER_STOP_ACTION = Text(
     "Do not start on IgG alone; if infections return after a stop, antibiotic prophylaxis can be tried.",
@@ -608,7 +608,7 @@ CATALOGUE: dict[str, AdviceKind] = {
              "restart-in-window": Variant(
                 Text("Ig restart not recommended: IgG {igg} < {threshold} ({igg_date}), no severe/recurrent verified "
                      "bacterial infection",
-                     "Genopstart af Ig anbefales ikke: IgG {igg} < {threshold} ({igg_date}), ingen "
+                     "Genopstart af Ig frarådes: IgG {igg} < {threshold} ({igg_date}), ingen "
                      "svær/tilbagevendende verificeret bakteriel infektion"),
                 _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
@@ -654,6 +654,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _NO_START_RESTART_DECISION,
                 _NO_START_AFTER_STOP_ACTION,
                 spare_action=_MEASURE_RECOVERY,
+            ),
+             # any of the three above while a new order begun in time would continue the course that ended or is on
+             # hold (`library._resumable`, as the order hooks judge it): an order lapsed between doses is the same
+             # course, so the summary leads with the day, and a restart is what comes after it
+             "restart-in-window-resumable": Variant(
+                Text("Ig resumed by {resume_by} continues the course; after that, no restart without severe/recurrent "
+                     "verified bacterial infection",
+                     "Ig genoptaget senest {resume_by} fortsætter forløbet; derefter ingen genopstart uden "
+                     "svær/tilbagevendende verificeret bakteriel infektion"),
+                _NO_START_RESTART_DECISION,
+                Text("To continue the course, resume Ig by {resume_by}; after that, do not restart on IgG alone.",
+                     "Skal forløbet fortsætte, så genoptag Ig senest {resume_by}; derefter genopstartes ikke på IgG "
+                     "alene."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
@@ -670,7 +683,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "restart-in-window-igg-on-substitution": "as igg-on-substitution, while the window still "
                                                                   "runs: a restart (§4.3), said so",
                          "restart-in-window": "after substitution was stopped or paused, while the window still runs: "
-                                              "a restart, which the general criteria govern (§4.3), said first"},
+                                              "a restart, which the general criteria govern (§4.3), said first",
+                         "restart-in-window-resumable": "as the restart-in-window variants, while a new order begun by "
+                                                        "the day named would continue the course that ended or is on "
+                                                        "hold (no restart): that day first"},
         ),
         AdviceKind(
             "start-meets-general-criteria",
@@ -2502,7 +2518,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
             "en genopstart, mens perioden løber, uden IgG siden substitutionen begyndte"),
         "restart-in-window-igg-on-substitution": Text("a restart while the window runs, the IgG taken on substitution",
                                                       "en genopstart, mens perioden løber, IgG taget under "
-                                                      "substitution")},
+                                                      "substitution"),
+        "restart-in-window-resumable": Text("while a new order would still continue the course",
+                                            "mens en ny ordination stadig ville fortsætte forløbet")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {
@@ -2809,12 +2827,10 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-in-washout-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
-                              "special-stop-if-not-begun", "on-hold-resume-continues",
-                              "ended-resume-continues", "doses-resume-continues"})
+                              "special-stop-if-not-begun", "on-hold-resume-continues"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
-LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted", "on-hold-resume-continues",
-                             "ended-resume-continues", "doses-resume-continues"})
+LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted", "on-hold-resume-continues"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
 # criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
@@ -2905,16 +2921,8 @@ CAVEATS: dict[str, Text] = {
         "Ig is on hold (last dose {on_hold_last_dose}): resumed by {resume_by}, it continues its course, no restart.",
         "Ig er sat i bero (sidste dosis {on_hold_last_dose}): genoptages den senest {resume_by}, fortsætter "
         "forløbet; ingen genopstart."),
-    # the same for a course that ended: a new order begun by that day (its last day and the continuity gap) continues
-    # it
-    "ended-resume-continues": Text(
-        "Ig ended {ig_ended}: a new order begun by {resume_by} continues the course, no restart.",
-        "Ig sluttede {ig_ended}: en ny ordination med start senest {resume_by} fortsætter forløbet; ingen genopstart."),
-    # ... and for doses recorded, which run the course days past the last one
-    "doses-resume-continues": Text(
-        "Last Ig dose {ig_last_given}: a new order begun by {resume_by} continues the course, no restart.",
-        "Sidste Ig-dosis {ig_last_given}: en ny ordination med start senest {resume_by} fortsætter forløbet; "
-        "ingen genopstart."),
+    # (a course that ended, or doses recorded, says it on its card's window line: `restart-resumable` in the cards'
+    # FACT words)
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),

@@ -309,6 +309,9 @@ class Infection:
     # the Condition whose organism code (ICD-10 B95-B96, value set organism-cause) names the bacterium of an infection
     # coded without one: its own record, or one of the same day or stay (`infections.paired_agents`)
     agent: str = ""
+    # a bacterial infection of a kind not counted (tuberculosis, a sexually transmitted one, C. difficile colitis: its
+    # value-set entry's `bacterial_not_counted`); organism "other", named as bacterial, not as viral or fungal
+    bacterial_not_counted: bool = False
 
 
 @dataclass(frozen=True)
@@ -440,7 +443,7 @@ NOTE_KINDS = frozenset({
     "igg-preliminary-value",
     "igg-registered", "igg-same-day-superseded", "igg-same-day-unordered", "igg-status-unknown", "igg-subclass",
     "igg-unreadable", "result-not-used",
-    "infection-codes-disagree", "infection-not-bacterial", "infection-not-counted", "agent-code-unpaired", "infection-severity-not-read", "infection-unconfirmed",
+    "infection-codes-disagree", "infection-bacterial-not-counted", "infection-not-bacterial", "infection-not-counted", "agent-code-unpaired", "infection-severity-not-read", "infection-unconfirmed",
     "infection-undated", "invalid", "m-protein-not-final", "m-protein-not-igg", "m-protein-unreadable",
     "malformed-field", "medication-reference-ambiguous", "prefetch-not-sent", "reference-ambiguous",
     "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used", "step-before-therapy", "step-coded-as-therapy",

@@ -2418,7 +2418,10 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             if joins is not None:  # ... unless a new order begun in time joins the course that ended or is on hold:
                 # the same course, no restart, as the order hooks judge it
                 caveat, day, by = joins
-                resumed = (caveat,)
+                # the summary leads with the day, the window line says a restart comes after it and after what (the
+                # course's end or last dose): only a course on hold needs its own line, to say it is on hold
+                resumed = (caveat,) if caveat == "on-hold-resume-continues" else ()
+                variant = "restart-in-window-resumable"
                 told = {**told, _RESUMABLE_DAY[caveat]: day, "resume_by": by}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"), extra_caveats=resumed,
@@ -2608,6 +2611,11 @@ def data_notes(c: Context) -> tuple[DataNote, ...]:
     notes += [DataNote("infection-not-counted", i.source, "not a bacterial infection by its code, and no positive "
                        f"bacterial culture within {c.params.culture_window_days} days of its onset: not counted",
                        i.display, i.onset) if i.organism == "unspecified" else
+              DataNote("infection-bacterial-not-counted", i.source, "a bacterial infection of a kind the criteria are "
+                       "not read to count (infection-other, bacterial_not_counted: mycobacterial, sexually transmitted, "
+                       "treponemal, vector-borne, chlamydial, neonatal or obstetric tetanus, C. difficile colitis): not "
+                       "counted; the clinician judges it", i.display, i.onset)
+              if i.bacterial_not_counted else
               DataNote("infection-not-bacterial", i.source, "a viral or fungal infection by its code: not counted "
                        "(a culture does not change that)", i.display, i.onset)
               for i in c["Infections Not Counted"]]

@@ -41,11 +41,12 @@ class Candidate:
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "igg-pending", "igg-pending-lapsed", "m-protein-result",
-    "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends", "review-due",
+    "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends",
+    "ig-resume-ends", "review-due",
     "review-warning-ends",
     "infection-onset", "infection-leaves-lookback", "culture", "culture-window-ends", "immunofixation",
     "late-start-notice", "adult-birthday", "death", "therapy-by-name", "therapy-undated", "therapy-not-given",
-    "therapy-asserted", "therapy-ordered", "ig-recorded", "diagnosis-recorded",
+    "therapy-asserted", "therapy-ordered", "therapy-booked", "ig-recorded", "diagnosis-recorded",
 )
 
 
@@ -112,9 +113,10 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
                           else "therapy-ordered", source))
     for exposure in facts.bsab:  # an order written after the start it plans: read from the day it was written; one
         # booked ahead moves the stop or review of substitution begun before it from that day (`BsAb Booked`)
-        if exposure.authored is not None and (exposure.authored > exposure.start
-                                              or exposure.active and exposure.authored < exposure.start):
+        if exposure.authored is not None and exposure.authored > exposure.start:
             add(Candidate(exposure.authored, "therapy-ordered", exposure.source))
+        elif exposure.authored is not None and exposure.active and exposure.authored < exposure.start:
+            add(Candidate(exposure.authored, "therapy-booked", exposure.source))
     gap = timedelta(days=params.bsab_course_gap_days)
     for exposure in facts.bsab:
         if not exposure.ongoing:
@@ -138,6 +140,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
     for dose in facts.ig_administrations:
         add(Candidate(dose.date, "ig-dose", dose.source))
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + 1), "ig-doses-end", dose.source))
+        # a new order no longer joins the course of this dose (`library._resumable`: its course days, then the gap)
+        add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + params.ig_continuity_gap_days
+                                            + 1), "ig-resume-ends", dose.source))
         add(Candidate(dose.date + timedelta(days=params.ig_administration_course_days + params.igg_washout_days + 1),
                       "ig-washout-ends", dose.source))
     for other in facts.ig_other_use:  # immunoglobulin for another reason: only its IgG washout can change the advice
@@ -170,6 +175,9 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         elif course.end is not None:
             add(Candidate(course.end, "ig-end", course.source))
             add(Candidate(course.end + ONE_DAY, "ig-ended", course.source))
+            # a new order no longer continues it (`library._resumable`: its last day, then the gap)
+            add(Candidate(course.end + timedelta(days=params.ig_continuity_gap_days + 1), "ig-resume-ends",
+                          course.source))
     found += _review_dates(facts, params, end)
     # infections, and those not confirmed or known only by name, named where they would decide
     onsets = [(x.onset, x.source) for x in (*facts.infections, *facts.unconfirmed_infections)]

@@ -164,7 +164,7 @@ MET = {"en": ("with severe/recurrent bacterial infections: Ig may be started (ge
        "da": ("og svære/tilbagevendende bakterielle infektioner: Ig kan startes (generelle kriterier)",
               "Svære bakterielle infektioner 2025-10-01, 2025-12-01: pneumoni (2 episoder)")}
 NOT_MET = {"en": "no severe/recurrent verified bacterial infection: Ig start not recommended",
-           "da": "Ig-start anbefales ikke"}
+           "da": "Ig-start frarådes"}
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])

@@ -23,7 +23,7 @@ from cds_service.tools.replay import replay
 from .reading_charts import car_t, chart, draft, given, igg, order
 
 RUNTIME = load_runtime(Settings())
-BY = re.compile(r"begun by (\d{4}-\d\d-\d\d)")
+BY = re.compile(r"^Ig resumed by (\d{4}-\d\d-\d\d) continues the course")
 
 
 def _chart(*courses: dict) -> dict:
@@ -47,37 +47,35 @@ def _order_code(bundle: dict, start: date, at: date) -> str:
     return str(card["source"]["topic"]["code"])
 
 
-@pytest.mark.parametrize("lang, said", [
-    ("en", "Ig ended 2026-02-18: a new order begun by 2026-02-25 continues the course, no restart."),
-    ("da", "Ig sluttede 2026-02-18: en ny ordination med start senest 2026-02-25 fortsætter forløbet; ingen "
-     "genopstart."),
+@pytest.mark.parametrize("courses, at, lang, said, line", [
+    (ENDED, date(2026, 2, 20), "en", "Ig resumed by 2026-02-25 continues the course",
+     "Ig given since T0 ended 2026-02-18: a restart after 2026-02-25, general criteria"),
+    (ENDED, date(2026, 2, 25), "da", "Ig genoptaget senest 2026-02-25 fortsætter forløbet",
+     "Ig siden T0 sluttede 2026-02-18: genopstart efter 2026-02-25, generelle kriterier"),
+    # doses recorded without an order: the course days past the last dose, then the gap
+    (DOSES, date(2026, 2, 25), "en", "Ig resumed by 2026-03-03 continues the course",
+     "Ig since T0, last dose 2026-01-20: a restart after 2026-03-03, general criteria"),
+    (DOSES, date(2026, 2, 25), "da", "Ig genoptaget senest 2026-03-03 fortsætter forløbet",
+     "Ig siden T0, sidste dosis 2026-01-20: genopstart efter 2026-03-03, generelle kriterier"),
 ])
-def test_an_ended_order_names_the_last_day_a_new_order_continues_it(lang: str, said: str) -> None:
-    for at in (date(2026, 2, 20), date(2026, 2, 25)):
-        detail = _card(_chart(*ENDED), at, lang)["detail"]
-        assert said in detail
-        assert detail.index(said) < detail.index("- IgG")  # read before the facts, as the on-hold caveat
-
-
-@pytest.mark.parametrize("lang, said", [
-    ("en", "Last Ig dose 2026-01-20: a new order begun by 2026-03-03 continues the course, no restart."),
-    ("da", "Sidste Ig-dosis 2026-01-20: en ny ordination med start senest 2026-03-03 fortsætter forløbet; ingen "
-     "genopstart."),
-])
-def test_doses_without_an_order_name_their_last_dose(lang: str, said: str) -> None:
-    assert said in _card(_chart(*DOSES), date(2026, 2, 25), lang)["detail"]
+def test_the_card_names_the_last_day_a_new_order_continues_the_course(courses: tuple[dict, ...], at: date, lang: str,
+                                                                      said: str, line: str) -> None:
+    card = _card(_chart(*courses), at, lang)
+    assert card["summary"].startswith(said), card["summary"]  # read first, before the facts
+    assert line in card["detail"], card["detail"]
 
 
 def test_doses_past_an_orders_end_carry_it_the_course_days_past_the_last_dose() -> None:
-    detail = _card(_chart(*DOSES_PAST_END), date(2026, 2, 25))["detail"]
-    assert "Last Ig dose 2026-02-10: a new order begun by 2026-03-17 continues the course" in detail
+    card = _card(_chart(*DOSES_PAST_END), date(2026, 2, 25))
+    assert card["summary"].startswith("Ig resumed by 2026-03-17 continues the course"), card["summary"]
+    assert "Ig since T0, last dose 2026-02-10: a restart after 2026-03-17" in card["detail"]
 
 
 @pytest.mark.parametrize("courses, at", [(ENDED, date(2026, 2, 20)), (DOSES, date(2026, 2, 25)),
                                          (DOSES, date(2026, 3, 1)), (DOSES_PAST_END, date(2026, 3, 1))])
 def test_the_order_screen_judges_a_new_order_as_the_card_says(courses: tuple[dict, ...], at: date) -> None:
     bundle = _chart(*courses)
-    match = BY.search(_card(bundle, at)["detail"])
+    match = BY.search(_card(bundle, at)["summary"])
     assert match is not None
     last = date.fromisoformat(match.group(1))
     assert _order_code(bundle, last, at) == "order-meets-criteria"  # continues the course
@@ -85,12 +83,13 @@ def test_the_order_screen_judges_a_new_order_as_the_card_says(courses: tuple[dic
 
 
 def test_past_that_day_the_card_names_no_new_order() -> None:
-    assert "begun by" not in _card(_chart(*ENDED), date(2026, 2, 26))["detail"]
+    card = _card(_chart(*ENDED), date(2026, 2, 26))
+    assert "resumed by" not in card["summary"] and "a restart after" not in card["detail"]
 
 
 def test_an_order_stopped_on_a_day_not_told_names_no_day() -> None:
     bundle = _chart(order("J06BA01", "2025-12-01", status="stopped"))
-    assert "begun by" not in _card(bundle, date(2026, 2, 20))["detail"]
+    assert "resumed by" not in _card(bundle, date(2026, 2, 20))["summary"]
 
 
 def test_no_day_is_named_from_the_stop_date_on() -> None:
@@ -99,7 +98,7 @@ def test_no_day_is_named_from_the_stop_date_on() -> None:
     # screen judges an order that day as the card says (the day after, the stop date, a restart)
     bundle = _chart(order("J06BA01", "2025-12-01", status="completed", end="2026-04-28"))
     at = date(2026, 5, 1)
-    assert "a new order begun by 2026-05-03 continues the course" in _card(bundle, at)["detail"]
+    assert _card(bundle, at)["summary"].startswith("Ig resumed by 2026-05-03 continues the course")
     assert _order_code(bundle, date(2026, 5, 3), at) == "order-meets-criteria"
 
 
@@ -109,6 +108,6 @@ def test_no_day_is_named_where_the_course_it_joins_met_no_criterion() -> None:
     # makes an order "the same course" would change nothing there
     bundle = _chart(given("J06BA02", "2025-12-01", "2026-02-25", "2026-03-25"))
     at = date(2026, 5, 1)
-    assert "begun by" not in _card(bundle, at)["detail"]
+    assert "resumed by" not in _card(bundle, at)["summary"]
     for start in (date(2026, 5, 3), date(2026, 5, 4)):
         assert _order_code(bundle, start, at) == "order-does-not-meet-criteria"

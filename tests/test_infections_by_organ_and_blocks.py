@@ -22,7 +22,9 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
-from .reading_charts import car_t, chart, culture, igg, infection
+from .reading_charts import SKS_D, car_t, chart, culture, igg, infection
+
+SNOMED = "http://snomed.info/sct"
 
 RUNTIME = load_runtime(Settings())
 AT = date(2026, 5, 20)  # T0 2025-06-02: the window ended 2025-12-02
@@ -62,9 +64,41 @@ def test_two_episodes_coded_bacterial_by_definition_meet_the_general_criteria(co
     "DA692", "DA78",  # Lyme disease, Q fever: vector-borne, rickettsial
     "DA047",  # Clostridioides difficile enterocolitis: antibiotic-associated; its relapses would read as recurrence
 ])
-def test_bacterial_infections_the_general_criteria_do_not_mean_are_not_counted(code: str) -> None:
+def test_bacterial_infections_the_general_criteria_do_not_mean_are_not_counted_and_are_named(code: str) -> None:
     card = _card(infection("2026-02-01", code), infection("2026-04-15", code))
     assert _code(card) == "no-start-without-infections", card["summary"]
+    # seen and not counted is named (clinical rules §7), as bacterial: the clinician judges it
+    assert ("2 bacterial infections of kinds not counted (such as tuberculosis or C. difficile): judge them "
+            "yourself") in card["detail"]
+    danish = _card(infection("2026-02-01", code), infection("2026-04-15", code), lang="da")
+    assert "2 bakterielle infektioner af arter, der ikke medregnes" in danish["detail"]
+
+
+def test_one_such_infection_is_named_with_its_day() -> None:
+    card = _card(infection("2026-04-15", "DA150"))
+    assert _code(card) == "no-start-without-infections"
+    assert "Infection DA150 (2026-04-15) is bacterial, of a kind not counted" in card["detail"]
+
+
+@pytest.mark.parametrize("icd10, snomed", [("DA047", "186431008"), ("DA150", "56717001"), ("DA51", "76272004")])
+def test_such_an_infection_coded_in_snomed_ct_is_read_as_its_icd10_code_is(icd10: str, snomed: str) -> None:
+    """C. difficile infection (186431008) counted as a bacterial infection while DA047 did not: one infection, two
+    answers by the way it was coded. Both are named and not counted now."""
+    for code, system in ((icd10, SKS_D), (snomed, SNOMED)):
+        card = _card(infection("2026-02-01", code, system), infection("2026-04-15", code, system))
+        assert _code(card) == "no-start-without-infections", (code, card["summary"])
+        assert "2 bacterial infections of kinds not counted" in card["detail"], code
+
+
+def test_a_bacterial_code_beside_one_of_those_counts_and_is_not_called_viral() -> None:
+    both = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "A46"},
+                       {"system": "http://hl7.org/fhir/sid/icd-10", "code": "A15.0"}], "text": "Rosen"}
+    episodes = [infection(onset, "DA46") for onset in ("2026-02-01", "2026-04-15")]
+    for episode in episodes:
+        episode["code"] = both
+    card = _card(*episodes)
+    assert _code(card) == "start-meets-general-criteria", card["summary"]
+    assert "viral or fungal" not in card["detail"]
 
 
 def test_one_episode_is_not_severe_by_its_code_but_salmonella_sepsis_still_is() -> None:

@@ -27,6 +27,10 @@ TX = "https://tx.example.org/fhir"
 EXPAND = f"{TX}/ValueSet/$expand"
 DAY = date(2026, 3, 1)
 DK_EDITION = "http://snomed.info/sct/554471000005108/version/20250930"
+# the shipped bacterial-infection expression: the kinds not counted (tuberculosis ...) subtracted, sent as written
+BACTERIAL_ECL = ("<< 87628006 |Bacterial infectious disease| MINUS (<< 56717001 |Tuberculosis| OR << 186431008 "
+                 "|Clostridioides difficile infection| OR << 76272004 |Syphilis| OR << 15628003 |Gonorrhea| OR << 23502006 "
+                 "|Lyme disease|)")
 SEPSIS_ECL = "<< 91302008 |Sepsis| MINUS (<< 770349000 |Sepsis caused by virus| OR << 700054008 |Sepsis caused by fungus|)"
 
 
@@ -155,7 +159,7 @@ def _terminology_server(answers: dict[str, list[tuple[str, str]]], calls: list[s
 
 
 def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp_path, monkeypatch, capsys):
-    shipped_ecls = ["<< 87628006", SEPSIS_ECL, "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003",
+    shipped_ecls = [BACTERIAL_ECL, SEPSIS_ECL, "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003",
                     "<< 414561005", "<< 49872002"]
     answers = {ecl: [("1000001", "first"), ("1000002", "second"), ("1000003", "third")] for ecl in shipped_ecls}
     answers["<< 233604007"] = [("1000011", "local child")]
@@ -185,7 +189,7 @@ def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp
 
 
 def test_the_command_exits_2_and_writes_nothing_when_an_entry_fails(tmp_path, monkeypatch, capsys):
-    answers = {"<< 87628006": [("1000001", "first")], SEPSIS_ECL: [("1000002", "second")]}  # any other ECL: 400
+    answers = {BACTERIAL_ECL: [("1000001", "first")], SEPSIS_ECL: [("1000002", "second")]}  # any other ECL: 400
     monkeypatch.delenv("CDS_VALUESET_DIR", raising=False)
     with serve_in_thread(_terminology_server(answers, [])) as base:
         assert main(["valuesets", "expand", "--tx", f"{base}/fhir", "--out", str(tmp_path / "out")]) == 2

@@ -106,6 +106,16 @@ FACT = {
     "restart-last-dose": Text("; a restart (Ig since T0, last dose {previous_last_dose}): general criteria",
                               "; genopstart (Ig siden T0, sidste dosis {previous_last_dose}): generelle kriterier"),
     "restart-undated": Text("; a restart: general criteria", "; genopstart: generelle kriterier"),  # no end to give
+    # ... while a new order begun by {resume_by} would still continue that course (`library._resumable`): a restart
+    # only after that day
+    "restart-resumable": Text("; Ig given since T0 ended {previous_end}: a restart after {resume_by}, general criteria",
+                              "; Ig siden T0 sluttede {previous_end}: genopstart efter {resume_by}, generelle kriterier"),
+    "restart-last-given-resumable": Text(  # the course reaches by its last dose (`doses-resume-continues`)
+        "; Ig since T0, last dose {ig_last_given}: a restart after {resume_by}, general criteria",
+        "; Ig siden T0, sidste dosis {ig_last_given}: genopstart efter {resume_by}, generelle kriterier"),
+    "restart-last-dose-resumable": Text(
+        "; Ig since T0, last dose {previous_last_dose}: a restart after {resume_by}, general criteria",
+        "; Ig siden T0, sidste dosis {previous_last_dose}: genopstart efter {resume_by}, generelle kriterier"),
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
     # a course booked ahead that a draft judged on its planned start continues: not begun on the day it is read
     "substitution-booked": Text("{episode_product} booked from {episode_start}",

@@ -783,6 +783,15 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "infektion uden angivet mikroorganisme samme dag eller indlæggelse: medregnes ikke"),
         Text("{n} organism codes could not be placed with one infection of their day or stay: not counted",
              "{n} mikroorganismekoder kunne ikke knyttes til én infektion samme dag eller indlæggelse: medregnes ikke")),
+    "infection-bacterial-not-counted": (
+        Text("infection {display} ({day}) is bacterial, of a kind not counted (such as tuberculosis or C. difficile): "
+             "judge it yourself",
+             "infektion {display} ({day}) er bakteriel, af en art, der ikke medregnes (fx tuberkulose eller "
+             "C. difficile): vurdér den selv"),
+        Text("{n} bacterial infections of kinds not counted (such as tuberculosis or C. difficile): judge them "
+             "yourself",
+             "{n} bakterielle infektioner af arter, der ikke medregnes (fx tuberkulose eller C. difficile): vurdér "
+             "dem selv")),
     "infection-not-bacterial": (
         Text("infection {display} ({day}) is viral or fungal: not counted",
              "infektion {display} ({day}) er viral eller svampebetinget: medregnes ikke"),

@@ -879,6 +879,9 @@ def cards(evaluation: Evaluation, ctx: CardContext, advice: tuple[Advice, ...] |
 def restart_fact(p: Mapping[str, str]) -> str:
     """The window line's restart fact: after a course's last day (one still ahead of the day the card is read, for a
     draft judged on its planned start), a course of doses' last dose, or no date."""
+    resumable = "-resumable" if "resume_by" in p else ""  # a new order begun by then still continues the course
+    if resumable and "ig_last_given" in p:  # ... reached by its last dose, not its end on paper
+        return "restart-last-given-resumable"
     if "previous_end" in p:
-        return "restart-ends" if "today" in p and p["previous_end"] > p["today"] else "restart"  # ISO dates
-    return "restart-last-dose" if "previous_last_dose" in p else "restart-undated"
+        return "restart-ends" if "today" in p and p["previous_end"] > p["today"] else f"restart{resumable}"  # ISO dates
+    return f"restart-last-dose{resumable}" if "previous_last_dose" in p else "restart-undated"

@@ -377,6 +377,8 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     malignancy = sets.get("haematological-malignancy")
     infection = None if malignancy else sets.get("bacterial-infection")
     other = None if malignancy or infection else sets.get("infection-other")
+    if other is not None and other.get("bacterial_not_counted"):  # tuberculosis beside J18.9: the pneumonia is read
+        other = _countable_other(b, r.get("code")) or other  # (with a culture it counts), whichever coding is first
     agent = sets.get("organism-cause")  # the bacterium behind an infection coded in another chapter (B95, B96)
     verification = {c.get("code") for c in _codings(r.get("verificationStatus")) if isinstance(c.get("code"), str)}
     if malignancy is None and infection is None and other is None:
@@ -388,7 +390,8 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if verification & EXCLUDED_VERIFICATION:
         return None
     viral = sets.get("infection-other") if infection is not None else None
-    if viral is not None and viral.get("organism") == "other" and "confirmed" in verification:
+    if (viral is not None and viral.get("organism") == "other" and not viral.get("bacterial_not_counted")
+            and "confirmed" in verification):
         # "bacterial pneumonia" coded beside "viral pneumonia": a co-infection, or a coding error. Counted by its
         # bacterial code, as before, and named so the clinician checks it (a question for the clinical owner)
         b._notes.append(DataNote("infection-codes-disagree", reference_of(r), "its codes disagree: one names a "
@@ -434,6 +437,17 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     return "infections", _infection(b, r, infection, other, onset, display, agent)
 
 
+def _countable_other(b: FactBuilder, concept: Any) -> Entry | None:
+    """Of a concept's codings, the first in `infection-other` that a culture can make bacterial (organism unspecified):
+    the value sets read a concept by its first matching coding, and a kind not counted (tuberculosis) coded first
+    would hide a pneumonia coded beside it."""
+    for coding in _codings(concept):
+        entry = b.t.sets_of({"coding": [coding]}).get("infection-other")
+        if entry is not None and entry.get("organism") == "unspecified":
+            return entry
+    return None
+
+
 def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, other: Entry | None, onset: date,
                display: str, agent: Entry | None = None) -> Infection:
     """The infection a Condition records, by its value-set entry (bacterial by code, or `other`'s organism); one coded
@@ -448,7 +462,8 @@ def _infection(b: FactBuilder, r: Mapping[str, Any], infection: Entry | None, ot
                      "bacterial" if named else organism,
                      _abatement(b, r), str(entry.get("site") or ""), "" if severe else _severity_words(b, r),
                      bool(entry.get("pneumonia")), _reference_to(b, r.get("encounter"), "Encounter", r),
-                     str(entry.get("card_name") or ""), agent=reference_of(r) if named else "")
+                     str(entry.get("card_name") or ""), agent=reference_of(r) if named else "",
+                     bacterial_not_counted=infection is None and bool(entry.get("bacterial_not_counted")))
 
 
 def _agent(b: FactBuilder, r: Mapping[str, Any], confirmed: bool) -> None:

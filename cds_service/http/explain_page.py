@@ -136,6 +136,7 @@ FIELDS = {
     "myeloma": Text("myeloma", "myelomatose"),
     "pneumonia": Text("pneumonia", "pneumoni"), "encounter": Text("stay recorded in", "registreret under ophold"),
     "agent": Text("its organism coded in", "mikroorganisme kodet i"),
+    "bacterial_not_counted": Text("bacterial, of a kind not counted", "bakteriel, af en art, der ikke medregnes"),
     "name": Text("what the card calls it", "hvad kortet kalder den"),
     "conditions": Text("diagnoses linked", "tilknyttede diagnoser"),
     "infection_codes": Text("infection codes of the stay", "opholdets infektionskoder"),

@@ -315,6 +315,8 @@ REASON_TEXT = {
     "ig-dose": Text("Ig dose given", "Ig-dosis givet"),
     "ig-doses-end": Text("course days after an Ig dose end", "dosisforløbet efter en Ig-dosis udløber"),
     "ig-washout-ends": Text("IgG washout after an Ig dose ends", "udvaskning efter en Ig-dosis slutter"),
+    "ig-resume-ends": Text("a new Ig order no longer continues the course",
+                           "en ny Ig-ordination fortsætter ikke længere forløbet"),
     "culture": Text("culture result", "dyrkningssvar"),
     "culture-window-ends": Text("culture no longer near an infection", "dyrkning ikke længere nær en infektion"),
     "immunofixation": Text("immunofixation result", "immunfiksationssvar"),
@@ -335,6 +337,8 @@ REASON_TEXT = {
     "diagnosis-recorded": Text("haematological diagnosis on record", "hæmatologisk diagnose registreret"),
     "therapy-asserted": Text("therapy recorded (medication record)", "behandling registreret (medicinregistrering)"),
     "therapy-ordered": Text("therapy order written (its start earlier)", "behandlingsordination skrevet (start før)"),
+    "therapy-booked": Text("therapy order booked ahead (its start later)",
+                           "behandlingsordination bestilt på forhånd (start senere)"),
     "ig-recorded": Text("Ig recorded as taken (medication record)", "Ig registreret som taget (medicinregistrering)"),
 }
 
