@@ -2827,10 +2827,10 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-in-washout-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
-                              "special-stop-if-not-begun", "on-hold-resume-continues"})
+                              "special-stop-if-not-begun"})
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
-LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted", "on-hold-resume-continues"})
+LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted"})
 # The caveats that say the decision could change (an M-protein of unknown type or not measured; a course no start
 # criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
@@ -2915,14 +2915,8 @@ ALREADY_ON_UNNAMED = Text("An immunoglobulin record", "En immunglobulinregistrer
 
 # Short notes under a card's decision (each at most one line).
 CAVEATS: dict[str, Text] = {
-    # an order on hold since T0 whose last dose still reaches: an order resuming it by that day continues the course,
-    # as the order hooks judge it; a card that said only "restart not recommended" denied it (§4.3)
-    "on-hold-resume-continues": Text(
-        "Ig is on hold (last dose {on_hold_last_dose}): resumed by {resume_by}, it continues its course, no restart.",
-        "Ig er sat i bero (sidste dosis {on_hold_last_dose}): genoptages den senest {resume_by}, fortsætter "
-        "forløbet; ingen genopstart."),
-    # (a course that ended, or doses recorded, says it on its card's window line: `restart-resumable` in the cards'
-    # FACT words)
+    # (a course that ended, is on hold or was given as doses, which a new order begun by a day still continues, says
+    # so on its card's summary and window line: `restart-in-window-resumable`, the cards' FACT `restart-*-resumable`)
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),

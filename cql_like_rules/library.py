@@ -2410,7 +2410,6 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
         if variant in ("igg-before-substitution", "igg-on-substitution"):  # the IgG off substitution to measure, and
             # from when one counts: drawn in the washout it would be set aside again (§3.4)
             told = {**told, **({"igg_off_from": off} if (off := washout_ends(c)) is not None else {})}
-        resumed: tuple[str, ...] = ()
         if variant in ("", "igg-before-substitution", "igg-on-substitution") and c["Is Restart"] and c["In Window"]:
             # the summary says it is a restart, or IgG < 4 in the window reads as enough (§4.1 against §4.3)
             variant = "-".join(filter(None, ("restart-in-window", variant)))
@@ -2418,13 +2417,14 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             if joins is not None:  # ... unless a new order begun in time joins the course that ended or is on hold:
                 # the same course, no restart, as the order hooks judge it
                 caveat, day, by = joins
-                # the summary leads with the day, the window line says a restart comes after it and after what (the
-                # course's end or last dose): only a course on hold needs its own line, to say it is on hold
-                resumed = (caveat,) if caveat == "on-hold-resume-continues" else ()
+                # the summary leads with the day, the window line says a restart comes after it and after what: the
+                # last dose of a course on hold or reached by its doses, unless Ig was begun after that dose (a later
+                # course the line then names by its end, as a restart card does), or the course's end
+                later = caveat != "ended" and any(day < x.start <= c.today for x in c["IG Courses"])
                 variant = "restart-in-window-resumable"
-                told = {**told, _RESUMABLE_DAY[caveat]: day, "resume_by": by}
+                told = {**told, **({} if later else {_RESUMABLE_DAY[caveat]: day}), "resume_by": by}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
-                      override_reasons=("infection-not-coded", "specialist-decision"), extra_caveats=resumed,
+                      override_reasons=("infection-not-coded", "specialist-decision"),
                       more={**seen_values(c, seen), **told})
     if under_6 and not stale:
         # inside the window (no restart) an IgG that falls below the threshold before the stop date still meets the
@@ -2440,13 +2440,13 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     return ()
 
 
-# the value each resumption caveat names its day by (`_resumable`)
-_RESUMABLE_DAY = {"on-hold-resume-continues": "on_hold_last_dose", "ended-resume-continues": "ig_ended",
-                  "doses-resume-continues": "ig_last_given"}
+# the value each kind of resumption names its day by (`_resumable`), on the card's window line
+_RESUMABLE_DAY = {"on-hold": "on_hold_last_dose", "ended": "ig_ended",
+                  "doses": "ig_last_given"}
 
 
 def _resumable(c: Context) -> tuple[str, date, date] | None:
-    """(the caveat, the day it names, the last day a new order joins the course) where a new order begun by that day
+    """(its kind, the day it names, the last day a new order joins the course) where a new order begun by that day
     joins a course that ended or is on hold (`Current Episode`): the same course and no restart (§4.3), as the order
     hooks judge it, and the card against a restart says so. A course on hold reaches by its last dose recorded, the
     course days past it and the continuity gap (`_paused_reaches`); one that ended by its last day and the gap, or by a
@@ -2462,13 +2462,13 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
         last = _last_dose_in(c, x) if x.status == "on-hold" or is_order(x) else None
         end = None if x.status == "on-hold" else _last_day(x, c.known_on)
         if x.status == "on-hold" and last is not None:
-            found = ("on-hold-resume-continues", last, _paused_reach(c, last))
+            found = ("on-hold", last, _paused_reach(c, last))
         elif end is not None and from_doses(x):  # its last day is the course days after its last dose
-            found = ("doses-resume-continues", end - span, end + gap)
+            found = ("doses", end - span, end + gap)
         elif end is not None and last is not None and last + span > end + gap:
-            found = ("doses-resume-continues", last, last + span)
+            found = ("doses", last, last + span)
         elif end is not None:
-            found = ("ended-resume-continues", end, end + gap)
+            found = ("ended", end, end + gap)
         else:
             continue
         if best is None or found[2] > best[2]:

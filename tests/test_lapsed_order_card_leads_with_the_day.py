@@ -118,3 +118,32 @@ def test_a_tuberculosis_code_before_a_pneumonia_code_does_not_hide_the_pneumonia
                    culture("2026-04-16", "Streptococcus pneumoniae påvist"))
     [card] = replay(RUNTIME, bundle, at=date(2026, 5, 20)).cards
     assert card["source"]["topic"]["code"] == "start-meets-general-criteria", card["summary"]
+
+
+@pytest.mark.parametrize("lang, line, words", [
+    ("en", "Ig on hold since its last dose 2026-01-20: a restart after 2026-03-03, general criteria",
+     "This IgG was taken on Ig or in its washout"),
+    ("da", "Ig i bero siden sidste dosis 2026-01-20: genopstart efter 2026-03-03, generelle kriterier",
+     "Denne IgG er taget under Ig eller i udvaskningen"),
+])
+def test_a_course_on_hold_says_so_on_its_window_line_and_keeps_the_note_on_its_igg(lang: str, line: str,
+                                                                                  words: str) -> None:
+    """An order on hold, last dose 2026-01-20, an IgG taken on Ig a week later: the card said the day four times (its
+    summary, a note of its own, the window line, the to-do) and had no room left for the note an IgG taken on Ig must
+    carry (§3.4). The window line says the course is on hold; no note repeats the day."""
+    bundle = chart(car_t("2025-11-04"), igg("2025-11-25", 2.5), order("J06BA02", "2025-12-01", status="on-hold"),
+                   given("J06BA02", "2025-12-01", "2025-12-29", "2026-01-20"), igg("2026-01-27", 3.4))
+    card = _card(bundle, date(2026, 3, 2), lang)
+    assert line in card["detail"] and words in card["detail"], card["detail"]
+    assert "not shown here" not in card["detail"] and "ikke vist her" not in card["detail"]
+
+
+def test_the_window_line_names_the_later_course_not_an_earlier_ones_last_dose() -> None:
+    """IVIG doses to 2026-01-19, then SCIG ordered 2026-01-25 to 2026-02-10: the IVIG doses reach furthest (the day is
+    2026-02-23), but "Ig since T0, last dose 2026-01-19" hid the SCIG given after it."""
+    bundle = _chart(order("J06BA02", "2025-12-01", status="completed", end="2026-01-20"),
+                    given("J06BA02", "2025-12-01", "2025-12-29", "2026-01-19"),
+                    order("J06BA01", "2026-01-25", status="completed", end="2026-02-10"))
+    card = _card(bundle, date(2026, 2, 23))
+    assert card["summary"].startswith("Ig resumed by 2026-02-23"), card["summary"]
+    assert "Ig given since T0 ended 2026-02-10: a restart after 2026-02-23, general criteria" in card["detail"]

@@ -181,11 +181,11 @@ def test_the_in_window_restart_line_names_the_paused_orders_last_dose():
     # while a resumption by 2026-03-26 (the last dose, 35 course days, the 7-day gap) continues it, the line says when
     # a restart begins; from the day after, that it is one
     card = _view(_chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), date(2026, 3, 20))
-    assert "Ig since T0, last dose 2026-02-12: a restart after 2026-03-26, general criteria" in card["detail"], \
+    assert "Ig on hold since its last dose 2026-02-12: a restart after 2026-03-26, general criteria" in card["detail"], \
         card["detail"]
     [da] = replay(RUNTIME, _chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), lang="da",
                   at=date(2026, 3, 20)).cards
-    assert "Ig siden T0, sidste dosis 2026-02-12: genopstart efter 2026-03-26, generelle kriterier" in da["detail"], \
+    assert "Ig i bero siden sidste dosis 2026-02-12: genopstart efter 2026-03-26, generelle kriterier" in da["detail"], \
         da["detail"]
     later = _view(_chart(end="2026-02-28", doses=("2026-01-20", "2026-02-12")), date(2026, 3, 27))
     assert "a restart (Ig since T0, last dose 2026-02-12): general criteria" in later["detail"], later["detail"]

@@ -110,7 +110,10 @@ FACT = {
     # only after that day
     "restart-resumable": Text("; Ig given since T0 ended {previous_end}: a restart after {resume_by}, general criteria",
                               "; Ig siden T0 sluttede {previous_end}: genopstart efter {resume_by}, generelle kriterier"),
-    "restart-last-given-resumable": Text(  # the course reaches by its last dose (`doses-resume-continues`)
+    "restart-on-hold-resumable": Text(  # a course on hold, reached by its last dose (`library._resumable`)
+        "; Ig on hold since its last dose {on_hold_last_dose}: a restart after {resume_by}, general criteria",
+        "; Ig i bero siden sidste dosis {on_hold_last_dose}: genopstart efter {resume_by}, generelle kriterier"),
+    "restart-last-given-resumable": Text(  # the course reaches by its last dose (`library._resumable`)
         "; Ig since T0, last dose {ig_last_given}: a restart after {resume_by}, general criteria",
         "; Ig siden T0, sidste dosis {ig_last_given}: genopstart efter {resume_by}, generelle kriterier"),
     "restart-last-dose-resumable": Text(

@@ -880,6 +880,8 @@ def restart_fact(p: Mapping[str, str]) -> str:
     """The window line's restart fact: after a course's last day (one still ahead of the day the card is read, for a
     draft judged on its planned start), a course of doses' last dose, or no date."""
     resumable = "-resumable" if "resume_by" in p else ""  # a new order begun by then still continues the course
+    if resumable and "on_hold_last_dose" in p:  # ... a course on hold, by its last dose
+        return "restart-on-hold-resumable"
     if resumable and "ig_last_given" in p:  # ... reached by its last dose, not its end on paper
         return "restart-last-given-resumable"
     if "previous_end" in p:
