@@ -2915,8 +2915,6 @@ ALREADY_ON_UNNAMED = Text("An immunoglobulin record", "En immunglobulinregistrer
 
 # Short notes under a card's decision (each at most one line).
 CAVEATS: dict[str, Text] = {
-    # (a course that ended, is on hold or was given as doses, which a new order begun by a day still continues, says
-    # so on its card's summary and window line: `restart-in-window-resumable`, the cards' FACT `restart-*-resumable`)
     "igg-during-substitution": Text(
         "This IgG was taken on substitution: it shows infused immunoglobulin, not recovery (§3.4).",
         "Denne IgG er taget under substitution: den viser tilført immunglobulin, ikke restitution (§3.4)."),

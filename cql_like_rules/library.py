@@ -2440,7 +2440,8 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
     return ()
 
 
-# the value each kind of resumption names its day by (`_resumable`), on the card's window line
+# the value each kind of resumption names its day by (`_resumable`), on the card's window line (the cards' FACT
+# `restart-*-resumable`; no caveat repeats the day: the summary of `restart-in-window-resumable` says it)
 _RESUMABLE_DAY = {"on-hold": "on_hold_last_dose", "ended": "ig_ended",
                   "doses": "ig_last_given"}
 
