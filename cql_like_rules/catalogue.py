@@ -237,8 +237,8 @@ _MEASURE_IF_PAUSED = Text("If you pause it, measure IgG off substitution.",
 # in the window run to the stop date, which covers the months of highest risk (§4.1, §4.3), and a start after an
 # earlier stop is a restart, held to the general criteria (§4.3); the clinician who ordered the shorter course decides
 _ENDS_EARLIER_ACTION = Text(
-    "Renew it to {stop_date}, or stop when it ends ({order_end}); a start over {continuity_gap} later is a restart "
-    "(general criteria).",
+    "Renew it to {stop_date}, or stop when it ends ({order_end}); a new start more than {continuity_gap} later is a "
+    "restart (general criteria).",
     "Forny den til {stop_date}, eller seponér, når den slutter ({order_end}); start over {continuity_gap} senere er "
     "genopstart (generelle kriterier).")
 
@@ -667,6 +667,19 @@ CATALOGUE: dict[str, AdviceKind] = {
                 Text("To continue the course, resume Ig by {resume_by}; after that, do not restart on IgG alone.",
                      "Skal forløbet fortsætte, så genoptag Ig senest {resume_by}; derefter genopstartes ikke på IgG "
                      "alene."),
+            ),
+             # ... and the stop date is due (`stop_due_soon_days`): a course resumed now would run only days to its
+             # stop, so the card does not invite it; the lapse is the stop attempt
+             "restart-in-window-lapsed-at-stop": Variant(
+                Text("Ig lapsed before the stop date {stop_date}: let that be the stop; no restart without "
+                     "severe/recurrent verified bacterial infection",
+                     "Ig ophørt før seponeringsdato {stop_date}: lad det være seponering; genopstart kun ved "
+                     "svær/tilbagevendende verificeret bakteriel infektion"),
+                _NO_START_RESTART_DECISION,
+                Text("Leave Ig off: the lapse is the stop attempt, and a new order would run only to {stop_date}. "
+                     "Measure IgG off substitution{off_from}; restart only by the general criteria.",
+                     "Lad Ig være: ophøret er seponeringsforsøget, og en ny ordination ville kun løbe til {stop_date}. "
+                     "Mål IgG uden substitution{off_from}; genopstart kun efter de generelle kriterier."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
@@ -686,7 +699,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                                               "a restart, which the general criteria govern (§4.3), said first",
                          "restart-in-window-resumable": "as the restart-in-window variants, while a new order begun by "
                                                         "the day named would continue the course that ended or is on "
-                                                        "hold (no restart): that day first"},
+                                                        "hold (no restart): that day first",
+                         "restart-in-window-lapsed-at-stop": "as restart-in-window-resumable, with the stop date due "
+                                                             "(`stop_due_soon_days`): the lapse is the stop attempt, "
+                                                             "no resumption invited"},
         ),
         AdviceKind(
             "start-meets-general-criteria",
@@ -787,9 +803,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             {
                 "": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
-                         "substitution",
+                         "substitution then",
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                         "substitution"),
+                         "substitution den dag"),
                     _STOP_DUE_DECISION,
                     _then_measure(Text("Pause substitution on {stop_date}; a short extension is possible when the "
                                        "community risk of bacterial infection is high.",
@@ -809,9 +825,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "record": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
-                         "substitution",
+                         "substitution then",
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                         "substitution"),
+                         "substitution den dag"),
                     _STOP_DUE_DECISION,
                     _then_measure(Text("No order to pause: substitution is only on the medication list. Give none "
                                        "after {stop_date} and end the record then; if it is no longer given, end it "
@@ -2520,7 +2536,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                                       "en genopstart, mens perioden løber, IgG taget under "
                                                       "substitution"),
         "restart-in-window-resumable": Text("while a new order would still continue the course",
-                                            "mens en ny ordination stadig ville fortsætte forløbet")},
+                                            "mens en ny ordination stadig ville fortsætte forløbet"),
+        "restart-in-window-lapsed-at-stop": Text("the course lapsed with its stop date due",
+                                                 "forløbet ophørt, mens seponeringsdatoen er nær")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {
@@ -2828,6 +2846,11 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
                               "special-stop-if-not-begun"})
+# A required caveat's briefer form, which a crowded card says before it would cut the caveat (`render._fitted`): the
+# record the patient may already be on, named without its day and why it was not read (both on the page, and in its
+# data note where there is room). A Danish start card cut "“Privigen lokal kode” (ordineret 2026-01-01; ukendt kode)
+# kan være Ig, patienten får" for three characters, and gave its room back to a caveat not required.
+BRIEFER_CAVEATS = {"ig-maybe-on": "ig-maybe-on-brief"}
 # The caveats a card says right under its decision, before the facts it rests on: a record the patient may already be
 # on (`ALREADY_ON`) is read before a start is acted on, not after the facts and the "To do" line.
 LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-drafted"})
@@ -2996,7 +3019,7 @@ CAVEATS: dict[str, Text] = {
         "No severe/recurrent verified bacterial infection since {criteria_since}: this course did not meet the "
         "general start criteria; weigh stopping it.",
         "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {criteria_since}: forløbet opfyldte ikke "
-        "de generelle opstartskriterier; overvej at stoppe det."),
+        "de generelle opstartskriterier; overvej at seponere det."),
     # a card infections not counted could change (`library.unconfirmed_deciding`): bacterial infection diagnoses not
     # recorded as confirmed (verificationStatus) that would, confirmed, make the severe/recurrent infections it lacks
     "infections-unconfirmed": Text(
@@ -3112,10 +3135,14 @@ CAVEATS: dict[str, Text] = {
     "ig-maybe-on": Text(
         "{ig_maybe_on} may be Ig the patient is on: {ig_maybe_on_check}.",
         "{ig_maybe_on} kan være Ig, patienten får: {ig_maybe_on_check}."),
+    # the same, the record named without its day and why it was not read (`BRIEFER_CAVEATS`)
+    "ig-maybe-on-brief": Text(
+        "{ig_maybe_on_brief} may be Ig the patient is on: {ig_maybe_on_check}.",
+        "{ig_maybe_on_brief} kan være Ig, patienten får: {ig_maybe_on_check}."),
     "stale-igg-supports-start": Text(
         # the IgG's fact line gives its age ("…, 124 days old"): the note says why that age does not matter
         "IgG seldom recovers while B/plasma cells are depleted: an IgG this old still supports a start.",
-        "IgG stiger sjældent, mens B-/plasmaceller er fjernet: en IgG så gammel støtter stadig start."),
+        "IgG stiger sjældent under B-/plasmacelleaplasi: en så gammel IgG støtter stadig start."),
 }
 
 # The "To do" line of a card that asks for IgG now beside a caveat saying the M-protein's type or amount could

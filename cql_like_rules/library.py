@@ -2416,12 +2416,17 @@ def start_advice(c: Context) -> tuple[Advice, ...]:
             joins = _resumable(c)
             if joins is not None:  # ... unless a new order begun in time joins the course that ended or is on hold:
                 # the same course, no restart, as the order hooks judge it
-                caveat, day, by = joins
+                caveat, day, by, began = joins
                 # the summary leads with the day, the window line says a restart comes after it and after what: the
                 # last dose of a course on hold or reached by its doses, unless Ig was begun after that dose (a later
                 # course the line then names by its end, as a restart card does), or the course's end
                 later = caveat != "ended" and any(day < x.start <= c.today for x in c["IG Courses"])
-                variant = "restart-in-window-resumable"
+                # with the stop date due, a course resumed would run only days to it: the lapse is the stop attempt,
+                # and the card does not invite a resumption (the order hooks still judge an order begun by then as
+                # continuing the course, up to its stop date)
+                variant = "restart-in-window-lapsed-at-stop" if _stop_due(c, day, began) else "restart-in-window-resumable"
+                if variant == "restart-in-window-lapsed-at-stop" and (off := washout_ends(c)) is not None:
+                    told = {**told, "igg_off_from": off}  # an IgG drawn sooner would be set aside again (§3.4)
                 told = {**told, **({} if later else {_RESUMABLE_DAY[caveat]: day}), "resume_by": by}
         return advise("no-start-without-infections", variant, evidence=seen, restart=c["Is Restart"],
                       override_reasons=("infection-not-coded", "specialist-decision"),
@@ -2446,8 +2451,31 @@ _RESUMABLE_DAY = {"on-hold": "on_hold_last_dose", "ended": "ig_ended",
                   "doses": "ig_last_given"}
 
 
-def _resumable(c: Context) -> tuple[str, date, date] | None:
-    """(its kind, the day it names, the last day a new order joins the course) where a new order begun by that day
+def _stop_due(c: Context, last: date, began: date) -> bool:
+    """Whether the stop date of the course a new order would join (`_resumable`: `last`, a day it ran; `began`, its
+    start) is due today: at most `stop_due_soon_days` ahead (clinical rules §4), and the course held to it: the
+    special stop applied to it as of that day (not substitution paused for the infusion, a restart, a start because of
+    infections), and no bsAb course is booked to begin by the stop date (once begun, the general criteria apply:
+    `BsAb Booked`). An order on hold runs on no day (FHIR dates no pause): read from its start instead, as the first
+    course since T0, begun in the window without infections before it and no substitution before T0."""
+    stop: date | None = c["Stop Date"]
+    if stop is None or (stop - c.today).days > c.params.stop_due_soon_days:
+        return False
+    booked: BsAbExposure | None = c["BsAb Booked"] if c.facts.bsab else None
+    if booked is not None and booked.start <= stop:
+        return False
+    then = Context(c.facts, last, c.params, c.library, known_on=c.known_on, read_on=c.read_on)
+    if then["Current Episode"] is not None:
+        return bool(then["Special Stop Applies"]) and then["Stop Date"] == stop
+    t0: date | None = c["T0"]
+    return t0 is not None and t0 <= began < stop and not c["Substitution Before T0"] \
+        and not any(x.start < began for x in c["IG Courses Since T0"]) \
+        and not _infections_between(c, _before_t0(c), began)
+
+
+def _resumable(c: Context) -> tuple[str, date, date, date] | None:
+    """(its kind, the day it names, the last day a new order joins the course, the course's start) where a new order
+    begun by that day
     joins a course that ended or is on hold (`Current Episode`): the same course and no restart (§4.3), as the order
     hooks judge it, and the card against a restart says so. A course on hold reaches by its last dose recorded, the
     course days past it and the continuity gap (`_paused_reaches`); one that ended by its last day and the gap, or by a
@@ -2456,20 +2484,20 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
     several, the one that reaches furthest; None when no day is left."""
     gap = timedelta(days=c.params.ig_continuity_gap_days)
     span = timedelta(days=c.params.ig_administration_course_days)
-    best: tuple[str, date, date] | None = None
+    best: tuple[str, date, date, date] | None = None
     for x in c["IG Courses"]:
         if x.start > c.today or not _written_by(x, c.today) or not _has_ended(x, c.today, c.known_on):
             continue
         last = _last_dose_in(c, x) if x.status == "on-hold" or is_order(x) else None
         end = None if x.status == "on-hold" else _last_day(x, c.known_on)
         if x.status == "on-hold" and last is not None:
-            found = ("on-hold", last, _paused_reach(c, last))
+            found = ("on-hold", last, _paused_reach(c, last), x.start)
         elif end is not None and from_doses(x):  # its last day is the course days after its last dose
-            found = ("doses", end - span, end + gap)
+            found = ("doses", end - span, end + gap, x.start)
         elif end is not None and last is not None and last + span > end + gap:
-            found = ("doses", last, last + span)
+            found = ("doses", last, last + span, x.start)
         elif end is not None:
-            found = ("ended", end, end + gap)
+            found = ("ended", end, end + gap, x.start)
         else:
             continue
         if best is None or found[2] > best[2]:
@@ -2479,7 +2507,7 @@ def _resumable(c: Context) -> tuple[str, date, date] | None:
     by = min(best[2], c["Stop Date"] - timedelta(days=1))
     if by < c.today or _joins_a_course_without_criteria(c, best[1]):
         return None
-    return best[0], best[1], by
+    return best[0], best[1], by, best[3]
 
 
 def _joins_a_course_without_criteria(c: Context, last: date) -> bool:

@@ -1071,9 +1071,11 @@ NOT_REACHED: set[tuple[str, str]] = {
     ("order-meets-criteria", "window-followed"),
     # IgG 4 to < 6 after the window: fhir_fixtures/after-special-stop-igg-4-8-off-substitution-general-under-6.json
     ("general-criteria-igg-under-6", ""),
-    # a course ended days ago that a new order still continues: tests/test_lapsed_order_card_leads_with_the_day.py,
-    # fhir_fixtures/ivig-given-as-administrations-only-stop-due.json read on 2026-04-13
+    # a course ended days ago that a new order still continues: tests/test_lapsed_order_card_leads_with_the_day.py
     ("no-start-without-infections", "restart-in-window-resumable"),
+    # ... with the stop date due: tests/test_lapsed_order_card_leads_with_the_day.py,
+    # fhir_fixtures/ivig-given-as-administrations-only-stop-due.json read on 2026-04-13
+    ("no-start-without-infections", "restart-in-window-lapsed-at-stop"),
 }
 
 

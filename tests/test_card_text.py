@@ -459,8 +459,8 @@ def test_a_stop_card_does_not_lengthen_an_order_that_ends_before_the_stop_date(f
     assert ends in card["summary"] and len(card["summary"]) <= 140
     assert lengthens not in card["detail"] and f"({end})" in card["detail"]
     if code == "stop-planned":  # weeks ahead: renewing it to the stop date is said, beside what stopping earlier means
-        assert {"en": "Renew it to 2026-04-14, or stop when it ends (2026-03-20); a start over 7 days later is a "
-                      "restart (general criteria).",
+        assert {"en": "Renew it to 2026-04-14, or stop when it ends (2026-03-20); a new start more than 7 days later "
+                      "is a restart (general criteria).",
                 "da": "Forny den til 2026-04-14, eller seponér, når den slutter (2026-03-20); start over 7 dage "
                       "senere er genopstart (generelle kriterier)."}[lang] in card["detail"], card["detail"]
 

@@ -94,12 +94,16 @@ def test_an_order_stopped_on_a_day_not_told_names_no_day() -> None:
 
 def test_no_day_is_named_from_the_stop_date_on() -> None:
     # ended 2026-04-28: the gap reaches 2026-05-05, past the stop date 2026-05-04; from then on a new order is a
-    # restart after the stop attempt (§4.3), so the last day named is the day before the stop date, and the order
-    # screen judges an order that day as the card says (the day after, the stop date, a restart)
+    # restart after the stop attempt (§4.3). With the stop date due (14 days), the card invites no resumption of a
+    # few days: the lapse is the stop attempt; the order screen still judges an order begun by the day before the
+    # stop date as continuing the course, up to that date (the stop date itself: a restart)
     bundle = _chart(order("J06BA01", "2025-12-01", status="completed", end="2026-04-28"))
     at = date(2026, 5, 1)
-    assert _card(bundle, at)["summary"].startswith("Ig resumed by 2026-05-03 continues the course")
+    card = _card(bundle, at)
+    assert card["summary"].startswith("Ig lapsed before the stop date 2026-05-04: let that be the stop"), card
+    assert "resumed by" not in card["summary"] and "resume Ig" not in card["detail"]
     assert _order_code(bundle, date(2026, 5, 3), at) == "order-meets-criteria"
+    assert _order_code(bundle, date(2026, 5, 4), at) == "order-does-not-meet-criteria"
 
 
 def test_no_day_is_named_where_the_course_it_joins_met_no_criterion() -> None:

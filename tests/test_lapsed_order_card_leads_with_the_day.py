@@ -147,3 +147,78 @@ def test_the_window_line_names_the_later_course_not_an_earlier_ones_last_dose() 
     card = _card(bundle, date(2026, 2, 23))
     assert card["summary"].startswith("Ig resumed by 2026-02-23"), card["summary"]
     assert "Ig given since T0 ended 2026-02-10: a restart after 2026-02-23, general criteria" in card["detail"]
+
+
+# The order ended 2026-04-15, 19 days before the stop date 2026-05-04: a new order begun by 2026-04-22 continues the
+# course. From 2026-04-20 the stop date is due (14 days): a course resumed then would run days to its stop, so the card
+# invites no resumption; the lapse is the stop attempt.
+ENDED_NEAR_STOP = order("J06BA01", "2025-12-01", status="completed", end="2026-04-15")
+
+
+@pytest.mark.parametrize("lang, summary, todo", [
+    ("en", "Ig lapsed before the stop date 2026-05-04: let that be the stop; no restart without severe/recurrent "
+     "verified bacterial infection",
+     "Leave Ig off: the lapse is the stop attempt, and a new order would run only to 2026-05-04."),
+    ("da", "Ig ophørt før seponeringsdato 2026-05-04: lad det være seponering; genopstart kun ved "
+     "svær/tilbagevendende verificeret bakteriel infektion",
+     "Lad Ig være: ophøret er seponeringsforsøget, og en ny ordination ville kun løbe til 2026-05-04."),
+])
+def test_with_the_stop_date_due_the_card_invites_no_resumption(lang: str, summary: str, todo: str) -> None:
+    """a48, r46: on the eve of the stop date the card said "Ig resumed by <the day before> continues the course"."""
+    before = _card(_chart(ENDED_NEAR_STOP), date(2026, 4, 19), lang)
+    assert before["summary"].startswith("Ig resumed by 2026-04-22" if lang == "en" else "Ig genoptaget senest 2026-04-22")
+    for at in (date(2026, 4, 20), date(2026, 4, 22)):
+        card = _card(_chart(ENDED_NEAR_STOP), at, lang)
+        assert card["summary"] == summary and len(summary) < 140
+        assert todo in card["detail"], card["detail"]
+        assert "2026-04-22" not in card["summary"]
+        assert not card.get("suggestions"), card.get("suggestions")
+    after = _card(_chart(ENDED_NEAR_STOP), date(2026, 4, 23), lang)
+    assert after["summary"] != summary and "2026-04-22" not in after["summary"]
+
+
+def test_with_the_stop_date_due_the_order_screen_still_judges_a_new_order_a_continuation_to_it() -> None:
+    at = date(2026, 4, 21)
+    codes = {}
+    for start in ("2026-04-22", "2026-04-23"):
+        [card] = replay(RUNTIME, _chart(ENDED_NEAR_STOP), hook="order-select", drafts=[draft(start)], at=at).cards
+        codes[start] = (card["source"]["topic"]["code"], "2026-05-04" in card["summary"])
+    # begun by 2026-04-22 it continues the course up to the stop date the summary names; after, a restart
+    assert codes == {"2026-04-22": ("order-meets-criteria", True), "2026-04-23": ("order-does-not-meet-criteria", False)}
+
+
+def test_the_timeline_evaluates_the_day_the_stop_date_falls_due() -> None:
+    timeline = build_timeline(patient_data(_chart(ENDED_NEAR_STOP), RUNTIME), RUNTIME, start=date(2026, 4, 10),
+                              end=date(2026, 4, 30), today=date(2026, 4, 30))
+    assert reasons_text(timeline, date(2026, 4, 20), "en"), "2026-04-20 is not evaluated"
+
+
+def test_an_order_on_hold_with_the_stop_date_due_is_read_from_its_start() -> None:
+    """An order on hold runs on no day FHIR dates; its course began in the window without infections: held to the stop
+    date like an order that ended."""
+    on_hold = chart(car_t("2025-11-04"), igg("2025-11-25", 2.5), order("J06BA02", "2025-12-01", status="on-hold"),
+                    given("J06BA02", "2025-12-01", "2025-12-29", "2026-01-26", "2026-02-23", "2026-03-23"))
+    assert _card(on_hold, date(2026, 4, 19))["summary"].startswith("Ig resumed by")
+    assert _card(on_hold, date(2026, 4, 20))["summary"].startswith("Ig lapsed before the stop date 2026-05-04")
+
+
+@pytest.mark.parametrize("why, bundle", [
+    # Ig before the CAR-T, paused for the infusion: the general stop criteria apply (§4.2), never the stop date
+    ("paused for the infusion", chart(car_t("2025-11-04"), igg("2025-11-20", 2.5),
+                                      order("J06BA02", "2025-06-01", status="completed", end="2025-10-25"),
+                                      ENDED_NEAR_STOP)),
+    # teclistamab booked to begin before the stop date: once begun, the general stop criteria apply
+    ("a bsAb booked before the stop date", chart(car_t("2025-11-04"), igg("2025-11-20", 2.5), ENDED_NEAR_STOP,
+                                                  order("L01FX24", "2026-04-28", authored="2026-04-15"))),
+])
+def test_a_course_not_held_to_the_stop_date_is_not_told_the_lapse_is_its_stop(why: str, bundle: dict) -> None:
+    """r47: a course under the general stop criteria was told "let that be the stop ... a new order would run only to
+    2026-05-04", while the order screen the same day judged a new order a continuation under the general criteria."""
+    card = _card(bundle, date(2026, 4, 21))
+    assert card["summary"].startswith("Ig resumed by 2026-04-22 continues the course"), (why, card["summary"])
+    assert "2026-05-04" not in card["summary"]
+
+
+def test_the_lapse_asks_for_an_igg_from_the_day_one_counts() -> None:
+    card = _card(_chart(ENDED_NEAR_STOP), date(2026, 4, 21))
+    assert "Measure IgG off substitution from 2026-05-14" in card["detail"], card["detail"]

@@ -62,9 +62,12 @@ def test_the_order_screen_judges_a_resumption_as_the_card_says(start: str, code:
 
 def test_no_resumption_is_offered_past_the_stop_date() -> None:
     # last dose 2026-03-30: 42 days reach past the stop date 2026-05-04; from then on a new order is a restart after
-    # the stop attempt (§4.3), so the last day named is the day before the stop date
-    card = _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))
+    # the stop attempt (§4.3), so the last day named is the day before the stop date ...
+    card = _card(date(2026, 4, 19), bundle=_chart(stop_attempt_near=True))
     assert card["summary"].startswith("Ig resumed by 2026-05-03 continues the course"), card["summary"]
+    # ... and from the day the stop date is due (14 days before it) no resumption is invited: the lapse is the stop
+    card = _card(date(2026, 4, 20), bundle=_chart(stop_attempt_near=True))
+    assert card["summary"].startswith("Ig lapsed before the stop date 2026-05-04"), card["summary"]
 
 
 def test_no_resumption_is_named_where_the_course_on_hold_is_not_the_last() -> None:

@@ -63,7 +63,7 @@ UNREAD = {"resourceType": "Observation", "id": "igg-unread", "status": "final", 
           "valueString": "hæmolyseret"}
 NOTES = {"en": ("*Note:* IgG seldom recovers while B/plasma cells are depleted", "*Note:* Teclistamab, drafted with this order",
                 "*1 data note not shown here.*"),
-         "da": ("*Bemærk:* IgG stiger sjældent, mens B-/plasmaceller er fjernet", "*Bemærk:* Teclistamab i samme udkast",
+         "da": ("*Bemærk:* IgG stiger sjældent under B-/plasmacelleaplasi", "*Bemærk:* Teclistamab i samme udkast",
                 "*1 datanote ikke vist her.*")}
 
 

@@ -207,8 +207,8 @@ def test_an_ig_draft_ending_before_the_stop_date_keeps_its_own_end_beside_a_bsab
         cards = _cards(copy.deepcopy(LOW), [ivig, _draft(TECLISTAMAB, LOW, tec_start)], AT)
         card = next(c for c in cards if c["source"]["topic"]["code"] == "order-meets-criteria")
         assert card["summary"].endswith("ends 2026-03-01 (stop date 2026-05-18)"), card["summary"]
-        assert "Renew it to 2026-05-18, or stop when it ends (2026-03-01); a start over 7 days later is a restart " \
-               "(general criteria)." in card["detail"], card["detail"]
+        assert "Renew it to 2026-05-18, or stop when it ends (2026-03-01); a new start more than 7 days later is a " \
+               "restart (general criteria)." in card["detail"], card["detail"]
 
 
 @pytest.mark.parametrize("lang, note", [

@@ -31,7 +31,7 @@ AT = date(2025, 10, 5)
 CAVEAT = {"en": "No severe/recurrent verified bacterial infection since {since}: this course did not meet the general "
                 "start criteria; weigh stopping it.",
           "da": "Ingen svær/tilbagevendende verificeret bakteriel infektion siden {since}: forløbet opfyldte ikke de "
-                "generelle opstartskriterier; overvej at stoppe det."}
+                "generelle opstartskriterier; overvej at seponere det."}
 NOT_MET = {"en": "began without the general criteria (no severe/recurrent bacterial infection): weigh a stop",
            "da": "startet uden de generelle kriterier (ingen svær/tilbagevendende bakteriel infektion): overvej pause"}
 NONE_SINCE = {"en": "a start needs IgG below 4 g/L with severe or recurrent verified bacterial infections, and "

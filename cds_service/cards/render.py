@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cql_like_rules import Advice, Evaluation, RuleSet
-from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, CATALOGUE, CAVEATS, DECISIVE_CAVEATS,
+from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, BRIEFER_CAVEATS, CATALOGUE, CAVEATS, DECISIVE_CAVEATS,
                                       KEEP_TODO_BESIDE_BOOKED, LEADING_CAVEATS, MEASURE_NOW_VARIANTS,
                                       MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
                                       REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
@@ -142,9 +142,20 @@ def _cuttable(caveats: list[str], required: set[str]) -> bool:
     return any(c not in required for c in caveats)
 
 
-def _cut_last(caveats: list[str], required: set[str]) -> list[str]:
-    """`caveats` less the last one not required (a required caveat stays where it is)."""
-    last = max(k for k, c in enumerate(caveats) if c not in required)
+def says(text: str, caveat: str, lang: str, p: Placeholders) -> bool:
+    """Whether the detail `text` says this caveat, whole or in its briefer form (`catalogue.BRIEFER_CAVEATS`)."""
+    if CAVEATS[caveat](lang).format_map(p) in text:
+        return True
+    brief = BRIEFER_CAVEATS.get(caveat)
+    return brief is not None and CAVEATS[brief](lang).format_map(p) in text
+
+
+def _cut_last(caveats: list[str], required: set[str], decisive: set[str]) -> list[str]:
+    """`caveats` less the last one that explains (neither required nor one that could change the decision), else the
+    last one not required (a required caveat stays where it is): a Danish start card on the window's last day kept
+    "IgG seldom recovers ..., an IgG this old still supports a start" and cut "the special criterion ends tomorrow"."""
+    explaining = [k for k, c in enumerate(caveats) if c not in required and c not in decisive]
+    last = max(explaining) if explaining else max(k for k, c in enumerate(caveats) if c not in required)
     return caveats[:last] + caveats[last + 1:]
 
 
@@ -445,8 +456,9 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
     naming = {c: CAVEATS[c](ctx.lang).format_map(p) for c in caveat_keys
               if c in NOTED_BY_CAVEAT and advice.values.get(NOTED_BY_CAVEAT[c][1])}
     if any(said not in text for said in naming.values()):
-        # a caveat naming a record (an IgG, an infection) was cut for length: its data note stays, so the card still
-        # counts it; those of the caveats kept are not said twice
+        # a caveat naming a record (an IgG, an infection) was cut for length, or said briefer (without the record's
+        # day and why it was not read): its data note stays, so the card still counts it; those of the caveats kept
+        # whole are not said twice
         kept = frozenset(c for c, said in naming.items() if said in text)
         text, facts = _detail(advice, ctx, p, has_link, caveat_keys, noted_by_caveat=kept,
                               m_protein_dated=m_protein_dated, spare_action=spare_action)
@@ -464,17 +476,16 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         return fitted[0], fitted[1]  # nothing held: fitted as ever
     plain = _fitted(advice, ctx, p, has_link, caveat_keys, noted_by_caveat, m_protein_dated, held=False, spare_action=spare_action)
     assert plain is not None  # never None without holding: the text is cut at a word at worst
-    decisive = decisive_caveats(caveat_keys, ctx.lang, p)
     window = window_facts(advice, ctx.lang, p)
     if fitted is None or _facts_shown(fitted[1], window) < _facts_shown(plain[1], window) \
             or (plain[3] and not fitted[3]) \
-            or any(said in plain[0] and said not in fitted[0] for said in decisive):
+            or any(says(plain[0], c, ctx.lang, p) and not says(fitted[0], c, ctx.lang, p)
+                   for c in caveat_keys if c in DECISIVE_CAVEATS or c in REQUIRED_CAVEATS):
         # a fact the decision rests on, a caveat that could change it, or the data note likeliest to (the first kind,
         # `notes.rank`: an IgG after the one used that could not be read) never goes for a held rank: only the
         # explanations do
         return plain[0], plain[1]
-    if ctx.lang != "en" and any(CAVEATS[c](ctx.lang).format_map(p) not in fitted[0] for c in caveat_keys
-                                if c in CAVEATS):
+    if ctx.lang != "en" and any(not says(fitted[0], c, ctx.lang, p) for c in caveat_keys if c in CAVEATS):
         # a held rank never takes a caveat the English card keeps (a card that kept every caveat took none: the
         # English card, fitted only to compare, is not needed): the Danish words are longer, and the English card
         # had room for both where the Danish, holding the reminder, dropped "this IgG may still show infused
@@ -482,10 +493,10 @@ def _detail(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
         english = placeholders(advice, ctx.ruleset.parameters, "en", markdown=True)
         en_text, _ = _detail(advice, replace(ctx, lang="en"), english, has_link, caveat_keys, noted_by_caveat,
                              m_protein_dated, spare_action)
-        en_kept = {c for c in caveat_keys if c in CAVEATS and CAVEATS[c]("en").format_map(english) in en_text}
+        en_kept = {c for c in caveat_keys if c in CAVEATS and says(en_text, c, "en", english)}
 
         def lost(text: str) -> int:
-            return sum(1 for c in en_kept if CAVEATS[c](ctx.lang).format_map(p) not in text)
+            return sum(1 for c in en_kept if not says(text, c, ctx.lang, p))
 
         if lost(plain[0]) < lost(fitted[0]):
             return plain[0], plain[1]
@@ -518,8 +529,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                if c in CAVEATS and c not in SHOWN_AS_FACTS and c not in spare_keys]
     spare = [f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in spare_keys]
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
+    # a required caveat's briefer form, said before that caveat would be cut
+    brief_form = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}": f"*{NOTE(lang)}:* {CAVEATS[b](lang).format_map(p)}"
+               for c in caveat_keys if (b := BRIEFER_CAVEATS.get(c)) is not None and c not in spare_keys}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     leading = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in LEADING_CAVEATS}
+    required |= {b for c, b in brief_form.items() if c in required}
+    leading |= {b for c, b in brief_form.items() if c in leading}
     about_igg = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in THIS_IGG_CAVEATS}
     igg_line = f"- {found.igg}" if about_igg and found.igg is not None else None
     notes = ctx.notes
@@ -549,7 +565,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
 
     def assemble(facts: list[str], caveats: list[str], unused: NotesLine, reminder: str) -> str:
         # a caveat cut is counted, as a data note is; a spare caveat added where there is room is none cut
-        cut = sum(1 for c in every_caveat if c not in caveats)
+        cut = sum(1 for c in every_caveat if c not in caveats and brief_form.get(c) not in caveats)
         more = unused.counted if cut and unused.named else 0
         if cut and unused and unused == counted:  # one count for both
             shown, marker = "", (f"{DATA_NOTES_COUNTED[unused.counted > 1](lang).format(n=unused.counted)} "
@@ -598,13 +614,13 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
             # the window's line kept: the caveats (explanations) go before the data notes' detail, which may change
             # the decision, is only counted
             while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
-                caveats = _cut_last(caveats, required)
+                caveats = _cut_last(caveats, required, decisive)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT and unused:
             unused = brief(notes, lang, max_groups=notes_kept, linked=has_link)
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(caveats) > caveats_kept and _cuttable(caveats, required):
-            caveats = _cut_last(caveats, required)
+            caveats = _cut_last(caveats, required, decisive)
             text = assemble(facts, caveats, unused, reminder)
         while len(text) > DETAIL_LIMIT and len(facts) > facts_kept:
             if unused and unused != (counted := brief(notes, lang, max_groups=0, linked=has_link)):
@@ -630,11 +646,19 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         first_facts = _first_facts(every_fact, window, assemble, caveats, unused, reminder)
         if _loses(every_fact, first_facts, stop_dated) or _lost_window(every_fact, first_facts, window):
             while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
-                caveats = _cut_last(caveats, required)
+                caveats = _cut_last(caveats, required, decisive)
                 text = assemble(facts, caveats, unused, reminder)
         if len(text) > DETAIL_LIMIT:
             facts = _first_facts(every_fact, window, assemble, caveats, unused, reminder)
             text = assemble(facts, caveats, unused, reminder)
+    while len(text) > DETAIL_LIMIT and _cuttable(caveats, required):
+        # Even so too long: every caveat not required goes first, ...
+        caveats = _cut_last(caveats, required, decisive)
+        text = assemble(facts, caveats, unused, reminder)
+    if len(text) > DETAIL_LIMIT and any(c in brief_form for c in caveats):
+        # ... then a required caveat says its briefer form, before any required caveat goes
+        caveats = [brief_form.get(c, c) for c in caveats]
+        text = assemble(facts, caveats, unused, reminder)
     while len(text) > DETAIL_LIMIT and caveats:
         # Even so too long (every other caveat, the reminder and the data notes' detail gone, the facts at their
         # floor): a required caveat goes last, counted with the others, rather than a text cut off mid-word; the
@@ -658,13 +682,26 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                 if i > reached and len(assemble(facts, caveats, fuller_notes, reminder)) <= DETAIL_LIMIT:
                     unused, reached = fuller_notes, i
 
+        # given back in turn: the caveats that could change the decision or are required first, each kept in its place
+        by_rank = sorted(every_caveat, key=lambda c: c not in decisive and c not in required)
+
+        def with_caveat(extra: str) -> list[str]:
+            # the caveats kept, in their order, with `extra` given back (one said brief stays brief)
+            return [c if c in caveats or c == extra else brief_form[c] for c in every_caveat
+                    if c in caveats or c == extra or brief_form.get(c) in caveats]
+
         def facts_fit(kept: list[str]) -> bool:
             return len(assemble(kept, caveats, unused, reminder)) <= DETAIL_LIMIT
 
         for rank in KEEPS:
             if rank == "caveats":
-                for caveat in every_caveat:
-                    kept = [c for c in every_caveat if c in caveats or c == caveat]
+                for caveat in by_rank:
+                    if brief_form.get(caveat) in caveats:  # said brief: whole again where that fits
+                        whole_again = [caveat if c == brief_form[caveat] else c for c in caveats]
+                        if len(assemble(facts, whole_again, unused, reminder)) <= DETAIL_LIMIT:
+                            caveats = whole_again
+                        continue
+                    kept = with_caveat(caveat)
                     if caveat not in caveats and len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
                         caveats = kept
             elif rank == "facts":
@@ -675,9 +712,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                 # first kind's EHR text whole
                 notes_up_to(0)
                 briefer = brief(notes, lang, max_groups=1, linked=has_link, display_limit=SHORT_DISPLAY)
-                for caveat in every_caveat:
-                    kept = [c for c in every_caveat if c in caveats or c == caveat]
-                    if caveat in caveats:
+                for caveat in by_rank:
+                    kept = with_caveat(caveat)
+                    if caveat in caveats or brief_form.get(caveat) in caveats:
                         continue
                     if len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
                         caveats = kept

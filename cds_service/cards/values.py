@@ -355,6 +355,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["therapy_reason"] = named(RecordText(v["therapy_reason"]), 40, text)
     if v.get("ig_maybe_on_type") is not None:  # a record the patient may already be on (`already_on`)
         p["ig_maybe_on"] = _already_on(v, lang, text)
+        p["ig_maybe_on_brief"] = _already_on(v, lang, text, brief=True)
         p["ig_maybe_on_check"] = ALREADY_ON_CHECK.get(str(v.get("ig_maybe_on_check")), ALREADY_ON_CHECK["withheld"])(lang)
     # an order that fails the criteria: the to-do leads with the IgG to measure, and ends with what is due
     p["measure_first"] = _todo_lead(advice, p, lang)
@@ -429,10 +430,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     return p
 
 
-def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int], str]) -> str:
+def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int], str], brief: bool = False) -> str:
     """The record the caveat `ig-maybe-on` names: its drug as the record names it, how and when it is dated by its
     type ("ordered 2025-12-30"), why it was not read ("code not known": its note may be cut on a crowded card), and
-    how many more such records there are."""
+    how many more such records there are; `brief`: without its day and why (`catalogue.BRIEFER_CAVEATS`)."""
     display = str(v.get("ig_maybe_on") or "")
     shown = named(RecordText(display) if v.get("ig_maybe_on_words") else display, 40, text, capital=True) \
         or ALREADY_ON_UNNAMED(lang)
@@ -441,7 +442,7 @@ def _already_on(v: Mapping[str, Value], lang: str, text: Callable[[object, int],
     reason = ALREADY_ON_REASON.get(kind)
     said = [*([dated(lang).format(day=day) if dated is not None else day] if day else []),
             *([reason(lang)] if reason is not None else [])]
-    if said:
+    if said and not brief:
         shown += f" ({'; '.join(said)})"
     more = v.get("ig_maybe_on_more")
     return ALREADY_ON_MORE(lang).format(named=shown, n=more) if isinstance(more, int) and more > 0 else shown
