@@ -673,13 +673,11 @@ CATALOGUE: dict[str, AdviceKind] = {
              "restart-in-window-lapsed-at-stop": Variant(
                 Text("Ig lapsed before the stop date {stop_date}: let that be the stop; no restart without "
                      "severe/recurrent verified bacterial infection",
-                     "Ig ophørt før seponeringsdato {stop_date}: lad det være seponering; genopstart kun ved "
+                     "Ig ophørt før seponeringsdato {stop_date}: regn det som seponering; genopstart kun ved "
                      "svær/tilbagevendende verificeret bakteriel infektion"),
                 _NO_START_RESTART_DECISION,
-                Text("Leave Ig off: the lapse is the stop attempt, and a new order would run only to {stop_date}. "
-                     "Measure IgG off substitution{off_from}; restart only by the general criteria.",
-                     "Lad Ig være: ophøret er seponeringsforsøget, og en ny ordination ville kun løbe til {stop_date}. "
-                     "Mål IgG uden substitution{off_from}; genopstart kun efter de generelle kriterier."),
+                Text("Leave Ig off: the lapse is the stop attempt. Measure IgG off substitution{off_from}.",
+                     "Lad Ig være: ophøret er seponeringsforsøget. Mål IgG uden substitution{off_from}."),
             )},
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
@@ -2846,6 +2844,9 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-during-other-use-ignored", "paraprotein-possible",
                               "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
                               "special-stop-if-not-begun"})
+# How the caveat `infections-culture-only` names the culture, by its specimen (`library._STERILE_SPECIMENS`)
+CULTURED_SPECIMEN: dict[str, Text] = {"blood": Text("blood culture", "bloddyrkning"),
+                                      "csf": Text("spinal fluid culture", "spinalvæskedyrkning")}
 # A required caveat's briefer form, which a crowded card says before it would cut the caveat (`render._fitted`): the
 # record the patient may already be on, named without its day and why it was not read (both on the page, and in its
 # data note where there is room). A Danish start card cut "“Privigen lokal kode” (ordineret 2026-01-01; ukendt kode)
@@ -2862,6 +2863,7 @@ DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", 
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
                               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
+                              "infections-culture-only", "infections-culture-only-several",
                               "order-new-course-at-start", "first-dose-drafted-with-it", "late-in-window"})
 # The caveats that speak of the IgG the advice used as "this IgG" ("This IgG was taken on substitution ..."): a card
 # that keeps one keeps that IgG's fact line, or the caveat names nothing on the card (`render.KEEPS`).
@@ -3034,6 +3036,21 @@ CAVEATS: dict[str, Text] = {
         "registreret som bekræftede og tælles ikke; bekræftede kan de ændre vurderingen."),
     # ... and diagnoses named like a bacterial infection whose code the service does not know (a local code), which,
     # coded, could make them (`library.uncoded_deciding`)
+    # a positive culture of a sterile site (blood, spinal fluid) with no infection diagnosis, where the verified
+    # infections are neither severe nor recurrent: the infection it shows, recorded, could decide (a bacteraemia is
+    # severe, clinical rules §5); a culture alone is no diagnosis, so it is not counted (`library.cultured_deciding`)
+    "infections-culture-only": Text(
+        "A positive {cultured_specimen} ({cultured_date}) has no infection diagnosis, so it is not counted; recorded "
+        "as the verified bacterial infection it shows, it could change this decision.",
+        "En positiv {cultured_specimen} ({cultured_date}) har ingen infektionsdiagnose, så den tælles ikke; "
+        "registreret som den verificerede bakterielle infektion, den viser, kan den ændre vurderingen."),
+    "infections-culture-only-several": Text(
+        "A positive {cultured_specimen} ({cultured_date}) and those of {cultured_more} more days have no infection "
+        "diagnosis, so they are not counted; recorded as the verified bacterial infections they show, they could "
+        "change this decision.",
+        "En positiv {cultured_specimen} ({cultured_date}) og dem fra {cultured_more} dage mere har ingen "
+        "infektionsdiagnose, så de tælles ikke; registreret som de verificerede bakterielle infektioner, de viser, kan "
+        "de ændre vurderingen."),
     "infections-uncoded": Text(
         "{uncoded_infection} ({uncoded_infection_date}): its code is not known, so not counted; coded as a verified "
         "bacterial infection, it could change this decision.",

@@ -44,6 +44,7 @@ function of the facts, "today" and the parameters.
 
 from __future__ import annotations
 
+import re
 from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -1182,7 +1183,7 @@ def _decided_by_infections(c: Context, code: str, variant: str, override_reasons
     - a card against a start, or an order failing, for want of infections alone (its override reason
       `infection-not-coded`): the look-back; a course begun without the general criteria (`general-start-not-met`,
       `criteria_since`): since its look-back began."""
-    if not c.facts.unconfirmed_infections and not c.facts.infections_by_name:
+    if not c.facts.unconfirmed_infections and not c.facts.infections_by_name and not c.facts.cultures:
         return None
     failing = values.get("failing")
     episode = c["Current Episode"]
@@ -1222,6 +1223,45 @@ def uncoded_deciding(c: Context, since: date, until: date) -> tuple[Unrecognised
     if not named or _infections_between(c, since, until):
         return ()
     return tuple(sorted(named, key=lambda x: (x.recorded or since, x.source)))
+
+
+# The specimens whose positive bacterial culture is an infection in itself (a sterile site: bacteraemia, meningitis),
+# not a colonisation or a bacteriuria without disease
+_STERILE_SPECIMENS = ("blood", "csf")
+# Organisms whose infections the rules never count (tuberculosis and other mycobacteria: `infection-other`, bacterial
+# but not counted): recorded, such an infection could not change a decision
+_NOT_COUNTED_ORGANISM = re.compile(r"mycobact|mykobakt|tubercul|tuberkul", re.IGNORECASE)
+
+
+def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ...]:
+    """The positive bacterial cultures of a sterile site dated in [since, until] with no infection record near them of
+    any kind (counted or not, confirmed or not, coded or known only by its name: `culture_window_days`) nor a diagnosis
+    they could confirm anywhere in the look-back (that note names it), when the verified infections there are neither
+    severe nor recurrent: recorded as the infection they show (a bacteraemia is severe, clinical rules §5), any of
+    them could decide; else none. Not a mycobacterium's (never counted)."""
+    if not c.facts.cultures:
+        return ()
+    window = timedelta(days=c.params.culture_window_days)
+    days = [i.onset for i in (*c.facts.infections, *c.facts.unconfirmed_infections)] \
+        + [x.recorded for x in c.facts.infections_by_name if x.recorded is not None]
+    since_lookback = _lookback_start(c)
+    found = tuple(x for x in c.facts.cultures if x.positive and x.bacterial and x.specimen in _STERILE_SPECIMENS
+                  and since <= x.date <= min(until, c.today)
+                  and not _NOT_COUNTED_ORGANISM.search(str(x.organism))
+                  and not any(abs(x.date - day) <= window for day in days)
+                  and not any(since_lookback <= i.onset <= c.today for i in _could_confirm(c, x)))
+    if not found or _infections_between(c, since, until):
+        return ()
+    return tuple(sorted(found, key=lambda x: (x.date, x.source)))
+
+
+def cultured_values(found: tuple[Culture, ...]) -> dict[str, Value]:
+    """How a card names the sterile-site cultures with no diagnosis that could decide: the latest, its specimen and
+    day, how many more days (the sets of one draw are one), and every record (their data notes are then not said
+    again)."""
+    last = found[-1]
+    return {"cultured_specimen": last.specimen, "cultured_date": last.date,
+            "cultured_more": len({x.date for x in found}) - 1, "cultured_sources": tuple(x.source for x in found)}
 
 
 def uncoded_values(found: tuple[UnrecognisedDiagnosis, ...]) -> dict[str, Value]:
@@ -1936,6 +1976,11 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
     if uncoded:
         caveats.append("infections-uncoded" if len(uncoded) == 1 else "infections-uncoded-several")
         unconfirmed = uncoded_values(uncoded)
+    cultured = cultured_deciding(c, *period) if period is not None else ()
+    if cultured:  # ... a sterile-site culture with no diagnosis
+        caveats.append("infections-culture-only" if len({x.date for x in cultured}) == 1
+                       else "infections-culture-only-several")
+        unconfirmed.update(cultured_values(cultured))
     deciding = unconfirmed_deciding(c, *period) if period is not None else ()
     if deciding:
         caveats.append("infections-unconfirmed" if len(deciding) == 1 else "infections-unconfirmed-several")

@@ -470,10 +470,25 @@ async def test_no_retry_on_500(mock: respx.MockRouter, fetcher: FhirFetcher) -> 
 
 
 async def test_other_transport_error(mock: respx.MockRouter, fetcher: FhirFetcher) -> None:
-    mock.get(f"{BASE}/Patient/p1").mock(side_effect=httpx.RemoteProtocolError(f"bad {TOKEN}"))
+    route = mock.get(f"{BASE}/Patient/p1").mock(side_effect=httpx.RemoteProtocolError(f"bad {TOKEN}"))
     assert await failed(fetcher, {"patient": "Patient/{{context.patientId}}"}) == [
         "patient: request to the FHIR server failed (RemoteProtocolError)"
     ]
+    assert route.call_count == 2  # sent again once: a kept-alive connection the server had closed
+
+
+async def test_one_retry_when_the_server_closed_a_kept_alive_connection(mock: respx.MockRouter,
+                                                                        fetcher: FhirFetcher) -> None:
+    """A FHIR server that closes an idle kept-alive connection as it is reused answers nothing
+    ("Server disconnected without sending a response"): the GET is sent again, once, as a browser would.
+    A test FHIR server under load did so, and the hook answered 412."""
+    route = mock.get(f"{BASE}/Patient/p1").mock(
+        side_effect=[httpx.RemoteProtocolError("Server disconnected without sending a response."),
+                     httpx.Response(200, json=PATIENT)])
+    assert await fetcher.fetch({"patient": "Patient/{{context.patientId}}"}, CONTEXT, BASE, TOKEN) == {
+        "patient": PATIENT
+    }
+    assert route.call_count == 2
 
 
 async def test_token_never_in_messages_or_logs(

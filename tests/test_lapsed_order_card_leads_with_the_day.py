@@ -158,10 +158,10 @@ ENDED_NEAR_STOP = order("J06BA01", "2025-12-01", status="completed", end="2026-0
 @pytest.mark.parametrize("lang, summary, todo", [
     ("en", "Ig lapsed before the stop date 2026-05-04: let that be the stop; no restart without severe/recurrent "
      "verified bacterial infection",
-     "Leave Ig off: the lapse is the stop attempt, and a new order would run only to 2026-05-04."),
-    ("da", "Ig ophørt før seponeringsdato 2026-05-04: lad det være seponering; genopstart kun ved "
+     "Leave Ig off: the lapse is the stop attempt."),
+    ("da", "Ig ophørt før seponeringsdato 2026-05-04: regn det som seponering; genopstart kun ved "
      "svær/tilbagevendende verificeret bakteriel infektion",
-     "Lad Ig være: ophøret er seponeringsforsøget, og en ny ordination ville kun løbe til 2026-05-04."),
+     "Lad Ig være: ophøret er seponeringsforsøget."),
 ])
 def test_with_the_stop_date_due_the_card_invites_no_resumption(lang: str, summary: str, todo: str) -> None:
     """a48, r46: on the eve of the stop date the card said "Ig resumed by <the day before> continues the course"."""
@@ -222,3 +222,16 @@ def test_a_course_not_held_to_the_stop_date_is_not_told_the_lapse_is_its_stop(wh
 def test_the_lapse_asks_for_an_igg_from_the_day_one_counts() -> None:
     card = _card(_chart(ENDED_NEAR_STOP), date(2026, 4, 21))
     assert "Measure IgG off substitution from 2026-05-14" in card["detail"], card["detail"]
+
+
+@pytest.mark.parametrize("lang, said", [("en", "This IgG was taken on Ig or in its washout"),
+                                        ("da", "Denne IgG er taget under Ig eller i udvaskningen")])
+def test_the_lapse_card_keeps_the_note_on_an_igg_taken_in_the_washout(lang: str, said: str) -> None:
+    """r48: the lapse card's longer to-do pushed out the note the specification requires on an IgG taken on Ig or in
+    its washout (Danish, beside one data note: a pneumonia not counted)."""
+    from .reading_charts import infection
+    bundle = chart(car_t("2025-11-04"), igg("2025-11-25", 2.5), ENDED_NEAR_STOP, igg("2026-04-21", 3.4),
+                   infection("2026-03-01", "DJ189"))
+    card = _card(bundle, date(2026, 4, 21), lang)
+    assert card["summary"].startswith("Ig lapsed" if lang == "en" else "Ig ophørt"), card["summary"]
+    assert said in card["detail"], card["detail"]

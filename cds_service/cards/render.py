@@ -75,7 +75,10 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
                    "infections-unconfirmed": ("infection-unconfirmed", "unconfirmed_infection_sources"),
                    "infections-unconfirmed-several": ("infection-unconfirmed", "unconfirmed_infection_sources"),
                    "infections-uncoded": ("unrecognised-code", "uncoded_infection_sources"),
-                   "infections-uncoded-several": ("unrecognised-code", "uncoded_infection_sources")}
+                   "infections-uncoded-several": ("unrecognised-code", "uncoded_infection_sources"),
+                   # a sterile-site culture with no diagnosis that could decide: the caveat is its note
+                   "infections-culture-only": ("culture-without-diagnosis", "cultured_sources"),
+                   "infections-culture-only-several": ("culture-without-diagnosis", "cultured_sources")}
 # Advice that holds an order against the adult criteria: only it lists the criteria not met (the child card, made
 # from the same order's values, says the adult criteria do not apply).
 JUDGED = {"order-does-not-meet-criteria"}

@@ -14,7 +14,8 @@ from typing import Callable, Mapping
 
 from cql_like_rules.advice import Advice, Value
 from cql_like_rules.catalogue import (ALREADY_ON_CHECK, ALREADY_ON_DAY, ALREADY_ON_DAY_OF_KIND, ALREADY_ON_MORE,
-                                      ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, FAILING, FAILING_SAID_BY_SUMMARY,
+                                      ALREADY_ON_REASON, ALREADY_ON_UNNAMED, CATALOGUE, CULTURED_SPECIMEN, FAILING,
+                                      FAILING_SAID_BY_SUMMARY,
                                       GENERAL_STOP_REASONS, IGG_TAKEN, OFF_FROM, ORDER_TODO, Text)
 from cql_like_rules.facts import RecordText
 from cql_like_rules.library import add_months
@@ -229,7 +230,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
                 "igg_from", "ignored_igg_counts_from", "special_stop_date", "due_without_therapy", "booked_therapy_start",
                 "booked_therapy_review", "order_written_start", "on_hold_last_dose", "ig_ended", "ig_last_given",
-                "resume_by", "igg_off_from"):
+                "resume_by", "igg_off_from", "cultured_date"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")
@@ -323,6 +324,10 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
     if v.get("booked_therapy_start") is not None:  # a new bsAb course booked ahead, that moves the special stop
         p["booked_therapy"] = named(v.get("booked_therapy"), 30, text, capital=True) or BISPECIFIC(lang)
         p["booked_therapy_inline"] = named(v.get("booked_therapy"), 30, text) or BISPECIFIC(lang)
+    if v.get("cultured_sources"):  # sterile-site cultures with no diagnosis that could decide (the latest)
+        p["cultured_specimen"] = CULTURED_SPECIMEN[str(v.get("cultured_specimen"))](lang)
+        p["cultured_date"] = iso(v.get("cultured_date"))
+        p["cultured_more"] = str(v.get("cultured_more") or 0)
     if v.get("uncoded_infection_sources"):  # infections known only by name that could decide (the latest)
         p["uncoded_infection"] = named(v.get("uncoded_infection"), 40, text, capital=True)
         p["uncoded_infection_date"] = iso(v.get("uncoded_infection_date"))

@@ -426,7 +426,9 @@ class FhirFetcher:
     async def _get(
         self, key: str, url: httpx.URL, headers: Mapping[str, str], budget: RequestBudget, no_data_ok: bool = False
     ) -> tuple[int, bytearray]:
-        """GET with one retry when the connection could not be made (nothing was sent yet).
+        """GET with one retry when the connection could not be made (nothing was sent yet), or when the server closed
+        it without an answer (`RemoteProtocolError`: a kept-alive connection the server had just closed, which a test
+        FHIR server under load did; a GET is safe to send again).
 
         Returns the status and the decoded body, read within the byte budget; the body of
         an error or no-data answer is not read at all.
@@ -451,6 +453,11 @@ class FhirFetcher:
                 logger.debug("fhir fetch %s: %s", key, type(exc).__name__)
                 raise _KeyFailed(f"FHIR server did not answer in time ({type(exc).__name__}, "
                                  "CDS_FHIR_TOTAL_TIMEOUT)") from None
+            except httpx.RemoteProtocolError:
+                logger.debug("fhir fetch %s: RemoteProtocolError (attempt %d)", key, attempt)
+                if attempt == 2:
+                    raise _KeyFailed("request to the FHIR server failed (RemoteProtocolError)") from None
+                continue
             except httpx.HTTPError as exc:
                 logger.debug("fhir fetch %s: %s", key, type(exc).__name__)
                 raise _KeyFailed(f"request to the FHIR server failed ({type(exc).__name__})") from None
