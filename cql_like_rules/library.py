@@ -1252,7 +1252,8 @@ def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ..
                   and not any(since_lookback <= i.onset <= c.today for i in _could_confirm(c, x)))
     if not found or _infections_between(c, since, until):
         return ()
-    return tuple(sorted(found, key=lambda x: (x.date, x.source)))
+    # one culture sent twice is one (by its record)
+    return tuple(sorted({x.source: x for x in found}.values(), key=lambda x: (x.date, x.source)))
 
 
 def cultured_values(found: tuple[Culture, ...]) -> dict[str, Value]:
@@ -1977,10 +1978,10 @@ def build_advice(c: Context, code: str, rule: str, variant: str = "", *, evidenc
         caveats.append("infections-uncoded" if len(uncoded) == 1 else "infections-uncoded-several")
         unconfirmed = uncoded_values(uncoded)
     cultured = cultured_deciding(c, *period) if period is not None else ()
-    if cultured:  # ... a sterile-site culture with no diagnosis
-        caveats.append("infections-culture-only" if len({x.date for x in cultured}) == 1
-                       else "infections-culture-only-several")
-        unconfirmed.update(cultured_values(cultured))
+    if cultured:  # ... a sterile-site culture with no diagnosis (the sets of one draw: one)
+        named = cultured_values(cultured)
+        caveats.append("infections-culture-only" if named["cultured_more"] == 0 else "infections-culture-only-several")
+        unconfirmed.update(named)
     deciding = unconfirmed_deciding(c, *period) if period is not None else ()
     if deciding:
         caveats.append("infections-unconfirmed" if len(deciding) == 1 else "infections-unconfirmed-several")

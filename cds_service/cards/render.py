@@ -534,7 +534,7 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     decisive = {f"*{NOTE(lang)}:* {said}" for said in decisive_caveats(caveat_keys, lang, p)}
     # a required caveat's briefer form, said before that caveat would be cut
     brief_form = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}": f"*{NOTE(lang)}:* {CAVEATS[b](lang).format_map(p)}"
-               for c in caveat_keys if (b := BRIEFER_CAVEATS.get(c)) is not None and c not in spare_keys}
+                  for c in caveat_keys if (b := BRIEFER_CAVEATS.get(c)) is not None}
     required = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in REQUIRED_CAVEATS}
     leading = {f"*{NOTE(lang)}:* {CAVEATS[c](lang).format_map(p)}" for c in caveat_keys if c in LEADING_CAVEATS}
     required |= {b for c, b in brief_form.items() if c in required}
