@@ -5,6 +5,8 @@
   points at a temporary directory: for the whole session (module-level code and
   module-scoped servers) and, per test, at that test's own `tmp_path`. Subprocesses
   (`cds-service serve`, `replay`, `feedback-report`) inherit it.
+- Every card made in process is checked against what every card keeps (`broken_promises`: summary and detail
+  length, each required caveat said); the test that made a card breaking it fails.
 - At the end the session fails if the working tree changed: `git status --porcelain
   --ignored` (tool caches aside) and the contents of `data/` must be as they were.
 """
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 import pytest
 
@@ -40,6 +43,62 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["CDS_DATA_DIR"] = _session_data_dir
     # Removed at exit, after the card stores' own exit handlers (registered later, run first) wrote.
     atexit.register(shutil.rmtree, _session_data_dir, True)
+    _watch_cards()
+
+
+# -- every card the suite makes keeps the card's promises -------------------------------------
+
+
+_broken_promises: list[str] = []
+
+
+def _watch_cards() -> None:
+    """Check every card made in this process, whichever test made it (`broken_promises`). Tests assert what one card
+    says; this asserts what every card keeps, so a crowd of notes no test foresaw cannot cut a required caveat unseen.
+    (Cards made by a server in a subprocess are checked by their own tests.)"""
+    from cds_service.cards import render
+    from cds_service.cards.values import placeholder_pair
+
+    made = render.card
+
+    def checked(advice, evaluation, ctx):  # type: ignore[no-untyped-def]
+        out = made(advice, evaluation, ctx)
+        _, escaped = placeholder_pair(advice, ctx.ruleset.parameters, ctx.lang)
+        broken = broken_promises(advice, ctx.lang, escaped, out["summary"], out["detail"])
+        if broken:
+            _broken_promises.append(f"{advice.code}:{advice.variant} ({ctx.lang}): {'; '.join(broken)}\n"
+                                    f"{out['summary']}\n{out['detail']}")
+        return out
+
+    checked.watched = True  # type: ignore[attr-defined]
+    render.card = checked
+
+
+def broken_promises(advice: Any, lang: str, escaped: Mapping[str, str], summary: str, detail: str) -> list[str]:
+    """What a card (its `summary` and `detail`, from `advice` with the detail's placeholders `escaped`) breaks of what
+    every card keeps, whatever crowds it (clinical rules §6-§8): a summary under 140 characters, a detail of at most
+    700, and each caveat the specification requires on it said (`catalogue.REQUIRED_CAVEATS`), whole or in its
+    briefer form (`catalogue.BRIEFER_CAVEATS`)."""
+    from cds_service.cards import render
+    from cql_like_rules.catalogue import REQUIRED_CAVEATS
+
+    broken = []
+    if len(summary) >= render.SUMMARY_LIMIT:
+        broken.append(f"summary of {len(summary)} characters")
+    if len(detail) > render.DETAIL_LIMIT:
+        broken.append(f"detail of {len(detail)} characters")
+    broken += [f"required caveat {c!r} not said" for c in render.said_caveats(advice)
+               if c in REQUIRED_CAVEATS and not render.says(detail, c, lang, escaped)]
+    return broken
+
+
+@pytest.fixture(autouse=True)
+def _cards_keep_their_promises() -> Iterator[None]:
+    """Fails the test that made a card breaking `_watch_cards`'s promises."""
+    _broken_promises.clear()
+    yield
+    broken, _broken_promises[:] = list(_broken_promises), []
+    assert not broken, "a card this test made broke a card's promise:\n\n" + "\n\n".join(broken)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -99,3 +99,29 @@ def test_where_there_is_room_the_record_is_named_with_its_day(runtime, lang):
     text = detail(found, ctx, p, True)
     assert CAVEATS["ig-maybe-on"](lang).format_map(p) in text, text
     assert ("ordered 2026-01-01" if lang == "en" else "ordineret 2026-01-01") in text
+
+
+# -- the suite-wide check (`conftest.broken_promises`, on every card the suite makes in process) ---------------------------------------
+
+
+def test_every_card_the_suite_makes_is_checked():
+    from cds_service.cards import render
+
+    assert getattr(render.card, "watched", False)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_suite_wide_check_names_what_a_card_broke(runtime, lang):
+    from tests.conftest import broken_promises
+
+    text, p = card(runtime, "start-substitution", "general-stop", PAUSED,
+                   ("stale-igg-supports-start", "paraprotein-subtracted"), lang, False)
+    found = already_on(replace(advice("start-substitution", "general-stop", "test", values=PAUSED,
+                                      suggestions=tuple(sorted(IG_ORDER_SUGGESTIONS))),
+                               caveats=("stale-igg-supports-start",)), NOTES)
+    assert broken_promises(found, lang, p, "IgG 2.2 g/L", text) == []
+    said = CAVEATS["ig-maybe-on"](lang).format_map(p)
+    brief = CAVEATS["ig-maybe-on-brief"](lang).format_map(p)
+    cut = text.replace(said, "").replace(brief, "")
+    assert broken_promises(found, lang, p, "x" * 140, cut + "y" * 700) == [
+        "summary of 140 characters", f"detail of {len(cut) + 700} characters", "required caveat 'ig-maybe-on' not said"]

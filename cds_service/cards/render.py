@@ -434,8 +434,9 @@ def _detail_m_protein(advice: Advice, ctx: CardContext, p: Placeholders, has_lin
     return text
 
 
-def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
-                  m_protein_dated: bool, spare_action: bool = False) -> tuple[str, list[str]]:
+def said_caveats(advice: Advice) -> tuple[str, ...]:
+    """The advice's caveats in the form its card says them: an IgG set aside or used is spoken of by why it counts
+    (ITP immunoglobulin only, from when an IgG counts, in a washout), which the values know and the rules' key not."""
     caveat_keys = advice.caveats
     if advice.values.get("ignored_igg_other_use"):  # in the washout of ITP immunoglobulin only: not 'on substitution'
         caveat_keys = tuple("igg-during-other-use-ignored" if c == "igg-during-substitution-ignored" else c
@@ -448,6 +449,12 @@ def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: b
                             for c in caveat_keys)
     if advice.values.get("igg_other_use"):  # the IgG used lies in the washout of ITP immunoglobulin only
         caveat_keys = tuple("igg-during-other-use" if c == "igg-during-substitution" else c for c in caveat_keys)
+    return caveat_keys
+
+
+def _detail_dated(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool,
+                  m_protein_dated: bool, spare_action: bool = False) -> tuple[str, list[str]]:
+    caveat_keys = said_caveats(advice)
     text, facts = _detail(advice, ctx, p, has_link, caveat_keys, m_protein_dated=m_protein_dated, spare_action=spare_action)
     dates = p.get("infection_dates")
     if "infections-at-stop-attempt" in advice.caveats and dates and any(dates in line for line in facts):
