@@ -678,7 +678,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                 _NO_START_RESTART_DECISION,
                 Text("Leave Ig off: the lapse is the stop attempt. Measure IgG off substitution{off_from}.",
                      "Lad Ig være: ophøret er seponeringsforsøget. Mål IgG uden substitution{off_from}."),
+            ),
+             # a course booked to begin on or after the stop date, the patient off substitution, with no severe or
+             # recurrent verified bacterial infection before it (§4.3): said while the booking can be put on hold
+             "booked-after-window": Variant(
+                Text("Ig booked from {booked_start}, after the stop date {stop_date}: no severe/recurrent verified "
+                     "bacterial infection supports it",
+                     "Ig planlagt fra {booked_start}, efter seponeringsdato {stop_date}: ingen svær/tilbagevendende "
+                     "verificeret bakteriel infektion begrunder det"),
+                _NO_START_DECISION,
+                Text("Put the booked order on hold before {booked_start}, unless severe or recurrent verified "
+                     "bacterial infections support it by then.",
+                     "Sæt den planlagte ordination i bero før {booked_start}, medmindre svære eller tilbagevendende "
+                     "verificerede bakterielle infektioner begrunder den inden da."),
+                indicator="warning",
             )},
+            suggestions=("hold-booked-ig",),
             override_reasons=("infection-not-coded", "specialist-decision"),
             advises_against_start=True,
             variant_doc={"": "after substitution was stopped or paused",
@@ -700,7 +715,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                         "hold (no restart): that day first",
                          "restart-in-window-lapsed-at-stop": "as restart-in-window-resumable, with the stop date due "
                                                              "(`stop_due_soon_days`): the lapse is the stop attempt, "
-                                                             "no resumption invited"},
+                                                             "no resumption invited",
+                         "booked-after-window": "off substitution, a course booked to begin on or after the stop "
+                                                "date with no severe or recurrent verified bacterial infection before "
+                                                "it: its booking put on hold before its first dose"},
         ),
         AdviceKind(
             "start-meets-general-criteria",
@@ -2536,7 +2554,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "restart-in-window-resumable": Text("while a new order would still continue the course",
                                             "mens en ny ordination stadig ville fortsætte forløbet"),
         "restart-in-window-lapsed-at-stop": Text("the course lapsed with its stop date due",
-                                                 "forløbet ophørt, mens seponeringsdatoen er nær")},
+                                                 "forløbet ophørt, mens seponeringsdatoen er nær"),
+        "booked-after-window": Text("a course booked to begin after the stop date",
+                                    "et forløb planlagt til at begynde efter seponeringsdatoen")},
     "start-meets-general-criteria": {
         "after-stop": Text("after substitution was stopped or paused", "efter at substitution er seponeret eller pauseret")},
     "stop-planned": {
@@ -3040,17 +3060,17 @@ CAVEATS: dict[str, Text] = {
     # infections are neither severe nor recurrent: the infection it shows, recorded, could decide (a bacteraemia is
     # severe, clinical rules §5); a culture alone is no diagnosis, so it is not counted (`library.cultured_deciding`)
     "infections-culture-only": Text(
-        "A positive {cultured_specimen} ({cultured_date}) has no infection diagnosis, so it is not counted; recorded "
-        "as the verified bacterial infection it shows, it could change this decision.",
-        "En positiv {cultured_specimen} ({cultured_date}) har ingen infektionsdiagnose, så den tælles ikke; "
-        "registreret som den verificerede bakterielle infektion, den viser, kan den ændre vurderingen."),
+        "A positive {cultured_specimen} ({cultured_date}) with no infection diagnosis within {culture_window} is not "
+        "counted; recorded as the bacterial infection it shows, it could change this decision.",
+        "En positiv {cultured_specimen} ({cultured_date}) uden infektionsdiagnose inden for {culture_window} tælles "
+        "ikke; registreret som den bakterielle infektion, den viser, kan den ændre vurderingen."),
     "infections-culture-only-several": Text(
-        "A positive {cultured_specimen} ({cultured_date}) and those of {cultured_more} more days have no infection "
-        "diagnosis, so they are not counted; recorded as the verified bacterial infections they show, they could "
-        "change this decision.",
-        "En positiv {cultured_specimen} ({cultured_date}) og dem fra {cultured_more} dage mere har ingen "
-        "infektionsdiagnose, så de tælles ikke; registreret som de verificerede bakterielle infektioner, de viser, kan "
-        "de ændre vurderingen."),
+        "A positive {cultured_specimen} ({cultured_date}) and those of {cultured_more} more days, with no infection "
+        "diagnosis within {culture_window}, are not counted; recorded as the bacterial infections they show, they "
+        "could change this decision.",
+        "En positiv {cultured_specimen} ({cultured_date}) og dem fra {cultured_more} dage mere, uden "
+        "infektionsdiagnose inden for {culture_window}, tælles ikke; registreret som de bakterielle infektioner, de "
+        "viser, kan de ændre vurderingen."),
     "infections-uncoded": Text(
         "{uncoded_infection} ({uncoded_infection_date}): its code is not known, so not counted; coded as a verified "
         "bacterial infection, it could change this decision.",

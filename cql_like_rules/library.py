@@ -1235,21 +1235,21 @@ _NOT_COUNTED_ORGANISM = re.compile(r"mycobact|mykobakt|tubercul|tuberkul", re.IG
 
 def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ...]:
     """The positive bacterial cultures of a sterile site dated in [since, until] with no infection record near them of
-    any kind (counted or not, confirmed or not, coded or known only by its name: `culture_window_days`) nor a diagnosis
-    they could confirm anywhere in the look-back (that note names it), when the verified infections there are neither
-    severe nor recurrent: recorded as the infection they show (a bacteraemia is severe, clinical rules §5), any of
-    them could decide; else none. Not a mycobacterium's (never counted)."""
+    any kind (counted or not, confirmed or not, coded or known only by its name: `culture_window_days`), when the
+    verified infections there are neither severe nor recurrent: recorded as the infection they show (a bacteraemia is
+    severe, clinical rules §5), any of them could decide; else none. Not a mycobacterium's (never counted). A diagnosis
+    farther away does not make one a mere data note: an E. coli bacteraemia 10 or 66 days after an unspecified
+    pneumonia showed as "+1 more data note" beside "no severe verified bacterial infection" (its note still names
+    that diagnosis and the days between)."""
     if not c.facts.cultures:
         return ()
     window = timedelta(days=c.params.culture_window_days)
     days = [i.onset for i in (*c.facts.infections, *c.facts.unconfirmed_infections)] \
         + [x.recorded for x in c.facts.infections_by_name if x.recorded is not None]
-    since_lookback = _lookback_start(c)
     found = tuple(x for x in c.facts.cultures if x.positive and x.bacterial and x.specimen in _STERILE_SPECIMENS
                   and since <= x.date <= min(until, c.today)
                   and not _NOT_COUNTED_ORGANISM.search(str(x.organism))
-                  and not any(abs(x.date - day) <= window for day in days)
-                  and not any(since_lookback <= i.onset <= c.today for i in _could_confirm(c, x)))
+                  and not any(abs(x.date - day) <= window for day in days))
     if not found or _infections_between(c, since, until):
         return ()
     # one culture sent twice is one (by its record)
@@ -2385,10 +2385,32 @@ def _stop_advice(c: Context) -> tuple[Advice, ...]:
                          due_date=next_due, reason=reason, more=values),)
 
 
+def _booked_without_general_criteria(c: Context) -> tuple[Advice, ...]:
+    """A course booked to begin on or after the stop date, the patient not on substitution, with no severe or recurrent
+    verified bacterial infection in the look-back before its start: it would begin under the general criteria without
+    them (§4.3). The order hooks said so of its draft; patient-view said nothing for the 40 days between its signing
+    and its first dose, then "began without the general criteria: weigh a stop". The card says it while the booking
+    can still be put on hold. Not where a course begins inside the window first."""
+    stop: date | None = c["Stop Date"]
+    planned: tuple[IgCourse, ...] = c["Planned IG Courses"]
+    if stop is None or c["Current Episode"] is not None or not planned or any(x.start < stop for x in planned):
+        return ()
+    first = min(planned, key=lambda x: (x.start, x.source))
+    since = add_months(first.start, -c.params.infection_window_months) + timedelta(days=1)
+    if _infections_between(c, since, c.today):
+        return ()
+    orders = tuple(dict.fromkeys(x.source for x in planned if is_order(x) and x.status == "active"))
+    found = build_advice(c, "no-start-without-infections", "Start Advice", "booked-after-window",
+                         igg=c["Latest Usable IgG"], suggestions=("hold-booked-ig",) if orders else (),
+                         booked_after=orders, booked_start=first.start, criteria_since=since,
+                         episode_start=first.start, episode_product=first.product)
+    return (replace(found, targets=orders, evidence=found.evidence + (first.source,)),)
+
+
 @define("Start Advice", "Not on substitution: whether to start or measure (§4.1, §4.3)")
 def start_advice(c: Context) -> tuple[Advice, ...]:
-    if c["Substitution Planned"]:
-        return ()  # a course is booked to begin: nothing to start
+    if c["Substitution Planned"]:  # a course is booked to begin: nothing to start
+        return _booked_without_general_criteria(c)
     used, stale = c["Latest Usable IgG"], c["Usable IgG Is Stale"]
     low = used is not None and used.below(c.params.igg_start_threshold_g_l)
     under_6 = used is not None and not low and used.below(c.params.igg_general_threshold_g_l)

@@ -271,13 +271,14 @@ add(Case("order-planned-to-start-later-in-window-once-begun",
          "2025-05-25", ("stop-planned",), ("2025-08-10",), indicator="info"))
 # B5. An active order booked to begin 2025-08-20, after the stop date, IgG 3.0, no infections: a course that starts
 # after the window follows the general criteria (§4.1 > 6 months, clinical rules §7): they are not met. First
-# expectation: 'criteria not met'. The service is silent until the order begins (clinical rules §7: an active order
-# whose start lies ahead is planned substitution, no start-related card); the order screen warned when it was signed
-# (order-does-not-meet-criteria, below as a draft). Once begun: the general stop review, first at start + 6 months.
-# Question for the clinicians: should patient-view repeat that a booked course does not meet the general criteria?
+# expectation: 'criteria not met'. No card invites a start (clinical rules §7: an active order whose start lies ahead
+# is planned substitution); the order screen warned when it was signed (order-does-not-meet-criteria, below as a
+# draft), and patient-view says it too while the booking can be held (`booked-after-window`, a warning offering to
+# put the order on hold). Once begun: the general stop review, first at start + 6 months.
 add(Case("order-planned-to-start-after-stop-date-no-infection",
          chart(car_t("2025-02-10"), ig_order("2025-08-20", authored="2025-08-01"), igg("2025-07-25", 3.0)),
-         "2025-08-01", (), says_not=("2025-08-10: pause",)))
+         "2025-08-01", ("no-start-without-infections",), ("Ig booked from 2025-08-20, after the stop date 2025-08-10",),
+         says_not=("2025-08-10: pause",), indicator="warning"))
 add(Case("draft-to-start-after-stop-date-no-infection",
          chart(car_t("2025-02-10"), igg("2025-07-25", 3.0)),
          "2025-08-01", ("start-substitution",), ("2025-08-10", "9 days left"),

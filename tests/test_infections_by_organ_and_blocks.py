@@ -118,3 +118,17 @@ def test_endocarditis_with_a_positive_blood_culture_at_its_onset_counts() -> Non
                  infection("2026-04-15", "DI330"), culture("2026-04-16", "Staphylococcus aureus påvist"))
     assert _code(card) == "start-meets-general-criteria", card["summary"]
     assert "endocarditis (2 episodes)" in card["detail"]
+
+
+def test_a_pneumonia_coded_below_snomed_pneumonia_is_one_coded_without_its_organism() -> None:
+    """Clinical rules §7: a SNOMED CT entry matches every descendant. A ventilator-acquired pneumonia (429271009, below
+    233604007 |Pneumonia|) with a positive culture two days later was read as no infection at all."""
+    vap = infection("2025-12-01", "429271009", SNOMED, severe=True)
+    card = _card(vap, culture("2025-12-03", "Pseudomonas aeruginosa påvist"))
+    assert _code(card) == "start-meets-general-criteria", card["summary"]
+    assert "Severe bacterial infection 2025-12-01: pneumonia" in card["detail"]
+    alone = _card(infection("2025-12-01", "429271009", SNOMED, severe=True))
+    assert _code(alone) == "no-start-without-infections"
+    assert "Infection 429271009 (2025-12-01) has no bacterial code or matching positive culture" in alone["detail"]
+    viral = _card(infection("2025-12-01", "75570004", SNOMED, severe=True), culture("2025-12-03", "Pseudomonas aeruginosa påvist"))
+    assert _code(viral) == "no-start-without-infections"  # a viral pneumonia stays one, culture or not

@@ -51,6 +51,26 @@ def test_resources_referring_to_the_patient_by_fullurl_or_identifier_are_the_pat
     assert "resources of other patients were ignored" in answered.cards[0]["detail"]
 
 
+def test_a_result_naming_the_patient_by_the_cpr_registrys_other_uri_or_a_hyphenated_number_is_the_patients():
+    """a49: an IgG 3.1 g/L whose subject gave the patient's own CPR number under DK Core's other URI for the registry
+    (`http://www.cpr.dk/cpr-systemet`, terminology.md §0) was ignored as "a lab result of another patient", and the card
+    asked for an IgG instead of inviting a start. A CPR number written with its hyphen is the same number."""
+    bundle = bundle_of()
+    patient = resources(bundle, "Patient")[0]
+    cpr = next(i for i in patient["identifier"] if i["system"] == "urn:oid:1.2.208.176.1.2")
+    hyphenated = f"{cpr['value'][:6]}-{cpr['value'][6:]}"
+    for n, resource in enumerate(resources(bundle, "Observation") + resources(bundle, "Procedure")):
+        resource["subject"] = {"identifier": {"system": "http://www.cpr.dk/cpr-systemet",
+                                              "value": hyphenated if n % 2 else cpr["value"]}}
+    answered = replay(RUNTIME, bundle, at=AT)
+    assert [a.code for a in answered.advice] == ["start-substitution"]
+    assert not [n for n in answered.notes if n.kind == "wrong-patient"]
+    # another number under that URI is another patient's, as before
+    resources(bundle, "Observation")[0]["subject"]["identifier"]["value"] = "0101010101"
+    assert "Observation/" + resources(bundle, "Observation")[0]["id"] in {
+        n.source for n in replay(RUNTIME, bundle, at=AT).notes if n.kind == "wrong-patient"}
+
+
 def test_a_deceased_patient_gets_no_card_but_replay_still_explains():
     bundle = bundle_of()
     resources(bundle, "Patient")[0]["deceasedDateTime"] = "2026-01-18T09:30:00+01:00"

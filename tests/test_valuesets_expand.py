@@ -31,6 +31,7 @@ DK_EDITION = "http://snomed.info/sct/554471000005108/version/20250930"
 BACTERIAL_ECL = ("<< 87628006 |Bacterial infectious disease| MINUS (<< 56717001 |Tuberculosis| OR << 186431008 "
                  "|Clostridioides difficile infection| OR << 76272004 |Syphilis| OR << 15628003 |Gonorrhea| OR << 23502006 "
                  "|Lyme disease|)")
+PNEUMONIA_ECL = "<< 233604007 |Pneumonia| MINUS (<< 75570004 |Viral pneumonia| OR << 233613009 |Fungal pneumonia|)"
 SEPSIS_ECL = "<< 91302008 |Sepsis| MINUS (<< 770349000 |Sepsis caused by virus| OR << 700054008 |Sepsis caused by fungus|)"
 
 
@@ -159,7 +160,7 @@ def _terminology_server(answers: dict[str, list[tuple[str, str]]], calls: list[s
 
 
 def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp_path, monkeypatch, capsys):
-    shipped_ecls = [BACTERIAL_ECL, SEPSIS_ECL, "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003",
+    shipped_ecls = [BACTERIAL_ECL, SEPSIS_ECL, PNEUMONIA_ECL, "<< 118600007", "<< 93143009", "<< 109989006", "<< 409822003",
                     "<< 414561005", "<< 49872002"]
     answers = {ecl: [("1000001", "first"), ("1000002", "second"), ("1000003", "third")] for ecl in shipped_ecls}
     answers["<< 233604007"] = [("1000011", "local child")]
@@ -172,9 +173,10 @@ def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp
     with serve_in_thread(_terminology_server(answers, calls)) as base:
         assert main(["valuesets", "expand", "--tx", f"{base}/fhir", "--count", "2"]) == 0
     out = tmp_path / "valuesets-expanded"
-    assert sorted(p.name for p in out.glob("*.json")) == ["bacterial-infection.json", "haematological-malignancy.json", "organism.json"]
+    assert sorted(p.name for p in out.glob("*.json")) == ["bacterial-infection.json", "haematological-malignancy.json",
+                                                          "infection-other.json", "organism.json"]
     assert [p.name for p in (out / "local").glob("*.json")] == ["bacterial-infection.json"]
-    assert len(calls) == 8 * 2 + 1  # three concepts, two a page, for every shipped entry; one page for the local one
+    assert len(calls) == 9 * 2 + 1  # three concepts, two a page, for every shipped entry; one page for the local one
     assert {p.name: p.read_bytes() for p in SHIPPED_DIR.glob("*.json")} == before  # the package is untouched
     assert "edition " + DK_EDITION in capsys.readouterr().out
     refreshed = tmp_path / "refreshed"  # what a site gets when it puts the files in place
@@ -186,6 +188,9 @@ def test_the_command_refreshes_shipped_and_local_files_against_a_real_server(tmp
     assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "1000011") is not None
     assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "233607000") is None  # not in the server's answer
     assert terminology.lookup("bacterial-infection", "http://snomed.info/sct", "91302008").get("severe") is True  # the focus
+    # a pneumonia below 233604007 the server names is one coded without its organism, at its site
+    assert terminology.lookup("infection-other", "http://snomed.info/sct", "1000003").get("organism") == "unspecified"
+    assert terminology.lookup("infection-other", "http://snomed.info/sct", "1000003").get("site") == "respiratory"
 
 
 def test_the_command_exits_2_and_writes_nothing_when_an_entry_fails(tmp_path, monkeypatch, capsys):

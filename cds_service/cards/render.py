@@ -33,7 +33,7 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, INFECTION_NAME, MORE_DATA_NOTES,
                        NOT_MET, NOTE, NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
-from .notes import AND, NotesLine, note_json, notes_line
+from .notes import AND, NotesLine, note_json, notes_line, rank as note_rank
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, days, placeholder_pair, placeholders
 
@@ -127,6 +127,13 @@ KEEPS = (
     "reminder",  # the reminder on the other cards
     "notes",  # the other data notes, counted where they do not fit ("n data notes not shown here")
 )
+
+
+# A caveat that could change the decision takes the room of the data notes' detail (they are counted for it) only
+# where the first kind of note is not about what the patient was given: the notes before this kind in
+# `notes.NOTE_TEXT`'s order (immunoglobulin, CAR-T and bsAb records, drafts) are what a start or stop card stands on
+# ("a dose recorded stopped, 'Not given, febrile': read as none given"), and stay named
+GIVEN_NOTES_END = "igg-indeterminate"
 
 
 def held_ranks() -> tuple[str, ...]:
@@ -705,6 +712,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
 
         for rank in KEEPS:
             if rank == "caveats":
+                counted_for_decisive = False
+                notes_on_given = min(map(note_rank, (n.kind for n in notes)), default=note_rank(GIVEN_NOTES_END)) \
+                    < note_rank(GIVEN_NOTES_END)
                 for caveat in by_rank:
                     if brief_form.get(caveat) in caveats:  # said brief: whole again where that fits
                         whole_again = [caveat if c == brief_form[caveat] else c for c in caveats]
@@ -712,8 +722,18 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
                             caveats = whole_again
                         continue
                     kept = with_caveat(caveat)
+                    weighs = caveat in decisive or caveat in required
+                    if counted_for_decisive and not weighs:
+                        continue  # the notes counted for a caveat that could decide come back before one explaining
                     if caveat not in caveats and len(assemble(facts, kept, unused, reminder)) <= DETAIL_LIMIT:
                         caveats = kept
+                    elif caveat not in caveats and weighs and unused != counted and not notes_on_given \
+                            and len(assemble(facts, kept, counted, reminder)) <= DETAIL_LIMIT:
+                        # a caveat that could change the decision ranks with the evidence's note (`KEEPS`), before
+                        # the other data notes' detail: those are counted for it (a Danish card kept "DJ189 ... not
+                        # counted" and cut "a positive blood culture ... could change this decision"; a start card a
+                        # day from its stop date, "the special criterion ends on 2026-06-01", clinical rules §7)
+                        caveats, unused, reached, counted_for_decisive = kept, counted, -1, True
             elif rank == "facts":
                 facts = _restored(facts, every_fact, window, facts_fit)
             elif rank == "first-note":

@@ -220,6 +220,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         review_every=every_months(params.general_review_every_months, lang),
         dose_course=days(params.ig_administration_course_days, lang),
         continuity_gap=days(params.ig_continuity_gap_days, lang),
+        culture_window=days(params.culture_window_days, lang),
         stale_days=days(int(v.get("stale_days") or params.stale_days_in_window), lang),  # type: ignore[arg-type]
         kind=KIND.get(str(v.get("t0_kind", "")), ""),
     )

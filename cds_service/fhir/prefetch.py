@@ -28,6 +28,21 @@ from .reading import CONFLICT, COPY_DAY, WITHDRAWN_STATUSES, _first, in_conflict
 
 
 SUBJECT_FIELDS = ("subject", "patient")
+# The Danish civil registration number (CPR): DK Core's CPR identifier has the system `urn:oid:1.2.208.176.1.2`, and
+# its NamingSystem `cpr` lists `http://www.cpr.dk/cpr-systemet` for the same registry (terminology.md §0). A result
+# referring to its patient under the one, the Patient carrying the other, is the patient's own: it was ignored as
+# another patient's. A CPR number is 10 digits; "010180-1234", as a person writes it, is the same number.
+CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"
+SAME_REGISTRY = {"http://www.cpr.dk/cpr-systemet": CPR_SYSTEM}
+
+
+def identity(system: Any, value: Any) -> tuple[Any, Any]:
+    """An identifier's (system, value) as the registry knows it: one system for the registry's URIs, a CPR number
+    without its hyphen or spaces."""
+    system = SAME_REGISTRY.get(system, system) if isinstance(system, str) else system
+    if system == CPR_SYSTEM and isinstance(value, str):
+        value = value.replace("-", "").replace(" ", "")
+    return system, value
 
 
 @dataclass
@@ -72,7 +87,7 @@ class _Owner:
         self.own = f"Patient/{patient_id}"
         self.tail = f"/Patient/{patient_id}"
         self.aliases = frozenset(map(full_url_key, aliases))
-        self.identifiers = frozenset(identifiers)
+        self.identifiers = frozenset(identity(system, value) for system, value in identifiers)
 
     def owns(self, kind: Any, resource: Mapping[str, Any]) -> bool:
         subject = resource.get("subject")  # the usual case first: the loop below answers the same, in more steps
@@ -95,7 +110,7 @@ class _Owner:
                         return True
                 elif self.identifiers:
                     ident = reference.get("identifier")
-                    if isinstance(ident, dict) and (ident.get("system"), ident.get("value")) in self.identifiers:
+                    if isinstance(ident, dict) and identity(ident.get("system"), ident.get("value")) in self.identifiers:
                         return True
         return False
 

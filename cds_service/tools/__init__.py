@@ -1,3 +1,5 @@
 """Command-line tools: serve, replay, timeline, worklist, bundle sets, NDJSON exports."""
 
-CPR_SYSTEM = "urn:oid:1.2.208.176.1.2"  # the Danish civil registration number (DK Core): `worklist`'s default
+from ..fhir.prefetch import CPR_SYSTEM  # the Danish civil registration number (DK Core): `worklist`'s default
+
+__all__ = ["CPR_SYSTEM"]

@@ -1,0 +1,60 @@
+"""A course booked to begin after the stop date, with no infection to support it, is said while it can be held (§4.3).
+
+CAR-T 2025-11-18 (stop date 2026-05-18), IgG 3.0 g/L, no infection, never on immunoglobulin; an IVIG order written
+2026-04-15 to begin 2026-05-25. A course beginning after the window follows the general criteria, which need severe
+or recurrent verified bacterial infections. The order hooks said so of the draft; patient-view said nothing from the
+day it was signed to its first dose (spec §7: a course booked ahead means no start-related card), then "began without
+the general criteria: weigh a stop". Now patient-view says it from the day the order was written, with the order to
+put on hold.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cds_service.runtime import load_runtime
+from cds_service.settings import Settings
+from cds_service.tools.replay import replay
+
+from .reading_charts import car_t, chart, igg, infection, order
+
+RUNTIME = load_runtime(Settings())
+SUMMARY = {"en": "Ig booked from 2026-05-25, after the stop date 2026-05-18: no severe/recurrent verified bacterial "
+                 "infection supports it",
+           "da": "Ig planlagt fra 2026-05-25, efter seponeringsdato 2026-05-18: ingen svær/tilbagevendende verificeret "
+                 "bakteriel infektion begrunder det"}
+
+
+def _chart(*more: dict, start: str = "2026-05-25") -> dict:
+    return chart(car_t("2025-11-18"), igg("2026-04-13", 3.0),
+                 order("J06BA02", start, authored="2026-04-15", rid_="mr-booked"), *more)
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+@pytest.mark.parametrize("at", [date(2026, 4, 20), date(2026, 5, 24)])
+def test_the_booking_is_said_with_the_order_to_hold(at: date, lang: str) -> None:
+    [card] = replay(RUNTIME, _chart(), at=at, lang=lang).cards
+    assert card["source"]["topic"]["code"] == "no-start-without-infections"
+    assert card["indicator"] == "warning"
+    assert card["summary"] == SUMMARY[lang]
+    assert ("- IVIG booked from 2026-05-25" if lang == "en" else "- IVIG planlagt fra 2026-05-25") in card["detail"]
+    [suggestion] = card["suggestions"]
+    [action] = suggestion["actions"]
+    assert action["type"] == "update" and action["resource"]["id"] == "mr-booked"
+    assert action["resource"]["status"] == "on-hold"
+
+
+def test_its_first_dose_day_weighs_the_stop_as_before() -> None:
+    [card] = replay(RUNTIME, _chart(), at=date(2026, 5, 25)).cards
+    assert (card["source"]["topic"]["code"], card["indicator"]) == ("general-stop-review", "warning")
+    assert "began without the general criteria" in card["summary"]
+
+
+@pytest.mark.parametrize("why, more, start", [
+    ("a severe infection supports it", (infection("2026-03-01", "DA419", severe=True),), "2026-05-25"),
+    ("it begins inside the window", (), "2026-05-10"),
+])
+def test_no_card_where_the_booking_stands(why: str, more: tuple[dict, ...], start: str) -> None:
+    assert replay(RUNTIME, _chart(*more, start=start), at=date(2026, 4, 20)).cards == [], why
