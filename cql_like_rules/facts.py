@@ -342,6 +342,9 @@ class Culture:
     specimen: str = ""  # "blood", "respiratory", "csf", "urine", "other"
     organism: str = ""  # the organism as named, when coded
     sets: int = 1  # separate culture sets that grew it: more than one for a likely contaminant counted as a growth
+    # every bacterium it grew is one whose infections the rules never count (the mycobacteria: organism value set,
+    # `infection_counted: false`): it verifies no infection
+    never_counted: bool = False
 
 
 @dataclass(frozen=True)

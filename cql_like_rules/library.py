@@ -44,7 +44,6 @@ function of the facts, "today" and the parameters.
 
 from __future__ import annotations
 
-import re
 from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -1100,9 +1099,10 @@ def _culture_fits(culture: Culture, infection: Infection) -> bool:
 
 def _culture_for(c: Context, infection: Infection) -> Culture | None:
     """The positive bacterial culture nearest the infection's onset within the policy's days, from a specimen that
-    can show that infection."""
+    can show that infection; not one that grew only mycobacteria, whose infections are never counted (a sputum growing
+    M. tuberculosis beside a pneumonia coded J18.9 made it a verified bacterial pneumonia)."""
     window = c.params.culture_window_days
-    near = [x for x in c.facts.cultures if x.positive and x.bacterial and x.date <= c.today
+    near = [x for x in c.facts.cultures if x.positive and x.bacterial and not x.never_counted and x.date <= c.today
             and abs((x.date - infection.onset).days) <= window and _culture_fits(x, infection)]
     return min(near, key=lambda x: (abs((x.date - infection.onset).days), x.specimen != "blood", x.source), default=None)
 
@@ -1228,16 +1228,14 @@ def uncoded_deciding(c: Context, since: date, until: date) -> tuple[Unrecognised
 # The specimens whose positive bacterial culture is an infection in itself (a sterile site: bacteraemia, meningitis),
 # not a colonisation or a bacteriuria without disease
 _STERILE_SPECIMENS = ("blood", "csf")
-# Organisms whose infections the rules never count (tuberculosis and other mycobacteria: `infection-other`, bacterial
-# but not counted): recorded, such an infection could not change a decision
-_NOT_COUNTED_ORGANISM = re.compile(r"mycobact|mykobakt|tubercul|tuberkul", re.IGNORECASE)
 
 
 def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ...]:
     """The positive bacterial cultures of a sterile site dated in [since, until] with no infection record near them of
     any kind (counted or not, confirmed or not, coded or known only by its name: `culture_window_days`), when the
     verified infections there are neither severe nor recurrent: recorded as the infection they show (a bacteraemia is
-    severe, clinical rules §5), any of them could decide; else none. Not a mycobacterium's (never counted). A diagnosis
+    severe, clinical rules §5), any of them could decide; else none. Not one that grew only mycobacteria (never
+    counted: `Culture.never_counted`). A diagnosis
     farther away does not make one a mere data note: an E. coli bacteraemia 10 or 66 days after an unspecified
     pneumonia showed as "+1 more data note" beside "no severe verified bacterial infection" (its note still names
     that diagnosis and the days between)."""
@@ -1248,7 +1246,7 @@ def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ..
         + [x.recorded for x in c.facts.infections_by_name if x.recorded is not None]
     found = tuple(x for x in c.facts.cultures if x.positive and x.bacterial and x.specimen in _STERILE_SPECIMENS
                   and since <= x.date <= min(until, c.today)
-                  and not _NOT_COUNTED_ORGANISM.search(str(x.organism))
+                  and not x.never_counted
                   and not any(abs(x.date - day) <= window for day in days))
     if not found or _infections_between(c, since, until):
         return ()

@@ -475,3 +475,25 @@ def test_a_pneumonia_beside_a_culture_that_does_not_fit_it_is_not_said_to_have_n
         caveat = {"en": "A positive blood culture (2026-01-20) with no infection diagnosis within 7 days",
                   "da": "En positiv bloddyrkning (2026-01-20) uden infektionsdiagnose inden for 7 dage"}[lang]
         assert caveat in str(card["detail"]), card["detail"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("evidence", [culture("2026-01-12", organism="113861009", loinc="6460-0"),
+                                      culture("2026-01-12", text="Mycobacterium tuberculosis påvist", loinc="6460-0"),
+                                      culture("2026-01-12", text="Vækst af M. tuberculosis", loinc="6460-0")],
+                         ids=["coded", "named", "named-short"])
+def test_a_culture_growing_only_mycobacteria_verifies_no_pneumonia(evidence: dict[str, Any]) -> None:
+    """Tuberculosis and the other mycobacterial infections are never counted (`infection-other`, bacterial, not
+    counted): a sputum culture growing M. tuberculosis made a pneumonia coded J18.9 a verified bacterial pneumonia.
+    The organism value set says which organisms those are (`infection_counted: false`), by code and by name; a coded
+    one with no display was not known for one at all."""
+    second = pneumonia_j18("2025-11-10")
+    [card] = replay(RUNTIME, bundle("2025-03-10", FRESH, pneumonia_j18(), evidence, second,
+                                    culture("2025-11-11", organism="112283007", loinc="6460-0")), at=date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == NOT, card["summary"]  # one pneumonia verified, not two
+
+
+def test_a_blood_culture_coded_mycobacterium_tuberculosis_is_no_caveat() -> None:
+    [card] = replay(RUNTIME, bundle("2025-03-10", FRESH, culture("2026-01-12", organism="113861009")),
+                    at=date(2026, 3, 1)).cards
+    assert card["source"]["topic"]["code"] == NOT
+    assert "blood culture" not in card["detail"], card["detail"]

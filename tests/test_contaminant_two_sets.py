@@ -52,7 +52,7 @@ def test_sets_on_consecutive_days_count_and_two_days_apart_do_not():
         "start-meets-general-criteria"
     found = card(culture("bc1"), culture("bc2", "2025-12-03"))
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
-    assert "2 cultures grew likely contaminants: not counted" in found["detail"]
+    assert "2 cultures grew normal flora or likely contaminants: not counted" in found["detail"]
 
 
 def test_one_sample_sent_twice_is_one_set():
@@ -65,14 +65,14 @@ def test_one_sample_sent_twice_is_one_set():
 
 def test_one_set_is_still_a_likely_contaminant():
     found = card(culture("bc1"))
-    assert "a culture (2025-12-01) grew a likely contaminant: not counted" in found["detail"]
+    assert "a culture (2025-12-01) grew normal flora or a likely contaminant: not counted" in found["detail"]
 
 
 def test_two_different_contaminants_are_not_two_sets():
     micrococcus = {**culture("bc2"), "valueCodeableConcept": {"text": "Micrococcus luteus"}}
     found = card(culture("bc1"), micrococcus)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
-    assert "2 cultures grew likely contaminants: not counted" in found["detail"]
+    assert "2 cultures grew normal flora or likely contaminants: not counted" in found["detail"]
 
 
 def test_a_site_counting_only_sets_drawn_the_same_day_does_not_count_consecutive_days(tmp_path: Path) -> None:
@@ -83,6 +83,6 @@ def test_a_site_counting_only_sets_drawn_the_same_day_does_not_count_consecutive
     runtime = load_runtime(Settings(policy_file=str(policy)))
     found = card(culture("bc1"), culture("bc2", "2025-12-02"), runtime=runtime)
     assert found["source"]["topic"]["code"] == "no-start-without-infections"
-    assert "2 cultures grew likely contaminants: not counted" in found["detail"]
+    assert "2 cultures grew normal flora or likely contaminants: not counted" in found["detail"]
     same_day = card(culture("bc1"), culture("bc2"), runtime=runtime)
     assert "the same likely contaminant in 2 separate blood culture sets 2025-12-01" in same_day["detail"]

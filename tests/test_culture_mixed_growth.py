@@ -38,7 +38,7 @@ PNEUMONIA_ICD10 = {**PNEUMONIA, "code": {"coding": [{"system": "http://hl7.org/f
 COUNTED = {"en": "(positive blood culture 2025-12-01)", "da": "(positiv bloddyrkning 2025-12-01)"}
 NOT_COUNTED = {"en": "has no bacterial code or matching positive culture: not counted",
                "da": "har ingen bakteriel kode eller passende positiv dyrkning: medregnes ikke"}
-CONTAMINANT = {"en": "grew a likely contaminant", "da": "sandsynlig kontaminant"}
+CONTAMINANT = {"en": "grew normal flora or a likely contaminant", "da": "sandsynlig kontaminant"}
 
 
 def card(grew: dict[str, Any], lang: str, pneumonia: dict[str, Any] = PNEUMONIA) -> dict[str, Any]:

@@ -132,3 +132,11 @@ def test_a_pneumonia_coded_below_snomed_pneumonia_is_one_coded_without_its_organ
     assert "Infection 429271009 (2025-12-01) has no bacterial code or matching positive culture" in alone["detail"]
     viral = _card(infection("2025-12-01", "75570004", SNOMED, severe=True), culture("2025-12-03", "Pseudomonas aeruginosa påvist"))
     assert _code(viral) == "no-start-without-infections"  # a viral pneumonia stays one, culture or not
+
+
+def test_a_salmonella_bacteraemia_coded_in_snomed_ct_is_severe() -> None:
+    """a49: 440219001 |Bacteremia caused by Salmonella| was outside the shipped expansion of << 87628006: the card
+    said it could change the decision, where one episode of it is a severe verified bacterial infection."""
+    card = _card(infection("2025-12-20", "440219001", SNOMED))
+    assert _code(card) == "start-meets-general-criteria", card["summary"]
+    assert "Severe bacterial infection 2025-12-20: bacteraemia" in card["detail"]

@@ -802,10 +802,13 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "{what} {display}{when} er en type registrering, reglerne ikke læser: set, ikke brugt"),
         Text("{names}: kinds of record the rules do not read, not used",
              "{names}: registreringstyper, reglerne ikke læser, ikke brugt")),
+    # normal or mixed flora as well as an organism that is often a contaminant (coagulase-negative staphylococci):
+    # "Vækst af normal svælgflora" read as "grew a likely contaminant" (no pathogen is not a contaminant)
     "culture-contaminant": (
-        Text("a culture ({day}) grew a likely contaminant: not counted",
-             "en dyrkning ({day}) viste en sandsynlig kontaminant: medregnes ikke"),
-        Text("{n} cultures grew likely contaminants: not counted", "{n} dyrkninger viste sandsynlige kontaminanter: medregnes ikke")),
+        Text("a culture ({day}) grew normal flora or a likely contaminant: not counted",
+             "en dyrkning ({day}) viste normalflora eller en sandsynlig kontaminant: medregnes ikke"),
+        Text("{n} cultures grew normal flora or likely contaminants: not counted",
+             "{n} dyrkninger viste normalflora eller sandsynlige kontaminanter: medregnes ikke")),
     "culture-without-diagnosis": (
         Text("a positive culture ({day}) without a bacterial infection diagnosis was not counted",
              "en positiv dyrkning ({day}) uden diagnose af bakteriel infektion medregnes ikke"),

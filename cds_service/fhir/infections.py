@@ -299,11 +299,16 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
                                     "nothing grew, another names a bacterium grown: counted as grown",
                                     organism, day))
     if positive and verdict == "contaminant" and not entry.get("fungal_only"):
-        b._notes.append(DataNote("culture-contaminant", reference_of(r), "the organism is often a "
-                                    "contaminant (e.g. coagulase-negative staphylococci): not counted",
+        b._notes.append(DataNote("culture-contaminant", reference_of(r), "normal flora, or an organism that is "
+                                    "often a contaminant (e.g. coagulase-negative staphylococci): not counted",
                                     organism, day))
+    # what grew, by the organisms' value-set attributes: a culture that grew only bacteria whose infections are never
+    # counted (mycobacteria) verifies none
+    grown = [a for a in (*(e.attributes for e, _ in coded), *growth.named)
+             if a.get("kind") == "bacterial" and not a.get("contaminant_often") and not a.get("stain")]
+    never_counted = bool(grown) and all(a.get("infection_counted") is False for a in grown)
     return "cultures", Culture(day, reference_of(r), positive, bacterial, str(entry.get("specimen") or "other"),
-                               organism)
+                               organism, never_counted=never_counted)
 
 
 def _culture_result_parts(b: FactBuilder, r: Mapping[str, Any]) -> list[str]:

@@ -133,6 +133,8 @@ FIELDS = {
     "code": Text("code", "kode"), "display": Text("text", "tekst"), "organism": Text("organism", "organisme"),
     "positive": Text("positive", "positiv"), "bacterial": Text("bacterial", "bakteriel"),
     "specimen": Text("specimen", "prøvemateriale"), "sets": Text("separate sets", "separate sæt"),
+    "never_counted": Text("grew only bacteria whose infections are never counted (mycobacteria)",
+                          "voksede kun bakterier, hvis infektioner aldrig tælles (mykobakterier)"),
     "myeloma": Text("myeloma", "myelomatose"),
     "pneumonia": Text("pneumonia", "pneumoni"), "encounter": Text("stay recorded in", "registreret under ophold"),
     "agent": Text("its organism coded in", "mikroorganisme kodet i"),
