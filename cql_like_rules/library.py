@@ -919,7 +919,8 @@ def ig_known_only_by_name(c: Context) -> tuple[IgByName, ...]:
     return tuple(x for x in c.facts.ig_by_name if current(x))
 
 
-@define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime")
+@define("Substitution Planned", "Substitution is planned to (re)start: no start advice in the meantime, only a "
+        "booked course that would begin without the general criteria named")
 def substitution_planned(c: Context) -> bool:
     return bool(c["Planned IG Courses"])
 
@@ -2384,22 +2385,24 @@ def _stop_advice(c: Context) -> tuple[Advice, ...]:
 
 
 def _booked_without_general_criteria(c: Context) -> tuple[Advice, ...]:
-    """A course booked to begin on or after the stop date, the patient not on substitution, with no severe or recurrent
-    verified bacterial infection in the look-back before its start: it would begin under the general criteria without
-    them (§4.3). The order hooks said so of its draft; patient-view said nothing for the 40 days between its signing
-    and its first dose, then "began without the general criteria: weigh a stop". The card says it while the booking
-    can still be put on hold. Not where a course begins inside the window first."""
-    stop: date | None = c["Stop Date"]
+    """An order booked to begin, the patient not on substitution, that patient-view will judge a course begun without
+    the general criteria on its first day (`Course Began Without General Criteria`, read as of that day: no severe or
+    recurrent verified bacterial infection in the look-back before it, and no renewal, switch, resumption or new bsAb
+    window that carries it): said while the booking can still be put on hold (§4.3). The order hooks said so of its
+    draft; patient-view said nothing for the 40 days between its signing and its first dose. Not for a medication
+    record alone (no order to hold)."""
     planned: tuple[IgCourse, ...] = c["Planned IG Courses"]
-    if stop is None or c["Current Episode"] is not None or not planned or any(x.start < stop for x in planned):
+    orders = tuple(dict.fromkeys(x.source for x in planned if is_order(x) and x.status == "active"))
+    if c["Stop Date"] is None or c["Current Episode"] is not None or not orders:
         return ()
     first = min(planned, key=lambda x: (x.start, x.source))
-    since = add_months(first.start, -c.params.infection_window_months) + timedelta(days=1)
-    if _infections_between(c, since, c.today):
+    then = Context(c.facts, first.start, c.params, c.library, known_on=c.known_on, read_on=c.read_on)
+    since: date | None = then["Course Began Without General Criteria"]
+    if since is None:
         return ()
-    orders = tuple(dict.fromkeys(x.source for x in planned if is_order(x) and x.status == "active"))
     found = build_advice(c, "no-start-without-infections", "Start Advice", "booked-after-window",
-                         igg=c["Latest Usable IgG"], suggestions=("hold-booked-ig",) if orders else (),
+                         igg=c["Latest Usable IgG"], suggestions=("hold-booked-ig",),
+                         override_reasons=("infection-not-coded", "specialist-decision"),
                          booked_after=orders, booked_start=first.start, criteria_since=since,
                          episode_start=first.start, episode_product=first.product)
     return (replace(found, targets=orders, evidence=found.evidence + (first.source,)),)

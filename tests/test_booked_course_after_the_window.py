@@ -58,3 +58,25 @@ def test_its_first_dose_day_weighs_the_stop_as_before() -> None:
 ])
 def test_no_card_where_the_booking_stands(why: str, more: tuple[dict, ...], start: str) -> None:
     assert replay(RUNTIME, _chart(*more, start=start), at=date(2026, 4, 20)).cards == [], why
+
+
+def test_no_card_for_a_renewal_that_continues_substitution_under_the_general_criteria() -> None:
+    """r49: SCIG since before T0 (general criteria, a sepsis before it), its order ending 2025-10-31 and a renewal
+    written 2025-10-20 to begin 2025-11-20: patient-view will read the renewal as continuing (a stop review, no
+    "began without the general criteria"), so no warning in the gap either; the card is judged as of the first day."""
+    bundle = chart(infection("2023-12-01", "DA419", severe=True), igg("2023-12-10", 3.0),
+                   order("J06BA01", "2024-01-01", end="2025-10-31", authored="2023-12-20", rid_="mr-old"),
+                   car_t("2025-03-01"), igg("2025-09-20", 3.5),
+                   order("J06BA01", "2025-11-20", authored="2025-10-20", rid_="mr-renewal"))
+    assert replay(RUNTIME, bundle, at=date(2025, 11, 5)).cards == []
+    [begun] = replay(RUNTIME, bundle, at=date(2025, 11, 20)).cards
+    assert (begun["source"]["topic"]["code"], begun["indicator"]) == ("general-stop-review", "info")
+
+
+def test_no_card_where_a_bsab_booked_with_it_opens_a_new_window() -> None:
+    """r49: teclistamab booked to begin the day the IVIG is booked to: that day a new window opens, in which IgG below
+    4 g/L supports the course (the special criterion), as patient-view then says."""
+    bundle = _chart(order("L01FX24", "2026-05-25", authored="2026-04-15", rid_="mr-tec", text="Tecvayli (teclistamab)"))
+    assert replay(RUNTIME, bundle, at=date(2026, 4, 20)).cards == []
+    [begun] = replay(RUNTIME, bundle, at=date(2026, 5, 25)).cards
+    assert begun["source"]["topic"]["code"] == "stop-planned"

@@ -49,13 +49,7 @@ def test_a_diagnosis_coded_only_in_an_unknown_system_is_named(lang: str) -> None
     assert [n.source for n in notes] == ["Condition/cond-pneumonia-0053"]
     said = {"en": "has the code PNEU1 \\(http\\://hospital\\.dk/codes\\), in a code system not recognised",
             "da": "har koden PNEU1 \\(http\\://hospital\\.dk/codes\\) i et kodesystem, der ikke genkendes"}
-    detail = answered.cards[0]["detail"]
-    if lang == "en":
-        assert said[lang] in detail
-    else:  # the Danish words are longer: the caveat that the blood culture could change the decision comes first,
-        # and the diagnosis is counted, named on the page and in the card's data notes
-        assert "En positiv bloddyrkning (2026-01-06) uden infektionsdiagnose inden for 7 dage" in detail, detail
-        assert "*1 datanote ikke vist her.*" in detail, detail
+    assert said[lang] in answered.cards[0]["detail"]
 
 
 def test_many_lab_results_in_one_unknown_system_make_one_note_after_the_diagnosis() -> None:

@@ -31,7 +31,8 @@ DK_EDITION = "http://snomed.info/sct/554471000005108/version/20250930"
 BACTERIAL_ECL = ("<< 87628006 |Bacterial infectious disease| MINUS (<< 56717001 |Tuberculosis| OR << 186431008 "
                  "|Clostridioides difficile infection| OR << 76272004 |Syphilis| OR << 15628003 |Gonorrhea| OR << 23502006 "
                  "|Lyme disease|)")
-PNEUMONIA_ECL = "<< 233604007 |Pneumonia| MINUS (<< 75570004 |Viral pneumonia| OR << 233613009 |Fungal pneumonia|)"
+PNEUMONIA_ECL = ("<< 233604007 |Pneumonia| MINUS (<< 75570004 |Viral pneumonia| OR << 233613009 |Fungal pneumonia| OR "
+                 "<< 56717001 |Tuberculosis|)")
 SEPSIS_ECL = "<< 91302008 |Sepsis| MINUS (<< 770349000 |Sepsis caused by virus| OR << 700054008 |Sepsis caused by fungus|)"
 
 

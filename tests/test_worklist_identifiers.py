@@ -71,3 +71,19 @@ def test_dask_workers_get_the_resolved_lines(tmp_path):
                       dashboard_address="127.0.0.1:0") as cluster:
         result = run_worklist(export, AT, Settings(), dask=cluster.scheduler_address)
     assert _rows(result) == [ROW] and result.no_patient == 0
+
+
+def test_the_cpr_registrys_other_uri_and_a_hyphenated_number_are_the_same_patient(tmp_path):
+    """r49: DK Core lists `http://www.cpr.dk/cpr-systemet` for the CPR registry beside the OID (terminology.md §0); a
+    hook call read the two as one, the worklist did not: its CPR column was empty for a Patient carrying only that URI,
+    and an export naming the patient under the OID left the CAR-T infusion without its patient."""
+    export = _export(tmp_path / "export")
+    patient_file = export / "Patient.ndjson"
+    patient = json.loads(patient_file.read_text().splitlines()[0])
+    [ident] = [i for i in patient["identifier"] if i["system"] == CPR]
+    hyphenated = ident["value"][:6] + "-" + ident["value"][6:]
+    ident["system"], ident["value"] = "http://www.cpr.dk/cpr-systemet", hyphenated
+    patient_file.write_text(json.dumps(patient) + "\n", encoding="utf-8")
+    result = run_worklist(export, AT, Settings(), jobs=1)
+    assert _rows(result) == [ROW] and not result.errors  # the infusion, named by the OID, found its patient
+    assert [r.identifier for r in result.rows] == [hyphenated]  # shown as the Patient carries it

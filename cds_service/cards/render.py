@@ -130,10 +130,11 @@ KEEPS = (
 
 
 # A caveat that could change the decision takes the room of the data notes' detail (they are counted for it) only
-# where the first kind of note is not about what the patient was given: the notes before this kind in
-# `notes.NOTE_TEXT`'s order (immunoglobulin, CAR-T and bsAb records, drafts) are what a start or stop card stands on
-# ("a dose recorded stopped, 'Not given, febrile': read as none given"), and stay named
-GIVEN_NOTES_END = "igg-indeterminate"
+# where the first kind of note is one of the infections and cultures, from this kind on in `notes.NOTE_TEXT`'s order:
+# the notes before it (immunoglobulin, CAR-T and bsAb records, drafts, IgG results, codes and dates not read) are what
+# a card stands on ("a dose recorded stopped, 'Not given, febrile': read as none given"; "IgG 9.0 g/L ... not final
+# yet"), and stay named
+DECISIVE_OVER_NOTES_FROM = "infection-undated"
 
 
 def held_ranks() -> tuple[str, ...]:
@@ -713,8 +714,8 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
         for rank in KEEPS:
             if rank == "caveats":
                 counted_for_decisive = False
-                notes_on_given = min(map(note_rank, (n.kind for n in notes)), default=note_rank(GIVEN_NOTES_END)) \
-                    < note_rank(GIVEN_NOTES_END)
+                notes_on_given = min(map(note_rank, (n.kind for n in notes)),
+                                     default=note_rank(DECISIVE_OVER_NOTES_FROM)) < note_rank(DECISIVE_OVER_NOTES_FROM)
                 for caveat in by_rank:
                     if brief_form.get(caveat) in caveats:  # said brief: whole again where that fits
                         whole_again = [caveat if c == brief_form[caveat] else c for c in caveats]

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 import orjson
 
 from ..errors import InputError
+from ..fhir.prefetch import identity
 
 NDJSON_NAME = re.compile(r"^[A-Za-z]+(\.\d+)?\.ndjson$")
 MAX_EXAMPLES = 5
@@ -89,7 +90,7 @@ def identifier_of(resource: Any) -> str | None:
         ref = resource.get(key)
         ident = ref.get("identifier") if isinstance(ref, dict) else None
         if isinstance(ident, dict):
-            system, value = ident.get("system"), ident.get("value")
+            system, value = identity(ident.get("system"), ident.get("value"))  # the registry's, as a hook call reads it
             if isinstance(system, str) and isinstance(value, str) and value:
                 return f"{system}|{value}"
     return None
@@ -131,7 +132,8 @@ def _claim(index: ExportIndex, pid: str, identifiers: Any, waiting: dict[str, ar
     for ident in identifiers if isinstance(identifiers, list) else ():
         if not isinstance(ident, dict):
             continue
-        lines = waiting.pop(f"{ident.get('system')}|{ident.get('value')}", None)
+        system, value = identity(ident.get("system"), ident.get("value"))
+        lines = waiting.pop(f"{system}|{value}", None)
         if lines is None:
             continue
         slot = index.patients.get(pid)

@@ -29,6 +29,7 @@ from cql_like_rules.catalogue import CATALOGUE
 from cql_like_rules.facts import DataNote
 
 from ..cards.notes import NOTE_TEXT, note_day, one_line, rank
+from ..fhir.prefetch import identity
 from ..fhir.request import parse_hook_request
 from ..pipeline import answer_local
 from . import CPR_SYSTEM
@@ -118,8 +119,9 @@ def evaluate_patient_resources(resources: list[dict[str, Any]], today: date, run
     request = parse_hook_request(request_for(patient_id, [{"resource": r} for r in resources]), "patient-view")
     answered = answer_local(request, runtime, lang=lang, today=today)
     patient = answered.facts.patient
+    wanted = identity(identifier_system, "")[0]  # the registry under either of its URIs (the CPR number's two)
     identifier = next((value for system, value in (patient.identifiers if patient else ())
-                       if system == identifier_system), "")
+                       if identity(system, value)[0] == wanted), "")
     notes = answered.explanation.get()[2] if answered.cards else ()  # notes ride on a card
     check = check_text(notes, lang)
     facts = answered.facts
