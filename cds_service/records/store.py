@@ -498,11 +498,18 @@ class CardStore:
         return len(self._pending)
 
     def flush(self) -> None:
-        """Write every card queued before this call (feedback on a just-issued card must find it)."""
+        """Write every card queued before this call (feedback on a just-issued card must find it).
+
+        Only those: cards queued while it writes wait for the writer's next round. Under load a
+        batch takes long enough (the writer shares the interpreter lock with the request loop) for
+        more cards to arrive; taking them too made one transaction of every ~8 cards instead of
+        one per `FLUSH_INTERVAL`, and each transaction costs ~0.7 ms of CPU beside its rows."""
         self._ensure_migrated()
         with self._write_lock:
-            while self._pending:
-                batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending)))]
+            todo = len(self._pending)
+            while todo > 0 and self._pending:
+                batch = [self._pending.popleft() for _ in range(min(self._batch_size, len(self._pending), todo))]
+                todo -= len(batch)
                 self._snapshots_taken += sum(1 for item in batch if item[2] is not None)
                 try:
                     self._write_cards(batch)
