@@ -1236,10 +1236,9 @@ def cultured_deciding(c: Context, since: date, until: date) -> tuple[Culture, ..
     any kind (counted or not, confirmed or not, coded or known only by its name: `culture_window_days`), when the
     verified infections there are neither severe nor recurrent: recorded as the infection they show (a bacteraemia is
     severe, clinical rules §5), any of them could decide; else none. Not one that grew only mycobacteria (never
-    counted: `Culture.never_counted`). A diagnosis
-    farther away does not make one a mere data note: an E. coli bacteraemia 10 or 66 days after an unspecified
-    pneumonia showed as "+1 more data note" beside "no severe verified bacterial infection" (its note still names
-    that diagnosis and the days between)."""
+    counted: `Culture.never_counted`). A diagnosis farther away does not make one a mere data note: an E. coli
+    bacteraemia 10 or 66 days after an unspecified pneumonia showed as "+1 more data note" beside "no severe verified
+    bacterial infection" (its note still names that diagnosis and the days between)."""
     if not c.facts.cultures:
         return ()
     window = timedelta(days=c.params.culture_window_days)
