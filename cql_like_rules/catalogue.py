@@ -46,6 +46,7 @@ class Variant:
     indicator: Indicator | None = None  # overrides the code's indicator
     information_only: bool | None = None  # overrides the code's
     section: str | None = None  # overrides the code's guideline section
+    worklist_rank: int | None = None  # puts this situation on the worklist where the code is not (`AdviceKind`)
     # A sentence the to-do gains where the card has room for it with nothing else lost: the first line to go on a
     # crowded card (cds_service/cards/render.py, `detail`).
     spare_action: Text | None = None
@@ -84,6 +85,12 @@ class AdviceKind:
 
     def section_of(self, variant: str = "") -> str:
         return self.variant(variant).section or self.section
+
+    def worklist_rank_of(self, variant: str = "") -> int | None:
+        """The worklist rank of this situation: its own where it has one (a code whose other situations need no
+        action from a list, such as a course booked after the stop date among "no start" cards), else the code's."""
+        chosen = self.variant(variant).worklist_rank
+        return self.worklist_rank if chosen is None else chosen
 
 
 PATIENT_VIEW = ("patient-view",)
@@ -341,9 +348,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "general-stop": Variant(
                     Text("IgG {igg} < {threshold} ({igg_date}) after {kind} {t0}: Ig may be started; general "
-                         "criteria: stop {general_stop} after start",
+                         "criteria: stop attempt {general_stop} after start",
                          "IgG {igg} < {threshold} ({igg_date}) efter {kind} {t0}: Ig kan startes; generelle kriterier: "
-                         "seponering {general_stop} efter opstart"),
+                         "seponeringsforsøg {general_stop} efter opstart"),
                     Text("IgG below {threshold} within {window} of {t0_event} meets the start criterion; because "
                          "{general_stop_reason}, the general stop criteria apply, not the stop date.",
                          "IgG under {threshold} inden for {window} efter {t0_event} opfylder startkriteriet; da "
@@ -692,6 +699,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                      "Sæt den planlagte ordination i bero før {booked_start}, medmindre svære eller tilbagevendende "
                      "verificerede bakterielle infektioner begrunder den inden da."),
                 indicator="warning",
+                worklist_rank=4,  # an order to hold before its first dose: after the starts due now
             )},
             suggestions=("hold-booked-ig",),
             override_reasons=("infection-not-coded", "specialist-decision"),
@@ -734,10 +742,10 @@ CATALOGUE: dict[str, AdviceKind] = {
              "after-stop": Variant(
                 _GENERAL_START_SUMMARY,
                 _GENERAL_START_DECISION,
-                Text("After a stop, antibiotic prophylaxis can be tried; if Ig is restarted, attempt the stop "
-                     "{general_stop} after the restart.",
-                     "Efter seponering kan antibiotikaprofylakse prøves; genopstartes Ig, forsøges seponering "
-                     "{general_stop} efter genopstart."),
+                Text("Ig may be restarted; attempt the stop {general_stop} after the restart. After a stop, "
+                     "antibiotic prophylaxis can be tried instead.",
+                     "Ig kan genopstartes; forsøg seponering {general_stop} efter genopstart. Efter en seponering "
+                     "kan antibiotikaprofylakse prøves i stedet."),
                 spare_action=_BEGUN_TODAY,
             )},
             suggestions=("order-ig",),
@@ -1119,10 +1127,10 @@ CATALOGUE: dict[str, AdviceKind] = {
                 # a new bsAb drafted with it, to begin before the stop date and no later than this order: once begun,
                 # it opens the window this order runs in, and the stop is six months after it
                 "window-new-therapy": Variant(
-                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop on "
+                    Text("Ig order meets the start criterion: IgG {igg} < {threshold} ({igg_date}); stop attempt "
                          "{session_stop_date} once {session_therapy} has begun",
-                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); seponering "
-                         "{session_stop_date}, når {session_therapy} er begyndt"),
+                         "Ig-ordinationen opfylder startkriteriet: IgG {igg} < {threshold} ({igg_date}); "
+                         "seponeringsforsøg {session_stop_date}, når {session_therapy} er begyndt"),
                     Text("Starting within {window} of {t0_event}, IgG below {threshold} is enough. "
                          "{session_therapy}, {session_how} from {session_therapy_start}, opens a new window; once "
                          "it has begun, the stop date is {session_stop_date}, not {stop_date}.",
@@ -1296,6 +1304,39 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "after it); attempt a stop on {stop_date}.",
                          "Ig kan startes nu, før første dosis (når den er givet, kræver en start en IgG taget "
                          "efter den); forsøg seponering {stop_date}."),
+                ),
+                # ... the same with the course to begin after today while the current window runs: Ig begun now is
+                # begun before the course, so once the course has begun it follows the general stop criteria, the first
+                # review not inside the new window (§4.2), as the Ig order drafted with it and patient-view then say
+                "igg-low-general-stop": Variant(
+                    Text("{drug} from {order_start}: IgG {igg} < {threshold} ({igg_date}); Ig may be started, general "
+                         "stop criteria from {due_date}",
+                         "{drug} fra {order_start}: IgG {igg} < {threshold} ({igg_date}); Ig kan startes, generelle "
+                         "seponeringskriterier fra {due_date}"),
+                    Text("IgG below {threshold} is enough to start now, in the window running. Ig begun before this "
+                         "course follows the general stop criteria once the course begins.",
+                         "IgG under {threshold} er nok til start nu, i den igangværende periode. Ig startet før dette "
+                         "forløb følger de generelle seponeringskriterier, når forløbet begynder."),
+                    Text("Ig may be started now, before the first dose (after it, a start needs a new IgG); review a "
+                         "stop attempt from {due_date}.",
+                         "Ig kan startes nu, før første dosis (derefter kræver en start en ny IgG); vurdér et "
+                         "seponeringsforsøg fra {due_date}."),
+                ),
+                # ... the same with the course to begin after the current window's stop date: Ig begun now on low IgG
+                # alone is held to that stop, before the course (§4.2), as patient-view will ask meanwhile
+                "igg-low-special-stop-first": Variant(
+                    Text("{drug} from {order_start}: IgG {igg} < {threshold} ({igg_date}) already; Ig may be started, "
+                         "stop attempt {due_date}",
+                         "{drug} fra {order_start}: IgG {igg} < {threshold} ({igg_date}) allerede; Ig kan startes, "
+                         "seponeringsforsøg {due_date}"),
+                    Text("IgG below {threshold} is enough to start now, in the window running. That window ends on "
+                         "{due_date}, before this course, and Ig begun now is stopped then.",
+                         "IgG under {threshold} er nok til start nu, i den igangværende periode. Perioden slutter "
+                         "{due_date}, før dette forløb, og Ig startet nu seponeres da."),
+                    Text("Ig may be started now; attempt the stop on {due_date} and measure IgG off substitution; if "
+                         "Ig still runs on {order_start}, review a stop on {stop_date}.",
+                         "Ig kan startes nu; forsøg seponering {due_date}, og mål IgG uden substitution; gives Ig "
+                         "stadig {order_start}, så vurdér seponering {stop_date}."),
                 ),
                 # a first course, no window running, the IgG of the last 30 days before it already below the
                 # threshold: a baseline (spec §3), not a start; the card says so rather than asking for a baseline
@@ -1489,6 +1530,13 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             suggestions=("order-igg",),
             variant_doc={"new": "a new bsAb course", "igg-low": "a bsAb course, IgG already below the threshold",
+                         "igg-low-general-stop": "a bsAb course to begin after today and on or before the stop date "
+                                                 "of the window now running, IgG already below the threshold: Ig may "
+                                                 "start now, and follows the general stop criteria once the course "
+                                                 "has begun",
+                         "igg-low-special-stop-first": "a bsAb course to begin after the stop date of the window now "
+                                                       "running, IgG already below the threshold: Ig may start now, "
+                                                       "held to that window's stop",
                          "baseline-low": "a first course (no index event yet), the IgG of the last 30 days before it "
                                          "already below the threshold, not taken on substitution: a baseline, so "
                                          "the card says Ig may start after the first dose",
@@ -2612,6 +2660,10 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "new": Text("a new bispecific course", "et nyt forløb med bispecifikt antistof"),
         "igg-low": Text("a bispecific course, IgG already below the threshold",
                         "et bispecifikt forløb, IgG allerede under grænsen"),
+        "igg-low-general-stop": Text("a bispecific course ahead, IgG already below the threshold in the current window",
+                                     "et kommende bispecifikt forløb, IgG allerede under grænsen i den aktuelle periode"),
+        "igg-low-special-stop-first": Text("a bispecific course after the current window, IgG already below the threshold",
+                                           "et bispecifikt forløb efter den aktuelle periode, IgG allerede under grænsen"),
         "baseline-low": Text("a first course, its baseline IgG already below the threshold",
                              "et første forløb, baseline-IgG allerede under grænsen"),
         "on-substitution": Text("a new bispecific course for a patient already on immunoglobulin",

@@ -2336,6 +2336,10 @@ def _stop_advice(c: Context) -> tuple[Advice, ...]:
         variant = (earlier or on_stop) if code == "stop-due-soon" else "doses" if doses_only else ""
         if record_only and not variant:
             variant, suggestions = "record", ()  # nothing for an order-changing suggestion to act on
+        if code == "stop-overdue" and orders + records and all(x.end is not None for x in orders + records):
+            # every order running past the stop date has an end (a short extension set on it, §4.2): the card names
+            # the day the course is planned to end, so a clinician who set it reads it beside "pause now"
+            values = {**values, "ordered_until": max(x.end for x in orders + records if x.end is not None)}
         found = build_advice(c, code, "Stop Advice", variant,
                              evidence=(episode, *tendency),
                              suggestions=suggestions, ends_in_time=ends_in_time,

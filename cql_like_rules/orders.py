@@ -616,6 +616,18 @@ def therapy_order_advice(c: Context) -> Advice | None:
             # One taken in the washout of immunoglobulin (ITP) is below the threshold without it too, and said so
             variant = "igg-low" if variant == "new" else "continues-igg-low"
             caveats = tuple("igg-low-on-substitution" if x == "igg-during-substitution" else x for x in caveats)
+            running: date = c["Stop Date"]
+            if variant == "igg-low" and t0 > c.read_on and running != stop_date:
+                # Ig begun today is begun before this course: held to the special stop of the window now running
+                # when the course begins after it, else under the general stop criteria once the course has begun,
+                # its first review not inside the new window (§4.2; the Ig order drafted with it says the same)
+                if running < t0:
+                    variant, values["due_date"] = "igg-low-special-stop-first", running
+                else:  # should the course not begin by the stop date, patient-view asks for that day's stop
+                    variant, values["due_date"] = "igg-low-general-stop", first_general_review(c.params, c.read_on,
+                                                                                               stop_date)
+                    caveats += ("special-stop-if-not-begun",)
+                    values["special_stop_date"] = running
         elif variant == "new" and used.below(c.params.igg_start_threshold_g_l) \
                 and not set(caveats) - {"paraprotein-subtracted"} \
                 and c["Index Event"] is None and not c["Undated Therapies"] and not c["Therapies Known Only By Name"] \

@@ -206,15 +206,28 @@ def _review_dates(facts: Facts, params: Parameters, end: date) -> Iterable[Candi
     pair over-lists a little, which costs an evaluation, never a missed change.
     """
     stops = {(t0, add_months(t0, params.window_months)) for t0, _ in index_dates(facts)}
-    for course in facts.ig_courses:
+    for start, source in [(course.start, course.source) for course in facts.ig_courses] + _dose_course_starts(facts, params):
         for t0, stop in sorted(stops):
-            first = first_general_review(params, course.start, stop)
+            first = first_general_review(params, start, stop)
             k = 0
             while (due := add_months(first, params.general_review_every_months * k)) <= end:
-                yield Candidate(due, "review-due", course.source, t0)
-                yield Candidate(due + timedelta(days=params.general_review_due_days), "review-warning-ends",
-                                course.source, t0)
+                yield Candidate(due, "review-due", source, t0)
+                yield Candidate(due + timedelta(days=params.general_review_due_days), "review-warning-ends", source, t0)
                 k += 1
+
+
+def _dose_course_starts(facts: Facts, params: Parameters) -> list[tuple[date, str]]:
+    """The first dose of each run of recorded doses no more than the course days apart: where a course made of doses
+    (`library.ig_administration_courses`) can start, and so an episode reviewed by the general criteria. A run that an
+    order's period claims is listed too: an evaluation too many, never a review day missed."""
+    span = timedelta(days=params.ig_administration_course_days)
+    starts: list[tuple[date, str]] = []
+    previous: date | None = None
+    for dose in sorted(facts.ig_administrations, key=lambda d: (d.date, d.source)):
+        if previous is None or dose.date - previous > span:
+            starts.append((dose.date, dose.source))
+        previous = dose.date
+    return starts
 
 
 def candidate_dates(facts: Facts, params: Parameters, start: date, end: date) -> list[date]:

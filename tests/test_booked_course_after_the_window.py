@@ -17,6 +17,7 @@ import pytest
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
+from cds_service.tools.worklist import evaluate_patient_resources, urgency
 
 from .reading_charts import car_t, chart, igg, infection, order
 
@@ -80,3 +81,22 @@ def test_no_card_where_a_bsab_booked_with_it_opens_a_new_window() -> None:
     assert replay(RUNTIME, bundle, at=date(2026, 4, 20)).cards == []
     [begun] = replay(RUNTIME, bundle, at=date(2026, 5, 25)).cards
     assert begun["source"]["topic"]["code"] == "stop-planned"
+
+
+def test_the_worklist_lists_the_booking_to_hold_before_its_first_dose() -> None:
+    """The ward working from the population worklist sees the booking too, after the starts due now and dated by its
+    first dose; a "no start" card of the same code without a booking asks nothing of the list."""
+    booked = [e["resource"] for e in _chart()["entry"]]
+    [row] = evaluate_patient_resources(booked, date(2026, 4, 20), RUNTIME)
+    assert (row.code, row.variant, row.indicator, row.action) == ("no-start-without-infections", "booked-after-window",
+                                                                  "warning", True)
+    assert (row.stop_date, row.due_date, row.igg_g_l) == (date(2026, 5, 18), date(2026, 5, 25), 3.0)
+    unbooked = [e["resource"] for e in chart(car_t("2025-11-18"), igg("2026-06-01", 3.0))["entry"]]
+    [plain] = evaluate_patient_resources(unbooked, date(2026, 6, 10), RUNTIME)
+    assert (plain.code, plain.action) == ("no-start-without-infections", False)
+    due_soon = row._replace(code="stop-due-soon", variant="", due_date=date(2026, 6, 1))
+    start = row._replace(code="start-substitution", variant="", due_date=None)
+    general_start = row._replace(code="start-meets-general-criteria", variant="", due_date=None)
+    measure = row._replace(code="measure-igg", variant="stale", due_date=None)
+    assert sorted([measure, row, general_start, start, due_soon], key=urgency) == [due_soon, start, general_start, row,
+                                                                                   measure]

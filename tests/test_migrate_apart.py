@@ -71,6 +71,7 @@ def test_an_older_schema_is_still_brought_up_to_date(tmp_path: Path) -> None:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0002'"))
         connection.execute(sa.text("DROP TABLE jwt_seen"))
         connection.execute(sa.text("DROP TABLE explanation_part"))
+        connection.execute(sa.text("DROP INDEX ix_explanation_created"))
     store.close()
     assert head != "0002"
     again = CardStore(url)
@@ -79,4 +80,5 @@ def test_an_older_schema_is_still_brought_up_to_date(tmp_path: Path) -> None:
     assert at_newest_revision(again.engine)
     with again.engine.connect() as connection:
         assert sa.inspect(connection).has_table("jwt_seen") and sa.inspect(connection).has_table("explanation_part")
+        assert "ix_explanation_created" in {index["name"] for index in sa.inspect(connection).get_indexes("explanation")}
     again.close()

@@ -74,16 +74,17 @@ AT = date(2026, 1, 20)
 
 
 @pytest.mark.parametrize("lang, summary, todo", [
-    ("en", "Teclistamab from 2026-01-22: IgG 3.2 g/L < 4 g/L (2026-01-13) already; Ig may be started, stop attempt "
-           "2026-07-22",
+    ("en", "Teclistamab from 2026-01-20: IgG 3.2 g/L < 4 g/L (2026-01-13) already; Ig may be started, stop attempt "
+           "2026-07-20",
      "**To do:** Ig may be started now, before the first dose (once it is given, a start needs an IgG taken after it); "
-     "attempt a stop on 2026-07-22"),
-    ("da", "Teclistamab fra 2026-01-22: IgG 3,2 g/L < 4 g/L (2026-01-13) allerede; Ig kan startes, "
-           "seponeringsforsøg 2026-07-22",
+     "attempt a stop on 2026-07-20"),
+    ("da", "Teclistamab fra 2026-01-20: IgG 3,2 g/L < 4 g/L (2026-01-13) allerede; Ig kan startes, "
+           "seponeringsforsøg 2026-07-20",
      "**Gør:** Ig kan startes nu, før første dosis (når den er givet, kræver en start en IgG taget efter den); "
-     "forsøg seponering 2026-07-22")])
+     "forsøg seponering 2026-07-20")])
 def test_a_bsab_draft_for_a_patient_already_low_says_ig_may_start(lang: str, summary: str, todo: str) -> None:
-    [card] = _cards(copy.deepcopy(LOW), [_draft(TECLISTAMAB, LOW, "2026-01-22")], AT, lang)
+    """The course begins today: Ig begun today begins with it, in its window (a course ahead: test_bsab_ahead_while_low)."""
+    [card] = _cards(copy.deepcopy(LOW), [_draft(TECLISTAMAB, LOW, "2026-01-20")], AT, lang)
     assert card["source"]["topic"]["code"] == "plan-igg-monitoring"
     assert card["summary"] == summary
     assert todo in card["detail"]
@@ -188,7 +189,7 @@ def test_ig_drafted_to_begin_before_a_bsab_drafted_with_it_is_under_the_general_
 
 def test_ig_drafted_to_begin_after_a_bsab_drafted_with_it_stops_six_months_after_the_bsab() -> None:
     card = _ig_card("2026-01-25", "2026-01-22")
-    assert card["summary"].endswith("stop on 2026-07-22 once Teclistamab has begun"), card["summary"]
+    assert card["summary"].endswith("stop attempt 2026-07-22 once Teclistamab has begun"), card["summary"]
     assert "let the order end on 2026-07-22; if it is not given, on 2026-05-18" in card["detail"]
     assert _labels(card) == []
 

@@ -62,7 +62,7 @@ def check(text: str, url: str) -> None:
     rows = {line.split()[0]: line.split()[1] for line in text.splitlines()[3:9]}
     assert rows == {"issued_card": "3", "card_suggestion": "6", "card_feedback": "1", "explanation": "3",
                     "explanation_part": "1", "jwt_seen": "0"}, text
-    assert "schema revision: 0005" in text
+    assert "schema revision: 0006" in text
     assert "issued cards: oldest 2026-01-20 09:30 UTC, newest 2026-01-29 09:30 UTC" in text
     # At day 9.5: the snapshot of day 0 is past its retention (the purge of a running service would delete it).
     assert "explanation snapshots: oldest 2026-01-20 09:30 UTC, newest 2026-01-29 09:30 UTC; 1 past their retention" in text
@@ -94,7 +94,7 @@ def test_store_stats_of_a_sqlite_file_changes_nothing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found["tables"]["explanation"]["rows"] == 3 and found["tables"]["explanation"]["bytes"] > 3 * 5000
-    assert found["issued_cards"]["oldest"] == "2026-01-20T09:30:00+00:00" and found["revision"] == "0005"
+    assert found["issued_cards"]["oldest"] == "2026-01-20T09:30:00+00:00" and found["revision"] == "0006"
 
 
 def test_store_stats_where_nothing_is_stored_yet_creates_nothing(tmp_path: Path) -> None:

@@ -352,3 +352,20 @@ def test_the_day_a_record_past_its_orders_end_is_first_named_is_listed():
     assert "end or update the record" in days[date(2026, 3, 2)].cards[0]["detail"]
     assert all("end or update the record" not in c["detail"] for s in timeline.changes if s.day < date(2026, 3, 2)
                for c in s.cards)
+
+
+def test_general_reviews_of_substitution_recorded_only_as_doses_fall_on_their_day():
+    """Weekly SCIG recorded only as doses since before CAR-T (the general stop criteria, no order): the timeline listed
+    the reviews of order courses only, so the review due, and the end of its warning, showed on the next dose day
+    (2027-02-15 for a review due 2027-02-10). Every change falls on the day a day-by-day evaluation finds it."""
+    from .reading_charts import car_t, chart, given, igg
+
+    weekly = [(date(2025, 12, 1) + timedelta(weeks=k)).isoformat() for k in range(66)]
+    bundle = chart(car_t("2026-02-10"), given("J06BA01", *weekly, text="Hizentra"), igg("2025-11-20", 3.0),
+                   igg("2026-06-01", 6.5))
+    data = patient_data(bundle, RUNTIME)
+    start, end = date(2025, 11, 15), date(2027, 4, 1)
+    timeline = build_timeline(data, RUNTIME, start, end, today=end)
+    changes = [s.day for s in timeline.changes]
+    assert changes == brute_force_changes(data, RUNTIME, start, end, end)
+    assert date(2026, 8, 10) in changes  # the first review: six months after the infusion (the later day)

@@ -120,6 +120,9 @@ FACT = {
         "; Ig since T0, last dose {previous_last_dose}: a restart after {resume_by}, general criteria",
         "; Ig siden T0, sidste dosis {previous_last_dose}: genopstart efter {resume_by}, generelle kriterier"),
     "substitution": Text("{episode_product} since {episode_start}", "{episode_product} siden {episode_start}"),
+    # ... overdue for its stop, every order running on with an end (an extension set on it): the planned end named
+    "substitution-until": Text("{episode_product} since {episode_start}, ordered until {ordered_until}",
+                               "{episode_product} siden {episode_start}, ordineret til {ordered_until}"),
     # a course booked ahead that a draft judged on its planned start continues: not begun on the day it is read
     "substitution-booked": Text("{episode_product} booked from {episode_start}",
                                 "{episode_product} planlagt fra {episode_start}"),

@@ -21,6 +21,7 @@ from .values import named
 from .values import threshold as g_l_threshold
 
 NoteJson: TypeAlias = "dict[str, str | float | bool]"
+NOTES_EXTENSION = "dk.igsub-cds.data-notes"  # every data note of the answer, whole: the detail has room for a line
 
 
 def note_json(note: DataNote) -> NoteJson:

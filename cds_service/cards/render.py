@@ -33,14 +33,13 @@ from . import suggestions as build
 from .ids import new_uuid
 from .language import (CAVEATS_CUT, COUNTED_WHERE, DATA_NOTES_COUNTED, FACT, GUIDELINE, INFECTION_NAME, MORE_DATA_NOTES,
                        NOT_MET, NOTE, NOTES_COUNTED, SOURCE_LABEL, TO_DO, WHY_LINK)
-from .notes import AND, NotesLine, note_json, notes_line, rank as note_rank
+from .notes import AND, NOTES_EXTENSION, NotesLine, note_json, notes_line, rank as note_rank
 from .trace import TRACE_EXTENSION, trace_json
 from .values import BRIEF_QUOTES, SINCE_T0, Placeholders, culture_named, days, placeholder_pair, placeholders
 
 ADVICE_SYSTEM = "urn:igsub-cds:advice-code"
 OVERRIDE_SYSTEM = "urn:igsub-cds:override-reason"
 RULESET_EXTENSION = "dk.igsub-cds.ruleset"
-NOTES_EXTENSION = "dk.igsub-cds.data-notes"  # every data note of the answer, whole: the detail has room for a line
 SUMMARY_LIMIT = 140  # the summary is shorter than this (CDS Hooks: "<140-character")
 DETAIL_LIMIT = 700
 MAX_FACTS = 5
@@ -329,7 +328,7 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
         booked = isinstance(start := v["episode_start"], date) and isinstance(v.get("today"), date) \
             and start > v["today"]  # type: ignore[operator]
         key = "substitution-start-unrecorded" if v.get("episode_start_unrecorded") else \
-            "substitution-booked" if booked else "substitution"
+            "substitution-booked" if booked else "substitution-until" if v.get("ordered_until") else "substitution"
         lines.append(FACT[key](lang).format_map(Placeholders(p, episode_product=product)))
     if v.get("order_source") and advice.code in ("order-meets-criteria", "order-does-not-meet-criteria",
                                                  "order-not-recognised"):

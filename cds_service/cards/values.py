@@ -231,7 +231,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
                 "general_stop_from", "general_stop_to", "current_course_start", "first_dose_start", "follow_on_start",
                 "igg_from", "ignored_igg_counts_from", "special_stop_date", "due_without_therapy", "booked_therapy_start",
                 "booked_therapy_review", "order_written_start", "on_hold_last_dose", "ig_ended", "ig_last_given",
-                "resume_by", "igg_off_from", "cultured_date"):
+                "resume_by", "igg_off_from", "cultured_date", "ordered_until"):
         if v.get(key) is not None:
             p[key] = iso(v[key])
     start = v.get("order_start")

@@ -315,6 +315,7 @@ VALUE_LABELS: dict[str, Text] = {
     "order_source": Text("order judged", "vurderet ordination"), "order_drug": Text("drug of the order", "ordinationens lægemiddel"),
     "order_kind": Text("kind of order", "ordinationstype"), "order_start": Text("planned start", "planlagt start"),
     "order_end": Text("order end", "ordinationens slut"),
+    "ordered_until": Text("ordered until", "ordineret til"),
     "order_written_start": Text("start written on the order (passed)", "skrevet start (passeret)"),
     "ignored_igg_in_washout": Text("IgG set aside taken in the washout, after Ig ended",
                                    "tilsidesat IgG taget i udvaskningen, efter endt Ig"),

@@ -10,8 +10,9 @@ docs/explanation.md; the patient's identifiers (the CPR number) are not.
 Stored compactly (version 2): what every snapshot of one rule set repeats (the rule set
 with its parameters, the rule library's comment of each definition) is one shared *part*,
 stored once under the digest of its bytes (`explanation_part`), and the card is stored
-without its trace extension, which is the snapshot's whole trace cut as the card cuts it.
-`read_payload` puts both back: the page reads version 1 and version 2 rows alike, in the
+without its trace extension, which is the snapshot's whole trace cut as the card cuts it, and
+without its data-notes extension, which is the snapshot's notes (stored as null: ~1.2 KB of a
+card with a few notes). `read_payload` puts them back: the page reads version 1 and version 2 rows alike, in the
 layout of version 1.
 """
 
@@ -30,7 +31,7 @@ from cql_like_rules import RuleSet
 from cql_like_rules.facts import BsAbExposure, Facts, JsonValue, to_json
 from cql_like_rules.library import DoseCourse
 
-from ..cards.notes import note_json
+from ..cards.notes import NOTES_EXTENSION, note_json
 from ..cards.trace import TRACE_EXTENSION, card_trace, whole_trace_json
 
 if TYPE_CHECKING:
@@ -117,7 +118,8 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
     would (tests/test_fast_encodings.py). The rule set and the comments are the shared part's
     (`"part"`, its digest; `ruleset_part`); a step whose comment is not the part's keeps its own.
     The card's trace extension is stored as null: `read_payload` cuts it from `trace`, as
-    `card_trace` does, when the card's trace is that cut (always, for the cards `render` makes).
+    `card_trace` does, when the card's trace is that cut (always, for the cards `render` makes). So is
+    its data-notes extension when it is the snapshot's `notes` (always, for the cards `render` makes).
     """
     card, advice = answer.cards[index], answer.advice[index]
     steps = answer.evaluation.trace_for(advice)
@@ -131,6 +133,10 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
             trace[at] = {**trace[at], "comment": step.comment}  # type: ignore[dict-item]
     if cut and isinstance(extension, dict):  # the card's trace is `trace` cut: stored as null, cut again when read
         card = {**card, "extension": {**extension, TRACE_EXTENSION: None}}
+    notes = [note_json(n) for n in answer.notes]
+    extension = card.get("extension")
+    if isinstance(extension, dict) and extension.get(NOTES_EXTENSION) == notes:  # stored once, as "notes"
+        card = {**card, "extension": {**extension, NOTES_EXTENSION: None}}
     return {
         "version": VERSION,
         "card": card,
@@ -140,7 +146,7 @@ def payload(answer: "Answer", index: int, ruleset: RuleSet) -> dict[str, Any]:
         "facts": orjson.Fragment(stored_facts_json(answer.facts, dose_courses_json(
             answer.facts, answer.evaluation.dose_courses()))),
         "trace": trace,
-        "notes": [note_json(n) for n in answer.notes],
+        "notes": notes,
         "advice": {"code": advice.code, "variant": advice.variant, "indicator": advice.indicator,
                    "rule": advice.rule, "section": advice.section, "information_only": advice.information_only,
                    "values": {k: to_json(v) for k, v in advice.values.items()},
@@ -166,6 +172,8 @@ def read_payload(data: dict[str, Any], part_body: Callable[[str], str | None] | 
     extension = card.get("extension")
     if isinstance(extension, dict) and TRACE_EXTENSION in extension and extension[TRACE_EXTENSION] is None:
         card = {**card, "extension": {**extension, TRACE_EXTENSION: card_trace(trace)}}
+    if isinstance(extension, dict) and NOTES_EXTENSION in extension and extension[NOTES_EXTENSION] is None:
+        card = {**card, "extension": {**card["extension"], NOTES_EXTENSION: data.get("notes")}}
     for step in trace:
         if isinstance(step, dict) and "comment" not in step:
             step["comment"] = comments.get(str(step.get("name")), "")

@@ -40,7 +40,7 @@ def advice_table() -> str:
             rows.append(
                 f"| `{code}` | {situation}{f' (`{variant}`)' if variant else ''} | {kind.indicator_of(variant)}"
                 f"{' (information only)' if kind.information_only_of(variant) else ''} | {kind.section_of(variant)} | "
-                f"{', '.join(kind.hooks)} | {kind.worklist_rank or '—'} | {kind.title.en.format_map(words)} / "
+                f"{', '.join(kind.hooks)} | {kind.worklist_rank_of(variant) or '—'} | {kind.title.en.format_map(words)} / "
                 f"{kind.title.da.format_map(words_da)} |")
     return "\n".join(rows)
 

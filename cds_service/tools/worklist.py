@@ -72,6 +72,7 @@ class AdviceRow(NamedTuple):
     # which of the table's columns holds each record doubted ("igg", "t0"; "advice" for one no column shows: an order,
     # a dose), so the mark stands beside that record, not beside an IgG nobody doubts
     check_at: tuple[str, ...] = ()
+    variant: str = ""  # the advice's situation: one may be on the worklist where its code is not
 
 
 # Data notes whose card asks the clinician to check which record is valid: the service chose one of two that disagree,
@@ -108,7 +109,7 @@ def check_columns(notes: Iterable[DataNote], values: Mapping[str, object], igg_s
 def needs_action(advice: Advice) -> bool:
     """On the worklist: a ranked code whose advice asks for an action now (not information only); an IgG to measure
     that awaits its result (caveat `igg-pending`) is no action now: the card offers no second order."""
-    return CATALOGUE[advice.code].worklist_rank is not None and not advice.information_only \
+    return CATALOGUE[advice.code].worklist_rank_of(advice.variant) is not None and not advice.information_only \
         and "igg-pending" not in advice.caveats
 
 
@@ -134,18 +135,28 @@ def evaluate_patient_resources(resources: list[dict[str, Any]], today: date, run
                    and isinstance(v.get("igg"), float) and float(v["igg"]) <= 0)  # type: ignore[arg-type]
         rows.append(AdviceRow(
             patient_id, identifier, a.code, a.indicator, needs_action(a), v.get("t0"), str(v.get("t0_kind", "")),  # type: ignore[arg-type]
-            v.get("stop_date"), None if unknown else v.get("igg"), v.get("igg_date"), v.get("due_date"),  # type: ignore[arg-type]
+            v.get("stop_date"), None if unknown else v.get("igg"), v.get("igg_date"), _due(a),  # type: ignore[arg-type]
             card["summary"], "igg-during-substitution" in a.caveats, str(v.get("igg_comparator") or ""), unknown,
-            check, check_columns(notes, v, igg_sources, therapy_sources) if check else (),
+            check, check_columns(notes, v, igg_sources, therapy_sources) if check else (), a.variant,
         ))
     return rows
 
 
+def _due(advice: Advice) -> Any:
+    """The day by which the row's action is due: the advice's own due date, or for a course booked after the stop date
+    with nothing to support it, its first dose (the order is to be held before it)."""
+    if advice.code == "no-start-without-infections" and advice.variant == "booked-after-window":
+        return advice.values.get("booked_start")
+    return advice.values.get("due_date")
+
+
 def urgency(row: AdviceRow) -> tuple[Any, ...]:
-    """Sort key: action order, then the oldest stop/due date first, then patient id."""
-    rank = ACTION_ORDER.index(row.code) if row.code in ACTION_ORDER else len(ACTION_ORDER)
+    """Sort key: the situation's rank, the code's place among the codes of that rank, then the oldest stop/due date
+    first, then patient id."""
+    place = CATALOGUE[row.code].worklist_rank_of(row.variant) if row.code in CATALOGUE else None
+    order = ACTION_ORDER.index(row.code) if row.code in ACTION_ORDER else len(ACTION_ORDER)
     when = row.due_date or row.stop_date or date.max
-    return rank, when, row.patient_id
+    return float("inf") if place is None else place, order, when, row.patient_id
 
 
 @dataclass
