@@ -1396,7 +1396,7 @@ CATALOGUE: dict[str, AdviceKind] = {
                 "continues-stop": Variant(
                     Text("{drug} continues the course from {t0}: Ig since {episode_start} keeps its stop attempt on "
                          "{due_date}",
-                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} har fortsat "
+                         "{drug} fortsætter forløbet fra {t0}: Ig siden {episode_start} beholder sit "
                          "seponeringsforsøg {due_date}"),
                     _CONTINUES_ON_IG,
                     Text("Attempt the Ig stop on {due_date}, then measure IgG off substitution.",
@@ -2791,7 +2791,7 @@ OVERRIDE_REASONS: dict[str, Text] = {
     "specialist-decision": Text("Specialist decision documented elsewhere",
                                 "Speciallægebeslutning dokumenteret andetsteds"),
     "infections-persist": Text("Continue: infections persist despite prophylaxis",
-                               "Fortsæt: infektionerne fortsætter trods profylakse"),
+                               "Fortsæt: vedvarende infektioner trods profylakse"),
     "infection-not-coded": Text("Severe bacterial infection not yet coded", "Svær bakteriel infektion endnu ikke kodet"),
     "infection-tendency": Text("Continue by the general criteria: severe/recurrent bacterial infections",
                                "Fortsæt efter de generelle kriterier: svære/tilbagevendende bakterielle infektioner"),
