@@ -617,7 +617,7 @@ def therapy_order_advice(c: Context) -> Advice | None:
             variant = "igg-low" if variant == "new" else "continues-igg-low"
             caveats = tuple("igg-low-on-substitution" if x == "igg-during-substitution" else x for x in caveats)
             running: date = c["Stop Date"]
-            if variant == "igg-low" and t0 > c.read_on and running != stop_date:
+            if variant == "igg-low" and t0 > c.read_on:  # (a window running today began by today: not this one)
                 # Ig begun today is begun before this course: held to the special stop of the window now running
                 # when the course begins after it, else under the general stop criteria once the course has begun,
                 # its first review not inside the new window (§4.2; the Ig order drafted with it says the same)

@@ -10,6 +10,7 @@ CAR-T 2025-11-18 (stop date 2026-05-18), IgG 3.2 g/L on 2026-01-13, no Ig. Tecli
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
+from .fixtures import FIXTURES
 from .reading_charts import car_t, chart, igg, order
 
 RUNTIME = load_runtime(Settings())
@@ -103,10 +105,6 @@ def test_patient_view_asks_for_that_stop_and_then_the_review_the_card_named() ->
 def test_beside_an_ig_record_known_by_name_the_card_still_says_to_check_it() -> None:
     """The caveat that the patient may already be on Ig (spec §6: required on every card it applies to) keeps its
     place beside the general stop criteria and the stop that stands if the course does not begin."""
-    import json
-
-    from .fixtures import FIXTURES
-
     bundle = json.loads((FIXTURES / "local-ivig-code-not-recognised-named-in-card.json").read_text())
     patient = next(e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
     tec = _tec("2026-01-22")

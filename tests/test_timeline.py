@@ -25,6 +25,7 @@ from cql_like_rules.timeline import candidate_dates, candidates, first_day_outsi
 from . import browser
 from .environment import require_system
 from .fixtures import FIXTURES
+from .reading_charts import car_t, chart, given, igg
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLES = sorted(p for p in FIXTURES.glob("*.json") if not p.name.endswith(".expect.json"))
@@ -358,8 +359,6 @@ def test_general_reviews_of_substitution_recorded_only_as_doses_fall_on_their_da
     """Weekly SCIG recorded only as doses since before CAR-T (the general stop criteria, no order): the timeline listed
     the reviews of order courses only, so the review due, and the end of its warning, showed on the next dose day
     (2027-02-15 for a review due 2027-02-10). Every change falls on the day a day-by-day evaluation finds it."""
-    from .reading_charts import car_t, chart, given, igg
-
     weekly = [(date(2025, 12, 1) + timedelta(weeks=k)).isoformat() for k in range(66)]
     bundle = chart(car_t("2026-02-10"), given("J06BA01", *weekly, text="Hizentra"), igg("2025-11-20", 3.0),
                    igg("2026-06-01", 6.5))
