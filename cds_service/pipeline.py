@@ -31,7 +31,7 @@ from .cards.render import CardContext, Link, cards
 from .errors import BadRequest, PreconditionFailed, ServiceError
 from .fhir.facts import Extraction, FactBuilder, closed_draft, reference_of
 from .fhir.fetch import FetchFailed, FhirFetcher, RequestBudget, check_server_allowed
-from .fhir.prefetch import PooledResources, later_keys, pool_prefetch, set_later_keys_aside
+from .fhir.prefetch import INCLUDED_TYPES, PooledResources, later_keys, pool_prefetch, set_later_keys_aside
 from .fhir.request import HookRequest
 from .fhir.unread import named_by_rules, notes_as_of, orders_written_later
 from .fhir.validation import validity
@@ -217,8 +217,11 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
                                           budget=budget)
         except FetchFailed as exc:
             raise PreconditionFailed("could not fetch required data from fhirServer: " + "; ".join(exc.problems)
-                                     + f". {FETCH_HINT}"
+                                     + f". {_fetch_hint(exc.problems, token)}"
                                      + _unknown_keys(request, keys)) from None
+        unknown = [k for k in required if fetched.get(k) is None and _reads_the_patient(runtime.templates[k])]
+    else:
+        unknown = []
     failed = ""
     if later:  # after the required keys, within what they left of the resource limit; a failure is a note, not a 412
         try:
@@ -231,6 +234,14 @@ async def gather(request: HookRequest, runtime: Runtime, fetcher: FhirFetcher | 
     merged = {**(request.prefetch or {}), **fetched}
     pooled = pool_prefetch(merged, keys, request.patient_id, runtime.tz, request.context.get("draftOrders"),
                            runtime.templates)
+    if unknown and not any(r.get("resourceType") not in INCLUDED_TYPES for r in pooled.resources):
+        # the context's patient is not on the FHIR server, and nothing sent or fetched is theirs: an id that is not
+        # the FHIR id (an MRN), or a prefetch filled for another patient. Read as "no data", the answer would be no
+        # card with nothing saying why. (A prefetch that holds the patient's records is read, as with `patient: null`)
+        raise PreconditionFailed(f"could not fetch required data from fhirServer: {unknown[0]}: the FHIR server "
+                                 f"has no Patient/{request.patient_id[:64]} (404 or 410), and no record sent or "
+                                 "fetched is that patient's; context.patientId must be the patient's resource id on "
+                                 "fhirServer" + _unknown_keys(request, keys))
     if failed:
         pooled.missing = [k for k in pooled.missing if k not in later] + later
     set_later_keys_aside(pooled, failed or "the FHIR server did not provide it")
@@ -348,6 +359,23 @@ def _unknown_keys(request: HookRequest | None, known: Sequence[str]) -> str:
 
 
 FETCH_HINT = "Send these keys in prefetch, or a fhirServer the service can reach"
+
+
+def _fetch_hint(problems: Sequence[str], token: str | None) -> str:
+    """What to do about a fetch that failed, where its answers point at a cause (`FETCH_HINT` otherwise): a server
+    that wants a token the request did not carry, or a fhirServer that is not the FHIR base (every search 404)."""
+    if token is None and any("answered 401" in p or "answered 403" in p for p in problems):
+        return "The request carried no fhirAuthorization: send its access_token for this fhirServer, or the keys " \
+               "in prefetch"
+    if len(problems) > 1 and all(p.endswith("FHIR server answered 404") for p in problems):
+        return "Every search answered 404: check that fhirServer is the FHIR base URL (the one its " \
+               "/metadata is under, often ending in /fhir), or send the keys in prefetch"
+    return FETCH_HINT
+
+
+def _reads_the_patient(template: str) -> bool:
+    """Whether a prefetch template reads the context's Patient ("Patient/{{context.patientId}}")."""
+    return "".join(template.split()) == "Patient/{{context.patientId}}"
 PREFETCH_HINT = ("Send every prefetch key GET /cds-services lists, filled from its template "
                  "(null when the EHR holds no such data), or a fhirServer the service may fetch them from")
 
@@ -396,7 +424,10 @@ def evaluate(pooled: PooledResources, patient_id: str, runtime: Runtime, today: 
         for resource in drafts:
             ref = reference_of(resource)
             if not pooled.owns(resource, patient_id):  # Patient/{id}, its fullUrl or an identifier, as the chart
-                notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
+                if isinstance(resource.get("subject"), dict):
+                    notes.append(DataNote("wrong-patient", ref, f"draft order not about Patient/{patient_id}; ignored"))
+                else:  # naming no patient: not another's, as a chart's record with no subject is not (`prefetch._add`)
+                    notes.append(DataNote("no-subject", ref, "draft order names no patient (no subject); ignored"))
                 others.append(ref)
                 continue
             if closed_draft(resource):  # not being ordered: nothing to judge

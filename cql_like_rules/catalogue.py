@@ -1827,6 +1827,24 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin; få diagnosen registreret med en kode, tjenesten "
                          "kender."),
                 ),
+                # a nameless SNOMED CT code no value set holds: the malignancy sets hold SNOMED CT by curated
+                # expansions, not every descendant, so it may be the lymphoma
+                "not-listed": Variant(
+                    Text("Not checked: {kind} {t0}, but the diagnosis has no name and only SNOMED CT code "
+                         "{order_code}, not in this service's lists",
+                         "Ikke vurderet: {kind} {t0}, men diagnosen har intet navn og kun SNOMED CT-koden "
+                         "{order_code}, som tjenestens lister ikke har"),
+                    Text("The criteria are for a haematological malignancy; this diagnosis has no name and is coded "
+                         "{order_code_whole} in SNOMED CT, whose malignancy codes the service holds as a chosen list, "
+                         "not every one: not read, no criterion applied.",
+                         "Kriterierne gælder ved hæmatologisk kræftsygdom; diagnosen har intet navn og er kodet "
+                         "{order_code_whole} i SNOMED CT, hvis kræftkoder tjenesten har som en udvalgt liste, ikke "
+                         "alle: ikke læst, ingen kriterier anvendt."),
+                    Text("Check the immunoglobulin criteria yourself; if the code is a haematological malignancy, ask "
+                         "for it to be added to the service's code lists.",
+                         "Vurdér selv kriterierne for immunglobulin; er koden en hæmatologisk kræftsygdom, så bed om at "
+                         "få den tilføjet tjenestens kodelister."),
+                ),
                 "wrong-system": Variant(
                     Text("Not checked: {kind} {t0}, but the diagnosis code {order_code} is sent under "
                          "{order_code_system}, not {right_code_system}",
@@ -1887,10 +1905,13 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "wrong-system": "the same, but the diagnosis has no name and a malignancy code the value "
                                          "sets hold under another known system than the one it was sent under "
                                          "(an SKS code under SNOMED CT): the record's code system is to be corrected",
+                         "not-listed": "the same, but the diagnosis has no name and only a SNOMED CT code no value "
+                                       "set holds (the malignancy sets hold SNOMED CT by curated expansions, not "
+                                       "every descendant: it may be the malignancy): the code is named",
                          "child": "the same (a diagnosis named like one), in a child (under the adult age at T0): "
                                   "individual assessment",
                          "unread-child": "the same (a diagnosis with no name whose code was not read: `unknown-"
-                                         "system`, `wrong-system`), in a child: individual assessment"},
+                                         "system`, `wrong-system`, `not-listed`), in a child: individual assessment"},
         ),
         AdviceKind(
             "therapy-undated",
@@ -2185,7 +2206,8 @@ CATALOGUE: dict[str, AdviceKind] = {
                     section="§4",  # children: the paragraph before the criteria
                 ),
                 # a bispecific dose or CAR-T infusion recorded on hold or with status unknown (FHIR: halted for now, or
-                # the source does not know), no other read: not known to be given, so no window; the record is there,
+                # the source does not know), or a Procedure of one left in progress (never closed), no other read: not
+                # known to be given, so no window; the record is there,
                 # and a clinician who knows it was given must learn it was not read as given
                 "bsab-not-known-given": Variant(
                     Text("Not checked: {drug} on {therapy_date} is not recorded as given ({therapy_status}); record "
@@ -2391,12 +2413,12 @@ CATALOGUE: dict[str, AdviceKind] = {
                                                  "assessment",
                          "bsab-not-given-no-day": "the same, its date naming no day: the card names no day",
                          "bsab-not-given-no-day-child": "the same, in a child: individual assessment",
-                         "bsab-not-known-given": "a bispecific dose recorded on hold or with status unknown (not "
-                                                 "known to be given), dated, while no bispecific dose or order is "
+                         "bsab-not-known-given": "a bispecific dose recorded on hold, in progress or with status "
+                                                 "unknown (not known to be given), dated, while no bispecific dose or order is "
                                                  "read: no window; the card asks whether it was given",
                          "bsab-not-known-given-child": "the same, in a child (under the adult age on its day): "
                                                        "individual assessment",
-                         "car-t-not-known-given": "a CAR-T infusion recorded on hold or with status unknown, dated, "
+                         "car-t-not-known-given": "a CAR-T infusion recorded on hold, in progress (a Procedure) or with status unknown, dated, "
                                                   "while no CAR-T infusion is read: not T0; the card asks whether "
                                                   "cells were given",
                          "car-t-not-known-given-child": "the same, in a child (under the adult age on its day): "
@@ -2714,6 +2736,8 @@ SITUATIONS: dict[str, dict[str, Text]] = {
                                "en diagnose kodet kun i et kodesystem, der ikke læses"),
         "wrong-system": Text("a diagnosis code under the wrong code system",
                              "en diagnosekode under forkert kodesystem"),
+        "not-listed": Text("a nameless SNOMED CT diagnosis code not in the lists",
+                           "en SNOMED CT-diagnosekode uden navn, som ikke er i listerne"),
         "child": Text("a diagnosis named like a malignancy, in a child",
                       "en diagnose navngivet som en malignitet, hos et barn"),
         "unread-child": Text("a diagnosis whose code was not read, in a child",

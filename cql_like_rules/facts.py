@@ -174,8 +174,9 @@ class UnrecognisedDiagnosis:
     code_system: str = ""
     recorded: date | None = None
     # a Condition with no name whose code could not be read: "" (it has a name), "unknown-system" (its only codes are
-    # in systems no value set uses) or the alias of the system a malignancy value set holds its code under ("SKS"),
-    # the code sent under another known one ("DC833" under SNOMED CT)
+    # in systems no value set uses), "not-listed" (a SNOMED CT code no value set holds: the malignancy sets hold SNOMED
+    # CT by curated expansions) or the alias of the system a malignancy value set holds its code under ("SKS"), the
+    # code sent under another known one ("DC833" under SNOMED CT)
     unread: str = ""
 
     @property
@@ -431,7 +432,7 @@ NOTE_KINDS = frozenset({
     "admission-infection-not-recorded", "admissions-not-sent", "pneumonia-admission-unknown", "igg-invalid",
     "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "do-not-perform", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
-    "car-t-not-known-given", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
+    "car-t-not-known-given", "car-t-in-progress", "bsab-dose-in-progress", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
     "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system", "codes-disagree",
     "copy-content-differs", "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
     "copy-withdrawn", "culture-contaminant", "culture-diagnosis-apart", "culture-fields-disagree", "culture-negative-names-growth",
@@ -452,7 +453,7 @@ NOTE_KINDS = frozenset({
     "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used", "step-before-therapy", "step-coded-as-therapy",
     "statement-of-order", "statement-past-order-end", "statement-written-later", "therapy-date-unread",
     "therapy-no-date", "therapy-order-written-later", "therapy-undated", "type-not-read", "unknown-end",
-    "unrecognised-code", "unresolved-medication", "wrong-patient",
+    "unrecognised-code", "unresolved-medication", "wrong-patient", "no-subject",
 })
 
 

@@ -549,12 +549,15 @@ def unrecognised_malignancy_advice(c: Context) -> tuple[Advice, ...]:
     if not found or c["Is Deceased"] or c["Index Event"] is None or c["Malignancy Diagnoses"] \
             or c["Malignancy Assumed"]:
         return ()
-    # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`)
-    latest = next((x for x in reversed(found) if not x.unread), found[-1])
+    # a diagnosis named like a malignancy first; else one with no name whose code could not be read (`unread`): one in
+    # a system no value set uses or under the wrong one before a SNOMED CT code no value set holds (`not-listed`,
+    # most often a problem list's other diagnoses at a SNOMED CT site)
+    latest = next((x for x in reversed(found) if not x.unread),
+                  next((x for x in reversed(found) if x.unread != "not-listed"), found[-1]))
     if c["Is Child"]:  # §4: children, individual assessment
         variant = "unread-child" if latest.unread else "child"
     elif latest.unread:  # no name: the code and system seen are all there is to tell
-        variant = "unknown-system" if latest.unread == "unknown-system" else "wrong-system"
+        variant = latest.unread if latest.unread in ("unknown-system", "not-listed") else "wrong-system"
     else:
         variant = "" if latest.code else "no-code"
     right = {"right_code_system": latest.unread} if variant == "wrong-system" else {}

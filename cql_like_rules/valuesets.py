@@ -222,7 +222,9 @@ def _normalise(kind: str | None, code: str) -> str:
         return code[1:] if len(code) > 2 and code[0] == "D" and code[1].isalpha() and code[2].isdigit() else code
     if kind == "sks":
         code = code.upper().replace(".", "").strip()
-        return code[1:] if code.startswith("D") and len(code) > 1 else code
+        # SKS writes a diagnosis "D" and its ICD-10 code ("DC833", "DD693"); one sent without that prefix ("D693",
+        # ITP's D69.3 under SKS-D) is an ICD-10 code already, whose own D (a letter, then digits) is kept
+        return code[1:] if len(code) > 2 and code[0] == "D" and code[1].isalpha() else code
     if kind == "upper":  # ATC: "l01fx24" typed in a local catalogue is L01FX24
         return code.strip().upper()
     return code.strip()

@@ -249,7 +249,8 @@ CHARTS: list[Chart] = [
 
     # --- T0 (clinical rules §2, §5) -------------------------------------------------------------------------
     Chart("t0-procedure-in-progress", "2026-01-20", (dlbcl(), car_t("2025-11-18", status="in-progress"), BASE[2]),
-          (), ()),
+          ("therapy-undated",), ("therapy-undated",), ("is not recorded as given (in progress)",),
+          why="a Procedure never closed dates no T0 (§5: a completed one does); the card asks whether it was given"),
     Chart("t0-procedure-not-done", "2026-01-20", (dlbcl(), car_t("2025-11-18", status="not-done"), BASE[2]), (), ()),
     Chart("t0-procedure-entered-in-error", "2026-01-20",
           (dlbcl(), car_t("2025-11-18", status="entered-in-error"), BASE[2]), (), ()),

@@ -400,9 +400,10 @@ CHARTS: list[Chart] = [
             "given, so no index event (clinical rules §2), but not a silence: the card asks whether cells were given",
             says=("not recorded as given",))
       for status in ("on-hold", "unknown")],
-    Chart("car-t-in-progress", story_w(cart=car_t("2025-11-03", "in-progress")), (),
-          "a CAR-T procedure in-progress two months on: the documented choice (clinical rules §5 names the completed "
-          "procedure; an in-progress one dates nothing) leaves no index event and no card; a clinician question"),
+    Chart("car-t-in-progress", story_w(cart=car_t("2025-11-03", "in-progress")), ("therapy-undated",),
+          "a CAR-T procedure in-progress two months on: no index event (clinical rules §5 names the completed "
+          "procedure; one never closed dates nothing), but not a silence: the card asks whether cells were given",
+          says=("not recorded as given (in progress)",)),
     Chart("child-car-t-completed", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03")), CHILD,
           "a 15-year-old after CAR-T: individual assessment (§4)", pt=patient("2010-03-04"), hooks=CHILD),
     Chart("child-car-t-stopped", story_w(dx_=dx(ALL, "2024-09-01"), cart=car_t("2025-11-03", "stopped")), CHILD,

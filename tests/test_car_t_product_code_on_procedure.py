@@ -40,6 +40,12 @@ def test_the_infusion_billed_under_the_product_code_opens_the_window(lang):
     assert "2025-11-03" in card["summary"] and "2026-05-03" in card["summary"]
 
 
-@pytest.mark.parametrize("status", ["preparation", "in-progress", "not-done", "entered-in-error"])
+@pytest.mark.parametrize("status", ["preparation", "not-done", "entered-in-error"])
 def test_a_procedure_not_completed_dates_nothing(status):
     assert replay(RUNTIME, chart(yescarta(status)), at=date(2026, 1, 10)).cards == []
+
+
+def test_a_procedure_left_in_progress_dates_nothing_and_asks_whether_cells_were_given():
+    """Never closed: no T0 (clinical rules §5 dates it from a completed one), but named, as one on hold is."""
+    [card] = replay(RUNTIME, chart(yescarta("in-progress")), at=date(2026, 1, 10)).cards
+    assert card["source"]["topic"]["code"] == "therapy-undated" and "(in progress)" in card["summary"]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cds_service.cards.notes import one_line
 from cds_service.fhir.facts import FactBuilder
 from cds_service.errors import DataError
 from cds_service.fhir.dates import to_local_date
@@ -158,6 +159,19 @@ def test_pooling_drops_other_patients_and_keeps_the_newest_version():
     assert len(pooled.resources) == 2
     assert [r for r in pooled.resources if r["resourceType"] == "Observation"][0]["valueQuantity"]["value"] == 200
     assert [(n.kind, n.source) for n in pooled.notes] == [("wrong-patient", "Observation/o9")]
+
+
+def test_a_result_naming_no_patient_is_not_called_another_patients():
+    """`subject` is 0..1 in R4: a result without one names no patient, which is what the card says (an integrator
+    told "of another patient" looks for a mix-up of ids that is not there)."""
+    bare = {k: v for k, v in obs(id="o8").items() if k != "subject"}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": bare}]}
+    pooled = pool_prefetch({"observations": bundle, "patient": {"resourceType": "Patient", "id": "p"}},
+                           ["patient", "observations"], "p", TZ)
+    assert [r["resourceType"] for r in pooled.resources] == ["Patient"]
+    assert [(n.kind, n.source) for n in pooled.notes] == [("no-subject", "Observation/o8")]
+    assert one_line("no-subject", "en", "Observation/o8", "", "") == \
+        "a lab result names no patient (no subject) and was ignored"
 
 
 def test_orders_naming_their_drug_through_a_medication_resource():

@@ -11,6 +11,7 @@ import pytest
 
 from cds_service.http.app import create_app
 from cds_service.settings import FetchSettings
+from cds_service.tools.replay import request_for
 from cds_service.http.discovery import ORDER_SIGN_ID, PATIENT_VIEW_ID
 
 from .environment import tmp_settings
@@ -36,18 +37,32 @@ def service():
         yield base, clock
 
 
+AUTHORIZATION = {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300, "scope": "patient/*.read",
+                 "subject": "igsub-cds"}
+
+
+def hook_request(fhir: str, patient_id: str, authorized: bool = True) -> dict:
+    """A patient-view call with no prefetch: the service fetches everything from `fhir`."""
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
+            **({"fhirAuthorization": dict(AUTHORIZATION)} if authorized else {}),
+            "context": {"userId": "Practitioner/x", "patientId": patient_id}}
+
+
+def fixture_chart(service, name: str) -> tuple[str, list[dict], dict]:
+    """The service's base URL with its clock on the fixture's day, the fixture's resources and its Patient."""
+    fixture = FIXTURES[name]
+    resources = [e["resource"] for e in fixture.bundle["entry"]]
+    base, clock = service
+    clock.set(fixture.at)
+    return base, resources, next(r for r in resources if r["resourceType"] == "Patient")
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_absent_prefetch_is_fetched_from_the_fhir_server(service, name):
     fixture = FIXTURES[name]
-    resources = [e["resource"] for e in fixture.bundle["entry"]]
-    patient = next(r for r in resources if r["resourceType"] == "Patient")
-    base, clock = service
-    clock.set(fixture.at)
+    base, resources, patient = fixture_chart(service, name)
     with running_fhir_server(resources, bearer_token=TOKEN) as fhir:
-        request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "fhirServer": fhir,
-                   "fhirAuthorization": {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 300,
-                                         "scope": "patient/*.read", "subject": "igsub-cds"},
-                   "context": {"userId": "Practitioner/x", "patientId": patient["id"]}}
+        request = hook_request(fhir, patient["id"])
         response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
         assert response.status_code == 200, response.text
         assert sorted(c["source"]["topic"]["code"] for c in response.json()["cards"]) == sorted(fixture.expected)
@@ -156,3 +171,53 @@ def test_each_medication_read_stands_alone_and_a_deleted_one_is_told_from_one_ne
         assert alone.status_code == 412, alone.text
         said = alone.json()["issue"][0]["diagnostics"]
         assert "410 Gone: Medication/m-gone was deleted there" in said and TOKEN not in said
+
+
+def test_a_patient_the_fhir_server_does_not_hold_is_412_not_an_empty_answer(service):
+    """An id that is not the patient's FHIR id (an MRN, say), or a prefetch sent for another patient beside a
+    fhirServer: the Patient read answers 404, every search is empty or another's, and an answer of no cards would
+    say nothing of why. The 412 names the id."""
+    base, resources, patient = fixture_chart(service, "cart-in-window-igg-low")
+    with running_fhir_server(resources, bearer_token=TOKEN) as fhir:
+        request = hook_request(fhir, "mrn-0101601234")
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+        assert response.status_code == 412, response.text
+        message = response.json()["issue"][0]["diagnostics"]
+        assert "no Patient/mrn-0101601234 (404 or 410)" in message and "context.patientId" in message
+        # the prefetch of the patient the server holds, sent under the wrong id: the same 412, not another's data
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json={**request, "prefetch": {"patient": patient}},
+                              timeout=20)
+        assert response.status_code == 412 and "no Patient/mrn-0101601234" in response.text
+
+
+def test_a_412_says_what_the_fhir_servers_answers_point_at(service):
+    """A server that wants a token the request did not carry (401), and a fhirServer that is not the FHIR base
+    (every search 404): the 412 says what to change, not only which keys failed."""
+    base, resources, patient = fixture_chart(service, "cart-in-window-igg-low")
+    with running_fhir_server(resources, bearer_token=TOKEN) as fhir:
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}",
+                              json=hook_request(fhir, patient["id"], authorized=False), timeout=20)
+        assert response.status_code == 412 and "answered 401" in response.text
+        assert "The request carried no fhirAuthorization" in response.text
+        root = fhir.rsplit("/", 1)[0] + "/"  # the server's root, not its FHIR base
+        assert root != fhir + "/"
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=hook_request(root, patient["id"]),
+                              timeout=20)
+        assert response.status_code == 412, response.text
+        assert "check that fhirServer is the FHIR base URL" in response.text
+
+
+def test_a_patient_the_fhir_server_does_not_hold_beside_a_prefetch_of_their_records_is_read(service):
+    """Every key but `patient` sent in prefetch, and a FHIR server (a facade, or one that hides the Patient from this
+    token) that answers the Patient read 404: the records are the patient's, so they are read, as with `patient:
+    null` (the card says the age and death were not checked), not refused."""
+    base, resources, patient = fixture_chart(service, "cart-in-window-igg-low")
+    sent = request_for(patient["id"], [{"resource": r} for r in resources])["prefetch"]
+    del sent["patient"]
+    with running_fhir_server([], bearer_token=TOKEN) as fhir:
+        request = {**hook_request(fhir, patient["id"]), "prefetch": sent}
+        response = httpx.post(f"{base}/cds-services/{PATIENT_VIEW_ID}", json=request, timeout=20)
+    assert response.status_code == 200, response.text
+    [card] = response.json()["cards"]
+    assert card["source"]["topic"]["code"] == "start-substitution" and "No patient record" in card["detail"]
+

@@ -341,7 +341,8 @@ def test_prefetch_and_fetched_resources_count_together() -> None:
     fetched = searchset(10)
 
     def answer(handler: BaseHTTPRequestHandler) -> None:
-        content = json.dumps(fetched).encode()
+        # the IgG results answer the first share of the search's code list (`fetch.MAX_SEARCH_URL`), the others none
+        content = json.dumps(fetched if "NPU19814" in handler.path else searchset(0)).encode()
         handler.send_response(200)
         handler.send_header("Content-Type", "application/fhir+json")
         handler.send_header("Content-Length", str(len(content)))

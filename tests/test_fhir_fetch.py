@@ -11,7 +11,9 @@ import pytest
 import respx
 
 from cds_service.errors import ConfigError
-from cds_service.fhir.fetch import FetchFailed, FhirFetcher, check_server_allowed, fill_template
+from cql_like_rules.valuesets import load_terminology
+from cds_service.fhir.fetch import MAX_SEARCH_URL, FetchFailed, FhirFetcher, check_server_allowed, fill_template
+from cds_service.fhir.prefetch import prefetch_templates
 from cds_service.settings import FetchSettings
 from cds_service.settings import fetch_settings as fetch_settings_from_env
 
@@ -607,3 +609,67 @@ async def test_e2e_wrong_token_and_production_settings(fhir_base: str) -> None:
     problems = await failed(f, TEMPLATES, fhir_base, E2E_TOKEN)
     await f.aclose()
     assert problems[0] == "patient: fhirServer must use https"
+
+
+async def test_a_search_url_too_long_for_a_server_is_sent_in_shares(mock: respx.MockRouter,
+                                                                      fetcher: FhirFetcher) -> None:
+    """The observations template names ~200 codes (6.8 KB as sent): over the 8 KB request head of common servers
+    once a token is added. Sent as several searches, each short, whose entries are merged, each resource once."""
+    codes = ",".join(f"http://npu-terminology.org|NPU{n:05d}" for n in range(200))
+    template = f"Observation?patient={{{{context.patientId}}}}&code={codes}"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked = request.url.params["code"].split(",")
+        found = [obs(f"o{n}") for n in (7, 150) if f"http://npu-terminology.org|NPU{n:05d}" in asked]
+        return httpx.Response(200, json=bundle(*found, obs("in-both")) | {"total": len(found) + 1})
+
+    route = mock.get(f"{BASE}/Observation").mock(side_effect=answer)
+    result = (await fetcher.fetch({"observations": template}, CONTEXT, BASE, TOKEN))["observations"]
+    urls = [str(call.request.url) for call in route.calls]
+    assert len(urls) > 1 and all(len(url) <= MAX_SEARCH_URL for url in urls)
+    asked = [code for call in route.calls for code in call.request.url.params["code"].split(",")]
+    assert asked == codes.split(",")  # every code asked for, once, in order
+    assert all(call.request.url.params["patient"] == "p1" for call in route.calls)
+    assert sorted(e["resource"]["id"] for e in result["entry"]) == ["in-both", "o150", "o7"]
+    assert "total" not in result  # each share counted its own
+
+
+async def test_a_short_search_is_sent_whole(mock: respx.MockRouter, fetcher: FhirFetcher) -> None:
+    route = mock.get(f"{BASE}/Observation").respond(200, json=bundle(obs("o1")) | {"total": 1})
+    result = (await fetcher.fetch({"observations": OBS_TEMPLATE}, CONTEXT, BASE, TOKEN))["observations"]
+    assert route.call_count == 1 and result["total"] == 1
+
+
+async def test_e2e_the_services_own_observation_template_finds_every_igg(fhir_base: str) -> None:
+    """The template the service announces, run by the service itself against a real FHIR server: sent in shares
+    (it is longer than `MAX_SEARCH_URL`), it finds what one search would."""
+    template = prefetch_templates(load_terminology())["observations"]
+    assert len(template) > MAX_SEARCH_URL
+    f = e2e_fetcher(fhir_base)
+    result = await f.fetch({"observations": template}, CONTEXT, fhir_base, E2E_TOKEN)
+    await f.aclose()
+    assert sorted(ids(result["observations"])) == [
+        "igg-loinc-1", "igg-loinc-2", "igg-loinc-3", "igg-loinc-4", "igg-loinc-5", "igg-npu"
+    ]
+
+
+async def test_when_a_share_fails_the_others_are_stopped(mock: respx.MockRouter, fetcher: FhirFetcher) -> None:
+    """A share that fails fails the key (a 412 names it), and the other shares are stopped then: none goes on paging
+    through the FHIR server with the token after the request has been answered."""
+    codes = ",".join(f"http://npu-terminology.org|NPU{n:05d}" for n in range(200))
+    template = f"Observation?patient={{{{context.patientId}}}}&code={codes}"
+    finished: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if "NPU00000" in str(request.url):
+            return httpx.Response(500)
+        await asyncio.sleep(0.5)
+        finished.append(str(request.url))
+        return httpx.Response(200, json=bundle(obs("late")))
+
+    mock.get(f"{BASE}/Observation").mock(side_effect=answer)
+    with pytest.raises(FetchFailed) as failed:
+        await fetcher.fetch({"observations": template}, CONTEXT, BASE, TOKEN)
+    assert failed.value.problems == ["observations: FHIR server answered 500"]
+    await asyncio.sleep(0.6)
+    assert finished == []

@@ -91,7 +91,7 @@ async def test_a_fhir_server_that_cannot_search_the_later_types_still_gets_the_c
     reports = mock.get(url__startswith=f"{BASE}/DiagnosticReport").respond(404, json=UNSUPPORTED)
     stays = mock.get(url__startswith=f"{BASE}/Encounter").respond(400, json=UNSUPPORTED)
     answered = await answer(runtime, request(drop=LATER_KEYS, fhir_server=BASE), fetcher)
-    assert statements.call_count == 1 and reports.call_count == 1 and stays.call_count == 1
+    assert statements.call_count == 1 and reports.called and stays.call_count == 1  # reports: a search in shares
     assert [a.code for a in answered.advice] == ["start-substitution"]
     assert told(answered) == ["prefetch-not-sent"]
     assert "medicationStatements" in answered.notes[0].source and "400" in answered.notes[0].message

@@ -189,7 +189,9 @@ async def test_the_medication_read_shares_the_requests_byte_budget(runtime, mock
     request = body([draft()])
     del request["prefetch"]["observations"]
     observations = {"resourceType": "Bundle", "type": "searchset", "entry": [], "total": 0, "id": "x" * 700}
-    mock.get(url__startswith=f"{BASE}/Observation").respond(200, json=observations)
+    empty = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    mock.get(url__startswith=f"{BASE}/Observation").mock(  # the search in shares (`fetch.MAX_SEARCH_URL`): one long
+        side_effect=lambda r: httpx.Response(200, json=observations if "NPU19814" in str(r.url) else empty))
     mock.get(f"{BASE}/Medication/m-ivig").respond(200, json={**MEDICATION, "text": {"div": "y" * 400}})
     f = FhirFetcher(FetchSettings(total_timeout=2.0, max_bytes=1000))
     try:

@@ -67,9 +67,16 @@ def test_a_cart_administration_in_progress_dates_t0() -> None:
     assert "stopped" not in card["detail"]
 
 
-@pytest.mark.parametrize("status", ["preparation", "in-progress", "not-done", "entered-in-error"])
+@pytest.mark.parametrize("status", ["preparation", "not-done", "entered-in-error"])
 def test_a_cart_infusion_never_given_dates_nothing(status: str) -> None:
     assert cards((dx(DLBCL), proc("proc-cart", "2025-11-18", BOQX1, status=status), LOW)) == []
+
+
+def test_a_cart_procedure_left_in_progress_dates_nothing_and_asks_whether_cells_were_given() -> None:
+    """A Procedure never closed: no T0, as one on hold, and not the silence of a chart with no CAR-T at all."""
+    [card] = cards((dx(DLBCL), proc("proc-cart", "2025-11-18", BOQX1, status="in-progress"), LOW))
+    assert code(card) == "therapy-undated", code(card)
+    assert "on 2025-11-18 is not recorded as given (in progress)" in card["summary"], card["summary"]
 
 
 def test_a_cart_infusion_on_hold_dates_nothing_and_asks_whether_cells_were_given() -> None:

@@ -322,6 +322,25 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "(T0); record them as given if cells were given",
              "{n} CAR-T-infusioner er ikke registreret som givet (i bero eller status ukendt): ikke brugt som "
              "infusionen (T0); registrér dem som givet, hvis der blev givet celler")),
+    # ... a Procedure of one left in progress (never closed, as a finished one is): the same, said as it is
+    "bsab-dose-in-progress": (
+        Text("the bispecific dose {display} on {day} is recorded as still in progress, not as given: not used to "
+             "date the window; record it as given if it was",
+             "den bispecifikke dosis {display} den {day} er registreret som stadig i gang, ikke som givet: ikke brugt "
+             "til at datere perioden; registrér den som givet, hvis den blev givet"),
+        Text("{n} bispecific doses are recorded as still in progress, not as given: not used to date the window; "
+             "record them as given if they were",
+             "{n} bispecifikke doser er registreret som stadig i gang, ikke som givet: ikke brugt til at datere "
+             "perioden; registrér dem som givet, hvis de blev givet")),
+    "car-t-in-progress": (
+        Text("the CAR-T infusion {display} on {day} is recorded as still in progress, not as given: not used as the "
+             "infusion (T0); record it as given if cells were given",
+             "CAR-T-infusionen {display} den {day} er registreret som stadig i gang, ikke som givet: ikke brugt som "
+             "infusionen (T0); registrér den som givet, hvis der blev givet celler"),
+        Text("{n} CAR-T infusions are recorded as still in progress, not as given: not used as the infusion (T0); "
+             "record them as given if cells were given",
+             "{n} CAR-T-infusioner er registreret som stadig i gang, ikke som givet: ikke brugt som infusionen (T0); "
+             "registrér dem som givet, hvis der blev givet celler")),
     "bsab-stopped-not-given": (
         Text("a bispecific dose on {day} is recorded as stopped with the reason {display}: read as none given, "
              "not used; correct the record if some was given",
@@ -849,6 +868,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
     "wrong-patient": (
         Text("{what}{when} of another patient was ignored", "{what}{when} om en anden patient er ignoreret"),
         Text("{n} resources of other patients were ignored", "{n} ressourcer om andre patienter er ignoreret")),
+    # a resource that names no patient at all (no subject): whose it is cannot be told, so it is not read
+    "no-subject": (
+        Text("{what}{when} names no patient (no subject) and was ignored",
+             "{what}{when} angiver ingen patient (intet subject) og er ignoreret"),
+        Text("{n} resources name no patient (no subject) and were ignored",
+             "{n} ressourcer angiver ingen patient (intet subject) og er ignoreret")),
     "invalid": (
         Text("{what}{when} holds unusable data and was skipped", "{what}{when} har ubrugelige data og er sprunget over"),
         Text("{n} resources with unusable data were skipped", "{n} ressourcer med ubrugelige data er sprunget over")),
@@ -1131,6 +1156,8 @@ def one_line(kind: str, lang: str, source: str, display: str, day: str, threshol
     if known and _NO_DAY.fullmatch(day):  # a month or a year as written ("2025-11"): "in 2025-11", not "on"
         template = template.replace(" on {day}", " in {day}").replace(" den {day}", " i {day}")
         template = template.replace("Den {day}", "I {day}").replace("On {day}", "In {day}")
+    if not display.strip():  # a record named by no words of its own ("The CAR-T infusion on ...", not "infusion  on")
+        template = template.replace(" {display}", "")
     if kind == "copy-status-differs" and display.replace("\\", "") in STATUS_WORDS:  # a FHIR status in own words
         display = STATUS_WORDS[display.replace("\\", "")](lang)  # (escaped for markdown: "on\-hold")
     when = f" ({first} – {day})" if several and known and first not in ("", day) else f" ({day})" if known else ""

@@ -57,6 +57,7 @@ SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion", "car-t-stopped-not-given",
                                   "bsab-stopped-not-given", "bsab-dose-not-known-given", "car-t-not-known-given",
+                                  "car-t-in-progress", "bsab-dose-in-progress",
                                   "unrecognised-code"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}

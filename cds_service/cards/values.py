@@ -85,7 +85,8 @@ LAST_POLYCLONAL = Text("; last polyclonal {igg} {igg_date}", "; seneste polyklon
 LAST_POLYCLONAL_OFF_IG = Text("; last polyclonal off Ig {igg} {igg_date}",
                               "; seneste polyklonale uden Ig {igg} {igg_date}")
 # the FHIR status of a dose or infusion not recorded as given (`UndatedTherapy.not_known_given`), in words
-THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt")}
+THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt"),
+                  "in-progress": Text("in progress", "i gang")}  # a Procedure never closed
 DAYS_LEFT_BRIEF = Text("{days} left", "om {days}")  # the days left, said briefer where a summary is short of room
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))

@@ -392,6 +392,9 @@ class FactBuilder:
                 self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
                 if display := _reference_display(resource):  # named all the same: read by that name (§7), as a
                     return {"text": display}  # concept of text only is, so an Ig it names is one the patient may be on
+        if drug is None and resource.get("medicationCodeableConcept") is None and not isinstance(ref, str):
+            # a reference of its display alone ("Hizentra"): the drug is named, read by that name as above
+            return {"text": display} if (display := _reference_display(resource)) else None
         return drug
 
     def medication_unread(self, resource: Mapping[str, Any]) -> tuple[str, bool] | None:

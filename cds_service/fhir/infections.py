@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, get_args
 
 from cql_like_rules.facts import (
@@ -23,19 +24,23 @@ from cql_like_rules.facts import (
     RecordText,
 )
 from cql_like_rules.record_words import (
+    names_a_bacterial_culture,
     only_defers,
     says_no_result,
+    specimen_of_name,
 )
-from cql_like_rules.valuesets import Entry
+from cql_like_rules.valuesets import Entry, Terminology
 
 from ..errors import DataError
 from .culture_text import Growth, bacterial_verdict, culture_words, growth_in, names_a_bottle, names_a_comment
 from .reading import (
     EXCLUDED_VERIFICATION, NOT_FINAL_STATUSES, Produced, RESULT_STATUSES, _codings, _component_texts,
     _components_interpretation, _concept_text, _first, _first_code, _interpretation, _list, _partial, _reference_to,
-    _str, _texts, _when, reference_of, same_sample, sample_keys,
+    _str, _texts, _when, reference_of, same_sample, sample_keys, withdrawn_by_verification,
 )
-from .unread import _concepts, _name_if_coded, _unrecognised, plain_diagnosis
+from .unread import (
+    _concepts, _diagnosis_unread, _name_if_coded, _system_name, _unrecognised, name_in, plain_diagnosis,
+)
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -44,6 +49,10 @@ if TYPE_CHECKING:
 # A DiagnosticReport's statuses of a released result: FHIR R4 adds `appended` (final, with text added after release: a
 # culture report whose susceptibility or comment came later), a kind of `amended`.
 REPORT_STATUSES = frozenset(RESULT_STATUSES | {"appended"})
+
+# A DiagnosticReport's categories of a laboratory's report (HL7 v2 table 0074: laboratory, microbiology,
+# mycobacteriology; the FHIR Observation category `laboratory` some EHRs send here too)
+REPORT_LAB_SECTIONS = frozenset({"LAB", "MB", "MCB", "laboratory"})
 
 # What an infection-other entry's `organism` may say (valuesets/README.md); anything else is read as "other", as no
 # `organism` is: a non-bacterial code must not count as a bacterial infection for a misspelt attribute.
@@ -253,6 +262,14 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
     # to decide: not read, so no growth and no verification (§4.3), and named on the card (docs/clinical-logic.md).
     unread = growth.unread and not coded and interpretation not in ("positive", "negative") \
         and not only_defers(value_text) and not says_no_result(value_text)
+    # a value given only as codes no value set holds (a SNOMED CT organism outside the shipped expansion), with no
+    # words and no interpretation: whether it grew a bacterium is not known, so named the same way, by its codes. A
+    # code a value set holds (no growth, negative) is read; a component's (a susceptibility) is not the result
+    value = r.get("valueCodeableConcept")
+    codes_only = [] if coded or interpretation in ("positive", "negative") or value_text.strip() \
+        or not isinstance(value, dict) or b.t.sets_of(value) else \
+        [f"{_system_name(b, str(c.get('system') or ''))} {c['code']}".strip() for c in _codings(value)
+         if isinstance(c.get("code"), str) and c["code"].strip()]
     if entry.get("fungal_only"):
         bacterial = False
     elif verdict:
@@ -275,12 +292,14 @@ def _culture(b: FactBuilder, r: Mapping[str, Any], entry: Entry) -> tuple[str, C
             b._notes.append(DataNote("culture-note-names-growth", reference_of(r), "a note names a bacterium "
                                         "grown, but the result does not: a comment, not counted",
                                         " / ".join(notes)[:60], day, record_words=True))
-        elif unread:
+        elif unread or codes_only:
             name = (_concept_text(r.get("code")) or entry.display or "").strip()
-            shown_text = " / ".join(line.strip() for line in value_text.splitlines() if line.strip())
-            b._notes.append(DataNote("culture-text-unread", reference_of(r), "the result's text names no "
+            shown_text = " / ".join(line.strip() for line in value_text.splitlines() if line.strip()) \
+                or ", ".join(codes_only)
+            b._notes.append(DataNote("culture-text-unread", reference_of(r), ("the result's text names no "
                                         "organism the value sets know and no growth or no-growth word (or only "
-                                        "'nothing else grew'): not read, "
+                                        "'nothing else grew')" if unread else "the result is only codes no organism "
+                                        "list holds, with no words and no interpretation") + ": not read, "
                                         "not counted as a verified infection; the clinician reads the result",
                                         f"{name[:40]}: {shown_text}"[:120] if name else shown_text[:120], day,
                                         record_words=True))
@@ -391,6 +410,8 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             _agent(b, r, "confirmed" in verification)
         elif not sets and not plain_diagnosis(b, r, r.get("code")):  # a hypertension: judged once per code
             _unrecognised(b, r, r.get("code"))
+        elif not sets:
+            _snomed_not_listed(b, r)
         return None
     if verification & EXCLUDED_VERIFICATION:
         return None
@@ -440,6 +461,34 @@ def _condition(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         b._notes.append(DataNote("date-partial", reference_of(r), f"infection onset given only as {in_words!r}: "
                                     f"dated by its recordedDate ({display[:40]})", in_words, onset, record_words=True))
     return "infections", _infection(b, r, infection, other, onset, display, agent)
+
+
+def _snomed_not_listed(b: FactBuilder, r: Mapping[str, Any]) -> None:
+    """A Condition with no name whose only read code is a SNOMED CT concept no value set holds ("109979007", no
+    display): the malignancy sets hold SNOMED CT hierarchies by curated expansions, not every descendant, so such a code
+    may be the lymphoma, as a nameless code in an unknown system may (`unread._diagnosis_unread`); kept for the card
+    that says the criteria were not applied, where no malignancy is read. ICD-10 and SKS codes are held by their
+    prefixes whole: a nameless one outside them is no malignancy, and stays unnamed."""
+    concept = r.get("code")
+    if _texts(concept).strip() or withdrawn_by_verification(r):
+        return
+    snomed = None
+    for coding in _codings(concept):
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(system, str) or not isinstance(code, str) or not code.strip():
+            continue
+        alias = (b.t.alias_for(system) or ("", None))[0]
+        if alias in _WHOLE_BY_PREFIX:  # an ICD-10 or SKS code beside it, outside the malignancy prefixes: no malignancy
+            return
+        if alias == "SNOMED" and snomed is None:
+            snomed = (code.strip(), system)
+    if snomed is not None:
+        _diagnosis_unread(b, r, snomed, "not-listed")
+
+
+# The code systems the malignancy value set holds whole, by prefix (ICD-10 C81-C96, SKS DC81-DC96): a code of theirs
+# outside it is no haematological malignancy
+_WHOLE_BY_PREFIX = frozenset({"ICD10", "SKS-D", "SKS"})
 
 
 def _countable_other(b: FactBuilder, concept: Any) -> Entry | None:
@@ -615,11 +664,35 @@ def _contained_results(b: FactBuilder, r: Mapping[str, Any]) -> None:
                                      shown[:80], b._day_of(inner) or b._day_of(r)))
 
 
+def culture_by_name(t: Terminology, text: str) -> Entry:
+    """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
+    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory, "Svælg dyrkning" swab), else "other"."""
+    specimen = specimen_of_name(text)
+    return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
+
+
+def _report_culture_by_name(b: FactBuilder, r: Mapping[str, Any]) -> Entry | None:
+    """The culture a report under a code no value set holds stands for by its name ("Bloddyrkning",
+    "BLODDYRKNING(BAKTERIUM+FUNGUS),B"), as a laboratory result so named is read (`results._unrecognised_result`):
+    a laboratory's report (its category, when it has one, a laboratory or microbiology section's) whose name is a
+    bacterial culture's. None for any other report."""
+    if b.t.sets_of(r.get("code")):
+        return None
+    text = _concept_text(r.get("code"))
+    sections = {_str(c.get("code")) for cat in _list(r.get("category")) for c in _codings(cat)}
+    if not text or (sections and not sections & REPORT_LAB_SECTIONS):
+        return None
+    if name_in(b.t, "Observation", text) != "culture" or not names_a_bacterial_culture(text):
+        return None
+    return culture_by_name(b.t, text)
+
+
 def _diagnostic_report(b: FactBuilder, r: Mapping[str, Any], cultured: set[str]) -> Culture | None:
-    """A culture reported as a DiagnosticReport whose code is a culture code (value set culture): its conclusion read
-    by the culture-text reader, its conclusionCode by the organism value set, as an Observation's value is. A report
-    of anything else (PCR, antigen tests, imaging) is not read, only named when it carries one of our codes."""
-    entry = b.t.sets_of(r.get("code")).get("culture")
+    """A culture reported as a DiagnosticReport whose code is a culture code (value set culture), or whose name is a
+    culture's under a code no value set holds (`_report_culture_by_name`): its conclusion read by the culture-text
+    reader, its conclusionCode by the organism value set, as an Observation's value is. A report of anything else
+    (PCR, antigen tests, imaging) is not read, only named when it carries one of our codes."""
+    entry = b.t.sets_of(r.get("code")).get("culture") or _report_culture_by_name(b, r)
     if entry is None:
         _name_if_coded(b, r)
         return None

@@ -403,7 +403,11 @@ def _add(resource: Mapping[str, Any], by_ref: dict[str, Mapping[str, Any]], pool
     ref = f"{kind}/{rid}"
     if not owner.owns(kind, resource):
         if not any(n.source == ref for n in pooled.notes):
-            pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
+            if kind in INCLUDED_TYPES or any(isinstance(resource.get(name), dict) for name in SUBJECT_FIELDS):
+                pooled.notes.append(DataNote("wrong-patient", ref, f"not about Patient/{owner.patient_id}; ignored"))
+            else:  # no subject (0..1 in R4): whose it is cannot be told, and "another patient's" would mislead
+                pooled.notes.append(DataNote("no-subject", ref, "names no patient (no subject or patient "
+                                             "reference); ignored"))
         return
     current = by_ref.get(ref)
     if current is None:

@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
-from types import MappingProxyType
 
 from cql_like_rules.facts import (
     DataNote,
@@ -26,7 +25,6 @@ from cql_like_rules.facts import (
 )
 from cql_like_rules.record_words import (
     names_a_bacterial_culture,
-    specimen_of_name,
 )
 from cql_like_rules.valuesets import Entry, Terminology
 
@@ -40,7 +38,7 @@ from .reading import (
 )
 from .plain_results import PlainCode, plain_code
 from .unread import _unknown_code_in, _unrecognised, _wrong_code_in, code_read, codes_disagree, name_in
-from .infections import _culture, _culture_not_final, _culture_result_parts
+from .infections import _culture, _culture_not_final, _culture_result_parts, culture_by_name
 
 if TYPE_CHECKING:
     from .facts import FactBuilder
@@ -212,13 +210,6 @@ def m_protein_words(text: str) -> str:
     if _M_PROTEIN_TRACE.fullmatch(text):
         return "trace"
     return "none" if _M_PROTEIN_NONE.fullmatch(text) else ""
-
-
-def culture_by_name(t: Terminology, text: str) -> Entry:
-    """The culture value-set entry a laboratory result known only by its name stands for: its specimen from its name
-    ("Bloddyrkning" blood, "Ekspektorat dyrkning" respiratory, "Svælg dyrkning" swab), else "other"."""
-    specimen = specimen_of_name(text)
-    return Entry(("LOCAL",), None, None, text[:80], MappingProxyType({"specimen": specimen, "by_name": True}))
 
 
 def _isotype(value: Any) -> str:

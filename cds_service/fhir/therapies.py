@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 
 ADMIN_STATUSES = {"completed", "in-progress"}
+# A CAR-T or bispecific Procedure's statuses that date nothing but are named (`_not_known_given`): on hold, unknown,
+# and in progress, which a finished infusion's Procedure no longer is (clinical rules §5 dates T0 from a completed
+# one): a record left open, so whether and when it was given is the clinician's to say, not a silence
+PROCEDURE_NOT_KNOWN_GIVEN = frozenset(NOT_KNOWN_GIVEN | {"in-progress"})
 # An immunoglobulin dose recorded `stopped` (FHIR: halted after some of it was given, an infusion reaction say) is a dose
 # given: immunoglobulin was infused and the course goes on (docs/clinical-logic.md); one whose statusReason says none
 # was given is not.
@@ -124,7 +128,7 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     if bsab is not None:
         # A bispecific given, registered as its SKS treatment code (BOHJ19K1 blinatumomab, a Procedure):
         # a dose given that day, as a MedicationAdministration of it is (it may start the window).
-        if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given
+        if _str(r.get("status")) in PROCEDURE_NOT_KNOWN_GIVEN:  # on hold, status unknown, never closed: named
             _not_known_given(b, r, "bsab", _bsab_drug(b, bsab, r.get("code")) or _concept_text(r.get("code")))
             return None
         if _str(r.get("status")) not in ("completed", "stopped") or _stopped_not_given(b,
@@ -162,12 +166,12 @@ def _procedure(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         if not sets:
             _unrecognised(b, r, r.get("code"))
         return None
-    if _str(r.get("status")) in NOT_KNOWN_GIVEN:  # on hold, or status unknown: not known to be given, named
+    if _str(r.get("status")) in PROCEDURE_NOT_KNOWN_GIVEN:  # on hold, status unknown, never closed: named
         _not_known_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code")))
         return None
     if _str(r.get("status")) not in CAR_T_PROCEDURE_STATUSES \
             or _stopped_not_given(b, r, "car-t", str(entry.get("drug") or "") or _concept_text(r.get("code"))):
-        return None  # preparation, in-progress, not-done, entered-in-error: not read as given
+        return None  # preparation, not-done, entered-in-error: not read as given
     if sets.get("car-t-procedure") is entry and names_step(b.t, "car-t-procedure", _texts(r.get("code"))):
         # coded as the infusion, named as a step before it ("CAR-T harvesting ..." under 38228): two things at once,
         # and a harvest weeks before the infusion must not date T0 (nor be grouped with it as one treatment)
@@ -268,9 +272,13 @@ def _not_known_given(b: FactBuilder, r: Mapping[str, Any], kind: str, drug: str)
     is no dose given; named, and kept for the card that asks whether it was given where no other is read."""
     status, day = _str(r.get("status")) or "", b._day_of(r)
     what = "CAR-T infusion" if kind == "car-t" else "bispecific dose"
-    b._notes.append(DataNote("car-t-not-known-given" if kind == "car-t" else "bsab-dose-not-known-given",
-                             reference_of(r), f"{what} with status {status!r}: not known to be given, not used",
-                             drug[:80], day))
+    open_ = status == "in-progress"  # a Procedure never closed
+    if open_:
+        note = "car-t-in-progress" if kind == "car-t" else "bsab-dose-in-progress"
+    else:
+        note = "car-t-not-known-given" if kind == "car-t" else "bsab-dose-not-known-given"
+    why = "never closed as given" if open_ else "not known to be given"
+    b._notes.append(DataNote(note, reference_of(r), f"{what} with status {status!r}: {why}, not used", drug[:80], day))
     (b._car_t_not_given if kind == "car-t" else b._bsab_not_given).append((r, drug, day, ""))
 
 

@@ -166,9 +166,10 @@ FIELDS = {
                              "start ikke registreret (læst fra dagen, registreringen blev lavet)"),
     "intended": Text("planned only, not recorded as given", "kun planlagt, ikke registreret som givet"),
     "unreadable": Text("date not readable as a day", "dato kan ikke læses som en dag"),
-    # a diagnosis with no name whose code was not read: "unknown-system", or the system its code belongs to
-    "unread": Text("code not read (system unknown, or the system its code belongs to)",
-                   "kode ikke læst (ukendt system, eller systemet koden hører til)"),
+    # a diagnosis with no name whose code was not read: "unknown-system", "not-listed" (a SNOMED CT code no value set
+    # holds), or the system its code belongs to
+    "unread": Text("code not read (system unknown, a SNOMED CT code not in the lists, or the system its code belongs to)",
+                   "kode ikke læst (ukendt system, en SNOMED CT-kode uden for listerne, eller systemet koden hører til)"),
     "kind": Text("kind", "type"),
     "ordered": Text("ordered only, no infusion recorded", "kun ordineret, ingen infusion registreret"),
     "not_given": Text("stopped, read as not given; reason", "afbrudt, læst som ikke givet; årsag"),

@@ -215,7 +215,9 @@ def load_matrix(path: Path) -> Matrix:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        # the safety file is the checkout's (docs/safety/), which an installed package does not carry
+        raise InputError(f"cannot read {path}: {exc.strerror or exc} (safety-report reads docs/safety/ of a checkout: "
+                         "run it from the source tree)") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path} is not valid TOML: {exc}") from None
     meta = data.get("meta", {})
