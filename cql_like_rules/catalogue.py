@@ -827,9 +827,9 @@ CATALOGUE: dict[str, AdviceKind] = {
             {
                 "": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
-                         "substitution then",
+                         "substitution {on_the_day}",
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                         "substitution den dag"),
+                         "substitution {on_the_day}"),
                     _STOP_DUE_DECISION,
                     _then_measure(Text("Pause substitution on {stop_date}; a short extension is possible when the "
                                        "community risk of bacterial infection is high.",
@@ -849,9 +849,9 @@ CATALOGUE: dict[str, AdviceKind] = {
                 ),
                 "record": Variant(
                     Text("Ig stop attempt due {stop_date} ({days_left}), {window} after {kind} {t0}: pause "
-                         "substitution then",
+                         "substitution {on_the_day}",
                          "Ig-seponeringsforsøg {stop_date} ({days_left}), {window} efter {kind} {t0}: pausér "
-                         "substitution den dag"),
+                         "substitution {on_the_day}"),
                     _STOP_DUE_DECISION,
                     _then_measure(Text("No order to pause: substitution is only on the medication list. Give none "
                                        "after {stop_date} and end the record then; if it is no longer given, end it "

@@ -2206,11 +2206,34 @@ def first_general_review(params: Parameters, started: date, stop: date) -> date:
     return max(add_months(started, params.general_stop_after_months), stop)
 
 
+def _stopped_with_its_window(c: Context, course: IgCourse) -> bool:
+    """A course begun inside the high-risk window of a therapy before T0 (a CAR-T, a bsAb course) that ended by that
+    window's stop date (within the continuity gap): that window's substitution, stopped as §4.2 asks, not Ig the
+    patient was still in when this therapy came. One that ran on past it is (myeloma: SCIG for years after a CAR-T)."""
+    t0: date | None = c["T0"]
+    end = _last_day(course, c.known_on)
+    if t0 is None or end is None:
+        return False
+    gap = timedelta(days=c.params.ig_continuity_gap_days)
+    earlier = [x.date for x in c.facts.car_t] + [x.start for x in c.facts.bsab]
+    return any(t < t0 and t <= course.start < (stop := add_months(t, c.params.window_months)) and end <= stop + gap
+               for t in earlier)
+
+
 @define("General Review Due Dates", "Later of IG start + the general stop months and the stop date, then every review interval")
 def general_review_dates(c: Context) -> ReviewDates:
     episode = c["Current Episode"]
     every = c.params.general_review_every_months
-    first = first_general_review(c.params, episode.start, c["Stop Date"])
+    started = episode.start
+    t0: date | None = c["T0"]
+    if t0 is not None and t0 <= episode.start < c["Stop Date"]:
+        # Ig paused for the infusion and resumed inside the window is the substitution the patient was in before T0:
+        # its stop is attempted 6-12 months after Ig began (§4.2), not after the resumption (a pause of a month moved
+        # the review past the window's end, and the warning with it). Not a course of an earlier therapy's window
+        # that ended at that window's stop (the course now is a new start), nor a resumption after the window (its
+        # review would fall before it began)
+        started = min([started, *(x.start for x in c["Substitution Before T0"] if not _stopped_with_its_window(c, x))])
+    first = first_general_review(c.params, started, c["Stop Date"])
     k = 0
     while add_months(first, every * (k + 1)) <= c.today:
         k += 1

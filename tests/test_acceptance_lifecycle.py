@@ -440,8 +440,11 @@ CHARTS: list[Chart] = [
             f"teclistamab recorded {status} from 2025-10-06 (taken): the course began then, T0 2025-10-06",
             at=W_AT, t0="2025-10-06") for status in ("active", "completed", "stopped", "on-hold")],
     *[Chart(f"tec-record-{status}", story_m(with_dose=False, order=tec_record(status)), (),
-            f"teclistamab recorded {status}: not known to have been given, no index event, no card", at=W_AT)
-      for status in ("intended", "not-taken", "entered-in-error", "unknown")],
+            f"teclistamab recorded {status}: not given, or a plan, no index event, no card", at=W_AT)
+      for status in ("intended", "not-taken", "entered-in-error")],
+    Chart("tec-record-unknown", story_m(with_dose=False, order=tec_record("unknown")), ("therapy-undated",),
+          "teclistamab recorded with status unknown: no index event, but not a silence: the card asks whether it was "
+          "given, as for a dose so recorded", at=W_AT, says=("not recorded as given (status unknown)",)),
 
     # -- IVIG order status x intent (story S: stop attempt due 2026-02-04) --------------------------------------------
     *[Chart(f"ivig-order-{status}-{intent}", story_s(ivig_order(status, intent)), DUE,

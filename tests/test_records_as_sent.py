@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from cds_service.cards.notes import one_line
 from cds_service.fhir.prefetch import pool_prefetch
 from cds_service.runtime import load_runtime
@@ -205,3 +207,67 @@ def test_another_patients_record_is_named_as_anothers_and_one_naming_no_patient_
                            ZoneInfo("Europe/Copenhagen"))
     assert sorted((n.kind, n.source.split("/")[0]) for n in pooled.notes) == [
         ("no-subject", "Observation"), ("wrong-patient", "Patient")]
+
+
+def stay(klass: object, diagnosis_ref: dict) -> dict:
+    return {"resourceType": "Encounter", "id": rid("stay"), "status": "finished", "subject": SUBJECT,
+            "period": {"start": "2026-01-03", "end": "2026-01-11"}, "class": klass,
+            "diagnosis": [{"condition": diagnosis_ref, "rank": 1}]}
+
+
+ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+
+@pytest.mark.parametrize("klass", [
+    {"system": ACT, "code": "IMP"},
+    {"code": "IMP"},  # no system: the prefetch's class=IMP,ACUTE,NONAC names none
+    {"system": ACT, "code": "imp"},
+    {"system": "http://terminology.hl7.org/CodeSystem/v2-0004", "code": "I"},
+    {"system": "http://hospital.example/contact-type", "code": "12", "display": "Indlagt"},
+    {"coding": [{"system": ACT, "code": "IMP"}]},  # a CodeableConcept (R5), as some servers send it
+    [{"coding": [{"system": ACT, "code": "ACUTE"}]}],
+])
+def test_an_inpatient_stay_is_read_whichever_way_its_class_is_written(klass: object) -> None:
+    """A bacterial pneumonia that needed admission is severe (clinical rules §5): the stay's class said so only as
+    the ActCode "IMP" under its own system; every other spelling dropped the stay, and the card said "not severe"."""
+    pneumonia = {**infection("2026-01-03", "DJ159", text="Bakteriel pneumoni UNS"), "id": "pneu"}
+    at_march = replay(RUNTIME, chart(car_t("2025-03-10"), igg("2026-02-20", 3.2), pneumonia,
+                                     stay(klass, {"reference": "Condition/pneu"})), at=date(2026, 3, 1)).cards
+    assert [c["source"]["topic"]["code"] for c in at_march] == ["start-meets-general-criteria"]
+
+
+def test_an_outpatient_contact_is_no_stay() -> None:
+    pneumonia = {**infection("2026-01-03", "DJ159", text="Bakteriel pneumoni UNS"), "id": "pneu"}
+    at_march = replay(RUNTIME, chart(car_t("2025-03-10"), igg("2026-02-20", 3.2), pneumonia,
+                                     stay({"system": ACT, "code": "AMB"}, {"reference": "Condition/pneu"})),
+                      at=date(2026, 3, 1)).cards
+    assert [c["source"]["topic"]["code"] for c in at_march] == ["no-start-without-infections"]
+
+
+def test_a_diagnosis_named_by_its_identifier_is_followed() -> None:
+    """A stay, or an Ig order's reason, linked to its Condition by the Condition's identifier (the diagnosis number),
+    as FHIR allows: followed to the one Condition that carries it."""
+    ident = {"system": "urn:oid:1.2.208.176.7.1", "value": "dx-2026-0001"}
+    pneumonia = {**infection("2026-01-03", "DJ159", text="Bakteriel pneumoni UNS"), "identifier": [ident]}
+    at_march = replay(RUNTIME, chart(car_t("2025-03-10"), igg("2026-02-20", 3.2), pneumonia,
+                                     stay({"system": ACT, "code": "IMP"}, {"identifier": ident})),
+                      at=date(2026, 3, 1)).cards
+    assert [c["source"]["topic"]["code"] for c in at_march] == ["start-meets-general-criteria"]
+    itp = {**diagnosis("DD693", SKS_D, onset="2024-06-10"), "identifier": [ident]}
+    ivig = {**order("J06BA02", "2025-12-01", end="2026-05-18"), "reasonReference": [{"identifier": ident}]}
+    answered = replay(RUNTIME, chart(*IN_WINDOW, itp, ivig), at=AT)
+    assert [c["source"]["topic"]["code"] for c in answered.cards] == ["start-substitution"]
+    assert [n.kind for n in answered.notes] == ["ig-other-indication"]
+
+
+def test_a_car_t_or_bsab_on_the_medication_list_with_status_unknown_asks_whether_it_was_given() -> None:
+    """As a dose or a Procedure so recorded does; an `intended` one (a plan) is named on the page."""
+    for atc, status, code in (("L01XL03", "unknown", "therapy-undated"), ("L01FX24", "unknown", "therapy-undated"),
+                              ("L01XL03", "intended", None)):
+        record = {"resourceType": "MedicationStatement", "id": rid("fmk"), "status": status, "subject": SUBJECT,
+                  "medicationCodeableConcept": {"coding": [{"system": ATC, "code": atc}]},
+                  "effectiveDateTime": "2025-11-18"}
+        answered = replay(RUNTIME, chart(igg("2026-01-13", 3.2), record), at=AT)
+        assert [c["source"]["topic"]["code"] for c in answered.cards] == ([code] if code else []), (atc, status)
+        if code is None:
+            assert [n.kind for n in answered.notes] == ["statement-not-used"]

@@ -88,6 +88,7 @@ LAST_POLYCLONAL_OFF_IG = Text("; last polyclonal off Ig {igg} {igg_date}",
 THERAPY_STATUS = {"on-hold": Text("on hold", "i bero"), "unknown": Text("status unknown", "status ukendt"),
                   "in-progress": Text("in progress", "i gang")}  # a Procedure never closed
 DAYS_LEFT_BRIEF = Text("{days} left", "om {days}")  # the days left, said briefer where a summary is short of room
+ON_THAT_DAY = Text("then", "den dag")  # the stop date ahead, as the summary that names it says when to act
 TODAY = Text("today", "i dag")  # the stop date itself: the stop is due today, and no start criterion of the window is left
 FAILING_IGG = (Text("IgG {igg} ({igg_date})", "IgG {igg} ({igg_date})"), Text("IgG {igg}", "IgG {igg}"))
 # ... when the IgG decided on is polyclonal (total less an IgG M-protein): the summary says so, as other cards do
@@ -299,6 +300,7 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         # briefer, for a summary short of room ("om 137 dage", not "137 dage tilbage"): said rather than dropped
         p["days_left_brief"] = DAYS_LEFT_BRIEF(lang).format(days=days(left, lang)) if left > 0 else p["days_left"]
         p["days_overdue"] = days(-left, lang)
+        p["on_the_day"] = (TODAY if left == 0 else ON_THAT_DAY)(lang)  # "pause substitution today", not "then"
     if v.get("age") is not None:
         p["age"] = str(v["age"])
     product = named(v.get("t0_product"), 30, text)

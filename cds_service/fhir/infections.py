@@ -577,14 +577,50 @@ ACT_CODE_SYSTEMS = frozenset({"http://terminology.hl7.org/CodeSystem/v3-ActCode"
 STAY_NOT_HAPPENED = frozenset({"cancelled", "entered-in-error", "planned"})
 
 
+# HL7 v2 table 0004 (patient class), which EHRs converted from HL7 v2 send as the class: I, inpatient (R4's URI, and
+# STU3's)
+V2_PATIENT_CLASS = frozenset({"http://terminology.hl7.org/CodeSystem/v2-0004", "http://hl7.org/fhir/v2/0004"})
+# A class named in words only, under a local code ("Indlagt"): a stay, said exactly so
+INPATIENT_WORDS = frozenset({"indlagt", "indlæggelse", "indlæggelser", "inpatient", "inpatient encounter"})
+
+
+def _inpatient(kind: Any) -> bool:
+    """Whether an Encounter's class is an inpatient stay: an ActCode class of one (`INPATIENT_CLASSES`) in any letter
+    case and also with no system (the prefetch's `class=IMP,ACUTE,NONAC` names none), HL7 v2's "I", or, under a local
+    code only, a name that says exactly that ("Indlagt"): an ActCode or v2 code decides by its code, whatever its
+    display says (EMER named "Inpatient" is no stay). The class as a Coding (R4), and as a CodeableConcept or a list of
+    them (R5), which some servers send."""
+    concepts = kind if isinstance(kind, list) else [kind]
+    for concept in concepts:
+        if not isinstance(concept, dict):
+            continue
+        listed = concept.get("coding")
+        codings: list[Any] = listed if isinstance(listed, list) else [concept]
+        for coding in codings:
+            if not isinstance(coding, dict):
+                continue
+            system, code = coding.get("system"), str(coding.get("code") or "").strip().upper()
+            if system in V2_PATIENT_CLASS:
+                if code == "I":
+                    return True
+            elif not system or system in ACT_CODE_SYSTEMS:
+                if code in INPATIENT_CLASSES:
+                    return True
+            elif str(coding.get("display") or "").strip().lower() in INPATIENT_WORDS:  # a local code, by its name
+                return True
+        known = any(isinstance(x, dict) and (x.get("system") in ACT_CODE_SYSTEMS or x.get("system") in V2_PATIENT_CLASS)
+                    for x in codings)
+        if not known and str(concept.get("text") or "").strip().lower() in INPATIENT_WORDS:
+            return True
+    return False
+
+
 def _encounter(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     """An inpatient stay (`Admission`): the Conditions it names (diagnosis, reasonReference) and the bacterial-infection
     codes it carries itself (reasonCode). Any other contact is passed over, named only when it carries one of our codes
     (`_name_if_coded`), as before the stays were read. A stay never makes an infection (clinical-rules §5: it decides
     only whether a verified bacterial pneumonia was severe)."""
-    kind = r.get("class")
-    inpatient = isinstance(kind, dict) and kind.get("system") in ACT_CODE_SYSTEMS and kind.get("code") in INPATIENT_CLASSES
-    if not inpatient or r.get("status") in STAY_NOT_HAPPENED:
+    if not _inpatient(r.get("class")) or r.get("status") in STAY_NOT_HAPPENED:
         _name_if_coded(b, r)
         return None
     conditions = tuple(dict.fromkeys(ref for ref in (

@@ -540,6 +540,21 @@ STATEMENT_TAKEN = frozenset({"active", "completed", "stopped", "on-hold"})
 STATEMENT_ENDED = frozenset({"completed", "stopped"})
 
 
+def _condition_by_identifier(b: FactBuilder, reference: Any) -> str:
+    """A reference by a Condition's business identifier alone (`{"identifier": {"system", "value"}}`, which FHIR
+    allows and EHRs that link a stay or an order to its diagnosis by the diagnosis number send) as 'Condition/id' of
+    the one Condition sent that carries it (not one entered in error or refuted, whose corrected twin shares it); ''
+    for none, or for two (which one is meant is not known)."""
+    ident = reference.get("identifier") if isinstance(reference, dict) else None
+    if not isinstance(ident, dict) or not isinstance(ident.get("value"), str):
+        return ""
+    system, value = ident.get("system"), ident["value"]
+    found = [ref for ref, condition in b._conditions.items() if not withdrawn_by_verification(condition)
+             and any(isinstance(i, dict) and i.get("value") == value and i.get("system") == system
+                     for i in _list(condition.get("identifier")))]
+    return found[0] if len(found) == 1 else ""
+
+
 def _reference_to(b: FactBuilder, reference: Any, kind: str, referrer: Mapping[str, Any]) -> str:
     """A reference of `referrer` as '{kind}/id' (relative, absolute, versioned, or the fullUrl of an entry of the
     request: `resolved`), '' when it is not one to a `kind`. One that is a fullUrl naming two resources
@@ -547,7 +562,7 @@ def _reference_to(b: FactBuilder, reference: Any, kind: str, referrer: Mapping[s
     a reason or an order lost there changes the card (an ITP course read as substitution)."""
     ref = _first(reference, "reference") if isinstance(reference, dict) else None
     if not isinstance(ref, str):
-        return ""
+        return _condition_by_identifier(b, reference) if kind == "Condition" else ""
     if ref and in_conflict(ref, b.full_urls):
         b._links_lost.setdefault(reference_of(referrer), (referrer, ref))
         return ""

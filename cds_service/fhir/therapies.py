@@ -519,6 +519,11 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             b._notes.append(DataNote("ig-statement-unread", reference_of(r), f"immunoglobulin record with status "
                                      f"{str(status)[:20]!r}: not known whether it was taken, not used", shown,
                                      b._day_of(r)))
+        elif status == "unknown":  # a CAR-T or bsAb that may have been given: as a dose or infusion so recorded is,
+            # named, and the card that asks whether it was given where no other is read
+            _not_known_given(b, r, "car-t" if car_t is not None else "bsab",
+                             (str(car_t.get("drug") or "") if car_t is not None
+                              else _bsab_drug(b, bsab, concept) if bsab is not None else "") or shown)
         else:  # nothing taken, or a therapy not known to have been: shown on the explanation page only
             why = "not taken" if status == "not-taken" else "not known whether it was taken"
             b._notes.append(DataNote("statement-not-used", reference_of(r), f"medication record with status "
@@ -529,8 +534,10 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     end_raw = _first(r, "effectivePeriod.end")
     if ig is not None:
         return _ig_statement(b, r, ig, str(status), start_raw, end_raw, shown)
-    if status == "intended":
-        return None  # a plan: a therapy dates T0 only once it has begun (clinical-rules §2)
+    if status == "intended":  # a plan: a therapy dates T0 only once it has begun (clinical-rules §2); named
+        b._notes.append(DataNote("statement-not-used", reference_of(r), "medication record with status 'intended': "
+                                 "a plan, not a therapy given; not used", shown, b._day_of(r)))
+        return None
     if car_t is not None:
         drug = str(car_t.get("drug") or "")
     else:
