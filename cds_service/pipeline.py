@@ -359,6 +359,8 @@ def _unknown_keys(request: HookRequest | None, known: Sequence[str]) -> str:
 
 
 FETCH_HINT = "Send these keys in prefetch, or a fhirServer the service can reach"
+PREFETCH_HINT = ("Send every prefetch key GET /cds-services lists, filled from its template "
+                 "(null when the EHR holds no such data), or a fhirServer the service may fetch them from")
 
 
 def _fetch_hint(problems: Sequence[str], token: str | None) -> str:
@@ -376,8 +378,6 @@ def _fetch_hint(problems: Sequence[str], token: str | None) -> str:
 def _reads_the_patient(template: str) -> bool:
     """Whether a prefetch template reads the context's Patient ("Patient/{{context.patientId}}")."""
     return "".join(template.split()) == "Patient/{{context.patientId}}"
-PREFETCH_HINT = ("Send every prefetch key GET /cds-services lists, filled from its template "
-                 "(null when the EHR holds no such data), or a fhirServer the service may fetch them from")
 
 
 def _drafts(request: HookRequest) -> tuple[Mapping[str, Any], ...] | None:
