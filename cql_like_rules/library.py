@@ -2206,6 +2206,18 @@ def first_general_review(params: Parameters, started: date, stop: date) -> date:
     return max(add_months(started, params.general_stop_after_months), stop)
 
 
+def _stopped_by(c: Context, course: IgCourse, t0: date) -> bool:
+    """A course before T0 paused by then: on hold, ended before it, or (a course of recorded doses, which runs the
+    course days past its last dose) its last dose before it. One that ran on across T0 and ended inside the window
+    was stopped there: Ig begun again after it is a restart, reviewed from its own start."""
+    if course.status == "on-hold":
+        return True
+    end = _last_day(course, c.known_on)
+    if end is not None and from_doses(course):
+        end -= timedelta(days=c.params.ig_administration_course_days)
+    return end is not None and end < t0
+
+
 def _stopped_with_its_window(c: Context, course: IgCourse) -> bool:
     """A course begun inside the high-risk window of a therapy before T0 (a CAR-T, a bsAb course) that ended by that
     window's stop date (within the continuity gap): that window's substitution, stopped as §4.2 asks, not Ig the
@@ -2232,7 +2244,8 @@ def general_review_dates(c: Context) -> ReviewDates:
         # the review past the window's end, and the warning with it). Not a course of an earlier therapy's window
         # that ended at that window's stop (the course now is a new start), nor a resumption after the window (its
         # review would fall before it began)
-        started = min([started, *(x.start for x in c["Substitution Before T0"] if not _stopped_with_its_window(c, x))])
+        started = min([started, *(x.start for x in c["Substitution Before T0"]
+                                  if _stopped_by(c, x, t0) and not _stopped_with_its_window(c, x))])
     first = first_general_review(c.params, started, c["Stop Date"])
     k = 0
     while add_months(first, every * (k + 1)) <= c.today:

@@ -82,3 +82,12 @@ def test_a_course_of_doses_paused_close_to_the_infusion_counts_from_its_start() 
                   order(SCIG, "2025-09-20"))
     [card] = replay(RUNTIME, doses, at=date(2026, 3, 5)).cards
     assert card["indicator"] == "warning" and "due since 2026-03-01" in card["summary"], card["summary"]
+
+
+def test_ig_that_ran_across_t0_and_was_stopped_in_the_window_is_no_pause() -> None:
+    """IVIG from before CAR-T, run on across it and stopped inside the window, then begun again for a sepsis: a
+    restart, reviewed 6 months after it began (2025-12-10), not from the IVIG before T0."""
+    restart = chart(car_t("2025-02-03"), igg("2025-06-05", 3.0), infection("2025-06-01", "DA419", severe=True),
+                    order("J06BA02", "2024-10-01", status="completed", end="2025-04-30"), order("J06BA02", "2025-06-10"))
+    [card] = replay(RUNTIME, restart, at=date(2025, 8, 3)).cards
+    assert card["indicator"] == "info" and "next stop review 2025-12-10" in card["summary"], card["summary"]
