@@ -338,6 +338,13 @@ def _given_drug(b: FactBuilder, r: Mapping[str, Any]) -> tuple[Any, Entry | None
     return concept, car_t, bsab, ig
 
 
+def _drug_of(b: FactBuilder, car_t: Entry | None, bsab: Entry | None, concept: Any) -> str:
+    """The INN of a CAR-T product or bispecific read from a record's drug (`_given_drug`), "" for neither."""
+    if car_t is not None:
+        return str(car_t.get("drug") or "")
+    return _bsab_drug(b, bsab, concept) if bsab is not None else ""
+
+
 def _medication_administration(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
     given = _given_drug(b, r)
     if given is None:
@@ -348,13 +355,10 @@ def _medication_administration(b: FactBuilder, r: Mapping[str, Any]) -> Produced
     if _str(r.get("status")) not in given_statuses \
             or _stopped_not_given(b,
                 r, "car-t" if car_t else "bsab" if bsab is not None else "ig",
-                (str(car_t.get("drug") or "") if car_t is not None else _bsab_drug(b, bsab, concept)
-                 if bsab is not None else "") or _concept_text(concept)):
+                _drug_of(b, car_t, bsab, concept) or _concept_text(concept)):
         if ig is None and _str(r.get("status")) in NOT_KNOWN_GIVEN:  # a CAR-T infusion or bsAb dose: named
             _not_known_given(b, r, "car-t" if car_t is not None else "bsab",
-                             (str(car_t.get("drug") or "") if car_t is not None
-                              else _bsab_drug(b, bsab, concept) if bsab is not None else "")
-                             or _concept_text(concept))
+                             _drug_of(b, car_t, bsab, concept) or _concept_text(concept))
         if ig is not None and _str(r.get("status")) in ("on-hold", "unknown"):  # it may have been given: named
             b._notes.append(DataNote("ig-dose-not-known-given", reference_of(r), "immunoglobulin administration "
                                         f"with status {_str(r.get('status'))!r}: not known to be given, not used",
@@ -375,8 +379,7 @@ def _medication_administration(b: FactBuilder, r: Mapping[str, Any]) -> Produced
     except DataError as exc:  # no day ("2025-10"), or none a reader can take ("18-11-2025"): as words
         if car_t is None and bsab is None:
             raise
-        drug = str(car_t.get("drug") or "") if car_t is not None else \
-            _bsab_drug(b, bsab, concept) if bsab is not None else ""
+        drug = _drug_of(b, car_t, bsab, concept)
         _undated_therapy(b, r, "car-t-product" if car_t is not None else "bsab", drug or _concept_text(concept),
                               exc.value if isinstance(exc, PartialDate) else str(when).strip(),
                               unreadable=not isinstance(exc, PartialDate))
@@ -522,8 +525,7 @@ def _medication_statement(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
         elif status == "unknown":  # a CAR-T or bsAb that may have been given: as a dose or infusion so recorded is,
             # named, and the card that asks whether it was given where no other is read
             _not_known_given(b, r, "car-t" if car_t is not None else "bsab",
-                             (str(car_t.get("drug") or "") if car_t is not None
-                              else _bsab_drug(b, bsab, concept) if bsab is not None else "") or shown)
+                             _drug_of(b, car_t, bsab, concept) or shown)
         else:  # nothing taken, or a therapy not known to have been: shown on the explanation page only
             why = "not taken" if status == "not-taken" else "not known whether it was taken"
             b._notes.append(DataNote("statement-not-used", reference_of(r), f"medication record with status "
