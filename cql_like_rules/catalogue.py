@@ -557,6 +557,22 @@ CATALOGUE: dict[str, AdviceKind] = {
                     _PARAPROTEIN_DECISION,
                     _PARAPROTEIN_ACTION,
                 ),
+                # an M-protein taken with the IgG was received but not read (its amount, its status, its code): it
+                # may be most of the total, so any total at or above a threshold may hide polyclonal IgG below it
+                "m-protein-unread": Variant(
+                    Text("Myeloma, total IgG {igg} ({igg_date}), M-protein of {m_protein_unread_date} not used: "
+                         "polyclonal IgG may be < {paraprotein_threshold}",
+                         "Myelomatose, total-IgG {igg} ({igg_date}), M-komponent fra {m_protein_unread_date} ikke "
+                         "brugt: polyklonal IgG kan være < {paraprotein_threshold}"),
+                    Text("An M-protein result taken with this IgG was not used ({m_protein_unread_why}). In "
+                         "myeloma the total IgG may include an IgG M-protein, and decisions rest on polyclonal IgG "
+                         "(total minus the M-protein), which may be below {paraprotein_threshold}.",
+                         "Et M-komponent-svar taget sammen med denne IgG blev ikke brugt ({m_protein_unread_why}). Ved "
+                         "myelomatose kan total-IgG rumme en IgG-M-komponent, og der besluttes ud fra polyklonal IgG "
+                         "(total minus M-komponenten), som kan være under {paraprotein_threshold}."),
+                    Text("Look up the M-protein result and its type; decide on polyclonal IgG.",
+                         "Slå M-komponent-svaret og dets type op; beslut ud fra polyklonal IgG."),
+                ),
                 "igg-no-m-protein": Variant(
                     Text("IgG myeloma, total IgG {igg} ({igg_date}), M-protein not measured with it: polyclonal IgG "
                          "may be < {paraprotein_threshold}; measure the M-protein",
@@ -584,6 +600,11 @@ CATALOGUE: dict[str, AdviceKind] = {
             },
             worklist_rank=5,
             variant_doc={"m-protein": "an M-protein of unknown type is measured; total minus it crosses a threshold",
+                         "m-protein-unread": "an M-protein result taken within the policy's days of the IgG was "
+                                             "received but not used (an amount that cannot be read, not final, or a "
+                                             "code not known) and its code or name gives no type outside total IgG, "
+                                             "none read near it, in a myeloma of unknown type (an IgG myeloma gets "
+                                             "igg-no-m-protein): any total at or above a threshold",
                          "": "no M-protein quantity near the IgG; the total lies within the caveat margin above a "
                              "threshold",
                          "igg-no-m-protein": "the M-protein is IgG (by immunofixation or an earlier typed M-protein "
@@ -1597,6 +1618,34 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Vurdér selv kriterierne for immunglobulin, og bed CDS-teamet registrere behandlingen med en "
                          "kode, tjenesten kender."),
                 ),
+                # coded by a class of drugs only (SKS BOHJ19K, "bispecific T-cell antibody"): the class holds drugs
+                # the guideline does not cover (tarlatamab, lung cancer), so the card asks which drug it was
+                "class-code": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, is coded as a class of drugs, not one drug",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, er kodet som en lægemiddelklasse, ikke "
+                         "ét lægemiddel"),
+                    Text("Its code names {looks_like} without saying which; only one aimed at B or plasma cells opens "
+                         "the high-risk window ({window}): no criterion was applied.",
+                         "Koden angiver {looks_like} uden at sige hvilket; kun et rettet mod B- eller plasmaceller "
+                         "åbner højrisikoperioden ({window}): intet kriterium er anvendt."),
+                    Text("Check which drug was given; if aimed at B or plasma cells, apply the criteria from its first "
+                         "dose and have its own code recorded.",
+                         "Kontrollér, hvilket lægemiddel der blev givet; er det rettet mod B- eller plasmaceller, så "
+                         "vurdér kriterierne fra første dosis, og få dets egen kode registreret."),
+                ),
+                "class-code-child": Variant(
+                    Text("Not checked: {drug} ({order_code}), {therapy_date}, is coded as a class of drugs; child "
+                         "({age} y): individual assessment",
+                         "Ikke vurderet: {drug} ({order_code}), {therapy_date}, er kodet som en lægemiddelklasse; barn "
+                         "({age} år): individuel vurdering"),
+                    Text("Its code names {looks_like} without saying which. The criteria do not cover children: the "
+                         "need for substitution is assessed individually.",
+                         "Koden angiver {looks_like} uden at sige hvilket. Kriterierne omfatter ikke børn: behovet for "
+                         "substitution vurderes individuelt."),
+                    Text("Decide individually, and have the drug's own code recorded.",
+                         "Vurdér individuelt, og få lægemidlets egen kode registreret."),
+                    section="§4",  # children: the paragraph before the criteria
+                ),
                 # named like one, its code sent under another known system than its own ("Tecvayli" with L01FX24 under
                 # SNOMED CT): the record's code system is to be corrected, as a draft so coded is told
                 "named-wrong-system": Variant(
@@ -1754,6 +1803,10 @@ CATALOGUE: dict[str, AdviceKind] = {
             worklist_rank=7,
             variant_doc={"": "a CAR-T or bsAb recorded under a code in no value set, and no recognised index event",
                          "no-code": "the same, recorded with no code at all (text only)",
+                         "class-code": "the same, coded only by a class of drugs that holds others the guideline does "
+                                       "not cover (SKS BOHJ19K, bispecific T-cell engagers), its name giving no drug "
+                                       "of the value set: the card asks which drug was given",
+                         "class-code-child": "the same, in a child: individual assessment",
                          "named-wrong-system": "the same, its code one the value sets hold under another known "
                                                "system than the one it was sent under (ATC's L01FX24 under SNOMED "
                                                "CT): the record's code system is to be corrected in the EHR",
@@ -2607,7 +2660,9 @@ SITUATIONS: dict[str, dict[str, Text]] = {
     "paraprotein-type-unknown": {
         "m-protein": Text("an M-protein of unknown type measured", "en M-komponent af ukendt type målt"),
         "igg-no-m-protein": Text("an IgG M-protein, none measured near the IgG",
-                                 "en IgG-M-komponent, ingen målt nær IgG'en")},
+                                 "en IgG-M-komponent, ingen målt nær IgG'en"),
+        "m-protein-unread": Text("an M-protein result near the IgG not used",
+                                 "et M-komponent-svar nær IgG'en ikke brugt")},
     "no-start-without-infections": {
         "no-substitution": Text("no substitution so far", "ingen substitution indtil nu"),
         "igg-before-substitution": Text("after a stop, with no IgG since substitution began",
@@ -2724,6 +2779,10 @@ SITUATIONS: dict[str, dict[str, Text]] = {
         "named-wrong-system": Text("a therapy's code under the wrong code system",
                                    "en behandlings kode under forkert kodesystem"),
         "codes-disagree": Text("a therapy whose codes disagree", "en behandling, hvis koder modsiger hinanden"),
+        "class-code": Text("a therapy coded only by its class of drugs", "en behandling kodet kun ved sin "
+                           "lægemiddelklasse"),
+        "class-code-child": Text("a therapy coded only by its class of drugs, in a child",
+                                 "en behandling kodet kun ved sin lægemiddelklasse, hos et barn"),
         "child": Text("a therapy not recognised by its code, in a child",
                       "en behandling ikke genkendt på sin kode, hos et barn"),
         "unknown-system": Text("records coded only in a code system not read",
@@ -2938,7 +2997,7 @@ REQUIRED_CAVEATS = frozenset({"igg-during-substitution", "igg-low-on-substitutio
                               "igg-during-substitution-ignored", "igg-during-substitution-ignored-dated",
                               "igg-in-washout-ignored",
                               "igg-during-other-use-ignored", "paraprotein-possible",
-                              "paraprotein-possible-measured", "ig-maybe-on", "ig-drafted-twice",
+                              "paraprotein-possible-measured", "paraprotein-unread", "ig-maybe-on", "ig-drafted-twice",
                               "special-stop-if-not-begun"})
 # How the caveat `infections-culture-only` names the culture, by its specimen (`library._STERILE_SPECIMENS`)
 CULTURED_SPECIMEN: dict[str, Text] = {"blood": Text("blood culture", "bloddyrkning"),
@@ -2955,7 +3014,8 @@ LEADING_CAVEATS = frozenset({"ig-maybe-on", "ig-drafted-twice", "ig-follow-on-dr
 # criterion supported, which is the stop to weigh; infections recorded but not confirmed) or what it assumed (no
 # diagnosis, birth date or patient record): a crowded card ranks them with a data note on the advice's evidence, and
 # never cuts them for the ranks it holds whole (`render.KEEPS`).
-DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-possible", "paraprotein-possible-measured",
+DECISIVE_CAVEATS = frozenset({"paraprotein-unmeasured", "paraprotein-unread", "paraprotein-possible",
+                              "paraprotein-possible-measured",
                               "malignancy-assumed", "age-unknown", "age-unknown-no-index", "patient-unknown",
                               "patient-unknown-no-index", "general-start-not-met", "infections-unconfirmed",
                               "infections-unconfirmed-several", "infections-uncoded", "infections-uncoded-several",
@@ -3087,6 +3147,11 @@ CAVEATS: dict[str, Text] = {
         "this decision; measure the M-protein.",
         "IgG-myelomatose uden M-komponent målt sammen med denne IgG: polyklonal IgG kan være lavere og kan ændre "
         "vurderingen; mål M-komponenten."),
+    "paraprotein-unread": Text(
+        "The M-protein result of {m_protein_unread_date} was not used ({m_protein_unread_why}): in myeloma polyclonal "
+        "IgG may be lower than the total and could change this decision; look that result up.",
+        "M-komponent-svaret fra {m_protein_unread_date} blev ikke brugt ({m_protein_unread_why}): ved myelomatose kan "
+        "polyklonal IgG være lavere end total-IgG og ændre vurderingen; slå svaret op."),
     "paraprotein-possible": Text(
         "Myeloma of unknown type: if the M-protein (paraprotein) is IgG, polyclonal IgG is lower and could change "
         "this decision; immunofixation tells.",
@@ -3268,6 +3333,8 @@ MEASURE_WITH_M_PROTEIN: dict[str, Text] = {
     "paraprotein-possible-measured": _WITH_FIXATION,
     "paraprotein-unmeasured": Text("Measure serum IgG and the M-protein together now.",
                                    "Mål IgG i serum og M-komponenten samtidig nu."),
+    "paraprotein-unread": Text("Measure serum IgG now, and look up the M-protein result not used.",
+                               "Mål IgG i serum nu, og slå M-komponent-svaret, der ikke blev brugt, op."),
 }
 MEASURE_NOW_VARIANTS = frozenset({"measure-igg:no-igg-since-t0", "measure-igg:stale",
                                   "measure-igg:infections-no-recent-igg"})

@@ -157,6 +157,9 @@ class UnrecognisedTherapy:
     # the therapy value set one of its codes is in while another is one that set excludes as something else (a CAR-T
     # infusion coded also as the cell harvest): not read as either; its card asks for the coding to be corrected
     disagree: str = ""
+    # its code names a class of the set's drugs and not which one (SKS BOHJ19K, any bispecific T-cell engager, also
+    # one the guideline does not cover): its card asks which drug was given
+    class_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,19 @@ class IgGPending:
 
 
 @dataclass(frozen=True)
+class MProteinUnread:
+    """A serum M-protein result received and not read: its amount cannot be read, it is not final, or its code is
+    not known (a local code named as one). Not a value: in a myeloma it says an M-protein may lie in the total IgG by
+    an amount not known, so polyclonal IgG may be far below the total (`library._unmeasured_margin`)."""
+
+    source: str
+    date: date  # the day it was taken (effective[x], else issued)
+    why: str  # "unreadable", "not-final" or "code-unknown"
+    isotype: str = ""  # the type its code or name gives ("IgA": not in total IgG, so it changes nothing), "" for none
+    reported: str = ""  # its value as sent where that could not be read ("se kommentar"), for the card to quote
+
+
+@dataclass(frozen=True)
 class IgGSubclass:
     """An IgG subclass result (IgG1-IgG4, or the subclasses as a group: by a code the IgG value set excludes as a
     subclass, or by its name, the IgG1-IgG3 LOINC codes being unconfirmed): not total IgG, never used. Kept so that a card with no usable IgG names
@@ -433,7 +449,7 @@ NOTE_KINDS = frozenset({
     "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "do-not-perform", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
     "car-t-not-known-given", "car-t-in-progress", "bsab-dose-in-progress", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
-    "car-t-stopped-not-given", "car-t-target-out-of-scope", "code-system-unknown", "code-wrong-system", "codes-disagree",
+    "car-t-stopped-not-given", "car-t-target-out-of-scope", "class-code", "code-system-unknown", "code-wrong-system", "codes-disagree",
     "copy-content-differs", "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
     "copy-withdrawn", "culture-contaminant", "culture-diagnosis-apart", "culture-fields-disagree", "culture-negative-names-growth",
     "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",
@@ -523,6 +539,7 @@ class Facts:
     igg_orders_drafted: tuple[IgGOrderDraft, ...] = ()  # order hooks only: never on patient-view
     igg_pending: tuple[IgGPending, ...] = ()  # IgG registered by the laboratory, not resulted yet (dated ones)
     igg_subclasses: tuple[IgGSubclass, ...] = ()  # IgG subclass results: not total IgG, only named
+    m_protein_unread: tuple[MProteinUnread, ...] = ()  # M-protein results received and not read (dated ones)
     therapies_drafted: tuple[TherapyOrderDraft, ...] = ()  # order hooks only: the therapy orders judged
     admissions: tuple[Admission, ...] = ()
     # why the stays (prefetch `encounters`) could not be had, "" when they were: whether a pneumonia needed
@@ -569,6 +586,7 @@ def known_by(facts: Facts, day: date) -> Facts:
         undated_therapies=tuple(x for x in facts.undated_therapies if by(x.written, x.earliest)),
         igg_pending=tuple(x for x in facts.igg_pending if x.date <= day),
         igg_subclasses=tuple(x for x in facts.igg_subclasses if x.date <= day),
+        m_protein_unread=tuple(x for x in facts.m_protein_unread if x.date <= day),
         admissions=tuple(x for x in facts.admissions if x.start <= day))
 
 

@@ -54,7 +54,8 @@ from .advice import Advice, Value, advice
 from .engine import Context, Library
 from .parameters import Parameters
 from .facts import (Admission, BsAbExposure, CarTInfusion, Culture, DataNote, Diagnosis, IgAdministration, IgByName, IgCourse,
-                    IgGPending, IgGResult, Immunofixation, Infection, MProteinResult, RecordText, UndatedTherapy,
+                    IgGPending, IgGResult, Immunofixation, Infection, MProteinResult, MProteinUnread, RecordText,
+                    UndatedTherapy,
                     UnrecognisedDiagnosis, UnrecognisedTherapy)
 
 LIBRARY = Library("IgGSubstitutionAfterCarTBsAb", "1.1.1")
@@ -495,8 +496,8 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
             first = earlier
     # the card names that first record whole (its name, code and dose beside its own date), not the latest's
     # a code sent under the wrong known system (L01FX24 under SNOMED CT): the record's system is to be corrected
-    variant = "codes-disagree" if first.disagree else "named-wrong-system" if first.held_under \
-        else "" if first.code else "no-code"
+    variant = "codes-disagree" if first.disagree else "class-code" if first.class_code \
+        else "named-wrong-system" if first.held_under else "" if first.code else "no-code"
     return _unplaced_therapy_advice(c, "therapy-not-recognised", variant,
                                     "Unrecognised Therapy Advice", first.date, first.source,
                                     {"order_drug": first.display, "order_looks_like": first.looks_like,
@@ -506,6 +507,7 @@ def unrecognised_therapy_advice(c: Context) -> tuple[Advice, ...]:
                                      **({"therapy_date_as_recorded": first.recorded} if first.recorded else {}),
                                      **({"right_code_system": first.held_under} if first.held_under else {})},
                                     "codes-disagree-child" if first.disagree
+                                    else "class-code-child" if first.class_code
                                     else "named-wrong-system-child" if first.held_under else "child")
 
 
@@ -1625,6 +1627,10 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
     margin, or in IgG myeloma the last IgG M-protein measured before it when that was larger (total IgG 8.0 five
     months after an IgG M-protein of 6.0 may be polyclonal IgG near 2; a bound, "<1.0 g/L", is a measurement too: at
     most that), or the whole total when none was ever measured."""
+    if _unread_m_protein_near(c, result) is not None:
+        # an M-protein taken with it that could not be read (its amount, its status, its code): it may be most of the
+        # total, as one never measured, whatever the myeloma's type is said to be where it is not known to be other
+        return result.value_g_l
     if isotype != "IgG":
         return c.params.paraprotein_caveat_margin_g_l
     last = _last_igg_m_protein(c, result)
@@ -1635,6 +1641,16 @@ def _unmeasured_margin(c: Context, result: IgGResult, isotype: str) -> float:
         # IgG 12.0 may be an M-protein of 10 and polyclonal IgG 2), so no total says where polyclonal IgG lies
         return result.value_g_l
     return max(c.params.paraprotein_caveat_margin_g_l, last.value_g_l)
+
+
+def _unread_m_protein_near(c: Context, result: IgGResult) -> MProteinUnread | None:
+    """The latest M-protein result received within the policy's days of an IgG result and not read (`MProteinUnread`),
+    but for one its code or name says is of a type not in total IgG (IgA kappa); None otherwise. Its callers ask only
+    where no M-protein was read near the IgG: one read decides."""
+    near = [x for x in c.facts.m_protein_unread
+            if x.date <= c.today and abs((x.date - result.date).days) <= c.params.m_protein_max_days_apart
+            and x.isotype not in NOT_IGG]
+    return max(near, key=lambda x: (x.date, x.source)) if near else None
 
 
 def _last_igg_m_protein(c: Context, result: IgGResult) -> MProteinResult | None:
@@ -1898,8 +1914,11 @@ def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict
     if not used.paraprotein_caveat:
         return (), {}
     m, isotype = _nearest_m_protein(c, used.result)
-    if isotype == "IgG":
+    if isotype == "IgG":  # an IgG myeloma: measure its M-protein with the IgG (one not read is named by its note)
         return ("paraprotein-unmeasured",), (_last_m_protein_values(c, used.result) if m is None else {})
+    unread = _unread_m_protein_near(c, used.result) if m is None else None
+    if unread is not None:  # one was taken with it: that result, not a new measurement, is what to check
+        return ("paraprotein-unread",), _unread_values(unread)
     if m is not None:  # a measured M-protein of unknown type: the caveat gives what it would make of the IgG
         return ("paraprotein-possible-measured",), {
             "untyped_m_protein": m.value_g_l, "untyped_m_protein_date": m.date,
@@ -1907,6 +1926,11 @@ def paraprotein_caveat(c: Context, used: IgGUsed) -> tuple[tuple[str, ...], dict
             "polyclonal_if_igg": max(_less(used.result.value_g_l, m.value_g_l), 0.0),
             "polyclonal_if_igg_comparator": _POLYCLONAL_BOUND.get(m.comparator, "")}
     return ("paraprotein-possible",), {}
+
+
+def _unread_values(unread: MProteinUnread) -> dict[str, Value]:
+    return {"m_protein_unread_date": unread.date, "m_protein_unread_source": unread.source,
+            "m_protein_unread_why": unread.why, "m_protein_unread_reported": unread.reported}
 
 
 def igg_shown_values(c: Context, used: IgGUsed) -> dict[str, Value]:
@@ -2718,9 +2742,14 @@ def _paraprotein_advice(c: Context, used: IgGUsed, caveats: tuple[str, ...], ign
                       polyclonal_if_igg=max(_less(total, m.value_g_l), 0.0), untyped_m_protein_comparator=m.comparator,
                       polyclonal_if_igg_comparator=_POLYCLONAL_BOUND.get(m.comparator, ""))
         igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, m.source), used.paraprotein_caveat)
-    variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" else ""
+    unread = _unread_m_protein_near(c, used.result) if m is None and isotype != "IgG" else None
+    variant = "m-protein" if m is not None else "igg-no-m-protein" if isotype == "IgG" \
+        else "m-protein-unread" if unread is not None else ""
     if variant == "igg-no-m-protein":
         values.update(_last_m_protein_values(c, used.result))
+    if unread is not None:
+        values.update(_unread_values(unread))
+        igg = IgGUsed(used.result, used.value_g_l, None, (*used.sources, unread.source), used.paraprotein_caveat)
     return build_advice(c, "paraprotein-type-unknown", "Start Advice", variant, igg=igg,
                         extra_caveats=caveats, more=values)
 

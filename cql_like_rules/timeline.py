@@ -41,6 +41,7 @@ class Candidate:
 KINDS = (
     "index-event", "stop-due-soon", "stop-date", "after-stop-date", "bsab-gap-end",
     "igg-result", "igg-stale-in-window", "igg-stale-after-window", "igg-pending", "igg-pending-lapsed", "m-protein-result",
+    "m-protein-unread",
     "ig-start", "ig-ordered", "ig-planned-start", "ig-planned", "ig-planned-over", "ig-end", "ig-ended", "ig-dose", "ig-doses-end", "ig-washout-ends",
     "ig-resume-ends", "review-due",
     "review-warning-ends",
@@ -56,6 +57,7 @@ def fact_dates(facts: Facts) -> list[date]:
     days += [c.date for c in facts.car_t] + [i.onset for i in facts.infections]
     days += [d.date for d in facts.ig_administrations] + [x.date for x in facts.cultures]
     days += [x.date for x in facts.immunofixation] + [x.date for x in facts.unrecognised_therapies]
+    days += [x.date for x in facts.m_protein_unread]
     days += [x.earliest for x in facts.undated_therapies if x.earliest is not None]
     for exposure in facts.bsab:
         days += [exposure.start] + ([exposure.end] if exposure.end else [])
@@ -135,6 +137,8 @@ def candidates(facts: Facts, params: Parameters, start: date, end: date) -> list
         add(Candidate(pending.date + timedelta(days=params.igg_pending_days + 1), "igg-pending-lapsed", pending.source))
     for m in facts.m_protein:
         add(Candidate(m.date, "m-protein-result", m.source))
+    for unread in facts.m_protein_unread:  # one not read near the IgG may make polyclonal IgG unknown (a card)
+        add(Candidate(unread.date, "m-protein-unread", unread.source))
     for x in facts.immunofixation:
         add(Candidate(x.date, "immunofixation", x.source))
     for dose in facts.ig_administrations:

@@ -287,6 +287,10 @@ class Terminology:
         self._system_alias: dict[str, tuple[str, str | None] | None] = {}
         self._elsewhere: dict[tuple[str, str, tuple[str, ...]], tuple[str, str] | None] = {}
         self.uris_of: dict[str, tuple[str, ...]] = {}
+        # alias -> (prefix, alias, pattern): a code of the first system that starts with the prefix and whose rest has
+        # the pattern is that rest in the second (SKS's main group M is ATC: "MJ06BA02" is J06BA02, while "DM00", an
+        # SKS diagnosis, is not), from code-systems.json `embeds`
+        self._embeds: dict[str, tuple[tuple[str, str, re.Pattern[str]], ...]] = {}
         self.valuesets: dict[str, ValueSet] = {}
         self.unit_factors: dict[str, float] = {}
         self.unit_carriers: tuple[str, ...] = ()  # where a unit is read (units.json `carried_on`)
@@ -295,6 +299,9 @@ class Terminology:
         self.hints: dict[str, tuple[str, ...]] = {}
         # hints that name a class of the set's drugs ("bispecific"), not one of them: `named_by_class_only`
         self.class_hints: dict[str, frozenset[str]] = {}
+        # codes that name a class of a set's drugs, not one of them (`class_codes`: SKS BOHJ19K, any bispecific T-cell
+        # engager, tarlatamab's too): never read as in the set, but named by `class_code_of`
+        self.class_sets: dict[str, ValueSet] = {}
         self._class_free_searches: dict[str, _HintSearch | None] = {}
         self._hint_owner: dict[str, str] = {}
         self._cache: dict[tuple[str, str, str], Entry | None] = {}
@@ -358,6 +365,10 @@ class Terminology:
             self.uris_of[alias] = uris
             for uri in uris:
                 self.alias_of[uri] = (alias, spec.get("normalize"))
+            self._embeds[alias] = tuple(_embedded(alias, spec.get("embeds") or {}))
+        unknown = sorted({target for embeds in self._embeds.values() for _, target, _ in embeds} - set(self.uris_of))
+        if unknown:
+            raise RulesError(f"code-systems.json: 'embeds' names unknown alias(es): {', '.join(unknown)}")
         self._variants = {}
         for uri, known in self.alias_of.items():
             variant = system_variant(uri)
@@ -418,6 +429,12 @@ class Terminology:
             for raw in raws:
                 for entry, expanded in self._entries(raw, path):
                     vs.add(entry, exclude, expanded)
+        raws = data.get("class_codes", [])
+        if not isinstance(raws, list):
+            raise RulesError(f"{path.name}: 'class_codes' must be a list of entries")
+        for raw in raws:
+            for entry, _ in self._entries(raw, path):
+                self.class_sets.setdefault(vs.id, ValueSet(vs.id, vs.title)).add(entry, False)
         self._load_hints(vs.id, data.get("text_hints", []), path)
         self._load_hints(vs.id, data.get("text_hints_class", []), path, "text_hints_class")
         self._load_words(vs.id, data.get("text_words", []), path)
@@ -531,6 +548,17 @@ class Terminology:
             self._system_alias[system] = found
         return found
 
+    def _read_as(self, alias: tuple[str, str | None], code: str) -> tuple[str, str]:
+        """(alias, code as its entries spell it) of a code sent under a known system: a code of another system
+        embedded in it (`embeds`: SKS "MJ06BA02" is ATC J06BA02) is read in that system, with that system's spelling."""
+        normalised = _normalise(alias[1], code)
+        for prefix, target, pattern in self._embeds.get(alias[0], ()):
+            if normalised.startswith(prefix):
+                rest = _normalise(self._kind(target), normalised[len(prefix):])
+                if pattern.match(rest):
+                    return target, rest
+        return alias[0], normalised
+
     def _kind(self, alias: str) -> str | None:
         return self.alias_of[self.uris_of[alias][0]][1]
 
@@ -545,7 +573,7 @@ class Terminology:
         alias = self.alias_for(system)
         found = None
         if alias is not None:
-            found = self.valuesets[valueset_id].match(alias[0], _normalise(alias[1], code))
+            found = self.valuesets[valueset_id].match(*self._read_as(alias, code))
         if len(self._cache) < 100_000 and len(system) + len(code) <= CACHED_CODE_CHARS:
             self._cache[key] = found
         return found
@@ -673,6 +701,31 @@ class Terminology:
                     return entry
         return None
 
+    def class_code_of(self, concept: Any) -> tuple[str, Entry] | None:
+        """(value set, class line) of a concept in no value set whose code names a class of a set's drugs and not
+        which one (`class_codes`: SKS BOHJ19K, "bispecific T-cell antibody"), so that a record so coded is named on a
+        card asking which drug it was, not passed over as a code of nothing."""
+        if not self.class_sets:
+            return None
+        for alias, code in self._known_codes(concept):
+            for valueset_id, classes in self.class_sets.items():
+                entry = classes.match(alias, code)
+                if entry is not None:
+                    return valueset_id, entry
+        return None
+
+    def excluded_drug_named(self, valueset_id: str, text: str) -> Entry | None:
+        """The exclude line of a value set whose drug a name gives as a word (its INN, `drug`, or the brand its display
+        gives in brackets: "tarlatamab", "Imdelltra"): a record so named is that drug, which the set lists as not in it
+        (a T-cell engager directed at no B-cell or plasma-cell antigen), whatever class code it carries."""
+        words = set(re.findall(r"[^\W\d_]+", text.lower()))
+        for entry in self.valuesets[valueset_id].excluded_entries.values():
+            names = {str(entry.get("drug") or "").lower(), *(b.lower() for b in re.findall(r"\(([^\W\d_]+)\)",
+                                                                                          entry.display))}
+            if words & (names - {""}):
+                return entry
+        return None
+
     def excluded_entry(self, valueset_id: str, concept: Any) -> Entry | None:
         """The exclude line of a value set that a concept's first coding so listed hits (a code listed to say it is not
         in the set: an IgG subclass is no total IgG), for naming a record by what it is; never for counting it."""
@@ -691,7 +744,7 @@ class Terminology:
             if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
                 alias = self.alias_for(coding["system"])
                 if alias is not None:
-                    yield alias[0], _normalise(alias[1], coding["code"])
+                    yield self._read_as(alias, coding["code"])
 
     def hint_for(self, text: Any, *valueset_ids: str) -> str | None:
         """The value set whose text hint (a drug or disease name) occurs in `text` as a word; of these value sets only,
@@ -750,7 +803,8 @@ class Terminology:
             if not isinstance(code, str) or not code.strip():
                 continue
             alias = self.alias_for(system) if isinstance(system, str) else None
-            if alias is not None and alias[0] == "ATC" and len(code.strip()) <= ATC_GROUP_CHARS:
+            read = self._read_as(alias, code) if alias is not None else None
+            if read is not None and read[0] == "ATC" and len(read[1]) <= ATC_GROUP_CHARS:
                 continue
             return True
         return False
@@ -860,6 +914,23 @@ class Terminology:
             for alias in entry.aliases:
                 tokens.extend(f"{uri}|{entry.code}" for uri in self.uris_of[alias])
         return sorted(set(tokens))
+
+
+def _embedded(alias: str, embeds: Any) -> Iterator[tuple[str, str, re.Pattern[str]]]:
+    """An alias's `embeds` as (prefix, alias, pattern): {"M": {"alias": "ATC", "pattern": "^[A-Z][0-9]{2}..."}}."""
+    where = f"code-systems.json: alias {alias}: 'embeds'"
+    if not isinstance(embeds, dict):
+        raise RulesError(f"{where} must map a code prefix to {{'alias': ..., 'pattern': ...}}")
+    for prefix, spec in embeds.items():
+        if not prefix or not isinstance(spec, dict) or not isinstance(spec.get("alias"), str) \
+                or not isinstance(spec.get("pattern"), str):
+            raise RulesError(f"{where}: {prefix!r} needs an 'alias' and a 'pattern'")
+        try:
+            pattern = re.compile(spec["pattern"])
+        except re.error as exc:
+            raise RulesError(f"{where}: {prefix!r}: pattern {spec['pattern']!r} is not a regular expression: {exc}") \
+                from None
+        yield prefix, spec["alias"], pattern
 
 
 def _text(raw: Mapping[str, Any], key: str, where: str) -> str:

@@ -1082,6 +1082,11 @@ NOT_REACHED: set[tuple[str, str]] = {
     ("no-start-without-infections", "booked-after-window"),
     # a nameless SNOMED CT diagnosis no value set holds beside a CAR-T: tests/test_records_as_sent.py
     ("malignancy-not-recognised", "not-listed"),
+    # a bispecific coded only by its class (SKS BOHJ19K), and an M-protein taken with the IgG in a myeloma and not read:
+    # tests/test_codes_of_a_class_and_m_proteins_not_read.py
+    ("therapy-not-recognised", "class-code"),
+    ("therapy-not-recognised", "class-code-child"),
+    ("paraprotein-type-unknown", "m-protein-unread"),
 }
 
 

@@ -84,7 +84,8 @@ LONG = {"t0": date(2026, 12, 31), "stop_date": date(2027, 6, 30), "igg_date": da
         "therapy_reason": "Ikke givet - patient febril, infusion udsat til ny vurdering",
         "session_therapy": "mosunetuzumab", "session_therapy_start": date(2027, 1, 2),
         "session_stop_date": date(2027, 7, 2), "follow_on_drug": "Hizentra",
-        "follow_on_start": date(2027, 2, 1), "resume_by": date(2027, 6, 29)}
+        "follow_on_start": date(2027, 2, 1), "resume_by": date(2027, 6, 29),
+        "m_protein_unread_date": date(2026, 12, 30), "m_protein_unread_why": "code-unknown"}
 
 
 # The worst cases a summary meets: polyclonal IgG in myeloma (LONG), the total IgG (no polyclonal fallback drops

@@ -43,6 +43,8 @@ FACT = {
     "polyclonal-summary-short": Text("polyclonal IgG {igg}", "polyklonal IgG {igg}"),
     "m-protein-untyped": Text("M-protein {untyped_m_protein} on {untyped_m_protein_date}, type unknown",
                               "M-komponent {untyped_m_protein} den {untyped_m_protein_date}, ukendt type"),
+    "m-protein-unread": Text("M-protein result on {m_protein_unread_date}: not used",
+                             "M-komponent-svar den {m_protein_unread_date}: ikke brugt"),
     # the last IgG M-protein, measured too long before the IgG to subtract, where it is why polyclonal IgG may be low
     "m-protein-last": Text("Last IgG M-protein {last_m_protein} on {last_m_protein_date}, {last_m_protein_before} "
                            "before the IgG: not subtracted",

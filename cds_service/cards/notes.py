@@ -491,6 +491,14 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "brugt; tjek kodningen"),
         Text("{n} records carry codes that disagree: not used; check their coding",
              "{n} registreringer har koder, der modsiger hinanden: ikke brugt; tjek kodningen")),
+    # a treatment coded only by a class of drugs (SKS BOHJ19K, a bispecific T-cell engager): which drug is not said
+    "class-code": (
+        Text("{what} {display}{when} is coded as a class of drugs, not one drug: not used; check which drug was given",
+             "{what} {display}{when} er kodet som en lægemiddelklasse, ikke ét lægemiddel: ikke brugt; kontrollér, "
+             "hvilket lægemiddel der blev givet"),
+        Text("{n} records are coded as a class of drugs, not one drug: not used; check which drugs were given",
+             "{n} registreringer er kodet som en lægemiddelklasse, ikke ét lægemiddel: ikke brugt; kontrollér, "
+             "hvilke lægemidler der blev givet")),
     # a result a DiagnosticReport holds inside itself (contained) whose code the rules read: not read
     "result-contained": (
         Text("a report{when} holds the result {display} inside itself, not as a result of its own: not read; check it",

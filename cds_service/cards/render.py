@@ -53,12 +53,15 @@ SPARE_CAVEATS = {"igg-order-drafted"}
 SPARE_ON_ORDER = {"igg-before-t0", "igg-before-t0-awaited", "igg-subclass-not-used"}
 # Advice about a record's unknown code: the data note of that kind on its own evidence repeats the summary; so does
 # the note of an IgG bound that cannot be placed on the card that asks for a new IgG because of it (by "code:variant").
-SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree"},
+SELF_NOTED = {"therapy-not-recognised": {"unrecognised-code", "codes-disagree", "class-code"},
+              # the card names the M-protein not final and why: its note says no more (one not read or under a code not
+              # known keeps its note, which quotes the record)
+              "paraprotein-type-unknown:m-protein-unread": {"m-protein-not-final"},
               "therapy-undated": {"therapy-undated", "therapy-date-unread", "therapy-no-date",
                                   "car-t-order-no-infusion", "car-t-stopped-not-given",
                                   "bsab-stopped-not-given", "bsab-dose-not-known-given", "car-t-not-known-given",
                                   "car-t-in-progress", "bsab-dose-in-progress",
-                                  "unrecognised-code"},
+                                  "unrecognised-code", "class-code"},
               "malignancy-not-recognised": {"unrecognised-code", "code-system-unknown", "code-wrong-system"},
               "measure-igg:indeterminate": {"igg-indeterminate"}}
 # A caveat naming an IgG -> the data note kinds on the same IgG (whose source the value names), which would say it
@@ -69,6 +72,8 @@ NOTED_BY_CAVEAT = {"igg-during-substitution-ignored": ("igg-during-substitution"
                    "igg-in-washout-ignored": ("igg-during-substitution", "ignored_igg_source"),
                    "igg-during-other-use-ignored": ("igg-during-other-use", "ignored_igg_source"),
                    "igg-pending": ("igg-registered", "igg_pending_source"),
+                   # the M-protein whose amount could not be read: the caveat quotes it and says why
+                   "paraprotein-unread": ("m-protein-unreadable", "m_protein_unread_source"),
                    # the record the patient may be on, known only by its name: the caveat is its note on a start card
                    "ig-maybe-on": ("ig-by-name", "ig_maybe_on_source"),
                    # the infections not confirmed that would decide: the caveat names them (the latest, and how many)
@@ -291,6 +296,8 @@ def fact_lines(advice: Advice, lang: str, p: Placeholders, m_protein_dated: bool
             lines.append(igg_line := line)
             if v.get("untyped_m_protein") is not None:
                 lines.append(FACT["m-protein-untyped"](lang).format_map(p))
+            elif "m_protein_unread_date" in p:
+                lines.append(FACT["m-protein-unread"](lang).format_map(p))
             elif "last_m_protein" in p:
                 lines.append(FACT["m-protein-last"](lang).format_map(p))
     kind = str(v.get("t0_kind") or "")

@@ -58,6 +58,10 @@ LOOKS_LIKE = {"ig": Text("immunoglobulin substitution", "immunglobulinsubstituti
               # a record coded only in a code system the service reads no therapy in: it may be the index therapy
               "unknown-system": Text("a CAR-T or bispecific? (code system not read)",
                                      "CAR-T eller bispecifikt antistof? (kodesystemet læses ikke)")}
+# why an M-protein result taken with the IgG was not read (`MProteinUnread.why`)
+M_PROTEIN_UNREAD = {"unreadable": Text("its amount could not be read", "mængden kunne ikke læses"),
+                    "not-final": Text("not final yet", "ikke endeligt endnu"),
+                    "code-unknown": Text("the service does not know its code", "tjenesten kender ikke koden")}
 BASELINE = Text("; no usable IgG in the last {stale_days}", "; ingen brugbar IgG de sidste {stale_days}")
 LAST = Text("; last {igg} {igg_date}", "; seneste {igg} {igg_date}")
 # ... when a later IgG was set aside, taken on Ig or in its washout: "last" alone denied the later one on the card
@@ -268,6 +272,13 @@ def _placeholders(advice: Advice, params: Parameters, lang: str, text: Callable[
         p["untyped_m_protein_brief"] = named(untyped, M_PROTEIN_TEXT_BRIEF, text)
     if v.get("untyped_m_protein_date") is not None:
         p["untyped_m_protein_date"] = iso(v["untyped_m_protein_date"])
+    if v.get("m_protein_unread_date") is not None:  # an M-protein taken with the IgG and not read (why, in words)
+        p["m_protein_unread_date"] = iso(v["m_protein_unread_date"])
+        p["m_protein_unread_why"] = M_PROTEIN_UNREAD.get(str(v.get("m_protein_unread_why")),
+                                                         M_PROTEIN_UNREAD["unreadable"])(lang)
+        if v.get("m_protein_unread_reported"):  # the words the amount was sent as, quoted: "“se kommentar”, its ..."
+            quoted = named(RecordText(v["m_protein_unread_reported"]), M_PROTEIN_TEXT_BRIEF, text)
+            p["m_protein_unread_why"] = f"{quoted}, {p['m_protein_unread_why']}"
     if isinstance(v.get("last_m_protein"), float) and v.get("last_m_protein_date") is not None:
         p["last_m_protein"] = g_l(v["last_m_protein"], lang,  # type: ignore[arg-type]
                                   comparator=str(v.get("last_m_protein_comparator") or ""))

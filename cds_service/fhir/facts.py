@@ -32,6 +32,7 @@ from cql_like_rules.facts import (
     IgCourse,
     IgGOrderDraft,
     IgGPending,
+    MProteinUnread,
     IgGSubclass,
     Patient,
     RecordText,
@@ -128,6 +129,7 @@ class FactBuilder:
         self._panel_parts: list[tuple[str, Fact]] = []  # a panel's results besides the one its handler returns
         self._igg_pending: list[IgGPending] = []  # IgG registered, not resulted yet (`_not_final`)
         self._igg_subclasses: list[IgGSubclass] = []  # IgG subclass results, only named (`results._not_used`)
+        self._m_protein_unread: list[MProteinUnread] = []  # M-protein results not read (`results`)
         self._result_codes: dict[str, tuple[str, str]] = {}  # a result not used -> its code and name (`_not_used`)
         self._cultures_not_final: dict[str, frozenset[tuple[str, ...]]] = {}  # a note's source -> its sample's keys
         self._therapies: list[UnrecognisedTherapy] = []
@@ -176,6 +178,7 @@ class FactBuilder:
         self._panel_parts = []
         self._igg_pending = []
         self._igg_subclasses = []
+        self._m_protein_unread = []
         self._result_codes = {}
         self._cultures_not_final = {}
         self._links_lost = {}
@@ -276,7 +279,7 @@ class FactBuilder:
         facts = Facts(patient=patient, notes=tuple(self._notes), igg_orders_drafted=igg_orders_drafted,
                       admissions_not_sent=admissions_not_sent,
                       therapies_drafted=therapies_drafted, igg_pending=tuple(self._igg_pending), ig_by_name=by_name,
-                      igg_subclasses=tuple(self._igg_subclasses),
+                      igg_subclasses=tuple(self._igg_subclasses), m_protein_unread=tuple(self._m_protein_unread),
                       **{k: tuple(v) for k, v in out.items()})
         return Extraction(facts, used)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from cql_like_rules.facts import (
     DataNote,
     IgGPending,
+    MProteinUnread,
     IgGResult,
     IgGSubclass,
     Immunofixation,
@@ -246,6 +247,7 @@ def _unrecognised_result(b: FactBuilder, r: Mapping[str, Any], valued: bool = Tr
         # An M-protein under a local code could change the advice (polyclonal IgG is total IgG minus an IgG one): named
         # on the card, as a total IgG so coded is, never used
         _unrecognised(b, r, r.get("code"), "m-protein")
+        _m_protein_unread(b, r, "code-unknown", isotype_of(b.t, text))
     elif found == "culture" and is_lab_result(r) and names_a_bacterial_culture(text):
         # A laboratory result named a culture ("Bloddyrkning", "Ekspektorat dyrkning") under a local code is read
         # as a culture (docs/clinical-logic.md, "A culture known by its name"): the same reading as a coded one,
@@ -507,6 +509,7 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             b._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
                                         display=_value_as_sent(r), day=day,
                                         record_words=_sent_in_words(r)))
+            _m_protein_unread(b, r, "unreadable", _m_protein_isotype(b, r, mprot), _value_as_sent(r)[:M_PROTEIN_KEPT])
             isotype = _m_protein_isotype(b, r, mprot)
             return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
                                                      m_protein_text=_value_as_sent(r)[:40],
@@ -549,8 +552,19 @@ def _not_final(b: FactBuilder, r: Mapping[str, Any], sets: Mapping[str, Entry], 
     elif "m-protein" in sets and (r.get("valueQuantity") is not None or r.get("valueString") is not None):
         b._notes.append(DataNote("m-protein-not-final", reference_of(r), f"M-protein with status '{status}': not "
                                     "a final result, not used", day=b._day_of(r)))
+        _m_protein_unread(b, r, "not-final", _m_protein_isotype(b, r, sets["m-protein"]))
     elif "culture" in sets:
         _culture_not_final(b, r, sets["culture"], status)
+
+
+def _m_protein_unread(b: FactBuilder, r: Mapping[str, Any], why: str, isotype: str, reported: str = "") -> None:
+    """Keep an M-protein result that was not read, by its day and the type its code or name gives (`MProteinUnread`);
+    one with no readable day places nothing near an IgG and is only named."""
+    try:
+        day = _when(b, r)
+    except DataError:
+        return
+    b._m_protein_unread.append(MProteinUnread(reference_of(r), day, why, isotype, reported))
 
 
 def _component_result(b: FactBuilder, r: Mapping[str, Any]) -> Produced:

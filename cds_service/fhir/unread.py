@@ -151,10 +151,12 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
     if codes_disagree(b, resource, concept):
         return
     text = _texts(concept)
+    kind = resource.get("resourceType")
+    if named is None and kind in TREATMENT_RECORDS and _class_coded(b, resource, concept, text):
+        return
     if not text:
         return
     shown = _concept_text(concept)
-    kind = resource.get("resourceType")
     found = named or name_in(b.t, kind, text, concept)
     if kind == "Condition":
         _ig_condition(b, resource, text, shown)
@@ -172,6 +174,33 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
         _diagnosis_by_name(b, resource, concept, found, shown)
         if found == "immunoglobulin-substitution" and kind in IG_BY_NAME_TYPES and not specific_ig(b.t, text, concept):
             b._ig_named.append((resource, shown[:80]))  # read as a coded one would be, once all are read (`build`)
+
+
+def _class_coded(b: FactBuilder, resource: Mapping[str, Any], concept: Any, text: str) -> bool:
+    """A treatment record whose code names only a class of a therapy set's drugs (`Terminology.class_code_of`: SKS
+    BOHJ19K, a bispecific T-cell engager, the drug not said), unless its name gives a drug of the set: named, and on a
+    card asking which drug it was (the class holds drugs the guideline does not cover, tarlatamab), never a therapy."""
+    class_code_of = getattr(b.t, "class_code_of", None)
+    found = class_code_of(concept) if class_code_of is not None else None
+    if found is None:
+        return False
+    valueset_id, entry = found
+    named = name_in(b.t, resource.get("resourceType"), text, None) if text else None
+    if named is not None and not (named == valueset_id and b.t.named_by_class_only(text, valueset_id)):
+        return False  # "Tecvayli" (or "Kymriah", "Privigen") on a class code: the name says what it is, read by name
+    shown = (_concept_text(concept) or entry.display or _first_code(concept))[:80]
+    other = b.t.excluded_drug_named(valueset_id, text) if text else None
+    if other is not None and other.get("target"):  # "tarlatamab" on BOHJ19K: that drug, outside the guideline (§4)
+        b._notes.append(DataNote(f"{THERAPY_HINTS.get(valueset_id, 'bsab')}-target-out-of-scope", reference_of(resource),
+                                 f"named {str(other.get('drug'))[:40]}, directed at {str(other.get('target'))[:20]}, not "
+                                 "a B-cell or plasma-cell antigen: outside the guideline (§4), not used as an index event",
+                                 shown, b._day_of(resource)))
+        return True
+    b._notes.append(DataNote("class-code", reference_of(resource), f"its code names a class of the drugs of "
+                             f"'{valueset_id}' but not which drug: not used", shown,
+                             b._day_of(resource)))
+    _therapy_by_name(b, resource, concept, valueset_id, shown, class_code=True)
+    return True
 
 
 # A diagnosis's code judged plain once per code and name (`plain_diagnosis`), apart from the results' verdicts
@@ -305,7 +334,7 @@ def _names_no_bacterium(b: FactBuilder, text: str) -> bool:
 
 
 def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, found: str, shown: str,
-                     disagree: str = "") -> None:
+                     disagree: str = "", class_code: bool = False) -> None:
     """A CAR-T or bsAb that happened (by the statuses a recognised one needs) but is known only by its name, or
     (`disagree`: the value set) by a code of that set beside one the set excludes (`codes_disagree`)."""
     looks_like = THERAPY_HINTS.get(found)
@@ -360,7 +389,7 @@ def _therapy_by_name(b: FactBuilder, resource: Mapping[str, Any], concept: Any, 
     recorded = written.strip()[:20] if _partial(written) else ""
     b._therapies.append(UnrecognisedTherapy(day, reference_of(resource), shown[:80], looks_like, code[:40],
                                                _system_name(b, system)[:100], held_under, recorded,
-                                               b._written(resource), disagree))
+                                               b._written(resource), disagree, class_code))
 
 
 # What `code_read` finds of one record: `_code_that_could_matter`, `_unknown_code_in`, `_wrong_code_in`

@@ -33,7 +33,7 @@ from cql_like_rules.valuesets import Terminology
 
 from ..cards.language import WHY_LINK
 from ..cards.notes import TECHNICAL, one_line, rank
-from ..cards.values import KIND, LOOKS_LIKE, culture_named, days, g_l, months, named, threshold, years
+from ..cards.values import KIND, LOOKS_LIKE, M_PROTEIN_UNREAD, culture_named, days, g_l, months, named, threshold, years
 from ..errors import InputError
 from ..killswitch import KillSwitch
 from ..records.snapshot import DOSE_COURSES, Snapshot
@@ -108,6 +108,8 @@ FACT_KINDS = {
     "igg_orders_drafted": Text("IgG lab order drafted (this session)", "IgG-rekvisition i udkast (denne session)"),
     "igg_pending": Text("IgG registered by the laboratory, no result yet", "IgG registreret af laboratoriet, endnu uden svar"),
     "igg_subclasses": Text("IgG subclass (not total IgG: not used)", "IgG-subklasse (ikke total-IgG: ikke brugt)"),
+    "m_protein_unread": Text("M-protein result not used (not final, its amount unreadable, or its code not known)",
+                             "M-komponent-svar ikke brugt (ikke endeligt, mængden ulæselig eller koden ukendt)"),
     "therapies_drafted": Text("bsAb / CAR-T order drafted (this session)",
                               "Ordination af bsAb / CAR-T i udkast (denne session)"),
     "unrecognised_therapies": Text("Therapy not recognised by its code (named like one, its code under another system, "
@@ -156,6 +158,9 @@ FIELDS = {
     "held_under": Text("its code in", "koden hører til"),  # a code sent under the wrong known system: whose it is
     # a therapy code beside one its value set excludes (a CAR-T infusion and the harvest): the set, not read as in it
     "disagree": Text("codes disagree in", "koderne modsiger hinanden i"),
+    # a code naming a class of drugs, not one (SKS BOHJ19K): its card asks which drug
+    "class_code": Text("coded as a class of drugs, not one drug", "kodet som en lægemiddelklasse, ikke ét lægemiddel"),
+    "why": Text("why not used", "hvorfor ikke brugt"),
     "abated": Text("resolved", "ophørt"), "site": Text("site", "lokalisation"),
     "severity_text": Text("severity (text)", "sværhedsgrad (tekst)"),
     "earliest": Text("earliest day", "tidligste dag"),
@@ -255,6 +260,8 @@ FIELD_VALUES: dict[tuple[str, str], dict[str, Text]] = {
     ("immunofixation", "isotype"): {"none": Text("no M-protein found", "ingen M-komponent påvist"),
                                     "light-chain": Text("light chain only", "kun let kæde")},
     ("m_protein", "isotype"): {"light-chain": Text("light chain only", "kun let kæde")},
+    ("m_protein_unread", "why"): M_PROTEIN_UNREAD,
+    ("m_protein_unread", "isotype"): {"light-chain": Text("light chain only", "kun let kæde")},
     ("cultures", "specimen"): _SITES,
     ("therapies_drafted", "kind"): {"bsab": Text("bispecific antibody", "bispecifikt antistof"),
                                     "car-t-product": Text("CAR-T product", "CAR-T-produkt")},
@@ -272,6 +279,7 @@ VALUE_WORDS: dict[str, dict[str, Text]] = {
     "order_kind": {**_THERAPY_KINDS, "ig": Text("immunoglobulin", "immunglobulin"),
                    "unrecognised": Text("not recognised by its code", "ikke genkendt på sin kode")},
     "order_looks_like": LOOKS_LIKE,
+    "m_protein_unread_why": M_PROTEIN_UNREAD,
 }
 # The values behind a card and the rule set's parameters, named in the page's language; the technical name (the key
 # in the trace, the docs and the policy file) stays beside it for an auditor.
@@ -366,6 +374,10 @@ VALUE_LABELS: dict[str, Text] = {
     "paraprotein_threshold": Text("threshold the M-protein could cross", "grænse, M-komponenten kan krydse"),
     "untyped_m_protein": Text("M-protein of unknown type", "M-komponent af ukendt type"),
     "untyped_m_protein_date": Text("its date", "dens dato"),
+    "m_protein_unread_date": Text("M-protein result not used, taken", "M-komponent-svar ikke brugt, taget"),
+    "m_protein_unread_source": Text("its record", "dets registrering"),
+    "m_protein_unread_why": Text("why not used", "hvorfor ikke brugt"),
+    "m_protein_unread_reported": Text("as reported", "som svaret"),
     "untyped_m_protein_comparator": Text("its comparator", "dens komparator"),
     "untyped_m_protein_reported": Text("as reported", "som svaret"),
     "paused_end": Text("substitution paused before T0: its last day", "substitution pauseret før T0: sidste dag"),
@@ -876,13 +888,15 @@ def _facts(facts: Mapping[str, Any], params: Parameters, lang: str,
            values: Mapping[str, Any] | None = None, evaluated: date | None = None) -> str:
     rows = []
     n = 0
+    # an M-protein whose amount was not read but whose type was is shown once, as that type (`M_PROTEIN_TYPE_ONLY`)
+    typed = {f.get("source") for f in facts.get("immunofixation") or () if isinstance(f, dict) and f.get("m_protein_text")}
     for kind, label in FACT_KINDS.items():
         found = facts.get(kind)
         found = [found] if isinstance(found, dict) else list(found or [])
         courses = _courses(kind, found, params, facts.get(DOSE_COURSES))
         in_course = {id(d) for _, doses in courses.values() for d in doses}
         for i, fact in enumerate(found):
-            if not isinstance(fact, dict):
+            if not isinstance(fact, dict) or kind == "m_protein_unread" and fact.get("source") in typed:
                 continue
             n += 1
             if i in courses:

@@ -304,6 +304,8 @@ REASON_TEXT = {
     "igg-pending-lapsed": Text("IgG awaited past the limit: an order is offered again",
                                "IgG afventet ud over grænsen: rekvisition foreslås igen"),
     "m-protein-result": Text("M-protein result", "M-komponent-svar"),
+    "m-protein-unread": Text("M-protein result not used (not final, unreadable, or its code not known)",
+                             "M-komponent-svar ikke brugt (ikke endeligt, ulæseligt eller koden ukendt)"),
     "ig-start": Text("Ig substitution starts", "Ig-substitution starter"),
     "ig-end": Text("Ig course last day", "sidste dag af Ig-ordination"),
     "ig-ended": Text("Ig course ended", "Ig-ordination afsluttet"),
