@@ -449,7 +449,7 @@ NOTE_KINDS = frozenset({
     "birth-date-after-therapy", "birth-date-after-today", "birth-date-unread", "death-date-unread", "deceased-flag-true", "deceased-flag-unread", "do-not-perform", "bsab-dose-not-known-given", "bsab-dose-stopped",
     "bsab-end-unknown", "bsab-order-not-started", "bsab-stopped-not-given", "bsab-target-out-of-scope",
     "car-t-not-known-given", "car-t-in-progress", "bsab-dose-in-progress", "car-t-order-no-infusion", "car-t-same-treatment", "car-t-stopped",
-    "car-t-stopped-not-given", "car-t-target-out-of-scope", "class-code", "code-system-unknown", "code-wrong-system", "codes-disagree",
+    "car-t-stopped-not-given", "car-t-target-out-of-scope", "class-code", "code-system-unknown", "ig-specific", "code-wrong-system", "codes-disagree",
     "copy-content-differs", "copy-error-read", "copy-error-unread", "copy-revision-unread", "copy-status-differs", "copy-status-missing",
     "copy-withdrawn", "culture-contaminant", "culture-diagnosis-apart", "culture-fields-disagree", "culture-negative-names-growth",
     "culture-not-final", "culture-note-names-growth", "culture-positive-says-none", "culture-result-names-earlier",

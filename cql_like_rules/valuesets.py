@@ -1054,13 +1054,16 @@ def _hint_pattern(owners: Mapping[str, str]) -> re.Pattern[str] | None:
     """One regex for every hint: longest first, any case, any spacing.
 
     Short hints ("ivig", "car-t") match whole words only; longer ones also as part of a
-    compound word, since Danish writes "mantlecellelymfom" and "myelomatose" as one word.
+    compound word, since Danish writes "mantlecellelymfom" and "myelomatose" as one word, but for one with a
+    hyphen, which begins at a word's start.
     """
     if not owners:
         return None
     ordered = sorted(owners, key=len, reverse=True)
     words = [_hint_regex(h) for h in ordered if len(h) < COMPOUND_MIN]
-    parts = [_hint_regex(h) for h in ordered if len(h) >= COMPOUND_MIN]
+    # a hint written with a hyphen ("iv-ig", "ig-behandling", "car-t-celle") joins a short form to a word: it matches at
+    # a word's start only, so "kortvarig-behandling" or "positiv-IgG" is none of them
+    parts = [(r"(?<!\w)" if "-" in h else "") + _hint_regex(h) for h in ordered if len(h) >= COMPOUND_MIN]
     alternatives = []
     if parts:
         alternatives.append("(?:" + "|".join(parts) + ")")

@@ -219,13 +219,14 @@ def test_the_caveat_does_not_call_a_plan_ordered_nor_a_dose_not_known_given_give
 def test_a_specific_immunoglobulin_named_beside_the_generic_name_leaves_the_order_offered(text: str) -> None:
     """A specific immunoglobulin (anti-D, hepatitis B, tetanus, varicella: ATC J06BB) is no substitution, though its
     name holds the generic "humant immunglobulin": an active order of it under a local code leaves the start card as it
-    is, its order buttons and no caveat; the record stays a code not recognised."""
+    is, its order buttons and no caveat; the record is named as a specific immunoglobulin (`ig-specific`; it was named as
+    a code not recognised, whose note asked a site to add the code, which would count it as substitution)."""
     order = {**_order(), "medicationCodeableConcept": {"coding": [{"system": LOCAL, "code": "40990"}], "text": text}}
     card, labels = _start_card(_chart(order))
     assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
     assert CAVEAT["en"] not in card["detail"]
     answered = replay(RUNTIME, _chart(order), hook="patient-view", at=AT)
-    assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["unrecognised-code"]
+    assert [n.kind for n in answered.notes if n.source == "MedicationRequest/mr-kiovig"] == ["ig-specific"]
 
 
 def test_the_timeline_shows_the_days_the_order_is_withheld_and_offered_again() -> None:
@@ -446,13 +447,14 @@ def test_a_completed_record_named_immunoglobulin_g_is_named_not_passed_over(kind
 
 def test_anti_thymocyte_immunoglobulin_g_stays_no_substitution() -> None:
     """Anti-thymocyte immunoglobulin G (ATG) is read as an immunoglobulin's name now, and as a specific one: no caveat,
-    the orders offered, the record a code not recognised (before: not named at all)."""
+    the orders offered, the record named as a specific immunoglobulin (before: not named at all; then as a code not
+    recognised)."""
     record = _named_ig("MedicationStatement", "Anti-thymocyt immunglobulin G (kanin)", "active")
     card, labels = _start_card(_chart(record))
     assert labels == ["Order IVIG ending 2026-05-18", "Order SCIG ending 2026-05-18"]
     assert CAVEAT["en"] not in card["detail"]
     answered = replay(RUNTIME, _chart(record), hook="patient-view", at=AT)
-    assert [n.kind for n in answered.notes if n.source.endswith("/ig-named")] == ["unrecognised-code"]
+    assert [n.kind for n in answered.notes if n.source.endswith("/ig-named")] == ["ig-specific"]
 
 
 @pytest.mark.parametrize("name", ["IgG", "Immunoglobulin G", "P-Immunglobulin G"])

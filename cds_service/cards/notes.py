@@ -491,6 +491,12 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
              "brugt; tjek kodningen"),
         Text("{n} records carry codes that disagree: not used; check their coding",
              "{n} registreringer har koder, der modsiger hinanden: ikke brugt; tjek kodningen")),
+    # a specific immunoglobulin (hepatitis B, anti-D, tetanus: ATC J06BB or its name): not substitution
+    "ig-specific": (
+        Text("{what} {display}{when} is a specific immunoglobulin, not substitution: not used",
+             "{what} {display}{when} er et specifikt immunglobulin, ikke substitution: ikke brugt"),
+        Text("{n} records are specific immunoglobulins, not substitution: not used",
+             "{n} registreringer er specifikke immunglobuliner, ikke substitution: ikke brugt")),
     # a treatment coded only by a class of drugs (SKS BOHJ19K, a bispecific T-cell engager): which drug is not said
     "class-code": (
         Text("{what} {display}{when} is coded as a class of drugs, not one drug: not used; check which drug was given",

@@ -98,6 +98,11 @@ def _shown(value: Any) -> str:
     return (value.strip() if isinstance(value, str) else orjson.dumps(value, default=str).decode())[:80]
 
 
+def _dose_line(timing: Mapping[str, Any]) -> bool:
+    """A dosage line of planned dose days alone (`timing.event` and no repeat): a bispecific's step-up doses."""
+    return bool(_list(timing.get("event"))) and not timing.get("repeat")
+
+
 class FactBuilder:
     """Builds `Facts` for one patient from raw resources (one instance per request)."""
 
@@ -625,22 +630,39 @@ class FactBuilder:
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
-        # a dosage line with nothing that ends it (no end, length, dose count or planned doses) runs on: a loading dose of
-        # a length (4 hours, 2 days) beside such a maintenance line does not end the order
-        by_length = [bounds_length(t, self.t.duration_units, self.month_days) for t in timings]
-        counted = [count_length(t, self.t.duration_units, self.month_days) for t in timings]
+        elif bounded:  # planned doses on a line of their own (a bispecific's step-up doses before the maintenance line
+            # that a boundsPeriod dates) come first: the order starts with the first of them; one naming no day is passed
+            stepped = [day for t in timings if _dose_line(t) for day in map(self._dose_day, _list(t.get("event"))) if day]
+            start = min([start, *stepped])
+        # Each dosage line ends by its boundsPeriod end, its length (boundsDuration, boundsRange) or dose count from the
+        # order's start, or its last planned dose day; the order ends with the latest. A line with nothing that ends it
+        # runs on, and so does the order: a loading dose of a length (4 hours, 2 days) or dated with its own end beside
+        # such a maintenance line does not end it. A timing that says nothing (no repeat, dose days or code) is no line.
+        lines = [t for t in timings if t.get("repeat") or _list(t.get("event")) or t.get("code")]
+        by_length = [bounds_length(t, self.t.duration_units, self.month_days) for t in lines]
+        counted = [count_length(t, self.t.duration_units, self.month_days) for t in lines]
         open_line = any(n is None and k is None and not isinstance(_first(t, "repeat.boundsPeriod.end"), str)
-                        and not _list(t.get("event")) for t, n, k in zip(timings, by_length, counted))
-        if end is None and not open_line:
-            lengths = [n for n in by_length if n is not None]
-            if not lengths:  # no bounds: dose counts place the last dose ("3 doses every 4 weeks"), when every
-                # dosage line has one (a counted loading dose beside an open maintenance line does not end the order)
-                lengths = [n for n in counted if n is not None] if all(n is not None for n in counted) else []
-            if lengths:
-                end = max(start + n for n in lengths)
+                        and not _list(t.get("event")) for t, n, k in zip(lines, by_length, counted))
+        if open_line:
+            end, assumed = None, False
+        else:  # an order of dose days alone took its last one above
+            last_doses = [] if events else [day for t in lines if _dose_line(t)
+                                            for day in map(self._dose_day, _list(t.get("event"))) if day]
+            ends = [start + n for n in (*by_length, *counted) if n is not None] + last_doses
+            if ends and (end is None or max(ends) > end):
+                end, assumed = max(ends), False
         if end is not None and end < start:
             raise DataError(f"end date {end} before start date {start}")
         return Planned(start, end, assumed and end is not None)
+
+    def _dose_day(self, value: Any) -> date | None:
+        """A planned dose's day (`timing.event`), None for one that names no day or cannot be read."""
+        if not isinstance(value, str):
+            return None
+        try:
+            return self._date(value, field=DOSE_DAY)
+        except DataError:
+            return None
 
     def _written(self, r: Mapping[str, Any]) -> date | None:
         """The day a medication record (dateAsserted) or an order (authoredOn) was written, None for any other record

@@ -344,8 +344,9 @@ class NoStartDate(DataError):
     """An order with no start date at all (no dosage period start, no authoredOn): a draft not dated yet."""
 
 
-# The elements an order's start is read from (`_planned_period`: the earliest boundsPeriod start, else the earliest
-# planned dose, else authoredOn): a date with no day in one of them is a start with no day, not an end with none.
+# The elements an order's start is read from (`_planned_period`: the earliest boundsPeriod start, or a line of planned
+# doses alone before it; else the earliest planned dose; else authoredOn): a date with no day in one of them is a start
+# with no day, not an end with none.
 BOUNDS_START, BOUNDS_END = "dosageInstruction.timing.repeat.boundsPeriod.start", "dosageInstruction.timing.repeat.boundsPeriod.end"
 DOSE_DAY = "dosageInstruction.timing.event"
 
@@ -398,12 +399,24 @@ def referenced_medication(order: Mapping[str, Any], ref: str, medications: Mappi
     return medications.get(mid), True
 
 
-def medication_code(medication: Mapping[str, Any], known: Callable[[Any], object]) -> Any:
+def medication_code(medication: Mapping[str, Any], known: Callable[[Any], object],
+                    resolve: Callable[[str], Mapping[str, Any] | None] | None = None) -> Any:
     """A Medication's code; when that is in no value set (`known` false: a product number, varenummer), its code
-    together with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code),
-    so a product sent under a local number is still known, and named, by what it contains."""
+    together with the codes of its ingredients (`ingredient.itemCodeableConcept`: ATC J06BA02, the bsAb's INN code;
+    or the code of the Medication an `ingredient.itemReference` names, through `resolve`, one level deep), so a
+    product sent under a local number is still known, and named, by what it contains."""
     code = medication.get("code")
-    items = [i.get("itemCodeableConcept") for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
+    ingredients = [i for i in _list(medication.get("ingredient")) if isinstance(i, dict)]
+    items = [i.get("itemCodeableConcept") for i in ingredients]
+    if resolve is not None:
+        for ingredient in ingredients:
+            ref = _first(ingredient, "itemReference.reference")
+            # "#id" names a resource contained in the Medication itself, else in the order that contains both
+            own = next((c for c in _list(medication.get("contained")) if isinstance(c, dict) and "#" + str(c.get("id"))
+                        == ref), None) if isinstance(ref, str) and ref.startswith("#") else None
+            found = own or (resolve(ref) if isinstance(ref, str) and ref.strip() else None)
+            if found is not None and found is not medication and found.get("resourceType") == "Medication":
+                items.append(found.get("code"))
     extra = [c for item in items for c in _codings(item)]
     if not extra or known(code):
         return code
@@ -423,7 +436,13 @@ def order_drug(order: Mapping[str, Any], medications: Mapping[Any, Mapping[str, 
         return concept
     ref = _first(order, "medicationReference.reference")
     medication = referenced_medication(order, ref, medications, full_urls)[0] if isinstance(ref, str) else None
-    return medication_code(medication, known) if medication is not None else None
+    if medication is None:
+        return None
+    # "#id" in a Medication contained in the order names another resource the order contains; in one sent on its own,
+    # only one it contains itself (`medication_code`)
+    inner = ref.startswith("#") if isinstance(ref, str) else False
+    return medication_code(medication, known, lambda item: referenced_medication(order, item, medications, full_urls)[0]
+                           if inner or not item.startswith("#") else None)
 
 
 def _reference_display(resource: Mapping[str, Any]) -> str:

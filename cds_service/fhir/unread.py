@@ -165,6 +165,14 @@ def _unrecognised(b: FactBuilder, resource: Mapping[str, Any], concept: Any, nam
                                  f"its code is one the value set '{found}' excludes, and its name says the same step "
                                  "before the therapy; not used", shown[:80], b._day_of(resource)))
         return
+    if found == "immunoglobulin-substitution" and kind in TREATMENT_RECORDS \
+            and any(m.get("specific") for m in b.t.words_in(text, "immunoglobulin-substitution")):
+        # "Zutectra (hepatitis B-immunglobulin)", ATC J06BB04: a specific immunoglobulin by its name, no code to add (a
+        # specific one's code beside a substitution product's name, "Privigen" on J06BB04, keeps the note below)
+        b._notes.append(DataNote("ig-specific", reference_of(resource), "a specific immunoglobulin (its code or name "
+                                 "says what it is for: hepatitis B, anti-D, tetanus ...): not substitution, not used",
+                                 shown[:80], b._day_of(resource)))
+        return
     if found:
         b._notes.append(DataNote("unrecognised-code", reference_of(resource),
                                  f"its text looks like '{found}' but none of its codes is in that value set; "
