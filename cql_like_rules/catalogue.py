@@ -589,13 +589,18 @@ CATALOGUE: dict[str, AdviceKind] = {
                          "Mål M-komponenten (proteinelektroforese i serum) sammen med IgG; beslut ud fra polyklonal "
                          "IgG."),
                 ),
+                # no M-protein measured near the IgG, and its type unknown: both are asked for (immunofixation alone
+                # gives the type, not the amount to subtract)
                 "": Variant(
-                    Text("Myeloma, total IgG {igg} ({igg_date}), M-protein type unknown: polyclonal IgG may be < "
-                         "{paraprotein_threshold}; ask for immunofixation",
-                         "Myelomatose, total-IgG {igg} ({igg_date}), M-komponentens type ukendt: polyklonal IgG kan "
-                         "være < {paraprotein_threshold}; bestil immunfiksation"),
+                    Text("Myeloma, total IgG {igg} ({igg_date}), no M-protein measured with it: polyclonal IgG may be < "
+                         "{paraprotein_threshold}; measure M-protein and type",
+                         "Myelomatose, total-IgG {igg} ({igg_date}), ingen M-komponent målt med den: polyklonal IgG kan "
+                         "være < {paraprotein_threshold}; mål M-komponent og type"),
                     _PARAPROTEIN_DECISION,
-                    _PARAPROTEIN_ACTION,
+                    Text("Measure the M-protein (serum protein electrophoresis) and its type (immunofixation) with IgG; if "
+                         "it is IgG, decide on total IgG minus it.",
+                         "Mål M-komponenten (proteinelektroforese i serum) og dens type (immunfiksation) sammen med IgG; "
+                         "er den IgG, så beslut ud fra total-IgG minus den."),
                 ),
             },
             worklist_rank=5,
@@ -3335,6 +3340,13 @@ MEASURE_WITH_M_PROTEIN: dict[str, Text] = {
                                    "Mål IgG i serum og M-komponenten samtidig nu."),
     "paraprotein-unread": Text("Measure serum IgG now, and look up the M-protein result not used.",
                                "Mål IgG i serum nu, og slå M-komponent-svaret, der ikke blev brugt, op."),
+}
+# ... and by a data note on the card: an IgG not larger than its IgG M-protein (one of the pair is wrong), so an IgG
+# measured alone would meet the same M-protein
+MEASURE_WITH_M_PROTEIN_BY_NOTE: dict[str, Text] = {
+    "igg-below-m-protein": Text("Measure serum IgG and the M-protein together now: the last pair cannot both be right.",
+                                "Mål IgG i serum og M-komponenten samtidig nu: det seneste par kan ikke begge være "
+                                "rigtigt."),
 }
 MEASURE_NOW_VARIANTS = frozenset({"measure-igg:no-igg-since-t0", "measure-igg:stale",
                                   "measure-igg:infections-no-recent-igg"})

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from cql_like_rules import Advice, Evaluation, RuleSet
 from cql_like_rules.catalogue import (BOOKED_THERAPY_ACTION, BRIEFER_CAVEATS, CATALOGUE, CAVEATS, DECISIVE_CAVEATS,
                                       KEEP_TODO_BESIDE_BOOKED, LEADING_CAVEATS, MEASURE_NOW_VARIANTS,
-                                      MEASURE_WITH_M_PROTEIN, OVERRIDE_REASONS, PENDING_ACTIONS, REMINDER,
-                                      REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
+                                      MEASURE_WITH_M_PROTEIN, MEASURE_WITH_M_PROTEIN_BY_NOTE, OVERRIDE_REASONS,
+                                      PENDING_ACTIONS, REMINDER, REQUIRED_CAVEATS, SUGGESTION_LABELS, THIS_IGG_CAVEATS, reads_on_substitution)
 from cql_like_rules.facts import DataNote
 from cql_like_rules.library import STOP_CARD_CODES
 from cql_like_rules.valuesets import Terminology
@@ -542,7 +542,9 @@ def _fitted(advice: Advice, ctx: CardContext, p: Placeholders, has_link: bool, c
     awaiting = PENDING_ACTIONS.get(f"{advice.code}:{advice.variant}") if "igg-pending" in caveat_keys else None
     # an IgG whose M-protein could change the decision: measured with that M-protein
     with_m = None if awaiting is not None or f"{advice.code}:{advice.variant}" not in MEASURE_NOW_VARIANTS \
-        else next((MEASURE_WITH_M_PROTEIN[c] for c in caveat_keys if c in MEASURE_WITH_M_PROTEIN), None)
+        else next((MEASURE_WITH_M_PROTEIN[c] for c in caveat_keys if c in MEASURE_WITH_M_PROTEIN),
+                  next((MEASURE_WITH_M_PROTEIN_BY_NOTE[n.kind] for n in ctx.notes
+                        if n.kind in MEASURE_WITH_M_PROTEIN_BY_NOTE), None))
     # the stop date holds only if a bsAb course booked to begin by then has not begun
     booked = BOOKED_THERAPY_ACTION if "therapy-booked-moves-stop" in caveat_keys \
         and advice.variant not in KEEP_TODO_BESIDE_BOOKED else None
