@@ -469,7 +469,7 @@ NOTE_KINDS = frozenset({
     "report-results-not-sent", "result-contained", "request-not-an-order", "statement-beside-halted-order", "statement-not-used", "step-before-therapy", "step-coded-as-therapy",
     "statement-of-order", "statement-past-order-end", "statement-written-later", "therapy-date-unread",
     "therapy-no-date", "therapy-order-written-later", "therapy-undated", "type-not-read", "unknown-end",
-    "unrecognised-code", "unresolved-medication", "wrong-patient", "no-subject",
+    "unrecognised-code", "unresolved-medication", "medication-no-code", "wrong-patient", "no-subject",
 })
 
 

@@ -131,7 +131,7 @@ def test_a_full_url_no_entry_carries_stays_unresolved_and_named() -> None:
     summaries, on_cards, _ = seen(answer)
     assert "plan the stop attempt" not in summaries[0]
     assert "unresolved-medication" in on_cards
-    assert "An order names a Medication that was not sent" in answer.cards[0]["detail"]
+    assert "An order (2025-12-01) names a Medication that was not sent" in answer.cards[0]["detail"]
 
 
 def test_two_entries_under_one_full_url_are_named_and_neither_is_followed() -> None:

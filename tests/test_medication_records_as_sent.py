@@ -189,3 +189,32 @@ def test_a_normal_immunoglobulins_text_naming_the_patients_rhesus_type_stays_imm
     Ig, and no Ig order is offered."""
     [card] = answer(chart(*IN_WINDOW, text_order("Normalt humant immunglobulin (pt. RhD-negativ)")))[0]
     assert labels(card) == [] and "may be Ig the patient is on" in card["detail"]
+
+
+@pytest.mark.parametrize("kind, what", [("MedicationRequest", "An order (2025-12-01)"),
+                                        ("MedicationAdministration", "A recorded dose (2025-12-01)")])
+def test_a_medication_with_no_code_or_name_is_named_by_the_record_that_names_it(kind: str, what: str) -> None:
+    """A Medication sent with nothing to tell its drug by (no code, name or ingredient): the record naming it is named,
+    with its date; it was passed over in silence (a teclistamab dose so sent gave no card and no note)."""
+    record: dict[str, Any] = {"resourceType": kind, "id": rid("med"), "subject": SUBJECT,
+                              "medicationReference": {"reference": "Medication/med-x"}}
+    if kind == "MedicationRequest":
+        record.update(status="active", intent="order", authoredOn="2025-12-01")
+    else:
+        record.update(status="completed", effectiveDateTime="2025-12-01")
+    got = replay(RUNTIME, chart(*IN_WINDOW, medication("med-x"), record), at=AT)
+    [note] = got.notes
+    assert note.kind == "medication-no-code" and note.source == f"{kind}/{record['id']}"
+    assert f"{what} names a Medication with no code or name" in got.cards[0]["detail"], got.cards[0]["detail"]
+
+
+def test_each_record_whose_medication_was_not_sent_is_named_by_itself() -> None:
+    """Two records naming Medications not sent: each named with its own kind and date ("A medication record
+    (2025-12-01) names a Medication that was not sent"), not as "2 medication order(s)"."""
+    statement = {"resourceType": "MedicationStatement", "id": rid("ms"), "status": "active", "subject": SUBJECT,
+                 "effectivePeriod": {"start": "2025-12-01"}, "medicationReference": {"reference": "Medication/gone"}}
+    order = ig_order({"timing": {"repeat": {"boundsPeriod": {"start": "2025-12-05"}}}},
+                     medicationReference={"reference": "Medication/gone-too"})
+    got = replay(RUNTIME, chart(*IN_WINDOW, statement, order), at=AT)
+    assert sorted((n.kind, n.source.split("/")[0]) for n in got.notes) == [
+        ("unresolved-medication", "MedicationRequest"), ("unresolved-medication", "MedicationStatement")]

@@ -285,3 +285,21 @@ def test_sepsis_is_intensional_and_viral_or_fungal_sepsis_is_not_bacterial():
 def test_burkitt_lymphoma_is_a_malignant_lymphoma():
     burkitt = load_terminology().lookup("haematological-malignancy", SCT, "118617000")
     assert burkitt is not None and burkitt.ecl == "<< 118600007" and burkitt.get("myeloma") is False
+
+
+@pytest.mark.parametrize("embeds, message", [
+    ({"M": "ATC"}, "'M' needs an 'alias' and a 'pattern'"),
+    ({"M": {"alias": "ATC", "pattern": "(["}}, "is not a regular expression"),
+    ({"M": {"alias": "NO-SUCH", "pattern": "^[A-Z]"}}, "names unknown alias"),
+])
+def test_a_code_system_embedding_another_is_declared_whole(tmp_path, embeds, message):
+    """`embeds` (SKS's main group M is ATC) names the embedded system's alias and the shape of its codes; a site's
+    declaration missing either, or naming no known system, refuses to load rather than reading codes wrongly."""
+    systems = {"aliases": {"LOCAL-SKS": {"uris": ["urn:oid:1.2.208.999.4"], "embeds": embeds}}}
+    with pytest.raises(ValueSetError, match=message):
+        load_terminology(_local(tmp_path, code_systems=systems))
+
+
+def test_class_codes_are_a_list_of_entries(tmp_path):
+    with pytest.raises(ValueSetError, match="'class_codes' must be a list"):
+        load_terminology(_local(tmp_path, {"id": "bispecific-b-pc", "class_codes": "BOHJ19K"}))

@@ -586,10 +586,16 @@ NOTE_TEXT: dict[str, tuple[Text, Text]] = {
         Text("{names}: codes the value sets hold only under another code system, not used",
              "{names}: koder, som værdisættene kun har under et andet kodesystem, ikke brugt")),
     "unresolved-medication": (
-        Text("an order names a Medication that was not sent: its drug was not checked",
-             "en ordination henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
-        Text("{n} orders name a Medication that was not sent: not checked",
-             "{n} ordinationer henviser til en lægemiddelregistrering, der ikke er sendt: ikke tjekket")),
+        Text("{what}{when} names a Medication that was not sent: its drug was not checked",
+             "{what}{when} henviser til en lægemiddelregistrering, der ikke er sendt: lægemidlet er ikke tjekket"),
+        Text("{n} records name a Medication that was not sent: not checked",
+             "{n} registreringer henviser til en lægemiddelregistrering, der ikke er sendt: ikke tjekket")),
+    # ... one sent with nothing to tell its drug by (no code, name or ingredient)
+    "medication-no-code": (
+        Text("{what}{when} names a Medication with no code or name: its drug was not checked",
+             "{what}{when} henviser til en lægemiddelregistrering uden kode eller navn: lægemidlet er ikke tjekket"),
+        Text("{n} records name a Medication with no code or name: not checked",
+             "{n} registreringer henviser til en lægemiddelregistrering uden kode eller navn: ikke tjekket")),
     # an order's Medication sent, its fullUrl naming two resources (`prefetch._know_full_url`): never "not sent"
     "medication-reference-ambiguous": (
         Text("an order's reference to its Medication names two different records: its drug was not checked",

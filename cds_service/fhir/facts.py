@@ -126,7 +126,10 @@ class FactBuilder:
         self._drafts_named: set[str] = set()
         self._medications: dict[Any, Mapping[str, Any]] = {}
         self._conditions: dict[str, Mapping[str, Any]] = {}
-        self._unresolved = 0
+        # the orders and records whose Medication was not sent, and those whose Medication has no code, name or
+        # ingredient: each named (by source), not dropped in silence
+        self._unresolved: dict[str, Mapping[str, Any]] = {}
+        self._codeless: dict[str, Mapping[str, Any]] = {}
         self._ambiguous = 0  # orders whose Medication fullUrl names two resources (`full-url-conflict`)
         # record -> (it, its reference) whose link (reason, order, result) is a fullUrl naming two resources
         self._links_lost: dict[str, tuple[Mapping[str, Any], str]] = {}
@@ -251,9 +254,12 @@ class FactBuilder:
             _doses_of_other_use(self, out, used)
         if len(out["igg"]) > 1:
             out["igg"] = _timed(self, out["igg"], used)
-        if self._unresolved:
-            self._notes.append(DataNote("unresolved-medication", f"{self._unresolved} medication order(s)",
-                                        "refer to a Medication resource that was not sent; their drug could not be checked"))
+        for source, record in self._unresolved.items():
+            self._notes.append(DataNote("unresolved-medication", source, "refers to a Medication resource that was not "
+                                        "sent; its drug could not be checked", day=self._day_of(record)))
+        for source, record in self._codeless.items():
+            self._notes.append(DataNote("medication-no-code", source, "refers to a Medication with no code, no name and "
+                                        "no ingredient: its drug could not be checked", day=self._day_of(record)))
         for source, (record, ref) in self._links_lost.items():  # `reading._reference_to`
             self._notes.append(DataNote("reference-ambiguous", source, f"refers to {ref[:120]}, a fullUrl naming two "
                                         "resources of the request (full-url-conflict): that reference was not followed",
@@ -360,7 +366,8 @@ class FactBuilder:
         self._medications = {r.get("id"): r for r in resources if r.get("resourceType") == "Medication"}
         # Conditions an immunoglobulin record may name as its reason (`reasonReference`, read as its `reasonCode`)
         self._conditions = {f"Condition/{r.get('id')}": r for r in resources if r.get("resourceType") == "Condition"}
-        self._unresolved = 0
+        self._unresolved = {}
+        self._codeless = {}
         self._ambiguous = 0
         self.code_read_last = None  # a medication's concept may be another now
 
@@ -374,7 +381,8 @@ class FactBuilder:
 
     def forget_unresolved(self) -> None:
         """Forget the Medications not found so far (the draft orders': each is named by a note of its own)."""
-        self._unresolved = 0
+        self._unresolved = {}
+        self._codeless = {}
         self._ambiguous = 0
 
     # -- helpers -------------------------------------------------------------------------
@@ -392,12 +400,15 @@ class FactBuilder:
         drug is read, twice only for one whose drug is not (to tell a Medication not sent from one with no code)."""
         drug = order_drug(resource, self._medications, self.t.sets_of, self.full_urls)
         ref = _first(resource, "medicationReference.reference")
-        if drug is None and isinstance(ref, str) and not ref.startswith("#") \
-                and referenced_medication(resource, ref, self._medications, self.full_urls)[0] is None:
+        sent = referenced_medication(resource, ref, self._medications, self.full_urls)[0] \
+            if drug is None and isinstance(ref, str) else None
+        if sent is not None and not _reference_display(resource):  # sent with nothing to name its drug by
+            self._codeless[reference_of(resource)] = resource
+        if drug is None and isinstance(ref, str) and not ref.startswith("#") and sent is None:
             if in_conflict(ref, self.full_urls):  # sent, but under a fullUrl naming two resources
                 self._ambiguous += 1
             else:
-                self._unresolved += 1  # one not sent: counted for the note (a contained one is the order's own)
+                self._unresolved[reference_of(resource)] = resource  # not sent: named (a contained one is the order's own)
                 if display := _reference_display(resource):  # named all the same: read by that name (§7), as a
                     return {"text": display}  # concept of text only is, so an Ig it names is one the patient may be on
         if drug is None and resource.get("medicationCodeableConcept") is None and not isinstance(ref, str):

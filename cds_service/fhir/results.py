@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Mapping
 from cql_like_rules.facts import (
     DataNote,
     IgGPending,
-    MProteinUnread,
     IgGResult,
     IgGSubclass,
     Immunofixation,
     MProteinResult,
+    MProteinUnread,
     RecordText,
 )
 from cql_like_rules.record_words import (
@@ -509,8 +509,8 @@ def _observation(b: FactBuilder, r: Mapping[str, Any]) -> Produced:
             b._notes.append(DataNote("m-protein-unreadable", reference_of(r), str(exc),
                                         display=_value_as_sent(r), day=day,
                                         record_words=_sent_in_words(r)))
-            _m_protein_unread(b, r, "unreadable", _m_protein_isotype(b, r, mprot), _value_as_sent(r)[:M_PROTEIN_KEPT])
             isotype = _m_protein_isotype(b, r, mprot)
+            _m_protein_unread(b, r, "unreadable", isotype, _value_as_sent(r)[:M_PROTEIN_KEPT])
             return ("immunofixation", Immunofixation(day, reference_of(r), isotype,
                                                      m_protein_text=_value_as_sent(r)[:40],
                                                      m_protein_text_ours=not _sent_in_words(r))) if isotype else None
