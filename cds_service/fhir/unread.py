@@ -199,10 +199,10 @@ def _class_coded(b: FactBuilder, resource: Mapping[str, Any], concept: Any, text
     shown = (_concept_text(concept) or entry.display or _first_code(concept))[:80]
     other = b.t.excluded_drug_named(valueset_id, text) if text else None
     if other is not None and other.get("target"):  # "tarlatamab" on BOHJ19K: that drug, outside the guideline (§4)
-        b._notes.append(DataNote(f"{THERAPY_HINTS.get(valueset_id, 'bsab')}-target-out-of-scope", reference_of(resource),
-                                 f"named {str(other.get('drug'))[:40]}, directed at {str(other.get('target'))[:20]}, not "
-                                 "a B-cell or plasma-cell antigen: outside the guideline (§4), not used as an index event",
-                                 shown, b._day_of(resource)))
+        kind = "bsab-target-out-of-scope" if THERAPY_HINTS.get(valueset_id) == "bsab" else "car-t-target-out-of-scope"
+        b._notes.append(DataNote(kind, reference_of(resource), f"named {str(other.get('drug'))[:40]}, directed at "
+                                 f"{str(other.get('target'))[:20]}, not a B-cell or plasma-cell antigen: outside the "
+                                 "guideline (§4), not used as an index event", shown, b._day_of(resource)))
         return True
     b._notes.append(DataNote("class-code", reference_of(resource), f"its code names a class of the drugs of "
                              f"'{valueset_id}' but not which drug: not used", shown,
