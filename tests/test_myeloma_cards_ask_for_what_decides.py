@@ -3,23 +3,21 @@ IgG, and IgG with the M-protein where the last pair contradict each other (the I
 
 from __future__ import annotations
 
-import json
-from datetime import date
-from pathlib import Path
-
 import pytest
 
 from cds_service.runtime import load_runtime
 from cds_service.settings import Settings
 from cds_service.tools.replay import replay
 
+from .fixtures import load_fixtures
+
 RUNTIME = load_runtime(Settings())
-FIXTURES = Path(__file__).resolve().parent.parent / "fhir_fixtures"
+FIXTURES = {f.name: f for f in load_fixtures()}
 
 
 def card_of(name: str, lang: str) -> dict:
-    at = date.fromisoformat(json.loads((FIXTURES / f"{name}.expect.json").read_text(encoding="utf-8"))["at"])
-    [card] = replay(RUNTIME, json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8")), at=at, lang=lang).cards
+    fixture = FIXTURES[name]
+    [card] = replay(RUNTIME, fixture.bundle, at=fixture.at, lang=lang).cards
     return card
 
 

@@ -637,13 +637,15 @@ class FactBuilder:
             if not events or exc.field != "authoredOn":
                 raise
             start, end, assumed = events[0], None, False
+        # planned doses on a line of their own beside lines a boundsPeriod dates (a bispecific's step-up doses), one
+        # naming no day passed over; an order of dose days alone is dated by them above (`events`)
+        stepped = [] if events else [day for t in timings if _dose_line(t)
+                                     for day in map(self._dose_day, _list(t.get("event"))) if day]
         if events:  # read only when no boundsPeriod start dates the order
             start = events[0]
             if end is None and not any(isinstance(t.get("repeat"), dict) for t in timings):
                 end = events[-1]
-        elif bounded:  # planned doses on a line of their own (a bispecific's step-up doses before the maintenance line
-            # that a boundsPeriod dates) come first: the order starts with the first of them; one naming no day is passed
-            stepped = [day for t in timings if _dose_line(t) for day in map(self._dose_day, _list(t.get("event"))) if day]
+        elif stepped:  # they come first: the order starts with the first of them
             start = min([start, *stepped])
         # Each dosage line ends by its boundsPeriod end, its length (boundsDuration, boundsRange) or dose count from the
         # order's start, or its last planned dose day; the order ends with the latest. A line with nothing that ends it
@@ -657,9 +659,7 @@ class FactBuilder:
         if open_line:
             end, assumed = None, False
         else:  # an order of dose days alone took its last one above
-            last_doses = [] if events else [day for t in lines if _dose_line(t)
-                                            for day in map(self._dose_day, _list(t.get("event"))) if day]
-            ends = [start + n for n in (*by_length, *counted) if n is not None] + last_doses
+            ends = [start + n for n in (*by_length, *counted) if n is not None] + stepped  # their last dose too
             if ends and (end is None or max(ends) > end):
                 end, assumed = max(ends), False
         if end is not None and end < start:
